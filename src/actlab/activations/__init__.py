@@ -1,0 +1,11 @@
+"""The activation registry: ``names()`` lists the canonical keys, ``get(name, **params)`` returns one.
+
+>>> from actlab import activations
+>>> act = activations.get("sigmoid")
+>>> float(act.derivative(0.0))
+0.25
+"""
+
+from .registry import ALIASES, REGISTRY, Activation, Param, get, names, resolve
+
+__all__ = ["ALIASES", "REGISTRY", "Activation", "Param", "get", "names", "resolve"]

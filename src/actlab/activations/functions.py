@@ -1,0 +1,464 @@
+"""NumPy formulas of every activation, each value function beside its derivative.
+
+Every function takes a float ndarray (see ``_numerics.as_real_array``) and keyword parameters
+named as in PyTorch, and returns an array of the same shape and dtype. They are written so that
+no finite or infinite input raises a floating-point warning, NaN propagates, and the tails are
+accurate (no cancellation in 1 - sigmoid, 1 + erf, 1 + tanh or 1 - tanh**2). Gated functions
+split the last axis into a value half ``a`` and a gate half ``b`` (PyTorch's GLU convention).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import special
+
+from ._numerics import two_prod, two_prod_const, two_square, two_sum
+
+SQRT_HALF = 0.7071067811865476
+SQRT_HALF_LO = -4.833646656726457e-17  # 1/sqrt(2) - SQRT_HALF
+TWO_OVER_SQRT_PI = 1.1283791670955126
+INV_SQRT_2PI = 0.3989422804014327
+SQRT_2_OVER_PI = 0.7978845608028654
+GELU_TANH_COEF = 0.044715
+GELU_TANH_C1, GELU_TANH_C1_LO = 1.5957691216057308, -9.96930880911092e-17  # 2 sqrt(2/pi), as hi + lo
+GELU_TANH_C3, GELU_TANH_C3_LO = 0.07135481627260025, -6.175149918155315e-19  # 2 sqrt(2/pi) 0.044715
+QUICK_GELU_BETA_LO = 4.2632564145606011e-17  # 1.702 - fl(1.702): the paper's constant is decimal
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _no_neg_inf(x: np.ndarray) -> np.ndarray:
+    """Replace -inf by the most negative finite float, so x * g(x) -> -0.0 instead of NaN."""
+    return np.maximum(x, -np.finfo(x.dtype).max)
+
+
+def _finite(x: np.ndarray) -> np.ndarray:
+    """Clip +-inf to the largest finite floats (NaN stays NaN)."""
+    big = np.finfo(x.dtype).max
+    return np.clip(x, -big, big)
+
+
+def _as64(x: np.ndarray) -> np.ndarray:
+    return x if x.dtype == np.float64 else x.astype(np.float64)
+
+
+# --- sigmoid -------------------------------------------------------------------------------
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """sigma(x) = 1 / (1 + exp(-x)), computed as exp(min(x, 0)) / (1 + exp(-|x|)): never overflows."""
+    return np.exp(np.minimum(x, 0)) / (1 + np.exp(-np.abs(x)))
+
+
+def sigmoid_deriv(x: np.ndarray) -> np.ndarray:
+    """sigma'(x) = sigma(x) sigma(-x) = e / (1 + e)**2 with e = exp(-|x|): no 1 - sigma cancellation."""
+    e = np.exp(-np.abs(x))
+    return e / np.square(1 + e)
+
+
+def _sigmoid_scaled(x: np.ndarray, beta: float, beta_lo: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """Return (sigma(beta x), sigma'(beta x)) in float64, correcting the rounding of beta * x.
+
+    With p + err = beta * x exactly, sigma(p + err) = sigma(p) + sigma'(p) err to first order,
+    which keeps the tails (sigma ~ exp(beta x)) accurate to a few ULP.
+    """
+    xc = np.clip(_as64(x), -1e4, 1e4)  # sigma saturates long before; keeps the split finite
+    if beta == 1.0 and beta_lo == 0.0:
+        return sigmoid(xc), sigmoid_deriv(xc)
+    p, err = two_prod_const(xc, beta, beta_lo)
+    s, ds = sigmoid(p), sigmoid_deriv(p)
+    d2s = ds * (np.exp(np.minimum(p, 0)) - np.exp(-np.maximum(p, 0))) / (1 + np.exp(-np.abs(p)))
+    return s + ds * err, ds - d2s * err  # sigma'' = sigma' (1 - 2 sigma) = -sigma' tanh(p/2)
+
+
+# --- tanh ----------------------------------------------------------------------------------
+
+
+def tanh(x: np.ndarray) -> np.ndarray:
+    """tanh(x) = (e^x - e^-x) / (e^x + e^-x)."""
+    return np.tanh(x)
+
+
+def tanh_deriv(x: np.ndarray) -> np.ndarray:
+    """tanh'(x) = sech(x)**2 = 4e / (1 + e)**2 with e = exp(-2|x|): no 1 - tanh**2 cancellation."""
+    e = np.exp(-2 * np.minimum(np.abs(x), 400))  # exp underflows to 0 long before 400
+    return 4 * e / np.square(1 + e)
+
+
+# --- ReLU family ---------------------------------------------------------------------------
+
+
+def relu(x: np.ndarray) -> np.ndarray:
+    """max(0, x)."""
+    return np.maximum(x, 0)
+
+
+def relu_deriv(x: np.ndarray) -> np.ndarray:
+    """1 for x > 0, else 0; at the kink x = 0 the subgradient 0, as PyTorch and TensorFlow use."""
+    return np.heaviside(x, 0)
+
+
+def leaky_relu(x: np.ndarray, *, negative_slope: float = 0.01) -> np.ndarray:
+    """x for x > 0, else negative_slope * x (the lesson's alpha)."""
+    return np.where(x > 0, x, x * negative_slope)
+
+
+def leaky_relu_deriv(x: np.ndarray, *, negative_slope: float = 0.01) -> np.ndarray:
+    """1 for x > 0, else negative_slope (also at 0, as PyTorch)."""
+    return negative_slope + (1 - negative_slope) * np.heaviside(x, 0)
+
+
+def relu6(x: np.ndarray) -> np.ndarray:
+    """min(max(0, x), 6)."""
+    return np.clip(x, 0, 6)
+
+
+def _indicator_open(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """1 where lo < x < hi, 0 elsewhere, NaN at NaN."""
+    return np.heaviside(x - lo, 0) - np.heaviside(x - hi, 1)
+
+
+def relu6_deriv(x: np.ndarray) -> np.ndarray:
+    """1 for 0 < x < 6, else 0 (0 at both kinks, as PyTorch)."""
+    return _indicator_open(x, 0.0, 6.0)
+
+
+def relu_squared(x: np.ndarray) -> np.ndarray:
+    """max(0, x)**2 (Primer)."""
+    r = np.maximum(x, 0)
+    with np.errstate(over="ignore"):  # the true value overflows to inf above ~1.3e154
+        return r * r
+
+
+def relu_squared_deriv(x: np.ndarray) -> np.ndarray:
+    """2 max(0, x)."""
+    with np.errstate(over="ignore"):  # overflows to inf only where the true value does
+        return 2 * np.maximum(x, 0)
+
+
+# --- ELU family ----------------------------------------------------------------------------
+
+
+def elu(x: np.ndarray, *, alpha: float = 1.0) -> np.ndarray:
+    """x for x > 0, else alpha (exp(x) - 1), through expm1 for accuracy near 0."""
+    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
+
+
+def elu_deriv(x: np.ndarray, *, alpha: float = 1.0) -> np.ndarray:
+    """1 for x > 0, else alpha exp(x) (alpha at 0, as PyTorch)."""
+    return np.where(x > 0, 1, alpha * np.exp(np.minimum(x, 0))).astype(x.dtype, copy=False)
+
+
+def selu(x: np.ndarray) -> np.ndarray:
+    """scale * elu(x, alpha) with the self-normalising constants of Klambauer et al."""
+    with np.errstate(over="ignore"):  # scale * x overflows to inf only where the true value does
+        return SELU_SCALE * elu(x, alpha=SELU_ALPHA)
+
+
+def selu_deriv(x: np.ndarray) -> np.ndarray:
+    return SELU_SCALE * elu_deriv(x, alpha=SELU_ALPHA)
+
+
+def celu(x: np.ndarray, *, alpha: float = 1.0) -> np.ndarray:
+    """max(0, x) + min(0, alpha (exp(x / alpha) - 1))."""
+    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0) / alpha))
+
+
+def celu_deriv(x: np.ndarray, *, alpha: float = 1.0) -> np.ndarray:
+    """1 for x > 0, else exp(x / alpha)."""
+    return np.where(x > 0, 1, np.exp(np.minimum(x, 0) / alpha)).astype(x.dtype, copy=False)
+
+
+# --- GELU ----------------------------------------------------------------------------------
+
+
+def _normal_cdf_pdf(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return (x clipped, Phi(x), phi(x)) in float64, accurate to a few ULP in both tails.
+
+    Phi(x) = erfc(z) / 2 with z = -x / sqrt 2. Two roundings would each cost hundreds of ULP at
+    x = -30: that of z itself, and the exp(-z**2) inside erfc. So z is split exactly (z + dz),
+    the lower tail uses the scaled erfcx(z) = exp(z**2) erfc(z) with exp(-z**2) from an exact
+    square, and erfc is corrected to first order in dz: erfc'(z) = -2/sqrt(pi) exp(-z**2).
+    """
+    xc = np.clip(_as64(x), -40.0, 40.0)  # Phi is 0 or 1 in float64 beyond
+    z, dz = two_prod_const(xc, -SQRT_HALF, -SQRT_HALF_LO)  # z + dz = -x / sqrt(2)
+    zz, zz_err = two_square(z)
+    gauss = np.exp(-zz) * (1 - zz_err)  # exp(-z**2)
+    lower = 0.5 * gauss * (special.erfcx(np.maximum(z, 0)) - TWO_OVER_SQRT_PI * dz)  # x < 0
+    upper = 0.5 * (special.erfc(np.minimum(z, 0)) - TWO_OVER_SQRT_PI * dz * gauss)  # x >= 0
+    cdf = np.where(z > 0, lower, upper)
+    sq, sq_err = two_square(xc)
+    pdf = INV_SQRT_2PI * np.exp(-0.5 * sq) * (1 - 0.5 * sq_err)
+    return xc, cdf, pdf
+
+
+def gelu(x: np.ndarray) -> np.ndarray:
+    """x Phi(x), Phi the standard normal CDF (exact form, PyTorch approximate='none')."""
+    _, cdf, _ = _normal_cdf_pdf(x)
+    return (_no_neg_inf(x) * cdf).astype(x.dtype, copy=False)
+
+
+def gelu_deriv(x: np.ndarray) -> np.ndarray:
+    """Phi(x) + x phi(x)."""
+    xc, cdf, pdf = _normal_cdf_pdf(x)
+    return (cdf + xc * pdf).astype(x.dtype, copy=False)
+
+
+def _gelu_tanh_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Return (x clipped, t, t_err, dt) in float64: t + t_err = 2u, u = sqrt(2/pi) (x + 0.044715 x^3).
+
+    The cubic is evaluated in double-double arithmetic: in the lower tail the gate is exp(2u)
+    with |2u| up to ~700, and a plain evaluation would carry ~|2u| ULP of error into it.
+    dt is d(2u)/dx.
+    """
+    xc = np.clip(_as64(x), -30.0, 30.0)  # the gate is exactly 0 or 1 in float64 beyond +-25
+    sq, sq_err = two_square(xc)
+    cube, cube_err = two_prod(xc, sq)
+    cube_err = cube_err + xc * sq_err
+    p3, e3 = two_prod_const(cube, GELU_TANH_C3, GELU_TANH_C3_LO)
+    p1, e1 = two_prod_const(xc, GELU_TANH_C1, GELU_TANH_C1_LO)
+    t, e_sum = two_sum(p1, p3)
+    t_err = e_sum + e1 + e3 + GELU_TANH_C3 * cube_err
+    dt = GELU_TANH_C1 + 3 * GELU_TANH_C3 * sq
+    return xc, t, t_err, dt
+
+
+def _scaled_gate(t: np.ndarray, t_err: np.ndarray, log_scale: np.ndarray) -> np.ndarray:
+    """exp(t + t_err + log_scale) / (1 + exp(t)) for t < 0, without a subnormal intermediate."""
+    h, l = two_sum(t, log_scale)
+    return np.exp(h) * (1 + (l + t_err)) / (1 + np.exp(t))
+
+
+def gelu_tanh(x: np.ndarray) -> np.ndarray:
+    """0.5 x (1 + tanh(u)) = x sigma(2u): the tanh approximation, written without 1 + tanh cancellation.
+
+    For x < -1 it is computed as -exp(2u + log(-x)) / (1 + exp(2u)), so a value that is a normal
+    number never passes through a subnormal sigma(2u).
+    """
+    xc, t, t_err, _ = _gelu_tanh_parts(x)
+    far_left = xc < -1
+    tail = -_scaled_gate(np.minimum(t, 0), t_err, np.log(np.maximum(-xc, 1)))
+    near = _no_neg_inf(_as64(x)) * (sigmoid(t) + sigmoid_deriv(t) * t_err)
+    return np.where(far_left, tail, near).astype(x.dtype, copy=False)
+
+
+def gelu_tanh_deriv(x: np.ndarray) -> np.ndarray:
+    """sigma(2u) + x sigma'(2u) 2u' = sigma(2u) (1 + x 2u' sigma(-2u))."""
+    xc, t, t_err, dt = _gelu_tanh_parts(x)
+    far_left = xc < -1
+    bracket = 1 + xc * dt * sigmoid(-t)  # negative for every x < -1 (the root is at -0.7525)
+    tail = np.sign(bracket) * _scaled_gate(np.minimum(t, 0), t_err, np.log(np.maximum(np.abs(bracket), 1e-300)))
+    near = sigmoid(t) + sigmoid_deriv(t) * t_err + xc * sigmoid_deriv(t) * dt
+    return np.where(far_left, tail, near).astype(x.dtype, copy=False)
+
+
+# --- SiLU / Swish --------------------------------------------------------------------------
+
+
+def silu(x: np.ndarray, *, beta: float = 1.0) -> np.ndarray:
+    """x sigma(beta x); beta = 1 is SiLU, beta = 1.702 quick GELU."""
+    if beta == 1.0:
+        return _no_neg_inf(x) * sigmoid(x)
+    s, _ = _sigmoid_scaled(x, beta)
+    return (_no_neg_inf(_as64(x)) * s).astype(x.dtype, copy=False)
+
+
+def silu_deriv(x: np.ndarray, *, beta: float = 1.0) -> np.ndarray:
+    """sigma(beta x) + beta x sigma'(beta x)."""
+    if beta == 1.0:
+        xc = np.clip(x, -1e4, 1e4)
+        return sigmoid(xc) + xc * sigmoid_deriv(xc)
+    s, ds = _sigmoid_scaled(x, beta)
+    xc = np.clip(_as64(x), -1e4, 1e4)
+    return (s + beta * xc * ds).astype(x.dtype, copy=False)
+
+
+def quick_gelu(x: np.ndarray) -> np.ndarray:
+    """x sigma(1.702 x), the sigmoid approximation of GELU used by CLIP."""
+    s, _ = _sigmoid_scaled(x, 1.702, QUICK_GELU_BETA_LO)
+    return (_no_neg_inf(_as64(x)) * s).astype(x.dtype, copy=False)
+
+
+def quick_gelu_deriv(x: np.ndarray) -> np.ndarray:
+    """sigma(1.702 x) + 1.702 x sigma'(1.702 x)."""
+    s, ds = _sigmoid_scaled(x, 1.702, QUICK_GELU_BETA_LO)
+    return (s + 1.702 * np.clip(_as64(x), -1e4, 1e4) * ds).astype(x.dtype, copy=False)
+
+
+# --- softplus, mish ------------------------------------------------------------------------
+
+
+def softplus(x: np.ndarray, *, beta: float = 1.0, threshold: float | None = None) -> np.ndarray:
+    """log(1 + exp(beta x)) / beta as max(x, 0) + log1p(exp(-|beta x|)) / beta.
+
+    threshold: PyTorch's shortcut (it uses 20): return x where beta x > threshold. None (the
+    default) keeps the exact value everywhere.
+    """
+    if beta == 1.0:
+        out = np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+    else:
+        # p + err = beta x exactly; softplus(p + err) = softplus(p) + sigma(p) err to first order
+        p, err = two_prod_const(np.clip(_as64(x), -1e290, 1e290), beta)
+        sp = np.maximum(p, 0) + np.log1p(np.exp(-np.abs(p))) + sigmoid(p) * err
+        out = np.where(np.abs(x) > 1e290, np.maximum(x, 0), sp / beta).astype(x.dtype, copy=False)
+    if threshold is not None:
+        out = np.where(x > threshold / beta, x, out)
+    return out
+
+
+def softplus_deriv(x: np.ndarray, *, beta: float = 1.0, threshold: float | None = None) -> np.ndarray:
+    """sigma(beta x) (1 where the threshold shortcut applies)."""
+    s, _ = _sigmoid_scaled(x, beta)
+    s = s.astype(x.dtype, copy=False)
+    if threshold is not None:
+        s = np.where(x > threshold / beta, 1, s).astype(x.dtype, copy=False)
+    return s
+
+
+def _mish_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return (tanh(softplus(x)), sech(softplus(x))**2) without overflow or cancellation.
+
+    With e = exp(-|x|): for x <= 0, n = e (e + 2), tanh = n / (n + 2), sech^2 = 4 (n + 1) / (n + 2)^2;
+    for x > 0, q = (1 + e)^2, tanh = (1 + 2e) / (1 + 2e + 2e^2), sech^2 = 4 e^2 q / (q + e^2)^2.
+    """
+    e = np.exp(-np.abs(x))
+    e2 = e * e
+    n = e2 + 2 * e
+    q = 1 + 2 * e + e2
+    positive = x > 0
+    tsp = np.where(positive, (1 + 2 * e) / (q + e2), n / (n + 2))
+    sech2 = np.where(positive, 4 * e2 * q / np.square(q + e2), 4 * (n + 1) / np.square(n + 2))
+    return tsp, sech2
+
+
+def mish(x: np.ndarray) -> np.ndarray:
+    """x tanh(softplus(x))."""
+    tsp, _ = _mish_parts(x)
+    return _no_neg_inf(x) * tsp
+
+
+def mish_deriv(x: np.ndarray) -> np.ndarray:
+    """tanh(sp) + x sech(sp)**2 sigma(x), sp = softplus(x)."""
+    tsp, sech2 = _mish_parts(x)
+    return tsp + _finite(x) * sech2 * sigmoid(x)
+
+
+# --- bounded and piecewise-linear ----------------------------------------------------------
+
+
+def softsign(x: np.ndarray) -> np.ndarray:
+    """x / (1 + |x|)."""
+    xf = _finite(x)
+    return xf / (1 + np.abs(xf))
+
+
+def softsign_deriv(x: np.ndarray) -> np.ndarray:
+    """1 / (1 + |x|)**2, squared after the division so it never overflows."""
+    return np.square(1 / (1 + np.abs(x)))
+
+
+def hardsigmoid(x: np.ndarray) -> np.ndarray:
+    """relu6(x + 3) / 6 = clip(x / 6 + 1/2, 0, 1), PyTorch's piecewise-linear sigmoid."""
+    return np.clip(x / 6 + 0.5, 0, 1)
+
+
+def hardsigmoid_deriv(x: np.ndarray) -> np.ndarray:
+    """1/6 for -3 < x < 3, else 0."""
+    return _indicator_open(x, -3.0, 3.0) / 6
+
+
+def hardswish(x: np.ndarray) -> np.ndarray:
+    """x relu6(x + 3) / 6 (MobileNetV3)."""
+    return _no_neg_inf(x) * hardsigmoid(x)
+
+
+def hardswish_deriv(x: np.ndarray) -> np.ndarray:
+    """0 for x <= -3, (2x + 3) / 6 for -3 < x < 3, 1 for x >= 3 (PyTorch's values at the kinks)."""
+    return np.where(x <= -3, 0, np.where(x >= 3, 1, x / 3 + 0.5)).astype(x.dtype, copy=False)
+
+
+def hardtanh(x: np.ndarray, *, min_val: float = -1.0, max_val: float = 1.0) -> np.ndarray:
+    """clip(x, min_val, max_val)."""
+    return np.clip(x, min_val, max_val)
+
+
+def hardtanh_deriv(x: np.ndarray, *, min_val: float = -1.0, max_val: float = 1.0) -> np.ndarray:
+    """1 for min_val < x < max_val, else 0."""
+    return _indicator_open(x, min_val, max_val)
+
+
+def identity(x: np.ndarray) -> np.ndarray:
+    """x (no activation: the linear network)."""
+    return np.positive(x)
+
+
+def identity_deriv(x: np.ndarray) -> np.ndarray:
+    """1 everywhere (NaN at NaN)."""
+    return np.where(np.isnan(x), x, 1).astype(x.dtype, copy=False)
+
+
+# --- gated linear units --------------------------------------------------------------------
+# Input (..., 2d) -> output (..., d): a * g(b) with a = x[..., :d], b = x[..., d:].
+# The derivative has the input's shape: [d out / d a, d out / d b] = [g(b), a g'(b)].
+
+
+def _halves(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    d = x.shape[-1] // 2
+    return x[..., :d], x[..., d:]
+
+
+def _gated(x: np.ndarray, gate) -> np.ndarray:
+    a, b = _halves(x)
+    with np.errstate(invalid="ignore", over="ignore"):  # inf * 0 in the product is NaN by design
+        return a * gate(b)
+
+
+def _gated_deriv(x: np.ndarray, gate, gate_deriv) -> np.ndarray:
+    a, b = _halves(x)
+    with np.errstate(invalid="ignore", over="ignore"):
+        return np.concatenate([gate(b), a * gate_deriv(b)], axis=-1)
+
+
+def glu(x: np.ndarray) -> np.ndarray:
+    """a sigma(b) (Dauphin et al. 2017)."""
+    return _gated(x, sigmoid)
+
+
+def glu_deriv(x: np.ndarray) -> np.ndarray:
+    return _gated_deriv(x, sigmoid, sigmoid_deriv)
+
+
+def reglu(x: np.ndarray) -> np.ndarray:
+    """a max(0, b)."""
+    return _gated(x, relu)
+
+
+def reglu_deriv(x: np.ndarray) -> np.ndarray:
+    return _gated_deriv(x, relu, relu_deriv)
+
+
+def geglu(x: np.ndarray) -> np.ndarray:
+    """a gelu(b)."""
+    return _gated(x, gelu)
+
+
+def geglu_deriv(x: np.ndarray) -> np.ndarray:
+    return _gated_deriv(x, gelu, gelu_deriv)
+
+
+def swiglu(x: np.ndarray) -> np.ndarray:
+    """a silu(b) (the feed-forward of Llama, Mistral, Qwen)."""
+    return _gated(x, silu)
+
+
+def swiglu_deriv(x: np.ndarray) -> np.ndarray:
+    return _gated_deriv(x, silu, silu_deriv)
+
+
+def bilinear(x: np.ndarray) -> np.ndarray:
+    """a b (the gate without a non-linearity)."""
+    return _gated(x, identity)
+
+
+def bilinear_deriv(x: np.ndarray) -> np.ndarray:
+    return _gated_deriv(x, identity, identity_deriv)

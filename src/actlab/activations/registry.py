@@ -1,0 +1,605 @@
+"""Activation records: one frozen record per function, the REGISTRY and the alias table.
+
+A record carries the formula, its derivative, the parameters (PyTorch's names) and every
+property the lesson talks about. Numbers that can be computed from the functions (ranges,
+derivative maxima and where they are reached, monotonicity) are typed in here and checked
+against the functions by the test suite.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+
+from . import functions as F
+from ._numerics import as_real_array
+
+INF = math.inf
+
+
+@dataclass(frozen=True)
+class Param:
+    """A numeric hyperparameter: default and the allowed interval (open ends unless closed)."""
+
+    default: float | None
+    low: float = -INF
+    high: float = INF
+    low_closed: bool = False
+    high_closed: bool = False
+    optional: bool = False  # None is allowed (softplus threshold: off)
+    doc: str = ""
+
+    def check(self, activation: str, name: str, value: object) -> float | None:
+        if value is None and self.optional:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise ValueError(f"{activation}: parameter {name} must be a real number; got {value!r}")
+        v = float(value)
+        low_ok = v >= self.low if self.low_closed else v > self.low
+        high_ok = v <= self.high if self.high_closed else v < self.high
+        if not (math.isfinite(v) and low_ok and high_ok):
+            raise ValueError(f"{activation}: parameter {name}={value!r} is out of range; allowed: {self.interval()}")
+        return v
+
+    def interval(self) -> str:
+        lo = ("[" if self.low_closed else "(") + _fmt(self.low)
+        hi = _fmt(self.high) + ("]" if self.high_closed else ")")
+        extra = " or None" if self.optional else ""
+        return f"{lo}, {hi}{extra} (finite)"
+
+
+def _fmt(v: float) -> str:
+    return "inf" if v == INF else "-inf" if v == -INF else f"{v:g}"
+
+
+@dataclass(frozen=True)
+class Activation:
+    """One activation function with its derivative, parameters and properties.
+
+    Call it for values (``act(x)``) and use ``act.derivative(x)`` for derivatives. Both accept
+    Python scalars and array-likes, preserve shape and float dtype (integers become float64).
+    Gated entries (``is_gated``) map a last axis of size 2d to d; their derivative has the input's
+    shape and holds d out/d a and d out/d b side by side.
+    """
+
+    name: str
+    fn: Callable[..., np.ndarray] = field(repr=False)
+    deriv: Callable[..., np.ndarray] = field(repr=False)
+    formula: str  # LaTeX
+    deriv_formula: str  # LaTeX
+    title: str
+    output_range: tuple[float, float]
+    deriv_range: tuple[float, float]
+    deriv_max: float
+    deriv_argmax: float | None  # where f' reaches deriv_max; None when it is an interval
+    deriv_argmax_text: str  # the same in words: "x = 0", "x > 0"
+    zero_centred: bool
+    monotonic: bool
+    smoothness: str  # "C0" (kinks), "C1", "C-inf"
+    self_gated: bool
+    year: int
+    paper: str
+    used_in: tuple[str, ...]
+    torch_name: str | None
+    hf_names: tuple[str, ...]
+    strength: str
+    weakness: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+    param_specs: Mapping[str, Param] = field(default_factory=dict, repr=False)
+    deriv_at_zero: float | None = None  # the value actlab (and PyTorch) return at a kink at 0
+    subgradient_at_zero: tuple[float, float] | None = None  # the valid range there, if a kink
+    output_min_at: float | None = None  # where a non-monotonic function has its minimum
+    is_gated: bool = False
+    note: str = ""
+    # properties that change with the parameters: params -> {field: value}
+    param_props: Callable[[Mapping[str, Any]], dict[str, Any]] | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
+
+    def __call__(self, x: object) -> np.ndarray:
+        return self._apply(self.fn, x)
+
+    def derivative(self, x: object) -> np.ndarray:
+        """f'(x), with the subgradient convention of ``deriv_at_zero`` at kinks."""
+        return self._apply(self.deriv, x)
+
+    def _apply(self, func: Callable[..., np.ndarray], x: object) -> np.ndarray:
+        arr = as_real_array(x)
+        if self.is_gated:
+            _check_gated_shape(self.name, arr)
+        if arr.dtype == np.float16:  # compute in float32, return float16
+            return func(arr.astype(np.float32), **self.params).astype(np.float16)
+        return func(arr, **self.params)
+
+    @property
+    def bounded_above(self) -> bool:
+        return self.output_range[1] < INF
+
+    @property
+    def bounded_below(self) -> bool:
+        return self.output_range[0] > -INF
+
+    @property
+    def is_smooth(self) -> bool:
+        return self.smoothness == "C-inf"
+
+    @property
+    def has_kink(self) -> bool:
+        return self.smoothness == "C0"
+
+    @property
+    def aliases(self) -> tuple[str, ...]:
+        return tuple(sorted(a for a, target in ALIASES.items() if target == self.name))
+
+    def describe(self) -> dict[str, Any]:
+        """A JSON-ready dict of every property (infinities as the strings 'inf' and '-inf')."""
+        return {
+            "name": self.name,
+            "title": self.title,
+            "aliases": list(self.aliases),
+            "formula": self.formula,
+            "deriv_formula": self.deriv_formula,
+            "params": dict(self.params),
+            "param_specs": {
+                k: {"default": p.default, "allowed": p.interval(), "doc": p.doc} for k, p in self.param_specs.items()
+            },
+            "output_range": [_json_num(v) for v in self.output_range],
+            "deriv_range": [_json_num(v) for v in self.deriv_range],
+            "deriv_max": self.deriv_max,
+            "deriv_argmax": self.deriv_argmax,
+            "deriv_argmax_text": self.deriv_argmax_text,
+            "zero_centred": self.zero_centred,
+            "monotonic": self.monotonic,
+            "smoothness": self.smoothness,
+            "smooth": self.is_smooth,
+            "bounded_above": self.bounded_above,
+            "bounded_below": self.bounded_below,
+            "self_gated": self.self_gated,
+            "gated": self.is_gated,
+            "year": self.year,
+            "paper": self.paper,
+            "used_in": list(self.used_in),
+            "torch_name": self.torch_name,
+            "hf_names": list(self.hf_names),
+            "strength": self.strength,
+            "weakness": self.weakness,
+            "deriv_at_zero": self.deriv_at_zero,
+            "subgradient_at_zero": list(self.subgradient_at_zero) if self.subgradient_at_zero else None,
+            "output_min_at": self.output_min_at,
+            "note": self.note,
+        }
+
+
+def _json_num(v: float) -> float | str:
+    return "inf" if v == INF else "-inf" if v == -INF else v
+
+
+def _check_gated_shape(name: str, arr: np.ndarray) -> None:
+    if arr.ndim == 0 or arr.shape[-1] == 0 or arr.shape[-1] % 2:
+        raise ValueError(
+            f"{name} is a gated unit: its input's last axis must have an even, non-zero size 2d "
+            f"(value half, gate half); got shape {arr.shape}"
+        )
+
+
+# --- the records ---------------------------------------------------------------------------
+
+_SIX = "the lesson's six"
+
+
+def _leaky_props(p: Mapping[str, Any]) -> dict[str, Any]:
+    s = p["negative_slope"]
+    lo, hi = min(s, 1.0), max(s, 1.0)
+    return {
+        "output_range": (-INF if s > 0 else 0.0, INF) if s >= 0 else (-INF, INF),
+        "deriv_range": (lo, hi),
+        "deriv_max": hi,
+        "monotonic": s >= 0,
+        "subgradient_at_zero": (lo, hi),
+        "deriv_at_zero": s,
+    }
+
+
+def _silu_props(p: Mapping[str, Any]) -> dict[str, Any]:
+    b = p["beta"]
+    # silu_beta(x) = silu(b x) / b: the minimum and derivative extremes scale accordingly
+    return {
+        "output_range": (-0.27846454276107380 / b, INF),
+        "output_min_at": -1.2784645427610738 / b,
+        "deriv_argmax": 2.3993572805154676 / b,
+        "deriv_argmax_text": f"x = {2.3993572805154676 / b:.6g}",
+    }
+
+
+def _elu_props(p: Mapping[str, Any]) -> dict[str, Any]:
+    a = p["alpha"]
+    return {
+        "output_range": (-a, INF),
+        "deriv_range": (0.0, max(1.0, a)),
+        "deriv_max": max(1.0, a),
+        "deriv_at_zero": a,
+        "smoothness": "C1" if a == 1.0 else "C0",
+    }
+
+
+def _celu_props(p: Mapping[str, Any]) -> dict[str, Any]:
+    return {"output_range": (-p["alpha"], INF)}
+
+
+def _softplus_props(p: Mapping[str, Any]) -> dict[str, Any]:
+    return {"smoothness": "C-inf" if p["threshold"] is None else "C0"}
+
+
+def _hardtanh_props(p: Mapping[str, Any]) -> dict[str, Any]:
+    lo, hi = p["min_val"], p["max_val"]
+    return {"output_range": (lo, hi), "zero_centred": lo == -hi}
+
+
+_RECORDS: tuple[Activation, ...] = (
+    Activation(
+        name="sigmoid", fn=F.sigmoid, deriv=F.sigmoid_deriv, title="Sigmoid (logistic)",
+        formula=r"\sigma(x) = \frac{1}{1 + e^{-x}}",
+        deriv_formula=r"\sigma'(x) = \sigma(x)\,(1 - \sigma(x))",
+        output_range=(0.0, 1.0), deriv_range=(0.0, 0.25), deriv_max=0.25, deriv_argmax=0.0,
+        deriv_argmax_text="x = 0", zero_centred=False, monotonic=True, smoothness="C-inf",
+        self_gated=False, year=1986, paper="Rumelhart, Hinton & Williams, 1986 (backpropagation with logistic units)",
+        used_in=("LSTM and GRU gates", "binary classifier outputs", "attention-free gating"),
+        torch_name="Sigmoid", hf_names=("sigmoid",),
+        strength="Output in (0, 1) with a smooth gradient: the natural gate (LSTM) and probability.",
+        weakness="Vanishing gradient: the derivative is at most 0.25, so deep stacks shrink the signal.",
+    ),
+    Activation(
+        name="tanh", fn=F.tanh, deriv=F.tanh_deriv, title="Hyperbolic tangent",
+        formula=r"\tanh(x) = \frac{e^{x} - e^{-x}}{e^{x} + e^{-x}}",
+        deriv_formula=r"\tanh'(x) = 1 - \tanh^2(x)",
+        output_range=(-1.0, 1.0), deriv_range=(0.0, 1.0), deriv_max=1.0, deriv_argmax=0.0,
+        deriv_argmax_text="x = 0", zero_centred=True, monotonic=True, smoothness="C-inf",
+        self_gated=False, year=1998, paper="LeCun, Bottou, Orr & Mueller, 1998 (Efficient BackProp)",
+        used_in=("LSTM cell output", "classic RNNs", "TensorFlow Playground's default"),
+        torch_name="Tanh", hf_names=("tanh",),
+        strength="Zero-centred output in (-1, 1); steeper than sigmoid (slope 1 at 0).",
+        weakness="Still saturates: for |x| > 3 the derivative is below 0.01, so gradients vanish.",
+    ),
+    Activation(
+        name="relu", fn=F.relu, deriv=F.relu_deriv, title="Rectified linear unit",
+        formula=r"\mathrm{ReLU}(x) = \max(0, x)",
+        deriv_formula=r"\mathrm{ReLU}'(x) = \begin{cases}1 & x > 0\\ 0 & x < 0\end{cases}",
+        output_range=(0.0, INF), deriv_range=(0.0, 1.0), deriv_max=1.0, deriv_argmax=None,
+        deriv_argmax_text="x > 0", zero_centred=False, monotonic=True, smoothness="C0",
+        self_gated=False, year=2010, paper="Nair & Hinton, 2010",
+        used_in=("AlexNet, ResNet and most CNNs", "the original Transformer", "T5", "OPT"),
+        torch_name="ReLU", hf_names=("relu",),
+        strength="Cheap, and its gradient is exactly 1 for x > 0: positive paths do not shrink.",
+        weakness="Dying ReLU: a unit whose input stays negative outputs 0 and receives no gradient.",
+        deriv_at_zero=0.0, subgradient_at_zero=(0.0, 1.0),
+        note="ReLU'(0) is not defined; any value in [0, 1] is a subgradient. PyTorch and TensorFlow use 0.",
+    ),
+    Activation(
+        name="leaky_relu", fn=F.leaky_relu, deriv=F.leaky_relu_deriv, title="Leaky ReLU",
+        formula=r"\mathrm{LeakyReLU}(x) = \begin{cases}x & x > 0\\ \alpha x & x \le 0\end{cases}",
+        deriv_formula=r"\mathrm{LeakyReLU}'(x) = \begin{cases}1 & x > 0\\ \alpha & x < 0\end{cases}",
+        output_range=(-INF, INF), deriv_range=(0.01, 1.0), deriv_max=1.0, deriv_argmax=None,
+        deriv_argmax_text="x > 0", zero_centred=False, monotonic=True, smoothness="C0",
+        self_gated=False, year=2013, paper="Maas, Hannun & Ng, 2013",
+        used_in=("GAN discriminators (DCGAN)", "YOLO detectors"),
+        torch_name="LeakyReLU", hf_names=("leaky_relu",),
+        strength="A small negative slope keeps a gradient for x < 0: no dying neurons.",
+        weakness="One more hyperparameter (alpha), and still a kink at 0.",
+        params={"negative_slope": 0.01},
+        param_specs={"negative_slope": Param(0.01, 0.0, 1.0, low_closed=True, high_closed=True,
+                                             doc="the lesson's alpha: slope for x <= 0")},
+        deriv_at_zero=0.01, subgradient_at_zero=(0.01, 1.0), param_props=_leaky_props,
+    ),
+    Activation(
+        name="gelu", fn=F.gelu, deriv=F.gelu_deriv, title="Gaussian error linear unit (exact)",
+        formula=r"\mathrm{GELU}(x) = x\,\Phi(x) = \tfrac{x}{2}\left(1 + \mathrm{erf}(x/\sqrt{2})\right)",
+        deriv_formula=r"\mathrm{GELU}'(x) = \Phi(x) + x\,\varphi(x)",
+        output_range=(-0.16997120748, INF), deriv_range=(-0.128904145185, 1.128904145185),
+        deriv_max=1.128904145185, deriv_argmax=math.sqrt(2), deriv_argmax_text="x = sqrt(2)",
+        zero_centred=False, monotonic=False, smoothness="C-inf", self_gated=True, year=2016,
+        paper="Hendrycks & Gimpel, 2016 (Gaussian Error Linear Units)",
+        used_in=("BERT", "RoBERTa", "ViT", "GPT-NeoX", "Falcon"),
+        torch_name="GELU", hf_names=("gelu", "gelu_python"),
+        strength="Smooth everywhere with a probabilistic reading (x kept with probability Phi(x)); performs well in transformers.",
+        weakness="Needs erf, so it costs more than ReLU; a small non-monotonic dip below 0.",
+        output_min_at=-0.751791524694,
+        note="PyTorch: nn.GELU() or approximate='none'.",
+    ),
+    Activation(
+        name="silu", fn=F.silu, deriv=F.silu_deriv, title="SiLU / Swish",
+        formula=r"\mathrm{SiLU}(x) = x\,\sigma(\beta x) = \frac{x}{1 + e^{-\beta x}}",
+        deriv_formula=r"\mathrm{SiLU}'(x) = \sigma(\beta x) + \beta x\,\sigma(\beta x)(1 - \sigma(\beta x))",
+        output_range=(-0.2784645427610738, INF), deriv_range=(-0.0998393201289, 1.0998393201289),
+        deriv_max=1.0998393201289, deriv_argmax=2.3993572805154676, deriv_argmax_text="x = 2.39936",
+        zero_centred=False, monotonic=False, smoothness="C-inf", self_gated=True, year=2017,
+        paper="Ramachandran, Zoph & Le, 2017 (Swish, found by automated search); Elfwing et al., 2017 (SiLU)",
+        used_in=("Llama (SwiGLU)", "Mistral (SwiGLU)", "Qwen (SwiGLU)", "PaLM (SwiGLU)", "EfficientNet"),
+        torch_name="SiLU", hf_names=("silu", "swish"),
+        strength="Self-gated, smooth and non-monotonic; found by automated search and works well.",
+        weakness="Costs an exponential; the dip below 0 (minimum -0.278) makes it non-monotonic.",
+        params={"beta": 1.0},
+        param_specs={"beta": Param(1.0, 0.0, 1e6, doc="gate sharpness; 1 is SiLU, 1.702 quick GELU")},
+        output_min_at=-1.2784645427610738, param_props=_silu_props,
+    ),
+    Activation(
+        name="gelu_tanh", fn=F.gelu_tanh, deriv=F.gelu_tanh_deriv, title="GELU, tanh approximation",
+        formula=r"\tfrac{x}{2}\left(1 + \tanh\left[\sqrt{2/\pi}\,(x + 0.044715\,x^3)\right]\right)",
+        deriv_formula=r"\tfrac12(1+\tanh u) + \tfrac{x}{2}\,\mathrm{sech}^2(u)\,\sqrt{2/\pi}\,(1 + 0.134145\,x^2)",
+        output_range=(-0.170040750571, INF), deriv_range=(-0.128993068659, 1.128993068659),
+        deriv_max=1.128993068659, deriv_argmax=1.41850400879, deriv_argmax_text="x = 1.4185",
+        zero_centred=False, monotonic=False, smoothness="C-inf", self_gated=True, year=2016,
+        paper="Hendrycks & Gimpel, 2016 (the tanh approximation)",
+        used_in=("GPT-2", "GPT-3", "GPT-J", "Gemma (gated)", "Phi"),
+        torch_name="GELU(approximate='tanh')",
+        hf_names=("gelu_new", "gelu_pytorch_tanh", "gelu_fast", "gelu_accurate"),
+        strength="Cheap (no erf) and differentiable everywhere; within 4.7e-4 of exact GELU.",
+        weakness="An approximation: frameworks differ in which GELU they mean, so names matter.",
+        output_min_at=-0.752461422071,
+        note="Max |gelu - gelu_tanh| is about 4.7e-4, near x = +-2.70.",
+    ),
+    Activation(
+        name="quick_gelu", fn=F.quick_gelu, deriv=F.quick_gelu_deriv, title="Quick GELU (sigmoid approximation)",
+        formula=r"x\,\sigma(1.702\,x)",
+        deriv_formula=r"\sigma(1.702x) + 1.702\,x\,\sigma(1.702x)(1-\sigma(1.702x))",
+        output_range=(-0.163610189636, INF), deriv_range=(-0.0998393201289, 1.0998393201289),
+        deriv_max=1.0998393201289, deriv_argmax=1.40972813191, deriv_argmax_text="x = 1.40973",
+        zero_centred=False, monotonic=False, smoothness="C-inf", self_gated=True, year=2016,
+        paper="Hendrycks & Gimpel, 2016 (sigmoid approximation); used by Radford et al., 2021 (CLIP)",
+        used_in=("CLIP",), torch_name=None, hf_names=("quick_gelu",),
+        strength="One exponential: the cheapest smooth GELU look-alike.",
+        weakness="Least accurate GELU approximation (max error about 0.02).",
+        output_min_at=-0.751154255441,
+    ),
+    Activation(
+        name="elu", fn=F.elu, deriv=F.elu_deriv, title="Exponential linear unit",
+        formula=r"\mathrm{ELU}(x) = \begin{cases}x & x > 0\\ \alpha(e^{x} - 1) & x \le 0\end{cases}",
+        deriv_formula=r"\mathrm{ELU}'(x) = \begin{cases}1 & x > 0\\ \alpha e^{x} & x \le 0\end{cases}",
+        output_range=(-1.0, INF), deriv_range=(0.0, 1.0), deriv_max=1.0, deriv_argmax=None,
+        deriv_argmax_text="x >= 0", zero_centred=False, monotonic=True, smoothness="C1",
+        self_gated=False, year=2015, paper="Clevert, Unterthiner & Hochreiter, 2015",
+        used_in=("CNNs of 2016-2018",), torch_name="ELU", hf_names=(),
+        strength="Negative outputs push mean activations toward 0; smooth at 0 when alpha = 1.",
+        weakness="An exponential for x < 0; saturates to -alpha, where its gradient vanishes.",
+        params={"alpha": 1.0}, param_specs={"alpha": Param(1.0, 0.0, 100.0, doc="negative saturation value")},
+        deriv_at_zero=1.0, param_props=_elu_props,
+    ),
+    Activation(
+        name="selu", fn=F.selu, deriv=F.selu_deriv, title="Scaled ELU (self-normalising)",
+        formula=r"\lambda \begin{cases}x & x > 0\\ \alpha(e^{x} - 1) & x \le 0\end{cases},\ \lambda \approx 1.0507,\ \alpha \approx 1.6733",
+        deriv_formula=r"\lambda \begin{cases}1 & x > 0\\ \alpha e^{x} & x \le 0\end{cases}",
+        output_range=(-F.SELU_SCALE * F.SELU_ALPHA, INF), deriv_range=(0.0, F.SELU_SCALE * F.SELU_ALPHA),
+        deriv_max=F.SELU_SCALE * F.SELU_ALPHA, deriv_argmax=0.0, deriv_argmax_text="x = 0 (left limit)",
+        zero_centred=False, monotonic=True, smoothness="C0", self_gated=False, year=2017,
+        paper="Klambauer, Unterthiner, Mayr & Hochreiter, 2017 (Self-Normalizing Neural Networks)",
+        used_in=("self-normalising MLPs",), torch_name="SELU", hf_names=(),
+        strength="Keeps activations near zero mean and unit variance through depth with LeCun init.",
+        weakness="The self-normalising property needs LeCun-normal init and no batch norm.",
+        deriv_at_zero=F.SELU_SCALE * F.SELU_ALPHA, subgradient_at_zero=(F.SELU_SCALE, F.SELU_SCALE * F.SELU_ALPHA),
+    ),
+    Activation(
+        name="celu", fn=F.celu, deriv=F.celu_deriv, title="Continuously differentiable ELU",
+        formula=r"\max(0, x) + \min\left(0, \alpha(e^{x/\alpha} - 1)\right)",
+        deriv_formula=r"\begin{cases}1 & x > 0\\ e^{x/\alpha} & x \le 0\end{cases}",
+        output_range=(-1.0, INF), deriv_range=(0.0, 1.0), deriv_max=1.0, deriv_argmax=None,
+        deriv_argmax_text="x >= 0", zero_centred=False, monotonic=True, smoothness="C1",
+        self_gated=False, year=2017, paper="Barron, 2017 (Continuously Differentiable ELUs)",
+        used_in=("research models",), torch_name="CELU", hf_names=(),
+        strength="C1 for every alpha (ELU is only C1 for alpha = 1).",
+        weakness="Rarely used; an exponential for x < 0.",
+        params={"alpha": 1.0}, param_specs={"alpha": Param(1.0, 0.0, 100.0, doc="negative saturation value")},
+        deriv_at_zero=1.0, param_props=_celu_props,
+    ),
+    Activation(
+        name="softplus", fn=F.softplus, deriv=F.softplus_deriv, title="Softplus",
+        formula=r"\mathrm{softplus}(x) = \tfrac{1}{\beta}\log\left(1 + e^{\beta x}\right)",
+        deriv_formula=r"\mathrm{softplus}'(x) = \sigma(\beta x)",
+        output_range=(0.0, INF), deriv_range=(0.0, 1.0), deriv_max=1.0, deriv_argmax=None,
+        deriv_argmax_text="x -> inf", zero_centred=False, monotonic=True, smoothness="C-inf",
+        self_gated=False, year=2001, paper="Dugas, Bengio, Belisle, Nadeau & Garcia, 2001",
+        used_in=("variance and scale heads", "Mish's inner function"), torch_name="Softplus", hf_names=(),
+        strength="A smooth ReLU: positive, with derivative sigmoid(beta x) everywhere.",
+        weakness="Never exactly 0 and costs a log and an exp.",
+        params={"beta": 1.0, "threshold": None},
+        param_specs={"beta": Param(1.0, 0.0, 1e6, doc="sharpness"),
+                     "threshold": Param(None, 0.0, INF, optional=True,
+                                        doc="PyTorch's shortcut (20): x where beta x > threshold; None is exact")},
+        param_props=_softplus_props,
+    ),
+    Activation(
+        name="mish", fn=F.mish, deriv=F.mish_deriv, title="Mish",
+        formula=r"\mathrm{Mish}(x) = x\,\tanh(\mathrm{softplus}(x))",
+        deriv_formula=r"\tanh(\mathrm{sp}(x)) + x\,\mathrm{sech}^2(\mathrm{sp}(x))\,\sigma(x)",
+        output_range=(-0.308843413017, INF), deriv_range=(-0.112526122389, 1.08849816125),
+        deriv_max=1.08849816125, deriv_argmax=1.49057117949, deriv_argmax_text="x = 1.49057",
+        zero_centred=False, monotonic=False, smoothness="C-inf", self_gated=True, year=2019,
+        paper="Misra, 2019 (Mish)", used_in=("YOLOv4",), torch_name="Mish", hf_names=("mish",),
+        strength="Smooth, self-gated and non-monotonic like Swish, with a slightly deeper dip.",
+        weakness="Three transcendental functions per value: the costliest here.",
+        output_min_at=-1.19243121452,
+    ),
+    Activation(
+        name="softsign", fn=F.softsign, deriv=F.softsign_deriv, title="Softsign",
+        formula=r"\frac{x}{1 + |x|}", deriv_formula=r"\frac{1}{(1 + |x|)^2}",
+        output_range=(-1.0, 1.0), deriv_range=(0.0, 1.0), deriv_max=1.0, deriv_argmax=0.0,
+        deriv_argmax_text="x = 0", zero_centred=True, monotonic=True, smoothness="C1",
+        self_gated=False, year=2009, paper="Bergstra et al., 2009; studied by Glorot & Bengio, 2010",
+        used_in=("Glorot & Bengio's saturation study",), torch_name="Softsign", hf_names=(),
+        strength="Like tanh but saturates polynomially, not exponentially.",
+        weakness="Still bounded, so gradients still shrink for large |x|.",
+    ),
+    Activation(
+        name="hardsigmoid", fn=F.hardsigmoid, deriv=F.hardsigmoid_deriv, title="Hard sigmoid",
+        formula=r"\frac{\mathrm{ReLU6}(x + 3)}{6}", deriv_formula=r"\tfrac16 \text{ for } -3 < x < 3, \text{ else } 0",
+        output_range=(0.0, 1.0), deriv_range=(0.0, 1 / 6), deriv_max=1 / 6, deriv_argmax=None,
+        deriv_argmax_text="-3 < x < 3", zero_centred=False, monotonic=True, smoothness="C0",
+        self_gated=False, year=2019, paper="Howard et al., 2019 (MobileNetV3); Courbariaux et al., 2015",
+        used_in=("MobileNetV3 squeeze-excite",), torch_name="Hardsigmoid", hf_names=(),
+        strength="Piecewise linear: no exponential, cheap on phones.",
+        weakness="Exactly flat outside [-3, 3]: zero gradient there.",
+        deriv_at_zero=1 / 6,
+    ),
+    Activation(
+        name="hardswish", fn=F.hardswish, deriv=F.hardswish_deriv, title="Hard swish",
+        formula=r"x\,\frac{\mathrm{ReLU6}(x + 3)}{6}",
+        deriv_formula=r"0 \;(x \le -3),\ \tfrac{2x + 3}{6} \;(-3 < x < 3),\ 1 \;(x \ge 3)",
+        output_range=(-0.375, INF), deriv_range=(-0.5, 1.5), deriv_max=1.5, deriv_argmax=None,
+        deriv_argmax_text="x -> 3 from the left (a supremum)", zero_centred=False, monotonic=False,
+        smoothness="C0", self_gated=True, year=2019, paper="Howard et al., 2019 (MobileNetV3)",
+        used_in=("MobileNetV3",), torch_name="Hardswish", hf_names=(),
+        strength="Swish's shape without an exponential.",
+        weakness="Kinks at -3 and 3, where the derivative jumps.",
+        deriv_at_zero=0.5, output_min_at=-1.5,
+    ),
+    Activation(
+        name="hardtanh", fn=F.hardtanh, deriv=F.hardtanh_deriv, title="Hard tanh",
+        formula=r"\mathrm{clip}(x, \text{min\_val}, \text{max\_val})",
+        deriv_formula=r"1 \text{ inside } (\text{min\_val}, \text{max\_val}), \text{ else } 0",
+        output_range=(-1.0, 1.0), deriv_range=(0.0, 1.0), deriv_max=1.0, deriv_argmax=None,
+        deriv_argmax_text="min_val < x < max_val", zero_centred=True, monotonic=True, smoothness="C0",
+        self_gated=False, year=2004, paper="Collobert, 2004",
+        used_in=("binarised and quantised networks",), torch_name="Hardtanh", hf_names=(),
+        strength="Cheap, zero-centred and bounded.",
+        weakness="Zero gradient outside the clip range: a hard saturation.",
+        params={"min_val": -1.0, "max_val": 1.0},
+        param_specs={"min_val": Param(-1.0, -1e6, 1e6, doc="lower clip"), "max_val": Param(1.0, -1e6, 1e6, doc="upper clip")},
+        deriv_at_zero=1.0, param_props=_hardtanh_props,
+    ),
+    Activation(
+        name="relu6", fn=F.relu6, deriv=F.relu6_deriv, title="ReLU6",
+        formula=r"\min(\max(0, x), 6)", deriv_formula=r"1 \text{ for } 0 < x < 6, \text{ else } 0",
+        output_range=(0.0, 6.0), deriv_range=(0.0, 1.0), deriv_max=1.0, deriv_argmax=None,
+        deriv_argmax_text="0 < x < 6", zero_centred=False, monotonic=True, smoothness="C0",
+        self_gated=False, year=2010, paper="Krizhevsky, 2010 (convolutional deep belief networks on CIFAR-10)",
+        used_in=("MobileNetV2",), torch_name="ReLU6", hf_names=("relu6",),
+        strength="Bounded output suits low-precision arithmetic.",
+        weakness="Dead below 0 and flat above 6.",
+        deriv_at_zero=0.0, subgradient_at_zero=(0.0, 1.0),
+    ),
+    Activation(
+        name="relu_squared", fn=F.relu_squared, deriv=F.relu_squared_deriv, title="Squared ReLU",
+        formula=r"\max(0, x)^2", deriv_formula=r"2\max(0, x)",
+        output_range=(0.0, INF), deriv_range=(0.0, INF), deriv_max=INF, deriv_argmax=None,
+        deriv_argmax_text="x -> inf (unbounded)", zero_centred=False, monotonic=True, smoothness="C1",
+        self_gated=False, year=2021, paper="So et al., 2021 (Primer)",
+        used_in=("Primer", "Nemotron-4"), torch_name=None, hf_names=("relu2",),
+        strength="Found by architecture search to train transformers faster than GELU.",
+        weakness="Unbounded derivative; still dead for x < 0.",
+        deriv_at_zero=0.0,
+    ),
+    Activation(
+        name="identity", fn=F.identity, deriv=F.identity_deriv, title="Identity (no activation)",
+        formula=r"x", deriv_formula=r"1",
+        output_range=(-INF, INF), deriv_range=(1.0, 1.0), deriv_max=1.0, deriv_argmax=None,
+        deriv_argmax_text="everywhere", zero_centred=True, monotonic=True, smoothness="C-inf",
+        self_gated=False, year=1958, paper="Rosenblatt, 1958 (linear units)",
+        used_in=("regression outputs", "the linear-collapse demonstration"),
+        torch_name="Identity", hf_names=("linear",),
+        strength="Keeps gradients exactly; right for a regression output.",
+        weakness="Between hidden layers it adds nothing: a deep linear net is one affine map.",
+    ),
+)
+
+_GATED = (
+    ("glu", F.glu, F.glu_deriv, r"\sigma(b)", "GLU", 2017, "Dauphin, Fan, Auli & Grangier, 2017",
+     ("gated convolutional language models",), "GLU", ()),
+    ("reglu", F.reglu, F.reglu_deriv, r"\max(0, b)", "ReGLU", 2020, "Shazeer, 2020 (GLU Variants Improve Transformer)",
+     ("Shazeer 2020 ablations",), None, ()),
+    ("geglu", F.geglu, F.geglu_deriv, r"\mathrm{GELU}(b)", "GEGLU", 2020, "Shazeer, 2020 (GLU Variants Improve Transformer)",
+     ("T5 v1.1 (gated-gelu)", "Gemma (with tanh GELU)"), None, ()),
+    ("swiglu", F.swiglu, F.swiglu_deriv, r"\mathrm{SiLU}(b)", "SwiGLU", 2020,
+     "Shazeer, 2020 (GLU Variants Improve Transformer)",
+     ("Llama", "Mistral", "Qwen", "PaLM"), None, ()),
+    ("bilinear", F.bilinear, F.bilinear_deriv, r"b", "Bilinear GLU", 2020,
+     "Shazeer, 2020; Dauphin et al., 2017", ("Shazeer 2020 ablations",), None, ()),
+)
+
+_GATED_RECORDS = tuple(
+    Activation(
+        name=name, fn=fn, deriv=deriv, title=f"{title} (gated linear unit)",
+        formula=rf"{title}(x) = a \odot {gate},\ [a, b] = x", deriv_formula=r"\partial/\partial a = g(b),\ \partial/\partial b = a\,g'(b)",
+        output_range=(-INF, INF), deriv_range=(-INF, INF), deriv_max=INF, deriv_argmax=None,
+        deriv_argmax_text="unbounded (grows with a)", zero_centred=False, monotonic=False,
+        smoothness="C0" if name == "reglu" else "C-inf", self_gated=False, year=year, paper=paper,
+        used_in=used, torch_name=torch_name, hf_names=hf,
+        strength="A learned multiplicative gate; the gated variants gave the best results in Shazeer 2020.",
+        weakness="Needs a projection twice as wide (value and gate halves): 50% more feed-forward weights per unit.",
+        is_gated=True,
+    )
+    for name, fn, deriv, gate, title, year, paper, used, torch_name, hf in _GATED
+)
+
+REGISTRY: Mapping[str, Activation] = MappingProxyType({a.name: a for a in _RECORDS + _GATED_RECORDS})
+
+# Framework and config spellings -> registry key.
+ALIASES: Mapping[str, str] = MappingProxyType(
+    {
+        "logistic": "sigmoid",
+        "swish": "silu",
+        "linear": "identity",
+        "none": "identity",
+        "gelu_new": "gelu_tanh",
+        "gelu_pytorch_tanh": "gelu_tanh",
+        "gelu_fast": "gelu_tanh",
+        "gelu_accurate": "gelu_tanh",
+        "gelu_python": "gelu",
+        "relu2": "relu_squared",
+        "squared_relu": "relu_squared",
+        "hard_sigmoid": "hardsigmoid",
+        "hard_swish": "hardswish",
+        "hard_tanh": "hardtanh",
+        "leakyrelu": "leaky_relu",
+        "gelu_exact": "gelu",
+        "geglu_tanh": "geglu",
+        # PyTorch class names, lower-cased
+        **{a.torch_name.lower(): a.name for a in _RECORDS + _GATED_RECORDS
+           if a.torch_name and a.torch_name.isidentifier() and a.torch_name.lower() != a.name},
+    }
+)
+
+
+def names() -> list[str]:
+    """The canonical registry keys, in lesson order."""
+    return list(REGISTRY)
+
+
+def resolve(name: str) -> str:
+    """Return the canonical key for a name or alias (case-insensitive, '-' or ' ' for '_')."""
+    if not isinstance(name, str):
+        raise ValueError(f"activation name must be a string; got {type(name).__name__}. Valid names: {', '.join(REGISTRY)}")
+    key = name.strip().lower().replace("-", "_").replace(" ", "_")
+    if key in REGISTRY:
+        return key
+    if key in ALIASES:
+        return ALIASES[key]
+    raise ValueError(
+        f"unknown activation {name!r}. Valid names: {', '.join(REGISTRY)}; aliases: {', '.join(sorted(ALIASES))}"
+    )
+
+
+def get(name: str, **params: Any) -> Activation:
+    """Return the activation called ``name`` (an alias resolves) with ``params`` bound.
+
+    Raises ValueError for an unknown name or parameter, or a parameter out of its range.
+    """
+    record = REGISTRY[resolve(name)]
+    unknown = sorted(set(params) - set(record.param_specs))
+    if unknown:
+        allowed = ", ".join(f"{k} in {p.interval()}" for k, p in record.param_specs.items()) or "none"
+        raise ValueError(f"{record.name} has no parameter {', '.join(unknown)}; its parameters: {allowed}")
+    if not params:
+        return record
+    bound = dict(record.params)
+    for key, value in params.items():
+        bound[key] = record.param_specs[key].check(record.name, key, value)
+    if record.name == "hardtanh" and not bound["min_val"] < bound["max_val"]:
+        raise ValueError(f"hardtanh: min_val ({bound['min_val']}) must be below max_val ({bound['max_val']})")
+    updates: dict[str, Any] = {"params": MappingProxyType(bound)}
+    if record.param_props is not None:
+        updates.update(record.param_props(bound))
+    return replace(record, **updates)
