@@ -6,6 +6,8 @@
 0.25
 """
 
+from .conventions import Conventions, GeluGap, conventions, gelu_gap
 from .registry import ALIASES, REGISTRY, Activation, Param, get, names, resolve
 
-__all__ = ["ALIASES", "REGISTRY", "Activation", "Param", "get", "names", "resolve"]
+__all__ = ["ALIASES", "REGISTRY", "Activation", "Conventions", "GeluGap", "Param", "conventions", "gelu_gap",
+           "get", "names", "resolve"]

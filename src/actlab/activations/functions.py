@@ -93,19 +93,30 @@ def relu(x: np.ndarray) -> np.ndarray:
     return np.maximum(x, 0)
 
 
+def _keep_nan(out: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Put NaN wherever x is NaN (comparisons turn NaN into False); the check is one cheap pass."""
+    nan = np.isnan(x)
+    if nan.any():
+        return np.where(nan, x, out)
+    return out
+
+
 def relu_deriv(x: np.ndarray) -> np.ndarray:
     """1 for x > 0, else 0; at the kink x = 0 the subgradient 0, as PyTorch and TensorFlow use."""
-    return np.heaviside(x, 0)
+    return _keep_nan(np.greater(x, 0).astype(x.dtype), x)
 
 
 def leaky_relu(x: np.ndarray, *, negative_slope: float = 0.01) -> np.ndarray:
-    """x for x > 0, else negative_slope * x (the lesson's alpha)."""
-    return np.where(x > 0, x, x * negative_slope)
+    """x for x > 0, else negative_slope * x (the lesson's alpha); max(x, slope x) for 0 <= slope <= 1."""
+    return np.maximum(x, x * negative_slope)  # branch-free: np.where would mispredict on random signs
 
 
 def leaky_relu_deriv(x: np.ndarray, *, negative_slope: float = 0.01) -> np.ndarray:
     """1 for x > 0, else negative_slope (also at 0, as PyTorch)."""
-    return negative_slope + (1 - negative_slope) * np.heaviside(x, 0)
+    out = np.greater(x, 0).astype(x.dtype)
+    out *= 1 - negative_slope
+    out += negative_slope
+    return _keep_nan(out, x)
 
 
 def relu6(x: np.ndarray) -> np.ndarray:
@@ -192,15 +203,21 @@ def _normal_cdf_pdf(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return xc, cdf, pdf
 
 
+def _normal_cdf_pdf_for_float32(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The plain float64 formulas: their few-hundred float64 ULP are far below one float32 ULP."""
+    xc = np.clip(x.astype(np.float64), -40.0, 40.0)
+    return xc, 0.5 * special.erfc(xc * -SQRT_HALF), INV_SQRT_2PI * np.exp(-0.5 * xc * xc)
+
+
 def gelu(x: np.ndarray) -> np.ndarray:
     """x Phi(x), Phi the standard normal CDF (exact form, PyTorch approximate='none')."""
-    _, cdf, _ = _normal_cdf_pdf(x)
-    return (_no_neg_inf(x) * cdf).astype(x.dtype, copy=False)
+    parts = _normal_cdf_pdf(x) if x.dtype == np.float64 else _normal_cdf_pdf_for_float32(x)
+    return (_no_neg_inf(x) * parts[1]).astype(x.dtype, copy=False)
 
 
 def gelu_deriv(x: np.ndarray) -> np.ndarray:
     """Phi(x) + x phi(x)."""
-    xc, cdf, pdf = _normal_cdf_pdf(x)
+    xc, cdf, pdf = _normal_cdf_pdf(x) if x.dtype == np.float64 else _normal_cdf_pdf_for_float32(x)
     return (cdf + xc * pdf).astype(x.dtype, copy=False)
 
 

@@ -1,0 +1,185 @@
+"""The actlab command line: a thin typer layer that calls the core and renders with rich."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Annotated
+
+import numpy as np
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from . import activations
+
+app = typer.Typer(help="actlab: the activation-functions lab.", no_args_is_help=True, add_completion=False)
+
+
+class _LazyConsole:
+    """A rich Console made on first use, so it reads the terminal width of the run, not of the import."""
+
+    def __getattr__(self, attr):
+        return getattr(Console(), attr)
+
+
+console = _LazyConsole()
+
+
+def _fail(message: str) -> None:
+    console.print(f"[red]error:[/red] {message}")
+    raise typer.Exit(2)
+
+
+def _num(v: float | str) -> str:
+    if isinstance(v, str) or (isinstance(v, float) and math.isinf(v)):
+        return "∞" if v in (math.inf, "inf") else "-∞"
+    return f"{v:.6g}"
+
+
+def _range(r) -> str:
+    lo, hi = r
+    return f"({_num(lo)}, {_num(hi)})"
+
+
+def _parse_params(raw: list[str]) -> dict[str, float | None]:
+    params: dict[str, float | None] = {}
+    for item in raw:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            _fail(f"--param must look like name=value (e.g. negative_slope=0.1); got {item!r}")
+        text = value.strip()
+        if text.lower() == "none":
+            params[key.strip()] = None
+            continue
+        try:
+            params[key.strip()] = float(text)
+        except ValueError:
+            _fail(f"--param {key.strip()}: {text!r} is not a number")
+    return params
+
+
+def _get(name: str, params: dict | None = None) -> activations.Activation:
+    try:
+        return activations.get(name, **(params or {}))
+    except ValueError as exc:
+        _fail(str(exc))
+        raise  # unreachable; keeps type checkers quiet
+
+
+@app.command("list")
+def list_(json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False) -> None:
+    """One row per activation: range, maximal derivative, zero-centred, smooth, where it is used."""
+    records = [activations.get(n) for n in activations.names()]
+    if json_out:
+        typer.echo(json.dumps([r.describe() for r in records], indent=1))
+        return
+    table = Table(title="actlab activation registry", show_lines=False)
+    for col in ("name", "range", "max f′", "zero-centred", "smooth", "used in"):
+        table.add_column(col)
+    for r in records:
+        table.add_row(r.name, _range(r.output_range), f"{_num(r.deriv_max)} at {r.deriv_argmax_text}",
+                      "yes" if r.zero_centred else "no", r.smoothness if not r.is_smooth else "yes (C∞)",
+                      ", ".join(r.used_in[:2]))
+    console.print(table)
+
+
+@app.command()
+def show(
+    name: Annotated[str, typer.Argument(help="Registry key or alias (swish, gelu_new, ...).")],
+    param: Annotated[list[str], typer.Option("--param", "-p", help="name=value, e.g. negative_slope=0.1")] = [],
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Every property of one activation, its formula, and values at a few points."""
+    act = _get(name, _parse_params(param))
+    xs = np.array([-3.0, -1.0, 0.0, 1.0, 3.0])
+    if act.is_gated:
+        xs2 = np.stack([np.ones_like(xs), xs], axis=-1)  # a = 1, b = x: the gate itself
+        values, derivs = act(xs2)[:, 0], act.derivative(xs2)[:, 1]
+    else:
+        values, derivs = act(xs), act.derivative(xs)
+    info = act.describe()
+    info["samples"] = {"x": xs.tolist(), "value": values.tolist(), "derivative": derivs.tolist()}
+    if json_out:
+        typer.echo(json.dumps(info, indent=1))
+        return
+    table = Table(title=f"{act.title} — {act.name}", show_header=False)
+    table.add_column("property", style="bold")
+    table.add_column("value")
+    rows = [
+        ("formula", act.formula), ("derivative", act.deriv_formula),
+        ("aliases", ", ".join(act.aliases) or "—"), ("parameters", ", ".join(f"{k}={v}" for k, v in act.params.items()) or "—"),
+        ("output range", _range(act.output_range)), ("derivative range", _range(act.deriv_range)),
+        ("max derivative", f"{_num(act.deriv_max)} at {act.deriv_argmax_text}"),
+        ("zero-centred", str(act.zero_centred)), ("monotonic", str(act.monotonic)),
+        ("smoothness", act.smoothness), ("bounded above / below", f"{act.bounded_above} / {act.bounded_below}"),
+        ("self-gated", str(act.self_gated)), ("paper", f"{act.paper} ({act.year})"),
+        ("used in", ", ".join(act.used_in)), ("PyTorch", act.torch_name or "—"),
+        ("Hugging Face", ", ".join(act.hf_names) or "—"), ("strength", act.strength), ("weakness", act.weakness),
+    ]
+    if act.deriv_at_zero is not None and act.has_kink:
+        rows.append(("f′(0)", f"{act.deriv_at_zero:g} (subgradient range {act.subgradient_at_zero})"))
+    if act.note:
+        rows.append(("note", act.note))
+    for k, v in rows:
+        table.add_row(k, v)
+    console.print(table)
+    samples = Table(title="samples" + (" (gate: a = 1, b = x)" if act.is_gated else ""))
+    for col in ("x", "f(x)", "f′(x)"):
+        samples.add_column(col, justify="right")
+    for x, v, d in zip(xs, values, derivs, strict=True):
+        samples.add_row(f"{x:g}", f"{v:.10g}", f"{d:.10g}")
+    console.print(samples)
+
+
+@app.command("eval", context_settings={"ignore_unknown_options": True})
+def eval_(
+    name: Annotated[str, typer.Argument(help="Registry key or alias.")],
+    x: Annotated[list[str], typer.Argument(help="Input values (numbers, inf, nan).")],
+    param: Annotated[list[str], typer.Option("--param", "-p", help="name=value")] = [],
+    dtype: Annotated[str, typer.Option(help="float64 or float32")] = "float64",
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Values and derivatives of one activation at the given points."""
+    if dtype not in ("float64", "float32"):
+        _fail(f"--dtype must be float64 or float32; got {dtype!r}")
+    try:
+        xs = np.array([float(v) for v in x], dtype=dtype)
+    except ValueError:
+        bad = next(v for v in x if not _is_float(v))
+        _fail(f"x: {bad!r} is not a number (use digits, inf or nan)")
+    params = _parse_params(param)
+    act = _get(name, params)
+    try:
+        values, derivs = act(xs), act.derivative(xs)
+    except ValueError as exc:
+        _fail(str(exc))
+    if json_out:
+        out = {"name": act.name, "params": dict(act.params), "dtype": dtype, "x": _jsonable(xs),
+               "value": _jsonable(values), "derivative": _jsonable(derivs)}
+        typer.echo(json.dumps(out))
+        return
+    table = Table(title=f"{act.name} {dict(act.params) or ''} ({dtype})")
+    for col in ("x", "f(x)", "f′(x)"):
+        table.add_column(col, justify="right")
+    shown_x = xs if not act.is_gated else np.full(len(values), np.nan)
+    for xi, v, d in zip(shown_x, values, derivs, strict=False):
+        table.add_row(str(xi), str(v), str(d))  # numpy scalars print their shortest round-trip form
+    console.print(table)
+
+
+def _is_float(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _jsonable(arr: np.ndarray) -> list:
+    return [None if math.isnan(v) else ("inf" if v == math.inf else "-inf" if v == -math.inf else v)
+            for v in np.asarray(arr, dtype=np.float64).ravel().tolist()]
+
+
+if __name__ == "__main__":
+    app()
