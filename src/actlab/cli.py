@@ -87,11 +87,11 @@ def list_(json_out: Annotated[bool, typer.Option("--json", help="Print JSON inst
 @app.command()
 def show(
     name: Annotated[str, typer.Argument(help="Registry key or alias (swish, gelu_new, ...).")],
-    param: Annotated[list[str], typer.Option("--param", "-p", help="name=value, e.g. negative_slope=0.1")] = [],
+    param: Annotated[list[str], typer.Option("--param", "-p", help="name=value, e.g. negative_slope=0.1")] = None,
     json_out: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Every property of one activation, its formula, and values at a few points."""
-    act = _get(name, _parse_params(param))
+    act = _get(name, _parse_params(param or []))
     xs = np.array([-3.0, -1.0, 0.0, 1.0, 3.0])
     if act.is_gated:
         xs2 = np.stack([np.ones_like(xs), xs], axis=-1)  # a = 1, b = x: the gate itself
@@ -108,7 +108,8 @@ def show(
     table.add_column("value")
     rows = [
         ("formula", act.formula), ("derivative", act.deriv_formula),
-        ("aliases", ", ".join(act.aliases) or "—"), ("parameters", ", ".join(f"{k}={v}" for k, v in act.params.items()) or "—"),
+        ("aliases", ", ".join(act.aliases) or "—"),
+        ("parameters", ", ".join(f"{k}={v}" for k, v in act.params.items()) or "—"),
         ("output range", _range(act.output_range)), ("derivative range", _range(act.deriv_range)),
         ("max derivative", f"{_num(act.deriv_max)} at {act.deriv_argmax_text}"),
         ("zero-centred", str(act.zero_centred)), ("monotonic", str(act.monotonic)),
@@ -136,7 +137,7 @@ def show(
 def eval_(
     name: Annotated[str, typer.Argument(help="Registry key or alias.")],
     x: Annotated[list[str], typer.Argument(help="Input values (numbers, inf, nan).")],
-    param: Annotated[list[str], typer.Option("--param", "-p", help="name=value")] = [],
+    param: Annotated[list[str], typer.Option("--param", "-p", help="name=value")] = None,
     dtype: Annotated[str, typer.Option(help="float64 or float32")] = "float64",
     json_out: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
@@ -148,7 +149,7 @@ def eval_(
     except ValueError:
         bad = next(v for v in x if not _is_float(v))
         _fail(f"x: {bad!r} is not a number (use digits, inf or nan)")
-    params = _parse_params(param)
+    params = _parse_params(param or [])
     act = _get(name, params)
     try:
         values, derivs = act(xs), act.derivative(xs)

@@ -98,6 +98,9 @@ class Activation:
     note: str = ""
     # properties that change with the parameters: params -> {field: value}
     param_props: Callable[[Mapping[str, Any]], dict[str, Any]] | None = field(default=None, repr=False)
+    # f'(z) written from the output a = f(z), for the network's backward pass (PyTorch does the same
+    # for tanh and sigmoid); None where the output does not determine the derivative
+    deriv_from_output: Callable[[np.ndarray], np.ndarray] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
@@ -108,6 +111,16 @@ class Activation:
     def derivative(self, x: object) -> np.ndarray:
         """f'(x), with the subgradient convention of ``deriv_at_zero`` at kinks."""
         return self._apply(self.deriv, x)
+
+    def forward_array(self, z: np.ndarray) -> np.ndarray:
+        """f(z) for a float ndarray already checked by the caller (the network's hot path)."""
+        return self.fn(z, **self.params)
+
+    def derivative_array(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        """f'(z) for checked float arrays, from the output a = f(z) where that is exact enough."""
+        if self.deriv_from_output is not None:
+            return self.deriv_from_output(a)
+        return self.deriv(z, **self.params)
 
     def _apply(self, func: Callable[..., np.ndarray], x: object) -> np.ndarray:
         arr = as_real_array(x)
@@ -250,7 +263,7 @@ _RECORDS: tuple[Activation, ...] = (
         deriv_argmax_text="x = 0", zero_centred=False, monotonic=True, smoothness="C-inf",
         self_gated=False, year=1986, paper="Rumelhart, Hinton & Williams, 1986 (backpropagation with logistic units)",
         used_in=("LSTM and GRU gates", "binary classifier outputs", "attention-free gating"),
-        torch_name="Sigmoid", hf_names=("sigmoid",),
+        torch_name="Sigmoid", hf_names=("sigmoid",), deriv_from_output=lambda a: a * (1 - a),
         strength="Output in (0, 1) with a smooth gradient: the natural gate (LSTM) and probability.",
         weakness="Vanishing gradient: the derivative is at most 0.25, so deep stacks shrink the signal.",
     ),
@@ -262,7 +275,7 @@ _RECORDS: tuple[Activation, ...] = (
         deriv_argmax_text="x = 0", zero_centred=True, monotonic=True, smoothness="C-inf",
         self_gated=False, year=1998, paper="LeCun, Bottou, Orr & Mueller, 1998 (Efficient BackProp)",
         used_in=("LSTM cell output", "classic RNNs", "TensorFlow Playground's default"),
-        torch_name="Tanh", hf_names=("tanh",),
+        torch_name="Tanh", hf_names=("tanh",), deriv_from_output=lambda a: 1 - a * a,
         strength="Zero-centred output in (-1, 1); steeper than sigmoid (slope 1 at 0).",
         weakness="Still saturates: for |x| > 3 the derivative is below 0.01, so gradients vanish.",
     ),
@@ -274,7 +287,7 @@ _RECORDS: tuple[Activation, ...] = (
         deriv_argmax_text="x > 0", zero_centred=False, monotonic=True, smoothness="C0",
         self_gated=False, year=2010, paper="Nair & Hinton, 2010",
         used_in=("AlexNet, ResNet and most CNNs", "the original Transformer", "T5", "OPT"),
-        torch_name="ReLU", hf_names=("relu",),
+        torch_name="ReLU", hf_names=("relu",), deriv_from_output=lambda a: (a > 0).astype(a.dtype),
         strength="Cheap, and its gradient is exactly 1 for x > 0: positive paths do not shrink.",
         weakness="Dying ReLU: a unit whose input stays negative outputs 0 and receives no gradient.",
         deriv_at_zero=0.0, subgradient_at_zero=(0.0, 1.0),

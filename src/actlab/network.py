@@ -1,0 +1,298 @@
+"""A small multilayer perceptron in NumPy with explicit, readable backpropagation.
+
+Dimension letters: N batch, D input features, H hidden width (per layer), K outputs.
+Vocabulary: z is a layer's pre-activation, a its output (a[0] is the input), and dz, da, dW, db
+are gradients of the loss. forward() returns the output and a Trace of every z and a; backward()
+turns a Trace into Grads; updating the parameters is the optimiser's job (optim.py).
+A gated hidden layer of width H has a pre-activation of width 2H (value and gate halves).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import activations
+from .activations import Activation
+from .errors import ConfigError
+
+HEADS = ("regression", "tanh_mse", "sigmoid_mse", "logistic", "softmax")
+INITS = ("playground", "standard", "xavier_uniform", "xavier_normal", "he_uniform", "he_normal", "lecun_normal",
+         "orthogonal", "normal")
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    """Shape and initialisation of an MLP.
+
+    hidden: widths of the hidden layers; activations: one registry name per hidden layer (or one
+    for all), optionally with parameters as (name, {param: value}). head: the output and its loss:
+      regression   identity output, loss 0.5 mean (o - y)^2
+      tanh_mse     tanh output, targets -1/+1, loss 0.5 mean (o - y)^2 (TensorFlow Playground)
+      sigmoid_mse  sigmoid output, targets 0/1, loss 0.5 mean (o - y)^2
+      logistic     sigmoid output, targets 0/1, binary cross-entropy from the logit
+      softmax      K outputs, integer targets, softmax cross-entropy
+    """
+
+    input_dim: int
+    hidden: tuple[int, ...] = (4, 2)
+    activations: tuple = ("tanh",)
+    head: str = "tanh_mse"
+    output_dim: int = 1
+    init: str = "xavier_uniform"
+    init_sigma: float = 0.1  # for init="normal"
+    bias_init: float = 0.0
+    dtype: str = "float64"
+
+    def __post_init__(self) -> None:
+        hidden = tuple(self.hidden)
+        object.__setattr__(self, "hidden", hidden)
+        acts = tuple(self.activations) if not isinstance(self.activations, str) else (self.activations,)
+        if len(acts) == 1 and len(hidden) != 1:
+            acts = acts * len(hidden)  # one name for every layer (none at all without hidden layers)
+        object.__setattr__(self, "activations", acts)
+        _check_int("input_dim", self.input_dim, 1, 10_000)
+        if len(hidden) > 64:
+            raise ConfigError("layers", f"at most 64 hidden layers; got {len(hidden)}")
+        for i, w in enumerate(hidden):
+            _check_int(f"layers[{i}]", w, 1, 4096)
+        if len(acts) != len(hidden):
+            raise ConfigError("activations", f"give one activation per hidden layer ({len(hidden)}) or one for "
+                                             f"all; got {len(acts)}")
+        if self.head not in HEADS:
+            raise ConfigError("head", f"unknown head {self.head!r}; allowed: {', '.join(HEADS)}")
+        _check_int("output_dim", self.output_dim, 1, 1000)
+        if self.head != "softmax" and self.output_dim != 1 and self.head != "regression":
+            raise ConfigError("output_dim", f"the {self.head} head has one output; got {self.output_dim}")
+        if self.head == "softmax" and self.output_dim < 2:
+            raise ConfigError("output_dim", "softmax needs at least 2 classes")
+        if self.init not in INITS:
+            raise ConfigError("init", f"unknown initialiser {self.init!r}; allowed: {', '.join(INITS)}")
+        if self.dtype not in ("float64", "float32"):
+            raise ConfigError("dtype", f"float64 or float32; got {self.dtype!r}")
+        for name, value in (("init_sigma", self.init_sigma), ("bias_init", self.bias_init)):
+            if not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise ConfigError(name, f"must be a finite number; got {value!r}")
+        for i, spec in enumerate(acts):  # resolve now, so a bad name fails at configuration time
+            _resolve_activation(spec, f"activations[{i}]")
+
+    def resolved_activations(self) -> list[Activation]:
+        return [_resolve_activation(spec, f"activations[{i}]") for i, spec in enumerate(self.activations)]
+
+
+def _check_int(name: str, value: object, low: int, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not low <= value <= high:
+        raise ConfigError(name, f"must be a whole number from {low} to {high}; got {value!r}")
+
+
+def _resolve_activation(spec, field_name: str) -> Activation:
+    name, params = (spec, {}) if isinstance(spec, str) else (spec[0], dict(spec[1]))
+    try:
+        return activations.get(name, **params)
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(field_name, str(exc)) from None
+
+
+@dataclass
+class Trace:
+    """What forward() saw: zs[l] and acts[l + 1] for each layer l; acts[0] is the input."""
+
+    zs: list[np.ndarray]
+    acts: list[np.ndarray]
+
+
+@dataclass
+class Grads:
+    """Loss gradients: dW[l], db[l] for every layer, dz[l] the back-propagated signal at layer l."""
+
+    dW: list[np.ndarray]
+    db: list[np.ndarray]
+    dz: list[np.ndarray]
+    loss: float
+
+
+@dataclass
+class MLP:
+    """Parameters and activations of a network; see the module docstring for the conventions."""
+
+    config: NetworkConfig
+    weights: list[np.ndarray]  # W[l]: (fan_in, fan_out), fan_out doubled for a gated layer
+    biases: list[np.ndarray]  # b[l]: (fan_out,)
+    acts: list[Activation] = field(repr=False)
+
+    @classmethod
+    def create(cls, config: NetworkConfig, rng: np.random.Generator) -> MLP:
+        dtype = np.dtype(config.dtype)
+        acts = config.resolved_activations()
+        widths = [config.input_dim, *config.hidden, config.output_dim]
+        weights, biases = [], []
+        for l in range(len(widths) - 1):
+            fan_in = widths[l]
+            fan_out = widths[l + 1] * (2 if l < len(acts) and acts[l].is_gated else 1)
+            weights.append(init_weights(config.init, fan_in, fan_out, rng, config.init_sigma).astype(dtype))
+            biases.append(np.full(fan_out, config.bias_init, dtype=dtype))
+        return cls(config, weights, biases, acts)
+
+    @property
+    def n_layers(self) -> int:
+        return len(self.weights)
+
+    def parameters(self) -> list[np.ndarray]:
+        return [*self.weights, *self.biases]
+
+    def copy(self) -> MLP:
+        return MLP(self.config, [w.copy() for w in self.weights], [b.copy() for b in self.biases], self.acts)
+
+    def forward(self, x: np.ndarray) -> tuple[np.ndarray, Trace]:
+        """Return the head's output (probabilities for classification heads) and the trace."""
+        a = np.asarray(x, dtype=self.weights[0].dtype)
+        zs, outs = [], [a]
+        for l in range(self.n_layers):
+            z = a @ self.weights[l]  # (N, fan_out)
+            z += self.biases[l]
+            a = self.acts[l].forward_array(z) if l < len(self.acts) else z  # the last layer's z: logits
+            zs.append(z)
+            outs.append(a)
+        return head_output(self.config.head, zs[-1]), Trace(zs, outs)
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        return self.forward(x)[0]
+
+    def backward(self, trace: Trace, y: np.ndarray) -> Grads:
+        """Backpropagate the head's loss through the trace; y holds the targets (see NetworkConfig)."""
+        loss, dz = head_loss_and_grad(self.config.head, trace.zs[-1], y)  # dz: (N, K)
+        L = self.n_layers
+        dW: list[np.ndarray] = [None] * L  # type: ignore[list-item]
+        db: list[np.ndarray] = [None] * L  # type: ignore[list-item]
+        dzs: list[np.ndarray] = [None] * L  # type: ignore[list-item]
+        for l in range(L - 1, -1, -1):
+            dzs[l] = dz
+            dW[l] = trace.acts[l].T @ dz  # (fan_in, fan_out)
+            db[l] = np.add.reduce(dz, axis=0)
+            if l == 0:
+                break
+            da = dz @ self.weights[l].T  # (N, width of layer l)
+            act = self.acts[l - 1]
+            d_act = act.derivative_array(trace.zs[l - 1], trace.acts[l])
+            if act.is_gated:
+                dz = np.concatenate([da, da], axis=1) * d_act  # (N, 2H)
+            else:
+                dz = da * d_act  # (N, H)
+        return Grads(dW, db, dzs, loss)
+
+
+def init_weights(scheme: str, fan_in: int, fan_out: int, rng: np.random.Generator, sigma: float = 0.1) -> np.ndarray:
+    """A (fan_in, fan_out) weight matrix drawn by ``scheme``.
+
+    playground      U(-0.5, 0.5), TensorFlow Playground's choice
+    standard        U(-1/sqrt(fan_in), 1/sqrt(fan_in)), the heuristic Glorot & Bengio (2010) start from
+    xavier_uniform  U(-r, r), r = sqrt(6 / (fan_in + fan_out)) (Glorot & Bengio's normalized init)
+    xavier_normal   N(0, 2 / (fan_in + fan_out))
+    he_uniform      U(-r, r), r = sqrt(6 / fan_in) (He et al., 2015)
+    he_normal       N(0, 2 / fan_in)
+    lecun_normal    N(0, 1 / fan_in) (LeCun et al., 1998; SELU's companion)
+    orthogonal      a (semi-)orthogonal matrix from a QR decomposition (Saxe et al., 2014)
+    normal          N(0, sigma^2)
+    """
+    shape = (fan_in, fan_out)
+    if scheme == "playground":
+        return rng.uniform(-0.5, 0.5, shape)
+    if scheme == "standard":
+        r = 1 / math.sqrt(fan_in)
+        return rng.uniform(-r, r, shape)
+    if scheme == "xavier_uniform":
+        r = math.sqrt(6 / (fan_in + fan_out))
+        return rng.uniform(-r, r, shape)
+    if scheme == "xavier_normal":
+        return rng.normal(0, math.sqrt(2 / (fan_in + fan_out)), shape)
+    if scheme == "he_uniform":
+        r = math.sqrt(6 / fan_in)
+        return rng.uniform(-r, r, shape)
+    if scheme == "he_normal":
+        return rng.normal(0, math.sqrt(2 / fan_in), shape)
+    if scheme == "lecun_normal":
+        return rng.normal(0, math.sqrt(1 / fan_in), shape)
+    if scheme == "orthogonal":
+        big, small = max(shape), min(shape)
+        q, r = np.linalg.qr(rng.normal(size=(big, small)))
+        q *= np.sign(np.diag(r))  # make the draw uniform over orthogonal matrices
+        return q if fan_in >= fan_out else q.T
+    if scheme == "normal":
+        return rng.normal(0, sigma, shape)
+    raise ConfigError("init", f"unknown initialiser {scheme!r}; allowed: {', '.join(INITS)}")
+
+
+# --- output heads and losses ---------------------------------------------------------------
+
+_sigmoid = activations.get("sigmoid")
+_softplus = activations.get("softplus")
+
+
+def head_output(head: str, logits: np.ndarray) -> np.ndarray:
+    """The network's output from the last layer's z: identity, tanh, sigmoid or softmax."""
+    if head == "regression":
+        return logits
+    if head == "tanh_mse":
+        return np.tanh(logits)
+    if head in ("sigmoid_mse", "logistic"):
+        return _sigmoid(logits)
+    return softmax(logits)
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    e = np.exp(shifted)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def head_loss_and_grad(head: str, logits: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    """Mean loss over the batch and its gradient with respect to the logits, (N, K)."""
+    n = logits.shape[0]
+    if head == "softmax":
+        labels = y.astype(np.intp).ravel()
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        log_z = np.log(np.exp(shifted).sum(axis=1))
+        loss = float(np.mean(log_z - shifted[np.arange(n), labels]))
+        dz = softmax(logits)
+        dz[np.arange(n), labels] -= 1
+        return loss, dz / n
+    if y.shape != logits.shape or y.dtype != logits.dtype:
+        y = np.asarray(y, dtype=logits.dtype).reshape(logits.shape)
+    if head == "logistic":
+        # BCE from the logit: softplus(z) - y z, stable for any z; d/dz = sigma(z) - y
+        loss = float(np.mean(_softplus(logits) - y * logits))
+        return loss, (_sigmoid(logits) - y) / n
+    if head == "regression":
+        diff = logits - y
+        return 0.5 * float(np.vdot(diff, diff)) / n, diff / n
+    out = head_output(head, logits)
+    diff = out - y
+    loss = 0.5 * float(np.vdot(diff, diff)) / n
+    dout = 1 - out * out if head == "tanh_mse" else out * (1 - out)  # tanh' and sigma' from the output
+    return loss, diff * dout / n
+
+
+def targets_for_head(head: str, labels: np.ndarray) -> np.ndarray:
+    """Map class labels 0/1 (or class indices, or regression values) to what the head trains on."""
+    labels = np.asarray(labels)
+    if head == "tanh_mse":
+        return (2.0 * labels - 1.0).reshape(-1, 1)
+    if head in ("sigmoid_mse", "logistic"):
+        return labels.astype(np.float64).reshape(-1, 1)
+    if head == "softmax":
+        return labels.astype(np.intp)
+    return labels.astype(np.float64).reshape(len(labels), -1)
+
+
+def parse_layers(text: str | Sequence[int]) -> tuple[int, ...]:
+    """'4,2' -> (4, 2); an empty string means no hidden layer."""
+    if not isinstance(text, str):
+        return tuple(int(v) for v in text)
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    try:
+        return tuple(int(p) for p in parts)
+    except ValueError:
+        raise ConfigError("layers", f"a comma list of widths such as 4,2; got {text!r}") from None

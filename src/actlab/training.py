@@ -1,0 +1,200 @@
+"""The training loop: yields Frame records and never prints.
+
+A Trainer owns a network, its optimiser and the data; ``step()`` runs one minibatch, ``epoch()``
+one pass over the shuffled training set and returns a Frame. Instruments are read from the
+minibatch's own forward/backward every ``sample_every`` steps, and dead units from the full
+training set at the end of an epoch. A non-finite loss stops training: the Frame says
+"diverged" with the step number, and the network is left in its last finite state.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import instruments
+from .errors import ConfigError
+from .instruments import NetworkReading
+from .network import MLP, NetworkConfig, targets_for_head
+from .optim import OptimConfig, Optimizer
+
+
+@dataclass(frozen=True)
+class Frame:
+    step: int
+    epoch: int
+    train_loss: float
+    test_loss: float | None
+    train_accuracy: float | None
+    test_accuracy: float | None
+    reading: NetworkReading | None
+    status: str = "ok"  # "ok" or "diverged"
+    diverged_at_step: int | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "step": self.step, "epoch": self.epoch, "train_loss": _num(self.train_loss),
+            "test_loss": _num(self.test_loss), "train_accuracy": self.train_accuracy,
+            "test_accuracy": self.test_accuracy, "status": self.status, "diverged_at_step": self.diverged_at_step,
+            "reading": self.reading.to_dict() if self.reading else None,
+        }
+
+
+def _num(v: float | None) -> float | None | str:
+    if v is None or math.isfinite(v):
+        return v
+    return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
+
+
+@dataclass
+class Trainer:
+    """Trains one network on (x_train, y_train); y are class labels or regression targets."""
+
+    net_config: NetworkConfig
+    optim_config: OptimConfig
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray | None = None
+    y_test: np.ndarray | None = None
+    batch_size: int = 10
+    seed: int = 0
+    sample_every: int = 10
+    net: MLP = field(init=False)
+    step_count: int = field(init=False, default=0)
+    epoch_count: int = field(init=False, default=0)
+    diverged_at_step: int | None = field(init=False, default=None)
+    last_reading: NetworkReading | None = field(init=False, default=None)
+    # ||dW|| per layer, read from the minibatch every sample_every steps (the newest 2000 kept)
+    sampled_grad_norms: deque = field(init=False, default_factory=lambda: deque(maxlen=2000))
+
+    def __post_init__(self) -> None:
+        self.x_train = _check_data("x_train", self.x_train)
+        n = len(self.x_train)
+        if isinstance(self.batch_size, bool) or not isinstance(self.batch_size, (int, np.integer)) or \
+                not 1 <= self.batch_size <= n:
+            raise ConfigError("batch_size", f"must be a whole number from 1 to the training set size {n}; "
+                                            f"got {self.batch_size!r}")
+        if isinstance(self.sample_every, bool) or not isinstance(self.sample_every, int) or self.sample_every < 1:
+            raise ConfigError("sample_every", f"must be a whole number >= 1; got {self.sample_every!r}")
+        if self.x_train.shape[1] != self.net_config.input_dim:
+            raise ConfigError("features", f"the data has {self.x_train.shape[1]} input columns but the network "
+                                          f"expects {self.net_config.input_dim}")
+        self.rng = np.random.default_rng(self.seed)
+        self.net = MLP.create(self.net_config, self.rng)
+        dtype = self.net.weights[0].dtype
+        self.x_train = self.x_train.astype(dtype, copy=False)
+        self.t_train = targets_for_head(self.net_config.head, self.y_train)
+        if self.x_test is not None and len(self.x_test):
+            self.x_test = _check_data("x_test", self.x_test).astype(dtype, copy=False)
+            self.t_test = targets_for_head(self.net_config.head, self.y_test)
+        else:
+            self.x_test = None
+        self.optimizer = Optimizer(self.optim_config, self.net)
+        self._order = self.rng.permutation(n)
+        self._cursor = 0
+
+    @property
+    def diverged(self) -> bool:
+        return self.diverged_at_step is not None
+
+    def set_lr(self, lr: float) -> None:
+        self.optimizer.set_lr(lr)
+
+    def step(self) -> float:
+        """One minibatch update; returns its loss (the loss before the update)."""
+        if self.diverged:
+            return math.nan
+        idx = self._next_batch()
+        xb, tb = self.x_train[idx], self.t_train[idx]
+        out, trace = self.net.forward(xb)
+        grads = self.net.backward(trace, tb)
+        self.step_count += 1
+        if not math.isfinite(grads.loss):
+            self._roll_back()
+            return grads.loss
+        if self.step_count % self.sample_every == 0:
+            self.sampled_grad_norms.append(instruments.grad_norms(grads))
+        self._previous = (list(self.net.weights), list(self.net.biases))
+        self.optimizer.step(self.net, grads)
+        return grads.loss
+
+    def _next_batch(self) -> np.ndarray:
+        n = len(self._order)
+        if self._cursor >= n:
+            self._order = self.rng.permutation(n)
+            self._cursor = 0
+        idx = self._order[self._cursor:self._cursor + self.batch_size]
+        self._cursor += self.batch_size
+        return idx
+
+    def _roll_back(self) -> None:
+        """Mark divergence and leave the network in its last state whose parameters are all finite."""
+        self.diverged_at_step = self.step_count
+        if not all(np.isfinite(p).all() for p in self.net.parameters()) and hasattr(self, "_previous"):
+            self.net.weights[:], self.net.biases[:] = self._previous
+
+    def epoch(self) -> Frame:
+        """One pass over the training set (ceil(N / batch) steps), then a Frame with full-set metrics."""
+        n_steps = math.ceil(len(self.x_train) / self.batch_size)
+        for _ in range(n_steps):
+            self.step()
+            if self.diverged:
+                break
+        else:
+            self.epoch_count += 1
+        return self.frame()
+
+    def frame(self) -> Frame:
+        """Losses and accuracies on the full training and test sets, and the latest instruments."""
+        train_loss, train_acc, reading = self.evaluate(self.x_train, self.t_train, with_reading=True)
+        test_loss = test_acc = None
+        if self.x_test is not None:
+            test_loss, test_acc, _ = self.evaluate(self.x_test, self.t_test)
+        return Frame(self.step_count, self.epoch_count, train_loss, test_loss, train_acc, test_acc, reading,
+                     "diverged" if self.diverged else "ok", self.diverged_at_step)
+
+    def evaluate(self, x: np.ndarray, t: np.ndarray, with_reading: bool = False):
+        out, trace = self.net.forward(x)
+        grads = self.net.backward(trace, t)
+        reading = instruments.read(self.net, trace, grads) if with_reading and self.net.acts else None
+        if reading is not None:
+            self.last_reading = reading
+        return grads.loss, accuracy(self.net_config.head, out, t), reading
+
+    def frames(self, epochs: int, target_loss: float | None = None) -> Iterator[Frame]:
+        """Yield a Frame per epoch until ``epochs``, divergence, or the test (else train) loss <= target."""
+        if isinstance(epochs, bool) or not isinstance(epochs, int) or not 0 <= epochs <= 1_000_000:
+            raise ConfigError("epochs", f"must be a whole number from 0 to 1,000,000; got {epochs!r}")
+        for _ in range(epochs):
+            frame = self.epoch()
+            yield frame
+            if frame.status == "diverged":
+                return
+            watched = frame.test_loss if frame.test_loss is not None else frame.train_loss
+            if target_loss is not None and watched <= target_loss:
+                return
+
+
+def accuracy(head: str, out: np.ndarray, t: np.ndarray) -> float | None:
+    """Share of correct predictions for classification heads; None for regression."""
+    if head == "regression":
+        return None
+    if head == "softmax":
+        return float(np.mean(np.argmax(out, axis=1) == t))
+    if head == "tanh_mse":
+        return float(np.mean((out[:, 0] >= 0) == (t[:, 0] > 0)))
+    return float(np.mean((out[:, 0] >= 0.5) == (t[:, 0] > 0.5)))
+
+
+def _check_data(name: str, x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=float)
+    if x.ndim != 2 or x.shape[0] == 0:
+        raise ConfigError(name, f"must be a non-empty (N, D) array; got shape {x.shape}")
+    if not np.isfinite(x).all():
+        row = int(np.flatnonzero(~np.isfinite(x).all(axis=1))[0])
+        raise ConfigError(name, f"row {row} contains NaN or infinity; all inputs must be finite")
+    return x
