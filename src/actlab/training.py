@@ -110,8 +110,9 @@ class Trainer:
             return math.nan
         idx = self._next_batch()
         xb, tb = self.x_train[idx], self.t_train[idx]
-        out, trace = self.net.forward(xb)
-        grads = self.net.backward(trace, tb)
+        with np.errstate(all="ignore"):  # overflow is how divergence starts; it is detected below
+            out, trace = self.net.forward(xb)
+            grads = self.net.backward(trace, tb)
         self.step_count += 1
         if not math.isfinite(grads.loss):
             self._roll_back()
@@ -158,9 +159,10 @@ class Trainer:
                      "diverged" if self.diverged else "ok", self.diverged_at_step)
 
     def evaluate(self, x: np.ndarray, t: np.ndarray, with_reading: bool = False):
-        out, trace = self.net.forward(x)
-        grads = self.net.backward(trace, t)
-        reading = instruments.read(self.net, trace, grads) if with_reading and self.net.acts else None
+        with np.errstate(all="ignore"):  # a diverged network is evaluated too, and reads as such
+            out, trace = self.net.forward(x)
+            grads = self.net.backward(trace, t)
+            reading = instruments.read(self.net, trace, grads) if with_reading and self.net.acts else None
         if reading is not None:
             self.last_reading = reading
         return grads.loss, accuracy(self.net_config.head, out, t), reading

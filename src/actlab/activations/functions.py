@@ -240,6 +240,12 @@ def _gelu_tanh_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     return xc, t, t_err, dt
 
 
+def _gelu_tanh_plain(x: np.ndarray) -> np.ndarray:
+    """2u in plain float64 (for float32 results), x clipped to +-30."""
+    xc = np.clip(x, -30.0, 30.0)
+    return xc * (GELU_TANH_C1 + GELU_TANH_C3 * xc * xc)
+
+
 def _scaled_gate(t: np.ndarray, t_err: np.ndarray, log_scale: np.ndarray) -> np.ndarray:
     """exp(t + t_err + log_scale) / (1 + exp(t)) for t < 0, without a subnormal intermediate."""
     h, l = two_sum(t, log_scale)
@@ -252,6 +258,9 @@ def gelu_tanh(x: np.ndarray) -> np.ndarray:
     For x < -1 it is computed as -exp(2u + log(-x)) / (1 + exp(2u)), so a value that is a normal
     number never passes through a subnormal sigma(2u).
     """
+    if x.dtype != np.float64:  # plain float64 arithmetic is far below one float32 ULP
+        x64 = _no_neg_inf(x.astype(np.float64))
+        return (x64 * sigmoid(_gelu_tanh_plain(x64))).astype(x.dtype)
     xc, t, t_err, _ = _gelu_tanh_parts(x)
     far_left = xc < -1
     tail = -_scaled_gate(np.minimum(t, 0), t_err, np.log(np.maximum(-xc, 1)))
@@ -261,6 +270,11 @@ def gelu_tanh(x: np.ndarray) -> np.ndarray:
 
 def gelu_tanh_deriv(x: np.ndarray) -> np.ndarray:
     """sigma(2u) + x sigma'(2u) 2u' = sigma(2u) (1 + x 2u' sigma(-2u))."""
+    if x.dtype != np.float64:
+        xc = np.clip(x.astype(np.float64), -30.0, 30.0)
+        t = _gelu_tanh_plain(xc)
+        dt = GELU_TANH_C1 + 3 * GELU_TANH_C3 * xc * xc
+        return (sigmoid(t) + xc * sigmoid_deriv(t) * dt).astype(x.dtype)
     xc, t, t_err, dt = _gelu_tanh_parts(x)
     far_left = xc < -1
     bracket = 1 + xc * dt * sigmoid(-t)  # negative for every x < -1 (the root is at -0.7525)

@@ -1,0 +1,111 @@
+"""Dying ReLU: how often a random ReLU net outputs a constant, and how many units die in training.
+
+With weights and biases drawn symmetrically around 0, each of a layer's N units is off (z <= 0)
+with probability 1/2, independently given the layer's input, so the whole layer is zero with
+probability 2^-N, and a depth-L net has at least one such layer (making its output constant at that
+input) with probability 1 - (1 - 2^-N)^L (Lu et al., 2019, "Dying ReLU and Initialization").
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..datasets import features, make_dataset
+from ..instruments import dead_mask, unit_derivatives
+from ..network import NetworkConfig
+from ..optim import OptimConfig
+from ..training import Trainer
+from ._result import ResultMixin
+
+
+def dead_probability(width: int, depth: int) -> float:
+    """1 - (1 - 2^-N)^L."""
+    return 1 - (1 - 2.0**-width) ** depth
+
+
+def wilson_interval(successes: int, trials: int, z: float = 1.959964) -> tuple[float, float]:
+    """The Wilson score interval for a binomial proportion (95% by default)."""
+    p = successes / trials
+    denom = 1 + z * z / trials
+    centre = (p + z * z / (2 * trials)) / denom
+    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denom
+    return centre - half, centre + half
+
+
+@dataclass(frozen=True)
+class MonteCarloRow(ResultMixin):
+    width: int
+    depth: int
+    formula: float
+    estimate: float
+    ci_low: float
+    ci_high: float
+    trials: int
+
+    @property
+    def agrees(self) -> bool:
+        return self.ci_low <= self.formula <= self.ci_high
+
+
+def monte_carlo(width: int, depth: int, trials: int = 20_000, seed: int = 0, input_dim: int = 2) -> MonteCarloRow:
+    """Draw ``trials`` nets (weights and biases N(0, 1)) and one input each; count nets with a zero layer."""
+    rng = np.random.default_rng(seed)
+    a = rng.normal(size=(trials, input_dim))
+    dead = np.zeros(trials, dtype=bool)
+    fan_in = input_dim
+    for _ in range(depth):
+        W = rng.normal(size=(trials, fan_in, width))
+        b = rng.normal(size=(trials, width))
+        z = np.matmul(a[:, None, :], W)[:, 0, :] + b  # (trials, N)
+        a = np.maximum(z, 0)
+        dead |= ~np.any(z > 0, axis=1)
+        fan_in = width
+    k = int(dead.sum())
+    lo, hi = wilson_interval(k, trials)
+    return MonteCarloRow(width, depth, dead_probability(width, depth), k / trials, lo, hi, trials)
+
+
+@dataclass(frozen=True)
+class TrainedDeadRow(ResultMixin):
+    activation: str
+    params: dict
+    lr: float
+    dead_fraction: float  # f'(z) = 0 on every training point: no gradient can revive the unit
+    never_positive_fraction: float  # z <= 0 on every training point (for Leaky ReLU: off but still learning)
+    final_train_loss: float
+    status: str  # "ok" or "diverged" (the too-high learning rate can do that too)
+
+
+def trained_dead_units(lr: float = 1.0, epochs: int = 30, seed: int = 0) -> list[TrainedDeadRow]:
+    """Train the same 3 x 16 net on circle with a too-high learning rate and count dead units."""
+    specs = [("relu", {}), ("leaky_relu", {"negative_slope": 0.01}), ("leaky_relu", {"negative_slope": 0.1}),
+             ("leaky_relu", {"negative_slope": 0.3}), ("gelu", {}), ("silu", {})]
+    rows = []
+    for name, params in specs:
+        rng = np.random.default_rng(seed)
+        data = make_dataset("circle", 400, 0.1, rng=rng)
+        cfg = NetworkConfig(2, (16, 16, 16), ((name, params),), "logistic", init="he_uniform")
+        t = Trainer(cfg, OptimConfig("sgd", lr), features(data.points), data.labels, batch_size=10, seed=seed)
+        frame = list(t.frames(epochs))[-1]
+        with np.errstate(all="ignore"):
+            _, trace = t.net.forward(t.x_train)
+        derivs = unit_derivatives(t.net, trace)
+        dead = np.mean([dead_mask(d).mean() for d in derivs])
+        never = np.mean([np.all(z <= 0, axis=0).mean() for z in trace.zs[:-1]])
+        rows.append(TrainedDeadRow(name, params, lr, float(dead), float(never), frame.train_loss, frame.status))
+    return rows
+
+
+@dataclass(frozen=True)
+class DyingReluResult(ResultMixin):
+    monte_carlo: list[MonteCarloRow]
+    trained: list[TrainedDeadRow]
+
+
+def dying_relu(trials: int = 20_000, seed: int = 0, lr: float = 1.0) -> DyingReluResult:
+    cases = [(2, 10), (4, 10), (10, 100), (3, 5), (8, 20)]
+    return DyingReluResult([monte_carlo(n, l, trials, seed + i) for i, (n, l) in enumerate(cases)],
+                           trained_dead_units(lr=lr, seed=seed))
