@@ -80,12 +80,10 @@ def test_bound_is_the_product_of_maxima(name):
 def test_sigmoid_gradient_ratio_falls_with_depth_and_stays_under_the_bound():
     s = sweep(names=["sigmoid"], max_depth=20, width=32, seeds=3)
     ratio, bound = s.measured["sigmoid"], s.bound["sigmoid"]
-    assert np.all(np.diff(np.log(ratio[4:])) < 0)  # falls with every added layer once past the first few
-    # weights of Xavier scale can add at most a factor ~ (||W|| spectral)^n; the measured decay per layer
-    # sits within a factor 2 of 0.25 (sigmoid' at its operating point is close to its maximum)
-    per_layer = (ratio[-1] / ratio[9]) ** (1 / 10)
-    assert 0.1 < per_layer < 0.5
-    assert ratio[-1] < 1e-6
+    assert np.all(ratio[1:] < ratio[:-1] * 0.5)  # every added sigmoid layer at least halves it
+    # Xavier weights pass the signal on with gain near 1, so the measurement tracks 0.25^n: within 4x
+    assert np.all((ratio / bound > 0.25) & (ratio / bound < 4))
+    assert ratio[-1] < 1e-11
 
 
 def test_relu_with_he_init_keeps_the_gradient_alive():
