@@ -1,0 +1,312 @@
+"""The exercises, as data. Values come from the registry and the demonstrations when checked.
+
+To add one, append an Exercise to EXERCISES (or drop a JSON file in ACTLAB_EXERCISES_DIR; see
+loader.py): a prompt, parts, hints and a solution function. The checker needs no change.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import activations
+from ..activations import gelu_gap
+from .checker import Choice, ChoicePart, Exercise, NumberPart, RubricPart, RubricPoint, Slip
+
+
+def chain_product(per_layer: float, layers: int) -> float:
+    """The chain rule's product of one factor per layer: per_layer ** layers."""
+    return per_layer**layers
+
+
+def _relu_d(x: float) -> float:
+    return float(activations.get("relu").derivative(x))
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.3g}" if abs(v) >= 1e-3 else f"{v:.3e}"
+
+
+# --- exercise 1: ReLU's derivative ---------------------------------------------------------
+
+_RELU0_NUMBERS = (
+    (0.0, Choice((), "correct", "Yes, by convention: ReLU'(0) is not defined, and PyTorch and TensorFlow use the "
+                                "subgradient 0 there.")),
+    (1.0, Choice((), "partly_correct", "1 is a valid subgradient, but ReLU'(0) itself is not defined: the slope is "
+                                       "0 on the left and 1 on the right. Any value in [0, 1] is a subgradient; "
+                                       "PyTorch and TensorFlow use 0.")),
+    (0.5, Choice((), "partly_correct", "1/2 averages the two one-sided slopes, and it is a valid subgradient, but "
+                                       "the derivative at 0 does not exist. Any value in [0, 1] is a subgradient; "
+                                       "PyTorch and TensorFlow use 0.")),
+)
+
+EX1 = Exercise(
+    key="ex1", title="Exercise 1: ReLU's derivative", section="activations",
+    prompt="Compute the derivative of ReLU(x) = max(0, x). What is it at x = 5? At x = -3? At x = 0?",
+    part_prompts=("ReLU'(5)", "ReLU'(-3)", "ReLU'(0)"),
+    parts=(
+        NumberPart("at x = 5", lambda: _relu_d(5.0), exact=True,
+                   slips=(Slip(5.0, "That is ReLU(5), the value. The question asks for the slope there."),)),
+        NumberPart("at x = -3", lambda: _relu_d(-3.0), exact=True,
+                   slips=(Slip(-3.0, "That is the input itself. For x < 0, ReLU is flat: what is a flat line's "
+                                     "slope?"),
+                          Slip(1.0, "For x < 0 ReLU outputs a constant 0: its slope is not 1."))),
+        ChoicePart("at x = 0", choices=(
+            Choice((r"\bundefined\b", r"not defined", r"does ?n[o']t exist", r"doesn't exist", r"no derivative",
+                    r"not differentiable", r"non-?differentiable"),
+                   "correct", "Right: the one-sided slopes (0 and 1) differ, so ReLU has no derivative at 0. Any "
+                              "value in [0, 1] is a valid subgradient; PyTorch and TensorFlow use 0."),
+            Choice((r"\[ ?0 ?, ?1 ?\]", r"any value (between|in|from) 0", r"subgradient", r"between 0 and 1"),
+                   "correct", "Right: every value in [0, 1] is a subgradient at the kink. Frameworks pick 0."),
+            Choice((r"0 by convention", r"convention", r"pytorch", r"tensorflow"), "correct",
+                   "Right: by convention 0, as PyTorch and TensorFlow use; strictly the derivative is undefined "
+                   "there."),
+            Choice((r"\binfinity\b", r"\binfinite\b"), "incorrect",
+                   "The function has a corner at 0, not a vertical jump: both one-sided slopes are finite."),
+        ), numbers=_RELU0_NUMBERS,
+            fallback="Not quite. Compare the slope just left of 0 with the slope just right of 0."),
+    ),
+    hints=("Sketch max(0, x): it is two straight lines. What is the slope of each?",
+           "For x > 0 the function is x; for x < 0 it is the constant 0. At x = 0 the two lines meet at a corner.",
+           "At a corner the left and right slopes differ. Does a single derivative exist there? What do "
+           "frameworks do in practice?"),
+    solution_fn=lambda: (
+        f"ReLU'(x) = 1 for x > 0 and 0 for x < 0. So ReLU'(5) = {_relu_d(5.0):g} and ReLU'(-3) = {_relu_d(-3.0):g}. "
+        "At x = 0 the derivative is not defined (left slope 0, right slope 1); every value in "
+        f"[{activations.get('relu').subgradient_at_zero[0]:g}, {activations.get('relu').subgradient_at_zero[1]:g}] "
+        f"is a subgradient, and actlab, PyTorch and TensorFlow return {_relu_d(0.0):g}."),
+)
+
+# --- exercise 2: gradient flow through 20 layers -------------------------------------------
+
+EX2 = Exercise(
+    key="ex2", title="Exercise 2: gradient flow", section="vanishing",
+    prompt="A 20-layer network uses sigmoid activations, and the average gradient through each layer is 0.2. "
+           "What is the gradient at the first layer? What if it used ReLU, with an average gradient of 0.5?",
+    part_prompts=("gradient at layer 1 with sigmoid (0.2 per layer)", "with ReLU (0.5 per layer)"),
+    parts=(
+        NumberPart("sigmoid, 0.2 per layer", lambda: chain_product(0.2, 20), slips=(
+            Slip(lambda: chain_product(0.2, 19), "You counted 19 factors for 20 layers: each of the 20 layers "
+                                                 "contributes one factor to the chain rule."),
+            Slip(lambda: 0.2 * 20, "The chain rule multiplies the per-layer factors; it does not add them (or "
+                                   "multiply one factor by the layer count)."),
+            Slip(lambda: chain_product(0.25, 20), "0.25 is sigmoid's maximal derivative; the exercise gives the "
+                                                  "average per-layer gradient, 0.2."),
+            Slip(lambda: chain_product(0.2, -20), "The exponent's sign is flipped: a factor below 1, multiplied "
+                                                  "again and again, shrinks."),
+        )),
+        NumberPart("ReLU, 0.5 per layer", lambda: chain_product(0.5, 20), slips=(
+            Slip(lambda: chain_product(0.5, 19), "You counted 19 factors for 20 layers: each of the 20 layers "
+                                                 "contributes one factor."),
+            Slip(lambda: 0.5 * 20, "The chain rule multiplies the per-layer factors; it does not add them."),
+            Slip(lambda: 1.0, "ReLU's derivative is 1 on active paths, but the exercise gives an average of 0.5 "
+                              "per layer (about half the units are off)."),
+            Slip(lambda: chain_product(0.5, 20) / chain_product(0.2, 20),
+                 "That is how many times larger the ReLU gradient is than the sigmoid one; the question asks for "
+                 "the gradient itself."),
+        )),
+    ),
+    hints=("Backpropagation applies the chain rule: one factor per layer, multiplied together.",
+           "With the same factor f in each of n layers, the product is f to the power n.",
+           "Compute 0.2 to the power 20 and 0.5 to the power 20. Give 3 significant figures."),
+    solution_fn=lambda: (
+        f"Twenty factors of 0.2: 0.2^20 = {chain_product(0.2, 20):.6g} (about {chain_product(0.2, 20):.3g}). "
+        f"With ReLU, 0.5^20 = {chain_product(0.5, 20):.6g} (about {chain_product(0.5, 20):.3g}), which is "
+        f"{chain_product(0.5, 20) / chain_product(0.2, 20):.3g} times larger: the first layer of the sigmoid net "
+        "learns almost nothing."),
+)
+
+# --- exercise 3: why GELU ------------------------------------------------------------------
+
+GELU_POINTS = (
+    RubricPoint("smooth", "smooth everywhere: no kink at 0, well-defined curvature",
+                (r"smooth", r"differentiable everywhere", r"no (sharp )?(kink|corner)", r"curvature",
+                 r"continuous (first )?derivative", r"second derivative", r"no discontinu")),
+    RubricPoint("negative_gradient", "non-zero gradient for negative inputs: no dead units",
+                (r"negative (inputs?|values?|side|region|x)", r"(non-?zero|nonzero) gradient", r"dead (units|neurons)",
+                 r"no dead", r"dying", r"die\b", r"gradient (for|below|when|at) (x ?< ?0|negative)",
+                 r"small negative")),
+    RubricPoint("probabilistic", "a probabilistic gate: x scaled by the chance Phi(x) it is kept",
+                (r"probab", r"gaussian", r"\bcdf\b", r"\bphi\b", r"φ|Φ", r"stochastic", r"dropout",
+                 r"normal distribution", r"gat(e|ing|ed)", r"weighted by", r"kept")),
+    RubricPoint("non_monotonic", "non-monotonic dip below zero that can help optimisation",
+                (r"non-?monoton", r"\bdip", r"bump", r"below zero", r"minimum", r"not monoton")),
+    RubricPoint("empirical", "better results in practice (GELU paper, BERT/GPT; gated GELU/SiLU in Shazeer 2020)",
+                (r"better (results|performance|accuracy|loss)", r"performs? better", r"lower loss", r"empiric",
+                 r"experiment", r"in practice", r"\bbert\b", r"\bgpt", r"swiglu", r"geglu", r"shazeer",
+                 r"state of the art|state-of-the-art", r"works? (well|better)", r"outperform")),
+    RubricPoint("cost", "at a small compute cost (erf, or the cheap tanh approximation)",
+                (r"\bcost", r"expensive", r"slower", r"compute", r"approximat", r"\berf\b", r"cheap", r"overhead",
+                 r"\bflops?\b", r"simpl")),
+)
+
+
+def _gelu_solution() -> str:
+    gelu = activations.get("gelu")
+    gap = gelu_gap("gelu_tanh")
+    return (
+        "ReLU is simpler, but GELU(x) = x Phi(x) has several advantages in transformers: (1) it is smooth "
+        "everywhere, with no kink at 0, so its curvature is defined; (2) its gradient for negative inputs is small "
+        f"but not zero (GELU'(-1) = {float(gelu.derivative(-1.0)):.3f}), so units do not die; (3) it reads as a "
+        "probabilistic gate: x is kept with probability Phi(x), like a deterministic version of dropout; (4) it "
+        f"dips below zero (minimum {gelu.output_range[0]:.4f} at x = {gelu.output_min_at:.4f}), a non-monotonic "
+        "shape that can help optimisation; (5) it gave lower loss than ReLU and ELU in the GELU paper, and gated "
+        "variants (GEGLU, SwiGLU) were best in Shazeer (2020); (6) the price is a small compute cost, which the tanh "
+        f"approximation keeps low (at most {gap.max_abs_error:.2g} from exact).")
+
+
+EX3 = Exercise(
+    key="ex3", title="Exercise 3: why GELU?", section="llm",
+    prompt="Why might GELU be preferred over ReLU in transformers, even though ReLU is simpler?",
+    part_prompts=("your explanation",),
+    parts=(RubricPart("explanation", GELU_POINTS),),
+    hints=("Compare the two graphs near x = 0 and for negative x. What does each do to the gradient there?",
+           "GELU(x) = x Phi(x), with Phi the normal CDF. How could Phi(x) be read as a probability?",
+           "Think about smoothness, dead units, the probabilistic reading, the small dip below zero, results in "
+           "practice, and cost."),
+    solution_fn=_gelu_solution,
+)
+
+# --- more exercises, one per lesson section ------------------------------------------------
+
+_W1 = np.array([[2.0, 1.0], [0.0, 1.0]])  # (D, H): x W1
+_B1 = np.array([1.0, -1.0])
+_W2 = np.array([[3.0], [-2.0]])
+_B2 = np.array([4.0])
+
+
+def _composed_bias() -> float:
+    from ..experiments.linear_collapse import compose_affine
+    from ..network import MLP, NetworkConfig
+
+    net = MLP(NetworkConfig(2, (2,), ("identity",), "regression"), [_W1, _W2], [_B1, _B2],
+              [activations.get("identity")])
+    return float(compose_affine(net)[1][0])
+
+
+EX4 = Exercise(
+    key="ex4", title="Linear layers collapse", section="why",
+    prompt="A network has two linear layers and no activation: h = x W1 + b1, y = h W2 + b2, with "
+           "W1 = [[2, 1], [0, 1]], b1 = [1, -1], W2 = [[3], [-2]], b2 = 4. It equals one layer y = x W + c. "
+           "What is c?",
+    parts=(NumberPart("c", _composed_bias, exact=True, slips=(
+        Slip(4.0, "b2 alone misses the first layer's bias, which also passes through W2."),
+        Slip(5.0, "Add b1 W2 (a number) to b2, rather than adding the entries of b1 to b2."),
+        Slip(-1.0, "You computed b1 W2 but left out b2."))),),
+    hints=("Substitute h into y: y = (x W1 + b1) W2 + b2.", "Expand: y = x (W1 W2) + (b1 W2 + b2).",
+           "b1 W2 = 1 * 3 + (-1) * (-2)."),
+    solution_fn=lambda: f"y = x (W1 W2) + (b1 W2 + b2), so c = b1 W2 + b2 = (3 + 2) + 4 = {_composed_bias():g}. "
+                        "Any stack of linear layers is one linear layer.",
+)
+
+
+def _sig_d0() -> float:
+    return float(activations.get("sigmoid").derivative(0.0))
+
+
+EX5 = Exercise(
+    key="ex5", title="Sigmoid's steepest slope", section="vanishing",
+    prompt="What is sigma'(0)? (It is also the largest value sigma' ever takes.)",
+    parts=(NumberPart("sigma'(0)", _sig_d0, min_sig_figs=2, slips=(
+        Slip(0.5, "0.5 is sigma(0), the value. Use sigma'(x) = sigma(x)(1 - sigma(x))."),
+        Slip(1.0, "1 is tanh'(0). For sigmoid use sigma'(x) = sigma(x)(1 - sigma(x))."))),),
+    hints=("sigma'(x) = sigma(x) (1 - sigma(x)).", "sigma(0) = 1/2."),
+    solution_fn=lambda: f"sigma(0) = 0.5, so sigma'(0) = 0.5 * 0.5 = {_sig_d0():g}, the maximum of sigma'.",
+)
+
+
+def _tanh_over_sigmoid() -> float:
+    return activations.get("tanh").deriv_max / activations.get("sigmoid").deriv_max
+
+
+EX6 = Exercise(
+    key="ex6", title="tanh against sigmoid", section="activations",
+    prompt="How many times larger is tanh's maximal derivative than sigmoid's?",
+    parts=(NumberPart("ratio", _tanh_over_sigmoid, exact=True, slips=(
+        Slip(0.25, "That is the ratio the other way round (sigmoid's over tanh's)."),
+        Slip(2.0, "tanh(x) = 2 sigma(2x) - 1: the 2 outside and the 2 inside both scale the slope."))),),
+    hints=("tanh'(0) = 1 - tanh(0)^2.", "sigma'(0) = 0.25."),
+    solution_fn=lambda: f"tanh' peaks at {activations.get('tanh').deriv_max:g} and sigmoid' at "
+                        f"{activations.get('sigmoid').deriv_max:g}: {_tanh_over_sigmoid():g} times larger "
+                        "(tanh(x) = 2 sigma(2x) - 1).",
+)
+
+
+def _leaky(x: float) -> tuple[float, float]:
+    act = activations.get("leaky_relu")
+    return float(act(x)), float(act.derivative(x))
+
+
+EX7 = Exercise(
+    key="ex7", title="Leaky ReLU for negative inputs", section="activations",
+    prompt="With the default slope alpha = 0.01, what are LeakyReLU(-2) and LeakyReLU'(-2)?",
+    part_prompts=("LeakyReLU(-2)", "LeakyReLU'(-2)"),
+    parts=(
+        NumberPart("LeakyReLU(-2)", lambda: _leaky(-2.0)[0], exact=True, slips=(
+            Slip(0.0, "That is ReLU(-2). Leaky ReLU lets a small fraction through: alpha * x."),
+            Slip(0.02, "Check the sign: alpha * x with x = -2 is negative."))),
+        NumberPart("LeakyReLU'(-2)", lambda: _leaky(-2.0)[1], exact=True, slips=(
+            Slip(0.0, "That is ReLU's slope for x < 0; Leaky ReLU keeps the slope alpha there, which is its "
+                      "whole point."),)),
+    ),
+    hints=("For x <= 0, LeakyReLU(x) = alpha x.", "Its slope for x < 0 is the constant alpha."),
+    solution_fn=lambda: f"LeakyReLU(-2) = 0.01 * (-2) = {_leaky(-2.0)[0]:g}, and its slope there is "
+                        f"{_leaky(-2.0)[1]:g}: never zero, so the unit keeps learning.",
+)
+
+EX8 = Exercise(
+    key="ex8", title="GELU against its tanh approximation", section="llm",
+    prompt="To two significant figures, what is the largest absolute difference between exact GELU and its "
+           "tanh approximation 0.5x(1 + tanh[sqrt(2/pi)(x + 0.044715x^3)])?",
+    parts=(NumberPart("max |difference|", lambda: gelu_gap("gelu_tanh").max_abs_error, min_sig_figs=2, slips=(
+        Slip(lambda: gelu_gap("quick_gelu").max_abs_error, "That is the sigmoid approximation x sigma(1.702x), "
+                                                           "a much cruder one.", rel_tol=0.05),)),),
+    hints=("Use the explorer: plot gelu and gelu_tanh together and look at their difference.",
+           "The difference peaks near |x| = 2.7; it is a few parts in ten thousand."),
+    solution_fn=lambda: f"max |gelu - gelu_tanh| = {gelu_gap('gelu_tanh').max_abs_error:.3g}, reached at "
+                        f"x = +-{gelu_gap('gelu_tanh').at_x:.3f}.",
+)
+
+
+def _silu_min() -> tuple[float, float]:
+    act = activations.get("silu")
+    return act.output_min_at, act.output_range[0]
+
+
+EX9 = Exercise(
+    key="ex9", title="Swish's dip", section="activations",
+    prompt="SiLU/Swish x sigma(x) is non-monotonic: it has a minimum below zero. Where is it (x), and what is "
+           "its value? Give 3 significant figures.",
+    part_prompts=("x at the minimum", "SiLU at the minimum"),
+    parts=(
+        NumberPart("x at the minimum", lambda: _silu_min()[0], slips=(
+            Slip(lambda: -_silu_min()[0], "Check the sign: the dip is on the negative side."),)),
+        NumberPart("minimum value", lambda: _silu_min()[1], slips=(
+            Slip(lambda: -_silu_min()[1], "Check the sign: the minimum lies below zero."),)),
+    ),
+    hints=("At the minimum the derivative sigma(x) + x sigma(x)(1 - sigma(x)) is 0.",
+           "It lies between x = -2 and x = -1; the explorer shows it."),
+    solution_fn=lambda: f"SiLU' = 0 at x = {_silu_min()[0]:.4f}, where SiLU = {_silu_min()[1]:.4f}.",
+)
+
+
+def _layers_below(threshold: float = 1e-6) -> int:
+    m = activations.get("sigmoid").deriv_max
+    n = 1
+    while m**n >= threshold:
+        n += 1
+    return n
+
+
+EX10 = Exercise(
+    key="ex10", title="How deep until it vanishes?", section="vanishing",
+    prompt="Each sigmoid layer multiplies the gradient by at most 0.25. How many layers until that bound "
+           "drops below 1e-6?",
+    parts=(NumberPart("layers", _layers_below, exact=True, check_factor_of_ten=False, slips=(
+        Slip(lambda: _layers_below() - 1, "At one layer fewer the bound 0.25^n is still above 1e-6."),
+        Slip(lambda: _layers_below() + 1, "One layer fewer already brings the bound below 1e-6."))),),
+    hints=("Solve 0.25^n < 1e-6 for the smallest whole n.", "0.25^n = 4^-n; 4^10 is about a million."),
+    solution_fn=lambda: f"0.25^{_layers_below() - 1} = {0.25 ** (_layers_below() - 1):.3g} is still above 1e-6; "
+                        f"0.25^{_layers_below()} = {0.25 ** _layers_below():.3g} is below: {_layers_below()} layers.",
+)
+
+EXERCISES: tuple[Exercise, ...] = (EX1, EX2, EX3, EX4, EX5, EX6, EX7, EX8, EX9, EX10)

@@ -1,0 +1,214 @@
+"""A small safe parser for arithmetic answers: never eval.
+
+Grammar (precedence low to high):
+    expr    := term (('+' | '-') term)*
+    term    := unary (('*' | '/' | 'x' | '×') unary)*   ('x' and '×' only before a power of ten)
+    unary   := ('+' | '-') unary | power
+    power   := postfix (('^' | '**') unary)?             (right-associative)
+    postfix := atom '%'?
+    atom    := NUMBER | 'e' | 'pi' | 'π' | FUNC '(' expr ')' | '(' expr ')'
+with FUNC one of sqrt, exp. Unicode minus, superscript digits (10⁻¹⁴) and '·' are accepted.
+
+parse_number() returns the value and, when the answer is a single written number (possibly in
+scientific notation), how many significant figures the learner wrote: a checker uses that to
+decide whether "1.05e-14" is 0.2^20 rounded to what was written.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+MAX_LENGTH = 200
+MAX_DEPTH = 40
+_SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
+
+
+class Unreadable(ValueError):
+    """The answer could not be read as arithmetic; the message says which part and why."""
+
+
+@dataclass(frozen=True)
+class Parsed:
+    value: float
+    sig_figs: int | None  # significant figures written, for a single literal; None for an expression
+    text: str  # the normalised text
+
+
+_TOKEN = re.compile(r"""
+    (?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
+  | (?P<name>sqrt|exp|pi|e)
+  | (?P<op>\*\*|[-+*/^()%x×π])
+  | (?P<space>\s+)
+""", re.VERBOSE)
+
+
+def _normalise(text: str) -> str:
+    text = text.strip().replace("−", "-").replace("–", "-").replace("·", "*").replace("⋅", "*")
+    # 10⁻¹⁴ -> 10^-14
+    text = re.sub(r"([⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺]+)", lambda m: "^" + m.group(1).translate(_SUPERSCRIPT), text)
+    return text.lower()
+
+
+def tokenize(text: str) -> list[tuple[str, str]]:
+    tokens, pos = [], 0
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        if not m:
+            raise Unreadable(f"cannot read {text[pos:pos + 10]!r} (position {pos + 1}): use numbers, + - * / ^, "
+                             "parentheses, e, pi, sqrt() and exp()")
+        kind = m.lastgroup
+        if kind != "space":
+            tokens.append((kind, m.group()))
+        pos = m.end()
+    return tokens
+
+
+class _Parser:
+    def __init__(self, tokens: list[tuple[str, str]]):
+        self.tokens = tokens
+        self.i = 0
+        self.depth = 0
+
+    def peek(self) -> tuple[str, str] | None:
+        return self.tokens[self.i] if self.i < len(self.tokens) else None
+
+    def take(self, value: str | None = None) -> tuple[str, str]:
+        tok = self.peek()
+        if tok is None:
+            raise Unreadable("the answer ends too early (an operator or parenthesis is missing its operand)")
+        if value is not None and tok[1] != value:
+            raise Unreadable(f"expected {value!r} but found {tok[1]!r}")
+        self.i += 1
+        return tok
+
+    def parse(self) -> float:
+        value = self.expr()
+        if self.peek() is not None:
+            raise Unreadable(f"unexpected {self.peek()[1]!r} after a complete expression")
+        return value
+
+    def _enter(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise Unreadable("the expression is nested too deeply")
+
+    def expr(self) -> float:
+        self._enter()
+        value = self.term()
+        while (tok := self.peek()) and tok[1] in "+-":
+            self.take()
+            rhs = self.term()
+            value = value + rhs if tok[1] == "+" else value - rhs
+        self.depth -= 1
+        return value
+
+    def term(self) -> float:
+        value = self.unary()
+        while (tok := self.peek()) and tok[1] in ("*", "/", "x", "×"):
+            self.take()
+            rhs = self.unary()
+            if tok[1] == "/":
+                if rhs == 0:
+                    raise Unreadable("division by zero")
+                value = value / rhs
+            else:
+                value = value * rhs
+        return value
+
+    def unary(self) -> float:
+        tok = self.peek()
+        if tok and tok[1] in "+-":
+            self.take()
+            self._enter()
+            v = self.unary()
+            self.depth -= 1
+            return -v if tok[1] == "-" else v
+        return self.power()
+
+    def power(self) -> float:
+        base = self.postfix()
+        tok = self.peek()
+        if tok and tok[1] in ("^", "**"):
+            self.take()
+            nxt = self.peek()
+            if nxt and nxt[1] in ("^", "**"):
+                raise Unreadable(f"two power signs in a row ({tok[1]}{nxt[1]})")
+            self._enter()
+            exponent = self.unary()
+            self.depth -= 1
+            try:
+                result = math.pow(base, exponent)
+            except (OverflowError, ValueError):
+                raise Unreadable(f"{base:g}^{exponent:g} is not a finite real number") from None
+            return result
+        return base
+
+    def postfix(self) -> float:
+        value = self.atom()
+        if (tok := self.peek()) and tok[1] == "%":
+            self.take()
+            value /= 100
+        return value
+
+    def atom(self) -> float:
+        kind, text = self.take()
+        if kind == "num":
+            return float(text)
+        if text in ("pi", "π"):
+            return math.pi
+        if text == "e":
+            return math.e
+        if text in ("sqrt", "exp"):
+            self.take("(")
+            arg = self.expr()
+            self.take(")")
+            if text == "sqrt":
+                if arg < 0:
+                    raise Unreadable("sqrt of a negative number")
+                return math.sqrt(arg)
+            if arg > 709:
+                raise Unreadable(f"exp({arg:g}) is too large")
+            return math.exp(arg)
+        if text == "(":
+            value = self.expr()
+            self.take(")")
+            return value
+        raise Unreadable(f"unexpected {text!r}")
+
+
+def _sig_figs(literal: str) -> int:
+    mantissa = re.split(r"[eE]", literal)[0].lstrip("+-")
+    digits = mantissa.replace(".", "").lstrip("0")
+    if "." not in mantissa:
+        digits = digits.rstrip("0") or digits  # 1200 -> 2 significant figures (ambiguous; take the fewest)
+    return max(len(digits), 1)
+
+
+_SCI = re.compile(r"^[-+]?(?P<m>(?:\d+\.?\d*|\.\d+))\s*(?:\*|x|×)\s*10\s*(?:\^|\*\*)\s*\(?(?P<e>[-+]?\d+)\)?$")
+_PLAIN = re.compile(r"^[-+]?(?P<m>(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?)$")
+
+
+def parse_number(text: str) -> Parsed:
+    """Read an answer as a number; raise Unreadable with a specific reason otherwise."""
+    if not isinstance(text, str):
+        raise Unreadable(f"expected text, got {type(text).__name__}")
+    if len(text) > MAX_LENGTH:
+        raise Unreadable(f"the answer is {len(text):,} characters long; keep it under {MAX_LENGTH}")
+    if any(ord(c) < 32 and c not in "\t\n\r" for c in text):
+        raise Unreadable("the answer contains control characters")
+    norm = _normalise(text)
+    if not norm:
+        raise Unreadable("the answer is empty")
+    if norm in ("nan", "inf", "infinity", "-inf", "+inf"):
+        raise Unreadable(f"{text.strip()!r} is not a number you can give as an answer here")
+    value = _Parser(tokenize(norm)).parse()
+    if not math.isfinite(value):
+        raise Unreadable("the value is too large to be a finite number")
+    sig = None
+    if m := _PLAIN.match(norm):
+        sig = _sig_figs(m.group("m"))
+    elif m := _SCI.match(norm):
+        sig = _sig_figs(m.group("m"))
+    return Parsed(value, sig, norm)

@@ -1,0 +1,34 @@
+"""Checking with progress: the one path the CLI and the web lab use to check and record."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..store import Store
+from . import get_exercise
+from .checker import Verdict
+
+
+def check_and_record(store: Store | None, learner: str | None, key: str, answers: Sequence[str | None]) -> Verdict:
+    """Check ``answers`` and, when a store and learner are given, commit the attempt before returning."""
+    exercise = get_exercise(key)
+    verdict = exercise.check(list(answers))
+    if store is not None and learner and verdict.status != "not_attempted":
+        store.record_attempt(learner, exercise.key, list(answers), verdict.to_dict())
+    return verdict
+
+
+def hint_and_record(store: Store | None, learner: str | None, key: str, level: int) -> str:
+    exercise = get_exercise(key)
+    text = exercise.hint(level)
+    if store is not None and learner:
+        store.record_event(learner, exercise.key, "hint", min(level, len(exercise.hints)))
+    return text
+
+
+def solution_and_record(store: Store | None, learner: str | None, key: str) -> str:
+    exercise = get_exercise(key)
+    text = exercise.solution()
+    if store is not None and learner:
+        store.record_event(learner, exercise.key, "solution")
+    return text

@@ -1,0 +1,54 @@
+"""The safe arithmetic parser: accepted forms, clear refusals, and no exception on any string."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from actlab.exercises import Unreadable, parse_number
+
+
+@pytest.mark.parametrize(("text", "value", "sig"), [
+    ("1.05e-14", 1.05e-14, 3), ("1.05 x 10^-14", 1.05e-14, 3), ("1.05*10**-14", 1.05e-14, 3),
+    ("1.05×10⁻¹⁴", 1.05e-14, 3), ("0.2^20", 0.2**20, None), ("0.2**20", 0.2**20, None),
+    ("(1/4)^10", 0.25**10, None), ("9.54e-7", 9.54e-7, 3), ("50%", 0.5, None), ("−3", -3.0, 1),
+    ("sqrt(2)/2", math.sqrt(2) / 2, None), ("exp(1)", math.e, None), ("2*pi", 2 * math.pi, None),
+    ("0.00120", 0.0012, 3), ("2^-3", 0.125, None), ("-2^2", -4.0, None),
+])
+def test_accepted_forms(text, value, sig):
+    parsed = parse_number(text)
+    assert parsed.value == pytest.approx(value, rel=1e-12)
+    assert parsed.sig_figs == sig
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    ("", "empty"), ("   ", "empty"), ("nan", "not a number"), ("inf", "not a number"), ("1e999", "too large"),
+    ("1/0", "division by zero"), ("2^^3", "two power signs"), ("abc", "cannot read"), ("(1+2", "ends too early"),
+    ("1 2", "unexpected"), ("x" * 300, "characters long"), ("1\x00", "control characters"), ("10^400", "finite"),
+    ("sqrt(-1)", "negative"), ("(" * 60 + "1" + ")" * 60, "nested too deeply"), ("__import__('os')", "cannot read"),
+])
+def test_refusals_say_why(text, reason):
+    with pytest.raises(Unreadable, match=reason):
+        parse_number(text)
+
+
+@settings(max_examples=400)
+@given(st.text(max_size=80))
+def test_any_text_gives_a_value_or_unreadable(text):
+    try:
+        parsed = parse_number(text)
+    except Unreadable:
+        return
+    assert math.isfinite(parsed.value)
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet="0123456789.e+-*/^()% x", max_size=40))
+def test_arithmetic_looking_text_never_raises_anything_else(text):
+    try:
+        parse_number(text)
+    except Unreadable:
+        pass
