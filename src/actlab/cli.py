@@ -17,13 +17,30 @@ app = typer.Typer(help="actlab: the activation-functions lab.", no_args_is_help=
 
 
 class _LazyConsole:
-    """A rich Console made on first use, so it reads the terminal width of the run, not of the import."""
+    """One rich Console per command run, made when the run starts (so it reads that run's terminal)."""
+
+    def __init__(self) -> None:
+        self._console: Console | None = None
+
+    def reset(self) -> None:
+        self._console = None
+
+    @property
+    def real(self) -> Console:
+        if self._console is None:
+            self._console = Console()
+        return self._console
 
     def __getattr__(self, attr):
-        return getattr(Console(), attr)
+        return getattr(self.real, attr)
 
 
 console = _LazyConsole()
+
+
+@app.callback()
+def _start() -> None:
+    console.reset()
 
 
 def _fail(message: str) -> None:
@@ -180,6 +197,12 @@ def _is_float(text: str) -> bool:
 def _jsonable(arr: np.ndarray) -> list:
     return [None if math.isnan(v) else ("inf" if v == math.inf else "-inf" if v == -math.inf else v)
             for v in np.asarray(arr, dtype=np.float64).ravel().tolist()]
+
+
+from . import cli_exercises, cli_train  # noqa: E402  (the commands register themselves on app)
+
+cli_train.register(app, console, _fail)
+cli_exercises.register(app, console, _fail)
 
 
 if __name__ == "__main__":

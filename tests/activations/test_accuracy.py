@@ -49,3 +49,19 @@ def test_gated_units_match_the_reference_product(name, rng):
     want_db = np.vectorize(lambda ai, bi: float(R.mp.mpf(ai) * deriv_ref(R.mp.mpf(bi))))(a, b)
     np.testing.assert_allclose(d[:, :3], want_da, rtol=4e-16, atol=1e-300)
     np.testing.assert_allclose(d[:, 3:], want_db, rtol=2e-15, atol=1e-15)  # atol: gate roots
+
+
+def test_shipped_accuracy_table_is_current():
+    """docs/accuracy.md and the lab's table come from scripts/make_docs.py; they must match today's code."""
+    import json
+    from importlib import resources
+
+    shipped = json.loads((resources.files("actlab") / "data" / "accuracy.json").read_text())
+    by_key = {(r["name"], r["dtype"]): r for r in shipped["rows"]}
+    assert set(by_key) == {(n, d) for n in R.REFERENCES for d in ("float64", "float32")}
+    for (name, dtype), row in by_key.items():
+        xs = R.grid(np.dtype(dtype))
+        act = activations.get(name)
+        for which, got in (("value", act(xs)), ("deriv", act.derivative(xs))):
+            measured = float(np.nanmax(R.ulp_errors(name, which, xs, got, R.reference(name, which, xs))))
+            assert row[f"actlab_{which}_ulp"] == pytest.approx(measured), (name, dtype, which)

@@ -1,0 +1,155 @@
+"""`actlab exercise ...`, `actlab progress` and `actlab lab`."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from .errors import ConfigError
+
+
+def register(app: typer.Typer, console, fail) -> None:
+    exercise_app = typer.Typer(help="The lesson's exercises, checked with feedback.", no_args_is_help=True)
+    app.add_typer(exercise_app, name="exercise")
+
+    def store_for(db: Path | None):
+        from .store import Store
+
+        try:
+            return Store(db)
+        except (ConfigError, OSError) as exc:
+            fail(f"db: {exc}")
+
+    @exercise_app.command("list")
+    def list_(json_out: Annotated[bool, typer.Option("--json")] = False) -> None:
+        """Every exercise with its section."""
+        from .exercises import all_exercises
+
+        exercises = all_exercises()
+        if json_out:
+            typer.echo(json.dumps([e.describe() for e in exercises]))
+            return
+        table = Table(title="exercises")
+        for col in ("key", "title", "section", "parts"):
+            table.add_column(col)
+        for e in exercises:
+            table.add_row(e.key, e.title, e.section, str(len(e.parts)))
+        console.print(table)
+
+    @exercise_app.command("show")
+    def show(key: Annotated[str, typer.Argument(help="ex2 or 2")],
+             json_out: Annotated[bool, typer.Option("--json")] = False) -> None:
+        """The prompt and the parts to answer."""
+        from .exercises import get_exercise
+
+        try:
+            ex = get_exercise(key)
+        except ValueError as exc:
+            fail(str(exc))
+        if json_out:
+            typer.echo(json.dumps(ex.describe()))
+            return
+        console.print(f"[bold]{ex.title}[/bold]\n{ex.prompt}")
+        for i, p in enumerate(ex.describe()["parts"], 1):
+            console.print(f"  part {i}: {p['prompt']}")
+        console.print(f"Answer with: actlab exercise check {ex.key} " + " ".join(
+            f'--answer "..."' for _ in ex.parts))
+
+    @exercise_app.command("check")
+    def check(
+        key: Annotated[str, typer.Argument(help="ex2 or 2")],
+        answer: Annotated[list[str] | None, typer.Option("--answer", "-a", help="One per part, in order")] = None,
+        hint: Annotated[int | None, typer.Option("--hint", help="Show hint K (1, 2, ...)")] = None,
+        solution: Annotated[bool, typer.Option("--solution", help="Show the worked solution")] = False,
+        learner: Annotated[str | None, typer.Option(help="Save the attempt under this name")] = None,
+        db: Annotated[Path | None, typer.Option(help="Progress database (default: $ACTLAB_DB or the data dir)")] = None,
+        json_out: Annotated[bool, typer.Option("--json")] = False,
+    ) -> None:
+        """Check an answer (several --answer for several parts), or ask for a hint or the solution."""
+        from .exercises import get_exercise
+        from .exercises.service import check_and_record, hint_and_record, solution_and_record
+
+        try:
+            ex = get_exercise(key)
+        except ValueError as exc:
+            fail(str(exc))
+        store = store_for(db) if learner else None
+        try:
+            if hint is not None:
+                text = hint_and_record(store, learner, ex.key, hint)
+                typer.echo(json.dumps({"hint": hint, "text": text}) if json_out else f"Hint {hint}: {text}")
+                return
+            if solution:
+                text = solution_and_record(store, learner, ex.key)
+                typer.echo(json.dumps({"solution": text}) if json_out else text)
+                return
+            verdict = check_and_record(store, learner, ex.key, list(answer or []))
+        except (ValueError, ConfigError) as exc:
+            fail(str(exc))
+        if json_out:
+            typer.echo(json.dumps(verdict.to_dict()))
+            return
+        colour = {"correct": "green", "partly_correct": "yellow", "incorrect": "red"}.get(verdict.status, "blue")
+        console.print(f"[{colour}]{verdict.status.replace('_', ' ')}[/{colour}]: {verdict.feedback}")
+        if len(verdict.parts) > 1:
+            for p in verdict.parts:
+                console.print(f"  {p.label}: {p.status.replace('_', ' ')} — {p.feedback}")
+        for p in verdict.parts:
+            if p.covered or p.missing:
+                console.print("  covered: " + ("; ".join(p.covered) or "none yet"))
+                console.print("  still missing: " + ("; ".join(p.missing) or "nothing"))
+
+    @app.command()
+    def progress(
+        learner: Annotated[str, typer.Option(help="Whose progress")],
+        db: Annotated[Path | None, typer.Option(help="Progress database")] = None,
+        json_out: Annotated[bool, typer.Option("--json")] = False,
+    ) -> None:
+        """A learner's table: attempts, best verdict, hints seen, per exercise."""
+        store = store_for(db)
+        try:
+            rows = store.progress(learner)
+        except ConfigError as exc:
+            fail(str(exc))
+        if json_out:
+            typer.echo(json.dumps([r.__dict__ for r in rows]))
+            return
+        table = Table(title=f"progress of {learner}")
+        for col in ("exercise", "attempts", "best", "last", "hints", "solution seen"):
+            table.add_column(col)
+        for r in rows:
+            table.add_row(r.exercise, str(r.attempts), r.best_status, r.last_status, str(r.hints_seen),
+                          "yes" if r.solution_seen else "no")
+        console.print(table)
+
+    @app.command()
+    def lab(
+        port: Annotated[int, typer.Option(help="Port on 127.0.0.1")] = 8765,
+        host: Annotated[str, typer.Option(help="Interface to bind (loopback by default)")] = "127.0.0.1",
+        no_browser: Annotated[bool, typer.Option("--no-browser", help="Do not open a browser")] = False,
+        db: Annotated[Path | None, typer.Option(help="Progress database")] = None,
+    ) -> None:
+        """Start the web lab: the lesson, the explorers, the playground and the exercises."""
+        try:
+            import uvicorn
+
+            from .web.app import create_app
+        except ImportError as exc:
+            fail(f"the web lab needs its dependencies: {exc}")
+        if not 1 <= port <= 65535:
+            fail(f"--port must be 1-65535; got {port}")
+        if db is not None:
+            os.environ["ACTLAB_DB"] = str(db)
+        url = f"http://{host}:{port}/"
+        console.print(f"actlab lab on [bold]{url}[/bold]  (Ctrl+C stops it)")
+        if not no_browser:
+            import threading
+            import webbrowser
+
+            threading.Timer(1.0, lambda: webbrowser.open(url)).start()
+        uvicorn.run(create_app(db_path=db), host=host, port=port, log_level="warning")

@@ -1,0 +1,212 @@
+"""`actlab train` and `actlab demo`: thin renderers over the core's training loop and experiments."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from .errors import ConfigError
+
+DEMOS = ("linear-collapse", "vanishing", "dying-relu", "gelu-approx", "census")
+
+
+def register(app: typer.Typer, console, fail) -> None:
+    @app.command(context_settings={"ignore_unknown_options": False})
+    def train(
+        dataset: Annotated[str, typer.Option(help="circle, xor, gauss, spiral, moons, plane, multi_gauss")] = "circle",
+        csv: Annotated[Path | None, typer.Option("--csv", help="Your own data: feature columns and a label column")] = None,
+        layers: Annotated[str, typer.Option(help="Hidden widths, e.g. 4,2")] = "4,2",
+        activation: Annotated[str, typer.Option(help="One name, or one per layer: tanh or relu,tanh")] = "tanh",
+        init: Annotated[str, typer.Option(help="playground, xavier_uniform, he_normal, ...")] = "playground",
+        optimizer: Annotated[str, typer.Option(help="sgd, momentum, adam")] = "sgd",
+        loss: Annotated[str, typer.Option(help="mse (tanh output, as the playground) or cross-entropy")] = "mse",
+        lr: Annotated[float, typer.Option(help="Learning rate")] = 0.03,
+        batch_size: Annotated[int, typer.Option(help="Minibatch size")] = 10,
+        epochs: Annotated[int, typer.Option(help="Passes over the training set")] = 300,
+        reg: Annotated[str, typer.Option(help="none, l1, l2")] = "none",
+        reg_rate: Annotated[float, typer.Option(help="Regularisation rate")] = 0.0,
+        noise: Annotated[float, typer.Option(help="0 to 0.5 (the playground's 0-50%)")] = 0.0,
+        n_points: Annotated[int, typer.Option(help="Points in the data set")] = 500,
+        train_fraction: Annotated[float, typer.Option(help="Share used for training")] = 0.5,
+        features: Annotated[str, typer.Option(help="x1,x2,x1^2,x2^2,x1x2,sin_x1,sin_x2")] = "x1,x2",
+        seed: Annotated[int, typer.Option(help="Random seed (same seed, same run)")] = 1,
+        target_loss: Annotated[float | None, typer.Option(help="Stop when the test loss reaches this")] = None,
+        json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
+    ) -> None:
+        """Train a small network with live progress; end with losses and each layer's instruments."""
+        from .session import RunConfig, build_trainer
+
+        try:
+            cfg = RunConfig.from_cli(dataset=dataset, layers=layers, activation=activation, init=init,
+                                     optimizer=optimizer, loss=loss, lr=lr, batch_size=batch_size, reg=reg,
+                                     reg_rate=reg_rate, noise=noise, n_points=n_points,
+                                     train_fraction=train_fraction, features=features, seed=seed)
+            csv_bytes = csv.read_bytes() if csv is not None else None
+            trainer = build_trainer(cfg, csv_bytes)
+            frames = trainer.frames(epochs, target_loss=target_loss)
+        except (ConfigError, OSError) as exc:
+            fail(str(exc))
+        last = None
+        if json_out:
+            for last in frames:
+                pass
+        else:
+            with Progress(TextColumn("[bold]epoch {task.completed}/{task.total}"), BarColumn(),
+                          TextColumn("train {task.fields[train]}  test {task.fields[test]}"), TimeRemainingColumn(),
+                          console=console.real) as progress:
+                task = progress.add_task("train", total=epochs, train="-", test="-")
+                for last in frames:
+                    progress.update(task, completed=last.epoch, train=_f(last.train_loss), test=_f(last.test_loss))
+        if last is None:
+            last = trainer.frame()
+        summary = _summary(last, trainer)
+        if json_out:
+            typer.echo(json.dumps(summary))
+            return
+        table = Table(title=f"{cfg.dataset}: {summary['status']} after {summary['epochs']} epochs")
+        for col in ("", "train", "test"):
+            table.add_column(col, justify="right")
+        table.add_row("loss", _f(summary["train_loss"]), _f(summary["test_loss"]))
+        if summary.get("train_accuracy") is not None:
+            table.add_row("accuracy", f"{summary['train_accuracy']:.3f}", _f(summary.get("test_accuracy")))
+        console.print(table)
+        layers_table = Table(title="hidden layers")
+        for col in ("layer", "activation", "‖dW‖", "ratio to last", "bound", "dead", "saturated", "reading"):
+            layers_table.add_column(col)
+        for row in summary["layers"]:
+            layers_table.add_row(str(row["layer"]), row["activation"], f"{row['grad_norm']:.3g}",
+                                 f"{row['grad_ratio_to_last']:.3g}", f"{row['bound_to_last']:.3g}",
+                                 f"{row['dead_fraction']:.0%}", f"{row['saturated_fraction']:.0%}", row["reading"])
+        console.print(layers_table)
+        if summary["status"] == "diverged":
+            console.print(f"[red]diverged at step {summary['diverged_at_step']}[/red]: the loss became NaN or "
+                          "infinite; the network keeps its last finite weights. Try a smaller learning rate.")
+
+    @app.command()
+    def demo(
+        name: Annotated[str, typer.Argument(help=", ".join(DEMOS))],
+        json_out: Annotated[bool, typer.Option("--json")] = False,
+        plot: Annotated[Path | None, typer.Option("--plot", help="Write a figure (needs matplotlib)")] = None,
+        seed: Annotated[int, typer.Option()] = 0,
+    ) -> None:
+        """Run one of the lesson's demonstrations and print its table."""
+        from . import experiments as ex
+
+        if name not in DEMOS:
+            fail(f"unknown demo {name!r}; choose one of {', '.join(DEMOS)}")
+        runners = {
+            "linear-collapse": lambda: ex.linear_collapse(seed=seed),
+            "vanishing": lambda: ex.vanishing(),
+            "dying-relu": lambda: ex.dying_relu(seed=seed),
+            "gelu-approx": lambda: ex.gelu_approx(),
+            "census": lambda: ex.census(),
+        }
+        with console.status(f"running {name}..."):
+            result = runners[name]()
+        if json_out:
+            data = [r.to_dict() for r in result] if isinstance(result, list) else result.to_dict()
+            typer.echo(json.dumps(data))
+        else:
+            _render_demo(console, name, result)
+        if plot is not None:
+            from .plots import plot_demo
+
+            try:
+                plot_demo(name, result, plot)
+            except ImportError:
+                fail("--plot needs matplotlib: pip install 'actlab[plot]'")
+            console.print(f"wrote {plot}")
+
+
+def _f(v) -> str:
+    if v is None:
+        return "-"
+    return f"{v:.4f}" if isinstance(v, float) and math.isfinite(v) else str(v)
+
+
+def _summary(frame, trainer) -> dict:
+    layers = []
+    if frame.reading is not None:
+        for l in frame.reading.layers:
+            layers.append({"layer": l.layer, "activation": l.activation, "grad_norm": l.grad_norm,
+                           "grad_ratio_to_last": l.grad_ratio_to_last, "bound_to_last": l.bound_to_last,
+                           "dead_fraction": l.dead_fraction, "saturated_fraction": l.saturated_fraction,
+                           "reading": l.reading})
+    out = {"status": frame.status, "epochs": frame.epoch, "steps": frame.step,
+           "train_loss": frame.to_dict()["train_loss"], "test_loss": frame.to_dict()["test_loss"],
+           "layers": layers, "reading": frame.reading.reading if frame.reading else "no hidden layers"}
+    if frame.train_accuracy is not None:
+        out["train_accuracy"] = frame.train_accuracy
+        out["test_accuracy"] = frame.test_accuracy
+    if frame.status == "diverged":
+        out["diverged_at_step"] = frame.diverged_at_step
+    return out
+
+
+def _render_demo(console, name: str, result) -> None:
+    if name == "linear-collapse":
+        c = result.check
+        console.print(f"A depth-{c.depth} linear net and its composed {c.composed_shape} map differ by at most "
+                      f"{c.max_abs_diff:.2e} ({c.max_rel_diff:.2e} relative): round-off only.")
+        t = Table(title="linear vs tanh network")
+        for col in ("data set", "activation", "train acc", "test acc"):
+            t.add_column(col)
+        for f in result.fits:
+            t.add_row(f.dataset, f.activation, f"{f.train_accuracy:.3f}", f"{f.test_accuracy:.3f}")
+        console.print(t)
+        console.print(f"A random 1 -> {result.pieces.widths} -> 1 ReLU net cuts [-4, 4] into "
+                      f"{result.pieces.n_pieces} linear pieces.")
+    elif name == "vanishing":
+        n = result.lesson
+        console.print(f"sigma'(0) = {n.sigmoid_max_derivative:g}; 0.25^10 = {n.sigmoid_10_layers:.3e}; "
+                      f"0.2^20 = {n.exercise2_sigmoid:.3e}; 0.5^20 = {n.exercise2_relu:.3e} "
+                      f"({n.exercise2_ratio:.3g} times larger)")
+        t = Table(title="max f' and the bound over 10 layers")
+        for col in ("activation", "max f'", "where", "(max f')^10"):
+            t.add_column(col)
+        for m in result.maxima:
+            t.add_row(m.name, f"{m.deriv_max:.4g}", m.at, f"{m.bound_at_10:.3g}")
+        console.print(t)
+        t = Table(title=f"measured at initialisation: depth {result.flows[0].depth}, width {result.flows[0].width}")
+        for col in ("activation", "layer 1 / last", "bound", "reading"):
+            t.add_column(col)
+        for f in result.flows:
+            t.add_row(f.activation, f"{f.ratio_to_last[0]:.3g}", f"{f.bound_to_last[0]:.3g}", f.reading)
+        console.print(t)
+    elif name == "dying-relu":
+        t = Table(title="P(net dead at an input) = 1 - (1 - 2^-N)^L")
+        for col in ("N", "L", "formula", "Monte Carlo", "95% interval", "agrees"):
+            t.add_column(col)
+        for r in result.monte_carlo:
+            t.add_row(str(r.width), str(r.depth), f"{r.formula:.4f}", f"{r.estimate:.4f}",
+                      f"[{r.ci_low:.4f}, {r.ci_high:.4f}]", "yes" if r.agrees else "no")
+        console.print(t)
+        t = Table(title=f"dead units after training at lr {result.trained[0].lr}")
+        for col in ("activation", "params", "dead", "never positive", "status"):
+            t.add_column(col)
+        for r in result.trained:
+            t.add_row(r.activation, str(r.params or ""), f"{r.dead_fraction:.0%}", f"{r.never_positive_fraction:.0%}",
+                      r.status)
+        console.print(t)
+    elif name == "gelu-approx":
+        console.print(f"max |gelu - gelu_tanh| = {result.max_error_tanh:.3e} at x = +-{result.max_error_tanh_at:.4f}")
+        console.print(f"max |gelu - quick_gelu| = {result.max_error_quick:.3e} at x = {result.max_error_quick_at:.4f}")
+        t = Table(title="forward + derivative, ns per element (float32, 10^6)")
+        t.add_column("activation")
+        t.add_column("ns/element", justify="right")
+        for k, v in result.ns_per_element.items():
+            t.add_row(k, f"{v:.2f}")
+        console.print(t)
+    elif name == "census":
+        t = Table(title="Which activation LLM feed-forward layers use")
+        for col in ("model family", "year", "config", "activation", "block"):
+            t.add_column(col)
+        for r in result:
+            t.add_row(r.family, str(r.year), f"{r.config_key}={r.config_value}", r.activation, r.block)
+        console.print(t)

@@ -1,0 +1,156 @@
+"""One training run described by flat settings (what the CLI flags and the playground's URL hold).
+
+RunConfig validates every field with the same words in every interface, and build_trainer turns
+it into a Trainer on a generated data set or a learner's CSV.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields
+
+import numpy as np
+
+from .datasets import CLASSIFICATION, DATASETS, Dataset, features, load_csv, make_dataset, parse_features
+from .errors import ConfigError
+from .network import INITS, NetworkConfig, parse_layers
+from .optim import OPTIMIZERS, REGULARIZERS, OptimConfig
+from .training import Trainer
+
+LOSSES = ("mse", "cross-entropy")
+MAX_LAYERS = 8
+MAX_WIDTH = 32
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    dataset: str = "circle"
+    n_points: int = 500
+    noise: float = 0.0
+    train_fraction: float = 0.5
+    features: tuple[str, ...] = ("x1", "x2")
+    layers: tuple[int, ...] = (4, 2)
+    activations: tuple[str, ...] = ("tanh",)  # one per layer, or one for all
+    negative_slope: float = 0.01  # for leaky_relu layers
+    beta: float = 1.0  # for silu layers
+    init: str = "playground"
+    optimizer: str = "sgd"
+    loss: str = "mse"
+    lr: float = 0.03
+    batch_size: int = 10
+    reg: str = "none"
+    reg_rate: float = 0.0
+    seed: int = 1
+    bias_init: float = 0.1  # the playground starts biases at 0.1
+
+    def __post_init__(self) -> None:
+        if self.dataset not in DATASETS and self.dataset != "csv":
+            raise ConfigError("dataset", f"unknown data set {self.dataset!r}; allowed: {', '.join(DATASETS)}, csv")
+        if self.loss not in LOSSES:
+            raise ConfigError("loss", f"{' or '.join(LOSSES)}; got {self.loss!r}")
+        if self.init not in INITS:
+            raise ConfigError("init", f"unknown initialiser {self.init!r}; allowed: {', '.join(INITS)}")
+        if self.optimizer not in OPTIMIZERS:
+            raise ConfigError("optimizer", f"allowed: {', '.join(OPTIMIZERS)}; got {self.optimizer!r}")
+        if self.reg not in REGULARIZERS:
+            raise ConfigError("reg", f"allowed: {', '.join(REGULARIZERS)}; got {self.reg!r}")
+        if len(self.layers) > MAX_LAYERS or any(not 1 <= w <= MAX_WIDTH for w in self.layers):
+            raise ConfigError("layers", f"up to {MAX_LAYERS} hidden layers of 1 to {MAX_WIDTH} neurons; "
+                                        f"got {list(self.layers)}")
+        if len(self.activations) not in (1, len(self.layers)) and self.layers:
+            raise ConfigError("activations", f"one activation, or one per hidden layer ({len(self.layers)}); "
+                                             f"got {len(self.activations)}")
+        for name in ("noise", "train_fraction", "lr", "reg_rate", "negative_slope", "beta", "bias_init"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+                raise ConfigError(name, f"must be a finite number; got {v!r}")
+        if not isinstance(self.seed, int) or not 0 <= self.seed < 2**32:
+            raise ConfigError("seed", f"a whole number from 0 to {2**32 - 1}; got {self.seed!r}")
+        features(np.zeros((1, 2)), self.features)  # validates the names
+
+    @property
+    def task(self) -> str:
+        return "classification" if self.dataset in CLASSIFICATION else "regression"
+
+    def activation_specs(self) -> tuple:
+        specs = []
+        for name in self.activations:
+            if name == "leaky_relu":
+                specs.append((name, {"negative_slope": self.negative_slope}))
+            elif name == "silu":
+                specs.append((name, {"beta": self.beta}))
+            else:
+                specs.append(name)
+        return tuple(specs)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["features"], d["layers"], d["activations"] = list(self.features), list(self.layers), list(self.activations)
+        return d
+
+    @classmethod
+    def from_dict(cls, data: dict) -> RunConfig:
+        """From JSON-like values (the web lab): unknown keys are refused by name."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ConfigError(unknown[0], f"unknown setting; allowed: {', '.join(sorted(known))}")
+        values = dict(data)
+        for key in ("features", "layers", "activations"):
+            if key in values:
+                v = values[key]
+                if isinstance(v, str):
+                    v = parse_layers(v) if key == "layers" else tuple(p.strip() for p in v.split(",") if p.strip())
+                if not isinstance(v, (list, tuple)):
+                    raise ConfigError(key, f"a list; got {type(v).__name__}")
+                values[key] = tuple(v)
+        for key in ("n_points", "batch_size", "seed"):
+            if key in values and (isinstance(values[key], bool) or not isinstance(values[key], int)):
+                raise ConfigError(key, f"a whole number; got {values[key]!r}")
+        for key in ("layers",):
+            if key in values and any(isinstance(w, bool) or not isinstance(w, int) for w in values[key]):
+                raise ConfigError(key, f"whole numbers; got {list(values[key])!r}")
+        return cls(**values)
+
+    @classmethod
+    def from_cli(cls, *, layers: str, activation: str, features: str, **kw) -> RunConfig:
+        return cls(layers=parse_layers(layers), activations=tuple(a.strip() for a in activation.split(",") if a.strip()),
+                   features=parse_features(features), **kw)
+
+
+def make_data(cfg: RunConfig, csv_bytes: bytes | None = None) -> tuple[Dataset, Dataset]:
+    rng = np.random.default_rng(cfg.seed)
+    if csv_bytes is not None:
+        data = load_csv(csv_bytes)
+    else:
+        if cfg.dataset == "csv":
+            raise ConfigError("dataset", "csv needs a file: upload one or pass --csv FILE")
+        data = make_dataset(cfg.dataset, cfg.n_points, cfg.noise, rng=rng)
+    return data.split(cfg.train_fraction, rng)
+
+
+def inputs(cfg: RunConfig, data: Dataset) -> np.ndarray:
+    """Network inputs: the playground features of 2-D points, or a CSV's own columns as they are."""
+    if data.points.shape[1] == 2:
+        return features(data.points, cfg.features)
+    return data.points
+
+
+def build_trainer(cfg: RunConfig, csv_bytes: bytes | None = None, sample_every: int = 10) -> Trainer:
+    train, test = make_data(cfg, csv_bytes)
+    x_train, x_test = inputs(cfg, train), inputs(cfg, test)
+    if train.task == "regression":
+        head, k = "regression", 1
+    elif cfg.loss == "cross-entropy":
+        k = max(train.n_classes, test.n_classes)
+        head, k = ("logistic", 1) if k <= 2 else ("softmax", k)
+    else:
+        head, k = "tanh_mse", 1
+        if max(train.n_classes, test.n_classes) > 2:
+            raise ConfigError("loss", "more than two classes need cross-entropy (softmax)")
+    acts = cfg.activation_specs() if cfg.layers else ("tanh",)
+    net_cfg = NetworkConfig(x_train.shape[1], cfg.layers, acts, head, k, init=cfg.init, bias_init=cfg.bias_init)
+    optim = OptimConfig(cfg.optimizer, cfg.lr, reg=cfg.reg, reg_rate=cfg.reg_rate)
+    batch = min(cfg.batch_size, len(x_train))
+    return Trainer(net_cfg, optim, x_train, train.labels, x_test, test.labels, batch_size=batch, seed=cfg.seed,
+                   sample_every=sample_every)
