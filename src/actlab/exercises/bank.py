@@ -184,7 +184,7 @@ def _composed_bias() -> float:
 
 
 EX4 = Exercise(
-    key="ex4", title="Linear layers collapse", section="why",
+    key="ex4", title="Exercise 4: Linear layers collapse", section="why",
     prompt="A network has two linear layers and no activation: h = x W1 + b1, y = h W2 + b2, with "
            "W1 = [[2, 1], [0, 1]], b1 = [1, -1], W2 = [[3], [-2]], b2 = 4. It equals one layer y = x W + c. "
            "What is c?",
@@ -204,7 +204,7 @@ def _sig_d0() -> float:
 
 
 EX5 = Exercise(
-    key="ex5", title="Sigmoid's steepest slope", section="vanishing",
+    key="ex5", title="Exercise 5: Sigmoid's steepest slope", section="vanishing",
     prompt="What is sigma'(0)? (It is also the largest value sigma' ever takes.)",
     parts=(NumberPart("sigma'(0)", _sig_d0, min_sig_figs=2, slips=(
         Slip(0.5, "0.5 is sigma(0), the value. Use sigma'(x) = sigma(x)(1 - sigma(x))."),
@@ -219,7 +219,7 @@ def _tanh_over_sigmoid() -> float:
 
 
 EX6 = Exercise(
-    key="ex6", title="tanh against sigmoid", section="activations",
+    key="ex6", title="Exercise 6: tanh against sigmoid", section="activations",
     prompt="How many times larger is tanh's maximal derivative than sigmoid's?",
     parts=(NumberPart("ratio", _tanh_over_sigmoid, exact=True, slips=(
         Slip(0.25, "That is the ratio the other way round (sigmoid's over tanh's)."),
@@ -237,7 +237,7 @@ def _leaky(x: float) -> tuple[float, float]:
 
 
 EX7 = Exercise(
-    key="ex7", title="Leaky ReLU for negative inputs", section="activations",
+    key="ex7", title="Exercise 7: Leaky ReLU for negative inputs", section="activations",
     prompt="With the default slope alpha = 0.01, what are LeakyReLU(-2) and LeakyReLU'(-2)?",
     part_prompts=("LeakyReLU(-2)", "LeakyReLU'(-2)"),
     parts=(
@@ -254,7 +254,7 @@ EX7 = Exercise(
 )
 
 EX8 = Exercise(
-    key="ex8", title="GELU against its tanh approximation", section="llm",
+    key="ex8", title="Exercise 8: GELU against its tanh approximation", section="llm",
     prompt="To two significant figures, what is the largest absolute difference between exact GELU and its "
            "tanh approximation 0.5x(1 + tanh[sqrt(2/pi)(x + 0.044715x^3)])?",
     parts=(NumberPart("max |difference|", lambda: gelu_gap("gelu_tanh").max_abs_error, min_sig_figs=2, slips=(
@@ -273,7 +273,7 @@ def _silu_min() -> tuple[float, float]:
 
 
 EX9 = Exercise(
-    key="ex9", title="Swish's dip", section="activations",
+    key="ex9", title="Exercise 9: Swish's dip", section="activations",
     prompt="SiLU/Swish x sigma(x) is non-monotonic: it has a minimum below zero. Where is it (x), and what is "
            "its value? Give 3 significant figures.",
     part_prompts=("x at the minimum", "SiLU at the minimum"),
@@ -298,7 +298,7 @@ def _layers_below(threshold: float = 1e-6) -> int:
 
 
 EX10 = Exercise(
-    key="ex10", title="How deep until it vanishes?", section="vanishing",
+    key="ex10", title="Exercise 10: How deep until it vanishes?", section="vanishing",
     prompt="Each sigmoid layer multiplies the gradient by at most 0.25. How many layers until that bound "
            "drops below 1e-6?",
     parts=(NumberPart("layers", _layers_below, exact=True, check_factor_of_ten=False, slips=(

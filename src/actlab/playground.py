@@ -1,0 +1,268 @@
+"""A live playground session: a Trainer plus what one animation frame shows, in a compact form.
+
+The web layer owns the WebSocket and the timing; this module owns the maths of a frame: run k
+epochs, evaluate the output over a G x G grid of the input plane and every neuron over a g x g
+grid, quantise them to int8, and gather losses, weights and instruments. Adaptive detail: bigger
+networks get coarser neuron thumbnails so a frame stays small and fast.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import struct
+from dataclasses import dataclass
+
+import numpy as np
+
+from .datasets import features
+from .errors import ConfigError
+from .instruments import analytic_bounds, dead_mask, saturated_mask, unit_derivatives
+from .session import RunConfig, build_trainer, make_data
+from .training import Frame, Trainer
+
+EXTENT = 6.0  # the input plane shown: [-6, 6]^2, as the playground
+MAX_EPOCHS_PER_FRAME = 50
+
+
+@dataclass
+class FrameData:
+    header: dict
+    output: np.ndarray  # (G, G) int8, output scaled to [-127, 127]
+    neurons: np.ndarray  # (total_neurons, g, g) int8
+
+    def encode(self) -> bytes:
+        """[u32 header length][header JSON][output int8][neurons int8]: one binary WebSocket message."""
+        head = json.dumps(self.header, separators=(",", ":")).encode()
+        return struct.pack("<I", len(head)) + head + self.output.tobytes() + self.neurons.tobytes()
+
+
+def _grid(g: int) -> np.ndarray:
+    xs = np.linspace(-EXTENT, EXTENT, g)
+    x1, x2 = np.meshgrid(xs, xs[::-1])  # row 0 at the top (largest x2)
+    return np.stack([x1.ravel(), x2.ravel()], axis=1)
+
+
+def _quantise(values: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    scaled = (np.nan_to_num(values, nan=0.0, posinf=hi, neginf=lo) - (lo + hi) / 2) / ((hi - lo) / 2)
+    return np.clip(np.rint(scaled * 127), -127, 127).astype(np.int8)
+
+
+class PlaygroundSession:
+    """One tab's training run. Not thread-safe: the web layer serialises calls per session."""
+
+    def __init__(self, config: RunConfig, csv_bytes: bytes | None = None, grid: int = 100):
+        self.config = config
+        self.csv_bytes = csv_bytes
+        self.trainer: Trainer = build_trainer(config, csv_bytes)
+        self.train_data, self.test_data = make_data(config, csv_bytes)
+        self.is_2d = self.train_data.points.shape[1] == 2
+        if not 10 <= grid <= 200:
+            raise ConfigError("grid", f"10 to 200 cells; got {grid}")
+        self.grid = grid
+        self._grid_pts = _grid(grid)
+        g = self.thumb_size
+        self._thumb_pts = _grid(g)
+        self._grid_inputs = features(self._grid_pts, config.features) if self.is_2d else None
+        self._thumb_inputs = features(self._thumb_pts, config.features) if self.is_2d else None
+        self.last_frame: Frame | None = None
+
+    @property
+    def thumb_size(self) -> int:
+        """Adaptive detail: 10 x 10 thumbnails up to 48 neurons, then coarser."""
+        n = sum(self.config.layers)
+        return 10 if n <= 48 else 8 if n <= 128 else 6
+
+    def set_lr(self, lr: float) -> None:
+        self.trainer.set_lr(lr)
+
+    def advance(self, epochs: int = 1) -> Frame:
+        if isinstance(epochs, bool) or not isinstance(epochs, int) or not 1 <= epochs <= MAX_EPOCHS_PER_FRAME:
+            raise ConfigError("epochs_per_frame", f"1 to {MAX_EPOCHS_PER_FRAME}; got {epochs!r}")
+        for _ in range(epochs):
+            self._epoch_without_eval()
+            if self.trainer.diverged:
+                break
+        self.last_frame = self.trainer.frame()
+        return self.last_frame
+
+    def _epoch_without_eval(self) -> None:
+        t = self.trainer
+        for _ in range(math.ceil(len(t.x_train) / t.batch_size)):
+            t.step()
+            if t.diverged:
+                return
+        t.epoch_count += 1
+
+    def step_once(self) -> Frame:
+        """One minibatch, for the playground's single-step button."""
+        self.trainer.step()
+        self.last_frame = self.trainer.frame()
+        return self.last_frame
+
+    def frame_data(self) -> FrameData:
+        """Everything one animation frame draws (call after advance())."""
+        t = self.trainer
+        frame = self.last_frame or t.frame()
+        net = t.net
+        head = net.config.head
+        if self.is_2d:
+            with np.errstate(all="ignore"):
+                out, _ = net.forward(self._grid_inputs)
+                _, thumb_trace = net.forward(self._thumb_inputs)
+            surface = out[:, 0] if out.shape[1] == 1 else out[:, 1]
+            lo, hi = (0.0, 1.0) if head in ("logistic", "sigmoid_mse", "softmax") else (-1.0, 1.0)
+            output = _quantise(surface.reshape(self.grid, self.grid), lo, hi)
+            neurons = [_quantise(a.T, -1.0, 1.0) for a in thumb_trace.acts[1:-1]]
+            neuron_arr = np.concatenate(neurons) if neurons else np.zeros((0, 0), np.int8)
+        else:
+            output = np.zeros((0, 0), np.int8)
+            neuron_arr = np.zeros((0, 0), np.int8)
+        with np.errstate(all="ignore"):
+            _, trace = net.forward(t.x_train)
+        derivs = unit_derivatives(net, trace)
+        layers = []
+        reading = frame.reading
+        for l, act in enumerate(net.acts):
+            r = reading.layers[l] if reading else None
+            layers.append({
+                "activation": act.name, "width": net.config.hidden[l],
+                "grad_norm": _finite(r.grad_norm) if r else None,
+                "ratio": _finite(r.grad_ratio_to_last) if r else None,
+                "dead": np.flatnonzero(dead_mask(derivs[l])).tolist(),
+                "saturated": np.flatnonzero(saturated_mask(act, derivs[l], trace.acts[l + 1])).tolist(),
+                "reading": r.reading if r else "",
+            })
+        bounds = analytic_bounds(net).tolist()
+        header = {
+            "type": "frame", "epoch": frame.epoch, "step": frame.step, "status": frame.status,
+            "diverged_at_step": frame.diverged_at_step,
+            "train_loss": _finite(frame.train_loss), "test_loss": _finite(frame.test_loss),
+            "train_accuracy": frame.train_accuracy, "test_accuracy": frame.test_accuracy,
+            "grid": self.grid if self.is_2d else 0, "thumb": self.thumb_size if self.is_2d else 0,
+            "layer_sizes": [net.weights[0].shape[0], *net.config.hidden, net.config.output_dim],
+            "weights": [np.round(w, 4).tolist() if not net.acts or not any(a.is_gated for a in net.acts) else []
+                        for w in net.weights],
+            "layers": layers, "bounds": bounds,
+            "last_grad_norm": _finite(reading.last_grad_norm) if reading else None,
+            "reading": reading.reading if reading else "no hidden layers",
+            "confusion": self.confusion() if self.trainer.net_config.head != "regression" else None,
+        }
+        return FrameData(header, output, neuron_arr)
+
+    def confusion(self) -> list[list[int]]:
+        """Test-set confusion matrix (rows: true class, columns: predicted)."""
+        t = self.trainer
+        x = t.x_test if t.x_test is not None else t.x_train
+        y = self.test_data.labels if t.x_test is not None else self.train_data.labels
+        with np.errstate(all="ignore"):
+            out = t.net.predict(x)
+        head = t.net_config.head
+        if head == "softmax":
+            pred = np.argmax(out, axis=1)
+        elif head == "tanh_mse":
+            pred = (out[:, 0] >= 0).astype(int)
+        else:
+            pred = (out[:, 0] >= 0.5).astype(int)
+        k = max(int(y.max()), int(pred.max())) + 1
+        m = np.zeros((k, k), dtype=int)
+        np.add.at(m, (y.astype(int), pred), 1)
+        return m.tolist()
+
+    def points(self) -> dict:
+        """The data points to draw (raw 2-D coordinates), train and test."""
+        return {"train": np.round(self.train_data.points[:, :2], 4).tolist(),
+                "train_labels": np.round(self.train_data.labels.astype(float), 4).tolist(),
+                "test": np.round(self.test_data.points[:, :2], 4).tolist(),
+                "test_labels": np.round(self.test_data.labels.astype(float), 4).tolist(),
+                "task": self.train_data.task, "columns": list(self.train_data.columns)}
+
+
+def _finite(v):
+    if v is None:
+        return None
+    v = float(v)
+    return v if math.isfinite(v) else None
+
+
+def export_json(session: PlaygroundSession) -> dict:
+    net = session.trainer.net
+    return {"format": "actlab-network/1", "config": session.config.to_dict(),
+            "network": {"layer_sizes": [net.weights[0].shape[0], *net.config.hidden, net.config.output_dim],
+                        "activations": [{"name": a.name, "params": dict(a.params)} for a in net.acts],
+                        "head": net.config.head, "features": list(session.config.features),
+                        "weights": [w.tolist() for w in net.weights], "biases": [b.tolist() for b in net.biases]},
+            "epoch": session.trainer.epoch_count}
+
+
+_TORCH_ACT = {"sigmoid": "nn.Sigmoid()", "tanh": "nn.Tanh()", "relu": "nn.ReLU()", "gelu": "nn.GELU()",
+              "gelu_tanh": "nn.GELU(approximate='tanh')", "silu": "nn.SiLU()", "elu": "nn.ELU(alpha={alpha})",
+              "selu": "nn.SELU()", "celu": "nn.CELU(alpha={alpha})", "mish": "nn.Mish()", "softsign": "nn.Softsign()",
+              "hardsigmoid": "nn.Hardsigmoid()", "hardswish": "nn.Hardswish()", "relu6": "nn.ReLU6()",
+              "hardtanh": "nn.Hardtanh({min_val}, {max_val})", "identity": "nn.Identity()",
+              "leaky_relu": "nn.LeakyReLU({negative_slope})", "softplus": "nn.Softplus(beta={beta}, threshold=1e9)"}
+
+
+def export_torch(session: PlaygroundSession) -> str:
+    """A runnable PyTorch script that rebuilds the trained network with its weights."""
+    data = export_json(session)["network"]
+    layers = []
+    for l in range(len(data["weights"])):
+        fan_in, fan_out = np.asarray(data["weights"][l]).shape
+        layers.append(f"nn.Linear({fan_in}, {fan_out})")
+        if l < len(data["activations"]):
+            a = data["activations"][l]
+            if a["name"] == "silu" and a["params"].get("beta", 1.0) != 1.0 or a["name"] == "quick_gelu":
+                beta = a["params"].get("beta", 1.702)
+                layers.append(f"Lambda(lambda x: x * torch.sigmoid({beta!r} * x))")
+            elif a["name"] in _TORCH_ACT:
+                layers.append(_TORCH_ACT[a["name"]].format(**{k: repr(v) for k, v in a["params"].items()}))
+            else:
+                raise ConfigError("export", f"{a['name']} has no PyTorch export yet")
+    head = {"tanh_mse": "torch.tanh(logits)", "sigmoid_mse": "torch.sigmoid(logits)",
+            "logistic": "torch.sigmoid(logits)", "softmax": "torch.softmax(logits, dim=1)",
+            "regression": "logits"}[data["head"]]
+    lines = [
+        '"""A network trained in actlab, rebuilt in PyTorch with its weights. Run: python this_file.py"""',
+        "import torch", "from torch import nn", "",
+        "",
+        "class Lambda(nn.Module):",
+        "    def __init__(self, fn):",
+        "        super().__init__()",
+        "        self.fn = fn",
+        "",
+        "    def forward(self, x):",
+        "        return self.fn(x)",
+        "",
+        "",
+        f"FEATURES = {data['features']!r}  # computed from the 2-D point (x1, x2)",
+        f"WEIGHTS = {data['weights']!r}  # (fan_in, fan_out) per layer: actlab computes x @ W + b",
+        f"BIASES = {data['biases']!r}",
+        "",
+        "model = nn.Sequential(",
+        *[f"    {layer}," for layer in layers],
+        ").double()",
+        "with torch.no_grad():",
+        "    linears = [m for m in model if isinstance(m, nn.Linear)]",
+        "    for lin, w, b in zip(linears, WEIGHTS, BIASES):",
+        "        lin.weight.copy_(torch.tensor(w, dtype=torch.float64).T)",
+        "        lin.bias.copy_(torch.tensor(b, dtype=torch.float64))",
+        "",
+        "",
+        "def features(x1, x2):",
+        "    table = {'x1': x1, 'x2': x2, 'x1^2': x1 * x1, 'x2^2': x2 * x2, 'x1x2': x1 * x2,",
+        "             'sin_x1': torch.sin(x1), 'sin_x2': torch.sin(x2)}",
+        "    return torch.stack([table[f] for f in FEATURES], dim=1)",
+        "",
+        "",
+        "def predict(points):",
+        '    """points: (N, 2) tensor of raw (x1, x2); returns the network output as actlab shows it."""',
+        "    logits = model(features(points[:, 0], points[:, 1]))",
+        f"    return {head}",
+        "",
+        "",
+        'if __name__ == "__main__":',
+        "    grid = torch.tensor([[x, y] for x in (-4.0, 0.0, 4.0) for y in (-4.0, 0.0, 4.0)], dtype=torch.float64)",
+        "    print(predict(grid).detach().numpy().round(4))",
+    ]
+    return "\n".join(lines) + "\n"

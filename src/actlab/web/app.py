@@ -1,0 +1,86 @@
+"""The composition root: builds the FastAPI app from the routers, the store and the static files."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from ..errors import ConfigError
+from ..store import Store
+from .routes import activations, demos, exercises, playground
+from .sessions import SessionManager
+
+STATIC = Path(__file__).parent / "static"
+MAX_BODY_BYTES = 6 * 1024 * 1024  # the CSV limit plus room for the form encoding
+
+
+def plotly_js() -> Path:
+    """Plotly.js as shipped inside the installed plotly package (never a CDN)."""
+    return Path(str(resources.files("plotly") / "package_data" / "plotly.min.js"))
+
+
+def create_app(db_path: str | Path | None = None, max_sessions: int | None = None) -> FastAPI:
+    app = FastAPI(title="actlab", description="The activation-functions lab: registry, demonstrations, "
+                                              "exercises and the live playground.", version="0.1.0")
+    app.state.store = Store(db_path)
+    app.state.sessions = SessionManager(**({"max_sessions": max_sessions} if max_sessions else {}))
+
+    app.add_middleware(GZipMiddleware, minimum_size=2048)
+
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next):
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
+            return JSONResponse({"detail": f"request body is {int(length):,} bytes; the limit is "
+                                           f"{MAX_BODY_BYTES:,}"}, status_code=413)
+        return await call_next(request)
+
+    @app.exception_handler(ConfigError)
+    async def config_error(request: Request, exc: ConfigError):
+        return JSONResponse({"detail": str(exc), "field": exc.field}, status_code=422)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError):
+        parts = []
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path"))
+            parts.append(f"{where or 'request'}: {err.get('msg', 'invalid')}")
+        return JSONResponse({"detail": "; ".join(parts)}, status_code=422)
+
+    for router in (activations.router, demos.router, exercises.router, playground.router):
+        app.include_router(router, prefix="/api")
+    app.include_router(playground.ws_router)
+
+    @app.get("/", include_in_schema=False)
+    def root():
+        return RedirectResponse("/lesson")
+
+    @app.get("/lesson", include_in_schema=False)
+    def lesson():
+        return FileResponse(STATIC / "lesson.html")
+
+    @app.get("/playground", include_in_schema=False)
+    def playground_page():
+        return FileResponse(STATIC / "playground.html")
+
+    @app.get("/teacher", include_in_schema=False)
+    def teacher_page():
+        return FileResponse(STATIC / "teacher.html")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon():
+        return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml")
+
+    @app.get("/vendor/plotly.min.js", include_in_schema=False)
+    def plotly():
+        return FileResponse(plotly_js(), media_type="text/javascript",
+                            headers={"Cache-Control": "public, max-age=86400"})
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app

@@ -1,0 +1,75 @@
+"""The lesson's demonstrations, computed by the core and cached per argument set."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query
+
+from ... import activations, experiments
+from ...network import INITS
+
+router = APIRouter(tags=["demonstrations"])
+
+
+@lru_cache(maxsize=4)
+def _collapse() -> dict:
+    return experiments.linear_collapse().to_dict()
+
+
+@router.get("/demos/linear-collapse")
+def linear_collapse() -> dict:
+    """Deep linear net vs its composed map; linear vs tanh on circle and xor; ReLU pieces."""
+    return _collapse()
+
+
+@lru_cache(maxsize=256)
+def _flow(activation: str, depth: int, width: int, init: str) -> dict:
+    return experiments.measure_flow(activation, depth, width, init, seeds=5, n=64).to_dict()
+
+
+@router.get("/demos/vanishing")
+def vanishing(activation: str = "sigmoid", depth: Annotated[int, Query(ge=1, le=50)] = 10,
+              width: Annotated[int, Query(ge=2, le=128)] = 32, init: str = "xavier_normal") -> dict:
+    """Per-layer gradient norms at initialisation (mean of 5 seeds) beside the analytic bound."""
+    try:
+        name = activations.resolve(activation)
+    except ValueError as exc:
+        raise HTTPException(404, str(exc)) from None
+    if init not in INITS:
+        raise HTTPException(422, f"init: unknown initialiser {init!r}; allowed: {', '.join(INITS)}")
+    return {"flow": _flow(name, depth, width, init), "lesson": experiments.lesson_numbers().to_dict(),
+            "maxima": [m.to_dict() for m in experiments.derivative_maxima()]}
+
+
+@lru_cache(maxsize=2)
+def _dying() -> dict:
+    return experiments.dying_relu(trials=20_000).to_dict()
+
+
+@router.get("/demos/dying-relu")
+def dying_relu() -> dict:
+    return _dying()
+
+
+@lru_cache(maxsize=2)
+def _gelu() -> dict:
+    return experiments.gelu_approx(timing=True).to_dict()
+
+
+@router.get("/demos/gelu-approx")
+def gelu_approx() -> dict:
+    return _gelu()
+
+
+@router.get("/demos/census")
+def census() -> list[dict]:
+    return [r.to_dict() for r in experiments.census()]
+
+
+@router.get("/demos/dead-probability")
+def dead_probability(width: Annotated[int, Query(ge=1, le=64)] = 4, depth: Annotated[int, Query(ge=1, le=200)] = 10,
+                     trials: Annotated[int, Query(ge=100, le=20_000)] = 5000) -> dict:
+    """The formula 1 - (1 - 2^-N)^L beside a fresh Monte Carlo estimate with its 95% interval."""
+    return experiments.monte_carlo(width, depth, trials=trials).to_dict()

@@ -1,0 +1,76 @@
+"""Exercises: list, check (recorded before the verdict returns), hints, solutions, progress."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query
+from pydantic import BaseModel, Field
+
+from ...errors import ConfigError
+from ...exercises import all_exercises, get_exercise
+from ...exercises.service import check_and_record, hint_and_record, solution_and_record
+from ..deps import StoreDep
+
+router = APIRouter(tags=["exercises"])
+
+
+class Attempt(BaseModel):
+    answers: list[str | None] = Field(default_factory=list, max_length=10)
+    learner: str | None = Field(default=None, max_length=64)
+
+
+def _exercise(key: str):
+    try:
+        return get_exercise(key)
+    except ValueError as exc:
+        raise HTTPException(404, str(exc)) from None
+
+
+@router.get("/exercises")
+def list_exercises() -> list[dict]:
+    return [e.describe() for e in all_exercises()]
+
+
+@router.post("/exercises/{key}/check")
+def check(key: str, attempt: Attempt, store: StoreDep) -> dict:
+    ex = _exercise(key)
+    answers = [a if a is None else a[:10_000] for a in attempt.answers]
+    try:
+        return check_and_record(store, attempt.learner, ex.key, answers).to_dict()
+    except ConfigError as exc:
+        raise HTTPException(422, str(exc)) from None
+
+
+@router.get("/exercises/{key}/hint")
+def hint(key: str, store: StoreDep, level: Annotated[int, Query(ge=1, le=20)] = 1,
+         learner: Annotated[str | None, Query(max_length=64)] = None) -> dict:
+    ex = _exercise(key)
+    try:
+        text = hint_and_record(store, learner, ex.key, level)
+    except ConfigError as exc:
+        raise HTTPException(422, str(exc)) from None
+    return {"level": min(level, len(ex.hints)), "of": len(ex.hints), "text": text}
+
+
+@router.get("/exercises/{key}/solution")
+def solution(key: str, store: StoreDep, learner: Annotated[str | None, Query(max_length=64)] = None) -> dict:
+    ex = _exercise(key)
+    try:
+        return {"text": solution_and_record(store, learner, ex.key)}
+    except ConfigError as exc:
+        raise HTTPException(422, str(exc)) from None
+
+
+@router.get("/progress")
+def progress(store: StoreDep, learner: Annotated[str, Query(min_length=1, max_length=64)]) -> list[dict]:
+    try:
+        return [r.__dict__ for r in store.progress(learner)]
+    except ConfigError as exc:
+        raise HTTPException(422, str(exc)) from None
+
+
+@router.get("/class-summary")
+def class_summary(store: StoreDep) -> list[dict]:
+    """For a teacher running the lab for a class: per exercise, share correct and the commonest slips."""
+    return store.class_summary()

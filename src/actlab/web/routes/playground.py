@@ -1,0 +1,211 @@
+"""The live playground: one WebSocket per tab, training server-side, frames as compact binary."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+from fastapi import APIRouter, HTTPException, UploadFile, WebSocket, WebSocketDisconnect
+
+from ...datasets import MAX_CSV_BYTES, load_csv
+from ...errors import ConfigError
+from ...playground import MAX_EPOCHS_PER_FRAME, PlaygroundSession, export_json, export_torch
+from ...session import RunConfig
+from ..deps import SessionsDep
+
+router = APIRouter(tags=["playground"])
+ws_router = APIRouter()  # the WebSocket sits outside the /api prefix
+FRAME_SECONDS = 1 / 60
+
+
+@router.post("/playground/csv")
+async def upload_csv(file: UploadFile, sessions: SessionsDep) -> dict:
+    """Validate a learner's CSV with the engine; on success return a token the WebSocket can use."""
+    data = await file.read(MAX_CSV_BYTES + 1)
+    try:
+        ds = load_csv(data, name=file.filename or "csv")
+    except ConfigError as exc:
+        raise HTTPException(422, str(exc)) from None
+    token = sessions.store_upload(data)
+    return {"token": token, "rows": len(ds.labels), "columns": list(ds.columns), "task": ds.task,
+            "classes": list(ds.class_names), "two_d": ds.points.shape[1] == 2}
+
+
+class _Tab:
+    """The state of one connected tab."""
+
+    def __init__(self, ws: WebSocket, sessions):
+        self.ws = ws
+        self.sessions = sessions
+        self.session: PlaygroundSession | None = None
+        self.playing = False
+        self.epochs_per_frame = 1
+        self.stop_epoch: int | None = None
+        self.target_loss: float | None = None
+        self.last_message = time.monotonic()
+        self.lock = asyncio.Lock()
+
+    async def send_error(self, exc: Exception | str, field: str | None = None) -> None:
+        message = str(exc)
+        await self.ws.send_text(json.dumps({"type": "error", "field": getattr(exc, "field", field),
+                                            "message": message}))
+
+    async def start(self, config: dict, csv_token: str | None) -> None:
+        cfg = RunConfig.from_dict(config)
+        csv_bytes = None
+        if csv_token:
+            csv_bytes = self.sessions.upload(csv_token)
+            if csv_bytes is None:
+                raise ConfigError("csv", "the uploaded file has expired; upload it again")
+        session = await asyncio.to_thread(PlaygroundSession, cfg, csv_bytes)
+        self.session = session
+        self.playing = False
+        await self.ws.send_text(json.dumps({"type": "ready", "config": cfg.to_dict(), "points": session.points()}))
+        session.last_frame = session.trainer.frame()
+        await self.send_frame()
+
+    async def send_frame(self) -> None:
+        data = await asyncio.to_thread(self.session.frame_data)
+        await self.ws.send_bytes(data.encode())
+
+    async def advance(self) -> None:
+        s = self.session
+        k = self.epochs_per_frame
+        if self.stop_epoch is not None:
+            k = max(1, min(k, self.stop_epoch - s.trainer.epoch_count))
+        async with self.lock:
+            frame = await asyncio.to_thread(s.advance, k)
+            await self.send_frame()
+        if frame.status == "diverged":
+            self.playing = False
+            await self.ws.send_text(json.dumps({"type": "stopped", "reason": "diverged",
+                                                "message": f"Diverged at step {frame.diverged_at_step}: the loss "
+                                                           "became NaN or infinite. Lower the learning rate and "
+                                                           "press reset."}))
+        elif self.stop_epoch is not None and frame.epoch >= self.stop_epoch:
+            self.playing = False
+            await self.ws.send_text(json.dumps({"type": "stopped", "reason": "epochs",
+                                                "message": f"Stopped at epoch {frame.epoch}."}))
+        elif self.target_loss is not None and frame.test_loss is not None and frame.test_loss <= self.target_loss:
+            self.playing = False
+            await self.ws.send_text(json.dumps({"type": "stopped", "reason": "target",
+                                                "message": f"Test loss {frame.test_loss:.4f} reached the target "
+                                                           f"{self.target_loss:g} at epoch {frame.epoch}."}))
+
+    async def handle(self, msg: dict) -> None:
+        kind = msg.get("type")
+        if kind in ("init", "reset"):
+            await self.start(msg.get("config", {}), msg.get("csv_token"))
+        elif self.session is None:
+            raise ConfigError("type", "send 'init' with a config first")
+        elif kind == "play":
+            self.playing = True
+        elif kind == "pause":
+            self.playing = False
+        elif kind == "step":
+            self.playing = False
+            async with self.lock:
+                await asyncio.to_thread(self.session.step_once)
+                await self.send_frame()
+        elif kind == "set":
+            if "lr" in msg:
+                self.session.set_lr(_number(msg["lr"], "lr"))
+            if "epochs_per_frame" in msg:
+                k = msg["epochs_per_frame"]
+                if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_EPOCHS_PER_FRAME:
+                    raise ConfigError("epochs_per_frame", f"1 to {MAX_EPOCHS_PER_FRAME}; got {k!r}")
+                self.epochs_per_frame = k
+            if "stop_epoch" in msg:
+                v = msg["stop_epoch"]
+                self.stop_epoch = None if v in (None, 0) else int(_number(v, "stop_epoch"))
+            if "target_loss" in msg:
+                v = msg["target_loss"]
+                self.target_loss = None if v in (None, "") else _number(v, "target_loss")
+        elif kind == "export":
+            fmt = msg.get("format", "json")
+            if fmt == "json":
+                body = json.dumps(export_json(self.session))
+            elif fmt == "torch":
+                body = export_torch(self.session)
+            else:
+                raise ConfigError("format", f"json or torch; got {fmt!r}")
+            await self.ws.send_text(json.dumps({"type": "export", "format": fmt, "body": body}))
+        else:
+            raise ConfigError("type", f"unknown message type {kind!r}; allowed: init, reset, play, pause, step, "
+                                      "set, export")
+
+
+def _number(v, field: str) -> float:
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise ConfigError(field, f"a number; got {v!r}")
+    return float(v)
+
+
+_CLOSED = object()
+
+
+@ws_router.websocket("/ws/playground")
+async def playground_ws(ws: WebSocket, sessions: SessionsDep) -> None:
+    await ws.accept()
+    sid = sessions.acquire()
+    if sid is None:
+        await ws.send_text(json.dumps({"type": "error", "field": None, "message":
+                                       f"The lab is full: {sessions.max_sessions} playground sessions are running. "
+                                       "Close another playground tab, or try again in a minute."}))
+        await ws.close(code=1013)
+        return
+    tab = _Tab(ws, sessions)
+    inbox: asyncio.Queue = asyncio.Queue(maxsize=256)
+    reader = asyncio.create_task(_read(ws, inbox))
+    try:
+        while True:
+            if tab.playing and tab.session is not None:
+                started = time.monotonic()
+                await tab.advance()
+                while not inbox.empty():  # control messages apply between frames, without a restart
+                    if not await _process(tab, inbox.get_nowait()):
+                        return
+                spare = FRAME_SECONDS - (time.monotonic() - started)
+                await asyncio.sleep(max(spare, 0))
+                continue
+            try:
+                raw = await asyncio.wait_for(inbox.get(), timeout=sessions.idle_seconds)
+            except TimeoutError:
+                await ws.close(code=1000, reason="idle")
+                return
+            if not await _process(tab, raw):
+                return
+    except WebSocketDisconnect:
+        pass
+    finally:
+        reader.cancel()
+        sessions.release(sid)  # the session and its arrays go with the tab
+
+
+async def _read(ws: WebSocket, inbox: asyncio.Queue) -> None:
+    try:
+        while True:
+            await inbox.put(await ws.receive_text())
+    except (WebSocketDisconnect, RuntimeError, KeyError):
+        await inbox.put(_CLOSED)
+
+
+async def _process(tab: _Tab, raw) -> bool:
+    """Handle one message; False when the tab has gone."""
+    if raw is _CLOSED:
+        return False
+    tab.last_message = time.monotonic()
+    if len(raw) > 100_000:
+        await tab.send_error("message too large (limit 100 kB)", "message")
+        return True
+    try:
+        msg = json.loads(raw)
+        if not isinstance(msg, dict):
+            raise ConfigError("message", "a JSON object")
+        await tab.handle(msg)
+    except json.JSONDecodeError:
+        await tab.send_error("not JSON", "message")
+    except (ConfigError, ValueError, TypeError) as exc:
+        await tab.send_error(exc)
+    return True

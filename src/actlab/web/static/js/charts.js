@@ -1,0 +1,64 @@
+// Shared chart look: the Okabe-Ito colour-blind-safe palette, one layout, redraws through Plotly.react.
+
+export const PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#F0E442"];
+export const NEG = [230, 159, 0];   // orange: negative / class 0
+export const POS = [0, 114, 178];   // blue: positive / class 1
+
+export function layout(overrides = {}) {
+  return {
+    margin: { l: 55, r: 15, t: 30, b: 45 }, font: { family: "system-ui, sans-serif", size: 12 },
+    paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "#fff", hovermode: "x unified",
+    legend: { orientation: "h", y: -0.2 }, colorway: PALETTE,
+    xaxis: { zeroline: true, zerolinecolor: "#bbb", gridcolor: "#eee" },
+    yaxis: { zeroline: true, zerolinecolor: "#bbb", gridcolor: "#eee" },
+    ...overrides,
+  };
+}
+
+export function draw(el, traces, layoutOverrides = {}) {
+  return window.Plotly.react(el, traces, layout(layoutOverrides), { displaylogo: false, responsive: true });
+}
+
+// Paint a (g x g) grid of values in [-1, 1] (row 0 at the top) into a canvas: orange to white to blue.
+export function paintSurface(canvas, values, g, discrete = false) {
+  canvas.width = g; canvas.height = g;
+  const ctx = canvas.getContext("2d");
+  const img = ctx.createImageData(g, g);
+  for (let i = 0; i < g * g; i++) {
+    let v = values[i];
+    if (discrete) v = v >= 0 ? 1 : -1;
+    const c = v >= 0 ? POS : NEG;
+    const a = Math.min(Math.abs(v), 1) * 0.85;
+    img.data[4 * i] = Math.round(255 + (c[0] - 255) * a);
+    img.data[4 * i + 1] = Math.round(255 + (c[1] - 255) * a);
+    img.data[4 * i + 2] = Math.round(255 + (c[2] - 255) * a);
+    img.data[4 * i + 3] = 255;
+  }
+  ctx.putImageData(img, 0, 0);
+}
+
+// Dots for data points on a canvas drawn over a surface; extent is the half-width of the plane shown.
+export function paintPoints(canvas, points, labels, extent, scale = 4, hollow = false) {
+  const ctx = canvas.getContext("2d");
+  const size = canvas.width;
+  for (let i = 0; i < points.length; i++) {
+    const [x, y] = points[i];
+    const px = ((x + extent) / (2 * extent)) * size, py = ((extent - y) / (2 * extent)) * size;
+    const c = labels[i] > 0.5 || labels[i] > 0 ? POS : NEG;
+    ctx.beginPath();
+    ctx.arc(px, py, scale, 0, 2 * Math.PI);
+    ctx.fillStyle = hollow ? "#fff" : `rgb(${c[0]},${c[1]},${c[2]})`;
+    ctx.strokeStyle = hollow ? `rgb(${c[0]},${c[1]},${c[2]})` : "#fff";
+    ctx.lineWidth = hollow ? 2 : 1;
+    ctx.fill(); ctx.stroke();
+  }
+}
+
+export function fmt(v, digits = 3) {
+  if (v === null || v === undefined) return "—";
+  if (typeof v === "string") return v === "inf" ? "∞" : v === "-inf" ? "−∞" : v;
+  if (!Number.isFinite(v)) return String(v);
+  if (v === 0) return "0";
+  const a = Math.abs(v);
+  return a >= 1e-3 && a < 1e5 ? Number(v.toPrecision(digits)).toString() : v.toExponential(digits - 1);
+}

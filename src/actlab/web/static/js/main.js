@@ -1,0 +1,107 @@
+// Boots the lesson page: fetches what the views need, mounts each view, keeps the nav and progress current.
+import * as api from "./api.js";
+import { createState } from "./state.js";
+import * as collapse from "./views/collapse.js";
+import * as exercisesView from "./views/exercises.js";
+import * as explorer from "./views/explorer.js";
+import * as llm from "./views/llm.js";
+import * as vanishing from "./views/vanishing.js";
+import { fmt } from "./charts.js";
+
+const statusEl = document.getElementById("status");
+function setStatus(text, isError = false) {
+  statusEl.textContent = text;
+  statusEl.classList.toggle("error", isError);
+}
+
+const state = createState({
+  acts: { type: "list", default: ["sigmoid", "tanh", "relu", "gelu"] },
+  negative_slope: { type: "num", default: 0.01, min: 0, max: 1 },
+  beta: { type: "num", default: 1, min: 0.01, max: 100 },
+  alpha: { type: "num", default: 1, min: 0.01, max: 100 },
+  softplus_beta: { type: "num", default: 1, min: 0.01, max: 100 },
+  van_act: { type: "str", default: "sigmoid" },
+  van_init: { type: "str", default: "xavier_normal" },
+  van_width: { type: "int", default: 32, choices: [16, 32, 64] },
+  van_depth: { type: "int", default: 10, min: 1, max: 50 },
+});
+
+function learner() {
+  return document.getElementById("learner").value.trim();
+}
+
+function trackSection() {
+  const links = [...document.querySelectorAll("header nav a[href^='#']")];
+  const observer = new IntersectionObserver((entries) => {
+    for (const e of entries) {
+      if (e.isIntersecting) links.forEach((a) => a.classList.toggle("current", a.getAttribute("href") === `#${e.target.id}`));
+    }
+  }, { rootMargin: "-40% 0px -55% 0px" });
+  document.querySelectorAll("section.lesson").forEach((s) => observer.observe(s));
+}
+
+async function boot() {
+  const [registry, exercises] = await Promise.all([api.getJSON("/api/activations"), api.getJSON("/api/exercises")]);
+  const deps = { state, api, registry, setStatus };
+  explorer.mount(document.getElementById("activations"), deps);
+  vanishing.mount(document.getElementById("vanishing"), deps);
+
+  const progressBar = document.getElementById("lesson-progress");
+  const progressText = document.getElementById("lesson-progress-text");
+  progressBar.max = exercises.length;
+  const onProgress = (status) => {
+    const solved = [...status.values()].filter((s) => s === "correct").length;
+    progressBar.value = solved;
+    progressText.textContent = `${solved} / ${exercises.length}`;
+  };
+  const learnerInput = document.getElementById("learner");
+  learnerInput.value = localStorage.getItem("actlab-learner") || "learner";
+  const exView = exercisesView.mount(document.getElementById("exercises"), { ...deps, exercises, learner, onProgress });
+  learnerInput.addEventListener("change", () => {
+    localStorage.setItem("actlab-learner", learner());
+    exView.update();
+  });
+  exView.update();
+
+  const [conventions, accuracy] = await Promise.all([api.getJSON("/api/conventions"), api.getJSON("/api/accuracy")]);
+  renderConventions(conventions);
+  renderAccuracy(accuracy);
+
+  const llmView = llm.mount(document.getElementById("llm"), deps);
+  const collapseView = collapse.mount(document.getElementById("why"), deps);
+  setStatus("Training the small networks of section 1…");
+  const [census, gelu, collapseData] = await Promise.all([api.getJSON("/api/demos/census"),
+    api.getJSON("/api/demos/gelu-approx"), api.getJSON("/api/demos/linear-collapse")]);
+  await llmView.update({ census, gelu });
+  collapseView.update(collapseData);
+  setStatus("");
+  document.body.dataset.ready = "true";
+  trackSection();
+  if (location.hash) document.querySelector(location.hash)?.scrollIntoView();
+}
+
+function renderConventions(c) {
+  const names = Object.entries(c.gelu_names).map(([k, v]) => `<tr><td>${k}</td><td>${v.join(", ")}</td></tr>`).join("");
+  const gaps = c.gelu_gaps.map((g) => `<tr><td>max |gelu − ${g.approximation}|</td><td class="num">${fmt(g.max_abs_error)}</td>
+    <td>at x = ±${fmt(g.at_x, 4)}</td></tr>`).join("");
+  document.getElementById("conventions").innerHTML = `
+    <table class="data"><thead><tr><th>question</th><th>actlab</th><th>PyTorch</th><th>TensorFlow</th></tr></thead>
+    <tbody><tr><td>ReLU′(0)</td><td class="num">${c.relu_deriv_at_zero}</td><td class="num">${c.torch_relu_deriv_at_zero}</td>
+    <td class="num">${c.tensorflow_relu_deriv_at_zero}</td></tr></tbody></table>
+    <p class="muted">${c.relu_note} Every value in [${c.relu_subgradient_at_zero.join(", ")}] is a valid subgradient.</p>
+    <table class="data"><tbody>${gaps}</tbody></table>
+    <table class="data"><thead><tr><th>registry key</th><th>the same function elsewhere</th></tr></thead><tbody>${names}</tbody></table>`;
+}
+
+function renderAccuracy(acc) {
+  const six = ["sigmoid", "tanh", "relu", "leaky_relu", "gelu", "gelu_tanh", "silu"];
+  const rows = acc.rows.filter((r) => six.includes(r.name)).map((r) => `<tr><td>${r.name}</td><td>${r.dtype}</td>
+    <td class="num">${fmt(r.actlab_value_ulp)}</td><td class="num">${fmt(r.actlab_deriv_ulp)}</td>
+    <td class="num">${fmt(r.torch_value_ulp)}</td><td class="num">${fmt(r.torch_deriv_ulp)}</td></tr>`).join("");
+  document.getElementById("accuracy").innerHTML = `<table class="data"><thead><tr><th>function</th><th>dtype</th>
+    <th>actlab f</th><th>actlab f′</th><th>PyTorch ${acc.torch || ""} f</th><th>PyTorch f′</th></tr></thead>
+    <tbody>${rows}</tbody></table><p class="muted">Largest error in ULP; PyTorch's huge figures come from the tails,
+    where it computes 1 − σ, 1 − tanh² or 1 + erf and loses every digit.</p>`;
+}
+
+boot().catch((err) => setStatus(`The lesson could not load: ${err.message}`, true));

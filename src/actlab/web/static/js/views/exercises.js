@@ -1,0 +1,107 @@
+// Section 5: every exercise with answer boxes, immediate feedback, tiered hints and the solution on request.
+
+export function mount(root, { api, exercises, learner, onProgress, setStatus }) {
+  const list = root.querySelector("#exercise-list");
+  const status = new Map();  // key -> best status so far
+  const rank = { not_attempted: 0, unreadable: 1, incorrect: 2, partly_correct: 3, correct: 4 };
+  const label = { correct: "correct", partly_correct: "partly correct", incorrect: "not yet", unreadable: "unreadable",
+                  not_attempted: "not attempted" };
+
+  list.replaceChildren(...exercises.map((ex) => {
+    const el = document.createElement("article");
+    el.className = "exercise";
+    el.id = `exercise-${ex.key}`;
+    const inputs = ex.parts.map((p, i) => {
+      const id = `${ex.key}-part${i}`;
+      const field = p.kind === "rubric"
+        ? `<textarea id="${id}" aria-label="${ex.title}: ${p.prompt}"></textarea>`
+        : `<input type="text" id="${id}" aria-label="${ex.title}: ${p.prompt}" autocomplete="off">`;
+      return `<label for="${id}">${p.prompt}${field}</label>`;
+    }).join("");
+    el.innerHTML = `<h3>${ex.title} <span class="badge" data-role="badge">not attempted</span></h3>
+      <p>${ex.prompt}</p>
+      <form class="answer-row">${inputs}<button type="submit">Check</button></form>
+      <div class="controls"><button type="button" class="secondary" data-role="hint">Hint</button>
+        <button type="button" class="secondary" data-role="solution">Show solution</button></div>
+      <div class="feedback" data-role="feedback" role="status" aria-live="polite"></div>
+      <div data-role="help"></div>`;
+    const form = el.querySelector("form"), feedback = el.querySelector("[data-role=feedback]");
+    const help = el.querySelector("[data-role=help]"), badge = el.querySelector("[data-role=badge]");
+    let hintLevel = 0;
+    const setBadge = (s) => {
+      const best = rank[s] > rank[status.get(ex.key) || "not_attempted"] ? s : status.get(ex.key) || s;
+      status.set(ex.key, best);
+      badge.className = `badge ${best}`;
+      badge.textContent = label[best];
+      onProgress(status);
+    };
+    el.setBadge = setBadge;
+    el.fill = (answers) => answers.forEach((a, i) => { const f = el.querySelector(`#${ex.key}-part${i}`); if (f && a !== null) f.value = a; });
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const answers = ex.parts.map((_, i) => el.querySelector(`#${ex.key}-part${i}`).value);
+      try {
+        const v = await api.postJSON(`/api/exercises/${ex.key}/check`, { answers, learner: learner() });
+        feedback.innerHTML = render(v);
+        setBadge(v.status);
+      } catch (err) {
+        feedback.innerHTML = `<p class="error">${escape(err.message)}</p>`;
+      }
+    });
+    el.querySelector("[data-role=hint]").addEventListener("click", async () => {
+      hintLevel += 1;
+      try {
+        const h = await api.getJSON(`/api/exercises/${ex.key}/hint`, { level: hintLevel, learner: learner() });
+        hintLevel = h.level;
+        const div = document.createElement("div");
+        div.className = "hint";
+        div.textContent = `Hint ${h.level} of ${h.of}: ${h.text}`;
+        help.querySelectorAll(".hint").forEach((old) => old.remove());
+        help.prepend(div);
+      } catch (err) { setStatus(err.message, true); }
+    });
+    el.querySelector("[data-role=solution]").addEventListener("click", async () => {
+      try {
+        const s = await api.getJSON(`/api/exercises/${ex.key}/solution`, { learner: learner() });
+        help.querySelectorAll(".solution").forEach((old) => old.remove());
+        const div = document.createElement("div");
+        div.className = "solution";
+        div.textContent = `Solution: ${s.text}`;
+        help.append(div);
+      } catch (err) { setStatus(err.message, true); }
+    });
+    return el;
+  }));
+
+  function render(v) {
+    const rows = v.parts.length > 1 || v.parts.some((p) => p.covered.length || p.missing.length)
+      ? `<ul>${v.parts.map((p) => `<li><span class="${p.status}">${p.label}: ${label[p.status]}</span> — ${escape(p.feedback)}
+          ${p.covered.length ? `<br>covered: ${p.covered.map(escape).join("; ")}` : ""}
+          ${p.missing.length ? `<br>still to think about: ${p.missing.map(escape).join("; ")}` : ""}</li>`).join("")}</ul>` : "";
+    return `<p class="${v.status}"><strong>${label[v.status]}</strong>: ${escape(v.feedback)}</p>${rows}`;
+  }
+
+  return {
+    async update() {  // restore saved progress for the current learner
+      const who = learner();
+      status.clear();
+      list.querySelectorAll(".exercise").forEach((el) => { const b = el.querySelector("[data-role=badge]"); b.className = "badge"; b.textContent = "not attempted"; });
+      onProgress(status);
+      if (!who) return;
+      try {
+        const rows = await api.getJSON("/api/progress", { learner: who });
+        for (const row of rows) {
+          const el = list.querySelector(`#exercise-${row.exercise}`);
+          if (!el || row.attempts === 0) continue;
+          el.setBadge(row.best_status);
+          el.fill(row.last_answer);
+        }
+      } catch (err) { setStatus(`Could not load saved progress: ${err.message}`, true); }
+    },
+    destroy() { list.replaceChildren(); },
+  };
+}
+
+function escape(s) {
+  return String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]));
+}

@@ -1,0 +1,33 @@
+// Section 4: the census table, GELU's approximations and their error, the gates of GLU variants.
+import { draw, fmt } from "../charts.js";
+
+export function mount(root, { api, registry }) {
+  const table = root.querySelector("#census"), numbers = root.querySelector("#gelu-numbers");
+  const chart = root.querySelector("#gelu-chart"), gates = root.querySelector("#gates-chart");
+  const byName = Object.fromEntries(registry.map((r) => [r.name, r]));
+  return {
+    async update({ census, gelu }) {
+      const rows = census.map((r) => `<tr><td>${r.family}</td><td class="num">${r.year}</td>
+        <td><code>${r.config_key}="${r.config_value}"</code></td><td>${r.activation}</td><td>${r.block}</td>
+        <td class="muted" style="font-size:.8rem">${r.source}</td></tr>`).join("");
+      table.innerHTML = `<table class="data"><thead><tr><th>model family</th><th>year</th><th>config</th>
+        <th>function</th><th>feed-forward</th><th>source</th></tr></thead><tbody>${rows}</tbody></table>`;
+      const cost = gelu.ns_per_element;
+      numbers.innerHTML = `Largest |gelu_tanh − gelu| = <strong>${fmt(gelu.max_error_tanh)}</strong> at
+        x = ±${fmt(gelu.max_error_tanh_at, 4)}; largest |quick_gelu − gelu| = <strong>${fmt(gelu.max_error_quick)}</strong>
+        at x = ${fmt(gelu.max_error_quick_at, 4)}. Measured cost of value + derivative here (ns per element, float32):
+        ${Object.entries(cost).map(([k, v]) => `${k} ${fmt(v)}`).join(", ")}.`;
+      await draw(chart, [
+        { x: gelu.x, y: gelu.error_tanh, name: "gelu_tanh − gelu", mode: "lines" },
+        { x: gelu.x, y: gelu.error_quick, name: "quick_gelu − gelu", mode: "lines", yaxis: "y2" },
+      ], { yaxis: { title: "tanh form − exact", exponentformat: "e" },
+           yaxis2: { title: "quick − exact", overlaying: "y", side: "right", exponentformat: "e", showgrid: false },
+           xaxis: { title: "x" }, margin: { l: 60, r: 60, t: 30, b: 45 } });
+      const names = ["glu", "reglu", "geglu", "swiglu"].filter((n) => byName[n]);
+      const samples = await Promise.all(names.map((n) => api.getJSON(`/api/activations/${n}/samples`, { x_min: -4, x_max: 4, n: 201 })));
+      await draw(gates, samples.map((s) => ({ x: s.x, y: s.value, name: `${s.name}: g(b)`, mode: "lines" })),
+                 { xaxis: { title: "gate input b" }, yaxis: { title: "a ⊙ g(b) with a = 1" } });
+    },
+    destroy() {},
+  };
+}
