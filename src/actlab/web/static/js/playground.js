@@ -1,0 +1,235 @@
+// Boots the playground: URL state, controls, the WebSocket to the server-side trainer, and the views.
+import * as api from "./api.js";
+import { paintPoints, paintSurface } from "./charts.js";
+import { createState } from "./state.js";
+import * as gradientFlow from "./views/gradient-flow.js";
+import * as network from "./views/network.js";
+import * as training from "./views/training.js";
+
+const $ = (id) => document.getElementById(id);
+const DATASETS = [["circle", "Circle"], ["xor", "XOR"], ["gauss", "Gaussian"], ["spiral", "Spiral"], ["moons", "Moons"],
+                  ["plane", "Plane (regr.)"], ["multi_gauss", "Multi-Gauss (regr.)"]];
+const LRS = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
+const REG_RATES = [0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
+const INITS = ["playground", "standard", "xavier_uniform", "xavier_normal", "he_uniform", "he_normal", "lecun_normal", "orthogonal"];
+// Controls a teacher can hide with ?hide=lr,activation,...
+const HIDEABLE = { lr: "ctl-lr", activation: "ctl-activation", slope: "ctl-slope", reg: "ctl-reg", reg_rate: "ctl-reg-rate",
+  optimizer: "ctl-optimizer", loss: "ctl-loss", init: "ctl-init", speed: "ctl-speed", stop: "ctl-stop", target: "ctl-target",
+  dataset: "ctl-dataset", train: "ctl-train", noise: "ctl-noise", batch: "ctl-batch", csv: "ctl-csv", export: "ctl-export",
+  layers: "add-layer", gradient: "gradient-chart" };
+
+const state = createState({
+  dataset: { type: "str", default: "circle", choices: [...DATASETS.map((d) => d[0]), "csv"] },
+  noise: { type: "int", default: 0, min: 0, max: 50 },
+  train: { type: "int", default: 50, min: 10, max: 90 },
+  batch: { type: "int", default: 10, min: 1, max: 30 },
+  lr: { type: "num", default: 0.03, min: 0, max: 10 },
+  layers: { type: "ints", default: [4, 2] },
+  activations: { type: "list", default: ["tanh"] },
+  negative_slope: { type: "num", default: 0.01, min: 0, max: 1 },
+  features: { type: "list", default: ["x1", "x2"] },
+  reg: { type: "str", default: "none", choices: ["none", "l1", "l2"] },
+  reg_rate: { type: "num", default: 0, min: 0, max: 10 },
+  optimizer: { type: "str", default: "sgd", choices: ["sgd", "momentum", "adam"] },
+  loss: { type: "str", default: "mse", choices: ["mse", "cross-entropy"] },
+  init: { type: "str", default: "playground", choices: INITS },
+  seed: { type: "int", default: 1, min: 0 },
+  speed: { type: "int", default: 1, choices: [1, 2, 5, 10, 25, 50] },
+  show_test: { type: "bool", default: false },
+  discretize: { type: "bool", default: false },
+  hide: { type: "list", default: [] },
+});
+
+function setStatus(text, isError = false) {
+  $("status").textContent = text;
+  $("status").classList.toggle("error", isError);
+}
+
+function runConfig() {
+  const s = state.all();
+  return { dataset: s.dataset, noise: s.noise / 100, train_fraction: s.train / 100, batch_size: s.batch, lr: s.lr,
+           layers: s.layers, activations: s.activations, negative_slope: s.negative_slope, features: s.features,
+           reg: s.reg, reg_rate: s.reg_rate, optimizer: s.optimizer, loss: s.loss, init: s.init, seed: s.seed };
+}
+
+let conn = null, points = null, latest = null, playing = false, csvToken = null, epochsSeen = 0;
+let net, grad, train;
+
+function fillSelect(el, values, labelFn = String) {
+  el.replaceChildren(...values.map((v) => new Option(labelFn(v), String(v))));
+}
+
+function syncControls() {
+  const s = state.all();
+  $("lr").value = String(s.lr); $("activation").value = s.activations.length === 1 ? s.activations[0] : "";
+  $("negative_slope").value = s.negative_slope; $("reg").value = s.reg; $("reg_rate").value = String(s.reg_rate);
+  $("optimizer").value = s.optimizer; $("loss").value = s.loss; $("init").value = s.init; $("speed").value = String(s.speed);
+  $("train_fraction").value = s.train; $("train-out").textContent = s.train;
+  $("noise").value = s.noise; $("noise-out").textContent = s.noise;
+  $("batch_size").value = s.batch; $("batch-out").textContent = s.batch;
+  $("show_test").checked = s.show_test; $("discretize").checked = s.discretize;
+  $("ctl-slope").hidden = !s.activations.includes("leaky_relu") || s.hide.includes("slope");
+  $("layer-count").textContent = `${s.layers.length} hidden layer${s.layers.length === 1 ? "" : "s"}`;
+  document.querySelectorAll("#ctl-dataset button").forEach((b) => b.setAttribute("aria-checked", String(b.dataset.value === s.dataset)));
+  for (const [key, id] of Object.entries(HIDEABLE)) { const el = $(id); if (el) el.hidden = s.hide.includes(key) || (key === "slope" && el.hidden); }
+}
+
+function restart(patch = {}) {
+  state.set(patch);
+  syncControls();
+  playing = false;
+  $("play").textContent = "▶ Play";
+  train.reset();
+  epochsSeen = 0;
+  net.rebuild(state.get("dataset") !== "csv" || !points || points.train[0]?.length === 2);
+  conn.send({ type: "reset", config: runConfig(), csv_token: state.get("dataset") === "csv" ? csvToken : null });
+  sendRunSettings();
+}
+
+function sendRunSettings() {
+  const stop = Number($("stop_epoch").value) || null, target = $("target_loss").value === "" ? null : Number($("target_loss").value);
+  conn.send({ type: "set", epochs_per_frame: state.get("speed"), stop_epoch: stop, target_loss: target });
+}
+
+function render() {
+  if (!latest) return;
+  const frame = latest;
+  latest = null;
+  const h = frame.header;
+  $("epoch").textContent = h.epoch.toLocaleString("en-US");
+  train.update(h);
+  if (h.grid) {
+    const canvas = $("output-surface");
+    const small = document.createElement("canvas");
+    paintSurface(small, Float32Array.from(frame.output, (v) => v / 127 * (h.confusion && state.get("loss") === "cross-entropy" ? 1 : 1)), h.grid, state.get("discretize"));
+    const ctx = canvas.getContext("2d");
+    ctx.imageSmoothingEnabled = false;
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    ctx.drawImage(small, 0, 0, canvas.width, canvas.height);
+    if (points && points.train[0] && points.train[0].length === 2) {
+      paintPoints(canvas, points.train, points.train_labels.map(label), 6, 3);
+      if (state.get("show_test")) paintPoints(canvas, points.test, points.test_labels.map(label), 6, 3, true);
+    }
+  }
+  net.update(frame);
+  grad.update(h);
+  if (h.status === "diverged") { playing = false; $("play").textContent = "▶ Play"; }
+}
+
+function label(v) {
+  // classification labels 0/1 are drawn blue/orange; regression targets by sign
+  return points && points.task === "regression" ? (v > 0 ? 1 : 0) : v;
+}
+
+function onText(msg) {
+  if (msg.type === "ready") {
+    points = msg.points;
+    setStatus(playing ? "Training…" : "Ready: press Play.");
+  } else if (msg.type === "error") {
+    setStatus(`${msg.field ? msg.field + ": " : ""}${msg.message}`, true);
+    if (msg.field === "csv") $("csv-error").textContent = msg.message;
+  } else if (msg.type === "stopped") {
+    playing = false;
+    $("play").textContent = "▶ Play";
+    setStatus(msg.message, msg.reason === "diverged");
+  } else if (msg.type === "export") {
+    const blob = new Blob([msg.body], { type: msg.format === "json" ? "application/json" : "text/x-python" });
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(blob);
+    a.download = msg.format === "json" ? "actlab-network.json" : "actlab_network.py";
+    a.click();
+    setStatus(`Exported ${a.download}.`);
+  }
+}
+
+function onBinary(buffer) {
+  latest = api.decodeFrame(buffer);
+  requestAnimationFrame(render);
+}
+
+function bindControls(registry) {
+  fillSelect($("lr"), LRS);
+  fillSelect($("reg_rate"), REG_RATES);
+  fillSelect($("init"), INITS);
+  fillSelect($("activation"), ["", ...registry.filter((r) => !r.gated).map((r) => r.name)], (v) => v || "(per layer)");
+  $("ctl-dataset").replaceChildren(...DATASETS.map(([value, text]) => {
+    const b = document.createElement("button");
+    b.type = "button"; b.dataset.value = value; b.textContent = text; b.setAttribute("role", "radio");
+    b.setAttribute("aria-label", `data set ${text}`);
+    b.addEventListener("click", () => restart({ dataset: value }));
+    return b;
+  }));
+  $("play").addEventListener("click", () => {
+    playing = !playing;
+    $("play").textContent = playing ? "❚❚ Pause" : "▶ Play";
+    $("play").setAttribute("aria-label", playing ? "Pause" : "Play");
+    conn.send({ type: playing ? "play" : "pause" });
+    setStatus(playing ? "Training…" : "Paused.");
+  });
+  $("step").addEventListener("click", () => { playing = false; $("play").textContent = "▶ Play"; conn.send({ type: "step" }); });
+  $("reset").addEventListener("click", () => restart());
+  $("lr").addEventListener("change", () => { state.set({ lr: Number($("lr").value) }); conn.send({ type: "set", lr: state.get("lr") }); });
+  $("activation").addEventListener("change", () => { if ($("activation").value) restart({ activations: [$("activation").value] }); });
+  $("negative_slope").addEventListener("change", () => restart({ negative_slope: Math.min(1, Math.max(0, Number($("negative_slope").value) || 0)) }));
+  for (const key of ["reg", "optimizer", "loss", "init"]) $(key).addEventListener("change", () => restart({ [key]: $(key).value }));
+  $("reg_rate").addEventListener("change", () => restart({ reg_rate: Number($("reg_rate").value) }));
+  $("speed").addEventListener("change", () => { state.set({ speed: Number($("speed").value) }); sendRunSettings(); });
+  $("stop_epoch").addEventListener("change", sendRunSettings);
+  $("target_loss").addEventListener("change", sendRunSettings);
+  $("train_fraction").addEventListener("change", () => restart({ train: Number($("train_fraction").value) }));
+  $("noise").addEventListener("change", () => restart({ noise: Number($("noise").value) }));
+  $("batch_size").addEventListener("change", () => restart({ batch: Number($("batch_size").value) }));
+  for (const id of ["train_fraction", "noise", "batch_size"]) {
+    $(id).addEventListener("input", () => { $(id.replace("_fraction", "").replace("_size", "") + "-out").textContent = $(id).value; });
+  }
+  $("show_test").addEventListener("change", () => { state.set({ show_test: $("show_test").checked }); });
+  $("discretize").addEventListener("change", () => { state.set({ discretize: $("discretize").checked }); });
+  $("add-layer").addEventListener("click", () => {
+    const layers = state.get("layers");
+    if (layers.length >= 8) return setStatus("At most 8 hidden layers here.", true);
+    const acts = state.get("activations");
+    restart({ layers: [...layers, 2], activations: acts.length === 1 ? acts : [...acts, acts[acts.length - 1]] });
+  });
+  $("remove-layer").addEventListener("click", () => {
+    const layers = state.get("layers");
+    if (!layers.length) return;
+    const acts = state.get("activations");
+    restart({ layers: layers.slice(0, -1), activations: acts.length === 1 ? acts : acts.slice(0, -1) });
+  });
+  $("csv").addEventListener("change", async () => {
+    const file = $("csv").files[0];
+    if (!file) return;
+    $("csv-error").textContent = ""; $("csv-info").textContent = "";
+    try {
+      const info = await api.postFile("/api/playground/csv", file);
+      csvToken = info.token;
+      $("csv-info").textContent = `${info.rows} rows, columns ${info.columns.join(", ")}; ${info.task}${info.classes.length ? " (classes " + info.classes.join(", ") + ")" : ""}.`;
+      restart({ dataset: "csv" });
+    } catch (err) {
+      $("csv-error").textContent = err.message;
+      setStatus("The CSV was not loaded; the current data stays.", true);
+    }
+  });
+  $("export-json").addEventListener("click", () => conn.send({ type: "export", format: "json" }));
+  $("export-torch").addEventListener("click", () => conn.send({ type: "export", format: "torch" }));
+}
+
+async function boot() {
+  const registry = await api.getJSON("/api/activations");
+  bindControls(registry);
+  net = network.mount($("network"), { state, registry, onChange: (patch) => restart(patch) });
+  grad = gradientFlow.mount($("gradient-chart"), { chart: $("gradient-chart"), reading: $("gradient-reading") });
+  train = training.mount($("output-surface"), { canvas: $("loss-chart"), trainOut: $("train-loss"), testOut: $("test-loss"), metrics: $("metrics") });
+  syncControls();
+  net.rebuild(true);
+  conn = api.openPlayground(onText, onBinary, (ev) => {
+    setStatus(ev.code === 1013 ? "The lab is full; reload in a minute." : "Disconnected from the lab: reload the page.", true);
+  });
+  await conn.ready;
+  if (state.get("dataset") === "csv") state.set({ dataset: "circle" });  // an upload does not survive a reload
+  conn.send({ type: "init", config: runConfig() });
+  sendRunSettings();
+  document.body.dataset.ready = "true";
+}
+
+boot().catch((err) => setStatus(`The playground could not start: ${err.message || err}`, true));

@@ -1,0 +1,14 @@
+// The teacher's page: the class summary from the progress database.
+import { getJSON } from "./api.js";
+
+async function boot() {
+  const rows = await getJSON("/api/class-summary");
+  const el = document.getElementById("summary");
+  if (!rows.length) { el.innerHTML = "<p class='muted'>No attempts saved yet.</p>"; return; }
+  el.innerHTML = `<table class="data"><thead><tr><th>exercise</th><th>learners</th><th>attempts</th><th>correct</th>
+    <th>commonest slips</th></tr></thead><tbody>${rows.map((r) => `<tr><td>${r.exercise}</td>
+    <td class="num">${r.learners}</td><td class="num">${r.attempts}</td><td class="num">${(100 * r.correct_share).toFixed(0)}%</td>
+    <td>${r.common_feedback.map((f) => `${f.count} × ${f.feedback.replace(/</g, "&lt;")}`).join("<br>")}</td></tr>`).join("")}</tbody></table>`;
+}
+
+boot().catch((err) => { document.getElementById("status").textContent = `Could not load: ${err.message}`; });

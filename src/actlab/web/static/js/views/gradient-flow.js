@@ -1,0 +1,28 @@
+// The gradient-flow panel: per-layer gradient norm (log scale) beside the analytic bound, and the reading.
+import { draw, fmt } from "../charts.js";
+
+export function mount(root, { chart, reading }) {
+  let frames = 0;
+  return {
+    update(header, force = false) {
+      frames += 1;
+      const layers = header.layers;
+      reading.textContent = header.reading === "healthy" ? "Healthy: gradients reach every layer." :
+        `${header.reading[0].toUpperCase()}${header.reading.slice(1)}.`;
+      reading.className = `reading ${header.reading === "healthy" ? "healthy" : "vanishing"}`;
+      if (!force && frames % 6 !== 1) return;  // the chart redraws at ~10 Hz; the text every frame
+      const names = layers.map((l, i) => `layer ${i + 1} (${l.activation})`).concat(["output"]);
+      const norms = layers.map((l) => l.grad_norm).concat([header.last_grad_norm]);
+      const bound = header.bounds.map((b) => (header.last_grad_norm || 0) * b).concat([header.last_grad_norm]);
+      const pos = (a) => a.map((v) => (v && v > 0 ? v : null));
+      draw(chart, [
+        { type: "bar", x: names, y: pos(norms), name: "‖dL/dW‖ measured", marker: { color: "#0072B2" },
+          text: norms.map((v) => fmt(v, 2)), textposition: "outside", cliponaxis: false },
+        { type: "scatter", mode: "lines+markers", x: names, y: pos(bound), name: "bound × output's", line: { dash: "dash", color: "#E69F00" } },
+      ], { yaxis: { type: "log", exponentformat: "power" }, margin: { l: 45, r: 10, t: 10, b: 60 }, hovermode: "closest",
+           showlegend: true, legend: { orientation: "h", y: -0.35 }, height: 230 });
+      root.dataset.layers = String(layers.length);
+    },
+    destroy() {},
+  };
+}

@@ -1,0 +1,93 @@
+"""Web fixtures: a TestClient on a fresh database, and a real server on loopback for the browser."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from actlab.web.app import create_app
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+
+
+@pytest.fixture
+def client(tmp_path) -> TestClient:
+    with TestClient(create_app(db_path=tmp_path / "progress.sqlite3", max_sessions=3)) as c:
+        yield c
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """The lab served by uvicorn on 127.0.0.1 in a background thread."""
+    import uvicorn
+
+    db = tmp_path_factory.mktemp("db") / "progress.sqlite3"
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(db_path=db), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if server.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("ACTLAB_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"{CHROMIUM} is missing but ACTLAB_REQUIRE_BROWSER=1 (CI installs Debian's chromium)")
+        pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install -y chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A page that records console errors and any request that leaves 127.0.0.1."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    pg.console_errors = []
+    pg.outside_requests = []
+    pg.on("console", lambda m: pg.console_errors.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda e: pg.console_errors.append(str(e)))
+
+    def route(r):
+        if r.request.url.startswith(live_server) or r.request.url.startswith("ws://127.0.0.1"):
+            r.continue_()
+        else:
+            pg.outside_requests.append(r.request.url)
+            r.abort()
+
+    pg.route("**/*", route)
+    pg.base = live_server
+    yield pg
+    context.close()
+
+
+def shot(page, name: str, locator=None) -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    (locator or page).screenshot(path=str(path))
+    return path
