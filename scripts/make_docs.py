@@ -18,7 +18,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 import reference_mp as R  # noqa: E402
-
 from actlab import activations  # noqa: E402
 from actlab.activations import conventions  # noqa: E402
 

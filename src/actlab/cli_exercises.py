@@ -58,7 +58,7 @@ def register(app: typer.Typer, console, fail) -> None:
         for i, p in enumerate(ex.describe()["parts"], 1):
             console.print(f"  part {i}: {p['prompt']}")
         console.print(f"Answer with: actlab exercise check {ex.key} " + " ".join(
-            f'--answer "..."' for _ in ex.parts))
+            '--answer "..."' for _ in ex.parts))
 
     @exercise_app.command("check")
     def check(

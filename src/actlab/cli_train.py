@@ -20,7 +20,7 @@ def register(app: typer.Typer, console, fail) -> None:
     @app.command(context_settings={"ignore_unknown_options": False})
     def train(
         dataset: Annotated[str, typer.Option(help="circle, xor, gauss, spiral, moons, plane, multi_gauss")] = "circle",
-        csv: Annotated[Path | None, typer.Option("--csv", help="Your own data: feature columns and a label column")] = None,
+        csv: Annotated[Path | None, typer.Option("--csv", help="Your own data: features, then a label column")] = None,
         layers: Annotated[str, typer.Option(help="Hidden widths, e.g. 4,2")] = "4,2",
         activation: Annotated[str, typer.Option(help="One name, or one per layer: tanh or relu,tanh")] = "tanh",
         init: Annotated[str, typer.Option(help="playground, xavier_uniform, he_normal, ...")] = "playground",
@@ -54,8 +54,8 @@ def register(app: typer.Typer, console, fail) -> None:
             fail(str(exc))
         last = None
         if json_out:
-            for last in frames:
-                pass
+            for frame in frames:
+                last = frame
         else:
             with Progress(TextColumn("[bold]epoch {task.completed}/{task.total}"), BarColumn(),
                           TextColumn("train {task.fields[train]}  test {task.fields[test]}"), TimeRemainingColumn(),

@@ -114,8 +114,8 @@ class RunConfig:
 
     @classmethod
     def from_cli(cls, *, layers: str, activation: str, features: str, **kw) -> RunConfig:
-        return cls(layers=parse_layers(layers), activations=tuple(a.strip() for a in activation.split(",") if a.strip()),
-                   features=parse_features(features), **kw)
+        acts = tuple(a.strip() for a in activation.split(",") if a.strip())
+        return cls(layers=parse_layers(layers), activations=acts, features=parse_features(features), **kw)
 
 
 def make_data(cfg: RunConfig, csv_bytes: bytes | None = None) -> tuple[Dataset, Dataset]:

@@ -1,0 +1,165 @@
+"""A learner's path through the lab in real headless Chromium (Playwright, Debian's chromium)."""
+
+from __future__ import annotations
+
+import pytest
+
+from web.conftest import shot
+
+pytestmark = pytest.mark.browser
+SECTIONS = ["why", "activations", "vanishing", "llm", "exercises"]
+
+
+def open_lesson(page):
+    page.goto(page.base + "/lesson")
+    page.wait_for_selector("body[data-ready=true]", timeout=60_000)
+
+
+def test_lesson_loads_every_section_without_errors_or_outside_requests(page):
+    open_lesson(page)
+    for sec in SECTIONS:
+        loc = page.locator(f"#{sec}")
+        loc.scroll_into_view_if_needed()
+        assert loc.is_visible()
+        shot(page, f"lesson-{sec}", loc)
+    # each section's plot rendered
+    assert page.locator("#collapse-surfaces canvas").count() == 4
+    for chart in ("#pieces-chart", "#explorer-f", "#explorer-df", "#van-chart", "#gelu-chart", "#gates-chart"):
+        assert page.locator(f"{chart} .main-svg").count() >= 1, chart
+    assert page.locator("#explorer-cards .card").count() == 4
+    assert page.console_errors == []
+    assert page.outside_requests == []
+
+
+def test_deep_link_opens_the_section(page):
+    page.goto(page.base + "/lesson#vanishing")
+    page.wait_for_selector("body[data-ready=true]", timeout=60_000)
+    box = page.locator("#vanishing").bounding_box()
+    assert box["y"] < 400
+
+
+def test_picking_an_activation_and_moving_a_slider_changes_the_plot(page):
+    open_lesson(page)
+    page.get_by_label("Leaky ReLU α (negative_slope)", exact=True).wait_for(state="attached")
+    page.locator("#explorer-picks input[value=leaky_relu]").check()
+    page.wait_for_function("document.querySelectorAll('#explorer-cards .card').length === 5")
+    read = ("() => { const d = document.getElementById('explorer-f').data;"
+            " return d.find(t => t.name === 'leaky_relu').y[0]; }")
+    before = page.evaluate(read)
+    slider = page.get_by_label("Leaky ReLU α (negative_slope)", exact=True)
+    slider.fill("0.3")
+    page.wait_for_function(f"({read})() !== {before}")
+    after = page.evaluate(read)
+    assert before == pytest.approx(-0.05) and after == pytest.approx(-1.5)  # f(-5) = alpha * -5
+    assert "negative_slope=0.3" in page.url
+    shot(page, "lesson-explorer-leaky", page.locator("#activations"))
+
+
+def test_vanishing_depth_slider_redraws_with_more_layers(page):
+    open_lesson(page)
+    page.locator("#vanishing").scroll_into_view_if_needed()
+    page.wait_for_function("document.getElementById('van-chart').data?.[0]?.x.length === 10")
+    page.get_by_label("Depth (hidden layers)", exact=True).fill("20")
+    page.wait_for_function("document.getElementById('van-chart').data[0].x.length === 20")
+    assert "Vanishing" in page.locator("#van-reading").text_content()
+
+
+def test_exercise_two_feedback_and_the_mark_persists_after_reload(page):
+    open_lesson(page)
+    page.get_by_label("Your name (for saved progress)").fill("browser-learner")
+    page.get_by_label("Your name (for saved progress)").dispatch_event("change")
+    card = page.locator("#exercise-ex2")
+    card.scroll_into_view_if_needed()
+    card.get_by_label("Exercise 2: gradient flow: gradient at layer 1 with sigmoid (0.2 per layer)").fill("0.2^19")
+    card.get_by_label("Exercise 2: gradient flow: with ReLU (0.5 per layer)").fill("9.54e-7")
+    card.get_by_role("button", name="Check").click()
+    feedback = "document.querySelector('#exercise-ex2 [data-role=feedback]').textContent"
+    page.wait_for_function(f"{feedback}.includes('19 factors')")
+    card.get_by_label("Exercise 2: gradient flow: gradient at layer 1 with sigmoid (0.2 per layer)").fill("1.05e-14")
+    card.get_by_role("button", name="Check").click()
+    page.wait_for_function("document.querySelector('#exercise-ex2 [data-role=badge]').textContent === 'correct'")
+    shot(page, "lesson-exercise2-correct", card)
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]", timeout=60_000)
+    page.wait_for_function("document.querySelector('#exercise-ex2 [data-role=badge]').textContent === 'correct'")
+    assert page.locator("#lesson-progress-text").text_content().startswith("1 /")
+
+
+def test_hints_come_one_at_a_time_and_the_solution_on_request(page):
+    open_lesson(page)
+    card = page.locator("#exercise-ex1")
+    card.get_by_role("button", name="Hint").click()
+    page.wait_for_function("document.querySelector('#exercise-ex1 .hint')?.textContent.startsWith('Hint 1')")
+    assert card.locator(".solution").count() == 0
+    card.get_by_role("button", name="Show solution").click()
+    page.wait_for_function("document.querySelector('#exercise-ex1 .solution') !== null")
+    assert "subgradient" in card.locator(".solution").text_content()
+
+
+# --- the playground ------------------------------------------------------------------------
+
+def open_playground(page, query=""):
+    page.goto(page.base + "/playground" + query)
+    page.wait_for_selector("body[data-ready=true]", timeout=60_000)
+    page.wait_for_function("document.getElementById('status').textContent.includes('Ready')")
+
+
+def epoch(page) -> int:
+    return int(page.locator("#epoch").text_content().replace(",", ""))
+
+
+def test_play_on_circle_with_tanh_learns(page):
+    open_playground(page)
+    page.get_by_label("Epochs per frame", exact=True).select_option("5")
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function("Number(document.getElementById('test-loss').textContent) < 0.1", timeout=60_000)
+    assert epoch(page) > 0 and epoch(page) <= 600  # the bound on epochs
+    page.get_by_role("button", name="Pause").click()
+    shot(page, "playground-circle-tanh")
+    # the gradient panel shows one value per hidden layer plus the output layer
+    page.wait_for_function("document.getElementById('gradient-chart').data?.[0]?.y.length === 3")
+    assert page.console_errors == [] and page.outside_requests == []
+
+
+def test_linear_activation_leaves_the_loss_high(page):
+    open_playground(page, "?activations=identity")
+    page.get_by_label("Epochs per frame", exact=True).select_option("10")
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function("Number(document.getElementById('epoch').textContent.replace(/,/g, '')) >= 200",
+                           timeout=60_000)
+    page.get_by_role("button", name="Pause").click()
+    assert float(page.locator("#test-loss").text_content()) > 0.3
+    shot(page, "playground-circle-linear")
+
+
+def test_url_state_restores_every_control(page):
+    query = ("?dataset=xor&noise=20&train=70&batch=5&lr=0.1&layers=3,3,2&activations=relu&reg=l2&reg_rate=0.01"
+             "&optimizer=adam&loss=cross-entropy&init=he_uniform&features=x1,x2,x1x2&hide=export,csv")
+    open_playground(page, query)
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]", timeout=60_000)
+    assert page.get_by_label("Learning rate", exact=True).input_value() == "0.1"
+    assert page.get_by_label("Activation", exact=True).input_value() == "relu"
+    assert page.get_by_label("Regularisation", exact=True).input_value() == "l2"
+    assert page.get_by_label("Optimiser", exact=True).input_value() == "adam"
+    assert page.get_by_label("Loss", exact=True).input_value() == "cross-entropy"
+    assert page.get_by_label("Initialisation", exact=True).input_value() == "he_uniform"
+    assert page.get_by_label("Noise", exact=True).input_value() == "20"
+    assert page.get_by_label("Batch size", exact=True).input_value() == "5"
+    assert page.locator("#ctl-dataset button[aria-checked=true]").text_content() == "XOR"
+    assert page.locator(".layer-col .neuron").count() == 3 + 3 + 2 + 1
+    assert page.get_by_label("feature X₁X₂").is_checked()
+    assert not page.locator("#ctl-export").is_visible() and not page.locator("#ctl-csv").is_visible()
+
+
+def test_malformed_csv_shows_its_error_and_the_page_keeps_working(page, tmp_path):
+    open_playground(page)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("x1,x2,label\n1,2,0\n3,oops,1\n")
+    page.get_by_label("Upload CSV").set_input_files(str(bad))
+    page.wait_for_function("document.getElementById('csv-error').textContent.includes('row 3, column x2')")
+    page.get_by_role("button", name="Step").click()
+    page.wait_for_function("document.getElementById('epoch').textContent !== ''")
+    shot(page, "playground-bad-csv")
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function("Number(document.getElementById('epoch').textContent.replace(/,/g, '')) > 3")
