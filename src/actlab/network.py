@@ -146,6 +146,11 @@ class MLP:
     def copy(self) -> MLP:
         return MLP(self.config, [w.copy() for w in self.weights], [b.copy() for b in self.biases], self.acts)
 
+    def astype(self, dtype) -> MLP:
+        """A copy with parameters in ``dtype`` (the playground draws its surfaces in float32)."""
+        return MLP(self.config, [w.astype(dtype) for w in self.weights], [b.astype(dtype) for b in self.biases],
+                   self.acts)
+
     def forward(self, x: np.ndarray) -> tuple[np.ndarray, Trace]:
         """Return the head's output (probabilities for classification heads) and the trace."""
         a = np.asarray(x, dtype=self.weights[0].dtype)

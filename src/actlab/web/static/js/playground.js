@@ -91,10 +91,14 @@ function sendRunSettings() {
   conn.send({ type: "set", epochs_per_frame: state.get("speed"), stop_epoch: stop, target_loss: target });
 }
 
+const counters = { frames: 0 };  // rendered frames, read by bench/playground.py
+window.__actlab = counters;
+
 function render() {
   if (!latest) return;
   const frame = latest;
   latest = null;
+  counters.frames += 1;
   const h = frame.header;
   $("epoch").textContent = h.epoch.toLocaleString("en-US");
   train.update(h);

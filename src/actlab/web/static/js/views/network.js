@@ -10,6 +10,7 @@ export function mount(root, { state, registry, onChange }) {
   const svgNS = "http://www.w3.org/2000/svg";
 
   function rebuild(twoD = true) {
+    laidOut = false;
     const layers = state.get("layers"), acts = state.get("activations"), feats = state.get("features");
     root.replaceChildren();
     columns = [];
@@ -76,30 +77,50 @@ export function mount(root, { state, registry, onChange }) {
     root.prepend(svg);
   }
 
-  function drawLinks(weights) {
+  // Links are created once per layout; each frame only restyles them (no layout reads per frame).
+  let links = [];  // [{el, l, i, j}]
+  let laidOut = false;
+
+  function layoutLinks(weights) {
     const svg = root.querySelector("svg.links");
-    if (!svg || !weights) return;
+    if (!svg) return;
     const box = root.getBoundingClientRect();
-    const centre = (el, side) => {
+    const centres = columns.map((col) => col.map((el) => {
       const r = el.getBoundingClientRect();
-      return [side === "right" ? r.right - box.left : r.left - box.left, r.top - box.top + r.height / 2];
-    };
-    let max = 1e-9;
-    for (const W of weights) for (const row of W) for (const w of row) max = Math.max(max, Math.abs(w));
-    const lines = [];
+      return { left: r.left - box.left, right: r.right - box.left, y: r.top - box.top + r.height / 2 };
+    }));
+    svg.replaceChildren();
+    links = [];
     weights.forEach((W, l) => {
-      const from = columns[l], to = columns[l + 1];
+      const from = centres[l], to = centres[l + 1];
       if (!from || !to || W.length !== from.length) return;
-      W.forEach((row, i) => row.forEach((w, j) => {
+      W.forEach((row, i) => row.forEach((_, j) => {
         if (!to[j]) return;
-        const [x1, y1] = centre(from[i], "right"), [x2, y2] = centre(to[j], "left");
-        const colour = w >= 0 ? "#0072B2" : "#E69F00";
-        lines.push(`<line x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" stroke="${colour}" stroke-opacity="0.75"
-          stroke-width="${(0.4 + 4 * Math.abs(w) / max).toFixed(2)}"/>`);
+        const line = document.createElementNS(svgNS, "line");
+        line.setAttribute("x1", from[i].right); line.setAttribute("y1", from[i].y);
+        line.setAttribute("x2", to[j].left); line.setAttribute("y2", to[j].y);
+        line.setAttribute("stroke-opacity", "0.75");
+        svg.append(line);
+        links.push({ el: line, l, i, j });
       }));
     });
-    svg.innerHTML = lines.join("");
+    laidOut = true;
   }
+
+  function drawLinks(weights) {
+    if (!weights || !weights.length) return;
+    if (!laidOut) layoutLinks(weights);
+    let max = 1e-9;
+    for (const W of weights) for (const row of W) for (const w of row) max = Math.max(max, Math.abs(w));
+    for (const link of links) {
+      const w = weights[link.l]?.[link.i]?.[link.j];
+      if (w === undefined) continue;
+      link.el.setAttribute("stroke", w >= 0 ? "#0072B2" : "#E69F00");
+      link.el.setAttribute("stroke-width", (0.4 + 4 * Math.abs(w) / max).toFixed(2));
+    }
+  }
+
+  window.addEventListener("resize", () => { laidOut = false; });
 
   return {
     rebuild,
@@ -115,11 +136,17 @@ export function mount(root, { state, registry, onChange }) {
             paintSurface(el.firstChild, vals, t);
           }
           offset += t * t;
-          el.classList.toggle("dead", info.dead.includes(i));
-          el.classList.toggle("saturated", !info.dead.includes(i) && info.saturated.includes(i));
-          el.setAttribute("aria-label", `layer ${l + 1} neuron ${i + 1}${info.dead.includes(i) ? " (dead)" : ""}${info.saturated.includes(i) ? " (saturated)" : ""}`);
+          const dead = info.dead.includes(i), sat = !dead && info.saturated.includes(i);
+          const mark = dead ? "dead" : sat ? "saturated" : "";
+          if (el.dataset.mark !== mark) {  // touch the DOM only when the state changes
+            el.dataset.mark = mark;
+            el.classList.toggle("dead", dead);
+            el.classList.toggle("saturated", sat);
+            el.setAttribute("aria-label", `layer ${l + 1} neuron ${i + 1}${mark ? ` (${mark})` : ""}`);
+          }
         });
-        counts.textContent = `${info.dead.length ? info.dead.length + " dead" : ""}${info.dead.length && info.saturated.length ? ", " : ""}${info.saturated.length ? info.saturated.length + " saturated" : ""}`;
+        const text = [info.dead.length ? `${info.dead.length} dead` : "", info.saturated.length ? `${info.saturated.length} saturated` : ""].filter(Boolean).join(", ");
+        if (counts.textContent !== text) counts.textContent = text;
       });
       drawLinks(header.weights);
     },

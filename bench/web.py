@@ -1,0 +1,101 @@
+"""Web lab speed: time to a fully drawn lesson in headless Chromium, first-load payload, and API latency
+under 20 concurrent clients (goals: page under 1 s, p95 under 50 ms).
+
+Usage: python bench/web.py [--requests 400]
+Starts the lab on a free loopback port in this process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import socket
+import statistics
+import threading
+import time
+
+import httpx
+import uvicorn
+from rich.console import Console
+from rich.table import Table
+
+from actlab.web.app import create_app
+
+ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def serve(tmp_db: str) -> tuple[str, uvicorn.Server]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(db_path=tmp_db), host="127.0.0.1", port=port, log_level="error"))
+    threading.Thread(target=server.run, daemon=True).start()
+    while not server.started:
+        time.sleep(0.05)
+    return f"http://127.0.0.1:{port}", server
+
+
+def page_load(base: str, repeats: int = 3) -> tuple[list[float], int]:
+    from playwright.sync_api import sync_playwright
+
+    times, payload = [], 0
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        for i in range(repeats + 1):
+            ctx = browser.new_context()
+            page = ctx.new_page()
+            sizes = []
+            page.on("response", lambda r, s=sizes: s.append(int(r.headers.get("content-length") or 0)))
+            t0 = time.perf_counter()
+            page.goto(base + "/lesson")
+            page.wait_for_selector("body[data-ready=true]", timeout=60_000)
+            if i:  # the first visit warms the server's caches (the trained demonstrations)
+                times.append(time.perf_counter() - t0)
+                payload = sum(sizes)
+            ctx.close()
+        browser.close()
+    return times, payload
+
+
+async def latency(base: str, path: str, n: int, clients: int = 20, body: dict | None = None) -> list[float]:
+    out: list[float] = []
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        async def worker(k: int):
+            for _ in range(n // clients):
+                t0 = time.perf_counter()
+                r = await (client.post(path, json=body) if body is not None else client.get(path))
+                r.raise_for_status()
+                out.append(time.perf_counter() - t0)
+        await asyncio.gather(*(worker(k) for k in range(clients)))
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--requests", type=int, default=400)
+    args = ap.parse_args()
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        base, server = serve(f"{tmp}/p.sqlite3")
+        times, payload = page_load(base)
+        console = Console(width=120)
+        console.print(f"lesson fully drawn: median {statistics.median(times):.2f} s over {len(times)} loads "
+                      f"(warm server); first-load payload {payload / 1e6:.2f} MB (compressed transfer sizes as sent)")
+        table = Table(title=f"API latency, 20 concurrent clients, {args.requests} requests each row")
+        for col in ("endpoint", "p50 ms", "p95 ms", "max ms"):
+            table.add_column(col, justify="right")
+        cases = [("/api/activations/gelu/samples?n=401", None), ("/api/activations/silu/samples?beta=2&n=401", None),
+                 ("/api/demos/vanishing?activation=tanh&depth=20", None),
+                 ("/api/exercises/ex2/check", {"answers": ["0.2^19", "9.54e-7"], "learner": "bench"})]
+        for path, body in cases:
+            lat = sorted(asyncio.run(latency(base, path, args.requests, body=body)))
+            p = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] * 1000  # noqa: E731
+            table.add_row(path if body is None else f"POST {path}", f"{p(0.5):.1f}", f"{p(0.95):.1f}", f"{lat[-1] * 1000:.1f}")
+        console.print(table)
+        server.should_exit = True
+
+
+if __name__ == "__main__":
+    main()
