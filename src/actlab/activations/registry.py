@@ -164,7 +164,7 @@ class Activation:
             },
             "output_range": [_json_num(v) for v in self.output_range],
             "deriv_range": [_json_num(v) for v in self.deriv_range],
-            "deriv_max": self.deriv_max,
+            "deriv_max": _json_num(self.deriv_max),
             "deriv_argmax": self.deriv_argmax,
             "deriv_argmax_text": self.deriv_argmax_text,
             "zero_centred": self.zero_centred,

@@ -6,6 +6,7 @@ from functools import lru_cache
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import JSONResponse, Response
 
 from ... import activations, experiments
 from ...network import INITS
@@ -13,15 +14,19 @@ from ...network import INITS
 router = APIRouter(tags=["demonstrations"])
 
 
-@lru_cache(maxsize=4)
-def _collapse() -> dict:
-    return experiments.linear_collapse().to_dict()
+@lru_cache(maxsize=1)
+def _collapse() -> bytes:
+    data = experiments.linear_collapse().to_dict()
+    for fit in data["fits"]:  # a surface is drawn as pixels: 4 decimals are plenty, and halve the payload
+        fit["surface"] = [[round(v, 4) for v in row] for row in fit["surface"]]
+        fit["points"] = [[round(v, 4) for v in p] for p in fit["points"]]
+    return JSONResponse(data).body
 
 
 @router.get("/demos/linear-collapse")
-def linear_collapse() -> dict:
+def linear_collapse() -> Response:
     """Deep linear net vs its composed map; linear vs tanh on circle and xor; ReLU pieces."""
-    return _collapse()
+    return Response(_collapse(), media_type="application/json")
 
 
 @lru_cache(maxsize=256)
@@ -53,14 +58,14 @@ def dying_relu() -> dict:
     return _dying()
 
 
-@lru_cache(maxsize=2)
-def _gelu() -> dict:
-    return experiments.gelu_approx(timing=True).to_dict()
+@lru_cache(maxsize=1)
+def _gelu() -> bytes:
+    return JSONResponse(experiments.gelu_approx(timing=True).to_dict()).body
 
 
 @router.get("/demos/gelu-approx")
-def gelu_approx() -> dict:
-    return _gelu()
+def gelu_approx() -> Response:
+    return Response(_gelu(), media_type="application/json")
 
 
 @router.get("/demos/census")

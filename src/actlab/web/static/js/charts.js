@@ -15,8 +15,17 @@ export function layout(overrides = {}) {
   };
 }
 
-export function draw(el, traces, layoutOverrides = {}) {
-  return window.Plotly.react(el, traces, layout(layoutOverrides), { displaylogo: false, responsive: true });
+// Plotly.js loads asynchronously (it is large): the page fetches and lays out its data meanwhile.
+const plotlyReady = new Promise((resolve, reject) => {
+  if (window.Plotly) return resolve(window.Plotly);
+  const tag = document.getElementById("plotly-script");
+  tag.addEventListener("load", () => resolve(window.Plotly));
+  tag.addEventListener("error", () => reject(new Error("Plotly.js could not be loaded from /vendor")));
+});
+
+export async function draw(el, traces, layoutOverrides = {}) {
+  const Plotly = await plotlyReady;
+  return Plotly.react(el, traces, layout(layoutOverrides), { displaylogo: false, responsive: true });
 }
 
 // Paint a (g x g) grid of values in [-1, 1] (row 0 at the top) into a canvas: orange to white to blue.
