@@ -52,7 +52,8 @@ def measure(browser, base: str, query: str, speed: int, secs: float) -> dict:
     page.wait_for_function("document.getElementById('status').textContent.includes('Ready')")
     page.get_by_role("button", name="Play").click()
     page.wait_for_timeout(1500)  # warm-up
-    read = "() => ({f: window.__actlab.frames, e: Number(document.getElementById('epoch').textContent.replace(/,/g, '')), t: performance.now()})"
+    read = ("() => ({f: window.__actlab.frames, t: performance.now(),"
+            " e: Number(document.getElementById('epoch').textContent.replace(/,/g, ''))})")
     a = page.evaluate(read)
     time.sleep(secs)
     b = page.evaluate(read)
@@ -86,8 +87,8 @@ def main() -> None:
     ref = dict(REFERENCE)
     if args.reference:
         tool = Path(__file__).resolve().parents[2] / "shared" / "tools" / "tf_playground_speed.py"
-        out = subprocess.run([sys.executable, str(tool), str(args.reference), "--secs", str(args.secs), "--repeats", "2"],
-                             capture_output=True, text=True)
+        cmd = [sys.executable, str(tool), str(args.reference), "--secs", str(args.secs), "--repeats", "2"]
+        out = subprocess.run(cmd, capture_output=True, text=True)
         print(out.stdout[-2000:], out.stderr[-2000:])
         for line in out.stdout.splitlines():
             try:

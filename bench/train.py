@@ -56,7 +56,7 @@ def main() -> None:
         # the instrument read itself, timed on its own: the interleaved difference above is within noise
         out, trace = bare.net.forward(bare.x_train[:cfg.batch_size])
         grads = bare.net.backward(trace, bare.t_train[:cfg.batch_size])
-        nr, dtr = rate(lambda: instruments.grad_norms(grads), 0.5)
+        nr, dtr = rate(lambda g=grads: instruments.grad_norms(g), 0.5)
         overhead = (dtr / nr) / 10 / min(bare_s)
         interleaved = min(sampled_s) / min(bare_s) - 1
         session = PlaygroundSession(cfg)

@@ -95,8 +95,9 @@ def main() -> None:
         for path, body in cases:
             asyncio.run(latency(base, path, 20, body=body))  # warm the server's caches first
             lat = sorted(asyncio.run(latency(base, path, args.requests, body=body)))
-            p = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] * 1000  # noqa: E731
-            table.add_row(path if body is None else f"POST {path}", f"{p(0.5):.1f}", f"{p(0.95):.1f}", f"{lat[-1] * 1000:.1f}")
+            p50, p95 = (lat[min(len(lat) - 1, int(q * len(lat)))] * 1000 for q in (0.5, 0.95))
+            name = path if body is None else f"POST {path}"
+            table.add_row(name, f"{p50:.1f}", f"{p95:.1f}", f"{lat[-1] * 1000:.1f}")
         console.print(table)
         proc.terminate()
         proc.wait(10)

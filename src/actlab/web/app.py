@@ -48,7 +48,7 @@ def create_app(db_path: str | Path | None = None, max_sessions: int | None = Non
     app.state.store = Store(db_path)
     app.state.sessions = SessionManager(**({"max_sessions": max_sessions} if max_sessions else {}))
 
-    app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=4)  # level 9 costs more than it saves on loopback
+    app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=4)  # level 9 costs more than it saves
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
 
     @app.exception_handler(ConfigError)
