@@ -110,6 +110,14 @@ function render() {
     ctx.imageSmoothingEnabled = false;
     ctx.clearRect(0, 0, canvas.width, canvas.height);
     ctx.drawImage(small, 0, 0, canvas.width, canvas.height);
+    const outNode = document.querySelector("#network .layer-col:last-child .neuron");
+    if (outNode) {  // the output neuron's own thumbnail
+      let thumb = outNode.querySelector("canvas");
+      if (!thumb) { thumb = document.createElement("canvas"); thumb.width = thumb.height = 40; outNode.append(thumb); }
+      const tctx = thumb.getContext("2d");
+      tctx.imageSmoothingEnabled = false;
+      tctx.drawImage(small, 0, 0, thumb.width, thumb.height);
+    }
     if (points && points.train[0] && points.train[0].length === 2) {
       paintPoints(canvas, points.train, points.train_labels.map(label), 6, 3);
       if (state.get("show_test")) paintPoints(canvas, points.test, points.test_labels.map(label), 6, 3, true);
