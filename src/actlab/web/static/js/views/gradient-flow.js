@@ -2,15 +2,19 @@
 import { draw, fmt } from "../charts.js";
 
 export function mount(root, { chart, reading }) {
-  let lastDraw = 0;
+  let lastDraw = 0, trailing = null;
   return {
     update(header, force = false) {
+      clearTimeout(trailing);
       const layers = header.layers;
       reading.textContent = header.reading === "healthy" ? "Healthy: gradients reach every layer." :
         `${header.reading[0].toUpperCase()}${header.reading.slice(1)}.`;
       reading.className = `reading ${header.reading === "healthy" ? "healthy" : "vanishing"}`;
       const now = performance.now();
-      if (!force && now - lastDraw < 400) return;  // the chart redraws at ~2.5 Hz; the reading every frame
+      if (!force && now - lastDraw < 400) {  // the chart redraws at ~2.5 Hz; the reading every frame
+        trailing = setTimeout(() => this.update(header, true), 450);  // and the last frame is always drawn
+        return;
+      }
       lastDraw = now;
       const names = layers.map((l, i) => `layer ${i + 1} (${l.activation})`).concat(["output"]);
       const norms = layers.map((l) => l.grad_norm).concat([header.last_grad_norm]);

@@ -2,7 +2,7 @@
 import { fmt } from "../charts.js";
 
 export function mount(root, { canvas, trainOut, testOut, metrics }) {
-  let train = [], test = [], lastMetrics = 0;
+  let train = [], test = [], pendingMetrics = null, metricsTimer = null;
   function drawCurves() {
     const ctx = canvas.getContext("2d");
     const w = canvas.width, h = canvas.height;
@@ -29,15 +29,20 @@ export function mount(root, { canvas, trainOut, testOut, metrics }) {
       trainOut.textContent = fmt(h.train_loss, 3);
       testOut.textContent = fmt(h.test_loss, 3);
       drawCurves();
-      const now = performance.now();
-      if (now - lastMetrics < 250 && h.status !== "diverged") return;  // numbers readable at 4 Hz
-      lastMetrics = now;
-      const acc = h.test_accuracy !== null && h.test_accuracy !== undefined
-        ? `Accuracy: test ${(100 * h.test_accuracy).toFixed(1)}%, training ${(100 * h.train_accuracy).toFixed(1)}%` : "";
-      const cm = h.confusion ? `<table class="confusion" aria-label="Confusion matrix"><tr><th>true \\ predicted</th>${h.confusion.map((_, j) => `<th>${j}</th>`).join("")}</tr>
-        ${h.confusion.map((row, i) => `<tr><th>${i}</th>${row.map((v) => `<td>${v}</td>`).join("")}</tr>`).join("")}</table>` : "";
-      metrics.innerHTML = `<p>${acc}</p>${cm}`;
+      pendingMetrics = h;
+      if (!metricsTimer) metricsTimer = setTimeout(showMetrics, 250);  // readable at 4 Hz; the last frame always shows
     },
-    destroy() {},
+    destroy() { clearTimeout(metricsTimer); },
   };
+
+  function showMetrics() {
+    metricsTimer = null;
+    const h = pendingMetrics;
+    if (!h) return;
+    const acc = h.test_accuracy !== null && h.test_accuracy !== undefined
+      ? `Accuracy: test ${(100 * h.test_accuracy).toFixed(1)}%, training ${(100 * h.train_accuracy).toFixed(1)}%` : "";
+    const cm = h.confusion ? `<table class="confusion" aria-label="Confusion matrix"><tr><th>true \\ predicted</th>${h.confusion.map((_, j) => `<th>${j}</th>`).join("")}</tr>
+      ${h.confusion.map((row, i) => `<tr><th>${i}</th>${row.map((v) => `<td>${v}</td>`).join("")}</tr>`).join("")}</table>` : "";
+    metrics.innerHTML = `<p>${acc}</p>${cm}`;
+  }
 }
