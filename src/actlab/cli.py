@@ -161,11 +161,13 @@ def eval_(
     """Values and derivatives of one activation at the given points."""
     if dtype not in ("float64", "float32"):
         _fail(f"--dtype must be float64 or float32; got {dtype!r}")
-    try:
-        xs = np.array([float(v) for v in x], dtype=dtype)
-    except ValueError:
-        bad = next(v for v in x if not _is_float(v))
-        _fail(f"x: {bad!r} is not a number (use digits, inf or nan)")
+    values = []
+    for v in x:
+        try:
+            values.append(float(v))
+        except ValueError:
+            _fail(f"x: {v!r} is not a number (use digits, inf or nan)")
+    xs = np.array(values, dtype=dtype)
     params = _parse_params(param or [])
     act = _get(name, params)
     try:
@@ -184,14 +186,6 @@ def eval_(
     for xi, v, d in zip(shown_x, values, derivs, strict=False):
         table.add_row(str(xi), str(v), str(d))  # numpy scalars print their shortest round-trip form
     console.print(table)
-
-
-def _is_float(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _jsonable(arr: np.ndarray) -> list:
