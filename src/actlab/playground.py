@@ -17,7 +17,7 @@ import numpy as np
 
 from .datasets import features
 from .errors import ConfigError
-from .instruments import analytic_bounds, dead_mask, saturated_mask, unit_derivatives
+from .instruments import analytic_bounds
 from .session import RunConfig, build_trainer, make_data
 from .training import Frame, Trainer
 
@@ -120,10 +120,7 @@ class PlaygroundSession:
         else:
             output = np.zeros((0, 0), np.int8)
             neuron_arr = np.zeros((0, 0), np.int8)
-        with np.errstate(all="ignore"):
-            _, trace = net.forward(t.x_train)
-        derivs = unit_derivatives(net, trace)
-        layers = []
+        layers = []  # read from the frame's instruments (full training set): nothing is computed twice
         reading = frame.reading
         for l, act in enumerate(net.acts):
             r = reading.layers[l] if reading else None
@@ -131,8 +128,8 @@ class PlaygroundSession:
                 "activation": act.name, "width": net.config.hidden[l],
                 "grad_norm": _finite(r.grad_norm) if r else None,
                 "ratio": _finite(r.grad_ratio_to_last) if r else None,
-                "dead": np.flatnonzero(dead_mask(derivs[l])).tolist(),
-                "saturated": np.flatnonzero(saturated_mask(act, derivs[l], trace.acts[l + 1])).tolist(),
+                "dead": list(r.dead_units) if r else [],
+                "saturated": list(r.saturated_units) if r else [],
                 "reading": r.reading if r else "",
             })
         bounds = analytic_bounds(net).tolist()

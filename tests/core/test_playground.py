@@ -83,3 +83,15 @@ def test_exported_pytorch_script_predicts_the_same(tmp_path, acts):
     grid = np.array([[x, y] for x in (-4.0, 0.0, 4.0) for y in (-4.0, 0.0, 4.0)])
     ours = session.trainer.net.predict(features(grid, cfg.features))[:, 0]
     np.testing.assert_allclose(torch_values, np.round(ours, 4), atol=1e-4)
+
+
+def test_frame_marks_the_units_that_are_dead_on_the_whole_training_set():
+    session = PlaygroundSession(RunConfig(layers=(6,), activations=("relu",)), grid=10)
+    session.trainer.net.biases[0][[1, 4]] = -1e3  # never active for inputs in [-6, 6]^2
+    session.last_frame = session.trainer.frame()
+    header = session.frame_data().header
+    assert header["layers"][0]["dead"] == [1, 4]
+    from actlab.instruments import dead_mask, unit_derivatives
+
+    _, trace = session.trainer.net.forward(session.trainer.x_train)
+    assert np.flatnonzero(dead_mask(unit_derivatives(session.trainer.net, trace)[0])).tolist() == [1, 4]
