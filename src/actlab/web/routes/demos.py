@@ -30,13 +30,16 @@ def linear_collapse() -> Response:
 
 
 @lru_cache(maxsize=256)
-def _flow(activation: str, depth: int, width: int, init: str) -> dict:
-    return experiments.measure_flow(activation, depth, width, init, seeds=5, n=64).to_dict()
+def _flow(activation: str, depth: int, width: int, init: str) -> bytes:
+    """The whole response, encoded once per setting: the slider revisits the same depths often."""
+    return JSONResponse({"flow": experiments.measure_flow(activation, depth, width, init, seeds=5, n=64).to_dict(),
+                         "lesson": experiments.lesson_numbers().to_dict(),
+                         "maxima": [m.to_dict() for m in experiments.derivative_maxima()]}).body
 
 
 @router.get("/demos/vanishing")
 def vanishing(activation: str = "sigmoid", depth: Annotated[int, Query(ge=1, le=50)] = 10,
-              width: Annotated[int, Query(ge=2, le=128)] = 32, init: str = "xavier_normal") -> dict:
+              width: Annotated[int, Query(ge=2, le=128)] = 32, init: str = "xavier_normal") -> Response:
     """Per-layer gradient norms at initialisation (mean of 5 seeds) beside the analytic bound."""
     try:
         name = activations.resolve(activation)
@@ -44,8 +47,7 @@ def vanishing(activation: str = "sigmoid", depth: Annotated[int, Query(ge=1, le=
         raise HTTPException(404, str(exc)) from None
     if init not in INITS:
         raise HTTPException(422, f"init: unknown initialiser {init!r}; allowed: {', '.join(INITS)}")
-    return {"flow": _flow(name, depth, width, init), "lesson": experiments.lesson_numbers().to_dict(),
-            "maxima": [m.to_dict() for m in experiments.derivative_maxima()]}
+    return Response(_flow(name, depth, width, init), media_type="application/json")
 
 
 @lru_cache(maxsize=2)
