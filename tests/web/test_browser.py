@@ -163,3 +163,15 @@ def test_malformed_csv_shows_its_error_and_the_page_keeps_working(page, tmp_path
     shot(page, "playground-bad-csv")
     page.get_by_role("button", name="Play").click()
     page.wait_for_function("Number(document.getElementById('epoch').textContent.replace(/,/g, '')) > 3")
+
+
+def test_problem_type_switches_to_the_regression_sets(page):
+    open_playground(page)
+    page.get_by_label("Problem type").select_option("regression")
+    page.wait_for_function("document.querySelector('#ctl-dataset button[aria-checked=true]').textContent === 'Plane'")
+    assert "dataset=plane" in page.url
+    assert not page.get_by_role("radio", name="data set Circle").is_visible()
+    page.get_by_role("button", name="Step").click()
+    page.wait_for_function("document.getElementById('test-loss').textContent !== '—'")
+    page.wait_for_timeout(400)  # metrics refresh at 4 Hz
+    assert page.locator("#metrics").text_content().strip() == ""  # no accuracy or confusion for regression

@@ -8,14 +8,15 @@ import * as training from "./views/training.js";
 
 const $ = (id) => document.getElementById(id);
 const DATASETS = [["circle", "Circle"], ["xor", "XOR"], ["gauss", "Gaussian"], ["spiral", "Spiral"], ["moons", "Moons"],
-                  ["plane", "Plane (regr.)"], ["multi_gauss", "Multi-Gauss (regr.)"]];
+                  ["plane", "Plane"], ["multi_gauss", "Multi-Gauss"]];
+const REGRESSION = ["plane", "multi_gauss"];
 const LRS = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
 const REG_RATES = [0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
 const INITS = ["playground", "standard", "xavier_uniform", "xavier_normal", "he_uniform", "he_normal", "lecun_normal", "orthogonal"];
 // Controls a teacher can hide with ?hide=lr,activation,...
 const HIDEABLE = { lr: "ctl-lr", activation: "ctl-activation", slope: "ctl-slope", reg: "ctl-reg", reg_rate: "ctl-reg-rate",
   optimizer: "ctl-optimizer", loss: "ctl-loss", init: "ctl-init", speed: "ctl-speed", stop: "ctl-stop", target: "ctl-target",
-  dataset: "ctl-dataset", train: "ctl-train", noise: "ctl-noise", batch: "ctl-batch", csv: "ctl-csv", export: "ctl-export",
+  dataset: "ctl-dataset", problem: "ctl-problem", train: "ctl-train", noise: "ctl-noise", batch: "ctl-batch", csv: "ctl-csv", export: "ctl-export",
   layers: "add-layer", gradient: "gradient-chart" };
 
 const state = createState({
@@ -70,7 +71,12 @@ function syncControls() {
   $("show_test").checked = s.show_test; $("discretize").checked = s.discretize;
   $("ctl-slope").hidden = !s.activations.includes("leaky_relu") || s.hide.includes("slope");
   $("layer-count").textContent = `${s.layers.length} hidden layer${s.layers.length === 1 ? "" : "s"}`;
-  document.querySelectorAll("#ctl-dataset button").forEach((b) => b.setAttribute("aria-checked", String(b.dataset.value === s.dataset)));
+  const problem = REGRESSION.includes(s.dataset) ? "regression" : "classification";
+  $("problem").value = problem;
+  document.querySelectorAll("#ctl-dataset button").forEach((b) => {
+    b.setAttribute("aria-checked", String(b.dataset.value === s.dataset));
+    b.hidden = s.dataset !== "csv" && REGRESSION.includes(b.dataset.value) !== (problem === "regression");
+  });
   for (const [key, id] of Object.entries(HIDEABLE)) { const el = $(id); if (el) el.hidden = s.hide.includes(key) || (key === "slope" && el.hidden); }
 }
 
@@ -171,6 +177,7 @@ function bindControls(registry) {
     b.addEventListener("click", () => restart({ dataset: value }));
     return b;
   }));
+  $("problem").addEventListener("change", () => restart({ dataset: $("problem").value === "regression" ? "plane" : "circle" }));
   $("play").addEventListener("click", () => {
     playing = !playing;
     $("play").textContent = playing ? "❚❚ Pause" : "▶ Play";

@@ -22,7 +22,11 @@ export function mount(root, { canvas, trainOut, testOut, metrics }) {
     }
   }
   return {
-    reset() { train = []; test = []; drawCurves(); },
+    reset() {
+      train = []; test = []; pendingMetrics = null;
+      metrics.replaceChildren();
+      drawCurves();
+    },
     update(h) {
       train.push(h.train_loss); test.push(h.test_loss);
       if (train.length > 600) { train = train.filter((_, i) => i % 2 === 0); test = test.filter((_, i) => i % 2 === 0); }
