@@ -19,7 +19,7 @@ import numpy as np
 from . import instruments
 from .errors import ConfigError
 from .instruments import NetworkReading
-from .network import MLP, NetworkConfig, targets_for_head
+from .network import MLP, NetworkConfig, head_loss_and_grad, targets_for_head
 from .optim import OptimConfig, Optimizer
 
 
@@ -159,13 +159,16 @@ class Trainer:
                      "diverged" if self.diverged else "ok", self.diverged_at_step)
 
     def evaluate(self, x: np.ndarray, t: np.ndarray, with_reading: bool = False):
+        reading = None
         with np.errstate(all="ignore"):  # a diverged network is evaluated too, and reads as such
             out, trace = self.net.forward(x)
-            grads = self.net.backward(trace, t)
-            reading = instruments.read(self.net, trace, grads) if with_reading and self.net.acts else None
-        if reading is not None:
-            self.last_reading = reading
-        return grads.loss, accuracy(self.net_config.head, out, t), reading
+            if with_reading and self.net.acts:
+                grads = self.net.backward(trace, t)
+                loss = grads.loss
+                reading = self.last_reading = instruments.read(self.net, trace, grads)
+            else:  # the loss alone needs no backward pass
+                loss, _ = head_loss_and_grad(self.net_config.head, trace.zs[-1], t)
+        return loss, accuracy(self.net_config.head, out, t), reading
 
     def frames(self, epochs: int, target_loss: float | None = None) -> Iterator[Frame]:
         """Yield a Frame per epoch until ``epochs``, divergence, or the test (else train) loss <= target."""
