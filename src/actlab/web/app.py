@@ -48,7 +48,8 @@ def create_app(db_path: str | Path | None = None, max_sessions: int | None = Non
     app.state.store = Store(db_path)
     app.state.sessions = SessionManager(**({"max_sessions": max_sessions} if max_sessions else {}))
 
-    app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=4)  # level 9 costs more than it saves
+    # compress what is big (Plotly.js, the demonstrations); small JSON is cheaper to send as it is
+    app.add_middleware(GZipMiddleware, minimum_size=32 * 1024, compresslevel=4)
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
 
     @app.exception_handler(ConfigError)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from functools import lru_cache
 from importlib import resources
 from typing import Annotated
@@ -92,7 +93,11 @@ async def samples(name: str, request: Request,
 
 
 def _clean(a: np.ndarray) -> list:
-    return [v if np.isfinite(v) else None for v in np.asarray(a, dtype=float).tolist()]
+    """JSON-ready floats: a non-finite value (an overflow) becomes null."""
+    a = np.asarray(a, dtype=float)
+    if np.isfinite(a).all():
+        return a.tolist()
+    return [v if math.isfinite(v) else None for v in a.tolist()]
 
 
 @router.get("/conventions")

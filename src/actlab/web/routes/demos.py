@@ -6,6 +6,7 @@ from functools import lru_cache
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from ... import activations, experiments
@@ -29,16 +30,18 @@ def linear_collapse() -> Response:
     return Response(_collapse(), media_type="application/json")
 
 
-@lru_cache(maxsize=256)
+_FLOWS: dict[tuple, bytes] = {}  # the whole response per setting: the slider revisits the same depths often
+_MAX_FLOWS = 1024
+
+
 def _flow(activation: str, depth: int, width: int, init: str) -> bytes:
-    """The whole response, encoded once per setting: the slider revisits the same depths often."""
     return JSONResponse({"flow": experiments.measure_flow(activation, depth, width, init, seeds=5, n=64).to_dict(),
                          "lesson": experiments.lesson_numbers().to_dict(),
                          "maxima": [m.to_dict() for m in experiments.derivative_maxima()]}).body
 
 
 @router.get("/demos/vanishing")
-def vanishing(activation: str = "sigmoid", depth: Annotated[int, Query(ge=1, le=50)] = 10,
+async def vanishing(activation: str = "sigmoid", depth: Annotated[int, Query(ge=1, le=50)] = 10,
               width: Annotated[int, Query(ge=2, le=128)] = 32, init: str = "xavier_normal") -> Response:
     """Per-layer gradient norms at initialisation (mean of 5 seeds) beside the analytic bound."""
     try:
@@ -47,7 +50,13 @@ def vanishing(activation: str = "sigmoid", depth: Annotated[int, Query(ge=1, le=
         raise HTTPException(404, str(exc)) from None
     if init not in INITS:
         raise HTTPException(422, f"init: unknown initialiser {init!r}; allowed: {', '.join(INITS)}")
-    return Response(_flow(name, depth, width, init), media_type="application/json")
+    key = (name, depth, width, init)
+    body = _FLOWS.get(key)
+    if body is None:  # a new setting is computed off the event loop (up to ~0.1 s for depth 50)
+        body = await run_in_threadpool(_flow, *key)
+        if len(_FLOWS) < _MAX_FLOWS:
+            _FLOWS[key] = body
+    return Response(body, media_type="application/json")
 
 
 @lru_cache(maxsize=2)

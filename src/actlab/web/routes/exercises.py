@@ -33,7 +33,8 @@ def list_exercises() -> list[dict]:
 
 
 @router.post("/exercises/{key}/check")
-def check(key: str, attempt: Attempt, store: StoreDep) -> dict:
+async def check(key: str, attempt: Attempt, store: StoreDep) -> dict:
+    """async: checking and one committed SQLite row take well under a millisecond."""
     ex = _exercise(key)
     answers = [a if a is None else a[:10_000] for a in attempt.answers]
     try:
