@@ -132,7 +132,10 @@ class PlaygroundSession:
                 "saturated": list(r.saturated_units) if r else [],
                 "reading": r.reading if r else "",
             })
-        bounds = analytic_bounds(net).tolist()
+        bounds = analytic_bounds(net)
+        last_norm = reading.last_grad_norm if reading else None
+        # what the output layer's gradient becomes after the maximal derivative of every activation between
+        bound_norms = [_finite(b * last_norm) for b in bounds] if last_norm is not None else []
         header = {
             "type": "frame", "epoch": frame.epoch, "step": frame.step, "status": frame.status,
             "diverged_at_step": frame.diverged_at_step,
@@ -142,7 +145,7 @@ class PlaygroundSession:
             "layer_sizes": [net.weights[0].shape[0], *net.config.hidden, net.config.output_dim],
             "weights": [np.round(w, 4).tolist() if not net.acts or not any(a.is_gated for a in net.acts) else []
                         for w in net.weights],
-            "layers": layers, "bounds": bounds,
+            "layers": layers, "bounds": bounds.tolist(), "bound_norms": bound_norms,
             "last_grad_norm": _finite(reading.last_grad_norm) if reading else None,
             "reading": reading.reading if reading else "no hidden layers",
             "confusion": self.confusion() if self.trainer.net_config.head != "regression" else None,

@@ -95,3 +95,21 @@ def test_frame_marks_the_units_that_are_dead_on_the_whole_training_set():
 
     _, trace = session.trainer.net.forward(session.trainer.x_train)
     assert np.flatnonzero(dead_mask(unit_derivatives(session.trainer.net, trace)[0])).tolist() == [1, 4]
+
+
+def test_confusion_matrix_counts_the_test_set_and_matches_accuracy():
+    session = PlaygroundSession(RunConfig(dataset="xor", n_points=200, seed=3), grid=10)
+    session.advance(10)
+    m = np.array(session.confusion())
+    frame = session.last_frame
+    assert m.sum() == len(session.test_data.labels)
+    assert np.trace(m) / m.sum() == pytest.approx(frame.test_accuracy)
+    assert m.sum(axis=1).tolist() == np.bincount(session.test_data.labels, minlength=2).tolist()
+
+
+def test_bound_line_is_the_output_gradient_times_the_product_of_maxima():
+    session = PlaygroundSession(RunConfig(layers=(4, 3), activations=("sigmoid",)), grid=10)
+    session.advance(1)
+    h = session.frame_data().header
+    assert h["bounds"] == [0.25**2, 0.25]
+    assert h["bound_norms"] == pytest.approx([0.0625 * h["last_grad_norm"], 0.25 * h["last_grad_norm"]])

@@ -18,7 +18,7 @@ export function mount(root, { chart, reading }) {
       lastDraw = now;
       const names = layers.map((l, i) => `layer ${i + 1} (${l.activation})`).concat(["output"]);
       const norms = layers.map((l) => l.grad_norm).concat([header.last_grad_norm]);
-      const bound = header.bounds.map((b) => (header.last_grad_norm || 0) * b).concat([header.last_grad_norm]);
+      const bound = header.bound_norms.concat([header.last_grad_norm]);
       const pos = (a) => a.map((v) => (v && v > 0 ? v : null));
       draw(chart, [
         { type: "bar", x: names, y: pos(norms), name: "‖dL/dW‖ measured", marker: { color: "#0072B2" },
