@@ -19,7 +19,7 @@ export function layout(overrides = {}) {
 const plotlyReady = new Promise((resolve, reject) => {
   if (window.Plotly) return resolve(window.Plotly);
   const tag = document.getElementById("plotly-script");
-  tag.addEventListener("load", () => resolve(window.Plotly));
+  tag.addEventListener("load", () => { performance.mark("plotly-ready"); resolve(window.Plotly); });
   tag.addEventListener("error", () => reject(new Error("Plotly.js could not be loaded from /vendor")));
 });
 

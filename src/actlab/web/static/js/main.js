@@ -41,6 +41,7 @@ function trackSection() {
 }
 
 async function boot() {
+  performance.mark("boot");
   const [registry, exercises] = await Promise.all([api.getJSON("/api/activations"), api.getJSON("/api/exercises")]);
   const deps = { state, api, registry, setStatus };
   explorer.mount(document.getElementById("activations"), deps);
@@ -75,6 +76,7 @@ async function boot() {
   await llmView.update({ census, gelu });
   collapseView.update(collapseData);
   setStatus("");
+  performance.mark("lesson-ready");
   document.body.dataset.ready = "true";
   trackSection();
   if (location.hash) document.querySelector(location.hash)?.scrollIntoView();
