@@ -138,7 +138,7 @@ def main() -> None:
         console = Console(width=120)
         console.print(f"lesson fully drawn, new browser profile: median {statistics.median(times):.2f} s over "
                       f"{len(times)} loads; first-load payload {payload / 1e6:.2f} MB (bytes transferred, gzip)")
-        console.print(f"  of which Plotly.js ready (downloaded, parsed, run) at median {statistics.median(plotly):.2f} s")
+        console.print(f"  Plotly.js ready (downloaded, parsed, run) at median {statistics.median(plotly):.2f} s")
         console.print(f"lesson fully drawn, returning visit (reload, cached assets): median "
                       f"{statistics.median(warm):.2f} s over {len(warm)} loads")
         table = Table(title="API latency, 20 concurrent clients (wrk, 5 s; and a Python httpx client)")
