@@ -17,7 +17,7 @@ DEMOS = ("linear-collapse", "vanishing", "dying-relu", "gelu-approx", "census")
 
 
 def register(app: typer.Typer, console, fail) -> None:
-    @app.command(context_settings={"ignore_unknown_options": False})
+    @app.command()
     def train(
         dataset: Annotated[str, typer.Option(help="circle, xor, gauss, spiral, moons, plane, multi_gauss")] = "circle",
         csv: Annotated[Path | None, typer.Option("--csv", help="Your own data: features, then a label column")] = None,

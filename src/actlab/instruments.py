@@ -181,6 +181,13 @@ def network_reading(layers: list[LayerReading], last_layer: int) -> str:
     return "; ".join(parts) if parts else "healthy"
 
 
+def plane_grid(g: int, extent: float = 6.0) -> np.ndarray:
+    """(g * g, 2) points of a g x g grid over [-extent, extent]^2, row 0 at the top (largest x2)."""
+    xs = np.linspace(-extent, extent, g)
+    x1, x2 = np.meshgrid(xs, xs[::-1])
+    return np.stack([x1.ravel(), x2.ravel()], axis=1)
+
+
 def surfaces(net: MLP, feature_fn, grid_size: int = 100, extent: float = 6.0,
              neuron_grid: int | None = None) -> dict[str, np.ndarray]:
     """The output over a G x G grid of the input plane, and each hidden neuron's output.
@@ -189,14 +196,9 @@ def surfaces(net: MLP, feature_fn, grid_size: int = 100, extent: float = 6.0,
     "neurons": list per hidden layer of (H, g, g)} with g = neuron_grid or G. Row 0 is the top
     (largest x2), as an image is drawn.
     """
-    def grid_points(g: int) -> np.ndarray:
-        xs = np.linspace(-extent, extent, g)
-        x1, x2 = np.meshgrid(xs, xs[::-1])
-        return np.stack([x1.ravel(), x2.ravel()], axis=1)
-
-    out, _ = net.forward(feature_fn(grid_points(grid_size)))
+    out, _ = net.forward(feature_fn(plane_grid(grid_size, extent)))
     g = neuron_grid or grid_size
-    _, trace = net.forward(feature_fn(grid_points(g)))
+    _, trace = net.forward(feature_fn(plane_grid(g, extent)))
     neurons = [trace.acts[l + 1].T.reshape(-1, g, g) for l in range(len(net.acts))]
     first_out = out[:, 1] if out.shape[1] > 1 and out.shape[1] == 2 else out[:, 0]
     return {"output": first_out.reshape(grid_size, grid_size), "neurons": neurons}

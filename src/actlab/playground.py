@@ -17,7 +17,7 @@ import numpy as np
 
 from .datasets import features
 from .errors import ConfigError
-from .instruments import analytic_bounds
+from .instruments import analytic_bounds, plane_grid
 from .session import RunConfig, build_trainer, make_data
 from .training import Frame, Trainer
 
@@ -37,12 +37,6 @@ class FrameData:
         return struct.pack("<I", len(head)) + head + self.output.tobytes() + self.neurons.tobytes()
 
 
-def _grid(g: int) -> np.ndarray:
-    xs = np.linspace(-EXTENT, EXTENT, g)
-    x1, x2 = np.meshgrid(xs, xs[::-1])  # row 0 at the top (largest x2)
-    return np.stack([x1.ravel(), x2.ravel()], axis=1)
-
-
 def _quantise(values: np.ndarray, lo: float, hi: float) -> np.ndarray:
     scaled = (np.nan_to_num(values, nan=0.0, posinf=hi, neginf=lo) - (lo + hi) / 2) / ((hi - lo) / 2)
     return np.clip(np.rint(scaled * 127), -127, 127).astype(np.int8)
@@ -60,9 +54,9 @@ class PlaygroundSession:
         if not 10 <= grid <= 200:
             raise ConfigError("grid", f"10 to 200 cells; got {grid}")
         self.grid = grid
-        self._grid_pts = _grid(grid)
+        self._grid_pts = plane_grid(grid, EXTENT)
         g = self.thumb_size
-        self._thumb_pts = _grid(g)
+        self._thumb_pts = plane_grid(g, EXTENT)
         # surfaces are drawn in float32: they end as int8 pixels, and float32 is several times faster
         self._grid_inputs = features(self._grid_pts, config.features).astype(np.float32) if self.is_2d else None
         self._thumb_inputs = features(self._thumb_pts, config.features).astype(np.float32) if self.is_2d else None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 import threading
-import time
 from collections import OrderedDict
 
 MAX_SESSIONS = 24
@@ -49,7 +48,3 @@ class SessionManager:
     def upload(self, token: str) -> bytes | None:
         with self._lock:
             return self._uploads.get(token)
-
-
-def now() -> float:
-    return time.monotonic()

@@ -43,7 +43,6 @@ class _Tab:
         self.epochs_per_frame = 1
         self.stop_epoch: int | None = None
         self.target_loss: float | None = None
-        self.last_message = time.monotonic()
         self.lock = asyncio.Lock()
 
     async def send_error(self, exc: Exception | str, field: str | None = None) -> None:
@@ -195,7 +194,6 @@ async def _process(tab: _Tab, raw) -> bool:
     """Handle one message; False when the tab has gone."""
     if raw is _CLOSED:
         return False
-    tab.last_message = time.monotonic()
     if len(raw) > 100_000:
         await tab.send_error("message too large (limit 100 kB)", "message")
         return True
