@@ -175,3 +175,17 @@ def test_problem_type_switches_to_the_regression_sets(page):
     page.wait_for_function("document.getElementById('test-loss').textContent !== '—'")
     page.wait_for_timeout(400)  # metrics refresh at 4 Hz
     assert page.locator("#metrics").text_content().strip() == ""  # no accuracy or confusion for regression
+
+
+def test_dead_unit_panel_matches_the_formula_and_runs_the_training_experiment(page):
+    open_lesson(page)
+    page.wait_for_function("document.getElementById('dead-result').textContent.includes('formula')")
+    assert "formula 0.4755" in " ".join(page.locator("#dead-result").text_content().split())  # 1-(1-1/16)^10
+    page.get_by_label("Units per layer N", exact=True).fill("2")
+    page.get_by_label("Units per layer N", exact=True).dispatch_event("change")
+    page.wait_for_function("document.getElementById('dead-result').textContent.includes('N = 2')")
+    assert "formula 0.9437" in " ".join(page.locator("#dead-result").text_content().split())
+    page.get_by_role("button", name="Train ReLU, Leaky ReLU, GELU and SiLU at a too-high learning rate").click()
+    page.wait_for_selector("#dead-trained table", timeout=60_000)
+    assert page.locator("#dead-trained tbody tr").count() == 6
+    shot(page, "lesson-dying-relu", page.locator("#dying"))

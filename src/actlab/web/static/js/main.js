@@ -2,6 +2,7 @@
 import * as api from "./api.js";
 import { createState } from "./state.js";
 import * as collapse from "./views/collapse.js";
+import * as dying from "./views/dying.js";
 import * as exercisesView from "./views/exercises.js";
 import * as explorer from "./views/explorer.js";
 import * as llm from "./views/llm.js";
@@ -46,6 +47,7 @@ async function boot() {
   const deps = { state, api, registry, setStatus };
   explorer.mount(document.getElementById("activations"), deps);
   vanishing.mount(document.getElementById("vanishing"), deps);
+  dying.mount(document.getElementById("vanishing"), deps);
 
   const progressBar = document.getElementById("lesson-progress");
   const progressText = document.getElementById("lesson-progress-text");

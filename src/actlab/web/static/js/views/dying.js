@@ -1,0 +1,47 @@
+// Section 3, dead units: the formula 1 - (1 - 2^-N)^L beside a Monte Carlo count, and dead units after training.
+import { fmt } from "../charts.js";
+
+export function mount(root, { api, setStatus }) {
+  const n = root.querySelector("#dead-n"), l = root.querySelector("#dead-l");
+  const nOut = root.querySelector("#dead-n-out"), lOut = root.querySelector("#dead-l-out");
+  const result = root.querySelector("#dead-result"), button = root.querySelector("#dead-train");
+  const trained = root.querySelector("#dead-trained");
+  let token = 0;
+
+  async function update() {
+    nOut.textContent = n.value;
+    lOut.textContent = l.value;
+    const mine = ++token;
+    try {
+      const r = await api.getJSON("/api/demos/dead-probability", { width: n.value, depth: l.value, trials: 5000 });
+      if (mine !== token) return;
+      result.innerHTML = `N = ${r.width}, L = ${r.depth}: formula <strong>${fmt(r.formula, 4)}</strong>; Monte Carlo
+        <strong>${fmt(r.estimate, 4)}</strong> (95% interval ${fmt(r.ci_low, 4)} to ${fmt(r.ci_high, 4)}, ${r.trials.toLocaleString("en-US")} networks)
+        — ${r.ci_low <= r.formula && r.formula <= r.ci_high ? "the formula lies inside the interval" : "outside the interval this time (a 95% interval misses 1 time in 20)"}.`;
+    } catch (err) { setStatus(`Could not count: ${err.message}`, true); }
+  }
+  n.addEventListener("change", update);
+  l.addEventListener("change", update);
+  n.addEventListener("input", () => { nOut.textContent = n.value; });
+  l.addEventListener("input", () => { lOut.textContent = l.value; });
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    setStatus("Training six 3 × 16 networks on the circle (a few seconds)…");
+    try {
+      const d = await api.getJSON("/api/demos/dying-relu");
+      const rows = d.trained.map((r) => `<tr><td>${r.activation}${r.params.negative_slope !== undefined ? ` (α = ${r.params.negative_slope})` : ""}</td>
+        <td class="num">${(100 * r.dead_fraction).toFixed(0)}%</td><td class="num">${(100 * r.never_positive_fraction).toFixed(0)}%</td>
+        <td>${r.status}</td></tr>`).join("");
+      trained.innerHTML = `<table class="data" aria-label="Dead units after training"><thead><tr><th>activation</th>
+        <th>dead (no gradient on any training point)</th><th>input never positive</th><th>run</th></tr></thead>
+        <tbody>${rows}</tbody></table><p class="muted">SGD at learning rate ${d.trained[0].lr}, 30 epochs, He initialisation.
+        A Leaky ReLU unit whose input is never positive still learns through its slope α; a dead ReLU unit cannot.
+        GELU and SiLU count as dead here when the step pushed their input so far below zero that f′ underflows to
+        exactly 0: the same failure, reached through a tail instead of a flat side. A diverged run stopped early.</p>`;
+      setStatus("");
+    } catch (err) { setStatus(`The experiment failed: ${err.message}`, true); }
+    button.disabled = false;
+  });
+  update();
+  return { update, destroy() {} };
+}
