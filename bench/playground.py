@@ -52,14 +52,16 @@ def measure(browser, base: str, query: str, speed: int, secs: float) -> dict:
     page.wait_for_function("document.getElementById('status').textContent.includes('Ready')")
     page.get_by_role("button", name="Play").click()
     page.wait_for_timeout(1500)  # warm-up
-    read = ("() => ({f: window.__actlab.frames, t: performance.now(),"
-            " e: Number(document.getElementById('epoch').textContent.replace(/,/g, ''))})")
+    read = ("() => ({f: window.__actlab.frames, r: window.__actlab.received, ms: window.__actlab.renderMs,"
+            " t: performance.now(), e: Number(document.getElementById('epoch').textContent.replace(/,/g, ''))})")
     a = page.evaluate(read)
     time.sleep(secs)
     b = page.evaluate(read)
     ctx.close()
     dt = (b["t"] - a["t"]) / 1000
-    return {"fps": (b["f"] - a["f"]) / dt, "epochs_per_s": (b["e"] - a["e"]) / dt,
+    frames = max(b["f"] - a["f"], 1)
+    return {"fps": (b["f"] - a["f"]) / dt, "received_per_s": (b["r"] - a["r"]) / dt,
+            "render_ms": (b["ms"] - a["ms"]) / frames, "epochs_per_s": (b["e"] - a["e"]) / dt,
             "examples_per_s": (b["e"] - a["e"]) / dt * EXAMPLES_PER_EPOCH}
 
 
@@ -98,12 +100,13 @@ def main() -> None:
             key = "default 4-2" if d.get("config") == "default" else "6 x 8"
             ref[key] = (d["fps"], d["examples_per_s"])  # the last repeat measured here
     table = Table(title="playground delivered to headless Chromium (every heatmap redrawn each frame)")
-    for col in ("network", "epochs per frame", "frames/s", "examples/s", "reference frames/s", "reference examples/s",
-                "examples/s ratio"):
+    for col in ("network", "epochs per frame", "frames/s drawn", "frames/s received", "ms to draw one",
+                "examples/s", "reference frames/s", "reference examples/s", "examples/s ratio"):
         table.add_column(col, justify="right")
     for r in rows:
         fps_ref, ex_ref = ref[r["network"]]
-        table.add_row(r["network"], str(r["speed"]), f"{r['fps']:.1f}", f"{r['examples_per_s']:,.0f}", f"{fps_ref:.0f}",
+        table.add_row(r["network"], str(r["speed"]), f"{r['fps']:.1f}", f"{r['received_per_s']:.1f}",
+                      f"{r['render_ms']:.1f}", f"{r['examples_per_s']:,.0f}", f"{fps_ref:.0f}",
                       f"{ex_ref:,.0f}", f"{r['examples_per_s'] / ex_ref:.1f}x")
     Console(width=150).print(table)
 

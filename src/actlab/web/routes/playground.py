@@ -157,17 +157,20 @@ async def playground_ws(ws: WebSocket, sessions: SessionsDep) -> None:
     tab = _Tab(ws, sessions)
     inbox: asyncio.Queue = asyncio.Queue(maxsize=256)
     reader = asyncio.create_task(_read(ws, inbox))
+    deadline = time.monotonic()
     try:
         while True:
             if tab.playing and tab.session is not None:
-                started = time.monotonic()
                 await tab.advance()
                 while not inbox.empty():  # control messages apply between frames, without a restart
                     if not await _process(tab, inbox.get_nowait()):
                         return
-                spare = FRAME_SECONDS - (time.monotonic() - started)
-                await asyncio.sleep(max(spare, 0))
+                # frames on a fixed schedule (not "sleep what is left"), so sleep overshoot does not add up;
+                # a frame that ran late restarts the schedule instead of bursting to catch up
+                deadline = max(deadline + FRAME_SECONDS, time.monotonic())
+                await asyncio.sleep(deadline - time.monotonic())
                 continue
+            deadline = time.monotonic()
             try:
                 raw = await asyncio.wait_for(inbox.get(), timeout=sessions.idle_seconds)
             except TimeoutError:

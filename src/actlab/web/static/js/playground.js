@@ -97,7 +97,7 @@ function sendRunSettings() {
   conn.send({ type: "set", epochs_per_frame: state.get("speed"), stop_epoch: stop, target_loss: target });
 }
 
-const counters = { frames: 0 };  // rendered frames, read by bench/playground.py
+const counters = { frames: 0, received: 0, renderMs: 0 };  // read by bench/playground.py
 window.__actlab = counters;
 
 function render() {
@@ -105,6 +105,7 @@ function render() {
   const frame = latest;
   latest = null;
   counters.frames += 1;
+  const started = performance.now();
   const h = frame.header;
   $("epoch").textContent = h.epoch.toLocaleString("en-US");
   train.update(h);
@@ -132,6 +133,7 @@ function render() {
   net.update(frame);
   grad.update(h);
   if (h.status === "diverged") { playing = false; $("play").textContent = "▶ Play"; }
+  counters.renderMs += performance.now() - started;
 }
 
 function label(v) {
@@ -161,6 +163,7 @@ function onText(msg) {
 }
 
 function onBinary(buffer) {
+  counters.received += 1;
   latest = api.decodeFrame(buffer);
   requestAnimationFrame(render);
 }
