@@ -143,6 +143,25 @@ class MLP:
     def parameters(self) -> list[np.ndarray]:
         return [*self.weights, *self.biases]
 
+    def flat_parameters(self) -> np.ndarray:
+        """All parameters as one vector that the weight and bias arrays are views of.
+
+        Made on first use by copying the parameters into one buffer and rebinding weights and biases to
+        views of it; the optimiser then updates every parameter in a few whole-vector operations.
+        """
+        flat = getattr(self, "_flat", None)
+        if flat is None or any(p.base is not flat for p in self.parameters()):
+            params = self.parameters()
+            flat = np.concatenate([p.ravel() for p in params])
+            views, offset = [], 0
+            for p in params:
+                views.append(flat[offset:offset + p.size].reshape(p.shape))
+                offset += p.size
+            self.weights[:] = views[:self.n_layers]
+            self.biases[:] = views[self.n_layers:]
+            self._flat = flat
+        return flat
+
     def copy(self) -> MLP:
         return MLP(self.config, [w.copy() for w in self.weights], [b.copy() for b in self.biases], self.acts)
 

@@ -58,53 +58,50 @@ def _unit(name: str, value: object) -> None:
 
 
 class Optimizer:
-    """Holds the optimiser state (velocities, Adam moments) for one network's parameters."""
+    """Holds the optimiser state (velocities, Adam moments) for one network's parameters.
+
+    The update works on the network's flat parameter vector (MLP.flat_parameters): a handful of
+    whole-vector operations per step instead of a few per layer, which is most of a small net's cost.
+    """
 
     def __init__(self, config: OptimConfig, net: MLP):
         self.config = config
         self.t = 0
-        params = net.parameters()
-        self._m = [np.zeros_like(p) for p in params] if config.optimizer != "sgd" else []
-        self._v = [np.zeros_like(p) for p in params] if config.optimizer == "adam" else []
+        flat = net.flat_parameters()
+        self._m = np.zeros_like(flat) if config.optimizer != "sgd" else None
+        self._v = np.zeros_like(flat) if config.optimizer == "adam" else None
+        self._n_weights = sum(w.size for w in net.weights)  # weights come first in the flat vector
 
     def step(self, net: MLP, grads: Grads) -> None:
-        """Apply one update in place; regularisation and clipping first."""
+        """Apply one update in place: regularisation and clipping first, then the optimiser's rule."""
         cfg = self.config
-        n_w = net.n_layers
-        gs = [*grads.dW, *grads.db]
+        flat = net.flat_parameters()
+        g = np.concatenate([*(d.ravel() for d in grads.dW), *(d.ravel() for d in grads.db)])
         if cfg.reg != "none" and cfg.reg_rate > 0:
-            for l in range(n_w):
-                w = net.weights[l]
-                gs[l] = gs[l] + cfg.reg_rate * (w if cfg.reg == "l2" else np.sign(w))
+            w = flat[:self._n_weights]  # regularise weights, not biases
+            g[:self._n_weights] += cfg.reg_rate * (w if cfg.reg == "l2" else np.sign(w))
         if cfg.clip_norm is not None:
-            total = math.sqrt(sum(float(np.sum(g * g)) for g in gs))
+            total = math.sqrt(float(np.dot(g, g)))
             if total > cfg.clip_norm:
-                gs = [g * (cfg.clip_norm / total) for g in gs]
+                g *= cfg.clip_norm / total
         self.t += 1
-        # New arrays rather than in-place updates: the caller may keep the previous ones to roll back.
-        new = [p - cfg.lr * u for p, u in zip(net.parameters(), self._directions(gs), strict=True)]
-        net.weights[:] = new[:n_w]
-        net.biases[:] = new[n_w:]
+        flat -= cfg.lr * self._direction(g)
 
-    def _directions(self, gs: list[np.ndarray]) -> list[np.ndarray]:
+    def _direction(self, g: np.ndarray) -> np.ndarray:
         cfg = self.config
         if cfg.optimizer == "sgd":
-            return gs
+            return g
         if cfg.optimizer == "momentum":
-            for g, m in zip(gs, self._m, strict=True):
-                m *= cfg.momentum
-                m += g
+            self._m *= cfg.momentum
+            self._m += g
             return self._m
         b1, b2 = cfg.beta1, cfg.beta2
         c1, c2 = 1 - b1**self.t, 1 - b2**self.t
-        out = []
-        for g, m, v in zip(gs, self._m, self._v, strict=True):
-            m *= b1
-            m += (1 - b1) * g
-            v *= b2
-            v += (1 - b2) * g * g
-            out.append((m / c1) / (np.sqrt(v / c2) + cfg.eps))
-        return out
+        self._m *= b1
+        self._m += (1 - b1) * g
+        self._v *= b2
+        self._v += (1 - b2) * g * g
+        return (self._m / c1) / (np.sqrt(self._v / c2) + cfg.eps)
 
     def set_lr(self, lr: float) -> None:
         _positive("lr", lr, allow_zero=True, high=100.0)

@@ -96,6 +96,7 @@ class Trainer:
         self.optimizer = Optimizer(self.optim_config, self.net)
         self._order = self.rng.permutation(n)
         self._cursor = 0
+        self._previous: np.ndarray | None = None
 
     @property
     def diverged(self) -> bool:
@@ -119,7 +120,10 @@ class Trainer:
             return grads.loss
         if self.step_count % self.sample_every == 0:
             self.sampled_grad_norms.append(instruments.grad_norms(grads))
-        self._previous = (list(self.net.weights), list(self.net.biases))
+        flat = self.net.flat_parameters()
+        if self._previous is None:
+            self._previous = np.empty_like(flat)
+        np.copyto(self._previous, flat)  # one copy: the state to go back to if this update overflows
         self.optimizer.step(self.net, grads)
         return grads.loss
 
@@ -135,8 +139,9 @@ class Trainer:
     def _roll_back(self) -> None:
         """Mark divergence and leave the network in its last state whose parameters are all finite."""
         self.diverged_at_step = self.step_count
-        if not all(np.isfinite(p).all() for p in self.net.parameters()) and hasattr(self, "_previous"):
-            self.net.weights[:], self.net.biases[:] = self._previous
+        flat = self.net.flat_parameters()
+        if not np.isfinite(flat).all() and self._previous is not None:
+            np.copyto(flat, self._previous)
 
     def epoch(self) -> Frame:
         """One pass over the training set (ceil(N / batch) steps), then a Frame with full-set metrics."""
