@@ -7,7 +7,6 @@ const FEATURES = [["x1", "X₁"], ["x2", "X₂"], ["x1^2", "X₁²"], ["x2^2", "
 export function mount(root, { state, registry, onChange }) {
   let neuronEls = [];  // per hidden layer, the neuron elements
   let columns = [];
-  const svgNS = "http://www.w3.org/2000/svg";
 
   function rebuild(twoD = true) {
     laidOut = false;
@@ -72,36 +71,35 @@ export function mount(root, { state, registry, onChange }) {
     out.innerHTML = `<div class="head">output</div><div class="neuron node-anchor" title="output"></div>`;
     root.append(out);
     columns.push([out.querySelector(".neuron")]);
-    const svg = document.createElementNS(svgNS, "svg");
-    svg.classList.add("links");
-    root.prepend(svg);
+    const linkCanvas = document.createElement("canvas");
+    linkCanvas.className = "links";
+    linkCanvas.setAttribute("aria-hidden", "true");
+    root.prepend(linkCanvas);
   }
 
-  // Links are created once per layout; each frame only restyles them (no layout reads per frame).
-  let links = [];  // [{el, l, i, j}]
+  // Links are drawn on one canvas: endpoints are measured once per layout, and each frame only strokes
+  // lines (an SVG line per link would make the browser restyle hundreds of elements every frame).
+  let links = [];  // [{x1, y1, x2, y2, l, i, j}]
   let laidOut = false;
 
   function layoutLinks(weights) {
-    const svg = root.querySelector("svg.links");
-    if (!svg) return;
+    const canvas = root.querySelector("canvas.links");
+    if (!canvas) return;
     const box = root.getBoundingClientRect();
+    const ratio = window.devicePixelRatio || 1;
+    canvas.width = Math.round(box.width * ratio);
+    canvas.height = Math.round(box.height * ratio);
+    canvas.getContext("2d").setTransform(ratio, 0, 0, ratio, 0, 0);
     const centres = columns.map((col) => col.map((el) => {
       const r = el.getBoundingClientRect();
       return { left: r.left - box.left, right: r.right - box.left, y: r.top - box.top + r.height / 2 };
     }));
-    svg.replaceChildren();
     links = [];
     weights.forEach((W, l) => {
       const from = centres[l], to = centres[l + 1];
       if (!from || !to || W.length !== from.length) return;
       W.forEach((row, i) => row.forEach((_, j) => {
-        if (!to[j]) return;
-        const line = document.createElementNS(svgNS, "line");
-        line.setAttribute("x1", from[i].right); line.setAttribute("y1", from[i].y);
-        line.setAttribute("x2", to[j].left); line.setAttribute("y2", to[j].y);
-        line.setAttribute("stroke-opacity", "0.75");
-        svg.append(line);
-        links.push({ el: line, l, i, j });
+        if (to[j]) links.push({ x1: from[i].right, y1: from[i].y, x2: to[j].left, y2: to[j].y, l, i, j });
       }));
     });
     laidOut = true;
@@ -110,13 +108,22 @@ export function mount(root, { state, registry, onChange }) {
   function drawLinks(weights) {
     if (!weights || !weights.length) return;
     if (!laidOut) layoutLinks(weights);
+    const canvas = root.querySelector("canvas.links");
+    if (!canvas) return;
+    const ctx = canvas.getContext("2d");
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
     let max = 1e-9;
     for (const W of weights) for (const row of W) for (const w of row) max = Math.max(max, Math.abs(w));
-    for (const link of links) {
-      const w = weights[link.l]?.[link.i]?.[link.j];
+    ctx.globalAlpha = 0.75;
+    for (const k of links) {
+      const w = weights[k.l]?.[k.i]?.[k.j];
       if (w === undefined) continue;
-      link.el.setAttribute("stroke", w >= 0 ? "#0072B2" : "#E69F00");
-      link.el.setAttribute("stroke-width", (0.4 + 4 * Math.abs(w) / max).toFixed(2));
+      ctx.strokeStyle = w >= 0 ? "#0072B2" : "#E69F00";
+      ctx.lineWidth = 0.4 + 4 * Math.abs(w) / max;
+      ctx.beginPath();
+      ctx.moveTo(k.x1, k.y1);
+      ctx.lineTo(k.x2, k.y2);
+      ctx.stroke();
     }
   }
 
