@@ -61,6 +61,7 @@ class PlaygroundSession:
         self._grid_inputs = features(self._grid_pts, config.features).astype(np.float32) if self.is_2d else None
         self._thumb_inputs = features(self._thumb_pts, config.features).astype(np.float32) if self.is_2d else None
         self.last_frame: Frame | None = None
+        self._history_sent_step = 0  # the newest sampled gradient already sent to the page
 
     @property
     def thumb_size(self) -> int:
@@ -109,7 +110,8 @@ class PlaygroundSession:
             surface = out[:, 0] if out.shape[1] == 1 else out[:, 1]
             lo, hi = (0.0, 1.0) if head in ("logistic", "sigmoid_mse", "softmax") else (-1.0, 1.0)
             output = _quantise(surface.reshape(self.grid, self.grid), lo, hi)
-            neurons = [_quantise(a.T, -1.0, 1.0) for a in thumb_trace.acts[1:-1]]
+            neurons = [_quantise(a.T, *_colour_range(act)) for a, act in zip(thumb_trace.acts[1:-1], net.acts,
+                                                                               strict=True)]
             neuron_arr = np.concatenate(neurons) if neurons else np.zeros((0, 0), np.int8)
         else:
             output = np.zeros((0, 0), np.int8)
@@ -143,8 +145,19 @@ class PlaygroundSession:
             "last_grad_norm": _finite(reading.last_grad_norm) if reading else None,
             "reading": reading.reading if reading else "no hidden layers",
             "confusion": self.confusion() if self.trainer.net_config.head != "regression" else None,
+            "grad_history": self._new_gradient_samples(),
         }
         return FrameData(header, output, neuron_arr)
+
+    def _new_gradient_samples(self, limit: int = 20) -> list[list[float]]:
+        """[step, ||dW|| layer 1, ..., output] for the minibatch samples taken since the last frame (at most
+        ``limit``, evenly thinned): the gradient panel's history over training."""
+        new = [(step, norms) for step, norms in self.trainer.sampled_grad_norms if step > self._history_sent_step]
+        if not new:
+            return []
+        self._history_sent_step = new[-1][0]
+        keep = new[::max(1, -(-len(new) // limit))]
+        return [[step, *(_finite(v) for v in norms)] for step, norms in keep]
 
     def confusion(self) -> list[list[int]]:
         """Test-set confusion matrix (rows: true class, columns: predicted)."""
@@ -172,6 +185,13 @@ class PlaygroundSession:
                 "test": np.round(self.test_data.points[:, :2], 4).tolist(),
                 "test_labels": np.round(self.test_data.labels.astype(float), 4).tolist(),
                 "task": self.train_data.task, "columns": list(self.train_data.columns)}
+
+
+def _colour_range(act) -> tuple[float, float]:
+    """The value range a neuron's heatmap spans: the activation's own when bounded (sigmoid: 0 to 1),
+    else -1 to 1 as the playground draws it (larger values saturate the colour)."""
+    lo, hi = act.output_range
+    return (lo, hi) if math.isfinite(lo) and math.isfinite(hi) else (-1.0, 1.0)
 
 
 def _finite(v):

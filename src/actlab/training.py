@@ -68,7 +68,7 @@ class Trainer:
     epoch_count: int = field(init=False, default=0)
     diverged_at_step: int | None = field(init=False, default=None)
     last_reading: NetworkReading | None = field(init=False, default=None)
-    # ||dW|| per layer, read from the minibatch every sample_every steps (the newest 2000 kept)
+    # (step, ||dW|| per layer) read from the minibatch every sample_every steps (the newest 2000 kept)
     sampled_grad_norms: deque = field(init=False, default_factory=lambda: deque(maxlen=2000))
 
     def __post_init__(self) -> None:
@@ -119,7 +119,7 @@ class Trainer:
             self._roll_back()
             return grads.loss
         if self.step_count % self.sample_every == 0:
-            self.sampled_grad_norms.append(instruments.grad_norms(grads))
+            self.sampled_grad_norms.append((self.step_count, instruments.grad_norms(grads)))
         flat = self.net.flat_parameters()
         if self._previous is None:
             self._previous = np.empty_like(flat)

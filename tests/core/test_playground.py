@@ -113,3 +113,15 @@ def test_bound_line_is_the_output_gradient_times_the_product_of_maxima():
     h = session.frame_data().header
     assert h["bounds"] == [0.25**2, 0.25]
     assert h["bound_norms"] == pytest.approx([0.0625 * h["last_grad_norm"], 0.25 * h["last_grad_norm"]])
+
+
+def test_frames_carry_the_minibatch_gradient_samples_since_the_last_frame():
+    session = PlaygroundSession(RunConfig(layers=(4, 2)), grid=10)
+    session.advance(2)  # 50 steps, sampled every 10 steps
+    first = session.frame_data().header["grad_history"]
+    assert [row[0] for row in first] == [10, 20, 30, 40, 50]
+    assert all(len(row) == 1 + 3 for row in first)  # step, two hidden layers, the output layer
+    session.advance(1)
+    second = session.frame_data().header["grad_history"]
+    assert [row[0] for row in second] == [60, 70]
+    assert session.frame_data().header["grad_history"] == []  # nothing new, nothing resent

@@ -189,3 +189,15 @@ def test_dead_unit_panel_matches_the_formula_and_runs_the_training_experiment(pa
     page.wait_for_selector("#dead-trained table", timeout=60_000)
     assert page.locator("#dead-trained tbody tr").count() == 6
     shot(page, "lesson-dying-relu", page.locator("#dying"))
+
+
+def test_gradient_history_chart_grows_while_training(page):
+    open_playground(page, "?layers=8,8,8,8,8,8&activations=sigmoid")
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function("(document.getElementById('gradient-history').data?.[0]?.x.length || 0) >= 10",
+                           timeout=60_000)
+    page.get_by_role("button", name="Pause").click()
+    traces = page.evaluate("document.getElementById('gradient-history').data.length")
+    assert traces == 7  # six hidden layers and the output layer
+    assert "Vanishing" in page.locator("#gradient-reading").text_content()
+    shot(page, "playground-deep-sigmoid")

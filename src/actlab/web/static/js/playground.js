@@ -86,6 +86,7 @@ function restart(patch = {}) {
   playing = false;
   $("play").textContent = "▶ Play";
   train.reset();
+  grad.reset();
   epochsSeen = 0;
   net.rebuild(state.get("dataset") !== "csv" || !points || points.train[0]?.length === 2);
   conn.send({ type: "reset", config: runConfig(), csv_token: state.get("dataset") === "csv" ? csvToken : null });
@@ -240,7 +241,8 @@ async function boot() {
   const registry = await api.getJSON("/api/activations");
   bindControls(registry);
   net = network.mount($("network"), { state, registry, onChange: (patch) => restart(patch) });
-  grad = gradientFlow.mount($("gradient-chart"), { chart: $("gradient-chart"), reading: $("gradient-reading") });
+  grad = gradientFlow.mount($("gradient-chart"), { chart: $("gradient-chart"), reading: $("gradient-reading"),
+                                                  historyChart: $("gradient-history") });
   train = training.mount($("output-surface"), { canvas: $("loss-chart"), trainOut: $("train-loss"), testOut: $("test-loss"), metrics: $("metrics") });
   syncControls();
   net.rebuild(true);
