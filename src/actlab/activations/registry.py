@@ -510,7 +510,7 @@ _RECORDS: tuple[Activation, ...] = (
         formula=r"x", deriv_formula=r"1",
         output_range=(-INF, INF), deriv_range=(1.0, 1.0), deriv_max=1.0, deriv_argmax=None,
         deriv_argmax_text="everywhere", zero_centred=True, monotonic=True, smoothness="C-inf",
-        self_gated=False, year=1958, paper="Rosenblatt, 1958 (linear units)",
+        self_gated=False, year=1960, paper="Widrow & Hoff, 1960 (ADALINE, a linear unit)",
         used_in=("regression outputs", "the linear-collapse demonstration"),
         torch_name="Identity", hf_names=("linear",),
         strength="Keeps gradients exactly; right for a regression output.",

@@ -190,8 +190,7 @@ EX4 = Exercise(
            "What is c?",
     parts=(NumberPart("c", _composed_bias, exact=True, slips=(
         Slip(4.0, "b2 alone misses the first layer's bias, which also passes through W2."),
-        Slip(5.0, "Add b1 W2 (a number) to b2, rather than adding the entries of b1 to b2."),
-        Slip(-1.0, "You computed b1 W2 but left out b2."))),),
+        Slip(5.0, "That is b1 W2, the first layer's bias after the second layer; the second layer adds b2 too."))),),
     hints=("Substitute h into y: y = (x W1 + b1) W2 + b2.", "Expand: y = x (W1 W2) + (b1 W2 + b2).",
            "b1 W2 = 1 * 3 + (-1) * (-2)."),
     solution_fn=lambda: f"y = x (W1 W2) + (b1 W2 + b2), so c = b1 W2 + b2 = (3 + 2) + 4 = {_composed_bias():g}. "
