@@ -118,7 +118,8 @@ def test_more_exercises_accept_the_library_value(exercise, answers):
 
 
 @pytest.mark.parametrize(("exercise", "answers", "needle"), [
-    (ex4, ["4"], "misses the first layer"), (ex4, ["5"], "adds b2 too"), (ex5, ["0.5"], "sigma(0), the value"), (ex6, ["0.25"], "other way"),
+    (ex4, ["4"], "misses the first layer"), (ex4, ["5"], "adds b2 too"), (ex5, ["0.5"], "sigma(0), the value"),
+    (ex6, ["0.25"], "other way"),
     (ex7, ["0", "0.01"], "That is ReLU(-2)"), (ex7, ["-0.02", "0"], "ReLU's slope"), (ex10, ["9"], "still above"),
     (ex9, ["1.28", "-0.278"], "sign"), (ex8, ["0.0203"], "sigmoid approximation"),
 ])
