@@ -133,8 +133,15 @@ def register(app: typer.Typer, console, fail) -> None:
         host: Annotated[str, typer.Option(help="Interface to bind (loopback by default)")] = "127.0.0.1",
         no_browser: Annotated[bool, typer.Option("--no-browser", help="Do not open a browser")] = False,
         db: Annotated[Path | None, typer.Option(help="Progress database")] = None,
+        max_layers: Annotated[int, typer.Option(help="Most hidden layers a playground network may have")] = 8,
+        max_width: Annotated[int, typer.Option(help="Most neurons per hidden layer in the playground")] = 32,
     ) -> None:
         """Start the web lab: the lesson, the explorers, the playground and the exercises."""
+        from .session import HARD_MAX_LAYERS, HARD_MAX_WIDTH
+
+        if not 1 <= max_layers <= HARD_MAX_LAYERS or not 1 <= max_width <= HARD_MAX_WIDTH:
+            fail(f"--max-layers must be 1-{HARD_MAX_LAYERS} and --max-width 1-{HARD_MAX_WIDTH}")
+        os.environ["ACTLAB_MAX_LAYERS"], os.environ["ACTLAB_MAX_WIDTH"] = str(max_layers), str(max_width)
         try:
             import uvicorn
 

@@ -7,6 +7,7 @@ it into a Trainer on a generated data set or a learner's CSV.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import asdict, dataclass, fields
 
 import numpy as np
@@ -18,8 +19,18 @@ from .optim import OPTIMIZERS, REGULARIZERS, OptimConfig
 from .training import Trainer
 
 LOSSES = ("mse", "cross-entropy")
-MAX_LAYERS = 8
+MAX_LAYERS = 8  # defaults; a teacher can raise them: actlab lab --max-layers 12 --max-width 64
 MAX_WIDTH = 32
+HARD_MAX_LAYERS, HARD_MAX_WIDTH = 32, 256  # beyond these a frame can no longer keep up
+
+
+def size_limits() -> tuple[int, int]:
+    """(hidden layers, neurons per layer) allowed in a run: $ACTLAB_MAX_LAYERS / $ACTLAB_MAX_WIDTH or the defaults."""
+    def read(name: str, default: int, hard: int) -> int:
+        raw = os.environ.get(name, "")
+        return min(int(raw), hard) if raw.isdigit() and int(raw) > 0 else default
+
+    return read("ACTLAB_MAX_LAYERS", MAX_LAYERS, HARD_MAX_LAYERS), read("ACTLAB_MAX_WIDTH", MAX_WIDTH, HARD_MAX_WIDTH)
 
 
 @dataclass(frozen=True)
@@ -54,8 +65,9 @@ class RunConfig:
             raise ConfigError("optimizer", f"allowed: {', '.join(OPTIMIZERS)}; got {self.optimizer!r}")
         if self.reg not in REGULARIZERS:
             raise ConfigError("reg", f"allowed: {', '.join(REGULARIZERS)}; got {self.reg!r}")
-        if len(self.layers) > MAX_LAYERS or any(not 1 <= w <= MAX_WIDTH for w in self.layers):
-            raise ConfigError("layers", f"up to {MAX_LAYERS} hidden layers of 1 to {MAX_WIDTH} neurons; "
+        max_layers, max_width = size_limits()
+        if len(self.layers) > max_layers or any(not 1 <= w <= max_width for w in self.layers):
+            raise ConfigError("layers", f"up to {max_layers} hidden layers of 1 to {max_width} neurons; "
                                         f"got {list(self.layers)}")
         if len(self.activations) not in (1, len(self.layers)) and self.layers:
             raise ConfigError("activations", f"one activation, or one per hidden layer ({len(self.layers)}); "

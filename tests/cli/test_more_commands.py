@@ -108,3 +108,10 @@ def test_exercise_list_and_show():
 def test_exercise_not_attempted_and_unknown():
     assert json.loads(run("exercise", "check", "3", "--json").stdout)["status"] == "not_attempted"
     assert run("exercise", "check", "99").exit_code == 2
+
+
+@pytest.mark.parametrize(("args", "needle"), [(("lab", "--max-layers", "0"), "--max-layers must be"),
+                                              (("lab", "--port", "0", "--no-browser"), "--port must be")])
+def test_lab_refuses_bad_options_before_starting(args, needle):
+    res = run(*args)
+    assert res.exit_code == 2 and needle in res.stdout

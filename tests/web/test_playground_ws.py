@@ -174,3 +174,16 @@ def test_twenty_concurrent_sessions_stay_responsive(live_server):
         results = pool.submit(asyncio.run, asyncio.wait_for(main(), timeout=60)).result()
     assert all(frames >= 5 for frames, _ in results), results
     assert max(latency for _, latency in results) < 5.0
+
+
+def test_size_limits_are_configurable(client, monkeypatch):
+    assert client.get("/api/playground/limits").json() == {"max_layers": 8, "max_width": 32}
+    with client.websocket_connect("/ws/playground") as ws:
+        ws.send_text(json.dumps({"type": "init", "config": {"layers": [40]}}))
+        assert "1 to 32 neurons" in json.loads(ws.receive_text())["message"]
+    monkeypatch.setenv("ACTLAB_MAX_WIDTH", "64")
+    monkeypatch.setenv("ACTLAB_MAX_LAYERS", "12")
+    assert client.get("/api/playground/limits").json() == {"max_layers": 12, "max_width": 64}
+    with client.websocket_connect("/ws/playground") as ws:
+        ready, header = init(ws, layers=[40] * 10, n_points=100)
+        assert header["layer_sizes"][1:-1] == [40] * 10 and header["thumb"] < 10  # adaptive detail

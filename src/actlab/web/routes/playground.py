@@ -11,12 +11,19 @@ from fastapi import APIRouter, HTTPException, UploadFile, WebSocket, WebSocketDi
 from ...datasets import MAX_CSV_BYTES, load_csv
 from ...errors import ConfigError
 from ...playground import MAX_EPOCHS_PER_FRAME, PlaygroundSession, export_json, export_torch
-from ...session import RunConfig
+from ...session import RunConfig, size_limits
 from ..deps import SessionsDep
 
 router = APIRouter(tags=["playground"])
 ws_router = APIRouter()  # the WebSocket sits outside the /api prefix
 FRAME_SECONDS = 1 / 64  # a little above 60 Hz, so the page never waits a whole vsync for a frame
+
+
+@router.get("/playground/limits")
+def limits() -> dict:
+    """The network size the playground allows (set with actlab lab --max-layers / --max-width)."""
+    max_layers, max_width = size_limits()
+    return {"max_layers": max_layers, "max_width": max_width}
 
 
 @router.post("/playground/csv")

@@ -53,6 +53,7 @@ function runConfig() {
            reg: s.reg, reg_rate: s.reg_rate, optimizer: s.optimizer, loss: s.loss, init: s.init, seed: s.seed };
 }
 
+let limits = { max_layers: 8, max_width: 32 };
 let conn = null, points = null, latest = null, playing = false, csvToken = null, epochsSeen = 0;
 let net, grad, train;
 
@@ -209,7 +210,7 @@ function bindControls(registry) {
   $("discretize").addEventListener("change", () => { state.set({ discretize: $("discretize").checked }); });
   $("add-layer").addEventListener("click", () => {
     const layers = state.get("layers");
-    if (layers.length >= 8) return setStatus("At most 8 hidden layers here.", true);
+    if (layers.length >= limits.max_layers) return setStatus(`At most ${limits.max_layers} hidden layers here.`, true);
     const acts = state.get("activations");
     restart({ layers: [...layers, 2], activations: acts.length === 1 ? acts : [...acts, acts[acts.length - 1]] });
   });
@@ -238,9 +239,10 @@ function bindControls(registry) {
 }
 
 async function boot() {
-  const registry = await api.getJSON("/api/activations");
+  const [registry, sizeLimits] = await Promise.all([api.getJSON("/api/activations"), api.getJSON("/api/playground/limits")]);
+  limits = sizeLimits;
   bindControls(registry);
-  net = network.mount($("network"), { state, registry, onChange: (patch) => restart(patch) });
+  net = network.mount($("network"), { state, registry, maxWidth: limits.max_width, onChange: (patch) => restart(patch) });
   grad = gradientFlow.mount($("gradient-chart"), { chart: $("gradient-chart"), reading: $("gradient-reading"),
                                                   historyChart: $("gradient-history") });
   train = training.mount($("output-surface"), { canvas: $("loss-chart"), trainOut: $("train-loss"), testOut: $("test-loss"), metrics: $("metrics") });

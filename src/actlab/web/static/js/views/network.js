@@ -4,7 +4,7 @@ import { paintSurface } from "../charts.js";
 
 const FEATURES = [["x1", "X₁"], ["x2", "X₂"], ["x1^2", "X₁²"], ["x2^2", "X₂²"], ["x1x2", "X₁X₂"], ["sin_x1", "sin(X₁)"], ["sin_x2", "sin(X₂)"]];
 
-export function mount(root, { state, registry, onChange }) {
+export function mount(root, { state, registry, maxWidth = 32, onChange }) {
   let neuronEls = [];  // per hidden layer, the neuron elements
   let columns = [];
 
@@ -46,7 +46,7 @@ export function mount(root, { state, registry, onChange }) {
       });
       col.querySelectorAll("button").forEach((b) => b.addEventListener("click", () => {
         const next = [...layers];
-        next[l] = Math.max(1, Math.min(32, next[l] + (b.dataset.op === "+" ? 1 : -1)));
+        next[l] = Math.max(1, Math.min(maxWidth, next[l] + (b.dataset.op === "+" ? 1 : -1)));
         onChange({ layers: next });
       }));
       const els = [];
