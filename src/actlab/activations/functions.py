@@ -378,9 +378,12 @@ def mish_deriv(x: np.ndarray) -> np.ndarray:
 
 
 def softsign(x: np.ndarray) -> np.ndarray:
-    """x / (1 + |x|)."""
-    xf = _finite(x)
-    return xf / (1 + np.abs(xf))
+    """x / (1 + |x|); for |x| >= 1 as sign(x) (1 - 1 / (1 + |x|)), which stays monotone in floating point
+    where the plain quotient does not (near 2**53 the rounding of 1 + |x| makes it step back by an ULP)."""
+    a = np.abs(_finite(x))
+    small = x / (1 + a)
+    large = np.copysign(1 - 1 / (1 + a), x)
+    return np.where(a < 1, small, large)
 
 
 def softsign_deriv(x: np.ndarray) -> np.ndarray:
