@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -154,7 +155,9 @@ def register(app: typer.Typer, console, fail) -> None:
             os.environ["ACTLAB_DB"] = str(db)
         url = f"http://{host}:{port}/"
         console.print(f"actlab lab on [bold]{url}[/bold]  (Ctrl+C stops it)")
-        if not no_browser:
+        has_screen = sys.platform in ("darwin", "win32") or bool(os.environ.get("DISPLAY") or
+                                                                 os.environ.get("WAYLAND_DISPLAY"))
+        if not no_browser and has_screen:  # on a headless machine a browser launch would only print errors
             import threading
             import webbrowser
 
