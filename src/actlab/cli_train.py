@@ -138,8 +138,9 @@ def _summary(frame, trainer) -> dict:
                            "grad_ratio_to_last": l.grad_ratio_to_last, "bound_to_last": l.bound_to_last,
                            "dead_fraction": l.dead_fraction, "saturated_fraction": l.saturated_fraction,
                            "reading": l.reading})
+    losses = frame.to_dict()  # non-finite losses as JSON tokens
     out = {"status": frame.status, "epochs": frame.epoch, "steps": frame.step,
-           "train_loss": frame.to_dict()["train_loss"], "test_loss": frame.to_dict()["test_loss"],
+           "train_loss": losses["train_loss"], "test_loss": losses["test_loss"],
            "layers": layers, "reading": frame.reading.reading if frame.reading else "no hidden layers"}
     if frame.train_accuracy is not None:
         out["train_accuracy"] = frame.train_accuracy
@@ -197,7 +198,7 @@ def _render_demo(console, name: str, result) -> None:
     elif name == "gelu-approx":
         console.print(f"max |gelu - gelu_tanh| = {result.max_error_tanh:.3e} at x = +-{result.max_error_tanh_at:.4f}")
         console.print(f"max |gelu - quick_gelu| = {result.max_error_quick:.3e} at x = {result.max_error_quick_at:.4f}")
-        t = Table(title="forward + derivative, ns per element (float32, 10^6)")
+        t = Table(title="forward + derivative, ns per element (float32, 2e5 values)")
         t.add_column("activation")
         t.add_column("ns/element", justify="right")
         for k, v in result.ns_per_element.items():

@@ -18,7 +18,7 @@ import numpy as np
 from .datasets import features
 from .errors import ConfigError
 from .instruments import analytic_bounds, plane_grid
-from .session import RunConfig, build_trainer, make_data
+from .session import RunConfig, make_data, trainer_for
 from .training import Frame, Trainer
 
 EXTENT = 6.0  # the input plane shown: [-6, 6]^2, as the playground
@@ -48,8 +48,8 @@ class PlaygroundSession:
     def __init__(self, config: RunConfig, csv_bytes: bytes | None = None, grid: int = 100):
         self.config = config
         self.csv_bytes = csv_bytes
-        self.trainer: Trainer = build_trainer(config, csv_bytes)
-        self.train_data, self.test_data = make_data(config, csv_bytes)
+        self.train_data, self.test_data = make_data(config, csv_bytes)  # made (or parsed) once
+        self.trainer: Trainer = trainer_for(config, self.train_data, self.test_data)
         self.is_2d = self.train_data.points.shape[1] == 2
         if not 10 <= grid <= 200:
             raise ConfigError("grid", f"10 to 200 cells; got {grid}")
@@ -75,20 +75,9 @@ class PlaygroundSession:
     def advance(self, epochs: int = 1) -> Frame:
         if isinstance(epochs, bool) or not isinstance(epochs, int) or not 1 <= epochs <= MAX_EPOCHS_PER_FRAME:
             raise ConfigError("epochs_per_frame", f"1 to {MAX_EPOCHS_PER_FRAME}; got {epochs!r}")
-        for _ in range(epochs):
-            self._epoch_without_eval()
-            if self.trainer.diverged:
-                break
-        self.last_frame = self.trainer.frame()
+        self.trainer.run_epochs(epochs)
+        self.last_frame = self.trainer.frame()  # one evaluation per frame, however many epochs
         return self.last_frame
-
-    def _epoch_without_eval(self) -> None:
-        t = self.trainer
-        for _ in range(math.ceil(len(t.x_train) / t.batch_size)):
-            t.step()
-            if t.diverged:
-                return
-        t.epoch_count += 1
 
     def step_once(self) -> Frame:
         """One minibatch, for the playground's single-step button."""

@@ -149,7 +149,12 @@ def inputs(cfg: RunConfig, data: Dataset) -> np.ndarray:
 
 
 def build_trainer(cfg: RunConfig, csv_bytes: bytes | None = None, sample_every: int = 10) -> Trainer:
-    train, test = make_data(cfg, csv_bytes)
+    """A Trainer for ``cfg`` on its generated data set, or on the learner's CSV."""
+    return trainer_for(cfg, *make_data(cfg, csv_bytes), sample_every=sample_every)
+
+
+def trainer_for(cfg: RunConfig, train: Dataset, test: Dataset, sample_every: int = 10) -> Trainer:
+    """A Trainer for ``cfg`` on data already made (the playground keeps the points to draw them)."""
     x_train, x_test = inputs(cfg, train), inputs(cfg, test)
     if train.task == "regression":
         head, k = "regression", 1

@@ -143,15 +143,19 @@ class Trainer:
         if not np.isfinite(flat).all() and self._previous is not None:
             np.copyto(flat, self._previous)
 
-    def epoch(self) -> Frame:
-        """One pass over the training set (ceil(N / batch) steps), then a Frame with full-set metrics."""
+    def run_epochs(self, epochs: int = 1) -> None:
+        """``epochs`` passes over the training set (ceil(N / batch) steps each), stopping at divergence."""
         n_steps = math.ceil(len(self.x_train) / self.batch_size)
-        for _ in range(n_steps):
-            self.step()
-            if self.diverged:
-                break
-        else:
+        for _ in range(epochs):
+            for _ in range(n_steps):
+                self.step()
+                if self.diverged:
+                    return
             self.epoch_count += 1
+
+    def epoch(self) -> Frame:
+        """One pass over the training set, then a Frame with full-set metrics."""
+        self.run_epochs(1)
         return self.frame()
 
     def frame(self) -> Frame:

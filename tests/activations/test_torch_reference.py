@@ -84,3 +84,12 @@ def test_softplus_threshold_option_reproduces_pytorch_default():
     x = np.linspace(-30, 30, 601)
     want = F.softplus(torch.tensor(x)).numpy()
     np.testing.assert_allclose(activations.get("softplus", threshold=20.0)(x), want, rtol=1e-12)
+
+
+def test_the_conventions_table_states_pytorchs_relu_derivative_at_zero():
+    """The lab shows this number as PyTorch's: it must be what torch computes."""
+    from actlab.activations import conventions
+
+    t = torch.tensor(0.0, dtype=torch.float64, requires_grad=True)
+    F.relu(t).backward()
+    assert conventions().framework_relu_deriv_at_zero["PyTorch"] == t.grad.item()

@@ -19,10 +19,16 @@ class GeluGap:
     at_x: float  # the positive location; the error is the same size at -at_x for gelu_tanh
 
 
+# ReLU'(0) in the frameworks. PyTorch's is measured against torch in tests/activations/test_torch_reference.py;
+# TensorFlow's is its documented gradient (tf.nn.relu's gradient is 0 where the input is <= 0).
+FRAMEWORK_RELU_DERIV_AT_ZERO = {"PyTorch": 0.0, "TensorFlow": 0.0}
+
+
 @dataclass(frozen=True)
 class Conventions:
     relu_deriv_at_zero: float
     relu_subgradient_at_zero: tuple[float, float]
+    framework_relu_deriv_at_zero: dict[str, float]
     gelu_gaps: tuple[GeluGap, ...]
     gelu_names: dict[str, list[str]]  # registry key -> framework / config spellings
 
@@ -56,6 +62,7 @@ def conventions() -> Conventions:
     return Conventions(
         relu_deriv_at_zero=float(relu.derivative(0.0)),
         relu_subgradient_at_zero=relu.subgradient_at_zero or (0.0, 1.0),
+        framework_relu_deriv_at_zero=dict(FRAMEWORK_RELU_DERIV_AT_ZERO),
         gelu_gaps=(gelu_gap("gelu_tanh"), gelu_gap("quick_gelu")),
         gelu_names=names,
     )

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import activations
+from ..instruments import layer_reading  # the same words the live instruments use
 from ..network import MLP, NetworkConfig
 from ._result import ResultMixin
 
@@ -81,8 +82,6 @@ def measure_flow(activation: str, depth: int = 20, width: int = 64, init: str = 
     with np.errstate(invalid="ignore"):
         ratio = norms[:-1] / norms[-1]
     bound = np.cumprod(np.full(depth, activations.get(activation).deriv_max))[::-1]
-    from ..instruments import layer_reading  # the same words the live instruments use
-
     return MeasuredFlow(activation, depth, width, init, norms, ratio, bound,
                         layer_reading(1, depth + 1, float(ratio[0]), 0, 0, width))
 

@@ -105,7 +105,9 @@ def get_conventions() -> dict:
     c = activations.conventions()
     relu = activations.get("relu")
     return {"relu_deriv_at_zero": c.relu_deriv_at_zero, "relu_subgradient_at_zero": list(c.relu_subgradient_at_zero),
-            "relu_note": relu.note, "torch_relu_deriv_at_zero": 0.0, "tensorflow_relu_deriv_at_zero": 0.0,
+            "relu_note": relu.note,
+            "torch_relu_deriv_at_zero": c.framework_relu_deriv_at_zero["PyTorch"],
+            "tensorflow_relu_deriv_at_zero": c.framework_relu_deriv_at_zero["TensorFlow"],
             "gelu_gaps": [g.__dict__ for g in c.gelu_gaps], "gelu_names": c.gelu_names}
 
 
