@@ -168,8 +168,10 @@ class PlaygroundSession:
         return m.tolist()
 
     def points(self) -> dict:
-        """The data points to draw (raw 2-D coordinates), train and test."""
-        return {"train": np.round(self.train_data.points[:, :2], 4).tolist(),
+        """The data points to draw (their first two coordinates), train and test; ``two_d`` says whether
+        the data lives in the plane (a CSV may have more inputs: then there is no surface to draw)."""
+        return {"two_d": self.is_2d, "n_inputs": int(self.train_data.points.shape[1]),
+                "train": np.round(self.train_data.points[:, :2], 4).tolist(),
                 "train_labels": np.round(self.train_data.labels.astype(float), 4).tolist(),
                 "test": np.round(self.test_data.points[:, :2], 4).tolist(),
                 "test_labels": np.round(self.test_data.labels.astype(float), 4).tolist(),
@@ -195,7 +197,10 @@ def export_json(session: PlaygroundSession) -> dict:
     return {"format": "actlab-network/1", "config": session.config.to_dict(),
             "network": {"layer_sizes": [net.weights[0].shape[0], *net.config.hidden, net.config.output_dim],
                         "activations": [{"name": a.name, "params": dict(a.params)} for a in net.acts],
-                        "head": net.config.head, "features": list(session.config.features),
+                        "head": net.config.head,
+                        # the playground features of a 2-D point, or None: a CSV's columns feed the net as they are
+                        "features": list(session.config.features) if session.is_2d else None,
+                        "inputs": list(session.train_data.columns),
                         "weights": [w.tolist() for w in net.weights], "biases": [b.tolist() for b in net.biases]},
             "epoch": session.trainer.epoch_count}
 
@@ -240,7 +245,8 @@ def export_torch(session: PlaygroundSession) -> str:
         "        return self.fn(x)",
         "",
         "",
-        f"FEATURES = {data['features']!r}  # computed from the 2-D point (x1, x2)",
+        f"FEATURES = {data['features']!r}  # from the 2-D point (x1, x2); None: the inputs are used as they are",
+        f"INPUTS = {data['inputs']!r}",
         f"WEIGHTS = {data['weights']!r}  # (fan_in, fan_out) per layer: actlab computes x @ W + b",
         f"BIASES = {data['biases']!r}",
         "",
@@ -261,13 +267,13 @@ def export_torch(session: PlaygroundSession) -> str:
         "",
         "",
         "def predict(points):",
-        '    """points: (N, 2) tensor of raw (x1, x2); returns the network output as actlab shows it."""',
-        "    logits = model(features(points[:, 0], points[:, 1]))",
+        '    """points: (N, len(INPUTS)) tensor of raw inputs; returns the network output as actlab shows it."""',
+        "    logits = model(points if FEATURES is None else features(points[:, 0], points[:, 1]))",
         f"    return {head}",
         "",
         "",
         'if __name__ == "__main__":',
-        "    grid = torch.tensor([[x, y] for x in (-4.0, 0.0, 4.0) for y in (-4.0, 0.0, 4.0)], dtype=torch.float64)",
+        "    grid = torch.cartesian_prod(*[torch.tensor([-4.0, 0.0, 4.0], dtype=torch.float64)] * len(INPUTS))",
         "    print(predict(grid).detach().numpy().round(4))",
     ]
     return "\n".join(lines) + "\n"

@@ -125,3 +125,20 @@ def test_frames_carry_the_minibatch_gradient_samples_since_the_last_frame():
     second = session.frame_data().header["grad_history"]
     assert [row[0] for row in second] == [60, 70]
     assert session.frame_data().header["grad_history"] == []  # nothing new, nothing resent
+
+
+def test_exported_script_for_a_csv_with_three_inputs_predicts_the_same(tmp_path):
+    from conftest import require_torch
+
+    require_torch()
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(120, 3))
+    rows = "\n".join(f"{a:.3f},{b:.3f},{c:.3f},{int(a + b * c > 0)}" for a, b, c in x)
+    session = PlaygroundSession(RunConfig(dataset="csv", layers=(5,)), f"a,b,c,label\n{rows}\n".encode(), grid=10)
+    session.advance(3)
+    script = tmp_path / "net.py"
+    script.write_text(export_torch(session))
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True)
+    torch_values = np.array([float(v) for v in out.stdout.replace("[", " ").replace("]", " ").split()])
+    grid = np.array([[a, b, c] for a in (-4.0, 0.0, 4.0) for b in (-4.0, 0.0, 4.0) for c in (-4.0, 0.0, 4.0)])
+    np.testing.assert_allclose(torch_values, np.round(session.trainer.net.predict(grid)[:, 0], 4), atol=1e-4)

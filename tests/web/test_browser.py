@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from web.conftest import shot
@@ -201,3 +202,23 @@ def test_gradient_history_chart_grows_while_training(page):
     assert traces == 7  # six hidden layers and the output layer
     assert "Vanishing" in page.locator("#gradient-reading").text_content()
     shot(page, "playground-deep-sigmoid")
+
+
+def test_csv_with_three_inputs_trains_and_says_there_is_no_plane(page, tmp_path):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 3))
+    rows = "\n".join(f"{a:.3f},{b:.3f},{c:.3f},{int(a * b + c > 0)}" for a, b, c in x)
+    path = tmp_path / "three.csv"
+    path.write_text(f"alpha,beta,gamma,label\n{rows}\n")
+    open_playground(page)
+    page.get_by_label("Upload CSV").set_input_files(str(path))
+    page.wait_for_function("document.getElementById('csv-info').textContent.includes('200 rows')")
+    page.wait_for_selector("[aria-label='feature gamma']")  # the CSV's own inputs feed the network
+    page.get_by_label("Epochs per frame", exact=True).select_option("5")
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function("(document.getElementById('gradient-history').data?.[0]?.x.length || 0) >= 20",
+                           timeout=60_000)
+    page.get_by_role("button", name="Pause").click()
+    assert page.locator("#network .layer-col").first.locator(".feature").count() == 3
+    assert page.console_errors == []
+    shot(page, "playground-csv-three-inputs")

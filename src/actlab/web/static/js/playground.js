@@ -89,7 +89,7 @@ function restart(patch = {}) {
   train.reset();
   grad.reset();
   epochsSeen = 0;
-  net.rebuild(state.get("dataset") !== "csv" || !points || points.train[0]?.length === 2);
+  net.rebuild(true);  // a CSV's own inputs replace the feature column once the server has read it
   conn.send({ type: "reset", config: runConfig(), csv_token: state.get("dataset") === "csv" ? csvToken : null });
   sendRunSettings();
 }
@@ -111,7 +111,13 @@ function render() {
   const h = frame.header;
   $("epoch").textContent = h.epoch.toLocaleString("en-US");
   train.update(h);
-  if (h.grid) {
+  if (!h.grid) {  // a CSV with more than two inputs: no plane to draw the output over
+    const canvas = $("output-surface"), ctx = canvas.getContext("2d");
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    ctx.fillStyle = "#5b6570"; ctx.font = "14px system-ui, sans-serif"; ctx.textAlign = "center";
+    ctx.fillText(`${points ? points.n_inputs : "These"} inputs: no 2-D surface to draw.`, canvas.width / 2, canvas.height / 2 - 10);
+    ctx.fillText("Loss, accuracy and gradients still update.", canvas.width / 2, canvas.height / 2 + 12);
+  } else {
     const canvas = $("output-surface");
     const small = document.createElement("canvas");
     paintSurface(small, Float32Array.from(frame.output, (v) => v / 127 * (h.confusion && state.get("loss") === "cross-entropy" ? 1 : 1)), h.grid, state.get("discretize"));
@@ -127,7 +133,7 @@ function render() {
       tctx.imageSmoothingEnabled = false;
       tctx.drawImage(small, 0, 0, thumb.width, thumb.height);
     }
-    if (points && points.train[0] && points.train[0].length === 2) {
+    if (points && points.two_d) {
       paintPoints(canvas, points.train, points.train_labels.map(label), 6, 3);
       if (state.get("show_test")) paintPoints(canvas, points.test, points.test_labels.map(label), 6, 3, true);
     }
@@ -146,6 +152,7 @@ function label(v) {
 function onText(msg) {
   if (msg.type === "ready") {
     points = msg.points;
+    if (!points.two_d) net.rebuild(false, points.columns);
     setStatus(playing ? "Training…" : "Ready: press Play.");
   } else if (msg.type === "error") {
     setStatus(`${msg.field ? msg.field + ": " : ""}${msg.message}`, true);

@@ -8,19 +8,25 @@ export function mount(root, { state, registry, maxWidth = 32, onChange }) {
   let neuronEls = [];  // per hidden layer, the neuron elements
   let columns = [];
 
-  function rebuild(twoD = true) {
+  function rebuild(twoD = true, csvColumns = []) {
     laidOut = false;
-    const layers = state.get("layers"), acts = state.get("activations"), feats = state.get("features");
+    const layers = state.get("layers"), acts = state.get("activations");
+    // in the plane the inputs are the chosen features; a CSV with more columns feeds them as they are
+    const inputs = twoD ? FEATURES : csvColumns.map((c) => [c, c]);
+    const feats = twoD ? state.get("features") : csvColumns;
     root.replaceChildren();
     columns = [];
     const input = document.createElement("div");
     input.className = "layer-col";
     input.innerHTML = `<div class="head">inputs</div>`;
-    for (const [key, label] of FEATURES) {
+    for (const [key, label] of inputs) {  // built with DOM calls: CSV column names are the learner's text
       const row = document.createElement("label");
       row.className = "feature";
-      row.innerHTML = `<input type="checkbox" value="${key}" ${feats.includes(key) ? "checked" : ""} ${twoD ? "" : "disabled"}
-        aria-label="feature ${label}"><span class="node-anchor">${label}</span>`;
+      const box = Object.assign(document.createElement("input"), { type: "checkbox", value: key,
+                                                                  checked: feats.includes(key), disabled: !twoD });
+      box.setAttribute("aria-label", `feature ${label}`);
+      const name = Object.assign(document.createElement("span"), { className: "node-anchor", textContent: label });
+      row.append(box, name);
       input.append(row);
     }
     input.addEventListener("change", () => {
@@ -29,7 +35,7 @@ export function mount(root, { state, registry, maxWidth = 32, onChange }) {
       onChange({ features: chosen });
     });
     root.append(input);
-    columns.push([...input.querySelectorAll(".node-anchor")].filter((_, i) => feats.includes(FEATURES[i][0])));
+    columns.push([...input.querySelectorAll(".node-anchor")].filter((_, i) => feats.includes(inputs[i][0])));
     neuronEls = layers.map((width, l) => {
       const col = document.createElement("div");
       col.className = "layer-col";
