@@ -89,5 +89,7 @@ def page(browser, live_server):
 def shot(page, name: str, locator=None) -> Path:
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"{name}.png"
-    (locator or page).screenshot(path=str(path))
+    # a section taller than the window is captured in scrolled pieces, which would repeat the sticky header
+    # across the middle of the picture; the style below applies to the screenshot only
+    (locator or page).screenshot(path=str(path), style="header.top { position: static !important; }")
     return path

@@ -28,6 +28,12 @@ def test_lesson_loads_every_section_without_errors_or_outside_requests(page):
     for chart in ("#pieces-chart", "#explorer-f", "#explorer-df", "#van-chart", "#gelu-chart", "#gates-chart"):
         assert page.locator(f"{chart} .main-svg").count() >= 1, chart
     assert page.locator("#explorer-cards .card").count() == 4
+    # axis titles are drawn (Plotly.js 3+ ignores a bare string as a title)
+    titles = {"#van-chart .g-ytitle": "gradient relative to the output layer",
+              "#gelu-chart .g-y2title": "quick − exact", "#gates-chart .g-xtitle": "gate input b",
+              "#pieces-chart .g-ytitle": "output"}
+    for sel, text in titles.items():
+        assert page.locator(sel).text_content() == text, sel
     assert page.console_errors == []
     assert page.outside_requests == []
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from importlib import resources
+import functools
+import gzip
 from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from ..errors import ConfigError
@@ -37,9 +38,13 @@ class BodyLimit:
         return await self.app(scope, receive, send)
 
 
-def plotly_js() -> Path:
-    """Plotly.js as shipped inside the installed plotly package (never a CDN)."""
-    return Path(str(resources.files("plotly") / "package_data" / "plotly.min.js"))
+PLOTLY_JS = STATIC / "vendor" / "plotly-basic.min.js"  # see static/vendor/README.md for why a partial bundle
+
+
+@functools.cache
+def gzipped(path: Path) -> bytes:
+    """A static file compressed once, at the best level, instead of on every request by the middleware."""
+    return gzip.compress(path.read_bytes(), compresslevel=9, mtime=0)
 
 
 def create_app(db_path: str | Path | None = None, max_sessions: int | None = None) -> FastAPI:
@@ -88,10 +93,13 @@ def create_app(db_path: str | Path | None = None, max_sessions: int | None = Non
     def favicon():
         return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml")
 
-    @app.get("/vendor/plotly.min.js", include_in_schema=False)
-    def plotly():
-        return FileResponse(plotly_js(), media_type="text/javascript",
-                            headers={"Cache-Control": "public, max-age=86400"})
+    @app.get("/vendor/plotly-basic.min.js", include_in_schema=False)
+    def plotly(request: Request):
+        headers = {"Cache-Control": "public, max-age=86400", "Vary": "Accept-Encoding"}
+        if "gzip" in request.headers.get("accept-encoding", ""):
+            return Response(gzipped(PLOTLY_JS), media_type="text/javascript",
+                            headers={**headers, "Content-Encoding": "gzip"})
+        return FileResponse(PLOTLY_JS, media_type="text/javascript", headers=headers)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -4,27 +4,40 @@ export const PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "
 export const NEG = [230, 159, 0];   // orange: negative / class 0
 export const POS = [0, 114, 178];   // blue: positive / class 1
 
+// Every axis, the views' own included, gets these; ticklabeloverflow "allow" skips Plotly's measuring of each tick
+// label against the plot's edge (a third of a chart's first draw here), which the margins make unnecessary.
+const AXIS = { zeroline: true, zerolinecolor: "#bbb", gridcolor: "#eee", ticklabeloverflow: "allow" };
+
 export function layout(overrides = {}) {
+  const axes = Object.fromEntries(Object.entries(overrides).filter(([k]) => /^[xy]axis\d*$/.test(k))
+    .map(([k, v]) => [k, { ...AXIS, ...v }]));
   return {
     margin: { l: 55, r: 15, t: 30, b: 45 }, font: { family: "system-ui, sans-serif", size: 12 },
     paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "#fff", hovermode: "x unified",
     legend: { orientation: "h", y: -0.2 }, colorway: PALETTE,
-    xaxis: { zeroline: true, zerolinecolor: "#bbb", gridcolor: "#eee" },
-    yaxis: { zeroline: true, zerolinecolor: "#bbb", gridcolor: "#eee" },
-    ...overrides,
+    xaxis: { ...AXIS }, yaxis: { ...AXIS },  // copies: Plotly writes autorange results into the layout
+    ...overrides, ...axes,
   };
 }
 
-// Plotly.js loads asynchronously (it is large): the page fetches and lays out its data meanwhile.
-const plotlyReady = new Promise((resolve, reject) => {
-  if (window.Plotly) return resolve(window.Plotly);
-  const tag = document.getElementById("plotly-script");
-  tag.addEventListener("load", () => { performance.mark("plotly-ready"); resolve(window.Plotly); });
-  tag.addEventListener("error", () => reject(new Error("Plotly.js could not be loaded from /vendor")));
-});
+// Plotly.js is large: the page preloads it (<link rel=preload>) but runs it only once its own requests are out,
+// so the server answers them while Plotly.js starts. Called again, it returns the same promise.
+let plotlyReady = null;
+export function loadPlotly() {
+  plotlyReady ??= new Promise((resolve, reject) => {
+    if (window.Plotly) return resolve(window.Plotly);
+    const tag = document.createElement("script");
+    tag.src = PLOTLY_URL;
+    tag.addEventListener("load", () => { performance.mark("plotly-ready"); resolve(window.Plotly); });
+    tag.addEventListener("error", () => reject(new Error(`Plotly.js could not be loaded from ${PLOTLY_URL}`)));
+    document.head.append(tag);
+  });
+  return plotlyReady;
+}
+const PLOTLY_URL = "/vendor/plotly-basic.min.js";
 
 export async function draw(el, traces, layoutOverrides = {}) {
-  const Plotly = await plotlyReady;
+  const Plotly = await loadPlotly();
   return Plotly.react(el, traces, layout(layoutOverrides), { displaylogo: false, responsive: true });
 }
 

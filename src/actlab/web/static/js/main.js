@@ -7,7 +7,7 @@ import * as exercisesView from "./views/exercises.js";
 import * as explorer from "./views/explorer.js";
 import * as llm from "./views/llm.js";
 import * as vanishing from "./views/vanishing.js";
-import { fmt } from "./charts.js";
+import { fmt, loadPlotly } from "./charts.js";
 
 const statusEl = document.getElementById("status");
 function setStatus(text, isError = false) {
@@ -43,11 +43,17 @@ function trackSection() {
 
 async function boot() {
   performance.mark("boot");
-  const [registry, exercises] = await Promise.all([api.getJSON("/api/activations"), api.getJSON("/api/exercises")]);
+  // every request the first view needs leaves at once; the views draw as their data and Plotly.js arrive
+  const later = ["/api/conventions", "/api/accuracy", "/api/demos/census", "/api/demos/gelu-approx",
+    "/api/demos/linear-collapse"].map((path) => api.getJSON(path));
+  later.forEach((p) => p.catch(() => {}));  // a failure is reported once, by the Promise.all below
+  const [conventions, accuracy, census, gelu, collapseData] = later;
+  const first = Promise.all([api.getJSON("/api/activations"), api.getJSON("/api/exercises")]);
+  loadPlotly();
+  const [registry, exercises] = await first;
   const deps = { state, api, registry, setStatus };
-  explorer.mount(document.getElementById("activations"), deps);
-  vanishing.mount(document.getElementById("vanishing"), deps);
-  dying.mount(document.getElementById("vanishing"), deps);
+  const views = [explorer, vanishing, dying].map((v, i) =>
+    v.mount(document.getElementById(i === 0 ? "activations" : "vanishing"), deps));
 
   const progressBar = document.getElementById("lesson-progress");
   const progressText = document.getElementById("lesson-progress-text");
@@ -64,20 +70,18 @@ async function boot() {
     localStorage.setItem("actlab-learner", learner());
     exView.update();
   });
-  exView.update();
-
-  const [conventions, accuracy] = await Promise.all([api.getJSON("/api/conventions"), api.getJSON("/api/accuracy")]);
-  renderConventions(conventions);
-  renderAccuracy(accuracy);
 
   const llmView = llm.mount(document.getElementById("llm"), deps);
   const collapseView = collapse.mount(document.getElementById("why"), deps);
   setStatus("Training the small networks of section 1…");
-  const [census, gelu, collapseData] = await Promise.all([api.getJSON("/api/demos/census"),
-    api.getJSON("/api/demos/gelu-approx"), api.getJSON("/api/demos/linear-collapse")]);
-  await llmView.update({ census, gelu });
-  collapseView.update(collapseData);
-  setStatus("");
+  await Promise.all([
+    ...views.map((v) => v.ready),
+    exView.update(),
+    Promise.all([conventions, accuracy]).then(([c, a]) => { renderConventions(c); renderAccuracy(a); }),
+    Promise.all([census, gelu]).then(([c, g]) => llmView.update({ census: c, gelu: g })),
+    collapseData.then((d) => collapseView.update(d)),
+  ]);
+  if (!statusEl.classList.contains("error")) setStatus("");  // a view's error stays on screen
   performance.mark("lesson-ready");
   document.body.dataset.ready = "true";
   trackSection();

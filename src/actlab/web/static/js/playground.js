@@ -1,6 +1,6 @@
 // Boots the playground: URL state, controls, the WebSocket to the server-side trainer, and the views.
 import * as api from "./api.js";
-import { paintPoints, paintSurface } from "./charts.js";
+import { loadPlotly, paintPoints, paintSurface } from "./charts.js";
 import { createState } from "./state.js";
 import * as gradientFlow from "./views/gradient-flow.js";
 import * as network from "./views/network.js";
@@ -246,7 +246,9 @@ function bindControls(registry) {
 }
 
 async function boot() {
-  const [registry, sizeLimits] = await Promise.all([api.getJSON("/api/activations"), api.getJSON("/api/playground/limits")]);
+  const first = Promise.all([api.getJSON("/api/activations"), api.getJSON("/api/playground/limits")]);
+  loadPlotly();  // for the gradient panel; it starts while the first requests are answered
+  const [registry, sizeLimits] = await first;
   limits = sizeLimits;
   bindControls(registry);
   net = network.mount($("network"), { state, registry, maxWidth: limits.max_width, onChange: (patch) => restart(patch) });

@@ -6,7 +6,7 @@ export function mount(root, deps) {
   const grid = root.querySelector("#collapse-surfaces");
   const pieces = root.querySelector("#pieces-chart");
   return {
-    update(data) {
+    async update(data) {
       const c = data.check;
       check.innerHTML = `A depth-${c.depth} linear network (widths ${c.widths.join("→")}) and the single affine map
         composed from its weights give the same outputs: the largest difference over 1,000 inputs is
@@ -32,12 +32,12 @@ export function mount(root, deps) {
         return fig;
       }));
       const p = data.pieces;
-      draw(pieces, [
+      await draw(pieces, [
         { x: p.x, y: p.y, name: "network output", mode: "lines" },
         { x: p.kinks, y: p.kinks.map((k) => p.y[Math.round((k - p.x[0]) / (p.x[1] - p.x[0]))]), mode: "markers",
           name: "kinks (a unit switches)", marker: { size: 7, color: "#D55E00" } },
       ], { title: { text: `${p.n_pieces} linear pieces from a 1 → ${p.widths.join(" → ")} → 1 ReLU network`, font: { size: 13 } },
-           xaxis: { title: "input x" }, yaxis: { title: "output" } });
+           xaxis: { title: { text: "input x" } }, yaxis: { title: { text: "output" } } });
     },
     destroy() { grid.replaceChildren(); },
   };

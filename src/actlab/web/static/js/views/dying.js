@@ -42,6 +42,5 @@ export function mount(root, { api, setStatus }) {
     } catch (err) { setStatus(`The experiment failed: ${err.message}`, true); }
     button.disabled = false;
   });
-  update();
-  return { update, destroy() {} };
+  return { update, ready: update(), destroy() {} };
 }

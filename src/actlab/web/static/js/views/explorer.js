@@ -81,8 +81,7 @@ export function mount(root, { state, api, registry, setStatus }) {
     }
   }
   state.subscribe(update);
-  update();
-  return { update, destroy() { cards.replaceChildren(); } };
+  return { update, ready: update(), destroy() { cards.replaceChildren(); } };
 }
 
 function card(r) {

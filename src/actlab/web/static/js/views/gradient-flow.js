@@ -43,7 +43,7 @@ export function mount(root, { chart, reading, historyChart }) {
         const label = (k) => (k < layers.length ? `layer ${k + 1}` : "output");
         // copies: Plotly.react sees an array it already holds as unchanged, even after pushes
         draw(historyChart, history.map((ys, k) => ({ x: steps.slice(), y: ys.slice(), name: label(k), mode: "lines" })),
-             { yaxis: { type: "log", exponentformat: "power" }, xaxis: { title: "step" }, height: 230,
+             { yaxis: { type: "log", exponentformat: "power" }, xaxis: { title: { text: "step" } }, height: 230,
                margin: { l: 45, r: 10, t: 10, b: 60 }, hovermode: "x unified", legend: { orientation: "h", y: -0.35 } });
       }
     },

@@ -7,6 +7,8 @@ export function mount(root, { api, registry }) {
   const byName = Object.fromEntries(registry.map((r) => [r.name, r]));
   return {
     async update({ census, gelu }) {
+      const names = ["glu", "reglu", "geglu", "swiglu"].filter((n) => byName[n]);
+      const gateSamples = Promise.all(names.map((n) => api.getJSON(`/api/activations/${n}/samples`, { x_min: -4, x_max: 4, n: 201 })));
       const rows = census.map((r) => `<tr><td>${r.family}</td><td class="num">${r.year}</td>
         <td><code>${r.config_key}="${r.config_value}"</code></td><td>${r.activation}</td><td>${r.block}</td>
         <td class="muted" style="font-size:.8rem">${r.source}</td></tr>`).join("");
@@ -20,13 +22,13 @@ export function mount(root, { api, registry }) {
       await draw(chart, [
         { x: gelu.x, y: gelu.error_tanh, name: "gelu_tanh − gelu", mode: "lines" },
         { x: gelu.x, y: gelu.error_quick, name: "quick_gelu − gelu", mode: "lines", yaxis: "y2" },
-      ], { yaxis: { title: "tanh form − exact", exponentformat: "e" },
-           yaxis2: { title: "quick − exact", overlaying: "y", side: "right", exponentformat: "e", showgrid: false },
-           xaxis: { title: "x" }, margin: { l: 60, r: 60, t: 30, b: 45 } });
-      const names = ["glu", "reglu", "geglu", "swiglu"].filter((n) => byName[n]);
-      const samples = await Promise.all(names.map((n) => api.getJSON(`/api/activations/${n}/samples`, { x_min: -4, x_max: 4, n: 201 })));
+      ], { yaxis: { title: { text: "tanh form − exact" }, exponentformat: "e" },
+           yaxis2: { title: { text: "quick − exact" }, overlaying: "y", side: "right", exponentformat: "e", showgrid: false,
+                     tickmode: "auto" },  // not synced to the left axis: its own round ticks
+           xaxis: { title: { text: "x" } }, margin: { l: 60, r: 60, t: 30, b: 45 } });
+      const samples = await gateSamples;
       await draw(gates, samples.map((s) => ({ x: s.x, y: s.value, name: `${s.name}: g(b)`, mode: "lines" })),
-                 { xaxis: { title: "gate input b" }, yaxis: { title: "a ⊙ g(b) with a = 1" } });
+                 { xaxis: { title: { text: "gate input b" } }, yaxis: { title: { text: "a ⊙ g(b) with a = 1" } } });
     },
     destroy() {},
   };

@@ -38,8 +38,8 @@ export function mount(root, { state, api, registry, setStatus }) {
       await draw(chart, [
         { x: layers, y: clean(f.ratio_to_last), name: `measured (${f.activation}, ${f.init})`, mode: "lines+markers" },
         { x: layers, y: clean(f.bound_to_last), name: "bound: product of max f′", mode: "lines", line: { dash: "dash" } },
-      ], { yaxis: { type: "log", title: "gradient relative to the output layer", exponentformat: "power" },
-           xaxis: { title: "hidden layer (1 = nearest the input)", dtick: Math.max(1, Math.round(layers.length / 10)) } });
+      ], { yaxis: { type: "log", title: { text: "gradient relative to the output layer" }, exponentformat: "power" },
+           xaxis: { title: { text: "hidden layer (1 = nearest the input)" }, dtick: Math.max(1, Math.round(layers.length / 10)) } });
       setStatus("");
     } catch (err) {
       setStatus(`Could not measure: ${err.message}`, true);
@@ -54,6 +54,5 @@ export function mount(root, { state, api, registry, setStatus }) {
   };
   state.subscribe((v) => { if (settingsChanged(v)) update(); });
   settingsChanged(state.all());
-  update();
-  return { update, destroy() {} };
+  return { update, ready: update(), destroy() {} };
 }
