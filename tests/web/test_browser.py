@@ -124,7 +124,14 @@ def test_play_on_circle_with_tanh_learns(page):
     page.get_by_role("button", name="Pause").click()
     shot(page, "playground-circle-tanh")
     # the gradient panel shows one value per hidden layer plus the output layer
-    page.wait_for_function("document.getElementById('gradient-chart').data?.[0]?.y.length === 3")
+    page.wait_for_function("document.getElementById('gradient-chart').drawn?.bars.length === 3")
+    drawn = page.evaluate("document.getElementById('gradient-chart').drawn")
+    assert drawn["categories"] == ["layer 1", "layer 2", "output"]
+    assert all(v > 0 for v in drawn["bars"]) and drawn["line"][-1] == drawn["bars"][-1]
+    # hovering a bar reads its numbers out
+    box = page.locator("#gradient-chart").bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.2, box["y"] + box["height"] / 2)
+    assert page.locator("#gradient-readout").text_content().startswith("layer 1: measured")
     assert page.console_errors == [] and page.outside_requests == []
 
 
@@ -201,10 +208,10 @@ def test_dead_unit_panel_matches_the_formula_and_runs_the_training_experiment(pa
 def test_gradient_history_chart_grows_while_training(page):
     open_playground(page, "?layers=8,8,8,8,8,8&activations=sigmoid")
     page.get_by_role("button", name="Play").click()
-    page.wait_for_function("(document.getElementById('gradient-history').data?.[0]?.x.length || 0) >= 10",
+    page.wait_for_function("(document.getElementById('gradient-history').drawn?.x.length || 0) >= 10",
                            timeout=60_000)
     page.get_by_role("button", name="Pause").click()
-    traces = page.evaluate("document.getElementById('gradient-history').data.length")
+    traces = page.evaluate("document.getElementById('gradient-history').drawn.series.length")
     assert traces == 7  # six hidden layers and the output layer
     assert "Vanishing" in page.locator("#gradient-reading").text_content()
     shot(page, "playground-deep-sigmoid")
@@ -222,7 +229,7 @@ def test_csv_with_three_inputs_trains_and_says_there_is_no_plane(page, tmp_path)
     page.wait_for_selector("[aria-label='feature gamma']")  # the CSV's own inputs feed the network
     page.get_by_label("Epochs per frame", exact=True).select_option("5")
     page.get_by_role("button", name="Play").click()
-    page.wait_for_function("(document.getElementById('gradient-history').data?.[0]?.x.length || 0) >= 20",
+    page.wait_for_function("(document.getElementById('gradient-history').drawn?.x.length || 0) >= 20",
                            timeout=60_000)
     page.get_by_role("button", name="Pause").click()
     assert page.locator("#network .layer-col").first.locator(".feature").count() == 3

@@ -1,6 +1,6 @@
 // Boots the playground: URL state, controls, the WebSocket to the server-side trainer, and the views.
 import * as api from "./api.js";
-import { loadPlotly, paintPoints, paintSurface } from "./charts.js";
+import { paintPoints, paintSurface } from "./charts.js";
 import { createState } from "./state.js";
 import * as gradientFlow from "./views/gradient-flow.js";
 import * as network from "./views/network.js";
@@ -54,7 +54,7 @@ function runConfig() {
 }
 
 let limits = { max_layers: 8, max_width: 32 };
-let conn = null, points = null, latest = null, playing = false, csvToken = null, epochsSeen = 0;
+let conn = null, points = null, playing = false, csvToken = null, epochsSeen = 0;
 let net, grad, train;
 
 function fillSelect(el, values, labelFn = String) {
@@ -88,6 +88,7 @@ function restart(patch = {}) {
   $("play").textContent = "▶ Play";
   train.reset();
   grad.reset();
+  queue.length = 0;
   epochsSeen = 0;
   net.rebuild(true);  // a CSV's own inputs replace the feature column once the server has read it
   conn.send({ type: "reset", config: runConfig(), csv_token: state.get("dataset") === "csv" ? csvToken : null });
@@ -102,15 +103,27 @@ function sendRunSettings() {
 const counters = { frames: 0, received: 0, renderMs: 0 };  // read by bench/playground.py
 window.__actlab = counters;
 
+// Frames wait in a short queue and are drawn one per animation frame: frames arrive slightly faster than the
+// screen refreshes and not evenly, and drawing only the newest would leave some refreshes with nothing new.
+// When the page falls behind, the oldest pictures are skipped; their numbers were already recorded.
+const queue = [];
+const QUEUE_MAX = 3;
+let renderPending = false;
+
+function schedule() {
+  if (!renderPending && queue.length) { renderPending = true; requestAnimationFrame(render); }
+}
+
 function render() {
-  if (!latest) return;
-  const frame = latest;
-  latest = null;
+  renderPending = false;
+  const frame = queue.shift();
+  schedule();
+  if (!frame) return;
   counters.frames += 1;
   const started = performance.now();
   const h = frame.header;
   $("epoch").textContent = h.epoch.toLocaleString("en-US");
-  train.update(h);
+  train.draw(h);
   if (!h.grid) {  // a CSV with more than two inputs: no plane to draw the output over
     const canvas = $("output-surface"), ctx = canvas.getContext("2d");
     ctx.clearRect(0, 0, canvas.width, canvas.height);
@@ -139,7 +152,7 @@ function render() {
     }
   }
   net.update(frame);
-  grad.update(h);
+  grad.draw(!playing);
   if (h.status === "diverged") { playing = false; $("play").textContent = "▶ Play"; }
   counters.renderMs += performance.now() - started;
 }
@@ -173,8 +186,12 @@ function onText(msg) {
 
 function onBinary(buffer) {
   counters.received += 1;
-  latest = api.decodeFrame(buffer);
-  requestAnimationFrame(render);
+  const frame = api.decodeFrame(buffer);
+  train.record(frame.header);
+  grad.record(frame.header);
+  queue.push(frame);
+  if (queue.length > QUEUE_MAX) queue.splice(0, queue.length - QUEUE_MAX);
+  schedule();
 }
 
 function bindControls(registry) {
@@ -247,13 +264,12 @@ function bindControls(registry) {
 
 async function boot() {
   const first = Promise.all([api.getJSON("/api/activations"), api.getJSON("/api/playground/limits")]);
-  loadPlotly();  // for the gradient panel; it starts while the first requests are answered
   const [registry, sizeLimits] = await first;
   limits = sizeLimits;
   bindControls(registry);
   net = network.mount($("network"), { state, registry, maxWidth: limits.max_width, onChange: (patch) => restart(patch) });
   grad = gradientFlow.mount($("gradient-chart"), { chart: $("gradient-chart"), reading: $("gradient-reading"),
-                                                  historyChart: $("gradient-history") });
+                                                  historyChart: $("gradient-history"), readout: $("gradient-readout") });
   train = training.mount($("output-surface"), { canvas: $("loss-chart"), trainOut: $("train-loss"), testOut: $("test-loss"), metrics: $("metrics") });
   syncControls();
   net.rebuild(true);

@@ -1,9 +1,14 @@
-// The gradient-flow panel: per-layer gradient norm (log scale) beside the analytic bound, and the reading.
-import { draw, fmt } from "../charts.js";
+// The gradient-flow panel: per-layer gradient norm (log scale) beside the analytic bound, its history over
+// training, and the engine's reading. Numbers are taken from every frame; the charts redraw at most 10 times a second.
+import { fmt } from "../charts.js";
+import { logBars, logLines } from "../livechart.js";
 
-export function mount(root, { chart, reading, historyChart }) {
-  let lastDraw = 0, trailing = null;
+const REDRAW_MS = 100;
+
+export function mount(root, { chart, reading, historyChart, readout }) {
   let steps = [], history = [];  // history[k]: layer k's sampled norms (the output layer last)
+  let header = null, lastDraw = -Infinity, trailing = null;
+
   function keep(row) {
     if (!history.length) history = row.slice(1).map(() => []);
     steps.push(row[0]);
@@ -13,40 +18,65 @@ export function mount(root, { chart, reading, historyChart }) {
       steps = thin(steps); history = history.map(thin);
     }
   }
+
+  const names = (h) => h.layers.map((l, i) => `layer ${i + 1}`).concat(["output"]);
+
+  function drawNow() {
+    clearTimeout(trailing); trailing = null;
+    lastDraw = performance.now();
+    const h = header;
+    reading.textContent = h.reading === "healthy" ? "Healthy: gradients reach every layer." :
+      `${h.reading[0].toUpperCase()}${h.reading.slice(1)}.`;
+    reading.className = `reading ${h.reading === "healthy" ? "healthy" : "vanishing"}`;
+    const norms = h.layers.map((l) => l.grad_norm).concat([h.last_grad_norm]);
+    const bound = h.bound_norms.concat([h.last_grad_norm]);
+    logBars(chart, { categories: names(h), bars: norms, line: bound, barName: "‖dL/dW‖ measured",
+                     lineName: "bound × output's" });
+    chart.setAttribute("aria-label", `Gradient norm per layer: ${names(h).map((n, i) => `${n} ${fmt(norms[i], 2)}`).join(", ")}`);
+    root.dataset.layers = String(h.layers.length);
+    if (historyChart && steps.length) {
+      const label = (k) => (k < h.layers.length ? `layer ${k + 1}` : "output");
+      logLines(historyChart, { x: steps, series: history.map((y, k) => ({ name: label(k), y })), xName: "step" });
+    }
+  }
+
+  // hovering a chart reads its numbers out below it
+  function hover(canvas, text) {
+    canvas.addEventListener("mousemove", (ev) => {
+      const d = canvas.drawn;
+      if (!d || !readout) return;
+      const box = canvas.getBoundingClientRect();
+      readout.textContent = text(d, (ev.clientX - box.left) / box.width);
+    });
+    canvas.addEventListener("mouseleave", () => { if (readout) readout.textContent = ""; });
+  }
+  hover(chart, (d, f) => {
+    const i = Math.min(d.categories.length - 1, Math.max(0, Math.floor(f * d.categories.length)));
+    return `${d.categories[i]}: measured ${fmt(d.bars[i], 3)}, bound ${fmt(d.line[i], 3)}`;
+  });
+  if (historyChart) {
+    hover(historyChart, (d, f) => {
+      if (!d.x.length) return "";
+      const target = d.x[0] + f * (d.x[d.x.length - 1] - d.x[0]);
+      let i = 0;
+      while (i < d.x.length - 1 && d.x[i + 1] <= target) i++;
+      return `step ${d.x[i].toLocaleString("en-US")}: ${d.series.map((s) => `${s.name} ${fmt(s.y[i], 2)}`).join(", ")}`;
+    });
+  }
+
   return {
-    reset() { steps = []; history = []; },
-    update(header, force = false) {
-      clearTimeout(trailing);
-      for (const row of header.grad_history || []) keep(row);
-      const layers = header.layers;
-      reading.textContent = header.reading === "healthy" ? "Healthy: gradients reach every layer." :
-        `${header.reading[0].toUpperCase()}${header.reading.slice(1)}.`;
-      reading.className = `reading ${header.reading === "healthy" ? "healthy" : "vanishing"}`;
-      const now = performance.now();
-      if (!force && now - lastDraw < 400) {  // the chart redraws at ~2.5 Hz; the reading every frame
-        trailing = setTimeout(() => this.update(header, true), 450);  // and the last frame is always drawn
-        return;
-      }
-      lastDraw = now;
-      const names = layers.map((l, i) => `layer ${i + 1} (${l.activation})`).concat(["output"]);
-      const norms = layers.map((l) => l.grad_norm).concat([header.last_grad_norm]);
-      const bound = header.bound_norms.concat([header.last_grad_norm]);
-      const pos = (a) => a.map((v) => (v && v > 0 ? v : null));
-      draw(chart, [
-        { type: "bar", x: names, y: pos(norms), name: "‖dL/dW‖ measured", marker: { color: "#0072B2" },
-          text: norms.map((v) => fmt(v, 2)), textposition: "outside", cliponaxis: false },
-        { type: "scatter", mode: "lines+markers", x: names, y: pos(bound), name: "bound × output's", line: { dash: "dash", color: "#E69F00" } },
-      ], { yaxis: { type: "log", exponentformat: "power" }, margin: { l: 45, r: 10, t: 10, b: 60 }, hovermode: "closest",
-           showlegend: true, legend: { orientation: "h", y: -0.35 }, height: 230 });
-      root.dataset.layers = String(layers.length);
-      if (historyChart && steps.length) {
-        const label = (k) => (k < layers.length ? `layer ${k + 1}` : "output");
-        // copies: Plotly.react sees an array it already holds as unchanged, even after pushes
-        draw(historyChart, history.map((ys, k) => ({ x: steps.slice(), y: ys.slice(), name: label(k), mode: "lines" })),
-             { yaxis: { type: "log", exponentformat: "power" }, xaxis: { title: { text: "step" } }, height: 230,
-               margin: { l: 45, r: 10, t: 10, b: 60 }, hovermode: "x unified", legend: { orientation: "h", y: -0.35 } });
-      }
+    reset() { steps = []; history = []; header = null; clearTimeout(trailing); trailing = null; },
+    // every frame's numbers, drawn or not
+    record(h) {
+      for (const row of h.grad_history || []) keep(row);
+      header = h;
     },
-    destroy() {},
+    draw(force = false) {
+      if (!header) return;
+      const wait = REDRAW_MS - (performance.now() - lastDraw);
+      if (force || wait <= 0) drawNow();
+      else if (!trailing) trailing = setTimeout(drawNow, wait);  // the last frame is always drawn
+    },
+    destroy() { clearTimeout(trailing); },
   };
 }

@@ -27,9 +27,12 @@ export function mount(root, { canvas, trainOut, testOut, metrics }) {
       metrics.replaceChildren();
       drawCurves();
     },
-    update(h) {
+    // every frame's losses, drawn or not
+    record(h) {
       train.push(h.train_loss); test.push(h.test_loss);
       if (train.length > 600) { train = train.filter((_, i) => i % 2 === 0); test = test.filter((_, i) => i % 2 === 0); }
+    },
+    draw(h) {
       trainOut.textContent = fmt(h.train_loss, 3);
       testOut.textContent = fmt(h.test_loss, 3);
       drawCurves();

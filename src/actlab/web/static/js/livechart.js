@@ -1,0 +1,134 @@
+// Light canvas charts on a log-scale y axis for the playground's live gradient panels. A Plotly.js redraw costs
+// 20-90 ms on a small machine, and at 60 frames/s every such pause drops frames; these draw in about a millisecond.
+import { PALETTE, fmt } from "./charts.js";
+
+const FONT = "11px system-ui, sans-serif";
+const MARGIN = { l: 44, r: 8, t: 18, b: 34 };
+
+// Fit the canvas's backing store to its CSS box once per resize, not once per frame (reading the box each frame
+// would force a layout while the page is changing).
+function sized(canvas) {
+  if (!canvas.sizer) {
+    canvas.box = { w: canvas.clientWidth || 300, h: canvas.clientHeight || 200 };
+    canvas.sizer = new ResizeObserver(([entry]) => {
+      canvas.box = { w: entry.contentRect.width, h: entry.contentRect.height };
+      canvas.redraw?.();
+    });
+    canvas.sizer.observe(canvas);
+  }
+  const dpr = window.devicePixelRatio || 1, { w, h } = canvas.box;
+  if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
+    canvas.width = Math.round(w * dpr); canvas.height = Math.round(h * dpr);
+  }
+  const ctx = canvas.getContext("2d");
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.clearRect(0, 0, w, h);
+  ctx.font = FONT;
+  return { ctx, w, h };
+}
+
+const SUPERSCRIPT = { "-": "⁻", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
+export const power10 = (k) => `10${String(k).split("").map((c) => SUPERSCRIPT[c]).join("")}`;
+
+// The decades that hold every positive finite value (at least one decade), and the map from a value to a pixel row.
+export function logAxis(values, top, bottom) {
+  const pos = values.filter((v) => Number.isFinite(v) && v > 0);
+  let lo = pos.length ? Math.floor(Math.log10(Math.min(...pos))) : -3;
+  let hi = pos.length ? Math.ceil(Math.log10(Math.max(...pos))) : 0;
+  if (hi <= lo) hi = lo + 1;
+  const y = (v) => bottom - ((Math.log10(v) - lo) / (hi - lo)) * (bottom - top);
+  const step = Math.max(1, Math.ceil((hi - lo) / 6));  // at most about six labelled decades
+  const ticks = [];
+  for (let k = lo; k <= hi; k += step) ticks.push(k);
+  return { lo, hi, y, ticks };
+}
+
+function frame(ctx, axis, w, h) {
+  ctx.strokeStyle = "#eee"; ctx.fillStyle = "#5b6570"; ctx.lineWidth = 1;
+  ctx.textAlign = "right"; ctx.textBaseline = "middle";
+  for (const k of axis.ticks) {
+    const py = Math.round(axis.y(10 ** k)) + 0.5;
+    ctx.beginPath(); ctx.moveTo(MARGIN.l, py); ctx.lineTo(w - MARGIN.r, py); ctx.stroke();
+    ctx.fillText(power10(k), MARGIN.l - 4, py);
+  }
+  ctx.strokeStyle = "#bbb";
+  ctx.beginPath(); ctx.moveTo(MARGIN.l + 0.5, MARGIN.t); ctx.lineTo(MARGIN.l + 0.5, h - MARGIN.b); ctx.stroke();
+}
+
+function legend(ctx, items, w) {
+  ctx.textAlign = "left"; ctx.textBaseline = "middle";
+  let x = MARGIN.l;
+  for (const { name, color, dash } of items) {
+    ctx.strokeStyle = color; ctx.lineWidth = 2; ctx.setLineDash(dash ? [4, 3] : []);
+    ctx.beginPath(); ctx.moveTo(x, 8); ctx.lineTo(x + 14, 8); ctx.stroke();
+    ctx.setLineDash([]);
+    ctx.fillStyle = "#333"; ctx.fillText(name, x + 18, 8);
+    x += 18 + ctx.measureText(name).width + 12;
+    if (x > w - 40) break;
+  }
+}
+
+const usable = (v) => Number.isFinite(v) && v > 0;
+
+// Bars per category (measured) with a dashed line of markers (the bound), both on one log axis.
+export function logBars(canvas, { categories, bars, line, barName, lineName }) {
+  canvas.drawn = { categories, bars, line };
+  canvas.redraw = () => logBars(canvas, { categories, bars, line, barName, lineName });
+  const { ctx, w, h } = sized(canvas);
+  const axis = logAxis([...bars, ...line], MARGIN.t + 10, h - MARGIN.b);
+  frame(ctx, axis, w, h);
+  const n = categories.length, slot = (w - MARGIN.l - MARGIN.r) / Math.max(n, 1);
+  const cx = (i) => MARGIN.l + slot * (i + 0.5);
+  const base = h - MARGIN.b;
+  ctx.textAlign = "center";
+  bars.forEach((v, i) => {
+    ctx.fillStyle = "#5b6570"; ctx.textBaseline = "top";
+    ctx.fillText(categories[i], cx(i), base + 4, slot - 2);
+    if (!usable(v)) return;
+    const top = axis.y(v);
+    ctx.fillStyle = PALETTE[0];
+    ctx.fillRect(cx(i) - slot * 0.3, top, slot * 0.6, base - top);
+    ctx.fillStyle = "#333"; ctx.textBaseline = "bottom";
+    ctx.fillText(fmt(v, 2), cx(i), top - 1);
+  });
+  ctx.strokeStyle = PALETTE[1]; ctx.fillStyle = PALETTE[1]; ctx.lineWidth = 2; ctx.setLineDash([5, 4]);
+  ctx.beginPath();
+  let drawing = false;
+  line.forEach((v, i) => {
+    if (!usable(v)) { drawing = false; return; }
+    if (drawing) ctx.lineTo(cx(i), axis.y(v)); else ctx.moveTo(cx(i), axis.y(v));
+    drawing = true;
+  });
+  ctx.stroke(); ctx.setLineDash([]);
+  line.forEach((v, i) => { if (usable(v)) { ctx.beginPath(); ctx.arc(cx(i), axis.y(v), 3, 0, 2 * Math.PI); ctx.fill(); } });
+  legend(ctx, [{ name: barName, color: PALETTE[0] }, { name: lineName, color: PALETTE[1], dash: true }], w);
+}
+
+// One line per series against a shared x (training steps), on a log axis.
+export function logLines(canvas, { x, series, xName }) {
+  canvas.drawn = { x, series };
+  canvas.redraw = () => logLines(canvas, { x, series, xName });
+  const { ctx, w, h } = sized(canvas);
+  const all = [];
+  for (const s of series) for (const v of s.y) if (usable(v)) all.push(v);
+  const axis = logAxis(all, MARGIN.t + 4, h - MARGIN.b);
+  frame(ctx, axis, w, h);
+  const x0 = x[0] ?? 0, x1 = Math.max(x[x.length - 1] ?? 1, x0 + 1);
+  const px = (v) => MARGIN.l + ((v - x0) / (x1 - x0)) * (w - MARGIN.l - MARGIN.r);
+  ctx.fillStyle = "#5b6570"; ctx.textBaseline = "top";
+  ctx.textAlign = "left"; ctx.fillText(x0.toLocaleString("en-US"), MARGIN.l, h - MARGIN.b + 4);
+  ctx.textAlign = "right"; ctx.fillText(x1.toLocaleString("en-US"), w - MARGIN.r, h - MARGIN.b + 4);
+  ctx.textAlign = "center"; ctx.fillText(xName, (MARGIN.l + w - MARGIN.r) / 2, h - MARGIN.b + 16);
+  series.forEach((s, k) => {
+    ctx.strokeStyle = PALETTE[k % PALETTE.length]; ctx.lineWidth = 1.5;
+    ctx.beginPath();
+    let drawing = false;
+    s.y.forEach((v, i) => {
+      if (!usable(v)) { drawing = false; return; }
+      if (drawing) ctx.lineTo(px(x[i]), axis.y(v)); else ctx.moveTo(px(x[i]), axis.y(v));
+      drawing = true;
+    });
+    ctx.stroke();
+  });
+  legend(ctx, series.map((s, k) => ({ name: s.name, color: PALETTE[k % PALETTE.length] })), w);
+}
