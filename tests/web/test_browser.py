@@ -235,3 +235,19 @@ def test_csv_with_three_inputs_trains_and_says_there_is_no_plane(page, tmp_path)
     assert page.locator("#network .layer-col").first.locator(".feature").count() == 3
     assert page.console_errors == []
     shot(page, "playground-csv-three-inputs")
+
+
+def test_live_chart_log_axis_spans_the_decades_of_the_data(page):
+    open_playground(page)
+    got = page.evaluate("""async () => {
+      const m = await import('/static/js/livechart.js');
+      const a = m.logAxis([7.1e-6, 0.046, 0, -1, NaN, Infinity], 0, 100);
+      const flat = m.logAxis([0.5, 0.5], 0, 100), empty = m.logAxis([], 0, 100);
+      return { lo: a.lo, hi: a.hi, bottom: a.y(1e-6), top: a.y(0.1), mid: a.y(10 ** -3.5), ticks: a.ticks,
+               flat: [flat.lo, flat.hi], empty: [empty.lo, empty.hi], label: m.power10(-12) };
+    }""")
+    assert (got["lo"], got["hi"]) == (-6, -1)  # 7.1e-6 and 0.046 lie in 10^-6 .. 10^-1; 0, -1, NaN, inf ignored
+    assert got["bottom"] == pytest.approx(100) and got["top"] == pytest.approx(0) and got["mid"] == pytest.approx(50)
+    assert got["ticks"] == [-6, -5, -4, -3, -2, -1]
+    assert got["flat"] == [-1, 0] and got["empty"] == [-3, 0]
+    assert got["label"] == "10⁻¹²"
