@@ -103,6 +103,31 @@ def test_hints_come_one_at_a_time_and_the_solution_on_request(page):
     assert "subgradient" in card.locator(".solution").text_content()
 
 
+@pytest.mark.parametrize("width,height", [(768, 1024), (1366, 768)], ids=["tablet", "laptop"])
+@pytest.mark.parametrize("path", ["/lesson", "/playground"])
+def test_pages_fit_a_tablet_and_a_laptop_without_sideways_scrolling(page, path, width, height):
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(page.base + path)
+    page.wait_for_selector("body[data-ready=true]", timeout=60_000)
+    wider = page.evaluate("""() => [...document.querySelectorAll('body *')].filter((e) => {
+        const r = e.getBoundingClientRect(); return r.width > 0 && r.right > innerWidth + 1; })
+      .map((e) => `${e.tagName}#${e.id}.${e.className}`).slice(0, 5)""")
+    assert wider == [] and page.evaluate("document.scrollingElement.scrollWidth") <= width
+
+
+def test_lesson_controls_work_from_the_keyboard(page):
+    open_lesson(page)
+    depth = page.get_by_label("Depth (hidden layers)", exact=True)
+    depth.focus()
+    page.wait_for_function("document.getElementById('van-chart').data?.[0]?.x.length === 10")
+    for _ in range(5):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function("document.getElementById('van-chart').data[0].x.length === 15")
+    page.get_by_label("Activation for the deep network", exact=True).focus()
+    page.keyboard.press("ArrowDown")  # the next activation in the list, chosen without a mouse
+    page.wait_for_function("!document.getElementById('van-chart').data[0].name.includes('(sigmoid,')")
+
+
 # --- the playground ------------------------------------------------------------------------
 
 def open_playground(page, query=""):
