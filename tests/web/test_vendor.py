@@ -64,3 +64,9 @@ def test_pages_preload_every_module_they_import(page, entry):
     preloaded = {(STATIC / href.removeprefix("/static/")).resolve()
                  for href in re.findall(r'<link rel="modulepreload" href="([^"]+)">', html)}
     assert preloaded == imports_of(JS / entry)
+
+
+def test_the_lesson_preloads_the_bundle_the_charts_load():
+    url = f"/vendor/{PLOTLY_JS.name}"
+    assert f'<link rel="preload" href="{url}" as="script">' in (STATIC / "lesson.html").read_text()
+    assert f'const PLOTLY_URL = "{url}";' in (JS / "charts.js").read_text()

@@ -4,9 +4,8 @@ export const PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "
 export const NEG = [230, 159, 0];   // orange: negative / class 0
 export const POS = [0, 114, 178];   // blue: positive / class 1
 
-// Every axis, the views' own included, gets these; ticklabeloverflow "allow" skips Plotly's measuring of each tick
-// label against the plot's edge (a third of a chart's first draw here), which the margins make unnecessary.
-const AXIS = { zeroline: true, zerolinecolor: "#bbb", gridcolor: "#eee", ticklabeloverflow: "allow" };
+// Every axis, the views' own included, gets this look (a view's own axis settings are merged over it).
+const AXIS = { zeroline: true, zerolinecolor: "#bbb", gridcolor: "#eee" };
 
 export function layout(overrides = {}) {
   const axes = Object.fromEntries(Object.entries(overrides).filter(([k]) => /^[xy]axis\d*$/.test(k))
@@ -22,6 +21,7 @@ export function layout(overrides = {}) {
 
 // Plotly.js is large: the page preloads it (<link rel=preload>) but runs it only once its own requests are out,
 // so the server answers them while Plotly.js starts. Called again, it returns the same promise.
+const PLOTLY_URL = "/vendor/plotly-basic.min.js";
 let plotlyReady = null;
 export function loadPlotly() {
   plotlyReady ??= new Promise((resolve, reject) => {
@@ -34,7 +34,6 @@ export function loadPlotly() {
   });
   return plotlyReady;
 }
-const PLOTLY_URL = "/vendor/plotly-basic.min.js";
 
 export async function draw(el, traces, layoutOverrides = {}) {
   const Plotly = await loadPlotly();
