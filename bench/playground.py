@@ -24,7 +24,7 @@ import uvicorn
 from rich.console import Console
 from rich.table import Table
 
-from actlab.web.app import create_app
+from actlab.web.app import create_app, server_config
 
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -37,7 +37,7 @@ def serve(db: str) -> tuple[str, uvicorn.Server]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(db_path=db), host="127.0.0.1", port=port, log_level="error"))
+    server = uvicorn.Server(server_config(create_app(db_path=db), port=port, log_level="error"))
     threading.Thread(target=server.run, daemon=True).start()
     while not server.started:
         time.sleep(0.05)

@@ -146,7 +146,7 @@ def register(app: typer.Typer, console, fail) -> None:
         try:
             import uvicorn
 
-            from .web.app import create_app
+            from .web.app import create_app, server_config
         except ImportError as exc:
             fail(f"the web lab needs its dependencies: {exc}")
         if not 1 <= port <= 65535:
@@ -162,4 +162,4 @@ def register(app: typer.Typer, console, fail) -> None:
             import webbrowser
 
             threading.Timer(1.0, lambda: webbrowser.open(url)).start()
-        uvicorn.run(create_app(db_path=db), host=host, port=port, log_level="warning")
+        uvicorn.Server(server_config(create_app(db_path=db), host, port)).run()

@@ -73,9 +73,17 @@ class PlaygroundSession:
         self.trainer.set_lr(lr)
 
     def advance(self, epochs: int = 1) -> Frame:
+        """Train ``epochs`` epochs, then evaluate once for the frame."""
+        self.train(epochs)
+        return self.finish_frame()
+
+    def train(self, epochs: int) -> None:
+        """Train without evaluating: the server trains one frame's epochs in slices, then calls finish_frame()."""
         if isinstance(epochs, bool) or not isinstance(epochs, int) or not 1 <= epochs <= MAX_EPOCHS_PER_FRAME:
             raise ConfigError("epochs_per_frame", f"1 to {MAX_EPOCHS_PER_FRAME}; got {epochs!r}")
         self.trainer.run_epochs(epochs)
+
+    def finish_frame(self) -> Frame:
         self.last_frame = self.trainer.frame()  # one evaluation per frame, however many epochs
         return self.last_frame
 

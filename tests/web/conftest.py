@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from actlab.web.app import create_app
+from actlab.web.app import create_app, server_config
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -38,7 +38,7 @@ def live_server(tmp_path_factory):
 
     db = tmp_path_factory.mktemp("db") / "progress.sqlite3"
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(db_path=db), host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(server_config(create_app(db_path=db), port=port))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     for _ in range(200):

@@ -235,10 +235,13 @@ def test_gradient_history_chart_grows_while_training(page):
     page.get_by_role("button", name="Play").click()
     page.wait_for_function("(document.getElementById('gradient-history').drawn?.x.length || 0) >= 10",
                            timeout=60_000)
+    # six sigmoid layers read as vanishing on almost every frame; the ratio is measured, so an odd frame where the
+    # output layer's own gradient dips can read healthy, and the test waits for the usual reading
+    page.wait_for_function("document.getElementById('gradient-reading').textContent.startsWith('Vanishing')",
+                           timeout=60_000)
     page.get_by_role("button", name="Pause").click()
     traces = page.evaluate("document.getElementById('gradient-history').drawn.series.length")
     assert traces == 7  # six hidden layers and the output layer
-    assert "Vanishing" in page.locator("#gradient-reading").text_content()
     shot(page, "playground-deep-sigmoid")
 
 

@@ -72,6 +72,28 @@ def test_stop_at_epoch(client):
         assert stopped["type"] == "stopped" and last["epoch"] == 10
 
 
+@pytest.mark.parametrize("slice_seconds", [1e-9, 10.0], ids=["one-epoch-slices-and-threads", "one-slice"])
+def test_frames_trained_in_slices_equal_the_engine(client, monkeypatch, slice_seconds):
+    """However the server splits a frame's epochs (on the event loop, in a worker thread, in one slice or many),
+    the run is the engine's run."""
+    from actlab.playground import PlaygroundSession
+    from actlab.web.routes import playground as route
+
+    monkeypatch.setattr(route, "SLICE_SECONDS", slice_seconds)
+    config = {"dataset": "spiral", "n_points": 120, "layers": [6, 4], "seed": 7}
+    with client.websocket_connect("/ws/playground") as ws:
+        init(ws, **config)
+        ws.send_text(json.dumps({"type": "set", "epochs_per_frame": 7}))
+        ws.send_text(json.dumps({"type": "play"}))
+        got = [frame_header(ws.receive_bytes()) for _ in range(3)]
+        ws.send_text(json.dumps({"type": "pause"}))
+    engine = PlaygroundSession(RunConfig.from_dict(config))
+    want = [engine.advance(7) for _ in range(3)]
+    assert [h["epoch"] for h in got] == [f.epoch for f in want] == [7, 14, 21]
+    assert [h["train_loss"] for h in got] == [f.train_loss for f in want]
+    assert [h["test_loss"] for h in got] == [f.test_loss for f in want]
+
+
 @pytest.mark.parametrize(("msg", "field"), [
     ({"type": "init", "config": {"layers": [0]}}, "layers"),
     ({"type": "init", "config": {"activations": ["nope"]}}, "activations[0]"),

@@ -103,3 +103,15 @@ def create_app(db_path: str | Path | None = None, max_sessions: int | None = Non
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
+
+
+def server_config(app: FastAPI, host: str = "127.0.0.1", port: int = 8765, log_level: str = "warning"):
+    """How the lab is served, the same for `actlab lab`, the tests and the benchmarks.
+
+    WebSocket compression (permessage-deflate, which browsers ask for) is off: the playground streams about
+    60 frames a second to a browser on the same machine, where compressing each one only costs CPU time on the
+    event loop that the training thread then waits for.
+    """
+    import uvicorn
+
+    return uvicorn.Config(app, host=host, port=port, log_level=log_level, ws_per_message_deflate=False)
