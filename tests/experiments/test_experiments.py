@@ -128,6 +128,13 @@ def test_gelu_max_difference_matches_mpmath():
     assert res.max_error_tanh == pytest.approx(float(abs(approx(x_star) - exact(x_star))), rel=1e-9)
     assert res.max_error_tanh_at == pytest.approx(float(x_star), abs=1e-6)
     assert res.max_error_quick > 10 * res.max_error_tanh  # quick GELU is the cruder one
+    quick = lambda x: x / (1 + mp.exp(-mp.mpf("1.702") * x))  # noqa: E731
+    q_star = mp.findroot(lambda x: mp.diff(lambda t: quick(t) - exact(t), x), abs(res.max_error_quick_at))
+    assert res.max_error_quick == pytest.approx(float(abs(quick(q_star) - exact(q_star))), rel=1e-9)
+    assert abs(res.max_error_quick_at) == pytest.approx(float(q_star), abs=1e-6)
+    # both differences are even in x (f(x) - f(-x) = x for all three), so the page writes the place as ±x
+    for f in (approx, quick):
+        assert float(f(q_star) - exact(q_star)) == pytest.approx(float(f(-q_star) - exact(-q_star)), abs=1e-15)
 
 
 # --- 5. the census -------------------------------------------------------------------------

@@ -96,7 +96,7 @@ function renderConventions(c) {
     <table class="data"><thead><tr><th>question</th><th>actlab</th><th>PyTorch</th><th>TensorFlow</th></tr></thead>
     <tbody><tr><td>ReLU′(0)</td><td class="num">${c.relu_deriv_at_zero}</td><td class="num">${c.torch_relu_deriv_at_zero}</td>
     <td class="num">${c.tensorflow_relu_deriv_at_zero}</td></tr></tbody></table>
-    <p class="muted">${c.relu_note} Every value in [${c.relu_subgradient_at_zero.join(", ")}] is a valid subgradient.</p>
+    <p class="muted">${c.relu_note}</p>
     <table class="data"><tbody>${gaps}</tbody></table>
     <table class="data"><thead><tr><th>registry key</th><th>the same function elsewhere</th></tr></thead><tbody>${names}</tbody></table>`;
 }

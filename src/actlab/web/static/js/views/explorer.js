@@ -75,6 +75,11 @@ export function mount(root, { state, api, registry, setStatus }) {
         Object.keys(extra).length ? api.getJSON(`/api/activations/${samples.name}`, extra) : byName[samples.name]));
       if (mine !== token) return;
       cards.replaceChildren(...described.map(card));
+      // a formula wider than its card is set smaller, down to 70%; past that it scrolls
+      for (const f of cards.querySelectorAll(".formula")) {
+        const ratio = f.clientWidth / f.scrollWidth;
+        if (ratio < 1) f.style.fontSize = `${(Math.max(0.7, ratio) * 100).toFixed(0)}%`;
+      }
       setStatus("");
     } catch (err) {
       setStatus(`Could not draw the curves: ${err.message}`, true);

@@ -17,7 +17,7 @@ export function mount(root, { api, registry }) {
       const cost = gelu.ns_per_element;
       numbers.innerHTML = `Largest |gelu_tanh − gelu| = <strong>${fmt(gelu.max_error_tanh)}</strong> at
         x = ±${fmt(gelu.max_error_tanh_at, 4)}; largest |quick_gelu − gelu| = <strong>${fmt(gelu.max_error_quick)}</strong>
-        at x = ${fmt(gelu.max_error_quick_at, 4)}. Measured cost of value + derivative here (ns per element, float32):
+        at x = ±${fmt(Math.abs(gelu.max_error_quick_at), 4)} (both differences are even functions of x). Measured cost of value + derivative here (ns per element, float32):
         ${Object.entries(cost).map(([k, v]) => `${k} ${fmt(v)}`).join(", ")}.`;
       await draw(chart, [
         { x: gelu.x, y: gelu.error_tanh, name: "gelu_tanh − gelu", mode: "lines" },
