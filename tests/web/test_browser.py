@@ -147,6 +147,13 @@ def test_play_on_circle_with_tanh_learns(page):
     page.wait_for_function("Number(document.getElementById('test-loss').textContent) < 0.1", timeout=60_000)
     assert epoch(page) > 0 and epoch(page) <= 600  # the bound on epochs
     page.get_by_role("button", name="Pause").click()
+    # the numbers on a paused page belong to one frame: a point on the wrong side of 0 costs at least 0.5 in the
+    # squared-error loss, so the test accuracy shown is at least 1 - 2 x the test loss shown
+    loss, accuracy = page.evaluate("[document.getElementById('test-loss').textContent,"
+                                   " document.getElementById('metrics').textContent]")  # one moment, both
+    loss = float(loss)
+    shown = float(accuracy.split("test ")[1].split("%")[0]) / 100
+    assert shown >= 1 - 2 * loss - 1e-3, (loss, accuracy)
     shot(page, "playground-circle-tanh")
     # the gradient panel shows one value per hidden layer plus the output layer
     page.wait_for_function("document.getElementById('gradient-chart').drawn?.bars.length === 3")

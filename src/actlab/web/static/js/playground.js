@@ -123,7 +123,7 @@ function render() {
   const started = performance.now();
   const h = frame.header;
   $("epoch").textContent = h.epoch.toLocaleString("en-US");
-  train.draw(h);
+  train.draw(h, !playing);
   if (!h.grid) {  // a CSV with more than two inputs: no plane to draw the output over
     const canvas = $("output-surface"), ctx = canvas.getContext("2d");
     ctx.clearRect(0, 0, canvas.width, canvas.height);
@@ -172,6 +172,7 @@ function onText(msg) {
     if (msg.field === "csv") $("csv-error").textContent = msg.message;
   } else if (msg.type === "stopped") {
     playing = false;
+    train.flush();
     $("play").textContent = "▶ Play";
     setStatus(msg.message, msg.reason === "diverged");
   } else if (msg.type === "export") {
@@ -213,6 +214,7 @@ function bindControls(registry) {
     $("play").setAttribute("aria-label", playing ? "Pause" : "Play");
     conn.send({ type: playing ? "play" : "pause" });
     setStatus(playing ? "Training…" : "Paused.");
+    if (!playing) { train.flush(); grad.draw(true); }  // the paused picture's numbers, not 250 ms old ones
   });
   $("step").addEventListener("click", () => { playing = false; $("play").textContent = "▶ Play"; conn.send({ type: "step" }); });
   $("reset").addEventListener("click", () => restart());

@@ -32,12 +32,19 @@ export function mount(root, { canvas, trainOut, testOut, metrics }) {
       train.push(h.train_loss); test.push(h.test_loss);
       if (train.length > 600) { train = train.filter((_, i) => i % 2 === 0); test = test.filter((_, i) => i % 2 === 0); }
     },
-    draw(h) {
+    // while training, accuracy and the confusion matrix change at a readable 4 Hz; a paused page shows the frame
+    // it stopped on at once, so the numbers on screen always belong together
+    draw(h, now = false) {
       trainOut.textContent = fmt(h.train_loss, 3);
       testOut.textContent = fmt(h.test_loss, 3);
       drawCurves();
       pendingMetrics = h;
-      if (!metricsTimer) metricsTimer = setTimeout(showMetrics, 250);  // readable at 4 Hz; the last frame always shows
+      if (now) this.flush();
+      else if (!metricsTimer) metricsTimer = setTimeout(showMetrics, 250);
+    },
+    flush() {
+      clearTimeout(metricsTimer);
+      showMetrics();
     },
     destroy() { clearTimeout(metricsTimer); },
   };
