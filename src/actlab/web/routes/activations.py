@@ -71,8 +71,8 @@ def get_activation(name: str, request: Request) -> dict:
 
 @router.get("/activations/{name}/samples")
 async def samples(name: str, request: Request,
-            x_min: Annotated[float, Query(ge=-1e6, le=1e6)] = -6.0,
-            x_max: Annotated[float, Query(ge=-1e6, le=1e6)] = 6.0,
+            x_min: Annotated[float, Query(ge=-1e6, le=1e6, allow_inf_nan=False)] = -6.0,
+            x_max: Annotated[float, Query(ge=-1e6, le=1e6, allow_inf_nan=False)] = 6.0,
             n: Annotated[int, Query(ge=2, le=MAX_SAMPLES)] = 481) -> JSONResponse:
     """f and f' on an even grid; for gated units, the gate with a = 1 (out = g(b), d out / d b = g'(b)).
 
