@@ -150,14 +150,16 @@ def _sci(v: float) -> str:
 
 
 def layer_reading(layer: int, last_layer: int, ratio: float, dead: int, saturated: int, width: int) -> str:
-    """One layer's state in words, most serious first."""
+    """One layer's state in words, most serious first. ``saturated`` counts the dead units too (f' = 0 is below
+    any threshold); the words count each unit once."""
     parts = []
     if dead == width:
         parts.append(f"all {width} units in layer {layer} are dead")
     elif dead:
         parts.append(f"{dead} of {width} units in layer {layer} are dead")
-    if saturated and saturated != dead:
-        parts.append(f"{saturated} of {width} units saturated")
+    if saturated > dead:
+        more = saturated - dead
+        parts.append(f"{more} more saturated" if dead else f"{more} of {width} units saturated")
     if ratio < VANISHING_RATIO:
         parts.insert(0, f"vanishing: layer {layer} gets {_sci(ratio)} of layer {last_layer}'s gradient")
     elif ratio > EXPLODING_RATIO:

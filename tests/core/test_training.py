@@ -161,3 +161,16 @@ def test_surfaces_match_pointwise_forward(rng):
     top_left = net.predict(np.array([[-6.0, 6.0]]))[0, 0]
     assert s["output"][0, 0] == pytest.approx(top_left)
     assert math.isfinite(float(s["neurons"][1].sum()))
+
+
+@pytest.mark.parametrize(("dead", "saturated", "words"), [
+    (0, 0, "healthy"),
+    (0, 3, "3 of 8 units saturated"),
+    (2, 2, "2 of 8 units in layer 1 are dead"),
+    (2, 5, "2 of 8 units in layer 1 are dead; 3 more saturated"),
+    (8, 8, "all 8 units in layer 1 are dead"),
+])
+def test_layer_reading_counts_each_unit_once(dead, saturated, words):
+    from actlab.instruments import layer_reading
+
+    assert layer_reading(1, 3, 0.5, dead, saturated, 8) == words

@@ -286,3 +286,20 @@ def test_live_chart_log_axis_spans_the_decades_of_the_data(page):
     assert got["ticks"] == [-6, -5, -4, -3, -2, -1]
     assert got["flat"] == [-1, 0] and got["empty"] == [-3, 0]
     assert got["label"] == "10⁻¹²"
+
+
+def test_dead_and_saturated_counts_match_the_marked_neurons(page):
+    open_playground(page, "?layers=8,8,8&activations=relu&lr=1&speed=5")
+    page.get_by_label("Stop at epoch", exact=True).fill("300")
+    page.get_by_label("Stop at epoch", exact=True).press("Tab")
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function("document.getElementById('status').textContent.includes('Stopped at epoch 300')",
+                           timeout=60_000)
+    columns = page.evaluate("""[...document.querySelectorAll('#network .layer-col')].filter(c => c.counts)
+      .map(c => [c.querySelectorAll('.neuron.dead').length, c.querySelectorAll('.neuron.saturated').length,
+                 c.counts.textContent])""")
+    assert len(columns) == 3 and sum(d for d, _, _ in columns) >= 1  # ReLU at learning rate 1 kills units
+    for dead, saturated, text in columns:  # each unit counted once, as it is marked
+        parts = (f"{dead} dead" if dead else "", f"{saturated} saturated" if saturated else "")
+        want = ", ".join(p for p in parts if p)
+        assert text == want

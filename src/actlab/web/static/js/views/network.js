@@ -158,7 +158,9 @@ export function mount(root, { state, registry, maxWidth = 32, onChange }) {
             el.setAttribute("aria-label", `layer ${l + 1} neuron ${i + 1}${mark ? ` (${mark})` : ""}`);
           }
         });
-        const text = [info.dead.length ? `${info.dead.length} dead` : "", info.saturated.length ? `${info.saturated.length} saturated` : ""].filter(Boolean).join(", ");
+        // a dead unit is saturated too (f' = 0); each unit is counted once, as it is marked
+        const satOnly = info.saturated.filter((i) => !info.dead.includes(i)).length;
+        const text = [info.dead.length ? `${info.dead.length} dead` : "", satOnly ? `${satOnly} saturated` : ""].filter(Boolean).join(", ");
         if (counts.textContent !== text) counts.textContent = text;
       });
       drawLinks(header.weights);
