@@ -157,6 +157,9 @@ def trainer_for(cfg: RunConfig, train: Dataset, test: Dataset, sample_every: int
     """A Trainer for ``cfg`` on data already made (the playground keeps the points to draw them)."""
     x_train, x_test = inputs(cfg, train), inputs(cfg, test)
     if train.task == "regression":
+        if cfg.loss == "cross-entropy":
+            raise ConfigError("loss", f"cross-entropy needs classes, and {cfg.dataset!r} is a regression task "
+                                      "(a number to predict at each point); use mse")
         head, k = "regression", 1
     elif cfg.loss == "cross-entropy":
         k = max(train.n_classes, test.n_classes)

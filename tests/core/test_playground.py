@@ -142,3 +142,13 @@ def test_exported_script_for_a_csv_with_three_inputs_predicts_the_same(tmp_path)
     torch_values = np.array([float(v) for v in out.stdout.replace("[", " ").replace("]", " ").split()])
     grid = np.array([[a, b, c] for a in (-4.0, 0.0, 4.0) for b in (-4.0, 0.0, 4.0) for c in (-4.0, 0.0, 4.0)])
     np.testing.assert_allclose(torch_values, np.round(session.trainer.net.predict(grid)[:, 0], 4), atol=1e-4)
+
+
+@pytest.mark.parametrize("dataset", ["plane", "multi_gauss"])
+def test_cross_entropy_on_a_regression_set_is_refused_by_name(dataset):
+    from actlab.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="regression task") as err:
+        build_trainer(RunConfig.from_dict({"dataset": dataset, "loss": "cross-entropy"}))
+    assert err.value.field == "loss"
+    assert build_trainer(RunConfig.from_dict({"dataset": dataset, "loss": "mse"})).net_config.head == "regression"

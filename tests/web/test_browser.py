@@ -223,6 +223,19 @@ def test_problem_type_switches_to_the_regression_sets(page):
     assert page.locator("#metrics").text_content().strip() == ""  # no accuracy or confusion for regression
 
 
+def test_a_regression_set_trains_on_mse_and_keeps_the_classification_choice(page):
+    open_playground(page, "?dataset=plane&loss=cross-entropy")
+    loss = page.get_by_label("Loss", exact=True)
+    assert loss.is_disabled() and loss.input_value() == "mse"
+    assert loss.locator("option:checked").text_content() == "MSE (linear output)"
+    page.get_by_role("button", name="Step").click()
+    page.wait_for_function("document.getElementById('test-loss').textContent !== '—'")
+    assert not page.locator("#status").evaluate("el => el.classList.contains('error')")
+    page.get_by_label("Problem type").select_option("classification")
+    page.wait_for_function("!document.getElementById('loss').disabled")
+    assert loss.input_value() == "cross-entropy" and "loss=cross-entropy" in page.url
+
+
 def test_dead_unit_panel_matches_the_formula_and_runs_the_training_experiment(page):
     open_lesson(page)
     page.wait_for_function("document.getElementById('dead-result').textContent.includes('formula')")

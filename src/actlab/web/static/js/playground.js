@@ -46,15 +46,19 @@ function setStatus(text, isError = false) {
   $("status").classList.toggle("error", isError);
 }
 
+// regression data (the plane, the multi-Gaussian, a CSV of numbers) trains on MSE with a linear output
+const isRegression = (s) => REGRESSION.includes(s.dataset) || (s.dataset === "csv" && csvTask === "regression");
+
 function runConfig() {
   const s = state.all();
   return { dataset: s.dataset, noise: s.noise / 100, train_fraction: s.train / 100, batch_size: s.batch, lr: s.lr,
            layers: s.layers, activations: s.activations, negative_slope: s.negative_slope, features: s.features,
-           reg: s.reg, reg_rate: s.reg_rate, optimizer: s.optimizer, loss: s.loss, init: s.init, seed: s.seed };
+           reg: s.reg, reg_rate: s.reg_rate, optimizer: s.optimizer, loss: isRegression(s) ? "mse" : s.loss, init: s.init,
+           seed: s.seed };
 }
 
 let limits = { max_layers: 8, max_width: 32 };
-let conn = null, points = null, playing = false, csvToken = null, epochsSeen = 0;
+let conn = null, points = null, playing = false, csvToken = null, csvTask = null, epochsSeen = 0;
 let net, grad, train;
 
 function fillSelect(el, values, labelFn = String) {
@@ -65,7 +69,11 @@ function syncControls() {
   const s = state.all();
   $("lr").value = String(s.lr); $("activation").value = s.activations.length === 1 ? s.activations[0] : "";
   $("negative_slope").value = s.negative_slope; $("reg").value = s.reg; $("reg_rate").value = String(s.reg_rate);
-  $("optimizer").value = s.optimizer; $("loss").value = s.loss; $("init").value = s.init; $("speed").value = String(s.speed);
+  $("optimizer").value = s.optimizer; $("init").value = s.init; $("speed").value = String(s.speed);
+  const regression = isRegression(s);  // the loss control shows what is trained; the URL keeps the learner's choice
+  $("loss").value = regression ? "mse" : s.loss;
+  $("loss").disabled = regression;
+  $("loss").options[0].textContent = regression ? "MSE (linear output)" : "MSE (tanh output)";
   $("train_fraction").value = s.train; $("train-out").textContent = s.train;
   $("noise").value = s.noise; $("noise-out").textContent = s.noise;
   $("batch_size").value = s.batch; $("batch-out").textContent = s.batch;
@@ -253,6 +261,7 @@ function bindControls(registry) {
     try {
       const info = await api.postFile("/api/playground/csv", file);
       csvToken = info.token;
+      csvTask = info.task;
       $("csv-info").textContent = `${info.rows} rows, columns ${info.columns.join(", ")}; ${info.task}${info.classes.length ? " (classes " + info.classes.join(", ") + ")" : ""}.`;
       restart({ dataset: "csv" });
     } catch (err) {
