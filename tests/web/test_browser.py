@@ -316,3 +316,13 @@ def test_dead_and_saturated_counts_match_the_marked_neurons(page):
         parts = (f"{dead} dead" if dead else "", f"{saturated} saturated" if saturated else "")
         want = ", ".join(p for p in parts if p)
         assert text == want
+
+
+def test_a_big_network_draws_its_strongest_links_and_says_so(page):
+    open_playground(page)
+    assert page.locator("#link-count").text_content() == ""  # the default network shows every link
+    open_playground(page, "?layers=" + ",".join(["32"] * 8))
+    # 2 inputs x 32 + 7 x 32 x 32 + 32 x 1 output = 7,264 links, more than the drawing budget
+    page.wait_for_function("document.getElementById('link-count').textContent !== ''")
+    assert page.locator("#link-count").text_content() == "showing the 1,200 strongest of 7,264 links"
+    shot(page, "playground-8x32")

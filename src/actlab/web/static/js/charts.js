@@ -40,22 +40,27 @@ export async function draw(el, traces, layoutOverrides = {}) {
   return Plotly.react(el, traces, layout(layoutOverrides), { displaylogo: false, responsive: true });
 }
 
-// Paint a (g x g) grid of values in [-1, 1] (row 0 at the top) into a canvas: orange to white to blue.
-export function paintSurface(canvas, values, g, discrete = false) {
-  canvas.width = g; canvas.height = g;
-  const ctx = canvas.getContext("2d");
-  const img = ctx.createImageData(g, g);
-  for (let i = 0; i < g * g; i++) {
-    let v = values[i];
+// Colour values * scale, in [-1, 1], into an ImageData of the same number of pixels: orange to white to blue.
+export function colourSurface(img, values, scale = 1, discrete = false) {
+  const d = img.data;
+  for (let i = 0; i < values.length; i++) {
+    let v = values[i] * scale;
     if (discrete) v = v >= 0 ? 1 : -1;
     const c = v >= 0 ? POS : NEG;
     const a = Math.min(Math.abs(v), 1) * 0.85;
-    img.data[4 * i] = Math.round(255 + (c[0] - 255) * a);
-    img.data[4 * i + 1] = Math.round(255 + (c[1] - 255) * a);
-    img.data[4 * i + 2] = Math.round(255 + (c[2] - 255) * a);
-    img.data[4 * i + 3] = 255;
+    d[4 * i] = Math.round(255 + (c[0] - 255) * a);
+    d[4 * i + 1] = Math.round(255 + (c[1] - 255) * a);
+    d[4 * i + 2] = Math.round(255 + (c[2] - 255) * a);
+    d[4 * i + 3] = 255;
   }
-  ctx.putImageData(img, 0, 0);
+  return img;
+}
+
+// Paint a (g x g) grid of values in [-1, 1] (row 0 at the top) into a canvas.
+export function paintSurface(canvas, values, g, discrete = false, scale = 1) {
+  if (canvas.width !== g || canvas.height !== g) { canvas.width = g; canvas.height = g; }  // a resize clears and reallocates
+  const ctx = canvas.getContext("2d");
+  ctx.putImageData(colourSurface(ctx.createImageData(g, g), values, scale, discrete), 0, 0);
 }
 
 // Dots for data points on a canvas drawn over a surface; extent is the half-width of the plane shown.

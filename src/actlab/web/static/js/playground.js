@@ -103,6 +103,11 @@ function restart(patch = {}) {
   sendRunSettings();
 }
 
+function showLinkCount(shown, total) {
+  const text = shown < total ? `showing the ${shown.toLocaleString("en-US")} strongest of ${total.toLocaleString("en-US")} links` : "";
+  if ($("link-count").textContent !== text) $("link-count").textContent = text;
+}
+
 function sendRunSettings() {
   const stop = Number($("stop_epoch").value) || null, target = $("target_loss").value === "" ? null : Number($("target_loss").value);
   conn.send({ type: "set", epochs_per_frame: state.get("speed"), stop_epoch: stop, target_loss: target });
@@ -116,6 +121,7 @@ window.__actlab = counters;
 // When the page falls behind, the oldest pictures are skipped; their numbers were already recorded.
 const queue = [];
 const QUEUE_MAX = 3;
+const small = document.createElement("canvas");  // the output grid at its own resolution, scaled up when drawn
 let renderPending = false;
 
 function schedule() {
@@ -140,8 +146,7 @@ function render() {
     ctx.fillText("Loss, accuracy and gradients still update.", canvas.width / 2, canvas.height / 2 + 12);
   } else {
     const canvas = $("output-surface");
-    const small = document.createElement("canvas");
-    paintSurface(small, Float32Array.from(frame.output, (v) => v / 127 * (h.confusion && state.get("loss") === "cross-entropy" ? 1 : 1)), h.grid, state.get("discretize"));
+    paintSurface(small, frame.output, h.grid, state.get("discretize"), 1 / 127);  // int8 grid to [-1, 1]
     const ctx = canvas.getContext("2d");
     ctx.imageSmoothingEnabled = false;
     ctx.clearRect(0, 0, canvas.width, canvas.height);
@@ -278,7 +283,8 @@ async function boot() {
   const [registry, sizeLimits] = await first;
   limits = sizeLimits;
   bindControls(registry);
-  net = network.mount($("network"), { state, registry, maxWidth: limits.max_width, onChange: (patch) => restart(patch) });
+  net = network.mount($("network"), { state, registry, maxWidth: limits.max_width, onChange: (patch) => restart(patch),
+                                       onLinks: showLinkCount });
   grad = gradientFlow.mount($("gradient-chart"), { chart: $("gradient-chart"), reading: $("gradient-reading"),
                                                   historyChart: $("gradient-history"), readout: $("gradient-readout") });
   train = training.mount($("output-surface"), { canvas: $("loss-chart"), trainOut: $("train-loss"), testOut: $("test-loss"), metrics: $("metrics") });

@@ -1,10 +1,14 @@
 // The network drawing: feature toggles, one column per hidden layer with a thumbnail per neuron,
 // links coloured by sign and sized by weight, dead and saturated units marked.
-import { paintSurface } from "../charts.js";
+import { colourSurface } from "../charts.js";
 
 const FEATURES = [["x1", "X₁"], ["x2", "X₂"], ["x1^2", "X₁²"], ["x2^2", "X₂²"], ["x1x2", "X₁X₂"], ["sin_x1", "sin(X₁)"], ["sin_x2", "sin(X₂)"]];
 
-export function mount(root, { state, registry, maxWidth = 32, onChange }) {
+// Adaptive detail: the browser spends about 15 us rasterising each link, so a big network draws only its strongest
+// links (the weakest are the thinnest and palest anyway) and says how many it shows.
+export const LINK_BUDGET = 1200;
+
+export function mount(root, { state, registry, maxWidth = 32, onChange, onLinks = () => {} }) {
   let neuronEls = [];  // per hidden layer, the neuron elements
   let columns = [];
 
@@ -60,7 +64,6 @@ export function mount(root, { state, registry, maxWidth = 32, onChange }) {
         const n = document.createElement("div");
         n.className = "neuron";
         n.title = `layer ${l + 1}, neuron ${i + 1}`;
-        n.append(document.createElement("canvas"));
         col.append(n);
         els.push(n);
       }
@@ -83,10 +86,14 @@ export function mount(root, { state, registry, maxWidth = 32, onChange }) {
     root.prepend(linkCanvas);
   }
 
-  // Links are drawn on one canvas: endpoints are measured once per layout, and each frame only strokes
-  // lines (an SVG line per link would make the browser restyle hundreds of elements every frame).
+  // Links and every hidden neuron's thumbnail are drawn on one canvas behind the neuron boxes: positions are
+  // measured once per layout, and each frame only strokes lines and copies small images. (An SVG line per link
+  // would make the browser restyle hundreds of elements a frame; a canvas per neuron made it hand the compositor
+  // hundreds of bitmaps a frame, most of a frame's time on a 8 x 32 network.)
   let links = [];  // [{x1, y1, x2, y2, l, i, j}]
+  let boxes = [];  // per hidden layer, each neuron's inner box {x, y, w, h}
   let laidOut = false;
+  let tile = null;  // a t x t canvas each thumbnail is coloured into before it is scaled onto the network
 
   function layoutLinks(weights) {
     const canvas = root.querySelector("canvas.links");
@@ -100,6 +107,10 @@ export function mount(root, { state, registry, maxWidth = 32, onChange }) {
       const r = el.getBoundingClientRect();
       return { left: r.left - box.left, right: r.right - box.left, y: r.top - box.top + r.height / 2 };
     }));
+    boxes = neuronEls.map(({ els }) => els.map((el) => {
+      const r = el.getBoundingClientRect();
+      return { x: r.left - box.left + el.clientLeft, y: r.top - box.top + el.clientTop, w: el.clientWidth, h: el.clientHeight };
+    }));
     links = [];
     weights.forEach((W, l) => {
       const from = centres[l], to = centres[l + 1];
@@ -111,19 +122,50 @@ export function mount(root, { state, registry, maxWidth = 32, onChange }) {
     laidOut = true;
   }
 
-  function drawLinks(weights) {
+  function drawThumbnails(ctx, neurons, t) {
+    ctx.globalAlpha = 1;
+    if (t && (!tile || tile.width !== t)) {
+      tile = document.createElement("canvas");
+      tile.width = tile.height = t;
+    }
+    const tctx = t ? tile.getContext("2d") : null;
+    const img = t ? tctx.createImageData(t, t) : null;
+    ctx.imageSmoothingEnabled = false;
+    let offset = 0;
+    for (const layer of boxes) {
+      for (const b of layer) {
+        if (t) {
+          tctx.putImageData(colourSurface(img, neurons.subarray(offset, offset + t * t), 1 / 127), 0, 0);
+          ctx.drawImage(tile, b.x, b.y, b.w, b.h);
+          offset += t * t;
+        } else {  // no plane to draw a neuron's response over (a CSV with more than two inputs)
+          ctx.fillStyle = "#fff";
+          ctx.fillRect(b.x, b.y, b.w, b.h);
+        }
+      }
+    }
+  }
+
+  function draw(weights, neurons, t) {
     if (!weights || !weights.length) return;
     if (!laidOut) layoutLinks(weights);
     const canvas = root.querySelector("canvas.links");
     if (!canvas) return;
     const ctx = canvas.getContext("2d");
     ctx.clearRect(0, 0, canvas.width, canvas.height);
+    const size = new Float32Array(links.length);
+    links.forEach((k, n) => { size[n] = Math.abs(weights[k.l]?.[k.i]?.[k.j] ?? 0); });
     let max = 1e-9;
-    for (const W of weights) for (const row of W) for (const w of row) max = Math.max(max, Math.abs(w));
+    for (const v of size) max = Math.max(max, v);
+    let floor = 0;  // links below this size are left out
+    if (links.length > LINK_BUDGET) floor = Float32Array.from(size).sort()[links.length - LINK_BUDGET];
+    let shown = 0;
     ctx.globalAlpha = 0.75;
-    for (const k of links) {
+    for (let n = 0; n < links.length; n++) {
+      const k = links[n];
       const w = weights[k.l]?.[k.i]?.[k.j];
-      if (w === undefined) continue;
+      if (w === undefined || size[n] < floor || (floor > 0 && shown >= LINK_BUDGET)) continue;
+      shown++;
       ctx.strokeStyle = w >= 0 ? "#0072B2" : "#E69F00";
       ctx.lineWidth = 0.4 + 4 * Math.abs(w) / max;
       ctx.beginPath();
@@ -131,6 +173,8 @@ export function mount(root, { state, registry, maxWidth = 32, onChange }) {
       ctx.lineTo(k.x2, k.y2);
       ctx.stroke();
     }
+    drawThumbnails(ctx, neurons, t);
+    onLinks(shown, links.length);
   }
 
   window.addEventListener("resize", () => { laidOut = false; });
@@ -138,17 +182,9 @@ export function mount(root, { state, registry, maxWidth = 32, onChange }) {
   return {
     rebuild,
     update({ header, neurons }) {
-      const t = header.thumb;
-      let offset = 0;
       neuronEls.forEach(({ els, counts }, l) => {
         const info = header.layers[l] || { dead: [], saturated: [] };
         els.forEach((el, i) => {
-          if (t) {
-            const slice = neurons.subarray(offset, offset + t * t);
-            const vals = Float32Array.from(slice, (v) => v / 127);
-            paintSurface(el.firstChild, vals, t);
-          }
-          offset += t * t;
           const dead = info.dead.includes(i), sat = !dead && info.saturated.includes(i);
           const mark = dead ? "dead" : sat ? "saturated" : "";
           if (el.dataset.mark !== mark) {  // touch the DOM only when the state changes
@@ -163,7 +199,7 @@ export function mount(root, { state, registry, maxWidth = 32, onChange }) {
         const text = [info.dead.length ? `${info.dead.length} dead` : "", satOnly ? `${satOnly} saturated` : ""].filter(Boolean).join(", ");
         if (counts.textContent !== text) counts.textContent = text;
       });
-      drawLinks(header.weights);
+      draw(header.weights, neurons, header.thumb);
     },
     destroy() { root.replaceChildren(); },
   };
