@@ -53,6 +53,17 @@ def test_piece_count_matches_the_kinks_of_a_single_relu_layer():
     assert res.n_pieces == 1 + int(np.sum(np.abs(kinks) < 4.0))
 
 
+def test_the_outline_draws_the_relu_output_except_inside_the_kinks_grid_steps():
+    res = count_pieces(widths=(8, 8), seed=0)
+    ox, oy = res.outline()
+    assert len(ox) <= 2 * len(res.kinks) + 2 and set(res.kinks) <= set(ox)
+    between = np.interp(res.x, ox, oy)  # the polyline the page draws, read on the whole grid
+    step = res.x[1] - res.x[0]
+    near_kink = np.min(np.abs(res.x[:, None] - res.kinks[None, :]), axis=1) < step
+    np.testing.assert_allclose(between[~near_kink], res.y[~near_kink], rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(np.interp(ox, res.x, res.y), oy)  # its points lie on the output
+
+
 # --- 2. vanishing gradients ----------------------------------------------------------------
 
 def test_lessons_numbers_come_out_of_the_code():

@@ -144,3 +144,11 @@ def test_no_endpoint_answers_500_to_garbage(client):
     for path in ["/api/activations/%00", "/api/activations/relu/samples?n=-1", "/api/exercises/%20/check"]:
         r = client.get(path) if "check" not in path else client.post(path, json={})
         assert r.status_code < 500
+
+
+def test_the_lesson_receives_the_relu_outline_and_each_kinks_height(client):
+    p = client.get("/api/demos/linear-collapse").json()["pieces"]
+    res = experiments.count_pieces(seed=0)
+    ox, oy = res.outline()
+    assert p["x"] == ox.tolist() and p["y"] == oy.tolist() and p["n_pieces"] == res.n_pieces
+    assert p["kink_y"] == [float(res.y[np.searchsorted(res.x, k)]) for k in res.kinks]

@@ -73,6 +73,14 @@ class PiecesResult(ResultMixin):
     y: np.ndarray
     kinks: np.ndarray
 
+    def outline(self) -> tuple[np.ndarray, np.ndarray]:
+        """The ends and the two grid points either side of each kink: the straight lines between them are the
+        network's output everywhere except inside the one grid step holding each kink (a polyline of a few dozen
+        points instead of the whole grid)."""
+        after = np.searchsorted(self.x, self.kinks)  # kinks are grid values: the first point after each change
+        keep = np.unique(np.concatenate([[0, len(self.x) - 1], after - 1, after]))
+        return self.x[keep], self.y[keep]
+
 
 @dataclass(frozen=True)
 class LinearCollapseResult(ResultMixin):

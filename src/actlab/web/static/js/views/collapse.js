@@ -34,7 +34,7 @@ export function mount(root, deps) {
       const p = data.pieces;
       await draw(pieces, [
         { x: p.x, y: p.y, name: "network output", mode: "lines" },
-        { x: p.kinks, y: p.kinks.map((k) => p.y[Math.round((k - p.x[0]) / (p.x[1] - p.x[0]))]), mode: "markers",
+        { x: p.kinks, y: p.kink_y, mode: "markers",
           name: "kinks (a unit switches)", marker: { size: 7, color: "#D55E00" } },
       ], { title: { text: `${p.n_pieces} linear pieces from a 1 → ${p.widths.join(" → ")} → 1 ReLU network`, font: { size: 13 } },
            xaxis: { title: { text: "input x" } }, yaxis: { title: { text: "output" } } });
