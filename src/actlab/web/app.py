@@ -109,8 +109,8 @@ def server_config(app: FastAPI, host: str = "127.0.0.1", port: int = 8765, log_l
     """How the lab is served, the same for `actlab lab`, the tests and the benchmarks.
 
     WebSocket compression (permessage-deflate, which browsers ask for) is off: the playground streams about
-    60 frames a second to a browser on the same machine, where compressing each one only costs CPU time on the
-    event loop that the training thread then waits for.
+    60 frames a second to a browser on the same machine, where compressing each one only takes time from the
+    event loop, which also trains the playground's networks.
     """
     import uvicorn
 
