@@ -326,3 +326,21 @@ def test_a_big_network_draws_its_strongest_links_and_says_so(page):
     page.wait_for_function("document.getElementById('link-count').textContent !== ''")
     assert page.locator("#link-count").text_content() == "showing the 1,200 strongest of 7,264 links"
     shot(page, "playground-8x32")
+
+
+def test_a_change_while_training_never_shows_the_old_runs_frames(page):
+    open_playground(page, "?speed=10")
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function("Number(document.getElementById('epoch').textContent.replace(/,/g, '')) > 300")
+    # switch the activation (a restart: the new run waits at epoch 0) and watch the counter from that moment on
+    page.evaluate("""() => { const select = document.getElementById('activation');
+      select.value = 'relu'; select.dispatchEvent(new Event('change'));
+      window.__epochs = [];
+      new MutationObserver(() => window.__epochs.push(document.getElementById('epoch').textContent))
+        .observe(document.getElementById('epoch'), { childList: true, characterData: true, subtree: true }); }""")
+    page.wait_for_function("document.getElementById('status').textContent.includes('Ready')")
+    page.wait_for_timeout(300)
+    shown = page.evaluate("window.__epochs")
+    # the change empties the queue at once; anything drawn after it is the new run's first frame, never an old
+    # frame that was still on its way
+    assert shown and all(e == "0" for e in shown), shown

@@ -59,6 +59,9 @@ function runConfig() {
 
 let limits = { max_layers: 8, max_width: 32 };
 let conn = null, points = null, playing = false, csvToken = null, csvTask = null, epochsSeen = 0;
+// After a reset, frames of the old run may still be on their way: they are dropped until the server says the new
+// run is ready (or that the reset was refused, in which case the old run goes on).
+let awaitingReady = true;
 let net, grad, train;
 
 function fillSelect(el, values, labelFn = String) {
@@ -97,6 +100,7 @@ function restart(patch = {}) {
   train.reset();
   grad.reset();
   queue.length = 0;
+  awaitingReady = true;
   epochsSeen = 0;
   net.rebuild(true);  // a CSV's own inputs replace the feature column once the server has read it
   conn.send({ type: "reset", config: runConfig(), csv_token: state.get("dataset") === "csv" ? csvToken : null });
@@ -177,10 +181,12 @@ function label(v) {
 
 function onText(msg) {
   if (msg.type === "ready") {
+    awaitingReady = false;
     points = msg.points;
     if (!points.two_d) net.rebuild(false, points.columns);
     setStatus(playing ? "Training…" : "Ready: press Play.");
   } else if (msg.type === "error") {
+    awaitingReady = false;
     setStatus(`${msg.field ? msg.field + ": " : ""}${msg.message}`, true);
     if (msg.field === "csv") $("csv-error").textContent = msg.message;
   } else if (msg.type === "stopped") {
@@ -200,6 +206,7 @@ function onText(msg) {
 
 function onBinary(buffer) {
   counters.received += 1;
+  if (awaitingReady) return;
   const frame = api.decodeFrame(buffer);
   train.record(frame.header);
   grad.record(frame.header);
