@@ -53,7 +53,7 @@ def create_app(db_path: str | Path | None = None, max_sessions: int | None = Non
     app.state.store = Store(db_path)
     app.state.sessions = SessionManager(**({"max_sessions": max_sessions} if max_sessions else {}))
 
-    # compress what is big (Plotly.js, the demonstrations); small JSON is cheaper to send as it is
+    # compress what is big (the demonstrations; Plotly.js comes compressed once); small JSON goes as it is
     app.add_middleware(GZipMiddleware, minimum_size=32 * 1024, compresslevel=4)
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
 
