@@ -177,7 +177,8 @@ export function mount(root, { state, registry, maxWidth = 32, onChange, onLinks 
     onLinks(shown, links.length);
   }
 
-  window.addEventListener("resize", () => { laidOut = false; });
+  // measure again whenever the drawing's box changes size (a window resize, a scrollbar appearing, a wrapped line)
+  new ResizeObserver(() => { laidOut = false; }).observe(root);
 
   return {
     rebuild,
