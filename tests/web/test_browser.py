@@ -163,7 +163,7 @@ def test_play_on_circle_with_tanh_learns(page):
     # hovering a bar reads its numbers out
     box = page.locator("#gradient-chart").bounding_box()
     page.mouse.move(box["x"] + box["width"] * 0.2, box["y"] + box["height"] / 2)
-    assert page.locator("#gradient-readout").text_content().startswith("layer 1: measured")
+    assert page.locator("#gradient-readout").text_content().startswith("layer 1 (tanh): measured")
     assert page.console_errors == [] and page.outside_requests == []
 
 

@@ -20,6 +20,7 @@ export function mount(root, { chart, reading, historyChart, readout }) {
   }
 
   const names = (h) => h.layers.map((l, i) => `layer ${i + 1}`).concat(["output"]);
+  let activations = [];  // each hidden layer's activation, for the read-out
 
   function drawNow() {
     clearTimeout(trailing); trailing = null;
@@ -28,6 +29,7 @@ export function mount(root, { chart, reading, historyChart, readout }) {
     reading.textContent = h.reading === "healthy" ? "Healthy: gradients reach every layer." :
       `${h.reading[0].toUpperCase()}${h.reading.slice(1)}.`;
     reading.className = `reading ${h.reading === "healthy" ? "healthy" : "vanishing"}`;
+    activations = h.layers.map((l) => l.activation);
     const norms = h.layers.map((l) => l.grad_norm).concat([h.last_grad_norm]);
     const bound = h.bound_norms.concat([h.last_grad_norm]);
     logBars(chart, { categories: names(h), bars: norms, line: bound, barName: "‖dL/dW‖ measured",
@@ -52,7 +54,8 @@ export function mount(root, { chart, reading, historyChart, readout }) {
   }
   hover(chart, (d, f) => {
     const i = Math.min(d.categories.length - 1, Math.max(0, Math.floor(f * d.categories.length)));
-    return `${d.categories[i]}: measured ${fmt(d.bars[i], 3)}, bound ${fmt(d.line[i], 3)}`;
+    const act = activations[i] ? ` (${activations[i]})` : "";
+    return `${d.categories[i]}${act}: measured ${fmt(d.bars[i], 3)}, bound ${fmt(d.line[i], 3)}`;
   });
   if (historyChart) {
     hover(historyChart, (d, f) => {
