@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ConfigError
+from .exercises.checker import UNEXPLAINED
 
 ENV_DB = "ACTLAB_DB"
 MAX_ANSWER_CHARS = 10_000
@@ -175,17 +176,27 @@ class Store:
                 for ex, r in sorted(out.items(), key=lambda kv: _exercise_order(kv[0]))]
 
     def class_summary(self) -> list[dict]:
-        """For a teacher: per exercise, learners, attempts, share correct, and the commonest slips
-        (per-part feedback of answers that were not right, most frequent first)."""
+        """For a teacher: per exercise, learners, attempts, share correct, and the commonest slips the checker
+        explained (per-part feedback of answers that were not right, most frequent first). Wrong numbers it
+        could not explain and answers it could not read are counted, not listed: their feedback says nothing
+        about the class, and an unreadable answer's feedback quotes the learner's text."""
         conn = self._connect()
         per_ex: dict[str, dict] = {}
         for ex, learner, status, parts in conn.execute("SELECT exercise, learner, status, parts FROM attempts"):
-            row = per_ex.setdefault(ex, {"learners": set(), "attempts": 0, "correct": 0, "slips": {}})
+            row = per_ex.setdefault(ex, {"learners": set(), "attempts": 0, "correct": 0, "slips": {},
+                                         "unexplained": 0, "unreadable": 0})
             row["learners"].add(learner)
             row["attempts"] += 1
             row["correct"] += status == "correct"
             for part in json.loads(parts):
-                if part.get("status") not in ("correct", "not_attempted"):
+                kind = part.get("status")
+                if kind == "unreadable":
+                    row["unreadable"] += 1
+                elif kind in ("correct", "not_attempted"):
+                    continue
+                elif part.get("feedback") == UNEXPLAINED:
+                    row["unexplained"] += 1
+                else:
                     key = f"{part.get('label')}: {part.get('feedback')}"
                     row["slips"][key] = row["slips"].get(key, 0) + 1
         out = []
@@ -193,7 +204,8 @@ class Store:
             slips = sorted(r["slips"].items(), key=lambda kv: -kv[1])[:3]
             out.append({"exercise": ex, "learners": len(r["learners"]), "attempts": r["attempts"],
                         "correct_share": r["correct"] / r["attempts"],
-                        "common_feedback": [{"feedback": f, "count": n} for f, n in slips]})
+                        "common_feedback": [{"feedback": f, "count": n} for f, n in slips],
+                        "unexplained_parts": r["unexplained"], "unreadable_parts": r["unreadable"]})
         return out
 
 

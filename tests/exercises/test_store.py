@@ -113,3 +113,15 @@ def test_teacher_exercise_from_json(tmp_path):
 def test_malformed_teacher_exercise_names_the_field(data, field):
     with pytest.raises(ConfigError, match=field):
         exercise_from_dict(data)
+
+
+def test_class_summary_lists_explained_slips_and_only_counts_the_rest(tmp_path):
+    store = Store(tmp_path / "p.sqlite3")
+    check_and_record(store, "a", "ex2", ["0.2^19", "42"])        # a known slip; a number it cannot explain
+    check_and_record(store, "b", "ex2", ["banana", "9.54e-7"])   # unreadable; right
+    check_and_record(store, "c", "ex2", ["0.2^19", "7"])
+    (row,) = store.class_summary()
+    assert [f["count"] for f in row["common_feedback"]] == [2]
+    assert "19 factors" in row["common_feedback"][0]["feedback"]
+    assert row["unexplained_parts"] == 2 and row["unreadable_parts"] == 1
+    assert not any("banana" in f["feedback"] for f in row["common_feedback"])  # a learner's text is not quoted

@@ -344,3 +344,15 @@ def test_a_change_while_training_never_shows_the_old_runs_frames(page):
     # the change empties the queue at once; anything drawn after it is the new run's first frame, never an old
     # frame that was still on its way
     assert shown and all(e == "0" for e in shown), shown
+
+
+def test_teacher_page_shows_explained_slips_and_counts_the_rest(page):
+    import httpx
+
+    for who, answers in (("t1", ["0.2^19", "42"]), ("t2", ["0.2^19", "9.54e-7"]), ("t3", ["pear", "9.54e-7"])):
+        httpx.post(page.base + "/api/exercises/ex2/check", json={"answers": answers, "learner": who}).raise_for_status()
+    page.goto(page.base + "/teacher")
+    page.wait_for_selector("#summary table")
+    row = page.locator("#summary tr", has_text="ex2").text_content()
+    assert "19 factors" in row and "other wrong answer" in row and "unreadable" in row and "pear" not in row
+    shot(page, "teacher-summary")

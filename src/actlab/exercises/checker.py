@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from .parser import Unreadable, parse_number
 
 STATUSES = ("not_attempted", "unreadable", "incorrect", "partly_correct", "correct")
+# the feedback for a wrong number the checker cannot explain (no known slip, not close, not a factor of ten)
+UNEXPLAINED = "Not this value. A hint may help."
 
 
 @dataclass(frozen=True)
@@ -127,7 +129,7 @@ class NumberPart:
                                       "Off by a factor of 10 (or 100): check the sign and size of your exponent.")
         if truth != 0 and x * truth < 0:
             return PartResult(self.label, "incorrect", "Check the sign of your answer.")
-        return PartResult(self.label, "incorrect", "Not this value. A hint may help.")
+        return PartResult(self.label, "incorrect", UNEXPLAINED)
 
 
 def _rounds_to(truth: float, written: float, sig: int, half_units: float = 0.5) -> bool:

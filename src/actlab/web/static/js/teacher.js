@@ -1,6 +1,13 @@
 // The teacher's page: the class summary from the progress database.
 import { getJSON } from "./api.js";
 
+// wrong answers the checker could not explain, and answers it could not read, are counted, not quoted
+function others(r) {
+  const parts = [r.unexplained_parts ? `${r.unexplained_parts} other wrong answer${r.unexplained_parts === 1 ? "" : "s"}` : "",
+                 r.unreadable_parts ? `${r.unreadable_parts} unreadable` : ""].filter(Boolean);
+  return parts.length ? `<span class="muted">${parts.join(", ")}</span>` : "";
+}
+
 async function boot() {
   const rows = await getJSON("/api/class-summary");
   const el = document.getElementById("summary");
@@ -8,7 +15,7 @@ async function boot() {
   el.innerHTML = `<table class="data"><thead><tr><th>exercise</th><th>learners</th><th>attempts</th><th>correct</th>
     <th>commonest slips</th></tr></thead><tbody>${rows.map((r) => `<tr><td>${r.exercise}</td>
     <td class="num">${r.learners}</td><td class="num">${r.attempts}</td><td class="num">${(100 * r.correct_share).toFixed(0)}%</td>
-    <td>${r.common_feedback.map((f) => `${f.count} × ${f.feedback.replace(/</g, "&lt;")}`).join("<br>")}</td></tr>`).join("")}</tbody></table>`;
+    <td>${[...r.common_feedback.map((f) => `${f.count} × ${f.feedback.replace(/</g, "&lt;")}`), others(r)].filter(Boolean).join("<br>")}</td></tr>`).join("")}</tbody></table>`;
 }
 
 boot().catch((err) => { document.getElementById("status").textContent = `Could not load: ${err.message}`; });

@@ -11,7 +11,7 @@ export function mount(root, { api, registry }) {
       const gateSamples = Promise.all(names.map((n) => api.getJSON(`/api/activations/${n}/samples`, { x_min: -4, x_max: 4, n: 201 })));
       const rows = census.map((r) => `<tr><td>${r.family}</td><td class="num">${r.year}</td>
         <td><code>${r.config_key}="${r.config_value}"</code></td><td>${r.activation}</td><td>${r.block}</td>
-        <td class="muted" style="font-size:.8rem">${r.source}</td></tr>`).join("");
+        <td class="muted path" style="font-size:.8rem">${r.source}</td></tr>`).join("");
       table.innerHTML = `<table class="data"><thead><tr><th>model family</th><th>year</th><th>config</th>
         <th>function</th><th>feed-forward</th><th>source</th></tr></thead><tbody>${rows}</tbody></table>`;
       const cost = gelu.ns_per_element;
