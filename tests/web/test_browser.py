@@ -161,6 +161,7 @@ def test_play_on_circle_with_tanh_learns(page):
     assert drawn["categories"] == ["layer 1", "layer 2", "output"]
     assert all(v > 0 for v in drawn["bars"]) and drawn["line"][-1] == drawn["bars"][-1]
     # hovering a bar reads its numbers out
+    page.locator("#gradient-chart").scroll_into_view_if_needed()
     box = page.locator("#gradient-chart").bounding_box()
     page.mouse.move(box["x"] + box["width"] * 0.2, box["y"] + box["height"] / 2)
     assert page.locator("#gradient-readout").text_content().startswith("layer 1 (tanh): measured")
@@ -262,6 +263,12 @@ def test_gradient_history_chart_grows_while_training(page):
     page.get_by_role("button", name="Pause").click()
     traces = page.evaluate("document.getElementById('gradient-history').drawn.series.length")
     assert traces == 7  # six hidden layers and the output layer
+    # hovering the history reads out one step's sampled norms, one per layer
+    page.locator("#gradient-history").scroll_into_view_if_needed()
+    box = page.locator("#gradient-history").bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] / 2)
+    readout = page.locator("#gradient-readout").text_content()
+    assert readout.startswith("step ") and readout.count("layer ") == 6 and "output" in readout
     shot(page, "playground-deep-sigmoid")
 
 

@@ -59,8 +59,7 @@ class _Tab:
         self.target_loss: float | None = None
         self.lock = asyncio.Lock()
         self.epoch_seconds = 1e-3  # running estimates that decide between the loop and a worker thread
-        self.eval_seconds = 1e-3
-        self.frame_seconds = 1e-3
+        self.seconds = {"eval": 1e-3, "frame": 1e-3}  # the last evaluation's and frame's duration
 
     async def send_error(self, exc: Exception | str, field: str | None = None) -> None:
         message = str(exc)
@@ -82,17 +81,14 @@ class _Tab:
         await self.send_frame()
 
     async def send_frame(self) -> None:
-        data = await self._timed("frame_seconds", self.session.frame_data)
+        data = await self._timed("frame", self.session.frame_data)
         await self.ws.send_bytes(data.encode())
 
-    async def _timed(self, estimate: str, fn, *args):
-        """fn(*args) on the loop when the estimate says it is short, else in a worker thread; updates the estimate."""
+    async def _timed(self, kind: str, fn):
+        """fn() on the loop when its last run was short, else in a worker thread; records how long it took."""
         started = time.perf_counter()
-        if getattr(self, estimate) > SLICE_SECONDS:
-            result = await asyncio.to_thread(fn, *args)
-        else:
-            result = fn(*args)
-        setattr(self, estimate, time.perf_counter() - started)
+        result = await asyncio.to_thread(fn) if self.seconds[kind] > SLICE_SECONDS else fn()
+        self.seconds[kind] = time.perf_counter() - started
         return result
 
     async def train(self, epochs: int) -> None:
@@ -117,7 +113,7 @@ class _Tab:
             k = max(1, min(k, self.stop_epoch - s.trainer.epoch_count))
         async with self.lock:
             await self.train(k)
-            frame = await self._timed("eval_seconds", s.finish_frame)
+            frame = await self._timed("eval", s.finish_frame)
             await self.send_frame()
         if frame.status == "diverged":
             self.playing = False

@@ -70,6 +70,18 @@ function legend(ctx, items, w) {
 
 const usable = (v) => Number.isFinite(v) && v > 0;
 
+// One path through (px(i), axis.y(ys[i])), broken wherever a value cannot go on a log axis.
+function tracePath(ctx, ys, px, axis) {
+  ctx.beginPath();
+  let drawing = false;
+  ys.forEach((v, i) => {
+    if (!usable(v)) { drawing = false; return; }
+    if (drawing) ctx.lineTo(px(i), axis.y(v)); else ctx.moveTo(px(i), axis.y(v));
+    drawing = true;
+  });
+  ctx.stroke();
+}
+
 // Bars per category (measured) with a dashed line of markers (the bound), both on one log axis.
 export function logBars(canvas, { categories, bars, line, barName, lineName }) {
   canvas.drawn = { categories, bars, line };
@@ -92,14 +104,8 @@ export function logBars(canvas, { categories, bars, line, barName, lineName }) {
     ctx.fillText(fmt(v, 2), cx(i), top - 1);
   });
   ctx.strokeStyle = PALETTE[1]; ctx.fillStyle = PALETTE[1]; ctx.lineWidth = 2; ctx.setLineDash([5, 4]);
-  ctx.beginPath();
-  let drawing = false;
-  line.forEach((v, i) => {
-    if (!usable(v)) { drawing = false; return; }
-    if (drawing) ctx.lineTo(cx(i), axis.y(v)); else ctx.moveTo(cx(i), axis.y(v));
-    drawing = true;
-  });
-  ctx.stroke(); ctx.setLineDash([]);
+  tracePath(ctx, line, cx, axis);
+  ctx.setLineDash([]);
   line.forEach((v, i) => { if (usable(v)) { ctx.beginPath(); ctx.arc(cx(i), axis.y(v), 3, 0, 2 * Math.PI); ctx.fill(); } });
   legend(ctx, [{ name: barName, color: PALETTE[0] }, { name: lineName, color: PALETTE[1], dash: true }], w);
 }
@@ -121,14 +127,7 @@ export function logLines(canvas, { x, series, xName }) {
   ctx.textAlign = "center"; ctx.fillText(xName, (MARGIN.l + w - MARGIN.r) / 2, h - MARGIN.b + 16);
   series.forEach((s, k) => {
     ctx.strokeStyle = PALETTE[k % PALETTE.length]; ctx.lineWidth = 1.5;
-    ctx.beginPath();
-    let drawing = false;
-    s.y.forEach((v, i) => {
-      if (!usable(v)) { drawing = false; return; }
-      if (drawing) ctx.lineTo(px(x[i]), axis.y(v)); else ctx.moveTo(px(x[i]), axis.y(v));
-      drawing = true;
-    });
-    ctx.stroke();
+    tracePath(ctx, s.y, (i) => px(x[i]), axis);
   });
   legend(ctx, series.map((s, k) => ({ name: s.name, color: PALETTE[k % PALETTE.length] })), w);
 }

@@ -19,7 +19,7 @@ export function mount(root, { chart, reading, historyChart, readout }) {
     }
   }
 
-  const names = (h) => h.layers.map((l, i) => `layer ${i + 1}`).concat(["output"]);
+  const names = (h) => h.layers.map((_, i) => `layer ${i + 1}`).concat(["output"]);
   let activations = [];  // each hidden layer's activation, for the read-out
 
   function drawNow() {
@@ -35,7 +35,6 @@ export function mount(root, { chart, reading, historyChart, readout }) {
     logBars(chart, { categories: names(h), bars: norms, line: bound, barName: "‖dL/dW‖ measured",
                      lineName: "bound × output's" });
     chart.setAttribute("aria-label", `Gradient norm per layer: ${names(h).map((n, i) => `${n} ${fmt(norms[i], 2)}`).join(", ")}`);
-    root.dataset.layers = String(h.layers.length);
     if (historyChart && steps.length) {
       const label = (k) => (k < h.layers.length ? `layer ${k + 1}` : "output");
       logLines(historyChart, { x: steps, series: history.map((y, k) => ({ name: label(k), y })), xName: "step" });
