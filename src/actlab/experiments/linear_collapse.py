@@ -81,6 +81,10 @@ class PiecesResult(ResultMixin):
         keep = np.unique(np.concatenate([[0, len(self.x) - 1], after - 1, after]))
         return self.x[keep], self.y[keep]
 
+    def kink_heights(self) -> np.ndarray:
+        """The output at each kink (a grid point, so read off the grid)."""
+        return self.y[np.searchsorted(self.x, self.kinks)]
+
 
 @dataclass(frozen=True)
 class LinearCollapseResult(ResultMixin):

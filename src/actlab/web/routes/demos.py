@@ -5,7 +5,6 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Annotated
 
-import numpy as np
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
@@ -23,8 +22,7 @@ def _collapse() -> bytes:
     # the ReLU net's output is straight between kinks: its outline draws it exactly with a few dozen points
     # (the 20,001-point grid it was measured on was 700 KB of the page's first load)
     x, y = result.pieces.outline()
-    kinks = result.pieces.kinks
-    data["pieces"].update(x=x.tolist(), y=y.tolist(), kink_y=[float(y[np.searchsorted(x, k)]) for k in kinks])
+    data["pieces"].update(x=x.tolist(), y=y.tolist(), kink_y=result.pieces.kink_heights().tolist())
     for fit in data["fits"]:  # a surface is drawn as pixels: 4 decimals are plenty, and halve the payload
         fit["surface"] = [[round(v, 4) for v in row] for row in fit["surface"]]
         fit["points"] = [[round(v, 4) for v in p] for p in fit["points"]]
