@@ -73,7 +73,6 @@ def test_alias_resolves_in_the_api(client):
     ("/api/demos/vanishing", {"activation": "nope"}, 404, "unknown activation"),
     ("/api/demos/vanishing", {"depth": 500}, 422, "depth"),
     ("/api/demos/vanishing", {"init": "glorot"}, 422, "init"),
-    ("/api/exercises/ex99/hint", {}, 404, "valid: ex1"),
     ("/api/progress", {}, 422, "learner"),
 ])
 def test_bad_input_is_a_4xx_with_a_clear_message(client, path, params, status, needle):
@@ -117,9 +116,14 @@ def test_exercise_check_records_and_progress_returns_it(client):
 
 
 def test_hint_and_solution(client):
-    h = client.get("/api/exercises/ex2/hint", params={"level": 9}).json()
+    h = client.post("/api/exercises/ex2/hint", json={"level": 9}).json()
     assert h["level"] == h["of"] == 3
-    assert "1.05e-14" in client.get("/api/exercises/ex2/solution").json()["text"]
+    assert "1.05e-14" in client.post("/api/exercises/ex2/solution", json={}).json()["text"]
+
+
+def test_hint_of_an_unknown_exercise_is_a_404_naming_the_valid_keys(client):
+    r = client.post("/api/exercises/ex99/hint", json={})
+    assert r.status_code == 404 and "valid: ex1" in r.json()["detail"]
 
 
 @pytest.mark.parametrize("body", [{"answers": "1.0"}, {"answers": [1, 2]}, {"answers": ["1"] * 50},

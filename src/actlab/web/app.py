@@ -6,7 +6,7 @@ import functools
 import gzip
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 
 from ..errors import ConfigError
 from ..store import Store
+from .guard import LOOPBACK_NAMES, Guard
 from .routes import activations, demos, exercises, playground
 from .sessions import SessionManager
 
@@ -22,20 +23,41 @@ MAX_BODY_BYTES = 6 * 1024 * 1024  # the CSV limit plus room for the form encodin
 
 
 class BodyLimit:
-    """Refuse a request whose declared body is over the limit (plain ASGI: no per-request task overhead)."""
+    """Refuse a request body over the limit: at once when Content-Length declares it, else as soon as the bytes
+    received pass it (a chunked body declares no length, so the count is the only check that holds).
+
+    Plain ASGI, so there is no per-request task; the refusal is an HTTPException raised from receive(), which the
+    route's body reader passes on and FastAPI answers with 413 before anything more is read.
+    """
 
     def __init__(self, app, limit: int):
         self.app = app
         self.limit = limit
 
+    def message(self, size: int | None) -> str:
+        if size is None:
+            return f"request body went past the limit of {self.limit:,} bytes while it arrived; send less"
+        return f"request body is {size:,} bytes; the limit is {self.limit:,}"
+
     async def __call__(self, scope, receive, send):
-        if scope["type"] == "http":
-            for name, value in scope.get("headers", ()):
-                if name == b"content-length" and value.isdigit() and int(value) > self.limit:
-                    response = JSONResponse({"detail": f"request body is {int(value):,} bytes; the limit is "
-                                                       f"{self.limit:,}"}, status_code=413)
-                    return await response(scope, receive, send)
-        return await self.app(scope, receive, send)
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length" and value.isdigit() and int(value) > self.limit:
+                response = JSONResponse({"detail": self.message(int(value))}, status_code=413)
+                return await response(scope, receive, send)
+        received = 0
+
+        async def counted_receive():
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise HTTPException(413, self.message(None))
+            return message
+
+        return await self.app(scope, counted_receive, send)
 
 
 PLOTLY_JS = STATIC / "vendor" / "plotly-basic.min.js"  # see static/vendor/README.md for why a partial bundle
@@ -47,7 +69,10 @@ def gzipped(path: Path) -> bytes:
     return gzip.compress(path.read_bytes(), compresslevel=9, mtime=0)
 
 
-def create_app(db_path: str | Path | None = None, max_sessions: int | None = None) -> FastAPI:
+def create_app(db_path: str | Path | None = None, max_sessions: int | None = None, *, host: str = "127.0.0.1",
+               port: int | None = None, allow_hosts: tuple[str, ...] = ()) -> FastAPI:
+    """The lab. Requests must name it by a loopback name, ``host`` or one of ``allow_hosts`` (with ``port``
+    when given; any port when None, as for an app served in-process): see guard.py."""
     app = FastAPI(title="actlab", description="The activation-functions lab: registry, demonstrations, "
                                               "exercises and the live playground.", version="0.1.0")
     app.state.store = Store(db_path)
@@ -56,6 +81,7 @@ def create_app(db_path: str | Path | None = None, max_sessions: int | None = Non
     # compress what is big (the demonstrations; Plotly.js comes compressed once); small JSON goes as it is
     app.add_middleware(GZipMiddleware, minimum_size=32 * 1024, compresslevel=4)
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
+    app.add_middleware(Guard, hosts=(*LOOPBACK_NAMES, host, *allow_hosts), port=port)  # added last: runs first
 
     @app.exception_handler(ConfigError)
     async def config_error(request: Request, exc: ConfigError):

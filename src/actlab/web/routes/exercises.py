@@ -43,22 +43,32 @@ async def check(key: str, attempt: Attempt, store: StoreDep) -> dict:
         raise HTTPException(422, str(exc)) from None
 
 
-@router.get("/exercises/{key}/hint")
-def hint(key: str, store: StoreDep, level: Annotated[int, Query(ge=1, le=20)] = 1,
-         learner: Annotated[str | None, Query(max_length=64)] = None) -> dict:
+class HelpRequest(BaseModel):
+    learner: str | None = Field(default=None, max_length=64)
+
+
+class HintRequest(HelpRequest):
+    level: int = Field(default=1, ge=1, le=20)
+
+
+# hints and solutions are POSTs: showing one is recorded in the learner's progress, and a GET that writes could be
+# sent by any page (an <img> pointing here marked a solution as seen)
+@router.post("/exercises/{key}/hint")
+def hint(key: str, store: StoreDep, request: HintRequest | None = None) -> dict:
+    request = request or HintRequest()
     ex = _exercise(key)
     try:
-        text = hint_and_record(store, learner, ex.key, level)
+        text = hint_and_record(store, request.learner, ex.key, request.level)
     except ConfigError as exc:
         raise HTTPException(422, str(exc)) from None
-    return {"level": min(level, len(ex.hints)), "of": len(ex.hints), "text": text}
+    return {"level": min(request.level, len(ex.hints)), "of": len(ex.hints), "text": text}
 
 
-@router.get("/exercises/{key}/solution")
-def solution(key: str, store: StoreDep, learner: Annotated[str | None, Query(max_length=64)] = None) -> dict:
+@router.post("/exercises/{key}/solution")
+def solution(key: str, store: StoreDep, request: HelpRequest | None = None) -> dict:
     ex = _exercise(key)
     try:
-        return {"text": solution_and_record(store, learner, ex.key)}
+        return {"text": solution_and_record(store, (request or HelpRequest()).learner, ex.key)}
     except ConfigError as exc:
         raise HTTPException(422, str(exc)) from None
 

@@ -51,7 +51,7 @@ export function mount(root, { api, exercises, learner, onProgress, setStatus }) 
     el.querySelector("[data-role=hint]").addEventListener("click", async () => {
       hintLevel += 1;
       try {
-        const h = await api.getJSON(`/api/exercises/${ex.key}/hint`, { level: hintLevel, learner: learner() });
+        const h = await api.postJSON(`/api/exercises/${ex.key}/hint`, { level: hintLevel, learner: learner() });
         hintLevel = h.level;
         const div = document.createElement("div");
         div.className = "hint";
@@ -62,7 +62,7 @@ export function mount(root, { api, exercises, learner, onProgress, setStatus }) 
     });
     el.querySelector("[data-role=solution]").addEventListener("click", async () => {
       try {
-        const s = await api.getJSON(`/api/exercises/${ex.key}/solution`, { learner: learner() });
+        const s = await api.postJSON(`/api/exercises/${ex.key}/solution`, { learner: learner() });
         help.querySelectorAll(".solution").forEach((old) => old.remove());
         const div = document.createElement("div");
         div.className = "solution";

@@ -1,0 +1,122 @@
+"""Who may talk to the lab: the Host a request names, and the Origin of anything that writes or opens a socket.
+
+The lab listens on loopback, yet every page the learner opens in the same browser can send it requests. Two
+checks keep those pages out, as Jupyter Server does:
+
+- Host. A page on another site that resolves its own name to 127.0.0.1 (DNS rebinding) reaches the lab with
+  its own name in the Host header. Only the names the lab serves are answered: 127.0.0.1, localhost, [::1],
+  the bound address and any name given with ``actlab lab --allow-host``.
+- Origin. A foreign page may still send a request to 127.0.0.1 by its real name; the browser then says where
+  the request came from. A WebSocket, or any request other than GET and HEAD, is refused unless its Origin
+  (or, when a browser leaves that out, its Referer) is the lab itself. A request with neither comes from a
+  program, not from a page in a browser (browsers send Origin on every cross-site write and socket), and is
+  allowed; the Host check still applies to it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+SAFE_METHODS = ("GET", "HEAD")
+WILDCARDS = ("0.0.0.0", "::", "[::]", "")
+
+
+def is_loopback(host: str) -> bool:
+    """True for localhost and for any loopback address (127.0.0.0/8, ::1)."""
+    name = host.strip("[]").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def _bracketed(name: str) -> str:
+    """A host name as it appears in a Host header: IPv6 addresses in brackets, lower case."""
+    name = name.strip().lower()
+    if ":" in name and not name.startswith("["):
+        return f"[{name}]"
+    return name
+
+
+def _split_host(value: str) -> tuple[str, int | None] | None:
+    """'name:port' -> (name, port); None when the value is not a host at all."""
+    try:
+        parts = urlsplit(f"//{value}")
+        return _bracketed(parts.hostname or ""), parts.port
+    except ValueError:  # a port that is not a number, or stray brackets
+        return None
+
+
+def _shown(value: str) -> str:
+    """A header value quoted for a message, cut short: it came from the caller."""
+    return repr(value if len(value) <= 80 else value[:80] + "...")
+
+
+class Guard:
+    """Plain ASGI middleware: 403 for a foreign Host, and for a foreign Origin on a socket or a write."""
+
+    def __init__(self, app, hosts: Iterable[str], port: int | None = None):
+        self.app = app
+        self.names = frozenset(_bracketed(h) for h in hosts if h not in WILDCARDS)
+        self.port = port  # None: any port (an app served in-process by the tests)
+
+    def allowed(self) -> str:
+        suffix = f":{self.port}" if self.port else ""
+        return ", ".join(sorted(n + suffix for n in self.names))
+
+    def host_problem(self, host: str) -> str | None:
+        split = _split_host(host)
+        if split is not None:
+            name, port = split
+            if name in self.names and (self.port is None or (port or 80) == self.port):
+                return None
+        name = split[0] if split else host
+        return (f"Host {_shown(host)} is not a name this lab answers to; it answers to {self.allowed()}. "
+                f"Another name (a page resolving its own name to this machine) is refused. To reach the lab by "
+                f"that name on purpose, start it with: actlab lab --allow-host {name or 'NAME'}")
+
+    @staticmethod
+    def origin_problem(host: str, origin: str | None, referer: str | None) -> str | None:
+        """None when the request comes from the lab's own pages (or from a program, which sends neither)."""
+        for header, value in (("Origin", origin), ("Referer", referer)):
+            if value is None:
+                continue
+            try:
+                parts = urlsplit(value)
+                same = parts.scheme in ("http", "https") and parts.netloc.lower() == host.lower()
+            except ValueError:
+                same = False
+            if same:
+                return None
+            return (f"{header} {_shown(value)} is not this lab: a page on another site may not change the lab's "
+                    f"data or open a playground. Open the lab itself at http://{host}/")
+        return None
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] not in ("http", "websocket"):
+            return await self.app(scope, receive, send)
+        headers = {}
+        for key, value in scope.get("headers", ()):
+            headers.setdefault(key.decode("latin-1").lower(), value.decode("latin-1"))
+        host = headers.get("host", "")
+        problem = self.host_problem(host)
+        if problem is None and (scope["type"] == "websocket" or scope.get("method") not in SAFE_METHODS):
+            problem = self.origin_problem(host, headers.get("origin"), headers.get("referer"))
+        if problem is None:
+            return await self.app(scope, receive, send)
+        body = json.dumps({"detail": problem}).encode()
+        if scope["type"] == "http":
+            kind = "http.response"
+        elif "websocket.http.response" in scope.get("extensions", {}):
+            kind = "websocket.http.response"  # a refused handshake that still says why
+        else:
+            return await send({"type": "websocket.close", "code": 1008})  # the server answers 403
+        await send({"type": f"{kind}.start", "status": 403,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        await send({"type": f"{kind}.body", "body": body})
