@@ -1,10 +1,8 @@
-"""`actlab exercise ...`, `actlab progress` and `actlab lab`."""
+"""`actlab exercise ...` and `actlab progress`."""
 
 from __future__ import annotations
 
 import json
-import os
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -127,39 +125,3 @@ def register(app: typer.Typer, console, fail) -> None:
             table.add_row(r.exercise, str(r.attempts), r.best_status, r.last_status, str(r.hints_seen),
                           "yes" if r.solution_seen else "no")
         console.print(table)
-
-    @app.command()
-    def lab(
-        port: Annotated[int, typer.Option(help="Port on 127.0.0.1")] = 8765,
-        host: Annotated[str, typer.Option(help="Interface to bind (loopback by default)")] = "127.0.0.1",
-        no_browser: Annotated[bool, typer.Option("--no-browser", help="Do not open a browser")] = False,
-        db: Annotated[Path | None, typer.Option(help="Progress database")] = None,
-        max_layers: Annotated[int, typer.Option(help="Most hidden layers a playground network may have")] = 8,
-        max_width: Annotated[int, typer.Option(help="Most neurons per hidden layer in the playground")] = 32,
-    ) -> None:
-        """Start the web lab: the lesson, the explorers, the playground and the exercises."""
-        from .session import HARD_MAX_LAYERS, HARD_MAX_WIDTH
-
-        if not 1 <= max_layers <= HARD_MAX_LAYERS or not 1 <= max_width <= HARD_MAX_WIDTH:
-            fail(f"--max-layers must be 1-{HARD_MAX_LAYERS} and --max-width 1-{HARD_MAX_WIDTH}")
-        os.environ["ACTLAB_MAX_LAYERS"], os.environ["ACTLAB_MAX_WIDTH"] = str(max_layers), str(max_width)
-        try:
-            import uvicorn
-
-            from .web.app import create_app, server_config
-        except ImportError as exc:
-            fail(f"the web lab needs its dependencies: {exc}")
-        if not 1 <= port <= 65535:
-            fail(f"--port must be 1-65535; got {port}")
-        if db is not None:
-            os.environ["ACTLAB_DB"] = str(db)
-        url = f"http://{host}:{port}/"
-        console.print(f"actlab lab on [bold]{url}[/bold]  (Ctrl+C stops it)")
-        has_screen = sys.platform in ("darwin", "win32") or bool(os.environ.get("DISPLAY") or
-                                                                 os.environ.get("WAYLAND_DISPLAY"))
-        if not no_browser and has_screen:  # on a headless machine a browser launch would only print errors
-            import threading
-            import webbrowser
-
-            threading.Timer(1.0, lambda: webbrowser.open(url)).start()
-        uvicorn.Server(server_config(create_app(db_path=db), host, port)).run()

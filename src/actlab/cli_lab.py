@@ -1,0 +1,71 @@
+"""`actlab lab`: serve the web lab, on loopback unless the teacher says otherwise."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def register(app: typer.Typer, console, fail) -> None:
+    @app.command()
+    def lab(
+        port: Annotated[int, typer.Option(help="Port to listen on")] = 8765,
+        host: Annotated[str, typer.Option(help="Interface to bind (loopback by default)")] = "127.0.0.1",
+        allow_host: Annotated[list[str], typer.Option(
+            "--allow-host", help="Another name the lab answers to (repeatable), e.g. the machine's name on the "
+                                 "school network")] = None,
+        allow_remote: Annotated[bool, typer.Option(
+            "--allow-remote", help="Allow --host to be an address other machines can reach")] = False,
+        no_browser: Annotated[bool, typer.Option("--no-browser", help="Do not open a browser")] = False,
+        db: Annotated[Path | None, typer.Option(help="Progress database")] = None,
+        max_layers: Annotated[int, typer.Option(help="Most hidden layers a playground network may have")] = 8,
+        max_width: Annotated[int, typer.Option(help="Most neurons per hidden layer in the playground")] = 32,
+    ) -> None:
+        """Start the web lab: the lesson, the explorers, the playground and the exercises."""
+        from .session import HARD_MAX_LAYERS, HARD_MAX_WIDTH
+
+        if not 1 <= max_layers <= HARD_MAX_LAYERS or not 1 <= max_width <= HARD_MAX_WIDTH:
+            fail(f"--max-layers must be 1-{HARD_MAX_LAYERS} and --max-width 1-{HARD_MAX_WIDTH}")
+        if not 1 <= port <= 65535:
+            fail(f"--port must be 1-65535; got {port}")
+        try:
+            import uvicorn
+
+            from .web.app import create_app, server_config
+            from .web.guard import LOOPBACK_NAMES, WILDCARDS, is_loopback
+        except ImportError as exc:
+            fail(f"the web lab needs its dependencies: {exc}")
+        names = tuple(n.strip() for n in allow_host or () if n.strip())
+        bad = [n for n in names if any(c in n for c in "/:@ ") and not n.startswith("[")]
+        if bad:
+            fail(f"--allow-host takes a host name or address without scheme or port (lab.school.example, "
+                 f"192.168.1.20); got {bad[0]!r}")
+        if not is_loopback(host):
+            if not allow_remote:
+                fail(f"--host {host} is not a loopback address, so other machines could reach the lab; add "
+                     "--allow-remote to serve it to them anyway")
+            console.print(f"[yellow]warning:[/yellow] serving on {host}:{port}. Anyone who can reach this machine "
+                          "on that port can read every learner's answers and progress (/api/progress, /teacher), "
+                          "record answers under any learner's name and start playground runs. There is no "
+                          "login. Stop the lab (Ctrl+C) when the class is over.")
+        os.environ["ACTLAB_MAX_LAYERS"], os.environ["ACTLAB_MAX_WIDTH"] = str(max_layers), str(max_width)
+        if db is not None:
+            os.environ["ACTLAB_DB"] = str(db)
+        application = create_app(db_path=db, host=host, port=port, allow_hosts=names)
+        answered = [n for n in (*LOOPBACK_NAMES, host, *names) if n not in WILDCARDS]
+        shown = host if host not in WILDCARDS else "127.0.0.1"
+        url = f"http://{f'[{shown}]' if ':' in shown else shown}:{port}/"
+        console.print(f"actlab lab on [bold]{url}[/bold]  (Ctrl+C stops it)")
+        console.print(f"answers to the host names: {', '.join(dict.fromkeys(answered))} (add one with --allow-host)")
+        has_screen = sys.platform in ("darwin", "win32") or bool(os.environ.get("DISPLAY") or
+                                                                 os.environ.get("WAYLAND_DISPLAY"))
+        if not no_browser and has_screen:  # on a headless machine a browser launch would only print errors
+            import threading
+            import webbrowser
+
+            threading.Timer(1.0, lambda: webbrowser.open(url)).start()
+        uvicorn.Server(server_config(application, host, port)).run()
