@@ -9,9 +9,15 @@ Grammar (precedence low to high):
     atom    := NUMBER | 'e' | 'pi' | 'π' | FUNC '(' expr ')' | '(' expr ')'
 with FUNC one of sqrt, exp. Unicode minus, superscript digits (10⁻¹⁴) and '·' are accepted.
 
+Before parsing, the words people wrap around a number are read away (see _strip_words): a hedge in
+front ("about", "≈", "~", "it's"), working before the last '=' or '≈' ("0.2^20 = 1.05e-14", "c = 9"),
+a unit or a remark after it ("10 layers", "4x", "(3 s.f.)"), a trailing full stop, and number words
+("ten", "a quarter"). Nothing is evaluated by Python.
+
 parse_number() returns the value and, when the answer is a single written number (possibly in
-scientific notation), how many significant figures the learner wrote: a checker uses that to
-decide whether "1.05e-14" is 0.2^20 rounded to what was written.
+scientific notation, either factor first: "1.05 x 10^-14" or "10^-14 * 1.05"), how many significant
+figures the learner wrote: a checker uses that to decide whether "1.05e-14" is 0.2^20 rounded to
+what was written.
 """
 
 from __future__ import annotations
@@ -44,11 +50,57 @@ _TOKEN = re.compile(r"""
 """, re.VERBOSE)
 
 
+_FRACTIONS = {"¼": "(1/4)", "½": "(1/2)", "¾": "(3/4)"}
+_NUMBER_WORDS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+    "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "twenty-one": 21, "twenty one": 21,
+}
+_WORD_VALUES = {"a quarter": "(1/4)", "one quarter": "(1/4)", "quarter": "(1/4)", "a half": "(1/2)",
+                "one half": "(1/2)", "half": "(1/2)", "a tenth": "(1/10)", "one tenth": "(1/10)"}
+# read away in front of the number, repeatedly: "it's about ~0.25" -> "0.25"
+_LEAD = re.compile(r"^(?:about|approx(?:imately|\.)?|around|roughly|circa|ca\.|nearly|almost|close to|"
+                   r"it'?s|it is|that'?s|that is|the answer is|answer:|my answer is|i get|i got|i think|"
+                   r"equals?|is|[≈~≃]|~=|=)\s*")
+# read away after the number: a unit, "times larger", a remark in parentheses, a full stop
+_TRAIL = re.compile(r"\s*(?:\((?=[^()]*[a-z]{2})(?![^()]*\b(?:sqrt|exp|pi)\b)[^()]*\)|\.|,|!|"
+                    r"layers?|units?|neurons?|fold|-fold|times(?: (?:larger|bigger|greater|more|as (?:large|big)))?|"
+                    r"x|×|s\.?f\.?|sig(?:nificant)? ?fig(?:ure)?s?)\s*$")
+
+
 def _normalise(text: str) -> str:
-    text = text.strip().replace("−", "-").replace("–", "-").replace("·", "*").replace("⋅", "*")
+    text = text.strip().replace("−", "-").replace("–", "-").replace("·", "*").replace("⋅", "*").replace("’", "'")
+    for char, value in _FRACTIONS.items():
+        text = text.replace(char, value)
     # 10⁻¹⁴ -> 10^-14
     text = re.sub(r"([⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺]+)", lambda m: "^" + m.group(1).translate(_SUPERSCRIPT), text)
-    return text.lower()
+    return " ".join(text.lower().split())
+
+
+def _strip_words(text: str) -> str:
+    """Read away the words around a number (see the module docstring); the arithmetic itself is left alone."""
+    text = re.sub(r"\s*\((?=[^()]*[a-z]{2})(?![^()]*\b(?:sqrt|exp|pi)\b)[^()]*\)\s*\.?$", "", text)  # "(at x = 0)"
+    # working first, value last: keep what follows the last '=', '≈', '~', '≥' or '>'
+    text = re.split(r"~=|>=|<=|[=≈≃~≥≤><]", text)[-1].strip()
+    text = re.sub(r"\s*\bto the power(?: of)?\s*", "^", text)
+    text = re.sub(r"(\d)\s+e\s*([-+]?\d)", r"\1e\2", text)  # "1.05 e-14"
+    for _ in range(4):
+        before = text
+        text = _LEAD.sub("", text).strip()
+        text = _TRAIL.sub("", text).strip()
+        if text.startswith("[") and text.endswith("]") and "," not in text:  # a one-element vector: [9]
+            text = text[1:-1].strip()
+        if text == before:
+            break
+    words = re.fullmatch(r"(minus |negative |-)?(.+)", text)
+    if words is None:
+        return ""
+    sign, body = words.group(1), words.group(2)
+    if body in _NUMBER_WORDS:
+        return ("-" if sign else "") + str(_NUMBER_WORDS[body])
+    if body in _WORD_VALUES:
+        return ("-" if sign else "") + _WORD_VALUES[body]
+    return text
 
 
 def tokenize(text: str) -> list[tuple[str, str]]:
@@ -186,7 +238,11 @@ def _sig_figs(literal: str) -> int:
     return max(len(digits), 1)
 
 
-_SCI = re.compile(r"^[-+]?(?P<m>(?:\d+\.?\d*|\.\d+))\s*(?:\*|x|×)\s*10\s*(?:\^|\*\*)\s*\(?(?P<e>[-+]?\d+)\)?$")
+_TEN = r"10\s*(?:\^|\*\*)\s*\(?[-+]?\d+\)?"
+_SCI = re.compile(rf"^[-+]?(?P<m>(?:\d+\.?\d*|\.\d+))\s*(?:\*|x|×)\s*{_TEN}$")
+# the power of ten first, or a division by it: "10^-14 * 1.05", "1.05 / 10^14"
+_SCI_OTHER = re.compile(rf"^[-+]?(?:{_TEN}\s*(?:\*|x|×)\s*(?P<m>(?:\d+\.?\d*|\.\d+))|"
+                        rf"(?P<m2>(?:\d+\.?\d*|\.\d+))\s*/\s*{_TEN})$")
 _PLAIN = re.compile(r"^[-+]?(?P<m>(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?)$")
 
 
@@ -201,6 +257,9 @@ def parse_number(text: str) -> Parsed:
     norm = _normalise(text)
     if not norm:
         raise Unreadable("the answer is empty")
+    norm = _strip_words(norm)
+    if not norm:
+        raise Unreadable("there is no number in the answer")
     if norm in ("nan", "inf", "infinity", "-inf", "+inf"):
         raise Unreadable(f"{text.strip()!r} is not a number you can give as an answer here")
     value = _Parser(tokenize(norm)).parse()
@@ -211,4 +270,6 @@ def parse_number(text: str) -> Parsed:
         sig = _sig_figs(m.group("m"))
     elif m := _SCI.match(norm):
         sig = _sig_figs(m.group("m"))
+    elif m := _SCI_OTHER.match(norm):
+        sig = _sig_figs(m.group("m") or m.group("m2"))
     return Parsed(value, sig, norm)
