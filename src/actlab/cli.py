@@ -9,6 +9,7 @@ from typing import Annotated
 import numpy as np
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from . import activations
@@ -48,17 +49,6 @@ def _fail(message: str) -> None:
     raise typer.Exit(2)
 
 
-def _num(v: float | str) -> str:
-    if isinstance(v, str) or (isinstance(v, float) and math.isinf(v)):
-        return "∞" if v in (math.inf, "inf") else "-∞"
-    return f"{v:.6g}"
-
-
-def _range(r) -> str:
-    lo, hi = r
-    return f"({_num(lo)}, {_num(hi)})"
-
-
 def _parse_params(raw: list[str]) -> dict[str, float | None]:
     params: dict[str, float | None] = {}
     for item in raw:
@@ -86,16 +76,16 @@ def _get(name: str, params: dict | None = None) -> activations.Activation:
 
 @app.command("list")
 def list_(json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False) -> None:
-    """One row per activation: range, maximal derivative, zero-centred, smooth, where it is used."""
+    """One row per activation: range, derivative range, maximal derivative, zero-centred, smooth, where it is used."""
     records = [activations.get(n) for n in activations.names()]
     if json_out:
         typer.echo(json.dumps([r.describe() for r in records], indent=1))
         return
     table = Table(title="actlab activation registry", show_lines=False)
-    for col in ("name", "range", "max f′", "zero-centred", "smooth", "used in"):
+    for col in ("name", "range", "f′ range", "max f′", "zero-centred", "smooth", "used in"):
         table.add_column(col)
     for r in records:
-        table.add_row(r.name, _range(r.output_range), f"{_num(r.deriv_max)} at {r.deriv_argmax_text}",
+        table.add_row(r.name, r.output_interval, r.deriv_interval, r.deriv_max_text,
                       "yes" if r.zero_centred else "no", r.smoothness if not r.is_smooth else "yes (C∞)",
                       ", ".join(r.used_in[:2]))
     console.print(table)
@@ -126,21 +116,24 @@ def show(
     rows = [
         ("formula", act.formula), ("derivative", act.deriv_formula),
         ("aliases", ", ".join(act.aliases) or "—"),
-        ("parameters", ", ".join(f"{k}={v}" for k, v in act.params.items()) or "—"),
-        ("output range", _range(act.output_range)), ("derivative range", _range(act.deriv_range)),
-        ("max derivative", f"{_num(act.deriv_max)} at {act.deriv_argmax_text}"),
+        ("parameters", ", ".join(f"{k}={'none (off)' if v is None else v}" for k, v in act.params.items()) or "—"),
+        ("output range", act.output_interval),
+        ("derivative range", act.deriv_interval + (" (where f is differentiable)" if act.kinks else "")),
+        ("max derivative", act.deriv_max_text),
         ("zero-centred", str(act.zero_centred)), ("monotonic", str(act.monotonic)),
         ("smoothness", act.smoothness), ("bounded above / below", f"{act.bounded_above} / {act.bounded_below}"),
-        ("self-gated", str(act.self_gated)), ("paper", f"{act.paper} ({act.year})"),
+        ("self-gated", str(act.self_gated)), ("paper", act.paper),
         ("used in", ", ".join(act.used_in)), ("PyTorch", act.torch_name or "—"),
         ("Hugging Face", ", ".join(act.hf_names) or "—"), ("strength", act.strength), ("weakness", act.weakness),
     ]
-    if act.deriv_at_zero is not None and act.has_kink:
-        rows.append(("f′(0)", f"{act.deriv_at_zero:g} (subgradient range {act.subgradient_at_zero})"))
+    if act.kinks:
+        rows.append(("not differentiable at", ", ".join(f"x = {k:g}" for k in act.kinks)))
+    if act.deriv_at_zero_text:
+        rows.append(("f′(0)", act.deriv_at_zero_text))
     if act.note:
         rows.append(("note", act.note))
     for k, v in rows:
-        table.add_row(k, v)
+        table.add_row(k, escape(v))  # registry text is not rich markup: "[a, b] = x" must print as written
     console.print(table)
     samples = Table(title="samples" + (" (gate: a = 1, b = x)" if act.is_gated else ""))
     for col in ("x", "f(x)", "f′(x)"):

@@ -11,6 +11,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from .datasets import read_csv_file
 from .errors import ConfigError
 
 DEMOS = ("linear-collapse", "vanishing", "dying-relu", "gelu-approx", "census")
@@ -47,7 +48,7 @@ def register(app: typer.Typer, console, fail) -> None:
                                      optimizer=optimizer, loss=loss, lr=lr, batch_size=batch_size, reg=reg,
                                      reg_rate=reg_rate, noise=noise, n_points=n_points,
                                      train_fraction=train_fraction, features=features, seed=seed)
-            csv_bytes = csv.read_bytes() if csv is not None else None
+            csv_bytes = read_csv_file(csv) if csv is not None else None  # at most the limit + 1 byte
             trainer = build_trainer(cfg, csv_bytes)
             frames = trainer.frames(epochs, target_loss=target_loss)
         except (ConfigError, OSError) as exc:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +24,8 @@ FEATURES = ("x1", "x2", "x1^2", "x2^2", "x1x2", "sin_x1", "sin_x2")
 MAX_POINTS = 20_000
 MAX_CSV_BYTES = 5 * 1024 * 1024
 MAX_CSV_ROWS = 50_000
+MAX_CSV_COLUMNS = 64
+MAX_CSV_LINE = 64 * 1024  # characters in one line; a longer one is not a data set's row
 
 
 @dataclass(frozen=True)
@@ -160,6 +163,18 @@ def parse_features(text: str) -> tuple[str, ...]:
 # --- CSV import ----------------------------------------------------------------------------
 
 
+def read_csv_file(path: str | os.PathLike) -> bytes:
+    """A CSV file's bytes, reading at most the size limit plus one byte (so /dev/zero or a huge file stops there)."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_CSV_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError("csv", f"cannot read {os.fspath(path)!r}: {exc.strerror or 'unreadable'}") from None
+    if len(data) > MAX_CSV_BYTES:
+        raise ConfigError("csv", f"{os.fspath(path)!r} is larger than the limit of {MAX_CSV_BYTES:,} bytes")
+    return data
+
+
 def load_csv(source: str | bytes, *, label_column: str | None = None, task: str | None = None,
              name: str = "csv") -> Dataset:
     """Read a learner's own data: numeric feature columns and one label column (the last by default).
@@ -181,7 +196,7 @@ def load_csv(source: str | bytes, *, label_column: str | None = None, task: str 
         raise ConfigError("csv", f"text is {len(source):,} characters; the limit is {MAX_CSV_BYTES:,}")
     if "\x00" in source:
         raise ConfigError("csv", "the file contains NUL bytes: it looks binary, not CSV text")
-    rows = [r for r in csv.reader(io.StringIO(source.lstrip("\ufeff"))) if any(c.strip() for c in r)]
+    rows = _read_rows(source.lstrip("\ufeff"))
     if not rows:
         raise ConfigError("csv", "the file is empty: expected a header (optional) and rows such as 0.5,1.2,1")
     header_given = not all(_is_number(c) for c in rows[0][:-1]) or not _is_number(rows[0][-1]) and not \
@@ -195,7 +210,7 @@ def load_csv(source: str | bytes, *, label_column: str | None = None, task: str 
     if not data:
         raise ConfigError("csv", "the file has a header but no data rows")
     if len(data) > MAX_CSV_ROWS:
-        raise ConfigError("csv", f"{len(data):,} rows; the limit is {MAX_CSV_ROWS:,}")
+        raise ConfigError("csv", f"more than {MAX_CSV_ROWS:,} rows; the limit is {MAX_CSV_ROWS:,}")
     first_line = 2 if header_given else 1
     for i, row in enumerate(data):
         if len(row) != width:
@@ -224,6 +239,36 @@ def load_csv(source: str | bytes, *, label_column: str | None = None, task: str 
     raw_labels = [row[label_idx].strip() for row in data]
     labels, class_names, kind = _labels(raw_labels, header[label_idx], first_line, task)
     return Dataset(points, labels, kind, name, tuple(header[j] for j in feature_idx), class_names)
+
+
+def _lines(text: str):
+    """The physical lines of text, ended by LF, CRLF or a lone CR (old Mac files), each refused when too long."""
+    for number, line in enumerate(io.StringIO(text, newline=""), start=1):
+        if len(line) > MAX_CSV_LINE:
+            raise ConfigError(f"csv: line {number}", f"is {len(line):,} characters long; the limit is "
+                                                     f"{MAX_CSV_LINE:,} (is this a CSV file?)")
+        yield line
+
+
+def _read_rows(text: str) -> list[list[str]]:
+    """The non-blank rows, read until the row limit is passed (one header row allowed): a file of a million short
+    rows stops at the limit instead of being read whole first."""
+    rows: list[list[str]] = []
+    reader = csv.reader(_lines(text))
+    try:
+        for row in reader:
+            if len(row) > MAX_CSV_COLUMNS:
+                raise ConfigError(f"csv: line {reader.line_num}", f"has {len(row):,} fields; the limit is "
+                                                                 f"{MAX_CSV_COLUMNS} columns")
+            if any(c.strip() for c in row):
+                rows.append(row)
+                if len(rows) > MAX_CSV_ROWS + 1:
+                    break
+    except csv.Error as exc:
+        cause = (f"a field is longer than {csv.field_size_limit():,} characters" if "field limit" in str(exc) else
+                 "a quoted field is not closed, or a quote stands inside an unquoted field")
+        raise ConfigError(f"csv: line {reader.line_num}", f"cannot be read as CSV: {cause}") from None
+    return rows
 
 
 def _is_number(text: str) -> bool:

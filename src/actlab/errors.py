@@ -14,3 +14,9 @@ class ConfigError(ValueError):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+
+
+def given(value: object, limit: int = 60) -> str:
+    """A value as a message quotes it: its repr, cut short (it may be a 40 kB list a client sent)."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"

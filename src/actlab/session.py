@@ -12,8 +12,18 @@ from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 
-from .datasets import CLASSIFICATION, DATASETS, Dataset, features, load_csv, make_dataset, parse_features
-from .errors import ConfigError
+from .datasets import (
+    CLASSIFICATION,
+    DATASETS,
+    FEATURES,
+    MAX_POINTS,
+    Dataset,
+    features,
+    load_csv,
+    make_dataset,
+    parse_features,
+)
+from .errors import ConfigError, given
 from .network import INITS, NetworkConfig, parse_layers
 from .optim import OPTIMIZERS, REGULARIZERS, OptimConfig
 from .training import Trainer
@@ -55,6 +65,11 @@ class RunConfig:
     bias_init: float = 0.1  # the playground starts biases at 0.1
 
     def __post_init__(self) -> None:
+        """Every field checked, and every size capped, here: the one validator the CLI, the lab's WebSocket and
+        the API share, so no setting can make one run cost more than the caps allow."""
+        for name in ("dataset", "loss", "init", "optimizer", "reg"):
+            if not isinstance(getattr(self, name), str):
+                raise ConfigError(name, f"a name (text); got {given(getattr(self, name))}")
         if self.dataset not in DATASETS and self.dataset != "csv":
             raise ConfigError("dataset", f"unknown data set {self.dataset!r}; allowed: {', '.join(DATASETS)}, csv")
         if self.loss not in LOSSES:
@@ -68,15 +83,25 @@ class RunConfig:
         max_layers, max_width = size_limits()
         if len(self.layers) > max_layers or any(not 1 <= w <= max_width for w in self.layers):
             raise ConfigError("layers", f"up to {max_layers} hidden layers of 1 to {max_width} neurons; "
-                                        f"got {list(self.layers)}")
-        if len(self.activations) not in (1, len(self.layers)) and self.layers:
+                                        f"got {given(list(self.layers))}")
+        if len(self.activations) not in (1, len(self.layers)) and self.layers or len(self.activations) > max_layers:
             raise ConfigError("activations", f"one activation, or one per hidden layer ({len(self.layers)}); "
                                              f"got {len(self.activations)}")
+        if not all(isinstance(a, str) for a in self.activations):
+            raise ConfigError("activations", f"activation names (text); got {given(list(self.activations))}")
+        if not all(isinstance(f, str) for f in self.features) or len(self.features) > len(FEATURES) or \
+                len(set(self.features)) != len(self.features):
+            raise ConfigError("features", f"each of {', '.join(FEATURES)} at most once; got "
+                                          f"{given(list(self.features))}")
+        for name, low, high in (("n_points", 10, MAX_POINTS), ("batch_size", 1, MAX_POINTS)):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or not low <= v <= high:
+                raise ConfigError(name, f"a whole number from {low} to {high:,}; got {given(v)}")
         for name in ("noise", "train_fraction", "lr", "reg_rate", "negative_slope", "beta", "bias_init"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
                 raise ConfigError(name, f"must be a finite number; got {v!r}")
-        if not isinstance(self.seed, int) or not 0 <= self.seed < 2**32:
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**32:
             raise ConfigError("seed", f"a whole number from 0 to {2**32 - 1}; got {self.seed!r}")
         features(np.zeros((1, 2)), self.features)  # validates the names
 

@@ -74,3 +74,35 @@ def test_bad_input_gets_a_specific_error_and_exit_code_2(args, message):
     res = run(*args)
     assert res.exit_code == 2
     assert message in " ".join(res.stdout.split())
+
+
+@pytest.mark.parametrize("name", activations.names())
+def test_show_reads_as_sentences_for_every_entry(name):
+    """No Python None, no "at everywhere", the paper's year once (the paper text carries it), and text in
+    square brackets (a gated unit's "[a, b] = x") printed, not eaten as rich markup."""
+    res = runner.invoke(app, ["show", name], env={"COLUMNS": "400"})
+    out = " ".join(res.stdout.split())
+    act = activations.get(name)
+    assert "None" not in out and "at everywhere" not in out
+    paper_row = next(line for line in res.stdout.splitlines() if "│ paper" in line)
+    assert paper_row.count(str(act.year)) == act.paper.count(str(act.year))
+    if act.is_gated:
+        assert "[a, b] = x" in out
+
+
+@pytest.mark.parametrize(("name", "output", "deriv"), [("relu", "[0, ∞)", "[0, 1]"), ("sigmoid", "(0, 1)", "(0, 0.25]"),
+                                                      ("hardswish", "[-0.375, ∞)", "(-0.5, 1.5)")])
+def test_show_and_list_write_each_end_open_or_closed(name, output, deriv):
+    shown = run("show", name).stdout
+    assert output in shown and deriv in shown
+    row = next(line for line in run("list").stdout.splitlines() if f" {name} " in line)
+    assert output in row and deriv in row
+    data = json.loads(run("show", name, "--json").stdout)
+    assert data["output_interval"] == output and data["deriv_interval"] == deriv
+
+
+def test_show_says_relu_prime_at_zero_is_a_choice_and_selu_has_no_subgradient():
+    relu = " ".join(run("show", "relu").stdout.split())
+    assert "any value in [0, 1] is a subgradient" in relu
+    selu = " ".join(run("show", "selu").stdout.split())
+    assert "no subgradient" in selu

@@ -4,6 +4,12 @@ A record carries the formula, its derivative, the parameters (PyTorch's names) a
 property the lesson talks about. Numbers that can be computed from the functions (ranges,
 derivative maxima and where they are reached, monotonicity) are typed in here and checked
 against the functions by the test suite.
+
+Ranges are intervals with a closedness flag per end: an end is closed when the function reaches
+it at some finite x (ReLU's 0, GELU's minimum), open when it is only approached (sigmoid's 0 and
+1). The derivative's range is over the points where f is differentiable; at a kink (``kinks``)
+actlab returns a convention (``deriv_at_zero``), which is not part of the range.
+tests/activations/test_ranges.py checks every end against mpmath.
 """
 
 from __future__ import annotations
@@ -57,6 +63,18 @@ def _fmt(v: float) -> str:
     return "inf" if v == INF else "-inf" if v == -INF else f"{v:g}"
 
 
+def interval_text(bounds: tuple[float, float], closed: tuple[bool, bool]) -> str:
+    """An interval as a reader writes it: [0, ∞), (0, 0.25], (-0.5, 1.5); an infinite end is always open."""
+    lo, hi = bounds
+    left = "[" if closed[0] and math.isfinite(lo) else "("
+    right = "]" if closed[1] and math.isfinite(hi) else ")"
+    return f"{left}{_num6(lo)}, {_num6(hi)}{right}"
+
+
+def _num6(v: float) -> str:
+    return "∞" if v == INF else "-∞" if v == -INF else f"{v:.6g}"
+
+
 @dataclass(frozen=True)
 class Activation:
     """One activation function with its derivative, parameters and properties.
@@ -74,16 +92,16 @@ class Activation:
     deriv_formula: str  # LaTeX
     title: str
     output_range: tuple[float, float]
-    deriv_range: tuple[float, float]
+    deriv_range: tuple[float, float]  # over the points where f is differentiable
     deriv_max: float
-    deriv_argmax: float | None  # where f' reaches deriv_max; None when it is an interval
-    deriv_argmax_text: str  # the same in words: "x = 0", "x > 0"
+    deriv_argmax: float | None  # where f' reaches deriv_max; None when it is an interval or not reached
+    deriv_argmax_text: str  # the same in words: "x = 0", "x > 0", "as x → ∞ (not reached)"
     zero_centred: bool
     monotonic: bool
-    smoothness: str  # "C0" (kinks), "C1", "C-inf"
+    smoothness: str  # "discontinuous" (a jump), "C0" (kinks), "C1", "C-inf"
     self_gated: bool
-    year: int
-    paper: str
+    year: int  # the year of the first work ``paper`` cites
+    paper: str  # where the function was introduced (or, where it says so, recommended or named), with years
     used_in: tuple[str, ...]
     torch_name: str | None
     hf_names: tuple[str, ...]
@@ -92,7 +110,12 @@ class Activation:
     params: Mapping[str, Any] = field(default_factory=dict)
     param_specs: Mapping[str, Param] = field(default_factory=dict, repr=False)
     deriv_at_zero: float | None = None  # the value actlab (and PyTorch) return at a kink at 0
-    subgradient_at_zero: tuple[float, float] | None = None  # the valid range there, if a kink
+    # the subgradients at a kink at 0: only a convex kink (left slope below right slope) has any; SELU's
+    # slope falls from lambda alpha to lambda there, so it has none, although it has a kink
+    subgradient_at_zero: tuple[float, float] | None = None
+    output_closed: tuple[bool, bool] = (False, False)  # is each end of output_range reached?
+    deriv_closed: tuple[bool, bool] = (False, False)  # is each end of deriv_range reached?
+    kinks: tuple[float, ...] = ()  # where f is not differentiable (or, with a jump, not continuous)
     output_min_at: float | None = None  # where a non-monotonic function has its minimum
     is_gated: bool = False
     note: str = ""
@@ -147,6 +170,38 @@ class Activation:
         return self.smoothness == "C0"
 
     @property
+    def output_interval(self) -> str:
+        return interval_text(self.output_range, self.output_closed)
+
+    @property
+    def deriv_interval(self) -> str:
+        return interval_text(self.deriv_range, self.deriv_closed)
+
+    @property
+    def deriv_max_text(self) -> str:
+        """The largest derivative and where it is reached, as one phrase: "0.25 at x = 0", "1 for x > 0"."""
+        where = self.deriv_argmax_text
+        if math.isinf(self.deriv_max):
+            return f"none: f′ grows without bound ({where})"
+        # "x = 0" is a point, "x > 0" a set; "everywhere" and "as x → ∞ ..." read on their own
+        joint = " at " if where.startswith("x = ") else " " if where.startswith(("everywhere", "as ")) else " for "
+        return f"{_num6(self.deriv_max)}{joint}{where}"
+
+    @property
+    def deriv_at_zero_text(self) -> str | None:
+        """What f′(0) is when x = 0 is a kink, in words; None where f is differentiable at 0."""
+        if 0.0 not in self.kinks or self.deriv_at_zero is None:
+            return None
+        if self.smoothness == "discontinuous":
+            return f"not defined (f jumps there); actlab returns {self.deriv_at_zero:g}"
+        if self.subgradient_at_zero is None:
+            return (f"not defined, and no subgradient exists there (the slope falls across the kink); "
+                    f"actlab and PyTorch return {self.deriv_at_zero:.6g}")
+        lo, hi = self.subgradient_at_zero
+        return (f"not defined; any value in [{lo:g}, {hi:g}] is a subgradient; "
+                f"actlab and PyTorch return {self.deriv_at_zero:g}")
+
+    @property
     def aliases(self) -> tuple[str, ...]:
         return tuple(sorted(a for a, target in ALIASES.items() if target == self.name))
 
@@ -163,10 +218,15 @@ class Activation:
                 k: {"default": p.default, "allowed": p.interval(), "doc": p.doc} for k, p in self.param_specs.items()
             },
             "output_range": [_json_num(v) for v in self.output_range],
+            "output_closed": list(self.output_closed),
+            "output_interval": self.output_interval,
             "deriv_range": [_json_num(v) for v in self.deriv_range],
+            "deriv_closed": list(self.deriv_closed),
+            "deriv_interval": self.deriv_interval,
             "deriv_max": _json_num(self.deriv_max),
             "deriv_argmax": self.deriv_argmax,
             "deriv_argmax_text": self.deriv_argmax_text,
+            "deriv_max_text": self.deriv_max_text,
             "zero_centred": self.zero_centred,
             "monotonic": self.monotonic,
             "smoothness": self.smoothness,
@@ -184,6 +244,8 @@ class Activation:
             "weakness": self.weakness,
             "deriv_at_zero": self.deriv_at_zero,
             "subgradient_at_zero": list(self.subgradient_at_zero) if self.subgradient_at_zero else None,
+            "deriv_at_zero_text": self.deriv_at_zero_text,
+            "kinks": list(self.kinks),
             "output_min_at": self.output_min_at,
             "note": self.note,
         }
@@ -207,38 +269,65 @@ _SIX = "the lesson's six"
 
 
 def _leaky_props(p: Mapping[str, Any]) -> dict[str, Any]:
-    s = p["negative_slope"]
-    lo, hi = min(s, 1.0), max(s, 1.0)
+    s = p["negative_slope"]  # in [0, 1]
+    if s == 1.0:  # the identity: no kink left
+        return {"output_range": (-INF, INF), "output_closed": (False, False), "deriv_range": (1.0, 1.0),
+                "deriv_closed": (True, True), "deriv_max": 1.0, "deriv_argmax_text": "everywhere",
+                "monotonic": True, "zero_centred": True, "smoothness": "C-inf", "kinks": (),
+                "subgradient_at_zero": None, "deriv_at_zero": 1.0}
     return {
-        "output_range": (-INF if s > 0 else 0.0, INF) if s >= 0 else (-INF, INF),
-        "deriv_range": (lo, hi),
-        "deriv_max": hi,
-        "monotonic": s >= 0,
-        "subgradient_at_zero": (lo, hi),
+        "output_range": (0.0 if s == 0 else -INF, INF),
+        "output_closed": (s == 0, False),  # slope 0 is ReLU: 0 is reached
+        "deriv_range": (s, 1.0),
+        "deriv_closed": (True, True),
+        "monotonic": True,
+        "subgradient_at_zero": (s, 1.0),
         "deriv_at_zero": s,
     }
 
 
+# silu(x) = x sigma(x) has its minimum m = -0.27846... at x* = -1.27846... (x* solves 1 + x + e^x = 0, and
+# m = x* + 1); silu' lies in [-0.09984, 1.09984], its ends at x = -+2.39936.
+_SILU_MIN, _SILU_MIN_AT, _SILU_DMAX_AT = -0.27846454276107380, -1.2784645427610738, 2.3993572805154676
+
+
+def _silu_weakness(minimum: float) -> str:
+    return f"Needs an exponential per value; it dips below 0 (minimum {minimum:.3g}), so it is not monotonic."
+
+
 def _silu_props(p: Mapping[str, Any]) -> dict[str, Any]:
     b = p["beta"]
-    # silu_beta(x) = silu(b x) / b: the minimum and derivative extremes scale accordingly
+    # silu_beta(x) = silu(b x) / b: the minimum and its place scale by 1/b; silu_beta'(x) = silu'(b x), so the
+    # derivative keeps its range and its extremes move to x / b
     return {
-        "output_range": (-0.27846454276107380 / b, INF),
-        "output_min_at": -1.2784645427610738 / b,
-        "deriv_argmax": 2.3993572805154676 / b,
-        "deriv_argmax_text": f"x = {2.3993572805154676 / b:.6g}",
+        "output_range": (_SILU_MIN / b, INF),
+        "output_min_at": _SILU_MIN_AT / b,
+        "deriv_argmax": _SILU_DMAX_AT / b,
+        "deriv_argmax_text": f"x = {_SILU_DMAX_AT / b:.6g}",
+        "weakness": _silu_weakness(_SILU_MIN / b),
     }
 
 
 def _elu_props(p: Mapping[str, Any]) -> dict[str, Any]:
     a = p["alpha"]
-    return {
+    # f' is 1 for x > 0 and alpha e^x in (0, alpha) for x < 0: the top end 1 is reached, while alpha > 1 is only
+    # approached from the left of the kink
+    props: dict[str, Any] = {
         "output_range": (-a, INF),
         "deriv_range": (0.0, max(1.0, a)),
+        "deriv_closed": (False, a <= 1.0),
         "deriv_max": max(1.0, a),
         "deriv_at_zero": a,
         "smoothness": "C1" if a == 1.0 else "C0",
+        "kinks": () if a == 1.0 else (0.0,),
+        # a convex kink (alpha < 1) has the subgradients [alpha, 1]; a concave one (alpha > 1) has none
+        "subgradient_at_zero": (a, 1.0) if a < 1.0 else None,
     }
+    if a > 1.0:
+        props.update(deriv_argmax=None, deriv_argmax_text="as x → 0 from the left (a supremum, not reached)")
+    elif a < 1.0:
+        props.update(deriv_argmax=None, deriv_argmax_text="x > 0")
+    return props
 
 
 def _celu_props(p: Mapping[str, Any]) -> dict[str, Any]:
@@ -246,12 +335,22 @@ def _celu_props(p: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _softplus_props(p: Mapping[str, Any]) -> dict[str, Any]:
-    return {"smoothness": "C-inf" if p["threshold"] is None else "C0"}
+    t = p["threshold"]
+    if t is None:
+        return {}
+    # PyTorch's shortcut returns x where beta x > t: log1p(e^t) / beta > t / beta, so f jumps down there (by
+    # about e^-t / beta) and f' jumps up to exactly 1
+    return {"smoothness": "discontinuous", "kinks": (t / p["beta"],), "deriv_closed": (False, True),
+            "deriv_argmax_text": f"x > {t / p['beta']:.6g} (the threshold)"}
 
 
 def _hardtanh_props(p: Mapping[str, Any]) -> dict[str, Any]:
     lo, hi = p["min_val"], p["max_val"]
-    return {"output_range": (lo, hi), "zero_centred": lo == -hi}
+    props: dict[str, Any] = {"output_range": (lo, hi), "zero_centred": lo == -hi, "kinks": (lo, hi),
+                             "deriv_argmax_text": f"{lo:g} < x < {hi:g}", "deriv_at_zero": float(lo < 0 < hi)}
+    if lo == 0:  # slope 0 then 1: a convex kink at 0
+        props["subgradient_at_zero"] = (0.0, 1.0)
+    return props
 
 
 _RECORDS: tuple[Activation, ...] = (
@@ -260,6 +359,7 @@ _RECORDS: tuple[Activation, ...] = (
         formula=r"\sigma(x) = \frac{1}{1 + e^{-x}}",
         deriv_formula=r"\sigma'(x) = \sigma(x)\,(1 - \sigma(x))",
         output_range=(0.0, 1.0), deriv_range=(0.0, 0.25), deriv_max=0.25, deriv_argmax=0.0,
+        output_closed=(False, False), deriv_closed=(False, True),
         deriv_argmax_text="x = 0", zero_centred=False, monotonic=True, smoothness="C-inf",
         self_gated=False, year=1986, paper="Rumelhart, Hinton & Williams, 1986 (backpropagation with logistic units)",
         used_in=("LSTM and GRU gates", "binary classifier outputs", "attention-free gating"),
@@ -272,8 +372,11 @@ _RECORDS: tuple[Activation, ...] = (
         formula=r"\tanh(x) = \frac{e^{x} - e^{-x}}{e^{x} + e^{-x}}",
         deriv_formula=r"\tanh'(x) = 1 - \tanh^2(x)",
         output_range=(-1.0, 1.0), deriv_range=(0.0, 1.0), deriv_max=1.0, deriv_argmax=0.0,
+        output_closed=(False, False), deriv_closed=(False, True),
         deriv_argmax_text="x = 0", zero_centred=True, monotonic=True, smoothness="C-inf",
-        self_gated=False, year=1998, paper="LeCun, Bottou, Orr & Mueller, 1998 (Efficient BackProp)",
+        self_gated=False, year=1998,
+        paper="LeCun, Bottou, Orr & Müller, 1998 (Efficient BackProp), which recommended tanh over the logistic; "
+              "tanh units are older",
         used_in=("LSTM cell output", "classic RNNs", "TensorFlow Playground's default"),
         torch_name="Tanh", hf_names=("tanh",), deriv_from_output=lambda a: 1 - a * a,
         strength="Zero-centred output in (-1, 1); steeper than sigmoid (slope 1 at 0).",
@@ -284,8 +387,9 @@ _RECORDS: tuple[Activation, ...] = (
         formula=r"\mathrm{ReLU}(x) = \max(0, x)",
         deriv_formula=r"\mathrm{ReLU}'(x) = \begin{cases}1 & x > 0\\ 0 & x < 0\end{cases}",
         output_range=(0.0, INF), deriv_range=(0.0, 1.0), deriv_max=1.0, deriv_argmax=None,
+        output_closed=(True, False), deriv_closed=(True, True), kinks=(0.0,),
         deriv_argmax_text="x > 0", zero_centred=False, monotonic=True, smoothness="C0",
-        self_gated=False, year=2010, paper="Nair & Hinton, 2010",
+        self_gated=False, year=2010, paper="Nair & Hinton, 2010 (rectified linear units)",
         used_in=("AlexNet, ResNet and most CNNs", "the original Transformer", "T5", "OPT"),
         torch_name="ReLU", hf_names=("relu",), deriv_from_output=lambda a: (a > 0).astype(a.dtype),
         strength="Cheap, and its gradient is exactly 1 for x > 0: positive paths do not shrink.",
@@ -298,8 +402,9 @@ _RECORDS: tuple[Activation, ...] = (
         formula=r"\mathrm{LeakyReLU}(x) = \begin{cases}x & x > 0\\ \alpha x & x \le 0\end{cases}",
         deriv_formula=r"\mathrm{LeakyReLU}'(x) = \begin{cases}1 & x > 0\\ \alpha & x < 0\end{cases}",
         output_range=(-INF, INF), deriv_range=(0.01, 1.0), deriv_max=1.0, deriv_argmax=None,
+        output_closed=(False, False), deriv_closed=(True, True), kinks=(0.0,),
         deriv_argmax_text="x > 0", zero_centred=False, monotonic=True, smoothness="C0",
-        self_gated=False, year=2013, paper="Maas, Hannun & Ng, 2013",
+        self_gated=False, year=2013, paper="Maas, Hannun & Ng, 2013 (rectifier nonlinearities)",
         used_in=("GAN discriminators (DCGAN)", "YOLO detectors"),
         torch_name="LeakyReLU", hf_names=("leaky_relu",),
         strength="A small negative slope keeps a gradient for x < 0: no dying neurons.",
@@ -314,13 +419,15 @@ _RECORDS: tuple[Activation, ...] = (
         formula=r"\mathrm{GELU}(x) = x\,\Phi(x) = \tfrac{x}{2}\left(1 + \mathrm{erf}(x/\sqrt{2})\right)",
         deriv_formula=r"\mathrm{GELU}'(x) = \Phi(x) + x\,\varphi(x)",
         output_range=(-0.16997120748, INF), deriv_range=(-0.128904145185, 1.128904145185),
-        deriv_max=1.128904145185, deriv_argmax=math.sqrt(2), deriv_argmax_text="x = sqrt(2)",
+        deriv_max=1.128904145185, deriv_argmax=math.sqrt(2), deriv_argmax_text="x = √2",
+        output_closed=(True, False), deriv_closed=(True, True),
         zero_centred=False, monotonic=False, smoothness="C-inf", self_gated=True, year=2016,
         paper="Hendrycks & Gimpel, 2016 (Gaussian Error Linear Units)",
         used_in=("BERT", "RoBERTa", "ViT", "GPT-NeoX", "Falcon"),
         torch_name="GELU", hf_names=("gelu", "gelu_python"),
         strength="Smooth everywhere with a probabilistic reading (x kept with probability Phi(x)); performs well in transformers.",
-        weakness="Needs erf, so it costs more than ReLU; a small non-monotonic dip below 0.",
+        weakness="Needs the error function erf for every value, where ReLU needs one comparison; a small "
+                 "non-monotonic dip below 0.",
         output_min_at=-0.751791524694,
         note="PyTorch: nn.GELU() or approximate='none'.",
     ),
@@ -328,17 +435,20 @@ _RECORDS: tuple[Activation, ...] = (
         name="silu", fn=F.silu, deriv=F.silu_deriv, title="SiLU / Swish",
         formula=r"\mathrm{SiLU}(x) = x\,\sigma(\beta x) = \frac{x}{1 + e^{-\beta x}}",
         deriv_formula=r"\mathrm{SiLU}'(x) = \sigma(\beta x) + \beta x\,\sigma(\beta x)(1 - \sigma(\beta x))",
-        output_range=(-0.2784645427610738, INF), deriv_range=(-0.0998393201289, 1.0998393201289),
+        output_range=(_SILU_MIN, INF), deriv_range=(-0.0998393201289, 1.0998393201289),
         deriv_max=1.0998393201289, deriv_argmax=2.3993572805154676, deriv_argmax_text="x = 2.39936",
-        zero_centred=False, monotonic=False, smoothness="C-inf", self_gated=True, year=2017,
-        paper="Ramachandran, Zoph & Le, 2017 (Swish, found by automated search); Elfwing et al., 2017 (SiLU)",
+        output_closed=(True, False), deriv_closed=(True, True),
+        zero_centred=False, monotonic=False, smoothness="C-inf", self_gated=True, year=2016,
+        paper="Hendrycks & Gimpel, 2016 (introduced as the SiLU in the GELU paper); used in reinforcement learning by "
+              "Elfwing, Uchibe & Doya, 2017; named Swish by Ramachandran, Zoph & Le, 2017, whose automated search "
+              "found it",
         used_in=("Llama (SwiGLU)", "Mistral (SwiGLU)", "Qwen (SwiGLU)", "PaLM (SwiGLU)", "EfficientNet"),
         torch_name="SiLU", hf_names=("silu", "swish"),
         strength="Self-gated, smooth and non-monotonic; found by automated search and works well.",
-        weakness="Costs an exponential; the dip below 0 (minimum -0.278) makes it non-monotonic.",
+        weakness=_silu_weakness(_SILU_MIN),
         params={"beta": 1.0},
         param_specs={"beta": Param(1.0, 0.0, 1e6, doc="gate sharpness; 1 is SiLU, 1.702 quick GELU")},
-        output_min_at=-1.2784645427610738, param_props=_silu_props,
+        output_min_at=_SILU_MIN_AT, param_props=_silu_props,
     ),
     Activation(
         name="gelu_tanh", fn=F.gelu_tanh, deriv=F.gelu_tanh_deriv, title="GELU, tanh approximation",
@@ -346,12 +456,13 @@ _RECORDS: tuple[Activation, ...] = (
         deriv_formula=r"\tfrac12(1+\tanh u) + \tfrac{x}{2}\,\mathrm{sech}^2(u)\,\sqrt{2/\pi}\,(1 + 0.134145\,x^2)",
         output_range=(-0.170040750571, INF), deriv_range=(-0.128993068659, 1.128993068659),
         deriv_max=1.128993068659, deriv_argmax=1.41850400879, deriv_argmax_text="x = 1.4185",
+        output_closed=(True, False), deriv_closed=(True, True),
         zero_centred=False, monotonic=False, smoothness="C-inf", self_gated=True, year=2016,
-        paper="Hendrycks & Gimpel, 2016 (the tanh approximation)",
-        used_in=("GPT-2", "GPT-3", "GPT-J", "Gemma (gated)", "Phi"),
+        paper="Hendrycks & Gimpel, 2016 (the tanh approximation, in the GELU paper)",
+        used_in=("GPT-2", "GPT-3", "GPT-J", "Phi", "T5 v1.1 and Flan-T5 (gated)", "Gemma (gated)"),
         torch_name="GELU(approximate='tanh')",
         hf_names=("gelu_new", "gelu_pytorch_tanh", "gelu_fast", "gelu_accurate"),
-        strength="Cheap (no erf) and differentiable everywhere; within 4.7e-4 of exact GELU.",
+        strength="No erf: one tanh and a cubic per value; differentiable everywhere; within 4.7e-4 of exact GELU.",
         weakness="An approximation: frameworks differ in which GELU they mean, so names matter.",
         output_min_at=-0.752461422071,
         note="Max |gelu - gelu_tanh| is about 4.7e-4, near x = +-2.70.",
@@ -362,10 +473,11 @@ _RECORDS: tuple[Activation, ...] = (
         deriv_formula=r"\sigma(1.702x) + 1.702\,x\,\sigma(1.702x)(1-\sigma(1.702x))",
         output_range=(-0.163610189636, INF), deriv_range=(-0.0998393201289, 1.0998393201289),
         deriv_max=1.0998393201289, deriv_argmax=1.40972813191, deriv_argmax_text="x = 1.40973",
+        output_closed=(True, False), deriv_closed=(True, True),
         zero_centred=False, monotonic=False, smoothness="C-inf", self_gated=True, year=2016,
-        paper="Hendrycks & Gimpel, 2016 (sigmoid approximation); used by Radford et al., 2021 (CLIP)",
+        paper="Hendrycks & Gimpel, 2016 (the sigmoid approximation, in the GELU paper); used by Radford et al., 2021 (CLIP)",
         used_in=("CLIP",), torch_name=None, hf_names=("quick_gelu",),
-        strength="One exponential: the cheapest smooth GELU look-alike.",
+        strength="One sigmoid per value (SiLU with beta = 1.702): no erf and no cubic.",
         weakness="Least accurate GELU approximation (max error about 0.02).",
         output_min_at=-0.751154255441,
     ),
@@ -374,8 +486,9 @@ _RECORDS: tuple[Activation, ...] = (
         formula=r"\mathrm{ELU}(x) = \begin{cases}x & x > 0\\ \alpha(e^{x} - 1) & x \le 0\end{cases}",
         deriv_formula=r"\mathrm{ELU}'(x) = \begin{cases}1 & x > 0\\ \alpha e^{x} & x \le 0\end{cases}",
         output_range=(-1.0, INF), deriv_range=(0.0, 1.0), deriv_max=1.0, deriv_argmax=None,
+        output_closed=(False, False), deriv_closed=(False, True),
         deriv_argmax_text="x >= 0", zero_centred=False, monotonic=True, smoothness="C1",
-        self_gated=False, year=2015, paper="Clevert, Unterthiner & Hochreiter, 2015",
+        self_gated=False, year=2015, paper="Clevert, Unterthiner & Hochreiter, 2015 (exponential linear units)",
         used_in=("CNNs of 2016-2018",), torch_name="ELU", hf_names=(),
         strength="Negative outputs push mean activations toward 0; smooth at 0 when alpha = 1.",
         weakness="An exponential for x < 0; saturates to -alpha, where its gradient vanishes.",
@@ -387,21 +500,24 @@ _RECORDS: tuple[Activation, ...] = (
         formula=r"\lambda \begin{cases}x & x > 0\\ \alpha(e^{x} - 1) & x \le 0\end{cases},\ \lambda \approx 1.0507,\ \alpha \approx 1.6733",
         deriv_formula=r"\lambda \begin{cases}1 & x > 0\\ \alpha e^{x} & x \le 0\end{cases}",
         output_range=(-F.SELU_SCALE * F.SELU_ALPHA, INF), deriv_range=(0.0, F.SELU_SCALE * F.SELU_ALPHA),
-        deriv_max=F.SELU_SCALE * F.SELU_ALPHA, deriv_argmax=0.0, deriv_argmax_text="x = 0 (left limit)",
+        deriv_max=F.SELU_SCALE * F.SELU_ALPHA, deriv_argmax=None,
+        deriv_argmax_text="as x → 0 from the left (a supremum, not reached)",
+        output_closed=(False, False), deriv_closed=(False, False), kinks=(0.0,),
         zero_centred=False, monotonic=True, smoothness="C0", self_gated=False, year=2017,
         paper="Klambauer, Unterthiner, Mayr & Hochreiter, 2017 (Self-Normalizing Neural Networks)",
         used_in=("self-normalising MLPs",), torch_name="SELU", hf_names=(),
         strength="Keeps activations near zero mean and unit variance through depth with LeCun init.",
         weakness="The self-normalising property needs LeCun-normal init and no batch norm.",
-        deriv_at_zero=F.SELU_SCALE * F.SELU_ALPHA, subgradient_at_zero=(F.SELU_SCALE, F.SELU_SCALE * F.SELU_ALPHA),
+        deriv_at_zero=F.SELU_SCALE * F.SELU_ALPHA, subgradient_at_zero=None,  # a concave kink: no subgradient
     ),
     Activation(
         name="celu", fn=F.celu, deriv=F.celu_deriv, title="Continuously differentiable ELU",
         formula=r"\max(0, x) + \min\left(0, \alpha(e^{x/\alpha} - 1)\right)",
         deriv_formula=r"\begin{cases}1 & x > 0\\ e^{x/\alpha} & x \le 0\end{cases}",
         output_range=(-1.0, INF), deriv_range=(0.0, 1.0), deriv_max=1.0, deriv_argmax=None,
+        output_closed=(False, False), deriv_closed=(False, True),
         deriv_argmax_text="x >= 0", zero_centred=False, monotonic=True, smoothness="C1",
-        self_gated=False, year=2017, paper="Barron, 2017 (Continuously Differentiable ELUs)",
+        self_gated=False, year=2017, paper="Barron, 2017 (Continuously Differentiable Exponential Linear Units)",
         used_in=("research models",), torch_name="CELU", hf_names=(),
         strength="C1 for every alpha (ELU is only C1 for alpha = 1).",
         weakness="Rarely used; an exponential for x < 0.",
@@ -413,15 +529,18 @@ _RECORDS: tuple[Activation, ...] = (
         formula=r"\mathrm{softplus}(x) = \tfrac{1}{\beta}\log\left(1 + e^{\beta x}\right)",
         deriv_formula=r"\mathrm{softplus}'(x) = \sigma(\beta x)",
         output_range=(0.0, INF), deriv_range=(0.0, 1.0), deriv_max=1.0, deriv_argmax=None,
-        deriv_argmax_text="x -> inf", zero_centred=False, monotonic=True, smoothness="C-inf",
-        self_gated=False, year=2001, paper="Dugas, Bengio, Belisle, Nadeau & Garcia, 2001",
+        deriv_argmax_text="as x → ∞ (a supremum, not reached)",
+        output_closed=(False, False), deriv_closed=(False, False),
+        zero_centred=False, monotonic=True, smoothness="C-inf",
+        self_gated=False, year=2001, paper="Dugas, Bengio, Bélisle, Nadeau & Garcia, 2001 (softplus)",
         used_in=("variance and scale heads", "Mish's inner function"), torch_name="Softplus", hf_names=(),
         strength="A smooth ReLU: positive, with derivative sigmoid(beta x) everywhere.",
-        weakness="Never exactly 0 and costs a log and an exp.",
+        weakness="Never exactly 0, and needs a log and an exp per value.",
         params={"beta": 1.0, "threshold": None},
         param_specs={"beta": Param(1.0, 0.0, 1e6, doc="sharpness"),
                      "threshold": Param(None, 0.0, INF, optional=True,
-                                        doc="PyTorch's shortcut (20): x where beta x > threshold; None is exact")},
+                                        doc="PyTorch's shortcut (20): x where beta x > threshold, which makes f "
+                                            "jump there; None is exact")},
         param_props=_softplus_props,
     ),
     Activation(
@@ -430,18 +549,21 @@ _RECORDS: tuple[Activation, ...] = (
         deriv_formula=r"\tanh(\mathrm{sp}(x)) + x\,\mathrm{sech}^2(\mathrm{sp}(x))\,\sigma(x)",
         output_range=(-0.308843413017, INF), deriv_range=(-0.112526122389, 1.08849816125),
         deriv_max=1.08849816125, deriv_argmax=1.49057117949, deriv_argmax_text="x = 1.49057",
+        output_closed=(True, False), deriv_closed=(True, True),
         zero_centred=False, monotonic=False, smoothness="C-inf", self_gated=True, year=2019,
         paper="Misra, 2019 (Mish)", used_in=("YOLOv4",), torch_name="Mish", hf_names=("mish",),
         strength="Smooth, self-gated and non-monotonic like Swish, with a slightly deeper dip.",
-        weakness="Three transcendental functions per value: the costliest here.",
+        weakness="Three transcendental functions per value (an exp, a log and a tanh).",
         output_min_at=-1.19243121452,
     ),
     Activation(
         name="softsign", fn=F.softsign, deriv=F.softsign_deriv, title="Softsign",
         formula=r"\frac{x}{1 + |x|}", deriv_formula=r"\frac{1}{(1 + |x|)^2}",
         output_range=(-1.0, 1.0), deriv_range=(0.0, 1.0), deriv_max=1.0, deriv_argmax=0.0,
+        output_closed=(False, False), deriv_closed=(False, True),
         deriv_argmax_text="x = 0", zero_centred=True, monotonic=True, smoothness="C1",
-        self_gated=False, year=2009, paper="Bergstra et al., 2009; studied by Glorot & Bengio, 2010",
+        self_gated=False, year=2009, paper="Bergstra et al., 2009 (quadratic polynomials learn better image features); "
+                                         "studied by Glorot & Bengio, 2010",
         used_in=("Glorot & Bengio's saturation study",), torch_name="Softsign", hf_names=(),
         strength="Like tanh but saturates polynomially, not exponentially.",
         weakness="Still bounded, so gradients still shrink for large |x|.",
@@ -450,8 +572,9 @@ _RECORDS: tuple[Activation, ...] = (
         name="hardsigmoid", fn=F.hardsigmoid, deriv=F.hardsigmoid_deriv, title="Hard sigmoid",
         formula=r"\frac{\mathrm{ReLU6}(x + 3)}{6}", deriv_formula=r"\tfrac16 \text{ for } -3 < x < 3, \text{ else } 0",
         output_range=(0.0, 1.0), deriv_range=(0.0, 1 / 6), deriv_max=1 / 6, deriv_argmax=None,
+        output_closed=(True, True), deriv_closed=(True, True), kinks=(-3.0, 3.0),
         deriv_argmax_text="-3 < x < 3", zero_centred=False, monotonic=True, smoothness="C0",
-        self_gated=False, year=2019, paper="Howard et al., 2019 (MobileNetV3); Courbariaux et al., 2015",
+        self_gated=False, year=2019, paper="Howard et al., 2019 (MobileNetV3); an earlier form in Courbariaux et al., 2015",
         used_in=("MobileNetV3 squeeze-excite",), torch_name="Hardsigmoid", hf_names=(),
         strength="Piecewise linear: no exponential, cheap on phones.",
         weakness="Exactly flat outside [-3, 3]: zero gradient there.",
@@ -462,7 +585,8 @@ _RECORDS: tuple[Activation, ...] = (
         formula=r"x\,\frac{\mathrm{ReLU6}(x + 3)}{6}",
         deriv_formula=r"0 \;(x \le -3),\ \tfrac{2x + 3}{6} \;(-3 < x < 3),\ 1 \;(x \ge 3)",
         output_range=(-0.375, INF), deriv_range=(-0.5, 1.5), deriv_max=1.5, deriv_argmax=None,
-        deriv_argmax_text="x -> 3 from the left (a supremum)", zero_centred=False, monotonic=False,
+        deriv_argmax_text="as x → 3 from the left (a supremum, not reached)", zero_centred=False, monotonic=False,
+        output_closed=(True, False), deriv_closed=(False, False), kinks=(-3.0, 3.0),
         smoothness="C0", self_gated=True, year=2019, paper="Howard et al., 2019 (MobileNetV3)",
         used_in=("MobileNetV3",), torch_name="Hardswish", hf_names=(),
         strength="Swish's shape without an exponential.",
@@ -474,8 +598,9 @@ _RECORDS: tuple[Activation, ...] = (
         formula=r"\mathrm{clip}(x, \text{min\_val}, \text{max\_val})",
         deriv_formula=r"1 \text{ inside } (\text{min\_val}, \text{max\_val}), \text{ else } 0",
         output_range=(-1.0, 1.0), deriv_range=(0.0, 1.0), deriv_max=1.0, deriv_argmax=None,
-        deriv_argmax_text="min_val < x < max_val", zero_centred=True, monotonic=True, smoothness="C0",
-        self_gated=False, year=2004, paper="Collobert, 2004",
+        deriv_argmax_text="-1 < x < 1", zero_centred=True, monotonic=True, smoothness="C0",
+        output_closed=(True, True), deriv_closed=(True, True), kinks=(-1.0, 1.0),
+        self_gated=False, year=2004, paper="Collobert, 2004 (PhD thesis, large scale machine learning)",
         used_in=("binarised and quantised networks",), torch_name="Hardtanh", hf_names=(),
         strength="Cheap, zero-centred and bounded.",
         weakness="Zero gradient outside the clip range: a hard saturation.",
@@ -488,6 +613,7 @@ _RECORDS: tuple[Activation, ...] = (
         formula=r"\min(\max(0, x), 6)", deriv_formula=r"1 \text{ for } 0 < x < 6, \text{ else } 0",
         output_range=(0.0, 6.0), deriv_range=(0.0, 1.0), deriv_max=1.0, deriv_argmax=None,
         deriv_argmax_text="0 < x < 6", zero_centred=False, monotonic=True, smoothness="C0",
+        output_closed=(True, True), deriv_closed=(True, True), kinks=(0.0, 6.0),
         self_gated=False, year=2010, paper="Krizhevsky, 2010 (convolutional deep belief networks on CIFAR-10)",
         used_in=("MobileNetV2",), torch_name="ReLU6", hf_names=("relu6",),
         strength="Bounded output suits low-precision arithmetic.",
@@ -498,7 +624,8 @@ _RECORDS: tuple[Activation, ...] = (
         name="relu_squared", fn=F.relu_squared, deriv=F.relu_squared_deriv, title="Squared ReLU",
         formula=r"\max(0, x)^2", deriv_formula=r"2\max(0, x)",
         output_range=(0.0, INF), deriv_range=(0.0, INF), deriv_max=INF, deriv_argmax=None,
-        deriv_argmax_text="x -> inf (unbounded)", zero_centred=False, monotonic=True, smoothness="C1",
+        deriv_argmax_text="as x → ∞", zero_centred=False, monotonic=True, smoothness="C1",
+        output_closed=(True, False), deriv_closed=(True, False),
         self_gated=False, year=2021, paper="So et al., 2021 (Primer)",
         used_in=("Primer", "Nemotron-4"), torch_name=None, hf_names=("relu2",),
         strength="Found by architecture search to train transformers faster than GELU.",
@@ -510,6 +637,7 @@ _RECORDS: tuple[Activation, ...] = (
         formula=r"x", deriv_formula=r"1",
         output_range=(-INF, INF), deriv_range=(1.0, 1.0), deriv_max=1.0, deriv_argmax=None,
         deriv_argmax_text="everywhere", zero_centred=True, monotonic=True, smoothness="C-inf",
+        output_closed=(False, False), deriv_closed=(True, True),
         self_gated=False, year=1960, paper="Widrow & Hoff, 1960 (ADALINE, a linear unit)",
         used_in=("regression outputs", "the linear-collapse demonstration"),
         torch_name="Identity", hf_names=("linear",),
@@ -519,17 +647,17 @@ _RECORDS: tuple[Activation, ...] = (
 )
 
 _GATED = (
-    ("glu", F.glu, F.glu_deriv, r"\sigma(b)", "GLU", 2017, "Dauphin, Fan, Auli & Grangier, 2017",
+    ("glu", F.glu, F.glu_deriv, r"\sigma(b)", "GLU", 2017, "Dauphin, Fan, Auli & Grangier, 2017 (gated convolutional networks)",
      ("gated convolutional language models",), "GLU", ()),
     ("reglu", F.reglu, F.reglu_deriv, r"\max(0, b)", "ReGLU", 2020, "Shazeer, 2020 (GLU Variants Improve Transformer)",
      ("Shazeer 2020 ablations",), None, ()),
     ("geglu", F.geglu, F.geglu_deriv, r"\mathrm{GELU}(b)", "GEGLU", 2020, "Shazeer, 2020 (GLU Variants Improve Transformer)",
-     ("T5 v1.1 (gated-gelu)", "Gemma (with tanh GELU)"), None, ()),
+     ("Shazeer 2020 ablations",), None, ()),
     ("swiglu", F.swiglu, F.swiglu_deriv, r"\mathrm{SiLU}(b)", "SwiGLU", 2020,
      "Shazeer, 2020 (GLU Variants Improve Transformer)",
      ("Llama", "Mistral", "Qwen", "PaLM"), None, ()),
     ("bilinear", F.bilinear, F.bilinear_deriv, r"b", "Bilinear GLU", 2020,
-     "Shazeer, 2020; Dauphin et al., 2017", ("Shazeer 2020 ablations",), None, ()),
+     "Shazeer (GLU Variants Improve Transformer); Dauphin et al., 2017", ("Shazeer 2020 ablations",), None, ()),
 )
 
 _GATED_RECORDS = tuple(
@@ -537,7 +665,7 @@ _GATED_RECORDS = tuple(
         name=name, fn=fn, deriv=deriv, title=f"{title} (gated linear unit)",
         formula=rf"{title}(x) = a \odot {gate},\ [a, b] = x", deriv_formula=r"\partial/\partial a = g(b),\ \partial/\partial b = a\,g'(b)",
         output_range=(-INF, INF), deriv_range=(-INF, INF), deriv_max=INF, deriv_argmax=None,
-        deriv_argmax_text="unbounded (grows with a)", zero_centred=False, monotonic=False,
+        deriv_argmax_text="as the value half a grows", zero_centred=False, monotonic=False,
         smoothness="C0" if name == "reglu" else "C-inf", self_gated=False, year=year, paper=paper,
         used_in=used, torch_name=torch_name, hf_names=hf,
         strength="A learned multiplicative gate; the gated variants gave the best results in Shazeer 2020.",
@@ -568,7 +696,6 @@ ALIASES: Mapping[str, str] = MappingProxyType(
         "hard_tanh": "hardtanh",
         "leakyrelu": "leaky_relu",
         "gelu_exact": "gelu",
-        "geglu_tanh": "geglu",
         # PyTorch class names, lower-cased
         **{a.torch_name.lower(): a.name for a in _RECORDS + _GATED_RECORDS
            if a.torch_name and a.torch_name.isidentifier() and a.torch_name.lower() != a.name},

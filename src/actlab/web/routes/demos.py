@@ -89,8 +89,36 @@ def census() -> list[dict]:
     return [r.to_dict() for r in experiments.census()]
 
 
-@router.get("/demos/dead-probability")
+# The Monte Carlo count draws about trials x depth x (width (width + 2) + 4) numbers; this many take about half a
+# second on a 2-core laptop, so no request runs much past a second
+DEAD_PROBABILITY_BUDGET = 15_000_000
+DEFAULT_TRIALS = 5000
+
+
+def _dead_cost(width: int, depth: int) -> int:
+    return depth * (width * (width + 2) + 4)
+
+
+@router.get("/demos/dead-probability", responses={422: {"description": "a parameter out of range, or a width, "
+                                                                       "depth and trials too costly together"}})
 def dead_probability(width: Annotated[int, Query(ge=1, le=64)] = 4, depth: Annotated[int, Query(ge=1, le=200)] = 10,
-                     trials: Annotated[int, Query(ge=100, le=20_000)] = 5000) -> dict:
-    """The formula 1 - (1 - 2^-N)^L beside a fresh Monte Carlo estimate with its 95% interval."""
+                     trials: Annotated[int | None, Query(ge=100, le=20_000)] = None) -> dict:
+    """The formula 1 - (1 - 2^-N)^L beside a fresh Monte Carlo estimate with its 95% interval.
+
+    Cost cap: trials x depth x (width x (width + 2) + 4) may be at most 15,000,000 (about half a second on a
+    2-core laptop); a request over it is refused with 422 naming trials (or depth when even 100 trials cost too
+    much). Without trials, the count uses 5,000 networks or as many as the cap allows."""
+    unit = _dead_cost(width, depth)
+    most = DEAD_PROBABILITY_BUDGET // unit
+    if most < 100:
+        deepest = max(1, DEAD_PROBABILITY_BUDGET // (100 * _dead_cost(width, 1)))
+        raise HTTPException(422, f"depth: {depth} layers of width {width} cost too much to count even with 100 "
+                                 f"networks; at width {width}, depth may be at most {deepest} (the cost cap is "
+                                 f"trials x depth x (width x (width + 2) + 4) <= {DEAD_PROBABILITY_BUDGET:,})")
+    if trials is None:
+        trials = min(DEFAULT_TRIALS, most)
+    elif trials > most:
+        raise HTTPException(422, f"trials: at most {most:,} for width {width} and depth {depth}; got {trials:,} "
+                                 f"(the cost cap is trials x depth x (width x (width + 2) + 4) <= "
+                                 f"{DEAD_PROBABILITY_BUDGET:,})")
     return experiments.monte_carlo(width, depth, trials=trials).to_dict()

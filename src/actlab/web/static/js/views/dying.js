@@ -13,7 +13,7 @@ export function mount(root, { api, setStatus }) {
     lOut.textContent = l.value;
     const mine = ++token;
     try {
-      const r = await api.getJSON("/api/demos/dead-probability", { width: n.value, depth: l.value, trials: 5000 });
+      const r = await api.getJSON("/api/demos/dead-probability", { width: n.value, depth: l.value });
       if (mine !== token) return;
       result.innerHTML = `N = ${r.width}, L = ${r.depth}: formula <strong>${fmt(r.formula, 4)}</strong>; Monte Carlo
         <strong>${fmt(r.estimate, 4)}</strong> (95% interval ${fmt(r.ci_low, 4)} to ${fmt(r.ci_high, 4)}, ${r.trials.toLocaleString("en-US")} networks)
