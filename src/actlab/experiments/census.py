@@ -18,9 +18,14 @@ ACT_KEYS = ("hidden_act", "activation_function", "hidden_activation", "ffn_activ
             "feed_forward_proj")
 
 
+# the gated block each gate function makes; the tanh GELU's is named apart from the registry's geglu (exact GELU)
+_GATED_BLOCKS = {"silu": "SwiGLU", "gelu": "GeGLU", "gelu_tanh": "GeGLU with the tanh GELU", "relu": "ReGLU",
+                 "sigmoid": "GLU"}
+
+
 @dataclass(frozen=True)
 class CensusRow(ResultMixin):
-    family: str
+    family: str  # one model family: families released in different years get a row each
     year: int
     config_key: str
     config_value: str
@@ -57,7 +62,6 @@ def census() -> list[CensusRow]:
     for fx in load_fixtures():
         key, raw, name, gated = parse_config(fx["config"])
         act = activations.get(name)
-        block = ("SwiGLU" if name == "silu" else "GeGLU" if name.startswith("gelu") else "gated") if gated \
-            else "plain MLP"
+        block = _GATED_BLOCKS.get(name, "gated") if gated else "plain MLP"
         rows.append(CensusRow(fx["family"], fx["year"], key, raw, name, gated, block, act.formula, fx["source"]))
     return sorted(rows, key=lambda r: (r.year, r.family))

@@ -1,5 +1,5 @@
 // Section 2: pick activations, see f and f' together, move parameter sliders, read each function's card.
-import { draw, fmt } from "../charts.js";
+import { draw } from "../charts.js";
 
 const SLIDERS = [
   { key: "negative_slope", act: "leaky_relu", label: "Leaky ReLU α (negative_slope)", min: 0, max: 0.5, step: 0.01 },
@@ -93,14 +93,16 @@ function card(r) {
   const el = document.createElement("article");
   el.className = "card";
   el.dataset.name = r.name;
-  const range = `(${fmt(r.output_range[0])}, ${fmt(r.output_range[1])})`;
+  // intervals and the maximum come written from the registry: each end's bracket is registry data
+  const smooth = { "C-inf": "yes (C∞)", C1: "C¹ (f′ continuous)", C0: "no: a kink", discontinuous: "no: f jumps" };
   el.innerHTML = `<h3>${r.title}</h3>
     <div class="formula">${r.formula_mathml}</div>
     <dl>
-      <dt>range</dt><dd>${range}</dd>
-      <dt>max f′</dt><dd>${fmt(r.deriv_max, 4)} at ${r.deriv_argmax_text}</dd>
+      <dt>range</dt><dd class="interval">${r.output_interval}</dd>
+      <dt>f′ range</dt><dd class="interval">${r.deriv_interval}</dd>
+      <dt>max f′</dt><dd>${r.deriv_max_text}</dd>
       <dt>zero-centred</dt><dd>${r.zero_centred ? "yes" : "no"}</dd>
-      <dt>smooth</dt><dd>${r.smooth ? "yes (C∞)" : r.smoothness === "C1" ? "C¹ (f′ continuous)" : "no: a kink"}</dd>
+      <dt>smooth</dt><dd>${smooth[r.smoothness] ?? r.smoothness}</dd>
       <dt>monotonic</dt><dd>${r.monotonic ? "yes" : "no"}</dd>
       <dt>used in</dt><dd>${r.used_in.join(", ")}</dd>
       <dt>names</dt><dd>${[r.torch_name ? "torch: " + r.torch_name : "", ...r.hf_names.map((n) => "HF: " + n)].filter(Boolean).join("; ") || "—"}</dd>
