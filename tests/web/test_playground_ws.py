@@ -115,7 +115,7 @@ def test_bad_messages_get_a_specific_error_and_the_socket_lives(client, msg, fie
 def test_non_json_is_an_error_not_a_crash(client):
     with client.websocket_connect("/ws/playground") as ws:
         ws.send_text("{{{")
-        assert json.loads(ws.receive_text())["message"] == "not JSON"
+        assert json.loads(ws.receive_text())["message"].startswith("message: not JSON")
 
 
 def test_export_returns_json_and_a_torch_script(client):
@@ -209,3 +209,35 @@ def test_size_limits_are_configurable(client, monkeypatch):
     with client.websocket_connect("/ws/playground") as ws:
         ready, header = init(ws, layers=[40] * 10, n_points=100)
         assert header["layer_sizes"][1:-1] == [40] * 10 and header["thumb"] < 10  # adaptive detail
+
+
+@pytest.mark.parametrize(("message", "field", "needle"), [
+    ('{"type": "set", "stop_epoch": Infinity}', "message", "Infinity is not a JSON number"),
+    ('{"type": "set", "stop_epoch": 1e300}', "stop_epoch", "whole number from 1 to 1,000,000"),
+    ('{"type": "set", "stop_epoch": 2.5}', "stop_epoch", "whole number"),
+    ('{"type": "set", "target_loss": NaN}', "message", "NaN is not a JSON number"),
+    ('{"type": "set", "lr": 1e999}', "lr", "finite number"),
+    ("[" * 50_000 + "]" * 50_000, "message", "nested too deeply"),
+    ('{"type": "init", "config": ' + "[" * 20_000 + "]" * 20_000 + "}", "message", "nested too deeply"),
+    ("[1, 2]", "message", "a JSON object"),
+    ("{", "message", "not JSON"),
+    ("x" * 100_001, "message", "the limit is 100,000"),
+])
+def test_a_bad_message_is_answered_with_an_error_naming_the_field_and_the_session_stays(client, message, field, needle):
+    with client.websocket_connect("/ws/playground") as ws:
+        init(ws, n_points=100)
+        ws.send_text(message)
+        reply = json.loads(ws.receive_text())
+        assert reply["type"] == "error" and reply["field"] == field and needle in reply["message"]
+        ws.send_text(json.dumps({"type": "step"}))
+        assert frame_header(ws.receive_bytes())["step"] == 1  # the same session, still training
+
+
+def test_a_binary_frame_is_answered_and_the_session_stays(client):
+    with client.websocket_connect("/ws/playground") as ws:
+        init(ws, n_points=100)
+        ws.send_bytes(b"\x00\x01")
+        reply = json.loads(ws.receive_text())
+        assert reply["type"] == "error" and "binary frames" in reply["message"]
+        ws.send_text(json.dumps({"type": "step"}))
+        assert frame_header(ws.receive_bytes())["step"] == 1

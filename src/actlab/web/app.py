@@ -20,6 +20,7 @@ from .sessions import SessionManager
 
 STATIC = Path(__file__).parent / "static"
 MAX_BODY_BYTES = 6 * 1024 * 1024  # the CSV limit plus room for the form encoding
+WS_MAX_BYTES = 512 * 1024  # a playground message is at most 100,000 characters (up to 4 bytes each in UTF-8)
 
 
 class BodyLimit:
@@ -140,4 +141,5 @@ def server_config(app: FastAPI, host: str = "127.0.0.1", port: int = 8765, log_l
     """
     import uvicorn
 
-    return uvicorn.Config(app, host=host, port=port, log_level=log_level, ws_per_message_deflate=False)
+    return uvicorn.Config(app, host=host, port=port, log_level=log_level, ws_per_message_deflate=False,
+                          ws_max_size=WS_MAX_BYTES)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import math
 import time
 
 from fastapi import APIRouter, HTTPException, UploadFile, WebSocket, WebSocketDisconnect
 
 from ...datasets import MAX_CSV_BYTES, load_csv
-from ...errors import ConfigError
+from ...errors import ConfigError, given
 from ...playground import MAX_EPOCHS_PER_FRAME, PlaygroundSession, export_json, export_torch
 from ...session import RunConfig, size_limits
 from ..deps import SessionsDep
@@ -24,6 +26,9 @@ CATCH_UP = 2  # frames a late frame may be made up by (the page's queue holds 3)
 # 57-59 frames/s at 10 epochs per frame on the default network, against 62 on the loop). Work too long for one
 # slice (one epoch of a very large network) still goes to a worker thread, so the server never stalls on it.
 SLICE_SECONDS = 0.012
+MAX_MESSAGE_CHARS = 100_000
+MAX_STOP_EPOCH = 1_000_000
+log = logging.getLogger(__name__)
 
 
 @router.get("/playground/limits")
@@ -159,7 +164,7 @@ class _Tab:
                 self.epochs_per_frame = k
             if "stop_epoch" in msg:
                 v = msg["stop_epoch"]
-                self.stop_epoch = None if v in (None, 0) else int(_number(v, "stop_epoch"))
+                self.stop_epoch = None if v in (None, 0) else _whole(v, "stop_epoch", MAX_STOP_EPOCH)
             if "target_loss" in msg:
                 v = msg["target_loss"]
                 self.target_loss = None if v in (None, "") else _number(v, "target_loss")
@@ -178,9 +183,16 @@ class _Tab:
 
 
 def _number(v, field: str) -> float:
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        raise ConfigError(field, f"a number; got {v!r}")
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+        raise ConfigError(field, f"a finite number; got {given(v)}")
     return float(v)
+
+
+def _whole(v, field: str, high: int) -> int:
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v != int(v) or \
+            not 1 <= v <= high:
+        raise ConfigError(field, f"a whole number from 1 to {high:,} (or 0 for none); got {given(v)}")
+    return int(v)
 
 
 _CLOSED = object()
@@ -228,28 +240,51 @@ async def playground_ws(ws: WebSocket, sessions: SessionsDep) -> None:
         sessions.release(sid)  # the session and its arrays go with the tab
 
 
+_BINARY = object()  # a binary frame: answered with an error, the session kept
+
+
 async def _read(ws: WebSocket, inbox: asyncio.Queue) -> None:
     try:
         while True:
-            await inbox.put(await ws.receive_text())
-    except (WebSocketDisconnect, RuntimeError, KeyError):
-        await inbox.put(_CLOSED)
+            message = await ws.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+            text = message.get("text")
+            await inbox.put(text if text is not None else _BINARY)
+    except (WebSocketDisconnect, RuntimeError):
+        pass
+    await inbox.put(_CLOSED)
+
+
+def _no_constant(name: str):
+    raise ConfigError("message", f"{name} is not a JSON number; send a finite number, or null for none")
 
 
 async def _process(tab: _Tab, raw) -> bool:
     """Handle one message; False when the tab has gone."""
     if raw is _CLOSED:
         return False
-    if len(raw) > 100_000:
-        await tab.send_error("message too large (limit 100 kB)", "message")
+    if raw is _BINARY:
+        await tab.send_error("message: binary frames are not read; send JSON text such as {\"type\": \"play\"}",
+                             "message")
+        return True
+    if len(raw) > MAX_MESSAGE_CHARS:
+        await tab.send_error(f"message: {len(raw):,} characters; the limit is {MAX_MESSAGE_CHARS:,}", "message")
         return True
     try:
-        msg = json.loads(raw)
+        msg = json.loads(raw, parse_constant=_no_constant)
         if not isinstance(msg, dict):
-            raise ConfigError("message", "a JSON object")
+            raise ConfigError("message", f"a JSON object such as {{\"type\": \"play\"}}; got {given(msg)}")
         await tab.handle(msg)
-    except json.JSONDecodeError:
-        await tab.send_error("not JSON", "message")
-    except (ConfigError, ValueError, TypeError) as exc:
+    except json.JSONDecodeError as exc:
+        await tab.send_error(f"message: not JSON (unreadable from character {exc.pos}); send one JSON object",
+                             "message")
+    except RecursionError:
+        await tab.send_error("message: nested too deeply; a message is one flat object of settings", "message")
+    except ValueError as exc:  # ConfigError and the registry's errors: written for the learner
         await tab.send_error(exc)
+    except (TypeError, OverflowError, KeyError) as exc:  # a gap in the checks: say so, keep the session
+        log.warning("playground message refused: %r", exc)
+        await tab.send_error(f"message: a value could not be used ({type(exc).__name__}); check the settings",
+                             "message")
     return True
