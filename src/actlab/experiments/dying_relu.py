@@ -22,17 +22,28 @@ from ._result import ResultMixin
 
 
 def dead_probability(width: int, depth: int) -> float:
-    """1 - (1 - 2^-N)^L."""
-    return 1 - (1 - 2.0**-width) ** depth
+    """1 - (1 - 2^-N)^L, as -expm1(L log1p(-2^-N)): the plain form rounds 1 - 2^-N to 1 for N > 53 (and gives 0)."""
+    return -math.expm1(depth * math.log1p(-(2.0**-width)))
 
 
 def wilson_interval(successes: int, trials: int, z: float = 1.959964) -> tuple[float, float]:
-    """The Wilson score interval for a binomial proportion (95% by default)."""
-    p = successes / trials
-    denom = 1 + z * z / trials
-    centre = (p + z * z / (2 * trials)) / denom
-    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denom
-    return centre - half, centre + half
+    """The Wilson score interval for a binomial proportion (95% by default).
+
+    (k + z²/2 ± z sqrt(k (n - k) / n + z²/4)) / (n + z²). Its ends are exactly 0 when k = 0 and exactly 1 when
+    k = n; written that way, so rounding cannot put an all-dead count's upper end at 0.9999999999999998, below a
+    formula value of 1.
+    """
+    k, n = successes, trials
+    centre = k + z * z / 2
+    half = z * math.sqrt(k * (n - k) / n + z * z / 4)
+    low = 0.0 if k == 0 else (centre - half) / (n + z * z)
+    high = 1.0 if k == n else (centre + half) / (n + z * z)
+    return max(0.0, low), min(1.0, high)
+
+
+def fresh_seed() -> int:
+    """A seed from the operating system's entropy (no global random state), small enough for a URL."""
+    return int(np.random.SeedSequence().entropy % 2**32)
 
 
 @dataclass(frozen=True)
@@ -44,14 +55,23 @@ class MonteCarloRow(ResultMixin):
     ci_low: float
     ci_high: float
     trials: int
+    seed: int  # the same seed draws the same networks
 
     @property
     def agrees(self) -> bool:
         return self.ci_low <= self.formula <= self.ci_high
 
+    def to_dict(self) -> dict:
+        return {**super().to_dict(), "agrees": self.agrees}
 
-def monte_carlo(width: int, depth: int, trials: int = 20_000, seed: int = 0, input_dim: int = 2) -> MonteCarloRow:
-    """Draw ``trials`` nets (weights and biases N(0, 1)) and one input each; count nets with a zero layer."""
+
+def monte_carlo(width: int, depth: int, trials: int = 20_000, seed: int | None = None,
+                input_dim: int = 2) -> MonteCarloRow:
+    """Draw ``trials`` nets (weights and biases N(0, 1)) and one input each; count nets with a zero layer.
+
+    Without a seed each call draws a fresh one (a repeated count is a new experiment); the row records it."""
+    if seed is None:
+        seed = fresh_seed()
     rng = np.random.default_rng(seed)
     a = rng.normal(size=(trials, input_dim))
     dead = np.zeros(trials, dtype=bool)
@@ -65,7 +85,7 @@ def monte_carlo(width: int, depth: int, trials: int = 20_000, seed: int = 0, inp
         fan_in = width
     k = int(dead.sum())
     lo, hi = wilson_interval(k, trials)
-    return MonteCarloRow(width, depth, dead_probability(width, depth), k / trials, lo, hi, trials)
+    return MonteCarloRow(width, depth, dead_probability(width, depth), k / trials, lo, hi, trials, seed)
 
 
 @dataclass(frozen=True)

@@ -102,12 +102,14 @@ def _dead_cost(width: int, depth: int) -> int:
 @router.get("/demos/dead-probability", responses={422: {"description": "a parameter out of range, or a width, "
                                                                        "depth and trials too costly together"}})
 def dead_probability(width: Annotated[int, Query(ge=1, le=64)] = 4, depth: Annotated[int, Query(ge=1, le=200)] = 10,
-                     trials: Annotated[int | None, Query(ge=100, le=20_000)] = None) -> dict:
+                     trials: Annotated[int | None, Query(ge=100, le=20_000)] = None,
+                     seed: Annotated[int | None, Query(ge=0, lt=2**32)] = None) -> dict:
     """The formula 1 - (1 - 2^-N)^L beside a fresh Monte Carlo estimate with its 95% interval.
 
     Cost cap: trials x depth x (width x (width + 2) + 4) may be at most 15,000,000 (about half a second on a
     2-core laptop); a request over it is refused with 422 naming trials (or depth when even 100 trials cost too
-    much). Without trials, the count uses 5,000 networks or as many as the cap allows."""
+    much). Without trials, the count uses 5,000 networks or as many as the cap allows. Without a seed, each
+    request draws a fresh one and returns it: passing it back repeats the count exactly."""
     unit = _dead_cost(width, depth)
     most = DEAD_PROBABILITY_BUDGET // unit
     if most < 100:
@@ -121,4 +123,4 @@ def dead_probability(width: Annotated[int, Query(ge=1, le=64)] = 4, depth: Annot
         raise HTTPException(422, f"trials: at most {most:,} for width {width} and depth {depth}; got {trials:,} "
                                  f"(the cost cap is trials x depth x (width x (width + 2) + 4) <= "
                                  f"{DEAD_PROBABILITY_BUDGET:,})")
-    return experiments.monte_carlo(width, depth, trials=trials).to_dict()
+    return experiments.monte_carlo(width, depth, trials=trials, seed=seed).to_dict()
