@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import sqlite3
 from typing import Annotated
 
 import numpy as np
@@ -11,10 +12,32 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from typer.core import TyperGroup
 
 from . import activations
+from .errors import ConfigError
 
-app = typer.Typer(help="actlab: the activation-functions lab.", no_args_is_help=True, add_completion=False)
+_OPTION_OF_FIELD = {"activations": "activation"}  # where a core field's name differs from the CLI option's
+
+
+class _Commands(TyperGroup):
+    """The safety net under every command: a core error that escaped it becomes one line naming the option and
+    what is allowed, with exit code 2, instead of a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            _fail(exc)
+        except sqlite3.Error as exc:
+            _fail(f"--db: the progress database cannot be used ({exc}); give the path of a file in a folder you "
+                  "can write, such as progress.sqlite3")
+        except OSError as exc:
+            _fail(f"{exc.filename or 'a file'}: {exc.strerror or 'cannot be used'}")
+
+
+app = typer.Typer(help="actlab: the activation-functions lab.", no_args_is_help=True, add_completion=False,
+                  cls=_Commands)
 
 
 class _LazyConsole:
@@ -44,8 +67,13 @@ def _start() -> None:
     console.reset()
 
 
-def _fail(message: str) -> None:
-    console.print(f"[red]error:[/red] {message}")
+def _fail(message: str | ConfigError) -> None:
+    """One line, exit code 2. A core error names its field as the CLI option (batch_size -> --batch-size)."""
+    if isinstance(message, ConfigError):
+        head, _, rest = message.field.partition(":")
+        option = f"--{_OPTION_OF_FIELD.get(head, head).replace('_', '-')}" if head.isidentifier() else head
+        message = f"{option}{':' + rest if rest else ''}: {message.message}"
+    console.print(f"[red]error:[/red] {escape(message)}")
     raise typer.Exit(2)
 
 

@@ -43,6 +43,8 @@ def register(app: typer.Typer, console, fail) -> None:
         """Train a small network with live progress; end with losses and each layer's instruments."""
         from .session import RunConfig, build_trainer
 
+        if not 0 <= epochs <= 1_000_000:  # checked before the progress bar starts (the loop checks it too)
+            fail(f"--epochs: a whole number from 0 to 1,000,000; got {epochs}")
         try:
             cfg = RunConfig.from_cli(dataset=dataset, layers=layers, activation=activation, init=init,
                                      optimizer=optimizer, loss=loss, lr=lr, batch_size=batch_size, reg=reg,
@@ -52,7 +54,7 @@ def register(app: typer.Typer, console, fail) -> None:
             trainer = build_trainer(cfg, csv_bytes)
             frames = trainer.frames(epochs, target_loss=target_loss)
         except (ConfigError, OSError) as exc:
-            fail(str(exc))
+            fail(exc if isinstance(exc, ConfigError) else str(exc))
         last = None
         if json_out:
             for frame in frames:
@@ -101,6 +103,13 @@ def register(app: typer.Typer, console, fail) -> None:
 
         if name not in DEMOS:
             fail(f"unknown demo {name!r}; choose one of {', '.join(DEMOS)}")
+        if plot is not None:  # a path that cannot be written is refused before the demo runs, not after
+            from .plots import check_path
+
+            try:
+                check_path(plot)
+            except ImportError:
+                fail("--plot needs matplotlib: pip install 'actlab[plot]'")
         runners = {
             "linear-collapse": lambda: ex.linear_collapse(seed=seed),
             "vanishing": lambda: ex.vanishing(),

@@ -10,6 +10,23 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import ConfigError
+
+
+def check_path(path: str | Path) -> None:
+    """Refuse a figure path before any work is done: its folder must exist and matplotlib must write its type."""
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    path = Path(path)
+    kinds = sorted(FigureCanvasBase.get_supported_filetypes())
+    kind = path.suffix.lstrip(".").lower()
+    if kind not in kinds:
+        raise ConfigError("plot", f"{str(path)!r} ends in {path.suffix or 'no extension'}; use one of "
+                                  f"{', '.join('.' + k for k in kinds)}")
+    if not path.parent.is_dir():
+        raise ConfigError("plot", f"the folder {str(path.parent)!r} does not exist; create it first or write the "
+                                  "figure elsewhere")
+
 
 def plot_demo(name: str, result, path: str | Path) -> Path:
     import matplotlib
