@@ -98,10 +98,12 @@ def register(app: typer.Typer, console, fail) -> None:
         if len(verdict.parts) > 1:
             for p in verdict.parts:
                 console.print(f"  {p.label}: {p.status.replace('_', ' ')} — {p.feedback}")
-        for p in verdict.parts:
-            if p.covered or p.missing:
+        for p in verdict.parts:  # which key points are covered; the others only as a count (hints name them)
+            if p.kind == "rubric":
                 console.print("  covered: " + ("; ".join(p.covered) or "none yet"))
-                console.print("  still missing: " + ("; ".join(p.missing) or "nothing"))
+                if p.remaining:
+                    console.print(f"  {p.remaining} more key point{'s' if p.remaining != 1 else ''} to find "
+                                  f"(actlab exercise check {ex.key} --hint 1)")
 
     @app.command()
     def progress(

@@ -37,6 +37,21 @@ class FrameData:
         return struct.pack("<I", len(head)) + head + self.output.tobytes() + self.neurons.tobytes()
 
 
+CLASS_LEVELS = 12  # a class surface's cell: class index * CLASS_LEVELS + confidence level (10 classes fit in int8)
+
+
+def _class_codes(probs: np.ndarray) -> np.ndarray:
+    """Each cell's most likely class and how sure the network is, in one int8: class * CLASS_LEVELS + level.
+
+    The level runs from 0 (the top probability is 1/k, a toss-up) to CLASS_LEVELS - 1 (certain). A surface of
+    one class's probability showed only that class: with three or more, the others looked alike."""
+    probs = np.nan_to_num(probs, nan=0.0)  # (cells, k)
+    k = probs.shape[1]
+    top = probs.max(axis=1)
+    level = np.clip(np.rint((CLASS_LEVELS - 1) * (top - 1 / k) / (1 - 1 / k)), 0, CLASS_LEVELS - 1)
+    return (np.argmax(probs, axis=1) * CLASS_LEVELS + level).astype(np.int8)
+
+
 def _quantise(values: np.ndarray, lo: float, hi: float) -> np.ndarray:
     scaled = (np.nan_to_num(values, nan=0.0, posinf=hi, neginf=lo) - (lo + hi) / 2) / ((hi - lo) / 2)
     return np.clip(np.rint(scaled * 127), -127, 127).astype(np.int8)
@@ -104,9 +119,12 @@ class PlaygroundSession:
                 draw_net = net.astype(np.float32)
                 out, _ = draw_net.forward(self._grid_inputs)
                 _, thumb_trace = draw_net.forward(self._thumb_inputs)
-            surface = out[:, 0] if out.shape[1] == 1 else out[:, 1]
-            lo, hi = (0.0, 1.0) if head in ("logistic", "sigmoid_mse", "softmax") else (-1.0, 1.0)
-            output = _quantise(surface.reshape(self.grid, self.grid), lo, hi)
+            if head == "softmax":  # three or more classes
+                output = _class_codes(out).reshape(self.grid, self.grid)
+            else:
+                surface = out[:, 0]
+                lo, hi = (0.0, 1.0) if head in ("logistic", "sigmoid_mse") else (-1.0, 1.0)
+                output = _quantise(surface.reshape(self.grid, self.grid), lo, hi)
             neurons = [_quantise(a.T, *_colour_range(act)) for a, act in zip(thumb_trace.acts[1:-1], net.acts,
                                                                                strict=True)]
             neuron_arr = np.concatenate(neurons) if neurons else np.zeros((0, 0), np.int8)
@@ -135,6 +153,8 @@ class PlaygroundSession:
             "train_loss": _finite(frame.train_loss), "test_loss": _finite(frame.test_loss),
             "train_accuracy": frame.train_accuracy, "test_accuracy": frame.test_accuracy,
             "grid": self.grid if self.is_2d else 0, "thumb": self.thumb_size if self.is_2d else 0,
+            # a class surface (softmax): the number of classes and the levels per class of its cells; else 0
+            "classes": net.config.output_dim if head == "softmax" else 0, "class_levels": CLASS_LEVELS,
             "layer_sizes": [net.weights[0].shape[0], *net.config.hidden, net.config.output_dim],
             "weights": [np.round(w, 4).tolist() if not net.acts or not any(a.is_gated for a in net.acts) else []
                         for w in net.weights],

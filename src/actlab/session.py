@@ -61,8 +61,9 @@ class RunConfig:
     batch_size: int = 10
     reg: str = "none"
     reg_rate: float = 0.0
-    seed: int = 1
+    seed: int = 1  # draws the data set, and the weights too unless weight_seed is set
     bias_init: float = 0.1  # the playground starts biases at 0.1
+    weight_seed: int | None = None  # initial weights and minibatch order; the playground's Reset draws a new one
 
     def __post_init__(self) -> None:
         """Every field checked, and every size capped, here: the one validator the CLI, the lab's WebSocket and
@@ -103,6 +104,9 @@ class RunConfig:
                 raise ConfigError(name, f"must be a finite number; got {v!r}")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**32:
             raise ConfigError("seed", f"a whole number from 0 to {2**32 - 1}; got {self.seed!r}")
+        w = self.weight_seed
+        if w is not None and (isinstance(w, bool) or not isinstance(w, int) or not 0 <= w < 2**32):
+            raise ConfigError("weight_seed", f"a whole number from 0 to {2**32 - 1}, or null; got {w!r}")
         features(np.zeros((1, 2)), self.features)  # validates the names
 
     @property
@@ -197,5 +201,6 @@ def trainer_for(cfg: RunConfig, train: Dataset, test: Dataset, sample_every: int
     net_cfg = NetworkConfig(x_train.shape[1], cfg.layers, acts, head, k, init=cfg.init, bias_init=cfg.bias_init)
     optim = OptimConfig(cfg.optimizer, cfg.lr, reg=cfg.reg, reg_rate=cfg.reg_rate)
     batch = min(cfg.batch_size, len(x_train))
-    return Trainer(net_cfg, optim, x_train, train.labels, x_test, test.labels, batch_size=batch, seed=cfg.seed,
+    seed = cfg.seed if cfg.weight_seed is None else cfg.weight_seed
+    return Trainer(net_cfg, optim, x_train, train.labels, x_test, test.labels, batch_size=batch, seed=seed,
                    sample_every=sample_every)

@@ -60,7 +60,8 @@ def test_arithmetic_looking_text_never_raises_anything_else(text):
     ("0.2^20 ≈ 1.0486e-14", 1.0486e-14, 5), ("c = 9", 9.0, 1), ("x = -1.28", -1.28, 3), ("n ≥ 10", 10.0, 1),
     ("10 layers", 10.0, 1), ("4x", 4.0, 1), ("4 times larger", 4.0, 1), ("it's 0", 0.0, 1), ("zero", 0.0, 1),
     ("one", 1.0, 1), ("four", 4.0, 1), ("ten", 10.0, 1), ("minus two", -2.0, 1), ("a quarter", 0.25, None),
-    ("¼", 0.25, None), ("[9]", 9.0, 1), ("0.25 (at x = 0)", 0.25, 2), ("9.54e-7 (about 9.1e7 times larger)", 9.54e-7, 3),
+    ("¼", 0.25, None), ("[9]", 9.0, 1), ("0.25 (at x = 0)", 0.25, 2),
+    ("9.54e-7 (about 9.1e7 times larger)", 9.54e-7, 3),
     ("0.2 to the power 20", 0.2**20, None), ("1.05 e-14", 1.05e-14, 3),
 ])
 def test_words_around_a_number_are_read_away(text, value, sig):

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from .bank import EX1, EX2, EX3, EX4, EX5, EX6, EX7, EX8, EX9, EX10, EXERCISES
-from .checker import STATUSES, Exercise, PartResult, Verdict
+from .checker import CHECKER_VERSION, STATUSES, Exercise, PartResult, Verdict
 from .parser import Unreadable, parse_number
 
 
@@ -31,5 +31,6 @@ def get_exercise(key: str) -> Exercise:
 # notebook-style names: from actlab.exercises import ex1
 ex1, ex2, ex3, ex4, ex5, ex6, ex7, ex8, ex9, ex10 = EX1, EX2, EX3, EX4, EX5, EX6, EX7, EX8, EX9, EX10
 
-__all__ = ["EXERCISES", "STATUSES", "Exercise", "PartResult", "Unreadable", "Verdict", "all_exercises", "ex1", "ex10",
+__all__ = ["CHECKER_VERSION", "EXERCISES", "STATUSES", "Exercise", "PartResult", "Unreadable", "Verdict",
+           "all_exercises", "ex1", "ex10",
            "ex2", "ex3", "ex4", "ex5", "ex6", "ex7", "ex8", "ex9", "get_exercise", "parse_number"]

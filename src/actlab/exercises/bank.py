@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import activations
 from ..activations import gelu_gap
-from .checker import Choice, ChoicePart, Exercise, NumberPart, RubricPart, RubricPoint, Slip
+from .checker import Exercise, KinkPart, NumberPart, Property, RubricPart, RubricPoint, Slip
 
 
 def chain_product(per_layer: float, layers: int) -> float:
@@ -28,17 +28,6 @@ def _fmt(v: float) -> str:
 
 # --- exercise 1: ReLU's derivative ---------------------------------------------------------
 
-_RELU0_NUMBERS = (
-    (0.0, Choice((), "correct", "Yes, by convention: ReLU'(0) is not defined, and PyTorch and TensorFlow use the "
-                                "subgradient 0 there.")),
-    (1.0, Choice((), "partly_correct", "1 is a valid subgradient, but ReLU'(0) itself is not defined: the slope is "
-                                       "0 on the left and 1 on the right. Any value in [0, 1] is a subgradient; "
-                                       "PyTorch and TensorFlow use 0.")),
-    (0.5, Choice((), "partly_correct", "1/2 averages the two one-sided slopes, and it is a valid subgradient, but "
-                                       "the derivative at 0 does not exist. Any value in [0, 1] is a subgradient; "
-                                       "PyTorch and TensorFlow use 0.")),
-)
-
 EX1 = Exercise(
     key="ex1", title="Exercise 1: ReLU's derivative", section="activations",
     prompt="Compute the derivative of ReLU(x) = max(0, x). What is it at x = 5? At x = -3? At x = 0?",
@@ -50,20 +39,8 @@ EX1 = Exercise(
                    slips=(Slip(-3.0, "That is the input itself. For x < 0, ReLU is flat: what is a flat line's "
                                      "slope?"),
                           Slip(1.0, "For x < 0 ReLU outputs a constant 0: its slope is not 1."))),
-        ChoicePart("at x = 0", choices=(
-            Choice((r"\bundefined\b", r"not defined", r"does ?n[o']t exist", r"doesn't exist", r"no derivative",
-                    r"not differentiable", r"non-?differentiable"),
-                   "correct", "Right: the one-sided slopes (0 and 1) differ, so ReLU has no derivative at 0. Any "
-                              "value in [0, 1] is a valid subgradient; PyTorch and TensorFlow use 0."),
-            Choice((r"\[ ?0 ?, ?1 ?\]", r"any value (between|in|from) 0", r"subgradient", r"between 0 and 1"),
-                   "correct", "Right: every value in [0, 1] is a subgradient at the kink. Frameworks pick 0."),
-            Choice((r"0 by convention", r"convention", r"pytorch", r"tensorflow"), "correct",
-                   "Right: by convention 0, as PyTorch and TensorFlow use; strictly the derivative is undefined "
-                   "there."),
-            Choice((r"\binfinity\b", r"\binfinite\b"), "incorrect",
-                   "The function has a corner at 0, not a vertical jump: both one-sided slopes are finite."),
-        ), numbers=_RELU0_NUMBERS,
-            fallback="Not quite. Compare the slope just left of 0 with the slope just right of 0."),
+        KinkPart("at x = 0", slopes=lambda: activations.get("relu").subgradient_at_zero,
+                 framework_value=lambda: _relu_d(0.0)),
     ),
     hints=("Sketch max(0, x): it is two straight lines. What is the slope of each?",
            "For x > 0 the function is x; for x < 0 it is the constant 0. At x = 0 the two lines meet at a corner.",
@@ -78,13 +55,23 @@ EX1 = Exercise(
 
 # --- exercise 2: gradient flow through 20 layers -------------------------------------------
 
+_VANISHED_IS_NOT_ZERO = Slip(0.0, "The gradient is tiny, but it is not zero: a product of positive factors stays "
+                                  "positive. How tiny is it?")
+_LAYER_COUNT = Slip(20.0, "20 is the number of layers; the question asks for the gradient that reaches the first one.")
+
 EX2 = Exercise(
     key="ex2", title="Exercise 2: gradient flow", section="vanishing",
     prompt="A 20-layer network uses sigmoid activations, and the average gradient through each layer is 0.2. "
-           "What is the gradient at the first layer? What if it used ReLU, with an average gradient of 0.5?",
+           "What is the gradient at the first layer? What if it used ReLU, with an average gradient of 0.5? "
+           "Round as you like: every digit you write must be right.",
     part_prompts=("gradient at layer 1 with sigmoid (0.2 per layer)", "with ReLU (0.5 per layer)"),
     parts=(
-        NumberPart("sigmoid, 0.2 per layer", lambda: chain_product(0.2, 20), slips=(
+        NumberPart("sigmoid, 0.2 per layer", lambda: chain_product(0.2, 20), min_sig_figs=1, slips=(
+            _VANISHED_IS_NOT_ZERO, _LAYER_COUNT,
+            Slip(lambda: chain_product(0.2, 21), "You counted 21 factors for 20 layers: one factor per layer, so "
+                                                 "20 of them."),
+            Slip(lambda: chain_product(0.25, 10), "That is the lesson's 10-layer example with sigmoid's largest "
+                                                  "slope, 0.25. This network has 20 layers at 0.2 each."),
             Slip(lambda: chain_product(0.2, 19), "You counted 19 factors for 20 layers: each of the 20 layers "
                                                  "contributes one factor to the chain rule."),
             Slip(lambda: 0.2 * 20, "The chain rule multiplies the per-layer factors; it does not add them (or "
@@ -93,8 +80,14 @@ EX2 = Exercise(
                                                   "average per-layer gradient, 0.2."),
             Slip(lambda: chain_product(0.2, -20), "The exponent's sign is flipped: a factor below 1, multiplied "
                                                   "again and again, shrinks."),
+            Slip(lambda: chain_product(0.2, 20) * 1e28, "The exponent has lost its minus sign: a factor below 1, "
+                                                        "multiplied again and again, shrinks."),
         )),
-        NumberPart("ReLU, 0.5 per layer", lambda: chain_product(0.5, 20), slips=(
+        NumberPart("ReLU, 0.5 per layer", lambda: chain_product(0.5, 20), min_sig_figs=1, slips=(
+            _VANISHED_IS_NOT_ZERO,
+            Slip(lambda: chain_product(0.5, 21), "You counted 21 factors for 20 layers: one factor per layer, so "
+                                                 "20 of them."),
+            _LAYER_COUNT,
             Slip(lambda: chain_product(0.5, 19), "You counted 19 factors for 20 layers: each of the 20 layers "
                                                  "contributes one factor."),
             Slip(lambda: 0.5 * 20, "The chain rule multiplies the per-layer factors; it does not add them."),
@@ -107,7 +100,7 @@ EX2 = Exercise(
     ),
     hints=("Backpropagation applies the chain rule: one factor per layer, multiplied together.",
            "With the same factor f in each of n layers, the product is f to the power n.",
-           "Compute 0.2 to the power 20 and 0.5 to the power 20. Give 3 significant figures."),
+           "Compute 0.2 to the power 20 and 0.5 to the power 20."),
     solution_fn=lambda: (
         f"Twenty factors of 0.2: 0.2^20 = {chain_product(0.2, 20):.6g} (about {chain_product(0.2, 20):.3g}). "
         f"With ReLU, 0.5^20 = {chain_product(0.5, 20):.6g} (about {chain_product(0.5, 20):.3g}), which is "
@@ -117,27 +110,78 @@ EX2 = Exercise(
 
 # --- exercise 3: why GELU ------------------------------------------------------------------
 
+# Each key point as claims (see claims.py): phrases that assert a property of GELU, and phrases that assert its
+# opposite. A pattern's group named "neg" is a negation written inside the phrase ("non-zero gradient"). Every
+# word is bounded: "aggregates" is no gate, "computed" no cost.
+_NEGATIVE_SIDE = r"(?:negative|x ?< ?0|below zero)"
 GELU_POINTS = (
-    RubricPoint("smooth", "smooth everywhere: no kink at 0, well-defined curvature",
-                (r"smooth", r"differentiable everywhere", r"no (sharp )?(kink|corner)", r"curvature",
-                 r"continuous (first )?derivative", r"second derivative", r"no discontinu")),
-    RubricPoint("negative_gradient", "non-zero gradient for negative inputs: no dead units",
-                (r"negative (inputs?|values?|side|region|x)", r"(non-?zero|nonzero) gradient", r"dead (units|neurons)",
-                 r"no dead", r"dying", r"die\b", r"gradient (for|below|when|at) (x ?< ?0|negative)",
-                 r"small negative")),
-    RubricPoint("probabilistic", "a probabilistic gate: x scaled by the chance Phi(x) it is kept",
-                (r"probab", r"gaussian", r"\bcdf\b", r"\bphi\b", r"φ|Φ", r"stochastic", r"dropout",
-                 r"normal distribution", r"gat(e|ing|ed)", r"weighted by", r"kept")),
-    RubricPoint("non_monotonic", "non-monotonic dip below zero that can help optimisation",
-                (r"non-?monoton", r"\bdip", r"bump", r"below zero", r"minimum", r"not monoton")),
-    RubricPoint("empirical", "better results in practice (GELU paper, BERT/GPT; gated GELU/SiLU in Shazeer 2020)",
-                (r"better (results|performance|accuracy|loss)", r"performs? better", r"lower loss", r"empiric",
-                 r"experiment", r"in practice", r"\bbert\b", r"\bgpt", r"swiglu", r"geglu", r"shazeer",
-                 r"state of the art|state-of-the-art", r"works? (well|better)", r"outperform")),
-    RubricPoint("cost", "at a small compute cost (erf, or the cheap tanh approximation)",
-                (r"\bcost", r"expensive", r"slower", r"compute", r"approximat", r"\berf\b", r"cheap", r"overhead",
-                 r"\bflops?\b", r"simpl")),
+    RubricPoint("smooth", "smooth everywhere (no kink)", Property(
+        has=(r"\bsmooth(?:er|ly|ness|est)?\b", r"\b(?P<neg>non-?|not |un)?differentiable\b",
+             r"\bcontinuous(?:ly)? (?:first )?(?:derivative|gradient|slope)s?\b", r"\bcurvature\b",
+             r"\bsecond derivative\b", r"\bcontinuously differentiable\b"),
+        lacks=(r"\bkink(?:s|ed|y)?\b", r"\bcorners?\b", r"\bsharp (?:bend|corner|point|turn|change|transition)\b",
+               r"\bdiscontinu\w* (?:derivative|gradient|slope)s?\b", r"\b(?:derivative|gradient|slope)s? (?:\w+ )?"
+               r"(?:jumps?|is discontinuous)\b", r"\babrupt\b"))),
+    RubricPoint("negative_gradient", "a gradient for negative inputs (no dead units)", Property(
+        has=(rf"\b(?:small|some|a|non-?zero|nonzero|little) (?:\w+ )?gradients? (?:\w+ ){{0,2}}?(?:for|with|on|at|when|"
+             rf"below|in|to|through) (?:the )?(?:\w+ )?{_NEGATIVE_SIDE}",
+             r"\bgradients? (?:still )?(?:flows?|pass(?:es)?|gets? through|reach(?:es)?)\b",
+             rf"\b{_NEGATIVE_SIDE} (?:inputs?|values?|side|region|x) (?:\w+ ){{0,2}}?(?:gets?|receives?|has|have|"
+             rf"produces?|keeps?|gives?) (?:a |some )?(?:small |little )?(?:non-?zero )?gradients?\b",
+             rf"\bnon-?zero (?:\w+ )?(?:for|with|on|at|when|below|in) (?:the )?(?:\w+ )?{_NEGATIVE_SIDE}",
+             r"\bkeeps? (?:on )?learning\b", r"\b(?:lets?|allows?) (?:a |some )?(?:small )?(?:negative|gradients?)\b"),
+        lacks=(r"\bdying(?: relu)?(?: (?:problem|issue|units?|neurons?))?\b",
+               r"\bdead (?:relu )?(?:units?|neurons?|relus?|activations?)\b",
+               r"\b(?:units?|neurons?) (?:can |could |may |might |will |to )?(?:die|dies|died|dying)\b",
+               r"\b(?:die|dies|died)\b", r"\bkills? (?:the )?(?:neurons?|units?|gradients?)\b",
+               r"\b(?P<neg>non-?|not |never )?(?:exactly )?zero gradients?\b",
+               r"\bgradients? (?:\w+ ){0,3}?(?:is|are|becomes?|stays?|remains?|goes to) (?P<neg>not |never )?"
+               r"(?:exactly |completely |always |just )?(?:zero|0)\b",
+               rf"\b{_NEGATIVE_SIDE} (?:inputs?|values?|side|numbers?) (?:\w+ ){{0,2}}?(?:are|is|get|gets) "
+               r"(?P<neg>not |never )?(?:completely |simply |just )?(?:zeroed|killed|set to zero|clipped|"
+               r"discarded|thrown away|cut off)\b"))),
+    RubricPoint("probabilistic", "the probabilistic gating reading", Property(
+        has=(r"\bprobab\w*", r"\b(?:gaussian|normal) (?:cdf|distribution|cumulative)\b", r"\bcdf\b",
+             r"\bphi\b", r"φ", r"\bstochastic\w*", r"\bdropout\b", r"\bgat(?:e|es|ed|ing)\b",
+             r"\bweights? (?:the |its )?(?:inputs?|x|values?) by\b", r"\b(?:chance|likelihood)\b",
+             r"\bkept\b"),
+        contrast=False)),
+    RubricPoint("non_monotonic", "the non-monotonic dip", Property(
+        has=(r"\bdip(?:s|ping|ped)?\b", r"\bbelow zero\b", r"\bbumps?\b", r"\bgoes (?:slightly )?negative\b",
+             r"\bnegative (?:minimum|bump|dip|outputs?|region of the output)\b",
+             r"\b(?:small|slight|slightly) negative (?:dip|bump|outputs?|values? (?:out|for))\b",
+             r"\boutputs? (?:small |slightly )?negative\b"),
+        lacks=(r"\b(?P<neg>non-?|not )?monoton\w*",),
+        contrast=False)),
+    RubricPoint("empirical", "better results in practice", Property(
+        has=(r"\b(?:works?|performs?|did|does|trains?|scales?) (?:\w+ )?better\b",
+             r"\bbetter (?:results?|performance|accuracy|perplexity|loss|scores?|in practice|empirically)\b",
+             r"\b(?:lower|smaller|better) (?:training |test |validation )?(?:loss|perplexity|error)\b",
+             r"\boutperform\w*", r"\bempiric\w*", r"\bstate[- ]of[- ]the[- ]art\b",
+             r"\bimprov\w* (?:the )?(?:results?|performance|accuracy|training|quality)\b",
+             r"\b(?:uses?|used|using|adopt\w*|chose|choose|employ\w*)\b[^.;]{0,40}\b(?:bert|gpt|t5|llama|palm)",
+             r"\b(?:bert|gpt|t5|llama|palm)[\w-]*\b[^.;]{0,40}\b(?:uses?|used|adopt\w*|chose|employ\w*)\b"),
+        lacks=(r"\b(?:works?|performs?|did|does|trains?) (?:\w+ )?worse\b",
+               r"\bworse (?:results?|performance|accuracy|perplexity|loss|in practice)\b",
+               r"\bhigher (?:training |test )?(?:loss|perplexity|error)\b"))),
+    RubricPoint("cost", "the small extra compute cost", Property(
+        has=(r"\bcost(?:s|ly|lier)?\b", r"\bexpensive\b", r"\bslower\b", r"\boverhead\b", r"\berf\b",
+             r"\b(?:more|extra|additional|higher) (?:compute|computation|work|flops|operations|time)\b",
+             r"\bcomputationally (?:heavier|harder|intensive|demanding)\b", r"\bheavier\b"),
+        lacks=(r"\bcheap(?:er|ly)?\b", r"\bfaster\b", r"\bless (?:expensive|costly|compute|computation)\b",
+               r"\bquicker\b"),
+        via_approximation=True)),
 )
+
+
+def _gelu_stationary() -> float:
+    """Where GELU' = 0: the bottom of GELU's dip, found from the registry's derivative (bisection on [-2, -0.1])."""
+    d = activations.get("gelu").derivative
+    lo, hi = -2.0, -0.1  # GELU' < 0 at -2 and > 0 at -0.1
+    for _ in range(80):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if float(d(mid)) < 0 else (lo, mid)
+    return 0.5 * (lo + hi)
 
 
 def _gelu_solution() -> str:
@@ -145,10 +189,13 @@ def _gelu_solution() -> str:
     gap = gelu_gap("gelu_tanh")
     return (
         "ReLU is simpler, but GELU(x) = x Phi(x) has several advantages in transformers: (1) it is smooth "
-        "everywhere, with no kink at 0, so its curvature is defined; (2) its gradient for negative inputs is small "
-        f"but not zero (GELU'(-1) = {float(gelu.derivative(-1.0)):.3f}), so units do not die; (3) it reads as a "
+        "everywhere, with no kink at 0, so its curvature is defined; (2) for negative inputs its gradient is small "
+        f"but, unlike ReLU's, not stuck at zero (GELU'(-1) = {float(gelu.derivative(-1.0)):.3f}); it vanishes only "
+        f"at the single point x = {_gelu_stationary():.2f}, the bottom of the dip, so units do not die; (3) it reads "
+        "as a "
         "probabilistic gate: x is kept with probability Phi(x), like a deterministic version of dropout; (4) it "
-        f"dips below zero (minimum {gelu.output_range[0]:.4f} at x = {gelu.output_min_at:.4f}), a non-monotonic "
+        f"dips below zero (minimum {float(gelu(_gelu_stationary())):.4f} at x = {_gelu_stationary():.4f}), a "
+        "non-monotonic "
         "shape that can help optimisation; (5) it gave lower loss than ReLU and ELU in the GELU paper, and gated "
         "variants (GEGLU, SwiGLU) were best in Shazeer (2020); (6) the price is a small compute cost, which the tanh "
         f"approximation keeps low (at most {gap.max_abs_error:.2g} from exact).")
@@ -205,7 +252,7 @@ def _sig_d0() -> float:
 EX5 = Exercise(
     key="ex5", title="Exercise 5: Sigmoid's steepest slope", section="vanishing",
     prompt="What is sigma'(0)? (It is also the largest value sigma' ever takes.)",
-    parts=(NumberPart("sigma'(0)", _sig_d0, min_sig_figs=2, slips=(
+    parts=(NumberPart("sigma'(0)", _sig_d0, exact=True, slips=(
         Slip(0.5, "0.5 is sigma(0), the value. Use sigma'(x) = sigma(x)(1 - sigma(x))."),
         Slip(1.0, "1 is tanh'(0). For sigmoid use sigma'(x) = sigma(x)(1 - sigma(x))."))),),
     hints=("sigma'(x) = sigma(x) (1 - sigma(x)).", "sigma(0) = 1/2."),
@@ -242,10 +289,14 @@ EX7 = Exercise(
     parts=(
         NumberPart("LeakyReLU(-2)", lambda: _leaky(-2.0)[0], exact=True, slips=(
             Slip(0.0, "That is ReLU(-2). Leaky ReLU lets a small fraction through: alpha * x."),
+            Slip(-2.0, "That is x itself, as if alpha were 1: for x < 0 Leaky ReLU multiplies x by alpha."),
+            Slip(lambda: _leaky(-2.0)[1], "That is the slope alpha; the value is alpha times x."),
             Slip(0.02, "Check the sign: alpha * x with x = -2 is negative."))),
         NumberPart("LeakyReLU'(-2)", lambda: _leaky(-2.0)[1], exact=True, slips=(
             Slip(0.0, "That is ReLU's slope for x < 0; Leaky ReLU keeps the slope alpha there, which is its "
-                      "whole point."),)),
+                      "whole point."),
+            Slip(1.0, "1 is the slope for x > 0. For x < 0 the slope is alpha: the alpha is easy to forget."),
+            Slip(lambda: _leaky(-2.0)[0], "That is the value at -2; the slope is the factor that multiplies x."))),
     ),
     hints=("For x <= 0, LeakyReLU(x) = alpha x.", "Its slope for x < 0 is the constant alpha."),
     solution_fn=lambda: f"LeakyReLU(-2) = 0.01 * (-2) = {_leaky(-2.0)[0]:g}, and its slope there is "
@@ -296,13 +347,20 @@ def _layers_below(threshold: float = 1e-6) -> int:
     return n
 
 
+def _layers_below_unrounded(threshold: float = 1e-6) -> float:
+    """The n that solves (max sigma')^n = threshold, before rounding up to whole layers."""
+    return float(np.log(threshold) / np.log(activations.get("sigmoid").deriv_max))
+
+
 EX10 = Exercise(
     key="ex10", title="Exercise 10: How deep until it vanishes?", section="vanishing",
     prompt="Each sigmoid layer multiplies the gradient by at most 0.25. How many layers until that bound "
            "drops below 1e-6?",
     parts=(NumberPart("layers", _layers_below, exact=True, check_factor_of_ten=False, slips=(
         Slip(lambda: _layers_below() - 1, "At one layer fewer the bound 0.25^n is still above 1e-6."),
-        Slip(lambda: _layers_below() + 1, "One layer fewer already brings the bound below 1e-6."))),),
+        Slip(lambda: _layers_below() + 1, "One layer fewer already brings the bound below 1e-6."),
+        Slip(lambda: _layers_below_unrounded(), "Layers come in whole numbers: take the smallest whole n for "
+                                                "which the bound is below 1e-6.", rel_tol=0.01))),),
     hints=("Solve 0.25^n < 1e-6 for the smallest whole n.", "0.25^n = 4^-n; 4^10 is about a million."),
     solution_fn=lambda: f"0.25^{_layers_below() - 1} = {0.25 ** (_layers_below() - 1):.3g} is still above 1e-6; "
                         f"0.25^{_layers_below()} = {0.25 ** _layers_below():.3g} is below: {_layers_below()} layers.",

@@ -1,9 +1,12 @@
 """The checker: reads an answer, compares it with the library's value, and explains.
 
 Part kinds: NumberPart (tolerance-aware, significant figures, known slips), ChoicePart (several
-accepted readings, each with its own feedback), RubricPart (free text against key points).
-A verdict is one of not_attempted, unreadable, incorrect, partly_correct, correct, and always
-carries feedback. Feedback given before the solution is asked for never states the expected value.
+accepted readings, each with its own feedback), KinkPart (the derivative at a kink: not defined,
+a subgradient, a framework's convention), RubricPart (free text: claims about key points, see
+claims.py). A verdict is one of not_attempted, unreadable, incorrect, partly_correct, correct, and
+always carries feedback. Feedback given before the solution is asked for never states the expected
+value, and never names a key point the learner has not covered: Verdict.to_dict() is what the
+learner sees, Verdict.to_record() what the progress store keeps for the teacher.
 """
 
 from __future__ import annotations
@@ -13,8 +16,13 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from .claims import Property, judge_claims, read_claims
 from .parser import Unreadable, parse_number
 
+# Bump whenever a rule changes what an answer earns: stored attempts carry the version that graded them, and a
+# re-grade (Store.regrade, `actlab exercise regrade`) recomputes every attempt graded by an older one.
+# 1: the first checker; 2: claims with negation for free text, the kink table, realistic notations, new slips.
+CHECKER_VERSION = 2
 STATUSES = ("not_attempted", "unreadable", "incorrect", "partly_correct", "correct")
 # the feedback for a wrong number the checker cannot explain (no known slip, not close, not a factor of ten)
 UNEXPLAINED = "Not this value. A hint may help."
@@ -25,12 +33,24 @@ class PartResult:
     label: str
     status: str
     feedback: str
-    covered: tuple[str, ...] = ()  # rubric points covered
-    missing: tuple[str, ...] = ()  # rubric points not yet covered
+    covered: tuple[str, ...] = ()  # titles of the rubric points covered, for the learner
+    covered_keys: tuple[str, ...] = ()  # the same points by key, for the teacher
+    missed_keys: tuple[str, ...] = ()  # rubric points not covered: for the teacher only, never shown to the learner
+    kind: str = ""
+
+    @property
+    def remaining(self) -> int:
+        return len(self.missed_keys)
 
     def to_dict(self) -> dict:
+        """What the learner sees: the covered points by name, the missing ones only as a count."""
         return {"label": self.label, "status": self.status, "feedback": self.feedback,
-                "covered": list(self.covered), "missing": list(self.missing)}
+                "covered": list(self.covered), "remaining": self.remaining}
+
+    def to_record(self) -> dict:
+        """What the progress store keeps: the learner's view plus the kind of part and the points missed."""
+        return {**self.to_dict(), "kind": self.kind, "covered_keys": list(self.covered_keys),
+                "missed_keys": list(self.missed_keys)}
 
 
 @dataclass(frozen=True)
@@ -47,6 +67,10 @@ class Verdict:
     def to_dict(self) -> dict:
         return {"exercise": self.exercise, "status": self.status, "feedback": self.feedback,
                 "parts": [p.to_dict() for p in self.parts]}
+
+    def to_record(self) -> dict:
+        return {"exercise": self.exercise, "status": self.status, "feedback": self.feedback,
+                "checker_version": CHECKER_VERSION, "parts": [p.to_record() for p in self.parts]}
 
     def __str__(self) -> str:
         lines = [f"{self.exercise}: {self.status.replace('_', ' ')} — {self.feedback}"]
@@ -65,14 +89,20 @@ class Verdict:
 
 @dataclass(frozen=True)
 class Slip:
-    """A known wrong answer and why a learner gives it: matched when the value agrees to rel_tol."""
+    """A known wrong answer and why a learner gives it.
+
+    Matched when the learner's number is the slip's value rounded to the figures they wrote, or, for an
+    expression or an unrounded value, when it agrees to ``rel_tol``.
+    """
 
     value: Callable[[], float] | float
     feedback: str
     rel_tol: float = 5e-3
 
-    def matches(self, x: float) -> bool:
+    def matches(self, x: float, sig_figs: int | None = None) -> bool:
         target = self.value() if callable(self.value) else self.value
+        if sig_figs is not None and _rounds_to(target, x, sig_figs):
+            return True
         return math.isclose(x, target, rel_tol=self.rel_tol, abs_tol=1e-300)
 
 
@@ -81,8 +111,9 @@ class NumberPart:
     """A numeric answer. ``expected`` is computed by the library when the check runs.
 
     Right when it is the true value rounded to the significant figures written (at least
-    ``min_sig_figs``) or, for an expression such as 0.2^20, equal to it within ``rel_tol``.
-    ``abs_tol`` allows a fixed tolerance instead (for values that are read off a plot).
+    ``min_sig_figs``; fewer, but right as far as they go, is partly correct) or, for an expression such
+    as 0.2^20 or 10^-14 * 1.05, equal to it within ``rel_tol``. ``abs_tol`` allows a fixed tolerance
+    instead (for values that are read off a plot). The prompt states the precision it needs.
     """
 
     label: str
@@ -94,50 +125,66 @@ class NumberPart:
     check_factor_of_ten: bool = True
     exact: bool = False  # whole numbers and simple values: no rounding allowance
 
+    def accepts(self, answer: str) -> bool:
+        """Is ``answer`` right for this part (used to spot answers given in each other's boxes)?"""
+        try:
+            return self._judge(parse_number(answer)) == "correct"
+        except Unreadable:
+            return False
+
+    def _judge(self, parsed) -> str | None:
+        """correct, short (right to the digits written, too few of them), near (last digit off), or None."""
+        truth, x = self.expected(), parsed.value
+        if self.abs_tol and abs(x - truth) <= self.abs_tol:
+            return "correct"
+        if self.exact or parsed.sig_figs is None:
+            tol = 1e-12 if self.exact else 1e-300
+            return "correct" if math.isclose(x, truth, rel_tol=self.rel_tol, abs_tol=tol) else None
+        if _rounds_to(truth, x, parsed.sig_figs):
+            return "correct" if parsed.sig_figs >= self.min_sig_figs or truth == x else "short"
+        if _rounds_to(truth, x, parsed.sig_figs, half_units=1.0):
+            return "near"
+        return None
+
     def check(self, answer: str) -> PartResult:
         try:
             parsed = parse_number(answer)
         except Unreadable as exc:
-            return PartResult(self.label, "unreadable", f"Could not read that as a number: {exc}.")
-        truth = self.expected()
-        x = parsed.value
-        if self.abs_tol and abs(x - truth) <= self.abs_tol:
-            return PartResult(self.label, "correct", "Correct.")
-        if self.exact:
-            if math.isclose(x, truth, rel_tol=self.rel_tol, abs_tol=1e-12):
-                return PartResult(self.label, "correct", "Correct.")
-        elif parsed.sig_figs is None:
-            if math.isclose(x, truth, rel_tol=self.rel_tol, abs_tol=1e-300):
-                return PartResult(self.label, "correct", "Correct, and exact.")
-        else:
-            if _rounds_to(truth, x, parsed.sig_figs):
-                if parsed.sig_figs >= self.min_sig_figs or truth == x:
-                    return PartResult(self.label, "correct", "Correct.")
-                return PartResult(self.label, "incorrect",
-                                  f"Close: right to the digits you wrote, but give {self.min_sig_figs} "
-                                  "significant figures.")
-            if _rounds_to(truth, x, parsed.sig_figs, half_units=1.0):
-                return PartResult(self.label, "incorrect", "Very close: check how you rounded the last digit.")
+            return PartResult(self.label, "unreadable", f"Could not read that as a number: {exc}.", kind="number")
+        judged = self._judge(parsed)
+        if judged == "correct":
+            return PartResult(self.label, "correct", "Correct.", kind="number")
+        if judged == "short":
+            return PartResult(self.label, "partly_correct",
+                              f"Right as far as it goes, but give {self.min_sig_figs} significant figures.",
+                              kind="number")
+        if judged == "near":
+            return PartResult(self.label, "incorrect", "Very close: check how you rounded the last digit.",
+                              kind="number")
+        truth, x = self.expected(), parsed.value
         for slip in self.slips:
-            if slip.matches(x):
-                return PartResult(self.label, "incorrect", slip.feedback)
+            if slip.matches(x, parsed.sig_figs):
+                return PartResult(self.label, "incorrect", slip.feedback, kind="number")
         if self.check_factor_of_ten and truth != 0 and x != 0:
-            ratio = x / truth
             for k in (10, 100, 0.1, 0.01):
-                if math.isclose(ratio, k, rel_tol=5e-3):
+                if Slip(truth * k, "").matches(x, parsed.sig_figs):
                     return PartResult(self.label, "incorrect",
-                                      "Off by a factor of 10 (or 100): check the sign and size of your exponent.")
+                                      "Off by a factor of 10 (or 100): check the sign and size of your exponent.",
+                                      kind="number")
         if truth != 0 and x * truth < 0:
-            return PartResult(self.label, "incorrect", "Check the sign of your answer.")
-        return PartResult(self.label, "incorrect", UNEXPLAINED)
+            return PartResult(self.label, "incorrect", "Check the sign of your answer.", kind="number")
+        return PartResult(self.label, "incorrect", UNEXPLAINED, kind="number")
 
 
 def _rounds_to(truth: float, written: float, sig: int, half_units: float = 0.5) -> bool:
-    """Is ``written`` the true value rounded to ``sig`` significant figures (within half_units of a unit)?"""
-    if truth == 0:
-        return written == 0
-    exponent = math.floor(math.log10(abs(truth)))
-    unit = 10.0 ** (exponent - sig + 1)
+    """Is ``written`` the true value rounded to ``sig`` significant figures (within half_units of a unit)?
+
+    The unit is the smaller of the last written digit's and the truth's at that many figures: "7" is not 10
+    rounded, "1" is not 9.5e-7 rounded, while "1e-6" is (9.54e-7 rounds up across a power of ten).
+    """
+    if truth == 0 or written == 0:
+        return written == truth
+    unit = min(10.0 ** (math.floor(math.log10(abs(v))) - sig + 1) for v in (truth, written))
     return abs(written - truth) <= half_units * unit * (1 + 1e-9)
 
 
@@ -163,67 +210,148 @@ class ChoicePart:
         text = " ".join(answer.lower().split())
         for choice in self.choices:
             if any(re.search(p, text) for p in choice.patterns):
-                return PartResult(self.label, choice.status, choice.feedback)
+                return PartResult(self.label, choice.status, choice.feedback, kind="choice")
         try:
             x = parse_number(answer).value
         except Unreadable:
-            return PartResult(self.label, "incorrect", self.fallback)
+            return PartResult(self.label, "incorrect", self.fallback, kind="choice")
         for value, choice in self.numbers:
             if math.isclose(x, value, rel_tol=1e-9, abs_tol=1e-12):
-                return PartResult(self.label, choice.status, choice.feedback)
-        return PartResult(self.label, "incorrect", self.fallback)
+                return PartResult(self.label, choice.status, choice.feedback, kind="choice")
+        return PartResult(self.label, "incorrect", self.fallback, kind="choice")
+
+
+_POINT_AT_KINK = re.compile(r"(?:relu|f|g|derivative|slope|gradient)\s*'*\s*\(\s*0\s*\)|"
+                            r"\bx\s*(?:=|<|>|<=|>=|≤|≥)\s*0\b|"
+                            r"\b(?:at|of|near|around|for)\s+(?:x\s*=\s*)?(?:0|zero)\b|\b(?:left|right) of (?:0|zero)\b")
+_INTERVAL = re.compile(r"[\[(]\s*0(?:\.0*)?\s*[,;]\s*1(?:\.0*)?\s*[\])]|\bbetween 0 and 1\b|\bfrom 0 to 1\b|"
+                       r"\b0 to 1\b|\bsubgradients?\b|\bsub-gradients?\b")
+_UNDEFINED = re.compile(r"\bundefined\b|\bnot (?:be )?(?:well[- ])?defined\b|\bisn't (?:well[- ])?defined\b|"
+                        r"\bill-defined\b|\bno (?:single |unique |well-defined )?(?:derivative|slope)\b|"
+                        r"\b(?:not|isn't|is not|non-?) ?differentiable\b|\bdoes ?n[o']?t exist\b|\bnot exist\b|"
+                        r"\bdoesn't have (?:a|one) (?:derivative|slope)\b|\bno derivative\b")
+_CONVENTION = re.compile(r"\bconvention\w*|\bpytorch\b|\btorch\b|\btensorflow\b|\btf\b|\bjax\b|\bkeras\b|"
+                         r"\bframeworks?\b|\blibrar(?:y|ies)\b|\bimplementations?\b|\bin practice\b|\bby default\b|"
+                         r"\bsoftware\b|\bautograd\b")
+_KINK_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?:/\d+)?(?![\w.]|-sided)|\bzero\b|\bone\b(?!-)|\bhalf\b")
+_INFINITE = re.compile(r"\binfinit[ey]\b|∞|\binf\b")
+
+
+def _kink_value(token: str) -> float:
+    words = {"zero": 0.0, "one": 1.0, "half": 0.5}
+    if token in words:
+        return words[token]
+    if "/" in token:
+        num, den = token.split("/")
+        return float(num) / float(den) if float(den) else math.inf
+    return float(token)
+
+
+@dataclass(frozen=True)
+class KinkPart:
+    """The derivative of a piecewise-linear function at its kink, read as a statement.
+
+    Correct: "not defined" (the one-sided slopes differ), "any value between them" (the subgradients), or a
+    framework's convention stated as one (framework_value, e.g. "0 by convention", "0 in PyTorch").
+    Partly correct: a single value between the slopes alone, or the two slopes without a conclusion.
+    Incorrect: a value outside them, infinity, or a convention that states a value frameworks do not use.
+    """
+
+    label: str
+    slopes: Callable[[], tuple[float, float]]  # the one-sided slopes (left, right)
+    framework_value: Callable[[], float]  # what PyTorch and TensorFlow return at the kink
+    fallback: str = "Not quite. Compare the slope just left of the kink with the slope just right of it."
+
+    def _result(self, status: str, feedback: str) -> PartResult:
+        return PartResult(self.label, status, feedback, kind="kink")
+
+    def check(self, answer: str) -> PartResult:
+        text = " ".join(answer.lower().replace("’", "'").replace("−", "-").split())[:2000]
+        lo, hi = sorted(self.slopes())
+        fw = self.framework_value()
+        text = _POINT_AT_KINK.sub(" ", text)
+        has_interval = bool(_INTERVAL.search(text))
+        text = _INTERVAL.sub(" ", text)
+        is_undefined = bool(_UNDEFINED.search(text))
+        if _INFINITE.search(text) and not is_undefined:
+            return self._result("incorrect", "The function has a corner there, not a vertical jump: both one-sided "
+                                             "slopes are finite.")
+        values, convention_ok = set(), False
+        for clause in re.split(r"\.(?!\d)|[;,]|\bbut\b|\band\b|\bwhile\b|\bwhereas\b", text):
+            found = {_kink_value(m.group()) for m in _KINK_NUMBER.finditer(clause)}
+            values |= found
+            if _CONVENTION.search(clause) and found:
+                if found != {fw}:
+                    return self._result("incorrect", "That is not the convention PyTorch and TensorFlow follow at "
+                                                     "the kink. Try it: the gradient of torch.relu at a zero input.")
+                convention_ok = True
+        if _CONVENTION.search(text) and values == {fw}:  # "0, as in PyTorch": the value and the framework apart
+            convention_ok = True
+        if any(not lo <= v <= hi for v in values):
+            return self._result("incorrect", self.fallback)
+        if is_undefined or has_interval or convention_ok:
+            return self._result("correct", (
+                f"Right: the one-sided slopes ({lo:g} and {hi:g}) differ, so there is no derivative at the kink; "
+                f"every value in [{lo:g}, {hi:g}] is a subgradient, and PyTorch and TensorFlow use {fw:g}."))
+        if len(values) == 1:
+            (v,) = values
+            framework = (f"{v:g} is what PyTorch and TensorFlow return" if v == fw else
+                         f"{v:g} is a valid subgradient, though PyTorch and TensorFlow use {fw:g}")
+            return self._result("partly_correct", (
+                f"Partly: {framework}, but there is no derivative at the kink itself: the slope is {lo:g} on the left "
+                f"and {hi:g} on the right, and every value between them is a subgradient."))
+        if len(values) > 1:
+            return self._result("partly_correct", "Those are the one-sided slopes. They differ: what does that say "
+                                                  "about the derivative at the kink itself?")
+        return self._result("incorrect", self.fallback)
 
 
 @dataclass(frozen=True)
 class RubricPoint:
     key: str
-    title: str  # what a learner sees in the covered / missing lists
-    patterns: tuple[str, ...]
-
-
-_NEGATIONS = re.compile(r"\b(not|no|never|isn't|isnt|doesn't|doesnt|don't|dont|cannot|can't|cant|without|nor|"
-                        r"neither|hardly|lacks?)\b")
-
-
-def _mentions(text: str, pattern: str) -> bool:
-    """A pattern counts when some match is not negated in the few words before it (same clause)."""
-    for m in re.finditer(pattern, text):
-        clause = re.split(r"[.;!?]|\bbut\b|\bwhile\b|\bwhereas\b|\bhowever\b", text[:m.start()])[-1]
-        window = " ".join(clause.split()[-5:])
-        if not _NEGATIONS.search(window):
-            return True
-    return False
+    title: str  # what a learner sees once the point is covered (never before)
+    claim: Property  # the phrases that claim it, read by claims.py
 
 
 @dataclass(frozen=True)
 class RubricPart:
-    """Free text judged against key points; it names the points covered and the ones still missing."""
+    """Free text judged by the claims it makes about key points (claims.py): a point counts when a clause
+    asserts it of the subject, or denies it of the other activation where that is a contrast. The learner
+    is told which points they covered and how many remain, never what the others are."""
 
     label: str
     points: tuple[RubricPoint, ...]
     enough: int = 3  # points for "correct"
+    subject: str = "gelu"
+    other: str = "relu"
 
     def check(self, answer: str) -> PartResult:
-        text = " ".join(answer.lower().replace("’", "'").split())
-        if len(text) > 5000:
-            text = text[:5000]
-        covered = tuple(p.title for p in self.points if any(_mentions(text, pat) for pat in p.patterns))
-        missing = tuple(p.title for p in self.points if p.title not in covered)
-        if len(covered) >= self.enough:
-            status = "correct"
-            feedback = f"A strong answer: it covers {len(covered)} of the {len(self.points)} key points."
-        elif covered:
+        properties = {p.key: p.claim for p in self.points}
+        claims = read_claims(answer, properties, default_subject=self.subject)
+        covered, false = judge_claims(claims, properties, self.subject, self.other)
+        hit = tuple(p for p in self.points if p.key in covered)
+        missed = tuple(p.key for p in self.points if p.key not in covered)
+        n, total = len(hit), len(self.points)
+        if n >= self.enough:
+            status, feedback = "correct", f"A strong answer: it covers {n} of the {total} key points."
+        elif hit:
             status = "partly_correct"
-            feedback = (f"Good start: {len(covered)} of the {len(self.points)} key points so far. "
-                        "Think about the points still missing.")
+            feedback = (f"Good start: {n} of the {total} key points so far, {total - n} more to find. The hints "
+                        "point towards them.")
         else:
             status = "incorrect"
-            feedback = ("Thanks for the attempt. It does not yet touch the key points this question is after; "
-                        "the first hint points the way.")
-        return PartResult(self.label, status, feedback, covered, missing)
+            feedback = ("Thanks for the attempt. It does not yet make a claim about any of the key points: write "
+                        "full sentences about what GELU does differently. The first hint points the way.")
+        if false:
+            feedback += (" One of your statements says the opposite of what is true of GELU; it earns nothing."
+                         if len(false) == 1 else
+                         f" {len(false)} of your statements say the opposite of what is true of GELU; they earn "
+                         "nothing.")
+        return PartResult(self.label, status, feedback, tuple(p.title for p in hit), tuple(p.key for p in hit),
+                          missed, kind="rubric")
 
 
-Part = NumberPart | ChoicePart | RubricPart
+Part = NumberPart | ChoicePart | KinkPart | RubricPart
 
 
 @dataclass(frozen=True)
@@ -244,13 +372,15 @@ class Exercise:
         given = _normalise_answers(answers, len(self.parts))
         if all(a is None or not str(a).strip() for a in given):
             return Verdict(self.key, "not_attempted", "No answer yet.",
-                           tuple(PartResult(p.label, "not_attempted", "No answer yet.") for p in self.parts))
+                           tuple(PartResult(p.label, "not_attempted", "No answer yet.", kind=_kind(p))
+                                 for p in self.parts))
         results = []
         for part, answer in zip(self.parts, given, strict=True):
             if answer is None or not str(answer).strip():
-                results.append(PartResult(part.label, "not_attempted", "No answer yet."))
+                results.append(PartResult(part.label, "not_attempted", "No answer yet.", kind=_kind(part)))
             else:
                 results.append(part.check(str(answer)))
+        _mark_swapped(self.parts, given, results)
         return Verdict(self.key, _overall(results), _summary(results), tuple(results))
 
     def hint(self, level: int = 1) -> str:
@@ -263,7 +393,7 @@ class Exercise:
 
     def describe(self) -> dict:
         return {"key": self.key, "title": self.title, "section": self.section, "prompt": self.prompt,
-                "parts": [{"label": p.label, "kind": type(p).__name__.removesuffix("Part").lower(),
+                "parts": [{"label": p.label, "kind": _kind(p),
                            "prompt": self.part_prompts[i] if i < len(self.part_prompts) else p.label}
                           for i, p in enumerate(self.parts)],
                 "n_hints": len(self.hints)}
@@ -275,6 +405,10 @@ class Exercise:
         return f"### {self.title}\n\n{self.prompt}\n\nUse `.check(...)`, `.hint()`, `.solution()`."
 
 
+def _kind(part: Part) -> str:
+    return type(part).__name__.removesuffix("Part").lower()
+
+
 def _normalise_answers(answers, n: int) -> list[str | None]:
     if len(answers) == 1 and isinstance(answers[0], (list, tuple)):
         answers = tuple(answers[0])
@@ -282,6 +416,21 @@ def _normalise_answers(answers, n: int) -> list[str | None]:
         answers = tuple(a.strip() for a in answers[0].split(";"))
     given = [None if a is None else str(a) for a in answers][:n]
     return given + [None] * (n - len(given))
+
+
+def _mark_swapped(parts, given: list[str | None], results: list[PartResult]) -> None:
+    """Two numeric answers that are each right for the other's part: say so instead of two unrelated slips."""
+    pairs = [(i, j) for i in range(len(parts)) for j in range(i + 1, len(parts))]
+    for i, j in pairs:
+        a, b = parts[i], parts[j]
+        if not (isinstance(a, NumberPart) and isinstance(b, NumberPart)) or given[i] is None or given[j] is None:
+            continue
+        if results[i].status != "correct" and results[j].status != "correct" \
+                and a.accepts(given[j]) and b.accepts(given[i]):
+            results[i] = PartResult(a.label, "incorrect", f"Swapped: this is your answer for {b.label!r}, and the "
+                                                          "one you gave there belongs here.", kind="number")
+            results[j] = PartResult(b.label, "incorrect", f"Swapped: this is your answer for {a.label!r}, and the "
+                                                          "one you gave there belongs here.", kind="number")
 
 
 def _overall(results: list[PartResult]) -> str:

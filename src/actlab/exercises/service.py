@@ -14,7 +14,7 @@ def check_and_record(store: Store | None, learner: str | None, key: str, answers
     exercise = get_exercise(key)
     verdict = exercise.check(list(answers))
     if store is not None and learner and verdict.status != "not_attempted":
-        store.record_attempt(learner, exercise.key, list(answers), verdict.to_dict())
+        store.record_attempt(learner, exercise.key, list(answers), verdict.to_record())
     return verdict
 
 

@@ -142,6 +142,7 @@ class _Tab:
     async def handle(self, msg: dict) -> None:
         kind = msg.get("type")
         if kind in ("init", "reset"):
+            self.playing = False  # the page stops on a reset; a refused one must not leave the old run playing
             await self.start(msg.get("config", {}), msg.get("csv_token"))
         elif self.session is None:
             raise ConfigError("type", "send 'init' with a config first")

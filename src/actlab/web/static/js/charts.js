@@ -3,6 +3,9 @@
 export const PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#F0E442"];
 export const NEG = [230, 159, 0];   // orange: negative / class 0
 export const POS = [0, 114, 178];   // blue: positive / class 1
+// three or more classes: class 0 and 1 keep orange and blue, then the rest of Okabe-Ito and two more, for up to 10
+export const CLASS_COLOURS = [NEG, POS, [0, 158, 115], [204, 121, 167], [213, 94, 0], [86, 180, 233], [240, 228, 66],
+                              [0, 0, 0], [136, 34, 85], [153, 153, 153]];
 
 // Every axis, the views' own included, gets this look (a view's own axis settings are merged over it).
 const AXIS = { zeroline: true, zerolinecolor: "#bbb", gridcolor: "#eee" };
@@ -63,14 +66,30 @@ export function paintSurface(canvas, values, g, discrete = false, scale = 1) {
   ctx.putImageData(colourSurface(ctx.createImageData(g, g), values, scale, discrete), 0, 0);
 }
 
-// Dots for data points on a canvas drawn over a surface; extent is the half-width of the plane shown.
-export function paintPoints(canvas, points, labels, extent, scale = 4, hollow = false) {
+// A class surface: each value is class * levels + confidence level (0 a toss-up, levels - 1 certain), as the server
+// codes it; a cell takes its class's colour, paler where the network is less sure.
+export function paintClassSurface(canvas, values, g, levels, discrete = false) {
+  if (canvas.width !== g || canvas.height !== g) { canvas.width = g; canvas.height = g; }
+  const ctx = canvas.getContext("2d");
+  const img = ctx.createImageData(g, g), d = img.data;
+  for (let i = 0; i < values.length; i++) {
+    const c = CLASS_COLOURS[Math.floor(values[i] / levels)] || CLASS_COLOURS[0];
+    const a = discrete ? 0.85 : 0.15 + 0.7 * (values[i] % levels) / (levels - 1);
+    for (let j = 0; j < 3; j++) d[4 * i + j] = Math.round(255 + (c[j] - 255) * a);
+    d[4 * i + 3] = 255;
+  }
+  ctx.putImageData(img, 0, 0);
+}
+
+// Dots for data points on a canvas drawn over a surface; extent is the half-width of the plane shown. With three or
+// more classes (classes > 2) each label is a class index and gets its class colour; else orange for 0, blue above.
+export function paintPoints(canvas, points, labels, extent, scale = 4, hollow = false, classes = 0) {
   const ctx = canvas.getContext("2d");
   const size = canvas.width;
   for (let i = 0; i < points.length; i++) {
     const [x, y] = points[i];
     const px = ((x + extent) / (2 * extent)) * size, py = ((extent - y) / (2 * extent)) * size;
-    const c = labels[i] > 0.5 || labels[i] > 0 ? POS : NEG;
+    const c = classes > 2 ? CLASS_COLOURS[labels[i]] || CLASS_COLOURS[0] : labels[i] > 0 ? POS : NEG;
     ctx.beginPath();
     ctx.arc(px, py, scale, 0, 2 * Math.PI);
     ctx.fillStyle = hollow ? "#fff" : `rgb(${c[0]},${c[1]},${c[2]})`;

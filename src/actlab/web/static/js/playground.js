@@ -1,6 +1,6 @@
 // Boots the playground: URL state, controls, the WebSocket to the server-side trainer, and the views.
 import * as api from "./api.js";
-import { paintPoints, paintSurface } from "./charts.js";
+import { paintClassSurface, paintPoints, paintSurface } from "./charts.js";
 import { createState } from "./state.js";
 import * as gradientFlow from "./views/gradient-flow.js";
 import * as network from "./views/network.js";
@@ -35,6 +35,7 @@ const state = createState({
   loss: { type: "str", default: "mse", choices: ["mse", "cross-entropy"] },
   init: { type: "str", default: "playground", choices: INITS },
   seed: { type: "int", default: 1, min: 0 },
+  wseed: { type: "int", default: null, min: 0 },  // the initial weights' seed (null: the data's); Reset draws a new one
   speed: { type: "int", default: 1, choices: [1, 2, 5, 10, 25, 50] },
   show_test: { type: "bool", default: false },
   discretize: { type: "bool", default: false },
@@ -48,17 +49,23 @@ function setStatus(text, isError = false) {
 
 // regression data (the plane, the multi-Gaussian, a CSV of numbers) trains on MSE with a linear output
 const isRegression = (s) => REGRESSION.includes(s.dataset) || (s.dataset === "csv" && csvTask === "regression");
+// three or more classes (a CSV's) train on cross-entropy with a softmax output: MSE has one tanh output for two
+const isMultiClass = (s) => s.dataset === "csv" && csvTask === "classification" && csvClasses > 2;
+const newSeed = () => crypto.getRandomValues(new Uint32Array(1))[0];
 
 function runConfig() {
   const s = state.all();
   return { dataset: s.dataset, noise: s.noise / 100, train_fraction: s.train / 100, batch_size: s.batch, lr: s.lr,
            layers: s.layers, activations: s.activations, negative_slope: s.negative_slope, features: s.features,
-           reg: s.reg, reg_rate: s.reg_rate, optimizer: s.optimizer, loss: isRegression(s) ? "mse" : s.loss, init: s.init,
-           seed: s.seed };
+           reg: s.reg, reg_rate: s.reg_rate, optimizer: s.optimizer, init: s.init, seed: s.seed, weight_seed: s.wseed,
+           loss: isRegression(s) ? "mse" : isMultiClass(s) ? "cross-entropy" : s.loss };
 }
 
 let limits = { max_layers: 8, max_width: 32 };
-let conn = null, points = null, playing = false, csvToken = null, csvTask = null, epochsSeen = 0;
+let conn = null, points = null, playing = false, csvToken = null, csvTask = null, csvClasses = 0, epochsSeen = 0;
+// the settings of the run the server last accepted: a refused reset puts the controls back to them, so the page never
+// shows one data set while the server trains another
+let accepted = null;
 // After a reset, frames of the old run may still be on their way: they are dropped until the server says the new
 // run is ready (or that the reset was refused, in which case the old run goes on).
 let awaitingReady = true;
@@ -73,10 +80,11 @@ function syncControls() {
   $("lr").value = String(s.lr); $("activation").value = s.activations.length === 1 ? s.activations[0] : "";
   $("negative_slope").value = s.negative_slope; $("reg").value = s.reg; $("reg_rate").value = String(s.reg_rate);
   $("optimizer").value = s.optimizer; $("init").value = s.init; $("speed").value = String(s.speed);
-  const regression = isRegression(s);  // the loss control shows what is trained; the URL keeps the learner's choice
-  $("loss").value = regression ? "mse" : s.loss;
-  $("loss").disabled = regression;
+  const regression = isRegression(s), multi = isMultiClass(s);  // the loss control shows what is trained; the URL keeps
+  $("loss").value = regression ? "mse" : multi ? "cross-entropy" : s.loss;  // the learner's own choice
+  $("loss").disabled = regression || multi;
   $("loss").options[0].textContent = regression ? "MSE (linear output)" : "MSE (tanh output)";
+  $("loss").options[1].textContent = multi ? `cross-entropy (${csvClasses} classes)` : "cross-entropy";
   $("train_fraction").value = s.train; $("train-out").textContent = s.train;
   $("noise").value = s.noise; $("noise-out").textContent = s.noise;
   $("batch_size").value = s.batch; $("batch-out").textContent = s.batch;
@@ -141,6 +149,7 @@ function render() {
   const started = performance.now();
   const h = frame.header;
   $("epoch").textContent = h.epoch.toLocaleString("en-US");
+  $("step-count").textContent = h.step.toLocaleString("en-US");  // a Step is one minibatch: the epoch may not move
   train.draw(h, !playing);
   if (!h.grid) {  // a CSV with more than two inputs: no plane to draw the output over
     const canvas = $("output-surface"), ctx = canvas.getContext("2d");
@@ -150,7 +159,8 @@ function render() {
     ctx.fillText("Loss, accuracy and gradients still update.", canvas.width / 2, canvas.height / 2 + 12);
   } else {
     const canvas = $("output-surface");
-    paintSurface(small, frame.output, h.grid, state.get("discretize"), 1 / 127);  // int8 grid to [-1, 1]
+    if (h.classes) paintClassSurface(small, frame.output, h.grid, h.class_levels, state.get("discretize"));
+    else paintSurface(small, frame.output, h.grid, state.get("discretize"), 1 / 127);  // int8 grid to [-1, 1]
     const ctx = canvas.getContext("2d");
     ctx.imageSmoothingEnabled = false;
     ctx.clearRect(0, 0, canvas.width, canvas.height);
@@ -164,8 +174,8 @@ function render() {
       tctx.drawImage(small, 0, 0, thumb.width, thumb.height);
     }
     if (points && points.two_d) {
-      paintPoints(canvas, points.train, points.train_labels.map(label), 6, 3);
-      if (state.get("show_test")) paintPoints(canvas, points.test, points.test_labels.map(label), 6, 3, true);
+      paintPoints(canvas, points.train, points.train_labels.map(label), 6, 3, false, h.classes);
+      if (state.get("show_test")) paintPoints(canvas, points.test, points.test_labels.map(label), 6, 3, true, h.classes);
     }
   }
   net.update(frame);
@@ -182,12 +192,19 @@ function label(v) {
 function onText(msg) {
   if (msg.type === "ready") {
     awaitingReady = false;
+    accepted = state.all();
     points = msg.points;
     if (!points.two_d) net.rebuild(false, points.columns);
     setStatus(playing ? "Training…" : "Ready: press Play.");
   } else if (msg.type === "error") {
+    const refused = awaitingReady && accepted !== null;  // a reset the server refused: its previous run stays
     awaitingReady = false;
-    setStatus(`${msg.field ? msg.field + ": " : ""}${msg.message}`, true);
+    if (refused) {
+      state.set(accepted);
+      syncControls();
+      net.rebuild(points.two_d, points.columns);
+    }
+    setStatus(`${msg.field ? msg.field + ": " : ""}${msg.message}${refused ? " The previous run stays, paused." : ""}`, true);
     if (msg.field === "csv") $("csv-error").textContent = msg.message;
   } else if (msg.type === "stopped") {
     playing = false;
@@ -237,7 +254,7 @@ function bindControls(registry) {
     if (!playing) { train.flush(); grad.draw(true); }  // the paused picture's numbers, not 250 ms old ones
   });
   $("step").addEventListener("click", () => { playing = false; $("play").textContent = "▶ Play"; conn.send({ type: "step" }); });
-  $("reset").addEventListener("click", () => restart());
+  $("reset").addEventListener("click", () => restart({ wseed: newSeed() }));  // new weights, kept in the URL
   $("lr").addEventListener("change", () => { state.set({ lr: Number($("lr").value) }); conn.send({ type: "set", lr: state.get("lr") }); });
   $("activation").addEventListener("change", () => { if ($("activation").value) restart({ activations: [$("activation").value] }); });
   $("negative_slope").addEventListener("change", () => restart({ negative_slope: Math.min(1, Math.max(0, Number($("negative_slope").value) || 0)) }));
@@ -274,6 +291,7 @@ function bindControls(registry) {
       const info = await api.postFile("/api/playground/csv", file);
       csvToken = info.token;
       csvTask = info.task;
+      csvClasses = info.classes.length;
       $("csv-info").textContent = `${info.rows} rows, columns ${info.columns.join(", ")}; ${info.task}${info.classes.length ? " (classes " + info.classes.join(", ") + ")" : ""}.`;
       restart({ dataset: "csv" });
     } catch (err) {

@@ -1,0 +1,213 @@
+"""Claims in free text: which properties an answer asserts of which activation, with negation read.
+
+Hand-written rules, no language model. An answer is cut into clauses (at . ; : ! ? and at "but",
+"while", "whereas", "although", "however"). In each clause a property is named by a phrase that
+asserts it ("smooth") or its opposite ("kink"); the phrase's polarity is flipped by each negator
+shortly before it in the same scope ("not", "doesn't", "no", "never", "avoids", "less prone to"),
+by a negation written inside the phrase ("non-zero gradient"), and by a passive negator after it
+("the dying ReLU problem is avoided"). The claim's subject is the nearest activation named before
+the phrase in the clause (after it, when none comes before), else the subject of the previous
+clause, else the one the question is about.
+
+What earns nothing: a clause with no verb, unless it is a phrase with a relation word ("no kink at
+0", "non-zero gradient for negative inputs"); a clause where one word is repeated back to back
+("smooth smooth smooth"); two property words in a row with nothing between them (a keyword list);
+a sentence the answer already said.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MAX_CHARS = 5000
+
+_CLAUSE_BREAK = re.compile(r"[.;:!?\n]+(?:\s|$)|[.;:!?\n]+(?=[a-z])|\bbut\b|\bwhile\b|\bwhereas\b|\balthough\b|"
+                           r"\bthough\b|\bhowever\b")
+# a comparison's complement names the other activation without saying anything of the subject: "unlike ReLU, ...",
+# "like ReLU does", "rather than gating by the sign": it is read away up to the next comma or the clause's end
+_COMPLEMENT = re.compile(r"\b(?:(?:unlike|like|as opposed to|in contrast to|compared (?:to|with))\s+(?:the\s+|a\s+|"
+                         r"plain\s+|standard\s+)*(?:relu|gelu)s?\b|rather than|instead of)[^,]*,?")
+_THAN = re.compile(r"\b(?:than|over|versus|vs\.?)\s+(?:the\s+)?(?:plain\s+|standard\s+|a\s+)?"
+                   r"(?:relu|gelu|it|one)(?:'s)?\b")
+# negators: each one flips the polarity of a property phrase after it in the same scope
+_NEGATOR = re.compile(r"\b(?:not|no|never|none|nor|neither|without|lacks?|lacking|free of|avoids?|avoided|avoiding|"
+                      r"prevents?|preventing|eliminates?|removes?|solves?|fixes|fixed|mitigates?|less prone to|"
+                      r"less likely to|rarely|seldom|hardly|isn't|aren't|wasn't|doesn't|don't|didn't|can't|cannot|"
+                      r"won't|hasn't|haven't|shouldn't|couldn't)\b")
+# after a phrase, in the same scope: "the dying ReLU problem is avoided"
+_POST_NEGATOR = re.compile(r"^\s*(?:problem\s+|issue\s+)?(?:is|are|gets|get)\s+(?:\w+\s+)?(?:avoided|prevented|"
+                           r"eliminated|solved|fixed|removed|mitigated|gone)\b")
+# where a negator's reach ends: a new predicate or a new reason
+_SCOPE_BREAK = re.compile(r"(?:,|\band\b|\bor\b)\s+(?=(?:it|its|this|they|gelu|relu|is|are|has|have|does|can|will|"
+                          r"gives|keeps|lets|makes|costs|works|performs|dips|goes)\b)|\bwhich\b|\bthat\b|\bso\b|"
+                          r"\bbecause\b|\bsince\b|\bas\b|\bthus\b|\btherefore\b|\bhence\b|\bwhen\b|\bwhere\b")
+# verbs, in forms that are not also the nouns of the subject ("cost", "dip" and "gate" are left out: in a keyword
+# list they are nouns)
+_VERB = re.compile(r"\b(?:is|are|was|were|be|being|been|has|have|had|does|do|did|can|could|will|would|may|might|must|"
+                   r"should|gets?|got|gives?|gave|lets|keeps?|makes?|made|use|uses|used|allows?|avoids?|avoided|"
+                   r"prevents?|helps|performs?|works|outperforms?|outperformed|trains|learns?|costs|needs|"
+                   r"requires?|takes?|provides?|dips|goes|go|suffers?|dies|die|died|kills?|passes?|scales|gates|"
+                   r"weights|weighted|acts|behaves?|reads|means?|leads?|results|tends?|seems?|remains?|stays?|"
+                   r"becomes?|produces?|multiplies|multiply|gated|flows?|reaches|retains?|preserves?|handles?|"
+                   r"solves?|fixes|eliminates?|reduces?|mitigates?|zeroes|zeros|zeroed|killed|isn't|aren't|"
+                   r"doesn't|don't|didn't|can't|cannot|won't|hasn't|haven't|it's|that's|there's|adopted|chose|"
+                   r"employs?|employed|gained|showed|shows?|found|achieves?|achieved|let|turns?|drops?)\b")
+_RELATION = re.compile(r"\b(?:no|not|for|at|below|than|by|in|with|without|everywhere|of|on|to|when|so|because)\b")
+_WORD = re.compile(r"[a-z0-9φ]+(?:['-][a-z0-9]+)*")
+
+# an activation named right after a verb is its object: "outperforms ReLU", "use GELU", "is replaced by ReLU"
+_OBJECT_OF = re.compile(_VERB.pattern.replace(r")\b", r"|beats?|beat|replaces?|replaced|over|than|by)\b") +
+                        r"\s+(?:the\s+|a\s+|plain\s+|standard\s+|slightly\s+|clearly\s+)*$")
+SUBJECTS = {"gelu": "gelu", "gelus": "gelu", "swish": "gelu", "silu": "gelu", "geglu": "gelu", "swiglu": "gelu",
+            "relu": "relu", "relus": "relu", "approximation": "approximation", "approximations": "approximation",
+            "approx": "approximation"}
+# names that contain an activation without making it the subject: "the dying ReLU problem", "dead ReLUs"
+_NAMES = re.compile(r"\b(?:dying|dead)\s+relus?\b|\brelu\s+(?:problem|issue)\b|\bleaky\s+relu\b")
+
+
+@dataclass(frozen=True)
+class Property:
+    """A property the reference activation has: phrases that assert it (``has``) or its opposite (``lacks``).
+
+    A pattern may hold a named group ``neg`` ("non-" in "non-zero gradient"): when it matched, the phrase's
+    polarity flips. ``contrast``: does "the other activation lacks it" count as a claim about this property?
+    ``via_approximation``: does a sentence about an approximation's cost count?
+    """
+
+    has: tuple[str, ...]
+    lacks: tuple[str, ...] = ()
+    contrast: bool = True
+    via_approximation: bool = False
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One property asserted (holds=True) or denied of one subject in one clause."""
+
+    key: str
+    subject: str
+    holds: bool
+    clause: str
+
+
+@dataclass(frozen=True)
+class _Phrase:
+    key: str
+    start: int
+    end: int
+    asserts: bool  # the phrase names the property (True) or its opposite (False), before any negation
+
+
+def _phrases(clause: str, properties: dict[str, Property]) -> list[_Phrase]:
+    found: list[_Phrase] = []
+    for key, prop in properties.items():
+        for asserts, patterns in ((True, prop.has), (False, prop.lacks)):
+            for pattern in patterns:
+                for m in re.finditer(pattern, clause):
+                    inner_neg = bool(m.groupdict().get("neg"))
+                    found.append(_Phrase(key, m.start(), m.end(), asserts != inner_neg))
+    # overlapping phrases: the longest wins ("non-zero gradient for negative inputs" over "zero gradient")
+    found.sort(key=lambda p: (-(p.end - p.start), p.start))
+    kept: list[_Phrase] = []
+    for p in found:
+        if all(p.end <= k.start or p.start >= k.end for k in kept):
+            kept.append(p)
+    return sorted(kept, key=lambda p: p.start)
+
+
+def _mentions(clause: str) -> list[tuple[int, str]]:
+    """Where the clause names an activation as a possible subject: not inside a name ("the dying ReLU problem"),
+    and not as the object of a verb ("it outperforms ReLU", "models use GELU")."""
+    masked = _NAMES.sub(lambda m: " " * len(m.group()), clause)
+    out = []
+    for m in re.finditer(r"\b[a-z]+\b", masked):
+        if m.group() in SUBJECTS and not _OBJECT_OF.search(masked[:m.start()]):
+            out.append((m.start(), SUBJECTS[m.group()]))
+    return out
+
+
+def _negated(clause: str, phrase: _Phrase, scope_start: int) -> bool:
+    before = clause[scope_start:phrase.start]
+    breaks = list(_SCOPE_BREAK.finditer(before))
+    if breaks:
+        before = before[breaks[-1].end():]
+    words = _WORD.findall(before)[-7:]  # a negator reaches about seven words
+    flips = len(_NEGATOR.findall(" ".join(words)))
+    if _POST_NEGATOR.match(clause[phrase.end:]):
+        flips += 1
+    return flips % 2 == 1
+
+
+def _is_spam(words: list[str]) -> bool:
+    """One word said again within the next two: "smooth smooth smooth", "smooth and smooth"."""
+    return any(len(w) > 2 and w in words[i + 1:i + 3] for i, w in enumerate(words))
+
+
+def _is_keyword_run(clause: str, phrases: list[_Phrase]) -> bool:
+    """Three phrases with nothing but spaces between them: a list of keywords, not a sentence ("a smooth
+    non-monotonic curve" is English; "smooth probabilistic dip" and "gate gating gated" are not)."""
+    bare = [not clause[a.end:b.start].strip() for a, b in zip(phrases, phrases[1:], strict=False)]
+    return sum(bare) >= 2
+
+
+def clauses(text: str) -> list[str]:
+    text = " ".join(text.lower().replace("’", "'").replace("‘", "'")[:MAX_CHARS].split())
+    out, seen = [], set()
+    for sentence in re.split(r"(?<=[.!?])\s+", text):
+        if sentence in seen:  # a sentence said again earns nothing more
+            continue
+        seen.add(sentence)
+        out += [c.strip() for c in _CLAUSE_BREAK.split(sentence) if c and c.strip()]
+    return out
+
+
+def read_claims(text: str, properties: dict[str, Property], default_subject: str = "gelu") -> list[Claim]:
+    """Every claim the text makes about the given properties, in order."""
+    claims: list[Claim] = []
+    subject = default_subject
+    for raw in clauses(text):
+        clause = _THAN.sub(" ", _COMPLEMENT.sub(" ", raw))
+        words = _WORD.findall(clause)
+        phrases = _phrases(clause, properties)
+        mentions = _mentions(clause)
+        first_verb = _VERB.search(clause)
+        clause_subject = next((s for pos, s in mentions if s != "approximation"
+                               and (first_verb is None or pos < first_verb.start())), subject)
+        if not phrases or _is_spam(words) or _is_keyword_run(clause, phrases):
+            subject = clause_subject
+            continue
+        has_verb = bool(_VERB.search(clause))
+        for p in phrases:
+            if not has_verb and (len(words) < 3 or not _RELATION.search(clause)
+                                 or len(_WORD.findall(clause[p.start:p.end])) < 2):
+                continue
+            before = [(pos, s) for pos, s in mentions if pos < p.end]
+            after = [(pos, s) for pos, s in mentions if pos >= p.end]
+            if before:
+                pos, who = before[-1]
+                scope_start = pos if pos < p.start else 0
+            elif after and re.search(r"\b(?:with|for|in|of)\s+(?:the\s+)?$", clause[:after[0][0]]):
+                who, scope_start = after[0][1], 0  # "no dead units with GELU"
+            else:
+                who, scope_start = subject, 0
+            holds = p.asserts != _negated(clause, p, scope_start)
+            claims.append(Claim(p.key, who, holds, raw))
+        subject = clause_subject
+    return claims
+
+
+def judge_claims(claims: list[Claim], properties: dict[str, Property], subject: str = "gelu",
+                 other: str = "relu") -> tuple[set[str], list[Claim]]:
+    """The properties rightly claimed, and the claims that say the opposite of what is true of ``subject``."""
+    covered: set[str] = set()
+    false: list[Claim] = []
+    for c in claims:
+        prop = properties[c.key]
+        if c.subject == subject:
+            (covered.add(c.key) if c.holds else false.append(c))
+        elif c.subject == other and not c.holds and prop.contrast:
+            covered.add(c.key)
+        elif c.subject == "approximation" and prop.via_approximation:
+            covered.add(c.key)
+    return covered, false
