@@ -68,28 +68,10 @@ def register(app: typer.Typer, console, fail) -> None:
                     progress.update(task, completed=last.epoch, train=_f(last.train_loss), test=_f(last.test_loss))
         if last is None:
             last = trainer.frame()
-        summary = _summary(last, trainer)
         if json_out:
-            typer.echo(json.dumps(summary))
+            typer.echo(json.dumps(last.to_dict()))  # the one JSON form of a frame, as the lab streams it
             return
-        table = Table(title=f"{cfg.dataset}: {summary['status']} after {summary['epochs']} epochs")
-        for col in ("", "train", "test"):
-            table.add_column(col, justify="right")
-        table.add_row("loss", _f(summary["train_loss"]), _f(summary["test_loss"]))
-        if summary.get("train_accuracy") is not None:
-            table.add_row("accuracy", f"{summary['train_accuracy']:.3f}", _f(summary.get("test_accuracy")))
-        console.print(table)
-        layers_table = Table(title="hidden layers")
-        for col in ("layer", "activation", "‖dW‖", "ratio to last", "bound", "dead", "saturated", "reading"):
-            layers_table.add_column(col)
-        for row in summary["layers"]:
-            layers_table.add_row(str(row["layer"]), row["activation"], f"{row['grad_norm']:.3g}",
-                                 f"{row['grad_ratio_to_last']:.3g}", f"{row['bound_to_last']:.3g}",
-                                 f"{row['dead_fraction']:.0%}", f"{row['saturated_fraction']:.0%}", row["reading"])
-        console.print(layers_table)
-        if summary["status"] == "diverged":
-            console.print(f"[red]diverged at step {summary['diverged_at_step']}[/red]: the loss became NaN or "
-                          "infinite; the network keeps its last finite weights. Try a smaller learning rate.")
+        _render_frame(console, cfg.dataset, last)
 
     @app.command()
     def demo(
@@ -134,30 +116,44 @@ def register(app: typer.Typer, console, fail) -> None:
             console.print(f"wrote {plot}")
 
 
-def _f(v) -> str:
-    if v is None:
+def _f(v, spec: str = "{:.4f}") -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
         return "-"
-    return f"{v:.4f}" if isinstance(v, float) and math.isfinite(v) else str(v)
+    return spec.format(v) if isinstance(v, float) and math.isfinite(v) else str(v)
 
 
-def _summary(frame, trainer) -> dict:
-    layers = []
-    if frame.reading is not None:
-        for l in frame.reading.layers:
-            layers.append({"layer": l.layer, "activation": l.activation, "grad_norm": l.grad_norm,
-                           "grad_ratio_to_last": l.grad_ratio_to_last, "bound_to_last": l.bound_to_last,
-                           "dead_fraction": l.dead_fraction, "saturated_fraction": l.saturated_fraction,
-                           "reading": l.reading})
-    losses = frame.to_dict()  # non-finite losses as JSON tokens
-    out = {"status": frame.status, "epochs": frame.epoch, "steps": frame.step,
-           "train_loss": losses["train_loss"], "test_loss": losses["test_loss"],
-           "layers": layers, "reading": frame.reading.reading if frame.reading else "no hidden layers"}
+_STATUS_STYLE = {True: "bold red", False: "bold green"}
+
+
+def _render_frame(console, dataset: str, frame) -> None:
+    """A frame as tables: losses, each layer's instruments, then the network's reading with its remedy."""
+    table = Table(title=f"{dataset}: after {frame.epoch} epochs ({frame.step} steps)")
+    for col in ("", "train", "test"):
+        table.add_column(col, justify="right")
+    table.add_row("loss", _f(frame.train_loss), _f(frame.test_loss))
+    table.add_row("chance loss", _f(frame.chance_loss), "")
     if frame.train_accuracy is not None:
-        out["train_accuracy"] = frame.train_accuracy
-        out["test_accuracy"] = frame.test_accuracy
-    if frame.status == "diverged":
-        out["diverged_at_step"] = frame.diverged_at_step
-    return out
+        table.add_row("accuracy", f"{frame.train_accuracy:.3f}", _f(frame.test_accuracy))
+    console.print(table)
+    if frame.reading is not None and frame.reading.layers:
+        layers_table = Table(title="hidden layers")
+        for col in ("layer", "activation", "‖dW‖", "ratio to output", "(max |f′|)ⁿ", "dead", "saturated", "notes"):
+            layers_table.add_column(col)
+        for l in frame.reading.layers:
+            layers_table.add_row(str(l.layer), l.activation, f"{l.grad_norm:.3g}", _f(l.grad_ratio_to_last, "{:.3g}"),
+                                 f"{l.deriv_product_to_last:.3g}", f"{l.dead_fraction:.0%}",
+                                 f"{l.saturated_fraction:.0%}", l.reading)
+        console.print(layers_table)
+        console.print("(max |f′|)ⁿ is the activations' share of the shrinkage, not a bound: the weights and the "
+                      "layer inputs enter ‖dW‖ too.", style="dim")
+    d = frame.diagnosis
+    if d is None:
+        return
+    console.print(f"[{_STATUS_STYLE[d.is_failure]}]{d.words[0].upper()}{d.words[1:]}.[/]")
+    if d.remedy:
+        console.print(f"  Remedy: {d.remedy}")
+    for other in d.findings[1:]:
+        console.print(f"  Also {other.words}.")
 
 
 def _render_demo(console, name: str, result) -> None:
@@ -178,17 +174,19 @@ def _render_demo(console, name: str, result) -> None:
         console.print(f"sigma'(0) = {n.sigmoid_max_derivative:g}; 0.25^10 = {n.sigmoid_10_layers:.3e}; "
                       f"0.2^20 = {n.exercise2_sigmoid:.3e}; 0.5^20 = {n.exercise2_relu:.3e} "
                       f"({n.exercise2_ratio:.3g} times larger)")
-        t = Table(title="max f' and the bound over 10 layers")
+        t = Table(title="max f' and the activations' share over 10 layers")
         for col in ("activation", "max f'", "where", "(max f')^10"):
             t.add_column(col)
         for m in result.maxima:
-            t.add_row(m.name, f"{m.deriv_max:.4g}", m.at, f"{m.bound_at_10:.3g}")
+            t.add_row(m.name, f"{m.deriv_max:.4g}", m.at, f"{m.product_at_10:.3g}")
         console.print(t)
         t = Table(title=f"measured at initialisation: depth {result.flows[0].depth}, width {result.flows[0].width}")
-        for col in ("activation", "layer 1 / last", "bound", "reading"):
+        for col in ("activation", "‖dW‖ layer 1 / output", "(max |f′|)ⁿ", "signal layer 1 / output", "signal bound",
+                    "reading"):
             t.add_column(col)
         for f in result.flows:
-            t.add_row(f.activation, f"{f.ratio_to_last[0]:.3g}", f"{f.bound_to_last[0]:.3g}", f.reading)
+            t.add_row(f.activation, f"{f.ratio_to_last[0]:.3g}", f"{f.deriv_product_to_last[0]:.3g}",
+                      f"{f.signal_ratio_to_last[0]:.3g}", f"{f.signal_bound_to_last[0]:.3g}", f.reading.words)
         console.print(t)
     elif name == "dying-relu":
         t = Table(title="P(net dead at an input) = 1 - (1 - 2^-N)^L")

@@ -1,8 +1,17 @@
-"""Pure readers of a training step: gradient flow, saturation, dead and dormant units, readings.
+"""Pure readers of a training step: gradient flow, saturation, dead and dormant units.
 
 Every function takes what forward()/backward() produced (a Trace, Grads) and the network's
 activations, and returns small arrays or records; none modifies the network. Layer index l runs
-over hidden layers 0..H-1 (the output layer is reported separately as "last").
+over hidden layers 0..H-1 (the output layer is reported separately as "last"). The verdict on the
+whole network is readings.diagnose(), fed by summarise().
+
+Two per-layer lines sit beside the measured gradient ratio, and only one of them is a bound:
+  deriv_product_to_last  (max |f'|)^n over the activations between the layer and the output: the
+                         activations' share of the shrinkage. The weights and the layer inputs enter
+                         ||dW|| too, so the measured ratio can lie above it.
+  signal_bound_to_last   prod over those layers of max |f'| * ||W_next||_2: an upper bound on the
+                         back-propagated signal ||dL/dz_l|| / ||dL/dz_out||, which holds for every
+                         network (each row of dz_l is (dz_(l+1) W^T) * f'(z_l), and ||v W^T|| <= ||W||_2 ||v||).
 """
 
 from __future__ import annotations
@@ -12,12 +21,11 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from .network import MLP, Grads, Trace
+from .network import MLP, Grads, Trace, head_output
+from .readings import EXPLODING_RATIO, VANISHING_RATIO, LayerSummary, RunSummary, grad_ratio, sci
 
 SATURATION_FRACTION = 0.01  # a unit is saturated when its mean derivative is below 1% of the maximum
 DORMANT_TAU = 0.025  # Sokar et al. (2023): tau-dormant when its share of the layer's mean activity <= tau
-VANISHING_RATIO = 1e-3  # first layer gets under 1e-3 of the last layer's gradient
-EXPLODING_RATIO = 1e3
 
 
 @dataclass(frozen=True)
@@ -29,8 +37,10 @@ class LayerReading:
     width: int
     grad_norm: float  # ||dL/dW|| of this layer
     signal_norm: float  # ||dL/dz||, the back-propagated signal at this layer
-    grad_ratio_to_last: float  # grad_norm / grad_norm of the output layer
-    bound_to_last: float  # product of max f' from this layer up to the output: the analytic bound
+    grad_ratio_to_last: float  # grad_norm / grad_norm of the output layer; NaN when that is 0
+    deriv_product_to_last: float  # (max |f'|)^n from this layer to the output: the activations' share, no bound
+    signal_ratio_to_last: float  # signal_norm / the output layer's signal norm; NaN when that is 0
+    signal_bound_to_last: float  # prod of max |f'| * ||W_next||_2: bounds signal_ratio_to_last from above
     act_mean: float
     act_std: float
     act_p05: float
@@ -49,14 +59,24 @@ class LayerReading:
 
 @dataclass(frozen=True)
 class NetworkReading:
+    """Every hidden layer's instruments, the output layer's gradient, and how stuck the output is."""
+
     layers: tuple[LayerReading, ...]
     last_grad_norm: float
-    first_to_last_ratio: float
-    reading: str
+    first_to_last_ratio: float  # NaN when the output layer has no gradient
+    output_stuck_fraction: float | None = None  # see output_stuck_fraction(); None for heads that cannot saturate
 
     def to_dict(self) -> dict:
         return {"layers": [l.to_dict() for l in self.layers], "last_grad_norm": self.last_grad_norm,
-                "first_to_last_ratio": self.first_to_last_ratio, "reading": self.reading}
+                "first_to_last_ratio": self.first_to_last_ratio, "output_stuck_fraction": self.output_stuck_fraction}
+
+    def summary(self, loss: float | None = None, chance_loss: float | None = None, epochs: int | None = None,
+                steps: int | None = None, diverged_at_step: int | None = None) -> RunSummary:
+        """The backend-neutral summary that readings.diagnose() reads."""
+        layers = tuple(LayerSummary(l.activation, l.width, l.grad_norm, len(l.dead_units), len(l.saturated_units))
+                       for l in self.layers)
+        return RunSummary(layers, self.last_grad_norm, loss, chance_loss, epochs, steps, self.output_stuck_fraction,
+                          diverged_at_step)
 
 
 def grad_norms(grads: Grads) -> np.ndarray:
@@ -69,11 +89,42 @@ def signal_norms(grads: Grads) -> np.ndarray:
     return np.array([math.sqrt(float(np.sum(g * g))) for g in grads.dz])
 
 
-def analytic_bounds(net: MLP) -> np.ndarray:
-    """For each hidden layer l, the product of max f' over layers l..H-1: how much the activations
-    alone can at most pass back from the output layer (weights aside). (H,)"""
-    maxima = np.array([a.deriv_max for a in net.acts], dtype=float)
+def max_abs_derivative(act) -> float:
+    """sup |f'(x)|: the larger of |lowest| and highest derivative (GELU's f' dips below 0). A gated layer passes
+    its signal through both halves, each at most this large, hence the sqrt(2)."""
+    lo, hi = act.deriv_range
+    m = max(abs(lo), abs(hi), act.deriv_max)
+    return m * math.sqrt(2) if act.is_gated else m
+
+
+def deriv_products(net: MLP) -> np.ndarray:
+    """For each hidden layer l, the product of max |f'| over layers l..H-1: the activations' share of how much
+    the gradient shrinks on its way back from the output layer. Not a bound on ||dW||: see the module docstring. (H,)"""
+    maxima = np.array([max_abs_derivative(a) for a in net.acts], dtype=float)
     return np.cumprod(maxima[::-1])[::-1] if maxima.size else maxima
+
+
+def signal_bounds(net: MLP) -> np.ndarray:
+    """For each hidden layer l, prod over j = l..H-1 of max |f'_j| * ||W_(j+1)||_2: an upper bound on
+    ||dL/dz_l|| / ||dL/dz_out|| for any input batch. (H,)"""
+    factors = np.array([max_abs_derivative(a) * float(np.linalg.norm(net.weights[j + 1], 2))
+                        for j, a in enumerate(net.acts)], dtype=float)
+    with np.errstate(over="ignore", invalid="ignore"):  # an infinite max |f'| makes the bound infinite, as it is
+        return np.cumprod(factors[::-1])[::-1] if factors.size else factors
+
+
+def output_stuck_fraction(head: str, logits: np.ndarray, targets: np.ndarray) -> float | None:
+    """Share of samples the output gets wrong while its derivative is below 1% of its maximum: MSE on a tanh or
+    sigmoid output sends those samples almost no gradient. None for heads whose gradient cannot vanish that way."""
+    if head not in ("tanh_mse", "sigmoid_mse"):
+        return None
+    out = head_output(head, logits)[:, 0]
+    t = np.asarray(targets, dtype=float).reshape(len(out), -1)[:, 0]
+    if head == "tanh_mse":
+        slope, wrong = (1 - out * out), np.abs(out - t) > 1.0  # tanh' = 1 - o^2, max 1; targets are -1 and +1
+    else:
+        slope, wrong = out * (1 - out) / 0.25, np.abs(out - t) > 0.5  # sigma' = o (1 - o), max 1/4
+    return float(np.mean((slope < SATURATION_FRACTION) & wrong))
 
 
 def unit_derivatives(net: MLP, trace: Trace) -> list[np.ndarray]:
@@ -109,12 +160,14 @@ def dormant_mask(outputs: np.ndarray, tau: float = DORMANT_TAU) -> np.ndarray:
     return activity <= tau * mean if mean > 0 else np.ones_like(activity, dtype=bool)
 
 
-def read(net: MLP, trace: Trace, grads: Grads) -> NetworkReading:
-    """Every hidden layer's instruments and the plain-language readings, from one forward/backward."""
+def read(net: MLP, trace: Trace, grads: Grads, targets: np.ndarray | None = None) -> NetworkReading:
+    """Every hidden layer's instruments, from one forward/backward (``targets``: what backward() was given,
+    for the output's saturation)."""
     norms = grad_norms(grads)
     signals = signal_norms(grads)
     last = float(norms[-1])
-    bounds = analytic_bounds(net)
+    products = deriv_products(net)
+    signal_bound = signal_bounds(net)
     derivs = unit_derivatives(net, trace)
     layers = []
     for l, act in enumerate(net.acts):
@@ -122,20 +175,24 @@ def read(net: MLP, trace: Trace, grads: Grads) -> NetworkReading:
         sat = saturated_mask(act, derivs[l], h)
         dead = dead_mask(derivs[l])
         dormant = dormant_mask(h)
-        ratio = float(norms[l]) / last if last > 0 else math.inf if norms[l] > 0 else 1.0
+        ratio = grad_ratio(float(norms[l]), last)
         p05, p50, p95 = _percentiles(h)
         width = h.shape[1]
         layers.append(LayerReading(
             layer=l + 1, activation=act.name, width=width, grad_norm=float(norms[l]), signal_norm=float(signals[l]),
-            grad_ratio_to_last=ratio, bound_to_last=float(bounds[l]), act_mean=float(h.mean()),
+            grad_ratio_to_last=ratio, deriv_product_to_last=float(products[l]),
+            signal_ratio_to_last=grad_ratio(float(signals[l]), float(signals[-1])),
+            signal_bound_to_last=float(signal_bound[l]), act_mean=float(h.mean()),
             act_std=float(h.std()), act_p05=float(p05), act_p50=float(p50), act_p95=float(p95),
             saturated_fraction=float(sat.mean()), dead_fraction=float(dead.mean()),
             dormant_fraction=float(dormant.mean()), saturated_units=tuple(np.flatnonzero(sat).tolist()),
             dead_units=tuple(np.flatnonzero(dead).tolist()),
-            reading=layer_reading(l + 1, len(net.acts) + 1, ratio, int(dead.sum()), int(sat.sum()), width),
+            reading=layer_reading(l + 1, len(net.acts) + 1, ratio, int(dead.sum()), int(sat.sum()), width,
+                                  float(norms[l])),
         ))
-    first_ratio = layers[0].grad_ratio_to_last if layers else 1.0
-    return NetworkReading(tuple(layers), last, first_ratio, network_reading(layers, len(net.acts) + 1))
+    first_ratio = layers[0].grad_ratio_to_last if layers else math.nan
+    stuck = output_stuck_fraction(net.config.head, trace.zs[-1], targets) if targets is not None else None
+    return NetworkReading(tuple(layers), last, first_ratio, stuck)
 
 
 def _percentiles(h: np.ndarray) -> tuple[float, float, float]:
@@ -145,13 +202,11 @@ def _percentiles(h: np.ndarray) -> tuple[float, float, float]:
     return tuple(float(flat[round(q * last)]) for q in (0.05, 0.5, 0.95))
 
 
-def _sci(v: float) -> str:
-    return f"{v:.1e}".replace("e-0", "e-").replace("e+0", "e")
-
-
-def layer_reading(layer: int, last_layer: int, ratio: float, dead: int, saturated: int, width: int) -> str:
+def layer_reading(layer: int, last_layer: int, ratio: float, dead: int, saturated: int, width: int,
+                  grad_norm: float | None = None) -> str:
     """One layer's state in words, most serious first. ``saturated`` counts the dead units too (f' = 0 is below
-    any threshold); the words count each unit once."""
+    any threshold); the words count each unit once. A layer with nothing to report gets "": whether the network
+    is healthy is the network's reading (readings.diagnose), which also weighs the loss."""
     parts = []
     if dead == width:
         parts.append(f"all {width} units in layer {layer} are dead")
@@ -160,27 +215,16 @@ def layer_reading(layer: int, last_layer: int, ratio: float, dead: int, saturate
     if saturated > dead:
         more = saturated - dead
         parts.append(f"{more} more saturated" if dead else f"{more} of {width} units saturated")
-    if ratio < VANISHING_RATIO:
-        parts.insert(0, f"vanishing: layer {layer} gets {_sci(ratio)} of layer {last_layer}'s gradient")
+    if grad_norm is not None and not math.isfinite(grad_norm):
+        parts.insert(0, f"layer {layer}'s gradient is not finite")
+    elif math.isnan(ratio):
+        parts.insert(0, f"no gradient reaches layer {layer}" if not grad_norm else
+                        f"layer {layer} has a gradient but layer {last_layer} none")
+    elif ratio < VANISHING_RATIO:
+        parts.insert(0, f"vanishing: layer {layer} gets {sci(ratio)} of layer {last_layer}'s gradient")
     elif ratio > EXPLODING_RATIO:
-        parts.insert(0, f"exploding: layer {layer} gets {_sci(ratio)} times layer {last_layer}'s gradient")
-    return "; ".join(parts) if parts else "healthy"
-
-
-def network_reading(layers: list[LayerReading], last_layer: int) -> str:
-    if not layers:
-        return "no hidden layers: a linear model"
-    first = layers[0]
-    dead = sum(round(l.dead_fraction * l.width) for l in layers)
-    total = sum(l.width for l in layers)
-    parts = []
-    if first.grad_ratio_to_last < VANISHING_RATIO:
-        parts.append(f"vanishing: layer 1 gets {_sci(first.grad_ratio_to_last)} of layer {last_layer}'s gradient")
-    elif first.grad_ratio_to_last > EXPLODING_RATIO:
-        parts.append(f"exploding: layer 1 gets {_sci(first.grad_ratio_to_last)} times layer {last_layer}'s gradient")
-    if dead:
-        parts.append(f"{dead} of {total} hidden units are dead")
-    return "; ".join(parts) if parts else "healthy"
+        parts.insert(0, f"exploding: layer {layer} gets {sci(ratio)} times layer {last_layer}'s gradient")
+    return "; ".join(parts)
 
 
 def plane_grid(g: int, extent: float = 6.0) -> np.ndarray:

@@ -299,6 +299,26 @@ def head_loss_and_grad(head: str, logits: np.ndarray, y: np.ndarray) -> tuple[fl
     return loss, diff * dout / n
 
 
+def chance_loss(head: str, t: np.ndarray) -> float:
+    """The loss of the best constant prediction for ``head`` on targets ``t`` (as targets_for_head gives them).
+
+    MSE heads (regression, tanh_mse, sigmoid_mse): the best constant output is the targets' mean, which each
+    head can reach (tanh and sigmoid outputs only in the limit when every target is the same), so the loss is
+    0.5 * the variance summed over outputs. Cross-entropy heads: the best constant is the class frequencies, and
+    the loss is their entropy in nats (ln 2 for two balanced classes).
+    """
+    t = np.asarray(t)
+    if head == "softmax":
+        freq = np.bincount(t.astype(np.intp).ravel()) / t.size
+    elif head == "logistic":
+        p = float(np.mean(t))
+        freq = np.array([p, 1 - p])
+    else:
+        return 0.5 * float(np.sum(np.var(t.reshape(len(t), -1).astype(np.float64), axis=0)))
+    freq = freq[freq > 0]
+    return float(-np.sum(freq * np.log(freq)))
+
+
 def targets_for_head(head: str, labels: np.ndarray) -> np.ndarray:
     """Map class labels 0/1 (or class indices, or regression values) to what the head trains on."""
     labels = np.asarray(labels)

@@ -17,7 +17,7 @@ import numpy as np
 
 from .datasets import features
 from .errors import ConfigError
-from .instruments import analytic_bounds, plane_grid
+from .instruments import deriv_products, plane_grid
 from .session import RunConfig, make_data, trainer_for
 from .training import Frame, Trainer
 
@@ -143,10 +143,10 @@ class PlaygroundSession:
                 "saturated": list(r.saturated_units) if r else [],
                 "reading": r.reading if r else "",
             })
-        bounds = analytic_bounds(net)
+        products = deriv_products(net)
         last_norm = reading.last_grad_norm if reading else None
-        # what the output layer's gradient becomes after the maximal derivative of every activation between
-        bound_norms = [_finite(b * last_norm) for b in bounds] if last_norm is not None else []
+        # the output layer's gradient times (max |f'|)^n of the activations between: their share, not a bound
+        share_norms = [_finite(b * last_norm) for b in products] if last_norm is not None else []
         header = {
             "type": "frame", "epoch": frame.epoch, "step": frame.step, "status": frame.status,
             "diverged_at_step": frame.diverged_at_step,
@@ -158,9 +158,10 @@ class PlaygroundSession:
             "layer_sizes": [net.weights[0].shape[0], *net.config.hidden, net.config.output_dim],
             "weights": [np.round(w, 4).tolist() if not net.acts or not any(a.is_gated for a in net.acts) else []
                         for w in net.weights],
-            "layers": layers, "bounds": bounds.tolist(), "bound_norms": bound_norms,
+            "layers": layers, "deriv_products": [_finite(v) for v in products], "share_norms": share_norms,
             "last_grad_norm": _finite(reading.last_grad_norm) if reading else None,
-            "reading": reading.reading if reading else "no hidden layers",
+            "chance_loss": _finite(frame.chance_loss),
+            "diagnosis": frame.diagnosis.to_dict() if frame.diagnosis else None,
             "confusion": self.confusion() if self.trainer.net_config.head != "regression" else None,
             "grad_history": self._new_gradient_samples(),
         }

@@ -49,9 +49,9 @@ def plot_demo(name: str, result, path: str | Path) -> Path:
         for c, f in zip(colours, result.flows, strict=False):
             layers = np.arange(1, f.depth + 1)
             ax.semilogy(layers, f.ratio_to_last, "o-", color=c, label=f"{f.activation} measured")
-            ax.semilogy(layers, f.bound_to_last, "--", color=c, alpha=0.6)
+            ax.semilogy(layers, f.deriv_product_to_last, ":", color=c, alpha=0.6)
         ax.set_xlabel("hidden layer (1 = nearest the input)")
-        ax.set_ylabel("gradient / output layer's (dashed: bound)")
+        ax.set_ylabel("||dW|| / output layer's (dotted: (max |f'|)^n, no bound)")
         ax.legend()
     elif name == "dying-relu":
         fig, ax = plt.subplots(figsize=(6, 4))

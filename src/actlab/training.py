@@ -4,7 +4,8 @@ A Trainer owns a network, its optimiser and the data; ``step()`` runs one miniba
 one pass over the shuffled training set and returns a Frame. Instruments are read from the
 minibatch's own forward/backward every ``sample_every`` steps, and dead units from the full
 training set at the end of an epoch. A non-finite loss stops training: the Frame says
-"diverged" with the step number, and the network is left in its last finite state.
+"diverged" with the step number, and the network is left in its last finite state. Each Frame
+carries the network's reading (readings.Reading), judged against the training labels' chance loss.
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import instruments
+from ._json import jsonable
 from .errors import ConfigError
 from .instruments import NetworkReading
-from .network import MLP, NetworkConfig, head_loss_and_grad, targets_for_head
+from .network import MLP, NetworkConfig, chance_loss, head_loss_and_grad, targets_for_head
 from .optim import OptimConfig, Optimizer
+from .readings import Reading, diagnose
 
 
 @dataclass(frozen=True)
@@ -31,16 +34,20 @@ class Frame:
     test_loss: float | None
     train_accuracy: float | None
     test_accuracy: float | None
-    reading: NetworkReading | None
+    reading: NetworkReading | None  # the instruments, layer by layer
     status: str = "ok"  # "ok" or "diverged"
     diverged_at_step: int | None = None
+    chance_loss: float | None = None  # the best constant prediction's training loss
+    diagnosis: Reading | None = None  # the verdict on the network, from the instruments and the losses
 
     def to_dict(self) -> dict:
         return {
             "step": self.step, "epoch": self.epoch, "train_loss": _num(self.train_loss),
             "test_loss": _num(self.test_loss), "train_accuracy": self.train_accuracy,
             "test_accuracy": self.test_accuracy, "status": self.status, "diverged_at_step": self.diverged_at_step,
-            "reading": self.reading.to_dict() if self.reading else None,
+            "chance_loss": self.chance_loss,
+            "reading": jsonable(self.reading),  # NaN ratios (no gradient at the output) become null
+            "diagnosis": jsonable(self.diagnosis),
         }
 
 
@@ -88,6 +95,7 @@ class Trainer:
         dtype = self.net.weights[0].dtype
         self.x_train = self.x_train.astype(dtype, copy=False)
         self.t_train = targets_for_head(self.net_config.head, self.y_train)
+        self.chance_loss = chance_loss(self.net_config.head, self.t_train)
         if self.x_test is not None and len(self.x_test):
             self.x_test = _check_data("x_test", self.x_test).astype(dtype, copy=False)
             self.t_test = targets_for_head(self.net_config.head, self.y_test)
@@ -164,17 +172,19 @@ class Trainer:
         test_loss = test_acc = None
         if self.x_test is not None:
             test_loss, test_acc, _ = self.evaluate(self.x_test, self.t_test)
+        diagnosis = diagnose(reading.summary(train_loss, self.chance_loss, self.epoch_count, self.step_count,
+                                             self.diverged_at_step))
         return Frame(self.step_count, self.epoch_count, train_loss, test_loss, train_acc, test_acc, reading,
-                     "diverged" if self.diverged else "ok", self.diverged_at_step)
+                     "diverged" if self.diverged else "ok", self.diverged_at_step, self.chance_loss, diagnosis)
 
     def evaluate(self, x: np.ndarray, t: np.ndarray, with_reading: bool = False):
         reading = None
         with np.errstate(all="ignore"):  # a diverged network is evaluated too, and reads as such
             out, trace = self.net.forward(x)
-            if with_reading and self.net.acts:
+            if with_reading:
                 grads = self.net.backward(trace, t)
                 loss = grads.loss
-                reading = self.last_reading = instruments.read(self.net, trace, grads)
+                reading = self.last_reading = instruments.read(self.net, trace, grads, t)
             else:  # the loss alone needs no backward pass
                 loss, _ = head_loss_and_grad(self.net_config.head, trace.zs[-1], t)
         return loss, accuracy(self.net_config.head, out, t), reading

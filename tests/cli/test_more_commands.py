@@ -21,10 +21,32 @@ def test_train_json_reports_losses_and_each_layers_instruments():
               "--batch-size", "10", "--epochs", "150", "--seed", "1", "--json")
     assert res.exit_code == 0, res.stdout
     out = json.loads(res.stdout)
-    assert out["status"] == "ok" and out["epochs"] == 150 and out["test_accuracy"] >= 0.95
-    assert [l["layer"] for l in out["layers"]] == [1, 2]
-    assert set(out["layers"][0]) >= {"grad_norm", "grad_ratio_to_last", "dead_fraction", "saturated_fraction",
-                                     "reading"}
+    assert out["status"] == "ok" and out["epoch"] == 150 and out["test_accuracy"] >= 0.95
+    assert [l["layer"] for l in out["reading"]["layers"]] == [1, 2]
+    assert set(out["reading"]["layers"][0]) >= {"grad_norm", "grad_ratio_to_last", "dead_fraction",
+                                                "saturated_fraction", "reading"}
+    assert out["diagnosis"]["status"] == "healthy"
+
+
+def test_train_json_on_a_stuck_run_reads_no_gradient_not_healthy():
+    """lr 10 saturates the tanh output: every gradient is exactly 0 and accuracy sits at chance. The 0/0 ratio
+    used to read as 1 and the run as healthy."""
+    res = run("train", "--activation", "relu", "--lr", "10", "--epochs", "100", "--json")
+    out = json.loads(res.stdout)
+    assert all(l["grad_norm"] == 0 for l in out["reading"]["layers"])
+    assert all(l["grad_ratio_to_last"] is None for l in out["reading"]["layers"])  # no ratio, not 1
+    d = out["diagnosis"]
+    assert d["status"] == "no_gradient" and d["is_failure"]
+    assert {"no_gradient", "output_saturated", "not_learning"} <= {f["status"] for f in d["findings"]}
+    assert "learning rate" in d["remedy"]
+
+
+def test_train_table_shows_the_reading_and_its_remedy():
+    res = run("train", "--activation", "relu", "--lr", "10", "--epochs", "100")
+    assert res.exit_code == 0
+    text = " ".join(res.stdout.split())
+    assert "No gradient: every weight's gradient is exactly 0" in text and "Remedy: Lower the learning rate" in text
+    assert "healthy" not in text.lower()
 
 
 def test_train_per_layer_activations_and_options():
@@ -32,7 +54,7 @@ def test_train_per_layer_activations_and_options():
               "--loss", "cross-entropy", "--reg", "l2", "--reg-rate", "0.001", "--features", "x1,x2,x1x2",
               "--epochs", "20", "--json")
     out = json.loads(res.stdout)
-    assert [l["activation"] for l in out["layers"]] == ["relu", "tanh"]
+    assert [l["activation"] for l in out["reading"]["layers"]] == ["relu", "tanh"]
 
 
 def test_train_reports_divergence():

@@ -107,12 +107,23 @@ def test_confusion_matrix_counts_the_test_set_and_matches_accuracy():
     assert m.sum(axis=1).tolist() == np.bincount(session.test_data.labels, minlength=2).tolist()
 
 
-def test_bound_line_is_the_output_gradient_times_the_product_of_maxima():
+def test_share_line_is_the_output_gradient_times_the_product_of_maxima():
     session = PlaygroundSession(RunConfig(layers=(4, 3), activations=("sigmoid",)), grid=10)
     session.advance(1)
     h = session.frame_data().header
-    assert h["bounds"] == [0.25**2, 0.25]
-    assert h["bound_norms"] == pytest.approx([0.0625 * h["last_grad_norm"], 0.25 * h["last_grad_norm"]])
+    assert h["deriv_products"] == [0.25**2, 0.25]
+    assert h["share_norms"] == pytest.approx([0.0625 * h["last_grad_norm"], 0.25 * h["last_grad_norm"]])
+    assert "bounds" not in h and "bound_norms" not in h  # it bounds nothing, so nothing calls it a bound
+
+
+def test_frames_carry_the_engines_reading_record():
+    session = PlaygroundSession(RunConfig(activations=("relu",), lr=10.0), grid=10)
+    session.advance(50)
+    session.advance(50)
+    d = session.frame_data().header["diagnosis"]
+    assert d["status"] == "no_gradient" and d["is_failure"] and d["remedy"]
+    assert "output_saturated" in [f["status"] for f in d["findings"]]
+    assert d == session.last_frame.diagnosis.to_dict()  # the same record the CLI prints
 
 
 def test_frames_carry_the_minibatch_gradient_samples_since_the_last_frame():

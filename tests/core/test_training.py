@@ -12,6 +12,7 @@ from actlab.datasets import features, make_dataset
 from actlab.errors import ConfigError
 from actlab.network import MLP, NetworkConfig
 from actlab.optim import OptimConfig, Optimizer
+from actlab.readings import Status, diagnose
 from actlab.training import Trainer
 
 
@@ -114,10 +115,11 @@ def test_deep_sigmoid_stack_reads_as_vanishing(rng):
     out, trace = net.forward(x)
     reading = instruments.read(net, trace, net.backward(trace, y))
     ratios = [l.grad_ratio_to_last for l in reading.layers]
-    assert ratios[0] < 1e-3 and reading.reading.startswith("vanishing: layer 1 gets")
+    assert ratios[0] < 1e-3 and diagnose(reading.summary()).status == Status.VANISHING
+    assert diagnose(reading.summary()).words.startswith("vanishing: layer 1 gets")
     assert ratios[0] < ratios[-1]
-    # the analytic bound: 0.25 per sigmoid layer between layer 1 and the output
-    assert reading.layers[0].bound_to_last == pytest.approx(0.25**10)
+    # the activations' share: 0.25 per sigmoid layer between layer 1 and the output
+    assert reading.layers[0].deriv_product_to_last == pytest.approx(0.25**10)
 
 
 def test_dead_relu_units_are_counted_and_named(rng):
@@ -140,11 +142,12 @@ def test_saturated_tanh_units_are_flagged(rng):
     assert set(layer.saturated_units) >= {0, 1} and 2 not in layer.saturated_units
 
 
-def test_healthy_network_reads_healthy(rng):
+def test_untrained_network_reads_flowing_never_healthy(rng):
     net = MLP.create(NetworkConfig(2, (8, 8), ("tanh",), "regression", init="xavier_normal"), rng)
     x = rng.normal(size=(64, 2))
     _, trace = net.forward(x)
-    assert instruments.read(net, trace, net.backward(trace, rng.normal(size=(64, 1)))).reading == "healthy"
+    reading = instruments.read(net, trace, net.backward(trace, rng.normal(size=(64, 1))))
+    assert diagnose(reading.summary()).status == Status.FLOWING  # no loss to judge: gradients flow, that is all
 
 
 def test_percentiles_match_numpy_nearest_rank(rng):
@@ -164,7 +167,7 @@ def test_surfaces_match_pointwise_forward(rng):
 
 
 @pytest.mark.parametrize(("dead", "saturated", "words"), [
-    (0, 0, "healthy"),
+    (0, 0, ""),
     (0, 3, "3 of 8 units saturated"),
     (2, 2, "2 of 8 units in layer 1 are dead"),
     (2, 5, "2 of 8 units in layer 1 are dead; 3 more saturated"),

@@ -99,7 +99,7 @@ def test_sigmoid_gradient_ratio_falls_with_depth_and_stays_under_the_bound():
 
 def test_relu_with_he_init_keeps_the_gradient_alive():
     flow = measure_flow("relu", depth=20, width=64, init="he_normal", seeds=3)
-    assert 0.1 < flow.ratio_to_last[0] < 10 and flow.reading == "healthy"
+    assert 0.1 < flow.ratio_to_last[0] < 10 and flow.reading.status == "flowing"
 
 
 def test_full_sweep_covers_every_activation_and_depth():

@@ -92,7 +92,11 @@ def test_vanishing_demo_numbers(client):
     assert d["lesson"]["sigmoid_10_layers"] == 0.25**10
     want = experiments.measure_flow("sigmoid", 6, 16, "xavier_normal", seeds=5, n=64)
     np.testing.assert_allclose(d["flow"]["ratio_to_last"], want.ratio_to_last, rtol=1e-12)
-    np.testing.assert_allclose(d["flow"]["bound_to_last"], 0.25 ** np.arange(6, 0, -1), rtol=1e-12)
+    np.testing.assert_allclose(d["flow"]["deriv_product_to_last"], 0.25 ** np.arange(6, 0, -1), rtol=1e-12)
+    # the line called a bound bounds the measured signal at every layer
+    flow = d["flow"]
+    assert all(r <= b for r, b in zip(flow["signal_ratio_to_last"], flow["signal_bound_to_last"], strict=True))
+    assert d["flow"]["reading"]["status"] == "vanishing" and d["flow"]["reading"]["remedy"]
 
 
 def test_dead_probability_endpoint(client):

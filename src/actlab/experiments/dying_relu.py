@@ -17,6 +17,7 @@ from ..datasets import features, make_dataset
 from ..instruments import dead_mask, unit_derivatives
 from ..network import NetworkConfig
 from ..optim import OptimConfig
+from ..readings import Reading
 from ..training import Trainer
 from ._result import ResultMixin
 
@@ -96,7 +97,9 @@ class TrainedDeadRow(ResultMixin):
     dead_fraction: float  # f'(z) = 0 on every training point: no gradient can revive the unit
     never_positive_fraction: float  # z <= 0 on every training point (for Leaky ReLU: off but still learning)
     final_train_loss: float
-    status: str  # "ok" or "diverged" (the too-high learning rate can do that too)
+    chance_loss: float  # the best constant guess's loss on these labels
+    status: str  # the reading's status: a run that ends at chance failed, whatever its dead count
+    reading: Reading
 
 
 def trained_dead_units(lr: float = 1.0, epochs: int = 30, seed: int = 0) -> list[TrainedDeadRow]:
@@ -115,7 +118,8 @@ def trained_dead_units(lr: float = 1.0, epochs: int = 30, seed: int = 0) -> list
         derivs = unit_derivatives(t.net, trace)
         dead = np.mean([dead_mask(d).mean() for d in derivs])
         never = np.mean([np.all(z <= 0, axis=0).mean() for z in trace.zs[:-1]])
-        rows.append(TrainedDeadRow(name, params, lr, float(dead), float(never), frame.train_loss, frame.status))
+        rows.append(TrainedDeadRow(name, params, lr, float(dead), float(never), frame.train_loss, frame.chance_loss,
+                                   frame.diagnosis.status.value, frame.diagnosis))
     return rows
 
 

@@ -1,15 +1,15 @@
-"""The vanishing gradient: the analytic bound (max f')^n, and gradients measured in deep MLPs."""
+"""The vanishing gradient: (max f')^n, the activations' share of the shrinkage, and gradients measured in deep
+MLPs beside a true bound on the back-propagated signal (see instruments' module docstring for which is which)."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from .. import activations
-from ..instruments import layer_reading  # the same words the live instruments use
+from .. import activations, instruments
 from ..network import MLP, NetworkConfig
+from ..readings import LayerSummary, Reading, RunSummary, diagnose
 from ._result import ResultMixin
 
 
@@ -18,7 +18,7 @@ class DerivativeMax(ResultMixin):
     name: str
     deriv_max: float
     at: str
-    bound_at_10: float  # (max f')^10
+    product_at_10: float  # (max f')^10
 
 
 def derivative_maxima() -> list[DerivativeMax]:
@@ -31,7 +31,8 @@ def derivative_maxima() -> list[DerivativeMax]:
 
 
 def analytic_bound(name: str, depths=range(1, 51)) -> np.ndarray:
-    """(max f')^n for each n: the most a chain of n such derivatives can pass back (weights aside)."""
+    """(max f')^n for each n: the most a chain of n such derivatives alone can pass back. The weights multiply in
+    too, so this bounds the measured ratio only when every weight matrix has spectral norm at most 1."""
     m = activations.get(name).deriv_max
     return np.array([m**n for n in depths], dtype=float)
 
@@ -52,38 +53,58 @@ def lesson_numbers() -> LessonNumbers:
 
 @dataclass(frozen=True)
 class MeasuredFlow(ResultMixin):
-    """Per-layer gradient norms at initialisation, mean over seeds; layer 1 first, output layer last."""
+    """Per-layer gradients at initialisation, geometric mean over seeds; layer 1 first, output layer last.
+
+    ratio_to_last (||dW_l|| / ||dW_out||) is what the lesson plots; deriv_product_to_last, (max |f'|)^n, is the
+    activations' share of its shrinkage and no bound on it. signal_ratio_to_last (||dL/dz_l|| / ||dL/dz_out||)
+    never exceeds signal_bound_to_last, the product of max |f'| * ||W||_2 over the layers between: a bound that
+    holds for every network, seed and input (and so for their geometric means).
+    """
 
     activation: str
     depth: int
     width: int
     init: str
-    grad_norms: np.ndarray  # (depth + 1,) ||dW|| per layer, geometric mean over seeds
-    ratio_to_last: np.ndarray  # (depth,) hidden layers' norm / the output layer's
-    bound_to_last: np.ndarray  # (depth,) analytic bound for each hidden layer
-    reading: str
+    grad_norms: np.ndarray  # (depth + 1,) ||dW|| per layer
+    ratio_to_last: np.ndarray  # (depth,) hidden layers' ||dW|| / the output layer's
+    deriv_product_to_last: np.ndarray  # (depth,) (max |f'|)^n: the activations' share, not a bound
+    signal_ratio_to_last: np.ndarray  # (depth,) ||dL/dz_l|| / ||dL/dz_out||
+    signal_bound_to_last: np.ndarray  # (depth,) prod of max |f'| * ||W_next||_2: bounds signal_ratio_to_last
+    reading: Reading
+
+
+def _geometric_mean(rows: list[np.ndarray]) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        logs = np.log(np.nan_to_num(np.asarray(rows, dtype=float), nan=np.inf))
+        return np.exp(np.mean(logs, axis=0))
 
 
 def measure_flow(activation: str, depth: int = 20, width: int = 64, init: str = "xavier_normal", seeds: int = 5,
                  n: int = 128) -> MeasuredFlow:
-    """Gradient norms of a fresh deep MLP on random inputs and targets (regression), averaged over seeds."""
-    logs = []
+    """Gradients of a fresh deep MLP on random inputs and targets (regression), averaged over seeds."""
+    norms, ratios, signal_ratios, signal_bounds = [], [], [], []
     for seed in range(seeds):
         rng = np.random.default_rng(seed)
         cfg = NetworkConfig(width, (width,) * depth, (activation,), "regression", init=init)
         net = MLP.create(cfg, rng)
         x, y = rng.normal(size=(n, width)), rng.normal(size=(n, 1))
-        with np.errstate(over="ignore", invalid="ignore"):  # relu_squared overflows at depth: reported as inf
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # relu_squared overflows at depth
             _, trace = net.forward(x)
             grads = net.backward(trace, y)
-            norms = np.array([math.sqrt(float(np.vdot(g, g))) for g in grads.dW])
-        logs.append(np.log(np.maximum(np.nan_to_num(norms, nan=np.inf), 1e-300)))
-    norms = np.exp(np.mean(logs, axis=0))
-    with np.errstate(invalid="ignore"):
-        ratio = norms[:-1] / norms[-1]
-    bound = np.cumprod(np.full(depth, activations.get(activation).deriv_max))[::-1]
-    return MeasuredFlow(activation, depth, width, init, norms, ratio, bound,
-                        layer_reading(1, depth + 1, float(ratio[0]), 0, 0, width))
+            g = instruments.grad_norms(grads)
+            sig = instruments.signal_norms(grads)
+            norms.append(g)
+            ratios.append(g[:-1] / g[-1])
+            signal_ratios.append(sig[:-1] / sig[-1])
+            signal_bounds.append(instruments.signal_bounds(net))
+    mean_norms = _geometric_mean(norms)
+    ratio = _geometric_mean(ratios)
+    act = activations.get(activation)
+    products = np.cumprod(np.full(depth, instruments.max_abs_derivative(act)))[::-1]
+    summary = RunSummary(tuple(LayerSummary(activation, width, float(v)) for v in mean_norms[:-1]),
+                         float(mean_norms[-1]))
+    return MeasuredFlow(activation, depth, width, init, mean_norms, ratio, products, _geometric_mean(signal_ratios),
+                        _geometric_mean(signal_bounds), diagnose(summary))
 
 
 @dataclass(frozen=True)

@@ -82,7 +82,7 @@ function tracePath(ctx, ys, px, axis) {
   ctx.stroke();
 }
 
-// Bars per category (measured) with a dashed line of markers (the bound), both on one log axis.
+// Bars per category (measured) with a dashed line of markers (a reference), both on one log axis.
 export function logBars(canvas, { categories, bars, line, barName, lineName }) {
   canvas.drawn = { categories, bars, line };
   canvas.redraw = () => logBars(canvas, { categories, bars, line, barName, lineName });

@@ -33,13 +33,15 @@ export function mount(root, { api, setStatus }) {
       const d = await api.getJSON("/api/demos/dying-relu");
       const rows = d.trained.map((r) => `<tr><td>${r.activation}${r.params.negative_slope !== undefined ? ` (α = ${r.params.negative_slope})` : ""}</td>
         <td class="num">${(100 * r.dead_fraction).toFixed(0)}%</td><td class="num">${(100 * r.never_positive_fraction).toFixed(0)}%</td>
-        <td>${r.status}</td></tr>`).join("");
+        <td class="num">${fmt(r.final_train_loss, 3)} (chance ${fmt(r.chance_loss, 3)})</td>
+        <td class="${r.reading.is_failure ? "bad" : ""}" title="${r.reading.words}">${r.status.replace(/_/g, " ")}</td></tr>`).join("");
       trained.innerHTML = `<table class="data" aria-label="Dead units after training"><thead><tr><th>activation</th>
-        <th>dead (no gradient on any training point)</th><th>input never positive</th><th>run</th></tr></thead>
+        <th>dead (no gradient on any training point)</th><th>input never positive</th><th>training loss</th><th>reading</th></tr></thead>
         <tbody>${rows}</tbody></table><p class="muted">SGD at learning rate ${d.trained[0].lr}, 30 epochs, He initialisation.
         A Leaky ReLU unit whose input is never positive still learns through its slope α; a dead ReLU unit cannot.
         GELU and SiLU count as dead here when the step pushed their input so far below zero that f′ underflows to
-        exactly 0: the same failure, reached through a tail instead of a flat side. A diverged run stopped early.</p>`;
+        exactly 0: the same failure, reached through a tail instead of a flat side. A run whose loss ends at chance (the
+        best constant guess) learned nothing, however few units it lost; a diverged run stopped early.</p>`;
       setStatus("");
     } catch (err) { setStatus(`The experiment failed: ${err.message}`, true); }
     button.disabled = false;

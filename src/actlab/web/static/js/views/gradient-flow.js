@@ -1,7 +1,8 @@
-// The gradient-flow panel: per-layer gradient norm (log scale) beside the analytic bound, its history over
-// training, and the engine's reading. Numbers are taken from every frame; the charts redraw at most 10 times a second.
+// The gradient-flow panel: per-layer gradient norm (log scale) beside (max |f'|)^n times the output layer's (the
+// activations' share of the shrinkage, not a bound), its history over training, and the engine's reading. Numbers are taken from every frame; the charts redraw at most 10 times a second.
 import { fmt } from "../charts.js";
 import { logBars, logLines } from "../livechart.js";
+import { showReading } from "../reading.js";
 
 const REDRAW_MS = 100;
 
@@ -26,14 +27,12 @@ export function mount(root, { chart, reading, historyChart, readout }) {
     clearTimeout(trailing); trailing = null;
     lastDraw = performance.now();
     const h = header;
-    reading.textContent = h.reading === "healthy" ? "Healthy: gradients reach every layer." :
-      `${h.reading[0].toUpperCase()}${h.reading.slice(1)}.`;
-    reading.className = `reading ${h.reading === "healthy" ? "healthy" : "vanishing"}`;
+    showReading(reading, h.diagnosis);
     activations = h.layers.map((l) => l.activation);
     const norms = h.layers.map((l) => l.grad_norm).concat([h.last_grad_norm]);
-    const bound = h.bound_norms.concat([h.last_grad_norm]);
-    logBars(chart, { categories: names(h), bars: norms, line: bound, barName: "‖dL/dW‖ measured",
-                     lineName: "bound × output's" });
+    const share = h.share_norms.concat([h.last_grad_norm]);
+    logBars(chart, { categories: names(h), bars: norms, line: share, barName: "‖dL/dW‖ measured",
+                     lineName: "(max|f′|)ⁿ × output's: activations' share" });
     chart.setAttribute("aria-label", `Gradient norm per layer: ${names(h).map((n, i) => `${n} ${fmt(norms[i], 2)}`).join(", ")}`);
     if (historyChart && steps.length) {
       const label = (k) => (k < h.layers.length ? `layer ${k + 1}` : "output");
@@ -54,7 +53,7 @@ export function mount(root, { chart, reading, historyChart, readout }) {
   hover(chart, (d, f) => {
     const i = Math.min(d.categories.length - 1, Math.max(0, Math.floor(f * d.categories.length)));
     const act = activations[i] ? ` (${activations[i]})` : "";
-    return `${d.categories[i]}${act}: measured ${fmt(d.bars[i], 3)}, bound ${fmt(d.line[i], 3)}`;
+    return `${d.categories[i]}${act}: measured ${fmt(d.bars[i], 3)}, activations' share ${fmt(d.line[i], 3)}`;
   });
   if (historyChart) {
     hover(historyChart, (d, f) => {

@@ -1,5 +1,7 @@
-// Section 3: depth slider, activation and initialisation; measured gradients beside (max f')^n, log scale.
+// Section 3: depth slider, activation and initialisation; measured gradients, a true bound on the back-propagated
+// signal and (max f')^n, the activations' share (no bound on the measurement), on a log scale.
 import { draw, fmt } from "../charts.js";
+import { showReading } from "../reading.js";
 
 export function mount(root, { state, api, registry, setStatus }) {
   const actSel = root.querySelector("#van-activation"), initSel = root.querySelector("#van-init");
@@ -27,18 +29,21 @@ export function mount(root, { state, api, registry, setStatus }) {
         depth: state.get("van_depth"), width: state.get("van_width"), init: state.get("van_init") });
       if (mine !== token) return;
       const f = data.flow, n = data.lesson;
-      numbers.innerHTML = `From the registry: σ′(0) = <strong>${n.sigmoid_max_derivative}</strong>, so ten sigmoid
-        layers pass back at most 0.25¹⁰ = <strong>${fmt(n.sigmoid_10_layers)}</strong> of the gradient.`;
+      numbers.innerHTML = `From the registry: σ′(0) = <strong>${n.sigmoid_max_derivative}</strong>, so the derivatives of
+        ten sigmoid layers multiply to at most 0.25¹⁰ = <strong>${fmt(n.sigmoid_10_layers)}</strong>. The weights multiply
+        in as well, so the measured gradient can land above or below that.`;
       const layers = f.ratio_to_last.map((_, i) => i + 1);
-      reading.textContent = f.reading === "healthy"
-        ? `Healthy: layer 1 gets ${fmt(f.ratio_to_last[0])} of the output layer's gradient.`
-        : `${f.reading[0].toUpperCase()}${f.reading.slice(1)}.`;
-      reading.className = `reading ${f.reading.startsWith("vanishing") ? "vanishing" : "healthy"}`;
+      showReading(reading, f.reading);
       const clean = (a) => a.map((v) => (typeof v === "number" && v > 0 ? v : null));
       await draw(chart, [
-        { x: layers, y: clean(f.ratio_to_last), name: `measured (${f.activation}, ${f.init})`, mode: "lines+markers" },
-        { x: layers, y: clean(f.bound_to_last), name: "bound: product of max f′", mode: "lines", line: { dash: "dash" } },
-      ], { yaxis: { type: "log", title: { text: "gradient relative to the output layer" }, exponentformat: "power" },
+        { x: layers, y: clean(f.ratio_to_last), name: `‖dW‖ measured (${f.activation}, ${f.init})`, mode: "lines+markers" },
+        { x: layers, y: clean(f.signal_ratio_to_last), name: "‖dL/dz‖ measured (the signal)", mode: "lines+markers",
+          marker: { symbol: "diamond" } },
+        { x: layers, y: clean(f.signal_bound_to_last), name: "bound on the signal: ∏ max|f′|·‖W‖₂", mode: "lines",
+          line: { dash: "dash" } },
+        { x: layers, y: clean(f.deriv_product_to_last), name: "(max|f′|)ⁿ: the activations' share, not a bound",
+          mode: "lines", line: { dash: "dot" } },
+      ], { yaxis: { type: "log", title: { text: "relative to the output layer" }, exponentformat: "power" },
            xaxis: { title: { text: "hidden layer (1 = nearest the input)" }, dtick: Math.max(1, Math.round(layers.length / 10)) } });
       setStatus("");
     } catch (err) {

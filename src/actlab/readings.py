@@ -1,0 +1,274 @@
+"""The reading of a network: one record, computed from a small per-layer summary.
+
+Any backend fills a RunSummary (the NumPy engine from its trace and gradients; a PyTorch monitor
+could fill it from hooks) and ``diagnose()`` turns it into a Reading: a status, the evidence
+behind it, a remedy and the words. Every way a small network fails that the summary shows is a
+Finding; the Reading's status is the most serious finding. "healthy" needs positive evidence:
+finite gradients that reach every layer within a factor of 1e3 of the output layer's, and a loss
+that has fallen clearly below chance.
+
+Chance is the loss of the best constant prediction for the head and the training labels
+(network.chance_loss). Every run starts near it, so for its first JUDGE_AFTER_STEPS updates a run
+whose loss has not yet moved reads "starting", not "not learning". The judgement counts updates,
+not epochs: an update is what moves the weights (the playground's default run makes 25 a epoch).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from ._json import jsonable
+
+VANISHING_RATIO = 1e-3  # layer 1 gets under 1e-3 of the output layer's gradient
+EXPLODING_RATIO = 1e3
+MOVED_FRACTION = 0.1  # learning means the loss is at least 10% below chance ...
+JUDGE_AFTER_STEPS = 1000  # ... after at most this many minibatch updates
+OUTPUT_STUCK_FRACTION = 0.25  # output saturated: a quarter of the samples wrong with f' below 1% of its maximum
+
+
+class Status(StrEnum):
+    """Most serious first: a Reading's status is the first of these that its findings contain."""
+
+    DIVERGED = "diverged"
+    NO_GRADIENT = "no_gradient"
+    OUTPUT_SATURATED = "output_saturated"
+    DEAD_LAYER = "dead_layer"
+    EXPLODING = "exploding"
+    VANISHING = "vanishing"
+    NOT_LEARNING = "not_learning"
+    STARTING = "starting"  # gradients flow; too early to say whether it learns
+    FLOWING = "flowing"  # gradients flow; no loss to judge (a network at initialisation)
+    HEALTHY = "healthy"
+
+
+_ORDER = {s: i for i, s in enumerate(Status)}
+FAILURES = frozenset({Status.DIVERGED, Status.NO_GRADIENT, Status.OUTPUT_SATURATED, Status.DEAD_LAYER,
+                      Status.EXPLODING, Status.VANISHING, Status.NOT_LEARNING})
+
+
+@dataclass(frozen=True)
+class LayerSummary:
+    """One hidden layer, as any backend can measure it."""
+
+    activation: str
+    width: int
+    grad_norm: float  # ||dL/dW|| of the layer's weights
+    dead: int = 0  # units with f' = 0 on every sample
+    saturated: int = 0  # units whose mean |f'| is below 1% of the maximum (dead ones included)
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What the reading is computed from. Loss, chance and epochs are None for a network that is
+    measured without training (the lesson's vanishing-gradient chart)."""
+
+    layers: tuple[LayerSummary, ...]  # hidden layers, input side first
+    output_grad_norm: float  # ||dL/dW|| of the output layer
+    loss: float | None = None
+    chance_loss: float | None = None
+    epochs: int | None = None
+    steps: int | None = None  # minibatch updates so far
+    output_stuck_fraction: float | None = None  # samples the output gets wrong while its f' is ~0 (MSE heads)
+    diverged_at_step: int | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    status: Status
+    words: str
+    remedy: str
+    evidence: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"status": self.status.value, "words": self.words, "remedy": self.remedy,
+                "evidence": jsonable(self.evidence)}
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The verdict on a network: its most serious finding first, then the rest."""
+
+    findings: tuple[Finding, ...]
+
+    @property
+    def status(self) -> Status:
+        return self.findings[0].status
+
+    @property
+    def words(self) -> str:
+        return self.findings[0].words
+
+    @property
+    def remedy(self) -> str:
+        return self.findings[0].remedy
+
+    @property
+    def evidence(self) -> dict:
+        return self.findings[0].evidence
+
+    @property
+    def is_failure(self) -> bool:
+        return self.status in FAILURES
+
+    def to_dict(self) -> dict:
+        return {"status": self.status.value, "words": self.words, "remedy": self.remedy,
+                "evidence": jsonable(self.evidence), "is_failure": self.is_failure,
+                "findings": [f.to_dict() for f in self.findings]}
+
+    def __str__(self) -> str:
+        return self.words
+
+
+def sci(v: float) -> str:
+    """1.2e-7 style, for ratios in sentences."""
+    if not math.isfinite(v):
+        return str(v)
+    if v == 0:
+        return "0"
+    if 0.01 <= abs(v) < 1000:
+        return f"{v:.2g}"
+    return f"{v:.1e}".replace("e-0", "e-").replace("e+0", "e")
+
+
+def grad_ratio(norm: float, last: float) -> float:
+    """||dW_l|| / ||dW_out||; NaN when the output layer has no gradient (0/0 is no ratio of 1)."""
+    if not (math.isfinite(norm) and math.isfinite(last)) or last == 0:
+        return math.nan
+    return norm / last
+
+
+def diagnose(s: RunSummary) -> Reading:
+    """Every finding the summary supports, most serious first; see the module docstring."""
+    findings = [f for f in (_diverged(s), _no_gradient(s), _output_saturated(s)) if f is not None]
+    findings += _dead_layers(s)
+    findings += [f for f in (_ratio(s), _learning(s)) if f is not None]
+    if not any(f.status in FAILURES for f in findings):
+        findings.append(_healthy_or_waiting(s))
+    findings.sort(key=lambda f: _ORDER[f.status])
+    return Reading(tuple(findings))
+
+
+def _norms(s: RunSummary) -> list[float]:
+    return [l.grad_norm for l in s.layers] + [s.output_grad_norm]
+
+
+def _loss_text(s: RunSummary) -> str:
+    if s.loss is None or s.chance_loss is None:
+        return ""
+    return f" (loss {s.loss:.3g}; chance, the best constant guess, is {s.chance_loss:.3g})"
+
+
+def _diverged(s: RunSummary) -> Finding | None:
+    norms = _norms(s)
+    bad_loss = s.loss is not None and not math.isfinite(s.loss)
+    bad_grads = [i + 1 for i, g in enumerate(norms) if not math.isfinite(g)]
+    if s.diverged_at_step is None and not bad_loss and not bad_grads:
+        return None
+    where = f" at step {s.diverged_at_step}" if s.diverged_at_step is not None else ""
+    what = "the loss became NaN or infinite" if s.diverged_at_step is not None or bad_loss else \
+        "the gradients are NaN or infinite"
+    return Finding(Status.DIVERGED, f"diverged{where}: {what}; the network keeps its last finite weights",
+                   "Lower the learning rate (a tenth is a good first try), or use Adam; then reset.",
+                   {"diverged_at_step": s.diverged_at_step, "loss": s.loss,
+                    "non_finite_layers": bad_grads})
+
+
+def _no_gradient(s: RunSummary) -> Finding | None:
+    norms = _norms(s)
+    if not norms or any(g != 0 for g in norms):  # NaN != 0 too: a non-finite gradient is the diverged finding
+        return None
+    learned = _has_moved(s)
+    dead = _dead_layer_numbers(s)
+    why = (", because the output is saturated" if (s.output_stuck_fraction or 0) > 0 else
+           f" (dead: layer {', '.join(map(str, dead))})" if dead else "")
+    tail = ("; it fits the training data, and nothing more can be learned" if learned else
+            "; nothing can learn")
+    return Finding(Status.NO_GRADIENT, f"no gradient: every weight's gradient is exactly 0{why}{tail}"
+                   f"{_loss_text(s)}",
+                   "Lower the learning rate and reset; with an MSE loss on a tanh or sigmoid output, "
+                   "cross-entropy does not saturate at the output.",
+                   {"grad_norms": norms, "loss": s.loss, "chance_loss": s.chance_loss})
+
+
+def _output_saturated(s: RunSummary) -> Finding | None:
+    stuck = s.output_stuck_fraction
+    if stuck is None or stuck < OUTPUT_STUCK_FRACTION:
+        return None
+    return Finding(Status.OUTPUT_SATURATED,
+                   f"output saturated: on {stuck:.0%} of the training points the output is wrong and pinned "
+                   "where its derivative is almost 0, so those points send almost no gradient back",
+                   "Lower the learning rate and reset, or train with cross-entropy, whose gradient stays large "
+                   "when the output is confidently wrong.",
+                   {"output_stuck_fraction": stuck})
+
+
+def _dead_layer_numbers(s: RunSummary) -> list[int]:
+    return [i + 1 for i, l in enumerate(s.layers) if l.width and l.dead == l.width]
+
+
+def _dead_layers(s: RunSummary) -> list[Finding]:
+    dead = _dead_layer_numbers(s)
+    if not dead:
+        return []
+    names = ", ".join(str(i) for i in dead)
+    plural = "s" if len(dead) > 1 else ""
+    return [Finding(Status.DEAD_LAYER,
+                    f"dead layer{plural} {names}: every unit's derivative is 0 on every training point, so no "
+                    "gradient passes below", "Use Leaky ReLU or GELU, a smaller learning rate, or He "
+                    "initialisation; then reset.", {"dead_layers": dead})]
+
+
+def _ratio(s: RunSummary) -> Finding | None:
+    if not s.layers:
+        return None
+    ratio = grad_ratio(s.layers[0].grad_norm, s.output_grad_norm)
+    out = len(s.layers) + 1
+    evidence = {"first_to_last_ratio": ratio}
+    if math.isnan(ratio) or VANISHING_RATIO <= ratio <= EXPLODING_RATIO:
+        return None
+    if ratio < VANISHING_RATIO:
+        return Finding(Status.VANISHING, f"vanishing: layer 1 gets {sci(ratio)} of layer {out}'s gradient",
+                       "Use ReLU, GELU or SiLU instead of sigmoid or tanh, Xavier or He initialisation, or fewer "
+                       "layers.", evidence)
+    return Finding(Status.EXPLODING, f"exploding: layer 1 gets {sci(ratio)} times layer {out}'s gradient",
+                   "Use a smaller initialisation (Xavier or He) or a lower learning rate.", evidence)
+
+
+def _has_moved(s: RunSummary) -> bool:
+    return (s.loss is not None and s.chance_loss is not None and math.isfinite(s.loss)
+            and s.loss < (1 - MOVED_FRACTION) * s.chance_loss)
+
+
+def _learning(s: RunSummary) -> Finding | None:
+    if s.loss is None or s.chance_loss is None or s.steps is None or not math.isfinite(s.loss):
+        return None
+    if _has_moved(s) or s.steps < JUDGE_AFTER_STEPS:
+        return None
+    return Finding(Status.NOT_LEARNING,
+                   f"not learning: after {s.steps:,} updates ({s.epochs} epochs) the loss is not "
+                   f"{MOVED_FRACTION:.0%} below chance{_loss_text(s)}",
+                   "If the loss is flat, raise the learning rate; if it wobbles, lower it. A harder data set may "
+                   "need more units, more layers or other input features.",
+                   {"loss": s.loss, "chance_loss": s.chance_loss, "epochs": s.epochs, "steps": s.steps,
+                    "moved_fraction": MOVED_FRACTION, "judge_after_steps": JUDGE_AFTER_STEPS})
+
+
+def _healthy_or_waiting(s: RunSummary) -> Finding:
+    ratio = grad_ratio(s.layers[0].grad_norm, s.output_grad_norm) if s.layers else math.nan
+    flow = (f"gradients reach every layer (layer 1 gets {sci(ratio)} of the output layer's)"
+            if s.layers else "a linear model: no hidden layers")
+    dead, total = sum(l.dead for l in s.layers), sum(l.width for l in s.layers)
+    if dead:
+        flow += f"; {dead} of {total} hidden units are dead"
+    evidence = {"first_to_last_ratio": ratio, "loss": s.loss, "chance_loss": s.chance_loss, "epochs": s.epochs,
+                "steps": s.steps, "dead_units": dead}
+    if s.loss is None or s.chance_loss is None:
+        return Finding(Status.FLOWING, flow, "", evidence)
+    if _has_moved(s):
+        return Finding(Status.HEALTHY, f"healthy: {flow}, and the loss is well below chance{_loss_text(s)}", "",
+                       evidence)
+    return Finding(Status.STARTING,
+                   f"starting: {flow}; every run begins near chance{_loss_text(s)}, so whether it learns shows "
+                   f"over the first {JUDGE_AFTER_STEPS:,} updates ({s.steps or 0:,} so far)", "", evidence)
