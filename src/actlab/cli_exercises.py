@@ -105,6 +105,32 @@ def register(app: typer.Typer, console, fail) -> None:
                     console.print(f"  {p.remaining} more key point{'s' if p.remaining != 1 else ''} to find "
                                   f"(actlab exercise check {ex.key} --hint 1)")
 
+    @exercise_app.command("regrade")
+    def regrade(
+        db: Annotated[Path | None, typer.Option(help="Progress database (default: $ACTLAB_DB or the data dir)")] = None,
+        everything: Annotated[bool, typer.Option("--all", help="Every attempt, not only older checkers' ones")] = False,
+        json_out: Annotated[bool, typer.Option("--json")] = False,
+    ) -> None:
+        """Re-grade saved attempts with today's checker and save the new verdicts."""
+        from .exercises import CHECKER_VERSION
+
+        try:
+            changed = store_for(db).regrade(everything=everything)
+        except ConfigError as exc:
+            fail(str(exc))
+        if json_out:
+            typer.echo(json.dumps({"checker_version": CHECKER_VERSION, "changed": [c.__dict__ for c in changed]}))
+            return
+        console.print(f"Re-graded with checker version {CHECKER_VERSION}: {len(changed)} verdict"
+                      f"{'' if len(changed) == 1 else 's'} changed.")
+        if changed:
+            table = Table()
+            for col in ("attempt", "learner", "exercise", "was", "now"):
+                table.add_column(col)
+            for c in changed:
+                table.add_row(str(c.id), c.learner, c.exercise, c.old_status, c.new_status)
+            console.print(table)
+
     @app.command()
     def progress(
         learner: Annotated[str, typer.Option(help="Whose progress")],

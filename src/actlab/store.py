@@ -3,6 +3,11 @@
 Every attempt is committed before its verdict is returned to the learner, so killing the process
 at any moment loses no answered attempt; several processes may write at once (WAL plus a busy
 timeout). The schema carries a version and migrates forward on open.
+
+Each attempt keeps the version of the checker that graded it. Summaries (progress, the class
+summary) re-grade older attempts with today's checker when they read them, without writing;
+regrade() writes the new verdicts (`actlab exercise regrade`), so an answer an older checker
+wrongly accepted stops counting as solved.
 """
 
 from __future__ import annotations
@@ -16,7 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ConfigError
-from .exercises.checker import UNEXPLAINED
+from .exercises import get_exercise
+from .exercises.checker import CHECKER_VERSION, UNEXPLAINED
 
 ENV_DB = "ACTLAB_DB"
 MAX_ANSWER_CHARS = 10_000
@@ -47,6 +53,9 @@ MIGRATIONS: tuple[str, ...] = (
         created_at REAL NOT NULL
     );
     """,
+    """
+    ALTER TABLE attempts ADD COLUMN checker_version INTEGER NOT NULL DEFAULT 1;  -- the checker that graded it
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -70,7 +79,27 @@ class ProgressRow:
     solution_seen: bool
 
 
+@dataclass(frozen=True)
+class Regraded:
+    """One attempt whose verdict a re-grade changed."""
+
+    id: int
+    learner: str
+    exercise: str
+    old_status: str
+    new_status: str
+
+
 _RANK = {"not_attempted": 0, "unreadable": 1, "incorrect": 2, "partly_correct": 3, "correct": 4}
+
+
+def _current_verdict(exercise: str, answers: list) -> dict | None:
+    """Today's checker's record for stored answers; None when the exercise no longer exists (a removed teacher
+    file), in which case the stored verdict stands."""
+    try:
+        return get_exercise(exercise).check(list(answers)).to_record()
+    except ValueError:
+        return None
 
 
 def check_learner(learner: object) -> str:
@@ -130,10 +159,10 @@ class Store:
         answer_json = json.dumps([None if a is None else str(a)[:MAX_ANSWER_CHARS] for a in answers])
         conn = self._connect()
         cur = conn.execute(
-            "INSERT INTO attempts (learner, exercise, answer, status, feedback, created_at, parts) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO attempts (learner, exercise, answer, status, feedback, created_at, parts, checker_version) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (learner, exercise, answer_json, verdict["status"], verdict["feedback"], time.time(),
-             json.dumps(verdict.get("parts", []))),
+             json.dumps(verdict.get("parts", [])), int(verdict.get("checker_version", 1))),
         )  # autocommit mode: the row is durable when execute returns
         return int(cur.lastrowid)
 
@@ -142,27 +171,67 @@ class Store:
         self._connect().execute("INSERT INTO events (learner, exercise, kind, level, created_at) VALUES (?,?,?,?,?)",
                                 (learner, exercise, kind, level, time.time()))
 
+    def _graded_rows(self, where: str = "", args: tuple = ()) -> list[dict]:
+        """Attempts as today's checker grades them: rows graded by an older checker are re-graded in memory."""
+        rows = self._connect().execute(
+            "SELECT id, learner, exercise, answer, status, feedback, parts, checker_version FROM attempts "
+            f"{where} ORDER BY id", args).fetchall()
+        out = []
+        for id_, learner, exercise, answer, status, feedback, parts, version in rows:
+            row = {"id": id_, "learner": learner, "exercise": exercise, "answer": json.loads(answer),
+                   "status": status, "feedback": feedback, "parts": json.loads(parts), "regraded": False}
+            if version < CHECKER_VERSION and (now := _current_verdict(exercise, row["answer"])) is not None:
+                row.update(status=now["status"], feedback=now["feedback"], parts=now["parts"], regraded=True)
+            out.append(row)
+        return out
+
+    def regrade(self, everything: bool = False) -> list[Regraded]:
+        """Re-grade with today's checker every attempt an older checker graded (every attempt with
+        ``everything``) and write the new verdicts; returns the attempts whose status changed."""
+        conn = self._connect()
+        where = "" if everything else f"WHERE checker_version < {CHECKER_VERSION}"
+        changed = []
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for id_, learner, exercise, answer, status in conn.execute(
+                    f"SELECT id, learner, exercise, answer, status FROM attempts {where}").fetchall():
+                now = _current_verdict(exercise, json.loads(answer))
+                if now is None:
+                    continue
+                conn.execute("UPDATE attempts SET status = ?, feedback = ?, parts = ?, checker_version = ? "
+                             "WHERE id = ?", (now["status"], now["feedback"], json.dumps(now["parts"]),
+                                              CHECKER_VERSION, id_))
+                if now["status"] != status:
+                    changed.append(Regraded(id_, learner, exercise, status, now["status"]))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return changed
+
     def attempts(self, learner: str, exercise: str | None = None) -> list[dict]:
+        """A learner's attempts as stored, with the checker version that graded each."""
         learner = check_learner(learner)
-        sql = "SELECT id, exercise, answer, status, feedback, created_at FROM attempts WHERE learner = ?"
+        sql = ("SELECT id, exercise, answer, status, feedback, created_at, checker_version FROM attempts "
+               "WHERE learner = ?")
         args: list = [learner]
         if exercise:
             sql += " AND exercise = ?"
             args.append(exercise)
         rows = self._connect().execute(sql + " ORDER BY id", args).fetchall()
         return [{"id": r[0], "exercise": r[1], "answer": json.loads(r[2]), "status": r[3], "feedback": r[4],
-                 "created_at": r[5]} for r in rows]
+                 "created_at": r[5], "checker_version": r[6]} for r in rows]
 
     def progress(self, learner: str) -> list[ProgressRow]:
         learner = check_learner(learner)
         conn = self._connect()
         out: dict[str, dict] = {}
-        for ex, answer, status in conn.execute(
-                "SELECT exercise, answer, status FROM attempts WHERE learner = ? ORDER BY id", (learner,)):
+        for graded in self._graded_rows("WHERE learner = ?", (learner,)):
+            ex, answer, status = graded["exercise"], graded["answer"], graded["status"]
             row = out.setdefault(ex, {"attempts": 0, "best": "not_attempted", "last": "not_attempted",
                                       "answer": [], "hints": 0, "solution": False})
             row["attempts"] += 1
-            row["last"], row["answer"] = status, json.loads(answer)
+            row["last"], row["answer"] = status, answer
             if _RANK[status] > _RANK[row["best"]]:
                 row["best"] = status
         for ex, kind, level in conn.execute("SELECT exercise, kind, level FROM events WHERE learner = ?", (learner,)):
@@ -179,18 +248,26 @@ class Store:
         """For a teacher: per exercise, learners, attempts, share correct, and the commonest slips the checker
         explained (per-part feedback of answers that were not right, most frequent first). Wrong numbers it
         could not explain and answers it could not read are counted, not listed: their feedback says nothing
-        about the class, and an unreadable answer's feedback quotes the learner's text."""
-        conn = self._connect()
+        about the class, and an unreadable answer's feedback quotes the learner's text. Free-text parts are
+        summed per key point instead (how many attempts covered it, how many missed it). Attempts graded by an
+        older checker are re-graded as they are read."""
         per_ex: dict[str, dict] = {}
-        for ex, learner, status, parts in conn.execute("SELECT exercise, learner, status, parts FROM attempts"):
+        for graded in self._graded_rows():
+            ex, status = graded["exercise"], graded["status"]
             row = per_ex.setdefault(ex, {"learners": set(), "attempts": 0, "correct": 0, "slips": {},
-                                         "unexplained": 0, "unreadable": 0})
-            row["learners"].add(learner)
+                                         "unexplained": 0, "unreadable": 0, "points": {}, "regraded": 0})
+            row["learners"].add(graded["learner"])
             row["attempts"] += 1
             row["correct"] += status == "correct"
-            for part in json.loads(parts):
+            row["regraded"] += graded["regraded"]
+            for part in graded["parts"]:
                 kind = part.get("status")
-                if kind == "unreadable":
+                if part.get("kind") == "rubric" and kind != "not_attempted":
+                    for key in part.get("covered_keys", []):
+                        row["points"].setdefault(key, [0, 0])[0] += 1
+                    for key in part.get("missed_keys", []):
+                        row["points"].setdefault(key, [0, 0])[1] += 1
+                elif kind == "unreadable":
                     row["unreadable"] += 1
                 elif kind in ("correct", "not_attempted"):
                     continue
@@ -205,8 +282,21 @@ class Store:
             out.append({"exercise": ex, "learners": len(r["learners"]), "attempts": r["attempts"],
                         "correct_share": r["correct"] / r["attempts"],
                         "common_feedback": [{"feedback": f, "count": n} for f, n in slips],
-                        "unexplained_parts": r["unexplained"], "unreadable_parts": r["unreadable"]})
+                        "unexplained_parts": r["unexplained"], "unreadable_parts": r["unreadable"],
+                        "key_points": [{"key": k, "title": title, "covered": r["points"][k][0],
+                                        "missed": r["points"][k][1]}
+                                       for k, title in _point_titles(ex).items() if k in r["points"]],
+                        "regraded_attempts": r["regraded"]})
         return out
+
+
+def _point_titles(exercise: str) -> dict[str, str]:
+    """Key -> title of an exercise's rubric points, for the teacher (who may see every point)."""
+    try:
+        ex = get_exercise(exercise)
+    except ValueError:
+        return {}
+    return {p.key: p.title for part in ex.parts for p in getattr(part, "points", ())}
 
 
 def _exercise_order(key: str) -> tuple:

@@ -11,6 +11,7 @@ import sys
 import pytest
 
 from actlab.errors import ConfigError
+from actlab.exercises import CHECKER_VERSION
 from actlab.exercises.loader import exercise_from_dict, load_directory
 from actlab.exercises.service import check_and_record, hint_and_record, solution_and_record
 from actlab.store import MIGRATIONS, SCHEMA_VERSION, Store
@@ -125,3 +126,60 @@ def test_class_summary_lists_explained_slips_and_only_counts_the_rest(tmp_path):
     assert "19 factors" in row["common_feedback"][0]["feedback"]
     assert row["unexplained_parts"] == 2 and row["unreadable_parts"] == 1
     assert not any("banana" in f["feedback"] for f in row["common_feedback"])  # a learner's text is not quoted
+
+
+KEYWORDS = "smooth probabilistic dip bert cost"  # a keyword list the first checker marked correct
+
+
+def _old_attempt(db, learner: str, exercise: str, answers: list, status: str) -> None:
+    """An attempt as the first checker stored it: version 1, its verdict frozen in the row."""
+    conn = sqlite3.connect(db)
+    conn.execute("INSERT INTO attempts (learner, exercise, answer, status, feedback, created_at, parts, "
+                 "checker_version) VALUES (?, ?, ?, ?, 'A strong answer.', 0, '[]', 1)",
+                 (learner, exercise, json.dumps(answers), status))
+    conn.commit()
+    conn.close()
+
+
+def test_an_attempt_keeps_the_checker_version_and_the_points_missed(tmp_path):
+    store = Store(tmp_path / "p.sqlite3")
+    verdict = check_and_record(store, "ana", "ex3", ["GELU is smooth everywhere."])
+    assert "missed_keys" not in verdict.to_dict()["parts"][0]  # the learner sees a count, not the points
+    (row,) = store.attempts("ana")
+    assert row["checker_version"] == CHECKER_VERSION
+    (part,) = json.loads(sqlite3.connect(tmp_path / "p.sqlite3").execute("SELECT parts FROM attempts").fetchone()[0])
+    assert part["covered_keys"] == ["smooth"] and len(part["missed_keys"]) == 5 and "cost" in part["missed_keys"]
+
+
+def test_summaries_regrade_older_attempts_as_they_read_them_without_writing(tmp_path):
+    db = tmp_path / "p.sqlite3"
+    Store(db)
+    _old_attempt(db, "ana", "ex3", [KEYWORDS], "correct")
+    store = Store(db)
+    assert store.progress("ana")[0].best_status == "incorrect"
+    (row,) = store.class_summary()
+    assert row["correct_share"] == 0 and row["regraded_attempts"] == 1
+    assert store.attempts("ana")[0]["status"] == "correct"  # reading wrote nothing
+
+
+def test_regrade_writes_todays_verdicts_and_lists_the_changes(tmp_path):
+    db = tmp_path / "p.sqlite3"
+    Store(db)
+    _old_attempt(db, "ana", "ex3", [KEYWORDS], "correct")
+    _old_attempt(db, "bob", "ex5", ["0.25"], "correct")
+    store = Store(db)
+    changed = store.regrade()
+    assert [(c.learner, c.old_status, c.new_status) for c in changed] == [("ana", "correct", "incorrect")]
+    assert {a["checker_version"] for name in ("ana", "bob") for a in store.attempts(name)} == {CHECKER_VERSION}
+    assert store.attempts("ana")[0]["status"] == "incorrect"
+    assert store.regrade() == []  # nothing older is left
+
+
+def test_class_summary_counts_key_points_instead_of_listing_free_text_feedback(tmp_path):
+    store = Store(tmp_path / "p.sqlite3")
+    check_and_record(store, "a", "ex3", ["GELU is smooth everywhere."])
+    check_and_record(store, "b", "ex3", ["GELU is smooth, and it does not suffer from dead neurons."])
+    (row,) = store.class_summary()
+    points = {p["key"]: (p["covered"], p["missed"]) for p in row["key_points"]}
+    assert points["smooth"] == (2, 0) and points["negative_gradient"] == (1, 1) and points["cost"] == (0, 2)
+    assert row["common_feedback"] == []  # "Good start: 1 of the 6 key points" is not a slip
