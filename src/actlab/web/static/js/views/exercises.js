@@ -73,11 +73,18 @@ export function mount(root, { api, exercises, learner, onProgress, setStatus }) 
     return el;
   }));
 
+  // a free-text part lists the key points covered; the others only as a count (the hints and the solution name them)
+  function points(p) {
+    if (!p.covered.length && !p.remaining) return "";
+    const covered = p.covered.length ? `<br>covered: ${p.covered.map(escape).join("; ")}` : "";
+    const left = p.remaining ? `<br>${p.remaining} more key point${p.remaining === 1 ? "" : "s"} to find` : "";
+    return covered + left;
+  }
+
   function render(v) {
-    const rows = v.parts.length > 1 || v.parts.some((p) => p.covered.length || p.missing.length)
+    const rows = v.parts.length > 1 || v.parts.some((p) => p.covered.length || p.remaining)
       ? `<ul>${v.parts.map((p) => `<li><span class="${p.status}">${p.label}: ${label[p.status]}</span> — ${escape(p.feedback)}
-          ${p.covered.length ? `<br>covered: ${p.covered.map(escape).join("; ")}` : ""}
-          ${p.missing.length ? `<br>still to think about: ${p.missing.map(escape).join("; ")}` : ""}</li>`).join("")}</ul>` : "";
+          ${points(p)}</li>`).join("")}</ul>` : "";
     return `<p class="${v.status}"><strong>${label[v.status]}</strong>: ${escape(v.feedback)}</p>${rows}`;
   }
 
