@@ -29,7 +29,7 @@ def test_lesson_loads_every_section_without_errors_or_outside_requests(page):
         assert page.locator(f"{chart} .main-svg").count() >= 1, chart
     assert page.locator("#explorer-cards .card").count() == 4
     # axis titles are drawn (Plotly.js 3+ ignores a bare string as a title)
-    titles = {"#van-chart .g-ytitle": "gradient relative to the output layer",
+    titles = {"#van-chart .g-ytitle": "relative to the output layer",
               "#gelu-chart .g-y2title": "quick − exact", "#gates-chart .g-xtitle": "gate input b",
               "#pieces-chart .g-ytitle": "output"}
     for sel, text in titles.items():
@@ -69,6 +69,26 @@ def test_vanishing_depth_slider_redraws_with_more_layers(page):
     page.get_by_label("Depth (hidden layers)", exact=True).fill("20")
     page.wait_for_function("document.getElementById('van-chart').data[0].x.length === 20")
     assert "Vanishing" in page.locator("#van-reading").text_content()
+
+
+def test_vanishing_chart_calls_only_a_true_bound_a_bound(page):
+    """The default view: the measured ||dW|| ratio rises above (max f')^n near the output, so that line is labelled
+    the activations' share; the dashed bound is on the signal, and the signal stays under it."""
+    open_lesson(page)
+    page.locator("#vanishing").scroll_into_view_if_needed()
+    page.wait_for_function("document.getElementById('van-chart').data?.length === 4")
+    traces = page.evaluate("document.getElementById('van-chart').data.map(t => ({name: t.name, y: t.y}))")
+    by_name = {t["name"].split(":")[0].split(" (")[0]: t["y"] for t in traces}
+    called_bound = [t["name"] for t in traces if "bound" in t["name"] and "not a bound" not in t["name"]]
+    assert called_bound == ["bound on the signal: ∏ max|f′|·‖W‖₂"]
+    share = next(t["y"] for t in traces if "not a bound" in t["name"])
+    measured = by_name["‖dW‖ measured"]
+    assert any(m > s for m, s in zip(measured, share, strict=True))  # why it is not called a bound
+    signal, bound = by_name["‖dL/dz‖ measured"], by_name["bound on the signal"]
+    assert all(v <= b for v, b in zip(signal, bound, strict=True))
+    reading = page.locator("#van-reading")
+    assert reading.get_attribute("data-status") == "vanishing" and "Use ReLU" in reading.text_content()
+    shot(page, "lesson-vanishing-bound", page.locator("#vanishing"))
 
 
 def test_exercise_two_feedback_and_the_mark_persists_after_reload(page):
@@ -166,6 +186,22 @@ def test_play_on_circle_with_tanh_learns(page):
     page.mouse.move(box["x"] + box["width"] * 0.2, box["y"] + box["height"] / 2)
     assert page.locator("#gradient-readout").text_content().startswith("layer 1 (tanh): measured")
     assert page.console_errors == [] and page.outside_requests == []
+
+
+def test_a_stuck_relu_run_reads_no_gradient_never_healthy(page):
+    """ReLU at lr 10 saturates the tanh output: every gradient is 0 and accuracy sits at 50%. It read "Healthy"."""
+    open_playground(page, "?activations=relu&lr=10")
+    page.get_by_label("Epochs per frame", exact=True).select_option("10")
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function("Number(document.getElementById('epoch').textContent.replace(/,/g, '')) >= 60",
+                           timeout=60_000)
+    page.get_by_role("button", name="Pause").click()
+    reading = page.locator("#gradient-reading")
+    page.wait_for_function("document.getElementById('gradient-reading').dataset.status === 'no_gradient'")
+    text = reading.text_content()
+    assert text.startswith("No gradient: every weight's gradient is exactly 0") and "Lower the learning rate" in text
+    assert "healthy" not in text.lower() and "failure" in reading.get_attribute("class")
+    shot(page, "playground-stuck-relu")
 
 
 def test_linear_activation_leaves_the_loss_high(page):

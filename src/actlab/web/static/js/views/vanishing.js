@@ -43,7 +43,8 @@ export function mount(root, { state, api, registry, setStatus }) {
           line: { dash: "dash" } },
         { x: layers, y: clean(f.deriv_product_to_last), name: "(max|f′|)ⁿ: the activations' share, not a bound",
           mode: "lines", line: { dash: "dot" } },
-      ], { yaxis: { type: "log", title: { text: "relative to the output layer" }, exponentformat: "power" },
+      ], { legend: { orientation: "h", y: -0.3 }, margin: { l: 55, r: 15, t: 30, b: 90 },
+           yaxis: { type: "log", title: { text: "relative to the output layer" }, exponentformat: "power" },
            xaxis: { title: { text: "hidden layer (1 = nearest the input)" }, dtick: Math.max(1, Math.round(layers.length / 10)) } });
       setStatus("");
     } catch (err) {
