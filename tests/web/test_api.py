@@ -160,3 +160,19 @@ def test_the_lesson_receives_the_relu_outline_and_each_kinks_height(client):
     ox, oy = res.outline()
     assert p["x"] == ox.tolist() and p["y"] == oy.tolist() and p["n_pieces"] == res.n_pieces
     assert p["kink_y"] == [float(res.y[np.searchsorted(res.x, k)]) for k in res.kinks]
+
+
+def test_an_unreadable_body_is_a_documented_400_in_words(client):
+    r = client.post("/api/exercises/ex1/check", content=b"\x80", headers={"content-type": "application/json"})
+    assert r.status_code == 400 and "UTF-8 JSON" in r.json()["detail"]
+    r = client.post("/api/exercises/ex1/check", content=b"{", headers={"content-type": "application/json"})
+    assert r.status_code == 422 and r.json()["field"] == "body" and "not valid JSON" in r.json()["detail"]
+    assert "400" in client.get("/openapi.json").json()["paths"]["/api/exercises/{key}/check"]["post"]["responses"]
+
+
+def test_a_422_matches_its_published_schema(client):
+    spec = client.get("/openapi.json").json()
+    documented = spec["paths"]["/api/activations/{name}/samples"]["get"]["responses"]["422"]
+    assert documented["content"]["application/json"]["schema"]["$ref"] == "#/components/schemas/Problem"
+    body = client.get("/api/activations/relu/samples", params={"n": "many"}).json()
+    assert isinstance(body["detail"], str) and body["field"] == "n"

@@ -87,10 +87,13 @@ def test_a_large_csv_is_parsed_off_the_event_loop(tmp_path, rows):
     body = b"x1,x2,label\n" + b"0,1,a\n1,0,b\n" * (rows // 2)  # 16x: 800,000 rows in under 5 MB
     assert len(body) <= MAX_CSV_BYTES
 
-    response, stall, elapsed = _max_loop_stall(
-        app, lambda c: c.post("/api/playground/csv", files={"file": ("big.csv", body, "text/csv")}))
-    assert response.status_code == (200 if rows == MAX_CSV_ROWS else 422)
-    assert stall / elapsed < 0.35  # other clients kept being served while the file was read
+    ratios = []
+    for _ in range(3):  # the best of three: on a busy machine the OS alone can pause the process for a while
+        response, stall, elapsed = _max_loop_stall(
+            app, lambda c: c.post("/api/playground/csv", files={"file": ("big.csv", body, "text/csv")}))
+        assert response.status_code == (200 if rows == MAX_CSV_ROWS else 422)
+        ratios.append(stall / elapsed)
+    assert min(ratios) < 0.3  # other clients kept being served while the file was read (on the loop: about 0.9)
 
 
 def test_the_row_limit_applies_while_reading():

@@ -11,10 +11,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import ConfigError
 from ..store import Store
 from .guard import LOOPBACK_NAMES, Guard
+from .problems import INVALID, NOT_FOUND
 from .routes import activations, demos, exercises, playground
 from .sessions import SessionManager
 
@@ -88,16 +90,29 @@ def create_app(db_path: str | Path | None = None, max_sessions: int | None = Non
     async def config_error(request: Request, exc: ConfigError):
         return JSONResponse({"detail": str(exc), "field": exc.field}, status_code=422)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        detail = exc.detail
+        if exc.status_code == 400 and detail == "There was an error parsing the body":  # FastAPI's words: say more
+            detail = "body: not readable; send UTF-8 JSON (or, for an upload, a multipart form with a file field)"
+        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):
-        parts = []
+        parts, fields = [], []
         for err in exc.errors():
             where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path"))
-            parts.append(f"{where or 'request'}: {err.get('msg', 'invalid')}")
-        return JSONResponse({"detail": "; ".join(parts)}, status_code=422)
+            message = err.get("msg", "invalid")
+            if err.get("type") == "json_invalid":  # its loc is a character position, not a field
+                where, message = "body", f"not valid JSON (from character {where or 0}); send one JSON object"
+            fields.append(where or "request")
+            parts.append(f"{where or 'request'}: {message}")
+        return JSONResponse({"detail": "; ".join(parts), "field": fields[0] if fields else None}, status_code=422)
 
-    for router in (activations.router, demos.router, exercises.router, playground.router):
-        app.include_router(router, prefix="/api")
+    # every route answers errors as a Problem (problems.py); the routers that look names up also answer 404
+    for router, errors in ((activations.router, NOT_FOUND), (demos.router, NOT_FOUND), (exercises.router, NOT_FOUND),
+                           (playground.router, {})):
+        app.include_router(router, prefix="/api", responses={**INVALID, **errors})
     app.include_router(playground.ws_router)
 
     @app.get("/", include_in_schema=False)

@@ -47,7 +47,8 @@ def _flow(activation: str, depth: int, width: int, init: str) -> bytes:
 
 @router.get("/demos/vanishing")
 async def vanishing(activation: str = "sigmoid", depth: Annotated[int, Query(ge=1, le=50)] = 10,
-              width: Annotated[int, Query(ge=2, le=128)] = 32, init: str = "xavier_normal") -> Response:
+              width: Annotated[int, Query(ge=2, le=128)] = 32,
+              init: Annotated[str, Query(json_schema_extra={"enum": list(INITS)})] = "xavier_normal") -> Response:
     """Per-layer gradient norms at initialisation (mean of 5 seeds) beside the analytic bound."""
     try:
         name = activations.resolve(activation)
