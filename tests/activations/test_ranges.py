@@ -275,3 +275,12 @@ def test_silu_words_follow_beta(beta):
     act = activations.get("silu", beta=beta)
     x = _critical_point(_silu(beta), -4, 0, 0)
     assert f"minimum {float(_silu(beta)(x)):.3g}" in act.weakness
+
+
+def test_softplus_words_follow_the_threshold():
+    """The step at the threshold, log1p(e^-t) / beta, from mpmath; the exact form's words do not claim sigmoid
+    everywhere once the shortcut is on."""
+    act = activations.get("softplus", threshold=20.0, beta=2.0)
+    step = mp.log1p(mp.exp(-20)) / 2
+    assert f"({float(step):.3g})" in act.weakness and "x = 10" in act.weakness
+    assert "everywhere" not in act.strength

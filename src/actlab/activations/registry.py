@@ -340,8 +340,13 @@ def _softplus_props(p: Mapping[str, Any]) -> dict[str, Any]:
         return {}
     # PyTorch's shortcut returns x where beta x > t: log1p(e^t) / beta > t / beta, so f jumps down there (by
     # about e^-t / beta) and f' jumps up to exactly 1
-    return {"smoothness": "discontinuous", "kinks": (t / p["beta"],), "deriv_closed": (False, True),
-            "deriv_argmax_text": f"x > {t / p['beta']:.6g} (the threshold)"}
+    at = t / p["beta"]
+    return {"smoothness": "discontinuous", "kinks": (at,), "deriv_closed": (False, True),
+            "deriv_argmax_text": f"x > {at:.6g} (the threshold)",
+            "strength": f"Positive, with derivative sigmoid(beta x) up to x = {at:.6g}; the shortcut saves a log and "
+                        "an exp beyond it.",
+            "weakness": f"Not continuous: at x = {at:.6g} it steps down by log1p(e^-threshold) / beta "
+                        f"({math.log1p(math.exp(-t)) / p['beta']:.3g}) and its derivative jumps to 1."}
 
 
 def _hardtanh_props(p: Mapping[str, Any]) -> dict[str, Any]:
