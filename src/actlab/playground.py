@@ -204,7 +204,8 @@ class PlaygroundSession:
                 "train_labels": np.round(self.train_data.labels.astype(float), 4).tolist(),
                 "test": np.round(self.test_data.points[:, :2], 4).tolist(),
                 "test_labels": np.round(self.test_data.labels.astype(float), 4).tolist(),
-                "task": self.train_data.task, "columns": list(self.train_data.columns)}
+                "task": self.train_data.task, "columns": list(self.train_data.columns),
+                "class_names": list(self.train_data.class_names)}  # a CSV's labels, in class-index order
 
 
 def _colour_range(act) -> tuple[float, float]:

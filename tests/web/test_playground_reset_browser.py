@@ -82,5 +82,6 @@ def test_a_three_class_csv_trains_on_its_own_classes_in_their_own_colours(page, 
     page.wait_for_timeout(300)  # the last queued frame is drawn
     assert [colour_class(page, x, y) for x, y in [(-3, -3), (3, -3), (0, 3)]] == [0, 1, 2]
     assert page.locator("#metrics table.confusion tr").count() == 4  # a header and three classes
+    assert " ".join(page.locator("#class-legend").text_content().split()) == "Classes: ● a ● b ● c"
     shot(page, "playground-three-classes")
     assert page.console_errors == []

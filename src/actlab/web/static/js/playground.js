@@ -1,6 +1,6 @@
 // Boots the playground: URL state, controls, the WebSocket to the server-side trainer, and the views.
 import * as api from "./api.js";
-import { paintClassSurface, paintPoints, paintSurface } from "./charts.js";
+import { CLASS_COLOURS, paintClassSurface, paintPoints, paintSurface } from "./charts.js";
 import { createState } from "./state.js";
 import * as gradientFlow from "./views/gradient-flow.js";
 import * as network from "./views/network.js";
@@ -184,6 +184,18 @@ function render() {
   counters.renderMs += performance.now() - started;
 }
 
+// with three or more classes each has its own colour: say which (class names are the learner's text: DOM calls)
+function showClassLegend(names) {
+  const items = names.length > 2 ? names.map((name, i) => {
+    const swatch = Object.assign(document.createElement("span"), { className: "swatch", textContent: "●" });
+    swatch.style.color = `rgb(${CLASS_COLOURS[i].join(",")})`;
+    const item = document.createElement("span");
+    item.append(swatch, ` ${name} `);
+    return item;
+  }) : [];
+  $("class-legend").replaceChildren(...(items.length ? ["Classes: ", ...items] : []));
+}
+
 function label(v) {
   // classification labels 0/1 are drawn blue/orange; regression targets by sign
   return points && points.task === "regression" ? (v > 0 ? 1 : 0) : v;
@@ -194,6 +206,7 @@ function onText(msg) {
     awaitingReady = false;
     accepted = state.all();
     points = msg.points;
+    showClassLegend(points.class_names || []);
     if (!points.two_d) net.rebuild(false, points.columns);
     setStatus(playing ? "Training…" : "Ready: press Play.");
   } else if (msg.type === "error") {
