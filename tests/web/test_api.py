@@ -176,3 +176,10 @@ def test_a_422_matches_its_published_schema(client):
     assert documented["content"]["application/json"]["schema"]["$ref"] == "#/components/schemas/Problem"
     body = client.get("/api/activations/relu/samples", params={"n": "many"}).json()
     assert isinstance(body["detail"], str) and body["field"] == "n"
+
+
+def test_api_docs_are_our_own_page_with_nothing_from_elsewhere(client):
+    page = client.get("/docs")
+    assert page.status_code == 200 and "/openapi.json" in page.text
+    assert "cdn" not in page.text.lower() and "https://" not in page.text
+    assert client.get("/redoc", follow_redirects=False).headers["location"] == "/docs"

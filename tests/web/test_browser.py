@@ -399,3 +399,14 @@ def test_teacher_page_shows_explained_slips_and_counts_the_rest(page):
     row = page.locator("#summary tr", has_text="ex2").text_content()
     assert "19 factors" in row and "other wrong answer" in row and "unreadable" in row and "pear" not in row
     shot(page, "teacher-summary")
+
+
+def test_api_docs_list_every_operation_offline(page):
+    page.goto(page.base + "/docs")
+    page.wait_for_selector("body[data-ready=true]", timeout=30_000)
+    assert page.get_by_role("heading", name="POST /api/exercises/{key}/check").is_visible()
+    assert "15,000,000" in page.locator("#dead_probability_api_demos_dead_probability_get").text_content()
+    shot(page, "api-docs")
+    page.goto(page.base + "/redoc")
+    page.wait_for_selector("body[data-ready=true]", timeout=30_000)
+    assert page.console_errors == [] and page.outside_requests == []

@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ..errors import ConfigError
 from ..store import Store
 from .guard import LOOPBACK_NAMES, Guard
-from .problems import INVALID, NOT_FOUND
+from .problems import INVALID, NOT_FOUND, without_body_errors_on_reads
 from .routes import activations, demos, exercises, playground
 from .sessions import SessionManager
 
@@ -76,8 +76,11 @@ def create_app(db_path: str | Path | None = None, max_sessions: int | None = Non
                port: int | None = None, allow_hosts: tuple[str, ...] = ()) -> FastAPI:
     """The lab. Requests must name it by a loopback name, ``host`` or one of ``allow_hosts`` (with ``port``
     when given; any port when None, as for an app served in-process): see guard.py."""
+    # docs_url and redoc_url off: FastAPI's pages load Swagger UI and ReDoc from a CDN (blank offline, and a request
+    # outside the lab); /docs is a page of the lab's own that reads /openapi.json
     app = FastAPI(title="actlab", description="The activation-functions lab: registry, demonstrations, "
-                                              "exercises and the live playground.", version="0.1.0")
+                                              "exercises and the live playground.", version="0.1.0",
+                  docs_url=None, redoc_url=None)
     app.state.store = Store(db_path)
     app.state.sessions = SessionManager(**({"max_sessions": max_sessions} if max_sessions else {}))
 
@@ -114,6 +117,7 @@ def create_app(db_path: str | Path | None = None, max_sessions: int | None = Non
                            (playground.router, {})):
         app.include_router(router, prefix="/api", responses={**INVALID, **errors})
     app.include_router(playground.ws_router)
+    without_body_errors_on_reads(app)
 
     @app.get("/", include_in_schema=False)
     def root():
@@ -130,6 +134,14 @@ def create_app(db_path: str | Path | None = None, max_sessions: int | None = Non
     @app.get("/teacher", include_in_schema=False)
     def teacher_page():
         return FileResponse(STATIC / "teacher.html")
+
+    @app.get("/docs", include_in_schema=False)
+    def api_docs():
+        return FileResponse(STATIC / "api.html")
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc():
+        return RedirectResponse("/docs")
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon():
