@@ -119,7 +119,8 @@ GELU_POINTS = (
         has=(r"\bsmooth(?:er|ly|ness|est)?\b", r"\b(?P<neg>non-?|not |un)?differentiable\b",
              r"\bcontinuous(?:ly)? (?:first )?(?:derivative|gradient|slope)s?\b", r"\bcurvature\b",
              r"\bsecond derivative\b", r"\bcontinuously differentiable\b"),
-        lacks=(r"\bkink(?:s|ed|y)?\b", r"\bcorners?\b", r"\bsharp (?:bend|corner|point|turn|change|transition)\b",
+        lacks=(r"\bkink(?:s|ed|y)?\b", r"\bcorners?\b", r"\bpiecewise(?:[- ]linear)?\b",
+               r"\bsharp (?:bend|corner|point|turn|change|transition)\b",
                r"\bdiscontinu\w* (?:derivative|gradient|slope)s?\b", r"\b(?:derivative|gradient|slope)s? (?:\w+ )?"
                r"(?:jumps?|is discontinuous)\b", r"\babrupt\b"))),
     RubricPoint("negative_gradient", "a gradient for negative inputs (no dead units)", Property(
@@ -129,7 +130,9 @@ GELU_POINTS = (
              rf"\b{_NEGATIVE_SIDE} (?:inputs?|values?|side|region|x) (?:\w+ ){{0,2}}?(?:gets?|receives?|has|have|"
              rf"produces?|keeps?|gives?) (?:a |some )?(?:small |little )?(?:non-?zero )?gradients?\b",
              rf"\bnon-?zero (?:\w+ )?(?:for|with|on|at|when|below|in) (?:the )?(?:\w+ )?{_NEGATIVE_SIDE}",
-             r"\bkeeps? (?:on )?learning\b", r"\b(?:lets?|allows?) (?:a |some )?(?:small )?(?:negative|gradients?)\b"),
+             r"\bkeeps? (?:on )?learning\b", r"\b(?:lets?|allows?) (?:a |some )?(?:small )?(?:negative|gradients?)\b",
+             rf"\bgradients?\b(?: \w+){{0,6}}? (?:when|where|if|for|with|on|at|below|in) (?:the )?(?:\w+ )?"
+             rf"(?:x|inputs?|values?|side|region)? ?(?:is |are )?{_NEGATIVE_SIDE}"),
         lacks=(r"\bdying(?: relu)?(?: (?:problem|issue|units?|neurons?))?\b",
                r"\bdead (?:relu )?(?:units?|neurons?|relus?|activations?)\b",
                r"\b(?:units?|neurons?) (?:can |could |may |might |will |to )?(?:die|dies|died|dying)\b",
@@ -137,6 +140,11 @@ GELU_POINTS = (
                r"\b(?P<neg>non-?|not |never )?(?:exactly )?zero gradients?\b",
                r"\bgradients? (?:\w+ ){0,3}?(?:is|are|becomes?|stays?|remains?|goes to) (?P<neg>not |never )?"
                r"(?:exactly |completely |always |just )?(?:zero|0)\b",
+               r"\b(?:hard|sharp|abrupt) (?:zero )?(?:cutoff|cut-off|threshold|clamp\w*|zeroing)\b",
+               r"\bclamp\w* (?:\w+ )?(?:to )?(?:zero|0)\b",
+               r"\b(?P<neg>not |never )?(?:completely )?zero(?:e?s)? out\b",
+               r"\b(?:gets?|stays?|remains?|are|is|become|becomes) stuck\b",
+               r"\bstuck (?:at|outputting) (?:zero|0)\b",
                rf"\b{_NEGATIVE_SIDE} (?:inputs?|values?|side|numbers?) (?:\w+ ){{0,2}}?(?:are|is|get|gets) "
                r"(?P<neg>not |never )?(?:completely |simply |just )?(?:zeroed|killed|set to zero|clipped|"
                r"discarded|thrown away|cut off)\b"))),
@@ -151,11 +159,12 @@ GELU_POINTS = (
              r"\bnegative (?:minimum|bump|dip|outputs?|region of the output)\b",
              r"\b(?:small|slight|slightly) negative (?:dip|bump|outputs?|values? (?:out|for))\b",
              r"\boutputs? (?:small |slightly )?negative\b"),
-        lacks=(r"\b(?P<neg>non-?|not )?monoton\w*",),
+        lacks=(r"\b(?P<neg>non[- ]?|not )?monoton\w*",),
         contrast=False)),
     RubricPoint("empirical", "better results in practice", Property(
         has=(r"\b(?:works?|performs?|did|does|trains?|scales?) (?:\w+ )?better\b",
              r"\bbetter (?:results?|performance|accuracy|perplexity|loss|scores?|in practice|empirically)\b",
+             r"\bbetter (?:empirical|experimental|downstream|final|benchmark) (?:results?|performance|accuracy)\b",
              r"\b(?:lower|smaller|better) (?:training |test |validation )?(?:loss|perplexity|error)\b",
              r"\boutperform\w*", r"\bempiric\w*", r"\bstate[- ]of[- ]the[- ]art\b",
              r"\bimprov\w* (?:the )?(?:results?|performance|accuracy|training|quality)\b",

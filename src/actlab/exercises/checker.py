@@ -229,10 +229,12 @@ _INTERVAL = re.compile(r"[\[(]\s*0(?:\.0*)?\s*[,;]\s*1(?:\.0*)?\s*[\])]|\bbetwee
 _UNDEFINED = re.compile(r"\bundefined\b|\bnot (?:be )?(?:well[- ])?defined\b|\bisn't (?:well[- ])?defined\b|"
                         r"\bill-defined\b|\bno (?:single |unique |well-defined )?(?:derivative|slope)\b|"
                         r"\b(?:not|isn't|is not|non-?) ?differentiable\b|\bdoes ?n[o']?t exist\b|\bnot exist\b|"
-                        r"\bdoesn't have (?:a|one) (?:derivative|slope)\b|\bno derivative\b")
+                        r"\bdoesn't have (?:a|one) (?:derivative|slope)\b|\bno derivative\b|\bdne\b")
 _CONVENTION = re.compile(r"\bconvention\w*|\bpytorch\b|\btorch\b|\btensorflow\b|\btf\b|\bjax\b|\bkeras\b|"
                          r"\bframeworks?\b|\blibrar(?:y|ies)\b|\bimplementations?\b|\bin practice\b|\bby default\b|"
-                         r"\bsoftware\b|\bautograd\b")
+                         r"\bsoftware\b|\bautograd\b|\busually\b|\btypically\b|\bcommonly\b|\bnormally\b|"
+                         r"\bset (?:it )?(?:to|as)\b|\btaken (?:to be|as)\b|\bdefined (?:to be|as)\b|\bchosen\b|"
+                         r"\bpicks?\b|\buses?\b|\breturns?\b|\bgives?\b")
 _KINK_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?:/\d+)?(?![\w.]|-sided)|\bzero\b|\bone\b(?!-)|\bhalf\b")
 _INFINITE = re.compile(r"\binfinit[ey]\b|∞|\binf\b")
 

@@ -33,15 +33,17 @@ _THAN = re.compile(r"\b(?:than|over|versus|vs\.?)\s+(?:the\s+)?(?:plain\s+|stand
 # negators: each one flips the polarity of a property phrase after it in the same scope
 _NEGATOR = re.compile(r"\b(?:not|no|never|none|nor|neither|without|lacks?|lacking|free of|avoids?|avoided|avoiding|"
                       r"prevents?|preventing|eliminates?|removes?|solves?|fixes|fixed|mitigates?|less prone to|"
-                      r"less likely to|rarely|seldom|hardly|isn't|aren't|wasn't|doesn't|don't|didn't|can't|cannot|"
-                      r"won't|hasn't|haven't|shouldn't|couldn't)\b")
+                      r"less likely to|rarely|seldom|hardly|(?:is|are|was|does|do|did|ca|wo|has|have|should|could)"
+                      r"n'?t|cannot)\b")
 # after a phrase, in the same scope: "the dying ReLU problem is avoided"
-_POST_NEGATOR = re.compile(r"^\s*(?:problem\s+|issue\s+)?(?:is|are|gets|get)\s+(?:\w+\s+)?(?:avoided|prevented|"
-                           r"eliminated|solved|fixed|removed|mitigated|gone)\b")
+_POST_NEGATOR = re.compile(r"^\s*(?:problem\s+|issue\s+)?(?:(?:is|are|gets|get)\s+(?:\w+\s+)?(?:avoided|prevented|"
+                           r"eliminated|solved|fixed|removed|mitigated|gone)\b|(?:is|are)\s+(?:not|never|no longer)\s+"
+                           r"(?:a\s+|an\s+)?(?:problem|issue|concern)\b|(?:do|does)\s*(?:not|n't)\s+(?:happen|occur)\b)")
 # where a negator's reach ends: a new predicate or a new reason
 _SCOPE_BREAK = re.compile(r"(?:,|\band\b|\bor\b)\s+(?=(?:it|its|this|they|gelu|relu|is|are|has|have|does|can|will|"
                           r"gives|keeps|lets|makes|costs|works|performs|dips|goes)\b)|\bwhich\b|\bthat\b|\bso\b|"
-                          r"\bbecause\b|\bsince\b|\bas\b|\bthus\b|\btherefore\b|\bhence\b|\bwhen\b|\bwhere\b")
+                          r"\bbecause\b|\bsince\b|(?<!not )\bas\b(?! \w+ as\b)|\bthus\b|\btherefore\b|\bhence\b|"
+                          r"\bwhen\b|\bwhere\b")
 # verbs, in forms that are not also the nouns of the subject ("cost", "dip" and "gate" are left out: in a keyword
 # list they are nouns)
 _VERB = re.compile(r"\b(?:is|are|was|were|be|being|been|has|have|had|does|do|did|can|could|will|would|may|might|must|"
@@ -52,7 +54,14 @@ _VERB = re.compile(r"\b(?:is|are|was|were|be|being|been|has|have|had|does|do|did
                    r"becomes?|produces?|multiplies|multiply|gated|flows?|reaches|retains?|preserves?|handles?|"
                    r"solves?|fixes|eliminates?|reduces?|mitigates?|zeroes|zeros|zeroed|killed|isn't|aren't|"
                    r"doesn't|don't|didn't|can't|cannot|won't|hasn't|haven't|it's|that's|there's|adopted|chose|"
-                   r"employs?|employed|gained|showed|shows?|found|achieves?|achieved|let|turns?|drops?)\b")
+                   r"employs?|employed|gained|showed|shows?|found|achieves?|achieved|let|turns?|drops?|bends|curves|"
+                   r"changes|transitions|saturates|outputs|returns|allows|maps|squashes|approximates|computes|treats|"
+                   r"blocks|clamps|shrinks|grows|vanishes|explodes|improves|improved|matches|offers|introduces|"
+                   r"ensures|enables|exhibits|contains|includes|supports|yields|comes|happens|isnt|arent|doesnt|"
+                   r"dont|cant|wont|hasnt|havent)\b"
+                   # a word ending in -s or -ed right after the subject: "the GELU curve bends", "it saturated"
+                   r"|\b(?:gelu|relu|it|this|curve|function|activation|output|gradient|derivative)(?:'s)?\s+"
+                   r"(?:\w+ly\s+)?[a-z]+(?:s|ed)\b")
 _RELATION = re.compile(r"\b(?:no|not|for|at|below|than|by|in|with|without|everywhere|of|on|to|when|so|because)\b")
 _WORD = re.compile(r"[a-z0-9φ]+(?:['-][a-z0-9]+)*")
 
@@ -107,8 +116,9 @@ def _phrases(clause: str, properties: dict[str, Property]) -> list[_Phrase]:
                 for m in re.finditer(pattern, clause):
                     inner_neg = bool(m.groupdict().get("neg"))
                     found.append(_Phrase(key, m.start(), m.end(), asserts != inner_neg))
-    # overlapping phrases: the longest wins ("non-zero gradient for negative inputs" over "zero gradient")
-    found.sort(key=lambda p: (-(p.end - p.start), p.start))
+    # overlapping phrases: the one that starts first wins, then the longest ("kills gradients for negative inputs"
+    # is about killing; "non-zero gradient for negative inputs" outlasts "non-zero gradient")
+    found.sort(key=lambda p: (p.start, -(p.end - p.start)))
     kept: list[_Phrase] = []
     for p in found:
         if all(p.end <= k.start or p.start >= k.end for k in kept):
@@ -127,13 +137,22 @@ def _mentions(clause: str) -> list[tuple[int, str]]:
     return out
 
 
-def _negated(clause: str, phrase: _Phrase, scope_start: int) -> bool:
-    before = clause[scope_start:phrase.start]
+def _negated(clause: str, phrase: _Phrase, scope_start: int, previous: tuple[int, bool] | None = None) -> bool:
+    """Is the phrase negated? Negators count from the later of the scope's start and the previous phrase's end. With
+    none there, a phrase coordinated with a negated one shares its negation ("no kinks or dead units"), unless a new
+    predicate, subject or noun phrase begins between them ("no dead neurons and a probabilistic reading")."""
+    start = scope_start
+    if previous is not None and previous[0] > start:
+        start = previous[0]
+    before = clause[start:phrase.start]
     breaks = list(_SCOPE_BREAK.finditer(before))
     if breaks:
         before = before[breaks[-1].end():]
     words = _WORD.findall(before)[-7:]  # a negator reaches about seven words
     flips = len(_NEGATOR.findall(" ".join(words)))
+    if not flips and previous is not None and previous[1] and previous[0] > scope_start and not breaks \
+            and not _VERB.search(before) and not re.search(r"\b(?:a|an|the|its|their|some|gelu|relu)\b", before):
+        flips = 1
     if _POST_NEGATOR.match(clause[phrase.end:]):
         flips += 1
     return flips % 2 == 1
@@ -178,9 +197,19 @@ def read_claims(text: str, properties: dict[str, Property], default_subject: str
             subject = clause_subject
             continue
         has_verb = bool(_VERB.search(clause))
+        outside = _WORD.findall("".join(clause[a.end:b.start] for a, b in
+                                        zip([_Phrase("", 0, 0, True), *phrases], [*phrases, _Phrase("", len(clause),
+                                                                                                    0, True)],
+                                            strict=True)))
+        if not outside and all(len(_WORD.findall(clause[p.start:p.end])) < 2 for p in phrases):  # "dips."
+            subject = clause_subject
+            continue
+        previous: tuple[int, bool] | None = None  # the last phrase's end and whether it was negated
         for p in phrases:
-            if not has_verb and (len(words) < 3 or not _RELATION.search(clause)
-                                 or len(_WORD.findall(clause[p.start:p.end])) < 2):
+            size = len(_WORD.findall(clause[p.start:p.end]))
+            # without a verb only a phrase of three words or more, or of two with a relation word, is a claim:
+            # "better empirical performance", "no dead neurons", "non-zero gradient for negative inputs"
+            if not has_verb and (len(words) < 3 or size < 2 or (size < 3 and not _RELATION.search(clause))):
                 continue
             before = [(pos, s) for pos, s in mentions if pos < p.end]
             after = [(pos, s) for pos, s in mentions if pos >= p.end]
@@ -191,8 +220,9 @@ def read_claims(text: str, properties: dict[str, Property], default_subject: str
                 who, scope_start = after[0][1], 0  # "no dead units with GELU"
             else:
                 who, scope_start = subject, 0
-            holds = p.asserts != _negated(clause, p, scope_start)
-            claims.append(Claim(p.key, who, holds, raw))
+            negated = _negated(clause, p, scope_start, previous)
+            previous = (p.end, negated)
+            claims.append(Claim(p.key, who, p.asserts != negated, raw))
         subject = clause_subject
     return claims
 

@@ -61,6 +61,7 @@ _WORD_VALUES = {"a quarter": "(1/4)", "one quarter": "(1/4)", "quarter": "(1/4)"
 # read away in front of the number, repeatedly: "it's about ~0.25" -> "0.25"
 _LEAD = re.compile(r"^(?:about|approx(?:imately|\.)?|around|roughly|circa|ca\.|nearly|almost|close to|"
                    r"it'?s|it is|that'?s|that is|the answer is|answer:|my answer is|i get|i got|i think|"
+                   r"(?:the )?(?:derivative|slope|gradient|value|answer|result|ratio|output)(?: is| equals|:)|"
                    r"equals?|is|[≈~≃]|~=|=)\s*")
 # read away after the number: a unit, "times larger", a remark in parentheses, a full stop
 _TRAIL = re.compile(r"\s*(?:\((?=[^()]*[a-z]{2})(?![^()]*\b(?:sqrt|exp|pi)\b)[^()]*\)|\.|,|!|"
@@ -79,7 +80,10 @@ def _normalise(text: str) -> str:
 
 def _strip_words(text: str) -> str:
     """Read away the words around a number (see the module docstring); the arithmetic itself is left alone."""
+    # a reason after the value: "10 because 0.25^10 < 1e-6", "9.54e-7, so about 9.1e7 times larger"
+    text = re.sub(r"^(.*\d.*?)[,;]?\s+(?:because|since|so|as|which|i\.e\.|hence|therefore)\b.*$", r"\1", text)
     text = re.sub(r"\s*\((?=[^()]*[a-z]{2})(?![^()]*\b(?:sqrt|exp|pi)\b)[^()]*\)\s*\.?$", "", text)  # "(at x = 0)"
+    text = re.sub(r"^([^()]*\d(?:[^()]*[\d.%a-z])?)\s+\([^()]*\)\s*\.?$", r"\1", text)  # "10 (0.25^10 ≈ 9.5e-7)"
     # working first, value last: keep what follows the last '=', '≈', '~', '≥' or '>'
     text = re.split(r"~=|>=|<=|[=≈≃~≥≤><]", text)[-1].strip()
     text = re.sub(r"\s*\bto the power(?: of)?\s*", "^", text)
@@ -92,6 +96,9 @@ def _strip_words(text: str) -> str:
             text = text[1:-1].strip()
         if text == before:
             break
+    if re.fullmatch(r"-?\d+,(?:\d{1,2}|\d{4,})(?:e[-+]?\d+)?", text):  # a decimal comma, "0,25" (not "1,000")
+        text = text.replace(",", ".")
+    text = re.sub(r"^(\d+(?:\.\d+)?)\s*:\s*1$", r"\1", text)  # a ratio written "4:1"
     words = re.fullmatch(r"(minus |negative |-)?(.+)", text)
     if words is None:
         return ""
@@ -243,7 +250,8 @@ _SCI = re.compile(rf"^[-+]?(?P<m>(?:\d+\.?\d*|\.\d+))\s*(?:\*|x|×)\s*{_TEN}$")
 # the power of ten first, or a division by it: "10^-14 * 1.05", "1.05 / 10^14"
 _SCI_OTHER = re.compile(rf"^[-+]?(?:{_TEN}\s*(?:\*|x|×)\s*(?P<m>(?:\d+\.?\d*|\.\d+))|"
                         rf"(?P<m2>(?:\d+\.?\d*|\.\d+))\s*/\s*{_TEN})$")
-_PLAIN = re.compile(r"^[-+]?(?P<m>(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?)$")
+_PLAIN = re.compile(r"^[-+]?(?P<m>(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?)%?$")
+_POW10 = re.compile(rf"^[-+]?{_TEN}$")  # "10^-14" alone: an order of magnitude, one significant figure
 
 
 def parse_number(text: str) -> Parsed:
@@ -272,4 +280,6 @@ def parse_number(text: str) -> Parsed:
         sig = _sig_figs(m.group("m"))
     elif m := _SCI_OTHER.match(norm):
         sig = _sig_figs(m.group("m") or m.group("m2"))
+    elif _POW10.match(norm):
+        sig = 1
     return Parsed(value, sig, norm)
