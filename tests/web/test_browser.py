@@ -410,3 +410,47 @@ def test_api_docs_list_every_operation_offline(page):
     page.goto(page.base + "/redoc")
     page.wait_for_selector("body[data-ready=true]", timeout=30_000)
     assert page.console_errors == [] and page.outside_requests == []
+
+
+@pytest.fixture
+def idle_lab(browser, tmp_path):
+    """A page on a lab of its own whose playground closes a socket after 1.5 s of silence."""
+    import threading
+
+    import uvicorn
+
+    from actlab.web.app import create_app, server_config
+    from web.conftest import _free_port
+
+    port = _free_port()
+    server = uvicorn.Server(server_config(create_app(db_path=tmp_path / "p.sqlite3", idle_seconds=1.5), port=port))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        thread.join(0.05)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    pg.console_errors = []
+    pg.on("pageerror", lambda e: pg.console_errors.append(str(e)))
+    pg.base = f"http://127.0.0.1:{port}"
+    yield pg
+    context.close()
+    server.should_exit = True
+    thread.join(10)
+
+
+def test_the_playground_reconnects_and_restores_its_run_from_the_address(idle_lab):
+    page = idle_lab
+    page.goto(page.base + "/playground?activations=relu&lr=0.1&layers=3,2")
+    page.wait_for_selector("body[data-ready=true]", timeout=60_000)
+    status = page.locator("#status")
+    page.wait_for_function("document.getElementById('status').textContent.startsWith('Disconnected: the connection "
+                           "was idle')", timeout=20_000)
+    page.wait_for_function("document.getElementById('status').textContent.startsWith('Reconnected')", timeout=20_000)
+    assert "restored from the address" in status.text_content()
+    assert page.get_by_label("Learning rate", exact=True).input_value() == "0.1"
+    assert page.get_by_label("Activation", exact=True).input_value() == "relu"
+    page.get_by_role("button", name="Play").click()  # the new session trains (playing, it is not idle)
+    page.wait_for_function("Number(document.getElementById('epoch').textContent.replace(/,/g, '')) > 5",
+                           timeout=30_000)
+    assert page.console_errors == []

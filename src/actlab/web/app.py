@@ -73,7 +73,8 @@ def gzipped(path: Path) -> bytes:
 
 
 def create_app(db_path: str | Path | None = None, max_sessions: int | None = None, *, host: str = "127.0.0.1",
-               port: int | None = None, allow_hosts: tuple[str, ...] = ()) -> FastAPI:
+               port: int | None = None, allow_hosts: tuple[str, ...] = (),
+               idle_seconds: float | None = None) -> FastAPI:
     """The lab. Requests must name it by a loopback name, ``host`` or one of ``allow_hosts`` (with ``port``
     when given; any port when None, as for an app served in-process): see guard.py."""
     # docs_url and redoc_url off: FastAPI's pages load Swagger UI and ReDoc from a CDN (blank offline, and a request
@@ -82,7 +83,8 @@ def create_app(db_path: str | Path | None = None, max_sessions: int | None = Non
                                               "exercises and the live playground.", version="0.1.0",
                   docs_url=None, redoc_url=None)
     app.state.store = Store(db_path)
-    app.state.sessions = SessionManager(**({"max_sessions": max_sessions} if max_sessions else {}))
+    limits = {"max_sessions": max_sessions, "idle_seconds": idle_seconds}
+    app.state.sessions = SessionManager(**{k: v for k, v in limits.items() if v})
 
     # compress what is big (the demonstrations; Plotly.js comes compressed once); small JSON goes as it is
     app.add_middleware(GZipMiddleware, minimum_size=32 * 1024, compresslevel=4)

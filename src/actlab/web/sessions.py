@@ -1,37 +1,71 @@
-"""Bookkeeping for live playground sessions: a cap on how many run at once, and uploaded CSVs."""
+"""Bookkeeping for live playground sessions: a cap on how many run at once, per page and in all, and uploaded CSVs.
+
+Each playground page asks for a tab token when it loads (a POST, so only the lab's own pages get one) and opens its
+socket with it; one token may hold at most MAX_PER_TAB sessions of the global cap, so a page that opens sockets in
+a loop (or reconnects before the server has seen the old socket close) cannot fill the lab. A program may connect
+without a token: it shares the global cap only.
+"""
 
 from __future__ import annotations
 
 import secrets
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 
 MAX_SESSIONS = 24
-IDLE_SECONDS = 600
+MAX_PER_TAB = 3
+IDLE_SECONDS = 90  # a paused page pings every 25 s; a socket silent this long is closed and its slot freed
 MAX_UPLOADS = 64
+MAX_TABS = 4096  # tokens remembered; the oldest is forgotten first (its page reloads to get a new one)
+
+FULL = "full"
+TAB_FULL = "tab_full"
+UNKNOWN_TAB = "unknown_tab"
 
 
 class SessionManager:
-    def __init__(self, max_sessions: int = MAX_SESSIONS, idle_seconds: float = IDLE_SECONDS):
+    def __init__(self, max_sessions: int = MAX_SESSIONS, idle_seconds: float = IDLE_SECONDS,
+                 max_per_tab: int = MAX_PER_TAB):
         self.max_sessions = max_sessions
         self.idle_seconds = idle_seconds
-        self._active: set[int] = set()
+        self.max_per_tab = max_per_tab
+        self._active: dict[int, str | None] = {}  # session id -> its tab token
+        self._per_tab: Counter[str] = Counter()
+        self._tabs: OrderedDict[str, None] = OrderedDict()
         self._uploads: OrderedDict[str, bytes] = OrderedDict()
         self._lock = threading.Lock()
         self._next = 0
 
-    def acquire(self) -> int | None:
-        """A session id, or None when the cap is reached."""
+    def new_tab(self) -> str:
+        token = secrets.token_urlsafe(12)
         with self._lock:
+            self._tabs[token] = None
+            while len(self._tabs) > MAX_TABS:
+                self._tabs.popitem(last=False)
+        return token
+
+    def acquire(self, tab: str | None = None) -> int | str:
+        """A session id, or why not: FULL (the global cap), TAB_FULL (this page's share), UNKNOWN_TAB."""
+        with self._lock:
+            if tab is not None and tab not in self._tabs:
+                return UNKNOWN_TAB
             if len(self._active) >= self.max_sessions:
-                return None
+                return FULL
+            if tab is not None and self._per_tab[tab] >= self.max_per_tab:
+                return TAB_FULL
             self._next += 1
-            self._active.add(self._next)
+            self._active[self._next] = tab
+            if tab is not None:
+                self._per_tab[tab] += 1
             return self._next
 
     def release(self, sid: int) -> None:
         with self._lock:
-            self._active.discard(sid)
+            tab = self._active.pop(sid, None)
+            if tab is not None:
+                self._per_tab[tab] -= 1
+                if self._per_tab[tab] <= 0:
+                    del self._per_tab[tab]
 
     @property
     def active(self) -> int:

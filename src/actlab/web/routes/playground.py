@@ -15,6 +15,7 @@ from ...errors import ConfigError, given
 from ...playground import MAX_EPOCHS_PER_FRAME, PlaygroundSession, export_json, export_torch
 from ...session import RunConfig, size_limits
 from ..deps import SessionsDep
+from ..sessions import TAB_FULL, UNKNOWN_TAB
 
 router = APIRouter(tags=["playground"])
 ws_router = APIRouter()  # the WebSocket sits outside the /api prefix
@@ -28,6 +29,7 @@ CATCH_UP = 2  # frames a late frame may be made up by (the page's queue holds 3)
 SLICE_SECONDS = 0.012
 MAX_MESSAGE_CHARS = 100_000
 MAX_STOP_EPOCH = 1_000_000
+SEND_SECONDS = 30
 log = logging.getLogger(__name__)
 
 
@@ -36,6 +38,13 @@ def limits() -> dict:
     """The network size the playground allows (set with actlab lab --max-layers / --max-width)."""
     max_layers, max_width = size_limits()
     return {"max_layers": max_layers, "max_width": max_width}
+
+
+@router.post("/playground/tab")
+def new_tab(sessions: SessionsDep) -> dict:
+    """A token for one playground page: its sockets (/ws/playground?tab=TOKEN) may hold at most a few of the lab's
+    playground sessions. A POST, so a page on another site cannot obtain one."""
+    return {"tab": sessions.new_tab(), "max_per_tab": sessions.max_per_tab}
 
 
 @router.post("/playground/csv")
@@ -90,7 +99,9 @@ class _Tab:
 
     async def send_frame(self) -> None:
         data = await self._timed("frame", self.session.frame_data)
-        await self.ws.send_bytes(data.encode())
+        # a page that reads nothing fills the socket's buffers and the send waits; after SEND_SECONDS the session
+        # ends and its slot is freed (the page, if it is still there, reconnects)
+        await asyncio.wait_for(self.ws.send_bytes(data.encode()), timeout=SEND_SECONDS)
 
     async def _timed(self, kind: str, fn):
         """fn() on the loop when its last run was short, else in a worker thread; records how long it took."""
@@ -148,6 +159,8 @@ class _Tab:
             raise ConfigError("type", "send 'init' with a config first")
         elif kind == "play":
             self.playing = True
+        elif kind == "ping":  # a paused page says it is still there, so the idle timeout does not close it
+            pass
         elif kind == "pause":
             self.playing = False
         elif kind == "step":
@@ -179,8 +192,8 @@ class _Tab:
                 raise ConfigError("format", f"json or torch; got {fmt!r}")
             await self.ws.send_text(json.dumps({"type": "export", "format": fmt, "body": body}))
         else:
-            raise ConfigError("type", f"unknown message type {kind!r}; allowed: init, reset, play, pause, step, "
-                                      "set, export")
+            raise ConfigError("type", f"unknown message type {given(kind)}; allowed: init, reset, play, pause, "
+                                      "step, set, export, ping")
 
 
 def _number(v, field: str) -> float:
@@ -199,17 +212,27 @@ def _whole(v, field: str, high: int) -> int:
 _CLOSED = object()
 
 
+def _refusal(why: str, sessions) -> tuple[str | None, str, int]:
+    """(field, message, close code) for a socket that gets no session."""
+    if why == UNKNOWN_TAB:
+        return "tab", "This page's tab token is unknown (the lab restarted?): reload the page.", 1008
+    if why == TAB_FULL:
+        return "tab", (f"This page already has {sessions.max_per_tab} playground connections open; close one (or "
+                       "wait a moment after a reconnect) before opening another."), 1013
+    return None, (f"The lab is full: {sessions.max_sessions} playground sessions are running. Close another "
+                  "playground tab, or try again in a minute."), 1013
+
+
 @ws_router.websocket("/ws/playground")
-async def playground_ws(ws: WebSocket, sessions: SessionsDep) -> None:
+async def playground_ws(ws: WebSocket, sessions: SessionsDep, tab: str | None = None) -> None:
     await ws.accept()
-    sid = sessions.acquire()
-    if sid is None:
-        await ws.send_text(json.dumps({"type": "error", "field": None, "message":
-                                       f"The lab is full: {sessions.max_sessions} playground sessions are running. "
-                                       "Close another playground tab, or try again in a minute."}))
-        await ws.close(code=1013)
+    sid = sessions.acquire(tab)
+    if isinstance(sid, str):
+        field, message, code = _refusal(sid, sessions)
+        await ws.send_text(json.dumps({"type": "error", "field": field, "message": message}))
+        await ws.close(code=code)
         return
-    tab = _Tab(ws, sessions)
+    tab = _Tab(ws, sessions)  # the tab token's job is done: from here, `tab` is this socket's state
     inbox: asyncio.Queue = asyncio.Queue(maxsize=256)
     reader = asyncio.create_task(_read(ws, inbox))
     deadline = time.monotonic()
@@ -234,7 +257,7 @@ async def playground_ws(ws: WebSocket, sessions: SessionsDep) -> None:
                 return
             if not await _process(tab, raw):
                 return
-    except WebSocketDisconnect:
+    except (WebSocketDisconnect, TimeoutError):  # TimeoutError: a page that stopped reading its frames
         pass
     finally:
         reader.cancel()

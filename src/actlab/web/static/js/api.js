@@ -32,17 +32,43 @@ async function handle(response) {
   return data;
 }
 
-export function openPlayground(onText, onBinary, onClose) {
+const PING_MS = 25_000;  // a paused page says it is still there (the server closes a socket silent for 90 s)
+const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000];  // then every 15 s
+
+// The playground's socket, reopened by itself with backoff when the server closes it (idle, a restart, the lab
+// full). The page's tab token (one per page load, from a POST) lets the server cap how many slots one page holds.
+// onClose(ev, retryMs) is told each time the socket goes; onReopen() after each reconnect, to restore the run.
+export function openPlayground(onText, onBinary, { onClose = () => {}, onReopen = () => {} } = {}) {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
-  const ws = new WebSocket(`${scheme}://${location.host}/ws/playground`);
-  ws.binaryType = "arraybuffer";
-  ws.onmessage = (ev) => (typeof ev.data === "string" ? onText(JSON.parse(ev.data)) : onBinary(ev.data));
-  ws.onclose = (ev) => onClose(ev);
-  return {
-    send: (msg) => { if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg)); },
-    ready: new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject; }),
-    close: () => ws.close(),
-  };
+  let ws = null, attempt = 0, ping = null, closedByPage = false, opened = false;
+  let settle;
+  const ready = new Promise((resolve, reject) => { settle = { resolve, reject }; });
+  const tab = postJSON("/api/playground/tab", {}).then((r) => r.tab);
+
+  async function connect() {
+    let token;
+    try { token = await tab; } catch (err) { settle.reject(err); return; }
+    ws = new WebSocket(`${scheme}://${location.host}/ws/playground?tab=${encodeURIComponent(token)}`);
+    ws.binaryType = "arraybuffer";
+    ws.onmessage = (ev) => (typeof ev.data === "string" ? onText(JSON.parse(ev.data)) : onBinary(ev.data));
+    ws.onopen = () => {
+      ping = setInterval(() => send({ type: "ping" }), PING_MS);
+      if (!opened) { opened = true; settle.resolve(); } else { attempt = 0; onReopen(); }
+    };
+    ws.onclose = (ev) => {
+      clearInterval(ping);
+      if (closedByPage) return;
+      const retryMs = BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)];
+      attempt += 1;
+      onClose(ev, retryMs);
+      setTimeout(connect, retryMs);
+    };
+  }
+
+  function send(msg) { if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg)); }
+
+  connect();
+  return { send, ready, close: () => { closedByPage = true; if (ws) ws.close(); } };
 }
 
 // One binary frame: [u32 header length][header JSON][output int8 G*G][neurons int8 ...]

@@ -201,6 +201,8 @@ function label(v) {
   return points && points.task === "regression" ? (v > 0 ? 1 : 0) : v;
 }
 
+let restoredNote = null;  // shown once the server has restored the run after a reconnect
+
 function onText(msg) {
   if (msg.type === "ready") {
     awaitingReady = false;
@@ -208,7 +210,8 @@ function onText(msg) {
     points = msg.points;
     showClassLegend(points.class_names || []);
     if (!points.two_d) net.rebuild(false, points.columns);
-    setStatus(playing ? "Training…" : "Ready: press Play.");
+    setStatus(restoredNote || (playing ? "Training…" : "Ready: press Play."));
+    restoredNote = null;
   } else if (msg.type === "error") {
     const refused = awaitingReady && accepted !== null;  // a reset the server refused: its previous run stays
     awaitingReady = false;
@@ -328,8 +331,16 @@ async function boot() {
   train = training.mount($("output-surface"), { canvas: $("loss-chart"), trainOut: $("train-loss"), testOut: $("test-loss"), metrics: $("metrics") });
   syncControls();
   net.rebuild(true);
-  conn = api.openPlayground(onText, onBinary, (ev) => {
-    setStatus(ev.code === 1013 ? "The lab is full; reload in a minute." : "Disconnected from the lab: reload the page.", true);
+  conn = api.openPlayground(onText, onBinary, {
+    onClose: (ev, retryMs) => {
+      const why = ev.code === 1013 ? "the lab is full" : ev.reason === "idle" ? "the connection was idle" : "the connection closed";
+      setStatus(`Disconnected: ${why}. Reconnecting in ${Math.round(retryMs / 1000) || 1} s…`, true);
+    },
+    onReopen: () => {  // a new server session: the run restarts from the settings in the address
+      restoredNote = "Reconnected: the run was restored from the address (its settings; training starts again at epoch 0).";
+      setStatus(restoredNote);
+      restart();
+    },
   });
   await conn.ready;
   if (state.get("dataset") === "csv") state.set({ dataset: "circle" });  // an upload does not survive a reload

@@ -1,0 +1,76 @@
+"""Playground slots: a silent socket is closed and frees its slot; one page holds only a few of the lab's slots."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
+
+from actlab.web.app import create_app
+from actlab.web.sessions import IDLE_SECONDS, MAX_PER_TAB, MAX_SESSIONS
+
+
+@pytest.fixture
+def quick(tmp_path):
+    """A lab whose idle timeout is short enough to wait for in a test."""
+    app = create_app(db_path=tmp_path / "p.sqlite3", idle_seconds=0.3, allow_hosts=("testserver",))
+    with TestClient(app) as c:
+        yield c
+
+
+def test_a_silent_socket_is_closed_and_frees_its_slot(quick):
+    started = time.perf_counter()
+    with quick.websocket_connect("/ws/playground") as ws:
+        assert quick.app.state.sessions.active == 1
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_text()  # nothing sent: the server closes it
+    waited = time.perf_counter() - started
+    assert closed.value.code == 1000 and quick.app.state.sessions.active == 0
+    assert waited / 0.3 >= 1  # not before the timeout
+
+
+def test_a_ping_keeps_a_paused_page_open(quick):
+    with quick.websocket_connect("/ws/playground") as ws:
+        for _ in range(4):  # 0.6 s in all, twice the idle timeout
+            time.sleep(0.15)
+            ws.send_text(json.dumps({"type": "ping"}))
+        ws.send_text(json.dumps({"type": "pause"}))
+        assert json.loads(ws.receive_text())["message"].startswith("type: send 'init'")  # still answering
+
+
+def test_the_idle_timeout_is_far_below_ten_minutes():
+    assert IDLE_SECONDS <= 120 and MAX_PER_TAB * 4 <= MAX_SESSIONS
+
+
+def test_a_page_past_its_share_is_told_so_and_others_still_get_in(tmp_path):
+    app = create_app(db_path=tmp_path / "p.sqlite3", max_sessions=8, allow_hosts=("testserver",))
+    with TestClient(app) as client:
+        mine, other = (client.post("/api/playground/tab").json()["tab"] for _ in range(2))
+        held = [client.websocket_connect(f"/ws/playground?tab={mine}") for _ in range(MAX_PER_TAB)]
+        for ws in held:
+            ws.__enter__()
+        try:
+            with client.websocket_connect(f"/ws/playground?tab={mine}") as extra:
+                reply = json.loads(extra.receive_text())
+                assert reply["field"] == "tab" and f"already has {MAX_PER_TAB}" in reply["message"]
+            with client.websocket_connect(f"/ws/playground?tab={other}") as ws:
+                ws.send_text(json.dumps({"type": "ping"}))  # accepted: no error comes back
+                ws.send_text(json.dumps({"type": "pause"}))
+                assert "send 'init'" in json.loads(ws.receive_text())["message"]
+        finally:
+            for ws in held:
+                ws.__exit__(None, None, None)
+
+
+def test_an_unknown_tab_token_is_refused_by_name(client):
+    with client.websocket_connect("/ws/playground?tab=made-up") as ws:
+        reply = json.loads(ws.receive_text())
+    assert reply["field"] == "tab" and "reload the page" in reply["message"]
+
+
+def test_a_tab_token_is_a_post_a_foreign_page_cannot_make(client):
+    assert client.get("/api/playground/tab").status_code == 405
+    assert client.post("/api/playground/tab", headers={"origin": "http://evil.example"}).status_code == 403
