@@ -82,7 +82,11 @@ export function mount(root, { api, exercises, learner, onProgress, setStatus }) 
   }
 
   function render(v) {
-    const rows = v.parts.length > 1 || v.parts.some((p) => p.covered.length || p.remaining)
+    if (v.parts.length === 1) {  // one part: its feedback is the verdict's; only the key points are added
+      const extra = points(v.parts[0]).replace(/^<br>/, "");
+      return `<p class="${v.status}"><strong>${label[v.status]}</strong>: ${escape(v.feedback)}</p>${extra ? `<p>${extra}</p>` : ""}`;
+    }
+    const rows = v.parts.length > 1
       ? `<ul>${v.parts.map((p) => `<li><span class="${p.status}">${p.label}: ${label[p.status]}</span> — ${escape(p.feedback)}
           ${points(p)}</li>`).join("")}</ul>` : "";
     return `<p class="${v.status}"><strong>${label[v.status]}</strong>: ${escape(v.feedback)}</p>${rows}`;
