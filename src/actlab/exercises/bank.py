@@ -114,6 +114,7 @@ EX2 = Exercise(
 # opposite. A pattern's group named "neg" is a negation written inside the phrase ("non-zero gradient"). Every
 # word is bounded: "aggregates" is no gate, "computed" no cost.
 _NEGATIVE_SIDE = r"(?:negative|x ?< ?0|below zero)"
+_THERE = rf"(?: (?:for|when|on|at|below|in|with) (?:the |all )?(?:\w+ )?{_NEGATIVE_SIDE}(?: \w+)?)?"  # "... for x < 0"
 GELU_POINTS = (
     RubricPoint("smooth", "smooth everywhere (no kink)", Property(
         has=(r"\bsmooth(?:er|ly|ness|est)?\b", r"\b(?P<neg>non-?|not |un)?differentiable\b",
@@ -126,7 +127,8 @@ GELU_POINTS = (
     RubricPoint("negative_gradient", "a gradient for negative inputs (no dead units)", Property(
         has=(rf"\b(?:small|some|a|non-?zero|nonzero|little) (?:\w+ )?gradients? (?:\w+ ){{0,2}}?(?:for|with|on|at|when|"
              rf"below|in|to|through) (?:the )?(?:\w+ )?{_NEGATIVE_SIDE}",
-             r"\bgradients? (?:still )?(?:flows?|pass(?:es)?|gets? through|reach(?:es)?)\b",
+             r"\bgradients? still (?:flows?|pass(?:es)?|gets? through|reach(?:es)?)\b",
+             rf"\bgradients? (?:flows?|pass(?:es)?|gets? through)(?: \w+){{0,4}} {_NEGATIVE_SIDE}",
              rf"\b{_NEGATIVE_SIDE} (?:inputs?|values?|side|region|x) (?:\w+ ){{0,2}}?(?:gets?|receives?|has|have|"
              rf"produces?|keeps?|gives?) (?:a |some )?(?:small |little )?(?:non-?zero )?gradients?\b",
              rf"\bnon-?zero (?:\w+ )?(?:for|with|on|at|when|below|in) (?:the )?(?:\w+ )?{_NEGATIVE_SIDE}",
@@ -137,9 +139,11 @@ GELU_POINTS = (
                r"\bdead (?:relu )?(?:units?|neurons?|relus?|activations?)\b",
                r"\b(?:units?|neurons?) (?:can |could |may |might |will |to )?(?:die|dies|died|dying)\b",
                r"\b(?:die|dies|died)\b", r"\bkills? (?:the )?(?:neurons?|units?|gradients?)\b",
-               r"\b(?P<neg>non-?|not |never )?(?:exactly )?zero gradients?\b",
-               r"\bgradients? (?:\w+ ){0,3}?(?:is|are|becomes?|stays?|remains?|goes to) (?P<neg>not |never )?"
-               r"(?:exactly |completely |always |just )?(?:zero|0)\b",
+               rf"\b(?P<neg>non-?|not |never )?(?:exactly )?zero gradients?\b{_THERE}",
+               rf"\b(?:an? |the )?gradients? (?:\w+ ){{0,3}}?(?:is|are|becomes?|stays?|remains?|goes to|of|=) "
+               rf"(?P<neg>not |never )?(?:exactly |completely |always |just )?(?:zero|0)\b{_THERE}",
+               r"\bstop(?:s|ped)? learning\b",
+               rf"\boutputs? (?:exactly )?(?:zero|0) (?:for|on|with) (?:all |every )?{_NEGATIVE_SIDE}",
                r"\b(?:hard|sharp|abrupt) (?:zero )?(?:cutoff|cut-off|threshold|clamp\w*|zeroing)\b",
                r"\bclamp\w* (?:\w+ )?(?:to )?(?:zero|0)\b",
                r"\b(?P<neg>not |never )?(?:completely )?zero(?:e?s)? out\b",
@@ -167,6 +171,7 @@ GELU_POINTS = (
              r"\bbetter (?:empirical|experimental|downstream|final|benchmark) (?:results?|performance|accuracy)\b",
              r"\b(?:lower|smaller|better) (?:training |test |validation )?(?:loss|perplexity|error)\b",
              r"\boutperform\w*", r"\bempiric\w*", r"\bstate[- ]of[- ]the[- ]art\b",
+             r"\b(?:trains?|converges?|learns?) faster\b",
              r"\bimprov\w* (?:the )?(?:results?|performance|accuracy|training|quality)\b",
              r"\b(?:uses?|used|using|adopt\w*|chose|choose|employ\w*)\b[^.;]{0,40}\b(?:bert|gpt|t5|llama|palm)",
              r"\b(?:bert|gpt|t5|llama|palm)[\w-]*\b[^.;]{0,40}\b(?:uses?|used|adopt\w*|chose|employ\w*)\b"),
@@ -177,7 +182,8 @@ GELU_POINTS = (
         has=(r"\bcost(?:s|ly|lier)?\b", r"\bexpensive\b", r"\bslower\b", r"\boverhead\b", r"\berf\b",
              r"\b(?:more|extra|additional|higher) (?:compute|computation|work|flops|operations|time)\b",
              r"\bcomputationally (?:heavier|harder|intensive|demanding)\b", r"\bheavier\b"),
-        lacks=(r"\bcheap(?:er|ly)?\b", r"\bfaster\b", r"\bless (?:expensive|costly|compute|computation)\b",
+        lacks=(r"\bcheap(?:er|ly)?\b", r"(?<!trains )(?<!converges )(?<!learns )\bfaster\b", r"\bfast enough\b",
+               r"\bless (?:expensive|costly|compute|computation)\b",
                r"\bquicker\b"),
         via_approximation=True)),
 )

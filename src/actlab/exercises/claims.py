@@ -70,7 +70,7 @@ _OBJECT_OF = re.compile(_VERB.pattern.replace(r")\b", r"|beats?|beat|replaces?|r
                         r"\s+(?:the\s+|a\s+|plain\s+|standard\s+|slightly\s+|clearly\s+)*$")
 SUBJECTS = {"gelu": "gelu", "gelus": "gelu", "swish": "gelu", "silu": "gelu", "geglu": "gelu", "swiglu": "gelu",
             "relu": "relu", "relus": "relu", "approximation": "approximation", "approximations": "approximation",
-            "approx": "approximation"}
+            "approx": "approximation", "both": "both"}
 # names that contain an activation without making it the subject: "the dying ReLU problem", "dead ReLUs"
 _NAMES = re.compile(r"\b(?:dying|dead)\s+relus?\b|\brelu\s+(?:problem|issue)\b|\bleaky\s+relu\b")
 

@@ -62,11 +62,11 @@ _WORD_VALUES = {"a quarter": "(1/4)", "one quarter": "(1/4)", "quarter": "(1/4)"
 _LEAD = re.compile(r"^(?:about|approx(?:imately|\.)?|around|roughly|circa|ca\.|nearly|almost|close to|"
                    r"it'?s|it is|that'?s|that is|the answer is|answer:|my answer is|i get|i got|i think|"
                    r"(?:the )?(?:derivative|slope|gradient|value|answer|result|ratio|output)(?: is| equals|:)|"
-                   r"equals?|is|[≈~≃]|~=|=)\s*")
+                   r"at least|equals?|is|[≈~≃]|~=|=)\s*")
 # read away after the number: a unit, "times larger", a remark in parentheses, a full stop
 _TRAIL = re.compile(r"\s*(?:\((?=[^()]*[a-z]{2})(?![^()]*\b(?:sqrt|exp|pi)\b)[^()]*\)|\.|,|!|"
-                    r"layers?|units?|neurons?|fold|-fold|times(?: (?:larger|bigger|greater|more|as (?:large|big)))?|"
-                    r"x|×|s\.?f\.?|sig(?:nificant)? ?fig(?:ure)?s?)\s*$")
+                    r"layers?|units?|neurons?|fold|-fold|(?:times|x|×)?\s*(?:larger|bigger|greater|higher|more|"
+                    r"as (?:large|big|much))|times|or more|x|×|s\.?f\.?|sig(?:nificant)? ?fig(?:ure)?s?)\s*$")
 
 
 def _normalise(text: str) -> str:
@@ -80,10 +80,19 @@ def _normalise(text: str) -> str:
 
 def _strip_words(text: str) -> str:
     """Read away the words around a number (see the module docstring); the arithmetic itself is left alone."""
-    # a reason after the value: "10 because 0.25^10 < 1e-6", "9.54e-7, so about 9.1e7 times larger"
-    text = re.sub(r"^(.*\d.*?)[,;]?\s+(?:because|since|so|as|which|i\.e\.|hence|therefore)\b.*$", r"\1", text)
     text = re.sub(r"\s*\((?=[^()]*[a-z]{2})(?![^()]*\b(?:sqrt|exp|pi)\b)[^()]*\)\s*\.?$", "", text)  # "(at x = 0)"
     text = re.sub(r"^([^()]*\d(?:[^()]*[\d.%a-z])?)\s+\([^()]*\)\s*\.?$", r"\1", text)  # "10 (0.25^10 ≈ 9.5e-7)"
+    # a conclusion after the working: "0.25^10 ≈ 9.5e-7 < 1e-6, so 10 layers"
+    if m := re.search(r"[,;]?\s+(?:so|hence|therefore|thus)\s+(?:it'?s\s+|the answer is\s+|n\s*=\s*)?(.*)$", text):
+        text = m.group(1) if re.search(r"\d|\b(?:zero|one|two|three|four|ten|twenty)\b", m.group(1)) \
+            else text[:m.start()]
+    # a reason or a remark after the value: "10 because 0.25^10 < 1e-6", "9.54e-7, which is tiny", "9.5e-7 -- tiny"
+    text = re.sub(r"^(.*\d.*?)[,;]?\s+(?:because|since|as|which|i\.e\.|[—-]+)\s.*$", r"\1", text)
+    text = re.sub(r"^(.*?\d.*?)\s+(?:at|for|when|where|near)\s+x\b.*$", r"\1", text)  # "0.00047 at x = 2.7"
+    # the point asked about, before the answer: "at x = 5, the slope is 1", "x = -3: 0"
+    text = re.sub(r"^(?:(?:at|for|when)\s+x\s*=\s*-?[\d.]+\s*[:,]?|x\s*=\s*-?[\d.]+\s*:)\s*(?=\S)", "", text)
+    text = re.sub(r"^([^,]*\d[^,]*),\s+\D.*$", r"\1", text)  # "x = -1.278, SiLU(x) = -0.278": the first
+    text = re.sub(r"^[a-z][a-z' ()]*:\s*(?=\S)", "", text)  # a label without digits: "sigmoid: 1.05e-14"
     # working first, value last: keep what follows the last '=', '≈', '~', '≥' or '>'
     text = re.split(r"~=|>=|<=|[=≈≃~≥≤><]", text)[-1].strip()
     text = re.sub(r"\s*\bto the power(?: of)?\s*", "^", text)
@@ -265,12 +274,20 @@ def parse_number(text: str) -> Parsed:
     norm = _normalise(text)
     if not norm:
         raise Unreadable("the answer is empty")
-    norm = _strip_words(norm)
-    if not norm:
+    stripped = _strip_words(norm)
+    if not stripped:
         raise Unreadable("there is no number in the answer")
-    if norm in ("nan", "inf", "infinity", "-inf", "+inf"):
+    if stripped in ("nan", "inf", "infinity", "-inf", "+inf"):
         raise Unreadable(f"{text.strip()!r} is not a number you can give as an answer here")
-    value = _Parser(tokenize(norm)).parse()
+    try:
+        value = _Parser(tokenize(stripped)).parse()
+    except Unreadable:
+        # a remark the rules above did not read away ("0.25 (σ(0) = 0.5, times 0.5)"): the number before it
+        head = re.split(r"\s+\(|\s+[—-]+\s", norm)[0]
+        if head == norm or not (head := _strip_words(head)):
+            raise
+        stripped, value = head, _Parser(tokenize(head)).parse()
+    norm = stripped
     if not math.isfinite(value):
         raise Unreadable("the value is too large to be a finite number")
     sig = None
