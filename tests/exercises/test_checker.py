@@ -209,3 +209,29 @@ def test_verdict_renders_for_notebooks_and_json():
     v = ex2.check("0.2^19", "9.54e-7")
     assert "19 factors" in v._repr_markdown_() and "19 factors" in str(v)
     assert v.to_dict()["parts"][0]["status"] == "incorrect"
+
+
+# --- exercise 3 before hints: nothing of a missing key point ---------------------------------
+
+@pytest.mark.parametrize("text", ["asdf", "I don't know", "GELU is smooth everywhere.", "no idea, sorry",
+                                  "ReLU is simpler, but GELU is preferred.", "smooth probabilistic dip bert cost",
+                                  "GELU doesn't have the dying ReLU problem, and it is slower than ReLU."])
+def test_ex3_never_names_a_key_point_the_answer_did_not_cover(text):
+    from .battery_counts import REVEALING
+
+    v = ex3.check(text)
+    (p,) = v.parts
+    shown = (str(v.to_dict()) + str(v) + v._repr_markdown_()).lower()
+    for key in p.missed_keys:
+        assert not [w for w in REVEALING[key] if w in shown and w not in text.lower()], (key, shown)
+    assert p.remaining == len(p.missed_keys) == 6 - len(p.covered)
+
+
+def test_ex3_solution_puts_the_zero_of_gelus_derivative_at_its_dip():
+    from actlab import activations
+
+    text = ex3.solution()
+    match = re.search(r"vanishes only at the single point x = (-?\d+\.\d+)", text)
+    assert match and match.group(1) == "-0.75"
+    gelu = activations.get("gelu")
+    assert abs(float(gelu.derivative(-0.7518))) < 1e-4 < abs(float(gelu.derivative(-0.74)))
