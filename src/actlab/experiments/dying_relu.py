@@ -9,6 +9,7 @@ input) with probability 1 - (1 - 2^-N)^L (Lu et al., 2019, "Dying ReLU and Initi
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -129,7 +130,19 @@ class DyingReluResult(ResultMixin):
     trained: list[TrainedDeadRow]
 
 
-def dying_relu(trials: int = 20_000, seed: int = 0, lr: float = 1.0) -> DyingReluResult:
+def dying_relu(trials: int = 20_000, seed: int = 0, lr: float = 1.0,
+               on_step: Callable[[int, int, str], None] | None = None) -> DyingReluResult:
+    """The formula against five Monte Carlo counts, and dead units after training at a too-high learning rate.
+
+    on_step(done, total, what) is called before each of the six parts (the web lab's job runner shows it, and
+    stops a cancelled job there)."""
     cases = [(2, 10), (4, 10), (10, 100), (3, 5), (8, 20)]
-    return DyingReluResult([monte_carlo(n, l, trials, seed + i) for i, (n, l) in enumerate(cases)],
-                           trained_dead_units(lr=lr, seed=seed))
+    total = len(cases) + 1
+    rows = []
+    for i, (n, l) in enumerate(cases):
+        if on_step is not None:
+            on_step(i, total, f"counting dead nets, N = {n}, L = {l}")
+        rows.append(monte_carlo(n, l, trials, seed + i))
+    if on_step is not None:
+        on_step(len(cases), total, "training six networks")
+    return DyingReluResult(rows, trained_dead_units(lr=lr, seed=seed))

@@ -16,8 +16,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ..errors import ConfigError
 from ..store import Store
 from .guard import LOOPBACK_NAMES, Guard
+from .jobs import JobRunner
 from .problems import INVALID, NOT_FOUND, without_body_errors_on_reads
-from .routes import activations, demos, exercises, playground
+from .routes import activations, demos, exercises, jobs, playground
 from .sessions import SessionManager
 
 STATIC = Path(__file__).parent / "static"
@@ -74,7 +75,7 @@ def gzipped(path: Path) -> bytes:
 
 def create_app(db_path: str | Path | None = None, max_sessions: int | None = None, *, host: str = "127.0.0.1",
                port: int | None = None, allow_hosts: tuple[str, ...] = (),
-               idle_seconds: float | None = None) -> FastAPI:
+               idle_seconds: float | None = None, job_runner: JobRunner | None = None) -> FastAPI:
     """The lab. Requests must name it by a loopback name, ``host`` or one of ``allow_hosts`` (with ``port``
     when given; any port when None, as for an app served in-process): see guard.py."""
     # docs_url and redoc_url off: FastAPI's pages load Swagger UI and ReDoc from a CDN (blank offline, and a request
@@ -85,6 +86,7 @@ def create_app(db_path: str | Path | None = None, max_sessions: int | None = Non
     app.state.store = Store(db_path)
     limits = {"max_sessions": max_sessions, "idle_seconds": idle_seconds}
     app.state.sessions = SessionManager(**{k: v for k, v in limits.items() if v})
+    app.state.jobs = job_runner or JobRunner(jobs.KINDS)
 
     # compress what is big (the demonstrations; Plotly.js comes compressed once); small JSON goes as it is
     app.add_middleware(GZipMiddleware, minimum_size=32 * 1024, compresslevel=4)
@@ -116,7 +118,7 @@ def create_app(db_path: str | Path | None = None, max_sessions: int | None = Non
 
     # every route answers errors as a Problem (problems.py); the routers that look names up also answer 404
     for router, errors in ((activations.router, NOT_FOUND), (demos.router, NOT_FOUND), (exercises.router, NOT_FOUND),
-                           (playground.router, {})):
+                           (playground.router, {}), (jobs.router, {})):
         app.include_router(router, prefix="/api", responses={**INVALID, **errors})
     app.include_router(playground.ws_router)
     without_body_errors_on_reads(app)

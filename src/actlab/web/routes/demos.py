@@ -65,14 +65,7 @@ async def vanishing(activation: str = "sigmoid", depth: Annotated[int, Query(ge=
     return Response(body, media_type="application/json")
 
 
-@lru_cache(maxsize=2)
-def _dying() -> dict:
-    return experiments.dying_relu(trials=20_000).to_dict()
-
-
-@router.get("/demos/dying-relu")
-def dying_relu() -> dict:
-    return _dying()
+# the dead-unit training demo (several seconds) is a job: POST /api/jobs {"kind": "dying-relu"} (routes/jobs.py)
 
 
 @lru_cache(maxsize=1)

@@ -32,6 +32,19 @@ async function handle(response) {
   return data;
 }
 
+// Long work runs as a job on the server: start it, report its status ("queued, position 2", "running: 3 of 6
+// steps") through onProgress while polling, and resolve with its result. A busy lab or a failed job rejects.
+export async function runJob(kind, onProgress = () => {}, { pollMs = 400 } = {}) {
+  let job = await postJSON("/api/jobs", { kind });
+  while (job.state === "queued" || job.state === "running") {
+    onProgress(job);
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+    job = await getJSON(`/api/jobs/${encodeURIComponent(job.id)}`);
+  }
+  if (job.state !== "done") throw new ApiError(`The job ${job.status}.`, 500, null);
+  return job.result;
+}
+
 const PING_MS = 25_000;  // a paused page says it is still there (the server closes a socket silent for 90 s)
 const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000];  // then every 15 s
 

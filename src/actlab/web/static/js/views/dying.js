@@ -30,7 +30,7 @@ export function mount(root, { api, setStatus }) {
     button.disabled = true;
     setStatus("Training six 3 × 16 networks on the circle (a few seconds)…");
     try {
-      const d = await api.getJSON("/api/demos/dying-relu");
+      const d = await api.runJob("dying-relu", (job) => setStatus(`Training six 3 × 16 networks on the circle: ${job.status}…`));
       const rows = d.trained.map((r) => `<tr><td>${r.activation}${r.params.negative_slope !== undefined ? ` (α = ${r.params.negative_slope})` : ""}</td>
         <td class="num">${(100 * r.dead_fraction).toFixed(0)}%</td><td class="num">${(100 * r.never_positive_fraction).toFixed(0)}%</td>
         <td class="num">${fmt(r.final_train_loss, 3)} (chance ${fmt(r.chance_loss, 3)})</td>

@@ -1,0 +1,71 @@
+"""Long work as jobs (see jobs.py): start one, ask how it is going, cancel it."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.requests import HTTPConnection
+
+from ... import experiments
+from ..jobs import Busy, JobRunner, Kind
+from ..problems import problem
+
+router = APIRouter(tags=["jobs"])
+
+
+def _dying_relu(step) -> dict:
+    return experiments.dying_relu(trials=20_000, on_step=step).to_dict()
+
+
+KINDS = {"dying-relu": Kind(_dying_relu)}  # the dead-unit training demo: about 5-10 s
+
+
+def get_jobs(conn: HTTPConnection) -> JobRunner:
+    return conn.app.state.jobs
+
+
+JobsDep = Annotated[JobRunner, Depends(get_jobs)]
+UNKNOWN_JOB = {404: problem("No job with that id (finished jobs are forgotten after a while)")}
+
+
+class JobRequest(BaseModel):
+    kind: str = Field(json_schema_extra={"enum": list(KINDS)})
+    learner: str | None = Field(default=None, max_length=64)
+
+
+@router.post("/jobs", status_code=202, responses={
+    429: problem("This learner already has the most jobs queued or running"),
+    503: problem("Busy: the queue is full; try again in a minute")})
+def start(request: JobRequest, jobs: JobsDep) -> dict:
+    """Start a long computation (or join the same one already under way); poll GET /api/jobs/{id} for it.
+
+    The answer says "queued, position N", "running: k of n steps" or "done" (with the result). At most 30 jobs
+    wait at once and each learner may have 2 queued or running; past that the answer is 503 or 429."""
+    if request.kind not in jobs.kinds:
+        raise HTTPException(422, f"kind: unknown job {request.kind!r}; allowed: {', '.join(jobs.kinds)}")
+    try:
+        job = jobs.submit(request.kind, owner=request.learner or "anonymous")
+    except Busy as exc:
+        return JSONResponse({"detail": exc.message}, status_code=exc.status, headers={"Retry-After": "30"})
+    return jobs.describe(job)
+
+
+@router.get("/jobs/{job_id}", responses=UNKNOWN_JOB)
+def status(job_id: str, jobs: JobsDep) -> dict:
+    """Where a job stands, with its result once done."""
+    job = jobs.get(job_id)
+    if job is None:
+        raise HTTPException(404, f"job_id: no job {job_id[:40]!r}; start one with POST /api/jobs")
+    return jobs.describe(job)
+
+
+@router.post("/jobs/{job_id}/cancel", responses=UNKNOWN_JOB)
+def cancel(job_id: str, jobs: JobsDep) -> dict:
+    """Cancel a job: a queued one at once, a running one at its next step."""
+    job = jobs.cancel(job_id)
+    if job is None:
+        raise HTTPException(404, f"job_id: no job {job_id[:40]!r}")
+    return jobs.describe(job)
