@@ -176,7 +176,7 @@ def test_hooks_are_attached_on_sampled_steps_only():
 def test_auto_interval_is_chosen_after_calibration():
     model = _mlp([32, 64, 64, 1], nn.ReLU)
     mon = Monitor(model, every="auto", budget=0.03)
-    for _ in range(8):
+    for _ in range(12):  # 2 warm-up steps, then 4 unsampled and 4 sampled in turn
         _step(mon, model, torch.randn(64, 32, dtype=torch.float64), torch.randn(64, 1, dtype=torch.float64))
     assert isinstance(mon.every, int) and mon.every >= 1 and mon.sampled_steps >= 2
 

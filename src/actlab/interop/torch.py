@@ -49,8 +49,8 @@ from ..instruments import DORMANT_TAU, SATURATION_FRACTION, layer_reading
 from ..readings import LayerSummary, Reading, RunSummary, diagnose, grad_ratio
 
 LOG_FORMAT = "actlab-monitor/1"
-_CALIBRATION_BASE_STEPS = 3  # unsampled steps timed for the baseline (after one untimed warm-up step)
-_CALIBRATION_SAMPLED_STEPS = 2
+_WARMUP_STEPS = 2  # untimed: first calls allocate and pick kernels
+_CALIBRATION_PAIRS = 4  # then unsampled and sampled steps alternate, so a slow patch of the machine hits both
 
 
 # --- from torch modules to registry records -------------------------------------------------
@@ -267,8 +267,8 @@ class Monitor:
 
     def _should_sample(self) -> bool:
         s = self.step_count
-        if self._auto and self.every is None:  # calibrating: warm-up, base steps, then sampled steps
-            return s > _CALIBRATION_BASE_STEPS
+        if self._auto and self.every is None:  # calibrating: warm-up, then unsampled and sampled in turn
+            return s >= _WARMUP_STEPS and (s - _WARMUP_STEPS) % 2 == 1
         return s % self.every == 0
 
     @contextlib.contextmanager
@@ -295,10 +295,10 @@ class Monitor:
             torch.cuda.synchronize()
 
     def _calibrate(self, sampled: bool, seconds: float) -> None:
-        if not self._auto or self.every is not None or self.step_count == 0:
+        if not self._auto or self.every is not None or self.step_count < _WARMUP_STEPS:
             return
         self._times["sampled" if sampled else "base"].append(seconds)
-        if len(self._times["sampled"]) >= _CALIBRATION_SAMPLED_STEPS:
+        if len(self._times["sampled"]) >= _CALIBRATION_PAIRS:
             base = sorted(self._times["base"])[len(self._times["base"]) // 2]
             sampled_t = sorted(self._times["sampled"])[len(self._times["sampled"]) // 2]
             extra = max(sampled_t - base, 0.0)
@@ -341,9 +341,9 @@ class Monitor:
                 zz = z.detach().requires_grad_(True)
                 (d,) = torch.autograd.grad(fn.forward(zz), zz, torch.ones_like(zz))  # forward(): no hooks again
             dims = _reduce_dims(d)
-            nonzero = d != 0
-            active = nonzero.any(dim=dims) if dims else nonzero
-            mean_abs = d.abs().mean(dim=dims) if dims else d.abs()
+            ad = d.abs()  # one pass; every derivative statistic reduces it
+            active = ad.amax(dim=dims) > 0 if dims else ad > 0
+            mean_abs = ad.mean(dim=dims) if dims else ad
             width = active.numel()
             if layer.active_window is None or layer.width != width:
                 layer.width = width
@@ -354,9 +354,9 @@ class Monitor:
             rows = min(layer.filled, self.window)
             limit = SATURATION_FRACTION * (layer.record.deriv_max if math.isfinite(layer.record.deriv_max) else 1.0)
             layer.pending.update(
-                zero=(~nonzero).float().mean(),
-                saturated=(mean_abs < limit).sum().float(),
-                dead=(~layer.active_window[:rows].any(dim=0)).sum().float(),
+                zero=1 - torch.count_nonzero(d) / d.numel(),
+                saturated=(mean_abs < limit).sum(),
+                dead=(~layer.active_window[:rows].any(dim=0)).sum(),
             )
         return hook
 
@@ -367,11 +367,11 @@ class Monitor:
             a = output.detach()
             dims = _reduce_dims(a)
             activity = a.abs().mean(dim=dims) if dims else a.abs()
-            mean_activity = activity.mean()
+            std, mean = torch.std_mean(a) if a.numel() > 1 else (torch.zeros((), device=a.device), a.mean())
             layer.pending.update(
-                mean=a.mean(), std=a.std() if a.numel() > 1 else torch.zeros((), device=a.device),
-                dormant=(activity <= DORMANT_TAU * mean_activity).sum().float(),
-                non_finite=(~torch.isfinite(a)).any().float(),
+                mean=mean, std=std,
+                dormant=(activity <= DORMANT_TAU * activity.mean()).sum(),
+                non_finite=~torch.isfinite(mean),  # a NaN or infinity anywhere makes the mean non-finite
                 act_grad=torch.zeros((), device=a.device),
             )
             if output.requires_grad:
