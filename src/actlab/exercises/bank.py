@@ -144,7 +144,6 @@ GELU_POINTS = (
                rf"(?P<neg>not |never )?(?:exactly |completely |always |just )?(?:zero|0)\b{_THERE}",
                r"\bstop(?:s|ped)? learning\b",
                rf"\boutputs? (?:exactly )?(?:zero|0) (?:for|on|with) (?:all |every )?{_NEGATIVE_SIDE}",
-               r"\b(?:hard|sharp|abrupt) (?:zero )?(?:cutoff|cut-off|threshold|clamp\w*|zeroing)\b",
                r"\bclamp\w* (?:\w+ )?(?:to )?(?:zero|0)\b",
                r"\b(?P<neg>not |never )?(?:completely )?zero(?:e?s)? out\b",
                r"\b(?:gets?|stays?|remains?|are|is|become|becomes) stuck\b",

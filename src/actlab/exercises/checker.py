@@ -140,7 +140,7 @@ class NumberPart:
         if self.exact or parsed.sig_figs is None:
             tol = 1e-12 if self.exact else 1e-300
             return "correct" if math.isclose(x, truth, rel_tol=self.rel_tol, abs_tol=tol) else None
-        if _rounds_to(truth, x, parsed.sig_figs):
+        if _rounds_to(truth, x, parsed.sig_figs) or _truncates_to(truth, x, parsed.sig_figs):
             return "correct" if parsed.sig_figs >= self.min_sig_figs or truth == x else "short"
         if _rounds_to(truth, x, parsed.sig_figs, half_units=1.0):
             return "near"
@@ -186,6 +186,16 @@ def _rounds_to(truth: float, written: float, sig: int, half_units: float = 0.5) 
         return written == truth
     unit = min(10.0 ** (math.floor(math.log10(abs(v))) - sig + 1) for v in (truth, written))
     return abs(written - truth) <= half_units * unit * (1 + 1e-9)
+
+
+def _truncates_to(truth: float, written: float, sig: int) -> bool:
+    """Is ``written`` the true value cut (not rounded) after ``sig`` figures, and within 0.1% of it? Copying
+    1.048576e-14 as 1.048e-14 keeps only true digits; 1.04e-14 for it is a rounding slip, 0.8% off."""
+    if truth == 0 or written == 0 or (truth > 0) != (written > 0):
+        return False
+    unit = 10.0 ** (math.floor(math.log10(abs(truth))) - sig + 1)
+    gap = abs(truth) - abs(written)
+    return -1e-9 * unit <= gap < unit and gap <= 1e-3 * abs(truth)
 
 
 @dataclass(frozen=True)

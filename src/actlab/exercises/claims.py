@@ -50,7 +50,7 @@ _VERB = re.compile(r"\b(?:is|are|was|were|be|being|been|has|have|had|does|do|did
                    r"should|gets?|got|gives?|gave|lets|keeps?|makes?|made|use|uses|used|allows?|avoids?|avoided|"
                    r"prevents?|helps|performs?|works|outperforms?|outperformed|trains|learns?|costs|needs|"
                    r"requires?|takes?|provides?|dips|goes|go|suffers?|dies|die|died|kills?|passes?|scales|gates|"
-                   r"weights|weighted|acts|behaves?|reads|means?|leads?|results|tends?|seems?|remains?|stays?|"
+                   r"weights|weighted|acts|behaves?|reads|means?|leads?|resulted|tends?|seems?|remains?|stays?|"
                    r"becomes?|produces?|multiplies|multiply|gated|flows?|reaches|retains?|preserves?|handles?|"
                    r"solves?|fixes|eliminates?|reduces?|mitigates?|zeroes|zeros|zeroed|killed|isn't|aren't|"
                    r"doesn't|don't|didn't|can't|cannot|won't|hasn't|haven't|it's|that's|there's|adopted|chose|"
@@ -139,8 +139,9 @@ def _mentions(clause: str) -> list[tuple[int, str]]:
 
 def _negated(clause: str, phrase: _Phrase, scope_start: int, previous: tuple[int, bool] | None = None) -> bool:
     """Is the phrase negated? Negators count from the later of the scope's start and the previous phrase's end. With
-    none there, a phrase coordinated with a negated one shares its negation ("no kinks or dead units"), unless a new
-    predicate, subject or noun phrase begins between them ("no dead neurons and a probabilistic reading")."""
+    none there, a phrase joined to a negated one by "or" or "nor" shares its negation ("no kinks or dead units"),
+    unless a new predicate, subject or noun phrase begins between them; "and" and a comma do not carry it ("no dead
+    neurons, better results")."""
     start = scope_start
     if previous is not None and previous[0] > start:
         start = previous[0]
@@ -151,7 +152,8 @@ def _negated(clause: str, phrase: _Phrase, scope_start: int, previous: tuple[int
     words = _WORD.findall(before)[-7:]  # a negator reaches about seven words
     flips = len(_NEGATOR.findall(" ".join(words)))
     if not flips and previous is not None and previous[1] and previous[0] > scope_start and not breaks \
-            and not _VERB.search(before) and not re.search(r"\b(?:a|an|the|its|their|some|gelu|relu)\b", before):
+            and re.search(r"\b(?:or|nor)\b", before) and not _VERB.search(before) \
+            and not re.search(r"\b(?:a|an|the|its|their|some|gelu|relu)\b", before):
         flips = 1
     if _POST_NEGATOR.match(clause[phrase.end:]):
         flips += 1
