@@ -95,3 +95,25 @@ def test_every_get_route_in_the_schema_is_read_only():
                                                 ("192.168.1.4", False), ("lab.example", False)])
 def test_is_loopback(host, loopback):
     assert is_loopback(host) is loopback
+
+
+def test_a_real_server_refuses_a_foreign_host_and_a_foreign_socket(live_server):
+    """The same checks through uvicorn on loopback, as a browser meets them."""
+    import asyncio
+
+    import httpx
+    import websockets
+
+    assert httpx.get(live_server + "/api/conventions", headers={"host": "evil.example"}).status_code == 403
+    assert httpx.get(live_server + "/api/conventions").status_code == 200
+    url = live_server.replace("http", "ws") + "/ws/playground"
+
+    async def open_with(origin):
+        async with websockets.connect(url, origin=origin) as ws:
+            await ws.send('{"type": "pause"}')
+            return await ws.recv()
+
+    with pytest.raises(websockets.exceptions.InvalidStatus) as refused:
+        asyncio.run(open_with("http://evil.example"))
+    assert refused.value.response.status_code == 403 and b"evil.example" in refused.value.response.body
+    assert "send 'init'" in asyncio.run(open_with(live_server))  # the lab's own origin gets in
