@@ -235,3 +235,26 @@ def test_ex3_solution_puts_the_zero_of_gelus_derivative_at_its_dip():
     assert match and match.group(1) == "-0.75"
     gelu = activations.get("gelu")
     assert abs(float(gelu.derivative(-0.7518))) < 1e-4 < abs(float(gelu.derivative(-0.74)))
+
+
+@pytest.mark.parametrize("hostile", ["gelu " * 1000, "not " * 1250, "gradient " * 600 + "negative", "(" * 5000,
+                                     "it is not smooth, " * 300])
+def test_free_text_of_the_longest_length_read_takes_no_longer_than_prose_of_that_length(hostile):
+    import random
+    import time
+
+    rng = random.Random(0)
+    words = ("gelu relu is not smooth kink dead neurons gradient for negative inputs no or and the probability "
+             "gate dips below zero costs more better results in practice , . ; but").split()
+    prose = " ".join(rng.choice(words) for _ in range(1200))[:5000]
+
+    def best_of_three(text: str) -> float:
+        times = []
+        for _ in range(3):
+            start = time.perf_counter()
+            ex3.check(text)
+            times.append(time.perf_counter() - start)
+        return min(times)
+
+    # repeated subjects once made each mention search the whole text before it (quadratic: 1.2 s for "gelu " * 1000)
+    assert best_of_three(hostile[:5000]) < 5 * best_of_three(prose)

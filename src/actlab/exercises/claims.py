@@ -132,7 +132,7 @@ def _mentions(clause: str) -> list[tuple[int, str]]:
     masked = _NAMES.sub(lambda m: " " * len(m.group()), clause)
     out = []
     for m in re.finditer(r"\b[a-z]+\b", masked):
-        if m.group() in SUBJECTS and not _OBJECT_OF.search(masked[:m.start()]):
+        if m.group() in SUBJECTS and not _OBJECT_OF.search(masked[max(0, m.start() - 60):m.start()]):
             out.append((m.start(), SUBJECTS[m.group()]))
     return out
 
