@@ -2,17 +2,22 @@
 
 Hand-written rules, no language model. An answer is cut into clauses (at . ; : ! ? and at "but",
 "while", "whereas", "although", "however"). In each clause a property is named by a phrase that
-asserts it ("smooth") or its opposite ("kink"); the phrase's polarity is flipped by each negator
+asserts it ("smooth") or its opposite ("kink"). The phrase's polarity is flipped by each negator
 shortly before it in the same scope ("not", "doesn't", "no", "never", "avoids", "less prone to"),
-by a negation written inside the phrase ("non-zero gradient"), and by a passive negator after it
-("the dying ReLU problem is avoided"). The claim's subject is the nearest activation named before
-the phrase in the clause (after it, when none comes before), else the subject of the previous
-clause, else the one the question is about.
+by a negation written inside the phrase ("non-zero gradient"), by a passive negator after it
+("the dying ReLU problem is avoided"), and by the negation of a phrase it is joined to by "or"
+("no kinks or dead units"). A scope ends where a new predicate or reason begins ("and it is",
+"which", "because").
 
-What earns nothing: a clause with no verb, unless it is a phrase with a relation word ("no kink at
-0", "non-zero gradient for negative inputs"); a clause where one word is repeated back to back
-("smooth smooth smooth"); two property words in a row with nothing between them (a keyword list);
-a sentence the answer already said.
+The claim's subject is the nearest activation named before the phrase in the clause, leaving out
+names ("the dying ReLU problem") and objects ("it outperforms ReLU"); else one named after it as
+"with GELU"; else the subject of the previous clause; else the one the question is about.
+A comparison's other side ("unlike ReLU, ...", "than ReLU") is read away first.
+
+What earns nothing: a clause with no verb, unless its phrase has three words, or two and a relation
+word ("better empirical performance", "no dead neurons"); a clause that is a single keyword; a
+clause where one word is repeated back to back ("smooth smooth smooth"); three property words in a
+row with nothing between them (a keyword list); a sentence the answer already said.
 """
 
 from __future__ import annotations
@@ -68,6 +73,7 @@ _WORD = re.compile(r"[a-z0-9φ]+(?:['-][a-z0-9]+)*")
 # an activation named right after a verb is its object: "outperforms ReLU", "use GELU", "is replaced by ReLU"
 _OBJECT_OF = re.compile(_VERB.pattern.replace(r")\b", r"|beats?|beat|replaces?|replaced|over|than|by)\b") +
                         r"\s+(?:the\s+|a\s+|plain\s+|standard\s+|slightly\s+|clearly\s+)*$")
+# the smooth gated family reads as GELU's side of the question (Shazeer's GEGLU and SwiGLU results are its evidence)
 SUBJECTS = {"gelu": "gelu", "gelus": "gelu", "swish": "gelu", "silu": "gelu", "geglu": "gelu", "swiglu": "gelu",
             "relu": "relu", "relus": "relu", "approximation": "approximation", "approximations": "approximation",
             "approx": "approximation", "both": "both"}
@@ -165,6 +171,13 @@ def _is_spam(words: list[str]) -> bool:
     return any(len(w) > 2 and w in words[i + 1:i + 3] for i, w in enumerate(words))
 
 
+def _is_single_keyword(clause: str, phrases: list[_Phrase]) -> bool:
+    """The clause is nothing but one-word phrases: "dips.", "smooth."."""
+    bounds = [0, *(x for p in phrases for x in (p.start, p.end)), len(clause)]
+    rest = "".join(clause[a:b] for a, b in zip(bounds[::2], bounds[1::2], strict=True))
+    return not _WORD.findall(rest) and all(len(_WORD.findall(clause[p.start:p.end])) < 2 for p in phrases)
+
+
 def _is_keyword_run(clause: str, phrases: list[_Phrase]) -> bool:
     """Three phrases with nothing but spaces between them: a list of keywords, not a sentence ("a smooth
     non-monotonic curve" is English; "smooth probabilistic dip" and "gate gating gated" are not)."""
@@ -195,17 +208,11 @@ def read_claims(text: str, properties: dict[str, Property], default_subject: str
         first_verb = _VERB.search(clause)
         clause_subject = next((s for pos, s in mentions if s != "approximation"
                                and (first_verb is None or pos < first_verb.start())), subject)
-        if not phrases or _is_spam(words) or _is_keyword_run(clause, phrases):
+        if not phrases or _is_spam(words) or _is_keyword_run(clause, phrases) \
+                or _is_single_keyword(clause, phrases):
             subject = clause_subject
             continue
-        has_verb = bool(_VERB.search(clause))
-        outside = _WORD.findall("".join(clause[a.end:b.start] for a, b in
-                                        zip([_Phrase("", 0, 0, True), *phrases], [*phrases, _Phrase("", len(clause),
-                                                                                                    0, True)],
-                                            strict=True)))
-        if not outside and all(len(_WORD.findall(clause[p.start:p.end])) < 2 for p in phrases):  # "dips."
-            subject = clause_subject
-            continue
+        has_verb = first_verb is not None
         previous: tuple[int, bool] | None = None  # the last phrase's end and whether it was negated
         for p in phrases:
             size = len(_WORD.findall(clause[p.start:p.end]))
@@ -236,8 +243,10 @@ def judge_claims(claims: list[Claim], properties: dict[str, Property], subject: 
     false: list[Claim] = []
     for c in claims:
         prop = properties[c.key]
-        if c.subject == subject:
-            (covered.add(c.key) if c.holds else false.append(c))
+        if c.subject == subject and c.holds:
+            covered.add(c.key)
+        elif c.subject == subject:
+            false.append(c)
         elif c.subject == other and not c.holds and prop.contrast:
             covered.add(c.key)
         elif c.subject == "approximation" and prop.via_approximation:
