@@ -214,11 +214,12 @@ def _jsonable(arr: np.ndarray) -> list:
             for v in np.asarray(arr, dtype=np.float64).ravel().tolist()]
 
 
-from . import cli_exercises, cli_lab, cli_train  # noqa: E402  (the commands register themselves on app)
+from . import cli_exercises, cli_lab, cli_train, cli_watch  # noqa: E402  (the commands register themselves on app)
 
 cli_train.register(app, console, _fail)
 cli_exercises.register(app, console, _fail)
 cli_lab.register(app, console, _fail)
+cli_watch.register(app, console, _fail)
 
 
 if __name__ == "__main__":

@@ -61,11 +61,17 @@ def register(app: typer.Typer, console, fail) -> None:
         url = f"http://{f'[{shown}]' if ':' in shown else shown}:{port}/"
         console.print(f"actlab lab on [bold]{url}[/bold]  (Ctrl+C stops it)")
         console.print(f"answers to the host names: {', '.join(dict.fromkeys(answered))} (add one with --allow-host)")
-        has_screen = sys.platform in ("darwin", "win32") or bool(os.environ.get("DISPLAY") or
-                                                                 os.environ.get("WAYLAND_DISPLAY"))
-        if not no_browser and has_screen:  # on a headless machine a browser launch would only print errors
-            import threading
-            import webbrowser
-
-            threading.Timer(1.0, lambda: webbrowser.open(url)).start()
+        if not no_browser:
+            open_browser_later(url)
         uvicorn.Server(server_config(application, host, port)).run()
+
+
+def open_browser_later(url: str) -> None:
+    """Open ``url`` a second after the server starts, where there is a screen (headless, it would only print)."""
+    has_screen = sys.platform in ("darwin", "win32") or bool(os.environ.get("DISPLAY") or
+                                                             os.environ.get("WAYLAND_DISPLAY"))
+    if has_screen:
+        import threading
+        import webbrowser
+
+        threading.Timer(1.0, lambda: webbrowser.open(url)).start()

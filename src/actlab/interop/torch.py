@@ -46,9 +46,10 @@ from torch import nn
 from .. import activations
 from ..activations import Activation
 from ..instruments import DORMANT_TAU, SATURATION_FRACTION, layer_reading
+from ..monitor_log import LOG_FORMAT, read_log
 from ..readings import LayerSummary, Reading, RunSummary, diagnose, grad_ratio
 
-LOG_FORMAT = "actlab-monitor/1"
+__all__ = ["LayerStats", "Monitor", "MonitorReport", "read_log", "record_for"]
 _WARMUP_STEPS = 2  # untimed: first calls allocate and pick kernels
 _CALIBRATION_PAIRS = 4  # then unsampled and sampled steps alternate, so a slow patch of the machine hits both
 
@@ -447,19 +448,3 @@ class Monitor:
         if self._last is None:
             warnings.warn("no step has been sampled yet", stacklevel=2)
         return self._last
-
-
-def read_log(path: str | Path) -> tuple[dict, list[dict]]:
-    """A monitor log: its header and every report written so far (a half-written last line is skipped)."""
-    header, reports = {}, []
-    with Path(path).open() as fh:
-        for i, line in enumerate(fh):
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError:
-                continue  # the writer may be mid-line
-            if i == 0 and obj.get("format") == LOG_FORMAT:
-                header = obj
-            elif "layers" in obj and "reading" in obj:
-                reports.append(obj)
-    return header, reports

@@ -14,11 +14,12 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import ConfigError
+from ..monitor_log import LogTail
 from ..store import Store
 from .guard import LOOPBACK_NAMES, Guard
 from .jobs import JobRunner
 from .problems import INVALID, NOT_FOUND, without_body_errors_on_reads
-from .routes import activations, demos, exercises, jobs, playground
+from .routes import activations, demos, exercises, jobs, playground, watch
 from .sessions import SessionManager
 
 STATIC = Path(__file__).parent / "static"
@@ -75,9 +76,11 @@ def gzipped(path: Path) -> bytes:
 
 def create_app(db_path: str | Path | None = None, max_sessions: int | None = None, *, host: str = "127.0.0.1",
                port: int | None = None, allow_hosts: tuple[str, ...] = (),
-               idle_seconds: float | None = None, job_runner: JobRunner | None = None) -> FastAPI:
+               idle_seconds: float | None = None, job_runner: JobRunner | None = None,
+               watch_log: str | Path | None = None) -> FastAPI:
     """The lab. Requests must name it by a loopback name, ``host`` or one of ``allow_hosts`` (with ``port``
-    when given; any port when None, as for an app served in-process): see guard.py."""
+    when given; any port when None, as for an app served in-process): see guard.py. ``watch_log``: a PyTorch
+    monitor's log that /watch shows as it grows (actlab watch FILE)."""
     # docs_url and redoc_url off: FastAPI's pages load Swagger UI and ReDoc from a CDN (blank offline, and a request
     # outside the lab); /docs is a page of the lab's own that reads /openapi.json
     app = FastAPI(title="actlab", description="The activation-functions lab: registry, demonstrations, "
@@ -87,6 +90,7 @@ def create_app(db_path: str | Path | None = None, max_sessions: int | None = Non
     limits = {"max_sessions": max_sessions, "idle_seconds": idle_seconds}
     app.state.sessions = SessionManager(**{k: v for k, v in limits.items() if v})
     app.state.jobs = job_runner or JobRunner(jobs.KINDS)
+    app.state.watch = LogTail(watch_log) if watch_log is not None else None
 
     # compress what is big (the demonstrations; Plotly.js comes compressed once); small JSON goes as it is
     app.add_middleware(GZipMiddleware, minimum_size=32 * 1024, compresslevel=4)
@@ -118,7 +122,7 @@ def create_app(db_path: str | Path | None = None, max_sessions: int | None = Non
 
     # every route answers errors as a Problem (problems.py); the routers that look names up also answer 404
     for router, errors in ((activations.router, NOT_FOUND), (demos.router, NOT_FOUND), (exercises.router, NOT_FOUND),
-                           (playground.router, {}), (jobs.router, {})):
+                           (playground.router, {}), (jobs.router, {}), (watch.router, {})):
         app.include_router(router, prefix="/api", responses={**INVALID, **errors})
     app.include_router(playground.ws_router)
     without_body_errors_on_reads(app)
@@ -134,6 +138,10 @@ def create_app(db_path: str | Path | None = None, max_sessions: int | None = Non
     @app.get("/playground", include_in_schema=False)
     def playground_page():
         return FileResponse(STATIC / "playground.html")
+
+    @app.get("/watch", include_in_schema=False)
+    def watch_page():
+        return FileResponse(STATIC / "watch.html")
 
     @app.get("/teacher", include_in_schema=False)
     def teacher_page():

@@ -1,0 +1,28 @@
+"""`actlab watch FILE`: a practitioner's monitor log, read as it grows. The file is fixed when the lab starts
+(app.state.watch); no request can name another."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request
+
+from ...monitor_log import LogTail
+
+router = APIRouter(tags=["watch"])
+MAX_REPORTS = 200  # per answer: the page asks again for the rest
+
+
+@router.get("/watch", responses={404: {"description": "The lab was started without a log to watch"}})
+def watch(request: Request, since: Annotated[int, Query(ge=0, le=10**9, description="first report index")] = 0,
+          ) -> dict:
+    """The log's header and its reports from index ``since`` (at most 200 per answer; the newest 2,000 are kept).
+    Reading costs at most 4 MB of the file per request."""
+    tail: LogTail | None = getattr(request.app.state, "watch", None)
+    if tail is None:
+        raise HTTPException(404, "no log is being watched: start the lab with `actlab watch FILE`")
+    tail.poll()
+    reports = tail.since(since, MAX_REPORTS)
+    first = max(since, tail.total - len(tail.reports))
+    return {"path": tail.path.name, "header": tail.header, "reports": reports, "next": first + len(reports),
+            "total": tail.total}
