@@ -98,10 +98,15 @@ def _resolve_activation(spec, field_name: str) -> Activation:
 
 @dataclass
 class Trace:
-    """What forward() saw: zs[l] and acts[l + 1] for each layer l; acts[0] is the input."""
+    """What forward() saw: zs[l] and acts[l + 1] for each layer l; acts[0] is the input.
+
+    derivs[l] is f'(zs[l]) for hidden layer l, computed in the same pass as its output, or None where
+    backward() reads it from the output (tanh, sigmoid, ReLU) or forward() was asked not to keep it.
+    """
 
     zs: list[np.ndarray]
     acts: list[np.ndarray]
+    derivs: list[np.ndarray | None] = field(default_factory=list)
 
 
 @dataclass
@@ -170,20 +175,30 @@ class MLP:
         return MLP(self.config, [w.astype(dtype) for w in self.weights], [b.astype(dtype) for b in self.biases],
                    self.acts)
 
-    def forward(self, x: np.ndarray) -> tuple[np.ndarray, Trace]:
-        """Return the head's output (probabilities for classification heads) and the trace."""
+    def forward(self, x: np.ndarray, derivatives: bool = True) -> tuple[np.ndarray, Trace]:
+        """Return the head's output (probabilities for classification heads) and the trace.
+
+        With ``derivatives`` (for a backward pass), each hidden layer's f'(z) is computed with its output in
+        one pass that shares their common parts (the GELU family's normal tail, a sigmoid's exponential).
+        """
         a = np.asarray(x, dtype=self.weights[0].dtype)
-        zs, outs = [], [a]
+        zs, outs, derivs = [], [a], []
         for l in range(self.n_layers):
             z = a @ self.weights[l]  # (N, fan_out)
             z += self.biases[l]
-            a = self.acts[l].forward_array(z) if l < len(self.acts) else z  # the last layer's z: logits
+            if l == len(self.acts):  # the last layer's z: logits
+                a = z
+            elif derivatives:
+                a, d = self.acts[l].forward_and_derivative_array(z)
+                derivs.append(d)
+            else:
+                a = self.acts[l].forward_array(z)
             zs.append(z)
             outs.append(a)
-        return head_output(self.config.head, zs[-1]), Trace(zs, outs)
+        return head_output(self.config.head, zs[-1]), Trace(zs, outs, derivs)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        return self.forward(x)[0]
+        return self.forward(x, derivatives=False)[0]
 
     def backward(self, trace: Trace, y: np.ndarray) -> Grads:
         """Backpropagate the head's loss through the trace; y holds the targets (see NetworkConfig)."""
@@ -200,7 +215,9 @@ class MLP:
                 break
             da = dz @ self.weights[l].T  # (N, width of layer l)
             act = self.acts[l - 1]
-            d_act = act.derivative_array(trace.zs[l - 1], trace.acts[l])
+            d_act = trace.derivs[l - 1] if l - 1 < len(trace.derivs) else None
+            if d_act is None:
+                d_act = act.derivative_array(trace.zs[l - 1], trace.acts[l])
             if act.is_gated:
                 dz = np.concatenate([da, da], axis=1) * d_act  # (N, 2H)
             else:

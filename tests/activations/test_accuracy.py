@@ -31,6 +31,18 @@ def test_within_ulp_bound_of_mpmath(name, which, dtype):
     assert np.nanmax(errors) <= bound, f"{name} {which} at x={xs[worst]!r}: {errors[worst]:.3g} ULP > {bound}"
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+@pytest.mark.parametrize("name", list(R.REFERENCES))
+def test_value_and_derivative_in_one_pass_within_the_same_bounds(name, dtype):
+    """The engine's path (value_and_derivative) is held to the bounds of the separate calls."""
+    xs = R.grid(dtype)
+    value, deriv = activations.get(name).value_and_derivative(xs)
+    for which, got in (("value", value), ("deriv", deriv)):
+        errors = R.ulp_errors(name, which, xs, got, R.reference(name, which, xs))
+        bound = PINNED.get((name, np.dtype(dtype).name, which), BOUNDS[which])
+        assert np.nanmax(errors) <= bound, (name, which, float(np.nanmax(errors)))
+
+
 def test_every_plain_entry_has_a_reference():
     plain = [n for n in activations.names() if not activations.get(n).is_gated]
     assert sorted(plain) == sorted(R.REFERENCES)

@@ -45,30 +45,61 @@ def _as64(x: np.ndarray) -> np.ndarray:
 # --- sigmoid -------------------------------------------------------------------------------
 
 
+def _sigmoid_halves(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(e, 1 + e) with e = exp(-|x|): sigma(|x|) = 1/(1+e) and sigma(-|x|) = e/(1+e) share them."""
+    e = np.exp(-np.abs(x))
+    return e, 1 + e
+
+
+def _pick_one_or(e: np.ndarray, one: np.ndarray) -> np.ndarray:
+    """1 where ``one`` is True, else e (for 0 <= e <= 1; NaN stays NaN).
+
+    max(e, one) instead of np.where: on inputs of random sign np.where mispredicts a branch per
+    element and costs ten times the arithmetic.
+    """
+    return np.maximum(e, one)
+
+
+def _sigmoid_pair(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(sigma(x), sigma(-x)) from one exponential; never overflows, no 1 - sigma cancellation."""
+    e, q = _sigmoid_halves(x)
+    return _pick_one_or(e, x >= 0) / q, _pick_one_or(e, x < 0) / q
+
+
 def sigmoid(x: np.ndarray) -> np.ndarray:
-    """sigma(x) = 1 / (1 + exp(-x)), computed as exp(min(x, 0)) / (1 + exp(-|x|)): never overflows."""
-    return np.exp(np.minimum(x, 0)) / (1 + np.exp(-np.abs(x)))
+    """sigma(x) = 1 / (1 + exp(-x)), as 1/(1+e) for x >= 0 and e/(1+e) below, e = exp(-|x|): never overflows."""
+    e, q = _sigmoid_halves(x)
+    return _pick_one_or(e, x >= 0) / q
 
 
 def sigmoid_deriv(x: np.ndarray) -> np.ndarray:
     """sigma'(x) = sigma(x) sigma(-x) = e / (1 + e)**2 with e = exp(-|x|): no 1 - sigma cancellation."""
-    e = np.exp(-np.abs(x))
-    return e / np.square(1 + e)
+    e, q = _sigmoid_halves(x)
+    return e / np.square(q)
 
 
-def _sigmoid_scaled(x: np.ndarray, beta: float, beta_lo: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
-    """Return (sigma(beta x), sigma'(beta x)) in float64, correcting the rounding of beta * x.
+def sigmoid_value_and_deriv(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(sigma(x), sigma'(x)) from one exponential."""
+    e, q = _sigmoid_halves(x)
+    return _pick_one_or(e, x >= 0) / q, e / np.square(q)
+
+
+def _sigmoid_scaled(x: np.ndarray, beta: float, beta_lo: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return (x clipped, sigma(beta x), sigma'(beta x)) in float64, correcting the rounding of beta * x.
 
     With p + err = beta * x exactly, sigma(p + err) = sigma(p) + sigma'(p) err to first order,
-    which keeps the tails (sigma ~ exp(beta x)) accurate to a few ULP.
+    which keeps the tails (sigma ~ exp(beta x)) accurate to a few ULP. For a float32 input the
+    correction (about 1e-16 relative) cannot show in the result, so it is skipped.
     """
     xc = np.clip(_as64(x), -1e4, 1e4)  # sigma saturates long before; keeps the split finite
-    if beta == 1.0 and beta_lo == 0.0:
-        return sigmoid(xc), sigmoid_deriv(xc)
+    if (beta == 1.0 and beta_lo == 0.0) or x.dtype != np.float64:
+        s, s_neg = _sigmoid_pair(xc * beta if beta != 1.0 else xc)
+        return xc, s, s * s_neg
     p, err = two_prod_const(xc, beta, beta_lo)
-    s, ds = sigmoid(p), sigmoid_deriv(p)
-    d2s = ds * (np.exp(np.minimum(p, 0)) - np.exp(-np.maximum(p, 0))) / (1 + np.exp(-np.abs(p)))
-    return s + ds * err, ds - d2s * err  # sigma'' = sigma' (1 - 2 sigma) = -sigma' tanh(p/2)
+    s, s_neg = _sigmoid_pair(p)
+    ds = s * s_neg
+    d2s = ds * (s_neg - s)  # sigma'' = sigma' (1 - 2 sigma)
+    return xc, s + ds * err, ds + d2s * err
 
 
 # --- tanh ----------------------------------------------------------------------------------
@@ -81,8 +112,13 @@ def tanh(x: np.ndarray) -> np.ndarray:
 
 def tanh_deriv(x: np.ndarray) -> np.ndarray:
     """tanh'(x) = sech(x)**2 = 4e / (1 + e)**2 with e = exp(-2|x|): no 1 - tanh**2 cancellation."""
-    e = np.exp(-2 * np.minimum(np.abs(x), 400))  # exp underflows to 0 long before 400
+    e = np.exp(-2 * np.minimum(np.abs(x), 400))  # exp underflows to 0 long before 400; 2 |x| would overflow
     return 4 * e / np.square(1 + e)
+
+
+def tanh_value_and_deriv(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(tanh(x), tanh'(x)); no part is shared, so this is the two calls."""
+    return np.tanh(x), tanh_deriv(x)
 
 
 # --- ReLU family ---------------------------------------------------------------------------
@@ -106,6 +142,10 @@ def relu_deriv(x: np.ndarray) -> np.ndarray:
     return _keep_nan(np.greater(x, 0).astype(x.dtype), x)
 
 
+def relu_value_and_deriv(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return relu(x), relu_deriv(x)
+
+
 def leaky_relu(x: np.ndarray, *, negative_slope: float = 0.01) -> np.ndarray:
     """x for x > 0, else negative_slope * x (the lesson's alpha); max(x, slope x) for 0 <= slope <= 1."""
     return np.maximum(x, x * negative_slope)  # branch-free: np.where would mispredict on random signs
@@ -117,6 +157,10 @@ def leaky_relu_deriv(x: np.ndarray, *, negative_slope: float = 0.01) -> np.ndarr
     out *= 1 - negative_slope
     out += negative_slope
     return _keep_nan(out, x)
+
+
+def leaky_relu_value_and_deriv(x: np.ndarray, *, negative_slope: float = 0.01) -> tuple[np.ndarray, np.ndarray]:
+    return leaky_relu(x, negative_slope=negative_slope), leaky_relu_deriv(x, negative_slope=negative_slope)
 
 
 def relu6(x: np.ndarray) -> np.ndarray:
@@ -183,42 +227,76 @@ def celu_deriv(x: np.ndarray, *, alpha: float = 1.0) -> np.ndarray:
 # --- GELU ----------------------------------------------------------------------------------
 
 
+def _tail_to_cdf(tail: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """Phi from the tail T = erfc(|z|) / 2: T where z > 0 (x < 0), 1 - T elsewhere, as |[z <= 0] - T|.
+
+    Exact for the lower tail (0 - T) and no cancellation for the upper (T <= 1/2); branch-free for
+    the reason given in _pick_one_or.
+    """
+    return np.abs(np.subtract(z <= 0, tail))
+
+
 def _normal_cdf_pdf(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return (x clipped, Phi(x), phi(x)) in float64, accurate to a few ULP in both tails.
+    """Return (x clipped, Phi(x), phi(x)) in float64 from one erfcx and one exp, a few ULP in both tails.
 
     Phi(x) = erfc(z) / 2 with z = -x / sqrt 2. Two roundings would each cost hundreds of ULP at
-    x = -30: that of z itself, and the exp(-z**2) inside erfc. So z is split exactly (z + dz),
-    the lower tail uses the scaled erfcx(z) = exp(z**2) erfc(z) with exp(-z**2) from an exact
-    square, and erfc is corrected to first order in dz: erfc'(z) = -2/sqrt(pi) exp(-z**2).
+    x = -30: that of z itself, and the exp(-z**2) inside erfc. So z is split exactly (z + dz) and
+    exp(-z**2) comes from an exact square. The tail T = erfc(|z + dz|) / 2 is exp(-z**2) (erfcx(|z|) -
+    2/sqrt(pi) s dz) / 2 with s = sign(z), to first order in dz (erfc'(z) = -2/sqrt(pi) exp(-z**2));
+    Phi = T for x < 0 and 1 - T for x >= 0, where T <= 1/2 so nothing cancels. One erfcx serves
+    both sides, and the density shares exp(-z**2): phi(x) = exp(-(z + dz)**2) / sqrt(2 pi).
     """
     xc = np.clip(_as64(x), -40.0, 40.0)  # Phi is 0 or 1 in float64 beyond
     z, dz = two_prod_const(xc, -SQRT_HALF, -SQRT_HALF_LO)  # z + dz = -x / sqrt(2)
     zz, zz_err = two_square(z)
     gauss = np.exp(-zz) * (1 - zz_err)  # exp(-z**2)
-    lower = 0.5 * gauss * (special.erfcx(np.maximum(z, 0)) - TWO_OVER_SQRT_PI * dz)  # x < 0
-    upper = 0.5 * (special.erfc(np.minimum(z, 0)) - TWO_OVER_SQRT_PI * dz * gauss)  # x >= 0
-    cdf = np.where(z > 0, lower, upper)
-    sq, sq_err = two_square(xc)
-    pdf = INV_SQRT_2PI * np.exp(-0.5 * sq) * (1 - 0.5 * sq_err)
+    tail = 0.5 * gauss * (special.erfcx(np.abs(z)) - TWO_OVER_SQRT_PI * np.sign(z) * dz)
+    cdf = _tail_to_cdf(tail, z)
+    pdf = INV_SQRT_2PI * gauss * (1 - 2 * z * dz)
     return xc, cdf, pdf
 
 
 def _normal_cdf_pdf_for_float32(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The plain float64 formulas: their few-hundred float64 ULP are far below one float32 ULP."""
+    """The same formulas in plain float64: their few-hundred float64 ULP are far below one float32 ULP."""
     xc = np.clip(x.astype(np.float64), -40.0, 40.0)
-    return xc, 0.5 * special.erfc(xc * -SQRT_HALF), INV_SQRT_2PI * np.exp(-0.5 * xc * xc)
+    z = xc * -SQRT_HALF
+    gauss = np.exp(-(z * z))
+    cdf = _tail_to_cdf(0.5 * gauss * special.erfcx(np.abs(z)), z)
+    gauss *= INV_SQRT_2PI
+    return xc, cdf, gauss
+
+
+def _gelu_from_parts(x: np.ndarray, xc: np.ndarray, cdf: np.ndarray) -> np.ndarray:
+    if x.dtype == np.float64:
+        return _no_neg_inf(x) * cdf
+    return np.where(x > 40, x, xc * cdf).astype(x.dtype)  # beyond +-40, Phi is 0 or 1: x or -0.0
+
+
+def _normal_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return _normal_cdf_pdf(x) if x.dtype == np.float64 else _normal_cdf_pdf_for_float32(x)
 
 
 def gelu(x: np.ndarray) -> np.ndarray:
     """x Phi(x), Phi the standard normal CDF (exact form, PyTorch approximate='none')."""
-    parts = _normal_cdf_pdf(x) if x.dtype == np.float64 else _normal_cdf_pdf_for_float32(x)
-    return (_no_neg_inf(x) * parts[1]).astype(x.dtype, copy=False)
+    xc, cdf, _ = _normal_parts(x)
+    return _gelu_from_parts(x, xc, cdf)
 
 
 def gelu_deriv(x: np.ndarray) -> np.ndarray:
     """Phi(x) + x phi(x)."""
-    xc, cdf, pdf = _normal_cdf_pdf(x) if x.dtype == np.float64 else _normal_cdf_pdf_for_float32(x)
-    return (cdf + xc * pdf).astype(x.dtype, copy=False)
+    xc, cdf, pdf = _normal_parts(x)
+    pdf *= xc
+    pdf += cdf
+    return pdf.astype(x.dtype, copy=False)
+
+
+def gelu_value_and_deriv(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(x Phi(x), Phi(x) + x phi(x)) from one erfcx and one exp."""
+    xc, cdf, pdf = _normal_parts(x)
+    value = _gelu_from_parts(x, xc, cdf)
+    pdf *= xc
+    pdf += cdf
+    return value, pdf.astype(x.dtype, copy=False)
 
 
 def _gelu_tanh_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -240,80 +318,123 @@ def _gelu_tanh_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     return xc, t, t_err, dt
 
 
-def _gelu_tanh_plain(x: np.ndarray) -> np.ndarray:
-    """2u in plain float64 (for float32 results), x clipped to +-30."""
-    xc = np.clip(x, -30.0, 30.0)
-    return xc * (GELU_TANH_C1 + GELU_TANH_C3 * xc * xc)
-
-
 def _scaled_gate(t: np.ndarray, t_err: np.ndarray, log_scale: np.ndarray) -> np.ndarray:
     """exp(t + t_err + log_scale) / (1 + exp(t)) for t < 0, without a subnormal intermediate."""
     h, l = two_sum(t, log_scale)
     return np.exp(h) * (1 + (l + t_err)) / (1 + np.exp(t))
 
 
-def gelu_tanh(x: np.ndarray) -> np.ndarray:
-    """0.5 x (1 + tanh(u)) = x sigma(2u): the tanh approximation, written without 1 + tanh cancellation.
+def _gelu_tanh_float64(x: np.ndarray, value: bool, deriv: bool) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """gelu_tanh and its derivative for float64 (each only when asked for), written as x sigma(2u).
 
-    For x < -1 it is computed as -exp(2u + log(-x)) / (1 + exp(2u)), so a value that is a normal
-    number never passes through a subnormal sigma(2u).
+    For x < -1 the value is -exp(2u + log(-x)) / (1 + exp(2u)) and the derivative is written the
+    same way, so a result that is a normal number never passes through a subnormal sigma(2u); that
+    branch is evaluated only on the elements that need it.
     """
-    if x.dtype != np.float64:  # plain float64 arithmetic is far below one float32 ULP
-        x64 = _no_neg_inf(x.astype(np.float64))
-        return (x64 * sigmoid(_gelu_tanh_plain(x64))).astype(x.dtype)
-    xc, t, t_err, _ = _gelu_tanh_parts(x)
+    if x.ndim == 0:  # the branch below assigns into the result, which a 0-d ufunc result is not
+        v, d = _gelu_tanh_float64(x.reshape(1), value, deriv)
+        return (None if v is None else v.reshape(())), (None if d is None else d.reshape(()))
+    xc, t, t_err, dt = _gelu_tanh_parts(x)
+    s, s_neg = _sigmoid_pair(t)
+    ds = s * s_neg
+    gate = s + ds * t_err  # sigma(t + t_err) to first order
     far_left = xc < -1
-    tail = -_scaled_gate(np.minimum(t, 0), t_err, np.log(np.maximum(-xc, 1)))
-    near = _no_neg_inf(_as64(x)) * (sigmoid(t) + sigmoid_deriv(t) * t_err)
-    return np.where(far_left, tail, near).astype(x.dtype, copy=False)
+    has_tail = bool(far_left.any())
+    if has_tail:
+        tl, tl_err, xl = t[far_left], t_err[far_left], xc[far_left]
+    out_value = out_deriv = None
+    if value:
+        out_value = _no_neg_inf(x) * gate
+        if has_tail:
+            out_value[far_left] = -_scaled_gate(tl, tl_err, np.log(-xl))
+    if deriv:
+        out_deriv = gate + xc * ds * dt
+        if has_tail:
+            bracket = 1 + xl * dt[far_left] * s_neg[far_left]  # negative for every x < -1 (the root is at -0.7525)
+            out_deriv[far_left] = np.sign(bracket) * _scaled_gate(tl, tl_err,
+                                                                  np.log(np.maximum(np.abs(bracket), 1e-300)))
+    return out_value, out_deriv
+
+
+def _gelu_tanh_float32(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(x clipped, sigma(2u), sigma'(2u) d(2u)/dx) in plain float64: far below one float32 ULP of error."""
+    xc = np.clip(x.astype(np.float64), -30.0, 30.0)  # the gate is exactly 0 or 1 in float64 beyond +-25
+    sq = xc * xc
+    s, s_neg = _sigmoid_pair(xc * (GELU_TANH_C1 + GELU_TANH_C3 * sq))
+    s_neg *= s
+    s_neg *= GELU_TANH_C1 + (3 * GELU_TANH_C3) * sq
+    return xc, s, s_neg
+
+
+def gelu_tanh(x: np.ndarray) -> np.ndarray:
+    """0.5 x (1 + tanh(u)) = x sigma(2u): the tanh approximation, written without 1 + tanh cancellation."""
+    if x.dtype != np.float64:
+        xc, s, _ = _gelu_tanh_float32(x)
+        return np.where(x > 30, x, xc * s).astype(x.dtype)
+    return _gelu_tanh_float64(x, True, False)[0]
 
 
 def gelu_tanh_deriv(x: np.ndarray) -> np.ndarray:
     """sigma(2u) + x sigma'(2u) 2u' = sigma(2u) (1 + x 2u' sigma(-2u))."""
     if x.dtype != np.float64:
-        xc = np.clip(x.astype(np.float64), -30.0, 30.0)
-        t = _gelu_tanh_plain(xc)
-        dt = GELU_TANH_C1 + 3 * GELU_TANH_C3 * xc * xc
-        return (sigmoid(t) + xc * sigmoid_deriv(t) * dt).astype(x.dtype)
-    xc, t, t_err, dt = _gelu_tanh_parts(x)
-    far_left = xc < -1
-    bracket = 1 + xc * dt * sigmoid(-t)  # negative for every x < -1 (the root is at -0.7525)
-    tail = np.sign(bracket) * _scaled_gate(np.minimum(t, 0), t_err, np.log(np.maximum(np.abs(bracket), 1e-300)))
-    near = sigmoid(t) + sigmoid_deriv(t) * t_err + xc * sigmoid_deriv(t) * dt
-    return np.where(far_left, tail, near).astype(x.dtype, copy=False)
+        xc, s, ds_dt = _gelu_tanh_float32(x)
+        return (s + xc * ds_dt).astype(x.dtype)
+    return _gelu_tanh_float64(x, False, True)[1]
+
+
+def gelu_tanh_value_and_deriv(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(gelu_tanh(x), gelu_tanh'(x)) sharing the cubic, the gate and its derivative."""
+    if x.dtype != np.float64:
+        xc, s, ds_dt = _gelu_tanh_float32(x)
+        return np.where(x > 30, x, xc * s).astype(x.dtype), (s + xc * ds_dt).astype(x.dtype)
+    return _gelu_tanh_float64(x, True, True)
 
 
 # --- SiLU / Swish --------------------------------------------------------------------------
 
 
+def _swish(x: np.ndarray, beta: float, beta_lo: float, value: bool, deriv: bool):
+    """x sigma(beta x) and sigma(beta x) + beta x sigma'(beta x), each only when asked for."""
+    if beta == 1.0 and beta_lo == 0.0:  # in the input's dtype: nothing to correct
+        xc = np.clip(x, -1e4, 1e4)  # sigma saturates long before; keeps x sigma'(x) from inf * 0
+        s, s_neg = _sigmoid_pair(xc)
+        return (_no_neg_inf(x) * s if value else None), (s + xc * (s * s_neg) if deriv else None)
+    xc, s, ds = _sigmoid_scaled(x, beta, beta_lo)
+    out_value = (_no_neg_inf(_as64(x)) * s).astype(x.dtype, copy=False) if value else None
+    if deriv:
+        ds *= beta * xc
+        ds += s
+    return out_value, (ds.astype(x.dtype, copy=False) if deriv else None)
+
+
 def silu(x: np.ndarray, *, beta: float = 1.0) -> np.ndarray:
     """x sigma(beta x); beta = 1 is SiLU, beta = 1.702 quick GELU."""
-    if beta == 1.0:
-        return _no_neg_inf(x) * sigmoid(x)
-    s, _ = _sigmoid_scaled(x, beta)
-    return (_no_neg_inf(_as64(x)) * s).astype(x.dtype, copy=False)
+    return _swish(x, beta, 0.0, True, False)[0]
 
 
 def silu_deriv(x: np.ndarray, *, beta: float = 1.0) -> np.ndarray:
     """sigma(beta x) + beta x sigma'(beta x)."""
-    if beta == 1.0:
-        xc = np.clip(x, -1e4, 1e4)
-        return sigmoid(xc) + xc * sigmoid_deriv(xc)
-    s, ds = _sigmoid_scaled(x, beta)
-    xc = np.clip(_as64(x), -1e4, 1e4)
-    return (s + beta * xc * ds).astype(x.dtype, copy=False)
+    return _swish(x, beta, 0.0, False, True)[1]
+
+
+def silu_value_and_deriv(x: np.ndarray, *, beta: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Both from one exponential."""
+    return _swish(x, beta, 0.0, True, True)
 
 
 def quick_gelu(x: np.ndarray) -> np.ndarray:
     """x sigma(1.702 x), the sigmoid approximation of GELU used by CLIP."""
-    s, _ = _sigmoid_scaled(x, 1.702, QUICK_GELU_BETA_LO)
-    return (_no_neg_inf(_as64(x)) * s).astype(x.dtype, copy=False)
+    return _swish(x, 1.702, QUICK_GELU_BETA_LO, True, False)[0]
 
 
 def quick_gelu_deriv(x: np.ndarray) -> np.ndarray:
     """sigma(1.702 x) + 1.702 x sigma'(1.702 x)."""
-    s, ds = _sigmoid_scaled(x, 1.702, QUICK_GELU_BETA_LO)
-    return (s + 1.702 * np.clip(_as64(x), -1e4, 1e4) * ds).astype(x.dtype, copy=False)
+    return _swish(x, 1.702, QUICK_GELU_BETA_LO, False, True)[1]
+
+
+def quick_gelu_value_and_deriv(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Both from one exponential (and, for float64, one exact split of 1.702 x)."""
+    return _swish(x, 1.702, QUICK_GELU_BETA_LO, True, True)
 
 
 # --- softplus, mish ------------------------------------------------------------------------
@@ -339,7 +460,7 @@ def softplus(x: np.ndarray, *, beta: float = 1.0, threshold: float | None = None
 
 def softplus_deriv(x: np.ndarray, *, beta: float = 1.0, threshold: float | None = None) -> np.ndarray:
     """sigma(beta x) (1 where the threshold shortcut applies)."""
-    s, _ = _sigmoid_scaled(x, beta)
+    _, s, _ = _sigmoid_scaled(x, beta)
     s = s.astype(x.dtype, copy=False)
     if threshold is not None:
         s = np.where(x > threshold / beta, 1, s).astype(x.dtype, copy=False)
@@ -372,6 +493,12 @@ def mish_deriv(x: np.ndarray) -> np.ndarray:
     """tanh(sp) + x sech(sp)**2 sigma(x), sp = softplus(x)."""
     tsp, sech2 = _mish_parts(x)
     return tsp + _finite(x) * sech2 * sigmoid(x)
+
+
+def mish_value_and_deriv(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Both from one evaluation of tanh(softplus(x)) and its sech**2."""
+    tsp, sech2 = _mish_parts(x)
+    return _no_neg_inf(x) * tsp, tsp + _finite(x) * sech2 * sigmoid(x)
 
 
 # --- bounded and piecewise-linear ----------------------------------------------------------
@@ -453,6 +580,13 @@ def _gated_deriv(x: np.ndarray, gate, gate_deriv) -> np.ndarray:
         return np.concatenate([gate(b), a * gate_deriv(b)], axis=-1)
 
 
+def _gated_value_and_deriv(x: np.ndarray, gate_value_and_deriv) -> tuple[np.ndarray, np.ndarray]:
+    a, b = _halves(x)
+    g, dg = gate_value_and_deriv(b)
+    with np.errstate(invalid="ignore", over="ignore"):
+        return a * g, np.concatenate([g, a * dg], axis=-1)
+
+
 def glu(x: np.ndarray) -> np.ndarray:
     """a sigma(b) (Dauphin et al. 2017)."""
     return _gated(x, sigmoid)
@@ -496,3 +630,32 @@ def bilinear(x: np.ndarray) -> np.ndarray:
 
 def bilinear_deriv(x: np.ndarray) -> np.ndarray:
     return _gated_deriv(x, identity, identity_deriv)
+
+
+# --- value and derivative together ---------------------------------------------------------
+# Backpropagation needs f(z) and f'(z) for the same z; these functions return both and compute
+# what they share once. An entry without one here gets the two calls (nothing to share).
+
+FUSED = {
+    sigmoid: sigmoid_value_and_deriv,
+    tanh: tanh_value_and_deriv,
+    relu: relu_value_and_deriv,
+    leaky_relu: leaky_relu_value_and_deriv,
+    gelu: gelu_value_and_deriv,
+    gelu_tanh: gelu_tanh_value_and_deriv,
+    silu: silu_value_and_deriv,
+    quick_gelu: quick_gelu_value_and_deriv,
+    mish: mish_value_and_deriv,
+    glu: lambda x: _gated_value_and_deriv(x, sigmoid_value_and_deriv),
+    reglu: lambda x: _gated_value_and_deriv(x, relu_value_and_deriv),
+    geglu: lambda x: _gated_value_and_deriv(x, gelu_value_and_deriv),
+    swiglu: lambda x: _gated_value_and_deriv(x, silu_value_and_deriv),
+}
+
+
+def value_and_deriv_of(fn, deriv):
+    """The function returning (fn(x), deriv(x)) for an activation: its fused one, or both calls."""
+    fused = FUSED.get(fn)
+    if fused is not None:
+        return fused
+    return lambda x, **params: (fn(x, **params), deriv(x, **params))

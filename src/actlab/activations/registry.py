@@ -145,6 +145,23 @@ class Activation:
             return self.deriv_from_output(a)
         return self.deriv(z, **self.params)
 
+    def value_and_derivative(self, x: object) -> tuple[np.ndarray, np.ndarray]:
+        """(f(x), f'(x)) in one pass that computes the parts both share once (see functions.FUSED)."""
+        arr = as_real_array(x)
+        if self.is_gated:
+            _check_gated_shape(self.name, arr)
+        fused = F.value_and_deriv_of(self.fn, self.deriv)
+        if arr.dtype == np.float16:  # compute in float32, return float16
+            value, deriv = fused(arr.astype(np.float32), **self.params)
+            return value.astype(np.float16), deriv.astype(np.float16)
+        return fused(arr, **self.params)
+
+    def forward_and_derivative_array(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """(f(z), f'(z)) for checked float arrays; f'(z) is None where backward reads it from the output."""
+        if self.deriv_from_output is not None:
+            return self.fn(z, **self.params), None
+        return F.value_and_deriv_of(self.fn, self.deriv)(z, **self.params)
+
     def _apply(self, func: Callable[..., np.ndarray], x: object) -> np.ndarray:
         arr = as_real_array(x)
         if self.is_gated:
