@@ -234,8 +234,6 @@ class ChoicePart:
 _POINT_AT_KINK = re.compile(r"(?:relu|f|g|derivative|slope|gradient)\s*'*\s*\(\s*0\s*\)|"
                             r"\bx\s*(?:=|<|>|<=|>=|≤|≥)\s*0\b|"
                             r"\b(?:at|of|near|around|for)\s+(?:x\s*=\s*)?(?:0|zero)\b|\b(?:left|right) of (?:0|zero)\b")
-_INTERVAL = re.compile(r"[\[(]\s*0(?:\.0*)?\s*[,;]\s*1(?:\.0*)?\s*[\])]|\bbetween 0 and 1\b|\bfrom 0 to 1\b|"
-                       r"\b0 to 1\b|\bsubgradients?\b|\bsub-gradients?\b")
 _UNDEFINED = re.compile(r"\bundefined\b|\bnot (?:be )?(?:well[- ])?defined\b|\bisn't (?:well[- ])?defined\b|"
                         r"\bill-defined\b|\bno (?:single |unique |well-defined )?(?:derivative|slope)\b|"
                         r"\b(?:not|isn't|is not|non-?) ?differentiable\b|\bdoes ?n[o']?t exist\b|\bnot exist\b|"
@@ -245,6 +243,13 @@ _CONVENTION = re.compile(r"\bconvention\w*|\bpytorch\b|\btorch\b|\btensorflow\b|
                          r"\bsoftware\b|\bautograd\b|\busually\b|\btypically\b|\bcommonly\b|\bnormally\b|"
                          r"\bset (?:it )?(?:to|as)\b|\btaken (?:to be|as)\b|\bdefined (?:to be|as)\b|\bchosen\b|"
                          r"\bpicks?\b|\buses?\b|\breturns?\b|\bgives?\b")
+def _interval(lo: float, hi: float) -> re.Pattern:
+    """The subgradient interval written out ("[0, 1]", "between 0 and 1"), or named ("a subgradient")."""
+    a, b = (re.escape(f"{v:g}") for v in (lo, hi))
+    return re.compile(rf"[\[(]\s*{a}(?:\.0*)?\s*[,;]\s*{b}(?:\.0*)?\s*[\])]|\bbetween {a} and {b}\b|"
+                      rf"\bfrom {a} to {b}\b|\b{a} to {b}\b|\bsub-?gradients?\b")
+
+
 _KINK_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?:/\d+)?(?![\w.]|-sided)|\bzero\b|\bone\b(?!-)|\bhalf\b")
 _INFINITE = re.compile(r"\binfinit[ey]\b|∞|\binf\b")
 
@@ -261,7 +266,7 @@ def _kink_value(token: str) -> float:
 
 @dataclass(frozen=True)
 class KinkPart:
-    """The derivative of a piecewise-linear function at its kink, read as a statement.
+    """The derivative of a piecewise-linear function at its kink (at x = 0), read as a statement.
 
     Correct: "not defined" (the one-sided slopes differ), "any value between them" (the subgradients), or a
     framework's convention stated as one (framework_value, e.g. "0 by convention", "0 in PyTorch").
@@ -282,8 +287,9 @@ class KinkPart:
         lo, hi = sorted(self.slopes())
         fw = self.framework_value()
         text = _POINT_AT_KINK.sub(" ", text)
-        has_interval = bool(_INTERVAL.search(text))
-        text = _INTERVAL.sub(" ", text)
+        interval = _interval(lo, hi)
+        has_interval = bool(interval.search(text))
+        text = interval.sub(" ", text)
         is_undefined = bool(_UNDEFINED.search(text))
         if _INFINITE.search(text) and not is_undefined:
             return self._result("incorrect", "The function has a corner there, not a vertical jump: both one-sided "
