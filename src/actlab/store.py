@@ -93,13 +93,22 @@ class Regraded:
 _RANK = {"not_attempted": 0, "unreadable": 1, "incorrect": 2, "partly_correct": 3, "correct": 4}
 
 
-def _current_verdict(exercise: str, answers: list) -> dict | None:
-    """Today's checker's record for stored answers; None when the exercise no longer exists (a removed teacher
-    file), in which case the stored verdict stands."""
-    try:
-        return get_exercise(exercise).check(list(answers)).to_record()
-    except ValueError:
-        return None
+class _Grader:
+    """Today's checker for stored answers, looking each exercise up once (a teacher's exercises are files)."""
+
+    def __init__(self) -> None:
+        self._exercises: dict = {}
+
+    def __call__(self, exercise: str, answers: list) -> dict | None:
+        """The verdict record; None when the exercise no longer exists (a removed teacher file), in which case
+        the stored verdict stands."""
+        if exercise not in self._exercises:
+            try:
+                self._exercises[exercise] = get_exercise(exercise)
+            except ValueError:
+                self._exercises[exercise] = None
+        found = self._exercises[exercise]
+        return None if found is None else found.check(list(answers)).to_record()
 
 
 def check_learner(learner: object) -> str:
@@ -176,11 +185,11 @@ class Store:
         rows = self._connect().execute(
             "SELECT id, learner, exercise, answer, status, feedback, parts, checker_version FROM attempts "
             f"{where} ORDER BY id", args).fetchall()
-        out = []
+        out, grade = [], _Grader()
         for id_, learner, exercise, answer, status, feedback, parts, version in rows:
             row = {"id": id_, "learner": learner, "exercise": exercise, "answer": json.loads(answer),
                    "status": status, "feedback": feedback, "parts": json.loads(parts), "regraded": False}
-            if version < CHECKER_VERSION and (now := _current_verdict(exercise, row["answer"])) is not None:
+            if version < CHECKER_VERSION and (now := grade(exercise, row["answer"])) is not None:
                 row.update(status=now["status"], feedback=now["feedback"], parts=now["parts"], regraded=True)
             out.append(row)
         return out
@@ -190,12 +199,12 @@ class Store:
         ``everything``) and write the new verdicts; returns the attempts whose status changed."""
         conn = self._connect()
         where = "" if everything else f"WHERE checker_version < {CHECKER_VERSION}"
-        changed = []
+        changed, grade = [], _Grader()
         conn.execute("BEGIN IMMEDIATE")
         try:
             for id_, learner, exercise, answer, status in conn.execute(
                     f"SELECT id, learner, exercise, answer, status FROM attempts {where}").fetchall():
-                now = _current_verdict(exercise, json.loads(answer))
+                now = grade(exercise, json.loads(answer))
                 if now is None:
                     continue
                 conn.execute("UPDATE attempts SET status = ?, feedback = ?, parts = ?, checker_version = ? "

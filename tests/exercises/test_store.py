@@ -183,3 +183,12 @@ def test_class_summary_counts_key_points_instead_of_listing_free_text_feedback(t
     points = {p["key"]: (p["covered"], p["missed"]) for p in row["key_points"]}
     assert points["smooth"] == (2, 0) and points["negative_gradient"] == (1, 1) and points["cost"] == (0, 2)
     assert row["common_feedback"] == []  # "Good start: 1 of the 6 key points" is not a slip
+
+
+def test_an_attempt_at_a_removed_teacher_exercise_keeps_its_stored_verdict(tmp_path):
+    db = tmp_path / "p.sqlite3"
+    Store(db)
+    _old_attempt(db, "ana", "t9", ["42"], "correct")  # the teacher's t9.json has since been deleted
+    store = Store(db)
+    assert store.regrade() == [] and store.progress("ana")[0].best_status == "correct"
+    assert store.attempts("ana")[0]["checker_version"] == 1  # not re-graded: nothing to grade it with
