@@ -114,33 +114,38 @@ EX2 = Exercise(
 # opposite. A pattern's group named "neg" is a negation written inside the phrase ("non-zero gradient"). Every
 # word is bounded: "aggregates" is no gate, "computed" no cost.
 _NEGATIVE_SIDE = r"(?:negative|x ?< ?0|below zero)"
+_SLOPE = r"(?:gradients?|derivatives?|slopes?)"
 _THERE = rf"(?: (?:for|when|on|at|below|in|with) (?:the |all )?(?:\w+ )?{_NEGATIVE_SIDE}(?: \w+)?)?"  # "... for x < 0"
 GELU_POINTS = (
     RubricPoint("smooth", "smooth everywhere (no kink)", Property(
         has=(r"\bsmooth(?:er|ly|ness|est)?\b", r"\b(?P<neg>non-?|not |un)?differentiable\b",
              r"\bcontinuous(?:ly)? (?:first )?(?:derivative|gradient|slope)s?\b", r"\bcurvature\b",
-             r"\bsecond derivative\b", r"\bcontinuously differentiable\b"),
+             r"\bsecond derivative\b", r"\bcontinuously differentiable\b",
+             r"\b(?:derivative|gradient|slope)s? (?:of (?:\w+ )?)?(?:is|are|stays?|remains?) (?P<neg>not |never )?"
+             r"(?:everywhere |always )?continuous\b"),
         lacks=(r"\bkink(?:s|ed|y)?\b", r"\bcorners?\b", r"\bpiecewise(?:[- ]linear)?\b",
                r"\bsharp (?:bend|corner|point|turn|change|transition)\b",
                r"\bdiscontinu\w* (?:derivative|gradient|slope)s?\b", r"\b(?:derivative|gradient|slope)s? (?:\w+ )?"
                r"(?:jumps?|is discontinuous)\b", r"\babrupt\b"))),
     RubricPoint("negative_gradient", "a gradient for negative inputs (no dead units)", Property(
-        has=(rf"\b(?:small|some|a|non-?zero|nonzero|little) (?:\w+ )?gradients? (?:\w+ ){{0,2}}?(?:for|with|on|at|when|"
-             rf"below|in|to|through) (?:the )?(?:\w+ )?{_NEGATIVE_SIDE}",
-             r"\bgradients? still (?:flows?|pass(?:es)?|gets? through|reach(?:es)?)\b",
-             rf"\bgradients? (?:flows?|pass(?:es)?|gets? through)(?: \w+){{0,4}} {_NEGATIVE_SIDE}",
+        has=(rf"\b(?:small|some|a|non-?zero|nonzero|little) (?:(?!zero\b)\w+ )?{_SLOPE} (?:\w+ ){{0,2}}?"
+             rf"(?:for|with|on|at|when|below|in|to|through) (?:the )?(?:\w+ )?{_NEGATIVE_SIDE}",
+             rf"\b{_SLOPE} still (?:flows?|pass(?:es)?|gets? through|reach(?:es)?)\b",
+             rf"\b{_SLOPE} (?:flows?|pass(?:es)?|gets? through)(?: \w+){{0,4}} {_NEGATIVE_SIDE}",
              rf"\b{_NEGATIVE_SIDE} (?:inputs?|values?|side|region|x) (?:\w+ ){{0,2}}?(?:gets?|receives?|has|have|"
-             rf"produces?|keeps?|gives?) (?:a |some )?(?:small |little )?(?:non-?zero )?gradients?\b",
+             rf"produces?|keeps?|gives?) (?:a |some )?(?:small |little )?(?:non-?zero )?{_SLOPE}\b",
              rf"\bnon-?zero (?:\w+ )?(?:for|with|on|at|when|below|in) (?:the )?(?:\w+ )?{_NEGATIVE_SIDE}",
-             r"\bkeeps? (?:on )?learning\b", r"\b(?:lets?|allows?) (?:a |some )?(?:small )?(?:negative|gradients?)\b",
-             rf"\bgradients?\b(?: \w+){{0,6}}? (?:when|where|if|for|with|on|at|below|in) (?:the )?(?:\w+ )?"
+             r"\bkeeps? (?:on )?learning\b", rf"\b(?:lets?|allows?) (?:a |some )?(?:small )?(?:negative|{_SLOPE})\b",
+             rf"\b{_SLOPE}\b(?: \w+){{0,6}}? (?:when|where|if|for|with|on|at|below|in) (?:the )?(?:\w+ )?"
              rf"(?:x|inputs?|values?|side|region)? ?(?:is |are )?{_NEGATIVE_SIDE}"),
         lacks=(r"\bdying(?: relu)?(?: (?:problem|issue|units?|neurons?))?\b",
                r"\bdead (?:relu )?(?:units?|neurons?|relus?|activations?)\b",
+               r"\b(?:permanently )?(?:inactive|dormant) (?:units?|neurons?)\b",
+               r"\b(?:units?|neurons?) (?:\w+ ){0,3}?(?:inactive|dormant|switched off|stop updating)\b",
                r"\b(?:units?|neurons?) (?:can |could |may |might |will |to )?(?:die|dies|died|dying)\b",
-               r"\b(?:die|dies|died)\b", r"\bkills? (?:the )?(?:neurons?|units?|gradients?)\b",
-               rf"\b(?P<neg>non-?|not |never )?(?:exactly )?zero gradients?\b{_THERE}",
-               rf"\b(?:an? |the )?gradients? (?:\w+ ){{0,3}}?(?:is|are|becomes?|stays?|remains?|goes to|of|=) "
+               r"\b(?:die|dies|died)\b", rf"\bkills? (?:the )?(?:neurons?|units?|{_SLOPE})\b",
+               rf"\b(?P<neg>non-?|not |never )?(?:exactly )?zero {_SLOPE}\b{_THERE}",
+               rf"\b(?:an? |the )?{_SLOPE} (?:\w+ ){{0,3}}?(?:is|are|becomes?|stays?|remains?|goes to|of|=) "
                rf"(?P<neg>not |never )?(?:exactly |completely |always |just )?(?:zero|0)\b{_THERE}",
                r"\bstop(?:s|ped)? learning\b",
                rf"\boutputs? (?:exactly )?(?:zero|0) (?:for|on|with) (?:all |every )?{_NEGATIVE_SIDE}",
@@ -171,7 +176,9 @@ GELU_POINTS = (
              r"\b(?:lower|smaller|better) (?:training |test |validation )?(?:loss|perplexity|error)\b",
              r"\boutperform\w*", r"\bempiric\w*", r"\bstate[- ]of[- ]the[- ]art\b",
              r"\b(?:trains?|converges?|learns?) faster\b",
-             r"\bimprov\w* (?:the )?(?:results?|performance|accuracy|training|quality)\b",
+             r"\b(?:performance|accuracy|quality) (?:gains?|improvements?|boosts?)\b", r"\bmore accurate\b",
+             r"\bhigher accuracy\b",
+             r"\bimprov\w* (?:\w+ )?(?:results?|performance|accuracy|training|quality|convergence)\b",
              r"\b(?:uses?|used|using|adopt\w*|chose|choose|employ\w*)\b[^.;]{0,40}\b(?:bert|gpt|t5|llama|palm)",
              r"\b(?:bert|gpt|t5|llama|palm)[\w-]*\b[^.;]{0,40}\b(?:uses?|used|adopt\w*|chose|employ\w*)\b"),
         lacks=(r"\b(?:works?|performs?|did|does|trains?) (?:\w+ )?worse\b",

@@ -14,10 +14,11 @@ names ("the dying ReLU problem") and objects ("it outperforms ReLU"); else one n
 "with GELU"; else the subject of the previous clause; else the one the question is about.
 A comparison's other side ("unlike ReLU, ...", "than ReLU") is read away first.
 
-What earns nothing: a clause with no verb, unless its phrase has three words, or two and a relation
-word ("better empirical performance", "no dead neurons"); a clause that is a single keyword; a
-clause where one word is repeated back to back ("smooth smooth smooth"); three property words in a
-row with nothing between them (a keyword list); a sentence the answer already said.
+What earns nothing: a clause with no verb (an elliptical one after "but" borrows the verb before
+it), unless its phrase has three words, or two and a relation word ("better empirical
+performance", "no dead neurons"); a clause that is a single keyword; a clause where one word is
+repeated back to back ("smooth smooth smooth"); three property words in a row with nothing between
+them (a keyword list); a sentence the answer already said.
 """
 
 from __future__ import annotations
@@ -185,14 +186,16 @@ def _is_keyword_run(clause: str, phrases: list[_Phrase]) -> bool:
     return sum(bare) >= 2
 
 
-def clauses(text: str) -> list[str]:
+def clauses(text: str) -> list[tuple[str, bool]]:
+    """The answer's clauses, each with whether it continues the sentence of the clause before it."""
     text = " ".join(text.lower().replace("’", "'").replace("‘", "'")[:MAX_CHARS].split())
     out, seen = [], set()
     for sentence in re.split(r"(?<=[.!?])\s+", text):
         if sentence in seen:  # a sentence said again earns nothing more
             continue
         seen.add(sentence)
-        out += [c.strip() for c in _CLAUSE_BREAK.split(sentence) if c and c.strip()]
+        parts = [c.strip() for c in _CLAUSE_BREAK.split(sentence) if c and c.strip()]
+        out += [(c, i > 0) for i, c in enumerate(parts)]
     return out
 
 
@@ -200,19 +203,22 @@ def read_claims(text: str, properties: dict[str, Property], default_subject: str
     """Every claim the text makes about the given properties, in order."""
     claims: list[Claim] = []
     subject = default_subject
-    for raw in clauses(text):
+    verb_before = False  # did the clause before, in the same sentence, have a verb?
+    for raw, continues in clauses(text):
         clause = _THAN.sub(" ", _COMPLEMENT.sub(" ", raw))
         words = _WORD.findall(clause)
         phrases = _phrases(clause, properties)
         mentions = _mentions(clause)
         first_verb = _VERB.search(clause)
+        # an elliptical clause borrows the verb of the one it continues: "it is slower but more accurate"
+        has_verb = first_verb is not None or (continues and verb_before)
+        verb_before = has_verb
         clause_subject = next((s for pos, s in mentions if s != "approximation"
                                and (first_verb is None or pos < first_verb.start())), subject)
         if not phrases or _is_spam(words) or _is_keyword_run(clause, phrases) \
                 or _is_single_keyword(clause, phrases):
             subject = clause_subject
             continue
-        has_verb = first_verb is not None
         previous: tuple[int, bool] | None = None  # the last phrase's end and whether it was negated
         for p in phrases:
             size = len(_WORD.findall(clause[p.start:p.end]))
