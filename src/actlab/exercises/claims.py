@@ -172,6 +172,13 @@ def _is_spam(words: list[str]) -> bool:
     return any(len(w) > 2 and w in words[i + 1:i + 3] for i, w in enumerate(words))
 
 
+def _item(clause: str, phrase: _Phrase) -> str:
+    """The comma-separated item of a list that holds the phrase."""
+    start = clause.rfind(",", 0, phrase.start) + 1
+    end = clause.find(",", phrase.end)
+    return clause[start:end if end >= 0 else len(clause)]
+
+
 def _is_single_keyword(clause: str, phrases: list[_Phrase]) -> bool:
     """The clause is nothing but one-word phrases: "dips.", "smooth."."""
     bounds = [0, *(x for p in phrases for x in (p.start, p.end)), len(clause)]
@@ -220,11 +227,16 @@ def read_claims(text: str, properties: dict[str, Property], default_subject: str
             subject = clause_subject
             continue
         previous: tuple[int, bool] | None = None  # the last phrase's end and whether it was negated
+        # a list with no subject ("smooth, probabilistic, better results, costs more") is read item by item, as
+        # if it had no verb: a verb inside one item does not turn the others into claims
+        is_list = clause.count(",") >= 2 and not mentions and not re.search(r"\b(?:it|its|it's|this|they)\b", clause)
         for p in phrases:
             size = len(_WORD.findall(clause[p.start:p.end]))
+            where = _item(clause, p) if is_list else clause
             # without a verb only a phrase of three words or more, or of two with a relation word, is a claim:
             # "better empirical performance", "no dead neurons", "non-zero gradient for negative inputs"
-            if not has_verb and (len(words) < 3 or size < 2 or (size < 3 and not _RELATION.search(clause))):
+            if (is_list or not has_verb) and (len(_WORD.findall(where)) < 2 or size < 2
+                                              or (size < 3 and not _RELATION.search(where))):
                 continue
             before = [(pos, s) for pos, s in mentions if pos < p.end]
             after = [(pos, s) for pos, s in mentions if pos >= p.end]
