@@ -356,6 +356,9 @@ class RubricPart:
             status = "partly_correct"
             feedback = (f"Good start: {n} of the {total} key points so far, {total - n} more to find. The hints "
                         "point towards them.")
+        elif false:
+            status = "incorrect"
+            feedback = "Thanks for the attempt. None of its statements earns a key point yet."
         else:
             status = "incorrect"
             feedback = ("Thanks for the attempt. It does not yet make a claim about any of the key points: write "
