@@ -1,73 +1,172 @@
-"""Training speed of the engine against TensorFlow Playground's measured rates.
+"""Training speed of the engine against PyTorch on the same network, in the same run.
 
-Usage: python bench/train.py [--seconds 3]
+Usage: python bench/train.py [--runs 3] [--seconds 1] [--dtypes float64 float32] [--frames]
 
-Single process, single thread. For the reference's default network (circle, x1 x2, 4-2 tanh,
-batch 10, 250 training points: one epoch = 25 steps) and its 6 x 8 network, prints steps/s and
-examples/s (training only), the cost of one live frame (one epoch, the output over a 100 x 100 grid,
-every neuron over 10 x 10, and the instruments), and the instruments' overhead when read every
-10 steps. Reference figures (headless Chromium, this machine, from the issue): default 15,000
-examples/s vsync-bound (about 28,000/s unthrottled); 6 x 8 about 6,560 examples/s.
+One thread for both (BLAS and PyTorch's pools are pinned to one thread before they load). For each
+network (the playground's default 2-4-2-1 and 6 x 8 at batch 10, then 10 x 64 at batch 64 and 10 x 256
+at batch 256; tanh, MSE on a tanh output, plain SGD), actlab's Trainer.step and a PyTorch loop doing
+the same work (the same initial weights, a minibatch drawn from the same shuffled order, forward,
+backward, SGD) run in alternating slices of ``--seconds`` / 5 each. Per run the ratio of examples/s
+(actlab / PyTorch; above 1: actlab is faster) is taken by wall time and by this thread's CPU time;
+the table gives the median and range over ``--runs`` runs. On a machine shared with other work, the
+CPU-time ratio is the one to read. ``--frames`` adds the playground's live-frame cost for its two
+reference networks.
+
+TensorFlow Playground is not run here, so no ratio against it is printed; bench/playground.py
+measures it side by side when given its checkout.
 """
 
 from __future__ import annotations
 
-import argparse
-import time
+import os
 
-from rich.console import Console
-from rich.table import Table
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"
 
-from actlab import instruments
-from actlab.playground import PlaygroundSession
-from actlab.session import RunConfig, build_trainer
+import argparse  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
 
-REFERENCE = {"default 4-2": 15_000, "6 x 8": 6_560}
-CONFIGS = {"default 4-2": RunConfig(), "6 x 8": RunConfig(layers=(8,) * 6)}
+import numpy as np  # noqa: E402
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+
+from actlab.network import NetworkConfig  # noqa: E402
+from actlab.optim import OptimConfig  # noqa: E402
+from actlab.training import Trainer  # noqa: E402
+
+NETS = {  # name: (hidden widths, batch size)
+    "2-4-2-1, batch 10": ((4, 2), 10),
+    "6 x 8, batch 10": ((8,) * 6, 10),
+    "10 x 64, batch 64": ((64,) * 10, 64),
+    "10 x 256, batch 256": ((256,) * 10, 256),
+}
+N_POINTS = 1024
+LR = 0.03
 
 
-def rate(fn, seconds: float) -> tuple[int, float]:
-    fn()  # warm-up
-    n, t0 = 0, time.perf_counter()
-    while time.perf_counter() - t0 < seconds:
+def make_trainer(hidden: tuple[int, ...], batch: int, dtype: str) -> Trainer:
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, size=(N_POINTS, 2))
+    labels = (np.hypot(x[:, 0], x[:, 1]) < 0.6).astype(np.int64)  # a circle
+    cfg = NetworkConfig(2, hidden, ("tanh",), "tanh_mse", init="xavier_uniform", dtype=dtype)
+    return Trainer(cfg, OptimConfig("sgd", LR), x, labels, batch_size=batch, seed=1, sample_every=10**9)
+
+
+def make_torch_step(trainer: Trainer):
+    """A PyTorch step doing what Trainer.step does, from the trainer's own initial weights and data."""
+    import torch
+
+    dtype = torch.float64 if trainer.net.weights[0].dtype == np.float64 else torch.float32
+    layers = []
+    for l, (w, b) in enumerate(zip(trainer.net.weights, trainer.net.biases)):
+        lin = torch.nn.Linear(*w.shape, dtype=dtype)
+        with torch.no_grad():
+            lin.weight.copy_(torch.from_numpy(w.T.copy()))
+            lin.bias.copy_(torch.from_numpy(b.copy()))
+        layers.append(lin)
+        if l < len(trainer.net.weights) - 1:
+            layers.append(torch.nn.Tanh())
+    model = torch.nn.Sequential(*layers)
+    opt = torch.optim.SGD(model.parameters(), lr=LR)
+    x = torch.from_numpy(trainer.x_train.copy())
+    t = torch.from_numpy(np.asarray(trainer.t_train, dtype=trainer.x_train.dtype).copy())
+    rng = np.random.default_rng(1)
+    state = {"order": torch.from_numpy(rng.permutation(len(x))), "cursor": 0}
+    batch = trainer.batch_size
+
+    def step() -> None:
+        if state["cursor"] >= len(x):
+            state["order"], state["cursor"] = torch.from_numpy(rng.permutation(len(x))), 0
+        idx = state["order"][state["cursor"]:state["cursor"] + batch]
+        state["cursor"] += batch
+        out = torch.tanh(model(x[idx]))
+        loss = 0.5 * torch.mean((out - t[idx]) ** 2)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+
+    return step
+
+
+def timed(fn, seconds: float) -> tuple[int, float, float]:
+    """Calls, wall seconds and this thread's CPU seconds of calling fn for about ``seconds``."""
+    n, w0, c0 = 0, time.perf_counter(), time.thread_time()
+    while time.perf_counter() - w0 < seconds:
         fn()
         n += 1
-    return n, time.perf_counter() - t0
+    return n, time.perf_counter() - w0, time.thread_time() - c0
+
+
+def compare(hidden, batch, dtype, seconds: float) -> dict:
+    """One run: alternating slices of actlab and PyTorch; examples/s of each by wall and CPU time."""
+    trainer = make_trainer(hidden, batch, dtype)
+    torch_step = make_torch_step(trainer)
+    trainer.step()
+    torch_step()  # warm-up
+    tot = {"a": [0, 0.0, 0.0], "t": [0, 0.0, 0.0]}
+    for i in range(10):
+        pair = (("a", trainer.step), ("t", torch_step))
+        for key, fn in (pair if i % 2 == 0 else pair[::-1]):
+            n, wall, cpu = timed(fn, seconds / 10)
+            tot[key][0] += n
+            tot[key][1] += wall
+            tot[key][2] += cpu
+    (na, wa, ca), (nt, wt, ct) = tot["a"], tot["t"]
+    return {"wall": (na / wa) / (nt / wt), "cpu": (na / ca) / (nt / ct), "actlab_ex_s": na * batch / ca,
+            "torch_ex_s": nt * batch / ct}
+
+
+def frame_costs(seconds: float) -> Table:
+    """The playground's live frame for its two reference networks."""
+    from actlab.playground import PlaygroundSession
+    from actlab.session import RunConfig
+
+    table = Table(title="playground frame (one epoch + surfaces + instruments + encoding), wall ms")
+    for col in ("network", "frame ms", "surfaces + instruments ms"):
+        table.add_column(col, justify="right")
+    for name, cfg in {"default 4-2": RunConfig(), "6 x 8": RunConfig(layers=(8,) * 6)}.items():
+        session = PlaygroundSession(cfg)
+        nf, wf, _ = timed(lambda s=session: (s.advance(1), s.frame_data().encode()), seconds)
+        ns, ws, _ = timed(lambda s=session: s.frame_data().encode(), seconds)
+        table.add_row(name, f"{wf / nf * 1000:.2f}", f"{ws / ns * 1000:.2f}")
+    return table
+
+
+def spread(values: list[float]) -> str:
+    return f"{statistics.median(values):.2f} [{min(values):.2f}–{max(values):.2f}]"
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--seconds", type=float, default=3.0)
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--seconds", type=float, default=1.0, help="per network and run, shared by both")
+    ap.add_argument("--dtypes", nargs="+", default=["float64", "float32"])
+    ap.add_argument("--nets", nargs="+", default=list(NETS), choices=list(NETS), metavar="NET")
+    ap.add_argument("--frames", action="store_true", help="also time the playground's live frame")
     args = ap.parse_args()
-    table = Table(title="actlab engine vs TensorFlow Playground (single thread)")
-    for col in ("network", "steps/s", "examples/s", "reference examples/s", "ratio", "frame ms (epoch + surfaces + "
-                "instruments)", "surfaces + instruments ms", "instrument overhead (every 10 steps)"):
+    import torch
+
+    torch.set_num_threads(1)
+    console = Console(width=150)
+    console.print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs (a shared machine "
+                  "makes wall-time ratios noisy; read the CPU-time ratio)")
+    table = Table(title=f"actlab examples/s over PyTorch {torch.__version__}'s, same network and step, one thread, "
+                        f"median [range] of {args.runs} interleaved runs")
+    for col in ("network", "dtype", "ratio (CPU time)", "ratio (wall time)", "actlab examples/s (CPU)",
+                "PyTorch examples/s (CPU)"):
         table.add_column(col, justify="right")
-    for name, cfg in CONFIGS.items():
-        bare = build_trainer(cfg, sample_every=10**9)  # no sampling: the bare training rate
-        sampled = build_trainer(cfg, sample_every=10)
-        bare_s, sampled_s = [], []
-        for _ in range(5):  # interleaved rounds, best of each: the machine's noise hits both alike
-            n, dt = rate(bare.step, args.seconds / 5)
-            bare_s.append(dt / n)
-            n2, dt2 = rate(sampled.step, args.seconds / 5)
-            sampled_s.append(dt2 / n2)
-        steps = 1 / min(bare_s)
-        # the instrument read itself, timed on its own: the interleaved difference above is within noise
-        out, trace = bare.net.forward(bare.x_train[:cfg.batch_size])
-        grads = bare.net.backward(trace, bare.t_train[:cfg.batch_size])
-        nr, dtr = rate(lambda g=grads: instruments.grad_norms(g), 0.5)
-        overhead = (dtr / nr) / 10 / min(bare_s)
-        interleaved = min(sampled_s) / min(bare_s) - 1
-        session = PlaygroundSession(cfg)
-        nf, dtf = rate(lambda s=session: (s.advance(1), s.frame_data().encode()), args.seconds)
-        frame_ms = dtf / nf * 1000
-        ns, dts = rate(lambda s=session: s.frame_data().encode(), args.seconds)
-        extra_ms = dts / ns * 1000
-        ex = steps * cfg.batch_size
-        table.add_row(name, f"{steps:,.0f}", f"{ex:,.0f}", f"{REFERENCE[name]:,}", f"{ex / REFERENCE[name]:.1f}x",
-                      f"{frame_ms:.2f}", f"{extra_ms:.2f}", f"{overhead:.1%} (interleaved: {interleaved:+.1%})")
-    Console(width=160).print(table)
+    for name in args.nets:
+        hidden, batch = NETS[name]
+        for dtype in args.dtypes:
+            runs = [compare(hidden, batch, dtype, args.seconds) for _ in range(args.runs)]
+            table.add_row(name, dtype, spread([r["cpu"] for r in runs]), spread([r["wall"] for r in runs]),
+                          f"{statistics.median(r['actlab_ex_s'] for r in runs):,.0f}",
+                          f"{statistics.median(r['torch_ex_s'] for r in runs):,.0f}")
+    console.print(table)
+    if args.frames:
+        console.print(frame_costs(args.seconds))
+    console.print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

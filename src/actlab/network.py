@@ -117,6 +117,8 @@ class Grads:
     db: list[np.ndarray]
     dz: list[np.ndarray]
     loss: float
+    # every dW then every db, in the order of MLP.flat_parameters; dW and db are views of it (None: not made)
+    flat: np.ndarray | None = None
 
 
 @dataclass
@@ -204,13 +206,23 @@ class MLP:
         """Backpropagate the head's loss through the trace; y holds the targets (see NetworkConfig)."""
         loss, dz = head_loss_and_grad(self.config.head, trace.zs[-1], y)  # dz: (N, K)
         L = self.n_layers
+        # the gradients are written into one vector laid out like flat_parameters(), which the optimiser
+        # then uses as it is (no concatenation of every layer's gradient on each step)
+        flat = np.empty(sum(w.size + b.size for w, b in zip(self.weights, self.biases)), dtype=dz.dtype)
         dW: list[np.ndarray] = [None] * L  # type: ignore[list-item]
         db: list[np.ndarray] = [None] * L  # type: ignore[list-item]
+        offset = 0
+        for l, w in enumerate(self.weights):
+            dW[l] = flat[offset:offset + w.size].reshape(w.shape)
+            offset += w.size
+        for l, b in enumerate(self.biases):
+            db[l] = flat[offset:offset + b.size]
+            offset += b.size
         dzs: list[np.ndarray] = [None] * L  # type: ignore[list-item]
         for l in range(L - 1, -1, -1):
             dzs[l] = dz
-            dW[l] = trace.acts[l].T @ dz  # (fan_in, fan_out)
-            db[l] = np.add.reduce(dz, axis=0)
+            np.matmul(trace.acts[l].T, dz, out=dW[l])  # (fan_in, fan_out)
+            np.add.reduce(dz, axis=0, out=db[l])
             if l == 0:
                 break
             da = dz @ self.weights[l].T  # (N, width of layer l)
@@ -221,8 +233,9 @@ class MLP:
             if act.is_gated:
                 dz = np.concatenate([da, da], axis=1) * d_act  # (N, 2H)
             else:
-                dz = da * d_act  # (N, H)
-        return Grads(dW, db, dzs, loss)
+                da *= d_act  # da is this call's own array
+                dz = da  # (N, H)
+        return Grads(dW, db, dzs, loss, flat)
 
 
 def init_weights(scheme: str, fan_in: int, fan_out: int, rng: np.random.Generator, sigma: float = 0.1) -> np.ndarray:

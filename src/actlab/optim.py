@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.linalg import blas
 
 from .errors import ConfigError
 from .network import MLP, Grads
@@ -52,6 +53,15 @@ def _positive(name: str, value: object, *, allow_zero: bool, high: float) -> Non
         raise ConfigError(name, f"must be a finite number from {low} to {high:g}; got {value!r}")
 
 
+def _subtract_scaled(flat: np.ndarray, lr: float, d: np.ndarray) -> None:
+    """flat -= lr * d in one pass (BLAS axpy) where the dtypes allow, instead of a temporary and a second pass."""
+    axpy = {np.dtype(np.float64): blas.daxpy, np.dtype(np.float32): blas.saxpy}.get(flat.dtype)
+    if axpy is not None and d.dtype == flat.dtype and flat.flags.c_contiguous and d.flags.c_contiguous:
+        if axpy(d, flat, a=-lr) is flat:  # axpy writes into flat when it can; otherwise fall through
+            return
+    flat -= lr * d
+
+
 def _unit(name: str, value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
         raise ConfigError(name, f"must be in [0, 1); got {value!r}")
@@ -76,7 +86,12 @@ class Optimizer:
         """Apply one update in place: regularisation and clipping first, then the optimiser's rule."""
         cfg = self.config
         flat = net.flat_parameters()
-        g = np.concatenate([*(d.ravel() for d in grads.dW), *(d.ravel() for d in grads.db)])
+        if grads.flat is not None and grads.flat.size == flat.size:
+            g = grads.flat
+            if (cfg.reg != "none" and cfg.reg_rate > 0) or cfg.clip_norm is not None:
+                g = g.copy()  # changed in place below; the caller's Grads stay as backward() made them
+        else:
+            g = np.concatenate([*(d.ravel() for d in grads.dW), *(d.ravel() for d in grads.db)])
         if cfg.reg != "none" and cfg.reg_rate > 0:
             w = flat[:self._n_weights]  # regularise weights, not biases
             g[:self._n_weights] += cfg.reg_rate * (w if cfg.reg == "l2" else np.sign(w))
@@ -85,7 +100,7 @@ class Optimizer:
             if total > cfg.clip_norm:
                 g *= cfg.clip_norm / total
         self.t += 1
-        flat -= cfg.lr * self._direction(g)
+        _subtract_scaled(flat, cfg.lr, self._direction(g))
 
     def _direction(self, g: np.ndarray) -> np.ndarray:
         cfg = self.config

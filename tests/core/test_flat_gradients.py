@@ -1,0 +1,35 @@
+"""backward() writes every gradient into one vector laid out like flat_parameters(); the optimiser uses it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from actlab.network import MLP, NetworkConfig
+from actlab.optim import OptimConfig, Optimizer
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_flat_gradient_is_the_layers_gradients_in_parameter_order(dtype, rng):
+    net = MLP.create(NetworkConfig(3, (5, 4), ("gelu",), "regression", dtype=dtype), rng)
+    _, trace = net.forward(rng.normal(size=(7, 3)))
+    grads = net.backward(trace, rng.normal(size=(7, 1)))
+    want = np.concatenate([*(d.ravel() for d in grads.dW), *(d.ravel() for d in grads.db)])
+    np.testing.assert_array_equal(grads.flat, want)
+    assert grads.flat.dtype == np.dtype(dtype)
+    assert all(d.base is grads.flat for d in grads.dW + grads.db)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("config", [OptimConfig("sgd", 0.1), OptimConfig("sgd", 0.1, reg="l2", reg_rate=0.5),
+                                    OptimConfig("sgd", 0.1, clip_norm=1e-3), OptimConfig("adam", 0.01)])
+def test_optimizer_step_is_the_textbook_update_and_leaves_the_gradients_alone(config, dtype, rng):
+    net = MLP.create(NetworkConfig(3, (5,), ("tanh",), "regression", dtype=dtype), rng)
+    _, trace = net.forward(rng.normal(size=(7, 3)))
+    grads = net.backward(trace, rng.normal(size=(7, 1)))
+    before, g = net.flat_parameters().copy(), grads.flat.copy()
+    Optimizer(config, net).step(net, grads)
+    np.testing.assert_array_equal(grads.flat, g)
+    if config.optimizer == "sgd" and config.reg == "none" and config.clip_norm is None:
+        rtol = 1e-6 if dtype == "float32" else 1e-15  # one rounding of the update
+        np.testing.assert_allclose(net.flat_parameters(), before - config.lr * g, rtol=rtol)
