@@ -31,6 +31,13 @@ def test_ex1_a_subgradient_given_as_the_derivative_is_explained(zero):
     assert p.status == "partly_correct" and "subgradient" in p.feedback and "PyTorch" in p.feedback
 
 
+@pytest.mark.parametrize("zero", ["1 by convention", "PyTorch returns 1 there", "undefined, but PyTorch uses 1",
+                                  "TensorFlow uses 0.5 at 0"])
+def test_ex1_a_convention_frameworks_do_not_follow_is_incorrect(zero):
+    p = part(ex1.check("1", "0", zero), 2)
+    assert p.status == "incorrect" and "convention" in p.feedback
+
+
 def test_ex1_value_instead_of_slope():
     assert "value" in part(ex1.check("5", "0", "0"), 0).feedback
 
