@@ -1,22 +1,34 @@
-"""Speed of every registry activation against PyTorch CPU and the memory-copy floor.
+"""Speed of every registry activation against PyTorch CPU, timed the way the network engine calls it.
 
-Usage: python bench/activations.py [--sizes 100000 10000000] [--names sigmoid tanh ...] [--repeats 5]
+Usage: python bench/activations.py [--sizes 100000 10000000] [--names gelu silu ...] [--dtypes float32 float64]
+                                   [--runs 3] [--calls 9]
 
-Single-threaded (torch.set_num_threads(1); NumPy ufuncs are single-threaded). Prints ns per element
-for actlab's forward, derivative and both together, PyTorch's forward and forward+backward, and the
-ratio of actlab's forward+derivative to PyTorch's forward+backward (below 1: actlab is faster).
+One thread for both (BLAS and PyTorch's pools are pinned before they load). actlab's call is the engine's:
+value and derivative in one pass (Activation.forward_and_derivative_array, the derivative from the output
+where the engine takes it so) times an upstream gradient; PyTorch's is forward and backward with the same
+upstream gradient. The two are called alternately, call by call (the order flips each call), and each
+call's wall time and this thread's CPU time are recorded. A run gives the ratio of the median times
+(actlab / PyTorch: below 1, actlab is faster); the table gives the median and range over ``--runs`` runs,
+by CPU time and by wall time. On a machine shared with other work, read the CPU-time ratio. quick_gelu's
+PyTorch peer is x * sigmoid(1.702 x), what Hugging Face's QuickGELUActivation computes.
 """
 
 from __future__ import annotations
 
-import argparse
-import time
+import os
 
-import numpy as np
-from rich.console import Console
-from rich.table import Table
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"
 
-from actlab import activations
+import argparse  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+
+from actlab import activations  # noqa: E402
 
 try:
     import torch
@@ -31,70 +43,100 @@ if torch is not None:
     TORCH_FN = {
         "sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": F.relu, "leaky_relu": F.leaky_relu,
         "gelu": F.gelu, "gelu_tanh": lambda t: F.gelu(t, approximate="tanh"), "silu": F.silu,
+        "quick_gelu": lambda t: t * torch.sigmoid(1.702 * t),
         "elu": F.elu, "selu": F.selu, "celu": F.celu, "softplus": F.softplus, "mish": F.mish,
         "softsign": F.softsign, "hardsigmoid": F.hardsigmoid, "hardswish": F.hardswish,
         "hardtanh": F.hardtanh, "relu6": F.relu6, "glu": lambda t: F.glu(t, dim=-1),
     }
+DEFAULT_NAMES = ["relu", "leaky_relu", "tanh", "sigmoid", "silu", "gelu", "gelu_tanh", "quick_gelu"]
 
 
-def best_time(fn, repeats: int) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
-
-
-def measure(name: str, n: int, dtype, repeats: int, rng) -> dict:
+def actlab_call(name: str, x: np.ndarray):
+    """The engine's work for one layer: f(z) and f'(z) (one pass), then dz = da * f'(z)."""
     act = activations.get(name)
-    shape = (n // 2, 2) if act.is_gated else (n,)
-    x = rng.normal(0, 3, size=shape).astype(dtype)
-    out = np.empty_like(x)
-    row = {
-        "copy": best_time(lambda: np.copyto(out, x), repeats) / n * 1e9,
-        "fwd": best_time(lambda: act(x), repeats) / n * 1e9,
-        "deriv": best_time(lambda: act.derivative(x), repeats) / n * 1e9,
-        "both": best_time(lambda: (act(x), act.derivative(x)), repeats) / n * 1e9,
-    }
-    if name in TORCH_FN:
-        fn = TORCH_FN[name]
-        t = torch.from_numpy(x)
-        tg = t.clone().requires_grad_(True)
+    da = np.ones(x.shape[:-1] + (x.shape[-1] // 2,) if act.is_gated else x.shape, dtype=x.dtype)
+    if act.is_gated:
+        da = np.concatenate([da, da], axis=-1)
 
-        def fwd_bwd():
-            y = fn(tg)
-            y.backward(torch.ones_like(y))
-            tg.grad = None
+    def call():
+        a, d = act.forward_and_derivative_array(x)
+        if d is None:
+            d = act.derivative_array(x, a)
+        return a, da * d
 
-        row["torch_fwd"] = best_time(lambda: fn(t), repeats) / n * 1e9
-        row["torch_both"] = best_time(fwd_bwd, repeats) / n * 1e9
-    return row
+    return call
+
+
+def torch_call(name: str, x: np.ndarray):
+    fn = TORCH_FN[name]
+    t = torch.from_numpy(x.copy()).requires_grad_(True)
+    grad = torch.ones_like(fn(t.detach()))
+
+    def call():
+        y = fn(t)
+        y.backward(grad)
+        t.grad = None
+
+    return call
+
+
+def one_run(calls: dict, n_calls: int) -> dict:
+    """Each callable n_calls times, alternating call by call; median wall and CPU seconds per callable."""
+    keys = list(calls)
+    for key in keys:
+        calls[key]()  # warm-up
+    wall = {k: [] for k in keys}
+    cpu = {k: [] for k in keys}
+    for i in range(n_calls):
+        for key in (keys if i % 2 == 0 else keys[::-1]):
+            w0, c0 = time.perf_counter(), time.thread_time()
+            calls[key]()
+            cpu[key].append(time.thread_time() - c0)
+            wall[key].append(time.perf_counter() - w0)
+    return {k: (statistics.median(wall[k]), statistics.median(cpu[k])) for k in keys}
+
+
+def spread(values: list[float]) -> str:
+    return f"{statistics.median(values):.2f} [{min(values):.2f}–{max(values):.2f}]"
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[100_000, 10_000_000])
-    ap.add_argument("--names", nargs="+", default=activations.names())
+    ap.add_argument("--names", nargs="+", default=DEFAULT_NAMES, help="registry names, or 'all'")
     ap.add_argument("--dtypes", nargs="+", default=["float32", "float64"])
-    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--calls", type=int, default=9, help="calls of each side per run")
     args = ap.parse_args()
+    names = activations.names() if args.names == ["all"] else args.names
     rng = np.random.default_rng(0)
-    console = Console(width=140)
+    console = Console(width=150)
+    console.print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs (a shared machine "
+                  "makes wall-time ratios noisy; read the CPU-time ratio)")
     for n in args.sizes:
         for dtype in args.dtypes:
-            table = Table(title=f"ns per element, n = {n:,}, {dtype} (single thread)")
-            for col in ("activation", "copy floor", "fwd", "deriv", "fwd+deriv", "torch fwd", "torch fwd+bwd",
-                        "fwd+deriv / torch fwd+bwd"):
+            table = Table(title=f"value + derivative (engine) over PyTorch forward + backward, n = {n:,}, {dtype}, "
+                                f"one thread, median \\[range] of {args.runs} runs")
+            for col in ("activation", "actlab ns/element (CPU)", "PyTorch ns/element (CPU)", "ratio (CPU time)",
+                        "ratio (wall time)"):
                 table.add_column(col, justify="right")
-            for name in args.names:
-                r = measure(name, n, np.dtype(dtype), args.repeats, rng)
-                tb = r.get("torch_both")
-                ratio = f"{r['both'] / tb:.2f}x" if tb else "—"
-                table.add_row(name, f"{r['copy']:.2f}", f"{r['fwd']:.2f}", f"{r['deriv']:.2f}", f"{r['both']:.2f}",
-                              f"{r['torch_fwd']:.2f}" if tb else "—", f"{tb:.2f}" if tb else "—", ratio)
+            for name in names:
+                act = activations.get(name)
+                x = rng.normal(0, 3, size=(n // 2, 2) if act.is_gated else (n,)).astype(dtype)
+                calls = {"actlab": actlab_call(name, x)}
+                if name in TORCH_FN:
+                    calls["torch"] = torch_call(name, x)
+                runs = [one_run(calls, args.calls) for _ in range(args.runs)]
+                ns = statistics.median(r["actlab"][1] for r in runs) / n * 1e9
+                if "torch" not in calls:
+                    table.add_row(name, f"{ns:.2f}", "—", "—", "—")
+                    continue
+                tns = statistics.median(r["torch"][1] for r in runs) / n * 1e9
+                table.add_row(name, f"{ns:.2f}", f"{tns:.2f}",
+                              spread([r["actlab"][1] / r["torch"][1] for r in runs]),
+                              spread([r["actlab"][0] / r["torch"][0] for r in runs]))
             console.print(table)
+    console.print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,9 @@ Usage: python bench/playground.py [--secs 10] [--reference PLAYGROUND_CHECKOUT]
 For the reference's default network (circle, 4-2 tanh, batch 10, 250 training points) and its 6 x 8
 network, at 1 epoch per frame (like the reference) and with the speed control at several epochs per
 frame, every neuron's heatmap and the 100 x 100 output redrawn each frame. With --reference, also runs
-../shared/tools/tf_playground_speed.py on a checkout of tensorflow/playground so both are side by side.
+../shared/tools/tf_playground_speed.py on a checkout of tensorflow/playground so both are side by side;
+it stops with a message when that script or the checkout is missing or the measurement fails. Without
+--reference no reference figures are printed: none are typed in.
 """
 
 from __future__ import annotations
@@ -29,9 +31,9 @@ from actlab.web.app import create_app, server_config
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 CONFIGS = {"default 4-2": "", "6 x 8": "&layers=8,8,8,8,8,8", "8 x 32": "&layers=" + ",".join(["32"] * 8)}
-# fps, examples/s, from the issue; the reference cannot build 8 x 32 (its cap is 6 x 8), so that row has none
-REFERENCE = {"default 4-2": (60, 15_000), "6 x 8": (26, 6_560), "8 x 32": None}
 EXAMPLES_PER_EPOCH = 250
+REFERENCE_TOOL = Path(__file__).resolve().parents[2] / "shared" / "tools" / "tf_playground_speed.py"
+BEYOND_REFERENCE = {"8 x 32"}  # the reference cannot build it (its cap is 6 x 8)
 
 
 def serve(db: str) -> tuple[str, uvicorn.Server]:
@@ -72,6 +74,11 @@ def main() -> None:
     ap.add_argument("--speeds", type=int, nargs="+", default=[1, 10, 25])
     ap.add_argument("--reference", type=Path, default=None)
     args = ap.parse_args()
+    if args.reference is not None:  # fail before measuring anything, not after with made-up numbers
+        if not REFERENCE_TOOL.is_file():
+            ap.error(f"--reference needs the reference-measuring script {REFERENCE_TOOL}, which is missing")
+        if not args.reference.is_dir():
+            ap.error(f"--reference {args.reference}: no such directory (a checkout of tensorflow/playground)")
     from playwright.sync_api import sync_playwright
 
     rows = []
@@ -87,12 +94,13 @@ def main() -> None:
                     rows.append(r)
             browser.close()
         server.should_exit = True
-    ref = dict(REFERENCE)
+    ref: dict[str, tuple[float, float]] = {}  # measured here, beside actlab, or not at all
     if args.reference:
-        tool = Path(__file__).resolve().parents[2] / "shared" / "tools" / "tf_playground_speed.py"
-        cmd = [sys.executable, str(tool), str(args.reference), "--secs", str(args.secs), "--repeats", "2"]
+        cmd = [sys.executable, str(REFERENCE_TOOL), str(args.reference), "--secs", str(args.secs), "--repeats", "2"]
         out = subprocess.run(cmd, capture_output=True, text=True)
         print(out.stdout[-2000:], out.stderr[-2000:])
+        if out.returncode != 0:
+            sys.exit(f"the reference measurement failed (exit code {out.returncode}); no reference figures")
         for line in out.stdout.splitlines():
             try:
                 d = json.loads(line)
@@ -107,8 +115,12 @@ def main() -> None:
     for r in rows:
         mine = [r["network"], str(r["speed"]), f"{r['fps']:.1f}", f"{r['received_per_s']:.1f}",
                 f"{r['render_ms']:.1f}", f"{r['examples_per_s']:,.0f}"]
-        if ref[r["network"]] is None:
+        if r["network"] in BEYOND_REFERENCE:
             table.add_row(*mine, "-", "-", "beyond the reference's cap")
+            continue
+        if r["network"] not in ref:
+            table.add_row(*mine, "-", "-", "reference not run (--reference)" if not args.reference else
+                          "reference gave no figure")
             continue
         fps_ref, ex_ref = ref[r["network"]]
         table.add_row(*mine, f"{fps_ref:.0f}", f"{ex_ref:,.0f}", f"{r['examples_per_s'] / ex_ref:.1f}x")

@@ -152,7 +152,7 @@ def main() -> None:
     console.print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs (a shared machine "
                   "makes wall-time ratios noisy; read the CPU-time ratio)")
     table = Table(title=f"actlab examples/s over PyTorch {torch.__version__}'s, same network and step, one thread, "
-                        f"median [range] of {args.runs} interleaved runs")
+                        f"median \\[range] of {args.runs} interleaved runs")
     for col in ("network", "dtype", "ratio (CPU time)", "ratio (wall time)", "actlab examples/s (CPU)",
                 "PyTorch examples/s (CPU)"):
         table.add_column(col, justify="right")
