@@ -59,7 +59,7 @@ def make_torch_step(trainer: Trainer):
 
     dtype = torch.float64 if trainer.net.weights[0].dtype == np.float64 else torch.float32
     layers = []
-    for l, (w, b) in enumerate(zip(trainer.net.weights, trainer.net.biases)):
+    for l, (w, b) in enumerate(zip(trainer.net.weights, trainer.net.biases, strict=True)):
         lin = torch.nn.Linear(*w.shape, dtype=dtype)
         with torch.no_grad():
             lin.weight.copy_(torch.from_numpy(w.T.copy()))

@@ -208,7 +208,7 @@ class MLP:
         L = self.n_layers
         # the gradients are written into one vector laid out like flat_parameters(), which the optimiser
         # then uses as it is (no concatenation of every layer's gradient on each step)
-        flat = np.empty(sum(w.size + b.size for w, b in zip(self.weights, self.biases)), dtype=dz.dtype)
+        flat = np.empty(sum(w.size + b.size for w, b in zip(self.weights, self.biases, strict=True)), dtype=dz.dtype)
         dW: list[np.ndarray] = [None] * L  # type: ignore[list-item]
         db: list[np.ndarray] = [None] * L  # type: ignore[list-item]
         offset = 0

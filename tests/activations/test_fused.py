@@ -72,5 +72,5 @@ def test_network_gradients_with_derivatives_from_forward_equal_those_computed_in
     _, bare = net.forward(x, derivatives=False)
     assert bare.derivs == []
     got, want = net.backward(trace, y), net.backward(bare, y)
-    for g, w in zip(got.dW + got.db, want.dW + want.db):
+    for g, w in zip(got.dW + got.db, want.dW + want.db, strict=True):
         np.testing.assert_array_equal(g, w)
