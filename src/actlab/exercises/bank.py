@@ -118,7 +118,8 @@ _SLOPE = r"(?:gradients?|derivatives?|slopes?)"
 _THERE = rf"(?: (?:for|when|on|at|below|in|with) (?:the |all )?(?:\w+ )?{_NEGATIVE_SIDE}(?: \w+)?)?"  # "... for x < 0"
 GELU_POINTS = (
     RubricPoint("smooth", "smooth everywhere (no kink)", Property(
-        has=(r"\bsmooth(?:er|ly|ness|est)?\b", r"\b(?P<neg>non-?|not |un)?differentiable\b",
+        has=(r"\b(?P<neg>non-?|un)?smooth(?:er|ly|ness|est)?\b", r"\binfinitely differentiable\b",
+             r"\b(?P<neg>non-?|not |un)?differentiable\b",
              r"\bcontinuous(?:ly)? (?:first )?(?:derivative|gradient|slope)s?\b", r"\bcurvature\b",
              r"\bsecond derivative\b", r"\bcontinuously differentiable\b",
              r"\b(?:derivative|gradient|slope)s? (?:of (?:\w+ )?)?(?:is|are|stays?|remains?) (?P<neg>not |never )?"
@@ -158,7 +159,9 @@ GELU_POINTS = (
                r"discarded|thrown away|cut off)\b"))),
     RubricPoint("probabilistic", "the probabilistic gating reading", Property(
         has=(r"\bprobab\w*", r"\b(?:gaussian|normal) (?:cdf|distribution|cumulative)\b", r"\bcdf\b",
-             r"\bphi\b", r"φ", r"\bstochastic\w*", r"\bdropout\b", r"\bgat(?:e|es|ed|ing)\b",
+             r"\bphi\b", r"φ", r"\bstochastic\w*", r"\bdropout\b",
+             # a gate, but not the gated linear units of GEGLU and SwiGLU (another idea)
+             r"\bgat(?:e|es|ed|ing)\b(?! (?:gelu|linear|variants?|units?|glus?|ffns?|feed))",
              r"\bweights? (?:the |its )?(?:inputs?|x|values?) by\b", r"\b(?:chance|likelihood)\b",
              r"\bkept\b"),
         contrast=False)),

@@ -57,7 +57,7 @@ _VERB = re.compile(r"\b(?:is|are|was|were|be|being|been|has|have|had|does|do|did
                    r"prevents?|helps|performs?|works|outperforms?|outperformed|trains|learns?|costs|needs|"
                    r"requires?|takes?|provides?|dips|goes|go|suffers?|dies|die|died|kills?|passes?|scales|gates|"
                    r"weights|weighted|acts|behaves?|reads|means?|leads?|resulted|tends?|seems?|remains?|stays?|"
-                   r"becomes?|produces?|multiplies|multiply|gated|flows?|reaches|retains?|preserves?|handles?|"
+                   r"becomes?|produces?|multiplies|multiply|flows?|reaches|retains?|preserves?|handles?|"
                    r"solves?|fixes|eliminates?|reduces?|mitigates?|zeroes|zeros|zeroed|killed|isn't|aren't|"
                    r"doesn't|don't|didn't|can't|cannot|won't|hasn't|haven't|it's|that's|there's|adopted|chose|"
                    r"employs?|employed|gained|showed|shows?|found|achieves?|achieved|let|turns?|drops?|bends|curves|"
