@@ -1,0 +1,76 @@
+"""Results from the papers, reproduced: ``reproduce(name)`` runs one claim and returns its Reproduction.
+
+Every claim has a quick version, a reduced run whose verdict a short run already decides, and a full one. A claim
+whose verdict needs the full run (the GELU paper's advantage appears only late in training) has no quick version:
+asked for quickly, it returns the stored record of the last full run, marked ``stored``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from importlib import resources
+
+from ..errors import ConfigError
+from ._threads import one_blas_thread
+from .he2015 import reproduce_he2015
+from .lu2019 import reproduce_lu2019
+from .poole2016 import reproduce_poole2016
+from .reproduction import Progress, Reproduction, no_progress
+
+Runner = Callable[..., Reproduction]
+
+# name -> (runner, has a quick version); in the order the lesson meets them
+CLAIMS: dict[str, tuple[Runner, bool]] = {
+    "he2015": (reproduce_he2015, True),
+    "lu2019": (reproduce_lu2019, True),
+    "poole2016": (reproduce_poole2016, True),
+}
+
+STORED_TABLE = "reproduce.json"  # in actlab/data: the last full run, written by scripts/make_reproduce_table.py
+
+
+def names() -> list[str]:
+    return list(CLAIMS)
+
+
+def check_names(requested: list[str] | None) -> list[str]:
+    """The claims asked for (all when none), each checked; an unknown name lists the valid ones."""
+    if not requested:
+        return names()
+    for n in requested:
+        if n not in CLAIMS:
+            raise ConfigError("name", f"no claim {n!r}; choose from {', '.join(CLAIMS)}")
+    return list(dict.fromkeys(requested))
+
+
+def reproduce(name: str, quick: bool = False, seeds: int | None = None,
+              on_step: Progress = no_progress) -> Reproduction:
+    """Run one claim (see CLAIMS); ``seeds`` overrides each part's default number of seeds."""
+    (name,) = check_names([name])
+    if seeds is not None and (isinstance(seeds, bool) or not isinstance(seeds, int) or not 1 <= seeds <= 20):
+        raise ConfigError("seeds", f"a whole number from 1 to 20; got {seeds!r}")
+    runner, has_quick = CLAIMS[name]
+    if quick and not has_quick:
+        on_step(1, 1, "stored: this claim's verdict needs the full run")
+        return stored(name)
+    start = time.perf_counter()
+    with one_blas_thread():
+        record = runner(quick=quick, seeds=seeds, on_step=on_step)
+    return record.with_time(time.perf_counter() - start)
+
+
+def stored_table() -> dict:
+    """The shipped table of the last full run: {"generated": ..., "claims": [record dicts]}."""
+    path = resources.files("actlab") / "data" / STORED_TABLE
+    if not path.is_file():
+        return {"claims": []}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def stored(name: str) -> Reproduction:
+    for data in stored_table()["claims"]:
+        if data["name"] == name:
+            return Reproduction.from_dict({**data, "stored": True})
+    raise ConfigError("name", f"no stored full run of {name!r}; run it in full once (scripts/make_reproduce_table.py)")
