@@ -9,7 +9,7 @@ import sys
 import actlab
 
 # the faces on top of the core: everything else in the package is core and is imported below
-FACES = ("actlab.cli", "actlab.web", "actlab.interop", "actlab.torch", "actlab.plots")
+FACES = ("actlab.cli", "actlab.web", "actlab.interop", "actlab.torch", "actlab.plots", "actlab.llm")
 CORE = ["actlab"] + sorted(m.name for m in pkgutil.walk_packages(actlab.__path__, "actlab.")
                            if not m.name.startswith(FACES))
 FORBIDDEN = ["fastapi", "starlette", "uvicorn", "typer", "rich", "torch", "plotly", "matplotlib"]
