@@ -220,6 +220,9 @@ cli_train.register(app, console, _fail)
 cli_exercises.register(app, console, _fail)
 cli_lab.register(app, console, _fail)
 cli_watch.register(app, console, _fail)
+from . import cli_reproduce  # noqa: E402, I001  (after the others, as it was added)
+
+cli_reproduce.register(app, console, _fail)
 
 
 if __name__ == "__main__":

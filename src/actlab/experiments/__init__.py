@@ -4,7 +4,7 @@ from .census import CensusRow, census
 from .dying_relu import DyingReluResult, dead_probability, dying_relu, monte_carlo, trained_dead_units
 from .gelu_approx import GeluApproxResult, gelu_approx
 from .linear_collapse import LinearCollapseResult, check_collapse, compose_affine, count_pieces, linear_collapse
-from .reproduce import reproduce
+from .papers import reproduce
 from .reproduction import Finding, Reproduction
 from .vanishing import (
                         VanishingResult,

@@ -1,0 +1,127 @@
+"""`actlab reproduce [NAME...]`: the papers' claims, each measured beside the paper's number, with a verdict."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .experiments import papers as core
+from .experiments.reproduction import NOT_REPRODUCED, PARTLY, REPRODUCED, Reproduction
+
+_STYLE = {REPRODUCED: "green", PARTLY: "yellow", NOT_REPRODUCED: "red", "shown": "dim"}
+
+
+def register(app: typer.Typer, console, fail) -> None:
+    @app.command()
+    def reproduce(
+        names: Annotated[list[str] | None, typer.Argument(
+            help=f"Claims to run (all when none): {', '.join(core.names())}")] = None,
+        quick: Annotated[bool, typer.Option("--quick", help="The reduced runs (under a minute for all); claims "
+                                                             "that need the full run show its stored record")] = False,
+        seeds: Annotated[int | None, typer.Option(help="Seeds per part (each claim's default when not given)")] = None,
+        json_out: Annotated[bool, typer.Option("--json", help="Print the records as JSON")] = False,
+        plot: Annotated[Path | None, typer.Option(help="Write one figure per claim into this folder (needs "
+                                                       "matplotlib)")] = None,
+    ) -> None:
+        """Reproduce the lesson's results from the papers: each claim's paper number, actlab's measurement and a
+        verdict."""
+        chosen = core.check_names(names)
+        if seeds is not None and not 1 <= seeds <= 20:
+            fail(f"--seeds must be 1-20; got {seeds}")
+        if plot is not None:
+            if not plot.is_dir():
+                fail(f"--plot: {plot} is not a folder; create it first")
+            try:
+                import matplotlib  # noqa: F401
+            except ImportError:
+                fail("--plot needs matplotlib: pip install 'actlab[plot]'")
+        out = Console(stderr=True) if json_out else console.real  # with --json, stdout carries JSON alone
+        records, start = [], time.perf_counter()
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.fields[step]}"),
+                      TimeElapsedColumn(), console=out, transient=json_out) as progress:
+            for name in chosen:
+                task = progress.add_task(name, total=1, step="")
+
+                def on_step(done: int, total: int, message: str, task=task) -> None:
+                    progress.update(task, completed=done, total=max(total, 1), step=escape(message))
+
+                record = core.reproduce(name, quick=quick, seeds=seeds, on_step=on_step)
+                progress.update(task, completed=1, total=1, step=record.verdict)
+                records.append(record)
+                if not json_out:
+                    progress.console.print(claim_table(record))
+        elapsed = time.perf_counter() - start
+        if plot is not None:
+            for record in records:
+                path = plot_claim(record, plot / f"{record.name}.png")
+                out.print(f"figure: {path}")
+        if json_out:
+            typer.echo(json.dumps({"quick": quick, "seconds": elapsed, "claims": [r.to_dict() for r in records]},
+                                  allow_nan=False))
+            return
+        console.print(summary_table(records, elapsed))
+
+
+def claim_table(r: Reproduction) -> Table:
+    """One claim: each finding beside the paper's number, then the verdict, what did not reproduce, and why."""
+    mark = escape(" [stored full run]" if r.stored else (" [quick]" if r.quick else ""))
+    table = Table(title=f"{r.name}: {escape(r.paper)}{mark}", title_justify="left", caption_justify="left",
+                  show_lines=False, expand=False)
+    for col, kw in (("what is claimed", {"ratio": 4}), ("paper", {}), ("actlab", {"justify": "right"}),
+                    ("n", {"justify": "right"}), ("criterion", {}), ("verdict", {})):
+        table.add_column(col, overflow="fold", **kw)
+    for f in r.findings:
+        what = escape(f.what) + (f"\n[dim]{escape(f.note)}[/dim]" if f.note else "")
+        table.add_row(what, escape(f.paper) or "—", f.measured_text, str(f.n), escape(f.criterion) or "—",
+                      f"[{_STYLE[f.verdict]}]{f.verdict}[/]")
+    lines = [f"[bold]verdict: [{_STYLE[r.verdict]}]{r.verdict}[/][/bold]  ({escape(r.claim)})"]
+    missing = r.not_reproduced()
+    if missing:
+        lines.append("[red]did not reproduce here:[/red] " + "; ".join(escape(f.what) for f in missing))
+    if r.explanation:
+        lines.append(escape(r.explanation))
+    timing = "stored" if r.stored else f"{r.seconds:.1f} s"
+    lines.append(f"[dim]run: {escape(r.run_matrix)} ({timing})[/dim]")
+    table.caption = "\n".join(lines)
+    return table
+
+
+def summary_table(records: list[Reproduction], elapsed: float) -> Table:
+    table = Table(title=f"papers reproduced ({elapsed:.1f} s)", title_justify="left")
+    for col in ("claim", "verdict", "run", "seconds"):
+        table.add_column(col)
+    for r in records:
+        kind = "stored full run" if r.stored else ("quick" if r.quick else "full")
+        table.add_row(r.name, f"[{_STYLE[r.verdict]}]{r.verdict}[/]", kind, "—" if r.stored else f"{r.seconds:.1f}")
+    return table
+
+
+def plot_claim(r: Reproduction, path: Path) -> Path:
+    """One figure per claim, a panel per series group, drawn from the numbers the run measured."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only, no display
+    import matplotlib.pyplot as plt
+
+    panels = list(dict.fromkeys(s.panel for s in r.series))
+    fig, axes = plt.subplots(1, max(len(panels), 1), figsize=(4.2 * max(len(panels), 1), 3.6), squeeze=False)
+    for ax, panel in zip(axes[0], panels, strict=False):
+        for s in (s for s in r.series if s.panel == panel):
+            ax.plot(s.x, s.y, label=s.label, linewidth=1.2)
+            if s.log_y:
+                ax.set_yscale("log")
+        ax.set_title(panel, fontsize=9)
+        ax.legend(fontsize=6)
+    fig.suptitle(f"{r.name}: {r.verdict}", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

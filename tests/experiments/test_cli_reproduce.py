@@ -1,0 +1,77 @@
+"""`actlab reproduce`: tables, JSON, figures and refusals, on a stand-in claim so the test takes no time."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from actlab.cli import app
+from actlab.experiments import papers
+from actlab.experiments.reproduction import Reproduction, Series, asserted, shown
+
+runner = CliRunner()
+
+
+def run(*args: str):
+    return runner.invoke(app, list(args), env={"COLUMNS": "200"})
+
+
+def _fake(quick: bool = False, seeds: int | None = None, on_step=None) -> Reproduction:
+    on_step(0, 2, "first half")
+    on_step(1, 2, "second half")
+    findings = [asserted("holds", "the robust part", "0.5", [0.49, 0.51], "within 5%", True),
+                asserted("fails", "the fragile part", "better", [0.1], "above 0.2", False),
+                shown("context", "a figure for context", "", 3.0)]
+    return Reproduction("fake", "Someone, 2020, A Paper", "something holds", findings, quick, seeds or 2, "1 x 2",
+                        explanation="why it holds", series=[Series("loss", "a", [0, 1], [1.0, 0.5])])
+
+
+@pytest.fixture
+def fake_claim(monkeypatch):
+    monkeypatch.setitem(papers.CLAIMS, "fake", (_fake, True))
+
+
+def test_table_shows_paper_measurement_verdict_and_what_failed(fake_claim):
+    res = run("reproduce", "fake", "--quick")
+    assert res.exit_code == 0, res.output
+    for text in ("Someone, 2020", "0.500 ± 0.014", "within 5%", "partly", "did not reproduce here",
+                 "the fragile part", "why it holds", "[quick]"):
+        assert text in res.stdout, text
+
+
+def test_json_is_the_records_alone(fake_claim):
+    res = runner.invoke(app, ["reproduce", "fake", "--json", "--seeds", "3"], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    (claim,) = data["claims"]
+    assert claim["name"] == "fake" and claim["verdict"] == "partly" and claim["seeds"] == 3
+    assert [f["verdict"] for f in claim["findings"]] == ["reproduced", "not reproduced", "shown"]
+
+
+def test_plot_writes_one_figure_per_claim(fake_claim, tmp_path):
+    pytest.importorskip("matplotlib")
+    res = run("reproduce", "fake", "--plot", str(tmp_path))
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "fake.png").stat().st_size > 1000
+
+
+def test_unknown_claim_names_the_valid_ones():
+    res = run("reproduce", "he2016")
+    assert res.exit_code == 2
+    assert "he2015" in res.stdout and "Traceback" not in res.stdout
+
+
+def test_plot_into_a_missing_folder_is_refused_before_running(fake_claim, tmp_path):
+    res = run("reproduce", "fake", "--plot", str(tmp_path / "nope"))
+    assert res.exit_code == 2 and "not a folder" in res.stdout
+
+
+def test_stored_claim_is_marked_stored(monkeypatch, fake_claim):
+    record = _fake(on_step=lambda *a: None)
+    monkeypatch.setitem(papers.CLAIMS, "fake", (_fake, False))
+    monkeypatch.setattr(papers, "stored_table", lambda: {"claims": [record.to_dict()]})
+    res = run("reproduce", "fake", "--quick")
+    assert res.exit_code == 0, res.output
+    assert "stored full run" in res.stdout
