@@ -67,6 +67,8 @@ def test_activation_gradient_norms_match_autograd():
     want = [float(o.grad.norm()) for o in outs]
     got = [l.act_grad_norm for l in mon.report().layers]
     np.testing.assert_allclose(got, want, rtol=1e-6)
+    np.testing.assert_allclose([l.mean for l in mon.report().layers], [float(o.detach().mean()) for o in outs], rtol=1e-9)
+    np.testing.assert_allclose([l.std for l in mon.report().layers], [float(o.detach().std()) for o in outs], rtol=1e-9)
     w = [float(m.weight.grad.norm()) for m in model if isinstance(m, nn.Linear)]
     np.testing.assert_allclose([l.weight_grad_norm for l in mon.report().layers], w[:-1], rtol=1e-6)
     assert mon.report().output_grad_norm == pytest.approx(w[-1], rel=1e-6)
@@ -200,3 +202,18 @@ def test_the_log_round_trips(tmp_path):
 def test_bad_settings_name_the_field(kwargs, field):
     with pytest.raises(ValueError, match=field):
         Monitor(nn.Linear(2, 2), **kwargs)
+
+
+@pytest.mark.parametrize("module", [nn.ReLU(), nn.LeakyReLU(0.2), nn.GELU(), nn.GELU(approximate="tanh"), nn.SiLU(),
+                                    nn.Tanh(), nn.Sigmoid(), nn.ELU(0.7), nn.Mish(), nn.Hardswish(), nn.Softplus()])
+def test_the_derivative_matches_autograd_and_the_registry(module):
+    from actlab.interop.torch import derivative
+
+    z = torch.linspace(-6, 6, 2001, dtype=torch.float64).reshape(1, -1)
+    z = z[(z.abs() > 1e-9) & ((z - 3).abs() > 1e-9) & ((z + 3).abs() > 1e-9)].reshape(1, -1)  # no kinks
+    record = record_for(module)
+    zz = z.clone().requires_grad_(True)
+    (want,) = torch.autograd.grad(module(zz).sum(), zz)
+    got = derivative(record, module, z)
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(got.numpy()[0], record.derivative(z.numpy()[0]), rtol=1e-6, atol=1e-9)
