@@ -13,7 +13,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[dev,reproduce]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,reproduce,postgres]'
 	touch $(STAMP)
 
 lab: $(STAMP)

@@ -1,8 +1,15 @@
-"""Learner progress in an embedded SQLite database (stdlib sqlite3, WAL mode).
+"""Learner progress and classes, in an SQLite file (stdlib sqlite3, WAL mode) or in PostgreSQL (psycopg 3).
 
 Every attempt is committed before its verdict is returned to the learner, so killing the process
 at any moment loses no answered attempt; several processes may write at once (WAL plus a busy
-timeout). The schema carries a version and migrates forward on open.
+timeout on SQLite; PostgreSQL is made for it). An attempt may carry the client's attempt id: sending it
+again (a retry after a lost answer) records nothing new. The schema carries a version and migrates
+forward on open, by one list of migrations for both databases (_db.py holds what differs between them).
+
+A class has a name, a short join code and a teacher token, of which the store keeps only a hash. Its
+learners have display names unique within the class (compared case-folded) and a short personal rejoin
+code, also kept hashed. Every attempt, hint and solution event carries its class; the single-learner
+local lab's rows carry none (NULL).
 
 Each attempt keeps the version of the checker that graded it. Summaries (progress, the class
 summary) re-grade older attempts with today's checker when they read them, without writing;
@@ -12,14 +19,16 @@ wrongly accepted stops counting as solved.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
-import sqlite3
-import threading
+import secrets
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import _db
 from .errors import ConfigError
 from .exercises import get_exercise
 from .exercises.checker import CHECKER_VERSION, UNEXPLAINED
@@ -32,40 +41,80 @@ MAX_LEARNER_CHARS = 64
 MIGRATIONS: tuple[str, ...] = (
     """
     CREATE TABLE attempts (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        id {id},
         learner TEXT NOT NULL,
         exercise TEXT NOT NULL,
         answer TEXT NOT NULL,          -- JSON list of the parts' answers
         status TEXT NOT NULL,
         feedback TEXT NOT NULL,
-        created_at REAL NOT NULL
+        created_at {real} NOT NULL
     );
     CREATE INDEX attempts_by_learner ON attempts (learner, exercise);
     """,
     """
     ALTER TABLE attempts ADD COLUMN parts TEXT NOT NULL DEFAULT '[]';  -- JSON of the per-part verdicts
     CREATE TABLE events (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        id {id},
         learner TEXT NOT NULL,
         exercise TEXT NOT NULL,
         kind TEXT NOT NULL,            -- 'hint' or 'solution'
         level INTEGER,
-        created_at REAL NOT NULL
+        created_at {real} NOT NULL
     );
     """,
     """
     ALTER TABLE attempts ADD COLUMN checker_version INTEGER NOT NULL DEFAULT 1;  -- the checker that graded it
     """,
+    """
+    CREATE TABLE classes (
+        id {id},
+        name TEXT NOT NULL UNIQUE,
+        code TEXT NOT NULL UNIQUE,     -- the join code learners type
+        token_hash TEXT NOT NULL,      -- SHA-256 of the teacher token, which is never stored
+        archived INTEGER NOT NULL DEFAULT 0,
+        created_at {real} NOT NULL
+    );
+    CREATE TABLE learners (
+        id {id},
+        class_id INTEGER NOT NULL REFERENCES classes (id),
+        name TEXT NOT NULL,            -- as the learner typed it
+        name_key TEXT NOT NULL,        -- case-folded: the name's identity within the class
+        rejoin_hash TEXT NOT NULL,
+        created_at {real} NOT NULL,
+        UNIQUE (class_id, name_key)
+    );
+    ALTER TABLE attempts ADD COLUMN class_id INTEGER;  -- NULL: the local single-learner lab
+    ALTER TABLE attempts ADD COLUMN attempt_id TEXT;   -- the client's id: a retried attempt is stored once
+    CREATE UNIQUE INDEX attempts_by_attempt_id ON attempts (attempt_id);
+    CREATE INDEX attempts_by_class ON attempts (class_id, learner);
+    ALTER TABLE events ADD COLUMN class_id INTEGER;
+    CREATE INDEX events_by_class ON events (class_id, learner);
+    CREATE TABLE secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+# the words of DDL that differ between the two databases
+_DDL = {"sqlite": {"id": "INTEGER PRIMARY KEY AUTOINCREMENT", "real": "REAL", "blob": "BLOB"},
+        "postgresql": {"id": "BIGSERIAL PRIMARY KEY", "real": "DOUBLE PRECISION", "blob": "BYTEA"}}
 
 
-def default_path() -> Path:
-    """$ACTLAB_DB, else the user's data directory (XDG_DATA_HOME or ~/.local/share)/actlab/progress.sqlite3."""
+def migration_statements(index: int, dialect: str) -> list[str]:
+    """Migration ``index`` as statements for one database: comments dropped, dialect words filled in."""
+    text = "\n".join(line.split("--", 1)[0] for line in MIGRATIONS[index].splitlines()).format(**_DDL[dialect])
+    return [st.strip() for st in text.split(";") if st.strip()]
+
+
+def default_location() -> str | Path:
+    """$ACTLAB_DB (a file path or a postgresql:// URL), else the user's data directory
+    (XDG_DATA_HOME or ~/.local/share)/actlab/progress.sqlite3."""
     if os.environ.get(ENV_DB):
-        return Path(os.environ[ENV_DB])
+        value = os.environ[ENV_DB]
+        return value if _db.is_url(value) else Path(value)
     base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
     return base / "actlab" / "progress.sqlite3"
+
+
+default_path = default_location  # the name before PostgreSQL
 
 
 @dataclass(frozen=True)
@@ -120,162 +169,342 @@ def check_learner(learner: object) -> str:
     return name
 
 
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: codes are read aloud and typed
+JOIN_CODE_CHARS = 6      # 31^6, about 8.9e8 codes; joining is rate-limited (web/routes/classroom.py)
+REJOIN_CODE_CHARS = 6
+MAX_CLASS_NAME_CHARS = 64
+
+
+@dataclass(frozen=True)
+class ClassRecord:
+    id: int
+    name: str
+    code: str
+    archived: bool
+
+
+@dataclass(frozen=True)
+class LearnerRecord:
+    id: int
+    class_id: int
+    name: str
+
+
+def new_code(n: int) -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(n))
+
+
+def hash_token(token: str) -> str:
+    """SHA-256 of a teacher token. A token is 32 random bytes, so a fast hash is enough: there is nothing to guess."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def normalise_code(code: str) -> str:
+    return "".join(c for c in str(code).upper() if not c.isspace() and c != "-")
+
+
+def check_class_name(name: object) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise ConfigError("name", "a class needs a non-empty name")
+    name = name.strip()
+    if len(name) > MAX_CLASS_NAME_CHARS or any(ord(c) < 32 for c in name):
+        raise ConfigError("name", f"at most {MAX_CLASS_NAME_CHARS} printable characters; got {len(name)}")
+    return name
+
+
+def _where_class(class_id: int | None) -> tuple[str, tuple]:
+    """A condition on class_id that also matches NULL (the local lab)."""
+    return ("class_id IS NULL", ()) if class_id is None else ("class_id = ?", (class_id,))
+
+
 class Store:
-    """One connection per thread to the same database file."""
+    """Progress and classes in one database: a file path or a postgresql:// URL (default: default_location())."""
 
-    def __init__(self, path: str | Path | None = None):
-        self.path = Path(path) if path is not None else default_path()
-        if str(self.path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
-        with self._connect() as conn:
-            self._migrate(conn)
+    def __init__(self, location: str | Path | None = None):
+        self.location = location if location is not None else default_location()
+        self.db = _db.connect(self.location)
+        self.dialect = self.db.dialect
+        self._migrate()
 
-    def _connect(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA busy_timeout=10000")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            self._local.conn = conn
-        return conn
+    def __repr__(self) -> str:
+        return f"Store({_db.redact(self.location)!r})"
 
-    def _migrate(self, conn: sqlite3.Connection) -> None:
-        conn.execute("BEGIN IMMEDIATE")  # one process migrates; the others wait, then see the new version
-        try:
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
+    def _migrate(self) -> None:
+        with self.db.transaction():  # one process migrates; the others wait, then see the new version
+            self.db.lock()
+            version = self.db.get_version()
             if version > SCHEMA_VERSION:
-                raise ConfigError("db", f"{self.path} has schema version {version}, newer than this actlab "
-                                        f"({SCHEMA_VERSION}); upgrade actlab")
+                raise ConfigError("db", f"{_db.redact(self.location)} has schema version {version}, newer than "
+                                        f"this actlab ({SCHEMA_VERSION}); upgrade actlab")
             for i in range(version, SCHEMA_VERSION):
-                for statement in MIGRATIONS[i].split(";"):
-                    if statement.strip():
-                        conn.execute(statement)
-                conn.execute(f"PRAGMA user_version = {i + 1}")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+                for statement in migration_statements(i, self.dialect):
+                    self.db.execute(statement)
+                self.db.set_version(i + 1)
 
     @property
     def version(self) -> int:
-        return self._connect().execute("PRAGMA user_version").fetchone()[0]
+        return self.db.get_version()
 
-    def record_attempt(self, learner: str, exercise: str, answers: list, verdict: dict) -> int:
-        """Write one attempt and commit it; returns its id. Call before showing the verdict."""
+    # -- attempts and events -------------------------------------------------------------------------------
+
+    def record_attempt(self, learner: str, exercise: str, answers: list, verdict: dict, *,
+                       class_id: int | None = None, attempt_id: str | None = None) -> int:
+        """Write one attempt and commit it; returns its id. Call before showing the verdict. With an
+        ``attempt_id`` already stored, nothing is written and the stored attempt's id is returned."""
         learner = check_learner(learner)
+        if attempt_id is not None and (not isinstance(attempt_id, str) or not 1 <= len(attempt_id) <= 64):
+            raise ConfigError("attempt_id", "1 to 64 characters (a UUID is the usual choice)")
         answer_json = json.dumps([None if a is None else str(a)[:MAX_ANSWER_CHARS] for a in answers])
-        conn = self._connect()
-        cur = conn.execute(
-            "INSERT INTO attempts (learner, exercise, answer, status, feedback, created_at, parts, checker_version) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        rows = self.db.execute(
+            "INSERT INTO attempts (learner, exercise, answer, status, feedback, created_at, parts, checker_version, "
+            "class_id, attempt_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (attempt_id) DO NOTHING "
+            "RETURNING id",
             (learner, exercise, answer_json, verdict["status"], verdict["feedback"], time.time(),
-             json.dumps(verdict.get("parts", [])), int(verdict.get("checker_version", 1))),
-        )  # autocommit mode: the row is durable when execute returns
-        return int(cur.lastrowid)
+             json.dumps(verdict.get("parts", [])), int(verdict.get("checker_version", 1)), class_id, attempt_id),
+        )  # autocommit: the row is durable when execute returns
+        if rows:
+            return int(rows[0][0])
+        return int(self.db.execute("SELECT id FROM attempts WHERE attempt_id = ?", (attempt_id,))[0][0])
 
-    def record_event(self, learner: str, exercise: str, kind: str, level: int | None = None) -> None:
+    def record_event(self, learner: str, exercise: str, kind: str, level: int | None = None, *,
+                     class_id: int | None = None) -> None:
         learner = check_learner(learner)
-        self._connect().execute("INSERT INTO events (learner, exercise, kind, level, created_at) VALUES (?,?,?,?,?)",
-                                (learner, exercise, kind, level, time.time()))
+        self.db.execute("INSERT INTO events (learner, exercise, kind, level, created_at, class_id) "
+                        "VALUES (?, ?, ?, ?, ?, ?)", (learner, exercise, kind, level, time.time(), class_id))
 
-    def _graded_rows(self, where: str = "", args: tuple = ()) -> list[dict]:
-        """Attempts as today's checker grades them: rows graded by an older checker are re-graded in memory."""
-        rows = self._connect().execute(
-            "SELECT id, learner, exercise, answer, status, feedback, parts, checker_version FROM attempts "
-            f"{where} ORDER BY id", args).fetchall()
+    def graded_attempts(self, class_id: int | None = None, learner: str | None = None) -> list[dict]:
+        """A class's attempts (the local lab's with None) in order, as today's checker grades them: rows graded
+        by an older checker are re-graded in memory, without writing."""
+        where, args = _where_class(class_id)
+        if learner is not None:
+            where, args = where + " AND learner = ?", (*args, check_learner(learner))
+        rows = self.db.execute(
+            "SELECT id, learner, exercise, answer, status, feedback, parts, checker_version, created_at, attempt_id "
+            f"FROM attempts WHERE {where} ORDER BY id", args)
         out, grade = [], _Grader()
-        for id_, learner, exercise, answer, status, feedback, parts, version in rows:
-            row = {"id": id_, "learner": learner, "exercise": exercise, "answer": json.loads(answer),
-                   "status": status, "feedback": feedback, "parts": json.loads(parts), "regraded": False}
+        for id_, who, exercise, answer, status, feedback, parts, version, created_at, attempt_id in rows:
+            row = {"id": id_, "learner": who, "exercise": exercise, "answer": json.loads(answer),
+                   "status": status, "feedback": feedback, "parts": json.loads(parts), "regraded": False,
+                   "created_at": created_at, "attempt_id": attempt_id}
             if version < CHECKER_VERSION and (now := grade(exercise, row["answer"])) is not None:
                 row.update(status=now["status"], feedback=now["feedback"], parts=now["parts"], regraded=True)
             out.append(row)
         return out
 
+    def events(self, class_id: int | None = None, learner: str | None = None) -> list[dict]:
+        """Hints and solutions shown, in order."""
+        where, args = _where_class(class_id)
+        if learner is not None:
+            where, args = where + " AND learner = ?", (*args, check_learner(learner))
+        rows = self.db.execute(f"SELECT learner, exercise, kind, level, created_at FROM events WHERE {where} "
+                               "ORDER BY id", args)
+        return [{"learner": r[0], "exercise": r[1], "kind": r[2], "level": r[3], "created_at": r[4]} for r in rows]
+
     def regrade(self, everything: bool = False) -> list[Regraded]:
         """Re-grade with today's checker every attempt an older checker graded (every attempt with
         ``everything``) and write the new verdicts; returns the attempts whose status changed."""
-        conn = self._connect()
         where = "" if everything else f"WHERE checker_version < {CHECKER_VERSION}"
         changed, grade = [], _Grader()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            for id_, learner, exercise, answer, status in conn.execute(
-                    f"SELECT id, learner, exercise, answer, status FROM attempts {where}").fetchall():
+        with self.db.transaction():
+            for id_, learner, exercise, answer, status in self.db.execute(
+                    f"SELECT id, learner, exercise, answer, status FROM attempts {where} ORDER BY id"):
                 now = grade(exercise, json.loads(answer))
                 if now is None:
                     continue
-                conn.execute("UPDATE attempts SET status = ?, feedback = ?, parts = ?, checker_version = ? "
-                             "WHERE id = ?", (now["status"], now["feedback"], json.dumps(now["parts"]),
-                                              CHECKER_VERSION, id_))
+                self.db.execute("UPDATE attempts SET status = ?, feedback = ?, parts = ?, checker_version = ? "
+                                "WHERE id = ?", (now["status"], now["feedback"], json.dumps(now["parts"]),
+                                                 CHECKER_VERSION, id_))
                 if now["status"] != status:
                     changed.append(Regraded(id_, learner, exercise, status, now["status"]))
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
         return changed
 
-    def attempts(self, learner: str, exercise: str | None = None) -> list[dict]:
+    def attempts(self, learner: str, exercise: str | None = None, *, class_id: int | None = None) -> list[dict]:
         """A learner's attempts as stored, with the checker version that graded each."""
         learner = check_learner(learner)
+        where, args = _where_class(class_id)
         sql = ("SELECT id, exercise, answer, status, feedback, created_at, checker_version FROM attempts "
-               "WHERE learner = ?")
-        args: list = [learner]
+               f"WHERE learner = ? AND {where}")
+        args = (learner, *args)
         if exercise:
             sql += " AND exercise = ?"
-            args.append(exercise)
-        rows = self._connect().execute(sql + " ORDER BY id", args).fetchall()
+            args = (*args, exercise)
+        rows = self.db.execute(sql + " ORDER BY id", args)
         return [{"id": r[0], "exercise": r[1], "answer": json.loads(r[2]), "status": r[3], "feedback": r[4],
                  "created_at": r[5], "checker_version": r[6]} for r in rows]
 
-    def progress(self, learner: str) -> list[ProgressRow]:
+    def progress(self, learner: str, *, class_id: int | None = None) -> list[ProgressRow]:
         learner = check_learner(learner)
-        conn = self._connect()
         out: dict[str, dict] = {}
-        for graded in self._graded_rows("WHERE learner = ?", (learner,)):
-            ex, answer, status = graded["exercise"], graded["answer"], graded["status"]
-            row = out.setdefault(ex, {"attempts": 0, "best": "not_attempted", "last": "not_attempted",
-                                      "answer": [], "hints": 0, "solution": False})
+
+        def row_for(ex: str) -> dict:
+            return out.setdefault(ex, {"attempts": 0, "best": "not_attempted", "last": "not_attempted",
+                                       "answer": [], "hints": 0, "solution": False})
+
+        for graded in self.graded_attempts(class_id, learner):
+            row = row_for(graded["exercise"])
             row["attempts"] += 1
-            row["last"], row["answer"] = status, answer
-            if _RANK[status] > _RANK[row["best"]]:
-                row["best"] = status
-        for ex, kind, level in conn.execute("SELECT exercise, kind, level FROM events WHERE learner = ?", (learner,)):
-            row = out.setdefault(ex, {"attempts": 0, "best": "not_attempted", "last": "not_attempted",
-                                      "answer": [], "hints": 0, "solution": False})
-            if kind == "hint":
-                row["hints"] = max(row["hints"], level or 0)
-            elif kind == "solution":
+            row["last"], row["answer"] = graded["status"], graded["answer"]
+            if _RANK[graded["status"]] > _RANK[row["best"]]:
+                row["best"] = graded["status"]
+        for event in self.events(class_id, learner):
+            row = row_for(event["exercise"])
+            if event["kind"] == "hint":
+                row["hints"] = max(row["hints"], event["level"] or 0)
+            elif event["kind"] == "solution":
                 row["solution"] = True
         return [ProgressRow(ex, r["attempts"], r["best"], r["last"], r["answer"], r["hints"], r["solution"])
                 for ex, r in sorted(out.items(), key=lambda kv: _exercise_order(kv[0]))]
 
-    def class_summary(self) -> list[dict]:
-        """For a teacher: per exercise, learners, attempts, share correct, and the commonest slips the checker
-        explained (per-part feedback of answers that were not right, most frequent first). Wrong numbers it
-        could not explain and answers it could not read are counted, not listed: their feedback says nothing
-        about the class, and an unreadable answer's feedback quotes the learner's text. Free-text parts are
-        summed per key point instead (how many attempts covered it, how many missed it). Attempts graded by an
-        older checker are re-graded as they are read."""
+    # -- classes and learners ------------------------------------------------------------------------------
+
+    def create_class(self, name: str) -> tuple[ClassRecord, str]:
+        """A new class and its teacher token; the token is returned this once and only its hash is kept."""
+        name = check_class_name(name)
+        if self.find_class(name) is not None:
+            raise ConfigError("name", f"a class named {name!r} exists already; choose another name")
+        token = secrets.token_urlsafe(32)
+        for _ in range(20):  # a code collision is rare (1 in about 1e8 per existing class); draw again
+            code = new_code(JOIN_CODE_CHARS)
+            if not self.db.execute("SELECT 1 FROM classes WHERE code = ?", (code,)):
+                break
+        rows = self.db.execute("INSERT INTO classes (name, code, token_hash, created_at) VALUES (?, ?, ?, ?) "
+                               "RETURNING id", (name, code, hash_token(token), time.time()))
+        return ClassRecord(int(rows[0][0]), name, code, False), token
+
+    def _classes(self, where: str = "", args: tuple = ()) -> list[ClassRecord]:
+        rows = self.db.execute(f"SELECT id, name, code, archived FROM classes {where} ORDER BY id", args)
+        return [ClassRecord(int(r[0]), r[1], r[2], bool(r[3])) for r in rows]
+
+    def classes(self) -> list[ClassRecord]:
+        return self._classes()
+
+    def find_class(self, name_or_code: str) -> ClassRecord | None:
+        """The class with this name, else with this join code (in any case, spaces and dashes ignored)."""
+        found = self._classes("WHERE name = ?", (str(name_or_code).strip(),))
+        return found[0] if found else next(iter(self._classes("WHERE code = ?", (normalise_code(name_or_code),))),
+                                           None)
+
+    def get_class(self, name_or_code: str) -> ClassRecord:
+        found = self.find_class(name_or_code)
+        if found is None:
+            names = ", ".join(c.name for c in self.classes()) or "none yet (actlab class create NAME)"
+            raise ConfigError("class", f"no class named or coded {name_or_code!r}; classes: {names}")
+        return found
+
+    def class_by_id(self, class_id: int) -> ClassRecord | None:
+        return next(iter(self._classes("WHERE id = ?", (class_id,))), None)
+
+    def class_for_token(self, token: str) -> ClassRecord | None:
+        """The class whose teacher token this is (compared by hash, in constant time), or None."""
+        if not isinstance(token, str) or not token or len(token) > 200:
+            return None
+        digest = hash_token(token)
+        for row in self.db.execute("SELECT id, token_hash FROM classes"):
+            if hmac.compare_digest(row[1], digest):
+                return self.class_by_id(int(row[0]))
+        return None
+
+    def rotate_token(self, class_id: int) -> str:
+        """A new teacher token for the class; the old one stops working at once."""
+        token = secrets.token_urlsafe(32)
+        self.db.execute("UPDATE classes SET token_hash = ? WHERE id = ?", (hash_token(token), class_id))
+        return token
+
+    def set_archived(self, class_id: int, archived: bool = True) -> None:
+        self.db.execute("UPDATE classes SET archived = ? WHERE id = ?", (int(archived), class_id))
+
+    @staticmethod
+    def _rejoin_hash(class_id: int, name_key: str, code: str) -> str:
+        return hashlib.sha256(f"{class_id}\\0{name_key}\\0{normalise_code(code)}".encode()).hexdigest()
+
+    def join(self, class_id: int, name: str, rejoin_code: str | None = None) -> tuple[LearnerRecord, str | None]:
+        """A learner joins: a new display name is registered and its personal rejoin code returned (once);
+        a taken name needs that name's rejoin code, and then returns None as the code."""
+        name = check_learner(name)
+        key = name.casefold()
+        rows = self.db.execute("SELECT id, name, rejoin_hash FROM learners WHERE class_id = ? AND name_key = ?",
+                               (class_id, key))
+        if rows:
+            if rejoin_code and hmac.compare_digest(rows[0][2], self._rejoin_hash(class_id, key, rejoin_code)):
+                return LearnerRecord(int(rows[0][0]), class_id, rows[0][1]), None
+            raise ConfigError("name", f"{name!r} is taken in this class; choose another name, or give the rejoin "
+                                      "code you were shown when you joined")
+        code = new_code(REJOIN_CODE_CHARS)
+        rows = self.db.execute(
+            "INSERT INTO learners (class_id, name, name_key, rejoin_hash, created_at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (class_id, name_key) DO NOTHING RETURNING id",
+            (class_id, name, key, self._rejoin_hash(class_id, key, code), time.time()))
+        if not rows:  # another request took the name between the two statements
+            raise ConfigError("name", f"{name!r} is taken in this class; choose another name")
+        return LearnerRecord(int(rows[0][0]), class_id, name), code
+
+    def learner(self, class_id: int, name: str) -> LearnerRecord | None:
+        rows = self.db.execute("SELECT id, name FROM learners WHERE class_id = ? AND name_key = ?",
+                               (class_id, check_learner(name).casefold()))
+        return LearnerRecord(int(rows[0][0]), class_id, rows[0][1]) if rows else None
+
+    def learner_by_id(self, learner_id: int) -> LearnerRecord | None:
+        rows = self.db.execute("SELECT id, class_id, name FROM learners WHERE id = ?", (learner_id,))
+        return LearnerRecord(int(rows[0][0]), int(rows[0][1]), rows[0][2]) if rows else None
+
+    def learners(self, class_id: int) -> list[LearnerRecord]:
+        rows = self.db.execute("SELECT id, name FROM learners WHERE class_id = ? ORDER BY id", (class_id,))
+        return [LearnerRecord(int(r[0]), class_id, r[1]) for r in rows]
+
+    def forget(self, class_id: int, name: str) -> dict[str, int]:
+        """Delete one learner's attempts, events and record from a class (a request to be forgotten);
+        returns how many rows of each went."""
+        found = self.learner(class_id, name)
+        if found is None:
+            raise ConfigError("learner", f"no learner named {name!r} in this class")
+        with self.db.transaction():
+            counts = {}
+            for table in ("attempts", "events"):
+                counts[table] = len(self.db.execute(f"DELETE FROM {table} WHERE class_id = ? AND learner = ? "
+                                                    "RETURNING id", (class_id, found.name)))
+            self.db.execute("DELETE FROM learners WHERE id = ?", (found.id,))
+        return counts
+
+    def secret(self, name: str = "signing_key") -> bytes:
+        """A random key kept in the store (created on first use), the same for every process that opens it."""
+        self.db.execute("INSERT INTO secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+                        (name, secrets.token_hex(32)))
+        return bytes.fromhex(self.db.execute("SELECT value FROM secrets WHERE name = ?", (name,))[0][0])
+
+    # -- the teacher's summary -----------------------------------------------------------------------------
+
+    def class_summary(self, class_id: int | None = None) -> list[dict]:
+        """For a teacher: per exercise, the learners who attempted and who solved it (counted by learner, not by
+        attempt: "solved by 2 of 3"), how many saw hints and the solution, attempts, and the commonest slips the
+        checker explained, each counted by the learners who made it. Wrong numbers it could not explain and
+        answers it could not read are counted, not listed: their feedback says nothing about the class, and an
+        unreadable answer's feedback quotes the learner's text. Free-text parts are summed per key point instead
+        (how many learners covered it in some attempt, how many attempted and never covered it). Attempts graded
+        by an older checker are re-graded as they are read. ``class_id`` None: the local lab's attempts."""
         per_ex: dict[str, dict] = {}
-        for graded in self._graded_rows():
-            ex, status = graded["exercise"], graded["status"]
-            row = per_ex.setdefault(ex, {"learners": set(), "attempts": 0, "correct": 0, "slips": {},
-                                         "unexplained": 0, "unreadable": 0, "points": {}, "regraded": 0})
-            row["learners"].add(graded["learner"])
+
+        def row_for(ex: str) -> dict:
+            return per_ex.setdefault(ex, {"learners": set(), "solved": set(), "attempts": 0, "correct": 0,
+                                          "slips": {}, "unexplained": 0, "unreadable": 0, "covered": {},
+                                          "tried_points": set(), "regraded": 0, "hints": set(), "solution": set()})
+
+        for graded in self.graded_attempts(class_id):
+            who, status = graded["learner"], graded["status"]
+            row = row_for(graded["exercise"])
+            row["learners"].add(who)
             row["attempts"] += 1
             row["correct"] += status == "correct"
+            if status == "correct":
+                row["solved"].add(who)
             row["regraded"] += graded["regraded"]
             for part in graded["parts"]:
                 kind = part.get("status")
                 if part.get("kind") == "rubric" and kind != "not_attempted":
+                    row["tried_points"].add(who)
                     for key in part.get("covered_keys", []):
-                        row["points"].setdefault(key, [0, 0])[0] += 1
+                        row["covered"].setdefault(key, set()).add(who)
                     for key in part.get("missed_keys", []):
-                        row["points"].setdefault(key, [0, 0])[1] += 1
+                        row["covered"].setdefault(key, set())
                 elif kind == "unreadable":
                     row["unreadable"] += 1
                 elif kind in ("correct", "not_attempted"):
@@ -283,20 +512,31 @@ class Store:
                 elif part.get("feedback") == UNEXPLAINED:
                     row["unexplained"] += 1
                 else:
-                    key = f"{part.get('label')}: {part.get('feedback')}"
-                    row["slips"][key] = row["slips"].get(key, 0) + 1
+                    row["slips"].setdefault(f"{part.get('label')}: {part.get('feedback')}", set()).add(who)
+        for event in self.events(class_id):
+            row = row_for(event["exercise"])
+            row["hints" if event["kind"] == "hint" else "solution"].add(event["learner"])
         out = []
         for ex, r in sorted(per_ex.items(), key=lambda kv: _exercise_order(kv[0])):
-            slips = sorted(r["slips"].items(), key=lambda kv: -kv[1])[:3]
-            out.append({"exercise": ex, "learners": len(r["learners"]), "attempts": r["attempts"],
-                        "correct_share": r["correct"] / r["attempts"],
-                        "common_feedback": [{"feedback": f, "count": n} for f, n in slips],
+            slips = sorted(r["slips"].items(), key=lambda kv: -len(kv[1]))[:3]
+            out.append({"exercise": ex, "title": _title(ex), "learners": len(r["learners"]),
+                        "solved": len(r["solved"]), "attempts": r["attempts"],
+                        "correct_share": r["correct"] / r["attempts"] if r["attempts"] else 0.0,
+                        "hint_learners": len(r["hints"]), "solution_learners": len(r["solution"]),
+                        "common_feedback": [{"feedback": f, "count": len(who)} for f, who in slips],
                         "unexplained_parts": r["unexplained"], "unreadable_parts": r["unreadable"],
-                        "key_points": [{"key": k, "title": title, "covered": r["points"][k][0],
-                                        "missed": r["points"][k][1]}
-                                       for k, title in _point_titles(ex).items() if k in r["points"]],
+                        "key_points": [{"key": k, "title": title, "covered": len(r["covered"][k]),
+                                        "missed": len(r["tried_points"] - r["covered"][k])}
+                                       for k, title in _point_titles(ex).items() if k in r["covered"]],
                         "regraded_attempts": r["regraded"]})
         return out
+
+
+def _title(exercise: str) -> str:
+    try:
+        return get_exercise(exercise).title
+    except ValueError:
+        return exercise
 
 
 def _point_titles(exercise: str) -> dict[str, str]:

@@ -9,26 +9,30 @@ from . import get_exercise
 from .checker import Verdict
 
 
-def check_and_record(store: Store | None, learner: str | None, key: str, answers: Sequence[str | None]) -> Verdict:
-    """Check ``answers`` and, when a store and learner are given, commit the attempt before returning."""
+def check_and_record(store: Store | None, learner: str | None, key: str, answers: Sequence[str | None], *,
+                     class_id: int | None = None, attempt_id: str | None = None) -> Verdict:
+    """Check ``answers`` and, when a store and learner are given, commit the attempt (into ``class_id``'s
+    records; None is the local lab) before returning. An ``attempt_id`` sent again records nothing new."""
     exercise = get_exercise(key)
     verdict = exercise.check(list(answers))
     if store is not None and learner and verdict.status != "not_attempted":
-        store.record_attempt(learner, exercise.key, list(answers), verdict.to_record())
+        store.record_attempt(learner, exercise.key, list(answers), verdict.to_record(), class_id=class_id,
+                             attempt_id=attempt_id)
     return verdict
 
 
-def hint_and_record(store: Store | None, learner: str | None, key: str, level: int) -> str:
+def hint_and_record(store: Store | None, learner: str | None, key: str, level: int, *,
+                    class_id: int | None = None) -> str:
     exercise = get_exercise(key)
     text = exercise.hint(level)
     if store is not None and learner:
-        store.record_event(learner, exercise.key, "hint", min(level, len(exercise.hints)))
+        store.record_event(learner, exercise.key, "hint", min(level, len(exercise.hints)), class_id=class_id)
     return text
 
 
-def solution_and_record(store: Store | None, learner: str | None, key: str) -> str:
+def solution_and_record(store: Store | None, learner: str | None, key: str, *, class_id: int | None = None) -> str:
     exercise = get_exercise(key)
     text = exercise.solution()
     if store is not None and learner:
-        store.record_event(learner, exercise.key, "solution")
+        store.record_event(learner, exercise.key, "solution", class_id=class_id)
     return text

@@ -1,0 +1,140 @@
+"""The two databases the store runs on: an SQLite file (stdlib sqlite3) or PostgreSQL (psycopg 3, optional).
+
+Both answer the same small interface, so the store writes each statement once:
+
+- ``execute(sql, args)`` runs one statement with ``?`` placeholders and returns its rows. Outside a transaction
+  every statement commits by itself (autocommit), so a row is durable when execute returns.
+- ``transaction()`` is a context manager for statements that must commit together; on SQLite it takes the
+  write lock at once (BEGIN IMMEDIATE), on PostgreSQL it is a plain transaction.
+- ``lock()`` (inside a transaction) serialises migrations between processes.
+- ``dialect`` ("sqlite" or "postgresql") picks the few words of DDL that differ (see store.MIGRATIONS).
+
+A location is a file path or a ``postgresql://`` URL; psycopg is imported only for the latter.
+Connections are one per thread (the web app calls the store from its event loop and from its thread pool).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from .errors import ConfigError
+
+URL_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_url(location: str | Path) -> bool:
+    return str(location).startswith(URL_SCHEMES)
+
+
+def redact(location: str | Path) -> str:
+    """A location fit to print: a URL's password replaced by ***."""
+    text = str(location)
+    if not is_url(text) or "@" not in text:
+        return text
+    scheme, rest = text.split("://", 1)
+    userinfo, host = rest.rsplit("@", 1)
+    user = userinfo.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}" if ":" in userinfo else text
+
+
+class SQLite:
+    dialect = "sqlite"
+
+    def __init__(self, path: Path):
+        if path.is_dir():
+            raise ConfigError("db", f"{path} is a folder; give a database file (it is created if missing)")
+        if str(path) != ":memory:":
+            path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._local = threading.local()
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA busy_timeout=10000")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn = conn
+        return conn
+
+    def execute(self, sql: str, args: tuple | list = ()) -> list[tuple]:
+        return self._conn().execute(sql, args).fetchall()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")  # the write lock now, so two writers never deadlock upgrading a read lock
+        try:
+            yield
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def lock(self) -> None:
+        pass  # BEGIN IMMEDIATE already holds the database's one write lock
+
+    def get_version(self) -> int:
+        return self.execute("PRAGMA user_version")[0][0]
+
+    def set_version(self, version: int) -> None:
+        self.execute(f"PRAGMA user_version = {int(version)}")
+
+
+class Postgres:
+    dialect = "postgresql"
+
+    def __init__(self, url: str):
+        try:
+            import psycopg
+        except ImportError:
+            raise ConfigError("db", "a postgresql:// URL needs psycopg 3: pip install 'actlab[postgres]'") from None
+        self._psycopg = psycopg
+        self.url = url
+        self._local = threading.local()
+        self._conn()  # fail here, naming the database, rather than at the first attempt
+
+    def _conn(self):
+        conn = getattr(self._local, "conn", None)
+        if conn is None or conn.closed:
+            try:
+                conn = self._psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+            except self._psycopg.OperationalError as exc:
+                raise ConfigError("db", f"cannot connect to {redact(self.url)}: {str(exc).strip()}") from None
+            self._local.conn = conn
+        return conn
+
+    def execute(self, sql: str, args: tuple | list = ()) -> list[tuple]:
+        cur = self._conn().execute(sql.replace("?", "%s"), tuple(args))  # no statement has a literal '?'
+        return cur.fetchall() if cur.description is not None else []
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self._conn().transaction():
+            yield
+
+    def lock(self) -> None:
+        self.execute("SELECT pg_advisory_xact_lock(7426)")  # any fixed number: actlab's migration lock
+
+    def get_version(self) -> int:
+        self.execute("CREATE TABLE IF NOT EXISTS actlab_schema (version INTEGER NOT NULL)")
+        rows = self.execute("SELECT version FROM actlab_schema")
+        return rows[0][0] if rows else 0
+
+    def set_version(self, version: int) -> None:
+        self.execute("DELETE FROM actlab_schema")
+        self.execute("INSERT INTO actlab_schema (version) VALUES (?)", (int(version),))
+
+
+def connect(location: str | Path) -> SQLite | Postgres:
+    """The backend for a file path or a postgresql:// URL."""
+    if is_url(location):
+        return Postgres(str(location))
+    if "://" in str(location):
+        raise ConfigError("db", f"{redact(location)}: give a file path or a postgresql:// URL")
+    return SQLite(Path(location))
