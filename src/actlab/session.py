@@ -32,6 +32,7 @@ LOSSES = ("mse", "cross-entropy")
 MAX_LAYERS = 8  # defaults; a teacher can raise them: actlab lab --max-layers 12 --max-width 64
 MAX_WIDTH = 32
 HARD_MAX_LAYERS, HARD_MAX_WIDTH = 32, 256  # beyond these a frame can no longer keep up
+MAX_STEPS_PER_EPOCH = 2_000  # updates in one epoch (training points / batch size): the cost of one epoch is capped
 
 
 def size_limits() -> tuple[int, int]:
@@ -201,6 +202,11 @@ def trainer_for(cfg: RunConfig, train: Dataset, test: Dataset, sample_every: int
     net_cfg = NetworkConfig(x_train.shape[1], cfg.layers, acts, head, k, init=cfg.init, bias_init=cfg.bias_init)
     optim = OptimConfig(cfg.optimizer, cfg.lr, reg=cfg.reg, reg_rate=cfg.reg_rate)
     batch = min(cfg.batch_size, len(x_train))
+    if -(-len(x_train) // batch) > MAX_STEPS_PER_EPOCH:  # a frame of the playground is up to 50 epochs of these
+        least = -(-len(x_train) // MAX_STEPS_PER_EPOCH)
+        raise ConfigError("batch_size", f"{batch} makes {-(-len(x_train) // batch):,} updates per epoch over "
+                                        f"{len(x_train):,} training points; the limit is {MAX_STEPS_PER_EPOCH:,}, so "
+                                        f"use a batch size of at least {least} (or fewer points)")
     seed = cfg.seed if cfg.weight_seed is None else cfg.weight_seed
     return Trainer(net_cfg, optim, x_train, train.labels, x_test, test.labels, batch_size=batch, seed=seed,
                    sample_every=sample_every)

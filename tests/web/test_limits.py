@@ -160,3 +160,13 @@ def test_a_too_costly_dead_probability_is_a_422_naming_the_parameter(client, par
 def test_the_dead_probability_cap_is_in_the_published_description(client):
     op = client.get("/openapi.json").json()["paths"]["/api/demos/dead-probability"]["get"]
     assert "15,000,000" in op["description"] and "422" in op["responses"]
+
+
+def test_an_epoch_of_more_than_the_update_limit_is_refused_by_name(client):
+    from actlab.session import MAX_STEPS_PER_EPOCH
+
+    with client.websocket_connect("/ws/playground") as ws:
+        ws.send_text(json.dumps({"type": "init", "config": {"n_points": 20_000, "batch_size": 1}}))
+        reply = ws.receive_json()
+    assert reply["type"] == "error" and reply["field"] == "batch_size"
+    assert f"the limit is {MAX_STEPS_PER_EPOCH:,}" in reply["message"] and "at least 5" in reply["message"]
