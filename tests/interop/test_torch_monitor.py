@@ -67,8 +67,9 @@ def test_activation_gradient_norms_match_autograd():
     want = [float(o.grad.norm()) for o in outs]
     got = [l.act_grad_norm for l in mon.report().layers]
     np.testing.assert_allclose(got, want, rtol=1e-6)
-    np.testing.assert_allclose([l.mean for l in mon.report().layers], [float(o.detach().mean()) for o in outs], rtol=1e-9)
-    np.testing.assert_allclose([l.std for l in mon.report().layers], [float(o.detach().std()) for o in outs], rtol=1e-9)
+    layers = mon.report().layers
+    np.testing.assert_allclose([l.mean for l in layers], [float(o.detach().mean()) for o in outs], rtol=1e-9)
+    np.testing.assert_allclose([l.std for l in layers], [float(o.detach().std()) for o in outs], rtol=1e-9)
     w = [float(m.weight.grad.norm()) for m in model if isinstance(m, nn.Linear)]
     np.testing.assert_allclose([l.weight_grad_norm for l in mon.report().layers], w[:-1], rtol=1e-6)
     assert mon.report().output_grad_norm == pytest.approx(w[-1], rel=1e-6)
@@ -136,6 +137,22 @@ def test_activations_applied_as_functions_are_reported_not_silently_missed():
 
     mon = Monitor(Functional())
     assert any("no activation module found" in n and "nn.GELU()" in n for n in mon.notes)
+
+
+def test_a_partly_functional_model_names_where_the_hidden_activation_is():
+    class Mixed(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.act, self.b, self.c = nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 8), nn.Linear(8, 1)
+
+        def forward(self, x):
+            return self.c(torch.tanh(self.b(self.act(self.a(x)))))  # tanh as a function: no module to hook
+
+    model = Mixed()
+    mon = Monitor(model, every=1)
+    with mon.step():
+        model(torch.randn(4, 4)).sum().backward()
+    assert any("no activation module runs between b -> c" in n for n in mon.report().notes)
 
 
 def test_transformer_layers_say_what_they_hide():

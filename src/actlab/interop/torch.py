@@ -290,9 +290,7 @@ class Monitor:
         if not self._layers:
             self.notes.append("no activation module found: if forward() calls F.relu, F.gelu or torch.tanh, use "
                               "nn.ReLU(), nn.GELU(), nn.Tanh() modules so the monitor can watch them")
-        elif len(self._weighted) > len(self._layers) + 1:
-            self.notes.append(f"{len(self._weighted)} weighted modules but {len(self._layers)} activation modules: "
-                              "activations applied as functions in forward() are not watched")
+        self._unmatched = len(self._layers) > 0 and len(self._weighted) > len(self._layers) + 1
 
     # -- stepping ----------------------------------------------------------------------------
 
@@ -450,6 +448,15 @@ class Monitor:
         output = ran[-1] if ran else None
         output_norm = weight_norm.get(output, math.nan) if output else math.nan
         last_act = seen[-1][1]["act_grad"] if seen else math.nan
+        if self._unmatched:  # once, from the first sampled step's order: name where an activation may be hidden
+            self._unmatched = False
+            acts = sorted(layer.order for layer, _ in seen)
+            bare = [(a, b) for a, b in zip(ran, ran[1:], strict=False)
+                    if not any(self._weight_order[a] < o < self._weight_order[b] for o in acts)]
+            if bare:
+                pairs = "; ".join(f"{a} -> {b}" for a, b in bare[:5])
+                self.notes.append(f"no activation module runs between {pairs}: if forward() applies one there as a "
+                                  "function (F.relu, F.gelu, torch.tanh), use its module (nn.ReLU(), ...) to watch it")
         rows, notes = [], list(self.notes)
         first_bad = next((layer.name for layer, r in seen if r["non_finite"]), None)
         if first_bad is not None:
