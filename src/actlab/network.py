@@ -21,7 +21,7 @@ from .errors import ConfigError
 
 HEADS = ("regression", "tanh_mse", "sigmoid_mse", "logistic", "softmax")
 INITS = ("playground", "standard", "xavier_uniform", "xavier_normal", "he_uniform", "he_normal", "lecun_normal",
-         "orthogonal", "normal")
+         "orthogonal", "normal", "unit_norm")
 
 
 @dataclass(frozen=True)
@@ -238,6 +238,40 @@ class MLP:
         return Grads(dW, db, dzs, loss, flat)
 
 
+def forward_with_dropout(net: MLP, x: np.ndarray, rate: float,
+                         rng: np.random.Generator) -> tuple[np.ndarray, Trace]:
+    """A training forward pass with inverted dropout on every hidden layer's output; MLP.backward takes its trace.
+
+    Each hidden unit is kept with probability 1 - rate and its output multiplied by 1 / (1 - rate), so the expected
+    output is forward()'s and evaluation uses forward() unchanged (Srivastava et al., 2014). The mask is folded
+    into the trace: acts[l + 1] holds the dropped output and derivs[l] holds f'(z) times the same mask, so
+    backward() computes the dropped network's gradients as it is. Gated layers are not supported.
+    """
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
+        raise ConfigError("dropout", f"a rate in [0, 1); got {rate!r}")
+    if any(act.is_gated for act in net.acts):
+        raise ConfigError("dropout", "gated layers have no dropout here; use ungated activations")
+    a = np.asarray(x, dtype=net.weights[0].dtype)
+    zs, outs, derivs = [], [a], []
+    for l in range(net.n_layers):
+        z = a @ net.weights[l]  # (N, fan_out)
+        z += net.biases[l]
+        if l == len(net.acts):  # logits: never dropped
+            a = z
+        else:
+            a, d = net.acts[l].forward_and_derivative_array(z)
+            if d is None:
+                d = net.acts[l].derivative_array(z, a)  # from the output, before the output is dropped
+            if rate > 0:
+                mask = (rng.random(a.shape) >= rate).astype(a.dtype) / a.dtype.type(1 - rate)  # (N, H)
+                a = a * mask
+                d = d * mask
+            derivs.append(d)
+        zs.append(z)
+        outs.append(a)
+    return head_output(net.config.head, zs[-1]), Trace(zs, outs, derivs)
+
+
 def init_weights(scheme: str, fan_in: int, fan_out: int, rng: np.random.Generator, sigma: float = 0.1) -> np.ndarray:
     """A (fan_in, fan_out) weight matrix drawn by ``scheme``.
 
@@ -250,6 +284,7 @@ def init_weights(scheme: str, fan_in: int, fan_out: int, rng: np.random.Generato
     lecun_normal    N(0, 1 / fan_in) (LeCun et al., 1998; SELU's companion)
     orthogonal      a (semi-)orthogonal matrix from a QR decomposition (Saxe et al., 2014)
     normal          N(0, sigma^2)
+    unit_norm       each unit's incoming weights N(0, 1), then scaled to norm 1 (Hendrycks & Gimpel's GELU runs)
     """
     shape = (fan_in, fan_out)
     if scheme == "playground":
@@ -276,6 +311,9 @@ def init_weights(scheme: str, fan_in: int, fan_out: int, rng: np.random.Generato
         return q if fan_in >= fan_out else q.T
     if scheme == "normal":
         return rng.normal(0, sigma, shape)
+    if scheme == "unit_norm":
+        w = rng.normal(size=shape)
+        return w / np.linalg.norm(w, axis=0, keepdims=True)  # a unit's incoming weights are a column
     raise ConfigError("init", f"unknown initialiser {scheme!r}; allowed: {', '.join(INITS)}")
 
 
