@@ -214,12 +214,13 @@ def _jsonable(arr: np.ndarray) -> list:
             for v in np.asarray(arr, dtype=np.float64).ravel().tolist()]
 
 
-from . import cli_exercises, cli_lab, cli_train, cli_watch  # noqa: E402  (the commands register themselves on app)
+from . import cli_exercises, cli_lab, cli_llm, cli_train, cli_watch  # noqa: E402  (the commands register themselves on app)
 
 cli_train.register(app, console, _fail)
 cli_exercises.register(app, console, _fail)
 cli_lab.register(app, console, _fail)
 cli_watch.register(app, console, _fail)
+cli_llm.register(app, console, _fail)
 from . import cli_reproduce  # noqa: E402, I001  (after the others, as it was added)
 
 cli_reproduce.register(app, console, _fail)

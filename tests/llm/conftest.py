@@ -136,3 +136,17 @@ def tiny_gguf(tmp_path, private_cache) -> TinyModel:
     w.write_tensors_to_file()
     w.close()
     return m
+
+
+@pytest.fixture
+def tiny_as_smollm2(tiny_gguf, monkeypatch):
+    """measure's 'smollm2' answered by the tiny model, so the CLI and the web job run without the real one."""
+    from dataclasses import replace
+
+    from actlab.llm import measure
+    from actlab.llm.gguf_file import read_llama
+
+    tiny = replace(measure.ADAPTERS["smollm2"], load=lambda: read_llama(tiny_gguf.path))
+    monkeypatch.setitem(measure.ADAPTERS, "smollm2", tiny)
+    monkeypatch.setattr(measure, "HELD", measure._Held())
+    return tiny_gguf
