@@ -79,6 +79,9 @@ class SQLite:
     def lock(self) -> None:
         pass  # BEGIN IMMEDIATE already holds the database's one write lock
 
+    def after_explicit_ids(self, table: str) -> None:
+        pass  # AUTOINCREMENT follows the largest id inserted, explicit or not
+
     def get_version(self) -> int:
         return self.execute("PRAGMA user_version")[0][0]
 
@@ -120,6 +123,11 @@ class Postgres:
 
     def lock(self) -> None:
         self.execute("SELECT pg_advisory_xact_lock(7426)")  # any fixed number: actlab's migration lock
+
+    def after_explicit_ids(self, table: str) -> None:
+        """Move the id sequence past rows inserted with their own ids (a copied store)."""
+        self.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                     f"GREATEST((SELECT MAX(id) FROM {table}), 1))")
 
     def get_version(self) -> int:
         self.execute("CREATE TABLE IF NOT EXISTS actlab_schema (version INTEGER NOT NULL)")

@@ -1,0 +1,150 @@
+"""A class as its teacher reads it: one row per learner, the CSV export, the raw attempt log, and moving a store.
+
+Every figure is computed from the store's attempts as today's checker grades them (Store.graded_attempts),
+so the per-learner table, the export and the summary always agree.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+
+from .errors import ConfigError
+from .exercises import all_exercises
+from .store import _RANK, Store
+
+COPIED_TABLES = {  # table -> columns, in an order that keeps every reference valid
+    "classes": ("id", "name", "code", "token_hash", "archived", "created_at"),
+    "learners": ("id", "class_id", "name", "name_key", "rejoin_hash", "created_at"),
+    "attempts": ("id", "learner", "exercise", "answer", "status", "feedback", "created_at", "parts",
+                 "checker_version", "class_id", "attempt_id"),
+    "events": ("id", "learner", "exercise", "kind", "level", "created_at", "class_id"),
+    "secrets": ("name", "value"),
+}
+
+
+@dataclass
+class Cell:
+    """One learner on one exercise."""
+
+    status: str = "not_attempted"   # the best verdict so far
+    attempts: int = 0
+    hints: int = 0                  # the highest hint level shown
+    solution_seen: bool = False
+    solution_before_solving: bool = False  # the solution was shown before the first correct attempt
+    last_at: float | None = None
+
+
+@dataclass
+class LearnerRow:
+    learner: str
+    cells: dict[str, Cell] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"learner": self.learner, "exercises": {k: c.__dict__ for k, c in self.cells.items()}}
+
+
+def exercise_keys() -> list[str]:
+    return [e.key for e in all_exercises()]
+
+
+def learner_rows(store: Store, class_id: int | None) -> list[LearnerRow]:
+    """One row per learner of the class (joined learners first, in joining order; then anyone who only has
+    attempts, such as a name used from the CLI before joining), with a cell for every exercise."""
+    keys = exercise_keys()
+    rows: dict[str, LearnerRow] = {}
+
+    def row(name: str) -> LearnerRow:
+        if name not in rows:
+            rows[name] = LearnerRow(name, {k: Cell() for k in keys})
+        return rows[name]
+
+    if class_id is not None:
+        for learner in store.learners(class_id):
+            row(learner.name)
+    solved_at: dict[tuple[str, str], float] = {}
+    for attempt in store.graded_attempts(class_id):
+        cell = row(attempt["learner"]).cells.setdefault(attempt["exercise"], Cell())
+        cell.attempts += 1
+        cell.last_at = attempt["created_at"]
+        if _RANK[attempt["status"]] > _RANK[cell.status]:
+            cell.status = attempt["status"]
+        if attempt["status"] == "correct":
+            solved_at.setdefault((attempt["learner"], attempt["exercise"]), attempt["created_at"])
+    for event in store.events(class_id):
+        cell = row(event["learner"]).cells.setdefault(event["exercise"], Cell())
+        if event["kind"] == "hint":
+            cell.hints = max(cell.hints, event["level"] or 0)
+        elif event["kind"] == "solution":
+            cell.solution_seen = True
+            solved = solved_at.get((event["learner"], event["exercise"]))
+            if solved is None or event["created_at"] < solved:
+                cell.solution_before_solving = True
+    return list(rows.values())
+
+
+def export_table(store: Store, class_id: int | None) -> tuple[list[str], list[list]]:
+    """The teacher's grade sheet: one row per learner; per exercise its best status, then the attempts, the
+    highest hint seen and whether the solution was seen (1/0), as otter-grader's final_grades.csv has one row
+    per student."""
+    keys = exercise_keys()
+    header = ["learner"]
+    for k in keys:
+        header += [k, f"{k}_attempts", f"{k}_hints", f"{k}_solution_seen"]
+    body = []
+    for r in learner_rows(store, class_id):
+        line: list = [r.learner]
+        for k in keys:
+            c = r.cells[k]
+            line += [c.status, c.attempts, c.hints, int(c.solution_seen)]
+        body.append(line)
+    return header, body
+
+
+def attempt_log(store: Store, class_id: int | None) -> list[dict]:
+    """Every attempt of the class, oldest first, with today's verdict and whether it changed since it was
+    stored; hints and solutions are events, listed separately by Store.events."""
+    return [{"id": a["id"], "attempt_id": a["attempt_id"], "learner": a["learner"], "exercise": a["exercise"],
+             "answer": a["answer"], "status": a["status"], "regraded": a["regraded"], "created_at": a["created_at"]}
+            for a in store.graded_attempts(class_id)]
+
+
+def _cell_text(value) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula (a learner chooses their own name)."""
+    text = json.dumps(value) if isinstance(value, list | dict) else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def to_csv(header: list[str], rows: list[list]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows([[_cell_text(v) for v in r] for r in rows])
+    return out.getvalue()
+
+
+def log_csv(log: list[dict]) -> str:
+    header = ["id", "attempt_id", "learner", "exercise", "answer", "status", "regraded", "created_at"]
+    return to_csv(header, [[("" if a[k] is None else a[k]) for k in header] for a in log])
+
+
+def copy_store(source: Store, target: Store) -> dict[str, int]:
+    """Copy every class, learner, attempt, event and key from ``source`` into an empty ``target`` (such as an
+    SQLite file into PostgreSQL), keeping ids; returns the rows copied per table. A target that already holds
+    attempts or classes is refused rather than merged."""
+    if target.db.execute("SELECT 1 FROM attempts LIMIT 1") or target.db.execute("SELECT 1 FROM classes LIMIT 1"):
+        raise ConfigError("to", f"{target!r} already holds classes or attempts; copy into an empty database")
+    counts = {}
+    with target.db.transaction():
+        target.db.execute("DELETE FROM secrets")  # a fresh target may have made its own signing key
+        for table, columns in COPIED_TABLES.items():
+            names = ", ".join(columns)
+            rows = source.db.execute(f"SELECT {names} FROM {table}")
+            for r in rows:
+                target.db.execute(f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})", r)
+            counts[table] = len(rows)
+            if "id" in columns:
+                target.db.after_explicit_ids(table)
+    return counts

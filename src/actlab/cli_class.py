@@ -1,0 +1,159 @@
+"""`actlab class ...`: create a class, export its results, forget a learner, rotate its token, move a store."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from .errors import ConfigError
+
+DB_HELP = "Database: a file path or a postgresql:// URL (default: $ACTLAB_DB or the data dir)"
+
+
+def register(app: typer.Typer, console, fail) -> None:
+    class_app = typer.Typer(help="Classes: join codes, teacher tokens, exports.", no_args_is_help=True)
+    app.add_typer(class_app, name="class")
+
+    def open_store(db: str | None):
+        from .store import Store
+
+        try:
+            return Store(db)
+        except (ConfigError, OSError) as exc:
+            fail(f"db: {exc}")
+
+    def find(store, name: str):
+        try:
+            return store.get_class(name)
+        except ConfigError as exc:
+            fail(str(exc))
+
+    @class_app.command("create")
+    def create(
+        name: Annotated[str, typer.Argument(help="The class's name, e.g. 'physics 2a'")],
+        db: Annotated[str | None, typer.Option(help=DB_HELP)] = None,
+        json_out: Annotated[bool, typer.Option("--json")] = False,
+    ) -> None:
+        """Create a class: its join code for learners and its teacher token, shown this once."""
+        store = open_store(db)
+        try:
+            klass, token = store.create_class(name)
+        except ConfigError as exc:
+            fail(str(exc))
+        if json_out:
+            typer.echo(json.dumps({"name": klass.name, "code": klass.code, "teacher_token": token}))
+            return
+        console.print(f"class [bold]{klass.name}[/bold] in {store!r}")
+        console.print(f"  join code for learners: [bold]{klass.code}[/bold]")
+        console.print(f"  teacher token: [bold]{token}[/bold]")
+        console.print("  The token is shown only now (the store keeps a hash of it): keep it; "
+                      "`actlab class token NAME --rotate` makes a new one.")
+
+    @class_app.command("list")
+    def list_(db: Annotated[str | None, typer.Option(help=DB_HELP)] = None,
+              json_out: Annotated[bool, typer.Option("--json")] = False) -> None:
+        """Every class in the store, with its code and number of learners."""
+        store = open_store(db)
+        rows = [{"name": c.name, "code": c.code, "learners": len(store.learners(c.id)), "archived": c.archived}
+                for c in store.classes()]
+        if json_out:
+            typer.echo(json.dumps(rows))
+            return
+        table = Table(title="classes")
+        for col in ("name", "code", "learners", "archived"):
+            table.add_column(col)
+        for r in rows:
+            table.add_row(r["name"], r["code"], str(r["learners"]), "yes" if r["archived"] else "")
+        console.print(table)
+
+    @class_app.command("export")
+    def export(
+        name: Annotated[str, typer.Argument(help="The class's name or join code")],
+        db: Annotated[str | None, typer.Option(help=DB_HELP)] = None,
+        fmt: Annotated[str, typer.Option("--format", help="csv or json")] = "csv",
+        log: Annotated[bool, typer.Option("--log", help="The raw attempt log instead of one row per learner")] = False,
+        output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of stdout")] = None,
+    ) -> None:
+        """One row per learner and one column per exercise (with hints and solution flags), or the attempt log."""
+        from .classroom import attempt_log, export_table, log_csv, to_csv
+
+        if fmt not in ("csv", "json"):
+            fail(f"--format must be csv or json; got {fmt!r}")
+        store = open_store(db)
+        klass = find(store, name)
+        if log:
+            rows = attempt_log(store, klass.id)
+            text = log_csv(rows) if fmt == "csv" else json.dumps(rows, indent=1)
+        else:
+            header, body = export_table(store, klass.id)
+            text = to_csv(header, body) if fmt == "csv" else json.dumps([dict(zip(header, r, strict=True))
+                                                                         for r in body], indent=1)
+        if output is None:
+            typer.echo(text, nl=False)
+        else:
+            try:
+                output.write_text(text, encoding="utf-8")
+            except OSError as exc:
+                fail(f"--output: cannot write {output}: {exc.strerror}")
+            console.print(f"wrote {output}")
+
+    @class_app.command("forget")
+    def forget(
+        name: Annotated[str, typer.Argument(help="The class's name or join code")],
+        learner: Annotated[str, typer.Argument(help="The learner's display name")],
+        db: Annotated[str | None, typer.Option(help=DB_HELP)] = None,
+        yes: Annotated[bool, typer.Option("--yes", help="Do it without asking")] = False,
+    ) -> None:
+        """Delete one learner's attempts, hints, solutions and name from a class (a request to be forgotten)."""
+        store = open_store(db)
+        klass = find(store, name)
+        if not yes and not typer.confirm(f"Delete everything {learner!r} did in {klass.name!r}?"):
+            raise typer.Exit(1)
+        try:
+            counts = store.forget(klass.id, learner)
+        except ConfigError as exc:
+            fail(str(exc))
+        console.print(f"forgot {learner} in {klass.name}: {counts['attempts']} attempts, {counts['events']} "
+                      "hint and solution events")
+
+    @class_app.command("token")
+    def token(
+        name: Annotated[str, typer.Argument(help="The class's name or join code")],
+        rotate: Annotated[bool, typer.Option("--rotate", help="Make a new token; the old one stops working")] = False,
+        db: Annotated[str | None, typer.Option(help=DB_HELP)] = None,
+        json_out: Annotated[bool, typer.Option("--json")] = False,
+    ) -> None:
+        """The teacher token is stored hashed and cannot be shown again: --rotate makes a new one."""
+        if not rotate:
+            fail("the token is kept only as a hash and cannot be shown again; --rotate makes a new one")
+        store = open_store(db)
+        klass = find(store, name)
+        new = store.rotate_token(klass.id)
+        if json_out:
+            typer.echo(json.dumps({"name": klass.name, "code": klass.code, "teacher_token": new}))
+        else:
+            console.print(f"new teacher token for {klass.name}: [bold]{new}[/bold] (the old one no longer works; "
+                          "a teacher logged in with it must log in again)")
+
+    @class_app.command("copy")
+    def copy(
+        source: Annotated[str, typer.Option("--from", help="The store to copy, e.g. an SQLite file")],
+        target: Annotated[str, typer.Option("--to", help="An empty store, e.g. postgresql://user@host/db")],
+    ) -> None:
+        """Copy every class, learner, attempt and event from one store into an empty one, keeping ids."""
+        from .classroom import copy_store
+
+        if source == target:
+            fail("--from and --to are the same store")
+        if not Path(source).exists() and "://" not in source:
+            fail(f"--from: {source} does not exist")
+        src, dst = open_store(source), open_store(target)
+        try:
+            counts = copy_store(src, dst)
+        except ConfigError as exc:
+            fail(str(exc))
+        console.print(f"copied {src!r} into {dst!r}: " + ", ".join(f"{n} {t}" for t, n in counts.items()))

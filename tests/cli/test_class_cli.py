@@ -1,0 +1,120 @@
+"""`actlab class ...` and `actlab exercise check --class`, as a teacher and a learner's script run them."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from actlab.cli import app
+from actlab.store import Store, hash_token
+from databases import BACKENDS, database, postgres_schema
+
+runner = CliRunner()
+
+
+def run(*args: str):
+    return runner.invoke(app, list(args), env={"COLUMNS": "160"})
+
+
+@pytest.fixture(params=BACKENDS)
+def db(request, tmp_path):
+    with database(request.param, tmp_path) as location:
+        yield location
+
+
+def create(db: str, name: str = "physics") -> dict:
+    res = run("class", "create", name, "--db", db, "--json")
+    assert res.exit_code == 0, res.output
+    return json.loads(res.stdout)
+
+
+def test_create_prints_the_token_once_and_the_store_keeps_its_hash(db):
+    made = create(db)
+    assert set(made) == {"name", "code", "teacher_token"} and made["name"] == "physics"
+    store = Store(db)
+    assert store.class_for_token(made["teacher_token"]).code == made["code"]
+    assert [r[0] for r in store.db.execute("SELECT token_hash FROM classes")] == [hash_token(made["teacher_token"])]
+
+
+def test_check_with_a_class_records_into_it_and_the_export_has_one_row_per_learner(db):
+    made = create(db)
+    for who, answer in (("ana", "0.25"), ("bob", "0.3"), ("bob", "0.25"), ("cy", "0.3")):
+        res = run("exercise", "check", "5", "--answer", answer, "--learner", who, "--class", made["code"], "--db", db,
+                  "--json")
+        assert res.exit_code == 0, res.output
+    assert "rejoin code" in run("exercise", "check", "1", "--hint", "1", "--learner", "dee", "--class", "physics",
+                                "--db", db).stderr
+    res = run("class", "export", "physics", "--db", db)
+    assert res.exit_code == 0, res.output
+    rows = list(csv.DictReader(io.StringIO(res.stdout)))
+    assert [r["learner"] for r in rows] == ["ana", "bob", "cy", "dee"]
+    assert [r["ex5"] for r in rows] == ["correct", "correct", "incorrect", "not_attempted"]
+    assert rows[1]["ex5_attempts"] == "2" and rows[3]["ex1_hints"] == "1" and rows[3]["ex1_solution_seen"] == "0"
+
+
+def test_the_attempt_log_exports_as_json(db):
+    made = create(db)
+    run("exercise", "check", "5", "--answer", "0.25", "--learner", "ana", "--class", made["code"], "--db", db)
+    res = run("class", "export", made["code"], "--db", db, "--log", "--format", "json")
+    (entry,) = json.loads(res.stdout)
+    assert (entry["learner"], entry["exercise"], entry["answer"], entry["status"]) == ("ana", "ex5", ["0.25"],
+                                                                                        "correct")
+
+
+def test_an_unknown_class_and_a_format_are_one_line_errors(tmp_path):
+    db = str(tmp_path / "p.sqlite3")
+    create(db)
+    res = run("class", "export", "chemistry", "--db", db)
+    assert res.exit_code == 2 and "physics" in res.output and "Traceback" not in res.output
+    res = run("class", "export", "physics", "--db", db, "--format", "xml")
+    assert res.exit_code == 2 and "csv or json" in res.output
+
+
+def test_a_learner_name_that_looks_like_a_formula_is_exported_as_text(tmp_path):
+    db = str(tmp_path / "p.sqlite3")
+    made = create(db)
+    run("exercise", "check", "5", "--answer", "1", "--learner", "=HYPERLINK(1)", "--class", made["code"], "--db", db)
+    assert "'=HYPERLINK(1)" in run("class", "export", "physics", "--db", db).stdout
+
+
+def test_forget_removes_one_learner(tmp_path):
+    db = str(tmp_path / "p.sqlite3")
+    made = create(db)
+    for who in ("ana", "bob"):
+        run("exercise", "check", "5", "--answer", "0.25", "--learner", who, "--class", made["code"], "--db", db)
+    res = run("class", "forget", "physics", "ana", "--db", db, "--yes")
+    assert res.exit_code == 0 and "1 attempts" in res.output
+    assert [x.name for x in Store(db).learners(1)] == ["bob"]
+
+
+def test_token_rotate_replaces_the_token_and_without_rotate_says_why(tmp_path):
+    db = str(tmp_path / "p.sqlite3")
+    old = create(db)["teacher_token"]
+    assert run("class", "token", "physics", "--db", db).exit_code == 2
+    new = json.loads(run("class", "token", "physics", "--rotate", "--db", db, "--json").stdout)["teacher_token"]
+    store = Store(db)
+    assert store.class_for_token(new) is not None and store.class_for_token(old) is None
+
+
+def test_copy_moves_an_sqlite_store_into_postgresql_keeping_ids_and_tokens(tmp_path):
+    source = str(tmp_path / "p.sqlite3")
+    made = create(source)
+    for who in ("ana", "bob"):
+        run("exercise", "check", "5", "--answer", "0.25", "--learner", who, "--class", made["code"], "--db", source)
+    run("exercise", "check", "5", "--answer", "0.3", "--learner", "local", "--db", source)  # no class: the local lab
+    key = Store(source).secret()  # the cookies' signing key, made by the first lab that served the file
+    with postgres_schema() as url:
+        res = run("class", "copy", "--from", source, "--to", url)
+        assert res.exit_code == 0, res.output
+        assert "***" in res.output and "postgres:postgres" not in res.output  # the password is not printed
+        copied, original = Store(url), Store(source)
+        assert copied.class_for_token(made["teacher_token"]).code == made["code"]
+        assert copied.secret() == key
+        assert copied.class_summary(1) == original.class_summary(1)
+        assert copied.progress("local") == original.progress("local")
+        copied.create_class("after the copy")  # the id sequences moved past the copied rows
+        assert run("class", "copy", "--from", source, "--to", url).exit_code == 2  # not into a full store
