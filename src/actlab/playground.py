@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._json import jsonable
 from .datasets import features
 from .errors import ConfigError
 from .instruments import deriv_products, plane_grid
@@ -216,10 +217,8 @@ def _colour_range(act) -> tuple[float, float]:
 
 
 def _finite(v):
-    if v is None:
-        return None
-    v = float(v)
-    return v if math.isfinite(v) else None
+    """A number as the one JSON form writes it (_json.jsonable: NaN is null, infinities "inf" and "-inf")."""
+    return None if v is None else jsonable(float(v))
 
 
 def export_json(session: PlaygroundSession) -> dict:

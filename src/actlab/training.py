@@ -42,19 +42,13 @@ class Frame:
 
     def to_dict(self) -> dict:
         return {
-            "step": self.step, "epoch": self.epoch, "train_loss": _num(self.train_loss),
-            "test_loss": _num(self.test_loss), "train_accuracy": self.train_accuracy,
+            "step": self.step, "epoch": self.epoch, "train_loss": jsonable(self.train_loss),
+            "test_loss": jsonable(self.test_loss), "train_accuracy": self.train_accuracy,
             "test_accuracy": self.test_accuracy, "status": self.status, "diverged_at_step": self.diverged_at_step,
             "chance_loss": self.chance_loss,
             "reading": jsonable(self.reading),  # NaN ratios (no gradient at the output) become null
             "diagnosis": jsonable(self.diagnosis),
         }
-
-
-def _num(v: float | None) -> float | None | str:
-    if v is None or math.isfinite(v):
-        return v
-    return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
 
 
 @dataclass

@@ -62,6 +62,10 @@ def test_train_reports_divergence():
               "50", "--json")
     out = json.loads(res.stdout)
     assert out["status"] == "diverged" and out["diverged_at_step"] >= 1
+    # one JSON form for non-finite numbers everywhere (the playground's frames too): null for NaN, "inf" strings
+    assert out["train_loss"] is None or isinstance(out["train_loss"], float) or out["train_loss"] in ("inf", "-inf")
+    json.loads(res.stdout, parse_constant=lambda token: pytest.fail(f"{token} is not JSON"))
+    assert out["diagnosis"]["status"] == "diverged"
 
 
 def test_train_from_a_csv_file(tmp_path):

@@ -14,7 +14,7 @@ export function mount(root, { canvas, trainOut, testOut, metrics }) {
     for (const [series, colour] of [[test, "#000"], [train, "#888"]]) {
       ctx.beginPath();
       series.forEach((v, i) => {
-        if (v === null) return;
+        if (!Number.isFinite(v)) return;  // null (NaN) and "inf" leave a gap
         const x = (i / (n - 1)) * w, y = h - (v / max) * (h - 4) - 2;
         if (i === 0) ctx.moveTo(x, y); else ctx.lineTo(x, y);
       });
