@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..network import MLP, head_loss_and_grad
+from ..network import MLP, forward_with_dropout, head_loss_and_grad
 from ..optim import OptimConfig, Optimizer
 
 
@@ -26,10 +26,11 @@ def error_rate(net: MLP, x: np.ndarray, y: np.ndarray) -> float:
 
 def train_epochs(net: MLP, optim: OptimConfig, x: np.ndarray, y: np.ndarray, epochs: int, batch: int,
                  rng: np.random.Generator, after_epoch: Callable[[int, MLP], None] | None = None,
-                 **forward_options) -> list[float]:
+                 dropout: float = 0.0) -> list[float]:
     """Train for ``epochs`` passes; return the full training loss before training and after each epoch.
 
-    ``forward_options`` go to MLP.forward on training steps only (dropout and its rng, where the engine has them).
+    With ``dropout`` the training steps drop hidden outputs (inverted dropout, network.forward_with_dropout, masks
+    from ``rng``); the reported losses are the whole network's, without dropout.
     """
     opt = Optimizer(optim, net)
     losses = [log_loss(net, x, y)]
@@ -38,7 +39,10 @@ def train_epochs(net: MLP, optim: OptimConfig, x: np.ndarray, y: np.ndarray, epo
         order = rng.permutation(n)
         for start in range(0, n, batch):
             idx = order[start:start + batch]
-            _, trace = net.forward(x[idx], **forward_options)
+            if dropout > 0:
+                _, trace = forward_with_dropout(net, x[idx], dropout, rng)
+            else:
+                _, trace = net.forward(x[idx])
             opt.step(net, net.backward(trace, y[idx]))
         losses.append(log_loss(net, x, y))
         if after_epoch is not None:

@@ -14,18 +14,24 @@ from importlib import resources
 
 from ..errors import ConfigError
 from ._threads import one_blas_thread
+from .glorot2010 import reproduce_glorot2010
 from .he2015 import reproduce_he2015
+from .hendrycks2016 import reproduce_hendrycks2016
 from .lu2019 import reproduce_lu2019
 from .poole2016 import reproduce_poole2016
 from .reproduction import Progress, Reproduction, no_progress
+from .shazeer2020 import reproduce_shazeer2020
 
 Runner = Callable[..., Reproduction]
 
 # name -> (runner, has a quick version); in the order the lesson meets them
 CLAIMS: dict[str, tuple[Runner, bool]] = {
+    "glorot2010": (reproduce_glorot2010, True),
     "he2015": (reproduce_he2015, True),
+    "hendrycks2016": (reproduce_hendrycks2016, False),  # GELU's advantage appears only late: no quick version
     "lu2019": (reproduce_lu2019, True),
     "poole2016": (reproduce_poole2016, True),
+    "shazeer2020": (reproduce_shazeer2020, True),
 }
 
 STORED_TABLE = "reproduce.json"  # in actlab/data: the last full run, written by scripts/make_reproduce_table.py

@@ -1,0 +1,156 @@
+"""Gated feed-forward units beat the plain ReLU one (Shazeer, 2020, "GLU Variants Improve Transformer").
+
+Model: input Linear -> d = 64 -> 4 pre-LayerNorm residual blocks -> LN -> Linear head, Adam at lr 1e-3
+(_residual.py). Bias-free feed-forward units: ReLU and GELU with F = 256; GLU, ReGLU, GEGLU and SwiGLU as
+(f(u W) * u V) W2 with F = 171, which matches the plain units' parameters to 0.2% (3 x 64 x 171 against
+2 x 64 x 256), as the paper matches them by shrinking F to two thirds.
+
+The task is a sequence model's in miniature: a fixed order-2 Markov chain over 16 symbols (each context's next-
+symbol row drawn from Dirichlet(0.5), data seed 0); the input is the one-hot of the two context symbols (pairs
+drawn uniformly), every step draws a fresh batch of 128, and 5,000 fixed samples are held out. The best possible
+held-out loss is the chain's own entropy. There every gated unit beats ReLU in every seed. On digits (batch 64,
+300 steps, test log-loss) the gated units were not better, and that is reported as not reproduced here.
+
+Run matrix:
+  Markov  6 units x 5 seeds (quick: 1 seed, ReLU and the 4 gated units) x 1,000 steps; the full run goes on
+          to 3,000 steps and reads the held-out loss at both
+  digits  6 units x 6 seeds x 300 steps (full run only)
+Budget: float32; about 3 ms a step uncontended, 9 ms of CPU and up to 30 ms of wall time on a loaded 2-core
+machine: quick 5 runs x 1,000 steps (15 s uncontended), full 30 x 3,000 plus 36 x 300 (5 minutes uncontended).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._residual import FFNS, Adam, ResidualNet
+from .digits import load_digits
+from .reproduction import Progress, Reproduction, Series, asserted, no_progress, shown
+
+D_MODEL, BLOCKS, LR = 64, 4, 1e-3
+D_FF = {False: 256, True: 171}  # plain, gated
+SYMBOLS, BATCH, HELD_OUT = 16, 128, 5000
+GATED = ("glu", "reglu", "geglu", "swiglu")
+
+
+class MarkovTask:
+    """An order-2 chain over 16 symbols; samples are (one-hot of the two context symbols, next symbol)."""
+
+    def __init__(self, data_seed: int = 0):
+        rng = np.random.default_rng(data_seed)
+        self.rows = rng.dirichlet(np.full(SYMBOLS, 0.5), size=SYMBOLS * SYMBOLS)  # (256, 16)
+        self._cdf = np.cumsum(self.rows, axis=1)
+        self._cdf[:, -1] = 1.0
+        self.x_held, self.y_held = self.sample(HELD_OUT, np.random.default_rng([data_seed, 1]))
+
+    def entropy(self) -> float:
+        """The floor of any model's expected loss: the mean entropy of the next symbol (nats), contexts uniform."""
+        p = self.rows
+        return float(np.mean(-np.sum(np.where(p > 0, p * np.log(np.where(p > 0, p, 1)), 0), axis=1)))
+
+    def sample(self, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        a, b = rng.integers(0, SYMBOLS, n), rng.integers(0, SYMBOLS, n)
+        x = np.zeros((n, 2 * SYMBOLS))
+        x[np.arange(n), a] = 1
+        x[np.arange(n), SYMBOLS + b] = 1
+        u = rng.random(n)[:, None]
+        y = np.sum(u > self._cdf[a * SYMBOLS + b], axis=1)  # inverse CDF
+        return x, y.astype(np.intp)
+
+
+def held_out_loss(net: ResidualNet, x: np.ndarray, y: np.ndarray) -> float:
+    from ..network import head_loss_and_grad
+
+    return head_loss_and_grad("softmax", net.logits(x), y)[0]
+
+
+def make(ffn: str, d_in: int, k: int, seed: int) -> ResidualNet:
+    return ResidualNet.create(ffn, d_in, D_MODEL, D_FF[FFNS[ffn][1]], k, BLOCKS, np.random.default_rng([seed, 7]))
+
+
+def markov_run(task: MarkovTask, ffn: str, seed: int, checkpoints: tuple[int, ...]) -> list[float]:
+    """Held-out loss at each checkpoint (steps); every unit sees the same batches for the same seed."""
+    net = make(ffn, 2 * SYMBOLS, SYMBOLS, seed)
+    opt = Adam(net.params, LR)
+    data_rng = np.random.default_rng([seed, 3])
+    losses = []
+    for step in range(1, max(checkpoints) + 1):
+        x, y = task.sample(BATCH, data_rng)
+        opt.step(net.params, net.loss_and_grads(x, y)[1])
+        if step in checkpoints:
+            losses.append(held_out_loss(net, task.x_held, task.y_held))
+    return losses
+
+
+def digits_run(ffn: str, seed: int, steps: int = 300) -> float:
+    data = load_digits()
+    net = make(ffn, 64, 10, seed)
+    opt = Adam(net.params, LR)
+    rng = np.random.default_rng([seed, 5])
+    for _ in range(steps):
+        idx = rng.choice(len(data.x_train), 64, replace=False)
+        opt.step(net.params, net.loss_and_grads(data.x_train[idx], data.y_train[idx])[1])
+    return held_out_loss(net, data.x_test, data.y_test)
+
+
+def reproduce_shazeer2020(quick: bool = False, seeds: int | None = None,
+                          on_step: Progress = no_progress) -> Reproduction:
+    markov_seeds = seeds or (1 if quick else 5)
+    digit_seeds = 0 if quick else (seeds or 6)
+    units = ("relu", *GATED) if quick else tuple(FFNS)
+    checkpoints = (1000,) if quick else (1000, 3000)
+    task = MarkovTask()
+    total = len(units) * (markov_seeds + digit_seeds)
+    done = 0
+    markov = {}
+    for ffn in units:
+        for seed in range(markov_seeds):
+            on_step(done, total, f"Markov task, {ffn}, {max(checkpoints):,} steps, seed {seed}")
+            done += 1
+            markov.setdefault(ffn, []).append(markov_run(task, ffn, seed, checkpoints))
+    loss = {k: np.asarray(v) for k, v in markov.items()}  # (seeds, checkpoints)
+    floor = task.entropy()
+    findings = [shown("floor", "Markov task: the chain's entropy (the best loss any model can reach)", "", floor,
+                      fmt=".4f")]
+    for ffn in GATED:
+        gap = loss["relu"][:, 0] - loss[ffn][:, 0]
+        findings.append(asserted(
+            f"markov_{ffn}", f"Markov task, 1,000 steps: ReLU's held-out loss minus {ffn}'s (nats)",
+            "gated better (Shazeer 2020, Table 1)", gap, "above 0 in every seed", bool(np.all(gap > 0)), fmt=".4f",
+            note=f"{ffn} {np.mean(loss[ffn][:, 0]):.4f}, ReLU {np.mean(loss['relu'][:, 0]):.4f}, "
+                 f"floor {floor:.4f}"))
+    if len(checkpoints) > 1:
+        gaps = np.concatenate([loss["relu"][:, 1] - loss[f][:, 1] for f in GATED])
+        findings.append(shown("markov_3000", "Markov task, 3,000 steps: ReLU minus the gated units, all four "
+                                             "pooled (the gap shrinks as every unit nears the floor)", "", gaps,
+                              fmt=".4f"))
+    series = [Series("Markov task: held-out loss", ffn, list(checkpoints), np.mean(v, axis=0).tolist())
+              for ffn, v in loss.items()]
+    if digit_seeds:
+        digits = {}
+        for ffn in units:
+            for seed in range(digit_seeds):
+                on_step(done, total, f"digits, {ffn}, 300 steps, seed {seed}")
+                done += 1
+                digits.setdefault(ffn, []).append(digits_run(ffn, seed))
+        gaps = np.concatenate([np.asarray(digits["relu"]) - np.asarray(digits[f]) for f in GATED])
+        findings.append(asserted(
+            "digits_gated", "digits, 300 steps: ReLU's test log-loss minus each gated unit's, paired by seed",
+            "gated better", gaps, "above 0 in every pair", bool(np.all(gaps > 0)), fmt=".4f",
+            note=f"{int(np.sum(gaps > 0))} of {gaps.size} pairs favour the gated unit"))
+        series.append(Series("digits: test log-loss after 300 steps", "mean over seeds", list(range(len(units))),
+                             [float(np.mean(digits[f])) for f in units]))
+    on_step(total, total, "done")
+    return Reproduction(
+        "shazeer2020", "Shazeer, 2020, GLU Variants Improve Transformer",
+        "Feed-forward units with a multiplicative gate (GLU, ReGLU, GEGLU, SwiGLU) reach a lower loss than the "
+        "plain ReLU unit at the same parameter count.", findings, quick, markov_seeds,
+        f"Markov: {len(units)} units x {markov_seeds} seeds x {max(checkpoints):,} steps" +
+        (f"; digits: {len(units)} units x {digit_seeds} seeds x 300 steps" if digit_seeds else ""),
+        explanation=(
+            "A gated unit multiplies two linear views of its input, so one layer can form products of features "
+            "(here: of the two context symbols) that a ReLU unit must build from sums and kinks. The Markov task "
+            "rewards exactly that, and the gated units get closer to the chain's entropy early; with more steps "
+            "every unit approaches the floor and the gap shrinks. Digits needs no such products, and there the "
+            "gated units were not better."),
+        series=series)
