@@ -139,7 +139,7 @@ class MLP:
         for l in range(len(widths) - 1):
             fan_in = widths[l]
             fan_out = widths[l + 1] * (2 if l < len(acts) and acts[l].is_gated else 1)
-            weights.append(init_weights(config.init, fan_in, fan_out, rng, config.init_sigma).astype(dtype))
+            weights.append(init_weights(config.init, fan_in, fan_out, rng, config.init_sigma).astype(dtype, copy=False))
             biases.append(np.full(fan_out, config.bias_init, dtype=dtype))
         return cls(config, weights, biases, acts)
 

@@ -33,3 +33,15 @@ def test_optimizer_step_is_the_textbook_update_and_leaves_the_gradients_alone(co
     if config.optimizer == "sgd" and config.reg == "none" and config.clip_norm is None:
         rtol = 1e-6 if dtype == "float32" else 1e-15  # one rounding of the update
         np.testing.assert_allclose(net.flat_parameters(), before - config.lr * g, rtol=rtol)
+
+
+def test_sweep_sharing_one_seeds_weights_across_activations_changes_no_figure():
+    """sweep() draws each seed's weights once for every activation; measure_flow() draws them per call."""
+    import importlib
+
+    vanishing = importlib.import_module("actlab.experiments.vanishing")
+    names = ["sigmoid", "gelu", "swiglu", "relu"]
+    s = vanishing.sweep(names, max_depth=6, width=8, seeds=3, n=5)
+    for name in names:
+        flow = vanishing.measure_flow(name, 6, 8, "xavier_normal", seeds=3, n=5)
+        np.testing.assert_array_equal(s.measured[name], flow.ratio_to_last[::-1])

@@ -79,24 +79,42 @@ def _geometric_mean(rows: list[np.ndarray]) -> np.ndarray:
         return np.exp(np.mean(logs, axis=0))
 
 
+def _flow_one_seed(activation: str, depth: int, width: int, init: str, seed: int, n: int, draws: dict | None = None,
+                   with_bounds: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """One seed's (||dW|| per layer, ||dL/dz|| per layer, signal bounds or None).
+
+    The weights and data a seed draws depend on the activation only through whether it is gated (a gated layer
+    draws twice the columns), so ``draws``, when given, keeps them for the next activation of the same seed.
+    """
+    cfg = NetworkConfig(width, (width,) * depth, (activation,), "regression", init=init)
+    key = (seed, activations.get(activation).is_gated)
+    if draws is not None and key in draws:
+        weights, x, y = draws[key]
+        net = MLP(cfg, list(weights), [np.full(w.shape[1], cfg.bias_init) for w in weights], cfg.resolved_activations())
+    else:
+        rng = np.random.default_rng(seed)
+        net = MLP.create(cfg, rng)
+        x, y = rng.normal(size=(n, width)), rng.normal(size=(n, 1))
+        if draws is not None:
+            draws[key] = (list(net.weights), x, y)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # relu_squared overflows at depth
+        _, trace = net.forward(x)
+        grads = net.backward(trace, y)
+        return (instruments.grad_norms(grads), instruments.signal_norms(grads),
+                instruments.signal_bounds(net) if with_bounds else None)
+
+
 def measure_flow(activation: str, depth: int = 20, width: int = 64, init: str = "xavier_normal", seeds: int = 5,
                  n: int = 128) -> MeasuredFlow:
     """Gradients of a fresh deep MLP on random inputs and targets (regression), averaged over seeds."""
     norms, ratios, signal_ratios, signal_bounds = [], [], [], []
     for seed in range(seeds):
-        rng = np.random.default_rng(seed)
-        cfg = NetworkConfig(width, (width,) * depth, (activation,), "regression", init=init)
-        net = MLP.create(cfg, rng)
-        x, y = rng.normal(size=(n, width)), rng.normal(size=(n, 1))
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # relu_squared overflows at depth
-            _, trace = net.forward(x)
-            grads = net.backward(trace, y)
-            g = instruments.grad_norms(grads)
-            sig = instruments.signal_norms(grads)
+        g, sig, bounds = _flow_one_seed(activation, depth, width, init, seed, n)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             norms.append(g)
             ratios.append(g[:-1] / g[-1])
             signal_ratios.append(sig[:-1] / sig[-1])
-            signal_bounds.append(instruments.signal_bounds(net))
+            signal_bounds.append(bounds)
     mean_norms = _geometric_mean(norms)
     ratio = _geometric_mean(ratios)
     act = activations.get(activation)
@@ -123,11 +141,17 @@ def sweep(names=None, max_depth: int = 50, width: int = 64, init: str = "xavier_
           n: int = 64) -> VanishingSweep:
     names = list(names or activations.names())
     depths = np.arange(1, max_depth + 1)
+    ratios: dict[str, list[np.ndarray]] = {name: [] for name in names}
+    for seed in range(seeds):  # seed by seed, so one seed's weights serve every activation (see _flow_one_seed)
+        draws: dict = {}
+        for name in names:
+            g, _, _ = _flow_one_seed(name, max_depth, width, init, seed, n, draws, with_bounds=False)
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                ratios[name].append(g[:-1] / g[-1])
     measured, bound = {}, {}
     for name in names:
-        flow = measure_flow(name, max_depth, width, init, seeds, n)
         # layer k (1-based) of a depth-D net is followed by D - k + 1 activations before the output
-        measured[name] = flow.ratio_to_last[::-1]
+        measured[name] = _geometric_mean(ratios[name])[::-1]
         bound[name] = analytic_bound(name, depths)
     return VanishingSweep(depths, width, init, measured, bound)
 
