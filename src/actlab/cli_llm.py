@@ -50,7 +50,7 @@ def _run_with_progress(console: Console, title: str, work):
 
 
 def _pct(x) -> str:
-    return "-" if x is None else f"{100 * x:.1f}%"
+    return "-" if x is None else f"{100 * x:.1f}%"  # None: the measure does not apply to this activation
 
 
 def _render_inspection(console, r: dict) -> None:

@@ -22,6 +22,7 @@ import numpy as np
 
 from .. import activations
 from ..errors import ConfigError
+from ._threads import blas_threads
 from .gguf_file import LlamaModel
 
 Recorder = Callable[[str, str, np.ndarray], None]
@@ -47,8 +48,8 @@ def elementwise(name: str):
         raise ConfigError("activation", str(exc)) from None
     if act.is_gated:
         allowed = [n for n in activations.names() if not activations.get(n).is_gated]
-        raise ConfigError("activation", f"{act.name} is gated (it halves its input), so it cannot stand in for "
-                                        f"SiLU inside SwiGLU; allowed: {', '.join(allowed)}")
+        raise ConfigError("activation", f"{act.name} is gated (it halves its input), so it cannot replace an "
+                                        f"elementwise activation; allowed: {', '.join(allowed)}")
     return act
 
 
@@ -139,9 +140,7 @@ _TORCH_WEIGHTS: dict[int, dict] = {}  # id(model weights) -> torch views of them
 
 @contextlib.contextmanager
 def limited_threads(ops, threads: int) -> Iterator[None]:
-    """Run with ``threads`` BLAS (or torch) threads. On a loaded two-core machine a second OpenBLAS thread made a
-    (10, 576) x (576, 1536) product 12 times slower (29 ms against 2.4 ms): the threads spin against other work.
-    threadpoolctl is in actlab[models]; without it the environment's setting stands."""
+    """Run with ``threads`` BLAS or torch threads (see _threads.py for why one is the default)."""
     if ops.name == "torch":
         before = ops.torch.get_num_threads()
         ops.torch.set_num_threads(threads)
@@ -150,12 +149,7 @@ def limited_threads(ops, threads: int) -> Iterator[None]:
         finally:
             ops.torch.set_num_threads(before)
         return
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        yield
-        return
-    with threadpool_limits(limits=threads, user_api="blas"):
+    with blas_threads(threads):
         yield
 
 
@@ -176,7 +170,7 @@ def forward(model: LlamaModel, ids: list[int] | np.ndarray, *, activation: str =
     """Logits for every position (T, V), or for the last one only (1, V) with ``last_only``.
 
     ``on_layer(done, total)`` is called after each block (progress bars, a job's step, cancellation).
-    ``threads`` BLAS threads do the products (see limited_threads for why one is the default).
+    ``threads`` BLAS threads do the products (see _threads.py for why one is the default).
     """
     ops, W = _ops_and_weights(model, backend)
     with limited_threads(ops, threads):

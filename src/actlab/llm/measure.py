@@ -44,6 +44,16 @@ class Adapter:
     load: Callable[[], object]
     run: Callable[..., dict]  # run(model, text, activation=, recorder=, backend=, step=) -> score fields
     default_swaps: tuple[str, ...]
+    backends: tuple[str, ...] = ("numpy",)  # MiniLM and the LSTM are small: NumPy only
+
+
+def _backend(ad: Adapter, backend: str) -> str:
+    chosen = llama.resolve_backend(backend)
+    if chosen not in ad.backends:
+        if backend == "auto":
+            return "numpy"
+        raise ConfigError("backend", f"{ad.model} runs on {', '.join(ad.backends)} only; got {backend!r}")
+    return chosen
 
 
 def _smollm2_load():
@@ -64,10 +74,40 @@ def _smollm2_run(model, text: str, *, activation: str, recorder, backend: str, s
     return {"tokens": len(ids), "mean_nll": float(nll.mean()), "perplexity": float(math.exp(nll.mean()))}
 
 
+def _minilm_load():
+    from .minilm import read_minilm
+
+    return read_minilm()
+
+
+def _minilm_run(model, text: str, **kw) -> dict:
+    from .minilm import run
+
+    return run(model, text, **kw)
+
+
+def _lstm_load():
+    from .lstm import read_lstm
+
+    return read_lstm()
+
+
+def _lstm_run(model, text: str, **kw) -> dict:
+    from .lstm import run
+
+    return run(model, text, **kw)
+
+
 ADAPTERS: dict[str, Adapter] = {
     "smollm2": Adapter("smollm2", "SmolLM2-135M-Instruct (Q4_1 GGUF), a Llama-style decoder", "silu",
                        "the SwiGLU gate input W_gate h in each of the 30 blocks", "perplexity", _smollm2_load,
-                       _smollm2_run, ("silu", "gelu", "gelu_tanh", "relu", "identity")),
+                       _smollm2_run, ("silu", "gelu", "gelu_tanh", "relu", "identity"), ("numpy", "torch")),
+    "minilm": Adapter("minilm", "all-MiniLM-L6-v2, a BERT-style sentence encoder", "gelu",
+                      "the feed-forward input W1 x + b1 in each of the 6 layers", "embedding", _minilm_load,
+                      _minilm_run, ("gelu", "gelu_tanh", "quick_gelu", "silu", "relu")),
+    "lstm": Adapter("lstm", "textgenrnn's character LSTM (2 x 128 cells)", "sigmoid",
+                    "the input, forget and output gates' pre-activations in both layers", "bits_per_char",
+                    _lstm_load, _lstm_run, ("sigmoid", "hardsigmoid", "tanh")),
 }
 
 
@@ -111,7 +151,7 @@ def inspect(name: str = "smollm2", text: str | None = None, *, backend: str = "a
     step(0, 1, f"loading {name}")
     model = HELD.get(name)
     rec = Recorder(compare_to="gelu_tanh" if ad.activation == "gelu" else None)
-    backend = llama.resolve_backend(backend)
+    backend = _backend(ad, backend)
     start = time.perf_counter()
     score = ad.run(model, text, activation=ad.activation, recorder=rec, backend=backend, step=step,
                    label=f"{ad.activation}, the model's own")
@@ -134,8 +174,8 @@ def swap(name: str = "smollm2", text: str | None = None, to: tuple[str, ...] | l
         llama.elementwise(n)  # refuse a bad name before the slow part
     names = list(dict.fromkeys(activations.resolve(n) for n in names))
     step(0, len(names), f"loading {name}")
+    backend = _backend(ad, backend)
     model = HELD.get(name)
-    backend = llama.resolve_backend(backend)
     rows, base = [], None
     for i, act in enumerate(names):
         def inner(done: int, total: int, message: str, i=i) -> None:

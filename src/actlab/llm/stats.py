@@ -19,8 +19,8 @@ from .. import activations
 
 HIST_LOW, HIST_HIGH, BIN_WIDTH = -16.0, 16.0, 0.01
 N_BINS = round((HIST_HIGH - HIST_LOW) / BIN_WIDTH)
-# SiLU's dip: the negative inputs where its output sits clearly below zero, around its minimum. dip_outputs()
-# computes the outputs at both ends and at the minimum, so no depth is typed in here.
+# SiLU's dip (reported for SiLU only): the negative inputs where its output sits clearly below zero, around its
+# minimum. dip_outputs() computes the outputs at both ends and at the minimum, so no depth is typed in here.
 DIP = (-5.0, -0.5)
 SATURATION_MARGIN = 0.01  # a bounded activation is saturated within 1% of its output range of either end
 PERCENTILES = (1, 5, 25, 50, 75, 95, 99)
@@ -137,7 +137,8 @@ class LayerStats:
         out = {
             "layer": self.layer, "activation": self.activation, "units": self.units, "count": self.count,
             "share_negative": self.negative / self.count if self.count else math.nan,
-            "share_in_dip": self.in_dip / self.count if self.count else math.nan,
+            "share_in_dip": (self.in_dip / self.count if self.count else math.nan)
+            if self.activation == "silu" else None,
             "mean": self.mean, "std": self.std, "min": self.low, "max": self.high,
             "percentiles": {str(q): self.percentile(q) for q in PERCENTILES},
             "mean_derivative": self.deriv_total / self.count if self.count else math.nan,
