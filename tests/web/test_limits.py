@@ -170,3 +170,23 @@ def test_an_epoch_of_more_than_the_update_limit_is_refused_by_name(client):
         reply = ws.receive_json()
     assert reply["type"] == "error" and reply["field"] == "batch_size"
     assert f"the limit is {MAX_STEPS_PER_EPOCH:,}" in reply["message"] and "at least 5" in reply["message"]
+
+
+def test_a_frame_on_a_big_data_set_trains_fewer_epochs(client):
+    import struct
+
+    from actlab.web.routes.playground import MAX_UPDATES_PER_FRAME
+
+    def header(blob):
+        (n,) = struct.unpack("<I", blob[:4])
+        return json.loads(blob[4:4 + n])
+
+    with client.websocket_connect("/ws/playground") as ws:
+        ws.send_text(json.dumps({"type": "init", "config": {"n_points": 20_000, "batch_size": 5, "layers": [2]}}))
+        assert ws.receive_json()["type"] == "ready"
+        ws.receive_bytes()
+        ws.send_text(json.dumps({"type": "set", "epochs_per_frame": 50}))
+        ws.send_text(json.dumps({"type": "play"}))
+        first = header(ws.receive_bytes())
+        ws.send_text(json.dumps({"type": "pause"}))
+    assert first["epoch"] == MAX_UPDATES_PER_FRAME // 2_000  # 10,000 training points in batches of 5

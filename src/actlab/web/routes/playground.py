@@ -30,6 +30,7 @@ SLICE_SECONDS = 0.012
 MAX_MESSAGE_CHARS = 100_000
 MAX_STOP_EPOCH = 1_000_000
 SEND_SECONDS = 30
+MAX_UPDATES_PER_FRAME = 10_000  # a frame's work: 50 epochs of 2,000 updates each (the most allowed) took minutes
 log = logging.getLogger(__name__)
 
 
@@ -128,6 +129,8 @@ class _Tab:
     async def advance(self) -> None:
         s = self.session
         k = self.epochs_per_frame
+        updates = -(-len(s.trainer.x_train) // s.trainer.batch_size)  # minibatch updates in one epoch
+        k = min(k, max(1, MAX_UPDATES_PER_FRAME // updates))  # big data sets: fewer epochs in a frame
         if self.stop_epoch is not None:
             k = max(1, min(k, self.stop_epoch - s.trainer.epoch_count))
         async with self.lock:
