@@ -102,7 +102,8 @@ class _Tab:
         data = await self._timed("frame", self.session.frame_data)
         # a page that reads nothing fills the socket's buffers and the send waits; after SEND_SECONDS the session
         # ends and its slot is freed (the page, if it is still there, reconnects)
-        await asyncio.wait_for(self.ws.send_bytes(data.encode()), timeout=SEND_SECONDS)
+        async with asyncio.timeout(SEND_SECONDS):  # no extra task per frame, unlike wait_for
+            await self.ws.send_bytes(data.encode())
 
     async def _timed(self, kind: str, fn):
         """fn() on the loop when its last run was short, else in a worker thread; records how long it took."""
