@@ -148,3 +148,35 @@ def copy_store(source: Store, target: Store) -> dict[str, int]:
             if "id" in columns:
                 target.db.after_explicit_ids(table)
     return counts
+
+
+class ScopedStore:
+    """A store seen through one identity in a class: what the lab's routes record and read goes to that class,
+    under the joined learner's own name whatever name a request carries, so the exercise routes work unchanged
+    in class mode. A teacher (``learner`` None) reads any learner of the class; a learner only their own rows."""
+
+    def __init__(self, store: Store, class_id: int, learner: str | None, attempt_id: str | None = None):
+        self.store, self.class_id, self.learner, self.attempt_id = store, class_id, learner, attempt_id
+
+    def _who(self, learner: str | None) -> str:
+        if self.learner is not None:
+            return self.learner
+        raise ConfigError("learner", "a teacher's session records no attempts; join the class as a learner")
+
+    def record_attempt(self, learner: str, exercise: str, answers: list, verdict: dict, **_) -> int:
+        return self.store.record_attempt(self._who(learner), exercise, answers, verdict, class_id=self.class_id,
+                                         attempt_id=self.attempt_id)
+
+    def record_event(self, learner: str, exercise: str, kind: str, level: int | None = None, **_) -> None:
+        self.store.record_event(self._who(learner), exercise, kind, level, class_id=self.class_id)
+
+    def progress(self, learner: str, **_) -> list:
+        return self.store.progress(self.learner or learner, class_id=self.class_id)
+
+    def attempts(self, learner: str, exercise: str | None = None, **_) -> list[dict]:
+        return self.store.attempts(self.learner or learner, exercise, class_id=self.class_id)
+
+    def class_summary(self, *_, **__) -> list[dict]:
+        if self.learner is not None:
+            raise PermissionError("the class summary is the teacher's")
+        return self.store.class_summary(self.class_id)

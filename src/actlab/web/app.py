@@ -19,7 +19,7 @@ from ..store import Store
 from .guard import LOOPBACK_NAMES, Guard
 from .jobs import JobRunner
 from .problems import INVALID, NOT_FOUND, without_body_errors_on_reads
-from .routes import activations, demos, exercises, jobs, playground, watch
+from .routes import activations, classroom, demos, exercises, jobs, llm, playground, watch
 from .sessions import SessionManager
 
 STATIC = Path(__file__).parent / "static"
@@ -87,6 +87,7 @@ def create_app(db_path: str | Path | None = None, max_sessions: int | None = Non
                                               "exercises and the live playground.", version="0.1.0",
                   docs_url=None, redoc_url=None)
     app.state.store = Store(db_path)
+    classroom.install(app)  # class mode when the store holds a class: its routes, its gate (routes/classroom.py)
     limits = {"max_sessions": max_sessions, "idle_seconds": idle_seconds}
     app.state.sessions = SessionManager(**{k: v for k, v in limits.items() if v})
     app.state.jobs = job_runner or JobRunner(jobs.KINDS)
@@ -122,7 +123,7 @@ def create_app(db_path: str | Path | None = None, max_sessions: int | None = Non
 
     # every route answers errors as a Problem (problems.py); the routers that look names up also answer 404
     for router, errors in ((activations.router, NOT_FOUND), (demos.router, NOT_FOUND), (exercises.router, NOT_FOUND),
-                           (playground.router, {}), (jobs.router, {}), (watch.router, {})):
+                           (playground.router, {}), (jobs.router, {}), (watch.router, {}), (llm.router, {})):
         app.include_router(router, prefix="/api", responses={**INVALID, **errors})
     app.include_router(playground.ws_router)
     without_body_errors_on_reads(app)

@@ -1,0 +1,354 @@
+"""Class mode: joining with a code, the teacher's login, the per-learner view and exports, and the gate.
+
+The lab is in class mode when its store holds a class (`actlab class create NAME`) at start. Then:
+
+- a learner joins at /join with the class's code and a display name and gets a signed cookie (deps.py); the
+  same name on another device needs the personal rejoin code shown at joining;
+- a teacher logs in at /teacher/login with the token (a cookie), or sends `Authorization: Bearer TOKEN`;
+- ClassGate lets a request through only with one of them: /teacher, the class summary and everything under
+  /api/class/teacher/ need the teacher (401 otherwise); every other page, API and socket needs a learner or the
+  teacher (pages redirect to /join, APIs and sockets are refused); /join, the login and static files are open;
+- the exercise routes record into the learner's class under the joined name (deps.get_store).
+
+Cookies are HttpOnly and SameSite=Strict (Secure behind TLS); the two forms carry a CSRF token that must equal
+a cookie set with the form (double submit), on top of the Origin check every POST already passes (guard.py).
+Joining and logging in are rate-limited per client address, counting only failures, so a class behind one
+school address can join at once while guessing a 6-character code (31^6 of them) stays hopeless. Outside class
+mode none of this applies and the lab is the single-learner local app.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import secrets
+import time
+from collections import defaultdict, deque
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
+from starlette.requests import HTTPConnection
+
+from ...classroom import attempt_log, export_table, learner_rows, log_csv, to_csv
+from ...errors import ConfigError
+from ...exercises import all_exercises
+from ...store import Store, normalise_code
+from ..deps import (
+    LEARNER_COOKIE,
+    LEARNER_MAX_AGE,
+    TEACHER_COOKIE,
+    TEACHER_MAX_AGE,
+    Identity,
+    IdentityDep,
+    identify,
+    learner_cookie,
+    teacher_cookie,
+)
+from ..problems import INVALID, problem
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
+CSRF_COOKIE = "actlab_csrf"
+FAILURES_PER_MINUTE = 10   # wrong codes, taken names, wrong tokens from one client address
+OPEN_EXACT = frozenset({"/join", "/teacher/login", "/api/class/join", "/api/class/me", "/api/class/logout",
+                        "/favicon.ico", "/openapi.json", "/docs", "/redoc"})
+OPEN_PREFIXES = ("/static/", "/vendor/")
+TEACHER_EXACT = frozenset({"/teacher", "/api/class-summary"})
+TEACHER_PREFIX = "/api/class/teacher/"
+CSV = {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "CSV with a header row"}
+UNAUTHORIZED = {401: problem("Class mode: this needs the class's teacher (a login cookie or Authorization: "
+                             "Bearer TOKEN), or a joined learner for the learner's own data")}
+
+
+class FailureLimit:
+    """At most ``per_minute`` failures per client address in any 60 s (kept in this process: with several
+    workers each counts its own, so the limit is per worker)."""
+
+    def __init__(self, per_minute: int = FAILURES_PER_MINUTE):
+        self.per_minute = per_minute
+        self._failures: dict[str, deque] = defaultdict(deque)
+
+    def _recent(self, client: str) -> deque:
+        q, now = self._failures[client], time.monotonic()
+        while q and now - q[0] > 60:
+            q.popleft()
+        return q
+
+    def check(self, client: str) -> None:
+        if len(self._recent(client)) >= self.per_minute:
+            wait = int(60 - (time.monotonic() - self._failures[client][0])) + 1
+            raise HTTPException(429, f"too many failed tries from this address; wait {wait} s and check the code",
+                                headers={"Retry-After": str(wait)})
+
+    def failed(self, client: str) -> None:
+        self._recent(client).append(time.monotonic())
+
+
+def _client(conn: HTTPConnection) -> str:
+    return conn.client.host if conn.client else "unknown"
+
+
+def _secure(conn: HTTPConnection) -> bool:
+    return conn.url.scheme in ("https", "wss")  # behind a TLS proxy, run uvicorn with --proxy-headers
+
+
+def _set(response: Response, conn: HTTPConnection, name: str, value: str, max_age: int) -> None:
+    response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="strict", secure=_secure(conn),
+                        path="/")
+
+
+# -- the gate ------------------------------------------------------------------------------------------------
+
+
+class ClassGate:
+    """In class mode, who may reach what (the module docstring); the identity found goes to deps.get_identity."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        lab = scope.get("app")
+        if scope["type"] not in ("http", "websocket") or lab is None or not getattr(lab.state, "classroom", False):
+            return await self.app(scope, receive, send)
+        conn = HTTPConnection(scope)
+        who = identify(lab.state.store, lab.state.signing_key, conn.cookies, conn.headers.get("authorization"))
+        scope.setdefault("state", {})["actlab_identity"] = who
+        path = scope["path"]
+        if path in OPEN_EXACT or path.startswith(OPEN_PREFIXES):
+            return await self.app(scope, receive, send)
+        if path in TEACHER_EXACT or path.startswith(TEACHER_PREFIX):
+            if who is not None and who.is_teacher:
+                return await self.app(scope, receive, send)
+            return await self._refuse(scope, receive, send, teacher=True)
+        if who is not None:
+            return await self.app(scope, receive, send)
+        return await self._refuse(scope, receive, send, teacher=False)
+
+    @staticmethod
+    async def _refuse(scope, receive, send, teacher: bool):
+        path = scope["path"]
+        if scope["type"] == "websocket":
+            return await send({"type": "websocket.close", "code": 1008})  # answered 403: join the class first
+        if path.startswith("/api/"):
+            detail = ("this needs the class's teacher: log in at /teacher/login or send Authorization: Bearer "
+                      "TOKEN" if teacher else "join the class first (/join) or log in as its teacher")
+            response = JSONResponse({"detail": detail}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
+        elif teacher:
+            response = HTMLResponse(_page("teacher-denied.html"), status_code=401)
+        else:
+            response = RedirectResponse("/join", status_code=303)
+        return await response(scope, receive, send)
+
+
+# -- pages: the join and login forms -------------------------------------------------------------------------
+
+pages = APIRouter(include_in_schema=False)
+
+
+def _page(filename: str, **values: str) -> str:
+    text = (STATIC / filename).read_text(encoding="utf-8")
+    for key, value in values.items():
+        text = text.replace("{{" + key + "}}", html.escape(value))
+    return text
+
+
+def _form(request: Request, filename: str, status: int = 200, **values: str) -> HTMLResponse:
+    """A form page with a fresh CSRF token in the page and in a cookie (the POST must bring both, equal)."""
+    token = secrets.token_urlsafe(24)
+    response = HTMLResponse(_page(filename, csrf=token, **{"message": "", "code": "", "name": "", **values}),
+                            status_code=status)
+    _set(response, request, CSRF_COOKIE, token, 3600)
+    return response
+
+
+def _csrf_ok(request: Request, sent: str) -> bool:
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    return bool(cookie) and secrets.compare_digest(cookie.encode(), (sent or "").encode())
+
+
+def _store(request: HTTPConnection) -> Store:
+    return request.app.state.store
+
+
+@pages.get("/join")
+def join_page(request: Request, code: str = ""):
+    if not request.app.state.classroom:
+        return RedirectResponse("/lesson", status_code=303)
+    return _form(request, "join.html", code=code[:16])
+
+
+@pages.post("/join")
+def join_form(request: Request, code: Annotated[str, Form(max_length=16)] = "",
+              name: Annotated[str, Form(max_length=64)] = "", rejoin_code: Annotated[str, Form(max_length=16)] = "",
+              csrf: Annotated[str, Form(max_length=64)] = ""):
+    if not request.app.state.classroom:
+        return RedirectResponse("/lesson", status_code=303)
+    if not _csrf_ok(request, csrf):
+        return _form(request, "join.html", 403, code=code, name=name,
+                     message="The form was stale or sent from elsewhere; it has been renewed: send it again.")
+    try:
+        klass, learner, new_code = _join(request, code, name, rejoin_code or None)
+    except HTTPException as exc:
+        return _form(request, "join.html", exc.status_code, code=code, name=name, message=str(exc.detail))
+    body = _page("joined.html", klass=klass, name=learner.name, rejoin_code=new_code or "",
+                 rejoin_note="" if new_code else "hidden")
+    response = HTMLResponse(body)
+    _set(response, request, LEARNER_COOKIE, learner_cookie(request.app.state.signing_key, learner.id, learner.class_id),
+         LEARNER_MAX_AGE)
+    return response
+
+
+@pages.get("/teacher/login")
+def login_page(request: Request):
+    if not request.app.state.classroom:
+        return RedirectResponse("/teacher", status_code=303)
+    return _form(request, "teacher-login.html")
+
+
+@pages.post("/teacher/login")
+def login_form(request: Request, token: Annotated[str, Form(max_length=200)] = "",
+               csrf: Annotated[str, Form(max_length=64)] = ""):
+    if not request.app.state.classroom:
+        return RedirectResponse("/teacher", status_code=303)
+    if not _csrf_ok(request, csrf):
+        return _form(request, "teacher-login.html", 403,
+                     message="The form was stale or sent from elsewhere; it has been renewed: send it again.")
+    limit: FailureLimit = request.app.state.login_failures
+    try:
+        limit.check(_client(request))
+    except HTTPException as exc:
+        return _form(request, "teacher-login.html", 429, message=str(exc.detail))
+    klass = _store(request).class_for_token(token.strip())
+    if klass is None or klass.archived:
+        limit.failed(_client(request))
+        return _form(request, "teacher-login.html", 401, message="That is not a teacher token of an open class.")
+    response = RedirectResponse("/teacher", status_code=303)
+    _set(response, request, TEACHER_COOKIE, teacher_cookie(request.app.state.signing_key, klass.id, token.strip()),
+         TEACHER_MAX_AGE)
+    return response
+
+
+# -- the API -------------------------------------------------------------------------------------------------
+
+router = APIRouter(tags=["classroom"])
+
+
+def _join(conn: HTTPConnection, code: str, name: str, rejoin_code: str | None):
+    """Join or rejoin; counts failures against the client's address. Returns (class name, learner, new code)."""
+    limit: FailureLimit = conn.app.state.join_failures
+    limit.check(_client(conn))
+    store = _store(conn)
+    klass = store.find_class(code) if code.strip() else None
+    if klass is None or klass.archived or klass.code != normalise_code(code):
+        limit.failed(_client(conn))  # a class is joined by its code only: names are easy to guess
+        raise HTTPException(404, "no open class has that code; check it with your teacher")
+    try:
+        learner, new_code = store.join(klass.id, name, rejoin_code)
+    except ConfigError as exc:
+        if exc.field == "name" and "taken" in str(exc):
+            limit.failed(_client(conn))
+            raise HTTPException(409, str(exc)) from None
+        raise HTTPException(422, str(exc)) from None
+    return klass.name, learner, new_code
+
+
+class JoinRequest(BaseModel):
+    code: str = Field(max_length=16)
+    name: str = Field(max_length=64)
+    rejoin_code: str | None = Field(default=None, max_length=16)
+
+
+@router.post("/class/join", responses={**UNAUTHORIZED, 404: problem("No open class has that code"),
+                                       409: problem("The name is taken in the class (send its rejoin code)"),
+                                       429: problem("Too many failed tries from this address")})
+def join(request: Request, body: JoinRequest) -> JSONResponse:
+    """Join a class (class mode only) with its code and a display name; the answer's rejoin_code is shown once
+    and lets the same name join from another device. Sets the learner's cookie."""
+    if not request.app.state.classroom:
+        raise HTTPException(404, "this lab serves no class: it is a single learner's lab")
+    klass, learner, new_code = _join(request, body.code, body.name, body.rejoin_code)
+    response = JSONResponse({"class": klass, "learner": learner.name, "rejoin_code": new_code})
+    _set(response, request, LEARNER_COOKIE, learner_cookie(request.app.state.signing_key, learner.id,
+                                                           learner.class_id), LEARNER_MAX_AGE)
+    return response
+
+
+@router.get("/class/me")
+def me(request: Request, who: IdentityDep) -> dict:
+    """Who the lab takes this browser for: mode "local" (no classes), or the class and the learner or teacher."""
+    if not request.app.state.classroom:
+        return {"mode": "local", "class": None, "learner": None, "teacher": False}
+    klass = _store(request).class_by_id(who.class_id) if who else None
+    return {"mode": "class", "class": klass.name if klass else None, "learner": who.learner if who else None,
+            "teacher": bool(who and who.is_teacher)}
+
+
+@router.post("/class/logout", status_code=204)
+def logout() -> Response:
+    """Forget this browser's learner and teacher cookies (the learner can rejoin with the rejoin code)."""
+    response = Response(status_code=204)
+    for name in (LEARNER_COOKIE, TEACHER_COOKIE):
+        response.delete_cookie(name, path="/", httponly=True, samesite="strict")
+    return response
+
+
+def _teacher(request: Request, who: Identity | None) -> Identity:
+    if not request.app.state.classroom or who is None or not who.is_teacher:
+        raise HTTPException(401, "this needs the class's teacher", headers={"WWW-Authenticate": "Bearer"})
+    return who
+
+
+@router.get("/class/teacher/learners", responses=UNAUTHORIZED)
+def learners(request: Request, who: IdentityDep) -> dict:
+    """The teacher's live view: per exercise the summary counted by learner, and a row per learner with a cell
+    per exercise (best status, attempts, highest hint, solution seen and whether before solving)."""
+    who = _teacher(request, who)
+    store = _store(request)
+    klass = store.class_by_id(who.class_id)
+    rows = [r.to_dict() for r in learner_rows(store, who.class_id)]
+    return {"class": klass.name, "code": klass.code, "learners": len(rows),
+            "exercises": [{"key": e.key, "title": e.title} for e in all_exercises()],
+            "summary": store.class_summary(who.class_id), "rows": rows}
+
+
+@router.get("/class/teacher/export.csv", response_class=Response, responses={200: CSV})
+def export_csv(request: Request, who: IdentityDep) -> Response:
+    """One row per learner, one column per exercise plus attempts, hints and solution flags."""
+    who = _teacher(request, who)
+    store = _store(request)
+    text = to_csv(*export_table(store, who.class_id))
+    name = "".join(c if c.isalnum() else "-" for c in store.class_by_id(who.class_id).name)
+    return Response(text, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="actlab-{name}.csv"'})
+
+
+@router.get("/class/teacher/attempts", response_class=Response, responses={200: {
+    "content": {"application/json": {"schema": {"type": "array", "items": {"type": "object"}}}, **CSV["content"]},
+    "description": "The attempt log, as JSON or CSV"}})
+def attempts(request: Request, who: IdentityDep,
+             fmt: Annotated[str, Query(alias="format", pattern="^(csv|json)$")] = "json") -> Response:
+    """The raw attempt log, oldest first, with today's verdicts (format=csv or json)."""
+    who = _teacher(request, who)
+    log = attempt_log(_store(request), who.class_id)
+    if fmt == "csv":
+        return Response(log_csv(log), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="actlab-attempts.csv"'})
+    return Response(json.dumps(log), media_type="application/json")
+
+
+# -- assembly ------------------------------------------------------------------------------------------------
+
+
+def install(app, classroom: bool | None = None) -> None:
+    """Add class mode to the lab (called once by create_app, after app.state.store is set): the routes, the
+    gate, the signing key and the failure limits. ``classroom`` None: on when the store holds a class."""
+    store: Store = app.state.store
+    app.state.classroom = bool(store.classes()) if classroom is None else classroom
+    app.state.signing_key = store.secret()
+    app.state.join_failures = FailureLimit()
+    app.state.login_failures = FailureLimit()
+    app.include_router(router, prefix="/api", responses={**INVALID, **UNAUTHORIZED})
+    app.include_router(pages)
+    app.add_middleware(ClassGate)
