@@ -45,6 +45,7 @@ class Kind:
 
     run: Callable[..., Any]  # run(step, **params) -> a JSON-ready result
     limit: int = MAX_QUEUED
+    params: tuple[str, ...] = ()  # the request fields it takes, all required (the live sentence's "text")
 
 
 @dataclass

@@ -20,7 +20,18 @@ def _dying_relu(step) -> dict:
     return experiments.dying_relu(trials=20_000, on_step=step).to_dict()
 
 
-KINDS = {"dying-relu": Kind(_dying_relu)}  # the dead-unit training demo: about 5-10 s
+def _llm_sentence(step, text: str) -> dict:
+    from ...llm import figures  # the optional layer: loaded only when a learner asks for a live run
+
+    return figures.sentence(text, step)
+
+
+KINDS = {
+    "dying-relu": Kind(_dying_relu),  # the dead-unit training demo: about 5-10 s
+    # a learner's sentence through SmolLM2 (section 4): a few seconds once the model is loaded, which the first
+    # run does (the one model stays in memory, shared by every learner)
+    "llm-sentence": Kind(_llm_sentence, limit=10, params=("text",)),
+}
 
 
 def get_jobs(conn: HTTPConnection) -> JobRunner:
@@ -34,6 +45,7 @@ UNKNOWN_JOB = {404: problem("No job with that id (finished jobs are forgotten af
 class JobRequest(BaseModel):
     kind: str = Field(json_schema_extra={"enum": list(KINDS)})
     learner: str | None = Field(default=None, max_length=64)
+    text: str | None = Field(default=None, max_length=1000, description="The sentence, for llm-sentence only")
 
 
 @router.post("/jobs", status_code=202, responses={
@@ -46,8 +58,15 @@ def start(request: JobRequest, jobs: JobsDep) -> dict:
     wait at once and each learner may have 2 queued or running; past that the answer is 503 or 429."""
     if request.kind not in jobs.kinds:
         raise HTTPException(422, f"kind: unknown job {request.kind!r}; allowed: {', '.join(jobs.kinds)}")
+    takes = jobs.kinds[request.kind].params
+    params = {"text": request.text} if request.text is not None else {}
+    missing, extra = sorted(set(takes) - set(params)), sorted(set(params) - set(takes))
+    if missing:
+        raise HTTPException(422, f"{missing[0]}: the {request.kind} job needs it")
+    if extra:
+        raise HTTPException(422, f"{extra[0]}: the {request.kind} job takes no {extra[0]}")
     try:
-        job = jobs.submit(request.kind, owner=request.learner or "anonymous")
+        job = jobs.submit(request.kind, owner=request.learner or "anonymous", **params)
     except Busy as exc:
         return JSONResponse({"detail": exc.message}, status_code=exc.status, headers={"Retry-After": "30"})
     return jobs.describe(job)

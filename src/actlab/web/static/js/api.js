@@ -34,8 +34,8 @@ async function handle(response) {
 
 // Long work runs as a job on the server: start it, report its status ("queued, position 2", "running: 3 of 6
 // steps") through onProgress while polling, and resolve with its result. A busy lab or a failed job rejects.
-export async function runJob(kind, onProgress = () => {}, { pollMs = 400 } = {}) {
-  let job = await postJSON("/api/jobs", { kind });
+export async function runJob(kind, onProgress = () => {}, { pollMs = 400, params = {} } = {}) {
+  let job = await postJSON("/api/jobs", { kind, ...params });
   while (job.state === "queued" || job.state === "running") {
     onProgress(job);
     await new Promise((resolve) => setTimeout(resolve, pollMs));
