@@ -144,8 +144,11 @@ def _no_step(done: int, total: int, message: str = "") -> None:
 
 
 def inspect(name: str = "smollm2", text: str | None = None, *, backend: str = "auto",
-            step: Step = _no_step) -> dict:
-    """One run with the model's own activation: its score and each layer's input statistics."""
+            step: Step = _no_step, histogram: dict | None = None) -> dict:
+    """One run with the model's own activation: its score and each layer's input statistics.
+
+    ``histogram`` ({"low", "high", "width"}) adds each layer's histogram of inputs, as shares, under "histograms".
+    """
     ad = adapter(name)
     text = eval_text() if text is None else text
     step(0, 1, f"loading {name}")
@@ -161,6 +164,8 @@ def inspect(name: str = "smollm2", text: str | None = None, *, backend: str = "a
     out["dip"] = {"interval": list(DIP), "outputs_at_ends": list(dip_outputs(ad.activation)[:2]),
                   "minimum": dip_outputs(ad.activation)[2]} if ad.activation in ("silu", "gelu") else None
     out["reading"] = reading(out)
+    if histogram is not None:
+        out["histograms"] = {k: stats.histogram(**histogram) for k, stats in rec.layers.items()}
     return out
 
 
