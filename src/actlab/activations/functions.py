@@ -66,6 +66,12 @@ def _sigmoid_pair(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return _pick_one_or(e, x >= 0) / q, _pick_one_or(e, x < 0) / q
 
 
+def _sigmoid_and_slope(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(sigma(x), sigma'(x)) from one exponential: sigma' = e / (1 + e)**2, without forming sigma(-x)."""
+    e, q = _sigmoid_halves(x)
+    return _pick_one_or(e, x >= 0) / q, e / np.square(q)
+
+
 def sigmoid(x: np.ndarray) -> np.ndarray:
     """sigma(x) = 1 / (1 + exp(-x)), as 1/(1+e) for x >= 0 and e/(1+e) below, e = exp(-|x|): never overflows."""
     e, q = _sigmoid_halves(x)
@@ -80,8 +86,7 @@ def sigmoid_deriv(x: np.ndarray) -> np.ndarray:
 
 def sigmoid_value_and_deriv(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(sigma(x), sigma'(x)) from one exponential."""
-    e, q = _sigmoid_halves(x)
-    return _pick_one_or(e, x >= 0) / q, e / np.square(q)
+    return _sigmoid_and_slope(x)
 
 
 def _sigmoid_scaled(x: np.ndarray, beta: float, beta_lo: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -93,8 +98,8 @@ def _sigmoid_scaled(x: np.ndarray, beta: float, beta_lo: float = 0.0) -> tuple[n
     """
     xc = np.clip(_as64(x), -1e4, 1e4)  # sigma saturates long before; keeps the split finite
     if (beta == 1.0 and beta_lo == 0.0) or x.dtype != np.float64:
-        s, s_neg = _sigmoid_pair(xc * beta if beta != 1.0 else xc)
-        return xc, s, s * s_neg
+        s, ds = _sigmoid_and_slope(xc * beta if beta != 1.0 else xc)
+        return xc, s, ds
     p, err = two_prod_const(xc, beta, beta_lo)
     s, s_neg = _sigmoid_pair(p)
     ds = s * s_neg
@@ -360,10 +365,9 @@ def _gelu_tanh_float32(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
     """(x clipped, sigma(2u), sigma'(2u) d(2u)/dx) in plain float64: far below one float32 ULP of error."""
     xc = np.clip(x.astype(np.float64), -30.0, 30.0)  # the gate is exactly 0 or 1 in float64 beyond +-25
     sq = xc * xc
-    s, s_neg = _sigmoid_pair(xc * (GELU_TANH_C1 + GELU_TANH_C3 * sq))
-    s_neg *= s
-    s_neg *= GELU_TANH_C1 + (3 * GELU_TANH_C3) * sq
-    return xc, s, s_neg
+    s, ds = _sigmoid_and_slope(xc * (GELU_TANH_C1 + GELU_TANH_C3 * sq))
+    ds *= GELU_TANH_C1 + (3 * GELU_TANH_C3) * sq
+    return xc, s, ds
 
 
 def gelu_tanh(x: np.ndarray) -> np.ndarray:
@@ -397,8 +401,8 @@ def _swish(x: np.ndarray, beta: float, beta_lo: float, value: bool, deriv: bool)
     """x sigma(beta x) and sigma(beta x) + beta x sigma'(beta x), each only when asked for."""
     if beta == 1.0 and beta_lo == 0.0:  # in the input's dtype: nothing to correct
         xc = np.clip(x, -1e4, 1e4)  # sigma saturates long before; keeps x sigma'(x) from inf * 0
-        s, s_neg = _sigmoid_pair(xc)
-        return (_no_neg_inf(x) * s if value else None), (s + xc * (s * s_neg) if deriv else None)
+        s, ds = _sigmoid_and_slope(xc)
+        return (_no_neg_inf(x) * s if value else None), (s + xc * ds if deriv else None)
     xc, s, ds = _sigmoid_scaled(x, beta, beta_lo)
     out_value = (_no_neg_inf(_as64(x)) * s).astype(x.dtype, copy=False) if value else None
     if deriv:
