@@ -5,6 +5,7 @@ import * as collapse from "./views/collapse.js";
 import * as dying from "./views/dying.js";
 import * as exercisesView from "./views/exercises.js";
 import * as explorer from "./views/explorer.js";
+import * as insideModel from "./views/inside-model.js";
 import * as llm from "./views/llm.js";
 import * as vanishing from "./views/vanishing.js";
 import { fmt, loadPlotly } from "./charts.js";
@@ -72,6 +73,9 @@ async function boot() {
   });
 
   const llmView = llm.mount(document.getElementById("llm"), deps);
+  const insideView = insideModel.mount(document.getElementById("inside-model"), deps);
+  const insideFigures = api.getJSON("/api/llm/figures").then((f) => insideView.update(f))
+    .catch((err) => { document.getElementById("inside-summary").textContent = `Not available: ${err.message}`; });
   const collapseView = collapse.mount(document.getElementById("why"), deps);
   setStatus("Training the small networks of section 1…");
   await Promise.all([
@@ -80,6 +84,7 @@ async function boot() {
     Promise.all([conventions, accuracy]).then(([c, a]) => { renderConventions(c); renderAccuracy(a); }),
     Promise.all([census, gelu]).then(([c, g]) => llmView.update({ census: c, gelu: g })),
     collapseData.then((d) => collapseView.update(d)),
+    insideFigures,
   ]);
   if (!statusEl.classList.contains("error")) setStatus("");  // a view's error stays on screen
   performance.mark("lesson-ready");
