@@ -76,8 +76,14 @@ class _Tab:
         self.stop_epoch: int | None = None
         self.target_loss: float | None = None
         self.lock = asyncio.Lock()
-        self.epoch_seconds = 1e-3  # running estimates that decide between the loop and a worker thread
-        self.seconds = {"eval": 1e-3, "frame": 1e-3}  # the last evaluation's and frame's duration
+        self._forget_timings()
+
+    def _forget_timings(self) -> None:
+        """Running estimates that decide between the loop and a worker thread; None until measured, so a new run's
+        first epoch, evaluation and frame go to a thread (an 8 x 32 network on 20,000 points stalled every other
+        client for seconds when its first slice ran on the loop at a small network's estimate)."""
+        self.epoch_seconds: float | None = None
+        self.seconds: dict[str, float | None] = {"eval": None, "frame": None}  # the last evaluation's and frame's
 
     async def send_error(self, exc: Exception | str, field: str | None = None) -> None:
         message = str(exc)
@@ -94,8 +100,9 @@ class _Tab:
         session = await asyncio.to_thread(PlaygroundSession, cfg, csv_bytes)
         self.session = session
         self.playing = False
+        self._forget_timings()
         await self.ws.send_text(json.dumps({"type": "ready", "config": cfg.to_dict(), "points": session.points()}))
-        session.last_frame = session.trainer.frame()
+        session.last_frame = await self._timed("eval", session.trainer.frame)
         await self.send_frame()
 
     async def send_frame(self) -> None:
@@ -108,7 +115,8 @@ class _Tab:
     async def _timed(self, kind: str, fn):
         """fn() on the loop when its last run was short, else in a worker thread; records how long it took."""
         started = time.perf_counter()
-        result = await asyncio.to_thread(fn) if self.seconds[kind] > SLICE_SECONDS else fn()
+        last = self.seconds[kind]
+        result = await asyncio.to_thread(fn) if last is None or last > SLICE_SECONDS else fn()
         self.seconds[kind] = time.perf_counter() - started
         return result
 
@@ -116,13 +124,15 @@ class _Tab:
         """One frame's epochs, in slices of about SLICE_SECONDS with the event loop let go between them."""
         s, done = self.session, 0
         while done < epochs and not s.trainer.diverged:
-            n = max(1, min(epochs - done, int(SLICE_SECONDS / self.epoch_seconds)))
+            estimate = self.epoch_seconds
+            n = 1 if estimate is None else max(1, min(epochs - done, int(SLICE_SECONDS / estimate)))
             started = time.perf_counter()
-            if self.epoch_seconds > SLICE_SECONDS:
+            if estimate is None or estimate > SLICE_SECONDS:
                 await asyncio.to_thread(s.train, n)
             else:
                 s.train(n)
-            self.epoch_seconds = 0.5 * self.epoch_seconds + 0.5 * (time.perf_counter() - started) / n
+            per_epoch = (time.perf_counter() - started) / n
+            self.epoch_seconds = per_epoch if estimate is None else 0.5 * estimate + 0.5 * per_epoch
             done += n
             if done < epochs:
                 await asyncio.sleep(0)
