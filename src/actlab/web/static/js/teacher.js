@@ -1,5 +1,10 @@
-// The teacher's page: the class summary from the progress database.
+// The teacher's page. Outside a class: the summary of the lab's progress database. In class mode (the teacher
+// logged in with the class's token): the class's summary counted by learner, a row per learner refreshed every
+// few seconds, and the CSV export.
 import { getJSON } from "./api.js";
+
+const REFRESH_MS = 4000;
+const esc = (s) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
 // wrong answers the checker could not explain, and answers it could not read, are counted, not quoted
 function others(r) {
@@ -8,20 +13,74 @@ function others(r) {
   return parts.length ? `<span class="muted">${parts.join(", ")}</span>` : "";
 }
 
-// a free-text exercise: how many attempts covered each key point and how many missed it (the teacher sees them all)
+// a free-text exercise: how many learners covered each key point and how many tried and never did
 function keyPoints(r) {
   if (!r.key_points || !r.key_points.length) return "";
-  return `<ul class="key-points">${r.key_points.map((p) => `<li>${p.title.replace(/</g, "&lt;")}: ${p.covered} covered, ${p.missed} missed</li>`).join("")}</ul>`;
+  return `<ul class="key-points">${r.key_points.map((p) => `<li>${esc(p.title)}: ${p.covered} covered, ${p.missed} missed</li>`).join("")}</ul>`;
+}
+
+const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+// per exercise, counted by learner (named by key, as the learner table's columns are): "solved by 2 of 3" (of the class in class mode, of those who tried outside)
+function summaryTable(rows, classSize) {
+  return `<table class="data"><thead><tr><th>exercise</th><th>solved</th><th>attempts</th><th>hints / solutions seen</th>
+    <th>commonest slips (learners) and key points</th></tr></thead><tbody>${rows.map((r) => `<tr data-exercise="${esc(r.exercise)}">
+    <td>${esc(r.exercise)}: ${esc((r.title || "").replace(/^Exercise \d+: /, ""))}</td>
+    <td class="num">solved by ${r.solved} of ${classSize ?? r.learners}${classSize != null ? ` (${r.learners} tried)` : ""}</td>
+    <td class="num">${r.attempts}</td><td class="num">${r.hint_learners} / ${r.solution_learners}</td>
+    <td>${[...r.common_feedback.map((f) => `${plural(f.count, "learner")}: ${esc(f.feedback)}`), others(r)].filter(Boolean).join("<br>")}${keyPoints(r)}</td>
+    </tr>`).join("")}</tbody></table>`;
+}
+
+const WORDS = { correct: "solved", partly_correct: "partly", incorrect: "not yet", unreadable: "unreadable", not_attempted: "—" };
+
+function cellText(c) {
+  if (!c.attempts && !c.hints && !c.solution_seen) return "—";
+  const bits = [WORDS[c.status] || c.status];
+  if (c.attempts) bits.push(plural(c.attempts, "try").replace("trys", "tries"));
+  if (c.hints) bits.push(`hint ${c.hints}`);
+  if (c.solution_seen) bits.push(c.solution_before_solving ? "saw the solution first" : "saw the solution");
+  return bits.join(", ");
+}
+
+// a row per learner, a cell per exercise: who is stuck shows as "not yet" with many tries or an early solution
+function learnerTable(view) {
+  const keys = view.exercises.map((e) => e.key);
+  const head = view.exercises.map((e) => `<th title="${esc(e.title)}">${esc(e.key)}</th>`).join("");
+  const body = view.rows.map((r) => `<tr data-learner="${esc(r.learner)}"><th scope="row">${esc(r.learner)}</th>${keys.map((k) => {
+    const c = r.exercises[k];
+    return `<td data-status="${esc(c.status)}">${esc(cellText(c))}</td>`;
+  }).join("")}</tr>`).join("");
+  return `<table class="data" aria-label="Learners"><thead><tr><th>learner</th>${head}</tr></thead><tbody>${body}</tbody></table>`;
+}
+
+async function showClass(me) {
+  const status = document.getElementById("status");
+  document.getElementById("class-tools").hidden = false;
+  document.getElementById("local-links").hidden = true;
+  const refresh = async () => {
+    const view = await getJSON("/api/class/teacher/learners");
+    document.getElementById("class-name").textContent = `${view.class} · join code ${view.code} · ${plural(view.learners, "learner")}`;
+    document.getElementById("summary").innerHTML = view.summary.length ? summaryTable(view.summary, view.learners)
+      : "<p class='muted'>No attempts in this class yet.</p>";
+    document.getElementById("learners").innerHTML = view.rows.length ? learnerTable(view)
+      : "<p class='muted'>Nobody has joined yet: learners open /join and type the code.</p>";
+    status.textContent = `Updated ${new Date().toLocaleTimeString()}; refreshes every ${REFRESH_MS / 1000} s.`;
+  };
+  await refresh();
+  setInterval(() => refresh().catch((err) => { status.textContent = `Could not refresh: ${err.message}`; }), REFRESH_MS);
+}
+
+async function showLocal() {
+  const rows = await getJSON("/api/class-summary");
+  const el = document.getElementById("summary");
+  el.innerHTML = rows.length ? summaryTable(rows, null) : "<p class='muted'>No attempts saved yet.</p>";
 }
 
 async function boot() {
-  const rows = await getJSON("/api/class-summary");
-  const el = document.getElementById("summary");
-  if (!rows.length) { el.innerHTML = "<p class='muted'>No attempts saved yet.</p>"; return; }
-  el.innerHTML = `<table class="data"><thead><tr><th>exercise</th><th>learners</th><th>attempts</th><th>correct</th>
-    <th>commonest slips and key points</th></tr></thead><tbody>${rows.map((r) => `<tr><td>${r.exercise}</td>
-    <td class="num">${r.learners}</td><td class="num">${r.attempts}</td><td class="num">${(100 * r.correct_share).toFixed(0)}%</td>
-    <td>${[...r.common_feedback.map((f) => `${f.count} × ${f.feedback.replace(/</g, "&lt;")}`), others(r)].filter(Boolean).join("<br>")}${keyPoints(r)}</td></tr>`).join("")}</tbody></table>`;
+  const me = await getJSON("/api/class/me");
+  if (me.mode === "class") await showClass(me); else await showLocal();
+  document.body.dataset.ready = "true";
 }
 
 boot().catch((err) => { document.getElementById("status").textContent = `Could not load: ${err.message}`; });

@@ -1,0 +1,104 @@
+"""A class of three in headless Chromium: each learner joins in their own browser, answers in the lesson, and the
+teacher logs in, sees the figures per learner and downloads the CSV; a learner's browser cannot read them."""
+
+from __future__ import annotations
+
+import csv
+import io
+import threading
+import time
+
+import pytest
+
+from actlab.store import Store
+from actlab.web.app import create_app, server_config
+from web.conftest import _free_port, shot
+
+pytestmark = pytest.mark.browser
+
+EX2 = "Exercise 2: gradient flow: "
+ANSWERS = {"Ana": [("1.05e-14", "9.54e-7")],                      # solved at once
+           "Bob": [("0.2^19", "9.54e-7"), ("1.05e-14", "9.54e-7")],  # a slip, then solved
+           "Cy": [("0.2^19", "1")]}                                 # still stuck
+
+
+@pytest.fixture
+def class_lab(tmp_path):
+    """A lab in class mode on loopback: (base URL, class record, teacher token)."""
+    import uvicorn
+
+    db = tmp_path / "class.sqlite3"
+    klass, token = Store(db).create_class("physics 2a")
+    port = _free_port()
+    server = uvicorn.Server(server_config(create_app(db_path=db, port=port), port=port))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if server.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", klass, token
+    server.should_exit = True
+    thread.join(10)
+
+
+def join_and_answer(browser, base: str, code: str, name: str):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    page.goto(base + "/lesson")  # not joined yet: sent to the join form
+    assert page.url.endswith("/join")
+    page.get_by_label("Class code").fill(code.lower())
+    page.get_by_label("Your name").fill(name)
+    page.get_by_role("button", name="Join").click()
+    assert len(page.locator("#rejoin-code").text_content().strip()) == 6
+    page.get_by_role("link", name="Open the lesson").click()
+    page.wait_for_selector("body[data-ready=true]", timeout=60_000)
+    card = page.locator("#exercise-ex2")
+    card.scroll_into_view_if_needed()
+    for first, second in ANSWERS[name]:
+        card.get_by_label(EX2 + "gradient at layer 1 with sigmoid (0.2 per layer)").fill(first)
+        card.get_by_label(EX2 + "with ReLU (0.5 per layer)").fill(second)
+        with page.expect_response(lambda r: r.url.endswith("/api/exercises/ex2/check")) as answered:
+            card.get_by_role("button", name="Check").click()
+        assert answered.value.status == 200
+    return context, page
+
+
+def test_three_learners_join_answer_and_the_teacher_sees_each_and_exports_the_csv(browser, class_lab):
+    base, klass, token = class_lab
+    learners = {name: join_and_answer(browser, base, klass.code, name) for name in ANSWERS}
+
+    _, ana = learners["Ana"]
+    assert ana.goto(base + "/teacher").status == 401  # a learner's cookie is not the teacher's
+    assert ana.goto(base + "/api/class/teacher/learners").status == 401
+
+    teacher_context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    teacher = teacher_context.new_page()
+    teacher.goto(base + "/teacher/login")
+    teacher.get_by_label("Teacher token").fill(token)
+    teacher.get_by_role("button", name="Log in").click()
+    teacher.wait_for_selector("body[data-ready=true]")
+    ex2 = teacher.locator("#summary tr[data-exercise=ex2]")
+    assert "solved by 2 of 3" in ex2.text_content()
+    assert "2 learners: sigmoid, 0.2 per layer: You counted 19 factors" in ex2.text_content()  # Bob and Cy
+    rows = {n: teacher.locator(f"#learners tr[data-learner={n}]").text_content() for n in ANSWERS}
+    assert "solved, 1 try" in rows["Ana"] and "solved, 2 tries" in rows["Bob"] and "not yet, 1 try" in rows["Cy"]
+    shot(teacher, "teacher-class-of-three")
+
+    # live: a fourth answer shows up without a reload
+    _, cy = learners["Cy"]
+    card = cy.locator("#exercise-ex2")
+    card.get_by_label(EX2 + "gradient at layer 1 with sigmoid (0.2 per layer)").fill("1.05e-14")
+    card.get_by_label(EX2 + "with ReLU (0.5 per layer)").fill("9.54e-7")
+    card.get_by_role("button", name="Check").click()
+    teacher.wait_for_function("document.querySelector('#summary tr[data-exercise=ex2]').textContent"
+                              ".includes('solved by 3 of 3')", timeout=15_000)
+
+    with teacher.expect_download() as download:
+        teacher.get_by_role("link", name="Download the CSV (a row per learner)").click()
+    sheet = list(csv.DictReader(io.StringIO(open(download.value.path(), encoding="utf-8").read())))
+    assert [(r["learner"], r["ex2"], r["ex2_attempts"]) for r in sheet] == [
+        ("Ana", "correct", "1"), ("Bob", "correct", "2"), ("Cy", "correct", "2")]
+    for context, _ in learners.values():
+        context.close()
+    teacher_context.close()
