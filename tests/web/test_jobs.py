@@ -138,3 +138,13 @@ def test_the_dead_unit_demo_is_a_job_with_six_steps():
     with pytest.raises(RuntimeError):
         KINDS["dying-relu"].run(step)
     assert seen == [(0, 6)]
+
+
+def test_with_the_lab_defaults_the_31st_request_is_told_busy(gate):
+    runner = JobRunner({"slow": Kind(gate)})  # the lab's own limits
+    jobs = [runner.submit("slow", owner=f"learner{i}", n=i) for i in range(30)]
+    wait_for(gate.started.is_set)
+    assert runner.describe(jobs[-1])["status"] == "queued, position 29"
+    with pytest.raises(Busy) as busy:
+        runner.submit("slow", owner="learner30", n=30)
+    assert busy.value.status == 503 and busy.value.message.startswith("busy:")
