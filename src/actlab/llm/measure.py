@@ -22,7 +22,7 @@ import numpy as np
 from .. import activations
 from ..errors import ConfigError
 from . import llama
-from ._packages import PACKAGES, model_file
+from ._packages import model_file
 from .stats import DIP, Recorder, dip_outputs
 
 Step = Callable[[int, int, str], None]  # step(done, total, message): progress, and where a job is cancelled
@@ -220,27 +220,36 @@ def _pct(x: float) -> str:
     return f"{100 * x:.0f}%"
 
 
+SPELLING = {"silu": "SiLU", "gelu": "GELU", "gelu_tanh": "tanh GELU", "quick_gelu": "quick GELU", "relu": "ReLU"}
+
+
+def spelled(name: str) -> str:
+    """How prose writes a registry key (the key itself where it is already a word: sigmoid, tanh, identity)."""
+    return SPELLING.get(name, name)
+
+
 def reading(result: dict) -> str:
     """The inspection in a sentence or two, from the measured numbers."""
-    total, act = result["total"], result["activation"]
+    total, act = result["total"], spelled(result["activation"])
     layers = result["layers"]
     parts = []
-    if act in ("silu", "gelu"):
+    if result["activation"] in ("silu", "gelu"):
         neg = [s["share_negative"] for s in layers]
         lo, hi = int(np.argmin(neg)), int(np.argmax(neg))
         parts.append(f"{_pct(total['share_negative'])} of {act}'s inputs are negative (from {_pct(neg[lo])} in layer "
-                     f"{layers[lo]['layer']} to {_pct(neg[hi])} in layer {layers[hi]['layer']}), so most of the "
-                     f"time the activation is working on its negative side, where ReLU would output 0.")
-        if act == "silu":
-            parts.append(f"{_pct(total['share_in_dip'])} fall in SiLU's dip ({DIP[0]:g} < x < {DIP[1]:g}), where "
-                         f"its output is negative and its slope changes sign.")
+                     f"{layers[lo]['layer']} to {_pct(neg[hi])} in layer {layers[hi]['layer']}). There ReLU would "
+                     f"output exactly 0; {act} passes a small negative value and a gradient that is not 0.")
+        if result["activation"] == "silu":
+            low_at = activations.get("silu").output_min_at
+            parts.append(f"{_pct(total['share_in_dip'])} fall in SiLU's dip ({DIP[0]:g} < x < {DIP[1]:g}), around "
+                         f"its minimum at x = {low_at:.2f}, where the curve turns back up.")
     if total.get("share_saturated") is not None:
         parts.append(f"{_pct(total['share_saturated'])} of the {act} inputs are saturated (output within 1% of "
                      f"either end of its range); the mean derivative is {total['mean_derivative']:.3f} against a "
-                     f"maximum of {activations.get(act).deriv_max:g}.")
+                     f"maximum of {activations.get(result['activation']).deriv_max:g}.")
     if total.get("max_gap"):
         gap = total["max_gap"]
-        parts.append(f"Over these inputs the largest |{act} - {gap['to']}| is {gap['value']:.3g}, at x = "
+        parts.append(f"Over these inputs the largest |{act} - {spelled(gap['to'])}| is {gap['value']:.3g}, at x = "
                      f"{gap['at']:.2f}.")
     return " ".join(parts)
 
@@ -248,21 +257,11 @@ def reading(result: dict) -> str:
 def swap_reading(ad: Adapter, rows: list[dict]) -> str:
     base = rows[0]
     if ad.score == "embedding":
-        others = ", ".join(f"{r['activation']} {r['embedding_change']['max']:.2g}" for r in rows[1:])
-        return (f"Largest change of a sentence embedding (1 - cosine) when {ad.activation} is replaced: {others}.")
+        others = ", ".join(f"{spelled(r['activation'])} {r['embedding_change']['max']:.2g}" for r in rows[1:])
+        return (f"Largest change of a sentence embedding (1 - cosine) when {spelled(ad.activation)} is replaced: "
+                f"{others}.")
     key = ad.score
-    worse = ", ".join(f"{r['activation']} {r[key]:,.3g} ({r[key] / base[key]:,.3g} times)" for r in rows[1:])
+    worse = ", ".join(f"{spelled(r['activation'])} {r[key]:,.3g} ({r[key] / base[key]:,.3g} times)" for r in rows[1:])
     unit = "perplexity" if key == "perplexity" else "bits per character"
-    return f"With its own {ad.activation} the model's {unit} is {base[key]:.3g}; swapped: {worse}."
+    return f"With its own {spelled(ad.activation)} the model's {unit} is {base[key]:.3g}; swapped: {worse}."
 
-
-def available() -> dict[str, bool]:
-    """Which model packages are installed here."""
-    out = {}
-    for name in PACKAGES:
-        try:
-            model_file(name)
-            out[name] = True
-        except ConfigError:
-            out[name] = False
-    return out

@@ -25,7 +25,7 @@ export function mount(root, { api }) {
       title: { text: `Layer ${layer}: ${pct(stats.share_negative)} negative, ${pct(stats.share_in_dip)} in the dip` },
       xaxis: { title: { text: "gate input x = W_gate h" } }, yaxis: { title: { text: "share of inputs" } },
       yaxis2: { title: { text: `${s.activation}(x)` }, overlaying: "y", side: "right", showgrid: false },
-      margin: { l: 60, r: 60, t: 40, b: 45 },
+      legend: { orientation: "h", y: -0.28 }, margin: { l: 60, r: 60, t: 40, b: 90 },
     });
   }
 
@@ -55,7 +55,7 @@ export function mount(root, { api }) {
       negative. Over the inputs it really sees, the largest |GELU − tanh GELU| is <strong>${fmt(gap.value, 3)}</strong>
       at x = ${fmt(gap.at, 3)}. Replacing exact GELU changes a sentence's embedding (1 − cosine, largest over
       ${m.sentences} sentences) by: ${changes}.`;
-    const gates = l.layers.map((g) => `${g.layer}: ${pct(g.share_saturated)} saturated, mean σ′ ${fmt(g.mean_derivative, 2)}`);
+    const gates = l.layers.map((g) => `layer ${g.layer}: ${pct(g.share_saturated)} saturated, mean σ′ ${fmt(g.mean_derivative, 2)}`);
     el("inside-lstm").innerHTML = `<strong>Character LSTM</strong>: ${fmt(l.bits_per_char, 3)} bits per character.
       ${l.reading} <span class="muted">(${gates.join("; ")})</span>`;
     el("inside-made").textContent = `Measured by python -m actlab.llm.figures (NumPy ${figures.machine.numpy},
