@@ -7,10 +7,16 @@ asked for quickly, it returns the stored record of the last full run, marked ``s
 
 from __future__ import annotations
 
+import hashlib
 import json
+import sys
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from importlib import resources
+from pathlib import Path
+
+import numpy as np
 
 from ..errors import ConfigError
 from ._threads import one_blas_thread
@@ -34,7 +40,9 @@ CLAIMS: dict[str, tuple[Runner, bool]] = {
     "shazeer2020": (reproduce_shazeer2020, True),
 }
 
-STORED_TABLE = "reproduce.json"  # in actlab/data: the last full run, written by scripts/make_reproduce_table.py
+STORED_TABLE = "reproduce.json"  # in actlab/data: the last full run, written by bench/reproduce.py --write-table
+# the modules every claim's numbers also depend on (the engine's own tests hold network.py and optim.py)
+_SHARED_SOURCES = ("reproduction.py", "_fit.py", "digits.py", "_residual.py", "_threads.py")
 
 
 def names() -> list[str]:
@@ -67,6 +75,27 @@ def reproduce(name: str, quick: bool = False, seeds: int | None = None,
     return record.with_time(time.perf_counter() - start)
 
 
+def source_fingerprint(name: str) -> str:
+    """A hash of the code that makes a claim's numbers: its module and the shared experiment modules.
+
+    The stored table records it for each claim; a test compares it with today's, so editing a claim without
+    rerunning it in full fails the test.
+    """
+    runner = CLAIMS[name][0]
+    here = Path(__file__).parent
+    digest = hashlib.sha256()
+    for file in (Path(sys.modules[runner.__module__].__file__).name, *_SHARED_SOURCES):
+        digest.update(file.encode())
+        digest.update((here / file).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def table_entry(record: Reproduction) -> dict:
+    """A full run's record as the stored table keeps it: the record, its code's fingerprint, when and on what."""
+    return {**record.to_dict(), "fingerprint": source_fingerprint(record.name),
+            "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "numpy": np.__version__}
+
+
 def stored_table() -> dict:
     """The shipped table of the last full run: {"generated": ..., "claims": [record dicts]}."""
     path = resources.files("actlab") / "data" / STORED_TABLE
@@ -78,5 +107,7 @@ def stored_table() -> dict:
 def stored(name: str) -> Reproduction:
     for data in stored_table()["claims"]:
         if data["name"] == name:
-            return Reproduction.from_dict({**data, "stored": True})
-    raise ConfigError("name", f"no stored full run of {name!r}; run it in full once (scripts/make_reproduce_table.py)")
+            fields = {k: v for k, v in data.items() if k not in ("fingerprint", "generated", "numpy")}
+            return Reproduction.from_dict({**fields, "stored": True})
+    raise ConfigError("name", f"no stored full run of {name!r}; run it in full once (bench/reproduce.py "
+                              "--write-table)")

@@ -26,11 +26,24 @@ def _llm_sentence(step, text: str) -> dict:
     return figures.sentence(text, step)
 
 
+def _reproduce_quick(step) -> dict:
+    """Every claim's quick run in turn (a claim with no quick version gives its stored record), as one job."""
+    names = experiments.papers.names()
+    records = []
+    for i, name in enumerate(names):
+        def inner(done: int, total: int, message: str, i: int = i, name: str = name) -> None:
+            step(100 * i + int(100 * done / max(total, 1)), 100 * len(names), f"{name}: {message}")
+
+        records.append(experiments.reproduce(name, quick=True, on_step=inner).to_dict())
+    return {"claims": records}
+
+
 KINDS = {
     "dying-relu": Kind(_dying_relu),  # the dead-unit training demo: about 5-10 s
     # a learner's sentence through SmolLM2 (section 4): a few seconds once the model is loaded, which the first
     # run does (the one model stays in memory, shared by every learner)
     "llm-sentence": Kind(_llm_sentence, limit=10, params=("text",)),
+    "reproduce-quick": Kind(_reproduce_quick, limit=1),  # the papers' quick runs, one at a time: a minute or more
 }
 
 
