@@ -107,3 +107,13 @@ def test_greedy_is_identical_on_both_backends(tiny_gguf):
     pytest.importorskip("torch")
     model = read_llama(tiny_gguf.path)
     assert llama.greedy(model, IDS[:4], 6, backend="numpy") == llama.greedy(model, IDS[:4], 6, backend="torch")
+
+
+def test_an_unwritable_cache_still_loads_the_model(tiny_gguf, tmp_path, monkeypatch):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder would go")
+    monkeypatch.setenv("ACTLAB_CACHE", str(blocker))
+    model = read_llama(tiny_gguf.path)
+    assert not model.loaded_from_cache
+    np.testing.assert_allclose(llama.forward(model, IDS, backend="numpy"), reference_logits(tiny_gguf, IDS),
+                               rtol=RTOL, atol=ATOL)

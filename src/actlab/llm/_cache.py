@@ -46,10 +46,14 @@ def load(where: Path) -> tuple[dict, dict[str, np.ndarray]] | None:
     return meta, arrays
 
 
-def save(where: Path, meta: dict, arrays: dict[str, np.ndarray]) -> None:
-    """Write the folder atomically: into a temporary sibling first, renamed into place when complete."""
-    where.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=where.name + ".", dir=where.parent))
+def save(where: Path, meta: dict, arrays: dict[str, np.ndarray]) -> bool:
+    """Write the folder atomically (into a temporary sibling, renamed into place when complete); False when the
+    cache cannot be written (a read-only home): the model is still usable, only the next load is slow again."""
+    try:
+        where.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=where.name + ".", dir=where.parent))
+    except OSError:
+        return False
     try:
         for name, arr in arrays.items():
             np.save(tmp / f"{name}.npy", np.ascontiguousarray(arr))
@@ -58,6 +62,10 @@ def save(where: Path, meta: dict, arrays: dict[str, np.ndarray]) -> None:
             tmp.rename(where)
         except OSError:  # another process finished first: its copy is as good as ours
             shutil.rmtree(tmp, ignore_errors=True)
+        return True
+    except OSError:  # the disk filled up or the folder went away: no cache this time
+        shutil.rmtree(tmp, ignore_errors=True)
+        return False
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
