@@ -22,7 +22,7 @@ def open_playground(page, query=""):
 
 def exported_weights(page) -> list:
     with page.expect_download() as download:
-        page.get_by_role("button", name="Export JSON").click()
+        page.get_by_role("button", name="Weights as JSON").click()
     return json.loads(open(download.value.path()).read())["network"]["weights"]
 
 

@@ -40,7 +40,9 @@ export function loadPlotly() {
 
 export async function draw(el, traces, layoutOverrides = {}) {
   const Plotly = await loadPlotly();
-  return Plotly.react(el, traces, layout(layoutOverrides), { displaylogo: false, responsive: true });
+  // no mode bar: its buttons sat inside role="img" charts (unreachable by a screen reader, 50 of the lesson's Tab
+  // stops) and covered chart titles on phones; hovering still reads values out
+  return Plotly.react(el, traces, layout(layoutOverrides), { displaylogo: false, displayModeBar: false, responsive: true });
 }
 
 // Colour values * scale, in [-1, 1], into an ImageData of the same number of pixels: orange to white to blue.

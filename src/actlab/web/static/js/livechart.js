@@ -43,7 +43,7 @@ export function logAxis(values, top, bottom) {
   return { lo, hi, y, ticks };
 }
 
-function frame(ctx, axis, w, h) {
+function frame(ctx, axis, w, h, top = MARGIN.t) {
   ctx.strokeStyle = "#eee"; ctx.fillStyle = "#5b6570"; ctx.lineWidth = 1;
   ctx.textAlign = "right"; ctx.textBaseline = "middle";
   for (const k of axis.ticks) {
@@ -52,20 +52,35 @@ function frame(ctx, axis, w, h) {
     ctx.fillText(power10(k), MARGIN.l - 4, py);
   }
   ctx.strokeStyle = "#bbb";
-  ctx.beginPath(); ctx.moveTo(MARGIN.l + 0.5, MARGIN.t); ctx.lineTo(MARGIN.l + 0.5, h - MARGIN.b); ctx.stroke();
+  ctx.beginPath(); ctx.moveTo(MARGIN.l + 0.5, top); ctx.lineTo(MARGIN.l + 0.5, h - MARGIN.b); ctx.stroke();
 }
 
-function legend(ctx, items, w) {
-  ctx.textAlign = "left"; ctx.textBaseline = "middle";
+// Every line is named: the legend wraps onto as many rows as it needs, and the plot starts below it.
+const LEGEND_ROW = 14;
+function legendRows(ctx, items, w) {
+  const rows = [[]];
   let x = MARGIN.l;
-  for (const { name, color, dash } of items) {
-    ctx.strokeStyle = color; ctx.lineWidth = 2; ctx.setLineDash(dash ? [4, 3] : []);
-    ctx.beginPath(); ctx.moveTo(x, 8); ctx.lineTo(x + 14, 8); ctx.stroke();
-    ctx.setLineDash([]);
-    ctx.fillStyle = "#333"; ctx.fillText(name, x + 18, 8);
-    x += 18 + ctx.measureText(name).width + 12;
-    if (x > w - 40) break;
+  for (const item of items) {
+    const width = 18 + ctx.measureText(item.name).width + 12;
+    if (x + width > w - MARGIN.r && rows[rows.length - 1].length) { rows.push([]); x = MARGIN.l; }
+    rows[rows.length - 1].push({ ...item, x });
+    x += width;
   }
+  return rows;
+}
+
+function legend(ctx, rows) {
+  ctx.textAlign = "left"; ctx.textBaseline = "middle";
+  rows.forEach((row, r) => {
+    const y = 8 + r * LEGEND_ROW;
+    for (const { name, color, dash, x } of row) {
+      ctx.strokeStyle = color; ctx.lineWidth = 2; ctx.setLineDash(dash ? [4, 3] : []);
+      ctx.beginPath(); ctx.moveTo(x, y); ctx.lineTo(x + 14, y); ctx.stroke();
+      ctx.setLineDash([]);
+      ctx.fillStyle = "#333"; ctx.fillText(name, x + 18, y);
+    }
+  });
+  return MARGIN.t + (rows.length - 1) * LEGEND_ROW;  // where the plot may start
 }
 
 const usable = (v) => Number.isFinite(v) && v > 0;
@@ -87,8 +102,10 @@ export function logBars(canvas, { categories, bars, line, barName, lineName }) {
   canvas.drawn = { categories, bars, line };
   canvas.redraw = () => logBars(canvas, { categories, bars, line, barName, lineName });
   const { ctx, w, h } = sized(canvas);
-  const axis = logAxis([...bars, ...line], MARGIN.t + 10, h - MARGIN.b);
-  frame(ctx, axis, w, h);
+  const rows = legendRows(ctx, [{ name: barName, color: PALETTE[0] }, { name: lineName, color: PALETTE[1], dash: true }], w);
+  const top = MARGIN.t + (rows.length - 1) * LEGEND_ROW;
+  const axis = logAxis([...bars, ...line], top + 10, h - MARGIN.b);
+  frame(ctx, axis, w, h, top);
   const n = categories.length, slot = (w - MARGIN.l - MARGIN.r) / Math.max(n, 1);
   const cx = (i) => MARGIN.l + slot * (i + 0.5);
   const base = h - MARGIN.b;
@@ -107,7 +124,8 @@ export function logBars(canvas, { categories, bars, line, barName, lineName }) {
   tracePath(ctx, line, cx, axis);
   ctx.setLineDash([]);
   line.forEach((v, i) => { if (usable(v)) { ctx.beginPath(); ctx.arc(cx(i), axis.y(v), 3, 0, 2 * Math.PI); ctx.fill(); } });
-  legend(ctx, [{ name: barName, color: PALETTE[0] }, { name: lineName, color: PALETTE[1], dash: true }], w);
+  canvas.legendNames = rows.flat().map((item) => item.name);
+  legend(ctx, rows);
 }
 
 // One line per series against a shared x (training steps), on a log axis.
@@ -117,8 +135,12 @@ export function logLines(canvas, { x, series, xName }) {
   const { ctx, w, h } = sized(canvas);
   const all = [];
   for (const s of series) for (const v of s.y) if (usable(v)) all.push(v);
-  const axis = logAxis(all, MARGIN.t + 4, h - MARGIN.b);
-  frame(ctx, axis, w, h);
+  // past the palette's eight colours, lines repeat a colour dashed, so every series stays distinct
+  const style = (k) => ({ color: PALETTE[k % PALETTE.length], dash: k >= PALETTE.length });
+  const rows = legendRows(ctx, series.map((s, k) => ({ name: s.name, ...style(k) })), w);
+  const top = MARGIN.t + (rows.length - 1) * LEGEND_ROW;
+  const axis = logAxis(all, top + 4, h - MARGIN.b);
+  frame(ctx, axis, w, h, top);
   const x0 = x[0] ?? 0, x1 = Math.max(x[x.length - 1] ?? 1, x0 + 1);
   const px = (v) => MARGIN.l + ((v - x0) / (x1 - x0)) * (w - MARGIN.l - MARGIN.r);
   ctx.fillStyle = "#5b6570"; ctx.textBaseline = "top";
@@ -126,8 +148,10 @@ export function logLines(canvas, { x, series, xName }) {
   ctx.textAlign = "right"; ctx.fillText(x1.toLocaleString("en-US"), w - MARGIN.r, h - MARGIN.b + 4);
   ctx.textAlign = "center"; ctx.fillText(xName, (MARGIN.l + w - MARGIN.r) / 2, h - MARGIN.b + 16);
   series.forEach((s, k) => {
-    ctx.strokeStyle = PALETTE[k % PALETTE.length]; ctx.lineWidth = 1.5;
+    ctx.strokeStyle = style(k).color; ctx.lineWidth = 1.5; ctx.setLineDash(style(k).dash ? [4, 3] : []);
     tracePath(ctx, s.y, (i) => px(x[i]), axis);
   });
-  legend(ctx, series.map((s, k) => ({ name: s.name, color: PALETTE[k % PALETTE.length] })), w);
+  ctx.setLineDash([]);
+  canvas.legendNames = rows.flat().map((item) => item.name);  // what the legend shows, for a reader and a test
+  legend(ctx, rows);
 }

@@ -1,6 +1,6 @@
 // Boots the playground: URL state, controls, the WebSocket to the server-side trainer, and the views.
 import * as api from "./api.js";
-import { CLASS_COLOURS, paintClassSurface, paintPoints, paintSurface } from "./charts.js";
+import { CLASS_COLOURS, fmt, paintClassSurface, paintPoints, paintSurface } from "./charts.js";
 import { createState } from "./state.js";
 import * as gradientFlow from "./views/gradient-flow.js";
 import * as network from "./views/network.js";
@@ -95,6 +95,7 @@ function syncControls() {
   $("problem").value = problem;
   document.querySelectorAll("#ctl-dataset button").forEach((b) => {
     b.setAttribute("aria-checked", String(b.dataset.value === s.dataset));
+    b.tabIndex = b.dataset.value === s.dataset ? 0 : -1;
     b.hidden = s.dataset !== "csv" && REGRESSION.includes(b.dataset.value) !== (problem === "regression");
   });
   for (const [key, id] of Object.entries(HIDEABLE)) { const el = $(id); if (el) el.hidden = s.hide.includes(key) || (key === "slope" && el.hidden); }
@@ -151,6 +152,7 @@ function render() {
   $("epoch").textContent = h.epoch.toLocaleString("en-US");
   $("step-count").textContent = h.step.toLocaleString("en-US");  // a Step is one minibatch: the epoch may not move
   train.draw(h, !playing);
+  describeOutput(h);
   if (!h.grid) {  // a CSV with more than two inputs: no plane to draw the output over
     const canvas = $("output-surface"), ctx = canvas.getContext("2d");
     ctx.clearRect(0, 0, canvas.width, canvas.height);
@@ -248,6 +250,19 @@ function onBinary(buffer) {
   schedule();
 }
 
+// Text equivalents of the pictures, for a screen reader: they change with the surface and the loss curves. The
+// words are rounded so the attributes change a few times a second at most, not every frame.
+const pct = (v) => (v === null || v === undefined ? "" : `${Math.round(100 * v)}%`);
+function describeOutput(h) {
+  const acc = h.test_accuracy !== null && h.test_accuracy !== undefined
+    ? `test accuracy ${pct(h.test_accuracy)}, training ${pct(h.train_accuracy)}` : "a regression output";
+  const surface = h.grid ? `Output of the network over the input plane at epoch ${h.epoch}: ${acc}.`
+    : `No surface: the data has more than two inputs; ${acc}.`;
+  const loss = `Loss curves: test ${fmt(h.test_loss, 2)}, training ${fmt(h.train_loss, 2)} at epoch ${h.epoch}.`;
+  if ($("output-surface").getAttribute("aria-label") !== surface) $("output-surface").setAttribute("aria-label", surface);
+  if ($("loss-chart").getAttribute("aria-label") !== loss) $("loss-chart").setAttribute("aria-label", loss);
+}
+
 function bindControls(registry) {
   fillSelect($("lr"), LRS);
   fillSelect($("reg_rate"), REG_RATES);
@@ -260,6 +275,17 @@ function bindControls(registry) {
     b.addEventListener("click", () => restart({ dataset: value }));
     return b;
   }));
+  // a radio group: one Tab stop, arrow keys move the choice (and choose, as radio buttons do)
+  $("ctl-dataset").addEventListener("keydown", (ev) => {
+    const step = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[ev.key];
+    if (!step) return;
+    ev.preventDefault();
+    const shown = [...$("ctl-dataset").querySelectorAll("button")].filter((b) => !b.hidden);
+    const at = shown.indexOf(document.activeElement);
+    const next = shown[(at + step + shown.length) % shown.length];
+    next.focus();
+    next.click();
+  });
   $("problem").addEventListener("change", () => restart({ dataset: $("problem").value === "regression" ? "plane" : "circle" }));
   $("play").addEventListener("click", () => {
     playing = !playing;

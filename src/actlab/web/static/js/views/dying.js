@@ -6,6 +6,8 @@ export function mount(root, { api, setStatus }) {
   const nOut = root.querySelector("#dead-n-out"), lOut = root.querySelector("#dead-l-out");
   const result = root.querySelector("#dead-result"), button = root.querySelector("#dead-train");
   const trained = root.querySelector("#dead-trained");
+  const here = root.querySelector("#dead-train-status");  // progress beside the button, where the learner looks
+  const say = (text, isError = false) => { here.textContent = text; here.classList.toggle("error", isError); };
   let token = 0;
 
   async function update() {
@@ -28,9 +30,9 @@ export function mount(root, { api, setStatus }) {
   l.addEventListener("input", () => { lOut.textContent = l.value; });
   button.addEventListener("click", async () => {
     button.disabled = true;
-    setStatus("Training six 3 × 16 networks on the circle (a few seconds)…");
+    say("Training six 3 × 16 networks on the circle (a few seconds)…");
     try {
-      const d = await api.runJob("dying-relu", (job) => setStatus(`Training six 3 × 16 networks on the circle: ${job.status}…`));
+      const d = await api.runJob("dying-relu", (job) => say(`Training six 3 × 16 networks on the circle: ${job.status}…`));
       const rows = d.trained.map((r) => `<tr><td>${r.activation}${r.params.negative_slope !== undefined ? ` (α = ${r.params.negative_slope})` : ""}</td>
         <td class="num">${(100 * r.dead_fraction).toFixed(0)}%</td><td class="num">${(100 * r.never_positive_fraction).toFixed(0)}%</td>
         <td class="num">${fmt(r.final_train_loss, 3)} (chance ${fmt(r.chance_loss, 3)})</td>
@@ -42,8 +44,8 @@ export function mount(root, { api, setStatus }) {
         GELU and SiLU count as dead here when the step pushed their input so far below zero that f′ underflows to
         exactly 0: the same failure, reached through a tail instead of a flat side. A run whose loss ends at chance (the
         best constant guess) learned nothing, however few units it lost; a diverged run stopped early.</p>`;
-      setStatus("");
-    } catch (err) { setStatus(`The experiment failed: ${err.message}`, true); }
+      say("");
+    } catch (err) { say(`The experiment failed: ${err.message}`, true); }
     button.disabled = false;
   });
   return { update, ready: update(), destroy() {} };

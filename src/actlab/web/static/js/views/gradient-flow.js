@@ -33,10 +33,14 @@ export function mount(root, { chart, reading, historyChart, readout }) {
     const share = h.share_norms.concat([h.last_grad_norm]);
     logBars(chart, { categories: names(h), bars: norms, line: share, barName: "‖dL/dW‖ measured",
                      lineName: "(max|f′|)ⁿ × output's: activations' share" });
-    chart.setAttribute("aria-label", `Gradient norm per layer: ${names(h).map((n, i) => `${n} ${fmt(norms[i], 2)}`).join(", ")}`);
+    chart.setAttribute("aria-label", `Gradient norm per layer: ${names(h).map((n, i) => `${n} ${fmt(norms[i], 2)}`).join(", ")}. `
+      + `${h.diagnosis ? h.diagnosis.words : ""}`);
     if (historyChart && steps.length) {
       const label = (k) => (k < h.layers.length ? `layer ${k + 1}` : "output");
       logLines(historyChart, { x: steps, series: history.map((y, k) => ({ name: label(k), y })), xName: "step" });
+      const last = history.map((y, k) => `${label(k)} ${fmt(y[y.length - 1], 2)}`).join(", ");
+      historyChart.setAttribute("aria-label", `Gradient norm per layer over ${steps[steps.length - 1].toLocaleString("en-US")} `
+        + `steps; at the latest sample: ${last}. ${h.diagnosis ? h.diagnosis.words : ""}`);
     }
   }
 

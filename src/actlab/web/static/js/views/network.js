@@ -64,6 +64,8 @@ export function mount(root, { state, registry, maxWidth = 32, onChange, onLinks 
         const n = document.createElement("div");
         n.className = "neuron";
         n.title = `layer ${l + 1}, neuron ${i + 1}`;
+        n.setAttribute("role", "img");  // an aria-label needs a role; the drawing is a picture of the neuron
+        n.setAttribute("aria-label", `layer ${l + 1} neuron ${i + 1}`);
         col.append(n);
         els.push(n);
       }

@@ -1,0 +1,136 @@
+"""WCAG 2.2 AA checks in real Chromium: axe-core (vendored, tests/web/vendor) on every page at phone, tablet and
+desktop widths, no sideways scrolling, the skip link, keyboard paths, target sizes, legends and text equivalents."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from web.conftest import shot
+
+pytestmark = pytest.mark.browser
+AXE = (Path(__file__).parent / "vendor" / "axe-core-4.14.1.min.js").read_text(encoding="utf-8")
+WIDTHS = [(390, 844), (768, 1024), (1440, 900)]
+BLOCKING = ("serious", "critical")
+
+
+def _open(page, path: str, width: int, height: int):
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(page.base + path)
+    page.wait_for_selector("body[data-ready=true]", timeout=60_000)
+
+
+def _axe_failures(page) -> list[str]:
+    page.add_script_tag(content=AXE)
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes'][:3]]}" for v in result["violations"]
+            if v["impact"] in BLOCKING or v["id"] == "region"]
+
+
+def _page_width(page) -> int:
+    return page.evaluate("document.documentElement.scrollWidth")
+
+
+def _play(page, epochs: int = 20):
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function(f"Number(document.getElementById('epoch').textContent.replace(/,/g, '')) >= {epochs}",
+                           timeout=60_000)
+
+
+@pytest.mark.parametrize(("width", "height"), WIDTHS)
+@pytest.mark.parametrize("path", ["/lesson", "/teacher", "/playground", "/playground?layers=8,8,8,8,8,8,8,8"])
+def test_pages_have_no_serious_violation_and_no_sideways_scroll(page, path, width, height):
+    _open(page, path, width, height)
+    assert _axe_failures(page) == []
+    assert _page_width(page) <= width, f"{path} is {_page_width(page)} px wide at {width}"
+    shot(page, f"a11y-{path.strip('/').split('?')[0]}{'-8x8' if '8,8' in path else ''}-{width}")
+
+
+@pytest.mark.parametrize(("width", "height"), [WIDTHS[0], WIDTHS[2]])
+def test_a_training_playground_stays_clean(page, width, height):
+    _open(page, "/playground", width, height)
+    _play(page)
+    page.get_by_role("button", name="Pause").click()
+    assert _axe_failures(page) == []
+    assert _page_width(page) <= width
+
+
+def test_the_lesson_after_answering_keeps_its_contrast(page):
+    _open(page, "/lesson", 1440, 900)
+    card = page.locator("#exercise-ex1")
+    card.scroll_into_view_if_needed()
+    for field, answer in zip(card.locator("input").all()[:3], ("1", "0", "undefined"), strict=True):
+        field.fill(answer)
+    card.get_by_role("button", name="Check").click()
+    page.wait_for_selector("#exercise-ex1 .badge.correct")
+    card = page.locator("#exercise-ex5")
+    card.locator("input").first.fill("0.3")  # a wrong answer: the red marks need their contrast too
+    card.get_by_role("button", name="Check").click()
+    page.wait_for_selector("#exercise-ex5 .badge.incorrect")
+    assert _axe_failures(page) == []
+    shot(page, "a11y-lesson-answered", page.locator("#exercises"))
+
+
+def test_skip_link_is_the_first_tab_stop_and_the_first_exercise_is_ten_tabs_away(page):
+    _open(page, "/lesson", 1440, 900)
+    page.keyboard.press("Tab")
+    first = page.evaluate("[document.activeElement.className, document.activeElement.textContent]")
+    assert first == ["skip-link", "Skip to the lesson"]
+    presses = 1
+    while page.evaluate("document.activeElement.getAttribute('href')") != "#exercises":
+        page.keyboard.press("Tab")
+        presses += 1
+        assert presses <= 10, "the exercises link is more than 10 Tab presses down"
+    page.keyboard.press("Enter")
+    while not page.evaluate("!!document.activeElement.closest('#exercises input, #exercises textarea')"):
+        page.keyboard.press("Tab")
+        presses += 1
+        assert presses <= 10, f"the first exercise's field is more than 10 Tab presses from the top ({presses})"
+
+
+def test_arrow_keys_move_the_data_set_choice(page):
+    _open(page, "/playground", 1440, 900)
+    circle = page.get_by_role("radio", name="data set Circle")
+    circle.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("new URL(location.href).searchParams.get('dataset') === 'xor'")
+    assert page.evaluate("document.activeElement.getAttribute('aria-checked')") == "true"
+    assert page.get_by_role("radio", name="data set XOR").get_attribute("tabindex") == "0"
+    assert circle.get_attribute("tabindex") == "-1"  # one Tab stop for the group
+    page.keyboard.press("ArrowLeft")  # back to the default, which the address leaves out
+    page.wait_for_function("!new URL(location.href).searchParams.has('dataset')")
+    assert circle.get_attribute("aria-checked") == "true"
+
+
+def test_touch_targets_are_at_least_24_px(page):
+    _open(page, "/playground", 390, 844)
+    sizes = page.evaluate("""[...document.querySelectorAll(
+        '#network input[type=checkbox], #network .head button, input[type=range], input[type=checkbox]')]
+        .filter(e => e.offsetParent !== null)
+        .map(e => { const r = e.getBoundingClientRect(); return [e.getAttribute('aria-label') || e.id, r.width, r.height]; })""")
+    assert sizes and all(w >= 24 and h >= 24 for _, w, h in sizes), [s for s in sizes if s[1] < 24 or s[2] < 24]
+
+
+def test_the_gradient_history_legend_names_every_layer(page):
+    _open(page, "/playground?layers=8,8,8,8,8,8,8,8&activations=tanh", 1440, 900)
+    _play(page, 30)
+    page.wait_for_function("(document.getElementById('gradient-history').legendNames || []).length === 9")
+    names = page.evaluate("document.getElementById('gradient-history').legendNames")
+    assert names == [f"layer {i}" for i in range(1, 9)] + ["output"]
+    shot(page, "a11y-playground-8x8-legend", page.locator("#gradient-history"))
+
+
+def test_text_equivalents_change_with_the_pictures(page):
+    _open(page, "/playground", 1440, 900)
+    _play(page, 5)
+    surface = page.locator("#output-surface").get_attribute("aria-label")
+    page.wait_for_function("Number(document.getElementById('epoch').textContent.replace(/,/g, '')) >= 60",
+                           timeout=60_000)
+    page.get_by_role("button", name="Pause").click()
+    later = page.locator("#output-surface").get_attribute("aria-label")
+    assert surface != later and "accuracy" in later and "epoch" in later
+    shown = page.locator("#metrics").text_content()
+    assert later.split("test accuracy ")[1].split("%")[0] == str(round(float(shown.split("test ")[1].split("%")[0])))
+    gradient = page.locator("#gradient-chart").get_attribute("aria-label")
+    assert page.locator("#gradient-reading").text_content().split(".")[0].lower() in gradient.lower()
