@@ -108,7 +108,8 @@ def test_touch_targets_are_at_least_24_px(page):
     sizes = page.evaluate("""[...document.querySelectorAll(
         '#network input[type=checkbox], #network .head button, input[type=range], input[type=checkbox]')]
         .filter(e => e.offsetParent !== null)
-        .map(e => { const r = e.getBoundingClientRect(); return [e.getAttribute('aria-label') || e.id, r.width, r.height]; })""")
+        .map(e => { const r = e.getBoundingClientRect();
+                    return [e.getAttribute('aria-label') || e.id, r.width, r.height]; })""")
     assert sizes and all(w >= 24 and h >= 24 for _, w, h in sizes), [s for s in sizes if s[1] < 24 or s[2] < 24]
 
 
