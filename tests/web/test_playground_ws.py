@@ -241,3 +241,13 @@ def test_a_binary_frame_is_answered_and_the_session_stays(client):
         assert reply["type"] == "error" and "binary frames" in reply["message"]
         ws.send_text(json.dumps({"type": "step"}))
         assert frame_header(ws.receive_bytes())["step"] == 1
+
+
+@pytest.mark.parametrize(("message", "field"), [({"type": "init", "config": 5}, "config"),
+                                                ({"type": ["init"]}, "type"),
+                                                ({"type": "init", "csv_token": 5}, "csv_token")])
+def test_a_message_of_the_wrong_shape_names_the_field_in_words(client, message, field):
+    with client.websocket_connect("/ws/playground") as ws:
+        ws.send_text(json.dumps(message))
+        reply = json.loads(ws.receive_text())
+    assert reply["field"] == field and "Error" not in reply["message"] and "got" in reply["message"]

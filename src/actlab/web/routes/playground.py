@@ -166,9 +166,16 @@ class _Tab:
 
     async def handle(self, msg: dict) -> None:
         kind = msg.get("type")
+        if not isinstance(kind, str):
+            raise ConfigError("type", f"a message type such as \"init\" or \"play\"; got {given(kind)}")
         if kind in ("init", "reset"):
             self.playing = False  # the page stops on a reset; a refused one must not leave the old run playing
-            await self.start(msg.get("config", {}), msg.get("csv_token"))
+            config, token = msg.get("config", {}), msg.get("csv_token")
+            if not isinstance(config, dict):
+                raise ConfigError("config", f"a JSON object of settings such as {{\"lr\": 0.03}}; got {given(config)}")
+            if token is not None and not isinstance(token, str):
+                raise ConfigError("csv_token", f"the token the CSV upload returned (text); got {given(token)}")
+            await self.start(config, token)
         elif self.session is None:
             raise ConfigError("type", "send 'init' with a config first")
         elif kind == "play":
