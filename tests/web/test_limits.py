@@ -101,7 +101,7 @@ def test_a_large_csv_is_parsed_off_the_event_loop(tmp_path, which):
             app, lambda c: c.post("/api/playground/csv", files={"file": ("big.csv", body, "text/csv")}))
         assert response.status_code == (200 if which == "largest accepted" else 422)
         ratios.append(stall / elapsed)
-    assert min(ratios) < 0.3  # other clients kept being served while the file was read (on the loop: about 0.9)
+    assert min(ratios) < 0.5  # others were served while the file was read (on the loop: 0.9; here 0.05-0.25)
 
 
 def test_the_row_limit_applies_while_reading():
