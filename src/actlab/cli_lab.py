@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -21,7 +20,10 @@ def register(app: typer.Typer, console, fail) -> None:
         allow_remote: Annotated[bool, typer.Option(
             "--allow-remote", help="Allow --host to be an address other machines can reach")] = False,
         no_browser: Annotated[bool, typer.Option("--no-browser", help="Do not open a browser")] = False,
-        db: Annotated[Path | None, typer.Option(help="Progress database")] = None,
+        db: Annotated[str | None, typer.Option(help="Progress database: a file or a postgresql:// URL; the lab "
+                                                    "serves the classes it holds (actlab class create)")] = None,
+        workers: Annotated[int, typer.Option(help="Server processes sharing the address (a class: 2 per core, "
+                                                  "with a PostgreSQL --db)")] = 1,
         max_layers: Annotated[int, typer.Option(help="Most hidden layers a playground network may have")] = 8,
         max_width: Annotated[int, typer.Option(help="Most neurons per hidden layer in the playground")] = 32,
     ) -> None:
@@ -32,6 +34,8 @@ def register(app: typer.Typer, console, fail) -> None:
             fail(f"--max-layers must be 1-{HARD_MAX_LAYERS} and --max-width 1-{HARD_MAX_WIDTH}")
         if not 1 <= port <= 65535:
             fail(f"--port must be 1-65535; got {port}")
+        if not 1 <= workers <= 64:
+            fail(f"--workers must be 1-64; got {workers}")
         try:
             import uvicorn
 
@@ -44,10 +48,14 @@ def register(app: typer.Typer, console, fail) -> None:
         if bad:
             fail(f"--allow-host takes a host name or address without scheme or port (lab.school.example, "
                  f"192.168.1.20); got {bad[0]!r}")
-        if not is_loopback(host):
+        if not is_loopback(host) and _holds_a_class(db):
+            console.print(f"class mode on {host}:{port}: every page, API and socket needs a joined learner's cookie "
+                          "or the teacher's (token); serve it behind TLS for anything but a closed classroom network")
+        elif not is_loopback(host):
             if not allow_remote:
-                fail(f"--host {host} is not a loopback address, so other machines could reach the lab; add "
-                     "--allow-remote to serve it to them anyway")
+                fail(f"--host {host} is not a loopback address, so other machines could reach the lab; create a "
+                     "class first (actlab class create NAME --db ...) so that only its learners and teacher get "
+                     "in, or add --allow-remote to serve it to anyone anyway")
             console.print(f"[yellow]warning:[/yellow] serving on {host}:{port}. Anyone who can reach this machine "
                           "on that port can read every learner's answers and progress (/api/progress, /teacher), "
                           "record answers under any learner's name and start playground runs. There is no "
@@ -64,7 +72,25 @@ def register(app: typer.Typer, console, fail) -> None:
         if not no_browser:
             open_browser_later(url)
         _one_blas_thread()
+        if workers > 1:  # each worker builds its own app from the environment (web/serve.py)
+            from .web.serve import run_workers
+
+            console.print(f"{workers} workers sharing {application.state.store!r}")
+            del application
+            run_workers(workers, host, port, names)
+            return
         uvicorn.Server(server_config(application, host, port)).run()
+
+
+def _holds_a_class(db: str | None) -> bool:
+    """Whether the store the lab will serve holds a class, which puts the lab in class mode (a store that cannot
+    be opened holds none here; opening it for the lab then says why)."""
+    from .store import Store
+
+    try:
+        return bool(Store(db).classes())
+    except Exception:  # noqa: BLE001  (any failure to open: create_app reports it in its own words)
+        return False
 
 
 def _one_blas_thread() -> None:

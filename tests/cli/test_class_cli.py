@@ -118,3 +118,18 @@ def test_copy_moves_an_sqlite_store_into_postgresql_keeping_ids_and_tokens(tmp_p
         assert copied.progress("local") == original.progress("local")
         copied.create_class("after the copy")  # the id sequences moved past the copied rows
         assert run("class", "copy", "--from", source, "--to", url).exit_code == 2  # not into a full store
+
+
+def test_a_lab_on_a_network_address_needs_a_class_or_allow_remote(tmp_path, monkeypatch):
+    import uvicorn
+
+    monkeypatch.setattr(uvicorn.Server, "run", lambda self: None)  # started, not served
+    monkeypatch.setattr("actlab.cli_lab._one_blas_thread", lambda: None)
+    for name in ("ACTLAB_DB", "ACTLAB_MAX_LAYERS", "ACTLAB_MAX_WIDTH"):  # lab sets them; restored after
+        monkeypatch.setenv(name, "")
+    db = str(tmp_path / "p.sqlite3")
+    res = run("lab", "--host", "0.0.0.0", "--db", db, "--no-browser")
+    assert res.exit_code == 2 and "actlab class create" in res.output
+    create(db)
+    res = run("lab", "--host", "0.0.0.0", "--db", db, "--no-browser")
+    assert res.exit_code == 0 and "class mode" in res.output

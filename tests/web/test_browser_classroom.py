@@ -5,13 +5,20 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
+import httpx
 import pytest
 
 from actlab.store import Store
 from actlab.web.app import create_app, server_config
+from databases import database
 from web.conftest import _free_port, shot
 
 pytestmark = pytest.mark.browser
@@ -22,14 +29,10 @@ ANSWERS = {"Ana": [("1.05e-14", "9.54e-7")],                      # solved at on
            "Cy": [("0.2^19", "1")]}                                 # still stuck
 
 
-@pytest.fixture
-def class_lab(tmp_path):
-    """A lab in class mode on loopback: (base URL, class record, teacher token)."""
+def _in_thread(db, port: int):
+    """The lab in this process, one uvicorn server in a background thread."""
     import uvicorn
 
-    db = tmp_path / "class.sqlite3"
-    klass, token = Store(db).create_class("physics 2a")
-    port = _free_port()
     server = uvicorn.Server(server_config(create_app(db_path=db, port=port), port=port))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -37,9 +40,52 @@ def class_lab(tmp_path):
         if server.started:
             break
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", klass, token
-    server.should_exit = True
-    thread.join(10)
+
+    def stop():
+        server.should_exit = True
+        thread.join(10)
+
+    return stop
+
+
+def _two_workers(db: str, port: int, log):
+    """`actlab lab --workers 2` as a teacher starts it: two processes behind one address (in a session of their
+    own, so the workers are stopped with their supervisor)."""
+    proc = subprocess.Popen([sys.executable, "-m", "actlab.cli", "lab", "--workers", "2", "--db", db, "--port",
+                             str(port), "--no-browser"], stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + 180  # each worker imports the lab afresh: slow on a busy 2-core machine
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/join", timeout=2).status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.5)
+    else:
+        os.killpg(proc.pid, signal.SIGKILL)
+        pytest.fail(f"the lab did not start in 180 s: {Path(log.name).read_text()[-2000:]}")
+
+    def stop():
+        os.killpg(proc.pid, signal.SIGINT)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+    return stop
+
+
+@pytest.fixture(params=[("sqlite", 1), ("postgresql", 2)], ids=["sqlite-1-worker", "postgresql-2-workers"])
+def class_lab(request, tmp_path):
+    """A lab in class mode on loopback: (base URL, class record, teacher token)."""
+    backend, workers = request.param
+    with database(backend, tmp_path) as db:
+        klass, token = Store(db).create_class("physics 2a")
+        port = _free_port()
+        stop = _in_thread(db, port) if workers == 1 else _two_workers(db, port, open(tmp_path / "lab.log", "w"))
+        try:
+            yield f"http://127.0.0.1:{port}", klass, token
+        finally:
+            stop()
 
 
 def join_and_answer(browser, base: str, code: str, name: str):
