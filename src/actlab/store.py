@@ -91,6 +91,14 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX events_by_class ON events (class_id, learner);
     CREATE TABLE secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    """
+    CREATE TABLE uploads (             -- playground CSVs, read by whichever worker serves the socket
+        token TEXT PRIMARY KEY,
+        body {blob} NOT NULL,
+        created_at {real} NOT NULL
+    );
+    CREATE TABLE tabs (token TEXT PRIMARY KEY, created_at {real} NOT NULL);  -- playground pages' tab tokens
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 # the words of DDL that differ between the two databases
@@ -470,6 +478,36 @@ class Store:
         self.db.execute("INSERT INTO secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
                         (name, secrets.token_hex(32)))
         return bytes.fromhex(self.db.execute("SELECT value FROM secrets WHERE name = ?", (name,))[0][0])
+
+    # -- what a second request needs, whichever worker serves it ------------------------------------------
+
+    UPLOAD_SECONDS = 3600     # an upload expires an hour after it was made
+    MAX_UPLOADS = 256         # and the oldest go first past this many (each is at most the CSV limit)
+    TAB_SECONDS = 24 * 3600
+
+    def put_upload(self, token: str, body: bytes) -> None:
+        now = time.time()
+        with self.db.transaction():
+            self.db.execute("DELETE FROM uploads WHERE created_at < ?", (now - self.UPLOAD_SECONDS,))
+            kept = self.db.execute("SELECT created_at FROM uploads ORDER BY created_at DESC LIMIT 1 OFFSET ?",
+                                   (self.MAX_UPLOADS - 1,))
+            if kept:  # room for this one: the oldest beyond the newest MAX_UPLOADS - 1 go
+                self.db.execute("DELETE FROM uploads WHERE created_at <= ?", (kept[0][0],))
+            self.db.execute("INSERT INTO uploads (token, body, created_at) VALUES (?, ?, ?)", (token, body, now))
+
+    def get_upload(self, token: str) -> bytes | None:
+        rows = self.db.execute("SELECT body FROM uploads WHERE token = ? AND created_at >= ?",
+                               (token, time.time() - self.UPLOAD_SECONDS))
+        return bytes(rows[0][0]) if rows else None
+
+    def put_tab(self, token: str) -> None:
+        now = time.time()
+        self.db.execute("DELETE FROM tabs WHERE created_at < ?", (now - self.TAB_SECONDS,))
+        self.db.execute("INSERT INTO tabs (token, created_at) VALUES (?, ?)", (token, now))
+
+    def has_tab(self, token: str) -> bool:
+        return bool(self.db.execute("SELECT 1 FROM tabs WHERE token = ? AND created_at >= ?",
+                                    (token, time.time() - self.TAB_SECONDS)))
 
     # -- the teacher's summary -----------------------------------------------------------------------------
 

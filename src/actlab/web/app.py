@@ -87,9 +87,9 @@ def create_app(db_path: str | Path | None = None, max_sessions: int | None = Non
                                               "exercises and the live playground.", version="0.1.0",
                   docs_url=None, redoc_url=None)
     app.state.store = Store(db_path)
-    classroom.install(app)  # class mode when the store holds a class: its routes, its gate (routes/classroom.py)
     limits = {"max_sessions": max_sessions, "idle_seconds": idle_seconds}
     app.state.sessions = SessionManager(**{k: v for k, v in limits.items() if v})
+    classroom.install(app)  # class mode when the store holds a class: its routes, its gate (routes/classroom.py)
     app.state.jobs = job_runner or JobRunner(jobs.KINDS)
     app.state.watch = LogTail(watch_log) if watch_log is not None else None
 

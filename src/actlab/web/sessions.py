@@ -24,6 +24,11 @@ UNKNOWN_TAB = "unknown_tab"
 
 
 class SessionManager:
+    # When set (routes/classroom.install sets the lab's store), uploads and tab tokens are kept in the store, so
+    # with several workers a page's socket may land on another worker than its upload or its tab token did.
+    # The counts of running sessions stay per process: each worker caps its own.
+    shared = None
+
     def __init__(self, max_sessions: int = MAX_SESSIONS, idle_seconds: float = IDLE_SECONDS,
                  max_per_tab: int = MAX_PER_TAB):
         self.max_sessions = max_sessions
@@ -38,6 +43,8 @@ class SessionManager:
 
     def new_tab(self) -> str:
         token = secrets.token_urlsafe(12)
+        if self.shared is not None:
+            self.shared.put_tab(token)
         with self._lock:
             self._tabs[token] = None
             while len(self._tabs) > MAX_TABS:
@@ -46,7 +53,11 @@ class SessionManager:
 
     def acquire(self, tab: str | None = None) -> int | str:
         """A session id, or why not: FULL (the global cap), TAB_FULL (this page's share), UNKNOWN_TAB."""
+        known_elsewhere = tab is not None and tab not in self._tabs and self.shared is not None and \
+            self.shared.has_tab(tab)  # another worker gave it out
         with self._lock:
+            if known_elsewhere:
+                self._tabs[tab] = None
             if tab is not None and tab not in self._tabs:
                 return UNKNOWN_TAB
             if len(self._active) >= self.max_sessions:
@@ -73,6 +84,9 @@ class SessionManager:
 
     def store_upload(self, data: bytes) -> str:
         token = secrets.token_urlsafe(12)
+        if self.shared is not None:
+            self.shared.put_upload(token, data)
+            return token
         with self._lock:
             self._uploads[token] = data
             while len(self._uploads) > MAX_UPLOADS:  # oldest first: bounded memory
@@ -80,5 +94,7 @@ class SessionManager:
         return token
 
     def upload(self, token: str) -> bytes | None:
+        if self.shared is not None:
+            return self.shared.get_upload(token)
         with self._lock:
             return self._uploads.get(token)

@@ -342,11 +342,13 @@ def attempts(request: Request, who: IdentityDep,
 
 
 def install(app, classroom: bool | None = None) -> None:
-    """Add class mode to the lab (called once by create_app, after app.state.store is set): the routes, the
-    gate, the signing key and the failure limits. ``classroom`` None: on when the store holds a class."""
+    """Add class mode to the lab (called once by create_app, after app.state.store and app.state.sessions are
+    set): the routes, the gate, the signing key, the failure limits, and the playground's uploads and tab tokens
+    kept in the store. ``classroom`` None: on when the store holds a class."""
     store: Store = app.state.store
     app.state.classroom = bool(store.classes()) if classroom is None else classroom
     app.state.signing_key = store.secret()
+    app.state.sessions.shared = store  # uploads and tab tokens, seen by every worker (sessions.py)
     app.state.join_failures = FailureLimit()
     app.state.login_failures = FailureLimit()
     app.include_router(router, prefix="/api", responses={**INVALID, **UNAUTHORIZED})
