@@ -1,0 +1,218 @@
+"""A class under load: N simulated learners join, answer exercises and (optionally) each run a playground session.
+
+Usage: python bench/classroom.py [--learners 30] [--workers 1] [--db sqlite|postgresql://...] [--seconds 20]
+                                 [--playground] [--kill]
+
+Starts `actlab lab --workers W` on a free loopback port against a fresh store with one class. Each learner joins
+with the code, then answers in a loop (a checked answer, then a pause of 0.5-1.5 s, as a person at a keyboard);
+every answer carries an Idempotency-Key, and an answer that got no 2xx is sent again with the same key until it is
+acknowledged. With --playground each learner also keeps one playground socket training the default network.
+With --kill one worker is killed with SIGKILL halfway through (uvicorn's supervisor starts a new one).
+
+Reports: attempts acknowledged per second, p50/p95 latency of a check, frames per second per learner, the lab's
+resident memory (all its processes), the load generator's own CPU, and attempts lost (acknowledged with a 2xx but
+missing from the store afterwards). Loopback only, bounded by --seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import resource
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+import httpx
+import websockets
+
+ANSWERS = [("ex5", ["0.25"]), ("ex5", ["0.3"]), ("ex2", ["0.2^19", "9.54e-7"]), ("ex2", ["1.05e-14", "9.54e-7"]),
+           ("ex1", ["1", "0", "0"]), ("ex3", ["GELU is smooth and has a gradient for negative inputs."])]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def group_rss_mb(pgid: int) -> float:
+    total = 0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            if os.getpgid(int(pid)) != pgid:
+                continue
+            with open(f"/proc/{pid}/status") as f:
+                total += next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+        except (OSError, StopIteration, ProcessLookupError):
+            continue
+    return total / 1024
+
+
+def workers_of(pid: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    kids = [int(p) for p in out]
+    for k in list(kids):  # `actlab lab` -> uvicorn's supervisor is the same process; workers are its children
+        kids += [int(p) for p in subprocess.run(["pgrep", "-P", str(k)], capture_output=True, text=True).stdout.split()]
+    return [k for k in kids if "spawn_main" in open(f"/proc/{k}/cmdline").read()]
+
+
+class Learner:
+    def __init__(self, base: str, code: str, i: int, stats: dict):
+        self.base, self.code, self.name, self.stats = base, code, f"learner{i:03d}", stats
+        self.cookie = ""
+
+    async def join(self, client: httpx.AsyncClient) -> None:
+        for _ in range(50):
+            try:
+                r = await client.post(self.base + "/api/class/join", json={"code": self.code, "name": self.name})
+                if r.status_code == 200:
+                    self.cookie = f"actlab_learner={r.cookies['actlab_learner']}"
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.2)
+        raise RuntimeError(f"{self.name} could not join")
+
+    async def answer(self, client: httpx.AsyncClient, until: float) -> None:
+        rng = random.Random(self.name)
+        while time.monotonic() < until:
+            ex, answers = rng.choice(ANSWERS)
+            key = str(uuid.uuid4())
+            while time.monotonic() < until + 10:  # an unacknowledged answer is retried with its key
+                t = time.perf_counter()
+                try:
+                    r = await client.post(f"{self.base}/api/exercises/{ex}/check",
+                                          json={"answers": answers, "learner": self.name},
+                                          headers={"Idempotency-Key": key, "Cookie": self.cookie}, timeout=10)
+                except httpx.TransportError:
+                    self.stats["retries"] += 1
+                    await asyncio.sleep(0.2)
+                    continue
+                if 200 <= r.status_code < 300:
+                    self.stats["latency"].append(time.perf_counter() - t)
+                    self.stats["acked"].add(key)
+                    break
+                self.stats["retries"] += 1
+                self.stats["errors"][r.status_code] = self.stats["errors"].get(r.status_code, 0) + 1
+                await asyncio.sleep(0.2)
+            await asyncio.sleep(rng.uniform(0.5, 1.5))
+
+    async def play(self, until: float) -> None:
+        url = self.base.replace("http", "ws") + "/ws/playground"
+        frames = 0
+        try:
+            async with websockets.connect(url, max_size=2**22, additional_headers={
+                    "Cookie": self.cookie, "Origin": self.base}) as ws:
+                await ws.send(json.dumps({"type": "init", "config": {}}))
+                while time.monotonic() < until:
+                    msg = await asyncio.wait_for(ws.recv(), timeout=max(0.1, until - time.monotonic()))
+                    frames += isinstance(msg, bytes)
+        except (TimeoutError, websockets.ConnectionClosed, OSError) as exc:
+            self.stats["ws_closed"].append(type(exc).__name__)
+        self.stats["frames"].append(frames)
+
+
+async def run(args, base: str, code: str, proc: subprocess.Popen) -> dict:
+    stats = {"latency": [], "acked": set(), "retries": 0, "errors": {}, "frames": [], "ws_closed": [], "rss": []}
+    learners = [Learner(base, code, i, stats) for i in range(args.learners)]
+    limits = httpx.Limits(max_connections=args.learners + 10)
+    async with httpx.AsyncClient(limits=limits, timeout=10) as client:
+        for chunk in range(0, len(learners), 10):
+            await asyncio.gather(*(x.join(client) for x in learners[chunk:chunk + 10]))
+        start = time.monotonic()
+        until = start + args.seconds
+        cpu0 = resource.getrusage(resource.RUSAGE_SELF)
+        tasks = [x.answer(client, until) for x in learners]
+        if args.playground:
+            tasks += [x.play(until) for x in learners]
+
+        async def watch():
+            killed = False
+            while time.monotonic() < until:
+                stats["rss"].append(group_rss_mb(proc.pid))
+                if args.kill and not killed and time.monotonic() > start + args.seconds / 2:
+                    victims = workers_of(proc.pid)
+                    if victims:
+                        os.kill(victims[0], signal.SIGKILL)
+                        stats["killed"] = victims[0]
+                        killed = True
+                await asyncio.sleep(1)
+
+        await asyncio.gather(*tasks, watch())
+        wall = time.monotonic() - start
+        cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+    stats["wall"] = wall
+    stats["gen_cpu"] = (cpu1.ru_utime + cpu1.ru_stime - cpu0.ru_utime - cpu0.ru_stime) / wall
+    return stats
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--learners", type=int, default=30)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--db", default="sqlite", help="sqlite (a fresh temporary file) or an empty postgresql:// URL")
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--playground", action="store_true")
+    parser.add_argument("--kill", action="store_true")
+    args = parser.parse_args()
+
+    from actlab.store import Store
+
+    db = os.path.join(tempfile.mkdtemp(), "bench.sqlite3") if args.db == "sqlite" else args.db
+    store = Store(db)
+    klass, _ = store.create_class(f"bench {uuid.uuid4().hex[:6]}")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen([sys.executable, "-m", "actlab.cli", "lab", "--workers", str(args.workers), "--db", db,
+                             "--port", str(port), "--no-browser"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(base + "/join", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.5)
+        else:
+            sys.exit("the lab did not start in 180 s")
+        time.sleep(2 if args.workers > 1 else 0)  # let every worker finish starting
+        stats = asyncio.run(run(args, base, klass.code, proc))
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+    stored = {r[0] for r in store.db.execute("SELECT attempt_id FROM attempts WHERE class_id = ?", (klass.id,))}
+    lat = sorted(stats["latency"])
+    q = statistics.quantiles(lat, n=20) if len(lat) >= 20 else [float("nan")] * 19
+    report = {
+        "learners": args.learners, "workers": args.workers, "db": "sqlite" if args.db == "sqlite" else "postgresql",
+        "playground": args.playground, "seconds": round(stats["wall"], 1),
+        "attempts_acked": len(stats["acked"]), "attempts_per_s": round(len(stats["acked"]) / stats["wall"], 1),
+        "check_p50_ms": round(1000 * statistics.median(lat), 1) if lat else None,
+        "check_p95_ms": round(1000 * q[18], 1), "retries": stats["retries"], "errors": stats["errors"],
+        "frames_per_s_per_learner": (round(statistics.mean(stats["frames"]) / stats["wall"], 1)
+                                     if stats["frames"] else None),
+        "sockets_closed_early": len(stats["ws_closed"]),
+        "lab_rss_mb_max": round(max(stats["rss"]), 0) if stats["rss"] else None,
+        "loadgen_cpu_cores": round(stats["gen_cpu"], 2),
+        "killed_worker": stats.get("killed"), "lost": len(stats["acked"] - stored),
+    }
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()
