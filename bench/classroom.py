@@ -115,10 +115,13 @@ class Learner:
             async with websockets.connect(url, max_size=2**22, additional_headers={
                     "Cookie": self.cookie, "Origin": self.base}) as ws:
                 await ws.send(json.dumps({"type": "init", "config": {}}))
+                await ws.send(json.dumps({"type": "play"}))
                 while time.monotonic() < until:
                     msg = await asyncio.wait_for(ws.recv(), timeout=max(0.1, until - time.monotonic()))
                     frames += isinstance(msg, bytes)
-        except (TimeoutError, websockets.ConnectionClosed, OSError) as exc:
+        except TimeoutError:
+            pass  # the run ended while waiting for a frame
+        except (websockets.ConnectionClosed, OSError) as exc:
             self.stats["ws_closed"].append(type(exc).__name__)
         self.stats["frames"].append(frames)
 
