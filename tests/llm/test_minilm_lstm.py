@@ -57,3 +57,17 @@ def test_lstm_gates_are_often_saturated_and_their_mean_slope_is_far_below_a_quar
         assert 0.10 < gate["share_saturated"] < 0.70
         assert 0.03 < gate["mean_derivative"] < 0.10  # against sigmoid's largest slope, 0.25
     assert len(lstm["layers"]) == 6  # input, forget and output gates of two layers
+
+
+def test_minilm_embeddings_agree_between_numpy_and_torch():
+    require_model("minilm")
+    pytest.importorskip("torch")
+    import numpy as np
+
+    from actlab.llm.minilm import run
+
+    model = measure.HELD.get("minilm")
+    text = "The river rose in the night. By morning the bridge was under water."
+    got = {b: run(model, text, activation="gelu", recorder=None, backend=b, step=lambda *a: None, label="")
+           for b in ("numpy", "torch")}
+    np.testing.assert_allclose(got["torch"]["embeddings"], got["numpy"]["embeddings"], atol=1e-5)  # float32 sums

@@ -76,6 +76,12 @@ class _NumpyOps:
         return x / np.sqrt(np.mean(np.square(x), axis=-1, keepdims=True) + eps) * w
 
     @staticmethod
+    def layer_norm(x, w, b, eps):
+        mu = x.mean(axis=-1, keepdims=True)
+        var = np.square(x - mu).mean(axis=-1, keepdims=True)
+        return (x - mu) / np.sqrt(var + eps) * w + b
+
+    @staticmethod
     def softmax(s):
         s = s - s.max(axis=-1, keepdims=True)
         np.exp(s, out=s)
@@ -118,6 +124,11 @@ class _TorchOps:
     def rms_norm(self, x, w, eps):
         return x * self.torch.rsqrt(x.square().mean(-1, keepdim=True) + eps) * w
 
+    def layer_norm(self, x, w, b, eps):
+        mu = x.mean(-1, keepdim=True)
+        var = (x - mu).square().mean(-1, keepdim=True)
+        return (x - mu) * self.torch.rsqrt(var + eps) * w + b
+
     def softmax(self, s):
         return self.torch.softmax(s, dim=-1)
 
@@ -153,7 +164,8 @@ def limited_threads(ops, threads: int) -> Iterator[None]:
         yield
 
 
-def _ops_and_weights(model: LlamaModel, backend: str):
+def backend_ops(model, backend: str):
+    """The backend's operations and the model's weights as its arrays (any model with a ``weights`` dict)."""
     if resolve_backend(backend) == "numpy":
         return _NumpyOps(), model.weights
     ops = _TorchOps()
@@ -172,7 +184,7 @@ def forward(model: LlamaModel, ids: list[int] | np.ndarray, *, activation: str =
     ``on_layer(done, total)`` is called after each block (progress bars, a job's step, cancellation).
     ``threads`` BLAS threads do the products (see _threads.py for why one is the default).
     """
-    ops, W = _ops_and_weights(model, backend)
+    ops, W = backend_ops(model, backend)
     with limited_threads(ops, threads):
         return _forward(model, ops, W, ids, activation, recorder, last_only, on_layer)
 

@@ -44,7 +44,7 @@ class Adapter:
     load: Callable[[], object]
     run: Callable[..., dict]  # run(model, text, activation=, recorder=, backend=, step=) -> score fields
     default_swaps: tuple[str, ...]
-    backends: tuple[str, ...] = ("numpy",)  # MiniLM and the LSTM are small: NumPy only
+    backends: tuple[str, ...] = ("numpy",)  # the LSTM (2 x 128 cells) runs in NumPy only
 
 
 def _backend(ad: Adapter, backend: str) -> str:
@@ -104,7 +104,7 @@ ADAPTERS: dict[str, Adapter] = {
                        _smollm2_run, ("silu", "gelu", "gelu_tanh", "relu", "identity"), ("numpy", "torch")),
     "minilm": Adapter("minilm", "all-MiniLM-L6-v2, a BERT-style sentence encoder", "gelu",
                       "the feed-forward input W1 x + b1 in each of the 6 layers", "embedding", _minilm_load,
-                      _minilm_run, ("gelu", "gelu_tanh", "quick_gelu", "silu", "relu")),
+                      _minilm_run, ("gelu", "gelu_tanh", "quick_gelu", "silu", "relu"), ("numpy", "torch")),
     "lstm": Adapter("lstm", "textgenrnn's character LSTM (2 x 128 cells)", "sigmoid",
                     "the input, forget and output gates' pre-activations in both layers", "bits_per_char",
                     _lstm_load, _lstm_run, ("sigmoid", "hardsigmoid", "tanh")),

@@ -5,8 +5,8 @@ embeddings (word + position + segment 0) through LayerNorm, then per layer x = L
 x = LN(x + W2 act(W1 x + b1) + b2). A sentence's embedding is the mean over its tokens, scaled to length 1
 (the package's sentence-transformers pooling). The recorder receives W1 x + b1, shape (T, 1536), per layer.
 
-Dimension letters: T tokens, D width (384), N heads (12), E = D/N, F the feed-forward width (1536). NumPy only:
-the model is small enough that a sentence takes milliseconds.
+Dimension letters: T tokens, D width (384), N heads (12), E = D/N, F the feed-forward width (1536). It runs on
+llama.py's two backends (NumPy, or torch when installed).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import numpy as np
 from .. import activations
 from . import _cache
 from ._packages import model_file, require
-from ._threads import blas_threads
+from .llama import backend_ops, limited_threads
 
 MAX_TOKENS = 256
 
@@ -59,44 +59,45 @@ def read_minilm(*, use_cache: bool = True) -> MiniLM:
     return MiniLM(weights, meta["config"], tokenizer, loaded)
 
 
-def _layer_norm(x: np.ndarray, w: np.ndarray, b: np.ndarray, eps: float) -> np.ndarray:
-    mu = x.mean(axis=-1, keepdims=True)
-    var = np.square(x - mu).mean(axis=-1, keepdims=True)
-    return (x - mu) / np.sqrt(var + eps) * w + b
-
-
-def _dense(x: np.ndarray, W: dict, name: str) -> np.ndarray:  # noqa: N803
+def _dense(x, W: dict, name: str):  # noqa: N803
     return x @ W[name + ".weight"].T + W[name + ".bias"]
 
 
-def embed(model: MiniLM, ids: list[int], *, activation: str = "gelu", recorder=None) -> np.ndarray:
-    """The sentence embedding (D,) of one tokenised sentence, with ``activation`` in every feed-forward."""
-    W, cfg = model.weights, model.config
+def embed(model: MiniLM, ids: list[int], *, activation: str = "gelu", recorder=None,
+          backend: str = "numpy") -> np.ndarray:
+    """The sentence embedding (D,) of one tokenised sentence, with ``activation`` in every feed-forward.
+
+    Both backends run the products in float32 and the activation through the registry (see llama.py); their
+    embeddings agree to about 1e-6 (tests/llm pins the tolerance).
+    """
+    cfg = model.config
+    ops, W = backend_ops(model, backend)
     act = activations.get(activation)
     eps = float(cfg["layer_norm_eps"])
     N = int(cfg["num_attention_heads"])
     T = len(ids)
-    x = (W["embeddings.word_embeddings.weight"][ids] + W["embeddings.position_embeddings.weight"][:T]
-         + W["embeddings.token_type_embeddings.weight"][0])  # (T, D)
-    x = _layer_norm(x, W["embeddings.LayerNorm.weight"], W["embeddings.LayerNorm.bias"], eps)
+    raw = model.weights
+    x = ops.tensor(raw["embeddings.word_embeddings.weight"][np.asarray(ids)]
+                   + raw["embeddings.position_embeddings.weight"][:T]
+                   + raw["embeddings.token_type_embeddings.weight"][0])  # (T, D)
+    x = ops.layer_norm(x, W["embeddings.LayerNorm.weight"], W["embeddings.LayerNorm.bias"], eps)
     D = x.shape[1]
     E = D // N
+    scale = np.float32(1.0 / np.sqrt(E))
     for i in range(int(cfg["num_hidden_layers"])):
         p = f"encoder.layer.{i}."
-        q, k, v = (_dense(x, W, p + f"attention.self.{n}").reshape(T, N, E).transpose(1, 0, 2)
+        q, k, v = (ops.permute(_dense(x, W, p + f"attention.self.{n}").reshape(T, N, E), (1, 0, 2))
                    for n in ("query", "key", "value"))  # (N, T, E)
-        scores = q @ k.transpose(0, 2, 1) / np.sqrt(E)  # (N, T, T): every token sees every token
-        scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
-        attn = (scores / scores.sum(axis=-1, keepdims=True)) @ v  # (N, T, E)
-        attn = attn.transpose(1, 0, 2).reshape(T, D)
-        x = _layer_norm(x + _dense(attn, W, p + "attention.output.dense"),
-                        W[p + "attention.output.LayerNorm.weight"], W[p + "attention.output.LayerNorm.bias"], eps)
-        z = _dense(x, W, p + "intermediate.dense")  # (T, F): the activation's input
+        scores = (q @ ops.swapaxes(k, -1, -2)) * scale  # (N, T, T): every token sees every token
+        attn = ops.swapaxes(ops.softmax(scores) @ v, 0, 1).reshape(T, D)  # (T, D)
+        x = ops.layer_norm(x + _dense(attn, W, p + "attention.output.dense"),
+                           W[p + "attention.output.LayerNorm.weight"], W[p + "attention.output.LayerNorm.bias"], eps)
+        z = ops.numpy(_dense(x, W, p + "intermediate.dense"))  # (T, F): the activation's input
         if recorder is not None:
             recorder(f"{i}", act.name, z)
-        x = _layer_norm(x + _dense(act.forward_array(z), W, p + "output.dense"),
-                        W[p + "output.LayerNorm.weight"], W[p + "output.LayerNorm.bias"], eps)
-    pooled = x.mean(axis=0)
+        x = ops.layer_norm(x + _dense(ops.tensor(act.forward_array(z)), W, p + "output.dense"),
+                           W[p + "output.LayerNorm.weight"], W[p + "output.LayerNorm.bias"], eps)
+    pooled = ops.numpy(x).astype(np.float64).mean(axis=0)
     return pooled / np.linalg.norm(pooled)
 
 
@@ -112,8 +113,10 @@ def run(model: MiniLM, text: str, *, activation: str, recorder, backend: str, st
 
         raise ConfigError("text", "needs at least one sentence")
     out = []
-    with blas_threads(1):
+    ops, _ = backend_ops(model, backend)
+    with limited_threads(ops, 1):
         for i, sentence in enumerate(pieces):
-            out.append(embed(model, model.encode(sentence), activation=activation, recorder=recorder))
+            out.append(embed(model, model.encode(sentence), activation=activation, recorder=recorder,
+                             backend=backend))
             step(i + 1, len(pieces), label)
     return {"sentences": len(pieces), "embeddings": np.stack(out)}
