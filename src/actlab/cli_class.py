@@ -157,3 +157,62 @@ def register(app: typer.Typer, console, fail) -> None:
         except ConfigError as exc:
             fail(str(exc))
         console.print(f"copied {src!r} into {dst!r}: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
+
+    @class_app.command("archive")
+    def archive(
+        name: Annotated[str, typer.Argument(help="The class's name or join code")],
+        undo: Annotated[bool, typer.Option("--undo", help="Open the class again")] = False,
+        db: Annotated[str | None, typer.Option(help=DB_HELP)] = None,
+    ) -> None:
+        """Close a class: nobody joins or logs in any more, and its records stay (export them at any time)."""
+        store = open_store(db)
+        klass = find(store, name)
+        store.set_archived(klass.id, not undo)
+        state = "open again" if undo else "archived: its learners and teacher are logged out"
+        console.print(f"{klass.name} is {state}")
+
+    @class_app.command("reset")
+    def reset(
+        name: Annotated[str, typer.Argument(help="The class's name or join code")],
+        db: Annotated[str | None, typer.Option(help=DB_HELP)] = None,
+        yes: Annotated[bool, typer.Option("--yes", help="Do it without asking")] = False,
+    ) -> None:
+        """Delete every attempt, hint and solution of a class, keeping the class and its learners."""
+        store = open_store(db)
+        klass = find(store, name)
+        if not yes and not typer.confirm(f"Delete every answer given in {klass.name!r}?"):
+            raise typer.Exit(1)
+        counts = store.reset(klass.id)
+        console.print(f"reset {klass.name}: {counts['attempts']} attempts and {counts['events']} events deleted")
+
+    @class_app.command("rename")
+    def rename(
+        name: Annotated[str, typer.Argument(help="The class's name or join code")],
+        old: Annotated[str, typer.Argument(help="The learner's display name now")],
+        new: Annotated[str, typer.Argument(help="Their new display name")],
+        db: Annotated[str | None, typer.Option(help=DB_HELP)] = None,
+    ) -> None:
+        """Rename a learner; their answers follow, and their rejoin code still works."""
+        store = open_store(db)
+        klass = find(store, name)
+        try:
+            store.rename(klass.id, old, new)
+        except ConfigError as exc:
+            fail(str(exc))
+        console.print(f"{old} is now {new} in {klass.name}")
+
+    @class_app.command("merge")
+    def merge(
+        name: Annotated[str, typer.Argument(help="The class's name or join code")],
+        source: Annotated[str, typer.Argument(help="The name to fold in (it goes)")],
+        target: Annotated[str, typer.Argument(help="The name that stays")],
+        db: Annotated[str | None, typer.Option(help=DB_HELP)] = None,
+    ) -> None:
+        """One person who joined under two names: move SOURCE's answers to TARGET and remove SOURCE."""
+        store = open_store(db)
+        klass = find(store, name)
+        try:
+            moved = store.merge(klass.id, source, target)
+        except ConfigError as exc:
+            fail(str(exc))
+        console.print(f"merged {source} into {target} in {klass.name}: {moved} rows moved")

@@ -422,8 +422,16 @@ class Store:
         self.db.execute("UPDATE classes SET archived = ? WHERE id = ?", (int(archived), class_id))
 
     @staticmethod
-    def _rejoin_hash(class_id: int, name_key: str, code: str) -> str:
-        return hashlib.sha256(f"{class_id}\\0{name_key}\\0{normalise_code(code)}".encode()).hexdigest()
+    def _rejoin_hash(code: str, salt: str | None = None) -> str:
+        """``salt$sha256(salt, code)``: salted, so equal codes hash apart, and free of the name, so a renamed
+        learner keeps their code."""
+        salt = salt or secrets.token_hex(8)
+        digest = hashlib.sha256((salt + "\0" + normalise_code(code)).encode()).hexdigest()
+        return f"{salt}${digest}"
+
+    @classmethod
+    def _rejoin_ok(cls, stored: str, code: str) -> bool:
+        return hmac.compare_digest(stored, cls._rejoin_hash(code, stored.split("$", 1)[0]))
 
     def join(self, class_id: int, name: str, rejoin_code: str | None = None) -> tuple[LearnerRecord, str | None]:
         """A learner joins: a new display name is registered and its personal rejoin code returned (once);
@@ -433,7 +441,7 @@ class Store:
         rows = self.db.execute("SELECT id, name, rejoin_hash FROM learners WHERE class_id = ? AND name_key = ?",
                                (class_id, key))
         if rows:
-            if rejoin_code and hmac.compare_digest(rows[0][2], self._rejoin_hash(class_id, key, rejoin_code)):
+            if rejoin_code and self._rejoin_ok(rows[0][2], rejoin_code):
                 return LearnerRecord(int(rows[0][0]), class_id, rows[0][1]), None
             raise ConfigError("name", f"{name!r} is taken in this class; choose another name, or give the rejoin "
                                       "code you were shown when you joined")
@@ -441,7 +449,7 @@ class Store:
         rows = self.db.execute(
             "INSERT INTO learners (class_id, name, name_key, rejoin_hash, created_at) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT (class_id, name_key) DO NOTHING RETURNING id",
-            (class_id, name, key, self._rejoin_hash(class_id, key, code), time.time()))
+            (class_id, name, key, self._rejoin_hash(code), time.time()))
         if not rows:  # another request took the name between the two statements
             raise ConfigError("name", f"{name!r} is taken in this class; choose another name")
         return LearnerRecord(int(rows[0][0]), class_id, name), code
@@ -472,6 +480,43 @@ class Store:
                                                     "RETURNING id", (class_id, found.name)))
             self.db.execute("DELETE FROM learners WHERE id = ?", (found.id,))
         return counts
+
+    def rename(self, class_id: int, old: str, new: str) -> None:
+        """Rename a learner, their attempts and events with them; the new name must be free in the class."""
+        found, new = self.learner(class_id, old), check_learner(new)
+        if found is None:
+            raise ConfigError("learner", f"no learner named {old!r} in this class")
+        other = self.learner(class_id, new)
+        if other is not None and other.id != found.id:
+            raise ConfigError("new", f"{new!r} is taken in this class; merge the two learners instead")
+        with self.db.transaction():
+            self.db.execute("UPDATE learners SET name = ?, name_key = ? WHERE id = ?", (new, new.casefold(), found.id))
+            for table in ("attempts", "events"):
+                self.db.execute(f"UPDATE {table} SET learner = ? WHERE class_id = ? AND learner = ?",
+                                (new, class_id, found.name))
+
+    def merge(self, class_id: int, source: str, target: str) -> int:
+        """Move every attempt and event of ``source`` to ``target`` (one person who joined twice) and remove
+        ``source``; returns the rows moved. ``target`` keeps its name and rejoin code."""
+        src, dst = self.learner(class_id, source), self.learner(class_id, target)
+        if src is None or dst is None:
+            missing = source if src is None else target
+            raise ConfigError("learner", f"both learners must be in the class; {missing!r} is not")
+        if src.id == dst.id:
+            raise ConfigError("learner", "a learner cannot be merged into themselves")
+        moved = 0
+        with self.db.transaction():
+            for table in ("attempts", "events"):
+                moved += len(self.db.execute(f"UPDATE {table} SET learner = ? WHERE class_id = ? AND learner = ? "
+                                             "RETURNING id", (dst.name, class_id, src.name)))
+            self.db.execute("DELETE FROM learners WHERE id = ?", (src.id,))
+        return moved
+
+    def reset(self, class_id: int) -> dict[str, int]:
+        """Delete every attempt and event of a class, keeping the class and its learners (a new term)."""
+        with self.db.transaction():
+            return {table: len(self.db.execute(f"DELETE FROM {table} WHERE class_id = ? RETURNING id", (class_id,)))
+                    for table in ("attempts", "events")}
 
     def secret(self, name: str = "signing_key") -> bytes:
         """A random key kept in the store (created on first use), the same for every process that opens it."""

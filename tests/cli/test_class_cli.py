@@ -133,3 +133,26 @@ def test_a_lab_on_a_network_address_needs_a_class_or_allow_remote(tmp_path, monk
     create(db)
     res = run("lab", "--host", "0.0.0.0", "--db", db, "--no-browser")
     assert res.exit_code == 0 and "class mode" in res.output
+
+
+def test_archive_closes_the_class_to_joining_and_undo_opens_it(tmp_path):
+    db = str(tmp_path / "p.sqlite3")
+    made = create(db)
+    assert run("class", "archive", "physics", "--db", db).exit_code == 0
+    store = Store(db)
+    assert store.get_class("physics").archived and store.class_for_token(made["teacher_token"]).archived
+    assert run("class", "archive", "physics", "--undo", "--db", db).exit_code == 0
+    assert not Store(db).get_class("physics").archived
+
+
+def test_rename_merge_and_reset_from_the_command_line(tmp_path):
+    db = str(tmp_path / "p.sqlite3")
+    made = create(db)
+    for who in ("ana", "ana2"):
+        run("exercise", "check", "5", "--answer", "0.25", "--learner", who, "--class", made["code"], "--db", db)
+    assert run("class", "merge", "physics", "ana2", "ana", "--db", db).exit_code == 0
+    assert run("class", "rename", "physics", "ana", "Ana B.", "--db", db).exit_code == 0
+    assert run("class", "rename", "physics", "nobody", "x", "--db", db).exit_code == 2
+    rows = list(csv.DictReader(io.StringIO(run("class", "export", "physics", "--db", db).stdout)))
+    assert [(r["learner"], r["ex5_attempts"]) for r in rows] == [("Ana B.", "2")]
+    assert "2 attempts" in run("class", "reset", "physics", "--yes", "--db", db).output

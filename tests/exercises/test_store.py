@@ -316,3 +316,40 @@ def test_a_version_3_file_migrates_to_classes_keeping_its_attempts(tmp_path):
     store = Store(db)
     assert store.version == SCHEMA_VERSION
     assert store.progress("ana")[0].best_status == "correct" and store.class_summary()[0]["solved"] == 1
+
+
+def test_a_renamed_learner_keeps_answers_and_rejoin_code(db):
+    store = Store(db)
+    klass, _ = store.create_class("c")
+    _, code = store.join(klass.id, "Ana")
+    store.join(klass.id, "Bob")
+    check_and_record(store, "Ana", "ex5", ["0.25"], class_id=klass.id)
+    with pytest.raises(ConfigError, match="taken"):
+        store.rename(klass.id, "Ana", "bob")
+    store.rename(klass.id, "Ana", "Anna")
+    assert store.progress("Anna", class_id=klass.id)[0].best_status == "correct"
+    assert store.join(klass.id, "Anna", code)[0].name == "Anna"
+
+
+def test_merging_moves_one_learners_answers_to_the_other(db):
+    store = Store(db)
+    klass, _ = store.create_class("c")
+    for who, answer in (("ana", "0.3"), ("ana2", "0.25")):
+        store.join(klass.id, who)
+        check_and_record(store, who, "ex5", [answer], class_id=klass.id)
+    assert store.merge(klass.id, "ana2", "ana") == 1
+    (row,) = store.progress("ana", class_id=klass.id)
+    assert row.attempts == 2 and row.best_status == "correct"
+    assert [x.name for x in store.learners(klass.id)] == ["ana"]
+
+
+def test_reset_deletes_a_class_answers_and_keeps_its_learners_and_other_classes(db):
+    store = Store(db)
+    a, _ = store.create_class("a")
+    b, _ = store.create_class("b")
+    store.join(a.id, "ana")
+    for klass in (a, b):
+        check_and_record(store, "ana", "ex5", ["0.25"], class_id=klass.id)
+    assert store.reset(a.id) == {"attempts": 1, "events": 0}
+    assert store.progress("ana", class_id=a.id) == [] and len(store.progress("ana", class_id=b.id)) == 1
+    assert [x.name for x in store.learners(a.id)] == ["ana"]
