@@ -46,7 +46,7 @@ class LayerReading:
     act_p05: float
     act_p50: float
     act_p95: float
-    saturated_fraction: float
+    saturated_fraction: float  # saturated but not dead (a dead unit is counted once, as dead)
     dead_fraction: float  # never active on the data given (derivative exactly 0 for every sample)
     dormant_fraction: float
     saturated_units: tuple[int, ...]
@@ -65,18 +65,24 @@ class NetworkReading:
     last_grad_norm: float
     first_to_last_ratio: float  # NaN when the output layer has no gradient
     output_stuck_fraction: float | None = None  # see output_stuck_fraction(); None for heads that cannot saturate
+    last_signal_norm: float | None = None  # ||dL/dz|| at the output layer
+    input_rms: float | None = None  # root mean square of the network's inputs
 
     def to_dict(self) -> dict:
         return {"layers": [l.to_dict() for l in self.layers], "last_grad_norm": self.last_grad_norm,
-                "first_to_last_ratio": self.first_to_last_ratio, "output_stuck_fraction": self.output_stuck_fraction}
+                "first_to_last_ratio": self.first_to_last_ratio, "output_stuck_fraction": self.output_stuck_fraction,
+                "last_signal_norm": self.last_signal_norm, "input_rms": self.input_rms}
 
     def summary(self, loss: float | None = None, chance_loss: float | None = None, epochs: int | None = None,
-                steps: int | None = None, diverged_at_step: int | None = None) -> RunSummary:
+                steps: int | None = None, diverged_at_step: int | None = None, test_loss: float | None = None,
+                test_chance_loss: float | None = None) -> RunSummary:
         """The backend-neutral summary that readings.diagnose() reads."""
-        layers = tuple(LayerSummary(l.activation, l.width, l.grad_norm, len(l.dead_units), len(l.saturated_units))
+        layers = tuple(LayerSummary(l.activation, l.width, l.grad_norm, len(l.dead_units),
+                                    len(l.saturated_units) + len(l.dead_units), l.signal_norm)
                        for l in self.layers)
         return RunSummary(layers, self.last_grad_norm, loss, chance_loss, epochs, steps, self.output_stuck_fraction,
-                          diverged_at_step)
+                          diverged_at_step, self.last_signal_norm, test_loss=test_loss,
+                          test_chance_loss=test_chance_loss, input_rms=self.input_rms)
 
 
 def grad_norms(grads: Grads) -> np.ndarray:
@@ -184,15 +190,17 @@ def read(net: MLP, trace: Trace, grads: Grads, targets: np.ndarray | None = None
             signal_ratio_to_last=grad_ratio(float(signals[l]), float(signals[-1])),
             signal_bound_to_last=float(signal_bound[l]), act_mean=float(h.mean()),
             act_std=float(h.std()), act_p05=float(p05), act_p50=float(p50), act_p95=float(p95),
-            saturated_fraction=float(sat.mean()), dead_fraction=float(dead.mean()),
-            dormant_fraction=float(dormant.mean()), saturated_units=tuple(np.flatnonzero(sat).tolist()),
+            saturated_fraction=float((sat & ~dead).mean()), dead_fraction=float(dead.mean()),
+            dormant_fraction=float(dormant.mean()), saturated_units=tuple(np.flatnonzero(sat & ~dead).tolist()),
             dead_units=tuple(np.flatnonzero(dead).tolist()),
             reading=layer_reading(l + 1, len(net.acts) + 1, ratio, int(dead.sum()), int(sat.sum()), width,
                                   float(norms[l])),
         ))
     first_ratio = layers[0].grad_ratio_to_last if layers else math.nan
     stuck = output_stuck_fraction(net.config.head, trace.zs[-1], targets) if targets is not None else None
-    return NetworkReading(tuple(layers), last, first_ratio, stuck)
+    x = trace.acts[0]
+    rms = math.sqrt(float(np.vdot(x, x)) / x.size) if x.size else None
+    return NetworkReading(tuple(layers), last, first_ratio, stuck, float(signals[-1]), rms)
 
 
 def _percentiles(h: np.ndarray) -> tuple[float, float, float]:
@@ -202,28 +210,32 @@ def _percentiles(h: np.ndarray) -> tuple[float, float, float]:
     return tuple(float(flat[round(q * last)]) for q in (0.05, 0.5, 0.95))
 
 
-def layer_reading(layer: int, last_layer: int, ratio: float, dead: int, saturated: int, width: int,
+def layer_reading(layer: int | str, last_layer: int | str, ratio: float, dead: int, saturated: int, width: int,
                   grad_norm: float | None = None) -> str:
-    """One layer's state in words, most serious first. ``saturated`` counts the dead units too (f' = 0 is below
-    any threshold); the words count each unit once. A layer with nothing to report gets "": whether the network
-    is healthy is the network's reading (readings.diagnose), which also weighs the loss."""
+    """One layer's state in words, most serious first. ``layer`` and ``last_layer`` are numbers ("layer 2") or
+    labels as they should read ("module 'fc1'"). ``saturated`` counts the dead units too (f' = 0 is below any
+    threshold); the words count each unit once. A layer with nothing to report gets "": whether the network is
+    healthy is the network's reading (readings.diagnose), which also weighs the loss."""
+    name = layer if isinstance(layer, str) else f"layer {layer}"
+    last = last_layer if isinstance(last_layer, str) else f"layer {last_layer}"
     parts = []
     if dead == width:
-        parts.append(f"all {width} units in layer {layer} are dead")
+        parts.append(f"all {width} units in {name} are dead")
     elif dead:
-        parts.append(f"{dead} of {width} units in layer {layer} are dead")
+        parts.append(f"{dead} of {width} units in {name} are dead")
     if saturated > dead:
         more = saturated - dead
         parts.append(f"{more} more saturated" if dead else f"{more} of {width} units saturated")
     if grad_norm is not None and not math.isfinite(grad_norm):
-        parts.insert(0, f"layer {layer}'s gradient is not finite")
+        parts.insert(0, f"{name}'s gradient is not finite")
     elif math.isnan(ratio):
-        parts.insert(0, f"no gradient reaches layer {layer}" if not grad_norm else
-                        f"layer {layer} has a gradient but layer {last_layer} none")
+        parts.insert(0, f"no gradient reaches {name}" if not grad_norm else f"{name} has a gradient but {last} none")
+    elif ratio == 0:
+        parts.insert(0, f"no gradient reaches {name}")
     elif ratio < VANISHING_RATIO:
-        parts.insert(0, f"vanishing: layer {layer} gets {sci(ratio)} of layer {last_layer}'s gradient")
+        parts.insert(0, f"vanishing: {name} gets {sci(ratio)} of {last}'s gradient")
     elif ratio > EXPLODING_RATIO:
-        parts.insert(0, f"exploding: layer {layer} gets {sci(ratio)} times layer {last_layer}'s gradient")
+        parts.insert(0, f"exploding: {name} gets {sci(ratio)} times {last}'s gradient")
     return "; ".join(parts)
 
 

@@ -26,26 +26,30 @@ EXPLODING_RATIO = 1e3
 MOVED_FRACTION = 0.1  # learning means the loss is at least 10% below chance ...
 JUDGE_AFTER_STEPS = 1000  # ... after at most this many minibatch updates
 OUTPUT_STUCK_FRACTION = 0.25  # output saturated: a quarter of the samples wrong with f' below 1% of its maximum
+UNSCALED_INPUT_RMS = 100.0  # inputs whose root mean square is above this saturate or blow up the first layer
 
 
 class Status(StrEnum):
     """Most serious first: a Reading's status is the first of these that its findings contain."""
 
     DIVERGED = "diverged"
+    UNSCALED_INPUTS = "unscaled_inputs"
     NO_GRADIENT = "no_gradient"
     OUTPUT_SATURATED = "output_saturated"
     DEAD_LAYER = "dead_layer"
     EXPLODING = "exploding"
     VANISHING = "vanishing"
     NOT_LEARNING = "not_learning"
+    NOT_GENERALISING = "not_generalising"  # the training loss moved, the test loss did not
     STARTING = "starting"  # gradients flow; too early to say whether it learns
     FLOWING = "flowing"  # gradients flow; no loss to judge (a network at initialisation)
     HEALTHY = "healthy"
 
 
 _ORDER = {s: i for i, s in enumerate(Status)}
-FAILURES = frozenset({Status.DIVERGED, Status.NO_GRADIENT, Status.OUTPUT_SATURATED, Status.DEAD_LAYER,
-                      Status.EXPLODING, Status.VANISHING, Status.NOT_LEARNING})
+FAILURES = frozenset({Status.DIVERGED, Status.UNSCALED_INPUTS, Status.NO_GRADIENT, Status.OUTPUT_SATURATED,
+                      Status.DEAD_LAYER, Status.EXPLODING, Status.VANISHING, Status.NOT_LEARNING,
+                      Status.NOT_GENERALISING})
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,8 @@ class LayerSummary:
     grad_norm: float  # ||dL/dW|| of the layer's weights
     dead: int = 0  # units with f' = 0 on every sample
     saturated: int = 0  # units whose mean |f'| is below 1% of the maximum (dead ones included)
+    signal_norm: float | None = None  # ||dL/dz|| (or ||dL/da||): the gradient passed back to the layer
+    label: str = ""  # how the words name it ("layer 2", "module 'encoder.3'"); empty: "layer k"
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,20 @@ class RunSummary:
     steps: int | None = None  # minibatch updates so far
     output_stuck_fraction: float | None = None  # samples the output gets wrong while its f' is ~0 (MSE heads)
     diverged_at_step: int | None = None
+    output_signal_norm: float | None = None  # the signal norm that layer signals are compared with
+    signal_reference: str = "the output layer"  # what output_signal_norm belongs to, in words
+    test_loss: float | None = None
+    test_chance_loss: float | None = None
+    input_rms: float | None = None  # root mean square of the inputs
+    has_output_head_saturation: bool = False  # the head can saturate (MSE on a tanh or sigmoid output)
+
+    def name(self, i: int) -> str:
+        """How the words name hidden layer i (0-based)."""
+        return self.layers[i].label or f"layer {i + 1}"
+
+    @property
+    def output_name(self) -> str:
+        return f"layer {len(self.layers) + 1}" if not any(l.label for l in self.layers) else "the output layer"
 
 
 @dataclass(frozen=True)
@@ -141,9 +161,15 @@ def grad_ratio(norm: float, last: float) -> float:
 
 def diagnose(s: RunSummary) -> Reading:
     """Every finding the summary supports, most serious first; see the module docstring."""
-    findings = [f for f in (_diverged(s), _no_gradient(s), _output_saturated(s)) if f is not None]
+    findings = [f for f in (_diverged(s), _unscaled(s), _no_gradient(s), _output_saturated(s)) if f is not None]
     findings += _dead_layers(s)
-    findings += [f for f in (_ratio(s), _learning(s)) if f is not None]
+    findings += [f for f in (_ratio(s), _signal_ratio(s), _learning(s), _generalising(s)) if f is not None]
+    seen, unique = set(), []
+    for f in findings:  # the weight and signal ratios may both say vanishing: keep the first
+        if f.status not in seen:
+            seen.add(f.status)
+            unique.append(f)
+    findings = unique
     if not any(f.status in FAILURES for f in findings):
         findings.append(_healthy_or_waiting(s))
     findings.sort(key=lambda f: _ORDER[f.status])
@@ -175,21 +201,43 @@ def _diverged(s: RunSummary) -> Finding | None:
                     "non_finite_layers": bad_grads})
 
 
+def _off_layers(s: RunSummary) -> list[int]:
+    """Hidden layers (1-based) where every unit is dead or saturated: nothing passes back through them."""
+    return [i + 1 for i, l in enumerate(s.layers) if l.width and max(l.saturated, l.dead) >= l.width]
+
+
 def _no_gradient(s: RunSummary) -> Finding | None:
     norms = _norms(s)
     if not norms or any(g != 0 for g in norms):  # NaN != 0 too: a non-finite gradient is the diverged finding
         return None
     learned = _has_moved(s)
-    dead = _dead_layer_numbers(s)
-    why = (", because the output is saturated" if (s.output_stuck_fraction or 0) > 0 else
-           f" (dead: layer {', '.join(map(str, dead))})" if dead else "")
-    tail = ("; it fits the training data, and nothing more can be learned" if learned else
-            "; nothing can learn")
+    off = _off_layers(s)
+    stuck = (s.output_stuck_fraction or 0) > 0
+    if stuck:
+        why, remedy = (", because the output is saturated",
+                       "Lower the learning rate and reset; cross-entropy, unlike MSE on a tanh or sigmoid output, "
+                       "does not saturate at the output.")
+    elif off:
+        names = ", ".join(s.name(i - 1) for i in off)
+        why, remedy = (f": every unit of {names} is dead or saturated, so nothing passes back through it",
+                       "Use Leaky ReLU or GELU, a smaller learning rate or He initialisation, and scale the inputs "
+                       "to mean 0 and variance 1; then reset.")
+    else:
+        why, remedy = ("", "Lower the learning rate, scale the inputs to mean 0 and variance 1, and reset.")
+    tail = ("; it fits the training data, and nothing more can be learned" if learned else "; nothing can learn")
     return Finding(Status.NO_GRADIENT, f"no gradient: every weight's gradient is exactly 0{why}{tail}"
-                   f"{_loss_text(s)}",
-                   "Lower the learning rate and reset; with an MSE loss on a tanh or sigmoid output, "
-                   "cross-entropy does not saturate at the output.",
-                   {"grad_norms": norms, "loss": s.loss, "chance_loss": s.chance_loss})
+                   f"{_loss_text(s)}", remedy,
+                   {"grad_norms": norms, "loss": s.loss, "chance_loss": s.chance_loss, "off_layers": off})
+
+
+def _unscaled(s: RunSummary) -> Finding | None:
+    if s.input_rms is None or not math.isfinite(s.input_rms) or s.input_rms <= UNSCALED_INPUT_RMS:
+        return None
+    return Finding(Status.UNSCALED_INPUTS,
+                   f"unscaled inputs: their root mean square is {s.input_rms:.3g}, so the first layer's inputs to "
+                   "its activation are huge (saturated, or enormous steps)",
+                   "Standardise each input column to mean 0 and variance 1 before training.",
+                   {"input_rms": s.input_rms, "limit": UNSCALED_INPUT_RMS})
 
 
 def _output_saturated(s: RunSummary) -> Finding | None:
@@ -212,11 +260,10 @@ def _dead_layers(s: RunSummary) -> list[Finding]:
     dead = _dead_layer_numbers(s)
     if not dead:
         return []
-    names = ", ".join(str(i) for i in dead)
-    plural = "s" if len(dead) > 1 else ""
+    names = ", ".join(s.name(i - 1) for i in dead)
     return [Finding(Status.DEAD_LAYER,
-                    f"dead layer{plural} {names}: every unit's derivative is 0 on every training point, so no "
-                    "gradient passes below", "Use Leaky ReLU or GELU, a smaller learning rate, or He "
+                    f"dead layer: every unit of {names} has derivative 0 on every training point, so no gradient "
+                    "passes below", "Use Leaky ReLU or GELU, a smaller learning rate, or He "
                     "initialisation; then reset.", {"dead_layers": dead})]
 
 
@@ -224,15 +271,39 @@ def _ratio(s: RunSummary) -> Finding | None:
     if not s.layers:
         return None
     ratio = grad_ratio(s.layers[0].grad_norm, s.output_grad_norm)
-    out = len(s.layers) + 1
+    first, out = s.name(0), s.output_name
     evidence = {"first_to_last_ratio": ratio}
     if math.isnan(ratio) or VANISHING_RATIO <= ratio <= EXPLODING_RATIO:
         return None
+    if ratio == 0:
+        return Finding(Status.VANISHING, f"vanishing: no gradient reaches {first} while {out} gets "
+                       f"{sci(s.output_grad_norm)}", _VANISHING_REMEDY, evidence)
     if ratio < VANISHING_RATIO:
-        return Finding(Status.VANISHING, f"vanishing: layer 1 gets {sci(ratio)} of layer {out}'s gradient",
-                       "Use ReLU, GELU or SiLU instead of sigmoid or tanh, Xavier or He initialisation, or fewer "
-                       "layers.", evidence)
-    return Finding(Status.EXPLODING, f"exploding: layer 1 gets {sci(ratio)} times layer {out}'s gradient",
+        return Finding(Status.VANISHING, f"vanishing: {first} gets {sci(ratio)} of {out}'s gradient",
+                       _VANISHING_REMEDY, evidence)
+    return Finding(Status.EXPLODING, f"exploding: {first} gets {sci(ratio)} times {out}'s gradient",
+                   "Use a smaller initialisation (Xavier or He) or a lower learning rate.", evidence)
+
+
+_VANISHING_REMEDY = ("Use ReLU, GELU or SiLU instead of sigmoid or tanh, the initialisation made for the activation "
+                     "(He for the ReLU family, Xavier for tanh), or fewer layers; scale the inputs to mean 0 and "
+                     "variance 1.")
+
+
+def _signal_ratio(s: RunSummary) -> Finding | None:
+    """The signal passed back, ||dL/dz_1|| / ||dL/dz_out||: it can vanish while the weight gradients' ratio looks
+    fine, when the forward activations shrink too (ReLU with Xavier weights at depth)."""
+    if not s.layers or s.layers[0].signal_norm is None or s.output_signal_norm is None:
+        return None
+    ratio = grad_ratio(s.layers[0].signal_norm, s.output_signal_norm)
+    evidence = {"first_to_last_signal_ratio": ratio}
+    if math.isnan(ratio) or VANISHING_RATIO <= ratio <= EXPLODING_RATIO:
+        return None
+    if ratio < VANISHING_RATIO:
+        return Finding(Status.VANISHING, f"vanishing: the gradient passed back to {s.name(0)} is {sci(ratio)} of "
+                       f"the one at {s.signal_reference}", _VANISHING_REMEDY, evidence)
+    return Finding(Status.EXPLODING, f"exploding: the gradient passed back to {s.name(0)} is {sci(ratio)} times "
+                   f"the one at {s.signal_reference}",
                    "Use a smaller initialisation (Xavier or He) or a lower learning rate.", evidence)
 
 
@@ -255,9 +326,23 @@ def _learning(s: RunSummary) -> Finding | None:
                     "moved_fraction": MOVED_FRACTION, "judge_after_steps": JUDGE_AFTER_STEPS})
 
 
+def _generalising(s: RunSummary) -> Finding | None:
+    if s.test_loss is None or s.test_chance_loss is None or not _has_moved(s) or not math.isfinite(s.test_loss):
+        return None
+    if s.test_loss < (1 - MOVED_FRACTION) * s.test_chance_loss:
+        return None
+    return Finding(Status.NOT_GENERALISING,
+                   f"not generalising: the training loss is {s.loss:.3g}, below chance, but the test loss is "
+                   f"{s.test_loss:.3g} against a chance of {s.test_chance_loss:.3g}: the network memorises the "
+                   "training points",
+                   "Use fewer units, regularisation (L2) or more data; if the labels are random, nothing can be "
+                   "learned that holds on new points.",
+                   {"loss": s.loss, "test_loss": s.test_loss, "test_chance_loss": s.test_chance_loss})
+
+
 def _healthy_or_waiting(s: RunSummary) -> Finding:
     ratio = grad_ratio(s.layers[0].grad_norm, s.output_grad_norm) if s.layers else math.nan
-    flow = (f"gradients reach every layer (layer 1 gets {sci(ratio)} of the output layer's)"
+    flow = (f"gradients reach every layer ({s.name(0)} gets {sci(ratio)} of {s.output_name}'s)"
             if s.layers else "a linear model: no hidden layers")
     dead, total = sum(l.dead for l in s.layers), sum(l.width for l in s.layers)
     if dead:

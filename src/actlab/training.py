@@ -90,9 +90,11 @@ class Trainer:
         self.x_train = self.x_train.astype(dtype, copy=False)
         self.t_train = targets_for_head(self.net_config.head, self.y_train)
         self.chance_loss = chance_loss(self.net_config.head, self.t_train)
+        self.test_chance_loss: float | None = None
         if self.x_test is not None and len(self.x_test):
             self.x_test = _check_data("x_test", self.x_test).astype(dtype, copy=False)
             self.t_test = targets_for_head(self.net_config.head, self.y_test)
+            self.test_chance_loss = chance_loss(self.net_config.head, self.t_test)
         else:
             self.x_test = None
         self.optimizer = Optimizer(self.optim_config, self.net)
@@ -167,7 +169,7 @@ class Trainer:
         if self.x_test is not None:
             test_loss, test_acc, _ = self.evaluate(self.x_test, self.t_test)
         diagnosis = diagnose(reading.summary(train_loss, self.chance_loss, self.epoch_count, self.step_count,
-                                             self.diverged_at_step))
+                                             self.diverged_at_step, test_loss, self.test_chance_loss))
         return Frame(self.step_count, self.epoch_count, train_loss, test_loss, train_acc, test_acc, reading,
                      "diverged" if self.diverged else "ok", self.diverged_at_step, self.chance_loss, diagnosis)
 

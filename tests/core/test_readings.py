@@ -242,3 +242,59 @@ def test_output_stuck_fraction_counts_wrong_and_saturated_samples():
     assert instruments.output_stuck_fraction("tanh_mse", logits, t) == pytest.approx(0.5)
     assert head_output("tanh_mse", logits)[1, 0] == 1.0
     assert instruments.output_stuck_fraction("logistic", logits, (t + 1) / 2) is None
+
+
+# --- failures found by a fresh walkthrough ----------------------------------------------------
+
+
+def test_relu_with_xavier_at_depth_50_reads_vanishing_though_the_weight_ratio_looks_fine():
+    """Forward activations shrink with depth, so the output layer's ||dW|| collapses too and the ||dW|| ratio
+    read 8.3 ("healthy") while the signal passed back to layer 1 was 1e-8 of the output layer's."""
+    flow = measure_flow("relu", 50, 32, "xavier_normal", seeds=5, n=64)
+    assert flow.ratio_to_last[0] > 1e-3  # the weight ratio alone would not say it
+    assert flow.reading.status == Status.VANISHING and "passed back to layer 1" in flow.reading.words
+    he = measure_flow("relu", 50, 32, "he_normal", seeds=5, n=64)
+    assert he.reading.status == Status.FLOWING
+
+
+def test_no_gradient_under_cross_entropy_blames_the_layer_not_an_mse_output():
+    frame = _final(60, activations=("relu",), loss="cross-entropy", lr=10.0)
+    d = frame.diagnosis
+    assert d.is_failure and "MSE" not in d.remedy.split(";")[0] and "tanh or sigmoid output" not in d.words
+    if d.status == Status.NO_GRADIENT:
+        assert d.evidence["off_layers"] and "dead or saturated" in d.words
+
+
+def test_memorising_random_labels_reads_not_generalising(rng):
+    from actlab.network import NetworkConfig
+    from actlab.optim import OptimConfig
+    from actlab.training import Trainer
+
+    x, y = rng.normal(size=(200, 2)), rng.integers(0, 2, 200)
+    t = Trainer(NetworkConfig(2, (32, 32), ("relu",), "logistic", init="he_normal"), OptimConfig("adam", 0.01),
+                x[:100], y[:100], x[100:], y[100:], batch_size=10)
+    frame = list(t.frames(300))[-1]
+    assert frame.train_loss < 0.5 * frame.chance_loss  # it memorised the training points
+    assert frame.diagnosis.status == Status.NOT_GENERALISING and frame.diagnosis.status != Status.HEALTHY
+
+
+def test_unscaled_inputs_are_named_with_the_remedy(rng):
+    from actlab.network import NetworkConfig
+    from actlab.optim import OptimConfig
+    from actlab.training import Trainer
+
+    x = rng.normal(size=(100, 2)) * 1e6
+    t = Trainer(NetworkConfig(2, (4, 4), ("tanh",)), OptimConfig("sgd", 0.03), x, (x[:, 0] > 0).astype(int))
+    d = list(t.frames(5))[-1].diagnosis
+    assert d.status == Status.UNSCALED_INPUTS and "mean 0 and variance 1" in d.remedy
+    assert d.evidence["input_rms"] == pytest.approx(float(np.sqrt(np.mean(x * x))))
+
+
+def test_a_dead_unit_is_counted_once_not_also_as_saturated(rng):
+    net = MLP.create(NetworkConfig(2, (6,), ("relu",), "regression"), rng)
+    net.biases[0][:3] = -100.0
+    x = rng.uniform(-1, 1, (200, 2))
+    _, trace = net.forward(x)
+    layer = instruments.read(net, trace, net.backward(trace, np.zeros((200, 1)))).layers[0]
+    assert layer.dead_units == (0, 1, 2) and not set(layer.saturated_units) & {0, 1, 2}
+    assert layer.dead_fraction + layer.saturated_fraction <= 1

@@ -106,7 +106,8 @@ def test_killed_relu_units_are_found_by_name():
     want = int((~(z > 0).any(dim=0)).sum())
     by_name = {l.name: l for l in mon.report().layers}
     assert want >= 3 and by_name["3"].dead == want
-    assert f"{want} of 16 units in layer 2 are dead over the last 5 sampled batches" in by_name["3"].words
+    # the words name the module as the table does (a Sequential's names are its indices)
+    assert f"{want} of 16 units in module '3' are dead over the last 5 sampled batches" in by_name["3"].words
 
 
 def test_inplace_relu_reads_its_input_not_the_overwritten_output():
@@ -135,8 +136,13 @@ def test_activations_applied_as_functions_are_reported_not_silently_missed():
         def forward(self, x):
             return self.b(nn.functional.gelu(self.a(x)))
 
-    mon = Monitor(Functional())
+    model = Functional()
+    mon = Monitor(model, every=1)
     assert any("no activation module found" in n and "nn.GELU()" in n for n in mon.notes)
+    with mon.step():
+        model(torch.randn(4, 4)).sum().backward()
+    words = mon.report().reading.words
+    assert "no activation module is watched" in words and "linear model" not in words  # it is not linear
 
 
 def test_a_partly_functional_model_names_where_the_hidden_activation_is():
@@ -192,12 +198,26 @@ def test_hooks_are_attached_on_sampled_steps_only():
     assert mon.sampled_steps == 2
 
 
-def test_auto_interval_is_chosen_after_calibration():
-    model = _mlp([32, 64, 64, 1], nn.ReLU)
+def test_auto_interval_is_chosen_after_calibration_and_never_goes_stale():
+    from actlab.interop.torch import MAX_AUTO_EVERY
+
+    model = _mlp([2, 16, 16, 1], nn.ReLU)  # a step so short that the budget alone would sample every few hundred
     mon = Monitor(model, every="auto", budget=0.03)
-    for _ in range(12):  # 2 warm-up steps, then 4 unsampled and 4 sampled in turn
-        _step(mon, model, torch.randn(64, 32, dtype=torch.float64), torch.randn(64, 1, dtype=torch.float64))
-    assert isinstance(mon.every, int) and mon.every >= 1 and mon.sampled_steps >= 2
+    for _ in range(12 + 3 * MAX_AUTO_EVERY):  # 2 warm-up steps, 4 unsampled and 4 sampled in turn, then on
+        _step(mon, model, torch.randn(64, 2, dtype=torch.float64), torch.randn(64, 1, dtype=torch.float64))
+    assert isinstance(mon.every, int) and 1 <= mon.every <= MAX_AUTO_EVERY
+    report = mon.report()
+    assert report.steps_run == 12 + 3 * MAX_AUTO_EVERY and report.steps_run - report.step < MAX_AUTO_EVERY
+    assert report.sampled_steps >= 4 + 3
+    if mon.calibrated_cost > mon.budget:  # it says when the budget cannot be kept
+        assert any("over the 3% budget" in n for n in report.notes)
+
+
+def test_a_report_before_any_sample_says_so():
+    mon = Monitor(_mlp([2, 4, 1], nn.ReLU), every=10)
+    report = mon.report()
+    assert report.sampled_steps == 0 and "no step has been sampled yet" in report.reading.words
+    assert "no step has been sampled yet" in str(report)
 
 
 def test_the_log_round_trips(tmp_path):
@@ -208,7 +228,8 @@ def test_the_log_round_trips(tmp_path):
         _step(mon, model, torch.randn(16, 4, dtype=torch.float64), torch.randn(16, 1, dtype=torch.float64))
     header, reports = read_log(path)
     assert header["format"] == "actlab-monitor/1" and header["activations"] == ["silu", "silu"]
-    assert len(reports) == 3 and reports[-1] == mon.report().to_dict()
+    # the log holds each report as sampled; report() adds how many steps have run since
+    assert len(reports) == 3 and reports[-1] == {**mon.report().to_dict(), "steps_run": None}
     with path.open("a") as fh:
         fh.write('{"step": 4, "lay')  # a writer caught mid-line
     assert len(read_log(path)[1]) == 3

@@ -107,11 +107,12 @@ def _flow_one_seed(activation: str, depth: int, width: int, init: str, seed: int
 def measure_flow(activation: str, depth: int = 20, width: int = 64, init: str = "xavier_normal", seeds: int = 5,
                  n: int = 128) -> MeasuredFlow:
     """Gradients of a fresh deep MLP on random inputs and targets (regression), averaged over seeds."""
-    norms, ratios, signal_ratios, signal_bounds = [], [], [], []
+    norms, ratios, signals, signal_ratios, signal_bounds = [], [], [], [], []
     for seed in range(seeds):
         g, sig, bounds = _flow_one_seed(activation, depth, width, init, seed, n)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             norms.append(g)
+            signals.append(sig)
             ratios.append(g[:-1] / g[-1])
             signal_ratios.append(sig[:-1] / sig[-1])
             signal_bounds.append(bounds)
@@ -119,8 +120,12 @@ def measure_flow(activation: str, depth: int = 20, width: int = 64, init: str = 
     ratio = _geometric_mean(ratios)
     act = activations.get(activation)
     products = np.cumprod(np.full(depth, instruments.max_abs_derivative(act)))[::-1]
-    summary = RunSummary(tuple(LayerSummary(activation, width, float(v)) for v in mean_norms[:-1]),
-                         float(mean_norms[-1]))
+    mean_signals = _geometric_mean(signals)
+    # the reading weighs the signal passed back too: with ReLU and Xavier weights the forward activations shrink
+    # with depth, so ||dW|| shrinks at the output as well and its ratio alone looked healthy
+    summary = RunSummary(tuple(LayerSummary(activation, width, float(v), signal_norm=float(sg))
+                               for v, sg in zip(mean_norms[:-1], mean_signals[:-1], strict=True)),
+                         float(mean_norms[-1]), output_signal_norm=float(mean_signals[-1]))
     return MeasuredFlow(activation, depth, width, init, mean_norms, ratio, products, _geometric_mean(signal_ratios),
                         _geometric_mean(signal_bounds), diagnose(summary))
 

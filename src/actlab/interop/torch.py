@@ -32,10 +32,10 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import json
 import math
 import time
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,9 +47,10 @@ from .. import activations
 from ..activations import Activation
 from ..instruments import DORMANT_TAU, SATURATION_FRACTION, layer_reading
 from ..monitor_log import LOG_FORMAT, read_log
-from ..readings import LayerSummary, Reading, RunSummary, diagnose, grad_ratio
+from ..readings import Finding, LayerSummary, Reading, RunSummary, Status, diagnose, grad_ratio
 
 __all__ = ["LayerStats", "Monitor", "MonitorReport", "read_log", "record_for"]
+MAX_AUTO_EVERY = 50  # every="auto" samples at least this often, whatever the budget
 _WARMUP_STEPS = 2  # untimed: first calls allocate and pick kernels
 _CALIBRATION_PAIRS = 4  # then unsampled and sampled steps alternate, so a slow patch of the machine hits both
 
@@ -106,6 +107,16 @@ def derivative(record: Activation, module: nn.Module, z: torch.Tensor) -> torch.
         zz = z.detach().requires_grad_(True)
         (d,) = torch.autograd.grad(fn.forward(zz), zz, torch.ones_like(zz))  # forward(): no hooks run again
     return d
+
+
+def _label(name: str) -> str:
+    """How the words name a module: by its qualified name, as the report's table does."""
+    return f"module '{name}'" if name else "the model"
+
+
+def _unwatched_reading() -> Reading:
+    return Reading((Finding(Status.FLOWING, "no activation module is watched, so nothing here says how gradients "
+                            "pass through the activations (the notes say why)", "", {}),))
 
 
 def _is_weighted(module: nn.Module) -> bool:
@@ -176,18 +187,21 @@ class MonitorReport:
     loss: float | None
     reading: Reading
     notes: tuple[str, ...]  # what the monitor could not see, and why
+    steps_run: int | None = None  # steps run when the report was asked for (the sample may be older)
 
     def to_dict(self) -> dict:
         from .._json import jsonable
 
-        return {"step": self.step, "sampled_steps": self.sampled_steps, "every": self.every,
+        return {"step": self.step, "steps_run": self.steps_run, "sampled_steps": self.sampled_steps,
+                "every": self.every,
                 "layers": [l.to_dict() for l in self.layers], "output_grad_norm": jsonable(self.output_grad_norm),
                 "loss": jsonable(self.loss), "reading": self.reading.to_dict(), "notes": list(self.notes)}
 
     def __str__(self) -> str:
-        lines = [f"actlab monitor: step {self.step}, {self.sampled_steps} sampled"
+        age = (f" of {self.steps_run}" if self.steps_run is not None and self.steps_run != self.step else "")
+        lines = [f"actlab monitor: sampled at step {self.step}{age}, {self.sampled_steps} steps sampled"
                  + (f" (every {self.every})" if self.every else "")]
-        head = f"{'layer':<24} {'act':<11} {'units':>5} {'|dL/da|':>9} {'ratio':>8} {'|dL/dW|':>9} " \
+        head = f"{'module':<24} {'act':<11} {'units':>5} {'|dL/da|':>9} {'/last':>8} {'|dL/dW|':>9} " \
                f"{'mean':>7} {'std':>7} {'dead':>5} {'sat':>5} {'dorm':>5}"
         lines += [head, "-" * len(head)]
         for l in self.layers:
@@ -251,6 +265,7 @@ class Monitor:
         self.window = window
         self.chance_loss = chance_loss
         self.every: int | None = every if isinstance(every, int) else None
+        self.calibrated_cost: float | None = None  # every="auto": the measured share of a step spent sampling
         self._auto = every == "auto"
         self.step_count = 0
         self.sampled_steps = 0
@@ -331,7 +346,11 @@ class Monitor:
             base = sorted(self._times["base"])[len(self._times["base"]) // 2]
             sampled_t = sorted(self._times["sampled"])[len(self._times["sampled"]) // 2]
             extra = max(sampled_t - base, 0.0)
-            self.every = max(1, math.ceil(extra / (self.budget * base))) if base > 0 else 1
+            wanted = math.ceil(extra / (self.budget * base)) if base > 0 else 1
+            # never sample so rarely that the readings go stale: a model whose step is tiny next to the hooks' cost
+            # is sampled every MAX_AUTO_EVERY steps, over budget, and the report says so
+            self.every = min(max(1, wanted), MAX_AUTO_EVERY)
+            self.calibrated_cost = extra / (self.every * base) if base > 0 else 0.0
 
     # -- hooks (sampled steps only) ----------------------------------------------------------
 
@@ -461,11 +480,13 @@ class Monitor:
         first_bad = next((layer.name for layer, r in seen if r["non_finite"]), None)
         if first_bad is not None:
             notes.append(f"non-finite activations first appear at {first_bad}")
-        for i, (layer, r) in enumerate(seen):
+        for layer, r in seen:
             w = weight_norm.get(layer.weight_module, math.nan) if layer.weight_module else math.nan
-            dead, sat = int(r["dead"]), int(r["saturated"])
-            words = layer_reading(i + 1, len(seen) + 1, grad_ratio(w, output_norm), dead,
-                                  max(sat, dead), layer.width, w)
+            # saturated units this batch include the dead ones (f' = 0): each unit is counted once, as dead
+            dead, sat_all = int(r["dead"]), int(r["saturated"])
+            sat = max(sat_all - dead, 0)
+            words = layer_reading(_label(layer.name), "the output layer", grad_ratio(w, output_norm), dead,
+                                  max(sat_all, dead), layer.width, w)
             if dead:  # dead here means: over the window of sampled batches, not one batch
                 words = words.replace(" dead", f" dead over the last {min(layer.filled, self.window)} sampled "
                                                "batches", 1)
@@ -474,13 +495,25 @@ class Monitor:
                                    r["zero"], sat, dead, int(r["dormant"]), min(layer.filled, self.window),
                                    bool(r["non_finite"]), words))
         summary = RunSummary(
-            tuple(LayerSummary(l.activation, l.width, l.weight_grad_norm, l.dead, max(l.saturated, l.dead))
-                  for l in rows), output_norm, self._loss, self.chance_loss, None, self.step_count + 1)
+            tuple(LayerSummary(l.activation, l.width, l.weight_grad_norm, l.dead, l.saturated + l.dead,
+                               l.act_grad_norm, _label(l.name)) for l in rows),
+            output_norm, self._loss, self.chance_loss, None, self.step_count + 1,
+            output_signal_norm=last_act if rows else None,
+            signal_reference=f"the last watched activation ({_label(rows[-1].name)})" if rows else "")
+        reading = diagnose(summary) if rows or len(self._weighted) <= 1 else _unwatched_reading()
         return MonitorReport(self.step_count + 1, self.sampled_steps, self.every, tuple(rows), output_norm,
-                             self._loss, diagnose(summary), tuple(notes))
+                             self._loss, reading, tuple(notes))
 
-    def report(self) -> MonitorReport | None:
-        """The latest sampled step's report (None before the first sampled step)."""
+    def report(self) -> MonitorReport:
+        """The latest sampled step's report, with how many steps have run since (it says so before any sample)."""
+        notes = []
+        if self._auto and self.calibrated_cost is not None and self.calibrated_cost > self.budget:
+            notes.append(f"sampling every {self.every} steps costs about {self.calibrated_cost:.0%} of the step time, "
+                         f"over the {self.budget:.0%} budget: the model's steps are short next to the hooks' cost")
         if self._last is None:
-            warnings.warn("no step has been sampled yet", stacklevel=2)
-        return self._last
+            reading = Reading((Finding(Status.STARTING, f"no step has been sampled yet ({self.step_count} run)", "",
+                                       {}),))
+            return MonitorReport(self.step_count, 0, self.every, (), math.nan, None, reading,
+                                 tuple(self.notes + notes), self.step_count)
+        return dataclasses.replace(self._last, steps_run=self.step_count, every=self.every,
+                                   notes=self._last.notes + tuple(notes))
