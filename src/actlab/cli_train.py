@@ -71,7 +71,7 @@ def register(app: typer.Typer, console, fail) -> None:
         if json_out:
             typer.echo(json.dumps(last.to_dict()))  # the one JSON form of a frame, as the lab streams it
             return
-        _render_frame(console, cfg.dataset, last)
+        _render_frame(console, csv.name if csv is not None else cfg.dataset, last)
 
     @app.command()
     def demo(

@@ -186,6 +186,10 @@ def build_trainer(cfg: RunConfig, csv_bytes: bytes | None = None, sample_every: 
 def trainer_for(cfg: RunConfig, train: Dataset, test: Dataset, sample_every: int = 10) -> Trainer:
     """A Trainer for ``cfg`` on data already made (the playground keeps the points to draw them)."""
     x_train, x_test = inputs(cfg, train), inputs(cfg, test)
+    if train.task != "regression" and len(np.unique(train.labels)) < 2:
+        # one class to learn from: a constant is already perfect, so no reading of learning could mean anything
+        raise ConfigError("csv", f"the training part ({len(train.labels)} rows, train_fraction {cfg.train_fraction}) "
+                                  "holds only one class; give more rows of each class or a larger training share")
     if train.task == "regression":
         if cfg.loss == "cross-entropy":
             raise ConfigError("loss", f"cross-entropy needs classes, and {cfg.dataset!r} is a regression task "

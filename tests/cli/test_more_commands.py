@@ -141,3 +141,18 @@ def test_exercise_not_attempted_and_unknown():
 def test_lab_refuses_bad_options_before_starting(args, needle):
     res = run(*args)
     assert res.exit_code == 2 and needle in res.stdout
+
+
+def test_a_csv_too_small_to_hold_two_classes_in_training_is_refused(tmp_path):
+    path = tmp_path / "tiny.csv"
+    path.write_text("x1,x2,label\n1,2,0\n3,4,1\n")  # the split leaves one training row: one class, chance 0
+    res = run("train", "--csv", str(path), "--epochs", "3")
+    assert res.exit_code == 2 and "--csv" in res.stdout + res.stderr and "only one class" in res.stdout + res.stderr
+
+
+def test_a_csv_run_is_titled_by_its_file(tmp_path):
+    rows = "\n".join(f"{x},{y},{int(x * y > 0)}" for x in range(-5, 6) for y in range(-5, 6) if x and y)
+    path = tmp_path / "mine.csv"
+    path.write_text(f"x1,x2,label\n{rows}\n")
+    res = run("train", "--csv", str(path), "--epochs", "2")
+    assert "mine.csv: after 2 epochs" in res.stdout and "circle" not in res.stdout
