@@ -40,3 +40,15 @@ def test_uploads_expire_and_the_oldest_go_past_the_limit(tmp_path, monkeypatch):
     assert store.get_upload("t0") is None and store.get_upload("t3") == b"x1,label\n0,a\n"
     monkeypatch.setattr(Store, "UPLOAD_SECONDS", -1)  # every upload is now older than its lifetime
     assert store.get_upload("t3") is None
+
+
+def test_a_fuller_lab_lowers_each_sessions_frame_rate_instead_of_refusing():
+    from actlab.web.sessions import FRAME_BUDGET, MAX_SESSIONS, SessionManager
+
+    sessions = SessionManager()
+    fastest = 1 / 64
+    assert sessions.frame_seconds(fastest) == fastest
+    for _ in range(30):
+        assert isinstance(sessions.acquire(), int)  # a class of 30 all get in
+    assert sessions.frame_seconds(fastest) == pytest.approx(30 / FRAME_BUDGET)  # 10 frames/s each
+    assert MAX_SESSIONS >= 30

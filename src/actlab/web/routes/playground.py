@@ -267,7 +267,8 @@ async def playground_ws(ws: WebSocket, sessions: SessionsDep, tab: str | None = 
                 # frames on a fixed schedule (not "sleep what is left"), so sleep overshoot does not add up;
                 # a frame that ran late is made up by the next ones, up to CATCH_UP frames (the page queues a
                 # few), and beyond that the schedule restarts instead of bursting
-                deadline = max(deadline + FRAME_SECONDS, time.monotonic() - CATCH_UP * FRAME_SECONDS)
+                period = sessions.frame_seconds(FRAME_SECONDS)  # longer as the lab fills (sessions.FRAME_BUDGET)
+                deadline = max(deadline + period, time.monotonic() - CATCH_UP * period)
                 await asyncio.sleep(deadline - time.monotonic())
                 continue
             deadline = time.monotonic()
