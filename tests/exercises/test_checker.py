@@ -265,3 +265,20 @@ def test_free_text_of_the_longest_length_read_takes_no_longer_than_prose_of_that
 
     # repeated subjects once made each mention search the whole text before it (quadratic: 1.2 s for "gelu " * 1000)
     assert best_of_three(hostile[:5000]) < 5 * best_of_three(prose)
+
+
+@pytest.mark.parametrize("answer", ["not undefined", "never undefined", "undefined? no, it is 1",
+                                    "It is not undefined: it is 0"])
+def test_relu_kink_denying_undefined_is_incorrect(answer):
+    from actlab.exercises import get_exercise
+
+    assert get_exercise("ex1").check(["1", "0", answer]).parts[2].status == "incorrect"
+
+
+def test_one_digit_far_off_is_not_very_close():
+    from actlab.exercises import get_exercise
+
+    part = get_exercise("ex2").check(["2e-14", "9.54e-7"]).parts[0]  # one digit off, 90% wrong
+    assert part.status == "incorrect" and "Very close" not in part.feedback
+    near = get_exercise("ex2").check(["1.04e-14", "9.54e-7"]).parts[0]  # the last of three digits one off
+    assert "Very close" in near.feedback

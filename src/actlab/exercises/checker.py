@@ -21,8 +21,9 @@ from .parser import Unreadable, parse_number
 
 # Bump whenever a rule changes what an answer earns: stored attempts carry the version that graded them, and a
 # re-grade (Store.regrade, `actlab exercise regrade`) recomputes every attempt graded by an older one.
-# 1: the first checker; 2: claims with negation for free text, the kink table, realistic notations, new slips.
-CHECKER_VERSION = 2
+# 1: the first checker; 2: claims with negation for free text, the kink table, realistic notations, new slips;
+# 3: "undefined" denied is incorrect at a kink, and "very close" only within 5% of the value.
+CHECKER_VERSION = 3
 STATUSES = ("not_attempted", "unreadable", "incorrect", "partly_correct", "correct")
 # the feedback for a wrong number the checker cannot explain (no known slip, not close, not a factor of ten)
 UNEXPLAINED = "Not this value. A hint may help."
@@ -142,7 +143,9 @@ class NumberPart:
             return "correct" if math.isclose(x, truth, rel_tol=self.rel_tol, abs_tol=tol) else None
         if _rounds_to(truth, x, parsed.sig_figs) or _truncates_to(truth, x, parsed.sig_figs):
             return "correct" if parsed.sig_figs >= self.min_sig_figs or truth == x else "short"
-        if _rounds_to(truth, x, parsed.sig_figs, half_units=1.0):
+        # a last digit one off is "very close" only where that digit is a small part of the value: "2e-14" for
+        # 1.05e-14 is one digit off and 90% wrong
+        if _rounds_to(truth, x, parsed.sig_figs, half_units=1.0) and abs(x - truth) <= 0.05 * abs(truth):
             return "near"
         return None
 
@@ -252,6 +255,9 @@ def _interval(lo: float, hi: float) -> re.Pattern:
 
 _KINK_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?:/\d+)?(?![\w.]|-sided)|\bzero\b|\bone\b(?!-)|\bhalf\b")
 _INFINITE = re.compile(r"\binfinit[ey]\b|∞|\binf\b")
+# "undefined" denied: "not undefined", "never undefined", "undefined? no, it is 1"
+_UNDEFINED_DENIED = re.compile(r"\b(?:not|never|isn't|is not|wasn't|no longer|hardly)\s+(?:\w+\s+)?undefined\b|"
+                               r"\bundefined\s*[?!.,:;-]*\s*(?:no|nope|wrong|false)\b")
 
 
 def _kink_value(token: str) -> float:
@@ -290,6 +296,9 @@ class KinkPart:
         interval = _interval(lo, hi)
         has_interval = bool(interval.search(text))
         text = interval.sub(" ", text)
+        if _UNDEFINED_DENIED.search(text):
+            return self._result("incorrect", "It is in fact not defined there: the slope just left of the kink and "
+                                             "the slope just right of it differ.")
         is_undefined = bool(_UNDEFINED.search(text))
         if _INFINITE.search(text) and not is_undefined:
             return self._result("incorrect", "The function has a corner there, not a vertical jump: both one-sided "
