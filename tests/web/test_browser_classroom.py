@@ -99,6 +99,8 @@ def join_and_answer(browser, base: str, code: str, name: str):
     assert len(page.locator("#rejoin-code").text_content().strip()) == 6
     page.get_by_role("link", name="Open the lesson").click()
     page.wait_for_selector("body[data-ready=true]", timeout=60_000)
+    assert page.locator("#learner").input_value() == name and page.locator("#learner").get_attribute("readonly") \
+        is not None  # the joined name, not one to type
     card = page.locator("#exercise-ex2")
     card.scroll_into_view_if_needed()
     for first, second in ANSWERS[name]:

@@ -50,6 +50,7 @@ async function boot() {
   later.forEach((p) => p.catch(() => {}));  // a failure is reported once, by the Promise.all below
   const [conventions, accuracy, census, gelu, collapseData] = later;
   const first = Promise.all([api.getJSON("/api/activations"), api.getJSON("/api/exercises")]);
+  const me = api.getJSON("/api/class/me").catch(() => ({ mode: "local" }));  // who the lab takes us for
   loadPlotly();
   const [registry, exercises] = await first;
   const deps = { state, api, registry, setStatus };
@@ -66,6 +67,12 @@ async function boot() {
   };
   const learnerInput = document.getElementById("learner");
   learnerInput.value = localStorage.getItem("actlab-learner") || "learner";
+  const joined = await me;
+  if (joined.learner) {  // class mode: answers are saved under the name this learner joined with, whatever is typed
+    learnerInput.value = joined.learner;
+    learnerInput.readOnly = true;
+    learnerInput.title = `You joined ${joined.class} as ${joined.learner}`;
+  }
   const exView = exercisesView.mount(document.getElementById("exercises"), { ...deps, exercises, learner, onProgress });
   learnerInput.addEventListener("change", () => {
     localStorage.setItem("actlab-learner", learner());
