@@ -211,7 +211,8 @@ def test_claim_without_quick_version_returns_the_stored_record(monkeypatch):
 
     record = Reproduction("hendrycks2016", "p", "c", [shown("s", "", "", 1.0)], quick=False, seeds=5,
                           run_matrix="m", seconds=100.0)
-    monkeypatch.setattr(papers, "stored_table", lambda: {"claims": [record.to_dict()]})
+    entry = {**record.to_dict(), "fingerprint": "f", "generated": "g", "numpy": "n", "cpu_seconds": 50.0}
+    monkeypatch.setattr(papers, "stored_table", lambda: {"claims": [entry]})  # as bench/reproduce.py writes it
     got = reproduce("hendrycks2016", quick=True)
     assert got.stored and got.seconds == 100.0 and got.findings == record.findings
 

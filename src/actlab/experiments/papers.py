@@ -7,6 +7,7 @@ asked for quickly, it returns the stored record of the last full run, marked ``s
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import sys
@@ -107,7 +108,8 @@ def stored_table() -> dict:
 def stored(name: str) -> Reproduction:
     for data in stored_table()["claims"]:
         if data["name"] == name:
-            fields = {k: v for k, v in data.items() if k not in ("fingerprint", "generated", "numpy")}
+            known = {f.name for f in dataclasses.fields(Reproduction)} | {"verdict"}
+            fields = {k: v for k, v in data.items() if k in known}  # the table also keeps when, on what, CPU time
             return Reproduction.from_dict({**fields, "stored": True})
     raise ConfigError("name", f"no stored full run of {name!r}; run it in full once (bench/reproduce.py "
                               "--write-table)")
