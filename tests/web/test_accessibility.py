@@ -135,3 +135,9 @@ def test_text_equivalents_change_with_the_pictures(page):
     assert later.split("test accuracy ")[1].split("%")[0] == str(round(float(shown.split("test ")[1].split("%")[0])))
     gradient = page.locator("#gradient-chart").get_attribute("aria-label")
     assert page.locator("#gradient-reading").text_content().split(".")[0].lower() in gradient.lower()
+
+
+def test_a_link_to_an_uploaded_csv_says_the_upload_is_gone(page):
+    _open(page, "/playground?dataset=csv", 1440, 900)
+    assert "upload the file again" in page.locator("#csv-error").text_content()
+    assert "dataset=csv" not in page.url

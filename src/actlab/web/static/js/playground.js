@@ -369,7 +369,13 @@ async function boot() {
     },
   });
   await conn.ready;
-  if (state.get("dataset") === "csv") state.set({ dataset: "circle" });  // an upload does not survive a reload
+  // an upload lives only in the tab that sent it: a link or a reload that names it trains Circle, and says so
+  const lostCsv = state.get("dataset") === "csv";
+  if (lostCsv) {
+    state.set({ dataset: "circle" });
+    $("csv-error").textContent = "This link named your own CSV, which stays in the tab that uploaded it: "
+      + "upload the file again to train on it. Circle is shown meanwhile.";
+  }
   conn.send({ type: "init", config: runConfig() });
   sendRunSettings();
   document.body.dataset.ready = "true";
