@@ -83,6 +83,7 @@ def test_initialisers_draw_the_documented_spread(scheme, rng):
         "xavier_uniform": math.sqrt(2 / (fan_in + fan_out)), "xavier_normal": math.sqrt(2 / (fan_in + fan_out)),
         "he_uniform": math.sqrt(2 / fan_in), "he_normal": math.sqrt(2 / fan_in),
         "lecun_normal": math.sqrt(1 / fan_in), "orthogonal": 1 / math.sqrt(fan_in), "normal": 0.1,
+        "unit_norm": 1 / math.sqrt(fan_in),  # each unit's fan_in weights have norm 1
     }[scheme]
     assert w.std() == pytest.approx(expected_std, rel=0.02)  # 120,000 draws: sampling error ~0.2%
     assert abs(w.mean()) < 4 * expected_std / math.sqrt(w.size)
