@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -34,23 +36,31 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    """The lab served by uvicorn on 127.0.0.1 in a background thread."""
+@contextlib.contextmanager
+def serving(app, port: int | None = None) -> Iterator[str]:
+    """``app`` served by uvicorn on 127.0.0.1 in a background thread; yields its base URL, stops it after."""
     import uvicorn
 
-    db = tmp_path_factory.mktemp("db") / "progress.sqlite3"
-    port = _free_port()
-    server = uvicorn.Server(server_config(create_app(db_path=db), port=port))
+    port = port or _free_port()
+    server = uvicorn.Server(server_config(app, port=port))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    for _ in range(200):
+    for _ in range(400):
         if server.started:
             break
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """The lab served by uvicorn on 127.0.0.1 in a background thread."""
+    with serving(create_app(db_path=tmp_path_factory.mktemp("db") / "progress.sqlite3")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

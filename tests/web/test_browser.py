@@ -417,28 +417,17 @@ def test_api_docs_list_every_operation_offline(page):
 @pytest.fixture
 def idle_lab(browser, tmp_path):
     """A page on a lab of its own whose playground closes a socket after 1.5 s of silence."""
-    import threading
+    from actlab.web.app import create_app
+    from web.conftest import serving
 
-    import uvicorn
-
-    from actlab.web.app import create_app, server_config
-    from web.conftest import _free_port
-
-    port = _free_port()
-    server = uvicorn.Server(server_config(create_app(db_path=tmp_path / "p.sqlite3", idle_seconds=1.5), port=port))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        thread.join(0.05)
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    pg = context.new_page()
-    pg.console_errors = []
-    pg.on("pageerror", lambda e: pg.console_errors.append(str(e)))
-    pg.base = f"http://127.0.0.1:{port}"
-    yield pg
-    context.close()
-    server.should_exit = True
-    thread.join(10)
+    with serving(create_app(db_path=tmp_path / "p.sqlite3", idle_seconds=1.5)) as base:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        pg = context.new_page()
+        pg.console_errors = []
+        pg.on("pageerror", lambda e: pg.console_errors.append(str(e)))
+        pg.base = base
+        yield pg
+        context.close()
 
 
 def test_the_playground_reconnects_and_restores_its_run_from_the_address(idle_lab):

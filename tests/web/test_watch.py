@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import threading
-import time
 
 import pytest
 from fastapi.testclient import TestClient
 
 from actlab.monitor_log import LOG_FORMAT, LogTail
-from actlab.web.app import create_app, server_config
-from web.conftest import _free_port, shot
+from actlab.web.app import create_app
+from web.conftest import serving, shot
 
 
 def _report(step: int) -> dict:
@@ -91,8 +89,6 @@ def test_the_watch_page_shows_a_torch_run_live(browser, tmp_path):
 
     from actlab.torch import Monitor
 
-    import uvicorn
-
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 1)).double()
     with torch.no_grad():
@@ -109,18 +105,12 @@ def test_the_watch_page_shows_a_torch_run_live(browser, tmp_path):
             model.zero_grad()
 
     train(3)
-    port = _free_port()
-    server = uvicorn.Server(server_config(create_app(db_path=tmp_path / "p.sqlite3", watch_log=log), port=port))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    try:
-        page.goto(f"http://127.0.0.1:{port}/watch")
+    with serving(create_app(db_path=tmp_path / "p.sqlite3", watch_log=log)) as base:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{base}/watch")
         page.wait_for_function("document.getElementById('watch-source').textContent.includes('3 sampled steps')")
         train(4)  # the page follows the log as the run goes on
         page.wait_for_function("document.getElementById('watch-source').textContent.includes('7 sampled steps')",
@@ -133,7 +123,4 @@ def test_the_watch_page_shows_a_torch_run_live(browser, tmp_path):
         assert page.evaluate("document.getElementById('watch-history').drawn.x.length") == 7
         shot(page, "watch-torch-run")
         assert errors == []
-    finally:
         context.close()
-        server.should_exit = True
-        thread.join(10)
