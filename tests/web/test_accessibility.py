@@ -39,12 +39,14 @@ def _play(page, epochs: int = 20):
 
 
 @pytest.mark.parametrize(("width", "height"), WIDTHS)
-@pytest.mark.parametrize("path", ["/lesson", "/teacher", "/playground", "/playground?layers=8,8,8,8,8,8,8,8"])
+@pytest.mark.parametrize("path", ["/lesson", "/teacher", "/playground", "/playground?layers=8,8,8,8,8,8,8,8",
+                                  "/papers"])
 def test_pages_have_no_serious_violation_and_no_sideways_scroll(page, path, width, height):
     _open(page, path, width, height)
     assert _axe_failures(page) == []
     assert _page_width(page) <= width, f"{path} is {_page_width(page)} px wide at {width}"
     shot(page, f"a11y-{path.strip('/').split('?')[0]}{'-8x8' if '8,8' in path else ''}-{width}")
+    assert page.console_errors == [] and page.outside_requests == []
 
 
 @pytest.mark.parametrize(("width", "height"), [WIDTHS[0], WIDTHS[2]])
@@ -141,3 +143,17 @@ def test_a_link_to_an_uploaded_csv_says_the_upload_is_gone(page):
     _open(page, "/playground?dataset=csv", 1440, 900)
     assert "upload the file again" in page.locator("#csv-error").text_content()
     assert "dataset=csv" not in page.url
+
+
+def test_the_papers_page_shows_every_stored_claim_with_its_verdict(page):
+    from actlab.experiments import papers
+
+    _open(page, "/lesson", 1440, 900)
+    page.get_by_role("link", name="Papers →").click()
+    page.wait_for_selector("body[data-ready=true]")
+    headings = page.locator("#papers-claims h3").all_text_contents()
+    stored = papers.stored_table()["claims"]
+    assert len(headings) == len(stored) >= 6
+    assert {h.split(" · ")[0] for h in headings} == {c["name"] for c in stored}
+    assert "claims from the last full run" in page.locator("#papers-status").text_content()
+    shot(page, "papers", page.locator("main"))

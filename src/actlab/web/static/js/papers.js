@@ -63,6 +63,7 @@ async function start() {
   show(stored.claims, when);
   say(stored.claims.length ? `${stored.claims.length} claims from the last full run.`
                            : "No full run is stored yet: rerun the quick versions to see measurements.");
+  document.body.dataset.ready = "true";  // the stored tables are drawn
   button.addEventListener("click", async () => {
     button.disabled = true;
     say("Starting the quick runs…");
