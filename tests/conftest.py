@@ -30,3 +30,55 @@ def require_torch():
 
         return torch
     return pytest.importorskip("torch", reason="PyTorch is an optional reference: pip install torch==2.13.0")
+
+
+# --- the browser: one Playwright instance for the whole test process ----------------------------
+# (a second instance in the same process, or an asyncio.run while one is alive, fails: Playwright's sync API keeps
+# its event loop running in the main thread; tests that need asyncio run it in a worker thread)
+
+from _browser import ARGS, CHROMIUM, serving  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """The lab served by uvicorn on 127.0.0.1 in a background thread."""
+    from actlab.web.app import create_app
+
+    with serving(create_app(db_path=tmp_path_factory.mktemp("db") / "progress.sqlite3")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("ACTLAB_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"{CHROMIUM} is missing but ACTLAB_REQUIRE_BROWSER=1 (CI installs Debian's chromium)")
+        pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install -y chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A page that records console errors and any request that leaves 127.0.0.1."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    pg.console_errors = []
+    pg.outside_requests = []
+    pg.on("console", lambda m: pg.console_errors.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda e: pg.console_errors.append(str(e)))
+
+    def route(r):
+        if r.request.url.startswith(live_server) or r.request.url.startswith("ws://127.0.0.1"):
+            r.continue_()
+        else:
+            pg.outside_requests.append(r.request.url)
+            r.abort()
+
+    pg.route("**/*", route)
+    pg.base = live_server
+    yield pg
+    context.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from web.conftest import browser, live_server, page, shot  # noqa: F401
+from web.conftest import shot
 
 from .conftest import require_model
 

@@ -6,6 +6,7 @@ import pytest
 from starlette.testclient import WebSocketDenialResponse
 
 from actlab.web.guard import Guard, is_loopback
+from web.conftest import run_async
 
 FOREIGN = "http://evil.example"
 
@@ -99,7 +100,6 @@ def test_is_loopback(host, loopback):
 
 def test_a_real_server_refuses_a_foreign_host_and_a_foreign_socket(live_server):
     """The same checks through uvicorn on loopback, as a browser meets them."""
-    import asyncio
 
     import httpx
     import websockets
@@ -114,6 +114,6 @@ def test_a_real_server_refuses_a_foreign_host_and_a_foreign_socket(live_server):
             return await ws.recv()
 
     with pytest.raises(websockets.exceptions.InvalidStatus) as refused:
-        asyncio.run(open_with("http://evil.example"))
+        run_async(open_with("http://evil.example"))
     assert refused.value.response.status_code == 403 and b"evil.example" in refused.value.response.body
-    assert "send 'init'" in asyncio.run(open_with(live_server))  # the lab's own origin gets in
+    assert "send 'init'" in run_async(open_with(live_server))  # the lab's own origin gets in

@@ -18,6 +18,7 @@ import pytest
 from actlab.datasets import MAX_CSV_BYTES, MAX_CSV_ROWS
 from actlab.web.app import MAX_BODY_BYTES, create_app
 from actlab.web.routes.demos import DEAD_PROBABILITY_BUDGET
+from web.conftest import run_async
 
 CHUNK = 64 * 1024
 
@@ -40,7 +41,7 @@ def _run_chunked(app, path: str, content_type: bytes, head: bytes, filler: bytes
         if message["type"] == "http.response.start":
             status.append(message["status"])
 
-    asyncio.run(app(scope, receive, send))
+    run_async(app(scope, receive, send))
     return status[0], pulled
 
 
@@ -78,7 +79,7 @@ def _max_loop_stall(app, request) -> tuple[float, float]:
             await tick
         return response, max(gaps), elapsed
 
-    return asyncio.run(main())
+    return run_async(main())
 
 
 _WIDE_ROW = ",".join(["0.12345"] * 12)  # 50,000 rows of 12 features and a label: just under 5 MB
@@ -107,11 +108,15 @@ def test_a_large_csv_is_parsed_off_the_event_loop(tmp_path, which):
 def test_the_row_limit_applies_while_reading():
     from actlab.datasets import load_csv
 
-    def timed(n):
-        started = time.perf_counter()
-        with pytest.raises(ValueError, match="more than 50,000 rows"):
-            load_csv("0,0,0\n" * n)
-        return time.perf_counter() - started
+    def timed(n):  # the best of three CPU times: the machine is shared, and a slow moment is not the code
+        text = "0,0,0\n" * n  # made before the clock starts
+        best = float("inf")
+        for _ in range(3):
+            started = time.process_time()
+            with pytest.raises(ValueError, match="more than 50,000 rows"):
+                load_csv(text)
+            best = min(best, time.process_time() - started)
+        return best
 
     timed(MAX_CSV_ROWS + 2)  # warm up
     assert timed(16 * MAX_CSV_ROWS) / timed(MAX_CSV_ROWS + 2) < 4  # 16 times the rows, not 16 times the work

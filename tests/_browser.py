@@ -1,0 +1,61 @@
+"""Helpers for tests that serve the lab on loopback and drive Debian's Chromium (imported, not collected)."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from actlab.web.app import server_config
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+SHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serving(app, port: int | None = None) -> Iterator[str]:
+    """``app`` served by uvicorn on 127.0.0.1 in a background thread; yields its base URL, stops it after."""
+    import uvicorn
+
+    port = port or _free_port()
+    server = uvicorn.Server(server_config(app, port=port))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(400):
+        if server.started:
+            break
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def shot(page, name: str, locator=None) -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    # a section taller than the window is captured in scrolled pieces, which would repeat the sticky header
+    # across the middle of the picture; the style below applies to the screenshot only
+    (locator or page).screenshot(path=str(path), style="header.top { position: static !important; }")
+    return path
+
+
+def run_async(coro):
+    """asyncio.run(coro) in a worker thread: the main thread's loop belongs to Playwright once a browser test ran."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
