@@ -1,16 +1,17 @@
 """The reading of a network: one record, computed from a small per-layer summary.
 
-Any backend fills a RunSummary (the NumPy engine from its trace and gradients; a PyTorch monitor
-could fill it from hooks) and ``diagnose()`` turns it into a Reading: a status, the evidence
+Any backend fills a RunSummary (the NumPy engine from its trace and gradients, the PyTorch monitor
+in interop/torch.py from hooks) and ``diagnose()`` turns it into a Reading: a status, the evidence
 behind it, a remedy and the words. Every way a small network fails that the summary shows is a
 Finding; the Reading's status is the most serious finding. "healthy" needs positive evidence:
-finite gradients that reach every layer within a factor of 1e3 of the output layer's, and a loss
-that has fallen clearly below chance.
+finite gradients that reach every layer within a factor of 1e3 of the output layer's (weight
+gradients and, where measured, the signal passed back), and a training loss, and a test loss where
+there is one, clearly below chance.
 
 Chance is the loss of the best constant prediction for the head and the training labels
 (network.chance_loss). Every run starts near it, so for its first JUDGE_AFTER_STEPS updates a run
 whose loss has not yet moved reads "starting", not "not learning". The judgement counts updates,
-not epochs: an update is what moves the weights (the playground's default run makes 25 a epoch).
+not epochs: an update is what moves the weights (the playground's default run makes 25 an epoch).
 """
 
 from __future__ import annotations
@@ -267,6 +268,11 @@ def _dead_layers(s: RunSummary) -> list[Finding]:
                     "initialisation; then reset.", {"dead_layers": dead})]
 
 
+_VANISHING_REMEDY = ("Use ReLU, GELU or SiLU instead of sigmoid or tanh, the initialisation made for the activation "
+                     "(He for the ReLU family, Xavier for tanh), or fewer layers; scale the inputs to mean 0 and "
+                     "variance 1.")
+
+
 def _ratio(s: RunSummary) -> Finding | None:
     if not s.layers:
         return None
@@ -283,11 +289,6 @@ def _ratio(s: RunSummary) -> Finding | None:
                        _VANISHING_REMEDY, evidence)
     return Finding(Status.EXPLODING, f"exploding: {first} gets {sci(ratio)} times {out}'s gradient",
                    "Use a smaller initialisation (Xavier or He) or a lower learning rate.", evidence)
-
-
-_VANISHING_REMEDY = ("Use ReLU, GELU or SiLU instead of sigmoid or tanh, the initialisation made for the activation "
-                     "(He for the ReLU family, Xavier for tanh), or fewer layers; scale the inputs to mean 0 and "
-                     "variance 1.")
 
 
 def _signal_ratio(s: RunSummary) -> Finding | None:
