@@ -197,12 +197,15 @@ def _render_demo(console, name: str, result) -> None:
                       f"[{r.ci_low:.4f}, {r.ci_high:.4f}]", "yes" if r.agrees else "no")
         console.print(t)
         t = Table(title=f"dead units after training at lr {result.trained[0].lr}")
-        for col in ("activation", "params", "dead", "never positive", "status"):
+        for col in ("activation", "params", "dead", "never positive", "train loss (chance)", "reading"):
             t.add_column(col)
         for r in result.trained:
             t.add_row(r.activation, str(r.params or ""), f"{r.dead_fraction:.0%}", f"{r.never_positive_fraction:.0%}",
-                      r.status)
+                      f"{_f(r.final_train_loss, '{:.3f}')} ({r.chance_loss:.3f})", r.status.replace("_", " "))
         console.print(t)
+        console.print("Dead: f'(z) = 0 on every training point. GELU and SiLU have no flat side, but a step that "
+                      "pushes their input far below zero makes f' underflow to exactly 0: the same failure through a "
+                      "tail. A run whose loss ends at chance learned nothing, whatever its dead count.", style="dim")
     elif name == "gelu-approx":
         console.print(f"max |gelu - gelu_tanh| = {result.max_error_tanh:.3e} at x = +-{result.max_error_tanh_at:.4f}")
         console.print(f"max |gelu - quick_gelu| = {result.max_error_quick:.3e} at x = {result.max_error_quick_at:.4f}")
