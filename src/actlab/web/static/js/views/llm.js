@@ -21,7 +21,7 @@ export function mount(root, { api, registry }) {
         <span class="costs">Measured here, value + derivative in ns per element (float32), fastest first:
         ${gelu.cost_order.map((k) => `${k} ${fmt(cost[k])}`).join(", ")}. These are actlab's own NumPy kernels, which
         put accuracy first, on this machine while it serves the page; a framework's fused kernels run the GELU family
-        in a few ns per element, so the ratios here say little about the cost inside a real model.</span>`;
+        at a cost close to ReLU's, so the ratios here say little about the cost inside a real model.</span>`;
       await draw(chart, [
         { x: gelu.x, y: gelu.error_tanh, name: "gelu_tanh − gelu", mode: "lines" },
         { x: gelu.x, y: gelu.error_quick, name: "quick_gelu − gelu", mode: "lines", yaxis: "y2" },
