@@ -136,7 +136,8 @@ def test_text_equivalents_change_with_the_pictures(page):
     shown = page.locator("#metrics").text_content()
     assert later.split("test accuracy ")[1].split("%")[0] == str(round(float(shown.split("test ")[1].split("%")[0])))
     gradient = page.locator("#gradient-chart").get_attribute("aria-label")
-    assert page.locator("#gradient-reading").text_content().split(".")[0].lower() in gradient.lower()
+    status = page.locator("#gradient-reading").get_attribute("data-status")  # both from the frame drawn last
+    assert status.replace("_", " ") in gradient.lower() and "layer 1" in gradient
 
 
 def test_a_link_to_an_uploaded_csv_says_the_upload_is_gone(page):

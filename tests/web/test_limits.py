@@ -243,6 +243,13 @@ def test_a_big_run_does_not_stall_other_clients(live_server):
         await task
         return max(waits), took
 
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:  # its own loop: Playwright may hold one in this thread
-        worst, took = pool.submit(asyncio.run, main()).result()
-    assert worst / took < 0.25  # with the first slice on the loop at a small network's estimate: 0.45 (5 s)
+    # a second try only when the first fails: on a shared machine one stall can be another test's; a stall the code
+    # causes comes back every time
+    ratios = []
+    for _ in range(2):
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:  # its own loop: Playwright may hold one in this thread
+            worst, took = pool.submit(asyncio.run, main()).result()
+        ratios.append(worst / took)
+        if ratios[-1] < 0.25:
+            break
+    assert min(ratios) < 0.25, ratios  # with the first slice on the loop at a small network's estimate: 0.45 (5 s)
