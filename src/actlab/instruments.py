@@ -40,7 +40,7 @@ class LayerReading:
     grad_ratio_to_last: float  # grad_norm / grad_norm of the output layer; NaN when that is 0
     deriv_product_to_last: float  # (max |f'|)^n from this layer to the output: the activations' share, no bound
     signal_ratio_to_last: float  # signal_norm / the output layer's signal norm; NaN when that is 0
-    signal_bound_to_last: float  # prod of max |f'| * ||W_next||_2: bounds signal_ratio_to_last from above
+    signal_bound_to_last: float  # prod of max |f'| * ||W_next||_2: bounds signal_ratio_to_last; NaN unless asked for
     act_mean: float
     act_std: float
     act_p05: float
@@ -166,14 +166,16 @@ def dormant_mask(outputs: np.ndarray, tau: float = DORMANT_TAU) -> np.ndarray:
     return activity <= tau * mean if mean > 0 else np.ones_like(activity, dtype=bool)
 
 
-def read(net: MLP, trace: Trace, grads: Grads, targets: np.ndarray | None = None) -> NetworkReading:
+def read(net: MLP, trace: Trace, grads: Grads, targets: np.ndarray | None = None,
+         with_bounds: bool = False) -> NetworkReading:
     """Every hidden layer's instruments, from one forward/backward (``targets``: what backward() was given,
-    for the output's saturation)."""
+    for the output's saturation). ``with_bounds`` adds the signal bound, one spectral norm per layer (0.76 s of
+    CPU at the playground's hard cap of 32 x 256, so training frames, which never show it, leave it NaN)."""
     norms = grad_norms(grads)
     signals = signal_norms(grads)
     last = float(norms[-1])
     products = deriv_products(net)
-    signal_bound = signal_bounds(net)
+    signal_bound = signal_bounds(net) if with_bounds else np.full(len(net.acts), np.nan)
     derivs = unit_derivatives(net, trace)
     layers = []
     for l, act in enumerate(net.acts):

@@ -211,7 +211,7 @@ def test_signal_bound_holds_for_every_network(activation, init, width, depth, se
     x, y = rng.normal(scale=scale, size=(16, width)), rng.normal(size=(16, 1))
     with np.errstate(all="ignore"):
         _, trace = net.forward(x)
-        reading = instruments.read(net, trace, net.backward(trace, y))
+        reading = instruments.read(net, trace, net.backward(trace, y), with_bounds=True)
     for layer in reading.layers:
         ratio, bound = layer.signal_ratio_to_last, layer.signal_bound_to_last
         if math.isfinite(ratio):
