@@ -71,3 +71,16 @@ def test_minilm_embeddings_agree_between_numpy_and_torch():
     got = {b: run(model, text, activation="gelu", recorder=None, backend=b, step=lambda *a: None, label="")
            for b in ("numpy", "torch")}
     np.testing.assert_allclose(got["torch"]["embeddings"], got["numpy"]["embeddings"], atol=1e-5)  # float32 sums
+
+
+def test_lstm_bits_per_character_agree_between_numpy_and_torch():
+    require_model("lstm")
+    pytest.importorskip("torch")
+    from actlab.llm.lstm import run
+
+    model = measure.HELD.get("lstm")
+    text = "The river rose in the night. By morning the bridge was under water, and the town was quiet."
+    got = {b: run(model, text, activation="sigmoid", recorder=None, backend=b, step=lambda *a: None, label="")
+           for b in ("numpy", "torch")}
+    assert got["torch"]["chars"] == got["numpy"]["chars"]
+    assert got["torch"]["bits_per_char"] == pytest.approx(got["numpy"]["bits_per_char"], rel=1e-5)

@@ -10,6 +10,10 @@ An LSTM step, with the gates in Keras' order i, f, c, o:
 The recorder receives each gate's pre-activation per layer ("1 input gate", ...), shape (B, 128) per step.
 The activation swap replaces the gates' sigmoid.
 
+Both backends (NumPy, or torch when installed; llama.py's backend_ops) do the products in float32 and call the
+registry's NumPy functions for the gates and tanh (torch hands them zero-copy views), so a swap means the same
+function on both paths; their log-probabilities agree to float32 rounding (tests/llm pins the tolerance).
+
 The file was saved from Keras' CuDNNLSTM, whose layout differs from the plain LSTM's: two biases (summed
 here) and, per gate, an input kernel stored in CuDNN's column-major order. _from_cudnn re-lays them out the way
 Keras does when it loads such a file into an LSTM.
@@ -28,7 +32,7 @@ import numpy as np
 from .. import activations
 from ..errors import ConfigError
 from ._packages import model_file, require
-from ._threads import blas_threads
+from .llama import backend_ops, limited_threads
 
 WINDOW = 40  # textgenrnn's max_length
 GATES = ("input", "forget", "cell", "output")
@@ -70,40 +74,41 @@ def read_lstm() -> CharLSTM:
     return CharLSTM(vocab, {k: np.asarray(v, dtype=np.float32) for k, v in w.items()})
 
 
-def _lstm(x: np.ndarray, W, U, b, gate, layer: str, recorder) -> np.ndarray:  # noqa: N803
-    """One LSTM layer over all steps: x (B, S, in) -> h (B, S, U)."""
+def _lstm(ops, x, W, U, b, gate, layer: str, recorder):  # noqa: N803  (W, U: the kernels, as in the formulas)
+    """One LSTM layer over all steps: x (B, S, in) -> h (B, S, U), in the backend's arrays."""
     B, S, _ = x.shape
     units = U.shape[0]
-    h = np.zeros((B, units), np.float32)
+    h = ops.tensor(np.zeros((B, units), np.float32))
     c = np.zeros((B, units), np.float32)
     xw = x @ W + b  # (B, S, 4U): the input's part of every gate, all steps at once
     out = np.empty((B, S, units), np.float32)
     tanh = activations.get("tanh")
     for t in range(S):
-        z = xw[:, t] + h @ U  # (B, 4U)
+        z = ops.numpy(xw[:, t] + h @ U)  # (B, 4U); a view, not a copy, on torch
         zi, zf, zc, zo = np.split(z, 4, axis=1)
         if recorder is not None:
             for name, zg in (("input", zi), ("forget", zf), ("output", zo)):
                 recorder(f"{layer} {name} gate", gate.name, zg)
         c = gate.forward_array(zf) * c + gate.forward_array(zi) * tanh.forward_array(zc)
-        h = gate.forward_array(zo) * tanh.forward_array(c)
-        out[:, t] = h
-    return out
+        out[:, t] = gate.forward_array(zo) * tanh.forward_array(c)
+        h = ops.tensor(out[:, t])
+    return ops.tensor(out)
 
 
-def next_char_logprobs(model: CharLSTM, windows: np.ndarray, *, gate: str = "sigmoid", recorder=None) -> np.ndarray:
+def next_char_logprobs(model: CharLSTM, windows: np.ndarray, *, gate: str = "sigmoid", recorder=None,
+                       backend: str = "numpy") -> np.ndarray:
     """log p(next character) for each window of WINDOW character ids, shape (B, C)."""
-    w = model.weights
+    ops, w = backend_ops(model, backend)
     act = activations.get(gate)
-    emb = w["embedding"][windows]  # (B, S, 100)
-    h1 = _lstm(emb, w["W1"], w["U1"], w["b1"], act, "1", recorder)
-    h2 = _lstm(h1, w["W2"], w["U2"], w["b2"], act, "2", recorder)
-    joined = np.concatenate([emb, h1, h2], axis=-1)  # (B, S, 356)
-    score = joined @ w["attention"]  # (B, S)
+    emb = ops.tensor(model.weights["embedding"][windows])  # (B, S, 100)
+    h1 = _lstm(ops, emb, w["W1"], w["U1"], w["b1"], act, "1", recorder)
+    h2 = _lstm(ops, h1, w["W2"], w["U2"], w["b2"], act, "2", recorder)
+    joined = np.concatenate([ops.numpy(emb), ops.numpy(h1), ops.numpy(h2)], axis=-1)  # (B, S, 356)
+    score = joined @ model.weights["attention"]  # (B, S)
     weights = np.exp(score - score.max(axis=1, keepdims=True))
     weights /= weights.sum(axis=1, keepdims=True) + 1e-7  # Keras' epsilon, as in AttentionWeightedAverage
     pooled = np.einsum("bs,bsd->bd", weights, joined)
-    logits = pooled @ w["out_W"] + w["out_b"]
+    logits = ops.numpy(ops.tensor(pooled.astype(np.float32)) @ w["out_W"] + w["out_b"])
     logits = logits - logits.max(axis=1, keepdims=True)
     return logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
 
@@ -122,10 +127,11 @@ def run(model: CharLSTM, text: str, *, activation: str, recorder, backend: str, 
         raise ConfigError("text", "needs at least two characters the model knows")
     total = 0.0
     n_batches = math.ceil(len(targets) / BATCH)
-    with blas_threads(1):
+    ops, _ = backend_ops(model, backend)
+    with limited_threads(ops, 1):
         for k in range(n_batches):
             sl = slice(k * BATCH, (k + 1) * BATCH)
-            lp = next_char_logprobs(model, windows[sl], gate=activation, recorder=recorder)
+            lp = next_char_logprobs(model, windows[sl], gate=activation, recorder=recorder, backend=backend)
             total -= float(lp[np.arange(lp.shape[0]), targets[sl]].sum())
             step(k + 1, n_batches, label)
     nats = total / len(targets)
