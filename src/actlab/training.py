@@ -18,12 +18,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import instruments
-from ._json import jsonable
-from .errors import ConfigError
+from ._json import fields_jsonable
+from .errors import ConfigError, given
 from .instruments import NetworkReading
 from .network import MLP, NetworkConfig, chance_loss, head_loss_and_grad, targets_for_head
 from .optim import OptimConfig, Optimizer
 from .readings import Reading, diagnose
+
+MAX_EPOCHS, MAX_STEPS = 1_000_000, 1_000_000_000  # the most a stop rule may name
 
 
 @dataclass(frozen=True)
@@ -41,14 +43,74 @@ class Frame:
     diagnosis: Reading | None = None  # the verdict on the network, from the instruments and the losses
 
     def to_dict(self) -> dict:
-        return {
-            "step": self.step, "epoch": self.epoch, "train_loss": jsonable(self.train_loss),
-            "test_loss": jsonable(self.test_loss), "train_accuracy": self.train_accuracy,
-            "test_accuracy": self.test_accuracy, "status": self.status, "diverged_at_step": self.diverged_at_step,
-            "chance_loss": self.chance_loss,
-            "reading": jsonable(self.reading),  # NaN ratios (no gradient at the output) become null
-            "diagnosis": jsonable(self.diagnosis),
-        }
+        """The frame as JSON-ready values (_json.jsonable: a diverged loss or a ratio with no gradient to divide
+        by is null). `actlab train --json` prints it and the playground's frame header carries the same values."""
+        return fields_jsonable(self)
+
+
+@dataclass(frozen=True)
+class Stop:
+    """Why a run stopped: ``reason`` is "diverged", "epochs", "steps" or "target"; ``message`` says it in words."""
+
+    reason: str
+    message: str
+
+
+@dataclass(frozen=True)
+class StopRule:
+    """When a run stops; the Trainer (``Trainer.run``) and the playground's WebSocket both ask this one rule.
+
+    A run stops at divergence (a non-finite loss), after ``max_epochs`` epochs, after ``max_steps`` minibatch
+    updates, or when the watched loss is at or below ``target_loss``. The watched loss is the test loss when the
+    run has a test set and the training loss when it has none (``watched_loss``); every interface says which.
+    None switches a limit off.
+    """
+
+    max_epochs: int | None = None
+    max_steps: int | None = None
+    target_loss: float | None = None
+
+    def __post_init__(self) -> None:
+        for name, high in (("max_epochs", MAX_EPOCHS), ("max_steps", MAX_STEPS)):
+            v = getattr(self, name)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not 0 <= v <= high):
+                raise ConfigError(name, f"a whole number from 0 to {high:,}, or none; got {given(v)}")
+        t = self.target_loss
+        if t is not None and (isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t)):
+            raise ConfigError("target_loss", f"a finite number, or none; got {given(t)}")
+
+    @staticmethod
+    def watched_loss(frame: Frame) -> tuple[str, float]:
+        """("test", loss) when the frame has a test loss, else ("training", loss): what target_loss is compared with."""
+        return ("test", frame.test_loss) if frame.test_loss is not None else ("training", frame.train_loss)
+
+    def steps_left(self, step: int) -> int | None:
+        return None if self.max_steps is None else max(0, self.max_steps - step)
+
+    def epochs_left(self, epoch: int) -> int | None:
+        return None if self.max_epochs is None else max(0, self.max_epochs - epoch)
+
+    def check_budget(self, epoch: int, step: int) -> Stop | None:
+        """The epoch or step limit, if ``epoch`` epochs and ``step`` updates have reached it."""
+        if self.max_epochs is not None and epoch >= self.max_epochs:
+            return Stop("epochs", f"Stopped at epoch {epoch}.")
+        if self.max_steps is not None and step >= self.max_steps:
+            return Stop("steps", f"Stopped at step {step} (epoch {epoch}).")
+        return None
+
+    def check(self, frame: Frame) -> Stop | None:
+        """Why the run stops at ``frame``, or None to go on; divergence first, then the limits, then the target."""
+        if frame.status == "diverged":
+            return Stop("diverged", f"Diverged at step {frame.diverged_at_step}: the loss became NaN or infinite. "
+                                    "Lower the learning rate and press reset.")
+        budget = self.check_budget(frame.epoch, frame.step)
+        if budget is not None:
+            return budget
+        which, loss = self.watched_loss(frame)
+        if self.target_loss is not None and loss <= self.target_loss:
+            return Stop("target", f"{which.capitalize()} loss {loss:.4f} reached the target {self.target_loss:g} at "
+                                  f"epoch {frame.epoch}.")
+        return None
 
 
 @dataclass
@@ -186,16 +248,29 @@ class Trainer:
         return loss, accuracy(self.net_config.head, out, t), reading
 
     def frames(self, epochs: int, target_loss: float | None = None) -> Iterator[Frame]:
-        """Yield a Frame per epoch until ``epochs``, divergence, or the test (else train) loss <= target."""
-        if isinstance(epochs, bool) or not isinstance(epochs, int) or not 0 <= epochs <= 1_000_000:
-            raise ConfigError("epochs", f"must be a whole number from 0 to 1,000,000; got {epochs!r}")
-        for _ in range(epochs):
-            frame = self.epoch()
+        """Yield a Frame per epoch until ``epochs`` epochs, divergence or the target loss (see StopRule)."""
+        yield from self.run(StopRule(max_epochs=epochs, target_loss=target_loss))
+
+    def run(self, rule: StopRule) -> Iterator[Frame]:
+        """Train epoch by epoch, yielding a Frame after each, until ``rule`` says stop (the last Frame is the one it
+        stopped on: ``rule.check(frame)`` names why). With ``max_steps`` the last epoch may be a partial one."""
+        if rule.max_epochs is None and rule.max_steps is None and rule.target_loss is None:
+            raise ConfigError("stop", "give max_epochs, max_steps or target_loss: this run would never stop")
+        if rule.check_budget(self.epoch_count, self.step_count) is not None:
+            return
+        n_steps = math.ceil(len(self.x_train) / self.batch_size)
+        while True:
+            left = rule.steps_left(self.step_count)
+            for _ in range(n_steps if left is None else min(n_steps, left)):
+                self.step()
+                if self.diverged:
+                    break
+            else:
+                if left is None or left >= n_steps:
+                    self.epoch_count += 1
+            frame = self.frame()
             yield frame
-            if frame.status == "diverged":
-                return
-            watched = frame.test_loss if frame.test_loss is not None else frame.train_loss
-            if target_loss is not None and watched <= target_loss:
+            if rule.check(frame) is not None:
                 return
 
 
