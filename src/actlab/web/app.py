@@ -19,7 +19,7 @@ from ..store import Store
 from .guard import LOOPBACK_NAMES, Guard
 from .jobs import JobRunner
 from .problems import INVALID, NOT_FOUND, without_body_errors_on_reads
-from .routes import activations, classroom, demos, exercises, jobs, llm, papers, playground, watch
+from .routes import activations, classroom, demos, exercises, jobs, llm, options, papers, playground, watch
 from .sessions import SessionManager
 
 STATIC = Path(__file__).parent / "static"
@@ -124,7 +124,7 @@ def create_app(db_path: str | Path | None = None, max_sessions: int | None = Non
     # every route answers errors as a Problem (problems.py); the routers that look names up also answer 404
     for router, errors in ((activations.router, NOT_FOUND), (demos.router, NOT_FOUND), (exercises.router, NOT_FOUND),
                            (playground.router, {}), (jobs.router, {}), (watch.router, {}), (llm.router, {}),
-                           (papers.router, {})):
+                           (papers.router, {}), (options.router, {})):
         app.include_router(router, prefix="/api", responses={**INVALID, **errors})
     app.include_router(playground.ws_router)
     without_body_errors_on_reads(app)

@@ -1,0 +1,47 @@
+"""GET /api/options: every list the lab's pages offer, from the core, with this lab's own size limits."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from ... import options as core_options
+from ...datasets import MAX_POINTS
+from ...session import size_limits
+
+router = APIRouter(tags=["options"])
+
+
+def lab_limits(request: Request) -> dict:
+    """The sizes this lab lets a playground run have (actlab lab --max-layers / --max-width)."""
+    settings = getattr(request.app.state, "settings", None)
+    if settings is not None and hasattr(settings, "max_layers"):
+        max_layers, max_width = settings.max_layers, settings.max_width
+    else:
+        max_layers, max_width = size_limits()
+    max_points = getattr(settings, "max_points", MAX_POINTS)
+    return {"max_layers": max_layers, "max_width": max_width, "max_points": max_points}
+
+
+@router.get("/options", responses={304: {"description": "Not modified: the copy named by If-None-Match is current"}})
+def get_options(request: Request) -> Response:
+    """Every choice the lab's pages offer, read from the core: the activations (name, title, lesson group, whether
+    gated, and each parameter's default, allowed interval and slider steps) with the groups' titles, the data sets
+    (with their task: classification or regression, and a title), the input features, initialisers, optimisers,
+    losses, regularisers, the learning-rate and regularisation-rate steps, the epochs-per-frame steps, the ranges of
+    the playground's sliders, and this lab's limits (hidden layers, neurons per layer, points).
+
+    The answer carries an ETag: send it back as If-None-Match and an unchanged answer is a bodiless 304. It is
+    revalidated on every use (Cache-Control: no-cache), since an activation registered while the lab runs changes
+    it."""
+    body = json.dumps({**core_options.options(), "limits": lab_limits(request)}, ensure_ascii=False,
+                      separators=(",", ":")).encode()
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    headers = {"ETag": etag, "Cache-Control": "no-cache"}
+    asked = [t.strip().removeprefix("W/") for t in request.headers.get("if-none-match", "").split(",")]
+    if etag in asked or "*" in asked:
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/json", headers=headers)

@@ -1,0 +1,93 @@
+"""GET /api/options: the lists the pages offer are the core's, the limits are this lab's, and the answer revalidates."""
+
+from __future__ import annotations
+
+import pytest
+
+from actlab import activations
+from actlab.datasets import CLASSIFICATION, DATASETS, FEATURES, REGRESSION
+from actlab.network import INITS
+from actlab.optim import OPTIMIZERS, REGULARIZERS
+from actlab.options import LEARNING_RATES, REG_RATES
+from actlab.session import LOSSES
+
+
+def names(rows):
+    return tuple(r["name"] for r in rows)
+
+
+def test_the_options_lists_are_the_cores(client):
+    got = client.get("/api/options").json()
+    assert names(got["activations"]) == tuple(activations.names())
+    assert names(got["datasets"]) == DATASETS
+    assert [r["name"] for r in got["datasets"] if r["task"] == "classification"] == list(CLASSIFICATION)
+    assert [r["name"] for r in got["datasets"] if r["task"] == "regression"] == list(REGRESSION)
+    assert names(got["features"]) == FEATURES
+    assert names(got["initializers"]) == INITS and "normal" in INITS
+    assert names(got["optimizers"]) == OPTIMIZERS
+    assert names(got["losses"]) == LOSSES
+    assert names(got["regularizers"]) == REGULARIZERS
+    assert (tuple(got["learning_rates"]), tuple(got["reg_rates"])) == (LEARNING_RATES, REG_RATES)
+
+
+def test_each_parameter_carries_the_registrys_default_interval_and_slider(client):
+    by_name = {a["name"]: a for a in client.get("/api/options").json()["activations"]}
+    for name in activations.names():
+        record = activations.get(name)
+        assert (by_name[name]["title"], by_name[name]["gated"]) == (record.title, record.is_gated)
+        for key, spec in record.param_specs.items():
+            got = by_name[name]["params"][key]
+            assert (got["default"], got["allowed"]) == (spec.default, spec.interval())
+    slope = by_name["leaky_relu"]["params"]["negative_slope"]
+    assert slope["default"] == 0.01 and slope["allowed"].startswith("[0, 1]")
+    assert slope["slider"]["min"] >= 0 and slope["slider"]["max"] <= 1 and slope["slider"]["step"] > 0
+
+
+def test_the_limits_are_this_labs(client, monkeypatch):
+    limits = client.get("/api/options").json()["limits"]
+    assert limits == {**client.get("/api/playground/limits").json(), "max_points": limits["max_points"]}
+    assert limits["max_points"] == 20_000
+    monkeypatch.setenv("ACTLAB_MAX_LAYERS", "12")  # what actlab lab --max-layers 12 sets for its workers
+    monkeypatch.setenv("ACTLAB_MAX_WIDTH", "64")
+    limits = client.get("/api/options").json()["limits"]
+    assert (limits["max_layers"], limits["max_width"]) == (12, 64)
+
+
+def test_an_unchanged_answer_is_a_bodiless_304_and_a_changed_one_a_new_etag(client, monkeypatch):
+    first = client.get("/api/options")
+    etag = first.headers["etag"]
+    assert first.headers["cache-control"] == "no-cache" and etag.startswith('"')
+    again = client.get("/api/options", headers={"If-None-Match": etag})
+    assert (again.status_code, again.content, again.headers["etag"]) == (304, b"", etag)
+    assert client.get("/api/options", headers={"If-None-Match": '"stale"'}).status_code == 200
+    monkeypatch.setenv("ACTLAB_MAX_LAYERS", "12")
+    changed = client.get("/api/options", headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["etag"] != etag
+
+
+def test_options_is_read_only(client):
+    assert client.post("/api/options").status_code == 405
+    assert client.delete("/api/options").status_code == 405
+
+
+def test_the_api_docs_list_the_options_operation(client):
+    op = client.get("/openapi.json").json()["paths"]["/api/options"]
+    assert set(op) == {"get"}
+    assert "classification or regression" in op["get"]["description"]
+
+
+def test_an_activation_registered_while_the_lab_runs_is_offered(client):
+    register = getattr(activations, "register", None)
+    if register is None:
+        pytest.skip("activations.register (the extension point) is not in this tree yet")
+    from dataclasses import replace
+
+    record = replace(activations.get("tanh"), name="scaled_tanh_h2", title="A test's tanh", group="A test's group")
+    register(record)
+    try:
+        got = client.get("/api/options").json()
+        row = next(a for a in got["activations"] if a["name"] == "scaled_tanh_h2")
+        assert row["group"] == "A test's group" and "A test's group" in got["activation_groups"]
+    finally:
+        getattr(activations, "unregister", lambda name: None)("scaled_tanh_h2")
+
