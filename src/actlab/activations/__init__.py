@@ -7,7 +7,20 @@
 """
 
 from .conventions import Conventions, GeluGap, conventions, gelu_gap
-from .registry import ALIASES, REGISTRY, Activation, Param, get, names, resolve
+from .registry import (
+    ALIASES,
+    GATED,
+    LESSON_SIX,
+    MORE,
+    OTHER_GROUP,
+    REGISTRY,
+    Activation,
+    Param,
+    Slider,
+    get,
+    names,
+    resolve,
+)
 
-__all__ = ["ALIASES", "REGISTRY", "Activation", "Conventions", "GeluGap", "Param", "conventions", "gelu_gap",
-           "get", "names", "resolve"]
+__all__ = ["ALIASES", "GATED", "LESSON_SIX", "MORE", "OTHER_GROUP", "REGISTRY", "Activation", "Conventions", "GeluGap",
+           "Param", "Slider", "conventions", "gelu_gap", "get", "names", "resolve"]

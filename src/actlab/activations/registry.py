@@ -22,15 +22,34 @@ from typing import Any
 
 import numpy as np
 
+from .._json import jsonable  # the one wire format: infinities as "inf" and "-inf"
 from . import functions as F
 from ._numerics import as_real_array
 
 INF = math.inf
 
+# The explorer's groups, in the lesson's order; a record names its own (a plugin's default: OTHER_GROUP)
+LESSON_SIX, MORE, GATED, OTHER_GROUP = "The lesson's six", "More", "Gated units", "Other"
+
+
+@dataclass(frozen=True)
+class Slider:
+    """How an interface offers a parameter on a slider: a sub-range of the allowed interval and a step."""
+
+    min: float
+    max: float
+    step: float
+
+    def to_dict(self) -> dict[str, float]:
+        return {"min": self.min, "max": self.max, "step": self.step}
+
 
 @dataclass(frozen=True)
 class Param:
-    """A numeric hyperparameter: default and the allowed interval (open ends unless closed)."""
+    """A numeric hyperparameter: default, the allowed interval (open ends unless closed) and its slider.
+
+    ``slider`` is None where a slider cannot say what the parameter means (softplus's threshold, whose default
+    None switches PyTorch's shortcut off); interfaces then offer a number field, or nothing."""
 
     default: float | None
     low: float = -INF
@@ -39,6 +58,13 @@ class Param:
     high_closed: bool = False
     optional: bool = False  # None is allowed (softplus threshold: off)
     doc: str = ""
+    slider: Slider | None = None
+
+    def describe(self) -> dict[str, Any]:
+        """JSON-ready: the default, the interval (infinite ends as 'inf' and '-inf'), the slider and the doc."""
+        return {"default": self.default, "allowed": self.interval(), "low": jsonable(self.low),
+                "high": jsonable(self.high), "low_closed": self.low_closed, "high_closed": self.high_closed,
+                "optional": self.optional, "slider": self.slider.to_dict() if self.slider else None, "doc": self.doc}
 
     def check(self, activation: str, name: str, value: object) -> float | None:
         if value is None and self.optional:
@@ -107,6 +133,8 @@ class Activation:
     hf_names: tuple[str, ...]
     strength: str
     weakness: str
+    group: str = OTHER_GROUP  # the lesson's grouping of the explorer: LESSON_SIX, MORE, GATED or a plugin's own
+    # the bound values; left empty, the defaults of param_specs (the one place a default is written)
     params: Mapping[str, Any] = field(default_factory=dict)
     param_specs: Mapping[str, Param] = field(default_factory=dict, repr=False)
     deriv_at_zero: float | None = None  # the value actlab (and PyTorch) return at a kink at 0
@@ -126,7 +154,12 @@ class Activation:
     deriv_from_output: Callable[[np.ndarray], np.ndarray] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
+        params = dict(self.params) if self.params else {k: p.default for k, p in self.param_specs.items()}
+        if set(params) != set(self.param_specs):
+            raise ValueError(f"{self.name}: params {sorted(params)} must name exactly the parameters of "
+                             f"param_specs {sorted(self.param_specs)}")
+        object.__setattr__(self, "params", MappingProxyType(params))
+        object.__setattr__(self, "param_specs", MappingProxyType(dict(self.param_specs)))
 
     def __call__(self, x: object) -> np.ndarray:
         return self._apply(self.fn, x)
@@ -230,17 +263,16 @@ class Activation:
             "aliases": list(self.aliases),
             "formula": self.formula,
             "deriv_formula": self.deriv_formula,
+            "group": self.group,
             "params": dict(self.params),
-            "param_specs": {
-                k: {"default": p.default, "allowed": p.interval(), "doc": p.doc} for k, p in self.param_specs.items()
-            },
-            "output_range": [_json_num(v) for v in self.output_range],
+            "param_specs": {k: p.describe() for k, p in self.param_specs.items()},
+            "output_range": [jsonable(v) for v in self.output_range],
             "output_closed": list(self.output_closed),
             "output_interval": self.output_interval,
-            "deriv_range": [_json_num(v) for v in self.deriv_range],
+            "deriv_range": [jsonable(v) for v in self.deriv_range],
             "deriv_closed": list(self.deriv_closed),
             "deriv_interval": self.deriv_interval,
-            "deriv_max": _json_num(self.deriv_max),
+            "deriv_max": jsonable(self.deriv_max),
             "deriv_argmax": self.deriv_argmax,
             "deriv_argmax_text": self.deriv_argmax_text,
             "deriv_max_text": self.deriv_max_text,
@@ -268,10 +300,6 @@ class Activation:
         }
 
 
-def _json_num(v: float) -> float | str:
-    return "inf" if v == INF else "-inf" if v == -INF else v
-
-
 def _check_gated_shape(name: str, arr: np.ndarray) -> None:
     if arr.ndim == 0 or arr.shape[-1] == 0 or arr.shape[-1] % 2:
         raise ValueError(
@@ -281,9 +309,6 @@ def _check_gated_shape(name: str, arr: np.ndarray) -> None:
 
 
 # --- the records ---------------------------------------------------------------------------
-
-_SIX = "the lesson's six"
-
 
 def _leaky_props(p: Mapping[str, Any]) -> dict[str, Any]:
     s = p["negative_slope"]  # in [0, 1]
@@ -377,7 +402,7 @@ def _hardtanh_props(p: Mapping[str, Any]) -> dict[str, Any]:
 
 _RECORDS: tuple[Activation, ...] = (
     Activation(
-        name="sigmoid", fn=F.sigmoid, deriv=F.sigmoid_deriv, title="Sigmoid (logistic)",
+        name="sigmoid", group=LESSON_SIX, fn=F.sigmoid, deriv=F.sigmoid_deriv, title="Sigmoid (logistic)",
         formula=r"\sigma(x) = \frac{1}{1 + e^{-x}}",
         deriv_formula=r"\sigma'(x) = \sigma(x)\,(1 - \sigma(x))",
         output_range=(0.0, 1.0), deriv_range=(0.0, 0.25), deriv_max=0.25, deriv_argmax=0.0,
@@ -390,7 +415,7 @@ _RECORDS: tuple[Activation, ...] = (
         weakness="Vanishing gradient: the derivative is at most 0.25, so deep stacks shrink the signal.",
     ),
     Activation(
-        name="tanh", fn=F.tanh, deriv=F.tanh_deriv, title="Hyperbolic tangent",
+        name="tanh", group=LESSON_SIX, fn=F.tanh, deriv=F.tanh_deriv, title="Hyperbolic tangent",
         formula=r"\tanh(x) = \frac{e^{x} - e^{-x}}{e^{x} + e^{-x}}",
         deriv_formula=r"\tanh'(x) = 1 - \tanh^2(x)",
         output_range=(-1.0, 1.0), deriv_range=(0.0, 1.0), deriv_max=1.0, deriv_argmax=0.0,
@@ -405,7 +430,7 @@ _RECORDS: tuple[Activation, ...] = (
         weakness="Still saturates: for |x| > 3 the derivative is below 0.01, so gradients vanish.",
     ),
     Activation(
-        name="relu", fn=F.relu, deriv=F.relu_deriv, title="Rectified linear unit",
+        name="relu", group=LESSON_SIX, fn=F.relu, deriv=F.relu_deriv, title="Rectified linear unit",
         formula=r"\mathrm{ReLU}(x) = \max(0, x)",
         deriv_formula=r"\mathrm{ReLU}'(x) = \begin{cases}1 & x > 0\\ 0 & x < 0\end{cases}",
         output_range=(0.0, INF), deriv_range=(0.0, 1.0), deriv_max=1.0, deriv_argmax=None,
@@ -420,7 +445,7 @@ _RECORDS: tuple[Activation, ...] = (
         note="ReLU'(0) is not defined; any value in [0, 1] is a subgradient. PyTorch and TensorFlow use 0.",
     ),
     Activation(
-        name="leaky_relu", fn=F.leaky_relu, deriv=F.leaky_relu_deriv, title="Leaky ReLU",
+        name="leaky_relu", group=LESSON_SIX, fn=F.leaky_relu, deriv=F.leaky_relu_deriv, title="Leaky ReLU",
         formula=r"\mathrm{LeakyReLU}(x) = \begin{cases}x & x > 0\\ \alpha x & x \le 0\end{cases}",
         deriv_formula=r"\mathrm{LeakyReLU}'(x) = \begin{cases}1 & x > 0\\ \alpha & x < 0\end{cases}",
         output_range=(-INF, INF), deriv_range=(0.01, 1.0), deriv_max=1.0, deriv_argmax=None,
@@ -431,13 +456,13 @@ _RECORDS: tuple[Activation, ...] = (
         torch_name="LeakyReLU", hf_names=("leaky_relu",),
         strength="A small negative slope keeps a gradient for x < 0: no dying neurons.",
         weakness="One more hyperparameter (alpha), and still a kink at 0.",
-        params={"negative_slope": 0.01},
         param_specs={"negative_slope": Param(0.01, 0.0, 1.0, low_closed=True, high_closed=True,
-                                             doc="the lesson's alpha: slope for x <= 0")},
+                                             doc="the lesson's alpha: slope for x <= 0",
+                                             slider=Slider(0.0, 0.5, 0.01))},
         deriv_at_zero=0.01, subgradient_at_zero=(0.01, 1.0), param_props=_leaky_props,
     ),
     Activation(
-        name="gelu", fn=F.gelu, deriv=F.gelu_deriv, title="Gaussian error linear unit (exact)",
+        name="gelu", group=LESSON_SIX, fn=F.gelu, deriv=F.gelu_deriv, title="Gaussian error linear unit (exact)",
         formula=r"\mathrm{GELU}(x) = x\,\Phi(x) = \tfrac{x}{2}\left(1 + \mathrm{erf}(x/\sqrt{2})\right)",
         deriv_formula=r"\mathrm{GELU}'(x) = \Phi(x) + x\,\varphi(x)",
         output_range=(-0.16997120748, INF), deriv_range=(-0.128904145185, 1.128904145185),
@@ -454,7 +479,7 @@ _RECORDS: tuple[Activation, ...] = (
         note="PyTorch: nn.GELU() or approximate='none'.",
     ),
     Activation(
-        name="silu", fn=F.silu, deriv=F.silu_deriv, title="SiLU / Swish",
+        name="silu", group=LESSON_SIX, fn=F.silu, deriv=F.silu_deriv, title="SiLU / Swish",
         formula=r"\mathrm{SiLU}(x) = x\,\sigma(\beta x) = \frac{x}{1 + e^{-\beta x}}",
         deriv_formula=r"\mathrm{SiLU}'(x) = \sigma(\beta x) + \beta x\,\sigma(\beta x)(1 - \sigma(\beta x))",
         output_range=(_SILU_MIN, INF), deriv_range=(-0.0998393201289, 1.0998393201289),
@@ -468,12 +493,12 @@ _RECORDS: tuple[Activation, ...] = (
         torch_name="SiLU", hf_names=("silu", "swish"),
         strength="Self-gated, smooth and non-monotonic; found by automated search and works well.",
         weakness=_silu_weakness(_SILU_MIN),
-        params={"beta": 1.0},
-        param_specs={"beta": Param(1.0, 0.0, 1e6, doc="gate sharpness; 1 is SiLU, 1.702 quick GELU")},
+        param_specs={"beta": Param(1.0, 0.0, 1e6, doc="gate sharpness; 1 is SiLU, 1.702 quick GELU",
+                                   slider=Slider(0.1, 5.0, 0.1))},
         output_min_at=_SILU_MIN_AT, param_props=_silu_props,
     ),
     Activation(
-        name="gelu_tanh", fn=F.gelu_tanh, deriv=F.gelu_tanh_deriv, title="GELU, tanh approximation",
+        name="gelu_tanh", group=MORE, fn=F.gelu_tanh, deriv=F.gelu_tanh_deriv, title="GELU, tanh approximation",
         formula=r"\tfrac{x}{2}\left(1 + \tanh\left[\sqrt{2/\pi}\,(x + 0.044715\,x^3)\right]\right)",
         deriv_formula=r"\tfrac12(1+\tanh u) + \tfrac{x}{2}\,\mathrm{sech}^2(u)\,\sqrt{2/\pi}\,(1 + 0.134145\,x^2)",
         output_range=(-0.170040750571, INF), deriv_range=(-0.128993068659, 1.128993068659),
@@ -490,7 +515,7 @@ _RECORDS: tuple[Activation, ...] = (
         note="Max |gelu - gelu_tanh| is about 4.7e-4, near x = +-2.70.",
     ),
     Activation(
-        name="quick_gelu", fn=F.quick_gelu, deriv=F.quick_gelu_deriv, title="Quick GELU (sigmoid approximation)",
+        name="quick_gelu", group=MORE, fn=F.quick_gelu, deriv=F.quick_gelu_deriv, title="Quick GELU (sigmoid approximation)",
         formula=r"x\,\sigma(1.702\,x)",
         deriv_formula=r"\sigma(1.702x) + 1.702\,x\,\sigma(1.702x)(1-\sigma(1.702x))",
         output_range=(-0.163610189636, INF), deriv_range=(-0.0998393201289, 1.0998393201289),
@@ -504,7 +529,7 @@ _RECORDS: tuple[Activation, ...] = (
         output_min_at=-0.751154255441,
     ),
     Activation(
-        name="elu", fn=F.elu, deriv=F.elu_deriv, title="Exponential linear unit",
+        name="elu", group=MORE, fn=F.elu, deriv=F.elu_deriv, title="Exponential linear unit",
         formula=r"\mathrm{ELU}(x) = \begin{cases}x & x > 0\\ \alpha(e^{x} - 1) & x \le 0\end{cases}",
         deriv_formula=r"\mathrm{ELU}'(x) = \begin{cases}1 & x > 0\\ \alpha e^{x} & x \le 0\end{cases}",
         output_range=(-1.0, INF), deriv_range=(0.0, 1.0), deriv_max=1.0, deriv_argmax=None,
@@ -514,11 +539,11 @@ _RECORDS: tuple[Activation, ...] = (
         used_in=("CNNs of 2016-2018",), torch_name="ELU", hf_names=(),
         strength="Negative outputs push mean activations toward 0; smooth at 0 when alpha = 1.",
         weakness="An exponential for x < 0; saturates to -alpha, where its gradient vanishes.",
-        params={"alpha": 1.0}, param_specs={"alpha": Param(1.0, 0.0, 100.0, doc="negative saturation value")},
+        param_specs={"alpha": Param(1.0, 0.0, 100.0, doc="negative saturation value", slider=Slider(0.1, 3.0, 0.1))},
         deriv_at_zero=1.0, param_props=_elu_props,
     ),
     Activation(
-        name="selu", fn=F.selu, deriv=F.selu_deriv, title="Scaled ELU (self-normalising)",
+        name="selu", group=MORE, fn=F.selu, deriv=F.selu_deriv, title="Scaled ELU (self-normalising)",
         formula=r"\lambda \begin{cases}x & x > 0\\ \alpha(e^{x} - 1) & x \le 0\end{cases},\ \lambda \approx 1.0507,\ \alpha \approx 1.6733",
         deriv_formula=r"\lambda \begin{cases}1 & x > 0\\ \alpha e^{x} & x \le 0\end{cases}",
         output_range=(-F.SELU_SCALE * F.SELU_ALPHA, INF), deriv_range=(0.0, F.SELU_SCALE * F.SELU_ALPHA),
@@ -533,7 +558,7 @@ _RECORDS: tuple[Activation, ...] = (
         deriv_at_zero=F.SELU_SCALE * F.SELU_ALPHA, subgradient_at_zero=None,  # a concave kink: no subgradient
     ),
     Activation(
-        name="celu", fn=F.celu, deriv=F.celu_deriv, title="Continuously differentiable ELU",
+        name="celu", group=MORE, fn=F.celu, deriv=F.celu_deriv, title="Continuously differentiable ELU",
         formula=r"\max(0, x) + \min\left(0, \alpha(e^{x/\alpha} - 1)\right)",
         deriv_formula=r"\begin{cases}1 & x > 0\\ e^{x/\alpha} & x \le 0\end{cases}",
         output_range=(-1.0, INF), deriv_range=(0.0, 1.0), deriv_max=1.0, deriv_argmax=None,
@@ -543,11 +568,11 @@ _RECORDS: tuple[Activation, ...] = (
         used_in=("research models",), torch_name="CELU", hf_names=(),
         strength="C1 for every alpha (ELU is only C1 for alpha = 1).",
         weakness="Rarely used; an exponential for x < 0.",
-        params={"alpha": 1.0}, param_specs={"alpha": Param(1.0, 0.0, 100.0, doc="negative saturation value")},
+        param_specs={"alpha": Param(1.0, 0.0, 100.0, doc="negative saturation value", slider=Slider(0.1, 3.0, 0.1))},
         deriv_at_zero=1.0, param_props=_celu_props,
     ),
     Activation(
-        name="softplus", fn=F.softplus, deriv=F.softplus_deriv, title="Softplus",
+        name="softplus", group=MORE, fn=F.softplus, deriv=F.softplus_deriv, title="Softplus",
         formula=r"\mathrm{softplus}(x) = \tfrac{1}{\beta}\log\left(1 + e^{\beta x}\right)",
         deriv_formula=r"\mathrm{softplus}'(x) = \sigma(\beta x)",
         output_range=(0.0, INF), deriv_range=(0.0, 1.0), deriv_max=1.0, deriv_argmax=None,
@@ -558,15 +583,14 @@ _RECORDS: tuple[Activation, ...] = (
         used_in=("variance and scale heads", "Mish's inner function"), torch_name="Softplus", hf_names=(),
         strength="A smooth ReLU: positive, with derivative sigmoid(beta x) everywhere.",
         weakness="Never exactly 0, and needs a log and an exp per value.",
-        params={"beta": 1.0, "threshold": None},
-        param_specs={"beta": Param(1.0, 0.0, 1e6, doc="sharpness"),
+        param_specs={"beta": Param(1.0, 0.0, 1e6, doc="sharpness", slider=Slider(0.1, 5.0, 0.1)),
                      "threshold": Param(None, 0.0, INF, optional=True,
                                         doc="PyTorch's shortcut (20): x where beta x > threshold, which makes f "
                                             "jump there; None is exact")},
         param_props=_softplus_props,
     ),
     Activation(
-        name="mish", fn=F.mish, deriv=F.mish_deriv, title="Mish",
+        name="mish", group=MORE, fn=F.mish, deriv=F.mish_deriv, title="Mish",
         formula=r"\mathrm{Mish}(x) = x\,\tanh(\mathrm{softplus}(x))",
         deriv_formula=r"\tanh(\mathrm{sp}(x)) + x\,\mathrm{sech}^2(\mathrm{sp}(x))\,\sigma(x)",
         output_range=(-0.308843413017, INF), deriv_range=(-0.112526122389, 1.08849816125),
@@ -579,7 +603,7 @@ _RECORDS: tuple[Activation, ...] = (
         output_min_at=-1.19243121452,
     ),
     Activation(
-        name="softsign", fn=F.softsign, deriv=F.softsign_deriv, title="Softsign",
+        name="softsign", group=MORE, fn=F.softsign, deriv=F.softsign_deriv, title="Softsign",
         formula=r"\frac{x}{1 + |x|}", deriv_formula=r"\frac{1}{(1 + |x|)^2}",
         output_range=(-1.0, 1.0), deriv_range=(0.0, 1.0), deriv_max=1.0, deriv_argmax=0.0,
         output_closed=(False, False), deriv_closed=(False, True),
@@ -591,7 +615,7 @@ _RECORDS: tuple[Activation, ...] = (
         weakness="Still bounded, so gradients still shrink for large |x|.",
     ),
     Activation(
-        name="hardsigmoid", fn=F.hardsigmoid, deriv=F.hardsigmoid_deriv, title="Hard sigmoid",
+        name="hardsigmoid", group=MORE, fn=F.hardsigmoid, deriv=F.hardsigmoid_deriv, title="Hard sigmoid",
         formula=r"\frac{\mathrm{ReLU6}(x + 3)}{6}", deriv_formula=r"\tfrac16 \text{ for } -3 < x < 3, \text{ else } 0",
         output_range=(0.0, 1.0), deriv_range=(0.0, 1 / 6), deriv_max=1 / 6, deriv_argmax=None,
         output_closed=(True, True), deriv_closed=(True, True), kinks=(-3.0, 3.0),
@@ -603,7 +627,7 @@ _RECORDS: tuple[Activation, ...] = (
         deriv_at_zero=1 / 6,
     ),
     Activation(
-        name="hardswish", fn=F.hardswish, deriv=F.hardswish_deriv, title="Hard swish",
+        name="hardswish", group=MORE, fn=F.hardswish, deriv=F.hardswish_deriv, title="Hard swish",
         formula=r"x\,\frac{\mathrm{ReLU6}(x + 3)}{6}",
         deriv_formula=r"0 \;(x \le -3),\ \tfrac{2x + 3}{6} \;(-3 < x < 3),\ 1 \;(x \ge 3)",
         output_range=(-0.375, INF), deriv_range=(-0.5, 1.5), deriv_max=1.5, deriv_argmax=None,
@@ -616,7 +640,7 @@ _RECORDS: tuple[Activation, ...] = (
         deriv_at_zero=0.5, output_min_at=-1.5,
     ),
     Activation(
-        name="hardtanh", fn=F.hardtanh, deriv=F.hardtanh_deriv, title="Hard tanh",
+        name="hardtanh", group=MORE, fn=F.hardtanh, deriv=F.hardtanh_deriv, title="Hard tanh",
         formula=r"\mathrm{clip}(x, \text{min\_val}, \text{max\_val})",
         deriv_formula=r"1 \text{ inside } (\text{min\_val}, \text{max\_val}), \text{ else } 0",
         output_range=(-1.0, 1.0), deriv_range=(0.0, 1.0), deriv_max=1.0, deriv_argmax=None,
@@ -626,12 +650,12 @@ _RECORDS: tuple[Activation, ...] = (
         used_in=("binarised and quantised networks",), torch_name="Hardtanh", hf_names=(),
         strength="Cheap, zero-centred and bounded.",
         weakness="Zero gradient outside the clip range: a hard saturation.",
-        params={"min_val": -1.0, "max_val": 1.0},
-        param_specs={"min_val": Param(-1.0, -1e6, 1e6, doc="lower clip"), "max_val": Param(1.0, -1e6, 1e6, doc="upper clip")},
+        param_specs={"min_val": Param(-1.0, -1e6, 1e6, doc="lower clip", slider=Slider(-3.0, 0.0, 0.1)),
+                     "max_val": Param(1.0, -1e6, 1e6, doc="upper clip", slider=Slider(0.1, 3.0, 0.1))},
         deriv_at_zero=1.0, param_props=_hardtanh_props,
     ),
     Activation(
-        name="relu6", fn=F.relu6, deriv=F.relu6_deriv, title="ReLU6",
+        name="relu6", group=MORE, fn=F.relu6, deriv=F.relu6_deriv, title="ReLU6",
         formula=r"\min(\max(0, x), 6)", deriv_formula=r"1 \text{ for } 0 < x < 6, \text{ else } 0",
         output_range=(0.0, 6.0), deriv_range=(0.0, 1.0), deriv_max=1.0, deriv_argmax=None,
         deriv_argmax_text="0 < x < 6", zero_centred=False, monotonic=True, smoothness="C0",
@@ -643,7 +667,7 @@ _RECORDS: tuple[Activation, ...] = (
         deriv_at_zero=0.0, subgradient_at_zero=(0.0, 1.0),
     ),
     Activation(
-        name="relu_squared", fn=F.relu_squared, deriv=F.relu_squared_deriv, title="Squared ReLU",
+        name="relu_squared", group=MORE, fn=F.relu_squared, deriv=F.relu_squared_deriv, title="Squared ReLU",
         formula=r"\max(0, x)^2", deriv_formula=r"2\max(0, x)",
         output_range=(0.0, INF), deriv_range=(0.0, INF), deriv_max=INF, deriv_argmax=None,
         deriv_argmax_text="as x → ∞", zero_centred=False, monotonic=True, smoothness="C1",
@@ -655,7 +679,7 @@ _RECORDS: tuple[Activation, ...] = (
         deriv_at_zero=0.0,
     ),
     Activation(
-        name="identity", fn=F.identity, deriv=F.identity_deriv, title="Identity (no activation)",
+        name="identity", group=MORE, fn=F.identity, deriv=F.identity_deriv, title="Identity (no activation)",
         formula=r"x", deriv_formula=r"1",
         output_range=(-INF, INF), deriv_range=(1.0, 1.0), deriv_max=1.0, deriv_argmax=None,
         deriv_argmax_text="everywhere", zero_centred=True, monotonic=True, smoothness="C-inf",
@@ -692,7 +716,7 @@ _GATED_RECORDS = tuple(
         used_in=used, torch_name=torch_name, hf_names=hf,
         strength="A learned multiplicative gate; the gated variants gave the best results in Shazeer 2020.",
         weakness="Needs a projection twice as wide (value and gate halves): 50% more feed-forward weights per unit.",
-        is_gated=True,
+        is_gated=True, group=GATED,
     )
     for name, fn, deriv, gate, title, year, paper, used, torch_name, hf in _GATED
 )
