@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import math
 import sqlite3
 from typing import Annotated
 
@@ -15,6 +13,7 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from . import activations
+from ._json import dumps
 from .errors import ConfigError
 
 _OPTION_OF_FIELD = {"activations": "activation"}  # where a core field's name differs from the CLI option's
@@ -107,7 +106,7 @@ def list_(json_out: Annotated[bool, typer.Option("--json", help="Print JSON inst
     """One row per activation: range, derivative range, maximal derivative, zero-centred, smooth, where it is used."""
     records = [activations.get(n) for n in activations.names()]
     if json_out:
-        typer.echo(json.dumps([r.describe() for r in records], indent=1))
+        typer.echo(dumps([r.describe() for r in records], indent=1))
         return
     table = Table(title="actlab activation registry", show_lines=False)
     for col in ("name", "range", "f′ range", "max f′", "zero-centred", "smooth", "used in"):
@@ -134,9 +133,9 @@ def show(
     else:
         values, derivs = act(xs), act.derivative(xs)
     info = act.describe()
-    info["samples"] = {"x": xs.tolist(), "value": values.tolist(), "derivative": derivs.tolist()}
+    info["samples"] = {"x": xs, "value": values, "derivative": derivs}
     if json_out:
-        typer.echo(json.dumps(info, indent=1))
+        typer.echo(dumps(info, indent=1))
         return
     table = Table(title=f"{act.title} — {act.name}", show_header=False)
     table.add_column("property", style="bold")
@@ -196,9 +195,9 @@ def eval_(
     except ValueError as exc:
         _fail(str(exc))
     if json_out:
-        out = {"name": act.name, "params": dict(act.params), "dtype": dtype, "x": _jsonable(xs),
-               "value": _jsonable(values), "derivative": _jsonable(derivs)}
-        typer.echo(json.dumps(out))
+        out = {"name": act.name, "params": dict(act.params), "dtype": dtype, "x": xs.ravel(),
+               "value": values.ravel(), "derivative": derivs.ravel()}
+        typer.echo(dumps(out))
         return
     table = Table(title=f"{act.name} {dict(act.params) or ''} ({dtype})")
     for col in ("x", "f(x)", "f′(x)"):
@@ -207,11 +206,6 @@ def eval_(
     for xi, v, d in zip(shown_x, values, derivs, strict=False):
         table.add_row(str(xi), str(v), str(d))  # numpy scalars print their shortest round-trip form
     console.print(table)
-
-
-def _jsonable(arr: np.ndarray) -> list:
-    return [None if math.isnan(v) else ("inf" if v == math.inf else "-inf" if v == -math.inf else v)
-            for v in np.asarray(arr, dtype=np.float64).ravel().tolist()]
 
 
 from . import cli_exercises, cli_lab, cli_llm, cli_train, cli_watch  # noqa: E402  (the commands register themselves on app)

@@ -17,10 +17,11 @@ Two per-layer lines sit beside the measured gradient ratio, and only one of them
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 
+from ._json import fields_jsonable
 from .network import MLP, Grads, Trace, head_output
 from .readings import EXPLODING_RATIO, VANISHING_RATIO, LayerSummary, RunSummary, grad_ratio, sci
 
@@ -54,7 +55,8 @@ class LayerReading:
     reading: str
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """JSON-ready (_json.jsonable): a ratio with no output gradient to divide by (NaN) is null."""
+        return fields_jsonable(self)
 
 
 @dataclass(frozen=True)
@@ -69,9 +71,8 @@ class NetworkReading:
     input_rms: float | None = None  # root mean square of the network's inputs
 
     def to_dict(self) -> dict:
-        return {"layers": [l.to_dict() for l in self.layers], "last_grad_norm": self.last_grad_norm,
-                "first_to_last_ratio": self.first_to_last_ratio, "output_stuck_fraction": self.output_stuck_fraction,
-                "last_signal_norm": self.last_signal_norm, "input_rms": self.input_rms}
+        """JSON-ready (_json.jsonable), each layer by LayerReading.to_dict()."""
+        return fields_jsonable(self)
 
     def summary(self, loss: float | None = None, chance_loss: float | None = None, epochs: int | None = None,
                 steps: int | None = None, diverged_at_step: int | None = None, test_loss: float | None = None,

@@ -8,14 +8,13 @@ networks get coarser neuron thumbnails so a frame stays small and fast.
 
 from __future__ import annotations
 
-import json
 import math
 import struct
 from dataclasses import dataclass
 
 import numpy as np
 
-from ._json import jsonable
+from ._json import dumps, jsonable
 from .datasets import features
 from .errors import ConfigError
 from .instruments import deriv_products, plane_grid
@@ -24,6 +23,9 @@ from .training import Frame, Trainer
 
 EXTENT = 6.0  # the input plane shown: [-6, 6]^2, as the playground
 MAX_EPOCHS_PER_FRAME = 50
+# the fields of Frame.to_dict() a frame header carries unchanged, so the page and `actlab train --json` agree
+FRAME_FIELDS = ("epoch", "step", "status", "diverged_at_step", "train_loss", "test_loss", "train_accuracy",
+                "test_accuracy", "chance_loss", "diagnosis")
 
 
 @dataclass
@@ -34,7 +36,7 @@ class FrameData:
 
     def encode(self) -> bytes:
         """[u32 header length][header JSON][output int8][neurons int8]: one binary WebSocket message."""
-        head = json.dumps(self.header, separators=(",", ":")).encode()
+        head = dumps(self.header, separators=(",", ":")).encode()  # strict JSON: the page's JSON.parse reads it
         return struct.pack("<I", len(head)) + head + self.output.tobytes() + self.neurons.tobytes()
 
 
@@ -138,8 +140,8 @@ class PlaygroundSession:
             r = reading.layers[l] if reading else None
             layers.append({
                 "activation": act.name, "width": net.config.hidden[l],
-                "grad_norm": _finite(r.grad_norm) if r else None,
-                "ratio": _finite(r.grad_ratio_to_last) if r else None,
+                "grad_norm": jsonable(r.grad_norm) if r else None,
+                "ratio": jsonable(r.grad_ratio_to_last) if r else None,
                 "dead": list(r.dead_units) if r else [],
                 "saturated": list(r.saturated_units) if r else [],
                 "reading": r.reading if r else "",
@@ -147,22 +149,18 @@ class PlaygroundSession:
         products = deriv_products(net)
         last_norm = reading.last_grad_norm if reading else None
         # the output layer's gradient times (max |f'|)^n of the activations between: their share, not a bound
-        share_norms = [_finite(b * last_norm) for b in products] if last_norm is not None else []
+        share_norms = [jsonable(b * last_norm) for b in products] if last_norm is not None else []
+        same = frame.to_dict()  # the frame's own JSON form, as `actlab train --json` prints it
         header = {
-            "type": "frame", "epoch": frame.epoch, "step": frame.step, "status": frame.status,
-            "diverged_at_step": frame.diverged_at_step,
-            "train_loss": _finite(frame.train_loss), "test_loss": _finite(frame.test_loss),
-            "train_accuracy": frame.train_accuracy, "test_accuracy": frame.test_accuracy,
+            "type": "frame", **{k: same[k] for k in FRAME_FIELDS},
             "grid": self.grid if self.is_2d else 0, "thumb": self.thumb_size if self.is_2d else 0,
             # a class surface (softmax): the number of classes and the levels per class of its cells; else 0
             "classes": net.config.output_dim if head == "softmax" else 0, "class_levels": CLASS_LEVELS,
             "layer_sizes": [net.weights[0].shape[0], *net.config.hidden, net.config.output_dim],
-            "weights": [np.round(w, 4).tolist() if not net.acts or not any(a.is_gated for a in net.acts) else []
+            "weights": [jsonable(np.round(w, 4)) if not net.acts or not any(a.is_gated for a in net.acts) else []
                         for w in net.weights],
-            "layers": layers, "deriv_products": [_finite(v) for v in products], "share_norms": share_norms,
-            "last_grad_norm": _finite(reading.last_grad_norm) if reading else None,
-            "chance_loss": _finite(frame.chance_loss),
-            "diagnosis": frame.diagnosis.to_dict() if frame.diagnosis else None,
+            "layers": layers, "deriv_products": jsonable(products), "share_norms": share_norms,
+            "last_grad_norm": jsonable(reading.last_grad_norm) if reading else None,
             "confusion": self.confusion() if self.trainer.net_config.head != "regression" else None,
             "grad_history": self._new_gradient_samples(),
         }
@@ -176,7 +174,7 @@ class PlaygroundSession:
             return []
         self._history_sent_step = new[-1][0]
         keep = new[::max(1, -(-len(new) // limit))]
-        return [[step, *(_finite(v) for v in norms)] for step, norms in keep]
+        return [[step, *jsonable(norms)] for step, norms in keep]
 
     def confusion(self) -> list[list[int]]:
         """Test-set confusion matrix (rows: true class, columns: predicted)."""
@@ -214,11 +212,6 @@ def _colour_range(act) -> tuple[float, float]:
     else -1 to 1 as the playground draws it (larger values saturate the colour)."""
     lo, hi = act.output_range
     return (lo, hi) if math.isfinite(lo) and math.isfinite(hi) else (-1.0, 1.0)
-
-
-def _finite(v):
-    """A number as the one JSON form writes it (_json.jsonable: NaN is null, infinities "inf" and "-inf")."""
-    return None if v is None else jsonable(float(v))
 
 
 def export_json(session: PlaygroundSession) -> dict:

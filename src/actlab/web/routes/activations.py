@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from functools import lru_cache
 from importlib import resources
 from typing import Annotated
@@ -13,6 +12,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from ... import activations
+from ..._json import jsonable
 from ..math_render import mathml
 
 router = APIRouter(tags=["activations"])
@@ -93,11 +93,10 @@ async def samples(name: str, request: Request,
 
 
 def _clean(a: np.ndarray) -> list:
-    """JSON-ready floats: a non-finite value (an overflow) becomes null."""
+    """JSON-ready floats in the one wire format (an overflow is "inf", NaN null); all-finite arrays take the
+    short way."""
     a = np.asarray(a, dtype=float)
-    if np.isfinite(a).all():
-        return a.tolist()
-    return [v if math.isfinite(v) else None for v in a.tolist()]
+    return a.tolist() if np.isfinite(a).all() else jsonable(a)
 
 
 @router.get("/conventions")
