@@ -147,12 +147,10 @@ def unit_derivatives(net: MLP, trace: Trace) -> list[np.ndarray]:
 
 
 def saturated_mask(act, derivs: np.ndarray, outputs: np.ndarray) -> np.ndarray:
-    """Units whose mean |f'| over the batch is below 1% of max f' (tanh: or mean |h| > 0.99). (H,)"""
+    """Units whose mean |f'| over the batch is below 1% of max f', or whose outputs sit within 1% of the output's
+    scale of a level the record says it saturates at (Activation.saturates_at: tanh's +-1, sigmoid's 0 and 1). (H,)"""
     limit = SATURATION_FRACTION * (act.deriv_max if math.isfinite(act.deriv_max) else 1.0)
-    mask = derivs.mean(axis=0) < limit
-    if act.name in ("tanh", "hardtanh", "softsign"):
-        mask |= np.abs(outputs).mean(axis=0) > 0.99
-    return mask
+    return (derivs.mean(axis=0) < limit) | act.saturated_outputs(outputs, SATURATION_FRACTION)
 
 
 def dead_mask(derivs: np.ndarray) -> np.ndarray:

@@ -152,6 +152,15 @@ class Activation:
     # f'(z) written from the output a = f(z), for the network's backward pass (PyTorch does the same
     # for tanh and sigmoid); None where the output does not determine the derivative
     deriv_from_output: Callable[[np.ndarray], np.ndarray] | None = field(default=None, repr=False)
+    # rules between parameters that no single interval says (hardtanh: min_val < max_val): params -> None, or a
+    # ValueError naming the parameters, what was wrong and what is allowed
+    check_params: Callable[[Mapping[str, Any]], None] | None = field(default=None, repr=False)
+    # the output levels where the function goes flat (a horizontal asymptote or a clip), so that a unit whose
+    # outputs sit there has lost its gradient: "saturated". Every flat level of a function bounded on both sides
+    # (sigmoid's 0 and 1, tanh's -1 and 1, ReLU6's 0 and 6); of one bounded on one side, a flat level other than
+    # 0 (ELU's -alpha). A rectifier's flat 0 (ReLU, softplus, GELU's left tail) is "off", the dead-unit
+    # instrument's business, not saturation. See saturated_outputs().
+    saturates_at: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
         params = dict(self.params) if self.params else {k: p.default for k, p in self.param_specs.items()}
@@ -202,6 +211,19 @@ class Activation:
         if arr.dtype == np.float16:  # compute in float32, return float16
             return func(arr.astype(np.float32), **self.params).astype(np.float16)
         return func(arr, **self.params)
+
+    def saturated_outputs(self, outputs: np.ndarray, fraction: float) -> np.ndarray:
+        """Per unit (the last axis): do the outputs sit, on average, within ``fraction`` of the output's scale of
+        a level in ``saturates_at``? The scale is half the output range's width when it is finite (tanh: 1,
+        sigmoid: 0.5), else the level's size (ELU: alpha). (N, H) -> (H,) bool; all False without levels."""
+        outputs = np.asarray(outputs)
+        if not self.saturates_at:
+            return np.zeros(outputs.shape[-1], dtype=bool)
+        levels = np.asarray(self.saturates_at, dtype=outputs.dtype if outputs.dtype.kind == "f" else float)
+        distance = np.min(np.abs(outputs[..., None] - levels), axis=-1)  # (N, H): to the nearest level
+        lo, hi = self.output_range
+        scale = (hi - lo) / 2 if math.isfinite(lo) and math.isfinite(hi) else float(np.max(np.abs(levels)))
+        return distance.mean(axis=tuple(range(distance.ndim - 1))) < fraction * scale
 
     @property
     def bounded_above(self) -> bool:
@@ -296,6 +318,7 @@ class Activation:
             "deriv_at_zero_text": self.deriv_at_zero_text,
             "kinks": list(self.kinks),
             "output_min_at": self.output_min_at,
+            "saturates_at": list(self.saturates_at),
             "note": self.note,
         }
 
@@ -356,6 +379,7 @@ def _elu_props(p: Mapping[str, Any]) -> dict[str, Any]:
     # approached from the left of the kink
     props: dict[str, Any] = {
         "output_range": (-a, INF),
+        "saturates_at": (-a,),
         "deriv_range": (0.0, max(1.0, a)),
         "deriv_closed": (False, a <= 1.0),
         "deriv_max": max(1.0, a),
@@ -373,7 +397,7 @@ def _elu_props(p: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _celu_props(p: Mapping[str, Any]) -> dict[str, Any]:
-    return {"output_range": (-p["alpha"], INF)}
+    return {"output_range": (-p["alpha"], INF), "saturates_at": (-p["alpha"],)}
 
 
 def _softplus_props(p: Mapping[str, Any]) -> dict[str, Any]:
@@ -391,9 +415,14 @@ def _softplus_props(p: Mapping[str, Any]) -> dict[str, Any]:
                         f"({math.log1p(math.exp(-t)) / p['beta']:.3g}) and its derivative jumps to 1."}
 
 
+def _hardtanh_check(p: Mapping[str, Any]) -> None:
+    if not p["min_val"] < p["max_val"]:
+        raise ValueError(f"hardtanh: min_val ({p['min_val']}) must be below max_val ({p['max_val']})")
+
+
 def _hardtanh_props(p: Mapping[str, Any]) -> dict[str, Any]:
     lo, hi = p["min_val"], p["max_val"]
-    props: dict[str, Any] = {"output_range": (lo, hi), "zero_centred": lo == -hi, "kinks": (lo, hi),
+    props: dict[str, Any] = {"output_range": (lo, hi), "saturates_at": (lo, hi), "zero_centred": lo == -hi, "kinks": (lo, hi),
                              "deriv_argmax_text": f"{lo:g} < x < {hi:g}", "deriv_at_zero": float(lo < 0 < hi)}
     if lo == 0:  # slope 0 then 1: a convex kink at 0
         props["subgradient_at_zero"] = (0.0, 1.0)
@@ -403,6 +432,7 @@ def _hardtanh_props(p: Mapping[str, Any]) -> dict[str, Any]:
 _RECORDS: tuple[Activation, ...] = (
     Activation(
         name="sigmoid", group=LESSON_SIX, fn=F.sigmoid, deriv=F.sigmoid_deriv, title="Sigmoid (logistic)",
+        saturates_at=(0.0, 1.0),
         formula=r"\sigma(x) = \frac{1}{1 + e^{-x}}",
         deriv_formula=r"\sigma'(x) = \sigma(x)\,(1 - \sigma(x))",
         output_range=(0.0, 1.0), deriv_range=(0.0, 0.25), deriv_max=0.25, deriv_argmax=0.0,
@@ -416,6 +446,7 @@ _RECORDS: tuple[Activation, ...] = (
     ),
     Activation(
         name="tanh", group=LESSON_SIX, fn=F.tanh, deriv=F.tanh_deriv, title="Hyperbolic tangent",
+        saturates_at=(-1.0, 1.0),
         formula=r"\tanh(x) = \frac{e^{x} - e^{-x}}{e^{x} + e^{-x}}",
         deriv_formula=r"\tanh'(x) = 1 - \tanh^2(x)",
         output_range=(-1.0, 1.0), deriv_range=(0.0, 1.0), deriv_max=1.0, deriv_argmax=0.0,
@@ -530,6 +561,7 @@ _RECORDS: tuple[Activation, ...] = (
     ),
     Activation(
         name="elu", group=MORE, fn=F.elu, deriv=F.elu_deriv, title="Exponential linear unit",
+        saturates_at=(-1.0,),
         formula=r"\mathrm{ELU}(x) = \begin{cases}x & x > 0\\ \alpha(e^{x} - 1) & x \le 0\end{cases}",
         deriv_formula=r"\mathrm{ELU}'(x) = \begin{cases}1 & x > 0\\ \alpha e^{x} & x \le 0\end{cases}",
         output_range=(-1.0, INF), deriv_range=(0.0, 1.0), deriv_max=1.0, deriv_argmax=None,
@@ -544,6 +576,7 @@ _RECORDS: tuple[Activation, ...] = (
     ),
     Activation(
         name="selu", group=MORE, fn=F.selu, deriv=F.selu_deriv, title="Scaled ELU (self-normalising)",
+        saturates_at=(-F.SELU_SCALE * F.SELU_ALPHA,),
         formula=r"\lambda \begin{cases}x & x > 0\\ \alpha(e^{x} - 1) & x \le 0\end{cases},\ \lambda \approx 1.0507,\ \alpha \approx 1.6733",
         deriv_formula=r"\lambda \begin{cases}1 & x > 0\\ \alpha e^{x} & x \le 0\end{cases}",
         output_range=(-F.SELU_SCALE * F.SELU_ALPHA, INF), deriv_range=(0.0, F.SELU_SCALE * F.SELU_ALPHA),
@@ -559,6 +592,7 @@ _RECORDS: tuple[Activation, ...] = (
     ),
     Activation(
         name="celu", group=MORE, fn=F.celu, deriv=F.celu_deriv, title="Continuously differentiable ELU",
+        saturates_at=(-1.0,),
         formula=r"\max(0, x) + \min\left(0, \alpha(e^{x/\alpha} - 1)\right)",
         deriv_formula=r"\begin{cases}1 & x > 0\\ e^{x/\alpha} & x \le 0\end{cases}",
         output_range=(-1.0, INF), deriv_range=(0.0, 1.0), deriv_max=1.0, deriv_argmax=None,
@@ -604,6 +638,7 @@ _RECORDS: tuple[Activation, ...] = (
     ),
     Activation(
         name="softsign", group=MORE, fn=F.softsign, deriv=F.softsign_deriv, title="Softsign",
+        saturates_at=(-1.0, 1.0),
         formula=r"\frac{x}{1 + |x|}", deriv_formula=r"\frac{1}{(1 + |x|)^2}",
         output_range=(-1.0, 1.0), deriv_range=(0.0, 1.0), deriv_max=1.0, deriv_argmax=0.0,
         output_closed=(False, False), deriv_closed=(False, True),
@@ -616,6 +651,7 @@ _RECORDS: tuple[Activation, ...] = (
     ),
     Activation(
         name="hardsigmoid", group=MORE, fn=F.hardsigmoid, deriv=F.hardsigmoid_deriv, title="Hard sigmoid",
+        saturates_at=(0.0, 1.0),
         formula=r"\frac{\mathrm{ReLU6}(x + 3)}{6}", deriv_formula=r"\tfrac16 \text{ for } -3 < x < 3, \text{ else } 0",
         output_range=(0.0, 1.0), deriv_range=(0.0, 1 / 6), deriv_max=1 / 6, deriv_argmax=None,
         output_closed=(True, True), deriv_closed=(True, True), kinks=(-3.0, 3.0),
@@ -641,6 +677,7 @@ _RECORDS: tuple[Activation, ...] = (
     ),
     Activation(
         name="hardtanh", group=MORE, fn=F.hardtanh, deriv=F.hardtanh_deriv, title="Hard tanh",
+        saturates_at=(-1.0, 1.0),
         formula=r"\mathrm{clip}(x, \text{min\_val}, \text{max\_val})",
         deriv_formula=r"1 \text{ inside } (\text{min\_val}, \text{max\_val}), \text{ else } 0",
         output_range=(-1.0, 1.0), deriv_range=(0.0, 1.0), deriv_max=1.0, deriv_argmax=None,
@@ -652,10 +689,11 @@ _RECORDS: tuple[Activation, ...] = (
         weakness="Zero gradient outside the clip range: a hard saturation.",
         param_specs={"min_val": Param(-1.0, -1e6, 1e6, doc="lower clip", slider=Slider(-3.0, 0.0, 0.1)),
                      "max_val": Param(1.0, -1e6, 1e6, doc="upper clip", slider=Slider(0.1, 3.0, 0.1))},
-        deriv_at_zero=1.0, param_props=_hardtanh_props,
+        deriv_at_zero=1.0, param_props=_hardtanh_props, check_params=_hardtanh_check,
     ),
     Activation(
         name="relu6", group=MORE, fn=F.relu6, deriv=F.relu6_deriv, title="ReLU6",
+        saturates_at=(0.0, 6.0),
         formula=r"\min(\max(0, x), 6)", deriv_formula=r"1 \text{ for } 0 < x < 6, \text{ else } 0",
         output_range=(0.0, 6.0), deriv_range=(0.0, 1.0), deriv_max=1.0, deriv_argmax=None,
         deriv_argmax_text="0 < x < 6", zero_centred=False, monotonic=True, smoothness="C0",
@@ -783,8 +821,8 @@ def get(name: str, **params: Any) -> Activation:
     bound = dict(record.params)
     for key, value in params.items():
         bound[key] = record.param_specs[key].check(record.name, key, value)
-    if record.name == "hardtanh" and not bound["min_val"] < bound["max_val"]:
-        raise ValueError(f"hardtanh: min_val ({bound['min_val']}) must be below max_val ({bound['max_val']})")
+    if record.check_params is not None:
+        record.check_params(bound)
     updates: dict[str, Any] = {"params": MappingProxyType(bound)}
     if record.param_props is not None:
         updates.update(record.param_props(bound))
