@@ -23,7 +23,10 @@ def register(app: typer.Typer, console, fail) -> None:
         dataset: Annotated[str, typer.Option(help="circle, xor, gauss, spiral, moons, plane, multi_gauss")] = "circle",
         csv: Annotated[Path | None, typer.Option("--csv", help="Your own data: features, then a label column")] = None,
         layers: Annotated[str, typer.Option(help="Hidden widths, e.g. 4,2")] = "4,2",
-        activation: Annotated[str, typer.Option(help="One name, or one per layer: tanh or relu,tanh")] = "tanh",
+        activation: Annotated[str, typer.Option(help=(
+            "One for all layers, or one per layer, each a name with any of its parameters: tanh, relu,tanh, "
+            "\"leaky_relu(negative_slope=0.1),silu(beta=2)\", softplus(beta=3), elu(alpha=0.5) (see actlab list "
+            "and actlab show NAME for each one's parameters)"))] = "tanh",
         init: Annotated[str, typer.Option(help="playground, xavier_uniform, he_normal, ...")] = "playground",
         optimizer: Annotated[str, typer.Option(help="sgd, momentum, adam")] = "sgd",
         loss: Annotated[str, typer.Option(help="mse (tanh output, as the playground) or cross-entropy")] = "mse",
@@ -54,7 +57,7 @@ def register(app: typer.Typer, console, fail) -> None:
             trainer = build_trainer(cfg, csv_bytes)
             frames = trainer.frames(epochs, target_loss=target_loss)
         except (ConfigError, OSError) as exc:
-            fail(exc if isinstance(exc, ConfigError) else str(exc))
+            fail(_option_error(exc) if isinstance(exc, ConfigError) else str(exc))
         last = None
         if json_out:
             for frame in frames:
@@ -114,6 +117,15 @@ def register(app: typer.Typer, console, fail) -> None:
             except ImportError:
                 fail("--plot needs matplotlib: pip install 'actlab[plot]'")
             console.print(f"wrote {plot}")
+
+
+def _option_error(exc: ConfigError) -> ConfigError | str:
+    """A layer's activation error names the option and the layer: --activation (layer 2): silu: ..."""
+    field = exc.field
+    if field.startswith("activations[") and field[len("activations["):].split("]")[0].isdigit():
+        layer = int(field[len("activations["):].split("]")[0]) + 1
+        return f"--activation (layer {layer}): {exc.message}"
+    return exc
 
 
 def _f(v, spec: str = "{:.4f}") -> str:

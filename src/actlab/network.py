@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import activations
+from .activation_spec import specs
 from .activations import Activation
 from .errors import ConfigError
 
@@ -28,8 +29,9 @@ INITS = ("playground", "standard", "xavier_uniform", "xavier_normal", "he_unifor
 class NetworkConfig:
     """Shape and initialisation of an MLP.
 
-    hidden: widths of the hidden layers; activations: one registry name per hidden layer (or one
-    for all), optionally with parameters as (name, {param: value}). head: the output and its loss:
+    hidden: widths of the hidden layers; activations: one per hidden layer (or one for all), each a registry
+    name, name(param=value, ...), {"name": ..., "params": {...}}, (name, {param: value}) or an ActivationSpec;
+    stored as ActivationSpec (activation_spec.py). head: the output and its loss:
       regression   identity output, loss 0.5 mean (o - y)^2
       tanh_mse     tanh output, targets -1/+1, loss 0.5 mean (o - y)^2 (TensorFlow Playground)
       sigmoid_mse  sigmoid output, targets 0/1, loss 0.5 mean (o - y)^2
@@ -50,7 +52,7 @@ class NetworkConfig:
     def __post_init__(self) -> None:
         hidden = tuple(self.hidden)
         object.__setattr__(self, "hidden", hidden)
-        acts = tuple(self.activations) if not isinstance(self.activations, str) else (self.activations,)
+        acts = specs(self.activations)  # each checked by its registry record, naming the layer
         if len(acts) == 1 and len(hidden) != 1:
             acts = acts * len(hidden)  # one name for every layer (none at all without hidden layers)
         object.__setattr__(self, "activations", acts)
@@ -76,24 +78,14 @@ class NetworkConfig:
         for name, value in (("init_sigma", self.init_sigma), ("bias_init", self.bias_init)):
             if not isinstance(value, (int, float)) or not math.isfinite(value):
                 raise ConfigError(name, f"must be a finite number; got {value!r}")
-        for i, spec in enumerate(acts):  # resolve now, so a bad name fails at configuration time
-            _resolve_activation(spec, f"activations[{i}]")
 
     def resolved_activations(self) -> list[Activation]:
-        return [_resolve_activation(spec, f"activations[{i}]") for i, spec in enumerate(self.activations)]
+        return [spec.resolve() for spec in self.activations]
 
 
 def _check_int(name: str, value: object, low: int, high: int) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not low <= value <= high:
         raise ConfigError(name, f"must be a whole number from {low} to {high}; got {value!r}")
-
-
-def _resolve_activation(spec, field_name: str) -> Activation:
-    name, params = (spec, {}) if isinstance(spec, str) else (spec[0], dict(spec[1]))
-    try:
-        return activations.get(name, **params)
-    except (ValueError, TypeError) as exc:
-        raise ConfigError(field_name, str(exc)) from None
 
 
 @dataclass

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 
+from .activation_spec import spec, specs
 from .datasets import (
     CLASSIFICATION,
     DATASETS,
@@ -52,9 +53,11 @@ class RunConfig:
     train_fraction: float = 0.5
     features: tuple[str, ...] = ("x1", "x2")
     layers: tuple[int, ...] = (4, 2)
-    activations: tuple[str, ...] = ("tanh",)  # one per layer, or one for all
-    negative_slope: float = 0.01  # for leaky_relu layers
-    beta: float = 1.0  # for silu layers
+    # one per hidden layer, or one for all: a name, name(param=value, ...) or {"name": ..., "params": {...}}
+    # (activation_spec.py); after validation a tuple of ActivationSpec
+    activations: tuple = ("tanh",)
+    negative_slope: float | None = None  # old links' flat keys: for leaky_relu layers that set no slope of their own
+    beta: float | None = None  # the same for silu layers' beta
     init: str = "playground"
     optimizer: str = "sgd"
     loss: str = "mse"
@@ -86,11 +89,19 @@ class RunConfig:
         if len(self.layers) > max_layers or any(not 1 <= w <= max_width for w in self.layers):
             raise ConfigError("layers", f"up to {max_layers} hidden layers of 1 to {max_width} neurons; "
                                         f"got {given(list(self.layers))}")
-        if len(self.activations) not in (1, len(self.layers)) and self.layers or len(self.activations) > max_layers:
+        acts = specs(self.activations)
+        if len(acts) not in (1, len(self.layers)) and self.layers or len(acts) > max(1, len(self.layers)):
             raise ConfigError("activations", f"one activation, or one per hidden layer ({len(self.layers)}); "
-                                             f"got {len(self.activations)}")
-        if not all(isinstance(a, str) for a in self.activations):
-            raise ConfigError("activations", f"activation names (text); got {given(list(self.activations))}")
+                                             f"got {len(acts)}")
+        for name in ("negative_slope", "beta"):
+            v = getattr(self, name)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v)):
+                raise ConfigError(name, f"must be a finite number; got {v!r}")
+        flat = {"leaky_relu": {"negative_slope": self.negative_slope}, "silu": {"beta": self.beta}}
+        acts = tuple(a.with_defaults(flat[a.name]) if a.name in flat else a for a in acts)
+        for i, a in enumerate(acts):  # a flat key's value is checked by the record, naming the layer
+            spec(a, f"activations[{i}]")
+        object.__setattr__(self, "activations", acts)
         if not all(isinstance(f, str) for f in self.features) or len(self.features) > len(FEATURES) or \
                 len(set(self.features)) != len(self.features):
             raise ConfigError("features", f"each of {', '.join(FEATURES)} at most once; got "
@@ -99,7 +110,7 @@ class RunConfig:
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or not low <= v <= high:
                 raise ConfigError(name, f"a whole number from {low} to {high:,}; got {given(v)}")
-        for name in ("noise", "train_fraction", "lr", "reg_rate", "negative_slope", "beta", "bias_init"):
+        for name in ("noise", "train_fraction", "lr", "reg_rate", "bias_init"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
                 raise ConfigError(name, f"must be a finite number; got {v!r}")
@@ -114,20 +125,10 @@ class RunConfig:
     def task(self) -> str:
         return "classification" if self.dataset in CLASSIFICATION else "regression"
 
-    def activation_specs(self) -> tuple:
-        specs = []
-        for name in self.activations:
-            if name == "leaky_relu":
-                specs.append((name, {"negative_slope": self.negative_slope}))
-            elif name == "silu":
-                specs.append((name, {"beta": self.beta}))
-            else:
-                specs.append(name)
-        return tuple(specs)
-
     def to_dict(self) -> dict:
         d = asdict(self)
-        d["features"], d["layers"], d["activations"] = list(self.features), list(self.layers), list(self.activations)
+        d["features"], d["layers"] = list(self.features), list(self.layers)
+        d["activations"] = [a.to_wire() for a in self.activations]
         return d
 
     @classmethod
@@ -138,7 +139,7 @@ class RunConfig:
         if unknown:
             raise ConfigError(unknown[0], f"unknown setting; allowed: {', '.join(sorted(known))}")
         values = dict(data)
-        for key in ("features", "layers", "activations"):
+        for key in ("features", "layers"):
             if key in values:
                 v = values[key]
                 if isinstance(v, str):
@@ -156,8 +157,8 @@ class RunConfig:
 
     @classmethod
     def from_cli(cls, *, layers: str, activation: str, features: str, **kw) -> RunConfig:
-        acts = tuple(a.strip() for a in activation.split(",") if a.strip())
-        return cls(layers=parse_layers(layers), activations=acts, features=parse_features(features), **kw)
+        """From the CLI's text: ``activation`` is one spec or a comma list, e.g. relu,silu(beta=2)."""
+        return cls(layers=parse_layers(layers), activations=specs(activation), features=parse_features(features), **kw)
 
 
 def make_data(cfg: RunConfig, csv_bytes: bytes | None = None) -> tuple[Dataset, Dataset]:
@@ -202,7 +203,7 @@ def trainer_for(cfg: RunConfig, train: Dataset, test: Dataset, sample_every: int
         head, k = "tanh_mse", 1
         if max(train.n_classes, test.n_classes) > 2:
             raise ConfigError("loss", "more than two classes need cross-entropy (softmax)")
-    acts = cfg.activation_specs() if cfg.layers else ("tanh",)
+    acts = cfg.activations if cfg.layers else ("tanh",)
     net_cfg = NetworkConfig(x_train.shape[1], cfg.layers, acts, head, k, init=cfg.init, bias_init=cfg.bias_init)
     optim = OptimConfig(cfg.optimizer, cfg.lr, reg=cfg.reg, reg_rate=cfg.reg_rate)
     batch = min(cfg.batch_size, len(x_train))
