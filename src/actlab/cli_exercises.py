@@ -6,9 +6,16 @@ import json
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
+from ._json import dumps
 from .errors import ConfigError
+from .exercises.status import VerdictStatus, rank
+
+# a verdict's colour, by status (the order and rank live in exercises/status.py)
+STATUS_COLOURS = {VerdictStatus.NOT_ATTEMPTED: "dim", VerdictStatus.UNREADABLE: "blue", VerdictStatus.INCORRECT: "red",
+                  VerdictStatus.PARTLY_CORRECT: "yellow", VerdictStatus.CORRECT: "green"}
 
 DB_HELP = "Progress database: a file path or a postgresql:// URL (default: $ACTLAB_DB or the data dir)"
 
@@ -115,13 +122,14 @@ def register(app: typer.Typer, console, fail) -> None:
         except (ValueError, ConfigError) as exc:
             fail(str(exc))
         if json_out:
-            typer.echo(json.dumps(verdict.to_dict()))
+            typer.echo(dumps(verdict.to_dict()))
             return
-        colour = {"correct": "green", "partly_correct": "yellow", "incorrect": "red"}.get(verdict.status, "blue")
-        console.print(f"[{colour}]{verdict.status.replace('_', ' ')}[/{colour}]: {verdict.feedback}")
+        colour = STATUS_COLOURS[verdict.status]
+        console.print(f"[{colour}]{verdict.status.words}[/{colour}]: {escape(verdict.feedback)}")
         if len(verdict.parts) > 1:
             for p in verdict.parts:
-                console.print(f"  {p.label}: {p.status.replace('_', ' ')} — {p.feedback}")
+                console.print(f"  {escape(p.label)}: [{STATUS_COLOURS[p.status]}]{p.status.words}[/] — "
+                              f"{escape(p.feedback)}")
         for p in verdict.parts:  # which key points are covered; the others only as a count (hints name them)
             if p.kind == "rubric":
                 console.print("  covered: " + ("; ".join(p.covered) or "none yet"))
@@ -168,7 +176,7 @@ def register(app: typer.Typer, console, fail) -> None:
         except ConfigError as exc:
             fail(str(exc))
         if json_out:
-            typer.echo(json.dumps([r.__dict__ for r in rows]))
+            typer.echo(dumps([{**r.__dict__, "best_rank": rank(r.best_status)} for r in rows]))
             return
         table = Table(title=f"progress of {learner}")
         for col in ("exercise", "attempts", "best", "last", "hints", "solution seen"):

@@ -31,7 +31,8 @@ from pathlib import Path
 from . import _db
 from .errors import ConfigError
 from .exercises import get_exercise
-from .exercises.checker import CHECKER_VERSION, UNEXPLAINED
+from .exercises.checker import CHECKER_VERSION
+from .exercises.status import VerdictStatus, rank
 
 ENV_DB = "ACTLAB_DB"
 MAX_ANSWER_CHARS = 10_000
@@ -147,7 +148,7 @@ class Regraded:
     new_status: str
 
 
-_RANK = {"not_attempted": 0, "unreadable": 1, "incorrect": 2, "partly_correct": 3, "correct": 4}
+_RANK = {s.value: s.rank for s in VerdictStatus}  # status name -> rank, derived from the one order (classroom.py)
 
 
 class _Grader:
@@ -352,7 +353,7 @@ class Store:
             row = row_for(graded["exercise"])
             row["attempts"] += 1
             row["last"], row["answer"] = graded["status"], graded["answer"]
-            if _RANK[graded["status"]] > _RANK[row["best"]]:
+            if rank(graded["status"]) > rank(row["best"]):
                 row["best"] = graded["status"]
         for event in self.events(class_id, learner):
             row = row_for(event["exercise"])
@@ -592,7 +593,7 @@ class Store:
                     row["unreadable"] += 1
                 elif kind in ("correct", "not_attempted"):
                     continue
-                elif part.get("feedback") == UNEXPLAINED:
+                elif not part.get("explained", False):  # the checker's own flag; a record from before it is counted
                     row["unexplained"] += 1
                 else:
                     row["slips"].setdefault(f"{part.get('label')}: {part.get('feedback')}", set()).add(who)

@@ -14,7 +14,7 @@ ATTEMPTS = ["asdf", "I don't know", "GELU is smooth everywhere.", "ReLU is simpl
 def test_a_free_text_verdict_names_no_missing_key_point(client, answer):
     body = client.post("/api/exercises/ex3/check", json={"answers": [answer]}).json()
     (part,) = body["parts"]
-    assert set(part) == {"label", "status", "feedback", "covered", "remaining"}
+    assert set(part) == {"label", "status", "rank", "feedback", "explained", "covered", "remaining"}
     shown = str(body).lower()
     covered_words = " ".join(part["covered"]).lower()
     for words in REVEALING.values():

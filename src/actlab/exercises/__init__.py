@@ -5,8 +5,9 @@
 from __future__ import annotations
 
 from .bank import EX1, EX2, EX3, EX4, EX5, EX6, EX7, EX8, EX9, EX10, EXERCISES
-from .checker import CHECKER_VERSION, STATUSES, Exercise, PartResult, Verdict
+from .checker import CHECKER_VERSION, Exercise, PartResult, Verdict
 from .parser import Unreadable, parse_number
+from .status import STATUSES, VerdictStatus
 
 
 def all_exercises() -> tuple[Exercise, ...]:
@@ -32,5 +33,5 @@ def get_exercise(key: str) -> Exercise:
 ex1, ex2, ex3, ex4, ex5, ex6, ex7, ex8, ex9, ex10 = EX1, EX2, EX3, EX4, EX5, EX6, EX7, EX8, EX9, EX10
 
 __all__ = ["CHECKER_VERSION", "EXERCISES", "STATUSES", "Exercise", "PartResult", "Unreadable", "Verdict",
-           "all_exercises", "ex1", "ex10",
-           "ex2", "ex3", "ex4", "ex5", "ex6", "ex7", "ex8", "ex9", "get_exercise", "parse_number"]
+           "VerdictStatus", "all_exercises", "ex1", "ex10", "ex2", "ex3", "ex4", "ex5", "ex6", "ex7", "ex8", "ex9",
+           "get_exercise", "parse_number"]

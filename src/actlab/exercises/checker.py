@@ -18,13 +18,15 @@ from dataclasses import dataclass, field
 
 from .claims import Property, judge_claims, read_claims
 from .parser import Unreadable, parse_number
+from .status import VerdictStatus
 
 # Bump whenever a rule changes what an answer earns: stored attempts carry the version that graded them, and a
 # re-grade (Store.regrade, `actlab exercise regrade`) recomputes every attempt graded by an older one.
 # 1: the first checker; 2: claims with negation for free text, the kink table, realistic notations, new slips;
-# 3: "undefined" denied is incorrect at a kink, and "very close" only within 5% of the value.
-CHECKER_VERSION = 3
-STATUSES = ("not_attempted", "unreadable", "incorrect", "partly_correct", "correct")
+# 3: "undefined" denied is incorrect at a kink, and "very close" only within 5% of the value;
+# 4: each part's record carries its rank and whether its feedback explained the slip (the store reads the flag
+# instead of comparing feedback text).
+CHECKER_VERSION = 4
 # the feedback for a wrong number the checker cannot explain (no known slip, not close, not a factor of ten)
 UNEXPLAINED = "Not this value. A hint may help."
 
@@ -32,12 +34,18 @@ UNEXPLAINED = "Not this value. A hint may help."
 @dataclass(frozen=True)
 class PartResult:
     label: str
-    status: str
+    status: VerdictStatus  # a status name is accepted and checked
     feedback: str
     covered: tuple[str, ...] = ()  # titles of the rubric points covered, for the learner
     covered_keys: tuple[str, ...] = ()  # the same points by key, for the teacher
     missed_keys: tuple[str, ...] = ()  # rubric points not covered: for the teacher only, never shown to the learner
     kind: str = ""
+    # does the feedback say what went wrong (a known slip, a factor of ten, a swap, a reading the part knows)? False
+    # when the checker could only say "not this value": the teacher's summary lists explained slips and counts the rest
+    explained: bool = True
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", VerdictStatus.of(self.status))
 
     @property
     def remaining(self) -> int:
@@ -45,8 +53,8 @@ class PartResult:
 
     def to_dict(self) -> dict:
         """What the learner sees: the covered points by name, the missing ones only as a count."""
-        return {"label": self.label, "status": self.status, "feedback": self.feedback,
-                "covered": list(self.covered), "remaining": self.remaining}
+        return {"label": self.label, "status": self.status.value, "rank": self.status.rank, "feedback": self.feedback,
+                "explained": self.explained, "covered": list(self.covered), "remaining": self.remaining}
 
     def to_record(self) -> dict:
         """What the progress store keeps: the learner's view plus the kind of part and the points missed."""
@@ -57,21 +65,25 @@ class PartResult:
 @dataclass(frozen=True)
 class Verdict:
     exercise: str
-    status: str
+    status: VerdictStatus  # a status name is accepted and checked
     feedback: str
     parts: tuple[PartResult, ...]
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", VerdictStatus.of(self.status))
+
     @property
     def is_correct(self) -> bool:
-        return self.status == "correct"
+        return self.status == VerdictStatus.CORRECT
 
     def to_dict(self) -> dict:
-        return {"exercise": self.exercise, "status": self.status, "feedback": self.feedback,
-                "parts": [p.to_dict() for p in self.parts]}
+        return {"exercise": self.exercise, "status": self.status.value, "rank": self.status.rank,
+                "feedback": self.feedback, "parts": [p.to_dict() for p in self.parts]}
 
     def to_record(self) -> dict:
-        return {"exercise": self.exercise, "status": self.status, "feedback": self.feedback,
-                "checker_version": CHECKER_VERSION, "parts": [p.to_record() for p in self.parts]}
+        return {"exercise": self.exercise, "status": self.status.value, "rank": self.status.rank,
+                "feedback": self.feedback, "checker_version": CHECKER_VERSION,
+                "parts": [p.to_record() for p in self.parts]}
 
     def __str__(self) -> str:
         lines = [f"{self.exercise}: {self.status.replace('_', ' ')} — {self.feedback}"]
@@ -153,7 +165,8 @@ class NumberPart:
         try:
             parsed = parse_number(answer)
         except Unreadable as exc:
-            return PartResult(self.label, "unreadable", f"Could not read that as a number: {exc}.", kind="number")
+            return PartResult(self.label, "unreadable", f"Could not read that as a number: {exc}.", kind="number",
+                              explained=False)
         judged = self._judge(parsed)
         if judged == "correct":
             return PartResult(self.label, "correct", "Correct.", kind="number")
@@ -176,7 +189,7 @@ class NumberPart:
                                       kind="number")
         if truth != 0 and x * truth < 0:
             return PartResult(self.label, "incorrect", "Check the sign of your answer.", kind="number")
-        return PartResult(self.label, "incorrect", UNEXPLAINED, kind="number")
+        return PartResult(self.label, "incorrect", UNEXPLAINED, kind="number", explained=False)
 
 
 def _rounds_to(truth: float, written: float, sig: int, half_units: float = 0.5) -> bool:
@@ -227,11 +240,11 @@ class ChoicePart:
         try:
             x = parse_number(answer).value
         except Unreadable:
-            return PartResult(self.label, "incorrect", self.fallback, kind="choice")
+            return PartResult(self.label, "incorrect", self.fallback, kind="choice", explained=False)
         for value, choice in self.numbers:
             if math.isclose(x, value, rel_tol=1e-9, abs_tol=1e-12):
                 return PartResult(self.label, choice.status, choice.feedback, kind="choice")
-        return PartResult(self.label, "incorrect", self.fallback, kind="choice")
+        return PartResult(self.label, "incorrect", self.fallback, kind="choice", explained=False)
 
 
 _POINT_AT_KINK = re.compile(r"(?:relu|f|g|derivative|slope|gradient)\s*'*\s*\(\s*0\s*\)|"
@@ -285,8 +298,8 @@ class KinkPart:
     framework_value: Callable[[], float]  # what PyTorch and TensorFlow return at the kink
     fallback: str = "Not quite. Compare the slope just left of the kink with the slope just right of it."
 
-    def _result(self, status: str, feedback: str) -> PartResult:
-        return PartResult(self.label, status, feedback, kind="kink")
+    def _result(self, status: str, feedback: str, explained: bool = True) -> PartResult:
+        return PartResult(self.label, status, feedback, kind="kink", explained=explained)
 
     def check(self, answer: str) -> PartResult:
         text = " ".join(answer.lower().replace("’", "'").replace("−", "-").split())[:2000]
@@ -315,7 +328,7 @@ class KinkPart:
         if _CONVENTION.search(text) and values == {fw}:  # "0, as in PyTorch": the value and the framework apart
             convention_ok = True
         if any(not lo <= v <= hi for v in values):
-            return self._result("incorrect", self.fallback)
+            return self._result("incorrect", self.fallback, explained=False)
         if is_undefined or has_interval or convention_ok:
             return self._result("correct", (
                 f"Right: the one-sided slopes ({lo:g} and {hi:g}) differ, so there is no derivative at the kink; "
@@ -330,7 +343,7 @@ class KinkPart:
         if len(values) > 1:
             return self._result("partly_correct", "Those are the one-sided slopes. They differ: what does that say "
                                                   "about the derivative at the kink itself?")
-        return self._result("incorrect", self.fallback)
+        return self._result("incorrect", self.fallback, explained=False)
 
 
 @dataclass(frozen=True)
@@ -402,12 +415,13 @@ class Exercise:
         given = _normalise_answers(answers, len(self.parts))
         if all(a is None or not str(a).strip() for a in given):
             return Verdict(self.key, "not_attempted", "No answer yet.",
-                           tuple(PartResult(p.label, "not_attempted", "No answer yet.", kind=_kind(p))
+                           tuple(PartResult(p.label, "not_attempted", "No answer yet.", kind=_kind(p), explained=False)
                                  for p in self.parts))
         results = []
         for part, answer in zip(self.parts, given, strict=True):
             if answer is None or not str(answer).strip():
-                results.append(PartResult(part.label, "not_attempted", "No answer yet.", kind=_kind(part)))
+                results.append(PartResult(part.label, "not_attempted", "No answer yet.", kind=_kind(part),
+                                          explained=False))
             else:
                 results.append(part.check(str(answer)))
         _mark_swapped(self.parts, given, results)

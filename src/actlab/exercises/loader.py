@@ -17,8 +17,9 @@ import os
 from pathlib import Path
 
 from ..errors import ConfigError
-from .checker import STATUSES, Choice, ChoicePart, Exercise, NumberPart, Slip
+from .checker import Choice, ChoicePart, Exercise, NumberPart, Slip
 from .parser import Unreadable, parse_number
+from .status import STATUSES
 
 ENV_DIR = "ACTLAB_EXERCISES_DIR"
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from ...errors import ConfigError
 from ...exercises import all_exercises, get_exercise
 from ...exercises.service import check_and_record, hint_and_record, solution_and_record
+from ...exercises.status import rank
 from ..deps import StoreDep
 
 router = APIRouter(tags=["exercises"])
@@ -79,7 +80,7 @@ def solution(key: str, store: StoreDep, request: HelpRequest | None = None) -> d
 @router.get("/progress")
 def progress(store: StoreDep, learner: Annotated[str, Query(min_length=1, max_length=64)]) -> list[dict]:
     try:
-        return [r.__dict__ for r in store.progress(learner)]
+        return [{**r.__dict__, "best_rank": rank(r.best_status)} for r in store.progress(learner)]
     except ConfigError as exc:
         raise HTTPException(422, str(exc)) from None
 

@@ -3,7 +3,7 @@
 export function mount(root, { api, exercises, learner, onProgress, setStatus }) {
   const list = root.querySelector("#exercise-list");
   const status = new Map();  // key -> best status so far
-  const rank = { not_attempted: 0, unreadable: 1, incorrect: 2, partly_correct: 3, correct: 4 };
+  const ranks = new Map();  // key -> that status's rank, as the server sent it (the order of verdicts is the core's)
   const label = { correct: "correct", partly_correct: "partly correct", incorrect: "not yet", unreadable: "unreadable",
                   not_attempted: "not attempted" };
 
@@ -28,9 +28,9 @@ export function mount(root, { api, exercises, learner, onProgress, setStatus }) 
     const form = el.querySelector("form"), feedback = el.querySelector("[data-role=feedback]");
     const help = el.querySelector("[data-role=help]"), badge = el.querySelector("[data-role=badge]");
     let hintLevel = 0;
-    const setBadge = (s) => {
-      const best = rank[s] > rank[status.get(ex.key) || "not_attempted"] ? s : status.get(ex.key) || s;
-      status.set(ex.key, best);
+    const setBadge = (s, rank) => {
+      if (!ranks.has(ex.key) || rank > ranks.get(ex.key)) { status.set(ex.key, s); ranks.set(ex.key, rank); }
+      const best = status.get(ex.key);
       badge.className = `badge ${best}`;
       badge.textContent = label[best];
       onProgress(status);
@@ -43,7 +43,7 @@ export function mount(root, { api, exercises, learner, onProgress, setStatus }) 
       try {
         const v = await api.postJSON(`/api/exercises/${ex.key}/check`, { answers, learner: learner() });
         feedback.innerHTML = render(v);
-        setBadge(v.status);
+        setBadge(v.status, v.rank);
       } catch (err) {
         feedback.innerHTML = `<p class="error">${escape(err.message)}</p>`;
       }
@@ -96,6 +96,7 @@ export function mount(root, { api, exercises, learner, onProgress, setStatus }) 
     async update() {  // restore saved progress for the current learner
       const who = learner();
       status.clear();
+      ranks.clear();
       list.querySelectorAll(".exercise").forEach((el) => { const b = el.querySelector("[data-role=badge]"); b.className = "badge"; b.textContent = "not attempted"; });
       onProgress(status);
       if (!who) return;
@@ -104,7 +105,7 @@ export function mount(root, { api, exercises, learner, onProgress, setStatus }) 
         for (const row of rows) {
           const el = list.querySelector(`#exercise-${row.exercise}`);
           if (!el || row.attempts === 0) continue;
-          el.setBadge(row.best_status);
+          el.setBadge(row.best_status, row.best_rank);
           el.fill(row.last_answer);
         }
       } catch (err) { setStatus(`Could not load saved progress: ${err.message}`, true); }
