@@ -76,7 +76,7 @@ def _record(**changes) -> Activation:
     base = dict(name="scaled", fn=lambda x, k: k * x, deriv=lambda x, k: 0 * x + k, formula="kx", deriv_formula="k",
                 title="Scaled", output_range=(-math.inf, math.inf), deriv_range=(0.0, 1.0), deriv_max=1.0,
                 deriv_argmax=None, deriv_argmax_text="everywhere", zero_centred=True, monotonic=True,
-                smoothness="C-inf", self_gated=False, year=2026, paper="a test", used_in=(), torch_name=None,
+                smoothness="C-inf", self_gated=False, year=2026, paper="a test", used_in=(),
                 hf_names=(), strength="", weakness="", param_specs={"k": Param(0.5, 0.0, 1.0)})
     return Activation(**{**base, **changes})
 

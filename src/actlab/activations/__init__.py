@@ -17,10 +17,11 @@ from .registry import (
     Activation,
     Param,
     Slider,
+    TorchRecipe,
     get,
     names,
     resolve,
 )
 
 __all__ = ["ALIASES", "GATED", "LESSON_SIX", "MORE", "OTHER_GROUP", "REGISTRY", "Activation", "Conventions", "GeluGap",
-           "Param", "Slider", "conventions", "gelu_gap", "get", "names", "resolve"]
+           "Param", "Slider", "TorchRecipe", "conventions", "gelu_gap", "get", "names", "resolve"]

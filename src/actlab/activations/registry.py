@@ -85,6 +85,49 @@ class Param:
         return f"{lo}, {hi}{extra} (finite)"
 
 
+@dataclass(frozen=True)
+class TorchRecipe:
+    """How PyTorch computes an activation, as data: a torch.nn module, or an expression where torch has none.
+
+    ``interop.torch`` turns a recipe into a module (``module_for``), into source code (``export_code``) and
+    back (``record_for``: a module and its settings to the record). The core never imports torch.
+
+    - ``module``: a class of torch.nn, built with ``kwargs`` (module keyword, registry parameter) and ``fixed``
+      (module keyword, constant: the constants also pick the record when mapping back, as GELU's approximate).
+    - ``none_as``: (registry parameter, what the module takes for None): softplus's threshold None (no
+      shortcut) is PyTorch's threshold=inf.
+    - ``only_if``: (registry parameter, value) the module needs; other values take the expression (SiLU has
+      no beta).
+    - ``expression``: one line of torch code, with ``torch`` in scope, the parameters by name, and ``x`` the
+      input, or for a gated unit ``a`` and ``b``, the value and gate halves of its last axis.
+    """
+
+    module: str | None = None
+    kwargs: tuple[tuple[str, str], ...] = ()
+    fixed: tuple[tuple[str, Any], ...] = ()
+    none_as: tuple[tuple[str, Any], ...] = ()
+    only_if: tuple[tuple[str, Any], ...] = ()
+    expression: str | None = None
+
+    def uses_module(self, params: Mapping[str, Any]) -> bool:
+        """Does the torch.nn module compute the record at these parameter values (else the expression)?"""
+        return self.module is not None and all(params.get(k) == v for k, v in self.only_if)
+
+    def module_kwargs(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """The module's keyword arguments for these parameter values."""
+        none_as = dict(self.none_as)
+        out = dict(self.fixed)
+        for keyword, param in self.kwargs:
+            value = params[param]
+            out[keyword] = none_as[param] if value is None and param in none_as else value
+        return out
+
+    def describe(self) -> dict[str, Any]:
+        return {"module": self.module, "kwargs": dict(self.kwargs), "fixed": dict(self.fixed),
+                "none_as": {k: jsonable(v) for k, v in self.none_as}, "only_if": dict(self.only_if),
+                "expression": self.expression}
+
+
 def _fmt(v: float) -> str:
     return "inf" if v == INF else "-inf" if v == -INF else f"{v:g}"
 
@@ -129,7 +172,6 @@ class Activation:
     year: int  # the year of the first work ``paper`` cites
     paper: str  # where the function was introduced (or, where it says so, recommended or named), with years
     used_in: tuple[str, ...]
-    torch_name: str | None
     hf_names: tuple[str, ...]
     strength: str
     weakness: str
@@ -161,6 +203,7 @@ class Activation:
     # 0 (ELU's -alpha). A rectifier's flat 0 (ReLU, softplus, GELU's left tail) is "off", the dead-unit
     # instrument's business, not saturation. See saturated_outputs().
     saturates_at: tuple[float, ...] = ()
+    torch_recipe: TorchRecipe | None = None  # how PyTorch computes it; None: no recipe (interop cannot export it)
 
     def __post_init__(self) -> None:
         params = dict(self.params) if self.params else {k: p.default for k, p in self.param_specs.items()}
@@ -224,6 +267,16 @@ class Activation:
         lo, hi = self.output_range
         scale = (hi - lo) / 2 if math.isfinite(lo) and math.isfinite(hi) else float(np.max(np.abs(levels)))
         return distance.mean(axis=tuple(range(distance.ndim - 1))) < fraction * scale
+
+    @property
+    def torch_name(self) -> str | None:
+        """The torch.nn module as PyTorch spells it, with the settings that pick this record:
+        "LeakyReLU", "GELU(approximate='tanh')"; None where torch has no module for it."""
+        recipe = self.torch_recipe
+        if recipe is None or recipe.module is None:
+            return None
+        fixed = ", ".join(f"{k}={v!r}" for k, v in recipe.fixed)
+        return f"{recipe.module}({fixed})" if fixed else recipe.module
 
     @property
     def bounded_above(self) -> bool:
@@ -310,6 +363,7 @@ class Activation:
             "paper": self.paper,
             "used_in": list(self.used_in),
             "torch_name": self.torch_name,
+            "torch_recipe": self.torch_recipe.describe() if self.torch_recipe else None,
             "hf_names": list(self.hf_names),
             "strength": self.strength,
             "weakness": self.weakness,
@@ -440,7 +494,7 @@ _RECORDS: tuple[Activation, ...] = (
         deriv_argmax_text="x = 0", zero_centred=False, monotonic=True, smoothness="C-inf",
         self_gated=False, year=1986, paper="Rumelhart, Hinton & Williams, 1986 (backpropagation with logistic units)",
         used_in=("LSTM and GRU gates", "binary classifier outputs", "attention-free gating"),
-        torch_name="Sigmoid", hf_names=("sigmoid",), deriv_from_output=lambda a: a * (1 - a),
+        torch_recipe=TorchRecipe("Sigmoid"), hf_names=("sigmoid",), deriv_from_output=lambda a: a * (1 - a),
         strength="Output in (0, 1) with a smooth gradient: the natural gate (LSTM) and probability.",
         weakness="Vanishing gradient: the derivative is at most 0.25, so deep stacks shrink the signal.",
     ),
@@ -456,7 +510,7 @@ _RECORDS: tuple[Activation, ...] = (
         paper="LeCun, Bottou, Orr & Müller, 1998 (Efficient BackProp), which recommended tanh over the logistic; "
               "tanh units are older",
         used_in=("LSTM cell output", "classic RNNs", "TensorFlow Playground's default"),
-        torch_name="Tanh", hf_names=("tanh",), deriv_from_output=lambda a: 1 - a * a,
+        torch_recipe=TorchRecipe("Tanh"), hf_names=("tanh",), deriv_from_output=lambda a: 1 - a * a,
         strength="Zero-centred output in (-1, 1); steeper than sigmoid (slope 1 at 0).",
         weakness="Still saturates: for |x| > 3 the derivative is below 0.01, so gradients vanish.",
     ),
@@ -469,7 +523,7 @@ _RECORDS: tuple[Activation, ...] = (
         deriv_argmax_text="x > 0", zero_centred=False, monotonic=True, smoothness="C0",
         self_gated=False, year=2010, paper="Nair & Hinton, 2010 (rectified linear units)",
         used_in=("AlexNet, ResNet and most CNNs", "the original Transformer", "T5", "OPT"),
-        torch_name="ReLU", hf_names=("relu",), deriv_from_output=lambda a: (a > 0).astype(a.dtype),
+        torch_recipe=TorchRecipe("ReLU"), hf_names=("relu",), deriv_from_output=lambda a: (a > 0).astype(a.dtype),
         strength="Cheap, and its gradient is exactly 1 for x > 0: positive paths do not shrink.",
         weakness="Dying ReLU: a unit whose input stays negative outputs 0 and receives no gradient.",
         deriv_at_zero=0.0, subgradient_at_zero=(0.0, 1.0),
@@ -484,7 +538,7 @@ _RECORDS: tuple[Activation, ...] = (
         deriv_argmax_text="x > 0", zero_centred=False, monotonic=True, smoothness="C0",
         self_gated=False, year=2013, paper="Maas, Hannun & Ng, 2013 (rectifier nonlinearities)",
         used_in=("GAN discriminators (DCGAN)", "YOLO detectors"),
-        torch_name="LeakyReLU", hf_names=("leaky_relu",),
+        torch_recipe=TorchRecipe("LeakyReLU", kwargs=(("negative_slope", "negative_slope"),)), hf_names=("leaky_relu",),
         strength="A small negative slope keeps a gradient for x < 0: no dying neurons.",
         weakness="One more hyperparameter (alpha), and still a kink at 0.",
         param_specs={"negative_slope": Param(0.01, 0.0, 1.0, low_closed=True, high_closed=True,
@@ -502,7 +556,7 @@ _RECORDS: tuple[Activation, ...] = (
         zero_centred=False, monotonic=False, smoothness="C-inf", self_gated=True, year=2016,
         paper="Hendrycks & Gimpel, 2016 (Gaussian Error Linear Units)",
         used_in=("BERT", "RoBERTa", "ViT", "GPT-NeoX", "Falcon"),
-        torch_name="GELU", hf_names=("gelu", "gelu_python"),
+        torch_recipe=TorchRecipe("GELU", fixed=(("approximate", "none"),)), hf_names=("gelu", "gelu_python"),
         strength="Smooth everywhere with a probabilistic reading (x kept with probability Phi(x)); performs well in transformers.",
         weakness="Needs the error function erf for every value, where ReLU needs one comparison; a small "
                  "non-monotonic dip below 0.",
@@ -521,7 +575,7 @@ _RECORDS: tuple[Activation, ...] = (
               "Elfwing, Uchibe & Doya, 2017; named Swish by Ramachandran, Zoph & Le, 2017, whose automated search "
               "found it",
         used_in=("Llama (SwiGLU)", "Mistral (SwiGLU)", "Qwen (SwiGLU)", "PaLM (SwiGLU)", "EfficientNet"),
-        torch_name="SiLU", hf_names=("silu", "swish"),
+        torch_recipe=TorchRecipe("SiLU", only_if=(("beta", 1.0),), expression="x * torch.sigmoid(beta * x)"), hf_names=("silu", "swish"),
         strength="Self-gated, smooth and non-monotonic; found by automated search and works well.",
         weakness=_silu_weakness(_SILU_MIN),
         param_specs={"beta": Param(1.0, 0.0, 1e6, doc="gate sharpness; 1 is SiLU, 1.702 quick GELU",
@@ -538,7 +592,7 @@ _RECORDS: tuple[Activation, ...] = (
         zero_centred=False, monotonic=False, smoothness="C-inf", self_gated=True, year=2016,
         paper="Hendrycks & Gimpel, 2016 (the tanh approximation, in the GELU paper)",
         used_in=("GPT-2", "GPT-3", "GPT-J", "Phi", "T5 v1.1 and Flan-T5 (gated)", "Gemma (gated)"),
-        torch_name="GELU(approximate='tanh')",
+        torch_recipe=TorchRecipe("GELU", fixed=(("approximate", "tanh"),)),
         hf_names=("gelu_new", "gelu_pytorch_tanh", "gelu_fast", "gelu_accurate"),
         strength="No erf: one tanh and a cubic per value; differentiable everywhere; within 4.7e-4 of exact GELU.",
         weakness="An approximation: frameworks differ in which GELU they mean, so names matter.",
@@ -554,7 +608,7 @@ _RECORDS: tuple[Activation, ...] = (
         output_closed=(True, False), deriv_closed=(True, True),
         zero_centred=False, monotonic=False, smoothness="C-inf", self_gated=True, year=2016,
         paper="Hendrycks & Gimpel, 2016 (the sigmoid approximation, in the GELU paper); used by Radford et al., 2021 (CLIP)",
-        used_in=("CLIP",), torch_name=None, hf_names=("quick_gelu",),
+        used_in=("CLIP",), hf_names=("quick_gelu",), torch_recipe=TorchRecipe(expression="x * torch.sigmoid(1.702 * x)"),
         strength="One sigmoid per value (SiLU with beta = 1.702): no erf and no cubic.",
         weakness="Least accurate GELU approximation (max error about 0.02).",
         output_min_at=-0.751154255441,
@@ -568,7 +622,7 @@ _RECORDS: tuple[Activation, ...] = (
         output_closed=(False, False), deriv_closed=(False, True),
         deriv_argmax_text="x >= 0", zero_centred=False, monotonic=True, smoothness="C1",
         self_gated=False, year=2015, paper="Clevert, Unterthiner & Hochreiter, 2015 (exponential linear units)",
-        used_in=("CNNs of 2016-2018",), torch_name="ELU", hf_names=(),
+        used_in=("CNNs of 2016-2018",), torch_recipe=TorchRecipe("ELU", kwargs=(("alpha", "alpha"),)), hf_names=(),
         strength="Negative outputs push mean activations toward 0; smooth at 0 when alpha = 1.",
         weakness="An exponential for x < 0; saturates to -alpha, where its gradient vanishes.",
         param_specs={"alpha": Param(1.0, 0.0, 100.0, doc="negative saturation value", slider=Slider(0.1, 3.0, 0.1))},
@@ -585,7 +639,7 @@ _RECORDS: tuple[Activation, ...] = (
         output_closed=(False, False), deriv_closed=(False, False), kinks=(0.0,),
         zero_centred=False, monotonic=True, smoothness="C0", self_gated=False, year=2017,
         paper="Klambauer, Unterthiner, Mayr & Hochreiter, 2017 (Self-Normalizing Neural Networks)",
-        used_in=("self-normalising MLPs",), torch_name="SELU", hf_names=(),
+        used_in=("self-normalising MLPs",), torch_recipe=TorchRecipe("SELU"), hf_names=(),
         strength="Keeps activations near zero mean and unit variance through depth with LeCun init.",
         weakness="The self-normalising property needs LeCun-normal init and no batch norm.",
         deriv_at_zero=F.SELU_SCALE * F.SELU_ALPHA, subgradient_at_zero=None,  # a concave kink: no subgradient
@@ -599,7 +653,7 @@ _RECORDS: tuple[Activation, ...] = (
         output_closed=(False, False), deriv_closed=(False, True),
         deriv_argmax_text="x >= 0", zero_centred=False, monotonic=True, smoothness="C1",
         self_gated=False, year=2017, paper="Barron, 2017 (Continuously Differentiable Exponential Linear Units)",
-        used_in=("research models",), torch_name="CELU", hf_names=(),
+        used_in=("research models",), torch_recipe=TorchRecipe("CELU", kwargs=(("alpha", "alpha"),)), hf_names=(),
         strength="C1 for every alpha (ELU is only C1 for alpha = 1).",
         weakness="Rarely used; an exponential for x < 0.",
         param_specs={"alpha": Param(1.0, 0.0, 100.0, doc="negative saturation value", slider=Slider(0.1, 3.0, 0.1))},
@@ -614,7 +668,8 @@ _RECORDS: tuple[Activation, ...] = (
         output_closed=(False, False), deriv_closed=(False, False),
         zero_centred=False, monotonic=True, smoothness="C-inf",
         self_gated=False, year=2001, paper="Dugas, Bengio, Bélisle, Nadeau & Garcia, 2001 (softplus)",
-        used_in=("variance and scale heads", "Mish's inner function"), torch_name="Softplus", hf_names=(),
+        used_in=("variance and scale heads", "Mish's inner function"), torch_recipe=TorchRecipe("Softplus", kwargs=(("beta", "beta"), ("threshold", "threshold")),
+                                 none_as=(("threshold", INF),)), hf_names=(),
         strength="A smooth ReLU: positive, with derivative sigmoid(beta x) everywhere.",
         weakness="Never exactly 0, and needs a log and an exp per value.",
         param_specs={"beta": Param(1.0, 0.0, 1e6, doc="sharpness", slider=Slider(0.1, 5.0, 0.1)),
@@ -631,7 +686,7 @@ _RECORDS: tuple[Activation, ...] = (
         deriv_max=1.08849816125, deriv_argmax=1.49057117949, deriv_argmax_text="x = 1.49057",
         output_closed=(True, False), deriv_closed=(True, True),
         zero_centred=False, monotonic=False, smoothness="C-inf", self_gated=True, year=2019,
-        paper="Misra, 2019 (Mish)", used_in=("YOLOv4",), torch_name="Mish", hf_names=("mish",),
+        paper="Misra, 2019 (Mish)", used_in=("YOLOv4",), torch_recipe=TorchRecipe("Mish"), hf_names=("mish",),
         strength="Smooth, self-gated and non-monotonic like Swish, with a slightly deeper dip.",
         weakness="Three transcendental functions per value (an exp, a log and a tanh).",
         output_min_at=-1.19243121452,
@@ -645,7 +700,7 @@ _RECORDS: tuple[Activation, ...] = (
         deriv_argmax_text="x = 0", zero_centred=True, monotonic=True, smoothness="C1",
         self_gated=False, year=2009, paper="Bergstra et al., 2009 (quadratic polynomials learn better image features); "
                                          "studied by Glorot & Bengio, 2010",
-        used_in=("Glorot & Bengio's saturation study",), torch_name="Softsign", hf_names=(),
+        used_in=("Glorot & Bengio's saturation study",), torch_recipe=TorchRecipe("Softsign"), hf_names=(),
         strength="Like tanh but saturates polynomially, not exponentially.",
         weakness="Still bounded, so gradients still shrink for large |x|.",
     ),
@@ -657,7 +712,7 @@ _RECORDS: tuple[Activation, ...] = (
         output_closed=(True, True), deriv_closed=(True, True), kinks=(-3.0, 3.0),
         deriv_argmax_text="-3 < x < 3", zero_centred=False, monotonic=True, smoothness="C0",
         self_gated=False, year=2019, paper="Howard et al., 2019 (MobileNetV3); an earlier form in Courbariaux et al., 2015",
-        used_in=("MobileNetV3 squeeze-excite",), torch_name="Hardsigmoid", hf_names=(),
+        used_in=("MobileNetV3 squeeze-excite",), torch_recipe=TorchRecipe("Hardsigmoid"), hf_names=(),
         strength="Piecewise linear: no exponential, cheap on phones.",
         weakness="Exactly flat outside [-3, 3]: zero gradient there.",
         deriv_at_zero=1 / 6,
@@ -670,7 +725,7 @@ _RECORDS: tuple[Activation, ...] = (
         deriv_argmax_text="as x → 3 from the left (a supremum, not reached)", zero_centred=False, monotonic=False,
         output_closed=(True, False), deriv_closed=(False, False), kinks=(-3.0, 3.0),
         smoothness="C0", self_gated=True, year=2019, paper="Howard et al., 2019 (MobileNetV3)",
-        used_in=("MobileNetV3",), torch_name="Hardswish", hf_names=(),
+        used_in=("MobileNetV3",), torch_recipe=TorchRecipe("Hardswish"), hf_names=(),
         strength="Swish's shape without an exponential.",
         weakness="Kinks at -3 and 3, where the derivative jumps.",
         deriv_at_zero=0.5, output_min_at=-1.5,
@@ -684,7 +739,7 @@ _RECORDS: tuple[Activation, ...] = (
         deriv_argmax_text="-1 < x < 1", zero_centred=True, monotonic=True, smoothness="C0",
         output_closed=(True, True), deriv_closed=(True, True), kinks=(-1.0, 1.0),
         self_gated=False, year=2004, paper="Collobert, 2004 (PhD thesis, large scale machine learning)",
-        used_in=("binarised and quantised networks",), torch_name="Hardtanh", hf_names=(),
+        used_in=("binarised and quantised networks",), torch_recipe=TorchRecipe("Hardtanh", kwargs=(("min_val", "min_val"), ("max_val", "max_val"))), hf_names=(),
         strength="Cheap, zero-centred and bounded.",
         weakness="Zero gradient outside the clip range: a hard saturation.",
         param_specs={"min_val": Param(-1.0, -1e6, 1e6, doc="lower clip", slider=Slider(-3.0, 0.0, 0.1)),
@@ -699,7 +754,7 @@ _RECORDS: tuple[Activation, ...] = (
         deriv_argmax_text="0 < x < 6", zero_centred=False, monotonic=True, smoothness="C0",
         output_closed=(True, True), deriv_closed=(True, True), kinks=(0.0, 6.0),
         self_gated=False, year=2010, paper="Krizhevsky, 2010 (convolutional deep belief networks on CIFAR-10)",
-        used_in=("MobileNetV2",), torch_name="ReLU6", hf_names=("relu6",),
+        used_in=("MobileNetV2",), torch_recipe=TorchRecipe("ReLU6"), hf_names=("relu6",),
         strength="Bounded output suits low-precision arithmetic.",
         weakness="Dead below 0 and flat above 6.",
         deriv_at_zero=0.0, subgradient_at_zero=(0.0, 1.0),
@@ -711,7 +766,7 @@ _RECORDS: tuple[Activation, ...] = (
         deriv_argmax_text="as x → ∞", zero_centred=False, monotonic=True, smoothness="C1",
         output_closed=(True, False), deriv_closed=(True, False),
         self_gated=False, year=2021, paper="So et al., 2021 (Primer)",
-        used_in=("Primer", "Nemotron-4"), torch_name=None, hf_names=("relu2",),
+        used_in=("Primer", "Nemotron-4"), hf_names=("relu2",), torch_recipe=TorchRecipe(expression="torch.relu(x) ** 2"),
         strength="Found by Primer's architecture search: transformers reached a given quality with less training compute than with GELU.",
         weakness="Unbounded derivative; still dead for x < 0.",
         deriv_at_zero=0.0,
@@ -724,7 +779,7 @@ _RECORDS: tuple[Activation, ...] = (
         output_closed=(False, False), deriv_closed=(True, True),
         self_gated=False, year=1960, paper="Widrow & Hoff, 1960 (ADALINE, a linear unit)",
         used_in=("regression outputs", "the linear-collapse demonstration"),
-        torch_name="Identity", hf_names=("linear",),
+        torch_recipe=TorchRecipe("Identity"), hf_names=("linear",),
         strength="Keeps gradients exactly; right for a regression output.",
         weakness="Between hidden layers it adds nothing: a deep linear net is one affine map.",
     ),
@@ -732,16 +787,16 @@ _RECORDS: tuple[Activation, ...] = (
 
 _GATED = (
     ("glu", F.glu, F.glu_deriv, r"\sigma(b)", "GLU", 2017, "Dauphin, Fan, Auli & Grangier, 2017 (gated convolutional networks)",
-     ("gated convolutional language models",), "GLU", ()),
+     ("gated convolutional language models",), TorchRecipe("GLU", fixed=(("dim", -1),)), ()),
     ("reglu", F.reglu, F.reglu_deriv, r"\max(0, b)", "ReGLU", 2020, "Shazeer, 2020 (GLU Variants Improve Transformer)",
-     ("Shazeer 2020 ablations",), None, ()),
+     ("Shazeer 2020 ablations",), TorchRecipe(expression="a * torch.relu(b)"), ()),
     ("geglu", F.geglu, F.geglu_deriv, r"\mathrm{GELU}(b)", "GEGLU", 2020, "Shazeer, 2020 (GLU Variants Improve Transformer)",
-     ("Shazeer 2020 ablations",), None, ()),
+     ("Shazeer 2020 ablations",), TorchRecipe(expression="a * torch.nn.functional.gelu(b)"), ()),
     ("swiglu", F.swiglu, F.swiglu_deriv, r"\mathrm{SiLU}(b)", "SwiGLU", 2020,
      "Shazeer, 2020 (GLU Variants Improve Transformer)",
-     ("Llama", "Mistral", "Qwen", "PaLM"), None, ()),
+     ("Llama", "Mistral", "Qwen", "PaLM"), TorchRecipe(expression="a * torch.nn.functional.silu(b)"), ()),
     ("bilinear", F.bilinear, F.bilinear_deriv, r"b", "Bilinear GLU", 2020,
-     "Shazeer, 2020 (GLU Variants Improve Transformer); Dauphin et al., 2017", ("Shazeer 2020 ablations",), None, ()),
+     "Shazeer, 2020 (GLU Variants Improve Transformer); Dauphin et al., 2017", ("Shazeer 2020 ablations",), TorchRecipe(expression="a * b"), ()),
 )
 
 _GATED_RECORDS = tuple(
@@ -751,12 +806,12 @@ _GATED_RECORDS = tuple(
         output_range=(-INF, INF), deriv_range=(-INF, INF), deriv_max=INF, deriv_argmax=None,
         deriv_argmax_text="as the value half a grows", zero_centred=False, monotonic=False,
         smoothness="C0" if name == "reglu" else "C-inf", self_gated=False, year=year, paper=paper,
-        used_in=used, torch_name=torch_name, hf_names=hf,
+        used_in=used, torch_recipe=recipe, hf_names=hf,
         strength="A learned multiplicative gate; the gated variants gave the best results in Shazeer 2020.",
         weakness="Needs a projection twice as wide (value and gate halves): 50% more feed-forward weights per unit.",
         is_gated=True, group=GATED,
     )
-    for name, fn, deriv, gate, title, year, paper, used, torch_name, hf in _GATED
+    for name, fn, deriv, gate, title, year, paper, used, recipe, hf in _GATED
 )
 
 REGISTRY: Mapping[str, Activation] = MappingProxyType({a.name: a for a in _RECORDS + _GATED_RECORDS})
@@ -781,8 +836,9 @@ ALIASES: Mapping[str, str] = MappingProxyType(
         "leakyrelu": "leaky_relu",
         "gelu_exact": "gelu",
         # PyTorch class names, lower-cased
-        **{a.torch_name.lower(): a.name for a in _RECORDS + _GATED_RECORDS
-           if a.torch_name and a.torch_name.isidentifier() and a.torch_name.lower() != a.name},
+        **{a.torch_recipe.module.lower(): a.name for a in _RECORDS + _GATED_RECORDS
+           if a.torch_recipe and a.torch_recipe.module and not a.torch_recipe.fixed
+           and a.torch_recipe.module.lower() != a.name},
     }
 )
 

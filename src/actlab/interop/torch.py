@@ -43,40 +43,20 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from .. import activations
 from ..activations import Activation
 from ..instruments import DORMANT_TAU, SATURATION_FRACTION, layer_reading
 from ..monitor_log import LOG_FORMAT, read_log
 from ..readings import Finding, LayerSummary, Reading, RunSummary, Status, diagnose, grad_ratio
+from .torch_recipes import RecipeModule, TorchSource, export_code, module_for, record_for, torch_source
 
-__all__ = ["LayerStats", "Monitor", "MonitorReport", "read_log", "record_for"]
+__all__ = ["LayerStats", "Monitor", "MonitorReport", "RecipeModule", "TorchSource", "export_code", "module_for",
+           "read_log", "record_for", "torch_source"]
 MAX_AUTO_EVERY = 50  # every="auto" samples at least this often, whatever the budget
 _WARMUP_STEPS = 2  # untimed: first calls allocate and pick kernels
 _CALIBRATION_PAIRS = 4  # then unsampled and sampled steps alternate, so a slow patch of the machine hits both
 
 
-# --- from torch modules to registry records -------------------------------------------------
-
-
-def record_for(module: nn.Module) -> Activation | None:
-    """The registry record (with the module's own parameters) a torch activation module computes, or None.
-
-    PyTorch's hyperparameter names are the registry's (negative_slope, alpha, beta, threshold, min_val, max_val),
-    so the parameters are read straight off the module; GELU's ``approximate='tanh'`` is the gelu_tanh record."""
-    kind = type(module).__name__
-    if kind == "Identity":
-        return None
-    if kind == "GELU":
-        return activations.get("gelu_tanh" if getattr(module, "approximate", "none") == "tanh" else "gelu")
-    for name in activations.names():
-        record = activations.get(name)
-        if record.torch_name == kind and not record.is_gated:
-            params = {p: getattr(module, p) for p in record.params if hasattr(module, p)}
-            try:
-                return activations.get(name, **params)
-            except ValueError:  # a setting the registry does not allow: report it unmapped rather than guess
-                return None
-    return None
+# --- derivatives of torch activation modules (records from modules: torch_recipes.record_for) ---------
 
 
 def derivative(record: Activation, module: nn.Module, z: torch.Tensor) -> torch.Tensor:
