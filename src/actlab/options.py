@@ -10,14 +10,14 @@ result as GET /api/options; its pages keep no copy of any list.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import fields
 from typing import Any
 
 from . import activations
-from ._json import jsonable
 from .datasets import CLASSIFICATION, FEATURES, REGRESSION
 from .network import INITS
 from .optim import OPTIMIZERS, REGULARIZERS
-from .session import LOSSES
+from .session import LOSSES, RunConfig
 
 # the pickers' steps (TensorFlow Playground's, with 1e-5 and 1e-4 added below and 10 above)
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
@@ -37,47 +37,27 @@ DATASET_TITLES = {"circle": "Circle", "xor": "XOR", "gauss": "Gaussian", "spiral
                   "plane": "Plane", "multi_gauss": "Multi-Gauss"}
 FEATURE_TITLES = {"x1": "X₁", "x2": "X₂", "x1^2": "X₁²", "x2^2": "X₂²", "x1x2": "X₁X₂", "sin_x1": "sin(X₁)",
                   "sin_x2": "sin(X₂)"}
-INIT_TITLES = {"playground": "playground (TensorFlow Playground's)", "standard": "standard normal × 0.1",
+INIT_TITLES = {"playground": "playground (U ±0.5)", "standard": "standard (U ±1/√fan_in)",
                "xavier_uniform": "Xavier (Glorot) uniform", "xavier_normal": "Xavier (Glorot) normal",
                "he_uniform": "He uniform", "he_normal": "He normal", "lecun_normal": "LeCun normal",
-               "orthogonal": "orthogonal", "normal": "normal", "unit_norm": "unit norm per neuron"}
+               "orthogonal": "orthogonal", "normal": "normal N(0, σ²)", "unit_norm": "unit norm per neuron"}
 OPTIMIZER_TITLES = {"sgd": "SGD", "momentum": "momentum", "adam": "Adam"}
 REGULARIZER_TITLES = {"none": "none", "l1": "L1", "l2": "L2"}
 LOSS_TITLES = {"mse": "MSE", "cross-entropy": "cross-entropy"}
-
-# Before the registry named each record's group (it does now: Activation.group), the explorer kept its own table.
-_SIX = ("sigmoid", "tanh", "relu", "leaky_relu", "gelu", "silu")
-
 
 def _named(names: tuple[str, ...], titles: Mapping[str, str], **extra: Any) -> list[dict[str, Any]]:
     return [{"name": n, "title": titles.get(n, n), **extra} for n in names]
 
 
-def _number(v: float | None) -> float | str | None:
-    """A bound as JSON holds it: the one wire format (_json.jsonable), so an infinite end is 'inf' or '-inf'."""
-    return jsonable(v)
-
-
-def _group(record: activations.Activation) -> str:
-    group = getattr(record, "group", None)
-    if group:
-        return group
-    return "Gated units" if record.is_gated else "The lesson's six" if record.name in _SIX else "More"
-
-
-def _param(spec: activations.Param) -> dict[str, Any]:
-    """One parameter: its default, the allowed interval (as numbers and as words) and the slider's steps."""
-    if hasattr(spec, "describe"):
-        return spec.describe()
-    return {"default": spec.default, "allowed": spec.interval(), "doc": spec.doc, "low": _number(spec.low),
-            "high": _number(spec.high), "low_closed": spec.low_closed, "high_closed": spec.high_closed,
-            "optional": spec.optional, "slider": None}
-
-
 def activation_options(record: activations.Activation) -> dict[str, Any]:
-    """What a picker needs of one activation: name, title, group, gated, and each parameter's spec."""
-    return {"name": record.name, "title": record.title, "group": _group(record), "gated": record.is_gated,
-            "params": {k: _param(p) for k, p in record.param_specs.items()}}
+    """What a picker needs of one activation: name, title, aliases, group, gated, and each parameter's spec."""
+    return {"name": record.name, "title": record.title, "aliases": list(record.aliases), "group": record.group,
+            "gated": record.is_gated, "params": {k: p.describe() for k, p in record.param_specs.items()}}
+
+
+def run_defaults() -> dict[str, Any]:
+    """RunConfig's defaults as JSON values: where a page's controls start."""
+    return {f.name: list(f.default) if isinstance(f.default, tuple) else f.default for f in fields(RunConfig)}
 
 
 def options() -> dict[str, Any]:
@@ -98,5 +78,6 @@ def options() -> dict[str, Any]:
         "reg_rates": list(REG_RATES),
         "epochs_per_frame": list(EPOCHS_PER_FRAME),
         "sliders": {k: dict(v) for k, v in SLIDERS.items()},
+        "run_defaults": run_defaults(),
     }
 

@@ -95,3 +95,9 @@ def test_each_sliders_ends_are_accepted_and_one_step_past_is_refused_where_the_c
         with pytest.raises(ConfigError) as err:
             make_dataset(cfg.dataset, cfg.n_points, cfg.noise, rng=rng).split(cfg.train_fraction, rng)
         assert err.value.field == key
+
+
+def test_the_run_defaults_are_runconfigs_and_make_a_valid_run():
+    defaults = options.run_defaults()
+    assert RunConfig.from_dict(defaults) == RunConfig()
+    assert defaults["init"] == RunConfig().init and defaults["layers"] == list(RunConfig().layers)

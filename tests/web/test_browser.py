@@ -47,18 +47,18 @@ def test_deep_link_opens_the_section(page):
 
 def test_picking_an_activation_and_moving_a_slider_changes_the_plot(page):
     open_lesson(page)
-    page.get_by_label("Leaky ReLU α (negative_slope)", exact=True).wait_for(state="attached")
+    page.get_by_label("Leaky ReLU: negative_slope", exact=True).wait_for(state="attached")
     page.locator("#explorer-picks input[value=leaky_relu]").check()
     page.wait_for_function("document.querySelectorAll('#explorer-cards .card').length === 5")
     read = ("() => { const d = document.getElementById('explorer-f').data;"
             " return d.find(t => t.name === 'leaky_relu').y[0]; }")
     before = page.evaluate(read)
-    slider = page.get_by_label("Leaky ReLU α (negative_slope)", exact=True)
+    slider = page.get_by_label("Leaky ReLU: negative_slope", exact=True)
     slider.fill("0.3")
     page.wait_for_function(f"({read})() !== {before}")
     after = page.evaluate(read)
     assert before == pytest.approx(-0.05) and after == pytest.approx(-1.5)  # f(-5) = alpha * -5
-    assert "negative_slope=0.3" in page.url
+    assert "leaky_relu(negative_slope=0.3)" in page.url  # the parameter rides on its activation
     shot(page, "lesson-explorer-leaky", page.locator("#activations"))
 
 

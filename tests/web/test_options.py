@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from importlib import resources
+
 import pytest
 
 from actlab import activations
@@ -91,3 +93,14 @@ def test_an_activation_registered_while_the_lab_runs_is_offered(client):
     finally:
         getattr(activations, "unregister", lambda name: None)("scaled_tanh_h2")
 
+
+
+def test_no_page_script_keeps_a_copy_of_a_core_list():
+    js = resources.files("actlab") / "web" / "static" / "js"
+    text = {p.name: p.read_text() for p in [*js.iterdir(), *(js / "views").iterdir()] if p.name.endswith(".js")}
+    for name, source in text.items():
+        assert '"xavier_uniform"' not in source, name  # the initialisers
+        assert '"multi_gauss"' not in source, name  # the data sets
+        assert '"momentum"' not in source, name  # the optimisers
+        assert '"sin_x1"' not in source, name  # the features
+        assert "GROUPS" not in source and "SLIDERS" not in source, name  # the explorer's tables

@@ -1,6 +1,6 @@
 // Boots the lesson page: fetches what the views need, mounts each view, keeps the nav and progress current.
 import * as api from "./api.js";
-import { createState } from "./state.js";
+import { checkActivation, createState } from "./state.js";
 import * as collapse from "./views/collapse.js";
 import * as dying from "./views/dying.js";
 import * as exercisesView from "./views/exercises.js";
@@ -16,17 +16,38 @@ function setStatus(text, isError = false) {
   statusEl.classList.toggle("error", isError);
 }
 
-const state = createState({
-  acts: { type: "list", default: ["sigmoid", "tanh", "relu", "gelu"] },
-  negative_slope: { type: "num", default: 0.01, min: 0, max: 1 },
-  beta: { type: "num", default: 1, min: 0.01, max: 100 },
-  alpha: { type: "num", default: 1, min: 0.01, max: 100 },
-  softplus_beta: { type: "num", default: 1, min: 0.01, max: 100 },
-  van_act: { type: "str", default: "sigmoid" },
-  van_init: { type: "str", default: "xavier_normal" },
-  van_width: { type: "int", default: 32, choices: [16, 32, 64] },
-  van_depth: { type: "int", default: 10, min: 1, max: 50 },
-});
+// Old lesson links name a slider's parameter on its own (?negative_slope=0.3); it now rides on the activation
+// (?acts=leaky_relu(negative_slope=0.3)). The old keys are read once, moved there, and dropped from the address.
+const OLD_SLIDER_KEYS = { negative_slope: ["leaky_relu", "negative_slope"], beta: ["silu", "beta"],
+                          alpha: ["elu", "alpha"], softplus_beta: ["softplus", "beta"] };
+
+function lessonState(options) {
+  const names = (rows) => rows.map((r) => r.name);
+  const state = createState({
+    acts: { type: "acts", default: ["sigmoid", "tanh", "relu", "gelu"].map((name) => ({ name, params: {} })),
+            activations: options.activations },
+    ...Object.fromEntries(Object.keys(OLD_SLIDER_KEYS).map((key) => [key, { type: "num", default: null }])),
+    van_act: { type: "str", default: "sigmoid", choices: names(options.activations.filter((a) => !a.gated)) },
+    van_init: { type: "str", default: "xavier_normal", choices: names(options.initializers) },
+    van_width: { type: "int", default: 32, choices: [16, 32, 64] },
+    van_depth: { type: "int", default: 10, min: 1, max: 50 },
+  });
+  const acts = state.get("acts").map((a) => {
+    const params = { ...a.params };
+    for (const [key, [act, param]] of Object.entries(OLD_SLIDER_KEYS)) {
+      const v = state.get(key);
+      if (v === null || a.name !== act || param in params) continue;
+      try {
+        params[param] = checkActivation({ name: act, params: { [param]: v } }, options.activations).params[param];
+      } catch (err) {
+        state.problems.push(`${key}: ${err.message}`);
+      }
+    }
+    return { name: a.name, params };
+  });
+  state.set({ ...Object.fromEntries(Object.keys(OLD_SLIDER_KEYS).map((key) => [key, null])), acts });
+  return state;
+}
 
 function learner() {
   return document.getElementById("learner").value.trim();
@@ -49,11 +70,12 @@ async function boot() {
     "/api/demos/linear-collapse"].map((path) => api.getJSON(path));
   later.forEach((p) => p.catch(() => {}));  // a failure is reported once, by the Promise.all below
   const [conventions, accuracy, census, gelu, collapseData] = later;
-  const first = Promise.all([api.getJSON("/api/activations"), api.getJSON("/api/exercises")]);
+  const first = Promise.all([api.getJSON("/api/activations"), api.getJSON("/api/exercises"), api.getJSON("/api/options")]);
   const me = api.getJSON("/api/class/me").catch(() => ({ mode: "local" }));  // who the lab takes us for
   loadPlotly();
-  const [registry, exercises] = await first;
-  const deps = { state, api, registry, setStatus };
+  const [registry, exercises, options] = await first;
+  const state = lessonState(options);
+  const deps = { state, api, registry, options, setStatus };
   const views = [explorer, vanishing, dying].map((v, i) =>
     v.mount(document.getElementById(i === 0 ? "activations" : "vanishing"), deps));
 
@@ -94,6 +116,7 @@ async function boot() {
     insideFigures,
   ]);
   if (!statusEl.classList.contains("error")) setStatus("");  // a view's error stays on screen
+  if (state.problems.length) setStatus(`The address held values the lesson cannot use: ${state.problems.join("; ")}.`, true);
   performance.mark("lesson-ready");
   document.body.dataset.ready = "true";
   trackSection();

@@ -1,46 +1,68 @@
 // Boots the playground: URL state, controls, the WebSocket to the server-side trainer, and the views.
 import * as api from "./api.js";
 import { CLASS_COLOURS, fmt, paintClassSurface, paintPoints, paintSurface } from "./charts.js";
-import { createState } from "./state.js";
+import { checkActivation, createState } from "./state.js";
 import * as gradientFlow from "./views/gradient-flow.js";
+import * as layerParams from "./views/layer-params.js";
 import * as network from "./views/network.js";
 import * as training from "./views/training.js";
 
 const $ = (id) => document.getElementById(id);
-const DATASETS = [["circle", "Circle"], ["xor", "XOR"], ["gauss", "Gaussian"], ["spiral", "Spiral"], ["moons", "Moons"],
-                  ["plane", "Plane"], ["multi_gauss", "Multi-Gauss"]];
-const REGRESSION = ["plane", "multi_gauss"];
-const LRS = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
-const REG_RATES = [0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
-const INITS = ["playground", "standard", "xavier_uniform", "xavier_normal", "he_uniform", "he_normal", "lecun_normal", "orthogonal"];
 // Controls a teacher can hide with ?hide=lr,activation,...
 const HIDEABLE = { lr: "ctl-lr", activation: "ctl-activation", slope: "ctl-slope", reg: "ctl-reg", reg_rate: "ctl-reg-rate",
   optimizer: "ctl-optimizer", loss: "ctl-loss", init: "ctl-init", speed: "ctl-speed", stop: "ctl-stop", target: "ctl-target",
   dataset: "ctl-dataset", problem: "ctl-problem", train: "ctl-train", noise: "ctl-noise", batch: "ctl-batch", csv: "ctl-csv", export: "ctl-export",
   layers: "add-layer", gradient: "gradient-chart" };
+// Old links set leaky_relu's slope and silu's beta for every such layer with a key of their own (?negative_slope=0.1);
+// the value now rides on each layer's activation (?activations=leaky_relu(negative_slope=0.1)).
+const OLD_PARAM_KEYS = { negative_slope: "leaky_relu", beta: "silu" };
 
-const state = createState({
-  dataset: { type: "str", default: "circle", choices: [...DATASETS.map((d) => d[0]), "csv"] },
-  noise: { type: "int", default: 0, min: 0, max: 50 },
-  train: { type: "int", default: 50, min: 10, max: 90 },
-  batch: { type: "int", default: 10, min: 1, max: 30 },
-  lr: { type: "num", default: 0.03, min: 0, max: 10 },
-  layers: { type: "ints", default: [4, 2] },
-  activations: { type: "list", default: ["tanh"] },
-  negative_slope: { type: "num", default: 0.01, min: 0, max: 1 },
-  features: { type: "list", default: ["x1", "x2"] },
-  reg: { type: "str", default: "none", choices: ["none", "l1", "l2"] },
-  reg_rate: { type: "num", default: 0, min: 0, max: 10 },
-  optimizer: { type: "str", default: "sgd", choices: ["sgd", "momentum", "adam"] },
-  loss: { type: "str", default: "mse", choices: ["mse", "cross-entropy"] },
-  init: { type: "str", default: "playground", choices: INITS },
-  seed: { type: "int", default: 1, min: 0 },
-  wseed: { type: "int", default: null, min: 0 },  // the initial weights' seed (null: the data's); Reset draws a new one
-  speed: { type: "int", default: 1, choices: [1, 2, 5, 10, 25, 50] },
-  show_test: { type: "bool", default: false },
-  discretize: { type: "bool", default: false },
-  hide: { type: "list", default: [] },
-});
+let options = null;  // /api/options: every list and limit, from the server's core
+let state = null;
+
+// The page's state, with every choice and limit from the options (the defaults are RunConfig's)
+function playgroundState(o) {
+  const d = o.run_defaults, names = (rows) => rows.map((r) => r.name), pct = (v) => Math.round(100 * v);
+  const { noise, train_fraction: train, batch_size: batch } = o.sliders;
+  const st = createState({
+    dataset: { type: "str", default: d.dataset, choices: [...names(o.datasets), "csv"] },
+    noise: { type: "int", default: pct(d.noise), min: pct(noise.min), max: pct(noise.max) },
+    train: { type: "int", default: pct(d.train_fraction), min: pct(train.min), max: pct(train.max) },
+    batch: { type: "int", default: d.batch_size, min: batch.min, max: batch.max },
+    lr: { type: "num", default: d.lr, min: 0, max: Math.max(...o.learning_rates) },
+    layers: { type: "ints", default: d.layers, min: 1, max: o.limits.max_width, maxItems: o.limits.max_layers },
+    activations: { type: "acts", default: d.activations.map((name) => ({ name, params: {} })),
+                   activations: o.activations.filter((a) => !a.gated) },
+    ...Object.fromEntries(Object.keys(OLD_PARAM_KEYS).map((key) => [key, { type: "num", default: null }])),
+    features: { type: "list", default: d.features, choices: names(o.features) },
+    reg: { type: "str", default: d.reg, choices: names(o.regularizers) },
+    reg_rate: { type: "num", default: d.reg_rate, min: 0, max: Math.max(...o.reg_rates) },
+    optimizer: { type: "str", default: d.optimizer, choices: names(o.optimizers) },
+    loss: { type: "str", default: d.loss, choices: names(o.losses) },
+    init: { type: "str", default: d.init, choices: names(o.initializers) },
+    seed: { type: "int", default: d.seed, min: 0 },
+    wseed: { type: "int", default: null, min: 0 },  // the initial weights' seed (null: the data's); Reset draws a new one
+    speed: { type: "int", default: o.epochs_per_frame[0], choices: o.epochs_per_frame },
+    show_test: { type: "bool", default: false },
+    discretize: { type: "bool", default: false },
+    hide: { type: "list", default: [], choices: Object.keys(HIDEABLE) },
+  });
+  // an old link's flat key goes onto every layer of its activation that sets no value of its own
+  const acts = st.get("activations").map((a) => {
+    const params = { ...a.params };
+    for (const [key, act] of Object.entries(OLD_PARAM_KEYS)) {
+      if (st.get(key) === null || a.name !== act || key in params) continue;
+      try {
+        params[key] = checkActivation({ name: act, params: { [key]: st.get(key) } }, o.activations).params[key];
+      } catch (err) {
+        st.problems.push(`${key}: ${err.message}`);
+      }
+    }
+    return { name: a.name, params };
+  });
+  st.set({ ...Object.fromEntries(Object.keys(OLD_PARAM_KEYS).map((key) => [key, null])), activations: acts });
+  return st;
+}
 
 function setStatus(text, isError = false) {
   $("status").textContent = text;
@@ -48,20 +70,23 @@ function setStatus(text, isError = false) {
 }
 
 // regression data (the plane, the multi-Gaussian, a CSV of numbers) trains on MSE with a linear output
-const isRegression = (s) => REGRESSION.includes(s.dataset) || (s.dataset === "csv" && csvTask === "regression");
+const taskOf = (dataset) => options.datasets.find((d) => d.name === dataset)?.task;
+const isRegression = (s) => taskOf(s.dataset) === "regression" || (s.dataset === "csv" && csvTask === "regression");
 // three or more classes (a CSV's) train on cross-entropy with a softmax output: MSE has one tanh output for two
 const isMultiClass = (s) => s.dataset === "csv" && csvTask === "classification" && csvClasses > 2;
 const newSeed = () => crypto.getRandomValues(new Uint32Array(1))[0];
 
+// the run settings' form of a layer's activation: its name, or {name, params} when it sets parameters
+const wireActivation = (a) => (Object.keys(a.params).length ? { name: a.name, params: a.params } : a.name);
+
 function runConfig() {
   const s = state.all();
   return { dataset: s.dataset, noise: s.noise / 100, train_fraction: s.train / 100, batch_size: s.batch, lr: s.lr,
-           layers: s.layers, activations: s.activations, negative_slope: s.negative_slope, features: s.features,
+           layers: s.layers, activations: s.activations.map(wireActivation), features: s.features,
            reg: s.reg, reg_rate: s.reg_rate, optimizer: s.optimizer, init: s.init, seed: s.seed, weight_seed: s.wseed,
            loss: isRegression(s) ? "mse" : isMultiClass(s) ? "cross-entropy" : s.loss };
 }
 
-let limits = { max_layers: 8, max_width: 32 };
 let conn = null, points = null, playing = false, csvToken = null, csvTask = null, csvClasses = 0, epochsSeen = 0;
 // the settings of the run the server last accepted: a refused reset puts the controls back to them, so the page never
 // shows one data set while the server trains another
@@ -69,7 +94,7 @@ let accepted = null;
 // After a reset, frames of the old run may still be on their way: they are dropped until the server says the new
 // run is ready (or that the reset was refused, in which case the old run goes on).
 let awaitingReady = true;
-let net, grad, train;
+let net, grad, train, params;
 
 function fillSelect(el, values, labelFn = String) {
   el.replaceChildren(...values.map((v) => new Option(labelFn(v), String(v))));
@@ -77,26 +102,29 @@ function fillSelect(el, values, labelFn = String) {
 
 function syncControls() {
   const s = state.all();
-  $("lr").value = String(s.lr); $("activation").value = s.activations.length === 1 ? s.activations[0] : "";
-  $("negative_slope").value = s.negative_slope; $("reg").value = s.reg; $("reg_rate").value = String(s.reg_rate);
+  $("lr").value = String(s.lr); $("activation").value = s.activations.length === 1 ? s.activations[0].name : "";
+  $("reg").value = s.reg; $("reg_rate").value = String(s.reg_rate);
   $("optimizer").value = s.optimizer; $("init").value = s.init; $("speed").value = String(s.speed);
   const regression = isRegression(s), multi = isMultiClass(s);  // the loss control shows what is trained; the URL keeps
   $("loss").value = regression ? "mse" : multi ? "cross-entropy" : s.loss;  // the learner's own choice
   $("loss").disabled = regression || multi;
-  $("loss").options[0].textContent = regression ? "MSE (linear output)" : "MSE (tanh output)";
-  $("loss").options[1].textContent = multi ? `cross-entropy (${csvClasses} classes)` : "cross-entropy";
+  for (const opt of $("loss").options) {  // the title says which output the loss trains
+    const { title } = options.losses.find((l) => l.name === opt.value);
+    opt.textContent = opt.value === "mse" ? `${title} (${regression ? "linear" : "tanh"} output)`
+      : multi ? `${title} (${csvClasses} classes)` : title;
+  }
   $("train_fraction").value = s.train; $("train-out").textContent = s.train;
   $("noise").value = s.noise; $("noise-out").textContent = s.noise;
   $("batch_size").value = s.batch; $("batch-out").textContent = s.batch;
   $("show_test").checked = s.show_test; $("discretize").checked = s.discretize;
-  $("ctl-slope").hidden = !s.activations.includes("leaky_relu") || s.hide.includes("slope");
+  params.update();  // hides itself when no layer's activation has a parameter
   $("layer-count").textContent = `${s.layers.length} hidden layer${s.layers.length === 1 ? "" : "s"}`;
-  const problem = REGRESSION.includes(s.dataset) ? "regression" : "classification";
+  const problem = taskOf(s.dataset) === "regression" ? "regression" : "classification";
   $("problem").value = problem;
   document.querySelectorAll("#ctl-dataset button").forEach((b) => {
     b.setAttribute("aria-checked", String(b.dataset.value === s.dataset));
     b.tabIndex = b.dataset.value === s.dataset ? 0 : -1;
-    b.hidden = s.dataset !== "csv" && REGRESSION.includes(b.dataset.value) !== (problem === "regression");
+    b.hidden = s.dataset !== "csv" && taskOf(b.dataset.value) !== problem;
   });
   for (const [key, id] of Object.entries(HIDEABLE)) { const el = $(id); if (el) el.hidden = s.hide.includes(key) || (key === "slope" && el.hidden); }
 }
@@ -263,12 +291,22 @@ function describeOutput(h) {
   if ($("loss-chart").getAttribute("aria-label") !== loss) $("loss-chart").setAttribute("aria-label", loss);
 }
 
-function bindControls(registry) {
-  fillSelect($("lr"), LRS);
-  fillSelect($("reg_rate"), REG_RATES);
-  fillSelect($("init"), INITS);
-  fillSelect($("activation"), ["", ...registry.filter((r) => !r.gated).map((r) => r.name)], (v) => v || "(per layer)");
-  $("ctl-dataset").replaceChildren(...DATASETS.map(([value, text]) => {
+function fillNamed(el, rows) {
+  el.replaceChildren(...rows.map((r) => new Option(r.title, r.name)));
+}
+
+function bindControls() {
+  fillSelect($("lr"), options.learning_rates);
+  fillSelect($("reg_rate"), options.reg_rates);
+  fillSelect($("speed"), options.epochs_per_frame);
+  for (const [id, rows] of [["init", options.initializers], ["optimizer", options.optimizers], ["loss", options.losses],
+                            ["reg", options.regularizers]]) fillNamed($(id), rows);
+  fillSelect($("activation"), ["", ...options.activations.filter((r) => !r.gated).map((r) => r.name)], (v) => v || "(per layer)");
+  for (const [id, key, scale] of [["noise", "noise", 100], ["train_fraction", "train_fraction", 100], ["batch_size", "batch_size", 1]]) {
+    const range = options.sliders[key];  // the page shows noise and the training share in percent
+    Object.assign($(id), { min: Math.round(range.min * scale), max: Math.round(range.max * scale), step: Math.round(range.step * scale) });
+  }
+  $("ctl-dataset").replaceChildren(...options.datasets.map(({ name: value, title: text }) => {
     const b = document.createElement("button");
     b.type = "button"; b.dataset.value = value; b.textContent = text; b.setAttribute("role", "radio");
     b.setAttribute("aria-label", `data set ${text}`);
@@ -286,7 +324,7 @@ function bindControls(registry) {
     next.focus();
     next.click();
   });
-  $("problem").addEventListener("change", () => restart({ dataset: $("problem").value === "regression" ? "plane" : "circle" }));
+  $("problem").addEventListener("change", () => restart({ dataset: options.datasets.find((d) => d.task === $("problem").value).name }));
   $("play").addEventListener("click", () => {
     playing = !playing;
     $("play").textContent = playing ? "❚❚ Pause" : "▶ Play";
@@ -298,8 +336,9 @@ function bindControls(registry) {
   $("step").addEventListener("click", () => { playing = false; $("play").textContent = "▶ Play"; conn.send({ type: "step" }); });
   $("reset").addEventListener("click", () => restart({ wseed: newSeed() }));  // new weights, kept in the URL
   $("lr").addEventListener("change", () => { state.set({ lr: Number($("lr").value) }); conn.send({ type: "set", lr: state.get("lr") }); });
-  $("activation").addEventListener("change", () => { if ($("activation").value) restart({ activations: [$("activation").value] }); });
-  $("negative_slope").addEventListener("change", () => restart({ negative_slope: Math.min(1, Math.max(0, Number($("negative_slope").value) || 0)) }));
+  $("activation").addEventListener("change", () => {
+    if ($("activation").value) restart({ activations: [{ name: $("activation").value, params: {} }] });
+  });
   for (const key of ["reg", "optimizer", "loss", "init"]) $(key).addEventListener("change", () => restart({ [key]: $(key).value }));
   $("reg_rate").addEventListener("change", () => restart({ reg_rate: Number($("reg_rate").value) }));
   $("speed").addEventListener("change", () => { state.set({ speed: Number($("speed").value) }); sendRunSettings(); });
@@ -315,7 +354,8 @@ function bindControls(registry) {
   $("discretize").addEventListener("change", () => { state.set({ discretize: $("discretize").checked }); });
   $("add-layer").addEventListener("click", () => {
     const layers = state.get("layers");
-    if (layers.length >= limits.max_layers) return setStatus(`At most ${limits.max_layers} hidden layers here.`, true);
+    const { max_layers: most } = options.limits;
+    if (layers.length >= most) return setStatus(`At most ${most} hidden layers here.`, true);
     const acts = state.get("activations");
     restart({ layers: [...layers, 2], activations: acts.length === 1 ? acts : [...acts, acts[acts.length - 1]] });
   });
@@ -345,13 +385,34 @@ function bindControls(registry) {
   $("export-torch").addEventListener("click", () => conn.send({ type: "export", format: "torch" }));
 }
 
+// The network drawing deals in activation names; the state's activations also carry their parameters. A layer
+// whose name the drawing leaves unchanged keeps its parameters.
+function namesView() {
+  return { get: (key) => (key === "activations" ? state.get("activations").map((a) => a.name) : state.get(key)) };
+}
+
+function withParams(patch) {
+  if (!patch.activations) return patch;
+  const before = state.get("activations"), names = patch.activations;
+  const at = (list, i) => (list.length === 1 ? list[0] : list[i]);
+  const acts = names.map((name, i) => (at(before, i)?.name === name ? at(before, i) : { name, params: {} }));
+  const same = acts.every((a) => JSON.stringify(a) === JSON.stringify(acts[0]));  // one for all layers again
+  return { ...patch, activations: same ? acts.slice(0, 1) : acts };
+}
+
 async function boot() {
-  const first = Promise.all([api.getJSON("/api/activations"), api.getJSON("/api/playground/limits")]);
-  const [registry, sizeLimits] = await first;
-  limits = sizeLimits;
-  bindControls(registry);
-  net = network.mount($("network"), { state, registry, maxWidth: limits.max_width, onChange: (patch) => restart(patch),
-                                       onLinks: showLinkCount });
+  const [registry, opts] = await Promise.all([api.getJSON("/api/activations"), api.getJSON("/api/options")]);
+  options = opts;
+  state = playgroundState(options);
+  if (state.problems.length) {
+    $("url-problems").textContent = `The address held values the playground cannot use: ${state.problems.join("; ")}.`;
+    $("url-problems").hidden = false;
+  }
+  params = layerParams.mount($("ctl-slope"), { state, records: options.activations.filter((a) => !a.gated),
+                                               onChange: (patch) => restart(patch), onError: (text) => setStatus(text, true) });
+  bindControls();
+  net = network.mount($("network"), { state: namesView(), registry, features: options.features, maxWidth: options.limits.max_width,
+                                       onChange: (patch) => restart(withParams(patch)), onLinks: showLinkCount });
   grad = gradientFlow.mount($("gradient-chart"), { chart: $("gradient-chart"), reading: $("gradient-reading"),
                                                   historyChart: $("gradient-history"), readout: $("gradient-readout") });
   train = training.mount($("output-surface"), { canvas: $("loss-chart"), trainOut: $("train-loss"), testOut: $("test-loss"), metrics: $("metrics") });

@@ -1,5 +1,67 @@
 // URL state through one table of keys, types and defaults. The query string holds the state, so a
-// link reproduces a view; the #hash stays free for section links.
+// link reproduces a view; the #hash stays free for section links. A page builds its table from /api/options
+// (choices and limits are the core's); a value the table refuses is reported, with what is allowed, and the
+// default is used instead.
+
+// An activation with parameters, written as the CLI's --activation writes it: leaky_relu(negative_slope=0.1).
+// In the state it is { name, params } (params: only the values set; the rest are the record's defaults).
+export function formatActivation({ name, params = {} }) {
+  const set = Object.entries(params);
+  return set.length ? `${name}(${set.map(([k, v]) => `${k}=${v === null ? "none" : v}`).join(",")})` : name;
+}
+
+// "relu,hardtanh(min_val=-2,max_val=2)" -> the items, split at the commas outside brackets
+function splitTopLevel(text) {
+  const items = [];
+  let depth = 0, start = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === "(") depth += 1;
+    else if (text[i] === ")") depth -= 1;
+    else if (text[i] === "," && depth === 0) { items.push(text.slice(start, i)); start = i + 1; }
+    if (depth < 0) throw new Error(`a ")" without its "(" in ${JSON.stringify(text)}`);
+  }
+  if (depth) throw new Error(`a "(" is never closed in ${JSON.stringify(text)}`);
+  items.push(text.slice(start));
+  return items.map((s) => s.trim()).filter(Boolean);
+}
+
+function parseActivation(text) {
+  const m = /^([A-Za-z_][A-Za-z0-9_-]*)\s*(?:\((.*)\))?$/s.exec(text.trim());
+  if (!m) throw new Error(`${JSON.stringify(text)} is not a name or name(param=value, ...)`);
+  const params = {};
+  for (const part of (m[2] || "").split(",").map((s) => s.trim()).filter(Boolean)) {
+    const pm = /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(\S+)$/.exec(part);
+    const value = pm && (pm[2].toLowerCase() === "none" ? null : Number(pm[2]));
+    if (!pm || (value !== null && !Number.isFinite(value))) {
+      throw new Error(`${JSON.stringify(part)} in ${JSON.stringify(text)}: write parameters as name=number`);
+    }
+    params[pm[1]] = value;
+  }
+  return { name: m[1].toLowerCase().replace(/-/g, "_"), params };
+}
+
+// One activation checked against the options' records: a known name (or alias), known parameters in range.
+// Returns the canonical spec, or throws an Error whose message says what is allowed.
+export function checkActivation(spec, records) {
+  const record = records.find((r) => r.name === spec.name || (r.aliases || []).includes(spec.name));
+  if (!record) throw new Error(`${JSON.stringify(spec.name)} is not an activation here; allowed: ${records.map((r) => r.name).join(", ")}`);
+  for (const [key, value] of Object.entries(spec.params)) {
+    const p = record.params[key];
+    if (!p) {
+      const known = Object.keys(record.params);
+      throw new Error(`${record.name} has no parameter ${key}; ${known.length ? "its parameters: " + known.join(", ") : "it has none"}`);
+    }
+    if (!inInterval(value, p)) throw new Error(`${record.name}: ${key}=${value} is out of range; allowed: ${p.allowed}`);
+  }
+  return { name: record.name, params: { ...spec.params } };
+}
+
+const bound = (v) => (v === "inf" ? Infinity : v === "-inf" ? -Infinity : v);
+export function inInterval(value, p) {
+  if (value === null) return p.optional;
+  const lo = bound(p.low), hi = bound(p.high);
+  return Number.isFinite(value) && (p.low_closed ? value >= lo : value > lo) && (p.high_closed ? value <= hi : value < hi);
+}
 
 const parsers = {
   str: (s) => s,
@@ -7,25 +69,65 @@ const parsers = {
   num: (s) => (s !== "" && Number.isFinite(Number(s)) ? Number(s) : undefined),
   bool: (s) => (s === "1" || s === "true" ? true : s === "0" || s === "false" ? false : undefined),
   list: (s) => s.split(",").map((v) => v.trim()).filter(Boolean),
-  ints: (s) => (s === "" ? [] : s.split(",").map((v) => parseInt(v, 10)).filter((v) => Number.isInteger(v))),
+  ints: (s) => (s === "" ? [] : s.split(",").map((v) => (/^\s*\d+\s*$/.test(v) ? parseInt(v, 10) : NaN))),
+  acts: (s) => splitTopLevel(s).map(parseActivation),
 };
-const writers = { bool: (v) => (v ? "1" : "0"), list: (v) => v.join(","), ints: (v) => v.join(",") };
+const writers = { bool: (v) => (v ? "1" : "0"), list: (v) => v.join(","), ints: (v) => v.join(","),
+                  acts: (v) => v.map(formatActivation).join(",") };
+const kinds = { int: "a whole number", num: "a number", bool: "1 or 0", ints: "whole numbers separated by commas" };
+
+// Why a parsed value is refused, or null when it is fine. Spec fields: choices, min, max (of a number, or of each
+// item of a list), maxItems, activations (the records an "acts" value may name).
+function refusal(v, spec) {
+  const items = [].concat(v);
+  if (spec.choices) {
+    const bad = items.find((x) => !spec.choices.includes(x));
+    if (bad !== undefined) return `${JSON.stringify(bad)} is not allowed; allowed: ${spec.choices.join(", ")}`;
+  }
+  if (spec.maxItems !== undefined && items.length > spec.maxItems) return `at most ${spec.maxItems} items; got ${items.length}`;
+  if (spec.type === "ints" && items.some((x) => !Number.isInteger(x))) return `${kinds.ints}; got ${JSON.stringify(v.join(","))}`;
+  const low = items.find((x) => typeof x === "number" && spec.min !== undefined && x < spec.min);
+  const high = items.find((x) => typeof x === "number" && spec.max !== undefined && x > spec.max);
+  if (low !== undefined || high !== undefined) {
+    const range = spec.max === undefined ? `at least ${spec.min}` : spec.min === undefined ? `at most ${spec.max}` : `${spec.min} to ${spec.max}`;
+    return `${low ?? high} is out of range; allowed: ${range}`;
+  }
+  return null;
+}
+
+// a value as the address shows it: commas, "=" and brackets stay readable (they are safe inside a query value)
+const readable = (v) => encodeURIComponent(v).replace(/%2C/g, ",").replace(/%3D/g, "=");
 
 export function createState(schema) {
-  // schema: { key: { type, default, choices? } }
+  // schema: { key: { type, default, choices?, min?, max?, maxItems?, activations? } }
   const params = new URLSearchParams(location.search);
   const values = {};
+  const problems = [];  // what the address held that could not be used: "init: "x" is not allowed; allowed: ..."
   for (const [key, spec] of Object.entries(schema)) {
-    let v = params.has(key) ? parsers[spec.type](params.get(key)) : undefined;
-    if (v !== undefined && spec.choices && ![].concat(v).every((x) => spec.choices.includes(x))) v = undefined;
-    if (v !== undefined && spec.min !== undefined && v < spec.min) v = undefined;
-    if (v !== undefined && spec.max !== undefined && v > spec.max) v = undefined;
+    let v;
+    if (params.has(key)) {
+      const raw = params.get(key);
+      let why = null;
+      try {
+        v = parsers[spec.type](raw);
+        if (v === undefined) why = `${kinds[spec.type] || "a value"}; got ${JSON.stringify(raw)}`;
+        else if (spec.type === "acts") v = v.map((a) => checkActivation(a, spec.activations));
+        if (v !== undefined) why = refusal(v, spec);
+      } catch (err) {
+        why = err.message;
+      }
+      if (why) {
+        problems.push(`${key}: ${why}; using the default (${(writers[spec.type] || String)(spec.default)})`);
+        v = undefined;
+      }
+    }
     values[key] = v === undefined ? structuredClone(spec.default) : v;
   }
   const listeners = new Set();
   return {
     get: (key) => values[key],
-    all: () => ({ ...values }),
+    all: () => structuredClone(values),
+    problems,
     set(patch) {
       Object.assign(values, patch);
       const out = new URLSearchParams(location.search);
@@ -35,7 +137,7 @@ export function createState(schema) {
         const def = (writers[spec.type] || String)(spec.default);
         if (text === def) out.delete(key); else out.set(key, text);
       }
-      const q = out.toString();
+      const q = [...out].map(([k, v]) => `${encodeURIComponent(k)}=${readable(v)}`).join("&");
       history.replaceState(null, "", `${location.pathname}${q ? "?" + q : ""}${location.hash}`);
       listeners.forEach((fn) => fn(values));
     },

@@ -1,69 +1,78 @@
 // Section 2: pick activations, see f and f' together, move parameter sliders, read each function's card.
 import { draw } from "../charts.js";
 
-const SLIDERS = [
-  { key: "negative_slope", act: "leaky_relu", label: "Leaky ReLU α (negative_slope)", min: 0, max: 0.5, step: 0.01 },
-  { key: "beta", act: "silu", label: "Swish β", min: 0.1, max: 5, step: 0.1 },
-  { key: "alpha", act: "elu", label: "ELU α", min: 0.1, max: 3, step: 0.1 },
-  { key: "softplus_beta", act: "softplus", param: "beta", label: "Softplus β", min: 0.1, max: 5, step: 0.1 },
-];
-const GROUPS = [
-  ["The lesson's six", ["sigmoid", "tanh", "relu", "leaky_relu", "gelu", "silu"]],
-  ["More", ["gelu_tanh", "quick_gelu", "elu", "selu", "celu", "softplus", "mish", "softsign", "hardsigmoid",
-            "hardswish", "hardtanh", "relu6", "relu_squared", "identity"]],
-  ["Gated (gate g(b) with a = 1)", ["glu", "reglu", "geglu", "swiglu", "bilinear"]],
-];
-
-export function mount(root, { state, api, registry, setStatus }) {
+// Every activation of /api/options appears, under its record's group (in the registry's order); a parameter with
+// a slider in its record gets one. The state's "acts" holds the picked activations with the parameters moved
+// away from their defaults: acts=relu,leaky_relu(negative_slope=0.3).
+export function mount(root, { state, api, registry, options, setStatus }) {
   const picks = root.querySelector("#explorer-picks");
   const params = root.querySelector("#explorer-params");
   const fEl = root.querySelector("#explorer-f"), dEl = root.querySelector("#explorer-df");
   const cards = root.querySelector("#explorer-cards");
   const byName = Object.fromEntries(registry.map((r) => [r.name, r]));
+  const records = options.activations;
+  const sliders = records.flatMap((r) => Object.entries(r.params).filter(([, p]) => p.slider)
+    .map(([key, p]) => ({ act: r.name, key, label: `${r.title}: ${key}`, def: p.default, ...p.slider })));
+  const valueOf = (s) => state.get("acts").find((a) => a.name === s.act)?.params[s.key] ?? s.def;
 
-  picks.replaceChildren(...GROUPS.map(([title, names]) => {
+  picks.replaceChildren(...options.activation_groups.map((group) => {
+    const members = records.filter((r) => r.group === group);
     const fs = document.createElement("fieldset");
-    fs.innerHTML = `<legend>${title}</legend>`;
-    for (const name of names.filter((n) => byName[n])) {
+    const legend = document.createElement("legend");  // a plugin's group title is its author's text: DOM calls
+    legend.textContent = members.every((r) => r.gated) ? `${group} (drawn: the gate g(b) with a = 1)` : group;
+    fs.append(legend);
+    for (const r of members) {
       const label = document.createElement("label");
-      label.innerHTML = `<input type="checkbox" value="${name}"> ${name}`;
+      const box = Object.assign(document.createElement("input"), { type: "checkbox", value: r.name });
+      label.append(box, ` ${r.name}`);
+      label.title = r.title;
       fs.append(label);
     }
     return fs;
   }));
-  params.replaceChildren(...SLIDERS.map((s) => {
+  params.replaceChildren(...sliders.map((s) => {
     const label = document.createElement("label");
-    label.innerHTML = `${s.label}: <output>${state.get(s.key)}</output>
-      <input type="range" min="${s.min}" max="${s.max}" step="${s.step}" value="${state.get(s.key)}" aria-label="${s.label}" data-key="${s.key}">`;
+    const out = document.createElement("output");
+    const input = Object.assign(document.createElement("input"), { type: "range", min: s.min, max: s.max, step: s.step });
+    input.setAttribute("aria-label", s.label);
+    input.dataset.act = s.act; input.dataset.key = s.key;
+    label.append(`${s.label}: `, out, input);
     return label;
   }));
   picks.addEventListener("change", () => {
-    const acts = [...picks.querySelectorAll("input:checked")].map((i) => i.value);
+    const before = state.get("acts");
+    const acts = [...picks.querySelectorAll("input:checked")]
+      .map((i) => before.find((a) => a.name === i.value) || { name: i.value, params: {} });
     state.set({ acts });
   });
   params.addEventListener("input", (ev) => {
-    const key = ev.target.dataset.key;
+    const { act, key } = ev.target.dataset;
     if (!key) return;
+    const s = sliders.find((x) => x.act === act && x.key === key);
     ev.target.previousElementSibling.textContent = ev.target.value;
-    state.set({ [key]: Number(ev.target.value) });
+    const value = Number(ev.target.value);
+    const acts = state.get("acts").map((a) => {
+      if (a.name !== act) return a;
+      const rest = Object.fromEntries(Object.entries(a.params).filter(([k]) => k !== key));
+      return { name: a.name, params: value === s.def ? rest : { ...rest, [key]: value } };  // a default stays implicit
+    });
+    state.set({ acts });
   });
 
   let token = 0;
   async function update() {
-    const acts = state.get("acts");
-    for (const box of picks.querySelectorAll("input")) box.checked = acts.includes(box.value);
+    const acts = state.get("acts"), picked = acts.map((a) => a.name);
+    for (const box of picks.querySelectorAll("input")) box.checked = picked.includes(box.value);
     for (const input of params.querySelectorAll("input")) {
-      const s = SLIDERS.find((x) => x.key === input.dataset.key);
-      input.value = state.get(s.key);
-      input.previousElementSibling.textContent = state.get(s.key);
-      input.closest("label").hidden = !acts.includes(s.act);
+      const s = sliders.find((x) => x.act === input.dataset.act && x.key === input.dataset.key);
+      input.value = valueOf(s);
+      input.previousElementSibling.textContent = valueOf(s);
+      input.closest("label").hidden = !picked.includes(s.act);
     }
     const mine = ++token;
     setStatus("Computing the curves…");
     try {
-      const results = await Promise.all(acts.map((name) => {
-        const extra = {};
-        for (const s of SLIDERS.filter((x) => x.act === name)) extra[s.param || s.key] = state.get(s.key);
+      const results = await Promise.all(acts.map(({ name, params: extra }) => {
         return api.getJSON(`/api/activations/${name}/samples`, { x_min: -5, x_max: 5, n: 401, ...extra })
           .then((samples) => ({ samples, extra }));
       }));
@@ -72,7 +81,8 @@ export function mount(root, { state, api, registry, setStatus }) {
       await draw(fEl, traces("value"), { title: { text: "f(x)", font: { size: 13 } }, yaxis: { range: [-2, 4] } });
       await draw(dEl, traces("derivative"), { title: { text: "f′(x)", font: { size: 13 } }, yaxis: { range: [-0.5, 1.6] } });
       const described = await Promise.all(results.map(({ samples, extra }) =>
-        Object.keys(extra).length ? api.getJSON(`/api/activations/${samples.name}`, extra) : byName[samples.name]));
+        Object.keys(extra).length || !byName[samples.name] ? api.getJSON(`/api/activations/${samples.name}`, extra)
+          : byName[samples.name]));
       if (mine !== token) return;
       cards.replaceChildren(...described.map(card));
       // a formula wider than its card is set smaller, down to 70%; past that it scrolls

@@ -2,13 +2,12 @@
 // links coloured by sign and sized by weight, dead and saturated units marked.
 import { colourSurface } from "../charts.js";
 
-const FEATURES = [["x1", "X₁"], ["x2", "X₂"], ["x1^2", "X₁²"], ["x2^2", "X₂²"], ["x1x2", "X₁X₂"], ["sin_x1", "sin(X₁)"], ["sin_x2", "sin(X₂)"]];
-
 // Adaptive detail: the browser spends about 15 us rasterising each link, so a big network draws only its strongest
 // links (the weakest are the thinnest and palest anyway) and says how many it shows.
 export const LINK_BUDGET = 1200;
 
-export function mount(root, { state, registry, maxWidth = 32, onChange, onLinks = () => {} }) {
+// features: the options' input features, [{name, title}] (the page keeps no list of its own)
+export function mount(root, { state, registry, features, maxWidth = 32, onChange, onLinks = () => {} }) {
   let neuronEls = [];  // per hidden layer, the neuron elements
   let columns = [];
 
@@ -16,7 +15,7 @@ export function mount(root, { state, registry, maxWidth = 32, onChange, onLinks 
     laidOut = false;
     const layers = state.get("layers"), acts = state.get("activations");
     // in the plane the inputs are the chosen features; a CSV with more columns feeds them as they are
-    const inputs = twoD ? FEATURES : csvColumns.map((c) => [c, c]);
+    const inputs = twoD ? features.map((f) => [f.name, f.title]) : csvColumns.map((c) => [c, c]);
     const feats = twoD ? state.get("features") : csvColumns;
     root.replaceChildren();
     columns = [];

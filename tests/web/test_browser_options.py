@@ -1,0 +1,139 @@
+"""The pages build their pickers from /api/options: every registry entry and initialiser is offered, old links still
+work, and a value in the address that cannot be used is reported with what is allowed."""
+
+from __future__ import annotations
+
+import pytest
+
+from actlab import activations
+from actlab.network import INITS
+from web.conftest import shot
+
+pytestmark = pytest.mark.browser
+
+
+def open_lesson(page, query=""):
+    page.goto(page.base + "/lesson" + query)
+    page.wait_for_selector("body[data-ready=true]", timeout=60_000)
+
+
+def test_the_explorer_offers_every_registry_activation_under_its_group(page):
+    open_lesson(page)
+    offered = page.eval_on_selector_all("#explorer-picks input", "els => els.map(e => e.value)")
+    assert sorted(offered) == sorted(activations.names())
+    groups = page.eval_on_selector_all("#explorer-picks fieldset", "fs => fs.map(f => [f.querySelector('legend')"
+                                       ".textContent, [...f.querySelectorAll('input')].map(i => i.value)])")
+    for legend, names in groups:
+        assert {activations.get(n).group for n in names} == {activations.get(names[0]).group}
+        assert legend.startswith(activations.get(names[0]).group)
+    assert page.console_errors == []
+    shot(page, "lesson-explorer-groups", page.locator("#explorer-picks"))
+
+
+def test_an_old_lesson_link_with_a_flat_slider_key_still_sets_the_slope(page):
+    open_lesson(page, "?acts=leaky_relu&negative_slope=0.2")
+    slider = page.get_by_label("Leaky ReLU: negative_slope", exact=True)
+    assert slider.input_value() == "0.2"
+    page.wait_for_function("document.getElementById('explorer-f').data?.[0]?.name === 'leaky_relu'")
+    y = page.evaluate("document.getElementById('explorer-f').data[0].y[0]")
+    assert y == pytest.approx(-1.0)  # f(-5) = 0.2 * -5
+    assert "acts=leaky_relu(negative_slope=0.2)" in page.url and "&negative_slope" not in page.url
+
+
+def test_a_bad_lesson_address_is_reported_with_the_allowed_values(page):
+    open_lesson(page, "?acts=relu,not_a_function&van_init=bogus")
+    status = page.locator("#status").text_content()
+    assert "acts: \"not_a_function\" is not an activation here; allowed: sigmoid, tanh" in status
+    assert "van_init: \"bogus\" is not allowed; allowed: " + ", ".join(INITS) in status
+    assert page.locator("#explorer-cards .card").count() == 4  # the defaults are drawn instead
+
+
+def open_playground(page, query=""):
+    page.goto(page.base + "/playground" + query)
+    page.wait_for_selector("body[data-ready=true]", timeout=60_000)
+
+
+def test_the_playground_offers_every_initialiser_including_normal(page):
+    open_playground(page, "?init=normal")
+    init = page.get_by_label("Initialisation", exact=True)
+    offered = init.evaluate("el => [...el.options].map(o => o.value)")
+    assert offered == list(INITS) and "normal" in offered
+    assert init.input_value() == "normal"
+    page.wait_for_function("document.getElementById('status').textContent.includes('Ready')")
+    assert page.console_errors == []
+
+
+def test_a_bad_playground_address_is_reported_with_the_allowed_values(page):
+    open_playground(page, "?init=bogus&lr=50&layers=4,99")
+    page.wait_for_function("document.getElementById('status').textContent.includes('Ready')")
+    note = page.locator("#url-problems")
+    assert note.is_visible()
+    text = note.text_content()
+    assert "init: \"bogus\" is not allowed; allowed: " + ", ".join(INITS) in text
+    assert "lr: 50 is out of range; allowed: 0 to 10" in text
+    assert "layers: 99 is out of range; allowed: 1 to 32" in text
+    assert page.get_by_label("Initialisation", exact=True).input_value() == "playground"
+    shot(page, "playground-bad-address")
+
+
+def sent_configs(page):
+    """Every run configuration the page sends over its WebSocket (init and reset), in order."""
+    import json
+
+    configs = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda payload: configs.extend(
+        [json.loads(payload)["config"]] if isinstance(payload, str) and '"config"' in payload else [])))
+    return configs
+
+
+def test_an_old_playground_link_with_a_flat_slope_trains_leaky_relu_with_it(page):
+    configs = sent_configs(page)
+    open_playground(page, "?activations=leaky_relu&negative_slope=0.2")
+    page.wait_for_function("document.getElementById('status').textContent.includes('Ready')")
+    field = page.get_by_label("negative_slope of leaky_relu, all layers", exact=True)
+    assert field.input_value() == "0.2"
+    assert configs[-1]["activations"] == [{"name": "leaky_relu", "params": {"negative_slope": 0.2}}]
+    assert "activations=leaky_relu(negative_slope=0.2)" in page.url and "&negative_slope" not in page.url
+    assert not page.locator("#url-problems").is_visible()
+
+
+def test_each_layer_shows_and_sends_its_own_activation_parameters(page):
+    configs = sent_configs(page)
+    open_playground(page, "?layers=3,2&activations=leaky_relu(negative_slope=0.1),silu(beta=2)")
+    page.wait_for_function("document.getElementById('status').textContent.includes('Ready')")
+    slope = page.get_by_label("negative_slope of leaky_relu, layer 1", exact=True)
+    beta = page.get_by_label("beta of silu, layer 2", exact=True)
+    assert (slope.input_value(), beta.input_value()) == ("0.1", "2")
+    beta.fill("3")
+    beta.dispatch_event("change")
+    page.wait_for_function("document.getElementById('status').textContent.includes('Ready')")
+    assert configs[-1]["activations"] == [{"name": "leaky_relu", "params": {"negative_slope": 0.1}},
+                                          {"name": "silu", "params": {"beta": 3}}]
+    assert "activations=leaky_relu(negative_slope=0.1),silu(beta=3)" in page.url
+    shot(page, "playground-layer-params", page.locator("#run-controls"))
+    # a value outside the record's interval is refused with the interval, and the run keeps its value
+    slope.fill("5")
+    slope.dispatch_event("change")
+    assert "activations[0]: leaky_relu: negative_slope=5 is out of range; allowed: [0, 1]" in \
+        page.locator("#status").text_content()
+    assert slope.input_value() == "0.1" and "negative_slope=0.1" in page.url
+    # a layer whose activation has no parameter shows none
+    page.get_by_label("activation of layer 1", exact=True).select_option("relu")
+    page.wait_for_function("document.getElementById('status').textContent.includes('Ready')")
+    assert page.get_by_label("negative_slope of leaky_relu, layer 1", exact=True).count() == 0
+    assert configs[-1]["activations"] == ["relu", {"name": "silu", "params": {"beta": 3}}]
+    assert page.console_errors == []
+
+
+def test_the_teacher_pages_example_link_still_opens_a_trimmed_playground(page):
+    from importlib import resources
+
+    html = (resources.files("actlab") / "web" / "static" / "teacher.html").read_text()
+    link = html.split('id="example-link" href="')[1].split('"')[0].replace("&amp;", "&")
+    page.goto(page.base + link)
+    page.wait_for_selector("body[data-ready=true]", timeout=60_000)
+    page.wait_for_function("document.getElementById('status').textContent.includes('Ready')")
+    assert not page.locator("#url-problems").is_visible()
+    for hidden in ("#ctl-activation", "#ctl-optimizer", "#ctl-loss", "#ctl-init", "#ctl-export", "#ctl-csv"):
+        assert not page.locator(hidden).is_visible(), hidden
+    assert page.get_by_label("Learning rate", exact=True).is_visible()
