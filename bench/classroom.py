@@ -1,7 +1,7 @@
 """A class under load: N simulated learners join, answer exercises and (optionally) each run a playground session.
 
 Usage: python bench/classroom.py [--learners 30] [--workers 1] [--db sqlite|postgresql://...] [--seconds 20]
-                                 [--playground] [--kill]
+                                 [--playground] [--kill] [--cpus 0,1]
 
 Starts `actlab lab --workers W` on a free loopback port against a fresh store with one class. Each learner joins
 with the code, then answers in a loop (a checked answer, then a pause of 0.5-1.5 s, as a person at a keyboard);
@@ -9,9 +9,14 @@ every answer carries an Idempotency-Key, and an answer that got no 2xx is sent a
 acknowledged. With --playground each learner also keeps one playground socket training the default network.
 With --kill one worker is killed with SIGKILL halfway through (uvicorn's supervisor starts a new one).
 
-Reports: attempts acknowledged per second, p50/p95 latency of a check, frames per second per learner, the lab's
-resident memory (all its processes), the load generator's own CPU, and attempts lost (acknowledged with a 2xx but
-missing from the store afterwards). Loopback only, bounded by --seconds.
+Beside the learners a probe times plain requests, ten a second, alternating a page (/lesson) and a small API
+(/api/class/me), as a learner who opens a page while the class plays would see them.
+
+Reports: attempts acknowledged per second, p50/p95/max latency of a check and of the probe's page/API requests,
+frames per second per learner, the lab's resident memory and CPU time (all its processes, training processes
+included), the load generator's own CPU, the machine's load average before and after, and attempts lost
+(acknowledged with a 2xx but missing from the store afterwards). --cpus runs the lab on those cores only (taskset),
+to stand for a small machine while the load generator runs elsewhere. Loopback only, bounded by --seconds.
 """
 
 from __future__ import annotations
@@ -59,6 +64,50 @@ def group_rss_mb(pgid: int) -> float:
     return total / 1024
 
 
+def group_cpu_seconds(pgid: int) -> float:
+    """User + system CPU time of every live process in the group (the lab, its workers, its training processes)."""
+    tick, total = os.sysconf("SC_CLK_TCK"), 0.0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            if os.getpgid(int(pid)) != pgid:
+                continue
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+        except (OSError, IndexError, ValueError, ProcessLookupError):
+            continue
+    return total
+
+
+def quantiles(values: list[float]) -> dict:
+    """p50, p95 and max in milliseconds."""
+    if not values:
+        return {"n": 0}
+    ordered = sorted(values)
+    p95 = statistics.quantiles(ordered, n=20)[18] if len(ordered) >= 20 else ordered[-1]
+    return {"n": len(ordered), "p50_ms": round(1000 * statistics.median(ordered), 1), "p95_ms": round(1000 * p95, 1),
+            "max_ms": round(1000 * ordered[-1], 1)}
+
+
+async def probe(base: str, cookie: str, until: float, out: list) -> None:
+    """Plain requests, ten a second: a page and a small API in turn."""
+    async with httpx.AsyncClient(timeout=10) as client:
+        i = 0
+        while time.monotonic() < until:
+            path = "/lesson" if i % 2 == 0 else "/api/class/me"
+            t = time.perf_counter()
+            try:
+                r = await client.get(base + path, headers={"Cookie": cookie})
+                if r.status_code == 200:
+                    out.append((time.monotonic(), time.perf_counter() - t))
+            except httpx.TransportError:
+                pass
+            i += 1
+            await asyncio.sleep(0.1)
+
+
 def workers_of(pid: int) -> list[int]:
     out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
     kids = [int(p) for p in out]
@@ -100,7 +149,7 @@ class Learner:
                     await asyncio.sleep(0.2)
                     continue
                 if 200 <= r.status_code < 300:
-                    self.stats["latency"].append(time.perf_counter() - t)
+                    self.stats["latency"].append((time.monotonic(), time.perf_counter() - t))
                     self.stats["acked"].add(key)
                     break
                 self.stats["retries"] += 1
@@ -109,9 +158,12 @@ class Learner:
             await asyncio.sleep(rng.uniform(0.5, 1.5))
 
     async def play(self, until: float) -> None:
-        url = self.base.replace("http", "ws") + "/ws/playground"
         frames = 0
         try:
+            async with httpx.AsyncClient(timeout=30) as client:  # as the page does: a tab token, which also starts
+                r = await client.post(self.base + "/api/playground/tab",  # the lab's training processes
+                                      headers={"Cookie": self.cookie, "Origin": self.base})
+            url = self.base.replace("http", "ws") + "/ws/playground?tab=" + r.json()["tab"]
             async with websockets.connect(url, max_size=2**22, additional_headers={
                     "Cookie": self.cookie, "Origin": self.base}) as ws:
                 await ws.send(json.dumps({"type": "init", "config": {}}))
@@ -127,16 +179,23 @@ class Learner:
 
 
 async def run(args, base: str, code: str, proc: subprocess.Popen) -> dict:
-    stats = {"latency": [], "acked": set(), "retries": 0, "errors": {}, "frames": [], "ws_closed": [], "rss": []}
+    stats = {"latency": [], "acked": set(), "retries": 0, "errors": {}, "frames": [], "ws_closed": [], "rss": [],
+             "probe": []}
     learners = [Learner(base, code, i, stats) for i in range(args.learners)]
     limits = httpx.Limits(max_connections=args.learners + 10)
     async with httpx.AsyncClient(limits=limits, timeout=10) as client:
         for chunk in range(0, len(learners), 10):
             await asyncio.gather(*(x.join(client) for x in learners[chunk:chunk + 10]))
+        if args.playground:  # a page has loaded: the lab starts its training processes, before the clock starts
+            await client.post(base + "/api/playground/tab", headers={"Cookie": learners[0].cookie, "Origin": base})
+            await asyncio.sleep(args.warm)
         start = time.monotonic()
+        stats["start"] = start
         until = start + args.seconds
         cpu0 = resource.getrusage(resource.RUSAGE_SELF)
+        lab_cpu0 = group_cpu_seconds(proc.pid)
         tasks = [x.answer(client, until) for x in learners]
+        tasks.append(probe(base, learners[0].cookie, until, stats["probe"]))
         if args.playground:
             tasks += [x.play(until) for x in learners]
 
@@ -155,6 +214,7 @@ async def run(args, base: str, code: str, proc: subprocess.Popen) -> dict:
         await asyncio.gather(*tasks, watch())
         wall = time.monotonic() - start
         cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+        stats["lab_cpu"] = group_cpu_seconds(proc.pid) - lab_cpu0
     stats["wall"] = wall
     stats["gen_cpu"] = (cpu1.ru_utime + cpu1.ru_stime - cpu0.ru_utime - cpu0.ru_stime) / wall
     return stats
@@ -168,6 +228,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--playground", action="store_true")
     parser.add_argument("--kill", action="store_true")
+    parser.add_argument("--settle", type=float, default=5.0, help="seconds left out of the steady-state figures")
+    parser.add_argument("--warm", type=float, default=3.0, help="seconds for the training processes to start")
+    parser.add_argument("--cpus", default=None, help="run the lab on these cores only, e.g. 0,1 (taskset)")
     args = parser.parse_args()
 
     from actlab.store import Store
@@ -177,8 +240,10 @@ def main() -> None:
     klass, _ = store.create_class(f"bench {uuid.uuid4().hex[:6]}")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen([sys.executable, "-m", "actlab.cli", "lab", "--workers", str(args.workers), "--db", db,
-                             "--port", str(port), "--no-browser"], stdout=subprocess.DEVNULL,
+    pinned = ["taskset", "-c", args.cpus] if args.cpus else []
+    load_before = os.getloadavg()
+    proc = subprocess.Popen([*pinned, sys.executable, "-m", "actlab.cli", "lab", "--workers", str(args.workers),
+                             "--db", db, "--port", str(port), "--no-browser"], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         deadline = time.monotonic() + 180
@@ -199,19 +264,24 @@ def main() -> None:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
     stored = {r[0] for r in store.db.execute("SELECT attempt_id FROM attempts WHERE class_id = ?", (klass.id,))}
-    lat = sorted(stats["latency"])
-    q = statistics.quantiles(lat, n=20) if len(lat) >= 20 else [float("nan")] * 19
     report = {
         "learners": args.learners, "workers": args.workers, "db": "sqlite" if args.db == "sqlite" else "postgresql",
-        "playground": args.playground, "seconds": round(stats["wall"], 1),
+        "playground": args.playground, "lab_cpus": args.cpus or "all", "seconds": round(stats["wall"], 1),
         "attempts_acked": len(stats["acked"]), "attempts_per_s": round(len(stats["acked"]) / stats["wall"], 1),
-        "check_p50_ms": round(1000 * statistics.median(lat), 1) if lat else None,
-        "check_p95_ms": round(1000 * q[18], 1), "retries": stats["retries"], "errors": stats["errors"],
+        # steady state: requests sent after the first --settle seconds (the first checks meet cold caches, and with
+        # --playground every learner's run starting at once); then every request, the start included
+        "check": quantiles([d for t, d in stats["latency"] if t - d >= stats["start"] + args.settle]),
+        "page_api": quantiles([d for t, d in stats["probe"] if t - d >= stats["start"] + args.settle]),
+        "check_all": quantiles([d for _, d in stats["latency"]]),
+        "page_api_all": quantiles([d for _, d in stats["probe"]]),
+        "retries": stats["retries"], "errors": stats["errors"],
         "frames_per_s_per_learner": (round(statistics.mean(stats["frames"]) / stats["wall"], 1)
                                      if stats["frames"] else None),
         "sockets_closed_early": len(stats["ws_closed"]),
         "lab_rss_mb_max": round(max(stats["rss"]), 0) if stats["rss"] else None,
         "loadgen_cpu_cores": round(stats["gen_cpu"], 2),
+        "lab_cpu_s": round(stats["lab_cpu"], 1), "lab_cpu_cores": round(stats["lab_cpu"] / stats["wall"], 2),
+        "load_avg_before": [round(v, 2) for v in load_before], "load_avg_after": [round(v, 2) for v in os.getloadavg()],
         "killed_worker": stats.get("killed"), "lost": len(stats["acked"] - stored),
     }
     print(json.dumps(report))

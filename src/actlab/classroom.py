@@ -9,9 +9,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from dataclasses import dataclass, field
 
-from .errors import ConfigError
+from .errors import ConfigError, given
 from .exercises import all_exercises
 from .store import _RANK, Store
 
@@ -22,6 +23,7 @@ COPIED_TABLES = {  # table -> columns, in an order that keeps every reference va
                  "checker_version", "class_id", "attempt_id"),
     "events": ("id", "learner", "exercise", "kind", "level", "created_at", "class_id"),
     "secrets": ("name", "value"),
+    "class_playground": ("class_id", "body", "updated_at"),
 }
 
 
@@ -87,20 +89,44 @@ def learner_rows(store: Store, class_id: int | None) -> list[LearnerRow]:
 
 def export_table(store: Store, class_id: int | None) -> tuple[list[str], list[list]]:
     """The teacher's grade sheet: one row per learner; per exercise its best status, then the attempts, the
-    highest hint seen and whether the solution was seen (1/0), as otter-grader's final_grades.csv has one row
-    per student."""
+    highest hint seen, whether the solution was seen and whether that was before solving (1/0), as
+    otter-grader's final_grades.csv has one row per student."""
     keys = exercise_keys()
     header = ["learner"]
     for k in keys:
-        header += [k, f"{k}_attempts", f"{k}_hints", f"{k}_solution_seen"]
+        header += [k, f"{k}_attempts", f"{k}_hints", f"{k}_solution_seen", f"{k}_solution_before_solving"]
     body = []
     for r in learner_rows(store, class_id):
         line: list = [r.learner]
         for k in keys:
             c = r.cells[k]
-            line += [c.status, c.attempts, c.hints, int(c.solution_seen)]
+            line += [c.status, c.attempts, c.hints, int(c.solution_seen), int(c.solution_before_solving)]
         body.append(line)
     return header, body
+
+
+STATUS_WORDS = {"correct": "solved", "partly_correct": "partly", "incorrect": "not yet", "unreadable": "unreadable",
+                "not_attempted": "-"}
+
+
+def cell_text(c: Cell) -> str:
+    """One learner on one exercise in words, as the teacher's page writes it: "not yet, 3 tries, hint 2, saw the
+    solution first"."""
+    if not c.attempts and not c.hints and not c.solution_seen:
+        return "-"
+    bits = [STATUS_WORDS.get(c.status, c.status)]
+    if c.attempts:
+        bits.append(f"{c.attempts} {'try' if c.attempts == 1 else 'tries'}")
+    if c.hints:
+        bits.append(f"hint {c.hints}")
+    if c.solution_seen:
+        bits.append("saw the solution first" if c.solution_before_solving else "saw the solution")
+    return ", ".join(bits)
+
+
+def solution_first(row: LearnerRow) -> list[str]:
+    """The exercises whose solution the learner opened before solving them (or without solving them)."""
+    return [k for k, c in row.cells.items() if c.solution_before_solving]
 
 
 def attempt_log(store: Store, class_id: int | None) -> list[dict]:
@@ -180,3 +206,139 @@ class ScopedStore:
         if self.learner is not None:
             raise PermissionError("the class summary is the teacher's")
         return self.store.class_summary(self.class_id)
+
+
+# -- the class's playground: settings the teacher saves, some of them pinned -----------------------------------
+
+CONTROLS = ("epochs_per_frame", "stop_epoch", "target_loss")  # run controls the playground sets between frames
+MAX_EPOCHS_PER_FRAME, MAX_STOP_EPOCH = 50, 1_000_000  # as the playground's socket allows
+
+
+def _run_fields() -> tuple[str, ...]:
+    from dataclasses import fields
+
+    from .session import RunConfig
+
+    return tuple(f.name for f in fields(RunConfig))
+
+
+def _as_list(key: str, value) -> list | object:
+    """A list setting as a list, whether it came as a list or as the comma text the playground's links use."""
+    if isinstance(value, str):
+        parts = [p.strip() for p in value.split(",") if p.strip()]
+        if key == "layers":
+            try:
+                return [int(p) for p in parts]
+            except ValueError:
+                return parts
+        return parts
+    return list(value) if isinstance(value, list | tuple) else value
+
+
+def _same(key: str, sent, pinned, layers: int) -> bool:
+    """Whether a value a learner sent is the pinned one (as the run would read it: "4,2" is [4, 2], and one
+    activation for every layer is the same as that activation repeated)."""
+    if key in ("features", "layers", "activations"):
+        sent, pinned = _as_list(key, sent), _as_list(key, pinned)
+        if key == "activations" and isinstance(sent, list) and isinstance(pinned, list):
+            sent = sent * layers if len(sent) == 1 else sent
+            pinned = pinned * layers if len(pinned) == 1 else pinned
+        return sent == pinned
+    if key in ("stop_epoch", "target_loss"):  # 0, null and "" all mean none
+        sent, pinned = (None if v in (None, 0, "") else v for v in (sent, pinned))
+    if isinstance(sent, bool) or isinstance(pinned, bool):
+        return sent is pinned
+    return sent == pinned
+
+
+@dataclass(frozen=True)
+class Pins:
+    """The settings a teacher fixed for a class's playground: each pinned name and its value. The playground's
+    socket applies them to every run a learner starts and refuses any message that would change one."""
+
+    values: dict = field(default_factory=dict)
+
+    @property
+    def names(self) -> list[str]:
+        return sorted(self.values)
+
+    def apply(self, config: dict) -> dict:
+        """``config`` with every pinned run setting filled in; a pinned setting sent with another value is
+        refused by name (a learner who edits the link or the message gets the same answer as the page)."""
+        out = dict(config)
+        layers = len(_as_list("layers", out.get("layers", self.values.get("layers", [4, 2]))) or [0])
+        for key, value in self.values.items():
+            if key in CONTROLS:
+                continue
+            if key in out and not _same(key, out[key], value, layers):
+                raise self.refusal(key, out[key])
+            out[key] = value
+        return out
+
+    def check_controls(self, message: dict) -> None:
+        """Refuse a run control (or the learning rate) that a 'set' message would move off its pinned value."""
+        for key in (*CONTROLS, "lr"):
+            if key in message and key in self.values and not _same(key, message[key], self.values[key], 1):
+                raise self.refusal(key, message[key])
+
+    def refusal(self, key: str, sent) -> ConfigError:
+        return ConfigError(key, f"pinned by your teacher at {json.dumps(self.values[key])} for this class; "
+                                f"{json.dumps(sent)[:40]} was refused (the other settings are yours to change)")
+
+
+@dataclass(frozen=True)
+class ClassPlayground:
+    """What a teacher saved for the class's playground: starting settings, and which of them are pinned."""
+
+    config: dict
+    pinned: tuple[str, ...]
+
+    def to_dict(self) -> dict:
+        return {"config": self.config, "pinned": list(self.pinned)}
+
+    @property
+    def pins(self) -> Pins:
+        return Pins({k: self.config[k] for k in self.pinned})
+
+    @classmethod
+    def validate(cls, config: object, pinned: object, limits=None) -> ClassPlayground:
+        """Check a teacher's settings as a run would (RunConfig's one validator, and the lab's size ``limits``,
+        a limits.PlaygroundLimits, when given) and the pinned names; a pinned name without a value is pinned at
+        the run's default."""
+        from .session import RunConfig
+
+        if not isinstance(config, dict):
+            raise ConfigError("config", f"a JSON object of playground settings; got {given(config)}")
+        if not isinstance(pinned, list | tuple) or not all(isinstance(p, str) for p in pinned):
+            raise ConfigError("pinned", f"a list of setting names; got {given(pinned)}")
+        allowed = (*_run_fields(), *CONTROLS)
+        for name in (*config, *pinned):
+            if name not in allowed:
+                raise ConfigError(name if name in config else "pinned",
+                                  f"unknown setting {name!r}; allowed: {', '.join(sorted(allowed))}")
+        cfg = RunConfig.from_dict({k: v for k, v in config.items() if k not in CONTROLS})
+        if limits is not None:
+            limits.check(cfg)
+        run = cfg.to_dict()
+        controls = {"epochs_per_frame": 1, "stop_epoch": None, "target_loss": None}
+        for key in CONTROLS:
+            if key in config:
+                controls[key] = _check_control(key, config[key])
+        full = {**run, **controls}
+        kept = {k: full[k] for k in config} | {k: full[k] for k in pinned}
+        return cls(kept, tuple(sorted(set(pinned))))
+
+
+def _check_control(key: str, v):
+    if key == "target_loss":
+        if v in (None, ""):
+            return None
+        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+            raise ConfigError(key, f"a finite number, or null for none; got {given(v)}")
+        return float(v)
+    high = MAX_EPOCHS_PER_FRAME if key == "epochs_per_frame" else MAX_STOP_EPOCH
+    if key == "stop_epoch" and v in (None, 0):
+        return None
+    if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= high:
+        raise ConfigError(key, f"a whole number from 1 to {high:,}; got {given(v)}")
+    return v

@@ -216,3 +216,36 @@ def register(app: typer.Typer, console, fail) -> None:
         except ConfigError as exc:
             fail(str(exc))
         console.print(f"merged {source} into {target} in {klass.name}: {moved} rows moved")
+
+
+def class_progress(store, class_name: str, learner: str | None, json_out: bool, console, fail) -> None:
+    """`actlab progress --class NAME [--learner NAME] [--json]`: the teacher page's one row per learner (a cell
+    per exercise in the page's words, and the exercises whose solution was seen before solving), or one
+    learner's rows in that class. --json prints the rows as /api/class/teacher/learners gives them."""
+    import typer
+
+    from .classroom import cell_text, exercise_keys, learner_rows, solution_first
+
+    try:
+        klass = store.get_class(class_name)
+    except ConfigError as exc:
+        fail(str(exc))
+    rows = learner_rows(store, klass.id)
+    if learner is not None:
+        rows = [r for r in rows if r.learner.casefold() == learner.strip().casefold()]
+        if not rows:
+            fail(f"--learner: nobody named {learner!r} in {klass.name}; actlab progress --class "
+                 f"{klass.name!r} lists its learners")
+    if json_out:
+        typer.echo(json.dumps([{**r.to_dict(), "solution_before_solving": solution_first(r)} for r in rows]))
+        return
+    keys = exercise_keys()
+    table = Table(title=f"{klass.name}: {len(rows)} learner{'s' if len(rows) != 1 else ''}")
+    table.add_column("learner")
+    for k in keys:
+        table.add_column(k)
+    table.add_column("solution seen before solving")
+    for r in rows:
+        table.add_row(r.learner, *(cell_text(r.cells[k]) for k in keys), ", ".join(solution_first(r)) or "-")
+    console.print(table)
+

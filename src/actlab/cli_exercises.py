@@ -165,12 +165,20 @@ def register(app: typer.Typer, console, fail) -> None:
 
     @app.command()
     def progress(
-        learner: Annotated[str, typer.Option(help="Whose progress")],
+        learner: Annotated[str | None, typer.Option(help="Whose progress")] = None,
+        class_name: Annotated[str | None, typer.Option(
+            "--class", help="A class's name or code: one row per learner, as the teacher's page shows it")] = None,
         db: Annotated[str | None, typer.Option(help=DB_HELP)] = None,
         json_out: Annotated[bool, typer.Option("--json")] = False,
     ) -> None:
-        """A learner's table: attempts, best verdict, hints seen, per exercise."""
+        """A learner's table: attempts, best verdict, hints seen, per exercise (with --class, the class's)."""
         store = store_for(db)
+        if class_name is not None:
+            from .cli_class import class_progress
+
+            return class_progress(store, class_name, learner, json_out, console, fail)
+        if learner is None:
+            fail("--learner NAME is needed (or --class NAME for a class's table of learners)")
         try:
             rows = store.progress(learner)
         except ConfigError as exc:

@@ -100,6 +100,29 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE TABLE tabs (token TEXT PRIMARY KEY, created_at {real} NOT NULL);  -- playground pages' tab tokens
     """,
+    """
+    ALTER TABLE uploads ADD COLUMN class_id INTEGER;   -- whose upload, for the quotas (NULL: the local lab)
+    ALTER TABLE uploads ADD COLUMN owner TEXT;
+    ALTER TABLE uploads ADD COLUMN size INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX uploads_by_owner ON uploads (class_id, owner);
+    CREATE TABLE class_playground (    -- the playground settings a teacher saved for the class, and the pins
+        class_id INTEGER PRIMARY KEY,
+        body TEXT NOT NULL,
+        updated_at {real} NOT NULL
+    );
+    CREATE TABLE failures (            -- failed joins and logins, counted by every worker alike
+        id {id},
+        scope TEXT NOT NULL,
+        client TEXT NOT NULL,
+        created_at {real} NOT NULL
+    );
+    CREATE INDEX failures_by_client ON failures (scope, client, created_at);
+    CREATE TABLE play_sessions (       -- running playground sessions of every worker, for the shared cap
+        id TEXT PRIMARY KEY,
+        tab TEXT,
+        seen_at {real} NOT NULL
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 # the words of DDL that differ between the two databases
@@ -479,6 +502,7 @@ class Store:
             for table in ("attempts", "events"):
                 counts[table] = len(self.db.execute(f"DELETE FROM {table} WHERE class_id = ? AND learner = ? "
                                                     "RETURNING id", (class_id, found.name)))
+            self.db.execute("DELETE FROM uploads WHERE class_id = ? AND owner = ?", (class_id, str(found.id)))
             self.db.execute("DELETE FROM learners WHERE id = ?", (found.id,))
         return counts
 
@@ -531,15 +555,56 @@ class Store:
     MAX_UPLOADS = 256         # and the oldest go first past this many (each is at most the CSV limit)
     TAB_SECONDS = 24 * 3600
 
-    def put_upload(self, token: str, body: bytes) -> None:
+    # quotas on uploads in a class, over the uploads not yet expired (UPLOAD_SECONDS)
+    LEARNER_UPLOADS = 10                  # files per learner
+    LEARNER_UPLOAD_BYTES = 20 * 2**20     # bytes per learner
+    CLASS_UPLOAD_BYTES = 200 * 2**20      # bytes per class, all its learners together
+
+    def put_upload(self, token: str, body: bytes, *, class_id: int | None = None, owner: str | None = None) -> None:
+        """Keep an upload for UPLOAD_SECONDS. In a class (``class_id`` and ``owner`` set) the quotas apply: a
+        learner's files and bytes, and the class's bytes; past one, UploadQuota says which and when room frees."""
         now = time.time()
         with self.db.transaction():
+            self.db.lock()  # two workers checking the same quota at once must not both pass it
             self.db.execute("DELETE FROM uploads WHERE created_at < ?", (now - self.UPLOAD_SECONDS,))
+            if class_id is not None:
+                self._check_upload_quota(class_id, owner, len(body), now)
             kept = self.db.execute("SELECT created_at FROM uploads ORDER BY created_at DESC LIMIT 1 OFFSET ?",
                                    (self.MAX_UPLOADS - 1,))
             if kept:  # room for this one: the oldest beyond the newest MAX_UPLOADS - 1 go
                 self.db.execute("DELETE FROM uploads WHERE created_at <= ?", (kept[0][0],))
-            self.db.execute("INSERT INTO uploads (token, body, created_at) VALUES (?, ?, ?)", (token, body, now))
+            self.db.execute("INSERT INTO uploads (token, body, created_at, class_id, owner, size) "
+                            "VALUES (?, ?, ?, ?, ?, ?)", (token, body, now, class_id, owner, len(body)))
+
+    def _check_upload_quota(self, class_id: int, owner: str | None, size: int, now: float) -> None:
+        def usage(where: str, args: tuple) -> tuple[int, int, float]:
+            n, total, oldest = self.db.execute(f"SELECT COUNT(*), COALESCE(SUM(size), 0), MIN(created_at) FROM "
+                                               f"uploads WHERE {where}", args)[0]
+            return int(n), int(total), float(oldest or now)
+
+        n, total, oldest = usage("class_id = ? AND owner = ?", (class_id, owner))
+        wait = int(oldest + self.UPLOAD_SECONDS - now) + 1
+        if n + 1 > self.LEARNER_UPLOADS:
+            raise UploadQuota(f"you have uploaded {n} files in the last hour; the limit is {self.LEARNER_UPLOADS} "
+                              f"a learner. Reuse one you uploaded, or wait {_minutes(wait)}", wait)
+        if total + size > self.LEARNER_UPLOAD_BYTES:
+            raise UploadQuota(f"your uploads of the last hour hold {_mb(total)}; this file ({_mb(size)}) would pass "
+                              f"the limit of {_mb(self.LEARNER_UPLOAD_BYTES)} a learner. Upload a smaller file, or "
+                              f"wait {_minutes(wait)}", wait)
+        _, class_total, class_oldest = usage("class_id = ?", (class_id,))
+        if class_total + size > self.CLASS_UPLOAD_BYTES:
+            wait = int(class_oldest + self.UPLOAD_SECONDS - now) + 1
+            raise UploadQuota(f"the class's uploads of the last hour hold {_mb(class_total)}; this file "
+                              f"({_mb(size)}) would pass the class's limit of {_mb(self.CLASS_UPLOAD_BYTES)}. "
+                              f"Ask your teacher, or wait {_minutes(wait)}", wait)
+
+    def upload_usage(self, class_id: int, owner: str | None = None) -> dict:
+        """Files and bytes a learner (or, with ``owner`` None, the class) holds in unexpired uploads."""
+        where, args = ("class_id = ?", (class_id,)) if owner is None else ("class_id = ? AND owner = ?",
+                                                                           (class_id, owner))
+        n, total = self.db.execute(f"SELECT COUNT(*), COALESCE(SUM(size), 0) FROM uploads WHERE {where} AND "
+                                   "created_at >= ?", (*args, time.time() - self.UPLOAD_SECONDS))[0]
+        return {"files": int(n), "bytes": int(total)}
 
     def get_upload(self, token: str) -> bytes | None:
         rows = self.db.execute("SELECT body FROM uploads WHERE token = ? AND created_at >= ?",
@@ -554,6 +619,61 @@ class Store:
     def has_tab(self, token: str) -> bool:
         return bool(self.db.execute("SELECT 1 FROM tabs WHERE token = ? AND created_at >= ?",
                                     (token, time.time() - self.TAB_SECONDS)))
+
+    # -- limits every worker shares: failed joins and logins, running playground sessions --------------------
+
+    FAILURE_KEEP_SECONDS = 3600
+
+    def record_failure(self, scope: str, client: str) -> None:
+        now = time.time()
+        self.db.execute("INSERT INTO failures (scope, client, created_at) VALUES (?, ?, ?)", (scope, client, now))
+        if secrets.randbelow(50) == 0:  # now and then, forget failures too old to count
+            self.db.execute("DELETE FROM failures WHERE created_at < ?", (now - self.FAILURE_KEEP_SECONDS,))
+
+    def recent_failures(self, scope: str, client: str, seconds: float) -> list[float]:
+        """When ``client``'s failures in ``scope`` happened within the last ``seconds``, oldest first."""
+        rows = self.db.execute("SELECT created_at FROM failures WHERE scope = ? AND client = ? AND created_at > ? "
+                               "ORDER BY created_at", (scope, client, time.time() - seconds))
+        return [float(r[0]) for r in rows]
+
+    def acquire_play_session(self, sid: str, tab: str | None, max_sessions: int, max_per_tab: int,
+                             stale_seconds: float) -> str | None:
+        """Count a new playground session against the caps every worker shares; None when it may run, else
+        "full" or "tab_full". A session not seen for ``stale_seconds`` (its worker died) no longer counts."""
+        now = time.time()
+        with self.db.transaction():
+            self.db.lock()
+            self.db.execute("DELETE FROM play_sessions WHERE seen_at < ?", (now - stale_seconds,))
+            if self.db.execute("SELECT COUNT(*) FROM play_sessions")[0][0] >= max_sessions:
+                return "full"
+            if tab is not None and self.db.execute("SELECT COUNT(*) FROM play_sessions WHERE tab = ?",
+                                                   (tab,))[0][0] >= max_per_tab:
+                return "tab_full"
+            self.db.execute("INSERT INTO play_sessions (id, tab, seen_at) VALUES (?, ?, ?)", (sid, tab, now))
+        return None
+
+    def touch_play_sessions(self, sids: list[str]) -> None:
+        now = time.time()
+        for sid in sids:
+            self.db.execute("UPDATE play_sessions SET seen_at = ? WHERE id = ?", (now, sid))
+
+    def release_play_session(self, sid: str) -> None:
+        self.db.execute("DELETE FROM play_sessions WHERE id = ?", (sid,))
+
+    def play_sessions(self, stale_seconds: float) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM play_sessions WHERE seen_at >= ?",
+                                   (time.time() - stale_seconds,))[0][0])
+
+    # -- the class's playground settings -------------------------------------------------------------------
+
+    def save_class_playground(self, class_id: int, body: dict) -> None:
+        self.db.execute("INSERT INTO class_playground (class_id, body, updated_at) VALUES (?, ?, ?) "
+                        "ON CONFLICT (class_id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+                        (class_id, json.dumps(body), time.time()))
+
+    def class_playground(self, class_id: int) -> dict | None:
+        rows = self.db.execute("SELECT body FROM class_playground WHERE class_id = ?", (class_id,))
+        return json.loads(rows[0][0]) if rows else None
 
     # -- the teacher's summary -----------------------------------------------------------------------------
 
@@ -614,6 +734,22 @@ class Store:
                                        for k, title in _point_titles(ex).items() if k in r["covered"]],
                         "regraded_attempts": r["regraded"]})
         return out
+
+
+class UploadQuota(ConfigError):
+    """An upload past a learner's or a class's quota; ``retry_after`` is when the oldest counted upload expires."""
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__("csv", message)
+        self.retry_after = retry_after
+
+
+def _mb(n: int) -> str:
+    return f"{n / 2**20:.1f} MB"
+
+
+def _minutes(seconds: int) -> str:
+    return f"{seconds} s" if seconds < 120 else f"{round(seconds / 60)} minutes"
 
 
 def _title(exercise: str) -> str:

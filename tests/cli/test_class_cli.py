@@ -156,3 +156,40 @@ def test_rename_merge_and_reset_from_the_command_line(tmp_path):
     rows = list(csv.DictReader(io.StringIO(run("class", "export", "physics", "--db", db).stdout)))
     assert [(r["learner"], r["ex5_attempts"]) for r in rows] == [("Ana B.", "2")]
     assert "2 attempts" in run("class", "reset", "physics", "--yes", "--db", db).output
+
+
+def test_progress_of_a_class_agrees_with_the_export_row_for_row(db):
+    """`actlab progress --class`: one row per learner with the page's words, the same figures as the export,
+    and the exercises whose solution was seen before solving (cy opened ex5's before any answer)."""
+    made = create(db)
+    for who, answer in (("ana", "0.3"), ("ana", "0.25"), ("bob", "0.3")):
+        assert run("exercise", "check", "5", "--answer", answer, "--learner", who, "--class", "physics",
+                   "--db", db).exit_code == 0
+    assert run("exercise", "check", "5", "--solution", "--learner", "cy", "--class", "physics", "--db", db,
+               ).exit_code == 0
+    assert run("exercise", "check", "5", "--answer", "0.25", "--learner", "cy", "--class", "physics",
+               "--db", db).exit_code == 0
+    res = run("progress", "--class", made["code"], "--db", db, "--json")
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.stdout)
+    export = list(csv.DictReader(io.StringIO(run("class", "export", "physics", "--db", db).stdout)))
+    assert [r["learner"] for r in rows] == [r["learner"] for r in export] == ["ana", "bob", "cy"]
+    for row, line in zip(rows, export, strict=True):
+        cell = row["exercises"]["ex5"]
+        assert (cell["status"], str(cell["attempts"]), str(int(cell["solution_before_solving"]))) == (
+            line["ex5"], line["ex5_attempts"], line["ex5_solution_before_solving"])
+    assert [r["solution_before_solving"] for r in rows] == [[], [], ["ex5"]]
+    table = run("progress", "--class", "physics", "--db", db).stdout
+    assert "solved, 2 tries" in table and "not yet, 1 try" in table and "saw the solution first" in table
+    (one,) = json.loads(run("progress", "--class", "physics", "--learner", "BOB", "--db", db, "--json").stdout)
+    assert one["learner"] == "bob"
+
+
+def test_progress_names_what_is_missing(db):
+    create(db)
+    res = run("progress", "--class", "nope", "--db", db)
+    assert res.exit_code != 0 and "no class named or coded 'nope'" in res.output
+    res = run("progress", "--class", "physics", "--learner", "zed", "--db", db)
+    assert res.exit_code != 0 and "nobody named 'zed' in physics" in res.output
+    res = run("progress", "--db", db)
+    assert res.exit_code != 0 and "--learner NAME is needed" in res.output

@@ -72,14 +72,10 @@ def test_stop_at_epoch(client):
         assert stopped["type"] == "stopped" and last["epoch"] == 10
 
 
-@pytest.mark.parametrize("slice_seconds", [1e-9, 10.0], ids=["one-epoch-slices-and-threads", "one-slice"])
-def test_frames_trained_in_slices_equal_the_engine(client, monkeypatch, slice_seconds):
-    """However the server splits a frame's epochs (on the event loop, in a worker thread, in one slice or many),
-    the run is the engine's run."""
+def test_frames_trained_in_the_training_process_equal_the_engine(client):
+    """Trained in the lab's training process (web/pool.py), the run is the engine's run, frame for frame."""
     from actlab.playground import PlaygroundSession
-    from actlab.web.routes import playground as route
 
-    monkeypatch.setattr(route, "SLICE_SECONDS", slice_seconds)
     config = {"dataset": "spiral", "n_points": 120, "layers": [6, 4], "seed": 7}
     with client.websocket_connect("/ws/playground") as ws:
         init(ws, **config)
@@ -198,17 +194,22 @@ def test_twenty_concurrent_sessions_stay_responsive(live_server):
     assert max(latency for _, latency in results) < 5.0
 
 
-def test_size_limits_are_configurable(client, monkeypatch):
+def test_size_limits_are_configurable(client, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from actlab.web.app import create_app
+    from actlab.web.settings import LabSettings
+
     assert client.get("/api/playground/limits").json() == {"max_layers": 8, "max_width": 32}
     with client.websocket_connect("/ws/playground") as ws:
         ws.send_text(json.dumps({"type": "init", "config": {"layers": [40]}}))
         assert "1 to 32 neurons" in json.loads(ws.receive_text())["message"]
-    monkeypatch.setenv("ACTLAB_MAX_WIDTH", "64")
-    monkeypatch.setenv("ACTLAB_MAX_LAYERS", "12")
-    assert client.get("/api/playground/limits").json() == {"max_layers": 12, "max_width": 64}
-    with client.websocket_connect("/ws/playground") as ws:
-        ready, header = init(ws, layers=[40] * 10, n_points=100)
-        assert header["layer_sizes"][1:-1] == [40] * 10 and header["thumb"] < 10  # adaptive detail
+    settings = LabSettings(db=str(tmp_path / "big.sqlite3"), allow_hosts=("testserver",), max_layers=12, max_width=64)
+    with TestClient(create_app(settings)) as client:  # what actlab lab --max-layers 12 --max-width 64 builds
+        assert client.get("/api/playground/limits").json() == {"max_layers": 12, "max_width": 64}
+        with client.websocket_connect("/ws/playground") as ws:
+            ready, header = init(ws, layers=[40] * 10, n_points=100)
+            assert header["layer_sizes"][1:-1] == [40] * 10 and header["thumb"] < 10  # adaptive detail
 
 
 @pytest.mark.parametrize(("message", "field", "needle"), [

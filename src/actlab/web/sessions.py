@@ -4,12 +4,17 @@ Each playground page asks for a tab token when it loads (a POST, so only the lab
 socket with it; one token may hold at most MAX_PER_TAB sessions of the global cap, so a page that opens sockets in
 a loop (or reconnects before the server has seen the old socket close) cannot fill the lab. A program may connect
 without a token: it shares the global cap only.
+
+With the lab's store attached (``shared``), the caps count the sessions of every worker on that store: each
+session is a row that its worker refreshes every TOUCH_SECONDS while the socket lives, and a row not refreshed for
+stale_seconds (its worker was killed) stops counting.
 """
 
 from __future__ import annotations
 
 import secrets
 import threading
+import time
 from collections import Counter, OrderedDict
 
 MAX_SESSIONS = 60  # a class of 30 with a tab each, and room for reloads and second tabs
@@ -20,6 +25,8 @@ FRAME_BUDGET = 300.0
 MAX_PER_TAB = 3
 IDLE_SECONDS = 90  # a paused page pings every 25 s; a socket silent this long is closed and its slot freed
 MAX_UPLOADS = 64
+TOUCH_SECONDS = 10  # how often a worker refreshes its live sessions' rows in the shared store
+COUNT_SECONDS = 1.0  # how long a worker reuses the shared session count it read for the frame rate
 MAX_TABS = 4096  # tokens remembered; the oldest is forgotten first (its page reloads to get a new one)
 
 FULL = "full"
@@ -28,9 +35,9 @@ UNKNOWN_TAB = "unknown_tab"
 
 
 class SessionManager:
-    # When set (routes/classroom.install sets the lab's store), uploads and tab tokens are kept in the store, so
-    # with several workers a page's socket may land on another worker than its upload or its tab token did.
-    # The counts of running sessions stay per process: each worker caps its own.
+    # When set (routes/classroom.install sets the lab's store), uploads, tab tokens and the count of running
+    # sessions are kept in the store, so with several workers a page's socket may land on another worker than its
+    # upload or its tab token did, and the caps hold for the lab as a whole.
     shared = None
 
     def __init__(self, max_sessions: int = MAX_SESSIONS, idle_seconds: float = IDLE_SECONDS,
@@ -44,6 +51,18 @@ class SessionManager:
         self._uploads: OrderedDict[str, bytes] = OrderedDict()
         self._lock = threading.Lock()
         self._next = 0
+        self._worker = secrets.token_hex(6)  # this process's part of a session's key in the shared store
+        self._touched: dict[int, float] = {}
+        self._count: tuple[float, int] = (0.0, 0)  # (when read, the shared count)
+
+    @property
+    def stale_seconds(self) -> float:
+        """A shared session row not refreshed for this long no longer counts (a paused page pings every 25 s,
+        and a socket silent for idle_seconds is closed)."""
+        return max(60.0, self.idle_seconds + 3 * TOUCH_SECONDS)
+
+    def _key(self, sid: int) -> str:
+        return f"{self._worker}:{sid}"
 
     def new_tab(self) -> str:
         token = secrets.token_urlsafe(12)
@@ -69,32 +88,58 @@ class SessionManager:
             if tab is not None and self._per_tab[tab] >= self.max_per_tab:
                 return TAB_FULL
             self._next += 1
-            self._active[self._next] = tab
+            sid = self._next
+        if self.shared is not None:
+            refused = self.shared.acquire_play_session(self._key(sid), tab, self.max_sessions, self.max_per_tab,
+                                                       self.stale_seconds)
+            if refused is not None:
+                return FULL if refused == "full" else TAB_FULL
+        with self._lock:
+            self._active[sid] = tab
+            self._touched[sid] = time.monotonic()
             if tab is not None:
                 self._per_tab[tab] += 1
-            return self._next
+        return sid
+
+    def keepalive(self, sid: int) -> None:
+        """Called often by a live session's socket: refreshes its shared row every TOUCH_SECONDS."""
+        if self.shared is None or time.monotonic() - self._touched.get(sid, 0.0) < TOUCH_SECONDS:
+            return
+        self._touched[sid] = time.monotonic()
+        self.shared.touch_play_sessions([self._key(sid)])
 
     def release(self, sid: int) -> None:
         with self._lock:
+            self._touched.pop(sid, None)
             tab = self._active.pop(sid, None)
             if tab is not None:
                 self._per_tab[tab] -= 1
                 if self._per_tab[tab] <= 0:
                     del self._per_tab[tab]
+        if self.shared is not None:
+            self.shared.release_play_session(self._key(sid))
 
     @property
     def active(self) -> int:
-        return len(self._active)
+        """Running sessions: of every worker on the shared store, else of this process."""
+        if self.shared is None:
+            return len(self._active)
+        read_at, count = self._count
+        if time.monotonic() - read_at > COUNT_SECONDS:
+            count = self.shared.play_sessions(self.stale_seconds)
+            self._count = (time.monotonic(), count)
+        return max(count, len(self._active))
 
-    def frame_seconds(self, fastest: float) -> float:
+    def frame_seconds(self, fastest: float, budget: float = FRAME_BUDGET) -> float:
         """The time between one session's frames now: ``fastest`` while the lab has room, longer as sessions
-        are added, so that all of them together send about FRAME_BUDGET frames a second."""
-        return max(fastest, len(self._active) / FRAME_BUDGET)
+        are added, so that all of them together send about ``budget`` frames a second."""
+        return max(fastest, self.active / budget)
 
-    def store_upload(self, data: bytes) -> str:
+    def store_upload(self, data: bytes, class_id: int | None = None, owner: str | None = None) -> str:
+        """Keep an upload and return its token; in a class the store's quotas apply (store.UploadQuota)."""
         token = secrets.token_urlsafe(12)
         if self.shared is not None:
-            self.shared.put_upload(token, data)
+            self.shared.put_upload(token, data, class_id=class_id, owner=owner)
             return token
         with self._lock:
             self._uploads[token] = data

@@ -12,8 +12,9 @@ The lab is in class mode when its store holds a class (`actlab class create NAME
 
 Cookies are HttpOnly and SameSite=Strict (Secure behind TLS); the two forms carry a CSRF token that must equal
 a cookie set with the form (double submit), on top of the Origin check every POST already passes (guard.py).
-Joining and logging in are rate-limited per client address, counting only failures, so a class behind one
-school address can join at once while guessing a 6-character code (31^6 of them) stays hopeless. Outside class
+Joining and logging in are rate-limited per client address, counting only failures (in the store, so the limit
+holds across workers), so a class behind one school address can join at once while guessing a 6-character code
+(31^6 of them) stays hopeless. Outside class
 mode none of this applies and the lab is the single-learner local app.
 """
 
@@ -23,7 +24,6 @@ import html
 import json
 import secrets
 import time
-from collections import defaultdict, deque
 from pathlib import Path
 from typing import Annotated
 
@@ -32,7 +32,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from pydantic import BaseModel, Field
 from starlette.requests import HTTPConnection
 
-from ...classroom import attempt_log, export_table, learner_rows, log_csv, to_csv
+from ...classroom import ClassPlayground, attempt_log, export_table, learner_rows, log_csv, to_csv
 from ...errors import ConfigError
 from ...exercises import all_exercises
 from ...store import Store, normalise_code
@@ -48,6 +48,7 @@ from ..deps import (
     teacher_cookie,
 )
 from ..problems import INVALID, problem
+from ..settings import limits as lab_limits
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 CSRF_COOKIE = "actlab_csrf"
@@ -63,27 +64,21 @@ UNAUTHORIZED = {401: problem("Class mode: this needs the class's teacher (a logi
 
 
 class FailureLimit:
-    """At most ``per_minute`` failures per client address in any 60 s (kept in this process: with several
-    workers each counts its own, so the limit is per worker)."""
+    """At most ``per_minute`` failures per client address in any 60 s, counted in the store, so every worker on
+    it counts the same failures (a guesser cannot multiply the limit by the number of workers)."""
 
-    def __init__(self, per_minute: int = FAILURES_PER_MINUTE):
-        self.per_minute = per_minute
-        self._failures: dict[str, deque] = defaultdict(deque)
-
-    def _recent(self, client: str) -> deque:
-        q, now = self._failures[client], time.monotonic()
-        while q and now - q[0] > 60:
-            q.popleft()
-        return q
+    def __init__(self, store: Store, scope: str, per_minute: int = FAILURES_PER_MINUTE):
+        self.store, self.scope, self.per_minute = store, scope, per_minute
 
     def check(self, client: str) -> None:
-        if len(self._recent(client)) >= self.per_minute:
-            wait = int(60 - (time.monotonic() - self._failures[client][0])) + 1
+        recent = self.store.recent_failures(self.scope, client, 60)
+        if len(recent) >= self.per_minute:
+            wait = int(60 - (time.time() - recent[-self.per_minute])) + 1
             raise HTTPException(429, f"too many failed tries from this address; wait {wait} s and check the code",
                                 headers={"Retry-After": str(wait)})
 
     def failed(self, client: str) -> None:
-        self._recent(client).append(time.monotonic())
+        self.store.record_failure(self.scope, client)
 
 
 def _client(conn: HTTPConnection) -> str:
@@ -338,6 +333,37 @@ def attempts(request: Request, who: IdentityDep,
     return Response(json.dumps(log), media_type="application/json")
 
 
+class PlaygroundSettings(BaseModel):
+    config: dict = Field(default_factory=dict, description="Playground settings (RunConfig's names, plus "
+                         "epochs_per_frame, stop_epoch and target_loss), e.g. {\"dataset\": \"xor\", \"lr\": 0.1}")
+    pinned: list[str] = Field(default_factory=list, max_length=64,
+                              description="Names of settings the class's learners cannot change")
+
+
+def _saved_playground(store: Store, class_id: int) -> dict:
+    saved = store.class_playground(class_id)
+    return saved if saved is not None else {"config": {}, "pinned": []}
+
+
+@router.get("/class/playground", responses=UNAUTHORIZED)
+def class_playground(request: Request, who: IdentityDep) -> dict:
+    """The class's playground settings and which are pinned (a learner's playground starts from them, and the
+    lab refuses any change to a pinned one); outside a class, none."""
+    if not request.app.state.classroom or who is None:
+        return {"config": {}, "pinned": []}
+    return _saved_playground(_store(request), who.class_id)
+
+
+@router.put("/class/teacher/playground", responses=UNAUTHORIZED)
+def save_class_playground(request: Request, who: IdentityDep, body: PlaygroundSettings) -> dict:
+    """Save the class's playground settings and pins (the teacher's); they apply from each learner's next run.
+    Every setting is checked as a run would check it; a pinned name without a value is pinned at its default."""
+    who = _teacher(request, who)
+    saved = ClassPlayground.validate(body.config, body.pinned, lab_limits(request.app)).to_dict()
+    _store(request).save_class_playground(who.class_id, saved)
+    return saved
+
+
 # -- assembly ------------------------------------------------------------------------------------------------
 
 
@@ -349,8 +375,8 @@ def install(app, classroom: bool | None = None) -> None:
     app.state.classroom = bool(store.classes()) if classroom is None else classroom
     app.state.signing_key = store.secret()
     app.state.sessions.shared = store  # uploads and tab tokens, seen by every worker (sessions.py)
-    app.state.join_failures = FailureLimit()
-    app.state.login_failures = FailureLimit()
+    app.state.join_failures = FailureLimit(store, "join")
+    app.state.login_failures = FailureLimit(store, "login")
     app.include_router(router, prefix="/api", responses={**INVALID, **UNAUTHORIZED})
     app.include_router(pages)
     app.add_middleware(ClassGate)

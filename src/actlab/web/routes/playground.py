@@ -3,30 +3,33 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import math
 import time
 
-from fastapi import APIRouter, HTTPException, UploadFile, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, HTTPException, Request, UploadFile, WebSocket, WebSocketDisconnect
 
+from ...classroom import CONTROLS, ClassPlayground, Pins
 from ...datasets import MAX_CSV_BYTES, load_csv
 from ...errors import ConfigError, given
-from ...playground import MAX_EPOCHS_PER_FRAME, PlaygroundSession, export_json, export_torch
-from ...session import RunConfig, size_limits
-from ..deps import SessionsDep
-from ..sessions import TAB_FULL, UNKNOWN_TAB
+from ...playground import MAX_EPOCHS_PER_FRAME
+from ...session import RunConfig
+from ...store import UploadQuota
+from ...training import StopRule
+from ..deps import IdentityDep, SessionsDep, get_identity
+from ..pool import RemoteSession, pool
+from ..problems import problem
+from ..sessions import FRAME_BUDGET, TAB_FULL, UNKNOWN_TAB
+from ..settings import limits as lab_limits
 
 router = APIRouter(tags=["playground"])
 ws_router = APIRouter()  # the WebSocket sits outside the /api prefix
 FRAME_SECONDS = 1 / 64  # a little above 60 Hz, so the page never waits a whole vsync for a frame
 CATCH_UP = 2  # frames a late frame may be made up by (the page's queue holds 3)
-# Training runs on the event loop's own thread, in slices of about this long with the other tabs and requests
-# let in between. A worker thread per frame was slower: on small networks every NumPy call is short and holds the
-# GIL, so the worker and the event loop handed the GIL back and forth thousands of times a second (measured:
-# 57-59 frames/s at 10 epochs per frame on the default network, against 62 on the loop). Work too long for one
-# slice (one epoch of a very large network) still goes to a worker thread, so the server never stalls on it.
-SLICE_SECONDS = 0.012
+# Training runs in the lab's training processes (web/pool.py), not on the event loop: the loop only forwards
+# each tab's commands and the frames that come back, so pages and checks are answered while 30 learners play.
 MAX_MESSAGE_CHARS = 100_000
 MAX_STOP_EPOCH = 1_000_000
 SEND_SECONDS = 30
@@ -35,55 +38,64 @@ log = logging.getLogger(__name__)
 
 
 @router.get("/playground/limits")
-def limits() -> dict:
+def limits(request: Request) -> dict:
     """The network size the playground allows (set with actlab lab --max-layers / --max-width)."""
-    max_layers, max_width = size_limits()
-    return {"max_layers": max_layers, "max_width": max_width}
+    return lab_limits(request.app).to_dict()
 
 
 @router.post("/playground/tab")
 def new_tab(sessions: SessionsDep) -> dict:
     """A token for one playground page: its sockets (/ws/playground?tab=TOKEN) may hold at most a few of the lab's
     playground sessions. A POST, so a page on another site cannot obtain one."""
+    pool().warm()  # a playground page is loading: start the training processes before its first run
     return {"tab": sessions.new_tab(), "max_per_tab": sessions.max_per_tab}
 
 
-@router.post("/playground/csv")
-async def upload_csv(file: UploadFile, sessions: SessionsDep) -> dict:
-    """Validate a learner's CSV with the engine; on success return a token the WebSocket can use.
+QUOTA = {409: problem("The class's teacher pinned the data set, so a CSV cannot be used"),
+         429: problem("Past the learner's or the class's upload quota (Retry-After says when room frees)")}
+
+
+@router.post("/playground/csv", responses=QUOTA)
+async def upload_csv(file: UploadFile, sessions: SessionsDep, request: Request, who: IdentityDep) -> dict:
+    """Validate a learner's CSV with the engine; on success return a token the WebSocket can use. In a class,
+    uploads count against quotas per learner and per class (files and bytes of the last hour).
 
     The file is parsed in a worker thread (a 5 MB file takes a good part of a second, which the event loop spends
     on the other tabs' frames instead), and parsing stops at the row limit."""
+    if who is not None and not who.is_teacher:
+        saved = request.app.state.store.class_playground(who.class_id)
+        if saved is not None and "dataset" in saved["pinned"]:
+            raise HTTPException(409, f"dataset: pinned by your teacher at {saved['config']['dataset']!r} for this "
+                                     "class, so an uploaded CSV cannot be trained here")
     data = await file.read(MAX_CSV_BYTES + 1)
     try:
         ds = await asyncio.to_thread(load_csv, data, name=file.filename or "csv")
     except ConfigError as exc:
         raise HTTPException(422, str(exc)) from None
-    token = sessions.store_upload(data)
+    owner = None if who is None else ("teacher" if who.is_teacher else str(who.learner_id))
+    try:
+        token = sessions.store_upload(data, who.class_id if who else None, owner)
+    except UploadQuota as exc:
+        raise HTTPException(429, str(exc), headers={"Retry-After": str(exc.retry_after)}) from None
     return {"token": token, "rows": len(ds.labels), "columns": list(ds.columns), "task": ds.task,
             "classes": list(ds.class_names), "two_d": ds.points.shape[1] == 2}
 
 
 class _Tab:
-    """The state of one connected tab."""
+    """The state of one connected tab; its run lives in a training process (web/pool.py)."""
 
-    def __init__(self, ws: WebSocket, sessions):
+    def __init__(self, ws: WebSocket, sessions, load_pins=None):
         self.ws = ws
         self.sessions = sessions
-        self.session: PlaygroundSession | None = None
+        self.load_pins = load_pins  # the class's pinned settings (classroom.Pins), read at each init; None: none
+        self.pins = Pins()
+        self.session: RemoteSession | None = None
+        self.epoch = 0  # the last frame's epoch
+        self.updates_per_epoch = 1
         self.playing = False
         self.epochs_per_frame = 1
-        self.stop_epoch: int | None = None
-        self.target_loss: float | None = None
+        self.stop = StopRule()  # the core's rule: epochs, divergence, target loss (the test loss when there is one)
         self.lock = asyncio.Lock()
-        self._forget_timings()
-
-    def _forget_timings(self) -> None:
-        """Running estimates that decide between the loop and a worker thread; None until measured, so a new run's
-        first epoch, evaluation and frame go to a thread (an 8 x 32 network on 20,000 points stalled every other
-        client for seconds when its first slice ran on the loop at a small network's estimate)."""
-        self.epoch_seconds: float | None = None
-        self.seconds: dict[str, float | None] = {"eval": None, "frame": None}  # the last evaluation's and frame's
 
     async def send_error(self, exc: Exception | str, field: str | None = None) -> None:
         message = str(exc)
@@ -91,78 +103,48 @@ class _Tab:
                                             "message": message}))
 
     async def start(self, config: dict, csv_token: str | None) -> None:
-        cfg = RunConfig.from_dict(config)
+        cfg = RunConfig.from_dict(self.pins.apply(config))  # validated here, on the lab's own limits
+        lab_limits(self.ws.app).check(cfg)
         csv_bytes = None
         if csv_token:
             csv_bytes = self.sessions.upload(csv_token)
             if csv_bytes is None:
                 raise ConfigError("csv", "the uploaded file has expired; upload it again")
-        session = await asyncio.to_thread(PlaygroundSession, cfg, csv_bytes)
-        self.session = session
-        self.playing = False
-        self._forget_timings()
-        await self.ws.send_text(json.dumps({"type": "ready", "config": cfg.to_dict(), "points": session.points()}))
-        session.last_frame = await self._timed("eval", session.trainer.frame)
-        await self.send_frame()
+        if self.session is None:
+            self.session = pool().open()
+        async with self.lock:
+            started = await self.session.call("start", cfg, csv_bytes)
+            self.epoch = started["frame"].epoch
+            self.updates_per_epoch = started["updates_per_epoch"]
+            self.playing = False
+            await self.ws.send_text(json.dumps({"type": "ready", "config": cfg.to_dict(), "points": started["points"],
+                                                "pinned": self.pins.names}))
+            await self.send_frame(started["data"])
 
-    async def send_frame(self) -> None:
-        data = await self._timed("frame", self.session.frame_data)
+    async def send_frame(self, data: bytes) -> None:
         # a page that reads nothing fills the socket's buffers and the send waits; after SEND_SECONDS the session
         # ends and its slot is freed (the page, if it is still there, reconnects)
         async with asyncio.timeout(SEND_SECONDS):  # no extra task per frame, unlike wait_for
-            await self.ws.send_bytes(data.encode())
+            await self.ws.send_bytes(data)
 
-    async def _timed(self, kind: str, fn):
-        """fn() on the loop when its last run was short, else in a worker thread; records how long it took."""
-        started = time.perf_counter()
-        last = self.seconds[kind]
-        result = await asyncio.to_thread(fn) if last is None or last > SLICE_SECONDS else fn()
-        self.seconds[kind] = time.perf_counter() - started
-        return result
-
-    async def train(self, epochs: int) -> None:
-        """One frame's epochs, in slices of about SLICE_SECONDS with the event loop let go between them."""
-        s, done = self.session, 0
-        while done < epochs and not s.trainer.diverged:
-            estimate = self.epoch_seconds
-            n = 1 if estimate is None else max(1, min(epochs - done, int(SLICE_SECONDS / estimate)))
-            started = time.perf_counter()
-            if estimate is None or estimate > SLICE_SECONDS:
-                await asyncio.to_thread(s.train, n)
-            else:
-                s.train(n)
-            per_epoch = (time.perf_counter() - started) / n
-            self.epoch_seconds = per_epoch if estimate is None else 0.5 * estimate + 0.5 * per_epoch
-            done += n
-            if done < epochs:
-                await asyncio.sleep(0)
+    def close(self) -> None:
+        if self.session is not None:
+            self.session.close()
 
     async def advance(self) -> None:
-        s = self.session
         k = self.epochs_per_frame
-        updates = -(-len(s.trainer.x_train) // s.trainer.batch_size)  # minibatch updates in one epoch
-        k = min(k, max(1, MAX_UPDATES_PER_FRAME // updates))  # big data sets: fewer epochs in a frame
-        if self.stop_epoch is not None:
-            k = max(1, min(k, self.stop_epoch - s.trainer.epoch_count))
+        k = min(k, max(1, MAX_UPDATES_PER_FRAME // self.updates_per_epoch))  # big data sets: fewer epochs a frame
+        left = self.stop.epochs_left(self.epoch)
+        if left is not None:
+            k = max(1, min(k, left))
         async with self.lock:
-            await self.train(k)
-            frame = await self._timed("eval", s.finish_frame)
-            await self.send_frame()
-        if frame.status == "diverged":
+            frame, data = await self.session.call("advance", k)
+            self.epoch = frame.epoch
+            await self.send_frame(data)
+        stop = self.stop.check(frame)
+        if stop is not None:
             self.playing = False
-            await self.ws.send_text(json.dumps({"type": "stopped", "reason": "diverged",
-                                                "message": f"Diverged at step {frame.diverged_at_step}: the loss "
-                                                           "became NaN or infinite. Lower the learning rate and "
-                                                           "press reset."}))
-        elif self.stop_epoch is not None and frame.epoch >= self.stop_epoch:
-            self.playing = False
-            await self.ws.send_text(json.dumps({"type": "stopped", "reason": "epochs",
-                                                "message": f"Stopped at epoch {frame.epoch}."}))
-        elif self.target_loss is not None and frame.test_loss is not None and frame.test_loss <= self.target_loss:
-            self.playing = False
-            await self.ws.send_text(json.dumps({"type": "stopped", "reason": "target",
-                                                "message": f"Test loss {frame.test_loss:.4f} reached the target "
-                                                           f"{self.target_loss:g} at epoch {frame.epoch}."}))
+            await self.ws.send_text(json.dumps({"type": "stopped", "reason": stop.reason, "message": stop.message}))
 
     async def handle(self, msg: dict) -> None:
         kind = msg.get("type")
@@ -175,6 +157,8 @@ class _Tab:
                 raise ConfigError("config", f"a JSON object of settings such as {{\"lr\": 0.03}}; got {given(config)}")
             if token is not None and not isinstance(token, str):
                 raise ConfigError("csv_token", f"the token the CSV upload returned (text); got {given(token)}")
+            self.pins = self.reload_pins()
+            await self.apply_pinned_controls()
             await self.start(config, token)
         elif self.session is None:
             raise ConfigError("type", "send 'init' with a config first")
@@ -187,34 +171,54 @@ class _Tab:
         elif kind == "step":
             self.playing = False
             async with self.lock:
-                await asyncio.to_thread(self.session.step_once)
-                await self.send_frame()
+                frame, data = await self.session.call("step")
+                self.epoch = frame.epoch
+                await self.send_frame(data)
         elif kind == "set":
-            if "lr" in msg:
-                self.session.set_lr(_number(msg["lr"], "lr"))
-            if "epochs_per_frame" in msg:
-                k = msg["epochs_per_frame"]
-                if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_EPOCHS_PER_FRAME:
-                    raise ConfigError("epochs_per_frame", f"1 to {MAX_EPOCHS_PER_FRAME}; got {k!r}")
-                self.epochs_per_frame = k
-            if "stop_epoch" in msg:
-                v = msg["stop_epoch"]
-                self.stop_epoch = None if v in (None, 0) else _whole(v, "stop_epoch", MAX_STOP_EPOCH)
-            if "target_loss" in msg:
-                v = msg["target_loss"]
-                self.target_loss = None if v in (None, "") else _number(v, "target_loss")
+            await self.set_controls(msg)
         elif kind == "export":
             fmt = msg.get("format", "json")
-            if fmt == "json":
-                body = json.dumps(export_json(self.session))
-            elif fmt == "torch":
-                body = export_torch(self.session)
-            else:
+            if fmt not in ("json", "torch"):
                 raise ConfigError("format", f"json or torch; got {fmt!r}")
+            body = await self.session.call("export", fmt)
             await self.ws.send_text(json.dumps({"type": "export", "format": fmt, "body": body}))
         else:
             raise ConfigError("type", f"unknown message type {given(kind)}; allowed: init, reset, play, pause, "
                                       "step, set, export, ping")
+
+    def reload_pins(self) -> Pins:
+        """The class's pins as the teacher last saved them (read at every init and reset)."""
+        return self.pins if self.load_pins is None else self.load_pins()
+
+    async def set_controls(self, msg: dict) -> None:
+        """The run controls a 'set' message carries; each is checked against the class's pins before any applies."""
+        if not isinstance(msg, dict):
+            raise ConfigError("controls", f"a JSON object such as {{\"epochs_per_frame\": 5}}; got {given(msg)}")
+        self.pins.check_controls(msg)
+        if "lr" in msg:
+            lr = _number(msg["lr"], "lr")
+            if self.session is not None:
+                async with self.lock:
+                    await self.session.call("set_lr", lr)
+        if "epochs_per_frame" in msg:
+            k = msg["epochs_per_frame"]
+            if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_EPOCHS_PER_FRAME:
+                raise ConfigError("epochs_per_frame", f"1 to {MAX_EPOCHS_PER_FRAME}; got {k!r}")
+            self.epochs_per_frame = k
+        if "stop_epoch" in msg:
+            v = msg["stop_epoch"]
+            epochs = None if v in (None, 0) else _whole(v, "stop_epoch", MAX_STOP_EPOCH)
+            self.stop = dataclasses.replace(self.stop, max_epochs=epochs)
+        if "target_loss" in msg:
+            v = msg["target_loss"]
+            target = None if v in (None, "") else _number(v, "target_loss")
+            self.stop = dataclasses.replace(self.stop, target_loss=target)
+
+    async def apply_pinned_controls(self) -> None:
+        """A class's pinned run controls (epochs per frame, stop epoch, target loss) hold from the start."""
+        controls = {k: v for k, v in self.pins.values.items() if k in CONTROLS}
+        if controls:
+            await self.set_controls(controls)
 
 
 def _number(v, field: str) -> float:
@@ -253,21 +257,27 @@ async def playground_ws(ws: WebSocket, sessions: SessionsDep, tab: str | None = 
         await ws.send_text(json.dumps({"type": "error", "field": field, "message": message}))
         await ws.close(code=code)
         return
-    tab = _Tab(ws, sessions)  # the tab token's job is done: from here, `tab` is this socket's state
+    tab = _Tab(ws, sessions, _pins_loader(ws))  # the tab token's job is done: from here, `tab` is this socket's
     inbox: asyncio.Queue = asyncio.Queue(maxsize=256)
     reader = asyncio.create_task(_read(ws, inbox))
     deadline = time.monotonic()
+    budget = FRAME_BUDGET * pool().parallel  # frames a second the lab's training processes make in all
     try:
         while True:
+            sessions.keepalive(sid)
             if tab.playing and tab.session is not None:
-                await tab.advance()
+                try:
+                    await tab.advance()
+                except ValueError as exc:  # the run cannot go on (its training process stopped): say so, pause
+                    tab.playing = False
+                    await tab.send_error(exc)
                 while not inbox.empty():  # control messages apply between frames, without a restart
                     if not await _process(tab, inbox.get_nowait()):
                         return
                 # frames on a fixed schedule (not "sleep what is left"), so sleep overshoot does not add up;
                 # a frame that ran late is made up by the next ones, up to CATCH_UP frames (the page queues a
                 # few), and beyond that the schedule restarts instead of bursting
-                period = sessions.frame_seconds(FRAME_SECONDS)  # longer as the lab fills (sessions.FRAME_BUDGET)
+                period = sessions.frame_seconds(FRAME_SECONDS, budget)  # longer as the lab fills
                 deadline = max(deadline + period, time.monotonic() - CATCH_UP * period)
                 await asyncio.sleep(deadline - time.monotonic())
                 continue
@@ -283,7 +293,23 @@ async def playground_ws(ws: WebSocket, sessions: SessionsDep, tab: str | None = 
         pass
     finally:
         reader.cancel()
-        sessions.release(sid)  # the session and its arrays go with the tab
+        tab.close()  # the training process drops the run and its arrays once it has finished any frame in hand
+        sessions.release(sid)
+
+
+def _pins_loader(ws: WebSocket):
+    """For a learner in a class: a function that reads the class's pinned settings (None elsewhere: the teacher
+    and the local lab pin nothing)."""
+    who = get_identity(ws)
+    if who is None or who.is_teacher:
+        return None
+    store = ws.app.state.store
+
+    def load() -> Pins:
+        saved = store.class_playground(who.class_id)
+        return Pins() if saved is None else ClassPlayground(saved["config"], tuple(saved["pinned"])).pins
+
+    return load
 
 
 _BINARY = object()  # a binary frame: answered with an error, the session kept

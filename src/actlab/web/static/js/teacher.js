@@ -43,15 +43,21 @@ function cellText(c) {
   return bits.join(", ");
 }
 
+// the exercises whose solution a learner opened before solving them (or never solved): a copied answer, not a solved one
+function solutionFirst(row, keys) {
+  const seen = keys.filter((k) => row.exercises[k].solution_before_solving);
+  return seen.length ? seen.join(", ") : "—";
+}
+
 // a row per learner, a cell per exercise: who is stuck shows as "not yet" with many tries or an early solution
 function learnerTable(view) {
   const keys = view.exercises.map((e) => e.key);
   const head = view.exercises.map((e) => `<th title="${esc(e.title)}">${esc(e.key)}</th>`).join("");
   const body = view.rows.map((r) => `<tr data-learner="${esc(r.learner)}"><th scope="row">${esc(r.learner)}</th>${keys.map((k) => {
     const c = r.exercises[k];
-    return `<td data-status="${esc(c.status)}">${esc(cellText(c))}</td>`;
-  }).join("")}</tr>`).join("");
-  return `<table class="data" aria-label="Learners"><thead><tr><th>learner</th>${head}</tr></thead><tbody>${body}</tbody></table>`;
+    return `<td data-status="${esc(c.status)}"${c.solution_before_solving ? " data-solution-first" : ""}>${esc(cellText(c))}</td>`;
+  }).join("")}<td class="solution-first">${esc(solutionFirst(r, keys))}</td></tr>`).join("");
+  return `<table class="data" aria-label="Learners"><thead><tr><th>learner</th>${head}<th>solution seen before solving</th></tr></thead><tbody>${body}</tbody></table>`;
 }
 
 async function showClass(me) {

@@ -1,0 +1,398 @@
+"""Playground training off the event loop: each session lives in one of a few training processes.
+
+The lab's event loop answers pages, API calls and sockets; a playground frame (train k epochs, evaluate, draw the
+surfaces) is a few milliseconds of NumPy that holds the GIL most of the time. Run on the loop, 30 playing learners
+made a plain check wait 0.5-0.8 s; run in a thread, the loop and the thread fight over the GIL. So every session
+is kept in a training process (one of a few "slots", each a process with a pipe: a session's state stays where it
+was made) and the loop only sends it small commands and forwards the encoded frames it returns. A plain pipe per
+slot, not a ProcessPoolExecutor: the executor's queue threads cost the lab about 1 ms of CPU per frame here.
+
+- Order: a tab awaits each command before it sends the next, so its frames come back in the order asked.
+- Bounded: a tab has at most one command waiting, and each slot refuses more than MAX_QUEUED waiting commands.
+- Cancellation: when the socket goes, ``close()`` queues a drop behind whatever the slot is doing for the tab;
+  a frame still being made is thrown away when it arrives.
+- A slot's process that dies (killed, out of memory) is replaced; its tabs are told to press reset.
+
+``ACTLAB_TRAINING`` picks the mode: ``process`` (the default on a machine with two or more cores) or ``thread``
+(one thread per slot, for one core or a platform without processes); ``ACTLAB_TRAINING_PROCESSES`` the number of
+slots (default: the cores this process may use, at most 8).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+import secrets
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from ..errors import ConfigError
+
+ENV_MODE = "ACTLAB_TRAINING"
+ENV_PROCESSES = "ACTLAB_TRAINING_PROCESSES"
+MODES = ("process", "thread")
+MAX_SLOTS = 8
+MAX_QUEUED = 128  # waiting commands per slot; a tab has at most one waiting, and the lab caps its tabs
+NICE = 10  # training processes yield the CPU to the lab's requests (measured: see bench/classroom.py)
+
+# -- the training side (runs in the slot's process or thread) ----------------------------------------------------
+
+_sessions: dict = {}  # session key -> PlaygroundSession, in the process that trains it
+
+
+def _start_child() -> None:
+    """A training process: a lower priority than the lab's own process (NICE), so a page or a check is served
+    first and training takes the CPU that is left; BLAS on one thread (its spinning threads fight the other
+    slots); Ctrl+C left to the lab (which shuts the pool down); the engine imported now, not on the first frame."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        os.nice(NICE)
+    except (AttributeError, OSError):  # not on this platform: frames and requests then share the CPU evenly
+        pass
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(limits=1, user_api="blas")
+    except ImportError:
+        pass
+    from .. import playground  # noqa: F401
+
+
+def _summary(frame):
+    """A frame without its readings: what the stop rule and the lab need on the loop's side, small to send back."""
+    return dataclasses.replace(frame, reading=None, diagnosis=None)
+
+
+def _start(key: str, config, csv_bytes: bytes | None) -> dict:
+    from ..playground import PlaygroundSession
+
+    session = PlaygroundSession(config, csv_bytes)  # a refused config keeps the run it would have replaced
+    _sessions[key] = session
+    session.last_frame = session.trainer.frame()
+    t = session.trainer
+    return {"points": session.points(), "updates_per_epoch": -(-len(t.x_train) // t.batch_size),
+            "frame": _summary(session.last_frame), "data": session.frame_data().encode()}
+
+
+def _advance(key: str, epochs: int) -> tuple:
+    session = _sessions[key]
+    if not session.trainer.diverged:
+        session.train(epochs)
+    frame = session.finish_frame()
+    return _summary(frame), session.frame_data().encode()
+
+
+def _step(key: str) -> tuple:
+    session = _sessions[key]
+    frame = session.step_once()
+    return _summary(frame), session.frame_data().encode()
+
+
+def _set_lr(key: str, lr: float) -> None:
+    _sessions[key].set_lr(lr)
+
+
+def _export(key: str, fmt: str) -> str:
+    import json
+
+    from ..playground import export_json, export_torch
+
+    session = _sessions[key]
+    return json.dumps(export_json(session)) if fmt == "json" else export_torch(session)
+
+
+def _drop(key: str) -> None:
+    _sessions.pop(key, None)
+
+
+def _ready() -> int:
+    return os.getpid()
+
+
+_OPS = {"start": _start, "advance": _advance, "step": _step, "set_lr": _set_lr, "export": _export,
+        "drop": _drop}
+_PASSED_ON = (ValueError, TypeError, OverflowError, KeyError)  # what the socket answers in the learner's words
+
+
+def _run(key: str, op: str, args: tuple):
+    """One command; an error comes back as data (an exception with its own __init__ may not survive pickling)."""
+    try:
+        return "ok", _OPS[op](key, *args)
+    except ConfigError as exc:
+        return "config", (exc.field, exc.message)
+    except _PASSED_ON as exc:
+        return "error", (type(exc).__name__, str(exc))
+
+
+# -- the loop's side -----------------------------------------------------------------------------------------------
+
+
+def _serve(conn) -> None:
+    """A training process: read (call id, key, op, args) commands off the pipe, one at a time, and write back
+    (call id, kind, value); a command without a call id (a drop) gets no answer. Ends when the lab's end of the
+    pipe closes, so a killed lab worker leaves no training process behind."""
+    import pickle
+
+    _start_child()
+    while True:
+        try:
+            call_id, key, op, args = pickle.loads(conn.recv_bytes())
+        except (EOFError, OSError):
+            return
+        result = _run(key, op, args)
+        if call_id is not None:
+            try:
+                conn.send_bytes(pickle.dumps((call_id, *result), protocol=pickle.HIGHEST_PROTOCOL))
+            except (BrokenPipeError, OSError):
+                return
+
+
+class SlotLost(ConfigError):
+    """The training process that held a session stopped."""
+
+
+class _Slot:
+    """One training process and its pipe. The event loop writes commands (a large one, such as a CSV, from a
+    thread so the loop never waits on a full pipe); a reader thread hands each answer to the future that waits."""
+
+    LARGE = 32 * 1024
+
+    def __init__(self, index: int):
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("spawn")  # a fresh interpreter: forking a server with threads is unsafe
+        self.conn, child = ctx.Pipe(duplex=True)
+        self.process = ctx.Process(target=_serve, args=(child,), name=f"actlab-playground-{index}", daemon=True)
+        self.process.start()
+        child.close()
+        self._pending: dict[int, tuple] = {}  # call id -> (future, its loop)
+        self._send_lock = threading.Lock()
+        self._next = 0
+        self.alive = True
+        threading.Thread(target=self._read, name=f"actlab-playground-reader-{index}", daemon=True).start()
+
+    def _read(self) -> None:
+        import pickle
+
+        while True:
+            try:
+                call_id, kind, value = pickle.loads(self.conn.recv_bytes())
+            except (EOFError, OSError):
+                break
+            future, loop = self._pending.pop(call_id, (None, None))
+            if future is not None:
+                _settle_from_thread(loop, future, (kind, value))
+        self.alive = False
+        for future, loop in list(self._pending.values()):
+            _settle_from_thread(loop, future, None)
+        self._pending.clear()
+
+    def _send(self, payload: bytes) -> None:
+        with self._send_lock:
+            self.conn.send_bytes(payload)
+
+    async def call(self, key: str, op: str, args: tuple):
+        import pickle
+
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        with self._send_lock:
+            self._next += 1
+            call_id = self._next
+        self._pending[call_id] = (future, loop)
+        payload = pickle.dumps((call_id, key, op, args), protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            if len(payload) > self.LARGE:
+                await asyncio.to_thread(self._send, payload)
+            else:
+                self._send(payload)
+        except (BrokenPipeError, OSError):
+            self._pending.pop(call_id, None)
+            self.alive = False
+            return None
+        try:
+            return await future
+        finally:
+            self._pending.pop(call_id, None)
+
+    def post(self, key: str, op: str, args: tuple) -> None:
+        """A command with no answer (a drop)."""
+        import pickle
+
+        try:
+            self._send(pickle.dumps((None, key, op, args)))
+        except (BrokenPipeError, OSError):
+            self.alive = False
+
+    def close(self) -> None:
+        self.alive = False
+        try:
+            self.conn.close()
+        except OSError:
+            pass
+        self.process.join(timeout=0.5)
+        if self.process.is_alive():
+            self.process.kill()
+
+
+def _settle(future: asyncio.Future, result) -> None:
+    if not future.done():  # a tab that went away cancelled its wait: the frame is dropped
+        future.set_result(result)
+
+
+def _settle_from_thread(loop, future: asyncio.Future, result) -> None:
+    try:
+        loop.call_soon_threadsafe(_settle, future, result)
+    except RuntimeError:  # that event loop has closed (a test's client): nobody waits any more
+        pass
+
+
+class _ThreadSlot:
+    """A slot in one of the lab's own threads (thread mode): the same interface, no process."""
+
+    def __init__(self, index: int):
+        self.executor = ThreadPoolExecutor(1, thread_name_prefix=f"actlab-playground-{index}")
+        self.alive = True
+
+    async def call(self, key: str, op: str, args: tuple):
+        return await asyncio.wrap_future(self.executor.submit(_run, key, op, args))
+
+    def post(self, key: str, op: str, args: tuple) -> None:
+        self.executor.submit(_run, key, op, args)
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=False, cancel_futures=True)
+
+
+class RemoteSession:
+    """One tab's session as the event loop holds it: a key and the slot that trains it."""
+
+    def __init__(self, pool: TrainingPool, slot: int):
+        self.pool, self.slot, self.key = pool, slot, secrets.token_hex(8)
+        self.closed = False
+
+    async def call(self, op: str, *args):
+        if self.closed:
+            raise ConfigError("session", "this playground session has ended; press reset")
+        return await self.pool.call(self.slot, self.key, op, *args)
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self.pool.close(self.slot, self.key)
+
+
+class TrainingPool:
+    def __init__(self, slots: int | None = None, mode: str | None = None):
+        mode = mode or os.environ.get(ENV_MODE) or ("process" if _cores() > 1 else "thread")
+        if mode not in MODES:
+            raise ConfigError(ENV_MODE, f"{' or '.join(MODES)}; got {mode!r}")
+        if slots is None:
+            raw = os.environ.get(ENV_PROCESSES, "")
+            slots = int(raw) if raw.isdigit() and int(raw) > 0 else min(_cores(), MAX_SLOTS)
+        self.mode, self.slots = mode, max(1, min(int(slots), 64))
+        self._slots: list[_Slot | _ThreadSlot | None] = [None] * self.slots
+        self._sessions = [0] * self.slots  # open sessions per slot: a new one goes to the least loaded
+        self._waiting = [0] * self.slots
+        self._lock = threading.Lock()  # the counts above; never held while a process starts
+        self._starting = [threading.Lock() for _ in range(self.slots)]
+
+    def __repr__(self) -> str:
+        return f"TrainingPool({self.slots} {self.mode} slots, {sum(self._sessions)} sessions)"
+
+    def _ready_slot(self, index: int):
+        slot = self._slots[index]
+        return slot if slot is not None and slot.alive else None
+
+    def _slot(self, index: int):
+        """The slot, started (again) if need be. Starting a process blocks for a while: never on the event loop."""
+        with self._starting[index]:
+            slot = self._slots[index]
+            if slot is None or not slot.alive:
+                if slot is not None:
+                    slot.close()
+                slot = _Slot(index) if self.mode == "process" else _ThreadSlot(index)
+                self._slots[index] = slot
+            return slot
+
+    def warm(self) -> None:
+        """Start every slot's process now, in the background (a page is loading), so that its first run does not
+        wait for a process to start."""
+        if all(self._ready_slot(i) for i in range(self.slots)):
+            return
+        threading.Thread(target=lambda: [self._slot(i) for i in range(self.slots)], name="actlab-playground-warm",
+                         daemon=True).start()
+
+    def open(self) -> RemoteSession:
+        with self._lock:
+            index = min(range(self.slots), key=lambda i: (self._sessions[i], i))
+            self._sessions[index] += 1
+        return RemoteSession(self, index)
+
+    def close(self, index: int, key: str) -> None:
+        with self._lock:
+            self._sessions[index] = max(0, self._sessions[index] - 1)
+        slot = self._ready_slot(index)
+        if slot is not None:
+            slot.post(key, "drop", ())  # behind anything still queued for the key
+
+    async def call(self, index: int, key: str, op: str, *args):
+        with self._lock:
+            if self._waiting[index] >= MAX_QUEUED:
+                raise ConfigError("session", "the lab's training queue is full; wait a moment and press play again")
+            self._waiting[index] += 1
+        try:
+            slot = self._ready_slot(index) or await asyncio.to_thread(self._slot, index)
+            result = await slot.call(key, op, args)
+        finally:
+            with self._lock:
+                self._waiting[index] -= 1
+        if result is None:
+            raise SlotLost("session", "the process training this run stopped; press reset to start again")
+        kind, value = result
+        if kind == "ok":
+            return value
+        if kind == "config":
+            raise ConfigError(*value)
+        name, message = value
+        raise next(e for e in _PASSED_ON if e.__name__ == name)(message)
+
+    def shutdown(self) -> None:
+        with self._lock:
+            slots, self._slots = self._slots, [None] * self.slots
+        for slot in slots:
+            if slot is not None:
+                slot.close()
+
+    @property
+    def parallel(self) -> int:
+        """How many sessions train at the same moment: the slots, up to the cores (threads share one core)."""
+        return min(self.slots, _cores()) if self.mode == "process" else 1
+
+    @property
+    def pids(self) -> list[int]:
+        """The training processes' ids (process mode, once started): for tests and benchmarks."""
+        return [s.process.pid for s in self._slots if isinstance(s, _Slot) and s.alive]
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+_pool: TrainingPool | None = None
+_pool_lock = threading.Lock()
+
+
+def pool() -> TrainingPool:
+    """The process's one training pool, made on first use from the environment."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = TrainingPool()
+        return _pool
