@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from .limits import PlaygroundLimits
+
 
 def register(app: typer.Typer, console, fail) -> None:
     @app.command()
@@ -24,14 +26,19 @@ def register(app: typer.Typer, console, fail) -> None:
                                                     "serves the classes it holds (actlab class create)")] = None,
         workers: Annotated[int, typer.Option(help="Server processes sharing the address (a class: 2 per core, "
                                                   "with a PostgreSQL --db)")] = 1,
-        max_layers: Annotated[int, typer.Option(help="Most hidden layers a playground network may have")] = 8,
-        max_width: Annotated[int, typer.Option(help="Most neurons per hidden layer in the playground")] = 32,
+        max_layers: Annotated[int, typer.Option(help="Most hidden layers a playground network may have (actlab "
+                                                     "train has no such limit)")] = PlaygroundLimits.max_layers,
+        max_width: Annotated[int, typer.Option(help="Most neurons per hidden layer in the playground")] =
+            PlaygroundLimits.max_width,
     ) -> None:
-        """Start the web lab: the lesson, the explorers, the playground and the exercises."""
-        from .session import HARD_MAX_LAYERS, HARD_MAX_WIDTH
+        """Start the web lab: the lesson, the explorers, the playground and the exercises.
 
-        if not 1 <= max_layers <= HARD_MAX_LAYERS or not 1 <= max_width <= HARD_MAX_WIDTH:
-            fail(f"--max-layers must be 1-{HARD_MAX_LAYERS} and --max-width 1-{HARD_MAX_WIDTH}")
+        Every option becomes one settings record (actlab.web.settings.LabSettings); with --workers, each server
+        process reads it from the ACTLAB_SETTINGS variable (its JSON), which also serves a lab started by hand
+        (uvicorn --factory actlab.web.serve:app_from_env)."""
+        hard_layers, hard_width = PlaygroundLimits.HARD_MAX_LAYERS, PlaygroundLimits.HARD_MAX_WIDTH
+        if not 1 <= max_layers <= hard_layers or not 1 <= max_width <= hard_width:
+            fail(f"--max-layers must be 1-{hard_layers} and --max-width 1-{hard_width}")
         if not 1 <= port <= 65535:
             fail(f"--port must be 1-65535; got {port}")
         if not 1 <= workers <= 64:
@@ -41,6 +48,7 @@ def register(app: typer.Typer, console, fail) -> None:
 
             from .web.app import create_app, server_config
             from .web.guard import LOOPBACK_NAMES, WILDCARDS, is_loopback
+            from .web.settings import LabSettings
         except ImportError as exc:
             fail(f"the web lab needs its dependencies: {exc}")
         names = tuple(n.strip() for n in allow_host or () if n.strip())
@@ -60,10 +68,9 @@ def register(app: typer.Typer, console, fail) -> None:
                           "on that port can read every learner's answers and progress (/api/progress, /teacher), "
                           "record answers under any learner's name and start playground runs. There is no "
                           "login. Stop the lab (Ctrl+C) when the class is over.")
-        os.environ["ACTLAB_MAX_LAYERS"], os.environ["ACTLAB_MAX_WIDTH"] = str(max_layers), str(max_width)
-        if db is not None:
-            os.environ["ACTLAB_DB"] = str(db)
-        application = create_app(db_path=db, host=host, port=port, allow_hosts=names)
+        settings = LabSettings(db=db, host=host, port=port, allow_hosts=names, max_layers=max_layers,
+                               max_width=max_width)
+        application = create_app(settings)
         answered = [n for n in (*LOOPBACK_NAMES, host, *names) if n not in WILDCARDS]
         shown = host if host not in WILDCARDS else "127.0.0.1"
         url = f"http://{f'[{shown}]' if ':' in shown else shown}:{port}/"
@@ -72,12 +79,12 @@ def register(app: typer.Typer, console, fail) -> None:
         if not no_browser:
             open_browser_later(url)
         _one_blas_thread()
-        if workers > 1:  # each worker builds its own app from the environment (web/serve.py)
+        if workers > 1:  # each worker builds its own app from the same settings (web/serve.py)
             from .web.serve import run_workers
 
             console.print(f"{workers} workers sharing {application.state.store!r}")
             del application
-            run_workers(workers, host, port, names)
+            run_workers(workers, settings)
             return
         uvicorn.Server(server_config(application, host, port)).run()
 

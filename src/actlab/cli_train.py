@@ -22,7 +22,8 @@ def register(app: typer.Typer, console, fail) -> None:
     def train(
         dataset: Annotated[str, typer.Option(help="circle, xor, gauss, spiral, moons, plane, multi_gauss")] = "circle",
         csv: Annotated[Path | None, typer.Option("--csv", help="Your own data: features, then a label column")] = None,
-        layers: Annotated[str, typer.Option(help="Hidden widths, e.g. 4,2")] = "4,2",
+        layers: Annotated[str, typer.Option(help="Hidden widths, e.g. 4,2; any number and size the machine's memory "
+                                                 "holds (the lab's playground has its own limits)")] = "4,2",
         activation: Annotated[str, typer.Option(help=(
             "One for all layers, or one per layer, each a name with any of its parameters: tanh, relu,tanh, "
             "\"leaky_relu(negative_slope=0.1),silu(beta=2)\", softplus(beta=3), elu(alpha=0.5) (see actlab list "
@@ -43,7 +44,11 @@ def register(app: typer.Typer, console, fail) -> None:
         target_loss: Annotated[float | None, typer.Option(help="Stop when the test loss reaches this")] = None,
         json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
     ) -> None:
-        """Train a small network with live progress; end with losses and each layer's instruments."""
+        """Train a network with live progress; end with losses and each layer's instruments.
+
+        Any size the machine can hold trains here, e.g. the lesson's 20-layer sigmoid net:
+        actlab train --layers 8,8,8,8,8,8,8,8,8,8,8,8,8,8,8,8,8,8,8,8 --activation sigmoid
+        """
         from .session import RunConfig, build_trainer
 
         if not 0 <= epochs <= 1_000_000:  # checked before the progress bar starts (the loop checks it too)

@@ -10,6 +10,7 @@ A gated hidden layer of width H has a pre-activation of width 2H (value and gate
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -56,17 +57,15 @@ class NetworkConfig:
         if len(acts) == 1 and len(hidden) != 1:
             acts = acts * len(hidden)  # one name for every layer (none at all without hidden layers)
         object.__setattr__(self, "activations", acts)
-        _check_int("input_dim", self.input_dim, 1, 10_000)
-        if len(hidden) > 64:
-            raise ConfigError("layers", f"at most 64 hidden layers; got {len(hidden)}")
+        _check_int("input_dim", self.input_dim, 1)
         for i, w in enumerate(hidden):
-            _check_int(f"layers[{i}]", w, 1, 4096)
+            _check_int(f"layers[{i}]", w, 1)
         if len(acts) != len(hidden):
             raise ConfigError("activations", f"give one activation per hidden layer ({len(hidden)}) or one for "
                                              f"all; got {len(acts)}")
         if self.head not in HEADS:
             raise ConfigError("head", f"unknown head {self.head!r}; allowed: {', '.join(HEADS)}")
-        _check_int("output_dim", self.output_dim, 1, 1000)
+        _check_int("output_dim", self.output_dim, 1)
         if self.head != "softmax" and self.output_dim != 1 and self.head != "regression":
             raise ConfigError("output_dim", f"the {self.head} head has one output; got {self.output_dim}")
         if self.head == "softmax" and self.output_dim < 2:
@@ -78,14 +77,52 @@ class NetworkConfig:
         for name, value in (("init_sigma", self.init_sigma), ("bias_init", self.bias_init)):
             if not isinstance(value, (int, float)) or not math.isfinite(value):
                 raise ConfigError(name, f"must be a finite number; got {value!r}")
+        _check_fits_in_memory(self)
+
+    @property
+    def n_parameters(self) -> int:
+        """Weights and biases in all; a gated layer's pre-activation is twice its width."""
+        acts = self.resolved_activations()
+        widths = [self.input_dim, *self.hidden, self.output_dim]
+        total = 0
+        for l in range(len(widths) - 1):
+            fan_out = widths[l + 1] * (2 if l < len(acts) and acts[l].is_gated else 1)
+            total += (widths[l] + 1) * fan_out
+        return total
 
     def resolved_activations(self) -> list[Activation]:
         return [spec.resolve() for spec in self.activations]
 
 
-def _check_int(name: str, value: object, low: int, high: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not low <= value <= high:
-        raise ConfigError(name, f"must be a whole number from {low} to {high}; got {value!r}")
+def _check_int(name: str, value: object, low: int, high: int | None = None) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low or \
+            (high is not None and value > high):
+        allowed = f"from {low} to {high}" if high is not None else f"of at least {low}"
+        raise ConfigError(name, f"must be a whole number {allowed}; got {value!r}")
+
+
+# Training holds about this many copies of the parameters: the values, their gradients, the step's rollback copy and
+# up to two optimiser moments (Adam).
+PARAMETER_COPIES = 5
+
+
+def machine_memory() -> int | None:
+    """Physical memory in bytes, where the system says (POSIX sysconf); None where it does not."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def _check_fits_in_memory(config: NetworkConfig) -> None:
+    """Refuse a network whose parameters alone could not be trained in this machine's memory."""
+    memory = machine_memory()
+    n = config.n_parameters
+    need = n * np.dtype(config.dtype).itemsize * PARAMETER_COPIES
+    if memory is not None and need > memory:
+        raise ConfigError("layers", f"{n:,} parameters need about {need / 2**30:,.1f} GiB to train ({PARAMETER_COPIES} "
+                                    f"copies: values, gradients, optimiser state), more than this machine's "
+                                    f"{memory / 2**30:,.1f} GiB; use fewer or narrower layers, or dtype float32")
 
 
 @dataclass

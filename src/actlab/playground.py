@@ -18,11 +18,13 @@ from ._json import dumps, jsonable
 from .datasets import features
 from .errors import ConfigError
 from .instruments import deriv_products, plane_grid
+from .limits import PlaygroundLimits
 from .session import RunConfig, make_data, trainer_for
 from .training import Frame, Trainer
 
 EXTENT = 6.0  # the input plane shown: [-6, 6]^2, as the playground
 MAX_EPOCHS_PER_FRAME = 50
+MAX_STEPS_PER_EPOCH = 2_000  # updates in one epoch (training points / batch size): a frame is up to 50 epochs
 # the fields of Frame.to_dict() a frame header carries unchanged, so the page and `actlab train --json` agree
 FRAME_FIELDS = ("epoch", "step", "status", "diverged_at_step", "train_loss", "test_loss", "train_accuracy",
                 "test_accuracy", "chance_loss", "diagnosis")
@@ -63,11 +65,17 @@ def _quantise(values: np.ndarray, lo: float, hi: float) -> np.ndarray:
 class PlaygroundSession:
     """One tab's training run. Not thread-safe: the web layer serialises calls per session."""
 
-    def __init__(self, config: RunConfig, csv_bytes: bytes | None = None, grid: int = 100):
+    def __init__(self, config: RunConfig, csv_bytes: bytes | None = None, grid: int = 100,
+                 limits: PlaygroundLimits | None = None):
+        """``limits``: the lab's size limits (the web layer checks them before a session is made; None: no check
+        here). The cost of one epoch is always capped (MAX_STEPS_PER_EPOCH), since a frame trains whole epochs."""
+        if limits is not None:
+            limits.check(config)
         self.config = config
         self.csv_bytes = csv_bytes
         self.train_data, self.test_data = make_data(config, csv_bytes)  # made (or parsed) once
         self.trainer: Trainer = trainer_for(config, self.train_data, self.test_data)
+        _check_epoch_cost(self.trainer)
         self.is_2d = self.train_data.points.shape[1] == 2
         if not 10 <= grid <= 200:
             raise ConfigError("grid", f"10 to 200 cells; got {grid}")
@@ -205,6 +213,15 @@ class PlaygroundSession:
                 "test_labels": np.round(self.test_data.labels.astype(float), 4).tolist(),
                 "task": self.train_data.task, "columns": list(self.train_data.columns),
                 "class_names": list(self.train_data.class_names)}  # a CSV's labels, in class-index order
+
+
+def _check_epoch_cost(trainer: Trainer) -> None:
+    n, batch = len(trainer.x_train), trainer.batch_size
+    if -(-n // batch) > MAX_STEPS_PER_EPOCH:
+        least = -(-n // MAX_STEPS_PER_EPOCH)
+        raise ConfigError("batch_size", f"{batch} makes {-(-n // batch):,} updates per epoch over {n:,} training "
+                                        f"points; the limit is {MAX_STEPS_PER_EPOCH:,}, so use a batch "
+                                        f"size of at least {least} (or fewer points)")
 
 
 def _colour_range(act) -> tuple[float, float]:

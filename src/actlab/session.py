@@ -7,7 +7,6 @@ it into a Trainer on a generated data set or a learner's CSV.
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import asdict, dataclass, fields
 
 import numpy as np
@@ -30,19 +29,15 @@ from .optim import OPTIMIZERS, REGULARIZERS, OptimConfig
 from .training import Trainer
 
 LOSSES = ("mse", "cross-entropy")
-MAX_LAYERS = 8  # defaults; a teacher can raise them: actlab lab --max-layers 12 --max-width 64
-MAX_WIDTH = 32
-HARD_MAX_LAYERS, HARD_MAX_WIDTH = 32, 256  # beyond these a frame can no longer keep up
-MAX_STEPS_PER_EPOCH = 2_000  # updates in one epoch (training points / batch size): the cost of one epoch is capped
 
 
 def size_limits() -> tuple[int, int]:
-    """(hidden layers, neurons per layer) allowed in a run: $ACTLAB_MAX_LAYERS / $ACTLAB_MAX_WIDTH or the defaults."""
-    def read(name: str, default: int, hard: int) -> int:
-        raw = os.environ.get(name, "")
-        return min(int(raw), hard) if raw.isdigit() and int(raw) > 0 else default
+    """The playground's default (hidden layers, neurons per layer). Kept for the routes that still import it until
+    they read the lab's own limits (web.settings.limits(app)); a run's settings carry no size limit."""
+    from .limits import PlaygroundLimits
 
-    return read("ACTLAB_MAX_LAYERS", MAX_LAYERS, HARD_MAX_LAYERS), read("ACTLAB_MAX_WIDTH", MAX_WIDTH, HARD_MAX_WIDTH)
+    d = PlaygroundLimits()
+    return d.max_layers, d.max_width
 
 
 @dataclass(frozen=True)
@@ -70,8 +65,9 @@ class RunConfig:
     weight_seed: int | None = None  # initial weights and minibatch order; the playground's Reset draws a new one
 
     def __post_init__(self) -> None:
-        """Every field checked, and every size capped, here: the one validator the CLI, the lab's WebSocket and
-        the API share, so no setting can make one run cost more than the caps allow."""
+        """Every field checked here: the one validator the CLI, the lab's WebSocket and the API share. Sizes are not
+        capped (the CLI and the API train what the machine holds); a lab's playground adds its own limits
+        (playground.PlaygroundLimits)."""
         for name in ("dataset", "loss", "init", "optimizer", "reg"):
             if not isinstance(getattr(self, name), str):
                 raise ConfigError(name, f"a name (text); got {given(getattr(self, name))}")
@@ -85,10 +81,8 @@ class RunConfig:
             raise ConfigError("optimizer", f"allowed: {', '.join(OPTIMIZERS)}; got {self.optimizer!r}")
         if self.reg not in REGULARIZERS:
             raise ConfigError("reg", f"allowed: {', '.join(REGULARIZERS)}; got {self.reg!r}")
-        max_layers, max_width = size_limits()
-        if len(self.layers) > max_layers or any(not 1 <= w <= max_width for w in self.layers):
-            raise ConfigError("layers", f"up to {max_layers} hidden layers of 1 to {max_width} neurons; "
-                                        f"got {given(list(self.layers))}")
+        if any(isinstance(w, bool) or not isinstance(w, (int, np.integer)) or w < 1 for w in self.layers):
+            raise ConfigError("layers", f"hidden layer widths: whole numbers from 1; got {given(list(self.layers))}")
         acts = specs(self.activations)
         if len(acts) not in (1, len(self.layers)) and self.layers or len(acts) > max(1, len(self.layers)):
             raise ConfigError("activations", f"one activation, or one per hidden layer ({len(self.layers)}); "
@@ -207,11 +201,6 @@ def trainer_for(cfg: RunConfig, train: Dataset, test: Dataset, sample_every: int
     net_cfg = NetworkConfig(x_train.shape[1], cfg.layers, acts, head, k, init=cfg.init, bias_init=cfg.bias_init)
     optim = OptimConfig(cfg.optimizer, cfg.lr, reg=cfg.reg, reg_rate=cfg.reg_rate)
     batch = min(cfg.batch_size, len(x_train))
-    if -(-len(x_train) // batch) > MAX_STEPS_PER_EPOCH:  # a frame of the playground is up to 50 epochs of these
-        least = -(-len(x_train) // MAX_STEPS_PER_EPOCH)
-        raise ConfigError("batch_size", f"{batch} makes {-(-len(x_train) // batch):,} updates per epoch over "
-                                        f"{len(x_train):,} training points; the limit is {MAX_STEPS_PER_EPOCH:,}, so "
-                                        f"use a batch size of at least {least} (or fewer points)")
     seed = cfg.seed if cfg.weight_seed is None else cfg.weight_seed
     return Trainer(net_cfg, optim, x_train, train.labels, x_test, test.labels, batch_size=batch, seed=seed,
                    sample_every=sample_every)

@@ -176,7 +176,7 @@ def test_the_dead_probability_cap_is_in_the_published_description(client):
 
 
 def test_an_epoch_of_more_than_the_update_limit_is_refused_by_name(client):
-    from actlab.session import MAX_STEPS_PER_EPOCH
+    from actlab.playground import MAX_STEPS_PER_EPOCH
 
     with client.websocket_connect("/ws/playground") as ws:
         ws.send_text(json.dumps({"type": "init", "config": {"n_points": 20_000, "batch_size": 1}}))

@@ -21,6 +21,7 @@ from .jobs import JobRunner
 from .problems import INVALID, NOT_FOUND, without_body_errors_on_reads
 from .routes import activations, classroom, demos, exercises, jobs, llm, options, papers, playground, watch
 from .sessions import SessionManager
+from .settings import LabSettings
 
 STATIC = Path(__file__).parent / "static"
 MAX_BODY_BYTES = 6 * 1024 * 1024  # the CSV limit plus room for the form encoding
@@ -74,29 +75,36 @@ def gzipped(path: Path) -> bytes:
     return gzip.compress(path.read_bytes(), compresslevel=9, mtime=0)
 
 
-def create_app(db_path: str | Path | None = None, max_sessions: int | None = None, *, host: str = "127.0.0.1",
-               port: int | None = None, allow_hosts: tuple[str, ...] = (),
-               idle_seconds: float | None = None, job_runner: JobRunner | None = None,
-               watch_log: str | Path | None = None) -> FastAPI:
-    """The lab. Requests must name it by a loopback name, ``host`` or one of ``allow_hosts`` (with ``port``
-    when given; any port when None, as for an app served in-process): see guard.py. ``watch_log``: a PyTorch
-    monitor's log that /watch shows as it grows (actlab watch FILE)."""
+def create_app(settings: LabSettings | None = None, *, db_path: str | Path | None = None,
+               max_sessions: int | None = None, host: str | None = None, port: int | None = None,
+               allow_hosts: tuple[str, ...] | None = None, idle_seconds: float | None = None,
+               job_runner: JobRunner | None = None, watch_log: str | Path | None = None) -> FastAPI:
+    """The lab, configured by ``settings`` (web/settings.py: the one place its configuration is read); the keyword
+    arguments are shorthands that replace single fields (tests, actlab watch). Requests must name the lab by a
+    loopback name, its host or one of its allowed hosts (with its port when given; any port when None, as for an
+    app served in-process): see guard.py. The settings stay on app.state.settings; web.settings.limits(app) gives
+    the playground's size limits."""
+    settings = (settings or LabSettings()).but(db=db_path, max_sessions=max_sessions, host=host, port=port,
+                                               allow_hosts=allow_hosts, idle_seconds=idle_seconds,
+                                               watch_log=watch_log)
     # docs_url and redoc_url off: FastAPI's pages load Swagger UI and ReDoc from a CDN (blank offline, and a request
     # outside the lab); /docs is a page of the lab's own that reads /openapi.json
     app = FastAPI(title="actlab", description="The activation-functions lab: registry, demonstrations, "
                                               "exercises and the live playground.", version="0.1.0",
                   docs_url=None, redoc_url=None)
-    app.state.store = Store(db_path)
-    limits = {"max_sessions": max_sessions, "idle_seconds": idle_seconds}
+    app.state.settings = settings
+    app.state.store = Store(settings.db)
+    limits = {"max_sessions": settings.max_sessions, "idle_seconds": settings.idle_seconds}
     app.state.sessions = SessionManager(**{k: v for k, v in limits.items() if v})
     classroom.install(app)  # class mode when the store holds a class: its routes, its gate (routes/classroom.py)
     app.state.jobs = job_runner or JobRunner(jobs.KINDS)
-    app.state.watch = LogTail(watch_log) if watch_log is not None else None
+    app.state.watch = LogTail(settings.watch_log) if settings.watch_log is not None else None
 
     # compress what is big (the demonstrations; Plotly.js comes compressed once); small JSON goes as it is
     app.add_middleware(GZipMiddleware, minimum_size=32 * 1024, compresslevel=4)
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
-    app.add_middleware(Guard, hosts=(*LOOPBACK_NAMES, host, *allow_hosts), port=port)  # added last: runs first
+    app.add_middleware(Guard, hosts=(*LOOPBACK_NAMES, settings.host, *settings.allow_hosts),
+                       port=settings.port)  # added last: runs first
 
     @app.exception_handler(ConfigError)
     async def config_error(request: Request, exc: ConfigError):

@@ -1,10 +1,9 @@
 """The lab as several server processes: the app factory each worker calls, and how `actlab lab --workers N` starts them.
 
-A worker is a fresh interpreter, so everything it must know travels in the environment: the store in
-ACTLAB_DB (a file or a postgresql:// URL), the address in ACTLAB_LAB_HOST and ACTLAB_LAB_PORT, the other
-host names in ACTLAB_ALLOW_HOSTS (comma-separated), the playground's limits in ACTLAB_MAX_LAYERS and
-ACTLAB_MAX_WIDTH. What workers share lives in the store (progress, classes, the cookies' signing key); each
-worker has its own playground sessions and failure counters.
+A worker is a fresh interpreter, so the lab's settings travel to it in one environment variable, ACTLAB_SETTINGS,
+holding the LabSettings record as JSON (web/settings.py documents every field); each worker's factory reads it back
+and builds its app from it. What workers share lives in the store (progress, classes, the cookies' signing key);
+each worker has its own playground sessions and failure counters.
 """
 
 from __future__ import annotations
@@ -13,25 +12,23 @@ import os
 
 from fastapi import FastAPI
 
-ENV_HOST, ENV_PORT, ENV_ALLOW = "ACTLAB_LAB_HOST", "ACTLAB_LAB_PORT", "ACTLAB_ALLOW_HOSTS"
+from .settings import ENV_SETTINGS, LabSettings
 
 
 def app_from_env() -> FastAPI:
-    """The app one worker serves, configured from the environment (see the module docstring)."""
+    """The app one worker serves, from the settings in $ACTLAB_SETTINGS (the defaults when it is unset)."""
     from .app import create_app
 
-    port = os.environ.get(ENV_PORT)
-    allow = tuple(n for n in os.environ.get(ENV_ALLOW, "").split(",") if n)
-    return create_app(host=os.environ.get(ENV_HOST, "127.0.0.1"), port=int(port) if port else None,
-                      allow_hosts=allow)
+    raw = os.environ.get(ENV_SETTINGS)
+    return create_app(LabSettings.from_json(raw) if raw else LabSettings())
 
 
-def run_workers(workers: int, host: str, port: int, allow_hosts: tuple[str, ...], log_level: str = "warning") -> None:
+def run_workers(workers: int, settings: LabSettings, log_level: str = "warning") -> None:
     """Serve the lab from ``workers`` processes on one address (uvicorn's supervisor; the port is shared)."""
     import uvicorn
 
     from .app import WS_MAX_BYTES
 
-    os.environ[ENV_HOST], os.environ[ENV_PORT], os.environ[ENV_ALLOW] = host, str(port), ",".join(allow_hosts)
-    uvicorn.run("actlab.web.serve:app_from_env", factory=True, host=host, port=port, workers=workers,
+    os.environ[ENV_SETTINGS] = settings.to_json()  # the one channel to the workers
+    uvicorn.run("actlab.web.serve:app_from_env", factory=True, host=settings.host, port=settings.port, workers=workers,
                 log_level=log_level, ws_per_message_deflate=False, ws_max_size=WS_MAX_BYTES)
