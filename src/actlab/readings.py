@@ -20,6 +20,7 @@ import math
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from . import _html
 from ._json import jsonable
 
 VANISHING_RATIO = 1e-3  # layer 1 gets under 1e-3 of the output layer's gradient
@@ -106,6 +107,13 @@ class Finding:
         return {"status": self.status.value, "words": self.words, "remedy": self.remedy,
                 "evidence": jsonable(self.evidence)}
 
+    def __str__(self) -> str:
+        return f"{self.status.value}: {self.words}"
+
+    def _repr_html_(self) -> str:
+        return _html.key_value_table([("status", self.status.value), ("reading", self.words),
+                                      ("remedy", self.remedy or None), *self.evidence.items()], caption="Finding")
+
 
 @dataclass(frozen=True)
 class Reading:
@@ -140,6 +148,14 @@ class Reading:
 
     def __str__(self) -> str:
         return self.words
+
+    def _repr_html_(self) -> str:
+        """The reading, its remedy and evidence, then every other finding (a notebook shows this table)."""
+        rows = [("status", self.status.value), ("reading", self.words), ("remedy", self.remedy or None),
+                *self.evidence.items()]
+        others = [(f.status.value, f.words) for f in self.findings[1:]]
+        also = _html.grid(("also", "reading"), others) if others else ""
+        return _html.key_value_table(rows, caption="Reading" + (" (a failure)" if self.is_failure else "")) + also
 
 
 def sci(v: float) -> str:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import instruments
+from . import _html, instruments
 from ._json import fields_jsonable
 from .errors import ConfigError, given
 from .instruments import NetworkReading
@@ -46,6 +46,34 @@ class Frame:
         """The frame as JSON-ready values (_json.jsonable: a diverged loss or a ratio with no gradient to divide
         by is null). `actlab train --json` prints it and the playground's frame header carries the same values."""
         return fields_jsonable(self)
+
+    _LAYER_COLUMNS = ("layer", "activation", "width", "‖dW‖", "‖dW‖ / output's", "dead", "saturated", "reading")
+
+    def _layer_rows(self) -> list[tuple]:
+        layers = self.reading.layers if self.reading else ()
+        return [(l.layer, l.activation, l.width, l.grad_norm, l.grad_ratio_to_last, len(l.dead_units),
+                 len(l.saturated_units), l.reading) for l in layers]
+
+    def _summary_rows(self) -> list[tuple[str, object]]:
+        rows = [("step", self.step), ("epoch", self.epoch), ("status", self.status),
+                ("training loss", self.train_loss), ("test loss", self.test_loss),
+                ("chance loss", self.chance_loss), ("training accuracy", self.train_accuracy),
+                ("test accuracy", self.test_accuracy)]
+        if self.diverged_at_step is not None:
+            rows.append(("diverged at step", self.diverged_at_step))
+        if self.diagnosis is not None:
+            rows.append(("reading", self.diagnosis.words))
+            rows += [("remedy", self.diagnosis.remedy)] if self.diagnosis.remedy else []
+        return rows
+
+    def __str__(self) -> str:
+        head = "\n".join(f"{k}: {_html.plain(v)}" for k, v in self._summary_rows())
+        return head + ("\n" + _html.text_table(self._LAYER_COLUMNS, self._layer_rows()) if self.reading else "")
+
+    def _repr_html_(self) -> str:
+        """The losses, the reading and a row per hidden layer (a notebook shows this for a frame)."""
+        layers = _html.grid(self._LAYER_COLUMNS, self._layer_rows()) if self.reading else ""
+        return _html.key_value_table(self._summary_rows(), caption=f"Frame at step {self.step}") + layers
 
 
 @dataclass(frozen=True)

@@ -376,6 +376,17 @@ class Activation:
             "note": self.note,
         }
 
+    def __str__(self) -> str:
+        params = f" {dict(self.params)}" if self.params else ""
+        return (f"{self.name}{params}: {self.title}; output {self.output_interval}, f′ in {self.deriv_interval}, "
+                f"max f′ {self.deriv_max_text}")
+
+    def _repr_html_(self) -> str:
+        """Every property of describe() as a table, for a notebook (text escaped; see actlab/_html.py)."""
+        from .._html import key_value_table
+
+        return key_value_table(self.describe().items(), caption=f"{self.name}: {self.title}")
+
 
 def _check_gated_shape(name: str, arr: np.ndarray) -> None:
     if arr.ndim == 0 or arr.shape[-1] == 0 or arr.shape[-1] % 2:

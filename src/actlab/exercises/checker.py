@@ -11,11 +11,13 @@ learner sees, Verdict.to_record() what the progress store keeps for the teacher.
 
 from __future__ import annotations
 
+import html
 import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from .. import _html
 from .claims import Property, judge_claims, read_claims
 from .parser import Unreadable, parse_number
 from .status import VerdictStatus
@@ -29,6 +31,8 @@ from .status import VerdictStatus
 CHECKER_VERSION = 4
 # the feedback for a wrong number the checker cannot explain (no known slip, not close, not a factor of ten)
 UNEXPLAINED = "Not this value. A hint may help."
+_ICONS = {VerdictStatus.CORRECT: "✅", VerdictStatus.PARTLY_CORRECT: "🟡", VerdictStatus.INCORRECT: "❌",
+          VerdictStatus.UNREADABLE: "❓", VerdictStatus.NOT_ATTEMPTED: "⬜"}  # a notebook's marks, by status
 
 
 @dataclass(frozen=True)
@@ -86,18 +90,19 @@ class Verdict:
                 "parts": [p.to_record() for p in self.parts]}
 
     def __str__(self) -> str:
-        lines = [f"{self.exercise}: {self.status.replace('_', ' ')} — {self.feedback}"]
+        lines = [f"{self.exercise}: {self.status.words} — {self.feedback}"]
         if len(self.parts) > 1:
-            lines += [f"  {p.label}: {p.status.replace('_', ' ')} — {p.feedback}" for p in self.parts]
+            lines += [f"  {p.label}: {p.status.words} — {p.feedback}" for p in self.parts]
         return "\n".join(lines)
 
-    def _repr_markdown_(self) -> str:
-        icon = {"correct": "✅", "partly_correct": "🟡", "incorrect": "❌", "unreadable": "❓",
-                "not_attempted": "⬜"}[self.status]
-        rows = [f"**{icon} {self.status.replace('_', ' ')}** — {self.feedback}"]
-        if len(self.parts) > 1:
-            rows += [f"- *{p.label}*: {p.status.replace('_', ' ')} — {p.feedback}" for p in self.parts]
-        return "\n".join(rows)
+    def _repr_html_(self) -> str:
+        """The verdict and a row per part (a notebook shows this); the feedback, which may quote the learner's
+        answer, is escaped."""
+        head = (f"<p><b>{_ICONS[self.status]} {html.escape(self.exercise)}: {self.status.words}</b> — "
+                f"{html.escape(self.feedback)}</p>")
+        rows = [(p.label, f"{_ICONS[p.status]} {p.status.words}", p.feedback, "; ".join(p.covered) or None)
+                for p in self.parts]
+        return head + _html.grid(("part", "verdict", "feedback", "key points covered"), rows)
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,12 @@ MLPs beside a true bound on the back-propagated signal (see instruments' module 
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 
 import numpy as np
 
-from .. import activations, instruments
+from .. import _html, activations, instruments
 from ..network import MLP, NetworkConfig
 from ..readings import LayerSummary, Reading, RunSummary, diagnose
 from ._result import ResultMixin
@@ -71,6 +72,22 @@ class MeasuredFlow(ResultMixin):
     signal_ratio_to_last: np.ndarray  # (depth,) ||dL/dz_l|| / ||dL/dz_out||
     signal_bound_to_last: np.ndarray  # (depth,) prod of max |f'| * ||W_next||_2: bounds signal_ratio_to_last
     reading: Reading
+
+    _COLUMNS = ("layer", "‖dW‖", "‖dW‖ / output's", "(max |f′|)^n", "‖dL/dz‖ / output's", "bound on it")
+
+    def _rows(self) -> list[tuple]:
+        return [(i + 1, self.grad_norms[i], self.ratio_to_last[i], self.deriv_product_to_last[i],
+                 self.signal_ratio_to_last[i], self.signal_bound_to_last[i]) for i in range(self.depth)]
+
+    def __str__(self) -> str:
+        return (f"{self.activation}, {self.depth} layers of {self.width}, {self.init}: {self.reading.words}\n"
+                + _html.text_table(self._COLUMNS, self._rows()))
+
+    def _repr_html_(self) -> str:
+        """A row per hidden layer, layer 1 first, under the reading (a notebook shows this)."""
+        caption = f"{self.activation}: {self.depth} layers of {self.width} units, {self.init} initialisation"
+        return (f"<p><b>{html.escape(self.reading.status.value)}</b>: {html.escape(self.reading.words)}</p>"
+                + _html.grid(self._COLUMNS, self._rows(), caption=caption))
 
 
 def _geometric_mean(rows: list[np.ndarray]) -> np.ndarray:
