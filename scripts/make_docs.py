@@ -24,12 +24,11 @@ from actlab.activations import conventions  # noqa: E402
 try:
     import torch
 
-    F = torch.nn.functional
-    TORCH = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": F.relu, "leaky_relu": F.leaky_relu,
-             "gelu": F.gelu, "gelu_tanh": lambda t: F.gelu(t, approximate="tanh"), "silu": F.silu, "elu": F.elu,
-             "selu": F.selu, "celu": F.celu, "softplus": lambda t: F.softplus(t, threshold=1e9), "mish": F.mish,
-             "softsign": F.softsign, "hardsigmoid": F.hardsigmoid, "hardswish": F.hardswish,
-             "hardtanh": F.hardtanh, "relu6": F.relu6}
+    from actlab.interop.torch_recipes import module_for
+
+    # every record PyTorch has a module for (at its default parameters), from the record's own recipe
+    TORCH = {name: module_for(activations.get(name)) for name in activations.names()
+             if (r := activations.get(name)).torch_recipe and r.torch_recipe.uses_module(r.params) and not r.is_gated}
 except ImportError:
     torch, TORCH = None, {}
 
@@ -103,7 +102,7 @@ def write_conventions() -> None:
     torch_relu0 = "—"
     if torch is not None:
         t = torch.tensor(0.0, requires_grad=True)
-        F.relu(t).backward()
+        torch.relu(t).backward()
         torch_relu0 = f"{t.grad.item():g} (measured)"
     lines.append(f"| ReLU'(0) | {c.relu_deriv_at_zero:g} (subgradient range {list(c.relu_subgradient_at_zero)}) | "
                  f"{torch_relu0} | 0 (documented) |")

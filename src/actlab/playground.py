@@ -14,7 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import activations
 from ._json import dumps, jsonable
+from .activations.torch_code import torch_source
 from .datasets import features
 from .errors import ConfigError
 from .instruments import deriv_products, plane_grid
@@ -231,9 +233,15 @@ def _colour_range(act) -> tuple[float, float]:
     return (lo, hi) if math.isfinite(lo) and math.isfinite(hi) else (-1.0, 1.0)
 
 
+# The exported network's JSON: {"format": EXPORT_FORMAT, "version": EXPORT_VERSION, ...}. Version 1 said
+# {"format": "actlab-network/1"} with the same fields; read_export() takes both.
+EXPORT_FORMAT, EXPORT_VERSION = "actlab-playground", 2
+_EXPORT_V1 = "actlab-network/1"
+
+
 def export_json(session: PlaygroundSession) -> dict:
     net = session.trainer.net
-    return {"format": "actlab-network/1", "config": session.config.to_dict(),
+    return {"format": EXPORT_FORMAT, "version": EXPORT_VERSION, "config": session.config.to_dict(),
             "network": {"layer_sizes": [net.weights[0].shape[0], *net.config.hidden, net.config.output_dim],
                         "activations": [{"name": a.name, "params": dict(a.params)} for a in net.acts],
                         "head": net.config.head,
@@ -244,30 +252,46 @@ def export_json(session: PlaygroundSession) -> dict:
             "epoch": session.trainer.epoch_count}
 
 
-_TORCH_ACT = {"sigmoid": "nn.Sigmoid()", "tanh": "nn.Tanh()", "relu": "nn.ReLU()", "gelu": "nn.GELU()",
-              "gelu_tanh": "nn.GELU(approximate='tanh')", "silu": "nn.SiLU()", "elu": "nn.ELU(alpha={alpha})",
-              "selu": "nn.SELU()", "celu": "nn.CELU(alpha={alpha})", "mish": "nn.Mish()", "softsign": "nn.Softsign()",
-              "hardsigmoid": "nn.Hardsigmoid()", "hardswish": "nn.Hardswish()", "relu6": "nn.ReLU6()",
-              "hardtanh": "nn.Hardtanh({min_val}, {max_val})", "identity": "nn.Identity()",
-              "leaky_relu": "nn.LeakyReLU({negative_slope})", "softplus": "nn.Softplus(beta={beta}, threshold=1e9)"}
+def read_export(data: object) -> dict:
+    """An exported network of any version this actlab wrote, in the current version's form.
+
+    Raises ConfigError("format") for what is not an actlab playground export or is newer than this actlab."""
+    if not isinstance(data, dict):
+        raise ConfigError("format", f"an exported network is a JSON object; got {type(data).__name__}")
+    fmt, version = data.get("format"), data.get("version")
+    if fmt == _EXPORT_V1:
+        version = 1
+    elif fmt != EXPORT_FORMAT:
+        raise ConfigError("format", f"{EXPORT_FORMAT!r} (or version 1's {_EXPORT_V1!r}); got {fmt!r}")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise ConfigError("version", f"a whole number from 1 to {EXPORT_VERSION}; got {version!r}")
+    if version > EXPORT_VERSION:
+        raise ConfigError("version", f"{version} is newer than this actlab reads (up to {EXPORT_VERSION}): "
+                                     "upgrade actlab")
+    if not isinstance(data.get("network"), dict):
+        raise ConfigError("network", "the exported network's layers, weights and biases; missing")
+    return {**data, "format": EXPORT_FORMAT, "version": EXPORT_VERSION}
 
 
 def export_torch(session: PlaygroundSession) -> str:
     """A runnable PyTorch script that rebuilds the trained network with its weights."""
-    data = export_json(session)["network"]
-    layers = []
+    return torch_script(export_json(session))
+
+
+def torch_script(exported: dict) -> str:
+    """The PyTorch script for an exported network (export_json's dict, any version read_export takes); each
+    activation is written from its record's recipe (activations.torch_code)."""
+    data = read_export(exported)["network"]
+    layers, definitions = [], []
     for l in range(len(data["weights"])):
         fan_in, fan_out = np.asarray(data["weights"][l]).shape
         layers.append(f"nn.Linear({fan_in}, {fan_out})")
         if l < len(data["activations"]):
             a = data["activations"][l]
-            if a["name"] == "silu" and a["params"].get("beta", 1.0) != 1.0 or a["name"] == "quick_gelu":
-                beta = a["params"].get("beta", 1.702)
-                layers.append(f"Lambda(lambda x: x * torch.sigmoid({beta!r} * x))")
-            elif a["name"] in _TORCH_ACT:
-                layers.append(_TORCH_ACT[a["name"]].format(**{k: repr(v) for k, v in a["params"].items()}))
-            else:
-                raise ConfigError("export", f"{a['name']} has no PyTorch export yet")
+            source = torch_source(activations.get(a["name"], **a["params"]))
+            if source.definition and source.definition not in definitions:
+                definitions.append(source.definition)
+            layers.append(source.call)
     head = {"tanh_mse": "torch.tanh(logits)", "sigmoid_mse": "torch.sigmoid(logits)",
             "logistic": "torch.sigmoid(logits)", "softmax": "torch.softmax(logits, dim=1)",
             "regression": "logits"}[data["head"]]
@@ -275,15 +299,7 @@ def export_torch(session: PlaygroundSession) -> str:
         '"""A network trained in actlab, rebuilt in PyTorch with its weights. Run: python this_file.py"""',
         "import torch", "from torch import nn", "",
         "",
-        "class Lambda(nn.Module):",
-        "    def __init__(self, fn):",
-        "        super().__init__()",
-        "        self.fn = fn",
-        "",
-        "    def forward(self, x):",
-        "        return self.fn(x)",
-        "",
-        "",
+        *[line for d in definitions for line in (*d.rstrip("\n").split("\n"), "", "")],
         f"FEATURES = {data['features']!r}  # from the 2-D point (x1, x2); None: the inputs are used as they are",
         f"INPUTS = {data['inputs']!r}",
         f"WEIGHTS = {data['weights']!r}  # (fan_in, fan_out) per layer: actlab computes x @ W + b",

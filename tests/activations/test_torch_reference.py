@@ -7,20 +7,16 @@ import pytest
 
 import reference_mp as R
 from actlab import activations
+from actlab.activations import REGISTRY
 from conftest import require_torch
 
 torch = require_torch()
 F = torch.nn.functional
+from actlab.interop.torch_recipes import module_for  # noqa: E402
 
-TORCH = {
-    "sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": F.relu,
-    "leaky_relu": lambda t: F.leaky_relu(t, 0.01), "gelu": F.gelu,
-    "gelu_tanh": lambda t: F.gelu(t, approximate="tanh"), "silu": F.silu,
-    "elu": F.elu, "selu": F.selu, "celu": F.celu,
-    "softplus": lambda t: F.softplus(t, beta=1.0, threshold=1e9),  # threshold off = actlab's exact form
-    "mish": F.mish, "softsign": F.softsign, "hardsigmoid": F.hardsigmoid, "hardswish": F.hardswish,
-    "hardtanh": F.hardtanh, "relu6": F.relu6, "identity": lambda t: t * 1,
-}
+# every record PyTorch has a module for (at its default parameters), built from the record's own recipe
+TORCH = {name: module_for(record) for name, record in REGISTRY.items()
+         if record.torch_recipe and record.torch_recipe.uses_module(record.params) and not record.is_gated}
 KINKS = np.array([-3.0, -1.0, 0.0, 1.0, 3.0, 6.0])
 
 
@@ -73,7 +69,7 @@ def test_kink_conventions_match_pytorch(name):
 def test_glu_matches_pytorch():
     x = np.linspace(-8, 8, 400).reshape(-1, 4)
     t = torch.tensor(x, requires_grad=True)
-    y = F.glu(t, dim=-1)
+    y = module_for(REGISTRY["glu"])(t)
     (g,) = torch.autograd.grad(y.sum(), t)
     act = activations.get("glu")
     np.testing.assert_allclose(act(x), y.detach().numpy(), rtol=1e-12, atol=1e-15)

@@ -119,7 +119,7 @@ def test_export_returns_json_and_a_torch_script(client):
         init(ws, n_points=100)
         ws.send_text(json.dumps({"type": "export", "format": "json"}))
         body = json.loads(json.loads(ws.receive_text())["body"])
-        assert body["format"] == "actlab-network/1" and len(body["network"]["weights"]) == 3
+        assert (body["format"], body["version"]) == ("actlab-playground", 2) and len(body["network"]["weights"]) == 3
         ws.send_text(json.dumps({"type": "export", "format": "torch"}))
         assert "nn.Sequential" in json.loads(ws.receive_text())["body"]
 

@@ -7,13 +7,12 @@
 
 The recipe is data in the core (activations.registry.TorchRecipe): a torch.nn class with its keyword mapping, or
 a one-line torch expression for what torch lacks (relu_squared, quick_gelu, the gated units but GLU).
-``actlab.interop.torch`` re-exports these names beside the Monitor.
+The code (torch_source, export_code) is plain text written by the core (activations.torch_code), which never
+imports torch, so the playground's export can use it; ``actlab.interop.torch`` re-exports every name here.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -21,15 +20,9 @@ from torch import nn
 
 from .. import activations
 from ..activations import Activation
+from ..activations.torch_code import TorchSource, export_code, require_recipe, torch_source
 
 __all__ = ["RecipeModule", "TorchSource", "export_code", "module_for", "record_for", "torch_source"]
-
-
-def _recipe(record: Activation):
-    if record.torch_recipe is None:
-        raise ValueError(f"{record.name} has no PyTorch recipe (its record's torch_recipe is None), so it cannot "
-                         "be built or exported for PyTorch")
-    return record.torch_recipe
 
 
 class RecipeModule(nn.Module):
@@ -39,7 +32,7 @@ class RecipeModule(nn.Module):
 
     def __init__(self, record: Activation) -> None:
         super().__init__()
-        recipe = _recipe(record)
+        recipe = require_recipe(record)
         if recipe.expression is None:
             raise ValueError(f"{record.name}: its recipe has no expression for parameters {dict(record.params)}")
         self.activation = record.name
@@ -63,63 +56,10 @@ class RecipeModule(nn.Module):
 
 def module_for(record: Activation) -> nn.Module:
     """A torch module that computes ``record`` with its bound parameters (float64 in, float64 out)."""
-    recipe = _recipe(record)
+    recipe = require_recipe(record)
     if recipe.uses_module(record.params):
         return getattr(nn, recipe.module)(**recipe.module_kwargs(record.params))
     return RecipeModule(record)
-
-
-@dataclass(frozen=True)
-class TorchSource:
-    """Source code for one activation: ``definition`` (a class, or "" for a torch.nn module) and ``call``, the
-    expression that builds the module. Several calls of one class share its definition."""
-
-    definition: str
-    call: str
-
-
-def _literal(value: Any) -> str:
-    """A Python literal for a parameter value (repr(inf) is not one)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return f"float({str(value)!r})"
-    return repr(value)
-
-
-def _class_name(record: Activation) -> str:
-    return "".join(part.capitalize() for part in record.name.split("_"))
-
-
-def torch_source(record: Activation) -> TorchSource:
-    """The code that builds ``record``'s module: nn.LeakyReLU(negative_slope=0.1), or a class and its call."""
-    recipe = _recipe(record)
-    if recipe.uses_module(record.params):
-        kwargs = ", ".join(f"{k}={_literal(v)}" for k, v in recipe.module_kwargs(record.params).items())
-        return TorchSource("", f"nn.{recipe.module}({kwargs})")
-    if recipe.expression is None:
-        raise ValueError(f"{record.name}: its recipe has no expression for parameters {dict(record.params)}")
-    name, params = _class_name(record), list(record.params)
-    lines = [f"class {name}(nn.Module):",
-             f'    """actlab\'s {record.name}: {recipe.expression}"""', ""]
-    if params:
-        lines += [f"    def __init__(self, {', '.join(params)}):", "        super().__init__()",
-                  *[f"        self.{p} = {p}" for p in params], ""]
-    lines.append("    def forward(self, x):")
-    lines += [f"        {p} = self.{p}" for p in params]
-    if record.is_gated:
-        lines.append("        a, b = x.chunk(2, dim=-1)  # value half, gate half")
-    lines.append(f"        return {recipe.expression}")
-    call = ", ".join(f"{p}={_literal(v)}" for p, v in record.params.items())
-    return TorchSource("\n".join(lines) + "\n", f"{name}({call})")
-
-
-def export_code(record: Activation, variable: str = "activation") -> str:
-    """A self-contained snippet that builds ``record``'s module as ``variable``."""
-    source = torch_source(record)
-    parts = ["import torch", "from torch import nn", ""]
-    if source.definition:
-        parts += ["", source.definition, ""]
-    parts.append(f"{variable} = {source.call}")
-    return "\n".join(parts) + "\n"
 
 
 def _is_linear(record: Activation) -> bool:
