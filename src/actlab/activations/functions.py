@@ -42,6 +42,52 @@ def _as64(x: np.ndarray) -> np.ndarray:
     return x if x.dtype == np.float64 else x.astype(np.float64)
 
 
+# Elements per block of the SiLU and GELU kernels on large arrays: the float64 temporaries of one
+# block (128 kB each) stay in the core's cache, where those of a whole 10^7-element array go to memory
+# on every pass (and are mapped afresh by the allocator on every call); a block also pays about 25
+# ufunc calls of Python overhead (~1 us each), a few percent of its time.
+_BLOCK = 1 << 14
+
+
+def _float32_in_blocks(kernel, x: np.ndarray, value: bool, deriv: bool, *args):
+    """Run ``kernel(x_block, value_out, deriv_out, *args)`` over blocks of float32 ``x``.
+
+    The kernel writes float32 results into the slices it is given (None for a result not asked
+    for); this returns the two whole arrays (or None), shaped like ``x``. Infinities and NaN are
+    the kernel's to handle; floating-point warnings inside are silenced (the kernels repair the
+    elements that raise them).
+    """
+    flat = np.ascontiguousarray(x).reshape(-1)
+    out_value = np.empty_like(flat) if value else None
+    out_deriv = np.empty_like(flat) if deriv else None
+    with np.errstate(all="ignore"):
+        for i in range(0, flat.size, _BLOCK):
+            part = slice(i, i + _BLOCK)
+            kernel(flat[part], None if out_value is None else out_value[part],
+                   None if out_deriv is None else out_deriv[part], *args)
+    return (None if out_value is None else out_value.reshape(x.shape)), \
+        (None if out_deriv is None else out_deriv.reshape(x.shape))
+
+
+def _float64_in_blocks(kernel, x: np.ndarray, value: bool, deriv: bool, *args):
+    """Run ``kernel(x_block, value, deriv, *args) -> (value or None, deriv or None)`` over blocks of a
+    large float64 ``x`` (see _BLOCK); a small ``x`` is one call. Returns the two arrays shaped like ``x``."""
+    if x.size <= 2 * _BLOCK:
+        return kernel(x, value, deriv, *args)
+    flat = np.ascontiguousarray(x).reshape(-1)
+    out_value = np.empty_like(flat) if value else None
+    out_deriv = np.empty_like(flat) if deriv else None
+    for i in range(0, flat.size, _BLOCK):
+        part = slice(i, i + _BLOCK)
+        v, d = kernel(flat[part], value, deriv, *args)
+        if value:
+            out_value[part] = v
+        if deriv:
+            out_deriv[part] = d
+    return (None if out_value is None else out_value.reshape(x.shape)), \
+        (None if out_deriv is None else out_deriv.reshape(x.shape))
+
+
 # --- sigmoid -------------------------------------------------------------------------------
 
 
@@ -261,47 +307,73 @@ def _normal_cdf_pdf(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return xc, cdf, pdf
 
 
-def _normal_cdf_pdf_for_float32(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The same formulas in plain float64: their few-hundred float64 ULP are far below one float32 ULP."""
-    xc = np.clip(x.astype(np.float64), -40.0, 40.0)
-    z = xc * -SQRT_HALF
-    gauss = np.exp(-(z * z))
-    cdf = _tail_to_cdf(0.5 * gauss * special.erfcx(np.abs(z)), z)
-    gauss *= INV_SQRT_2PI
-    return xc, cdf, gauss
+def _gelu_block_float32(x: np.ndarray, out_value, out_deriv) -> None:
+    """GELU and its derivative for a float32 block, in plain float64 rounded once.
+
+    Phi(x) = erfc(z) / 2 with z = -x / sqrt 2 from scipy's erfc: rounding z costs about 2 z**2
+    float64 ULP (4e-14 relative at x = -13, where x Phi(x) leaves float32's normal range), far below
+    one float32 ULP, so the float64 path's exact split and erfcx are not needed, nor the density
+    for the value alone. x**2 / 2 is exact in float64 for a float32 x. Beyond |x| ~ 39 Phi is 0 or
+    1 and phi 0, which gives x or -0.0 and 1 or 0; only the infinities need mending (inf * 0).
+    """
+    x64 = x.astype(np.float64)
+    cdf = np.multiply(x64, -SQRT_HALF)
+    special.erfc(cdf, out=cdf)
+    cdf *= 0.5
+    if out_value is not None:
+        np.multiply(x64, cdf, out=out_value, casting="same_kind")
+    if out_deriv is not None:
+        pdf = np.square(x64)
+        pdf *= -0.5
+        np.exp(pdf, out=pdf)
+        pdf *= INV_SQRT_2PI
+        pdf *= x64
+        np.add(pdf, cdf, out=out_deriv, casting="same_kind")
+    _mend_infinities(x, out_value, out_deriv)
 
 
-def _gelu_from_parts(x: np.ndarray, xc: np.ndarray, cdf: np.ndarray) -> np.ndarray:
+def _mend_infinities(x: np.ndarray, out_value, out_deriv) -> None:
+    """For x sigma-like gates: f(+inf) = +inf, f(-inf) = -0.0, f'(+inf) = 1, f'(-inf) = 0."""
+    inf = np.isinf(x)
+    if inf.any():
+        positive = x[inf] > 0
+        if out_value is not None:
+            out_value[inf] = np.where(positive, np.inf, -0.0)
+        if out_deriv is not None:
+            out_deriv[inf] = positive
+
+
+def _gelu_float64(x: np.ndarray, value: bool, deriv: bool):
+    """GELU and its derivative for float64 from _normal_cdf_pdf, each only when asked for."""
+    xc, cdf, pdf = _normal_cdf_pdf(x)
+    out_value = (_no_neg_inf(x) * cdf).astype(x.dtype, copy=False) if value else None
+    if deriv:
+        pdf *= xc
+        pdf += cdf
+    return out_value, (pdf.astype(x.dtype, copy=False) if deriv else None)
+
+
+def _gelu(x: np.ndarray, value: bool, deriv: bool):
+    if x.dtype == np.float32:
+        return _float32_in_blocks(_gelu_block_float32, x, value, deriv)
     if x.dtype == np.float64:
-        return _no_neg_inf(x) * cdf
-    return np.where(x > 40, x, xc * cdf).astype(x.dtype)  # beyond +-40, Phi is 0 or 1: x or -0.0
-
-
-def _normal_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    return _normal_cdf_pdf(x) if x.dtype == np.float64 else _normal_cdf_pdf_for_float32(x)
+        return _float64_in_blocks(_gelu_float64, x, value, deriv)
+    return _gelu_float64(x, value, deriv)  # other float dtypes: computed in float64, cast back
 
 
 def gelu(x: np.ndarray) -> np.ndarray:
     """x Phi(x), Phi the standard normal CDF (exact form, PyTorch approximate='none')."""
-    xc, cdf, _ = _normal_parts(x)
-    return _gelu_from_parts(x, xc, cdf)
+    return _gelu(x, True, False)[0]
 
 
 def gelu_deriv(x: np.ndarray) -> np.ndarray:
     """Phi(x) + x phi(x)."""
-    xc, cdf, pdf = _normal_parts(x)
-    pdf *= xc
-    pdf += cdf
-    return pdf.astype(x.dtype, copy=False)
+    return _gelu(x, False, True)[1]
 
 
 def gelu_value_and_deriv(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(x Phi(x), Phi(x) + x phi(x)) from one erfcx and one exp."""
-    xc, cdf, pdf = _normal_parts(x)
-    value = _gelu_from_parts(x, xc, cdf)
-    pdf *= xc
-    pdf += cdf
-    return value, pdf.astype(x.dtype, copy=False)
+    """(x Phi(x), Phi(x) + x phi(x)) sharing Phi (float64: one erfcx and one exp for both)."""
+    return _gelu(x, True, True)
 
 
 def _gelu_tanh_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -332,9 +404,11 @@ def _scaled_gate(t: np.ndarray, t_err: np.ndarray, log_scale: np.ndarray) -> np.
 def _gelu_tanh_float64(x: np.ndarray, value: bool, deriv: bool) -> tuple[np.ndarray | None, np.ndarray | None]:
     """gelu_tanh and its derivative for float64 (each only when asked for), written as x sigma(2u).
 
-    For x < -1 the value is -exp(2u + log(-x)) / (1 + exp(2u)) and the derivative is written the
-    same way, so a result that is a normal number never passes through a subnormal sigma(2u); that
-    branch is evaluated only on the elements that need it.
+    Elsewhere the gate and its slope take the first-order correction in t_err (the rounding of 2u,
+    up to |2u| float64 ULP). Where 2u < -600 (x below about -19.9) sigma(2u) nears float64's subnormal
+    range while x sigma(2u) need not, so there the value is -exp(2u + log(-x)) / (1 + exp(2u)) and
+    the derivative is written the same way; that branch is evaluated only on the elements that need
+    it (it was taken for every x < -1 before, ten times slower on those elements for no accuracy).
     """
     if x.ndim == 0:  # the branch below assigns into the result, which a 0-d ufunc result is not
         v, d = _gelu_tanh_float64(x.reshape(1), value, deriv)
@@ -343,7 +417,7 @@ def _gelu_tanh_float64(x: np.ndarray, value: bool, deriv: bool) -> tuple[np.ndar
     s, s_neg = _sigmoid_pair(t)
     ds = s * s_neg
     gate = s + ds * t_err  # sigma(t + t_err) to first order
-    far_left = xc < -1
+    far_left = t < -600.0
     has_tail = bool(far_left.any())
     if has_tail:
         tl, tl_err, xl = t[far_left], t_err[far_left], xc[far_left]
@@ -353,6 +427,7 @@ def _gelu_tanh_float64(x: np.ndarray, value: bool, deriv: bool) -> tuple[np.ndar
         if has_tail:
             out_value[far_left] = -_scaled_gate(tl, tl_err, np.log(-xl))
     if deriv:
+        ds += ds * (s_neg - s) * t_err  # sigma'(t + t_err) to first order: sigma'' = sigma' (1 - 2 sigma)
         out_deriv = gate + xc * ds * dt
         if has_tail:
             bracket = 1 + xl * dt[far_left] * s_neg[far_left]  # negative for every x < -1 (the root is at -0.7525)
@@ -361,94 +436,126 @@ def _gelu_tanh_float64(x: np.ndarray, value: bool, deriv: bool) -> tuple[np.ndar
     return out_value, out_deriv
 
 
-def _gelu_tanh_float32(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(x clipped, sigma(2u), sigma'(2u) d(2u)/dx) in plain float64: far below one float32 ULP of error."""
-    xc = np.clip(x.astype(np.float64), -30.0, 30.0)  # the gate is exactly 0 or 1 in float64 beyond +-25
-    sq = xc * xc
-    s, ds = _sigmoid_and_slope(xc * (GELU_TANH_C1 + GELU_TANH_C3 * sq))
-    ds *= GELU_TANH_C1 + (3 * GELU_TANH_C3) * sq
-    return xc, s, ds
+def _gelu_tanh_block_float32(x: np.ndarray, out_value, out_deriv) -> None:
+    """gelu_tanh and its derivative for a float32 block as x sigma(t), t = 2u, in plain float64 rounded once.
+
+    t is within a few float64 ULP of exact (x**2 is exact for a float32 x), so sigma(t) carries
+    |t| float64 ULP, far below one float32 ULP for every t where the result is a normal float32.
+    sigma and sigma' come from e = exp(-|t|) (see _sigmoid_and_slope); beyond |x| ~ 10 e
+    underflows to 0, giving x or -0.0 and 1 or 0, and only the infinities need mending.
+    """
+    x64 = x.astype(np.float64)
+    sq = np.square(x64)
+    t = np.multiply(sq, GELU_TANH_C3)
+    t += GELU_TANH_C1
+    t *= x64  # t = 2u = x (c1 + c3 x**2)
+    e = np.abs(t)
+    np.negative(e, out=e)
+    np.exp(e, out=e)
+    q = np.add(e, 1)
+    s = np.maximum(e, t >= 0)
+    s /= q
+    if out_value is not None:
+        np.multiply(x64, s, out=t)
+        out_value[...] = t
+    if out_deriv is not None:
+        np.square(q, out=q)
+        np.divide(e, q, out=e)  # sigma'(t)
+        sq *= 3 * GELU_TANH_C3
+        sq += GELU_TANH_C1  # dt/dx
+        e *= sq
+        e *= x64
+        e += s
+        out_deriv[...] = e
+    _mend_infinities(x, out_value, out_deriv)
+
+
+def _gelu_tanh(x: np.ndarray, value: bool, deriv: bool):
+    if x.dtype == np.float32:
+        return _float32_in_blocks(_gelu_tanh_block_float32, x, value, deriv)
+    v, d = _float64_in_blocks(_gelu_tanh_float64, _as64(x), value, deriv)
+    return (None if v is None else v.astype(x.dtype, copy=False)), \
+        (None if d is None else d.astype(x.dtype, copy=False))
 
 
 def gelu_tanh(x: np.ndarray) -> np.ndarray:
     """0.5 x (1 + tanh(u)) = x sigma(2u): the tanh approximation, written without 1 + tanh cancellation."""
-    if x.dtype != np.float64:
-        xc, s, _ = _gelu_tanh_float32(x)
-        return np.where(x > 30, x, xc * s).astype(x.dtype)
-    return _gelu_tanh_float64(x, True, False)[0]
+    return _gelu_tanh(x, True, False)[0]
 
 
 def gelu_tanh_deriv(x: np.ndarray) -> np.ndarray:
     """sigma(2u) + x sigma'(2u) 2u' = sigma(2u) (1 + x 2u' sigma(-2u))."""
-    if x.dtype != np.float64:
-        xc, s, ds_dt = _gelu_tanh_float32(x)
-        return (s + xc * ds_dt).astype(x.dtype)
-    return _gelu_tanh_float64(x, False, True)[1]
+    return _gelu_tanh(x, False, True)[1]
 
 
 def gelu_tanh_value_and_deriv(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(gelu_tanh(x), gelu_tanh'(x)) sharing the cubic, the gate and its derivative."""
-    if x.dtype != np.float64:
-        xc, s, ds_dt = _gelu_tanh_float32(x)
-        return np.where(x > 30, x, xc * s).astype(x.dtype), (s + xc * ds_dt).astype(x.dtype)
-    return _gelu_tanh_float64(x, True, True)
+    return _gelu_tanh(x, True, True)
 
 
 # --- SiLU / Swish --------------------------------------------------------------------------
 
 
-def _swish_float32(x: np.ndarray, beta: float, value: bool, deriv: bool):
-    """x sigma(beta x) and its derivative for float32 x, using float32's vectorised exp.
+def _swish_block_float32(x: np.ndarray, out_value, out_deriv, beta: float) -> None:
+    """x sigma(beta x) and its derivative for a float32 block, using float32's vectorised exp.
 
     Rounding beta x to float32 would cost |beta x| ULP in the tails, where sigma ~ exp(beta x). So
     u = -|beta x| is formed in float64 and split into u32 + du; exp(u) = exp(u32) (1 + du) to first order
-    (|du| <= 2**-25 |u|), and the rest is float64 arithmetic, in place, rounded once at the end.
+    (|du| <= 2**-25 |u|), and the rest is float64 arithmetic, in place, rounded once at the end. For
+    beta = 1, u = -|x| is exact in float32 and du = 0, so the split is skipped (same result).
     """
-    if x.ndim == 0:  # the in-place steps below need arrays
-        v, d = _swish_float32(x.reshape(1), beta, value, deriv)
-        return (None if v is None else v.reshape(())), (None if d is None else d.reshape(()))
-    xc = np.clip(x, -1e4, 1e4).astype(np.float64)  # sigma saturates long before; keeps x sigma'(x) from inf * 0
-    u = np.abs(xc)
-    u *= -beta
-    u32 = u.astype(np.float32)
-    u -= u32
-    u += 1
-    e = np.exp(u32).astype(np.float64)
-    e *= u  # exp(u32) (1 + du)
-    q = np.add(e, 1, out=u)
-    s = _pick_one_or(e, xc >= 0)
+    if beta == 1.0:
+        u32 = np.abs(x)
+        np.negative(u32, out=u32)
+        deep = u32 < -87
+        e = np.exp(u32, out=u32).astype(np.float64)
+    else:
+        u = np.abs(x, dtype=np.float64)
+        u *= -beta
+        u32 = u.astype(np.float32)
+        deep = u32 < -87
+        u -= u32
+        u += 1
+        e = np.exp(u32, out=u32).astype(np.float64)
+        e *= u  # exp(u32) (1 + du)
+    q = np.add(e, 1)
+    s = np.maximum(e, x >= 0)
     s /= q
-    out_value = out_deriv = None
-    if value:
-        out_value = (_no_neg_inf(x) * s).astype(np.float32)
-    if deriv:
+    if out_value is not None:
+        out_value[...] = np.multiply(x, s, dtype=np.float64)
+    if out_deriv is not None:
         np.square(q, out=q)
         ds = np.divide(e, q, out=e)
-        xc *= beta
-        ds *= xc
+        ds *= x if beta == 1.0 else np.multiply(x, beta, dtype=np.float64)
         ds += s
-        out_deriv = ds.astype(np.float32)
-    return _deep_tail_in_float64(x, u32, beta, out_value, out_deriv)
+        out_deriv[...] = ds
+    _redo_deep_tail_in_float64(x, deep, beta, out_value, out_deriv)
 
 
-def _deep_tail_in_float64(x: np.ndarray, u32: np.ndarray, beta: float, value, deriv):
+def _redo_deep_tail_in_float64(x: np.ndarray, deep: np.ndarray, beta: float, out_value, out_deriv) -> None:
     """Redo in float64 the float32 elements where exp(-|beta x|) is subnormal in float32 (below -87) while
-    x sigma(beta x) need not be (a float32 sigma there cost up to 47 ULP near x = -91)."""
-    deep = u32 < -87
+    x sigma(beta x) need not be (a float32 sigma there cost up to 47 ULP near x = -91); the infinities
+    and |beta x| > 87 go this way too."""
     if deep.any():
         x_deep = x[deep].astype(np.float64)
-        v, d = _swish(x_deep, beta, 0.0, value is not None, deriv is not None)
-        if value is not None:
-            value[deep] = v
-        if deriv is not None:
-            deriv[deep] = d
-    return value, deriv
+        v, d = _swish(x_deep, beta, 0.0, out_value is not None, out_deriv is not None)
+        if out_value is not None:
+            out_value[deep] = v
+        if out_deriv is not None:
+            out_deriv[deep] = d
 
 
 def _swish(x: np.ndarray, beta: float, beta_lo: float, value: bool, deriv: bool):
     """x sigma(beta x) and sigma(beta x) + beta x sigma'(beta x), each only when asked for."""
     if x.dtype == np.float32:  # float32 sigma alone cost up to 4.03 ULP off the grid (and 47 below -87)
-        return _swish_float32(x, beta, value, deriv)
+        return _float32_in_blocks(_swish_block_float32, x, value, deriv, beta)
+    if x.dtype == np.float64:
+        return _float64_in_blocks(_swish_wide, x, value, deriv, beta, beta_lo)
+    return _swish_wide(x, value, deriv, beta, beta_lo)
+
+
+def _swish_wide(x: np.ndarray, value: bool, deriv: bool, beta: float, beta_lo: float):
+    """_swish for float64 (and wider) x."""
     if beta == 1.0 and beta_lo == 0.0:  # nothing to correct
         xc = np.clip(x, -1e4, 1e4)  # sigma saturates long before; keeps x sigma'(x) from inf * 0
         s, ds = _sigmoid_and_slope(xc)
