@@ -158,3 +158,91 @@ def test_the_papers_page_shows_every_stored_claim_with_its_verdict(page):
     assert {h.split(" · ")[0] for h in headings} == {c["name"] for c in stored}
     assert "claims from the last full run" in page.locator("#papers-status").text_content()
     shot(page, "papers", page.locator("main"))
+
+
+# --- class mode (issue 16): the join and login forms, the joined page, and the teacher's page with learners ------
+
+SIZES = [(390, 844), (768, 1024), (1024, 768), (1440, 900)]
+
+
+@pytest.fixture(scope="module")
+def class_lab(tmp_path_factory):
+    """A lab in class mode (its store holds a class) on loopback, two learners with answers: (base URL, code,
+    teacher token)."""
+    import httpx
+
+    from _browser import serving
+    from actlab.store import Store
+    from actlab.web.app import create_app
+
+    db = tmp_path_factory.mktemp("class") / "progress.sqlite3"
+    klass, token = Store(db).create_class("physics 2a")
+    with serving(create_app(db_path=db)) as base:
+        for name, answer in (("Ana", "1.05e-14"), ("Bob", "0.2^19")):
+            with httpx.Client(base_url=base, headers={"Origin": base}) as client:
+                assert client.post("/api/class/join", json={"code": klass.code, "name": name}).status_code == 200
+                sent = client.post("/api/exercises/ex2/check", json={"answers": [answer, "9.54e-7"], "learner": name})
+                assert sent.status_code == 200, sent.text
+        yield base, klass.code, token
+
+
+@pytest.fixture
+def class_page(browser, class_lab):
+    """A page of its own for the class lab (the suite's page fixture lets through only the shared live server),
+    with the same records: console errors and requests that leave the lab."""
+    base = class_lab[0]
+    context = browser.new_context()
+    pg = context.new_page()
+    pg.console_errors, pg.outside_requests = [], []
+    pg.on("console", lambda m: pg.console_errors.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda e: pg.console_errors.append(str(e)))
+
+    def route(r):
+        if r.request.url.startswith(base) or r.request.url.startswith("ws://127.0.0.1"):
+            r.continue_()
+        else:
+            pg.outside_requests.append(r.request.url)
+            r.abort()
+
+    pg.route("**/*", route)
+    yield pg
+    context.close()
+
+
+def _open_form(page, url: str, width: int, height: int):
+    page.set_viewport_size({"width": width, "height": height})
+    response = page.goto(url)
+    assert response.status == 200, f"{url}: {response.status}"
+    page.wait_for_load_state("load")
+
+
+def _teacher_logs_in(page, base: str, token: str):
+    page.goto(base + "/teacher/login")
+    page.get_by_label("Teacher token").fill(token)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_selector("body[data-ready=true]", timeout=60_000)
+    page.wait_for_selector("#learners tr[data-learner=Bob]")
+    page.wait_for_selector("#summary tr[data-exercise=ex2]")
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES)
+def test_class_mode_pages_have_no_serious_violation_and_no_sideways_scroll(class_page, class_lab, width, height):
+    page = class_page
+    base, code, token = class_lab
+    checked = []
+    for path in ("/teacher/login", "/join", f"/join?code={code}"):  # the last: the link a teacher hands out
+        _open_form(page, base + path, width, height)
+        checked.append((path, _axe_failures(page), _page_width(page)))
+        shot(page, f"a11y-class{path.split('?')[0].replace('/', '-')}-{width}")
+    page.get_by_label("Your name").fill(f"Learner at {width} px")  # send the form; then the page it leads to
+    page.get_by_role("button", name="Join").click()
+    page.wait_for_selector("#rejoin-code")
+    checked.append(("/join (joined)", _axe_failures(page), _page_width(page)))
+    shot(page, f"a11y-class-joined-{width}")
+    _teacher_logs_in(page, base, token)
+    page.set_viewport_size({"width": width, "height": height})
+    checked.append(("/teacher (class)", _axe_failures(page), _page_width(page)))
+    shot(page, f"a11y-class-teacher-{width}")
+    assert [(p, f) for p, f, _ in checked if f] == []
+    assert [(p, w) for p, _, w in checked if w > width] == [], f"wider than the {width} px window"
+    assert page.console_errors == [] and page.outside_requests == []

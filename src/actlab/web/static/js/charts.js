@@ -7,19 +7,58 @@ export const POS = [0, 114, 178];   // blue: positive / class 1
 export const CLASS_COLOURS = [NEG, POS, [0, 158, 115], [204, 121, 167], [213, 94, 0], [86, 180, 233], [240, 228, 66],
                               [0, 0, 0], [136, 34, 85], [153, 153, 153]];
 
-// Every axis, the views' own included, gets this look (a view's own axis settings are merged over it).
-const AXIS = { zeroline: true, zerolinecolor: "#bbb", gridcolor: "#eee" };
+// Every axis, the views' own included, gets this look (a view's own axis settings are merged over it). automargin:
+// the margins grow to hold the tick labels and the axis title, so a right-hand axis's title never sits on its
+// labels; an x axis's labels stand a little further off, clear of the bottom y label in the corner.
+const AXIS = { zeroline: true, zerolinecolor: "#bbb", gridcolor: "#eee", automargin: true };
+const X_AXIS = { ...AXIS, ticklabelstandoff: 6 };
 
-export function layout(overrides = {}) {
+// A title wider than the chart wraps at spaces (Plotly sets it on one line, past the chart's edges on a phone), and
+// the top margin grows to hold it above the plot.
+function fitTitle(title, width) {
+  if (!title?.text) return title;
+  const size = title.font?.size ?? 16;
+  const perLine = Math.max(12, Math.floor((width - 24) / (0.62 * size)));
+  const lines = [];
+  for (const word of title.text.split(" ")) {
+    const last = lines.length - 1;
+    if (last >= 0 && lines[last].length + 1 + word.length <= perLine) lines[last] += ` ${word}`;
+    else lines.push(word);
+  }
+  return { ...title, text: lines.join("<br>"), automargin: true, yref: "container" };
+}
+
+export function layout(overrides = {}, width = 600) {
   const axes = Object.fromEntries(Object.entries(overrides).filter(([k]) => /^[xy]axis\d*$/.test(k))
-    .map(([k, v]) => [k, { ...AXIS, ...v }]));
+    .map(([k, v]) => [k, { ...(k.startsWith("x") ? X_AXIS : AXIS), ...v }]));
+  const title = fitTitle(overrides.title, width);
   return {
     margin: { l: 55, r: 15, t: 30, b: 45 }, font: { family: "system-ui, sans-serif", size: 12 },
-    paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "#fff", hovermode: "x unified",
-    legend: { orientation: "h", y: -0.2 }, colorway: PALETTE,
-    xaxis: { ...AXIS }, yaxis: { ...AXIS },  // copies: Plotly writes autorange results into the layout
-    ...overrides, ...axes,
+    paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "#fff", hovermode: "x unified", colorway: PALETTE,
+    xaxis: { ...X_AXIS }, yaxis: { ...AXIS },  // copies: Plotly writes autorange results into the layout
+    ...overrides, ...axes, ...(title ? { title } : {}),
+    showlegend: false,  // the legend is the page's own, under the chart (chartLegend below)
   };
+}
+
+const SUPERSCRIPT = { "-": "⁻", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
+export const power10 = (k) => (k === 0 ? "1" : k === 1 ? "10" : `10${String(k).split("").map((c) => SUPERSCRIPT[c]).join("")}`);
+
+// A log axis labelled in whole decades only (1, 10⁻², 10⁻⁴ ...), spanning every positive finite value and at least
+// one decade; at most about maxTicks labels. Plotly's own log ticks label the 2s and 5s between decades with a bare
+// "2" or "5" when the range is short, which read as "2, 10, 5, 2, 1".
+export function logDecades(values, maxTicks = 7) {
+  const pos = values.flat().filter((v) => typeof v === "number" && Number.isFinite(v) && v > 0);
+  let lo = pos.length ? Math.floor(Math.log10(Math.min(...pos))) : -1;
+  let hi = pos.length ? Math.ceil(Math.log10(Math.max(...pos))) : 0;
+  if (hi <= lo) hi = lo + 1;
+  const step = Math.max(1, Math.ceil((hi - lo) / (maxTicks - 1)));
+  lo = hi - step * Math.ceil((hi - lo) / step);  // the lowest value sits above a labelled decade too
+  const decades = [];
+  for (let k = hi; k >= lo; k -= step) decades.push(k);  // from the top, so the top decade is always labelled
+  const pad = 0.04 * (hi - lo);  // markers on the first and last decade are not cut in half
+  return { type: "log", range: [lo - pad, hi + pad], tickmode: "array", tickvals: decades.map((k) => 10 ** k),
+           ticktext: decades.map(power10) };
 }
 
 // Plotly.js is large: the page preloads it (<link rel=preload>) but runs it only once its own requests are out,
@@ -40,9 +79,79 @@ export function loadPlotly() {
 
 export async function draw(el, traces, layoutOverrides = {}) {
   const Plotly = await loadPlotly();
+  const frame = framed(el);
   // no mode bar: its buttons sat inside role="img" charts (unreachable by a screen reader, 50 of the lesson's Tab
   // stops) and covered chart titles on phones; hovering still reads values out
-  return Plotly.react(el, traces, layout(layoutOverrides), { displaylogo: false, displayModeBar: false, responsive: true });
+  const drawn = await Plotly.react(el, traces, layout(layoutOverrides, el.clientWidth || 600),
+                                   { displaylogo: false, displayModeBar: false, responsive: true });
+  chartLegend(Plotly, el, frame.querySelector(":scope > .chart-legend"), layoutOverrides.showlegend);
+  return drawn;
+}
+
+// Each chart sits in a frame of its own with its legend under it, so a chart in a grid keeps its one grid cell.
+function framed(el) {
+  if (el.parentElement?.classList.contains("chart-frame")) return el.parentElement;
+  const frame = document.createElement("div");
+  frame.className = "chart-frame";
+  el.replaceWith(frame);
+  const legend = document.createElement("ul");
+  legend.className = "chart-legend";
+  legend.hidden = true;
+  frame.append(el, legend);
+  return frame;
+}
+
+// The legend is part of the page, not of the picture: Plotly's own legend, drawn inside the chart's box, sat over
+// the x-axis title whenever it wrapped onto a second row (and a screen reader could not read it inside role="img").
+// This one wraps like text under the chart, names every line with its colour, dash and marker, and each entry is a
+// button that hides or shows its line, as a click on Plotly's legend did.
+function chartLegend(Plotly, el, list, show) {
+  const traces = (el._fullData || []).filter((t) => t.name);
+  list.hidden = show === false || (show !== true && traces.length < 2);
+  if (list.hidden) { list.replaceChildren(); return; }
+  list.setAttribute("aria-label", `Legend: ${el.getAttribute("aria-label") || "the chart above"}`);
+  list.replaceChildren(...traces.map((t) => {
+    const item = document.createElement("li");
+    const button = document.createElement("button");
+    button.type = "button";
+    const shown = () => t.visible !== "legendonly" && t.visible !== false;
+    button.setAttribute("aria-pressed", String(shown()));
+    button.title = "Show or hide this line";
+    button.append(swatch(t), Object.assign(document.createElement("span"), { textContent: t.name }));
+    button.addEventListener("click", async () => {
+      const visible = button.getAttribute("aria-pressed") !== "true";
+      await Plotly.restyle(el, { visible: visible ? true : "legendonly" }, [t.index]);
+      button.setAttribute("aria-pressed", String(visible));
+    });
+    item.append(button);
+    return item;
+  }));
+  el.legendNames = traces.map((t) => t.name);  // what the legend shows, for a test
+}
+
+const DASHES = { dash: "6 3", dot: "2 2", dashdot: "6 2 2 2", longdash: "10 3", longdashdot: "10 3 2 3" };
+const NS = "http://www.w3.org/2000/svg";
+function swatch(t) {
+  const svg = document.createElementNS(NS, "svg");
+  svg.setAttribute("width", "26"); svg.setAttribute("height", "12"); svg.setAttribute("aria-hidden", "true");
+  const colour = t.type === "bar" ? t.marker?.color : t.line?.color || t.marker?.color;
+  const part = (name, attrs) => {
+    const node = document.createElementNS(NS, name);
+    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+    svg.append(node);
+  };
+  if (t.type === "bar") part("rect", { x: 3, y: 1, width: 20, height: 10, fill: colour, opacity: t.marker?.opacity ?? 1 });
+  else {
+    if (!t.mode || t.mode.includes("lines")) {
+      part("line", { x1: 1, y1: 6, x2: 25, y2: 6, stroke: colour, "stroke-width": 2,
+                     "stroke-dasharray": DASHES[t.line?.dash] || "none" });
+    }
+    if (t.mode?.includes("markers")) {
+      if (t.marker?.symbol === "diamond") part("polygon", { points: "13,1 18,6 13,11 8,6", fill: colour });
+      else part("circle", { cx: 13, cy: 6, r: 3.5, fill: colour });
+    }
+  }
+  return svg;
 }
 
 // Colour values * scale, in [-1, 1], into an ImageData of the same number of pixels: orange to white to blue.

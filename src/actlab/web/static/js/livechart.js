@@ -1,6 +1,6 @@
 // Light canvas charts on a log-scale y axis for the playground's live gradient panels. A Plotly.js redraw costs
 // 20-90 ms on a small machine, and at 60 frames/s every such pause drops frames; these draw in about a millisecond.
-import { PALETTE, fmt } from "./charts.js";
+import { PALETTE, fmt, power10 } from "./charts.js";
 
 const FONT = "11px system-ui, sans-serif";
 const MARGIN = { l: 44, r: 8, t: 18, b: 34 };
@@ -27,8 +27,7 @@ function sized(canvas) {
   return { ctx, w, h };
 }
 
-const SUPERSCRIPT = { "-": "⁻", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
-export const power10 = (k) => `10${String(k).split("").map((c) => SUPERSCRIPT[c]).join("")}`;
+export { power10 };
 
 // The decades that hold every positive finite value (at least one decade), and the map from a value to a pixel row.
 export function logAxis(values, top, bottom) {

@@ -25,7 +25,7 @@ export function mount(root, { api }) {
       title: { text: `Layer ${layer}: ${pct(stats.share_negative)} negative, ${pct(stats.share_in_dip)} in the dip` },
       xaxis: { title: { text: "gate input x = W_gate h" } }, yaxis: { title: { text: "share of inputs" } },
       yaxis2: { title: { text: `${s.activation}(x)` }, overlaying: "y", side: "right", showgrid: false },
-      legend: { orientation: "h", y: -0.28 }, margin: { l: 60, r: 60, t: 40, b: 90 },
+      margin: { l: 60, r: 60, t: 40, b: 45 },
     });
   }
 

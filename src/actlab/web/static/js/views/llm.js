@@ -9,10 +9,12 @@ export function mount(root, { api, registry }) {
     async update({ census, gelu }) {
       const names = ["glu", "reglu", "geglu", "swiglu"].filter((n) => byName[n]);
       const gateSamples = Promise.all(names.map((n) => api.getJSON(`/api/activations/${n}/samples`, { x_min: -4, x_max: 4, n: 201 })));
-      const rows = census.map((r) => `<tr><td>${r.family}</td><td class="num">${r.year}</td>
-        <td><code>${r.config_key}="${r.config_value}"</code></td><td>${r.activation}</td><td>${r.block}</td>
-        <td class="muted path" style="font-size:.8rem">${r.source}</td></tr>`).join("");
-      table.innerHTML = `<table class="data"><thead><tr><th>model family</th><th>year</th><th>config</th>
+      // data-label: on a narrow screen each row is a block of labelled lines (lab.css, table.stacked)
+      const rows = census.map((r) => `<tr><td class="family">${r.family}</td><td class="num year">${r.year}</td>
+        <td class="config" data-label="config"><code>${r.config_key}="${r.config_value}"</code></td>
+        <td data-label="function">${r.activation}</td><td data-label="feed-forward">${r.block}</td>
+        <td class="muted path source" data-label="source">${r.source}</td></tr>`).join("");
+      table.innerHTML = `<table class="data stacked"><thead><tr><th>model family</th><th>year</th><th>config</th>
         <th>function</th><th>feed-forward</th><th>source</th></tr></thead><tbody>${rows}</tbody></table>`;
       const cost = gelu.ns_per_element;  // any order of speed the page states is this measurement's
       numbers.innerHTML = `Largest |gelu_tanh − gelu| = <strong>${fmt(gelu.max_error_tanh)}</strong> at

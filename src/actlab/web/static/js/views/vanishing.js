@@ -1,6 +1,6 @@
 // Section 3: depth slider, activation and initialisation; measured gradients, a true bound on the back-propagated
 // signal and (max f')^n, the activations' share (no bound on the measurement), on a log scale.
-import { draw, fmt } from "../charts.js";
+import { draw, fmt, logDecades } from "../charts.js";
 import { showReading } from "../reading.js";
 
 export function mount(root, { state, api, registry, setStatus }) {
@@ -35,16 +35,17 @@ export function mount(root, { state, api, registry, setStatus }) {
       const layers = f.ratio_to_last.map((_, i) => i + 1);
       showReading(reading, f.reading);
       const clean = (a) => a.map((v) => (typeof v === "number" && v > 0 ? v : null));
+      const lines = [f.ratio_to_last, f.signal_ratio_to_last, f.signal_bound_to_last, f.deriv_product_to_last].map(clean);
       await draw(chart, [
-        { x: layers, y: clean(f.ratio_to_last), name: `‖dW‖ measured (${f.activation}, ${f.init})`, mode: "lines+markers" },
-        { x: layers, y: clean(f.signal_ratio_to_last), name: "‖dL/dz‖ measured (the signal)", mode: "lines+markers",
+        { x: layers, y: lines[0], name: `‖dW‖ measured (${f.activation}, ${f.init})`, mode: "lines+markers" },
+        { x: layers, y: lines[1], name: "‖dL/dz‖ measured (the signal)", mode: "lines+markers",
           marker: { symbol: "diamond" } },
-        { x: layers, y: clean(f.signal_bound_to_last), name: "bound on the signal: ∏ max|f′|·‖W‖₂", mode: "lines",
+        { x: layers, y: lines[2], name: "bound on the signal: ∏ max|f′|·‖W‖₂", mode: "lines",
           line: { dash: "dash" } },
-        { x: layers, y: clean(f.deriv_product_to_last), name: "(max|f′|)ⁿ: the activations' share, not a bound",
+        { x: layers, y: lines[3], name: "(max|f′|)ⁿ: the activations' share, not a bound",
           mode: "lines", line: { dash: "dot" } },
-      ], { legend: { orientation: "h", y: -0.3 }, margin: { l: 55, r: 15, t: 30, b: 90 },
-           yaxis: { type: "log", title: { text: "relative to the output layer" }, exponentformat: "power" },
+      ], { margin: { l: 60, r: 15, t: 20, b: 45 },
+           yaxis: { ...logDecades(lines), title: { text: "relative to the output layer" } },
            xaxis: { title: { text: "hidden layer (1 = nearest the input)" }, dtick: Math.max(1, Math.round(layers.length / 10)) } });
       setStatus("");
     } catch (err) {
