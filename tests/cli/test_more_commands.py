@@ -78,7 +78,7 @@ def test_train_from_a_csv_file(tmp_path):
 
 @pytest.mark.parametrize(("args", "needle"), [
     (("train", "--lr", "-1"), "lr:"), (("train", "--layers", "4,x"), "layers"),
-    (("train", "--activation", "nope"), "activations[0]"), (("train", "--batch-size", "0"), "--batch-size"),
+    (("train", "--activation", "nope"), "--activation (layer 1)"), (("train", "--batch-size", "0"), "--batch-size"),
     (("train", "--dataset", "mnist"), "dataset"), (("train", "--features", "x3"), "features"),
     (("train", "--csv", "/does/not/exist.csv"), "No such file"),
 ])
