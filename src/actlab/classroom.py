@@ -264,15 +264,21 @@ class Pins:
 
     def apply(self, config: dict) -> dict:
         """``config`` with every pinned run setting filled in; a pinned setting sent with another value is
-        refused by name (a learner who edits the link or the message gets the same answer as the page)."""
-        out = dict(config)
-        layers = len(_as_list("layers", out.get("layers", self.values.get("layers", [4, 2]))) or [0])
-        for key, value in self.values.items():
-            if key in CONTROLS:
-                continue
-            if key in out and not _same(key, out[key], value, layers):
-                raise self.refusal(key, out[key])
-            out[key] = value
+        refused by name (a learner who edits the link or the message gets the same answer as the page). Values
+        are compared as the run reads them (RunConfig's own reading: "4,2" is [4, 2]), so another spelling of
+        the pinned value passes."""
+        from .session import RunConfig
+
+        pinned = {k: v for k, v in self.values.items() if k not in CONTROLS}
+        sent = [k for k in pinned if k in config]
+        out = {**config, **pinned}
+        if sent:
+            as_sent = RunConfig.from_dict({**out, **{k: config[k] for k in sent}}).to_dict()
+            as_pinned = RunConfig.from_dict(out).to_dict()
+            layers = len(as_pinned["layers"])
+            for key in sent:
+                if not _same(key, as_sent[key], as_pinned[key], layers):
+                    raise self.refusal(key, config[key])
         return out
 
     def check_controls(self, message: dict) -> None:

@@ -258,3 +258,23 @@ def test_a_dead_workers_sessions_stop_counting(lab):
     store.db.execute("UPDATE play_sessions SET seen_at = seen_at - 120")  # worker w1 stopped refreshing its row
     assert store.acquire_play_session("w2:1", None, 1, 3, stale_seconds=60) is None
     assert store.play_sessions(stale_seconds=60) == 1
+
+
+def test_a_learners_playground_page_is_sent_to_the_class_link_with_the_pinned_controls_hidden(lab):
+    from urllib.parse import parse_qs, urlsplit
+
+    ana, teacher = pinned_lab(lab)
+    res = ana.get("/playground?seed=4&lr=9", follow_redirects=False)
+    assert res.status_code == 303
+    q = {k: v[0] for k, v in parse_qs(urlsplit(res.headers["location"]).query).items()}
+    assert (q["dataset"], q["layers"], q["activations"], q["lr"], q["speed"], q["seed"]) == (
+        "xor", "3", "relu", "0.1", "2", "4")  # pinned values win over the link's; the learner's own seed stays
+    hidden = set(q["hide"].split(","))
+    assert {"dataset", "csv", "layers", "activation", "lr", "speed"} <= hidden
+    assert ana.get(res.headers["location"], follow_redirects=False).status_code == 200  # no second redirect
+    assert teacher.get("/playground", follow_redirects=False).status_code == 200  # the teacher sees every control
+
+
+def test_without_saved_settings_the_playground_page_is_served_as_it_is(lab):
+    location, klass, _ = lab
+    assert joined(location, klass.code, "Ana").get("/playground", follow_redirects=False).status_code == 200

@@ -273,11 +273,17 @@ class RemoteSession:
     def __init__(self, pool: TrainingPool, slot: int):
         self.pool, self.slot, self.key = pool, slot, secrets.token_hex(8)
         self.closed = False
+        self.home = None  # the slot (its process) that holds the run; a new process there does not
 
     async def call(self, op: str, *args):
         if self.closed:
             raise ConfigError("session", "this playground session has ended; press reset")
-        return await self.pool.call(self.slot, self.key, op, *args)
+        if op == "start":
+            self.home = None
+        elif self.home is not None and self.pool._ready_slot(self.slot) is not self.home:
+            raise SlotLost("session", "the process training this run stopped; press reset to start again")
+        value, self.home = await self.pool.call_in(self.slot, self.key, op, *args)
+        return value
 
     def close(self) -> None:
         if not self.closed:
@@ -340,6 +346,11 @@ class TrainingPool:
             slot.post(key, "drop", ())  # behind anything still queued for the key
 
     async def call(self, index: int, key: str, op: str, *args):
+        """Run one command for ``key`` in slot ``index``; its value, or the error it raised there."""
+        return (await self.call_in(index, key, op, *args))[0]
+
+    async def call_in(self, index: int, key: str, op: str, *args):
+        """(value, the slot that ran it)."""
         with self._lock:
             if self._waiting[index] >= MAX_QUEUED:
                 raise ConfigError("session", "the lab's training queue is full; wait a moment and press play again")
@@ -354,7 +365,7 @@ class TrainingPool:
             raise SlotLost("session", "the process training this run stopped; press reset to start again")
         kind, value = result
         if kind == "ok":
-            return value
+            return value, slot
         if kind == "config":
             raise ConfigError(*value)
         name, message = value

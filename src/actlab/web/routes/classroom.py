@@ -118,6 +118,10 @@ class ClassGate:
                 return await self.app(scope, receive, send)
             return await self._refuse(scope, receive, send, teacher=True)
         if who is not None:
+            if path == "/playground" and scope["type"] == "http" and not who.is_teacher:
+                target = _class_playground_link(lab.state.store, who.class_id, scope.get("query_string", b""))
+                if target is not None:
+                    return await RedirectResponse(target, status_code=303)(scope, receive, send)
             return await self.app(scope, receive, send)
         return await self._refuse(scope, receive, send, teacher=False)
 
@@ -135,6 +139,60 @@ class ClassGate:
         else:
             response = RedirectResponse("/join", status_code=303)
         return await response(scope, receive, send)
+
+
+# The class's playground as a link: the page reads its state from the URL (static/js/state.js), so a learner's
+# /playground is sent to a link that carries the class's settings and hides the pinned ones. RunConfig field ->
+# (the page's URL key or None, how the page writes the value, the page's hide= keys). The server refuses a change
+# to a pinned setting whatever the page does (routes/playground.py); this only makes the page start right.
+_PAGE_KEYS = {
+    "dataset": ("dataset", str, ("dataset", "csv")),
+    "noise": ("noise", lambda v: str(round(100 * v)), ("noise",)),
+    "train_fraction": ("train", lambda v: str(round(100 * v)), ("train",)),
+    "batch_size": ("batch", str, ("batch",)),
+    "lr": ("lr", lambda v: f"{v:g}", ("lr",)),
+    "layers": ("layers", lambda v: ",".join(str(w) for w in v), ("layers",)),
+    "activations": ("activations", lambda v: ",".join(_page_activation(a) for a in v), ("activation", "slope")),
+    "features": ("features", lambda v: ",".join(v), ()),
+    "reg": ("reg", str, ("reg",)), "reg_rate": ("reg_rate", lambda v: f"{v:g}", ("reg_rate",)),
+    "optimizer": ("optimizer", str, ("optimizer",)), "loss": ("loss", str, ("loss",)),
+    "init": ("init", str, ("init",)), "seed": ("seed", str, ("problem",)),
+    "weight_seed": ("wseed", lambda v: "" if v is None else str(v), ()),
+    "epochs_per_frame": ("speed", str, ("speed",)),
+    "stop_epoch": (None, str, ("stop",)), "target_loss": (None, str, ("target",)),
+}
+
+
+def _page_activation(a) -> str:
+    if isinstance(a, str):
+        return a
+    params = ",".join(f"{k}={'none' if v is None else v}" for k, v in (a.get("params") or {}).items())
+    return f"{a['name']}({params})" if params else a["name"]
+
+
+def _class_playground_link(store: Store, class_id: int, query: bytes) -> str | None:
+    """Where a learner's /playground should go: the same link with the class's saved settings (pinned ones
+    overriding what the link says, the others filling in what it leaves out) and the pinned controls hidden;
+    None when the link already says all that."""
+    from urllib.parse import parse_qsl, urlencode
+
+    saved = store.class_playground(class_id)
+    if not saved or not (saved["config"] or saved["pinned"]):
+        return None
+    params = dict(parse_qsl(query.decode("latin-1"), keep_blank_values=True))
+    wanted = dict(params)
+    hide = [h for h in params.get("hide", "").split(",") if h]
+    for name, value in saved["config"].items():
+        key, write, _ = _PAGE_KEYS.get(name, (None, str, ()))
+        if key is not None and value is not None and (name in saved["pinned"] or key not in params):
+            wanted[key] = write(value)
+    for name in saved["pinned"]:
+        hide += [h for h in _PAGE_KEYS.get(name, (None, str, ()))[2] if h not in hide]
+    if hide:
+        wanted["hide"] = ",".join(hide)
+    if wanted == params:
+        return None
+    return "/playground?" + urlencode(wanted, safe=",()=")
 
 
 # -- pages: the join and login forms -------------------------------------------------------------------------
