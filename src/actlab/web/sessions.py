@@ -18,9 +18,11 @@ import time
 from collections import Counter, OrderedDict
 
 MAX_SESSIONS = 60  # a class of 30 with a tab each, and room for reloads and second tabs
-# Frames per second that one process can train and send in all (measured: about 320 on one core with the default
-# network at 1 epoch a frame). Past FRAME_BUDGET / 64 sessions each session's frame rate falls so that the total
-# stays here, instead of the 25th being refused: 10 sessions get 30 frames/s each, 30 get 10, 60 get 5.
+# Frames per second that one core can train and send in all (measured: about 320 on one core with the default
+# network at 1 epoch a frame). The playground's socket asks for FRAME_BUDGET times the cores its training processes
+# use (web/pool.py); past that many sessions / 64 each session's frame rate falls so that the total stays there,
+# instead of the 25th being refused. On 2 cores: 10 sessions get 60 frames/s each, 30 get 20, 60 get 10 (measured
+# with 30 learners playing and answering on 2 cores: 15 frames/s each; bench/classroom.py).
 FRAME_BUDGET = 300.0
 MAX_PER_TAB = 3
 IDLE_SECONDS = 90  # a paused page pings every 25 s; a socket silent this long is closed and its slot freed
