@@ -127,7 +127,7 @@ def test_inplace_relu_reads_its_input_not_the_overwritten_output():
     assert [l.act_grad_norm for l in reports[1].layers] == pytest.approx([l.act_grad_norm for l in reports[0].layers])
 
 
-def test_activations_applied_as_functions_are_reported_not_silently_missed():
+def test_activations_applied_as_functions_are_watched_where_they_are_called():
     class Functional(nn.Module):
         def __init__(self):
             super().__init__()
@@ -138,32 +138,46 @@ def test_activations_applied_as_functions_are_reported_not_silently_missed():
 
     model = Functional()
     mon = Monitor(model, every=1)
-    assert any("no activation module found" in n and "nn.GELU()" in n for n in mon.notes)
     with mon.step():
         model(torch.randn(4, 4)).sum().backward()
-    words = mon.report().reading.words
-    assert "no activation module is watched" in words and "linear model" not in words  # it is not linear
+    report = mon.report()
+    assert [(l.name, l.module_type, l.width) for l in report.layers] == [("a:gelu", "F.gelu", 8)]
+    assert report.layers[0].weight_grad_norm == pytest.approx(float(model.a.weight.grad.norm()))
+    assert "no activation module is watched" not in report.reading.words
+    assert any("watched where they are called: a:gelu" in n for n in report.notes)
 
 
-def test_a_partly_functional_model_names_where_the_hidden_activation_is():
+def test_an_activation_no_hook_can_see_is_named_by_where_it_hides():
+    class Opaque(torch.autograd.Function):  # a custom autograd function: neither a module nor a torch function
+        @staticmethod
+        def forward(ctx, z):
+            ctx.save_for_backward(z)
+            return z.clamp(min=0)
+
+        @staticmethod
+        def backward(ctx, g):
+            (z,) = ctx.saved_tensors
+            return g * (z > 0)
+
     class Mixed(nn.Module):
         def __init__(self):
             super().__init__()
             self.a, self.act, self.b, self.c = nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 8), nn.Linear(8, 1)
 
         def forward(self, x):
-            return self.c(torch.tanh(self.b(self.act(self.a(x)))))  # tanh as a function: no module to hook
+            return self.c(Opaque.apply(self.b(self.act(self.a(x)))))
 
     model = Mixed()
     mon = Monitor(model, every=1)
     with mon.step():
         model(torch.randn(4, 4)).sum().backward()
-    assert any("no activation module runs between b -> c" in n for n in mon.report().notes)
+    assert [l.name for l in mon.report().layers] == ["act"]
+    assert any("no activation runs between b -> c" in n for n in mon.report().notes)
 
 
 def test_transformer_layers_say_what_they_hide():
     functional = Monitor(nn.TransformerEncoderLayer(16, 2, 32, activation="gelu", batch_first=True))
-    assert any("applies gelu as a function" in n for n in functional.notes)
+    assert any("applies gelu as a function: it is watched where it is called" in n for n in functional.notes)
     layer = nn.TransformerEncoderLayer(16, 2, 32, activation=nn.GELU(), batch_first=True)
     mon = Monitor(layer, every=1)
     with mon.step():

@@ -36,12 +36,14 @@ import dataclasses
 import json
 import math
 import time
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
 from torch import nn
+from torch.overrides import TorchFunctionMode
 
 from ..activations import Activation
 from ..instruments import DORMANT_TAU, SATURATION_FRACTION, layer_reading
@@ -114,20 +116,77 @@ def _reduce_dims(t: torch.Tensor) -> list[int]:
     return [d for d in range(t.dim()) if d != axis]
 
 
-# --- what one monitored layer keeps between sampled steps ---------------------------------------
+# --- what one monitored place keeps between sampled steps ---------------------------------------
 
 
-@dataclass
+def _nonneg_output(record: Activation) -> bool:
+    return record.output_range[0] >= 0
+
+
+def _nonneg_derivative(record: Activation) -> bool:
+    return record.deriv_range[0] >= 0
+
+
+def _from_output(record: Activation, module: nn.Module) -> bool:
+    """Activations whose f' torch's own backward computes from the output (ReLU: a > 0; tanh: 1 - a^2; sigmoid:
+    a(1 - a); Leaky ReLU with a positive slope: a > 0 exactly when z > 0): these need no forward pre-hook."""
+    kind = type(module).__name__
+    if record.name in ("relu", "tanh", "sigmoid"):
+        return kind in ("ReLU", "Tanh", "Sigmoid")
+    return record.name == "leaky_relu" and kind == "LeakyReLU" and record.params["negative_slope"] > 0
+
+
+@dataclass(eq=False)
 class _Layer:
-    name: str  # the module's qualified name
-    module: nn.Module
+    """One watched place: an activation module (one entry per call when a module is called more than once in a
+    forward), or an activation applied as a function on a sampled step's forward."""
+
+    name: str  # the module's qualified name ('act#2' for its second call; 'fc1:gelu' for F.gelu on fc1's output)
+    label: str  # how the words name it
+    module: nn.Module  # the activation module (for a function: an equivalent module built from its arguments)
     record: Activation
-    order: int = -1  # execution order on the last sampled step
+    functional: bool = False
+    order: int = -1  # execution order on the last sampled step it ran in
     weight_module: str | None = None  # the weighted module that ran just before it
     width: int = 0
-    active_window: torch.Tensor | None = None  # (window, H) bool: was each unit active in each sampled batch
-    filled: int = 0
-    pending: dict = field(default_factory=dict)  # this step's 0-d tensors, by statistic
+    samples: deque = field(default_factory=deque)  # the sampled-step numbers of its last `window` batches
+    last_active: torch.Tensor | None = None  # (H,): the sampled step at which each unit last had f' != 0 (0: never)
+    ran: bool = False  # did it run on this sampled step
+    rows: int = 0  # samples per unit this step (batch x sequence, or batch x pixels)
+    # this step's per-unit sums (H,): |f'|, nonzero f', |a|, a; and the norms ||a||, ||dL/da||
+    dsum: torch.Tensor | None = None
+    nz: torch.Tensor | None = None
+    asum: torch.Tensor | None = None
+    ssum: torch.Tensor | None = None
+    norm: torch.Tensor | None = None
+    grad_norm: torch.Tensor | None = None
+    # fixed by the record: which passes can be skipped
+    from_output: bool = False
+    nonneg_out: bool = False
+    nonneg_deriv: bool = False
+    binary_deriv: bool = False  # f' is 0 or 1 (ReLU): the nonzero count is the |f'| sum
+    # Activation.saturated_outputs: a unit also saturates when its outputs sit, on average, within
+    # SATURATION_FRACTION x scale of a level in record.saturates_at. dist: this step's per-unit sum of the distance
+    saturation_rule: tuple | None = None  # ("ends", mid, half) | ("floor", level) | ("levels", levels)
+    saturation_limit: float = -math.inf  # the mean distance below which the unit is saturated
+    dist: torch.Tensor | None = None
+
+    def __post_init__(self) -> None:
+        self.from_output = _from_output(self.record, self.module)
+        self.nonneg_out = _nonneg_output(self.record)
+        self.nonneg_deriv = _nonneg_derivative(self.record)
+        self.binary_deriv = self.record.name == "relu" and type(self.module).__name__ == "ReLU"
+        levels = tuple(float(v) for v in self.record.saturates_at)
+        if levels:
+            lo, hi = (float(v) for v in self.record.output_range)
+            scale = (hi - lo) / 2 if math.isfinite(lo) and math.isfinite(hi) else max(abs(v) for v in levels)
+            self.saturation_limit = SATURATION_FRACTION * scale
+            if sorted(levels) == [lo, hi]:  # outputs lie between the levels: distance = half - |a - mid|
+                self.saturation_rule = ("ends", (lo + hi) / 2, (hi - lo) / 2)
+            elif levels == (lo,):  # outputs lie above the one level: distance = a - level
+                self.saturation_rule = ("floor", lo)
+            else:
+                self.saturation_rule = ("levels", levels)
 
 
 @dataclass(frozen=True)
@@ -208,14 +267,96 @@ class MonitorReport:
                 f"<th>‖∂L/∂W‖</th><th>dead</th><th>saturated</th><th>dormant</th></tr>{rows}</table>")
 
 
+# --- the monitor ----------------------------------------------------------------------------
+
+_LOW_PRECISION = (torch.float16, torch.bfloat16)
+
+
+def _shape(t: torch.Tensor) -> tuple[int, int]:
+    """(units, samples per unit) of an activation tensor."""
+    if t.dim() == 0:
+        return 1, 1
+    width = t.shape[_unit_axis(t)]
+    return width, (t.numel() // width if width else 0)
+
+
+def _per_unit(t: torch.Tensor) -> torch.Tensor:
+    """The sum over every axis but the unit axis, (H,), in float32 at least (a half-precision count would round)."""
+    acc = torch.float32 if t.dtype in _LOW_PRECISION else None
+    if t.dim() <= 1:
+        return t.to(acc) if acc is not None else t.clone()
+    if t.dim() <= 3:
+        return t.reshape(-1, t.shape[-1]).sum(0, dtype=acc)  # one pass down the rows
+    return t.sum(dim=_reduce_dims(t), dtype=acc)
+
+
+def _norm(t: torch.Tensor) -> torch.Tensor:
+    return torch.linalg.vector_norm(t, dtype=torch.float32 if t.dtype in _LOW_PRECISION else None)
+
+
+# activations applied as functions: what torch hands a function mode -> (name, equivalent module from the arguments)
+def _arg(args: tuple, kwargs: dict, position: int, name: str, default):
+    return args[position] if len(args) > position else kwargs.get(name, default)
+
+
+_FUNCTIONS: dict = {}
+
+
+def _functions() -> dict:
+    if _FUNCTIONS:
+        return _FUNCTIONS
+    F = nn.functional
+    table = {
+        "relu": ([F.relu, torch.relu, torch.relu_, torch.Tensor.relu, torch.Tensor.relu_], lambda a, k: nn.ReLU()),
+        "gelu": ([F.gelu], lambda a, k: nn.GELU(approximate=_arg(a, k, 1, "approximate", "none"))),
+        "silu": ([F.silu], lambda a, k: nn.SiLU()),
+        "tanh": ([torch.tanh, torch.Tensor.tanh], lambda a, k: nn.Tanh()),
+        "sigmoid": ([torch.sigmoid, torch.Tensor.sigmoid], lambda a, k: nn.Sigmoid()),
+        "leaky_relu": ([F.leaky_relu], lambda a, k: nn.LeakyReLU(_arg(a, k, 1, "negative_slope", 0.01))),
+        "elu": ([F.elu], lambda a, k: nn.ELU(_arg(a, k, 1, "alpha", 1.0))),
+        "celu": ([F.celu], lambda a, k: nn.CELU(_arg(a, k, 1, "alpha", 1.0))),
+        "selu": ([F.selu], lambda a, k: nn.SELU()),
+        "mish": ([F.mish], lambda a, k: nn.Mish()),
+        "softplus": ([F.softplus], lambda a, k: nn.Softplus(_arg(a, k, 1, "beta", 1.0), _arg(a, k, 2, "threshold",
+                                                                                              20.0))),
+        "hardtanh": ([F.hardtanh], lambda a, k: nn.Hardtanh(_arg(a, k, 1, "min_val", -1.0),
+                                                            _arg(a, k, 2, "max_val", 1.0))),
+        "relu6": ([F.relu6], lambda a, k: nn.ReLU6()),
+        "hardswish": ([F.hardswish], lambda a, k: nn.Hardswish()),
+        "hardsigmoid": ([F.hardsigmoid], lambda a, k: nn.Hardsigmoid()),
+    }
+    for name, (fns, make) in table.items():
+        for fn in fns:
+            _FUNCTIONS[fn] = (name, make)
+    return _FUNCTIONS
+
+
+class _FunctionWatch(TorchFunctionMode):
+    """Active during the model's forward on a sampled step (only while functional activations are looked for or
+    known): each call of an activation function outside an activation module is measured like a module."""
+
+    def __init__(self, monitor: Monitor):
+        super().__init__()
+        self.monitor = monitor
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        try:
+            spec = _FUNCTIONS.get(func)
+        except TypeError:  # an unhashable callable is no activation of ours
+            spec = None
+        mon = self.monitor
+        if spec is None or mon._inside or not args or not torch.is_tensor(args[0]) \
+                or not torch.is_floating_point(args[0]):
+            return func(*args, **kwargs)
+        return mon._functional_call(spec, func, args, kwargs)
+
+
 class _StepHandle:
     """What ``with mon.step() as s`` gives: set ``s.loss`` to let the reading weigh the loss."""
 
     def __init__(self) -> None:
         self.loss: torch.Tensor | float | None = None
-
-
-# --- the monitor ----------------------------------------------------------------------------
 
 
 class Monitor:
@@ -250,13 +391,20 @@ class Monitor:
         self.step_count = 0
         self.sampled_steps = 0
         self._times: dict[str, list[float]] = {"base": [], "sampled": []}
-        self._layers: list[_Layer] = []
+        self._layers: list[_Layer] = []  # every watched place, in the order first seen
+        self._modules: list[tuple[nn.Module, _Layer]] = []  # activation modules and their first-call place
+        self._calls_of: dict[tuple, _Layer] = {}  # (base name, call number) or (after, function, call) -> place
         self._weighted = [(n, m) for n, m in model.named_modules() if _is_weighted(m)]
         self.notes: list[str] = []
         for name, module in model.named_modules():
             record = record_for(module)
             if record is not None:
-                self._layers.append(_Layer(name, module, record))
+                layer = _Layer(name, _label(name), module, record)
+                self._layers.append(layer)
+                self._modules.append((module, layer))
+                self._calls_of[(name, 0)] = layer
+        _functions()
+        self._functional: bool | None = None  # None: the first sampled step looks for activations called as functions
         self._note_what_cannot_be_seen()
         self._log_path = Path(log) if log is not None else None
         if self._log_path is not None:
@@ -267,6 +415,13 @@ class Monitor:
         self._last: MonitorReport | None = None
         self._order = 0
         self._weight_order: dict[str, int] = {}
+        self._last_weighted: str | None = None
+        self._calls: dict = {}
+        self._open: dict[int, list[_Layer]] = {}  # module id -> places whose forward has started (pre-hook)
+        self._inside = 0  # > 0 while an activation module's forward runs (its F.relu is not a functional one)
+        self._mode: _FunctionWatch | None = None
+        self._ones: dict[tuple, torch.Tensor] = {}  # full ones for torch's backward kernels (a stride-0 one is slow)
+        self._layouts: dict[tuple, dict] = {}
         self._loss: float | None = None
 
     # -- what the monitor cannot see ---------------------------------------------------------
@@ -278,14 +433,11 @@ class Monitor:
                 if callable(fn) and not isinstance(fn, nn.Module):
                     self.notes.append(
                         f"{name or 'model'} ({type(module).__name__}) applies {getattr(fn, '__name__', fn)} as a "
-                        "function, which has no module to watch: pass activation=nn.GELU() (or nn.ReLU()) to see it")
-                else:
-                    self.notes.append(f"{name or 'model'} ({type(module).__name__}): while hooks are attached "
-                                      "(sampled steps only) PyTorch skips its eval fast path")
-        if not self._layers:
-            self.notes.append("no activation module found: if forward() calls F.relu, F.gelu or torch.tanh, use "
-                              "nn.ReLU(), nn.GELU(), nn.Tanh() modules so the monitor can watch them")
-        self._unmatched = len(self._layers) > 0 and len(self._weighted) > len(self._layers) + 1
+                        "function: it is watched where it is called, on linear1's output (activation=nn.GELU() "
+                        "would make it a module)")
+                self.notes.append(f"{name or 'model'} ({type(module).__name__}): while hooks are attached "
+                                  "(sampled steps only) PyTorch skips its eval fast path")
+        self._unmatched = len(self._weighted) > 1
 
     # -- stepping ----------------------------------------------------------------------------
 
@@ -308,6 +460,7 @@ class Monitor:
         finally:
             for h in hooks:
                 h.remove()
+            self._leave_mode()
             if sample:
                 self._collect(handle)
             self._sync()
@@ -337,125 +490,343 @@ class Monitor:
     def _attach(self) -> list:
         self._order = 0
         self._weight_order = {}
-        handles = []
-        for name, module in self._weighted:
-            handles.append(module.register_forward_pre_hook(self._weight_pre_hook(name)))
+        self._last_weighted = None
+        self._calls = {}
+        self._open = {}
+        self._inside = 0
         for layer in self._layers:
-            layer.pending = {}
-            handles.append(layer.module.register_forward_pre_hook(self._pre_hook(layer)))
-            handles.append(layer.module.register_forward_hook(self._post_hook(layer)))
+            layer.ran = False
+            layer.dsum = layer.nz = layer.asum = layer.ssum = layer.norm = layer.grad_norm = layer.dist = None
+        handles = [m.register_forward_pre_hook(self._weight_pre_hook(n)) for n, m in self._weighted]
+        functional = self._functional is not False
+        for module, layer in self._modules:
+            # a pre-hook only where f' needs the input, or to tell a module's own F.relu from a functional one
+            if functional or not layer.from_output:
+                handles.append(module.register_forward_pre_hook(self._pre_hook(layer)))
+            handles.append(module.register_forward_hook(self._post_hook(layer)))
+        if functional:
+            handles.append(self.model.register_forward_pre_hook(self._enter_mode))
+            handles.append(self.model.register_forward_hook(self._leave_mode_hook))
         return handles
+
+    def _enter_mode(self, module, inputs) -> None:
+        if self._mode is None:
+            self._mode = _FunctionWatch(self)
+            self._mode.__enter__()
+
+    def _leave_mode_hook(self, module, inputs, output) -> None:
+        self._leave_mode()
+
+    def _leave_mode(self) -> None:
+        if self._mode is not None:
+            mode, self._mode = self._mode, None
+            mode.__exit__(None, None, None)
 
     def _weight_pre_hook(self, name: str):
         def hook(module, inputs):
             self._weight_order[name] = self._order
             self._order += 1
+            self._last_weighted = name
         return hook
 
-    def _pre_hook(self, layer: _Layer):
+    def _place(self, base: _Layer) -> _Layer:
+        """The place of this call of an activation module: its first call is the module's own; later calls in the
+        same forward are places of their own (a shared nn.ReLU() after three Linears is three layers)."""
+        k = self._calls.get(base.module, 0)
+        self._calls[base.module] = k + 1
+        if k == 0:
+            return base
+        key = (base.name, k)
+        layer = self._calls_of.get(key)
+        if layer is None:
+            name = f"{base.name}#{k + 1}"
+            layer = _Layer(name, f"{_label(base.name)} (call {k + 1})", base.module, base.record)
+            self._calls_of[key] = layer
+            self._layers.append(layer)
+        return layer
+
+    def _claim(self, layer: _Layer) -> None:
+        layer.order = self._order
+        self._order += 1
+        layer.weight_module = self._last_weighted
+
+    def _pre_hook(self, base: _Layer):
         def hook(module, inputs):
-            z = inputs[0]
-            if not torch.is_floating_point(z):
+            layer = self._place(base)
+            self._open.setdefault(id(module), []).append(layer)
+            self._inside += 1
+            self._claim(layer)
+            z = inputs[0] if inputs else None
+            if not torch.is_tensor(z) or not torch.is_floating_point(z):
                 return
-            layer.order = self._order
-            self._order += 1
-            preceding = [n for n, o in self._weight_order.items() if o < layer.order]
-            layer.weight_module = max(preceding, key=self._weight_order.get) if preceding else None
-            with torch.no_grad():
-                d = derivative(layer.record, module, z.detach())
-            dims = _reduce_dims(d)
-            ad = d.abs()  # one pass; every derivative statistic reduces it
-            active = ad.amax(dim=dims) > 0 if dims else ad > 0
-            mean_abs = ad.mean(dim=dims) if dims else ad
-            width = active.numel()
-            if layer.active_window is None or layer.width != width:
-                layer.width = width
-                layer.active_window = torch.zeros((self.window, width), dtype=torch.bool, device=d.device)
-                layer.filled = 0
-            layer.active_window[layer.filled % self.window] = active
-            layer.filled += 1
-            rows = min(layer.filled, self.window)
-            limit = SATURATION_FRACTION * (layer.record.deriv_max if math.isfinite(layer.record.deriv_max) else 1.0)
-            layer.pending.update(
-                zero=1 - torch.count_nonzero(d) / d.numel(),
-                saturated=(mean_abs < limit).sum(),
-                dead=(~layer.active_window[:rows].any(dim=0)).sum(),
-            )
+            if not layer.from_output:
+                self._measure_derivative(layer, z.detach())
         return hook
 
-    def _post_hook(self, layer: _Layer):
+    def _post_hook(self, base: _Layer):
         def hook(module, inputs, output):
-            if not torch.is_tensor(output) or not torch.is_floating_point(output):
-                return
-            a = output.detach()
-            dims = _reduce_dims(a)
-            activity = a.abs().mean(dim=dims) if dims else a.abs()
-            n = a.numel()
-            mean = a.mean()
-            # std from the mean square: two light passes (torch.std_mean costs several times more here)
-            var = (torch.linalg.vector_norm(a) ** 2 / n - mean * mean).clamp(min=0) * (n / max(n - 1, 1))
-            std = var.sqrt()
-            layer.pending.update(
-                mean=mean, std=std,
-                dormant=(activity <= DORMANT_TAU * activity.mean()).sum(),
-                non_finite=~torch.isfinite(mean),  # a NaN or infinity anywhere makes the mean non-finite
-                act_grad=torch.zeros((), device=a.device),
-            )
-            if output.requires_grad:
-                def grad_hook(g):
-                    layer.pending["act_grad"] = torch.linalg.vector_norm(g.detach())
-                output.register_hook(grad_hook)
+            opened = self._open.get(id(module))
+            if opened:
+                layer = opened.pop()
+                self._inside -= 1
+            else:
+                layer = self._place(base)
+                if torch.is_tensor(output) and torch.is_floating_point(output):
+                    self._claim(layer)
+            self._measure_output(layer, output)
         return hook
+
+    def _functional_call(self, spec, func, args, kwargs):
+        name, make = spec
+        after = self._last_weighted
+        k = self._calls.get((after, name), 0)
+        self._calls[(after, name)] = k + 1
+        key = (after, name, k)
+        layer = self._calls_of.get(key)
+        if layer is None:
+            module = make(args, kwargs)
+            record = record_for(module)
+            if record is None:
+                return func(*args, **kwargs)
+            site = f"{after or 'input'}:{record.name}" + (f"#{k + 1}" if k else "")
+            where = f"module '{after}'" if after else "the input"
+            layer = _Layer(site, f"{record.name} applied as a function to {where}'s output", module, record,
+                           functional=True)
+            self._calls_of[key] = layer
+            self._layers.append(layer)
+        self._claim(layer)
+        z = args[0]
+        if not layer.from_output:
+            self._measure_derivative(layer, z.detach())
+        out = func(*args, **kwargs)
+        self._measure_output(layer, out)
+        return out
+
+    def _ones_like(self, t: torch.Tensor) -> torch.Tensor:
+        key = (t.shape, t.dtype, t.device)
+        one = self._ones.get(key)
+        if one is None:
+            if len(self._ones) >= 16:
+                self._ones.clear()
+            one = self._ones[key] = torch.ones(t.shape, dtype=t.dtype, device=t.device)
+        return one
+
+    def _derivative(self, layer: _Layer, t: torch.Tensor) -> torch.Tensor:
+        """f' from the input z, or from the output a where layer.from_output; torch's own backward kernels with a
+        full tensor of ones (about a third faster than derivative()'s broadcast one), derivative() otherwise."""
+        aten = torch.ops.aten
+        name = layer.record.name
+        if layer.from_output:
+            one = self._ones_like(t)
+            if name == "relu":
+                return t.sign()  # a >= 0: 1 where the unit is on, 0 where it is off
+            if name == "tanh":
+                return aten.tanh_backward(one, t)
+            if name == "sigmoid":
+                return aten.sigmoid_backward(one, t)
+            return aten.leaky_relu_backward(one, t, layer.record.params["negative_slope"], False)
+        if name in ("gelu", "gelu_tanh"):
+            return aten.gelu_backward(self._ones_like(t), t, approximate="tanh" if name == "gelu_tanh" else "none")
+        if name == "silu" and type(layer.module).__name__ == "SiLU":
+            return aten.silu_backward(self._ones_like(t), t)
+        return derivative(layer.record, layer.module, t)
+
+    def _fit(self, layer: _Layer, t: torch.Tensor) -> bool:
+        width, rows = _shape(t)
+        if t.dim() == 0 or not width or not rows:
+            return False
+        if width != layer.width:  # a new width: the unit history starts again
+            layer.width = width
+            layer.last_active = None
+            layer.samples = deque(maxlen=self.window)
+        layer.rows = rows
+        return True
+
+    def _measure_derivative(self, layer: _Layer, z: torch.Tensor) -> None:
+        # reduced at once: an in-place module overwrites z, and a kept f' tensor would hold memory until backward
+        if not self._fit(layer, z):
+            return
+        with torch.no_grad():
+            d = self._derivative(layer, z)
+            ad = d if layer.nonneg_deriv else d.abs()
+            layer.dsum = _per_unit(ad)
+            layer.nz = layer.dsum if layer.binary_deriv else _per_unit(ad.sign())
+
+    def _measure_output(self, layer: _Layer, output) -> None:
+        if not torch.is_tensor(output) or not torch.is_floating_point(output) or not self._fit(layer, output):
+            return
+        a = output.detach()
+        if layer.from_output:
+            self._measure_derivative(layer, a)
+        if layer.dsum is None or layer.dsum.shape[0] != layer.width:
+            return
+        with torch.no_grad():
+            layer.asum = _per_unit(a if layer.nonneg_out else a.abs())
+            layer.ssum = layer.asum if layer.nonneg_out else _per_unit(a)
+            layer.norm = _norm(a)
+            rule = layer.saturation_rule
+            if rule is None:
+                layer.dist = None
+            elif rule[0] == "ends":  # tanh, hardtanh (mid 0): the |a| sums are already there
+                near = layer.asum if rule[1] == 0 and not layer.nonneg_out else _per_unit((a - rule[1]).abs())
+                layer.dist = rule[2] * layer.rows - near
+            elif rule[0] == "floor":  # ELU, SELU, CELU: sum (a - level) from the sums of a
+                layer.dist = layer.ssum - rule[1] * layer.rows
+            else:
+                levels = torch.tensor(rule[1], dtype=a.dtype, device=a.device)
+                layer.dist = _per_unit((a.unsqueeze(-1) - levels).abs().amin(-1))
+        layer.grad_norm = None
+        layer.ran = True
+        if output.requires_grad:
+            def grad_hook(g):
+                layer.grad_norm = _norm(g.detach())
+            output.register_hook(grad_hook)
 
     # -- after backward: one transfer, one report --------------------------------------------
 
+    def _layout(self, ran: list[_Layer]) -> dict:
+        """Per-unit constants of one arrangement of places (cached: it changes only with the widths or batch)."""
+        key = tuple((id(l), l.width, l.rows) for l in ran)
+        lay = self._layouts.get(key)
+        if lay is not None:
+            return lay
+        if len(self._layouts) >= 16:
+            self._layouts.clear()
+        ref = ran[0].dsum
+        widths = [l.width for l in ran]
+
+        def per_unit(values):
+            return torch.tensor(values, dtype=ref.dtype, device=ref.device).repeat_interleave(
+                torch.tensor(widths, device=ref.device), output_size=sum(widths))
+
+        limits = [SATURATION_FRACTION * (l.record.deriv_max if math.isfinite(l.record.deriv_max) else 1.0)
+                  for l in ran]
+        lay = {"same_width": len(set(widths)) == 1, "units": sum(widths),
+               "segment": torch.arange(len(ran), device=ref.device).repeat_interleave(
+                   torch.tensor(widths, device=ref.device), output_size=sum(widths)),
+               "rows": per_unit([float(l.rows) for l in ran]), "width": per_unit([float(w) for w in widths]),
+               "limit": per_unit(limits),
+               "saturation_limit": per_unit([l.saturation_limit for l in ran])
+               if any(l.saturation_rule for l in ran) else None}
+        self._layouts[key] = lay
+        return lay
+
+    def _per_layer(self, lay: dict, values: torch.Tensor, n: int) -> torch.Tensor:
+        """(Q, U) per-unit values -> (Q, n) sums per place."""
+        if lay["same_width"]:
+            return values.reshape(values.shape[0], n, -1).sum(2)
+        out = torch.zeros((values.shape[0], n), dtype=values.dtype, device=values.device)
+        return out.index_add_(1, lay["segment"], values)
+
     def _collect(self, handle: _StepHandle) -> None:
         self.sampled_steps += 1
+        g = self.sampled_steps
+        ran = [l for l in self._layers if l.ran]
+        if self._functional is None:  # the first sampled step looked for activations called as functions
+            self._functional = any(l.functional for l in ran)
         names = [n for n, _ in self._weighted]
         grads = [m.weight.grad for _, m in self._weighted]
-        present = [g for g in grads if g is not None]
-        norms_present = torch._foreach_norm(present) if present else []
-        keys = ("act_grad", "mean", "std", "zero", "saturated", "dead", "dormant", "non_finite")
-        device = next(iter(self.model.parameters())).device if any(True for _ in self.model.parameters()) else "cpu"
-        zero = torch.zeros((), device=device)
+        present = [t for t in grads if t is not None]
+        params = next(iter(self.model.parameters()), None)
+        device = params.device if params is not None else (ran[0].dsum.device if ran else "cpu")
         # float64 for the transfer: a float32 norm of a float64 model would lose digits the report shows
-        values = [t.double().to(device) for t in norms_present]
-        for layer in self._layers:
-            values += [layer.pending.get(k, zero).double().to(device) for k in keys]
+        parts = [torch.stack(torch._foreach_norm(present)).double().to(device)] if present else []
+        n = len(ran)
+        if ran:
+            dtype = torch.promote_types(torch.float32, ran[0].dsum.dtype)
+            for l in ran:
+                dtype = torch.promote_types(dtype, l.dsum.dtype)
+                if l.last_active is None:
+                    l.last_active = torch.zeros(l.width, dtype=dtype, device=l.dsum.device)
+                l.samples.append(g)
+            lay = self._layout(ran)
+            dev = ran[0].dsum.device
+
+            def cat(attr):
+                return torch.cat([getattr(l, attr).to(dev, dtype) for l in ran])
+
+            d, nz, a, s, last = cat("dsum"), cat("nz"), cat("asum"), cat("ssum"), cat("last_active")
+            # dead: no nonzero f' in any of the place's last `window` sampled batches (a sum of |f'| is > 0
+            # exactly when one term is); each unit keeps the sampled step it was last active at
+            last = torch.where(d > 0, g, last)
+            starts = [l.samples[0] for l in ran]
+            start = starts[0] if len(set(starts)) == 1 else \
+                torch.tensor(starts, dtype=dtype, device=dev)[lay["segment"]]
+            offset = 0
+            for l in ran:  # views into this step's buffer: no copy
+                l.last_active = last[offset:offset + l.width]
+                offset += l.width
+            sums = self._per_layer(lay, torch.stack([a, s, nz]), n)  # (3, n): sum |a|, sum a, nonzero f'
+            mean_d = d / lay["rows"]
+            saturated = mean_d < lay["limit"]  # instruments.saturated_mask
+            if lay["saturation_limit"] is not None:  # places without a level compare against -inf: never
+                dist = torch.cat([(l.dist if l.dist is not None else l.asum).to(dev, dtype) for l in ran])
+                saturated |= dist / lay["rows"] < lay["saturation_limit"]
+            # Sokar et al.: E|a_i| <= tau * mean_j E|a_j|, i.e. sum|a_i| * H <= tau * sum_j sum|a_j|
+            dormant = a * lay["width"] <= DORMANT_TAU * sums[0][lay["segment"]]
+            counts = self._per_layer(lay, torch.stack([last < start, saturated, dormant]).to(dtype), n)
+            norms = torch.stack([l.norm.to(dev, dtype) for l in ran])
+            grad_norms = torch.stack([(l.grad_norm if l.grad_norm is not None else l.norm.new_zeros(()))
+                                      .to(dev, dtype) for l in ran])
+            parts += [t.reshape(-1).double().to(device) for t in (sums, counts, norms, grad_norms)]
         loss = handle.loss
         if torch.is_tensor(loss):
-            values.append(loss.detach().double().reshape(()).to(device))
-        host = torch.stack(values).tolist() if values else []  # the one host transfer of the step
-        it = iter(host)
+            parts.append(loss.detach().double().reshape(1).to(device))
+        host = torch.cat(parts).tolist() if parts else []  # the one host transfer of the step
         weight_norm = {}
-        for name, g in zip(names, grads, strict=True):
-            weight_norm[name] = next(it) if g is not None else 0.0
-        raw = [dict(zip(keys, (next(it) for _ in keys), strict=True)) for _ in self._layers]
+        k = 0
+        for name, t in zip(names, grads, strict=True):
+            if t is not None:
+                weight_norm[name] = host[k]
+                k += 1
+            else:
+                weight_norm[name] = 0.0
+        raw = []
+        if ran:
+            block = host[k:k + 8 * n]
+            k += 8 * n
+            for i, l in enumerate(ran):
+                asum, ssum, nonzero, dead, sat, dormant, norm, grad_norm = (block[j * n + i] for j in range(8))
+                size = l.width * l.rows
+                mean = ssum / size
+                var = (norm * norm - size * mean * mean) / max(size - 1, 1)
+                raw.append({"act_grad": grad_norm, "mean": mean, "std": math.sqrt(max(var, 0.0)) if math.isfinite(var)
+                            else math.nan, "zero": 1 - nonzero / size, "saturated": sat, "dead": dead,
+                            "dormant": dormant, "non_finite": not (math.isfinite(mean) and math.isfinite(norm))})
         if torch.is_tensor(loss):
-            self._loss = next(it)
+            self._loss = host[k]
         elif loss is not None:
             self._loss = float(loss)
-        self._last = self._report(raw, weight_norm)
+        for l in ran:  # drop this step's tensors (the last sums stay only until the next sampled step)
+            l.dsum = l.nz = l.asum = l.ssum = l.norm = l.grad_norm = l.dist = None
+        self._last = self._report(ran, raw, weight_norm)
         if self._log_path is not None:
             with self._log_path.open("a") as fh:
                 fh.write(json.dumps(self._last.to_dict(), allow_nan=False) + "\n")
 
-    def _report(self, raw: list[dict], weight_norm: dict[str, float]) -> MonitorReport:
-        seen = [(layer, r) for layer, r in zip(self._layers, raw, strict=True) if layer.order >= 0 and layer.width]
-        seen.sort(key=lambda p: p[0].order)
-        ran = sorted(self._weight_order, key=self._weight_order.get)
-        output = ran[-1] if ran else None
+    def _report(self, ran: list[_Layer], raw: list[dict], weight_norm: dict[str, float]) -> MonitorReport:
+        seen = sorted(zip(ran, raw, strict=True), key=lambda p: p[0].order)
+        order = sorted(self._weight_order, key=self._weight_order.get)
+        output = order[-1] if order else None
         output_norm = weight_norm.get(output, math.nan) if output else math.nan
         last_act = seen[-1][1]["act_grad"] if seen else math.nan
         if self._unmatched:  # once, from the first sampled step's order: name where an activation may be hidden
             self._unmatched = False
-            acts = sorted(layer.order for layer, _ in seen)
-            bare = [(a, b) for a, b in zip(ran, ran[1:], strict=False)
+            acts = [layer.order for layer, _ in seen]
+            bare = [(a, b) for a, b in zip(order, order[1:], strict=False)
                     if not any(self._weight_order[a] < o < self._weight_order[b] for o in acts)]
-            if bare:
+            if bare and seen:
                 pairs = "; ".join(f"{a} -> {b}" for a, b in bare[:5])
-                self.notes.append(f"no activation module runs between {pairs}: if forward() applies one there as a "
-                                  "function (F.relu, F.gelu, torch.tanh), use its module (nn.ReLU(), ...) to watch it")
+                self.notes.append(f"no activation runs between {pairs}: an activation applied there by other means "
+                                  "than a module or a torch function (a custom autograd function, a C++ kernel) "
+                                  "is not watched")
+        functional = sorted({layer.name for layer, _ in seen if layer.functional})
+        if functional and not any(n.startswith("activations applied as functions") for n in self.notes):
+            self.notes.append("activations applied as functions, watched where they are called: "
+                              + ", ".join(functional[:8]) + (" ..." if len(functional) > 8 else ""))
+        if not seen and not any(n.startswith("no activation found") for n in self.notes):
+            self.notes.append("no activation found: neither an activation module (nn.ReLU, nn.GELU, ...) nor an "
+                              "activation function (F.relu, F.gelu, torch.tanh, ...) ran in the model's forward")
         rows, notes = [], list(self.notes)
         first_bad = next((layer.name for layer, r in seen if r["non_finite"]), None)
         if first_bad is not None:
@@ -465,21 +836,23 @@ class Monitor:
             # saturated units this batch include the dead ones (f' = 0): each unit is counted once, as dead
             dead, sat_all = int(r["dead"]), int(r["saturated"])
             sat = max(sat_all - dead, 0)
-            words = layer_reading(_label(layer.name), "the output layer", grad_ratio(w, output_norm), dead,
+            window = len(layer.samples)
+            words = layer_reading(layer.label, "the output layer", grad_ratio(w, output_norm), dead,
                                   max(sat_all, dead), layer.width, w)
             if dead:  # dead here means: over the window of sampled batches, not one batch
-                words = words.replace(" dead", f" dead over the last {min(layer.filled, self.window)} sampled "
-                                               "batches", 1)
-            rows.append(LayerStats(layer.name, layer.record.name, type(layer.module).__name__, layer.width,
-                                   r["act_grad"], grad_ratio(r["act_grad"], last_act), w, r["mean"], r["std"],
-                                   r["zero"], sat, dead, int(r["dormant"]), min(layer.filled, self.window),
-                                   bool(r["non_finite"]), words))
+                words = words.replace(" dead", f" dead over the last {window} sampled batches", 1)
+            rows.append(LayerStats(layer.name, layer.record.name,
+                                   f"F.{layer.record.name}" if layer.functional else type(layer.module).__name__,
+                                   layer.width, r["act_grad"], grad_ratio(r["act_grad"], last_act), w, r["mean"],
+                                   r["std"], r["zero"], sat, dead, int(r["dormant"]), window, bool(r["non_finite"]),
+                                   words))
+        labels = {layer.name: layer.label for layer, _ in seen}
         summary = RunSummary(
             tuple(LayerSummary(l.activation, l.width, l.weight_grad_norm, l.dead, l.saturated + l.dead,
-                               l.act_grad_norm, _label(l.name)) for l in rows),
+                               l.act_grad_norm, labels[l.name]) for l in rows),
             output_norm, self._loss, self.chance_loss, None, self.step_count + 1,
             output_signal_norm=last_act if rows else None,
-            signal_reference=f"the last watched activation ({_label(rows[-1].name)})" if rows else "")
+            signal_reference=f"the last watched activation ({labels[rows[-1].name]})" if rows else "")
         reading = diagnose(summary) if rows or len(self._weighted) <= 1 else _unwatched_reading()
         return MonitorReport(self.step_count + 1, self.sampled_steps, self.every, tuple(rows), output_norm,
                              self._loss, reading, tuple(notes))
