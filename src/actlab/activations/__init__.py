@@ -4,9 +4,13 @@
 >>> act = activations.get("sigmoid")
 >>> float(act.derivative(0.0))
 0.25
+
+``register(record)`` adds an activation to this process; an installed plugin (entry-point group
+``actlab.activations``) adds its own to every actlab process (see ``extension``).
 """
 
 from .conventions import Conventions, GeluGap, conventions, gelu_gap
+from .extension import ENTRY_POINT_GROUP, PluginWarning, register, unregister
 from .registry import (
     ALIASES,
     GATED,
@@ -23,5 +27,6 @@ from .registry import (
     resolve,
 )
 
-__all__ = ["ALIASES", "GATED", "LESSON_SIX", "MORE", "OTHER_GROUP", "REGISTRY", "Activation", "Conventions", "GeluGap",
-           "Param", "Slider", "TorchRecipe", "conventions", "gelu_gap", "get", "names", "resolve"]
+__all__ = ["ALIASES", "ENTRY_POINT_GROUP", "GATED", "LESSON_SIX", "MORE", "OTHER_GROUP", "REGISTRY", "Activation",
+           "Conventions", "GeluGap", "Param", "PluginWarning", "Slider", "TorchRecipe", "conventions", "gelu_gap",
+           "get", "names", "register", "resolve", "unregister"]

@@ -825,10 +825,13 @@ _GATED_RECORDS = tuple(
     for name, fn, deriv, gate, title, year, paper, used, recipe, hf in _GATED
 )
 
-REGISTRY: Mapping[str, Activation] = MappingProxyType({a.name: a for a in _RECORDS + _GATED_RECORDS})
+# The tables every lookup reads. The built-in records and aliases are written here; extension.register() and
+# the installed plugins (entry-point group "actlab.activations", loaded before the first read) add to them.
+_TABLE: dict[str, Activation] = {a.name: a for a in _RECORDS + _GATED_RECORDS}
+BUILT_IN: frozenset[str] = frozenset(_TABLE)
 
 # Framework and config spellings -> registry key.
-ALIASES: Mapping[str, str] = MappingProxyType(
+_ALIAS_TABLE: dict[str, str] = (
     {
         "logistic": "sigmoid",
         "swish": "silu",
@@ -852,10 +855,49 @@ ALIASES: Mapping[str, str] = MappingProxyType(
            and a.torch_recipe.module.lower() != a.name},
     }
 )
+_plugins = {"loaded": False}
+
+
+def _load_plugins_once() -> None:
+    if not _plugins["loaded"]:
+        _plugins["loaded"] = True  # first: a plugin that looks the registry up while it loads finds it loaded
+        from .extension import load_plugins
+
+        load_plugins()
+
+
+class _LiveTable(Mapping):
+    """A read-only view of one of the tables above that loads the installed plugins before its first read."""
+
+    def __init__(self, table: dict) -> None:
+        self._table = table
+
+    def __getitem__(self, key: str):
+        _load_plugins_once()
+        return self._table[key]
+
+    def __iter__(self):
+        _load_plugins_once()
+        return iter(list(self._table))  # a copy: register() during iteration does not break it
+
+    def __len__(self) -> int:
+        _load_plugins_once()
+        return len(self._table)
+
+    def __contains__(self, key: object) -> bool:
+        _load_plugins_once()
+        return key in self._table
+
+    def __repr__(self) -> str:
+        return f"<actlab table of {len(self)} entries>"
+
+
+REGISTRY: Mapping[str, Activation] = _LiveTable(_TABLE)
+ALIASES: Mapping[str, str] = _LiveTable(_ALIAS_TABLE)
 
 
 def names() -> list[str]:
-    """The canonical registry keys, in lesson order."""
+    """The canonical registry keys: the built-in ones in lesson order, then the registered and plugins' ones."""
     return list(REGISTRY)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache
 from importlib import resources
 from typing import Annotated
 
@@ -51,10 +50,15 @@ def _get(name: str, params: dict | None = None) -> activations.Activation:
         raise HTTPException(404 if "unknown activation" in str(exc) else 422, str(exc)) from None
 
 
-@lru_cache(maxsize=1)
+_described: dict = {"records": (), "body": b""}
+
+
 def _all_described() -> bytes:
-    """The registry does not change while the lab runs: describe it once."""
-    return JSONResponse([_describe(activations.get(n)) for n in activations.names()]).body
+    """Described once per state of the registry (activations.register() can add a record while the lab runs)."""
+    records = tuple(activations.REGISTRY.values())
+    if tuple(map(id, records)) != tuple(map(id, _described["records"])):
+        _described.update(records=records, body=JSONResponse([_describe(r) for r in records]).body)
+    return _described["body"]
 
 
 @router.get("/activations")
