@@ -137,3 +137,87 @@ def test_the_teacher_pages_example_link_still_opens_a_trimmed_playground(page):
     for hidden in ("#ctl-activation", "#ctl-optimizer", "#ctl-loss", "#ctl-init", "#ctl-export", "#ctl-csv"):
         assert not page.locator(hidden).is_visible(), hidden
     assert page.get_by_label("Learning rate", exact=True).is_visible()
+
+
+def test_an_activation_registered_in_the_labs_process_appears_in_the_explorer_with_its_slider(page):
+    """The extension point's record, defined in the test only, reaches the explorer (its own group, its slider, its
+    card, its curve at a parameter value from the address) with no other change."""
+    import math
+
+    from web._plugin_record import GROUP, NAME, register_scaled_tanh
+
+    with register_scaled_tanh():
+        open_lesson(page, f"?acts={NAME}(scale=2)")
+        box = page.locator(f"#explorer-picks input[value={NAME}]")
+        assert box.is_checked()
+        assert box.locator("xpath=ancestor::fieldset/legend").text_content() == GROUP
+        assert page.get_by_label("Scaled tanh (a test's): scale", exact=True).input_value() == "2"
+        page.wait_for_function(f"document.getElementById('explorer-f').data?.[0]?.name === '{NAME}'")
+        assert page.evaluate("document.getElementById('explorer-f').data[0].y[0]") == pytest.approx(2 * math.tanh(-5))
+        assert page.locator(f"#explorer-cards .card[data-name={NAME}]").count() == 1
+        assert page.console_errors == []
+        shot(page, "lesson-explorer-registered", page.locator("#activations"))
+
+
+@pytest.fixture
+def plugin_lab(tmp_path):
+    """A lab in a process of its own with the test's record installed as a plugin (an entry point of the group
+    actlab.activations): its playground trains in processes of their own, and each loads the plugin too."""
+    import os
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    from web.conftest import _free_port
+
+    if not hasattr(activations, "register"):
+        pytest.skip("the extension point (activations.register and its plugin group) is not in this tree")
+    info = tmp_path / "site" / "actlab_test_plugin-0.1.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: actlab-test-plugin\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text("[actlab.activations]\nscaled_tanh_test = _plugin_record:record\n")
+    here = Path(__file__).parent
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path / "site"), str(here),
+                                                        os.environ.get("PYTHONPATH", "")])}
+    port = _free_port()
+    script = ("import sys, uvicorn; from actlab.web.app import create_app, server_config; "
+              "uvicorn.Server(server_config(create_app(db_path=sys.argv[1]), port=int(sys.argv[2]))).run()")
+    proc = subprocess.Popen([sys.executable, "-c", script, str(tmp_path / "p.sqlite3"), str(port)], env=env)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(url + "/api/options", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_a_plugins_activation_trains_in_the_playground_with_its_parameter_set(browser, plugin_lab):
+    from web._plugin_record import NAME
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        configs = sent_configs(page)
+        page.goto(plugin_lab + f"/playground?activations={NAME}(scale=2)&layers=3")
+        page.wait_for_selector("body[data-ready=true]", timeout=60_000)
+        page.wait_for_function("document.getElementById('status').textContent.includes('Ready')", timeout=60_000)
+        assert configs[-1]["activations"] == [{"name": NAME, "params": {"scale": 2}}]
+        assert page.get_by_label(f"scale of {NAME}, all layers", exact=True).input_value() == "2"
+        page.get_by_role("button", name="Step").click()
+        page.wait_for_function("Number(document.getElementById('step-count').textContent) >= 1", timeout=60_000)
+        page.locator("#network").get_by_label("activation of layer 1", exact=True).wait_for()
+        assert page.get_by_label("activation of layer 1", exact=True).input_value() == NAME
+        assert not page.locator("#status").evaluate("el => el.classList.contains('error')")
+        assert errors == []
+    finally:
+        context.close()

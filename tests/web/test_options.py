@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from importlib import resources
 
-import pytest
-
 from actlab import activations
 from actlab.datasets import CLASSIFICATION, DATASETS, FEATURES, REGRESSION
 from actlab.network import INITS
@@ -45,26 +43,34 @@ def test_each_parameter_carries_the_registrys_default_interval_and_slider(client
     assert slope["slider"]["min"] >= 0 and slope["slider"]["max"] <= 1 and slope["slider"]["step"] > 0
 
 
-def test_the_limits_are_this_labs(client, monkeypatch):
-    limits = client.get("/api/options").json()["limits"]
-    assert limits == {**client.get("/api/playground/limits").json(), "max_points": limits["max_points"]}
-    assert limits["max_points"] == 20_000
-    monkeypatch.setenv("ACTLAB_MAX_LAYERS", "12")  # what actlab lab --max-layers 12 sets for its workers
-    monkeypatch.setenv("ACTLAB_MAX_WIDTH", "64")
-    limits = client.get("/api/options").json()["limits"]
-    assert (limits["max_layers"], limits["max_width"]) == (12, 64)
+def lab_client(tmp_path, **limits):
+    from fastapi.testclient import TestClient
+
+    from actlab.web.app import create_app
+    from actlab.web.settings import LabSettings
+
+    settings = LabSettings(db=str(tmp_path / "p.sqlite3"), allow_hosts=("testserver",), **limits)
+    return TestClient(create_app(settings))
 
 
-def test_an_unchanged_answer_is_a_bodiless_304_and_a_changed_one_a_new_etag(client, monkeypatch):
+def test_the_limits_are_this_labs(client, tmp_path):
+    limits = client.get("/api/options").json()["limits"]
+    assert limits == {**client.get("/api/playground/limits").json(), "max_points": 20_000}
+    assert (limits["max_layers"], limits["max_width"]) == (8, 32)
+    with lab_client(tmp_path, max_layers=12, max_width=64) as bigger:  # actlab lab --max-layers 12 --max-width 64
+        assert bigger.get("/api/options").json()["limits"] == {"max_layers": 12, "max_width": 64, "max_points": 20_000}
+
+
+def test_an_unchanged_answer_is_a_bodiless_304_and_a_changed_one_a_new_etag(client, tmp_path):
     first = client.get("/api/options")
     etag = first.headers["etag"]
     assert first.headers["cache-control"] == "no-cache" and etag.startswith('"')
     again = client.get("/api/options", headers={"If-None-Match": etag})
     assert (again.status_code, again.content, again.headers["etag"]) == (304, b"", etag)
     assert client.get("/api/options", headers={"If-None-Match": '"stale"'}).status_code == 200
-    monkeypatch.setenv("ACTLAB_MAX_LAYERS", "12")
-    changed = client.get("/api/options", headers={"If-None-Match": etag})
-    assert changed.status_code == 200 and changed.headers["etag"] != etag
+    with lab_client(tmp_path, max_layers=12) as other:  # another lab's limits: another answer
+        changed = other.get("/api/options", headers={"If-None-Match": etag})
+        assert changed.status_code == 200 and changed.headers["etag"] != etag
 
 
 def test_options_is_read_only(client):
@@ -79,20 +85,19 @@ def test_the_api_docs_list_the_options_operation(client):
 
 
 def test_an_activation_registered_while_the_lab_runs_is_offered(client):
-    register = getattr(activations, "register", None)
-    if register is None:
-        pytest.skip("activations.register (the extension point) is not in this tree yet")
-    from dataclasses import replace
+    from web._plugin_record import GROUP, NAME, register_scaled_tanh
 
-    record = replace(activations.get("tanh"), name="scaled_tanh_h2", title="A test's tanh", group="A test's group")
-    register(record)
-    try:
-        got = client.get("/api/options").json()
-        row = next(a for a in got["activations"] if a["name"] == "scaled_tanh_h2")
-        assert row["group"] == "A test's group" and "A test's group" in got["activation_groups"]
-    finally:
-        getattr(activations, "unregister", lambda name: None)("scaled_tanh_h2")
-
+    etag = client.get("/api/options").headers["etag"]
+    with register_scaled_tanh():
+        answer = client.get("/api/options", headers={"If-None-Match": etag})
+        assert answer.status_code == 200  # the registry changed: the old copy is stale
+        got = answer.json()
+        row = next(a for a in got["activations"] if a["name"] == NAME)
+        assert (row["group"], row["title"], row["gated"]) == (GROUP, "Scaled tanh (a test's)", False)
+        assert row["params"]["scale"]["slider"] == {"min": 0.5, "max": 3.0, "step": 0.5}
+        assert row["params"]["scale"]["allowed"].startswith("(0, 10]")
+        assert got["activation_groups"][-1] == GROUP  # after the built-in groups
+    assert NAME not in [a["name"] for a in client.get("/api/options").json()["activations"]]
 
 
 def test_no_page_script_keeps_a_copy_of_a_core_list():

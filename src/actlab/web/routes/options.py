@@ -9,21 +9,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from ... import options as core_options
-from ...datasets import MAX_POINTS
-from ...session import size_limits
+from ..settings import limits, settings
 
 router = APIRouter(tags=["options"])
 
 
-def lab_limits(request: Request) -> dict:
-    """The sizes this lab lets a playground run have (actlab lab --max-layers / --max-width)."""
-    settings = getattr(request.app.state, "settings", None)
-    if settings is not None and hasattr(settings, "max_layers"):
-        max_layers, max_width = settings.max_layers, settings.max_width
-    else:
-        max_layers, max_width = size_limits()
-    max_points = getattr(settings, "max_points", MAX_POINTS)
-    return {"max_layers": max_layers, "max_width": max_width, "max_points": max_points}
+def lab_limits(app) -> dict:
+    """The sizes this lab lets a playground run have (actlab lab --max-layers / --max-width), and its points."""
+    return {**limits(app).to_dict(), "max_points": settings(app).max_points}
 
 
 @router.get("/options", responses={304: {"description": "Not modified: the copy named by If-None-Match is current"}})
@@ -37,7 +30,7 @@ def get_options(request: Request) -> Response:
     The answer carries an ETag: send it back as If-None-Match and an unchanged answer is a bodiless 304. It is
     revalidated on every use (Cache-Control: no-cache), since an activation registered while the lab runs changes
     it."""
-    body = json.dumps({**core_options.options(), "limits": lab_limits(request)}, ensure_ascii=False,
+    body = json.dumps({**core_options.options(), "limits": lab_limits(request.app)}, ensure_ascii=False,
                       separators=(",", ":")).encode()
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     headers = {"ETag": etag, "Cache-Control": "no-cache"}
