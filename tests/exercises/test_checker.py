@@ -214,7 +214,7 @@ def test_get_exercise_by_number_and_unknown_key():
 
 def test_verdict_renders_for_notebooks_and_json():
     v = ex2.check("0.2^19", "9.54e-7")
-    assert "19 factors" in v._repr_markdown_() and "19 factors" in str(v)
+    assert "19 factors" in v._repr_html_() and "19 factors" in str(v)
     assert v.to_dict()["parts"][0]["status"] == "incorrect"
 
 
@@ -228,7 +228,7 @@ def test_ex3_never_names_a_key_point_the_answer_did_not_cover(text):
 
     v = ex3.check(text)
     (p,) = v.parts
-    shown = (str(v.to_dict()) + str(v) + v._repr_markdown_()).lower()
+    shown = (str(v.to_dict()) + str(v) + v._repr_html_()).lower()
     for key in p.missed_keys:
         assert not [w for w in REVEALING[key] if w in shown and w not in text.lower()], (key, shown)
     assert p.remaining == len(p.missed_keys) == 6 - len(p.covered)

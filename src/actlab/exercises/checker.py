@@ -18,7 +18,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from .. import _html
-from .claims import Property, judge_claims, read_claims
+from .claims import Property, judge_claims, mask_copied, read_claims
+from .language import is_english
 from .parser import Unreadable, parse_number
 from .status import VerdictStatus
 
@@ -27,10 +28,15 @@ from .status import VerdictStatus
 # 1: the first checker; 2: claims with negation for free text, the kink table, realistic notations, new slips;
 # 3: "undefined" denied is incorrect at a kink, and "very close" only within 5% of the value;
 # 4: each part's record carries its rank and whether its feedback explained the slip (the store reads the flag
-# instead of comparing feedback text).
-CHECKER_VERSION = 4
+# instead of comparing feedback text); 5: a free-text answer not in English is unreadable (its negations were read
+# as claims of the opposite), six or more words in a row copied from a hint earn nothing, and a ratio a:b is a / b
+# ("1:4" is the ratio the other way round, not unreadable).
+CHECKER_VERSION = 5
 # the feedback for a wrong number the checker cannot explain (no known slip, not close, not a factor of ten)
 UNEXPLAINED = "Not this value. A hint may help."
+# a free-text answer the claim reader cannot read (claims.py reads English; language.py says which answers are)
+NOT_ENGLISH = ("This answer seems to be written in another language. The checker reads English only, so it has not "
+               "judged it: write it in English and check it again.")
 _ICONS = {VerdictStatus.CORRECT: "✅", VerdictStatus.PARTLY_CORRECT: "🟡", VerdictStatus.INCORRECT: "❌",
           VerdictStatus.UNREADABLE: "❓", VerdictStatus.NOT_ATTEMPTED: "⬜"}  # a notebook's marks, by status
 
@@ -370,9 +376,13 @@ class RubricPart:
     subject: str = "gelu"
     other: str = "relu"
 
-    def check(self, answer: str) -> PartResult:
+    def check(self, answer: str, hints: Sequence[str] = ()) -> PartResult:
+        """Judge ``answer``; words copied from ``hints`` (the exercise's own) six or more in a row earn nothing."""
+        if not is_english(answer):
+            return PartResult(self.label, "unreadable", NOT_ENGLISH, kind="rubric", explained=False)
         properties = {p.key: p.claim for p in self.points}
-        claims = read_claims(answer, properties, default_subject=self.subject)
+        own, copied = mask_copied(answer, tuple(hints))
+        claims = read_claims(own, properties, default_subject=self.subject)
         covered, false = judge_claims(claims, properties, self.subject, self.other)
         hit = tuple(p for p in self.points if p.key in covered)
         missed = tuple(p.key for p in self.points if p.key not in covered)
@@ -390,6 +400,8 @@ class RubricPart:
             status = "incorrect"
             feedback = ("Thanks for the attempt. It does not yet make a claim about any of the key points: write "
                         "full sentences about what GELU does differently. The first hint points the way.")
+        if copied:
+            feedback += " Words copied from a hint earn nothing: say what GELU does, in your own words."
         if false:
             feedback += (" One of your statements says the opposite of what is true of GELU; it earns nothing."
                          if len(false) == 1 else
@@ -427,6 +439,8 @@ class Exercise:
             if answer is None or not str(answer).strip():
                 results.append(PartResult(part.label, "not_attempted", "No answer yet.", kind=_kind(part),
                                           explained=False))
+            elif isinstance(part, RubricPart):
+                results.append(part.check(str(answer), self.hints))
             else:
                 results.append(part.check(str(answer)))
         _mark_swapped(self.parts, given, results)

@@ -130,7 +130,16 @@ def _phrases(clause: str, properties: dict[str, Property]) -> list[_Phrase]:
     for p in found:
         if all(p.end <= k.start or p.start >= k.end for k in kept):
             kept.append(p)
-    return sorted(kept, key=lambda p: p.start)
+    # two phrases of one property side by side are one phrase: "no dip below zero" is one negated claim, not a
+    # negated "dip" and an asserted "below zero"
+    merged: list[_Phrase] = []
+    for p in sorted(kept, key=lambda p: p.start):
+        last = merged[-1] if merged else None
+        if last and last.key == p.key and last.asserts == p.asserts and not clause[last.end:p.start].strip():
+            merged[-1] = _Phrase(p.key, last.start, p.end, p.asserts)
+        else:
+            merged.append(p)
+    return merged
 
 
 def _mentions(clause: str) -> list[tuple[int, str]]:
@@ -252,6 +261,30 @@ def read_claims(text: str, properties: dict[str, Property], default_subject: str
             claims.append(Claim(p.key, who, p.asserts != negated, raw))
         subject = clause_subject
     return claims
+
+
+COPIED_RUN = 6  # this many words in a row, as a hint has them, are copied, not the learner's own claim
+
+
+def mask_copied(text: str, sources: tuple[str, ...], run: int = COPIED_RUN) -> tuple[str, bool]:
+    """``text`` (lower-cased) with every run of ``run`` or more words that a source (a hint) has in the same order
+    blanked out, and whether there was one. A hint's list of topics ("smoothness, dead units, the probabilistic
+    reading, ...") names what to think about; copied back, it asserts nothing of GELU."""
+    text = text.lower()[:MAX_CHARS]
+    spans = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
+    seen = {tuple(words[i:i + run]) for source in sources
+            for words in [_WORD.findall(source.lower())] for i in range(len(words) - run + 1)}
+    copied = [False] * len(spans)
+    for i in range(len(spans) - run + 1):
+        if tuple(w for _, _, w in spans[i:i + run]) in seen:
+            copied[i:i + run] = [True] * run
+    if not any(copied):
+        return text, False
+    chars = list(text)
+    for (start, end, _), is_copied in zip(spans, copied, strict=True):
+        if is_copied:
+            chars[start:end] = " " * (end - start)
+    return "".join(chars), True
 
 
 def judge_claims(claims: list[Claim], properties: dict[str, Property], subject: str = "gelu",

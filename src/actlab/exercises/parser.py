@@ -108,6 +108,9 @@ def _strip_words(text: str) -> str:
     if re.fullmatch(r"-?\d+,(?:\d{1,2}|\d{4,})(?:e[-+]?\d+)?", text):  # a decimal comma, "0,25" (not "1,000")
         text = text.replace(",", ".")
     text = re.sub(r"^(\d+(?:\.\d+)?)\s*:\s*1$", r"\1", text)  # a ratio written "4:1"
+    # any other ratio, a:b, is a / b: "1:4" is a quarter (the ratio the other way round, for a checker to say so);
+    # the spaces on both sides of the colon must match, so a numbered item ("1: 4") is not read as a ratio
+    text = re.sub(r"^(\d+(?:\.\d+)?)(\s*):\2(\d+(?:\.\d+)?)$", r"(\1)/(\3)", text)
     words = re.fullmatch(r"(minus |negative |-)?(.+)", text)
     if words is None:
         return ""
