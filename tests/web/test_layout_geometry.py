@@ -130,3 +130,80 @@ def test_census_rows_stay_short_and_inside_the_page(page, width, height):
     # every cell is still labelled with its column's name, in the table's semantics
     assert census.get_by_role("columnheader").all_text_contents()[:3] == ["model family", "year", "config"]
     shot(page, f"layout-census-{width}", census)
+
+
+PANELS = """() => Object.fromEntries([["bar", "#run-controls"], ["data", "#data-panel"], ["net", ".pg-net"],
+    ["out", ".pg-out"], ["export", ".pg-export"]].map(([k, sel]) => {
+  const r = document.querySelector(sel).getBoundingClientRect();
+  return [k, [r.left, r.top + scrollY, r.right, r.bottom + scrollY]]; }))"""
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES)
+def test_playground_data_controls_sit_under_the_run_bar(page, width, height):
+    _open(page, "/playground", width, height)
+    p = page.evaluate(PANELS)
+    gap = p["data"][1] - p["bar"][3]
+    assert 0 <= gap <= 40, f"the data panel starts {gap:.0f} px below the run bar"
+    assert p["data"][1] <= p["out"][1], "the data controls are below the output"
+    assert p["data"][1] < height, "the data controls are not on the first screen"
+    names = list(p)
+    clashes = [(a, b) for i, a in enumerate(names) for b in names[i + 1:] if _overlap(p[a], p[b])]
+    assert clashes == []
+    if width < 760:  # one column: data, then the output it makes, then the network
+        assert p["data"][3] <= p["out"][1] <= p["net"][1]
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    shot(page, f"layout-playground-{width}")
+
+
+LONG_NAMES = "leaky_relu,gelu_tanh,hardsigmoid,softplus,hardswish,quick_gelu,relu6,sigmoid"
+CONTROLS = """() => [...document.querySelectorAll('#network select, #network button, #network input')].map((e) => {
+  const r = e.getBoundingClientRect();
+  return [e.getAttribute('aria-label'), [r.left, r.top, r.right, r.bottom]]; })"""
+
+
+# The chosen option's text, set in the select's own font, against the room inside it (less its drop-down arrow).
+SELECT_TEXT_FITS = """(selects) => selects.flatMap((s) => {
+  const probe = Object.assign(document.createElement('span'), { textContent: s.selectedOptions[0].text });
+  probe.style.cssText = `position: absolute; white-space: pre; font: ${getComputedStyle(s).font}`;
+  document.body.append(probe);
+  const need = probe.getBoundingClientRect().width;
+  probe.remove();
+  return need + 18 <= s.clientWidth ? [] : [[s.value, Math.round(need), s.clientWidth]]; })"""
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES)
+@pytest.mark.parametrize("query", ["", f"?layers=8,8,8,8,8,8,8,8&activations={LONG_NAMES}"])
+def test_per_layer_controls_do_not_overlap(page, query, width, height):
+    _open(page, "/playground" + query, width, height)
+    controls = page.evaluate(CONTROLS)
+    assert len(controls) >= (7 + 3 * 8 if query else 7 + 3 * 2)  # 7 feature boxes; -, + and a select per layer
+    clashes = [(a, b) for i, (a, ba) in enumerate(controls) for b, bb in controls[i + 1:] if _overlap(ba, bb)]
+    assert clashes == []
+    if query:
+        selects = page.locator("#network select").evaluate_all("(s) => s.map((e) => e.value)")
+        assert selects == LONG_NAMES.split(",")
+    cut = page.locator("#network select").evaluate_all(SELECT_TEXT_FITS)
+    assert cut == [], "the chosen activation's name is cut short"
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    shot(page, f"layout-network{'-8x8' if query else ''}-{width}", page.locator(".net-scroll"))
+
+
+@pytest.mark.parametrize(("width", "height"), [SIZES[0], SIZES[3]])
+def test_the_loss_chart_has_axes_and_a_legend(page, width, height):
+    _open(page, "/playground", width, height)
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function("Number(document.getElementById('epoch').textContent.replace(/,/g, '')) >= 30",
+                           timeout=60_000)
+    page.get_by_role("button", name="Pause").click()
+    page.wait_for_timeout(300)
+    chart = page.locator("#loss-chart")
+    drawn = chart.evaluate("(c) => ({ names: c.legendNames, axes: c.axisLabels, h: c.clientHeight, w: c.clientWidth })")
+    assert drawn["names"] == ["test loss", "training loss"]
+    ys = [float(v) for v in drawn["axes"]["y"]]
+    assert ys[0] == 0 and len(ys) >= 2 and ys == sorted(ys)
+    shown = max(float(page.locator("#test-loss").text_content()), float(page.locator("#train-loss").text_content()))
+    assert ys[-1] >= shown  # the axis reaches the losses shown beside it
+    assert drawn["axes"]["xName"] == "epoch" and drawn["axes"]["x"][0] == "0"
+    assert int(drawn["axes"]["x"][1].replace(",", "")) >= 30
+    assert drawn["h"] >= 120 and drawn["w"] >= 250
+    shot(page, f"layout-loss-chart-{width}", page.locator(".pg-out"))

@@ -154,3 +154,57 @@ export function logLines(canvas, { x, series, xName }) {
   canvas.legendNames = rows.flat().map((item) => item.name);  // what the legend shows, for a reader and a test
   legend(ctx, rows);
 }
+
+// Round steps for a linear axis from 0: 1, 2 or 5 times a power of ten, about `count` of them up to max.
+export function linearTicks(max, count = 3) {
+  if (!(max > 0)) return [0, 1];
+  const raw = max / count, unit = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * unit).find((s) => s >= raw);
+  const ticks = [];
+  for (let v = 0; v < max + step * 0.999; v += step) ticks.push(Number(v.toPrecision(12)));
+  return ticks;
+}
+
+// Lines against a shared x on a linear y axis from 0 (the playground's loss curves), with a named legend on top,
+// the y values labelled on the left and the first and last x under the plot.
+export function linearLines(canvas, { x, series, xName }) {
+  canvas.redraw = () => linearLines(canvas, { x, series, xName });
+  const { ctx, w, h } = sized(canvas);
+  const rows = legendRows(ctx, series.map((s) => ({ name: s.name, color: s.color, dash: s.dash })), w);
+  const top = MARGIN.t + (rows.length - 1) * LEGEND_ROW + 4, bottom = h - MARGIN.b;
+  const all = series.flatMap((s) => s.y.filter((v) => Number.isFinite(v)));
+  const ticks = linearTicks(all.length ? Math.max(...all) : 1);
+  const yMax = ticks[ticks.length - 1];
+  const py = (v) => bottom - (v / yMax) * (bottom - top);
+  ctx.strokeStyle = "#eee"; ctx.fillStyle = "#5b6570"; ctx.lineWidth = 1;
+  ctx.textAlign = "right"; ctx.textBaseline = "middle";
+  for (const v of ticks) {
+    const y = Math.round(py(v)) + 0.5;
+    ctx.beginPath(); ctx.moveTo(MARGIN.l, y); ctx.lineTo(w - MARGIN.r, y); ctx.stroke();
+    ctx.fillText(fmt(v, 2), MARGIN.l - 4, y);
+  }
+  ctx.strokeStyle = "#bbb";
+  ctx.beginPath(); ctx.moveTo(MARGIN.l + 0.5, top); ctx.lineTo(MARGIN.l + 0.5, bottom); ctx.stroke();
+  const x0 = x[0] ?? 0, x1 = Math.max(x[x.length - 1] ?? 1, x0 + 1);
+  const px = (v) => MARGIN.l + ((v - x0) / (x1 - x0)) * (w - MARGIN.l - MARGIN.r);
+  ctx.textBaseline = "top";
+  ctx.textAlign = "left"; ctx.fillText(x0.toLocaleString("en-US"), MARGIN.l, bottom + 4);
+  ctx.textAlign = "right"; ctx.fillText(x1.toLocaleString("en-US"), w - MARGIN.r, bottom + 4);
+  ctx.textAlign = "center"; ctx.fillText(xName, (MARGIN.l + w - MARGIN.r) / 2, bottom + 16);
+  for (const s of series) {
+    ctx.strokeStyle = s.color; ctx.lineWidth = 1.5; ctx.setLineDash(s.dash ? [4, 3] : []);
+    ctx.beginPath();
+    let drawing = false;
+    s.y.forEach((v, i) => {
+      if (!Number.isFinite(v)) { drawing = false; return; }  // null (NaN) and "inf" leave a gap
+      if (drawing) ctx.lineTo(px(x[i]), py(v)); else ctx.moveTo(px(x[i]), py(v));
+      drawing = true;
+    });
+    ctx.stroke();
+  }
+  ctx.setLineDash([]);
+  // what the chart shows in words, for a reader and a test
+  canvas.legendNames = rows.flat().map((item) => item.name);
+  canvas.axisLabels = { y: ticks.map((v) => fmt(v, 2)), x: [x0, x1].map((v) => v.toLocaleString("en-US")), xName };
+  legend(ctx, rows);
+}

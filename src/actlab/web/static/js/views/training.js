@@ -1,36 +1,22 @@
 // Losses, the loss curves (a light canvas chart that keeps up at 60 frames/s), accuracy and confusion matrix.
 import { fmt } from "../charts.js";
+import { linearLines } from "../livechart.js";
 
 export function mount(root, { canvas, trainOut, testOut, metrics }) {
-  let train = [], test = [], pendingMetrics = null, metricsTimer = null;
-  function drawCurves() {
-    const ctx = canvas.getContext("2d");
-    const w = canvas.width, h = canvas.height;
-    ctx.clearRect(0, 0, w, h);
-    const all = train.concat(test).filter((v) => v !== null && Number.isFinite(v));
-    if (!all.length) return;
-    const max = Math.max(...all, 1e-9);
-    const n = Math.max(train.length, 2);
-    for (const [series, colour] of [[test, "#000"], [train, "#888"]]) {
-      ctx.beginPath();
-      series.forEach((v, i) => {
-        if (!Number.isFinite(v)) return;  // null (NaN) and "inf" leave a gap
-        const x = (i / (n - 1)) * w, y = h - (v / max) * (h - 4) - 2;
-        if (i === 0) ctx.moveTo(x, y); else ctx.lineTo(x, y);
-      });
-      ctx.strokeStyle = colour; ctx.lineWidth = 1.5; ctx.stroke();
-    }
-  }
+  let epochs = [], train = [], test = [], pendingMetrics = null, metricsTimer = null;
+  // test solid black, training dashed blue: told apart by the dash as well as the colour
+  const drawCurves = () => linearLines(canvas, { x: epochs, xName: "epoch", series: [
+    { name: "test loss", y: test, color: "#000" }, { name: "training loss", y: train, color: "#0072B2", dash: true }] });
   return {
     reset() {
-      train = []; test = []; pendingMetrics = null;
+      epochs = []; train = []; test = []; pendingMetrics = null;
       metrics.replaceChildren();
       drawCurves();
     },
     // every frame's losses, drawn or not
     record(h) {
-      train.push(h.train_loss); test.push(h.test_loss);
-      if (train.length > 600) { train = train.filter((_, i) => i % 2 === 0); test = test.filter((_, i) => i % 2 === 0); }
+      epochs.push(h.epoch); train.push(h.train_loss); test.push(h.test_loss);
+      if (train.length > 600) [epochs, train, test] = [epochs, train, test].map((a) => a.filter((_, i) => i % 2 === 0));
     },
     // while training, accuracy and the confusion matrix change at a readable 4 Hz; a paused page shows the frame
     // it stopped on at once, so the numbers on screen always belong together
