@@ -348,3 +348,33 @@ def _check_control(key: str, v):
     if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= high:
         raise ConfigError(key, f"a whole number from 1 to {high:,}; got {given(v)}")
     return v
+
+
+# The playground page's link keys (static/js/playground-state.js) -> (the run setting, how to read the page's text)
+LINK_KEYS = {
+    "dataset": ("dataset", str), "noise": ("noise", lambda t: int(t) / 100),
+    "train": ("train_fraction", lambda t: int(t) / 100), "batch": ("batch_size", int), "lr": ("lr", float),
+    "layers": ("layers", str), "activations": ("activations", str), "features": ("features", str),
+    "reg": ("reg", str), "reg_rate": ("reg_rate", float), "optimizer": ("optimizer", str), "loss": ("loss", str),
+    "init": ("init", str), "seed": ("seed", int), "wseed": ("weight_seed", int), "speed": ("epochs_per_frame", int),
+}
+
+
+def config_from_link(link: str) -> dict:
+    """The run settings a playground link carries (a teacher sets the playground up, copies its address and saves
+    it for the class); keys the run does not use (hide, show_test) are left out, a value the page could not have
+    written is refused by its key."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    query = urlsplit(link).query if "?" in link or "://" in link else link
+    config = {}
+    for key, text in parse_qsl(query, keep_blank_values=False):
+        if key not in LINK_KEYS:
+            continue
+        name, read = LINK_KEYS[key]
+        try:
+            config[name] = read(text)
+        except ValueError:
+            raise ConfigError(name, f"the link's {key}={text!r} is not a value the playground writes") from None
+    return config
+

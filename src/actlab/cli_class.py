@@ -201,6 +201,56 @@ def register(app: typer.Typer, console, fail) -> None:
             fail(str(exc))
         console.print(f"{old} is now {new} in {klass.name}")
 
+    @class_app.command("playground")
+    def playground(
+        name: Annotated[str, typer.Argument(help="The class's name or join code")],
+        link: Annotated[str | None, typer.Option(help="A playground link whose settings the class starts from")] = None,
+        set_: Annotated[list[str] | None, typer.Option("--set", help="A setting as KEY=VALUE (a JSON value or "
+                                                                      "text), e.g. --set lr=0.1; repeatable")] = None,
+        pin: Annotated[list[str] | None, typer.Option(help="Settings learners cannot change (repeatable, or "
+                                                            "comma-separated), e.g. --pin dataset,lr")] = None,
+        clear: Annotated[bool, typer.Option("--clear", help="Forget the saved settings and pins")] = False,
+        db: Annotated[str | None, typer.Option(help=DB_HELP)] = None,
+        json_out: Annotated[bool, typer.Option("--json")] = False,
+    ) -> None:
+        """The class's playground: the settings its learners start from and which of them are pinned (the lab
+        refuses a change to a pinned one). Without options, shows what is saved."""
+        from .classroom import ClassPlayground, config_from_link
+
+        store = open_store(db)
+        klass = find(store, name)
+        if clear:
+            store.save_class_playground(klass.id, {"config": {}, "pinned": []})
+        elif link is not None or set_ or pin:
+            try:
+                config = config_from_link(link) if link else {}
+                for item in set_ or ():
+                    key, sep, text = item.partition("=")
+                    if not sep or not key.strip():
+                        raise ConfigError("set", f"KEY=VALUE such as lr=0.1; got {item!r}")
+                    try:
+                        config[key.strip()] = json.loads(text)
+                    except ValueError:
+                        config[key.strip()] = text
+                pins = [p.strip() for item in pin or () for p in item.split(",") if p.strip()]
+                saved = ClassPlayground.validate(config, pins)
+            except ConfigError as exc:
+                fail(str(exc))
+            store.save_class_playground(klass.id, saved.to_dict())
+        saved = store.class_playground(klass.id) or {"config": {}, "pinned": []}
+        if json_out:
+            typer.echo(json.dumps(saved))
+            return
+        if not saved["config"] and not saved["pinned"]:
+            console.print(f"{klass.name}: no playground settings saved; learners start from the defaults")
+            return
+        table = Table(title=f"{klass.name}: the playground its learners start from")
+        for col in ("setting", "value", "pinned"):
+            table.add_column(col)
+        for key in sorted(saved["config"]):
+            table.add_row(key, json.dumps(saved["config"][key]), "pinned" if key in saved["pinned"] else "")
+        console.print(table)
+
     @class_app.command("merge")
     def merge(
         name: Annotated[str, typer.Argument(help="The class's name or join code")],

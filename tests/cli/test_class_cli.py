@@ -193,3 +193,40 @@ def test_progress_names_what_is_missing(db):
     assert res.exit_code != 0 and "nobody named 'zed' in physics" in res.output
     res = run("progress", "--db", db)
     assert res.exit_code != 0 and "--learner NAME is needed" in res.output
+
+
+def test_class_playground_saves_a_links_settings_and_pins_that_the_lab_then_holds(db):
+    from fastapi.testclient import TestClient
+
+    from actlab.web.app import create_app
+
+    made = create(db)
+    res = run("class", "playground", "physics", "--link",
+              "http://127.0.0.1:8765/playground?dataset=xor&layers=3,2&activations=relu&lr=0.1&noise=10&hide=lr",
+              "--set", "epochs_per_frame=5", "--pin", "dataset,layers", "--pin", "lr", "--db", db, "--json")
+    assert res.exit_code == 0, res.output
+    saved = json.loads(res.stdout)
+    assert saved["pinned"] == ["dataset", "layers", "lr"]
+    assert {k: saved["config"][k] for k in ("dataset", "layers", "lr", "noise", "epochs_per_frame")} == {
+        "dataset": "xor", "layers": [3, 2], "lr": 0.1, "noise": 0.1, "epochs_per_frame": 5}
+    assert "pinned" in run("class", "playground", "physics", "--db", db).stdout
+    learner = TestClient(create_app(db_path=db, allow_hosts=("testserver",)))
+    assert learner.post("/api/class/join", json={"code": made["code"], "name": "ana"}).status_code == 200
+    with learner.websocket_connect("/ws/playground") as ws:
+        ws.send_text(json.dumps({"type": "init", "config": {"layers": [8]}}))
+        err = json.loads(ws.receive_text())
+        assert err["type"] == "error" and err["field"] == "layers"
+    assert json.loads(run("class", "playground", "physics", "--clear", "--db", db, "--json").stdout) == {
+        "config": {}, "pinned": []}
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["--pin", "bogus"], "unknown setting 'bogus'"),
+    (["--set", "lr"], "KEY=VALUE"),
+    (["--set", "lr=-5x"], "lr:"),
+    (["--link", "/playground?batch=many"], "batch_size: the link's batch='many'"),
+])
+def test_class_playground_names_what_it_refuses(db, args, needle):
+    create(db)
+    res = run("class", "playground", "physics", *args, "--db", db)
+    assert res.exit_code != 0 and needle in res.output, res.output

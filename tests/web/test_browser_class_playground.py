@@ -4,6 +4,7 @@ pinned controls hidden, and a hidden control made visible again and used is refu
 from __future__ import annotations
 
 import json
+import time
 
 import httpx
 import pytest
@@ -65,8 +66,43 @@ def test_the_pinned_controls_are_hidden_and_the_server_refuses_them_when_unhidde
     lr = page.locator("#lr")
     other = next(v for v in lr.locator("option").evaluate_all("os => os.map(o => o.value)") if float(v) != 0.1)
     lr.select_option(other)
-    page.wait_for_function("document.getElementById('status').textContent.includes('pinned by your teacher')",
-                           timeout=15_000)
+    deadline = time.monotonic() + 30
+    while not any('"error"' in a for a in answers) and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
     errors = [json.loads(a) for a in answers if '"error"' in a]
-    assert errors and errors[-1]["field"] == "lr"
+    assert errors and errors[-1]["field"] == "lr" and "pinned by your teacher" in errors[-1]["message"], (
+        answers[-3:], [s[:200] for s in sent[-3:]])
     context.close()
+
+
+def test_the_teacher_saves_the_class_playground_from_a_link_on_the_teacher_page(browser, tmp_path):
+    with database("sqlite", tmp_path) as db:
+        _, token = Store(db).create_class("physics 2a")
+        port = _free_port()
+        stop = _in_thread(db, port)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            page = context.new_page()
+            page.goto(base + "/teacher/login")
+            page.get_by_label("Teacher token").fill(token)
+            page.get_by_role("button", name="Log in").click()
+            page.wait_for_selector("body[data-ready=true]")
+            page.get_by_label("Playground link").fill(base + "/playground?dataset=spiral&lr=0.3&layers=5")
+            for name in ("dataset", "lr"):
+                page.locator(f"#pin-boxes input[value={name}]").check()
+            page.get_by_role("button", name="Save for the class").click()
+            page.wait_for_function("document.getElementById('playground-status').textContent.startsWith('Saved')")
+            assert "pinned" in page.locator("#playground-saved tr[data-setting=dataset]").text_content()
+            assert "pinned" not in page.locator("#playground-saved tr[data-setting=layers]").text_content()
+            saved = httpx.get(base + "/api/class/playground", headers={"Authorization": f"Bearer {token}"}).json()
+            assert saved["pinned"] == ["dataset", "lr"] and saved["config"]["layers"] == [5]
+            page.locator("#pin-boxes input[value=layers]").check()  # no link this time: the settings stay
+            page.get_by_role("button", name="Save for the class").click()
+            page.wait_for_function("document.querySelector('#playground-saved tr[data-setting=layers]')"
+                                   ".textContent.includes('pinned')")
+            saved = httpx.get(base + "/api/class/playground", headers={"Authorization": f"Bearer {token}"}).json()
+            assert saved["config"]["dataset"] == "spiral" and saved["pinned"] == ["dataset", "layers", "lr"]
+            context.close()
+        finally:
+            stop()

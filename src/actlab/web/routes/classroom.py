@@ -32,7 +32,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from pydantic import BaseModel, Field
 from starlette.requests import HTTPConnection
 
-from ...classroom import ClassPlayground, attempt_log, export_table, learner_rows, log_csv, to_csv
+from ...classroom import ClassPlayground, attempt_log, config_from_link, export_table, learner_rows, log_csv, to_csv
 from ...errors import ConfigError
 from ...exercises import all_exercises
 from ...store import Store, normalise_code
@@ -396,6 +396,8 @@ class PlaygroundSettings(BaseModel):
                          "epochs_per_frame, stop_epoch and target_loss), e.g. {\"dataset\": \"xor\", \"lr\": 0.1}")
     pinned: list[str] = Field(default_factory=list, max_length=64,
                               description="Names of settings the class's learners cannot change")
+    link: str | None = Field(default=None, max_length=4000, description="A playground link whose settings the "
+                             "class starts from (config's own values win over the link's)")
 
 
 def _saved_playground(store: Store, class_id: int) -> dict:
@@ -417,7 +419,8 @@ def save_class_playground(request: Request, who: IdentityDep, body: PlaygroundSe
     """Save the class's playground settings and pins (the teacher's); they apply from each learner's next run.
     Every setting is checked as a run would check it; a pinned name without a value is pinned at its default."""
     who = _teacher(request, who)
-    saved = ClassPlayground.validate(body.config, body.pinned, lab_limits(request.app)).to_dict()
+    config = {**(config_from_link(body.link) if body.link else {}), **body.config}
+    saved = ClassPlayground.validate(config, body.pinned, lab_limits(request.app)).to_dict()
     _store(request).save_class_playground(who.class_id, saved)
     return saved
 

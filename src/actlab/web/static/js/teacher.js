@@ -60,6 +60,40 @@ function learnerTable(view) {
   return `<table class="data" aria-label="Learners"><thead><tr><th>learner</th>${head}<th>solution seen before solving</th></tr></thead><tbody>${body}</tbody></table>`;
 }
 
+// The settings a teacher may pin, as the server names them (RunConfig's, and the run controls)
+const PINNABLE = ["dataset", "features", "layers", "activations", "lr", "optimizer", "loss", "init", "reg", "reg_rate",
+  "batch_size", "noise", "train_fraction", "n_points", "seed", "epochs_per_frame", "stop_epoch", "target_loss"];
+
+function savedTable(saved) {
+  const keys = Object.keys(saved.config).sort();
+  if (!keys.length && !saved.pinned.length) return "<p class='muted'>Nothing saved: learners start from the defaults.</p>";
+  return `<table class="data" aria-label="The class's playground"><thead><tr><th>setting</th><th>value</th><th>pinned</th></tr></thead><tbody>${
+    keys.map((k) => `<tr data-setting="${esc(k)}"><th scope="row">${esc(k)}</th><td>${esc(JSON.stringify(saved.config[k]))}</td><td>${saved.pinned.includes(k) ? "pinned" : ""}</td></tr>`).join("")}</tbody></table>`;
+}
+
+async function showPlayground() {
+  const boxes = document.getElementById("pin-boxes"), status = document.getElementById("playground-status");
+  let current = { config: {}, pinned: [] };
+  const show = (saved) => {
+    current = saved;
+    document.getElementById("playground-saved").innerHTML = savedTable(saved);
+    boxes.innerHTML = PINNABLE.map((k) => `<label><input type="checkbox" name="pin" value="${k}"${saved.pinned.includes(k) ? " checked" : ""}> ${k}</label>`).join(" ");
+  };
+  show(await getJSON("/api/class/playground"));
+  document.getElementById("playground-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const pinned = [...boxes.querySelectorAll("input:checked")].map((b) => b.value);
+    const link = document.getElementById("playground-link").value.trim();
+    const res = await fetch("/api/class/teacher/playground", { method: "PUT", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ config: link ? {} : current.config, pinned, link: link || null }) });  // no link: keep the settings
+    const body = await res.json();
+    if (!res.ok) { status.textContent = `Not saved: ${body.detail}`; status.classList.add("error"); return; }
+    status.classList.remove("error");
+    status.textContent = `Saved at ${new Date().toLocaleTimeString()}: learners get it from their next run.`;
+    show(body);
+  });
+}
+
 async function showClass(me) {
   const status = document.getElementById("status");
   document.getElementById("class-tools").hidden = false;
@@ -74,6 +108,7 @@ async function showClass(me) {
     status.textContent = `Updated ${new Date().toLocaleTimeString()}; refreshes every ${REFRESH_MS / 1000} s.`;
   };
   await refresh();
+  await showPlayground();
   setInterval(() => refresh().catch((err) => { status.textContent = `Could not refresh: ${err.message}`; }), REFRESH_MS);
 }
 
