@@ -89,3 +89,13 @@ def test_a_record_without_a_group_falls_in_other_and_takes_its_defaults_from_the
 def test_params_that_do_not_match_the_specs_are_refused_by_name():
     with pytest.raises(ValueError, match=r"scaled: params \['j'\] must name exactly the parameters of param_specs"):
         _record(params={"j": 0.5})
+
+
+@pytest.mark.parametrize("name", [n for n in REGISTRY if REGISTRY[n].param_props is not None])
+def test_the_typed_properties_are_what_the_parameter_rule_gives_at_the_defaults(name):
+    """A record types its properties at the default parameters and param_props recomputes them for others: the two
+    must agree at the defaults, or a record would change when get() binds its own default values."""
+    record = REGISTRY[name]
+    at_defaults = record.param_props(dict(record.params))
+    assert {k: getattr(record, k) for k in at_defaults} == at_defaults
+    assert activations.get(name, **record.params) == record

@@ -203,3 +203,6 @@ def load_plugins() -> None:
         except Exception as exc:  # noqa: BLE001  (one broken plugin must not take the registry down)
             warnings.warn(f"actlab: the activation plugin {ep.name!r} ({ep.value}) was not loaded: "
                           f"{type(exc).__name__}: {exc}", PluginWarning, stacklevel=2)
+
+
+_registry._plugins["loader"] = load_plugins  # the registry runs it before its first read

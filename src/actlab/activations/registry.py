@@ -855,15 +855,14 @@ _ALIAS_TABLE: dict[str, str] = (
            and a.torch_recipe.module.lower() != a.name},
     }
 )
-_plugins = {"loaded": False}
+# extension.py installs its plugin loader here when the package is imported (the registry does not import it)
+_plugins: dict[str, Any] = {"loaded": False, "loader": None}
 
 
 def _load_plugins_once() -> None:
-    if not _plugins["loaded"]:
+    if not _plugins["loaded"] and _plugins["loader"] is not None:
         _plugins["loaded"] = True  # first: a plugin that looks the registry up while it loads finds it loaded
-        from .extension import load_plugins
-
-        load_plugins()
+        _plugins["loader"]()
 
 
 class _LiveTable(Mapping):
