@@ -155,6 +155,12 @@ def test_playground_data_controls_sit_under_the_run_bar(page, width, height):
     shot(page, f"layout-playground-{width}")
 
 
+def test_a_hidden_export_leaves_no_empty_region(page):
+    _open(page, "/playground?hide=export", 390, 844)
+    assert not page.locator(".pg-export").is_visible()
+    assert page.get_by_role("region", name="Export").count() == 0
+
+
 LONG_NAMES = "leaky_relu,gelu_tanh,hardsigmoid,softplus,hardswish,quick_gelu,relu6,sigmoid"
 CONTROLS = """() => [...document.querySelectorAll('#network select, #network button, #network input')].map((e) => {
   const r = e.getBoundingClientRect();
