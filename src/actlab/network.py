@@ -16,289 +16,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import activations
 from .activation_spec import specs
 from .activations import Activation
 from .errors import ConfigError
+from .heads import HEADS, Head  # noqa: F401  (HEADS: callers import the names of the heads from here)
+from .heads import head as head_record
 
-HEADS = ("regression", "tanh_mse", "sigmoid_mse", "logistic", "softmax")
 INITS = ("playground", "standard", "xavier_uniform", "xavier_normal", "he_uniform", "he_normal", "lecun_normal",
          "orthogonal", "normal", "unit_norm")
-
-
-@dataclass(frozen=True)
-class NetworkConfig:
-    """Shape and initialisation of an MLP.
-
-    hidden: widths of the hidden layers; activations: one per hidden layer (or one for all), each a registry
-    name, name(param=value, ...), {"name": ..., "params": {...}}, (name, {param: value}) or an ActivationSpec;
-    stored as ActivationSpec (activation_spec.py). head: the output and its loss:
-      regression   identity output, loss 0.5 mean (o - y)^2
-      tanh_mse     tanh output, targets -1/+1, loss 0.5 mean (o - y)^2 (TensorFlow Playground)
-      sigmoid_mse  sigmoid output, targets 0/1, loss 0.5 mean (o - y)^2
-      logistic     sigmoid output, targets 0/1, binary cross-entropy from the logit
-      softmax      K outputs, integer targets, softmax cross-entropy
-    """
-
-    input_dim: int
-    hidden: tuple[int, ...] = (4, 2)
-    activations: tuple = ("tanh",)
-    head: str = "tanh_mse"
-    output_dim: int = 1
-    init: str = "xavier_uniform"
-    init_sigma: float = 0.1  # for init="normal"
-    bias_init: float = 0.0
-    dtype: str = "float64"
-
-    def __post_init__(self) -> None:
-        hidden = tuple(self.hidden)
-        object.__setattr__(self, "hidden", hidden)
-        acts = specs(self.activations)  # each checked by its registry record, naming the layer
-        if len(acts) == 1 and len(hidden) != 1:
-            acts = acts * len(hidden)  # one name for every layer (none at all without hidden layers)
-        object.__setattr__(self, "activations", acts)
-        _check_int("input_dim", self.input_dim, 1)
-        for i, w in enumerate(hidden):
-            _check_int(f"layers[{i}]", w, 1)
-        if len(acts) != len(hidden):
-            raise ConfigError("activations", f"give one activation per hidden layer ({len(hidden)}) or one for "
-                                             f"all; got {len(acts)}")
-        if self.head not in HEADS:
-            raise ConfigError("head", f"unknown head {self.head!r}; allowed: {', '.join(HEADS)}")
-        _check_int("output_dim", self.output_dim, 1)
-        if self.head != "softmax" and self.output_dim != 1 and self.head != "regression":
-            raise ConfigError("output_dim", f"the {self.head} head has one output; got {self.output_dim}")
-        if self.head == "softmax" and self.output_dim < 2:
-            raise ConfigError("output_dim", "softmax needs at least 2 classes")
-        if self.init not in INITS:
-            raise ConfigError("init", f"unknown initialiser {self.init!r}; allowed: {', '.join(INITS)}")
-        if self.dtype not in ("float64", "float32"):
-            raise ConfigError("dtype", f"float64 or float32; got {self.dtype!r}")
-        for name, value in (("init_sigma", self.init_sigma), ("bias_init", self.bias_init)):
-            if not isinstance(value, (int, float)) or not math.isfinite(value):
-                raise ConfigError(name, f"must be a finite number; got {value!r}")
-        _check_fits_in_memory(self)
-
-    @property
-    def n_parameters(self) -> int:
-        """Weights and biases in all; a gated layer's pre-activation is twice its width."""
-        acts = self.resolved_activations()
-        widths = [self.input_dim, *self.hidden, self.output_dim]
-        total = 0
-        for l in range(len(widths) - 1):
-            fan_out = widths[l + 1] * (2 if l < len(acts) and acts[l].is_gated else 1)
-            total += (widths[l] + 1) * fan_out
-        return total
-
-    def resolved_activations(self) -> list[Activation]:
-        return [spec.resolve() for spec in self.activations]
-
-
-def _check_int(name: str, value: object, low: int, high: int | None = None) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low or \
-            (high is not None and value > high):
-        allowed = f"from {low} to {high}" if high is not None else f"of at least {low}"
-        raise ConfigError(name, f"must be a whole number {allowed}; got {value!r}")
-
-
-# Training holds about this many copies of the parameters: the values, their gradients, the step's rollback copy and
-# up to two optimiser moments (Adam).
-PARAMETER_COPIES = 5
-
-
-def machine_memory() -> int | None:
-    """Physical memory in bytes, where the system says (POSIX sysconf); None where it does not."""
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (AttributeError, ValueError, OSError):
-        return None
-
-
-def _check_fits_in_memory(config: NetworkConfig) -> None:
-    """Refuse a network whose parameters alone could not be trained in this machine's memory."""
-    memory = machine_memory()
-    n = config.n_parameters
-    need = n * np.dtype(config.dtype).itemsize * PARAMETER_COPIES
-    if memory is not None and need > memory:
-        raise ConfigError("layers", f"{n:,} parameters need about {need / 2**30:,.1f} GiB to train ({PARAMETER_COPIES} "
-                                    f"copies: values, gradients, optimiser state), more than this machine's "
-                                    f"{memory / 2**30:,.1f} GiB; use fewer or narrower layers, or dtype float32")
-
-
-@dataclass
-class Trace:
-    """What forward() saw: zs[l] and acts[l + 1] for each layer l; acts[0] is the input.
-
-    derivs[l] is f'(zs[l]) for hidden layer l, computed in the same pass as its output, or None where
-    backward() reads it from the output (tanh, sigmoid, ReLU) or forward() was asked not to keep it.
-    """
-
-    zs: list[np.ndarray]
-    acts: list[np.ndarray]
-    derivs: list[np.ndarray | None] = field(default_factory=list)
-
-
-@dataclass
-class Grads:
-    """Loss gradients: dW[l], db[l] for every layer, dz[l] the back-propagated signal at layer l."""
-
-    dW: list[np.ndarray]
-    db: list[np.ndarray]
-    dz: list[np.ndarray]
-    loss: float
-    # every dW then every db, in the order of MLP.flat_parameters; dW and db are views of it (None: not made)
-    flat: np.ndarray | None = None
-
-
-@dataclass
-class MLP:
-    """Parameters and activations of a network; see the module docstring for the conventions."""
-
-    config: NetworkConfig
-    weights: list[np.ndarray]  # W[l]: (fan_in, fan_out), fan_out doubled for a gated layer
-    biases: list[np.ndarray]  # b[l]: (fan_out,)
-    acts: list[Activation] = field(repr=False)
-
-    @classmethod
-    def create(cls, config: NetworkConfig, rng: np.random.Generator) -> MLP:
-        dtype = np.dtype(config.dtype)
-        acts = config.resolved_activations()
-        widths = [config.input_dim, *config.hidden, config.output_dim]
-        weights, biases = [], []
-        for l in range(len(widths) - 1):
-            fan_in = widths[l]
-            fan_out = widths[l + 1] * (2 if l < len(acts) and acts[l].is_gated else 1)
-            weights.append(init_weights(config.init, fan_in, fan_out, rng, config.init_sigma).astype(dtype, copy=False))
-            biases.append(np.full(fan_out, config.bias_init, dtype=dtype))
-        return cls(config, weights, biases, acts)
-
-    @property
-    def n_layers(self) -> int:
-        return len(self.weights)
-
-    def parameters(self) -> list[np.ndarray]:
-        return [*self.weights, *self.biases]
-
-    def flat_parameters(self) -> np.ndarray:
-        """All parameters as one vector that the weight and bias arrays are views of.
-
-        Made on first use by copying the parameters into one buffer and rebinding weights and biases to
-        views of it; the optimiser then updates every parameter in a few whole-vector operations.
-        """
-        flat = getattr(self, "_flat", None)
-        if flat is None or any(p.base is not flat for p in self.parameters()):
-            params = self.parameters()
-            flat = np.concatenate([p.ravel() for p in params])
-            views, offset = [], 0
-            for p in params:
-                views.append(flat[offset:offset + p.size].reshape(p.shape))
-                offset += p.size
-            self.weights[:] = views[:self.n_layers]
-            self.biases[:] = views[self.n_layers:]
-            self._flat = flat
-        return flat
-
-    def copy(self) -> MLP:
-        return MLP(self.config, [w.copy() for w in self.weights], [b.copy() for b in self.biases], self.acts)
-
-    def astype(self, dtype) -> MLP:
-        """A copy with parameters in ``dtype`` (the playground draws its surfaces in float32)."""
-        return MLP(self.config, [w.astype(dtype) for w in self.weights], [b.astype(dtype) for b in self.biases],
-                   self.acts)
-
-    def forward(self, x: np.ndarray, derivatives: bool = True) -> tuple[np.ndarray, Trace]:
-        """Return the head's output (probabilities for classification heads) and the trace.
-
-        With ``derivatives`` (for a backward pass), each hidden layer's f'(z) is computed with its output in
-        one pass that shares their common parts (the GELU family's normal tail, a sigmoid's exponential).
-        """
-        a = np.asarray(x, dtype=self.weights[0].dtype)
-        zs, outs, derivs = [], [a], []
-        for l in range(self.n_layers):
-            z = a @ self.weights[l]  # (N, fan_out)
-            z += self.biases[l]
-            if l == len(self.acts):  # the last layer's z: logits
-                a = z
-            elif derivatives:
-                a, d = self.acts[l].forward_and_derivative_array(z)
-                derivs.append(d)
-            else:
-                a = self.acts[l].forward_array(z)
-            zs.append(z)
-            outs.append(a)
-        return head_output(self.config.head, zs[-1]), Trace(zs, outs, derivs)
-
-    def predict(self, x: np.ndarray) -> np.ndarray:
-        return self.forward(x, derivatives=False)[0]
-
-    def backward(self, trace: Trace, y: np.ndarray) -> Grads:
-        """Backpropagate the head's loss through the trace; y holds the targets (see NetworkConfig)."""
-        loss, dz = head_loss_and_grad(self.config.head, trace.zs[-1], y)  # dz: (N, K)
-        L = self.n_layers
-        # the gradients are written into one vector laid out like flat_parameters(), which the optimiser
-        # then uses as it is (no concatenation of every layer's gradient on each step)
-        flat = np.empty(sum(w.size + b.size for w, b in zip(self.weights, self.biases, strict=True)), dtype=dz.dtype)
-        dW: list[np.ndarray] = [None] * L  # type: ignore[list-item]
-        db: list[np.ndarray] = [None] * L  # type: ignore[list-item]
-        offset = 0
-        for l, w in enumerate(self.weights):
-            dW[l] = flat[offset:offset + w.size].reshape(w.shape)
-            offset += w.size
-        for l, b in enumerate(self.biases):
-            db[l] = flat[offset:offset + b.size]
-            offset += b.size
-        dzs: list[np.ndarray] = [None] * L  # type: ignore[list-item]
-        for l in range(L - 1, -1, -1):
-            dzs[l] = dz
-            np.matmul(trace.acts[l].T, dz, out=dW[l])  # (fan_in, fan_out)
-            np.add.reduce(dz, axis=0, out=db[l])
-            if l == 0:
-                break
-            da = dz @ self.weights[l].T  # (N, width of layer l)
-            act = self.acts[l - 1]
-            d_act = trace.derivs[l - 1] if l - 1 < len(trace.derivs) else None
-            if d_act is None:
-                d_act = act.derivative_array(trace.zs[l - 1], trace.acts[l])
-            if act.is_gated:
-                dz = np.concatenate([da, da], axis=1) * d_act  # (N, 2H)
-            else:
-                da *= d_act  # da is this call's own array
-                dz = da  # (N, H)
-        return Grads(dW, db, dzs, loss, flat)
-
-
-def forward_with_dropout(net: MLP, x: np.ndarray, rate: float,
-                         rng: np.random.Generator) -> tuple[np.ndarray, Trace]:
-    """A training forward pass with inverted dropout on every hidden layer's output; MLP.backward takes its trace.
-
-    Each hidden unit is kept with probability 1 - rate and its output multiplied by 1 / (1 - rate), so the expected
-    output is forward()'s and evaluation uses forward() unchanged (Srivastava et al., 2014). The mask is folded
-    into the trace: acts[l + 1] holds the dropped output and derivs[l] holds f'(z) times the same mask, so
-    backward() computes the dropped network's gradients as it is. Gated layers are not supported.
-    """
-    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
-        raise ConfigError("dropout", f"a rate in [0, 1); got {rate!r}")
-    if any(act.is_gated for act in net.acts):
-        raise ConfigError("dropout", "gated layers have no dropout here; use ungated activations")
-    a = np.asarray(x, dtype=net.weights[0].dtype)
-    zs, outs, derivs = [], [a], []
-    for l in range(net.n_layers):
-        z = a @ net.weights[l]  # (N, fan_out)
-        z += net.biases[l]
-        if l == len(net.acts):  # logits: never dropped
-            a = z
-        else:
-            a, d = net.acts[l].forward_and_derivative_array(z)
-            if d is None:
-                d = net.acts[l].derivative_array(z, a)  # from the output, before the output is dropped
-            if rate > 0:
-                mask = (rng.random(a.shape) >= rate).astype(a.dtype) / a.dtype.type(1 - rate)  # (N, H)
-                a = a * mask
-                d = d * mask
-            derivs.append(d)
-        zs.append(z)
-        outs.append(a)
-    return head_output(net.config.head, zs[-1]), Trace(zs, outs, derivs)
 
 
 def init_weights(scheme: str, fan_in: int, fan_out: int, rng: np.random.Generator, sigma: float = 0.1) -> np.ndarray:
@@ -346,86 +71,35 @@ def init_weights(scheme: str, fan_in: int, fan_out: int, rng: np.random.Generato
     raise ConfigError("init", f"unknown initialiser {scheme!r}; allowed: {', '.join(INITS)}")
 
 
-# --- output heads and losses ---------------------------------------------------------------
-
-_sigmoid = activations.get("sigmoid")
-_softplus = activations.get("softplus")
-
-
-def head_output(head: str, logits: np.ndarray) -> np.ndarray:
-    """The network's output from the last layer's z: identity, tanh, sigmoid or softmax."""
-    if head == "regression":
-        return logits
-    if head == "tanh_mse":
-        return np.tanh(logits)
-    if head in ("sigmoid_mse", "logistic"):
-        return _sigmoid(logits)
-    return softmax(logits)
+def _check_int(name: str, value: object, low: int, high: int | None = None) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low or \
+            (high is not None and value > high):
+        allowed = f"from {low} to {high}" if high is not None else f"of at least {low}"
+        raise ConfigError(name, f"must be a whole number {allowed}; got {value!r}")
 
 
-def softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    e = np.exp(shifted)
-    return e / e.sum(axis=1, keepdims=True)
+# Training holds about this many copies of the parameters: the values, their gradients, the step's rollback copy and
+# up to two optimiser moments (Adam).
+PARAMETER_COPIES = 5
 
 
-def head_loss_and_grad(head: str, logits: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
-    """Mean loss over the batch and its gradient with respect to the logits, (N, K)."""
-    n = logits.shape[0]
-    if head == "softmax":
-        labels = y.astype(np.intp).ravel()
-        shifted = logits - logits.max(axis=1, keepdims=True)
-        log_z = np.log(np.exp(shifted).sum(axis=1))
-        loss = float(np.mean(log_z - shifted[np.arange(n), labels]))
-        dz = softmax(logits)
-        dz[np.arange(n), labels] -= 1
-        return loss, dz / n
-    if y.shape != logits.shape or y.dtype != logits.dtype:
-        y = np.asarray(y, dtype=logits.dtype).reshape(logits.shape)
-    if head == "logistic":
-        # BCE from the logit: softplus(z) - y z, stable for any z; d/dz = sigma(z) - y
-        loss = float(np.mean(_softplus(logits) - y * logits))
-        return loss, (_sigmoid(logits) - y) / n
-    if head == "regression":
-        diff = logits - y
-        return 0.5 * float(np.vdot(diff, diff)) / n, diff / n
-    out = head_output(head, logits)
-    diff = out - y
-    loss = 0.5 * float(np.vdot(diff, diff)) / n
-    dout = 1 - out * out if head == "tanh_mse" else out * (1 - out)  # tanh' and sigma' from the output
-    return loss, diff * dout / n
+def machine_memory() -> int | None:
+    """Physical memory in bytes, where the system says (POSIX sysconf); None where it does not."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
 
 
-def chance_loss(head: str, t: np.ndarray) -> float:
-    """The loss of the best constant prediction for ``head`` on targets ``t`` (as targets_for_head gives them).
-
-    MSE heads (regression, tanh_mse, sigmoid_mse): the best constant output is the targets' mean, which each
-    head can reach (tanh and sigmoid outputs only in the limit when every target is the same), so the loss is
-    0.5 * the variance summed over outputs. Cross-entropy heads: the best constant is the class frequencies, and
-    the loss is their entropy in nats (ln 2 for two balanced classes).
-    """
-    t = np.asarray(t)
-    if head == "softmax":
-        freq = np.bincount(t.astype(np.intp).ravel()) / t.size
-    elif head == "logistic":
-        p = float(np.mean(t))
-        freq = np.array([p, 1 - p])
-    else:
-        return 0.5 * float(np.sum(np.var(t.reshape(len(t), -1).astype(np.float64), axis=0)))
-    freq = freq[freq > 0]
-    return float(-np.sum(freq * np.log(freq)))
-
-
-def targets_for_head(head: str, labels: np.ndarray) -> np.ndarray:
-    """Map class labels 0/1 (or class indices, or regression values) to what the head trains on."""
-    labels = np.asarray(labels)
-    if head == "tanh_mse":
-        return (2.0 * labels - 1.0).reshape(-1, 1)
-    if head in ("sigmoid_mse", "logistic"):
-        return labels.astype(np.float64).reshape(-1, 1)
-    if head == "softmax":
-        return labels.astype(np.intp)
-    return labels.astype(np.float64).reshape(len(labels), -1)
+def _check_fits_in_memory(config: NetworkConfig) -> None:
+    """Refuse a network whose parameters alone could not be trained in this machine's memory."""
+    memory = machine_memory()
+    n = config.n_parameters
+    need = n * np.dtype(config.dtype).itemsize * PARAMETER_COPIES
+    if memory is not None and need > memory:
+        raise ConfigError("layers", f"{n:,} parameters need about {need / 2**30:,.1f} GiB to train ({PARAMETER_COPIES} "
+                                    f"copies: values, gradients, optimiser state), more than this machine's "
+                                    f"{memory / 2**30:,.1f} GiB; use fewer or narrower layers, or dtype float32")
 
 
 def parse_layers(text: str | Sequence[int]) -> tuple[int, ...]:
@@ -437,3 +111,280 @@ def parse_layers(text: str | Sequence[int]) -> tuple[int, ...]:
         return tuple(int(p) for p in parts)
     except ValueError:
         raise ConfigError("layers", f"a comma list of widths such as 4,2; got {text!r}") from None
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    """Shape and initialisation of an MLP.
+
+    hidden: widths of the hidden layers; activations: one per hidden layer (or one for all), each a registry
+    name, name(param=value, ...), {"name": ..., "params": {...}}, (name, {param: value}) or an ActivationSpec;
+    stored as ActivationSpec (activation_spec.py). head: the name of the output and its loss, one of HEADS
+    (regression, tanh_mse, sigmoid_mse, logistic, softmax), each a record in heads.py.
+    """
+
+    input_dim: int
+    hidden: tuple[int, ...] = (4, 2)
+    activations: tuple = ("tanh",)
+    head: str = "tanh_mse"
+    output_dim: int = 1
+    init: str = "xavier_uniform"
+    init_sigma: float = 0.1  # for init="normal"
+    bias_init: float = 0.0
+    dtype: str = "float64"
+
+    def __post_init__(self) -> None:
+        hidden = tuple(self.hidden)
+        object.__setattr__(self, "hidden", hidden)
+        acts = specs(self.activations)  # each checked by its registry record, naming the layer
+        if len(acts) == 1 and len(hidden) != 1:
+            acts = acts * len(hidden)  # one name for every layer (none at all without hidden layers)
+        object.__setattr__(self, "activations", acts)
+        _check_int("input_dim", self.input_dim, 1)
+        for i, w in enumerate(hidden):
+            _check_int(f"layers[{i}]", w, 1)
+        if len(acts) != len(hidden):
+            raise ConfigError("activations", f"give one activation per hidden layer ({len(hidden)}) or one for "
+                                             f"all; got {len(acts)}")
+        head = head_record(self.head)  # ConfigError("head") for an unknown name
+        _check_int("output_dim", self.output_dim, 1)
+        if head.single_output and self.output_dim != 1:
+            raise ConfigError("output_dim", f"the {head.name} head has one output; got {self.output_dim}")
+        if head.is_classifier and not head.single_output and self.output_dim < 2:
+            raise ConfigError("output_dim", f"{head.name} needs at least 2 classes")
+        if self.init not in INITS:
+            raise ConfigError("init", f"unknown initialiser {self.init!r}; allowed: {', '.join(INITS)}")
+        if self.dtype not in ("float64", "float32"):
+            raise ConfigError("dtype", f"float64 or float32; got {self.dtype!r}")
+        for name, value in (("init_sigma", self.init_sigma), ("bias_init", self.bias_init)):
+            if not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise ConfigError(name, f"must be a finite number; got {value!r}")
+        _check_fits_in_memory(self)
+
+    @property
+    def n_parameters(self) -> int:
+        """Weights and biases in all; a gated layer's pre-activation is twice its width."""
+        acts = self.resolved_activations()
+        widths = [self.input_dim, *self.hidden, self.output_dim]
+        total = 0
+        for l in range(len(widths) - 1):
+            fan_out = widths[l + 1] * (2 if l < len(acts) and acts[l].is_gated else 1)
+            total += (widths[l] + 1) * fan_out
+        return total
+
+    def resolved_activations(self) -> list[Activation]:
+        return [spec.resolve() for spec in self.activations]
+
+
+@dataclass
+class Trace:
+    """What forward() saw: zs[l] and outs[l + 1] (z and a) for each layer l; outs[0] is the input.
+
+    derivs[l] is f'(zs[l]) for hidden layer l, computed in the same pass as its output, or None where
+    backward() reads it from the output (tanh, sigmoid, ReLU) or forward() was asked not to keep it.
+    """
+
+    zs: list[np.ndarray]
+    outs: list[np.ndarray]
+    derivs: list[np.ndarray | None] = field(default_factory=list)
+
+    @property
+    def acts(self) -> list[np.ndarray]:
+        """The former name of ``outs``, still read by modules outside this one."""
+        return self.outs
+
+
+@dataclass
+class Grads:
+    """Loss gradients: dW[l], db[l] for every layer, dz[l] the back-propagated signal at layer l."""
+
+    dW: list[np.ndarray]
+    db: list[np.ndarray]
+    dz: list[np.ndarray]
+    loss: float
+    # every dW then every db, in the order of MLP.flat_parameters; dW and db are views of it (None: not made)
+    flat: np.ndarray | None = None
+
+
+@dataclass
+class MLP:
+    """Parameters, activation records and output head of a network; see the module docstring for the conventions."""
+
+    config: NetworkConfig
+    weights: list[np.ndarray]  # W[l]: (fan_in, fan_out), fan_out doubled for a gated layer
+    biases: list[np.ndarray]  # b[l]: (fan_out,)
+    activations: list[Activation] = field(repr=False)  # f of each hidden layer: registry records
+
+    @classmethod
+    def create(cls, config: NetworkConfig, rng: np.random.Generator) -> MLP:
+        dtype = np.dtype(config.dtype)
+        fs = config.resolved_activations()
+        widths = [config.input_dim, *config.hidden, config.output_dim]
+        weights, biases = [], []
+        for l in range(len(widths) - 1):
+            fan_in = widths[l]
+            fan_out = widths[l + 1] * (2 if l < len(fs) and fs[l].is_gated else 1)
+            weights.append(init_weights(config.init, fan_in, fan_out, rng, config.init_sigma).astype(dtype, copy=False))
+            biases.append(np.full(fan_out, config.bias_init, dtype=dtype))
+        return cls(config, weights, biases, fs)
+
+    @property
+    def acts(self) -> list[Activation]:
+        """The former name of ``activations``, still read by modules outside this one."""
+        return self.activations
+
+    @property
+    def head(self) -> Head:
+        """The output head's record: output, loss and gradient, predictions (heads.py)."""
+        return head_record(self.config.head)
+
+    @property
+    def n_layers(self) -> int:
+        return len(self.weights)
+
+    def parameters(self) -> list[np.ndarray]:
+        return [*self.weights, *self.biases]
+
+    def flat_parameters(self) -> np.ndarray:
+        """All parameters as one vector that the weight and bias arrays are views of.
+
+        Made on first use by copying the parameters into one buffer and rebinding weights and biases to
+        views of it; the optimiser then updates every parameter in a few whole-vector operations.
+        """
+        flat = getattr(self, "_flat", None)
+        if flat is None or any(p.base is not flat for p in self.parameters()):
+            params = self.parameters()
+            flat = np.concatenate([p.ravel() for p in params])
+            views, offset = [], 0
+            for p in params:
+                views.append(flat[offset:offset + p.size].reshape(p.shape))
+                offset += p.size
+            self.weights[:] = views[:self.n_layers]
+            self.biases[:] = views[self.n_layers:]
+            self._flat = flat
+        return flat
+
+    def copy(self) -> MLP:
+        return MLP(self.config, [w.copy() for w in self.weights], [b.copy() for b in self.biases], self.activations)
+
+    def astype(self, dtype) -> MLP:
+        """A copy with parameters in ``dtype`` (the playground draws its surfaces in float32)."""
+        return MLP(self.config, [w.astype(dtype) for w in self.weights], [b.astype(dtype) for b in self.biases],
+                   self.activations)
+
+    def forward(self, x: np.ndarray, derivatives: bool = True) -> tuple[np.ndarray, Trace]:
+        """Return the head's output (probabilities for classification heads) and the trace.
+
+        With ``derivatives`` (for a backward pass), each hidden layer's f'(z) is computed with its output in
+        one pass that shares their common parts (the GELU family's normal tail, a sigmoid's exponential).
+        """
+        a = np.asarray(x, dtype=self.weights[0].dtype)
+        zs, outs, derivs = [], [a], []
+        for l in range(self.n_layers):
+            z = a @ self.weights[l]  # (N, fan_out)
+            z += self.biases[l]
+            if l == len(self.activations):  # the last layer's z: logits
+                a = z
+            elif derivatives:
+                a, df = self.activations[l].forward_and_derivative_array(z)
+                derivs.append(df)
+            else:
+                a = self.activations[l].forward_array(z)
+            zs.append(z)
+            outs.append(a)
+        return self.head.output(zs[-1]), Trace(zs, outs, derivs)
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        return self.forward(x, derivatives=False)[0]
+
+    def backward(self, trace: Trace, y: np.ndarray) -> Grads:
+        """Backpropagate the head's loss through the trace; y holds the targets (see NetworkConfig)."""
+        loss, dz = self.head.loss_and_grad(trace.zs[-1], y)  # dz: (N, K)
+        L = self.n_layers
+        # the gradients are written into one vector laid out like flat_parameters(), which the optimiser
+        # then uses as it is (no concatenation of every layer's gradient on each step)
+        flat = np.empty(sum(w.size + b.size for w, b in zip(self.weights, self.biases, strict=True)), dtype=dz.dtype)
+        dW: list[np.ndarray] = [None] * L  # type: ignore[list-item]
+        db: list[np.ndarray] = [None] * L  # type: ignore[list-item]
+        offset = 0
+        for l, w in enumerate(self.weights):
+            dW[l] = flat[offset:offset + w.size].reshape(w.shape)
+            offset += w.size
+        for l, b in enumerate(self.biases):
+            db[l] = flat[offset:offset + b.size]
+            offset += b.size
+        dzs: list[np.ndarray] = [None] * L  # type: ignore[list-item]
+        for l in range(L - 1, -1, -1):
+            dzs[l] = dz
+            np.matmul(trace.outs[l].T, dz, out=dW[l])  # (fan_in, fan_out)
+            np.add.reduce(dz, axis=0, out=db[l])
+            if l == 0:
+                break
+            da = dz @ self.weights[l].T  # (N, width of layer l)
+            f = self.activations[l - 1]  # the hidden layer whose output is outs[l]
+            df = trace.derivs[l - 1] if l - 1 < len(trace.derivs) else None  # f'(zs[l - 1])
+            if df is None:
+                df = f.derivative_array(trace.zs[l - 1], trace.outs[l])
+            if f.is_gated:
+                dz = np.concatenate([da, da], axis=1) * df  # (N, 2H)
+            else:
+                da *= df  # da is this call's own array
+                dz = da  # (N, H)
+        return Grads(dW, db, dzs, loss, flat)
+
+
+def forward_with_dropout(net: MLP, x: np.ndarray, rate: float,
+                         rng: np.random.Generator) -> tuple[np.ndarray, Trace]:
+    """A training forward pass with inverted dropout on every hidden layer's output; MLP.backward takes its trace.
+
+    Each hidden unit is kept with probability 1 - rate and its output multiplied by 1 / (1 - rate), so the expected
+    output is forward()'s and evaluation uses forward() unchanged (Srivastava et al., 2014). The mask is folded
+    into the trace: outs[l + 1] holds the dropped output and derivs[l] holds f'(z) times the same mask, so
+    backward() computes the dropped network's gradients as it is. Gated layers are not supported.
+    """
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
+        raise ConfigError("dropout", f"a rate in [0, 1); got {rate!r}")
+    if any(f.is_gated for f in net.activations):
+        raise ConfigError("dropout", "gated layers have no dropout here; use ungated activations")
+    a = np.asarray(x, dtype=net.weights[0].dtype)
+    zs, outs, derivs = [], [a], []
+    for l in range(net.n_layers):
+        z = a @ net.weights[l]  # (N, fan_out)
+        z += net.biases[l]
+        if l == len(net.activations):  # logits: never dropped
+            a = z
+        else:
+            f = net.activations[l]
+            a, df = f.forward_and_derivative_array(z)
+            if df is None:
+                df = f.derivative_array(z, a)  # from the output, before the output is dropped
+            if rate > 0:
+                mask = (rng.random(a.shape) >= rate).astype(a.dtype) / a.dtype.type(1 - rate)  # (N, H)
+                a = a * mask
+                df = df * mask
+            derivs.append(df)
+        zs.append(z)
+        outs.append(a)
+    return net.head.output(zs[-1]), Trace(zs, outs, derivs)
+
+
+# --- the output heads' records, by name (heads.py); these few functions keep the old calls working -----------
+
+def head_output(head: str, logits: np.ndarray) -> np.ndarray:
+    """The network's output from the last layer's z (heads.Head.output)."""
+    return head_record(head).output(logits)
+
+
+def head_loss_and_grad(head: str, logits: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    """Mean loss over the batch and its gradient with respect to the logits, (N, K) (heads.Head.loss_and_grad)."""
+    return head_record(head).loss_and_grad(logits, y)
+
+
+def chance_loss(head: str, t: np.ndarray) -> float:
+    """The loss of the best constant prediction on targets ``t`` (heads.Head.chance_loss)."""
+    return head_record(head).chance_loss(np.asarray(t))
+
+
+def targets_for_head(head: str, labels: np.ndarray) -> np.ndarray:
+    """Class labels 0/1 (or class indices, or regression values) as the head trains on them (heads.Head.targets)."""
+    return head_record(head).targets(np.asarray(labels))

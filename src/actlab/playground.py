@@ -126,30 +126,28 @@ class PlaygroundSession:
         t = self.trainer
         frame = self.last_frame or t.frame()
         net = t.net
-        head = net.config.head
+        head = net.head
         if self.is_2d:
             with np.errstate(all="ignore"):  # a diverged network is drawn too
                 draw_net = net.astype(np.float32)
                 out, _ = draw_net.forward(self._grid_inputs)
                 _, thumb_trace = draw_net.forward(self._thumb_inputs)
-            if head == "softmax":  # three or more classes
+            if head.surface is None:  # a class surface: three or more classes
                 output = _class_codes(out).reshape(self.grid, self.grid)
             else:
-                surface = out[:, 0]
-                lo, hi = (0.0, 1.0) if head in ("logistic", "sigmoid_mse") else (-1.0, 1.0)
-                output = _quantise(surface.reshape(self.grid, self.grid), lo, hi)
-            neurons = [_quantise(a.T, *_colour_range(act)) for a, act in zip(thumb_trace.acts[1:-1], net.acts,
-                                                                               strict=True)]
+                output = _quantise(out[:, 0].reshape(self.grid, self.grid), *head.surface)
+            neurons = [_quantise(a.T, *_colour_range(f)) for a, f in zip(thumb_trace.outs[1:-1], net.activations,
+                                                                           strict=True)]
             neuron_arr = np.concatenate(neurons) if neurons else np.zeros((0, 0), np.int8)
         else:
             output = np.zeros((0, 0), np.int8)
             neuron_arr = np.zeros((0, 0), np.int8)
         layers = []  # read from the frame's instruments (full training set): nothing is computed twice
         reading = frame.reading
-        for l, act in enumerate(net.acts):
+        for l, f in enumerate(net.activations):
             r = reading.layers[l] if reading else None
             layers.append({
-                "activation": act.name, "width": net.config.hidden[l],
+                "activation": f.name, "width": net.config.hidden[l],
                 "grad_norm": jsonable(r.grad_norm) if r else None,
                 "ratio": jsonable(r.grad_ratio_to_last) if r else None,
                 "dead": list(r.dead_units) if r else [],
@@ -165,13 +163,13 @@ class PlaygroundSession:
             "type": "frame", **{k: same[k] for k in FRAME_FIELDS},
             "grid": self.grid if self.is_2d else 0, "thumb": self.thumb_size if self.is_2d else 0,
             # a class surface (softmax): the number of classes and the levels per class of its cells; else 0
-            "classes": net.config.output_dim if head == "softmax" else 0, "class_levels": CLASS_LEVELS,
+            "classes": net.config.output_dim if head.surface is None else 0, "class_levels": CLASS_LEVELS,
             "layer_sizes": [net.weights[0].shape[0], *net.config.hidden, net.config.output_dim],
-            "weights": [jsonable(np.round(w, 4)) if not net.acts or not any(a.is_gated for a in net.acts) else []
+            "weights": [jsonable(np.round(w, 4)) if not any(f.is_gated for f in net.activations) else []
                         for w in net.weights],
             "layers": layers, "deriv_products": jsonable(products), "share_norms": share_norms,
             "last_grad_norm": jsonable(reading.last_grad_norm) if reading else None,
-            "confusion": self.confusion() if self.trainer.net_config.head != "regression" else None,
+            "confusion": self.confusion() if head.is_classifier else None,
             "grad_history": self._new_gradient_samples(),
         }
         return FrameData(header, output, neuron_arr)
@@ -193,13 +191,7 @@ class PlaygroundSession:
         y = self.test_data.labels if t.x_test is not None else self.train_data.labels
         with np.errstate(all="ignore"):
             out = t.net.predict(x)
-        head = t.net_config.head
-        if head == "softmax":
-            pred = np.argmax(out, axis=1)
-        elif head == "tanh_mse":
-            pred = (out[:, 0] >= 0).astype(int)
-        else:
-            pred = (out[:, 0] >= 0.5).astype(int)
+        pred = t.net.head.predict(out)
         k = max(int(y.max()), int(pred.max())) + 1
         m = np.zeros((k, k), dtype=int)
         np.add.at(m, (y.astype(int), pred), 1)

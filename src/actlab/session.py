@@ -24,11 +24,12 @@ from .datasets import (
     parse_features,
 )
 from .errors import ConfigError, given
+from .heads import HEAD_RECORDS, head_for
 from .network import INITS, NetworkConfig, parse_layers
 from .optim import OPTIMIZERS, REGULARIZERS, OptimConfig
 from .training import Trainer
 
-LOSSES = ("mse", "cross-entropy")
+LOSSES = tuple(dict.fromkeys(h.loss for h in HEAD_RECORDS.values() if h.loss))  # ("mse", "cross-entropy")
 
 
 def size_limits() -> tuple[int, int]:
@@ -185,20 +186,9 @@ def trainer_for(cfg: RunConfig, train: Dataset, test: Dataset, sample_every: int
         # one class to learn from: a constant is already perfect, so no reading of learning could mean anything
         raise ConfigError("csv", f"the training part ({len(train.labels)} rows, train_fraction {cfg.train_fraction}) "
                                   "holds only one class; give more rows of each class or a larger training share")
-    if train.task == "regression":
-        if cfg.loss == "cross-entropy":
-            raise ConfigError("loss", f"cross-entropy needs classes, and {cfg.dataset!r} is a regression task "
-                                      "(a number to predict at each point); use mse")
-        head, k = "regression", 1
-    elif cfg.loss == "cross-entropy":
-        k = max(train.n_classes, test.n_classes)
-        head, k = ("logistic", 1) if k <= 2 else ("softmax", k)
-    else:
-        head, k = "tanh_mse", 1
-        if max(train.n_classes, test.n_classes) > 2:
-            raise ConfigError("loss", "more than two classes need cross-entropy (softmax)")
+    head, k = head_for(cfg.loss, train.task, max(train.n_classes, test.n_classes), repr(cfg.dataset))
     acts = cfg.activations if cfg.layers else ("tanh",)
-    net_cfg = NetworkConfig(x_train.shape[1], cfg.layers, acts, head, k, init=cfg.init, bias_init=cfg.bias_init)
+    net_cfg = NetworkConfig(x_train.shape[1], cfg.layers, acts, head.name, k, init=cfg.init, bias_init=cfg.bias_init)
     optim = OptimConfig(cfg.optimizer, cfg.lr, reg=cfg.reg, reg_rate=cfg.reg_rate)
     batch = min(cfg.batch_size, len(x_train))
     seed = cfg.seed if cfg.weight_seed is None else cfg.weight_seed

@@ -20,8 +20,9 @@ import numpy as np
 from . import _html, instruments
 from ._json import fields_jsonable
 from .errors import ConfigError, given
+from .heads import head as head_record
 from .instruments import NetworkReading
-from .network import MLP, NetworkConfig, chance_loss, head_loss_and_grad, targets_for_head
+from .network import MLP, NetworkConfig
 from .optim import OptimConfig, Optimizer
 from .readings import Reading, diagnose
 
@@ -178,13 +179,14 @@ class Trainer:
         self.net = MLP.create(self.net_config, self.rng)
         dtype = self.net.weights[0].dtype
         self.x_train = self.x_train.astype(dtype, copy=False)
-        self.t_train = targets_for_head(self.net_config.head, self.y_train)
-        self.chance_loss = chance_loss(self.net_config.head, self.t_train)
+        head = head_record(self.net_config.head)
+        self.t_train = head.targets(np.asarray(self.y_train))
+        self.chance_loss = head.chance_loss(self.t_train)
         self.test_chance_loss: float | None = None
         if self.x_test is not None and len(self.x_test):
             self.x_test = _check_data("x_test", self.x_test).astype(dtype, copy=False)
-            self.t_test = targets_for_head(self.net_config.head, self.y_test)
-            self.test_chance_loss = chance_loss(self.net_config.head, self.t_test)
+            self.t_test = head.targets(np.asarray(self.y_test))
+            self.test_chance_loss = head.chance_loss(self.t_test)
         else:
             self.x_test = None
         self.optimizer = Optimizer(self.optim_config, self.net)
@@ -272,8 +274,8 @@ class Trainer:
                 loss = grads.loss
                 reading = self.last_reading = instruments.read(self.net, trace, grads, t)
             else:  # the loss alone needs no backward pass
-                loss, _ = head_loss_and_grad(self.net_config.head, trace.zs[-1], t)
-        return loss, accuracy(self.net_config.head, out, t), reading
+                loss, _ = self.net.head.loss_and_grad(trace.zs[-1], t)
+        return loss, self.net.head.accuracy(out, t), reading
 
     def frames(self, epochs: int, target_loss: float | None = None) -> Iterator[Frame]:
         """Yield a Frame per epoch until ``epochs`` epochs, divergence or the target loss (see StopRule)."""
@@ -300,17 +302,6 @@ class Trainer:
             yield frame
             if rule.check(frame) is not None:
                 return
-
-
-def accuracy(head: str, out: np.ndarray, t: np.ndarray) -> float | None:
-    """Share of correct predictions for classification heads; None for regression."""
-    if head == "regression":
-        return None
-    if head == "softmax":
-        return float(np.mean(np.argmax(out, axis=1) == t))
-    if head == "tanh_mse":
-        return float(np.mean((out[:, 0] >= 0) == (t[:, 0] > 0)))
-    return float(np.mean((out[:, 0] >= 0.5) == (t[:, 0] > 0.5)))
 
 
 def _check_data(name: str, x: np.ndarray) -> np.ndarray:
