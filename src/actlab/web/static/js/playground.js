@@ -2,6 +2,7 @@
 // The views: controls (views/playground-controls.js), the network drawing, the gradient flow, the loss curves and
 // the output panel (views/playground-output.js); this module carries messages between them and the server.
 import * as api from "./api.js";
+import { frameQueue } from "./frame-queue.js";
 import { playgroundState, runConfig, withParams } from "./playground-state.js";
 import * as controlsView from "./views/playground-controls.js";
 import * as gradientFlow from "./views/gradient-flow.js";
@@ -48,7 +49,7 @@ async function boot() {
     output.update();
     train.reset();
     grad.reset();
-    queue.length = 0;
+    frames.clear();
     awaitingReady = true;
     net.rebuild(true);  // a CSV's own inputs replace the feature column once the server has read it
     conn.send({ type: "reset", config: config(), csv_token: state.get("dataset") === "csv" ? csv?.token : null });
@@ -91,19 +92,7 @@ async function boot() {
   const output = outputView.mount(document.querySelector(".pg-out"), {
     state, outputNeuron: () => document.querySelector("#network .layer-col:last-child .neuron") });
 
-  // Frames wait in a short queue and are drawn one per animation frame: frames arrive slightly faster than the
-  // screen refreshes and not evenly, and drawing only the newest would leave some refreshes with nothing new.
-  // When the page falls behind, the oldest pictures are skipped; their numbers were already recorded.
-  const queue = [], QUEUE_MAX = 3;
-  let renderPending = false;
-  const schedule = () => {
-    if (!renderPending && queue.length) { renderPending = true; requestAnimationFrame(render); }
-  };
-  function render() {
-    renderPending = false;
-    const frame = queue.shift();
-    schedule();
-    if (!frame) return;
+  const frames = frameQueue((frame) => {
     counters.frames += 1;
     const started = performance.now();
     const h = frame.header;
@@ -115,7 +104,7 @@ async function boot() {
     grad.draw(!playing);
     if (h.status === "diverged") setPlaying(false);
     counters.renderMs += performance.now() - started;
-  }
+  });
 
   function onText(msg) {
     if (msg.type === "ready") {
@@ -156,9 +145,7 @@ async function boot() {
     const frame = api.decodeFrame(buffer);
     train.record(frame.header);
     grad.record(frame.header);
-    queue.push(frame);
-    if (queue.length > QUEUE_MAX) queue.splice(0, queue.length - QUEUE_MAX);
-    schedule();
+    frames.push(frame);
   }
 
   controls.update();
