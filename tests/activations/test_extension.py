@@ -171,6 +171,26 @@ def test_a_network_using_it_exports_to_a_script_that_matches(lecun, rng):
         np.testing.assert_allclose(scope["model"](torch.tensor(x)).numpy(), want, rtol=1e-12)
 
 
+def test_a_playground_run_trains_with_one_of_its_parameters_set_and_exports(lecun):
+    from conftest import require_torch
+
+    torch = require_torch()
+    from actlab.datasets import features
+    from actlab.playground import PlaygroundSession, export_torch
+    from actlab.session import RunConfig
+
+    cfg = RunConfig(layers=(4,), activations=("lecun_tanh(alpha=2)",), features=("x1", "x2", "x1x2"))
+    session = PlaygroundSession(cfg, grid=10)
+    session.advance(3)
+    assert dict(session.trainer.net.acts[0].params) == {"alpha": 2.0, "beta": 2 / 3}
+    scope: dict = {"__name__": "exported"}
+    exec(export_torch(session), scope)
+    grid = np.array([[x, y] for x in (-4.0, 0.0, 4.0) for y in (-4.0, 0.0, 4.0)])
+    with torch.no_grad():
+        got = scope["predict"](torch.tensor(grid)).numpy()
+    np.testing.assert_allclose(got, session.trainer.net.predict(features(grid, cfg.features)), rtol=1e-12)
+
+
 # --- what register() refuses, and why ------------------------------------------------------------------
 
 def _bad(**changes) -> Activation:
