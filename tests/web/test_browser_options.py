@@ -221,3 +221,12 @@ def test_a_plugins_activation_trains_in_the_playground_with_its_parameter_set(br
         assert errors == []
     finally:
         context.close()
+
+
+def test_a_teacher_can_hide_the_activation_parameters(page):
+    open_playground(page, "?activations=leaky_relu&hide=slope")
+    page.wait_for_function("document.getElementById('status').textContent.includes('Ready')")
+    assert page.get_by_label("negative_slope of leaky_relu, all layers", exact=True).count() == 1  # there, hidden
+    assert not page.locator("#ctl-slope").is_visible()
+    open_playground(page, "?activations=leaky_relu")
+    assert page.locator("#ctl-slope").is_visible()
