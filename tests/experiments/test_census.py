@@ -35,3 +35,20 @@ def test_gated_tanh_gelu_families_are_not_the_exact_gelu_geglu(family):
 def test_rows_are_in_year_order():
     years = [r.year for r in census()]
     assert years == sorted(years)
+
+
+def test_gpt_neox_20b_uses_the_tanh_gelu_its_own_config_names():
+    """The library default hidden_act is 'gelu'; the 20B model's config.json says 'gelu_fast'."""
+    row = {r.family: r for r in census()}["GPT-NeoX-20B"]
+    assert (row.config_value, row.activation) == ("gelu_fast", "gelu_tanh")
+
+
+def test_a_family_a_record_names_in_used_in_is_in_that_records_census_row():
+    """A record's "used in" list and the census must not disagree about a family both name."""
+    from actlab import activations
+
+    for row in census():
+        for name in activations.names():
+            record = activations.get(name)
+            if any(u.split(" (")[0] == row.family for u in record.used_in) and not record.is_gated:
+                assert row.activation == name, (row.family, name, row.activation)

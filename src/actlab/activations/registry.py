@@ -262,11 +262,21 @@ class Activation:
         outputs = np.asarray(outputs)
         if not self.saturates_at:
             return np.zeros(outputs.shape[-1], dtype=bool)
-        levels = np.asarray(self.saturates_at, dtype=outputs.dtype if outputs.dtype.kind == "f" else float)
-        distance = np.min(np.abs(outputs[..., None] - levels), axis=-1)  # (N, H): to the nearest level
         lo, hi = self.output_range
-        scale = (hi - lo) / 2 if math.isfinite(lo) and math.isfinite(hi) else float(np.max(np.abs(levels)))
-        return distance.mean(axis=tuple(range(distance.ndim - 1))) < fraction * scale
+        bounded = math.isfinite(lo) and math.isfinite(hi)
+        scale = (hi - lo) / 2 if bounded else max(abs(v) for v in self.saturates_at)
+        axes = tuple(range(outputs.ndim - 1))
+        if sorted(self.saturates_at) == [lo, hi]:
+            # the outputs lie between the two levels, so the nearest is (hi - lo) / 2 - |a - mid| away: one
+            # temporary array (this runs on every training frame)
+            off_centre = outputs - (lo + hi) / 2
+            np.abs(off_centre, out=off_centre)
+            return (hi - lo) / 2 - off_centre.mean(axis=axes) < fraction * scale
+        distance = outputs - self.saturates_at[0]  # (N, H): to the nearest level
+        np.abs(distance, out=distance)
+        for level in self.saturates_at[1:]:
+            np.minimum(distance, np.abs(outputs - level), out=distance)
+        return distance.mean(axis=axes) < fraction * scale
 
     @property
     def torch_name(self) -> str | None:
@@ -566,7 +576,7 @@ _RECORDS: tuple[Activation, ...] = (
         output_closed=(True, False), deriv_closed=(True, True),
         zero_centred=False, monotonic=False, smoothness="C-inf", self_gated=True, year=2016,
         paper="Hendrycks & Gimpel, 2016 (Gaussian Error Linear Units)",
-        used_in=("BERT", "RoBERTa", "ViT", "GPT-NeoX", "Falcon"),
+        used_in=("BERT", "RoBERTa", "ViT", "Pythia", "Falcon"),
         torch_recipe=TorchRecipe("GELU", fixed=(("approximate", "none"),)), hf_names=("gelu", "gelu_python"),
         strength="Smooth everywhere with a probabilistic reading (x kept with probability Phi(x)); performs well in transformers.",
         weakness="Needs the error function erf for every value, where ReLU needs one comparison; a small "
@@ -602,7 +612,7 @@ _RECORDS: tuple[Activation, ...] = (
         output_closed=(True, False), deriv_closed=(True, True),
         zero_centred=False, monotonic=False, smoothness="C-inf", self_gated=True, year=2016,
         paper="Hendrycks & Gimpel, 2016 (the tanh approximation, in the GELU paper)",
-        used_in=("GPT-2", "GPT-3", "GPT-J", "Phi", "T5 v1.1 and Flan-T5 (gated)", "Gemma (gated)"),
+        used_in=("GPT-2", "GPT-3", "GPT-J", "GPT-NeoX-20B", "Phi", "T5 v1.1 and Flan-T5 (gated)", "Gemma (gated)"),
         torch_recipe=TorchRecipe("GELU", fixed=(("approximate", "tanh"),)),
         hf_names=("gelu_new", "gelu_pytorch_tanh", "gelu_fast", "gelu_accurate"),
         strength="No erf: one tanh and a cubic per value; differentiable everywhere; within 4.7e-4 of exact GELU.",
