@@ -131,7 +131,7 @@ def register(app: typer.Typer, console, fail) -> None:
                 console.print(f"  {escape(p.label)}: [{STATUS_COLOURS[p.status]}]{p.status.words}[/] — "
                               f"{escape(p.feedback)}")
         for p in verdict.parts:  # which key points are covered; the others only as a count (hints name them)
-            if p.kind == "rubric":
+            if p.kind == "rubric" and p.status != VerdictStatus.UNREADABLE:  # an unread answer covered nothing
                 console.print("  covered: " + ("; ".join(p.covered) or "none yet"))
                 if p.remaining:
                     console.print(f"  {p.remaining} more key point{'s' if p.remaining != 1 else ''} to find "

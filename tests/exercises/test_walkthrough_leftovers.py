@@ -76,3 +76,15 @@ def test_mask_copied_blanks_only_long_runs():
     assert len(masked) == len(text)  # blanked, not removed: the clauses keep their places
     short = " ".join(hint.split()[:COPIED_RUN - 1])
     assert mask_copied(f"Yes: {short}.", (hint,)) == (f"yes: {short}.", False)
+
+
+def test_the_cli_says_it_could_not_read_another_language_and_lists_no_points():
+    from typer.testing import CliRunner
+
+    from actlab.cli import app
+
+    out = CliRunner().invoke(app, ["exercise", "check", "ex3", "--answer", "GELU n'a pas de neurones morts."])
+    assert out.exit_code == 0, out.output
+    text = " ".join(out.output.split())
+    assert text.startswith("unreadable: This answer seems to be written in another language.")
+    assert "covered" not in text and "opposite" not in text

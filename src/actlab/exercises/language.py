@@ -19,7 +19,8 @@ import unicodedata
 _FOREIGN = frozenset("""
 der das und ist nicht kein keine keinen keiner ein eine einen mit für auf sich auch wird werden sind haben bei nur
 oder weil dass wenn aber schon immer sehr wie zu im ihr ihre sie es gibt glatt
-le les est une des du pas ne sont avec dans qui pour comme contrairement elle ils aussi très mais ou sans
+le les est une des du pas ne n'a n'est n'ont c'est d'un d'une qu'il sont avec dans qui pour comme contrairement elle ils
+aussi très mais ou sans
 el los las una por para tiene pero muy también como más cuando porque
 il gli della delle sono anche perché ma ed ha più
 het een geen niet van voor heeft zijn ook maar omdat
