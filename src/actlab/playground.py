@@ -19,6 +19,7 @@ from ._json import dumps, jsonable
 from .activations.torch_code import torch_source
 from .datasets import features
 from .errors import ConfigError
+from .heads import head as head_record
 from .instruments import deriv_products, plane_grid
 from .limits import PlaygroundLimits
 from .session import RunConfig, make_data, trainer_for
@@ -284,9 +285,7 @@ def torch_script(exported: dict) -> str:
             if source.definition and source.definition not in definitions:
                 definitions.append(source.definition)
             layers.append(source.call)
-    head = {"tanh_mse": "torch.tanh(logits)", "sigmoid_mse": "torch.sigmoid(logits)",
-            "logistic": "torch.sigmoid(logits)", "softmax": "torch.softmax(logits, dim=1)",
-            "regression": "logits"}[data["head"]]
+    head = head_record(data["head"]).torch_output  # the head's own recipe (heads.py)
     lines = [
         '"""A network trained in actlab, rebuilt in PyTorch with its weights. Run: python this_file.py"""',
         "import torch", "from torch import nn", "",
