@@ -32,15 +32,6 @@ from .training import Trainer
 LOSSES = tuple(dict.fromkeys(h.loss for h in HEAD_RECORDS.values() if h.loss))  # ("mse", "cross-entropy")
 
 
-def size_limits() -> tuple[int, int]:
-    """The playground's default (hidden layers, neurons per layer). Kept for the routes that still import it until
-    they read the lab's own limits (web.settings.limits(app)); a run's settings carry no size limit."""
-    from .limits import PlaygroundLimits
-
-    d = PlaygroundLimits()
-    return d.max_layers, d.max_width
-
-
 @dataclass(frozen=True)
 class RunConfig:
     dataset: str = "circle"
