@@ -110,7 +110,7 @@ async function boot() {
   await Promise.all([
     ...views.map((v) => v.ready),
     exView.update(),
-    Promise.all([conventions, accuracy]).then(([c, a]) => { renderConventions(c); renderAccuracy(a); }),
+    Promise.all([conventions, accuracy]).then(([c, a]) => { renderConventions(c); renderAccuracy(a, options); }),
     Promise.all([census, gelu]).then(([c, g]) => llmView.update({ census: c, gelu: g })),
     collapseData.then((d) => collapseView.update(d)),
     insideFigures,
@@ -136,9 +136,11 @@ function renderConventions(c) {
     <table class="data"><thead><tr><th>registry key</th><th>the same function elsewhere</th></tr></thead><tbody>${names}</tbody></table>`;
 }
 
-function renderAccuracy(acc) {
-  const six = ["sigmoid", "tanh", "relu", "leaky_relu", "gelu", "gelu_tanh", "silu"];
-  const rows = acc.rows.filter((r) => six.includes(r.name)).map((r) => `<tr><td>${r.name}</td><td>${r.dtype}</td>
+// the table's rows: the lesson's six (the registry's first group) and the tanh GELU the lesson compares with GELU
+function renderAccuracy(acc, options) {
+  const shown = new Set([...options.activations.filter((a) => a.group === options.activation_groups[0]).map((a) => a.name),
+                         "gelu_tanh"]);
+  const rows = acc.rows.filter((r) => shown.has(r.name)).map((r) => `<tr><td>${r.name}</td><td>${r.dtype}</td>
     <td class="num">${fmt(r.actlab_value_ulp)}</td><td class="num">${fmt(r.actlab_deriv_ulp)}</td>
     <td class="num">${fmt(r.torch_value_ulp)}</td><td class="num">${fmt(r.torch_deriv_ulp)}</td></tr>`).join("");
   document.getElementById("accuracy").innerHTML = `<table class="data"><thead><tr><th>function</th><th>dtype</th>
