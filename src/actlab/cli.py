@@ -118,6 +118,16 @@ def list_(json_out: Annotated[bool, typer.Option("--json", help="Print JSON inst
     console.print(table)
 
 
+def _torch_words(act: activations.Activation) -> str:
+    """How PyTorch computes it, from the record's recipe: the module, or the expression actlab exports."""
+    recipe = act.torch_recipe
+    if recipe is None:
+        return "—"
+    if recipe.uses_module(act.params):
+        return f"torch.nn.{act.torch_name}"
+    return f"no module for these parameters; exported as {recipe.expression}"
+
+
 @app.command()
 def show(
     name: Annotated[str, typer.Argument(help="Registry key or alias (swish, gelu_new, ...).")],
@@ -150,7 +160,8 @@ def show(
         ("zero-centred", str(act.zero_centred)), ("monotonic", str(act.monotonic)),
         ("smoothness", act.smoothness), ("bounded above / below", f"{act.bounded_above} / {act.bounded_below}"),
         ("self-gated", str(act.self_gated)), ("paper", act.paper),
-        ("used in", ", ".join(act.used_in)), ("PyTorch", act.torch_name or "—"),
+        ("used in", ", ".join(act.used_in)), ("PyTorch", _torch_words(act)),
+        ("group", act.group), ("saturates at", ", ".join(f"{v:g}" for v in act.saturates_at) or "—"),
         ("Hugging Face", ", ".join(act.hf_names) or "—"), ("strength", act.strength), ("weakness", act.weakness),
     ]
     if act.kinks:

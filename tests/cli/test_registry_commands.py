@@ -106,3 +106,18 @@ def test_show_says_relu_prime_at_zero_is_a_choice_and_selu_has_no_subgradient():
     assert "any value in [0, 1] is a subgradient" in relu
     selu = " ".join(run("show", "selu").stdout.split())
     assert "no subgradient" in selu
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (("show", "relu_squared"), "exported as torch.relu(x) ** 2"),
+    (("show", "silu", "--param", "beta=2"), "exported as x * torch.sigmoid(beta * x)"),
+    (("show", "gelu_new"), "torch.nn.GELU(approximate='tanh')"),
+])
+def test_show_says_how_pytorch_computes_it_from_the_recipe(args, words):
+    res = run(*args)
+    assert res.exit_code == 0 and words in " ".join(res.stdout.split())
+
+
+def test_show_names_the_group_and_the_saturation_levels():
+    out = " ".join(run("show", "sigmoid").stdout.split())
+    assert "The lesson's six" in out and "saturates at │ 0, 1" in out
