@@ -6,12 +6,16 @@ slow patch of the shared machine lands on all of them alike. Variants: the bare 
 difference is the noise floor), the monitor sampling every step (debug), every 10th step, and every="auto".
 
 Per-step cost is the median; amortised cost is the trimmed mean (sampled steps are rare, so a median would hide
-them). CPU time (process_time) is recorded beside wall time. Run: python bench/torch_monitor.py [--steps 200]
+them). CPU time (process_time) is printed beside wall time, with the load average before and after, since on a
+shared machine wall time also counts waiting for a core. --repeat R runs the whole comparison R times and prints
+the median and range of each overhead over the runs.
+Run: python bench/torch_monitor.py [--steps 100] [--repeat 3] [--models mlp,transformer]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 
@@ -34,7 +38,18 @@ def transformer() -> tuple[nn.Module, torch.Tensor, torch.Tensor]:
         torch.randn(16, 64, 128)
 
 
-def run(name: str, factory, steps: int) -> None:
+MODELS = {"mlp": ("MLP 8 x [Linear(256, 256), ReLU], batch 128", mlp),
+          "transformer": ("TransformerEncoder 4 layers, nn.GELU, d_model 128, batch 16, seq 64", transformer)}
+
+
+def _trimmed(v: list[float]) -> float:
+    v = sorted(v)
+    cut = len(v) // 20
+    return statistics.fmean(v[cut:len(v) - cut] if cut else v)
+
+
+def run(factory, steps: int) -> dict:
+    """One interleaved comparison; returns each variant's overheads against A and the per-layer sampled cost."""
     model, x, y = factory()
     opt = torch.optim.SGD(model.parameters(), lr=1e-4)
 
@@ -61,6 +76,7 @@ def run(name: str, factory, steps: int) -> None:
         for fn in variants.values():
             fn()
     keys = list(variants)
+    load = [os.getloadavg()[0]]
     for i in range(steps):
         order = keys[i % len(keys):] + keys[:i % len(keys)]
         for k in order:
@@ -68,34 +84,50 @@ def run(name: str, factory, steps: int) -> None:
             variants[k]()
             wall[k].append(time.perf_counter() - w0)
             cpu[k].append(time.process_time() - c0)
-
-    def trimmed(v: list[float]) -> float:
-        v = sorted(v)
-        cut = len(v) // 20
-        return statistics.fmean(v[cut:len(v) - cut] if cut else v)
-
-    base_med = statistics.median(wall["A"])
-    base_mean, base_cpu = trimmed(wall["A"]), trimmed(cpu["A"])
+    load.append(os.getloadavg()[0])
     n_layers = len(monitors["every=1"].report().layers)
-    print(f"\n{name}: {steps} rounds, bare step median {base_med * 1e3:.2f} ms, {n_layers} monitored layers, "
-          f"auto chose every={monitors['auto'].every}")
-    print(f"{'variant':<10} {'median ms':>10} {'per-step':>9} {'amortised wall':>15} {'amortised cpu':>14}")
+    out = {"load": load, "layers": n_layers, "auto_every": monitors["auto"].every,
+           "bare_wall_ms": statistics.median(wall["A"]) * 1e3, "bare_cpu_ms": statistics.median(cpu["A"]) * 1e3}
     for k in keys:
-        med = statistics.median(wall[k])
-        print(f"{k:<10} {med * 1e3:>10.3f} {med / base_med - 1:>+9.1%} {trimmed(wall[k]) / base_mean - 1:>+15.1%} "
-              f"{trimmed(cpu[k]) / base_cpu - 1:>+14.1%}")
-    sampled_extra = statistics.median(wall["every=1"]) - base_med
-    print(f"a sampled step adds {sampled_extra * 1e6 / max(n_layers, 1):.0f} us per monitored layer "
-          f"(A/A spread {abs(statistics.median(wall[chr(65) + chr(39)]) / base_med - 1):.1%})")
+        out[k] = {"per_step_wall": statistics.median(wall[k]) / statistics.median(wall["A"]) - 1,
+                  "per_step_cpu": statistics.median(cpu[k]) / statistics.median(cpu["A"]) - 1,
+                  "amortised_wall": _trimmed(wall[k]) / _trimmed(wall["A"]) - 1,
+                  "amortised_cpu": _trimmed(cpu[k]) / _trimmed(cpu["A"]) - 1}
+    out["sampled_us_per_layer_cpu"] = (statistics.median(cpu["every=1"]) - statistics.median(cpu["A"])) * 1e6 / \
+        max(n_layers, 1)
+    out["sampled_us_per_layer_wall"] = (statistics.median(wall["every=1"]) - statistics.median(wall["A"])) * 1e6 / \
+        max(n_layers, 1)
+    return out
+
+
+def _span(values: list[float], pct: bool = True) -> str:
+    fmt = (lambda v: f"{v:+.1%}") if pct else (lambda v: f"{v:.0f}")
+    med = statistics.median(values)
+    return fmt(med) if len(values) == 1 else f"{fmt(med)} [{fmt(min(values))}, {fmt(max(values))}]"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=200, help="interleaved rounds per model (default 200)")
+    parser.add_argument("--steps", type=int, default=200, help="interleaved rounds per model and run (default 200)")
+    parser.add_argument("--repeat", type=int, default=1, help="whole comparisons per model (default 1)")
+    parser.add_argument("--models", default="mlp,transformer", help="comma-separated: mlp, transformer")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    run("MLP 8 x [Linear(256, 256), ReLU], batch 128", mlp, args.steps)
-    run("TransformerEncoder 4 layers, nn.GELU, d_model 128, batch 16, seq 64", transformer, args.steps)
+    for key in args.models.split(","):
+        title, factory = MODELS[key]
+        runs = [run(factory, args.steps) for _ in range(args.repeat)]
+        loads = [v for r in runs for v in r["load"]]
+        print(f"\n{title}: {args.steps} rounds x {args.repeat} run(s), {runs[0]['layers']} monitored layers, "
+              f"bare step median {_span([r['bare_wall_ms'] for r in runs], False)} ms wall / "
+              f"{_span([r['bare_cpu_ms'] for r in runs], False)} ms CPU, load average "
+              f"{min(loads):.1f}-{max(loads):.1f}, auto chose every={[r['auto_every'] for r in runs]}")
+        print("overheads against A: median [range over runs]")
+        print(f"{'variant':<9} {'per-step cpu':>26} {'per-step wall':>26} {'amortised cpu':>26} {'amortised wall':>26}")
+        for k in ("A'", "every=1", "every=10", "auto"):
+            print(f"{k:<9} " + " ".join(f"{_span([r[k][m] for r in runs]):>26}" for m in
+                                        ("per_step_cpu", "per_step_wall", "amortised_cpu", "amortised_wall")))
+        print(f"a sampled step adds {_span([r['sampled_us_per_layer_cpu'] for r in runs], False)} us CPU "
+              f"({_span([r['sampled_us_per_layer_wall'] for r in runs], False)} us wall) per monitored layer")
 
 
 if __name__ == "__main__":

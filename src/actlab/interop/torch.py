@@ -422,6 +422,9 @@ class Monitor:
         self._mode: _FunctionWatch | None = None
         self._ones: dict[tuple, torch.Tensor] = {}  # full ones for torch's backward kernels (a stride-0 one is slow)
         self._layouts: dict[tuple, dict] = {}
+        self._zero: dict[tuple, torch.Tensor] = {}
+        self._pending: tuple | None = None
+        self._noted_functional = self._noted_none = False
         self._loss: float | None = None
 
     # -- what the monitor cannot see ---------------------------------------------------------
@@ -603,7 +606,7 @@ class Monitor:
         return out
 
     def _ones_like(self, t: torch.Tensor) -> torch.Tensor:
-        key = (t.shape, t.dtype, t.device)
+        key = ("ones", t.shape, t.dtype, t.device)
         one = self._ones.get(key)
         if one is None:
             if len(self._ones) >= 16:
@@ -611,24 +614,37 @@ class Monitor:
             one = self._ones[key] = torch.ones(t.shape, dtype=t.dtype, device=t.device)
         return one
 
+    def _scratch(self, t: torch.Tensor) -> torch.Tensor:
+        """A buffer shaped like t, reused by every place of that shape: each is reduced before the next runs, and a
+        fresh activation-sized tensor per pass costs an allocation (and page faults) every time."""
+        key = ("scratch", t.shape, t.dtype, t.device)
+        buf = self._ones.get(key)
+        if buf is None:
+            if len(self._ones) >= 16:
+                self._ones.clear()
+            buf = self._ones[key] = torch.empty(t.shape, dtype=t.dtype, device=t.device)
+        return buf
+
     def _derivative(self, layer: _Layer, t: torch.Tensor) -> torch.Tensor:
         """f' from the input z, or from the output a where layer.from_output; torch's own backward kernels with a
         full tensor of ones (about a third faster than derivative()'s broadcast one), derivative() otherwise."""
         aten = torch.ops.aten
         name = layer.record.name
         if layer.from_output:
-            one = self._ones_like(t)
             if name == "relu":
-                return t.sign()  # a >= 0: 1 where the unit is on, 0 where it is off
+                return torch.sign(t, out=self._scratch(t))  # a >= 0: 1 where the unit is on, 0 where it is off
+            one, out = self._ones_like(t), self._scratch(t)
             if name == "tanh":
-                return aten.tanh_backward(one, t)
+                return aten.tanh_backward.grad_input(one, t, grad_input=out)
             if name == "sigmoid":
-                return aten.sigmoid_backward(one, t)
-            return aten.leaky_relu_backward(one, t, layer.record.params["negative_slope"], False)
+                return aten.sigmoid_backward.grad_input(one, t, grad_input=out)
+            return aten.leaky_relu_backward.grad_input(one, t, layer.record.params["negative_slope"], False,
+                                                       grad_input=out)
         if name in ("gelu", "gelu_tanh"):
-            return aten.gelu_backward(self._ones_like(t), t, approximate="tanh" if name == "gelu_tanh" else "none")
+            return aten.gelu_backward.grad_input(self._ones_like(t), t, approximate="tanh" if name == "gelu_tanh"
+                                                 else "none", grad_input=self._scratch(t))
         if name == "silu" and type(layer.module).__name__ == "SiLU":
-            return aten.silu_backward(self._ones_like(t), t)
+            return aten.silu_backward.grad_input(self._ones_like(t), t, grad_input=self._scratch(t))
         return derivative(layer.record, layer.module, t)
 
     def _fit(self, layer: _Layer, t: torch.Tensor) -> bool:
@@ -642,40 +658,38 @@ class Monitor:
         layer.rows = rows
         return True
 
-    def _measure_derivative(self, layer: _Layer, z: torch.Tensor) -> None:
-        # reduced at once: an in-place module overwrites z, and a kept f' tensor would hold memory until backward
-        if not self._fit(layer, z):
+    def _measure_derivative(self, layer: _Layer, z: torch.Tensor, fitted: bool = False) -> None:
+        """Per-unit sums of |f'| and of nonzero f', reduced at once: an in-place module overwrites z, and a kept f'
+        would hold memory until backward. z is detached, so nothing here is recorded by autograd."""
+        if not fitted and not self._fit(layer, z):
             return
-        with torch.no_grad():
-            d = self._derivative(layer, z)
-            ad = d if layer.nonneg_deriv else d.abs()
-            layer.dsum = _per_unit(ad)
-            layer.nz = layer.dsum if layer.binary_deriv else _per_unit(ad.sign())
+        d = self._derivative(layer, z)  # a scratch buffer or a fresh tensor: never z itself
+        ad = d if layer.nonneg_deriv else d.abs_()
+        layer.dsum = _per_unit(ad)
+        layer.nz = layer.dsum if layer.binary_deriv else _per_unit(ad.sign_())
 
     def _measure_output(self, layer: _Layer, output) -> None:
         if not torch.is_tensor(output) or not torch.is_floating_point(output) or not self._fit(layer, output):
             return
         a = output.detach()
         if layer.from_output:
-            self._measure_derivative(layer, a)
+            self._measure_derivative(layer, a, fitted=True)
         if layer.dsum is None or layer.dsum.shape[0] != layer.width:
             return
-        with torch.no_grad():
-            layer.asum = _per_unit(a if layer.nonneg_out else a.abs())
-            layer.ssum = layer.asum if layer.nonneg_out else _per_unit(a)
-            layer.norm = _norm(a)
-            rule = layer.saturation_rule
-            if rule is None:
-                layer.dist = None
-            elif rule[0] == "ends":  # tanh, hardtanh (mid 0): the |a| sums are already there
-                near = layer.asum if rule[1] == 0 and not layer.nonneg_out else _per_unit((a - rule[1]).abs())
+        layer.asum = _per_unit(a if layer.nonneg_out else torch.abs(a, out=self._scratch(a)))
+        layer.ssum = layer.asum if layer.nonneg_out else _per_unit(a)
+        layer.norm = _norm(a)
+        rule = layer.saturation_rule
+        if rule is not None:
+            if rule[0] == "ends":  # tanh, hardtanh (mid 0): the |a| sums are already there
+                near = layer.asum if rule[1] == 0 and not layer.nonneg_out else \
+                    _per_unit(torch.sub(a, rule[1], out=self._scratch(a)).abs_())
                 layer.dist = rule[2] * layer.rows - near
             elif rule[0] == "floor":  # ELU, SELU, CELU: sum (a - level) from the sums of a
                 layer.dist = layer.ssum - rule[1] * layer.rows
             else:
                 levels = torch.tensor(rule[1], dtype=a.dtype, device=a.device)
                 layer.dist = _per_unit((a.unsqueeze(-1) - levels).abs().amin(-1))
-        layer.grad_norm = None
         layer.ran = True
         if output.requires_grad:
             def grad_hook(g):
@@ -729,49 +743,56 @@ class Monitor:
         present = [t for t in grads if t is not None]
         params = next(iter(self.model.parameters()), None)
         device = params.device if params is not None else (ran[0].dsum.device if ran else "cpu")
-        # float64 for the transfer: a float32 norm of a float64 model would lose digits the report shows
-        parts = [torch.stack(torch._foreach_norm(present)).double().to(device)] if present else []
+        # float64 for the transfer (torch.cat promotes): a float32 norm of a float64 model would lose digits
+        parts = [torch.stack(torch._foreach_norm(present)).to(device)] if present else []
         n = len(ran)
         if ran:
-            dtype = torch.promote_types(torch.float32, ran[0].dsum.dtype)
+            dev, dtype = ran[0].dsum.device, torch.promote_types(torch.float32, ran[0].dsum.dtype)
+            uniform = all(l.dsum.dtype == dtype and l.dsum.device == dev for l in ran)
+            if not uniform:
+                for l in ran:
+                    dtype = torch.promote_types(dtype, l.dsum.dtype)
             for l in ran:
-                dtype = torch.promote_types(dtype, l.dsum.dtype)
                 if l.last_active is None:
-                    l.last_active = torch.zeros(l.width, dtype=dtype, device=l.dsum.device)
+                    l.last_active = torch.zeros(l.width, dtype=dtype, device=dev)
                 l.samples.append(g)
             lay = self._layout(ran)
-            dev = ran[0].dsum.device
 
-            def cat(attr):
-                return torch.cat([getattr(l, attr).to(dev, dtype) for l in ran])
+            def cat(tensors):
+                return torch.cat(tensors if uniform else [t.to(dev, dtype) for t in tensors])
 
-            d, nz, a, s, last = cat("dsum"), cat("nz"), cat("asum"), cat("ssum"), cat("last_active")
+            d = cat([l.dsum for l in ran])
             # dead: no nonzero f' in any of the place's last `window` sampled batches (a sum of |f'| is > 0
             # exactly when one term is); each unit keeps the sampled step it was last active at
-            last = torch.where(d > 0, g, last)
+            last = torch.where(d > 0, g, cat([l.last_active for l in ran]))
             starts = [l.samples[0] for l in ran]
-            start = starts[0] if len(set(starts)) == 1 else \
+            start = starts[0] if starts.count(starts[0]) == n else \
                 torch.tensor(starts, dtype=dtype, device=dev)[lay["segment"]]
             offset = 0
             for l in ran:  # views into this step's buffer: no copy
                 l.last_active = last[offset:offset + l.width]
                 offset += l.width
-            sums = self._per_layer(lay, torch.stack([a, s, nz]), n)  # (3, n): sum |a|, sum a, nonzero f'
-            mean_d = d / lay["rows"]
-            saturated = mean_d < lay["limit"]  # instruments.saturated_mask
+            a = cat([l.asum for l in ran])
+            # (3, U) -> (3, n): sum |a|, sum a, nonzero f'
+            sums = self._per_layer(lay, torch.stack([a, cat([l.ssum for l in ran]), cat([l.nz for l in ran])]), n)
+            saturated = d / lay["rows"] < lay["limit"]  # instruments.saturated_mask: mean |f'| below 1% of max
             if lay["saturation_limit"] is not None:  # places without a level compare against -inf: never
-                dist = torch.cat([(l.dist if l.dist is not None else l.asum).to(dev, dtype) for l in ran])
+                dist = cat([l.dist if l.dist is not None else l.asum for l in ran])
                 saturated |= dist / lay["rows"] < lay["saturation_limit"]
             # Sokar et al.: E|a_i| <= tau * mean_j E|a_j|, i.e. sum|a_i| * H <= tau * sum_j sum|a_j|
             dormant = a * lay["width"] <= DORMANT_TAU * sums[0][lay["segment"]]
             counts = self._per_layer(lay, torch.stack([last < start, saturated, dormant]).to(dtype), n)
-            norms = torch.stack([l.norm.to(dev, dtype) for l in ran])
-            grad_norms = torch.stack([(l.grad_norm if l.grad_norm is not None else l.norm.new_zeros(()))
-                                      .to(dev, dtype) for l in ran])
-            parts += [t.reshape(-1).double().to(device) for t in (sums, counts, norms, grad_norms)]
+            zero = self._zero.get((dev, dtype))
+            if zero is None:
+                zero = self._zero[(dev, dtype)] = torch.zeros((), dtype=dtype, device=dev)
+            norms = [l.norm for l in ran] + [l.grad_norm if l.grad_norm is not None else zero for l in ran]
+            norms = torch.stack(norms if uniform else [t.to(dev, dtype) for t in norms])
+            parts += [t.reshape(-1).to(device) for t in (sums, counts, norms)]
         loss = handle.loss
         if torch.is_tensor(loss):
             parts.append(loss.detach().double().reshape(1).to(device))
+        elif parts:
+            parts.append(parts[0].new_zeros(1, dtype=torch.float64))  # float64 whatever the parts are
         host = torch.cat(parts).tolist() if parts else []  # the one host transfer of the step
         weight_norm = {}
         k = 0
@@ -799,20 +820,23 @@ class Monitor:
             self._loss = float(loss)
         for l in ran:  # drop this step's tensors (the last sums stay only until the next sampled step)
             l.dsum = l.nz = l.asum = l.ssum = l.norm = l.grad_norm = l.dist = None
-        self._last = self._report(ran, raw, weight_norm)
+        seen = sorted(((l, (l.order, l.weight_module, l.width, len(l.samples)), r) for l, r in zip(ran, raw,
+                                                                                                   strict=True)),
+                      key=lambda p: p[1][0])
+        order = sorted(self._weight_order, key=self._weight_order.get)
+        self._note_hidden(seen, order)
+        # the words and the reading are built when asked for (report()) or logged: Python work a step need not pay
+        self._pending = (seen, order, weight_norm, self.step_count + 1, self.sampled_steps, self._loss,
+                         tuple(self.notes))
+        self._last = None
         if self._log_path is not None:
             with self._log_path.open("a") as fh:
-                fh.write(json.dumps(self._last.to_dict(), allow_nan=False) + "\n")
+                fh.write(json.dumps(self._built().to_dict(), allow_nan=False) + "\n")
 
-    def _report(self, ran: list[_Layer], raw: list[dict], weight_norm: dict[str, float]) -> MonitorReport:
-        seen = sorted(zip(ran, raw, strict=True), key=lambda p: p[0].order)
-        order = sorted(self._weight_order, key=self._weight_order.get)
-        output = order[-1] if order else None
-        output_norm = weight_norm.get(output, math.nan) if output else math.nan
-        last_act = seen[-1][1]["act_grad"] if seen else math.nan
+    def _note_hidden(self, seen: list, order: list[str]) -> None:
         if self._unmatched:  # once, from the first sampled step's order: name where an activation may be hidden
             self._unmatched = False
-            acts = [layer.order for layer, _ in seen]
+            acts = [fixed[0] for _, fixed, _ in seen]
             bare = [(a, b) for a, b in zip(order, order[1:], strict=False)
                     if not any(self._weight_order[a] < o < self._weight_order[b] for o in acts)]
             if bare and seen:
@@ -820,42 +844,54 @@ class Monitor:
                 self.notes.append(f"no activation runs between {pairs}: an activation applied there by other means "
                                   "than a module or a torch function (a custom autograd function, a C++ kernel) "
                                   "is not watched")
-        functional = sorted({layer.name for layer, _ in seen if layer.functional})
-        if functional and not any(n.startswith("activations applied as functions") for n in self.notes):
-            self.notes.append("activations applied as functions, watched where they are called: "
-                              + ", ".join(functional[:8]) + (" ..." if len(functional) > 8 else ""))
-        if not seen and not any(n.startswith("no activation found") for n in self.notes):
+        if not self._noted_functional:
+            functional = sorted({layer.name for layer, _, _ in seen if layer.functional})
+            if functional:
+                self._noted_functional = True
+                self.notes.append("activations applied as functions, watched where they are called: "
+                                  + ", ".join(functional[:8]) + (" ..." if len(functional) > 8 else ""))
+        if not seen and not self._noted_none:
+            self._noted_none = True
             self.notes.append("no activation found: neither an activation module (nn.ReLU, nn.GELU, ...) nor an "
                               "activation function (F.relu, F.gelu, torch.tanh, ...) ran in the model's forward")
-        rows, notes = [], list(self.notes)
-        first_bad = next((layer.name for layer, r in seen if r["non_finite"]), None)
+
+    def _built(self) -> MonitorReport:
+        if self._last is None and self._pending is not None:
+            self._last = self._report(*self._pending)
+        return self._last
+
+    def _report(self, seen: list, order: list[str], weight_norm: dict[str, float], step: int, sampled: int,
+                loss: float | None, notes: tuple[str, ...]) -> MonitorReport:
+        output = order[-1] if order else None
+        output_norm = weight_norm.get(output, math.nan) if output else math.nan
+        last_act = seen[-1][2]["act_grad"] if seen else math.nan
+        rows, notes = [], list(notes)
+        first_bad = next((layer.name for layer, _, r in seen if r["non_finite"]), None)
         if first_bad is not None:
             notes.append(f"non-finite activations first appear at {first_bad}")
-        for layer, r in seen:
-            w = weight_norm.get(layer.weight_module, math.nan) if layer.weight_module else math.nan
+        for layer, (_, weight_module, width, window), r in seen:
+            w = weight_norm.get(weight_module, math.nan) if weight_module else math.nan
             # saturated units this batch include the dead ones (f' = 0): each unit is counted once, as dead
             dead, sat_all = int(r["dead"]), int(r["saturated"])
             sat = max(sat_all - dead, 0)
-            window = len(layer.samples)
             words = layer_reading(layer.label, "the output layer", grad_ratio(w, output_norm), dead,
-                                  max(sat_all, dead), layer.width, w)
+                                  max(sat_all, dead), width, w)
             if dead:  # dead here means: over the window of sampled batches, not one batch
                 words = words.replace(" dead", f" dead over the last {window} sampled batches", 1)
             rows.append(LayerStats(layer.name, layer.record.name,
                                    f"F.{layer.record.name}" if layer.functional else type(layer.module).__name__,
-                                   layer.width, r["act_grad"], grad_ratio(r["act_grad"], last_act), w, r["mean"],
+                                   width, r["act_grad"], grad_ratio(r["act_grad"], last_act), w, r["mean"],
                                    r["std"], r["zero"], sat, dead, int(r["dormant"]), window, bool(r["non_finite"]),
                                    words))
-        labels = {layer.name: layer.label for layer, _ in seen}
+        labels = {layer.name: layer.label for layer, _, _ in seen}
         summary = RunSummary(
             tuple(LayerSummary(l.activation, l.width, l.weight_grad_norm, l.dead, l.saturated + l.dead,
                                l.act_grad_norm, labels[l.name]) for l in rows),
-            output_norm, self._loss, self.chance_loss, None, self.step_count + 1,
+            output_norm, loss, self.chance_loss, None, step,
             output_signal_norm=last_act if rows else None,
             signal_reference=f"the last watched activation ({labels[rows[-1].name]})" if rows else "")
         reading = diagnose(summary) if rows or len(self._weighted) <= 1 else _unwatched_reading()
-        return MonitorReport(self.step_count + 1, self.sampled_steps, self.every, tuple(rows), output_norm,
-                             self._loss, reading, tuple(notes))
+        return MonitorReport(step, sampled, self.every, tuple(rows), output_norm, loss, reading, tuple(notes))
 
     def report(self) -> MonitorReport:
         """The latest sampled step's report, with how many steps have run since (it says so before any sample)."""
@@ -863,7 +899,7 @@ class Monitor:
         if self._auto and self.calibrated_cost is not None and self.calibrated_cost > self.budget:
             notes.append(f"sampling every {self.every} steps costs about {self.calibrated_cost:.0%} of the step time, "
                          f"over the {self.budget:.0%} budget: the model's steps are short next to the hooks' cost")
-        if self._last is None:
+        if self._built() is None:
             reading = Reading((Finding(Status.STARTING, f"no step has been sampled yet ({self.step_count} run)", "",
                                        {}),))
             return MonitorReport(self.step_count, 0, self.every, (), math.nan, None, reading,
