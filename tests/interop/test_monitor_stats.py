@@ -344,3 +344,31 @@ def test_units_at_the_edges_are_classified_as_the_engine_classifies_them(act):
     assert got.zero_derivative_fraction == pytest.approx(float((d == 0).mean()), abs=1e-15)
     if act in ("relu", "relu_inplace"):  # the tiny positive inputs are alive
         assert got.dead == int((grid <= 0).sum())
+
+
+@pytest.mark.parametrize("act", ["relu", "gelu", "sigmoid", "elu"])
+def test_image_units_are_channels_and_match_the_reference(act):
+    torch.manual_seed(6)
+    model = nn.Sequential(nn.Conv2d(3, 5, 3), ACTIVATIONS[act](), nn.Conv2d(5, 4, 3), ACTIVATIONS[act](),
+                          nn.Flatten(), nn.Linear(4 * 4 * 4, 1)).double()
+    with torch.no_grad():
+        model[0].bias[:2] = -40.0  # two channels pushed far left
+    cap = Capture([("1", model[1]), ("3", model[3])])
+    mon = Monitor(model, every=1)
+    with mon.step():
+        model(torch.randn(6, 3, 8, 8, dtype=torch.float64)).pow(2).mean().backward()
+    cap.remove()
+    for name, got in zip(("1", "3"), mon.report().layers, strict=True):
+        module = model[int(name)]
+        z, a = cap.z[name][-1], cap.a[name][-1]
+        channels = a.shape[1]
+        d = np.abs(_reference_derivative(module, z).movedim(1, -1).reshape(-1, channels).numpy())
+        a2 = a.movedim(1, -1).reshape(-1, channels).numpy()
+        dead = instruments.dead_mask(d)
+        assert got.width == channels
+        assert got.dead == int(dead.sum())
+        assert got.saturated == int((instruments.saturated_mask(record_for(module), d, a2) & ~dead).sum())
+        assert got.dormant == int(instruments.dormant_mask(a2).sum())
+        assert got.mean == pytest.approx(float(a2.mean()), rel=1e-9, abs=1e-12)
+        assert got.act_grad_norm == pytest.approx(float(cap.grads[name].norm()), rel=1e-9)
+    assert mon.report().layers[0].dead >= (2 if act == "relu" else 0)

@@ -14,16 +14,22 @@ The one home of PyTorch in actlab, imported only by whoever asks for it (the cor
 
 How it measures, on a sampled step only (no hook stays attached in between, so eval fast paths and compiled
 graphs are untouched):
-- each activation module that maps to a registry record (nn.ReLU, nn.GELU, nn.LeakyReLU, ...) gets a forward
-  pre-hook that takes f'(z) of its input by autograd on a detached copy, before an in-place module overwrites it,
-  and reduces it at once to per-unit "active" flags and mean |f'| (units: the last axis, or the channel axis of an
-  image); a forward hook that reduces the output (mean, std, per-unit mean |a| for Sokar et al.'s tau-dormancy)
-  and puts a tensor hook on it for ||dL/da||. Module full-backward hooks are never used (in-place ReLU breaks
-  them);
+- each activation module that maps to a registry record (nn.ReLU, nn.GELU, nn.LeakyReLU, ...) gets a forward hook
+  that reduces its output at once to per-unit sums (|a|, a, and the distance to a saturation level where the record
+  has one), ||a|| and a tensor hook for ||dL/da||; f' comes from the output where torch's own backward takes it
+  from there (ReLU, Leaky ReLU, tanh, sigmoid) and otherwise from a forward pre-hook on the input, before an
+  in-place module overwrites it, through torch's backward kernels, reduced to per-unit sums of |f'| and of
+  nonzero f' (units: the last axis, or the channel axis of an image). A module called twice in one forward is two
+  places. Module full-backward hooks are never used (in-place ReLU breaks them);
+- activations applied as functions (F.gelu, torch.tanh, TransformerEncoderLayer(activation="gelu")) are watched
+  where they are called, by a torch function mode active during the model's forward; the first sampled step
+  looks for them, and later steps run without the mode when there were none;
 - the weight gradients of the weighted modules (a 2-D or larger "weight") are normed in one fused call after
   backward; each activation is paired with the weighted module that ran just before it, and the last weighted
   module to run is the output layer;
-- every number of the step is stacked and brought to the host in one transfer.
+- after backward, dead (each unit keeps the sampled step it was last active at), saturated and dormant counts are
+  computed for every layer at once, and every number of the step is brought to the host in one transfer; the
+  words and the reading are built only when a report is asked for or logged.
 The per-layer summary feeds readings.diagnose(), the same function that reads actlab's own networks, so
 "vanishing", "dead layer" and the rest mean the same thing everywhere.
 """
