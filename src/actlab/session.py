@@ -1,7 +1,9 @@
-"""One training run described by flat settings (what the CLI flags and the playground's URL hold).
+"""One training run described by its settings (what the CLI flags and the playground's URL hold).
 
-RunConfig validates every field with the same words in every interface, and build_trainer turns
-it into a Trainer on a generated data set or a learner's CSV.
+RunConfig validates every field with the same words in every interface (one activation spec per hidden
+layer, activation_spec.py; no size limit: a lab's playground adds its own, limits.PlaygroundLimits), and
+build_trainer turns it into a Trainer on a generated data set or a learner's CSV, with the output head
+its loss and data pick (heads.head_for).
 """
 
 from __future__ import annotations
