@@ -747,8 +747,8 @@ class Monitor:
         names = [n for n, _ in self._weighted]
         grads = [m.weight.grad for _, m in self._weighted]
         present = [t for t in grads if t is not None]
-        params = next(iter(self.model.parameters()), None)
-        device = params.device if params is not None else (ran[0].dsum.device if ran else "cpu")
+        # where the numbers meet (not model.parameters(): walking the modules each step costs more than the sums)
+        device = present[0].device if present else (ran[0].dsum.device if ran else torch.device("cpu"))
         # float64 for the transfer (torch.cat promotes): a float32 norm of a float64 model would lose digits
         parts = [torch.stack(torch._foreach_norm(present)).to(device)] if present else []
         n = len(ran)
