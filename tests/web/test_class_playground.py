@@ -278,3 +278,55 @@ def test_a_learners_playground_page_is_sent_to_the_class_link_with_the_pinned_co
 def test_without_saved_settings_the_playground_page_is_served_as_it_is(lab):
     location, klass, _ = lab
     assert joined(location, klass.code, "Ana").get("/playground", follow_redirects=False).status_code == 200
+
+
+def test_a_raw_websocket_client_on_a_served_lab_cannot_move_a_pinned_setting(tmp_path):
+    """Over real loopback sockets, a script with a learner's cookie sends what no page would: every path refused."""
+    import asyncio
+    import concurrent.futures
+
+    import httpx
+    import websockets
+
+    from web.conftest import _free_port
+    from web.test_browser_classroom import _in_thread
+
+    location = tmp_path / "lab.sqlite3"
+    klass, token = Store(location).create_class("physics 2a")
+    port = _free_port()
+    stop = _in_thread(location, port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        assert httpx.put(base + "/api/class/teacher/playground", json=PINNED, headers={
+            "Authorization": f"Bearer {token}", "Origin": base}).status_code == 200
+        joined_ = httpx.post(base + "/api/class/join", json={"code": klass.code, "name": "Ana"},
+                             headers={"Origin": base})
+        cookie = f"actlab_learner={joined_.cookies['actlab_learner']}"
+
+        async def main():
+            async with websockets.connect(base.replace("http", "ws") + "/ws/playground", origin=base,
+                                          additional_headers={"Cookie": cookie}, max_size=2**22) as ws:
+                answers = []
+                for msg in ({"type": "init", "config": {"dataset": "spiral"}},
+                            {"type": "init", "config": {"layers": [8, 8], "activations": ["relu"]}},
+                            {"type": "init", "config": {"lr": 10}},
+                            {"type": "init", "config": {}},
+                            {"type": "set", "lr": 1.0},
+                            {"type": "set", "epochs_per_frame": 50},
+                            {"type": "reset", "config": {"activations": ["sigmoid"]}}):
+                    await ws.send(json.dumps(msg))
+                    while True:
+                        got = await asyncio.wait_for(ws.recv(), timeout=60)
+                        if isinstance(got, str):
+                            answers.append(json.loads(got))
+                            break
+                return answers
+
+        with concurrent.futures.ThreadPoolExecutor(1) as ex:
+            answers = ex.submit(asyncio.run, main()).result(timeout=120)
+    finally:
+        stop()
+    assert [(a["type"], a.get("field")) for a in answers] == [
+        ("error", "dataset"), ("error", "layers"), ("error", "lr"), ("ready", None), ("error", "lr"),
+        ("error", "epochs_per_frame"), ("error", "activations")]
+    assert all("pinned by your teacher" in a["message"] for a in answers if a["type"] == "error")
