@@ -36,7 +36,8 @@ def test_optimizer_step_is_the_textbook_update_and_leaves_the_gradients_alone(co
 
 
 def test_sweep_sharing_one_seeds_weights_across_activations_changes_no_figure():
-    """sweep() draws each seed's weights once for every activation; measure_flow() draws them per call."""
+    """sweep() draws each seed's weights once for every activation; measure_flow() draws them per call. The
+    sweep's ||dW|| come from Gram matrices (vanishing._weight_grad_norms), so they agree to round-off, not bits."""
     import importlib
 
     vanishing = importlib.import_module("actlab.experiments.vanishing")
@@ -44,4 +45,4 @@ def test_sweep_sharing_one_seeds_weights_across_activations_changes_no_figure():
     s = vanishing.sweep(names, max_depth=6, width=8, seeds=3, n=5)
     for name in names:
         flow = vanishing.measure_flow(name, 6, 8, "xavier_normal", seeds=3, n=5)
-        np.testing.assert_array_equal(s.measured[name], flow.ratio_to_last[::-1])
+        np.testing.assert_allclose(s.measured[name], flow.ratio_to_last[::-1], rtol=1e-13, atol=0)
