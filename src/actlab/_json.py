@@ -57,6 +57,8 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [jsonable(v) for v in value]
     if isinstance(value, np.ndarray):
+        if value.dtype.kind in "biu" or (value.dtype.kind == "f" and np.isfinite(value).all()):
+            return value.tolist()  # Python numbers already: the element-by-element walk below cost 0.5 us each
         return jsonable(value.tolist())
     raise TypeError(f"no JSON form for a {type(value).__name__} ({value!r:.60}); convert it to a number, text, "
                     "list or dict first")

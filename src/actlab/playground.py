@@ -28,6 +28,10 @@ from .training import Frame, Trainer
 EXTENT = 6.0  # the input plane shown: [-6, 6]^2, as the playground
 MAX_EPOCHS_PER_FRAME = 50
 MAX_STEPS_PER_EPOCH = 2_000  # updates in one epoch (training points / batch size): a frame is up to 50 epochs
+# the output surface's cells shrink as the network grows so that drawing it stays under about this many
+# multiply-adds (a 100 x 100 surface through up to 1e5 weights; ~30 ms of float32 products on one core)
+SURFACE_BUDGET = 1e9
+MIN_SURFACE = 20
 # the fields of Frame.to_dict() a frame header carries unchanged, so the page and `actlab train --json` agree
 FRAME_FIELDS = ("epoch", "step", "status", "diverged_at_step", "train_loss", "test_loss", "train_accuracy",
                 "test_accuracy", "chance_loss", "diagnosis")
@@ -82,8 +86,8 @@ class PlaygroundSession:
         self.is_2d = self.train_data.points.shape[1] == 2
         if not 10 <= grid <= 200:
             raise ConfigError("grid", f"10 to 200 cells; got {grid}")
-        self.grid = grid
-        self._grid_pts = plane_grid(grid, EXTENT)
+        self.grid = surface_size(grid, sum(w.size for w in self.trainer.net.weights))
+        self._grid_pts = plane_grid(self.grid, EXTENT)
         g = self.thumb_size
         self._thumb_pts = plane_grid(g, EXTENT)
         # surfaces are drawn in float32: they end as int8 pixels, and float32 is several times faster
@@ -131,8 +135,8 @@ class PlaygroundSession:
         if self.is_2d:
             with np.errstate(all="ignore"):  # a diverged network is drawn too
                 draw_net = net.astype(np.float32)
-                out, _ = draw_net.forward(self._grid_inputs)
-                _, thumb_trace = draw_net.forward(self._thumb_inputs)
+                out, _ = draw_net.forward(self._grid_inputs, derivatives=False)
+                _, thumb_trace = draw_net.forward(self._thumb_inputs, derivatives=False)
             if head.surface is None:  # a class surface: three or more classes
                 output = _class_codes(out).reshape(self.grid, self.grid)
             else:
@@ -166,7 +170,8 @@ class PlaygroundSession:
             # a class surface (softmax): the number of classes and the levels per class of its cells; else 0
             "classes": net.config.output_dim if head.surface is None else 0, "class_levels": CLASS_LEVELS,
             "layer_sizes": [net.weights[0].shape[0], *net.config.hidden, net.config.output_dim],
-            "weights": [jsonable(np.round(w, 4)) if not any(f.is_gated for f in net.activations) else []
+            # arrays, made JSON by encode() in one C-speed pass (a list here was walked number by number)
+            "weights": [np.round(w, 4) if not any(f.is_gated for f in net.activations) else []
                         for w in net.weights],
             "layers": layers, "deriv_products": jsonable(products), "share_norms": share_norms,
             "last_grad_norm": jsonable(reading.last_grad_norm) if reading else None,
@@ -208,6 +213,12 @@ class PlaygroundSession:
                 "test_labels": np.round(self.test_data.labels.astype(float), 4).tolist(),
                 "task": self.train_data.task, "columns": list(self.train_data.columns),
                 "class_names": list(self.train_data.class_names)}  # a CSV's labels, in class-index order
+
+
+def surface_size(grid: int, n_weights: int) -> int:
+    """Cells per side of the output surface: ``grid``, or fewer (down to MIN_SURFACE) where a forward pass of
+    grid**2 points through ``n_weights`` weights would exceed SURFACE_BUDGET multiply-adds."""
+    return min(grid, max(MIN_SURFACE, math.isqrt(int(SURFACE_BUDGET // max(n_weights, 1)))))
 
 
 def _check_epoch_cost(trainer: Trainer) -> None:
