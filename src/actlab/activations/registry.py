@@ -504,6 +504,9 @@ def _hardtanh_props(p: Mapping[str, Any]) -> dict[str, Any]:
     return props
 
 
+_ALPHA = Param(1.0, 0.0, 100.0, doc="negative saturation value", slider=Slider(0.1, 3.0, 0.1))  # ELU's and CELU's
+
+
 _RECORDS: tuple[Activation, ...] = (
     Activation(
         name="sigmoid", group=LESSON_SIX, fn=F.sigmoid, deriv=F.sigmoid_deriv, title="Sigmoid (logistic)",
@@ -646,7 +649,7 @@ _RECORDS: tuple[Activation, ...] = (
         used_in=("CNNs of 2016-2018",), torch_recipe=TorchRecipe("ELU", kwargs=(("alpha", "alpha"),)), hf_names=(),
         strength="Negative outputs push mean activations toward 0; smooth at 0 when alpha = 1.",
         weakness="An exponential for x < 0; saturates to -alpha, where its gradient vanishes.",
-        param_specs={"alpha": Param(1.0, 0.0, 100.0, doc="negative saturation value", slider=Slider(0.1, 3.0, 0.1))},
+        param_specs={"alpha": _ALPHA},
         deriv_at_zero=1.0, param_props=_elu_props,
     ),
     Activation(
@@ -677,7 +680,7 @@ _RECORDS: tuple[Activation, ...] = (
         used_in=("research models",), torch_recipe=TorchRecipe("CELU", kwargs=(("alpha", "alpha"),)), hf_names=(),
         strength="C1 for every alpha (ELU is only C1 for alpha = 1).",
         weakness="Rarely used; an exponential for x < 0.",
-        param_specs={"alpha": Param(1.0, 0.0, 100.0, doc="negative saturation value", slider=Slider(0.1, 3.0, 0.1))},
+        param_specs={"alpha": _ALPHA},
         deriv_at_zero=1.0, param_props=_celu_props,
     ),
     Activation(
