@@ -2,8 +2,9 @@
 
 A worker is a fresh interpreter, so the lab's settings travel to it in one environment variable, ACTLAB_SETTINGS,
 holding the LabSettings record as JSON (web/settings.py documents every field); each worker's factory reads it back
-and builds its app from it. What workers share lives in the store (progress, classes, the cookies' signing key);
-each worker has its own playground sessions and failure counters.
+and builds its app from it. What workers share lives in the store (progress, classes, the cookies' signing key,
+uploads, the count of running playground sessions and of failed joins); each worker trains its own playground
+sessions, in training processes of its own (web/pool.py).
 """
 
 from __future__ import annotations
