@@ -268,3 +268,31 @@ def test_a_broken_plugin_is_named_in_a_warning_and_the_rest_still_lists(tmp_path
     assert "lecun_tanh" in [r["name"] for r in json.loads(res.stdout)]
     assert "the activation plugin 'missing' (actlab_lecun:NOT_THERE) was not loaded: AttributeError" in res.stderr
     assert PluginWarning.__name__ in res.stderr
+
+
+def test_a_thread_that_reads_the_registry_while_plugins_load_waits_for_them(monkeypatch):
+    """The lab answers requests on several threads: none may see the registry without the plugins' records."""
+    import threading
+    import time
+
+    from actlab.activations import registry
+
+    def slow_loader():
+        time.sleep(0.3)
+        activations.register(_plugin_record())
+        assert "lecun_tanh" in activations.names()  # the loading thread may look the registry up
+
+    monkeypatch.setitem(registry._plugins, "started", False)
+    monkeypatch.setitem(registry._plugins, "done", False)
+    monkeypatch.setitem(registry._plugins, "loader", slow_loader)
+    seen: dict[str, list[str]] = {}
+    first = threading.Thread(target=lambda: seen.setdefault("first", activations.names()))
+    first.start()
+    time.sleep(0.05)  # the first thread is inside the loader now
+    try:
+        seen["second"] = activations.names()
+        first.join()
+        assert "lecun_tanh" in seen["first"] and "lecun_tanh" in seen["second"]
+    finally:
+        first.join()
+        activations.unregister("lecun_tanh")

@@ -15,6 +15,7 @@ tests/activations/test_ranges.py checks every end against mpmath.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
@@ -869,13 +870,20 @@ _ALIAS_TABLE: dict[str, str] = (
     }
 )
 # extension.py installs its plugin loader here when the package is imported (the registry does not import it)
-_plugins: dict[str, Any] = {"loaded": False, "loader": None}
+_plugins: dict[str, Any] = {"started": False, "done": False, "loader": None}
+_plugins_lock = threading.RLock()  # another thread waits for the whole load; the loading thread may look things up
 
 
 def _load_plugins_once() -> None:
-    if not _plugins["loaded"] and _plugins["loader"] is not None:
-        _plugins["loaded"] = True  # first: a plugin that looks the registry up while it loads finds it loaded
-        _plugins["loader"]()
+    if _plugins["done"] or _plugins["loader"] is None:
+        return
+    with _plugins_lock:
+        if not _plugins["started"]:
+            _plugins["started"] = True  # first: a plugin that looks the registry up while it loads finds it started
+            try:
+                _plugins["loader"]()
+            finally:
+                _plugins["done"] = True
 
 
 class _LiveTable(Mapping):
