@@ -372,3 +372,29 @@ def test_image_units_are_channels_and_match_the_reference(act):
         assert got.mean == pytest.approx(float(a2.mean()), rel=1e-9, abs=1e-12)
         assert got.act_grad_norm == pytest.approx(float(cap.grads[name].norm()), rel=1e-9)
     assert mon.report().layers[0].dead >= (2 if act == "relu" else 0)
+
+
+@pytest.mark.parametrize("functional", [False, True])
+def test_a_sampled_step_brings_its_numbers_to_the_host_once(monkeypatch, functional):
+    """On a GPU every .item(), .tolist() or truth test of a tensor waits for the device: one per sampled step."""
+    torch.manual_seed(7)
+    if functional:
+        model = _FunctionalMLP(F.gelu)
+    else:
+        model = nn.Sequential(nn.Linear(4, 8), nn.GELU(), nn.Linear(8, 8), nn.Tanh(), nn.Linear(8, 1))
+    mon = Monitor(model, every=2)
+    transfers = []
+    for name in ("tolist", "item", "__bool__", "__float__", "__int__", "numpy"):
+        original = getattr(torch.Tensor, name)
+
+        def counted(self, *args, _original=original, _name=name, **kwargs):
+            transfers.append(_name)
+            return _original(self, *args, **kwargs)
+        monkeypatch.setattr(torch.Tensor, name, counted)
+    for _ in range(6):  # steps 0, 2, 4 are sampled
+        with mon.step():
+            model(torch.randn(16, 4)).pow(2).mean().backward()
+        model.zero_grad()
+    monkeypatch.undo()
+    assert transfers == ["tolist"] * 3
+    assert mon.report().sampled_steps == 3 and len(mon.report().layers) == 2

@@ -698,9 +698,17 @@ class Monitor:
                 layer.dist = _per_unit((a.unsqueeze(-1) - levels).abs().amin(-1))
         layer.ran = True
         if output.requires_grad:
-            def grad_hook(g):
-                layer.grad_norm = _norm(g.detach())
-            output.register_hook(grad_hook)
+            node, slot = output.grad_fn, output.output_nr
+            if node is not None:  # a pre-hook on the node that made a: it receives dL/da (half a tensor hook's cost)
+                def node_hook(grad_outputs):
+                    g = grad_outputs[slot]
+                    if g is not None:
+                        layer.grad_norm = _norm(g.detach())
+                node.register_prehook(node_hook)
+            else:
+                def grad_hook(g):
+                    layer.grad_norm = _norm(g.detach())
+                output.register_hook(grad_hook)
 
     # -- after backward: one transfer, one report --------------------------------------------
 
