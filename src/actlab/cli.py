@@ -125,7 +125,8 @@ def _torch_words(act: activations.Activation) -> str:
         return "—"
     if recipe.uses_module(act.params):
         return f"torch.nn.{act.torch_name}"
-    return f"no module for these parameters; exported as {recipe.expression}"
+    lacks = "no torch.nn module" if recipe.module is None else f"torch.nn.{recipe.module} cannot take these parameters"
+    return f"{lacks}; exported as {recipe.expression}"
 
 
 @app.command()

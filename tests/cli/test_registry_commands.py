@@ -109,8 +109,8 @@ def test_show_says_relu_prime_at_zero_is_a_choice_and_selu_has_no_subgradient():
 
 
 @pytest.mark.parametrize(("args", "words"), [
-    (("show", "relu_squared"), "exported as torch.relu(x) ** 2"),
-    (("show", "silu", "--param", "beta=2"), "exported as x * torch.sigmoid(beta * x)"),
+    (("show", "relu_squared"), "no torch.nn module; exported as torch.relu(x) ** 2"),
+    (("show", "silu", "--param", "beta=2"), "torch.nn.SiLU cannot take these parameters; exported as x"),
     (("show", "gelu_new"), "torch.nn.GELU(approximate='tanh')"),
 ])
 def test_show_says_how_pytorch_computes_it_from_the_recipe(args, words):
