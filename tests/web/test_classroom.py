@@ -171,3 +171,17 @@ def test_without_a_class_the_lab_stays_the_local_one(tmp_path):
     assert c.get("/teacher").status_code == 200 and c.get("/lesson").status_code == 200
     assert c.post("/api/class/join", json={"code": "ABCDEF", "name": "x"}).status_code == 404
     assert c.get("/api/class/teacher/learners").status_code == 401
+
+
+def test_a_joined_learners_attempts_hints_and_solutions_are_recorded_without_a_learner_field(lab):
+    """The joined name is the identity: leaving the field out must not let a learner see a solution unrecorded."""
+    location, klass, token = lab
+    ana = joined(location, klass.code, "Ana")
+    assert ana.post("/api/exercises/ex2/solution").status_code == 200
+    assert ana.post("/api/exercises/ex2/hint", json={"level": 1}).status_code == 200
+    assert ana.post("/api/exercises/ex2/check", json={"answers": EX2_RIGHT}).status_code == 200
+    teacher = client_for(location)
+    teacher.headers["Authorization"] = f"Bearer {token}"
+    cells = {r["learner"]: r["exercises"]["ex2"] for r in teacher.get("/api/class/teacher/learners").json()["rows"]}
+    assert cells["Ana"]["status"] == "correct" and cells["Ana"]["attempts"] == 1
+    assert cells["Ana"]["solution_before_solving"]

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field
 
+from ...classroom import ScopedStore
 from ...errors import ConfigError
 from ...exercises import all_exercises, get_exercise
 from ...exercises.service import check_and_record, hint_and_record, solution_and_record
@@ -19,6 +20,13 @@ router = APIRouter(tags=["exercises"])
 class Attempt(BaseModel):
     answers: list[str | None] = Field(default_factory=list, max_length=10)
     learner: str | None = Field(default=None, max_length=64)
+
+
+def _who(store, named: str | None) -> str | None:
+    """The learner an event is recorded for: in class mode the joined learner, whatever the request names (a
+    request that names nobody is still recorded: leaving the field out must not hide a solution seen); in the
+    local lab the name the request gives, and nothing is recorded without one."""
+    return getattr(store, "learner", None) if isinstance(store, ScopedStore) and store.learner else named
 
 
 def _exercise(key: str):
@@ -42,7 +50,7 @@ def check(key: str, attempt: Attempt, store: StoreDep) -> dict:
     ex = _exercise(key)
     answers = [a if a is None else a[:10_000] for a in attempt.answers]
     try:
-        return check_and_record(store, attempt.learner, ex.key, answers).to_dict()
+        return check_and_record(store, _who(store, attempt.learner), ex.key, answers).to_dict()
     except ConfigError as exc:
         raise HTTPException(422, str(exc)) from None
 
@@ -62,7 +70,7 @@ def hint(key: str, store: StoreDep, request: HintRequest | None = None) -> dict:
     request = request or HintRequest()
     ex = _exercise(key)
     try:
-        text = hint_and_record(store, request.learner, ex.key, request.level)
+        text = hint_and_record(store, _who(store, request.learner), ex.key, request.level)
     except ConfigError as exc:
         raise HTTPException(422, str(exc)) from None
     return {"level": min(request.level, len(ex.hints)), "of": len(ex.hints), "text": text}
@@ -72,7 +80,7 @@ def hint(key: str, store: StoreDep, request: HintRequest | None = None) -> dict:
 def solution(key: str, store: StoreDep, request: HelpRequest | None = None) -> dict:
     ex = _exercise(key)
     try:
-        return {"text": solution_and_record(store, (request or HelpRequest()).learner, ex.key)}
+        return {"text": solution_and_record(store, _who(store, (request or HelpRequest()).learner), ex.key)}
     except ConfigError as exc:
         raise HTTPException(422, str(exc)) from None
 
