@@ -103,9 +103,14 @@ class SessionManager:
                 self._per_tab[tab] += 1
         return sid
 
+    def keepalive_due(self, sid: int) -> bool:
+        """Whether a live session's shared row should be refreshed now (every TOUCH_SECONDS)."""
+        return self.shared is not None and time.monotonic() - self._touched.get(sid, 0.0) >= TOUCH_SECONDS
+
     def keepalive(self, sid: int) -> None:
-        """Called often by a live session's socket: refreshes its shared row every TOUCH_SECONDS."""
-        if self.shared is None or time.monotonic() - self._touched.get(sid, 0.0) < TOUCH_SECONDS:
+        """Refresh a live session's shared row, so that it keeps counting (a write: the socket calls it from a
+        thread when keepalive_due says so)."""
+        if self.shared is None:
             return
         self._touched[sid] = time.monotonic()
         self.shared.touch_play_sessions([self._key(sid)])

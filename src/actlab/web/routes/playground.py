@@ -251,7 +251,8 @@ def _refusal(why: str, sessions) -> tuple[str | None, str, int]:
 @ws_router.websocket("/ws/playground")
 async def playground_ws(ws: WebSocket, sessions: SessionsDep, tab: str | None = None) -> None:
     await ws.accept()
-    sid = sessions.acquire(tab)
+    # the shared count is a write transaction in the store: in a thread, so the event loop never waits on its lock
+    sid = await asyncio.to_thread(sessions.acquire, tab)
     if isinstance(sid, str):
         field, message, code = _refusal(sid, sessions)
         await ws.send_text(json.dumps({"type": "error", "field": field, "message": message}))
@@ -264,7 +265,8 @@ async def playground_ws(ws: WebSocket, sessions: SessionsDep, tab: str | None = 
     budget = FRAME_BUDGET * pool().parallel  # frames a second the lab's training processes make in all
     try:
         while True:
-            sessions.keepalive(sid)
+            if sessions.keepalive_due(sid):
+                await asyncio.to_thread(sessions.keepalive, sid)
             if tab.playing and tab.session is not None:
                 try:
                     await tab.advance()
