@@ -33,9 +33,9 @@ def register(app: typer.Typer, console, fail) -> None:
     ) -> None:
         """Start the web lab: the lesson, the explorers, the playground and the exercises.
 
-        Every option becomes one settings record (actlab.web.settings.LabSettings); with --workers, each server
-        process reads it from the ACTLAB_SETTINGS variable (its JSON), which also serves a lab started by hand
-        (uvicorn --factory actlab.web.serve:app_from_env)."""
+        All the options form one settings record (actlab.web.settings.LabSettings).
+        With --workers, each server process reads that record as JSON from the ACTLAB_SETTINGS variable.
+        A lab started by hand reads it the same way: uvicorn --factory actlab.web.serve:app_from_env."""
         hard_layers, hard_width = PlaygroundLimits.HARD_MAX_LAYERS, PlaygroundLimits.HARD_MAX_WIDTH
         if not 1 <= max_layers <= hard_layers or not 1 <= max_width <= hard_width:
             fail(f"--max-layers must be 1-{hard_layers} and --max-width 1-{hard_width}")
