@@ -398,3 +398,20 @@ def test_a_sampled_step_brings_its_numbers_to_the_host_once(monkeypatch, functio
     monkeypatch.undo()
     assert transfers == ["tolist"] * 3
     assert mon.report().sampled_steps == 3 and len(mon.report().layers) == 2
+
+
+def test_auto_interval_follows_the_measured_cost_on_a_cpu():
+    """every="auto" on a CPU keeps timing: when sampled steps grow dearer (another load on the machine, a longer
+    sequence), the interval widens so the amortised cost stays within the budget."""
+    mon = Monitor(nn.Sequential(nn.Linear(2, 2), nn.ReLU()), every="auto", budget=0.05)
+    mon.step_count = 2  # past the warm-up
+    for _ in range(4):  # calibration: base 10 ms, sampled 11 ms
+        mon._calibrate(False, 0.010)
+        mon._calibrate(True, 0.011)
+    assert mon.every == math.ceil(0.001 / (0.05 * 0.010))  # 2
+    for _ in range(16):  # the sampled steps now cost 30 ms
+        for _ in range(mon.every - 1):
+            mon._calibrate(False, 0.010)
+        mon._calibrate(True, 0.030)
+    assert mon.every == math.ceil(0.020 / (0.05 * 0.010))  # 40
+    assert mon.calibrated_cost == pytest.approx(0.020 / (40 * 0.010))

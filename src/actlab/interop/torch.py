@@ -41,6 +41,7 @@ import copy
 import dataclasses
 import json
 import math
+import statistics
 import time
 from collections import deque
 from collections.abc import Iterator
@@ -371,7 +372,8 @@ class Monitor:
     Args:
         model: any torch.nn.Module.
         every: sample every n-th step, or "auto": time the first steps and pick the interval that keeps the
-            amortised cost within ``budget`` (a share of a step's time).
+            amortised cost within ``budget`` (a share of a step's time); on a CPU it keeps timing the recent steps
+            and follows the cost (on an accelerator a timing needs a synchronisation, so only the first steps).
         window: dead units are those inactive on every one of the last ``window`` sampled batches.
         log: a JSON-lines file; each sampled step appends one report (``actlab watch FILE`` shows it live).
         chance_loss: the loss of the best constant prediction, if known (for "not learning" judgements).
@@ -396,7 +398,10 @@ class Monitor:
         self._auto = every == "auto"
         self.step_count = 0
         self.sampled_steps = 0
-        self._times: dict[str, list[float]] = {"base": [], "sampled": []}
+        # every="auto": recent step times; on a CPU the interval keeps following them (a shared machine's load
+        # changes), on an accelerator only the first steps are timed (a timing there needs a synchronisation)
+        self._times: dict[str, deque] = {"base": deque(maxlen=64), "sampled": deque(maxlen=16)}
+        self._recalibrate = all(p.device.type == "cpu" for p in model.parameters())
         self._layers: list[_Layer] = []  # every watched place, in the order first seen
         self._modules: list[tuple[nn.Module, _Layer]] = []  # activation modules and their first-call place
         self._calls_of: dict[tuple, _Layer] = {}  # (base name, call number) or (after, function, call) -> place
@@ -481,12 +486,13 @@ class Monitor:
             torch.cuda.synchronize()
 
     def _calibrate(self, sampled: bool, seconds: float) -> None:
-        if not self._auto or self.every is not None or self.step_count < _WARMUP_STEPS:
+        if not self._auto or self.step_count < _WARMUP_STEPS or (self.every is not None and not self._recalibrate):
             return
         self._times["sampled" if sampled else "base"].append(seconds)
-        if len(self._times["sampled"]) >= _CALIBRATION_PAIRS:
-            base = sorted(self._times["base"])[len(self._times["base"]) // 2]
-            sampled_t = sorted(self._times["sampled"])[len(self._times["sampled"]) // 2]
+        # the interval is (re)chosen when a sampled step's time arrives: medians of the recent steps of each kind
+        if len(self._times["sampled"]) >= _CALIBRATION_PAIRS and (sampled or self.every is None):
+            base = statistics.median(self._times["base"])
+            sampled_t = statistics.median(self._times["sampled"])
             extra = max(sampled_t - base, 0.0)
             wanted = math.ceil(extra / (self.budget * base)) if base > 0 else 1
             # never sample so rarely that the readings go stale: a model whose step is tiny next to the hooks' cost
