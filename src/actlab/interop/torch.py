@@ -398,9 +398,10 @@ class Monitor:
         self._auto = every == "auto"
         self.step_count = 0
         self.sampled_steps = 0
-        # every="auto": recent step times; on a CPU the interval keeps following them (a shared machine's load
-        # changes), on an accelerator only the first steps are timed (a timing there needs a synchronisation)
-        self._times: dict[str, deque] = {"base": deque(maxlen=64), "sampled": deque(maxlen=16)}
+        # every="auto": each sampled step's extra time as a share of the unsampled steps just before it (a local
+        # comparison: a shared machine's load drifts between samples); on a CPU the interval keeps following them,
+        # on an accelerator only the first steps are timed (a timing there needs a synchronisation)
+        self._times: dict[str, deque] = {"base": deque(maxlen=8), "extra": deque(maxlen=16)}
         self._recalibrate = all(p.device.type == "cpu" for p in model.parameters())
         self._layers: list[_Layer] = []  # every watched place, in the order first seen
         self._modules: list[tuple[nn.Module, _Layer]] = []  # activation modules and their first-call place
@@ -488,17 +489,20 @@ class Monitor:
     def _calibrate(self, sampled: bool, seconds: float) -> None:
         if not self._auto or self.step_count < _WARMUP_STEPS or (self.every is not None and not self._recalibrate):
             return
-        self._times["sampled" if sampled else "base"].append(seconds)
-        # the interval is (re)chosen when a sampled step's time arrives: medians of the recent steps of each kind
-        if len(self._times["sampled"]) >= _CALIBRATION_PAIRS and (sampled or self.every is None):
-            base = statistics.median(self._times["base"])
-            sampled_t = statistics.median(self._times["sampled"])
-            extra = max(sampled_t - base, 0.0)
-            wanted = math.ceil(extra / (self.budget * base)) if base > 0 else 1
+        if not sampled:
+            self._times["base"].append(seconds)
+            return
+        base = statistics.median(self._times["base"]) if self._times["base"] else 0.0
+        if base <= 0:
+            return
+        self._times["extra"].append(seconds / base - 1)
+        # the interval is (re)chosen when a sampled step's time arrives, from the median extra share of the last ones
+        if len(self._times["extra"]) >= _CALIBRATION_PAIRS:
+            extra = max(statistics.median(self._times["extra"]), 0.0)
             # never sample so rarely that the readings go stale: a model whose step is tiny next to the hooks' cost
             # is sampled every MAX_AUTO_EVERY steps, over budget, and the report says so
-            self.every = min(max(1, wanted), MAX_AUTO_EVERY)
-            self.calibrated_cost = extra / (self.every * base) if base > 0 else 0.0
+            self.every = min(max(1, math.ceil(extra / self.budget)), MAX_AUTO_EVERY)
+            self.calibrated_cost = extra / self.every
 
     # -- hooks (sampled steps only) ----------------------------------------------------------
 
