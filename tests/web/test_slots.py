@@ -21,10 +21,21 @@ def quick(tmp_path):
         yield c
 
 
+def soon(condition, seconds: float = 5.0) -> bool:
+    """The slot is taken in a thread after the socket is accepted (the store's write lock must not hold up the
+    event loop), so a test sees it a moment after connecting."""
+    end = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.01)
+    return True
+
+
 def test_a_silent_socket_is_closed_and_frees_its_slot(quick):
     started = time.perf_counter()
     with quick.websocket_connect("/ws/playground") as ws:
-        assert quick.app.state.sessions.active == 1
+        assert soon(lambda: quick.app.state.sessions.active == 1)
         with pytest.raises(WebSocketDisconnect) as closed:
             ws.receive_text()  # nothing sent: the server closes it
     waited = time.perf_counter() - started

@@ -263,6 +263,7 @@ async def playground_ws(ws: WebSocket, sessions: SessionsDep, tab: str | None = 
     reader = asyncio.create_task(_read(ws, inbox))
     deadline = time.monotonic()
     budget = FRAME_BUDGET * pool().parallel  # frames a second the lab's training processes make in all
+    released = False
     try:
         while True:
             if sessions.keepalive_due(sid):
@@ -287,6 +288,9 @@ async def playground_ws(ws: WebSocket, sessions: SessionsDep, tab: str | None = 
             try:
                 raw = await asyncio.wait_for(inbox.get(), timeout=sessions.idle_seconds)
             except TimeoutError:
+                released = True  # free the slot before the page hears of it: a page that reconnects at once fits
+                tab.close()
+                await asyncio.to_thread(sessions.release, sid)
                 await ws.close(code=1000, reason="idle")
                 return
             if not await _process(tab, raw):
@@ -295,8 +299,9 @@ async def playground_ws(ws: WebSocket, sessions: SessionsDep, tab: str | None = 
         pass
     finally:
         reader.cancel()
-        tab.close()  # the training process drops the run and its arrays once it has finished any frame in hand
-        sessions.release(sid)
+        if not released:
+            tab.close()  # the training process drops the run and its arrays once it has finished any frame in hand
+            sessions.release(sid)
 
 
 def _pins_loader(ws: WebSocket):
