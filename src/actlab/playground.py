@@ -147,23 +147,14 @@ class PlaygroundSession:
         else:
             output = np.zeros((0, 0), np.int8)
             neuron_arr = np.zeros((0, 0), np.int8)
-        layers = []  # read from the frame's instruments (full training set): nothing is computed twice
         reading = frame.reading
-        for l, f in enumerate(net.activations):
-            r = reading.layers[l] if reading else None
-            layers.append({
-                "activation": f.name, "width": net.config.hidden[l],
-                "grad_norm": jsonable(r.grad_norm) if r else None,
-                "ratio": jsonable(r.grad_ratio_to_last) if r else None,
-                "dead": list(r.dead_units) if r else [],
-                "saturated": list(r.saturated_units) if r else [],
-                "reading": r.reading if r else "",
-            })
+        same = frame.to_dict()  # the frame's own JSON form, as `actlab train --json` prints it
+        # each hidden layer as LayerReading.to_dict() writes it (the frame's instruments on the full training set)
+        layers = same["reading"]["layers"] if reading else []
         products = deriv_products(net)
         last_norm = reading.last_grad_norm if reading else None
         # the output layer's gradient times (max |f'|)^n of the activations between: their share, not a bound
         share_norms = [jsonable(b * last_norm) for b in products] if last_norm is not None else []
-        same = frame.to_dict()  # the frame's own JSON form, as `actlab train --json` prints it
         header = {
             "type": "frame", **{k: same[k] for k in FRAME_FIELDS},
             "grid": self.grid if self.is_2d else 0, "thumb": self.thumb_size if self.is_2d else 0,

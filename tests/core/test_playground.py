@@ -90,7 +90,7 @@ def test_frame_marks_the_units_that_are_dead_on_the_whole_training_set():
     session.trainer.net.biases[0][[1, 4]] = -1e3  # never active for inputs in [-6, 6]^2
     session.last_frame = session.trainer.frame()
     header = session.frame_data().header
-    assert header["layers"][0]["dead"] == [1, 4]
+    assert header["layers"][0]["dead_units"] == [1, 4]
     from actlab.instruments import dead_mask, unit_derivatives
 
     _, trace = session.trainer.net.forward(session.trainer.x_train)

@@ -185,20 +185,20 @@ export function mount(root, { state, registry, features, maxWidth = 32, onChange
     rebuild,
     update({ header, neurons }) {
       neuronEls.forEach(({ els, counts }, l) => {
-        const info = header.layers[l] || { dead: [], saturated: [] };
+        // the layer's reading as LayerReading.to_dict() writes it; its saturated_units leave the dead ones out,
+        // so each unit is marked and counted once
+        const info = header.layers[l];
+        const dead = new Set(info ? info.dead_units : []), sat = new Set(info ? info.saturated_units : []);
         els.forEach((el, i) => {
-          const dead = info.dead.includes(i), sat = !dead && info.saturated.includes(i);
-          const mark = dead ? "dead" : sat ? "saturated" : "";
+          const mark = dead.has(i) ? "dead" : sat.has(i) ? "saturated" : "";
           if (el.dataset.mark !== mark) {  // touch the DOM only when the state changes
             el.dataset.mark = mark;
-            el.classList.toggle("dead", dead);
-            el.classList.toggle("saturated", sat);
+            el.classList.toggle("dead", mark === "dead");
+            el.classList.toggle("saturated", mark === "saturated");
             el.setAttribute("aria-label", `layer ${l + 1} neuron ${i + 1}${mark ? ` (${mark})` : ""}`);
           }
         });
-        // a dead unit is saturated too (f' = 0); each unit is counted once, as it is marked
-        const satOnly = info.saturated.filter((i) => !info.dead.includes(i)).length;
-        const text = [info.dead.length ? `${info.dead.length} dead` : "", satOnly ? `${satOnly} saturated` : ""].filter(Boolean).join(", ");
+        const text = [dead.size ? `${dead.size} dead` : "", sat.size ? `${sat.size} saturated` : ""].filter(Boolean).join(", ");
         if (counts.textContent !== text) counts.textContent = text;
       });
       draw(header.weights, neurons, header.thumb);
