@@ -9,8 +9,10 @@ where the engine takes it so) times an upstream gradient; PyTorch's is forward a
 upstream gradient. The two are called alternately, call by call (the order flips each call), and each
 call's wall time and this thread's CPU time are recorded. A run gives the ratio of the median times
 (actlab / PyTorch: below 1, actlab is faster); the table gives the median and range over ``--runs`` runs,
-by CPU time and by wall time. On a machine shared with other work, read the CPU-time ratio. quick_gelu's
-PyTorch peer is x * sigmoid(1.702 x), what Hugging Face's QuickGELUActivation computes.
+by CPU time and by wall time. On a machine shared with other work, read the CPU-time ratio. PyTorch's side is
+the record's own torch recipe (interop.torch_recipes.module_for): torch's module, or the recipe's expression
+where torch has none (quick_gelu's x * sigmoid(1.702 x), what Hugging Face's QuickGELUActivation computes,
+relu_squared, the gated units but GLU).
 """
 
 from __future__ import annotations
@@ -37,17 +39,19 @@ try:
 except ImportError:  # the benchmark still runs, without the PyTorch columns
     torch = None
 
-TORCH_FN = {}
-if torch is not None:
-    F = torch.nn.functional
-    TORCH_FN = {
-        "sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": F.relu, "leaky_relu": F.leaky_relu,
-        "gelu": F.gelu, "gelu_tanh": lambda t: F.gelu(t, approximate="tanh"), "silu": F.silu,
-        "quick_gelu": lambda t: t * torch.sigmoid(1.702 * t),
-        "elu": F.elu, "selu": F.selu, "celu": F.celu, "softplus": F.softplus, "mish": F.mish,
-        "softsign": F.softsign, "hardsigmoid": F.hardsigmoid, "hardswish": F.hardswish,
-        "hardtanh": F.hardtanh, "relu6": F.relu6, "glu": lambda t: F.glu(t, dim=-1),
-    }
+
+
+def torch_module(name: str):
+    """PyTorch's computation of a registry activation, from the record's recipe (interop.torch_recipes);
+    None without torch or a recipe."""
+    record = activations.get(name)
+    if torch is None or record.torch_recipe is None:
+        return None
+    from actlab.interop.torch_recipes import module_for
+
+    return module_for(record)
+
+
 DEFAULT_NAMES = ["relu", "leaky_relu", "tanh", "sigmoid", "silu", "gelu", "gelu_tanh", "quick_gelu"]
 
 
@@ -67,8 +71,7 @@ def actlab_call(name: str, x: np.ndarray):
     return call
 
 
-def torch_call(name: str, x: np.ndarray):
-    fn = TORCH_FN[name]
+def torch_call(fn, x: np.ndarray):
     t = torch.from_numpy(x.copy()).requires_grad_(True)
     grad = torch.ones_like(fn(t.detach()))
 
@@ -124,8 +127,9 @@ def main() -> None:
                 act = activations.get(name)
                 x = rng.normal(0, 3, size=(n // 2, 2) if act.is_gated else (n,)).astype(dtype)
                 calls = {"actlab": actlab_call(name, x)}
-                if name in TORCH_FN:
-                    calls["torch"] = torch_call(name, x)
+                module = torch_module(name)
+                if module is not None:
+                    calls["torch"] = torch_call(module, x)
                 runs = [one_run(calls, args.calls) for _ in range(args.runs)]
                 ns = statistics.median(r["actlab"][1] for r in runs) / n * 1e9
                 if "torch" not in calls:
