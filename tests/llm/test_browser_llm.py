@@ -50,5 +50,8 @@ def test_a_learners_sentence_runs_live_and_is_drawn_beside_the_text(page):
     page.wait_for_function("document.querySelector('#inside-status').textContent.startsWith('Your sentence')",
                            timeout=120_000)
     assert "perplexity" in panel.locator("#inside-status").inner_text()
-    assert "your sentence" in panel.locator("#inside-negative").inner_text()
+    # the chart's legend is the page's own list under it (charts.js), one toggle button per line
+    assert any("your sentence" in n for n in page.evaluate("document.getElementById('inside-negative').legendNames"))
+    legend = panel.locator("#inside-negative ~ .chart-legend")
+    assert "your sentence" in legend.inner_text()
     shot(page, "lesson-inside-real-model-live", panel)
