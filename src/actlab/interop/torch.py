@@ -608,9 +608,8 @@ class Monitor:
             if record is None:
                 return func(*args, **kwargs)
             site = f"{after or 'input'}:{record.name}" + (f"#{k + 1}" if k else "")
-            where = f"module '{after}'" if after else "the input"
-            layer = _Layer(site, f"{record.name} applied as a function to {where}'s output", module, record,
-                           functional=True)
+            where = f"the output of module '{after}'" if after else "the model's input"
+            layer = _Layer(site, f"{record.name} applied as a function to {where}", module, record, functional=True)
             self._calls_of[key] = layer
             self._layers.append(layer)
         self._claim(layer)
