@@ -27,7 +27,7 @@ def test_the_limits_reach_the_published_options_and_the_playground(tmp_path):
     app = create_app(LabSettings(db=str(tmp_path / "p.sqlite3"), allow_hosts=("testserver",), max_layers=3,
                                  max_width=6))
     with TestClient(app) as client:
-        assert client.get("/api/playground/limits").json() == {"max_layers": 3, "max_width": 6}
+        assert client.get("/api/options").json()["limits"] == {"max_layers": 3, "max_width": 6, "max_points": 20_000}
         with client.websocket_connect("/ws/playground") as ws:
             ws.send_text(json.dumps({"type": "init", "config": {"layers": [7]}}))
             error = json.loads(ws.receive_text())

@@ -55,10 +55,17 @@ def lab_client(tmp_path, **limits):
 
 def test_the_limits_are_this_labs(client, tmp_path):
     limits = client.get("/api/options").json()["limits"]
-    assert limits == {**client.get("/api/playground/limits").json(), "max_points": 20_000}
-    assert (limits["max_layers"], limits["max_width"]) == (8, 32)
+    assert limits == {"max_layers": 8, "max_width": 32, "max_points": 20_000}
     with lab_client(tmp_path, max_layers=12, max_width=64) as bigger:  # actlab lab --max-layers 12 --max-width 64
         assert bigger.get("/api/options").json()["limits"] == {"max_layers": 12, "max_width": 64, "max_points": 20_000}
+
+
+def test_the_old_limits_endpoint_is_a_deprecated_alias_of_the_options_limits(client, tmp_path):
+    assert client.get("/api/playground/limits").json() == client.get("/api/options").json()["limits"]
+    with lab_client(tmp_path, max_layers=3, max_width=6) as small:
+        assert small.get("/api/playground/limits").json() == {"max_layers": 3, "max_width": 6, "max_points": 20_000}
+    operation = client.get("/openapi.json").json()["paths"]["/api/playground/limits"]["get"]
+    assert operation["deprecated"] is True and "/api/options" in operation["description"]
 
 
 def test_an_unchanged_answer_is_a_bodiless_304_and_a_changed_one_a_new_etag(client, tmp_path):

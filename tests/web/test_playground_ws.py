@@ -200,13 +200,13 @@ def test_size_limits_are_configurable(client, tmp_path):
     from actlab.web.app import create_app
     from actlab.web.settings import LabSettings
 
-    assert client.get("/api/playground/limits").json() == {"max_layers": 8, "max_width": 32}
+    assert client.get("/api/options").json()["limits"] == {"max_layers": 8, "max_width": 32, "max_points": 20_000}
     with client.websocket_connect("/ws/playground") as ws:
         ws.send_text(json.dumps({"type": "init", "config": {"layers": [40]}}))
         assert "1 to 32 neurons" in json.loads(ws.receive_text())["message"]
     settings = LabSettings(db=str(tmp_path / "big.sqlite3"), allow_hosts=("testserver",), max_layers=12, max_width=64)
     with TestClient(create_app(settings)) as client:  # what actlab lab --max-layers 12 --max-width 64 builds
-        assert client.get("/api/playground/limits").json() == {"max_layers": 12, "max_width": 64}
+        assert client.get("/api/options").json()["limits"] == {"max_layers": 12, "max_width": 64, "max_points": 20_000}
         with client.websocket_connect("/ws/playground") as ws:
             ready, header = init(ws, layers=[40] * 10, n_points=100)
             assert header["layer_sizes"][1:-1] == [40] * 10 and header["thumb"] < 10  # adaptive detail

@@ -38,3 +38,10 @@ def get_options(request: Request) -> Response:
     if etag in asked or "*" in asked:
         return Response(status_code=304, headers=headers)
     return Response(body, media_type="application/json", headers=headers)
+
+
+@router.get("/playground/limits", deprecated=True)
+def playground_limits(request: Request) -> dict:
+    """Deprecated: the same limits as the "limits" field of GET /api/options, which every page reads. Kept so a
+    script written against it keeps working; new code reads the options."""
+    return lab_limits(request.app)

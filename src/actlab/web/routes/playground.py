@@ -37,12 +37,6 @@ MAX_UPDATES_PER_FRAME = 10_000  # a frame's work: 50 epochs of 2,000 updates eac
 log = logging.getLogger(__name__)
 
 
-@router.get("/playground/limits")
-def limits(request: Request) -> dict:
-    """The network size the playground allows (set with actlab lab --max-layers / --max-width)."""
-    return lab_limits(request.app).to_dict()
-
-
 @router.post("/playground/tab")
 def new_tab(sessions: SessionsDep) -> dict:
     """A token for one playground page: its sockets (/ws/playground?tab=TOKEN) may hold at most a few of the lab's
