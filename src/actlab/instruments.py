@@ -107,7 +107,7 @@ def max_abs_derivative(act) -> float:
 def deriv_products(net: MLP) -> np.ndarray:
     """For each hidden layer l, the product of max |f'| over layers l..H-1: the activations' share of how much
     the gradient shrinks on its way back from the output layer. Not a bound on ||dW||: see the module docstring. (H,)"""
-    maxima = np.array([max_abs_derivative(a) for a in net.acts], dtype=float)
+    maxima = np.array([max_abs_derivative(a) for a in net.activations], dtype=float)
     return np.cumprod(maxima[::-1])[::-1] if maxima.size else maxima
 
 
@@ -115,7 +115,7 @@ def signal_bounds(net: MLP) -> np.ndarray:
     """For each hidden layer l, prod over j = l..H-1 of max |f'_j| * ||W_(j+1)||_2: an upper bound on
     ||dL/dz_l|| / ||dL/dz_out|| for any input batch. (H,)"""
     factors = np.array([max_abs_derivative(a) * float(np.linalg.norm(net.weights[j + 1], 2))
-                        for j, a in enumerate(net.acts)], dtype=float)
+                        for j, a in enumerate(net.activations)], dtype=float)
     with np.errstate(over="ignore", invalid="ignore"):  # an infinite max |f'| makes the bound infinite, as it is
         return np.cumprod(factors[::-1])[::-1] if factors.size else factors
 
@@ -137,7 +137,7 @@ def output_stuck_fraction(head: str, logits: np.ndarray, targets: np.ndarray) ->
 def unit_derivatives(net: MLP, trace: Trace) -> list[np.ndarray]:
     """f'(z) per sample and unit for every hidden layer, (N, H) each; gated layers use d/d(gate)."""
     out = []
-    for l, act in enumerate(net.acts):
+    for l, act in enumerate(net.activations):
         d = act.derivative(trace.zs[l])
         if act.is_gated:
             h = d.shape[1] // 2
@@ -174,11 +174,11 @@ def read(net: MLP, trace: Trace, grads: Grads, targets: np.ndarray | None = None
     signals = signal_norms(grads)
     last = float(norms[-1])
     products = deriv_products(net)
-    signal_bound = signal_bounds(net) if with_bounds else np.full(len(net.acts), np.nan)
+    signal_bound = signal_bounds(net) if with_bounds else np.full(len(net.activations), np.nan)
     derivs = unit_derivatives(net, trace)
     layers = []
-    for l, act in enumerate(net.acts):
-        h = trace.acts[l + 1]
+    for l, act in enumerate(net.activations):
+        h = trace.outs[l + 1]
         sat = saturated_mask(act, derivs[l], h)
         dead = dead_mask(derivs[l])
         dormant = dormant_mask(h)
@@ -194,12 +194,12 @@ def read(net: MLP, trace: Trace, grads: Grads, targets: np.ndarray | None = None
             saturated_fraction=float((sat & ~dead).mean()), dead_fraction=float(dead.mean()),
             dormant_fraction=float(dormant.mean()), saturated_units=tuple(np.flatnonzero(sat & ~dead).tolist()),
             dead_units=tuple(np.flatnonzero(dead).tolist()),
-            reading=layer_reading(l + 1, len(net.acts) + 1, ratio, int(dead.sum()), int(sat.sum()), width,
+            reading=layer_reading(l + 1, len(net.activations) + 1, ratio, int(dead.sum()), int(sat.sum()), width,
                                   float(norms[l])),
         ))
     first_ratio = layers[0].grad_ratio_to_last if layers else math.nan
     stuck = output_stuck_fraction(net.config.head, trace.zs[-1], targets) if targets is not None else None
-    x = trace.acts[0]
+    x = trace.outs[0]
     rms = math.sqrt(float(np.vdot(x, x)) / x.size) if x.size else None
     return NetworkReading(tuple(layers), last, first_ratio, stuck, float(signals[-1]), rms)
 
@@ -258,6 +258,6 @@ def surfaces(net: MLP, feature_fn, grid_size: int = 100, extent: float = 6.0,
     out, _ = net.forward(feature_fn(plane_grid(grid_size, extent)))
     g = neuron_grid or grid_size
     _, trace = net.forward(feature_fn(plane_grid(g, extent)))
-    neurons = [trace.acts[l + 1].T.reshape(-1, g, g) for l in range(len(net.acts))]
+    neurons = [trace.outs[l + 1].T.reshape(-1, g, g) for l in range(len(net.activations))]
     first_out = out[:, 1] if out.shape[1] > 1 and out.shape[1] == 2 else out[:, 0]
     return {"output": first_out.reshape(grid_size, grid_size), "neurons": neurons}

@@ -188,11 +188,6 @@ class Trace:
     outs: list[np.ndarray]
     derivs: list[np.ndarray | None] = field(default_factory=list)
 
-    @property
-    def acts(self) -> list[np.ndarray]:
-        """The former name of ``outs``, still read by modules outside this one."""
-        return self.outs
-
 
 @dataclass
 class Grads:
@@ -227,11 +222,6 @@ class MLP:
             weights.append(init_weights(config.init, fan_in, fan_out, rng, config.init_sigma).astype(dtype, copy=False))
             biases.append(np.full(fan_out, config.bias_init, dtype=dtype))
         return cls(config, weights, biases, fs)
-
-    @property
-    def acts(self) -> list[Activation]:
-        """The former name of ``activations``, still read by modules outside this one."""
-        return self.activations
 
     @property
     def head(self) -> Head:

@@ -238,7 +238,7 @@ def export_json(session: PlaygroundSession) -> dict:
     net = session.trainer.net
     return {"format": EXPORT_FORMAT, "version": EXPORT_VERSION, "config": session.config.to_dict(),
             "network": {"layer_sizes": [net.weights[0].shape[0], *net.config.hidden, net.config.output_dim],
-                        "activations": [{"name": a.name, "params": dict(a.params)} for a in net.acts],
+                        "activations": [{"name": a.name, "params": dict(a.params)} for a in net.activations],
                         "head": net.config.head,
                         # the playground features of a 2-D point, or None: a CSV's columns feed the net as they are
                         "features": list(session.config.features) if session.is_2d else None,

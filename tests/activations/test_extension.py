@@ -182,7 +182,7 @@ def test_a_playground_run_trains_with_one_of_its_parameters_set_and_exports(lecu
     cfg = RunConfig(layers=(4,), activations=("lecun_tanh(alpha=2)",), features=("x1", "x2", "x1x2"))
     session = PlaygroundSession(cfg, grid=10)
     session.advance(3)
-    assert dict(session.trainer.net.acts[0].params) == {"alpha": 2.0, "beta": 2 / 3}
+    assert dict(session.trainer.net.activations[0].params) == {"alpha": 2.0, "beta": 2 / 3}
     scope: dict = {"__name__": "exported"}
     exec(export_torch(session), scope)
     grid = np.array([[x, y] for x in (-4.0, 0.0, 4.0) for y in (-4.0, 0.0, 4.0)])

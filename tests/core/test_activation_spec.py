@@ -94,15 +94,15 @@ def test_run_settings_carry_a_spec_per_layer_and_old_flat_keys_still_apply():
                                             {"name": "silu", "params": {"beta": 2.0}}]
     assert RunConfig.from_dict(cfg.to_dict()) == cfg  # the wire form reads back to the same settings
     net = build_trainer(cfg).net
-    assert net.acts[0].params["negative_slope"] == 0.2 and net.acts[1].params["beta"] == 2.0
+    assert net.activations[0].params["negative_slope"] == 0.2 and net.activations[1].params["beta"] == 2.0
     old_link = RunConfig.from_dict({"activations": "leaky_relu", "negative_slope": 0.3})
-    assert build_trainer(old_link).net.acts[1].params["negative_slope"] == 0.3  # one for all layers
+    assert build_trainer(old_link).net.activations[1].params["negative_slope"] == 0.3  # one for all layers
     with pytest.raises(ConfigError, match=r"activations\[0\]: leaky_relu: parameter negative_slope=-2"):
         RunConfig.from_dict({"activations": ["leaky_relu"], "negative_slope": -2})
 
 
 def test_the_cli_text_trains_with_any_parameter():
     cfg = RunConfig.from_cli(layers="3,3", activation="elu(alpha=0.5),softplus(beta=4)", features="x1,x2")
-    acts = build_trainer(cfg).net.acts
+    acts = build_trainer(cfg).net.activations
     assert (acts[0].name, acts[0].params["alpha"], acts[1].name, acts[1].params["beta"]) == ("elu", 0.5,
                                                                                              "softplus", 4.0)

@@ -36,10 +36,10 @@ def test_dropout_drops_about_the_rate_and_rescales_the_rest(rng):
     x = rng.normal(size=(50, 5))
     _, trace = forward_with_dropout(net, x, 0.5, np.random.default_rng(2))
     _, plain = net.forward(x)
-    dropped = trace.acts[1] == 0  # tanh is never exactly 0 here, so a 0 is a dropped unit
+    dropped = trace.outs[1] == 0  # tanh is never exactly 0 here, so a 0 is a dropped unit
     assert dropped.mean() == pytest.approx(0.5, abs=0.01)  # 100,000 draws: 3 standard deviations are 0.005
     kept = ~dropped
-    np.testing.assert_allclose(trace.acts[1][kept], 2 * plain.acts[1][kept], rtol=1e-12)
+    np.testing.assert_allclose(trace.outs[1][kept], 2 * plain.outs[1][kept], rtol=1e-12)
 
 
 def test_dropout_keeps_the_expected_output(rng):

@@ -49,7 +49,7 @@ def at_init(init: str, seed: int, examples: int = 10) -> tuple[float, float, lis
     stds = [float(np.std(grads.dz[l])) for l in range(len(HIDDEN))]
     singular = []
     for l in range(1, len(HIDDEN)):  # layer l's Jacobian d a_l / d a_{l-1} = W_l diag(f'(z_l)), per example
-        slopes = 1 - trace.acts[l + 1][:examples] ** 2  # tanh' from the output, (examples, H)
+        slopes = 1 - trace.outs[l + 1][:examples] ** 2  # tanh' from the output, (examples, H)
         jac = net.weights[l][None, :, :] * slopes[:, None, :]  # (examples, H, H)
         singular.append(float(np.mean(np.linalg.svd(jac, compute_uv=False))))
     return stds[0] / stds[-1], float(np.mean(singular)), stds
@@ -71,7 +71,7 @@ def sigmoid_first_steps(seed: int, steps: int = 100, lr: float = 1.0) -> tuple[l
 
 def _mean_activations(net: MLP, x: np.ndarray) -> list[float]:
     _, trace = net.forward(x, derivatives=False)
-    return [float(np.mean(a)) for a in trace.acts[1:-1]]
+    return [float(np.mean(a)) for a in trace.outs[1:-1]]
 
 
 def train_run(activation: str, init: str, lr: float, seed: int, epochs: int = 50) -> dict:
@@ -85,7 +85,7 @@ def train_run(activation: str, init: str, lr: float, seed: int, epochs: int = 50
         errors.append(error_rate(net, data.x_test, data.y_test))
         if activation == "tanh":
             _, trace = net.forward(data.x_test, derivatives=False)
-            saturation.append([float(np.mean(np.abs(a) > SATURATED)) for a in trace.acts[1:-1]])
+            saturation.append([float(np.mean(np.abs(a) > SATURATED)) for a in trace.outs[1:-1]])
 
     train_epochs(net, OptimConfig("sgd", lr), data.x_train, data.y_train, epochs, 10, rng, after_epoch)
     return {"errors": errors, "saturation": saturation}

@@ -19,7 +19,7 @@ from ._result import ResultMixin
 
 def compose_affine(net: MLP) -> tuple[np.ndarray, np.ndarray]:
     """The single affine map (W, c) of a network whose every layer is linear: x -> x W + c."""
-    if any(a.name != "identity" for a in net.acts):
+    if any(a.name != "identity" for a in net.activations):
         raise ValueError("compose_affine needs a network with identity activations only")
     W = np.eye(net.weights[0].shape[0])
     c = np.zeros(net.weights[0].shape[0])

@@ -109,7 +109,7 @@ def _weight_grad_norms(net: MLP, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     _, dz = head_loss_and_grad(net.config.head, trace.zs[-1], y)  # (N, K)
     norms = np.empty(net.n_layers)
     for l in range(net.n_layers - 1, -1, -1):
-        a = trace.acts[l]  # (N, fan_in)
+        a = trace.outs[l]  # (N, fan_in)
         if a.shape[0] < min(a.shape[1], dz.shape[1]):
             norms[l] = math.sqrt(max(float(np.vdot(a @ a.T, dz @ dz.T)), 0.0))
         else:
@@ -118,10 +118,10 @@ def _weight_grad_norms(net: MLP, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         if l == 0:
             break
         da = dz @ net.weights[l].T  # (N, width of layer l)
-        act = net.acts[l - 1]
+        act = net.activations[l - 1]
         d_act = trace.derivs[l - 1]
         if d_act is None:
-            d_act = act.derivative_array(trace.zs[l - 1], trace.acts[l])
+            d_act = act.derivative_array(trace.zs[l - 1], trace.outs[l])
         if act.is_gated:
             dz = np.concatenate([da, da], axis=1) * d_act  # (N, 2H)
         else:
