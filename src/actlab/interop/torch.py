@@ -762,7 +762,7 @@ class Monitor:
         if self._functional is None:  # the first sampled step looked for activations called as functions
             self._functional = any(l.functional for l in ran)
         names = [n for n, _ in self._weighted]
-        grads = [m.weight.grad for _, m in self._weighted]
+        grads = [m._parameters["weight"].grad for _, m in self._weighted]  # not Module.__getattr__ per module
         present = [t for t in grads if t is not None]
         # where the numbers meet (not model.parameters(): walking the modules each step costs more than the sums)
         device = present[0].device if present else (ran[0].dsum.device if ran else torch.device("cpu"))
@@ -827,10 +827,10 @@ class Monitor:
                 weight_norm[name] = 0.0
         raw = []
         if ran:
-            block = host[k:k + 8 * n]
+            columns = [host[k + j * n:k + (j + 1) * n] for j in range(8)]
             k += 8 * n
-            for i, l in enumerate(ran):
-                asum, ssum, nonzero, dead, sat, dormant, norm, grad_norm = (block[j * n + i] for j in range(8))
+            rows_of = zip(*columns, strict=True)  # per place: sum |a|, sum a, nonzero f', dead, sat, dormant, norms
+            for l, (_, ssum, nonzero, dead, sat, dormant, norm, grad_norm) in zip(ran, rows_of, strict=True):
                 size = l.width * l.rows
                 mean = ssum / size
                 var = (norm * norm - size * mean * mean) / max(size - 1, 1)
