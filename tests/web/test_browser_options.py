@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from actlab import activations
+from actlab import options as core_options
 from actlab.network import INITS
 from web.conftest import shot
 
@@ -46,6 +47,14 @@ def test_a_bad_lesson_address_is_reported_with_the_allowed_values(page):
     assert "acts: \"not_a_function\" is not an activation here; allowed: sigmoid, tanh" in status
     assert "van_init: \"bogus\" is not allowed; allowed: " + ", ".join(INITS) in status
     assert page.locator("#explorer-cards .card").count() == 4  # the defaults are drawn instead
+
+
+def test_the_lessons_initialiser_choice_is_every_initialiser_of_the_options(page):
+    open_lesson(page, "?van_init=normal&van_depth=3")
+    init = page.locator("#van-init")
+    offered = init.evaluate("el => [...el.options].map(o => [o.value, o.textContent])")
+    assert offered == [[i["name"], i["title"]] for i in core_options.options()["initializers"]]
+    assert [name for name, _ in offered] == list(INITS) and init.input_value() == "normal"
 
 
 def open_playground(page, query=""):

@@ -3,12 +3,14 @@
 import { draw, fmt, logDecades } from "../charts.js";
 import { showReading } from "../reading.js";
 
-export function mount(root, { state, api, registry, setStatus }) {
+export function mount(root, { state, api, registry, options, setStatus }) {
   const actSel = root.querySelector("#van-activation"), initSel = root.querySelector("#van-init");
   const widthSel = root.querySelector("#van-width"), depth = root.querySelector("#van-depth");
   const depthOut = root.querySelector("#van-depth-out"), reading = root.querySelector("#van-reading");
   const chart = root.querySelector("#van-chart"), numbers = root.querySelector("#lesson-numbers");
   actSel.replaceChildren(...registry.filter((r) => !r.gated).map((r) => new Option(r.name, r.name)));
+  // every initialiser the core has, with its title, from GET /api/options (the lesson compares Xavier and He)
+  initSel.replaceChildren(...options.initializers.map((i) => new Option(i.title, i.name)));
   const sync = () => {
     actSel.value = state.get("van_act"); initSel.value = state.get("van_init");
     widthSel.value = String(state.get("van_width")); depth.value = state.get("van_depth");
