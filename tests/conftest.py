@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -61,10 +62,11 @@ def browser():
         b.close()
 
 
-@pytest.fixture
-def page(browser, live_server):
-    """A page that records console errors and any request that leaves 127.0.0.1."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+@contextlib.contextmanager
+def recording_page(browser, base: str, **context_args):
+    """A page in a context of its own that records console errors and aborts, and records, any request that
+    leaves ``base`` (the lab's WebSocket on 127.0.0.1 goes through); closed on leaving."""
+    context = browser.new_context(**context_args)
     pg = context.new_page()
     pg.console_errors = []
     pg.outside_requests = []
@@ -72,13 +74,22 @@ def page(browser, live_server):
     pg.on("pageerror", lambda e: pg.console_errors.append(str(e)))
 
     def route(r):
-        if r.request.url.startswith(live_server) or r.request.url.startswith("ws://127.0.0.1"):
+        if r.request.url.startswith(base) or r.request.url.startswith("ws://127.0.0.1"):
             r.continue_()
         else:
             pg.outside_requests.append(r.request.url)
             r.abort()
 
     pg.route("**/*", route)
-    pg.base = live_server
-    yield pg
-    context.close()
+    pg.base = base
+    try:
+        yield pg
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A page that records console errors and any request that leaves 127.0.0.1."""
+    with recording_page(browser, live_server, viewport={"width": 1280, "height": 900}) as pg:
+        yield pg

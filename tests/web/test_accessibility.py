@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import recording_page
 from web.conftest import shot
 
 pytestmark = pytest.mark.browser
@@ -190,23 +191,8 @@ def class_lab(tmp_path_factory):
 def class_page(browser, class_lab):
     """A page of its own for the class lab (the suite's page fixture lets through only the shared live server),
     with the same records: console errors and requests that leave the lab."""
-    base = class_lab[0]
-    context = browser.new_context()
-    pg = context.new_page()
-    pg.console_errors, pg.outside_requests = [], []
-    pg.on("console", lambda m: pg.console_errors.append(m.text) if m.type == "error" else None)
-    pg.on("pageerror", lambda e: pg.console_errors.append(str(e)))
-
-    def route(r):
-        if r.request.url.startswith(base) or r.request.url.startswith("ws://127.0.0.1"):
-            r.continue_()
-        else:
-            pg.outside_requests.append(r.request.url)
-            r.abort()
-
-    pg.route("**/*", route)
-    yield pg
-    context.close()
+    with recording_page(browser, class_lab[0]) as pg:
+        yield pg
 
 
 def _open_form(page, url: str, width: int, height: int):
