@@ -8,6 +8,7 @@ networks get coarser neuron thumbnails so a frame stays small and fast.
 
 from __future__ import annotations
 
+import json
 import math
 import struct
 from dataclasses import dataclass
@@ -47,6 +48,12 @@ class FrameData:
         """[u32 header length][header JSON][output int8][neurons int8]: one binary WebSocket message."""
         head = dumps(self.header, separators=(",", ":")).encode()  # strict JSON: the page's JSON.parse reads it
         return struct.pack("<I", len(head)) + head + self.output.tobytes() + self.neurons.tobytes()
+
+
+def frame_header(message: bytes) -> dict:
+    """The header of a message FrameData.encode() wrote, read as the page reads it (JSON.parse)."""
+    (n,) = struct.unpack("<I", message[:4])
+    return json.loads(message[4:4 + n])
 
 
 CLASS_LEVELS = 12  # a class surface's cell: class index * CLASS_LEVELS + confidence level (10 classes fit in int8)

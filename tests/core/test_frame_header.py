@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import json
-import struct
-
 import numpy as np
 
 from actlab.instruments import dead_mask, unit_derivatives
-from actlab.playground import PlaygroundSession
+from actlab.playground import PlaygroundSession, frame_header
 from actlab.session import RunConfig
 
 
 def decoded_header(session: PlaygroundSession) -> dict:
-    blob = session.frame_data().encode()
-    (n,) = struct.unpack("<I", blob[:4])
-    return json.loads(blob[4:4 + n])
+    return frame_header(session.frame_data().encode())
 
 
 def test_header_layers_equal_the_frames_layer_readings_after_the_wire():

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
-import struct
 
 import pytest
 from fastapi.testclient import TestClient
 
 from actlab.errors import ConfigError
+from actlab.playground import frame_header
 from actlab.session import RunConfig, build_trainer
 from actlab.training import StopRule
 from actlab.web.app import create_app
+from tests.web.test_playground_ws import play_until_stopped
 
 CFG = dict(dataset="circle", n_points=200, layers=[4], activations=["tanh"], lr=0.3, seed=3)
 
@@ -20,25 +21,17 @@ def _trainer():
     return build_trainer(RunConfig.from_dict(CFG))
 
 
-def _header(blob: bytes) -> dict:
-    (n,) = struct.unpack("<I", blob[:4])
-    return json.loads(blob[4:4 + n])
-
-
 def _route_run(tmp_path, **settings) -> tuple[dict, dict]:
     """Play the same run over the WebSocket, one epoch per frame, until it stops: (last frame, stop message)."""
     app = create_app(db_path=tmp_path / "p.sqlite3", allow_hosts=("testserver",))
     with TestClient(app) as client, client.websocket_connect("/ws/playground") as ws:
         ws.send_text(json.dumps({"type": "init", "config": CFG}))
         assert json.loads(ws.receive_text())["type"] == "ready"
-        last = _header(ws.receive_bytes())
+        first = frame_header(ws.receive_bytes())
         ws.send_text(json.dumps({"type": "set", "epochs_per_frame": 1, **settings}))
         ws.send_text(json.dumps({"type": "play"}))
-        while True:
-            msg = ws.receive()
-            if msg.get("text"):
-                return last, json.loads(msg["text"])
-            last = _header(msg["bytes"])
+        last, stopped = play_until_stopped(ws)
+        return last or first, stopped
 
 
 def test_target_loss_watches_the_test_loss_and_stops_both_at_the_same_step(tmp_path):

@@ -131,9 +131,9 @@ def test_a_diverged_frame_is_the_same_json_in_the_cli_and_the_playground(tmp_pat
     diverged loss is null in both, and every field the header shares with Frame.to_dict() is equal."""
     from fastapi.testclient import TestClient
 
-    from actlab.playground import FRAME_FIELDS
+    from actlab.playground import FRAME_FIELDS, frame_header
     from actlab.web.app import create_app
-    from tests.web.test_playground_ws import frame_header
+    from tests.web.test_playground_ws import play_until_stopped
 
     cli = _cli_frame(**DIVERGING)
     assert cli["status"] == "diverged" and cli["train_loss"] is None and cli["test_loss"] is None
@@ -147,12 +147,7 @@ def test_a_diverged_frame_is_the_same_json_in_the_cli_and_the_playground(tmp_pat
         assert ready["type"] == "ready", ready
         frame_header(ws.receive_bytes())
         ws.send_text(json.dumps({"type": "play"}))
-        while True:
-            msg = ws.receive()
-            if msg.get("text"):
-                stopped = json.loads(msg["text"])
-                break
-            header = frame_header(msg["bytes"])
+        header, stopped = play_until_stopped(ws)
     assert stopped["reason"] == "diverged"
     assert header["train_loss"] is None and header["status"] == "diverged"
     assert {k: header[k] for k in FRAME_FIELDS} == {k: cli[k] for k in FRAME_FIELDS}

@@ -5,17 +5,22 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import json
-import struct
 import time
 
 import pytest
 
+from actlab.playground import frame_header
 from actlab.session import RunConfig
 
 
-def frame_header(blob: bytes) -> dict:
-    (n,) = struct.unpack("<I", blob[:4])
-    return json.loads(blob[4:4 + n])
+def play_until_stopped(ws) -> tuple[dict | None, dict]:
+    """Read frames until the first text message: (the last frame's header, None before any; that message)."""
+    last = None
+    while True:
+        msg = ws.receive()
+        if msg.get("text"):
+            return last, json.loads(msg["text"])
+        last = frame_header(msg["bytes"])
 
 
 def init(ws, **config):
@@ -63,12 +68,7 @@ def test_stop_at_epoch(client):
         init(ws, n_points=100)
         ws.send_text(json.dumps({"type": "set", "epochs_per_frame": 4, "stop_epoch": 10}))
         ws.send_text(json.dumps({"type": "play"}))
-        while True:
-            msg = ws.receive()
-            if msg.get("text"):
-                stopped = json.loads(msg["text"])
-                break
-            last = frame_header(msg["bytes"])
+        last, stopped = play_until_stopped(ws)
         assert stopped["type"] == "stopped" and last["epoch"] == 10
 
 
