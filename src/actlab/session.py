@@ -61,7 +61,7 @@ class RunConfig:
     def __post_init__(self) -> None:
         """Every field checked here: the one validator the CLI, the lab's WebSocket and the API share. Sizes are not
         capped (the CLI and the API train what the machine holds); a lab's playground adds its own limits
-        (playground.PlaygroundLimits)."""
+        (limits.PlaygroundLimits)."""
         for name in ("dataset", "loss", "init", "optimizer", "reg"):
             if not isinstance(getattr(self, name), str):
                 raise ConfigError(name, f"a name (text); got {given(getattr(self, name))}")

@@ -12,7 +12,7 @@ Fields (every one optional; the JSON keys are the field names):
   host, port     the address the lab answers on; requests must name it (port None: any, as in-process)
   allow_hosts    other host names the lab answers to (a machine's name on a school network)
   max_layers     the playground's largest network: hidden layers, and neurons per layer (max_width); the CLI
-  max_width        and the Python API have no such limit (playground.PlaygroundLimits)
+  max_width        and the Python API have no such limit (limits.PlaygroundLimits)
   max_sessions   playground sessions running at once (None: the session manager's default)
   idle_seconds   how long an idle playground socket is kept (None: the default)
   watch_log      a PyTorch monitor's log that /watch shows (actlab watch FILE)

@@ -1,30 +1,25 @@
-"""A live playground session: a Trainer plus what one animation frame shows, in a compact form.
+"""A live playground session: a Trainer plus what one animation frame shows.
 
-The web layer owns the WebSocket and the timing; this module owns the maths of a frame: run k
-epochs, evaluate the output over a G x G grid of the input plane and every neuron over a g x g
-grid, quantise them to int8, and gather losses, weights and instruments. Adaptive detail: bigger
-networks get coarser neuron thumbnails so a frame stays small and fast.
+The web layer owns the WebSocket and the timing; this module owns the maths of a frame: run k epochs, evaluate
+the output over a G x G grid of the input plane and every neuron over a g x g grid, and gather losses, weights
+and instruments (frames.py turns them into the message). Adaptive detail: bigger networks get coarser neuron
+thumbnails and a coarser output surface, so a frame stays small and fast.
 """
 
 from __future__ import annotations
 
-import json
 import math
-import struct
-from dataclasses import dataclass
 
 import numpy as np
 
-from . import activations
-from ._json import dumps, jsonable
-from .activations.torch_code import torch_source
-from .datasets import features
-from .errors import ConfigError
-from .heads import head as head_record
-from .instruments import deriv_products, plane_grid
-from .limits import PlaygroundLimits
-from .session import RunConfig, make_data, trainer_for
-from .training import Frame, Trainer
+from .._json import jsonable
+from ..datasets import features
+from ..errors import ConfigError
+from ..instruments import deriv_products, plane_grid
+from ..limits import PlaygroundLimits
+from ..session import RunConfig, make_data, trainer_for
+from ..training import Frame, Trainer
+from .frames import CLASS_LEVELS, FRAME_FIELDS, FrameData, _class_codes, _quantise
 
 EXTENT = 6.0  # the input plane shown: [-6, 6]^2, as the playground
 MAX_EPOCHS_PER_FRAME = 50
@@ -33,47 +28,6 @@ MAX_STEPS_PER_EPOCH = 2_000  # updates in one epoch (training points / batch siz
 # multiply-adds (a 100 x 100 surface through up to 1e5 weights; ~30 ms of float32 products on one core)
 SURFACE_BUDGET = 1e9
 MIN_SURFACE = 20
-# the fields of Frame.to_dict() a frame header carries unchanged, so the page and `actlab train --json` agree
-FRAME_FIELDS = ("epoch", "step", "status", "diverged_at_step", "train_loss", "test_loss", "train_accuracy",
-                "test_accuracy", "chance_loss", "diagnosis")
-
-
-@dataclass
-class FrameData:
-    header: dict
-    output: np.ndarray  # (G, G) int8, output scaled to [-127, 127]
-    neurons: np.ndarray  # (total_neurons, g, g) int8
-
-    def encode(self) -> bytes:
-        """[u32 header length][header JSON][output int8][neurons int8]: one binary WebSocket message."""
-        head = dumps(self.header, separators=(",", ":")).encode()  # strict JSON: the page's JSON.parse reads it
-        return struct.pack("<I", len(head)) + head + self.output.tobytes() + self.neurons.tobytes()
-
-
-def frame_header(message: bytes) -> dict:
-    """The header of a message FrameData.encode() wrote, read as the page reads it (JSON.parse)."""
-    (n,) = struct.unpack("<I", message[:4])
-    return json.loads(message[4:4 + n])
-
-
-CLASS_LEVELS = 12  # a class surface's cell: class index * CLASS_LEVELS + confidence level (10 classes fit in int8)
-
-
-def _class_codes(probs: np.ndarray) -> np.ndarray:
-    """Each cell's most likely class and how sure the network is, in one int8: class * CLASS_LEVELS + level.
-
-    The level runs from 0 (the top probability is 1/k, a toss-up) to CLASS_LEVELS - 1 (certain). A surface of
-    one class's probability showed only that class: with three or more, the others looked alike."""
-    probs = np.nan_to_num(probs, nan=0.0)  # (cells, k)
-    k = probs.shape[1]
-    top = probs.max(axis=1)
-    level = np.clip(np.rint((CLASS_LEVELS - 1) * (top - 1 / k) / (1 - 1 / k)), 0, CLASS_LEVELS - 1)
-    return (np.argmax(probs, axis=1) * CLASS_LEVELS + level).astype(np.int8)
-
-
-def _quantise(values: np.ndarray, lo: float, hi: float) -> np.ndarray:
-    scaled = (np.nan_to_num(values, nan=0.0, posinf=hi, neginf=lo) - (lo + hi) / 2) / ((hi - lo) / 2)
-    return np.clip(np.rint(scaled * 127), -127, 127).astype(np.int8)
 
 
 class PlaygroundSession:
@@ -233,102 +187,3 @@ def _colour_range(act) -> tuple[float, float]:
     else -1 to 1 as the playground draws it (larger values saturate the colour)."""
     lo, hi = act.output_range
     return (lo, hi) if math.isfinite(lo) and math.isfinite(hi) else (-1.0, 1.0)
-
-
-# The exported network's JSON: {"format": EXPORT_FORMAT, "version": EXPORT_VERSION, ...}. Version 1 said
-# {"format": "actlab-network/1"} with the same fields; read_export() takes both.
-EXPORT_FORMAT, EXPORT_VERSION = "actlab-playground", 2
-_EXPORT_V1 = "actlab-network/1"
-
-
-def export_json(session: PlaygroundSession) -> dict:
-    net = session.trainer.net
-    return {"format": EXPORT_FORMAT, "version": EXPORT_VERSION, "config": session.config.to_dict(),
-            "network": {"layer_sizes": [net.weights[0].shape[0], *net.config.hidden, net.config.output_dim],
-                        "activations": [{"name": a.name, "params": dict(a.params)} for a in net.activations],
-                        "head": net.config.head,
-                        # the playground features of a 2-D point, or None: a CSV's columns feed the net as they are
-                        "features": list(session.config.features) if session.is_2d else None,
-                        "inputs": list(session.train_data.columns),
-                        "weights": [w.tolist() for w in net.weights], "biases": [b.tolist() for b in net.biases]},
-            "epoch": session.trainer.epoch_count}
-
-
-def read_export(data: object) -> dict:
-    """An exported network of any version this actlab wrote, in the current version's form.
-
-    Raises ConfigError("format") for what is not an actlab playground export or is newer than this actlab."""
-    if not isinstance(data, dict):
-        raise ConfigError("format", f"an exported network is a JSON object; got {type(data).__name__}")
-    fmt, version = data.get("format"), data.get("version")
-    if fmt == _EXPORT_V1:
-        version = 1
-    elif fmt != EXPORT_FORMAT:
-        raise ConfigError("format", f"{EXPORT_FORMAT!r} (or version 1's {_EXPORT_V1!r}); got {fmt!r}")
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise ConfigError("version", f"a whole number from 1 to {EXPORT_VERSION}; got {version!r}")
-    if version > EXPORT_VERSION:
-        raise ConfigError("version", f"{version} is newer than this actlab reads (up to {EXPORT_VERSION}): "
-                                     "upgrade actlab")
-    if not isinstance(data.get("network"), dict):
-        raise ConfigError("network", "the exported network's layers, weights and biases; missing")
-    return {**data, "format": EXPORT_FORMAT, "version": EXPORT_VERSION}
-
-
-def export_torch(session: PlaygroundSession) -> str:
-    """A runnable PyTorch script that rebuilds the trained network with its weights."""
-    return torch_script(export_json(session))
-
-
-def torch_script(exported: dict) -> str:
-    """The PyTorch script for an exported network (export_json's dict, any version read_export takes); each
-    activation is written from its record's recipe (activations.torch_code)."""
-    data = read_export(exported)["network"]
-    layers, definitions = [], []
-    for l in range(len(data["weights"])):
-        fan_in, fan_out = np.asarray(data["weights"][l]).shape
-        layers.append(f"nn.Linear({fan_in}, {fan_out})")
-        if l < len(data["activations"]):
-            a = data["activations"][l]
-            source = torch_source(activations.get(a["name"], **a["params"]))
-            if source.definition and source.definition not in definitions:
-                definitions.append(source.definition)
-            layers.append(source.call)
-    head = head_record(data["head"]).torch_output  # the head's own recipe (heads.py)
-    lines = [
-        '"""A network trained in actlab, rebuilt in PyTorch with its weights. Run: python this_file.py"""',
-        "import torch", "from torch import nn", "",
-        "",
-        *[line for d in definitions for line in (*d.rstrip("\n").split("\n"), "", "")],
-        f"FEATURES = {data['features']!r}  # from the 2-D point (x1, x2); None: the inputs are used as they are",
-        f"INPUTS = {data['inputs']!r}",
-        f"WEIGHTS = {data['weights']!r}  # (fan_in, fan_out) per layer: actlab computes x @ W + b",
-        f"BIASES = {data['biases']!r}",
-        "",
-        "model = nn.Sequential(",
-        *[f"    {layer}," for layer in layers],
-        ").double()",
-        "with torch.no_grad():",
-        "    linears = [m for m in model if isinstance(m, nn.Linear)]",
-        "    for lin, w, b in zip(linears, WEIGHTS, BIASES):",
-        "        lin.weight.copy_(torch.tensor(w, dtype=torch.float64).T)",
-        "        lin.bias.copy_(torch.tensor(b, dtype=torch.float64))",
-        "",
-        "",
-        "def features(x1, x2):",
-        "    table = {'x1': x1, 'x2': x2, 'x1^2': x1 * x1, 'x2^2': x2 * x2, 'x1x2': x1 * x2,",
-        "             'sin_x1': torch.sin(x1), 'sin_x2': torch.sin(x2)}",
-        "    return torch.stack([table[f] for f in FEATURES], dim=1)",
-        "",
-        "",
-        "def predict(points):",
-        '    """points: (N, len(INPUTS)) tensor of raw inputs; returns the network output as actlab shows it."""',
-        "    logits = model(points if FEATURES is None else features(points[:, 0], points[:, 1]))",
-        f"    return {head}",
-        "",
-        "",
-        'if __name__ == "__main__":',
-        "    grid = torch.cartesian_prod(*[torch.tensor([-4.0, 0.0, 4.0], dtype=torch.float64)] * len(INPUTS))",
-        "    print(predict(grid).detach().numpy().round(4))",
-    ]
-    return "\n".join(lines) + "\n"
