@@ -124,7 +124,7 @@ def test_a_lab_on_a_network_address_needs_a_class_or_allow_remote(tmp_path, monk
     import uvicorn
 
     monkeypatch.setattr(uvicorn.Server, "run", lambda self: None)  # started, not served
-    monkeypatch.setattr("actlab.cli_lab._one_blas_thread", lambda: None)
+    monkeypatch.setattr("actlab.cli.lab._one_blas_thread", lambda: None)
     for name in ("ACTLAB_DB", "ACTLAB_MAX_LAYERS", "ACTLAB_MAX_WIDTH"):  # lab sets them; restored after
         monkeypatch.setenv(name, "")
     db = str(tmp_path / "p.sqlite3")

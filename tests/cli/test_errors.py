@@ -47,7 +47,7 @@ def test_a_db_that_is_a_directory_is_one_line(tmp_path, monkeypatch, command):
     import uvicorn
 
     monkeypatch.setattr(uvicorn.Server, "run", lambda self: pytest.fail("the lab started on a directory"))
-    monkeypatch.setattr("actlab.cli_lab._one_blas_thread", lambda: None)
+    monkeypatch.setattr("actlab.cli.lab._one_blas_thread", lambda: None)
     for name in ("ACTLAB_DB", "ACTLAB_MAX_LAYERS", "ACTLAB_MAX_WIDTH"):  # lab sets them; restored after
         monkeypatch.setenv(name, "")
     res = run(*command, "--db", str(tmp_path))

@@ -17,7 +17,7 @@ def served(monkeypatch, tmp_path):
     """The uvicorn configs `actlab lab` would serve, instead of serving them."""
     configs = []
     monkeypatch.setattr(uvicorn.Server, "run", lambda self: configs.append(self.config))
-    monkeypatch.setattr("actlab.cli_lab._one_blas_thread", lambda: None)  # process-wide: not in the test process
+    monkeypatch.setattr("actlab.cli.lab._one_blas_thread", lambda: None)  # process-wide: not in the test process
     for name in ("ACTLAB_DB", "ACTLAB_MAX_LAYERS", "ACTLAB_MAX_WIDTH"):  # the command sets them: restored after
         monkeypatch.setenv(name, "")
     return configs

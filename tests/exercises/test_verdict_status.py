@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from actlab.cli import app
-from actlab.cli_exercises import STATUS_COLOURS
+from actlab.cli.exercises import STATUS_COLOURS
 from actlab.exercises import CHECKER_VERSION, EXERCISES, STATUSES, VerdictStatus, ex1, ex2, ex3
 from actlab.exercises.checker import UNEXPLAINED, PartResult, Verdict
 from actlab.exercises.status import best, rank

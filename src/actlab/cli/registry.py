@@ -1,79 +1,17 @@
-"""The actlab command line: a thin typer layer that calls the core and renders with rich."""
+"""`actlab list`, `actlab show` and `actlab eval`: the activation registry, read from the command line."""
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Annotated
 
 import numpy as np
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
-from typer.core import TyperGroup
 
-from . import activations
-from ._json import dumps
-from .errors import ConfigError
-
-_OPTION_OF_FIELD = {"activations": "activation"}  # where a core field's name differs from the CLI option's
-
-
-class _Commands(TyperGroup):
-    """The safety net under every command: a core error that escaped it becomes one line naming the option and
-    what is allowed, with exit code 2, instead of a traceback."""
-
-    def invoke(self, ctx):
-        try:
-            return super().invoke(ctx)
-        except ConfigError as exc:
-            _fail(exc)
-        except sqlite3.Error as exc:
-            _fail(f"--db: the progress database cannot be used ({exc}); give the path of a file in a folder you "
-                  "can write, such as progress.sqlite3")
-        except OSError as exc:
-            _fail(f"{exc.filename or 'a file'}: {exc.strerror or 'cannot be used'}")
-
-
-app = typer.Typer(help="actlab: the activation-functions lab.", no_args_is_help=True, add_completion=False,
-                  cls=_Commands)
-
-
-class _LazyConsole:
-    """One rich Console per command run, made when the run starts (so it reads that run's terminal)."""
-
-    def __init__(self) -> None:
-        self._console: Console | None = None
-
-    def reset(self) -> None:
-        self._console = None
-
-    @property
-    def real(self) -> Console:
-        if self._console is None:
-            self._console = Console()
-        return self._console
-
-    def __getattr__(self, attr):
-        return getattr(self.real, attr)
-
-
-console = _LazyConsole()
-
-
-@app.callback()
-def _start() -> None:
-    console.reset()
-
-
-def _fail(message: str | ConfigError) -> None:
-    """One line, exit code 2. A core error names its field as the CLI option (batch_size -> --batch-size)."""
-    if isinstance(message, ConfigError):
-        head, _, rest = message.field.partition(":")
-        option = f"--{_OPTION_OF_FIELD.get(head, head).replace('_', '-')}" if head.isidentifier() else head
-        message = f"{option}{':' + rest if rest else ''}: {message.message}"
-    console.print(f"[red]error:[/red] {escape(message)}")
-    raise typer.Exit(2)
+from .. import activations
+from .._json import dumps
+from ._app import app, console, fail
 
 
 def _parse_params(raw: list[str]) -> dict[str, float | None]:
@@ -81,7 +19,7 @@ def _parse_params(raw: list[str]) -> dict[str, float | None]:
     for item in raw:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            _fail(f"--param must look like name=value (e.g. negative_slope=0.1); got {item!r}")
+            fail(f"--param must look like name=value (e.g. negative_slope=0.1); got {item!r}")
         text = value.strip()
         if text.lower() == "none":
             params[key.strip()] = None
@@ -89,7 +27,7 @@ def _parse_params(raw: list[str]) -> dict[str, float | None]:
         try:
             params[key.strip()] = float(text)
         except ValueError:
-            _fail(f"--param {key.strip()}: {text!r} is not a number")
+            fail(f"--param {key.strip()}: {text!r} is not a number")
     return params
 
 
@@ -97,7 +35,7 @@ def _get(name: str, params: dict | None = None) -> activations.Activation:
     try:
         return activations.get(name, **(params or {}))
     except ValueError as exc:
-        _fail(str(exc))
+        fail(str(exc))
         raise  # unreachable; keeps type checkers quiet
 
 
@@ -192,20 +130,20 @@ def eval_(
 ) -> None:
     """Values and derivatives of one activation at the given points."""
     if dtype not in ("float64", "float32"):
-        _fail(f"--dtype must be float64 or float32; got {dtype!r}")
+        fail(f"--dtype must be float64 or float32; got {dtype!r}")
     values = []
     for v in x:
         try:
             values.append(float(v))
         except ValueError:
-            _fail(f"x: {v!r} is not a number (use digits, inf or nan)")
+            fail(f"x: {v!r} is not a number (use digits, inf or nan)")
     xs = np.array(values, dtype=dtype)
     params = _parse_params(param or [])
     act = _get(name, params)
     try:
         values, derivs = act(xs), act.derivative(xs)
     except ValueError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if json_out:
         out = {"name": act.name, "params": dict(act.params), "dtype": dtype, "x": xs.ravel(),
                "value": values.ravel(), "derivative": derivs.ravel()}
@@ -218,19 +156,3 @@ def eval_(
     for xi, v, d in zip(shown_x, values, derivs, strict=False):
         table.add_row(str(xi), str(v), str(d))  # numpy scalars print their shortest round-trip form
     console.print(table)
-
-
-from . import cli_exercises, cli_lab, cli_llm, cli_train, cli_watch  # noqa: E402  (the commands register themselves on app)
-
-cli_train.register(app, console, _fail)
-cli_exercises.register(app, console, _fail)
-cli_lab.register(app, console, _fail)
-cli_watch.register(app, console, _fail)
-cli_llm.register(app, console, _fail)
-from . import cli_reproduce  # noqa: E402, I001  (after the others, as it was added)
-
-cli_reproduce.register(app, console, _fail)
-
-
-if __name__ == "__main__":
-    app()

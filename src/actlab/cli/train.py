@@ -11,117 +11,118 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from .datasets import read_csv_file
-from .errors import ConfigError
+from ..datasets import read_csv_file
+from ..errors import ConfigError
+from ._app import app, console, fail
 
 DEMOS = ("linear-collapse", "vanishing", "dying-relu", "gelu-approx", "census")
 
 
-def register(app: typer.Typer, console, fail) -> None:
-    @app.command()
-    def train(
-        dataset: Annotated[str, typer.Option(help="circle, xor, gauss, spiral, moons, plane, multi_gauss")] = "circle",
-        csv: Annotated[Path | None, typer.Option("--csv", help="Your own data: features, then a label column")] = None,
-        layers: Annotated[str, typer.Option(help="Hidden widths, e.g. 4,2; any number and size the machine's memory "
-                                                 "holds (the lab's playground has its own limits)")] = "4,2",
-        activation: Annotated[str, typer.Option(help=(
-            "One for all layers, or one per layer, each a name with any of its parameters: tanh, relu,tanh, "
-            "\"leaky_relu(negative_slope=0.1),silu(beta=2)\", softplus(beta=3), elu(alpha=0.5) (see actlab list "
-            "and actlab show NAME for each one's parameters)"))] = "tanh",
-        init: Annotated[str, typer.Option(help="playground, xavier_uniform, he_normal, ...")] = "playground",
-        optimizer: Annotated[str, typer.Option(help="sgd, momentum, adam")] = "sgd",
-        loss: Annotated[str, typer.Option(help="mse (tanh output, as the playground) or cross-entropy")] = "mse",
-        lr: Annotated[float, typer.Option(help="Learning rate")] = 0.03,
-        batch_size: Annotated[int, typer.Option(help="Minibatch size")] = 10,
-        epochs: Annotated[int, typer.Option(help="Passes over the training set")] = 300,
-        reg: Annotated[str, typer.Option(help="none, l1, l2")] = "none",
-        reg_rate: Annotated[float, typer.Option(help="Regularisation rate")] = 0.0,
-        noise: Annotated[float, typer.Option(help="0 to 0.5 (the playground's 0-50%)")] = 0.0,
-        n_points: Annotated[int, typer.Option(help="Points in the data set")] = 500,
-        train_fraction: Annotated[float, typer.Option(help="Share used for training")] = 0.5,
-        features: Annotated[str, typer.Option(help="x1,x2,x1^2,x2^2,x1x2,sin_x1,sin_x2")] = "x1,x2",
-        seed: Annotated[int, typer.Option(help="Random seed (same seed, same run)")] = 1,
-        target_loss: Annotated[float | None, typer.Option(help="Stop when the test loss reaches this")] = None,
-        json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
-    ) -> None:
-        """Train a network with live progress; end with losses and each layer's instruments.
+@app.command()
+def train(
+    dataset: Annotated[str, typer.Option(help="circle, xor, gauss, spiral, moons, plane, multi_gauss")] = "circle",
+    csv: Annotated[Path | None, typer.Option("--csv", help="Your own data: features, then a label column")] = None,
+    layers: Annotated[str, typer.Option(help="Hidden widths, e.g. 4,2; any number and size the machine's memory "
+                                             "holds (the lab's playground has its own limits)")] = "4,2",
+    activation: Annotated[str, typer.Option(help=(
+        "One for all layers, or one per layer, each a name with any of its parameters: tanh, relu,tanh, "
+        "\"leaky_relu(negative_slope=0.1),silu(beta=2)\", softplus(beta=3), elu(alpha=0.5) (see actlab list "
+        "and actlab show NAME for each one's parameters)"))] = "tanh",
+    init: Annotated[str, typer.Option(help="playground, xavier_uniform, he_normal, ...")] = "playground",
+    optimizer: Annotated[str, typer.Option(help="sgd, momentum, adam")] = "sgd",
+    loss: Annotated[str, typer.Option(help="mse (tanh output, as the playground) or cross-entropy")] = "mse",
+    lr: Annotated[float, typer.Option(help="Learning rate")] = 0.03,
+    batch_size: Annotated[int, typer.Option(help="Minibatch size")] = 10,
+    epochs: Annotated[int, typer.Option(help="Passes over the training set")] = 300,
+    reg: Annotated[str, typer.Option(help="none, l1, l2")] = "none",
+    reg_rate: Annotated[float, typer.Option(help="Regularisation rate")] = 0.0,
+    noise: Annotated[float, typer.Option(help="0 to 0.5 (the playground's 0-50%)")] = 0.0,
+    n_points: Annotated[int, typer.Option(help="Points in the data set")] = 500,
+    train_fraction: Annotated[float, typer.Option(help="Share used for training")] = 0.5,
+    features: Annotated[str, typer.Option(help="x1,x2,x1^2,x2^2,x1x2,sin_x1,sin_x2")] = "x1,x2",
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same run)")] = 1,
+    target_loss: Annotated[float | None, typer.Option(help="Stop when the test loss reaches this")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
+) -> None:
+    """Train a network with live progress; end with losses and each layer's instruments.
 
-        Any size the machine can hold trains here, e.g. the lesson's 20-layer sigmoid net:
-        actlab train --layers 8,8,8,8,8,8,8,8,8,8,8,8,8,8,8,8,8,8,8,8 --activation sigmoid
-        """
-        from .session import RunConfig, build_trainer
+    Any size the machine can hold trains here, e.g. the lesson's 20-layer sigmoid net:
+    actlab train --layers 8,8,8,8,8,8,8,8,8,8,8,8,8,8,8,8,8,8,8,8 --activation sigmoid
+    """
+    from ..session import RunConfig, build_trainer
 
-        if not 0 <= epochs <= 1_000_000:  # checked before the progress bar starts (the loop checks it too)
-            fail(f"--epochs: a whole number from 0 to 1,000,000; got {epochs}")
+    if not 0 <= epochs <= 1_000_000:  # checked before the progress bar starts (the loop checks it too)
+        fail(f"--epochs: a whole number from 0 to 1,000,000; got {epochs}")
+    try:
+        cfg = RunConfig.from_cli(dataset=dataset, layers=layers, activation=activation, init=init,
+                                 optimizer=optimizer, loss=loss, lr=lr, batch_size=batch_size, reg=reg,
+                                 reg_rate=reg_rate, noise=noise, n_points=n_points,
+                                 train_fraction=train_fraction, features=features, seed=seed)
+        csv_bytes = read_csv_file(csv) if csv is not None else None  # at most the limit + 1 byte
+        trainer = build_trainer(cfg, csv_bytes)
+        frames = trainer.frames(epochs, target_loss=target_loss)
+    except (ConfigError, OSError) as exc:
+        fail(_option_error(exc) if isinstance(exc, ConfigError) else str(exc))
+    last = None
+    if json_out:
+        for frame in frames:
+            last = frame
+    else:
+        with Progress(TextColumn("[bold]epoch {task.completed}/{task.total}"), BarColumn(),
+                      TextColumn("train {task.fields[train]}  test {task.fields[test]}"), TimeRemainingColumn(),
+                      console=console.real) as progress:
+            task = progress.add_task("train", total=epochs, train="-", test="-")
+            for last in frames:
+                progress.update(task, completed=last.epoch, train=_f(last.train_loss), test=_f(last.test_loss))
+    if last is None:
+        last = trainer.frame()
+    if json_out:
+        typer.echo(json.dumps(last.to_dict()))  # the one JSON form of a frame, as the lab streams it
+        return
+    _render_frame(console, csv.name if csv is not None else cfg.dataset, last)
+
+
+@app.command()
+def demo(
+    name: Annotated[str, typer.Argument(help=", ".join(DEMOS))],
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+    plot: Annotated[Path | None, typer.Option("--plot", help="Write a figure (needs matplotlib)")] = None,
+    seed: Annotated[int, typer.Option()] = 0,
+) -> None:
+    """Run one of the lesson's demonstrations and print its table."""
+    from .. import experiments as ex
+
+    if name not in DEMOS:
+        fail(f"unknown demo {name!r}; choose one of {', '.join(DEMOS)}")
+    if plot is not None:  # a path that cannot be written is refused before the demo runs, not after
+        from ..plots import check_path
+
         try:
-            cfg = RunConfig.from_cli(dataset=dataset, layers=layers, activation=activation, init=init,
-                                     optimizer=optimizer, loss=loss, lr=lr, batch_size=batch_size, reg=reg,
-                                     reg_rate=reg_rate, noise=noise, n_points=n_points,
-                                     train_fraction=train_fraction, features=features, seed=seed)
-            csv_bytes = read_csv_file(csv) if csv is not None else None  # at most the limit + 1 byte
-            trainer = build_trainer(cfg, csv_bytes)
-            frames = trainer.frames(epochs, target_loss=target_loss)
-        except (ConfigError, OSError) as exc:
-            fail(_option_error(exc) if isinstance(exc, ConfigError) else str(exc))
-        last = None
-        if json_out:
-            for frame in frames:
-                last = frame
-        else:
-            with Progress(TextColumn("[bold]epoch {task.completed}/{task.total}"), BarColumn(),
-                          TextColumn("train {task.fields[train]}  test {task.fields[test]}"), TimeRemainingColumn(),
-                          console=console.real) as progress:
-                task = progress.add_task("train", total=epochs, train="-", test="-")
-                for last in frames:
-                    progress.update(task, completed=last.epoch, train=_f(last.train_loss), test=_f(last.test_loss))
-        if last is None:
-            last = trainer.frame()
-        if json_out:
-            typer.echo(json.dumps(last.to_dict()))  # the one JSON form of a frame, as the lab streams it
-            return
-        _render_frame(console, csv.name if csv is not None else cfg.dataset, last)
+            check_path(plot)
+        except ImportError:
+            fail("--plot needs matplotlib: pip install 'actlab[plot]'")
+    runners = {
+        "linear-collapse": lambda: ex.linear_collapse(seed=seed),
+        "vanishing": lambda: ex.vanishing(),
+        "dying-relu": lambda: ex.dying_relu(seed=seed),
+        "gelu-approx": lambda: ex.gelu_approx(),
+        "census": lambda: ex.census(),
+    }
+    with console.status(f"running {name}..."):
+        result = runners[name]()
+    if json_out:
+        data = [r.to_dict() for r in result] if isinstance(result, list) else result.to_dict()
+        typer.echo(json.dumps(data))
+    else:
+        _render_demo(console, name, result)
+    if plot is not None:
+        from ..plots import plot_demo
 
-    @app.command()
-    def demo(
-        name: Annotated[str, typer.Argument(help=", ".join(DEMOS))],
-        json_out: Annotated[bool, typer.Option("--json")] = False,
-        plot: Annotated[Path | None, typer.Option("--plot", help="Write a figure (needs matplotlib)")] = None,
-        seed: Annotated[int, typer.Option()] = 0,
-    ) -> None:
-        """Run one of the lesson's demonstrations and print its table."""
-        from . import experiments as ex
-
-        if name not in DEMOS:
-            fail(f"unknown demo {name!r}; choose one of {', '.join(DEMOS)}")
-        if plot is not None:  # a path that cannot be written is refused before the demo runs, not after
-            from .plots import check_path
-
-            try:
-                check_path(plot)
-            except ImportError:
-                fail("--plot needs matplotlib: pip install 'actlab[plot]'")
-        runners = {
-            "linear-collapse": lambda: ex.linear_collapse(seed=seed),
-            "vanishing": lambda: ex.vanishing(),
-            "dying-relu": lambda: ex.dying_relu(seed=seed),
-            "gelu-approx": lambda: ex.gelu_approx(),
-            "census": lambda: ex.census(),
-        }
-        with console.status(f"running {name}..."):
-            result = runners[name]()
-        if json_out:
-            data = [r.to_dict() for r in result] if isinstance(result, list) else result.to_dict()
-            typer.echo(json.dumps(data))
-        else:
-            _render_demo(console, name, result)
-        if plot is not None:
-            from .plots import plot_demo
-
-            try:
-                plot_demo(name, result, plot)
-            except ImportError:
-                fail("--plot needs matplotlib: pip install 'actlab[plot]'")
-            console.print(f"wrote {plot}")
+        try:
+            plot_demo(name, result, plot)
+        except ImportError:
+            fail("--plot needs matplotlib: pip install 'actlab[plot]'")
+        console.print(f"wrote {plot}")
 
 
 def _option_error(exc: ConfigError) -> ConfigError | str:

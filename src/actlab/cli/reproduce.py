@@ -13,61 +13,61 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from .experiments import papers as core
-from .experiments.reproduction import NOT_REPRODUCED, PARTLY, REPRODUCED, Reproduction
+from ..experiments import papers as core
+from ..experiments.reproduction import NOT_REPRODUCED, PARTLY, REPRODUCED, Reproduction
+from ._app import app, console, fail
 
 _STYLE = {REPRODUCED: "green", PARTLY: "yellow", NOT_REPRODUCED: "red", "shown": "dim"}
 
 
-def register(app: typer.Typer, console, fail) -> None:
-    @app.command()
-    def reproduce(
-        names: Annotated[list[str] | None, typer.Argument(
-            help=f"Claims to run (all when none): {', '.join(core.names())}")] = None,
-        quick: Annotated[bool, typer.Option("--quick", help="The reduced runs (under a minute for all); claims "
-                                                             "that need the full run show its stored record")] = False,
-        seeds: Annotated[int | None, typer.Option(help="Seeds per part (each claim's default when not given)")] = None,
-        json_out: Annotated[bool, typer.Option("--json", help="Print the records as JSON")] = False,
-        plot: Annotated[Path | None, typer.Option(help="Write one figure per claim into this folder (needs "
-                                                       "matplotlib)")] = None,
-    ) -> None:
-        """Reproduce the lesson's results from the papers: each claim's paper number, actlab's measurement and a
-        verdict."""
-        chosen = core.check_names(names)
-        if seeds is not None and not 1 <= seeds <= 20:
-            fail(f"--seeds must be 1-20; got {seeds}")
-        if plot is not None:
-            if not plot.is_dir():
-                fail(f"--plot: {plot} is not a folder; create it first")
-            try:
-                import matplotlib  # noqa: F401
-            except ImportError:
-                fail("--plot needs matplotlib: pip install 'actlab[plot]'")
-        out = Console(stderr=True) if json_out else console.real  # with --json, stdout carries JSON alone
-        records, start = [], time.perf_counter()
-        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.fields[step]}"),
-                      TimeElapsedColumn(), console=out, transient=json_out) as progress:
-            for name in chosen:
-                task = progress.add_task(name, total=1, step="")
+@app.command()
+def reproduce(
+    names: Annotated[list[str] | None, typer.Argument(
+        help=f"Claims to run (all when none): {', '.join(core.names())}")] = None,
+    quick: Annotated[bool, typer.Option("--quick", help="The reduced runs (under a minute for all); claims "
+                                                         "that need the full run show its stored record")] = False,
+    seeds: Annotated[int | None, typer.Option(help="Seeds per part (each claim's default when not given)")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the records as JSON")] = False,
+    plot: Annotated[Path | None, typer.Option(help="Write one figure per claim into this folder (needs "
+                                                   "matplotlib)")] = None,
+) -> None:
+    """Reproduce the lesson's results from the papers: each claim's paper number, actlab's measurement and a
+    verdict."""
+    chosen = core.check_names(names)
+    if seeds is not None and not 1 <= seeds <= 20:
+        fail(f"--seeds must be 1-20; got {seeds}")
+    if plot is not None:
+        if not plot.is_dir():
+            fail(f"--plot: {plot} is not a folder; create it first")
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            fail("--plot needs matplotlib: pip install 'actlab[plot]'")
+    out = Console(stderr=True) if json_out else console.real  # with --json, stdout carries JSON alone
+    records, start = [], time.perf_counter()
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.fields[step]}"),
+                  TimeElapsedColumn(), console=out, transient=json_out) as progress:
+        for name in chosen:
+            task = progress.add_task(name, total=1, step="")
 
-                def on_step(done: int, total: int, message: str, task=task) -> None:
-                    progress.update(task, completed=done, total=max(total, 1), step=escape(message))
+            def on_step(done: int, total: int, message: str, task=task) -> None:
+                progress.update(task, completed=done, total=max(total, 1), step=escape(message))
 
-                record = core.reproduce(name, quick=quick, seeds=seeds, on_step=on_step)
-                progress.update(task, completed=1, total=1, step=record.verdict)
-                records.append(record)
-                if not json_out:
-                    progress.console.print(claim_table(record))
-        elapsed = time.perf_counter() - start
-        if plot is not None:
-            for record in records:
-                path = plot_claim(record, plot / f"{record.name}.png")
-                out.print(f"figure: {path}")
-        if json_out:
-            typer.echo(json.dumps({"quick": quick, "seconds": elapsed, "claims": [r.to_dict() for r in records]},
-                                  allow_nan=False))
-            return
-        console.print(summary_table(records, elapsed))
+            record = core.reproduce(name, quick=quick, seeds=seeds, on_step=on_step)
+            progress.update(task, completed=1, total=1, step=record.verdict)
+            records.append(record)
+            if not json_out:
+                progress.console.print(claim_table(record))
+    elapsed = time.perf_counter() - start
+    if plot is not None:
+        for record in records:
+            path = plot_claim(record, plot / f"{record.name}.png")
+            out.print(f"figure: {path}")
+    if json_out:
+        typer.echo(json.dumps({"quick": quick, "seconds": elapsed, "claims": [r.to_dict() for r in records]},
+                              allow_nan=False))
+        return
+    console.print(summary_table(records, elapsed))
 
 
 def claim_table(r: Reproduction) -> Table:

@@ -1,0 +1,72 @@
+"""The root command: the typer app every command group registers on, the run's console and the one way a
+command fails (one line naming the option, exit code 2)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from typer.core import TyperGroup
+
+from ..errors import ConfigError
+
+_OPTION_OF_FIELD = {"activations": "activation"}  # where a core field's name differs from the CLI option's
+
+
+class _Commands(TyperGroup):
+    """The safety net under every command: a core error that escaped it becomes one line naming the option and
+    what is allowed, with exit code 2, instead of a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            fail(exc)
+        except sqlite3.Error as exc:
+            fail(f"--db: the progress database cannot be used ({exc}); give the path of a file in a folder you "
+                  "can write, such as progress.sqlite3")
+        except OSError as exc:
+            fail(f"{exc.filename or 'a file'}: {exc.strerror or 'cannot be used'}")
+
+
+app = typer.Typer(help="actlab: the activation-functions lab.", no_args_is_help=True, add_completion=False,
+                  cls=_Commands)
+
+
+class _LazyConsole:
+    """One rich Console per command run, made when the run starts (so it reads that run's terminal)."""
+
+    def __init__(self) -> None:
+        self._console: Console | None = None
+
+    def reset(self) -> None:
+        self._console = None
+
+    @property
+    def real(self) -> Console:
+        if self._console is None:
+            self._console = Console()
+        return self._console
+
+    def __getattr__(self, attr):
+        return getattr(self.real, attr)
+
+
+console = _LazyConsole()
+
+
+@app.callback()
+def _start() -> None:
+    console.reset()
+
+
+def fail(message: str | ConfigError) -> None:
+    """One line, exit code 2. A core error names its field as the CLI option (batch_size -> --batch-size)."""
+    if isinstance(message, ConfigError):
+        head, _, rest = message.field.partition(":")
+        option = f"--{_OPTION_OF_FIELD.get(head, head).replace('_', '-')}" if head.isidentifier() else head
+        message = f"{option}{':' + rest if rest else ''}: {message.message}"
+    console.print(f"[red]error:[/red] {escape(message)}")
+    raise typer.Exit(2)

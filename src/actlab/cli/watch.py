@@ -1,0 +1,38 @@
+"""`actlab watch FILE`: show a PyTorch monitor's log in the lab as it is written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ._app import app, console, fail
+
+
+@app.command()
+def watch(
+    log: Annotated[Path, typer.Argument(help="The log a Monitor(model, log=...) writes (JSON lines)")],
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8766,
+    no_browser: Annotated[bool, typer.Option("--no-browser", help="Do not open a browser")] = False,
+) -> None:
+    """Watch a PyTorch model's gradient flow and unit health live, from the log actlab.torch.Monitor writes."""
+    if log.is_dir():
+        fail(f"LOG: {log} is a folder; give the file Monitor(model, log=...) writes")
+    if not 1 <= port <= 65535:
+        fail(f"--port must be 1-65535; got {port}")
+    import uvicorn
+
+    from ..web.app import create_app, server_config
+
+    application = create_app(watch_log=log, port=port)
+    url = f"http://127.0.0.1:{port}/watch"
+    note = "" if log.exists() else " (the file does not exist yet: the page waits for it)"
+    console.print(f"watching {log}{note} on [bold]{url}[/bold]  (Ctrl+C stops it)")
+    if not no_browser:
+        from .lab import open_browser_later
+
+        open_browser_later(url)
+    uvicorn.Server(server_config(application, "127.0.0.1", port)).run()
+
+
