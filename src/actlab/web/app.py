@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import ConfigError
+from ..exercises import use_folder
 from ..monitor_log import LogTail
 from ..store import Store
 from .guard import LOOPBACK_NAMES, Guard
@@ -21,7 +22,7 @@ from .jobs import JobRunner
 from .problems import INVALID, NOT_FOUND, without_body_errors_on_reads
 from .routes import activations, classroom, demos, exercises, jobs, llm, options, papers, playground, watch
 from .sessions import SessionManager
-from .settings import LabSettings
+from .settings import LabSettings, store_location
 
 STATIC = Path(__file__).parent / "static"
 MAX_BODY_BYTES = 6 * 1024 * 1024  # the CSV limit plus room for the form encoding
@@ -93,7 +94,8 @@ def create_app(settings: LabSettings | None = None, *, db_path: str | Path | Non
                                               "exercises and the live playground.", version="0.1.0",
                   docs_url=None, redoc_url=None)
     app.state.settings = settings
-    app.state.store = Store(settings.db)
+    use_folder(settings.exercises_dir)  # the teacher's exercises, served after the built-in ones (None: none)
+    app.state.store = Store(store_location(settings.db))
     limits = {"max_sessions": settings.max_sessions, "idle_seconds": settings.idle_seconds}
     app.state.sessions = SessionManager(**{k: v for k, v in limits.items() if v})
     classroom.install(app)  # class mode when the store holds a class: its routes, its gate (routes/classroom.py)
@@ -137,31 +139,31 @@ def create_app(settings: LabSettings | None = None, *, db_path: str | Path | Non
     app.include_router(playground.ws_router)
     without_body_errors_on_reads(app)
 
-    @app.get("/", include_in_schema=False)
+    @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
     def root():
         return RedirectResponse("/lesson")
 
-    @app.get("/lesson", include_in_schema=False)
+    @app.api_route("/lesson", methods=["GET", "HEAD"], include_in_schema=False)
     def lesson():
         return FileResponse(STATIC / "lesson.html")
 
-    @app.get("/playground", include_in_schema=False)
+    @app.api_route("/playground", methods=["GET", "HEAD"], include_in_schema=False)
     def playground_page():
         return FileResponse(STATIC / "playground.html")
 
-    @app.get("/watch", include_in_schema=False)
+    @app.api_route("/watch", methods=["GET", "HEAD"], include_in_schema=False)
     def watch_page():
         return FileResponse(STATIC / "watch.html")
 
-    @app.get("/papers", include_in_schema=False)
+    @app.api_route("/papers", methods=["GET", "HEAD"], include_in_schema=False)
     def papers_page():
         return FileResponse(STATIC / "papers.html")
 
-    @app.get("/teacher", include_in_schema=False)
+    @app.api_route("/teacher", methods=["GET", "HEAD"], include_in_schema=False)
     def teacher_page():
         return FileResponse(STATIC / "teacher.html")
 
-    @app.get("/docs", include_in_schema=False)
+    @app.api_route("/docs", methods=["GET", "HEAD"], include_in_schema=False)
     def api_docs():
         return FileResponse(STATIC / "api.html")
 

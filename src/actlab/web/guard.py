@@ -11,6 +11,10 @@ checks keep those pages out, as Jupyter Server does:
   (or, when a browser leaves that out, its Referer) is the lab itself. A request with neither comes from a
   program, not from a page in a browser (browsers send Origin on every cross-site write and socket), and is
   allowed; the Host check still applies to it.
+
+A third rule keeps the lab's pages out of other pages: every answer says it may not be shown in a frame
+(X-Frame-Options and CSP frame-ancestors). Framed, a lab page's own buttons send requests whose Origin is the
+lab, so a page on another site could lay it under a decoy and have a click record "show solution".
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from urllib.parse import urlsplit
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 SAFE_METHODS = ("GET", "HEAD")
+# on every HTTP answer: no page of the lab may be framed, by another site or by itself
+NO_FRAMING = ((b"x-frame-options", b"DENY"), (b"content-security-policy", b"frame-ancestors 'none'"))
 WILDCARDS = ("0.0.0.0", "::", "[::]", "")
 
 
@@ -109,6 +115,8 @@ class Guard:
         if problem is None and (scope["type"] == "websocket" or scope.get("method") not in SAFE_METHODS):
             problem = self.origin_problem(host, headers.get("origin"), headers.get("referer"))
         if problem is None:
+            if scope["type"] == "http":
+                return await self.app(scope, receive, _no_framing(send))
             return await self.app(scope, receive, send)
         body = json.dumps({"detail": problem}).encode()
         if scope["type"] == "http":
@@ -118,5 +126,17 @@ class Guard:
         else:
             return await send({"type": "websocket.close", "code": 1008})  # the server answers 403
         await send({"type": f"{kind}.start", "status": 403,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                                *NO_FRAMING]})
         await send({"type": f"{kind}.body", "body": body})
+
+
+def _no_framing(send):
+    """``send`` with NO_FRAMING added to the response's headers (unless a route set its own)."""
+    async def sending(message):
+        if message["type"] == "http.response.start":
+            have = {k.lower() for k, _ in message.get("headers", ())}
+            message = {**message, "headers": [*message.get("headers", ()),
+                                              *(h for h in NO_FRAMING if h[0] not in have)]}
+        await send(message)
+    return sending
