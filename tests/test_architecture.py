@@ -146,3 +146,38 @@ def test_no_import_cycle_among_core_packages():
         units.setdefault(unit(m), set()).update(unit(d) for d in deps if unit(d) != unit(m))
     assert cycles(units) == []
     assert "actlab.store" not in units["actlab.exercises"]
+
+
+# the faces may read the environment (the CLI's options, the lab's settings); the core takes parameters
+READS_ENV_ALLOWED = ("actlab.cli", "actlab.web", "actlab.interop", "actlab.torch", "actlab.llm")
+
+
+def _reads_environment(tree: ast.AST) -> list[str]:
+    """Each place a module reads os.environ or calls os.getenv / os.putenv (by any name it imported them as)."""
+    names = {"environ", "getenv", "environb", "getenvb"}
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in names and isinstance(node.value, ast.Name):
+            found.append(f"line {node.lineno}: {node.value.id}.{node.attr}")
+        elif isinstance(node, ast.ImportFrom) and node.module == "os" and any(a.name in names for a in node.names):
+            found.append(f"line {node.lineno}: from os import {', '.join(a.name for a in node.names)}")
+    return found
+
+
+def test_no_core_module_reads_the_environment():
+    readers = {}
+    for name in ALL:
+        if name.startswith(READS_ENV_ALLOWED):
+            continue
+        spec = importlib.util.find_spec(name)
+        tree = ast.parse(open(spec.origin, encoding="utf-8").read(), spec.origin)
+        if found := _reads_environment(tree):
+            readers[name] = found
+    assert readers == {}, readers
+
+
+def test_the_environment_check_finds_each_way_of_reading_it():
+    code = "import os\nfrom os import getenv\na = os.environ.get('X')\nb = os.getenv('Y')\nc = getenv('Z')\n"
+    assert sorted(_reads_environment(ast.parse(code))) == ["line 2: from os import getenv", "line 3: os.environ",
+                                                           "line 4: os.getenv"]
+    assert _reads_environment(ast.parse("import os\np = os.path.join('a', 'b')\n")) == []

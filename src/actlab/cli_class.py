@@ -20,9 +20,10 @@ def register(app: typer.Typer, console, fail) -> None:
 
     def open_store(db: str | None):
         from .store import Store
+        from .web.settings import store_location
 
         try:
-            return Store(db)
+            return Store(store_location(db))
         except (ConfigError, OSError) as exc:
             fail(f"db: {exc}")
 

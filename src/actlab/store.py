@@ -22,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import secrets
 import time
 from dataclasses import dataclass
@@ -34,7 +33,6 @@ from .exercises import get_exercise
 from .exercises.checker import CHECKER_VERSION
 from .exercises.status import VerdictStatus, rank
 
-ENV_DB = "ACTLAB_DB"
 MAX_ANSWER_CHARS = 10_000
 MAX_LEARNER_CHARS = 64
 
@@ -136,14 +134,13 @@ def migration_statements(index: int, dialect: str) -> list[str]:
     return [st.strip() for st in text.split(";") if st.strip()]
 
 
-def default_location() -> str | Path:
-    """$ACTLAB_DB (a file path or a postgresql:// URL), else the user's data directory
-    (XDG_DATA_HOME or ~/.local/share)/actlab/progress.sqlite3."""
-    if os.environ.get(ENV_DB):
-        value = os.environ[ENV_DB]
-        return value if _db.is_url(value) else Path(value)
-    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return base / "actlab" / "progress.sqlite3"
+def default_location(db: str | None = None, data_home: str | Path | None = None) -> str | Path:
+    """Where the store is when no --db names it: ``db`` (a file path or a postgresql:// URL), else
+    ``data_home``/actlab/progress.sqlite3 (data_home defaults to ~/.local/share). The command line and the lab
+    pass $ACTLAB_DB and $XDG_DATA_HOME (web.settings.store_location); the core reads no variable."""
+    if db:
+        return db if _db.is_url(db) else Path(db)
+    return Path(data_home or Path.home() / ".local" / "share") / "actlab" / "progress.sqlite3"
 
 
 default_path = default_location  # the name before PostgreSQL
@@ -250,10 +247,14 @@ def _where_class(class_id: int | None) -> tuple[str, tuple]:
 
 
 class Store:
-    """Progress and classes in one database: a file path or a postgresql:// URL (default: default_location())."""
+    """Progress and classes in one database: a file path or a postgresql:// URL (the command line and the lab
+    find the default one with web.settings.store_location)."""
 
-    def __init__(self, location: str | Path | None = None):
-        self.location = location if location is not None else default_location()
+    def __init__(self, location: str | Path):
+        if location is None:
+            raise ConfigError("db", "the store needs a location: a file path or a postgresql:// URL "
+                                    "(store.default_location() gives the usual one)")
+        self.location = location
         self.db = _db.connect(self.location)
         self.dialect = self.db.dialect
         self._migrate()

@@ -4,6 +4,9 @@ command fails (one line naming the option, exit code 2)."""
 from __future__ import annotations
 
 import sqlite3
+import sys
+from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -57,9 +60,19 @@ class _LazyConsole:
 console = _LazyConsole()
 
 
+# the environment variables the command line reads (the core reads none: it takes parameters)
+ENV_EXERCISES_DIR = "ACTLAB_EXERCISES_DIR"
+
+
 @app.callback()
-def _start() -> None:
+def _start(exercises_dir: Annotated[Path | None, typer.Option(
+        "--exercises-dir", envvar=ENV_EXERCISES_DIR, show_envvar=True,
+        help="A folder of teacher-written exercises (JSON files), served after the built-in ones")] = None) -> None:
     console.reset()
+    if exercises_dir is not None or "actlab.exercises" in sys.modules:  # no import when no command needs it
+        from ..exercises import use_folder
+
+        use_folder(exercises_dir)
 
 
 def fail(message: str | ConfigError) -> None:

@@ -27,9 +27,10 @@ app.add_typer(exercise_app, name="exercise")
 
 def _store_for(db: str | None):
     from ..store import Store
+    from ..web.settings import store_location
 
     try:
-        return Store(db)
+        return Store(store_location(db))
     except (ConfigError, OSError) as exc:
         fail(f"db: {exc}")
 

@@ -68,8 +68,11 @@ def lab(
                       "on that port can read every learner's answers and progress (/api/progress, /teacher), "
                       "record answers under any learner's name and start playground runs. There is no "
                       "login. Stop the lab (Ctrl+C) when the class is over.")
+    from ..exercises import exercise_folder
+
+    folder = exercise_folder()  # actlab --exercises-dir DIR lab, or $ACTLAB_EXERCISES_DIR
     settings = LabSettings(db=db, host=host, port=port, allow_hosts=names, max_layers=max_layers,
-                           max_width=max_width)
+                           max_width=max_width, exercises_dir=None if folder is None else str(folder))
     application = create_app(settings)
     answered = [n for n in (*LOOPBACK_NAMES, host, *names) if n not in WILDCARDS]
     shown = host if host not in WILDCARDS else "127.0.0.1"
@@ -93,9 +96,10 @@ def _holds_a_class(db: str | None) -> bool:
     """Whether the store the lab will serve holds a class, which puts the lab in class mode (a store that cannot
     be opened holds none here; opening it for the lab then says why)."""
     from ..store import Store
+    from ..web.settings import store_location
 
     try:
-        return bool(Store(db).classes())
+        return bool(Store(store_location(db)).classes())
     except Exception:  # noqa: BLE001  (any failure to open: create_app reports it in its own words)
         return False
 

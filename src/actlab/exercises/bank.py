@@ -1,7 +1,7 @@
 """The exercises, as data. Values come from the registry and the demonstrations when checked.
 
-To add one, append an Exercise to EXERCISES (or drop a JSON file in ACTLAB_EXERCISES_DIR; see
-loader.py): a prompt, parts, hints and a solution function. The checker needs no change.
+To add one, append an Exercise to EXERCISES (or drop a JSON file in the folder given to use_folder,
+the CLI's --exercises-dir; see loader.py): a prompt, parts, hints and a solution function. The checker needs no change.
 """
 
 from __future__ import annotations

@@ -13,15 +13,12 @@ A file holds one exercise:
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from ..errors import ConfigError
 from .checker import Choice, ChoicePart, Exercise, NumberPart, Slip
 from .parser import Unreadable, parse_number
 from .status import STATUSES
-
-ENV_DIR = "ACTLAB_EXERCISES_DIR"
 
 
 def _value(text: object, where: str) -> float:
@@ -61,11 +58,8 @@ def exercise_from_dict(data: dict, source: str = "exercise") -> Exercise:
                     ("No hints for this one.",), solution_fn=lambda: solution)
 
 
-def load_directory(folder: str | Path | None = None) -> list[Exercise]:
-    """Every *.json exercise in ``folder`` (default: $ACTLAB_EXERCISES_DIR; none if unset)."""
-    folder = folder or os.environ.get(ENV_DIR)
-    if not folder:
-        return []
+def load_directory(folder: str | Path) -> list[Exercise]:
+    """Every *.json exercise in ``folder``, in file-name order."""
     out = []
     for path in sorted(Path(folder).glob("*.json")):
         try:

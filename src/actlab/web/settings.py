@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import json
 import math
+import os
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
@@ -30,8 +32,20 @@ from typing import Any
 from ..datasets import MAX_POINTS
 from ..errors import ConfigError, given
 from ..limits import PlaygroundLimits
+from ..store import default_location
 
 ENV_SETTINGS = "ACTLAB_SETTINGS"
+# the variables the command line and the lab read for the store's default location (the core reads none)
+ENV_DB = "ACTLAB_DB"
+ENV_DATA_HOME = "XDG_DATA_HOME"
+
+
+def store_location(db: str | Path | None, environ: Mapping[str, str] = os.environ) -> str | Path:
+    """The progress store the CLI or the lab opens: ``db`` (--db, LabSettings.db) when given, else $ACTLAB_DB
+    (a file or a postgresql:// URL), else $XDG_DATA_HOME/actlab/progress.sqlite3 (~/.local/share when unset)."""
+    if db is not None:
+        return db
+    return default_location(environ.get(ENV_DB) or None, environ.get(ENV_DATA_HOME) or None)
 
 
 @dataclass(frozen=True)
