@@ -178,7 +178,7 @@ def progress(
     """A learner's table: attempts, best verdict, hints seen, per exercise (with --class, the class's)."""
     store = _store_for(db)
     if class_name is not None:
-        from ..cli_class import class_progress
+        from .classroom import class_progress
 
         return class_progress(store, class_name, learner, json_out, console, fail)
     if learner is None:

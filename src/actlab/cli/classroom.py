@@ -1,0 +1,315 @@
+"""`actlab class ...`: create a class, export its results, forget a learner, rotate its token, move a store."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from ..errors import ConfigError
+from ._app import app, console, fail
+
+DB_HELP = "Database: a file path or a postgresql:// URL (default: $ACTLAB_DB or the data dir)"
+
+
+class_app = typer.Typer(help="Classes: join codes, teacher tokens, exports.", no_args_is_help=True)
+app.add_typer(class_app, name="class")
+
+
+def _open_store(db: str | None):
+    from ..store import Store
+    from ..web.settings import store_location
+
+    try:
+        return Store(store_location(db))
+    except (ConfigError, OSError) as exc:
+        fail(f"db: {exc}")
+
+
+def _find(store, name: str):
+    try:
+        return store.get_class(name)
+    except ConfigError as exc:
+        fail(str(exc))
+
+
+@class_app.command("create")
+def create(
+    name: Annotated[str, typer.Argument(help="The class's name, e.g. 'physics 2a'")],
+    db: Annotated[str | None, typer.Option(help=DB_HELP)] = None,
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Create a class: its join code for learners and its teacher token, shown this once."""
+    store = _open_store(db)
+    try:
+        klass, token = store.create_class(name)
+    except ConfigError as exc:
+        fail(str(exc))
+    if json_out:
+        typer.echo(json.dumps({"name": klass.name, "code": klass.code, "teacher_token": token}))
+        return
+    console.print(f"class [bold]{klass.name}[/bold] in {store!r}")
+    console.print(f"  join code for learners: [bold]{klass.code}[/bold]")
+    console.print(f"  teacher token: [bold]{token}[/bold]")
+    console.print("  The token is shown only now (the store keeps a hash of it): keep it; "
+                  "`actlab class token NAME --rotate` makes a new one.")
+
+
+@class_app.command("list")
+def list_(db: Annotated[str | None, typer.Option(help=DB_HELP)] = None,
+          json_out: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Every class in the store, with its code and number of learners."""
+    store = _open_store(db)
+    rows = [{"name": c.name, "code": c.code, "learners": len(store.learners(c.id)), "archived": c.archived}
+            for c in store.classes()]
+    if json_out:
+        typer.echo(json.dumps(rows))
+        return
+    table = Table(title="classes")
+    for col in ("name", "code", "learners", "archived"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["name"], r["code"], str(r["learners"]), "yes" if r["archived"] else "")
+    console.print(table)
+
+
+@class_app.command("export")
+def export(
+    name: Annotated[str, typer.Argument(help="The class's name or join code")],
+    db: Annotated[str | None, typer.Option(help=DB_HELP)] = None,
+    fmt: Annotated[str, typer.Option("--format", help="csv or json")] = "csv",
+    log: Annotated[bool, typer.Option("--log", help="The raw attempt log instead of one row per learner")] = False,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of stdout")] = None,
+) -> None:
+    """One row per learner and one column per exercise (with hints and solution flags), or the attempt log."""
+    from ..classroom import attempt_log, export_table, log_csv, to_csv
+
+    if fmt not in ("csv", "json"):
+        fail(f"--format must be csv or json; got {fmt!r}")
+    store = _open_store(db)
+    klass = _find(store, name)
+    if log:
+        rows = attempt_log(store, klass.id)
+        text = log_csv(rows) if fmt == "csv" else json.dumps(rows, indent=1)
+    else:
+        header, body = export_table(store, klass.id)
+        text = to_csv(header, body) if fmt == "csv" else json.dumps([dict(zip(header, r, strict=True))
+                                                                     for r in body], indent=1)
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            fail(f"--output: cannot write {output}: {exc.strerror}")
+        console.print(f"wrote {output}")
+
+
+@class_app.command("forget")
+def forget(
+    name: Annotated[str, typer.Argument(help="The class's name or join code")],
+    learner: Annotated[str, typer.Argument(help="The learner's display name")],
+    db: Annotated[str | None, typer.Option(help=DB_HELP)] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Do it without asking")] = False,
+) -> None:
+    """Delete one learner's attempts, hints, solutions and name from a class (a request to be forgotten)."""
+    store = _open_store(db)
+    klass = _find(store, name)
+    if not yes and not typer.confirm(f"Delete everything {learner!r} did in {klass.name!r}?"):
+        raise typer.Exit(1)
+    try:
+        counts = store.forget(klass.id, learner)
+    except ConfigError as exc:
+        fail(str(exc))
+    console.print(f"forgot {learner} in {klass.name}: {counts['attempts']} attempts, {counts['events']} "
+                  "hint and solution events")
+
+
+@class_app.command("token")
+def token(
+    name: Annotated[str, typer.Argument(help="The class's name or join code")],
+    rotate: Annotated[bool, typer.Option("--rotate", help="Make a new token; the old one stops working")] = False,
+    db: Annotated[str | None, typer.Option(help=DB_HELP)] = None,
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """The teacher token is stored hashed and cannot be shown again: --rotate makes a new one."""
+    if not rotate:
+        fail("the token is kept only as a hash and cannot be shown again; --rotate makes a new one")
+    store = _open_store(db)
+    klass = _find(store, name)
+    new = store.rotate_token(klass.id)
+    if json_out:
+        typer.echo(json.dumps({"name": klass.name, "code": klass.code, "teacher_token": new}))
+    else:
+        console.print(f"new teacher token for {klass.name}: [bold]{new}[/bold] (the old one no longer works; "
+                      "a teacher logged in with it must log in again)")
+
+
+@class_app.command("copy")
+def copy(
+    source: Annotated[str, typer.Option("--from", help="The store to copy, e.g. an SQLite file")],
+    target: Annotated[str, typer.Option("--to", help="An empty store, e.g. postgresql://user@host/db")],
+) -> None:
+    """Copy every class, learner, attempt and event from one store into an empty one, keeping ids."""
+    from ..classroom import copy_store
+
+    if source == target:
+        fail("--from and --to are the same store")
+    if not Path(source).exists() and "://" not in source:
+        fail(f"--from: {source} does not exist")
+    src, dst = _open_store(source), _open_store(target)
+    try:
+        counts = copy_store(src, dst)
+    except ConfigError as exc:
+        fail(str(exc))
+    console.print(f"copied {src!r} into {dst!r}: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
+
+
+@class_app.command("archive")
+def archive(
+    name: Annotated[str, typer.Argument(help="The class's name or join code")],
+    undo: Annotated[bool, typer.Option("--undo", help="Open the class again")] = False,
+    db: Annotated[str | None, typer.Option(help=DB_HELP)] = None,
+) -> None:
+    """Close a class: nobody joins or logs in any more, and its records stay (export them at any time)."""
+    store = _open_store(db)
+    klass = _find(store, name)
+    store.set_archived(klass.id, not undo)
+    state = "open again" if undo else "archived: its learners and teacher are logged out"
+    console.print(f"{klass.name} is {state}")
+
+
+@class_app.command("reset")
+def reset(
+    name: Annotated[str, typer.Argument(help="The class's name or join code")],
+    db: Annotated[str | None, typer.Option(help=DB_HELP)] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Do it without asking")] = False,
+) -> None:
+    """Delete every attempt, hint and solution of a class, keeping the class and its learners."""
+    store = _open_store(db)
+    klass = _find(store, name)
+    if not yes and not typer.confirm(f"Delete every answer given in {klass.name!r}?"):
+        raise typer.Exit(1)
+    counts = store.reset(klass.id)
+    console.print(f"reset {klass.name}: {counts['attempts']} attempts and {counts['events']} events deleted")
+
+
+@class_app.command("rename")
+def rename(
+    name: Annotated[str, typer.Argument(help="The class's name or join code")],
+    old: Annotated[str, typer.Argument(help="The learner's display name now")],
+    new: Annotated[str, typer.Argument(help="Their new display name")],
+    db: Annotated[str | None, typer.Option(help=DB_HELP)] = None,
+) -> None:
+    """Rename a learner; their answers follow, and their rejoin code still works."""
+    store = _open_store(db)
+    klass = _find(store, name)
+    try:
+        store.rename(klass.id, old, new)
+    except ConfigError as exc:
+        fail(str(exc))
+    console.print(f"{old} is now {new} in {klass.name}")
+
+
+@class_app.command("playground")
+def playground(
+    name: Annotated[str, typer.Argument(help="The class's name or join code")],
+    link: Annotated[str | None, typer.Option(help="A playground link whose settings the class starts from")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="A setting as KEY=VALUE (a JSON value or "
+                                                                  "text), e.g. --set lr=0.1; repeatable")] = None,
+    pin: Annotated[list[str] | None, typer.Option(help="Settings learners cannot change (repeatable, or "
+                                                        "comma-separated), e.g. --pin dataset,lr")] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="Forget the saved settings and pins")] = False,
+    db: Annotated[str | None, typer.Option(help=DB_HELP)] = None,
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """The class's playground: the settings its learners start from and which of them are pinned (the lab
+    refuses a change to a pinned one). Without options, shows what is saved."""
+    from ..classroom import ClassPlayground, config_from_link
+
+    store = _open_store(db)
+    klass = _find(store, name)
+    if clear:
+        store.save_class_playground(klass.id, {"config": {}, "pinned": []})
+    elif link is not None or set_ or pin:
+        try:
+            config = config_from_link(link) if link else {}
+            for item in set_ or ():
+                key, sep, text = item.partition("=")
+                if not sep or not key.strip():
+                    raise ConfigError("set", f"KEY=VALUE such as lr=0.1; got {item!r}")
+                try:
+                    config[key.strip()] = json.loads(text)
+                except ValueError:
+                    config[key.strip()] = text
+            pins = [p.strip() for item in pin or () for p in item.split(",") if p.strip()]
+            saved = ClassPlayground.validate(config, pins)
+        except ConfigError as exc:
+            fail(str(exc))
+        store.save_class_playground(klass.id, saved.to_dict())
+    saved = store.class_playground(klass.id) or {"config": {}, "pinned": []}
+    if json_out:
+        typer.echo(json.dumps(saved))
+        return
+    if not saved["config"] and not saved["pinned"]:
+        console.print(f"{klass.name}: no playground settings saved; learners start from the defaults")
+        return
+    table = Table(title=f"{klass.name}: the playground its learners start from")
+    for col in ("setting", "value", "pinned"):
+        table.add_column(col)
+    for key in sorted(saved["config"]):
+        table.add_row(key, json.dumps(saved["config"][key]), "pinned" if key in saved["pinned"] else "")
+    console.print(table)
+
+
+@class_app.command("merge")
+def merge(
+    name: Annotated[str, typer.Argument(help="The class's name or join code")],
+    source: Annotated[str, typer.Argument(help="The name to fold in (it goes)")],
+    target: Annotated[str, typer.Argument(help="The name that stays")],
+    db: Annotated[str | None, typer.Option(help=DB_HELP)] = None,
+) -> None:
+    """One person who joined under two names: move SOURCE's answers to TARGET and remove SOURCE."""
+    store = _open_store(db)
+    klass = _find(store, name)
+    try:
+        moved = store.merge(klass.id, source, target)
+    except ConfigError as exc:
+        fail(str(exc))
+    console.print(f"merged {source} into {target} in {klass.name}: {moved} rows moved")
+
+
+def class_progress(store, class_name: str, learner: str | None, json_out: bool, console, fail) -> None:
+    """`actlab progress --class NAME [--learner NAME] [--json]`: the teacher page's one row per learner (a cell
+    per exercise in the page's words, and the exercises whose solution was seen before solving), or one
+    learner's rows in that class. --json prints the rows as /api/class/teacher/learners gives them."""
+    import typer
+
+    from ..classroom import cell_text, exercise_keys, learner_rows, solution_first
+
+    try:
+        klass = store.get_class(class_name)
+    except ConfigError as exc:
+        fail(str(exc))
+    rows = learner_rows(store, klass.id)
+    if learner is not None:
+        rows = [r for r in rows if r.learner.casefold() == learner.strip().casefold()]
+        if not rows:
+            fail(f"--learner: nobody named {learner!r} in {klass.name}; actlab progress --class "
+                 f"{klass.name!r} lists its learners")
+    if json_out:
+        typer.echo(json.dumps([{**r.to_dict(), "solution_before_solving": solution_first(r)} for r in rows]))
+        return
+    keys = exercise_keys()
+    table = Table(title=f"{klass.name}: {len(rows)} learner{'s' if len(rows) != 1 else ''}")
+    table.add_column("learner")
+    for k in keys:
+        table.add_column(k)
+    table.add_column("solution seen before solving")
+    for r in rows:
+        table.add_row(r.learner, *(cell_text(r.cells[k]) for k in keys), ", ".join(solution_first(r)) or "-")
+    console.print(table)
+
