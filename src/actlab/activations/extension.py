@@ -14,15 +14,20 @@ the registry keeps working.
 
 ``register`` checks a record before anything can use it: a lowercase key that no record or alias has, callable
 functions that keep their input's shape, defaults inside their intervals and cross-parameter rules, sliders
-inside the intervals, and a recipe whose parameters exist.
+inside the intervals, a recipe whose parameters exist and whose expression reads only the names it is given, a
+derivative that agrees with central finite differences of the function (see ``DERIV_RTOL``) and an output range
+that holds every sampled value. A caller can add its own checks (``validate=``, or ``VALIDATORS`` for every
+record): the torch interop layer, for one, can evaluate a recipe where torch is installed, which the core cannot.
 """
 
 from __future__ import annotations
 
+import ast
+import dataclasses
 import math
 import re
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import fields
 from importlib.metadata import entry_points
 from typing import Any
@@ -32,11 +37,21 @@ import numpy as np
 from . import registry as _registry
 from .registry import Activation, Param, TorchRecipe
 
-__all__ = ["ENTRY_POINT_GROUP", "PluginWarning", "load_plugins", "register", "unregister"]
+__all__ = ["DERIV_RTOL", "ENTRY_POINT_GROUP", "VALIDATORS", "PluginWarning", "load_plugins", "register", "unregister"]
 
 ENTRY_POINT_GROUP = "actlab.activations"
 SMOOTHNESS = ("discontinuous", "C0", "C1", "C-inf")
 _KEY = re.compile(r"[a-z][a-z0-9_]*")
+
+# the derivative check: central differences with step FD_STEP at points of [-5, 5] at least KINK_GAP from every
+# kink; a point fails when |f' - (f(x+h) - f(x-h)) / 2h| > DERIV_RTOL * (1 + |f'|)
+FD_STEP, KINK_GAP, DERIV_RTOL = 1e-6, 1e-2, 1e-5
+# the range check: every value at these points must lie in output_range, give or take RANGE_RTOL * (1 + |end|)
+_RANGE_POINTS = np.concatenate([np.linspace(-30.0, 30.0, 601), [-1e3, -100.0, 100.0, 1e3]])
+RANGE_RTOL = 1e-9
+
+# checks every register() call runs after its own: record -> None, or raise ValueError naming the field
+VALIDATORS: list[Callable[[Activation], None]] = []
 
 
 class PluginWarning(UserWarning):
@@ -108,10 +123,17 @@ def _check_recipe(record: Activation) -> None:
                          f"parameters ({', '.join(record.param_specs) or 'none'})")
     if recipe.expression is not None:
         try:
-            compile(recipe.expression, f"<{record.name} torch recipe>", "eval")
+            tree = ast.parse(recipe.expression, f"<{record.name} torch recipe>", mode="eval")
         except SyntaxError as exc:
             raise ValueError(f"register: {record.name}'s torch_recipe expression is not one Python expression: "
                              f"{exc.msg}") from None
+        inputs = ("a", "b") if record.is_gated else ("x",)
+        allowed = {*inputs, "torch", *record.param_specs}
+        unknown = sorted({n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} - allowed)
+        if unknown:
+            raise ValueError(f"register: {record.name}'s torch_recipe expression {recipe.expression!r} uses "
+                             f"{', '.join(unknown)}; it may use only {', '.join(inputs)}, torch and the record's "
+                             f"parameters ({', '.join(record.param_specs) or 'none'})")
 
 
 def _check_functions(record: Activation) -> None:
@@ -136,6 +158,79 @@ def _check_functions(record: Activation) -> None:
                              f"shape {x.shape}; got {out.shape}")
 
 
+def _at_defaults(record: Activation) -> Activation:
+    """The record as get() returns it at its default parameters (param_props applied)."""
+    if record.param_props is None:
+        return record
+    return dataclasses.replace(record, **record.param_props(dict(record.params)))
+
+
+def _away_from_kinks(x: np.ndarray, kinks: Iterable[float]) -> np.ndarray:
+    keep = np.ones(x.shape, dtype=bool)
+    for k in kinks:
+        keep &= np.abs(x - k) >= KINK_GAP
+    return x[keep]
+
+
+def _check_derivative(record: Activation) -> None:
+    """f' against central differences of f, on a grid of [-5, 5] away from the kinks (gated: both halves)."""
+    act = _at_defaults(record)
+    h = FD_STEP
+    grid = _away_from_kinks(np.linspace(-5.0, 5.0, 201) + 1 / 128, (*record.kinks, *act.kinks))
+    with np.errstate(all="ignore"):
+        if act.is_gated:  # pairs (a, b): d/da with b fixed, d/db with a fixed
+            a, b = (m.ravel() for m in np.meshgrid(np.linspace(-2.0, 2.0, 9), grid))
+            pairs = np.stack([a, b], axis=-1)
+            deriv = np.asarray(act.derivative(pairs), dtype=float)
+            columns = []
+            for j in (0, 1):
+                step = np.zeros(2)
+                step[j] = h
+                columns.append((act(pairs + step)[:, 0] - act(pairs - step)[:, 0]) / (2 * h))
+            fd, x_text = np.stack(columns, axis=-1), pairs
+        else:
+            deriv = np.asarray(act.derivative(grid), dtype=float)
+            fd, x_text = (act(grid + h) - act(grid - h)) / (2 * h), grid
+    bad = ~(np.abs(deriv - fd) <= DERIV_RTOL * (1 + np.abs(deriv)))
+    if bad.any():
+        i = np.argwhere(bad)[0]
+        where = f"(a, b) = ({x_text[i[0], 0]:g}, {x_text[i[0], 1]:g}), d/d{'ab'[i[1]]}" if act.is_gated \
+            else f"x = {x_text[i[0]]:g}"
+        raise ValueError(f"register: {record.name}.deriv disagrees with central finite differences of fn at "
+                         f"{bad.sum()} of {bad.size} points away from its kinks: at {where} deriv gives "
+                         f"{deriv[tuple(i)]:.8g}, the differences {fd[tuple(i)]:.8g} (allowed: a difference within "
+                         f"{DERIV_RTOL:g} * (1 + |deriv|), step {FD_STEP:g}; declare kinks where f is not "
+                         "differentiable)")
+
+
+def _check_output_range(record: Activation) -> None:
+    """Every sampled value of f lies in the stated output_range: the record's own, and param_props' at the
+    defaults (get() without parameters shows the first, with the default values written out the second)."""
+    _check_range_of(record, record, "output_range")
+    if record.param_props is not None:
+        _check_range_of(record, _at_defaults(record), "param_props(defaults)['output_range']")
+
+
+def _check_range_of(record: Activation, act: Activation, field: str) -> None:
+    lo, hi = act.output_range
+    x = _RANGE_POINTS
+    with np.errstate(all="ignore"):
+        if act.is_gated:
+            a, b = (m.ravel() for m in np.meshgrid(np.linspace(-10.0, 10.0, 21), x))
+            x = np.stack([a, b], axis=-1)
+            y = np.asarray(act(x), dtype=float)[:, 0]
+        else:
+            y = np.asarray(act(x), dtype=float)
+    slack_lo, slack_hi = (RANGE_RTOL * (1 + abs(e)) if math.isfinite(e) else 0.0 for e in (lo, hi))
+    bad = np.isnan(y) | (y < lo - slack_lo) | (y > hi + slack_hi)
+    if bad.any():
+        i = int(np.argmax(bad))
+        at = f"(a, b) = ({x[i, 0]:g}, {x[i, 1]:g})" if act.is_gated else f"x = {x[i]:g}"
+        raise ValueError(f"register: {record.name}.{field} is {(lo, hi)}, but fn gives {y[i]:.8g} at {at}, "
+                         f"outside it ({int(bad.sum())} of {bad.size} sampled values are); state the range the "
+                         "function takes at its default parameters")
+
+
 def _check_fields(record: Activation) -> None:
     if not isinstance(record.group, str) or not record.group.strip():
         raise ValueError(f"register: {record.name}.group must be a non-empty string (the explorer's group)")
@@ -148,11 +243,13 @@ def _check_fields(record: Activation) -> None:
             raise ValueError(f"register: {record.name}.{name} must be (low, high) with low <= high; got {(lo, hi)}")
 
 
-def register(record: Activation, *, aliases: Iterable[str] = ()) -> Activation:
+def register(record: Activation, *, aliases: Iterable[str] = (),
+             validate: Callable[[Activation], None] | None = None) -> Activation:
     """Add ``record`` (and ``aliases`` pointing at it) to the registry of this process, after checking it.
 
     Every interface that lists or looks up activations sees it at once: names(), get(), ``actlab list`` run in
-    this process, the lab's /api/activations. Raises TypeError or ValueError naming the field and the rule."""
+    this process, the lab's /api/activations. Raises TypeError or ValueError naming the field and the rule.
+    ``validate`` (and each of ``VALIDATORS``) runs last on the record and may raise to refuse it."""
     _registry._load_plugins_once()  # a plugin's record and this one must not collide later
     if not isinstance(record, Activation):
         raise TypeError(f"register: an actlab Activation record is needed; got {type(record).__name__}")
@@ -167,6 +264,10 @@ def register(record: Activation, *, aliases: Iterable[str] = ()) -> Activation:
     _check_functions(record)
     _check_params(record)
     _check_recipe(record)
+    _check_derivative(record)
+    _check_output_range(record)
+    for check in (*VALIDATORS, *([validate] if validate is not None else [])):
+        check(record)
     _registry._TABLE[key] = record
     for alias in keys:
         _registry._ALIAS_TABLE[alias] = key
