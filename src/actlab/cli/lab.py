@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from ..errors import ConfigError
 from ..limits import PlaygroundLimits
 from ._app import app, console, fail
 
@@ -30,6 +31,11 @@ def lab(
                                                  "train has no such limit)")] = PlaygroundLimits.max_layers,
     max_width: Annotated[int, typer.Option(help="Most neurons per hidden layer in the playground")] =
         PlaygroundLimits.max_width,
+    training: Annotated[str | None, typer.Option(
+        help="Where playground runs train: process (training processes; the default on 2+ cores) or thread "
+             "(the server's own threads)")] = None,
+    training_processes: Annotated[int | None, typer.Option(
+        help="Training processes (or threads) per server process (default: the cores, at most 8)")] = None,
 ) -> None:
     """Start the web lab: the lesson, the explorers, the playground and the exercises.
 
@@ -71,8 +77,12 @@ def lab(
     from ..exercises import exercise_folder
 
     folder = exercise_folder()  # actlab --exercises-dir DIR lab, or $ACTLAB_EXERCISES_DIR
-    settings = LabSettings(db=db, host=host, port=port, allow_hosts=names, max_layers=max_layers,
-                           max_width=max_width, exercises_dir=None if folder is None else str(folder))
+    try:
+        settings = LabSettings(db=db, host=host, port=port, allow_hosts=names, max_layers=max_layers,
+                               max_width=max_width, exercises_dir=None if folder is None else str(folder),
+                               training=training, training_processes=training_processes)
+    except ConfigError as exc:
+        fail(f"--{exc.field.replace('_', '-')}: {exc.message}")
     application = create_app(settings)
     answered = [n for n in (*LOOPBACK_NAMES, host, *names) if n not in WILDCARDS]
     shown = host if host not in WILDCARDS else "127.0.0.1"

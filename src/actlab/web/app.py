@@ -17,6 +17,7 @@ from ..errors import ConfigError
 from ..exercises import use_folder
 from ..monitor_log import LogTail
 from ..store import Store
+from . import pool as training_pool
 from .guard import LOOPBACK_NAMES, Guard
 from .jobs import JobRunner
 from .problems import INVALID, NOT_FOUND, without_body_errors_on_reads
@@ -94,6 +95,7 @@ def create_app(settings: LabSettings | None = None, *, db_path: str | Path | Non
                                               "exercises and the live playground.", version="0.1.0",
                   docs_url=None, redoc_url=None)
     app.state.settings = settings
+    training_pool.configure(settings.training, settings.training_processes)  # where playground runs train
     use_folder(settings.exercises_dir)  # the teacher's exercises, served after the built-in ones (None: none)
     app.state.store = Store(store_location(settings.db))
     limits = {"max_sessions": settings.max_sessions, "idle_seconds": settings.idle_seconds}

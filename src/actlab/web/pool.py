@@ -13,9 +13,10 @@ slot, not a ProcessPoolExecutor: the executor's queue threads cost the lab about
   a frame still being made is thrown away when it arrives.
 - A slot's process that dies (killed, out of memory) is replaced; its tabs are told to press reset.
 
-``ACTLAB_TRAINING`` picks the mode: ``process`` (the default on a machine with two or more cores) or ``thread``
-(one thread per slot, for one core or a platform without processes); ``ACTLAB_TRAINING_PROCESSES`` the number of
-slots (default: the cores this process may use, at most 8).
+The lab's settings (web/settings.LabSettings: ``training`` and ``training_processes``, given to ``configure``
+by create_app) pick the mode, ``process`` (the default on a machine with two or more cores) or ``thread`` (one
+thread per slot, for one core or a platform without processes), and the number of slots (default: the cores
+this process may use, at most 8).
 """
 
 from __future__ import annotations
@@ -29,8 +30,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ..errors import ConfigError
 
-ENV_MODE = "ACTLAB_TRAINING"
-ENV_PROCESSES = "ACTLAB_TRAINING_PROCESSES"
 MODES = ("process", "thread")
 MAX_SLOTS = 8
 MAX_QUEUED = 128  # waiting commands per slot; a tab has at most one waiting, and the lab caps its tabs
@@ -293,12 +292,11 @@ class RemoteSession:
 
 class TrainingPool:
     def __init__(self, slots: int | None = None, mode: str | None = None):
-        mode = mode or os.environ.get(ENV_MODE) or ("process" if _cores() > 1 else "thread")
+        mode = mode or ("process" if _cores() > 1 else "thread")
         if mode not in MODES:
-            raise ConfigError(ENV_MODE, f"{' or '.join(MODES)}; got {mode!r}")
+            raise ConfigError("training", f"{' or '.join(MODES)}; got {mode!r}")
         if slots is None:
-            raw = os.environ.get(ENV_PROCESSES, "")
-            slots = int(raw) if raw.isdigit() and int(raw) > 0 else min(_cores(), MAX_SLOTS)
+            slots = min(_cores(), MAX_SLOTS)
         self.mode, self.slots = mode, max(1, min(int(slots), 64))
         self._slots: list[_Slot | _ThreadSlot | None] = [None] * self.slots
         self._sessions = [0] * self.slots  # open sessions per slot: a new one goes to the least loaded
@@ -397,13 +395,29 @@ def _cores() -> int:
 
 
 _pool: TrainingPool | None = None
+_wanted: tuple[str | None, int | None] = (None, None)  # (mode, slots) from the lab's settings; None: the default
 _pool_lock = threading.Lock()
 
 
+def configure(mode: str | None = None, slots: int | None = None) -> None:
+    """The mode and slots the process's pool is made with (create_app passes the lab's settings). A pool already
+    made with other values and no session open is replaced; one with sessions open keeps running as it is."""
+    global _pool, _wanted
+    if mode is not None and mode not in MODES:
+        raise ConfigError("training", f"{' or '.join(MODES)}; got {mode!r}")
+    with _pool_lock:
+        _wanted = (mode, slots)
+        old = _pool
+        if old is not None and not sum(old._sessions) and (
+                (mode is not None and mode != old.mode) or (slots is not None and slots != old.slots)):
+            _pool = None
+            old.shutdown()
+
+
 def pool() -> TrainingPool:
-    """The process's one training pool, made on first use from the environment."""
+    """The process's one training pool, made on first use with the configured mode and slots."""
     global _pool
     with _pool_lock:
         if _pool is None:
-            _pool = TrainingPool()
+            _pool = TrainingPool(_wanted[1], _wanted[0])
         return _pool

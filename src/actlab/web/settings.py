@@ -17,6 +17,9 @@ Fields (every one optional; the JSON keys are the field names):
   idle_seconds   how long an idle playground socket is kept (None: the default)
   watch_log      a PyTorch monitor's log that /watch shows (actlab watch FILE)
   exercises_dir  a folder of teacher-written exercises (JSON files)
+  training       where playground runs train: "process" (training processes, the default on two or more cores)
+                   or "thread" (the worker's own threads); null: the default (web/pool.py)
+  training_processes  how many training processes (or threads) each worker keeps; null: the cores, at most 8
 """
 
 from __future__ import annotations
@@ -60,6 +63,8 @@ class LabSettings:
     idle_seconds: float | None = None
     watch_log: str | None = None
     exercises_dir: str | None = None
+    training: str | None = None
+    training_processes: int | None = None
 
     def __post_init__(self) -> None:
         for name in ("db", "watch_log", "exercises_dir"):
@@ -83,6 +88,11 @@ class LabSettings:
         if s is not None and (isinstance(s, bool) or not isinstance(s, (int, float)) or not math.isfinite(s) or
                               s <= 0):
             raise ConfigError("idle_seconds", f"a number of seconds above 0, or null; got {given(s)}")
+        if self.training is not None and self.training not in ("process", "thread"):
+            raise ConfigError("training", f"process or thread, or null; got {given(self.training)}")
+        n = self.training_processes
+        if n is not None and (isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 64):
+            raise ConfigError("training_processes", f"a whole number from 1 to 64, or null; got {given(n)}")
         PlaygroundLimits(self.max_layers, self.max_width)  # checks both against the hard limits
 
     @property
