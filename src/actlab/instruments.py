@@ -23,7 +23,7 @@ import numpy as np
 
 from ._json import fields_jsonable
 from .network import MLP, Grads, Trace, head_output
-from .readings import EXPLODING_RATIO, VANISHING_RATIO, LayerSummary, RunSummary, grad_ratio, sci
+from .readings import EXPLODING_RATIO, VANISHING_RATIO, LayerSummary, RunSummary, grad_floor, grad_ratio, sci
 
 SATURATION_FRACTION = 0.01  # a unit is saturated when its mean derivative is below 1% of the maximum
 DORMANT_TAU = 0.025  # Sokar et al. (2023): tau-dormant when its share of the layer's mean activity <= tau
@@ -195,7 +195,7 @@ def read(net: MLP, trace: Trace, grads: Grads, targets: np.ndarray | None = None
             dormant_fraction=float(dormant.mean()), saturated_units=tuple(np.flatnonzero(sat & ~dead).tolist()),
             dead_units=tuple(np.flatnonzero(dead).tolist()),
             reading=layer_reading(l + 1, len(net.activations) + 1, ratio, int(dead.sum()), int(sat.sum()), width,
-                                  float(norms[l])),
+                                  float(norms[l]), last),
         ))
     first_ratio = layers[0].grad_ratio_to_last if layers else math.nan
     stuck = output_stuck_fraction(net.config.head, trace.zs[-1], targets) if targets is not None else None
@@ -212,11 +212,13 @@ def _percentiles(h: np.ndarray) -> tuple[float, float, float]:
 
 
 def layer_reading(layer: int | str, last_layer: int | str, ratio: float, dead: int, saturated: int, width: int,
-                  grad_norm: float | None = None) -> str:
+                  grad_norm: float | None = None, last_grad_norm: float | None = None,
+                  loss: float | None = None) -> str:
     """One layer's state in words, most serious first. ``layer`` and ``last_layer`` are numbers ("layer 2") or
     labels as they should read ("module 'fc1'"). ``saturated`` counts the dead units too (f' = 0 is below any
     threshold); the words count each unit once. A layer with nothing to report gets "": whether the network is
-    healthy is the network's reading (readings.diagnose), which also weighs the loss."""
+    healthy is the network's reading (readings.diagnose), which also weighs the loss. When ``last_grad_norm`` is
+    below readings.grad_floor(loss) the ratio is of round-off and is not read as vanishing or exploding."""
     name = layer if isinstance(layer, str) else f"layer {layer}"
     last = last_layer if isinstance(last_layer, str) else f"layer {last_layer}"
     parts = []
@@ -229,8 +231,11 @@ def layer_reading(layer: int | str, last_layer: int | str, ratio: float, dead: i
         parts.append(f"{more} more saturated" if dead else f"{more} of {width} units saturated")
     if grad_norm is not None and not math.isfinite(grad_norm):
         parts.insert(0, f"{name}'s gradient is not finite")
-    elif math.isnan(ratio):
-        parts.insert(0, f"no gradient reaches {name}" if not grad_norm else f"{name} has a gradient but {last} none")
+    elif math.isnan(ratio) or (last_grad_norm is not None and abs(last_grad_norm) < grad_floor(loss)):
+        floor = grad_floor(loss)
+        none = not grad_norm or abs(grad_norm) < floor
+        parts.insert(0, f"no gradient reaches {name}" + ("" if not grad_norm else f" (below {sci(floor)})")
+                     if none else f"{name} has a gradient but {last} none")
     elif ratio == 0:
         parts.insert(0, f"no gradient reaches {name}")
     elif ratio < VANISHING_RATIO:

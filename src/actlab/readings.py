@@ -29,6 +29,17 @@ MOVED_FRACTION = 0.1  # learning means the loss is at least 10% below chance ...
 JUDGE_AFTER_STEPS = 1000  # ... after at most this many minibatch updates
 OUTPUT_STUCK_FRACTION = 0.25  # output saturated: a quarter of the samples wrong with f' below 1% of its maximum
 UNSCALED_INPUT_RMS = 100.0  # inputs whose root mean square is above this saturate or blow up the first layer
+# A weight gradient whose norm is below GRAD_FLOOR x max(1, loss) is round-off, not a direction: a step of it
+# cannot change a loss of that size, and a ratio of two such norms (4e-16 over 3e-20) means nothing. Ratios are
+# not read when the output layer's gradient is below the floor, and every norm below it reads "no gradient".
+GRAD_FLOOR = 1e-12
+
+
+def grad_floor(loss: float | None = None) -> float:
+    """The norm below which a weight gradient counts as none: GRAD_FLOOR times the loss when the loss is above 1."""
+    if loss is None or not math.isfinite(loss) or loss <= 1:
+        return GRAD_FLOOR
+    return GRAD_FLOOR * loss
 
 
 class Status(StrEnum):
@@ -223,10 +234,16 @@ def _off_layers(s: RunSummary) -> list[int]:
     return [i + 1 for i, l in enumerate(s.layers) if l.width and max(l.saturated, l.dead) >= l.width]
 
 
+def _below_floor(norm: float, s: RunSummary) -> bool:
+    return math.isfinite(norm) and abs(norm) < grad_floor(s.loss)
+
+
 def _no_gradient(s: RunSummary) -> Finding | None:
     norms = _norms(s)
-    if not norms or any(g != 0 for g in norms):  # NaN != 0 too: a non-finite gradient is the diverged finding
+    # NaN fails both tests: a non-finite gradient is the diverged finding
+    if not norms or not all(g == 0 or _below_floor(g, s) for g in norms):
         return None
+    exact = all(g == 0 for g in norms)
     learned = _has_moved(s)
     off = _off_layers(s)
     stuck = (s.output_stuck_fraction or 0) > 0
@@ -242,9 +259,11 @@ def _no_gradient(s: RunSummary) -> Finding | None:
     else:
         why, remedy = ("", "Lower the learning rate, scale the inputs to mean 0 and variance 1, and reset.")
     tail = ("; it fits the training data, and nothing more can be learned" if learned else "; nothing can learn")
-    return Finding(Status.NO_GRADIENT, f"no gradient: every weight's gradient is exactly 0{why}{tail}"
+    size = "exactly 0" if exact else f"0 or round-off (every norm below {sci(grad_floor(s.loss))})"
+    return Finding(Status.NO_GRADIENT, f"no gradient: every weight's gradient is {size}{why}{tail}"
                    f"{_loss_text(s)}", remedy,
-                   {"grad_norms": norms, "loss": s.loss, "chance_loss": s.chance_loss, "off_layers": off})
+                   {"grad_norms": norms, "loss": s.loss, "chance_loss": s.chance_loss, "off_layers": off,
+                    "grad_floor": grad_floor(s.loss)})
 
 
 def _unscaled(s: RunSummary) -> Finding | None:
@@ -295,7 +314,7 @@ def _ratio(s: RunSummary) -> Finding | None:
     ratio = grad_ratio(s.layers[0].grad_norm, s.output_grad_norm)
     first, out = s.name(0), s.output_name
     evidence = {"first_to_last_ratio": ratio}
-    if math.isnan(ratio) or VANISHING_RATIO <= ratio <= EXPLODING_RATIO:
+    if math.isnan(ratio) or VANISHING_RATIO <= ratio <= EXPLODING_RATIO or _below_floor(s.output_grad_norm, s):
         return None
     if ratio == 0:
         return Finding(Status.VANISHING, f"vanishing: no gradient reaches {first} while {out} gets "
@@ -314,7 +333,7 @@ def _signal_ratio(s: RunSummary) -> Finding | None:
         return None
     ratio = grad_ratio(s.layers[0].signal_norm, s.output_signal_norm)
     evidence = {"first_to_last_signal_ratio": ratio}
-    if math.isnan(ratio) or VANISHING_RATIO <= ratio <= EXPLODING_RATIO:
+    if math.isnan(ratio) or VANISHING_RATIO <= ratio <= EXPLODING_RATIO or _below_floor(s.output_grad_norm, s):
         return None
     if ratio < VANISHING_RATIO:
         return Finding(Status.VANISHING, f"vanishing: the gradient passed back to {s.name(0)} is {sci(ratio)} of "

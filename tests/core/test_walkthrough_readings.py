@@ -1,0 +1,57 @@
+"""Walkthrough finding: a ratio between gradients that are round-off (4e-16 over 3e-20) read as "exploding".
+
+Below readings.GRAD_FLOOR (times the loss when the loss is above 1) a gradient norm carries no direction worth a
+ratio, so no reading may call it exploding or vanishing; when every norm is that small the reading is "no gradient".
+"""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from actlab.instruments import layer_reading
+from actlab.readings import GRAD_FLOOR, LayerSummary, RunSummary, Status, diagnose, grad_floor
+
+tiny = st.one_of(st.just(0.0), st.floats(min_value=1e-300, max_value=GRAD_FLOOR * 0.999))
+
+
+@settings(max_examples=200, deadline=None)
+@given(norms=st.lists(tiny, min_size=1, max_size=5), out=tiny,
+       loss=st.one_of(st.none(), st.floats(min_value=0.0, max_value=1e3)))
+def test_no_reading_says_exploding_or_vanishing_when_every_gradient_is_below_the_floor(norms, out, loss):
+    layers = tuple(LayerSummary("relu", 4, g, signal_norm=g) for g in norms)
+    s = RunSummary(layers, out, loss=loss, chance_loss=None if loss is None else 0.5, epochs=5, steps=100,
+                   output_signal_norm=out)
+    reading = diagnose(s)
+    statuses = {f.status for f in reading.findings}
+    assert Status.EXPLODING not in statuses and Status.VANISHING not in statuses, reading.to_dict()
+    assert reading.status is Status.NO_GRADIENT
+    words = [layer_reading(i + 1, len(norms) + 1, g / out if out else float("nan"), 0, 0, 4, g, out)
+             for i, g in enumerate(norms)]
+    assert not any("exploding" in w or "vanishing" in w for w in words), words
+
+
+def test_the_floor_scales_with_a_loss_above_one_only():
+    assert grad_floor(None) == grad_floor(0.3) == GRAD_FLOOR
+    assert grad_floor(1e4) == GRAD_FLOOR * 1e4
+
+
+def test_a_real_vanishing_gradient_above_the_floor_still_reads_vanishing():
+    s = RunSummary((LayerSummary("sigmoid", 4, 1e-9),), 0.1, loss=0.6, chance_loss=0.69, epochs=1, steps=10)
+    assert diagnose(s).status is Status.VANISHING
+
+
+def test_the_walkthrough_cli_case_reads_no_gradient_not_exploding():
+    from actlab.cli import app
+
+    res = CliRunner().invoke(app, ["train", "--activation", "relu", "--lr", "50", "--epochs", "50", "--json"],
+                             env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert out["reading"]["last_grad_norm"] < GRAD_FLOOR  # the case the walkthrough saw: round-off gradients
+    text = json.dumps(out["diagnosis"]) + json.dumps([l["reading"] for l in out["reading"]["layers"]])
+    assert "exploding" not in text and "vanishing" not in text, text
+    assert "no_gradient" in [f["status"] for f in out["diagnosis"]["findings"]]
