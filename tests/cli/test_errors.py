@@ -24,7 +24,7 @@ def test_train_reads_an_endless_csv_only_up_to_the_limit():
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert res.exit_code == 2 and "larger than the limit" in res.stdout
+    assert res.exit_code == 2 and "larger than the limit" in res.stderr
     assert peak / MAX_CSV_BYTES < 3  # the limit and one byte, decoded at most once
 
 
@@ -38,8 +38,8 @@ def test_train_reads_an_endless_csv_only_up_to_the_limit():
 ])
 def test_a_bad_option_is_one_line_naming_it_with_exit_code_2(args, needle):
     res = run(*args)
-    assert res.exit_code == 2 and needle in res.stdout
-    assert "Traceback" not in res.stdout and len(res.stdout.strip().splitlines()) == 1
+    assert res.exit_code == 2 and needle in res.stderr
+    assert "Traceback" not in res.stderr and len(res.stderr.strip().splitlines()) == 1
 
 
 @pytest.mark.parametrize("command", [("progress", "--learner", "ana"), ("lab", "--no-browser")])
@@ -51,8 +51,8 @@ def test_a_db_that_is_a_directory_is_one_line(tmp_path, monkeypatch, command):
     for name in ("ACTLAB_DB", "ACTLAB_MAX_LAYERS", "ACTLAB_MAX_WIDTH"):  # lab sets them; restored after
         monkeypatch.setenv(name, "")
     res = run(*command, "--db", str(tmp_path))
-    assert res.exit_code == 2 and res.stdout.startswith("error:") and "db" in res.stdout
-    assert len(res.stdout.strip().splitlines()) == 1
+    assert res.exit_code == 2 and res.stderr.startswith("error:") and "db" in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1
 
 
 def test_a_demo_with_a_bad_plot_path_does_not_run_first(monkeypatch):

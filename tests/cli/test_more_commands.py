@@ -84,7 +84,7 @@ def test_train_from_a_csv_file(tmp_path):
 ])
 def test_train_bad_input_names_the_field(args, needle):
     res = run(*args)
-    assert res.exit_code == 2 and needle in " ".join(res.stdout.split())
+    assert res.exit_code == 2 and needle in " ".join(res.stderr.split())
 
 
 def test_demo_census_json():
@@ -107,7 +107,7 @@ def test_demo_plot_writes_a_png(tmp_path, demo):
 
 def test_unknown_demo():
     res = run("demo", "nope")
-    assert res.exit_code == 2 and "linear-collapse" in res.stdout
+    assert res.exit_code == 2 and "linear-collapse" in res.stderr
 
 
 def test_exercise_check_json_with_two_answers(tmp_path):
@@ -140,7 +140,7 @@ def test_exercise_not_attempted_and_unknown():
                                               (("lab", "--port", "0", "--no-browser"), "--port must be")])
 def test_lab_refuses_bad_options_before_starting(args, needle):
     res = run(*args)
-    assert res.exit_code == 2 and needle in res.stdout
+    assert res.exit_code == 2 and needle in res.stderr
 
 
 def test_a_csv_too_small_to_hold_two_classes_in_training_is_refused(tmp_path):

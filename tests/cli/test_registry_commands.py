@@ -73,7 +73,7 @@ def test_eval_reports_nan_and_inf_as_json_tokens():
 def test_bad_input_gets_a_specific_error_and_exit_code_2(args, message):
     res = run(*args)
     assert res.exit_code == 2
-    assert message in " ".join(res.stdout.split())
+    assert message in " ".join(res.stderr.split())
 
 
 @pytest.mark.parametrize("name", activations.names())

@@ -35,9 +35,9 @@ def test_each_layer_trains_with_its_own_parameters():
 ])
 def test_a_bad_spec_is_one_line_naming_the_layer_with_exit_code_2(spec, needle):
     res = run("train", "--activation", spec, "--epochs", "1")
-    text = " ".join(res.stdout.split())  # rich wraps the long list of valid names
-    assert res.exit_code == 2 and needle in text, res.stdout
-    assert "Traceback" not in res.stdout and res.stdout.startswith("error: --activation")
+    text = " ".join(res.stderr.split())  # rich wraps the long list of valid names
+    assert res.exit_code == 2 and needle in text, res.stderr
+    assert "Traceback" not in res.stderr and res.stderr.startswith("error: --activation")
 
 
 def test_help_shows_the_parameter_form():

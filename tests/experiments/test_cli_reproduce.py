@@ -60,12 +60,12 @@ def test_plot_writes_one_figure_per_claim(fake_claim, tmp_path):
 def test_unknown_claim_names_the_valid_ones():
     res = run("reproduce", "he2016")
     assert res.exit_code == 2
-    assert "he2015" in res.stdout and "Traceback" not in res.stdout
+    assert "he2015" in res.stderr and "Traceback" not in res.stderr
 
 
 def test_plot_into_a_missing_folder_is_refused_before_running(fake_claim, tmp_path):
     res = run("reproduce", "fake", "--plot", str(tmp_path / "nope"))
-    assert res.exit_code == 2 and "not a folder" in res.stdout
+    assert res.exit_code == 2 and "not a folder" in res.stderr
 
 
 def test_stored_claim_is_marked_stored(monkeypatch, fake_claim):

@@ -76,10 +76,11 @@ def _start(exercises_dir: Annotated[Path | None, typer.Option(
 
 
 def fail(message: str | ConfigError) -> None:
-    """One line, exit code 2. A core error names its field as the CLI option (batch_size -> --batch-size)."""
+    """One line on stderr, exit code 2. A core error names its field as the CLI option (batch_size -> --batch-size)."""
     if isinstance(message, ConfigError):
         head, _, rest = message.field.partition(":")
         option = f"--{_OPTION_OF_FIELD.get(head, head).replace('_', '-')}" if head.isidentifier() else head
         message = f"{option}{':' + rest if rest else ''}: {message.message}"
-    console.print(f"[red]error:[/red] {escape(message)}")
+    # stderr, always: stdout carries a command's results alone (with --json, JSON alone)
+    Console(stderr=True).print(f"[red]error:[/red] {escape(message)}")
     raise typer.Exit(2)

@@ -144,15 +144,26 @@ def eval_(
         values, derivs = act(xs), act.derivative(xs)
     except ValueError as exc:
         fail(str(exc))
+    if act.is_gated:  # x = [a_1..a_d, b_1..b_d]: output i is f(a_i, b_i), with df/da_i and df/db_i
+        d = xs.size // 2
+        a, b, d_da, d_db = xs[:d], xs[d:], derivs[:d], derivs[d:]
     if json_out:
         out = {"name": act.name, "params": dict(act.params), "dtype": dtype, "x": xs.ravel(),
                "value": values.ravel(), "derivative": derivs.ravel()}
+        if act.is_gated:
+            out.update({"a": a, "b": b, "d_da": d_da, "d_db": d_db})
         typer.echo(dumps(out))
         return
-    table = Table(title=f"{act.name} {dict(act.params) or ''} ({dtype})")
-    for col in ("x", "f(x)", "f′(x)"):
-        table.add_column(col, justify="right")
-    shown_x = xs if not act.is_gated else np.full(len(values), np.nan)
-    for xi, v, d in zip(shown_x, values, derivs, strict=False):
-        table.add_row(str(xi), str(v), str(d))  # numpy scalars print their shortest round-trip form
+    gated_words = ": the first half of x is the value half a, the second the gate half b" if act.is_gated else ""
+    table = Table(title=escape(f"{act.name} {dict(act.params) or ''} ({dtype}){gated_words}"))
+    if act.is_gated:
+        for col in ("a", "b", "f(a, b)", "∂f/∂a", "∂f/∂b"):
+            table.add_column(col, justify="right")
+        for row in zip(a, b, values, d_da, d_db, strict=True):
+            table.add_row(*(str(v) for v in row))  # numpy scalars print their shortest round-trip form
+    else:
+        for col in ("x", "f(x)", "f′(x)"):
+            table.add_column(col, justify="right")
+        for xi, v, d in zip(xs, values, derivs, strict=True):
+            table.add_row(str(xi), str(v), str(d))
     console.print(table)
