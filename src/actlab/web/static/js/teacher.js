@@ -21,15 +21,19 @@ function keyPoints(r) {
 
 const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
+// A wide table scrolls inside its own region on a narrow screen, so its headings break only between words and
+// the page itself never scrolls sideways (the region takes the keyboard focus, so it scrolls without a mouse).
+const scrolling = (label, table) => `<div class="table-scroll" role="region" tabindex="0" aria-label="${esc(label)}">${table}</div>`;
+
 // per exercise, counted by learner (named by key, as the learner table's columns are): "solved by 2 of 3" (of the class in class mode, of those who tried outside)
 function summaryTable(rows, classSize) {
-  return `<table class="data"><thead><tr><th>exercise</th><th>solved</th><th>attempts</th><th>hints / solutions seen</th>
+  return scrolling("Exercises", `<table class="data"><thead><tr><th>exercise</th><th>solved</th><th>attempts</th><th>hints / solutions seen</th>
     <th>commonest slips (learners) and key points</th></tr></thead><tbody>${rows.map((r) => `<tr data-exercise="${esc(r.exercise)}">
     <td>${esc(r.exercise)}: ${esc((r.title || "").replace(/^Exercise \d+: /, ""))}</td>
     <td class="num">solved by ${r.solved} of ${classSize ?? r.learners}${classSize != null ? ` (${r.learners} tried)` : ""}</td>
     <td class="num">${r.attempts}</td><td class="num">${r.hint_learners} / ${r.solution_learners}</td>
-    <td>${[...r.common_feedback.map((f) => `${plural(f.count, "learner")}: ${esc(f.feedback)}`), others(r)].filter(Boolean).join("<br>")}${keyPoints(r)}</td>
-    </tr>`).join("")}</tbody></table>`;
+    <td class="slips">${[...r.common_feedback.map((f) => `${plural(f.count, "learner")}: ${esc(f.feedback)}`), others(r)].filter(Boolean).join("<br>")}${keyPoints(r)}</td>
+    </tr>`).join("")}</tbody></table>`);
 }
 
 const WORDS = { correct: "solved", partly_correct: "partly", incorrect: "not yet", unreadable: "unreadable", not_attempted: "—" };
@@ -57,7 +61,7 @@ function learnerTable(view) {
     const c = r.exercises[k];
     return `<td data-status="${esc(c.status)}"${c.solution_before_solving ? " data-solution-first" : ""}>${esc(cellText(c))}</td>`;
   }).join("")}<td class="solution-first">${esc(solutionFirst(r, keys))}</td></tr>`).join("");
-  return `<table class="data" aria-label="Learners"><thead><tr><th>learner</th>${head}<th>solution seen before solving</th></tr></thead><tbody>${body}</tbody></table>`;
+  return scrolling("Learners", `<table class="data" aria-label="Learners"><thead><tr><th>learner</th>${head}<th>solution seen before solving</th></tr></thead><tbody>${body}</tbody></table>`);
 }
 
 // The settings a teacher may pin, as the server names them (RunConfig's, and the run controls)
