@@ -15,7 +15,7 @@ const OLD_PARAM_KEYS = { negative_slope: "leaky_relu", beta: "silu" };
 export function playgroundState(o) {
   const d = o.run_defaults, names = (rows) => rows.map((r) => r.name), pct = (v) => Math.round(100 * v);
   const { noise, train_fraction: train, batch_size: batch } = o.sliders;
-  const st = createState({
+  const schema = {
     dataset: { type: "str", default: d.dataset, choices: [...names(o.datasets), "csv"] },
     noise: { type: "int", default: pct(d.noise), min: pct(noise.min), max: pct(noise.max) },
     train: { type: "int", default: pct(d.train_fraction), min: pct(train.min), max: pct(train.max) },
@@ -34,10 +34,13 @@ export function playgroundState(o) {
     seed: { type: "int", default: d.seed, min: 0 },
     wseed: { type: "int", default: null, min: 0 },  // the initial weights' seed (null: the data's); Reset draws a new one
     speed: { type: "int", default: o.epochs_per_frame[0], choices: o.epochs_per_frame },
+    stop_epoch: { type: "int", default: null, min: 1 },  // the stop rule: its epoch, and the loss it stops below
+    target_loss: { type: "num", default: null, min: 0 },
     show_test: { type: "bool", default: false },
     discretize: { type: "bool", default: false },
     hide: { type: "list", default: [], choices: Object.keys(HIDEABLE) },
-  });
+  };
+  const st = createState(schema, { known: Object.keys(schema).filter((key) => !(key in OLD_PARAM_KEYS)) });
   // an old link's flat key goes onto every layer of its activation that sets no value of its own
   const acts = st.get("activations").map((a) => {
     const params = { ...a.params };

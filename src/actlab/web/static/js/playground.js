@@ -5,6 +5,7 @@ import * as api from "./api.js";
 import { frameQueue } from "./frame-queue.js";
 import { playgroundState, runConfig, withParams } from "./playground-state.js";
 import * as controlsView from "./views/playground-controls.js";
+import { hiddenKeys } from "./views/playground-controls.js";
 import * as gradientFlow from "./views/gradient-flow.js";
 import * as network from "./views/network.js";
 import * as outputView from "./views/playground-output.js";
@@ -22,12 +23,15 @@ function setStatus(text, isError = false) {
 async function boot() {
   const [registry, options] = await Promise.all([api.getJSON("/api/activations"), api.getJSON("/api/options")]);
   const state = playgroundState(options);
-  if (state.problems.length) {
+  function showProblems() {
+    if (!state.problems.length) return;
     $("url-problems").textContent = `The address held values the playground cannot use: ${state.problems.join("; ")}.`;
     $("url-problems").hidden = false;
   }
+  showProblems();
   let conn = null, points = null, playing = false, csv = null;  // csv: the upload's { token, task, classes }
-  const stopRule = { stop_epoch: null, target_loss: null };
+  let pinned = [];  // the settings the class's teacher pinned, as the server's last run said
+  const stopRule = { stop_epoch: state.get("stop_epoch"), target_loss: state.get("target_loss") };
   // the settings of the run the server last accepted: a refused reset puts the controls back to them, so the page
   // never shows one data set while the server trains another
   let accepted = null;
@@ -51,7 +55,7 @@ async function boot() {
     grad.reset();
     frames.clear();
     awaitingReady = true;
-    net.rebuild(true);  // a CSV's own inputs replace the feature column once the server has read it
+    rebuildNet(true);  // a CSV's own inputs replace the feature column once the server has read it
     conn.send({ type: "reset", config: config(), csv_token: state.get("dataset") === "csv" ? csv?.token : null });
     sendSettings();
   }
@@ -75,7 +79,8 @@ async function boot() {
     error: (text) => setStatus(text, true),
   };
 
-  const controls = controlsView.mount(document.body, { state, options, csv: () => csv, isPlaying: () => playing, actions });
+  const controls = controlsView.mount(document.body, { state, options, csv: () => csv, isPlaying: () => playing, actions,
+                                                       pinned: () => pinned });
   // the drawing picks activations by name; the state's also carry their parameters
   const names = { get: (key) => (key === "activations" ? state.get("activations").map((a) => a.name) : state.get(key)) };
   const net = network.mount($("network"), {
@@ -86,6 +91,15 @@ async function boot() {
       if ($("link-count").textContent !== text) $("link-count").textContent = text;
     },
   });
+  // the drawing's per-layer activation pickers hide with the activation control (a hide= key, or pinned activations)
+  function hidePickers() {
+    const off = hiddenKeys(state.get("hide"), pinned).includes("activation");
+    for (const select of $("network").querySelectorAll("select")) select.hidden = off;
+  }
+  function rebuildNet(...args) {
+    net.rebuild(...args);
+    hidePickers();
+  }
   const grad = gradientFlow.mount($("gradient-chart"), { chart: $("gradient-chart"), reading: $("gradient-reading"),
                                                         historyChart: $("gradient-history"), readout: $("gradient-readout") });
   const train = training.mount($("output-surface"), { canvas: $("loss-chart"), trainOut: $("train-loss"), testOut: $("test-loss"), metrics: $("metrics") });
@@ -111,20 +125,25 @@ async function boot() {
       awaitingReady = false;
       accepted = state.all();
       points = msg.points;
+      pinned = msg.pinned || [];
+      controls.update();
       output.update({ points });
-      if (!points.two_d) net.rebuild(false, points.columns);
+      if (!points.two_d) rebuildNet(false, points.columns); else hidePickers();
       setStatus(restoredNote || (playing ? "Training…" : "Ready: press Play."));
       restoredNote = null;
     } else if (msg.type === "error") {
+      // the server's message may already start with its field ("lr: pinned by ..."): the field is shown once
+      const said = msg.field && msg.message.startsWith(`${msg.field}: `) ? msg.message.slice(msg.field.length + 2) : msg.message;
+      if (awaitingReady && accepted === null && useDefaultFor(msg.field, said)) return;
       const refused = awaitingReady && accepted !== null;  // a reset the server refused: its previous run stays
       awaitingReady = false;
       if (refused) {
         state.set(accepted);
         controls.update();
-        net.rebuild(points.two_d, points.columns);
+        rebuildNet(points.two_d, points.columns);
       }
-      setStatus(`${msg.field ? msg.field + ": " : ""}${msg.message}${refused ? " The previous run stays, paused." : ""}`, true);
-      if (msg.field === "csv") controls.update({ csvError: msg.message });
+      setStatus(`${msg.field ? msg.field + ": " : ""}${said}${refused ? " The previous run stays, paused." : ""}`, true);
+      if (msg.field === "csv") controls.update({ csvError: said });
     } else if (msg.type === "stopped") {
       train.flush();
       setPlaying(false);
@@ -139,6 +158,27 @@ async function boot() {
     }
   }
 
+  // The first run refused a setting of the address (a check only the server makes, such as three activations for
+  // two layers, or hardtanh's min_val above its max_val): the setting is named with the others the address could
+  // not use and its default taken, and the run starts again. False when the field names no setting of the page.
+  const PAGE_KEY = { train_fraction: "train", batch_size: "batch", weight_seed: "wseed" };
+  function useDefaultFor(field, said) {
+    const name = /^[a-z_]+/.exec(field || "")?.[0];
+    const key = PAGE_KEY[name] || name;
+    if (!key || !(key in state.all())) return false;
+    const def = state.defaultOf(key);
+    if (state.written(key, state.get(key)) === state.written(key, def)) return false;  // the default itself: no way out
+    state.problems.push(`${field}: ${said}; using the default (${state.written(key, def)})`);
+    showProblems();
+    state.set({ [key]: def });
+    controls.update();
+    output.update();
+    rebuildNet(true);
+    conn.send({ type: "init", config: config() });
+    sendSettings();
+    return true;
+  }
+
   function onBinary(buffer) {
     counters.received += 1;
     if (awaitingReady) return;
@@ -150,7 +190,7 @@ async function boot() {
 
   controls.update();
   output.update();
-  net.rebuild(true);
+  rebuildNet(true);
   conn = api.openPlayground(onText, onBinary, {
     onClose: (ev, retryMs) => {
       const why = ev.code === 1013 ? "the lab is full" : ev.reason === "idle" ? "the connection was idle" : "the connection closed";

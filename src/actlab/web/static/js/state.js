@@ -98,11 +98,35 @@ function refusal(v, spec) {
 // a value as the address shows it: commas, "=" and brackets stay readable (they are safe inside a query value)
 const readable = (v) => encodeURIComponent(v).replace(/%2C/g, ",").replace(/%3D/g, "=");
 
-export function createState(schema) {
+// the known key nearest a misspelt one (a few edits away, or one containing the other), or undefined
+export function nearestKey(key, known) {
+  const distance = (a, b) => {
+    let row = [...Array(b.length + 1).keys()];
+    for (let i = 1; i <= a.length; i++) {
+      const next = [i];
+      for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      row = next;
+    }
+    return row[b.length];
+  };
+  const scored = known.map((k) => [k.includes(key) || key.includes(k) ? 0 : distance(key, k), k]).sort((x, y) => x[0] - y[0]);
+  return scored.length && scored[0][0] <= Math.max(2, Math.floor(key.length / 3)) ? scored[0][1] : undefined;
+}
+
+// options.known: the keys a page offers (those of the table that it still reads but no longer offers, such as an
+// old link's, left out); given, a key of the address outside the table is named, with the nearest known key, and
+// ignored, and the known keys are listed once
+export function createState(schema, { known = null } = {}) {
   // schema: { key: { type, default, choices?, min?, max?, maxItems?, activations? } }
   const params = new URLSearchParams(location.search);
   const values = {};
   const problems = [];  // what the address held that could not be used: "init: "x" is not allowed; allowed: ..."
+  const unknown = known ? [...new Set(params.keys())].filter((key) => !(key in schema)) : [];
+  for (const key of unknown) {
+    const near = nearestKey(key, known);
+    problems.push(`unknown setting ${JSON.stringify(key)}${near ? `; did you mean ${JSON.stringify(near)}?` : ""}`);
+  }
+  if (unknown.length) problems.push(`${unknown.length === 1 ? "it is" : "they are"} ignored; the settings: ${known.join(", ")}`);
   for (const [key, spec] of Object.entries(schema)) {
     let v;
     if (params.has(key)) {
@@ -111,8 +135,17 @@ export function createState(schema) {
       try {
         v = parsers[spec.type](raw);
         if (v === undefined) why = `${kinds[spec.type] || "a value"}; got ${JSON.stringify(raw)}`;
+        else if (spec.type === "list" && spec.choices) {  // a list drops only the items it cannot use
+          const bad = v.filter((x) => !spec.choices.includes(x));
+          if (bad.length) {
+            problems.push(`${key}: ${bad.map((x) => JSON.stringify(x)).join(", ")} ${bad.length === 1 ? "is" : "are"} not allowed `
+                          + `and left out; allowed: ${spec.choices.join(", ")}`);
+            v = v.filter((x) => spec.choices.includes(x));
+            if (!v.length) v = undefined;
+          }
+        }
         else if (spec.type === "acts") v = v.map((a) => checkActivation(a, spec.activations));
-        if (v !== undefined) why = refusal(v, spec);
+        if (v !== undefined && why === null) why = refusal(v, spec);
       } catch (err) {
         why = err.message;
       }
@@ -127,6 +160,8 @@ export function createState(schema) {
   return {
     get: (key) => values[key],
     all: () => structuredClone(values),
+    defaultOf: (key) => structuredClone(schema[key].default),
+    written: (key, v) => (writers[schema[key].type] || String)(v),
     problems,
     set(patch) {
       Object.assign(values, patch);

@@ -4,13 +4,22 @@
 import { HIDEABLE, isMultiClass, isRegression, taskOf } from "../playground-state.js";
 import * as layerParams from "./layer-params.js";
 
+// The hide= keys of the controls that change a pinned setting (the server's name -> the page's controls)
+const PINNED_CONTROLS = { dataset: ["dataset", "csv"], noise: ["noise"], train_fraction: ["train"], batch_size: ["batch"],
+  lr: ["lr"], layers: ["layers"], activations: ["activation", "slope"], reg: ["reg"], reg_rate: ["reg_rate"],
+  optimizer: ["optimizer"], loss: ["loss"], init: ["init"], epochs_per_frame: ["speed"], stop_epoch: ["stop"],
+  target_loss: ["target"] };
+// the controls hidden: those the address hides and those of the pinned settings
+export const hiddenKeys = (hide, pinned) => [...hide, ...pinned.flatMap((name) => PINNED_CONTROLS[name] || [])];
+
 const newSeed = () => crypto.getRandomValues(new Uint32Array(1))[0];
 
 // deps: state; options; csv() -> the uploaded file's { task, classes } or null; isPlaying() -> whether it trains;
 // actions: restart(patch) (a new run with these settings), send(message) (to the run on the server: lr,
 // export), play(on), step(), upload(file) (resolves with the server's summary of a CSV, rejects with its words),
 // settings({ stop_epoch, target_loss }) (the stop rule; with no argument, the speed changed), error(text)
-export function mount(root, { state, options, csv, isPlaying, actions }) {
+// pinned() -> the run settings the class's teacher pinned (the server's names), whose controls are hidden too
+export function mount(root, { state, options, csv, isPlaying, actions, pinned = () => [] }) {
   const $ = (id) => root.querySelector(`#${CSS.escape(id)}`);
   const fill = (el, rows, title = (r) => r.title, value = (r) => r.name) =>
     el.replaceChildren(...rows.map((r) => new Option(String(title(r)), String(value(r)))));
@@ -63,8 +72,12 @@ export function mount(root, { state, options, csv, isPlaying, actions }) {
   for (const key of ["reg", "optimizer", "loss", "init"]) $(key).addEventListener("change", () => actions.restart({ [key]: $(key).value }));
   $("reg_rate").addEventListener("change", () => actions.restart({ reg_rate: Number($("reg_rate").value) }));
   $("speed").addEventListener("change", () => { state.set({ speed: Number($("speed").value) }); actions.settings(); });
-  const stopRule = () => actions.settings({ stop_epoch: Number($("stop_epoch").value) || null,
-                                            target_loss: $("target_loss").value === "" ? null : Number($("target_loss").value) });
+  const stopRule = () => {  // kept in the address, so a shared link stops where this one does
+    const rule = { stop_epoch: Number($("stop_epoch").value) || null,
+                   target_loss: $("target_loss").value === "" ? null : Number($("target_loss").value) };
+    state.set(rule);
+    actions.settings(rule);
+  };
   $("stop_epoch").addEventListener("change", stopRule);
   $("target_loss").addEventListener("change", stopRule);
   $("train_fraction").addEventListener("change", () => actions.restart({ train: Number($("train_fraction").value) }));
@@ -110,6 +123,7 @@ export function mount(root, { state, options, csv, isPlaying, actions }) {
     $("lr").value = String(s.lr); $("activation").value = s.activations.length === 1 ? s.activations[0].name : "";
     $("reg").value = s.reg; $("reg_rate").value = String(s.reg_rate);
     $("optimizer").value = s.optimizer; $("init").value = s.init; $("speed").value = String(s.speed);
+    $("stop_epoch").value = s.stop_epoch ?? ""; $("target_loss").value = s.target_loss ?? "";
     const regression = isRegression(s, options, file), multi = isMultiClass(s, file);  // the loss control shows what
     $("loss").value = regression ? "mse" : multi ? "cross-entropy" : s.loss;  // is trained; the URL keeps the choice
     $("loss").disabled = regression || multi;
@@ -130,9 +144,10 @@ export function mount(root, { state, options, csv, isPlaying, actions }) {
       b.tabIndex = b.dataset.value === s.dataset ? 0 : -1;
       b.hidden = s.dataset !== "csv" && taskOf(options, b.dataset.value) !== problem;
     }
+    const hidden = hiddenKeys(s.hide, pinned());
     for (const [key, id] of Object.entries(HIDEABLE)) {
       const el = document.getElementById(id);  // the gradient chart lies outside the controls
-      if (el) el.hidden = s.hide.includes(key) || (key === "slope" && el.hidden);
+      if (el) el.hidden = hidden.includes(key) || (key === "slope" && el.hidden);
     }
   }
 
