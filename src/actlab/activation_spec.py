@@ -6,7 +6,8 @@ One spec is written three ways, and all three become the same ActivationSpec:
   pair    ("leaky_relu", {"negative_slope": 0.1})     (Python)
 A bare name ("tanh", or {"name": "tanh"}) is the registry's defaults. Every parameter is checked by the
 registry record (its Param.check, and cross-parameter rules such as hardtanh's min_val < max_val), and a
-refusal names the layer: ``activations[1]: leaky_relu: parameter negative_slope=5 is out of range; ...``.
+refusal names the layer, counted from 1 as the pages and the CLI count them:
+``activations (layer 2): leaky_relu: parameter negative_slope=5 is out of range; ...``.
 The text form is read by a small parser of its own (names, ``=``, numbers, ``none``); nothing is evaluated.
 """
 
@@ -56,7 +57,7 @@ class ActivationSpec:
 def spec(value: object, field: str = "activation") -> ActivationSpec:
     """An ActivationSpec from any of its forms (see the module docstring), checked against the registry.
 
-    ``field`` names the setting in errors: ``activations[2]`` for the third hidden layer.
+    ``field`` names the setting in errors: ``activations (layer 3)`` for the third hidden layer.
     """
     if isinstance(value, ActivationSpec):
         name, params = value.name, value.param_dict
@@ -96,7 +97,12 @@ def specs(value: object, field: str = "activations") -> tuple[ActivationSpec, ..
         items = list(value)
     else:
         items = [value]
-    return tuple(spec(item, f"{field}[{i}]") for i, item in enumerate(items))
+    return tuple(spec(item, layer_field(field, i)) for i, item in enumerate(items))
+
+
+def layer_field(field: str, index: int) -> str:
+    """The field of hidden layer ``index`` (from 0) in an error, counted from 1: ``activations (layer 1)``."""
+    return f"{field} (layer {index + 1})"
 
 
 def _is_pair(value: object) -> bool:

@@ -270,6 +270,8 @@ class Pins:
         from .session import RunConfig
 
         pinned = {k: v for k, v in self.values.items() if k not in CONTROLS}
+        if "activations" in pinned and "layers" not in pinned:
+            pinned["activations"] = _pinned_activations(pinned["activations"], config)
         sent = [k for k in pinned if k in config]
         out = {**config, **pinned}
         if sent:
@@ -290,6 +292,25 @@ class Pins:
     def refusal(self, key: str, sent) -> ConfigError:
         return ConfigError(key, f"pinned by your teacher at {json.dumps(self.values[key])} for this class; "
                                 f"{json.dumps(sent)[:40]} was refused (the other settings are yours to change)")
+
+
+def _pinned_activations(value, config: dict):
+    """Pinned activations when the layer count is the learner's: the same activation pinned for every layer is the
+    activation for all layers, however many the learner adds; different ones (one per layer) fix the count, and a
+    run with another count is refused under "layers" with that reason."""
+    from .activation_spec import specs
+    from .session import RunConfig
+
+    acts = specs(_as_list("activations", value))
+    if len(set(acts)) == 1:
+        return [acts[0].to_wire()]
+    layers = config.get("layers", RunConfig.layers)
+    count = len(RunConfig.from_dict({"layers": layers, "activations": ["tanh"]}).layers)
+    if count != len(acts):
+        raise ConfigError("layers", f"your teacher pinned one activation per hidden layer for {len(acts)} layers "
+                                    f"({', '.join(str(a) for a in acts)}), so the class's networks have "
+                                    f"{len(acts)} hidden layers; got {count}")
+    return value
 
 
 @dataclass(frozen=True)

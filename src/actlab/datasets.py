@@ -26,6 +26,9 @@ MAX_CSV_BYTES = 5 * 1024 * 1024
 MAX_CSV_ROWS = 50_000
 MAX_CSV_COLUMNS = 64
 MAX_CSV_LINE = 64 * 1024  # characters in one line; a longer one is not a data set's row
+# the largest |value| a CSV cell may hold: the features square inputs (x1^2, x1x2) and 1e150 squared is 1e300,
+# still a finite float; 1e308 squared overflows to infinity, and a page cannot draw it or read it as JSON
+MAX_CSV_MAGNITUDE = 1e150
 
 
 @dataclass(frozen=True)
@@ -268,7 +271,7 @@ def _numbers(data: list[list[str]], columns: list[int]) -> np.ndarray | None:
         points = np.array([[row[j] for j in columns] for row in data], dtype=float)
     except ValueError:
         return None
-    return points if np.isfinite(points).all() else None
+    return points if np.isfinite(points).all() and np.abs(points).max(initial=0) <= MAX_CSV_MAGNITUDE else None
 
 
 def _numbers_one_by_one(data: list[list[str]], columns: list[int], header: list[str], first_line: int) -> np.ndarray:
@@ -284,8 +287,15 @@ def _numbers_one_by_one(data: list[list[str]], columns: list[int], header: list[
             if not math.isfinite(value):
                 raise ConfigError(f"csv: row {i + first_line}, column {header[j]}",
                                   f"{cell[:30]!r} is not a finite number (NaN and infinity are not allowed)")
+            if abs(value) > MAX_CSV_MAGNITUDE:
+                raise ConfigError(f"csv: row {i + first_line}, column {header[j]}", _too_large(cell))
             points[i, k] = value
     return points
+
+
+def _too_large(cell: str) -> str:
+    return (f"{cell.strip()[:30]!r} is too large; values from -{MAX_CSV_MAGNITUDE:g} to {MAX_CSV_MAGNITUDE:g} are "
+            "allowed (the x1^2 and x1x2 features square them; rescale the column)")
 
 
 def _is_number(text: str) -> bool:
@@ -317,6 +327,9 @@ def _labels(raw: list[str], column: str, first_line: int, task: str | None):
             row = next(i for i, v in enumerate(raw) if not _is_number(v))
             raise ConfigError(f"csv: row {row + first_line}, column {column}", f"{raw[row]!r} is not a number, "
                                                                               "and a regression target must be")
+        big = np.flatnonzero(np.abs(values) > MAX_CSV_MAGNITUDE)
+        if big.size:
+            raise ConfigError(f"csv: row {big[0] + first_line}, column {column}", _too_large(raw[big[0]]))
         return values, (), "regression"
     keys = sorted(set(raw), key=lambda v: (float(v), v) if numeric else (0.0, v))
     if len(keys) < 2:

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 
-from .activation_spec import spec, specs
+from .activation_spec import layer_field, spec, specs
 from .datasets import (
     CLASSIFICATION,
     DATASETS,
@@ -88,7 +88,7 @@ class RunConfig:
         flat = {"leaky_relu": {"negative_slope": self.negative_slope}, "silu": {"beta": self.beta}}
         acts = tuple(a.with_defaults(flat[a.name]) if a.name in flat else a for a in acts)
         for i, a in enumerate(acts):  # a flat key's value is checked by the record, naming the layer
-            spec(a, f"activations[{i}]")
+            spec(a, layer_field("activations", i))
         object.__setattr__(self, "activations", acts)
         if not all(isinstance(f, str) for f in self.features) or len(self.features) > len(FEATURES) or \
                 len(set(self.features)) != len(self.features):

@@ -31,20 +31,20 @@ def test_a_comma_list_splits_between_layers_not_inside_brackets():
 
 
 @pytest.mark.parametrize(("value", "field", "needle"), [
-    ("tanhh", "activations[0]", "unknown activation 'tanhh'"),
-    ("relu,leaky_relu(slope=0.1)", "activations[1]", "leaky_relu has no parameter slope; its parameters: "
+    ("tanhh", "activations (layer 1)", "unknown activation 'tanhh'"),
+    ("relu,leaky_relu(slope=0.1)", "activations (layer 2)", "leaky_relu has no parameter slope; its parameters: "
                                                      "negative_slope in"),
-    ("tanh,silu(beta=-1)", "activations[1]", "silu: parameter beta=-1.0 is out of range; allowed: (0, "),
-    ("hardtanh(min_val=2, max_val=1)", "activations[0]", "min_val (2.0) must be below max_val (1.0)"),
+    ("tanh,silu(beta=-1)", "activations (layer 2)", "silu: parameter beta=-1.0 is out of range; allowed: (0, "),
+    ("hardtanh(min_val=2, max_val=1)", "activations (layer 1)", "min_val (2.0) must be below max_val (1.0)"),
     ("silu(beta=2", "activations", "'(' is never closed"),
-    ("silu(beta)", "activations[0]", "parameters are written name=number"),
-    ("silu(beta=__import__('os'))", "activations[0]", "silu: parameter beta must be a plain number"),
-    ("silu(beta=2e)", "activations[0]", "silu: parameter beta must be a plain number"),
-    ("silu(beta=1, beta=2)", "activations[0]", "given twice"),
-    ("(beta=1)", "activations[0]", "a name with parameters in brackets"),
-    ([{"name": "silu", "params": [2]}], "activations[0].params", "an object of parameter values"),
-    ([{"name": "silu", "beta": 2}], "activations[0]", "unknown key 'beta'"),
-    ([3], "activations[0]", "an activation name"),
+    ("silu(beta)", "activations (layer 1)", "parameters are written name=number"),
+    ("silu(beta=__import__('os'))", "activations (layer 1)", "silu: parameter beta must be a plain number"),
+    ("silu(beta=2e)", "activations (layer 1)", "silu: parameter beta must be a plain number"),
+    ("silu(beta=1, beta=2)", "activations (layer 1)", "given twice"),
+    ("(beta=1)", "activations (layer 1)", "a name with parameters in brackets"),
+    ([{"name": "silu", "params": [2]}], "activations (layer 1).params", "an object of parameter values"),
+    ([{"name": "silu", "beta": 2}], "activations (layer 1)", "unknown key 'beta'"),
+    ([3], "activations (layer 1)", "an activation name"),
 ])
 def test_bad_specs_name_the_layer_the_parameter_and_what_is_allowed(value, field, needle):
     with pytest.raises(ConfigError) as err:
@@ -97,7 +97,7 @@ def test_run_settings_carry_a_spec_per_layer_and_old_flat_keys_still_apply():
     assert net.activations[0].params["negative_slope"] == 0.2 and net.activations[1].params["beta"] == 2.0
     old_link = RunConfig.from_dict({"activations": "leaky_relu", "negative_slope": 0.3})
     assert build_trainer(old_link).net.activations[1].params["negative_slope"] == 0.3  # one for all layers
-    with pytest.raises(ConfigError, match=r"activations\[0\]: leaky_relu: parameter negative_slope=-2"):
+    with pytest.raises(ConfigError, match=r"activations \(layer 1\): leaky_relu: parameter negative_slope=-2"):
         RunConfig.from_dict({"activations": ["leaky_relu"], "negative_slope": -2})
 
 

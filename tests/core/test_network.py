@@ -115,10 +115,11 @@ def test_float32_network_stays_float32(rng):
 
 
 @pytest.mark.parametrize(("kwargs", "field"), [
-    ({"hidden": (0,)}, "layers[0]"), ({"hidden": (4, -1)}, "layers[1]"), ({"activations": ("nope",)}, "activations[0]"),
+    ({"hidden": (0,)}, "layers[0]"), ({"hidden": (4, -1)}, "layers[1]"),
+    ({"activations": ("nope",)}, "activations (layer 1)"),
     ({"init": "glorot"}, "init"), ({"head": "hinge"}, "head"), ({"dtype": "float16"}, "dtype"),
     ({"activations": ("tanh", "relu", "relu")}, "activations"), ({"input_dim": 0}, "input_dim"),
-    ({"activations": (("leaky_relu", {"negative_slope": 3.0}),)}, "activations[0]"),
+    ({"activations": (("leaky_relu", {"negative_slope": 3.0}),)}, "activations (layer 1)"),
 ])
 def test_impossible_configurations_name_the_field(kwargs, field):
     with pytest.raises(ConfigError) as info:

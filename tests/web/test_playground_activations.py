@@ -36,12 +36,13 @@ def test_an_old_link_with_flat_keys_still_sets_the_slope(client):
 
 
 @pytest.mark.parametrize(("acts", "field", "needle"), [
-    (["tanhh"], "activations[0]", "unknown activation 'tanhh'"),
-    (["tanh", {"name": "silu", "params": {"gamma": 1}}], "activations[1]", "silu has no parameter gamma"),
-    ([{"name": "elu", "params": {"alpha": -1}}], "activations[0]",
+    (["tanhh"], "activations (layer 1)", "unknown activation 'tanhh'"),
+    (["tanh", {"name": "silu", "params": {"gamma": 1}}], "activations (layer 2)", "silu has no parameter gamma"),
+    ([{"name": "elu", "params": {"alpha": -1}}], "activations (layer 1)",
      "elu: parameter alpha=-1 is out of range; allowed: (0,"),
-    (["silu(beta=2"], "activations[0]", "a name with parameters in brackets, e.g. leaky_relu(negative_slope=0.1)"),
-    ([{"name": "silu", "params": "beta=2"}], "activations[0].params", "an object of parameter values"),
+    (["silu(beta=2"], "activations (layer 1)",
+     "a name with parameters in brackets, e.g. leaky_relu(negative_slope=0.1)"),
+    ([{"name": "silu", "params": "beta=2"}], "activations (layer 1).params", "an object of parameter values"),
 ])
 def test_a_bad_spec_is_an_error_naming_the_layer_and_the_socket_lives(client, acts, field, needle):
     with client.websocket_connect("/ws/playground") as ws:

@@ -92,7 +92,7 @@ def test_frames_trained_in_the_training_process_equal_the_engine(client):
 
 @pytest.mark.parametrize(("msg", "field"), [
     ({"type": "init", "config": {"layers": [0]}}, "layers"),
-    ({"type": "init", "config": {"activations": ["nope"]}}, "activations[0]"),
+    ({"type": "init", "config": {"activations": ["nope"]}}, "activations (layer 1)"),
     ({"type": "init", "config": {"lr": -1}}, "lr"),
     ({"type": "init", "config": {"bogus": 1}}, "bogus"),
     ({"type": "warp"}, "type"),
@@ -111,7 +111,8 @@ def test_bad_messages_get_a_specific_error_and_the_socket_lives(client, msg, fie
 def test_non_json_is_an_error_not_a_crash(client):
     with client.websocket_connect("/ws/playground") as ws:
         ws.send_text("{{{")
-        assert json.loads(ws.receive_text())["message"].startswith("message: not JSON")
+        err = json.loads(ws.receive_text())  # the page writes "field: message"
+        assert err["field"] == "message" and err["message"].startswith("not JSON")
 
 
 def test_export_returns_json_and_a_torch_script(client):

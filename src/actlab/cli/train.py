@@ -127,10 +127,8 @@ def demo(
 
 def _option_error(exc: ConfigError) -> ConfigError | str:
     """A layer's activation error names the option and the layer: --activation (layer 2): silu: ..."""
-    field = exc.field
-    if field.startswith("activations[") and field[len("activations["):].split("]")[0].isdigit():
-        layer = int(field[len("activations["):].split("]")[0]) + 1
-        return f"--activation (layer {layer}): {exc.message}"
+    if exc.field.startswith("activations (layer "):  # the core counts layers from 1 too
+        return f"--activation{exc.field[len('activations'):]}: {exc.message}"
     return exc
 
 

@@ -170,6 +170,14 @@ def _page_activation(a) -> str:
     return f"{a['name']}({params})" if params else a["name"]
 
 
+def _same_text(sent: str, pinned: str) -> bool:
+    """Whether a link's text is the pinned value as the page writes it ("0.10" is "0.1", "4, 2" is "4,2")."""
+    try:
+        return float(sent) == float(pinned)
+    except ValueError:
+        return sent.replace(" ", "") == pinned.replace(" ", "")
+
+
 def _class_playground_link(store: Store, class_id: int, query: bytes) -> str | None:
     """Where a learner's /playground should go: the same link with the class's saved settings (pinned ones
     overriding what the link says, the others filling in what it leaves out) and the pinned controls hidden;
@@ -182,10 +190,15 @@ def _class_playground_link(store: Store, class_id: int, query: bytes) -> str | N
     params = dict(parse_qsl(query.decode("latin-1"), keep_blank_values=True))
     wanted = dict(params)
     hide = [h for h in params.get("hide", "").split(",") if h]
+    replaced = []  # the settings whose value in the link the pins replaced: the page names them to the learner
     for name, value in saved["config"].items():
         key, write, _ = _PAGE_KEYS.get(name, (None, str, ()))
         if key is not None and value is not None and (name in saved["pinned"] or key not in params):
             wanted[key] = write(value)
+            if key in params and not _same_text(params[key], wanted[key]):
+                replaced.append(name)
+    if replaced:
+        wanted["pinned_overrides"] = ",".join(replaced)
     for name in saved["pinned"]:
         hide += [h for h in _PAGE_KEYS.get(name, (None, str, ()))[2] if h not in hide]
     if hide:

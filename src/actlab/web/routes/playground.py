@@ -11,6 +11,7 @@ import time
 
 from fastapi import APIRouter, HTTPException, Request, UploadFile, WebSocket, WebSocketDisconnect
 
+from ..._json import dumps
 from ...classroom import CONTROLS, ClassPlayground, Pins
 from ...datasets import MAX_CSV_BYTES, load_csv
 from ...errors import ConfigError, given
@@ -92,9 +93,9 @@ class _Tab:
         self.lock = asyncio.Lock()
 
     async def send_error(self, exc: Exception | str, field: str | None = None) -> None:
-        message = str(exc)
-        await self.ws.send_text(json.dumps({"type": "error", "field": getattr(exc, "field", field),
-                                            "message": message}))
+        """The page writes "field: message", so a ConfigError's message goes without its field in front."""
+        message = exc.message if isinstance(exc, ConfigError) else str(exc)
+        await self.ws.send_text(dumps({"type": "error", "field": getattr(exc, "field", field), "message": message}))
 
     async def start(self, config: dict, csv_token: str | None) -> None:
         cfg = RunConfig.from_dict(self.pins.apply(config))  # validated here, on the lab's own limits
@@ -111,8 +112,8 @@ class _Tab:
             self.epoch = started["frame"].epoch
             self.updates_per_epoch = started["updates_per_epoch"]
             self.playing = False
-            await self.ws.send_text(json.dumps({"type": "ready", "config": cfg.to_dict(), "points": started["points"],
-                                                "pinned": self.pins.names}))
+            await self.ws.send_text(dumps({"type": "ready", "config": cfg.to_dict(), "points": started["points"],
+                                           "pinned": self.pins.names}))
             await self.send_frame(started["data"])
 
     async def send_frame(self, data: bytes) -> None:
@@ -138,7 +139,7 @@ class _Tab:
         stop = self.stop.check(frame)
         if stop is not None:
             self.playing = False
-            await self.ws.send_text(json.dumps({"type": "stopped", "reason": stop.reason, "message": stop.message}))
+            await self.ws.send_text(dumps({"type": "stopped", "reason": stop.reason, "message": stop.message}))
 
     async def handle(self, msg: dict) -> None:
         kind = msg.get("type")
@@ -175,7 +176,7 @@ class _Tab:
             if fmt not in ("json", "torch"):
                 raise ConfigError("format", f"json or torch; got {fmt!r}")
             body = await self.session.call("export", fmt)
-            await self.ws.send_text(json.dumps({"type": "export", "format": fmt, "body": body}))
+            await self.ws.send_text(dumps({"type": "export", "format": fmt, "body": body}))
         else:
             raise ConfigError("type", f"unknown message type {given(kind)}; allowed: init, reset, play, pause, "
                                       "step, set, export, ping")
@@ -249,7 +250,7 @@ async def playground_ws(ws: WebSocket, sessions: SessionsDep, tab: str | None = 
     sid = await asyncio.to_thread(sessions.acquire, tab)
     if isinstance(sid, str):
         field, message, code = _refusal(sid, sessions)
-        await ws.send_text(json.dumps({"type": "error", "field": field, "message": message}))
+        await ws.send_text(dumps({"type": "error", "field": field, "message": message}))
         await ws.close(code=code)
         return
     tab = _Tab(ws, sessions, _pins_loader(ws))  # the tab token's job is done: from here, `tab` is this socket's
@@ -338,11 +339,11 @@ async def _process(tab: _Tab, raw) -> bool:
     if raw is _CLOSED:
         return False
     if raw is _BINARY:
-        await tab.send_error("message: binary frames are not read; send JSON text such as {\"type\": \"play\"}",
+        await tab.send_error("binary frames are not read; send JSON text such as {\"type\": \"play\"}",
                              "message")
         return True
     if len(raw) > MAX_MESSAGE_CHARS:
-        await tab.send_error(f"message: {len(raw):,} characters; the limit is {MAX_MESSAGE_CHARS:,}", "message")
+        await tab.send_error(f"{len(raw):,} characters; the limit is {MAX_MESSAGE_CHARS:,}", "message")
         return True
     try:
         msg = json.loads(raw, parse_constant=_no_constant)
@@ -350,14 +351,14 @@ async def _process(tab: _Tab, raw) -> bool:
             raise ConfigError("message", f"a JSON object such as {{\"type\": \"play\"}}; got {given(msg)}")
         await tab.handle(msg)
     except json.JSONDecodeError as exc:
-        await tab.send_error(f"message: not JSON (unreadable from character {exc.pos}); send one JSON object",
+        await tab.send_error(f"not JSON (unreadable from character {exc.pos}); send one JSON object",
                              "message")
     except RecursionError:
-        await tab.send_error("message: nested too deeply; a message is one flat object of settings", "message")
+        await tab.send_error("nested too deeply; a message is one flat object of settings", "message")
     except ValueError as exc:  # ConfigError and the registry's errors: written for the learner
         await tab.send_error(exc)
     except (TypeError, OverflowError, KeyError) as exc:  # a gap in the checks: say so, keep the session
         log.warning("playground message refused: %r", exc)
-        await tab.send_error(f"message: a value could not be used ({type(exc).__name__}); check the settings",
+        await tab.send_error(f"a value could not be used ({type(exc).__name__}); check the settings",
                              "message")
     return True
