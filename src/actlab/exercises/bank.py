@@ -110,6 +110,18 @@ EX2 = Exercise(
 
 # --- exercise 3: why GELU ------------------------------------------------------------------
 
+# the question's claim, as a bare verdict after a copula: "GELU is (not) better", "ReLU is preferred", "it is worse
+# than ReLU". A comparison with a qualifier ("better for speed", "better results"), a hedge ("not always better") or
+# no copula ("no dead neurons and better results") is no verdict on the question.
+_VERDICT_END = (r"(?!-|\s+\w+ed\b|\s+(?:for|at|in|on|when|if|where|with|because|of|to|about|results?|"
+                r"performance|accuracy|gradients?)\b)")  # nor "better behaved", "better-suited"
+_COPULA = (r"\b(?:is|are|was|were|be|seems?)(?P<neg>n'?t\b| not\b| never\b)?"
+           r"(?: (?:also|much|far|clearly|slightly|really|simply|generally|actually|overall|just|still))*")
+GELU_PREFERRED = Property(
+    has=(rf"{_COPULA} (?:better|preferred|preferable|superior)\b{_VERDICT_END}",),
+    lacks=(rf"{_COPULA} (?:worse|inferior)\b{_VERDICT_END}",))
+
+
 # Each key point as claims (see claims.py): phrases that assert a property of GELU, and phrases that assert its
 # opposite. A pattern's group named "neg" is a negation written inside the phrase ("non-zero gradient"). Every
 # word is bounded: "aggregates" is no gate, "computed" no cost.
@@ -229,7 +241,7 @@ EX3 = Exercise(
     key="ex3", title="Exercise 3: why GELU?", section="llm",
     prompt="Why might GELU be preferred over ReLU in transformers, even though ReLU is simpler?",
     part_prompts=("your explanation",),
-    parts=(RubricPart("explanation", GELU_POINTS),),
+    parts=(RubricPart("explanation", GELU_POINTS, conclusion=GELU_PREFERRED),),
     hints=("Compare the two graphs near x = 0 and for negative x. What does each do to the gradient there?",
            "GELU(x) = x Phi(x), with Phi the normal CDF. How could Phi(x) be read as a probability?",
            "Think about smoothness, dead units, the probabilistic reading, the small dip below zero, results in "

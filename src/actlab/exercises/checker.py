@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from .. import _html
-from .claims import Property, judge_claims, mask_copied, read_claims
+from .claims import Property, judge_claims, mask_copied, read_claims, read_verdicts
 from .language import is_english
 from .parser import Unreadable, parse_number
 from .status import VerdictStatus
@@ -30,8 +30,10 @@ from .status import VerdictStatus
 # 4: each part's record carries its rank and whether its feedback explained the slip (the store reads the flag
 # instead of comparing feedback text); 5: a free-text answer not in English is unreadable (its negations were read
 # as claims of the opposite), six or more words in a row copied from a hint earn nothing, and a ratio a:b is a / b
-# ("1:4" is the ratio the other way round, not unreadable).
-CHECKER_VERSION = 5
+# ("1:4" is the ratio the other way round, not unreadable); 6: a rubric answer whose conclusion denies the question's
+# claim ("so GELU is not better") earns no key point, and a factor-of-ten slip written without an exponent is told
+# about the decimal point, not an exponent.
+CHECKER_VERSION = 6
 # the feedback for a wrong number the checker cannot explain (no known slip, not close, not a factor of ten)
 UNEXPLAINED = "Not this value. A hint may help."
 # a free-text answer the claim reader cannot read (claims.py reads English; language.py says which answers are)
@@ -195,12 +197,18 @@ class NumberPart:
         if self.check_factor_of_ten and truth != 0 and x != 0:
             for k in (10, 100, 0.1, 0.01):
                 if Slip(truth * k, "").matches(x, parsed.sig_figs):
-                    return PartResult(self.label, "incorrect",
-                                      "Off by a factor of 10 (or 100): check the sign and size of your exponent.",
+                    # the advice fits what was written: an exponent, or a plain decimal such as 0.1
+                    advice = ("check the sign and size of your exponent" if _EXPONENT.search(parsed.text) else
+                              "check where the decimal point goes, and that you used each constant the question "
+                              "gives")
+                    return PartResult(self.label, "incorrect", f"Off by a factor of 10 (or 100): {advice}.",
                                       kind="number")
         if truth != 0 and x * truth < 0:
             return PartResult(self.label, "incorrect", "Check the sign of your answer.", kind="number")
         return PartResult(self.label, "incorrect", UNEXPLAINED, kind="number", explained=False)
+
+
+_EXPONENT = re.compile(r"\de[-+]?\d|\^|\*\*")  # a number written with a power: 2e-1, 10^-1, 10**-1
 
 
 def _rounds_to(truth: float, written: float, sig: int, half_units: float = 0.5) -> bool:
@@ -375,6 +383,9 @@ class RubricPart:
     enough: int = 3  # points for "correct"
     subject: str = "gelu"
     other: str = "relu"
+    # the question's own claim ("GELU is the better choice"): an answer that concludes the opposite (the subject
+    # denied it, or the other side given it) earns no key point, whatever reasons lead there
+    conclusion: Property | None = None
 
     def check(self, answer: str, hints: Sequence[str] = ()) -> PartResult:
         """Judge ``answer``; words copied from ``hints`` (the exercise's own) six or more in a row earn nothing."""
@@ -383,6 +394,12 @@ class RubricPart:
         properties = {p.key: p.claim for p in self.points}
         own, copied = mask_copied(answer, tuple(hints))
         claims = read_claims(own, properties, default_subject=self.subject)
+        if self._denies_conclusion(own):
+            feedback = (f"Your answer concludes that {self.subject.upper()} is not the better choice, the opposite "
+                        "of what the question asks you to explain, so its reasons earn no key point. Say why it "
+                        "might be preferred.")
+            return PartResult(self.label, "incorrect", feedback, (), (), tuple(p.key for p in self.points),
+                              kind="rubric")
         covered, false = judge_claims(claims, properties, self.subject, self.other)
         hit = tuple(p for p in self.points if p.key in covered)
         missed = tuple(p.key for p in self.points if p.key not in covered)
@@ -409,6 +426,13 @@ class RubricPart:
                          "nothing.")
         return PartResult(self.label, status, feedback, tuple(p.title for p in hit), tuple(p.key for p in hit),
                           missed, kind="rubric")
+
+    def _denies_conclusion(self, text: str) -> bool:
+        if self.conclusion is None:
+            return False
+        said = read_verdicts(text, self.conclusion, default_subject=self.subject)
+        return any((c.subject == self.subject and not c.holds) or (c.subject == self.other and c.holds)
+                   for c in said)
 
 
 Part = NumberPart | ChoicePart | KinkPart | RubricPart

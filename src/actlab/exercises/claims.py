@@ -263,6 +263,25 @@ def read_claims(text: str, properties: dict[str, Property], default_subject: str
     return claims
 
 
+def read_verdicts(text: str, verdict: Property, default_subject: str = "gelu") -> list[Claim]:
+    """What the text concludes of ``verdict`` (a bare "is better"), clause by clause. The subject is the activation
+    named last before the phrase, even after a verb ("so GELU is better"), else ``default_subject``. read_claims'
+    subject rules are for properties ("it outperforms ReLU" is said of GELU)."""
+    out: list[Claim] = []
+    for raw, _ in clauses(text):
+        clause = _THAN.sub(" ", _COMPLEMENT.sub(" ", raw))
+        masked = _NAMES.sub(lambda m: " " * len(m.group()), clause)
+        names = [(m.start(), SUBJECTS[m.group()]) for m in re.finditer(r"\b[a-z]+\b", masked)
+                 if SUBJECTS.get(m.group()) in ("gelu", "relu")]
+        for p in _phrases(clause, {"verdict": verdict}):
+            before = [(pos, who) for pos, who in names if pos < p.start]
+            pos, who = before[-1] if before else (0, default_subject)
+            # only a negation inside the phrase counts ("is not better"): one earlier in the clause belongs to
+            # another predicate ("it has no kink and optimisation is better behaved")
+            out.append(Claim(p.key, who, p.asserts != _negated(clause, p, p.start), raw))
+    return out
+
+
 COPIED_RUN = 6  # this many words in a row, as a hint has them, are copied, not the learner's own claim
 
 
