@@ -55,3 +55,29 @@ def test_the_walkthrough_cli_case_reads_no_gradient_not_exploding():
     text = json.dumps(out["diagnosis"]) + json.dumps([l["reading"] for l in out["reading"]["layers"]])
     assert "exploding" not in text and "vanishing" not in text, text
     assert "no_gradient" in [f["status"] for f in out["diagnosis"]["findings"]]
+
+
+def test_dying_demo_verdicts_per_activation_match_the_lesson():
+    """The lesson says Leaky ReLU keeps units alive: at the demo's learning rate every leaky run learns with no
+    dead unit, while ReLU loses some; no run diverges (at lr 1 the slope-0.1 and 0.3 runs did)."""
+    from actlab.experiments.dying_relu import trained_dead_units
+
+    rows = {(r.activation, r.params.get("negative_slope")): r for r in trained_dead_units()}
+    for key, r in rows.items():
+        assert r.status == "healthy", (key, r.reading.words)
+        assert r.final_train_loss < 0.5 * r.chance_loss, key
+    assert rows[("relu", None)].dead_fraction > 0
+    for slope in (0.01, 0.1, 0.3):
+        assert rows[("leaky_relu", slope)].dead_fraction == 0
+
+
+def test_dying_demo_progress_names_the_fixed_cases_not_the_sliders(monkeypatch):
+    import importlib
+
+    demo = importlib.import_module("actlab.experiments.dying_relu")  # the package re-exports a function of that name
+    said = []
+    monkeypatch.setattr(demo, "trained_dead_units", lambda **kw: [])
+    demo.dying_relu(trials=100, on_step=lambda done, total, what: said.append(what))
+    assert said[0] == "checking the formula on fixed case 1 of 5 (N = 2, L = 10)", said
+    assert said[2] == "checking the formula on fixed case 3 of 5 (N = 10, L = 100)", said
+    assert said[-1] == "training six networks"
