@@ -97,6 +97,7 @@ class RunSummary:
     test_chance_loss: float | None = None
     input_rms: float | None = None  # root mean square of the inputs
     has_output_head_saturation: bool = False  # the head can saturate (MSE on a tanh or sigmoid output)
+    keeps_last_finite: bool = True  # actlab's engine stops at a non-finite loss; a watched torch model does not
 
     def name(self, i: int) -> str:
         """How the words name hidden layer i (0-based)."""
@@ -223,7 +224,9 @@ def _diverged(s: RunSummary) -> Finding | None:
     where = f" at step {s.diverged_at_step}" if s.diverged_at_step is not None else ""
     what = "the loss became NaN or infinite" if s.diverged_at_step is not None or bad_loss else \
         "the gradients are NaN or infinite"
-    return Finding(Status.DIVERGED, f"diverged{where}: {what}; the network keeps its last finite weights",
+    kept = ("; the network keeps its last finite weights" if s.keeps_last_finite else
+            "; the optimiser may already have written non-finite values into the weights")
+    return Finding(Status.DIVERGED, f"diverged{where}: {what}{kept}",
                    "Lower the learning rate (a tenth is a good first try), or use Adam; then reset.",
                    {"diverged_at_step": s.diverged_at_step, "loss": s.loss,
                     "non_finite_layers": bad_grads})

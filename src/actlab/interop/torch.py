@@ -234,6 +234,7 @@ class MonitorReport:
     reading: Reading
     notes: tuple[str, ...]  # what the monitor could not see, and why
     steps_run: int | None = None  # steps run when the report was asked for (the sample may be older)
+    auto: bool = False  # every="auto": the interval is re-timed, so "every" is the latest choice
 
     def to_dict(self) -> dict:
         from .._json import jsonable
@@ -246,13 +247,16 @@ class MonitorReport:
     def __str__(self) -> str:
         age = (f" of {self.steps_run}" if self.steps_run is not None and self.steps_run != self.step else "")
         lines = [f"actlab monitor: sampled at step {self.step}{age}, {self.sampled_steps} steps sampled"
-                 + (f" (every {self.every})" if self.every else "")]
-        head = f"{'module':<24} {'act':<11} {'units':>5} {'|dL/da|':>9} {'/last':>8} {'|dL/dW|':>9} " \
+                 + (f" (every ~{self.every}, auto)" if self.every and self.auto else
+                    f" (every {self.every})" if self.every else "")]
+        # /out: |dL/dW| over the output layer's, the ratio the words below read
+        head = f"{'module':<24} {'act':<11} {'units':>5} {'|dL/da|':>9} {'|dL/dW|':>9} {'/out':>8} " \
                f"{'mean':>7} {'std':>7} {'dead':>5} {'sat':>5} {'dorm':>5}"
         lines += [head, "-" * len(head)]
         for l in self.layers:
             lines.append(f"{l.name[:24]:<24} {l.activation[:11]:<11} {l.width:>5} {l.act_grad_norm:>9.3g} "
-                         f"{l.act_grad_ratio_to_last:>8.3g} {l.weight_grad_norm:>9.3g} {l.mean:>7.3g} {l.std:>7.3g} "
+                         f"{l.weight_grad_norm:>9.3g} {grad_ratio(l.weight_grad_norm, self.output_grad_norm):>8.3g} "
+                         f"{l.mean:>7.3g} {l.std:>7.3g} "
                          f"{l.dead:>5} {l.saturated:>5} {l.dormant:>5}")
         lines += [f"  {l.name} ({l.module_type}, {l.width} units): {l.words}" for l in self.layers if l.words]
         lines.append(f"reading: {self.reading.words}")
@@ -898,7 +902,7 @@ class Monitor:
             dead, sat_all = int(r["dead"]), int(r["saturated"])
             sat = max(sat_all - dead, 0)
             words = layer_reading(layer.label, "the output layer", grad_ratio(w, output_norm), dead,
-                                  max(sat_all, dead), width, w)
+                                  max(sat_all, dead), width, w, output_norm)
             if dead:  # dead here means: over the window of sampled batches, not one batch
                 words = words.replace(" dead", f" dead over the last {window} sampled batches", 1)
             rows.append(LayerStats(layer.name, layer.record.name,
@@ -912,7 +916,8 @@ class Monitor:
                                l.act_grad_norm, labels[l.name]) for l in rows),
             output_norm, loss, self.chance_loss, None, step,
             output_signal_norm=last_act if rows else None,
-            signal_reference=f"the last watched activation ({labels[rows[-1].name]})" if rows else "")
+            signal_reference=f"the last watched activation ({labels[rows[-1].name]})" if rows else "",
+            keeps_last_finite=False)
         reading = diagnose(summary) if rows or len(self._weighted) <= 1 else _unwatched_reading()
         return MonitorReport(step, sampled, self.every, tuple(rows), output_norm, loss, reading, tuple(notes))
 
@@ -927,5 +932,5 @@ class Monitor:
                                        {}),))
             return MonitorReport(self.step_count, 0, self.every, (), math.nan, None, reading,
                                  tuple(self.notes + notes), self.step_count)
-        return dataclasses.replace(self._last, steps_run=self.step_count, every=self.every,
+        return dataclasses.replace(self._last, steps_run=self.step_count, every=self.every, auto=self._auto,
                                    notes=self._last.notes + tuple(notes))

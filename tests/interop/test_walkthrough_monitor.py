@@ -1,0 +1,62 @@
+"""Walkthrough findings on the torch Monitor's report: its table and its words must read the same ratio, an auto
+interval says it is re-timed, and a diverged torch run is not said to keep its last finite weights."""
+
+from __future__ import annotations
+
+from conftest import require_torch
+
+torch = require_torch()
+from torch import nn  # noqa: E402
+
+from actlab.readings import LayerSummary, RunSummary, diagnose, grad_ratio  # noqa: E402
+from actlab.torch import Monitor  # noqa: E402
+
+
+def _model():
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 8), nn.Tanh(), nn.Linear(8, 1)).double()
+
+
+def _train(mon, model, steps):
+    x, y = torch.randn(32, 2, dtype=torch.float64), torch.randn(32, 1, dtype=torch.float64)
+    for _ in range(steps):
+        with mon.step() as s:
+            loss = ((model(x) - y) ** 2).mean()
+            loss.backward()
+            s.loss = loss
+        model.zero_grad()
+
+
+def test_report_column_is_the_ratio_its_words_read():
+    model = _model()
+    mon = Monitor(model, every=1)
+    _train(mon, model, 3)
+    rep = mon.report()
+    text = str(rep)
+    header = text.splitlines()[1]
+    assert "/out" in header and "/last" not in header
+    for l in rep.layers:
+        ratio = grad_ratio(l.weight_grad_norm, rep.output_grad_norm)
+        row = next(line for line in text.splitlines() if line.startswith(l.name[:24] + " "))
+        assert f"{ratio:.3g}" in row.split(), (row, ratio)
+
+
+def test_report_header_says_an_auto_interval_is_retimed():
+    model = _model()
+    mon = Monitor(model, every="auto")
+    _train(mon, model, 60)
+    rep = mon.report()
+    first = str(rep).splitlines()[0]
+    if rep.every:
+        assert f"(every ~{rep.every}, auto)" in first, first
+    fixed = Monitor(model, every=5)
+    _train(fixed, model, 10)
+    assert "(every 5)" in str(fixed.report()).splitlines()[0]
+
+
+def test_a_diverged_torch_summary_does_not_claim_last_finite_weights():
+    s = RunSummary((LayerSummary("tanh", 4, float("nan")),), float("nan"), loss=float("nan"), keeps_last_finite=False)
+    words = diagnose(s).words
+    assert words.startswith("diverged") and "keeps its last finite weights" not in words
+    assert "keeps its last finite weights" in diagnose(RunSummary((LayerSummary("tanh", 4, float("nan")),),
+                                                                  float("nan"), loss=float("nan"))).words
