@@ -230,7 +230,7 @@ def layer_reading(layer: int | str, last_layer: int | str, ratio: float, dead: i
         more = saturated - dead
         parts.append(f"{more} more saturated" if dead else f"{more} of {width} units saturated")
     if grad_norm is not None and not math.isfinite(grad_norm):
-        parts.insert(0, f"{name}'s gradient is not finite")
+        parts.insert(0, f"the gradient of {name} is not finite")
     elif math.isnan(ratio) or (last_grad_norm is not None and abs(last_grad_norm) < grad_floor(loss)):
         floor = grad_floor(loss)
         none = not grad_norm or abs(grad_norm) < floor

@@ -60,3 +60,10 @@ def test_a_diverged_torch_summary_does_not_claim_last_finite_weights():
     assert words.startswith("diverged") and "keeps its last finite weights" not in words
     assert "keeps its last finite weights" in diagnose(RunSummary((LayerSummary("tanh", 4, float("nan")),),
                                                                   float("nan"), loss=float("nan"))).words
+
+
+def test_a_module_label_gets_no_doubled_possessive():
+    from actlab.instruments import layer_reading
+
+    words = layer_reading("module '1'", "the output layer", float("nan"), 0, 0, 4, float("inf"), 1.0)
+    assert words == "the gradient of module '1' is not finite" and "''s" not in words
