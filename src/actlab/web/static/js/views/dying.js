@@ -30,9 +30,9 @@ export function mount(root, { api, setStatus }) {
   l.addEventListener("input", () => { lOut.textContent = l.value; });
   button.addEventListener("click", async () => {
     button.disabled = true;
-    say("Training six 3 × 16 networks on the circle (a few seconds)…");
+    say("Checking the dead-net formula, then training six 3 × 16 networks on the circle (a few seconds)…");
     try {
-      const d = await api.runJob("dying-relu", (job) => say(`Training six 3 × 16 networks on the circle: ${job.status}…`));
+      const d = await api.runJob("dying-relu", (job) => say(`Dead-net formula and six 3 × 16 networks: ${job.status}…`));
       const rows = d.trained.map((r) => `<tr><td>${r.activation}${r.params.negative_slope !== undefined ? ` (α = ${r.params.negative_slope})` : ""}</td>
         <td class="num">${(100 * r.dead_fraction).toFixed(0)}%</td><td class="num">${(100 * r.never_positive_fraction).toFixed(0)}%</td>
         <td class="num">${fmt(r.final_train_loss, 3)} (chance ${fmt(r.chance_loss, 3)})</td>
