@@ -93,3 +93,4 @@ def test_a_swapped_gate_changes_the_score_on_both_backends_alike():
     assert bits[("numpy", "hardsigmoid")] != pytest.approx(bits[("numpy", "sigmoid")], rel=1e-3)
     for a in ("sigmoid", "hardsigmoid"):
         assert bits[("torch", a)] == pytest.approx(bits[("numpy", a)], rel=1e-5)
+

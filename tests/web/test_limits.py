@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import time
 import tracemalloc
 
@@ -156,10 +157,12 @@ def _draw_normals(n: int) -> float:
 @pytest.mark.parametrize(("width", "depth"), [(64, 1), (12, 100), (1, 200), (4, 10)])
 def test_the_dead_probability_count_stays_within_its_budget(client, width, depth):
     unit = min(_draw_normals(DEAD_PROBABILITY_BUDGET) for _ in range(2))  # the same kind of work, timed here
-    started = time.perf_counter()
-    r = client.get("/api/demos/dead-probability", params={"width": width, "depth": depth})
-    elapsed = time.perf_counter() - started
-    assert r.status_code == 200 and 100 <= r.json()["trials"] <= 5000
+    elapsed = math.inf
+    for _ in range(2):  # the best of two, as the unit is: one pause of a shared machine is not the request's cost
+        started = time.perf_counter()
+        r = client.get("/api/demos/dead-probability", params={"width": width, "depth": depth})
+        elapsed = min(elapsed, time.perf_counter() - started)
+        assert r.status_code == 200 and 100 <= r.json()["trials"] <= 5000
     assert elapsed / unit < 3  # the 257 s request of the issue was about 700 of these units
 
 

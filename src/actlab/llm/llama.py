@@ -146,7 +146,9 @@ class _TorchOps:
         return x.permute(*axes)
 
 
-_TORCH_WEIGHTS: dict[int, dict] = {}  # id(model weights) -> torch views of them (zero-copy, made once)
+# the one model's weights as torch views (zero-copy, made once), beside the weights dict they view: the dict itself
+# is kept and compared by identity, since an id() alone can be reused by the next model once the first is freed
+_TORCH_WEIGHTS: dict[str, tuple[dict, dict]] = {}
 
 
 @contextlib.contextmanager
@@ -169,11 +171,11 @@ def backend_ops(model, backend: str):
     if resolve_backend(backend) == "numpy":
         return _NumpyOps(), model.weights
     ops = _TorchOps()
-    key = id(model.weights)
-    if key not in _TORCH_WEIGHTS:
-        _TORCH_WEIGHTS.clear()  # one model at a time
-        _TORCH_WEIGHTS[key] = {k: ops.tensor(v) for k, v in model.weights.items()}
-    return ops, _TORCH_WEIGHTS[key]
+    held = _TORCH_WEIGHTS.get("model")
+    if held is None or held[0] is not model.weights:  # one model at a time
+        held = (model.weights, {k: ops.tensor(v) for k, v in model.weights.items()})
+        _TORCH_WEIGHTS["model"] = held
+    return ops, held[1]
 
 
 def forward(model: LlamaModel, ids: list[int] | np.ndarray, *, activation: str = "silu",

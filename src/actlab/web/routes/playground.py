@@ -283,9 +283,10 @@ async def playground_ws(ws: WebSocket, sessions: SessionsDep, tab: str | None = 
             try:
                 raw = await asyncio.wait_for(inbox.get(), timeout=sessions.idle_seconds)
             except TimeoutError:
-                released = True  # free the slot before the page hears of it: a page that reconnects at once fits
+                # free the slot before the page hears of it: a page that reconnects at once fits
                 tab.close()
                 await asyncio.to_thread(sessions.release, sid)
+                released = True
                 await ws.close(code=1000, reason="idle")
                 return
             if not await _process(tab, raw):
