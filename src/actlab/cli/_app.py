@@ -84,3 +84,18 @@ def fail(message: str | ConfigError) -> None:
     # stderr, always: stdout carries a command's results alone (with --json, JSON alone)
     Console(stderr=True).print(f"[red]error:[/red] {escape(message)}")
     raise typer.Exit(2)
+
+
+DB_HELP = "Progress database: a file path or a postgresql:// URL (default: $ACTLAB_DB or the data dir)"
+
+
+def open_store(db: str | None):
+    """The store at ``db`` (or the default location, web.settings.store_location); a bad one fails as --db."""
+    from ..store import Store
+    from ..web.settings import store_location
+
+    try:
+        return Store(store_location(db))
+    except (ConfigError, OSError) as exc:
+        fail(f"db: {exc}")
+

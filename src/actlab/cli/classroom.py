@@ -10,23 +10,10 @@ import typer
 from rich.table import Table
 
 from ..errors import ConfigError
-from ._app import app, console, fail
-
-DB_HELP = "Database: a file path or a postgresql:// URL (default: $ACTLAB_DB or the data dir)"
-
+from ._app import DB_HELP, app, console, fail, open_store
 
 class_app = typer.Typer(help="Classes: join codes, teacher tokens, exports.", no_args_is_help=True)
 app.add_typer(class_app, name="class")
-
-
-def _open_store(db: str | None):
-    from ..store import Store
-    from ..web.settings import store_location
-
-    try:
-        return Store(store_location(db))
-    except (ConfigError, OSError) as exc:
-        fail(f"db: {exc}")
 
 
 def _find(store, name: str):
@@ -43,7 +30,7 @@ def create(
     json_out: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Create a class: its join code for learners and its teacher token, shown this once."""
-    store = _open_store(db)
+    store = open_store(db)
     try:
         klass, token = store.create_class(name)
     except ConfigError as exc:
@@ -62,7 +49,7 @@ def create(
 def list_(db: Annotated[str | None, typer.Option(help=DB_HELP)] = None,
           json_out: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Every class in the store, with its code and number of learners."""
-    store = _open_store(db)
+    store = open_store(db)
     rows = [{"name": c.name, "code": c.code, "learners": len(store.learners(c.id)), "archived": c.archived}
             for c in store.classes()]
     if json_out:
@@ -89,7 +76,7 @@ def export(
 
     if fmt not in ("csv", "json"):
         fail(f"--format must be csv or json; got {fmt!r}")
-    store = _open_store(db)
+    store = open_store(db)
     klass = _find(store, name)
     if log:
         rows = attempt_log(store, klass.id)
@@ -116,7 +103,7 @@ def forget(
     yes: Annotated[bool, typer.Option("--yes", help="Do it without asking")] = False,
 ) -> None:
     """Delete one learner's attempts, hints, solutions and name from a class (a request to be forgotten)."""
-    store = _open_store(db)
+    store = open_store(db)
     klass = _find(store, name)
     if not yes and not typer.confirm(f"Delete everything {learner!r} did in {klass.name!r}?"):
         raise typer.Exit(1)
@@ -138,7 +125,7 @@ def token(
     """The teacher token is stored hashed and cannot be shown again: --rotate makes a new one."""
     if not rotate:
         fail("the token is kept only as a hash and cannot be shown again; --rotate makes a new one")
-    store = _open_store(db)
+    store = open_store(db)
     klass = _find(store, name)
     new = store.rotate_token(klass.id)
     if json_out:
@@ -160,7 +147,7 @@ def copy(
         fail("--from and --to are the same store")
     if not Path(source).exists() and "://" not in source:
         fail(f"--from: {source} does not exist")
-    src, dst = _open_store(source), _open_store(target)
+    src, dst = open_store(source), open_store(target)
     try:
         counts = copy_store(src, dst)
     except ConfigError as exc:
@@ -175,7 +162,7 @@ def archive(
     db: Annotated[str | None, typer.Option(help=DB_HELP)] = None,
 ) -> None:
     """Close a class: nobody joins or logs in any more, and its records stay (export them at any time)."""
-    store = _open_store(db)
+    store = open_store(db)
     klass = _find(store, name)
     store.set_archived(klass.id, not undo)
     state = "open again" if undo else "archived: its learners and teacher are logged out"
@@ -189,7 +176,7 @@ def reset(
     yes: Annotated[bool, typer.Option("--yes", help="Do it without asking")] = False,
 ) -> None:
     """Delete every attempt, hint and solution of a class, keeping the class and its learners."""
-    store = _open_store(db)
+    store = open_store(db)
     klass = _find(store, name)
     if not yes and not typer.confirm(f"Delete every answer given in {klass.name!r}?"):
         raise typer.Exit(1)
@@ -205,7 +192,7 @@ def rename(
     db: Annotated[str | None, typer.Option(help=DB_HELP)] = None,
 ) -> None:
     """Rename a learner; their answers follow, and their rejoin code still works."""
-    store = _open_store(db)
+    store = open_store(db)
     klass = _find(store, name)
     try:
         store.rename(klass.id, old, new)
@@ -230,7 +217,7 @@ def playground(
     refuses a change to a pinned one). Without options, shows what is saved."""
     from ..classroom import ClassPlayground, config_from_link
 
-    store = _open_store(db)
+    store = open_store(db)
     klass = _find(store, name)
     if clear:
         store.save_class_playground(klass.id, {"config": {}, "pinned": []})
@@ -273,7 +260,7 @@ def merge(
     db: Annotated[str | None, typer.Option(help=DB_HELP)] = None,
 ) -> None:
     """One person who joined under two names: move SOURCE's answers to TARGET and remove SOURCE."""
-    store = _open_store(db)
+    store = open_store(db)
     klass = _find(store, name)
     try:
         moved = store.merge(klass.id, source, target)

@@ -12,27 +12,16 @@ from rich.table import Table
 from .._json import dumps
 from ..errors import ConfigError
 from ..exercises.status import VerdictStatus, rank
-from ._app import app, console, fail
+from ._app import DB_HELP, app, console, fail, open_store
 
 # a verdict's colour, by status (the order and rank live in exercises/status.py)
 STATUS_COLOURS = {VerdictStatus.NOT_ATTEMPTED: "dim", VerdictStatus.UNREADABLE: "blue", VerdictStatus.INCORRECT: "red",
                   VerdictStatus.PARTLY_CORRECT: "yellow", VerdictStatus.CORRECT: "green"}
 
-DB_HELP = "Progress database: a file path or a postgresql:// URL (default: $ACTLAB_DB or the data dir)"
 
 
 exercise_app = typer.Typer(help="The lesson's exercises, checked with feedback.", no_args_is_help=True)
 app.add_typer(exercise_app, name="exercise")
-
-
-def _store_for(db: str | None):
-    from ..store import Store
-    from ..web.settings import store_location
-
-    try:
-        return Store(store_location(db))
-    except (ConfigError, OSError) as exc:
-        fail(f"db: {exc}")
 
 
 def _class_member(store, klass: str, learner: str) -> int:
@@ -108,7 +97,7 @@ def check(
         fail(str(exc))
     if klass and not learner:
         fail("--class needs --learner: whose attempt it is")
-    store = _store_for(db) if learner else None
+    store = open_store(db) if learner else None
     class_id = _class_member(store, klass, learner) if klass else None
     try:
         if hint is not None:
@@ -150,7 +139,7 @@ def regrade(
     from ..exercises import CHECKER_VERSION
 
     try:
-        changed = _store_for(db).regrade(everything=everything)
+        changed = open_store(db).regrade(everything=everything)
     except ConfigError as exc:
         fail(str(exc))
     if json_out:
@@ -176,7 +165,7 @@ def progress(
     json_out: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """A learner's table: attempts, best verdict, hints seen, per exercise (with --class, the class's)."""
-    store = _store_for(db)
+    store = open_store(db)
     if class_name is not None:
         from .classroom import class_progress
 
