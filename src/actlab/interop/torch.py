@@ -624,25 +624,23 @@ class Monitor:
         self._measure_output(layer, out)
         return out
 
-    def _ones_like(self, t: torch.Tensor) -> torch.Tensor:
-        key = ("ones", t.shape, t.dtype, t.device)
-        one = self._ones.get(key)
-        if one is None:
+    def _cached(self, kind: str, t: torch.Tensor, make) -> torch.Tensor:
+        """A tensor shaped like t, made once by ``make`` and kept (at most 16 shapes) for every later pass."""
+        key = (kind, t.shape, t.dtype, t.device)
+        held = self._ones.get(key)
+        if held is None:
             if len(self._ones) >= 16:
                 self._ones.clear()
-            one = self._ones[key] = torch.ones(t.shape, dtype=t.dtype, device=t.device)
-        return one
+            held = self._ones[key] = make(t.shape, dtype=t.dtype, device=t.device)
+        return held
+
+    def _ones_like(self, t: torch.Tensor) -> torch.Tensor:
+        return self._cached("ones", t, torch.ones)
 
     def _scratch(self, t: torch.Tensor) -> torch.Tensor:
         """A buffer shaped like t, reused by every place of that shape: each is reduced before the next runs, and a
         fresh activation-sized tensor per pass costs an allocation (and page faults) every time."""
-        key = ("scratch", t.shape, t.dtype, t.device)
-        buf = self._ones.get(key)
-        if buf is None:
-            if len(self._ones) >= 16:
-                self._ones.clear()
-            buf = self._ones[key] = torch.empty(t.shape, dtype=t.dtype, device=t.device)
-        return buf
+        return self._cached("scratch", t, torch.empty)
 
     def _derivative(self, layer: _Layer, t: torch.Tensor) -> torch.Tensor:
         """f' from the input z, or from the output a where layer.from_output; torch's own backward kernels with a
