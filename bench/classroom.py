@@ -49,35 +49,35 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def group_rss_mb(pgid: int) -> float:
-    total = 0
+def _group_files(pgid: int, name: str):
+    """The text of /proc/PID/NAME for every live process in the group (the lab, its workers, its training
+    processes); a process that ends meanwhile is skipped."""
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
             continue
         try:
             if os.getpgid(int(pid)) != pgid:
                 continue
-            with open(f"/proc/{pid}/status") as f:
-                total += next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
-        except (OSError, StopIteration, ProcessLookupError):
+            with open(f"/proc/{pid}/{name}") as f:
+                yield f.read()
+        except (OSError, ProcessLookupError):
             continue
+
+
+def group_rss_mb(pgid: int) -> float:
+    total = 0
+    for text in _group_files(pgid, "status"):
+        total += next((int(line.split()[1]) for line in text.splitlines() if line.startswith("VmRSS:")), 0)
     return total / 1024
 
 
 def group_cpu_seconds(pgid: int) -> float:
     """User + system CPU time of every live process in the group (the lab, its workers, its training processes)."""
     tick, total = os.sysconf("SC_CLK_TCK"), 0.0
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            if os.getpgid(int(pid)) != pgid:
-                continue
-            with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
+    for text in _group_files(pgid, "stat"):
+        fields = text.rsplit(")", 1)[1].split()
+        if len(fields) > 12:
             total += (int(fields[11]) + int(fields[12])) / tick
-        except (OSError, IndexError, ValueError, ProcessLookupError):
-            continue
     return total
 
 
