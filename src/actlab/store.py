@@ -201,6 +201,7 @@ def check_learner(learner: object) -> str:
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: codes are read aloud and typed
 JOIN_CODE_CHARS = 6      # 31^6, about 8.9e8 codes; joining is rate-limited (web/routes/classroom.py)
 REJOIN_CODE_CHARS = 6
+REJOIN_FIELD = "rejoin_code"  # the join form's and API's name for it
 MAX_CLASS_NAME_CHARS = 64
 
 
@@ -217,6 +218,10 @@ class LearnerRecord:
     id: int
     class_id: int
     name: str
+
+
+class WrongRejoinCode(ConfigError):
+    """A taken name with a rejoin code that is not its own (the web layer answers 403, not 422)."""
 
 
 def new_code(n: int) -> str:
@@ -466,10 +471,18 @@ class Store:
         rows = self.db.execute("SELECT id, name, rejoin_hash FROM learners WHERE class_id = ? AND name_key = ?",
                                (class_id, key))
         if rows:
-            if rejoin_code and self._rejoin_ok(rows[0][2], rejoin_code):
+            if not rejoin_code:
+                raise ConfigError("name", f"{name!r} is taken in this class; choose another name, or, if it is "
+                                          "yours, give the rejoin code you were shown when you joined")
+            if self._rejoin_ok(rows[0][2], rejoin_code):
                 return LearnerRecord(int(rows[0][0]), class_id, rows[0][1]), None
-            raise ConfigError("name", f"{name!r} is taken in this class; choose another name, or give the rejoin "
-                                      "code you were shown when you joined")
+            raise WrongRejoinCode(REJOIN_FIELD, f"that is not the one {rows[0][1]!r} was shown at joining; check "
+                                                f"it ({REJOIN_CODE_CHARS} letters and digits; case and dashes do not "
+                                                "matter)")
+        if rejoin_code:  # a rejoin code brings back the learner it was made for, never a new one
+            raise ConfigError(REJOIN_FIELD, f"nobody named {name!r} has joined this class, and a rejoin code only "
+                                            "brings back the name it was shown with: type that name to rejoin, or "
+                                            "leave the rejoin code empty to join as a new learner")
         code = new_code(REJOIN_CODE_CHARS)
         rows = self.db.execute(
             "INSERT INTO learners (class_id, name, name_key, rejoin_hash, created_at) VALUES (?, ?, ?, ?, ?) "

@@ -35,7 +35,7 @@ from starlette.requests import HTTPConnection
 from ...classroom import ClassPlayground, attempt_log, config_from_link, export_table, learner_rows, log_csv, to_csv
 from ...errors import ConfigError
 from ...exercises import all_exercises
-from ...store import Store, normalise_code
+from ...store import REJOIN_FIELD, Store, WrongRejoinCode, normalise_code
 from ..deps import (
     LEARNER_COOKIE,
     LEARNER_MAX_AGE,
@@ -313,6 +313,10 @@ def _join(conn: HTTPConnection, code: str, name: str, rejoin_code: str | None):
     try:
         learner, new_code = store.join(klass.id, name, rejoin_code)
     except ConfigError as exc:
+        # a taken name, a wrong rejoin code and a code sent with a new name are all tries to guess a code
+        if exc.field == REJOIN_FIELD:
+            limit.failed(_client(conn))
+            raise HTTPException(403 if isinstance(exc, WrongRejoinCode) else 422, str(exc)) from None
         if exc.field == "name" and "taken" in str(exc):
             limit.failed(_client(conn))
             raise HTTPException(409, str(exc)) from None
