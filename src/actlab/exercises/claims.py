@@ -71,9 +71,13 @@ _VERB = re.compile(r"\b(?:is|are|was|were|be|being|been|has|have|had|does|do|did
 _RELATION = re.compile(r"\b(?:no|not|for|at|below|than|by|in|with|without|everywhere|of|on|to|when|so|because)\b")
 _WORD = re.compile(r"[a-z0-9φ]+(?:['-][a-z0-9]+)*")
 
-# an activation named right after a verb is its object: "outperforms ReLU", "use GELU", "is replaced by ReLU"
-_OBJECT_OF = re.compile(_VERB.pattern.replace(r")\b", r"|beats?|beat|replaces?|replaced|over|than|by)\b") +
-                        r"\s+(?:the\s+|a\s+|plain\s+|standard\s+|slightly\s+|clearly\s+)*$")
+# an activation named right after a verb is its object: "outperforms ReLU", "use GELU", "is replaced by ReLU"; and
+# "a smooth version of ReLU" names ReLU only to describe the subject. The verb pattern is grouped whole so that the
+# anchor binds every alternative (a verb anywhere earlier, as in "ReLU is cheap and GELU ...", makes no object), and
+# \Z ends it ($ also matches before a final newline)
+_OBJECT_WORDS = r"|beats?|beat|replaces?|replaced|over|than|by|(?:version|variant|form) of)\b"
+_OBJECT_OF = re.compile(r"(?:" + _VERB.pattern.replace(r")\b", _OBJECT_WORDS, 1) +
+                        r")\s+(?:the\s+|a\s+|plain\s+|standard\s+|slightly\s+|clearly\s+)*\Z")
 # the smooth gated family reads as GELU's side of the question (Shazeer's GEGLU and SwiGLU results are its evidence)
 SUBJECTS = {"gelu": "gelu", "gelus": "gelu", "swish": "gelu", "silu": "gelu", "geglu": "gelu", "swiglu": "gelu",
             "relu": "relu", "relus": "relu", "approximation": "approximation", "approximations": "approximation",
