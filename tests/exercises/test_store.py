@@ -15,7 +15,7 @@ from actlab.errors import ConfigError
 from actlab.exercises import CHECKER_VERSION
 from actlab.exercises.loader import exercise_from_dict, load_directory
 from actlab.exercises.service import check_and_record, hint_and_record, solution_and_record
-from actlab.store import CODE_ALPHABET, SCHEMA_VERSION, Store, hash_token, migration_statements
+from actlab.store import CODE_ALPHABET, SCHEMA_VERSION, Store, WrongRejoinCode, hash_token, migration_statements
 from databases import BACKENDS, database
 
 
@@ -237,8 +237,8 @@ def test_a_display_name_is_unique_in_its_class_and_a_rejoin_needs_the_personal_c
     assert len(code) == 6
     with pytest.raises(ConfigError, match="taken"):
         store.join(a.id, "ana")  # names compare case-folded
-    with pytest.raises(ConfigError, match="taken"):
-        store.join(a.id, "Ana", "WRONG1")
+    with pytest.raises(WrongRejoinCode, match="rejoin_code: that is not the one 'Ana'"):
+        store.join(a.id, "Ana", "WRONG1")  # the name is right, the code is not: said as such
     again, no_new_code = store.join(a.id, "ANA", code.lower())
     assert again == ana and no_new_code is None
     assert store.join(b.id, "Ana")[0].class_id == b.id  # another class, another Ana
