@@ -356,6 +356,29 @@ class ClassPlayground:
         return cls(kept, tuple(sorted(set(pinned))))
 
 
+def merge_playground(saved: dict | None, config: dict, pin: list[str], unpin: list[str] = (),
+                     limits=None) -> tuple[ClassPlayground, list[str]]:
+    """What the class's playground becomes when ``config`` and the pin changes are laid over what is ``saved``:
+    settings not named keep their saved value, pins not named stay pinned. Returns the new settings (checked as
+    ClassPlayground.validate checks them) and what changed, one line each ("lr: 0.03 -> 0.1", "pinned: lr")."""
+    saved = saved or {"config": {}, "pinned": []}
+    both = sorted(set(pin) & set(unpin))
+    if both:
+        raise ConfigError("pin", f"{', '.join(both)} is both pinned and unpinned; name each setting once")
+    pinned = [p for p in saved["pinned"] if p not in unpin] + [p for p in pin if p not in saved["pinned"]]
+    merged = ClassPlayground.validate({**saved["config"], **config}, pinned, limits)
+    before, after = saved["config"], merged.config
+    changes = [f"{k}: {_shown(before.get(k))} -> {_shown(after.get(k))}" for k in sorted(set(before) | set(after))
+               if before.get(k) != after.get(k)]
+    changes += [f"pinned: {k}" for k in merged.pinned if k not in saved["pinned"]]
+    changes += [f"unpinned: {k}" for k in saved["pinned"] if k not in merged.pinned]
+    return merged, changes
+
+
+def _shown(value) -> str:
+    return "(not set)" if value is None else json.dumps(value)
+
+
 def _check_control(key: str, v):
     if key == "target_loss":
         if v in (None, ""):

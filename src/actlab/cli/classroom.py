@@ -201,27 +201,38 @@ def rename(
     console.print(f"{old} is now {new} in {klass.name}")
 
 
+def _names(items: list[str] | None) -> list[str]:
+    """Setting names from repeated and comma-separated options."""
+    return [p.strip() for item in items or () for p in item.split(",") if p.strip()]
+
+
 @class_app.command("playground")
 def playground(
     name: Annotated[str, typer.Argument(help="The class's name or join code")],
-    link: Annotated[str | None, typer.Option(help="A playground link whose settings the class starts from")] = None,
+    link: Annotated[str | None, typer.Option(help="A playground link whose settings replace those it names")] = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help="A setting as KEY=VALUE (a JSON value or "
                                                                   "text), e.g. --set lr=0.1; repeatable")] = None,
-    pin: Annotated[list[str] | None, typer.Option(help="Settings learners cannot change (repeatable, or "
-                                                        "comma-separated), e.g. --pin dataset,lr")] = None,
+    pin: Annotated[list[str] | None, typer.Option(help="Settings learners cannot change, added to those "
+                                                        "pinned (repeatable, or comma-separated), e.g. --pin "
+                                                        "dataset,lr")] = None,
+    unpin: Annotated[list[str] | None, typer.Option(help="Pinned settings to give back to the learners "
+                                                          "(repeatable, or comma-separated)")] = None,
     clear: Annotated[bool, typer.Option("--clear", help="Forget the saved settings and pins")] = False,
     db: Annotated[str | None, typer.Option(help=DB_HELP)] = None,
     json_out: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """The class's playground: the settings its learners start from and which of them are pinned (the lab
-    refuses a change to a pinned one). Without options, shows what is saved."""
-    from ..classroom import ClassPlayground, config_from_link
+    refuses a change to a pinned one). Changes merge with what is saved and are listed; without options, shows
+    what is saved."""
+    from ..classroom import config_from_link, merge_playground
 
     store = open_store(db)
     klass = _find(store, name)
+    changes: list[str] = []
     if clear:
         store.save_class_playground(klass.id, {"config": {}, "pinned": []})
-    elif link is not None or set_ or pin:
+        changes = ["cleared: learners start from the defaults"]
+    elif link is not None or set_ or pin or unpin:
         try:
             config = config_from_link(link) if link else {}
             for item in set_ or ():
@@ -232,15 +243,19 @@ def playground(
                     config[key.strip()] = json.loads(text)
                 except ValueError:
                     config[key.strip()] = text
-            pins = [p.strip() for item in pin or () for p in item.split(",") if p.strip()]
-            saved = ClassPlayground.validate(config, pins)
+            saved, changes = merge_playground(store.class_playground(klass.id), config, _names(pin), _names(unpin))
         except ConfigError as exc:
             fail(str(exc))
         store.save_class_playground(klass.id, saved.to_dict())
+        changes = changes or ["nothing changed: the saved settings already say that"]
     saved = store.class_playground(klass.id) or {"config": {}, "pinned": []}
     if json_out:
+        for line in changes:  # stdout holds the JSON alone
+            typer.echo(line, err=True)
         typer.echo(json.dumps(saved))
         return
+    for line in changes:
+        console.print(line, markup=False, highlight=False)
     if not saved["config"] and not saved["pinned"]:
         console.print(f"{klass.name}: no playground settings saved; learners start from the defaults")
         return
