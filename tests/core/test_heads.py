@@ -9,10 +9,9 @@ import pytest
 from actlab.errors import ConfigError
 from actlab.heads import HEAD_RECORDS, HEADS, head, head_for
 from conftest import require_torch
+from core._torch_heads import torch_head_loss
 
 torch = require_torch()
-F = torch.nn.functional
-nn = torch.nn
 
 
 def _batch(name: str, rng, n: int = 9, k: int = 4):
@@ -27,15 +26,9 @@ def _batch(name: str, rng, n: int = 9, k: int = 4):
 
 
 def _torch_loss(name: str, logits, t):
+    """PyTorch's loss and gradient, from the head record's own recipe (torch_output, torch_loss)."""
     z = torch.tensor(logits, requires_grad=True)
-    y = torch.tensor(t)
-    if name == "softmax":
-        loss = F.cross_entropy(z, y)
-    elif name == "logistic":
-        loss = F.binary_cross_entropy_with_logits(z, y)
-    else:
-        out = {"regression": z, "tanh_mse": torch.tanh(z), "sigmoid_mse": torch.sigmoid(z)}[name]
-        loss = 0.5 * F.mse_loss(out, y, reduction="sum") / len(y)
+    _, loss = torch_head_loss(name, z, t)
     loss.backward()
     return loss.item(), z.grad.numpy()
 
@@ -65,9 +58,8 @@ def test_gradient_matches_finite_differences(name):
 @pytest.mark.parametrize("name", HEADS)
 def test_the_torch_recipe_computes_the_same_output_and_loss(name):
     h, logits, t = _batch(name, np.random.default_rng(3))
-    out = eval(h.torch_output, {"torch": torch, "logits": torch.tensor(logits)})  # the recipe is our own text
+    out, loss = torch_head_loss(name, torch.tensor(logits), t)
     np.testing.assert_allclose(out.numpy(), h.output(logits), rtol=1e-12)
-    loss = eval(h.torch_loss, {"nn": nn, "out": out, "logits": torch.tensor(logits), "y": torch.tensor(t)})
     assert float(loss) == pytest.approx(h.loss_and_grad(logits, t)[0], rel=1e-12)
 
 

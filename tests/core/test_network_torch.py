@@ -8,10 +8,10 @@ import pytest
 from actlab.activations import REGISTRY
 from actlab.network import HEADS, MLP, NetworkConfig
 from conftest import require_torch
+from core._torch_heads import torch_head_loss
 from core.test_network import _net
 
 torch = require_torch()
-F = torch.nn.functional
 from actlab.interop.torch_recipes import module_for  # noqa: E402
 
 
@@ -28,14 +28,7 @@ def torch_loss(net: MLP, x: np.ndarray, y: np.ndarray):
     for l in range(len(ws)):
         z = a @ ws[l] + bs[l]
         a = fs[l](z) if l < len(fs) else z
-    head = net.config.head
-    if head == "softmax":
-        loss = F.cross_entropy(a, torch.tensor(y))
-    elif head == "logistic":
-        loss = F.binary_cross_entropy_with_logits(a, torch.tensor(y))
-    else:
-        out = {"regression": a, "tanh_mse": torch.tanh(a), "sigmoid_mse": torch.sigmoid(a)}[head]
-        loss = 0.5 * ((out - torch.tensor(y)) ** 2).sum(dim=1).mean()
+    _, loss = torch_head_loss(net.config.head, a, y)  # the head record's own recipe
     loss.backward()
     return loss.detach().item(), [w.grad.numpy() for w in ws], [b.grad.numpy() for b in bs]
 
