@@ -20,7 +20,14 @@ _OPTION_OF_FIELD = {"activations": "activation"}  # where a core field's name di
 
 class _Commands(TyperGroup):
     """The safety net under every command: a core error that escaped it becomes one line naming the option and
-    what is allowed, with exit code 2, instead of a traceback."""
+    what is allowed, with exit code 2, instead of a traceback. The commands that read exercises also take
+    --exercises-dir after their name (see _add_exercises_dir)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in EXERCISE_COMMANDS:
+            if name in self.commands:
+                _add_exercises_dir(self.commands[name])
 
     def invoke(self, ctx):
         try:
@@ -62,17 +69,56 @@ console = _LazyConsole()
 
 # the environment variables the command line reads (the core reads none: it takes parameters)
 ENV_EXERCISES_DIR = "ACTLAB_EXERCISES_DIR"
+EXERCISES_DIR_HELP = "A folder of teacher-written exercises (JSON files), served after the built-in ones"
+# the commands (and groups: each of their commands) that read the exercises, so take --exercises-dir after their
+# name as well as before it: actlab exercise list --exercises-dir DIR == actlab --exercises-dir DIR exercise list
+EXERCISE_COMMANDS = ("exercise", "progress", "class", "lab")
+
+
+def _use_exercises_dir(exercises_dir: Path | None) -> None:
+    if exercises_dir is not None or "actlab.exercises" in sys.modules:  # no import when no command needs it
+        from ..exercises import use_folder
+
+        use_folder(exercises_dir)
 
 
 @app.callback()
 def _start(exercises_dir: Annotated[Path | None, typer.Option(
         "--exercises-dir", envvar=ENV_EXERCISES_DIR, show_envvar=True,
-        help="A folder of teacher-written exercises (JSON files), served after the built-in ones")] = None) -> None:
+        help=f"{EXERCISES_DIR_HELP}; may also follow the command (actlab exercise list --exercises-dir DIR)")]
+        = None) -> None:
     console.reset()
-    if exercises_dir is not None or "actlab.exercises" in sys.modules:  # no import when no command needs it
-        from ..exercises import use_folder
+    _use_exercises_dir(exercises_dir)
 
-        use_folder(exercises_dir)
+
+def _after_command(value: Path | None) -> None:
+    """A command's own --exercises-dir: given, it replaces the one before the command (or the variable's)."""
+    if value is not None:
+        _use_exercises_dir(value)
+
+
+def _exercises_dir_param():
+    """The --exercises-dir option a command takes after its name, read before the command runs and not passed to
+    its function; typer makes it (from a function of one option) so that it is the same kind as every other."""
+    carrier = typer.Typer()
+
+    @carrier.command()
+    def _one(exercises_dir: Annotated[Path | None, typer.Option(
+            "--exercises-dir", metavar="DIR", expose_value=False, callback=_after_command,
+            help=f"{EXERCISES_DIR_HELP} (the same as actlab --exercises-dir DIR before the command)")] = None) -> None:
+        pass
+
+    return next(p for p in typer.main.get_command(carrier).params if p.name == "exercises_dir")
+
+
+def _add_exercises_dir(command) -> None:
+    """Give ``command`` (every command of it, for a group) its own --exercises-dir option."""
+    subcommands = getattr(command, "commands", None)
+    if subcommands is not None:  # a group
+        for sub in subcommands.values():
+            _add_exercises_dir(sub)
+    elif not any(p.name == "exercises_dir" for p in command.params):
+        command.params.append(_exercises_dir_param())
 
 
 def fail(message: str | ConfigError) -> None:
