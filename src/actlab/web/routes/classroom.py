@@ -153,7 +153,7 @@ _PAGE_KEYS = {
     "lr": ("lr", lambda v: f"{v:g}", ("lr",)),
     "layers": ("layers", lambda v: ",".join(str(w) for w in v), ("layers",)),
     "activations": ("activations", lambda v: ",".join(_page_activation(a) for a in v), ("activation", "slope")),
-    "features": ("features", lambda v: ",".join(v), ()),
+    "features": ("features", lambda v: ",".join(v), ("features",)),
     "reg": ("reg", str, ("reg",)), "reg_rate": ("reg_rate", lambda v: f"{v:g}", ("reg_rate",)),
     "optimizer": ("optimizer", str, ("optimizer",)), "loss": ("loss", str, ("loss",)),
     "init": ("init", str, ("init",)), "seed": ("seed", str, ("problem",)),
@@ -418,8 +418,11 @@ class PlaygroundSettings(BaseModel):
 
 
 def _saved_playground(store: Store, class_id: int) -> dict:
+    """What is saved, and the link a learner's /playground opens (None: the page as it is), which the teacher's
+    page shows; a learner's own link that says otherwise for a pinned setting gets pinned_overrides=NAMES."""
     saved = store.class_playground(class_id)
-    return saved if saved is not None else {"config": {}, "pinned": []}
+    saved = saved if saved is not None else {"config": {}, "pinned": []}
+    return {**saved, "learner_link": _class_playground_link(store, class_id, b"")}
 
 
 @router.get("/class/playground", responses=UNAUTHORIZED)
@@ -427,7 +430,7 @@ def class_playground(request: Request, who: IdentityDep) -> dict:
     """The class's playground settings and which are pinned (a learner's playground starts from them, and the
     lab refuses any change to a pinned one); outside a class, none."""
     if not request.app.state.classroom or who is None:
-        return {"config": {}, "pinned": []}
+        return {"config": {}, "pinned": [], "learner_link": None}
     return _saved_playground(_store(request), who.class_id)
 
 
@@ -439,7 +442,7 @@ def save_class_playground(request: Request, who: IdentityDep, body: PlaygroundSe
     config = {**(config_from_link(body.link) if body.link else {}), **body.config}
     saved = ClassPlayground.validate(config, body.pinned, lab_limits(request.app)).to_dict()
     _store(request).save_class_playground(who.class_id, saved)
-    return saved
+    return _saved_playground(_store(request), who.class_id)
 
 
 # -- assembly ------------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import { checkActivation, createState } from "./state.js";
 export const HIDEABLE = { lr: "ctl-lr", activation: "ctl-activation", slope: "ctl-slope", reg: "ctl-reg", reg_rate: "ctl-reg-rate",
   optimizer: "ctl-optimizer", loss: "ctl-loss", init: "ctl-init", speed: "ctl-speed", stop: "ctl-stop", target: "ctl-target",
   dataset: "ctl-dataset", problem: "ctl-problem", train: "ctl-train", noise: "ctl-noise", batch: "ctl-batch", csv: "ctl-csv", export: "ctl-export",
-  layers: "add-layer", gradient: "gradient-chart" };
+  layers: "add-layer", gradient: "gradient-chart", features: "features" };  // features: the drawing's boxes (playground.js)
 // Old links set leaky_relu's slope and silu's beta for every such layer with a key of their own (?negative_slope=0.1);
 // the value now rides on each layer's activation (?activations=leaky_relu(negative_slope=0.1)).
 const OLD_PARAM_KEYS = { negative_slope: "leaky_relu", beta: "silu" };
@@ -39,6 +39,7 @@ export function playgroundState(o) {
     show_test: { type: "bool", default: false },
     discretize: { type: "bool", default: false },
     hide: { type: "list", default: [], choices: Object.keys(HIDEABLE) },
+    pinned_overrides: { type: "list", default: [] },  // a class's link: the settings whose values the pins replaced
   };
   const st = createState(schema, { known: Object.keys(schema).filter((key) => !(key in OLD_PARAM_KEYS)) });
   // an old link's flat key goes onto every layer of its activation that sets no value of its own

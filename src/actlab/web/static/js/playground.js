@@ -91,10 +91,34 @@ async function boot() {
       if ($("link-count").textContent !== text) $("link-count").textContent = text;
     },
   });
-  // the drawing's per-layer activation pickers hide with the activation control (a hide= key, or pinned activations)
+  // the drawing's controls hide with the page's: its per-layer activation pickers with the activation control, its
+  // +/- neuron buttons (and "- layer") with the layers control, its input boxes with features (a hide= key, or a
+  // pin); a hidden box is disabled too, as a click on its label would still tick it
   function hidePickers() {
-    const off = hiddenKeys(state.get("hide"), pinned).includes("activation");
-    for (const select of $("network").querySelectorAll("select")) select.hidden = off;
+    const hidden = hiddenKeys(state.get("hide"), pinned);
+    for (const select of $("network").querySelectorAll("select")) select.hidden = hidden.includes("activation");
+    const layersOff = hidden.includes("layers");
+    for (const button of $("network").querySelectorAll(".layer-col button")) button.hidden = layersOff;
+    $("remove-layer").hidden = layersOff;
+    if (!hidden.includes("features")) return;
+    for (const box of $("network").querySelectorAll(".feature input")) {
+      box.hidden = box.disabled = true;
+      box.closest(".feature").hidden = !box.checked;  // the inputs the network reads stay named
+    }
+  }
+  // a class's link whose values the teacher's pins replaced: the page says which, and with what (once)
+  function notePinned(config) {
+    const names = state.get("pinned_overrides");
+    if (!names.length) return;
+    let note = $("pinned-note");
+    if (!note) {
+      note = Object.assign(document.createElement("p"), { id: "pinned-note", className: "small" });
+      note.setAttribute("role", "status");
+      $("url-problems").after(note);
+    }
+    const shown = names.filter((name) => name in config).map((name) => `${name} ${JSON.stringify(config[name])}`).join(", ");
+    note.textContent = `Your teacher pinned ${names.join(", ")} for this class, so the link's value was replaced by the class's${shown ? ` (${shown})` : ""}.`;
+    state.set({ pinned_overrides: [] });
   }
   function rebuildNet(...args) {
     net.rebuild(...args);
@@ -126,6 +150,7 @@ async function boot() {
       accepted = state.all();
       points = msg.points;
       pinned = msg.pinned || [];
+      notePinned(msg.config);
       controls.update();
       output.update({ points });
       if (!points.two_d) rebuildNet(false, points.columns); else hidePickers();

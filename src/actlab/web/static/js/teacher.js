@@ -68,11 +68,21 @@ function learnerTable(view) {
 const PINNABLE = ["dataset", "features", "layers", "activations", "lr", "optimizer", "loss", "init", "reg", "reg_rate",
   "batch_size", "noise", "train_fraction", "n_points", "seed", "epochs_per_frame", "stop_epoch", "target_loss"];
 
+// the link a learner's /playground opens, and what happens to a learner's own link that says otherwise for a pinned
+// setting: its value is replaced and the learner's page names it (the link gets pinned_overrides=NAMES)
+function learnerLink(saved) {
+  if (!saved.learner_link) return "";
+  const pins = saved.pinned.length
+    ? `<p class="muted">A learner who opens a link with another value of ${esc(saved.pinned.join(", "))} gets the class's value instead;
+       the address then carries <code>pinned_overrides=</code> with the replaced names, and their page says which were replaced.</p>` : "";
+  return `<p id="learner-link">Learners' playground opens at <a href="${esc(saved.learner_link)}">${esc(saved.learner_link)}</a></p>${pins}`;
+}
+
 function savedTable(saved) {
   const keys = Object.keys(saved.config).sort();
   if (!keys.length && !saved.pinned.length) return "<p class='muted'>Nothing saved: learners start from the defaults.</p>";
   return `<table class="data" aria-label="The class's playground"><thead><tr><th>setting</th><th>value</th><th>pinned</th></tr></thead><tbody>${
-    keys.map((k) => `<tr data-setting="${esc(k)}"><th scope="row">${esc(k)}</th><td>${esc(JSON.stringify(saved.config[k]))}</td><td>${saved.pinned.includes(k) ? "pinned" : ""}</td></tr>`).join("")}</tbody></table>`;
+    keys.map((k) => `<tr data-setting="${esc(k)}"><th scope="row">${esc(k)}</th><td>${esc(JSON.stringify(saved.config[k]))}</td><td>${saved.pinned.includes(k) ? "pinned" : ""}</td></tr>`).join("")}</tbody></table>${learnerLink(saved)}`;
 }
 
 async function showPlayground() {

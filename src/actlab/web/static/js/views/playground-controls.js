@@ -8,7 +8,7 @@ import * as layerParams from "./layer-params.js";
 const PINNED_CONTROLS = { dataset: ["dataset", "csv"], noise: ["noise"], train_fraction: ["train"], batch_size: ["batch"],
   lr: ["lr"], layers: ["layers"], activations: ["activation", "slope"], reg: ["reg"], reg_rate: ["reg_rate"],
   optimizer: ["optimizer"], loss: ["loss"], init: ["init"], epochs_per_frame: ["speed"], stop_epoch: ["stop"],
-  target_loss: ["target"] };
+  target_loss: ["target"], features: ["features"] };
 // the controls hidden: those the address hides and those of the pinned settings
 export const hiddenKeys = (hide, pinned) => [...hide, ...pinned.flatMap((name) => PINNED_CONTROLS[name] || [])];
 

@@ -1,0 +1,121 @@
+"""What a class's pins do to a learner's playground page in headless Chromium: pinned input features and a
+pinned layer count leave no control on the page that changes them (the feature boxes, "- layer", each layer's
++/- neuron buttons), a box made visible again is refused by the server; a link whose values the pins replaced
+says so by name instead of calling pinned_overrides an unknown setting; and hide=features works outside a class."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import httpx
+import pytest
+
+from actlab.store import Store
+from databases import database
+from web.conftest import _free_port
+from web.test_browser_classroom import _in_thread
+
+pytestmark = pytest.mark.browser
+
+PINNED = {"config": {"dataset": "xor", "layers": [3], "lr": 0.1, "features": ["x1", "x2", "x1x2"]},
+          "pinned": ["features", "layers", "lr"]}
+
+
+@pytest.fixture
+def pinned_class(tmp_path):
+    with database("sqlite", tmp_path) as db:
+        klass, token = Store(db).create_class("physics 2a")
+        port = _free_port()
+        stop = _in_thread(db, port)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            res = httpx.put(base + "/api/class/teacher/playground", json=PINNED, headers={
+                "Authorization": f"Bearer {token}", "Origin": base})
+            assert res.status_code == 200, res.text
+            yield base, klass
+        finally:
+            stop()
+
+
+def learner_page(browser, base: str, code: str, path: str):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(base + "/join")
+    page.get_by_label("Class code").fill(code)
+    page.get_by_label("Your name").fill("Ana")
+    page.get_by_role("button", name="Join").click()
+    page.goto(base + path)
+    page.wait_for_selector("body[data-ready=true]", timeout=60_000)
+    return context, page
+
+
+def visible_feature_boxes(page) -> int:
+    return page.locator("#network .feature input").evaluate_all("bs => bs.filter((b) => b.offsetParent).length")
+
+
+def test_pinned_features_and_layers_leave_no_control_that_changes_them(browser, pinned_class):
+    base, klass = pinned_class
+    context, page = learner_page(browser, base, klass.code, "/playground")
+    assert visible_feature_boxes(page) == 0
+    assert page.locator("#network .feature").evaluate_all("rs => rs.filter((r) => r.offsetParent).length") == 3
+    for control in ("#add-layer", "#remove-layer"):
+        assert not page.locator(control).is_visible(), control
+    assert page.locator("#network .layer-col button:visible").count() == 0  # each layer's +/- neuron buttons
+    page.screenshot(path=str(_shot("pinned-features")))
+
+    # clicking a feature's name (its label) must not toggle the hidden box either
+    before = page.url
+    page.locator("#network .feature .node-anchor").first.click(force=True)  # as a mouse would, enabled or not
+    page.wait_for_timeout(300)
+    assert page.url == before
+
+    # a learner un-hides a feature box and ticks it: the server refuses, by name
+    answers = []
+    with page.expect_websocket() as opened:
+        page.reload()
+    opened.value.on("framereceived", lambda p: answers.append(p) if isinstance(p, str) else None)
+    page.wait_for_selector("body[data-ready=true]", timeout=60_000)
+    page.evaluate("for (const b of document.querySelectorAll('#network .feature input')) "
+                  "{ b.hidden = false; b.disabled = false; b.closest('label').hidden = false; }")
+    page.locator("#network .feature input:not(:checked)").first.element_handle().click()  # one click, one reset
+    deadline = time.monotonic() + 30
+    while not any('"error"' in a for a in answers) and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+    errors = [json.loads(a) for a in answers if '"error"' in a]
+    assert errors and errors[-1]["field"] == "features" and "pinned by your teacher" in errors[-1]["message"]
+    context.close()
+
+
+def test_a_link_whose_values_the_pins_replaced_names_them(browser, pinned_class):
+    base, klass = pinned_class
+    context, page = learner_page(browser, base, klass.code, "/playground?lr=3&seed=4")
+    assert "pinned_overrides=lr" in page.url
+    problems = page.locator("#url-problems")
+    assert not problems.is_visible() or "unknown setting" not in problems.text_content()
+    note = page.locator("#pinned-note")
+    assert note.is_visible()
+    text = note.text_content()
+    assert "lr" in text and "teacher" in text and "0.1" in text
+    page.screenshot(path=str(_shot("pinned-overrides")))
+    context.close()
+
+
+def test_hide_features_outside_a_class_hides_the_feature_boxes(browser, live_server):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(live_server + "/playground?hide=features")
+    page.wait_for_selector("body[data-ready=true]", timeout=60_000)
+    assert visible_feature_boxes(page) == 0
+    assert not page.locator("#url-problems").is_visible()
+    page.goto(live_server + "/playground")
+    page.wait_for_selector("body[data-ready=true]", timeout=60_000)
+    assert visible_feature_boxes(page) > 0  # the control is there when nothing hides it
+    page.close()
+
+
+def _shot(name: str):
+    from pathlib import Path
+
+    out = Path("/tmp/actlab-shots")
+    out.mkdir(exist_ok=True)
+    return out / f"{name}.png"
