@@ -7,6 +7,7 @@ asked for quickly, it returns the stored record of the last full run, marked ``s
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import hashlib
 import json
@@ -42,8 +43,10 @@ CLAIMS: dict[str, tuple[Runner, bool]] = {
 }
 
 STORED_TABLE = "reproduce.json"  # in actlab/data: the last full run, written by bench/reproduce.py --write-table
-# the modules every claim's numbers also depend on (the engine's own tests hold network.py and optim.py)
+# the experiment modules a claim's numbers may also depend on, each counted for the claims that import it
+# (the engine's own tests hold network.py and optim.py, and dying_relu.py's hold the dead-net formula)
 _SHARED_SOURCES = ("reproduction.py", "_fit.py", "digits.py", "_residual.py", "_threads.py")
+_ALWAYS = ("reproduction.py", "_threads.py")  # every record's form, and the one BLAS thread every claim runs on
 
 
 def names() -> list[str]:
@@ -76,16 +79,30 @@ def reproduce(name: str, quick: bool = False, seeds: int | None = None,
     return record.with_time(time.perf_counter() - start)
 
 
-def source_fingerprint(name: str) -> str:
-    """A hash of the code that makes a claim's numbers: its module and the shared experiment modules.
+def claim_sources(name: str) -> list[str]:
+    """The files whose code makes a claim's numbers: its module, then the shared experiment modules it imports
+    (directly or through another of them) and _ALWAYS, in _SHARED_SOURCES order."""
+    here = Path(__file__).parent
+    module = Path(sys.modules[CLAIMS[name][0].__module__].__file__).name
+    found, todo = set(_ALWAYS), [module]
+    while todo:
+        for node in ast.walk(ast.parse((here / todo.pop()).read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 1 and f"{node.module}.py" in _SHARED_SOURCES:
+                if f"{node.module}.py" not in found:
+                    found.add(f"{node.module}.py")
+                    todo.append(f"{node.module}.py")
+    return [module, *(f for f in _SHARED_SOURCES if f in found)]
 
-    The stored table records it for each claim; a test compares it with today's, so editing a claim without
-    rerunning it in full fails the test.
+
+def source_fingerprint(name: str) -> str:
+    """A hash of the code that makes a claim's numbers (claim_sources).
+
+    The stored table records it for each claim; a test compares it with today's, so editing a claim, or a module
+    it imports, without rerunning it in full fails the test.
     """
-    runner = CLAIMS[name][0]
     here = Path(__file__).parent
     digest = hashlib.sha256()
-    for file in (Path(sys.modules[runner.__module__].__file__).name, *_SHARED_SOURCES):
+    for file in claim_sources(name):
         digest.update(file.encode())
         digest.update((here / file).read_bytes())
     return digest.hexdigest()[:16]
