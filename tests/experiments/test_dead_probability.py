@@ -1,4 +1,4 @@
-"""The dead-unit panel's numbers: 1 - (1 - 2^-N)^L, the Wilson interval and a fresh Monte Carlo draw per count."""
+"""The dead-unit panel's numbers: 1 - (1 - 2^-N)^L, the interval's exact ends and a fresh Monte Carlo draw per count."""
 
 from __future__ import annotations
 
@@ -7,35 +7,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from actlab.experiments.dying_relu import dead_probability, monte_carlo, wilson_interval
-
-Z = mp.mpf("1.959964")
-
-
-def _wilson_mp(k: int, n: int) -> tuple:
-    """The textbook form, (p + z²/2n ± z sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n), at 50 digits."""
-    with mp.workdps(50):
-        p = mp.mpf(k) / n
-        centre = p + Z**2 / (2 * n)
-        half = Z * mp.sqrt(p * (1 - p) / n + Z**2 / (4 * n**2))
-        return (centre - half) / (1 + Z**2 / n), (centre + half) / (1 + Z**2 / n)
-
-
-@given(n=st.integers(1, 50_000), data=st.data())
-def test_wilson_interval_matches_the_textbook_form(n, data):
-    k = data.draw(st.integers(0, n))
-    low, high = wilson_interval(k, n)
-    want_low, want_high = _wilson_mp(k, n)
-    assert low == pytest.approx(float(want_low), rel=1e-12, abs=1e-40)  # abs: 50-digit round-off at k = 0
-    assert high == pytest.approx(float(want_high), rel=1e-12)
+from actlab.experiments.dying_relu import clopper_pearson, dead_probability, monte_carlo
 
 
 @pytest.mark.parametrize("n", [1, 7, 100, 5000, 20_000])
 def test_an_all_or_nothing_count_reaches_the_ends_exactly(n):
-    """Closed form: at k = n the upper end is (n + z²/2 + z²/2) / (n + z²) = 1, at k = 0 the lower end is 0."""
-    assert wilson_interval(n, n)[1] == 1.0
-    assert wilson_interval(0, n)[0] == 0.0
-    assert abs(_wilson_mp(n, n)[1] - 1) < mp.mpf(10) ** -45  # the same, to 50-digit round-off
+    """At k = n the upper end is 1 and at k = 0 the lower end is 0, exactly (no 0.9999999999999998 below a formula
+    value of 1); the other ends are the closed forms (alpha/2)^(1/n) and 1 - (alpha/2)^(1/n)."""
+    assert clopper_pearson(n, n)[1] == 1.0
+    assert clopper_pearson(0, n)[0] == 0.0
+    assert clopper_pearson(n, n)[0] == pytest.approx(0.025 ** (1 / n), rel=1e-12)
+    assert clopper_pearson(0, n)[1] == pytest.approx(1 - 0.025 ** (1 / n), rel=1e-9)
 
 
 @pytest.mark.parametrize("depth", [53, 54, 60, 100, 200])

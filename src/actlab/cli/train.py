@@ -205,8 +205,9 @@ def _render_demo(console, name: str, result) -> None:
                       f"{f.signal_ratio_to_last[0]:.3g}", f"{f.signal_bound_to_last[0]:.3g}", f.reading.words)
         console.print(t)
     elif name == "dying-relu":
-        t = Table(title="P(net dead at an input) = 1 - (1 - 2^-N)^L")
-        for col in ("N", "L", "formula", "Monte Carlo", "95% interval", "agrees"):
+        t = Table(title="P(net dead at an input) = 1 - (1 - 2^-N)^L",
+                  caption=f"{result.monte_carlo[0].level:.0%} each: all five hold together at least 95% of the time")
+        for col in ("N", "L", "formula", "Monte Carlo", f"{result.monte_carlo[0].level:.0%} interval", "agrees"):
             t.add_column(col)
         for r in result.monte_carlo:
             t.add_row(str(r.width), str(r.depth), f"{r.formula:.4f}", f"{r.estimate:.4f}",

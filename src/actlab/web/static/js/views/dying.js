@@ -21,7 +21,7 @@ export function mount(root, { api, setStatus }) {
       result.innerHTML = `N = ${r.width}, L = ${r.depth}: formula <strong>${fmt(r.formula, 4)}</strong>; Monte Carlo
         <strong>${fmt(r.estimate, 4)}</strong> (95% interval ${fmt(r.ci_low, 4)} to ${fmt(r.ci_high, 4)}, ${r.trials.toLocaleString("en-US")} networks,
         seed <span class="seed">${r.seed}</span>)
-        — ${r.agrees ? "the formula lies inside the interval" : "outside the interval this time (a 95% interval misses 1 time in 20; move a slider to count again with new networks)"}.`;
+        — ${r.agrees ? "the formula lies inside the interval" : "outside the interval this time (a 95% interval misses at most 1 time in 20; move a slider to count again with new networks)"}.`;
     } catch (err) { setStatus(`Could not count: ${err.message}`, true); }
   }
   n.addEventListener("change", update);
