@@ -23,6 +23,12 @@ def scaled_tanh_deriv(x, scale=1.0):
     return scale * (1 - t * t)
 
 
+def scaled_props(p):
+    """What the scale changes: the output range and the derivative's (module-level, so the record can be pickled
+    and sent to the lab's training processes)."""
+    return {"output_range": (-p["scale"], p["scale"]), "deriv_range": (0.0, p["scale"]), "deriv_max": p["scale"]}
+
+
 def record() -> activations.Activation:
     return activations.Activation(
         name=NAME, fn=scaled_tanh, deriv=scaled_tanh_deriv, title="Scaled tanh (a test's)",
@@ -33,8 +39,7 @@ def record() -> activations.Activation:
         group=GROUP, output_closed=(False, False), deriv_closed=(False, True),
         param_specs={"scale": activations.Param(1.0, 0.0, 10.0, high_closed=True, doc="the output's scale",
                                                 slider=activations.Slider(0.5, 3.0, 0.5))},
-        param_props=lambda p: {"output_range": (-p["scale"], p["scale"]), "deriv_range": (0.0, p["scale"]),
-                               "deriv_max": p["scale"]},
+        param_props=scaled_props,
         torch_recipe=activations.TorchRecipe(expression="scale * torch.tanh(x)"),
     )
 

@@ -37,7 +37,8 @@ import numpy as np
 from . import registry as _registry
 from .registry import Activation, Param, TorchRecipe
 
-__all__ = ["DERIV_RTOL", "ENTRY_POINT_GROUP", "VALIDATORS", "PluginWarning", "load_plugins", "register", "unregister"]
+__all__ = ["DERIV_RTOL", "ENTRY_POINT_GROUP", "VALIDATORS", "PluginWarning", "adopt_registered", "load_plugins",
+           "register", "registered_here", "unregister"]
 
 ENTRY_POINT_GROUP = "actlab.activations"
 SMOOTHNESS = ("discontinuous", "C0", "C1", "C-inf")
@@ -52,6 +53,10 @@ RANGE_RTOL = 1e-9
 
 # checks every register() call runs after its own: record -> None, or raise ValueError naming the field
 VALIDATORS: list[Callable[[Activation], None]] = []
+
+# What this process added by hand, as another process needs it (registered_here): the plugins' names (every process
+# loads those itself) and a count of register/unregister calls, so a copy can tell it is out of date.
+_state: dict[str, Any] = {"changes": 0, "plugin_names": set()}
 
 
 class PluginWarning(UserWarning):
@@ -271,6 +276,7 @@ def register(record: Activation, *, aliases: Iterable[str] = (),
     _registry._TABLE[key] = record
     for alias in keys:
         _registry._ALIAS_TABLE[alias] = key
+    _state["changes"] += 1
     return record
 
 
@@ -283,6 +289,29 @@ def unregister(name: str) -> None:
     del _registry._TABLE[name]
     for alias in [a for a, k in _registry._ALIAS_TABLE.items() if k == name]:
         del _registry._ALIAS_TABLE[alias]
+    _state["plugin_names"].discard(name)
+    _state["changes"] += 1
+
+
+def registered_here() -> tuple[int, list[tuple[Activation, tuple[str, ...]]]]:
+    """The records register() added in this process, not from a plugin, each with its aliases, and a number that
+    changes with every register() and unregister(): what a process that trains for this one (the lab's training
+    processes) must adopt to see the same registry. Plugins are left out: every process loads them itself."""
+    _registry._load_plugins_once()
+    added = [name for name in _registry._TABLE
+             if name not in _registry.BUILT_IN and name not in _state["plugin_names"]]
+    return _state["changes"], [(_registry._TABLE[name],
+                                tuple(a for a, k in _registry._ALIAS_TABLE.items() if k == name)) for name in added]
+
+
+def adopt_registered(records: Iterable[tuple[Activation, Iterable[str]]]) -> None:
+    """Make this process's hand-registered records exactly ``records`` (registered_here() of another process):
+    those it no longer has are removed, and each is registered again, with every check register() makes."""
+    _registry._load_plugins_once()
+    for record, _ in registered_here()[1]:
+        unregister(record.name)
+    for record, aliases in records:
+        register(record, aliases=aliases)
 
 
 def _records_of(obj: Any) -> list[Activation]:
@@ -299,8 +328,10 @@ def load_plugins() -> None:
     """Register every installed plugin's records (the registry calls this once, before it is first read)."""
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         try:
+            before = set(_registry._TABLE)
             for record in _records_of(ep.load()):
                 register(record)
+            _state["plugin_names"].update(set(_registry._TABLE) - before)  # a callable may register its own
         except Exception as exc:  # noqa: BLE001  (one broken plugin must not take the registry down)
             warnings.warn(f"actlab: the activation plugin {ep.name!r} ({ep.value}) was not loaded: "
                           f"{type(exc).__name__}: {exc}", PluginWarning, stacklevel=2)

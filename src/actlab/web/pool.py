@@ -12,6 +12,9 @@ slot, not a ProcessPoolExecutor: the executor's queue threads cost the lab about
 - Cancellation: when the socket goes, ``close()`` queues a drop behind whatever the slot is doing for the tab;
   a frame still being made is thrown away when it arrives.
 - A slot's process that dies (killed, out of memory) is replaced; its tabs are told to press reset.
+- The registry: activations registered by hand in the lab's process (activations.register, from a notebook or a
+  test) are sent to a training process before the next run starts there; plugins load in every process by
+  themselves. A record whose functions cannot be pickled (a lambda) is refused, by name, when a run names it.
 
 The lab's settings (web/settings.LabSettings: ``training`` and ``training_processes``, given to ``configure``
 by create_app) pick the mode, ``process`` (the default on a machine with two or more cores) or ``thread`` (one
@@ -22,10 +25,14 @@ this process may use, at most 8).
 from __future__ import annotations
 
 import asyncio
+import copyreg
 import dataclasses
+import io
 import os
+import pickle
 import secrets
 import threading
+import types
 from concurrent.futures import ThreadPoolExecutor
 
 from ..errors import ConfigError
@@ -107,12 +114,28 @@ def _drop(key: str) -> None:
     _sessions.pop(key, None)
 
 
+def _adopt(key: str, records: bytes) -> None:
+    """Take the lab's hand-registered activations (pickled there: see TrainingPool._share_registry)."""
+    import pickle
+
+    from ..activations.extension import adopt_registered
+
+    try:
+        adopt_registered(pickle.loads(records))
+    except (ValueError, TypeError):
+        raise
+    except Exception as exc:  # noqa: BLE001  (a module this process cannot import: said in words, not a crash)
+        raise ValueError(f"the training processes cannot load the activations registered in this lab: "
+                         f"{type(exc).__name__}: {exc}; define their functions in a module both can import, or "
+                         "start the lab with --training thread") from None
+
+
 def _ready() -> int:
     return os.getpid()
 
 
 _OPS = {"start": _start, "advance": _advance, "step": _step, "set_lr": _set_lr, "export": _export,
-        "drop": _drop}
+        "drop": _drop, "adopt": _adopt}
 _PASSED_ON = (ValueError, TypeError, OverflowError, KeyError)  # what the socket answers in the learner's words
 
 
@@ -171,6 +194,7 @@ class _Slot:
         self._send_lock = threading.Lock()
         self._next = 0
         self.alive = True
+        self.registry_changes = None  # the lab's registry (extension.registered_here) as this process last took it
         threading.Thread(target=self._read, name=f"actlab-playground-reader-{index}", daemon=True).start()
 
     def _read(self) -> None:
@@ -355,19 +379,39 @@ class TrainingPool:
             self._waiting[index] += 1
         try:
             slot = self._ready_slot(index) or await asyncio.to_thread(self._slot, index)
+            if op == "start" and isinstance(slot, _Slot):
+                await self._share_registry(slot, key, args[0])
             result = await slot.call(key, op, args)
         finally:
             with self._lock:
                 self._waiting[index] -= 1
-        if result is None:
-            raise SlotLost("session", "the process training this run stopped; press reset to start again")
-        kind, value = result
-        if kind == "ok":
-            return value, slot
-        if kind == "config":
-            raise ConfigError(*value)
-        name, message = value
-        raise next(e for e in _PASSED_ON if e.__name__ == name)(message)
+        return _value_of(result), slot
+
+    async def _share_registry(self, slot: _Slot, key: str, config) -> None:
+        """Before a run starts in a training process: activations registered in the lab's own process since that
+        process last took them (activations.register in a notebook or a test; plugins load everywhere by
+        themselves) are sent to it. A record whose functions cannot be sent (a lambda, a closure) is refused when a
+        run names it, with what to do."""
+        from ..activation_spec import layer_field
+        from ..activations.extension import registered_here
+
+        changes, records = registered_here()
+        sendable, unsendable = [], {}
+        for record, aliases in records:
+            try:
+                _pickled(record)
+                sendable.append((record, aliases))
+            except (pickle.PicklingError, TypeError, AttributeError) as exc:
+                unsendable[record.name] = f"{type(exc).__name__}: {exc}"
+        for i, spec in enumerate(getattr(config, "activations", ())):
+            if spec.name in unsendable:
+                raise ConfigError(layer_field("activations", i), (
+                    f"{spec.name} was registered in this lab with functions its training processes cannot receive "
+                    f"({unsendable[spec.name]}); define them at module level in an importable module (no lambda or "
+                    "closure), or start the lab with --training thread"))
+        if slot.registry_changes != changes:
+            _value_of(await slot.call(key, "adopt", (_pickled(sendable),)))
+            slot.registry_changes = changes
 
     def shutdown(self) -> None:
         with self._lock:
@@ -385,6 +429,32 @@ class TrainingPool:
     def pids(self) -> list[int]:
         """The training processes' ids (process mode, once started): for tests and benchmarks."""
         return [s.process.pid for s in self._slots if isinstance(s, _Slot) and s.alive]
+
+
+def _mapping_proxy(items: dict):
+    return types.MappingProxyType(items)
+
+
+def _pickled(obj) -> bytes:
+    """``obj`` pickled, read-only mappings included (a record's param_specs is one, which pickle refuses)."""
+    out = io.BytesIO()
+    pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = {**copyreg.dispatch_table, types.MappingProxyType: lambda m: (_mapping_proxy, (dict(m),))}
+    pickler.dump(obj)
+    return out.getvalue()
+
+
+def _value_of(result):
+    """A slot's answer as a value, or the error it stands for raised here."""
+    if result is None:
+        raise SlotLost("session", "the process training this run stopped; press reset to start again")
+    kind, value = result
+    if kind == "ok":
+        return value
+    if kind == "config":
+        raise ConfigError(*value)
+    name, message = value
+    raise next(e for e in _PASSED_ON if e.__name__ == name)(message)
 
 
 def _cores() -> int:
