@@ -86,3 +86,36 @@ def test_an_unknown_tab_token_is_refused_by_name(client):
 def test_a_tab_token_is_a_post_a_foreign_page_cannot_make(client):
     assert client.get("/api/playground/tab").status_code == 405
     assert client.post("/api/playground/tab", headers={"origin": "http://evil.example"}).status_code == 403
+
+
+def test_a_socket_holds_its_slot_once_its_connect_returns(tmp_path, monkeypatch):
+    """The race behind a 90 s hang: the slot was taken in a thread after the handshake, so a page's sockets opened
+    one after another could take slots in another order, the extra one got a session instead of the refusal, and
+    waited out the idle timeout. A slow store (each take 0.3 s here) shows it every time."""
+    from actlab.web.sessions import SessionManager
+
+    take = SessionManager.acquire
+
+    def slow_take(self, tab=None):
+        time.sleep(0.3)
+        return take(self, tab)
+
+    monkeypatch.setattr(SessionManager, "acquire", slow_take)
+    app = create_app(db_path=tmp_path / "p.sqlite3", max_sessions=8, allow_hosts=("testserver",))
+    with TestClient(app) as client:
+        sessions = client.app.state.sessions
+        mine = client.post("/api/playground/tab").json()["tab"]
+        held = []
+        try:
+            for n in range(1, MAX_PER_TAB + 1):
+                ws = client.websocket_connect(f"/ws/playground?tab={mine}")
+                ws.__enter__()
+                held.append(ws)
+                assert sessions.active == n  # counted when the connect returns, not some time after
+            with client.websocket_connect(f"/ws/playground?tab={mine}") as extra:
+                reply = json.loads(extra.receive_text())  # before the fix: sometimes a session, and a 90 s wait
+                assert reply["field"] == "tab" and f"already has {MAX_PER_TAB}" in reply["message"]
+        finally:
+            for ws in held:
+                ws.__exit__(None, None, None)
+        assert soon(lambda: sessions.active == 0, 3.0)

@@ -245,9 +245,17 @@ def _refusal(why: str, sessions) -> tuple[str | None, str, int]:
 
 @ws_router.websocket("/ws/playground")
 async def playground_ws(ws: WebSocket, sessions: SessionsDep, tab: str | None = None) -> None:
-    await ws.accept()
-    # the shared count is a write transaction in the store: in a thread, so the event loop never waits on its lock
+    # The slot is taken before the handshake is answered, so a client whose connect has returned is counted: a page
+    # that opens its sockets one after another meets its share in that order (taken after the accept, a later
+    # socket's thread could win a slot an earlier one then lost, and the earlier one waited out the idle timeout).
+    # The shared count is a write transaction in the store: in a thread, so the event loop never waits on its lock.
     sid = await asyncio.to_thread(sessions.acquire, tab)
+    try:
+        await ws.accept()
+    except BaseException:  # the client left during the handshake
+        if not isinstance(sid, str):
+            sessions.release(sid)
+        raise
     if isinstance(sid, str):
         field, message, code = _refusal(sid, sessions)
         await ws.send_text(dumps({"type": "error", "field": field, "message": message}))
