@@ -91,6 +91,15 @@ def quantiles(values: list[float]) -> dict:
             "max_ms": round(1000 * ordered[-1], 1)}
 
 
+def _by_second(samples: list[tuple[float, float]], start: float, wall: float) -> list[float | None]:
+    """p95 in ms of the requests sent in each second of the run (None: none sent then)."""
+    out = []
+    for second in range(int(wall)):
+        durations = [d for t, d in samples if start + second <= t - d < start + second + 1]
+        out.append(quantiles(durations).get("p95_ms"))
+    return out
+
+
 async def probe(base: str, cookie: str, until: float, out: list) -> None:
     """Plain requests, ten a second: a page and a small API in turn."""
     async with httpx.AsyncClient(timeout=10) as client:
@@ -274,6 +283,8 @@ def main() -> None:
         "page_api": quantiles([d for t, d in stats["probe"] if t - d >= stats["start"] + args.settle]),
         "check_all": quantiles([d for _, d in stats["latency"]]),
         "page_api_all": quantiles([d for _, d in stats["probe"]]),
+        # the check's p95 per second from the start: where a spike sits, and how long it lasts
+        "check_p95_ms_by_second": _by_second(stats["latency"], stats["start"], stats["wall"]),
         "retries": stats["retries"], "errors": stats["errors"],
         "frames_per_s_per_learner": (round(statistics.mean(stats["frames"]) / stats["wall"], 1)
                                      if stats["frames"] else None),
