@@ -75,3 +75,26 @@ def test_sigmoid_as_written_in_the_tails(x):
             assert got == pytest.approx(want, rel=4 * 2.0**-52)
         else:  # subnormal or zero: within a subnormal step or two of the exact value
             assert abs(got - want) <= 2 * tiny
+
+
+def test_gelu_tanh_split_constants_are_exact_heads_and_tails():
+    """C1 = 2 sqrt(2/pi) and C3 = 0.044715 C1 as head + tail to about 1e-21 relative, heads short enough (40 and 14 bits)
+    that their products with x's 13-bit head and its cube are exact in float64."""
+    with mp.workdps(50):
+        c1 = 2 * mp.sqrt(2 / mp.pi)
+        for head, tail, exact, bits in ((F.GELU_TANH_C1_HEAD, F.GELU_TANH_C1_TAIL, c1, 40),
+                                        (F.GELU_TANH_C3_HEAD, F.GELU_TANH_C3_TAIL, c1 * mp.mpf("0.044715"), 14)):
+            assert abs((mp.mpf(head) + mp.mpf(tail)) / exact - 1) < 1e-20  # 2u to 1e-17 at |2u| = 2000
+            mantissa, _ = np.frexp(head)
+            assert float(mantissa * 2.0**bits).is_integer()
+
+
+def test_gelu_tanh_argument_is_exact_to_1e16_absolute(rng):
+    """t + t_err = 2u to ~1e-16 absolute up to |2u| ~ 2000 (x = +-30), which the lower tail's exp(2u) needs."""
+    x = np.concatenate([np.linspace(-30, 30, 601), rng.normal(0, 6, 400), [1e-300, -5e-324, 0.0]])
+    _, t, t_err, _ = F._gelu_tanh_parts(x)
+    with mp.workdps(50):
+        c1 = 2 * mp.sqrt(2 / mp.pi)
+        worst = max(abs(c1 * (mp.mpf(xi) + mp.mpf("0.044715") * mp.mpf(xi) ** 3) - mp.mpf(ti) - mp.mpf(ei))
+                    for xi, ti, ei in zip(x.tolist(), t.tolist(), t_err.tolist(), strict=True))
+    assert worst < 2e-16, float(worst)

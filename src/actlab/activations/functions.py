@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from ._numerics import two_prod, two_prod_const, two_square, two_sum
+from ._numerics import two_prod_const, two_square, two_sum
 
 SQRT_HALF = 0.7071067811865476
 SQRT_HALF_LO = -4.833646656726457e-17  # 1/sqrt(2) - SQRT_HALF
@@ -20,8 +20,8 @@ TWO_OVER_SQRT_PI = 1.1283791670955126
 INV_SQRT_2PI = 0.3989422804014327
 SQRT_2_OVER_PI = 0.7978845608028654
 GELU_TANH_COEF = 0.044715
-GELU_TANH_C1, GELU_TANH_C1_LO = 1.5957691216057308, -9.96930880911092e-17  # 2 sqrt(2/pi), as hi + lo
-GELU_TANH_C3, GELU_TANH_C3_LO = 0.07135481627260025, -6.175149918155315e-19  # 2 sqrt(2/pi) 0.044715
+GELU_TANH_C1 = 1.5957691216057308  # 2 sqrt(2/pi)
+GELU_TANH_C3 = 0.07135481627260025  # 2 sqrt(2/pi) 0.044715
 QUICK_GELU_BETA_LO = 4.2632564145606011e-17  # 1.702 - fl(1.702): the paper's constant is decimal
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
@@ -433,23 +433,51 @@ def gelu_value_and_deriv(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return _gelu(x, True, True)
 
 
+# 2u = C1 x + C3 x**3 with C1 = 2 sqrt(2/pi), C3 = 0.044715 C1, each as a short head plus a float64 tail
+# (from mpmath): C1's head has 40 significant bits and C3's 14, so that with x's head of 13 bits
+# (and x_head**3 of 39) both head products are exact in float64.
+GELU_TANH_C1_HEAD, GELU_TANH_C1_TAIL = 1.5957691216062813, -5.505482686972437e-13
+GELU_TANH_C3_HEAD, GELU_TANH_C3_TAIL = 0.07135772705078125, -2.9107781810012236e-06
+_SPLIT_13_BITS = 2.0**40 + 1  # Veltkamp: x * this splits x into a 13-bit head and the rest
+
+
 def _gelu_tanh_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Return (x clipped, t, t_err, dt) in float64: t + t_err = 2u, u = sqrt(2/pi) (x + 0.044715 x^3).
 
-    The cubic is evaluated in double-double arithmetic: in the lower tail the gate is exp(2u)
-    with |2u| up to ~700, and a plain evaluation would carry ~|2u| ULP of error into it.
-    dt is d(2u)/dx.
+    In the lower tail the gate is exp(2u) with |2u| up to ~700, and a plain evaluation would carry
+    ~|2u| ULP of error into it, so 2u is needed to about 1e-17 absolute. x is split into a 13-bit head
+    h and the rest l (|l| <= 2**-13 |x|); then C1h h and C3h h**3 are exact, their sum is made exact by
+    two_sum, and everything else, C1h l + C1t x + C3h (x**3 - h**3) + C3t x**3 with
+    x**3 - h**3 = l (x**2 + x h + h**2), is about 2**-13 of 2u, so its plain float64 rounding is far below
+    what matters. About 34 passes, where a double-double cubic took about 55. dt is d(2u)/dx.
     """
     xc = np.clip(_as64(x), -30.0, 30.0)  # the gate is exactly 0 or 1 in float64 beyond +-25
-    sq, sq_err = two_square(xc)
-    cube, cube_err = two_prod(xc, sq)
-    cube_err = cube_err + xc * sq_err
-    p3, e3 = two_prod_const(cube, GELU_TANH_C3, GELU_TANH_C3_LO)
-    p1, e1 = two_prod_const(xc, GELU_TANH_C1, GELU_TANH_C1_LO)
-    t, e_sum = two_sum(p1, p3)
-    t_err = e_sum + e1 + e3 + GELU_TANH_C3 * cube_err
-    dt = GELU_TANH_C1 + 3 * GELU_TANH_C3 * sq
-    return xc, t, t_err, dt
+    h = xc * _SPLIT_13_BITS
+    h -= h - xc  # (t - (t - x)): x's 13-bit head
+    lo = xc - h
+    h2 = h * h  # exact: 26 bits
+    h3 = h2 * h  # exact: 39 bits
+    sq = xc * xc
+    d3 = xc * h
+    d3 += sq
+    d3 += h2
+    d3 *= lo  # x**3 - h**3 to a few ULP of itself
+    small = np.multiply(lo, GELU_TANH_C1_HEAD)
+    small += GELU_TANH_C1_TAIL * xc
+    small += GELU_TANH_C3_HEAD * d3
+    d3 += h3  # x**3
+    d3 *= GELU_TANH_C3_TAIL
+    small += d3
+    a1 = np.multiply(h, GELU_TANH_C1_HEAD, out=h)  # exact
+    a2 = np.multiply(h3, GELU_TANH_C3_HEAD, out=h3)  # exact
+    head, head_err = two_sum(a1, a2)
+    t = head + small  # |small| < |head|: the error of this sum is small - (t - head), exactly
+    t_err = t - head
+    np.subtract(small, t_err, out=t_err)
+    t_err += head_err
+    sq *= 3 * GELU_TANH_C3
+    sq += GELU_TANH_C1
+    return xc, t, t_err, sq
 
 
 def _scaled_gate(t: np.ndarray, t_err: np.ndarray, log_scale: np.ndarray) -> np.ndarray:
@@ -461,19 +489,22 @@ def _scaled_gate(t: np.ndarray, t_err: np.ndarray, log_scale: np.ndarray) -> np.
 def _gelu_tanh_float64(x: np.ndarray, value: bool, deriv: bool) -> tuple[np.ndarray | None, np.ndarray | None]:
     """gelu_tanh and its derivative for float64 (each only when asked for), written as x sigma(2u).
 
-    Elsewhere the gate and its slope take the first-order correction in t_err (the rounding of 2u,
-    up to |2u| float64 ULP). Where 2u < -600 (x below about -19.9) sigma(2u) nears float64's subnormal
-    range while x sigma(2u) need not, so there the value is -exp(2u + log(-x)) / (1 + exp(2u)) and
-    the derivative is written the same way; that branch is evaluated only on the elements that need
-    it (it was taken for every x < -1 before, ten times slower on those elements for no accuracy).
+    sigma(t) = 1 / (1 + E), E = exp(-t), and sigma(-t) = E sigma(t) (see _sigmoid_from_exp); the gate and
+    its slope take the first-order correction in t_err (the rounding of 2u, up to |2u| float64 ULP).
+    Where 2u < -600 (x below about -19.9) sigma(2u) nears float64's subnormal range while x sigma(2u)
+    need not, so there the value is -exp(2u + log(-x)) / (1 + exp(2u)) and the derivative is written
+    the same way, on those elements only (E overflows there, which the branch replaces).
     """
     if x.ndim == 0:  # the branch below assigns into the result, which a 0-d ufunc result is not
         v, d = _gelu_tanh_float64(x.reshape(1), value, deriv)
         return (None if v is None else v.reshape(())), (None if d is None else d.reshape(()))
     xc, t, t_err, dt = _gelu_tanh_parts(x)
-    s, s_neg = _sigmoid_pair(t)
+    with np.errstate(over="ignore", invalid="ignore"):  # E = inf and inf * 0 only where t < -600
+        s, s_neg = _sigmoid_from_exp(t)
+        s_neg *= s  # sigma(-t)
     ds = s * s_neg
-    gate = s + ds * t_err  # sigma(t + t_err) to first order
+    gate = ds * t_err
+    gate += s  # sigma(t + t_err) to first order
     far_left = t < -600.0
     has_tail = bool(far_left.any())
     if has_tail:
@@ -484,10 +515,16 @@ def _gelu_tanh_float64(x: np.ndarray, value: bool, deriv: bool) -> tuple[np.ndar
         if has_tail:
             out_value[far_left] = -_scaled_gate(tl, tl_err, np.log(-xl))
     if deriv:
-        ds += ds * (s_neg - s) * t_err  # sigma'(t + t_err) to first order: sigma'' = sigma' (1 - 2 sigma)
-        out_deriv = gate + xc * ds * dt
+        s_neg -= s
+        s_neg *= ds
+        s_neg *= t_err
+        ds += s_neg  # sigma'(t + t_err) to first order: sigma'' = sigma' (1 - 2 sigma)
+        ds *= xc
+        ds *= dt
+        out_deriv = np.add(gate, ds, out=ds)
         if has_tail:
-            bracket = 1 + xl * dt[far_left] * s_neg[far_left]  # negative for every x < -1 (the root is at -0.7525)
+            s_neg_l = 1 / (1 + np.exp(tl))  # sigma(-t), about 1 here
+            bracket = 1 + xl * dt[far_left] * s_neg_l  # negative for every x < -1 (the root is at -0.7525)
             out_deriv[far_left] = np.sign(bracket) * _scaled_gate(tl, tl_err,
                                                                   np.log(np.maximum(np.abs(bracket), 1e-300)))
     return out_value, out_deriv
@@ -553,6 +590,27 @@ def gelu_tanh_value_and_deriv(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 # --- SiLU / Swish --------------------------------------------------------------------------
 
 
+def _silu_block_float32(x: np.ndarray, out_value, out_deriv) -> None:
+    """x sigma(x) and its derivative for a float32 block: E = exp(-x) from float32's vectorised exp (the
+    argument is exact), then sigma = 1 / (1 + E), sigma(-x) = E sigma and sigma' = sigma sigma(-x) in float64,
+    rounded once. Where |x| > 87 (E overflows in float32 below -88.7, and x sigma(x) needs sigma's subnormal
+    values there) the elements take the float64 path, as do the infinities."""
+    e = np.negative(x)
+    np.exp(e, out=e)
+    deep = np.abs(x) > 87
+    e = e.astype(np.float64)
+    s = np.add(e, 1)
+    np.reciprocal(s, out=s)
+    if out_value is not None:
+        np.multiply(x, s, out=out_value, casting="same_kind")
+    if out_deriv is not None:
+        e *= s  # sigma(-x)
+        e *= x
+        e *= s  # x sigma'(x)
+        np.add(e, s, out=out_deriv, casting="same_kind")
+    _redo_deep_tail_in_float64(x, deep, 1.0, out_value, out_deriv)
+
+
 def _swish_block_float32(x: np.ndarray, out_value, out_deriv, beta: float) -> None:
     """x sigma(beta x) and its derivative for a float32 block, using float32's vectorised exp.
 
@@ -605,6 +663,8 @@ def _redo_deep_tail_in_float64(x: np.ndarray, deep: np.ndarray, beta: float, out
 def _swish(x: np.ndarray, beta: float, beta_lo: float, value: bool, deriv: bool):
     """x sigma(beta x) and sigma(beta x) + beta x sigma'(beta x), each only when asked for."""
     if x.dtype == np.float32:  # float32 sigma alone cost up to 4.03 ULP off the grid (and 47 below -87)
+        if beta == 1.0:
+            return _float32_in_blocks(_silu_block_float32, x, value, deriv)
         return _float32_in_blocks(_swish_block_float32, x, value, deriv, beta)
     if x.dtype == np.float64:
         return _float64_in_blocks(_swish_wide, x, value, deriv, beta, beta_lo)
