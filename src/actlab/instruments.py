@@ -136,14 +136,15 @@ def output_stuck_fraction(head: str, logits: np.ndarray, targets: np.ndarray) ->
 
 def unit_derivatives(net: MLP, trace: Trace) -> list[np.ndarray]:
     """f'(z) per sample and unit for every hidden layer, (N, H) each; gated layers use d/d(gate)."""
-    out = []
-    for l, act in enumerate(net.activations):
-        d = act.derivative(trace.zs[l])
-        if act.is_gated:
-            h = d.shape[1] // 2
-            d = d[:, h:]
-        out.append(np.abs(d))
-    return out
+    return [unit_derivative(act, trace.zs[l]) for l, act in enumerate(net.activations)]
+
+
+def unit_derivative(act, z: np.ndarray) -> np.ndarray:
+    """|f'(z)| per sample and unit of one hidden layer, (N, H); a gated layer's d/d(gate) half."""
+    d = act.derivative(z)
+    if act.is_gated:
+        d = d[:, d.shape[1] // 2:]
+    return np.abs(d)
 
 
 def saturated_mask(act, derivs: np.ndarray, outputs: np.ndarray) -> np.ndarray:
@@ -170,38 +171,53 @@ def read(net: MLP, trace: Trace, grads: Grads, targets: np.ndarray | None = None
     """Every hidden layer's instruments, from one forward/backward (``targets``: what backward() was given,
     for the output's saturation). ``with_bounds`` adds the signal bound, one spectral norm per layer (0.76 s of
     CPU at the playground's hard cap of 32 x 256, so training frames, which never show it, leave it NaN)."""
-    norms = grad_norms(grads)
-    signals = signal_norms(grads)
+    common = read_common(net, grads, with_bounds)
+    layers = [read_layer(net, trace, l, common) for l in range(len(net.activations))]
+    return read_network(net, trace, targets, common, layers)
+
+
+def read_common(net: MLP, grads: Grads, with_bounds: bool = False) -> dict:
+    """What every layer's reading uses: the gradient and signal norms, the derivative products and the bounds."""
+    return {"norms": grad_norms(grads), "signals": signal_norms(grads), "products": deriv_products(net),
+            "bounds": signal_bounds(net) if with_bounds else np.full(len(net.activations), np.nan)}
+
+
+def read_layer(net: MLP, trace: Trace, l: int, common: dict) -> LayerReading:
+    """Hidden layer l's instruments (read() calls it for each layer; the playground spreads them over frames)."""
+    act = net.activations[l]
+    norms, signals = common["norms"], common["signals"]
     last = float(norms[-1])
-    products = deriv_products(net)
-    signal_bound = signal_bounds(net) if with_bounds else np.full(len(net.activations), np.nan)
-    derivs = unit_derivatives(net, trace)
-    layers = []
-    for l, act in enumerate(net.activations):
-        h = trace.outs[l + 1]
-        sat = saturated_mask(act, derivs[l], h)
-        dead = dead_mask(derivs[l])
-        dormant = dormant_mask(h)
-        ratio = grad_ratio(float(norms[l]), last)
-        p05, p50, p95 = _percentiles(h)
-        width = h.shape[1]
-        layers.append(LayerReading(
-            layer=l + 1, activation=act.name, width=width, grad_norm=float(norms[l]), signal_norm=float(signals[l]),
-            grad_ratio_to_last=ratio, deriv_product_to_last=float(products[l]),
-            signal_ratio_to_last=grad_ratio(float(signals[l]), float(signals[-1])),
-            signal_bound_to_last=float(signal_bound[l]), act_mean=float(h.mean()),
-            act_std=float(h.std()), act_p05=float(p05), act_p50=float(p50), act_p95=float(p95),
-            saturated_fraction=float((sat & ~dead).mean()), dead_fraction=float(dead.mean()),
-            dormant_fraction=float(dormant.mean()), saturated_units=tuple(np.flatnonzero(sat & ~dead).tolist()),
-            dead_units=tuple(np.flatnonzero(dead).tolist()),
-            reading=layer_reading(l + 1, len(net.activations) + 1, ratio, int(dead.sum()), int(sat.sum()), width,
-                                  float(norms[l]), last),
-        ))
+    derivs = unit_derivative(act, trace.zs[l])
+    h = trace.outs[l + 1]
+    sat = saturated_mask(act, derivs, h)
+    dead = dead_mask(derivs)
+    dormant = dormant_mask(h)
+    ratio = grad_ratio(float(norms[l]), last)
+    p05, p50, p95 = _percentiles(h)
+    width = h.shape[1]
+    return LayerReading(
+        layer=l + 1, activation=act.name, width=width, grad_norm=float(norms[l]), signal_norm=float(signals[l]),
+        grad_ratio_to_last=ratio, deriv_product_to_last=float(common["products"][l]),
+        signal_ratio_to_last=grad_ratio(float(signals[l]), float(signals[-1])),
+        signal_bound_to_last=float(common["bounds"][l]), act_mean=float(h.mean()),
+        act_std=float(h.std()), act_p05=float(p05), act_p50=float(p50), act_p95=float(p95),
+        saturated_fraction=float((sat & ~dead).mean()), dead_fraction=float(dead.mean()),
+        dormant_fraction=float(dormant.mean()), saturated_units=tuple(np.flatnonzero(sat & ~dead).tolist()),
+        dead_units=tuple(np.flatnonzero(dead).tolist()),
+        reading=layer_reading(l + 1, len(net.activations) + 1, ratio, int(dead.sum()), int(sat.sum()), width,
+                              float(norms[l]), last),
+    )
+
+
+def read_network(net: MLP, trace: Trace, targets: np.ndarray | None, common: dict,
+                 layers: list[LayerReading]) -> NetworkReading:
+    """The network's reading from its layers' (read_layer) and the output layer's."""
+    norms, signals = common["norms"], common["signals"]
     first_ratio = layers[0].grad_ratio_to_last if layers else math.nan
     stuck = output_stuck_fraction(net.config.head, trace.zs[-1], targets) if targets is not None else None
     x = trace.outs[0]
     rms = math.sqrt(float(np.vdot(x, x)) / x.size) if x.size else None
-    return NetworkReading(tuple(layers), last, first_ratio, stuck, float(signals[-1]), rms)
+    return NetworkReading(tuple(layers), float(norms[-1]), first_ratio, stuck, float(signals[-1]), rms)
 
 
 def _percentiles(h: np.ndarray) -> tuple[float, float, float]:

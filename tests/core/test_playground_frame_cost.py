@@ -1,5 +1,5 @@
-"""The playground frame's cost controls: the surface shrinks as the net grows, the header's weights and any
-array reach JSON in one pass with the same text as before."""
+"""The playground frame's cost controls: the surface shrinks as the net grows, the header's links and any array
+reach JSON in one pass with the same text as before."""
 
 from __future__ import annotations
 
@@ -19,12 +19,13 @@ def _header(blob: bytes) -> dict:
     return json.loads(blob[4:4 + n])
 
 
-@pytest.mark.parametrize(("layers", "grid"), [((4, 2), 100), ((32,) * 8, 100), ((256,) * 32, 22)])
+@pytest.mark.parametrize(("layers", "grid"), [((4, 2), 100), ((32,) * 8, 100), ((128,) * 8, 41), ((256,) * 32, 10)])
 def test_surface_keeps_full_detail_up_to_the_default_cap_and_coarsens_beyond(layers, grid):
     session = PlaygroundSession(RunConfig(layers=layers))
     assert session.grid == grid
     n_weights = sum(w.size for w in session.trainer.net.weights)
-    assert grid == 100 or grid**2 * n_weights <= SURFACE_BUDGET < (grid + 1) ** 2 * n_weights
+    assert grid in (100, MIN_SURFACE) or grid**2 * n_weights <= SURFACE_BUDGET < (grid + 1) ** 2 * n_weights
+    assert grid != MIN_SURFACE or MIN_SURFACE**2 * n_weights > SURFACE_BUDGET  # the floor only where the budget fails
     data = session.frame_data()
     assert data.output.shape == (grid, grid)
     assert _header(data.encode())["grid"] == grid
@@ -32,16 +33,18 @@ def test_surface_keeps_full_detail_up_to_the_default_cap_and_coarsens_beyond(lay
 
 def test_surface_never_goes_below_the_floor_nor_above_the_request():
     assert surface_size(100, 10**9) == MIN_SURFACE
-    assert surface_size(15, 10**9) == 15  # a smaller request is kept
+    assert surface_size(MIN_SURFACE, 10**9) == MIN_SURFACE  # a request at the floor is kept
     assert surface_size(100, 1) == 100
 
 
-def test_encoded_weights_are_the_rounded_weights():
+def test_encoded_links_are_the_rounded_weights_of_the_chosen_links():
     session = PlaygroundSession(RunConfig(layers=(5, 3)), grid=10)
     session.advance(1)
     header = _header(session.frame_data().encode())
-    for got, w in zip(header["weights"], session.trainer.net.weights, strict=True):
-        assert got == np.round(w, 4).tolist()
+    assert "weights" not in header  # the matrices leave only on an export
+    for got, w in zip(header["links"], session.trainer.net.weights, strict=True):
+        assert got["count"] == w.size and len(got["w"]) == w.size  # 2 x 5, 5 x 3, 3 x 1: all within the budget
+        assert got["w"] == [float(np.round(w[i, j], 4)) for i, j in zip(got["from"], got["to"], strict=True)]
 
 
 @pytest.mark.parametrize("array", [np.array([0.1, -2.5, 3e300]), np.arange(4).reshape(2, 2), np.array([True, False]),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -25,10 +25,17 @@ class FrameData:
     header: dict
     output: np.ndarray  # (G, G) int8, output scaled to [-127, 127]
     neurons: np.ndarray  # (total_neurons, g, g) int8
+    # header keys whose JSON text is already written (the same evaluation's readings, sent with many frames): the
+    # text is used as it is instead of walking the values again; ``header`` still holds the values
+    encoded: dict[str, str] = field(default_factory=dict)
 
     def encode(self) -> bytes:
         """[u32 header length][header JSON][output int8][neurons int8]: one binary WebSocket message."""
-        head = dumps(self.header, separators=(",", ":")).encode()  # strict JSON: the page's JSON.parse reads it
+        rest = {k: v for k, v in self.header.items() if k not in self.encoded}
+        text = dumps(rest, separators=(",", ":"))  # strict JSON: the page's JSON.parse reads it
+        if self.encoded:
+            text = text[:-1] + "".join(f",{json.dumps(k)}:{v}" for k, v in self.encoded.items()) + "}"
+        head = text.encode()
         return struct.pack("<I", len(head)) + head + self.output.tobytes() + self.neurons.tobytes()
 
 

@@ -1,33 +1,50 @@
 """A live playground session: a Trainer plus what one animation frame shows.
 
-The web layer owns the WebSocket and the timing; this module owns the maths of a frame: run k epochs, evaluate
-the output over a G x G grid of the input plane and every neuron over a g x g grid, and gather losses, weights
-and instruments (frames.py turns them into the message). Adaptive detail: bigger networks get coarser neuron
-thumbnails and a coarser output surface, so a frame stays small and fast.
+The web layer owns the WebSocket and the timing; this module owns the maths of a frame: train, evaluate the
+output over a G x G grid of the input plane and every neuron over a g x g grid, and gather losses, the drawn links
+and instruments (frames.py turns them into the message). Adaptive detail keeps every frame's work bounded
+whatever the network's size, so a big network stays live:
+
+- training: a frame (train(), then finish_frame()) trains the epochs asked for or TRAIN_BUDGET multiply-adds of
+  updates, whichever is less; an epoch may then span frames, and the frame says how far into it the run is;
+- numbers: the losses and instruments are the full computation on the whole data sets (Trainer.frame()), made a
+  slice per frame (EVAL_BUDGET, evaluation.py) on a copy of the network taken at one step; the frame says that
+  step, which is the frame's own for every network whose evaluation fits in one frame (the default cap does);
+- pictures: a coarser output surface and thumbnails as the network grows, and only the drawn links' weights
+  (links.py). advance() and step_once(), the Python API and the Step button, train whole epochs (one step) and
+  evaluate at once.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
 
-from .._json import jsonable
+from .._json import dumps, jsonable
 from ..datasets import features
 from ..errors import ConfigError
 from ..instruments import deriv_products, plane_grid
 from ..limits import PlaygroundLimits
 from ..session import RunConfig, make_data, trainer_for
 from ..training import Frame, Trainer
+from .evaluation import Evaluation
 from .frames import CLASS_LEVELS, FRAME_FIELDS, FrameData, _class_codes, _quantise
+from .links import LinkSelection
 
 EXTENT = 6.0  # the input plane shown: [-6, 6]^2, as the playground
 MAX_EPOCHS_PER_FRAME = 50
 MAX_STEPS_PER_EPOCH = 2_000  # updates in one epoch (training points / batch size): a frame is up to 50 epochs
 # the output surface's cells shrink as the network grows so that drawing it stays under about this many
-# multiply-adds (a 100 x 100 surface through up to 1e5 weights; ~30 ms of float32 products on one core)
-SURFACE_BUDGET = 1e9
-MIN_SURFACE = 20
+# multiply-adds (a 100 x 100 surface through up to 2e4 weights; about 10 ms of float32 products on one core)
+SURFACE_BUDGET = 2e8
+MIN_SURFACE = 10
+# a live frame's training (train()): at most this many multiply-adds of updates, about 3 (B + 1) per weight and
+# update for a batch of B; 32 x 256 with batch 10 makes 2 updates a frame, 8 x 32 up to 23 epochs
+TRAIN_BUDGET = 1.4e8
+EVAL_BUDGET = 1e8  # a live frame's slice of the full evaluation (evaluation.py)
+_RUN_FIELDS = ("step", "epoch", "status", "diverged_at_step")  # a live frame's own; its other numbers: an evaluation's
 
 
 class PlaygroundSession:
@@ -56,6 +73,17 @@ class PlaygroundSession:
         self._thumb_inputs = features(self._thumb_pts, config.features).astype(np.float32) if self.is_2d else None
         self.last_frame: Frame | None = None
         self._history_sent_step = 0  # the newest sampled gradient already sent to the page
+        self.updates_per_epoch = -(-len(self.trainer.x_train) // self.trainer.batch_size)
+        self.epoch_step = 0  # updates made in the current epoch (an epoch may span frames)
+        self._numbers: Frame | None = None  # the newest finished evaluation (Trainer.frame() at its step)
+        self._predictions: np.ndarray | None = None  # its test-set predictions, for the confusion matrix
+        self._evaluating: Evaluation | None = None  # one under way, a slice a frame
+        self._shown: tuple[Frame, Frame] | None = None  # (the last frame made here, the evaluation it shows)
+        self._numbers_cache: tuple[Frame, dict, dict] | None = None
+        net = self.trainer.net
+        self.n_weights = sum(w.size for w in net.weights)
+        self.updates_per_frame = max(1, int(TRAIN_BUDGET // (3 * (self.trainer.batch_size + 1) * self.n_weights)))
+        self.links = LinkSelection(net.weights)
 
     @property
     def thumb_size(self) -> int:
@@ -67,28 +95,87 @@ class PlaygroundSession:
         self.trainer.set_lr(lr)
 
     def advance(self, epochs: int = 1) -> Frame:
-        """Train ``epochs`` epochs, then evaluate once for the frame."""
-        self.train(epochs)
-        return self.finish_frame()
+        """Train ``epochs`` whole epochs (the rest of the current one counts as the first), then evaluate at once:
+        the Python API's frame, Trainer.frame() at the step reached."""
+        self._check_epochs(epochs)
+        self._updates(epochs * self.updates_per_epoch - self.epoch_step)
+        return self._evaluate_now()
 
     def train(self, epochs: int) -> None:
-        """Train without evaluating: the server trains one frame's epochs in slices, then calls finish_frame()."""
+        """A live frame's training: ``epochs`` epochs or ``updates_per_frame`` updates (TRAIN_BUDGET), whichever
+        is less; the next call goes on where this one stopped. Then the server calls finish_frame()."""
+        self._check_epochs(epochs)
+        self._updates(min(self.updates_per_frame, epochs * self.updates_per_epoch - self.epoch_step))
+
+    @staticmethod
+    def _check_epochs(epochs: int) -> None:
         if isinstance(epochs, bool) or not isinstance(epochs, int) or not 1 <= epochs <= MAX_EPOCHS_PER_FRAME:
             raise ConfigError("epochs_per_frame", f"1 to {MAX_EPOCHS_PER_FRAME}; got {epochs!r}")
-        self.trainer.run_epochs(epochs)
+
+    def _updates(self, n: int) -> None:
+        """``n`` minibatch updates, an epoch counted each time updates_per_epoch of them complete (as
+        Trainer.run_epochs counts them); stops at divergence."""
+        t = self.trainer
+        for _ in range(n):
+            t.step()
+            if t.diverged:
+                return
+            self.epoch_step += 1
+            if self.epoch_step == self.updates_per_epoch:
+                t.epoch_count += 1
+                self.epoch_step = 0
 
     def finish_frame(self) -> Frame:
-        self.last_frame = self.trainer.frame()  # one evaluation per frame, however many epochs
-        return self.last_frame
+        """A live frame's numbers: a slice of the evaluation under way (EVAL_BUDGET), and the newest finished
+        evaluation's Frame with the run's own step, epoch and status (numbers_of() says at which step the numbers
+        were taken). A diverged run is evaluated at once: its frame is the last one."""
+        t = self.trainer
+        if t.diverged:
+            if self._numbers is None or self._numbers.step != t.step_count:
+                self._evaluate_now()
+        else:
+            if self._evaluating is None:
+                ev = Evaluation(t, snapshot=False)
+                # a copy only when the evaluation spans frames (training goes on in between); else the live network
+                self._evaluating = ev if ev.work() <= EVAL_BUDGET else Evaluation(t)
+            if self._evaluating.run(EVAL_BUDGET) is not None:
+                self._set_numbers(self._evaluating)
+                self._evaluating = None
+        if self._numbers is None:
+            if self.last_frame is None:
+                self._evaluate_now()
+            else:  # the first frame, made by the caller (Trainer.frame())
+                self._numbers, self._predictions = self.last_frame, None
+        frame = dataclasses.replace(self._numbers, step=t.step_count, epoch=t.epoch_count,
+                                    status="diverged" if t.diverged else "ok", diverged_at_step=t.diverged_at_step)
+        self.last_frame = frame
+        self._shown = (frame, self._numbers)
+        return frame
+
+    def numbers_of(self, frame: Frame) -> Frame:
+        """The Frame whose losses and instruments ``frame`` shows: itself, or for a live frame of a big network the
+        evaluation it carries (its step and epoch are when the numbers were taken)."""
+        return self._shown[1] if self._shown is not None and self._shown[0] is frame else frame
+
+    def _evaluate_now(self) -> Frame:
+        ev = Evaluation(self.trainer, snapshot=False)
+        ev.run()
+        self._set_numbers(ev)
+        self._evaluating = None
+        self.last_frame = ev.frame
+        self._shown = (ev.frame, ev.frame)
+        return ev.frame
+
+    def _set_numbers(self, ev: Evaluation) -> None:
+        self._numbers, self._predictions = ev.frame, ev.predictions
 
     def step_once(self) -> Frame:
-        """One minibatch, for the playground's single-step button."""
-        self.trainer.step()
-        self.last_frame = self.trainer.frame()
-        return self.last_frame
+        """One minibatch, for the playground's single-step button; evaluated at once."""
+        self._updates(1)
+        return self._evaluate_now()
 
     def frame_data(self) -> FrameData:
-        """Everything one animation frame draws (call after advance())."""
+        """Everything one animation frame draws (call after advance(), step_once() or finish_frame())."""
         t = self.trainer
         frame = self.last_frame or t.frame()
         net = t.net
@@ -109,7 +196,16 @@ class PlaygroundSession:
             output = np.zeros((0, 0), np.int8)
             neuron_arr = np.zeros((0, 0), np.int8)
         reading = frame.reading
-        same = frame.to_dict()  # the frame's own JSON form, as `actlab train --json` prints it
+        numbers = self.numbers_of(frame)
+        if not head.is_classifier:
+            confusion = None
+        elif numbers is self._numbers and self._predictions is not None:  # the evaluation's own test predictions
+            confusion = self._confusion_of(self._predictions)
+        else:
+            confusion = self.confusion()
+        self.links.update(net.weights)
+        same, encoded = self._numbers_json(numbers)  # the frame's own JSON form, as `actlab train --json` prints it
+        same = {**same, **{k: jsonable(getattr(frame, k)) for k in _RUN_FIELDS}}
         # each hidden layer as LayerReading.to_dict() writes it (the frame's instruments on the full training set)
         layers = same["reading"]["layers"] if reading else []
         products = deriv_products(net)
@@ -122,15 +218,32 @@ class PlaygroundSession:
             # a class surface (softmax): the number of classes and the levels per class of its cells; else 0
             "classes": net.config.output_dim if head.surface is None else 0, "class_levels": CLASS_LEVELS,
             "layer_sizes": [net.weights[0].shape[0], *net.config.hidden, net.config.output_dim],
-            # arrays, made JSON by encode() in one C-speed pass (a list here was walked number by number)
-            "weights": [np.round(w, 4) if not any(f.is_gated for f in net.activations) else []
-                        for w in net.weights],
+            # the drawn links' weights and each layer's summary, not the matrices (links.py); arrays are made JSON
+            # by encode() in one C-speed pass
+            "links": self.links.to_json(net.weights, [*net.config.hidden, net.config.output_dim]),
+            # an epoch may span frames: the updates made in the current one, of updates_per_epoch
+            "epoch_step": self.epoch_step, "updates_per_epoch": self.updates_per_epoch,
+            # the step and epoch at which the losses, accuracies, instruments and confusion were taken (the
+            # frame's own unless the network's evaluation spans frames, evaluation.py)
+            "evaluated_step": numbers.step, "evaluated_epoch": numbers.epoch,
             "layers": layers, "deriv_products": jsonable(products), "share_norms": share_norms,
             "last_grad_norm": jsonable(reading.last_grad_norm) if reading else None,
-            "confusion": self.confusion() if head.is_classifier else None,
+            "confusion": confusion,
             "grad_history": self._new_gradient_samples(),
         }
-        return FrameData(header, output, neuron_arr)
+        return FrameData(header, output, neuron_arr, encoded)
+
+    def _numbers_json(self, numbers: Frame) -> tuple[dict, dict[str, str]]:
+        """``numbers``' to_dict() and the JSON text of its per-layer readings and diagnosis, made once per
+        evaluation (a big network's frames show the same evaluation for many frames; at 32 x 256 its dict took
+        11 ms to write)."""
+        if self._numbers_cache is None or self._numbers_cache[0] is not numbers:
+            same = numbers.to_dict()
+            layers = same["reading"]["layers"] if same["reading"] else []
+            encoded = {"layers": dumps(layers, separators=(",", ":")),
+                       "diagnosis": dumps(same["diagnosis"], separators=(",", ":"))}
+            self._numbers_cache = (numbers, same, encoded)
+        return self._numbers_cache[1], self._numbers_cache[2]
 
     def _new_gradient_samples(self, limit: int = 20) -> list[list[float]]:
         """[step, ||dW|| layer 1, ..., output] for the minibatch samples taken since the last frame (at most
@@ -143,13 +256,16 @@ class PlaygroundSession:
         return [[step, *jsonable(norms)] for step, norms in keep]
 
     def confusion(self) -> list[list[int]]:
-        """Test-set confusion matrix (rows: true class, columns: predicted)."""
+        """Test-set confusion matrix (rows: true class, columns: predicted) of the network as it is now."""
         t = self.trainer
         x = t.x_test if t.x_test is not None else t.x_train
-        y = self.test_data.labels if t.x_test is not None else self.train_data.labels
         with np.errstate(all="ignore"):
             out = t.net.predict(x)
-        pred = t.net.head.predict(out)
+        return self._confusion_of(t.net.head.predict(out))
+
+    def _confusion_of(self, pred: np.ndarray) -> list[list[int]]:
+        """The confusion matrix of test-set predictions (the training set's when there is no test set)."""
+        y = self.test_data.labels if self.trainer.x_test is not None else self.train_data.labels
         k = max(int(y.max()), int(pred.max())) + 1
         m = np.zeros((k, k), dtype=int)
         np.add.at(m, (y.astype(int), pred), 1)

@@ -2,8 +2,10 @@
 // links coloured by sign and sized by weight, dead and saturated units marked.
 import { colourSurface } from "../charts.js";
 
-// Adaptive detail: the browser spends about 15 us rasterising each link, so a big network draws only its strongest
-// links (the weakest are the thinnest and palest anyway) and says how many it shows.
+// Adaptive detail: the browser spends about 15 us rasterising each link, so the server sends only the links the
+// drawing shows (playground/links.py: each layer's strongest, chosen stably, about LINK_BUDGET in all) with each
+// layer's summary, never the weight matrices; the page says how many it shows. A network taller or wider than the
+// window is drawn only where it is on screen, and again when it is scrolled.
 export const LINK_BUDGET = 1200;
 
 // features: the options' input features, [{name, title}] (the page keeps no list of its own)
@@ -91,12 +93,13 @@ export function mount(root, { state, registry, features, maxWidth = 32, onChange
   // measured once per layout, and each frame only strokes lines and copies small images. (An SVG line per link
   // would make the browser restyle hundreds of elements a frame; a canvas per neuron made it hand the compositor
   // hundreds of bitmaps a frame, most of a frame's time on a 8 x 32 network.)
-  let links = [];  // [{x1, y1, x2, y2, l, i, j}]
+  let centres = [];  // per column (inputs, hidden layers, output), each unit's {left, right, y}
   let boxes = [];  // per hidden layer, each neuron's inner box {x, y, w, h}
   let laidOut = false;
   let tile = null;  // a t x t canvas each thumbnail is coloured into before it is scaled onto the network
+  let last = null;  // the last frame drawn: drawn again when the drawing scrolls into view
 
-  function layoutLinks(weights) {
+  function layout() {
     const canvas = root.querySelector("canvas.links");
     if (!canvas) return;
     const box = root.getBoundingClientRect();
@@ -104,7 +107,7 @@ export function mount(root, { state, registry, features, maxWidth = 32, onChange
     canvas.width = Math.round(box.width * ratio);
     canvas.height = Math.round(box.height * ratio);
     canvas.getContext("2d").setTransform(ratio, 0, 0, ratio, 0, 0);
-    const centres = columns.map((col) => col.map((el) => {
+    centres = columns.map((col) => col.map((el) => {
       const r = el.getBoundingClientRect();
       return { left: r.left - box.left, right: r.right - box.left, y: r.top - box.top + r.height / 2 };
     }));
@@ -112,18 +115,17 @@ export function mount(root, { state, registry, features, maxWidth = 32, onChange
       const r = el.getBoundingClientRect();
       return { x: r.left - box.left + el.clientLeft, y: r.top - box.top + el.clientTop, w: el.clientWidth, h: el.clientHeight };
     }));
-    links = [];
-    weights.forEach((W, l) => {
-      const from = centres[l], to = centres[l + 1];
-      if (!from || !to || W.length !== from.length) return;
-      W.forEach((row, i) => row.forEach((_, j) => {
-        if (to[j]) links.push({ x1: from[i].right, y1: from[i].y, x2: to[j].left, y2: to[j].y, l, i, j });
-      }));
-    });
     laidOut = true;
   }
 
-  function drawThumbnails(ctx, neurons, t) {
+  // the part of the drawing inside the window, in the drawing's coordinates (a margin so a scroll finds it drawn)
+  function visibleRect() {
+    const box = root.getBoundingClientRect(), margin = 100;
+    return { x0: -box.left - margin, y0: -box.top - margin,
+             x1: window.innerWidth - box.left + margin, y1: window.innerHeight - box.top + margin };
+  }
+
+  function drawThumbnails(ctx, neurons, t, view) {
     ctx.globalAlpha = 1;
     if (t && (!tile || tile.width !== t)) {
       tile = document.createElement("canvas");
@@ -135,7 +137,10 @@ export function mount(root, { state, registry, features, maxWidth = 32, onChange
     let offset = 0;
     for (const layer of boxes) {
       for (const b of layer) {
-        if (t) {
+        const seen = b.x + b.w >= view.x0 && b.x <= view.x1 && b.y + b.h >= view.y0 && b.y <= view.y1;
+        if (!seen) {
+          offset += t * t;
+        } else if (t) {
           tctx.putImageData(colourSurface(img, neurons.subarray(offset, offset + t * t), 1 / 127), 0, 0);
           ctx.drawImage(tile, b.x, b.y, b.w, b.h);
           offset += t * t;
@@ -147,36 +152,49 @@ export function mount(root, { state, registry, features, maxWidth = 32, onChange
     }
   }
 
-  function draw(weights, neurons, t) {
-    if (!weights || !weights.length) return;
-    if (!laidOut) layoutLinks(weights);
+  // links: per weight layer {from, to, w, count, rms, max_abs} (the header's "links", LinkSelection.to_json)
+  function draw(links, neurons, t) {
+    if (!links) return;
+    if (!laidOut) layout();
     const canvas = root.querySelector("canvas.links");
     if (!canvas) return;
-    const ctx = canvas.getContext("2d");
-    ctx.clearRect(0, 0, canvas.width, canvas.height);
-    const size = new Float32Array(links.length);
-    links.forEach((k, n) => { size[n] = Math.abs(weights[k.l]?.[k.i]?.[k.j] ?? 0); });
-    let max = 1e-9;
-    for (const v of size) max = Math.max(max, v);
-    let floor = 0;  // links below this size are left out
-    if (links.length > LINK_BUDGET) floor = Float32Array.from(size).sort()[links.length - LINK_BUDGET];
+    last = { links, neurons, t };
+    const ctx = canvas.getContext("2d"), view = visibleRect();
+    ctx.clearRect(Math.max(0, view.x0), Math.max(0, view.y0), view.x1 - view.x0, view.y1 - view.y0);
+    let max = 1e-9, total = 0;  // line widths are scaled by the largest |w| of the whole network, as before
+    for (const layer of links) {
+      max = Math.max(max, layer.max_abs ?? 0);
+      if (layer.from.length) total += layer.count;
+    }
     let shown = 0;
     ctx.globalAlpha = 0.75;
-    for (let n = 0; n < links.length; n++) {
-      const k = links[n];
-      const w = weights[k.l]?.[k.i]?.[k.j];
-      if (w === undefined || size[n] < floor || (floor > 0 && shown >= LINK_BUDGET)) continue;
-      shown++;
-      ctx.strokeStyle = w >= 0 ? "#0072B2" : "#E69F00";
-      ctx.lineWidth = 0.4 + 4 * Math.abs(w) / max;
-      ctx.beginPath();
-      ctx.moveTo(k.x1, k.y1);
-      ctx.lineTo(k.x2, k.y2);
-      ctx.stroke();
-    }
-    drawThumbnails(ctx, neurons, t);
-    onLinks(shown, links.length);
+    links.forEach((layer, l) => {
+      const from = centres[l], to = centres[l + 1];
+      if (!from || !to) return;
+      for (let k = 0; k < layer.from.length; k++) {
+        const a = from[layer.from[k]], b = to[layer.to[k]], w = layer.w[k];
+        if (!a || !b) continue;
+        shown++;
+        if (Math.max(a.y, b.y) < view.y0 || Math.min(a.y, b.y) > view.y1 || b.left < view.x0 || a.right > view.x1) continue;
+        ctx.strokeStyle = w >= 0 ? "#0072B2" : "#E69F00";
+        ctx.lineWidth = 0.4 + 4 * Math.abs(w) / max;
+        ctx.beginPath();
+        ctx.moveTo(a.right, a.y);
+        ctx.lineTo(b.left, b.y);
+        ctx.stroke();
+      }
+    });
+    drawThumbnails(ctx, neurons, t, view);
+    onLinks(shown, total);
   }
+
+  // a paused drawing scrolled into view is drawn from the last frame (a playing one is redrawn by the next frame)
+  let scrollPending = false;
+  window.addEventListener("scroll", () => {
+    if (scrollPending || !last) return;
+    scrollPending = true;
+    requestAnimationFrame(() => { scrollPending = false; if (last) draw(last.links, last.neurons, last.t); });
+  }, { passive: true, capture: true });
 
   // measure again whenever the drawing's box changes size (a window resize, a scrollbar appearing, a wrapped line)
   new ResizeObserver(() => { laidOut = false; }).observe(root);
@@ -201,8 +219,8 @@ export function mount(root, { state, registry, features, maxWidth = 32, onChange
         const text = [dead.size ? `${dead.size} dead` : "", sat.size ? `${sat.size} saturated` : ""].filter(Boolean).join(", ");
         if (counts.textContent !== text) counts.textContent = text;
       });
-      draw(header.weights, neurons, header.thumb);
+      draw(header.links, neurons, header.thumb);
     },
-    destroy() { root.replaceChildren(); },
+    destroy() { last = null; root.replaceChildren(); },
   };
 }

@@ -10,6 +10,11 @@ export function mount(root, { state, outputNeuron = () => null }) {
   const legend = root.querySelector("#class-legend");
   const showTest = root.querySelector("#show_test"), discretize = root.querySelector("#discretize");
   const small = document.createElement("canvas");  // the output grid at its own resolution, scaled up when drawn
+  // what a big network's frame shows differently (playground/session.py): training part of an epoch per frame,
+  // and numbers computed over several frames; hidden while neither holds (the default sizes)
+  const note = Object.assign(document.createElement("p"), { className: "status-line", id: "frame-note" });
+  note.hidden = true;
+  root.append(note);
   let points = null;  // the run's data, from the server's "ready" message
 
   showTest.addEventListener("change", () => state.set({ show_test: showTest.checked }));
@@ -42,9 +47,27 @@ export function mount(root, { state, outputNeuron = () => null }) {
     if (lossChart.getAttribute("aria-label") !== loss) lossChart.setAttribute("aria-label", loss);
   }
 
+  const count = (n) => n.toLocaleString("en-US");
+  function explain(h) {
+    const parts = [];
+    if (h.epoch_step) {
+      parts.push(`Epoch ${count(h.epoch + 1)} is ${count(h.epoch_step)} of ${count(h.updates_per_epoch)} updates in: ` +
+                 "a network this big trains part of an epoch per frame, so the page stays live.");
+    }
+    if (h.evaluated_step !== undefined && h.evaluated_step !== h.step) {
+      parts.push(`Losses, accuracy and the layer readings are computed on all the data for the network as it was at ` +
+                 `step ${count(h.evaluated_step)} (epoch ${count(h.evaluated_epoch)}); at this size that takes several ` +
+                 `frames, so they trail training (now at step ${count(h.step)}).`);
+    }
+    const text = parts.join(" ");
+    if (note.textContent !== text) note.textContent = text;
+    note.hidden = !text;
+  }
+
   function draw(frame) {
     const h = frame.header, ctx = canvas.getContext("2d");
     describe(h);
+    explain(h);
     if (!h.grid) {  // a CSV with more than two inputs: no plane to draw the output over
       ctx.clearRect(0, 0, canvas.width, canvas.height);
       ctx.fillStyle = "#5b6570"; ctx.font = "14px system-ui, sans-serif"; ctx.textAlign = "center";
@@ -83,5 +106,5 @@ export function mount(root, { state, outputNeuron = () => null }) {
     if (frame) draw(frame);
   }
 
-  return { update, destroy() { legend.replaceChildren(); canvas.getContext("2d").clearRect(0, 0, canvas.width, canvas.height); } };
+  return { update, destroy() { note.remove(); legend.replaceChildren(); canvas.getContext("2d").clearRect(0, 0, canvas.width, canvas.height); } };
 }

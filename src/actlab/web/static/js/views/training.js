@@ -3,19 +3,23 @@ import { fmt } from "../charts.js";
 import { linearLines } from "../livechart.js";
 
 export function mount(root, { canvas, trainOut, testOut, metrics }) {
-  let epochs = [], train = [], test = [], pendingMetrics = null, metricsTimer = null;
+  let epochs = [], train = [], test = [], pendingMetrics = null, metricsTimer = null, recordedStep = null;
   // test solid black, training dashed blue: told apart by the dash as well as the colour
   const drawCurves = () => linearLines(canvas, { x: epochs, xName: "epoch", series: [
     { name: "test loss", y: test, color: "#000" }, { name: "training loss", y: train, color: "#0072B2", dash: true }] });
   return {
     reset() {
-      epochs = []; train = []; test = []; pendingMetrics = null;
+      epochs = []; train = []; test = []; pendingMetrics = null; recordedStep = null;
       metrics.replaceChildren();
       drawCurves();
     },
-    // every frame's losses, drawn or not
+    // every evaluation's losses, drawn or not, at the (fractional) epoch they were taken: a big network's frames
+    // repeat one evaluation for several frames (evaluated_step, playground/evaluation.py), recorded once
     record(h) {
-      epochs.push(h.epoch); train.push(h.train_loss); test.push(h.test_loss);
+      const at = h.evaluated_step ?? h.step;
+      if (at === recordedStep) return;
+      recordedStep = at;
+      epochs.push(h.updates_per_epoch ? at / h.updates_per_epoch : h.epoch); train.push(h.train_loss); test.push(h.test_loss);
       if (train.length > 600) [epochs, train, test] = [epochs, train, test].map((a) => a.filter((_, i) => i % 2 === 0));
     },
     // while training, accuracy and the confusion matrix change at a readable 4 Hz; a paused page shows the frame
