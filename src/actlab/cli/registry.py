@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 import numpy as np
 import typer
+from rich import box
 from rich.markup import escape
 from rich.table import Table
 
@@ -39,6 +41,14 @@ def _get(name: str, params: dict | None = None) -> activations.Activation:
         raise  # unreachable; keeps type checkers quiet
 
 
+WIDE = 150  # columns the full list needs; below it the list drops "max f′" and rounds its intervals
+
+
+def _short_interval(text: str) -> str:
+    """An interval with its numbers to 3 significant digits: "[-0.128904, 1.1289]" -> "[-0.129, 1.13]"."""
+    return re.sub(r"-?\d+\.\d+", lambda m: f"{float(m.group()):.3g}", text)
+
+
 @app.command("list")
 def list_(json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False) -> None:
     """One row per activation: range, derivative range, maximal derivative, zero-centred, smooth, where it is used."""
@@ -46,13 +56,25 @@ def list_(json_out: Annotated[bool, typer.Option("--json", help="Print JSON inst
     if json_out:
         typer.echo(dumps([r.describe() for r in records], indent=1))
         return
-    table = Table(title="actlab activation registry", show_lines=False)
-    for col in ("name", "range", "f′ range", "max f′", "zero-centred", "smooth", "used in"):
-        table.add_column(col)
+    wide = console.width >= WIDE
+    # short cells never wrap; the prose columns fold at word boundaries and take the width that is left
+    table = Table(title="actlab activation registry", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True,
+                  caption=None if wide else f"max f′ and where f′ peaks: actlab show NAME (or {WIDE}+ columns)")
+    table.add_column("name", no_wrap=True)
+    table.add_column("range", no_wrap=True)
+    table.add_column("f′ range", no_wrap=True)
+    if wide:
+        table.add_column("max f′", ratio=1, overflow="fold")
+    table.add_column("centred", no_wrap=True)
+    table.add_column("smooth", no_wrap=True)
+    table.add_column("used in" if wide else "used first in", ratio=1, min_width=14, overflow="fold")
     for r in records:
-        table.add_row(r.name, r.output_interval, r.deriv_interval, r.deriv_max_text,
-                      "yes" if r.zero_centred else "no", r.smoothness if not r.is_smooth else "yes (C∞)",
-                      ", ".join(r.used_in[:2]))
+        ranges = [r.output_interval, r.deriv_interval]
+        if not wide:
+            ranges = [_short_interval(t) for t in ranges]
+        uses = ", ".join(r.used_in[:2 if wide else 1])
+        table.add_row(r.name, *map(escape, ranges), *([r.deriv_max_text] if wide else []),
+                      "yes" if r.zero_centred else "no", "C∞" if r.is_smooth else r.smoothness, uses)
     console.print(table)
 
 

@@ -153,13 +153,17 @@ def _render_frame(console, dataset: str, frame) -> None:
     console.print(table)
     if frame.reading is not None and frame.reading.layers:
         layers_table = Table(title="hidden layers")
-        for col in ("layer", "activation", "‖dW‖", "ratio to output", "(max |f′|)ⁿ", "dead", "saturated", "notes"):
-            layers_table.add_column(col)
+        # short cells never wrap; a layer's note is a sentence, printed under the table where it has the full width
+        for col in ("layer", "activation", "‖dW‖", "vs output", "(max |f′|)ⁿ", "dead", "saturated"):
+            layers_table.add_column(col, no_wrap=True, justify="left" if col == "activation" else "right")
         for l in frame.reading.layers:
             layers_table.add_row(str(l.layer), l.activation, f"{l.grad_norm:.3g}", _f(l.grad_ratio_to_last, "{:.3g}"),
                                  f"{l.deriv_product_to_last:.3g}", f"{l.dead_fraction:.0%}",
-                                 f"{l.saturated_fraction:.0%}", l.reading)
+                                 f"{l.saturated_fraction:.0%}")
         console.print(layers_table)
+        for l in frame.reading.layers:
+            if l.reading:
+                console.print(f"  layer {l.layer}: {l.reading}")
         console.print("(max |f′|)ⁿ is the activations' share of the shrinkage, not a bound: the weights and the "
                       "layer inputs enter ‖dW‖ too.", style="dim")
     d = frame.diagnosis
@@ -196,14 +200,16 @@ def _render_demo(console, name: str, result) -> None:
         for m in result.maxima:
             t.add_row(m.name, f"{m.deriv_max:.4g}", m.at, f"{m.product_at_10:.3g}")
         console.print(t)
-        t = Table(title=f"measured at initialisation: depth {result.flows[0].depth}, width {result.flows[0].width}")
-        for col in ("activation", "‖dW‖ layer 1 / output", "(max |f′|)ⁿ", "signal layer 1 / output", "signal bound",
-                    "reading"):
-            t.add_column(col)
+        t = Table(title=f"measured at initialisation: depth {result.flows[0].depth}, width {result.flows[0].width}",
+                  caption="layer 1 over the output layer; each reading follows the table")
+        for col in ("activation", "‖dW‖ ratio", "(max |f′|)ⁿ", "signal ratio", "signal bound"):
+            t.add_column(col, no_wrap=True, justify="left" if col == "activation" else "right")
         for f in result.flows:
             t.add_row(f.activation, f"{f.ratio_to_last[0]:.3g}", f"{f.deriv_product_to_last[0]:.3g}",
-                      f"{f.signal_ratio_to_last[0]:.3g}", f"{f.signal_bound_to_last[0]:.3g}", f.reading.words)
+                      f"{f.signal_ratio_to_last[0]:.3g}", f"{f.signal_bound_to_last[0]:.3g}")
         console.print(t)
+        for f in result.flows:
+            console.print(f"  {f.activation}: {f.reading.words}")
     elif name == "dying-relu":
         t = Table(title="P(net dead at an input) = 1 - (1 - 2^-N)^L",
                   caption=f"{result.monte_carlo[0].level:.0%} each: all five hold together at least 95% of the time")
@@ -214,11 +220,13 @@ def _render_demo(console, name: str, result) -> None:
                       f"[{r.ci_low:.4f}, {r.ci_high:.4f}]", "yes" if r.agrees else "no")
         console.print(t)
         t = Table(title=f"dead units after training at lr {result.trained[0].lr}")
-        for col in ("activation", "params", "dead", "never positive", "train loss (chance)", "reading"):
-            t.add_column(col)
+        for col in ("activation", "dead", "never > 0", "loss (chance)", "reading"):
+            t.add_column(col, no_wrap=col != "reading", justify="left" if col in ("activation", "reading") else "right")
         for r in result.trained:
-            t.add_row(r.activation, str(r.params or ""), f"{r.dead_fraction:.0%}", f"{r.never_positive_fraction:.0%}",
-                      f"{_f(r.final_train_loss, '{:.3f}')} ({r.chance_loss:.3f})", r.status.replace("_", " "))
+            params = ", ".join(f"{k}={v}" for k, v in r.params.items())
+            t.add_row(f"{r.activation}({params})" if params else r.activation, f"{r.dead_fraction:.0%}",
+                      f"{r.never_positive_fraction:.0%}", f"{_f(r.final_train_loss, '{:.3f}')} ({r.chance_loss:.3f})",
+                      r.status.replace("_", " "))
         console.print(t)
         console.print("Dead: f'(z) = 0 on every training point. GELU and SiLU have no flat side, but a step that "
                       "pushes their input far below zero makes f' underflow to exactly 0: the same failure through a "
@@ -226,7 +234,7 @@ def _render_demo(console, name: str, result) -> None:
     elif name == "gelu-approx":
         console.print(f"max |gelu - gelu_tanh| = {result.max_error_tanh:.3e} at x = +-{result.max_error_tanh_at:.4f}")
         console.print(f"max |gelu - quick_gelu| = {result.max_error_quick:.3e} at x = {result.max_error_quick_at:.4f}")
-        t = Table(title="forward + derivative, ns per element (float32, 2e5 values)")
+        t = Table(title="time of forward + derivative", caption="float32, 2e5 values")
         t.add_column("activation")
         t.add_column("ns/element", justify="right")
         for k, v in result.ns_per_element.items():
@@ -235,7 +243,9 @@ def _render_demo(console, name: str, result) -> None:
     elif name == "census":
         t = Table(title="Which activation LLM feed-forward layers use")
         for col in ("model family", "year", "config", "activation", "block"):
-            t.add_column(col)
-        for r in result:
-            t.add_row(r.family, str(r.year), f"{r.config_key}={r.config_value}", r.activation, r.block)
+            # the two prose columns are capped so that the config, the one to read whole, gets the width
+            t.add_column(col, no_wrap=col in ("year", "activation"), overflow="fold",
+                         max_width=13 if col in ("model family", "block") else None)
+        for r in result:  # "key = value" may wrap after the key; neither half is cut
+            t.add_row(r.family, str(r.year), f"{r.config_key} = {r.config_value}", r.activation, r.block)
         console.print(t)
