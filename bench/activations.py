@@ -13,6 +13,11 @@ by CPU time and by wall time. On a machine shared with other work, read the CPU-
 the record's own torch recipe (interop.torch_recipes.module_for): torch's module, or the recipe's expression
 where torch has none (quick_gelu's x * sigmoid(1.702 x), what Hugging Face's QuickGELUActivation computes,
 relu_squared, the gated units but GLU).
+
+``--lesson-table`` measures the lesson's cost table instead (actlab.activations.costs: ReLU and the GELU family,
+float32, 2e5 values, the same interleaved method) and writes src/actlab/data/lesson_costs.json with the machine,
+the load average before and after, the date, the method version and the kernels' code hash, which the lab
+shows beside the figures. Run it on a quiet machine.
 """
 
 from __future__ import annotations
@@ -23,14 +28,19 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = "1"
 
 import argparse  # noqa: E402
+import datetime  # noqa: E402
+import json  # noqa: E402
+import platform  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 from actlab import activations  # noqa: E402
+from actlab.activations import costs  # noqa: E402
 
 try:
     import torch
@@ -103,6 +113,52 @@ def spread(values: list[float]) -> str:
     return f"{statistics.median(values):.2f} [{min(values):.2f}–{max(values):.2f}]"
 
 
+def _processor() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def lesson_table(runs: int, calls: int, out: Path, console: Console) -> None:
+    """Measure the lesson's cost table (costs.NAMES, float32, 2e5 values) and write it to ``out``."""
+    n, dtype = 200_000, "float32"
+    load_before = os.getloadavg()[0]
+    x = np.random.default_rng(0).normal(0, 3, n).astype(dtype)
+    per_name = {}
+    for name in costs.NAMES:
+        calls_by_side = {"actlab": actlab_call(name, x)}
+        module = torch_module(name)
+        if module is not None:
+            calls_by_side["torch"] = torch_call(module, x)
+        per_name[name] = [one_run(calls_by_side, calls) for _ in range(runs)]
+    load_after = os.getloadavg()[0]
+
+    def ns(results, side):
+        return [r[side][1] / n * 1e9 for r in results]
+
+    table = costs.CostTable(
+        ns_per_element={k: round(statistics.median(ns(v, "actlab")), 3) for k, v in per_name.items()},
+        ns_range={k: [round(min(ns(v, "actlab")), 3), round(max(ns(v, "actlab")), 3)] for k, v in per_name.items()},
+        torch_ns_per_element={k: round(statistics.median(ns(v, "torch")), 3) for k, v in per_name.items()
+                              if "torch" in v[0]},
+        ratio_range={k: [round(f(r["actlab"][1] / r["torch"][1] for r in v), 3)
+                         for f in (statistics.median, min, max)] for k, v in per_name.items() if "torch" in v[0]},
+        n=n, dtype=dtype, runs=runs, calls=calls, machine=f"{_processor()}, {os.cpu_count()} CPUs",
+        load_before=round(load_before, 2), load_after=round(load_after, 2),
+        measured_at=datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        torch_version=None if torch is None else torch.__version__,
+        method_version=costs.METHOD_VERSION, kernel_hash=costs.kernel_hash())
+    out.write_text(json.dumps({k: getattr(table, k) for k in table.__dataclass_fields__}, indent=1) + "\n",
+                   encoding="utf-8")
+    console.print(f"wrote {out}: " + ", ".join(f"{k} {table.ns_per_element[k]:.2f} ns" for k in table.cost_order))
+    console.print(table.source())
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[100_000, 10_000_000])
@@ -110,10 +166,16 @@ def main() -> None:
     ap.add_argument("--dtypes", nargs="+", default=["float32", "float64"])
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--calls", type=int, default=9, help="calls of each side per run")
+    ap.add_argument("--lesson-table", action="store_true",
+                    help="measure the lesson's cost table and write src/actlab/data/lesson_costs.json")
     args = ap.parse_args()
     names = activations.names() if args.names == ["all"] else args.names
     rng = np.random.default_rng(0)
     console = Console(width=150)
+    if args.lesson_table:
+        out = Path(__file__).resolve().parents[1] / "src" / "actlab" / "data" / costs.TABLE_FILE
+        lesson_table(max(args.runs, 3), args.calls, out, console)
+        return
     console.print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs (a shared machine "
                   "makes wall-time ratios noisy; read the CPU-time ratio)")
     for n in args.sizes:

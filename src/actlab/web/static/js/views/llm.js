@@ -16,14 +16,18 @@ export function mount(root, { api, registry }) {
         <td class="muted path source" data-label="source">${r.source}</td></tr>`).join("");
       table.innerHTML = `<table class="data stacked"><thead><tr><th>model family</th><th>year</th><th>config</th>
         <th>function</th><th>feed-forward</th><th>source</th></tr></thead><tbody>${rows}</tbody></table>`;
-      const cost = gelu.ns_per_element;  // any order of speed the page states is this measurement's
+      // any order of speed the page states is the shipped benchmark table's (activations/costs.py), with its source
+      const cost = gelu.ns_per_element, peer = gelu.torch_ns_per_element || {};
+      const costs = gelu.cost_order.length === 0 ? "No cost table is shipped with this installation." :
+        `Value + derivative in ns per element (float32), cheapest first: ${gelu.cost_order.map((k) =>
+          `${k} ${fmt(cost[k])}${peer[k] ? ` (PyTorch ${fmt(peer[k])})` : ""}`).join(", ")}. Measured by ${gelu.cost_source}.
+        ${gelu.cost_stale.length ? `These figures predate the current code (${gelu.cost_stale.join("; ")}).` : ""}
+        actlab's kernels are NumPy code that puts accuracy first; inside a real model a framework's fused kernels
+        set the cost.`;
       numbers.innerHTML = `Largest |gelu_tanh − gelu| = <strong>${fmt(gelu.max_error_tanh)}</strong> at
         x = ±${fmt(gelu.max_error_tanh_at, 4)}; largest |quick_gelu − gelu| = <strong>${fmt(gelu.max_error_quick)}</strong>
         at x = ±${fmt(Math.abs(gelu.max_error_quick_at), 4)} (both differences are even functions of x).
-        <span class="costs">Measured here, value + derivative in ns per element (float32), fastest first:
-        ${gelu.cost_order.map((k) => `${k} ${fmt(cost[k])}`).join(", ")}. These are actlab's own NumPy kernels, which
-        put accuracy first, on this machine while it serves the page; a framework's fused kernels run the GELU family
-        at a cost close to ReLU's, so the ratios here say little about the cost inside a real model.</span>`;
+        <span class="costs">${costs}</span>`;
       await draw(chart, [
         { x: gelu.x, y: gelu.error_tanh, name: "gelu_tanh − gelu", mode: "lines" },
         { x: gelu.x, y: gelu.error_quick, name: "quick_gelu − gelu", mode: "lines", yaxis: "y2" },
