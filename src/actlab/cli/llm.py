@@ -54,9 +54,16 @@ def _pct(x) -> str:
     return "-" if x is None else f"{100 * x:.1f}%"  # None: the measure does not apply to this activation
 
 
+def _unknown(r: dict) -> str:
+    """How many characters the model's vocabulary lacked (the reading below says what became of them)."""
+    n = r.get("out_of_vocabulary", {}).get("count", 0)
+    return f" ({n:,} not in its vocabulary)" if n else ""
+
+
 def _render_inspection(console, r: dict) -> None:
     score = (f"perplexity {r['perplexity']:.2f} over {r['tokens']} tokens" if "perplexity" in r else
-             f"{r['bits_per_char']:.3f} bits per character over {r['chars']} characters" if "bits_per_char" in r else
+             f"{r['bits_per_char']:.3f} bits per character over {r['chars']} characters{_unknown(r)}"
+             if "bits_per_char" in r else
              f"{r['sentences']} sentences embedded")
     console.print(f"[bold]{r['title']}[/bold]: {score} ({r['backend']}; load {r['load_seconds']:.1f} s, run "
                   f"{r['run_seconds']:.1f} s)")
@@ -74,7 +81,7 @@ def _render_inspection(console, r: dict) -> None:
 
 
 def _render_swap(console, r: dict) -> None:
-    console.print(f"[bold]{r['title']}[/bold]: its {r['activation']} replaced ({r['backend']})")
+    console.print(f"[bold]{r['title']}[/bold]: its {r['activation']} replaced ({r['backend']}){_unknown(r)}")
     table = Table(box=None)
     key = r["score"]
     head = {"perplexity": "perplexity", "bits_per_char": "bits/char", "embedding": "max 1 - cos"}[key]

@@ -18,6 +18,11 @@ The file was saved from Keras' CuDNNLSTM, whose layout differs from the plain LS
 here) and, per gate, an input kernel stored in CuDNN's column-major order. _from_cudnn re-lays them out the way
 Keras does when it loads such a file into an LSTM.
 
+Characters the vocabulary lacks: it was trained on one-line texts and has no line break or tab. prepare()
+reads each run of white space that holds one (a paragraph break, a wrapped line, an indented code line) as a
+single space, the way the text reads; any other unknown character is fed as textgenrnn's own placeholder, id 0
+(utils.textgenrnn_encode_sequence), and, as in its training, never scored. Both counts are reported with the score.
+
 Dimension letters: B windows (one per predicted character), S = 40 steps, U = 128 cells, C characters.
 """
 
@@ -25,6 +30,8 @@ from __future__ import annotations
 
 import json
 import math
+import re
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,6 +44,8 @@ from .llama import backend_ops, limited_threads
 WINDOW = 40  # textgenrnn's max_length
 GATES = ("input", "forget", "cell", "output")
 BATCH = 512  # windows per pass: bounds memory at a few MB per layer
+WHITE_SPACE = "\n\r\t\v\f\u2028\u2029\x85"  # read as one space where the vocabulary lacks them
+MAX_LISTED = 10  # unknown characters named in a report, the most frequent first
 
 
 @dataclass
@@ -45,7 +54,20 @@ class CharLSTM:
     weights: dict[str, np.ndarray]
 
     def encode(self, text: str) -> np.ndarray:
+        """Character ids as textgenrnn encodes them: 0, its placeholder, for a character it does not know."""
         return np.array([self.vocab.get(ch, 0) for ch in text], dtype=np.int64)
+
+    def prepare(self, text: str) -> tuple[np.ndarray, dict]:
+        """The ids the model reads, after unknown white space became spaces, and what was out of its vocabulary:
+        {"count": unknown characters in the text, "read_as_space": of them, inside white space read as a space,
+        "not_scored": the others (fed as id 0, never a target), "characters": each unknown one and its count}."""
+        unknown = Counter(ch for ch in text if ch not in self.vocab)
+        missing = "".join(ch for ch in WHITE_SPACE if ch not in self.vocab)
+        spaced = re.sub(rf"\s*[{re.escape(missing)}]\s*", " ", text) if missing and " " in self.vocab else text
+        left = Counter(ch for ch in spaced if ch not in self.vocab)
+        report = {"count": sum(unknown.values()), "read_as_space": sum(unknown.values()) - sum(left.values()),
+                  "not_scored": sum(left.values()), "characters": dict(unknown.most_common(MAX_LISTED))}
+        return self.encode(spaced), report
 
 
 def _from_cudnn(kernel: np.ndarray, recurrent: np.ndarray, bias: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -122,9 +144,11 @@ def windows_of(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def run(model: CharLSTM, text: str, *, activation: str, recorder, backend: str, step, label: str) -> dict:
-    windows, targets = windows_of(model.encode(text))
+    ids, unknown = model.prepare(text)
+    windows, targets = windows_of(ids)
     if targets.size == 0:
-        raise ConfigError("text", "needs at least two characters the model knows")
+        raise ConfigError("text", "needs at least two characters the model knows (after the first, at least one "
+                                  "must be in its vocabulary)")
     total = 0.0
     n_batches = math.ceil(len(targets) / BATCH)
     ops, _ = backend_ops(model, backend)
@@ -135,4 +159,4 @@ def run(model: CharLSTM, text: str, *, activation: str, recorder, backend: str, 
             total -= float(lp[np.arange(lp.shape[0]), targets[sl]].sum())
             step(k + 1, n_batches, label)
     nats = total / len(targets)
-    return {"chars": int(len(targets)), "bits_per_char": nats / math.log(2)}
+    return {"chars": int(len(targets)), "bits_per_char": nats / math.log(2), "out_of_vocabulary": unknown}

@@ -23,6 +23,7 @@ from .. import activations
 from ..errors import ConfigError
 from . import llama
 from ._packages import model_file
+from .lstm import WHITE_SPACE
 from .stats import DIP, Recorder, dip_outputs
 
 Step = Callable[[int, int, str], None]  # step(done, total, message): progress, and where a job is cancelled
@@ -193,15 +194,21 @@ def swap(name: str = "smollm2", text: str | None = None, to: tuple[str, ...] | l
 
         start = time.perf_counter()
         score = ad.run(model, text, activation=act, recorder=None, backend=backend, step=inner, label=act)
+        unknown = score.pop("out_of_vocabulary", None)  # the same for every row: said once, below
         row = {"activation": act, "seconds": time.perf_counter() - start, **_public(score)}
         if base is None:
             base = score
         if ad.score == "embedding":
             row["embedding_change"] = _embedding_change(base["embeddings"], score["embeddings"])
         rows.append(row)
-    return {"model": name, "title": ad.title, "activation": ad.activation, "score": ad.score, "backend": backend,
-            "rows": rows, "ranking": [r["activation"] for r in sorted(rows, key=_rank_key(ad.score))],
-            "reading": swap_reading(ad, rows)}
+    out = {"model": name, "title": ad.title, "activation": ad.activation, "score": ad.score, "backend": backend,
+           "rows": rows, "ranking": [r["activation"] for r in sorted(rows, key=_rank_key(ad.score))],
+           "reading": swap_reading(ad, rows)}
+    if unknown is not None:
+        out["out_of_vocabulary"] = unknown
+        if unknown["count"]:
+            out["reading"] += " " + unknown_reading(unknown)
+    return out
 
 
 def _public(score: dict) -> dict:
@@ -252,11 +259,33 @@ def reading(result: dict) -> str:
         parts.append(f"{_pct(total['share_saturated'])} of the {act} inputs are saturated (output within 1% of "
                      f"either end of its range); the mean derivative is {total['mean_derivative']:.3f} against a "
                      f"maximum of {activations.get(result['activation']).deriv_max:g}.")
+    if result.get("out_of_vocabulary"):
+        parts.append(unknown_reading(result["out_of_vocabulary"]))
     if total.get("max_gap"):
         gap = total["max_gap"]
         parts.append(f"Over these inputs the largest |{act} - {spelled(gap['to'])}| is {gap['value']:.3g}, at x = "
                      f"{gap['at']:.2f}.")
     return " ".join(parts)
+
+
+def unknown_reading(unknown: dict) -> str:
+    """What the text held that the model's vocabulary lacks, in a sentence ("" when nothing)."""
+    if not unknown["count"]:
+        return ""
+
+    def many(n: int, one: str, more: str) -> str:
+        return f"{n:,} {one if n == 1 else more}"
+
+    parts = []
+    if unknown["read_as_space"]:
+        parts.append(f"{many(unknown['read_as_space'], 'line break or tab', 'line breaks or tabs')} read as spaces "
+                     f"(a run of white space holding them as one space)")
+    if unknown["not_scored"]:
+        listed = ", ".join(f"{ch!r} x{n}" for ch, n in unknown["characters"].items() if ch not in WHITE_SPACE)
+        parts.append(f"{many(unknown['not_scored'], 'other character', 'other characters')} ({listed}) fed as the "
+                     f"model's placeholder and not scored")
+    return (f"{many(unknown['count'], 'character', 'characters')} of the text "
+            f"{'is' if unknown['count'] == 1 else 'are'} not in the model's vocabulary: {'; '.join(parts)}.")
 
 
 def swap_reading(ad: Adapter, rows: list[dict]) -> str:
