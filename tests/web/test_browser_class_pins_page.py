@@ -94,7 +94,7 @@ def test_a_link_whose_values_the_pins_replaced_names_them(browser, pinned_class)
     problems = page.locator("#url-problems")
     assert not problems.is_visible() or "unknown setting" not in problems.text_content()
     note = page.locator("#pinned-note")
-    assert note.is_visible()
+    note.wait_for(state="visible", timeout=60_000)  # written when the server's first run is ready
     text = note.text_content()
     assert "lr" in text and "teacher" in text and "0.1" in text
     page.screenshot(path=str(_shot("pinned-overrides")))

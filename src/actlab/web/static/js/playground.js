@@ -3,7 +3,7 @@
 // the output panel (views/playground-output.js); this module carries messages between them and the server.
 import * as api from "./api.js";
 import { frameQueue } from "./frame-queue.js";
-import { playgroundState, runConfig, withParams } from "./playground-state.js";
+import { pageKey, playgroundState, runConfig, withParams } from "./playground-state.js";
 import * as controlsView from "./views/playground-controls.js";
 import { hiddenKeys } from "./views/playground-controls.js";
 import * as gradientFlow from "./views/gradient-flow.js";
@@ -22,7 +22,7 @@ function setStatus(text, isError = false) {
 
 async function boot() {
   const [registry, options] = await Promise.all([api.getJSON("/api/activations"), api.getJSON("/api/options")]);
-  const state = playgroundState(options);
+  const state = await playgroundState(options, (settings) => api.postJSON("/api/options/check", settings));
   function showProblems() {
     if (!state.problems.length) return;
     $("url-problems").textContent = `The address held values the playground cannot use: ${state.problems.join("; ")}.`;
@@ -186,10 +186,9 @@ async function boot() {
   // The first run refused a setting of the address (a check only the server makes, such as three activations for
   // two layers, or hardtanh's min_val above its max_val): the setting is named with the others the address could
   // not use and its default taken, and the run starts again. False when the field names no setting of the page.
-  const PAGE_KEY = { train_fraction: "train", batch_size: "batch", weight_seed: "wseed" };
   function useDefaultFor(field, said) {
     const name = /^[a-z_]+/.exec(field || "")?.[0];
-    const key = PAGE_KEY[name] || name;
+    const key = name && pageKey(name);
     if (!key || !(key in state.all())) return false;
     const def = state.defaultOf(key);
     if (state.written(key, state.get(key)) === state.written(key, def)) return false;  // the default itself: no way out
