@@ -16,11 +16,40 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._buffers import Buffers
 from .activation_spec import specs
 from .activations import Activation
+from .activations import functions as F
 from .errors import ConfigError
 from .heads import HEADS, Head  # noqa: F401  (HEADS: callers import the names of the heads from here)
 from .heads import head as head_record
+
+# The training path writes these activations' outputs, and their derivatives from the output, into reused
+# arrays; each computes exactly what the registry record does (np.tanh, max(z, 0); 1 - a*a, a (1 - a), [a > 0]),
+# so the results are bit-identical (tests/core/test_buffers.py).
+_OUTPUT_INTO = {
+    F.tanh: lambda z, out: np.tanh(z, out=out),
+    F.relu: lambda z, out: np.maximum(z, 0, out=out),
+}
+
+
+def _one_minus_square(a: np.ndarray, out: np.ndarray) -> np.ndarray:
+    np.multiply(a, a, out=out)
+    return np.subtract(1, out, out=out)
+
+
+def _times_one_minus(a: np.ndarray, out: np.ndarray) -> np.ndarray:
+    np.subtract(1, a, out=out)
+    return np.multiply(a, out, out=out)
+
+
+_POOL_FROM = 16384  # elements (128 kB in float64): smaller arrays come from the allocator's own free lists
+
+_SLOPE_FROM_OUTPUT_INTO = {
+    F.tanh: _one_minus_square,
+    F.sigmoid: _times_one_minus,
+    F.relu: lambda a, out: np.greater(a, 0, out=out),  # True/False written as 1.0/0.0
+}
 
 INITS = ("playground", "standard", "xavier_uniform", "xavier_normal", "he_uniform", "he_normal", "lecun_normal",
          "orthogonal", "normal", "unit_norm")
@@ -209,6 +238,8 @@ class MLP:
     weights: list[np.ndarray]  # W[l]: (fan_in, fan_out), fan_out doubled for a gated layer
     biases: list[np.ndarray]  # b[l]: (fan_out,)
     activations: list[Activation] = field(repr=False)  # f of each hidden layer: registry records
+    # arrays reused from one training step to the next, only once nothing else refers to them (_buffers.py)
+    _buffers: Buffers = field(default_factory=Buffers, init=False, repr=False, compare=False)
 
     @classmethod
     def create(cls, config: NetworkConfig, rng: np.random.Generator) -> MLP:
@@ -227,6 +258,11 @@ class MLP:
     def head(self) -> Head:
         """The output head's record: output, loss and gradient, predictions (heads.py)."""
         return head_record(self.config.head)
+
+    @property
+    def _widest(self) -> int:
+        """The widest layer's output (fan_out), which sizes the largest per-example array of a step."""
+        return max(w.shape[1] for w in self.weights)
 
     @property
     def n_layers(self) -> int:
@@ -269,14 +305,22 @@ class MLP:
         one pass that shares their common parts (the GELU family's normal tail, a sigmoid's exponential).
         """
         a = np.asarray(x, dtype=self.weights[0].dtype)
+        # training a wide layer: reuse last step's arrays (below _POOL_FROM elements a fresh array costs less)
+        pool = self._buffers if derivatives and a.ndim == 2 and a.shape[0] * self._widest >= _POOL_FROM else None
         zs, outs, derivs = [], [a], []
         for l in range(self.n_layers):
-            z = a @ self.weights[l]  # (N, fan_out)
+            w = self.weights[l]
+            z = a @ w if pool is None else np.matmul(a, w, out=pool.get((a.shape[0], w.shape[1]), w.dtype))
+            # z: (N, fan_out)
             z += self.biases[l]
             if l == len(self.activations):  # the last layer's z: logits
                 a = z
             elif derivatives:
-                a, df = self.activations[l].forward_and_derivative_array(z)
+                into = _OUTPUT_INTO.get(self.activations[l].fn) if pool is not None else None
+                if into is not None and not self.activations[l].params:
+                    a, df = into(z, pool.get(z.shape, z.dtype)), None  # f' comes from the output in backward
+                else:
+                    a, df = self.activations[l].forward_and_derivative_array(z)
                 derivs.append(df)
             else:
                 a = self.activations[l].forward_array(z)
@@ -293,7 +337,9 @@ class MLP:
         L = self.n_layers
         # the gradients are written into one vector laid out like flat_parameters(), which the optimiser
         # then uses as it is (no concatenation of every layer's gradient on each step)
-        flat = np.empty(sum(w.size + b.size for w, b in zip(self.weights, self.biases, strict=True)), dtype=dz.dtype)
+        pool = self._buffers if dz.ndim == 2 and dz.shape[0] * self._widest >= _POOL_FROM else None
+        size = sum(w.size + b.size for w, b in zip(self.weights, self.biases, strict=True))
+        flat = np.empty(size, dtype=dz.dtype) if pool is None else pool.get((size,), dz.dtype)
         dW: list[np.ndarray] = [None] * L  # type: ignore[list-item]
         db: list[np.ndarray] = [None] * L  # type: ignore[list-item]
         offset = 0
@@ -310,11 +356,19 @@ class MLP:
             np.add.reduce(dz, axis=0, out=db[l])
             if l == 0:
                 break
-            da = dz @ self.weights[l].T  # (N, width of layer l)
+            w = self.weights[l]
+            da = dz @ w.T if pool is None else np.matmul(dz, w.T, out=pool.get((dz.shape[0], w.shape[0]), dz.dtype))
+            # da: (N, width of layer l)
             f = self.activations[l - 1]  # the hidden layer whose output is outs[l]
             df = trace.derivs[l - 1] if l - 1 < len(trace.derivs) else None  # f'(zs[l - 1])
             if df is None:
-                df = f.derivative_array(trace.zs[l - 1], trace.outs[l])
+                slope_into = _SLOPE_FROM_OUTPUT_INTO.get(f.fn) if pool is not None and not f.params \
+                    and f.deriv_from_output else None
+                if slope_into is not None:  # f'(z) from the output, the record's formula, into a reused array
+                    out = trace.outs[l]
+                    df = slope_into(out, pool.get(out.shape, out.dtype))
+                else:
+                    df = f.derivative_array(trace.zs[l - 1], trace.outs[l])
             if f.is_gated:
                 dz = np.concatenate([da, da], axis=1) * df  # (N, 2H)
             else:
