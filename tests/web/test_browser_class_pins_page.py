@@ -89,14 +89,14 @@ def test_pinned_features_and_layers_leave_no_control_that_changes_them(browser, 
 
 def test_a_link_whose_values_the_pins_replaced_names_them(browser, pinned_class):
     base, klass = pinned_class
-    context, page = learner_page(browser, base, klass.code, "/playground?lr=3&seed=4")
-    assert "pinned_overrides=lr" in page.url
+    context, page = learner_page(browser, base, klass.code, "/playground?lr=3&seed=4")  # -> pinned_overrides=lr
     problems = page.locator("#url-problems")
     assert not problems.is_visible() or "unknown setting" not in problems.text_content()
     note = page.locator("#pinned-note")
     note.wait_for(state="visible", timeout=60_000)  # written when the server's first run is ready
     text = note.text_content()
     assert "lr" in text and "teacher" in text and "0.1" in text
+    assert "pinned_overrides" not in page.url and "lr=0.1" in page.url  # said once: a reload does not repeat it
     page.screenshot(path=str(_shot("pinned-overrides")))
     context.close()
 
