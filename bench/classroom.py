@@ -35,6 +35,7 @@ import sys
 import tempfile
 import time
 import uuid
+from itertools import pairwise
 
 import httpx
 import websockets
@@ -79,6 +80,16 @@ def group_cpu_seconds(pgid: int) -> float:
         if len(fields) > 12:
             total += (int(fields[11]) + int(fields[12])) / tick
     return total
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of one process (all its threads), without its children."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return 0.0
 
 
 def quantiles(values: list[float]) -> dict:
@@ -189,7 +200,7 @@ class Learner:
 
 async def run(args, base: str, code: str, proc: subprocess.Popen) -> dict:
     stats = {"latency": [], "acked": set(), "retries": 0, "errors": {}, "frames": [], "ws_closed": [], "rss": [],
-             "probe": []}
+             "probe": [], "cpu_trace": []}
     learners = [Learner(base, code, i, stats) for i in range(args.learners)]
     limits = httpx.Limits(max_connections=args.learners + 10)
     async with httpx.AsyncClient(limits=limits, timeout=10) as client:
@@ -212,6 +223,7 @@ async def run(args, base: str, code: str, proc: subprocess.Popen) -> dict:
             killed = False
             while time.monotonic() < until:
                 stats["rss"].append(group_rss_mb(proc.pid))
+                stats["cpu_trace"].append((process_cpu_seconds(proc.pid), group_cpu_seconds(proc.pid)))
                 if args.kill and not killed and time.monotonic() > start + args.seconds / 2:
                     victims = workers_of(proc.pid)
                     if victims:
@@ -285,6 +297,11 @@ def main() -> None:
         "page_api_all": quantiles([d for _, d in stats["probe"]]),
         # the check's p95 per second from the start: where a spike sits, and how long it lasts
         "check_p95_ms_by_second": _by_second(stats["latency"], stats["start"], stats["wall"]),
+        # CPU cores used in each second: the lab's first process (its event loop and threads; with --workers 1,
+        # the whole web side), and everything else it started (training processes, other workers)
+        "lab_process_cores_by_second": [round(b[0] - a[0], 2) for a, b in pairwise(stats["cpu_trace"])],
+        "other_processes_cores_by_second": [round((b[1] - b[0]) - (a[1] - a[0]), 2)
+                                            for a, b in pairwise(stats["cpu_trace"])],
         "retries": stats["retries"], "errors": stats["errors"],
         "frames_per_s_per_learner": (round(statistics.mean(stats["frames"]) / stats["wall"], 1)
                                      if stats["frames"] else None),
