@@ -75,7 +75,7 @@ function learnerLink(saved) {
   const pins = saved.pinned.length
     ? `<p class="muted">A learner who opens a link with another value of ${esc(saved.pinned.join(", "))} gets the class's value instead;
        the address then carries <code>pinned_overrides=</code> with the replaced names, and their page says which were replaced.</p>` : "";
-  return `<p id="learner-link">Learners' playground opens at <a href="${esc(saved.learner_link)}">${esc(saved.learner_link)}</a></p>${pins}`;
+  return `<p id="learner-link" style="overflow-wrap: anywhere">Learners' playground opens at <a href="${esc(saved.learner_link)}">${esc(saved.learner_link)}</a></p>${pins}`;
 }
 
 function savedTable(saved) {
