@@ -51,15 +51,17 @@ def plot_demo(name: str, result, path: str | Path) -> Path:
             ax.semilogy(layers, f.ratio_to_last, "o-", color=c, label=f"{f.activation} measured")
             ax.semilogy(layers, f.deriv_product_to_last, ":", color=c, alpha=0.6)
         ax.set_xlabel("hidden layer (1 = nearest the input)")
-        ax.set_ylabel("||dW|| / output layer's (dotted: (max |f'|)^n, no bound)")
-        ax.legend()
+        # the label fits the axis's height; what the dotted lines are goes in the legend
+        ax.set_ylabel("||dW|| / output layer's")
+        ax.plot([], [], ":", color="grey", label="dotted: (max |f'|)^n, not a bound")
+        ax.legend(fontsize="small")
     elif name == "dying-relu":
         fig, ax = plt.subplots(figsize=(6, 4))
         rows = result.monte_carlo
         x = np.arange(len(rows))
         ax.bar(x - 0.2, [r.formula for r in rows], 0.4, label="1 - (1 - 2^-N)^L", color=colours[0])
-        ax.bar(x + 0.2, [r.estimate for r in rows], 0.4, label="Monte Carlo", color=colours[1],
-               yerr=[[r.estimate - r.ci_low for r in rows], [r.ci_high - r.estimate for r in rows]])
+        ax.bar(x + 0.2, [r.estimate for r in rows], 0.4, label=f"Monte Carlo ({rows[0].level:.0%} interval)",
+               color=colours[1], yerr=[[r.estimate - r.ci_low for r in rows], [r.ci_high - r.estimate for r in rows]])
         ax.set_xticks(x, [f"N={r.width}, L={r.depth}" for r in rows])
         ax.set_ylabel("P(net dead at an input)")
         ax.legend()
@@ -79,6 +81,8 @@ def plot_demo(name: str, result, path: str | Path) -> Path:
         raise ValueError(f"no figure for {name!r}")
     fig.tight_layout()
     path = Path(path)
-    fig.savefig(path, dpi=120)
+    # the file is cut to what was drawn plus a margin: tight_layout alone left the linear-collapse titles half off
+    # the top edge, since four square panels cannot shrink to make room
+    fig.savefig(path, dpi=120, bbox_inches="tight", pad_inches=0.1)
     plt.close(fig)
     return path
