@@ -671,12 +671,46 @@ def _swish(x: np.ndarray, beta: float, beta_lo: float, value: bool, deriv: bool)
     return _swish_wide(x, value, deriv, beta, beta_lo)
 
 
+def _silu_tails(x: np.ndarray, value: bool, deriv: bool):
+    """x sigma(x) and its derivative from e = exp(-|x|), for any x: sigma's subnormal values below -709.78 and the
+    infinities included."""
+    xc = np.clip(x, -1e4, 1e4)  # sigma saturates long before; keeps x sigma'(x) from inf * 0
+    s, ds = _sigmoid_and_slope(xc)
+    return (_no_neg_inf(x) * s if value else None), (s + xc * ds if deriv else None)
+
+
+def _silu_wide(x: np.ndarray, value: bool, deriv: bool):
+    """SiLU for float64 (and wider) x: sigma = 1 / (1 + E), E = exp(-x), sigma(-x) = E sigma, in about ten passes.
+
+    For |x| > 700 (E would overflow below -709.78, where x sigma(x) still needs sigma's subnormal values), the
+    infinities and NaN, the elements take _silu_tails instead.
+    """
+    if x.ndim == 0:  # the tail repair below assigns into the results, which a 0-d ufunc result is not
+        v, d = _silu_wide(x.reshape(1), value, deriv)
+        return (None if v is None else v.reshape(())), (None if d is None else d.reshape(()))
+    tails = ~(np.abs(x) <= 700)
+    with np.errstate(over="ignore", invalid="ignore"):  # only on the tail elements, which are redone
+        s, e = _sigmoid_from_exp(x)
+        out_value = np.multiply(x, s) if value else None
+        out_deriv = None
+        if deriv:
+            e *= s  # sigma(-x)
+            e *= x
+            e *= s
+            out_deriv = np.add(e, s, out=e)
+    if tails.any():
+        v, d = _silu_tails(x[tails], value, deriv)
+        if value:
+            out_value[tails] = v
+        if deriv:
+            out_deriv[tails] = d
+    return out_value, out_deriv
+
+
 def _swish_wide(x: np.ndarray, value: bool, deriv: bool, beta: float, beta_lo: float):
     """_swish for float64 (and wider) x."""
     if beta == 1.0 and beta_lo == 0.0:  # nothing to correct
-        xc = np.clip(x, -1e4, 1e4)  # sigma saturates long before; keeps x sigma'(x) from inf * 0
-        s, ds = _sigmoid_and_slope(xc)
-        return (_no_neg_inf(x) * s if value else None), (s + xc * ds if deriv else None)
+        return _silu_wide(x, value, deriv)
     xc, s, ds = _sigmoid_scaled(x, beta, beta_lo)
     out_value = (_no_neg_inf(_as64(x)) * s).astype(x.dtype, copy=False) if value else None
     if deriv:
