@@ -23,9 +23,10 @@ import statistics  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 
-from actlab.llm import llama, measure  # noqa: E402
+from actlab.llm import llama, measure, use_cache_folder  # noqa: E402
 from actlab.llm._packages import model_file  # noqa: E402
 from actlab.llm.gguf_file import read_llama  # noqa: E402
+from actlab.web.settings import llm_cache_location  # noqa: E402
 
 
 def peak_mb() -> float:
@@ -47,10 +48,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--cold", action="store_true")
     args = parser.parse_args()
+    use_cache_folder(llm_cache_location(None))  # $ACTLAB_CACHE or $XDG_CACHE_HOME/actlab, as the CLI reads them
     path = model_file("smollm2")
     if args.cold:
         with tempfile.TemporaryDirectory() as tmp:
-            os.environ["ACTLAB_CACHE"] = tmp
+            use_cache_folder(tmp)
             start = time.perf_counter()
             read_llama(path)
             print(f"first read (parse + dequantise + write cache): {time.perf_counter() - start:.1f} s, "
@@ -58,7 +60,7 @@ def main() -> None:
             start = time.perf_counter()
             read_llama(path)
             print(f"cached read: {time.perf_counter() - start:.1f} s")
-        del os.environ["ACTLAB_CACHE"]
+        use_cache_folder(llm_cache_location(None))  # back to the folder the CLI would use
     start = time.perf_counter()
     model = read_llama(path)
     print(f"load ({'cache' if model.loaded_from_cache else 'parse'}): {time.perf_counter() - start:.1f} s, weights "

@@ -66,7 +66,12 @@ def _rounded(w: np.ndarray, qtype) -> np.ndarray:
 
 @pytest.fixture
 def private_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("ACTLAB_CACHE", str(tmp_path / "cache"))
+    """A cache folder of the test's own, handed to actlab.llm as a parameter (the folder in use is restored after)."""
+    from actlab.llm import _cache
+
+    monkeypatch.setattr(_cache, "_root", _cache.cache_root())
+    _cache.use_folder(tmp_path / "cache")
+    return tmp_path / "cache"
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 
 from actlab import activations
 from actlab.errors import ConfigError
-from actlab.llm import llama
+from actlab.llm import _cache, llama
 from actlab.llm.gguf_file import read_llama
 from actlab.llm.stats import Recorder
 
@@ -112,7 +112,7 @@ def test_greedy_is_identical_on_both_backends(tiny_gguf):
 def test_an_unwritable_cache_still_loads_the_model(tiny_gguf, tmp_path, monkeypatch):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the cache folder would go")
-    monkeypatch.setenv("ACTLAB_CACHE", str(blocker))
+    _cache.use_folder(blocker)  # private_cache (through tiny_gguf) restores the folder afterwards
     model = read_llama(tiny_gguf.path)
     assert not model.loaded_from_cache
     np.testing.assert_allclose(llama.forward(model, IDS, backend="numpy"), reference_logits(tiny_gguf, IDS),

@@ -53,8 +53,8 @@ def test_lstm_bits_per_character_is_about_two(lstm):
 
 
 def test_lstm_gates_are_often_saturated_and_their_mean_slope_is_far_below_a_quarter(lstm):
-    for gate in lstm["layers"]:
-        assert 0.10 < gate["share_saturated"] < 0.70
+    for gate in lstm["layers"]:  # 39-54% of each gate's outputs outside 0.01..0.99, counted per element
+        assert 0.35 < gate["share_saturated"] < 0.60
         assert 0.03 < gate["mean_derivative"] < 0.10  # against sigmoid's largest slope, 0.25
     assert len(lstm["layers"]) == 6  # input, forget and output gates of two layers
 

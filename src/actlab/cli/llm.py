@@ -21,6 +21,17 @@ ModelOpt = Annotated[str, typer.Option("--model", help="smollm2 (SiLU in SwiGLU)
 TextOpt = Annotated[Path | None, typer.Option("--text", help="A UTF-8 text file (default: actlab's evaluation text)")]
 BackendOpt = Annotated[str, typer.Option("--backend", help="auto (torch when installed), numpy or torch")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object (progress goes to stderr)")]
+CacheOpt = Annotated[Path | None, typer.Option(
+    "--cache-dir", envvar="ACTLAB_CACHE", show_envvar=True, metavar="DIR",
+    help="Where dequantised weights are kept between runs (default: $XDG_CACHE_HOME/actlab, ~/.cache/actlab)")]
+
+
+def _use_cache(folder: Path | None) -> None:
+    """Hand actlab.llm its cache folder: --cache-dir, else $ACTLAB_CACHE, else $XDG_CACHE_HOME/actlab."""
+    from ..llm import use_cache_folder
+    from ..web.settings import llm_cache_location
+
+    use_cache_folder(llm_cache_location(folder))
 
 
 def _read_text(path: Path | None, fail) -> str | None:
@@ -105,12 +116,13 @@ app.add_typer(llm, name="llm")
 
 @llm.command()
 def inspect(model: ModelOpt = "smollm2", text: TextOpt = None, backend: BackendOpt = "auto",
-            json_out: JsonOpt = False) -> None:
+            json_out: JsonOpt = False, cache_dir: CacheOpt = None) -> None:
     """Where the model's activation inputs fall, layer by layer: share negative, in the dip, percentiles,
     saturation and units that never fire."""
     from ..llm import measure
 
     words = _read_text(text, fail)
+    _use_cache(cache_dir)
     out = Console(stderr=True) if json_out else console.real
     result = _run_with_progress(out, f"{model}: inspect",
                                 lambda step: measure.inspect(model, words, backend=backend, step=step))
@@ -124,12 +136,14 @@ def inspect(model: ModelOpt = "smollm2", text: TextOpt = None, backend: BackendO
 def swap(model: ModelOpt = "smollm2",
          to: Annotated[str | None, typer.Option("--to", help="Comma-separated registry names (default: the "
                                                                "model's own list)")] = None,
-         text: TextOpt = None, backend: BackendOpt = "auto", json_out: JsonOpt = False) -> None:
+         text: TextOpt = None, backend: BackendOpt = "auto", json_out: JsonOpt = False,
+         cache_dir: CacheOpt = None) -> None:
     """Replace the model's activation by registry entries and measure the damage (perplexity, bits per
     character or embedding change)."""
     from ..llm import measure
 
     words = _read_text(text, fail)
+    _use_cache(cache_dir)
     names = [n.strip() for n in to.split(",") if n.strip()] if to else None
     out = Console(stderr=True) if json_out else console.real
     result = _run_with_progress(out, f"{model}: swap",

@@ -77,7 +77,8 @@ def _inspect_with_histograms(name: str, step, text: str | None = None) -> dict:
     return {
         **{k: result[k] for k in ("model", "title", "activation", "where", "reading", "dip", "load_seconds",
                                   "run_seconds") if k in result},
-        **{k: result[k] for k in ("perplexity", "tokens", "bits_per_char", "chars", "sentences") if k in result},
+        **{k: result[k] for k in ("perplexity", "tokens", "bits_per_char", "chars", "out_of_vocabulary", "sentences")
+           if k in result},
         "total": _layer_summary(result["total"]) | ({"max_gap": result["total"]["max_gap"]}
                                                   if "max_gap" in result["total"] else {}),
         "layers": [_layer_summary(s) for s in result["layers"]],

@@ -112,7 +112,8 @@ ADAPTERS: dict[str, Adapter] = {
                       "the feed-forward input W1 x + b1 in each of the 6 layers", "embedding", _minilm_load,
                       _minilm_run, ("gelu", "gelu_tanh", "quick_gelu", "silu", "relu"), ("numpy", "torch")),
     "lstm": Adapter("lstm", "textgenrnn's character LSTM (2 x 128 cells)", "sigmoid",
-                    "the input, forget and output gates' pre-activations in both layers", "bits_per_char",
+                    "the input, forget and output gates' pre-activations in both layers, each unit at each of the "
+                    "40 steps of every character's window", "bits_per_char",
                     _lstm_load, _lstm_run, ("sigmoid", "hardsigmoid", "tanh"), auto="numpy"),
 }
 

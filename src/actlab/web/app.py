@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import ConfigError
 from ..exercises import use_folder
+from ..llm import use_cache_folder as use_llm_cache
 from ..monitor_log import LogTail
 from ..store import Store
 from . import pool as training_pool
@@ -23,7 +24,7 @@ from .jobs import JobRunner
 from .problems import INVALID, NOT_FOUND, without_body_errors_on_reads
 from .routes import activations, classroom, demos, exercises, jobs, llm, options, papers, playground, watch
 from .sessions import SessionManager
-from .settings import LabSettings, store_location
+from .settings import LabSettings, llm_cache_location, store_location
 
 STATIC = Path(__file__).parent / "static"
 MAX_BODY_BYTES = 6 * 1024 * 1024  # the CSV limit plus room for the form encoding
@@ -97,6 +98,7 @@ def create_app(settings: LabSettings | None = None, *, db_path: str | Path | Non
     app.state.settings = settings
     training_pool.configure(settings.training, settings.training_processes)  # where playground runs train
     use_folder(settings.exercises_dir)  # the teacher's exercises, served after the built-in ones (None: none)
+    use_llm_cache(llm_cache_location(settings.llm_cache))  # where the lesson's real model keeps its weights
     app.state.store = Store(store_location(settings.db))
     limits = {"max_sessions": settings.max_sessions, "idle_seconds": settings.idle_seconds}
     app.state.sessions = SessionManager(**{k: v for k, v in limits.items() if v})

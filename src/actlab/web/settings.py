@@ -20,6 +20,7 @@ Fields (every one optional; the JSON keys are the field names):
   training       where playground runs train: "process" (training processes, the default on two or more cores)
                    or "thread" (the worker's own threads); null: the default (web/pool.py)
   training_processes  how many training processes (or threads) each worker keeps; null: the cores, at most 8
+  llm_cache      where the lesson's real model keeps its dequantised weights (null: llm_cache_location's default)
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ ENV_SETTINGS = "ACTLAB_SETTINGS"
 # the variables the command line and the lab read for the store's default location (the core reads none)
 ENV_DB = "ACTLAB_DB"
 ENV_DATA_HOME = "XDG_DATA_HOME"
+# the variables the command line and the lab read for actlab.llm's weights cache (actlab.llm reads none)
+ENV_CACHE = "ACTLAB_CACHE"
+ENV_CACHE_HOME = "XDG_CACHE_HOME"
 
 
 def store_location(db: str | Path | None, environ: Mapping[str, str] = os.environ) -> str | Path:
@@ -49,6 +53,16 @@ def store_location(db: str | Path | None, environ: Mapping[str, str] = os.enviro
     if db is not None:
         return db
     return default_location(environ.get(ENV_DB) or None, environ.get(ENV_DATA_HOME) or None)
+
+
+def llm_cache_location(folder: str | Path | None, environ: Mapping[str, str] = os.environ) -> Path:
+    """The folder actlab.llm caches dequantised weights in: ``folder`` (--cache-dir, LabSettings.llm_cache) when
+    given, else $ACTLAB_CACHE, else $XDG_CACHE_HOME/actlab (~/.cache/actlab when unset)."""
+    if folder is not None:
+        return Path(folder).expanduser()
+    if environ.get(ENV_CACHE):
+        return Path(environ[ENV_CACHE]).expanduser()
+    return Path(environ.get(ENV_CACHE_HOME) or Path.home() / ".cache") / "actlab"
 
 
 @dataclass(frozen=True)
@@ -65,9 +79,10 @@ class LabSettings:
     exercises_dir: str | None = None
     training: str | None = None
     training_processes: int | None = None
+    llm_cache: str | None = None
 
     def __post_init__(self) -> None:
-        for name in ("db", "watch_log", "exercises_dir"):
+        for name in ("db", "watch_log", "exercises_dir", "llm_cache"):
             v = getattr(self, name)
             if isinstance(v, Path):
                 object.__setattr__(self, name, str(v))
