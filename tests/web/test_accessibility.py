@@ -232,3 +232,18 @@ def test_class_mode_pages_have_no_serious_violation_and_no_sideways_scroll(class
     assert [(p, f) for p, f, _ in checked if f] == []
     assert [(p, w) for p, _, w in checked if w > width] == [], f"wider than the {width} px window"
     assert page.console_errors == [] and page.outside_requests == []
+
+
+# the playground's panels in the order a screen reader and the Tab key meet them, and in the order they appear
+# down a phone's single column
+PANEL_ORDER = """() => [...document.querySelectorAll('main.pg > *')].filter((el) => el.offsetParent !== null)
+  .map((el) => [el.getAttribute('aria-label'), el.getBoundingClientRect().top])"""
+
+
+def test_the_playground_reads_in_the_order_a_phone_shows_it(page):
+    _open(page, "/playground", 390, 844)
+    panels = page.evaluate(PANEL_ORDER)
+    dom = [name for name, _ in panels]
+    on_screen = [name for name, _ in sorted(panels, key=lambda p: p[1])]
+    assert dom == on_screen, f"reading order {dom}, but the phone shows {on_screen}"
+    assert on_screen[:3] == ["Data", "Output", "Network"]  # the data, the picture it makes, then the network
