@@ -10,7 +10,7 @@ Both answer the same small interface, so the store writes each statement once:
 - ``dialect`` ("sqlite" or "postgresql") picks the few words of DDL that differ (see store.MIGRATIONS).
 
 A location is a file path or a ``postgresql://`` URL; psycopg is imported only for the latter.
-Connections are one per thread (the web app calls the store from its event loop and from its thread pool).
+SQLite keeps one connection per thread; PostgreSQL a small pool (Postgres).
 """
 
 from __future__ import annotations
@@ -89,37 +89,76 @@ class SQLite:
         self.execute(f"PRAGMA user_version = {int(version)}")
 
 
+POOL_SIZE = 8  # PostgreSQL connections one process keeps at most (see Postgres)
+
+
 class Postgres:
+    """PostgreSQL through a small pool of connections: a statement borrows one for its own length, a transaction
+    for the transaction's (its thread's statements use that one until it ends). Connections are not one per
+    thread, because the web app runs requests on up to 40 threads: a new thread then paid for a new connection
+    (about 50 ms, most of it the server's login), and with a few workers their threads outnumbered PostgreSQL's
+    max_connections (100 by default). A thread that finds every connection busy waits for one."""
+
     dialect = "postgresql"
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, pool_size: int = POOL_SIZE):
         try:
             import psycopg
         except ImportError:
             raise ConfigError("db", "a postgresql:// URL needs psycopg 3: pip install 'actlab[postgres]'") from None
         self._psycopg = psycopg
         self.url = url
-        self._local = threading.local()
-        self._conn()  # fail here, naming the database, rather than at the first attempt
+        self._idle: list = []  # connections not in use, the most recently used last
+        self._idle_lock = threading.Lock()
+        self._free = threading.BoundedSemaphore(pool_size)
+        self._local = threading.local()  # .conn: the connection this thread's open transaction holds
+        with self._borrowed():  # fail here, naming the database, rather than at the first attempt
+            pass
 
-    def _conn(self):
-        conn = getattr(self._local, "conn", None)
-        if conn is None or conn.closed:
-            try:
-                conn = self._psycopg.connect(self.url, autocommit=True, connect_timeout=10)
-            except self._psycopg.OperationalError as exc:
-                raise ConfigError("db", f"cannot connect to {redact(self.url)}: {str(exc).strip()}") from None
-            self._local.conn = conn
-        return conn
+    def _open(self):
+        try:
+            return self._psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+        except self._psycopg.OperationalError as exc:
+            raise ConfigError("db", f"cannot connect to {redact(self.url)}: {str(exc).strip()}") from None
+
+    @contextmanager
+    def _borrowed(self):
+        held = getattr(self._local, "conn", None)
+        if held is not None:  # inside this thread's transaction: its connection
+            yield held
+            return
+        self._free.acquire()
+        conn = None
+        try:
+            with self._idle_lock:
+                conn = self._idle.pop() if self._idle else None
+            if conn is None or conn.closed:
+                conn = self._open()
+            yield conn
+        finally:
+            if conn is not None and not conn.closed and not conn.broken and \
+                    conn.info.transaction_status == self._psycopg.pq.TransactionStatus.IDLE:
+                with self._idle_lock:
+                    self._idle.append(conn)
+            elif conn is not None:
+                conn.close()  # broken, or left inside a transaction: a fresh one replaces it
+            self._free.release()
 
     def execute(self, sql: str, args: tuple | list = ()) -> list[tuple]:
-        cur = self._conn().execute(sql.replace("?", "%s"), tuple(args))  # no statement has a literal '?'
-        return cur.fetchall() if cur.description is not None else []
+        with self._borrowed() as conn:
+            cur = conn.execute(sql.replace("?", "%s"), tuple(args))  # no statement has a literal '?'
+            return cur.fetchall() if cur.description is not None else []
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        with self._conn().transaction():
-            yield
+        with self._borrowed() as conn:
+            outer = getattr(self._local, "conn", None)
+            self._local.conn = conn
+            try:
+                with conn.transaction():
+                    yield
+            finally:
+                self._local.conn = outer
 
     def lock(self) -> None:
         self.execute("SELECT pg_advisory_xact_lock(7426)")  # any fixed number: actlab's migration lock
