@@ -149,7 +149,7 @@ def test_no_import_cycle_among_core_packages():
 
 
 # the faces may read the environment (the CLI's options, the lab's settings); the core takes parameters
-READS_ENV_ALLOWED = ("actlab.cli", "actlab.web", "actlab.interop", "actlab.torch", "actlab.llm")
+READS_ENV_ALLOWED = ("actlab.cli", "actlab.web", "actlab.interop", "actlab.torch")
 
 
 def _reads_environment(tree: ast.AST) -> list[str]:
