@@ -5,19 +5,28 @@ REGULARIZERS, LOSSES, the activation REGISTRY), so a name added there is offered
 What lives only here is what a person reads and picks from: the title shown beside a name, the steps of the
 learning-rate and regularisation-rate pickers, and the ranges of the playground's sliders. The lab serves the
 result as GET /api/options; its pages keep no copy of any list.
+
+check_settings is the one check of a page's settings (the playground's address): every value goes through the
+core's own validators (RunConfig, the data set and the trainer it builds, StopRule, the lab's size limits and the
+ranges of the pickers above), and each refused one is named with the core's words and replaced by its default.
+The lab serves it as POST /api/options/check.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import fields
 from typing import Any
 
 from . import activations
+from .activation_spec import spec
 from .datasets import CLASSIFICATION, FEATURES, REGRESSION
+from .errors import ConfigError, given
 from .network import INITS
 from .optim import OPTIMIZERS, REGULARIZERS
-from .session import LOSSES, RunConfig
+from .session import FLAT_KEYS, LOSSES, RunConfig, build_trainer
+from .training import StopRule
 
 # the pickers' steps (TensorFlow Playground's, with 1e-5 and 1e-4 added below and 10 above)
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
@@ -81,3 +90,82 @@ def options() -> dict[str, Any]:
         "run_defaults": run_defaults(),
     }
 
+
+
+# the run controls a page sets beside RunConfig's fields (the speed and the stop rule), with their defaults
+CONTROLS: Mapping[str, Any] = {"epochs_per_frame": EPOCHS_PER_FRAME[0], "stop_epoch": None, "target_loss": None}
+# the pickers' ranges, in RunConfig's units: the sliders, and the learning-rate and regularisation-rate steps
+_PICKED = {**{k: (v["min"], v["max"]) for k, v in SLIDERS.items()}, "lr": (0.0, max(LEARNING_RATES)),
+           "reg_rate": (0.0, max(REG_RATES))}
+
+
+def _setting_of(field: str) -> str:
+    """The setting a core error's field belongs to: 'activations (layer 2).params' -> 'activations'."""
+    return re.match(r"[A-Za-z_]*", field).group(0)
+
+
+def _check_picked(cfg: RunConfig) -> None:
+    """A value a picker of the playground can show: inside its slider, or its list's range of steps."""
+    for name, (low, high) in _PICKED.items():
+        v = getattr(cfg, name)
+        if not low <= v <= high:
+            raise ConfigError(name, f"{v:g} is beyond the playground's control; allowed: {low:g} to {high:g}")
+
+
+def _check_control(name: str, value: Any) -> Any:
+    """One run control, checked by the core's own rule (StopRule for the stop epoch and the target loss)."""
+    if name == "epochs_per_frame":
+        if isinstance(value, bool) or value not in EPOCHS_PER_FRAME:
+            raise ConfigError(name, f"one of {', '.join(map(str, EPOCHS_PER_FRAME))}; got {given(value)}")
+        return value
+    try:
+        StopRule(**{"max_epochs" if name == "stop_epoch" else name: value})
+    except ConfigError as exc:
+        raise ConfigError(name, exc.message) from None
+    return value
+
+
+def check_settings(values: Mapping[str, Any], limits=None) -> dict[str, Any]:
+    """A page's settings (RunConfig's fields and CONTROLS, as JSON values; those left out take their defaults)
+    checked once, by the core: {"settings": every setting as it will be used, "problems": [{"setting", "field",
+    "message"}, ...]}. A refused setting is named with the core's words and takes its default, and the rest are
+    checked again without it, so one bad value costs only itself. ``limits``: the lab's size limits
+    (limits.PlaygroundLimits), or None for none. Old links' flat keys (FLAT_KEYS) are checked on their own and
+    come back merged into the activations. Refuses with ConfigError only what is not a JSON object."""
+    if not isinstance(values, Mapping):
+        raise ConfigError("settings", f"a JSON object of settings such as {{\"lr\": 0.03}}; got {given(values)}")
+    problems: list[dict[str, str]] = []
+
+    def refuse(exc: ConfigError, setting: str) -> None:
+        problems.append({"setting": setting, "field": exc.field, "message": exc.message})
+
+    controls = dict(CONTROLS)
+    for name in [n for n in CONTROLS if n in values]:
+        try:
+            controls[name] = _check_control(name, values[name])
+        except ConfigError as exc:
+            refuse(exc, name)
+    run = {k: v for k, v in values.items() if k not in CONTROLS}
+    for key in FLAT_KEYS.keys() & run.keys():  # refused alone, so the activations it would go to stay
+        if run[key] is not None:
+            try:
+                spec({"name": FLAT_KEYS[key], "params": {key: run[key]}}, key)
+            except ConfigError as exc:
+                refuse(exc, key)
+                del run[key]
+    while True:  # each pass removes one refused setting, so this ends after at most len(run) + 1 passes
+        try:
+            cfg = RunConfig.from_dict(run)
+            if limits is not None:
+                limits.check(cfg)
+            if cfg.dataset != "csv":  # the data set and the trainer: noise, the split, the loss for the task
+                build_trainer(cfg)
+            _check_picked(cfg)  # last: where a picker's range is the core's own, the core's words come first
+            break
+        except ConfigError as exc:
+            setting = _setting_of(exc.field)
+            if setting not in run:  # the defaults themselves refused: a fault of the lab, not of the page
+                raise
+            refuse(exc, setting)
+            del run[setting]
+    return {"settings": {**cfg.to_dict(), **controls}, "problems": problems}

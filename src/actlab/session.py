@@ -32,6 +32,8 @@ from .optim import OPTIMIZERS, REGULARIZERS, OptimConfig
 from .training import Trainer
 
 LOSSES = tuple(dict.fromkeys(h.loss for h in HEAD_RECORDS.values() if h.loss))  # ("mse", "cross-entropy")
+# old links' flat keys: the parameter each sets, and the activation whose layers it sets when they set none
+FLAT_KEYS = {"negative_slope": "leaky_relu", "beta": "silu"}
 
 
 @dataclass(frozen=True)
@@ -81,11 +83,11 @@ class RunConfig:
         if len(acts) not in (1, len(self.layers)) and self.layers or len(acts) > max(1, len(self.layers)):
             raise ConfigError("activations", f"one activation, or one per hidden layer ({len(self.layers)}); "
                                              f"got {len(acts)}")
-        for name in ("negative_slope", "beta"):
+        for name in FLAT_KEYS:
             v = getattr(self, name)
             if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v)):
                 raise ConfigError(name, f"must be a finite number; got {v!r}")
-        flat = {"leaky_relu": {"negative_slope": self.negative_slope}, "silu": {"beta": self.beta}}
+        flat = {act: {key: getattr(self, key)} for key, act in FLAT_KEYS.items()}
         acts = tuple(a.with_defaults(flat[a.name]) if a.name in flat else a for a in acts)
         for i, a in enumerate(acts):  # a flat key's value is checked by the record, naming the layer
             spec(a, layer_field("activations", i))

@@ -72,15 +72,19 @@ def test_the_playground_offers_every_initialiser_including_normal(page):
     assert page.console_errors == []
 
 
-def test_a_bad_playground_address_is_reported_with_the_allowed_values(page):
+def test_a_bad_playground_address_is_reported_with_the_cores_words(page):
+    from actlab.limits import PlaygroundLimits
+
     open_playground(page, "?init=bogus&lr=50&layers=4,99")
     page.wait_for_function("document.getElementById('status').textContent.includes('Ready')")
     note = page.locator("#url-problems")
     assert note.is_visible()
     text = note.text_content()
-    assert "init: \"bogus\" is not allowed; allowed: " + ", ".join(INITS) in text
-    assert "lr: 50 is out of range; allowed: 0 to 10" in text
-    assert "layers: 99 is out of range; allowed: 1 to 32" in text
+    checked = core_options.check_settings({"init": "bogus", "lr": 50, "layers": [4, 99]}, PlaygroundLimits())
+    assert {p["setting"] for p in checked["problems"]} == {"init", "lr", "layers"}
+    for p in checked["problems"]:
+        assert f"{p['field']}: {p['message']}; using the default" in text
+    assert "allowed: " + ", ".join(INITS) in text
     assert page.get_by_label("Initialisation", exact=True).input_value() == "playground"
     shot(page, "playground-bad-address")
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Body, Request
 from fastapi.responses import Response
 
 from ... import options as core_options
@@ -38,6 +39,18 @@ def get_options(request: Request) -> Response:
     if etag in asked or "*" in asked:
         return Response(status_code=304, headers=headers)
     return Response(body, media_type="application/json", headers=headers)
+
+
+@router.post("/options/check", responses={422: {"description": "The body is not a JSON object"}})
+def check_options(request: Request, values: Annotated[dict[str, Any], Body(
+        examples=[{"lr": 50, "activations": ["hardtanh(min_val=2,max_val=1)"], "negative_slope": 0.2}])]) -> dict:
+    """Check a page's settings without starting anything (the playground's address, before its first run): the
+    run settings (RunConfig's fields, as the playground's WebSocket takes them) and the run controls
+    (epochs_per_frame, stop_epoch, target_loss); a setting left out takes its default. The core checks each with
+    its own words and this lab's size limits (actlab.options.check_settings). The answer: "settings", every
+    setting as a run would use it (refused ones at their defaults, old links' flat keys merged into the
+    activations), and "problems", one {"setting", "field", "message"} per refused value. Nothing is written."""
+    return core_options.check_settings(values, limits(request.app))
 
 
 @router.get("/playground/limits", deprecated=True)

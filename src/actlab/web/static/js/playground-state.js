@@ -1,6 +1,6 @@
-// The playground's state: its URL table built from /api/options, old links' keys, and the run settings it sends.
+// The playground's state: its URL table (parsed here, checked by the server), old links' keys, and the run settings it sends.
 // No DOM here: the controls and the boot module share these functions.
-import { checkActivation, createState } from "./state.js";
+import { createState } from "./state.js";
 
 // Controls a teacher can hide with ?hide=lr,activation,... (key: the element's id)
 export const HIDEABLE = { lr: "ctl-lr", activation: "ctl-activation", slope: "ctl-slope", reg: "ctl-reg", reg_rate: "ctl-reg-rate",
@@ -8,54 +8,75 @@ export const HIDEABLE = { lr: "ctl-lr", activation: "ctl-activation", slope: "ct
   dataset: "ctl-dataset", problem: "ctl-problem", train: "ctl-train", noise: "ctl-noise", batch: "ctl-batch", csv: "ctl-csv", export: "ctl-export",
   layers: "add-layer", gradient: "gradient-chart", features: "features" };  // features: the drawing's boxes (playground.js)
 // Old links set leaky_relu's slope and silu's beta for every such layer with a key of their own (?negative_slope=0.1);
-// the value now rides on each layer's activation (?activations=leaky_relu(negative_slope=0.1)).
-const OLD_PARAM_KEYS = { negative_slope: "leaky_relu", beta: "silu" };
+// the server reads them and puts the value on each layer's activation (?activations=leaky_relu(negative_slope=0.1)).
+const OLD_PARAM_KEYS = ["negative_slope", "beta"];
+// The run settings under the page's names: their names in the run settings (RunConfig's fields and the run
+// controls), and the page's units (noise and the training share are percent in the address)
+const SETTING = { dataset: "dataset", noise: "noise", train: "train_fraction", batch: "batch_size", lr: "lr",
+  layers: "layers", activations: "activations", features: "features", reg: "reg", reg_rate: "reg_rate",
+  optimizer: "optimizer", loss: "loss", init: "init", seed: "seed", wseed: "weight_seed", speed: "epochs_per_frame",
+  stop_epoch: "stop_epoch", target_loss: "target_loss", negative_slope: "negative_slope", beta: "beta" };
+const PERCENT = ["noise", "train"];
+// the run settings' form of a layer's activation: its name, or {name, params} when it sets parameters
+const wireActivation = (a) => (Object.keys(a.params).length ? { name: a.name, params: a.params } : a.name);
+const pageActivation = (a) => (typeof a === "string" ? { name: a, params: {} } : { name: a.name, params: { ...a.params } });
+const toSetting = (key, v) => (PERCENT.includes(key) ? v / 100 : key === "activations" ? v.map(wireActivation) : v);
+const fromSetting = (key, v) => (PERCENT.includes(key) ? Math.round(100 * v) : key === "activations" ? v.map(pageActivation) : v);
+// the page's key of a run setting's name (a server's error names the setting: train_fraction -> train)
+export const pageKey = (setting) => Object.keys(SETTING).find((key) => SETTING[key] === setting) ?? setting;
 
-// The page's state, with every choice and limit from the options (the defaults are RunConfig's)
-export function playgroundState(o) {
-  const d = o.run_defaults, names = (rows) => rows.map((r) => r.name), pct = (v) => Math.round(100 * v);
-  const { noise, train_fraction: train, batch_size: batch } = o.sliders;
+// The page's state. The address is only parsed here (text to numbers and lists); its values are checked once, by the
+// server's core (check: the settings -> POST /api/options/check's answer), and each value it refuses is named with its
+// words and replaced by the default. The defaults are RunConfig's, from the options.
+export async function playgroundState(o, check) {
+  const d = o.run_defaults, pct = (v) => Math.round(100 * v);
   const schema = {
-    dataset: { type: "str", default: d.dataset, choices: [...names(o.datasets), "csv"] },
-    noise: { type: "int", default: pct(d.noise), min: pct(noise.min), max: pct(noise.max) },
-    train: { type: "int", default: pct(d.train_fraction), min: pct(train.min), max: pct(train.max) },
-    batch: { type: "int", default: d.batch_size, min: batch.min, max: batch.max },
-    lr: { type: "num", default: d.lr, min: 0, max: Math.max(...o.learning_rates) },
-    layers: { type: "ints", default: d.layers, min: 1, max: o.limits.max_width, maxItems: o.limits.max_layers },
-    activations: { type: "acts", default: d.activations.map((name) => ({ name, params: {} })),
-                   activations: o.activations.filter((a) => !a.gated) },
-    ...Object.fromEntries(Object.keys(OLD_PARAM_KEYS).map((key) => [key, { type: "num", default: null }])),
-    features: { type: "list", default: d.features, choices: names(o.features) },
-    reg: { type: "str", default: d.reg, choices: names(o.regularizers) },
-    reg_rate: { type: "num", default: d.reg_rate, min: 0, max: Math.max(...o.reg_rates) },
-    optimizer: { type: "str", default: d.optimizer, choices: names(o.optimizers) },
-    loss: { type: "str", default: d.loss, choices: names(o.losses) },
-    init: { type: "str", default: d.init, choices: names(o.initializers) },
-    seed: { type: "int", default: d.seed, min: 0 },
-    wseed: { type: "int", default: null, min: 0 },  // the initial weights' seed (null: the data's); Reset draws a new one
-    speed: { type: "int", default: o.epochs_per_frame[0], choices: o.epochs_per_frame },
-    stop_epoch: { type: "int", default: null, min: 1 },  // the stop rule: its epoch, and the loss it stops below
-    target_loss: { type: "num", default: null, min: 0 },
+    dataset: { type: "str", default: d.dataset },
+    noise: { type: "num", default: pct(d.noise) },
+    train: { type: "num", default: pct(d.train_fraction) },
+    batch: { type: "num", default: d.batch_size },
+    lr: { type: "num", default: d.lr },
+    layers: { type: "ints", default: d.layers },
+    activations: { type: "acts", default: d.activations.map((name) => ({ name, params: {} })) },
+    ...Object.fromEntries(OLD_PARAM_KEYS.map((key) => [key, { type: "num", default: null }])),
+    features: { type: "list", default: d.features },
+    reg: { type: "str", default: d.reg },
+    reg_rate: { type: "num", default: d.reg_rate },
+    optimizer: { type: "str", default: d.optimizer },
+    loss: { type: "str", default: d.loss },
+    init: { type: "str", default: d.init },
+    seed: { type: "num", default: d.seed },
+    wseed: { type: "num", default: null },  // the initial weights' seed (null: the data's); Reset draws a new one
+    speed: { type: "num", default: o.epochs_per_frame[0] },
+    stop_epoch: { type: "num", default: null },  // the stop rule: its epoch, and the loss it stops below
+    target_loss: { type: "num", default: null },
     show_test: { type: "bool", default: false },
     discretize: { type: "bool", default: false },
-    hide: { type: "list", default: [], choices: Object.keys(HIDEABLE) },
+    hide: { type: "list", default: [], choices: Object.keys(HIDEABLE) },  // the page's own controls
     pinned_overrides: { type: "list", default: [] },  // a class's link: the settings whose values the pins replaced
   };
-  const st = createState(schema, { known: Object.keys(schema).filter((key) => !(key in OLD_PARAM_KEYS)) });
-  // an old link's flat key goes onto every layer of its activation that sets no value of its own
-  const acts = st.get("activations").map((a) => {
-    const params = { ...a.params };
-    for (const [key, act] of Object.entries(OLD_PARAM_KEYS)) {
-      if (st.get(key) === null || a.name !== act || key in params) continue;
-      try {
-        params[key] = checkActivation({ name: act, params: { [key]: st.get(key) } }, o.activations).params[key];
-      } catch (err) {
-        st.problems.push(`${key}: ${err.message}`);
-      }
+  const st = createState(schema, { known: Object.keys(schema).filter((key) => !OLD_PARAM_KEYS.includes(key)) });
+  const address = new URLSearchParams(location.search);
+  const given = Object.keys(SETTING).filter((key) => address.has(key));
+  let answer = null;
+  if (given.length) {  // else the defaults: nothing to check
+    try {
+      answer = await check(Object.fromEntries(given.map((key) => [SETTING[key], toSetting(key, st.get(key))])));
+    } catch (err) {  // the run's own check still names any bad value when it starts
+      st.problems.push(`the address's settings could not be checked (${err.message})`);
     }
-    return { name: a.name, params };
-  });
-  st.set({ ...Object.fromEntries(Object.keys(OLD_PARAM_KEYS).map((key) => [key, null])), activations: acts });
+  }
+  if (answer === null) {
+    st.set({});  // the address as read: a value it could not parse, or a bad hide= entry, is left out
+    return st;
+  }
+  for (const p of answer.problems) {
+    const key = pageKey(p.setting);
+    st.problems.push(`${p.field}: ${p.message}; using the default (${key in schema ? st.written(key, st.defaultOf(key)) : "none"})`);
+  }
+  const used = Object.keys(SETTING).filter((key) => !OLD_PARAM_KEYS.includes(key));
+  st.set({ ...Object.fromEntries(used.map((key) => [key, fromSetting(key, answer.settings[SETTING[key]])])),
+           ...Object.fromEntries(OLD_PARAM_KEYS.map((key) => [key, null])) });  // now on the activations
   return st;
 }
 
@@ -67,15 +88,15 @@ export const isRegression = (s, options, csv) =>
 // three or more classes (a CSV's) train on cross-entropy with a softmax output: MSE has one tanh output for two
 export const isMultiClass = (s, csv) => s.dataset === "csv" && csv?.task === "classification" && csv.classes > 2;
 
-// the run settings' form of a layer's activation: its name, or {name, params} when it sets parameters
-const wireActivation = (a) => (Object.keys(a.params).length ? { name: a.name, params: a.params } : a.name);
+// the page's keys that are RunConfig's fields (the others are run controls, sent with "set", or old links' keys)
+const RUN_KEYS = ["dataset", "noise", "train", "batch", "lr", "layers", "activations", "features", "reg", "reg_rate",
+                  "optimizer", "init", "seed", "wseed", "loss"];
 
 // The run settings the server trains with (RunConfig's fields), from the page's state
 export function runConfig(s, options, csv) {
-  return { dataset: s.dataset, noise: s.noise / 100, train_fraction: s.train / 100, batch_size: s.batch, lr: s.lr,
-           layers: s.layers, activations: s.activations.map(wireActivation), features: s.features,
-           reg: s.reg, reg_rate: s.reg_rate, optimizer: s.optimizer, init: s.init, seed: s.seed, weight_seed: s.wseed,
-           loss: isRegression(s, options, csv) ? "mse" : isMultiClass(s, csv) ? "cross-entropy" : s.loss };
+  const config = Object.fromEntries(RUN_KEYS.map((key) => [SETTING[key], toSetting(key, s[key])]));
+  config.loss = isRegression(s, options, csv) ? "mse" : isMultiClass(s, csv) ? "cross-entropy" : s.loss;
+  return config;
 }
 
 // The network drawing picks activations by name; a layer whose name it leaves unchanged keeps its parameters.

@@ -77,7 +77,8 @@ const writers = { bool: (v) => (v ? "1" : "0"), list: (v) => v.join(","), ints: 
 const kinds = { int: "a whole number", num: "a number", bool: "1 or 0", ints: "whole numbers separated by commas" };
 
 // Why a parsed value is refused, or null when it is fine. Spec fields: choices, min, max (of a number, or of each
-// item of a list), maxItems, activations (the records an "acts" value may name).
+// item of a list), maxItems, activations (the records an "acts" value may name). A key with none of them is only
+// parsed here (the playground's run settings: the server checks those, POST /api/options/check).
 function refusal(v, spec) {
   const items = [].concat(v);
   if (spec.choices) {
@@ -144,7 +145,7 @@ export function createState(schema, { known = null } = {}) {
             if (!v.length) v = undefined;
           }
         }
-        else if (spec.type === "acts") v = v.map((a) => checkActivation(a, spec.activations));
+        else if (spec.type === "acts" && spec.activations) v = v.map((a) => checkActivation(a, spec.activations));
         if (v !== undefined && why === null) why = refusal(v, spec);
       } catch (err) {
         why = err.message;
