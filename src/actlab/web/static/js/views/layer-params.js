@@ -1,7 +1,9 @@
 // The parameters of the hidden layers' activations (leaky_relu's negative_slope, silu's beta, hardtanh's clips):
 // one number field per parameter, with the default, allowed interval and steps of the record's spec in
 // /api/options. One activation for every layer gives one row marked "all layers"; a per-layer list, a row per layer.
-import { checkActivation } from "../state.js";
+// A new value is checked by the server's core (POST /api/options/check) before the run restarts with it: a refused
+// one is named in the core's words and the run goes on as it was.
+import { postJSON } from "../api.js";
 
 const bound = (v) => (v === "inf" || v === "-inf" ? undefined : v);
 
@@ -27,7 +29,7 @@ export function mount(root, { state, records, onChange, onError }) {
     return label;
   }
 
-  root.addEventListener("change", (ev) => {
+  root.addEventListener("change", async (ev) => {
     const { layer, key } = ev.target.dataset;
     if (key === undefined) return;
     const acts = state.get("activations"), i = Number(layer), a = acts[i], p = byName[a.name].params[key];
@@ -35,12 +37,19 @@ export function mount(root, { state, records, onChange, onError }) {
     const value = text === "" ? (p.optional ? null : p.default) : Number(text);
     const params = { ...a.params, [key]: value };
     if (value === p.default) delete params[key];  // a default stays implicit: the address stays short
+    const proposed = acts.map((x, j) => (j === i ? { name: a.name, params } : x));
+    let refused;
     try {
-      const checked = checkActivation({ name: a.name, params }, records);
-      onChange({ activations: acts.map((x, j) => (j === i ? checked : x)) });
+      const answer = await postJSON("/api/options/check", { layers: state.get("layers"), activations: proposed });
+      refused = answer.problems.find((problem) => problem.setting === "activations");
     } catch (err) {
-      onError(`activations[${i}]: ${err.message}`);
+      refused = { field: "activations", message: err.message };
+    }
+    if (refused) {
+      onError(`${refused.field}: ${refused.message}`);
       update();  // the field shows the value still in use
+    } else {
+      onChange({ activations: proposed });
     }
   });
 
