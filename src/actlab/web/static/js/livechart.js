@@ -167,8 +167,10 @@ export function linearTicks(max, count = 3) {
 
 // Lines against a shared x on a linear y axis from 0 (the playground's loss curves), with a named legend on top,
 // the y values labelled on the left and the first and last x under the plot.
-export function linearLines(canvas, { x, series, xName }) {
-  canvas.redraw = () => linearLines(canvas, { x, series, xName });
+// Before any series has a line to draw, the axes and legend are drawn all the same, with ``empty`` (a short note)
+// in the middle.
+export function linearLines(canvas, { x, series, xName, empty = "" }) {
+  canvas.redraw = () => linearLines(canvas, { x, series, xName, empty });
   const { ctx, w, h } = sized(canvas);
   const rows = legendRows(ctx, series.map((s) => ({ name: s.name, color: s.color, dash: s.dash })), w);
   const top = MARGIN.t + (rows.length - 1) * LEGEND_ROW + 4, bottom = h - MARGIN.b;
@@ -203,7 +205,14 @@ export function linearLines(canvas, { x, series, xName }) {
     ctx.stroke();
   }
   ctx.setLineDash([]);
+  // a single point draws no line (the playground's first frame, at epoch 0): the note stays until a line can show
+  const note = series.some((s) => s.y.filter((v) => Number.isFinite(v)).length >= 2) ? null : empty || null;
+  if (note) {
+    ctx.fillStyle = "#5b6570"; ctx.textAlign = "center"; ctx.textBaseline = "middle";
+    ctx.fillText(note, (MARGIN.l + w - MARGIN.r) / 2, (top + bottom) / 2);
+  }
   // what the chart shows in words, for a reader and a test
+  canvas.emptyNote = note;
   canvas.legendNames = rows.flat().map((item) => item.name);
   canvas.axisLabels = { y: ticks.map((v) => fmt(v, 2)), x: [x0, x1].map((v) => v.toLocaleString("en-US")), xName };
   legend(ctx, rows);

@@ -5,8 +5,9 @@ import { linearLines } from "../livechart.js";
 export function mount(root, { canvas, trainOut, testOut, metrics }) {
   let epochs = [], train = [], test = [], pendingMetrics = null, metricsTimer = null, recordedStep = null;
   // test solid black, training dashed blue: told apart by the dash as well as the colour
-  const drawCurves = () => linearLines(canvas, { x: epochs, xName: "epoch", series: [
+  const drawCurves = () => linearLines(canvas, { x: epochs, xName: "epoch", empty: "Press Play to train", series: [
     { name: "test loss", y: test, color: "#000" }, { name: "training loss", y: train, color: "#0072B2", dash: true }] });
+  drawCurves();  // empty axes and a note until the first losses come, not a blank box
   return {
     reset() {
       epochs = []; train = []; test = []; pendingMetrics = null; recordedStep = null;
