@@ -253,7 +253,9 @@ def register(record: Activation, *, aliases: Iterable[str] = (),
     """Add ``record`` (and ``aliases`` pointing at it) to the registry of this process, after checking it.
 
     Every interface that lists or looks up activations sees it at once: names(), get(), ``actlab list`` run in
-    this process, the lab's /api/activations. Raises TypeError or ValueError naming the field and the rule.
+    this process, the lab's /api/activations, and its playground runs (the lab sends the record to its training
+    processes, so its functions must pickle: defined at module level, not lambdas; see registered_here).
+    Raises TypeError or ValueError naming the field and the rule.
     ``validate`` (and each of ``VALIDATORS``) runs last on the record and may raise to refuse it."""
     _registry._load_plugins_once()  # a plugin's record and this one must not collide later
     if not isinstance(record, Activation):

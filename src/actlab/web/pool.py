@@ -116,8 +116,6 @@ def _drop(key: str) -> None:
 
 def _adopt(key: str, records: bytes) -> None:
     """Take the lab's hand-registered activations (pickled there: see TrainingPool._share_registry)."""
-    import pickle
-
     from ..activations.extension import adopt_registered
 
     try:
@@ -156,8 +154,6 @@ def _serve(conn) -> None:
     """A training process: read (call id, key, op, args) commands off the pipe, one at a time, and write back
     (call id, kind, value); a command without a call id (a drop) gets no answer. Ends when the lab's end of the
     pipe closes, so a killed lab worker leaves no training process behind."""
-    import pickle
-
     _start_child()
     while True:
         try:
@@ -198,8 +194,6 @@ class _Slot:
         threading.Thread(target=self._read, name=f"actlab-playground-reader-{index}", daemon=True).start()
 
     def _read(self) -> None:
-        import pickle
-
         while True:
             try:
                 call_id, kind, value = pickle.loads(self.conn.recv_bytes())
@@ -218,8 +212,6 @@ class _Slot:
             self.conn.send_bytes(payload)
 
     async def call(self, key: str, op: str, args: tuple):
-        import pickle
-
         loop = asyncio.get_running_loop()
         future = loop.create_future()
         with self._send_lock:
@@ -243,8 +235,6 @@ class _Slot:
 
     def post(self, key: str, op: str, args: tuple) -> None:
         """A command with no answer (a drop)."""
-        import pickle
-
         try:
             self._send(pickle.dumps((None, key, op, args)))
         except (BrokenPipeError, OSError):
