@@ -1,13 +1,16 @@
-"""Cost of one playground frame on the server, phase by phase (goal: < 25 ms at 8 x 32, < 100 ms at 32 x 256).
+"""Cost and size of one playground frame on the server, phase by phase (goal: < 25 ms at 8 x 32, < 100 ms at 32 x 256).
 
-Usage: python bench/playground_frame.py [--frames 15] [--sizes 8x32 32x256] [--activation tanh]
+Usage: python bench/playground_frame.py [--frames 30] [--runs 3] [--sizes 8x32 32x256] [--activation tanh]
 
-A frame is what the lab's WebSocket loop does for one session at one epoch per frame: train one epoch
-(PlaygroundSession.train), evaluate the frame's instruments on the training set (finish_frame), draw
-the output surface and every neuron's thumbnail and build the header (frame_data), and pack it
-(FrameData.encode). Each phase's wall time and this thread's CPU time are recorded per frame (the
-first frame is a warm-up and is dropped); the table gives the median and the range over frames. One
-BLAS thread, as one of the lab's sessions gets on a shared machine. On a loaded machine read CPU time.
+A frame is what the lab's training process does for one session at one epoch per frame (web/pool.py): train
+(PlaygroundSession.train: one epoch, or TRAIN_BUDGET's updates when an epoch is bigger), a slice of the full
+evaluation (finish_frame: the losses and instruments, a layer at a time for a big network), draw the output
+surface and every neuron's thumbnail and build the header with the drawn links (frame_data), and pack it
+(FrameData.encode). Each phase's wall time and this thread's CPU time are recorded per frame (the first frame
+is a warm-up and is dropped); each run is a fresh session, and the table gives the median over all frames and
+the range of the runs' medians [min-max], with the largest single frame beside it. Bytes are the encoded
+message. One BLAS thread, as one of the lab's sessions gets on a shared machine; the load average is printed
+before and after each size. On a loaded machine read CPU time.
 The issue names no framework for this comparison, so there is no peer column: the goals are absolute.
 """
 
@@ -24,11 +27,11 @@ import time  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
-from actlab.playground import PlaygroundSession  # noqa: E402
+from actlab.playground import PlaygroundSession, frame_header  # noqa: E402
 from actlab.session import RunConfig  # noqa: E402
 
 GOALS_MS = {"8x32": 25.0, "32x256": 100.0}
-PHASES = ("train", "instruments", "draw", "encode", "frame")
+PHASES = ("train", "evaluate", "draw", "encode", "frame")
 
 
 def parse_size(text: str) -> tuple[int, ...]:
@@ -48,7 +51,7 @@ def one_frame(session: PlaygroundSession) -> dict[str, tuple[float, float]]:
     session.train(1)
     mark("train")
     session.finish_frame()
-    mark("instruments")
+    mark("evaluate")
     data = session.frame_data()
     mark("draw")
     data.encode()
@@ -57,33 +60,55 @@ def one_frame(session: PlaygroundSession) -> dict[str, tuple[float, float]]:
     return out
 
 
-def spread_ms(values: list[float]) -> str:
-    return f"{1e3 * statistics.median(values):.1f} [{1e3 * min(values):.1f}–{1e3 * max(values):.1f}]"
+def spread(values: list[float], runs: list[list[float]], scale: float = 1e3, digits: int = 1) -> str:
+    """median over all frames [min-max of the runs' medians], max single frame."""
+    meds = [statistics.median(r) for r in runs]
+    f = f"{{:.{digits}f}}"
+    return (f"{f.format(scale * statistics.median(values))} [{f.format(scale * min(meds))}–"
+            f"{f.format(scale * max(meds))}], max {f.format(scale * max(values))}")
+
+
+def load() -> str:
+    return f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs"
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--frames", type=int, default=15)
+    ap.add_argument("--frames", type=int, default=30)
+    ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--sizes", nargs="+", default=list(GOALS_MS))
     ap.add_argument("--activation", default="tanh")
     args = ap.parse_args()
     console = Console(width=150)
-    console.print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     for size in args.sizes:
-        cfg = RunConfig(layers=parse_size(size), activations=(args.activation,))
-        session = PlaygroundSession(cfg)
-        one_frame(session)  # warm-up
-        frames = [one_frame(session) for _ in range(args.frames)]
+        before = load()
+        runs, sizes, evaluations = [], [], []
+        for _ in range(args.runs):
+            session = PlaygroundSession(RunConfig(layers=parse_size(size), activations=(args.activation,)))
+            session.last_frame = session.trainer.frame()  # the first frame, as the training process makes it
+            one_frame(session)  # warm-up
+            frames = []
+            for _ in range(args.frames):
+                frames.append(one_frame(session))
+                sizes.append(len(session.frame_data().encode()))
+            runs.append(frames)
+            evaluations.append(frame_header(session.frame_data().encode())["evaluated_step"])
         goal = GOALS_MS.get(size)
-        table = Table(title=f"one frame, {size} {args.activation}, circle 500 points, batch 10, thumbnails "
-                            f"{session.thumb_size}x{session.thumb_size}: ms, median \\[range] of {args.frames} frames"
+        table = Table(title=f"one frame, {size} {args.activation}, circle 500 points, batch 10, "
+                            f"{session.updates_per_frame} updates a frame at most ({session.updates_per_epoch} an "
+                            f"epoch), surface {session.grid}x{session.grid}, thumbnails "
+                            f"{session.thumb_size}x{session.thumb_size}: ms, median \\[range of {args.runs} runs' "
+                            f"medians] over {args.frames} frames a run"
                             + (f" (goal: frame < {goal:g} ms)" if goal else ""))
         for col in ("phase", "CPU ms", "wall ms"):
             table.add_column(col, justify="right")
         for phase in PHASES:
-            table.add_row(phase, spread_ms([f[phase][1] for f in frames]), spread_ms([f[phase][0] for f in frames]))
+            cpu, wall = ([[f[phase][k] for f in r] for r in runs] for k in (1, 0))
+            table.add_row(phase, spread([v for r in cpu for v in r], cpu), spread([v for r in wall for v in r], wall))
         console.print(table)
-    console.print(f"load average after: {os.getloadavg()[0]:.2f}")
+        console.print(f"bytes per frame: median {statistics.median(sizes):,.0f}, range {min(sizes):,}–{max(sizes):,}; "
+                      f"numbers of the last frame evaluated at step {evaluations} (the runs reached step "
+                      f"{session.trainer.step_count}); load average {before} before, {load()} after")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,8 @@ export function mount(root, { state, registry, features, maxWidth = 32, onChange
 
   function rebuild(twoD = true, csvColumns = []) {
     laidOut = false;
+    placed = { w: -1, h: -1 };  // a new canvas
+    marked = null;  // new neuron boxes
     const layers = state.get("layers"), acts = state.get("activations");
     // in the plane the inputs are the chosen features; a CSV with more columns feeds them as they are
     const inputs = twoD ? features.map((f) => [f.name, f.title]) : csvColumns.map((c) => [c, c]);
@@ -98,15 +100,10 @@ export function mount(root, { state, registry, features, maxWidth = 32, onChange
   let laidOut = false;
   let tile = null;  // a t x t canvas each thumbnail is coloured into before it is scaled onto the network
   let last = null;  // the last frame drawn: drawn again when the drawing scrolls into view
+  let marked = null;  // the evaluation whose dead and saturated units are marked
 
   function layout() {
-    const canvas = root.querySelector("canvas.links");
-    if (!canvas) return;
     const box = root.getBoundingClientRect();
-    const ratio = window.devicePixelRatio || 1;
-    canvas.width = Math.round(box.width * ratio);
-    canvas.height = Math.round(box.height * ratio);
-    canvas.getContext("2d").setTransform(ratio, 0, 0, ratio, 0, 0);
     centres = columns.map((col) => col.map((el) => {
       const r = el.getBoundingClientRect();
       return { left: r.left - box.left, right: r.right - box.left, y: r.top - box.top + r.height / 2 };
@@ -116,13 +113,37 @@ export function mount(root, { state, registry, features, maxWidth = 32, onChange
       return { x: r.left - box.left + el.clientLeft, y: r.top - box.top + el.clientTop, w: el.clientWidth, h: el.clientHeight };
     }));
     laidOut = true;
+    part = null;  // measured again at the next draw
   }
 
-  // the part of the drawing inside the window, in the drawing's coordinates (a margin so a scroll finds it drawn)
-  function visibleRect() {
-    const box = root.getBoundingClientRect(), margin = 100;
-    return { x0: -box.left - margin, y0: -box.top - margin,
-             x1: window.innerWidth - box.left + margin, y1: window.innerHeight - box.top + margin };
+  // The canvas covers only the part of the drawing inside the window and its sideways-scrolling box (a 32 x 256
+  // network is about 2,000 x 12,000 px: a canvas that size took the browser over a second a frame to paint); it is
+  // moved there and drawn in the drawing's coordinates. The part is measured again after a scroll, a layout and
+  // every 8th frame, not every frame: a measurement forces the browser to lay out 8,192 boxes then and there.
+  // Returns the part, {x0, y0, x1, y1}, or null when none of the drawing is on screen.
+  let placed = { w: -1, h: -1 }, part = null, sinceMeasured = 0;
+  function measure() {
+    const box = root.getBoundingClientRect();
+    const clip = root.parentElement ? root.parentElement.getBoundingClientRect() : box;
+    const x0 = Math.max(0, clip.left - box.left, -box.left), y0 = Math.max(0, -box.top);
+    const x1 = Math.min(box.width, clip.right - box.left, window.innerWidth - box.left);
+    const y1 = Math.min(box.height, window.innerHeight - box.top);
+    part = x1 <= x0 || y1 <= y0 ? null : { x0, y0, w: Math.ceil(x1 - x0), h: Math.ceil(y1 - y0) };
+    sinceMeasured = 0;
+  }
+  function place(canvas) {
+    if (!part || sinceMeasured++ >= 8) measure();
+    if (!part) return null;
+    const { x0, y0, w, h } = part, ratio = window.devicePixelRatio || 1;
+    if (placed.w !== w || placed.h !== h) {
+      canvas.width = Math.round(w * ratio);
+      canvas.height = Math.round(h * ratio);
+      Object.assign(canvas.style, { width: `${w}px`, height: `${h}px`, right: "auto", bottom: "auto" });
+      placed = { w, h };
+    }
+    Object.assign(canvas.style, { left: `${x0}px`, top: `${y0}px` });
+    canvas.getContext("2d").setTransform(ratio, 0, 0, ratio, -x0 * ratio, -y0 * ratio);
+    return { x0, y0, x1: x0 + w, y1: y0 + h };
   }
 
   function drawThumbnails(ctx, neurons, t, view) {
@@ -155,12 +176,14 @@ export function mount(root, { state, registry, features, maxWidth = 32, onChange
   // links: per weight layer {from, to, w, count, rms, max_abs} (the header's "links", LinkSelection.to_json)
   function draw(links, neurons, t) {
     if (!links) return;
-    if (!laidOut) layout();
     const canvas = root.querySelector("canvas.links");
     if (!canvas) return;
+    if (!laidOut) layout();
     last = { links, neurons, t };
-    const ctx = canvas.getContext("2d"), view = visibleRect();
-    ctx.clearRect(Math.max(0, view.x0), Math.max(0, view.y0), view.x1 - view.x0, view.y1 - view.y0);
+    const view = place(canvas);
+    if (!view) return;
+    const ctx = canvas.getContext("2d");
+    ctx.clearRect(view.x0, view.y0, view.x1 - view.x0, view.y1 - view.y0);
     let max = 1e-9, total = 0;  // line widths are scaled by the largest |w| of the whole network, as before
     for (const layer of links) {
       max = Math.max(max, layer.max_abs ?? 0);
@@ -188,9 +211,11 @@ export function mount(root, { state, registry, features, maxWidth = 32, onChange
     onLinks(shown, total);
   }
 
-  // a paused drawing scrolled into view is drawn from the last frame (a playing one is redrawn by the next frame)
+  // a scroll moves the drawing's visible part; a paused drawing scrolled into view is drawn again from the last
+  // frame (a playing one is redrawn by the next frame)
   let scrollPending = false;
   window.addEventListener("scroll", () => {
+    part = null;
     if (scrollPending || !last) return;
     scrollPending = true;
     requestAnimationFrame(() => { scrollPending = false; if (last) draw(last.links, last.neurons, last.t); });
@@ -202,25 +227,32 @@ export function mount(root, { state, registry, features, maxWidth = 32, onChange
   return {
     rebuild,
     update({ header, neurons }) {
-      neuronEls.forEach(({ els, counts }, l) => {
-        // the layer's reading as LayerReading.to_dict() writes it; its saturated_units leave the dead ones out,
-        // so each unit is marked and counted once
-        const info = header.layers[l];
-        const dead = new Set(info ? info.dead_units : []), sat = new Set(info ? info.saturated_units : []);
-        els.forEach((el, i) => {
-          const mark = dead.has(i) ? "dead" : sat.has(i) ? "saturated" : "";
-          if (el.dataset.mark !== mark) {  // touch the DOM only when the state changes
-            el.dataset.mark = mark;
-            el.classList.toggle("dead", mark === "dead");
-            el.classList.toggle("saturated", mark === "saturated");
-            el.setAttribute("aria-label", `layer ${l + 1} neuron ${i + 1}${mark ? ` (${mark})` : ""}`);
-          }
-        });
-        const text = [dead.size ? `${dead.size} dead` : "", sat.size ? `${sat.size} saturated` : ""].filter(Boolean).join(", ");
-        if (counts.textContent !== text) counts.textContent = text;
-      });
+      // the marks change only with a new evaluation (a big network's frames repeat one for several frames)
+      const evaluated = `${header.evaluated_step ?? header.step}/${header.train_loss}/${neuronEls.length}`;
+      if (evaluated !== marked) markUnits(header);
+      marked = evaluated;
       draw(header.links, neurons, header.thumb);
     },
     destroy() { last = null; root.replaceChildren(); },
   };
+
+  function markUnits(header) {
+    neuronEls.forEach(({ els, counts }, l) => {
+      // the layer's reading as LayerReading.to_dict() writes it; its saturated_units leave the dead ones out,
+      // so each unit is marked and counted once
+      const info = header.layers[l];
+      const dead = new Set(info ? info.dead_units : []), sat = new Set(info ? info.saturated_units : []);
+      els.forEach((el, i) => {
+        const mark = dead.has(i) ? "dead" : sat.has(i) ? "saturated" : "";
+        if (el.dataset.mark !== mark) {  // touch the DOM only when the state changes
+          el.dataset.mark = mark;
+          el.classList.toggle("dead", mark === "dead");
+          el.classList.toggle("saturated", mark === "saturated");
+          el.setAttribute("aria-label", `layer ${l + 1} neuron ${i + 1}${mark ? ` (${mark})` : ""}`);
+        }
+      });
+      const text = [dead.size ? `${dead.size} dead` : "", sat.size ? `${sat.size} saturated` : ""].filter(Boolean).join(", ");
+      if (counts.textContent !== text) counts.textContent = text;
+    });
+  }
 }
