@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy import optimize
 
 from .registry import ALIASES, REGISTRY, get
 
@@ -38,6 +37,9 @@ class Conventions:
 
 def gelu_gap(approximation: str = "gelu_tanh") -> GeluGap:
     """Max |gelu(x) - approximation(x)| over [-10, 10]: a grid search refined by a bounded optimiser."""
+    from scipy import optimize  # here, not at the top: every playground training process imports this module,
+    # and scipy.optimize alone is about 25 MB and a third of a second there
+
     approx, exact = get(approximation), get("gelu")
 
     def error(x):
