@@ -113,3 +113,32 @@ def test_a_record_whose_functions_cannot_be_sent_is_refused_by_name_and_the_sock
             assert _start(ws, "tanh")["type"] == "ready"  # other runs go on, with the record left out
     finally:
         activations.unregister("lambda_tanh_test")
+
+
+def test_what_is_sent_is_the_hand_registered_records_not_the_plugins(monkeypatch):
+    """A plugin's record stays out (every training process loads the plugins itself: sent again, it would collide
+    there); a hand-registered one goes, with its aliases; each register() and unregister() changes the count."""
+    import dataclasses
+
+    from actlab.activations import extension
+
+    class EntryPoint:
+        name, value = "fake", "fake_plugin:RECORD"
+
+        @staticmethod
+        def load():
+            return dataclasses.replace(record(), name="plugin_tanh_test")
+
+    monkeypatch.setattr(extension, "entry_points", lambda group: [EntryPoint()])
+    start, _ = extension.registered_here()
+    extension.load_plugins()
+    try:
+        with register_scaled_tanh():
+            activations.register(dataclasses.replace(record(), name="hand_tanh_test"), aliases=["hand-tanh"])
+            changes, sent = extension.registered_here()
+            assert changes == start + 3
+            assert {(r.name, aliases) for r, aliases in sent} == {(NAME, ()), ("hand_tanh_test", ("hand_tanh",))}
+            activations.unregister("hand_tanh_test")
+        assert extension.registered_here()[1] == []
+    finally:
+        activations.unregister("plugin_tanh_test")
