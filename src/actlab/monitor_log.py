@@ -1,5 +1,8 @@
 """The monitor's log: JSON lines, a header naming the layers, then one report per sampled step.
 
+A place first seen after the log began (a module's second call, an activation applied as a function) brings a new
+header line naming every place seen so far; readers keep the latest header.
+
 Written by actlab.torch.Monitor (which needs torch); read here with the standard library alone, so the lab can
 show a log (``actlab watch FILE``) on a machine without torch.
 """

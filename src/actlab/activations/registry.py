@@ -14,6 +14,7 @@ tests/activations/test_ranges.py checks every end against mpmath.
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 from collections.abc import Callable, Mapping
@@ -278,6 +279,18 @@ class Activation:
         for level in self.saturates_at[1:]:
             np.minimum(distance, np.abs(outputs - level), out=distance)
         return distance.mean(axis=axes) < fraction * scale
+
+    @functools.cached_property
+    def has_zero_region(self) -> bool:
+        """Is f' exactly 0 on a whole interval of inputs (ReLU's z < 0, ReLU6's and hardtanh's clips, hardswish's
+        z < -3; a gated unit's gate)? Only such a function has dead units: inputs anywhere in that interval pass
+        no gradient at all. Sigmoid, tanh, GELU, ELU and the like only approach 0 in their tails, so an f' that
+        reads 0 there is floating-point underflow of a saturated unit, which the instruments count as saturated,
+        never as dead. Probed in float64 on [-10, 10], where those tails are still far from underflow."""
+        z = np.linspace(-10.0, 10.0, 2001)
+        d = self.derivative(np.stack([np.ones_like(z), z], axis=-1))[:, 1] if self.is_gated else self.derivative(z)
+        zero = d == 0
+        return bool(np.any(zero[1:] & zero[:-1]))
 
     @property
     def torch_name(self) -> str | None:

@@ -48,6 +48,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
@@ -157,15 +158,17 @@ class _Layer:
     weight_module: str | None = None  # the weighted module that ran just before it
     width: int = 0
     samples: deque = field(default_factory=deque)  # the sampled-step numbers of its last `window` batches
-    last_active: torch.Tensor | None = None  # (H,): the sampled step at which each unit last had f' != 0 (0: never)
+    last_active: np.ndarray | None = None  # (H,): the sampled step at which each unit last had f' != 0 (0: never)
     ran: bool = False  # did it run on this sampled step
     rows: int = 0  # samples per unit this step (batch x sequence, or batch x pixels)
-    # this step's per-unit sums (H,): |f'|, nonzero f', |a|, a; and the norms ||a||, ||dL/da||
+    # this step's per-unit sums (H,) of |f'| and |a|; the totals of nonzero f' and of a (None where the host takes
+    # them from the per-unit sums: ReLU's f' is 0 or 1, a >= 0 makes |a| = a), of a^2 (exact where a is +-1 or 0,
+    # as a squared norm is not: a constant layer's std reads 0) and ||dL/da||
     dsum: torch.Tensor | None = None
     nz: torch.Tensor | None = None
     asum: torch.Tensor | None = None
     ssum: torch.Tensor | None = None
-    norm: torch.Tensor | None = None
+    sumsq: torch.Tensor | None = None
     grad_norm: torch.Tensor | None = None
     # fixed by the record: which passes can be skipped
     from_output: bool = False
@@ -173,16 +176,20 @@ class _Layer:
     nonneg_deriv: bool = False
     binary_deriv: bool = False  # f' is 0 or 1 (ReLU): the nonzero count is the |f'| sum
     # Activation.saturated_outputs: a unit also saturates when its outputs sit, on average, within
-    # SATURATION_FRACTION x scale of a level in record.saturates_at. dist: this step's per-unit sum of the distance
+    # SATURATION_FRACTION x scale of a level in record.saturates_at. dist: this step's per-unit sums the host
+    # turns into the distance (|a - mid| for "ends", unless mid is 0 and |a| serves; a for "floor"; the distance
+    # itself for "levels")
     saturation_rule: tuple | None = None  # ("ends", mid, half) | ("floor", level) | ("levels", levels)
     saturation_limit: float = -math.inf  # the mean distance below which the unit is saturated
     dist: torch.Tensor | None = None
+    can_die: bool = True  # Activation.has_zero_region: only then is a unit with f' = 0 throughout dead
 
     def __post_init__(self) -> None:
         self.from_output = _from_output(self.record, self.module)
         self.nonneg_out = _nonneg_output(self.record)
         self.nonneg_deriv = _nonneg_derivative(self.record)
         self.binary_deriv = self.record.name == "relu" and type(self.module).__name__ == "ReLU"
+        self.can_die = self.record.has_zero_region
         levels = tuple(float(v) for v in self.record.saturates_at)
         if levels:
             lo, hi = (float(v) for v in self.record.output_range)
@@ -303,6 +310,19 @@ def _per_unit(t: torch.Tensor) -> torch.Tensor:
 
 def _norm(t: torch.Tensor) -> torch.Tensor:
     return torch.linalg.vector_norm(t, dtype=torch.float32 if t.dtype in _LOW_PRECISION else None)
+
+
+def _total(t: torch.Tensor) -> torch.Tensor:
+    """The sum of every element, 0-d, in float32 at least."""
+    return t.sum(dtype=torch.float32 if t.dtype in _LOW_PRECISION else None)
+
+
+def _sumsq(t: torch.Tensor) -> torch.Tensor:
+    """The sum of t^2 (in float32 at least): one dot product, no square root to round."""
+    if t.dtype in _LOW_PRECISION:
+        return torch.linalg.vector_norm(t, dtype=torch.float32).square()
+    flat = t.reshape(-1)
+    return torch.dot(flat, flat)
 
 
 # activations applied as functions: what torch hands a function mode -> (name, equivalent module from the arguments)
@@ -426,8 +446,8 @@ class Monitor:
         if self._log_path is not None:
             self._log_path.parent.mkdir(parents=True, exist_ok=True)
             with self._log_path.open("w") as fh:  # a new log per monitor: the header names the layers
-                fh.write(json.dumps({"format": LOG_FORMAT, "layers": [l.name for l in self._layers],
-                                     "activations": [l.record.name for l in self._layers]}) + "\n")
+                fh.write(self._header())
+        self._header_layers = len(self._layers)  # how many places the log's latest header names
         self._last: MonitorReport | None = None
         self._order = 0
         self._weight_order: dict[str, int] = {}
@@ -437,11 +457,13 @@ class Monitor:
         self._inside = 0  # > 0 while an activation module's forward runs (its F.relu is not a functional one)
         self._mode: _FunctionWatch | None = None
         self._ones: dict[tuple, torch.Tensor] = {}  # full ones for torch's backward kernels (a stride-0 one is slow)
-        self._layouts: dict[tuple, dict] = {}
-        self._zero: dict[tuple, torch.Tensor] = {}
         self._pending: tuple | None = None
         self._noted_functional = self._noted_none = False
         self._loss: float | None = None
+
+    def _header(self) -> str:
+        return json.dumps({"format": LOG_FORMAT, "layers": [l.name for l in self._layers],
+                           "activations": [l.record.name for l in self._layers]}) + "\n"
 
     # -- what the monitor cannot see ---------------------------------------------------------
 
@@ -519,7 +541,7 @@ class Monitor:
         self._inside = 0
         for layer in self._layers:
             layer.ran = False
-            layer.dsum = layer.nz = layer.asum = layer.ssum = layer.norm = layer.grad_norm = layer.dist = None
+            layer.dsum = layer.nz = layer.asum = layer.ssum = layer.sumsq = layer.grad_norm = layer.dist = None
         handles = [m.register_forward_pre_hook(self._weight_pre_hook(n)) for n, m in self._weighted]
         functional = self._functional is not False
         for module, layer in self._modules:
@@ -683,7 +705,7 @@ class Monitor:
         d = self._derivative(layer, z)  # a scratch buffer or a fresh tensor: never z itself
         ad = d if layer.nonneg_deriv else d.abs_()
         layer.dsum = _per_unit(ad)
-        layer.nz = layer.dsum if layer.binary_deriv else _per_unit(ad.sign_())
+        layer.nz = None if layer.binary_deriv else _total(ad.sign_())
 
     def _measure_output(self, layer: _Layer, output) -> None:
         if not torch.is_tensor(output) or not torch.is_floating_point(output) or not self._fit(layer, output):
@@ -694,70 +716,46 @@ class Monitor:
         if layer.dsum is None or layer.dsum.shape[0] != layer.width:
             return
         layer.asum = _per_unit(a if layer.nonneg_out else torch.abs(a, out=self._scratch(a)))
-        layer.ssum = layer.asum if layer.nonneg_out else _per_unit(a)
-        layer.norm = _norm(a)
+        layer.sumsq = _sumsq(a)
         rule = layer.saturation_rule
         if rule is not None:
-            if rule[0] == "ends":  # tanh, hardtanh (mid 0): the |a| sums are already there
-                near = layer.asum if rule[1] == 0 and not layer.nonneg_out else \
-                    _per_unit(torch.sub(a, rule[1], out=self._scratch(a)).abs_())
-                layer.dist = rule[2] * layer.rows - near
-            elif rule[0] == "floor":  # ELU, SELU, CELU: sum (a - level) from the sums of a
-                layer.dist = layer.ssum - rule[1] * layer.rows
+            if rule[0] == "ends":  # tanh, hardtanh (mid 0): the |a| sums serve
+                if rule[1] != 0 or layer.nonneg_out:
+                    layer.dist = _per_unit(torch.sub(a, rule[1], out=self._scratch(a)).abs_())
+            elif rule[0] == "floor":  # ELU, SELU, CELU: sum (a - level) from the per-unit sums of a
+                layer.dist = _per_unit(a)
             else:
                 levels = torch.tensor(rule[1], dtype=a.dtype, device=a.device)
                 layer.dist = _per_unit((a.unsqueeze(-1) - levels).abs().amin(-1))
+        # the total of a: from the per-unit sums where they hold it (a >= 0, or the "floor" rule's sums of a)
+        layer.ssum = None if layer.nonneg_out or (rule is not None and rule[0] == "floor") else _total(a)
         layer.ran = True
-        if output.requires_grad:
-            node, slot = output.grad_fn, output.output_nr
-            if node is not None:  # a pre-hook on the node that made a: it receives dL/da (half a tensor hook's cost)
-                def node_hook(grad_outputs):
-                    g = grad_outputs[slot]
-                    if g is not None:
-                        layer.grad_norm = _norm(g.detach())
-                node.register_prehook(node_hook)
-            else:
-                def grad_hook(g):
-                    layer.grad_norm = _norm(g.detach())
-                output.register_hook(grad_hook)
+        self._watch_gradient(layer, output)
+
+    def _watch_gradient(self, layer: _Layer, output: torch.Tensor) -> None:
+        """||dL/da|| from a pre-hook on the node that made a (it receives the same gradient a tensor hook does, at
+        about half the cost)."""
+        if not output.requires_grad:
+            return
+        node, slot = output.grad_fn, output.output_nr
+        if node is None:
+            def grad_hook(g):
+                layer.grad_norm = _norm(g.detach())
+            output.register_hook(grad_hook)
+            return
+
+        def node_hook(grad_outputs):
+            g = grad_outputs[slot]
+            if g is not None:
+                layer.grad_norm = _norm(g.detach())
+        node.register_prehook(node_hook)
 
     # -- after backward: one transfer, one report --------------------------------------------
 
-    def _layout(self, ran: list[_Layer]) -> dict:
-        """Per-unit constants of one arrangement of places (cached: it changes only with the widths or batch)."""
-        key = tuple((id(l), l.width, l.rows) for l in ran)
-        lay = self._layouts.get(key)
-        if lay is not None:
-            return lay
-        if len(self._layouts) >= 16:
-            self._layouts.clear()
-        ref = ran[0].dsum
-        widths = [l.width for l in ran]
-
-        def per_unit(values):
-            return torch.tensor(values, dtype=ref.dtype, device=ref.device).repeat_interleave(
-                torch.tensor(widths, device=ref.device), output_size=sum(widths))
-
-        limits = [SATURATION_FRACTION * (l.record.deriv_max if math.isfinite(l.record.deriv_max) else 1.0)
-                  for l in ran]
-        lay = {"same_width": len(set(widths)) == 1, "units": sum(widths),
-               "segment": torch.arange(len(ran), device=ref.device).repeat_interleave(
-                   torch.tensor(widths, device=ref.device), output_size=sum(widths)),
-               "rows": per_unit([float(l.rows) for l in ran]), "width": per_unit([float(w) for w in widths]),
-               "limit": per_unit(limits),
-               "saturation_limit": per_unit([l.saturation_limit for l in ran])
-               if any(l.saturation_rule for l in ran) else None}
-        self._layouts[key] = lay
-        return lay
-
-    def _per_layer(self, lay: dict, values: torch.Tensor, n: int) -> torch.Tensor:
-        """(Q, U) per-unit values -> (Q, n) sums per place."""
-        if lay["same_width"]:
-            return values.reshape(values.shape[0], n, -1).sum(2)
-        out = torch.zeros((values.shape[0], n), dtype=values.dtype, device=values.device)
-        return out.index_add_(1, lay["segment"], values)
-
     def _collect(self, handle: _StepHandle) -> None:
+        """After backward: every number of the step goes to the host in one transfer (the per-unit sums too), and
+        the counts are made there with NumPy, whose calls on a few thousand numbers cost a fraction of a torch
+        call's dispatch; dead units keep their history on the host."""
         self.sampled_steps += 1
         g = self.sampled_steps
         ran = [l for l in self._layers if l.ran]
@@ -768,83 +766,60 @@ class Monitor:
         present = [t for t in grads if t is not None]
         # where the numbers meet (not model.parameters(): walking the modules each step costs more than the sums)
         device = present[0].device if present else (ran[0].dsum.device if ran else torch.device("cpu"))
-        # float64 for the transfer (torch.cat promotes): a float32 norm of a float64 model would lose digits
-        parts = [torch.stack(torch._foreach_norm(present)).to(device)] if present else []
-        n = len(ran)
-        if ran:
-            dev, dtype = ran[0].dsum.device, torch.promote_types(torch.float32, ran[0].dsum.dtype)
-            uniform = all(l.dsum.dtype == dtype and l.dsum.device == dev for l in ran)
-            if not uniform:
-                for l in ran:
-                    dtype = torch.promote_types(dtype, l.dsum.dtype)
-            for l in ran:
-                if l.last_active is None:
-                    l.last_active = torch.zeros(l.width, dtype=dtype, device=dev)
-                l.samples.append(g)
-            lay = self._layout(ran)
-
-            def cat(tensors):
-                return torch.cat(tensors if uniform else [t.to(dev, dtype) for t in tensors])
-
-            d = cat([l.dsum for l in ran])
-            # dead: no nonzero f' in any of the place's last `window` sampled batches (a sum of |f'| is > 0
-            # exactly when one term is); each unit keeps the sampled step it was last active at
-            last = torch.where(d > 0, g, cat([l.last_active for l in ran]))
-            starts = [l.samples[0] for l in ran]
-            start = starts[0] if starts.count(starts[0]) == n else \
-                torch.tensor(starts, dtype=dtype, device=dev)[lay["segment"]]
-            offset = 0
-            for l in ran:  # views into this step's buffer: no copy
-                l.last_active = last[offset:offset + l.width]
-                offset += l.width
-            a = cat([l.asum for l in ran])
-            # (3, U) -> (3, n): sum |a|, sum a, nonzero f'
-            sums = self._per_layer(lay, torch.stack([a, cat([l.ssum for l in ran]), cat([l.nz for l in ran])]), n)
-            saturated = d / lay["rows"] < lay["limit"]  # instruments.saturated_mask: mean |f'| below 1% of max
-            if lay["saturation_limit"] is not None:  # places without a level compare against -inf: never
-                dist = cat([l.dist if l.dist is not None else l.asum for l in ran])
-                saturated |= dist / lay["rows"] < lay["saturation_limit"]
-            # Sokar et al.: E|a_i| <= tau * mean_j E|a_j|, i.e. sum|a_i| * H <= tau * sum_j sum|a_j|
-            dormant = a * lay["width"] <= DORMANT_TAU * sums[0][lay["segment"]]
-            counts = self._per_layer(lay, torch.stack([last < start, saturated, dormant]).to(dtype), n)
-            zero = self._zero.get((dev, dtype))
-            if zero is None:
-                zero = self._zero[(dev, dtype)] = torch.zeros((), dtype=dtype, device=dev)
-            norms = [l.norm for l in ran] + [l.grad_norm if l.grad_norm is not None else zero for l in ran]
-            norms = torch.stack(norms if uniform else [t.to(dev, dtype) for t in norms])
-            parts += [t.reshape(-1).to(device) for t in (sums, counts, norms)]
+        parts = [torch.stack(torch._foreach_norm(present))] if present else []
+        scalars = []  # per place: total a, nonzero f', a^2, ||dL/da|| (a stand-in where the host has it)
+        for l in ran:
+            parts.append(l.dsum)
+            parts.append(l.asum)
+            if l.dist is not None:
+                parts.append(l.dist)
+            fill = l.sumsq
+            scalars += (l.ssum if l.ssum is not None else fill, l.nz if l.nz is not None else fill, l.sumsq,
+                        l.grad_norm if l.grad_norm is not None else fill)
+        if scalars:
+            if all(t.dtype == scalars[0].dtype and t.device == scalars[0].device for t in scalars):
+                parts.append(torch.stack(scalars))
+            else:
+                parts.append(torch.stack([t.to(device, torch.float64) for t in scalars]))
         loss = handle.loss
         if torch.is_tensor(loss):
-            parts.append(loss.detach().double().reshape(1).to(device))
+            parts.append(loss.detach().double().reshape(1))
         elif parts:
-            parts.append(parts[0].new_zeros(1, dtype=torch.float64))  # float64 whatever the parts are
-        host = torch.cat(parts).tolist() if parts else []  # the one host transfer of the step
+            parts.append(parts[0].new_zeros(1, dtype=torch.float64))
+        if any(t.device != device for t in parts):
+            parts = [t.to(device) for t in parts]
+        # float64 on the host (torch.cat promotes to the float64 part): a float32 norm of a float64 model would
+        # lose digits. The one host transfer of the step
+        host = torch.cat(parts).numpy(force=True) if parts else np.zeros(0)
         weight_norm = {}
         k = 0
         for name, t in zip(names, grads, strict=True):
             if t is not None:
-                weight_norm[name] = host[k]
+                weight_norm[name] = float(host[k])
                 k += 1
             else:
                 weight_norm[name] = 0.0
         raw = []
-        if ran:
-            columns = [host[k + j * n:k + (j + 1) * n] for j in range(8)]
-            k += 8 * n
-            rows_of = zip(*columns, strict=True)  # per place: sum |a|, sum a, nonzero f', dead, sat, dormant, norms
-            for l, (_, ssum, nonzero, dead, sat, dormant, norm, grad_norm) in zip(ran, rows_of, strict=True):
-                size = l.width * l.rows
-                mean = ssum / size
-                var = (norm * norm - size * mean * mean) / max(size - 1, 1)
-                raw.append({"act_grad": grad_norm, "mean": mean, "std": math.sqrt(max(var, 0.0)) if math.isfinite(var)
-                            else math.nan, "zero": 1 - nonzero / size, "saturated": sat, "dead": dead,
-                            "dormant": dormant, "non_finite": not (math.isfinite(mean) and math.isfinite(norm))})
+        units = []
+        for l in ran:
+            w = l.width
+            d, a = host[k:k + w], host[k + w:k + 2 * w]
+            k += 2 * w
+            extra = None
+            if l.dist is not None:
+                extra = host[k:k + w]
+                k += w
+            units.append((d, a, extra))
+        tail = host[k:k + 4 * len(ran)].reshape(-1, 4).tolist()
+        k += 4 * len(ran)
+        for l, (d, a, extra), (ssum, nonzero, sumsq, grad_norm) in zip(ran, units, tail, strict=True):
+            raw.append(self._count(l, g, d, a, extra, ssum, nonzero, sumsq, grad_norm))
         if torch.is_tensor(loss):
-            self._loss = host[k]
+            self._loss = float(host[k])
         elif loss is not None:
             self._loss = float(loss)
         for l in ran:  # drop this step's tensors (the last sums stay only until the next sampled step)
-            l.dsum = l.nz = l.asum = l.ssum = l.norm = l.grad_norm = l.dist = None
+            l.dsum = l.nz = l.asum = l.ssum = l.sumsq = l.grad_norm = l.dist = None
         seen = sorted(((l, (l.order, l.weight_module, l.width, len(l.samples)), r) for l, r in zip(ran, raw,
                                                                                                    strict=True)),
                       key=lambda p: p[1][0])
@@ -856,7 +831,51 @@ class Monitor:
         self._last = None
         if self._log_path is not None:
             with self._log_path.open("a") as fh:
+                if len(self._layers) != self._header_layers:  # places first seen on this step (a second call of a
+                    # module, an activation applied as a function): a new header names every place seen so far, and
+                    # a reader keeps the latest one
+                    self._header_layers = len(self._layers)
+                    fh.write(self._header())
                 fh.write(json.dumps(self._built().to_dict(), allow_nan=False) + "\n")
+
+    def _count(self, l: _Layer, g: int, d: np.ndarray, a: np.ndarray, extra: np.ndarray | None, ssum: float,
+               nonzero: float, sumsq: float, grad_norm: float) -> dict:
+        """One place's numbers from its per-unit sums on the host (the engine's masks, as instruments.py reads them)."""
+        rows, width = l.rows, l.width
+        size = width * rows
+        rule = l.saturation_rule
+        if l.nonneg_out:
+            ssum = float(a.sum())
+        elif rule is not None and rule[0] == "floor":
+            ssum = float(extra.sum())
+        if l.binary_deriv:
+            nonzero = float(d.sum())
+        if l.last_active is None:
+            l.last_active = np.zeros(width, dtype=np.int64)
+        l.samples.append(g)
+        # dead: no nonzero f' in any of the place's last `window` sampled batches (a sum of |f'| is > 0 exactly when
+        # one term is), and only for a function with a zero region (elsewhere an f' of 0 is underflow: saturated)
+        l.last_active[d > 0] = g
+        dead = int(np.count_nonzero(l.last_active < l.samples[0])) if l.can_die else 0
+        limit = SATURATION_FRACTION * (l.record.deriv_max if math.isfinite(l.record.deriv_max) else 1.0)
+        saturated = d / rows < limit  # instruments.saturated_mask: mean |f'| below 1% of the maximum, or
+        if rule is not None:  # the outputs within 1% of the scale of a level (Activation.saturated_outputs)
+            if rule[0] == "ends":
+                dist = rule[2] * rows - (a if extra is None else extra)
+            elif rule[0] == "floor":
+                dist = extra - rule[1] * rows
+            else:
+                dist = extra
+            saturated |= dist / rows < l.saturation_limit
+        # Sokar et al.: E|a_i| <= tau * mean_j E|a_j|, i.e. sum|a_i| * H <= tau * sum_j sum|a_j|
+        dormant = int(np.count_nonzero(a * width <= DORMANT_TAU * a.sum()))
+        mean = ssum / size
+        var = (sumsq - size * mean * mean) / max(size - 1, 1)
+        std = math.sqrt(max(var, 0.0)) if math.isfinite(var) else math.nan
+        # non-finite: an inf or a NaN anywhere in a makes its sum one
+        return {"act_grad": grad_norm, "mean": mean, "std": std, "zero": 1 - nonzero / size,
+                "saturated": int(np.count_nonzero(saturated)), "dead": dead, "dormant": dormant,
+                "non_finite": not math.isfinite(mean)}
 
     def _note_hidden(self, seen: list, order: list[str]) -> None:
         if self._unmatched:  # once, from the first sampled step's order: name where an activation may be hidden
