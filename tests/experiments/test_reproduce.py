@@ -287,11 +287,11 @@ def shazeer():
 def test_shazeer2020_gated_units_beat_relu_on_the_markov_task(shazeer, ffn):
     f = shazeer.finding(f"markov_{ffn}")
     assert f.verdict == REPRODUCED, (ffn, f.measured, f.note)
-    assert f.measured > 0.015, (ffn, f.measured)  # measured 0.036-0.046 nats at 1,000 steps, seed 0
+    assert f.measured > 0.015, (ffn, f.measured)  # measured 0.033-0.042 nats at 1,000 steps, seed 0
 
 
 def test_shazeer2020_glu_is_measured_and_judged_by_the_same_criterion(shazeer):
-    f = shazeer.finding("markov_glu")  # the sigmoid-gated GLU did not beat ReLU here (-0.011 nats at seed 0)
+    f = shazeer.finding("markov_glu")  # the sigmoid-gated GLU did not beat ReLU here (-0.015 nats at seed 0)
     assert f.verdict == (REPRODUCED if f.measured > 0 else NOT_REPRODUCED)
     assert shazeer.verdict == (REPRODUCED if f.verdict == REPRODUCED else PARTLY)
 

@@ -38,3 +38,22 @@ def test_stored_verdict_follows_its_findings(name):
     for f in record.findings:
         assert math.isfinite(f.measured), (name, f.key)
         assert f.verdict == SHOWN or f.criterion, (name, f.key)  # every asserted figure says what it must meet
+
+
+# The explanations are fixed text; these hold them to the stored full run they describe.
+
+
+def test_stored_shazeer_bilinear_gains_like_swiglu_and_glu_loses():
+    """shazeer2020's explanation: the product alone (bilinear) carries the gain, and GLU ended above ReLU."""
+    record = papers.stored("shazeer2020")
+    bilinear, swiglu = record.finding("markov_bilinear"), record.finding("markov_swiglu")
+    assert bilinear.measured > 0 and bilinear.note.startswith(f"{bilinear.n} of {bilinear.n} seeds")
+    assert abs(bilinear.measured - swiglu.measured) < 2 * max(bilinear.spread, swiglu.spread)
+    assert record.finding("markov_glu").measured < 0
+
+
+def test_stored_gelu_overtakes_relu_late_at_lr_1e_4():
+    """hendrycks2016's explanation: at lr 1e-4 GELU passes ReLU only in the last epochs."""
+    record = papers.stored("hendrycks2016")
+    assert record.finding("overtakes_b").measured >= 30
+    assert record.finding("overtakes_a").measured < record.finding("overtakes_b").measured
