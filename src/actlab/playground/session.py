@@ -199,7 +199,9 @@ class PlaygroundSession:
         numbers = self.numbers_of(frame)
         if not head.is_classifier:
             confusion = None
-        elif numbers is self._numbers and self._predictions is not None:  # the evaluation's own test predictions
+        elif numbers is self._numbers:  # the evaluation's own test predictions
+            if self._predictions is None:  # a first frame made by the caller: predicted once, not every frame
+                self._predictions = self._predict()
             confusion = self._confusion_of(self._predictions)
         else:
             confusion = self.confusion()
@@ -257,11 +259,15 @@ class PlaygroundSession:
 
     def confusion(self) -> list[list[int]]:
         """Test-set confusion matrix (rows: true class, columns: predicted) of the network as it is now."""
+        return self._confusion_of(self._predict())
+
+    def _predict(self) -> np.ndarray:
+        """The network's predictions on the test set (the training set when there is none), as it is now."""
         t = self.trainer
         x = t.x_test if t.x_test is not None else t.x_train
         with np.errstate(all="ignore"):
             out = t.net.predict(x)
-        return self._confusion_of(t.net.head.predict(out))
+        return t.net.head.predict(out)
 
     def _confusion_of(self, pred: np.ndarray) -> list[list[int]]:
         """The confusion matrix of test-set predictions (the training set's when there is no test set)."""
