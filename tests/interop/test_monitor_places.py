@@ -17,6 +17,7 @@ from torch.nn import functional as F  # noqa: E402
 
 from actlab import instruments  # noqa: E402
 from actlab.activations import registry  # noqa: E402
+from actlab.interop import torch as monitor_module  # noqa: E402
 from actlab.torch import Monitor, read_log  # noqa: E402
 
 
@@ -161,3 +162,47 @@ def test_the_log_header_names_places_first_seen_after_the_first_sample(tmp_path)
     assert [[l["name"] for l in r["layers"]] for r in reports] == [["act"], ["act", "act#2"], ["act", "act#2"]]
     assert path.read_text().count('"format"') == 2  # one more header, when the new places appeared
     assert all(math.isfinite(l["mean"]) for r in reports for l in r["layers"])
+
+
+def test_after_the_first_sample_functions_are_watched_only_after_the_modules_they_follow(monkeypatch):
+    """The first sampled step intercepts every torch call of the forward to find activations applied as functions;
+    later ones only from the start of the module a function was found after to the start of the next weighted
+    module, and still measure every function place."""
+
+    class Busy(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1, self.fc2, self.fc3 = nn.Linear(4, 6), nn.Linear(6, 6), nn.Linear(6, 1)
+
+        def forward(self, x):
+            for _ in range(20):  # torch calls no activation: a whole-forward watch intercepts each
+                x = x * 1.0 + 0.0
+            h = F.gelu(self.fc1(x))
+            h = self.fc2(h)
+            for _ in range(20):
+                h = h * 1.0
+            return self.fc3(torch.tanh(h))
+
+    seen = []
+    original = monitor_module._FunctionWatch.__torch_function__
+
+    def counted(self, func, types, args=(), kwargs=None):
+        seen[-1] += 1
+        return original(self, func, types, args, kwargs)
+    monkeypatch.setattr(monitor_module._FunctionWatch, "__torch_function__", counted)
+    torch.manual_seed(4)
+    model = Busy().double()
+    mon = Monitor(model, every=1)
+    for _ in range(3):
+        seen.append(0)
+        x = torch.randn(5, 4, dtype=torch.float64)
+        with mon.step():
+            model(x).sum().backward()
+    assert seen[1] == seen[2] and seen[1] <= seen[0] - 40  # the first loop runs outside every window
+    report = mon.report()
+    assert [l.name for l in report.layers] == ["fc1:gelu", "fc2:tanh"]
+    with torch.no_grad():
+        h = F.gelu(model.fc1(x))
+        t = torch.tanh(model.fc2(h) * 1.0)
+    assert report.layers[0].mean == pytest.approx(float(h.mean()), rel=1e-12)
+    assert report.layers[1].mean == pytest.approx(float(t.mean()), rel=1e-12)

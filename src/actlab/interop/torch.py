@@ -22,8 +22,9 @@ graphs are untouched):
   nonzero f' (units: the last axis, or the channel axis of an image). A module called twice in one forward is two
   places. Module full-backward hooks are never used (in-place ReLU breaks them);
 - activations applied as functions (F.gelu, torch.tanh, TransformerEncoderLayer(activation="gelu")) are watched
-  where they are called, by a torch function mode active during the model's forward; the first sampled step
-  looks for them, and later steps run without the mode when there were none;
+  where they are called, by a torch function mode; the first sampled step looks for them through the whole
+  forward, and later steps turn the mode on only from the start of a weighted module a function was found after
+  to the start of the next weighted module (none at all when there were none);
 - the weight gradients of the weighted modules (a 2-D or larger "weight") are normed in one fused call after
   backward; each activation is paired with the weighted module that ran just before it, and the last weighted
   module to run is the output layer;
@@ -441,6 +442,10 @@ class Monitor:
                 self._calls_of[(name, 0)] = layer
         _functions()
         self._functional: bool | None = None  # None: the first sampled step looks for activations called as functions
+        # where they were found: the weighted modules they follow (None: the model's input). Later sampled steps
+        # watch functions only from such a module's start to the next weighted module's, not through the whole
+        # forward (the mode intercepts every torch call it spans, in Python)
+        self._windows: frozenset = frozenset()
         self._note_what_cannot_be_seen()
         self._log_path = Path(log) if log is not None else None
         if self._log_path is not None:
@@ -549,8 +554,9 @@ class Monitor:
             if functional or not layer.from_output:
                 handles.append(module.register_forward_pre_hook(self._pre_hook(layer)))
             handles.append(module.register_forward_hook(self._post_hook(layer)))
-        if functional:
+        if functional and (self._functional is None or None in self._windows):
             handles.append(self.model.register_forward_pre_hook(self._enter_mode))
+        if functional:
             handles.append(self.model.register_forward_hook(self._leave_mode_hook))
         return handles
 
@@ -572,6 +578,11 @@ class Monitor:
             self._weight_order[name] = self._order
             self._order += 1
             self._last_weighted = name
+            if self._functional:  # a window for the functions found after this module opens, any other closes
+                if name in self._windows:
+                    self._enter_mode(module, inputs)
+                else:
+                    self._leave_mode()
         return hook
 
     def _place(self, base: _Layer) -> _Layer:
@@ -761,6 +772,7 @@ class Monitor:
         ran = [l for l in self._layers if l.ran]
         if self._functional is None:  # the first sampled step looked for activations called as functions
             self._functional = any(l.functional for l in ran)
+            self._windows = frozenset(l.weight_module for l in ran if l.functional)
         names = [n for n, _ in self._weighted]
         grads = [m._parameters["weight"].grad for _, m in self._weighted]  # not Module.__getattr__ per module
         present = [t for t in grads if t is not None]
