@@ -281,7 +281,8 @@ def test_dead_unit_panel_matches_the_formula_and_runs_the_training_experiment(pa
     page.get_by_label("Units per layer N", exact=True).dispatch_event("change")
     page.wait_for_function("document.getElementById('dead-result').textContent.includes('N = 2')")
     assert "formula 0.9437" in " ".join(page.locator("#dead-result").text_content().split())
-    page.get_by_role("button", name="Train ReLU, Leaky ReLU, GELU and SiLU at a high learning rate (0.5)").click()
+    page.get_by_role("button", name="Train ReLU, Leaky ReLU, GELU and SiLU with large steps (Adam, learning rate 0.04)"
+                     ).click()
     # the work runs as a job on the server, and the status line follows it step by step
     page.get_by_role("status").filter(has_text="of 6 steps").first.wait_for(timeout=30_000)
     page.wait_for_selector("#dead-trained table", timeout=60_000)

@@ -219,7 +219,8 @@ def _render_demo(console, name: str, result) -> None:
             t.add_row(str(r.width), str(r.depth), f"{r.formula:.4f}", f"{r.estimate:.4f}",
                       f"[{r.ci_low:.4f}, {r.ci_high:.4f}]", "yes" if r.agrees else "no")
         console.print(t)
-        t = Table(title=f"dead units after training at lr {result.trained[0].lr}")
+        first = result.trained[0]
+        t = Table(title=f"dead units after training ({first.optimizer}, lr {first.lr})")
         for col in ("activation", "dead", "never > 0", "loss (chance)", "reading"):
             t.add_column(col, no_wrap=col != "reading", justify="left" if col in ("activation", "reading") else "right")
         for r in result.trained:

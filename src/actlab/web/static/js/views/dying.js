@@ -39,7 +39,7 @@ export function mount(root, { api, setStatus }) {
         <td class="${r.reading.is_failure ? "bad" : ""}" title="${r.reading.words}">${r.status.replace(/_/g, " ")}</td></tr>`).join("");
       trained.innerHTML = `<table class="data" aria-label="Dead units after training"><thead><tr><th>activation</th>
         <th>dead (no gradient on any training point)</th><th>input never positive</th><th>training loss</th><th>reading</th></tr></thead>
-        <tbody>${rows}</tbody></table><p class="muted">SGD at learning rate ${d.trained[0].lr}, 30 epochs, He initialisation.
+        <tbody>${rows}</tbody></table><p class="muted">${d.trained[0].optimizer === "adam" ? "Adam" : "SGD"} at learning rate ${d.trained[0].lr} (large steps), 30 epochs, He initialisation.
         A Leaky ReLU unit whose input is never positive still learns through its slope α; a dead ReLU unit cannot.
         GELU and SiLU count as dead here when the step pushed their input so far below zero that f′ underflows to
         exactly 0: the same failure, reached through a tail instead of a flat side. A run whose loss ends at chance (the
