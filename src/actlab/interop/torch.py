@@ -170,7 +170,7 @@ class _Layer:
     asum: torch.Tensor | None = None
     ssum: torch.Tensor | None = None
     sumsq: torch.Tensor | None = None
-    grad_norm: torch.Tensor | None = None
+    grad_sq: torch.Tensor | None = None  # ||dL/da||^2 (the host takes the root)
     # fixed by the record: which passes can be skipped
     from_output: bool = False
     nonneg_out: bool = False
@@ -307,10 +307,6 @@ def _per_unit(t: torch.Tensor) -> torch.Tensor:
     if t.dim() <= 3:
         return t.reshape(-1, t.shape[-1]).sum(0, dtype=acc)  # one pass down the rows
     return t.sum(dim=_reduce_dims(t), dtype=acc)
-
-
-def _norm(t: torch.Tensor) -> torch.Tensor:
-    return torch.linalg.vector_norm(t, dtype=torch.float32 if t.dtype in _LOW_PRECISION else None)
 
 
 def _total(t: torch.Tensor) -> torch.Tensor:
@@ -546,7 +542,7 @@ class Monitor:
         self._inside = 0
         for layer in self._layers:
             layer.ran = False
-            layer.dsum = layer.nz = layer.asum = layer.ssum = layer.sumsq = layer.grad_norm = layer.dist = None
+            layer.dsum = layer.nz = layer.asum = layer.ssum = layer.sumsq = layer.grad_sq = layer.dist = None
         handles = [m.register_forward_pre_hook(self._weight_pre_hook(n)) for n, m in self._weighted]
         functional = self._functional is not False
         for module, layer in self._modules:
@@ -744,21 +740,21 @@ class Monitor:
         self._watch_gradient(layer, output)
 
     def _watch_gradient(self, layer: _Layer, output: torch.Tensor) -> None:
-        """||dL/da|| from a pre-hook on the node that made a (it receives the same gradient a tensor hook does, at
-        about half the cost)."""
+        """||dL/da||^2 from a pre-hook on the node that made a (it receives the same gradient a tensor hook does, at
+        about half the cost), as one dot product."""
         if not output.requires_grad:
             return
         node, slot = output.grad_fn, output.output_nr
         if node is None:
             def grad_hook(g):
-                layer.grad_norm = _norm(g.detach())
+                layer.grad_sq = _sumsq(g.detach())
             output.register_hook(grad_hook)
             return
 
         def node_hook(grad_outputs):
             g = grad_outputs[slot]
             if g is not None:
-                layer.grad_norm = _norm(g.detach())
+                layer.grad_sq = _sumsq(g.detach())
         node.register_prehook(node_hook)
 
     # -- after backward: one transfer, one report --------------------------------------------
@@ -787,7 +783,7 @@ class Monitor:
                 parts.append(l.dist)
             fill = l.sumsq
             scalars += (l.ssum if l.ssum is not None else fill, l.nz if l.nz is not None else fill, l.sumsq,
-                        l.grad_norm if l.grad_norm is not None else fill)
+                        l.grad_sq if l.grad_sq is not None else fill)
         if scalars:
             if all(t.dtype == scalars[0].dtype and t.device == scalars[0].device for t in scalars):
                 parts.append(torch.stack(scalars))
@@ -824,14 +820,16 @@ class Monitor:
             units.append((d, a, extra))
         tail = host[k:k + 4 * len(ran)].reshape(-1, 4).tolist()
         k += 4 * len(ran)
-        for l, (d, a, extra), (ssum, nonzero, sumsq, grad_norm) in zip(ran, units, tail, strict=True):
+        for l, (d, a, extra), (ssum, nonzero, sumsq, grad_sq) in zip(ran, units, tail, strict=True):
+            # no gradient reached the place (its output needed none): 0, not the stand-in sent in its slot
+            grad_norm = math.sqrt(grad_sq) if l.grad_sq is not None else 0.0
             raw.append(self._count(l, g, d, a, extra, ssum, nonzero, sumsq, grad_norm))
         if torch.is_tensor(loss):
             self._loss = float(host[k])
         elif loss is not None:
             self._loss = float(loss)
         for l in ran:  # drop this step's tensors (the last sums stay only until the next sampled step)
-            l.dsum = l.nz = l.asum = l.ssum = l.sumsq = l.grad_norm = l.dist = None
+            l.dsum = l.nz = l.asum = l.ssum = l.sumsq = l.grad_sq = l.dist = None
         seen = sorted(((l, (l.order, l.weight_module, l.width, len(l.samples)), r) for l, r in zip(ran, raw,
                                                                                                    strict=True)),
                       key=lambda p: p[1][0])
