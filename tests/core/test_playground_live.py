@@ -174,4 +174,4 @@ def test_a_hard_cap_frame_sends_the_drawn_links_not_the_matrices():
     assert sum(len(layer["w"]) for layer in header["links"]) == LINK_BUDGET
     assert sum(layer["count"] for layer in header["links"]) == sum(w.size for w in session.trainer.net.weights)
     assert len(blob) < 400_000  # the matrices alone were about 15 MB of JSON
-    assert session.updates_per_frame == 2  # 2e6 weights, batch 10
+    assert session.updates_per_frame == 1  # 2e6 weights, batch 10

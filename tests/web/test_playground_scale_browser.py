@@ -76,7 +76,7 @@ def test_a_32_by_256_run_keeps_the_page_responsive(browser, big_lab):
     print(f"32 x 256: frame interval median {statistics.median(gaps):.0f} ms (max {max(gaps):.0f}), page work "
           f"{stats['renderMs'] / max(stats['frames'], 1):.1f} ms a frame, longest task "
           f"{max(stats['longTasks'], default=0):.0f} ms, click to paint {answer_ms:.0f} ms")
-    # frames keep coming (a frame trains 2 updates: the epoch of 25 updates spans frames). The bounds are loose
+    # frames keep coming (a frame trains 1 update: the epoch of 25 updates spans frames). The bounds are loose
     # enough for a shared test machine (2 cores at load 13: 0.8 s between frames, 17 ms of page work a frame, longest
     # task 118 ms) and tight enough to fail the earlier pages: a 15 MB frame every 2.5 s with a 2-million-link sort,
     # and a links canvas as big as the drawing (page work 254 ms a frame, tasks of 1.2 s, at the same load)

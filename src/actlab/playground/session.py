@@ -41,8 +41,9 @@ MAX_STEPS_PER_EPOCH = 2_000  # updates in one epoch (training points / batch siz
 SURFACE_BUDGET = 2e8
 MIN_SURFACE = 10
 # a live frame's training (train()): at most this many multiply-adds of updates, about 3 (B + 1) per weight and
-# update for a batch of B; 32 x 256 with batch 10 makes 2 updates a frame, 8 x 32 up to 23 epochs
-TRAIN_BUDGET = 1.4e8
+# update for a batch of B; 32 x 256 with batch 10 makes 1 update a frame (25 ms of CPU on a loaded 2-core machine),
+# 8 x 32 up to 16 epochs
+TRAIN_BUDGET = 1e8
 EVAL_BUDGET = 1e8  # a live frame's slice of the full evaluation (evaluation.py)
 _RUN_FIELDS = ("step", "epoch", "status", "diverged_at_step")  # a live frame's own; its other numbers: an evaluation's
 
