@@ -9,9 +9,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 from dataclasses import dataclass, field
 
+from . import options
 from .errors import ConfigError, given
 from .exercises import all_exercises
 from .store import _RANK, Store
@@ -210,8 +210,7 @@ class ScopedStore:
 
 # -- the class's playground: settings the teacher saves, some of them pinned -----------------------------------
 
-CONTROLS = ("epochs_per_frame", "stop_epoch", "target_loss")  # run controls the playground sets between frames
-MAX_EPOCHS_PER_FRAME, MAX_STOP_EPOCH = 50, 1_000_000  # as the playground's socket allows
+CONTROLS = tuple(options.CONTROLS)  # run controls the playground sets between frames (epochs_per_frame, ...)
 
 
 def _run_fields() -> tuple[str, ...]:
@@ -347,10 +346,10 @@ class ClassPlayground:
         if limits is not None:
             limits.check(cfg)
         run = cfg.to_dict()
-        controls = {"epochs_per_frame": 1, "stop_epoch": None, "target_loss": None}
+        controls = dict(options.CONTROLS)
         for key in CONTROLS:
             if key in config:
-                controls[key] = _check_control(key, config[key])
+                controls[key] = options.check_control(key, config[key])
         full = {**run, **controls}
         kept = {k: full[k] for k in config} | {k: full[k] for k in pinned}
         return cls(kept, tuple(sorted(set(pinned))))
@@ -377,21 +376,6 @@ def merge_playground(saved: dict | None, config: dict, pin: list[str], unpin: li
 
 def _shown(value) -> str:
     return "(not set)" if value is None else json.dumps(value)
-
-
-def _check_control(key: str, v):
-    if key == "target_loss":
-        if v in (None, ""):
-            return None
-        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-            raise ConfigError(key, f"a finite number, or null for none; got {given(v)}")
-        return float(v)
-    high = MAX_EPOCHS_PER_FRAME if key == "epochs_per_frame" else MAX_STOP_EPOCH
-    if key == "stop_epoch" and v in (None, 0):
-        return None
-    if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= high:
-        raise ConfigError(key, f"a whole number from 1 to {high:,}; got {given(v)}")
-    return v
 
 
 # The playground page's link keys (static/js/playground-state.js) -> (the run setting, how to read the page's text)

@@ -25,6 +25,7 @@ from .datasets import CLASSIFICATION, FEATURES, REGRESSION
 from .errors import ConfigError, given
 from .network import INITS
 from .optim import OPTIMIZERS, REGULARIZERS
+from .playground.session import MAX_EPOCHS_PER_FRAME
 from .session import FLAT_KEYS, LOSSES, RunConfig, build_trainer
 from .training import StopRule
 
@@ -112,16 +113,33 @@ def _check_picked(cfg: RunConfig) -> None:
             raise ConfigError(name, f"{v:g} is beyond the playground's control; allowed: {low:g} to {high:g}")
 
 
-def _check_control(name: str, value: Any) -> Any:
-    """One run control, checked by the core's own rule (StopRule for the stop epoch and the target loss)."""
+def check_control(name: str, value: Any) -> Any:
+    """One run control of the playground (CONTROLS), checked the one way every interface takes it (the page's
+    link, the socket's 'set' message, a class's saved setup): epochs_per_frame a whole number from 1 to
+    MAX_EPOCHS_PER_FRAME; stop_epoch and target_loss by StopRule, 0 or null (and "" for a target) meaning none.
+    Returns the value as the run uses it (None for none)."""
     if name == "epochs_per_frame":
-        if isinstance(value, bool) or value not in EPOCHS_PER_FRAME:
-            raise ConfigError(name, f"one of {', '.join(map(str, EPOCHS_PER_FRAME))}; got {given(value)}")
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_EPOCHS_PER_FRAME:
+            raise ConfigError(name, f"a whole number from 1 to {MAX_EPOCHS_PER_FRAME}; got {given(value)}")
         return value
+    if name not in CONTROLS:
+        raise ConfigError("controls", f"unknown control {given(name)}; allowed: {', '.join(CONTROLS)}")
+    if value is None or (name == "stop_epoch" and value == 0 and not isinstance(value, bool)) or \
+            (name == "target_loss" and value == ""):
+        return None
     try:
-        StopRule(**{"max_epochs" if name == "stop_epoch" else name: value})
+        rule = StopRule(**{"max_epochs" if name == "stop_epoch" else name: value})
     except ConfigError as exc:
         raise ConfigError(name, exc.message) from None
+    return rule.max_epochs if name == "stop_epoch" else float(rule.target_loss)
+
+
+def _check_control(name: str, value: Any) -> Any:
+    """A link's run control: check_control, and for the speed one of the page's steps (EPOCHS_PER_FRAME)."""
+    value = check_control(name, value)
+    if name == "epochs_per_frame" and value not in EPOCHS_PER_FRAME:
+        raise ConfigError(name, f"{value} is beyond the playground's control; allowed: "
+                                f"{', '.join(map(str, EPOCHS_PER_FRAME))}")
     return value
 
 

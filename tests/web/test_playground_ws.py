@@ -215,7 +215,7 @@ def test_size_limits_are_configurable(client, tmp_path):
 
 @pytest.mark.parametrize(("message", "field", "needle"), [
     ('{"type": "set", "stop_epoch": Infinity}', "message", "Infinity is not a JSON number"),
-    ('{"type": "set", "stop_epoch": 1e300}', "stop_epoch", "whole number from 1 to 1,000,000"),
+    ('{"type": "set", "stop_epoch": 1e300}', "stop_epoch", "whole number from 0 to 1,000,000"),
     ('{"type": "set", "stop_epoch": 2.5}', "stop_epoch", "whole number"),
     ('{"type": "set", "target_loss": NaN}', "message", "NaN is not a JSON number"),
     ('{"type": "set", "lr": 1e999}', "lr", "finite number"),

@@ -15,7 +15,7 @@ from ..._json import dumps
 from ...classroom import CONTROLS, ClassPlayground, Pins
 from ...datasets import MAX_CSV_BYTES, load_csv
 from ...errors import ConfigError, given
-from ...playground import MAX_EPOCHS_PER_FRAME
+from ...options import check_control
 from ...session import RunConfig
 from ...store import UploadQuota
 from ...training import StopRule
@@ -32,7 +32,6 @@ CATCH_UP = 2  # frames a late frame may be made up by (the page's queue holds 3)
 # Training runs in the lab's training processes (web/pool.py), not on the event loop: the loop only forwards
 # each tab's commands and the frames that come back, so pages and checks are answered while 30 learners play.
 MAX_MESSAGE_CHARS = 100_000
-MAX_STOP_EPOCH = 1_000_000
 SEND_SECONDS = 30
 MAX_UPDATES_PER_FRAME = 10_000  # a frame's work: 50 epochs of 2,000 updates each (the most allowed) took minutes
 log = logging.getLogger(__name__)
@@ -196,18 +195,11 @@ class _Tab:
                 async with self.lock:
                     await self.session.call("set_lr", lr)
         if "epochs_per_frame" in msg:
-            k = msg["epochs_per_frame"]
-            if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_EPOCHS_PER_FRAME:
-                raise ConfigError("epochs_per_frame", f"1 to {MAX_EPOCHS_PER_FRAME}; got {k!r}")
-            self.epochs_per_frame = k
+            self.epochs_per_frame = check_control("epochs_per_frame", msg["epochs_per_frame"])
         if "stop_epoch" in msg:
-            v = msg["stop_epoch"]
-            epochs = None if v in (None, 0) else _whole(v, "stop_epoch", MAX_STOP_EPOCH)
-            self.stop = dataclasses.replace(self.stop, max_epochs=epochs)
+            self.stop = dataclasses.replace(self.stop, max_epochs=check_control("stop_epoch", msg["stop_epoch"]))
         if "target_loss" in msg:
-            v = msg["target_loss"]
-            target = None if v in (None, "") else _number(v, "target_loss")
-            self.stop = dataclasses.replace(self.stop, target_loss=target)
+            self.stop = dataclasses.replace(self.stop, target_loss=check_control("target_loss", msg["target_loss"]))
 
     async def apply_pinned_controls(self) -> None:
         """A class's pinned run controls (epochs per frame, stop epoch, target loss) hold from the start."""
@@ -220,13 +212,6 @@ def _number(v, field: str) -> float:
     if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
         raise ConfigError(field, f"a finite number; got {given(v)}")
     return float(v)
-
-
-def _whole(v, field: str, high: int) -> int:
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v != int(v) or \
-            not 1 <= v <= high:
-        raise ConfigError(field, f"a whole number from 1 to {high:,} (or 0 for none); got {given(v)}")
-    return int(v)
 
 
 _CLOSED = object()
