@@ -175,3 +175,18 @@ def test_a_hard_cap_frame_sends_the_drawn_links_not_the_matrices():
     assert sum(layer["count"] for layer in header["links"]) == sum(w.size for w in session.trainer.net.weights)
     assert len(blob) < 400_000  # the matrices alone were about 15 MB of JSON
     assert session.updates_per_frame == 1  # 2e6 weights, batch 10
+
+
+def test_the_confusion_matrix_belongs_to_the_same_step_as_the_accuracy_it_sits_beside(monkeypatch):
+    monkeypatch.setattr(live, "EVAL_BUDGET", 2e3)  # the first frames show the caller's first frame's numbers
+    session = PlaygroundSession(RunConfig(layers=(6, 6), lr=0.3, seed=1), grid=10)
+    session.last_frame = session.trainer.frame()  # as the training process starts a run: frame, then drawn
+    first = frame_header(session.frame_data().encode())
+    for _ in range(3):
+        session.train(5)
+        session.finish_frame()
+        header = frame_header(session.frame_data().encode())
+        assert header["evaluated_step"] == 0 < header["step"]
+        m = np.array(header["confusion"])
+        assert header["confusion"] == first["confusion"]  # the step-0 network's, not the one training moved on
+        assert np.trace(m) / m.sum() == pytest.approx(header["test_accuracy"])

@@ -81,6 +81,7 @@ class PlaygroundSession:
         self._evaluating: Evaluation | None = None  # one under way, a slice a frame
         self._shown: tuple[Frame, Frame] | None = None  # (the last frame made here, the evaluation it shows)
         self._numbers_cache: tuple[Frame, dict, dict] | None = None
+        self._caller_predictions: tuple[Frame, np.ndarray] | None = None  # (a caller's frame, its predictions)
         net = self.trainer.net
         self.n_weights = sum(w.size for w in net.weights)
         self.updates_per_frame = max(1, int(TRAIN_BUDGET // (3 * (self.trainer.batch_size + 1) * self.n_weights)))
@@ -145,8 +146,10 @@ class PlaygroundSession:
         if self._numbers is None:
             if self.last_frame is None:
                 self._evaluate_now()
-            else:  # the first frame, made by the caller (Trainer.frame())
-                self._numbers, self._predictions = self.last_frame, None
+            else:  # the first frame, made by the caller (Trainer.frame()), with the predictions drawn with it
+                drawn = self._caller_predictions
+                self._numbers = self.last_frame
+                self._predictions = drawn[1] if drawn is not None and drawn[0] is self.last_frame else None
         frame = dataclasses.replace(self._numbers, step=t.step_count, epoch=t.epoch_count,
                                     status="diverged" if t.diverged else "ok", diverged_at_step=t.diverged_at_step)
         self.last_frame = frame
@@ -201,11 +204,12 @@ class PlaygroundSession:
         if not head.is_classifier:
             confusion = None
         elif numbers is self._numbers:  # the evaluation's own test predictions
-            if self._predictions is None:  # a first frame made by the caller: predicted once, not every frame
+            if self._predictions is None:  # a first frame made by the caller and not drawn then: predicted once
                 self._predictions = self._predict()
             confusion = self._confusion_of(self._predictions)
-        else:
-            confusion = self.confusion()
+        else:  # a frame made by the caller (the training process's first, Trainer.frame()): the network as it is
+            self._caller_predictions = (numbers, self._predict())
+            confusion = self._confusion_of(self._caller_predictions[1])
         self.links.update(net.weights)
         same, encoded = self._numbers_json(numbers)  # the frame's own JSON form, as `actlab train --json` prints it
         same = {**same, **{k: jsonable(getattr(frame, k)) for k in _RUN_FIELDS}}
