@@ -331,17 +331,18 @@ class ClassPlayground:
         """Check a teacher's settings as a run would (RunConfig's one validator, and the lab's size ``limits``,
         a limits.PlaygroundLimits, when given) and the pinned names; a pinned name without a value is pinned at
         the run's default."""
-        from .session import RunConfig
+        from .session import FLAT_KEYS, RunConfig
 
         if not isinstance(config, dict):
             raise ConfigError("config", f"a JSON object of playground settings; got {given(config)}")
         if not isinstance(pinned, list | tuple) or not all(isinstance(p, str) for p in pinned):
             raise ConfigError("pinned", f"a list of setting names; got {given(pinned)}")
         allowed = (*_run_fields(), *CONTROLS)
+        current = sorted(set(allowed) - FLAT_KEYS.keys())  # old links' flat keys are still read, but not offered
         for name in (*config, *pinned):
             if name not in allowed:
                 raise ConfigError(name if name in config else "pinned",
-                                  f"unknown setting {name!r}; allowed: {', '.join(sorted(allowed))}")
+                                  f"unknown setting {name!r}; allowed: {', '.join(current)}")
         cfg = RunConfig.from_dict({k: v for k, v in config.items() if k not in CONTROLS})
         if limits is not None:
             limits.check(cfg)
