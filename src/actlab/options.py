@@ -87,6 +87,8 @@ def options() -> dict[str, Any]:
         "learning_rates": list(LEARNING_RATES),
         "reg_rates": list(REG_RATES),
         "epochs_per_frame": list(EPOCHS_PER_FRAME),
+        "lesson": {"defaults": check_lesson({})["settings"], "vanishing_widths": list(VANISHING_WIDTHS),
+                   "vanishing_max_depth": VANISHING_MAX_DEPTH, "max_acts": MAX_LESSON_ACTS},
         "sliders": {k: dict(v) for k, v in SLIDERS.items()},
         "run_defaults": run_defaults(),
     }
@@ -141,6 +143,60 @@ def _check_control(name: str, value: Any) -> Any:
         raise ConfigError(name, f"{value} is beyond the playground's control; allowed: "
                                 f"{', '.join(map(str, EPOCHS_PER_FRAME))}")
     return value
+
+
+# The lesson page's address: the explorer's activations and the vanishing-gradient demo's settings
+VANISHING_WIDTHS = (16, 32, 64)  # the demo's width picker
+VANISHING_MAX_DEPTH = 50  # the deepest network the demo draws (GET /api/demos/vanishing takes the same)
+MAX_LESSON_ACTS = 12  # activations the explorer draws at once
+LESSON_DEFAULTS: Mapping[str, Any] = {"acts": ("sigmoid", "tanh", "relu", "gelu"), "van_act": "sigmoid",
+                                      "van_init": "xavier_normal", "van_width": 32, "van_depth": 10}
+
+
+def _lesson_value(key: str, value: Any) -> Any:
+    """One lesson setting as the lesson uses it, or ConfigError in the core's words."""
+    if key == "acts":
+        if not isinstance(value, list) or not 1 <= len(value) <= MAX_LESSON_ACTS:
+            raise ConfigError(key, f"a list of 1 to {MAX_LESSON_ACTS} activations such as [\"relu\", "
+                                   f"\"silu(beta=2)\"]; got {given(value)}")
+        checked = [spec(v, f"{key} (item {i + 1})") for i, v in enumerate(value)]
+        return [{"name": s.name, "params": s.param_dict} for s in checked]
+    if key == "van_act":
+        name = spec(value, key).name
+        if activations.get(name).is_gated:
+            raise ConfigError(key, f"{name} is a gated unit (it takes two inputs); the demo stacks one-input "
+                                   f"activations such as sigmoid or relu")
+        return name
+    if key == "van_init":
+        if value not in INITS:
+            raise ConfigError(key, f"unknown initialiser {given(value)}; allowed: {', '.join(INITS)}")
+        return value
+    if key == "van_width":
+        if isinstance(value, bool) or value not in VANISHING_WIDTHS:
+            raise ConfigError(key, f"one of {', '.join(map(str, VANISHING_WIDTHS))}; got {given(value)}")
+        return int(value)
+    if key == "van_depth":
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= VANISHING_MAX_DEPTH:
+            raise ConfigError(key, f"a whole number from 1 to {VANISHING_MAX_DEPTH}; got {given(value)}")
+        return value
+    raise ConfigError(key, f"unknown setting {given(key)}; allowed: {', '.join(LESSON_DEFAULTS)}")
+
+
+def check_lesson(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The lesson page's address checked once, by the core (as check_settings for the playground's): the explorer's
+    activations ("acts", any form activation_spec reads) and the vanishing demo's van_act, van_init, van_width and
+    van_depth. Returns {"settings": every setting as the lesson will use it (acts as {"name", "params"}),
+    "problems": [{"setting", "field", "message"}, ...]}; a refused value takes its default (LESSON_DEFAULTS)."""
+    if not isinstance(values, Mapping):
+        raise ConfigError("settings", f"a JSON object of settings such as {{\"van_depth\": 20}}; got {given(values)}")
+    settings = {k: _lesson_value(k, list(v) if isinstance(v, tuple) else v) for k, v in LESSON_DEFAULTS.items()}
+    problems: list[dict[str, str]] = []
+    for key, value in values.items():
+        try:
+            settings[key] = _lesson_value(str(key), value)
+        except ConfigError as exc:
+            problems.append({"setting": str(key), "field": exc.field, "message": exc.message})
+    return {"settings": settings, "problems": problems}
 
 
 def check_settings(values: Mapping[str, Any], limits=None) -> dict[str, Any]:

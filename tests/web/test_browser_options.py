@@ -41,12 +41,31 @@ def test_an_old_lesson_link_with_a_flat_slider_key_still_sets_the_slope(page):
     assert "acts=leaky_relu(negative_slope=0.2)" in page.url and "&negative_slope" not in page.url
 
 
-def test_a_bad_lesson_address_is_reported_with_the_allowed_values(page):
-    open_lesson(page, "?acts=relu,not_a_function&van_init=bogus")
+def test_a_bad_lesson_address_is_reported_in_the_cores_words(page):
+    """The lesson's address is checked once, by the core (POST /api/options/check-lesson): the page shows each
+    refusal in check_lesson's words, letter for letter, and draws the defaults instead."""
+    open_lesson(page, "?acts=relu,not_a_function&van_init=bogus&van_depth=80&van_width=20&van_act=swiglu")
     status = page.locator("#status").text_content()
-    assert "acts: \"not_a_function\" is not an activation here; allowed: sigmoid, tanh" in status
-    assert "van_init: \"bogus\" is not allowed; allowed: " + ", ".join(INITS) in status
+    answer = core_options.check_lesson({"acts": [{"name": "relu", "params": {}}, {"name": "not_a_function",
+                                                                                 "params": {}}],
+                                        "van_init": "bogus", "van_depth": 80, "van_width": 20, "van_act": "swiglu"})
+    assert len(answer["problems"]) == 5
+    for p in answer["problems"]:
+        assert f"{p['field']}: {p['message']}; using the default" in status
+    assert "unknown activation" in status and ", ".join(INITS) in status
     assert page.locator("#explorer-cards .card").count() == 4  # the defaults are drawn instead
+    assert page.locator("#van-depth").input_value() == "10" and page.locator("#van-width").input_value() == "32"
+    assert page.locator("#van-activation").input_value() == "sigmoid"
+
+
+def test_a_good_lesson_address_is_used_as_it_is(page):
+    open_lesson(page, "?acts=relu,silu(beta=2)&van_act=tanh&van_width=64&van_depth=50")
+    assert "cannot use" not in (page.locator("#status").text_content() or "")
+    assert page.locator("#explorer-cards .card").count() == 2
+    assert page.locator("#van-depth").input_value() == "50" and page.locator("#van-width").input_value() == "64"
+    widths = page.locator("#van-width").evaluate("el => [...el.options].map(o => Number(o.value))")
+    assert widths == core_options.options()["lesson"]["vanishing_widths"]
+    assert "van_depth=50" in page.url and "acts=relu,silu(beta=2)" in page.url
 
 
 def test_the_lessons_initialiser_choice_is_every_initialiser_of_the_options(page):
@@ -246,3 +265,10 @@ def test_a_teacher_can_hide_the_activation_parameters(page):
     assert not page.locator("#ctl-slope").is_visible()
     open_playground(page, "?activations=leaky_relu")
     assert page.locator("#ctl-slope").is_visible()
+
+
+@pytest.mark.parametrize("layers", ["abc", "4,,2", "4,x"])
+def test_a_layer_list_that_does_not_parse_is_named_as_it_was_typed(page, layers):
+    open_playground(page, f"?layers={layers}")
+    text = page.locator("#url-problems").text_content()
+    assert f'layers: whole numbers separated by commas; got "{layers}"' in text and "NaN" not in text

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, Response
 
 from ... import activations, experiments
 from ...network import INITS
+from ...options import VANISHING_MAX_DEPTH
 
 router = APIRouter(tags=["demonstrations"])
 
@@ -46,7 +47,7 @@ def _flow(activation: str, depth: int, width: int, init: str) -> bytes:
 
 
 @router.get("/demos/vanishing")
-async def vanishing(activation: str = "sigmoid", depth: Annotated[int, Query(ge=1, le=50)] = 10,
+async def vanishing(activation: str = "sigmoid", depth: Annotated[int, Query(ge=1, le=VANISHING_MAX_DEPTH)] = 10,
               width: Annotated[int, Query(ge=2, le=128)] = 32,
               init: Annotated[str, Query(json_schema_extra={"enum": list(INITS)})] = "xavier_normal") -> Response:
     """Per-layer gradient norms at initialisation (mean of 5 seeds) beside the analytic bound."""

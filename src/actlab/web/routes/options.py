@@ -53,6 +53,16 @@ def check_options(request: Request, values: Annotated[dict[str, Any], Body(
     return core_options.check_settings(values, limits(request.app))
 
 
+@router.post("/options/check-lesson", responses={422: {"description": "The body is not a JSON object"}})
+def check_lesson(values: Annotated[dict[str, Any], Body(
+        examples=[{"acts": ["relu", "leaky_relu(negative_slope=7)"], "van_depth": 80}])]) -> dict:
+    """Check the lesson page's address without starting anything: the explorer's activations ("acts") and the
+    vanishing demo's settings (van_act, van_init, van_width, van_depth), each by the core with its own words
+    (actlab.options.check_lesson). The answer: "settings", every setting as the lesson will use it (a refused one at
+    its default), and "problems", one {"setting", "field", "message"} per refused value. Nothing is written."""
+    return core_options.check_lesson(values)
+
+
 @router.get("/playground/limits", deprecated=True)
 def playground_limits(request: Request) -> dict:
     """Deprecated: the same limits as the "limits" field of GET /api/options, which every page reads. Kept so a

@@ -1,6 +1,6 @@
 // Boots the lesson page: fetches what the views need, mounts each view, keeps the nav and progress current.
 import * as api from "./api.js";
-import { checkActivation, createState } from "./state.js";
+import { createState } from "./state.js";
 import * as collapse from "./views/collapse.js";
 import * as dying from "./views/dying.js";
 import * as exercisesView from "./views/exercises.js";
@@ -21,31 +21,44 @@ function setStatus(text, isError = false) {
 const OLD_SLIDER_KEYS = { negative_slope: ["leaky_relu", "negative_slope"], beta: ["silu", "beta"],
                           alpha: ["elu", "alpha"], softplus_beta: ["softplus", "beta"] };
 
-function lessonState(options) {
-  const names = (rows) => rows.map((r) => r.name);
+// The lesson's address: only parsed here (text to values); the core checks it (POST /api/options/check-lesson) and
+// each value it refuses is named in its words and replaced by the default. The defaults are the core's too.
+const LESSON_KEYS = ["acts", "van_act", "van_init", "van_width", "van_depth"];
+async function lessonState(options) {
+  const d = options.lesson.defaults;
   const state = createState({
-    acts: { type: "acts", default: ["sigmoid", "tanh", "relu", "gelu"].map((name) => ({ name, params: {} })),
-            activations: options.activations },
+    acts: { type: "acts", default: d.acts },
     ...Object.fromEntries(Object.keys(OLD_SLIDER_KEYS).map((key) => [key, { type: "num", default: null }])),
-    van_act: { type: "str", default: "sigmoid", choices: names(options.activations.filter((a) => !a.gated)) },
-    van_init: { type: "str", default: "xavier_normal", choices: names(options.initializers) },
-    van_width: { type: "int", default: 32, choices: [16, 32, 64] },
-    van_depth: { type: "int", default: 10, min: 1, max: 50 },
+    van_act: { type: "str", default: d.van_act },
+    van_init: { type: "str", default: d.van_init },
+    van_width: { type: "int", default: d.van_width },
+    van_depth: { type: "int", default: d.van_depth },
   });
-  const acts = state.get("acts").map((a) => {
+  const acts = state.get("acts").map((a) => {  // an old link's slider value moves onto its activation, unchecked
     const params = { ...a.params };
     for (const [key, [act, param]] of Object.entries(OLD_SLIDER_KEYS)) {
       const v = state.get(key);
-      if (v === null || a.name !== act || param in params) continue;
-      try {
-        params[param] = checkActivation({ name: act, params: { [param]: v } }, options.activations).params[param];
-      } catch (err) {
-        state.problems.push(`${key}: ${err.message}`);
-      }
+      if (v !== null && a.name === act && !(param in params)) params[param] = v;
     }
     return { name: a.name, params };
   });
-  state.set({ ...Object.fromEntries(Object.keys(OLD_SLIDER_KEYS).map((key) => [key, null])), acts });
+  const address = new URLSearchParams(location.search);
+  const old = Object.keys(OLD_SLIDER_KEYS).some((key) => address.has(key));
+  const given = LESSON_KEYS.filter((key) => address.has(key) || (key === "acts" && old));
+  const cleared = Object.fromEntries(Object.keys(OLD_SLIDER_KEYS).map((key) => [key, null]));
+  if (!given.length) return state;
+  try {
+    const answer = await api.postJSON("/api/options/check-lesson",
+      Object.fromEntries(given.map((key) => [key, key === "acts" ? acts : state.get(key)])));
+    for (const p of answer.problems) {
+      const used = LESSON_KEYS.includes(p.setting) ? state.written(p.setting, state.defaultOf(p.setting)) : "none";
+      state.problems.push(`${p.field}: ${p.message}; using the default (${used})`);
+    }
+    state.set({ ...cleared, ...Object.fromEntries(given.map((key) => [key, answer.settings[key]])) });
+  } catch (err) {  // unchecked values are not used: the defaults stand
+    state.problems.push(`the address's settings could not be checked (${err.message}); using the defaults`);
+    state.set({ ...cleared, ...Object.fromEntries(given.map((key) => [key, state.defaultOf(key)])) });
+  }
   return state;
 }
 
@@ -74,7 +87,7 @@ async function boot() {
   const me = api.getJSON("/api/class/me").catch(() => ({ mode: "local" }));  // who the lab takes us for
   loadPlotly();
   const [registry, exercises, options] = await first;
-  const state = lessonState(options);
+  const state = await lessonState(options);
   const deps = { state, api, registry, options, setStatus };
   const views = [explorer, vanishing, dying].map((v, i) =>
     v.mount(document.getElementById(i === 0 ? "activations" : "vanishing"), deps));

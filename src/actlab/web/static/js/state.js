@@ -40,36 +40,13 @@ function parseActivation(text) {
   return { name: m[1].toLowerCase().replace(/-/g, "_"), params };
 }
 
-// One activation checked against the options' records: a known name (or alias), known parameters in range.
-// Returns the canonical spec, or throws an Error whose message says what is allowed.
-export function checkActivation(spec, records) {
-  const record = records.find((r) => r.name === spec.name || (r.aliases || []).includes(spec.name));
-  if (!record) throw new Error(`${JSON.stringify(spec.name)} is not an activation here; allowed: ${records.map((r) => r.name).join(", ")}`);
-  for (const [key, value] of Object.entries(spec.params)) {
-    const p = record.params[key];
-    if (!p) {
-      const known = Object.keys(record.params);
-      throw new Error(`${record.name} has no parameter ${key}; ${known.length ? "its parameters: " + known.join(", ") : "it has none"}`);
-    }
-    if (!inInterval(value, p)) throw new Error(`${record.name}: ${key}=${value} is out of range; allowed: ${p.allowed}`);
-  }
-  return { name: record.name, params: { ...spec.params } };
-}
-
-const bound = (v) => (v === "inf" ? Infinity : v === "-inf" ? -Infinity : v);
-export function inInterval(value, p) {
-  if (value === null) return p.optional;
-  const lo = bound(p.low), hi = bound(p.high);
-  return Number.isFinite(value) && (p.low_closed ? value >= lo : value > lo) && (p.high_closed ? value <= hi : value < hi);
-}
-
 const parsers = {
   str: (s) => s,
   int: (s) => (/^-?\d+$/.test(s) ? parseInt(s, 10) : undefined),
   num: (s) => (s !== "" && Number.isFinite(Number(s)) ? Number(s) : undefined),
   bool: (s) => (s === "1" || s === "true" ? true : s === "0" || s === "false" ? false : undefined),
   list: (s) => s.split(",").map((v) => v.trim()).filter(Boolean),
-  ints: (s) => (s === "" ? [] : s.split(",").map((v) => (/^\s*\d+\s*$/.test(v) ? parseInt(v, 10) : NaN))),
+  ints: (s) => (s === "" ? [] : /^\s*\d+\s*(,\s*\d+\s*)*$/.test(s) ? s.split(",").map((v) => parseInt(v, 10)) : undefined),
   acts: (s) => splitTopLevel(s).map(parseActivation),
 };
 const writers = { bool: (v) => (v ? "1" : "0"), list: (v) => v.join(","), ints: (v) => v.join(","),
@@ -77,7 +54,7 @@ const writers = { bool: (v) => (v ? "1" : "0"), list: (v) => v.join(","), ints: 
 const kinds = { int: "a whole number", num: "a number", bool: "1 or 0", ints: "whole numbers separated by commas" };
 
 // Why a parsed value is refused, or null when it is fine. Spec fields: choices, min, max (of a number, or of each
-// item of a list), maxItems, activations (the records an "acts" value may name). A key with none of them is only
+// item of a list), maxItems. A key with none of them is only
 // parsed here (the playground's run settings: the server checks those, POST /api/options/check).
 function refusal(v, spec) {
   const items = [].concat(v);
@@ -86,7 +63,6 @@ function refusal(v, spec) {
     if (bad !== undefined) return `${JSON.stringify(bad)} is not allowed; allowed: ${spec.choices.join(", ")}`;
   }
   if (spec.maxItems !== undefined && items.length > spec.maxItems) return `at most ${spec.maxItems} items; got ${items.length}`;
-  if (spec.type === "ints" && items.some((x) => !Number.isInteger(x))) return `${kinds.ints}; got ${JSON.stringify(v.join(","))}`;
   const low = items.find((x) => typeof x === "number" && spec.min !== undefined && x < spec.min);
   const high = items.find((x) => typeof x === "number" && spec.max !== undefined && x > spec.max);
   if (low !== undefined || high !== undefined) {
@@ -118,7 +94,7 @@ export function nearestKey(key, known) {
 // old link's, left out); given, a key of the address outside the table is named, with the nearest known key, and
 // ignored, and the known keys are listed once
 export function createState(schema, { known = null } = {}) {
-  // schema: { key: { type, default, choices?, min?, max?, maxItems?, activations? } }
+  // schema: { key: { type, default, choices?, min?, max?, maxItems? } }
   const params = new URLSearchParams(location.search);
   const values = {};
   const problems = [];  // what the address held that could not be used: "init: "x" is not allowed; allowed: ..."
@@ -145,7 +121,6 @@ export function createState(schema, { known = null } = {}) {
             if (!v.length) v = undefined;
           }
         }
-        else if (spec.type === "acts" && spec.activations) v = v.map((a) => checkActivation(a, spec.activations));
         if (v !== undefined && why === null) why = refusal(v, spec);
       } catch (err) {
         why = err.message;

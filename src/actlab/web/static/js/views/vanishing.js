@@ -11,6 +11,8 @@ export function mount(root, { state, api, registry, options, setStatus }) {
   actSel.replaceChildren(...registry.filter((r) => !r.gated).map((r) => new Option(r.name, r.name)));
   // every initialiser the core has, with its title, from GET /api/options (the lesson compares Xavier and He)
   initSel.replaceChildren(...options.initializers.map((i) => new Option(i.title, i.name)));
+  widthSel.replaceChildren(...options.lesson.vanishing_widths.map((w) => new Option(String(w), String(w))));
+  depth.max = String(options.lesson.vanishing_max_depth);
   const sync = () => {
     actSel.value = state.get("van_act"); initSel.value = state.get("van_init");
     widthSel.value = String(state.get("van_width")); depth.value = state.get("van_depth");
