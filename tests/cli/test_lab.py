@@ -55,3 +55,16 @@ def test_a_loopback_bind_starts_without_a_warning(served, tmp_path):
 def test_allow_host_takes_a_bare_name(served, name):
     res = run("--allow-host", name)
     assert res.exit_code == 2 and "--allow-host takes" in res.stderr and not served
+
+
+def test_llm_cache_sets_where_the_lessons_model_keeps_its_weights(served, tmp_path, monkeypatch):
+    from actlab.llm import _cache
+
+    monkeypatch.setattr(_cache, "_root", _cache._UNSET)  # the process-wide folder, restored after the test
+    monkeypatch.setenv("ACTLAB_CACHE", str(tmp_path / "from-env"))
+    res = runner.invoke(app, ["lab", "--no-browser", "--db", str(tmp_path / "p.sqlite3"), "--llm-cache",
+                              str(tmp_path / "weights")], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.stdout
+    assert _cache.cache_root() == tmp_path / "weights"  # the option wins over the variable
+    res = runner.invoke(app, ["lab", "--no-browser", "--db", str(tmp_path / "p.sqlite3")], env={"COLUMNS": "200"})
+    assert res.exit_code == 0 and _cache.cache_root() == tmp_path / "from-env"

@@ -36,6 +36,9 @@ def lab(
              "(the server's own threads)")] = None,
     training_processes: Annotated[int | None, typer.Option(
         help="Training processes (or threads) per server process (default: the cores, at most 8)")] = None,
+    llm_cache: Annotated[str | None, typer.Option(
+        "--llm-cache", help="Folder where the lesson's real model keeps its dequantised weights (default: "
+                            "$ACTLAB_CACHE, else $XDG_CACHE_HOME/actlab, else ~/.cache/actlab)")] = None,
 ) -> None:
     """Start the web lab: the lesson, the explorers, the playground and the exercises.
 
@@ -80,7 +83,7 @@ def lab(
     try:
         settings = LabSettings(db=db, host=host, port=port, allow_hosts=names, max_layers=max_layers,
                                max_width=max_width, exercises_dir=None if folder is None else str(folder),
-                               training=training, training_processes=training_processes)
+                               training=training, training_processes=training_processes, llm_cache=llm_cache)
     except ConfigError as exc:
         fail(f"--{exc.field.replace('_', '-')}: {exc.message}")
     application = create_app(settings)
