@@ -204,7 +204,7 @@ def read_layer(net: MLP, trace: Trace, l: int, common: dict) -> LayerReading:
         saturated_fraction=float((sat & ~dead).mean()), dead_fraction=float(dead.mean()),
         dormant_fraction=float(dormant.mean()), saturated_units=tuple(np.flatnonzero(sat & ~dead).tolist()),
         dead_units=tuple(np.flatnonzero(dead).tolist()),
-        reading=layer_reading(l + 1, len(net.activations) + 1, ratio, int(dead.sum()), int(sat.sum()), width,
+        reading=layer_reading(l + 1, "the output layer", ratio, int(dead.sum()), int(sat.sum()), width,
                               float(norms[l]), last),
     )
 

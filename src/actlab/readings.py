@@ -105,7 +105,8 @@ class RunSummary:
 
     @property
     def output_name(self) -> str:
-        return f"layer {len(self.layers) + 1}" if not any(l.label for l in self.layers) else "the output layer"
+        # not "layer N+1": the layer tables list the hidden layers only, so that number is nowhere on screen
+        return "the output layer"
 
 
 @dataclass(frozen=True)
@@ -181,9 +182,10 @@ def sci(v: float) -> str:
     return f"{v:.1e}".replace("e-0", "e-").replace("e+0", "e")
 
 
-def grad_ratio(norm: float, last: float) -> float:
-    """||dW_l|| / ||dW_out||; NaN when the output layer has no gradient (0/0 is no ratio of 1)."""
-    if not (math.isfinite(norm) and math.isfinite(last)) or last == 0:
+def grad_ratio(norm: float, last: float, floor: float = GRAD_FLOOR) -> float:
+    """||dW_l|| / ||dW_out||; NaN (shown as no number) when the output layer has no gradient: 0, or a norm below
+    ``floor``, whose quotients are of round-off (0/0 is no ratio of 1, 4e-16 / 3e-20 no ratio of 1e4)."""
+    if not (math.isfinite(norm) and math.isfinite(last)) or abs(last) < floor or last == 0:
         return math.nan
     return norm / last
 

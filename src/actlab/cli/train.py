@@ -134,7 +134,7 @@ def _option_error(exc: ConfigError) -> ConfigError | str:
 
 def _f(v, spec: str = "{:.4f}") -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "-"
+        return "—"
     return spec.format(v) if isinstance(v, float) and math.isfinite(v) else str(v)
 
 
