@@ -7,6 +7,8 @@ export const HIDEABLE = { lr: "ctl-lr", activation: "ctl-activation", slope: "ct
   optimizer: "ctl-optimizer", loss: "ctl-loss", init: "ctl-init", speed: "ctl-speed", stop: "ctl-stop", target: "ctl-target",
   dataset: "ctl-dataset", problem: "ctl-problem", train: "ctl-train", noise: "ctl-noise", batch: "ctl-batch", csv: "ctl-csv", export: "ctl-export",
   layers: "add-layer", gradient: "gradient-chart", features: "features" };  // features: the drawing's boxes (playground.js)
+// a setting's default as the page's words give it: a stop rule with no default is "none", not null
+export const defaultText = (st, key) => (st.defaultOf(key) == null ? "none" : st.written(key, st.defaultOf(key)));
 // Old links set leaky_relu's slope and silu's beta for every such layer with a key of their own (?negative_slope=0.1);
 // the server reads them and puts the value on each layer's activation (?activations=leaky_relu(negative_slope=0.1)).
 const OLD_PARAM_KEYS = ["negative_slope", "beta"];
@@ -72,7 +74,7 @@ export async function playgroundState(o, check) {
   }
   for (const p of answer.problems) {
     const key = pageKey(p.setting);
-    st.problems.push(`${p.field}: ${p.message}; using the default (${key in schema ? st.written(key, st.defaultOf(key)) : "none"})`);
+    st.problems.push(`${p.field}: ${p.message}; using the default (${key in schema ? defaultText(st, key) : "none"})`);
   }
   const used = Object.keys(SETTING).filter((key) => !OLD_PARAM_KEYS.includes(key));
   st.set({ ...Object.fromEntries(used.map((key) => [key, fromSetting(key, answer.settings[SETTING[key]])])),

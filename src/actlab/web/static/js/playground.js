@@ -3,7 +3,7 @@
 // the output panel (views/playground-output.js); this module carries messages between them and the server.
 import * as api from "./api.js";
 import { frameQueue } from "./frame-queue.js";
-import { pageKey, playgroundState, runConfig, withParams } from "./playground-state.js";
+import { defaultText, pageKey, playgroundState, runConfig, withParams } from "./playground-state.js";
 import * as controlsView from "./views/playground-controls.js";
 import { hiddenKeys } from "./views/playground-controls.js";
 import * as gradientFlow from "./views/gradient-flow.js";
@@ -192,7 +192,7 @@ async function boot() {
     if (!key || !(key in state.all())) return false;
     const def = state.defaultOf(key);
     if (state.written(key, state.get(key)) === state.written(key, def)) return false;  // the default itself: no way out
-    state.problems.push(`${field}: ${said}; using the default (${state.written(key, def)})`);
+    state.problems.push(`${field}: ${said}; using the default (${defaultText(state, key)})`);
     showProblems();
     state.set({ [key]: def });
     controls.update();
