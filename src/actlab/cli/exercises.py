@@ -101,6 +101,9 @@ def check(
     class_id = _class_member(store, klass, learner) if klass else None
     try:
         if hint is not None:
+            if not 1 <= hint <= len(ex.hints):  # the core repeats the last hint for the web's "next hint" button
+                fail(f"--hint: a hint level from 1 to {len(ex.hints)} (exercise {ex.key} has {len(ex.hints)} "
+                     f"hints); got {hint}")
             text = hint_and_record(store, learner, ex.key, hint, class_id=class_id)
             typer.echo(json.dumps({"hint": hint, "text": text}) if json_out else f"Hint {hint}: {text}")
             return

