@@ -171,7 +171,7 @@ def test_the_teacher_pages_example_link_still_opens_a_trimmed_playground(page):
     assert not page.locator("#url-problems").is_visible()
     for hidden in ("#ctl-activation", "#ctl-optimizer", "#ctl-loss", "#ctl-init", "#ctl-export", "#ctl-csv"):
         assert not page.locator(hidden).is_visible(), hidden
-    assert page.get_by_label("Learning rate", exact=True).is_visible()
+    assert page.get_by_label("Play", exact=True).is_visible()  # the example hides every setting (teacher walkthrough)
 
 
 def test_an_activation_registered_in_the_labs_process_appears_in_the_explorer_with_its_slider(page):

@@ -2,6 +2,7 @@
 // logged in with the class's token): the class's summary counted by learner, a row per learner refreshed every
 // few seconds, and the CSV export.
 import { getJSON } from "./api.js";
+import { HIDEABLE } from "./playground-state.js";
 
 const REFRESH_MS = 4000;
 const esc = (s) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
@@ -127,6 +128,7 @@ async function showClass(me) {
 }
 
 async function showLocal() {
+  document.getElementById("hideable").textContent = Object.keys(HIDEABLE).join(", ");  // the playground's own list
   const rows = await getJSON("/api/class-summary");
   const el = document.getElementById("summary");
   el.innerHTML = rows.length ? summaryTable(rows, null) : "<p class='muted'>No attempts saved yet.</p>";
