@@ -190,7 +190,7 @@ def read_layer(net: MLP, trace: Trace, l: int, common: dict) -> LayerReading:
     derivs = unit_derivative(act, trace.zs[l])
     h = trace.outs[l + 1]
     sat = saturated_mask(act, derivs, h)
-    dead = dead_mask(derivs)
+    dead = dead_mask(derivs) & act.has_zero_region  # an underflowed f' of sigmoid or tanh is saturation
     dormant = dormant_mask(h)
     ratio = grad_ratio(float(norms[l]), last)
     p05, p50, p95 = _percentiles(h)
