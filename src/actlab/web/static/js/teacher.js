@@ -62,7 +62,7 @@ function learnerTable(view) {
     const c = r.exercises[k];
     return `<td data-status="${esc(c.status)}"${c.solution_before_solving ? " data-solution-first" : ""}>${esc(cellText(c))}</td>`;
   }).join("")}<td class="solution-first">${esc(solutionFirst(r, keys))}</td></tr>`).join("");
-  return scrolling("Learners", `<table class="data" aria-label="Learners"><thead><tr><th>learner</th>${head}<th>solution seen before solving</th></tr></thead><tbody>${body}</tbody></table>`);
+  return scrolling("Learners", `<table class="data learners" aria-label="Learners"><thead><tr><th>learner</th>${head}<th>solution seen before solving</th></tr></thead><tbody>${body}</tbody></table>`);
 }
 
 // The settings a teacher may pin, as the server names them (RunConfig's, and the run controls)
@@ -88,9 +88,11 @@ function savedTable(saved) {
 
 async function showPlayground() {
   const boxes = document.getElementById("pin-boxes"), status = document.getElementById("playground-status");
+  const linkBox = document.getElementById("playground-link");
   let current = { config: {}, pinned: [] };
   const show = (saved) => {
     current = saved;
+    linkBox.value = saved.learner_link || "";  // the saved setup as a link: edit it, or save the ticks as they are
     document.getElementById("playground-saved").innerHTML = savedTable(saved);
     boxes.innerHTML = PINNABLE.map((k) => `<label><input type="checkbox" name="pin" value="${k}"${saved.pinned.includes(k) ? " checked" : ""}> ${k}</label>`).join(" ");
   };
@@ -98,9 +100,10 @@ async function showPlayground() {
   document.getElementById("playground-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const pinned = [...boxes.querySelectorAll("input:checked")].map((b) => b.value);
-    const link = document.getElementById("playground-link").value.trim();
+    // no link, or the saved one untouched: keep the saved settings (a link has no key for the stop rule)
+    const link = linkBox.value.trim() === (current.learner_link || "") ? "" : linkBox.value.trim();
     const res = await fetch("/api/class/teacher/playground", { method: "PUT", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ config: link ? {} : current.config, pinned, link: link || null }) });  // no link: keep the settings
+      body: JSON.stringify({ config: link ? {} : current.config, pinned, link: link || null }) });
     const body = await res.json();
     if (!res.ok) { status.textContent = `Not saved: ${body.detail}`; status.classList.add("error"); return; }
     status.classList.remove("error");
