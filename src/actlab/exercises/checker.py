@@ -354,11 +354,15 @@ class KinkPart:
                 f"every value in [{lo:g}, {hi:g}] is a subgradient, and PyTorch and TensorFlow use {fw:g}."))
         if len(values) == 1:
             (v,) = values
-            framework = (f"{v:g} is what PyTorch and TensorFlow return" if v == fw else
-                         f"{v:g} is a valid subgradient, though PyTorch and TensorFlow use {fw:g}")
+            # partial because the question asks for the derivative, and there is none: the words say that first
+            # (they opened with "0.5 is a valid subgradient", which read as a full mark)
+            value = (f"{v:g} is one subgradient, the one PyTorch and TensorFlow return by convention, not a derivative"
+                     if v == fw else
+                     f"{v:g} is one subgradient among many, not the derivative; PyTorch and TensorFlow return {fw:g}")
             return self._result("partly_correct", (
-                f"Partly: {framework}, but there is no derivative at the kink itself: the slope is {lo:g} on the left "
-                f"and {hi:g} on the right, and every value between them is a subgradient."))
+                f"Partly: there is no derivative at the kink: the slope is {lo:g} on the left and {hi:g} on the "
+                f"right. {value[0].upper()}{value[1:]}. A full answer says so: \"not defined\", \"any value in "
+                f"[{lo:g}, {hi:g}]\" or \"{fw:g} by convention\"."))
         if len(values) > 1:
             return self._result("partly_correct", "Those are the one-sided slopes. They differ: what does that say "
                                                   "about the derivative at the kink itself?")
