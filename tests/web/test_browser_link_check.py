@@ -95,6 +95,6 @@ def test_an_old_links_bad_flat_key_is_refused_alone_in_the_cores_words(page):
     _, messages = recorded(page)
     open_playground(page, "?activations=leaky_relu&negative_slope=5")
     (problem,) = check_settings({"activations": ["leaky_relu"], "negative_slope": 5})["problems"]
-    assert f"negative_slope: {problem['message']}; using the default (null)" in \
+    assert f"negative_slope: {problem['message']}; using the default (none)" in \
         page.locator("#url-problems").text_content()
     assert next(m for m in messages if m.get("type") == "init")["config"]["activations"] == ["leaky_relu"]
