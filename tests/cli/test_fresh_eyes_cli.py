@@ -52,3 +52,12 @@ def test_well_formed_lists_still_train():
     res = run("train", "--layers", "4, 2", "--activation", "leaky_relu(negative_slope=0.1), tanh", "--epochs", "1",
               "--json")
     assert res.exit_code == 0, res.output
+
+
+def test_a_net_too_big_for_memory_names_what_the_cli_user_can_change():
+    res = run("train", "--layers", "100000,100000", "--epochs", "1")
+    assert res.exit_code == 2, res.output
+    err = " ".join(res.stderr.split())
+    assert err.startswith("error: --layers: 10,000,500,001 parameters need about"), err
+    assert "dtype float32" not in err  # train has no dtype option: it trains in float64
+    assert "fewer or narrower hidden layers in --layers" in err and "float64" in err

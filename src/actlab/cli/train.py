@@ -153,6 +153,10 @@ def _option_error(exc: ConfigError) -> ConfigError | str:
     """A layer's activation error names the option and the layer: --activation (layer 2): silu: ..."""
     if exc.field.startswith("activations (layer "):  # the core counts layers from 1 too
         return f"--activation{exc.field[len('activations'):]}: {exc.message}"
+    python_only = "; use fewer or narrower layers, or dtype float32"  # dtype: a NetworkConfig field, no train option
+    if exc.field == "layers" and exc.message.endswith(python_only):
+        return (f"--layers: {exc.message.removesuffix(python_only)}; use fewer or narrower hidden layers in --layers "
+                "(actlab train trains in float64; from Python, NetworkConfig(dtype='float32') needs half)")
     return exc
 
 
