@@ -272,3 +272,9 @@ def test_a_layer_list_that_does_not_parse_is_named_as_it_was_typed(page, layers)
     open_playground(page, f"?layers={layers}")
     text = page.locator("#url-problems").text_content()
     assert f'layers: whole numbers separated by commas; got "{layers}"' in text and "NaN" not in text
+
+
+def test_a_value_that_does_not_parse_names_a_missing_default_as_none(page):
+    open_playground(page, "?target_loss=abc&stop_epoch=x")
+    text = page.locator("#url-problems").text_content()
+    assert 'target_loss: a number; got "abc"; using the default (none)' in text and "null" not in text

@@ -51,7 +51,7 @@ async function lessonState(options) {
     const answer = await api.postJSON("/api/options/check-lesson",
       Object.fromEntries(given.map((key) => [key, key === "acts" ? acts : state.get(key)])));
     for (const p of answer.problems) {
-      const used = LESSON_KEYS.includes(p.setting) ? state.written(p.setting, state.defaultOf(p.setting)) : "none";
+      const used = LESSON_KEYS.includes(p.setting) ? state.defaultText(p.setting) : "none";
       state.problems.push(`${p.field}: ${p.message}; using the default (${used})`);
     }
     state.set({ ...cleared, ...Object.fromEntries(given.map((key) => [key, answer.settings[key]])) });

@@ -8,7 +8,7 @@ export const HIDEABLE = { lr: "ctl-lr", activation: "ctl-activation", slope: "ct
   dataset: "ctl-dataset", problem: "ctl-problem", train: "ctl-train", noise: "ctl-noise", batch: "ctl-batch", csv: "ctl-csv", export: "ctl-export",
   layers: "add-layer", gradient: "gradient-chart", features: "features" };  // features: the drawing's boxes (playground.js)
 // a setting's default as the page's words give it: a stop rule with no default is "none", not null
-export const defaultText = (st, key) => (st.defaultOf(key) == null ? "none" : st.written(key, st.defaultOf(key)));
+export const defaultText = (st, key) => st.defaultText(key);
 // Old links set leaky_relu's slope and silu's beta for every such layer with a key of their own (?negative_slope=0.1);
 // the server reads them and puts the value on each layer's activation (?activations=leaky_relu(negative_slope=0.1)).
 const OLD_PARAM_KEYS = ["negative_slope", "beta"];

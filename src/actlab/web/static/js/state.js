@@ -72,6 +72,9 @@ function refusal(v, spec) {
   return null;
 }
 
+// a setting's value in a sentence: none for null (no stop epoch, no target loss), else as the address writes it
+const shown = (spec, v) => (v == null ? "none" : (writers[spec.type] || String)(v));
+
 // a value as the address shows it: commas, "=" and brackets stay readable (they are safe inside a query value)
 const readable = (v) => encodeURIComponent(v).replace(/%2C/g, ",").replace(/%3D/g, "=");
 
@@ -126,7 +129,7 @@ export function createState(schema, { known = null } = {}) {
         why = err.message;
       }
       if (why) {
-        problems.push(`${key}: ${why}; using the default (${(writers[spec.type] || String)(spec.default)})`);
+        problems.push(`${key}: ${why}; using the default (${shown(spec, spec.default)})`);
         v = undefined;
       }
     }
@@ -138,6 +141,7 @@ export function createState(schema, { known = null } = {}) {
     all: () => structuredClone(values),
     defaultOf: (key) => structuredClone(schema[key].default),
     written: (key, v) => (writers[schema[key].type] || String)(v),
+    defaultText: (key) => shown(schema[key], schema[key].default),
     problems,
     set(patch) {
       Object.assign(values, patch);
