@@ -61,3 +61,16 @@ def test_a_net_too_big_for_memory_names_what_the_cli_user_can_change():
     assert err.startswith("error: --layers: 10,000,500,001 parameters need about"), err
     assert "dtype float32" not in err  # train has no dtype option: it trains in float64
     assert "fewer or narrower hidden layers in --layers" in err and "float64" in err
+
+
+def test_train_at_80_columns_keeps_its_title_whole_its_accuracies_alike_and_the_activation_parameters():
+    res = run("train", "--activation", "leaky_relu(negative_slope=0.1),tanh", "--epochs", "200", "--dataset", "gauss",
+              columns=80)
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.splitlines()
+    assert any(line.strip() == "gauss: after 200 epochs (5000 steps)" for line in lines), res.stdout
+    acc = next(line for line in lines if "accuracy" in line).strip("│ ").split("│")
+    assert [len(c.strip().split(".")[1]) for c in acc[1:]] == [4, 4], acc  # train and test to the same 4 places
+    cells = " ".join(line.split("│")[2].strip() for line in lines if line.count("│") == 8)
+    assert "leaky_relu (negative_slope=0.1)" in cells and "tanh" in cells, res.stdout
+    assert all(len(line) <= 80 for line in lines), max(lines, key=len)

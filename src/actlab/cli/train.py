@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -80,7 +81,8 @@ def train(
     if json_out:
         typer.echo(json.dumps(last.to_dict()))  # the one JSON form of a frame, as the lab streams it
         return
-    _render_frame(console, csv.name if csv is not None else cfg.dataset, last)
+    _render_frame(console, csv.name if csv is not None else cfg.dataset, last,
+                  [_spec_text(a) for a in trainer.net.activations])
 
 
 @app.command()
@@ -169,23 +171,35 @@ def _f(v, spec: str = "{:.4f}") -> str:
 _STATUS_STYLE = {True: "bold red", False: "bold green"}
 
 
-def _render_frame(console, dataset: str, frame) -> None:
+def _spec_text(act) -> str:
+    """An activation as --activation reads it, parameters included: leaky_relu (negative_slope=0.1)."""
+    params = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in act.params.items())
+    return f"{act.name} ({params})" if params else act.name  # --activation takes the space; a cell may break there
+
+
+def _render_frame(console, dataset: str, frame, activations: list[str] | None = None) -> None:
     """A frame as tables: losses, each layer's instruments, then the network's reading with its remedy."""
-    table = Table(title=f"{dataset}: after {frame.epoch} epochs ({frame.step} steps)")
+    # the title is one line above a narrow table: rich wraps a title to the table's width, so it is printed apart
+    console.print(f"[italic]{escape(dataset)}: after {frame.epoch} epochs ({frame.step} steps)[/]")
+    table = Table()
     for col in ("", "train", "test"):
         table.add_column(col, justify="right")
     table.add_row("loss", _f(frame.train_loss), _f(frame.test_loss))
     table.add_row("chance loss", _f(frame.chance_loss), "")
-    if frame.train_accuracy is not None:
-        table.add_row("accuracy", f"{frame.train_accuracy:.3f}", _f(frame.test_accuracy))
+    if frame.train_accuracy is not None:  # both to 4 places, like the losses
+        table.add_row("accuracy", _f(frame.train_accuracy), _f(frame.test_accuracy))
     console.print(table)
     if frame.reading is not None and frame.reading.layers:
-        layers_table = Table(title="hidden layers")
+        layers_table = Table(title="hidden layers", collapse_padding=True, pad_edge=False)
         # short cells never wrap; a layer's note is a sentence, printed under the table where it has the full width
         for col in ("layer", "activation", "‖dW‖", "vs output", "(max |f′|)ⁿ", "dead", "saturated"):
-            layers_table.add_column(col, no_wrap=True, justify="left" if col == "activation" else "right")
-        for l in frame.reading.layers:
-            layers_table.add_row(str(l.layer), l.activation, f"{l.grad_norm:.3g}", _f(l.grad_ratio_to_last, "{:.3g}"),
+            # the activation with its parameters may be long: the one column that wraps (at the space before "(")
+            layers_table.add_column(col, no_wrap=col != "activation", overflow="fold",
+                                    justify="left" if col == "activation" else "right")
+        names = activations if activations and len(activations) == len(frame.reading.layers) else None
+        for i, l in enumerate(frame.reading.layers):
+            layers_table.add_row(str(l.layer), names[i] if names else l.activation, f"{l.grad_norm:.3g}",
+                                 _f(l.grad_ratio_to_last, "{:.3g}"),
                                  f"{l.deriv_product_to_last:.3g}", f"{l.dead_fraction:.0%}",
                                  f"{l.saturated_fraction:.0%}")
         console.print(layers_table)
