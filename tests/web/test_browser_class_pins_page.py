@@ -8,13 +8,9 @@ from __future__ import annotations
 import json
 import time
 
-import httpx
 import pytest
 
-from actlab.store import Store
-from databases import database
-from web.conftest import _free_port
-from web.test_browser_classroom import _in_thread
+from web._class_pages import class_lab, learner_page
 
 pytestmark = pytest.mark.browser
 
@@ -24,30 +20,8 @@ PINNED = {"config": {"dataset": "xor", "layers": [3], "lr": 0.1, "features": ["x
 
 @pytest.fixture
 def pinned_class(tmp_path):
-    with database("sqlite", tmp_path) as db:
-        klass, token = Store(db).create_class("physics 2a")
-        port = _free_port()
-        stop = _in_thread(db, port)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            res = httpx.put(base + "/api/class/teacher/playground", json=PINNED, headers={
-                "Authorization": f"Bearer {token}", "Origin": base})
-            assert res.status_code == 200, res.text
-            yield base, klass
-        finally:
-            stop()
-
-
-def learner_page(browser, base: str, code: str, path: str):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.goto(base + "/join")
-    page.get_by_label("Class code").fill(code)
-    page.get_by_label("Your name").fill("Ana")
-    page.get_by_role("button", name="Join").click()
-    page.goto(base + path)
-    page.wait_for_selector("body[data-ready=true]", timeout=60_000)
-    return context, page
+    with class_lab(tmp_path, playground=PINNED) as (base, klass, _):
+        yield base, klass
 
 
 def visible_feature_boxes(page) -> int:

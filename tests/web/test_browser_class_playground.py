@@ -9,10 +9,7 @@ import time
 import httpx
 import pytest
 
-from actlab.store import Store
-from databases import database
-from web.conftest import _free_port
-from web.test_browser_classroom import _in_thread
+from web._class_pages import class_lab, learner_page, teacher_page
 
 pytestmark = pytest.mark.browser
 
@@ -22,30 +19,13 @@ PINNED = {"config": {"dataset": "xor", "layers": [3], "activations": ["relu"], "
 
 @pytest.fixture
 def pinned_class(tmp_path):
-    with database("sqlite", tmp_path) as db:
-        klass, token = Store(db).create_class("physics 2a")
-        port = _free_port()
-        stop = _in_thread(db, port)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            res = httpx.put(base + "/api/class/teacher/playground", json=PINNED, headers={
-                "Authorization": f"Bearer {token}", "Origin": base})
-            assert res.status_code == 200, res.text
-            yield base, klass
-        finally:
-            stop()
+    with class_lab(tmp_path, playground=PINNED) as (base, klass, _):
+        yield base, klass
 
 
 def test_the_pinned_controls_are_hidden_and_the_server_refuses_them_when_unhidden(browser, pinned_class):
     base, klass = pinned_class
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.goto(base + "/join")
-    page.get_by_label("Class code").fill(klass.code)
-    page.get_by_label("Your name").fill("Ana")
-    page.get_by_role("button", name="Join").click()
-    page.goto(base + "/playground")
-    page.wait_for_selector("body[data-ready=true]", timeout=60_000)
+    context, page = learner_page(browser, base, klass.code, "/playground")
     assert "dataset=xor" in page.url and "hide=" in page.url
     for control in ("#ctl-lr", "#ctl-dataset", "#ctl-speed", "#ctl-activation", "#add-layer", "#ctl-csv"):
         assert not page.locator(control).is_visible(), control
@@ -76,33 +56,21 @@ def test_the_pinned_controls_are_hidden_and_the_server_refuses_them_when_unhidde
 
 
 def test_the_teacher_saves_the_class_playground_from_a_link_on_the_teacher_page(browser, tmp_path):
-    with database("sqlite", tmp_path) as db:
-        _, token = Store(db).create_class("physics 2a")
-        port = _free_port()
-        stop = _in_thread(db, port)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            context = browser.new_context(viewport={"width": 1280, "height": 900})
-            page = context.new_page()
-            page.goto(base + "/teacher/login")
-            page.get_by_label("Teacher token").fill(token)
-            page.get_by_role("button", name="Log in").click()
-            page.wait_for_selector("body[data-ready=true]")
-            page.get_by_label("Playground link").fill(base + "/playground?dataset=spiral&lr=0.3&layers=5")
-            for name in ("dataset", "lr"):
-                page.locator(f"#pin-boxes input[value={name}]").check()
-            page.get_by_role("button", name="Save for the class").click()
-            page.wait_for_function("document.getElementById('playground-status').textContent.startsWith('Saved')")
-            assert "pinned" in page.locator("#playground-saved tr[data-setting=dataset]").text_content()
-            assert "pinned" not in page.locator("#playground-saved tr[data-setting=layers]").text_content()
-            saved = httpx.get(base + "/api/class/playground", headers={"Authorization": f"Bearer {token}"}).json()
-            assert saved["pinned"] == ["dataset", "lr"] and saved["config"]["layers"] == [5]
-            page.locator("#pin-boxes input[value=layers]").check()  # no link this time: the settings stay
-            page.get_by_role("button", name="Save for the class").click()
-            page.wait_for_function("document.querySelector('#playground-saved tr[data-setting=layers]')"
-                                   ".textContent.includes('pinned')")
-            saved = httpx.get(base + "/api/class/playground", headers={"Authorization": f"Bearer {token}"}).json()
-            assert saved["config"]["dataset"] == "spiral" and saved["pinned"] == ["dataset", "layers", "lr"]
-            context.close()
-        finally:
-            stop()
+    with class_lab(tmp_path) as (base, _, token):
+        context, page = teacher_page(browser, base, token)
+        page.get_by_label("Playground link").fill(base + "/playground?dataset=spiral&lr=0.3&layers=5")
+        for name in ("dataset", "lr"):
+            page.locator(f"#pin-boxes input[value={name}]").check()
+        page.get_by_role("button", name="Save for the class").click()
+        page.wait_for_function("document.getElementById('playground-status').textContent.startsWith('Saved')")
+        assert "pinned" in page.locator("#playground-saved tr[data-setting=dataset]").text_content()
+        assert "pinned" not in page.locator("#playground-saved tr[data-setting=layers]").text_content()
+        saved = httpx.get(base + "/api/class/playground", headers={"Authorization": f"Bearer {token}"}).json()
+        assert saved["pinned"] == ["dataset", "lr"] and saved["config"]["layers"] == [5]
+        page.locator("#pin-boxes input[value=layers]").check()  # no link this time: the settings stay
+        page.get_by_role("button", name="Save for the class").click()
+        page.wait_for_function("document.querySelector('#playground-saved tr[data-setting=layers]')"
+                               ".textContent.includes('pinned')")
+        saved = httpx.get(base + "/api/class/playground", headers={"Authorization": f"Bearer {token}"}).json()
+        assert saved["config"]["dataset"] == "spiral" and saved["pinned"] == ["dataset", "layers", "lr"]
+        context.close()

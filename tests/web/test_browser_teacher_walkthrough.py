@@ -9,10 +9,7 @@ import httpx
 import pytest
 
 from _browser import shot
-from actlab.store import Store
-from databases import database
-from web.conftest import _free_port
-from web.test_browser_classroom import _in_thread
+from web._class_pages import class_lab, teacher_page
 
 pytestmark = pytest.mark.browser
 
@@ -70,35 +67,22 @@ def test_a_refused_stop_rule_falls_back_to_none_not_null(page, query):
     assert "stop_epoch" in error and "using the default (none)" in error and "null" not in error, error
 
 
+def _two_learners(store, klass):
+    for name in ("Ana", "Bob"):
+        store.join(klass.id, name)
+        store.record_attempt(name, "ex2", ["1", "1"], {"status": "incorrect", "feedback": "no"}, class_id=klass.id)
+
+
 @pytest.fixture
 def class_with_learners(tmp_path):
-    with database("sqlite", tmp_path) as db:
-        store = Store(db)
-        klass, token = store.create_class("physics 2a")
-        for name in ("Ana", "Bob"):
-            store.join(klass.id, name)
-            store.record_attempt(name, "ex2", ["1", "1"], {"status": "incorrect", "feedback": "no"}, class_id=klass.id)
-        port = _free_port()
-        stop = _in_thread(db, port)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            res = httpx.put(base + "/api/class/teacher/playground", headers={"Authorization": f"Bearer {token}",
-                            "Origin": base}, json={"config": {"dataset": "xor", "lr": 0.1, "stop_epoch": 300},
-                                                   "pinned": ["lr"]})
-            assert res.status_code == 200, res.text
-            yield base, token
-        finally:
-            stop()
+    saved = {"config": {"dataset": "xor", "lr": 0.1, "stop_epoch": 300}, "pinned": ["lr"]}
+    with class_lab(tmp_path, playground=saved, setup=_two_learners) as (base, _, token):
+        yield base, token
 
 
 def test_the_class_teacher_page_fits_1280_and_shows_the_saved_link(browser, class_with_learners):
     base, token = class_with_learners
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.goto(base + "/teacher/login")
-    page.get_by_label("Teacher token").fill(token)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_selector("body[data-ready=true]")
+    context, page = teacher_page(browser, base, token)
     region = page.locator("#learners .table-scroll")
     widths = region.evaluate("r => [r.scrollWidth, r.clientWidth]")
     assert widths[0] <= widths[1], widths  # no sideways scrolling at 1280 px
