@@ -85,3 +85,18 @@ def test_help_at_80_columns_gives_reproduce_and_llm_one_line_each():
         assert lines[i].endswith((".", ").")), lines[i]  # the whole description, not a sentence cut off
         after = lines[i + 1]
         assert after.startswith("╰") or after.split(" ")[0] in {"exercise", "class", "llm"}, (lines[i], after)
+
+
+def test_reproduce_at_80_columns_gives_the_claim_room_and_sets_each_detail_apart():
+    res = run("reproduce", "lu2019", "--quick", columns=80)
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.splitlines()
+    rows = [line for line in lines if line.startswith("│") and line.count("│") == 7]
+    claims = [line.split("│")[1].strip() for line in rows]
+    assert all(len(line) <= 80 for line in lines)
+    # the claim column is wide enough for several words a line (it wrapped one or two a line at 16 characters)
+    assert max(len(c) for c in claims) >= 22, claims
+    assert claims[0].startswith("1 − (1 − 2^−N)^L")
+    # a rule between findings, and each detail line marked as the finding's, not run into its claim
+    assert sum(line.startswith("├") for line in lines) == 4  # five findings, four rules between them
+    assert sum(c.startswith("↳ ") for c in claims) >= 4, claims

@@ -75,13 +75,17 @@ def reproduce(
 def claim_table(r: Reproduction) -> Table:
     """One claim: each finding beside the paper's number, then the verdict, what did not reproduce, and why."""
     mark = escape(" [stored full run]" if r.stored else (" [quick]" if r.quick else ""))
+    # ratios share the width out (rich reads them only with expand=True): the claim gets half of what is left after
+    # the number columns, so at 80 columns it no longer wraps a word or two a line; a rule between rows keeps one
+    # claim's detail line from running into the next claim
     table = Table(title=f"{r.name}: {escape(r.paper)}{mark}", title_justify="left", caption_justify="left",
-                  show_lines=False, expand=False)
-    for col, kw in (("what is claimed", {"ratio": 4}), ("paper", {}), ("actlab", {"justify": "right"}),
-                    ("n", {"justify": "right"}), ("criterion", {}), ("verdict", {})):
+                  show_lines=True, expand=True, width=min(console.width, 140))
+    for col, kw in (("what is claimed", {"ratio": 4}), ("paper", {"ratio": 2}),
+                    ("actlab", {"justify": "right", "no_wrap": True}), ("n", {"justify": "right", "no_wrap": True}),
+                    ("criterion", {"ratio": 2}), ("verdict", {"no_wrap": True})):
         table.add_column(col, overflow="fold", **kw)
     for f in r.findings:
-        what = escape(f.what) + (f"\n[dim]{escape(f.note)}[/dim]" if f.note else "")
+        what = escape(f.what) + (f"\n[dim]↳ {escape(f.note)}[/dim]" if f.note else "")
         table.add_row(what, escape(f.paper) or "—", f.measured_text, str(f.n), escape(f.criterion) or "—",
                       f"[{_STYLE[f.verdict]}]{f.verdict}[/]")
     lines = [f"[bold]verdict: [{_STYLE[r.verdict]}]{r.verdict}[/][/bold]  ({escape(r.claim)})"]
