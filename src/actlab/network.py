@@ -307,26 +307,32 @@ class MLP:
         a = np.asarray(x, dtype=self.weights[0].dtype)
         # training a wide layer: reuse last step's arrays (below _POOL_FROM elements a fresh array costs less)
         pool = self._buffers if derivatives and a.ndim == 2 and a.shape[0] * self._widest >= _POOL_FROM else None
-        zs, outs, derivs = [], [a], []
+        trace = Trace([], [a], [])
         for l in range(self.n_layers):
-            w = self.weights[l]
-            z = a @ w if pool is None else np.matmul(a, w, out=pool.get((a.shape[0], w.shape[1]), w.dtype))
-            # z: (N, fan_out)
-            z += self.biases[l]
-            if l == len(self.activations):  # the last layer's z: logits
-                a = z
-            elif derivatives:
-                into = _OUTPUT_INTO.get(self.activations[l].fn) if pool is not None else None
-                if into is not None and not self.activations[l].params:
-                    a, df = into(z, pool.get(z.shape, z.dtype)), None  # f' comes from the output in backward
-                else:
-                    a, df = self.activations[l].forward_and_derivative_array(z)
-                derivs.append(df)
+            self.forward_layer(trace, l, derivatives, pool)
+        return self.head.output(trace.zs[-1]), trace
+
+    def forward_layer(self, trace: Trace, l: int, derivatives: bool = True, pool: Buffers | None = None) -> None:
+        """Layer l of the forward pass (forward()'s loop body): its z and output appended to ``trace``, whose
+        last output is the layer's input, and with ``derivatives`` f'(z) too (None where backward takes it
+        from the output). The playground's evaluation runs it a layer at a time."""
+        a, w = trace.outs[-1], self.weights[l]
+        z = a @ w if pool is None else np.matmul(a, w, out=pool.get((a.shape[0], w.shape[1]), w.dtype))
+        # z: (N, fan_out)
+        z += self.biases[l]
+        if l == len(self.activations):  # the last layer's z: logits
+            a = z
+        elif derivatives:
+            into = _OUTPUT_INTO.get(self.activations[l].fn) if pool is not None else None
+            if into is not None and not self.activations[l].params:
+                a, df = into(z, pool.get(z.shape, z.dtype)), None  # f' comes from the output in backward
             else:
-                a = self.activations[l].forward_array(z)
-            zs.append(z)
-            outs.append(a)
-        return self.head.output(zs[-1]), Trace(zs, outs, derivs)
+                a, df = self.activations[l].forward_and_derivative_array(z)
+            trace.derivs.append(df)
+        else:
+            a = self.activations[l].forward_array(z)
+        trace.zs.append(z)
+        trace.outs.append(a)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         return self.forward(x, derivatives=False)[0]
@@ -334,47 +340,52 @@ class MLP:
     def backward(self, trace: Trace, y: np.ndarray) -> Grads:
         """Backpropagate the head's loss through the trace; y holds the targets (see NetworkConfig)."""
         loss, dz = self.head.loss_and_grad(trace.zs[-1], y)  # dz: (N, K)
-        L = self.n_layers
-        # the gradients are written into one vector laid out like flat_parameters(), which the optimiser
-        # then uses as it is (no concatenation of every layer's gradient on each step)
         pool = self._buffers if dz.ndim == 2 and dz.shape[0] * self._widest >= _POOL_FROM else None
+        grads = self.gradient_arrays(loss, dz.dtype, pool)
+        for l in range(self.n_layers - 1, -1, -1):
+            dz = self.backward_layer(trace, grads, l, dz, pool)
+        return grads
+
+    def gradient_arrays(self, loss: float, dtype, pool: Buffers | None = None) -> Grads:
+        """backward()'s set-up: Grads whose dW and db are views of one vector laid out like flat_parameters(),
+        which the optimiser then uses as it is (no concatenation of every layer's gradient on each step)."""
         size = sum(w.size + b.size for w, b in zip(self.weights, self.biases, strict=True))
-        flat = np.empty(size, dtype=dz.dtype) if pool is None else pool.get((size,), dz.dtype)
-        dW: list[np.ndarray] = [None] * L  # type: ignore[list-item]
-        db: list[np.ndarray] = [None] * L  # type: ignore[list-item]
-        offset = 0
-        for l, w in enumerate(self.weights):
-            dW[l] = flat[offset:offset + w.size].reshape(w.shape)
+        flat = np.empty(size, dtype=dtype) if pool is None else pool.get((size,), dtype)
+        dW, db, offset = [], [], 0
+        for w in self.weights:
+            dW.append(flat[offset:offset + w.size].reshape(w.shape))
             offset += w.size
-        for l, b in enumerate(self.biases):
-            db[l] = flat[offset:offset + b.size]
+        for b in self.biases:
+            db.append(flat[offset:offset + b.size])
             offset += b.size
-        dzs: list[np.ndarray] = [None] * L  # type: ignore[list-item]
-        for l in range(L - 1, -1, -1):
-            dzs[l] = dz
-            np.matmul(trace.outs[l].T, dz, out=dW[l])  # (fan_in, fan_out)
-            np.add.reduce(dz, axis=0, out=db[l])
-            if l == 0:
-                break
-            w = self.weights[l]
-            da = dz @ w.T if pool is None else np.matmul(dz, w.T, out=pool.get((dz.shape[0], w.shape[0]), dz.dtype))
-            # da: (N, width of layer l)
-            f = self.activations[l - 1]  # the hidden layer whose output is outs[l]
-            df = trace.derivs[l - 1] if l - 1 < len(trace.derivs) else None  # f'(zs[l - 1])
-            if df is None:
-                slope_into = _SLOPE_FROM_OUTPUT_INTO.get(f.fn) if pool is not None and not f.params \
-                    and f.deriv_from_output else None
-                if slope_into is not None:  # f'(z) from the output, the record's formula, into a reused array
-                    out = trace.outs[l]
-                    df = slope_into(out, pool.get(out.shape, out.dtype))
-                else:
-                    df = f.derivative_array(trace.zs[l - 1], trace.outs[l])
-            if f.is_gated:
-                dz = np.concatenate([da, da], axis=1) * df  # (N, 2H)
+        return Grads(dW, db, [None] * self.n_layers, loss, flat)
+
+    def backward_layer(self, trace: Trace, grads: Grads, l: int, dz: np.ndarray,
+                       pool: Buffers | None = None) -> np.ndarray | None:
+        """Layer l of the backward pass (backward()'s loop body, from the last layer down): given dL/dz of layer
+        l, write its dW and db into ``grads`` and return dL/dz of layer l - 1 (None below the first layer)."""
+        grads.dz[l] = dz
+        np.matmul(trace.outs[l].T, dz, out=grads.dW[l])  # (fan_in, fan_out)
+        np.add.reduce(dz, axis=0, out=grads.db[l])
+        if l == 0:
+            return None
+        w = self.weights[l]
+        da = dz @ w.T if pool is None else np.matmul(dz, w.T, out=pool.get((dz.shape[0], w.shape[0]), dz.dtype))
+        # da: (N, width of layer l)
+        f = self.activations[l - 1]  # the hidden layer whose output is outs[l]
+        df = trace.derivs[l - 1] if l - 1 < len(trace.derivs) else None  # f'(zs[l - 1])
+        if df is None:
+            slope_into = _SLOPE_FROM_OUTPUT_INTO.get(f.fn) if pool is not None and not f.params \
+                and f.deriv_from_output else None
+            if slope_into is not None:  # f'(z) from the output, the record's formula, into a reused array
+                out = trace.outs[l]
+                df = slope_into(out, pool.get(out.shape, out.dtype))
             else:
-                da *= df  # da is this call's own array
-                dz = da  # (N, H)
-        return Grads(dW, db, dzs, loss, flat)
+                df = f.derivative_array(trace.zs[l - 1], trace.outs[l])
+        if f.is_gated:
+            return np.concatenate([da, da], axis=1) * df  # (N, 2H)
+        da *= df  # da is this call's own array
+        return da  # (N, H)
 
 
 def forward_with_dropout(net: MLP, x: np.ndarray, rate: float,
