@@ -278,3 +278,10 @@ def test_a_value_that_does_not_parse_names_a_missing_default_as_none(page):
     open_playground(page, "?target_loss=abc&stop_epoch=x")
     text = page.locator("#url-problems").text_content()
     assert 'target_loss: a number; got "abc"; using the default (none)' in text and "null" not in text
+
+
+def test_a_regression_links_kept_loss_is_still_checked_by_the_core(page):
+    open_playground(page, "?dataset=plane&loss=hinge")
+    (problem,) = core_options.check_settings({"loss": "hinge"})["problems"]
+    assert f"{problem['field']}: {problem['message']}" in page.locator("#url-problems").text_content()
+    assert page.get_by_label("Loss", exact=True).input_value() == "mse"  # the regression set trains on MSE
