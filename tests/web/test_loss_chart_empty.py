@@ -40,3 +40,28 @@ def test_the_note_stays_over_the_first_frame_and_goes_once_a_line_is_drawn(page)
                            timeout=60_000)
     page.get_by_role("button", name="Pause").click()
     assert page.locator("#loss-chart").evaluate(CHART)["note"] is None
+
+
+def test_a_run_that_trains_before_its_second_evaluation_does_not_say_press_play(page):
+    """A big network's first evaluation stands for many frames (evaluated_step stays 0 while step grows): the
+    chart has one point, and its note says training is under way, not how to start it."""
+    page.goto(page.base + "/playground")
+    page.wait_for_selector("body[data-ready=true]", timeout=90_000)
+    notes = page.evaluate("""async () => {
+      const { mount } = await import('/static/js/views/training.js');
+      const canvas = document.createElement('canvas');
+      canvas.width = 300; canvas.height = 150;
+      document.body.append(canvas);
+      const view = mount(canvas.parentElement, { canvas, trainOut: document.createElement('span'),
+        testOut: document.createElement('span'), metrics: document.createElement('div') });
+      const frame = (step) => ({ step, epoch: 0, evaluated_step: 0, updates_per_epoch: 20, train_loss: 0.7,
+                                 test_loss: 0.7, test_accuracy: null });
+      const seen = [];
+      for (const step of [0, 1, 5]) {
+        view.record(frame(step)); view.draw(frame(step), true); seen.push(canvas.emptyNote ?? null);
+      }
+      view.reset(); seen.push(canvas.emptyNote ?? null);
+      return seen;
+    }""")
+    assert notes == ["Press Play to train", "Training: the curve starts at the next evaluation",
+                     "Training: the curve starts at the next evaluation", "Press Play to train"]
