@@ -78,8 +78,8 @@ def test_sigmoid_as_written_in_the_tails(x):
 
 
 def test_gelu_tanh_split_constants_are_exact_heads_and_tails():
-    """C1 = 2 sqrt(2/pi) and C3 = 0.044715 C1 as head + tail to about 1e-21 relative, heads short enough (40 and 14 bits)
-    that their products with x's 13-bit head and its cube are exact in float64."""
+    """C1 = 2 sqrt(2/pi) and C3 = 0.044715 C1 as head + tail to about 1e-21 relative, heads short enough (40 and 14
+    bits) that their products with x's 13-bit head and its cube are exact in float64."""
     with mp.workdps(50):
         c1 = 2 * mp.sqrt(2 / mp.pi)
         for head, tail, exact, bits in ((F.GELU_TANH_C1_HEAD, F.GELU_TANH_C1_TAIL, c1, 40),

@@ -7,7 +7,8 @@ on that copy over several calls of run(), while training goes on: the forward pa
 sets), then the backward pass a layer at a time, then the instruments a layer at a time. Each layer's step is the
 MLP's own (MLP.forward_layer and MLP.backward_layer, which forward() and backward() loop over), on the same
 whole-set arrays, so the finished Frame is the one Trainer.frame() returns at that step, to the bit
-(tests/core/test_playground_live.py holds this). The page says at which step the numbers were taken. A network small enough is evaluated in one call, on the live network.
+(tests/core/test_playground_live.py holds this). The page says at which step the numbers were taken. A network
+small enough is evaluated in one call, on the live network.
 
 Work is counted in multiply-adds: a layer forward costs rows x fan_in x fan_out over both sets, backward twice
 that over the training set, and a layer's instruments READ_COST per row and unit (a derivative and a sort).
