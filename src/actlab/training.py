@@ -221,7 +221,19 @@ class Trainer:
             self._previous = np.empty_like(flat)
         np.copyto(self._previous, flat)  # one copy: the state to go back to if this update overflows
         self.optimizer.step(self.net, grads)
+        if self._cursor >= len(self._order):  # this update finished a pass over the training set
+            self.epoch_count += 1
         return grads.loss
+
+    @property
+    def updates_per_epoch(self) -> int:
+        """Minibatch updates in one pass over the training set: ceil(N / batch_size)."""
+        return -(-len(self.x_train) // self.batch_size)
+
+    @property
+    def epoch_step(self) -> int:
+        """Updates made so far in the current pass (0 between passes): where a run that stops mid-epoch stands."""
+        return 0 if self._cursor >= len(self._order) else self._cursor // self.batch_size
 
     def _next_batch(self) -> np.ndarray:
         n = len(self._order)
@@ -240,14 +252,16 @@ class Trainer:
             np.copyto(flat, self._previous)
 
     def run_epochs(self, epochs: int = 1) -> None:
-        """``epochs`` passes over the training set (ceil(N / batch) steps each), stopping at divergence."""
-        n_steps = math.ceil(len(self.x_train) / self.batch_size)
-        for _ in range(epochs):
-            for _ in range(n_steps):
-                self.step()
-                if self.diverged:
-                    return
-            self.epoch_count += 1
+        """``epochs`` passes over the training set (the rest of the current one counts as the first), stopping at
+        divergence."""
+        self.run_updates(epochs * self.updates_per_epoch - self.epoch_step)
+
+    def run_updates(self, n: int) -> None:
+        """``n`` minibatch updates, stopping at divergence; an epoch is counted as each pass completes (step())."""
+        for _ in range(n):
+            self.step()
+            if self.diverged:
+                return
 
     def epoch(self) -> Frame:
         """One pass over the training set, then a Frame with full-set metrics."""
@@ -260,10 +274,18 @@ class Trainer:
         test_loss = test_acc = None
         if self.x_test is not None:
             test_loss, test_acc, _ = self.evaluate(self.x_test, self.t_test)
-        diagnosis = diagnose(reading.summary(train_loss, self.chance_loss, self.epoch_count, self.step_count,
-                                             self.diverged_at_step, test_loss, self.test_chance_loss))
-        return Frame(self.step_count, self.epoch_count, train_loss, test_loss, train_acc, test_acc, reading,
-                     "diverged" if self.diverged else "ok", self.diverged_at_step, self.chance_loss, diagnosis)
+        return self.frame_at(self.step_count, self.epoch_count, self.diverged_at_step, train_loss, train_acc,
+                             reading, test_loss, test_acc)
+
+    def frame_at(self, step: int, epoch: int, diverged_at_step: int | None, train_loss: float, train_acc: float,
+                 reading: NetworkReading, test_loss: float | None, test_acc: float | None) -> Frame:
+        """The Frame of measurements taken at ``step`` (frame(), or the playground's evaluation spread over
+        frames): the diagnosis read from them against this run's chance losses."""
+        diagnosis = diagnose(reading.summary(train_loss, self.chance_loss, epoch, step, diverged_at_step, test_loss,
+                                             self.test_chance_loss))
+        return Frame(step, epoch, train_loss, test_loss, train_acc, test_acc, reading,
+                     "diverged" if diverged_at_step is not None else "ok", diverged_at_step, self.chance_loss,
+                     diagnosis)
 
     def evaluate(self, x: np.ndarray, t: np.ndarray, with_reading: bool = False):
         reading = None
@@ -288,16 +310,10 @@ class Trainer:
             raise ConfigError("stop", "give max_epochs, max_steps or target_loss: this run would never stop")
         if rule.check_budget(self.epoch_count, self.step_count) is not None:
             return
-        n_steps = math.ceil(len(self.x_train) / self.batch_size)
         while True:
             left = rule.steps_left(self.step_count)
-            for _ in range(n_steps if left is None else min(n_steps, left)):
-                self.step()
-                if self.diverged:
-                    break
-            else:
-                if left is None or left >= n_steps:
-                    self.epoch_count += 1
+            rest = self.updates_per_epoch - self.epoch_step  # to the end of this pass
+            self.run_updates(rest if left is None else min(rest, left))
             frame = self.frame()
             yield frame
             if rule.check(frame) is not None:

@@ -22,7 +22,6 @@ import numpy as np
 
 from .. import instruments
 from ..network import Trace
-from ..readings import diagnose
 from ..training import Frame, Trainer
 
 READ_COST = 150  # multiply-adds charged per training row and hidden unit for one layer's instruments (measured)
@@ -99,10 +98,7 @@ class Evaluation:
             test_acc = head.accuracy(test_out, t.t_test)
         if head.is_classifier:
             self.predictions = head.predict(test_out if len(self._traces) > 1 else out)
-        diagnosis = diagnose(reading.summary(self.train_loss, t.chance_loss, self.epoch, self.step,
-                                             self.diverged_at_step, test_loss, t.test_chance_loss))
-        self.frame = Frame(self.step, self.epoch, self.train_loss, test_loss, train_acc, test_acc, reading,
-                           "diverged" if self.diverged_at_step is not None else "ok", self.diverged_at_step,
-                           t.chance_loss, diagnosis)
+        self.frame = t.frame_at(self.step, self.epoch, self.diverged_at_step, self.train_loss, train_acc, reading,
+                                test_loss, test_acc)
         self._traces, self._grads, self._dz = [], None, None  # large; the frame is kept
         self.net = None

@@ -26,7 +26,7 @@ from .._json import dumps, jsonable
 from ..datasets import features
 from ..errors import ConfigError
 from ..instruments import deriv_products, plane_grid
-from ..limits import PlaygroundLimits
+from ..limits import PlaygroundLimits, check_epochs_per_frame
 from ..session import RunConfig, make_data, trainer_for
 from ..training import Frame, Trainer
 from .evaluation import Evaluation
@@ -34,7 +34,6 @@ from .frames import CLASS_LEVELS, FRAME_FIELDS, FrameData, _class_codes, _quanti
 from .links import LinkSelection
 
 EXTENT = 6.0  # the input plane shown: [-6, 6]^2, as the playground
-MAX_EPOCHS_PER_FRAME = 50
 MAX_STEPS_PER_EPOCH = 2_000  # updates in one epoch (training points / batch size): a frame is up to 50 epochs
 # the output surface's cells shrink as the network grows so that drawing it stays under about this many
 # multiply-adds (a 100 x 100 surface through up to 2e4 weights; about 10 ms of float32 products on one core)
@@ -74,8 +73,7 @@ class PlaygroundSession:
         self._thumb_inputs = features(self._thumb_pts, config.features).astype(np.float32) if self.is_2d else None
         self.last_frame: Frame | None = None
         self._history_sent_step = 0  # the newest sampled gradient already sent to the page
-        self.updates_per_epoch = -(-len(self.trainer.x_train) // self.trainer.batch_size)
-        self.epoch_step = 0  # updates made in the current epoch (an epoch may span frames)
+        self.updates_per_epoch = self.trainer.updates_per_epoch
         self._numbers: Frame | None = None  # the newest finished evaluation (Trainer.frame() at its step)
         self._predictions: np.ndarray | None = None  # its test-set predictions, for the confusion matrix
         self._evaluating: Evaluation | None = None  # one under way, a slice a frame
@@ -99,33 +97,20 @@ class PlaygroundSession:
     def advance(self, epochs: int = 1) -> Frame:
         """Train ``epochs`` whole epochs (the rest of the current one counts as the first), then evaluate at once:
         the Python API's frame, Trainer.frame() at the step reached."""
-        self._check_epochs(epochs)
-        self._updates(epochs * self.updates_per_epoch - self.epoch_step)
+        check_epochs_per_frame(epochs)
+        self.trainer.run_updates(epochs * self.updates_per_epoch - self.epoch_step)
         return self._evaluate_now()
 
     def train(self, epochs: int) -> None:
         """A live frame's training: ``epochs`` epochs or ``updates_per_frame`` updates (TRAIN_BUDGET), whichever
         is less; the next call goes on where this one stopped. Then the server calls finish_frame()."""
-        self._check_epochs(epochs)
-        self._updates(min(self.updates_per_frame, epochs * self.updates_per_epoch - self.epoch_step))
+        check_epochs_per_frame(epochs)
+        self.trainer.run_updates(min(self.updates_per_frame, epochs * self.updates_per_epoch - self.epoch_step))
 
-    @staticmethod
-    def _check_epochs(epochs: int) -> None:
-        if isinstance(epochs, bool) or not isinstance(epochs, int) or not 1 <= epochs <= MAX_EPOCHS_PER_FRAME:
-            raise ConfigError("epochs_per_frame", f"1 to {MAX_EPOCHS_PER_FRAME}; got {epochs!r}")
-
-    def _updates(self, n: int) -> None:
-        """``n`` minibatch updates, an epoch counted each time updates_per_epoch of them complete (as
-        Trainer.run_epochs counts them); stops at divergence."""
-        t = self.trainer
-        for _ in range(n):
-            t.step()
-            if t.diverged:
-                return
-            self.epoch_step += 1
-            if self.epoch_step == self.updates_per_epoch:
-                t.epoch_count += 1
-                self.epoch_step = 0
+    @property
+    def epoch_step(self) -> int:
+        """Updates made in the current epoch (an epoch may span frames): the trainer's own count."""
+        return self.trainer.epoch_step
 
     def finish_frame(self) -> Frame:
         """A live frame's numbers: a slice of the evaluation under way (EVAL_BUDGET), and the newest finished
@@ -175,7 +160,7 @@ class PlaygroundSession:
 
     def step_once(self) -> Frame:
         """One minibatch, for the playground's single-step button; evaluated at once."""
-        self._updates(1)
+        self.trainer.run_updates(1)
         return self._evaluate_now()
 
     def frame_data(self) -> FrameData:
