@@ -7,6 +7,16 @@ from typing import ClassVar
 
 from .errors import ConfigError, given
 
+MAX_EPOCHS_PER_FRAME = 50  # a live frame's most epochs (each of up to MAX_STEPS_PER_EPOCH updates, playground/)
+
+
+def check_epochs_per_frame(value: object) -> int:
+    """The playground's speed, epochs per frame, as every interface takes it (a session's frame, the socket's
+    'set' message, a link, a class's saved setup): a whole number from 1 to MAX_EPOCHS_PER_FRAME."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_EPOCHS_PER_FRAME:
+        raise ConfigError("epochs_per_frame", f"a whole number from 1 to {MAX_EPOCHS_PER_FRAME}; got {given(value)}")
+    return value
+
 
 @dataclass(frozen=True)
 class PlaygroundLimits:

@@ -23,9 +23,9 @@ from . import activations
 from .activation_spec import spec
 from .datasets import CLASSIFICATION, FEATURES, REGRESSION
 from .errors import ConfigError, given
+from .limits import check_epochs_per_frame
 from .network import INITS
 from .optim import OPTIMIZERS, REGULARIZERS
-from .playground.session import MAX_EPOCHS_PER_FRAME
 from .session import FLAT_KEYS, LOSSES, RunConfig, build_trainer
 from .training import StopRule
 
@@ -121,9 +121,7 @@ def check_control(name: str, value: Any) -> Any:
     MAX_EPOCHS_PER_FRAME; stop_epoch and target_loss by StopRule, 0 or null (and "" for a target) meaning none.
     Returns the value as the run uses it (None for none)."""
     if name == "epochs_per_frame":
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_EPOCHS_PER_FRAME:
-            raise ConfigError(name, f"a whole number from 1 to {MAX_EPOCHS_PER_FRAME}; got {given(value)}")
-        return value
+        return check_epochs_per_frame(value)
     if name not in CONTROLS:
         raise ConfigError("controls", f"unknown control {given(name)}; allowed: {', '.join(CONTROLS)}")
     if value is None or (name == "stop_epoch" and value == 0 and not isinstance(value, bool)) or \
