@@ -213,3 +213,23 @@ def test_the_loss_chart_has_axes_and_a_legend(page, width, height):
     assert int(drawn["axes"]["x"][1].replace(",", "")) >= 30
     assert drawn["h"] >= 120 and drawn["w"] >= 250
     shot(page, f"layout-loss-chart-{width}", page.locator(".pg-out"))
+
+
+def test_with_every_data_control_hidden_the_panel_says_what_the_data_is(page):
+    """A teacher's link that hides every data control leaves the panel saying which data the run uses (its set, noise,
+    split and batch as the link gave them), not a "Data" heading over nothing; one visible control keeps the panel's
+    controls and no such line."""
+    _open(page, "/playground?dataset=xor&noise=10&train=60&batch=5&hide=problem,dataset,train,noise,batch,csv", 1440, 900)
+    panel = page.locator("#data-panel")
+    assert panel.is_visible()
+    line = page.locator("#data-fixed")
+    assert line.is_visible()
+    text = line.inner_text()
+    assert "Exclusive or" in text or "XOR" in text, text
+    assert "noise 10%" in text and "60% of the points" in text and "batches of 5" in text, text
+    visible_controls = panel.locator("label:visible, #ctl-dataset:visible, #ctl-csv:visible")
+    assert visible_controls.count() == 0
+    shot(page, "layout-playground-data-hidden")
+    _open(page, "/playground?dataset=xor&hide=problem,dataset,train,noise,csv", 1440, 900)
+    assert not page.locator("#data-fixed").is_visible()
+    assert page.locator("#ctl-batch").is_visible()

@@ -12,6 +12,9 @@ const PINNED_CONTROLS = { dataset: ["dataset", "csv"], noise: ["noise"], train_f
 // the controls hidden: those the address hides and those of the pinned settings
 export const hiddenKeys = (hide, pinned) => [...hide, ...pinned.flatMap((name) => PINNED_CONTROLS[name] || [])];
 
+// the data panel's controls (hide= keys); with all of them hidden the panel says what the data is
+const DATA_KEYS = ["problem", "dataset", "train", "noise", "batch", "csv"];
+
 const newSeed = () => crypto.getRandomValues(new Uint32Array(1))[0];
 
 // deps: state; options; csv() -> the uploaded file's { task, classes } or null; isPlaying() -> whether it trains;
@@ -24,6 +27,11 @@ export function mount(root, { state, options, csv, isPlaying, actions, pinned = 
   const fill = (el, rows, title = (r) => r.title, value = (r) => r.name) =>
     el.replaceChildren(...rows.map((r) => new Option(String(title(r)), String(value(r)))));
   const same = (v) => v;
+  const dataSummary = (s) => {
+    const title = s.dataset === "csv" ? "your CSV" : (options.datasets.find((d) => d.name === s.dataset) || { title: s.dataset }).title;
+    return `Data set: ${title}; noise ${s.noise}%, ${s.train}% of the points for training, batches of ${s.batch}. `
+      + "These are set for you and cannot be changed on this page.";
+  };
 
   fill($("lr"), options.learning_rates, same, same);
   fill($("reg_rate"), options.reg_rates, same, same);
@@ -149,6 +157,10 @@ export function mount(root, { state, options, csv, isPlaying, actions, pinned = 
       const el = document.getElementById(id);  // the gradient chart lies outside the controls
       if (el) el.hidden = hidden.includes(key) || (key === "slope" && el.hidden);
     }
+    // every data control hidden (a teacher's link): say what the data is instead of a heading over nothing
+    const fixed = DATA_KEYS.every((key) => hidden.includes(key));
+    $("data-fixed").hidden = !fixed;
+    $("data-fixed").textContent = fixed ? dataSummary(s) : "";
   }
 
   return { update, destroy() { params.destroy(); } };
