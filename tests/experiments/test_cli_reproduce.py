@@ -75,3 +75,40 @@ def test_stored_claim_is_marked_stored(monkeypatch, fake_claim):
     res = run("reproduce", "fake", "--quick")
     assert res.exit_code == 0, res.output
     assert "stored full run" in res.stdout
+
+
+def _undecided(quick: bool = False, seeds: int | None = None, on_step=None) -> Reproduction:
+    findings = [asserted("gap", "a gap seen in one seed", "better", [0.03], "above 0 in every seed", True,
+                         bounds=(0.0, None))]
+    return Reproduction("fake", "Someone, 2020, A Paper", "a gap", findings, quick, 1, "1 x 1")
+
+
+def test_a_margin_one_seed_cannot_resolve_reads_undecided(monkeypatch):
+    monkeypatch.setitem(papers.CLAIMS, "fake", (_undecided, True))
+    monkeypatch.setattr(papers, "stored_table", lambda: {"claims": []})  # no full run to judge the seed by
+    res = run("reproduce", "fake", "--quick")
+    assert res.exit_code == 0, res.output
+    assert "verdict: undecided" in res.stdout and "│ reproduced" not in res.stdout
+    assert "not decided by the seeds run: a gap seen in one seed" in res.stdout
+
+
+def test_named_categories_are_the_figures_x_labels(tmp_path, monkeypatch):
+    """shazeer2020's figure: one point per feed-forward unit, labelled by the unit's name, not its index."""
+    pytest.importorskip("matplotlib")
+    from matplotlib.axes import Axes
+
+    from actlab.cli.reproduce import plot_claim
+
+    ticks = []
+    original = Axes.set_xticks
+    monkeypatch.setattr(Axes, "set_xticks", lambda ax, t, labels=None, **kw: (
+        ticks.append((list(t), list(labels or []))), original(ax, t, labels, **kw))[1])
+    record = Reproduction("fake", "p", "c", [], True, 1, "m", series=[
+        Series("loss by unit", "mean", [0, 1, 2], [2.25, 2.21, 2.20], x_labels=["relu", "reglu", "swiglu"])])
+    assert plot_claim(record, tmp_path / "f.png").stat().st_size > 1000
+    assert ticks == [([0, 1, 2], ["relu", "reglu", "swiglu"])]
+
+
+def test_jobs_out_of_range_is_refused():
+    res = run("reproduce", "lu2019", "--quick", "--jobs", "0")
+    assert res.exit_code == 2 and "--jobs must be 1-8" in res.stderr

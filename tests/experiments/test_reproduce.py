@@ -294,6 +294,28 @@ def test_shazeer2020_glu_is_measured_and_judged_by_the_same_criterion(shazeer):
     f = shazeer.finding("markov_glu")  # the sigmoid-gated GLU did not beat ReLU here (-0.015 nats at seed 0)
     assert f.verdict == (REPRODUCED if f.measured > 0 else NOT_REPRODUCED)
     assert shazeer.verdict == (REPRODUCED if f.verdict == REPRODUCED else PARTLY)
+    if f.verdict == NOT_REPRODUCED:  # and the output says so in words
+        assert "GLU: not reproduced here" in f.note
+
+
+def test_shazeer2020_gate_scale_draws_only_the_gates_weights_larger():
+    plain, scaled = shazeer2020.make("glu", 32, 16, 0), shazeer2020.make("glu", 32, 16, 0, gate_scale=4.0)
+    for b in range(shazeer2020.BLOCKS):
+        np.testing.assert_array_equal(scaled.params[f"W1_{b}"], 4 * plain.params[f"W1_{b}"])
+        np.testing.assert_array_equal(scaled.params[f"V{b}"], plain.params[f"V{b}"])
+        np.testing.assert_array_equal(scaled.params[f"W2_{b}"], plain.params[f"W2_{b}"])
+
+
+def test_shazeer2020_glu_gate_input_has_unit_variance_at_init():
+    """The explanation's premise: with N(0, 1/64) weights and a LayerNorm'd input, u W has variance about 1, where
+    the sigmoid is near its linear part (sigma(1) - (1/2 + 1/4) = -0.019)."""
+    from actlab.experiments._residual import _ln
+
+    net = shazeer2020.make("glu", 32, 16, 0)
+    x = shazeer2020.MarkovTask().one_hot  # all 256 contexts
+    h = x @ net.params["W_in"] + net.params["b_in"]
+    u, _ = _ln(h, net.params["g0"], net.params["beta0"])
+    assert np.var(u @ net.params["W1_0"]) == pytest.approx(1.0, abs=0.2)
 
 
 # --- Hendrycks & Gimpel 2016: the run itself is the full reproduction; here its parts -----------------------

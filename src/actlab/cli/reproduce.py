@@ -14,10 +14,10 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from ..experiments import papers as core
-from ..experiments.reproduction import NOT_REPRODUCED, PARTLY, REPRODUCED, Reproduction
+from ..experiments.reproduction import NOT_REPRODUCED, PARTLY, REPRODUCED, UNDECIDED, Reproduction
 from ._app import app, console, fail
 
-_STYLE = {REPRODUCED: "green", PARTLY: "yellow", NOT_REPRODUCED: "red", "shown": "dim"}
+_STYLE = {REPRODUCED: "green", PARTLY: "yellow", UNDECIDED: "magenta", NOT_REPRODUCED: "red", "shown": "dim"}
 
 
 @app.command()
@@ -30,6 +30,8 @@ def reproduce(
     json_out: Annotated[bool, typer.Option("--json", help="Print the records as JSON")] = False,
     plot: Annotated[Path | None, typer.Option(help="Write one figure per claim into this folder (needs "
                                                    "matplotlib)")] = None,
+    jobs: Annotated[int, typer.Option(help="Claims run side by side in this many processes (1: one after "
+                                           "another here)")] = 2,
 ) -> None:
     """Re-measure the papers' claims, each with a verdict.
 
@@ -38,6 +40,8 @@ def reproduce(
     chosen = core.check_names(names)
     if seeds is not None and not 1 <= seeds <= 20:
         fail(f"--seeds must be 1-20; got {seeds}")
+    if not 1 <= jobs <= 8:
+        fail(f"--jobs must be 1-8; got {jobs}")
     if plot is not None:
         if not plot.is_dir():
             fail(f"--plot: {plot} is not a folder; create it first")
@@ -49,14 +53,16 @@ def reproduce(
     records, start = [], time.perf_counter()
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.fields[step]}"),
                   TimeElapsedColumn(), console=out, transient=json_out) as progress:
-        for name in chosen:
-            task = progress.add_task(name, total=1, step="")
+        # one bar per claim from the start: with several processes the claims advance side by side
+        tasks = {name: progress.add_task(name, total=1, step="waiting") for name in chosen}
 
-            def on_step(done: int, total: int, message: str, task=task) -> None:
-                progress.update(task, completed=done, total=max(total, 1), step=escape(message))
+        def on_step(name: str, done: int, total: int, message: str) -> None:
+            progress.update(tasks[name], completed=done, total=max(total, 1), step=escape(message))
 
-            record = core.reproduce(name, quick=quick, seeds=seeds, on_step=on_step)
-            progress.update(task, completed=1, total=1, step=record.verdict)
+        for record, _ in core.run_claims(chosen, quick=quick, seeds=seeds, on_step=on_step, workers=jobs):
+            task = next(t for t in progress.tasks if t.id == tasks[record.name])
+            # completed, not a new total: a new total restarts the bar's clock, which stopped at its last step
+            progress.update(task.id, completed=task.total, step=record.verdict)
             records.append(record)
             if not json_out:
                 progress.console.print(claim_table(record))
@@ -92,6 +98,9 @@ def claim_table(r: Reproduction) -> Table:
     missing = r.not_reproduced()
     if missing:
         lines.append("[red]did not reproduce here:[/red] " + "; ".join(escape(f.what) for f in missing))
+    open_ = [f for f in r.findings if f.verdict == UNDECIDED]
+    if open_:
+        lines.append("[magenta]not decided by the seeds run:[/magenta] " + "; ".join(escape(f.what) for f in open_))
     if r.explanation:
         lines.append(escape(r.explanation))
     timing = "stored" if r.stored else f"{r.seconds:.1f} s"
@@ -121,7 +130,11 @@ def plot_claim(r: Reproduction, path: Path) -> Path:
     fig, axes = plt.subplots(1, max(len(panels), 1), figsize=(4.2 * max(len(panels), 1), 3.6), squeeze=False)
     for ax, panel in zip(axes[0], panels, strict=False):
         for s in (s for s in r.series if s.panel == panel):
-            ax.plot(s.x, s.y, label=s.label, linewidth=1.2)
+            if s.x_labels:  # named categories (e.g. the feed-forward units): points over their names
+                ax.plot(s.x, s.y, "o", label=s.label)
+                ax.set_xticks(s.x, s.x_labels, fontsize=7, rotation=30)
+            else:
+                ax.plot(s.x, s.y, label=s.label, linewidth=1.2)
             if s.log_y:
                 ax.set_yscale("log")
         ax.set_title(panel, fontsize=9)

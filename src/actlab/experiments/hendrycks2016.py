@@ -97,7 +97,7 @@ def reproduce_hendrycks2016(quick: bool = False, seeds: int | None = None,
         findings.append(asserted(
             f"gelu_below_relu_{setting}", f"({setting}) lr {lr:g}, no dropout: ReLU's final training loss minus "
             "GELU's, paired by seed", "GELU lowest (MNIST, Figure 3)", gap, "above 0 in every seed",
-            bool(np.all(gap > 0)), fmt=".2e",
+            bool(np.all(gap > 0)), fmt=".2e", bounds=(0.0, None),
             note=f"{int(np.sum(gap > 0))} of {gap.size} seeds; GELU {np.mean(curves[setting, 'gelu_tanh'][:, -1]):.3g}"
                  f", ReLU {np.mean(curves[setting, 'relu'][:, -1]):.3g}, SiLU "
                  f"{np.mean(curves[setting, 'silu'][:, -1]):.3g}, tanh {np.mean(curves[setting, 'tanh'][:, -1]):.3g}"))

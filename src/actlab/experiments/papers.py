@@ -11,9 +11,12 @@ import ast
 import dataclasses
 import hashlib
 import json
+import multiprocessing
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -27,7 +30,7 @@ from .he2015 import reproduce_he2015
 from .hendrycks2016 import reproduce_hendrycks2016
 from .lu2019 import reproduce_lu2019
 from .poole2016 import reproduce_poole2016
-from .reproduction import Progress, Reproduction, no_progress
+from .reproduction import Progress, Reproduction, judged_against, no_progress
 from .shazeer2020 import reproduce_shazeer2020
 
 Runner = Callable[..., Reproduction]
@@ -41,6 +44,10 @@ CLAIMS: dict[str, tuple[Runner, bool]] = {
     "poole2016": (reproduce_poole2016, True),
     "shazeer2020": (reproduce_shazeer2020, True),
 }
+
+# the dearest claims first, so that two workers end close together (quick: shazeer2020 about 60% of the CPU time,
+# he2015 about 20%; full: shazeer2020 and hendrycks2016 about 70%)
+DEAREST_FIRST = ("shazeer2020", "hendrycks2016", "he2015", "glorot2010", "poole2016", "lu2019")
 
 STORED_TABLE = "reproduce.json"  # in actlab/data: the last full run, written by bench/reproduce.py --write-table
 # the experiment modules a claim's numbers may also depend on, each counted for the claims that import it
@@ -67,8 +74,7 @@ def reproduce(name: str, quick: bool = False, seeds: int | None = None,
               on_step: Progress = no_progress) -> Reproduction:
     """Run one claim (see CLAIMS); ``seeds`` overrides each part's default number of seeds."""
     (name,) = check_names([name])
-    if seeds is not None and (isinstance(seeds, bool) or not isinstance(seeds, int) or not 1 <= seeds <= 20):
-        raise ConfigError("seeds", f"a whole number from 1 to 20; got {seeds!r}")
+    _check_seeds(seeds)
     runner, has_quick = CLAIMS[name]
     if quick and not has_quick:
         on_step(1, 1, "stored: this claim's verdict needs the full run")
@@ -76,7 +82,84 @@ def reproduce(name: str, quick: bool = False, seeds: int | None = None,
     start = time.perf_counter()
     with one_blas_thread():
         record = runner(quick=quick, seeds=seeds, on_step=on_step)
-    return record.with_time(time.perf_counter() - start)
+    return _judge_one_seed(record).with_time(time.perf_counter() - start)
+
+
+def _check_seeds(seeds: int | None) -> None:
+    if seeds is not None and (isinstance(seeds, bool) or not isinstance(seeds, int) or not 1 <= seeds <= 20):
+        raise ConfigError("seeds", f"a whole number from 1 to 20; got {seeds!r}")
+
+
+def _judge_one_seed(record: Reproduction) -> Reproduction:
+    """A finding measured on one seed has no spread of its own; judge it by the seed spread of the same finding in
+    the claim's stored full run (reproduction.judged_against), when there is one."""
+    if not any(f.n == 1 and f.bounds is not None for f in record.findings):
+        return record
+    try:
+        reference = {f.key: f for f in stored(record.name).findings}
+    except ConfigError:  # no stored full run: a one-seed finding stays undecided
+        return record
+    findings = [judged_against(f, reference[f.key]) if f.key in reference else f for f in record.findings]
+    return dataclasses.replace(record, findings=findings)
+
+
+ClaimProgress = Callable[[str, int, int, str], None]  # on_step(claim, done, total, message)
+
+
+def run_claims(requested: list[str] | None, quick: bool = False, seeds: int | None = None,
+               on_step: ClaimProgress | None = None, workers: int = 1) -> Iterator[tuple[Reproduction, float]]:
+    """Run claims (all when none), yielding (record, CPU seconds) in the order asked for as each is ready.
+
+    With ``workers`` above 1 the claims that need a run go to that many worker processes, the dearest first
+    (DEAREST_FIRST), and their progress comes back through a queue; stored records are read here. The records
+    are the same as reproduce() gives one at a time: every claim draws its own seeds.
+    """
+    chosen = check_names(requested)
+    report = on_step or (lambda name, done, total, message: None)
+    to_run = [n for n in chosen if not quick or CLAIMS[n][1]]
+    if workers <= 1 or len(to_run) < 2:
+        for name in chosen:
+            cpu = time.process_time()
+            record = reproduce(name, quick, seeds, lambda d, t, m, name=name: report(name, d, t, m))
+            yield record, time.process_time() - cpu
+        return
+    _check_seeds(seeds)  # here, before any worker starts
+    context = multiprocessing.get_context("spawn")  # no fork of a process that may hold threads (the lab's)
+    queue = context.Queue()
+    listener = threading.Thread(target=_relay, args=(queue, report), daemon=True)
+    listener.start()
+    try:
+        with ProcessPoolExecutor(min(workers, len(to_run)), mp_context=context, initializer=_worker_start,
+                                 initargs=(queue,)) as pool:
+            order = sorted(to_run, key=lambda n: DEAREST_FIRST.index(n) if n in DEAREST_FIRST else len(CLAIMS))
+            futures = {name: pool.submit(_worker_run, name, quick, seeds) for name in order}
+            for name in chosen:
+                if name in futures:
+                    yield futures[name].result()
+                else:
+                    yield reproduce(name, quick, seeds, lambda d, t, m, name=name: report(name, d, t, m)), 0.0
+    finally:
+        queue.put(None)
+        listener.join(timeout=5)
+
+
+_QUEUE = None  # a worker process's line back to run_claims
+
+
+def _worker_start(queue) -> None:
+    global _QUEUE
+    _QUEUE = queue
+
+
+def _worker_run(name: str, quick: bool, seeds: int | None) -> tuple[Reproduction, float]:
+    cpu = time.process_time()
+    record = reproduce(name, quick, seeds, lambda done, total, message: _QUEUE.put((name, done, total, message)))
+    return record, time.process_time() - cpu
+
+
+def _relay(queue, report: ClaimProgress) -> None:
+    while (item := queue.get()) is not None:
+        report(*item)
 
 
 def claim_sources(name: str) -> list[str]:

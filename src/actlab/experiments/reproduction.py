@@ -1,9 +1,16 @@
 """The record of one reproduced paper claim: what the paper says, what actlab measured, and a verdict.
 
-A Reproduction holds Findings, one line of its table each. A finding is either asserted (the measured figure
-meets a stated criterion, or it does not: "reproduced" or "not reproduced") or shown for context ("shown": a
-figure the lesson explains, not a claim actlab stands behind). The claim's verdict follows from its asserted
-findings: all met is "reproduced", none met is "not reproduced", anything between is "partly".
+A Reproduction holds Findings, one line of its table each. A finding is either asserted or shown for context
+("shown": a figure the lesson explains, not a claim actlab stands behind). An asserted finding is
+  "not reproduced"  when its criterion fails in any seed,
+  "reproduced"      when it holds in every seed and the seeds resolve its margin: where the criterion is an interval
+                    for each seed's value (``bounds``), the mean must lie inside it by more than t standard errors
+                    (Student's t at 97.5%, seeds - 1 degrees of freedom; RESOLVED),
+  "undecided"       when it holds in every seed but the margin is within that noise, or one seed gives no spread
+                    to judge it by. One seed's figure can still be judged against the seed spread of the claim's
+                    stored full run (``judged_against``), which is how the one-seed quick runs reach a verdict.
+The claim's verdict follows from its asserted findings: all reproduced is "reproduced", all undecided is
+"undecided", none reproduced (the rest not reproduced or undecided) is "not reproduced", anything else "partly".
 """
 
 from __future__ import annotations
@@ -16,7 +23,8 @@ import numpy as np
 
 from ._result import ResultMixin
 
-REPRODUCED, PARTLY, NOT_REPRODUCED, SHOWN = "reproduced", "partly", "not reproduced", "shown"
+REPRODUCED, PARTLY, NOT_REPRODUCED, UNDECIDED, SHOWN = "reproduced", "partly", "not reproduced", "undecided", "shown"
+RESOLVED = 0.975  # a margin is resolved when it exceeds this quantile of Student's t times the standard error
 
 Progress = Callable[[int, int, str], None]  # on_step(done, total, message), as the web lab's job runner calls it
 
@@ -41,9 +49,12 @@ class Finding(ResultMixin):
     spread: float
     n: int
     criterion: str
-    verdict: str  # REPRODUCED, NOT_REPRODUCED or SHOWN
+    verdict: str  # REPRODUCED, NOT_REPRODUCED, UNDECIDED or SHOWN
     fmt: str = ".3f"
     note: str = ""
+    # the criterion as an interval [low, high] for each seed's value (None: open on that side), where it is one;
+    # the margin the seeds must resolve is the mean's distance inside it
+    bounds: list[float | None] | None = None
 
     @property
     def measured_text(self) -> str:
@@ -59,10 +70,60 @@ class Finding(ResultMixin):
 
 
 def asserted(key: str, what: str, paper: str, values, criterion: str, passed: bool, fmt: str = ".3f",
-             note: str = "") -> Finding:
-    """A finding actlab asserts: ``values`` are the per-seed figures, ``passed`` whether the criterion holds."""
+             note: str = "", bounds: tuple[float | None, float | None] | None = None) -> Finding:
+    """A finding actlab asserts: ``values`` are the per-seed figures, ``passed`` whether the criterion holds in
+    every seed; with ``bounds`` (the criterion as an interval for each value) the seeds must also resolve the
+    margin, or the finding is undecided (see the module's docstring)."""
     mean, spread, n = summarise(values)
-    return Finding(key, what, paper, mean, spread, n, criterion, REPRODUCED if passed else NOT_REPRODUCED, fmt, note)
+    b = None if bounds is None else [None if v is None else float(v) for v in bounds]
+    finding = Finding(key, what, paper, mean, spread, n, criterion, NOT_REPRODUCED, fmt, note, b)
+    if not passed:
+        return finding
+    if b is None:
+        return replace(finding, verdict=REPRODUCED)
+    if n < 2:
+        return replace(finding, verdict=UNDECIDED, note=_join(note, "one seed: no spread to judge its margin by"))
+    return _resolve(finding, spread, n)
+
+
+def margin(mean: float, bounds: list[float | None]) -> float:
+    """How far ``mean`` lies inside [low, high] (negative: outside); inf for an interval open on both sides."""
+    low, high = bounds
+    return min(mean - low if low is not None else math.inf, high - mean if high is not None else math.inf)
+
+
+def t_quantile(dof: int) -> float:
+    """Student's t at RESOLVED with ``dof`` degrees of freedom (2.776 at 4)."""
+    from scipy.stats import t
+
+    return float(t.ppf(RESOLVED, dof))
+
+
+def _resolve(f: Finding, spread: float, spread_n: int, extra: str = "") -> Finding:
+    """``f`` (criterion met in every seed) judged against a seed-to-seed ``spread`` estimated from ``spread_n``
+    seeds: reproduced when its margin exceeds t(spread_n - 1) standard errors of its own mean, else undecided."""
+    need = t_quantile(spread_n - 1) * spread / math.sqrt(f.n)
+    inside = margin(f.measured, f.bounds)
+    if inside > need:
+        return replace(f, verdict=REPRODUCED, note=_join(f.note, extra))
+    unresolved = (f"margin {format(inside, f.fmt)} is within {t_quantile(spread_n - 1):.2f} standard errors "
+                  f"({format(need, f.fmt)}): the seeds do not resolve it")
+    return replace(f, verdict=UNDECIDED, note=_join(f.note, extra, unresolved))
+
+
+def judged_against(f: Finding, reference: Finding) -> Finding:
+    """A one-seed finding left undecided for want of a spread, judged against the seed spread of ``reference``
+    (the same finding in a full run of several seeds); any other finding is returned as it is."""
+    if f.verdict != UNDECIDED or f.n != 1 or f.bounds is None or reference.n < 2 or reference.verdict == SHOWN:
+        return f
+    base = f.note.replace("one seed: no spread to judge its margin by", "").strip("; ")
+    return _resolve(replace(f, note=base), reference.spread, reference.n,
+                    f"one seed, judged by the full run's seed spread ({format(reference.spread, f.fmt)} over "
+                    f"{reference.n} seeds)")
+
+
+def _join(*parts: str) -> str:
+    return "; ".join(p for p in parts if p)
 
 
 def shown(key: str, what: str, paper: str, values, note: str = "", fmt: str = ".3f") -> Finding:
@@ -79,13 +140,18 @@ def summarise(values) -> tuple[float, float, int]:
 
 @dataclass(frozen=True)
 class Series(ResultMixin):
-    """A curve for the claim's figure: y against x, one line per label, on the panel named ``panel``."""
+    """A curve for the claim's figure: y against x, one line per label, on the panel named ``panel``.
+
+    With ``x_labels`` the x axis is a set of named categories (one per x, e.g. the feed-forward units), not a
+    quantity: a figure draws them as points over the names.
+    """
 
     panel: str
     label: str
     x: list[float]
     y: list[float]
     log_y: bool = False
+    x_labels: list[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -132,9 +198,11 @@ class Reproduction(ResultMixin):
 
 
 def verdict_of(findings: list[Finding]) -> str:
-    judged = [f.verdict == REPRODUCED for f in findings if f.verdict != SHOWN]
-    if judged and all(judged):
+    judged = [f.verdict for f in findings if f.verdict != SHOWN]
+    if judged and all(v == REPRODUCED for v in judged):
         return REPRODUCED
-    if not any(judged):
+    if judged and all(v == UNDECIDED for v in judged):
+        return UNDECIDED
+    if REPRODUCED not in judged:
         return NOT_REPRODUCED
     return PARTLY

@@ -9,22 +9,38 @@ The task is a sequence model's in miniature: a fixed order-2 Markov chain over 1
 symbol row drawn from Dirichlet(0.5), data seed 0); the input is the one-hot of the two context symbols (pairs
 drawn uniformly), every step draws a fresh batch of 128, and 5,000 fixed samples are held out. The best possible
 held-out loss is the chain's own entropy. There ReGLU, GEGLU and SwiGLU beat ReLU in every seed; GLU did not,
-where the issue measured it ahead by 0.019-0.025 nats like the others. Checked and ruled out as causes: the
-parameter match (above), the gate's form sigma(u W) * (u V) (its gradients match central differences), the sign
-(ReLU's loss minus the gated unit's, so above 0 is the paper's direction, as for the other three), the learning
-rate (seed 0: -0.018 at 3e-4, -0.021 at 3e-3, -0.011 at 1e-3), the initialisation (PyTorch's nn.Linear default
-gave -0.036) and the task (entropy floor 2.115 as the issue states). The bilinear unit (no activation) is run
-beside them in the full run: it gains as much as SwiGLU, so the product carries the gain, and GLU's sigmoid gate,
-1/2 + z/4 near 0, weakens it. On digits (batch 64, 300 steps, test log-loss) the gated units were not better,
-and that is reported as not reproduced here.
+where the issue measured it ahead by 0.019-0.025 nats like the others: GLU is not reproduced here, and says so.
+Checked and ruled out as causes: the parameter match (above), the gate's form sigma(u W) * (u V) (its gradients
+match central differences), the sign (ReLU's loss minus the gated unit's, so above 0 is the paper's direction, as
+for the other three), the learning rate (seed 0: -0.018 at 3e-4, -0.021 at 3e-3, -0.011 at 1e-3), PyTorch's
+nn.Linear initialisation (-0.036) and the task (entropy floor 2.115 as the issue states).
+
+What decides it is the scale of the gate's input. Every weight here is drawn N(0, 1/fan_in) and the unit's input
+is LayerNorm'd, so u W has variance about 1, where sigma is close to its linear part 1/2 + z/4: GLU is then mostly
+the linear term u V / 2. ReLU's loss minus GLU's at 1,000 steps, seeds 0-2 (mean; ReLU itself the same runs):
+  as configured                           -0.0142   (-0.0149, -0.0110, -0.0169)
+  biases in both halves (Dauphin's GLU)   -0.0137
+  2 sigma(z) as the gate (1 at z = 0)     -0.0128
+  d_ff 170 / 256 instead of 171           -0.0114 / -0.0154
+  V drawn twice as large                  -0.0057
+  W2 drawn twice as large                 -0.0033
+  gate weights W drawn 2x / 4x / 8x       +0.0076 / +0.0155 / +0.0158   (every seed above 0 from 2x on)
+  SwiGLU as configured / with W 4x        +0.0381 / +0.0348
+A sigmoid gate needs inputs of a few units to gate; a 4x larger W gives it those, and GLU then gains in every seed,
+still less than the other gated units (as in the paper's Table 1), while SwiGLU gains nothing from the same change.
+The claim keeps the one initialisation every unit shares (tuning GLU's alone would be fitting the verdict); the
+full run shows GLU with the 4x gate beside it. The bilinear unit (no activation) gains as much as SwiGLU, so the
+product carries the gain. On digits (batch 64, 300 steps, test log-loss) the gated units were not better, and
+that is reported as not reproduced here.
 
 Run matrix:
-  Markov  7 units x 5 seeds x 1,000 steps, ReLU and SwiGLU at seed 0 on to 3,000 (39,000 steps);
-          quick: ReLU and the 4 gated units x 1 seed x 1,000 steps (5,000 steps)
+  Markov  7 units x 5 seeds x 1,000 steps, ReLU and SwiGLU at seed 0 on to 3,000, GLU with the 4x gate x 5 seeds
+          (44,000 steps); quick: ReLU and the 4 gated units x 1 seed x 1,000 steps (5,000 steps); GLU stays in
+          the quick run: its "not reproduced" is part of the claim's verdict
   digits  7 units x 6 seeds x 300 steps at batch 64 (12,600 steps; full run only)
 Budget: float32; 6-11 ms of CPU a step measured on the shared 2-core machine at load 3-8 (GEGLU the dearest: its
-exact GELU kernel; the issue measured about 3 ms uncontended), so quick about 40 s of CPU there, the full run
-about 5 minutes. A step trains on the batch's distinct contexts (about 101 of 128) with their counts, and the
+exact GELU kernel; the issue measured about 3 ms uncontended), so quick about 30-40 s of CPU there, the full
+run about 7 minutes. A step trains on the batch's distinct contexts (about 101 of 128) with their counts, and the
 held-out loss reads each of the 256 contexts once (MarkovTask).
 """
 
@@ -42,6 +58,7 @@ D_FF = {False: 256, True: 171}  # plain, gated
 SYMBOLS, BATCH, HELD_OUT = 16, 128, 5000
 STEPS, LONG_STEPS = 1000, 3000
 GATED = ("glu", "reglu", "geglu", "swiglu")
+GLU_GATE_SCALE = 4.0  # the full run's shown GLU variant: its gate's weights W drawn this many times larger
 
 
 class MarkovTask:
@@ -97,13 +114,19 @@ def held_out_loss(net: ResidualNet, x: np.ndarray, y: np.ndarray) -> float:
     return head_loss_and_grad("softmax", net.logits(x), y)[0]
 
 
-def make(ffn: str, d_in: int, k: int, seed: int) -> ResidualNet:
-    return ResidualNet.create(ffn, d_in, D_MODEL, D_FF[FFNS[ffn][1]], k, BLOCKS, np.random.default_rng([seed, 7]))
+def make(ffn: str, d_in: int, k: int, seed: int, gate_scale: float = 1.0) -> ResidualNet:
+    """The net for one unit and seed; a gated unit's W (the half its activation reads) times ``gate_scale``."""
+    net = ResidualNet.create(ffn, d_in, D_MODEL, D_FF[FFNS[ffn][1]], k, BLOCKS, np.random.default_rng([seed, 7]))
+    if gate_scale != 1.0:
+        for b in range(BLOCKS):
+            net.params[f"W1_{b}"][...] *= gate_scale
+    return net
 
 
-def markov_run(task: MarkovTask, ffn: str, seed: int, checkpoints: tuple[int, ...]) -> list[float]:
+def markov_run(task: MarkovTask, ffn: str, seed: int, checkpoints: tuple[int, ...],
+               gate_scale: float = 1.0) -> list[float]:
     """Held-out loss at each checkpoint (steps); every unit sees the same batches for the same seed."""
-    net = make(ffn, 2 * SYMBOLS, SYMBOLS, seed)
+    net = make(ffn, 2 * SYMBOLS, SYMBOLS, seed, gate_scale)
     opt = Adam(net.flat, LR)
     data_rng = np.random.default_rng([seed, 3])
     losses = []
@@ -133,8 +156,9 @@ def reproduce_shazeer2020(quick: bool = False, seeds: int | None = None,
     digit_seeds = 0 if quick else (seeds or 6)
     units = ("relu", *GATED) if quick else tuple(FFNS)
     long_runs = set() if quick else {("relu", 0), ("swiglu", 0)}  # these go on to 3,000 steps
+    gate_seeds = 0 if quick else markov_seeds  # GLU with the larger gate (shown)
     task = MarkovTask()
-    total = len(units) * (markov_seeds + digit_seeds)
+    total = len(units) * (markov_seeds + digit_seeds) + gate_seeds
     done = 0
     markov, longer = {}, {}
     for ffn in units:
@@ -146,16 +170,32 @@ def reproduce_shazeer2020(quick: bool = False, seeds: int | None = None,
             markov.setdefault(ffn, []).append(losses[0])
             if len(losses) > 1:
                 longer[ffn] = losses
+    glu_gate = []
+    for seed in range(gate_seeds):
+        on_step(done, total, f"Markov task, glu with a {GLU_GATE_SCALE:g}x gate, {STEPS:,} steps, seed {seed}")
+        done += 1
+        glu_gate.append(markov_run(task, "glu", seed, (STEPS,), GLU_GATE_SCALE)[0])
     loss = {k: np.asarray(v) for k, v in markov.items()}  # (seeds,)
     floor = task.entropy()
     findings = [shown("floor", "Markov task: the chain's entropy (the best loss any model can reach)", "", floor,
                       fmt=".4f")]
     for ffn in GATED:
         gap = loss["relu"] - loss[ffn]
+        glu = ("; GLU: not reproduced here (the issue measured +0.019 to +0.025): at this initialisation its sigmoid "
+               "gate works near its linear part (the full run's larger-gate row)" if ffn == "glu" else "")
         findings.append(asserted(
             f"markov_{ffn}", f"Markov task, 1,000 steps: ReLU's held-out loss minus {ffn}'s (nats)",
             "gated better (Shazeer 2020, Table 1)", gap, "above 0 in every seed", bool(np.all(gap > 0)), fmt=".4f",
-            note=f"{ffn} {np.mean(loss[ffn]):.4f}, ReLU {np.mean(loss['relu']):.4f}, floor {floor:.4f}"))
+            bounds=(0.0, None),
+            note=f"{ffn} {np.mean(loss[ffn]):.4f}, ReLU {np.mean(loss['relu']):.4f}, floor {floor:.4f}{glu}"))
+    if glu_gate:
+        gap = loss["relu"] - np.asarray(glu_gate)
+        findings.append(shown(
+            "markov_glu_gate", f"Markov task, 1,000 steps: ReLU's held-out loss minus GLU's with its gate's weights "
+            f"drawn {GLU_GATE_SCALE:g}x larger (N(0, {GLU_GATE_SCALE**2:g}/64): the sigmoid then gates)",
+            "GLU better (Table 1)", gap, fmt=".4f",
+            note=f"{int(np.sum(gap > 0))} of {gap.size} seeds; the same change gave SwiGLU nothing (seeds 0-2: "
+                 "+0.0348 against +0.0381), so it is GLU's gate that needed it"))
     if "bilinear" in loss:
         gap = loss["relu"] - loss["bilinear"]
         findings.append(shown(
@@ -169,7 +209,7 @@ def reproduce_shazeer2020(quick: bool = False, seeds: int | None = None,
             "as both near the floor)", "", longer["relu"][1] - longer["swiglu"][1], fmt=".4f",
             note=f"at 1,000 steps {longer['relu'][0] - longer['swiglu'][0]:.4f}"))
     series = [Series("Markov task: held-out loss at 1,000 steps", "mean over seeds", list(range(len(units))),
-                     [float(np.mean(loss[f])) for f in units])]
+                     [float(np.mean(loss[f])) for f in units], x_labels=list(units))]
     if digit_seeds:
         digits = {}
         for ffn in units:
@@ -180,17 +220,18 @@ def reproduce_shazeer2020(quick: bool = False, seeds: int | None = None,
         gaps = np.concatenate([np.asarray(digits["relu"]) - np.asarray(digits[f]) for f in GATED])
         findings.append(asserted(
             "digits_gated", "digits, 300 steps: ReLU's test log-loss minus each gated unit's, paired by seed",
-            "gated better", gaps, "above 0 in every pair", bool(np.all(gaps > 0)), fmt=".4f",
+            "gated better", gaps, "above 0 in every pair", bool(np.all(gaps > 0)), fmt=".4f", bounds=(0.0, None),
             note=f"{int(np.sum(gaps > 0))} of {gaps.size} pairs favour the gated unit"))
         series.append(Series("digits: test log-loss after 300 steps", "mean over seeds", list(range(len(units))),
-                             [float(np.mean(digits[f])) for f in units]))
+                             [float(np.mean(digits[f])) for f in units], x_labels=list(units)))
     on_step(total, total, "done")
     return Reproduction(
         "shazeer2020", "Shazeer, 2020, GLU Variants Improve Transformer",
         "Feed-forward units with a multiplicative gate (GLU, ReGLU, GEGLU, SwiGLU) reach a lower loss than the "
         "plain ReLU unit at the same parameter count.", findings, quick, markov_seeds,
         f"Markov: {len(units)} units x {markov_seeds} seed(s) x 1,000 steps" +
-        ("" if quick else " (ReLU and SwiGLU at seed 0 on to 3,000)") +
+        ("" if quick else f" (ReLU and SwiGLU at seed 0 on to 3,000), GLU with a {GLU_GATE_SCALE:g}x gate x "
+                          f"{gate_seeds} seeds") +
         (f"; digits: {len(units)} units x {digit_seeds} seeds x 300 steps" if digit_seeds else ""),
         explanation=(
             "A gated unit multiplies two linear views of its input, so one layer can form products of features "
@@ -199,6 +240,9 @@ def reproduce_shazeer2020(quick: bool = False, seeds: int | None = None,
             "every unit approaches the floor and the gap shrinks. The bilinear unit, the product with no activation "
             "at all, gains as much as the best gated ones, so the product carries the gain. GLU's sigmoid gate is "
             "1/2 + z/4 near 0: half of its output is the linear term u V / 2 and its product term is a quarter of "
-            "the bilinear one, and here it ended above ReLU; in the paper's Table 1 too, GLU gains the least of "
-            "the gated units. Digits needs no such products, and there the gated units were not better."),
+            "the bilinear one. With weights drawn N(0, 1/fan_in) and a LayerNorm'd input, the gate's input has a "
+            "variance of about 1 and stays near that linear part, and GLU ended above ReLU: GLU is not reproduced "
+            "here. With the gate's weights drawn 4x larger the sigmoid does gate, and GLU gains in every seed "
+            "(the full run's larger-gate row), still the least of the gated units, as in the paper's Table 1. "
+            "Digits needs no such products, and there the gated units were not better."),
         series=series)

@@ -17,7 +17,7 @@ function say(text, isError = false) {
   status.classList.toggle("error", isError);
 }
 
-const VERDICT_CLASS = { reproduced: "good", partly: "warn", "not reproduced": "bad", shown: "muted" };
+const VERDICT_CLASS = { reproduced: "good", partly: "warn", undecided: "warn", "not reproduced": "bad", shown: "muted" };
 
 function claimTable(r, where) {
   const box = el("article", undefined, "paper-claim");
@@ -42,6 +42,8 @@ function claimTable(r, where) {
   box.append(verdict);
   const missing = r.findings.filter((f) => f.verdict === "not reproduced");
   if (missing.length) box.append(el("p", `Did not reproduce here: ${missing.map((f) => f.what).join("; ")}.`, "bad"));
+  const open = r.findings.filter((f) => f.verdict === "undecided");
+  if (open.length) box.append(el("p", `Not decided by the seeds run: ${open.map((f) => f.what).join("; ")}.`, "warn"));
   if (r.explanation) box.append(el("p", r.explanation));
   const time = r.stored || where.startsWith("stored") ? "" : `, ${r.seconds.toFixed(1)} s`;
   box.append(el("p", `Run: ${r.run_matrix}${time}`, "muted"));
