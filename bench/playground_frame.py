@@ -5,12 +5,12 @@ Usage: python bench/playground_frame.py [--frames 30] [--runs 3] [--sizes 8x32 3
 A frame is what the lab's training process does for one session at one epoch per frame (web/pool.py): train
 (PlaygroundSession.train: one epoch, or TRAIN_BUDGET's updates when an epoch is bigger), a slice of the full
 evaluation (finish_frame: the losses and instruments, a layer at a time for a big network), draw the output
-surface and every neuron's thumbnail and build the header with the drawn links (frame_data), and pack it
-(FrameData.encode). Each phase's wall time and this thread's CPU time are recorded per frame (the first frame
-is a warm-up and is dropped); each run is a fresh session, and the table gives the median over all frames and
-the range of the runs' medians [min-max], with the largest single frame beside it. Bytes are the encoded
-message. One BLAS thread, as one of the lab's sessions gets on a shared machine; the load average is printed
-before and after each size. On a loaded machine read CPU time.
+surface and the neuron thumbnails in one forward pass (the live frame's share of them, THUMB_BYTES) and build the
+header with the drawn links (frame_data), and pack it (FrameData.encode). Each phase's wall time and this thread's
+CPU time are recorded per frame (the first frame is a warm-up and is dropped); each run is a fresh session, and the
+table gives the median over all frames and the range of the runs' medians [min-max], with the largest single frame
+beside it. Bytes are the encoded message. One BLAS thread, as one of the lab's sessions gets on a shared machine;
+the load average is printed before and after each size. On a loaded machine read CPU time.
 The issue names no framework for this comparison, so there is no peer column: the goals are absolute.
 """
 
@@ -52,7 +52,7 @@ def one_frame(session: PlaygroundSession) -> dict[str, tuple[float, float]]:
     mark("train")
     session.finish_frame()
     mark("evaluate")
-    data = session.frame_data()
+    data = session.frame_data(rolling=True)  # as the live loop (web/pool.py) asks for it
     mark("draw")
     data.encode()
     mark("encode")
@@ -90,7 +90,7 @@ def main() -> None:
             frames = []
             for _ in range(args.frames):
                 frames.append(one_frame(session))
-                sizes.append(len(session.frame_data().encode()))
+                sizes.append(len(session.frame_data(rolling=True).encode()))
             runs.append(frames)
             evaluations.append(frame_header(session.frame_data().encode())["evaluated_step"])
         goal = GOALS_MS.get(size)

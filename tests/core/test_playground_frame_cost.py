@@ -11,6 +11,7 @@ import pytest
 
 from actlab._json import dumps, jsonable
 from actlab.playground import MIN_SURFACE, SURFACE_BUDGET, PlaygroundSession, surface_size
+from actlab.playground.session import ACTIVATION_COST
 from actlab.session import RunConfig
 
 
@@ -19,13 +20,16 @@ def _header(blob: bytes) -> dict:
     return json.loads(blob[4:4 + n])
 
 
-@pytest.mark.parametrize(("layers", "grid"), [((4, 2), 100), ((32,) * 8, 100), ((128,) * 8, 41), ((256,) * 32, 10)])
-def test_surface_keeps_full_detail_up_to_the_default_cap_and_coarsens_beyond(layers, grid):
+# (4, 2): 2*4 + 4*2 + 2 = 18 weights and 6 units; 8 x 32: 2*32 + 7*32*32 + 32 = 7,264 weights and 256 units, a
+# point costing 7,264 + 50 * 256 = 20,064 multiply-adds, so 41 x 41 points fit 3.5e7 (42 x 42 would not)
+@pytest.mark.parametrize(("layers", "grid"), [((4, 2), 100), ((8,) * 6, 100), ((32,) * 8, 41), ((128,) * 8, 14),
+                                              ((256,) * 32, 10)])
+def test_surface_keeps_full_detail_for_small_networks_and_coarsens_with_the_cost_of_a_point(layers, grid):
     session = PlaygroundSession(RunConfig(layers=layers))
     assert session.grid == grid
-    n_weights = sum(w.size for w in session.trainer.net.weights)
-    assert grid in (100, MIN_SURFACE) or grid**2 * n_weights <= SURFACE_BUDGET < (grid + 1) ** 2 * n_weights
-    assert grid != MIN_SURFACE or MIN_SURFACE**2 * n_weights > SURFACE_BUDGET  # the floor only where the budget fails
+    per_point = sum(w.size for w in session.trainer.net.weights) + ACTIVATION_COST * sum(layers)
+    assert grid in (100, MIN_SURFACE) or grid**2 * per_point <= SURFACE_BUDGET < (grid + 1) ** 2 * per_point
+    assert grid != MIN_SURFACE or MIN_SURFACE**2 * per_point > SURFACE_BUDGET  # the floor only where the budget fails
     data = session.frame_data()
     assert data.output.shape == (grid, grid)
     assert _header(data.encode())["grid"] == grid
@@ -35,6 +39,7 @@ def test_surface_never_goes_below_the_floor_nor_above_the_request():
     assert surface_size(100, 10**9) == MIN_SURFACE
     assert surface_size(MIN_SURFACE, 10**9) == MIN_SURFACE  # a request at the floor is kept
     assert surface_size(100, 1) == 100
+    assert surface_size(100, 7264, 256) == 41 < surface_size(100, 7264)  # the activations count too
 
 
 def test_encoded_links_are_the_rounded_weights_of_the_chosen_links():

@@ -66,6 +66,7 @@ def test_a_32_by_256_run_keeps_the_page_responsive(browser, big_lab):
         links = pg.locator("#link-count").text_content()
         step = int(pg.locator("#step-count").text_content().replace(",", ""))
         shot(pg, "playground-32x256-training")
+        shot(pg, "playground-32x256-surface", pg.locator("#output-surface"))
         pg.get_by_role("button", name="Pause").click()
         pg.wait_for_timeout(3000)  # frames already sent may still arrive
         paused_at = pg.evaluate("window.__actlab.received")
@@ -95,4 +96,6 @@ def test_the_default_size_shows_no_note_and_every_epoch_in_one_frame(browser, bi
         pg.wait_for_function("Number(document.getElementById('epoch').textContent) >= 3", timeout=60_000)
         assert pg.locator("#frame-note").is_hidden()
         assert "strongest of 7,264 links" in pg.locator("#link-count").text_content()
+        shot(pg, "playground-8x32-training")
+        shot(pg, "playground-8x32-surface", pg.locator("#output-surface"))
         assert not pg.console_errors, pg.console_errors

@@ -24,7 +24,7 @@ FRAME_FIELDS = ("epoch", "step", "status", "diverged_at_step", "train_loss", "te
 class FrameData:
     header: dict
     output: np.ndarray  # (G, G) int8, output scaled to [-127, 127]
-    neurons: np.ndarray  # (total_neurons, g, g) int8
+    neurons: np.ndarray  # (thumb_count, g * g) int8: the header's run of neurons from thumb_from
     # header keys whose JSON text is already written (the same evaluation's readings, sent with many frames): the
     # text is used as it is instead of walking the values again; ``header`` still holds the values
     encoded: dict[str, str] = field(default_factory=dict)

@@ -36,9 +36,18 @@ from .links import LinkSelection
 EXTENT = 6.0  # the input plane shown: [-6, 6]^2, as the playground
 MAX_STEPS_PER_EPOCH = 2_000  # updates in one epoch (training points / batch size): a frame is up to 50 epochs
 # the output surface's cells shrink as the network grows so that drawing it stays under about this many
-# multiply-adds (a 100 x 100 surface through up to 2e4 weights; about 10 ms of float32 products on one core)
-SURFACE_BUDGET = 2e8
+# multiply-adds, a point costing its weights plus ACTIVATION_COST per hidden unit (8 x 32: 41 x 41 points, about 4 ms
+# on one core, was 100 x 100 and 20-29 ms; the page interpolates between the points, so a coarser grid shows no
+# blocks)
+SURFACE_BUDGET = 3.5e7
 MIN_SURFACE = 10
+# one activation per unit and point, in multiply-adds: float32 np.tanh takes about 4 ns an element where a float32
+# matrix product takes about 0.08 ns a multiply-add (measured on the 2-core machine), so at 8 x 32 the activations
+# were two thirds of drawing the surface and a budget of weights alone missed them
+ACTIVATION_COST = 50
+# a live frame's neuron thumbnails: at most this many bytes (a 32 x 256 network's 8,192 thumbnails are 295 KB); the
+# rest follow in the next frames, a contiguous run of neurons each, so every thumbnail is fresh within a few frames
+THUMB_BYTES = 64_000
 # a live frame's training (train()): at most this many multiply-adds of updates, about 3 (B + 1) per weight and
 # update for a batch of B; 32 x 256 with batch 10 makes 1 update a frame (25 ms of CPU on a loaded 2-core machine),
 # 8 x 32 up to 16 epochs
@@ -64,13 +73,16 @@ class PlaygroundSession:
         self.is_2d = self.train_data.points.shape[1] == 2
         if not 10 <= grid <= 200:
             raise ConfigError("grid", f"10 to 200 cells; got {grid}")
-        self.grid = surface_size(grid, sum(w.size for w in self.trainer.net.weights))
+        self.grid = surface_size(grid, sum(w.size for w in self.trainer.net.weights), sum(config.layers))
         self._grid_pts = plane_grid(self.grid, EXTENT)
         g = self.thumb_size
         self._thumb_pts = plane_grid(g, EXTENT)
-        # surfaces are drawn in float32: they end as int8 pixels, and float32 is several times faster
+        # surfaces are drawn in float32: they end as int8 pixels, and float32 is several times faster. The output
+        # surface's points and the thumbnails' go through the network in one forward pass (rows G*G on: thumbnails)
         self._grid_inputs = features(self._grid_pts, config.features).astype(np.float32) if self.is_2d else None
         self._thumb_inputs = features(self._thumb_pts, config.features).astype(np.float32) if self.is_2d else None
+        self._draw_inputs = np.concatenate([self._grid_inputs, self._thumb_inputs]) if self.is_2d else None
+        self._thumb_from = 0  # the first neuron whose thumbnail the next live frame carries (THUMB_BYTES)
         self.last_frame: Frame | None = None
         self._history_sent_step = 0  # the newest sampled gradient already sent to the page
         self.updates_per_epoch = self.trainer.updates_per_epoch
@@ -158,29 +170,49 @@ class PlaygroundSession:
     def _set_numbers(self, ev: Evaluation) -> None:
         self._numbers, self._predictions = ev.frame, ev.predictions
 
+    def settle(self) -> Frame:
+        """The run stops moving (pause, stop, a stop rule): its numbers at the weights it now has, so what the
+        page reads is the network it draws. A big network's live numbers trail training (an evaluation spread over
+        frames on a copy); here the evaluation under way is dropped and one full evaluation is made at once, unless
+        the numbers shown already are at this step. Returns the frame to show."""
+        self._evaluating = None  # of an older step: finished later, it would put older numbers over these
+        if self._numbers is None or self._numbers.step != self.trainer.step_count:
+            return self._evaluate_now()
+        return self.last_frame or self._evaluate_now()
+
     def step_once(self) -> Frame:
         """One minibatch, for the playground's single-step button; evaluated at once."""
         self.trainer.run_updates(1)
         return self._evaluate_now()
 
-    def frame_data(self) -> FrameData:
-        """Everything one animation frame draws (call after advance(), step_once() or finish_frame())."""
+    def frame_data(self, rolling: bool = False) -> FrameData:
+        """Everything one animation frame draws (call after advance(), step_once(), finish_frame() or settle()).
+
+        ``rolling`` (the live loop's frames): the neuron thumbnails of at most THUMB_BYTES, a run of neurons that
+        goes on where the last frame's stopped; the header's thumb_from and thumb_count say which. Otherwise all."""
         t = self.trainer
         frame = self.last_frame or t.frame()
         net = t.net
         head = net.head
+        n_units = sum(net.config.hidden)
+        thumb_from, thumb_count = 0, n_units
         if self.is_2d:
+            cells, t2 = self.grid * self.grid, self.thumb_size**2
+            if rolling and n_units * t2 > THUMB_BYTES:
+                thumb_from = self._thumb_from if self._thumb_from < n_units else 0
+                thumb_count = min(n_units - thumb_from, max(1, THUMB_BYTES // t2))
+                self._thumb_from = thumb_from + thumb_count
             with np.errstate(all="ignore"):  # a diverged network is drawn too
-                draw_net = net.astype(np.float32)
-                out, _ = draw_net.forward(self._grid_inputs, derivatives=False)
-                _, thumb_trace = draw_net.forward(self._thumb_inputs, derivatives=False)
+                out, trace = net.astype(np.float32).forward(self._draw_inputs, derivatives=False)
             if head.surface is None:  # a class surface: three or more classes
-                output = _class_codes(out).reshape(self.grid, self.grid)
+                output = _class_codes(out[:cells]).reshape(self.grid, self.grid)
             else:
-                output = _quantise(out[:, 0].reshape(self.grid, self.grid), *head.surface)
-            neurons = [_quantise(a.T, *_colour_range(f)) for a, f in zip(thumb_trace.outs[1:-1], net.activations,
-                                                                           strict=True)]
-            neuron_arr = np.concatenate(neurons) if neurons else np.zeros((0, 0), np.int8)
+                output = _quantise(out[:cells, 0].reshape(self.grid, self.grid), *head.surface)
+            # each hidden layer's outputs at the thumbnails' points, a row per neuron: (units, g * g), then the run
+            # of neurons this frame carries
+            neuron_arr = (np.concatenate([_quantise(a[cells:].T, *_colour_range(f))
+                                          for a, f in zip(trace.outs[1:-1], net.activations, strict=True)])
+                          if n_units else np.zeros((0, t2), np.int8))[thumb_from:thumb_from + thumb_count]
         else:
             output = np.zeros((0, 0), np.int8)
             neuron_arr = np.zeros((0, 0), np.int8)
@@ -207,6 +239,9 @@ class PlaygroundSession:
         header = {
             "type": "frame", **{k: same[k] for k in FRAME_FIELDS},
             "grid": self.grid if self.is_2d else 0, "thumb": self.thumb_size if self.is_2d else 0,
+            # the neurons (counted over all hidden layers in order) whose thumbnails follow the surface: all of them
+            # unless a live frame's share (THUMB_BYTES) is smaller; the page keeps the others from earlier frames
+            "thumb_from": thumb_from, "thumb_count": thumb_count if self.is_2d else 0,
             # a class surface (softmax): the number of classes and the levels per class of its cells; else 0
             "classes": net.config.output_dim if head.surface is None else 0, "class_levels": CLASS_LEVELS,
             "layer_sizes": [net.weights[0].shape[0], *net.config.hidden, net.config.output_dim],
@@ -279,10 +314,12 @@ class PlaygroundSession:
                 "class_names": list(self.train_data.class_names)}  # a CSV's labels, in class-index order
 
 
-def surface_size(grid: int, n_weights: int) -> int:
+def surface_size(grid: int, n_weights: int, n_units: int = 0) -> int:
     """Cells per side of the output surface: ``grid``, or fewer (down to MIN_SURFACE) where a forward pass of
-    grid**2 points through ``n_weights`` weights would exceed SURFACE_BUDGET multiply-adds."""
-    return min(grid, max(MIN_SURFACE, math.isqrt(int(SURFACE_BUDGET // max(n_weights, 1)))))
+    grid**2 points through ``n_weights`` weights and ``n_units`` hidden units would exceed SURFACE_BUDGET
+    multiply-adds (an activation counted as ACTIVATION_COST of them)."""
+    per_point = max(n_weights + ACTIVATION_COST * n_units, 1)
+    return min(grid, max(MIN_SURFACE, math.isqrt(int(SURFACE_BUDGET // per_point))))
 
 
 def _check_epoch_cost(trainer: Trainer) -> None:

@@ -88,6 +88,13 @@ def _advance(key: str, epochs: int) -> tuple:
     if not session.trainer.diverged:
         session.train(epochs)
     frame = session.finish_frame()
+    return _summary(frame), session.frame_data(rolling=True).encode()  # a big network's thumbnails over frames
+
+
+def _settle(key: str) -> tuple:
+    """The run paused or stopped: its numbers at the weights it has now (PlaygroundSession.settle)."""
+    session = _sessions[key]
+    frame = session.settle()
     return _summary(frame), session.frame_data().encode()
 
 
@@ -132,7 +139,7 @@ def _ready() -> int:
     return os.getpid()
 
 
-_OPS = {"start": _start, "advance": _advance, "step": _step, "set_lr": _set_lr, "export": _export,
+_OPS = {"start": _start, "advance": _advance, "step": _step, "settle": _settle, "set_lr": _set_lr, "export": _export,
         "drop": _drop, "adopt": _adopt}
 _PASSED_ON = (ValueError, TypeError, OverflowError, KeyError)  # what the socket answers in the learner's words
 

@@ -138,7 +138,15 @@ class _Tab:
         stop = self.stop.check(frame)
         if stop is not None:
             self.playing = False
+            await self.settle()
             await self.ws.send_text(dumps({"type": "stopped", "reason": stop.reason, "message": stop.message}))
+
+    async def settle(self) -> None:
+        """A run that stops moving shows its numbers at the weights it has (a big network's trail training)."""
+        async with self.lock:
+            frame, data = await self.session.call("settle")
+            self.epoch = frame.epoch
+            await self.send_frame(data)
 
     async def handle(self, msg: dict) -> None:
         kind = msg.get("type")
@@ -161,7 +169,9 @@ class _Tab:
         elif kind == "ping":  # a paused page says it is still there, so the idle timeout does not close it
             pass
         elif kind == "pause":
-            self.playing = False
+            if self.playing:
+                self.playing = False
+                await self.settle()
         elif kind == "step":
             self.playing = False
             async with self.lock:

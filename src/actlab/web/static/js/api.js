@@ -91,7 +91,8 @@ export function decodeFrame(buffer) {
   const header = JSON.parse(new TextDecoder().decode(new Uint8Array(buffer, 4, headLen)));
   const g = header.grid, t = header.thumb;
   const output = new Int8Array(buffer, 4 + headLen, g * g);
-  const nNeurons = header.layer_sizes.slice(1, -1).reduce((a, b) => a + b, 0);
+  // the thumbnails of thumb_count neurons from thumb_from (a big network's live frame carries a run of them)
+  const nNeurons = header.thumb_count ?? header.layer_sizes.slice(1, -1).reduce((a, b) => a + b, 0);
   const neurons = new Int8Array(buffer, 4 + headLen + g * g, t ? nNeurons * t * t : 0);
   return { header, output, neurons };
 }

@@ -224,6 +224,19 @@ export function mount(root, { state, registry, features, maxWidth = 32, onChange
   // measure again whenever the drawing's box changes size (a window resize, a scrollbar appearing, a wrapped line)
   new ResizeObserver(() => { laidOut = false; }).observe(root);
 
+  // Every neuron's thumbnail, kept between frames: a big network's live frame carries a run of them (the header's
+  // thumb_from and thumb_count, playground/session.py THUMB_BYTES) and the others stay as their last frame drew them.
+  // A frame with another layout (a reset, a new size) starts the store again; neurons not yet sent are blank (0).
+  let thumbs = null, thumbKey = "";
+  function storeThumbnails(header, neurons) {
+    const t = header.thumb, total = header.layer_sizes.slice(1, -1).reduce((a, b) => a + b, 0);
+    const key = `${t}/${header.layer_sizes.join(",")}`;
+    if (!thumbs || key !== thumbKey) { thumbs = new Int8Array(total * t * t); thumbKey = key; }
+    thumbs.set(neurons.subarray(0, Math.min(neurons.length, thumbs.length - (header.thumb_from ?? 0) * t * t)),
+               (header.thumb_from ?? 0) * t * t);
+    return thumbs;
+  }
+
   return {
     rebuild,
     update({ header, neurons }) {
@@ -231,9 +244,9 @@ export function mount(root, { state, registry, features, maxWidth = 32, onChange
       const evaluated = `${header.evaluated_step ?? header.step}/${header.train_loss}/${neuronEls.length}`;
       if (evaluated !== marked) markUnits(header);
       marked = evaluated;
-      draw(header.links, neurons, header.thumb);
+      draw(header.links, storeThumbnails(header, neurons), header.thumb);
     },
-    destroy() { last = null; root.replaceChildren(); },
+    destroy() { last = null; thumbs = null; root.replaceChildren(); },
   };
 
   function markUnits(header) {

@@ -1,15 +1,86 @@
 // The playground's output panel: the network's output over the input plane with the data points on it, the class
 // legend, the show-test and discretise toggles, and the text equivalents of the surface and the loss curves.
-import { CLASS_COLOURS, fmt, paintClassSurface, paintPoints, paintSurface } from "../charts.js";
+import { CLASS_COLOURS, colourSurface, fmt, paintPoints } from "../charts.js";
 
 const pct = (v) => (v === null || v === undefined ? "" : `${Math.round(100 * v)}%`);
+
+// The server sends the output over G x G points of the plane, spaced evenly from one edge to the other, with fewer
+// points as the network grows (playground/session.py: 40 x 40 at 8 x 32, 10 x 10 at 32 x 256). The page draws it at
+// the canvas's own n x n pixels: each pixel's value is interpolated bilinearly between the four points around its
+// centre, so a coarse grid shows no blocks and the surface lines up with the data points drawn over it.
+function bilinearPlan(g, n) {  // per pixel column (or row): the grid index to its left and the weight of the right one
+  const lo = new Int32Array(n), w = new Float32Array(n);
+  for (let p = 0; p < n; p++) {
+    const u = ((p + 0.5) / n) * (g - 1);  // the pixel centre's place among the points (point i at plane edge + i steps)
+    lo[p] = Math.min(Math.floor(u), Math.max(g - 2, 0));
+    w[p] = g > 1 ? u - lo[p] : 0;
+  }
+  return { lo, w, hi: g > 1 ? 1 : 0 };
+}
+
+// a scalar surface (values in [-1, 1] after scale): the values are interpolated, then coloured, so the discretised
+// view's boundary is the interpolated zero line, not a staircase of cells
+function paintSmoothSurface(canvas, values, g, discrete, scale) {
+  const n = canvas.width, { lo, w, hi } = bilinearPlan(g, n), up = new Float32Array(n * n);
+  for (let y = 0; y < n; y++) {
+    const r0 = lo[y] * g, r1 = r0 + hi * g, wy = w[y];
+    for (let x = 0; x < n; x++) {
+      const c0 = lo[x], c1 = c0 + hi, wx = w[x];
+      const top = values[r0 + c0] + (values[r0 + c1] - values[r0 + c0]) * wx;
+      const bottom = values[r1 + c0] + (values[r1 + c1] - values[r1 + c0]) * wx;
+      up[y * n + x] = (top + (bottom - top) * wy) * scale;
+    }
+  }
+  const ctx = canvas.getContext("2d");
+  ctx.putImageData(colourSurface(ctx.createImageData(n, n), up, 1, discrete), 0, 0);
+}
+
+// a class surface (each value class * levels + confidence level, frames.py): the four cells' colours are blended
+// by their weights; discretised, a pixel takes the class with the largest share of the weight around it
+function paintSmoothClassSurface(canvas, values, g, levels, discrete) {
+  const n = canvas.width, { lo, w, hi } = bilinearPlan(g, n);
+  const rgb = new Float32Array(3 * g * g), cls = new Int32Array(g * g);
+  for (let i = 0; i < g * g; i++) {
+    cls[i] = Math.floor(values[i] / levels);
+    const c = CLASS_COLOURS[cls[i]] || CLASS_COLOURS[0];
+    const a = discrete ? 0.85 : 0.15 + 0.7 * (values[i] % levels) / (levels - 1);
+    for (let j = 0; j < 3; j++) rgb[3 * i + j] = 255 + (c[j] - 255) * a;
+  }
+  const ctx = canvas.getContext("2d"), img = ctx.createImageData(n, n), d = img.data;
+  const cells = [0, 0, 0, 0], weights = [0, 0, 0, 0];
+  for (let y = 0; y < n; y++) {
+    const r0 = lo[y] * g, r1 = r0 + hi * g, wy = w[y];
+    for (let x = 0; x < n; x++) {
+      const c0 = lo[x], c1 = c0 + hi, wx = w[x], o = 4 * (y * n + x);
+      cells[0] = r0 + c0; cells[1] = r0 + c1; cells[2] = r1 + c0; cells[3] = r1 + c1;
+      weights[0] = (1 - wx) * (1 - wy); weights[1] = wx * (1 - wy); weights[2] = (1 - wx) * wy; weights[3] = wx * wy;
+      if (discrete) {
+        let best = cells[0], bestShare = -1;
+        for (let k = 0; k < 4; k++) {
+          let share = 0;
+          for (let m = 0; m < 4; m++) if (cls[cells[m]] === cls[cells[k]]) share += weights[m];
+          if (share > bestShare) { bestShare = share; best = cells[k]; }
+        }
+        for (let j = 0; j < 3; j++) d[o + j] = Math.round(rgb[3 * best + j]);
+      } else {
+        for (let j = 0; j < 3; j++) {
+          d[o + j] = Math.round(rgb[3 * cells[0] + j] * weights[0] + rgb[3 * cells[1] + j] * weights[1] +
+                                rgb[3 * cells[2] + j] * weights[2] + rgb[3 * cells[3] + j] * weights[3]);
+        }
+      }
+      d[o + 3] = 255;
+    }
+  }
+  ctx.putImageData(img, 0, 0);
+}
 
 // deps: state; outputNeuron() -> the network drawing's output neuron, which shows the same picture as a thumbnail
 export function mount(root, { state, outputNeuron = () => null }) {
   const canvas = root.querySelector("#output-surface"), lossChart = root.querySelector("#loss-chart");
   const legend = root.querySelector("#class-legend");
   const showTest = root.querySelector("#show_test"), discretize = root.querySelector("#discretize");
-  const small = document.createElement("canvas");  // the output grid at its own resolution, scaled up when drawn
+  // the output at the canvas's size, interpolated from the server's grid; the data points are drawn over a copy
+  const small = document.createElement("canvas");
   // what a big network's frame shows differently (playground/session.py): training part of an epoch per frame,
   // and numbers computed over several frames; hidden while neither holds (the default sizes)
   const note = Object.assign(document.createElement("p"), { className: "status-line", id: "frame-note" });
@@ -75,9 +146,9 @@ export function mount(root, { state, outputNeuron = () => null }) {
       ctx.fillText("Loss, accuracy and gradients still update.", canvas.width / 2, canvas.height / 2 + 12);
       return;
     }
-    if (h.classes) paintClassSurface(small, frame.output, h.grid, h.class_levels, state.get("discretize"));
-    else paintSurface(small, frame.output, h.grid, state.get("discretize"), 1 / 127);  // int8 grid to [-1, 1]
-    ctx.imageSmoothingEnabled = false;
+    if (small.width !== canvas.width) small.width = small.height = canvas.width;  // a resize clears and reallocates
+    if (h.classes) paintSmoothClassSurface(small, frame.output, h.grid, h.class_levels, state.get("discretize"));
+    else paintSmoothSurface(small, frame.output, h.grid, state.get("discretize"), 1 / 127);  // int8 grid to [-1, 1]
     ctx.clearRect(0, 0, canvas.width, canvas.height);
     ctx.drawImage(small, 0, 0, canvas.width, canvas.height);
     const outNode = outputNeuron();
@@ -85,7 +156,7 @@ export function mount(root, { state, outputNeuron = () => null }) {
       let thumb = outNode.querySelector("canvas");
       if (!thumb) { thumb = document.createElement("canvas"); thumb.width = thumb.height = 40; outNode.append(thumb); }
       const tctx = thumb.getContext("2d");
-      tctx.imageSmoothingEnabled = false;
+      tctx.imageSmoothingEnabled = true;  // a smooth picture made smaller
       tctx.drawImage(small, 0, 0, thumb.width, thumb.height);
     }
     if (points && points.two_d) {
