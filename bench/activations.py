@@ -1,7 +1,7 @@
 """Speed of every registry activation against PyTorch CPU, timed the way the network engine calls it.
 
 Usage: python bench/activations.py [--sizes 100000 10000000] [--names gelu silu ...] [--dtypes float32 float64]
-                                   [--runs 3] [--calls 9]
+                                   [--runs 3] [--calls 9] [--kernels auto|compiled|numpy]
 
 One thread for both (BLAS and PyTorch's pools are pinned before they load). actlab's call is the engine's:
 value and derivative in one pass (Activation.forward_and_derivative_array, the derivative from the output
@@ -40,7 +40,7 @@ from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 from actlab import activations  # noqa: E402
-from actlab.activations import costs  # noqa: E402
+from actlab.activations import _compiled, costs  # noqa: E402
 
 try:
     import torch
@@ -124,6 +124,15 @@ def _processor() -> str:
     return platform.processor() or platform.machine()
 
 
+def kernels_label() -> str:
+    """Which activation kernels this process runs: 'compiled (numba X)' or 'NumPy'."""
+    if not _compiled.active():
+        return "NumPy"
+    import numba
+
+    return f"compiled (numba {numba.__version__})"
+
+
 def lesson_table(runs: int, calls: int, out: Path, console: Console) -> None:
     """Measure the lesson's cost table (costs.NAMES, float32, 2e5 values) and write it to ``out``."""
     n, dtype = 200_000, "float32"
@@ -152,7 +161,7 @@ def lesson_table(runs: int, calls: int, out: Path, console: Console) -> None:
         load_before=round(load_before, 2), load_after=round(load_after, 2),
         measured_at=datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         torch_version=None if torch is None else torch.__version__,
-        method_version=costs.METHOD_VERSION, kernel_hash=costs.kernel_hash())
+        method_version=costs.METHOD_VERSION, kernel_hash=costs.kernel_hash(), kernels=kernels_label())
     out.write_text(json.dumps({k: getattr(table, k) for k in table.__dataclass_fields__}, indent=1) + "\n",
                    encoding="utf-8")
     console.print(f"wrote {out}: " + ", ".join(f"{k} {table.ns_per_element[k]:.2f} ns" for k in table.cost_order))
@@ -166,9 +175,14 @@ def main() -> None:
     ap.add_argument("--dtypes", nargs="+", default=["float32", "float64"])
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--calls", type=int, default=9, help="calls of each side per run")
+    ap.add_argument("--kernels", choices=["auto", "compiled", "numpy"], default="auto",
+                    help="actlab's kernels: compiled (numba), the NumPy fallback, or auto (compiled when numba is "
+                         "installed, as the library chooses); the header says which ran")
     ap.add_argument("--lesson-table", action="store_true",
                     help="measure the lesson's cost table and write src/actlab/data/lesson_costs.json")
     args = ap.parse_args()
+    _compiled.use(args.kernels)
+    _compiled.active()  # numba's import and the kernels' loading happen here, not inside a timed call
     names = activations.names() if args.names == ["all"] else args.names
     rng = np.random.default_rng(0)
     console = Console(width=150)
@@ -176,8 +190,8 @@ def main() -> None:
         out = Path(__file__).resolve().parents[1] / "src" / "actlab" / "data" / costs.TABLE_FILE
         lesson_table(max(args.runs, 3), args.calls, out, console)
         return
-    console.print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs (a shared machine "
-                  "makes wall-time ratios noisy; read the CPU-time ratio)")
+    console.print(f"actlab kernels: {kernels_label()}; load average before: {os.getloadavg()[0]:.2f} on "
+                  f"{os.cpu_count()} CPUs (a shared machine makes wall-time ratios noisy; read the CPU-time ratio)")
     for n in args.sizes:
         for dtype in args.dtypes:
             table = Table(title=f"value + derivative (engine) over PyTorch forward + backward, n = {n:,}, {dtype}, "

@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 import reference_mp as R  # noqa: E402
 from actlab import activations  # noqa: E402
-from actlab.activations import conventions  # noqa: E402
+from actlab.activations import _compiled, conventions  # noqa: E402
 
 try:
     import torch
@@ -49,9 +49,12 @@ def measure() -> list[dict]:
             row = {"name": name, "dtype": np.dtype(dtype).name}
             ours = {"value": act(xs), "deriv": act.derivative(xs)}
             theirs = dict(zip(("value", "deriv"), torch_eval(name, xs), strict=True)) if name in TORCH else None
+            with _compiled.using("numpy"):  # the fallback without numba (the same where no compiled kernel exists)
+                fallback = {"value": act(xs), "deriv": act.derivative(xs)}
             for which in ("value", "deriv"):
                 exact = R.reference(name, which, xs)
                 row[f"actlab_{which}_ulp"] = float(np.nanmax(R.ulp_errors(name, which, xs, ours[which], exact)))
+                row[f"numpy_{which}_ulp"] = float(np.nanmax(R.ulp_errors(name, which, xs, fallback[which], exact)))
                 if theirs is not None:
                     with np.errstate(all="ignore"):
                         err = R.ulp_errors(name, which, xs, theirs[which].astype(dtype), exact)
@@ -82,15 +85,20 @@ def write_accuracy(rows: list[dict]) -> None:
         "test pins what it reaches: exact GELU in float64 (5 ULP), because scipy's erfcx carries about two",
         "ULP of its own into a product of four rounded factors.",
         "",
+        f"actlab columns: {_compiled.status()}; the NumPy columns are the fallback used without numba (they",
+        "differ only for sigmoid, silu, quick_gelu, gelu float32 and gelu_tanh, which have compiled kernels).",
+        "",
         f"PyTorch columns: torch {torch.__version__ if torch else 'not installed'}, CPU. PyTorch writes sigmoid'",
         "and tanh' from the output (y(1-y), 1-y^2) and computes GELU through 1+erf and 1+tanh, which cancel",
         "in the tails; actlab avoids each of those cancellations.",
         "",
-        "| function | dtype | actlab value | actlab derivative | PyTorch value | PyTorch derivative |",
-        "|---|---|---|---|---|---|",
+        "| function | dtype | actlab value | actlab derivative | NumPy value | NumPy derivative | PyTorch value "
+        "| PyTorch derivative |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(f"| {r['name']} | {r['dtype']} | {fmt(r['actlab_value_ulp'])} | {fmt(r['actlab_deriv_ulp'])} | "
+                     f"{fmt(r['numpy_value_ulp'])} | {fmt(r['numpy_deriv_ulp'])} | "
                      f"{fmt(r.get('torch_value_ulp'))} | {fmt(r.get('torch_deriv_ulp'))} |")
     (ROOT / "docs" / "accuracy.md").write_text("\n".join(lines) + "\n")
 
@@ -120,7 +128,8 @@ def main() -> None:
     write_accuracy(rows)
     write_conventions()
     out = ROOT / "src" / "actlab" / "data" / "accuracy.json"
-    out.write_text(json.dumps({"torch": torch.__version__ if torch else None, "rows": rows}, indent=1))
+    out.write_text(json.dumps({"torch": torch.__version__ if torch else None, "kernels": _compiled.status(),
+                               "rows": rows}, indent=1))
     print(f"wrote docs/accuracy.md, docs/conventions.md and {out.relative_to(ROOT)}")
 
 

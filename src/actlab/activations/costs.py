@@ -5,7 +5,8 @@ CPU time, several runs) and shipped in ``data/lesson_costs.json``; the lab shows
 when they were taken instead of timing kernels while the same server computes other demonstrations.
 
 The table is stale when its inputs change: the benchmark's method (METHOD_VERSION, which the benchmark
-writes and this module compares) or the code of the kernels (a hash of functions.py and _numerics.py).
+writes and this module compares) or the code of the kernels (a hash of functions.py, _numerics.py and
+_numba_kernels.py, the compiled kernels).
 A new measurement that merely differs does not make it stale. tests/activations/test_costs.py fails on a
 stale table, so a kernel change comes with a new measurement.
 """
@@ -20,7 +21,7 @@ from importlib import resources
 # Bump when bench/activations.py measures the lesson table differently (sizes, dtype, what a call does).
 METHOD_VERSION = 1
 NAMES = ("relu", "gelu", "gelu_tanh", "quick_gelu")
-KERNEL_FILES = ("functions.py", "_numerics.py")  # in actlab/activations: the code the figures time
+KERNEL_FILES = ("functions.py", "_numerics.py", "_numba_kernels.py")  # in actlab/activations: the code the figures time
 TABLE_FILE = "lesson_costs.json"  # in actlab/data
 
 
@@ -53,6 +54,7 @@ class CostTable:
     torch_version: str | None
     method_version: int
     kernel_hash: str
+    kernels: str  # which kernels ran: "compiled (numba X)" or "NumPy" (actlab.activations._compiled.status())
 
     @property
     def cost_order(self) -> list[str]:
@@ -79,8 +81,8 @@ class CostTable:
         """One sentence saying where the figures come from."""
         load = f"load average {self.load_before:.1f} before, {self.load_after:.1f} after"
         return (f"bench/activations.py --lesson-table, {self.measured_at}, {self.machine} ({load}); "
-                f"value + derivative of {self.n:,} {self.dtype} values, CPU time, median of {self.runs} runs "
-                f"interleaved with PyTorch {self.torch_version or '(not installed)'}")
+                f"value + derivative of {self.n:,} {self.dtype} values ({self.kernels}), CPU time, median of "
+                f"{self.runs} runs interleaved with PyTorch {self.torch_version or '(not installed)'}")
 
     def to_dict(self) -> dict:
         return {**{k: getattr(self, k) for k in self.__dataclass_fields__}, "cost_order": self.cost_order,

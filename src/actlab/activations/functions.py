@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
+from . import _compiled
 from ._numerics import two_prod_const, two_square, two_sum
 
 SQRT_HALF = 0.7071067811865476
@@ -88,6 +89,30 @@ def _float64_in_blocks(kernel, x: np.ndarray, value: bool, deriv: bool, *args):
         (None if out_deriv is None else out_deriv.reshape(x.shape))
 
 
+def _flat_for_kernel(x: np.ndarray) -> np.ndarray:
+    """``x`` as the 1-d C-contiguous writeable array the compiled kernels are compiled for (numba compiles a
+    read-only or strided array apart: a copy keeps every call on the one compiled version)."""
+    flat = np.ascontiguousarray(x).reshape(-1)
+    return flat if flat.flags.writeable else flat.copy()
+
+
+def _compiled_pair(kernel, x: np.ndarray, value: bool, deriv: bool, *args):
+    """Run a compiled kernel ``kernel(x_flat, *args, value_out, deriv_out)`` (see _numba_kernels) over ``x``; it
+    writes both results. Returns (value or None, deriv or None, the kernel's own return value), shaped like x."""
+    flat = _flat_for_kernel(x)
+    out_value = np.empty_like(flat)
+    out_deriv = np.empty_like(flat)
+    extra = kernel(flat, *args, out_value, out_deriv)
+    return (out_value.reshape(x.shape) if value else None), (out_deriv.reshape(x.shape) if deriv else None), extra
+
+
+def _kernels_for(x: np.ndarray):
+    """The compiled kernels for a float32 or float64 ``x`` when they are in use (see _compiled), else None."""
+    if x.dtype != np.float64 and x.dtype != np.float32:
+        return None
+    return _compiled.kernels()
+
+
 # --- sigmoid -------------------------------------------------------------------------------
 
 
@@ -143,20 +168,33 @@ def _sigmoid_slope(s: np.ndarray, e: np.ndarray) -> np.ndarray:
     return d
 
 
+def _sigmoid(x: np.ndarray, value: bool, deriv: bool):
+    """sigma(x) and sigma'(x), each only when asked for: compiled for float64 when in use, else NumPy."""
+    kernels = _kernels_for(x) if x.dtype == np.float64 else None
+    if kernels is not None:
+        if not deriv:
+            flat = _flat_for_kernel(x)
+            out = np.empty_like(flat)
+            kernels.sigmoid_value(flat, out)
+            return out.reshape(x.shape), None
+        return _compiled_pair(kernels.sigmoid, x, value, deriv)[:2]
+    s, e = _sigmoid_from_exp(x)
+    return (s if value else None), (_sigmoid_slope(s, e) if deriv else None)
+
+
 def sigmoid(x: np.ndarray) -> np.ndarray:
     """sigma(x) = 1 / (1 + exp(-x)), as written (see _sigmoid_from_exp)."""
-    return _sigmoid_from_exp(x)[0]
+    return _sigmoid(x, True, False)[0]
 
 
 def sigmoid_deriv(x: np.ndarray) -> np.ndarray:
     """sigma'(x) = exp(-x) sigma(x)**2: no 1 - sigma cancellation."""
-    return _sigmoid_slope(*_sigmoid_from_exp(x))
+    return _sigmoid(x, False, True)[1]
 
 
 def sigmoid_value_and_deriv(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(sigma(x), sigma'(x)) from one exponential."""
-    s, e = _sigmoid_from_exp(x)
-    return s, _sigmoid_slope(s, e)
+    return _sigmoid(x, True, True)
 
 
 def _sigmoid_scaled(x: np.ndarray, beta: float, beta_lo: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -412,6 +450,9 @@ def _gelu_float64(x: np.ndarray, value: bool, deriv: bool):
 
 def _gelu(x: np.ndarray, value: bool, deriv: bool):
     if x.dtype == np.float32:
+        kernels = _kernels_for(x)
+        if kernels is not None:
+            return _compiled_pair(kernels.gelu_float32, x, value, deriv)[:2]
         return _float32_in_blocks(_gelu_block_float32, x, value, deriv)
     if x.dtype == np.float64:
         return _float64_in_blocks(_gelu_float64, x, value, deriv)
@@ -564,7 +605,26 @@ def _gelu_tanh_block_float32(x: np.ndarray, out_value, out_deriv) -> None:
     _mend_infinities(x, out_value, out_deriv)
 
 
+def _gelu_tanh_compiled(kernels, x: np.ndarray, value: bool, deriv: bool):
+    """The compiled gelu_tanh; for float64 the elements below t = -600 (x < -19.9) are redone by
+    _gelu_tanh_float64, which writes them without sigma's subnormal values."""
+    if x.dtype == np.float32:
+        return _compiled_pair(kernels.gelu_tanh_float32, x, value, deriv)[:2]
+    out_value, out_deriv, far = _compiled_pair(kernels.gelu_tanh_float64, x, value, deriv)
+    if far:
+        left = x < -19.0  # a superset of t < -600 (x < -19.9); the NumPy path is as accurate there
+        v, d = _gelu_tanh_float64(x[left], value, deriv)
+        if value:
+            out_value[left] = v
+        if deriv:
+            out_deriv[left] = d
+    return out_value, out_deriv
+
+
 def _gelu_tanh(x: np.ndarray, value: bool, deriv: bool):
+    kernels = _kernels_for(x)
+    if kernels is not None:
+        return _gelu_tanh_compiled(kernels, x, value, deriv)
     if x.dtype == np.float32:
         return _float32_in_blocks(_gelu_tanh_block_float32, x, value, deriv)
     v, d = _float64_in_blocks(_gelu_tanh_float64, _as64(x), value, deriv)
@@ -662,6 +722,10 @@ def _redo_deep_tail_in_float64(x: np.ndarray, deep: np.ndarray, beta: float, out
 
 def _swish(x: np.ndarray, beta: float, beta_lo: float, value: bool, deriv: bool):
     """x sigma(beta x) and sigma(beta x) + beta x sigma'(beta x), each only when asked for."""
+    kernels = _kernels_for(x)
+    if kernels is not None:  # float64 with beta != 1 puts back the rounding of beta x, as _sigmoid_scaled does
+        correct = x.dtype == np.float64 and not (beta == 1.0 and beta_lo == 0.0)
+        return _compiled_pair(kernels.swish, x, value, deriv, float(beta), float(beta_lo), bool(correct))[:2]
     if x.dtype == np.float32:  # float32 sigma alone cost up to 4.03 ULP off the grid (and 47 below -87)
         if beta == 1.0:
             return _float32_in_blocks(_silu_block_float32, x, value, deriv)

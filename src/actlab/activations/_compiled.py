@@ -1,0 +1,137 @@
+"""The optional compiled kernels (numba): whether they are used, and loading them on first use.
+
+functions.py computes sigmoid, SiLU / swish / quick GELU, float32 GELU and gelu_tanh through the compiled
+kernels of ``_numba_kernels`` when numba is installed (``pip install actlab[fast]``), and through its NumPy
+formulas otherwise; both are held to the same ULP bounds. Which one runs:
+
+- ``ACTLAB_KERNELS=numpy`` in the environment: always NumPy;
+- ``ACTLAB_KERNELS=compiled``: the compiled kernels, and an error if numba cannot be imported;
+- unset (or ``auto``): compiled when numba imports, NumPy otherwise;
+- ``use(...)`` / ``using(...)`` in a process override the environment (the tests run both paths).
+
+Nothing here imports numba: ``import actlab`` stays as fast as without it. The first kernel call of a
+process imports numba and loads the kernels (compiled machine code from numba's on-disk cache, next to
+this file or in the user's cache directory; compiling them afresh, once per machine, takes seconds,
+which ``python -m actlab.activations.warm_kernels`` does ahead of time: ``make lab`` and ``make test`` run it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+import threading
+
+ENV = "ACTLAB_KERNELS"
+_CHOICES = ("auto", "compiled", "numpy")
+
+_forced: str | None = None  # set by use(); None: the environment decides
+_module = None  # _numba_kernels once imported
+_failure: str | None = None  # why it could not be imported
+_lock = threading.Lock()
+
+
+def _choice() -> str:
+    if _forced is not None:
+        return _forced
+    value = os.environ.get(ENV, "auto").strip().lower() or "auto"
+    if value not in _CHOICES:
+        raise ValueError(f"{ENV}={value!r} is not one of {', '.join(_CHOICES)} (unset means auto)")
+    return value
+
+
+def installed() -> bool:
+    """Whether numba can be found (without importing it)."""
+    return importlib.util.find_spec("numba") is not None
+
+
+def _load():
+    """Import _numba_kernels once; on failure remember why and return None."""
+    global _module, _failure
+    if _module is not None or _failure is not None:
+        return _module
+    with _lock:
+        if _module is None and _failure is None:
+            if not installed():
+                _failure = "numba is not installed (pip install 'actlab[fast]')"
+            else:
+                try:
+                    from . import _numba_kernels
+                except Exception as exc:  # an incompatible numba/NumPy pair, no writable cache directory, ...
+                    _failure = f"importing the numba kernels failed: {type(exc).__name__}: {exc}"
+                else:
+                    _module = _numba_kernels
+    return _module
+
+
+def kernels():
+    """The compiled kernels' module when they are to be used, else None (NumPy formulas)."""
+    choice = _choice()
+    if choice == "numpy":
+        return None
+    module = _load()
+    if module is None and choice == "compiled":
+        raise RuntimeError(f"{ENV}=compiled but the compiled kernels are unavailable: {_failure}")
+    return module
+
+
+def active() -> bool:
+    """Whether activation calls in this process use the compiled kernels (imports numba if they do)."""
+    return kernels() is not None
+
+
+def status() -> str:
+    """One line saying which kernels run and why."""
+    choice = _choice()
+    if choice == "numpy":
+        return f"NumPy kernels ({ENV}=numpy or use('numpy'))"
+    if kernels() is not None:
+        import numba
+
+        return f"compiled kernels (numba {numba.__version__})"
+    return f"NumPy kernels: {_failure}"
+
+
+def use(choice: str | None) -> None:
+    """Force 'compiled', 'numpy' or 'auto' for this process; None returns the choice to the environment."""
+    global _forced
+    if choice is not None and choice not in _CHOICES:
+        raise ValueError(f"kernel choice must be one of {', '.join(_CHOICES)} or None; got {choice!r}")
+    _forced = choice
+
+
+@contextlib.contextmanager
+def using(choice: str):
+    """Within the block, force 'compiled', 'numpy' or 'auto' (the tests run both paths this way)."""
+    global _forced
+    saved = _forced
+    use(choice)
+    try:
+        yield
+    finally:
+        _forced = saved
+
+
+def warm() -> list[str]:
+    """Compile (or load from numba's cache) every kernel for float32 and float64; returns what was warmed."""
+    module = _load()
+    if module is None:
+        raise RuntimeError(f"the compiled kernels are unavailable: {_failure}")
+    import numpy as np
+
+    done = []
+    for dtype in (np.float32, np.float64):
+        x = np.linspace(-3, 3, 8, dtype=dtype)
+        v, d = np.empty_like(x), np.empty_like(x)
+        module.swish(x, 1.0, 0.0, dtype == np.float64, v, d)
+        done.append(f"swish {np.dtype(dtype).name}")
+    x64 = np.linspace(-3, 3, 8)
+    v, d = np.empty_like(x64), np.empty_like(x64)
+    module.sigmoid(x64, v, d)
+    module.sigmoid_value(x64, v)
+    module.gelu_tanh_float64(x64, v, d)
+    x32 = np.linspace(-3, 3, 8, dtype=np.float32)
+    v, d = np.empty_like(x32), np.empty_like(x32)
+    module.gelu_float32(x32, v, d)
+    module.gelu_tanh_float32(x32, v, d)
+    return done + ["sigmoid float64", "gelu_tanh float64", "gelu float32", "gelu_tanh float32"]

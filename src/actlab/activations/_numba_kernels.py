@@ -1,0 +1,266 @@
+"""Compiled (numba) value-and-derivative kernels for sigmoid, SiLU / swish / quick GELU, GELU and gelu_tanh.
+
+Imported only through ``_compiled.kernels()``, never by ``import actlab``: importing numba and compiling
+cost seconds, so this module loads on the first call that can use it (and numba's on-disk cache makes
+later processes load the compiled code instead of compiling it again).
+
+Every kernel is one loop over the elements with no call into the C library: the exponential is
+``_exp`` below (Cody-Waite range reduction, a degree-13 Taylor polynomial, and 2**n built from the bits
+of the rounded argument), so LLVM turns the loop into SIMD code (4 float64 lanes on AVX2). The formulas
+are those of the NumPy kernels in functions.py, element by element, and are held to the same ULP bounds
+(tests/activations/test_accuracy.py runs with this path on and off). No fastmath: the double-double
+steps (two_prod_const) need every product rounded as written.
+
+Each kernel writes both the value and the derivative (a loop with a store under a run-time flag was not
+vectorised, and the derivative's few extra operations cost less than that). error_model="numpy": a division
+by zero gives inf or NaN instead of raising, which lets LLVM vectorise the divisions (none can be by zero here).
+Single-threaded: the callers (the network engine, the benchmark against one-thread PyTorch) are.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+# exp(x) = 2**(k/64) exp(r) with k = round(64 x / ln 2) and r = x - k ln(2)/64, |r| <= ln(2)/128 (Tang's method, as
+# in ARM's optimized-routines): 2**(j/64), j = k mod 64, comes from a table as a sum hi + lo (rounded from mpmath,
+# tests/activations/test_compiled.py checks them), 2**(k div 64) is built from integer bits, and exp(r) - 1 is a
+# degree-6 Taylor polynomial (truncation below 3e-20 relative). The result is hi + (lo + hi (exp(r) - 1)) rounded
+# once, then scaled: within about 0.51 ULP. ln(2)/64 = _LN2_64_HI + _LN2_64_LO, the head with 32 significant bits,
+# so k _LN2_64_HI is exact for |k| < 2**21.
+_INV_LN2_64 = 92.33248261689366  # 64 / ln 2
+_LN2_64_HI = 0.01083042469326756
+_LN2_64_LO = 2.9815858269852933e-12
+_SHIFT = 6755399441055744.0  # 1.5 * 2**52: y + _SHIFT rounds y to an integer held in the low bits
+_SHIFT_BITS = 0x4338000000000000  # the bit pattern of _SHIFT
+_EXP_HI = 710.0  # exp overflows to inf above 709.78
+_EXP_LO = -746.0  # and rounds to 0 below -745.13
+_C2, _C3, _C4, _C5, _C6 = 0.5, 1.0 / 6.0, 1.0 / 24.0, 1.0 / 120.0, 1.0 / 720.0
+_EXP2_HI = np.array((
+    1.0, 1.0108892860517005, 1.0218971486541166, 1.0330248790212284,
+    1.0442737824274138, 1.0556451783605572, 1.0671404006768237, 1.0787607977571199,
+    1.0905077326652577, 1.102382583307841, 1.1143867425958924, 1.1265216186082418,
+    1.1387886347566916, 1.1511892299529827, 1.1637248587775775, 1.1763969916502812,
+    1.189207115002721, 1.202156731452703, 1.215247359980469, 1.22848053610687,
+    1.241857812073484, 1.255380757024691, 1.2690509571917332, 1.2828700160787783,
+    1.2968395546510096, 1.3109612115247644, 1.3252366431597413, 1.339667524053303,
+    1.3542555469368927, 1.3690024229745905, 1.383909881963832, 1.3989796725383112,
+    1.4142135623730951, 1.42961333839197, 1.4451808069770467, 1.460917794180647,
+    1.4768261459394993, 1.4929077282912648, 1.5091644275934228, 1.5255981507445384,
+    1.5422108254079407, 1.559004400237837, 1.5759808451078865, 1.593142151342267,
+    1.6104903319492543, 1.6280274218573478, 1.645755478153965, 1.6636765803267364,
+    1.681792830507429, 1.7001063537185235, 1.718619298122478, 1.7373338352737062,
+    1.7562521603732995, 1.7753764925265212, 1.7947090750031072, 1.8142521755003989,
+    1.8340080864093424, 1.8539791250833855, 1.8741676341103, 1.8945759815869656,
+    1.9152065613971474, 1.9360617934922943, 1.9571441241754002, 1.978456026387951,
+))
+_EXP2_LO = np.array((
+    0.0, -1.5234778603368577e-17, 5.109225028973444e-17, 7.600838874027088e-18,
+    8.551889705537965e-17, 1.759325738772092e-18, -7.899853966841582e-17, -6.656660436056593e-17,
+    -3.046782079812471e-17, 5.2660368715706944e-17, 1.0410278456845571e-16, 5.165856758795457e-17,
+    8.912812676025408e-17, 3.250710218863827e-17, 3.8292048369240935e-17, 5.554203254218079e-17,
+    3.982015231465646e-17, 6.644981499252301e-17, -7.712630692681488e-17, -1.89878163130253e-17,
+    4.658027591836937e-17, -6.7113898212968784e-18, 2.667932131342186e-18, 1.713594918243561e-17,
+    2.5382502794888315e-17, -7.181536135519454e-17, -2.8587312100388614e-17, 8.927282594831732e-17,
+    7.70094837980299e-17, 9.593797919118849e-17, -6.770511658794786e-17, -9.614213209051323e-17,
+    -9.667293313452913e-17, -1.2031642489053655e-17, -3.0237581349939873e-17, -5.600377186075216e-17,
+    -3.483994556892796e-17, 1.4192920154284036e-17, -1.016455327754295e-16, -1.1024941712342561e-16,
+    7.949834809697621e-17, 3.7812070533575275e-17, -1.0136916471278304e-17, -1.0094406542311964e-16,
+    2.4707192569797888e-17, -6.712955084707084e-17, -1.0125679913674773e-16, 5.8909926967131e-17,
+    8.199010020581497e-17, -8.0237193703977e-18, -1.851380418263111e-17, 3.164389299292957e-17,
+    2.960140695448873e-17, 6.429731796556572e-17, 1.8227458427912087e-17, -9.969531538920349e-17,
+    3.283107224245627e-17, 9.761887490727594e-17, -6.122763413004143e-17, 3.4034035352165297e-17,
+    -1.0619946056195963e-16, 1.0332385960676326e-16, 8.960767791036668e-17, 4.0388753109278167e-17,
+))
+
+
+_F64_MAX = 1.7976931348623157e308
+_VETKAMP = 134217729.0  # 2**27 + 1
+
+
+@njit(inline="always", cache=True, error_model="numpy")
+def _exp(x):
+    """exp(x) for float64 x, within about 0.51 ULP; inf above 709.78, 0 below -745.13 (subnormal results rounded
+    once), NaN for NaN. Branch-free: the clamps are selects, and the power of two is two factors 2**m1 2**m2 built
+    from integer bits, so that m from -1077 to 1025 needs no special case for subnormal results or overflow."""
+    x = _EXP_HI if x > _EXP_HI else x  # written so that NaN passes both
+    x = _EXP_LO if x < _EXP_LO else x
+    t = x * _INV_LN2_64 + _SHIFT
+    kf = t - _SHIFT
+    r = (x - kf * _LN2_64_HI) - kf * _LN2_64_LO
+    p = ((((_C6 * r + _C5) * r + _C4) * r + _C3) * r + _C2) * (r * r) + r  # exp(r) - 1
+    k = np.float64(t).view(np.int64) - _SHIFT_BITS
+    j = k & 63
+    m = k >> 6
+    hi = _EXP2_HI[j]
+    y = hi + (_EXP2_LO[j] + hi * p)
+    m1 = m >> 1
+    s1 = np.int64((m1 + 1023) << 52).view(np.float64)
+    s2 = np.int64((m - m1 + 1023) << 52).view(np.float64)
+    return y * s1 * s2
+
+
+@njit(inline="always", cache=True, error_model="numpy")
+def _no_neg_inf(x):
+    """-inf -> the most negative float64 (so x * 0 = -0.0); NaN passes."""
+    return -_F64_MAX if x < -_F64_MAX else x
+
+
+@njit(inline="always", cache=True, error_model="numpy")
+def _clip(x, lo, hi):
+    """min(max(x, lo), hi) with NaN passing."""
+    x = hi if x > hi else x
+    return lo if x < lo else x
+
+
+@njit(cache=True, error_model="numpy")
+def exp_array(x, out):
+    """out[i] = _exp(x[i]) (float64): for the tests of _exp itself."""
+    for i in range(x.size):
+        out[i] = _exp(x[i])
+
+
+@njit(cache=True, error_model="numpy")
+def sigmoid_value(x, out_value):
+    """sigma(x) alone (the network's forward pass, which takes sigma' from the output)."""
+    for i in range(x.size):
+        xi = np.float64(x[i])
+        e = _exp(-abs(xi))
+        out_value[i] = (1.0 if xi >= 0 else e) * (1.0 / (1.0 + e))  # as in sigmoid() below, bit for bit
+
+
+@njit(cache=True, error_model="numpy")
+def sigmoid(x, out_value, out_deriv):
+    """sigma(x) and sigma'(x) from e = exp(-|x|) (functions._sigmoid_and_slope): sigma = max(e, [x >= 0]) / (1 + e)
+    and sigma' = e / (1 + e)**2, neither of which overflows; below -745 e and both results are 0."""
+    for i in range(x.size):
+        xi = np.float64(x[i])
+        e = _exp(-abs(xi))
+        rq = 1.0 / (1.0 + e)  # one division serves both (float64 sigma' stays within 3 ULP this way)
+        out_value[i] = (1.0 if xi >= 0 else e) * rq
+        out_deriv[i] = (e * rq) * rq
+
+
+@njit(cache=True, error_model="numpy")
+def swish(x, beta, beta_lo, correct, out_value, out_deriv):
+    """x sigma(b x) and sigma(b x) + b x sigma'(b x), b = beta + beta_lo, from e = exp(-|p|) with p = fl(beta x).
+
+    As functions._sigmoid_scaled: sigma = max(e, [p >= 0]) / (1 + e) never overflows, and with ``correct`` the
+    rounding error err of beta x (two_prod_const, Dekker) is put back to first order: sigma(p + err) =
+    sigma(p) + sigma'(p) err, sigma'(p + err) = sigma'(p) + sigma''(p) err. Without it (float32 input, or
+    beta = 1) p = beta x in float64. x is clipped to +-1e4 where sigma has long saturated, so that no
+    inf * 0 arises; the value's factor x keeps its size (-inf as the most negative float, giving -0.0).
+    """
+    for i in range(x.size):
+        xi = np.float64(x[i])
+        xc = _clip(xi, -1e4, 1e4)
+        p = xc * beta
+        err = 0.0
+        if correct:
+            tt = _VETKAMP * xc
+            x_hi = tt - (tt - xc)
+            x_lo = xc - x_hi
+            tc = _VETKAMP * beta
+            c_hi = tc - (tc - beta)
+            c_lo = beta - c_hi
+            err = (((x_hi * c_hi - p) + x_hi * c_lo + x_lo * c_hi) + x_lo * c_lo) + xc * beta_lo
+        e = _exp(-abs(p))
+        q = 1.0 + e
+        s = (1.0 if p >= 0 else e) / q
+        s_neg = (e if p >= 0 else 1.0) / q
+        ds = s * s_neg
+        if correct:
+            d2s = ds * (s_neg - s)
+            s = s + ds * err
+            ds = ds + d2s * err
+        out_value[i] = _no_neg_inf(xi) * s
+        out_deriv[i] = s + ds * (beta * xc)
+
+
+# The float32 GELU's rational Mills ratio (functions._MILLS_P, _MILLS_Q: relative error 7.1e-9 on [0, 16]).
+_P0, _P1, _P2, _P3, _P4 = 1.000009244111688, 9.791719699772631, 43.89480675736834, 104.47534944917703, \
+    118.42325670747398
+_Q0, _Q1, _Q2, _Q3, _Q4 = 9.792242978222989, 44.88214693056556, 114.44251237310716, 158.74990149015545, \
+    94.48808749776258
+_LN_SQRT_2PI = 0.9189385332046728
+
+
+@njit(cache=True, error_model="numpy")
+def gelu_float32(x, out_value, out_deriv):
+    """functions._gelu_block_float32 element by element: phi(x) from one exponential (x**2 / 2 exact in float64),
+    the tail T = phi R(min(|x|, 16)), Phi = 1 - T for x >= 0 and T below, value x Phi and derivative Phi + x phi,
+    each rounded once to float32. Beyond |x| ~ 39 phi is 0; x is clipped to +-1e4 in x phi (no inf * 0)."""
+    for i in range(x.size):
+        xi = np.float64(x[i])
+        phi = _exp(xi * xi * -0.5 - _LN_SQRT_2PI)
+        a = abs(xi)
+        a = 16.0 if a > 16.0 else a
+        num = (((_P0 * a + _P1) * a + _P2) * a + _P3) * a + _P4
+        den = ((((a + _Q0) * a + _Q1) * a + _Q2) * a + _Q3) * a + _Q4
+        tail = phi * (num / den)
+        cdf = 1.0 - tail if xi >= 0 else tail
+        out_value[i] = _no_neg_inf(xi) * cdf
+        out_deriv[i] = cdf + _clip(xi, -1e4, 1e4) * phi
+
+
+_GT_C1 = 1.5957691216057308  # 2 sqrt(2/pi)
+_GT_C3 = 0.07135481627260025  # 2 sqrt(2/pi) 0.044715
+
+
+@njit(cache=True, error_model="numpy")
+def gelu_tanh_float32(x, out_value, out_deriv):
+    """functions._gelu_tanh_block_float32 element by element: x sigma(t), t = x (c1 + c3 x**2) in float64, sigma
+    and sigma' from e = exp(-|t|); derivative sigma(t) + x sigma'(t) dt/dx with x clipped to +-1e4 there."""
+    for i in range(x.size):
+        xi = np.float64(x[i])
+        sq = xi * xi
+        t = (sq * _GT_C3 + _GT_C1) * xi
+        e = _exp(-abs(t))
+        rq = 1.0 / (1.0 + e)
+        s = (1.0 if t >= 0 else e) * rq
+        out_value[i] = _no_neg_inf(xi) * s
+        xc = _clip(xi, -1e4, 1e4)
+        out_deriv[i] = s + ((e * rq) * rq) * ((xc * xc) * (3 * _GT_C3) + _GT_C1) * xc
+
+
+_GT_C1_HEAD, _GT_C1_TAIL = 1.5957691216062813, -5.505482686972437e-13
+_GT_C3_HEAD, _GT_C3_TAIL = 0.07135772705078125, -2.9107781810012236e-06
+_SPLIT_13_BITS = 2.0**40 + 1
+
+
+@njit(cache=True, error_model="numpy")
+def gelu_tanh_float64(x, out_value, out_deriv):
+    """functions._gelu_tanh_float64 element by element (t + t_err = 2u to about 1e-17 absolute from the 13-bit
+    split of x, sigma(t + t_err) and sigma'(t + t_err) to first order), and returns how many elements have
+    t < -600 (x below about -19.9), whose results the caller must replace: there sigma(t) nears float64's
+    subnormal range while x sigma(t) need not, and functions._gelu_tanh_float64 writes them another way."""
+    far = 0
+    for i in range(x.size):
+        xi = x[i]
+        xc = _clip(xi, -30.0, 30.0)
+        h = xc * _SPLIT_13_BITS
+        h = h - (h - xc)
+        lo = xc - h
+        h2 = h * h
+        h3 = h2 * h
+        sq = xc * xc
+        d3 = (((xc * h) + sq) + h2) * lo
+        small = lo * _GT_C1_HEAD + _GT_C1_TAIL * xc + _GT_C3_HEAD * d3 + (d3 + h3) * _GT_C3_TAIL
+        a1 = h * _GT_C1_HEAD
+        a2 = h3 * _GT_C3_HEAD
+        head = a1 + a2
+        bb = head - a1
+        head_err = (a1 - (head - bb)) + (a2 - bb)
+        t = head + small
+        t_err = (small - (t - head)) + head_err
+        e = _exp(-abs(t))
+        q = 1.0 + e
+        s = (1.0 if t >= 0 else e) / q
+        s_neg = (e if t >= 0 else 1.0) / q
+        ds = s * s_neg
+        gate = s + ds * t_err
+        far += t < -600.0
+        out_value[i] = _no_neg_inf(xi) * gate
+        dsc = ds + ds * (s_neg - s) * t_err
+        out_deriv[i] = gate + dsc * xc * (sq * (3 * _GT_C3) + _GT_C1)
+    return far
