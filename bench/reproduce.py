@@ -45,7 +45,7 @@ def main() -> None:
     print(f"{'claim':<15}{'verdict':<16}{'wall s':>9}{'cpu s':>9}  load {os.getloadavg()[0]:.1f}", flush=True)
     total_wall, total_cpu = time.perf_counter(), _cpu()
     for record, cpu in papers.run_claims(names, quick=args.quick, seeds=args.seeds, workers=args.jobs):
-        name, wall = record.name, record.seconds
+        name, wall = record.name, 0.0 if record.stored else record.seconds
         note = " (stored)" if record.stored else ""
         print(f"{name:<15}{record.verdict + note:<16}{wall:9.1f}{cpu:9.1f}", flush=True)
         for f in record.findings:

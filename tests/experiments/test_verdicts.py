@@ -158,3 +158,7 @@ def test_glorot_normalized_better_changing_sign_between_seeds_is_not_reproduced(
                    if f.key == "normalized_better")
     assert finding.verdict == NOT_REPRODUCED
     assert finding.note.startswith("2 of 3 seeds favour the normalized init")
+
+
+def test_a_signed_format_signs_the_mean_not_the_spread():
+    assert asserted("k", "", "", [-0.014, 0.002, -0.016], "", False, fmt="+.1%").measured_text == "-0.9% ± 1.0%"

@@ -62,7 +62,7 @@ class Finding(ResultMixin):
             return str(self.measured)
         text = format(self.measured, self.fmt)
         if self.n > 1 and self.spread > 0:
-            text += f" ± {format(self.spread, self.fmt)}"
+            text += f" ± {format(self.spread, self.fmt.lstrip('+'))}"  # a spread has no sign
         return text
 
     def to_dict(self) -> dict:
