@@ -102,6 +102,24 @@ def quantiles(values: list[float]) -> dict:
             "max_ms": round(1000 * ordered[-1], 1)}
 
 
+def server_seconds(response: httpx.Response) -> float | None:
+    """The lab's own time for a request, from its Server-Timing header (app;dur=MS): from the request reaching
+    the app to the answer's first byte, without the network or the client's own delays."""
+    for part in response.headers.get("server-timing", "").split(","):
+        name, _, rest = part.strip().partition(";")
+        if name == "app" and rest.startswith("dur="):
+            return float(rest[4:]) / 1000
+    return None
+
+
+def _closes(closed: list[dict]) -> dict:
+    out: dict = {}
+    for c in closed:
+        entry = out.setdefault(str(c["code"]), {"n": 0, "message": c["message"]})
+        entry["n"] += 1
+    return out
+
+
 def _by_second(samples: list[tuple[float, float]], start: float, wall: float) -> list[float | None]:
     """p95 in ms of the requests sent in each second of the run (None: none sent then)."""
     out = []
@@ -170,6 +188,10 @@ class Learner:
                     continue
                 if 200 <= r.status_code < 300:
                     self.stats["latency"].append((time.monotonic(), time.perf_counter() - t))
+                    self.stats["server"].append((time.monotonic() - (time.perf_counter() - t), server_seconds(r)))
+                    if self.stats["trace"] is not None:
+                        self.stats["trace"].append({"key": key, "sent": time.time() - (time.perf_counter() - t),
+                                                    "ms": round(1000 * (time.perf_counter() - t), 1)})
                     self.stats["acked"].add(key)
                     break
                 self.stats["retries"] += 1
@@ -178,7 +200,7 @@ class Learner:
             await asyncio.sleep(rng.uniform(0.5, 1.5))
 
     async def play(self, until: float) -> None:
-        frames = 0
+        frames, refused, code = 0, None, 0
         try:
             async with httpx.AsyncClient(timeout=30) as client:  # as the page does: a tab token, which also starts
                 r = await client.post(self.base + "/api/playground/tab",  # the lab's training processes
@@ -190,17 +212,57 @@ class Learner:
                 await ws.send(json.dumps({"type": "play"}))
                 while time.monotonic() < until:
                     msg = await asyncio.wait_for(ws.recv(), timeout=max(0.1, until - time.monotonic()))
-                    frames += isinstance(msg, bytes)
+                    if isinstance(msg, bytes):
+                        frames += 1
+                    elif json.loads(msg).get("type") == "error":
+                        refused = json.loads(msg).get("message")  # what the page shows the learner
         except TimeoutError:
             pass  # the run ended while waiting for a frame
-        except (websockets.ConnectionClosed, OSError) as exc:
-            self.stats["ws_closed"].append(type(exc).__name__)
+        except websockets.ConnectionClosed as exc:
+            code = exc.rcvd.code if exc.rcvd is not None else None  # None: closed without a close frame
+            self.stats["ws_closed"].append({"code": code, "message": refused, "frames": frames})
+        except OSError as exc:
+            self.stats["ws_closed"].append({"code": None, "message": f"{type(exc).__name__}: {exc}", "frames": frames})
         self.stats["frames"].append(frames)
+        if code != 1013:  # the session cap refused this one
+            self.stats["playing_frames"].append(frames)
+
+
+async def loop_lag(until: float, out: list) -> None:
+    """The load generator's own delay: how late a 10 ms sleep wakes up on its event loop. Every latency the
+    learners measure includes it, so a check that looks slow may be the generator being slow to see the answer."""
+    while time.monotonic() < until:
+        t = time.perf_counter()
+        await asyncio.sleep(0.01)
+        out.append((time.monotonic(), time.perf_counter() - t - 0.01))
+
+
+def players_main(base: str, code: str, cookies: list[str], until: float, out) -> None:
+    """The playground sockets, in a process of their own: the learners' answers and the probe are timed on an event
+    loop that does not also receive every frame (in a class each learner has a browser of their own; one loop
+    receiving 30 frame streams delayed the timing of the checks it also sent). Sends back the frames, the closes
+    and its own CPU seconds."""
+    stats = {"frames": [], "playing_frames": [], "ws_closed": []}
+    players = []
+    for i, cookie in enumerate(cookies):
+        player = Learner(base, code, i, stats)
+        player.cookie = cookie
+        players.append(player)
+    cpu0 = resource.getrusage(resource.RUSAGE_SELF)
+
+    async def main() -> None:
+        await asyncio.gather(*(p.play(until) for p in players))
+
+    asyncio.run(main())
+    cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+    out.send({**stats, "cpu_s": cpu1.ru_utime + cpu1.ru_stime - cpu0.ru_utime - cpu0.ru_stime})
+    out.close()
 
 
 async def run(args, base: str, code: str, proc: subprocess.Popen) -> dict:
     stats = {"latency": [], "acked": set(), "retries": 0, "errors": {}, "frames": [], "ws_closed": [], "rss": [],
-             "probe": [], "cpu_trace": []}
+             "probe": [], "cpu_trace": [], "gen_lag": [], "playing_frames": [], "server": [],
+             "trace": [] if args.trace else None}
     learners = [Learner(base, code, i, stats) for i in range(args.learners)]
     limits = httpx.Limits(max_connections=args.learners + 10)
     async with httpx.AsyncClient(limits=limits, timeout=10) as client:
@@ -216,8 +278,15 @@ async def run(args, base: str, code: str, proc: subprocess.Popen) -> dict:
         lab_cpu0 = group_cpu_seconds(proc.pid)
         tasks = [x.answer(client, until) for x in learners]
         tasks.append(probe(base, learners[0].cookie, until, stats["probe"]))
+        tasks.append(loop_lag(until, stats["gen_lag"]))
+        players = None
         if args.playground:
-            tasks += [x.play(until) for x in learners]
+            import multiprocessing
+
+            ctx = multiprocessing.get_context("spawn")
+            mine, theirs = ctx.Pipe(duplex=False)
+            players = ctx.Process(target=players_main, args=(base, code, [x.cookie for x in learners], until, theirs))
+            players.start()
 
         async def watch():
             killed = False
@@ -236,8 +305,16 @@ async def run(args, base: str, code: str, proc: subprocess.Popen) -> dict:
         wall = time.monotonic() - start
         cpu1 = resource.getrusage(resource.RUSAGE_SELF)
         stats["lab_cpu"] = group_cpu_seconds(proc.pid) - lab_cpu0
+        players_cpu = 0.0
+        if players is not None:
+            played = await asyncio.to_thread(mine.recv)
+            await asyncio.to_thread(players.join, 30)
+            for key in ("frames", "playing_frames", "ws_closed"):
+                stats[key] += played[key]
+            players_cpu = played["cpu_s"]
     stats["wall"] = wall
     stats["gen_cpu"] = (cpu1.ru_utime + cpu1.ru_stime - cpu0.ru_utime - cpu0.ru_stime) / wall
+    stats["players_cpu"] = players_cpu / wall
     return stats
 
 
@@ -252,6 +329,8 @@ def main() -> None:
     parser.add_argument("--settle", type=float, default=5.0, help="seconds left out of the steady-state figures")
     parser.add_argument("--warm", type=float, default=3.0, help="seconds for the training processes to start")
     parser.add_argument("--cpus", default=None, help="run the lab on these cores only, e.g. 0,1 (taskset)")
+    parser.add_argument("--trace", default=None, help="write every acknowledged check (its key, when it was sent, "
+                                                      "its latency) to this file, one JSON object a line")
     args = parser.parse_args()
 
     from actlab.store import Store
@@ -284,6 +363,7 @@ def main() -> None:
             proc.wait(20)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+    playing = stats["playing_frames"]
     stored = {r[0] for r in store.db.execute("SELECT attempt_id FROM attempts WHERE class_id = ?", (klass.id,))}
     report = {
         "learners": args.learners, "workers": args.workers, "db": "sqlite" if args.db == "sqlite" else "postgresql",
@@ -294,6 +374,10 @@ def main() -> None:
         "check": quantiles([d for t, d in stats["latency"] if t - d >= stats["start"] + args.settle]),
         "page_api": quantiles([d for t, d in stats["probe"] if t - d >= stats["start"] + args.settle]),
         "check_all": quantiles([d for _, d in stats["latency"]]),
+        # the same checks as the lab timed them itself (steady state): the rest of "check" is the network, uvicorn's
+        # reading of the request before the app sees it, and the load generator's own delays (loadgen_lag)
+        "check_server": quantiles([d for sent, d in stats["server"] if d is not None and
+                                   sent >= stats["start"] + args.settle]),
         "page_api_all": quantiles([d for _, d in stats["probe"]]),
         # the check's p95 per second from the start: where a spike sits, and how long it lasts
         "check_p95_ms_by_second": _by_second(stats["latency"], stats["start"], stats["wall"]),
@@ -306,12 +390,23 @@ def main() -> None:
         "frames_per_s_per_learner": (round(statistics.mean(stats["frames"]) / stats["wall"], 1)
                                      if stats["frames"] else None),
         "sockets_closed_early": len(stats["ws_closed"]),
+        # why: the close code (1013: the lab's session cap, 1000 idle, None: no close frame, a dropped connection),
+        # how many, and the message the learner's page was sent before the close
+        "closed_by_code": _closes(stats["ws_closed"]),
+        # frames a second of the learners whose socket kept its session (a refused one gets none)
+        "frames_per_s_per_playing_learner": (round(statistics.mean(playing) / stats["wall"], 1) if playing else None),
         "lab_rss_mb_max": round(max(stats["rss"]), 0) if stats["rss"] else None,
-        "loadgen_cpu_cores": round(stats["gen_cpu"], 2),
+        "loadgen_cpu_cores": round(stats["gen_cpu"], 2),  # the learners' answers and the probe
+        "players_cpu_cores": round(stats["players_cpu"], 2),  # the playground sockets' process
+        # how late the generator's own event loop ran (10 ms sleeps): a floor under every latency above
+        "loadgen_lag": quantiles([d for _, d in stats["gen_lag"]]),
         "lab_cpu_s": round(stats["lab_cpu"], 1), "lab_cpu_cores": round(stats["lab_cpu"] / stats["wall"], 2),
         "load_avg_before": [round(v, 2) for v in load_before], "load_avg_after": [round(v, 2) for v in os.getloadavg()],
         "killed_worker": stats.get("killed"), "lost": len(stats["acked"] - stored),
     }
+    if args.trace:
+        with open(args.trace, "w") as f:
+            f.writelines(json.dumps(row) + "\n" for row in stats["trace"])
     print(json.dumps(report))
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gzip
+import logging
+import time
 from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Request
@@ -14,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import ConfigError
-from ..exercises import use_folder
+from ..exercises import all_exercises, use_folder
 from ..llm import use_cache_folder as use_llm_cache
 from ..monitor_log import LogTail
 from ..store import Store
@@ -69,6 +72,69 @@ class BodyLimit:
         return await self.app(scope, counted_receive, send)
 
 
+def warm_checkers() -> None:
+    """Grade a placeholder answer to every exercise once, before the lab takes its first request.
+
+    A checker's first use in a process pays for work done once (the functions behind the expected values load or
+    compile their kernels, modules are imported on first use): measured at 1.5 s for the first sigmoid check,
+    while the first checks of a class that had just joined waited behind it (bench/classroom.py, its first
+    second). "0" and "1" reach the number parts' expected values and their known slips."""
+    for exercise in all_exercises():
+        for answer in ("0", "1"):
+            try:
+                exercise.check([answer] * len(exercise.parts))
+            except Exception:  # noqa: BLE001  (a teacher's faulty exercise answers its learners in its own words)
+                logging.getLogger(__name__).warning("warming exercise %s failed", exercise.key, exc_info=True)
+
+
+async def prime_routes(app) -> None:
+    """Send the app one request that matches no route (a missing static file), so that FastAPI builds each
+    router's table of routes now: it builds them on first use, which made the lab's first check take 150 ms
+    more than the next ones (measured in-process), on top of a class's first-second rush."""
+    path = "/static/.prime-routes"
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
+             "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+             "headers": [(b"host", b"127.0.0.1")], "client": ("127.0.0.1", 0), "server": ("127.0.0.1", 0)}
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        pass
+
+    await app(scope, receive, send)
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI):
+    # at start-up nothing else is being served, so the event loop may spend this time
+    warm_checkers()
+    await prime_routes(app)
+    yield
+
+
+class ServerTiming:
+    """Every HTTP answer says how long the lab spent on it: `Server-Timing: app;dur=MS`, from the request reaching
+    the app to the answer's first byte. bench/classroom.py reads it to tell the lab's own time from the network's
+    and its load generator's; a browser's developer tools show it beside each request."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        start = time.perf_counter()
+
+        async def timed(message):
+            if message["type"] == "http.response.start":
+                took = f"app;dur={1000 * (time.perf_counter() - start):.1f}".encode()
+                message = {**message, "headers": [*message.get("headers", ()), (b"server-timing", took)]}
+            await send(message)
+
+        return await self.app(scope, receive, timed)
+
+
 PLOTLY_JS = STATIC / "vendor" / "plotly-basic.min.js"  # see static/vendor/README.md for why a partial bundle
 
 
@@ -94,7 +160,7 @@ def create_app(settings: LabSettings | None = None, *, db_path: str | Path | Non
     # outside the lab); /docs is a page of the lab's own that reads /openapi.json
     app = FastAPI(title="actlab", description="The activation-functions lab: registry, demonstrations, "
                                               "exercises and the live playground.", version="0.1.0",
-                  docs_url=None, redoc_url=None)
+                  docs_url=None, redoc_url=None, lifespan=_lifespan)
     app.state.settings = settings
     training_pool.configure(settings.training, settings.training_processes)  # where playground runs train
     use_folder(settings.exercises_dir)  # the teacher's exercises, served after the built-in ones (None: none)
@@ -110,7 +176,8 @@ def create_app(settings: LabSettings | None = None, *, db_path: str | Path | Non
     app.add_middleware(GZipMiddleware, minimum_size=32 * 1024, compresslevel=4)
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
     app.add_middleware(Guard, hosts=(*LOOPBACK_NAMES, settings.host, *settings.allow_hosts),
-                       port=settings.port)  # added last: runs first
+                       port=settings.port)
+    app.add_middleware(ServerTiming)  # added last: runs first, so its time includes every other layer
 
     @app.exception_handler(ConfigError)
     async def config_error(request: Request, exc: ConfigError):

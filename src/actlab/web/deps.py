@@ -101,9 +101,13 @@ def get_identity(conn: HTTPConnection) -> Identity | None:
     return conn.scope.get("state", {}).get("actlab_identity")
 
 
-def get_store(conn: HTTPConnection) -> Store:
+async def get_store(conn: HTTPConnection) -> Store:
     """The store, or in class mode the store as the asking identity may see it (classroom.ScopedStore). A
-    client may send `Idempotency-Key: <id>` with an answer: sent again after a lost reply, it is stored once."""
+    client may send `Idempotency-Key: <id>` with an answer: sent again after a lost reply, it is stored once.
+
+    The dependencies here are coroutines because they only read the connection: FastAPI runs a plain-def
+    dependency in its thread pool, so each one cost every request a hop to a worker thread and back (measured
+    under load with 30 learners playing: up to a few hundred ms a hop, see bench/classroom.py)."""
     store = conn.app.state.store
     who = get_identity(conn)
     if who is None:
@@ -111,10 +115,14 @@ def get_store(conn: HTTPConnection) -> Store:
     return ScopedStore(store, who.class_id, who.learner, conn.headers.get("idempotency-key"))
 
 
-def get_sessions(conn: HTTPConnection) -> SessionManager:
+async def get_sessions(conn: HTTPConnection) -> SessionManager:
     return conn.app.state.sessions
+
+
+async def _identity(conn: HTTPConnection) -> Identity | None:
+    return get_identity(conn)  # get_identity stays a plain function: the playground's socket calls it directly
 
 
 StoreDep = Annotated[Store, Depends(get_store)]
 SessionsDep = Annotated[SessionManager, Depends(get_sessions)]
-IdentityDep = Annotated[Identity | None, Depends(get_identity)]
+IdentityDep = Annotated[Identity | None, Depends(_identity)]
