@@ -234,3 +234,25 @@ def test_import_actlab_does_not_import_numba():
     code = ("import sys, numpy as np; from actlab import activations; activations.get('gelu')(np.ones(3)); "
             "print('numba' in sys.modules)")
     assert _run(code, ACTLAB_KERNELS="numpy") == "False"
+
+
+def test_preload_loads_in_the_background_and_numpy_answers_meanwhile():
+    """A fresh process: preload() returns at once, calls made while it runs use the NumPy formulas (same ULP
+    bounds), and once it is done the compiled kernels answer."""
+    require_numba()
+    code = (
+        "import sys, time, numpy as np\n"
+        "from actlab.activations import _compiled, functions as F\n"
+        "t = time.perf_counter(); _compiled.preload(); started = time.perf_counter() - t\n"
+        "during = _compiled.kernels() is None\n"
+        "F.silu(np.ones(3))\n"
+        "_compiled._preloading.join(120)\n"
+        "print(started < 0.2, during, _compiled.kernels() is not None, 'numba' in sys.modules)\n"
+    )
+    assert _run(code, ACTLAB_KERNELS="auto") == "True True True True"
+    # 'compiled' waits for the preload instead of answering with NumPy
+    code = ("from actlab.activations import _compiled\n"
+            "_compiled.preload(); print(_compiled.kernels() is not None)\n")
+    assert _run(code, ACTLAB_KERNELS="compiled") == "True"
+    assert _run("from actlab.activations import _compiled\n_compiled.preload(); print(_compiled._preloading)",
+                ACTLAB_KERNELS="numpy") == "None"

@@ -29,6 +29,7 @@ _forced: str | None = None  # set by use(); None: the environment decides
 _module = None  # _numba_kernels once imported
 _failure: str | None = None  # why it could not be imported
 _lock = threading.Lock()
+_preloading: threading.Thread | None = None  # preload()'s thread while it runs
 
 
 def _choice() -> str:
@@ -65,10 +66,18 @@ def _load():
 
 
 def kernels():
-    """The compiled kernels' module when they are to be used, else None (NumPy formulas)."""
+    """The compiled kernels' module when they are to be used, else None (NumPy formulas).
+
+    The first call of a process loads them (about a second: numba's import and LLVM's start), unless preload()
+    is doing so in the background: then the NumPy formulas answer until it is done ('auto'), or the call waits
+    for it ('compiled')."""
     choice = _choice()
     if choice == "numpy":
         return None
+    if _module is None and _preloading is not None and _preloading.is_alive():
+        if choice == "auto":
+            return None
+        _preloading.join()
     module = _load()
     if module is None and choice == "compiled":
         raise RuntimeError(f"{ENV}=compiled but the compiled kernels are unavailable: {_failure}")
@@ -110,6 +119,24 @@ def using(choice: str):
         yield
     finally:
         _forced = saved
+
+
+def preload() -> None:
+    """Load the compiled kernels (and each kernel's compiled code) in a background thread, for a long-lived process
+    such as the lab's server or a training process: its first requests then never wait for numba's import. Until
+    it is done, calls use the NumPy formulas (see kernels()); a no-op where the NumPy path is chosen or the
+    kernels are loaded already."""
+    global _preloading
+    if _choice() == "numpy" or _module is not None or _failure is not None or _preloading is not None:
+        return
+
+    def run():
+        with contextlib.suppress(Exception):  # a failure is recorded by _load(); kernels() then says why
+            if _load() is not None:
+                warm()
+
+    _preloading = threading.Thread(target=run, name="actlab-kernels-preload", daemon=True)
+    _preloading.start()
 
 
 def warm() -> list[str]:
