@@ -428,6 +428,8 @@ class Monitor:
         self._modules: list[tuple[nn.Module, _Layer]] = []  # activation modules and their first-call place
         self._calls_of: dict[tuple, _Layer] = {}  # (base name, call number) or (after, function, call) -> place
         self._weighted = [(n, m) for n, m in model.named_modules() if _is_weighted(m)]
+        # made once: a closure per module and step would be made and dropped on every sampled step
+        self._weight_pre_hooks = [(m, self._weight_pre_hook(n)) for n, m in self._weighted]
         self.notes: list[str] = []
         for name, module in model.named_modules():
             record = record_for(module)
@@ -436,6 +438,7 @@ class Monitor:
                 self._layers.append(layer)
                 self._modules.append((module, layer))
                 self._calls_of[(name, 0)] = layer
+        self._module_hooks = [(m, l, self._pre_hook(l), self._post_hook(l)) for m, l in self._modules]
         _functions()
         self._functional: bool | None = None  # None: the first sampled step looks for activations called as functions
         # where they were found: the weighted modules they follow (None: the model's input). Later sampled steps
@@ -543,13 +546,13 @@ class Monitor:
         for layer in self._layers:
             layer.ran = False
             layer.dsum = layer.nz = layer.asum = layer.ssum = layer.sumsq = layer.grad_sq = layer.dist = None
-        handles = [m.register_forward_pre_hook(self._weight_pre_hook(n)) for n, m in self._weighted]
+        handles = [m.register_forward_pre_hook(hook) for m, hook in self._weight_pre_hooks]
         functional = self._functional is not False
-        for module, layer in self._modules:
+        for module, layer, pre, post in self._module_hooks:
             # a pre-hook only where f' needs the input, or to tell a module's own F.relu from a functional one
             if functional or not layer.from_output:
-                handles.append(module.register_forward_pre_hook(self._pre_hook(layer)))
-            handles.append(module.register_forward_hook(self._post_hook(layer)))
+                handles.append(module.register_forward_pre_hook(pre))
+            handles.append(module.register_forward_hook(post))
         if functional and (self._functional is None or None in self._windows):
             handles.append(self.model.register_forward_pre_hook(self._enter_mode))
         if functional:
@@ -714,10 +717,37 @@ class Monitor:
         layer.dsum = _per_unit(ad)
         layer.nz = None if layer.binary_deriv else _total(ad.sign_())
 
+    def _measure_relu(self, layer: _Layer, a: torch.Tensor) -> bool:
+        """The commonest place, nn.ReLU on (N, H) or (N, T, H) in float32 or float64, in four calls and no checks
+        beyond these (a sampled step pays each Python and dispatch step once per layer): per-unit counts of a > 0
+        and sums of a, and the sum of a^2. Returns False where the general path must run."""
+        shape = a.shape
+        if len(shape) == 2:
+            rows = shape[0]
+        elif len(shape) == 3:
+            rows = shape[0] * shape[1]
+            a = a.reshape(rows, shape[2])
+        else:
+            return False
+        if shape[-1] != layer.width or a.dtype in _LOW_PRECISION or not rows:
+            return False
+        layer.rows = rows
+        layer.dsum = torch.sign(a, out=self._scratch(a)).sum(0)  # a >= 0: 1 where the unit is on, 0 where it is off
+        layer.asum = a.sum(0)
+        flat = a.reshape(-1)
+        layer.sumsq = torch.dot(flat, flat)
+        return True
+
     def _measure_output(self, layer: _Layer, output) -> None:
-        if not torch.is_tensor(output) or not torch.is_floating_point(output) or not self._fit(layer, output):
+        if not torch.is_tensor(output) or not torch.is_floating_point(output):
             return
         a = output.detach()
+        if layer.binary_deriv and layer.from_output and self._measure_relu(layer, a):
+            layer.ran = True
+            self._watch_gradient(layer, output)
+            return
+        if not self._fit(layer, a):
+            return
         if layer.from_output:
             self._measure_derivative(layer, a, fitted=True)
         if layer.dsum is None or layer.dsum.shape[0] != layer.width:
@@ -751,10 +781,17 @@ class Monitor:
             output.register_hook(grad_hook)
             return
 
-        def node_hook(grad_outputs):
-            g = grad_outputs[slot]
-            if g is not None:
-                layer.grad_sq = _sumsq(g.detach())
+        if output.dtype in _LOW_PRECISION:
+            def node_hook(grad_outputs):
+                g = grad_outputs[slot]
+                if g is not None:
+                    layer.grad_sq = _sumsq(g.detach())
+        else:
+            def node_hook(grad_outputs):  # the commonest case, in two calls
+                g = grad_outputs[slot]
+                if g is not None:
+                    g = g.reshape(-1)
+                    layer.grad_sq = torch.dot(g, g)
         node.register_prehook(node_hook)
 
     # -- after backward: one transfer, one report --------------------------------------------
@@ -769,14 +806,17 @@ class Monitor:
         if self._functional is None:  # the first sampled step looked for activations called as functions
             self._functional = any(l.functional for l in ran)
             self._windows = frozenset(l.weight_module for l in ran if l.functional)
-        names = [n for n, _ in self._weighted]
+        # ||dL/dW|| of each weighted module, in one fused call (hooks that take each as its gradient is accumulated
+        # cost more: a Python call and a dispatch per module)
         grads = [m._parameters["weight"].grad for _, m in self._weighted]  # not Module.__getattr__ per module
         present = [t for t in grads if t is not None]
-        # where the numbers meet (not model.parameters(): walking the modules each step costs more than the sums)
-        device = present[0].device if present else (ran[0].dsum.device if ran else torch.device("cpu"))
-        parts = [torch.stack(torch._foreach_norm(present))] if present else []
-        scalars = []  # per place: total a, nonzero f', a^2, ||dL/da|| (a stand-in where the host has it)
-        for l in ran:
+        norms = iter(torch._foreach_norm(present) if present else ())
+        weights = [(name, None if grad is None else next(norms)) for (name, _), grad in zip(self._weighted, grads,
+                                                                                            strict=True)]
+        scalars = [t for _, t in weights if t is not None]
+        parts = []
+        for l in ran:  # per place: the per-unit sums; then total a, nonzero f', a^2, ||dL/da||^2 (a stand-in where
+            # the host has it)
             parts.append(l.dsum)
             parts.append(l.asum)
             if l.dist is not None:
@@ -784,31 +824,27 @@ class Monitor:
             fill = l.sumsq
             scalars += (l.ssum if l.ssum is not None else fill, l.nz if l.nz is not None else fill, l.sumsq,
                         l.grad_sq if l.grad_sq is not None else fill)
-        if scalars:
-            if all(t.dtype == scalars[0].dtype and t.device == scalars[0].device for t in scalars):
-                parts.append(torch.stack(scalars))
-            else:
-                parts.append(torch.stack([t.to(device, torch.float64) for t in scalars]))
         loss = handle.loss
         if torch.is_tensor(loss):
-            parts.append(loss.detach().double().reshape(1))
-        elif parts:
-            parts.append(parts[0].new_zeros(1, dtype=torch.float64))
-        if any(t.device != device for t in parts):
-            parts = [t.to(device) for t in parts]
-        # float64 on the host (torch.cat promotes to the float64 part): a float32 norm of a float64 model would
-        # lose digits. The one host transfer of the step
-        host = torch.cat(parts).numpy(force=True) if parts else np.zeros(0)
-        weight_norm = {}
+            scalars.append(loss.detach().reshape(()))
+        elif scalars:
+            scalars.append(torch.zeros((), dtype=scalars[0].dtype, device=scalars[0].device))
+        # the one host transfer of the step. Parts of one dtype and device are the rule (a cat that promotes is
+        # several times dearer, so none is asked for); otherwise each goes to float64 on one device first (a float32
+        # norm of a float64 model would lose digits)
+        if scalars:
+            try:
+                parts.append(torch.stack(scalars))
+            except RuntimeError:  # places on several devices
+                parts.append(torch.stack([t.to(scalars[0].device, torch.float64) for t in scalars]))
+        host = np.zeros(0)
+        if parts:
+            dtype, device = parts[-1].dtype, parts[-1].device
+            if any(t.dtype != dtype or t.device != device for t in parts):
+                parts = [t.to(device, torch.float64) for t in parts]
+            host = torch.cat(parts).numpy(force=True).astype(np.float64)
         k = 0
-        for name, t in zip(names, grads, strict=True):
-            if t is not None:
-                weight_norm[name] = float(host[k])
-                k += 1
-            else:
-                weight_norm[name] = 0.0
         raw = []
-        units = []
         for l in ran:
             w = l.width
             d, a = host[k:k + w], host[k + w:k + 2 * w]
@@ -817,13 +853,19 @@ class Monitor:
             if l.dist is not None:
                 extra = host[k:k + w]
                 k += w
-            units.append((d, a, extra))
+            raw.append([l, d, a, extra, l.rows, self._advance(l, g, d)])
+        weight_norm = {}
+        for name, t in weights:
+            if t is None:
+                weight_norm[name] = 0.0
+            else:
+                weight_norm[name] = float(host[k])
+                k += 1
         tail = host[k:k + 4 * len(ran)].reshape(-1, 4).tolist()
         k += 4 * len(ran)
-        for l, (d, a, extra), (ssum, nonzero, sumsq, grad_sq) in zip(ran, units, tail, strict=True):
+        for r, (ssum, nonzero, sumsq, grad_sq), l in zip(raw, tail, ran, strict=True):
             # no gradient reached the place (its output needed none): 0, not the stand-in sent in its slot
-            grad_norm = math.sqrt(grad_sq) if l.grad_sq is not None else 0.0
-            raw.append(self._count(l, g, d, a, extra, ssum, nonzero, sumsq, grad_norm))
+            r += (ssum, nonzero, sumsq, math.sqrt(grad_sq) if l.grad_sq is not None else 0.0)
         if torch.is_tensor(loss):
             self._loss = float(host[k])
         elif loss is not None:
@@ -848,10 +890,24 @@ class Monitor:
                     fh.write(self._header())
                 fh.write(json.dumps(self._built().to_dict(), allow_nan=False) + "\n")
 
-    def _count(self, l: _Layer, g: int, d: np.ndarray, a: np.ndarray, extra: np.ndarray | None, ssum: float,
-               nonzero: float, sumsq: float, grad_norm: float) -> dict:
-        """One place's numbers from its per-unit sums on the host (the engine's masks, as instruments.py reads them)."""
-        rows, width = l.rows, l.width
+    @staticmethod
+    def _advance(l: _Layer, g: int, d: np.ndarray) -> tuple[np.ndarray, int]:
+        """The one per-step update on the host: each unit's last active sampled step. Returns what the dead count
+        of this step needs later (the history array and the window's first sampled step)."""
+        if l.last_active is None:
+            l.last_active = np.zeros(l.width, dtype=np.int64)
+        l.samples.append(g)
+        # dead: no nonzero f' in any of the place's last `window` sampled batches (a sum of |f'| is > 0 exactly when
+        # one term is)
+        l.last_active[d > 0] = g
+        return l.last_active, l.samples[0]
+
+    @staticmethod
+    def _count(l: _Layer, d: np.ndarray, a: np.ndarray, extra: np.ndarray | None, rows: int,
+               history: tuple[np.ndarray, int], ssum: float, nonzero: float, sumsq: float, grad_norm: float) -> dict:
+        """One place's numbers from its per-unit sums on the host (the engine's masks, as instruments.py reads them);
+        made when a report is built, not on every sampled step."""
+        width = len(d)
         size = width * rows
         rule = l.saturation_rule
         if l.nonneg_out:
@@ -860,13 +916,9 @@ class Monitor:
             ssum = float(extra.sum())
         if l.binary_deriv:
             nonzero = float(d.sum())
-        if l.last_active is None:
-            l.last_active = np.zeros(width, dtype=np.int64)
-        l.samples.append(g)
-        # dead: no nonzero f' in any of the place's last `window` sampled batches (a sum of |f'| is > 0 exactly when
-        # one term is), and only for a function with a zero region (elsewhere an f' of 0 is underflow: saturated)
-        l.last_active[d > 0] = g
-        dead = int(np.count_nonzero(l.last_active < l.samples[0])) if l.can_die else 0
+        # only a function with a zero region has dead units (elsewhere an f' of 0 is underflow: saturated)
+        last_active, first = history
+        dead = int(np.count_nonzero(last_active < first)) if l.can_die else 0
         limit = SATURATION_FRACTION * (l.record.deriv_max if math.isfinite(l.record.deriv_max) else 1.0)
         saturated = d / rows < limit  # instruments.saturated_mask: mean |f'| below 1% of the maximum, or
         if rule is not None:  # the outputs within 1% of the scale of a level (Activation.saturated_outputs)
@@ -916,6 +968,7 @@ class Monitor:
 
     def _report(self, seen: list, order: list[str], weight_norm: dict[str, float], step: int, sampled: int,
                 loss: float | None, notes: tuple[str, ...]) -> MonitorReport:
+        seen = [(layer, fixed, self._count(*raw)) for layer, fixed, raw in seen]
         output = order[-1] if order else None
         output_norm = weight_norm.get(output, math.nan) if output else math.nan
         last_act = seen[-1][2]["act_grad"] if seen else math.nan
