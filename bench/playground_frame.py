@@ -28,6 +28,7 @@ from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 from actlab.playground import PlaygroundSession, frame_header  # noqa: E402
+from actlab.playground.evaluation import Evaluation  # noqa: E402
 from actlab.session import RunConfig  # noqa: E402
 
 GOALS_MS = {"8x32": 25.0, "32x256": 100.0}
@@ -72,14 +73,47 @@ def load() -> str:
     return f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs"
 
 
+def calibrate(console: Console, sizes: list[str], activation: str, runs: int) -> None:
+    """CPU time per multiply-add of the two budgeted phases (TRAIN_BUDGET, EVAL_BUDGET) at each size: the frame's
+    budget counts multiply-adds, which stands for time only as far as these agree across sizes."""
+    table = Table(title=f"ns of CPU per budgeted multiply-add, {activation}, batch 10: median [range of {runs} runs]")
+    for col in ("size", "train: MACs an update", "train ns/MAC", "evaluation: MACs", "evaluation ns/MAC"):
+        table.add_column(col, justify="right")
+    for size in sizes:
+        train_ns, eval_ns = [], []
+        for _ in range(runs):
+            session = PlaygroundSession(RunConfig(layers=parse_size(size), activations=(activation,)))
+            t = session.trainer
+            per_update = 3 * (t.batch_size + 1) * session.n_weights  # session.py's count
+            n = max(1, min(25, int(2e8 // per_update)))
+            t.run_updates(1)  # warm-up
+            start = time.thread_time()
+            t.run_updates(n)
+            train_ns.append(1e9 * (time.thread_time() - start) / (n * per_update))
+            ev = Evaluation(t, snapshot=False)
+            work = ev.work()
+            start = time.thread_time()
+            ev.run()
+            eval_ns.append(1e9 * (time.thread_time() - start) / work)
+        table.add_row(size, f"{per_update:,.0f}", f"{statistics.median(train_ns):.3f} [{min(train_ns):.3f}–"
+                      f"{max(train_ns):.3f}]", f"{work:,.0f}", f"{statistics.median(eval_ns):.3f} "
+                      f"[{min(eval_ns):.3f}–{max(eval_ns):.3f}]")
+    console.print(table)
+    console.print(f"load average {load()}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--frames", type=int, default=30)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--sizes", nargs="+", default=list(GOALS_MS))
     ap.add_argument("--activation", default="tanh")
+    ap.add_argument("--calibrate", action="store_true", help="CPU ns per budgeted multiply-add at each size, then exit")
     args = ap.parse_args()
     console = Console(width=150)
+    if args.calibrate:
+        calibrate(console, args.sizes, args.activation, args.runs)
+        return
     for size in args.sizes:
         before = load()
         runs, sizes, evaluations = [], [], []

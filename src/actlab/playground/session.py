@@ -36,10 +36,10 @@ from .links import LinkSelection
 EXTENT = 6.0  # the input plane shown: [-6, 6]^2, as the playground
 MAX_STEPS_PER_EPOCH = 2_000  # updates in one epoch (training points / batch size): a frame is up to 50 epochs
 # the output surface's cells shrink as the network grows so that drawing it stays under about this many
-# multiply-adds, a point costing its weights plus ACTIVATION_COST per hidden unit (8 x 32: 41 x 41 points, about 4 ms
+# multiply-adds, a point costing its weights plus ACTIVATION_COST per hidden unit (8 x 32: 35 x 35 points, about 3 ms
 # on one core, was 100 x 100 and 20-29 ms; the page interpolates between the points, so a coarser grid shows no
 # blocks)
-SURFACE_BUDGET = 3.5e7
+SURFACE_BUDGET = 2.5e7
 MIN_SURFACE = 10
 # one activation per unit and point, in multiply-adds: float32 np.tanh takes about 4 ns an element where a float32
 # matrix product takes about 0.08 ns a multiply-add (measured on the 2-core machine), so at 8 x 32 the activations

@@ -5,7 +5,7 @@ import { CLASS_COLOURS, colourSurface, fmt, paintPoints } from "../charts.js";
 const pct = (v) => (v === null || v === undefined ? "" : `${Math.round(100 * v)}%`);
 
 // The server sends the output over G x G points of the plane, spaced evenly from one edge to the other, with fewer
-// points as the network grows (playground/session.py: 40 x 40 at 8 x 32, 10 x 10 at 32 x 256). The page draws it at
+// points as the network grows (playground/session.py: 35 x 35 at 8 x 32, 10 x 10 at 32 x 256). The page draws it at
 // the canvas's own n x n pixels: each pixel's value is interpolated bilinearly between the four points around its
 // centre, so a coarse grid shows no blocks and the surface lines up with the data points drawn over it.
 function bilinearPlan(g, n) {  // per pixel column (or row): the grid index to its left and the weight of the right one
