@@ -229,8 +229,11 @@ class Learner:
             url = self.base.replace("http", "ws") + "/ws/playground?tab=" + r.json()["tab"]
             async with websockets.connect(url, max_size=2**22, additional_headers={
                     "Cookie": self.cookie, "Origin": self.base}) as ws:
-                await ws.send(json.dumps({"type": "init", "config": {}}))
-                await ws.send(json.dumps({"type": "play"}))
+                try:
+                    await ws.send(json.dumps({"type": "init", "config": {}}))
+                    await ws.send(json.dumps({"type": "play"}))
+                except websockets.ConnectionClosed:
+                    pass  # refused (the lab is full): what it said before closing is still to be read below
                 while time.monotonic() < until:
                     msg = await asyncio.wait_for(ws.recv(), timeout=max(0.1, until - time.monotonic()))
                     if isinstance(msg, bytes):
