@@ -63,6 +63,7 @@ from .torch_recipes import RecipeModule, TorchSource, export_code, module_for, r
 __all__ = ["LayerStats", "Monitor", "MonitorReport", "RecipeModule", "TorchSource", "export_code", "module_for",
            "read_log", "record_for", "torch_source"]
 MAX_AUTO_EVERY = 50  # every="auto" samples at least this often, whatever the budget
+_MIN_AUTO_EVERY = 2  # every="auto" keeps an unsampled step between samples to time them against
 _WARMUP_STEPS = 2  # untimed: first calls allocate and pick kernels
 _CALIBRATION_PAIRS = 4  # then unsampled and sampled steps alternate, so a slow patch of the machine hits both
 
@@ -392,9 +393,10 @@ class Monitor:
 
     Args:
         model: any torch.nn.Module.
-        every: sample every n-th step, or "auto": time the first steps and pick the interval that keeps the
-            amortised cost within ``budget`` (a share of a step's time); on a CPU it keeps timing the recent steps
-            and follows the cost (on an accelerator a timing needs a synchronisation, so only the first steps).
+        every: sample every n-th step, or "auto": time the first steps and pick the interval (2 to 50) that keeps
+            the amortised cost, taken at the upper end of its measured interval, within ``budget`` (a share of a
+            step's time); on a CPU it keeps timing the recent steps and follows the cost (on an accelerator a timing
+            needs a synchronisation, so only the first steps).
         window: dead units are those inactive on every one of the last ``window`` sampled batches.
         log: a JSON-lines file; each sampled step appends one report (``actlab watch FILE`` shows it live).
         chance_loss: the loss of the best constant prediction, if known (for "not learning" judgements).
@@ -415,14 +417,15 @@ class Monitor:
         self.window = window
         self.chance_loss = chance_loss
         self.every: int | None = every if isinstance(every, int) else None
-        self.calibrated_cost: float | None = None  # every="auto": the measured share of a step spent sampling
+        self.calibrated_cost: float | None = None  # every="auto": the share of a step spent sampling (upper end)
         self._auto = every == "auto"
         self.step_count = 0
+        self._last_sample = -1
         self.sampled_steps = 0
         # every="auto": each sampled step's extra time as a share of the unsampled steps just before it (a local
         # comparison: a shared machine's load drifts between samples); on a CPU the interval keeps following them,
         # on an accelerator only the first steps are timed (a timing there needs a synchronisation)
-        self._times: dict[str, deque] = {"base": deque(maxlen=8), "extra": deque(maxlen=16)}
+        self._times: dict[str, deque] = {"base": deque(maxlen=8), "extra": deque(maxlen=32)}
         self._recalibrate = all(p.device.type == "cpu" for p in model.parameters())
         self._layers: list[_Layer] = []  # every watched place, in the order first seen
         self._modules: list[tuple[nn.Module, _Layer]] = []  # activation modules and their first-call place
@@ -490,6 +493,8 @@ class Monitor:
         s = self.step_count
         if self._auto and self.every is None:  # calibrating: warm-up, then unsampled and sampled in turn
             return s >= _WARMUP_STEPS and (s - _WARMUP_STEPS) % 2 == 1
+        if self._auto:  # counted from the last sample, so a new interval never puts two samples side by side
+            return s - self._last_sample >= self.every
         return s % self.every == 0
 
     @contextlib.contextmanager
@@ -497,6 +502,8 @@ class Monitor:
         """One training step: forward, loss and backward go inside; the optimiser step may go after."""
         handle = _StepHandle()
         sample = self._should_sample()
+        if sample:
+            self._last_sample = self.step_count
         hooks = self._attach() if sample else []
         self._sync()
         t0 = time.perf_counter()
@@ -517,22 +524,33 @@ class Monitor:
             torch.cuda.synchronize()
 
     def _calibrate(self, sampled: bool, seconds: float) -> None:
+        """every="auto": each sampled step's time against the unsampled steps just before it (a local comparison:
+        a shared machine speeds up and slows down between samples; a base kept from long ago made a sped-up
+        machine's sampled steps look free, and every=1 then had no unsampled step left to correct it). The interval
+        is chosen from the upper end of the recent extra shares, their mean plus three standard errors, so that noise
+        in the timings errs towards sampling less often, never more; it is at least 2, so that every sampled step
+        has an unsampled neighbour to be compared with."""
         if not self._auto or self.step_count < _WARMUP_STEPS or (self.every is not None and not self._recalibrate):
             return
+        base = self._times["base"]
         if not sampled:
-            self._times["base"].append(seconds)
+            base.append(seconds)
             return
-        base = statistics.median(self._times["base"]) if self._times["base"] else 0.0
-        if base <= 0:
+        if not base:
             return
-        self._times["extra"].append(seconds / base - 1)
-        # the interval is (re)chosen when a sampled step's time arrives, from the median extra share of the last ones
-        if len(self._times["extra"]) >= _CALIBRATION_PAIRS:
-            extra = max(statistics.median(self._times["extra"]), 0.0)
+        reference = statistics.median(base)
+        base.clear()  # the next sampled step is compared with the unsampled steps after this one only
+        if reference <= 0:
+            return
+        extras = self._times["extra"]
+        extras.append(seconds / reference - 1)
+        if len(extras) >= _CALIBRATION_PAIRS:
+            upper = statistics.fmean(extras) + 3 * statistics.stdev(extras) / math.sqrt(len(extras))
+            upper = max(upper, 0.0)
             # never sample so rarely that the readings go stale: a model whose step is tiny next to the hooks' cost
             # is sampled every MAX_AUTO_EVERY steps, over budget, and the report says so
-            self.every = min(max(1, math.ceil(extra / self.budget)), MAX_AUTO_EVERY)
-            self.calibrated_cost = extra / self.every
+            self.every = min(max(_MIN_AUTO_EVERY, math.ceil(upper / self.budget)), MAX_AUTO_EVERY)
+            self.calibrated_cost = upper / self.every
 
     # -- hooks (sampled steps only) ----------------------------------------------------------
 
