@@ -21,8 +21,11 @@ MAX_SESSIONS = 60  # a class of 30 with a tab each, and room for reloads and sec
 # Frames per second that one core can train and send in all (measured: about 320 on one core with the default
 # network at 1 epoch a frame). The playground's socket asks for FRAME_BUDGET times the cores its training processes
 # use (web/pool.py); past that many sessions / 64 each session's frame rate falls so that the total stays there,
-# instead of the 25th being refused. On 2 cores: 10 sessions get 60 frames/s each, 30 get 20, 60 get 10 (measured
-# with 30 learners playing and answering on 2 cores: 15 frames/s each; bench/classroom.py).
+# instead of the 25th being refused. On 2 cores: 10 sessions may have 60 frames/s each, 30 may have 20, 60 may have 10.
+# Those are ceilings; the training processes make what the cores allow. Measured on a 2-core machine with every
+# learner also answering (bench/classroom.py, default network, 1 epoch a frame): 30 learners got 4.6-5.2 frames/s
+# each with one worker on SQLite (3.8 with two workers, 2.2-3.4 on PostgreSQL, whose server shares the cores), and at
+# 100 learners the 60 sessions under the cap got 1-1.5 frames/s each while the other 40 were refused with a message.
 FRAME_BUDGET = 300.0
 MAX_PER_TAB = 3
 IDLE_SECONDS = 90  # a paused page pings every 25 s; a socket silent this long is closed and its slot freed
