@@ -207,3 +207,69 @@ def test_after_the_first_sample_functions_are_watched_only_after_the_modules_the
         t = torch.tanh(model.fc2(h) * 1.0)
     assert report.layers[0].mean == pytest.approx(float(h.mean()), rel=1e-12)
     assert report.layers[1].mean == pytest.approx(float(t.mean()), rel=1e-12)
+
+
+class LateGelu(nn.Module):
+    """fc1 -> ReLU -> fc2 -> (F.gelu, only from the 6th forward on) -> fc3: a branch that first runs long after the
+    first sampled step."""
+
+    def __init__(self, start: int = 6):
+        super().__init__()
+        self.fc1, self.act, self.fc2, self.fc3 = nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 6), nn.Linear(6, 1)
+        self.start, self.calls = start, 0
+
+    def forward(self, x):
+        self.calls += 1
+        h = self.fc2(self.act(self.fc1(x)))
+        if self.calls >= self.start:
+            h = F.gelu(h)
+        return self.fc3(h)
+
+
+@pytest.mark.parametrize("every", [1, 2])
+def test_a_function_that_first_runs_after_the_first_sample_is_found_and_measured(every):
+    torch.manual_seed(11)
+    model = LateGelu().double()
+    mon = Monitor(model, every=every)
+    for _ in range(5):  # F.gelu has not run yet
+        with mon.step():
+            model(torch.randn(16, 4, dtype=torch.float64)).sum().backward()
+    assert [l.name for l in mon.report().layers] == ["act"]
+    assert not any("fc2:gelu" in n for n in mon.report().notes)
+    for _ in range(4):  # it runs from the 6th forward on
+        x = torch.randn(16, 4, dtype=torch.float64)
+        with mon.step():
+            model(x).sum().backward()
+    report = mon.report()
+    assert [l.name for l in report.layers] == ["act", "fc2:gelu"]
+    late = report.layers[1]
+    assert late.module_type == "F.gelu" and late.activation == "gelu" and late.width == 6
+    with torch.no_grad():  # the last step (8) is sampled with every 1 and every 2: its batch is x
+        a = F.gelu(model.fc2(model.act(model.fc1(x))))
+    assert late.mean == pytest.approx(float(a.mean()), rel=1e-12)
+    assert late.std == pytest.approx(float(a.std()), rel=1e-9)
+    assert late.window == (4 if every == 1 else 2)  # sampled batches since it first ran
+    # named as the report names functional activations, in the notes
+    assert any(n.startswith("activations applied as functions, watched where they are called: ") and "fc2:gelu" in n
+               for n in report.notes)
+    assert sum(n.startswith("activations applied as functions") for n in report.notes) == 1
+    assert any(line.startswith("fc2:gelu") and " gelu " in line for line in str(report).splitlines())
+
+
+def test_a_gap_with_an_activation_module_is_not_watched_for_functions(monkeypatch):
+    """Only gaps where no activation ran are watched on later sampled steps: an MLP whose every Linear is followed
+    by a module intercepts no torch call after the first sample."""
+    seen = []
+    original = monitor_module._FunctionWatch.__torch_function__
+
+    def counted(self, func, types, args=(), kwargs=None):
+        seen[-1] += 1
+        return original(self, func, types, args, kwargs)
+    monkeypatch.setattr(monitor_module._FunctionWatch, "__torch_function__", counted)
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 4), nn.Tanh(), nn.Linear(4, 1))
+    mon = Monitor(model, every=1)
+    for _ in range(3):
+        seen.append(0)
+        with mon.step():
+            model(torch.randn(2, 3)).sum().backward()
+    assert seen[0] > 0 and seen[1:] == [0, 0]

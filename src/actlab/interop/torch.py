@@ -23,8 +23,9 @@ graphs are untouched):
   places. Module full-backward hooks are never used (in-place ReLU breaks them);
 - activations applied as functions (F.gelu, torch.tanh, TransformerEncoderLayer(activation="gelu")) are watched
   where they are called, by a torch function mode; the first sampled step looks for them through the whole
-  forward, and later steps turn the mode on only from the start of a weighted module a function was found after
-  to the start of the next weighted module (none at all when there were none);
+  forward, and later steps turn the mode on only from the start of a weighted module a function was found after,
+  or one followed by no activation at all (where a function that first runs later would be), to the start of the
+  next weighted module (none at all when there are neither);
 - the weight gradients of the weighted modules (a 2-D or larger "weight") are normed in one fused call after
   backward; each activation is paired with the weighted module that ran just before it, and the last weighted
   module to run is the output layer;
@@ -37,6 +38,7 @@ The per-layer summary feeds readings.diagnose(), the same function that reads ac
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import copy
 import dataclasses
@@ -444,9 +446,9 @@ class Monitor:
         self._module_hooks = [(m, l, self._pre_hook(l), self._post_hook(l)) for m, l in self._modules]
         _functions()
         self._functional: bool | None = None  # None: the first sampled step looks for activations called as functions
-        # where they were found: the weighted modules they follow (None: the model's input). Later sampled steps
-        # watch functions only from such a module's start to the next weighted module's, not through the whole
-        # forward (the mode intercepts every torch call it spans, in Python)
+        # where they were found, or may yet appear: the weighted modules they follow (None: the model's input). Later
+        # sampled steps watch functions only from such a module's start to the next weighted module's, not through
+        # the whole forward (the mode intercepts every torch call it spans, in Python): _choose_windows
         self._windows: frozenset = frozenset()
         self._note_what_cannot_be_seen()
         self._log_path = Path(log) if log is not None else None
@@ -465,7 +467,9 @@ class Monitor:
         self._mode: _FunctionWatch | None = None
         self._ones: dict[tuple, torch.Tensor] = {}  # full ones for torch's backward kernels (a stride-0 one is slow)
         self._pending: tuple | None = None
-        self._noted_functional = self._noted_none = False
+        self._noted_none = False
+        self._noted_functional: set[str] = set()  # the function places the notes name
+        self._functional_note: int | None = None  # where in self.notes
         self._loss: float | None = None
 
     def _header(self) -> str:
@@ -821,9 +825,7 @@ class Monitor:
         self.sampled_steps += 1
         g = self.sampled_steps
         ran = [l for l in self._layers if l.ran]
-        if self._functional is None:  # the first sampled step looked for activations called as functions
-            self._functional = any(l.functional for l in ran)
-            self._windows = frozenset(l.weight_module for l in ran if l.functional)
+        self._choose_windows(ran)
         # ||dL/dW|| of each weighted module, in one fused call (hooks that take each as its gradient is accumulated
         # cost more: a Python call and a dispatch per module)
         grads = [m._parameters["weight"].grad for _, m in self._weighted]  # not Module.__getattr__ per module
@@ -957,6 +959,23 @@ class Monitor:
                 "saturated": int(np.count_nonzero(saturated)), "dead": dead, "dormant": dormant,
                 "non_finite": not math.isfinite(mean)}
 
+    def _choose_windows(self, ran: list[_Layer]) -> None:
+        """Where the next sampled step watches for activations applied as functions: after each weighted module a
+        function was found after, and in every gap between two weighted modules where no activation ran at all (a
+        function that first runs on a later step, a branch taken from step 5 on, is found there). The first sampled
+        step watched the whole forward; the model's input and what follows the last weighted module are watched
+        only then."""
+        windows = {l.weight_module for l in ran if l.functional}
+        wo = self._weight_order
+        order = sorted(wo, key=wo.get)
+        acts = sorted(l.order for l in ran)
+        for a, b in zip(order, order[1:], strict=False):
+            i = bisect.bisect_right(acts, wo[a])
+            if i == len(acts) or acts[i] > wo[b]:  # no place ran between a and b
+                windows.add(a)
+        self._windows = frozenset(windows)
+        self._functional = bool(windows)
+
     def _note_hidden(self, seen: list, order: list[str]) -> None:
         if self._unmatched:  # once, from the first sampled step's order: name where an activation may be hidden
             self._unmatched = False
@@ -968,12 +987,17 @@ class Monitor:
                 self.notes.append(f"no activation runs between {pairs}: an activation applied there by other means "
                                   "than a module or a torch function (a custom autograd function, a C++ kernel) "
                                   "is not watched")
-        if not self._noted_functional:
-            functional = sorted({layer.name for layer, _, _ in seen if layer.functional})
-            if functional:
-                self._noted_functional = True
-                self.notes.append("activations applied as functions, watched where they are called: "
-                                  + ", ".join(functional[:8]) + (" ..." if len(functional) > 8 else ""))
+        functional = {layer.name for layer, _, _ in seen if layer.functional}
+        if not functional <= self._noted_functional:  # places first found on this step join the note
+            self._noted_functional |= functional
+            names = sorted(self._noted_functional)
+            note = ("activations applied as functions, watched where they are called: "
+                    + ", ".join(names[:8]) + (" ..." if len(names) > 8 else ""))
+            if self._functional_note is None:
+                self._functional_note = len(self.notes)
+                self.notes.append(note)
+            else:
+                self.notes[self._functional_note] = note
         if not seen and not self._noted_none:
             self._noted_none = True
             self.notes.append("no activation found: neither an activation module (nn.ReLU, nn.GELU, ...) nor an "
