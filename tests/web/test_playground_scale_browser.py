@@ -98,4 +98,17 @@ def test_the_default_size_shows_no_note_and_every_epoch_in_one_frame(browser, bi
         assert "strongest of 7,264 links" in pg.locator("#link-count").text_content()
         shot(pg, "playground-8x32-training")
         shot(pg, "playground-8x32-surface", pg.locator("#output-surface"))
+        pg.wait_for_function("Number(document.getElementById('epoch').textContent) >= 6", timeout=60_000)
+        pg.get_by_role("button", name="Pause").click()
+        pg.wait_for_timeout(1000)
+        # the circle's outer class (orange) along the plane's bottom edge and in a corner, its inner class (blue) at
+        # the centre (where blue points are drawn too): the whole surface, the right way up, at the canvas's size (a
+        # page that stretched the top half of it over the canvas put the blue centre at the bottom edge)
+        patches = pg.evaluate("""() => {
+          const c = document.getElementById('output-surface'), ctx = c.getContext('2d');
+          const mean = (x, y) => { const d = ctx.getImageData(x, y, 9, 9).data; let r = 0, b = 0;
+            for (let i = 0; i < d.length; i += 4) { r += d[i]; b += d[i + 2]; } return [r, b]; };
+          return [mean(c.width / 2 - 4, c.height - 10), mean(1, 1), mean(c.width / 2 - 4, c.height / 2 - 4)]; }""")
+        (bottom_r, bottom_b), (corner_r, corner_b), (centre_r, centre_b) = patches
+        assert bottom_r > bottom_b and corner_r > corner_b and centre_b > centre_r, patches
         assert not pg.console_errors, pg.console_errors

@@ -146,7 +146,8 @@ export function mount(root, { state, outputNeuron = () => null }) {
       ctx.fillText("Loss, accuracy and gradients still update.", canvas.width / 2, canvas.height / 2 + 12);
       return;
     }
-    if (small.width !== canvas.width) small.width = small.height = canvas.width;  // a resize clears and reallocates
+    // a resize clears and reallocates; both sides are checked (a new canvas is 300 x 150)
+    if (small.width !== canvas.width || small.height !== canvas.width) { small.width = canvas.width; small.height = canvas.width; }
     if (h.classes) paintSmoothClassSurface(small, frame.output, h.grid, h.class_levels, state.get("discretize"));
     else paintSmoothSurface(small, frame.output, h.grid, state.get("discretize"), 1 / 127);  // int8 grid to [-1, 1]
     ctx.clearRect(0, 0, canvas.width, canvas.height);
