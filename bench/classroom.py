@@ -10,12 +10,16 @@ acknowledged. With --playground each learner also keeps one playground socket tr
 With --kill one worker is killed with SIGKILL halfway through (uvicorn's supervisor starts a new one).
 
 Beside the learners a probe times plain requests, ten a second, alternating a page (/lesson) and a small API
-(/api/class/me), as a learner who opens a page while the class plays would see them.
+(/api/class/me), as a learner who opens a page while the class plays would see them. Each learner has an HTTP client
+of its own, and the playground sockets run in a second process, so that the generator's own queues do not pass for
+the lab's latency; the lab's own time per check (its Server-Timing header) and the generator's event-loop lag are
+reported beside the learners' figures, and with --trace every check's httpcore steps are written to a file.
 
 Reports: attempts acknowledged per second, p50/p95/max latency of a check and of the probe's page/API requests,
 frames per second per learner, the lab's resident memory and CPU time (all its processes, training processes
-included), the load generator's own CPU, the machine's load average before and after, and attempts lost
-(acknowledged with a 2xx but missing from the store afterwards). --cpus runs the lab on those cores only (taskset),
+included), the load generator's own CPU, the machine's load average before and after, attempts lost
+(acknowledged with a 2xx but missing from the store afterwards), and the sockets closed early by close code with
+the lab's message (1013: refused by the session cap). --cpus runs the lab on those cores only (taskset),
 to stand for a small machine while the load generator runs elsewhere. Loopback only, bounded by --seconds.
 """
 
