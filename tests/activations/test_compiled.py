@@ -23,7 +23,7 @@ from actlab.activations import functions as F
 
 from .test_accuracy import BOUNDS, PINNED
 
-COMPILED_NAMES = ["sigmoid", "silu", "quick_gelu", "gelu", "gelu_tanh"]
+COMPILED_NAMES = ["sigmoid", "tanh", "silu", "quick_gelu", "gelu", "gelu_tanh"]
 
 
 def require_numba():

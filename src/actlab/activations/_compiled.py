@@ -1,8 +1,8 @@
 """The optional compiled kernels (numba): whether they are used, and loading them on first use.
 
-functions.py computes sigmoid, SiLU / swish / quick GELU, float32 GELU and gelu_tanh through the compiled
-kernels of ``_numba_kernels`` when numba is installed (``pip install actlab[fast]``), and through its NumPy
-formulas otherwise; both are held to the same ULP bounds. Which one runs:
+functions.py computes sigmoid and tanh (float64), SiLU / swish / quick GELU, float32 GELU and gelu_tanh
+through the compiled kernels of ``_numba_kernels`` when numba is installed (``pip install actlab[fast]``), and
+through its NumPy formulas otherwise; both are held to the same ULP bounds. Which one runs:
 
 - ``ACTLAB_KERNELS=numpy`` in the environment: always NumPy;
 - ``ACTLAB_KERNELS=compiled``: the compiled kernels, and an error if numba cannot be imported;
@@ -156,9 +156,11 @@ def warm() -> list[str]:
     v, d = np.empty_like(x64), np.empty_like(x64)
     module.sigmoid(x64, v, d)
     module.sigmoid_value(x64, v)
+    module.tanh(x64, v, d)
+    module.tanh_value(x64, v)
     module.gelu_tanh_float64(x64, v, d)
     x32 = np.linspace(-3, 3, 8, dtype=np.float32)
     v, d = np.empty_like(x32), np.empty_like(x32)
     module.gelu_float32(x32, v, d)
     module.gelu_tanh_float32(x32, v, d)
-    return done + ["sigmoid float64", "gelu_tanh float64", "gelu float32", "gelu_tanh float32"]
+    return done + ["sigmoid float64", "tanh float64", "gelu_tanh float64", "gelu float32", "gelu_tanh float32"]

@@ -1,4 +1,4 @@
-"""Compiled (numba) value-and-derivative kernels for sigmoid, SiLU / swish / quick GELU, GELU and gelu_tanh.
+"""Compiled (numba) value-and-derivative kernels for sigmoid, tanh, SiLU / swish / quick GELU, GELU and gelu_tanh.
 
 Imported only through ``_compiled.kernels()``, never by ``import actlab``: importing numba and compiling
 cost seconds, so this module loads on the first call that can use it (and numba's on-disk cache makes
@@ -18,6 +18,8 @@ Single-threaded: the callers (the network engine, the benchmark against one-thre
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from numba import njit
@@ -101,6 +103,29 @@ def _exp(x):
 
 
 @njit(inline="always", cache=True, error_model="numpy")
+def _exp_and_expm1(x):
+    """(exp(x), exp(x) - 1) for float64 x, each within about 0.6 ULP: _exp's steps, with the table's head scaled,
+    a = 2**(k/64), kept apart from the small rest c, so that exp(x) - 1 = (a - 1) + c loses nothing (a - 1 is
+    exact for a in [1/2, 2], and near x = 0, k = 0 and the result is the polynomial's exp(r) - 1 itself)."""
+    x = _EXP_HI if x > _EXP_HI else x
+    x = _EXP_LO if x < _EXP_LO else x
+    t = x * _INV_LN2_64 + _SHIFT
+    kf = t - _SHIFT
+    r = (x - kf * _LN2_64_HI) - kf * _LN2_64_LO
+    p = ((((_C6 * r + _C5) * r + _C4) * r + _C3) * r + _C2) * (r * r) + r
+    k = np.float64(t).view(np.int64) - _SHIFT_BITS
+    j = k & 63
+    m = k >> 6
+    hi = _EXP2_HI[j]
+    m1 = m >> 1
+    s1 = np.int64((m1 + 1023) << 52).view(np.float64)
+    s2 = np.int64((m - m1 + 1023) << 52).view(np.float64)
+    a = hi * s1 * s2
+    c = (_EXP2_LO[j] + hi * p) * s1 * s2
+    return a + c, (a - 1.0) + c
+
+
+@njit(inline="always", cache=True, error_model="numpy")
 def _no_neg_inf(x):
     """-inf -> the most negative float64 (so x * 0 = -0.0); NaN passes."""
     return -_F64_MAX if x < -_F64_MAX else x
@@ -139,6 +164,42 @@ def sigmoid(x, out_value, out_deriv):
         rq = 1.0 / (1.0 + e)  # one division serves both (float64 sigma' stays within 3 ULP this way)
         out_value[i] = (1.0 if xi >= 0 else e) * rq
         out_deriv[i] = (e * rq) * rq
+
+
+@njit(inline="always", cache=True, error_model="numpy")
+def _tanh_abs(a, e, m):
+    """tanh(a) for a = |x| from e = exp(-2a) and m = e - 1: below a = 0.55, -m / (2 + m) (no cancellation) with the
+    rounding of 2 + m put back; above, 1 - 2e / (1 + e), whose one rounding near 1 is half an ULP (the first form's
+    2 + m, in [1, 2), would cost an ULP of the result there). Large a gives 1 exactly, NaN stays NaN."""
+    d = 2.0 + m
+    d_err = (2.0 - d) + m  # d + d_err = 2 + m exactly (Fast2Sum, |m| <= 1): the rounding of d would cost 2 ULP
+    small = -m / d
+    small = small - (small * d_err) / d
+    big = 1.0 - 2.0 * e / (1.0 + e)
+    return big if a > 0.55 else small
+
+
+@njit(cache=True, error_model="numpy")
+def tanh_value(x, out_value):
+    """tanh(x) from _tanh_abs, the sign of x put back with copysign (which keeps -0.0)."""
+    for i in range(x.size):
+        xi = np.float64(x[i])
+        a = abs(xi)
+        e, m = _exp_and_expm1(-2.0 * a)
+        out_value[i] = math.copysign(_tanh_abs(a, e, m), xi)
+
+
+@njit(cache=True, error_model="numpy")
+def tanh(x, out_value, out_deriv):
+    """tanh(x) as tanh_value, and tanh'(x) = sech(x)**2 = 4e / (1 + e)**2 with e = exp(-2|x|) (functions.tanh_deriv's
+    formula)."""
+    for i in range(x.size):
+        xi = np.float64(x[i])
+        a = abs(xi)
+        e, m = _exp_and_expm1(-2.0 * a)
+        out_value[i] = math.copysign(_tanh_abs(a, e, m), xi)
+        q = 1.0 + e
+        out_deriv[i] = 4.0 * e / (q * q)
 
 
 @njit(cache=True, error_model="numpy")

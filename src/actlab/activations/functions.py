@@ -218,20 +218,38 @@ def _sigmoid_scaled(x: np.ndarray, beta: float, beta_lo: float = 0.0) -> tuple[n
 # --- tanh ----------------------------------------------------------------------------------
 
 
-def tanh(x: np.ndarray) -> np.ndarray:
-    """tanh(x) = (e^x - e^-x) / (e^x + e^-x)."""
-    return np.tanh(x)
-
-
-def tanh_deriv(x: np.ndarray) -> np.ndarray:
-    """tanh'(x) = sech(x)**2 = 4e / (1 + e)**2 with e = exp(-2|x|): no 1 - tanh**2 cancellation."""
+def _tanh_deriv_numpy(x: np.ndarray) -> np.ndarray:
     e = np.exp(-2 * np.minimum(np.abs(x), 400))  # exp underflows to 0 long before 400; 2 |x| would overflow
     return 4 * e / np.square(1 + e)
 
 
+def _tanh(x: np.ndarray, value: bool, deriv: bool):
+    """tanh and tanh', each only when asked for: for float64 the compiled kernel when in use (C's tanh is not
+    vectorised in float64), else np.tanh and _tanh_deriv_numpy (which share nothing)."""
+    kernels = _kernels_for(x) if x.dtype == np.float64 else None
+    if kernels is not None:
+        if not deriv:
+            flat = _flat_for_kernel(x)
+            out = np.empty_like(flat)
+            kernels.tanh_value(flat, out)
+            return out.reshape(x.shape), None
+        return _compiled_pair(kernels.tanh, x, value, deriv)[:2]
+    return (np.tanh(x) if value else None), (_tanh_deriv_numpy(x) if deriv else None)
+
+
+def tanh(x: np.ndarray) -> np.ndarray:
+    """tanh(x) = (e^x - e^-x) / (e^x + e^-x)."""
+    return _tanh(x, True, False)[0]
+
+
+def tanh_deriv(x: np.ndarray) -> np.ndarray:
+    """tanh'(x) = sech(x)**2 = 4e / (1 + e)**2 with e = exp(-2|x|): no 1 - tanh**2 cancellation."""
+    return _tanh(x, False, True)[1]
+
+
 def tanh_value_and_deriv(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(tanh(x), tanh'(x)); no part is shared, so this is the two calls."""
-    return np.tanh(x), tanh_deriv(x)
+    """(tanh(x), tanh'(x)): one exponential for both where the compiled kernel runs."""
+    return _tanh(x, True, True)
 
 
 # --- ReLU family ---------------------------------------------------------------------------
