@@ -197,34 +197,33 @@ def test_compiled_exp_table_is_two_to_the_j_over_64():
             assert abs(mp.mpf(K._EXP2_HI[j]) + mp.mpf(K._EXP2_LO[j]) - exact) <= exact * mp.mpf(2) ** -104, j
 
 
-def test_the_switch_reads_the_environment_and_refuses_unknown_choices(monkeypatch):
-    monkeypatch.setenv(_compiled.ENV, "numpy")
-    assert _compiled.kernels() is None and not _compiled.active()
-    assert "NumPy" in _compiled.status()
-    monkeypatch.setenv(_compiled.ENV, "fastest")
-    with pytest.raises(ValueError, match=r"ACTLAB_KERNELS='fastest' is not one of auto, compiled, numpy"):
-        _compiled.kernels()
-    with pytest.raises(ValueError, match=r"kernel choice must be one of auto, compiled, numpy or None; got 'on'"):
-        _compiled.use("on")
-    with _compiled.using("numpy"):  # use() overrides the environment
-        assert _compiled.kernels() is None
+def test_the_switch_refuses_unknown_choices_and_using_restores():
+    with _compiled.using("numpy"):
+        assert _compiled.kernels() is None and not _compiled.active()
+        assert "NumPy" in _compiled.status()
+        with pytest.raises(ValueError, match=r"kernel choice must be one of auto, compiled, numpy or None; got 'on'"):
+            _compiled.use("on")
+        assert _compiled.kernels() is None  # the refused choice changed nothing
+    assert _compiled._forced is None
 
 
 def test_compiled_required_but_unavailable_says_why(monkeypatch):
-    """ACTLAB_KERNELS=compiled without a working numba is an error naming the cause; auto falls back quietly."""
+    """use('compiled') without a working numba is an error naming the cause; auto falls back quietly."""
     monkeypatch.setattr(_compiled, "_module", None)
     monkeypatch.setattr(_compiled, "_failure", "numba is not installed (pip install 'actlab[fast]')")
     with _compiled.using("compiled"):
-        with pytest.raises(RuntimeError, match=r"ACTLAB_KERNELS=compiled but .* numba is not installed"):
+        with pytest.raises(RuntimeError, match=r"compiled kernels were asked for .* numba is not installed"):
             F.silu(np.ones(3))
     with _compiled.using("auto"):
         np.testing.assert_allclose(F.silu(np.ones(3)), 1 / (1 + np.exp(-1.0)), rtol=1e-15)
         assert "numba is not installed" in _compiled.status()
 
 
-def _run(code: str, **env) -> str:
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120,
-                          env={**os.environ, **env}).stdout.strip()
+def _run(code: str, kernels: str = "auto") -> str:
+    """Run ``code`` in a fresh interpreter after use(kernels); its printed line."""
+    code = f"from actlab.activations import _compiled\n_compiled.use({kernels!r})\n" + code
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          timeout=120).stdout.strip()
 
 
 def test_import_actlab_does_not_import_numba():
@@ -233,7 +232,7 @@ def test_import_actlab_does_not_import_numba():
     assert _run("import sys, actlab, actlab.activations; print('numba' in sys.modules)") == "False"
     code = ("import sys, numpy as np; from actlab import activations; activations.get('gelu')(np.ones(3)); "
             "print('numba' in sys.modules)")
-    assert _run(code, ACTLAB_KERNELS="numpy") == "False"
+    assert _run(code, "numpy") == "False"
 
 
 def test_preload_loads_in_the_background_and_numpy_answers_meanwhile():
@@ -249,10 +248,10 @@ def test_preload_loads_in_the_background_and_numpy_answers_meanwhile():
         "_compiled._preloading.join(120)\n"
         "print(started < 0.2, during, _compiled.kernels() is not None, 'numba' in sys.modules)\n"
     )
-    assert _run(code, ACTLAB_KERNELS="auto") == "True True True True"
+    assert _run(code, "auto") == "True True True True"
     # 'compiled' waits for the preload instead of answering with NumPy
     code = ("from actlab.activations import _compiled\n"
             "_compiled.preload(); print(_compiled.kernels() is not None)\n")
-    assert _run(code, ACTLAB_KERNELS="compiled") == "True"
+    assert _run(code, "compiled") == "True"
     assert _run("from actlab.activations import _compiled\n_compiled.preload(); print(_compiled._preloading)",
-                ACTLAB_KERNELS="numpy") == "None"
+                "numpy") == "None"

@@ -4,10 +4,11 @@ functions.py computes sigmoid and tanh (float64), SiLU / swish / quick GELU, flo
 through the compiled kernels of ``_numba_kernels`` when numba is installed (``pip install actlab[fast]``), and
 through its NumPy formulas otherwise; both are held to the same ULP bounds. Which one runs:
 
-- ``ACTLAB_KERNELS=numpy`` in the environment: always NumPy;
-- ``ACTLAB_KERNELS=compiled``: the compiled kernels, and an error if numba cannot be imported;
-- unset (or ``auto``): compiled when numba imports, NumPy otherwise;
-- ``use(...)`` / ``using(...)`` in a process override the environment (the tests run both paths).
+- ``use("numpy")``: always NumPy;
+- ``use("compiled")``: the compiled kernels, and an error if numba cannot be imported;
+- ``use("auto")``, the default: compiled when numba imports, NumPy otherwise;
+- ``using(...)``: the same for a block (the tests run both paths). The core reads no environment variable
+  (tests/core/test_sizes.py); a caller that wants one reads it and calls use().
 
 Nothing here imports numba: ``import actlab`` stays as fast as without it. The first kernel call of a
 process imports numba and loads the kernels (compiled machine code from numba's on-disk cache, next to
@@ -19,13 +20,11 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
-import os
 import threading
 
-ENV = "ACTLAB_KERNELS"
 _CHOICES = ("auto", "compiled", "numpy")
 
-_forced: str | None = None  # set by use(); None: the environment decides
+_forced: str | None = None  # set by use(); None: auto
 _module = None  # _numba_kernels once imported
 _failure: str | None = None  # why it could not be imported
 _lock = threading.Lock()
@@ -33,12 +32,7 @@ _preloading: threading.Thread | None = None  # preload()'s thread while it runs
 
 
 def _choice() -> str:
-    if _forced is not None:
-        return _forced
-    value = os.environ.get(ENV, "auto").strip().lower() or "auto"
-    if value not in _CHOICES:
-        raise ValueError(f"{ENV}={value!r} is not one of {', '.join(_CHOICES)} (unset means auto)")
-    return value
+    return "auto" if _forced is None else _forced
 
 
 def installed() -> bool:
@@ -80,7 +74,7 @@ def kernels():
         _preloading.join()
     module = _load()
     if module is None and choice == "compiled":
-        raise RuntimeError(f"{ENV}=compiled but the compiled kernels are unavailable: {_failure}")
+        raise RuntimeError(f"the compiled kernels were asked for (use('compiled')) but are unavailable: {_failure}")
     return module
 
 
@@ -93,7 +87,7 @@ def status() -> str:
     """One line saying which kernels run and why."""
     choice = _choice()
     if choice == "numpy":
-        return f"NumPy kernels ({ENV}=numpy or use('numpy'))"
+        return "NumPy kernels (use('numpy'))"
     if kernels() is not None:
         import numba
 
@@ -102,7 +96,7 @@ def status() -> str:
 
 
 def use(choice: str | None) -> None:
-    """Force 'compiled', 'numpy' or 'auto' for this process; None returns the choice to the environment."""
+    """Choose 'compiled', 'numpy' or 'auto' for this process; None is 'auto'."""
     global _forced
     if choice is not None and choice not in _CHOICES:
         raise ValueError(f"kernel choice must be one of {', '.join(_CHOICES)} or None; got {choice!r}")

@@ -242,6 +242,19 @@ def tanh(x: np.ndarray) -> np.ndarray:
     return _tanh(x, True, False)[0]
 
 
+def tanh_into(z: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """tanh(z) written into ``out`` (same shape and dtype), bit for bit what tanh(z) returns: the network's pooled
+    training buffers (network._OUTPUT_INTO) use it."""
+    kernels = _kernels_for(z) if z.dtype == np.float64 else None
+    if kernels is None:
+        return np.tanh(z, out=out)
+    if out.flags.c_contiguous and out.flags.writeable:
+        kernels.tanh_value(_flat_for_kernel(z), out.reshape(-1))
+    else:
+        out[...] = tanh(z)
+    return out
+
+
 def tanh_deriv(x: np.ndarray) -> np.ndarray:
     """tanh'(x) = sech(x)**2 = 4e / (1 + e)**2 with e = exp(-2|x|): no 1 - tanh**2 cancellation."""
     return _tanh(x, False, True)[1]
