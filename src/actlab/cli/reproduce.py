@@ -30,8 +30,10 @@ def reproduce(
     json_out: Annotated[bool, typer.Option("--json", help="Print the records as JSON")] = False,
     plot: Annotated[Path | None, typer.Option(help="Write one figure per claim into this folder (needs "
                                                    "matplotlib)")] = None,
+    # 1 by default: on the 2-core machine two workers cost 40-50% more CPU time (each claim's own CPU time rose
+    # about 1.4x beside the other) and did not shorten the quick set (bench/reproduce.py --versus-jobs, 4 rounds)
     jobs: Annotated[int, typer.Option(help="Claims run side by side in this many processes (1: one after "
-                                           "another here)")] = 2,
+                                           "another here)")] = 1,
 ) -> None:
     """Re-measure the papers' claims, each with a verdict.
 
