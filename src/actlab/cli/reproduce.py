@@ -55,13 +55,16 @@ def reproduce(
     records, start = [], time.perf_counter()
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.fields[step]}"),
                   TimeElapsedColumn(), console=out, transient=json_out) as progress:
-        # one bar per claim from the start: with several processes the claims advance side by side
-        tasks = {name: progress.add_task(name, total=1, step="waiting") for name in chosen}
+        # one bar per claim from the start (with several processes the claims advance side by side), each clock
+        # started by the claim's first step, so that a bar times its own claim and not the wait before it
+        tasks = {name: progress.add_task(name, total=1, step="waiting", start=False) for name in chosen}
 
         def on_step(name: str, done: int, total: int, message: str) -> None:
+            progress.start_task(tasks[name])  # no effect once started
             progress.update(tasks[name], completed=done, total=max(total, 1), step=escape(message))
 
         for record, _ in core.run_claims(chosen, quick=quick, seeds=seeds, on_step=on_step, workers=jobs):
+            progress.start_task(tasks[record.name])  # a stored record reports no step
             task = next(t for t in progress.tasks if t.id == tasks[record.name])
             # completed, not a new total: a new total restarts the bar's clock, which stopped at its last step
             progress.update(task.id, completed=task.total, step=record.verdict)
