@@ -219,7 +219,8 @@ def test_with_every_data_control_hidden_the_panel_says_what_the_data_is(page):
     """A teacher's link that hides every data control leaves the panel saying which data the run uses (its set, noise,
     split and batch as the link gave them), not a "Data" heading over nothing; one visible control keeps the panel's
     controls and no such line."""
-    _open(page, "/playground?dataset=xor&noise=10&train=60&batch=5&hide=problem,dataset,train,noise,batch,csv", 1440, 900)
+    hide = "problem,dataset,train,noise,batch,csv"
+    _open(page, f"/playground?dataset=xor&noise=10&train=60&batch=5&hide={hide}", 1440, 900)
     panel = page.locator("#data-panel")
     assert panel.is_visible()
     line = page.locator("#data-fixed")
