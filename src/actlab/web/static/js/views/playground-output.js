@@ -122,8 +122,9 @@ export function mount(root, { state, outputNeuron = () => null }) {
   function explain(h) {
     const parts = [];
     if (h.epoch_step) {
-      parts.push(`Epoch ${count(h.epoch + 1)} is ${count(h.epoch_step)} of ${count(h.updates_per_epoch)} updates in: ` +
-                 "a network this big trains part of an epoch per frame, so the page stays live.");
+      // mid-epoch after Step (one minibatch update) or when a frame's budget is less than an epoch (a big network)
+      parts.push(`Epoch ${count(h.epoch + 1)} is ${count(h.epoch_step)} of ${count(h.updates_per_epoch)} updates in ` +
+                 "(Step trains one minibatch; a big network trains part of an epoch per frame, so the page stays live).");
     }
     if (h.evaluated_step !== undefined && h.evaluated_step !== h.step) {
       parts.push(`Losses, accuracy and the layer readings are computed on all the data for the network as it was at ` +
