@@ -24,6 +24,8 @@ import math
 import numpy as np
 from numba import njit
 
+from ._numerics import two_prod
+
 # exp(x) = 2**(k/64) exp(r) with k = round(64 x / ln 2) and r = x - k ln(2)/64, |r| <= ln(2)/128 (Tang's method, as
 # in ARM's optimized-routines): 2**(j/64), j = k mod 64, comes from a table as a sum hi + lo (rounded from mpmath,
 # tests/activations/test_compiled.py checks them), 2**(k div 64) is built from integer bits, and exp(r) - 1 is a
@@ -77,7 +79,8 @@ _EXP2_LO = np.array((
 
 
 _F64_MAX = 1.7976931348623157e308
-_VETKAMP = 134217729.0  # 2**27 + 1
+# Dekker's exact product, the NumPy module's own function compiled for scalars (its splitter a constant)
+_two_prod = njit(inline="always", cache=True, error_model="numpy")(two_prod)
 
 
 @njit(inline="always", cache=True, error_model="numpy")
@@ -218,13 +221,8 @@ def swish(x, beta, beta_lo, correct, out_value, out_deriv):
         p = xc * beta
         err = 0.0
         if correct:
-            tt = _VETKAMP * xc
-            x_hi = tt - (tt - xc)
-            x_lo = xc - x_hi
-            tc = _VETKAMP * beta
-            c_hi = tc - (tc - beta)
-            c_lo = beta - c_hi
-            err = (((x_hi * c_hi - p) + x_hi * c_lo + x_lo * c_hi) + x_lo * c_lo) + xc * beta_lo
+            p, err = _two_prod(xc, beta)
+            err += xc * beta_lo
         e = _exp(-abs(p))
         q = 1.0 + e
         s = (1.0 if p >= 0 else e) / q

@@ -106,6 +106,14 @@ def _compiled_pair(kernel, x: np.ndarray, value: bool, deriv: bool, *args):
     return (out_value.reshape(x.shape) if value else None), (out_deriv.reshape(x.shape) if deriv else None), extra
 
 
+def _compiled_value(kernel, x: np.ndarray) -> np.ndarray:
+    """Run a compiled value-only kernel ``kernel(x_flat, out)`` over ``x``; the result is shaped like x."""
+    flat = _flat_for_kernel(x)
+    out = np.empty_like(flat)
+    kernel(flat, out)
+    return out.reshape(x.shape)
+
+
 def _kernels_for(x: np.ndarray):
     """The compiled kernels for a float32 or float64 ``x`` when they are in use (see _compiled), else None."""
     if x.dtype != np.float64 and x.dtype != np.float32:
@@ -173,10 +181,7 @@ def _sigmoid(x: np.ndarray, value: bool, deriv: bool):
     kernels = _kernels_for(x) if x.dtype == np.float64 else None
     if kernels is not None:
         if not deriv:
-            flat = _flat_for_kernel(x)
-            out = np.empty_like(flat)
-            kernels.sigmoid_value(flat, out)
-            return out.reshape(x.shape), None
+            return _compiled_value(kernels.sigmoid_value, x), None
         return _compiled_pair(kernels.sigmoid, x, value, deriv)[:2]
     s, e = _sigmoid_from_exp(x)
     return (s if value else None), (_sigmoid_slope(s, e) if deriv else None)
@@ -229,10 +234,7 @@ def _tanh(x: np.ndarray, value: bool, deriv: bool):
     kernels = _kernels_for(x) if x.dtype == np.float64 else None
     if kernels is not None:
         if not deriv:
-            flat = _flat_for_kernel(x)
-            out = np.empty_like(flat)
-            kernels.tanh_value(flat, out)
-            return out.reshape(x.shape), None
+            return _compiled_value(kernels.tanh_value, x), None
         return _compiled_pair(kernels.tanh, x, value, deriv)[:2]
     return (np.tanh(x) if value else None), (_tanh_deriv_numpy(x) if deriv else None)
 
