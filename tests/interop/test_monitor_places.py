@@ -165,6 +165,19 @@ def test_the_log_header_names_places_first_seen_after_the_first_sample(tmp_path)
     assert all(math.isfinite(l["mean"]) for r in reports for l in r["layers"])
 
 
+def _count_function_watch_calls(monkeypatch) -> list[int]:
+    """A list whose last entry counts the torch calls the monitor's function watch intercepts (append a 0 to open a
+    new count)."""
+    seen = []
+    original = monitor_module._FunctionWatch.__torch_function__
+
+    def counted(self, func, types, args=(), kwargs=None):
+        seen[-1] += 1
+        return original(self, func, types, args, kwargs)
+    monkeypatch.setattr(monitor_module._FunctionWatch, "__torch_function__", counted)
+    return seen
+
+
 def test_after_the_first_sample_functions_are_watched_only_after_the_modules_they_follow(monkeypatch):
     """The first sampled step intercepts every torch call of the forward to find activations applied as functions;
     later ones only from the start of the module a function was found after to the start of the next weighted
@@ -184,13 +197,7 @@ def test_after_the_first_sample_functions_are_watched_only_after_the_modules_the
                 h = h * 1.0
             return self.fc3(torch.tanh(h))
 
-    seen = []
-    original = monitor_module._FunctionWatch.__torch_function__
-
-    def counted(self, func, types, args=(), kwargs=None):
-        seen[-1] += 1
-        return original(self, func, types, args, kwargs)
-    monkeypatch.setattr(monitor_module._FunctionWatch, "__torch_function__", counted)
+    seen = _count_function_watch_calls(monkeypatch)
     torch.manual_seed(4)
     model = Busy().double()
     mon = Monitor(model, every=1)
@@ -259,13 +266,7 @@ def test_a_function_that_first_runs_after_the_first_sample_is_found_and_measured
 def test_a_gap_with_an_activation_module_is_not_watched_for_functions(monkeypatch):
     """Only gaps where no activation ran are watched on later sampled steps: an MLP whose every Linear is followed
     by a module intercepts no torch call after the first sample."""
-    seen = []
-    original = monitor_module._FunctionWatch.__torch_function__
-
-    def counted(self, func, types, args=(), kwargs=None):
-        seen[-1] += 1
-        return original(self, func, types, args, kwargs)
-    monkeypatch.setattr(monitor_module._FunctionWatch, "__torch_function__", counted)
+    seen = _count_function_watch_calls(monkeypatch)
     model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 4), nn.Tanh(), nn.Linear(4, 1))
     mon = Monitor(model, every=1)
     for _ in range(3):
