@@ -50,9 +50,14 @@ def test_pinned_features_and_layers_leave_no_control_that_changes_them(browser, 
         page.reload()
     opened.value.on("framereceived", lambda p: answers.append(p) if isinstance(p, str) else None)
     page.wait_for_selector("body[data-ready=true]", timeout=60_000)
-    page.evaluate("for (const b of document.querySelectorAll('#network .feature input')) "
-                  "{ b.hidden = false; b.disabled = false; b.closest('label').hidden = false; }")
-    page.locator("#network .feature input:not(:checked)").first.element_handle().click()  # one click, one reset
+    # un-hide and tick in one step: a frame may redraw the network between two playwright calls,
+    # which hides the box again (the CI run of 2026-12-01 timed out waiting for it to be visible)
+    ticked = page.evaluate(
+        "() => { for (const b of document.querySelectorAll('#network .feature input')) "
+        "{ b.hidden = false; b.disabled = false; b.closest('label').hidden = false; } "
+        "const box = document.querySelector('#network .feature input:not(:checked)'); "
+        "if (!box) return false; box.click(); return true; }")
+    assert ticked, "no unticked feature box to tick"
     deadline = time.monotonic() + 30
     while not any('"error"' in a for a in answers) and time.monotonic() < deadline:
         page.wait_for_timeout(200)
