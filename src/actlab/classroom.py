@@ -250,6 +250,31 @@ def _same(key: str, sent, pinned, layers: int) -> bool:
     return sent == pinned
 
 
+class PinnedError(ConfigError):
+    """A message refused because of the class's pins; ``fix`` holds the values the pins require (setting -> value),
+    so a page that sent a stale value (its teacher changed a pin since) can take them and start its run again."""
+
+    def __init__(self, field: str, message: str, fix: dict):
+        super().__init__(field, message)
+        self.fix = fix
+
+
+def shown_value(value) -> str:
+    """A setting's value as a person reads it: "relu, tanh" for a list, "none" for no value, 0.1 as 0.1."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, dict) and "name" in value:  # an activation with parameters
+        params = ", ".join(f"{k}={shown_value(v)}" for k, v in (value.get("params") or {}).items())
+        return f"{value['name']}({params})" if params else str(value["name"])
+    if isinstance(value, list | tuple):
+        return ", ".join(shown_value(v) for v in value) or "none"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
 @dataclass(frozen=True)
 class Pins:
     """The settings a teacher fixed for a class's playground: each pinned name and its value. The playground's
@@ -288,9 +313,10 @@ class Pins:
             if key in message and key in self.values and not _same(key, message[key], self.values[key], 1):
                 raise self.refusal(key, message[key])
 
-    def refusal(self, key: str, sent) -> ConfigError:
-        return ConfigError(key, f"pinned by your teacher at {json.dumps(self.values[key])} for this class; "
-                                f"{json.dumps(sent)[:40]} was refused (the other settings are yours to change)")
+    def refusal(self, key: str, sent) -> PinnedError:
+        return PinnedError(key, f"pinned by your teacher at {shown_value(self.values[key])} for this class; "
+                                f"{shown_value(sent)[:40]} was refused (the other settings are yours to change)",
+                           {key: self.values[key]})
 
 
 def _pinned_activations(value, config: dict):
@@ -306,9 +332,11 @@ def _pinned_activations(value, config: dict):
     layers = config.get("layers", RunConfig.layers)
     count = len(RunConfig.from_dict({"layers": layers, "activations": ["tanh"]}).layers)
     if count != len(acts):
-        raise ConfigError("layers", f"your teacher pinned one activation per hidden layer for {len(acts)} layers "
+        widths = list(RunConfig.from_dict({"layers": layers, "activations": ["tanh"]}).layers)
+        fitted = (widths + widths[-1:] * len(acts))[:len(acts)]  # the learner's widths, cut or the last repeated
+        raise PinnedError("layers", f"your teacher pinned one activation per hidden layer for {len(acts)} layers "
                                     f"({', '.join(str(a) for a in acts)}), so the class's networks have "
-                                    f"{len(acts)} hidden layers; got {count}")
+                                    f"{len(acts)} hidden layers; got {count}", {"layers": fitted})
     return value
 
 
@@ -376,7 +404,7 @@ def merge_playground(saved: dict | None, config: dict, pin: list[str], unpin: li
 
 
 def _shown(value) -> str:
-    return "(not set)" if value is None else json.dumps(value)
+    return "(not set)" if value is None else shown_value(value)
 
 
 # The playground page's link keys (static/js/playground-state.js) -> (the run setting, how to read the page's text)

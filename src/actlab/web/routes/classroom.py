@@ -178,6 +178,25 @@ def _same_text(sent: str, pinned: str) -> bool:
         return sent.replace(" ", "") == pinned.replace(" ", "")
 
 
+def _fitted_layers(saved: dict, layers: str | None) -> str | None:
+    """The link's layers cut or extended to the count that activations pinned one per layer require (the class's
+    own layers when it saved some); None when they already fit or nothing fixes the count."""
+    acts = saved["config"].get("activations")
+    if "activations" not in saved["pinned"] or "layers" in saved["pinned"] or not isinstance(acts, list) or not layers:
+        return None
+    if len({json.dumps(a) for a in acts}) == 1:
+        return None
+    try:
+        widths = [int(w) for w in layers.split(",") if w.strip()]
+    except ValueError:
+        return None  # not a layer list the page writes: its own check names it
+    if not widths or len(widths) == len(acts):
+        return None
+    own = saved["config"].get("layers")
+    fitted = own if isinstance(own, list) and len(own) == len(acts) else (widths + widths[-1:] * len(acts))[:len(acts)]
+    return ",".join(str(w) for w in fitted)
+
+
 def _class_playground_link(store: Store, class_id: int, query: bytes) -> str | None:
     """Where a learner's /playground should go: the same link with the class's saved settings (pinned ones
     overriding what the link says, the others filling in what it leaves out) and the pinned controls hidden;
@@ -193,10 +212,16 @@ def _class_playground_link(store: Store, class_id: int, query: bytes) -> str | N
     replaced = []  # the settings whose value in the link the pins replaced: the page names them to the learner
     for name, value in saved["config"].items():
         key, write, _ = _PAGE_KEYS.get(name, (None, str, ()))
+        if name == "activations" and isinstance(value, list) and len({json.dumps(a) for a in value}) == 1:
+            value = value[:1]  # one activation for every layer: a link with more (or fewer) layers keeps it
         if key is not None and value is not None and (name in saved["pinned"] or key not in params):
             wanted[key] = write(value)
             if key in params and not _same_text(params[key], wanted[key]):
                 replaced.append(name)
+    fitted = _fitted_layers(saved, wanted.get("layers"))
+    if fitted is not None:  # one activation pinned per layer: the learner's own layers, to that count
+        wanted["layers"] = fitted
+        replaced.append("layers")
     if replaced:
         wanted["pinned_overrides"] = ",".join(replaced)
     for name in saved["pinned"]:

@@ -12,7 +12,7 @@ import time
 from fastapi import APIRouter, HTTPException, Request, UploadFile, WebSocket, WebSocketDisconnect
 
 from ..._json import dumps
-from ...classroom import CONTROLS, ClassPlayground, Pins
+from ...classroom import CONTROLS, ClassPlayground, PinnedError, Pins
 from ...datasets import MAX_CSV_BYTES, load_csv
 from ...errors import ConfigError, given
 from ...options import check_control
@@ -92,9 +92,14 @@ class _Tab:
         self.lock = asyncio.Lock()
 
     async def send_error(self, exc: Exception | str, field: str | None = None) -> None:
-        """The page writes "field: message", so a ConfigError's message goes without its field in front."""
+        """The page writes "field: message", so a ConfigError's message goes without its field in front; a refusal
+        by the class's pins carries the values they require (``fix``), which a page whose learner did not ask for
+        the change (the teacher moved a pin since the page loaded) takes before it starts its run again."""
         message = exc.message if isinstance(exc, ConfigError) else str(exc)
-        await self.ws.send_text(dumps({"type": "error", "field": getattr(exc, "field", field), "message": message}))
+        body = {"type": "error", "field": getattr(exc, "field", field), "message": message}
+        if isinstance(exc, PinnedError):
+            body["fix"] = exc.fix
+        await self.ws.send_text(dumps(body))
 
     async def start(self, config: dict, csv_token: str | None) -> None:
         cfg = RunConfig.from_dict(self.pins.apply(config))  # validated here, on the lab's own limits
@@ -112,7 +117,7 @@ class _Tab:
             self.updates_per_epoch = started["updates_per_epoch"]
             self.playing = False
             await self.ws.send_text(dumps({"type": "ready", "config": cfg.to_dict(), "points": started["points"],
-                                           "pinned": self.pins.names}))
+                                           "pinned": self.pins.names, "pins": self.pins.values}))
             await self.send_frame(started["data"])
 
     async def send_frame(self, data: bytes) -> None:
@@ -162,12 +167,14 @@ class _Tab:
             self.pins = self.reload_pins()
             await self.apply_pinned_controls()
             await self.start(config, token)
-        elif self.session is None:
-            raise ConfigError("type", "send 'init' with a config first")
-        elif kind == "play":
-            self.playing = True
+        elif kind == "set":  # run controls hold for the tab, so they may come before its first run
+            await self.set_controls(msg)
         elif kind == "ping":  # a paused page says it is still there, so the idle timeout does not close it
             pass
+        elif self.session is None and kind in ("play", "pause", "step", "export"):
+            raise ConfigError("type", f"no run to {kind} yet: send 'init' with a config first")
+        elif kind == "play":
+            self.playing = True
         elif kind == "pause":
             if self.playing:
                 self.playing = False
@@ -178,8 +185,6 @@ class _Tab:
                 frame, data = await self.session.call("step")
                 self.epoch = frame.epoch
                 await self.send_frame(data)
-        elif kind == "set":
-            await self.set_controls(msg)
         elif kind == "export":
             fmt = msg.get("format", "json")
             if fmt not in ("json", "torch"):

@@ -27,6 +27,23 @@ const fromSetting = (key, v) => (PERCENT.includes(key) ? Math.round(100 * v) : k
 // the page's key of a run setting's name (a server's error names the setting: train_fraction -> train)
 export const pageKey = (setting) => Object.keys(SETTING).find((key) => SETTING[key] === setting) ?? setting;
 
+// the page's state for run settings under their run names ({train_fraction: 0.8} -> {train: 80}), such as the values a
+// class's pins require; names the page has no setting for are left out
+export const pageValues = (settings) => Object.fromEntries(Object.entries(settings)
+  .filter(([name]) => pageKey(name) in SETTING).map(([name, v]) => [pageKey(name), fromSetting(pageKey(name), v)]));
+
+// a setting's value as a person reads it (the server's classroom.shown_value): "relu, tanh" for a list, "none" for null
+export function shownValue(v) {
+  if (v === null || v === undefined) return "none";
+  if (Array.isArray(v)) return v.map(shownValue).join(", ") || "none";
+  if (typeof v === "object" && "name" in v) {
+    const params = Object.entries(v.params || {}).map(([k, p]) => `${k}=${shownValue(p)}`).join(", ");
+    return params ? `${v.name}(${params})` : String(v.name);
+  }
+  if (typeof v === "boolean") return v ? "on" : "off";
+  return String(v);
+}
+
 // The page's state. The address is only parsed here (text to numbers and lists); its values are checked once, by the
 // server's core (check: the settings -> POST /api/options/check's answer), and each value it refuses is named with its
 // words and replaced by the default. The defaults are RunConfig's, from the options.

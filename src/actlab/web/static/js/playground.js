@@ -3,7 +3,7 @@
 // the output panel (views/playground-output.js); this module carries messages between them and the server.
 import * as api from "./api.js";
 import { frameQueue } from "./frame-queue.js";
-import { defaultText, pageKey, playgroundState, runConfig, withParams } from "./playground-state.js";
+import { defaultText, pageKey, pageValues, playgroundState, runConfig, shownValue, withParams } from "./playground-state.js";
 import * as controlsView from "./views/playground-controls.js";
 import { hiddenKeys } from "./views/playground-controls.js";
 import * as gradientFlow from "./views/gradient-flow.js";
@@ -39,6 +39,10 @@ async function boot() {
   // run is ready (or that the reset was refused, in which case the old run goes on).
   let awaitingReady = true;
   let restoredNote = null;  // shown once the server has restored the run after a reconnect
+  let refusal = null;  // the server's words when it refused the page's first run: Play says them again
+  let playOnReady = false;  // Play pressed before the first run was ready
+  let pinFixes = 0;  // runs re-sent with the values a class's pins require (a bound, so a loop cannot form)
+  const pinReplaced = new Set();  // the settings whose value here the class's pins replaced
 
   const config = () => runConfig(state.all(), options, csv);
   const sendSettings = () => conn.send({ type: "set", epochs_per_frame: state.get("speed"), ...stopRule });
@@ -63,12 +67,24 @@ async function boot() {
     restart,
     send: (message) => conn.send(message),
     play(on) {
+      if (on && accepted === null) {  // no run yet: it plays once the server has started it, or says why it refused
+        playOnReady = refusal === null;
+        setStatus(refusal ? `Nothing to play: ${refusal}` : "Starting the run; it plays as soon as it is ready…", refusal !== null);
+        return;
+      }
       setPlaying(on);
       conn.send({ type: on ? "play" : "pause" });
       setStatus(on ? "Training…" : "Paused.");
       if (!on) { train.flush(); grad.draw(true); }  // the paused picture's numbers, not 250 ms old ones
     },
-    step() { setPlaying(false); conn.send({ type: "step" }); },
+    step() {
+      if (accepted === null) {
+        setStatus(refusal ? `Nothing to step: ${refusal}` : "Starting the run: Step once it is ready.", refusal !== null);
+        return;
+      }
+      setPlaying(false);
+      conn.send({ type: "step" });
+    },
     settings(patch = {}) { Object.assign(stopRule, patch); sendSettings(); },
     async upload(file) {
       const info = await api.postFile("/api/playground/csv", file);
@@ -106,19 +122,51 @@ async function boot() {
       box.closest(".feature").hidden = !box.checked;  // the inputs the network reads stay named
     }
   }
-  // a class's link whose values the teacher's pins replaced: the page says which, and with what (once)
+  // a class's link whose values the teacher's pins replaced (the address's pinned_overrides, put there by the server's
+  // redirect, and any the server's refusals replaced since): the page says which, and with what
   function notePinned(config) {
-    const names = state.get("pinned_overrides");
-    if (!names.length) return;
+    for (const name of state.get("pinned_overrides")) pinReplaced.add(name);
+    state.set({ pinned_overrides: [] });
+    if (!pinReplaced.size) return;
     let note = $("pinned-note");
     if (!note) {
       note = Object.assign(document.createElement("p"), { id: "pinned-note", className: "small" });
       note.setAttribute("role", "status");
       $("url-problems").after(note);
     }
-    const shown = names.filter((name) => name in config).map((name) => `${name} ${JSON.stringify(config[name])}`).join(", ");
-    note.textContent = `Your teacher pinned ${names.join(", ")} for this class, so the link's value was replaced by the class's${shown ? ` (${shown})` : ""}.`;
-    state.set({ pinned_overrides: [] });
+    const names = [...pinReplaced];
+    const shown = names.filter((name) => name in config).map((name) => `${name} ${shownValue(config[name])}`).join("; ");
+    note.textContent = `Your teacher's pins for this class replaced ${names.join(", ")}: the class's value is used${shown ? ` (${shown})` : ""}; your other settings stay.`;
+    pinReplaced.clear();
+  }
+  // run controls the class pins (speed, the stop rule): the page shows and sends the class's values from now on
+  const RUN_CONTROLS = ["epochs_per_frame", "stop_epoch", "target_loss"];
+  function takeControls(values) {
+    const page = pageValues(values);
+    if (!Object.keys(page).length) return;
+    state.set(page);
+    for (const key of ["stop_epoch", "target_loss"]) if (key in page) stopRule[key] = page[key];
+    controls.update();
+  }
+  // A refusal by the class's pins carries the values they require (msg.fix). A setting the learner did not just change
+  // (the address's value, or the teacher moved a pin since this page loaded) takes that value and the run is sent
+  // again; a setting the learner changed stays refused, and the page says so.
+  function takePinned(msg) {
+    const fix = pageValues(msg.fix || {});
+    const keys = Object.keys(fix);
+    if (!keys.length || pinFixes >= 5) return false;
+    const mine = accepted !== null && keys.some((key) => state.written(key, state.get(key)) !== state.written(key, accepted[key]));
+    if (mine) return false;
+    pinFixes += 1;
+    for (const name of Object.keys(msg.fix)) pinReplaced.add(name);
+    state.set(fix);
+    controls.update();
+    output.update();
+    rebuildNet(true);
+    conn.send({ type: accepted === null ? "init" : "reset", config: config(),
+                csv_token: state.get("dataset") === "csv" ? csv?.token : null });
+    sendSettings();
+    return true;
   }
   function rebuildNet(...args) {
     net.rebuild(...args);
@@ -150,16 +198,25 @@ async function boot() {
       accepted = state.all();
       points = msg.points;
       pinned = msg.pinned || [];
-      notePinned(msg.config);
+      pinFixes = 0;
+      refusal = null;
+      takeControls(Object.fromEntries(Object.entries(msg.pins || {}).filter(([k]) => !(k in msg.config))));
+      notePinned({ ...msg.config, ...(msg.pins || {}) });
       controls.update();
       output.update({ points });
       if (!points.two_d) rebuildNet(false, points.columns); else hidePickers();
       setStatus(restoredNote || (playing ? "Training…" : "Ready: press Play."));
       restoredNote = null;
+      if (playOnReady) { playOnReady = false; actions.play(true); }
     } else if (msg.type === "error") {
       // the server's message may already start with its field ("lr: pinned by ..."): the field is shown once
       const said = msg.field && msg.message.startsWith(`${msg.field}: `) ? msg.message.slice(msg.field.length + 2) : msg.message;
+      if (msg.fix && RUN_CONTROLS.includes(msg.field)) {  // a 'set' the pins refused: the page takes the class's value
+        takeControls(msg.fix);
+        if (awaitingReady) return;  // the run about to start has the class's value already
+      } else if (msg.fix && awaitingReady && takePinned(msg)) return;
       if (awaitingReady && accepted === null && useDefaultFor(msg.field, said)) return;
+      if (awaitingReady && accepted === null) refusal = `${msg.field ? msg.field + ": " : ""}${said}`;
       const refused = awaitingReady && accepted !== null;  // a reset the server refused: its previous run stays
       awaitingReady = false;
       if (refused) {
