@@ -190,7 +190,8 @@ def read_layer(net: MLP, trace: Trace, l: int, common: dict) -> LayerReading:
     derivs = unit_derivative(act, trace.zs[l])
     h = trace.outs[l + 1]
     sat = saturated_mask(act, derivs, h)
-    dead = dead_mask(derivs) & act.has_zero_region  # an underflowed f' of sigmoid or tanh is saturation
+    # an underflowed f' of sigmoid or tanh is saturation: only a function with a zero region has dead units
+    dead = dead_mask(derivs) if act.has_zero_region else np.zeros(derivs.shape[1], dtype=bool)
     dormant = dormant_mask(h)
     ratio = grad_ratio(float(norms[l]), last)
     p05, p50, p95 = _percentiles(h)
@@ -221,10 +222,15 @@ def read_network(net: MLP, trace: Trace, targets: np.ndarray | None, common: dic
 
 
 def _percentiles(h: np.ndarray) -> tuple[float, float, float]:
-    """5th, 50th and 95th percentiles (nearest rank): one sort, far cheaper than np.percentile here."""
-    flat = np.sort(h, axis=None)
-    last = flat.size - 1
-    return tuple(float(flat[round(q * last)]) for q in (0.05, 0.5, 0.95))
+    """5th, 50th and 95th percentiles (nearest rank): the values a full sort would put at those ranks (NaN last, as
+    in a sort). One partition at the median, then one of each half: 35 us on a 250 x 32 tanh layer where np.sort
+    took 56 (same process, interleaved, load 5 on 2 cores)."""
+    last = h.size - 1
+    low, mid, high = (round(q * last) for q in (0.05, 0.5, 0.95))
+    flat = np.partition(h.ravel(), mid)  # a copy; ravel() first: partition(axis=None) was slower than a sort
+    p05 = flat[low] if low == mid else np.partition(flat[:mid], low)[low]
+    p95 = flat[high] if high == mid else np.partition(flat[mid + 1:], high - mid - 1)[high - mid - 1]
+    return float(p05), float(flat[mid]), float(p95)
 
 
 def layer_reading(layer: int | str, last_layer: int | str, ratio: float, dead: int, saturated: int, width: int,

@@ -68,8 +68,9 @@ class Evaluation:
         return self.frame
 
     def _forward(self, l: int) -> None:
-        for trace in self._traces:  # the training set's, then the test set's
-            self.net.forward_layer(trace, l)
+        for k, trace in enumerate(self._traces):  # the training set's, then the test set's
+            # f'(z) only where the backward pass reads it: the training set (the test set's was thrown away)
+            self.net.forward_layer(trace, l, derivatives=k == 0)
         if l == self.net.n_layers - 1:
             self.train_loss, self._dz = self.net.head.loss_and_grad(self._traces[0].zs[-1], self.trainer.t_train)
             self._grads = self.net.gradient_arrays(self.train_loss, self._dz.dtype)

@@ -18,11 +18,12 @@ whatever the network's size, so a big network stays live:
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 
 import numpy as np
 
-from .._json import dumps, jsonable
+from .._json import jsonable
 from ..datasets import features
 from ..errors import ConfigError
 from ..instruments import deriv_products, plane_grid
@@ -210,8 +211,7 @@ class PlaygroundSession:
                 output = _quantise(out[:cells, 0].reshape(self.grid, self.grid), *head.surface)
             # each hidden layer's outputs at the thumbnails' points, a row per neuron: (units, g * g), then the run
             # of neurons this frame carries
-            neuron_arr = (np.concatenate([_quantise(a[cells:].T, *_colour_range(f))
-                                          for a, f in zip(trace.outs[1:-1], net.activations, strict=True)])
+            neuron_arr = (_thumbnails(trace.outs[1:-1], net.activations, cells)
                           if n_units else np.zeros((0, t2), np.int8))[thumb_from:thumb_from + thumb_count]
         else:
             output = np.zeros((0, 0), np.int8)
@@ -267,8 +267,9 @@ class PlaygroundSession:
         if self._numbers_cache is None or self._numbers_cache[0] is not numbers:
             same = numbers.to_dict()
             layers = same["reading"]["layers"] if same["reading"] else []
-            encoded = {"layers": dumps(layers, separators=(",", ":")),
-                       "diagnosis": dumps(same["diagnosis"], separators=(",", ":"))}
+            # to_dict() gave JSON-ready values already: json.dumps writes them without _json's second walk
+            encoded = {"layers": json.dumps(layers, allow_nan=False, separators=(",", ":")),
+                       "diagnosis": json.dumps(same["diagnosis"], allow_nan=False, separators=(",", ":"))}
             self._numbers_cache = (numbers, same, encoded)
         return self._numbers_cache[1], self._numbers_cache[2]
 
@@ -329,6 +330,16 @@ def _check_epoch_cost(trainer: Trainer) -> None:
         raise ConfigError("batch_size", f"{batch} makes {-(-n // batch):,} updates per epoch over {n:,} training "
                                         f"points; the limit is {MAX_STEPS_PER_EPOCH:,}, so use a batch "
                                         f"size of at least {least} (or fewer points)")
+
+
+def _thumbnails(outs: list[np.ndarray], activations: list, cells: int) -> np.ndarray:
+    """The hidden layers' outputs at the thumbnails' points (rows ``cells`` on of each of ``outs``) as int8, a row
+    per neuron: (units, g * g). Quantised in one pass when every layer spans the same colour range (the usual
+    case: one activation for all layers), else a layer at a time."""
+    ranges = [_colour_range(f) for f in activations]
+    if all(r == ranges[0] for r in ranges):
+        return _quantise(np.concatenate([a[cells:].T for a in outs]), *ranges[0])
+    return np.concatenate([_quantise(a[cells:].T, *r) for a, r in zip(outs, ranges, strict=True)])
 
 
 def _colour_range(act) -> tuple[float, float]:
