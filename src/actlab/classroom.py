@@ -414,24 +414,70 @@ LINK_KEYS = {
     "layers": ("layers", str), "activations": ("activations", str), "features": ("features", str),
     "reg": ("reg", str), "reg_rate": ("reg_rate", float), "optimizer": ("optimizer", str), "loss": ("loss", str),
     "init": ("init", str), "seed": ("seed", int), "wseed": ("weight_seed", int), "speed": ("epochs_per_frame", int),
+    "stop_epoch": ("stop_epoch", lambda t: int(float(t))), "target_loss": ("target_loss", float),
 }
+# keys of a link that say how the page looks, not how a run trains: read by the page, not saved for the class
+PAGE_ONLY_KEYS = ("hide", "show_test", "discretize", "pinned_overrides")
 
 
-def config_from_link(link: str) -> dict:
+def _read_run_text(text: str):
+    """A run setting's value written in a link under the run's own name: a number when it reads as one."""
+    for read in (int, float):
+        try:
+            return read(text)
+        except ValueError:
+            pass
+    return None if text.strip().lower() in ("none", "null") else text
+
+
+@dataclass(frozen=True)
+class LinkSettings:
+    """What a playground link says for a class: the run settings (RunConfig's names and the run controls), and
+    one line for each key read under another name or left out, so the teacher sees that nothing was dropped."""
+
+    config: dict
+    notes: tuple[str, ...] = ()
+
+
+def read_link(link: str) -> LinkSettings:
     """The run settings a playground link carries (a teacher sets the playground up, copies its address and saves
-    it for the class); keys the run does not use (hide, show_test) are left out, a value the page could not have
-    written is refused by its key."""
+    it for the class). A key is the page's (speed=5, batch=20, train=80 in percent) or the run's own name
+    (epochs_per_frame=5, batch_size=20, train_fraction=0.8); the page's view keys (hide, show_test) are named as
+    not saved; any other key, a value the page could not have written, or one setting given twice is refused by
+    its key."""
     from urllib.parse import parse_qsl, urlsplit
 
+    from .session import FLAT_KEYS
+
     query = urlsplit(link).query if "?" in link or "://" in link else link
-    config = {}
+    run_names = (*_run_fields(), *CONTROLS)
+    config, notes, given_as = {}, [], {}
     for key, text in parse_qsl(query, keep_blank_values=False):
-        if key not in LINK_KEYS:
+        if key in LINK_KEYS:
+            name, read = LINK_KEYS[key]
+        elif key in run_names or key in FLAT_KEYS:
+            name, read = key, _read_run_text
+            page = next((k for k, (n, _) in LINK_KEYS.items() if n == key), None)
+            if page is not None:
+                notes.append(f"{key}={text}: read as {key} (the page's link calls it {page})")
+        elif key in PAGE_ONLY_KEYS:
+            notes.append(f"{key}={text}: how the page looks, not a run setting; not saved for the class")
             continue
-        name, read = LINK_KEYS[key]
+        else:
+            pages = sorted(LINK_KEYS)
+            raise ConfigError(key, f"the link's {key}={text!r} is not a playground setting; a link's keys: "
+                                   f"{', '.join(pages)} (or the run's names, such as epochs_per_frame), and "
+                                   f"{', '.join(PAGE_ONLY_KEYS)} for the page's own view")
+        if name in given_as:
+            raise ConfigError(name, f"the link gives {name} twice ({given_as[name]} and {key}); keep one")
+        given_as[name] = key
         try:
             config[name] = read(text)
         except ValueError:
             raise ConfigError(name, f"the link's {key}={text!r} is not a value the playground writes") from None
-    return config
+    return LinkSettings(config, tuple(notes))
 
+
+def config_from_link(link: str) -> dict:
+    """The run settings a playground link carries (read_link's, without its notes)."""
+    return read_link(link).config

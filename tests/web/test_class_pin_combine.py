@@ -9,7 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from actlab.classroom import PinnedError, Pins, merge_playground, shown_value
+from actlab.classroom import PinnedError, Pins, merge_playground, read_link, shown_value
+from actlab.errors import ConfigError
 from web.test_class_playground import error, joined, lab, ready, send, teacher_for  # noqa: F401  (lab: a fixture)
 
 
@@ -103,3 +104,46 @@ def test_a_pinned_control_refusal_carries_its_value():
     with pytest.raises(PinnedError) as caught:
         Pins({"epochs_per_frame": 5}).check_controls({"epochs_per_frame": 1})
     assert caught.value.fix == {"epochs_per_frame": 5} and caught.value.field == "epochs_per_frame"
+
+
+# -- a link's setting names: the page's and the run's both read, nothing dropped silently -----------------------
+
+@pytest.mark.parametrize(("query", "config"), [
+    ("speed=5&batch=20&train=80", {"epochs_per_frame": 5, "batch_size": 20, "train_fraction": 0.8}),
+    ("epochs_per_frame=5&batch_size=20&train_fraction=0.8", {"epochs_per_frame": 5, "batch_size": 20,
+                                                               "train_fraction": 0.8}),
+    ("stop_epoch=50&target_loss=0.05", {"stop_epoch": 50, "target_loss": 0.05}),
+    ("n_points=200&weight_seed=3", {"n_points": 200, "weight_seed": 3}),
+])
+def test_a_link_is_read_under_the_pages_names_and_the_runs_own(query, config):
+    assert read_link("/playground?" + query).config == config
+
+
+def test_a_key_read_under_the_runs_name_or_not_saved_is_said():
+    read = read_link("http://127.0.0.1:8000/playground?epochs_per_frame=5&hide=lr&lr=0.1")
+    assert read.config == {"epochs_per_frame": 5, "lr": 0.1}
+    assert read.notes == ("epochs_per_frame=5: read as epochs_per_frame (the page's link calls it speed)",
+                          "hide=lr: how the page looks, not a run setting; not saved for the class")
+
+
+@pytest.mark.parametrize(("query", "field", "words"), [
+    ("epoch_per_frame=5", "epoch_per_frame", "is not a playground setting"),
+    ("speed=2&epochs_per_frame=5", "epochs_per_frame", "gives epochs_per_frame twice (speed and epochs_per_frame)"),
+    ("train=0.8", "train_fraction", "is not a value the playground writes"),
+])
+def test_a_link_key_that_cannot_be_read_is_refused_by_name(query, field, words):
+    with pytest.raises(ConfigError) as caught:
+        read_link(query)
+    assert caught.value.field == field and words in caught.value.message
+
+
+def test_the_teacher_saves_a_link_with_the_runs_names_and_is_told_how_it_was_read(lab):  # noqa: F811
+    location, _, token = lab
+    res = teacher_for(location, token).put("/api/class/teacher/playground", json={
+        "link": "/playground?epochs_per_frame=5&batch_size=20&train_fraction=0.8", "pinned": ["epochs_per_frame"]})
+    assert res.status_code == 200, res.text
+    body = res.json()
+    assert body["config"] == {"epochs_per_frame": 5, "batch_size": 20, "train_fraction": 0.8}
+    assert len(body["link_notes"]) == 3 and "the page's link calls it speed" in body["link_notes"][0]
+    bad = teacher_for(location, token).put("/api/class/teacher/playground", json={"link": "/playground?sped=5"})
+    assert bad.status_code == 422 and "sped" in bad.text

@@ -224,7 +224,7 @@ def playground(
     """The class's playground: the settings its learners start from and which of them are pinned (the lab
     refuses a change to a pinned one). Changes merge with what is saved and are listed; without options, shows
     what is saved."""
-    from ..classroom import config_from_link, merge_playground
+    from ..classroom import merge_playground, read_link, shown_value
 
     store = open_store(db)
     klass = _find(store, name)
@@ -234,7 +234,8 @@ def playground(
         changes = ["cleared: learners start from the defaults"]
     elif link is not None or set_ or pin or unpin:
         try:
-            config = config_from_link(link) if link else {}
+            read = read_link(link) if link else None
+            config = dict(read.config) if read else {}
             for item in set_ or ():
                 key, sep, text = item.partition("=")
                 if not sep or not key.strip():
@@ -248,6 +249,7 @@ def playground(
             fail(str(exc))
         store.save_class_playground(klass.id, saved.to_dict())
         changes = changes or ["nothing changed: the saved settings already say that"]
+        changes = [*(read.notes if read else ()), *changes]  # a link's keys read under another name, or not saved
     saved = store.class_playground(klass.id) or {"config": {}, "pinned": []}
     if json_out:
         for line in changes:  # stdout holds the JSON alone
@@ -263,7 +265,7 @@ def playground(
     for col in ("setting", "value", "pinned"):
         table.add_column(col)
     for key in sorted(saved["config"]):
-        table.add_row(key, json.dumps(saved["config"][key]), "pinned" if key in saved["pinned"] else "")
+        table.add_row(key, shown_value(saved["config"][key]), "pinned" if key in saved["pinned"] else "")
     console.print(table)
 
 

@@ -32,7 +32,16 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from pydantic import BaseModel, Field
 from starlette.requests import HTTPConnection
 
-from ...classroom import ClassPlayground, attempt_log, config_from_link, export_table, learner_rows, log_csv, to_csv
+from ...classroom import (
+    ClassPlayground,
+    LinkSettings,
+    attempt_log,
+    export_table,
+    learner_rows,
+    log_csv,
+    read_link,
+    to_csv,
+)
 from ...errors import ConfigError
 from ...exercises import all_exercises
 from ...store import REJOIN_FIELD, Store, WrongRejoinCode, normalise_code
@@ -464,10 +473,11 @@ def save_class_playground(request: Request, who: IdentityDep, body: PlaygroundSe
     """Save the class's playground settings and pins (the teacher's); they apply from each learner's next run.
     Every setting is checked as a run would check it; a pinned name without a value is pinned at its default."""
     who = _teacher(request, who)
-    config = {**(config_from_link(body.link) if body.link else {}), **body.config}
+    link = read_link(body.link) if body.link else LinkSettings({})
+    config = {**link.config, **body.config}
     saved = ClassPlayground.validate(config, body.pinned, lab_limits(request.app)).to_dict()
     _store(request).save_class_playground(who.class_id, saved)
-    return _saved_playground(_store(request), who.class_id)
+    return {**_saved_playground(_store(request), who.class_id), "link_notes": list(link.notes)}
 
 
 # -- assembly ------------------------------------------------------------------------------------------------

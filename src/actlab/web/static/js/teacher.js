@@ -2,7 +2,7 @@
 // logged in with the class's token): the class's summary counted by learner, a row per learner refreshed every
 // few seconds, and the CSV export.
 import { getJSON } from "./api.js";
-import { HIDEABLE } from "./playground-state.js";
+import { HIDEABLE, shownValue } from "./playground-state.js";
 
 const REFRESH_MS = 4000;
 const esc = (s) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
@@ -83,7 +83,7 @@ function savedTable(saved) {
   const keys = Object.keys(saved.config).sort();
   if (!keys.length && !saved.pinned.length) return "<p class='muted'>Nothing saved: learners start from the defaults.</p>";
   return `<table class="data" aria-label="The class's playground"><thead><tr><th>setting</th><th>value</th><th>pinned</th></tr></thead><tbody>${
-    keys.map((k) => `<tr data-setting="${esc(k)}"><th scope="row">${esc(k)}</th><td>${esc(JSON.stringify(saved.config[k]))}</td><td>${saved.pinned.includes(k) ? "pinned" : ""}</td></tr>`).join("")}</tbody></table>${learnerLink(saved)}`;
+    keys.map((k) => `<tr data-setting="${esc(k)}"><th scope="row">${esc(k)}</th><td>${esc(shownValue(saved.config[k]))}</td><td>${saved.pinned.includes(k) ? "pinned" : ""}</td></tr>`).join("")}</tbody></table>${learnerLink(saved)}`;
 }
 
 async function showPlayground() {
@@ -107,7 +107,8 @@ async function showPlayground() {
     const body = await res.json();
     if (!res.ok) { status.textContent = `Not saved: ${body.detail}`; status.classList.add("error"); return; }
     status.classList.remove("error");
-    status.textContent = `Saved at ${new Date().toLocaleTimeString()}: learners get it from their next run.`;
+    const notes = body.link_notes?.length ? ` From the link: ${body.link_notes.join("; ")}.` : "";
+    status.textContent = `Saved at ${new Date().toLocaleTimeString()}: learners get it from their next run.${notes}`;
     show(body);
   });
 }
