@@ -76,6 +76,7 @@ class LayerSummary:
     saturated: int = 0  # units whose mean |f'| is below 1% of the maximum (dead ones included)
     signal_norm: float | None = None  # ||dL/dz|| (or ||dL/da||): the gradient passed back to the layer
     label: str = ""  # how the words name it ("layer 2", "module 'encoder.3'"); empty: "layer k"
+    weights: str = ""  # how the words name its weights where they are not the label's ("'fc1.weight'"); empty: label
 
 
 @dataclass(frozen=True)
@@ -98,10 +99,16 @@ class RunSummary:
     input_rms: float | None = None  # root mean square of the inputs
     has_output_head_saturation: bool = False  # the head can saturate (MSE on a tanh or sigmoid output)
     keeps_last_finite: bool = True  # actlab's engine stops at a non-finite loss; a watched torch model does not
+    # how a remedy says "start again": the lab's Reset button; a script re-initialises its weights
+    restart: str = "reset"
 
     def name(self, i: int) -> str:
         """How the words name hidden layer i (0-based)."""
         return self.layers[i].label or f"layer {i + 1}"
+
+    def weights_name(self, i: int) -> str:
+        """How the words name hidden layer i's weights, which the weight-gradient ratios are of."""
+        return self.layers[i].weights or self.name(i)
 
     @property
     def output_name(self) -> str:
@@ -229,7 +236,7 @@ def _diverged(s: RunSummary) -> Finding | None:
     kept = ("; the network keeps its last finite weights" if s.keeps_last_finite else
             "; the optimiser may already have written non-finite values into the weights")
     return Finding(Status.DIVERGED, f"diverged{where}: {what}{kept}",
-                   "Lower the learning rate (a tenth is a good first try), or use Adam; then reset.",
+                   f"Lower the learning rate (a tenth is a good first try), or use Adam; then {s.restart}.",
                    {"diverged_at_step": s.diverged_at_step, "loss": s.loss,
                     "non_finite_layers": bad_grads})
 
@@ -254,15 +261,15 @@ def _no_gradient(s: RunSummary) -> Finding | None:
     stuck = (s.output_stuck_fraction or 0) > 0
     if stuck:
         why, remedy = (", because the output is saturated",
-                       "Lower the learning rate and reset; cross-entropy, unlike MSE on a tanh or sigmoid output, "
-                       "does not saturate at the output.")
+                       f"Lower the learning rate and {s.restart}; cross-entropy, unlike MSE on a tanh or sigmoid "
+                       "output, does not saturate at the output.")
     elif off:
         names = ", ".join(s.name(i - 1) for i in off)
         why, remedy = (f": every unit of {names} is dead or saturated, so nothing passes back through it",
                        "Use Leaky ReLU or GELU, a smaller learning rate or He initialisation, and scale the inputs "
-                       "to mean 0 and variance 1; then reset.")
+                       f"to mean 0 and variance 1; then {s.restart}.")
     else:
-        why, remedy = ("", "Lower the learning rate, scale the inputs to mean 0 and variance 1, and reset.")
+        why, remedy = ("", f"Lower the learning rate, scale the inputs to mean 0 and variance 1, and {s.restart}.")
     tail = ("; it fits the training data, and nothing more can be learned" if learned else "; nothing can learn")
     size = "exactly 0" if exact else f"0 or round-off (every norm below {sci(grad_floor(s.loss))})"
     return Finding(Status.NO_GRADIENT, f"no gradient: every weight's gradient is {size}{why}{tail}"
@@ -288,7 +295,7 @@ def _output_saturated(s: RunSummary) -> Finding | None:
     return Finding(Status.OUTPUT_SATURATED,
                    f"output saturated: on {stuck:.0%} of the training points the output is wrong and pinned "
                    "where its derivative is almost 0, so those points send almost no gradient back",
-                   "Lower the learning rate and reset, or train with cross-entropy, whose gradient stays large "
+                   f"Lower the learning rate and {s.restart}, or train with cross-entropy, whose gradient stays large "
                    "when the output is confidently wrong.",
                    {"output_stuck_fraction": stuck})
 
@@ -305,7 +312,7 @@ def _dead_layers(s: RunSummary) -> list[Finding]:
     return [Finding(Status.DEAD_LAYER,
                     f"dead layer: every unit of {names} has derivative 0 on every training point, so no gradient "
                     "passes below", "Use Leaky ReLU or GELU, a smaller learning rate, or He "
-                    "initialisation; then reset.", {"dead_layers": dead})]
+                    f"initialisation; then {s.restart}.", {"dead_layers": dead})]
 
 
 _VANISHING_REMEDY = ("Use ReLU, GELU or SiLU instead of sigmoid or tanh, the initialisation made for the activation "
@@ -317,7 +324,7 @@ def _ratio(s: RunSummary) -> Finding | None:
     if not s.layers:
         return None
     ratio = grad_ratio(s.layers[0].grad_norm, s.output_grad_norm)
-    first, out = s.name(0), s.output_name
+    first, out = s.weights_name(0), s.output_name
     evidence = {"first_to_last_ratio": ratio}
     if math.isnan(ratio) or VANISHING_RATIO <= ratio <= EXPLODING_RATIO or _below_floor(s.output_grad_norm, s):
         return None
@@ -383,7 +390,7 @@ def _generalising(s: RunSummary) -> Finding | None:
 
 def _healthy_or_waiting(s: RunSummary) -> Finding:
     ratio = grad_ratio(s.layers[0].grad_norm, s.output_grad_norm) if s.layers else math.nan
-    flow = (f"gradients reach every layer ({s.name(0)} gets {sci(ratio)} of {s.output_name}'s)"
+    flow = (f"gradients reach every layer ({s.weights_name(0)} gets {sci(ratio)} of {s.output_name}'s)"
             if s.layers else "a linear model: no hidden layers")
     dead, total = sum(l.dead for l in s.layers), sum(l.width for l in s.layers)
     if dead:

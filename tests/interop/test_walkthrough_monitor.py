@@ -33,12 +33,16 @@ def test_report_column_is_the_ratio_its_words_read():
     _train(mon, model, 3)
     rep = mon.report()
     text = str(rep)
-    header = text.splitlines()[1]
-    assert "/out" in header and "/last" not in header
+    header = text.splitlines()[1].split()
+    # both ratios, each named for what it divides: the watch page's "ratio to last" is a/last, the words read W/out
+    assert header.index("a/last") == header.index("|dL/da|") + 1
+    assert header.index("W/out") == header.index("|dL/dW|") + 1
     for l in rep.layers:
         ratio = grad_ratio(l.weight_grad_norm, rep.output_grad_norm)
-        row = next(line for line in text.splitlines() if line.startswith(l.name[:24] + " "))
-        assert f"{ratio:.3g}" in row.split(), (row, ratio)
+        assert l.weight_grad_ratio_to_output == ratio
+        row = next(line for line in text.splitlines() if line.startswith(l.name[:20] + " ")).split()
+        assert row[header.index("W/out")] == f"{ratio:.3g}", (row, ratio)
+        assert row[header.index("a/last")] == f"{l.act_grad_ratio_to_last:.3g}", row
 
 
 def test_report_header_says_an_auto_interval_is_retimed():

@@ -46,6 +46,7 @@ import json
 import math
 import statistics
 import time
+import weakref
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -58,12 +59,14 @@ from torch.overrides import TorchFunctionMode
 
 from ..activations import Activation
 from ..instruments import DORMANT_TAU, SATURATION_FRACTION, layer_reading
-from ..monitor_log import LOG_FORMAT, read_log
+from ..monitor_log import LOG_FORMAT, end_line, read_log
 from ..readings import Finding, LayerSummary, Reading, RunSummary, Status, diagnose, grad_ratio
 from .torch_recipes import RecipeModule, TorchSource, export_code, module_for, record_for, torch_source
 
 __all__ = ["LayerStats", "Monitor", "MonitorReport", "RecipeModule", "TorchSource", "export_code", "module_for",
            "read_log", "record_for", "torch_source"]
+# how a remedy says "start again" to a script (the lab's own words say "reset", its button)
+TORCH_RESTART = "restart from freshly initialised weights or from a checkpoint saved before the problem began"
 MAX_AUTO_EVERY = 50  # every="auto" samples at least this often, whatever the budget
 _MIN_AUTO_EVERY = 2  # every="auto" keeps an unsampled step between samples to time them against
 _WARMUP_STEPS = 2  # untimed: first calls allocate and pick kernels
@@ -220,18 +223,29 @@ class LayerStats:
     weight_grad_norm: float  # ||dL/dW|| of the weighted module before it
     mean: float
     std: float
-    zero_derivative_fraction: float
-    saturated: int
-    dead: int  # units never active (f' = 0 on every sample) over the sampled batches in the window
-    dormant: int
+    # the unit counts are None on a step whose activations hold a NaN or an inf: nothing is read from such data
+    zero_derivative_fraction: float | None
+    saturated: int | None
+    dead: int | None  # units never active (f' = 0 on every sample) over the finite sampled batches in the window
+    dormant: int | None
     window: int  # how many sampled batches the dead count covers
     non_finite: bool
     words: str
+    weight_grad_ratio_to_output: float = math.nan  # ||dL/dW|| over the output layer's: the ratio the words read
+    weights: str = ""  # the parameter that ratio is of ('fc1.weight'); "" where no weighted module runs before
+    weights_frozen: bool = False  # that parameter has requires_grad=False: it gets no gradient by design
 
     def to_dict(self) -> dict:
         from .._json import fields_jsonable
 
         return fields_jsonable(self)
+
+
+def _num(v, width: int, spec: str = ".3g") -> str:
+    """A number for the report's table; '-' where there is none (a NaN step's counts, a frozen weight's ratio)."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return f"{'-':>{width}}"
+    return f"{v:>{width}{spec}}"
 
 
 @dataclass(frozen=True)
@@ -246,6 +260,13 @@ class MonitorReport:
     notes: tuple[str, ...]  # what the monitor could not see, and why
     steps_run: int | None = None  # steps run when the report was asked for (the sample may be older)
     auto: bool = False  # every="auto": the interval is re-timed, so "every" is the latest choice
+    # the first sampled step whose activations or loss held a NaN or an inf, and the first place it reached
+    first_non_finite: dict | None = None  # {"step": int, "place": str}
+
+    @property
+    def non_finite(self) -> bool:
+        """This step's activations or loss hold a NaN or an inf."""
+        return any(l.non_finite for l in self.layers) or (self.loss is not None and not math.isfinite(self.loss))
 
     def to_dict(self) -> dict:
         from .._json import jsonable
@@ -253,23 +274,27 @@ class MonitorReport:
         return {"step": self.step, "steps_run": self.steps_run, "sampled_steps": self.sampled_steps,
                 "every": self.every,
                 "layers": [l.to_dict() for l in self.layers], "output_grad_norm": jsonable(self.output_grad_norm),
-                "loss": jsonable(self.loss), "reading": self.reading.to_dict(), "notes": list(self.notes)}
+                "loss": jsonable(self.loss), "non_finite": self.non_finite,
+                "first_non_finite": self.first_non_finite, "reading": self.reading.to_dict(),
+                "notes": list(self.notes)}
 
     def __str__(self) -> str:
         age = (f" of {self.steps_run}" if self.steps_run is not None and self.steps_run != self.step else "")
         lines = [f"actlab monitor: sampled at step {self.step}{age}, {self.sampled_steps} steps sampled"
                  + (f" (every ~{self.every}, auto)" if self.every and self.auto else
                     f" (every {self.every})" if self.every else "")]
-        # /out: |dL/dW| over the output layer's, the ratio the words below read
-        head = f"{'module':<24} {'act':<11} {'units':>5} {'|dL/da|':>9} {'|dL/dW|':>9} {'/out':>8} " \
-               f"{'mean':>7} {'std':>7} {'dead':>5} {'sat':>5} {'dorm':>5}"
+        # a/last: |dL/da| over the last watched activation's (the watch page's "ratio to last"); W/out: |dL/dW| of
+        # the weights before the activation over the output layer's, the ratio the words below read
+        head = f"{'module':<20} {'act':<10} {'units':>5} {'|dL/da|':>9} {'a/last':>8} {'|dL/dW|':>9} " \
+               f"{'W/out':>8} {'mean':>7} {'std':>7} {'dead':>5} {'sat':>5} {'dorm':>5}"
         lines += [head, "-" * len(head)]
         for l in self.layers:
-            lines.append(f"{l.name[:24]:<24} {l.activation[:11]:<11} {l.width:>5} {l.act_grad_norm:>9.3g} "
-                         f"{l.weight_grad_norm:>9.3g} {grad_ratio(l.weight_grad_norm, self.output_grad_norm):>8.3g} "
-                         f"{l.mean:>7.3g} {l.std:>7.3g} "
-                         f"{l.dead:>5} {l.saturated:>5} {l.dormant:>5}")
+            lines.append(f"{l.name[:20]:<20} {l.activation[:10]:<10} {l.width:>5} {_num(l.act_grad_norm, 9)} "
+                         f"{_num(l.act_grad_ratio_to_last, 8)} {_num(l.weight_grad_norm, 9)} "
+                         f"{_num(l.weight_grad_ratio_to_output, 8)} {_num(l.mean, 7)} {_num(l.std, 7)} "
+                         f"{_num(l.dead, 5, 'd')} {_num(l.saturated, 5, 'd')} {_num(l.dormant, 5, 'd')}")
         lines += [f"  {l.name} ({l.module_type}, {l.width} units): {l.words}" for l in self.layers if l.words]
+        lines.append(f"status: {self.reading.status.value}")
         lines.append(f"reading: {self.reading.words}")
         if self.reading.remedy:
             lines.append(f"remedy: {self.reading.remedy}")
@@ -280,13 +305,19 @@ class MonitorReport:
     def _repr_html_(self) -> str:
         import html
 
+        def cell(v, spec=".3g"):
+            return "-" if v is None or (isinstance(v, float) and math.isnan(v)) else format(v, spec)
+
         rows = "".join(f"<tr><td>{html.escape(l.name)}</td><td>{l.activation}</td><td>{l.width}</td>"
-                       f"<td>{l.act_grad_norm:.3g}</td><td>{l.act_grad_ratio_to_last:.3g}</td>"
-                       f"<td>{l.weight_grad_norm:.3g}</td><td>{l.dead}</td><td>{l.saturated}</td><td>{l.dormant}</td>"
+                       f"<td>{cell(l.act_grad_norm)}</td><td>{cell(l.act_grad_ratio_to_last)}</td>"
+                       f"<td>{cell(l.weight_grad_norm)}</td><td>{cell(l.weight_grad_ratio_to_output)}</td>"
+                       f"<td>{cell(l.dead, 'd')}</td><td>{cell(l.saturated, 'd')}</td><td>{cell(l.dormant, 'd')}</td>"
                        f"</tr>" for l in self.layers)
-        return (f"<p><b>{html.escape(self.reading.words)}</b> {html.escape(self.reading.remedy)}</p>"
-                "<table><tr><th>layer</th><th>activation</th><th>units</th><th>‖∂L/∂a‖</th><th>ratio</th>"
-                f"<th>‖∂L/∂W‖</th><th>dead</th><th>saturated</th><th>dormant</th></tr>{rows}</table>")
+        return (f"<p>{html.escape(self.reading.status.value)}: <b>{html.escape(self.reading.words)}</b> "
+                f"{html.escape(self.reading.remedy)}</p>"
+                "<table><tr><th>layer</th><th>activation</th><th>units</th><th>‖∂L/∂a‖</th><th>a / last</th>"
+                "<th>‖∂L/∂W‖</th><th>W / output</th><th>dead</th><th>saturated</th><th>dormant</th></tr>"
+                f"{rows}</table>")
 
 
 # --- the monitor ----------------------------------------------------------------------------
@@ -383,6 +414,13 @@ class _FunctionWatch(TorchFunctionMode):
         return mon._functional_call(spec, func, args, kwargs)
 
 
+def _end_log(path: Path, steps: list) -> None:
+    """The finaliser of a monitor with a log: appends the end line (never raises: it may run at exit)."""
+    with contextlib.suppress(OSError):
+        with path.open("a") as fh:
+            fh.write(end_line(steps[0]))
+
+
 class _StepHandle:
     """What ``with mon.step() as s`` gives: set ``s.loss`` to let the reading weigh the loss."""
 
@@ -456,6 +494,11 @@ class Monitor:
             self._log_path.parent.mkdir(parents=True, exist_ok=True)
             with self._log_path.open("w") as fh:  # a new log per monitor: the header names the layers
                 fh.write(self._header())
+        # the log's last line says the run ended (the watch page shows it): written by close(), or when the monitor
+        # is collected or the interpreter exits; the step count is shared with the finaliser through this list
+        self._steps_box = [0]
+        self._closer = (weakref.finalize(self, _end_log, self._log_path, self._steps_box)
+                        if self._log_path is not None else None)
         self._header_layers = len(self._layers)  # how many places the log's latest header names
         self._last: MonitorReport | None = None
         self._order = 0
@@ -471,6 +514,20 @@ class Monitor:
         self._noted_functional: set[str] = set()  # the function places the notes name
         self._functional_note: int | None = None  # where in self.notes
         self._loss: float | None = None
+        self._weight_norms: list | None = None  # the weight norms read when this step's backward ended
+        self._weight_read_queued = False
+        self._first_non_finite: dict | None = None  # {"step", "place"}: the first sampled step with a NaN or inf
+
+    def close(self) -> None:
+        """Ends the log: a last line saying the run finished (``actlab watch`` shows it). Idempotent."""
+        if self._closer is not None:
+            self._closer()
+
+    def __enter__(self) -> Monitor:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def _header(self) -> str:
         return json.dumps({"format": LOG_FORMAT, "layers": [l.name for l in self._layers],
@@ -522,6 +579,7 @@ class Monitor:
             self._sync()
             self._calibrate(sample, time.perf_counter() - t0)
             self.step_count += 1
+            self._steps_box[0] = self.step_count
 
     def _sync(self) -> None:
         if self._auto and self.every is None and torch.cuda.is_available():  # timing a GPU step needs a sync
@@ -560,6 +618,8 @@ class Monitor:
 
     def _attach(self) -> list:
         self._order = 0
+        self._weight_norms = None
+        self._weight_read_queued = False
         self._weight_order = {}
         self._last_weighted = None
         self._calls = {}
@@ -797,9 +857,11 @@ class Monitor:
         if not output.requires_grad:
             return
         node, slot = output.grad_fn, output.output_nr
+        read = self._read_weights_when_backward_ends
         if node is None:
             def grad_hook(g):
                 layer.grad_sq = _sumsq(g.detach())
+                read()
             output.register_hook(grad_hook)
             return
 
@@ -808,12 +870,14 @@ class Monitor:
                 g = grad_outputs[slot]
                 if g is not None:
                     layer.grad_sq = _sumsq(g.detach())
+                read()
         else:
-            def node_hook(grad_outputs):  # the commonest case, in two calls
+            def node_hook(grad_outputs):  # the commonest case, in three calls
                 g = grad_outputs[slot]
                 if g is not None:
                     g = g.reshape(-1)
                     layer.grad_sq = torch.dot(g, g)
+                read()
         node.register_prehook(node_hook)
 
     # -- after backward: one transfer, one report --------------------------------------------
@@ -826,13 +890,11 @@ class Monitor:
         g = self.sampled_steps
         ran = [l for l in self._layers if l.ran]
         self._choose_windows(ran)
-        # ||dL/dW|| of each weighted module, in one fused call (hooks that take each as its gradient is accumulated
-        # cost more: a Python call and a dispatch per module)
-        grads = [m._parameters["weight"].grad for _, m in self._weighted]  # not Module.__getattr__ per module
-        present = [t for t in grads if t is not None]
-        norms = iter(torch._foreach_norm(present) if present else ())
-        weights = [(name, None if grad is None else next(norms)) for (name, _), grad in zip(self._weighted, grads,
-                                                                                            strict=True)]
+        # ||dL/dW|| of each weighted module, taken when backward ended (_read_weights), so a script that steps the
+        # optimiser and zeroes the gradients inside the block is measured all the same; read here when no backward
+        # ran a hook of ours
+        weights = self._weight_norms if self._weight_norms is not None else self._weight_grad_norms()
+        self._weight_norms = None
         scalars = [t for _, t in weights if t is not None]
         parts = []
         for l in ran:  # per place: the per-unit sums; then total a, nonzero f', a^2, ||dL/da||^2 (a stand-in where
@@ -873,19 +935,23 @@ class Monitor:
             if l.dist is not None:
                 extra = host[k:k + w]
                 k += w
-            raw.append([l, d, a, extra, l.rows, self._advance(l, g, d)])
+            raw.append([l, d, a, extra, l.rows])
         weight_norm = {}
         for name, t in weights:
-            if t is None:
-                weight_norm[name] = 0.0
+            if t is None:  # frozen (requires_grad=False): NaN, no ratio; otherwise no gradient reached it: 0
+                weight_norm[name] = math.nan if name in self._frozen() else 0.0
             else:
                 weight_norm[name] = float(host[k])
                 k += 1
         tail = host[k:k + 4 * len(ran)].reshape(-1, 4).tolist()
         k += 4 * len(ran)
         for r, (ssum, nonzero, sumsq, grad_sq), l in zip(raw, tail, ran, strict=True):
+            # a NaN or an inf in the place's numbers: its unit history is not advanced by this step (no unit is
+            # active or inactive on NaN data) and its counts are not made
+            finite = math.isfinite(ssum + sumsq + grad_sq) and bool(np.isfinite(r[1]).all() and np.isfinite(r[2]).all())
+            r.append(self._advance(l, g, r[1]) if finite else (l.last_active, l.samples[0] if l.samples else g))
             # no gradient reached the place (its output needed none): 0, not the stand-in sent in its slot
-            r += (ssum, nonzero, sumsq, math.sqrt(grad_sq) if l.grad_sq is not None else 0.0)
+            r += (ssum, nonzero, sumsq, math.sqrt(grad_sq) if l.grad_sq is not None else 0.0, not finite)
         if torch.is_tensor(loss):
             self._loss = float(host[k])
         elif loss is not None:
@@ -898,8 +964,13 @@ class Monitor:
         order = sorted(self._weight_order, key=self._weight_order.get)
         self._note_hidden(seen, order)
         # the words and the reading are built when asked for (report()) or logged: Python work a step need not pay
-        self._pending = (seen, order, weight_norm, self.step_count + 1, self.sampled_steps, self._loss,
-                         tuple(self.notes))
+        step = self.step_count + 1
+        bad = next((l for l, _, r in seen if r[-1]), None)
+        if self._first_non_finite is None and (bad is not None or (self._loss is not None
+                                                                   and not math.isfinite(self._loss))):
+            self._first_non_finite = {"step": step, "place": bad.label if bad is not None else "the loss"}
+        self._pending = (seen, order, weight_norm, step, self.sampled_steps, self._loss, tuple(self.notes),
+                         frozenset(self._frozen()), self._first_non_finite)
         self._last = None
         if self._log_path is not None:
             with self._log_path.open("a") as fh:
@@ -909,6 +980,30 @@ class Monitor:
                     self._header_layers = len(self._layers)
                     fh.write(self._header())
                 fh.write(json.dumps(self._built().to_dict(), allow_nan=False) + "\n")
+
+    def _weight_grad_norms(self) -> list[tuple[str, torch.Tensor | None]]:
+        """||dL/dW|| of each weighted module's weight, in one fused call (hooks that take each as its gradient is
+        accumulated cost more: a Python call and a dispatch per module); None where it has no gradient."""
+        grads = [m._parameters["weight"].grad for _, m in self._weighted]  # not Module.__getattr__ per module
+        present = [t for t in grads if t is not None]
+        norms = iter(torch._foreach_norm(present) if present else ())
+        return [(name, None if grad is None else next(norms)) for (name, _), grad in zip(self._weighted, grads,
+                                                                                         strict=True)]
+
+    def _read_weights_when_backward_ends(self) -> None:
+        """Called from a gradient hook of ours during backward: the weight norms are read once the whole backward
+        has run (every weight's gradient is then accumulated), before the script can step or zero them."""
+        if not self._weight_read_queued:
+            self._weight_read_queued = True
+            torch.autograd.Variable._execution_engine.queue_callback(self._read_weights)
+
+    def _read_weights(self) -> None:
+        self._weight_read_queued = False  # a second backward in the same step queues its own read, the later wins
+        self._weight_norms = self._weight_grad_norms()
+
+    def _frozen(self) -> set[str]:
+        """Weighted modules whose weight does not ask for a gradient (requires_grad=False)."""
+        return {name for name, m in self._weighted if not m._parameters["weight"].requires_grad}
 
     @staticmethod
     def _advance(l: _Layer, g: int, d: np.ndarray) -> tuple[np.ndarray, int]:
@@ -924,9 +1019,11 @@ class Monitor:
 
     @staticmethod
     def _count(l: _Layer, d: np.ndarray, a: np.ndarray, extra: np.ndarray | None, rows: int,
-               history: tuple[np.ndarray, int], ssum: float, nonzero: float, sumsq: float, grad_norm: float) -> dict:
+               history: tuple[np.ndarray, int], ssum: float, nonzero: float, sumsq: float, grad_norm: float,
+               non_finite: bool) -> dict:
         """One place's numbers from its per-unit sums on the host (the engine's masks, as instruments.py reads them);
-        made when a report is built, not on every sampled step."""
+        made when a report is built, not on every sampled step. A place holding a NaN or an inf gets its norms and
+        no counts: which unit is dead, saturated or dormant cannot be read from NaN data."""
         width = len(d)
         size = width * rows
         rule = l.saturation_rule
@@ -934,6 +1031,9 @@ class Monitor:
             ssum = float(a.sum())
         elif rule is not None and rule[0] == "floor":
             ssum = float(extra.sum())
+        if non_finite:
+            return {"act_grad": grad_norm, "mean": ssum / size, "std": math.nan, "zero": None, "saturated": None,
+                    "dead": None, "dormant": None, "non_finite": True}
         if l.binary_deriv:
             nonzero = float(d.sum())
         # only a function with a zero region has dead units (elsewhere an f' of 0 is underflow: saturated)
@@ -954,10 +1054,9 @@ class Monitor:
         mean = ssum / size
         var = (sumsq - size * mean * mean) / max(size - 1, 1)
         std = math.sqrt(max(var, 0.0)) if math.isfinite(var) else math.nan
-        # non-finite: an inf or a NaN anywhere in a makes its sum one
         return {"act_grad": grad_norm, "mean": mean, "std": std, "zero": 1 - nonzero / size,
                 "saturated": int(np.count_nonzero(saturated)), "dead": dead, "dormant": dormant,
-                "non_finite": not math.isfinite(mean)}
+                "non_finite": False}
 
     def _choose_windows(self, ran: list[_Layer]) -> None:
         """Where the next sampled step watches for activations applied as functions: after each weighted module a
@@ -1009,39 +1108,82 @@ class Monitor:
         return self._last
 
     def _report(self, seen: list, order: list[str], weight_norm: dict[str, float], step: int, sampled: int,
-                loss: float | None, notes: tuple[str, ...]) -> MonitorReport:
+                loss: float | None, notes: tuple[str, ...], frozen: frozenset[str],
+                first_non_finite: dict | None) -> MonitorReport:
         seen = [(layer, fixed, self._count(*raw)) for layer, fixed, raw in seen]
-        output = order[-1] if order else None
+        # the output layer: the last weighted module to run whose weight is trained (a frozen head has no ratio)
+        output = next((name for name in reversed(order) if name not in frozen), None)
         output_norm = weight_norm.get(output, math.nan) if output else math.nan
         last_act = seen[-1][2]["act_grad"] if seen else math.nan
         rows, notes = [], list(notes)
+        if self.chance_loss is None and loss is not None:
+            notes.append("the loss is not judged, since no chance_loss was given: the status says whether gradients "
+                         "flow ('flowing') but never 'healthy' or 'not learning'; Monitor(model, chance_loss=...) "
+                         "takes the loss of the best constant guess (ln C for C balanced classes with cross-entropy, "
+                         "the targets' variance with MSE)")
         first_bad = next((layer.name for layer, _, r in seen if r["non_finite"]), None)
         if first_bad is not None:
             notes.append(f"non-finite activations first appear at {first_bad}")
+        if first_non_finite is not None and first_non_finite["step"] != step:
+            notes.append(f"a NaN or an inf first appeared at step {first_non_finite['step']}, first at "
+                         f"{first_non_finite['place']}")
+        summaries = []
         for layer, (_, weight_module, width, window), r in seen:
             w = weight_norm.get(weight_module, math.nan) if weight_module else math.nan
+            is_frozen = weight_module in frozen
+            param = (f"{weight_module}.weight" if weight_module else "weight") if weight_module is not None else ""
+            ratio = grad_ratio(w, output_norm)
+            words = self._layer_words(layer, r, width, window, param, is_frozen, w, ratio, output_norm)
+            dead = r["dead"]
             # saturated units this batch include the dead ones (f' = 0): each unit is counted once, as dead
-            dead, sat_all = int(r["dead"]), int(r["saturated"])
-            sat = max(sat_all - dead, 0)
-            words = layer_reading(layer.label, "the output layer", grad_ratio(w, output_norm), dead,
-                                  max(sat_all, dead), width, w, output_norm)
-            if dead:  # dead here means: over the window of sampled batches, not one batch
-                words = words.replace(" dead", f" dead over the last {window} sampled batches", 1)
-            rows.append(LayerStats(layer.name, layer.record.name,
-                                   f"F.{layer.record.name}" if layer.functional else type(layer.module).__name__,
-                                   width, r["act_grad"], grad_ratio(r["act_grad"], last_act), w, r["mean"],
-                                   r["std"], r["zero"], sat, dead, int(r["dormant"]), window, bool(r["non_finite"]),
-                                   words))
-        labels = {layer.name: layer.label for layer, _, _ in seen}
+            sat = None if dead is None else max(int(r["saturated"]) - dead, 0)
+            stats = LayerStats(layer.name, layer.record.name,
+                               f"F.{layer.record.name}" if layer.functional else type(layer.module).__name__,
+                               width, r["act_grad"], grad_ratio(r["act_grad"], last_act), w, r["mean"],
+                               r["std"], r["zero"], sat, dead, r["dormant"], window, bool(r["non_finite"]),
+                               words, ratio, param, is_frozen)
+            rows.append(stats)
+            if not is_frozen and weight_module is not None:  # the reading weighs the weights that are trained
+                summaries.append(LayerSummary(stats.activation, width, w, dead or 0, (sat or 0) + (dead or 0),
+                                              r["act_grad"], layer.label, f"'{param}'"))
         summary = RunSummary(
-            tuple(LayerSummary(l.activation, l.width, l.weight_grad_norm, l.dead, l.saturated + l.dead,
-                               l.act_grad_norm, labels[l.name]) for l in rows),
-            output_norm, loss, self.chance_loss, None, step,
+            tuple(summaries), output_norm, loss, self.chance_loss, None, step,
+            diverged_at_step=step if any(l.non_finite for l in rows) else None,
             output_signal_norm=last_act if rows else None,
-            signal_reference=f"the last watched activation ({labels[rows[-1].name]})" if rows else "",
-            keeps_last_finite=False)
-        reading = diagnose(summary) if rows or len(self._weighted) <= 1 else _unwatched_reading()
-        return MonitorReport(step, sampled, self.every, tuple(rows), output_norm, loss, reading, tuple(notes))
+            signal_reference=f"the last watched activation ({seen[-1][0].label})" if rows else "",
+            keeps_last_finite=False, restart=TORCH_RESTART)
+        if output is None and self._weighted:
+            reading = Reading((Finding(Status.FLOWING, "every weighted module's weight is frozen "
+                                       "(requires_grad=False): no weight gradient to read", "", {}),))
+        else:
+            reading = diagnose(summary) if rows or len(self._weighted) <= 1 else _unwatched_reading()
+        bad = next((layer.label for layer, _, r in seen if r["non_finite"]), None)
+        if bad is not None and reading.status == Status.DIVERGED:  # say where: the first watched place it reached
+            first = reading.findings[0]
+            reading = Reading((dataclasses.replace(first, words=f"{first.words}; the first watched place holding a "
+                                                   f"NaN or an inf is {bad}"),) + reading.findings[1:])
+        return MonitorReport(step, sampled, self.every, tuple(rows), output_norm, loss, reading, tuple(notes),
+                             first_non_finite=first_non_finite)
+
+    @staticmethod
+    def _layer_words(layer: _Layer, r: dict, width: int, window: int, param: str, is_frozen: bool, w: float,
+                     ratio: float, output_norm: float) -> str:
+        """The place in words: the gradient of the weights before it (named as the parameter, 'fc1.weight', since
+        the gradient may reach the activation's output and stop there), then its units (named as the module)."""
+        if r["non_finite"]:
+            return (f"{layer.label} holds a NaN or an inf on this step: no unit is counted dead, saturated or dormant "
+                    "from it")
+        parts = []
+        if is_frozen:
+            parts.append(f"'{param}' is frozen (requires_grad=False): it gets no gradient by design")
+        elif param:
+            parts.append(layer_reading(f"'{param}'", "the output layer", ratio, 0, 0, width, w, output_norm))
+        dead, sat_all = int(r["dead"]), int(r["saturated"])
+        units = layer_reading(layer.label, "the output layer", 1.0, dead, max(sat_all, dead), width)
+        if dead:  # dead here means: over the window of sampled batches, not one batch
+            units = units.replace(" dead", f" dead over the last {window} sampled batches", 1)
+        parts.append(units)
+        return "; ".join(p for p in parts if p)
 
     def report(self) -> MonitorReport:
         """The latest sampled step's report, with how many steps have run since (it says so before any sample)."""

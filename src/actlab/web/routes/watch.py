@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -24,5 +25,8 @@ def watch(request: Request, since: Annotated[int, Query(ge=0, le=10**9, descript
     tail.poll()
     reports = tail.since(since, MAX_REPORTS)
     first = max(since, tail.total - len(tail.reports))
+    # whether the run ended: the monitor's end line, or how long the file has not changed (a killed script writes
+    # no end line; the page says how long it has been quiet)
+    idle = None if tail.mtime is None else max(time.time() - tail.mtime, 0.0)
     return {"path": tail.path.name, "header": tail.header, "reports": reports, "next": first + len(reports),
-            "total": tail.total}
+            "total": tail.total, "ended": tail.ended, "idle_s": idle}
