@@ -37,7 +37,7 @@ def test_table_shows_paper_measurement_verdict_and_what_failed(fake_claim):
     res = run("reproduce", "fake", "--quick")
     assert res.exit_code == 0, res.output
     for text in ("Someone, 2020", "0.500 ± 0.014", "within 5%", "partly", "did not reproduce here",
-                 "the fragile part", "why it holds", "[quick]"):
+                 "the fragile part", "why it holds", "[quick, no stored full run]"):
         assert text in res.stdout, text
 
 
@@ -63,9 +63,27 @@ def test_unknown_claim_names_the_valid_ones():
     assert "he2015" in res.stderr and "Traceback" not in res.stderr
 
 
-def test_plot_into_a_missing_folder_is_refused_before_running(fake_claim, tmp_path):
-    res = run("reproduce", "fake", "--plot", str(tmp_path / "nope"))
-    assert res.exit_code == 2 and "not a folder" in res.stderr
+def test_plot_into_a_missing_folder_creates_it(fake_claim, tmp_path):
+    """Walkthrough (issue 19): --plot refused a folder that did not exist yet; it makes it, parents and all."""
+    pytest.importorskip("matplotlib")
+    res = run("reproduce", "fake", "--plot", str(tmp_path / "new" / "figures"))
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "new" / "figures" / "fake.png").stat().st_size > 1000
+
+
+def test_plot_into_a_file_is_refused_naming_the_path_before_running(fake_claim, tmp_path):
+    target = tmp_path / "figures.png"
+    target.write_text("not a folder")
+    res = run("reproduce", "fake", "--plot", str(target))
+    assert res.exit_code == 2 and f"--plot: {target} is a file, not a folder" in res.stderr
+    assert "first half" not in res.stdout  # refused before the claim ran
+
+
+def test_plot_into_a_folder_that_cannot_be_made_is_refused_naming_it(fake_claim, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    res = run("reproduce", "fake", "--plot", str(blocker / "figures"))
+    assert res.exit_code == 2 and f"--plot: cannot create the folder {blocker / 'figures'}" in res.stderr
 
 
 def test_stored_claim_is_marked_stored(monkeypatch, fake_claim):

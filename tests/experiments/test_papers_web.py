@@ -48,7 +48,10 @@ def test_quick_rerun_is_a_job_kind_that_reports_each_claim(monkeypatch):
 
     result = job_routes.KINDS["reproduce-quick"].run(step)
     assert [c["name"] for c in result["claims"]] == papers.names()
-    assert all(c["verdict"] == "reproduced" and c["quick"] for c in result["claims"])
+    assert all(c["quick_verdict"] == "reproduced" and c["quick"]["quick"] for c in result["claims"])
+    for c in result["claims"]:  # each beside its stored full run: every stored finding is a row, and counts
+        assert {f["key"] for f in papers.stored_table()["claims"][papers.names().index(c["name"])]["findings"]} <= {
+            r["key"] for r in c["rows"]}
     n = len(papers.names())
     assert seen[0] == (50, 100 * n, f"{papers.names()[0]}: half")  # progress across all claims, in hundredths
     assert job_routes.KINDS["reproduce-quick"].limit == 1  # one quick rerun at a time: it takes a minute or more

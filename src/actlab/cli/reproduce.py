@@ -13,8 +13,10 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from ..experiments import figures
 from ..experiments import papers as core
-from ..experiments.reproduction import NOT_REPRODUCED, PARTLY, REPRODUCED, UNDECIDED, Reproduction
+from ..experiments.reproduction import NOT_REPRODUCED, PARTLY, REPRODUCED, UNDECIDED, Finding, Reproduction
+from ..experiments.rerun import Rerun
 from ._app import app, console, fail
 
 _STYLE = {REPRODUCED: "green", PARTLY: "yellow", UNDECIDED: "magenta", NOT_REPRODUCED: "red", "shown": "dim"}
@@ -24,8 +26,9 @@ _STYLE = {REPRODUCED: "green", PARTLY: "yellow", UNDECIDED: "magenta", NOT_REPRO
 def reproduce(
     names: Annotated[list[str] | None, typer.Argument(
         help=f"Claims to run (all when none): {', '.join(core.names())}")] = None,
-    quick: Annotated[bool, typer.Option("--quick", help="The reduced runs (under a minute for all); claims "
-                                                         "that need the full run show its stored record")] = False,
+    quick: Annotated[bool, typer.Option("--quick", help="The reduced runs (about a minute for all), each beside "
+                                                         "the stored full run; claims that need the full run show "
+                                                         "its stored record")] = False,
     seeds: Annotated[int | None, typer.Option(help="Seeds per part (each claim's default when not given)")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the records as JSON")] = False,
     plot: Annotated[Path | None, typer.Option(help="Write one figure per claim into this folder (needs "
@@ -45,14 +48,18 @@ def reproduce(
     if not 1 <= jobs <= 8:
         fail(f"--jobs must be 1-8; got {jobs}")
     if plot is not None:
-        if not plot.is_dir():
-            fail(f"--plot: {plot} is not a folder; create it first")
+        if plot.exists() and not plot.is_dir():
+            fail(f"--plot: {plot} is a file, not a folder; give a folder for the figures")
+        try:
+            plot.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            fail(f"--plot: cannot create the folder {plot}: {err.strerror or err}")
         try:
             import matplotlib  # noqa: F401
         except ImportError:
             fail("--plot needs matplotlib: pip install 'actlab[plot]'")
     out = Console(stderr=True) if json_out else console.real  # with --json, stdout carries JSON alone
-    records, start = [], time.perf_counter()
+    records, reruns, start = [], [], time.perf_counter()
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.fields[step]}"),
                   TimeElapsedColumn(), console=out, transient=json_out) as progress:
         # one bar per claim from the start (with several processes the claims advance side by side), each clock
@@ -67,20 +74,22 @@ def reproduce(
             progress.start_task(tasks[record.name])  # a stored record reports no step
             task = next(t for t in progress.tasks if t.id == tasks[record.name])
             # completed, not a new total: a new total restarts the bar's clock, which stopped at its last step
-            progress.update(task.id, completed=task.total, step=record.verdict)
             records.append(record)
+            if quick:  # a quick run is shown beside the stored full run, whose findings it does not all measure
+                reruns.append(core.beside_stored(record))
+            progress.update(task.id, completed=task.total, step=(reruns[-1] if quick else record).verdict)
             if not json_out:
-                progress.console.print(claim_table(record))
+                progress.console.print(rerun_table(reruns[-1]) if quick else claim_table(record))
     elapsed = time.perf_counter() - start
     if plot is not None:
         for record in records:
             path = plot_claim(record, plot / f"{record.name}.png")
             out.print(f"figure: {path}")
     if json_out:
-        typer.echo(json.dumps({"quick": quick, "seconds": elapsed, "claims": [r.to_dict() for r in records]},
-                              allow_nan=False))
+        claims = [r.to_dict() for r in (reruns if quick else records)]
+        typer.echo(json.dumps({"quick": quick, "seconds": elapsed, "claims": claims}, allow_nan=False))
         return
-    console.print(summary_table(records, elapsed))
+    console.print(summary_table(reruns if quick else records, elapsed))
 
 
 def claim_table(r: Reproduction) -> Table:
@@ -114,38 +123,125 @@ def claim_table(r: Reproduction) -> Table:
     return table
 
 
-def summary_table(records: list[Reproduction], elapsed: float) -> Table:
-    table = Table(title=f"papers reproduced ({elapsed:.1f} s)", title_justify="left")
-    for col in ("claim", "verdict", "run", "seconds"):
-        table.add_column(col)
-    for r in records:
-        kind = "stored full run" if r.stored else ("quick" if r.quick else "full")
-        table.add_row(r.name, f"[{_STYLE[r.verdict]}]{r.verdict}[/]", kind, "—" if r.stored else f"{r.seconds:.1f}")
+def _finding_lines(r: Rerun) -> tuple[list, list[str]]:
+    """The findings the verdict counts that did not reproduce and that the seeds left open, each marked where it was
+    measured when the claim shows two runs."""
+    both = r.quick is not None and r.stored is not None
+    failed, open_ = [], []
+    for row in r.rows():
+        f = row.latest
+        text = escape(f.what) + (" (stored full run)" if both and row.quick is None else "")
+        (failed if f.verdict == NOT_REPRODUCED else open_ if f.verdict == UNDECIDED else []).append(text)
+    return failed, open_
+
+
+def _cell(f: Finding | None) -> tuple[str, str, str]:
+    """One run's measurement, seed count and verdict for a finding, or what stands in for a finding it lacks."""
+    if f is None:
+        return "—", "—", "[dim]not measured[/dim]"
+    return f.measured_text, str(f.n), f"[{_STYLE[f.verdict]}]{f.verdict}[/]"
+
+
+def rerun_table(r: Rerun) -> Table:
+    """A quick run beside the stored full run: each finding's two measurements, the quick one above the stored one
+    (the column headers say which), each with its seeds and verdict; the claim's verdict counts every finding
+    (rerun.Rerun), so none drops out of it."""
+    base = r.record
+    if r.quick is None:
+        mark, runs = "[stored full run]", [("stored", "stored")]
+    elif r.stored is None:
+        mark, runs = "[quick, no stored full run]", [("quick", "quick")]
+    else:
+        mark = f"[quick run beside the stored full run of {r.stored_when or 'an earlier day'}]"
+        runs = [("quick", "quick"), ("stored", "stored")]
+    table = Table(title=f"{r.name}: {escape(base.paper)} {escape(mark)}", title_justify="left",
+                  caption_justify="left", show_lines=True, expand=True, width=min(console.width, 140))
+    heads = "\n".join(label for label, _ in runs)
+    for col, kw in (("what is claimed", {"ratio": 4}), ("paper", {"ratio": 2}),
+                    (heads, {"justify": "right", "no_wrap": True}), ("n", {"justify": "right", "no_wrap": True}),
+                    ("criterion", {"ratio": 2}), ("verdict", {"no_wrap": True})):
+        table.add_column(col, overflow="fold", **kw)
+    for row in r.rows():
+        f = row.latest
+        cells = [_cell(getattr(row, attr)) for _, attr in runs]
+        what = escape(f.what) + (f"\n[dim]↳ {escape(f.note)}[/dim]" if f.note else "")
+        table.add_row(what, escape(f.paper) or "—", *("\n".join(c[i] for c in cells) for i in (0, 1)),
+                      escape(f.criterion) or "—", "\n".join(c[2] for c in cells))
+    lines = [f"[bold]verdict: [{_STYLE[r.verdict]}]{r.verdict}[/][/bold]  (counts {escape(r.basis)})"]
+    if r.quick is not None and r.stored is not None:
+        lines.append("each finding: the quick run's figure, seeds and verdict above, the stored full run's below")
+        lines.append(f"the quick run's own findings: {r.quick.verdict}; the stored full run: {r.stored.verdict}")
+    failed, open_ = _finding_lines(r)
+    if failed:
+        lines.append("[red]did not reproduce here:[/red] " + "; ".join(failed))
+    if open_:
+        lines.append("[magenta]not decided by the seeds run:[/magenta] " + "; ".join(open_))
+    lines.append(f"[dim]{escape(base.claim)}[/dim]")
+    if base.explanation:
+        lines.append(escape(base.explanation))
+    if r.quick is not None:
+        lines.append(f"[dim]quick run: {escape(r.quick.run_matrix)} ({r.quick.seconds:.1f} s)[/dim]")
+    if r.stored is not None:
+        lines.append(f"[dim]stored full run: {escape(r.stored.run_matrix)}[/dim]")
+    table.caption = "\n".join(lines)
     return table
 
 
-def plot_claim(r: Reproduction, path: Path) -> Path:
-    """One figure per claim, a panel per series group, drawn from the numbers the run measured."""
+def summary_table(records: list[Reproduction] | list[Rerun], elapsed: float) -> Table:
+    table = Table(title=f"claims from the papers, measured here ({elapsed:.1f} s)", title_justify="left")
+    for col in ("claim", "verdict", "run", "seconds"):
+        table.add_column(col)
+    for r in records:
+        if isinstance(r, Rerun):
+            kind = ("stored full run" if r.quick is None else "quick" if r.stored is None
+                    else "quick + stored full run")
+            seconds = "—" if r.quick is None else f"{r.quick.seconds:.1f}"
+        else:
+            kind = "stored full run" if r.stored else ("quick" if r.quick else "full")
+            seconds = "—" if r.stored else f"{r.seconds:.1f}"
+        table.add_row(r.name, f"[{_STYLE[r.verdict]}]{r.verdict}[/]", kind, seconds)
+    return table
+
+
+def draw_claim(r: Reproduction):
+    """The claim's figure (experiments.figures) as a matplotlib Figure: a panel per series group, each axis titled
+    with its unit, measured points with standard errors as markers with error bars over thin lines."""
     import matplotlib
 
     matplotlib.use("Agg")  # files only, no display
     import matplotlib.pyplot as plt
 
-    panels = list(dict.fromkeys(s.panel for s in r.series))
-    fig, axes = plt.subplots(1, max(len(panels), 1), figsize=(4.2 * max(len(panels), 1), 3.6), squeeze=False)
+    panels = figures.figure(r)
+    fig, axes = plt.subplots(1, max(len(panels), 1), figsize=(4.4 * max(len(panels), 1), 3.8), squeeze=False)
     for ax, panel in zip(axes[0], panels, strict=False):
-        for s in (s for s in r.series if s.panel == panel):
-            if s.x_labels:  # named categories (e.g. the feed-forward units): points over their names
-                ax.plot(s.x, s.y, "o", label=s.label)
-                ax.set_xticks(s.x, s.x_labels, fontsize=7, rotation=30)
+        colours: dict[str, str] = {}
+        for t in panel.traces:
+            colour = colours.setdefault(t.group, f"C{len(colours) % 10}")
+            if t.style == figures.MARKERS:
+                ax.errorbar(t.x, t.y, yerr=t.y_err, fmt="o", markersize=3.5, capsize=2, elinewidth=1,
+                            color=colour, label=t.label, zorder=3)
+            elif t.style == figures.POINTS:
+                ax.plot(t.x, t.y, "o", color=colour, label=t.label)
             else:
-                ax.plot(s.x, s.y, label=s.label, linewidth=1.2)
-            if s.log_y:
-                ax.set_yscale("log")
-        ax.set_title(panel, fontsize=9)
+                ax.plot(t.x, t.y, color=colour, label=t.label, linewidth=0.9)
+        if panel.x_labels:  # named categories (e.g. the feed-forward units): points over their names
+            ax.set_xticks(range(len(panel.x_labels)), panel.x_labels, fontsize=7, rotation=30)
+        if panel.log_y:
+            ax.set_yscale("log")
+        ax.set_title(panel.title, fontsize=9)
+        ax.set_xlabel(panel.x_title, fontsize=8)
+        ax.set_ylabel(panel.y_title, fontsize=8)
         ax.legend(fontsize=6)
     fig.suptitle(f"{r.name}: {r.verdict}", fontsize=10)
     fig.tight_layout()
+    return fig
+
+
+def plot_claim(r: Reproduction, path: Path) -> Path:
+    """Write the claim's figure (draw_claim) to ``path``."""
+    import matplotlib.pyplot as plt
+
+    fig = draw_claim(r)
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path

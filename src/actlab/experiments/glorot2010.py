@@ -159,7 +159,8 @@ def reproduce_glorot2010(quick: bool = False, seeds: int | None = None,
             series += [Series("test error, 50 epochs", f"{act} {init} lr {lr:g}, seed {s}",
                               list(range(len(r["errors"]))), r["errors"]) for s, r in enumerate(rs)]
     on_step(total, total, "done")
-    matrix = (f"at init: tanh x 2 inits x {n_seeds} seed(s); 100 sigmoid steps x {n_seeds} seed(s)" +
+    seeds_text = "1 seed" if n_seeds == 1 else f"{n_seeds} seeds"
+    matrix = (f"at init: tanh x 2 inits x {seeds_text}; 100 sigmoid steps x {seeds_text}" +
               ("" if quick else f"; training: {sum(runs.values())} runs of 50 epochs (tanh's two inits x "
                f"{runs['tanh', 'standard', 0.1]} seeds, the rest x {runs['sigmoid', 'standard', 0.1]})") +
               (" (the 50-epoch training findings are in the stored full run)" if quick else ""))
@@ -184,7 +185,6 @@ def _training_findings(results: dict) -> list:
     learners = np.concatenate([final(("tanh", "standard", 0.1)), final(("softsign", "standard", 0.1))])
     std_tanh, norm_tanh = final(("tanh", "standard", 0.1)), final(("tanh", "normalized", 0.1))
     onsets = [_onsets(r["saturation"]) for r in results[("tanh", "standard", 0.1)]]
-    first = [o[0] for o in onsets]
     sequential = all(None not in o and o == sorted(o) and o[0] < o[-1] for o in onsets)
     saturated_top = [max(r["saturation"][-1]) for r in results[("tanh", "standard", 0.1)]]
     return [
@@ -201,6 +201,15 @@ def _training_findings(results: dict) -> list:
                       "per seed " + ", ".join(f"{d:+.1%}" for d in norm_tanh - std_tanh)),
         asserted("tanh_sequential", "tanh: layers saturate one after another from layer 1 up",
                  "sequential saturation", saturated_top, "every layer passes 50% saturated, layer 1 first",
-                 sequential, note=f"largest saturated fraction of any layer at the end; onsets per seed: {onsets}; "
-                 f"layer 1 first saturated at epoch {first}"),
+                 sequential, note=f"the figure: the largest fraction of units saturated (|tanh| > {SATURATED}) in "
+                 f"any layer after 50 epochs; {_onset_text(onsets)}"),
     ]
+
+
+def _onset_text(onsets: list[list[int | None]]) -> str:
+    """Each seed's first epoch past 50% saturated, layer by layer, in words ("never" where a layer did not)."""
+    if all(o is None for per_seed in onsets for o in per_seed):
+        return f"no layer passed 50% saturated in any of the {len(onsets)} seeds"
+    return "first epoch past 50% saturated, layers 1 up: " + "; ".join(
+        f"seed {s}: " + ", ".join("never" if o is None else str(o) for o in per_seed)
+        for s, per_seed in enumerate(onsets))

@@ -22,6 +22,7 @@ import math
 import numpy as np
 
 from .dying_relu import dead_probability
+from .figures import error_label
 from .reproduction import Progress, Reproduction, Series, asserted, no_progress, shown
 
 WIDTHS = (2, 3, 4, 5)
@@ -106,10 +107,18 @@ def reproduce_lu2019(quick: bool = False, seeds: int | None = None, on_step: Pro
                  "excess < 2 SE in every cell", excess < 2.0, fmt=".2f",
                  note="largest (born dead − formula) over its standard error; negative means below"),
     ]
-    series = [Series(f"{bias} biases", f"N = {n}: Monte Carlo", list(range(1, max(DEPTHS) + 1)),
-                     pointwise[n, bias].tolist()) for bias in BIASES for n in WIDTHS]
-    series += [Series(f"{bias} biases", f"N = {n}: formula", list(range(1, max(DEPTHS) + 1)),
-                      [dead_probability(n, L) for L in range(1, max(DEPTHS) + 1)]) for bias in BIASES for n in WIDTHS]
+    # the formula as a line over every depth; Monte Carlo at the seven depths compared, each with the binomial
+    # standard error its z-score used (the figure draws them as markers with error bars: figures.error_label)
+    series = [Series(f"{bias} biases", f"N = {n}: formula", list(range(1, max(DEPTHS) + 1)),
+                     [dead_probability(n, L) for L in range(1, max(DEPTHS) + 1)]) for bias in BIASES for n in WIDTHS]
+    for bias in BIASES:
+        for n in WIDTHS:
+            label = f"N = {n}: Monte Carlo, {trials:,} nets"
+            series.append(Series(f"{bias} biases", label, list(DEPTHS),
+                                 [float(pointwise[n, bias][L - 1]) for L in DEPTHS]))
+            series.append(Series(f"{bias} biases", error_label(label), list(DEPTHS),
+                                 [math.sqrt(dead_probability(n, L) * (1 - dead_probability(n, L)) / trials)
+                                  for L in DEPTHS]))
     series += [Series("born dead (whole domain)", f"N = {n}", list(range(1, max(DEPTHS) + 1)), born[n].tolist())
                for n in WIDTHS]
     on_step(total, total, "done")

@@ -31,6 +31,7 @@ from .hendrycks2016 import reproduce_hendrycks2016
 from .lu2019 import reproduce_lu2019
 from .poole2016 import reproduce_poole2016
 from .reproduction import Progress, Reproduction, judged_against, no_progress
+from .rerun import Rerun
 from .shazeer2020 import reproduce_shazeer2020
 
 Runner = Callable[..., Reproduction]
@@ -82,7 +83,7 @@ def reproduce(name: str, quick: bool = False, seeds: int | None = None,
     start = time.perf_counter()
     with one_blas_thread():
         record = runner(quick=quick, seeds=seeds, on_step=on_step)
-    return _judge_one_seed(record).with_time(time.perf_counter() - start)
+    return _worded_for_one_seed(_judge_one_seed(record)).with_time(time.perf_counter() - start)
 
 
 def _check_seeds(seeds: int | None) -> None:
@@ -100,6 +101,21 @@ def _judge_one_seed(record: Reproduction) -> Reproduction:
     except ConfigError:  # no stored full run: a one-seed finding stays undecided
         return record
     findings = [judged_against(f, reference[f.key]) if f.key in reference else f for f in record.findings]
+    return dataclasses.replace(record, findings=findings)
+
+
+# a criterion is written for several seeds; on a figure from one seed (or one run) it says so instead
+_ONE_SEED = ((" in every seed", " (one seed)"), (" in every run", " (one run)"))
+
+
+def _worded_for_one_seed(record: Reproduction) -> Reproduction:
+    """``record`` with "above 0 in every seed" read as "above 0 (one seed)" wherever a finding has one seed."""
+    def worded(criterion: str) -> str:
+        for many, one in _ONE_SEED:
+            criterion = criterion.replace(many, one)
+        return criterion
+
+    findings = [dataclasses.replace(f, criterion=worded(f.criterion)) if f.n == 1 else f for f in record.findings]
     return dataclasses.replace(record, findings=findings)
 
 
@@ -213,3 +229,18 @@ def stored(name: str) -> Reproduction:
             return Reproduction.from_dict({**fields, "stored": True})
     raise ConfigError("name", f"no stored full run of {name!r}; run it in full once (bench/reproduce.py "
                               "--write-table)")
+
+
+def beside_stored(record: Reproduction) -> Rerun:
+    """A quick run's record beside the claim's stored full run (rerun.Rerun), or a stored record on its own."""
+    if record.stored:
+        return Rerun(record.name, None, record, _stored_when(record.name))
+    try:
+        full = stored(record.name)
+    except ConfigError:  # nothing stored yet: the quick run stands alone, and the Rerun says so
+        return Rerun(record.name, record, None)
+    return Rerun(record.name, record, full, _stored_when(record.name))
+
+
+def _stored_when(name: str) -> str:
+    return next((c.get("generated", "") for c in stored_table()["claims"] if c["name"] == name), "")

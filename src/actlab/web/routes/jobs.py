@@ -34,7 +34,9 @@ def _reproduce_quick(step) -> dict:
         def inner(done: int, total: int, message: str, i: int = i, name: str = name) -> None:
             step(100 * i + int(100 * done / max(total, 1)), 100 * len(names), f"{name}: {message}")
 
-        records.append(experiments.reproduce(name, quick=True, on_step=inner).to_dict())
+        # beside the stored full run: a quick run alone leaves out findings, and its verdict with them (rerun.py)
+        records.append(experiments.papers.beside_stored(experiments.reproduce(name, quick=True, on_step=inner))
+                       .to_dict())
     return {"claims": records}
 
 

@@ -1,6 +1,8 @@
-// The papers page: the stored table of the last full run, and a button that reruns the quick versions as a job.
-// Every number, verdict and sentence comes from the server's records; the page only lays them out.
+// The papers page: the stored table and figure of the last full run for each claim, and a button that reruns the
+// quick versions as a job and sets each quick figure beside the stored one. Every number, verdict, axis title and
+// sentence comes from the server's records; the page only lays them out.
 import { getJSON, runJob } from "./api.js";
+import { PALETTE, draw } from "./charts.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -18,41 +20,145 @@ function say(text, isError = false) {
 }
 
 const VERDICT_CLASS = { reproduced: "good", partly: "warn", undecided: "warn", "not reproduced": "bad", shown: "muted" };
+const seedsText = (n) => (n === 1 ? "1 seed" : `${n} seeds`);
 
-function claimTable(r, where) {
-  const box = el("article", undefined, "paper-claim");
-  box.setAttribute("aria-label", `${r.name}: ${r.verdict}`);
-  box.append(el("h3", `${r.name} · ${r.paper}`));
-  box.append(el("p", r.claim));
+function headed(table, heads) {
+  const head = table.createTHead().insertRow();
+  for (const [text, title] of heads) {
+    const th = el("th", text);
+    if (title) th.title = title;
+    head.append(th);
+  }
+  return table.createTBody();
+}
+
+function whatCell(f) {
+  const what = el("td", f.what);
+  if (f.note) what.append(el("div", f.note, "muted"));
+  return what;
+}
+
+function verdictLines(box, failed, open, r) {
+  if (failed.length) box.append(el("p", `Did not reproduce here: ${failed.join("; ")}.`, "bad"));
+  if (open.length) box.append(el("p", `Not decided by the seeds run: ${open.join("; ")}.`, "warn"));
+  if (r.explanation) box.append(el("p", r.explanation));
+}
+
+// One run's table: a stored full run as the page first shows it.
+function storedTable(r, where) {
+  const box = el("div", undefined, "claim-table");
   const table = el("table", undefined, "data");
   table.setAttribute("aria-label", `Findings of ${r.name}`);
-  const head = table.createTHead().insertRow();
-  for (const h of ["what is claimed", "paper", "actlab", "n", "criterion", "verdict"]) head.append(el("th", h));
-  const body = table.createTBody();
+  const body = headed(table, [["what is claimed"], ["paper"], ["actlab"],
+                              ["n", "how many seeds (or runs) the figure is the mean of"], ["criterion"], ["verdict"]]);
   for (const f of r.findings) {
     const row = body.insertRow();
-    const what = el("td", f.what);
-    if (f.note) what.append(el("div", f.note, "muted"));
-    row.append(what, el("td", f.paper || "—"), el("td", f.measured_text, "num"), el("td", String(f.n), "num"),
+    row.append(whatCell(f), el("td", f.paper || "—"), el("td", f.measured_text, "num"), el("td", String(f.n), "num"),
                el("td", f.criterion || "—"), el("td", f.verdict, VERDICT_CLASS[f.verdict]));
   }
   box.append(table);
   const verdict = el("p");
   verdict.append("Verdict: ", el("strong", r.verdict, VERDICT_CLASS[r.verdict]), ` (${where})`);
   box.append(verdict);
-  const missing = r.findings.filter((f) => f.verdict === "not reproduced");
-  if (missing.length) box.append(el("p", `Did not reproduce here: ${missing.map((f) => f.what).join("; ")}.`, "bad"));
-  const open = r.findings.filter((f) => f.verdict === "undecided");
-  if (open.length) box.append(el("p", `Not decided by the seeds run: ${open.map((f) => f.what).join("; ")}.`, "warn"));
-  if (r.explanation) box.append(el("p", r.explanation));
-  const time = r.stored || where.startsWith("stored") ? "" : `, ${r.seconds.toFixed(1)} s`;
-  box.append(el("p", `Run: ${r.run_matrix}${time}`, "muted"));
+  verdictLines(box, r.findings.filter((f) => f.verdict === "not reproduced").map((f) => f.what),
+               r.findings.filter((f) => f.verdict === "undecided").map((f) => f.what), r);
+  box.append(el("p", `Run: ${r.run_matrix}`, "muted"));
   return box;
 }
 
-function show(records, whereOf) {
-  const root = $("papers-claims");
-  root.replaceChildren(...records.map((r) => claimTable(r, whereOf(r))));
+// One run's measurement of a finding in a cell: the figure, its seeds and its verdict, or "not measured".
+function measuredCell(f, run) {
+  const td = el("td", undefined, "num measured");
+  if (!f) {
+    td.append(el("span", "not measured in this run", "muted"));
+    return td;
+  }
+  td.append(el("span", f.measured_text), el("div", seedsText(f.n), "muted"),
+            el("div", f.verdict, VERDICT_CLASS[f.verdict]));
+  td.dataset.run = run;
+  return td;
+}
+
+// A quick rerun beside the stored full run (rerun.Rerun on the server): both figures of every finding, and the
+// claim's verdict over all of them, so a finding the quick run leaves out still counts.
+function rerunTable(rr) {
+  if (!rr.quick) {  // no quick version: the stored record as it was
+    return storedTable(rr.stored, `stored full run${rr.stored_when ? ` of ${rr.stored_when}` : ""}: this claim has `
+                                  + "no quick version, as its verdict needs the full run");
+  }
+  const box = el("div", undefined, "claim-table");
+  const table = el("table", undefined, "data rerun");
+  table.setAttribute("aria-label", `Findings of ${rr.name}: the quick run beside the stored full run`);
+  const storedHead = rr.stored ? `stored full run${rr.stored_when ? ` (${rr.stored_when})` : ""}` : "stored full run";
+  const body = headed(table, [["what is claimed"], ["paper"], ["quick run, just now"], [storedHead], ["criterion"]]);
+  for (const row of rr.rows) {
+    const tr = body.insertRow();
+    tr.append(whatCell(row.quick || row.stored), el("td", row.paper || "—"), measuredCell(row.quick, "quick"),
+              rr.stored ? measuredCell(row.stored, "stored") : el("td", "none stored", "muted"),
+              el("td", row.criterion || "—"));
+  }
+  box.append(table);
+  const verdict = el("p");
+  verdict.append("Verdict: ", el("strong", rr.verdict, VERDICT_CLASS[rr.verdict]), ` (counting ${rr.basis}).`);
+  box.append(verdict);
+  if (rr.stored) {
+    box.append(el("p", `The quick run's own findings alone: ${rr.quick_verdict}; the stored full run: `
+                       + `${rr.stored_verdict}.`, "muted"));
+  }
+  const counted = rr.rows.map((row) => ({ f: row.quick || row.stored, kept: !row.quick && rr.stored }));
+  const named = (v) => counted.filter((c) => c.f.verdict === v)
+    .map((c) => c.f.what + (c.kept ? " (stored full run)" : ""));
+  verdictLines(box, named("not reproduced"), named("undecided"), rr);
+  box.append(el("p", `Quick run: ${rr.quick.run_matrix}, ${rr.quick.seconds.toFixed(1)} s.`, "muted"));
+  if (rr.stored) box.append(el("p", `Stored full run: ${rr.stored.run_matrix}.`, "muted"));
+  return box;
+}
+
+// Traces of one group (figures.colour_group) share a colour: a formula's line and its Monte Carlo markers, or the
+// seeds of one configuration.
+function plotTraces(panel) {
+  const colours = new Map();
+  return panel.traces.map((t) => {
+    if (!colours.has(t.group)) colours.set(t.group, PALETTE[colours.size % PALETTE.length]);
+    const color = colours.get(t.group);
+    const base = { x: t.x, y: t.y, name: t.label, type: "scatter" };
+    if (t.style === "markers") {
+      return { ...base, mode: "markers", marker: { color, size: 6 },
+               error_y: { type: "data", array: t.y_err, visible: true, color, thickness: 1.2, width: 3 } };
+    }
+    if (t.style === "points") return { ...base, mode: "markers", marker: { color, size: 9 } };
+    return { ...base, mode: "lines", line: { color, width: 1.2 } };
+  });
+}
+
+async function drawFigure(root, r) {
+  const panels = r.figure || [];
+  root.replaceChildren();
+  if (!panels.length) return;
+  root.append(el("h4", "Figure of the stored full run"));
+  const grid = el("div", undefined, "paper-figure");
+  root.append(grid);
+  for (const panel of panels) {
+    const chart = el("div", undefined, "chart");
+    chart.setAttribute("role", "img");
+    chart.setAttribute("aria-label", `${r.name}: ${panel.title}; x: ${panel.x_title}; y: ${panel.y_title}`);
+    grid.append(chart);
+    const xaxis = { title: { text: panel.x_title } };
+    if (panel.x_labels) Object.assign(xaxis, { tickmode: "array", tickvals: panel.x_labels.map((_, i) => i),
+                                               ticktext: panel.x_labels });
+    const yaxis = { title: { text: panel.y_title }, ...(panel.log_y ? { type: "log" } : {}) };
+    await draw(chart, plotTraces(panel), { title: { text: panel.title, font: { size: 13 } }, xaxis, yaxis,
+                                           hovermode: "closest", margin: { l: 60, r: 15, t: 40, b: 50 } });
+  }
+}
+
+function claimBox(r, where) {
+  const box = el("article", undefined, "paper-claim");
+  box.id = `claim-${r.name}`;
+  box.setAttribute("aria-label", `${r.name}: ${r.verdict}`);
+  box.append(el("h3", `${r.name} · ${r.paper}`), el("p", r.claim), storedTable(r, where), el("div", undefined,
+                                                                                               "figure-box"));
+  return box;
 }
 
 async function start() {
@@ -61,8 +167,8 @@ async function start() {
   try {
     stored = await getJSON("/api/papers");
   } catch (err) { say(`Could not load the stored results: ${err.message}`, true); return; }
-  const when = (r) => `stored full run${r.generated ? `, ${r.generated}` : ""}, ${Math.round(r.seconds)} s`;
-  show(stored.claims, when);
+  const when = (r) => `stored full run${r.generated ? ` of ${r.generated}` : ""}, ${Math.round(r.seconds)} s`;
+  $("papers-claims").replaceChildren(...stored.claims.map((r) => claimBox(r, when(r))));
   say(stored.claims.length ? `${stored.claims.length} claims from the last full run.`
                            : "No full run is stored yet: rerun the quick versions to see measurements.");
   document.body.dataset.ready = "true";  // the stored tables are drawn
@@ -71,11 +177,26 @@ async function start() {
     say("Starting the quick runs…");
     try {
       const result = await runJob("reproduce-quick", (job) => say(`Quick runs: ${job.status}…`), { pollMs: 1000 });
-      show(result.claims, (r) => (r.stored ? "stored full run: this claim needs the full run" : "quick run, just now"));
-      say("Quick runs done: the tables now show this machine's measurements.");
+      for (const rr of result.claims) {
+        let box = $(`claim-${rr.name}`);
+        if (!box) {  // no stored run of this claim: a box of its own
+          box = el("article", undefined, "paper-claim");
+          box.id = `claim-${rr.name}`;
+          box.append(el("h3", `${rr.name} · ${rr.paper}`), el("p", rr.claim), el("div", undefined, "claim-table"));
+          $("papers-claims").append(box);
+        }
+        box.setAttribute("aria-label", `${rr.name}: ${rr.verdict}`);
+        box.querySelector(".claim-table").replaceWith(rerunTable(rr));
+      }
+      say("Quick runs done: each table now sets this machine's quick measurements beside the stored full run.");
     } catch (err) { say(`The quick runs failed: ${err.message}`, true); }
     button.disabled = false;
   });
+  // the figures last: Plotly.js is large, and the tables are readable while it loads
+  try {
+    for (const r of stored.claims) await drawFigure($(`claim-${r.name}`).querySelector(".figure-box"), r);
+    document.body.dataset.figures = "drawn";
+  } catch (err) { say(`The figures could not be drawn: ${err.message}`, true); }
 }
 
 start();
