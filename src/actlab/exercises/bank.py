@@ -31,7 +31,9 @@ def _fmt(v: float) -> str:
 EX1 = Exercise(
     key="ex1", title="Exercise 1: ReLU's derivative", section="activations",
     prompt="Compute the derivative of ReLU(x) = max(0, x). What is it at x = 5? At x = -3? At x = 0?",
-    part_prompts=("ReLU'(5)", "ReLU'(-3)", "ReLU'(0)"),
+    # the third box takes words as well as a number: the page's prompt says so (a box that looks numeric drew only
+    # numbers, and a number alone there is partly correct)
+    part_prompts=("ReLU'(5)", "ReLU'(-3)", "ReLU'(0): a number, or say in words what it is"),
     parts=(
         NumberPart("at x = 5", lambda: _relu_d(5.0), exact=True,
                    slips=(Slip(5.0, "That is ReLU(5), the value. The question asks for the slope there."),)),

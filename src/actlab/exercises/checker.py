@@ -32,8 +32,9 @@ from .status import VerdictStatus
 # as claims of the opposite), six or more words in a row copied from a hint earn nothing, and a ratio a:b is a / b
 # ("1:4" is the ratio the other way round, not unreadable); 6: a rubric answer whose conclusion denies the question's
 # claim ("so GELU is not better") earns no key point, and a factor-of-ten slip written without an exponent is told
-# about the decimal point, not an exponent.
-CHECKER_VERSION = 6
+# about the decimal point, not an exponent; 7: ReLU's kink read in more of a learner's words ("there is none",
+# "not unique", "0..1", "0 <= g <= 1", "between zero and one").
+CHECKER_VERSION = 7
 # the feedback for a wrong number the checker cannot explain (no known slip, not close, not a factor of ten)
 UNEXPLAINED = "Not this value. A hint may help."
 # a free-text answer the claim reader cannot read (claims.py reads English; language.py says which answers are)
@@ -272,7 +273,10 @@ _POINT_AT_KINK = re.compile(r"(?:relu|f|g|derivative|slope|gradient)\s*'*\s*\(\s
 _UNDEFINED = re.compile(r"\bundefined\b|\bnot (?:be )?(?:well[- ])?defined\b|\bisn't (?:well[- ])?defined\b|"
                         r"\bill-defined\b|\bno (?:single |unique |well-defined )?(?:derivative|slope)\b|"
                         r"\b(?:not|isn't|is not|non-?) ?differentiable\b|\bdoes ?n[o']?t exist\b|\bnot exist\b|"
-                        r"\bdoesn't have (?:a|one) (?:derivative|slope)\b|\bno derivative\b|\bdne\b")
+                        r"\bdoesn't have (?:a|one) (?:derivative|slope)\b|\bno derivative\b|\bdne\b|"
+                        # "there is none", "none" said alone, "no single value", "not unique" (the slope at the kink)
+                        r"\bthere (?:is|'s) none\b|^\W*none\W*$|\bno (?:single|unique) (?:value|number|answer)\b|"
+                        r"\bnot unique\b")
 _CONVENTION = re.compile(r"\bconvention\w*|\bpytorch\b|\btorch\b|\btensorflow\b|\btf\b|\bjax\b|\bkeras\b|"
                          r"\bframeworks?\b|\blibrar(?:y|ies)\b|\bimplementations?\b|\bin practice\b|\bby default\b|"
                          r"\bsoftware\b|\bautograd\b|\busually\b|\btypically\b|\bcommonly\b|\bnormally\b|"
@@ -280,9 +284,13 @@ _CONVENTION = re.compile(r"\bconvention\w*|\bpytorch\b|\btorch\b|\btensorflow\b|
                          r"\bpicks?\b|\buses?\b|\breturns?\b|\bgives?\b")
 def _interval(lo: float, hi: float) -> re.Pattern:
     """The subgradient interval written out ("[0, 1]", "between 0 and 1"), or named ("a subgradient")."""
-    a, b = (re.escape(f"{v:g}") for v in (lo, hi))
+    words = {0.0: "zero", 1.0: "one"}
+    a, b = (f"(?:{re.escape(f'{v:g}')}|{words[v]})" if v in words else re.escape(f"{v:g}") for v in (lo, hi))
     return re.compile(rf"[\[(]\s*{a}(?:\.0*)?\s*[,;]\s*{b}(?:\.0*)?\s*[\])]|\bbetween {a} and {b}\b|"
-                      rf"\bfrom {a} to {b}\b|\b{a} to {b}\b|\bsub-?gradients?\b")
+                      rf"\bfrom {a} to {b}\b|\b{a} to {b}\b|\bsub-?gradients?\b|"
+                      # "0..1", "0 ≤ g ≤ 1", "0 <= d <= 1": the interval as a range or a double inequality
+                      rf"(?<![\w.]){a}\s*(?:\.\.|…)\s*{b}(?![\w.])|"
+                      rf"(?<![\w.]){a}\s*(?:≤|<=)\s*(?:[a-z]\w*'*(?:\(0\))?)?\s*(?:≤|<=)\s*{b}(?![\w.])")
 
 
 _KINK_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?:/\d+)?(?![\w.]|-sided)|\bzero\b|\bone\b(?!-)|\bhalf\b")

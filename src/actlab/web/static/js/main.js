@@ -107,6 +107,9 @@ async function boot() {
     learnerInput.value = joined.learner;
     learnerInput.readOnly = true;
     learnerInput.title = `You joined ${joined.class} as ${joined.learner}`;
+    // in a class, attempts live in the class's records on the lab's server (any device you rejoin from), not here
+    document.getElementById("saved-where").textContent = `Your attempts are saved in the records of ${joined.class} `
+      + `on the lab's server, under the name you joined with (${joined.learner}); your teacher sees them.`;
   }
   const exView = exercisesView.mount(document.getElementById("exercises"), { ...deps, exercises, learner, onProgress });
   learnerInput.addEventListener("change", () => {
