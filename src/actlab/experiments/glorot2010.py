@@ -209,7 +209,8 @@ def _training_findings(results: dict) -> list:
 def _onset_text(onsets: list[list[int | None]]) -> str:
     """Each seed's first epoch past 50% saturated, layer by layer, in words ("never" where a layer did not)."""
     if all(o is None for per_seed in onsets for o in per_seed):
-        return f"no layer passed 50% saturated in any of the {len(onsets)} seeds"
+        return "no layer passed 50% saturated" + (" in its one seed" if len(onsets) == 1 else
+                                                  f" in any of the {len(onsets)} seeds")
     return "first epoch past 50% saturated, layers 1 up: " + "; ".join(
         f"seed {s}: " + ", ".join("never" if o is None else str(o) for o in per_seed)
         for s, per_seed in enumerate(onsets))

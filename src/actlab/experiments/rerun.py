@@ -18,6 +18,10 @@ from ._result import jsonable
 from .reproduction import Finding, Reproduction, verdict_of
 
 
+def _findings(n: int) -> str:
+    return "1 finding" if n == 1 else f"{n} findings"
+
+
 @dataclass(frozen=True)
 class Row:
     """One finding of a claim: the quick run's measurement, the stored full run's, or both."""
@@ -78,8 +82,8 @@ class Rerun:
         if self.stored is None:
             return "the quick run alone: no full run of this claim is stored to set beside it"
         if kept == 0:
-            return f"the quick run's {fresh} findings, each also measured in the stored full run shown beside it"
-        return (f"the quick run's {fresh} findings and, for the {kept} it does not measure, the stored full "
+            return f"the quick run's {_findings(fresh)}, each also measured in the stored full run shown beside it"
+        return (f"the quick run's {_findings(fresh)} and, for the {kept} it does not measure, the stored full "
                 "run's")
 
     def to_dict(self) -> dict:
