@@ -87,10 +87,20 @@ def learner_rows(store: Store, class_id: int | None) -> list[LearnerRow]:
     return list(rows.values())
 
 
-def export_table(store: Store, class_id: int | None) -> tuple[list[str], list[list]]:
+STATUS_WORDS = {"correct": "solved", "partly_correct": "partly", "incorrect": "not yet", "unreadable": "unreadable",
+                "not_attempted": "-"}
+
+
+def status_word(status: str) -> str:
+    """A verdict in the teacher page's words, for a sheet's cell ("not attempted" where the page leaves "-")."""
+    return "not attempted" if status == "not_attempted" else STATUS_WORDS.get(status, status)
+
+
+def export_table(store: Store, class_id: int | None, words: bool = False) -> tuple[list[str], list[list]]:
     """The teacher's grade sheet: one row per learner; per exercise its best status, then the attempts, the
     highest hint seen, whether the solution was seen and whether that was before solving (1/0), as
-    otter-grader's final_grades.csv has one row per student."""
+    otter-grader's final_grades.csv has one row per student. ``words``: each status in the teacher page's words
+    (status_word: "not yet", not "incorrect"), as the CSV has them; the JSON keeps the checker's names."""
     keys = exercise_keys()
     header = ["learner"]
     for k in keys:
@@ -100,13 +110,10 @@ def export_table(store: Store, class_id: int | None) -> tuple[list[str], list[li
         line: list = [r.learner]
         for k in keys:
             c = r.cells[k]
-            line += [c.status, c.attempts, c.hints, int(c.solution_seen), int(c.solution_before_solving)]
+            status = status_word(c.status) if words else c.status
+            line += [status, c.attempts, c.hints, int(c.solution_seen), int(c.solution_before_solving)]
         body.append(line)
     return header, body
-
-
-STATUS_WORDS = {"correct": "solved", "partly_correct": "partly", "incorrect": "not yet", "unreadable": "unreadable",
-                "not_attempted": "-"}
 
 
 def cell_text(c: Cell) -> str:
@@ -152,8 +159,10 @@ def to_csv(header: list[str], rows: list[list]) -> str:
 
 
 def log_csv(log: list[dict]) -> str:
+    """The attempt log as CSV, each status in the teacher page's words (status_word)."""
     header = ["id", "attempt_id", "learner", "exercise", "answer", "status", "regraded", "created_at"]
-    return to_csv(header, [[("" if a[k] is None else a[k]) for k in header] for a in log])
+    return to_csv(header, [[("" if a[k] is None else status_word(a[k]) if k == "status" else a[k]) for k in header]
+                           for a in log])
 
 
 def copy_store(source: Store, target: Store) -> dict[str, int]:

@@ -9,6 +9,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
+from actlab.classroom import status_word
 from actlab.cli import app
 from actlab.store import Store, hash_token
 from databases import BACKENDS, database, postgres_schema
@@ -52,7 +53,9 @@ def test_check_with_a_class_records_into_it_and_the_export_has_one_row_per_learn
     assert res.exit_code == 0, res.output
     rows = list(csv.DictReader(io.StringIO(res.stdout)))
     assert [r["learner"] for r in rows] == ["ana", "bob", "cy", "dee"]
-    assert [r["ex5"] for r in rows] == ["correct", "correct", "incorrect", "not_attempted"]
+    assert [r["ex5"] for r in rows] == ["solved", "solved", "not yet", "not attempted"]  # the teacher page's words
+    as_json = json.loads(run("class", "export", "physics", "--db", db, "--format", "json").stdout)
+    assert [r["ex5"] for r in as_json] == ["correct", "correct", "incorrect", "not_attempted"]  # the checker's names
     assert rows[1]["ex5_attempts"] == "2" and rows[3]["ex1_hints"] == "1" and rows[3]["ex1_solution_seen"] == "0"
 
 
@@ -176,7 +179,7 @@ def test_progress_of_a_class_agrees_with_the_export_row_for_row(db):
     assert [r["learner"] for r in rows] == [r["learner"] for r in export] == ["ana", "bob", "cy"]
     for row, line in zip(rows, export, strict=True):
         cell = row["exercises"]["ex5"]
-        assert (cell["status"], str(cell["attempts"]), str(int(cell["solution_before_solving"]))) == (
+        assert (status_word(cell["status"]), str(cell["attempts"]), str(int(cell["solution_before_solving"]))) == (
             line["ex5"], line["ex5_attempts"], line["ex5_solution_before_solving"])
     assert [r["solution_before_solving"] for r in rows] == [[], [], ["ex5"]]
     table = run("progress", "--class", "physics", "--db", db).stdout

@@ -146,7 +146,7 @@ def test_three_learners_join_answer_and_the_teacher_sees_each_and_exports_the_cs
         teacher.get_by_role("link", name="Download the CSV (a row per learner)").click()
     sheet = list(csv.DictReader(io.StringIO(open(download.value.path(), encoding="utf-8").read())))
     assert [(r["learner"], r["ex2"], r["ex2_attempts"]) for r in sheet] == [
-        ("Ana", "correct", "1"), ("Bob", "correct", "2"), ("Cy", "correct", "2")]
+        ("Ana", "solved", "1"), ("Bob", "solved", "2"), ("Cy", "solved", "2")]
     for context, _ in learners.values():
         context.close()
     teacher_context.close()

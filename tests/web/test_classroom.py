@@ -53,7 +53,7 @@ def test_three_learners_answer_and_the_teacher_sees_them_by_learner(lab):
     assert cells["Bob"]["attempts"] == 3 and cells["Cy"]["solution_before_solving"]
     rows = list(csv.DictReader(io.StringIO(teacher.get("/api/class/teacher/export.csv").text)))
     assert [(r["learner"], r["ex2"], r["ex2_solution_seen"]) for r in rows] == [
-        ("Ana", "correct", "0"), ("Bob", "correct", "0"), ("Cy", "partly_correct", "1")]
+        ("Ana", "solved", "0"), ("Bob", "solved", "0"), ("Cy", "partly", "1")]  # the teacher page's words
     assert teacher.get("/api/class-summary").json() == view["summary"]
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.measure import Measurement
 from rich.table import Table
 
 from ..errors import ConfigError
@@ -82,7 +83,7 @@ def export(
         rows = attempt_log(store, klass.id)
         text = log_csv(rows) if fmt == "csv" else json.dumps(rows, indent=1)
     else:
-        header, body = export_table(store, klass.id)
+        header, body = export_table(store, klass.id, words=fmt == "csv")  # the CSV in the teacher page's words
         text = to_csv(header, body) if fmt == "csv" else json.dumps([dict(zip(header, r, strict=True))
                                                                      for r in body], indent=1)
     if output is None:
@@ -308,12 +309,45 @@ def class_progress(store, class_name: str, learner: str | None, json_out: bool, 
         typer.echo(json.dumps([{**r.to_dict(), "solution_before_solving": solution_first(r)} for r in rows]))
         return
     keys = exercise_keys()
-    table = Table(title=f"{klass.name}: {len(rows)} learner{'s' if len(rows) != 1 else ''}")
+    title = f"{klass.name}: {len(rows)} learner{'s' if len(rows) != 1 else ''}"
+    table = Table(title=title)
     table.add_column("learner")
     for k in keys:
         table.add_column(k)
     table.add_column("solution seen before solving")
     for r in rows:
         table.add_row(r.learner, *(cell_text(r.cells[k]) for k in keys), ", ".join(solution_first(r)) or "-")
-    console.print(table)
+    wide = console.options.update_width(10_000)  # the width the table wants, not what the terminal allows it
+    if Measurement.get(console, wide, table).maximum <= console.width:
+        console.print(table)
+        return
+    console.print(_progress_by_exercise(title, rows, keys))
+
+
+def _progress_by_exercise(title: str, rows, keys: list[str]) -> Table:
+    """The class's progress for a narrow terminal (the wide table cut every cell to "par…"): one line per learner
+    and exercise they touched, in five columns whose headings and cells stay whole; exercises nobody touched are
+    named under the table."""
+    from ..classroom import status_word
+
+    table = Table(title=title)
+    for heading in ("learner", "exercise", "status", "tries", "hints / solution"):
+        table.add_column(heading, overflow="fold")
+    touched = set()
+    for r in rows:
+        for k in keys:
+            c = r.cells[k]
+            if not c.attempts and not c.hints and not c.solution_seen:
+                continue
+            touched.add(k)
+            help_seen = [f"hint {c.hints}"] if c.hints else []
+            if c.solution_seen:
+                help_seen.append("solution before solving" if c.solution_before_solving else "solution")
+            table.add_row(r.learner, k, status_word(c.status), str(c.attempts), ", ".join(help_seen) or "-")
+        if not any(r.cells[k].attempts or r.cells[k].hints or r.cells[k].solution_seen for k in keys):
+            table.add_row(r.learner, "-", "nothing yet", "0", "-")
+    untouched = [k for k in keys if k not in touched]
+    if untouched:
+        table.caption = f"nobody has started {', '.join(untouched)}"
+    return table
 

@@ -422,7 +422,7 @@ def export_csv(request: Request, who: IdentityDep) -> Response:
     """One row per learner, one column per exercise plus attempts, hints and solution flags."""
     who = _teacher(request, who)
     store = _store(request)
-    text = to_csv(*export_table(store, who.class_id))
+    text = to_csv(*export_table(store, who.class_id, words=True))
     name = "".join(c if c.isalnum() else "-" for c in store.class_by_id(who.class_id).name)
     return Response(text, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="actlab-{name}.csv"'})
