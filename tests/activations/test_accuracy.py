@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 
 import reference_mp as R
 from actlab import activations
+from actlab.activations import _compiled
 
 # The issue's bounds: forward within 4 ULP, derivative within 8 ULP (float64 and float32).
 BOUNDS = {"value": 4.0, "deriv": 8.0}
@@ -63,20 +66,49 @@ def test_gated_units_match_the_reference_product(name, rng):
     np.testing.assert_allclose(d[:, 3:], want_db, rtol=2e-15, atol=1e-15)  # atol: gate roots
 
 
-def test_shipped_accuracy_table_is_current():
-    """docs/accuracy.md and the lab's table come from scripts/make_docs.py; they must match today's code."""
+def _shipped_rows() -> dict:
     import json
     from importlib import resources
 
     shipped = json.loads((resources.files("actlab") / "data" / "accuracy.json").read_text())
     by_key = {(r["name"], r["dtype"]): r for r in shipped["rows"]}
     assert set(by_key) == {(n, d) for n in R.REFERENCES for d in ("float64", "float32")}
-    for (name, dtype), row in by_key.items():
-        xs = R.grid(np.dtype(dtype))
-        act = activations.get(name)
-        for which, got in (("value", act(xs)), ("deriv", act.derivative(xs))):
-            measured = float(np.nanmax(R.ulp_errors(name, which, xs, got, R.reference(name, which, xs))))
-            assert row[f"actlab_{which}_ulp"] == pytest.approx(measured), (name, dtype, which)
+    return by_key
+
+
+@functools.cache
+def _grid_reference(name: str, dtype: str, which: str) -> np.ndarray:
+    return R.reference(name, which, R.grid(np.dtype(dtype)))
+
+
+def _assert_column_is_current(column: str, path: str) -> None:
+    """Each row's ``column``_value_ulp and _deriv_ulp equal what ``path`` measures today on the grid."""
+    stale = []
+    with _compiled.using(path):
+        for (name, dtype), row in _shipped_rows().items():
+            xs = R.grid(np.dtype(dtype))
+            act = activations.get(name)
+            for which, got in (("value", act(xs)), ("deriv", act.derivative(xs))):
+                errors = R.ulp_errors(name, which, xs, got, _grid_reference(name, dtype, which))
+                measured = float(np.nanmax(errors))
+                if row[f"{column}_{which}_ulp"] != pytest.approx(measured):
+                    stale.append((name, dtype, which, row[f"{column}_{which}_ulp"], measured))
+    assert not stale, f"run python scripts/make_docs.py: (name, dtype, which, shipped, measured) {stale}"
+
+
+def test_shipped_accuracy_table_numpy_columns_are_current():
+    """docs/accuracy.md and the lab's table come from scripts/make_docs.py: its NumPy columns (the path without
+    numba) must match today's NumPy formulas, with or without numba installed."""
+    _assert_column_is_current("numpy", "numpy")
+
+
+def test_shipped_accuracy_table_compiled_columns_are_current():
+    """The table's compiled columns (the 'actlab' keys of accuracy.json, the default path with numba) must match the
+    compiled kernels; skipped without numba, except in CI (ACTLAB_REQUIRE_COMPILED=1)."""
+    from .test_compiled import require_numba
+
+    require_numba()
+    _assert_column_is_current("actlab", "compiled")
 
 
 @pytest.mark.parametrize("name", ["silu", "quick_gelu", "gelu", "gelu_tanh", "sigmoid"])

@@ -214,7 +214,10 @@ def swish(x, beta, beta_lo, correct, out_value, out_deriv):
     sigma(p) + sigma'(p) err, sigma'(p + err) = sigma'(p) + sigma''(p) err. Without it (float32 input, or
     beta = 1) p = beta x in float64. x is clipped to +-1e4 where sigma has long saturated, so that no
     inf * 0 arises; the value's factor x keeps its size (-inf as the most negative float, giving -0.0).
+    Returns how many elements have p < -700, whose float64 results the caller replaces
+    (functions._mend_swish_far_left: sigma(p) nears the subnormal range there while x sigma(p) need not).
     """
+    far = 0
     for i in range(x.size):
         xi = np.float64(x[i])
         xc = _clip(xi, -1e4, 1e4)
@@ -232,8 +235,10 @@ def swish(x, beta, beta_lo, correct, out_value, out_deriv):
             d2s = ds * (s_neg - s)
             s = s + ds * err
             ds = ds + d2s * err
+        far += p < -700.0
         out_value[i] = _no_neg_inf(xi) * s
         out_deriv[i] = s + ds * (beta * xc)
+    return far
 
 
 # The float32 GELU's rational Mills ratio (functions._MILLS_P, _MILLS_Q: relative error 7.1e-9 on [0, 16]).

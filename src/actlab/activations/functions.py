@@ -43,6 +43,22 @@ def _as64(x: np.ndarray) -> np.ndarray:
     return x if x.dtype == np.float64 else x.astype(np.float64)
 
 
+# ln 2 as a head with 32 significant bits and a tail (fdlibm's ln2_hi, ln2_lo): 64 ln2_hi is exact.
+_LN2_HI, _LN2_LO = 6.93147180369123816490e-01, 1.90821492927058770002e-10
+
+
+def _exp_times_2_64(t: np.ndarray, t_err) -> np.ndarray:
+    """exp(t + t_err) 2**64 for float64 t down to about -770, where exp(t) alone would be subnormal (and rounded to
+    a few significant bits): t + 64 ln 2 is summed exactly (two_sum) and its error, with t_err, put back to first
+    order. The caller multiplies its product by 2**-64 once at the end (exact while that result is normal)."""
+    h, lo = two_sum(t, 64 * _LN2_HI)
+    lo += t_err
+    lo += 64 * _LN2_LO
+    lo += 1
+    lo *= np.exp(h)
+    return lo
+
+
 # Elements per block of the SiLU and GELU kernels on large arrays: the float64 temporaries of one
 # block (128 kB each) stay in the core's cache, where those of a whole 10^7-element array go to memory
 # on every pass (and are mapped afresh by the allocator on every call); a block also pays about 25
@@ -471,14 +487,48 @@ def _mend_infinities(x: np.ndarray, out_value, out_deriv) -> None:
             out_deriv[inf] = positive
 
 
+# Below x = -37 the normal density and Phi reach float64's subnormal range while x Phi(x) and Phi(x) + x phi(x) are
+# still normal numbers (down to about -38.4 and -38.6): there the results are written as exp(-z**2 + log(...)).
+_GELU_FAR_LEFT = -37.0
+
+
+def _gelu_far_left(x: np.ndarray, value: bool, deriv: bool):
+    """GELU and its derivative for float64 x <= _GELU_FAR_LEFT without a subnormal intermediate.
+
+    With z + dz = -x / sqrt 2 (exact split) and B = erfcx(z) - 2/sqrt(pi) dz, the tail is T = Phi(x) =
+    exp(-z**2) B / 2 (see _normal_cdf_pdf), so x Phi = x B / 2 exp(-z**2) and Phi + x phi =
+    (B / 2 + x / sqrt(2 pi) (1 - 2 z dz)) exp(-z**2) (the bracket is about -15 here: nothing cancels), with
+    exp(-z**2) taken 2**64 larger (_exp_times_2_64) and the products scaled back once at the end.
+    """
+    xc = np.maximum(x, -40.0)  # both results are 0 in float64 beyond
+    z, dz = two_prod_const(xc, -SQRT_HALF, -SQRT_HALF_LO)  # z > 26
+    zz, zz_err = two_square(z)
+    gauss = _exp_times_2_64(-zz, -zz_err)
+    b = special.erfcx(z) - TWO_OVER_SQRT_PI * dz
+    out_value = (0.5 * xc * b) * gauss * 2.0**-64 if value else None
+    out_deriv = (0.5 * b + INV_SQRT_2PI * xc * (1 - 2 * z * dz)) * gauss * 2.0**-64 + 0.0 if deriv else None  # +0.0
+    return out_value, out_deriv
+
+
 def _gelu_float64(x: np.ndarray, value: bool, deriv: bool):
-    """GELU and its derivative for float64 from _normal_cdf_pdf, each only when asked for."""
+    """GELU and its derivative for float64 from _normal_cdf_pdf, each only when asked for (below -37 from
+    _gelu_far_left)."""
     xc, cdf, pdf = _normal_cdf_pdf(x)
     out_value = (_no_neg_inf(x) * cdf).astype(x.dtype, copy=False) if value else None
     if deriv:
         pdf *= xc
         pdf += cdf
-    return out_value, (pdf.astype(x.dtype, copy=False) if deriv else None)
+        pdf = pdf.astype(x.dtype, copy=False)
+    far = x <= _GELU_FAR_LEFT
+    if far.any():
+        if x.ndim == 0:  # a 0-d result cannot be assigned into by mask
+            return _gelu_far_left(_as64(x), value, deriv)
+        v, d = _gelu_far_left(_as64(x[far]), value, deriv)
+        if value:
+            out_value[far] = v
+        if deriv:
+            pdf[far] = d
+    return out_value, (pdf if deriv else None)
 
 
 def _gelu(x: np.ndarray, value: bool, deriv: bool):
@@ -758,7 +808,11 @@ def _swish(x: np.ndarray, beta: float, beta_lo: float, value: bool, deriv: bool)
     kernels = _kernels_for(x)
     if kernels is not None:  # float64 with beta != 1 puts back the rounding of beta x, as _sigmoid_scaled does
         correct = x.dtype == np.float64 and not (beta == 1.0 and beta_lo == 0.0)
-        return _compiled_pair(kernels.swish, x, value, deriv, float(beta), float(beta_lo), bool(correct))[:2]
+        out_value, out_deriv, far = _compiled_pair(kernels.swish, x, value, deriv, float(beta), float(beta_lo),
+                                                   bool(correct))
+        if far:  # float32 too: the float64 results there round to float32's zeros with the true sign
+            _mend_swish_far_left(x, beta, beta_lo, out_value, out_deriv)
+        return out_value, out_deriv
     if x.dtype == np.float32:  # float32 sigma alone cost up to 4.03 ULP off the grid (and 47 below -87)
         if beta == 1.0:
             return _float32_in_blocks(_silu_block_float32, x, value, deriv)
@@ -768,12 +822,50 @@ def _swish(x: np.ndarray, beta: float, beta_lo: float, value: bool, deriv: bool)
     return _swish_wide(x, value, deriv, beta, beta_lo)
 
 
+# Below beta x = -700, sigma(beta x) nears float64's subnormal range (from -708.4) while x sigma(beta x) and the
+# derivative stay normal numbers down to about -715: there both are written as exp(beta x + log(...)).
+_SWISH_FAR_LEFT = -700.0
+
+
+def _swish_far_left(x: np.ndarray, beta: float, beta_lo: float, value: bool, deriv: bool):
+    """x sigma(b x) and sigma(b x) (1 + b x sigma(-b x)), b = beta + beta_lo, for float64 x with b x below
+    _SWISH_FAR_LEFT: factor exp(p + err) / (1 + exp(p)) with p + err = b x, the exponential taken 2**64 larger
+    (_exp_times_2_64) and the product scaled back once at the end, so that no subnormal sigma(p) is rounded on
+    the way (a plain x sigma(x) lost up to 353 ULP near x = -714)."""
+    xc = np.clip(x, -1e4, 1e4)  # beyond, both results are 0 in float64; keeps the split finite
+    if beta == 1.0 and beta_lo == 0.0:
+        p, err = xc, np.zeros_like(xc)
+    else:
+        p, err = two_prod_const(xc, beta, beta_lo)
+    gate = _exp_times_2_64(p, err)
+    gate /= 1 + np.exp(p)  # sigma(p) 2**64
+    out_value = xc * gate * 2.0**-64 if value else None
+    # 1 + b x sigma(-p): about b x here, far from 0
+    # + 0.0: a derivative that underflows is +0.0, as f'(-inf) = 0 elsewhere (_mend_infinities)
+    out_deriv = (1 + beta * xc / (1 + np.exp(p))) * gate * 2.0**-64 + 0.0 if deriv else None
+    return out_value, out_deriv
+
+
+def _mend_swish_far_left(x: np.ndarray, beta: float, beta_lo: float, out_value, out_deriv) -> None:
+    """Overwrite the elements of the results where beta x < _SWISH_FAR_LEFT with _swish_far_left's (in float64)."""
+    with np.errstate(over="ignore"):  # beta x overflows only far from the stretch this picks
+        far = x * beta < _SWISH_FAR_LEFT
+    if far.any():
+        v, d = _swish_far_left(_as64(x[far]), beta, beta_lo, out_value is not None, out_deriv is not None)
+        if out_value is not None:
+            out_value[far] = v
+        if out_deriv is not None:
+            out_deriv[far] = d
+
+
 def _silu_tails(x: np.ndarray, value: bool, deriv: bool):
-    """x sigma(x) and its derivative from e = exp(-|x|), for any x: sigma's subnormal values below -709.78 and the
+    """x sigma(x) and its derivative from e = exp(-|x|), for any x: below -700 from _swish_far_left, and the
     infinities included."""
     xc = np.clip(x, -1e4, 1e4)  # sigma saturates long before; keeps x sigma'(x) from inf * 0
     s, ds = _sigmoid_and_slope(xc)
-    return (_no_neg_inf(x) * s if value else None), (s + xc * ds if deriv else None)
+    out_value, out_deriv = (_no_neg_inf(x) * s if value else None), (s + xc * ds if deriv else None)
+    _mend_swish_far_left(x, 1.0, 0.0, out_value, out_deriv)
+    return out_value, out_deriv
 
 
 def _silu_wide(x: np.ndarray, value: bool, deriv: bool):
@@ -813,7 +905,12 @@ def _swish_wide(x: np.ndarray, value: bool, deriv: bool, beta: float, beta_lo: f
     if deriv:
         ds *= beta * xc
         ds += s
-    return out_value, (ds.astype(x.dtype, copy=False) if deriv else None)
+        ds = ds.astype(x.dtype, copy=False)
+    if x.dtype == np.float64 and x.ndim > 0:
+        _mend_swish_far_left(x, beta, beta_lo, out_value, ds if deriv else None)
+    elif x.dtype == np.float64 and np.less(np.multiply(x, beta, dtype=np.float64), _SWISH_FAR_LEFT):
+        return _swish_far_left(x, beta, beta_lo, value, deriv)  # a 0-d x: nothing to assign into
+    return out_value, (ds if deriv else None)
 
 
 def silu(x: np.ndarray, *, beta: float = 1.0) -> np.ndarray:
@@ -894,22 +991,58 @@ def _mish_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return tsp, sech2
 
 
+# Where exp(x) reaches the subnormal range (below -708.4 in float64, -87.3 in float32) mish(x) ~ x exp(x) and
+# mish'(x) ~ (1 + x) exp(x) are still normal numbers (down to about -715 and -91.7): those elements are redone.
+_MISH_FAR_LEFT = {np.dtype(np.float64): -700.0, np.dtype(np.float32): -80.0}
+
+
+def _mish_far_left_float64(x: np.ndarray, value: bool, deriv: bool):
+    """mish and mish' for float64 x below -700: with e = exp(x) < 1e-304, tanh(softplus(x)) = e, sech**2 = 1 and
+    sigma(x) = e to far below an ULP, so the value is x e and the derivative e + x e; e is taken 2**64 larger
+    (_exp_times_2_64) and the product scaled back once, so no subnormal e is rounded on the way (a plain
+    evaluation lost up to 234 ULP near x = -714.5)."""
+    xc = np.maximum(x, -1e4)  # both results are 0 beyond; -inf gives -0.0 and 0.0 * -... below
+    e = _exp_times_2_64(xc, 0.0)
+    return (xc * e * 2.0**-64 if value else None), ((1 + xc) * e * 2.0**-64 + 0.0 if deriv else None)  # +0.0
+
+
+def _mish(x: np.ndarray, value: bool, deriv: bool):
+    """mish and mish', each only when asked for, from one _mish_parts (float64 and float32 tails redone)."""
+    if x.ndim == 0:  # the tail repair below assigns into the results, which a 0-d ufunc result is not
+        v, d = _mish(x.reshape(1), value, deriv)
+        return (None if v is None else v.reshape(())), (None if d is None else d.reshape(()))
+    tsp, sech2 = _mish_parts(x)
+    out_value = _no_neg_inf(x) * tsp if value else None
+    out_deriv = tsp + _finite(x) * sech2 * _sigmoid_pair(x)[0] if deriv else None
+    threshold = _MISH_FAR_LEFT.get(x.dtype)
+    if threshold is not None:
+        far = x < threshold
+        if far.any():
+            x_far = x[far].astype(np.float64)
+            if x.dtype == np.float64:
+                v, d = _mish_far_left_float64(x_far, value, deriv)
+            else:  # float32: the float64 formulas, rounded once
+                v, d = _mish(x_far, value, deriv)
+            if value:
+                out_value[far] = v
+            if deriv:
+                out_deriv[far] = d
+    return out_value, out_deriv
+
+
 def mish(x: np.ndarray) -> np.ndarray:
     """x tanh(softplus(x))."""
-    tsp, _ = _mish_parts(x)
-    return _no_neg_inf(x) * tsp
+    return _mish(x, True, False)[0]
 
 
 def mish_deriv(x: np.ndarray) -> np.ndarray:
     """tanh(sp) + x sech(sp)**2 sigma(x), sp = softplus(x)."""
-    tsp, sech2 = _mish_parts(x)
-    return tsp + _finite(x) * sech2 * _sigmoid_pair(x)[0]
+    return _mish(x, False, True)[1]
 
 
 def mish_value_and_deriv(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Both from one evaluation of tanh(softplus(x)) and its sech**2."""
-    tsp, sech2 = _mish_parts(x)
-    return _no_neg_inf(x) * tsp, tsp + _finite(x) * sech2 * _sigmoid_pair(x)[0]
+    return _mish(x, True, True)
 
 
 # --- bounded and piecewise-linear ----------------------------------------------------------
