@@ -58,8 +58,10 @@ def main() -> None:
     total_wall, total_cpu = time.perf_counter(), _cpu()
     for record, cpu in papers.run_claims(names, quick=args.quick, seeds=args.seeds, workers=args.jobs):
         name, wall = record.name, 0.0 if record.stored else record.seconds
+        # a quick run's verdict is the one it gets beside the stored full run (rerun.py), as actlab reproduce shows
+        verdict = papers.beside_stored(record).verdict if args.quick else record.verdict
         note = " (stored)" if record.stored else ""
-        print(f"{name:<15}{record.verdict + note:<16}{wall:9.1f}{cpu:9.1f}", flush=True)
+        print(f"{name:<15}{verdict + note:<16}{wall:9.1f}{cpu:9.1f}", flush=True)
         for f in record.findings:
             print(f"    {f.verdict:<15} {f.measured_text:>20}  {f.what}", flush=True)
         if args.write_table:  # read again just before writing: another run may have stored a claim meanwhile
