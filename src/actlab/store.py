@@ -202,6 +202,9 @@ CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: codes are re
 JOIN_CODE_CHARS = 6      # 31^6, about 8.9e8 codes; joining is rate-limited (web/routes/classroom.py)
 REJOIN_CODE_CHARS = 6
 REJOIN_FIELD = "rejoin_code"  # the join form's and API's name for it
+# a learner's cookie names an id: the learner, if their class is open (Store.joined_learner and its async twin)
+_JOINED_LEARNER = ("SELECT l.id, l.class_id, l.name FROM learners l JOIN classes c ON c.id = l.class_id "
+                   "WHERE l.id = ? AND c.archived = 0")
 MAX_CLASS_NAME_CHARS = 64
 
 
@@ -502,11 +505,20 @@ class Store:
         return LearnerRecord(int(rows[0][0]), int(rows[0][1]), rows[0][2]) if rows else None
 
     def joined_learner(self, learner_id: int) -> LearnerRecord | None:
-        """The learner with this id if their class is open (not archived), in one query: the lab asks it for
-        every request a learner's cookie makes, on its event loop."""
-        rows = self.db.execute("SELECT l.id, l.class_id, l.name FROM learners l JOIN classes c ON c.id = l.class_id "
-                               "WHERE l.id = ? AND c.archived = 0", (learner_id,))
+        """The learner with this id if their class is open (not archived), in one query."""
+        rows = self.db.execute(_JOINED_LEARNER, (learner_id,))
         return LearnerRecord(int(rows[0][0]), int(rows[0][1]), rows[0][2]) if rows else None
+
+    async def joined_learner_async(self, learner_id: int) -> LearnerRecord | None:
+        """joined_learner from a coroutine: the lab asks it for every request a learner's cookie makes, on its
+        event loop, which must not wait for PostgreSQL's answer (the _db backends' read_async)."""
+        rows = await self.db.read_async(_JOINED_LEARNER, (learner_id,))
+        return LearnerRecord(int(rows[0][0]), int(rows[0][1]), rows[0][2]) if rows else None
+
+    async def teacher_class_async(self, class_id: int) -> tuple[str, bool] | None:
+        """(token hash, archived) of a class, from a coroutine: a teacher's cookie is checked against it."""
+        rows = await self.db.read_async("SELECT token_hash, archived FROM classes WHERE id = ?", (class_id,))
+        return (rows[0][0], bool(rows[0][1])) if rows else None
 
     def learners(self, class_id: int) -> list[LearnerRecord]:
         rows = self.db.execute("SELECT id, name FROM learners WHERE class_id = ? ORDER BY id", (class_id,))

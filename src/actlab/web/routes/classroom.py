@@ -20,6 +20,7 @@ mode none of this applies and the lab is the single-learner local app.
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 import secrets
@@ -117,7 +118,7 @@ class ClassGate:
         if scope["type"] not in ("http", "websocket") or lab is None or not getattr(lab.state, "classroom", False):
             return await self.app(scope, receive, send)
         conn = HTTPConnection(scope)
-        who = identify(lab.state.store, lab.state.signing_key, conn.cookies, conn.headers.get("authorization"))
+        who = await identify(lab.state.store, lab.state.signing_key, conn.cookies, conn.headers.get("authorization"))
         scope.setdefault("state", {})["actlab_identity"] = who
         path = scope["path"]
         if path in OPEN_EXACT or path.startswith(OPEN_PREFIXES):
@@ -128,7 +129,9 @@ class ClassGate:
             return await self._refuse(scope, receive, send, teacher=True)
         if who is not None:
             if path == "/playground" and scope["type"] == "http" and not who.is_teacher:
-                target = _class_playground_link(lab.state.store, who.class_id, scope.get("query_string", b""))
+                # a page load reads the class's playground: in a thread, off the event loop
+                target = await asyncio.to_thread(_class_playground_link, lab.state.store, who.class_id,
+                                                 scope.get("query_string", b""))
                 if target is not None:
                     return await RedirectResponse(target, status_code=303)(scope, receive, send)
             return await self.app(scope, receive, send)

@@ -164,7 +164,7 @@ class _Tab:
                 raise ConfigError("config", f"a JSON object of settings such as {{\"lr\": 0.03}}; got {given(config)}")
             if token is not None and not isinstance(token, str):
                 raise ConfigError("csv_token", f"the token the CSV upload returned (text); got {given(token)}")
-            self.pins = self.reload_pins()
+            self.pins = await asyncio.to_thread(self.reload_pins)  # a store read: off the event loop
             await self.apply_pinned_controls()
             await self.start(config, token)
         elif kind == "set":  # run controls hold for the tab, so they may come before its first run

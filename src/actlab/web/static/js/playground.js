@@ -41,6 +41,7 @@ async function boot() {
   let restoredNote = null;  // shown once the server has restored the run after a reconnect
   let refusal = null;  // the server's words when it refused the page's first run: Play says them again
   let playOnReady = false;  // Play pressed before the first run was ready
+  let lastError = null;  // the server's last error ({ text, at }): a socket it then closes keeps its words on the page
   let pinFixes = 0;  // runs re-sent with the values a class's pins require (a bound, so a loop cannot form)
   const pinReplaced = new Set();  // the settings whose value here the class's pins replaced
 
@@ -225,6 +226,7 @@ async function boot() {
         rebuildNet(points.two_d, points.columns);
       }
       setStatus(`${msg.field ? msg.field + ": " : ""}${said}${refused ? " The previous run stays, paused." : ""}`, true);
+      lastError = { text: msg.field && msg.field !== "tab" ? `${msg.field}: ${said}` : said, at: performance.now() };
       if (msg.field === "csv") controls.update({ csvError: said });
     } else if (msg.type === "stopped") {
       train.flush();
@@ -274,8 +276,12 @@ async function boot() {
   rebuildNet(true);
   conn = api.openPlayground(onText, onBinary, {
     onClose: (ev, retryMs) => {
+      // a socket the server refused (the lab full, the tab's share taken) says why in its last message: its words stay
+      const said = lastError && performance.now() - lastError.at < 5000 ? lastError.text : null;
+      lastError = null;
       const why = ev.code === 1013 ? "the lab is full" : ev.reason === "idle" ? "the connection was idle" : "the connection closed";
-      setStatus(`Disconnected: ${why}. Reconnecting in ${Math.round(retryMs / 1000) || 1} s…`, true);
+      const retry = `Reconnecting in ${Math.round(retryMs / 1000) || 1} s…`;
+      setStatus(said ? `${said} ${retry}` : `Disconnected: ${why}. ${retry}`, true);
     },
     onReopen: () => {  // a new server session: the run restarts from the settings in the address
       restoredNote = "Reconnected: the run was restored from the address (its settings; training starts again at epoch 0).";
