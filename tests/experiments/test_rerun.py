@@ -150,3 +150,15 @@ def test_the_labs_quick_rerun_job_returns_each_claim_beside_its_stored_run(store
     (claim,) = result["claims"]
     assert claim["verdict"] == PARTLY and claim["stored"]["verdict"] == PARTLY
     assert {r["key"] for r in claim["rows"] if r["quick"] is None} == {"trains", "better", "context"}
+
+
+def test_a_quick_figure_is_titled_with_the_verdict_beside_the_stored_run(stored_fake, tmp_path, monkeypatch):
+    pytest.importorskip("matplotlib")
+    from matplotlib.figure import Figure
+
+    titles = []
+    original = Figure.suptitle
+    monkeypatch.setattr(Figure, "suptitle", lambda fig, t, **kw: (titles.append(t), original(fig, t, **kw))[1])
+    res = runner.invoke(app, ["reproduce", "fake", "--quick", "--plot", str(tmp_path)], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    assert titles == ["fake: partly (quick run with the stored full run)"]

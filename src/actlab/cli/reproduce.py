@@ -82,8 +82,10 @@ def reproduce(
                 progress.console.print(rerun_table(reruns[-1]) if quick else claim_table(record))
     elapsed = time.perf_counter() - start
     if plot is not None:
-        for record in records:
-            path = plot_claim(record, plot / f"{record.name}.png")
+        for i, record in enumerate(records):  # a quick figure is titled with the verdict beside the stored run
+            title = f"{record.name}: {reruns[i].verdict} (quick run with the stored full run)" if quick and \
+                not record.stored else None
+            path = plot_claim(record, plot / f"{record.name}.png", title)
             out.print(f"figure: {path}")
     if json_out:
         claims = [r.to_dict() for r in (reruns if quick else records)]
@@ -203,7 +205,7 @@ def summary_table(records: list[Reproduction] | list[Rerun], elapsed: float) -> 
     return table
 
 
-def draw_claim(r: Reproduction):
+def draw_claim(r: Reproduction, title: str | None = None):
     """The claim's figure (experiments.figures) as a matplotlib Figure: a panel per series group, each axis titled
     with its unit, measured points with standard errors as markers with error bars over thin lines."""
     import matplotlib
@@ -232,16 +234,16 @@ def draw_claim(r: Reproduction):
         ax.set_xlabel(panel.x_title, fontsize=8)
         ax.set_ylabel(panel.y_title, fontsize=8)
         ax.legend(fontsize=6)
-    fig.suptitle(f"{r.name}: {r.verdict}", fontsize=10)
+    fig.suptitle(title or f"{r.name}: {r.verdict}" + (" (stored full run)" if r.stored else ""), fontsize=10)
     fig.tight_layout()
     return fig
 
 
-def plot_claim(r: Reproduction, path: Path) -> Path:
+def plot_claim(r: Reproduction, path: Path, title: str | None = None) -> Path:
     """Write the claim's figure (draw_claim) to ``path``."""
     import matplotlib.pyplot as plt
 
-    fig = draw_claim(r)
+    fig = draw_claim(r, title)
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
