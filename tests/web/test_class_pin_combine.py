@@ -80,7 +80,7 @@ def test_run_controls_may_come_before_the_first_run_and_play_before_it_is_refuse
     with ana.websocket_connect("/ws/playground") as ws:
         send(ws, {"type": "play"})
         err = error(ws)
-        assert err["field"] == "type" and err["message"] == "no run to play yet: send 'init' with a config first"
+        assert err["field"] == "type" and err["message"] == "send 'init' with a config first: there is no run to play yet"
         send(ws, {"type": "set", "epochs_per_frame": 3, "stop_epoch": None})  # a page sends these with its init
         send(ws, {"type": "init", "config": {}})
         ready(ws)  # no error came before it: the 'set' was taken

@@ -172,7 +172,7 @@ class _Tab:
         elif kind == "ping":  # a paused page says it is still there, so the idle timeout does not close it
             pass
         elif self.session is None and kind in ("play", "pause", "step", "export"):
-            raise ConfigError("type", f"no run to {kind} yet: send 'init' with a config first")
+            raise ConfigError("type", f"send 'init' with a config first: there is no run to {kind} yet")
         elif kind == "play":
             self.playing = True
         elif kind == "pause":
