@@ -25,6 +25,7 @@ this process may use, at most 8).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copyreg
 import dataclasses
 import io
@@ -65,6 +66,10 @@ def _start_child() -> None:
     except ImportError:
         pass
     from .. import playground  # noqa: F401
+    from ..activations import _compiled
+
+    with contextlib.suppress(RuntimeError):  # the compiled kernels now, not in the first frame (none: NumPy's)
+        _compiled.warm()
 
 
 def _summary(frame):
