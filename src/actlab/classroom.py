@@ -388,6 +388,10 @@ class ClassPlayground:
         for key in CONTROLS:
             if key in config:
                 controls[key] = options.check_control(key, config[key])
+        if "epochs_per_frame" in config and controls["epochs_per_frame"] not in options.EPOCHS_PER_FRAME:
+            # the learners' page shows the speed as one of its steps: another value it could neither show nor send
+            raise ConfigError("epochs_per_frame", f"{controls['epochs_per_frame']} is not one of the playground's "
+                                                  f"speeds; allowed: {', '.join(map(str, options.EPOCHS_PER_FRAME))}")
         full = {**run, **controls}
         kept = {k: full[k] for k in config} | {k: full[k] for k in pinned}
         return cls(kept, tuple(sorted(set(pinned))))

@@ -80,7 +80,8 @@ def test_run_controls_may_come_before_the_first_run_and_play_before_it_is_refuse
     with ana.websocket_connect("/ws/playground") as ws:
         send(ws, {"type": "play"})
         err = error(ws)
-        assert err["field"] == "type" and err["message"] == "send 'init' with a config first: there is no run to play yet"
+        assert err["field"] == "type"
+        assert err["message"] == "send 'init' with a config first: there is no run to play yet"
         send(ws, {"type": "set", "epochs_per_frame": 3, "stop_epoch": None})  # a page sends these with its init
         send(ws, {"type": "init", "config": {}})
         ready(ws)  # no error came before it: the 'set' was taken
@@ -147,3 +148,12 @@ def test_the_teacher_saves_a_link_with_the_runs_names_and_is_told_how_it_was_rea
     assert len(body["link_notes"]) == 3 and "the page's link calls it speed" in body["link_notes"][0]
     bad = teacher_for(location, token).put("/api/class/teacher/playground", json={"link": "/playground?sped=5"})
     assert bad.status_code == 422 and "sped" in bad.text
+
+
+def test_a_class_speed_the_learners_page_cannot_show_is_refused_at_save(lab):  # noqa: F811
+    """A walkthrough saved epochs_per_frame=3 from a link: the save passed, every learner's page then called it
+    "beyond the playground's control" and fell back to 1, which the pin refused."""
+    location, _, token = lab
+    res = teacher_for(location, token).put("/api/class/teacher/playground", json={
+        "link": "/playground?epochs_per_frame=3", "pinned": ["epochs_per_frame"]})
+    assert res.status_code == 422 and "epochs_per_frame" in res.text and "allowed: 1, 2, 5, 10, 25, 50" in res.text
