@@ -225,3 +225,63 @@ def test_a_monitor_dropped_without_close_ends_its_log(tmp_path):
 
     gc.collect()
     assert json.loads(log.read_text().splitlines()[-1]) == {"event": "end", "steps_run": 2}
+
+
+def _weighted_hook_counts(model, mon, steps, batch):
+    """Forward pre-hooks on the model's Linear modules during each of ``steps`` sampled steps."""
+    counts = []
+    for i in range(steps):
+        with mon.step():
+            counts.append(sum(len(m._forward_pre_hooks) for m in model.modules() if isinstance(m, nn.Linear)))
+            _loss(model, *batch(i)).backward()
+        model.zero_grad()
+    return counts
+
+
+def test_a_learned_structure_is_reused_without_hooks_on_weights_and_its_numbers_match_autograd():
+    from actlab.interop.torch import RELEARN_EVERY
+
+    model = _model()
+    mon = Monitor(model, every=1)
+    counts = _weighted_hook_counts(model, mon, RELEARN_EVERY + 2, lambda i: _batch(20 + i))
+    # learned on the first sampled step and again after RELEARN_EVERY reuses; no weight hooks in between
+    assert counts[0] == 3 and counts[1:RELEARN_EVERY + 1] == [0] * RELEARN_EVERY and counts[RELEARN_EVERY + 1] == 3
+    x, y = _batch(99)
+    act, weight = _reference(model, x, y)
+    with mon.step():
+        _loss(model, x, y).backward()
+    rep = mon.report()
+    assert [(l.name, l.weights) for l in rep.layers] == [("1", "0.weight"), ("3", "2.weight")]
+    assert [l.act_grad_norm for l in rep.layers] == pytest.approx([act["1"], act["3"]], rel=1e-12)
+    assert [l.weight_grad_norm for l in rep.layers] == pytest.approx([weight["0.weight"], weight["2.weight"]],
+                                                                     rel=1e-12)
+
+
+def test_a_changed_sequence_of_places_is_learned_again_on_the_next_sampled_step():
+    class Switch(nn.Module):
+        """From step 3 on, a third Linear and its ReLU run between the first two layers."""
+
+        def __init__(self):
+            super().__init__()
+            self.fc1, self.mid, self.fc2 = nn.Linear(4, 8), nn.Linear(8, 8), nn.Linear(8, 1)
+            self.act1, self.act_mid = nn.ReLU(), nn.ReLU()
+            self.calls = 0
+
+        def forward(self, x):
+            self.calls += 1
+            h = self.act1(self.fc1(x))
+            if self.calls >= 3:
+                h = self.act_mid(self.mid(h))
+            return self.fc2(h)
+
+    torch.manual_seed(0)
+    model = Switch().double()
+    mon = Monitor(model, every=1)
+    for i in range(5):
+        with mon.step():
+            _loss(model, *_batch(40 + i)).backward()
+        model.zero_grad()
+    rep = mon.report()
+    assert [(l.name, l.weights) for l in rep.layers] == [("act1", "fc1.weight"), ("act_mid", "mid.weight")]
+    assert rep.output_grad_norm == pytest.approx(float(torch.autograd.grad(
+        _loss(model, *_batch(44)), model.fc2.weight)[0].norm()), rel=1e-12)

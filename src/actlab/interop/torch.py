@@ -67,6 +67,7 @@ __all__ = ["LayerStats", "Monitor", "MonitorReport", "RecipeModule", "TorchSourc
            "read_log", "record_for", "torch_source"]
 # how a remedy says "start again" to a script (the lab's own words say "reset", its button)
 TORCH_RESTART = "restart from freshly initialised weights or from a checkpoint saved before the problem began"
+RELEARN_EVERY = 32  # sampled steps that reuse a learned structure before the next one learns it again
 MAX_AUTO_EVERY = 50  # every="auto" samples at least this often, whatever the budget
 _MIN_AUTO_EVERY = 2  # every="auto" keeps an unsampled step between samples to time them against
 _WARMUP_STEPS = 2  # untimed: first calls allocate and pick kernels
@@ -515,6 +516,11 @@ class Monitor:
         self._functional_note: int | None = None  # where in self.notes
         self._loss: float | None = None
         self._weight_norms: list | None = None  # the weight norms read when this step's backward ended
+        self._frozen_now: frozenset[str] = frozenset()  # weighted modules whose weight is frozen, at the last read
+        self._known: tuple | None = None  # the places, in the order they ran, when the structure was last learned
+        self._since_learned = 0  # sampled steps since then
+        self._reuse = False  # this sampled step reuses the learned structure (no weighted-module hooks)
+        self._seq: list = []  # the places claimed on this sampled step, in order
         self._weight_read_queued = False
         self._first_non_finite: dict | None = None  # {"step", "place"}: the first sampled step with a NaN or inf
 
@@ -620,15 +626,23 @@ class Monitor:
         self._order = 0
         self._weight_norms = None
         self._weight_read_queued = False
-        self._weight_order = {}
-        self._last_weighted = None
+        # the structure (which weighted module each place follows, in what order) is learned with a pre-hook on every
+        # weighted module; once known, and with no activation functions to watch, later sampled steps reuse it and
+        # attach no such hook (nine hooks cost about 0.4 ms a step on the benchmark's MLP). A step whose places run
+        # in another sequence, and every RELEARN_EVERY-th sampled step, learn it again.
+        self._reuse = (self._functional is False and self._known is not None
+                       and self._since_learned < RELEARN_EVERY)
+        self._seq = []
+        if not self._reuse:
+            self._weight_order = {}
+            self._last_weighted = None
         self._calls = {}
         self._open = {}
         self._inside = 0
         for layer in self._layers:
             layer.ran = False
             layer.dsum = layer.nz = layer.asum = layer.ssum = layer.sumsq = layer.grad_sq = layer.dist = None
-        handles = [m.register_forward_pre_hook(hook) for m, hook in self._weight_pre_hooks]
+        handles = [] if self._reuse else [m.register_forward_pre_hook(hook) for m, hook in self._weight_pre_hooks]
         functional = self._functional is not False
         for module, layer, pre, post in self._module_hooks:
             # a pre-hook only where f' needs the input, or to tell a module's own F.relu from a functional one
@@ -683,6 +697,14 @@ class Monitor:
         return layer
 
     def _claim(self, layer: _Layer) -> None:
+        self._seq.append(layer)
+        if self._reuse:
+            if layer.order < 0:  # a place first seen now: placed after the one before it (this step only; the
+                # changed sequence makes the next sampled step learn the structure again)
+                prev = self._seq[-2] if len(self._seq) > 1 else None
+                layer.order = prev.order + 0.5 if prev is not None else -0.5
+                layer.weight_module = prev.weight_module if prev is not None else None
+            return  # otherwise its order and weighted module are those learned
         layer.order = self._order
         self._order += 1
         layer.weight_module = self._last_weighted
@@ -889,7 +911,13 @@ class Monitor:
         self.sampled_steps += 1
         g = self.sampled_steps
         ran = [l for l in self._layers if l.ran]
-        self._choose_windows(ran)
+        if not self._reuse:
+            self._choose_windows(ran)
+            self._known, self._since_learned = tuple(self._seq), 0
+        else:
+            self._since_learned += 1
+            if tuple(self._seq) != self._known:  # the places ran in another sequence: learn the structure again
+                self._known = None
         # ||dL/dW|| of each weighted module, taken when backward ended (_read_weights), so a script that steps the
         # optimiser and zeroes the gradients inside the block is measured all the same; read here when no backward
         # ran a hook of ours
@@ -939,7 +967,7 @@ class Monitor:
         weight_norm = {}
         for name, t in weights:
             if t is None:  # frozen (requires_grad=False): NaN, no ratio; otherwise no gradient reached it: 0
-                weight_norm[name] = math.nan if name in self._frozen() else 0.0
+                weight_norm[name] = math.nan if name in self._frozen_now else 0.0
             else:
                 weight_norm[name] = float(host[k])
                 k += 1
@@ -970,7 +998,7 @@ class Monitor:
                                                                    and not math.isfinite(self._loss))):
             self._first_non_finite = {"step": step, "place": bad.label if bad is not None else "the loss"}
         self._pending = (seen, order, weight_norm, step, self.sampled_steps, self._loss, tuple(self.notes),
-                         frozenset(self._frozen()), self._first_non_finite)
+                         self._frozen_now, self._first_non_finite)
         self._last = None
         if self._log_path is not None:
             with self._log_path.open("a") as fh:
@@ -983,10 +1011,13 @@ class Monitor:
 
     def _weight_grad_norms(self) -> list[tuple[str, torch.Tensor | None]]:
         """||dL/dW|| of each weighted module's weight, in one fused call (hooks that take each as its gradient is
-        accumulated cost more: a Python call and a dispatch per module); None where it has no gradient."""
+        accumulated cost more: a Python call and a dispatch per module); None where it has no gradient, and the
+        frozen ones (requires_grad=False) are noted in self._frozen_now."""
         grads = [m._parameters["weight"].grad for _, m in self._weighted]  # not Module.__getattr__ per module
         present = [t for t in grads if t is not None]
         norms = iter(torch._foreach_norm(present) if present else ())
+        self._frozen_now = frozenset(name for (name, m), grad in zip(self._weighted, grads, strict=True)
+                                     if grad is None and not m._parameters["weight"].requires_grad)
         return [(name, None if grad is None else next(norms)) for (name, _), grad in zip(self._weighted, grads,
                                                                                          strict=True)]
 
@@ -1000,10 +1031,6 @@ class Monitor:
     def _read_weights(self) -> None:
         self._weight_read_queued = False  # a second backward in the same step queues its own read, the later wins
         self._weight_norms = self._weight_grad_norms()
-
-    def _frozen(self) -> set[str]:
-        """Weighted modules whose weight does not ask for a gradient (requires_grad=False)."""
-        return {name for name, m in self._weighted if not m._parameters["weight"].requires_grad}
 
     @staticmethod
     def _advance(l: _Layer, g: int, d: np.ndarray) -> tuple[np.ndarray, int]:
