@@ -84,6 +84,25 @@ function legend(ctx, rows) {
 
 const usable = (v) => Number.isFinite(v) && v > 0;
 
+// A short note over an empty plot: wrapped to the plot's width (x0 to x1), centred between top and bottom, on a
+// white ground, so it never runs over the axis labels left of x0. Returns the box it takes, {left, right, top, bottom}.
+function plotNote(ctx, text, x0, x1, top, bottom) {
+  const room = Math.max(40, x1 - x0 - 8), lines = [""];
+  for (const word of text.split(" ")) {
+    const longer = lines[lines.length - 1] ? `${lines[lines.length - 1]} ${word}` : word;
+    if (lines[lines.length - 1] && ctx.measureText(longer).width > room) lines.push(word);
+    else lines[lines.length - 1] = longer;
+  }
+  const lh = 14, width = Math.max(...lines.map((l) => ctx.measureText(l).width)), cx = (x0 + x1) / 2;
+  const y0 = (top + bottom) / 2 - ((lines.length - 1) * lh) / 2;
+  const box = { left: cx - width / 2, right: cx + width / 2, top: y0 - lh / 2, bottom: y0 + (lines.length - 0.5) * lh };
+  ctx.fillStyle = "rgba(255, 255, 255, 0.92)";
+  ctx.fillRect(box.left - 3, box.top - 2, width + 6, box.bottom - box.top + 4);
+  ctx.fillStyle = "#5b6570"; ctx.textAlign = "center"; ctx.textBaseline = "middle";
+  lines.forEach((line, i) => ctx.fillText(line, cx, y0 + i * lh));
+  return box;
+}
+
 // One path through (px(i), axis.y(ys[i])), broken wherever a value cannot go on a log axis.
 function tracePath(ctx, ys, px, axis) {
   ctx.beginPath();
@@ -97,9 +116,10 @@ function tracePath(ctx, ys, px, axis) {
 }
 
 // Bars per category (measured) with a dashed line of markers (a reference), both on one log axis.
-export function logBars(canvas, { categories, bars, line, barName, lineName }) {
+// ``empty``: a note drawn over the plot when no bar can be drawn (every value 0, or not a finite number).
+export function logBars(canvas, { categories, bars, line, barName, lineName, empty = "" }) {
   canvas.drawn = { categories, bars, line };
-  canvas.redraw = () => logBars(canvas, { categories, bars, line, barName, lineName });
+  canvas.redraw = () => logBars(canvas, { categories, bars, line, barName, lineName, empty });
   const { ctx, w, h } = sized(canvas);
   const rows = legendRows(ctx, [{ name: barName, color: PALETTE[0] }, { name: lineName, color: PALETTE[1], dash: true }], w);
   const top = MARGIN.t + (rows.length - 1) * LEGEND_ROW;
@@ -123,14 +143,18 @@ export function logBars(canvas, { categories, bars, line, barName, lineName }) {
   tracePath(ctx, line, cx, axis);
   ctx.setLineDash([]);
   line.forEach((v, i) => { if (usable(v)) { ctx.beginPath(); ctx.arc(cx(i), axis.y(v), 3, 0, 2 * Math.PI); ctx.fill(); } });
+  const note = empty && !bars.some(usable) ? empty : null;
+  canvas.emptyNote = note;
+  canvas.noteBox = note ? plotNote(ctx, note, MARGIN.l + 1, w - MARGIN.r, top + 10, base) : null;
   canvas.legendNames = rows.flat().map((item) => item.name);
   legend(ctx, rows);
 }
 
 // One line per series against a shared x (training steps), on a log axis.
-export function logLines(canvas, { x, series, xName }) {
+// ``empty``: a note drawn over the plot when no series has a value to draw.
+export function logLines(canvas, { x, series, xName, empty = "" }) {
   canvas.drawn = { x, series };
-  canvas.redraw = () => logLines(canvas, { x, series, xName });
+  canvas.redraw = () => logLines(canvas, { x, series, xName, empty });
   const { ctx, w, h } = sized(canvas);
   const all = [];
   for (const s of series) for (const v of s.y) if (usable(v)) all.push(v);
@@ -151,6 +175,9 @@ export function logLines(canvas, { x, series, xName }) {
     tracePath(ctx, s.y, (i) => px(x[i]), axis);
   });
   ctx.setLineDash([]);
+  const note = empty && !all.length ? empty : null;
+  canvas.emptyNote = note;
+  canvas.noteBox = note ? plotNote(ctx, note, MARGIN.l + 1, w - MARGIN.r, top + 4, h - MARGIN.b) : null;
   canvas.legendNames = rows.flat().map((item) => item.name);  // what the legend shows, for a reader and a test
   legend(ctx, rows);
 }
@@ -207,10 +234,8 @@ export function linearLines(canvas, { x, series, xName, empty = "" }) {
   ctx.setLineDash([]);
   // a single point draws no line (the playground's first frame, at epoch 0): the note stays until a line can show
   const note = series.some((s) => s.y.filter((v) => Number.isFinite(v)).length >= 2) ? null : empty || null;
-  if (note) {
-    ctx.fillStyle = "#5b6570"; ctx.textAlign = "center"; ctx.textBaseline = "middle";
-    ctx.fillText(note, (MARGIN.l + w - MARGIN.r) / 2, (top + bottom) / 2);
-  }
+  // wrapped inside the plot: one line as wide as the chart ran over the y axis's labels
+  canvas.noteBox = note ? plotNote(ctx, note, MARGIN.l + 1, w - MARGIN.r, top, bottom) : null;
   // what the chart shows in words, for a reader and a test
   canvas.emptyNote = note;
   canvas.legendNames = rows.flat().map((item) => item.name);

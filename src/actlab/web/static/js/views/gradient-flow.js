@@ -20,6 +20,15 @@ export function mount(root, { chart, reading, historyChart, readout }) {
     }
   }
 
+  // why no bar can stand on the log axis (the reading above says what it means for training)
+  function nothingToDraw(norms) {
+    const finite = norms.filter((v) => typeof v === "number" && Number.isFinite(v));
+    if (finite.length === norms.length && finite.every((v) => v === 0)) {
+      return "Every gradient is exactly 0: no bar to draw on a log scale";
+    }
+    return "No gradient is a finite number (the run overflowed): no bar to draw";
+  }
+
   const names = (h) => h.layers.map((_, i) => `layer ${i + 1}`).concat(["output"]);
   let activations = [];  // each hidden layer's activation, for the read-out
 
@@ -32,12 +41,13 @@ export function mount(root, { chart, reading, historyChart, readout }) {
     const norms = h.layers.map((l) => l.grad_norm).concat([h.last_grad_norm]);
     const share = h.share_norms.concat([h.last_grad_norm]);
     logBars(chart, { categories: names(h), bars: norms, line: share, barName: "‖dL/dW‖ measured",
-                     lineName: "(max|f′|)ⁿ × output's: activations' share" });
+                     lineName: "(max|f′|)ⁿ × output's: activations' share", empty: nothingToDraw(norms) });
     chart.setAttribute("aria-label", `Gradient norm per layer: ${names(h).map((n, i) => `${n} ${fmt(norms[i], 2)}`).join(", ")}. `
       + `${h.diagnosis ? h.diagnosis.words : ""}`);
     if (historyChart && steps.length) {
       const label = (k) => (k < h.layers.length ? `layer ${k + 1}` : "output");
-      logLines(historyChart, { x: steps, series: history.map((y, k) => ({ name: label(k), y })), xName: "step" });
+      logLines(historyChart, { x: steps, series: history.map((y, k) => ({ name: label(k), y })), xName: "step",
+                               empty: "No sampled gradient is a positive finite number: nothing to draw on a log scale" });
       const last = history.map((y, k) => `${label(k)} ${fmt(y[y.length - 1], 2)}`).join(", ");
       historyChart.setAttribute("aria-label", `Gradient norm per layer over ${steps[steps.length - 1].toLocaleString("en-US")} `
         + `steps; at the latest sample: ${last}. ${h.diagnosis ? h.diagnosis.words : ""}`);

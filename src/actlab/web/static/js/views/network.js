@@ -13,6 +13,47 @@ export function mount(root, { state, registry, features, maxWidth = 32, onChange
   let neuronEls = [];  // per hidden layer, the neuron elements
   let columns = [];
 
+  // A drawing wider than its box is drawn compact: narrower columns, each activation list as wide as its chosen name
+  // (a list is otherwise as wide as its longest option, "hardsigmoid", and that made eight layers of tanh twice the
+  // panel's width): eight layers fit a 1280 px window. Wider than that it scrolls sideways, and a line above it
+  // names the layers out of sight: the box's scrollbar sits under the last neuron, often below the window.
+  const scroller = root.parentElement;
+  const hiddenNote = document.createElement("p");
+  hiddenNote.className = "muted small net-hidden";
+  hiddenNote.setAttribute("aria-live", "off");
+  if (scroller) scroller.before(hiddenNote);
+  function fit() {
+    if (!scroller) return;
+    if (!root.classList.contains("compact") && scroller.scrollWidth > scroller.clientWidth + 1) {
+      root.classList.add("compact");
+      const measure = document.createElement("canvas").getContext("2d");
+      for (const select of root.querySelectorAll(".layer-col .head select")) {
+        measure.font = getComputedStyle(select).font;
+        const name = select.selectedOptions[0] ? select.selectedOptions[0].text : "";
+        select.style.width = `${Math.ceil(measure.measureText(name).width) + 26}px`;  // the name and the arrow
+      }
+      laidOut = false;
+      if (last) requestAnimationFrame(() => { if (last) draw(last.links, last.neurons, last.t); });  // paused: now
+    }
+    sayHidden();
+  }
+  function sayHidden() {
+    if (!scroller) return;
+    const clip = scroller.getBoundingClientRect();
+    const out = [];  // hidden layers (1-based) whose column lies outside the box, then the inputs and output
+    root.querySelectorAll(":scope > .layer-col").forEach((col, i, all) => {
+      const r = col.getBoundingClientRect();
+      if (r.right > clip.right + 1 || r.left < clip.left - 1) out.push(i === 0 ? "the inputs" : i === all.length - 1 ? "the output" : i);
+    });
+    const layers = out.filter((v) => typeof v === "number"), others = out.filter((v) => typeof v !== "number");
+    const named = [layers.length === 1 ? `layer ${layers[0]}` : layers.length ? `layers ${layers[0]}–${layers[layers.length - 1]}` : "", ...others]
+      .filter(Boolean);
+    const text = named.length ? `Scroll the drawing sideways to see ${named.join(" and ")}.` : "";
+    if (hiddenNote.textContent !== text) hiddenNote.textContent = text;
+    hiddenNote.hidden = !text;
+  }
+  if (scroller) scroller.addEventListener("scroll", sayHidden, { passive: true });
+
   function rebuild(twoD = true, csvColumns = []) {
     laidOut = false;
     placed = { w: -1, h: -1 };  // a new canvas
@@ -51,7 +92,7 @@ export function mount(root, { state, registry, features, maxWidth = 32, onChange
       col.innerHTML = `<div class="head">layer ${l + 1}
         <span><button class="secondary" data-op="-" aria-label="fewer neurons in layer ${l + 1}">−</button>
         <button class="secondary" data-op="+" aria-label="more neurons in layer ${l + 1}">+</button></span>
-        <select aria-label="activation of layer ${l + 1}">${options}</select></div>`;
+        <select aria-label="activation of layer ${l + 1}" title="${act}">${options}</select></div>`;
       col.querySelector("select").addEventListener("change", (ev) => {
         const per = layers.map((_, i) => (acts.length === 1 ? acts[0] : acts[i]));
         per[l] = ev.target.value;
@@ -89,6 +130,8 @@ export function mount(root, { state, registry, features, maxWidth = 32, onChange
     linkCanvas.className = "links";
     linkCanvas.setAttribute("aria-hidden", "true");
     root.prepend(linkCanvas);
+    root.classList.remove("compact");
+    requestAnimationFrame(fit);  // after the page has hidden what the link hides (playground.js)
   }
 
   // Links and every hidden neuron's thumbnail are drawn on one canvas behind the neuron boxes: positions are
@@ -222,7 +265,9 @@ export function mount(root, { state, registry, features, maxWidth = 32, onChange
   }, { passive: true, capture: true });
 
   // measure again whenever the drawing's box changes size (a window resize, a scrollbar appearing, a wrapped line)
-  new ResizeObserver(() => { laidOut = false; }).observe(root);
+  const resized = new ResizeObserver(() => { laidOut = false; fit(); });
+  resized.observe(root);
+  if (scroller) resized.observe(scroller);
 
   // Every neuron's thumbnail, kept between frames: a big network's live frame carries a run of them (the header's
   // thumb_from and thumb_count, playground/session.py THUMB_BYTES) and the others stay as their last frame drew them.

@@ -5,14 +5,16 @@ import { linearLines } from "../livechart.js";
 export function mount(root, { canvas, trainOut, testOut, metrics }) {
   let epochs = [], train = [], test = [], pendingMetrics = null, metricsTimer = null, recordedStep = null;
   let trained = false;  // has the run made an update? (a big network's first evaluation may stand for many frames)
+  let diverged = false;  // a diverged run's loss is not a number: no evaluation to come will draw its curve
   // test solid black, training dashed blue: told apart by the dash as well as the colour
   const drawCurves = () => linearLines(canvas, { x: epochs, xName: "epoch", series: [
     { name: "test loss", y: test, color: "#000" }, { name: "training loss", y: train, color: "#0072B2", dash: true }],
-    empty: trained ? "Training: the curve starts at the next evaluation" : "Press Play to train" });
+    empty: diverged ? "Diverged: the loss is not a finite number, so there is no curve to draw"
+      : trained ? "Training: the curve starts at the next evaluation" : "Press Play to train" });
   drawCurves();  // empty axes and a note until the first losses come, not a blank box
   return {
     reset() {
-      epochs = []; train = []; test = []; pendingMetrics = null; recordedStep = null; trained = false;
+      epochs = []; train = []; test = []; pendingMetrics = null; recordedStep = null; trained = false; diverged = false;
       metrics.replaceChildren();
       drawCurves();
     },
@@ -29,6 +31,7 @@ export function mount(root, { canvas, trainOut, testOut, metrics }) {
     // it stopped on at once, so the numbers on screen always belong together
     draw(h, now = false) {
       trained = h.step > 0;
+      diverged = h.status === "diverged";
       trainOut.textContent = fmt(h.train_loss, 3);
       testOut.textContent = fmt(h.test_loss, 3);
       drawCurves();
