@@ -214,7 +214,10 @@ async function boot() {
       const said = msg.field && msg.message.startsWith(`${msg.field}: `) ? msg.message.slice(msg.field.length + 2) : msg.message;
       if (msg.fix && RUN_CONTROLS.includes(msg.field)) {  // a 'set' the pins refused: the page takes the class's value
         takeControls(msg.fix);
-        if (awaitingReady) return;  // the run about to start has the class's value already
+        if (awaitingReady) {  // the run about to start has the class's value already: its note names the setting
+          for (const name of Object.keys(msg.fix)) pinReplaced.add(name);
+          return;
+        }
       } else if (msg.fix && awaitingReady && takePinned(msg)) return;
       if (awaitingReady && accepted === null && useDefaultFor(msg.field, said)) return;
       if (awaitingReady && accepted === null) refusal = `${msg.field ? msg.field + ": " : ""}${said}`;
