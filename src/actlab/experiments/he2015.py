@@ -132,7 +132,7 @@ def reproduce_he2015(quick: bool = False, seeds: int | None = None, on_step: Pro
         "he2015", "He, Zhang, Ren & Sun, 2015, Delving Deep into Rectifiers",
         "With ReLU, weights of variance 2/fan_in keep the signal's second moment through depth, and Xavier's 1/fan_in "
         "halves it each layer, so a 30-layer net trains only with the former.", findings, quick, train_seeds,
-        f"moments: 2 widths x 30 layers x {moment_seeds} seed(s); training: 2 inits x {train_seeds} seed(s) x "
+        f"moments: 2 widths x 30 layers x {_seeds(moment_seeds)}; training: 2 inits x {_seeds(train_seeds)} x "
         f"{epochs} epochs" + ("" if quick else ", plus Adam on Xavier x 1 seed"), explanation=(
             "Each ReLU layer zeroes half of its inputs on average, so it passes half of the second moment; weights "
             "of variance 2/n double it back. Xavier's 1/n on square layers leaves 0.5 per layer, 0.5^30 ≈ 1e-9 at "
@@ -140,3 +140,7 @@ def reproduce_he2015(quick: bool = False, seeds: int | None = None, on_step: Pro
             "small, so SGD only learns the class frequencies (loss ln 10). Adam divides each gradient by its own "
             "running size, which undoes the shrinking, so it trains either net."),
         series=series)
+
+
+def _seeds(n: int) -> str:
+    return "1 seed" if n == 1 else f"{n} seeds"

@@ -149,7 +149,8 @@ def reproduce_poole2016(quick: bool = False, seeds: int | None = None,
         "Schoenholz et al., 2017, Deep Information Propagation",
         "In a wide random network the back-propagated gradient's squared norm changes by χ₁ = σ_w² E[φ'(h)²] per "
         "layer, with h at the variance fixed point.", findings, quick, n_seeds,
-        f"6 configurations x {n_seeds} seed(s) x width {WIDTH} x depth {DEPTH} x {INPUTS} inputs",
+        f"6 configurations x {'1 seed' if n_seeds == 1 else f'{n_seeds} seeds'} x width {WIDTH} x depth {DEPTH} x "
+        f"{INPUTS} inputs",
         explanation=(
             "χ₁ is an expectation over one Gaussian pre-activation, computed here by 200-point Gauss–Hermite "
             "quadrature. For ReLU it is σ_w²/2 whatever the variance, so σ_w² = 2 (He's choice) keeps gradients "
