@@ -1,5 +1,5 @@
 """A full lab in headless Chromium: the second playground page of a lab that holds one session shows the server's
-own words ("The lab is full: 1 playground sessions are running. Close another playground tab, ..."), with the
+own words ("The lab is full: 1 playground session is running. Close another playground tab, ..."), with the
 retry, instead of a shorter line of the page's own ("Disconnected: the lab is full")."""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ def test_the_second_page_of_a_full_lab_shows_the_servers_words(browser, tmp_path
         other.wait_for_function("() => /Reconnecting/.test(document.getElementById('status').textContent)",
                                 timeout=60_000)
         text = other.locator("#status").inner_text()
-        assert text.startswith("The lab is full: 1 playground sessions are running. Close another playground tab")
+        assert text.startswith("The lab is full: 1 playground session is running. Close another playground tab")
         assert "Reconnecting in" in text and "Disconnected" not in text
         other.screenshot(path=str(_shot("lab-full-servers-words")))
         # the first page goes: the second one's retry gets the slot and its run starts

@@ -239,8 +239,9 @@ def _refusal(why: str, sessions) -> tuple[str | None, str, int]:
     if why == TAB_FULL:
         return "tab", (f"This page already has {sessions.max_per_tab} playground connections open; close one (or "
                        "wait a moment after a reconnect) before opening another."), 1013
-    return None, (f"The lab is full: {sessions.max_sessions} playground sessions are running. Close another "
-                  "playground tab, or try again in a minute."), 1013
+    n = sessions.max_sessions
+    running = f"{n} playground session is running" if n == 1 else f"{n} playground sessions are running"
+    return None, (f"The lab is full: {running}. Close another playground tab, or try again in a minute."), 1013
 
 
 @ws_router.websocket("/ws/playground")
