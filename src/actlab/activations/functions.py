@@ -199,8 +199,14 @@ def _sigmoid(x: np.ndarray, value: bool, deriv: bool):
         if not deriv:
             return _compiled_value(kernels.sigmoid_value, x), None
         return _compiled_pair(kernels.sigmoid, x, value, deriv)[:2]
+    if not deriv:  # the value alone in one array: exp(-x), + 1 and 1 / (.) in place (what _sigmoid_from_exp does)
+        s = np.negative(x, out=np.empty_like(x))
+        with np.errstate(over="ignore"):
+            np.exp(s, out=s)
+        s += 1
+        return np.reciprocal(s, out=s), None
     s, e = _sigmoid_from_exp(x)
-    return (s if value else None), (_sigmoid_slope(s, e) if deriv else None)
+    return (s if value else None), _sigmoid_slope(s, e)
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
@@ -211,6 +217,12 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
 def sigmoid_deriv(x: np.ndarray) -> np.ndarray:
     """sigma'(x) = exp(-x) sigma(x)**2: no 1 - sigma cancellation."""
     return _sigmoid(x, False, True)[1]
+
+
+def sigmoid_deriv_from_output(a: np.ndarray) -> np.ndarray:
+    """sigma'(x) = a (1 - a) from the output a = sigma(x), in one new array (the engine's backward for sigmoid)."""
+    d = np.subtract(1, a, out=np.empty_like(a))  # out=: a 0-d input stays an array
+    return np.multiply(d, a, out=d)
 
 
 def sigmoid_value_and_deriv(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -276,6 +288,12 @@ def tanh_into(z: np.ndarray, out: np.ndarray) -> np.ndarray:
 def tanh_deriv(x: np.ndarray) -> np.ndarray:
     """tanh'(x) = sech(x)**2 = 4e / (1 + e)**2 with e = exp(-2|x|): no 1 - tanh**2 cancellation."""
     return _tanh(x, False, True)[1]
+
+
+def tanh_deriv_from_output(a: np.ndarray) -> np.ndarray:
+    """tanh'(x) = 1 - a**2 from the output a = tanh(x), in one new array (the engine's backward for tanh)."""
+    d = np.multiply(a, a, out=np.empty_like(a))  # out=: a 0-d input stays an array
+    return np.subtract(1, d, out=d)
 
 
 def tanh_value_and_deriv(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -848,8 +866,11 @@ def _swish_far_left(x: np.ndarray, beta: float, beta_lo: float, value: bool, der
 
 def _mend_swish_far_left(x: np.ndarray, beta: float, beta_lo: float, out_value, out_deriv) -> None:
     """Overwrite the elements of the results where beta x < _SWISH_FAR_LEFT with _swish_far_left's (in float64)."""
-    with np.errstate(over="ignore"):  # beta x overflows only far from the stretch this picks
-        far = x * beta < _SWISH_FAR_LEFT
+    if beta > 0:  # one comparison; an element at the boundary is right either way
+        far = x < _SWISH_FAR_LEFT / beta
+    else:
+        with np.errstate(over="ignore"):  # beta x overflows only far from the stretch this picks
+            far = x * beta < _SWISH_FAR_LEFT
     if far.any():
         v, d = _swish_far_left(_as64(x[far]), beta, beta_lo, out_value is not None, out_deriv is not None)
         if out_value is not None:
@@ -900,16 +921,32 @@ def _swish_wide(x: np.ndarray, value: bool, deriv: bool, beta: float, beta_lo: f
     """_swish for float64 (and wider) x."""
     if beta == 1.0 and beta_lo == 0.0:  # nothing to correct
         return _silu_wide(x, value, deriv)
-    xc, s, ds = _sigmoid_scaled(x, beta, beta_lo)
+    if x.ndim == 0:  # the in-place steps below need arrays, which 0-d ufunc results are not
+        v, d = _swish_wide(x.reshape(1), value, deriv, beta, beta_lo)
+        return (None if v is None else v.reshape(())), (None if d is None else d.reshape(()))
+    # p + err = beta x exactly; exp(-|p + err|) = exp(-|p|) (1 - sign(p) err) to first order (|err| <= 2**-53 |p|),
+    # so sigma(beta x) and sigma'(beta x) come from one corrected exponential, as in _swish_block_float32
+    xc = np.clip(_as64(x), -1e4, 1e4)  # sigma saturates long before; keeps the split finite
+    p, err = two_prod_const(xc, beta, beta_lo)
+    err *= np.copysign(1.0, p)  # sign(p) err
+    np.subtract(1, err, out=err)
+    e = np.abs(p)
+    np.negative(e, out=e)
+    np.exp(e, out=e)
+    e *= err  # exp(-|beta x|)
+    q = np.add(e, 1, out=err)
+    s = np.maximum(e, p >= 0, out=p)
+    s /= q
     out_value = (_no_neg_inf(_as64(x)) * s).astype(x.dtype, copy=False) if value else None
     if deriv:
-        ds *= beta * xc
+        np.square(q, out=q)
+        ds = np.divide(e, q, out=e)  # sigma'(beta x)
+        xc *= beta
+        ds *= xc
         ds += s
         ds = ds.astype(x.dtype, copy=False)
-    if x.dtype == np.float64 and x.ndim > 0:
+    if x.dtype == np.float64:
         _mend_swish_far_left(x, beta, beta_lo, out_value, ds if deriv else None)
-    elif x.dtype == np.float64 and np.less(np.multiply(x, beta, dtype=np.float64), _SWISH_FAR_LEFT):
-        return _swish_far_left(x, beta, beta_lo, value, deriv)  # a 0-d x: nothing to assign into
     return out_value, (ds if deriv else None)
 
 

@@ -532,7 +532,7 @@ _RECORDS: tuple[Activation, ...] = (
         deriv_argmax_text="x = 0", zero_centred=False, monotonic=True, smoothness="C-inf",
         self_gated=False, year=1986, paper="Rumelhart, Hinton & Williams, 1986 (backpropagation with logistic units)",
         used_in=("LSTM and GRU gates", "binary classifier outputs", "attention-free gating"),
-        torch_recipe=TorchRecipe("Sigmoid"), hf_names=("sigmoid",), deriv_from_output=lambda a: a * (1 - a),
+        torch_recipe=TorchRecipe("Sigmoid"), hf_names=("sigmoid",), deriv_from_output=F.sigmoid_deriv_from_output,
         strength="Output in (0, 1) with a smooth gradient: the natural gate (LSTM) and probability.",
         weakness="Vanishing gradient: the derivative is at most 0.25, so deep stacks shrink the signal.",
     ),
@@ -548,7 +548,7 @@ _RECORDS: tuple[Activation, ...] = (
         paper="LeCun, Bottou, Orr & Müller, 1998 (Efficient BackProp), which recommended tanh over the logistic; "
               "tanh units are older",
         used_in=("LSTM cell output", "classic RNNs", "TensorFlow Playground's default"),
-        torch_recipe=TorchRecipe("Tanh"), hf_names=("tanh",), deriv_from_output=lambda a: 1 - a * a,
+        torch_recipe=TorchRecipe("Tanh"), hf_names=("tanh",), deriv_from_output=F.tanh_deriv_from_output,
         strength="Zero-centred output in (-1, 1); steeper than sigmoid (slope 1 at 0).",
         weakness="Still saturates: for |x| > 3 the derivative is below 0.01, so gradients vanish.",
     ),
