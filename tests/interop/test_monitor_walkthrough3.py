@@ -285,3 +285,33 @@ def test_a_changed_sequence_of_places_is_learned_again_on_the_next_sampled_step(
     assert [(l.name, l.weights) for l in rep.layers] == [("act1", "fc1.weight"), ("act_mid", "mid.weight")]
     assert rep.output_grad_norm == pytest.approx(float(torch.autograd.grad(
         _loss(model, *_batch(44)), model.fc2.weight)[0].norm()), rel=1e-12)
+
+
+def test_relu_sums_made_after_backward_match_a_direct_count_and_a_written_output_is_read_before_the_write():
+    class Written(nn.Module):
+        """A ReLU on the input (no gradient asked for there), whose output the forward then scales in place."""
+
+        def __init__(self):
+            super().__init__()
+            self.act, self.fc = nn.ReLU(), nn.Linear(4, 1)
+
+        def forward(self, x):
+            h = self.act(x)
+            h.mul_(0.5)
+            return self.fc(h)
+
+    for model, written in ((_model(), False), (Written().double(), True)):
+        mon = Monitor(model, every=1)
+        for i in range(4):
+            x, y = _batch(60 + i)
+            with mon.step():
+                _loss(model, x, y).backward()
+            model.zero_grad()
+            with torch.no_grad():
+                a = torch.relu(x) if written else model[:2](x)  # the first place's output, as the hook saw it
+            first = mon.report().layers[0]
+            assert first.mean == pytest.approx(float(a.mean()), rel=1e-12)
+            assert first.std == pytest.approx(float(a.std()), rel=1e-9)
+            assert first.zero_derivative_fraction == pytest.approx(float((a <= 0).double().mean()), rel=1e-12)
+        place = mon._layers[0]
+        assert place.defer_ok is not written  # the written output is never left for after backward
