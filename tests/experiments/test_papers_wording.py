@@ -43,6 +43,13 @@ def test_no_text_of_the_papers_page_is_a_printed_python_value(client):
             assert not PYTHON_REPR.search(text), (claim["name"], text)
 
 
+def test_no_text_of_the_papers_page_hedges_a_plural(client):
+    """The run matrices read '5 seed(s)' and '1 seed(s)'."""
+    for claim in client.get("/api/papers").json()["claims"]:
+        for text in _texts(claim):
+            assert "(s)" not in text, (claim["name"], text)
+
+
 def _no_onsets(seeds: int) -> dict:
     """glorot2010 training results in which no tanh layer ever passes 50% saturated (as in every run here)."""
     one = {"errors": [0.9, 0.9], "saturation": []}

@@ -229,7 +229,7 @@ def reproduce_shazeer2020(quick: bool = False, seeds: int | None = None,
         "shazeer2020", "Shazeer, 2020, GLU Variants Improve Transformer",
         "Feed-forward units with a multiplicative gate (GLU, ReGLU, GEGLU, SwiGLU) reach a lower loss than the "
         "plain ReLU unit at the same parameter count.", findings, quick, markov_seeds,
-        f"Markov: {len(units)} units x {markov_seeds} seed(s) x 1,000 steps" +
+        f"Markov: {len(units)} units x {'1 seed' if markov_seeds == 1 else f'{markov_seeds} seeds'} x 1,000 steps" +
         ("" if quick else f" (ReLU and SwiGLU at seed 0 on to 3,000), GLU with a {GLU_GATE_SCALE:g}x gate x "
                           f"{gate_seeds} seeds") +
         (f"; digits: {len(units)} units x {digit_seeds} seeds x 300 steps" if digit_seeds else ""),
