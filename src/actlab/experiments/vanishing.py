@@ -13,6 +13,7 @@ from .. import _html, activations, instruments
 from ..network import MLP, NetworkConfig, head_loss_and_grad
 from ..readings import LayerSummary, Reading, RunSummary, diagnose
 from ._result import ResultMixin
+from ._threads import one_blas_thread
 
 
 @dataclass(frozen=True)
@@ -276,7 +277,8 @@ def sweep(names=None, max_depth: int = 50, width: int = 64, init: str = "xavier_
     depths = np.arange(1, max_depth + 1)
     ratios: dict[str, list[np.ndarray]] = {name: [] for name in names}
     for seed in range(seeds):  # seed by seed, so one seed's weights serve every activation (see _sweep_one_seed)
-        norms = _sweep_one_seed(names, max_depth, width, init, seed, n)
+        with one_blas_thread():  # its GEMMs are small: two OpenBLAS threads took 36 s of CPU at width 256 where one
+            norms = _sweep_one_seed(names, max_depth, width, init, seed, n)  # took 10 (2 cores, load 4)
         for name in names:
             g = norms[name]
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
