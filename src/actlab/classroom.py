@@ -138,10 +138,19 @@ def solution_first(row: LearnerRow) -> list[str]:
 
 def attempt_log(store: Store, class_id: int | None) -> list[dict]:
     """Every attempt of the class, oldest first, with today's verdict and whether it changed since it was
-    stored; hints and solutions are events, listed separately by Store.events."""
-    return [{"id": a["id"], "attempt_id": a["attempt_id"], "learner": a["learner"], "exercise": a["exercise"],
-             "answer": a["answer"], "status": a["status"], "regraded": a["regraded"], "created_at": a["created_at"]}
+    stored; hints and solutions are events, listed separately by Store.events. ``created_at`` is ISO 8601 in UTC
+    (2026-12-01T05:20:31Z). A client's retry id (attempt_id) is left out: the lab's own pages send none, so the
+    column was always empty, and ``id`` already names each attempt once."""
+    return [{"id": a["id"], "learner": a["learner"], "exercise": a["exercise"], "answer": a["answer"],
+             "status": a["status"], "regraded": a["regraded"], "created_at": iso_utc(a["created_at"])}
             for a in store.graded_attempts(class_id)]
+
+
+def iso_utc(seconds: float) -> str:
+    """A stored time (seconds since 1970) as ISO 8601 in UTC, to the second: 2026-12-01T05:20:31Z."""
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _cell_text(value) -> str:
@@ -160,7 +169,7 @@ def to_csv(header: list[str], rows: list[list]) -> str:
 
 def log_csv(log: list[dict]) -> str:
     """The attempt log as CSV, each status in the teacher page's words (status_word)."""
-    header = ["id", "attempt_id", "learner", "exercise", "answer", "status", "regraded", "created_at"]
+    header = ["id", "learner", "exercise", "answer", "status", "regraded", "created_at"]
     return to_csv(header, [[("" if a[k] is None else status_word(a[k]) if k == "status" else a[k]) for k in header]
                            for a in log])
 

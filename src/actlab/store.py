@@ -713,7 +713,8 @@ class Store:
     def class_summary(self, class_id: int | None = None) -> list[dict]:
         """For a teacher: per exercise, the learners who attempted and who solved it (counted by learner, not by
         attempt: "solved by 2 of 3"), how many saw hints and the solution, attempts, and the commonest slips the
-        checker explained, each counted by the learners who made it. Wrong numbers it could not explain and
+        checker explained (all of them, commonest first), each counted by the learners who made it. Wrong
+        numbers it could not explain and
         answers it could not read are counted, not listed: their feedback says nothing about the class, and an
         unreadable answer's feedback quotes the learner's text. Free-text parts are summed per key point instead
         (how many learners covered it in some attempt, how many attempted and never covered it). Attempts graded
@@ -755,7 +756,8 @@ class Store:
             row["hints" if event["kind"] == "hint" else "solution"].add(event["learner"])
         out = []
         for ex, r in sorted(per_ex.items(), key=lambda kv: _exercise_order(kv[0])):
-            slips = sorted(r["slips"].items(), key=lambda kv: -len(kv[1]))[:3]
+            # every explained slip, commonest first (a cut at three hid a fourth slip without saying so)
+            slips = sorted(r["slips"].items(), key=lambda kv: (-len(kv[1]), kv[0]))
             out.append({"exercise": ex, "title": _title(ex), "learners": len(r["learners"]),
                         "solved": len(r["solved"]), "attempts": r["attempts"],
                         "correct_share": r["correct"] / r["attempts"] if r["attempts"] else 0.0,

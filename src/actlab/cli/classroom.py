@@ -230,6 +230,11 @@ def playground(
     store = open_store(db)
     klass = _find(store, name)
     changes: list[str] = []
+    if clear and (link is not None or set_ or pin or unpin):
+        given_with = [opt for opt, on in (("--link", link is not None), ("--set", set_), ("--pin", pin),
+                                          ("--unpin", unpin)) if on]
+        fail(f"--clear forgets every saved setting and pin, so it cannot be combined with {', '.join(given_with)}; "
+             "run --clear alone, then the command that saves the new settings")
     if clear:
         store.save_class_playground(klass.id, {"config": {}, "pinned": []})
         changes = ["cleared: learners start from the defaults"]
