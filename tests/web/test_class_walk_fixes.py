@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 from actlab.exercises import get_exercise
 from actlab.exercises.service import check_and_record
 from actlab.store import Store
-from web.test_class_playground import teacher_for
+from web.test_class_pin_combine import redirect
+from web.test_class_playground import joined, lab, teacher_for  # noqa: F401  (lab: a fixture)
 
 # ex2's two parts (sigmoid's product, ReLU's product): each learner makes one slip or two
 EX2_ANSWERS = {"ana": ["0.2^19", "0.5^19"], "bob": ["0.2*20", "9.54e-7"], "cy": ["0.25^20", "9.54e-7"],
@@ -82,3 +83,29 @@ def test_clear_with_link_or_pin_is_refused_and_keeps_what_is_saved(tmp_path):
     assert Store(db).class_playground(Store(db).find_class("physics").id) == {"config": {"lr": 0.1}, "pinned": ["lr"]}
     cleared = run("class", "playground", "physics", "--db", db, "--clear")
     assert cleared.exit_code == 0 and "no playground settings saved" in cleared.output
+
+
+def test_a_learners_address_loses_the_hides_of_settings_no_longer_pinned(lab):  # noqa: F811
+    location, klass, token = lab
+    teacher = teacher_for(location, token)
+    assert teacher.put("/api/class/teacher/playground",
+                       json={"config": {"lr": 0.1, "layers": [4, 4]}, "pinned": ["lr"]}).status_code == 200
+    ana = joined(location, klass.code, "Ana")
+    # the address a learner kept from when layers and lr were pinned, with a view key of the link's own
+    q = redirect(ana, "/playground?lr=0.1&layers=4,4&hide=lr,layers,gradient")
+    assert q["hide"].split(",") == ["gradient", "lr"]  # layers follows the pins now; gradient is the link's
+    # once nothing is pinned, no setting's control stays hidden
+    assert teacher.put("/api/class/teacher/playground", json={"config": {}, "pinned": []}).status_code == 200
+    q = redirect(ana, "/playground?lr=0.1&hide=lr,layers")
+    assert "hide" not in q
+
+
+def test_activations_pinned_per_layer_keep_the_learners_widths_not_the_classs_saved_ones(lab):  # noqa: F811
+    location, klass, token = lab
+    acts = ["leaky_relu(negative_slope=0.2)", "gelu"]
+    res = teacher_for(location, token).put("/api/class/teacher/playground",
+                                           json={"link": "/playground?layers=3,3&activations=" + ",".join(acts),
+                                                 "pinned": ["activations"]})
+    assert res.status_code == 200, res.text
+    q = redirect(joined(location, klass.code, "Ana"), "/playground?layers=8,8,8")
+    assert q["layers"] == "8,8"

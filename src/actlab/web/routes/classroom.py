@@ -174,6 +174,8 @@ _PAGE_KEYS = {
     "stop_epoch": (None, str, ("stop",)), "target_loss": (None, str, ("target",)),
 }
 
+_PIN_HIDE_KEYS = {h for _, _, keys in _PAGE_KEYS.values() for h in keys}  # hide= keys that follow a class's pins
+
 
 def _page_activation(a) -> str:
     if isinstance(a, str):
@@ -191,8 +193,8 @@ def _same_text(sent: str, pinned: str) -> bool:
 
 
 def _fitted_layers(saved: dict, layers: str | None) -> str | None:
-    """The link's layers cut or extended to the count that activations pinned one per layer require (the class's
-    own layers when it saved some); None when they already fit or nothing fixes the count."""
+    """The link's layers cut or extended to the count that activations pinned one per layer require; None when they
+    already fit or nothing fixes the count."""
     acts = saved["config"].get("activations")
     if "activations" not in saved["pinned"] or "layers" in saved["pinned"] or not isinstance(acts, list) or not layers:
         return None
@@ -204,8 +206,9 @@ def _fitted_layers(saved: dict, layers: str | None) -> str | None:
         return None  # not a layer list the page writes: its own check names it
     if not widths or len(widths) == len(acts):
         return None
-    own = saved["config"].get("layers")
-    fitted = own if isinstance(own, list) and len(own) == len(acts) else (widths + widths[-1:] * len(acts))[:len(acts)]
+    # the learner's own widths, cut to the count or the last repeated (the class's saved layers are only a
+    # starting point, and replacing a learner's 8,8,8 by the saved 3,3 lost widths the pins never fixed)
+    fitted = (widths + widths[-1:] * len(acts))[:len(acts)]
     return ",".join(str(w) for w in fitted)
 
 
@@ -215,12 +218,12 @@ def _class_playground_link(store: Store, class_id: int, query: bytes) -> str | N
     None when the link already says all that."""
     from urllib.parse import parse_qsl, urlencode
 
-    saved = store.class_playground(class_id)
-    if not saved or not (saved["config"] or saved["pinned"]):
-        return None
+    saved = store.class_playground(class_id) or {"config": {}, "pinned": []}
     params = dict(parse_qsl(query.decode("latin-1"), keep_blank_values=True))
     wanted = dict(params)
-    hide = [h for h in params.get("hide", "").split(",") if h]
+    # In a class the hidden setting controls are the pinned ones, as the teacher pins them now: an address kept from
+    # older pins (hide=...,layers) loses what is no longer pinned; view keys (gradient, export) stay the link's.
+    hide = [h for h in params.get("hide", "").split(",") if h and h not in _PIN_HIDE_KEYS]
     replaced = []  # the settings whose value in the link the pins replaced: the page names them to the learner
     for name, value in saved["config"].items():
         key, write, _ = _PAGE_KEYS.get(name, (None, str, ()))
@@ -240,6 +243,8 @@ def _class_playground_link(store: Store, class_id: int, query: bytes) -> str | N
         hide += [h for h in _PAGE_KEYS.get(name, (None, str, ()))[2] if h not in hide]
     if hide:
         wanted["hide"] = ",".join(hide)
+    else:
+        wanted.pop("hide", None)
     if wanted == params:
         return None
     return "/playground?" + urlencode(wanted, safe=",()=")
