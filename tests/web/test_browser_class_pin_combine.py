@@ -43,7 +43,8 @@ def test_activations_pinned_per_layer_fit_the_links_layers_and_the_page_says_so(
         context, page = learner_page(browser, base, klass.code, "/playground?layers=8,8,8")
         note = page.locator("#pinned-note")
         note.wait_for(timeout=30_000)
-        assert "replaced layers" in note.inner_text() and "layers 8, 8" in note.inner_text()
+        # the count is the pins', the widths the learner's (the note said "replaced layers ... the class's value")
+        assert "fixes the count at 2" in note.inner_text() and "your layers became 8, 8" in note.inner_text()
         assert "[" not in note.inner_text()  # values in words, not JSON
         assert plays(page) > 3, status(page)
         page.screenshot(path=str(_shot("pins-per-layer-fitted")))

@@ -117,7 +117,9 @@ class _Tab:
             self.updates_per_epoch = started["updates_per_epoch"]
             self.playing = False
             await self.ws.send_text(dumps({"type": "ready", "config": cfg.to_dict(), "points": started["points"],
-                                           "pinned": self.pins.names, "pins": self.pins.values}))
+                                           "pinned": self.pins.names, "pins": self.pins.values,
+                                           # a class's learner: the page watches the pins for a teacher's change
+                                           "class_pins": self.load_pins is not None}))
             await self.send_frame(started["data"])
 
     async def send_frame(self, data: bytes) -> None:

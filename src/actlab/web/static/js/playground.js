@@ -12,6 +12,7 @@ import * as outputView from "./views/playground-output.js";
 import * as training from "./views/training.js";
 
 const $ = (id) => document.getElementById(id);
+const PIN_CHECK_MS = 3000;  // how often a class's learner's page looks for the teacher's changed pins
 const counters = { frames: 0, received: 0, renderMs: 0 };  // read by bench/playground.py
 window.__actlab = counters;
 
@@ -31,6 +32,8 @@ async function boot() {
   showProblems();
   let conn = null, points = null, playing = false, csv = null;  // csv: the upload's { token, task, classes }
   let pinned = [];  // the settings the class's teacher pinned, as the server's last run said
+  let pins = {};  // their values (setting -> value), as the server's last run or the page's last look said
+  let lastFrame = null;  // the frame on screen: a drawing rebuilt after a refused change shows it again
   const stopRule = { stop_epoch: state.get("stop_epoch"), target_loss: state.get("target_loss") };
   // the settings of the run the server last accepted: a refused reset puts the controls back to them, so the page
   // never shows one data set while the server trains another
@@ -96,8 +99,15 @@ async function boot() {
     error: (text) => setStatus(text, true),
   };
 
-  const controls = controlsView.mount(document.body, { state, options, csv: () => csv, isPlaying: () => playing, actions,
-                                                       pinned: () => pinned });
+  const view = controlsView.mount(document.body, { state, options, csv: () => csv, isPlaying: () => playing, actions,
+                                                   pinned: () => pinned });
+  // activations pinned one per layer (different ones) fix the layer count: "+ layer" and "- layer" hide with it
+  const countFixed = () => !pinned.includes("layers") && Array.isArray(pins.activations)
+    && new Set(pins.activations.map((a) => JSON.stringify(a))).size > 1;
+  const controls = { ...view, update(arg) {
+    view.update(arg);
+    if (countFixed()) $("add-layer").hidden = $("remove-layer").hidden = true;
+  } };
   // the drawing picks activations by name; the state's also carry their parameters
   const names = { get: (key) => (key === "activations" ? state.get("activations").map((a) => a.name) : state.get(key)) };
   const net = network.mount($("network"), {
@@ -116,7 +126,7 @@ async function boot() {
     for (const select of $("network").querySelectorAll("select")) select.hidden = hidden.includes("activation");
     const layersOff = hidden.includes("layers");
     for (const button of $("network").querySelectorAll(".layer-col button")) button.hidden = layersOff;
-    $("remove-layer").hidden = layersOff;
+    $("remove-layer").hidden = layersOff || countFixed();
     if (!hidden.includes("features")) return;
     for (const box of $("network").querySelectorAll(".feature input")) {
       box.hidden = box.disabled = true;
@@ -135,9 +145,14 @@ async function boot() {
       note.setAttribute("role", "status");
       $("url-problems").after(note);
     }
-    const names = [...pinReplaced];
+    // layers refitted to activations pinned one per layer: the count is the class's, the widths stay the learner's
+    const counted = pinReplaced.has("layers") && countFixed() && Array.isArray(config.layers);
+    const names = [...pinReplaced].filter((name) => !(counted && name === "layers"));
     const shown = names.filter((name) => name in config).map((name) => `${name} ${shownValue(config[name])}`).join("; ");
-    note.textContent = `Your teacher's pins for this class replaced ${names.join(", ")}: the class's value is used${shown ? ` (${shown})` : ""}; your other settings stay.`;
+    const count = counted ? `Your teacher pinned one activation per hidden layer, which fixes the count at ${config.layers.length}: `
+      + `your layers became ${shownValue(config.layers)} (your widths, cut or extended to that count). ` : "";
+    const rest = names.length ? `Your teacher's pins for this class replaced ${names.join(", ")}: the class's value is used${shown ? ` (${shown})` : ""}; ` : "";
+    note.textContent = `${count}${rest}${rest ? "your other settings stay." : "Your other settings stay."}`;
     pinReplaced.clear();
   }
   // run controls the class pins (speed, the stop rule): the page shows and sends the class's values from now on
@@ -169,6 +184,38 @@ async function boot() {
     sendSettings();
     return true;
   }
+  // A class's learner: the page looks at the class's pins every few seconds. When the teacher changed them, it says so
+  // and what the next run uses, hides the newly pinned controls and shows those given back (the run on screen keeps
+  // its settings until the next run starts, which the server then holds to the new pins).
+  let watching = false;
+  const canon = (values) => JSON.stringify(Object.keys(values).sort().map((k) => [k, values[k]]));
+  function watchPins() {
+    if (watching) return;
+    watching = true;
+    setInterval(async () => {
+      let saved;
+      try { saved = await api.getJSON("/api/class/playground"); } catch { return; }  // offline: look again later
+      const now = Object.fromEntries(saved.pinned.map((name) => [name, saved.config[name]]));
+      if (canon(now) === canon(pins)) return;
+      const given = pinned.filter((name) => !(name in now));
+      const unhide = hiddenKeys([], given);
+      state.set({ hide: state.get("hide").filter((key) => !unhide.includes(key)) });
+      pinned = Object.keys(now).sort();
+      pins = now;
+      controls.update();
+      hidePickers();
+      const list = Object.entries(now).map(([name, value]) => `${name} ${shownValue(value)}`).join("; ");
+      let note = $("pins-changed");
+      if (!note) {
+        note = Object.assign(document.createElement("p"), { id: "pins-changed", className: "small" });
+        note.setAttribute("role", "status");
+        $("url-problems").after(note);
+      }
+      note.textContent = `Your teacher changed the class's pins: ${list ? `now pinned: ${list}` : "nothing is pinned now"}`
+        + `${given.length ? ` (given back to you: ${given.join(", ")})` : ""}. The run on screen keeps its settings; `
+        + "the next run (Reset, or any change of a setting) starts with these pins.";
+    }, PIN_CHECK_MS);
+  }
   function rebuildNet(...args) {
     net.rebuild(...args);
     hidePickers();
@@ -188,6 +235,7 @@ async function boot() {
     train.draw(h, !playing);
     output.update({ frame });
     net.update(frame);
+    lastFrame = frame;
     grad.draw(!playing);
     if (h.status === "diverged") setPlaying(false);
     counters.renderMs += performance.now() - started;
@@ -199,6 +247,8 @@ async function boot() {
       accepted = state.all();
       points = msg.points;
       pinned = msg.pinned || [];
+      pins = msg.pins || {};
+      if (msg.class_pins) watchPins();
       pinFixes = 0;
       refusal = null;
       takeControls(Object.fromEntries(Object.entries(msg.pins || {}).filter(([k]) => !(k in msg.config))));
@@ -218,7 +268,12 @@ async function boot() {
           for (const name of Object.keys(msg.fix)) pinReplaced.add(name);
           return;
         }
-      } else if (msg.fix && awaitingReady && takePinned(msg)) return;
+      } else if (msg.fix && awaitingReady && takePinned(msg)) {
+        return;
+      } else if (msg.fix && msg.field === "lr" && !awaitingReady) {  // a 'set' of the rate the pins refused: the
+        state.set(pageValues(msg.fix));  // select and the address go back to the class's rate (the run kept it)
+        controls.update();
+      }
       if (awaitingReady && accepted === null && useDefaultFor(msg.field, said)) return;
       if (awaitingReady && accepted === null) refusal = `${msg.field ? msg.field + ": " : ""}${said}`;
       const refused = awaitingReady && accepted !== null;  // a reset the server refused: its previous run stays
@@ -227,8 +282,10 @@ async function boot() {
         state.set(accepted);
         controls.update();
         rebuildNet(points.two_d, points.columns);
+        if (lastFrame) net.update(lastFrame);  // the previous run's drawing stays on screen with its numbers
       }
-      setStatus(`${msg.field ? msg.field + ": " : ""}${said}${refused ? " The previous run stays, paused." : ""}`, true);
+      const sentence = /[.!?]$/.test(said) ? said : `${said}.`;
+      setStatus(`${msg.field ? msg.field + ": " : ""}${refused ? `${sentence} The previous run stays, paused.` : said}`, true);
       lastError = { text: msg.field && msg.field !== "tab" ? `${msg.field}: ${said}` : said, at: performance.now() };
       if (msg.field === "csv") controls.update({ csvError: said });
     } else if (msg.type === "stopped") {

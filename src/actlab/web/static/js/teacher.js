@@ -69,6 +69,9 @@ function learnerTable(view) {
 const PINNABLE = ["dataset", "features", "layers", "activations", "lr", "optimizer", "loss", "init", "reg", "reg_rate",
   "batch_size", "noise", "train_fraction", "n_points", "seed", "epochs_per_frame", "stop_epoch", "target_loss"];
 
+// the playground address's own name where it differs from the setting's (a link may use either name)
+const LINK_NAME = { batch_size: "batch", train_fraction: "train", epochs_per_frame: "speed" };
+
 // the link a learner's /playground opens, and what happens to a learner's own link that says otherwise for a pinned
 // setting: its value is replaced and the learner's page names it (the link gets pinned_overrides=NAMES)
 function learnerLink(saved) {
@@ -94,7 +97,8 @@ async function showPlayground() {
     current = saved;
     linkBox.value = saved.learner_link || "";  // the saved setup as a link: edit it, or save the ticks as they are
     document.getElementById("playground-saved").innerHTML = savedTable(saved);
-    boxes.innerHTML = PINNABLE.map((k) => `<label><input type="checkbox" name="pin" value="${k}"${saved.pinned.includes(k) ? " checked" : ""}> ${k}</label>`).join(" ");
+    boxes.innerHTML = PINNABLE.map((k) => `<label><input type="checkbox" name="pin" value="${k}"${saved.pinned.includes(k) ? " checked" : ""}> ${k}${
+      LINK_NAME[k] ? ` <span class="muted">(${LINK_NAME[k]}= in a link)</span>` : ""}</label>`).join(" ");
   };
   show(await getJSON("/api/class/playground"));
   document.getElementById("playground-form").addEventListener("submit", async (event) => {

@@ -121,6 +121,18 @@ export function mount(root, { state, options, csv, isPlaying, actions, pinned = 
   $("export-json").addEventListener("click", () => actions.send({ type: "export", format: "json" }));
   $("export-torch").addEventListener("click", () => actions.send({ type: "export", format: "torch" }));
 
+  // a rate from a link or a class's settings that is not one of the presets (lr=0.05) gets an option of its own, in
+  // order, so the select shows the rate in use instead of nothing
+  function showValue(select, value) {
+    if (!Number.isFinite(value)) return;
+    let option = [...select.options].find((o) => Number(o.value) === value);
+    if (!option) {
+      option = new Option(String(value), String(value));
+      select.insertBefore(option, [...select.options].find((o) => Number(o.value) > value) || null);
+    }
+    select.value = option.value;
+  }
+
   // update() shows the state; update({ csvError }) also says what is wrong with the learner's CSV
   function update({ csvError } = {}) {
     const s = state.all(), file = csv();
@@ -128,8 +140,8 @@ export function mount(root, { state, options, csv, isPlaying, actions, pinned = 
     const playing = isPlaying();
     $("play").textContent = playing ? "❚❚ Pause" : "▶ Play";
     $("play").setAttribute("aria-label", playing ? "Pause" : "Play");
-    $("lr").value = String(s.lr); $("activation").value = s.activations.length === 1 ? s.activations[0].name : "";
-    $("reg").value = s.reg; $("reg_rate").value = String(s.reg_rate);
+    showValue($("lr"), s.lr); $("activation").value = s.activations.length === 1 ? s.activations[0].name : "";
+    $("reg").value = s.reg; showValue($("reg_rate"), s.reg_rate);
     $("optimizer").value = s.optimizer; $("init").value = s.init; $("speed").value = String(s.speed);
     $("stop_epoch").value = s.stop_epoch ?? ""; $("target_loss").value = s.target_loss ?? "";
     const regression = isRegression(s, options, file), multi = isMultiClass(s, file);  // the loss control shows what
