@@ -31,7 +31,19 @@ ROWS = [
     ("-1..1", "incorrect"),
     ("infinite", "incorrect"),
     ("1 by convention", "incorrect"),
+    # a claim that a derivative exists or is one number is wrong, not partly right (checker 8)
+    ("it exists and equals 1", "incorrect"),
+    ("not 0, it is 1", "incorrect"),
+    ("the derivative is defined and is 0.5", "incorrect"),
+    ("undefined, not 0", "correct"),
 ]
+
+
+@pytest.mark.parametrize("answer", ["it exists and equals 1", "not 0, it is 1", "not 0 but 1"])
+def test_a_claimed_derivative_is_told_the_slope_is_one_sided(answer):
+    feedback = ex1.check(["1", "0", answer]).parts[2].feedback
+    assert "1 is the slope on the right only" in feedback and "does not exist" in feedback
+    assert "Those are the one-sided slopes" not in feedback  # the old words read "not 0, it is 1" as naming both
 
 
 @pytest.mark.parametrize(("answer", "status"), ROWS)

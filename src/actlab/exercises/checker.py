@@ -33,8 +33,10 @@ from .status import VerdictStatus
 # ("1:4" is the ratio the other way round, not unreadable); 6: a rubric answer whose conclusion denies the question's
 # claim ("so GELU is not better") earns no key point, and a factor-of-ten slip written without an exponent is told
 # about the decimal point, not an exponent; 7: ReLU's kink read in more of a learner's words ("there is none",
-# "not unique", "0..1", "0 <= g <= 1", "between zero and one").
-CHECKER_VERSION = 7
+# "not unique", "0..1", "0 <= g <= 1", "between zero and one"); 8: at ReLU's kink a claim that the derivative exists
+# or equals a value ("it exists and equals 1"), or one slope denied for the other ("not 0, it is 1"), is incorrect
+# with words about that claim (they read partly, and the second as if it named both one-sided slopes).
+CHECKER_VERSION = 8
 # the feedback for a wrong number the checker cannot explain (no known slip, not close, not a factor of ten)
 UNEXPLAINED = "Not this value. A hint may help."
 # a free-text answer the claim reader cannot read (claims.py reads English; language.py says which answers are)
@@ -300,6 +302,13 @@ _UNDEFINED_DENIED = re.compile(r"\b(?:not|never|isn't|is not|wasn't|no longer|ha
                                r"\bundefined\s*[?!.,:;-]*\s*(?:no|nope|wrong|false)\b")
 
 
+# a claim that the derivative at the kink exists or is one number ("it exists and equals 1", "is defined")
+_CLAIMS_DERIVATIVE = re.compile(r"\bexists?\b|\bis (?:well[- ])?defined\b|\bis differentiable\b|\bequals?\b|"
+                                r"\bequal to\b")
+# one value denied ("not 0, it is 1"): with another value stated, that one is claimed to be the derivative
+_DENIED_VALUE = re.compile(r"\b(?:not|isn't|is not|never)\s+(-?\d+(?:\.\d+)?|zero|one|half)\b")
+
+
 def _kink_value(token: str) -> float:
     words = {"zero": 0.0, "one": 1.0, "half": 0.5}
     if token in words:
@@ -356,6 +365,16 @@ class KinkPart:
             convention_ok = True
         if any(not lo <= v <= hi for v in values):
             return self._result("incorrect", self.fallback, explained=False)
+        denied = {_kink_value(m.group(1)) for m in _DENIED_VALUE.finditer(text)}
+        claimed = values - denied
+        if not (is_undefined or has_interval or convention_ok) and claimed and (
+                _CLAIMS_DERIVATIVE.search(text) or (denied and len(claimed) == 1)):
+            side = {lo: f" ({lo:g} is the slope on the left only)", hi: f" ({hi:g} is the slope on the right only)"}
+            only = side.get(next(iter(claimed)), "") if len(claimed) == 1 else ""
+            return self._result("incorrect", (
+                f"Not so: at the kink no single number is the derivative{only}. The slope is {lo:g} just left of 0 and "
+                f"{hi:g} just right of it, so the derivative does not exist there; every value in [{lo:g}, {hi:g}] "
+                f"is a subgradient, and PyTorch and TensorFlow return {fw:g} by convention."))
         if is_undefined or has_interval or convention_ok:
             return self._result("correct", (
                 f"Right: the one-sided slopes ({lo:g} and {hi:g}) differ, so there is no derivative at the kink; "
