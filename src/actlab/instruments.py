@@ -23,7 +23,16 @@ import numpy as np
 
 from ._json import fields_jsonable
 from .network import MLP, Grads, Trace, head_output
-from .readings import EXPLODING_RATIO, VANISHING_RATIO, LayerSummary, RunSummary, grad_floor, grad_ratio, sci
+from .readings import (
+    EXPLODING_RATIO,
+    VANISHING_RATIO,
+    LayerSummary,
+    RunSummary,
+    grad_floor,
+    grad_ratio,
+    low_gradient_word,
+    sci,
+)
 
 SATURATION_FRACTION = 0.01  # a unit is saturated when its mean derivative is below 1% of the maximum
 DORMANT_TAU = 0.025  # Sokar et al. (2023): tau-dormant when its share of the layer's mean activity <= tau
@@ -206,7 +215,7 @@ def read_layer(net: MLP, trace: Trace, l: int, common: dict) -> LayerReading:
         dormant_fraction=float(dormant.mean()), saturated_units=tuple(np.flatnonzero(sat & ~dead).tolist()),
         dead_units=tuple(np.flatnonzero(dead).tolist()),
         reading=layer_reading(l + 1, "the output layer", ratio, int(dead.sum()), int(sat.sum()), width,
-                              float(norms[l]), last),
+                              float(norms[l]), last, low_word=low_gradient_word(act)),
     )
 
 
@@ -235,12 +244,14 @@ def _percentiles(h: np.ndarray) -> tuple[float, float, float]:
 
 def layer_reading(layer: int | str, last_layer: int | str, ratio: float, dead: int, saturated: int, width: int,
                   grad_norm: float | None = None, last_grad_norm: float | None = None,
-                  loss: float | None = None) -> str:
+                  loss: float | None = None, low_word: str = "saturated") -> str:
     """One layer's state in words, most serious first. ``layer`` and ``last_layer`` are numbers ("layer 2") or
     labels as they should read ("module 'fc1'"). ``saturated`` counts the dead units too (f' = 0 is below any
     threshold); the words count each unit once. A layer with nothing to report gets "": whether the network is
     healthy is the network's reading (readings.diagnose), which also weighs the loss. When ``last_grad_norm`` is
-    below readings.grad_floor(loss) the ratio is of round-off and is not read as vanishing or exploding."""
+    below readings.grad_floor(loss) the ratio is of round-off and is not read as vanishing or exploding.
+    ``low_word`` names the units under the saturation threshold (readings.low_gradient_word: "rarely active" for
+    ReLU, which cannot saturate)."""
     name = layer if isinstance(layer, str) else f"layer {layer}"
     last = last_layer if isinstance(last_layer, str) else f"layer {last_layer}"
     parts = []
@@ -250,7 +261,7 @@ def layer_reading(layer: int | str, last_layer: int | str, ratio: float, dead: i
         parts.append(f"{dead} of {width} units in {name} are dead")
     if saturated > dead:
         more = saturated - dead
-        parts.append(f"{more} more saturated" if dead else f"{more} of {width} units saturated")
+        parts.append(f"{more} more {low_word}" if dead else f"{more} of {width} units {low_word}")
     if grad_norm is not None and not math.isfinite(grad_norm):
         parts.insert(0, f"the gradient of {name} is not finite")
     elif math.isnan(ratio) or (last_grad_norm is not None and abs(last_grad_norm) < grad_floor(loss)):

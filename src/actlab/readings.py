@@ -300,6 +300,14 @@ def _output_saturated(s: RunSummary) -> Finding | None:
                    {"output_stuck_fraction": stuck})
 
 
+def low_gradient_word(act) -> str:
+    """What a unit whose mean |f'| over the batch is below 1% of its maximum is called, for an activation record.
+    A function that flattens out (sigmoid's and tanh's tails, GELU's and SiLU's left tail, ELU's -alpha, ReLU6's
+    clip at 6) has "saturated" units. A rectifier whose only flat part is exactly 0 (ReLU: f' is 0 or 1) cannot
+    saturate: such a unit is off on more than 99% of the inputs, "rarely active", one step short of dead."""
+    return "rarely active" if act.has_zero_region and not act.saturates_at else "saturated"
+
+
 def _dead_layer_numbers(s: RunSummary) -> list[int]:
     return [i + 1 for i, l in enumerate(s.layers) if l.width and l.dead == l.width]
 

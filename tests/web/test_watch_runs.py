@@ -102,7 +102,7 @@ def test_nan_steps_are_marked_the_finite_ones_drawn_and_the_first_nan_named(brow
         assert bars == pytest.approx([logged[8]["layers"][k]["weight_grad_norm"] for k in range(2)], rel=1e-12)
         cells = page.locator("#watch-table tbody tr").nth(0).locator("td").all_text_contents()
         head = page.locator("#watch-table thead th").all_text_contents()
-        assert [cells[head.index(h)] for h in ("dead", "saturated", "dormant")] == ["—", "—", "—"]
+        assert [cells[head.index(h)] for h in ("dead", "saturated / rarely active", "dormant")] == ["—", "—", "—"]
         assert "no unit is counted" in cells[head.index("reading")]
         assert page.locator("#watch-reading").get_attribute("data-status") == "diverged"
         shot(page, "watch-nan-run")

@@ -60,7 +60,7 @@ from torch.overrides import TorchFunctionMode
 from ..activations import Activation
 from ..instruments import DORMANT_TAU, SATURATION_FRACTION, layer_reading
 from ..monitor_log import LOG_FORMAT, end_line, read_log
-from ..readings import Finding, LayerSummary, Reading, RunSummary, Status, diagnose, grad_ratio
+from ..readings import Finding, LayerSummary, Reading, RunSummary, Status, diagnose, grad_ratio, low_gradient_word
 from .torch_recipes import RecipeModule, TorchSource, export_code, module_for, record_for, torch_source
 
 __all__ = ["LayerStats", "Monitor", "MonitorReport", "RecipeModule", "TorchSource", "export_code", "module_for",
@@ -238,6 +238,9 @@ class LayerStats:
     weight_grad_ratio_to_output: float = math.nan  # ||dL/dW|| over the output layer's: the ratio the words read
     weights: str = ""  # the parameter that ratio is of ('fc1.weight'); "" where no weighted module runs before
     weights_frozen: bool = False  # that parameter has requires_grad=False: it gets no gradient by design
+    # what the 'saturated' count's units are called for this activation (readings.low_gradient_word): ReLU cannot
+    # saturate, so its units under the threshold are "rarely active"
+    low_word: str = "saturated"
 
     def to_dict(self) -> dict:
         from .._json import fields_jsonable
@@ -297,6 +300,10 @@ class MonitorReport:
                          f"{_num(l.act_grad_ratio_to_last, 8)} {_num(l.weight_grad_norm, 9)} "
                          f"{_num(l.weight_grad_ratio_to_output, 8)} {_num(l.mean, 7)} {_num(l.std, 7)} "
                          f"{_num(l.dead, 5, 'd')} {_num(l.saturated, 5, 'd')} {_num(l.dormant, 5, 'd')}")
+        rare = sorted({l.activation for l in self.layers if l.low_word != "saturated"})
+        if rare:
+            lines.append(f"  sat: for {', '.join(rare)}, units rarely active (on for under 1% of the batch): "
+                         "a function whose only flat part is 0 cannot saturate")
         lines += [f"  {l.name} ({l.module_type}, {l.width} units): {l.words}" for l in self.layers if l.words]
         lines.append(f"status: {self.reading.status.value}")
         lines.append(f"reading: {self.reading.words}")
@@ -320,7 +327,8 @@ class MonitorReport:
         return (f"<p>{html.escape(self.reading.status.value)}: <b>{html.escape(self.reading.words)}</b> "
                 f"{html.escape(self.reading.remedy)}</p>"
                 "<table><tr><th>layer</th><th>activation</th><th>units</th><th>‖∂L/∂a‖</th><th>a / last</th>"
-                "<th>‖∂L/∂W‖</th><th>W / output</th><th>dead</th><th>saturated</th><th>dormant</th></tr>"
+                "<th>‖∂L/∂W‖</th><th>W / output</th><th>dead</th><th>saturated / rarely active</th>"
+                "<th>dormant</th></tr>"
                 f"{rows}</table>")
 
 
@@ -462,6 +470,7 @@ class Monitor:
         self.chance_loss = chance_loss
         self.every: int | None = every if isinstance(every, int) else None
         self.calibrated_cost: float | None = None  # every="auto": the share of a step spent sampling (upper end)
+        self.sampled_extra: float | None = None  # every="auto": a sampled step's extra time over an unsampled one's
         self._auto = every == "auto"
         self.step_count = 0
         self._last_sample = -1
@@ -526,6 +535,9 @@ class Monitor:
         self._seq: list = []  # the places claimed on this sampled step, in order
         self._weight_read_queued = False
         self._first_non_finite: dict | None = None  # {"step", "place"}: the first sampled step with a NaN or inf
+        # the first sampled step of the current unbroken run of sampled steps holding a NaN or an inf (None once a
+        # sampled step is finite again): the step a divergence is dated from
+        self._non_finite_since: dict | None = None
 
     def close(self) -> None:
         """Ends the log: a last line saying the run finished (``actlab watch`` shows it). Idempotent."""
@@ -621,7 +633,8 @@ class Monitor:
             # never sample so rarely that the readings go stale: a model whose step is tiny next to the hooks' cost
             # is sampled every MAX_AUTO_EVERY steps, over budget, and the report says so
             self.every = min(max(_MIN_AUTO_EVERY, math.ceil(upper / self.budget)), MAX_AUTO_EVERY)
-            self.calibrated_cost = upper / self.every
+            self.sampled_extra = upper
+            self.calibrated_cost = upper / self.every  # amortised: one sampled step's extra spread over the interval
 
     # -- hooks (sampled steps only) ----------------------------------------------------------
 
@@ -1026,11 +1039,14 @@ class Monitor:
         # the words and the reading are built when asked for (report()) or logged: Python work a step need not pay
         step = self.step_count + 1
         bad = next((l for l, _, r in seen if r[-1]), None)
-        if self._first_non_finite is None and (bad is not None or (self._loss is not None
-                                                                   and not math.isfinite(self._loss))):
-            self._first_non_finite = {"step": step, "place": bad.label if bad is not None else "the loss"}
+        if bad is not None or (self._loss is not None and not math.isfinite(self._loss)):
+            here = {"step": step, "place": bad.label if bad is not None else "the loss"}
+            self._first_non_finite = self._first_non_finite or here
+            self._non_finite_since = self._non_finite_since or here
+        else:
+            self._non_finite_since = None
         self._pending = (seen, order, weight_norm, step, self.sampled_steps, self._loss, tuple(self.notes),
-                         self._frozen_now, self._first_non_finite)
+                         self._frozen_now, self._first_non_finite, self._non_finite_since)
         self._last = None
         if self._log_path is not None:
             with self._log_path.open("a") as fh:
@@ -1168,7 +1184,7 @@ class Monitor:
 
     def _report(self, seen: list, order: list[str], weight_norm: dict[str, float], step: int, sampled: int,
                 loss: float | None, notes: tuple[str, ...], frozen: frozenset[str],
-                first_non_finite: dict | None) -> MonitorReport:
+                first_non_finite: dict | None, non_finite_since: dict | None = None) -> MonitorReport:
         seen = [(layer, fixed, self._count(*raw)) for layer, fixed, raw in seen]
         # the output layer: the last weighted module to run whose weight is trained (a frozen head has no ratio)
         output = next((name for name in reversed(order) if name not in frozen), None)
@@ -1186,6 +1202,9 @@ class Monitor:
         if first_non_finite is not None and first_non_finite["step"] != step:
             notes.append(f"a NaN or an inf first appeared at step {first_non_finite['step']}, first at "
                          f"{first_non_finite['place']}")
+        if non_finite_since is not None and first_non_finite is not None and non_finite_since != first_non_finite:
+            notes.append(f"finite again after that; the sampled steps hold a NaN or an inf again from step "
+                         f"{non_finite_since['step']} on, first at {non_finite_since['place']}")
         summaries = []
         for layer, (_, weight_module, width, window), r in seen:
             w = weight_norm.get(weight_module, math.nan) if weight_module else math.nan
@@ -1200,14 +1219,16 @@ class Monitor:
                                f"F.{layer.record.name}" if layer.functional else type(layer.module).__name__,
                                width, r["act_grad"], grad_ratio(r["act_grad"], last_act), w, r["mean"],
                                r["std"], r["zero"], sat, dead, r["dormant"], window, bool(r["non_finite"]),
-                               words, ratio, param, is_frozen)
+                               words, ratio, param, is_frozen, low_gradient_word(layer.record))
             rows.append(stats)
             if not is_frozen and weight_module is not None:  # the reading weighs the weights that are trained
                 summaries.append(LayerSummary(stats.activation, width, w, dead or 0, (sat or 0) + (dead or 0),
                                               r["act_grad"], layer.label, f"'{param}'"))
         summary = RunSummary(
             tuple(summaries), output_norm, loss, self.chance_loss, None, step,
-            diverged_at_step=step if any(l.non_finite for l in rows) else None,
+            # dated from the first sampled step of this unbroken run of non-finite ones (the step the notes name),
+            # not from the step sampled last
+            diverged_at_step=non_finite_since["step"] if non_finite_since is not None else None,
             output_signal_norm=last_act if rows else None,
             signal_reference=f"the last watched activation ({seen[-1][0].label})" if rows else "",
             keeps_last_finite=False, restart=TORCH_RESTART)
@@ -1238,18 +1259,32 @@ class Monitor:
         elif param:
             parts.append(layer_reading(f"'{param}'", "the output layer", ratio, 0, 0, width, w, output_norm))
         dead, sat_all = int(r["dead"]), int(r["saturated"])
-        units = layer_reading(layer.label, "the output layer", 1.0, dead, max(sat_all, dead), width)
+        units = layer_reading(layer.label, "the output layer", 1.0, dead, max(sat_all, dead), width,
+                              low_word=low_gradient_word(layer.record))
         if dead:  # dead here means: over the window of sampled batches, not one batch
             units = units.replace(" dead", f" dead over the last {window} sampled batches", 1)
         parts.append(units)
         return "; ".join(p for p in parts if p)
 
+    def _cost_note(self) -> str:
+        """every="auto"'s choice in words: what one sampled step costs, what that comes to spread over the interval
+        (the amortised overhead, the figure the budget is about) and whether it is within the budget."""
+        extra, cost, budget = self.sampled_extra, self.calibrated_cost, self.budget
+        one = (f"a sampled step takes about {1 + extra:.3g} times as long as an unsampled one" if extra >= 1 else
+               f"a sampled step takes about {extra:.1%} longer than an unsampled one")
+        head = f"every='auto' samples every {self.every} steps: {one}"
+        spread = f"spread over {self.every} steps that adds about {cost:.1%} to the average step's time"
+        if cost <= budget:
+            return (f"{head}; {spread}, within the {budget:.0%} budget (figures at the upper end of their measured "
+                    "range)")
+        keep = math.ceil(extra / budget - 1e-9)  # 54 / 0.03 is 1800.0000000000002 in floating point
+        return (f"{head}; {spread}, over the {budget:.0%} budget: the model's steps are short next to the hooks' "
+                f"cost, and 'auto' samples at least every {MAX_AUTO_EVERY} steps so that the readings stay fresh; "
+                f"Monitor(model, every={keep}) would keep within the budget, with readings {keep} steps apart")
+
     def report(self) -> MonitorReport:
         """The latest sampled step's report, with how many steps have run since (it says so before any sample)."""
-        notes = []
-        if self._auto and self.calibrated_cost is not None and self.calibrated_cost > self.budget:
-            notes.append(f"sampling every {self.every} steps costs about {self.calibrated_cost:.0%} of the step time, "
-                         f"over the {self.budget:.0%} budget: the model's steps are short next to the hooks' cost")
+        notes = [self._cost_note()] if self._auto and self.calibrated_cost is not None else []
         if self._built() is None:
             reading = Reading((Finding(Status.STARTING, f"no step has been sampled yet ({self.step_count} run)", "",
                                        {}),))

@@ -20,20 +20,24 @@ function cell(tag, text) {
 
 const num = (v) => (v === null || v === undefined ? "—" : typeof v === "number" ? fmt(v) : String(v));
 
+// ReLU cannot saturate (f' is 0 or 1): its units under the threshold are rarely active (the log's low_word)
+const lowCount = (l) => (l.saturated && l.low_word && l.low_word !== "saturated"
+  ? `${num(l.saturated)} ${l.low_word}` : num(l.saturated));
+
 function drawTable(report) {
   const table = document.createElement("table");
   table.className = "data";
   table.setAttribute("aria-label", "Unit health per layer");
   const head = table.createTHead().insertRow();
   for (const h of ["layer", "activation", "units", "‖∂L/∂a‖", "ratio to last", "‖∂L/∂W‖", "W ratio to output", "mean",
-                   "std", "dead", "saturated", "dormant", "reading"]) head.append(cell("th", h));
+                   "std", "dead", "saturated / rarely active", "dormant", "reading"]) head.append(cell("th", h));
   const body = table.createTBody();
   for (const l of report.layers) {
     const row = body.insertRow();
     if (l.non_finite) row.className = "non-finite";
     for (const v of [l.name, l.activation, l.width, num(l.act_grad_norm), num(l.act_grad_ratio_to_last),
                      l.weights_frozen ? "frozen" : num(l.weight_grad_norm), num(l.weight_grad_ratio_to_output),
-                     num(l.mean), num(l.std), num(l.dead), num(l.saturated), num(l.dormant), l.words]) {
+                     num(l.mean), num(l.std), num(l.dead), lowCount(l), num(l.dormant), l.words]) {
       row.append(cell("td", String(v)));
     }
   }
