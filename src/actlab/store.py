@@ -712,13 +712,12 @@ class Store:
 
     def class_summary(self, class_id: int | None = None) -> list[dict]:
         """For a teacher: per exercise, the learners who attempted and who solved it (counted by learner, not by
-        attempt: "solved by 2 of 3"), how many saw hints and the solution, attempts, and the commonest slips the
-        checker explained (all of them, commonest first), each counted by the learners who made it. Wrong
-        numbers it could not explain and
-        answers it could not read are counted, not listed: their feedback says nothing about the class, and an
-        unreadable answer's feedback quotes the learner's text. Free-text parts are summed per key point instead
-        (how many learners covered it in some attempt, how many attempted and never covered it). Attempts graded
-        by an older checker are re-graded as they are read. ``class_id`` None: the local lab's attempts."""
+        attempt: "solved by 2 of 3"), how many saw hints and the solution, attempts, and the commonest slips the checker
+        explained (all of them, commonest first), each counted by the learners who made it. Wrong numbers it could not
+        explain and answers it could not read are counted, not listed: their feedback says nothing about the class, and
+        an unreadable answer's feedback quotes the learner's text. Free-text parts are summed per key point instead (how
+        many learners covered it in some attempt, how many attempted and never covered it). Attempts graded by an older
+        checker are re-graded as they are read. ``class_id`` None: the local lab's attempts."""
         per_ex: dict[str, dict] = {}
 
         def row_for(ex: str) -> dict:
