@@ -176,16 +176,18 @@ def test_lu2019_born_dead_shape(lu):
 
 
 def test_poole2016_chi_1_within_three_percent(poole):
-    for key in ("tanh_0.5", "tanh_2", "relu_1.5", "relu_2", "relu_2.5"):
+    for key in ("tanh_0.5", "tanh_2", "relu_2"):
         f = poole.finding(key)
         assert f.verdict == REPRODUCED, (key, f.measured, f.note)  # measured errors 0.6-1.9% on one seed
+    for key in ("relu_1.5", "relu_2.5"):  # relu_2's net scaled: the same error, shown and not counted again
+        assert poole.finding(key).verdict == SHOWN
     assert poole.verdict == REPRODUCED
 
 
 def test_poole2016_critical_tanh_is_shown_below_one(poole):
     f = poole.finding("tanh_1_critical")
     assert f.verdict == SHOWN
-    assert 0.9 < f.measured < 0.96  # measured 0.930; the finite-depth prediction is 0.940
+    assert 0.9 < f.measured < 0.96  # measured 0.930; the finite-depth prediction is 0.9315
 
 
 def test_he2015_moments_halve_under_xavier_and_hold_under_he(he):

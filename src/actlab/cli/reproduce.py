@@ -26,7 +26,8 @@ _STYLE = {REPRODUCED: "green", PARTLY: "yellow", UNDECIDED: "magenta", NOT_REPRO
 def reproduce(
     names: Annotated[list[str] | None, typer.Argument(
         help=f"Claims to run (all when none): {', '.join(core.names())}")] = None,
-    quick: Annotated[bool, typer.Option("--quick", help="The reduced runs (about a minute for all), each beside "
+    quick: Annotated[bool, typer.Option("--quick", help="The reduced runs (about 35 s of CPU time for all; longer "
+                                                         "on a busy machine), each beside "
                                                          "the stored full run; claims that need the full run show "
                                                          "its stored record")] = False,
     seeds: Annotated[int | None, typer.Option(help="Seeds per part (each claim's default when not given)")] = None,
@@ -104,7 +105,7 @@ def claim_table(r: Reproduction) -> Table:
                   show_lines=True, expand=True, width=min(console.width, 140))
     for col, kw in (("what is claimed", {"ratio": 4}), ("paper", {"ratio": 2}),
                     ("actlab", {"justify": "right", "no_wrap": True}), ("n", {"justify": "right", "no_wrap": True}),
-                    ("criterion", {"ratio": 2}), ("verdict", {"no_wrap": True})):
+                    ("criterion", {"ratio": 3, "min_width": len("criterion")}), ("verdict", {"no_wrap": True})):
         table.add_column(col, overflow="fold", **kw)
     for f in r.findings:
         what = escape(f.what) + (f"\n[dim]↳ {escape(f.note)}[/dim]" if f.note else "")
@@ -144,6 +145,16 @@ def _cell(f: Finding | None) -> tuple[str, str, str]:
     return f.measured_text, str(f.n), f"[{_STYLE[f.verdict]}]{f.verdict}[/]"
 
 
+def _criteria(row, runs: list[tuple[str, str]]) -> str:
+    """The criterion of each run's figure: one where both runs' figures are judged alike, else each named by its run
+    (a one-seed quick figure reads "(one seed)" where the stored mean of five reads "in every seed")."""
+    found = [(label, getattr(row, attr).criterion) for label, attr in runs if getattr(row, attr) is not None]
+    texts = {text for _, text in found}
+    if len(texts) <= 1:
+        return escape(next(iter(texts), "")) or "—"
+    return "\n".join(f"{label}: {escape(text) or '—'}" for label, text in found)
+
+
 def rerun_table(r: Rerun) -> Table:
     """A quick run beside the stored full run: each finding's two measurements, the quick one above the stored one
     (the column headers say which), each with its seeds and verdict; the claim's verdict counts every finding
@@ -161,14 +172,14 @@ def rerun_table(r: Rerun) -> Table:
     heads = "\n".join(label for label, _ in runs)
     for col, kw in (("what is claimed", {"ratio": 4}), ("paper", {"ratio": 2}),
                     (heads, {"justify": "right", "no_wrap": True}), ("n", {"justify": "right", "no_wrap": True}),
-                    ("criterion", {"ratio": 2}), ("verdict", {"no_wrap": True})):
+                    ("criterion", {"ratio": 3, "min_width": len("criterion")}), ("verdict", {"no_wrap": True})):
         table.add_column(col, overflow="fold", **kw)
     for row in r.rows():
         f = row.latest
         cells = [_cell(getattr(row, attr)) for _, attr in runs]
         what = escape(f.what) + (f"\n[dim]↳ {escape(f.note)}[/dim]" if f.note else "")
         table.add_row(what, escape(f.paper) or "—", *("\n".join(c[i] for c in cells) for i in (0, 1)),
-                      escape(f.criterion) or "—", "\n".join(c[2] for c in cells))
+                      _criteria(row, runs), "\n".join(c[2] for c in cells))
     lines = [f"[bold]verdict: [{_STYLE[r.verdict]}]{r.verdict}[/][/bold]  (counts {escape(r.basis)})"]
     if r.quick is not None and r.stored is not None:
         lines.append("each finding: the quick run's figure, seeds and verdict above, the stored full run's below")
@@ -214,7 +225,9 @@ def draw_claim(r: Reproduction, title: str | None = None):
     import matplotlib.pyplot as plt
 
     panels = figures.figure(r)
-    fig, axes = plt.subplots(1, max(len(panels), 1), figsize=(4.4 * max(len(panels), 1), 3.8), squeeze=False)
+    legend_room = 3.2 if any(len(p.traces) > 6 for p in panels) else 0.0  # see the legend below
+    fig, axes = plt.subplots(1, max(len(panels), 1), figsize=(4.4 * max(len(panels), 1) + legend_room, 3.8),
+                             squeeze=False)
     for ax, panel in zip(axes[0], panels, strict=False):
         colours: dict[str, str] = {}
         for t in panel.traces:
@@ -222,8 +235,10 @@ def draw_claim(r: Reproduction, title: str | None = None):
             if t.style == figures.MARKERS:
                 ax.errorbar(t.x, t.y, yerr=t.y_err, fmt="o", markersize=3.5, capsize=2, elinewidth=1,
                             color=colour, label=t.label, zorder=3)
-            elif t.style == figures.POINTS:
-                ax.plot(t.x, t.y, "o", color=colour, label=t.label)
+            elif t.style == figures.POINTS:  # with error bars where the points are means with standard errors
+                ax.errorbar(t.x, t.y, yerr=t.y_err, fmt="o", capsize=3, elinewidth=1, color=colour, label=t.label)
+            elif t.style == figures.PREDICTION:
+                ax.plot(t.x, t.y, "--", color=colour, label=t.label, linewidth=1.1, alpha=0.8)
             else:
                 ax.plot(t.x, t.y, color=colour, label=t.label, linewidth=0.9)
         if panel.x_labels:  # named categories (e.g. the feed-forward units): points over their names
@@ -233,7 +248,10 @@ def draw_claim(r: Reproduction, title: str | None = None):
         ax.set_title(panel.title, fontsize=9)
         ax.set_xlabel(panel.x_title, fontsize=8)
         ax.set_ylabel(panel.y_title, fontsize=8)
-        ax.legend(fontsize=6)
+        if len(panel.traces) > 6:  # a long legend beside the plot (bbox_inches="tight" keeps it), not over it
+            ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
+        else:
+            ax.legend(fontsize=6)
     fig.suptitle(title or f"{r.name}: {r.verdict}" + (" (stored full run)" if r.stored else ""), fontsize=10)
     fig.tight_layout()
     return fig
@@ -244,6 +262,6 @@ def plot_claim(r: Reproduction, path: Path, title: str | None = None) -> Path:
     import matplotlib.pyplot as plt
 
     fig = draw_claim(r, title)
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
     return path

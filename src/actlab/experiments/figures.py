@@ -3,7 +3,8 @@
 Both faces draw from this: `actlab reproduce --plot` with matplotlib, the lab's papers page with Plotly. Neither
 chooses a title or a style. A measured series that comes with its standard errors (a companion series labelled
 error_label(its label)) is drawn as markers with error bars, so the Monte Carlo points stay visible over the thin
-lines of a formula; a series over named categories (x_labels) as points over the names; any other as a line.
+lines of a formula; a series over named categories (x_labels) as points over the names (with error bars where it
+has standard errors); a formula's prediction (prediction_label) as a dashed line; any other as a line.
 
 This module makes no numbers of its own, so it is not part of any claim's fingerprint (papers.claim_sources).
 """
@@ -32,7 +33,13 @@ AXES: dict[str, tuple[str, str]] = {
     "digits: test log-loss after 300 steps": ("feed-forward unit", "test log-loss (nats per image)"),
 }
 
-LINE, MARKERS, POINTS = "line", "markers", "points"
+LINE, MARKERS, POINTS, PREDICTION = "line", "markers", "points", "prediction"
+_PREDICTED = " (prediction)"
+
+
+def prediction_label(label: str) -> str:
+    """The label of a series that a formula predicts (drawn as a dashed line beside the measured one)."""
+    return f"{label}{_PREDICTED}"
 
 
 def error_label(label: str) -> str:
@@ -51,7 +58,7 @@ class Trace(ResultMixin):
     label: str
     x: list[float]
     y: list[float]
-    style: str  # LINE, MARKERS (with error bars y_err) or POINTS (over x_labels)
+    style: str  # LINE, PREDICTION (dashed), MARKERS (with error bars y_err) or POINTS (over x_labels, y_err if any)
     y_err: list[float] | None = None
     group: str = ""  # colour_group(label): the traces of one group share a colour
 
@@ -68,14 +75,16 @@ class Panel(ResultMixin):
 
 def figure(record: Reproduction) -> list[Panel]:
     """The panels of ``record``'s figure, in the order its series first name them."""
-    errors = {s.label: s for s in record.series if s.label.endswith(error_label(""))}
+    # keyed by panel too: two panels may each hold a series of the same label (shazeer2020's two tasks)
+    errors = {(s.panel, s.label): s for s in record.series if s.label.endswith(error_label(""))}
     panels = []
     for title in dict.fromkeys(s.panel for s in record.series):
-        group = [s for s in record.series if s.panel == title and s.label not in errors]
+        group = [s for s in record.series if s.panel == title and (title, s.label) not in errors]
         traces = []
         for s in group:
-            err = errors.get(error_label(s.label))
-            style = POINTS if s.x_labels else MARKERS if err is not None else LINE
+            err = errors.get((title, error_label(s.label)))
+            style = (POINTS if s.x_labels else MARKERS if err is not None else
+                     PREDICTION if s.label.endswith(_PREDICTED) else LINE)
             traces.append(Trace(s.label, list(s.x), list(s.y), style, None if err is None else list(err.y),
                                 colour_group(s.label)))
         x_title, y_title = AXES.get(title, ("", ""))

@@ -79,6 +79,17 @@ function measuredCell(f, run) {
   return td;
 }
 
+// The criterion each run's figure was judged by: one line where both are judged alike, else each under its run's
+// name (a one-seed quick figure reads "(one seed)" where the stored mean of five reads "in every seed").
+function criteriaCell(row) {
+  const found = [["quick run", row.quick], ["stored full run", row.stored]].filter(([, f]) => f);
+  const texts = new Set(found.map(([, f]) => f.criterion || ""));
+  if (texts.size <= 1) return el("td", [...texts][0] || "—");
+  const td = el("td", undefined, "criteria");
+  for (const [run, f] of found) td.append(el("div", `${run}: ${f.criterion || "—"}`));
+  return td;
+}
+
 // A quick rerun beside the stored full run (rerun.Rerun on the server): both figures of every finding, and the
 // claim's verdict over all of them, so a finding the quick run leaves out still counts.
 function rerunTable(rr) {
@@ -95,7 +106,7 @@ function rerunTable(rr) {
     const tr = body.insertRow();
     tr.append(whatCell(row.quick || row.stored), el("td", row.paper || "—"), measuredCell(row.quick, "quick"),
               rr.stored ? measuredCell(row.stored, "stored") : el("td", "none stored", "muted"),
-              el("td", row.criterion || "—"));
+              criteriaCell(row));
   }
   box.append(table);
   const verdict = el("p");
@@ -126,7 +137,12 @@ function plotTraces(panel) {
       return { ...base, mode: "markers", marker: { color, size: 6 },
                error_y: { type: "data", array: t.y_err, visible: true, color, thickness: 1.2, width: 3 } };
     }
-    if (t.style === "points") return { ...base, mode: "markers", marker: { color, size: 9 } };
+    if (t.style === "points") {  // named categories; error bars where the points are means with standard errors
+      return { ...base, mode: "markers", marker: { color, size: 9 },
+               ...(t.y_err ? { error_y: { type: "data", array: t.y_err, visible: true, color, thickness: 1.2,
+                                          width: 4 } } : {}) };
+    }
+    if (t.style === "prediction") return { ...base, mode: "lines", line: { color, width: 1.4, dash: "dash" } };
     return { ...base, mode: "lines", line: { color, width: 1.2 } };
   });
 }
@@ -176,7 +192,10 @@ async function start() {
     button.disabled = true;
     say("Starting the quick runs…");
     try {
-      const result = await runJob("reproduce-quick", (job) => say(`Quick runs: ${job.status}…`), { pollMs: 1000 });
+      const started = performance.now();  // the time depends on the machine's load: the page counts it
+      const result = await runJob("reproduce-quick", (job) => {
+        say(`Quick runs, ${Math.round((performance.now() - started) / 1000)} s so far: ${job.status}…`);
+      }, { pollMs: 1000 });
       for (const rr of result.claims) {
         let box = $(`claim-${rr.name}`);
         if (!box) {  // no stored run of this claim: a box of its own
@@ -188,7 +207,8 @@ async function start() {
         box.setAttribute("aria-label", `${rr.name}: ${rr.verdict}`);
         box.querySelector(".claim-table").replaceWith(rerunTable(rr));
       }
-      say("Quick runs done: each table now sets this machine's quick measurements beside the stored full run.");
+      say(`Quick runs done in ${Math.round((performance.now() - started) / 1000)} s: each table now sets this `
+          + "machine's quick measurements beside the stored full run.");
     } catch (err) { say(`The quick runs failed: ${err.message}`, true); }
     button.disabled = false;
   });
