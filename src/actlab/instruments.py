@@ -62,6 +62,8 @@ class LayerReading:
     saturated_units: tuple[int, ...]
     dead_units: tuple[int, ...]
     reading: str
+    # what saturated_units are called (readings.low_gradient_word): "rarely active" for ReLU, which cannot saturate
+    low_word: str = "saturated"
 
     def to_dict(self) -> dict:
         """JSON-ready (_json.jsonable): a ratio with no output gradient to divide by (NaN) is null."""
@@ -216,6 +218,7 @@ def read_layer(net: MLP, trace: Trace, l: int, common: dict) -> LayerReading:
         dead_units=tuple(np.flatnonzero(dead).tolist()),
         reading=layer_reading(l + 1, "the output layer", ratio, int(dead.sum()), int(sat.sum()), width,
                               float(norms[l]), last, low_word=low_gradient_word(act)),
+        low_word=low_gradient_word(act),
     )
 
 

@@ -160,6 +160,8 @@ def test_the_engine_says_rarely_active_for_relu_too():
     layer = read(net, trace, net.backward(trace, y), y).layers[0]
     assert layer.dead_fraction == 0 and 0 in layer.saturated_units
     assert "rarely active" in layer.reading and "saturated" not in layer.reading
+    # the playground's drawing counts the marked units under the reading's word ("1 rarely active")
+    assert layer.to_dict()["low_word"] == "rarely active"
 
 
 class FakeClock:

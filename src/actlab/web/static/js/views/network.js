@@ -306,10 +306,13 @@ export function mount(root, { state, registry, features, maxWidth = 32, onChange
           el.dataset.mark = mark;
           el.classList.toggle("dead", mark === "dead");
           el.classList.toggle("saturated", mark === "saturated");
-          el.setAttribute("aria-label", `layer ${l + 1} neuron ${i + 1}${mark ? ` (${mark})` : ""}`);
+          const said = mark === "saturated" ? ((info && info.low_word) || mark) : mark;
+          el.setAttribute("aria-label", `layer ${l + 1} neuron ${i + 1}${said ? ` (${said})` : ""}`);
         }
       });
-      const text = [dead.size ? `${dead.size} dead` : "", sat.size ? `${sat.size} saturated` : ""].filter(Boolean).join(", ");
+      // ReLU cannot saturate: its units under the threshold are "rarely active" (the reading's low_word)
+      const low = (info && info.low_word) || "saturated";
+      const text = [dead.size ? `${dead.size} dead` : "", sat.size ? `${sat.size} ${low}` : ""].filter(Boolean).join(", ");
       if (counts.textContent !== text) counts.textContent = text;
     });
   }
