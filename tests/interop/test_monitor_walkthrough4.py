@@ -18,6 +18,7 @@ from torch import nn  # noqa: E402
 from actlab import activations  # noqa: E402
 from actlab.instruments import read  # noqa: E402
 from actlab.interop import torch as monitor_module  # noqa: E402
+from actlab.monitor_log import read_log  # noqa: E402
 from actlab.network import MLP, NetworkConfig  # noqa: E402
 from actlab.readings import Status, low_gradient_word  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
@@ -172,12 +173,12 @@ class FakeClock:
         return self.now
 
 
-def _auto(monkeypatch, sampled_extra, budget=0.03, steps=120):
+def _auto(monkeypatch, sampled_extra, budget=0.03, steps=120, log=None):
     """A tiny model under a fake clock: an unsampled step lasts 10 ms, a sampled one (1 + sampled_extra) times that."""
     clock = FakeClock()
     monkeypatch.setattr(monitor_module.time, "perf_counter", clock)
     model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
-    mon = Monitor(model, every="auto", budget=budget)
+    mon = Monitor(model, every="auto", budget=budget, log=log)
     x = torch.randn(4, 2)
     for _ in range(steps):
         with mon.step():
@@ -192,14 +193,17 @@ def _cost_note(mon):
     return next(n for n in mon.report().notes if n.startswith("every='auto'"))
 
 
-def test_auto_note_within_budget_gives_the_amortised_overhead_and_the_budget(monkeypatch):
-    """A sampled step 7% longer: every ceil(7 / 3) = 3 steps, 7% / 3 = 2.3% on the average step, within 3%."""
-    mon = _auto(monkeypatch, 0.07)
+def test_auto_note_within_budget_gives_the_amortised_overhead_and_the_budget(monkeypatch, tmp_path):
+    """A sampled step 7% longer: every ceil(7 / 3) = 3 steps, 7% / 3 = 2.3% on the average step, within 3%. The log
+    (what /watch shows) carries the same note."""
+    mon = _auto(monkeypatch, 0.07, log=tmp_path / "run.jsonl")
     assert mon.every == 3
     assert mon.calibrated_cost == pytest.approx(0.07 / 3)
     note = _cost_note(mon)
     assert "a sampled step takes about 7.0% longer than an unsampled one" in note
     assert "spread over 3 steps that adds about 2.3% to the average step's time, within the 3% budget" in note
+    _, reports = read_log(tmp_path / "run.jsonl")
+    assert note in reports[-1]["notes"]
 
 
 def test_auto_note_over_budget_says_so_and_which_interval_would_keep_it(monkeypatch):

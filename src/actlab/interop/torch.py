@@ -1055,7 +1055,10 @@ class Monitor:
                     # a reader keeps the latest one
                     self._header_layers = len(self._layers)
                     fh.write(self._header())
-                fh.write(json.dumps(self._built().to_dict(), allow_nan=False) + "\n")
+                built = self._built()
+                if self._auto and self.calibrated_cost is not None:  # /watch shows the cost as the report does
+                    built = dataclasses.replace(built, notes=built.notes + (self._cost_note(),))
+                fh.write(json.dumps(built.to_dict(), allow_nan=False) + "\n")
 
     def _weight_grad_norms(self) -> list[tuple[str, torch.Tensor | None]]:
         """||dL/dW|| of each weighted module's weight, in one fused call (hooks that take each as its gradient is
