@@ -148,8 +148,13 @@ def _stacked_weight_grad_norms(acts: list, weights: list, biases: list, x: np.nd
     a = np.concatenate([x] * k)  # (K n, D)
     outs, zs, derivs = [a], [], []
     for l, w in enumerate(weights):
-        z = a @ w  # (K n, fan_out)
-        z += biases[l]
+        if l == 0:  # every activation's first layer sees the same x: one product of n rows, repeated
+            z0 = x @ w  # (n, fan_out)
+            z0 += biases[0]
+            z = np.concatenate([z0] * k)  # (K n, fan_out)
+        else:
+            z = a @ w  # (K n, fan_out)
+            z += biases[l]
         zs.append(z)
         if l == len(weights) - 1:
             break
@@ -172,13 +177,9 @@ def _stacked_weight_grad_norms(acts: list, weights: list, biases: list, x: np.nd
         if l == 0:
             break
         da = dz @ weights[l].T  # (K n, width of layer l)
-        d_act = np.concatenate([d if d is not None else act.derivative_array(zs[l - 1][part], outs[l][part])
-                                for act, part, d in zip(acts, parts, derivs[l - 1], strict=True)])
-        if acts[0].is_gated:
-            dz = np.concatenate([da, da], axis=1) * d_act  # (K n, 2H)
-        else:
-            da *= d_act
-            dz = da  # (K n, H)
+        dz = np.concatenate([da, da], axis=1) if acts[0].is_gated else da  # (K n, 2H) or (K n, H)
+        for act, part, d in zip(acts, parts, derivs[l - 1], strict=True):  # each slice times its own f', in place
+            dz[part] *= d if d is not None else act.derivative_array(zs[l - 1][part], outs[l][part])
     return list(norms)
 
 
