@@ -61,5 +61,5 @@ def test_each_runs_figure_shows_its_own_criterion_and_the_rerun_counts_seconds(p
     assert lines == ["quick run: above 0 (one seed)", "stored full run: above 0 in every seed"]
     assert "1 seed" in row.nth(2).inner_text() and "5 seeds" in row.nth(3).inner_text()
     intro = " ".join(page.locator("main p").first.evaluate("el => el.parentElement.innerText").split())
-    assert "about a minute" not in intro and "35 s of CPU time" in intro
+    assert "about a minute" not in intro and "30 s of CPU time" in intro
     assert page.console_errors == [] and page.outside_requests == []

@@ -26,7 +26,7 @@ _STYLE = {REPRODUCED: "green", PARTLY: "yellow", UNDECIDED: "magenta", NOT_REPRO
 def reproduce(
     names: Annotated[list[str] | None, typer.Argument(
         help=f"Claims to run (all when none): {', '.join(core.names())}")] = None,
-    quick: Annotated[bool, typer.Option("--quick", help="The reduced runs (about 35 s of CPU time for all; longer "
+    quick: Annotated[bool, typer.Option("--quick", help="The reduced runs (about 30 s of CPU time for all; longer "
                                                          "on a busy machine), each beside "
                                                          "the stored full run; claims that need the full run show "
                                                          "its stored record")] = False,

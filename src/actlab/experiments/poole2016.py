@@ -155,17 +155,18 @@ def reproduce_poole2016(quick: bool = False, seeds: int | None = None,
     crit = rates[:, -1]
     predicted = finite_depth_rate(name, s2)
     findings.append(shown(
-        "tanh_1_critical", f"tanh, σ_w² = 1 (critical): χ₁ = {chi_1(name, s2):.4f} at q* = 0, but q_l → 0 only like "
+        "tanh_1_critical", f"tanh, σ_w² = 1 (critical): χ₁ = {chi(name, s2, 0.0):.4f} at q* = 0, but q_l → 0 only like "
         f"1/(2l); the quadrature along q_l predicts {predicted:.4f} per layer over {DEPTH} layers", "χ₁ = 1",
         crit, fmt=".4f", note=f"finite-depth prediction {predicted:.4f}"))
     mean_curves = np.exp(np.mean(np.log(np.asarray(ratio_curves)), axis=0))
     layers = list(range(1, DEPTH))
+    critical_chi = chi(*CRITICAL, 0.0)  # at q* = 0 itself: q_star's recursion only creeps towards it (1/(2l))
     measured = "measured, one seed" if n_seeds == 1 else f"measured, geometric mean of {n_seeds} seeds"
     series = []
     for c, (n, v) in enumerate(configs):
         series.append(Series("per-layer ‖δ‖² ratio", f"{n}, σ_w² = {v:g}: {measured}", layers, mean_curves[c].tolist()))
         series.append(Series("per-layer ‖δ‖² ratio", prediction_label(f"{n}, σ_w² = {v:g}: χ₁ by quadrature"),
-                             layers, [chi_1(n, v)] * len(layers)))
+                             layers, [critical_chi if (n, v) == CRITICAL else chi_1(n, v)] * len(layers)))
     series.append(Series("per-layer ‖δ‖² ratio", prediction_label(f"{name}, σ_w² = {s2:g}: χ(q_l) along q_l"),
                          layers, chi_along(name, s2)))
     on_step(n_seeds, n_seeds, "done")
