@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -183,26 +184,40 @@ def _stacked_weight_grad_norms(acts: list, weights: list, biases: list, x: np.nd
     return list(norms)
 
 
-def _sweep_one_seed(names: list[str], depth: int, width: int, init: str, seed: int, n: int) -> dict[str, np.ndarray]:
-    """||dW|| per layer for each activation of ``names`` at one seed, as _flow_one_seed(norms_only=True) gives them:
-    the weights and data drawn once for the plain and once for the gated activations (as _flow_one_seed's draws
-    shares them), the activations of each kind run _STACK at a time through _stacked_weight_grad_norms."""
+def _draw(cfg: NetworkConfig, seed: int, n: int) -> tuple[MLP, np.ndarray, np.ndarray]:
+    """A seed's network and data (x, y) for ``cfg``: what _flow_one_seed draws for it."""
+    rng = np.random.default_rng(seed)
+    net = MLP.create(cfg, rng)
+    return net, rng.normal(size=(n, cfg.input_dim)), rng.normal(size=(n, 1))
+
+
+def _sweep_groups(names: list[str], depth: int, width: int, init: str, seeds: int
+                  ) -> list[tuple[int, list[str], list[NetworkConfig]]]:
+    """(seed, activations, their configs) for each seed's plain and then gated activations: the weights and data
+    depend on the activation only through whether it is gated (as _flow_one_seed's draws shares them), so each
+    group is drawn once and serves all its activations."""
+    out = []
+    for seed in range(seeds):
+        for gated in (False, True):
+            group = [name for name in names if activations.get(name).is_gated == gated]
+            if group:
+                cfgs = [NetworkConfig(width, (width,) * depth, (name,), "regression", init=init) for name in group]
+                out.append((seed, group, cfgs))
+    return out
+
+
+def _group_norms(group: list[str], cfgs: list[NetworkConfig], net: MLP, x: np.ndarray, y: np.ndarray
+                 ) -> dict[str, np.ndarray]:
+    """||dW|| per layer for each activation of ``group`` on one drawn network, as _flow_one_seed(norms_only=True)
+    gives them: the activations run _STACK at a time through _stacked_weight_grad_norms."""
     out: dict[str, np.ndarray] = {}
-    for gated in (False, True):
-        group = [name for name in names if activations.get(name).is_gated == gated]
-        if not group:
-            continue
-        cfgs = [NetworkConfig(width, (width,) * depth, (name,), "regression", init=init) for name in group]
-        rng = np.random.default_rng(seed)
-        net = MLP.create(cfgs[0], rng)
-        x, y = rng.normal(size=(n, width)), rng.normal(size=(n, 1))
-        stacks = -(-len(group) // _STACK)
-        bounds = np.linspace(0, len(group), stacks + 1).round().astype(int)  # even stacks: 20 as 5 x 4, not 6 6 6 2
-        for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
-            acts = [cfg.resolved_activations()[0] for cfg in cfgs[lo:hi]]
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # relu_squared overflows at depth
-                norms = _stacked_weight_grad_norms(acts, net.weights, net.biases, x, y, cfgs[0].head)
-            out.update(zip(group[lo:hi], norms, strict=True))
+    stacks = -(-len(group) // _STACK)
+    bounds = np.linspace(0, len(group), stacks + 1).round().astype(int)  # even stacks: 20 as 5 x 4, not 6 6 6 2
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+        acts = [cfg.resolved_activations()[0] for cfg in cfgs[lo:hi]]
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # relu_squared overflows at depth
+            norms = _stacked_weight_grad_norms(acts, net.weights, net.biases, x, y, cfgs[0].head)
+        out.update(zip(group[lo:hi], norms, strict=True))
     return out
 
 
@@ -277,13 +292,21 @@ def sweep(names=None, max_depth: int = 50, width: int = 64, init: str = "xavier_
     names = list(names or activations.names())
     depths = np.arange(1, max_depth + 1)
     ratios: dict[str, list[np.ndarray]] = {name: [] for name in names}
-    for seed in range(seeds):  # seed by seed, so one seed's weights serve every activation (see _sweep_one_seed)
-        with one_blas_thread():  # its GEMMs are small: two OpenBLAS threads took 36 s of CPU at width 256 where one
-            norms = _sweep_one_seed(names, max_depth, width, init, seed, n)  # took 10 (2 cores, load 4)
-        for name in names:
-            g = norms[name]
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                ratios[name].append(g[:-1] / g[-1])
+    groups = _sweep_groups(names, max_depth, width, init, seeds)
+    # A second thread draws the next group's weights while this one computes (the draws and the GEMMs release the
+    # GIL): 7-10% of the sweep's CPU at width 256 is drawing normals. Each draw has its own seeded Generator, so
+    # the numbers do not depend on the thread. Its GEMMs run on one BLAS thread: they are small, and two OpenBLAS
+    # threads took 36 s of CPU at width 256 where one took 10 (2 cores, load 4).
+    with one_blas_thread(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="actlab-sweep-draw") as pool:
+        pending = pool.submit(_draw, groups[0][2][0], groups[0][0], n) if groups else None
+        for i, (_, group, cfgs) in enumerate(groups):
+            net, x, y = pending.result()
+            if i + 1 < len(groups):  # one group ahead only: a drawn width-256 net of 50 layers holds 26-52 MB
+                pending = pool.submit(_draw, groups[i + 1][2][0], groups[i + 1][0], n)
+            for name, g in _group_norms(group, cfgs, net, x, y).items():
+                with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                    ratios[name].append(g[:-1] / g[-1])
+            del net, x, y
     measured, bound = {}, {}
     for name in names:
         # layer k (1-based) of a depth-D net is followed by D - k + 1 activations before the output
