@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from actlab.monitor_log import LOG_FORMAT
 from actlab.web.app import create_app
+from web._watch_page import open_watch
 from web.conftest import serving, shot
 
 
@@ -67,14 +68,8 @@ def _torch_run(tmp_path, name, *, nan_steps=(), dead_bias=False, steps=10, close
 
 
 def _open(browser, base):
-    context = browser.new_context(viewport={"width": 1280, "height": 1000})
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(f"{base}/watch")
-    page.wait_for_function("document.body.dataset.ready === 'true' && document.getElementById('watch-table').rows"
-                           " !== undefined || document.querySelector('#watch-table table')")
-    return context, page, errors
+    return open_watch(browser, base, "document.body.dataset.ready === 'true' && document.getElementById("
+                      "'watch-table').rows !== undefined || document.querySelector('#watch-table table')")
 
 
 @pytest.mark.browser

@@ -9,6 +9,7 @@ import math
 import pytest
 
 from actlab.web.app import create_app
+from web._watch_page import open_watch
 from web.conftest import serving, shot
 
 
@@ -44,12 +45,7 @@ def _log(tmp_path, name, *, nan_from=None, steps=6):
 
 
 def _open(browser, base):
-    context = browser.new_context(viewport={"width": 1280, "height": 1000})
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(f"{base}/watch")
-    page.wait_for_function("document.getElementById('watch-run').dataset.state === 'ended'")
+    context, page, errors = open_watch(browser, base, "document.getElementById('watch-run').dataset.state === 'ended'")
     page.wait_for_selector("#watch-table table")
     return context, page, errors
 

@@ -6,8 +6,8 @@ const FONT = "11px system-ui, sans-serif";
 const MARGIN = { l: 44, r: 8, t: 18, b: 34 };
 
 // Fit the canvas's backing store to its CSS box once per resize, not once per frame (reading the box each frame
-// would force a layout while the page is changing).
-function sized(canvas) {
+// would force a layout while the page is changing). The watch page's charts draw on the same footing.
+export function sized(canvas) {
   if (!canvas.sizer) {
     canvas.box = { w: canvas.clientWidth || 300, h: canvas.clientHeight || 200 };
     canvas.sizer = new ResizeObserver(([entry]) => {

@@ -2,31 +2,10 @@
 // besides: a zero drawn as a marked stub at the foot of a log axis (it has no place on one), steps that held a NaN
 // or an inf marked where they fall, lone finite points drawn as dots, and the loss on a linear axis.
 import { PALETTE, fmt } from "./charts.js";
-import { logAxis, power10 } from "./livechart.js";
+import { logAxis, power10, sized } from "./livechart.js";
 
-const FONT = "11px system-ui, sans-serif";
 const M = { l: 48, r: 10, t: 20, b: 34 };
 const NAN_COLOUR = "#b3261e";
-
-function sized(canvas) {
-  if (!canvas.sizer) {
-    canvas.box = { w: canvas.clientWidth || 300, h: canvas.clientHeight || 200 };
-    canvas.sizer = new ResizeObserver(([entry]) => {
-      canvas.box = { w: entry.contentRect.width, h: entry.contentRect.height };
-      canvas.redraw?.();
-    });
-    canvas.sizer.observe(canvas);
-  }
-  const dpr = window.devicePixelRatio || 1, { w, h } = canvas.box;
-  if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
-    canvas.width = Math.round(w * dpr); canvas.height = Math.round(h * dpr);
-  }
-  const ctx = canvas.getContext("2d");
-  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-  ctx.clearRect(0, 0, w, h);
-  ctx.font = FONT;
-  return { ctx, w, h };
-}
 
 // One row of named keys along the top (wrapping is not needed: the watch charts have a few names each).
 function keys(ctx, items) {

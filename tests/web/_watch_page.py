@@ -1,0 +1,14 @@
+"""Open /watch in a fresh browser context and collect the page's script errors (shared by the watch page tests)."""
+
+from __future__ import annotations
+
+
+def open_watch(browser, base: str, ready: str):
+    """A 1280 x 1000 context on `base`/watch, once the JavaScript condition `ready` holds; (context, page, errors)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{base}/watch")
+    page.wait_for_function(ready)
+    return context, page, errors
