@@ -749,14 +749,20 @@ class Store:
                 elif not part.get("explained", False):  # the checker's own flag; a record from before it is counted
                     row["unexplained"] += 1
                 else:
-                    row["slips"].setdefault(f"{part.get('label')}: {part.get('feedback')}", set()).add(who)
+                    # one slip in the same words in several parts (exercise 2's factor times the layer count) is
+                    # one slip: its parts are named together and each learner who made it is counted once
+                    slip = row["slips"].setdefault(part.get("feedback"), {"labels": [], "who": set()})
+                    if part.get("label") not in slip["labels"]:
+                        slip["labels"].append(part.get("label"))
+                    slip["who"].add(who)
         for event in self.events(class_id):
             row = row_for(event["exercise"])
             row["hints" if event["kind"] == "hint" else "solution"].add(event["learner"])
         out = []
         for ex, r in sorted(per_ex.items(), key=lambda kv: _exercise_order(kv[0])):
             # every explained slip, commonest first (a cut at three hid a fourth slip without saying so)
-            slips = sorted(r["slips"].items(), key=lambda kv: (-len(kv[1]), kv[0]))
+            slips = sorted(((f"{'; '.join(map(str, v['labels']))}: {feedback}", v["who"])
+                            for feedback, v in r["slips"].items()), key=lambda kv: (-len(kv[1]), kv[0]))
             out.append({"exercise": ex, "title": _title(ex), "learners": len(r["learners"]),
                         "solved": len(r["solved"]), "attempts": r["attempts"],
                         "correct_share": r["correct"] / r["attempts"] if r["attempts"] else 0.0,

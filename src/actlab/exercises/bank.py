@@ -59,6 +59,10 @@ EX1 = Exercise(
 
 _VANISHED_IS_NOT_ZERO = Slip(0.0, "The gradient is tiny, but it is not zero: a product of positive factors stays "
                                   "positive. How tiny is it?")
+# f * 20 (a factor times the layer count, which is also the 20 factors added up): one wording for both parts, so
+# the teacher's summary counts it as one slip
+_TIMES_LAYERS = ("The chain rule multiplies the 20 per-layer factors together: one factor times the layer count "
+                 "(the same as adding the factors up) is not their product. Raise the factor to the power 20.")
 _LAYER_COUNT = Slip(20.0, "20 is the number of layers; the question asks for the gradient that reaches the first one.")
 
 EX2 = Exercise(
@@ -76,8 +80,7 @@ EX2 = Exercise(
                                                   "slope, 0.25. This network has 20 layers at 0.2 each."),
             Slip(lambda: chain_product(0.2, 19), "You counted 19 factors for 20 layers: each of the 20 layers "
                                                  "contributes one factor to the chain rule."),
-            Slip(lambda: 0.2 * 20, "The chain rule multiplies the per-layer factors; it does not add them (or "
-                                   "multiply one factor by the layer count)."),
+            Slip(lambda: 0.2 * 20, _TIMES_LAYERS),
             Slip(lambda: chain_product(0.25, 20), "0.25 is sigmoid's maximal derivative; the exercise gives the "
                                                   "average per-layer gradient, 0.2."),
             Slip(lambda: chain_product(0.2, -20), "The exponent's sign is flipped: a factor below 1, multiplied "
@@ -92,7 +95,7 @@ EX2 = Exercise(
             _LAYER_COUNT,
             Slip(lambda: chain_product(0.5, 19), "You counted 19 factors for 20 layers: each of the 20 layers "
                                                  "contributes one factor."),
-            Slip(lambda: 0.5 * 20, "The chain rule multiplies the per-layer factors; it does not add them."),
+            Slip(lambda: 0.5 * 20, _TIMES_LAYERS),
             Slip(lambda: 1.0, "ReLU's derivative is 1 on active paths, but the exercise gives an average of 0.5 "
                               "per layer (about half the units are off)."),
             Slip(lambda: chain_product(0.5, 20) / chain_product(0.2, 20),
