@@ -161,4 +161,4 @@ def test_a_quick_figure_is_titled_with_the_verdict_beside_the_stored_run(stored_
     monkeypatch.setattr(Figure, "suptitle", lambda fig, t, **kw: (titles.append(t), original(fig, t, **kw))[1])
     res = runner.invoke(app, ["reproduce", "fake", "--quick", "--plot", str(tmp_path)], env={"COLUMNS": "200"})
     assert res.exit_code == 0, res.output
-    assert titles == ["fake: partly (quick run with the stored full run)"]
+    assert titles == ["fake: partly (quick run beside the stored full run)"]  # both runs drawn, each named

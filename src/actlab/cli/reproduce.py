@@ -83,10 +83,8 @@ def reproduce(
                 progress.console.print(rerun_table(reruns[-1]) if quick else claim_table(record))
     elapsed = time.perf_counter() - start
     if plot is not None:
-        for i, record in enumerate(records):  # a quick figure is titled with the verdict beside the stored run
-            title = f"{record.name}: {reruns[i].verdict} (quick run with the stored full run)" if quick and \
-                not record.stored else None
-            path = plot_claim(record, plot / f"{record.name}.png", title)
+        for i, record in enumerate(records):  # a quick figure is drawn under the stored full run's, both named
+            path = plot_claim(reruns[i] if quick else record, plot / f"{record.name}.png")
             out.print(f"figure: {path}")
     if json_out:
         claims = [r.to_dict() for r in (reruns if quick else records)]
@@ -177,7 +175,9 @@ def rerun_table(r: Rerun) -> Table:
     for row in r.rows():
         f = row.latest
         cells = [_cell(getattr(row, attr)) for _, attr in runs]
-        what = escape(f.what) + (f"\n[dim]↳ {escape(f.note)}[/dim]" if f.note else "")
+        # each run's own note named by its run (rerun.Row.notes): the quick run's is not the stored run's
+        what = escape(f.what) + "".join(f"\n[dim]↳ {escape(f'{run}: ' if run else '')}{escape(note)}[/dim]"
+                                        for run, note in row.notes())
         table.add_row(what, escape(f.paper) or "—", *("\n".join(c[i] for c in cells) for i in (0, 1)),
                       _criteria(row, runs), "\n".join(c[2] for c in cells))
     lines = [f"[bold]verdict: [{_STYLE[r.verdict]}]{r.verdict}[/][/bold]  (counts {escape(r.basis)})"]
@@ -216,52 +216,75 @@ def summary_table(records: list[Reproduction] | list[Rerun], elapsed: float) -> 
     return table
 
 
-def draw_claim(r: Reproduction, title: str | None = None):
+def _figure_rows(r: Reproduction | Rerun) -> tuple[str, list[tuple[str, list]]]:
+    """The suptitle and, per run drawn, its row title and panels: a rerun draws the stored full run's figure above the
+    quick run's (each row named), a single record its own figure."""
+    if not isinstance(r, Rerun):
+        return f"{r.name}: {r.verdict}" + (" (stored full run)" if r.stored else ""), [("", figures.figure(r))]
+    if r.quick is None:
+        return f"{r.name}: {r.verdict} (stored full run; no quick version)", [("", figures.figure(r.stored))]
+    if r.stored is None:
+        return f"{r.name}: {r.verdict} (quick run; no stored full run)", [("", figures.figure(r.quick))]
+    stored = f"stored full run{f' of {r.stored_when}' if r.stored_when else ''}"
+    return (f"{r.name}: {r.verdict} (quick run beside the stored full run)",
+            [(stored, figures.figure(r.stored)), ("quick run, just now", figures.figure(r.quick))])
+
+
+def draw_claim(r: Reproduction | Rerun):
     """The claim's figure (experiments.figures) as a matplotlib Figure: a panel per series group, each axis titled
-    with its unit, measured points with standard errors as markers with error bars over thin lines."""
+    with its unit, measured points with standard errors as markers with error bars over thin lines. A quick rerun
+    (rerun.Rerun) draws both runs: the stored full run's panels in the top row, the quick run's below, each panel
+    titled with its run."""
     import matplotlib
 
     matplotlib.use("Agg")  # files only, no display
     import matplotlib.pyplot as plt
 
-    panels = figures.figure(r)
-    legend_room = 3.2 if any(len(p.traces) > 6 for p in panels) else 0.0  # see the legend below
-    fig, axes = plt.subplots(1, max(len(panels), 1), figsize=(4.4 * max(len(panels), 1) + legend_room, 3.8),
-                             squeeze=False)
-    for ax, panel in zip(axes[0], panels, strict=False):
-        colours: dict[str, str] = {}
-        for t in panel.traces:
-            colour = colours.setdefault(t.group, f"C{len(colours) % 10}")
-            if t.style == figures.MARKERS:
-                ax.errorbar(t.x, t.y, yerr=t.y_err, fmt="o", markersize=3.5, capsize=2, elinewidth=1,
-                            color=colour, label=t.label, zorder=3)
-            elif t.style == figures.POINTS:  # with error bars where the points are means with standard errors
-                ax.errorbar(t.x, t.y, yerr=t.y_err, fmt="o", capsize=3, elinewidth=1, color=colour, label=t.label)
-            elif t.style == figures.PREDICTION:
-                ax.plot(t.x, t.y, "--", color=colour, label=t.label, linewidth=1.1, alpha=0.8)
-            else:
-                ax.plot(t.x, t.y, color=colour, label=t.label, linewidth=0.9)
-        if panel.x_labels:  # named categories (e.g. the feed-forward units): points over their names
-            ax.set_xticks(range(len(panel.x_labels)), panel.x_labels, fontsize=7, rotation=30)
-        if panel.log_y:
-            ax.set_yscale("log")
-        ax.set_title(panel.title, fontsize=9)
-        ax.set_xlabel(panel.x_title, fontsize=8)
-        ax.set_ylabel(panel.y_title, fontsize=8)
-        if len(panel.traces) > 6:  # a long legend beside the plot (bbox_inches="tight" keeps it), not over it
-            ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
-        else:
-            ax.legend(fontsize=6)
-    fig.suptitle(title or f"{r.name}: {r.verdict}" + (" (stored full run)" if r.stored else ""), fontsize=10)
+    suptitle, rows = _figure_rows(r)
+    cols = max(max(len(panels) for _, panels in rows), 1)
+    legend_room = 3.2 if any(len(p.traces) > 6 for _, panels in rows for p in panels) else 0.0  # see below
+    fig, axes = plt.subplots(len(rows), cols, figsize=(4.4 * cols + legend_room, 3.8 * len(rows)), squeeze=False)
+    for row_axes, (run, panels) in zip(axes, rows, strict=True):
+        for ax in row_axes[len(panels):]:
+            ax.set_visible(False)
+        for ax, panel in zip(row_axes, panels, strict=False):
+            _draw_panel(ax, panel, f"{run}: {panel.title}" if run else panel.title)
+    fig.suptitle(suptitle, fontsize=10)
     fig.tight_layout()
     return fig
 
 
-def plot_claim(r: Reproduction, path: Path, title: str | None = None) -> Path:
+def _draw_panel(ax, panel: figures.Panel, title: str) -> None:
+    colours: dict[str, str] = {}
+    for t in panel.traces:
+        colour = colours.setdefault(t.group, f"C{len(colours) % 10}")
+        if t.style == figures.MARKERS:
+            ax.errorbar(t.x, t.y, yerr=t.y_err, fmt="o", markersize=3.5, capsize=2, elinewidth=1,
+                        color=colour, label=t.label, zorder=3)
+        elif t.style == figures.POINTS:  # with error bars where the points are means with standard errors
+            ax.errorbar(t.x, t.y, yerr=t.y_err, fmt="o", capsize=3, elinewidth=1, color=colour, label=t.label)
+        elif t.style == figures.PREDICTION:
+            ax.plot(t.x, t.y, "--", color=colour, label=t.label, linewidth=1.1, alpha=0.8)
+        else:
+            ax.plot(t.x, t.y, color=colour, label=t.label, linewidth=0.9)
+    if panel.x_labels:  # named categories (e.g. the feed-forward units): points over their names
+        ax.set_xticks(range(len(panel.x_labels)), panel.x_labels, fontsize=7, rotation=30)
+    if panel.log_y:
+        ax.set_yscale("log")
+    ax.set_title(title, fontsize=9)
+    ax.set_xlabel(panel.x_title, fontsize=8)
+    ax.set_ylabel(panel.y_title, fontsize=8)
+    if len(panel.traces) > 6:  # a long legend beside the plot (bbox_inches="tight" keeps it), not over it
+        ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
+    else:
+        ax.legend(fontsize=6)
+
+
+def plot_claim(r: Reproduction | Rerun, path: Path) -> Path:
     """Write the claim's figure (draw_claim) to ``path``."""
     import matplotlib.pyplot as plt
 
-    fig = draw_claim(r, title)
+    fig = draw_claim(r)
     fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
     return path

@@ -14,8 +14,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from . import figures
 from ._result import jsonable
 from .reproduction import Finding, Reproduction, verdict_of
+
+QUICK, STORED = "quick run", "stored full run"  # the names each run's notes and figure go by
 
 
 def _findings(n: int) -> str:
@@ -35,9 +38,22 @@ class Row:
         """The finding the claim's verdict counts: the quick run's when it has one, else the stored one."""
         return self.quick if self.quick is not None else self.stored
 
+    def notes(self) -> list[tuple[str, str]]:
+        """Each run's note on its own figure, named by its run (QUICK, STORED); one unnamed note where both runs
+        say the same, none where neither says anything. A quick run's note (where its largest miss lies, its
+        error) is about the quick figure only, so it never stands under the stored one."""
+        found = [(run, f.note) for run, f in ((QUICK, self.quick), (STORED, self.stored)) if f is not None]
+        texts = {note for _, note in found}
+        if texts <= {""}:
+            return []
+        if len(found) == 1 or len(texts) == 1:
+            return [("", found[0][1])]
+        return [(run, note) for run, note in found if note]
+
     def to_dict(self) -> dict:
         f = self.latest
         return {"key": self.key, "what": f.what, "paper": f.paper, "criterion": f.criterion,
+                "notes": [list(n) for n in self.notes()],
                 "quick": None if self.quick is None else self.quick.to_dict(),
                 "stored": None if self.stored is None else self.stored.to_dict()}
 
@@ -94,4 +110,7 @@ class Rerun:
                 "stored_verdict": None if self.stored is None else self.stored.verdict,
                 "quick": None if self.quick is None else self.quick.to_dict(),
                 "stored": None if self.stored is None else self.stored.to_dict(),
+                # each run's own figure (figures.figure), so that a face draws the quick one beside the stored one
+                "figures": {run: jsonable([p.to_dict() for p in figures.figure(rec)])
+                            for run, rec in (("quick", self.quick), ("stored", self.stored)) if rec is not None},
                 "rows": [jsonable(row.to_dict()) for row in self.rows()]}

@@ -67,7 +67,9 @@ function storedTable(r, where) {
 }
 
 // One run's measurement of a finding in a cell: the figure, its seeds and its verdict, or "not measured".
-function measuredCell(f, run) {
+// A note the two runs do not share (where this run's largest miss lies, its error) stands under this run's figure,
+// named by its run (rerun.Row.notes), never under the other run's.
+function measuredCell(f, run, notes = []) {
   const td = el("td", undefined, "num measured");
   if (!f) {
     td.append(el("span", "not measured in this run", "muted"));
@@ -75,6 +77,7 @@ function measuredCell(f, run) {
   }
   td.append(el("span", f.measured_text), el("div", seedsText(f.n), "muted"),
             el("div", f.verdict, VERDICT_CLASS[f.verdict]));
+  for (const [label, note] of notes) td.append(el("div", `${label}: ${note}`, "muted run-note"));
   td.dataset.run = run;
   return td;
 }
@@ -104,8 +107,11 @@ function rerunTable(rr) {
   const body = headed(table, [["what is claimed"], ["paper"], ["quick run, just now"], [storedHead], ["criterion"]]);
   for (const row of rr.rows) {
     const tr = body.insertRow();
-    tr.append(whatCell(row.quick || row.stored), el("td", row.paper || "—"), measuredCell(row.quick, "quick"),
-              rr.stored ? measuredCell(row.stored, "stored") : el("td", "none stored", "muted"),
+    const shared = row.notes.filter(([label]) => !label).map(([, note]) => note);
+    const own = (label) => row.notes.filter(([l]) => l === label);
+    tr.append(whatCell({ what: row.what, note: shared.join("; ") }), el("td", row.paper || "—"),
+              measuredCell(row.quick, "quick", own("quick run")),
+              rr.stored ? measuredCell(row.stored, "stored", own("stored full run")) : el("td", "none stored", "muted"),
               criteriaCell(row));
   }
   box.append(table);
@@ -147,21 +153,26 @@ function plotTraces(panel) {
   });
 }
 
-async function drawFigure(root, r) {
-  const panels = r.figure || [];
+// One run's figure under its heading; the charts' labels name the run, so a quick figure is never read as the
+// stored one. Named categories (shazeer2020's units) get one labelled tick each, with room for the outer ones.
+async function drawFigure(root, name, panels, heading) {
   root.replaceChildren();
-  if (!panels.length) return;
-  root.append(el("h4", "Figure of the stored full run"));
+  if (!panels || !panels.length) return;
+  root.append(el("h4", heading));
   const grid = el("div", undefined, "paper-figure");
   root.append(grid);
   for (const panel of panels) {
     const chart = el("div", undefined, "chart");
     chart.setAttribute("role", "img");
-    chart.setAttribute("aria-label", `${r.name}: ${panel.title}; x: ${panel.x_title}; y: ${panel.y_title}`);
+    chart.setAttribute("aria-label", `${name}, ${heading.toLowerCase()}: ${panel.title}; x: ${panel.x_title}; `
+                                     + `y: ${panel.y_title}`);
     grid.append(chart);
     const xaxis = { title: { text: panel.x_title } };
-    if (panel.x_labels) Object.assign(xaxis, { tickmode: "array", tickvals: panel.x_labels.map((_, i) => i),
-                                               ticktext: panel.x_labels });
+    if (panel.x_labels) {
+      const n = panel.x_labels.length;  // a zero line would run through the first unit's point: none
+      Object.assign(xaxis, { tickmode: "array", tickvals: panel.x_labels.map((_, i) => i), ticktext: panel.x_labels,
+                             range: [-0.5, n - 0.5], zeroline: false, tickangle: -35, automargin: true });
+    }
     const yaxis = { title: { text: panel.y_title }, ...(panel.log_y ? { type: "log" } : {}) };
     await draw(chart, plotTraces(panel), { title: { text: panel.title, font: { size: 13 } }, xaxis, yaxis,
                                            hovermode: "closest", margin: { l: 60, r: 15, t: 40, b: 50 } });
@@ -172,8 +183,8 @@ function claimBox(r, where) {
   const box = el("article", undefined, "paper-claim");
   box.id = `claim-${r.name}`;
   box.setAttribute("aria-label", `${r.name}: ${r.verdict}`);
-  box.append(el("h3", `${r.name} · ${r.paper}`), el("p", r.claim), storedTable(r, where), el("div", undefined,
-                                                                                               "figure-box"));
+  box.append(el("h3", `${r.name} · ${r.paper}`), el("p", r.claim), storedTable(r, where),
+             el("div", undefined, "figure-box"), el("div", undefined, "quick-figure-box"));
   return box;
 }
 
@@ -201,7 +212,8 @@ async function start() {
         if (!box) {  // no stored run of this claim: a box of its own
           box = el("article", undefined, "paper-claim");
           box.id = `claim-${rr.name}`;
-          box.append(el("h3", `${rr.name} · ${rr.paper}`), el("p", rr.claim), el("div", undefined, "claim-table"));
+          box.append(el("h3", `${rr.name} · ${rr.paper}`), el("p", rr.claim), el("div", undefined, "claim-table"),
+                     el("div", undefined, "quick-figure-box"));
           $("papers-claims").append(box);
         }
         box.setAttribute("aria-label", `${rr.name}: ${rr.verdict}`);
@@ -209,12 +221,21 @@ async function start() {
       }
       say(`Quick runs done in ${Math.round((performance.now() - started) / 1000)} s: each table now sets this `
           + "machine's quick measurements beside the stored full run.");
+      // each quick figure under the stored one it is set beside (a claim without a quick version has none)
+      for (const rr of result.claims) {
+        await drawFigure($(`claim-${rr.name}`).querySelector(".quick-figure-box"), rr.name, rr.figures.quick,
+                         "Figure of the quick run, just now");
+      }
+      document.body.dataset.quickFigures = "drawn";
     } catch (err) { say(`The quick runs failed: ${err.message}`, true); }
     button.disabled = false;
   });
   // the figures last: Plotly.js is large, and the tables are readable while it loads
   try {
-    for (const r of stored.claims) await drawFigure($(`claim-${r.name}`).querySelector(".figure-box"), r);
+    for (const r of stored.claims) {
+      await drawFigure($(`claim-${r.name}`).querySelector(".figure-box"), r.name, r.figure,
+                       "Figure of the stored full run");
+    }
     document.body.dataset.figures = "drawn";
   } catch (err) { say(`The figures could not be drawn: ${err.message}`, true); }
 }
