@@ -10,6 +10,7 @@ import asyncio
 import pytest
 from fastapi.testclient import TestClient
 
+from _browser import run_async
 from actlab.store import Store
 from actlab.web.app import create_app
 from web.test_check_latency import _counting
@@ -79,4 +80,4 @@ def test_a_teachers_cookie_is_read_the_same_way_and_a_forgotten_learner_is_refus
 @pytest.mark.parametrize("learner_id", [0, 10_000])
 def test_an_unknown_learner_id_finds_no_one(lab, learner_id):  # noqa: F811
     location, _, _ = lab
-    assert asyncio.run(Store(location).joined_learner_async(learner_id)) is None
+    assert run_async(Store(location).joined_learner_async(learner_id)) is None  # Playwright may own this thread's loop

@@ -101,9 +101,9 @@ def claim_table(r: Reproduction) -> Table:
     # claim's detail line from running into the next claim
     table = Table(title=f"{r.name}: {escape(r.paper)}{mark}", title_justify="left", caption_justify="left",
                   show_lines=True, expand=True, width=min(console.width, 140))
-    for col, kw in (("what is claimed", {"ratio": 4}), ("paper", {"ratio": 2}),
+    for col, kw in (("what is claimed", {"ratio": 8}), ("paper", {"ratio": 3}),
                     ("actlab", {"justify": "right", "no_wrap": True}), ("n", {"justify": "right", "no_wrap": True}),
-                    ("criterion", {"ratio": 3, "min_width": len("criterion")}), ("verdict", {"no_wrap": True})):
+                    ("criterion", {"ratio": 6, "min_width": len("criterion")}), ("verdict", {"no_wrap": True})):
         table.add_column(col, overflow="fold", **kw)
     for f in r.findings:
         what = escape(f.what) + (f"\n[dim]↳ {escape(f.note)}[/dim]" if f.note else "")
@@ -168,9 +168,9 @@ def rerun_table(r: Rerun) -> Table:
     table = Table(title=f"{r.name}: {escape(base.paper)} {escape(mark)}", title_justify="left",
                   caption_justify="left", show_lines=True, expand=True, width=min(console.width, 140))
     heads = "\n".join(label for label, _ in runs)
-    for col, kw in (("what is claimed", {"ratio": 4}), ("paper", {"ratio": 2}),
+    for col, kw in (("what is claimed", {"ratio": 8}), ("paper", {"ratio": 3}),
                     (heads, {"justify": "right", "no_wrap": True}), ("n", {"justify": "right", "no_wrap": True}),
-                    ("criterion", {"ratio": 3, "min_width": len("criterion")}), ("verdict", {"no_wrap": True})):
+                    ("criterion", {"ratio": 6, "min_width": len("criterion")}), ("verdict", {"no_wrap": True})):
         table.add_column(col, overflow="fold", **kw)
     for row in r.rows():
         f = row.latest
