@@ -41,12 +41,22 @@ from _browser import ARGS, CHROMIUM, serving  # noqa: E402
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    """The lab served by uvicorn on 127.0.0.1 in a background thread."""
+def _live_lab(tmp_path_factory):
+    """The lab served by uvicorn on 127.0.0.1 in a background thread, once per test process: (its URL, the app)."""
     from actlab.web.app import create_app
 
-    with serving(create_app(db_path=tmp_path_factory.mktemp("db") / "progress.sqlite3")) as url:
-        yield url
+    app = create_app(db_path=tmp_path_factory.mktemp("db") / "progress.sqlite3")
+    with serving(app) as url:
+        yield url, app
+
+
+@pytest.fixture
+def live_server(_live_lab):
+    """The shared lab's URL, its finished jobs forgotten: the job runner keeps a result for the same request
+    (a papers rerun, the dying-ReLU demo), and a test that swaps in its own claim must not get an earlier test's."""
+    url, app = _live_lab
+    app.state.jobs._cache.clear()
+    return url
 
 
 @pytest.fixture(scope="session")
