@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import html
 import json
+import math
 import secrets
 import time
 from pathlib import Path
@@ -212,40 +213,89 @@ def _fitted_layers(saved: dict, layers: str | None) -> str | None:
     return ",".join(str(w) for w in fitted)
 
 
+# The run's own names that a learner's link may use instead of the page's keys (batch_size=5 for batch=5,
+# train_fraction=0.8 for train=80), as a class link may (classroom.read_link reads both): from _PAGE_KEYS, the one table
+_RUN_NAMES = {name: key for name, (key, _, _) in _PAGE_KEYS.items() if key is not None and key != name}
+# the page-only key that carries the learner's values the pins replaced ("layers:8,8,8;lr:0.03", the page's keys and
+# texts), so the page can offer them back when the teacher unpins (static/js/playground.js)
+OWN_KEY = "pinned_own"
+
+
+def _page_text(name: str, text: str) -> str | None:
+    """A link's value under the run's name written as the page writes its key ("0.8" for train_fraction -> "80");
+    None when it is not a finite number (the page names it as given)."""
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    if not math.isfinite(value):
+        return None
+    return _PAGE_KEYS[name][1](int(value) if value.is_integer() else value)
+
+
+def _as_page_keys(params: dict) -> dict:
+    """The link with each run name under the page's key and in its units (batch_size=5 -> batch=5); a value that is
+    not a number, or one given beside the page's key with another value, stays as given for the page to name."""
+    out = dict(params)
+    for name, key in _RUN_NAMES.items():
+        text = _page_text(name, params[name]) if name in params else None
+        if text is None or (key in params and not _same_text(params[key], text)):
+            continue
+        del out[name]
+        out.setdefault(key, text)
+    return out
+
+
 def _class_playground_link(store: Store, class_id: int, query: bytes) -> str | None:
     """Where a learner's /playground should go: the same link with the class's saved settings (pinned ones
     overriding what the link says, the others filling in what it leaves out) and the pinned controls hidden;
-    None when the link already says all that."""
+    None when the link already says all that. The link's keys may be the page's or the run's names (batch=5 or
+    batch_size=5); the learner's values the pins replaced are named (pinned_overrides) and kept (pinned_own)."""
     from urllib.parse import parse_qsl, urlencode
 
     saved = store.class_playground(class_id) or {"config": {}, "pinned": []}
-    params = dict(parse_qsl(query.decode("latin-1"), keep_blank_values=True))
-    wanted = dict(params)
+    link = _as_page_keys(dict(parse_qsl(query.decode("latin-1"), keep_blank_values=True)))
+    wanted = dict(link)
     # In a class the hidden setting controls are the pinned ones, as the teacher pins them now: an address kept from
     # older pins (hide=...,layers) loses what is no longer pinned; view keys (gradient, export) stay the link's.
-    hide = [h for h in params.get("hide", "").split(",") if h and h not in _PIN_HIDE_KEYS]
+    hide = [h for h in link.get("hide", "").split(",") if h and h not in _PIN_HIDE_KEYS]
     replaced = []  # the settings whose value in the link the pins replaced: the page names them to the learner
+    own = {}  # their values in the link, under the page's keys: the page offers them back when they are unpinned
     for name, value in saved["config"].items():
         key, write, _ = _PAGE_KEYS.get(name, (None, str, ()))
         if name == "activations" and isinstance(value, list) and len({json.dumps(a) for a in value}) == 1:
             value = value[:1]  # one activation for every layer: a link with more (or fewer) layers keeps it
-        if key is not None and value is not None and (name in saved["pinned"] or key not in params):
-            wanted[key] = write(value)
-            if key in params and not _same_text(params[key], wanted[key]):
-                replaced.append(name)
+        if key is None or value is None:
+            continue
+        given = {k: link[k] for k in dict.fromkeys((key, name)) if k in link}  # the page's key, or the run's name
+        if name not in saved["pinned"] and given:
+            continue  # the learner's own value
+        wanted[key] = write(value)
+        if name != key:
+            wanted.pop(name, None)  # the run's name for it: the page's key now says the pinned value
+        sent = [text if k == key else _page_text(name, text) for k, text in given.items()]
+        if any(text is None or not _same_text(text, wanted[key]) for text in sent):
+            replaced.append(name)
+            mine = sent[0]  # the page's key's value when both are given (the page would have used it)
+            if mine is not None:
+                own[key] = mine
     fitted = _fitted_layers(saved, wanted.get("layers"))
     if fitted is not None:  # one activation pinned per layer: the learner's own layers, to that count
+        if "layers" in link:
+            own["layers"] = link["layers"]
         wanted["layers"] = fitted
         replaced.append("layers")
     if replaced:
         wanted["pinned_overrides"] = ",".join(replaced)
+    if own:
+        wanted[OWN_KEY] = ";".join(f"{key}:{text}" for key, text in own.items())
     for name in saved["pinned"]:
         hide += [h for h in _PAGE_KEYS.get(name, (None, str, ()))[2] if h not in hide]
     if hide:
         wanted["hide"] = ",".join(hide)
     else:
         wanted.pop("hide", None)
-    if wanted == params:
+    if wanted == link:
         return None
     return "/playground?" + urlencode(wanted, safe=",()=")
 

@@ -19,6 +19,9 @@ const SETTING = { dataset: "dataset", noise: "noise", train: "train_fraction", b
   optimizer: "optimizer", loss: "loss", init: "init", seed: "seed", wseed: "weight_seed", speed: "epochs_per_frame",
   stop_epoch: "stop_epoch", target_loss: "target_loss", negative_slope: "negative_slope", beta: "beta" };
 const PERCENT = ["noise", "train"];
+// the run's names that differ from the page's keys (batch_size for batch, train_fraction for train): an address may
+// use either, as a class's link may (the server's classroom.read_link reads both)
+const RUN_NAMES = Object.entries(SETTING).filter(([key, name]) => key !== name);
 // the run settings' form of a layer's activation: its name, or {name, params} when it sets parameters
 const wireActivation = (a) => (Object.keys(a.params).length ? { name: a.name, params: a.params } : a.name);
 const pageActivation = (a) => (typeof a === "string" ? { name: a, params: {} } : { name: a.name, params: { ...a.params } });
@@ -26,6 +29,11 @@ const toSetting = (key, v) => (PERCENT.includes(key) ? v / 100 : key === "activa
 const fromSetting = (key, v) => (PERCENT.includes(key) ? Math.round(100 * v) : key === "activations" ? v.map(pageActivation) : v);
 // the page's key of a run setting's name (a server's error names the setting: train_fraction -> train)
 export const pageKey = (setting) => Object.keys(SETTING).find((key) => SETTING[key] === setting) ?? setting;
+// the run setting's name of a page's key (train -> train_fraction), and the page's values under the run's names
+// and in its units ({train: 80} -> {train_fraction: 0.8}), as the page's notes name settings
+export const settingName = (key) => SETTING[key] ?? key;
+export const runValues = (values) =>
+  Object.fromEntries(Object.entries(values).map(([key, v]) => [settingName(key), toSetting(key, v)]));
 
 // the page's state for run settings under their run names ({train_fraction: 0.8} -> {train: 80}), such as the values a
 // class's pins require; names the page has no setting for are left out
@@ -73,8 +81,14 @@ export async function playgroundState(o, check) {
     discretize: { type: "bool", default: false },
     hide: { type: "list", default: [], choices: Object.keys(HIDEABLE) },  // the page's own controls
     pinned_overrides: { type: "list", default: [] },  // a class's link: the settings whose values the pins replaced
+    pinned_own: { type: "str", default: "" },  // and the learner's own values they replaced ("layers:8,8,8;lr:0.03")
   };
-  const st = createState(schema, { known: Object.keys(schema).filter((key) => !OLD_PARAM_KEYS.includes(key)) });
+  const named = runNamesRead(schema);
+  // the keys a person writes (the pinned_ ones are the class redirect's own, and old links' keys are read only)
+  const known = Object.keys(schema).filter((key) => !OLD_PARAM_KEYS.includes(key) && !key.startsWith("pinned_"));
+  const st = createState(schema, { known });
+  st.problems.unshift(...named);
+  st.own = {};  // pinned_own's values, checked: the page's key -> its value
   const address = new URLSearchParams(location.search);
   const given = Object.keys(SETTING).filter((key) => address.has(key));
   let answer = null;
@@ -106,7 +120,55 @@ export async function playgroundState(o, check) {
   const used = Object.keys(SETTING).filter((key) => !OLD_PARAM_KEYS.includes(key));
   st.set({ ...Object.fromEntries(used.map((key) => [key, fromSetting(key, answer.settings[SETTING[key]])])),
            ...Object.fromEntries(OLD_PARAM_KEYS.map((key) => [key, null])) });  // now on the activations
+  if (st.get("pinned_own")) st.own = await ownValues(st, schema, used, check);
   return st;
+}
+
+// The address's settings under the run's names (batch_size=5, train_fraction=0.8) put under the page's keys and in
+// its units (batch=5, train=80) before the state reads the address. Returns what it could not use, in words: a value
+// that is not a number, or one setting given under both names with different values (the page's key's is used).
+function runNamesRead(schema) {
+  const address = new URLSearchParams(location.search), problems = [];
+  const given = RUN_NAMES.filter(([, name]) => address.has(name));
+  for (const [key, name] of given) {
+    const text = address.get(name), v = text.trim() === "" ? NaN : Number(text);
+    address.delete(name);
+    const page = Number.isFinite(v) ? fromSetting(key, v) : null;
+    const other = address.has(key) ? address.get(key) : null;
+    const using = other !== null ? `${key}=${other}` : `the default (${shownValue(schema[key].default)})`;
+    const percent = PERCENT.includes(key);
+    if (page === null) {
+      const unit = percent ? ` (a fraction: ${toSetting(key, schema[key].default)} is ${key}=${schema[key].default})` : "";
+      problems.push(`${name}: a number${unit}; got ${JSON.stringify(text)}; using ${using}`);
+    } else if (other !== null && Number(other) !== page) {
+      const said = percent ? ` (${key}=${page})` : "";
+      problems.push(`${key}=${other} and ${name}=${text}${said} give one setting two values; using ${using}`);
+    } else {
+      address.set(key, String(page));
+    }
+  }
+  if (given.length) history.replaceState(null, "", `${location.pathname}?${address}${location.hash}`);
+  return problems;
+}
+
+// The learner's own values a class's pins replaced (pinned_own, which the server's redirect writes: the page's keys
+// and texts), checked by the server with the address's other settings; one it refuses is left out (never offered)
+async function ownValues(st, schema, used, check) {
+  const parts = st.get("pinned_own").split(";").map((part) => /^([a-z_]+):(.+)$/s.exec(part))
+    .filter((m) => m && used.includes(m[1]) && (schema[m[1]].type !== "num" || Number.isFinite(Number(m[2]))));
+  if (!parts.length) return {};
+  // a number's text is read as the address reads it (in the page's units); a list's text is read by the server
+  const own = Object.fromEntries(parts.map(([, key, text]) =>
+    [SETTING[key], schema[key].type === "num" ? toSetting(key, Number(text)) : text]));
+  const base = Object.fromEntries(used.map((key) => [SETTING[key], toSetting(key, st.get(key))]));
+  try {
+    const answer = await check({ ...base, ...own });
+    const refused = new Set(answer.problems.map((p) => p.setting));
+    return Object.fromEntries(Object.keys(own).filter((name) => !refused.has(name))
+      .map((name) => [pageKey(name), fromSetting(pageKey(name), answer.settings[name])]));
+  } catch {
+    return {};  // not checked: nothing is offered back
+  }
 }
 
 export const taskOf = (options, dataset) => options.datasets.find((d) => d.name === dataset)?.task;

@@ -3,7 +3,8 @@
 // the output panel (views/playground-output.js); this module carries messages between them and the server.
 import * as api from "./api.js";
 import { frameQueue } from "./frame-queue.js";
-import { defaultText, pageKey, pageValues, playgroundState, runConfig, shownValue, withParams } from "./playground-state.js";
+import { defaultText, pageKey, pageValues, playgroundState, runConfig, runValues, settingName, shownValue, withParams }
+  from "./playground-state.js";
 import * as controlsView from "./views/playground-controls.js";
 import { hiddenKeys } from "./views/playground-controls.js";
 import * as gradientFlow from "./views/gradient-flow.js";
@@ -47,6 +48,10 @@ async function boot() {
   let lastError = null;  // the server's last error ({ text, at }): a socket it then closes keeps its words on the page
   let pinFixes = 0;  // runs re-sent with the values a class's pins require (a bound, so a loop cannot form)
   const pinReplaced = new Set();  // the settings whose value here the class's pins replaced
+  // the learner's own values the pins replaced (the page's key -> { mine, pinnedTo: the pins' value put in its place }):
+  // from the server's redirect (pinned_own) and from the page's own takePinned; offered back once unpinned
+  const own = new Map(Object.entries(state.own).map(([key, mine]) => [key, { mine, pinnedTo: state.get(key) }]));
+  let runPins = {};  // the pins of the run on screen (its "ready"): a value they set is the class's, not the learner's
 
   const config = () => runConfig(state.all(), options, csv);
   const sendSettings = () => conn.send({ type: "set", epochs_per_frame: state.get("speed"), ...stopRule });
@@ -135,25 +140,85 @@ async function boot() {
   }
   // a class's link whose values the teacher's pins replaced (the address's pinned_overrides, put there by the server's
   // redirect, and any the server's refusals replaced since): the page says which, and with what
+  let replacedNote = null;  // what #pinned-note says: { names, config, counted }, kept so a change of pins can trim it
   function notePinned(config) {
     for (const name of state.get("pinned_overrides")) pinReplaced.add(name);
-    state.set({ pinned_overrides: [] });
+    state.set({ pinned_overrides: [], pinned_own: "" });  // said once (the values kept in own): a reload does not repeat it
     if (!pinReplaced.size) return;
+    // layers refitted to activations pinned one per layer: the count is the class's, the widths stay the learner's
+    const counted = pinReplaced.has("layers") && countFixed() && Array.isArray(config.layers);
+    replacedNote = { names: [...pinReplaced].filter((name) => !(counted && name === "layers")), config, counted };
+    pinReplaced.clear();
+    showReplaced();
+  }
+  function showReplaced() {
     let note = $("pinned-note");
+    if (!replacedNote) {
+      note?.remove();
+      return;
+    }
     if (!note) {
       note = Object.assign(document.createElement("p"), { id: "pinned-note", className: "small" });
       note.setAttribute("role", "status");
       $("url-problems").after(note);
     }
-    // layers refitted to activations pinned one per layer: the count is the class's, the widths stay the learner's
-    const counted = pinReplaced.has("layers") && countFixed() && Array.isArray(config.layers);
-    const names = [...pinReplaced].filter((name) => !(counted && name === "layers"));
+    const { names, config, counted } = replacedNote;
     const shown = names.filter((name) => name in config).map((name) => `${name} ${shownValue(config[name])}`).join("; ");
     const count = counted ? `Your teacher pinned one activation per hidden layer, which fixes the count at ${config.layers.length}: `
       + `your layers became ${shownValue(config.layers)} (your widths, cut or extended to that count). ` : "";
     const rest = names.length ? `Your teacher's pins for this class replaced ${names.join(", ")}: the class's value is used${shown ? ` (${shown})` : ""}; ` : "";
     note.textContent = `${count}${rest}${rest ? "your other settings stay." : "Your other settings stay."}`;
-    pinReplaced.clear();
+  }
+  // the teacher changed the pins: the note keeps only the replacements still pinned (a layer count still fixed)
+  function trimReplaced() {
+    if (!replacedNote) return;
+    const names = replacedNote.names.filter((name) => pinned.includes(name));
+    const counted = replacedNote.counted && countFixed();
+    replacedNote = names.length || counted ? { ...replacedNote, names, counted } : null;
+    showReplaced();
+  }
+  // The learner's own values that are theirs to use again (the page's key -> value): no longer pinned (layers: no
+  // longer fixed to another count by activations pinned one per layer), still set to the pins' value (not changed
+  // by the learner since) and not what the page has now. Layers offered alone fit per-layer activations to them.
+  function offered() {
+    const patch = {};
+    for (const key of Object.keys(state.all()).filter((k) => own.has(k))) {  // in the page's order: layers first
+      const { mine, pinnedTo } = own.get(key);
+      const now = state.get(key), same = (a, b) => state.written(key, a) === state.written(key, b);
+      if (pinned.includes(settingName(key)) || !same(now, pinnedTo) || same(now, mine)) continue;
+      if (key === "layers" && countFixed() && pins.activations.length !== mine.length) continue;
+      patch[key] = mine;
+    }
+    const acts = state.get("activations");
+    if (patch.layers && !patch.activations && acts.length > 1 && acts.length !== patch.layers.length) {
+      patch.activations = [...acts, ...patch.layers.map(() => acts[acts.length - 1])].slice(0, patch.layers.length);
+    }
+    return patch;
+  }
+  const said = (patch) => Object.entries(runValues(patch)).map(([name, v]) => `${name} ${shownValue(v)}`).join("; ");
+  // the pins-changed note's one action: the next run with the learner's own values again (nothing restarts without it)
+  function showOffer() {
+    const note = $("pins-changed");
+    if (!note) return;
+    const patch = offered();
+    let button = $("use-own");
+    if (!Object.keys(patch).length) {
+      button?.remove();
+      return;
+    }
+    if (!button) {
+      button = Object.assign(document.createElement("button"), { id: "use-own", type: "button" });
+      note.append(" ", button);
+    }
+    button.textContent = `Use my own settings again: ${said(patch)}`;
+    button.onclick = () => {
+      const mine = offered();
+      if (Object.keys(mine).length) {
+        restart(mine);
+        pinsTail = `A new run started with your own settings again: ${said(mine)}.`;
+      }
+      showPinsChanged();
+    };
   }
   // run controls the class pins (speed, the stop rule): the page shows and sends the class's values from now on
   const RUN_CONTROLS = ["epochs_per_frame", "stop_epoch", "target_loss"];
@@ -175,6 +240,10 @@ async function boot() {
     if (mine) return false;
     pinFixes += 1;
     for (const name of Object.keys(msg.fix)) pinReplaced.add(name);
+    for (const key of keys) {  // the learner's value (not one the previous run's pins set) is kept to offer back
+      const before = own.get(key)?.mine ?? (settingName(key) in runPins ? undefined : state.get(key));
+      if (before !== undefined) own.set(key, { mine: before, pinnedTo: fix[key] });
+    }
     state.set(fix);
     controls.update();
     output.update();
@@ -188,6 +257,18 @@ async function boot() {
   // and what the next run uses, hides the newly pinned controls and shows those given back (the run on screen keeps
   // its settings until the next run starts, which the server then holds to the new pins).
   let watching = false;
+  let pinsChanged = "", pinsTail = "";  // the note's sentences: what the teacher changed, and what it means for the runs
+  const KEEPS = "The run on screen keeps its settings; the next run (Reset, or any change of a setting) starts with these pins.";
+  function showPinsChanged() {
+    let note = $("pins-changed");
+    if (!note) {
+      note = Object.assign(document.createElement("p"), { id: "pins-changed", className: "small" });
+      note.setAttribute("role", "status");
+      $("url-problems").after(note);
+    }
+    note.textContent = `${pinsChanged} ${pinsTail}`;
+    showOffer();
+  }
   const canon = (values) => JSON.stringify(Object.keys(values).sort().map((k) => [k, values[k]]));
   function watchPins() {
     if (watching) return;
@@ -203,17 +284,15 @@ async function boot() {
       pinned = Object.keys(now).sort();
       pins = now;
       controls.update();
-      hidePickers();
+      // the drawing's pickers and buttons shown or hidden move its boxes: a paused drawing is drawn again to match
+      rebuildNet(points.two_d, points.columns);
+      if (lastFrame) { net.update(lastFrame); output.update({ frame: lastFrame }); }  // and the output neuron's picture
+      trimReplaced();
       const list = Object.entries(now).map(([name, value]) => `${name} ${shownValue(value)}`).join("; ");
-      let note = $("pins-changed");
-      if (!note) {
-        note = Object.assign(document.createElement("p"), { id: "pins-changed", className: "small" });
-        note.setAttribute("role", "status");
-        $("url-problems").after(note);
-      }
-      note.textContent = `Your teacher changed the class's pins: ${list ? `now pinned: ${list}` : "nothing is pinned now"}`
-        + `${given.length ? ` (given back to you: ${given.join(", ")})` : ""}. The run on screen keeps its settings; `
-        + "the next run (Reset, or any change of a setting) starts with these pins.";
+      pinsChanged = `Your teacher changed the class's pins: ${list ? `now pinned: ${list}` : "nothing is pinned now"}`
+        + `${given.length ? ` (given back to you: ${given.join(", ")})` : ""}.`;
+      pinsTail = KEEPS;
+      showPinsChanged();
     }, PIN_CHECK_MS);
   }
   function rebuildNet(...args) {
@@ -248,11 +327,17 @@ async function boot() {
       points = msg.points;
       pinned = msg.pinned || [];
       pins = msg.pins || {};
+      runPins = pins;
       if (msg.class_pins) watchPins();
       pinFixes = 0;
       refusal = null;
       takeControls(Object.fromEntries(Object.entries(msg.pins || {}).filter(([k]) => !(k in msg.config))));
       notePinned({ ...msg.config, ...(msg.pins || {}) });
+      trimReplaced();  // pins the page saw change before this run's answer
+      if (pinsChanged) {  // a new run: it started with the pins the note names (and the offer drops what changed)
+        if (pinsTail === KEEPS) pinsTail = "The run on screen started with these pins.";
+        showPinsChanged();
+      }
       controls.update();
       output.update({ points });
       if (!points.two_d) rebuildNet(false, points.columns); else hidePickers();
@@ -279,10 +364,12 @@ async function boot() {
       const refused = awaitingReady && accepted !== null;  // a reset the server refused: its previous run stays
       awaitingReady = false;
       if (refused) {
+        if (pinsTail !== KEEPS && pinsChanged) pinsTail = KEEPS;  // the learner's own settings did not start: offered again
         state.set(accepted);
         controls.update();
         rebuildNet(points.two_d, points.columns);
         if (lastFrame) net.update(lastFrame);  // the previous run's drawing stays on screen with its numbers
+        if (pinsChanged) showPinsChanged();
       }
       const sentence = /[.!?]$/.test(said) ? said : `${said}.`;
       setStatus(`${msg.field ? msg.field + ": " : ""}${refused ? `${sentence} The previous run stays, paused.` : said}`, true);
