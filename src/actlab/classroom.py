@@ -439,7 +439,7 @@ LINK_KEYS = {
     "stop_epoch": ("stop_epoch", lambda t: int(float(t))), "target_loss": ("target_loss", float),
 }
 # keys of a link that say how the page looks, not how a run trains: read by the page, not saved for the class
-PAGE_ONLY_KEYS = ("hide", "show_test", "discretize", "pinned_overrides")
+PAGE_ONLY_KEYS = ("hide", "show_test", "discretize", "pinned_overrides", "pinned_own")
 
 
 def _read_run_text(text: str):

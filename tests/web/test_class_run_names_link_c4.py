@@ -87,3 +87,13 @@ def test_a_run_name_with_nan_or_inf_does_not_break_the_redirect(lab):  # noqa: F
     for text in ("nan", "inf"):
         q = redirect(ana, f"/playground?train_fraction={text}")
         assert q["train"] == "60" and q["pinned_overrides"] == "train_fraction" and "pinned_own" not in q
+
+
+def test_a_link_copied_with_the_learners_replaced_values_is_read_without_them():
+    """A teacher may copy a learner's address while it still holds pinned_own (the values the pins replaced, kept
+    for the page only): the link is read, and that key is named as the page's, not saved for the class."""
+    from actlab.classroom import read_link
+
+    read = read_link("/playground?batch=5&pinned_overrides=layers&pinned_own=layers:8,8,8")
+    assert read.config == {"batch_size": 5}
+    assert any(note.startswith("pinned_own=layers:8,8,8: how the page looks") for note in read.notes)
