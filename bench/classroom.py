@@ -6,7 +6,8 @@ Usage: python bench/classroom.py [--learners 30] [--workers 1] [--db sqlite|post
 Starts `actlab lab --workers W` on a free loopback port against a fresh store with one class. Each learner joins
 with the code, then answers in a loop (a checked answer, then a pause of 0.5-1.5 s, as a person at a keyboard);
 every answer carries an Idempotency-Key, and an answer that got no 2xx is sent again with the same key until it is
-acknowledged. With --playground each learner also keeps one playground socket training the default network.
+acknowledged. With --playground each learner also keeps one playground socket training the default network, and
+looks at the class's pins as often as the class playground page does (GET /api/class/playground).
 With --kill one worker is killed with SIGKILL halfway through (uvicorn's supervisor starts a new one).
 
 Beside the learners a probe times plain requests, ten a second, alternating a page (/lesson) and a small API
@@ -53,6 +54,18 @@ ANSWERS = [("ex5", ["0.25"]), ("ex5", ["0.3"]), ("ex2", ["0.2^19", "9.54e-7"]), 
 # made at the start held the load generator's loop for seconds, which the old figures counted as the lab's
 # "first-second" latency.
 PLAIN = {"verify": False}
+
+
+def _page_pin_check_seconds() -> float:
+    """How often a class's playground page looks at the class's pins: the page's own PIN_CHECK_MS, read from it."""
+    import re
+    from importlib import resources
+
+    script = (resources.files("actlab") / "web" / "static" / "js" / "playground.js").read_text(encoding="utf-8")
+    return int(re.search(r"const PIN_CHECK_MS = (\d+);", script).group(1)) / 1000
+
+
+PIN_CHECK_S = _page_pin_check_seconds()
 
 
 def free_port() -> int:
@@ -223,7 +236,28 @@ class Learner:
                 await asyncio.sleep(0.2)
             await asyncio.sleep(rng.uniform(0.5, 1.5))
 
+    async def watch_pins(self, until: float) -> None:
+        """The page's look at the class's pins every PIN_CHECK_S seconds, timed (the first at a random phase, as
+        pages opened at different moments)."""
+        rng = random.Random(self.name + "pins")
+        async with httpx.AsyncClient(timeout=10, **PLAIN) as client:
+            await asyncio.sleep(rng.uniform(0, PIN_CHECK_S))
+            while time.monotonic() < until:
+                t = time.perf_counter()
+                try:
+                    r = await client.get(self.base + "/api/class/playground", headers={"Cookie": self.cookie})
+                    if r.status_code == 200:
+                        self.stats["pins"].append((time.monotonic(), time.perf_counter() - t))
+                    else:
+                        self.stats["pins_errors"][r.status_code] = self.stats["pins_errors"].get(r.status_code, 0) + 1
+                except httpx.TransportError:
+                    self.stats["pins_errors"]["transport"] = self.stats["pins_errors"].get("transport", 0) + 1
+                await asyncio.sleep(PIN_CHECK_S)
+
     async def play(self, until: float) -> None:
+        await asyncio.gather(self._play(until), self.watch_pins(until))
+
+    async def _play(self, until: float) -> None:
         frames, refused, code = 0, None, 0
         try:
             # as the page does: a tab token, which also starts the lab's training processes
@@ -270,7 +304,7 @@ def players_main(base: str, code: str, cookies: list[str], until: float, out) ->
     loop that does not also receive every frame (in a class each learner has a browser of their own; one loop
     receiving 30 frame streams delayed the timing of the checks it also sent). Sends back the frames, the closes
     and its own CPU seconds."""
-    stats = {"frames": [], "playing_frames": [], "ws_closed": []}
+    stats = {"frames": [], "playing_frames": [], "ws_closed": [], "pins": [], "pins_errors": {}}
     players = []
     for i, cookie in enumerate(cookies):
         player = Learner(base, code, i, stats)
@@ -289,7 +323,8 @@ def players_main(base: str, code: str, cookies: list[str], until: float, out) ->
 
 async def run(args, base: str, code: str, proc: subprocess.Popen) -> dict:
     stats = {"latency": [], "acked": set(), "retries": 0, "errors": {}, "frames": [], "ws_closed": [], "rss": [],
-             "probe": [], "cpu_trace": [], "gen_lag": [], "playing_frames": [], "server": [],
+             "probe": [], "cpu_trace": [], "gen_lag": [], "playing_frames": [], "server": [], "pins": [],
+             "pins_errors": {},
              "trace": [] if args.trace else None}
     learners = [Learner(base, code, i, stats) for i in range(args.learners)]
     limits = httpx.Limits(max_connections=args.learners + 10)
@@ -337,8 +372,9 @@ async def run(args, base: str, code: str, proc: subprocess.Popen) -> dict:
         if players is not None:
             played = await asyncio.to_thread(mine.recv)
             await asyncio.to_thread(players.join, 30)
-            for key in ("frames", "playing_frames", "ws_closed"):
+            for key in ("frames", "playing_frames", "ws_closed", "pins"):
                 stats[key] += played[key]
+            stats["pins_errors"] = played["pins_errors"]
             players_cpu = played["cpu_s"]
     stats["wall"] = wall
     stats["gen_cpu"] = (cpu1.ru_utime + cpu1.ru_stime - cpu0.ru_utime - cpu0.ru_stime) / wall
@@ -407,6 +443,10 @@ def main() -> None:
         "check_server": quantiles([d for sent, d in stats["server"] if d is not None and
                                    sent >= stats["start"] + args.settle]),
         "page_api_all": quantiles([d for _, d in stats["probe"]]),
+        # with --playground: each page's look at the class's pins every PIN_CHECK_S seconds (steady state), and
+        # the looks that got no 200
+        "pins_poll": quantiles([d for t, d in stats["pins"] if t - d >= stats["start"] + args.settle]),
+        "pins_polls": len(stats["pins"]), "pins_poll_errors": stats["pins_errors"],
         # the check's p95 per second from the start: where a spike sits, and how long it lasts
         "check_p95_ms_by_second": _by_second(stats["latency"], stats["start"], stats["wall"]),
         # CPU cores used in each second: the lab's first process (its event loop and threads; with --workers 1,
