@@ -45,7 +45,10 @@ KINDS = {
     # a learner's sentence through SmolLM2 (section 4): a few seconds once the model is loaded, which the first
     # run does (the one model stays in memory, shared by every learner)
     "llm-sentence": Kind(_llm_sentence, limit=10, params=("text",)),
-    "reproduce-quick": Kind(_reproduce_quick, limit=1),  # the papers' quick runs, one at a time: a minute or more
+    # the papers' quick runs, one at a time: a minute or more. Never kept: the button says "Rerun", and what a
+    # learner asks for is this machine measuring now (a kept result would repeat an earlier run's numbers, seeds
+    # and all, as if new). A press while a run is under way joins that run, so a class pressing at once runs it once.
+    "reproduce-quick": Kind(_reproduce_quick, limit=1, keep=False),
 }
 
 
@@ -85,6 +88,14 @@ def start(request: JobRequest, jobs: JobsDep) -> dict:
     except Busy as exc:
         return JSONResponse({"detail": exc.message}, status_code=exc.status, headers={"Retry-After": "30"})
     return jobs.describe(job)
+
+
+@router.get("/jobs")
+def under_way(kind: str, jobs: JobsDep) -> dict:
+    """The jobs of one kind queued or running now, oldest first: a page opened or reloaded mid-run shows them."""
+    if kind not in jobs.kinds:
+        raise HTTPException(422, f"kind: unknown job {kind[:40]!r}; allowed: {', '.join(jobs.kinds)}")
+    return {"jobs": [jobs.describe(j) for j in jobs.active(kind)]}
 
 
 @router.get("/jobs/{job_id}", responses=UNKNOWN_JOB)

@@ -1,7 +1,7 @@
 // The papers page: the stored table and figure of the last full run for each claim, and a button that reruns the
 // quick versions as a job and sets each quick figure beside the stored one. Every number, verdict, axis title and
 // sentence comes from the server's records; the page only lays them out.
-import { getJSON, runJob } from "./api.js";
+import { ApiError, getJSON, postJSON } from "./api.js";
 import { PALETTE, draw } from "./charts.js";
 
 const $ = (id) => document.getElementById(id);
@@ -17,6 +17,45 @@ function say(text, isError = false) {
   const status = $("papers-status");
   status.textContent = text;
   status.classList.toggle("error", isError);
+}
+
+const KIND = "reproduce-quick";
+const POLL_MS = 1000;
+
+// A time the server gave (ISO 8601 UTC) in the learner's own clock, to the second.
+const clock = (iso) => (iso ? new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit",
+                                                                      second: "2-digit" }) : "");
+
+// What went wrong with a quick run, in words: a server that stopped answering (fetch itself fails), a server that
+// no longer knows the run (it was restarted), or the server's own words (busy, failed, cancelled).
+function failureText(err) {
+  if (err instanceof ApiError && err.status === 404) {
+    return "The lab's server no longer knows this quick run: it was restarted while the run was under way, and the "
+           + "run was lost. Press the button to run the quick versions again.";
+  }
+  if (err instanceof ApiError) return `The quick runs did not finish: ${err.message}`;
+  return "The lab's server stopped answering while the quick runs were under way (it was stopped, or the "
+         + "connection to it was lost), so their results cannot come. Start the lab again with actlab lab, reload "
+         + "this page and press the button.";
+}
+
+// Follow a job until it ends, telling onProgress each answer; resolves with the last answer.
+async function follow(job, onProgress) {
+  while (job.state === "queued" || job.state === "running") {
+    onProgress(job);
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    job = await getJSON(`/api/jobs/${encodeURIComponent(job.id)}`);
+  }
+  return job;
+}
+
+// The status line while a run is under way, counted by the job's own clock (when it started on the server), so
+// every tab showing the same run reads the same seconds.
+function progressText(job, joined) {
+  if (job.state === "queued") return `The quick runs are waiting to start (${job.status}).`;
+  const since = `started at ${clock(job.started_at)}, ${Math.round(job.seconds ?? 0)} s so far`;
+  return `${joined ? "A quick run was already under way; this page follows it" : "Quick runs under way"} `
+         + `(${since}): ${job.status}…`;
 }
 
 const VERDICT_CLASS = { reproduced: "good", partly: "warn", undecided: "warn", "not reproduced": "bad", shown: "muted" };
@@ -95,7 +134,7 @@ function criteriaCell(row) {
 
 // A quick rerun beside the stored full run (rerun.Rerun on the server): both figures of every finding, and the
 // claim's verdict over all of them, so a finding the quick run leaves out still counts.
-function rerunTable(rr) {
+function rerunTable(rr, when) {
   if (!rr.quick) {  // no quick version: the stored record as it was
     return storedTable(rr.stored, `stored full run${rr.stored_when ? ` of ${rr.stored_when}` : ""}: this claim has `
                                   + "no quick version, as its verdict needs the full run");
@@ -104,7 +143,7 @@ function rerunTable(rr) {
   const table = el("table", undefined, "data rerun");
   table.setAttribute("aria-label", `Findings of ${rr.name}: the quick run beside the stored full run`);
   const storedHead = rr.stored ? `stored full run${rr.stored_when ? ` (${rr.stored_when})` : ""}` : "stored full run";
-  const body = headed(table, [["what is claimed"], ["paper"], ["quick run, just now"], [storedHead], ["criterion"]]);
+  const body = headed(table, [["what is claimed"], ["paper"], [`quick run of ${when}`], [storedHead], ["criterion"]]);
   for (const row of rr.rows) {
     const tr = body.insertRow();
     const shared = row.notes.filter(([label]) => !label).map(([, note]) => note);
@@ -199,37 +238,72 @@ async function start() {
   say(stored.claims.length ? `${stored.claims.length} claims from the last full run.`
                            : "No full run is stored yet: rerun the quick versions to see measurements.");
   document.body.dataset.ready = "true";  // the stored tables are drawn
+  // Show a quick run's job to its end: joined says it was under way before this page asked (a reload mid-run, or
+  // another tab's or learner's run). Every rerun is a fresh run on the server (nothing is kept from an earlier one).
+  async function show(first, joined) {
+    button.disabled = true;
+    let job;
+    try {
+      job = await follow(first, (j) => say(progressText(j, joined)));
+    } catch (err) {
+      say(failureText(err), true);
+      button.disabled = false;
+      return;
+    }
+    button.disabled = false;
+    if (job.state !== "done") {
+      say(job.state === "cancelled" ? "The quick runs were cancelled before they finished; press the button to "
+                                      + "run them again."
+                                    : `The quick runs failed on the server: ${job.status}.`, true);
+      return;
+    }
+    const when = clock(job.finished_at);
+    try {
+      showTables(job.result, when);
+      say(`Quick runs done in ${Math.round(job.seconds ?? 0)} s (from ${clock(job.started_at)} to ${when}): each `
+          + "table now sets this machine's quick measurements beside the stored full run.");
+      // each quick figure under the stored one it is set beside (a claim without a quick version has none)
+      for (const rr of job.result.claims) {
+        await drawFigure($(`claim-${rr.name}`).querySelector(".quick-figure-box"), rr.name, rr.figures.quick,
+                         `Figure of the quick run of ${when}`);
+      }
+      document.body.dataset.quickFigures = "drawn";
+    } catch (err) { say(`The quick runs finished, but their results could not be shown: ${err.message}`, true); }
+  }
+
+  function showTables(result, when) {
+    for (const rr of result.claims) {
+      let box = $(`claim-${rr.name}`);
+      if (!box) {  // no stored run of this claim: a box of its own
+        box = el("article", undefined, "paper-claim");
+        box.id = `claim-${rr.name}`;
+        box.append(el("h3", `${rr.name} · ${rr.paper}`), el("p", rr.claim), el("div", undefined, "claim-table"),
+                   el("div", undefined, "quick-figure-box"));
+        $("papers-claims").append(box);
+      }
+      box.setAttribute("aria-label", `${rr.name}: ${rr.verdict}`);
+      box.querySelector(".claim-table").replaceWith(rerunTable(rr, when));
+    }
+  }
+
   button.addEventListener("click", async () => {
     button.disabled = true;
     say("Starting the quick runs…");
+    let job;
     try {
-      const started = performance.now();  // the time depends on the machine's load: the page counts it
-      const result = await runJob("reproduce-quick", (job) => {
-        say(`Quick runs, ${Math.round((performance.now() - started) / 1000)} s so far: ${job.status}…`);
-      }, { pollMs: 1000 });
-      for (const rr of result.claims) {
-        let box = $(`claim-${rr.name}`);
-        if (!box) {  // no stored run of this claim: a box of its own
-          box = el("article", undefined, "paper-claim");
-          box.id = `claim-${rr.name}`;
-          box.append(el("h3", `${rr.name} · ${rr.paper}`), el("p", rr.claim), el("div", undefined, "claim-table"),
-                     el("div", undefined, "quick-figure-box"));
-          $("papers-claims").append(box);
-        }
-        box.setAttribute("aria-label", `${rr.name}: ${rr.verdict}`);
-        box.querySelector(".claim-table").replaceWith(rerunTable(rr));
-      }
-      say(`Quick runs done in ${Math.round((performance.now() - started) / 1000)} s: each table now sets this `
-          + "machine's quick measurements beside the stored full run.");
-      // each quick figure under the stored one it is set beside (a claim without a quick version has none)
-      for (const rr of result.claims) {
-        await drawFigure($(`claim-${rr.name}`).querySelector(".quick-figure-box"), rr.name, rr.figures.quick,
-                         "Figure of the quick run, just now");
-      }
-      document.body.dataset.quickFigures = "drawn";
-    } catch (err) { say(`The quick runs failed: ${err.message}`, true); }
-    button.disabled = false;
+      job = await postJSON("/api/jobs", { kind: KIND });
+    } catch (err) {
+      say(failureText(err), true);
+      button.disabled = false;
+      return;
+    }
+    // a press while a run is under way joins it (the server runs one at a time): say so rather than count from 0
+    await show(job, job.state === "running" && (job.seconds ?? 0) >= 2);
   });
+  // a run under way when the page opened (reloaded mid-run, or started from another tab): show it and follow it
+  getJSON("/api/jobs", { kind: KIND }).then(({ jobs }) => {
+    if (jobs.length && !button.disabled) show(jobs[0], true);
+  }).catch(() => {});  // no word here: the stored tables are what the page is for, and the button still works
   // the figures last: Plotly.js is large, and the tables are readable while it loads
   try {
     for (const r of stored.claims) {
