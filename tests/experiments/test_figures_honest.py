@@ -95,7 +95,7 @@ def test_the_cli_figure_draws_each_prediction_dashed(poole_small, tmp_path):
     dashed = [ln.get_label() for ln in lines if ln.get_linestyle() == "--"]
     solid = [ln.get_label() for ln in lines if ln.get_linestyle() == "-"]
     plt.close(fig)
-    assert len(dashed) == 7 and all(label.endswith("(prediction)") for label in dashed)
+    assert len(dashed) == 9 and all(label.endswith("(prediction)") for label in dashed)  # χ₁ x 6, along q_l x 3
     assert len(solid) == 6 and all(label.endswith("measured, one seed") for label in solid)
 
 

@@ -6,9 +6,13 @@ point q*. The squared norm of the back-propagated signal delta_l = dL/dh_l chang
     chi_1 = sigma_w^2 E[phi'(sqrt(q*) z)^2]      (z ~ N(0, 1))
 per layer: below 1 gradients vanish, above 1 they explode. Both expectations are Gauss-Hermite quadratures.
 
-tanh at sigma_w^2 = 1 is critical: q* = 0 and chi_1 = 1, but q_l reaches 0 only like 1/(2l), and each layer's
-factor is about 1 - 2 q_l, so at finite depth the gradient still shrinks. The same quadrature, run along the
-q_l recursion instead of at q*, predicts that finite-depth rate, and the measurement matches it.
+chi_1 holds where q_l has reached q*; the net starts at q_0 = 1, and the layers on the way scale the gradient by
+chi(q_l), not chi_1. The same quadrature, run along the q_l recursion instead of at q*, predicts the rate over the
+depth actually run (finite_depth_rate), and every row is judged against that: for tanh at sigma_w^2 0.5 and 2 it
+is 0.4947 and 1.1014 against chi_1 = 0.5 and 1.1055 (five seeds measure 0.4945 and 1.0999, so judged against
+chi_1 the verdict would turn on the seed count as the tolerance shrinks); for ReLU chi(q) = sigma_w^2 / 2 at every
+q, so the two agree. tanh at sigma_w^2 = 1 is critical: q* = 0 and chi_1 = 1, but q_l reaches 0 only like
+1/(2l), and each layer's factor is about 1 - 2 q_l, so over 50 layers the gradient still shrinks (0.9315 a layer).
 
 A seed's rate wanders by 1-2% (the fraction of units on in each layer is a sample of 1,000), so the criterion is
 3% for one seed and 3%/sqrt(seeds) for a mean. The three ReLU configurations are one net with its weights scaled
@@ -123,6 +127,38 @@ def measured_rates(seed: int, configs=(*CONFIGS, CRITICAL), width: int = WIDTH, 
     return ratios, np.exp(np.mean(np.log(ratios), axis=1))
 
 
+def _finding(name: str, s2: float, rates: np.ndarray, tol: float):
+    """One configuration's row, judged against the rate predicted for the depth run (finite_depth_rate): the net
+    starts at q_0 = 1 and q_l settles at q* only over its first layers, whose factors are not yet chi_1, so the mean
+    of the 49 ratios need not equal chi_1. Where the two predictions differ, the row gives both."""
+    theory, predicted = chi_1(name, s2), finite_depth_rate(name, s2)
+    mean = float(np.mean(rates))
+    err = abs(mean / predicted - 1)
+    differ = abs(predicted / theory - 1) >= 5e-5  # they agree to the 4 decimals shown for ReLU (σ_w²/2 at any q)
+    paper = f"χ₁ = {theory:.4f} (Poole et al. 2016)"
+    if differ:
+        what = (f"{name}, σ_w² = {s2:g}: per-layer ‖δ‖² ratio over {DEPTH} layers matches the quadrature's "
+                f"prediction for that depth, {predicted:.4f}, rather than χ₁ = {theory:.4f} itself: the net starts "
+                "at variance q₀ = 1, and its first layers, before q_l settles at q*, scale the gradient by other "
+                "factors")
+        criterion = f"mean within {100 * tol:.1f}% of {predicted:.4f}, the prediction for {DEPTH} layers"
+        note = (f"error {100 * err:.2f}% against the {DEPTH}-layer prediction; "
+                f"{100 * abs(mean / theory - 1):.2f}% against χ₁ itself")
+    else:
+        what = (f"{name}, σ_w² = {s2:g}: per-layer ‖δ‖² ratio equals χ₁ = {theory:.4f} (quadrature), which is also "
+                f"the prediction for {DEPTH} layers: for ReLU χ(q) = σ_w²/2 at every variance")
+        criterion = f"mean within {100 * tol:.1f}% of χ₁"
+        note = f"error {100 * err:.2f}%"
+    key = f"{name}_{s2:g}"
+    if name == "relu" and s2 != RELU_MEASURED:
+        # the same standard normal weights scaled: ReLU(c h) = c ReLU(h) keeps every mask, so each ratio is the
+        # σ_w² = 2 net's times s2 / 2 exactly, and the error over χ₁ the same number; counted once, there
+        return shown(key, what, paper, rates, fmt=".4f",
+                     note=f"{note}: the σ_w² = {RELU_MEASURED:g} net's weights scaled, so the same measurement "
+                          "(ReLU keeps its on/off pattern under scaling); it counts once, in that row")
+    return asserted(key, what, paper, rates, criterion, err < tol, fmt=".4f", note=note)
+
+
 def reproduce_poole2016(quick: bool = False, seeds: int | None = None,
                         on_step: Progress = no_progress) -> Reproduction:
     n_seeds = seeds or (1 if quick else 5)
@@ -137,20 +173,7 @@ def reproduce_poole2016(quick: bool = False, seeds: int | None = None,
     tol = TOLERANCE / math.sqrt(n_seeds)  # the mean of n seeds wanders sqrt(n) times less
     findings = []
     for c, (name, s2) in enumerate(CONFIGS):
-        theory = chi_1(name, s2)
-        err = abs(float(np.mean(rates[:, c])) / theory - 1)
-        what = f"{name}, σ_w² = {s2:g}: per-layer ‖δ‖² ratio equals χ₁ = {theory:.4f} (quadrature)"
-        if name == "relu" and s2 != RELU_MEASURED:
-            # the same standard normal weights scaled: ReLU(c h) = c ReLU(h) keeps every mask, so each ratio is the
-            # σ_w² = 2 net's times s2 / 2 exactly, and the error over χ₁ the same number; counted once, there
-            findings.append(shown(
-                f"{name}_{s2:g}", what, "χ₁ (Poole et al. 2016)", rates[:, c], fmt=".4f",
-                note=f"error {100 * err:.2f}%: the σ_w² = {RELU_MEASURED:g} net's weights scaled, so the same "
-                     "measurement (ReLU keeps its on/off pattern under scaling); it counts once, in that row"))
-            continue
-        findings.append(asserted(
-            f"{name}_{s2:g}", what, "χ₁ (Poole et al. 2016)", rates[:, c], f"mean within {100 * tol:.1f}% of χ₁",
-            err < tol, fmt=".4f", note=f"error {100 * err:.2f}%"))
+        findings.append(_finding(name, s2, rates[:, c], tol))
     name, s2 = CRITICAL
     crit = rates[:, -1]
     predicted = finite_depth_rate(name, s2)
@@ -167,8 +190,10 @@ def reproduce_poole2016(quick: bool = False, seeds: int | None = None,
         series.append(Series("per-layer ‖δ‖² ratio", f"{n}, σ_w² = {v:g}: {measured}", layers, mean_curves[c].tolist()))
         series.append(Series("per-layer ‖δ‖² ratio", prediction_label(f"{n}, σ_w² = {v:g}: χ₁ by quadrature"),
                              layers, [critical_chi if (n, v) == CRITICAL else chi_1(n, v)] * len(layers)))
-    series.append(Series("per-layer ‖δ‖² ratio", prediction_label(f"{name}, σ_w² = {s2:g}: χ(q_l) along q_l"),
-                         layers, chi_along(name, s2)))
+    for n, v in configs:  # where the depth run differs from χ₁: the factor layer by layer along q_l
+        if n == "tanh":
+            series.append(Series("per-layer ‖δ‖² ratio", prediction_label(f"{n}, σ_w² = {v:g}: χ(q_l) along q_l"),
+                                 layers, chi_along(n, v)))
     on_step(n_seeds, n_seeds, "done")
     return Reproduction(
         "poole2016", "Poole et al., 2016, Exponential expressivity in deep neural networks through transient chaos; "
@@ -180,7 +205,10 @@ def reproduce_poole2016(quick: bool = False, seeds: int | None = None,
         explanation=(
             "χ₁ is an expectation over one Gaussian pre-activation, computed here by 200-point Gauss–Hermite "
             "quadrature. For ReLU it is σ_w²/2 whatever the variance, so σ_w² = 2 (He's choice) keeps gradients "
-            "steady. For tanh at σ_w² = 1 the fixed point is q* = 0, where φ'(0) = 1 gives χ₁ = 1, but the "
-            "variance only creeps towards 0 (q_l ≈ 1/(2l)), and every layer with q_l > 0 shrinks the gradient by "
-            "about 1 − 2q_l: over 50 layers that is the rate measured, not 1."),
+            "steady. χ₁ is the factor once the variance has settled at its fixed point q*; a net starts at the "
+            "input's variance, so over a finite depth the average factor is the quadrature taken layer by layer "
+            "along q_l, and each row is judged against that prediction for the 50 layers run (for tanh it differs "
+            "from χ₁ by 0.4–1.1%, for ReLU not at all). For tanh at σ_w² = 1 the fixed point is q* = 0, where "
+            "φ'(0) = 1 gives χ₁ = 1, but the variance only creeps towards 0 (q_l ≈ 1/(2l)), and every layer with "
+            "q_l > 0 shrinks the gradient by about 1 − 2q_l: over 50 layers that is the rate measured, not 1."),
         series=series)
