@@ -1,6 +1,6 @@
 """The optional compiled kernels (numba): whether they are used, and loading them on first use.
 
-functions.py computes sigmoid and tanh (float64), SiLU / swish / quick GELU, float32 GELU and gelu_tanh
+functions.py computes sigmoid and tanh (float64), SiLU / swish / quick GELU, GELU and gelu_tanh
 through the compiled kernels of ``_numba_kernels`` when numba is installed (``pip install actlab[fast]``), and
 through its NumPy formulas otherwise; both are held to the same ULP bounds. Which one runs:
 
@@ -153,8 +153,10 @@ def warm() -> list[str]:
     module.tanh(x64, v, d)
     module.tanh_value(x64, v)
     module.gelu_tanh_float64(x64, v, d)
+    module.gelu_float64(x64, v, d)
     x32 = np.linspace(-3, 3, 8, dtype=np.float32)
     v, d = np.empty_like(x32), np.empty_like(x32)
     module.gelu_float32(x32, v, d)
     module.gelu_tanh_float32(x32, v, d)
-    return done + ["sigmoid float64", "tanh float64", "gelu_tanh float64", "gelu float32", "gelu_tanh float32"]
+    return done + ["sigmoid float64", "tanh float64", "gelu_tanh float64", "gelu float64", "gelu float32",
+                   "gelu_tanh float32"]

@@ -5,8 +5,10 @@ cost seconds, so this module loads on the first call that can use it (and numba'
 later processes load the compiled code instead of compiling it again).
 
 Every kernel is one loop over the elements with no call into the C library: the exponential is
-``_exp`` below (Cody-Waite range reduction, a degree-13 Taylor polynomial, and 2**n built from the bits
-of the rounded argument), so LLVM turns the loop into SIMD code (4 float64 lanes on AVX2). The formulas
+``_exp`` below (Tang's table method: 2**(j/64) from a table, a degree-6 polynomial, and 2**n built from
+the bits of the rounded argument), so LLVM turns the loop into SIMD code (4 float64 lanes on AVX2). The
+one call is glibc's erfc in the float64 GELU kernel, in a second, scalar pass over the few blocks that
+hold an x below -11.3. The formulas
 are those of the NumPy kernels in functions.py, element by element, and are held to the same ULP bounds
 (tests/activations/test_accuracy.py runs with this path on and off). No fastmath: the double-double
 steps (two_prod_const) need every product rounded as written.
@@ -22,9 +24,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.extending import overload
 
-from ._numerics import two_prod
+from ._numerics import split_const, two_prod
 
 # exp(x) = 2**(k/64) exp(r) with k = round(64 x / ln 2) and r = x - k ln(2)/64, |r| <= ln(2)/128 (Tang's method, as
 # in ARM's optimized-routines): 2**(j/64), j = k mod 64, comes from a table as a sum hi + lo (rounded from mpmath,
@@ -94,6 +97,28 @@ def _exp(x):
     kf = t - _SHIFT
     r = (x - kf * _LN2_64_HI) - kf * _LN2_64_LO
     p = ((((_C6 * r + _C5) * r + _C4) * r + _C3) * r + _C2) * (r * r) + r  # exp(r) - 1
+    k = np.float64(t).view(np.int64) - _SHIFT_BITS
+    j = k & 63
+    m = k >> 6
+    hi = _EXP2_HI[j]
+    y = hi + (_EXP2_LO[j] + hi * p)
+    m1 = m >> 1
+    s1 = np.int64((m1 + 1023) << 52).view(np.float64)
+    s2 = np.int64((m - m1 + 1023) << 52).view(np.float64)
+    return y * s1 * s2
+
+
+@njit(inline="always", cache=True, error_model="numpy")
+def _exp_plus(x, dx):
+    """exp(x + dx) for a correction |dx| <= 2**-40 |x| (the rounding error of x), as _exp(x) with dx added to the
+    reduced argument r (|r| <= ln(2)/128): rounded once, so within about 0.51 ULP, where exp(x) (1 + dx) would
+    round twice. For x above -709 (the GELU kernel's use; below, see _exp)."""
+    x = _EXP_HI if x > _EXP_HI else x
+    x = _EXP_LO if x < _EXP_LO else x
+    t = x * _INV_LN2_64 + _SHIFT
+    kf = t - _SHIFT
+    r = ((x - kf * _LN2_64_HI) - kf * _LN2_64_LO) + dx
+    p = ((((_C6 * r + _C5) * r + _C4) * r + _C3) * r + _C2) * (r * r) + r
     k = np.float64(t).view(np.int64) - _SHIFT_BITS
     j = k & 63
     m = k >> 6
@@ -205,6 +230,17 @@ def tanh(x, out_value, out_deriv):
         out_deriv[i] = 4.0 * e / (q * q)
 
 
+def _is_float32(x):
+    """Whether x is a float32 array, as a constant of each compiled version of the calling kernel."""
+    return x.dtype == np.float32
+
+
+@overload(_is_float32, inline="always")
+def _is_float32_compiled(x):
+    single = x.dtype == types.float32
+    return lambda x: single
+
+
 @njit(cache=True, error_model="numpy")
 def swish(x, beta, beta_lo, correct, out_value, out_deriv):
     """x sigma(b x) and sigma(b x) + b x sigma'(b x), b = beta + beta_lo, from e = exp(-|p|) with p = fl(beta x).
@@ -218,20 +254,28 @@ def swish(x, beta, beta_lo, correct, out_value, out_deriv):
     (functions._mend_swish_far_left: sigma(p) nears the subnormal range there while x sigma(p) need not).
     """
     far = 0
+    # for float32 x the loop has no correction (float32 callers pass correct=False; as a run-time flag it left its steps
+    # in the vectorised loop as selects) and one division
+    single = _is_float32(x)
     for i in range(x.size):
         xi = np.float64(x[i])
         xc = _clip(xi, -1e4, 1e4)
         p = xc * beta
         err = 0.0
-        if correct:
+        if correct and not single:
             p, err = _two_prod(xc, beta)
             err += xc * beta_lo
         e = _exp(-abs(p))
         q = 1.0 + e
-        s = (1.0 if p >= 0 else e) / q
-        s_neg = (e if p >= 0 else 1.0) / q
+        if single:  # one division serves sigma(p) and sigma(-p): its extra rounding (1e-16) cannot show in float32
+            rq = 1.0 / q
+            s = (1.0 if p >= 0 else e) * rq
+            s_neg = (e if p >= 0 else 1.0) * rq
+        else:
+            s = (1.0 if p >= 0 else e) / q
+            s_neg = (e if p >= 0 else 1.0) / q
         ds = s * s_neg
-        if correct:
+        if correct and not single:
             d2s = ds * (s_neg - s)
             s = s + ds * err
             ds = ds + d2s * err
@@ -327,4 +371,144 @@ def gelu_tanh_float64(x, out_value, out_deriv):
         out_value[i] = _no_neg_inf(xi) * gate
         dsc = ds + ds * (s_neg - s) * t_err
         out_deriv[i] = gate + dsc * xc * (sq * (3 * _GT_C3) + _GT_C1)
+    return far
+
+
+# --- exact GELU, float64 ---------------------------------------------------------------------------------------------
+# functions._normal_cdf_pdf element by element: z + dz = -x / sqrt 2 split exactly, exp(-z**2) from an exact square,
+# the tail T = erfc(|z + dz|) / 2 = exp(-z**2) (erfcx(|z|) - 2/sqrt(pi) sign(z) dz) / 2, Phi = |[z <= 0] - T| and
+# phi = exp(-(z + dz)**2) / sqrt(2 pi). erfcx(a) on [0, 8] comes from functions' table (_ERFCX_NODES: a degree-8
+# Taylor polynomial about a_k = k / 32, within about 1.2 ULP): nine gathers and multiply-adds and no call into the C
+# library, so the loop is SIMD code. The few elements with z > 8 (x below -11.3) take glibc's erfc(z) (within 2.7 ULP
+# there, against mpmath) in a scalar pass over their block only; those at or below functions._GELU_FAR_LEFT (-37,
+# where exp(-z**2) nears the subnormal range) are written by functions._gelu_far_left (see gelu_float64 below).
+_SQRT_HALF = 0.7071067811865476
+_SQRT_HALF_LO = -4.833646656726457e-17  # 1/sqrt(2) - _SQRT_HALF
+_SQRT_HALF_HEAD, _SQRT_HALF_TAIL = split_const(_SQRT_HALF)
+_TWO_OVER_SQRT_PI = 1.1283791670955126
+_INV_SQRT_2PI = 0.3989422804014327
+_SPLITTER = 134217729.0  # 2**27 + 1 (Veltkamp)
+_ERFCX_STEP = 32.0  # the table's nodes are k / 32, k = 0 .. 256, its polynomials of degree 8
+_ERFCX_LAST = 8.0
+_GELU_BLOCK = 256  # elements per block: a block with an element beyond _ERFCX_LAST is passed over again
+_GELU_FAR_LEFT = -37.0  # functions._GELU_FAR_LEFT
+
+
+def _gelu_table() -> np.ndarray:
+    """functions' erfcx table as one (10, 257) array: row n the Taylor coefficient of h**n about each node (n = 0 .. 8),
+    row 9 the nodes' own rounding errors. Refuses a table of another shape (ImportError: _compiled then reports the
+    compiled kernels unavailable, and the tests fail in CI)."""
+    from . import functions as F
+
+    expected = (_ERFCX_STEP, _ERFCX_LAST, 8, _GELU_FAR_LEFT)
+    if (F._ERFCX_STEP, F._ERFCX_LAST, F._ERFCX_DEGREE, F._GELU_FAR_LEFT) != expected:
+        raise ImportError("functions.py's erfcx table or GELU far-left bound changed; update gelu_float64_kernel")
+    return np.ascontiguousarray(np.stack([*F._ERFCX_COEFFICIENTS, F._ERFCX_NODES_LO]))
+
+
+# A global array is compiled into the kernel as a constant: that lets LLVM vectorise the gathers (a table passed as
+# an argument might alias the outputs, and the loop stayed scalar, 25 against 9 ns per element). numba's on-disk
+# cache is keyed to this file alone, so _check_gelu_table() below recompiles when the cached table is not this one.
+_GELU_TABLE = _gelu_table()
+
+
+@njit(inline="always", cache=True, error_model="numpy")
+def _gelu64_parts(xi):
+    """(x clipped to +-40, z, dz, exp(-z**2)) with z + dz = -x / sqrt 2 to about 2**-104 relative (as
+    _numerics.two_prod_const) and exp(-z**2) from the exact square z**2 = zz + zz_err (as _numerics.two_square),
+    rounded once (_exp_plus)."""
+    xc = _clip(xi, -40.0, 40.0)  # Phi is 0 or 1 in float64 beyond
+    z = xc * -_SQRT_HALF
+    t = _SPLITTER * xc
+    x_hi = t - (t - xc)
+    x_lo = xc - x_hi
+    dz = ((x_hi * -_SQRT_HALF_HEAD - z) + x_hi * -_SQRT_HALF_TAIL + x_lo * -_SQRT_HALF_HEAD) + x_lo * -_SQRT_HALF_TAIL
+    dz += xc * -_SQRT_HALF_LO
+    zz = z * z
+    t = _SPLITTER * z
+    z_hi = t - (t - z)
+    z_lo = z - z_hi
+    zz_err = ((z_hi * z_hi - zz) + 2.0 * z_hi * z_lo) + z_lo * z_lo
+    gauss = _exp_plus(-zz, -zz_err)  # exp(-z**2), the square's rounding error put back
+    return xc, z, dz, gauss
+
+
+@njit(inline="always", cache=True, error_model="numpy")
+def _gelu64_write(xi, xc, z, dz, gauss, tail, i, out_value, out_deriv):
+    """Phi = |[z <= 0] - T| and phi from exp(-z**2); writes x Phi and Phi + x phi at i."""
+    cdf = abs((1.0 if z <= 0 else 0.0) - tail)
+    pdf = _INV_SQRT_2PI * gauss * (1.0 - 2.0 * z * dz)
+    out_value[i] = _no_neg_inf(xi) * cdf
+    out_deriv[i] = cdf + xc * pdf
+
+
+@njit(cache=True, error_model="numpy")
+def gelu_float64_kernel(x, out_value, out_deriv):
+    """x Phi(x) and Phi(x) + x phi(x) for float64 x (see above). Returns how many elements are at or below
+    _GELU_FAR_LEFT, whose results the caller must replace."""
+    far = 0
+    n = x.size
+    for start in range(0, n, _GELU_BLOCK):
+        stop = min(start + _GELU_BLOCK, n)
+        beyond = 0
+        for i in range(start, stop):
+            xi = x[i]
+            xc, z, dz, gauss = _gelu64_parts(xi)
+            beyond += z > _ERFCX_LAST  # x < -11.3; below z = -8, T < 1e-29 and Phi is 1 from any table value
+            a = abs(z)
+            a = _ERFCX_LAST if not a < _ERFCX_LAST else a  # NaN takes the last node, and gives NaN through h
+            node = math.floor(a * _ERFCX_STEP + 0.5)
+            k = np.int64(node)
+            h = a - node * (1.0 / _ERFCX_STEP)  # exact
+            p = _GELU_TABLE[8, k]
+            p = p * h + _GELU_TABLE[7, k]
+            p = p * h + _GELU_TABLE[6, k]
+            p = p * h + _GELU_TABLE[5, k]
+            p = p * h + _GELU_TABLE[4, k]
+            p = p * h + _GELU_TABLE[3, k]
+            p = p * h + _GELU_TABLE[2, k]
+            p = p * h + _GELU_TABLE[1, k]
+            p = p * h + _GELU_TABLE[9, k]  # the node's rounding error
+            p -= _TWO_OVER_SQRT_PI * (dz if z >= 0 else -dz)  # erfc(|z + dz|) exp(z**2) to first order in dz
+            p = p + _GELU_TABLE[0, k]  # then the node: one rounding for erfcx(|z|) and dz's term
+            tail = 0.5 * gauss * p
+            far += xi <= _GELU_FAR_LEFT
+            _gelu64_write(xi, xc, z, dz, gauss, tail, i, out_value, out_deriv)
+        if beyond:
+            for i in range(start, stop):
+                xi = x[i]
+                xc, z, dz, gauss = _gelu64_parts(xi)
+                if z > _ERFCX_LAST:  # erfc(z + dz) = erfc(z) - 2/sqrt(pi) exp(-z**2) dz to first order
+                    tail = 0.5 * (math.erfc(z) - _TWO_OVER_SQRT_PI * gauss * dz)
+                    _gelu64_write(xi, xc, z, dz, gauss, tail, i, out_value, out_deriv)
+    return far
+
+
+@njit(cache=True, error_model="numpy")
+def _compiled_gelu_table():
+    """The table as compiled into this module's kernels (a copy)."""
+    return _GELU_TABLE.copy()
+
+
+def _check_gelu_table() -> None:
+    """Recompile the GELU kernel (without the on-disk cache) when the cached code holds another table than
+    functions.py's: numba's cache notices a change of this file only."""
+    global gelu_float64_kernel, _compiled_gelu_table
+    if not np.array_equal(_compiled_gelu_table(), _GELU_TABLE):
+        gelu_float64_kernel = njit(error_model="numpy")(gelu_float64_kernel.py_func)
+        _compiled_gelu_table = njit(error_model="numpy")(_compiled_gelu_table.py_func)
+
+
+_check_gelu_table()
+
+
+def gelu_float64(x, out_value, out_deriv):
+    """GELU and its derivative for a flat float64 array into out_value and out_deriv: gelu_float64_kernel, and
+    functions._gelu_far_left for the elements at or below -37 (and -inf). Returns how many those were."""
+    far = gelu_float64_kernel(x, out_value, out_deriv)
+    if far:
+        from . import functions as F
+
+        mask = x <= _GELU_FAR_LEFT
+        out_value[mask], out_deriv[mask] = F._gelu_far_left(x[mask], True, True)
     return far

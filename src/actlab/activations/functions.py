@@ -722,10 +722,11 @@ def _gelu_float64(x: np.ndarray, value: bool, deriv: bool):
 
 
 def _gelu(x: np.ndarray, value: bool, deriv: bool):
+    kernels = _kernels_for(x)
+    if kernels is not None:  # float64: the compiled kernel hands x <= _GELU_FAR_LEFT to _gelu_far_left itself
+        kernel = kernels.gelu_float32 if x.dtype == np.float32 else kernels.gelu_float64
+        return _compiled_pair(kernel, x, value, deriv)[:2]
     if x.dtype == np.float32:
-        kernels = _kernels_for(x)
-        if kernels is not None:
-            return _compiled_pair(kernels.gelu_float32, x, value, deriv)[:2]
         return _float32_in_blocks(_gelu_block_float32, x, value, deriv)
     if x.dtype == np.float64:
         return _float64_in_blocks(_gelu_float64, x, value, deriv)
