@@ -163,6 +163,9 @@ function renderAccuracy(acc, options) {
     <th>actlab f</th><th>actlab f′</th><th>PyTorch ${acc.torch || ""} f</th><th>PyTorch f′</th></tr></thead>
     <tbody>${rows}</tbody></table><p class="muted">Largest error in ULP; PyTorch's huge figures come from the tails,
     where it computes 1 − σ, 1 − tanh² or 1 + erf and loses every digit.</p>`;
+  // the machine's part in these figures (which of NumPy's routines measured them, how other CPUs differ)
+  if (acc.note) document.getElementById("accuracy").append(Object.assign(document.createElement("p"),
+    { className: "muted", textContent: acc.note }));
 }
 
 boot().catch((err) => setStatus(`The lesson could not load: ${err.message}`, true));
