@@ -13,7 +13,7 @@ import pytest
 
 import reference_mp as R
 from actlab import activations
-from actlab.activations import _compiled
+from actlab.activations import _compiled, _erfcx_table
 from actlab.activations import functions as F
 
 from .test_accuracy import BOUNDS
@@ -70,14 +70,20 @@ def test_an_array_gives_what_each_element_gives_alone(kernels, rng):
     x = np.concatenate([rng.uniform(-45, 5, 1490), [np.inf, -np.inf, np.nan, 0.0, -0.0, -37.0, -11.3137, 1e300,
                                                     -1e300, 40.0]])
     rng.shuffle(x)
+    with _compiled.using("compiled"):
+        value, deriv = F.gelu_value_and_deriv(x)
+        alone = [F.gelu_value_and_deriv(x[i:i + 1]) for i in range(x.size)]
+    np.testing.assert_array_equal(np.concatenate([v for v, _ in alone]).view(np.int64), value.view(np.int64))
+    np.testing.assert_array_equal(np.concatenate([d for _, d in alone]).view(np.int64), deriv.view(np.int64))
+
+
+def test_the_kernel_counts_the_far_left_elements_the_caller_rewrites(kernels):
+    """gelu_float64 returns how many x are at or below -37 (-inf included, NaN not), functions._GELU_FAR_LEFT, the
+    bound below which functions._gelu rewrites them."""
+    assert kernels._GELU_FAR_LEFT == F._GELU_FAR_LEFT
+    x = np.array([-36.99, -37.0, -37.01, -38.5, -1e300, -np.inf, np.nan, 0.0, 5.0])
     value, deriv = np.empty_like(x), np.empty_like(x)
-    far = kernels.gelu_float64(x, value, deriv)
-    assert far == int(np.sum(x <= -37.0)) > 0
-    for i, xi in enumerate(x):
-        v1, d1 = np.empty(1), np.empty(1)
-        kernels.gelu_float64(np.array([xi]), v1, d1)
-        assert v1.view(np.int64)[0] == value.view(np.int64)[i] or (np.isnan(v1[0]) and np.isnan(value[i])), xi
-        assert d1.view(np.int64)[0] == deriv.view(np.int64)[i] or (np.isnan(d1[0]) and np.isnan(deriv[i])), xi
+    assert kernels.gelu_float64(x, value, deriv) == 5
 
 
 def test_special_values_match_the_numpy_path_bit_for_bit(kernels):
@@ -97,25 +103,25 @@ def test_special_values_match_the_numpy_path_bit_for_bit(kernels):
 
 def test_a_cached_kernel_with_another_table_is_compiled_again(kernels, monkeypatch):
     """numba's cache notices changes of _numba_kernels.py only; when the table compiled into the kernel is not
-    functions.py's, _check_gelu_table compiles the kernel afresh with the current one."""
+    _erfcx_table's, _check_gelu_table compiles the kernel afresh with the current one."""
     changed = kernels._GELU_TABLE.copy()
     changed *= 2.0  # erfcx doubled: the lower tail doubles
     monkeypatch.setattr(kernels, "_GELU_TABLE", changed)
-    monkeypatch.setattr(kernels, "gelu_float64_kernel", kernels.gelu_float64_kernel)  # restored afterwards
+    monkeypatch.setattr(kernels, "gelu_float64", kernels.gelu_float64)  # restored afterwards
     monkeypatch.setattr(kernels, "_compiled_gelu_table", kernels._compiled_gelu_table)
     x = np.array([-2.0])
     before = np.empty(1), np.empty(1)
-    kernels.gelu_float64_kernel(x, *before)
+    kernels.gelu_float64(x, *before)
     kernels._check_gelu_table()
     np.testing.assert_array_equal(kernels._compiled_gelu_table(), changed)
     after = np.empty(1), np.empty(1)
-    kernels.gelu_float64_kernel(x, *after)
+    kernels.gelu_float64(x, *after)
     np.testing.assert_allclose(after[0], 2 * before[0], rtol=1e-3)
 
 
 def test_a_table_of_another_shape_is_refused(kernels, monkeypatch):
     """The kernel's Horner steps are written for degree 8 and nodes k / 32: another table is an import error
     (_compiled then reports the kernels unavailable), not wrong results."""
-    monkeypatch.setattr(F, "_ERFCX_DEGREE", 9)
+    monkeypatch.setattr(_erfcx_table, "_ERFCX_DEGREE", 9)
     with pytest.raises(ImportError, match="erfcx table"):
         kernels._gelu_table()

@@ -27,6 +27,7 @@ import numpy as np
 from numba import njit, types
 from numba.extending import overload
 
+from . import _erfcx_table as T
 from ._numerics import split_const, two_prod
 
 # exp(x) = 2**(k/64) exp(r) with k = round(64 x / ln 2) and r = x - k ln(2)/64, |r| <= ln(2)/128 (Tang's method, as
@@ -377,11 +378,11 @@ def gelu_tanh_float64(x, out_value, out_deriv):
 # --- exact GELU, float64 ---------------------------------------------------------------------------------------------
 # functions._normal_cdf_pdf element by element: z + dz = -x / sqrt 2 split exactly, exp(-z**2) from an exact square,
 # the tail T = erfc(|z + dz|) / 2 = exp(-z**2) (erfcx(|z|) - 2/sqrt(pi) sign(z) dz) / 2, Phi = |[z <= 0] - T| and
-# phi = exp(-(z + dz)**2) / sqrt(2 pi). erfcx(a) on [0, 8] comes from functions' table (_ERFCX_NODES: a degree-8
+# phi = exp(-(z + dz)**2) / sqrt(2 pi). erfcx(a) on [0, 8] comes from _erfcx_table (the NumPy path's: a degree-8
 # Taylor polynomial about a_k = k / 32, within about 1.2 ULP): nine gathers and multiply-adds and no call into the C
 # library, so the loop is SIMD code. The few elements with z > 8 (x below -11.3) take glibc's erfc(z) (within 2.7 ULP
 # there, against mpmath) in a scalar pass over their block only; those at or below functions._GELU_FAR_LEFT (-37,
-# where exp(-z**2) nears the subnormal range) are written by functions._gelu_far_left (see gelu_float64 below).
+# where exp(-z**2) nears the subnormal range) are counted, and functions._gelu writes them (_gelu_far_left).
 _SQRT_HALF = 0.7071067811865476
 _SQRT_HALF_LO = -4.833646656726457e-17  # 1/sqrt(2) - _SQRT_HALF
 _SQRT_HALF_HEAD, _SQRT_HALF_TAIL = split_const(_SQRT_HALF)
@@ -395,15 +396,12 @@ _GELU_FAR_LEFT = -37.0  # functions._GELU_FAR_LEFT
 
 
 def _gelu_table() -> np.ndarray:
-    """functions' erfcx table as one (10, 257) array: row n the Taylor coefficient of h**n about each node (n = 0 .. 8),
-    row 9 the nodes' own rounding errors. Refuses a table of another shape (ImportError: _compiled then reports the
-    compiled kernels unavailable, and the tests fail in CI)."""
-    from . import functions as F
-
-    expected = (_ERFCX_STEP, _ERFCX_LAST, 8, _GELU_FAR_LEFT)
-    if (F._ERFCX_STEP, F._ERFCX_LAST, F._ERFCX_DEGREE, F._GELU_FAR_LEFT) != expected:
-        raise ImportError("functions.py's erfcx table or GELU far-left bound changed; update gelu_float64_kernel")
-    return np.ascontiguousarray(np.stack([*F._ERFCX_COEFFICIENTS, F._ERFCX_NODES_LO]))
+    """The erfcx table (_erfcx_table) as one (10, 257) array: row n the Taylor coefficient of h**n about each node
+    (n = 0 .. 8), row 9 the nodes' own rounding errors. Refuses a table of another shape (ImportError: _compiled then
+    reports the compiled kernels unavailable, and the tests fail in CI)."""
+    if (T._ERFCX_STEP, T._ERFCX_LAST, T._ERFCX_DEGREE) != (_ERFCX_STEP, _ERFCX_LAST, 8):
+        raise ImportError("the erfcx table's nodes or degree changed (_erfcx_table.py); update gelu_float64")
+    return np.ascontiguousarray(np.stack([*T._ERFCX_COEFFICIENTS, T._ERFCX_NODES_LO]))
 
 
 # A global array is compiled into the kernel as a constant: that lets LLVM vectorise the gathers (a table passed as
@@ -443,7 +441,7 @@ def _gelu64_write(xi, xc, z, dz, gauss, tail, i, out_value, out_deriv):
 
 
 @njit(cache=True, error_model="numpy")
-def gelu_float64_kernel(x, out_value, out_deriv):
+def gelu_float64(x, out_value, out_deriv):
     """x Phi(x) and Phi(x) + x phi(x) for float64 x (see above). Returns how many elements are at or below
     _GELU_FAR_LEFT, whose results the caller must replace."""
     far = 0
@@ -492,23 +490,12 @@ def _compiled_gelu_table():
 
 def _check_gelu_table() -> None:
     """Recompile the GELU kernel (without the on-disk cache) when the cached code holds another table than
-    functions.py's: numba's cache notices a change of this file only."""
-    global gelu_float64_kernel, _compiled_gelu_table
+    _erfcx_table's: numba's cache notices a change of this file only."""
+    global gelu_float64, _compiled_gelu_table
     if not np.array_equal(_compiled_gelu_table(), _GELU_TABLE):
-        gelu_float64_kernel = njit(error_model="numpy")(gelu_float64_kernel.py_func)
+        gelu_float64 = njit(error_model="numpy")(gelu_float64.py_func)
         _compiled_gelu_table = njit(error_model="numpy")(_compiled_gelu_table.py_func)
 
 
 _check_gelu_table()
 
-
-def gelu_float64(x, out_value, out_deriv):
-    """GELU and its derivative for a flat float64 array into out_value and out_deriv: gelu_float64_kernel, and
-    functions._gelu_far_left for the elements at or below -37 (and -inf). Returns how many those were."""
-    far = gelu_float64_kernel(x, out_value, out_deriv)
-    if far:
-        from . import functions as F
-
-        mask = x <= _GELU_FAR_LEFT
-        out_value[mask], out_deriv[mask] = F._gelu_far_left(x[mask], True, True)
-    return far
