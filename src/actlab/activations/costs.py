@@ -21,7 +21,8 @@ from importlib import resources
 # Bump when bench/activations.py measures the lesson table differently (sizes, dtype, what a call does).
 METHOD_VERSION = 1
 NAMES = ("relu", "gelu", "gelu_tanh", "quick_gelu")
-KERNEL_FILES = ("functions.py", "_numerics.py", "_numba_kernels.py")  # in actlab/activations: the code the figures time
+# in actlab/activations: the code the figures time
+KERNEL_FILES = ("functions.py", "_numerics.py", "_numba_kernels.py", "_erfcx_table.py")
 TABLE_FILE = "lesson_costs.json"  # in actlab/data
 
 
