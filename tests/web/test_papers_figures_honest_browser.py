@@ -17,7 +17,7 @@ def test_poole_predictions_are_dashed_and_shazeer_means_have_error_bars(page, li
     poole = page.locator("#claim-poole2016 .paper-figure [role=img]").first
     (panel,) = figures.figure(papers.stored("poole2016"))
     predicted = [t for t in panel.traces if t.style == figures.PREDICTION]
-    assert len(predicted) == 7  # χ₁ beside each of the six measured ratios, and the critical tanh's χ(q_l)
+    assert len(predicted) == 9  # χ₁ beside each of the six measured ratios, and χ(q_l) for each of the three tanh nets
     dashes = poole.evaluate("el => el.data.map((t) => (t.line || {}).dash || 'solid')")
     names = poole.evaluate("el => el.data.map((t) => t.name)")
     assert sorted(n for n, d in zip(names, dashes, strict=True) if d == "dash") == sorted(t.label for t in predicted)
