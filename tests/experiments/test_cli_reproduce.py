@@ -129,4 +129,4 @@ def test_named_categories_are_the_figures_x_labels(tmp_path, monkeypatch):
 
 def test_jobs_out_of_range_is_refused():
     res = run("reproduce", "lu2019", "--quick", "--jobs", "0")
-    assert res.exit_code == 2 and "--jobs must be 1-8" in res.stderr
+    assert res.exit_code == 2 and "--jobs: a whole number from 1 to 8; got '0'" in res.stderr

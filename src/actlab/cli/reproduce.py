@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 from typing import Annotated
@@ -25,30 +26,43 @@ _STYLE = {REPRODUCED: "green", PARTLY: "yellow", UNDECIDED: "magenta", NOT_REPRO
 @app.command()
 def reproduce(
     names: Annotated[list[str] | None, typer.Argument(
-        help=f"Claims to run (all when none): {', '.join(core.names())}")] = None,
+        metavar="NAME", help=f"Claims to run (all when none): {', '.join(core.names())}.")] = None,
     quick: Annotated[bool, typer.Option("--quick", help="The reduced runs (about 30 s of CPU time for all; longer "
-                                                         "on a busy machine), each beside "
-                                                         "the stored full run; claims that need the full run show "
-                                                         "its stored record")] = False,
-    seeds: Annotated[int | None, typer.Option(help="Seeds per part (each claim's default when not given)")] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Print the records as JSON")] = False,
-    plot: Annotated[Path | None, typer.Option(help="Write one figure per claim into this folder (needs "
-                                                   "matplotlib)")] = None,
+                                                         "on a busy machine), each beside the stored full run. A "
+                                                         "claim that needs the full run shows its stored "
+                                                         "record.")] = False,
+    # text, not int: typer's own refusal of "1.5" speaks of parsing; _whole_number says what is allowed
+    seeds: Annotated[str | None, typer.Option(metavar="N", help="Seeds per part, a whole number from 1 to 20 "
+                                                                "(each claim's default when not given). lu2019 "
+                                                                "counts random nets and takes none.")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the records as JSON.")] = False,
+    plot: Annotated[str | None, typer.Option(metavar="FOLDER", help="Write one figure per claim into this folder "
+                                                                    "(needs matplotlib).")] = None,
     # 1 by default: on the 2-core machine two workers cost 40-50% more CPU time (each claim's own CPU time rose
     # about 1.4x beside the other) and did not shorten the quick set (bench/reproduce.py --versus-jobs, 4 rounds)
-    jobs: Annotated[int, typer.Option(help="Claims run side by side in this many processes (1: one after "
-                                           "another here)")] = 1,
+    jobs: Annotated[str, typer.Option(metavar="N", help="Claims run side by side in this many processes, a whole "
+                                                        "number from 1 to 8 (1: one after another here).")] = "1",
 ) -> None:
     """Re-measure the papers' claims, each with a verdict.
 
-    Each claim's number from the paper stands beside actlab's measurement, then the verdict and, where a claim
-    does not reproduce, why."""
+    Each claim's number from the paper stands beside actlab's measurement, with the verdict and, if it fails, why.
+    """
+    for name in names or []:  # the argument by its own name (the core calls its field "name")
+        if name not in core.CLAIMS:
+            fail(f"NAME: {core.unknown_claim_text(name)}")
     chosen = core.check_names(names)
-    if seeds is not None and not 1 <= seeds <= 20:
-        fail(f"--seeds must be 1-20; got {seeds}")
-    if not 1 <= jobs <= 8:
-        fail(f"--jobs must be 1-8; got {jobs}")
+    n_seeds = None if seeds is None else _whole_number("--seeds", seeds, 1, 20)
+    n_jobs = _whole_number("--jobs", jobs, 1, 8)
+    out = Console(stderr=True) if json_out else console.real  # with --json, stdout carries JSON alone
+    if n_seeds is not None:
+        for name in chosen:
+            why = core.seeds_unused(name, quick)
+            if why:
+                out.print(f"[yellow]note:[/yellow] --seeds {n_seeds} does not change {name}: {escape(why)}.")
     if plot is not None:
+        if not plot.strip():  # Path("") is the current folder: an empty name is a slip, not a choice
+            fail("--plot: the folder name is empty; name a folder for the figures (a dot for the current one)")
+        plot = Path(plot)
         if plot.exists() and not plot.is_dir():
             fail(f"--plot: {plot} is a file, not a folder; give a folder for the figures")
         try:
@@ -59,7 +73,6 @@ def reproduce(
             import matplotlib  # noqa: F401
         except ImportError:
             fail("--plot needs matplotlib: pip install 'actlab[plot]'")
-    out = Console(stderr=True) if json_out else console.real  # with --json, stdout carries JSON alone
     records, reruns, start = [], [], time.perf_counter()
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.fields[step]}"),
                   TimeElapsedColumn(), console=out, transient=json_out) as progress:
@@ -71,7 +84,7 @@ def reproduce(
             progress.start_task(tasks[name])  # no effect once started
             progress.update(tasks[name], completed=done, total=max(total, 1), step=escape(message))
 
-        for record, _ in core.run_claims(chosen, quick=quick, seeds=seeds, on_step=on_step, workers=jobs):
+        for record, _ in core.run_claims(chosen, quick=quick, seeds=n_seeds, on_step=on_step, workers=n_jobs):
             progress.start_task(tasks[record.name])  # a stored record reports no step
             task = next(t for t in progress.tasks if t.id == tasks[record.name])
             # completed, not a new total: a new total restarts the bar's clock, which stopped at its last step
@@ -93,6 +106,13 @@ def reproduce(
     console.print(summary_table(reruns if quick else records, elapsed))
 
 
+def _whole_number(option: str, text: str, low: int, high: int) -> int:
+    """``text`` as a whole number from ``low`` to ``high``, or a one-line refusal that says so."""
+    if not re.fullmatch(r"\s*[0-9]+\s*", text) or not low <= int(text) <= high:
+        fail(f"{option}: a whole number from {low} to {high}; got {text!r}")
+    return int(text)
+
+
 def claim_table(r: Reproduction) -> Table:
     """One claim: each finding beside the paper's number, then the verdict, what did not reproduce, and why."""
     mark = escape(" [stored full run]" if r.stored else (" [quick]" if r.quick else ""))
@@ -102,12 +122,12 @@ def claim_table(r: Reproduction) -> Table:
     table = Table(title=f"{r.name}: {escape(r.paper)}{mark}", title_justify="left", caption_justify="left",
                   show_lines=True, expand=True, width=min(console.width, 140))
     for col, kw in (("what is claimed", {"ratio": 8}), ("paper", {"ratio": 3}),
-                    ("actlab", {"justify": "right", "no_wrap": True}), ("n", {"justify": "right", "no_wrap": True}),
+                    ("actlab", {"justify": "right", "no_wrap": True}), ("n", {"max_width": 11}),
                     ("criterion", {"ratio": 6, "min_width": len("criterion")}), ("verdict", {"no_wrap": True})):
         table.add_column(col, overflow="fold", **kw)
     for f in r.findings:
         what = escape(f.what) + (f"\n[dim]↳ {escape(f.note)}[/dim]" if f.note else "")
-        table.add_row(what, escape(f.paper) or "—", f.measured_text, str(f.n), escape(f.criterion) or "—",
+        table.add_row(what, escape(f.paper) or "—", f.measured_text, escape(f.n_text), escape(f.criterion) or "—",
                       f"[{_STYLE[f.verdict]}]{f.verdict}[/]")
     lines = [f"[bold]verdict: [{_STYLE[r.verdict]}]{r.verdict}[/][/bold]  ({escape(r.claim)})"]
     missing = r.not_reproduced()
@@ -140,7 +160,7 @@ def _cell(f: Finding | None) -> tuple[str, str, str]:
     """One run's measurement, seed count and verdict for a finding, or what stands in for a finding it lacks."""
     if f is None:
         return "—", "—", "[dim]not measured[/dim]"
-    return f.measured_text, str(f.n), f"[{_STYLE[f.verdict]}]{f.verdict}[/]"
+    return f.measured_text, escape(f.n_text), f"[{_STYLE[f.verdict]}]{f.verdict}[/]"
 
 
 def _criteria(row, runs: list[tuple[str, str]]) -> str:
@@ -169,7 +189,7 @@ def rerun_table(r: Rerun) -> Table:
                   caption_justify="left", show_lines=True, expand=True, width=min(console.width, 140))
     heads = "\n".join(label for label, _ in runs)
     for col, kw in (("what is claimed", {"ratio": 8}), ("paper", {"ratio": 3}),
-                    (heads, {"justify": "right", "no_wrap": True}), ("n", {"justify": "right", "no_wrap": True}),
+                    (heads, {"justify": "right", "no_wrap": True}), ("n", {"max_width": 11}),
                     ("criterion", {"ratio": 6, "min_width": len("criterion")}), ("verdict", {"no_wrap": True})):
         table.add_column(col, overflow="fold", **kw)
     for row in r.rows():

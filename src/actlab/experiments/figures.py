@@ -27,7 +27,7 @@ AXES: dict[str, tuple[str, str]] = {
     "(c) lr 0.001, dropout 0.5": ("epoch", "training loss (log-loss, nats; log scale)"),
     "zero biases": ("depth L (layers)", "dead at an input (fraction of nets)"),
     "symmetric biases": ("depth L (layers)", "dead at an input (fraction of nets)"),
-    "born dead (whole domain)": ("depth L (layers)", "constant at 32 inputs (fraction of nets)"),
+    "born dead (whole domain)": ("depth L (layers)", "dead at all 32 inputs (fraction of nets)"),
     "per-layer ‖δ‖² ratio": ("layer l", "‖δ_l‖² / ‖δ_l+1‖² (no unit)"),
     "Markov task: held-out loss at 1,000 steps": ("feed-forward unit", "held-out loss (nats per symbol)"),
     "digits: test log-loss after 300 steps": ("feed-forward unit", "test log-loss (nats per image)"),

@@ -29,7 +29,7 @@ from ..network import MLP, NetworkConfig
 from ..optim import OptimConfig, Optimizer
 from ._fit import error_rate, train_epochs
 from .digits import load_digits
-from .reproduction import Progress, Reproduction, Series, asserted, no_progress, shown
+from .reproduction import RUNS, Progress, Reproduction, Series, asserted, no_progress, shown
 
 HIDDEN = (256,) * 5
 INITS = {"standard": "standard", "normalized": "xavier_uniform"}
@@ -183,6 +183,11 @@ def _training_findings(results: dict) -> list:
 
     sig = np.concatenate([final(("sigmoid", "standard", 0.1)), final(("sigmoid", "standard", 1.0))])
     learners = np.concatenate([final(("tanh", "standard", 0.1)), final(("softsign", "standard", 0.1))])
+    # these two pool runs of different settings, so n counts runs, not seeds of one setting
+    sig_runs = _runs_text({"lr 0.1": len(results["sigmoid", "standard", 0.1]),
+                           "lr 1.0": len(results["sigmoid", "standard", 1.0])})
+    learner_runs = _runs_text({"tanh": len(results["tanh", "standard", 0.1]),
+                               "softsign": len(results["softsign", "standard", 0.1])})
     std_tanh, norm_tanh = final(("tanh", "standard", 0.1)), final(("tanh", "normalized", 0.1))
     onsets = [_onsets(r["saturation"]) for r in results[("tanh", "standard", 0.1)]]
     sequential = all(None not in o and o == sorted(o) and o[0] < o[-1] for o in onsets)
@@ -190,10 +195,10 @@ def _training_findings(results: dict) -> list:
     return [
         asserted("sigmoid_stuck", "sigmoid, standard init, lr 0.1 and 1.0: test error after 50 epochs",
                  "trains badly (deep sigmoid nets)", sig, "above 50% in every run", bool(np.all(sig > 0.5)),
-                 fmt=".1%", bounds=(0.5, None)),
+                 fmt=".1%", bounds=(0.5, None), n_of=RUNS, n_words=sig_runs),
         asserted("tanh_softsign_learn", "tanh and softsign, standard init, lr 0.1: test error after 50 epochs",
                  "train", learners, "below 10% in every run", bool(np.all(learners < 0.1)), fmt=".1%",
-                 bounds=(None, 0.1)),
+                 bounds=(None, 0.1), n_of=RUNS, n_words=learner_runs),
         asserted("normalized_better", "tanh: normalized init's test error minus the standard init's (50 epochs)",
                  "normalized is better", norm_tanh - std_tanh, "below 0 in every seed",
                  bool(np.all(norm_tanh < std_tanh)), fmt="+.1%", bounds=(None, 0.0),
@@ -204,6 +209,13 @@ def _training_findings(results: dict) -> list:
                  sequential, note=f"the figure: the largest fraction of units saturated (|tanh| > {SATURATED}) in "
                  f"any layer after 50 epochs; {_onset_text(onsets)}"),
     ]
+
+
+def _runs_text(runs: dict[str, int]) -> str:
+    """How many runs a pooled finding holds and of what: "2 runs: lr 0.1 x 1 seed, lr 1.0 x 1 seed"."""
+    total = sum(runs.values())
+    parts = ", ".join(f"{name} x {n} seed{'s' if n != 1 else ''}" for name, n in runs.items())
+    return f"{total} run{'s' if total != 1 else ''}: {parts}"
 
 
 def _onset_text(onsets: list[list[int | None]]) -> str:

@@ -76,6 +76,25 @@ def overtaking_epoch(below: np.ndarray) -> int:
     return RECORD[i]
 
 
+def _overtakes(setting: str, lr: float, epochs: list[int]):
+    """When GELU's loss goes below ReLU's for good: the mean epoch over the seeds where it does, and how many seeds
+    never do by the last epoch (an epoch number standing for "never" would drag a mean up, so it is not averaged)."""
+    passed = [e for e in epochs if e <= EPOCHS]
+    never = len(epochs) - len(passed)
+    per_seed = ", ".join(str(e) if e <= EPOCHS else "never" for e in epochs)
+    note = f"per seed: {per_seed}; the loss is read at epochs {', '.join(map(str, RECORD))}"
+    if not passed:
+        return shown(f"overtakes_{setting}", f"({setting}) lr {lr:g}: seeds in which GELU's training loss goes below "
+                     f"ReLU's and stays there by epoch {EPOCHS}: none", "", 0, fmt=".0f", note=note,
+                     n_words=f"0 of {len(epochs)} seeds")
+    what = (f"({setting}) lr {lr:g}: the epoch from which GELU's training loss stays below ReLU's, in the "
+            f"{len(passed)} of {len(epochs)} seeds where it does")
+    if never:
+        what += f" (in {never}, GELU is still above ReLU at epoch {EPOCHS}; they are left out of the mean)"
+    return shown(f"overtakes_{setting}", what, "", passed, fmt=".0f", note=note,
+                 n_words=f"{len(passed)} of {len(epochs)} seeds")
+
+
 def reproduce_hendrycks2016(quick: bool = False, seeds: int | None = None,
                             on_step: Progress = no_progress) -> Reproduction:
     n_seeds = seeds or 5
@@ -102,18 +121,15 @@ def reproduce_hendrycks2016(quick: bool = False, seeds: int | None = None,
                  f", ReLU {np.mean(curves[setting, 'relu'][:, -1]):.3g}, SiLU "
                  f"{np.mean(curves[setting, 'silu'][:, -1]):.3g}, tanh {np.mean(curves[setting, 'tanh'][:, -1]):.3g}"))
         below = curves[setting, "gelu_tanh"] < curves[setting, "relu"]  # (seeds, recorded epochs)
-        epochs = [overtaking_epoch(b) for b in below]
-        findings.append(shown(
-            f"overtakes_{setting}", f"({setting}) lr {lr:g}: the epoch from which GELU's training loss stays below "
-            f"ReLU's ({EPOCHS + 1}: not by epoch {EPOCHS})", "", epochs, fmt=".0f",
-            note=f"per seed: {', '.join(map(str, epochs))}; epochs read: {', '.join(map(str, RECORD))}"))
+        findings.append(_overtakes(setting, lr, [overtaking_epoch(b) for b in below]))
     for setting in ("a", "b"):
         for epoch in (5, 10):
             means = {act: float(np.mean(curves[setting, act][:, RECORD.index(epoch)])) for act in ACTIVATIONS}
             best = min(means, key=means.get)
             findings.append(shown(
                 f"early_{setting}_{epoch}", f"({setting}) epoch {epoch}: the lowest mean training loss is {best}'s "
-                f"(GELU's is {means['gelu_tanh']:.3g})", "GELU lowest throughout", means[best], fmt=".3g"))
+                f"(GELU's is {means['gelu_tanh']:.3g})", "GELU lowest throughout", means[best], fmt=".3g",
+                n_words=f"mean of {n_seeds} seeds" if n_seeds > 1 else "1 seed"))
     final_c = {act: curves["c", act][:, -1] for act in ACTIVATIONS}
     best_c = min(final_c, key=lambda a: float(np.mean(final_c[a])))
     findings.append(shown(
@@ -133,7 +149,7 @@ def reproduce_hendrycks2016(quick: bool = False, seeds: int | None = None,
             "keep learning, which pays off once training has run long enough to need them. Early on, a bounded "
             "tanh net can move faster. At lr 1e-4, 50 epochs are 400 small steps: GELU's loss falls more slowly "
             "at first and passes ReLU's only in the last epochs, so which of the two ends lower differs from seed "
-            "to seed (the 'overtakes' rows give the epoch per seed). Dropout changes which units are present at "
-            "each step, and how each activation copes with that is its own question: the paper's dropout result "
-            "did not carry over here, so it is shown, not claimed."),
+            "to seed (the rows on the epoch from which GELU stays below ReLU give it seed by seed). Dropout "
+            "changes which units are present at each step, and how each activation copes with that is its own "
+            "question: the paper's dropout result did not carry over here, so it is shown, not claimed."),
         series=series)

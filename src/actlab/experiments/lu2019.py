@@ -2,11 +2,12 @@
 
 With weights and biases drawn symmetrically around 0 (or biases 0), each unit of a width-N layer is off at a given
 input with probability 1/2, independently given the layer's input, so the layer is all zero with probability
-2^-N and a depth-L net has a zero layer, and so a constant output, at that input with probability
+2^-N and a depth-L net has an all-zero layer at that input (so its output no longer depends on the input there)
+with probability
 1 - (1 - 2^-N)^L. Monte Carlo counts that event for N 2-5 and L up to 50, with zero and with symmetric biases (56
-cells), and compares each count with the formula in binomial standard errors. A net is "born dead" when it is
-constant over the whole input domain (here: at every one of 32 inputs drawn for it); that probability rises with depth,
-falls with width and can never exceed the pointwise one.
+cells), and compares each count with the formula in binomial standard errors. A net is "born dead" when it has an
+all-zero layer at every input of the domain (here: at each of 32 inputs drawn for it); that probability rises with
+depth, falls with width and can never exceed the pointwise one.
 
 Run matrix (each count is cumulative over depth, so one draw of 50 layers gives all seven depths):
   pointwise  4 widths x 2 bias kinds x 40,000 nets (quick: 10,000) x 50 layers, 2-d Gaussian inputs
@@ -23,7 +24,7 @@ import numpy as np
 
 from .dying_relu import dead_probability
 from .figures import error_label
-from .reproduction import Progress, Reproduction, Series, asserted, no_progress, shown
+from .reproduction import NETS, Progress, Reproduction, Series, asserted, no_progress, shown
 
 WIDTHS = (2, 3, 4, 5)
 DEPTHS = (1, 2, 5, 10, 20, 30, 50)
@@ -90,22 +91,25 @@ def reproduce_lu2019(quick: bool = False, seeds: int | None = None, on_step: Pro
     falls = all(born[n][L - 1] > born[m][L - 1] for n, m in _steps() for L in mid)
     excess = max(float(born[n][L - 1] - dead_probability(n, L)) / float(se[n][L - 1])
                  for n in WIDTHS for L in DEPTHS)
+    cells_n = f"{len(z)} cells x {trials:,} nets"  # what each figure is over: nets, not seeds
+    born_n = f"{len(WIDTHS)} widths x {born_trials:,} nets"
     findings = [
         asserted("cells_within", "1 − (1 − 2^−N)^L matches Monte Carlo in every cell (N 2–5, L 1–50, zero or "
                  "symmetric biases)", "formula (Lu et al. 2019)", int(np.sum(z <= MAX_Z)),
                  f"all {len(z)} cells within {MAX_Z} SE", bool(np.all(z <= MAX_Z)), fmt=".0f",
-                 note=f"{len(z)} cells, {trials:,} nets each"),
+                 note="the figure: how many cells lie within that distance", n_of=NETS, n_words=cells_n),
         shown("max_z", "largest distance from the formula, in binomial standard errors", "", float(z.max()),
-              note=f"at N = {worst[0]}, L = {worst[1]}, {worst[2]} biases", fmt=".2f"),
+              note=f"at N = {worst[0]}, L = {worst[1]}, {worst[2]} biases", fmt=".2f", n_of=NETS, n_words=cells_n),
         asserted("born_rises", "born-dead probability rises with depth (L 1 → 50, every width)", "",
                  min(float(born[n][idx[-1]] - born[n][idx[0]]) for n in WIDTHS), "rise > 3 SE at every width",
-                 rises, note="smallest rise over the four widths"),
+                 rises, note="smallest rise over the four widths", n_of=NETS, n_words=born_n),
         asserted("born_falls", "born-dead probability falls with width (N → N + 1, L 5–30)", "",
                  min(float(born[n][L - 1] - born[m][L - 1]) for n, m in _steps() for L in mid),
-                 "every step down > 0", falls, note="smallest drop"),
+                 "every step down > 0", falls, note="smallest drop", n_of=NETS, n_words=born_n),
         asserted("born_below", "born dead is at most dead at one input", "", excess,
                  "excess < 2 SE in every cell", excess < 2.0, fmt=".2f",
-                 note="largest (born dead − formula) over its standard error; negative means below"),
+                 note="largest (born dead − formula) over its standard error; negative means below", n_of=NETS,
+                 n_words=born_n),
     ]
     # the formula as a line over every depth; Monte Carlo at the seven depths compared, each with the binomial
     # standard error its z-score used (the figure draws them as markers with error bars: figures.error_label)
@@ -124,8 +128,8 @@ def reproduce_lu2019(quick: bool = False, seeds: int | None = None, on_step: Pro
     on_step(total, total, "done")
     return Reproduction(
         "lu2019", "Lu, Shin, Su & Karniadakis, 2019, Dying ReLU and Initialization",
-        "A width-N, depth-L ReLU net with symmetric random parameters is constant at an input with probability "
-        "1 − (1 − 2^−N)^L.", findings, quick, 1,
+        "A width-N, depth-L ReLU net with symmetric random parameters has an all-zero layer at a given input, so "
+        "that its output no longer depends on the input there, with probability 1 − (1 − 2^−N)^L.", findings, quick, 1,
         f"4 widths x 2 bias kinds x {trials:,} nets x 50 layers; born dead: 4 widths x {born_trials:,} nets x "
         f"{DOMAIN_POINTS} inputs", explanation=(
             "Each unit is off with probability 1/2 at a given input, independently of the others given the layer's "

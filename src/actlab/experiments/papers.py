@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import difflib
 import hashlib
 import json
 import multiprocessing
@@ -57,18 +58,48 @@ _SHARED_SOURCES = ("reproduction.py", "_fit.py", "digits.py", "_residual.py", "_
 _ALWAYS = ("reproduction.py", "_threads.py")  # every record's form, and the one BLAS thread every claim runs on
 
 
+# claims whose run the number of seeds does not change, and why (an interface says so rather than ignore it)
+NO_SEEDS = {"lu2019": "it counts random nets, not seeds: 40,000 a cell (10,000 in the quick run), drawn from one "
+                      "fixed stream"}
+
+
 def names() -> list[str]:
     return list(CLAIMS)
 
 
+def nearest(name: str) -> list[str]:
+    """The claims a mistyped name most likely meant: those it is the start of, or that its letters begin
+    ("glorot", "glorot2011" -> glorot2010), then the closest by spelling; at most three."""
+    typed = name.strip().lower()
+    starts = [n for n in CLAIMS if typed and (n.startswith(typed) or typed.startswith(n.rstrip("0123456789")))]
+    return list(dict.fromkeys(starts + difflib.get_close_matches(typed, list(CLAIMS), n=3, cutoff=0.7)))[:3]
+
+
+def unknown_claim_text(name: str) -> str:
+    """What is wrong with an unknown claim name, with the nearest names and every valid one."""
+    near = nearest(name)
+    if near:
+        return f"no claim {name!r}; did you mean {' or '.join(near)}? The claims are {', '.join(CLAIMS)}."
+    return f"no claim {name!r}; the claims are {', '.join(CLAIMS)}."
+
+
 def check_names(requested: list[str] | None) -> list[str]:
-    """The claims asked for (all when none), each checked; an unknown name lists the valid ones."""
+    """The claims asked for (all when none), each checked; an unknown name gives the nearest and the valid ones."""
     if not requested:
         return names()
     for n in requested:
         if n not in CLAIMS:
-            raise ConfigError("name", f"no claim {n!r}; choose from {', '.join(CLAIMS)}")
+            raise ConfigError("name", unknown_claim_text(n))
     return list(dict.fromkeys(requested))
+
+
+def seeds_unused(name: str, quick: bool) -> str | None:
+    """Why a given number of seeds does not change this claim's run, or None when it does."""
+    if name in NO_SEEDS:
+        return NO_SEEDS[name]
+    if quick and not CLAIMS[name][1]:
+        return "it has no quick version, so the quick run shows its stored full run as it was made"
+    return None
 
 
 def reproduce(name: str, quick: bool = False, seeds: int | None = None,

@@ -24,6 +24,7 @@ import numpy as np
 from ._result import ResultMixin
 
 REPRODUCED, PARTLY, NOT_REPRODUCED, UNDECIDED, SHOWN = "reproduced", "partly", "not reproduced", "undecided", "shown"
+SEEDS, RUNS, NETS, COMPUTED = "seeds", "runs", "nets", "computed"  # what a finding's n counts (Finding.n_of)
 RESOLVED = 0.975  # a margin is resolved when it exceeds this quantile of Student's t times the standard error
 
 Progress = Callable[[int, int, str], None]  # on_step(done, total, message), as the web lab's job runner calls it
@@ -37,9 +38,14 @@ def no_progress(done: int, total: int, message: str) -> None:
 class Finding(ResultMixin):
     """One measured figure beside the paper's.
 
-    measured is the mean over ``n`` seeds (or the single count it names) and spread their standard deviation
-    (ddof 1; 0 for one seed). ``fmt`` formats both. ``paper`` quotes the paper's own number, or is empty where
+    measured is the mean of ``n`` values (or the single count it names) and spread their standard deviation
+    (ddof 1; 0 for one value). ``fmt`` formats both. ``paper`` quotes the paper's own number, or is empty where
     the paper gives none; ``criterion`` says in words what the measurement must meet to count as reproduced.
+
+    ``n`` is what the statistics use (the standard error is spread / sqrt(n)); what its values are is ``n_of``:
+    SEEDS (one value a seed), RUNS (one a training run, e.g. two learning rates), NETS (counted over random
+    nets) or COMPUTED (a number worked out, not sampled). ``n_words`` says it in full where the count alone would
+    mislead ("56 cells x 40,000 nets each", "mean of 5 seeds"); ``n_text`` is what every face shows.
     """
 
     key: str
@@ -55,6 +61,17 @@ class Finding(ResultMixin):
     # the criterion as an interval [low, high] for each seed's value (None: open on that side), where it is one;
     # the margin the seeds must resolve is the mean's distance inside it
     bounds: list[float | None] | None = None
+    n_of: str = SEEDS
+    n_words: str = ""
+
+    @property
+    def n_text(self) -> str:
+        """What the figure is over, in words: "5 seeds", "1 run", "computed", or n_words where given."""
+        if self.n_words:
+            return self.n_words
+        if self.n_of == COMPUTED:
+            return "computed"
+        return f"{self.n:,} {self.n_of[:-1] if self.n == 1 else self.n_of}"
 
     @property
     def measured_text(self) -> str:
@@ -66,17 +83,18 @@ class Finding(ResultMixin):
         return text
 
     def to_dict(self) -> dict:
-        return {**super().to_dict(), "measured_text": self.measured_text}
+        return {**super().to_dict(), "measured_text": self.measured_text, "n_text": self.n_text}
 
 
 def asserted(key: str, what: str, paper: str, values, criterion: str, passed: bool, fmt: str = ".3f",
-             note: str = "", bounds: tuple[float | None, float | None] | None = None) -> Finding:
+             note: str = "", bounds: tuple[float | None, float | None] | None = None, n_of: str = SEEDS,
+             n_words: str = "") -> Finding:
     """A finding actlab asserts: ``values`` are the per-seed figures, ``passed`` whether the criterion holds in
     every seed; with ``bounds`` (the criterion as an interval for each value) the seeds must also resolve the
-    margin, or the finding is undecided (see the module's docstring)."""
+    margin, or the finding is undecided (see the module's docstring). ``n_of`` and ``n_words``: see Finding."""
     mean, spread, n = summarise(values)
     b = None if bounds is None else [None if v is None else float(v) for v in bounds]
-    finding = Finding(key, what, paper, mean, spread, n, criterion, NOT_REPRODUCED, fmt, note, b)
+    finding = Finding(key, what, paper, mean, spread, n, criterion, NOT_REPRODUCED, fmt, note, b, n_of, n_words)
     if not passed:
         return finding
     if b is None:
@@ -126,10 +144,11 @@ def _join(*parts: str) -> str:
     return "; ".join(p for p in parts if p)
 
 
-def shown(key: str, what: str, paper: str, values, note: str = "", fmt: str = ".3f") -> Finding:
+def shown(key: str, what: str, paper: str, values, note: str = "", fmt: str = ".3f", n_of: str = SEEDS,
+          n_words: str = "") -> Finding:
     """A figure shown for context, with no verdict of its own."""
     mean, spread, n = summarise(values)
-    return Finding(key, what, paper, mean, spread, n, "", SHOWN, fmt, note)
+    return Finding(key, what, paper, mean, spread, n, "", SHOWN, fmt, note, n_of=n_of, n_words=n_words)
 
 
 def summarise(values) -> tuple[float, float, int]:
@@ -191,7 +210,8 @@ class Reproduction(ResultMixin):
 
     @classmethod
     def from_dict(cls, data: dict) -> Reproduction:
-        findings = [Finding(**{k: v for k, v in f.items() if k != "measured_text"}) for f in data["findings"]]
+        findings = [Finding(**{k: v for k, v in f.items() if k not in ("measured_text", "n_text")})
+                    for f in data["findings"]]
         series = [Series(**s) for s in data.get("series", [])]
         fields = {k: v for k, v in data.items() if k not in ("findings", "series", "verdict")}
         return cls(**{**fields, "findings": findings, "series": series})

@@ -39,16 +39,21 @@ class Row:
         return self.quick if self.quick is not None else self.stored
 
     def notes(self) -> list[tuple[str, str]]:
-        """Each run's note on its own figure, named by its run (QUICK, STORED); one unnamed note where both runs
-        say the same, none where neither says anything. A quick run's note (where its largest miss lies, its
-        error) is about the quick figure only, so it never stands under the stored one."""
+        """Each run's note on its own figure, named by its run (QUICK, STORED), with the parts both runs say alike
+        (a note's parts are separated by "; ") said once, unnamed, first; none where neither says anything. A quick
+        run's note (where its largest miss lies, its error) is about the quick figure only, so it never stands under
+        the stored one, and a long explanation both runs carry is not printed twice."""
         found = [(run, f.note) for run, f in ((QUICK, self.quick), (STORED, self.stored)) if f is not None]
-        texts = {note for _, note in found}
-        if texts <= {""}:
-            return []
-        if len(found) == 1 or len(texts) == 1:
-            return [("", found[0][1])]
-        return [(run, note) for run, note in found if note]
+        if len(found) < 2:  # one run: nothing to tell apart
+            return [("", note) for _, note in found if note]
+        parts = {run: [p for p in note.split("; ") if p] for run, note in found}
+        shared = [p for p in parts[QUICK] if p in parts[STORED]]
+        out = [("", "; ".join(shared))] if shared else []
+        for run, ps in parts.items():
+            own = [p for p in ps if p not in shared]
+            if own:
+                out.append((run, "; ".join(own)))
+        return out
 
     def to_dict(self) -> dict:
         f = self.latest

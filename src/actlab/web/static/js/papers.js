@@ -59,7 +59,6 @@ function progressText(job, joined) {
 }
 
 const VERDICT_CLASS = { reproduced: "good", partly: "warn", undecided: "warn", "not reproduced": "bad", shown: "muted" };
-const seedsText = (n) => (n === 1 ? "1 seed" : `${n} seeds`);
 
 function headed(table, heads) {
   const head = table.createTHead().insertRow();
@@ -89,10 +88,11 @@ function storedTable(r, where) {
   const table = el("table", undefined, "data");
   table.setAttribute("aria-label", `Findings of ${r.name}`);
   const body = headed(table, [["what is claimed"], ["paper"], ["actlab"],
-                              ["n", "how many seeds (or runs) the figure is the mean of"], ["criterion"], ["verdict"]]);
+                              ["n", "what the figure is over: seeds, training runs, random nets, or computed"],
+                              ["criterion"], ["verdict"]]);
   for (const f of r.findings) {
     const row = body.insertRow();
-    row.append(whatCell(f), el("td", f.paper || "—"), el("td", f.measured_text, "num"), el("td", String(f.n), "num"),
+    row.append(whatCell(f), el("td", f.paper || "—"), el("td", f.measured_text, "num"), el("td", f.n_text, "num"),
                el("td", f.criterion || "—"), el("td", f.verdict, VERDICT_CLASS[f.verdict]));
   }
   box.append(table);
@@ -114,7 +114,7 @@ function measuredCell(f, run, notes = []) {
     td.append(el("span", "not measured in this run", "muted"));
     return td;
   }
-  td.append(el("span", f.measured_text), el("div", seedsText(f.n), "muted"),
+  td.append(el("span", f.measured_text), el("div", f.n_text, "muted n-text"),
             el("div", f.verdict, VERDICT_CLASS[f.verdict]));
   for (const [label, note] of notes) td.append(el("div", `${label}: ${note}`, "muted run-note"));
   td.dataset.run = run;
