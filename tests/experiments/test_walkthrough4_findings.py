@@ -156,3 +156,11 @@ def test_a_note_both_runs_share_is_said_once():
     stored = Finding("k", "w", "", 0.1, 0.0, 5, "c", SHOWN, note=f"glu 2.2581, floor 2.1150; {long}")
     assert Row("k", quick, stored).notes() == [("", long), (QUICK, "glu 2.2497, floor 2.1150"),
                                                (STORED, "glu 2.2581, floor 2.1150")]
+
+
+def test_the_scaled_moment_rows_reason_is_said_once_beside_both_runs(fast_he):
+    quick, full = he2015.reproduce_he2015(quick=True), he2015.reproduce_he2015()
+    notes = Row("moment_xavier_1000", quick.finding("moment_xavier_1000"), full.finding("moment_xavier_1000")).notes()
+    assert notes[0][0] == "" and notes[0][1].startswith("He's weights scaled by 1/√2")
+    assert [run for run, _ in notes[1:]] == [QUICK, STORED]
+    assert notes[1][1] == "error 0.30%" and notes[2][1].startswith("largest error over the 5 seeds")

@@ -104,7 +104,7 @@ def reproduce_he2015(quick: bool = False, seeds: int | None = None, on_step: Pro
             # the same standard normal draws scaled by 1/sqrt(2): ReLU's homogeneity makes every ratio He's times
             # 1/2 exactly, so the two rows are one measurement, counted once, in He's row
             findings.append(shown(f"moment_{k}_1000", what, f"{target:g}", v, note=(
-                f"{said}: He's weights scaled by 1/√2, so half of He's ratio in every layer to round-off: the "
+                f"{said}; He's weights scaled by 1/√2, so half of He's ratio in every layer to round-off: the "
                 "same measurement, counted once, in He's row")))
             continue
         findings.append(asserted(

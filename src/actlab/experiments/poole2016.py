@@ -154,8 +154,8 @@ def _finding(name: str, s2: float, rates: np.ndarray, tol: float):
         # the same standard normal weights scaled: ReLU(c h) = c ReLU(h) keeps every mask, so each ratio is the
         # σ_w² = 2 net's times s2 / 2 exactly, and the error over χ₁ the same number; counted once, there
         return shown(key, what, paper, rates, fmt=".4f",
-                     note=f"{note}: the σ_w² = {RELU_MEASURED:g} net's weights scaled, so the same measurement "
-                          "(ReLU keeps its on/off pattern under scaling); it counts once, in that row")
+                     note=f"{note}; the σ_w² = {RELU_MEASURED:g} net's weights scaled, so the same measurement "
+                          "(ReLU keeps its on/off pattern under scaling), which counts once, in that row")
     return asserted(key, what, paper, rates, criterion, err < tol, fmt=".4f", note=note)
 
 
