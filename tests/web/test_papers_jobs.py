@@ -68,19 +68,19 @@ def test_a_request_while_one_runs_joins_it_and_the_run_is_listed_with_its_own_cl
         time.sleep(1.1)
         joined = client.post("/api/jobs", json={"kind": "reproduce-quick", "learner": "another"}).json()
         assert joined["id"] == first["id"] and work.calls == 1
-        listed = client.get("/api/jobs", params={"kind": "reproduce-quick"}).json()["jobs"]
+        listed = client.get("/api/jobs/under-way", params={"kind": "reproduce-quick"}).json()["jobs"]
         assert [j["id"] for j in listed] == [first["id"]]
         assert listed[0]["seconds"] >= 1.0 and listed[0]["started_at"].endswith("Z")
         assert listed[0]["finished_at"] is None
     finally:
         work.release.set()
     wait_for(lambda: runner.get(first["id"]).state == "done")
-    assert client.get("/api/jobs", params={"kind": "reproduce-quick"}).json() == {"jobs": []}
+    assert client.get("/api/jobs/under-way", params={"kind": "reproduce-quick"}).json() == {"jobs": []}
     done = client.get(f"/api/jobs/{first['id']}").json()
     assert done["finished_at"] is not None and done["seconds"] >= 1.0
 
 
 def test_listing_an_unknown_kind_names_the_allowed_ones(client):
-    answer = client.get("/api/jobs", params={"kind": "nope"})
+    answer = client.get("/api/jobs/under-way", params={"kind": "nope"})
     assert answer.status_code == 422
     assert "kind: unknown job 'nope'" in answer.json()["detail"] and "reproduce-quick" in answer.json()["detail"]

@@ -90,7 +90,8 @@ def start(request: JobRequest, jobs: JobsDep) -> dict:
     return jobs.describe(job)
 
 
-@router.get("/jobs")
+# a path of its own: a GET beside POST /jobs would be a second route on one path, whose 405 names one method only
+@router.get("/jobs/under-way")
 def under_way(kind: str, jobs: JobsDep) -> dict:
     """The jobs of one kind queued or running now, oldest first: a page opened or reloaded mid-run shows them."""
     if kind not in jobs.kinds:

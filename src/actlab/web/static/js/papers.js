@@ -301,7 +301,7 @@ async function start() {
     await show(job, job.state === "running" && (job.seconds ?? 0) >= 2);
   });
   // a run under way when the page opened (reloaded mid-run, or started from another tab): show it and follow it
-  getJSON("/api/jobs", { kind: KIND }).then(({ jobs }) => {
+  getJSON("/api/jobs/under-way", { kind: KIND }).then(({ jobs }) => {
     if (jobs.length && !button.disabled) show(jobs[0], true);
   }).catch(() => {});  // no word here: the stored tables are what the page is for, and the button still works
   // the figures last: Plotly.js is large, and the tables are readable while it loads
