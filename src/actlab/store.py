@@ -206,6 +206,7 @@ REJOIN_FIELD = "rejoin_code"  # the join form's and API's name for it
 _JOINED_LEARNER = ("SELECT l.id, l.class_id, l.name FROM learners l JOIN classes c ON c.id = l.class_id "
                    "WHERE l.id = ? AND c.archived = 0")
 MAX_CLASS_NAME_CHARS = 64
+_CLASS_PLAYGROUND = "SELECT body FROM class_playground WHERE class_id = ?"
 
 
 @dataclass(frozen=True)
@@ -705,7 +706,13 @@ class Store:
                         (class_id, json.dumps(body), time.time()))
 
     def class_playground(self, class_id: int) -> dict | None:
-        rows = self.db.execute("SELECT body FROM class_playground WHERE class_id = ?", (class_id,))
+        rows = self.db.execute(_CLASS_PLAYGROUND, (class_id,))
+        return json.loads(rows[0][0]) if rows else None
+
+    async def class_playground_async(self, class_id: int) -> dict | None:
+        """class_playground from a coroutine: the playground's socket reads the pins at every message that starts,
+        plays or changes a run, on the event loop (one read by the primary key; read_async, as joined_learner)."""
+        rows = await self.db.read_async(_CLASS_PLAYGROUND, (class_id,))
         return json.loads(rows[0][0]) if rows else None
 
     # -- the teacher's summary -----------------------------------------------------------------------------

@@ -34,6 +34,7 @@ CATCH_UP = 2  # frames a late frame may be made up by (the page's queue holds 3)
 MAX_MESSAGE_CHARS = 100_000
 SEND_SECONDS = 30
 MAX_UPDATES_PER_FRAME = 10_000  # a frame's work: 50 epochs of 2,000 updates each (the most allowed) took minutes
+PINS_READ_SECONDS = 5  # the longest a message waits for the class's pins (one read by key; a stuck store is said)
 log = logging.getLogger(__name__)
 
 
@@ -81,8 +82,11 @@ class _Tab:
     def __init__(self, ws: WebSocket, sessions, load_pins=None):
         self.ws = ws
         self.sessions = sessions
-        self.load_pins = load_pins  # the class's pinned settings (classroom.Pins), read at each init; None: none
-        self.pins = Pins()
+        self.load_pins = load_pins  # a coroutine function: the class's pins as saved now (classroom.Pins); None: none
+        self.pins = Pins()  # the pins as last read: at the run's start, or at a later message
+        self.run_pins = Pins()  # the pins the run on screen started with
+        self.config: dict = {}  # the run's settings as it started (RunConfig.to_dict), and its CSV's token
+        self.csv_token: str | None = None
         self.session: RemoteSession | None = None
         self.epoch = 0  # the last frame's epoch
         self.updates_per_epoch = 1
@@ -101,7 +105,7 @@ class _Tab:
             body["fix"] = exc.fix
         await self.ws.send_text(dumps(body))
 
-    async def start(self, config: dict, csv_token: str | None) -> None:
+    async def start(self, config: dict, csv_token: str | None, restarted: str | None = None) -> None:
         cfg = RunConfig.from_dict(self.pins.apply(config))  # validated here, on the lab's own limits
         lab_limits(self.ws.app).check(cfg)
         csv_bytes = None
@@ -116,10 +120,14 @@ class _Tab:
             self.epoch = started["frame"].epoch
             self.updates_per_epoch = started["updates_per_epoch"]
             self.playing = False
-            await self.ws.send_text(dumps({"type": "ready", "config": cfg.to_dict(), "points": started["points"],
-                                           "pinned": self.pins.names, "pins": self.pins.values,
-                                           # a class's learner: the page watches the pins for a teacher's change
-                                           "class_pins": self.load_pins is not None}))
+            self.config, self.csv_token, self.run_pins = cfg.to_dict(), csv_token, self.pins
+            ready = {"type": "ready", "config": self.config, "points": started["points"], "pinned": self.pins.names,
+                     "pins": self.pins.values,
+                     # a class's learner: the page watches the pins for a teacher's change
+                     "class_pins": self.load_pins is not None}
+            if restarted:  # a Play on a run that the teacher's new pins no longer allow: a new run, and why
+                ready["restarted"] = restarted
+            await self.ws.send_text(dumps(ready))
             await self.send_frame(started["data"])
 
     async def send_frame(self, data: bytes) -> None:
@@ -166,16 +174,18 @@ class _Tab:
                 raise ConfigError("config", f"a JSON object of settings such as {{\"lr\": 0.03}}; got {given(config)}")
             if token is not None and not isinstance(token, str):
                 raise ConfigError("csv_token", f"the token the CSV upload returned (text); got {given(token)}")
-            self.pins = await asyncio.to_thread(self.reload_pins)  # a store read: off the event loop
+            self.pins = await self.current_pins()
             await self.apply_pinned_controls()
             await self.start(config, token)
         elif kind == "set":  # run controls hold for the tab, so they may come before its first run
+            self.pins = await self.current_pins()  # the pins as the teacher saved them now, not at the run's start
             await self.set_controls(msg)
         elif kind == "ping":  # a paused page says it is still there, so the idle timeout does not close it
             pass
         elif self.session is None and kind in ("play", "pause", "step", "export"):
             raise ConfigError("type", f"send 'init' with a config first: there is no run to {kind} yet")
         elif kind == "play":
+            await self.hold_to_pins()
             self.playing = True
         elif kind == "pause":
             if self.playing:
@@ -197,9 +207,46 @@ class _Tab:
             raise ConfigError("type", f"unknown message type {given(kind)}; allowed: init, reset, play, pause, "
                                       "step, set, export, ping")
 
-    def reload_pins(self) -> Pins:
-        """The class's pins as the teacher last saved them (read at every init and reset)."""
-        return self.pins if self.load_pins is None else self.load_pins()
+    async def current_pins(self) -> Pins:
+        """The class's pins as the teacher saved them now: read at every init, reset, set and play, so a pin saved
+        while a learner's socket is open holds from that learner's next message. One read by the class's key, on
+        the event loop (Store.class_playground_async); a tab handles one message at a time, so it has at most one
+        read waiting, and that for at most PINS_READ_SECONDS."""
+        if self.load_pins is None:
+            return self.pins
+        try:
+            async with asyncio.timeout(PINS_READ_SECONDS):
+                return await self.load_pins()
+        except TimeoutError:
+            raise ConfigError("pins", f"your class's pinned settings could not be read within {PINS_READ_SECONDS} s "
+                                      "(the lab's database is slow); nothing changed: try again in a moment") from None
+
+    async def hold_to_pins(self) -> None:
+        """Before a Play: when the teacher changed the pins since the run started and the run's settings are not
+        what the new pins say, a new run starts from the run's own settings with the pinned ones replaced (the
+        page hides a pinned control, so its learner could not see the old value the run would train with); the
+        "ready" says so. Pinned run controls take their pinned value. A run the new pins allow goes on as it is."""
+        fresh = await self.current_pins()
+        if fresh == self.run_pins and fresh == self.pins:
+            return
+        self.pins = fresh
+        await self.apply_pinned_controls()
+        if fresh == self.run_pins:
+            return
+        kept = {k: v for k, v in self.config.items() if k not in fresh.values}
+        for _ in range(2):  # activations pinned one per layer may fix the layer count: the count they need, once
+            try:
+                wanted = RunConfig.from_dict(fresh.apply(kept)).to_dict()
+                break
+            except PinnedError as exc:
+                kept.update(exc.fix)
+        if wanted == self.config:
+            self.run_pins = fresh
+            return
+        changed = [k for k in wanted if wanted[k] != self.config.get(k)]  # the pinned ones (and layers refitted)
+        await self.start(kept, self.csv_token, restarted=(
+            f"Your teacher pinned {', '.join(changed)} after this run started, so Play started a new run with the "
+            "class's values; your other settings stayed"))
 
     async def set_controls(self, msg: dict) -> None:
         """The run controls a 'set' message carries; each is checked against the class's pins before any applies."""
@@ -312,15 +359,15 @@ async def playground_ws(ws: WebSocket, sessions: SessionsDep, tab: str | None = 
 
 
 def _pins_loader(ws: WebSocket):
-    """For a learner in a class: a function that reads the class's pinned settings (None elsewhere: the teacher
-    and the local lab pin nothing)."""
+    """For a learner in a class: a coroutine function that reads the class's pinned settings (None elsewhere: the
+    teacher and the local lab pin nothing)."""
     who = get_identity(ws)
     if who is None or who.is_teacher:
         return None
     store = ws.app.state.store
 
-    def load() -> Pins:
-        saved = store.class_playground(who.class_id)
+    async def load() -> Pins:
+        saved = await store.class_playground_async(who.class_id)
         return Pins() if saved is None else ClassPlayground(saved["config"], tuple(saved["pinned"])).pins
 
     return load
