@@ -126,9 +126,9 @@ def test_cli_quick_shows_each_stored_finding_beside_the_quick_one(stored_fake):
     assert "quick run beside the stored full run of 2026-12-01 00:28 UTC" in out
     assert "verdict: partly" in out and "verdict: reproduced" not in out
     row = next(line for line in out.splitlines() if "finding init" in line)
-    assert "1.000 │ 1 seed  │" in row  # the quick figure of one seed on the finding's first line ...
+    assert "1.000 │ 1 │" in row  # the quick figure of one seed on the finding's first line ...
     following = out.splitlines()[out.splitlines().index(row) + 1]
-    assert "1.000 ± 0.100 │ 3 seeds │" in following  # ... and the stored one of three seeds under it
+    assert "1.000 ± 0.100 │ 3 │" in following  # ... and the stored one of three seeds under it
     assert "not measured" in out and "each finding: the quick run's figure, seeds and verdict above" in out
     assert "did not reproduce here: finding better (stored full run)" in out
     assert "the quick run's own findings: reproduced; the stored full run: partly" in out

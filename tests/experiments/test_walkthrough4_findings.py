@@ -77,6 +77,9 @@ def test_the_cli_and_its_json_show_what_n_counts():
     # the n column wraps its words at 11 characters: "56 cells x" above "10,000 nets" (and "40,000 nets")
     assert "56 cells x" in table.stdout and "10,000 nets" in table.stdout and "40,000 nets" in table.stdout
     assert "1 seed" not in table.stdout
+    first = next(line for line in table.stdout.splitlines() if "matches Monte Carlo" in line)
+    assert "│ — │" in first and "│ 1 │" not in first  # the n column no longer reads 1 for 2,240,000 nets
+    assert "where it reads —, the row's ↳ n: line says what it counts" in " ".join(table.stdout.split())
     out = runner.invoke(app, ["reproduce", "lu2019", "--quick", "--json"], env={"COLUMNS": "200"})
     rows = json.loads(out.stdout)["claims"][0]["rows"]
     first = next(r for r in rows if r["key"] == "cells_within")

@@ -16,8 +16,8 @@ from rich.table import Table
 
 from ..experiments import figures
 from ..experiments import papers as core
-from ..experiments.reproduction import NOT_REPRODUCED, PARTLY, REPRODUCED, UNDECIDED, Finding, Reproduction
-from ..experiments.rerun import Rerun
+from ..experiments.reproduction import NOT_REPRODUCED, PARTLY, REPRODUCED, SEEDS, UNDECIDED, Finding, Reproduction
+from ..experiments.rerun import QUICK, STORED, Rerun
 from ._app import app, console, fail
 
 _STYLE = {REPRODUCED: "green", PARTLY: "yellow", UNDECIDED: "magenta", NOT_REPRODUCED: "red", "shown": "dim"}
@@ -122,14 +122,16 @@ def claim_table(r: Reproduction) -> Table:
     table = Table(title=f"{r.name}: {escape(r.paper)}{mark}", title_justify="left", caption_justify="left",
                   show_lines=True, expand=True, width=min(console.width, 140))
     for col, kw in (("what is claimed", {"ratio": 8}), ("paper", {"ratio": 3}),
-                    ("actlab", {"justify": "right", "no_wrap": True}), ("n", {"max_width": 11}),
+                    ("actlab", {"justify": "right", "no_wrap": True}), ("n", {"justify": "right", "no_wrap": True}),
                     ("criterion", {"ratio": 6, "min_width": len("criterion")}), ("verdict", {"no_wrap": True})):
         table.add_column(col, overflow="fold", **kw)
     for f in r.findings:
-        what = escape(f.what) + (f"\n[dim]↳ {escape(f.note)}[/dim]" if f.note else "")
-        table.add_row(what, escape(f.paper) or "—", f.measured_text, escape(f.n_text), escape(f.criterion) or "—",
+        what = escape(f.what) + _n_line([("", f)]) + (f"\n[dim]↳ {escape(f.note)}[/dim]" if f.note else "")
+        table.add_row(what, escape(f.paper) or "—", f.measured_text, _n_cell(f), escape(f.criterion) or "—",
                       f"[{_STYLE[f.verdict]}]{f.verdict}[/]")
     lines = [f"[bold]verdict: [{_STYLE[r.verdict]}]{r.verdict}[/][/bold]  ({escape(r.claim)})"]
+    if not all(_counts_seeds(f) for f in r.findings):
+        lines.append(_N_KEY)
     missing = r.not_reproduced()
     if missing:
         lines.append("[red]did not reproduce here:[/red] " + "; ".join(escape(f.what) for f in missing))
@@ -156,11 +158,37 @@ def _finding_lines(r: Rerun) -> tuple[list, list[str]]:
     return failed, open_
 
 
+_N_KEY = "[dim]n: the seeds a figure is the mean of; where it reads —, the row's ↳ n: line says what it counts[/dim]"
+_RUN_NAME = {"quick": QUICK, "stored": STORED}  # a rerun table's runs as their notes name them
+
+
+def _counts_seeds(f: Finding) -> bool:
+    """Whether the n column's bare number says it all: a mean over that many seeds."""
+    return f.n_of == SEEDS and not f.n_words
+
+
+def _n_cell(f: Finding) -> str:
+    """The n column: the seed count, or "—" where n counts something else (said in the row's ↳ n: line). The column
+    stays a number wide, so that at 80 columns the claim keeps its room."""
+    return str(f.n) if _counts_seeds(f) else "—"
+
+
+def _n_line(runs: list[tuple[str, Finding | None]]) -> str:
+    """A row's "↳ n: 56 cells x 40,000 nets" line where its n is not a count of seeds: one line where the runs say
+    the same, else one per run, named."""
+    said = [(label, f.n_text) for label, f in runs if f is not None and not _counts_seeds(f)]
+    if not said:
+        return ""
+    if len({text for _, text in said}) == 1 and len(said) == len([f for _, f in runs if f is not None]):
+        return f"\n[dim]↳ n: {escape(said[0][1])}[/dim]"
+    return "".join(f"\n[dim]↳ n, {escape(label)}: {escape(text)}[/dim]" for label, text in said)
+
+
 def _cell(f: Finding | None) -> tuple[str, str, str]:
     """One run's measurement, seed count and verdict for a finding, or what stands in for a finding it lacks."""
     if f is None:
         return "—", "—", "[dim]not measured[/dim]"
-    return f.measured_text, escape(f.n_text), f"[{_STYLE[f.verdict]}]{f.verdict}[/]"
+    return f.measured_text, _n_cell(f), f"[{_STYLE[f.verdict]}]{f.verdict}[/]"
 
 
 def _criteria(row, runs: list[tuple[str, str]]) -> str:
@@ -189,18 +217,20 @@ def rerun_table(r: Rerun) -> Table:
                   caption_justify="left", show_lines=True, expand=True, width=min(console.width, 140))
     heads = "\n".join(label for label, _ in runs)
     for col, kw in (("what is claimed", {"ratio": 8}), ("paper", {"ratio": 3}),
-                    (heads, {"justify": "right", "no_wrap": True}), ("n", {"max_width": 11}),
+                    (heads, {"justify": "right", "no_wrap": True}), ("n", {"justify": "right", "no_wrap": True}),
                     ("criterion", {"ratio": 6, "min_width": len("criterion")}), ("verdict", {"no_wrap": True})):
         table.add_column(col, overflow="fold", **kw)
     for row in r.rows():
         f = row.latest
         cells = [_cell(getattr(row, attr)) for _, attr in runs]
         # each run's own note named by its run (rerun.Row.notes): the quick run's is not the stored run's
-        what = escape(f.what) + "".join(f"\n[dim]↳ {escape(f'{run}: ' if run else '')}{escape(note)}[/dim]"
-                                        for run, note in row.notes())
+        what = escape(f.what) + _n_line([(_RUN_NAME[attr], getattr(row, attr)) for _, attr in runs]) + "".join(
+            f"\n[dim]↳ {escape(f'{run}: ' if run else '')}{escape(note)}[/dim]" for run, note in row.notes())
         table.add_row(what, escape(f.paper) or "—", *("\n".join(c[i] for c in cells) for i in (0, 1)),
                       _criteria(row, runs), "\n".join(c[2] for c in cells))
     lines = [f"[bold]verdict: [{_STYLE[r.verdict]}]{r.verdict}[/][/bold]  (counts {escape(r.basis)})"]
+    if not all(_counts_seeds(f) for row in r.rows() for f in (row.quick, row.stored) if f is not None):
+        lines.append(_N_KEY)
     if r.quick is not None and r.stored is not None:
         lines.append("each finding: the quick run's figure, seeds and verdict above, the stored full run's below")
         lines.append(f"the quick run's own findings: {r.quick.verdict}; the stored full run: {r.stored.verdict}")
