@@ -392,15 +392,16 @@ class ClassPlayground:
         cfg = RunConfig.from_dict({k: v for k, v in config.items() if k not in CONTROLS})
         if limits is not None:
             limits.check(cfg)
+        # then the playground's own check of a page's settings (POST /api/options/check's): the pickers' ranges
+        # (lr up to 10, batch size up to 30, the speeds), the data set and trainer a run builds. A value the learners'
+        # page could not show or send would lock every learner of the class out once pinned.
+        checked = options.check_settings(config, limits)
+        if checked["problems"]:
+            first, *rest = checked["problems"]
+            also = "".join(f"; also {p['field']}: {p['message']}" for p in rest)
+            raise ConfigError(first["field"], first["message"] + also)
         run = cfg.to_dict()
-        controls = dict(options.CONTROLS)
-        for key in CONTROLS:
-            if key in config:
-                controls[key] = options.check_control(key, config[key])
-        if "epochs_per_frame" in config and controls["epochs_per_frame"] not in options.EPOCHS_PER_FRAME:
-            # the learners' page shows the speed as one of its steps: another value it could neither show nor send
-            raise ConfigError("epochs_per_frame", f"{controls['epochs_per_frame']} is not one of the playground's "
-                                                  f"speeds; allowed: {', '.join(map(str, options.EPOCHS_PER_FRAME))}")
+        controls = {key: checked["settings"][key] for key in CONTROLS}
         full = {**run, **controls}
         kept = {k: full[k] for k in config} | {k: full[k] for k in pinned}
         return cls(kept, tuple(sorted(set(pinned))))

@@ -31,7 +31,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import HTTPConnection
 
 from ...classroom import (
@@ -501,6 +501,9 @@ def attempts(request: Request, who: IdentityDep,
 
 
 class PlaygroundSettings(BaseModel):
+    # kept to be refused by name (save_class_playground): {"lr": 500} beside config was dropped and the save said 200
+    model_config = ConfigDict(extra="allow")
+
     config: dict = Field(default_factory=dict, description="Playground settings (RunConfig's names, plus "
                          "epochs_per_frame, stop_epoch and target_loss), e.g. {\"dataset\": \"xor\", \"lr\": 0.1}")
     pinned: list[str] = Field(default_factory=list, max_length=64,
@@ -531,6 +534,10 @@ def save_class_playground(request: Request, who: IdentityDep, body: PlaygroundSe
     """Save the class's playground settings and pins (the teacher's); they apply from each learner's next run.
     Every setting is checked as a run would check it; a pinned name without a value is pinned at its default."""
     who = _teacher(request, who)
+    if body.model_extra:
+        name = next(iter(body.model_extra))
+        raise ConfigError(name, f"a setting goes inside \"config\", as in {{\"config\": {{\"{name[:40]}\": ...}}, "
+                                "\"pinned\": [...]}; the body's own keys are config, pinned and link")
     link = read_link(body.link) if body.link else LinkSettings({})
     config = {**link.config, **body.config}
     saved = ClassPlayground.validate(config, body.pinned, lab_limits(request.app)).to_dict()
