@@ -468,11 +468,11 @@ def read_link(link: str) -> LinkSettings:
     (epochs_per_frame=5, batch_size=20, train_fraction=0.8); the page's view keys (hide, show_test) are named as
     not saved; any other key, a value the page could not have written, or one setting given twice is refused by
     its key."""
-    from urllib.parse import parse_qsl, urlsplit
+    from urllib.parse import parse_qsl
 
     from .session import FLAT_KEYS
 
-    query = urlsplit(link).query if "?" in link or "://" in link else link
+    query = _link_query(link)
     run_names = (*_run_fields(), *CONTROLS)
     config, notes, given_as = {}, [], {}
     for key, text in parse_qsl(query, keep_blank_values=False):
@@ -498,7 +498,43 @@ def read_link(link: str) -> LinkSettings:
             config[name] = read(text)
         except ValueError:
             raise ConfigError(name, f"the link's {key}={text!r} is not a value the playground writes") from None
+    if not config:
+        raise _not_a_link("it carries no playground settings" if not notes else
+                          "it says only how the page looks, not how a run trains")
     return LinkSettings(config, tuple(notes))
+
+
+LINK_EXAMPLE = "http://127.0.0.1:8000/playground?dataset=xor&lr=0.03&activations=relu"
+
+
+def _not_a_link(why: str) -> ConfigError:
+    return ConfigError("link", f"not a playground link: {why}. A playground link is the playground's address with its "
+                               f"settings, such as {LINK_EXAMPLE} (set the playground up, then copy its address)")
+
+
+def _link_query(link: str) -> str:
+    """The settings part of a playground link: a whole address (http://host/playground?...), a path
+    (/playground?...), or the settings alone (?lr=0.1&dataset=xor, or lr=0.1&dataset=xor). Text that is none of
+    these, or an address of another page, is refused as not a playground link (it used to be saved as no settings,
+    which put the class back on the defaults)."""
+    from urllib.parse import urlsplit
+
+    text = link.strip()
+    if not text:
+        raise _not_a_link("it is empty")
+    if "://" in text or text.startswith("/"):
+        try:
+            parts = urlsplit(text)
+        except ValueError:
+            raise _not_a_link(f"{text[:60]!r} is not an address") from None
+        path = parts.path.rstrip("/")
+        if not path.endswith("/playground"):
+            raise _not_a_link(f"it opens {parts.path or '/'}, not /playground")
+        return parts.query
+    query = text.removeprefix("?")
+    if any(c.isspace() for c in query) or "=" not in query:
+        raise _not_a_link(f"{text[:60]!r} is neither an address nor settings written as key=value&key=value")
+    return query
 
 
 def config_from_link(link: str) -> dict:
