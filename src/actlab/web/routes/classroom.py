@@ -172,7 +172,9 @@ _PAGE_KEYS = {
     "init": ("init", str, ("init",)), "seed": ("seed", str, ("problem",)),
     "weight_seed": ("wseed", lambda v: "" if v is None else str(v), ()),
     "epochs_per_frame": ("speed", str, ("speed",)),
-    "stop_epoch": (None, str, ("stop",)), "target_loss": (None, str, ("target",)),
+    # the stop rule, under the link keys the page reads (a saved rule that is not pinned fills in a link without one:
+    # it was left out, and a learner's run went on past the class's stop epoch)
+    "stop_epoch": ("stop_epoch", str, ("stop",)), "target_loss": ("target_loss", lambda v: f"{v:g}", ("target",)),
 }
 
 _PIN_HIDE_KEYS = {h for _, _, keys in _PAGE_KEYS.values() for h in keys}  # hide= keys that follow a class's pins

@@ -104,7 +104,7 @@ async function showPlayground() {
   document.getElementById("playground-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const pinned = [...boxes.querySelectorAll("input:checked")].map((b) => b.value);
-    // no link, or the saved one untouched: keep the saved settings (a link has no key for the stop rule)
+    // no link, or the saved one untouched: keep the saved settings as they are (the link shown is made from them)
     const link = linkBox.value.trim() === (current.learner_link || "") ? "" : linkBox.value.trim();
     const res = await fetch("/api/class/teacher/playground", { method: "PUT", headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ config: link ? {} : current.config, pinned, link: link || null }) });
