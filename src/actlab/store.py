@@ -198,6 +198,13 @@ def check_learner(learner: object) -> str:
     return name
 
 
+def name_key(learner: object) -> str:
+    """A learner's name as a class tells names apart: case-folded ("Ana", "ana" and "ANA" are one learner). The one
+    rule for the join form, the command line (exercise check --class, class forget, merge, rename) and the
+    teacher's figures."""
+    return check_learner(learner).casefold()
+
+
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: codes are read aloud and typed
 JOIN_CODE_CHARS = 6      # 31^6, about 8.9e8 codes; joining is rate-limited (web/routes/classroom.py)
 REJOIN_CODE_CHARS = 6
@@ -317,15 +324,13 @@ class Store:
     def graded_attempts(self, class_id: int | None = None, learner: str | None = None) -> list[dict]:
         """A class's attempts (the local lab's with None) in order, as today's checker grades them: rows graded
         by an older checker are re-graded in memory, without writing."""
-        where, args = _where_class(class_id)
-        if learner is not None:
-            where, args = where + " AND learner = ?", (*args, check_learner(learner))
+        where, args = self._learner_where(class_id, learner)
         rows = self.db.execute(
             "SELECT id, learner, exercise, answer, status, feedback, parts, checker_version, created_at, attempt_id "
             f"FROM attempts WHERE {where} ORDER BY id", args)
-        out, grade = [], _Grader()
+        out, grade, named = [], _Grader(), self._joined_names(class_id)
         for id_, who, exercise, answer, status, feedback, parts, version, created_at, attempt_id in rows:
-            row = {"id": id_, "learner": who, "exercise": exercise, "answer": json.loads(answer),
+            row = {"id": id_, "learner": named(who), "exercise": exercise, "answer": json.loads(answer),
                    "status": status, "feedback": feedback, "parts": json.loads(parts), "regraded": False,
                    "created_at": created_at, "attempt_id": attempt_id}
             if version < CHECKER_VERSION and (now := grade(exercise, row["answer"])) is not None:
@@ -335,12 +340,37 @@ class Store:
 
     def events(self, class_id: int | None = None, learner: str | None = None) -> list[dict]:
         """Hints and solutions shown, in order."""
-        where, args = _where_class(class_id)
-        if learner is not None:
-            where, args = where + " AND learner = ?", (*args, check_learner(learner))
+        where, args = self._learner_where(class_id, learner)
         rows = self.db.execute(f"SELECT learner, exercise, kind, level, created_at FROM events WHERE {where} "
                                "ORDER BY id", args)
-        return [{"learner": r[0], "exercise": r[1], "kind": r[2], "level": r[3], "created_at": r[4]} for r in rows]
+        named = self._joined_names(class_id)
+        return [{"learner": named(r[0]), "exercise": r[1], "kind": r[2], "level": r[3], "created_at": r[4]}
+                for r in rows]
+
+    def _spellings(self, class_id: int, learner: str) -> list[str]:
+        """Every spelling of a learner's name (name_key) that the class's attempts and events are stored under:
+        rows recorded before names were matched ignoring case may say "ana" for the "Ana" who joined."""
+        key = name_key(learner)
+        rows = self.db.execute("SELECT learner FROM attempts WHERE class_id = ? UNION SELECT learner FROM events "
+                               "WHERE class_id = ?", (class_id, class_id))
+        return sorted({r[0] for r in rows if r[0].casefold() == key} | {check_learner(learner)})
+
+    def _learner_where(self, class_id: int | None, learner: str | None) -> tuple[str, tuple]:
+        """The condition for a class's rows (the local lab's with None), of one learner when given: in a class,
+        under any spelling of the name (_spellings); in the local lab, the name as typed."""
+        where, args = _where_class(class_id)
+        if learner is None:
+            return where, args
+        names = [check_learner(learner)] if class_id is None else self._spellings(class_id, learner)
+        return f"{where} AND learner IN ({', '.join('?' * len(names))})", (*args, *names)
+
+    def _joined_names(self, class_id: int | None):
+        """A function from a stored name to the name the class knows the learner by (the joined learner's, matched
+        by name_key); outside a class, or for a name nobody joined under, the name as stored."""
+        if class_id is None:
+            return lambda name: name
+        joined = {name_key(r.name): r.name for r in self.learners(class_id)}
+        return lambda name: joined.get(name.casefold(), name)
 
     def regrade(self, everything: bool = False) -> list[Regraded]:
         """Re-grade with today's checker every attempt an older checker graded (every attempt with
@@ -362,11 +392,9 @@ class Store:
 
     def attempts(self, learner: str, exercise: str | None = None, *, class_id: int | None = None) -> list[dict]:
         """A learner's attempts as stored, with the checker version that graded each."""
-        learner = check_learner(learner)
-        where, args = _where_class(class_id)
+        where, args = self._learner_where(class_id, learner)
         sql = ("SELECT id, exercise, answer, status, feedback, created_at, checker_version FROM attempts "
-               f"WHERE learner = ? AND {where}")
-        args = (learner, *args)
+               f"WHERE {where}")
         if exercise:
             sql += " AND exercise = ?"
             args = (*args, exercise)
@@ -470,8 +498,7 @@ class Store:
     def join(self, class_id: int, name: str, rejoin_code: str | None = None) -> tuple[LearnerRecord, str | None]:
         """A learner joins: a new display name is registered and its personal rejoin code returned (once);
         a taken name needs that name's rejoin code, and then returns None as the code."""
-        name = check_learner(name)
-        key = name.casefold()
+        name, key = check_learner(name), name_key(name)
         rows = self.db.execute("SELECT id, name, rejoin_hash FROM learners WHERE class_id = ? AND name_key = ?",
                                (class_id, key))
         if rows:
@@ -498,7 +525,7 @@ class Store:
 
     def learner(self, class_id: int, name: str) -> LearnerRecord | None:
         rows = self.db.execute("SELECT id, name FROM learners WHERE class_id = ? AND name_key = ?",
-                               (class_id, check_learner(name).casefold()))
+                               (class_id, name_key(name)))
         return LearnerRecord(int(rows[0][0]), class_id, rows[0][1]) if rows else None
 
     def learner_by_id(self, learner_id: int) -> LearnerRecord | None:
@@ -531,11 +558,11 @@ class Store:
         found = self.learner(class_id, name)
         if found is None:
             raise ConfigError("learner", f"no learner named {name!r} in this class")
+        where, args = self._learner_where(class_id, found.name)  # every spelling of the name
         with self.db.transaction():
             counts = {}
             for table in ("attempts", "events"):
-                counts[table] = len(self.db.execute(f"DELETE FROM {table} WHERE class_id = ? AND learner = ? "
-                                                    "RETURNING id", (class_id, found.name)))
+                counts[table] = len(self.db.execute(f"DELETE FROM {table} WHERE {where} RETURNING id", args))
             self.db.execute("DELETE FROM uploads WHERE class_id = ? AND owner = ?", (class_id, str(found.id)))
             self.db.execute("DELETE FROM learners WHERE id = ?", (found.id,))
         return counts
@@ -548,27 +575,35 @@ class Store:
         other = self.learner(class_id, new)
         if other is not None and other.id != found.id:
             raise ConfigError("new", f"{new!r} is taken in this class; merge the two learners instead")
+        where, args = self._learner_where(class_id, found.name)
         with self.db.transaction():
-            self.db.execute("UPDATE learners SET name = ?, name_key = ? WHERE id = ?", (new, new.casefold(), found.id))
+            self.db.execute("UPDATE learners SET name = ?, name_key = ? WHERE id = ?", (new, name_key(new), found.id))
             for table in ("attempts", "events"):
-                self.db.execute(f"UPDATE {table} SET learner = ? WHERE class_id = ? AND learner = ?",
-                                (new, class_id, found.name))
+                self.db.execute(f"UPDATE {table} SET learner = ? WHERE {where}", (new, *args))
 
     def merge(self, class_id: int, source: str, target: str) -> int:
         """Move every attempt and event of ``source`` to ``target`` (one person who joined twice) and remove
-        ``source``; returns the rows moved. ``target`` keeps its name and rejoin code."""
+        ``source``; returns the rows moved. ``target`` keeps its name and rejoin code. Names match ignoring case
+        (name_key): "ana" into "Ana" is one learner, and then the rows stored under another spelling of the name
+        (recorded before names were matched so) move to the joined spelling."""
         src, dst = self.learner(class_id, source), self.learner(class_id, target)
         if src is None or dst is None:
             missing = source if src is None else target
             raise ConfigError("learner", f"both learners must be in the class; {missing!r} is not")
+        names = self._spellings(class_id, src.name)
         if src.id == dst.id:
-            raise ConfigError("learner", "a learner cannot be merged into themselves")
+            names = [n for n in names if n != dst.name]
+            if not names:
+                raise ConfigError("learner", f"{source!r} and {target!r} are one learner, {dst.name!r} (names match "
+                                             "ignoring case), and all their rows are under that name: nothing to merge")
         moved = 0
         with self.db.transaction():
             for table in ("attempts", "events"):
-                moved += len(self.db.execute(f"UPDATE {table} SET learner = ? WHERE class_id = ? AND learner = ? "
-                                             "RETURNING id", (dst.name, class_id, src.name)))
-            self.db.execute("DELETE FROM learners WHERE id = ?", (src.id,))
+                moved += len(self.db.execute(
+                    f"UPDATE {table} SET learner = ? WHERE class_id = ? AND learner IN ({', '.join('?' * len(names))}) "
+                    "RETURNING id", (dst.name, class_id, *names)))
+            if src.id != dst.id:
+                self.db.execute("DELETE FROM learners WHERE id = ?", (src.id,))
         return moved
 
     def reset(self, class_id: int) -> dict[str, int]:

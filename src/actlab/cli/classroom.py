@@ -106,13 +106,17 @@ def forget(
     """Delete one learner's attempts, hints, solutions and name from a class (a request to be forgotten)."""
     store = open_store(db)
     klass = _find(store, name)
-    if not yes and not typer.confirm(f"Delete everything {learner!r} did in {klass.name!r}?"):
-        raise typer.Exit(1)
     try:
-        counts = store.forget(klass.id, learner)
+        found = store.learner(klass.id, learner)  # matched as the join form matches names, ignoring case
     except ConfigError as exc:
         fail(str(exc))
-    console.print(f"forgot {learner} in {klass.name}: {counts['attempts']} attempts, {counts['events']} "
+    if found is None:
+        fail(f"no learner named {learner!r} in {klass.name}; its learners: "
+             f"{', '.join(r.name for r in store.learners(klass.id)) or 'none yet'}")
+    if not yes and not typer.confirm(f"Delete everything {found.name!r} did in {klass.name!r}?"):
+        raise typer.Exit(1)
+    counts = store.forget(klass.id, found.name)
+    console.print(f"forgot {found.name} in {klass.name}: {counts['attempts']} attempts, {counts['events']} "
                   "hint and solution events")
 
 

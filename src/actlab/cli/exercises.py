@@ -24,16 +24,19 @@ exercise_app = typer.Typer(help="The lesson's exercises, checked with feedback."
 app.add_typer(exercise_app, name="exercise")
 
 
-def _class_member(store, klass: str, learner: str) -> int:
-    """The class's id; a learner new to the class joins it, and their rejoin code goes to stderr."""
+def _class_member(store, klass: str, learner: str) -> tuple[int, str]:
+    """The class's id and the learner's name in it: a name that joined already is matched as the join form
+    matches it, ignoring case (--learner ana records under the "Ana" who joined in the browser); a learner new to
+    the class joins it, and their rejoin code goes to stderr."""
     try:
         found = store.get_class(klass)
-        if store.learner(found.id, learner) is None:
-            _, code = store.join(found.id, learner)
-            typer.echo(f"{learner} joined {found.name}; rejoin code for the browser: {code}", err=True)
+        member = store.learner(found.id, learner)
+        if member is None:
+            member, code = store.join(found.id, learner)
+            typer.echo(f"{member.name} joined {found.name}; rejoin code for the browser: {code}", err=True)
     except ConfigError as exc:
         fail(str(exc))
-    return found.id
+    return found.id, member.name
 
 
 @exercise_app.command("list")
@@ -98,7 +101,9 @@ def check(
     if klass and not learner:
         fail("--class needs --learner: whose attempt it is")
     store = open_store(db) if learner else None
-    class_id = _class_member(store, klass, learner) if klass else None
+    class_id = None
+    if klass:
+        class_id, learner = _class_member(store, klass, learner)
     try:
         if hint is not None:
             if not 1 <= hint <= len(ex.hints):  # the core repeats the last hint for the web's "next hint" button
