@@ -5,7 +5,10 @@ checks keep those pages out, as Jupyter Server does:
 
 - Host. A page on another site that resolves its own name to 127.0.0.1 (DNS rebinding) reaches the lab with
   its own name in the Host header. Only the names the lab serves are answered: 127.0.0.1, localhost, [::1],
-  the bound address and any name given with ``actlab lab --allow-host``.
+  the bound address and any name given with ``actlab lab --allow-host``. A loopback name must carry the lab's
+  own port; another name the lab was told to answer to (``--allow-host lab.school.example``, or the address it is
+  bound to) may also come with no port or a standard one (80, 443), as a TLS proxy in front of the lab forwards
+  it. The name is what keeps a rebinding page out (its Host is its own name), so the port adds nothing there.
 - Origin. A foreign page may still send a request to 127.0.0.1 by its real name; the browser then says where
   the request came from. A WebSocket, or any request other than GET and HEAD, is refused unless its Origin
   (or, when a browser leaves that out, its Referer) is the lab itself. A request with neither comes from a
@@ -29,6 +32,7 @@ SAFE_METHODS = ("GET", "HEAD")
 # on every HTTP answer: no page of the lab may be framed, by another site or by itself
 NO_FRAMING = ((b"x-frame-options", b"DENY"), (b"content-security-policy", b"frame-ancestors 'none'"))
 WILDCARDS = ("0.0.0.0", "::", "[::]", "")
+PROXY_PORTS = (None, 80, 443)  # a non-loopback name the lab answers to, as a proxy forwards it: no port, http, https
 
 
 def is_loopback(host: str) -> bool:
@@ -80,12 +84,23 @@ class Guard:
         split = _split_host(host)
         if split is not None:
             name, port = split
-            if name in self.names and (self.port is None or (port or 80) == self.port):
-                return None
+            if name in self.names:
+                if self.port is None or (port or 80) == self.port or (not is_loopback(name) and port in PROXY_PORTS):
+                    return None
+                return self._port_problem(host, name, port)
         name = split[0] if split else host
         return (f"Host {_shown(host)} is not a name this lab answers to; it answers to {self.allowed()}. "
                 f"Another name (a page resolving its own name to this machine) is refused. To reach the lab by "
                 f"that name on purpose, start it with: actlab lab --allow-host {name or 'NAME'}")
+
+    def _port_problem(self, host: str, name: str, port: int | None) -> str:
+        """A name the lab answers to, with a port it does not: the name needs no flag, the port is the problem."""
+        if is_loopback(name):
+            return (f"Host {_shown(host)} names this machine on port {port or 80}, but the lab listens on port "
+                    f"{self.port}: open http://{name}:{self.port}/")
+        return (f"Host {_shown(host)}: the lab answers to {name}, but on port {self.port}, or with no port or port "
+                f"80 or 443 as a proxy in front of it forwards the name, not on port {port}. Open "
+                f"http://{name}:{self.port}/, or have the proxy forward the Host header without the port")
 
     @staticmethod
     def origin_problem(host: str, origin: str | None, referer: str | None) -> str | None:
@@ -95,7 +110,8 @@ class Guard:
                 continue
             try:
                 parts = urlsplit(value)
-                same = parts.scheme in ("http", "https") and parts.netloc.lower() == host.lower()
+                same = parts.scheme in ("http", "https") and _without_standard_port(parts.netloc) == \
+                    _without_standard_port(host)
             except ValueError:
                 same = False
             if same:
@@ -129,6 +145,16 @@ class Guard:
                     "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                                 *NO_FRAMING]})
         await send({"type": f"{kind}.body", "body": body})
+
+
+def _without_standard_port(netloc: str) -> str:
+    """A host and port as a browser writes them in an Origin: without :80 or :443 (behind a TLS proxy, a Host of
+    lab.school.example:443 and an Origin of https://lab.school.example are the same place)."""
+    netloc = netloc.lower()
+    for suffix in (":80", ":443"):
+        if netloc.endswith(suffix):
+            return netloc.removesuffix(suffix)
+    return netloc
 
 
 def _no_framing(send):
