@@ -77,3 +77,8 @@ def test_the_bound_address_and_loopback_names_follow_the_same_rules():
     assert guard.host_problem("192.168.1.5") is None  # a proxy on the school network forwarding the address
     assert guard.host_problem(f"[::1]:{PORT}") is None
     assert guard.host_problem("[::1]:443") is not None and guard.host_problem("localhost:80") is not None
+
+
+def test_a_refused_name_hears_every_way_the_lab_is_reached(lab):
+    detail = lab.get("/api/conventions", headers={"host": "evil.example"}).json()["detail"]
+    assert f"{NAME}:{PORT}" in detail and f"({NAME} also with no port, or 80 or 443, as a proxy forwards it)" in detail

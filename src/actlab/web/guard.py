@@ -78,7 +78,11 @@ class Guard:
 
     def allowed(self) -> str:
         suffix = f":{self.port}" if self.port else ""
-        return ", ".join(sorted(n + suffix for n in self.names))
+        names = ", ".join(sorted(n + suffix for n in self.names))
+        proxied = sorted(n for n in self.names if not is_loopback(n))
+        if self.port and proxied:
+            names += f" ({', '.join(proxied)} also with no port, or 80 or 443, as a proxy forwards it)"
+        return names
 
     def host_problem(self, host: str) -> str | None:
         split = _split_host(host)
