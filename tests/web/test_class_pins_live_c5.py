@@ -66,3 +66,23 @@ def test_play_goes_on_when_the_new_pins_allow_the_run(lab):
         first = ws.receive()  # a frame of the same run, not a new "ready"
         assert "bytes" in first and first["bytes"], first
         send(ws, {"type": "pause"})
+
+
+def test_a_store_too_slow_to_give_the_pins_refuses_the_message_and_says_so(lab, monkeypatch):
+    import asyncio
+
+    from actlab.store import Store
+    from actlab.web.routes import playground
+
+    ana, _ = _open(lab)
+
+    async def stuck(self, class_id):
+        await asyncio.sleep(5)
+
+    monkeypatch.setattr(playground, "PINS_READ_SECONDS", 0.2)
+    monkeypatch.setattr(Store, "class_playground_async", stuck)
+    with ana.websocket_connect("/ws/playground") as ws:
+        send(ws, {"type": "set", "lr": 0.1})
+        refused = error(ws)
+        assert refused["field"] == "pins" and "could not be read within 0.2 s" in refused["message"], refused
+        assert "nothing changed: try again in a moment" in refused["message"]
