@@ -284,7 +284,7 @@ def draw_claim(r: Reproduction | Rerun):
     """The claim's figure (experiments.figures) as a matplotlib Figure: a panel per series group, each axis titled
     with its unit, measured points with standard errors as markers with error bars over thin lines. A quick rerun
     (rerun.Rerun) draws both runs: the stored full run's panels in the top row, the quick run's below, each panel
-    titled with its run."""
+    titled with its run on a line of its own, and a panel of both runs on one y range, so the two read alike."""
     import matplotlib
 
     matplotlib.use("Agg")  # files only, no display
@@ -292,39 +292,94 @@ def draw_claim(r: Reproduction | Rerun):
 
     suptitle, rows = _figure_rows(r)
     cols = max(max(len(panels) for _, panels in rows), 1)
-    legend_room = 3.2 if any(len(p.traces) > 6 for _, panels in rows for p in panels) else 0.0  # see below
+    long = any(_legend_size(p) > 6 for _, panels in rows for p in panels)
+    legend_room = 3.2 if long else 0.0  # see _draw_panel
     fig, axes = plt.subplots(len(rows), cols, figsize=(4.4 * cols + legend_room, 3.8 * len(rows)), squeeze=False)
+    by_title: dict[str, list] = {}
     for row_axes, (run, panels) in zip(axes, rows, strict=True):
         for ax in row_axes[len(panels):]:
             ax.set_visible(False)
         for ax, panel in zip(row_axes, panels, strict=False):
-            _draw_panel(ax, panel, f"{run}: {panel.title}" if run else panel.title)
+            _draw_panel(ax, panel, run)
+            by_title.setdefault(panel.title, []).append(ax)
+    for shared in by_title.values():  # the stored and the quick panel of one title: one y range for the pair
+        if len(shared) > 1:
+            lows, highs = zip(*(ax.get_ylim() for ax in shared), strict=True)
+            for ax in shared:
+                ax.set_ylim(min(lows), max(highs))
     fig.suptitle(suptitle, fontsize=10)
     fig.tight_layout()
+    _unclash_titles(fig)
     return fig
 
 
-def _draw_panel(ax, panel: figures.Panel, title: str) -> None:
+def _unclash_titles(fig) -> None:
+    """Break a "run: panel" title after the run where it runs into a neighbour's title or past the figure's edge
+    (side by side, shazeer2020's two stored titles read "...1,000 stepsull run...")."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    axes = [ax for ax in fig.axes if ax.get_visible() and ax.get_title()]
+    boxes = {ax: ax.title.get_window_extent(renderer) for ax in axes}
+    page = fig.bbox
+    clashing = [ax for ax in axes if boxes[ax].x0 < page.x0 or boxes[ax].x1 > page.x1
+                or any(boxes[ax].overlaps(boxes[other]) for other in axes if other is not ax)]
+    for ax in clashing:
+        run, sep, title = ax.get_title().partition(": ")
+        if sep and "\n" not in run:
+            ax.set_title(f"{run}:\n{title}", fontsize=9)
+    if clashing:
+        fig.tight_layout()
+
+
+def _legend_size(panel: figures.Panel) -> int:
+    """The entries of a panel's legend: the seeds of one configuration share one."""
+    return len({t.legend or t.label for t in panel.traces})
+
+
+def _wrapped(text: str, width_in: float, points: float) -> str:
+    """``text`` broken at spaces into lines that fit ``width_in`` inches at ``points`` (about 0.55 em a letter)."""
+    import textwrap
+
+    return textwrap.fill(text, max(20, int(width_in * 72 / (0.55 * points))), break_long_words=False)
+
+
+def _draw_panel(ax, panel: figures.Panel, run: str = "") -> None:
     colours: dict[str, str] = {}
+    named: set[str] = set()
     for t in panel.traces:
+        entry = t.legend or t.label
+        label = "_nolegend_" if entry in named else entry  # the seeds of a configuration: one entry
+        named.add(entry)
+        if t.style == figures.REFERENCE:  # a level across the panel, in grey: not one of the measured groups
+            ax.plot(t.x, t.y, ":", color="0.35", label=label, linewidth=1.2)
+            continue
         colour = colours.setdefault(t.group, f"C{len(colours) % 10}")
         if t.style == figures.MARKERS:
             ax.errorbar(t.x, t.y, yerr=t.y_err, fmt="o", markersize=3.5, capsize=2, elinewidth=1,
-                        color=colour, label=t.label, zorder=3)
+                        color=colour, label=label, zorder=3)
         elif t.style == figures.POINTS:  # with error bars where the points are means with standard errors
-            ax.errorbar(t.x, t.y, yerr=t.y_err, fmt="o", capsize=3, elinewidth=1, color=colour, label=t.label)
-        elif t.style == figures.PREDICTION:
-            ax.plot(t.x, t.y, "--", color=colour, label=t.label, linewidth=1.1, alpha=0.8)
+            ax.errorbar(t.x, t.y, yerr=t.y_err, fmt="o", capsize=3, elinewidth=1, color=colour, label=label)
+        elif t.style == figures.PREDICTION:  # a second prediction of the same group dotted (figures.Trace.dash)
+            ax.plot(t.x, t.y, ":" if t.dash == "dot" else "--", color=colour, label=label, linewidth=1.1, alpha=0.8)
         else:
-            ax.plot(t.x, t.y, color=colour, label=t.label, linewidth=0.9)
+            ax.plot(t.x, t.y, color=colour, label=label, linewidth=0.9)
     if panel.x_labels:  # named categories (e.g. the feed-forward units): points over their names
         ax.set_xticks(range(len(panel.x_labels)), panel.x_labels, fontsize=7, rotation=30)
+        ax.set_xlim(-0.5, len(panel.x_labels) - 0.5)
+    elif panel.x_whole:  # layers and epochs are whole numbers: no tick at 1.5
+        from matplotlib.ticker import MaxNLocator
+
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
     if panel.log_y:
         ax.set_yscale("log")
-    ax.set_title(title, fontsize=9)
+    # a title longer than the panel is wide wraps at spaces (draw_claim breaks a "run: panel" title that still
+    # runs into its neighbour's after the run)
+    width = ax.get_position().width * ax.figure.get_figwidth()
+    title = _wrapped(panel.title, width, 9)
+    ax.set_title(f"{run}: {title}" if run else title, fontsize=9)
     ax.set_xlabel(panel.x_title, fontsize=8)
     ax.set_ylabel(panel.y_title, fontsize=8)
-    if len(panel.traces) > 6:  # a long legend beside the plot (bbox_inches="tight" keeps it), not over it
+    if _legend_size(panel) > 6:  # a long legend beside the plot (bbox_inches="tight" keeps it), not over it
         ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
     else:
         ax.legend(fontsize=6)

@@ -4,7 +4,12 @@ Both faces draw from this: `actlab reproduce --plot` with matplotlib, the lab's 
 chooses a title or a style. A measured series that comes with its standard errors (a companion series labelled
 error_label(its label)) is drawn as markers with error bars, so the Monte Carlo points stay visible over the thin
 lines of a formula; a series over named categories (x_labels) as points over the names (with error bars where it
-has standard errors); a formula's prediction (prediction_label) as a dashed line; any other as a line.
+has standard errors); a formula's prediction (prediction_label) as a dashed line (a second prediction in the same
+colour dotted, so the two stay apart); a reference level a record names (REFERENCES: the Markov chain's entropy) as a
+grey dotted line across the panel; any other as a line.
+
+Each trace carries its legend entry: the seeds of one configuration share one entry ("He, momentum: 5 seeds, one line
+each"), and a claim whose curves are means over seeds says so in each entry (MEAN_OF_SEEDS).
 
 This module makes no numbers of its own, so it is not part of any claim's fingerprint (papers.claim_sources).
 """
@@ -27,14 +32,35 @@ AXES: dict[str, tuple[str, str]] = {
     "(c) lr 0.001, dropout 0.5": ("epoch", "training loss (log-loss, nats; log scale)"),
     "zero biases": ("depth L (layers)", "dead at an input (fraction of nets)"),
     "symmetric biases": ("depth L (layers)", "dead at an input (fraction of nets)"),
-    "born dead (whole domain)": ("depth L (layers)", "dead at all 32 inputs (fraction of nets)"),
+    "born dead (whole domain)": ("depth L (layers)", "dead (fraction of nets)"),
     "per-layer ‖δ‖² ratio": ("layer l", "‖δ_l‖² / ‖δ_l+1‖² (no unit)"),
     "Markov task: held-out loss at 1,000 steps": ("feed-forward unit", "held-out loss (nats per symbol)"),
     "digits: test log-loss after 300 steps": ("feed-forward unit", "test log-loss (nats per image)"),
 }
 
-LINE, MARKERS, POINTS, PREDICTION = "line", "markers", "points", "prediction"
+# the title a panel is shown under, where the record's name for it does not say what its axis counts
+TITLES: dict[str, str] = {
+    "born dead (whole domain)": "born dead at 32 inputs (dashed: one input)",
+}
+
+LINE, MARKERS, POINTS, PREDICTION, REFERENCE = "line", "markers", "points", "prediction", "reference"
 _PREDICTED = " (prediction)"
+
+# claims whose every curve is the mean over the record's seeds (the record keeps no per-seed curves, so no spread)
+MEAN_OF_SEEDS = {"hendrycks2016"}
+
+# panel -> (key of the finding that holds a level, its legend entry): drawn as a line across the panel
+REFERENCES: dict[str, tuple[str, str]] = {
+    "Markov task: held-out loss at 1,000 steps": ("floor", "the chain's entropy, {value:.3f} nats: no model can go "
+                                                           "below it"),
+}
+
+# panel -> (panel whose formula lines it borrows, what the borrowed line shows): lu2019's born-dead probability is
+# claimed to stay under the pointwise one, so the pointwise formula is drawn beside it
+BORROWED: dict[str, tuple[str, str]] = {
+    "born dead (whole domain)": ("zero biases", "dead at one input, 1 − (1 − 2^−N)^L"),
+}
+_SEED = re.compile(r",? seed \d+$")
 
 
 def prediction_label(label: str) -> str:
@@ -50,7 +76,7 @@ def error_label(label: str) -> str:
 def colour_group(label: str) -> str:
     """Traces that share a colour: a label's part before any colon, without a trailing seed ("N = 2: formula" and
     "N = 2: Monte Carlo" pair up, as do the seeds of one configuration)."""
-    return re.sub(r",? seed \d+$", "", label.split(":")[0]).strip()
+    return _SEED.sub("", label.split(":")[0]).strip()
 
 
 @dataclass(frozen=True)
@@ -58,9 +84,11 @@ class Trace(ResultMixin):
     label: str
     x: list[float]
     y: list[float]
-    style: str  # LINE, PREDICTION (dashed), MARKERS (with error bars y_err) or POINTS (over x_labels, y_err if any)
+    style: str  # LINE, PREDICTION, MARKERS (with error bars y_err), POINTS (over x_labels, y_err if any), REFERENCE
     y_err: list[float] | None = None
     group: str = ""  # colour_group(label): the traces of one group share a colour
+    dash: str = ""  # "" solid, "dash" or "dot": two predictions of one group differ in dash as well as label
+    legend: str = ""  # the legend entry; traces with the same entry (the seeds of one configuration) share it
 
 
 @dataclass(frozen=True)
@@ -71,6 +99,48 @@ class Panel(ResultMixin):
     log_y: bool
     traces: list[Trace]
     x_labels: list[str] | None = None  # the names of categorical x values 0, 1, 2 ...
+    x_whole: bool = False  # every x is a whole number (layers, epochs): no ticks between them
+
+
+def _legends(traces: list[Trace], mean_of: int | None) -> list[Trace]:
+    """``traces`` with their legend entries and dashes: one entry for the seeds of a configuration, the number of
+    seeds a mean is over, and a second prediction of a group dotted."""
+    seeds: dict[str, int] = {}
+    for t in traces:
+        if t.style == LINE and _SEED.search(t.label):
+            seeds[_SEED.sub("", t.label)] = seeds.get(_SEED.sub("", t.label), 0) + 1
+    predictions: dict[str, int] = {}
+    out = []
+    for t in traces:
+        legend, dash = t.label, t.dash
+        base = _SEED.sub("", t.label)
+        if t.style == LINE and base != t.label and seeds[base] > 1:
+            legend = f"{base}: {seeds[base]} seeds, one line each"
+        elif t.style == LINE and mean_of:
+            legend = f"{t.label}: mean of {mean_of} seeds" if mean_of > 1 else f"{t.label}: one seed"
+        if t.style == PREDICTION:
+            k = predictions[t.group] = predictions.get(t.group, 0) + 1
+            dash = "dash" if k == 1 else "dot"
+        out.append(Trace(t.label, t.x, t.y, t.style, t.y_err, t.group, dash, legend))
+    return out
+
+
+def _extras(record: Reproduction, title: str, x: list[float]) -> list[Trace]:
+    """Lines a panel gets from elsewhere in its record: a reference level, or another panel's formula."""
+    extra = []
+    if title in REFERENCES:
+        key, words = REFERENCES[title]
+        level = next((f.measured for f in record.findings if f.key == key), None)
+        if level is not None and x:
+            extra.append(Trace(words.format(value=level), [min(x) - 0.5, max(x) + 0.5], [level, level], REFERENCE,
+                               group="reference", dash="dot", legend=words.format(value=level)))
+    if title in BORROWED:
+        source, words = BORROWED[title]
+        for s in record.series:
+            if s.panel == source and s.label.endswith(": formula"):
+                label = prediction_label(f"{s.label.split(':')[0]}: {words}")
+                extra.append(Trace(label, list(s.x), list(s.y), PREDICTION, group=colour_group(s.label)))
+    return extra
 
 
 def figure(record: Reproduction) -> list[Panel]:
@@ -87,7 +157,11 @@ def figure(record: Reproduction) -> list[Panel]:
                      PREDICTION if s.label.endswith(_PREDICTED) else LINE)
             traces.append(Trace(s.label, list(s.x), list(s.y), style, None if err is None else list(err.y),
                                 colour_group(s.label)))
+        traces += _extras(record, title, [x for s in group for x in s.x])
         x_title, y_title = AXES.get(title, ("", ""))
         labels = next((s.x_labels for s in group if s.x_labels), None)
-        panels.append(Panel(title, x_title, y_title, any(s.log_y for s in group), traces, labels))
+        whole = all(float(x).is_integer() for s in group for x in s.x)
+        mean_of = record.seeds if record.name in MEAN_OF_SEEDS else None
+        panels.append(Panel(TITLES.get(title, title), x_title, y_title, any(s.log_y for s in group),
+                            _legends(traces, mean_of), labels, whole))
     return panels
