@@ -2,7 +2,7 @@
 // quick versions as a job and sets each quick figure beside the stored one. Every number, verdict, axis title and
 // sentence comes from the server's records; the page only lays them out.
 import { ApiError, getJSON, postJSON } from "./api.js";
-import { PALETTE, draw } from "./charts.js";
+import { PALETTE, draw, loadPlotly, logDecades } from "./charts.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -70,6 +70,13 @@ function headed(table, heads) {
   return table.createTBody();
 }
 
+// On a narrow screen each row of a claim's table is a block of labelled lines (lab.css, table.stacked; papers.css):
+// each cell names its column, so no column is squeezed to a few letters a line and no number breaks in two.
+function labelCells(table) {
+  const heads = [...table.tHead.rows[0].cells].map((th) => th.textContent);
+  for (const row of table.tBodies[0].rows) [...row.cells].forEach((td, i) => { td.dataset.label = heads[i]; });
+}
+
 function whatCell(f) {
   const what = el("td", f.what);
   if (f.note) what.append(el("div", f.note, "muted"));
@@ -85,7 +92,7 @@ function verdictLines(box, failed, open, r) {
 // One run's table: a stored full run as the page first shows it.
 function storedTable(r, where) {
   const box = el("div", undefined, "claim-table");
-  const table = el("table", undefined, "data");
+  const table = el("table", undefined, "data stacked");
   table.setAttribute("aria-label", `Findings of ${r.name}`);
   const body = headed(table, [["what is claimed"], ["paper"], ["actlab"],
                               ["n", "what the figure is over: seeds, training runs, random nets, or computed"],
@@ -95,6 +102,7 @@ function storedTable(r, where) {
     row.append(whatCell(f), el("td", f.paper || "—"), el("td", f.measured_text, "num"), el("td", f.n_text, "num"),
                el("td", f.criterion || "—"), el("td", f.verdict, VERDICT_CLASS[f.verdict]));
   }
+  labelCells(table);
   box.append(table);
   const verdict = el("p");
   verdict.append("Verdict: ", el("strong", r.verdict, VERDICT_CLASS[r.verdict]), ` (${where})`);
@@ -140,7 +148,7 @@ function rerunTable(rr, when) {
                                   + "no quick version, as its verdict needs the full run");
   }
   const box = el("div", undefined, "claim-table");
-  const table = el("table", undefined, "data rerun");
+  const table = el("table", undefined, "data rerun stacked");
   table.setAttribute("aria-label", `Findings of ${rr.name}: the quick run beside the stored full run`);
   const storedHead = rr.stored ? `stored full run${rr.stored_when ? ` (${rr.stored_when})` : ""}` : "stored full run";
   const body = headed(table, [["what is claimed"], ["paper"], [`quick run of ${when}`], [storedHead], ["criterion"]]);
@@ -153,6 +161,7 @@ function rerunTable(rr, when) {
               rr.stored ? measuredCell(row.stored, "stored", own("stored full run")) : el("td", "none stored", "muted"),
               criteriaCell(row));
   }
+  labelCells(table);
   box.append(table);
   const verdict = el("p");
   verdict.append("Verdict: ", el("strong", rr.verdict, VERDICT_CLASS[rr.verdict]), ` (counting ${rr.basis}).`);
@@ -171,25 +180,59 @@ function rerunTable(rr, when) {
 }
 
 // Traces of one group (figures.colour_group) share a colour: a formula's line and its Monte Carlo markers, or the
-// seeds of one configuration.
+// seeds of one configuration. The seeds of one configuration are one legend entry (figures.Trace.legend): drawn as one
+// Plotly line broken between seeds, each point naming its own seed when hovered.
 function plotTraces(panel) {
   const colours = new Map();
-  return panel.traces.map((t) => {
-    if (!colours.has(t.group)) colours.set(t.group, PALETTE[colours.size % PALETTE.length]);
-    const color = colours.get(t.group);
-    const base = { x: t.x, y: t.y, name: t.label, type: "scatter" };
+  const colour = (group) => {
+    if (!colours.has(group)) colours.set(group, PALETTE[colours.size % PALETTE.length]);
+    return colours.get(group);
+  };
+  const merged = new Map();  // legend entry -> the Plotly trace of its lines
+  const out = [];
+  for (const t of panel.traces) {
+    const name = t.legend || t.label;
+    const base = { x: t.x, y: t.y, name, type: "scatter" };
+    if (t.style === "reference") {  // a level across the panel, grey: not one of the measured groups
+      out.push({ ...base, mode: "lines", line: { color: "#555", width: 1.4, dash: "dot" }, hoverinfo: "name+y" });
+      continue;
+    }
+    const color = colour(t.group);
     if (t.style === "markers") {
-      return { ...base, mode: "markers", marker: { color, size: 6 },
-               error_y: { type: "data", array: t.y_err, visible: true, color, thickness: 1.2, width: 3 } };
+      out.push({ ...base, mode: "markers", marker: { color, size: 6 },
+                 error_y: { type: "data", array: t.y_err, visible: true, color, thickness: 1.2, width: 3 } });
+    } else if (t.style === "points") {  // named categories; error bars where the points are means with standard errors
+      out.push({ ...base, mode: "markers", marker: { color, size: 9 },
+                 ...(t.y_err ? { error_y: { type: "data", array: t.y_err, visible: true, color, thickness: 1.2,
+                                            width: 4 } } : {}) });
+    } else if (t.style === "prediction") {
+      out.push({ ...base, mode: "lines", line: { color, width: 1.4, dash: t.dash || "dash" } });
+    } else if (merged.has(name)) {  // one more seed of an entry already drawn: the same line, after a break
+      const m = merged.get(name);
+      m.x.push(null, ...t.x);
+      m.y.push(null, ...t.y);
+      m.text.push(null, ...t.x.map(() => t.label));
+    } else {
+      const m = { ...base, x: [...t.x], y: [...t.y], text: t.x.map(() => t.label), mode: "lines",
+                  line: { color, width: 1.2 }, connectgaps: false,
+                  hovertemplate: "%{text}<br>x %{x}, y %{y:.4g}<extra></extra>" };
+      merged.set(name, m);
+      out.push(m);
     }
-    if (t.style === "points") {  // named categories; error bars where the points are means with standard errors
-      return { ...base, mode: "markers", marker: { color, size: 9 },
-               ...(t.y_err ? { error_y: { type: "data", array: t.y_err, visible: true, color, thickness: 1.2,
-                                          width: 4 } } : {}) };
-    }
-    if (t.style === "prediction") return { ...base, mode: "lines", line: { color, width: 1.4, dash: "dash" } };
-    return { ...base, mode: "lines", line: { color, width: 1.2 } };
-  });
+  }
+  return out;
+}
+
+// Legend entries a panel's chart shows (one per name); past this many its chart takes the figure's whole width, so
+// the legend wraps into columns under a wide plot instead of a tall list beside an empty two thirds.
+const WIDE_LEGEND = 8;
+
+// The y axis: plain numbers or e-notation (Plotly's default SI prefixes read "20μ" and "100μ"); a log axis labelled
+// in whole decades (charts.logDecades: no bare "2" and "5" between them).
+function yAxis(panel) {
+  const title = { text: panel.y_title };
+  if (panel.log_y) return { title, ...logDecades(panel.traces.map((t) => t.y)) };
+  return { title, exponentformat: "e" };
 }
 
 // One run's figure under its heading; the charts' labels name the run, so a quick figure is never read as the
@@ -202,6 +245,7 @@ async function drawFigure(root, name, panels, heading) {
   root.append(grid);
   for (const panel of panels) {
     const chart = el("div", undefined, "chart");
+    chart.dataset.panel = panel.title;
     chart.setAttribute("role", "img");
     chart.setAttribute("aria-label", `${name}, ${heading.toLowerCase()}: ${panel.title}; x: ${panel.x_title}; `
                                      + `y: ${panel.y_title}`);
@@ -211,10 +255,33 @@ async function drawFigure(root, name, panels, heading) {
       const n = panel.x_labels.length;  // a zero line would run through the first unit's point: none
       Object.assign(xaxis, { tickmode: "array", tickvals: panel.x_labels.map((_, i) => i), ticktext: panel.x_labels,
                              range: [-0.5, n - 0.5], zeroline: false, tickangle: -35, automargin: true });
+    } else if (panel.x_whole) {  // layers and epochs: whole numbers, so no tick at 1.5
+      const xs = panel.traces.flatMap((t) => t.x);
+      if (Math.max(...xs) - Math.min(...xs) <= 12) Object.assign(xaxis, { dtick: 1, tick0: 0 });
+      else xaxis.tickformat = "d";
     }
-    const yaxis = { title: { text: panel.y_title }, ...(panel.log_y ? { type: "log" } : {}) };
-    await draw(chart, plotTraces(panel), { title: { text: panel.title, font: { size: 13 } }, xaxis, yaxis,
-                                           hovermode: "closest", margin: { l: 60, r: 15, t: 40, b: 50 } });
+    const traces = plotTraces(panel);
+    const wide = new Set(traces.map((t) => t.name)).size > WIDE_LEGEND;
+    if (wide) chart.classList.add("wide");
+    await draw(chart, traces, { title: { text: panel.title, font: { size: 13 } }, xaxis, yaxis: yAxis(panel),
+                                hovermode: "closest", margin: { l: 60, r: 15, t: 40, b: 50 }, showlegend: true });
+    if (wide) {  // the frame charts.js put the chart in spans the grid's row: redraw at that width
+      chart.parentElement.classList.add("wide");
+      (await loadPlotly()).Plots.resize(chart);
+    }
+  }
+}
+
+// A panel the quick run and the stored full run both draw gets one y range for the two, the union of their own, so
+// the quick points are read against the same scale as the stored ones.
+async function shareRanges(box) {
+  const Plotly = await loadPlotly();
+  for (const quick of box.querySelectorAll(".quick-figure-box .chart")) {
+    const stored = [...box.querySelectorAll(".figure-box .chart")].find((c) => c.dataset.panel === quick.dataset.panel);
+    if (!stored) continue;
+    const [a, b] = [stored, quick].map((c) => c._fullLayout.yaxis.range);
+    const range = [Math.min(a[0], b[0]), Math.max(a[1], b[1])];
+    for (const chart of [stored, quick]) await Plotly.relayout(chart, { "yaxis.range": range, "yaxis.autorange": false });
   }
 }
 
@@ -229,6 +296,8 @@ function claimBox(r, where) {
 
 async function start() {
   const button = $("papers-rerun");
+  let storedDone;
+  const storedDrawn = new Promise((resolve) => { storedDone = resolve; });  // the stored figures are on the page
   let stored;
   try {
     stored = await getJSON("/api/papers");
@@ -264,8 +333,11 @@ async function start() {
           + "table now sets this machine's quick measurements beside the stored full run.");
       // each quick figure under the stored one it is set beside (a claim without a quick version has none)
       for (const rr of job.result.claims) {
-        await drawFigure($(`claim-${rr.name}`).querySelector(".quick-figure-box"), rr.name, rr.figures.quick,
+        const box = $(`claim-${rr.name}`);
+        await drawFigure(box.querySelector(".quick-figure-box"), rr.name, rr.figures.quick,
                          `Figure of the quick run of ${when}`);
+        await storedDrawn;  // the stored figures first, so that each pair can share its y range
+        await shareRanges(box);
       }
       document.body.dataset.quickFigures = "drawn";
     } catch (err) { say(`The quick runs finished, but their results could not be shown: ${err.message}`, true); }
@@ -312,6 +384,7 @@ async function start() {
     }
     document.body.dataset.figures = "drawn";
   } catch (err) { say(`The figures could not be drawn: ${err.message}`, true); }
+  storedDone();
 }
 
 start();
