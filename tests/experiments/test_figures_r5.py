@@ -69,7 +69,7 @@ def test_lu2019_born_dead_panel_draws_the_pointwise_formula_dashed_and_its_title
         n = int(line.label.split("N = ")[1])
         assert bound.group == line.group == f"N = {n}" and bound.dash == "dash"
         assert bound.y == pytest.approx([_dead(n, L) for L in bound.x], abs=1e-12)
-        assert "one input" in bound.legend
+        assert "one input" in bound.legend and line.legend == f"N = {n}: born dead, at all 32 inputs"
         # what the claim says: never above the pointwise probability (4,000 nets: well within 0.05)
         assert all(y <= _dead(n, L) + 0.05 for L, y in zip(line.x, line.y, strict=True))
 

@@ -16,6 +16,7 @@ This module makes no numbers of its own, so it is not part of any claim's finger
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -55,10 +56,11 @@ REFERENCES: dict[str, tuple[str, str]] = {
                                                            "below it"),
 }
 
-# panel -> (panel whose formula lines it borrows, what the borrowed line shows): lu2019's born-dead probability is
-# claimed to stay under the pointwise one, so the pointwise formula is drawn beside it
-BORROWED: dict[str, tuple[str, str]] = {
-    "born dead (whole domain)": ("zero biases", "dead at one input, 1 − (1 − 2^−N)^L"),
+# panel -> (panel whose formula lines it borrows, what the borrowed line shows, what the panel's own lines show):
+# lu2019's born-dead probability is claimed to stay under the pointwise one, so the pointwise formula is drawn beside it
+BORROWED: dict[str, tuple[str, str, str]] = {
+    "born dead (whole domain)": ("zero biases", "dead at one input, 1 − (1 − 2^−N)^L",
+                                 "born dead, at all 32 inputs"),
 }
 _SEED = re.compile(r",? seed \d+$")
 
@@ -135,7 +137,7 @@ def _extras(record: Reproduction, title: str, x: list[float]) -> list[Trace]:
             extra.append(Trace(words.format(value=level), [min(x) - 0.5, max(x) + 0.5], [level, level], REFERENCE,
                                group="reference", dash="dot", legend=words.format(value=level)))
     if title in BORROWED:
-        source, words = BORROWED[title]
+        source, words, _ = BORROWED[title]
         for s in record.series:
             if s.panel == source and s.label.endswith(": formula"):
                 label = prediction_label(f"{s.label.split(':')[0]}: {words}")
@@ -162,6 +164,10 @@ def figure(record: Reproduction) -> list[Panel]:
         labels = next((s.x_labels for s in group if s.x_labels), None)
         whole = all(float(x).is_integer() for s in group for x in s.x)
         mean_of = record.seeds if record.name in MEAN_OF_SEEDS else None
-        panels.append(Panel(TITLES.get(title, title), x_title, y_title, any(s.log_y for s in group),
-                            _legends(traces, mean_of), labels, whole))
+        traces = _legends(traces, mean_of)
+        if title in BORROWED:  # the panel's own lines named beside the borrowed ones
+            own = BORROWED[title][2]
+            traces = [dataclasses.replace(t, legend=f"{t.label}: {own}") if t.style == LINE else t for t in traces]
+        panels.append(Panel(TITLES.get(title, title), x_title, y_title, any(s.log_y for s in group), traces,
+                            labels, whole))
     return panels
