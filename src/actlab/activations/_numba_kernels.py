@@ -88,32 +88,10 @@ _two_prod = njit(inline="always", cache=True, error_model="numpy")(two_prod)
 
 
 @njit(inline="always", cache=True, error_model="numpy")
-def _exp(x):
-    """exp(x) for float64 x, within about 0.51 ULP; inf above 709.78, 0 below -745.13 (subnormal results rounded
-    once), NaN for NaN. Branch-free: the clamps are selects, and the power of two is two factors 2**m1 2**m2 built
-    from integer bits, so that m from -1077 to 1025 needs no special case for subnormal results or overflow."""
-    x = _EXP_HI if x > _EXP_HI else x  # written so that NaN passes both
-    x = _EXP_LO if x < _EXP_LO else x
-    t = x * _INV_LN2_64 + _SHIFT
-    kf = t - _SHIFT
-    r = (x - kf * _LN2_64_HI) - kf * _LN2_64_LO
-    p = ((((_C6 * r + _C5) * r + _C4) * r + _C3) * r + _C2) * (r * r) + r  # exp(r) - 1
-    k = np.float64(t).view(np.int64) - _SHIFT_BITS
-    j = k & 63
-    m = k >> 6
-    hi = _EXP2_HI[j]
-    y = hi + (_EXP2_LO[j] + hi * p)
-    m1 = m >> 1
-    s1 = np.int64((m1 + 1023) << 52).view(np.float64)
-    s2 = np.int64((m - m1 + 1023) << 52).view(np.float64)
-    return y * s1 * s2
-
-
-@njit(inline="always", cache=True, error_model="numpy")
 def _exp_plus(x, dx):
-    """exp(x + dx) for a correction |dx| <= 2**-40 |x| (the rounding error of x), as _exp(x) with dx added to the
-    reduced argument r (|r| <= ln(2)/128): rounded once, so within about 0.51 ULP, where exp(x) (1 + dx) would
-    round twice. For x above -709 (the GELU kernel's use; below, see _exp)."""
+    """exp(x + dx) for a correction |dx| <= 2**-40 |x| (the rounding error of x), dx added to the reduced argument
+    r (|r| <= ln(2)/128): rounded once, so within about 0.51 ULP, where exp(x) (1 + dx) would round twice. With
+    dx = 0 it is _exp: see there for the range; a dx is meant for x above -709 (the GELU kernel's use)."""
     x = _EXP_HI if x > _EXP_HI else x
     x = _EXP_LO if x < _EXP_LO else x
     t = x * _INV_LN2_64 + _SHIFT
@@ -129,6 +107,14 @@ def _exp_plus(x, dx):
     s1 = np.int64((m1 + 1023) << 52).view(np.float64)
     s2 = np.int64((m - m1 + 1023) << 52).view(np.float64)
     return y * s1 * s2
+
+
+@njit(inline="always", cache=True, error_model="numpy")
+def _exp(x):
+    """exp(x) for float64 x, within about 0.51 ULP; inf above 709.78, 0 below -745.13 (subnormal results rounded
+    once), NaN for NaN. Branch-free: the clamps are selects, and the power of two is two factors 2**m1 2**m2 built
+    from integer bits, so that m from -1077 to 1025 needs no special case for subnormal results or overflow."""
+    return _exp_plus(x, 0.0)  # r + 0.0 is r (a zero's sign does not reach the result)
 
 
 @njit(inline="always", cache=True, error_model="numpy")

@@ -585,6 +585,16 @@ def _gelu_float64(x: np.ndarray, value: bool, deriv: bool):
     return out_value, (pdf if deriv else None)
 
 
+def _redo_where(left: np.ndarray, x: np.ndarray, fn, value: bool, deriv: bool, out_value, out_deriv) -> None:
+    """Put ``fn``'s value and derivative at the elements ``left`` selects (a compiled float64 kernel's far left,
+    which a NumPy function writes without subnormal intermediates) into the kernel's results."""
+    v, d = fn(x[left], value, deriv)
+    if value:
+        out_value[left] = v
+    if deriv:
+        out_deriv[left] = d
+
+
 def _gelu(x: np.ndarray, value: bool, deriv: bool):
     kernels = _kernels_for(x)
     if kernels is not None:
@@ -592,12 +602,7 @@ def _gelu(x: np.ndarray, value: bool, deriv: bool):
             return _compiled_pair(kernels.gelu_float32, x, value, deriv)[:2]
         out_value, out_deriv, far = _compiled_pair(kernels.gelu_float64, x, value, deriv)
         if far:  # the kernel counts x <= _GELU_FAR_LEFT (and -inf): written here without subnormal intermediates
-            left = x <= _GELU_FAR_LEFT
-            v, d = _gelu_far_left(x[left], value, deriv)
-            if value:
-                out_value[left] = v
-            if deriv:
-                out_deriv[left] = d
+            _redo_where(x <= _GELU_FAR_LEFT, x, _gelu_far_left, value, deriv, out_value, out_deriv)
         return out_value, out_deriv
     if x.dtype == np.float32:
         return _float32_in_blocks(_gelu_block_float32, x, value, deriv)
@@ -758,13 +763,8 @@ def _gelu_tanh_compiled(kernels, x: np.ndarray, value: bool, deriv: bool):
     if x.dtype == np.float32:
         return _compiled_pair(kernels.gelu_tanh_float32, x, value, deriv)[:2]
     out_value, out_deriv, far = _compiled_pair(kernels.gelu_tanh_float64, x, value, deriv)
-    if far:
-        left = x < -19.0  # a superset of t < -600 (x < -19.9); the NumPy path is as accurate there
-        v, d = _gelu_tanh_float64(x[left], value, deriv)
-        if value:
-            out_value[left] = v
-        if deriv:
-            out_deriv[left] = d
+    if far:  # x < -19 is a superset of t < -600 (x < -19.9); the NumPy path is as accurate there
+        _redo_where(x < -19.0, x, _gelu_tanh_float64, value, deriv, out_value, out_deriv)
     return out_value, out_deriv
 
 
