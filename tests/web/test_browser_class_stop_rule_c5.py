@@ -21,8 +21,11 @@ def test_the_classs_unpinned_stop_epoch_stops_the_learners_run(browser, tmp_path
         assert stop.is_visible() and stop.is_editable() and stop.input_value() == "6"
         page.locator("#status").filter(has_text="press Play").wait_for(timeout=60_000)
         page.locator("#play").click()
-        page.wait_for_function("() => !document.getElementById('play').textContent.includes('Pause')",
-                               timeout=60_000)
-        assert page.locator("#epoch").text_content() == "6"
+        page.locator("#status").filter(has_text="Stopped at epoch 6").wait_for(timeout=60_000)
+        # the last frame may be drawn a moment after the run says it stopped (the page queues a few frames)
+        page.wait_for_function("() => document.getElementById('epoch').textContent === '6'", timeout=10_000)
+        page.wait_for_timeout(500)
+        assert page.locator("#epoch").text_content() == "6"  # and it went no further
+        assert "Play" in page.locator("#play").text_content()
         shot(page, "c5-class-stop-epoch")
         context.close()
