@@ -152,3 +152,26 @@ def test_on_a_phone_no_number_or_word_in_a_claims_table_breaks(browser, live_ser
         assert "1.000" in quick.inner_text() and "reproduced" in quick.inner_text()
         assert phone.console_errors == [] and phone.outside_requests == []
         shot(phone, "papers-r5-phone-rerun-table", phone.locator("#claim-fake .claim-table"))
+
+
+def test_a_second_rerun_shares_the_range_with_the_stored_run_not_the_first_rerun(page, live_server, monkeypatch):
+    entry = {**STORED.to_dict(), "generated": "2026-12-01 05:01 UTC"}
+    runs = [_record(True, [9.0, 8.0, 7.0, 6.0]), _record(True, [2.0, 1.5, 1.0, 0.5])]  # the first far above
+
+    def run(quick=True, seeds=None, on_step=None):
+        on_step(1, 1, "done")
+        return runs.pop(0)
+
+    monkeypatch.setitem(papers.CLAIMS, "fake", (run, True))
+    monkeypatch.setattr(papers, "stored_table", lambda: {"claims": [entry]})
+    monkeypatch.setattr(papers, "names", lambda: ["fake"])
+    page.goto(f"{live_server}/papers")
+    page.wait_for_selector("body[data-figures=drawn]", timeout=60_000)
+    stored = page.locator("#claim-fake .figure-box [role=img]").first
+    for _ in range(2):
+        page.evaluate("delete document.body.dataset.quickFigures")
+        page.get_by_role("button", name="Rerun the quick versions").click()
+        page.wait_for_selector("body[data-quick-figures=drawn]", timeout=60_000)
+    low, high = stored.evaluate("el => el._fullLayout.yaxis.range")
+    assert 3.6 <= high < 6.0, (low, high)  # the stored curve's own top (3.6), not the first rerun's 9
+    assert page.console_errors == [] and page.outside_requests == []

@@ -279,7 +279,10 @@ async function shareRanges(box) {
   for (const quick of box.querySelectorAll(".quick-figure-box .chart")) {
     const stored = [...box.querySelectorAll(".figure-box .chart")].find((c) => c.dataset.panel === quick.dataset.panel);
     if (!stored) continue;
-    const [a, b] = [stored, quick].map((c) => c._fullLayout.yaxis.range);
+    // the stored chart's own range, kept from before the first rerun: a second rerun widens from it, not from the
+    // union with the first rerun's
+    stored.dataset.ownRange ??= JSON.stringify(stored._fullLayout.yaxis.range);
+    const [a, b] = [JSON.parse(stored.dataset.ownRange), quick._fullLayout.yaxis.range];
     const range = [Math.min(a[0], b[0]), Math.max(a[1], b[1])];
     for (const chart of [stored, quick]) await Plotly.relayout(chart, { "yaxis.range": range, "yaxis.autorange": false });
   }
