@@ -28,7 +28,7 @@ def test_a_long_legend_gets_the_whole_row_and_seeds_are_one_entry(page, live_ser
     (panel,) = figures.figure(papers.stored("poole2016"))
     names = chart.evaluate("el => el.legendNames")
     assert names == [t.legend for t in panel.traces]
-    # the legend wraps in columns under the wide plot: shorter than the plot is tall... at most twice as tall
+    # the legend wraps in columns under the wide plot, shorter than the plot is tall (it was twice as tall)
     plot_h = chart.bounding_box()["height"]
     legend_h = frame.locator(".chart-legend").bounding_box()["height"]
     assert legend_h < plot_h, (legend_h, plot_h)
