@@ -56,6 +56,17 @@ def test_play_on_a_run_made_before_the_pins_starts_a_run_with_them(lab):
         send(ws, {"type": "pause"})
 
 
+def test_a_step_on_a_run_made_before_the_pins_steps_a_run_with_them(lab):
+    ana, teacher = _open(lab)
+    with ana.websocket_connect("/ws/playground") as ws:
+        send(ws, {"type": "init", "config": {"dataset": "circle", "lr": 0.1}})
+        ready(ws)
+        _pin(teacher, {"lr": 0.03}, ["lr"])
+        send(ws, {"type": "step"})
+        assert ready(ws)["config"]["lr"] == 0.03
+        ws.receive_bytes()  # the step's frame, on the new run
+
+
 def test_play_goes_on_when_the_new_pins_allow_the_run(lab):
     ana, teacher = _open(lab)
     with ana.websocket_connect("/ws/playground") as ws:

@@ -193,6 +193,7 @@ class _Tab:
                 await self.settle()
         elif kind == "step":
             self.playing = False
+            await self.hold_to_pins()  # a step trains too: on a run the new pins allow, or on a new one with them
             async with self.lock:
                 frame, data = await self.session.call("step")
                 self.epoch = frame.epoch
@@ -222,10 +223,10 @@ class _Tab:
                                       "(the lab's database is slow); nothing changed: try again in a moment") from None
 
     async def hold_to_pins(self) -> None:
-        """Before a Play: when the teacher changed the pins since the run started and the run's settings are not
-        what the new pins say, a new run starts from the run's own settings with the pinned ones replaced (the
-        page hides a pinned control, so its learner could not see the old value the run would train with); the
-        "ready" says so. Pinned run controls take their pinned value. A run the new pins allow goes on as it is."""
+        """Before a Play or a Step: when the teacher changed the pins since the run started and the run's settings
+        are not what the new pins say, a new run starts from the run's own settings with the pinned ones replaced
+        (the page hides a pinned control, so its learner could not see the old value the run would train with);
+        the "ready" says so. Pinned run controls take their pinned value. A run the new pins allow goes on."""
         fresh = await self.current_pins()
         if fresh == self.run_pins and fresh == self.pins:
             return
@@ -245,7 +246,7 @@ class _Tab:
             return
         changed = [k for k in wanted if wanted[k] != self.config.get(k)]  # the pinned ones (and layers refitted)
         await self.start(kept, self.csv_token, restarted=(
-            f"Your teacher pinned {', '.join(changed)} after this run started, so Play started a new run with the "
+            f"Your teacher pinned {', '.join(changed)} after this run started, so a new run started with the "
             "class's values; your other settings stayed"))
 
     async def set_controls(self, msg: dict) -> None:
