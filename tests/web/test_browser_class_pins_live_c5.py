@@ -25,6 +25,12 @@ def test_play_after_the_teacher_pins_the_rate_trains_with_the_pinned_rate(browse
         page.reload()
         page.wait_for_selector("body[data-ready=true]", timeout=60_000)
         page.locator("#status").filter(has_text="press Play").wait_for(timeout=60_000)
+        # the learner trains a while before the teacher pins: the old run's curve is on the chart
+        page.locator("#play").click()
+        page.wait_for_function("() => Number(document.getElementById('loss-chart').dataset.points) >= 12",
+                               timeout=60_000)
+        page.locator("#play").click()  # pause
+        old_points = int(page.locator("#loss-chart").get_attribute("data-points"))
         res = httpx.put(base + "/api/class/teacher/playground", json={"config": {"lr": 0.03}, "pinned": ["lr"]},
                         headers=teacher_headers(base, token))
         assert res.status_code == 200, res.text
@@ -43,5 +49,9 @@ def test_play_after_the_teacher_pins_the_rate_trains_with_the_pinned_rate(browse
         page.wait_for_function("() => Number(document.getElementById('epoch').textContent.replace(/,/g, '')) > 3",
                                timeout=30_000)
         assert page.locator("#status").text_content().startswith("Training")
+        # the new run's curve starts afresh (it was drawn over the old one, with a line back to epoch 0)
+        new_points = int(page.locator("#loss-chart").get_attribute("data-points"))
+        epoch = int(page.locator("#epoch").text_content().replace(",", ""))
+        assert new_points < old_points and new_points <= 3 * (epoch + 1), (old_points, new_points, epoch)
         shot(page, "c5-play-after-pin")
         context.close()

@@ -323,6 +323,13 @@ async function boot() {
   function onText(msg) {
     if (msg.type === "ready") {
       awaitingReady = false;
+      if (msg.restarted) {  // the server began a new run with the teacher's new pins (a Play on the old run): its curve
+        state.set(pageValues(msg.pins || {}));  // starts afresh, and the page holds the pinned values it runs with
+        train.reset();
+        grad.reset();
+        frames.clear();
+        rebuildNet(true);
+      }
       accepted = state.all();
       points = msg.points;
       pinned = msg.pinned || [];

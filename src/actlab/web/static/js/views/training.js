@@ -7,10 +7,13 @@ export function mount(root, { canvas, trainOut, testOut, metrics }) {
   let trained = false;  // has the run made an update? (a big network's first evaluation may stand for many frames)
   let diverged = false;  // a diverged run's loss is not a number: no evaluation to come will draw its curve
   // test solid black, training dashed blue: told apart by the dash as well as the colour
-  const drawCurves = () => linearLines(canvas, { x: epochs, xName: "epoch", series: [
-    { name: "test loss", y: test, color: "#000" }, { name: "training loss", y: train, color: "#0072B2", dash: true }],
-    empty: diverged ? "Diverged: the loss is not a finite number, so there is no curve to draw"
-      : trained ? "Training: the curve starts at the next evaluation" : "Press Play to train" });
+  const drawCurves = () => {
+    canvas.dataset.points = epochs.length;  // how many evaluations the curve holds (a new run starts at none)
+    linearLines(canvas, { x: epochs, xName: "epoch", series: [
+      { name: "test loss", y: test, color: "#000" }, { name: "training loss", y: train, color: "#0072B2", dash: true }],
+      empty: diverged ? "Diverged: the loss is not a finite number, so there is no curve to draw"
+        : trained ? "Training: the curve starts at the next evaluation" : "Press Play to train" });
+  };
   drawCurves();  // empty axes and a note until the first losses come, not a blank box
   return {
     reset() {
