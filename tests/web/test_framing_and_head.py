@@ -22,11 +22,13 @@ def test_every_answer_forbids_framing(client, path):
     assert res.status_code == 200, res.text
     assert res.headers["x-frame-options"] == "DENY"
     assert res.headers["content-security-policy"] == "frame-ancestors 'none'"
+    assert res.headers["x-content-type-options"] == "nosniff"  # an API loaded by a foreign <script> is not run
 
 
 def test_refused_and_failed_answers_forbid_framing_too(client):
     refused = client.post("/api/exercises/ex2/check", json={"answers": []}, headers={"Origin": "http://evil.test"})
     assert refused.status_code == 403 and refused.headers["x-frame-options"] == "DENY"
+    assert refused.headers["x-content-type-options"] == "nosniff"
     missing = client.get("/api/jobs/nope")
     assert missing.status_code == 404 and missing.headers["x-frame-options"] == "DENY"
 

@@ -29,8 +29,10 @@ from urllib.parse import urlsplit
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 SAFE_METHODS = ("GET", "HEAD")
-# on every HTTP answer: no page of the lab may be framed, by another site or by itself
-NO_FRAMING = ((b"x-frame-options", b"DENY"), (b"content-security-policy", b"frame-ancestors 'none'"))
+# on every HTTP answer: no page of the lab may be framed, by another site or by itself, and no answer may be read as
+# another type than it says (a foreign page loading a JSON API as a <script> gets it refused, not run)
+EVERY_ANSWER = ((b"x-frame-options", b"DENY"), (b"content-security-policy", b"frame-ancestors 'none'"),
+                (b"x-content-type-options", b"nosniff"))
 WILDCARDS = ("0.0.0.0", "::", "[::]", "")
 PROXY_PORTS = (None, 80, 443)  # a non-loopback name the lab answers to, as a proxy forwards it: no port, http, https
 
@@ -136,7 +138,7 @@ class Guard:
             problem = self.origin_problem(host, headers.get("origin"), headers.get("referer"))
         if problem is None:
             if scope["type"] == "http":
-                return await self.app(scope, receive, _no_framing(send))
+                return await self.app(scope, receive, _every_answer_headers(send))
             return await self.app(scope, receive, send)
         body = json.dumps({"detail": problem}).encode()
         if scope["type"] == "http":
@@ -147,7 +149,7 @@ class Guard:
             return await send({"type": "websocket.close", "code": 1008})  # the server answers 403
         await send({"type": f"{kind}.start", "status": 403,
                     "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                                *NO_FRAMING]})
+                                *EVERY_ANSWER]})
         await send({"type": f"{kind}.body", "body": body})
 
 
@@ -161,12 +163,12 @@ def _without_standard_port(netloc: str) -> str:
     return netloc
 
 
-def _no_framing(send):
-    """``send`` with NO_FRAMING added to the response's headers (unless a route set its own)."""
+def _every_answer_headers(send):
+    """``send`` with EVERY_ANSWER added to the response's headers (unless a route set its own)."""
     async def sending(message):
         if message["type"] == "http.response.start":
             have = {k.lower() for k, _ in message.get("headers", ())}
             message = {**message, "headers": [*message.get("headers", ()),
-                                              *(h for h in NO_FRAMING if h[0] not in have)]}
+                                              *(h for h in EVERY_ANSWER if h[0] not in have)]}
         await send(message)
     return sending
