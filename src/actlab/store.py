@@ -231,6 +231,10 @@ class LearnerRecord:
     name: str
 
 
+class ClassArchived(ConfigError):
+    """An archived class was asked to take a learner or an answer (the web layer answers 404: no open class)."""
+
+
 class WrongRejoinCode(ConfigError):
     """A taken name with a rejoin code that is not its own (the web layer answers 403, not 422)."""
 
@@ -301,6 +305,7 @@ class Store:
         """Write one attempt and commit it; returns its id. Call before showing the verdict. With an
         ``attempt_id`` already stored, nothing is written and the stored attempt's id is returned."""
         learner = check_learner(learner)
+        self._check_open(class_id)
         if attempt_id is not None and (not isinstance(attempt_id, str) or not 1 <= len(attempt_id) <= 64):
             raise ConfigError("attempt_id", "1 to 64 characters (a UUID is the usual choice)")
         answer_json = json.dumps([None if a is None else str(a)[:MAX_ANSWER_CHARS] for a in answers])
@@ -318,8 +323,19 @@ class Store:
     def record_event(self, learner: str, exercise: str, kind: str, level: int | None = None, *,
                      class_id: int | None = None) -> None:
         learner = check_learner(learner)
+        self._check_open(class_id)
         self.db.execute("INSERT INTO events (learner, exercise, kind, level, created_at, class_id) "
                         "VALUES (?, ?, ?, ?, ?, ?)", (learner, exercise, kind, level, time.time(), class_id))
+
+    def _check_open(self, class_id: int | None) -> None:
+        """Refuse to record into an archived class (the local lab, class None, is always open)."""
+        if class_id is None:
+            return
+        rows = self.db.execute("SELECT name, archived FROM classes WHERE id = ?", (class_id,))
+        if rows and rows[0][1]:
+            raise ClassArchived("class", f"class {rows[0][0]!r} is archived: it takes no new learners or answers "
+                                         "(its records can still be read and exported; 'actlab class archive "
+                                         "NAME --undo' opens it again)")
 
     def graded_attempts(self, class_id: int | None = None, learner: str | None = None) -> list[dict]:
         """A class's attempts (the local lab's with None) in order, as today's checker grades them: rows graded
@@ -499,6 +515,7 @@ class Store:
         """A learner joins: a new display name is registered and its personal rejoin code returned (once);
         a taken name needs that name's rejoin code, and then returns None as the code."""
         name, key = check_learner(name), name_key(name)
+        self._check_open(class_id)
         rows = self.db.execute("SELECT id, name, rejoin_hash FROM learners WHERE class_id = ? AND name_key = ?",
                                (class_id, key))
         if rows:

@@ -170,7 +170,8 @@ def archive(
     store = open_store(db)
     klass = _find(store, name)
     store.set_archived(klass.id, not undo)
-    state = "open again" if undo else "archived: its learners and teacher are logged out"
+    state = "open again" if undo else ("archived: it takes no new learners or answers, its learners and teacher "
+                                       "are logged out, and its records can still be exported")
     console.print(f"{klass.name} is {state}")
 
 

@@ -401,9 +401,13 @@ def _join(conn: HTTPConnection, code: str, name: str, rejoin_code: str | None):
     limit.check(_client(conn))
     store = _store(conn)
     klass = store.find_class(code) if code.strip() else None
-    if klass is None or klass.archived or klass.code != normalise_code(code):
+    if klass is None or klass.code != normalise_code(code):
         limit.failed(_client(conn))  # a class is joined by its code only: names are easy to guess
         raise HTTPException(404, "no open class has that code; check it with your teacher")
+    if klass.archived:
+        limit.failed(_client(conn))
+        raise HTTPException(404, "the class with that code is archived: it takes no new learners or answers; "
+                                 "ask your teacher")
     try:
         learner, new_code = store.join(klass.id, name, rejoin_code)
     except ConfigError as exc:
