@@ -24,6 +24,7 @@ import hmac
 import json
 import secrets
 import time
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -189,20 +190,70 @@ class _Grader:
         return None if found is None else found.check(list(answers)).to_record()
 
 
+# Bidi controls reorder what follows them: "\u202eanA" shows as "Ana". A name with one is refused, not cleaned, so
+# nobody is shown a name they did not type (Unicode's Bidi_Control property: UAX #9).
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Zero-width joiner and non-joiner shape Persian, Indic and emoji text, so a shown name keeps them; the key drops them
+_JOINERS = frozenset("\u200c\u200d")
+# letters that draw nothing (Hangul fillers, the blank braille pattern): a name of only these looks empty
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+# Cyrillic and Greek letters drawn like a Latin one (after case folding), from Unicode's confusables.txt (UTS #39).
+# Two names whose skeletons match but keys differ look the same in the teacher's table ("Ana" and "Аna", Cyrillic А),
+# and the second is refused. A short table rather than a dependency: these scripts are where look-alikes of a Latin
+# class list come from.
+_SKELETON = str.maketrans({
+    "а": "a", "в": "b", "е": "e", "ё": "e", "һ": "h", "і": "i", "ї": "i", "ј": "j", "к": "k", "ӏ": "l", "м": "m",
+    "н": "h", "о": "o", "р": "p", "с": "c", "т": "t", "у": "y", "х": "x", "ѕ": "s", "ԁ": "d", "ԛ": "q", "ԝ": "w",
+    "ɑ": "a", "α": "a", "β": "b", "ε": "e", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t",
+    "υ": "u", "χ": "x", "γ": "y", "ϲ": "c", "ϳ": "j", "ѵ": "v", "ԍ": "g", "ɡ": "g", "ı": "i",
+})
+
+
+def _is_invisible(c: str) -> bool:
+    """A character that draws nothing on its own: space, a format character (Cf), a combining mark, a blank letter."""
+    return c.isspace() or unicodedata.category(c) in ("Cf", "Mn", "Me", "Zs") or c in _BLANK_LETTERS
+
+
 def check_learner(learner: object) -> str:
+    """A display name as typed, in Unicode NFC, without its invisible format characters (a zero-width space);
+    refused when empty, too long, with control or bidi characters, or when it shows nothing."""
     if not isinstance(learner, str) or not learner.strip():
         raise ConfigError("learner", "a non-empty name is needed to save progress")
     name = learner.strip()
-    if len(name) > MAX_LEARNER_CHARS or any(ord(c) < 32 for c in name):
+    if len(name) > MAX_LEARNER_CHARS or any(ord(c) < 32 or 0x7f <= ord(c) < 0xa0 for c in name):
         raise ConfigError("learner", f"at most {MAX_LEARNER_CHARS} printable characters; got {len(name)}")
+    if bidi := sorted({f"U+{ord(c):04X}" for c in name if c in _BIDI_CONTROLS}):
+        raise ConfigError("learner", f"a name cannot hold text-direction controls ({', '.join(bidi)}): they make it "
+                                     "show as another name; type the name without them")
+    name = "".join(c for c in unicodedata.normalize("NFC", name)
+                   if c in _JOINERS or unicodedata.category(c) != "Cf").strip()
+    if all(_is_invisible(c) for c in name):
+        raise ConfigError("learner", "that name shows nothing on screen (only spaces or invisible characters); "
+                                     "type a name with letters or digits")
     return name
 
 
+def fold_name(name: str) -> str:
+    """The key of a name already stored (no checks: rows from before a rule changed must still be matched)."""
+    folded = unicodedata.normalize("NFKC", name).casefold()
+    return unicodedata.normalize("NFC", "".join(c for c in folded if unicodedata.category(c) != "Cf")).strip()
+
+
 def name_key(learner: object) -> str:
-    """A learner's name as a class tells names apart: case-folded ("Ana", "ana" and "ANA" are one learner). The one
-    rule for the join form, the command line (exercise check --class, class forget, merge, rename) and the
-    teacher's figures."""
-    return check_learner(learner).casefold()
+    """A learner's name as a class tells names apart: compatibility-normalised (NFKC: full-width "Ａｎａ" is "Ana"),
+    case-folded ("Ana", "ana" and "ANA" are one learner), without invisible format characters ("Ana" with a
+    zero-width space is Ana). The one rule for the join form, the command line (exercise check --class, class
+    forget, merge, rename) and the teacher's figures."""
+    return fold_name(check_learner(learner))
+
+
+def name_skeleton(learner: object) -> str:
+    """How a name looks: its key with Cyrillic and Greek look-alikes drawn as the Latin letter (_SKELETON)."""
+    return fold_name(check_learner(learner)).translate(_SKELETON)
+
+
+def _skeleton_of_stored(name: str) -> str:
+    return fold_name(name).translate(_SKELETON)
 
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: codes are read aloud and typed
@@ -369,7 +420,7 @@ class Store:
         key = name_key(learner)
         rows = self.db.execute("SELECT learner FROM attempts WHERE class_id = ? UNION SELECT learner FROM events "
                                "WHERE class_id = ?", (class_id, class_id))
-        return sorted({r[0] for r in rows if r[0].casefold() == key} | {check_learner(learner)})
+        return sorted({r[0] for r in rows if fold_name(r[0]) == key} | {check_learner(learner)})
 
     def _learner_where(self, class_id: int | None, learner: str | None) -> tuple[str, tuple]:
         """The condition for a class's rows (the local lab's with None), of one learner when given: in a class,
@@ -385,8 +436,8 @@ class Store:
         by name_key); outside a class, or for a name nobody joined under, the name as stored."""
         if class_id is None:
             return lambda name: name
-        joined = {name_key(r.name): r.name for r in self.learners(class_id)}
-        return lambda name: joined.get(name.casefold(), name)
+        joined = {fold_name(r.name): r.name for r in self.learners(class_id)}
+        return lambda name: joined.get(fold_name(name), name)
 
     def regrade(self, everything: bool = False) -> list[Regraded]:
         """Re-grade with today's checker every attempt an older checker graded (every attempt with
@@ -531,6 +582,7 @@ class Store:
             raise ConfigError(REJOIN_FIELD, f"nobody named {name!r} has joined this class, and a rejoin code only "
                                             "brings back the name it was shown with: type that name to rejoin, or "
                                             "leave the rejoin code empty to join as a new learner")
+        self._check_looks_apart(class_id, name)
         code = new_code(REJOIN_CODE_CHARS)
         rows = self.db.execute(
             "INSERT INTO learners (class_id, name, name_key, rejoin_hash, created_at) VALUES (?, ?, ?, ?, ?) "
@@ -539,6 +591,15 @@ class Store:
         if not rows:  # another request took the name between the two statements
             raise ConfigError("name", f"{name!r} is taken in this class; choose another name")
         return LearnerRecord(int(rows[0][0]), class_id, name), code
+
+    def _check_looks_apart(self, class_id: int, name: str, field: str = "name", but: int | None = None) -> None:
+        """Refuse a name drawn like another learner's (name_skeleton): the teacher could not tell the two apart."""
+        skeleton = name_skeleton(name)
+        for other in self.learners(class_id):
+            if other.id != but and _skeleton_of_stored(other.name) == skeleton:
+                raise ConfigError(field, f"{name!r} looks the same as {other.name!r}, who has joined this class (some "
+                                         "of its letters are from another alphabet); choose a name that reads "
+                                         "differently")
 
     def learner(self, class_id: int, name: str) -> LearnerRecord | None:
         rows = self.db.execute("SELECT id, name FROM learners WHERE class_id = ? AND name_key = ?",
@@ -592,6 +653,7 @@ class Store:
         other = self.learner(class_id, new)
         if other is not None and other.id != found.id:
             raise ConfigError("new", f"{new!r} is taken in this class; merge the two learners instead")
+        self._check_looks_apart(class_id, new, "new", but=found.id)
         where, args = self._learner_where(class_id, found.name)
         with self.db.transaction():
             self.db.execute("UPDATE learners SET name = ?, name_key = ? WHERE id = ?", (new, name_key(new), found.id))

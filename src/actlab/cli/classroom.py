@@ -304,6 +304,7 @@ def class_progress(store, class_name: str, learner: str | None, json_out: bool, 
     import typer
 
     from ..classroom import cell_text, exercise_keys, learner_rows, solution_first
+    from ..store import fold_name, name_key
 
     try:
         klass = store.get_class(class_name)
@@ -311,7 +312,11 @@ def class_progress(store, class_name: str, learner: str | None, json_out: bool, 
         fail(str(exc))
     rows = learner_rows(store, klass.id)
     if learner is not None:
-        rows = [r for r in rows if r.learner.casefold() == learner.strip().casefold()]
+        try:
+            key = name_key(learner)
+        except ConfigError as exc:
+            fail(str(exc))
+        rows = [r for r in rows if fold_name(r.learner) == key]
         if not rows:
             fail(f"--learner: nobody named {learner!r} in {klass.name}; actlab progress --class "
                  f"{klass.name!r} lists its learners")
