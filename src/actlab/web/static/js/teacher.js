@@ -58,7 +58,7 @@ function solutionFirst(row, keys) {
 function learnerTable(view) {
   const keys = view.exercises.map((e) => e.key);
   const head = view.exercises.map((e) => `<th title="${esc(e.title)}">${esc(e.key)}</th>`).join("");
-  const body = view.rows.map((r) => `<tr data-learner="${esc(r.learner)}"><th scope="row">${esc(r.learner)}</th>${keys.map((k) => {
+  const body = view.rows.map((r) => `<tr data-learner="${esc(r.learner)}"><th scope="row" class="learner" title="${esc(r.learner)}">${esc(r.learner)}</th>${keys.map((k) => {
     const c = r.exercises[k];
     return `<td data-status="${esc(c.status)}"${c.solution_before_solving ? " data-solution-first" : ""}>${esc(cellText(c))}</td>`;
   }).join("")}<td class="solution-first">${esc(solutionFirst(r, keys))}</td></tr>`).join("");
