@@ -11,6 +11,7 @@ import pytest
 from _browser import shot
 from actlab.experiments import figures, papers
 from actlab.experiments.reproduction import Reproduction, Series, asserted, shown
+from web._papers_fake import serve_fake_claim
 
 
 def _record(quick: bool, where: str, y: list[float]) -> Reproduction:
@@ -27,15 +28,7 @@ STORED = _record(False, "at N = 2, L = 30", [0.2, 0.5, 0.8])
 
 @pytest.fixture
 def fake_claim(monkeypatch):
-    entry = {**STORED.to_dict(), "generated": "2026-12-01 04:24 UTC"}
-
-    def run(quick=True, seeds=None, on_step=None):
-        on_step(1, 1, "done")
-        return QUICK
-
-    monkeypatch.setitem(papers.CLAIMS, "fake", (run, True))
-    monkeypatch.setattr(papers, "stored_table", lambda: {"claims": [entry]})
-    monkeypatch.setattr(papers, "names", lambda: ["fake"])
+    serve_fake_claim(monkeypatch, QUICK, STORED, "2026-12-01 04:24 UTC")
 
 
 def test_rerun_draws_the_quick_figure_and_names_each_runs_note(page, live_server, fake_claim):

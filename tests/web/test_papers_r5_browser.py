@@ -11,6 +11,7 @@ from _browser import shot
 from actlab.experiments import figures, papers
 from actlab.experiments.reproduction import Reproduction, Series, asserted, shown
 from conftest import recording_page
+from web._papers_fake import serve_fake_claim
 
 
 def _figures(page, live_server):
@@ -89,15 +90,7 @@ STORED = _record(False, [3.6, 1.0, 0.4, 0.1])
 
 @pytest.fixture
 def fake_claim(monkeypatch):
-    entry = {**STORED.to_dict(), "generated": "2026-12-01 05:01 UTC"}
-
-    def run(quick=True, seeds=None, on_step=None):
-        on_step(1, 1, "done")
-        return QUICK
-
-    monkeypatch.setitem(papers.CLAIMS, "fake", (run, True))
-    monkeypatch.setattr(papers, "stored_table", lambda: {"claims": [entry]})
-    monkeypatch.setattr(papers, "names", lambda: ["fake"])
+    serve_fake_claim(monkeypatch, QUICK, STORED, "2026-12-01 05:01 UTC")
 
 
 def test_the_quick_panel_and_its_stored_twin_share_one_y_range(page, live_server, fake_claim):
