@@ -63,7 +63,10 @@ from ..settings import limits as lab_limits
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 CSRF_COOKIE = "actlab_csrf"
-FAILURES_PER_MINUTE = 10   # wrong codes, taken names, wrong tokens from one client address
+# The guessing bound: at most this many failures from one client address in any 60 s (distinct wrong class codes,
+# taken names, wrong rejoin codes and teacher tokens); a join code is one of 31^6 (store.JOIN_CODE_CHARS)
+FAILURES_PER_MINUTE = 10
+KNOWN_CODE_SECONDS = 3600  # a class code that let someone at an address join passes that address's limit this long
 OPEN_EXACT = frozenset({"/join", "/teacher/login", "/api/class/join", "/api/class/me", "/api/class/logout",
                         "/favicon.ico", "/openapi.json", "/docs", "/redoc"})
 OPEN_PREFIXES = ("/static/", "/vendor/")
@@ -85,11 +88,31 @@ class FailureLimit:
         recent = self.store.recent_failures(self.scope, client, 60)
         if len(recent) >= self.per_minute:
             wait = int(60 - (time.time() - recent[-self.per_minute])) + 1
-            raise HTTPException(429, f"too many failed tries from this address; wait {wait} s and check the code",
+            known = " (a class code someone here has joined with still works)" if self.scope == "join" else ""
+            raise HTTPException(429, f"too many failed tries from this address; wait {wait} s and check the code"
+                                     f"{known}",
                                 headers={"Retry-After": str(wait)})
 
-    def failed(self, client: str) -> None:
+    def failed(self, client: str, tried: str | None = None) -> None:
+        """Count a failure. A wrong class code (``tried``) the address already sent within the minute counts once:
+        several learners behind one NAT who misread the board the same way are one failure, and a guesser gains
+        nothing by sending a code again."""
+        if tried is not None:
+            if self.store.recent_failures(self.scope + ":tried", f"{client} {tried}", 60):
+                return
+            self.store.record_failure(self.scope + ":tried", f"{client} {tried}")
         self.store.record_failure(self.scope, client)
+
+    # An address that joined with a code knows it, so the limit tells it nothing by letting that code through:
+    # learners behind one NAT still join after classmates' typos, while a guesser at the limit learns nothing new
+    # (any code the address has not joined with is refused with 429, right or wrong). Kept in the failures table,
+    # so every worker sees it, and forgotten with it.
+    def succeeded(self, client: str, code: str) -> None:
+        self.store.record_failure(self.scope + ":known", f"{client} {code}")
+
+    def knows(self, client: str, code: str) -> bool:
+        return bool(code) and bool(self.store.recent_failures(self.scope + ":known", f"{client} {code}",
+                                                              KNOWN_CODE_SECONDS))
 
 
 def _client(conn: HTTPConnection) -> str:
@@ -398,14 +421,16 @@ router = APIRouter(tags=["classroom"])
 def _join(conn: HTTPConnection, code: str, name: str, rejoin_code: str | None):
     """Join or rejoin; counts failures against the client's address. Returns (class name, learner, new code)."""
     limit: FailureLimit = conn.app.state.join_failures
-    limit.check(_client(conn))
+    client, wanted = _client(conn), normalise_code(code)
+    if rejoin_code or not limit.knows(client, wanted):  # a rejoin code is always held to the limit
+        limit.check(client)
     store = _store(conn)
     klass = store.find_class(code) if code.strip() else None
-    if klass is None or klass.code != normalise_code(code):
-        limit.failed(_client(conn))  # a class is joined by its code only: names are easy to guess
+    if klass is None or klass.code != wanted:
+        limit.failed(client, wanted)  # a class is joined by its code only: names are easy to guess
         raise HTTPException(404, "no open class has that code; check it with your teacher")
     if klass.archived:
-        limit.failed(_client(conn))
+        limit.failed(client)
         raise HTTPException(404, "the class with that code is archived: it takes no new learners or answers; "
                                  "ask your teacher")
     try:
@@ -419,6 +444,7 @@ def _join(conn: HTTPConnection, code: str, name: str, rejoin_code: str | None):
             limit.failed(_client(conn))
             raise HTTPException(409, str(exc)) from None
         raise HTTPException(422, str(exc)) from None
+    limit.succeeded(client, klass.code)
     return klass.name, learner, new_code
 
 
