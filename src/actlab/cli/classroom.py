@@ -217,7 +217,9 @@ def playground(
     name: Annotated[str, typer.Argument(help="The class's name or join code")],
     link: Annotated[str | None, typer.Option(help="A playground link whose settings replace those it names")] = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help="A setting as KEY=VALUE (a JSON value or "
-                                                                  "text), e.g. --set lr=0.1; repeatable")] = None,
+                                                                  "text), e.g. --set lr=0.1; the page's keys as a "
+                                                                  "link writes them too (batch=30, train=80 in "
+                                                                  "percent); repeatable")] = None,
     pin: Annotated[list[str] | None, typer.Option(help="Settings learners cannot change, added to those "
                                                         "pinned (repeatable, or comma-separated), e.g. --pin "
                                                         "dataset,lr")] = None,
@@ -230,7 +232,7 @@ def playground(
     """The class's playground: the settings its learners start from and which of them are pinned (the lab
     refuses a change to a pinned one). Changes merge with what is saved and are listed; without options, shows
     what is saved."""
-    from ..classroom import merge_playground, read_link, shown_value
+    from ..classroom import LINK_KEYS, merge_playground, read_link, shown_value
 
     store = open_store(db)
     klass = _find(store, name)
@@ -247,20 +249,28 @@ def playground(
         try:
             read = read_link(link) if link else None
             config = dict(read.config) if read else {}
+            page_notes = []
             for item in set_ or ():
                 key, sep, text = item.partition("=")
-                if not sep or not key.strip():
+                key = key.strip()
+                if not sep or not key:
                     raise ConfigError("set", f"KEY=VALUE such as lr=0.1; got {item!r}")
+                if key in LINK_KEYS and LINK_KEYS[key][0] != key:  # the page's key (batch=30, train=80 percent):
+                    part = read_link(f"{key}={text.strip()}")  # read as a link writes it, in the page's units
+                    config.update(part.config)
+                    page_notes += [f"--set {key}={text.strip()}: read as {n}={shown_value(v)}"
+                                   for n, v in part.config.items()]
+                    continue
                 try:
-                    config[key.strip()] = json.loads(text)
+                    config[key] = json.loads(text)
                 except ValueError:
-                    config[key.strip()] = text
+                    config[key] = text
             saved, changes = merge_playground(store.class_playground(klass.id), config, _names(pin), _names(unpin))
         except ConfigError as exc:
             fail(str(exc))
         store.save_class_playground(klass.id, saved.to_dict())
         changes = changes or ["nothing changed: the saved settings already say that"]
-        changes = [*(read.notes if read else ()), *changes]  # a link's keys read under another name, or not saved
+        changes = [*(read.notes if read else ()), *page_notes, *changes]  # keys read under another name, or not saved
     saved = store.class_playground(klass.id) or {"config": {}, "pinned": []}
     if json_out:
         for line in changes:  # stdout holds the JSON alone
