@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass, field
 
 from . import options
+from ._db import redact
 from .errors import ConfigError, given
 from .exercises import all_exercises
 from .store import _RANK, Store
@@ -179,7 +180,8 @@ def copy_store(source: Store, target: Store) -> dict[str, int]:
     SQLite file into PostgreSQL), keeping ids; returns the rows copied per table. A target that already holds
     attempts or classes is refused rather than merged."""
     if target.db.execute("SELECT 1 FROM attempts LIMIT 1") or target.db.execute("SELECT 1 FROM classes LIMIT 1"):
-        raise ConfigError("to", f"{target!r} already holds classes or attempts; copy into an empty database")
+        raise ConfigError("to", f"{redact(target.location)} already holds classes or attempts; copy into an empty "
+                                "database")
     counts = {}
     with target.db.transaction():
         target.db.execute("DELETE FROM secrets")  # a fresh target may have made its own signing key

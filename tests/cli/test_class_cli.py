@@ -90,7 +90,7 @@ def test_forget_removes_one_learner(tmp_path):
     for who in ("ana", "bob"):
         run("exercise", "check", "5", "--answer", "0.25", "--learner", who, "--class", made["code"], "--db", db)
     res = run("class", "forget", "physics", "ana", "--db", db, "--yes")
-    assert res.exit_code == 0 and "1 attempts" in res.output
+    assert res.exit_code == 0 and "1 attempt and" in res.output
     assert [x.name for x in Store(db).learners(1)] == ["bob"]
 
 

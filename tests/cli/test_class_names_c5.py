@@ -79,7 +79,7 @@ def test_merge_folds_the_other_spellings_into_the_joined_name(joined):
     _stray(db, klass)
     res = run("class", "merge", klass.code, "ana", "Ana", "--db", db)
     assert res.exit_code == 0, res.output
-    assert "2 rows moved" in res.output
+    assert "2 records moved" in res.output
     store = Store(db)
     assert len(store.attempts("Ana", class_id=klass.id)) == 2
     stored = store.db.execute("SELECT learner FROM attempts UNION SELECT learner FROM events")
@@ -95,7 +95,7 @@ def test_forget_finds_the_learner_and_every_spelling(joined):
     store.record_attempt("Bea", "ex1", ["1"], {"status": "incorrect", "feedback": "", "parts": []}, class_id=klass.id)
     res = run("class", "forget", klass.code, "ana", "--db", db, "--yes")
     assert res.exit_code == 0, res.output
-    assert "forgot Ana in physics 2a: 2 attempts, 1 hint and solution events" in res.output
+    assert "forgot Ana in physics 2a: 2 attempts and 1 hint or solution view deleted" in res.output
     assert [r.name for r in store.learners(klass.id)] == ["Bea"]
     assert {a["learner"] for a in store.graded_attempts(klass.id)} == {"Bea"}
     missing = run("class", "forget", klass.code, "Cy", "--db", db, "--yes")

@@ -24,6 +24,13 @@ def _find(store, name: str):
         fail(str(exc))
 
 
+
+def _count(n: int, thing: str) -> str:
+    """'1 attempt', '3 attempts', 'no attempts': a count a person reads."""
+    if n == 0:
+        return f"no {thing}s"
+    return f"{n:,} {thing}" if n == 1 else f"{n:,} {thing}s"
+
 @class_app.command("create")
 def create(
     name: Annotated[str, typer.Argument(help="The class's name, e.g. 'physics 2a'")],
@@ -116,8 +123,8 @@ def forget(
     if not yes and not typer.confirm(f"Delete everything {found.name!r} did in {klass.name!r}?"):
         raise typer.Exit(1)
     counts = store.forget(klass.id, found.name)
-    console.print(f"forgot {found.name} in {klass.name}: {counts['attempts']} attempts, {counts['events']} "
-                  "hint and solution events")
+    console.print(f"forgot {found.name} in {klass.name}: {_count(counts['attempts'], 'attempt')} and "
+                  f"{_count(counts['events'], 'hint or solution view')} deleted")
 
 
 @class_app.command("token")
@@ -187,7 +194,8 @@ def reset(
     if not yes and not typer.confirm(f"Delete every answer given in {klass.name!r}?"):
         raise typer.Exit(1)
     counts = store.reset(klass.id)
-    console.print(f"reset {klass.name}: {counts['attempts']} attempts and {counts['events']} events deleted")
+    console.print(f"reset {klass.name}: {_count(counts['attempts'], 'attempt')} and "
+                  f"{_count(counts['events'], 'hint or solution view')} deleted")
 
 
 @class_app.command("rename")
@@ -304,7 +312,8 @@ def merge(
         moved = store.merge(klass.id, source, target)
     except ConfigError as exc:
         fail(str(exc))
-    console.print(f"merged {source} into {target} in {klass.name}: {moved} rows moved")
+    console.print(f"merged {source} into {target} in {klass.name}: {_count(moved, 'record')} moved (attempts, hints "
+                  "and solution views)")
 
 
 def class_progress(store, class_name: str, learner: str | None, json_out: bool, console, fail) -> None:
