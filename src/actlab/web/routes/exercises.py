@@ -93,10 +93,15 @@ def solution(key: str, store: StoreDep, request: HelpRequest | None = None) -> d
 
 
 @router.get("/progress")
-def progress(store: StoreDep, learner: Annotated[str, Query(min_length=1, max_length=64)]) -> list[dict]:
+def progress(store: StoreDep, learner: Annotated[str | None, Query(min_length=1, max_length=64)] = None) -> list[dict]:
+    """A learner's progress per exercise. In a class a joined learner reads their own (no name needed, and another
+    name reads their own too); outside a class, ?learner=NAME names whose."""
     try:
         return [{**r.__dict__, "best_rank": rank(r.best_status)} for r in store.progress(learner)]
     except ConfigError as exc:
+        if learner is None:
+            raise HTTPException(422, "learner: whose progress? add ?learner=NAME, the name the answers were checked "
+                                     "under (a learner who joined a class needs none)") from None
         raise HTTPException(422, str(exc)) from None
 
 
