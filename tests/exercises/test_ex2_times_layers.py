@@ -38,3 +38,15 @@ def test_the_teacher_summary_lists_it_once_with_both_parts(db):
     assert len(times) == 1, row["common_feedback"]
     assert times[0]["count"] == 2  # ann made it twice (both parts) and counts once; bob once
     assert times[0]["feedback"].startswith("sigmoid, 0.2 per layer; ReLU, 0.5 per layer: ")
+
+
+def test_one_factor_short_is_one_slip_in_both_parts(db):
+    """0.2^19 and 0.5^19 (a walkthrough's 'counted 19 factors'): the same words in both parts, one summary row."""
+    sigmoid, relu = get_exercise("ex2").check(["0.2^19", "0.5^19"]).parts
+    assert sigmoid.explained and relu.explained and sigmoid.feedback == relu.feedback
+    assert "19 factors for 20 layers" in sigmoid.feedback
+    store = Store(db)
+    check_and_record(store, "ann", "ex2", ["0.2^19", "0.5^19"])
+    (row,) = store.class_summary()
+    short = [f for f in row["common_feedback"] if "19 factors" in f["feedback"]]
+    assert len(short) == 1 and short[0]["count"] == 1, row["common_feedback"]

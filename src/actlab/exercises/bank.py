@@ -63,6 +63,9 @@ _VANISHED_IS_NOT_ZERO = Slip(0.0, "The gradient is tiny, but it is not zero: a p
 # the teacher's summary counts it as one slip
 _TIMES_LAYERS = ("The chain rule multiplies the 20 per-layer factors together: one factor times the layer count "
                  "(the same as adding the factors up) is not their product. Raise the factor to the power 20.")
+# one factor too few (19 for 20 layers): one wording for both parts, as _TIMES_LAYERS
+_ONE_FACTOR_SHORT = ("You counted 19 factors for 20 layers: each of the 20 layers contributes one factor to the chain "
+                     "rule.")
 _LAYER_COUNT = Slip(20.0, "20 is the number of layers; the question asks for the gradient that reaches the first one.")
 
 EX2 = Exercise(
@@ -78,8 +81,7 @@ EX2 = Exercise(
                                                  "20 of them."),
             Slip(lambda: chain_product(0.25, 10), "That is the lesson's 10-layer example with sigmoid's largest "
                                                   "slope, 0.25. This network has 20 layers at 0.2 each."),
-            Slip(lambda: chain_product(0.2, 19), "You counted 19 factors for 20 layers: each of the 20 layers "
-                                                 "contributes one factor to the chain rule."),
+            Slip(lambda: chain_product(0.2, 19), _ONE_FACTOR_SHORT),
             Slip(lambda: 0.2 * 20, _TIMES_LAYERS),
             Slip(lambda: chain_product(0.25, 20), "0.25 is sigmoid's maximal derivative; the exercise gives the "
                                                   "average per-layer gradient, 0.2."),
@@ -93,8 +95,7 @@ EX2 = Exercise(
             Slip(lambda: chain_product(0.5, 21), "You counted 21 factors for 20 layers: one factor per layer, so "
                                                  "20 of them."),
             _LAYER_COUNT,
-            Slip(lambda: chain_product(0.5, 19), "You counted 19 factors for 20 layers: each of the 20 layers "
-                                                 "contributes one factor."),
+            Slip(lambda: chain_product(0.5, 19), _ONE_FACTOR_SHORT),
             Slip(lambda: 0.5 * 20, _TIMES_LAYERS),
             Slip(lambda: 1.0, "ReLU's derivative is 1 on active paths, but the exercise gives an average of 0.5 "
                               "per layer (about half the units are off)."),

@@ -36,8 +36,9 @@ from .status import VerdictStatus
 # "not unique", "0..1", "0 <= g <= 1", "between zero and one"); 8: at ReLU's kink a claim that the derivative exists
 # or equals a value ("it exists and equals 1"), or one slope denied for the other ("not 0, it is 1"), is incorrect
 # with words about that claim (they read partly, and the second as if it named both one-sided slopes); 9: exercise 2's
-# factor-times-layer-count slip (0.2*20, 0.5*20) is named in the same words in both parts.
-CHECKER_VERSION = 9
+# factor-times-layer-count slip (0.2*20, 0.5*20) is named in the same words in both parts; 10: so is its one-factor-
+# short slip (0.2^19, 0.5^19).
+CHECKER_VERSION = 10
 # the feedback for a wrong number the checker cannot explain (no known slip, not close, not a factor of ten)
 UNEXPLAINED = "Not this value. A hint may help."
 # a free-text answer the claim reader cannot read (claims.py reads English; language.py says which answers are)
