@@ -259,6 +259,8 @@ async function boot() {
   let watching = false;
   let pinsChanged = "", pinsTail = "";  // the note's sentences: what the teacher changed, and what it means for the runs
   const KEEPS = "The run on screen keeps its settings; the next run (Reset, or any change of a setting) starts with these pins.";
+  // with nothing pinned any more there are no pins to start with: the same moment said for settings that are all the learner's
+  const FREED = "The run on screen keeps its settings; from the next run (Reset, or any change of a setting) every setting is yours.";
   function showPinsChanged() {
     let note = $("pins-changed");
     if (!note) {
@@ -266,7 +268,7 @@ async function boot() {
       note.setAttribute("role", "status");
       $("url-problems").after(note);
     }
-    note.textContent = `${pinsChanged} ${pinsTail}`;
+    note.textContent = `${pinsChanged} ${pinsTail === KEEPS && !pinned.length ? FREED : pinsTail}`;
     showOffer();
   }
   const canon = (values) => JSON.stringify(Object.keys(values).sort().map((k) => [k, values[k]]));
@@ -342,7 +344,9 @@ async function boot() {
       notePinned({ ...msg.config, ...(msg.pins || {}) });
       trimReplaced();  // pins the page saw change before this run's answer
       if (pinsChanged) {  // a new run: it started with the pins the note names (and the offer drops what changed)
-        if (pinsTail === KEEPS) pinsTail = "The run on screen started with these pins.";
+        if (pinsTail === KEEPS) {
+          pinsTail = pinned.length ? "The run on screen started with these pins." : "The run on screen started with your own settings.";
+        }
         showPinsChanged();
       }
       controls.update();
