@@ -19,17 +19,21 @@ from web.test_class_playground import joined, lab, teacher_for  # noqa: F401  (l
 
 # ex2's two parts (sigmoid's product, ReLU's product): each learner makes one slip or two
 EX2_ANSWERS = {"ana": ["0.2^19", "0.5^19"], "bob": ["0.2*20", "9.54e-7"], "cy": ["0.25^20", "9.54e-7"],
-               "dee": ["0.2^19", "9.54e-7"], "eve": ["1.05e-14", "9.54e-7"]}
+               "dee": ["0.2^19", "9.54e-7"], "eve": ["1.05e-14", "9.54e-7"], "fay": ["0.2^21", "9.54e-7"]}
 
 
 def expected_slips(answers: dict[str, list[str]]) -> dict[str, int]:
-    """The explained slips of these attempts, counted by learner, straight from the checker's verdicts."""
+    """The explained slips of these attempts, counted by learner, straight from the checker's verdicts: one row per
+    wording, naming the parts (in the exercise's order) where any learner made it."""
+    parts_of: dict[str, set] = {}
     who_made: dict[str, set] = {}
     for who, given in answers.items():
-        for part in get_exercise("ex2").check(given).to_record()["parts"]:
+        for i, part in enumerate(get_exercise("ex2").check(given).to_record()["parts"]):
             if part.get("status") not in ("correct", "not_attempted") and part.get("explained"):
-                who_made.setdefault(f"{part['label']}: {part['feedback']}", set()).add(who)
-    return {text: len(who) for text, who in who_made.items()}
+                parts_of.setdefault(part["feedback"], set()).add((i, part["label"]))
+                who_made.setdefault(part["feedback"], set()).add(who)
+    return {f"{'; '.join(label for _, label in sorted(parts_of[text]))}: {text}": len(who)
+            for text, who in who_made.items()}
 
 
 def test_the_summary_lists_every_explained_slip_counted_by_learner(tmp_path):

@@ -9,6 +9,7 @@ export function mount(root, { canvas, trainOut, testOut, metrics }) {
   // test solid black, training dashed blue: told apart by the dash as well as the colour
   const drawCurves = () => {
     canvas.dataset.points = epochs.length;  // how many evaluations the curve holds (a new run starts at none)
+    canvas.dataset.ascending = epochs.every((e, i) => i === 0 || e >= epochs[i - 1]);  // one run's curve, in order
     linearLines(canvas, { x: epochs, xName: "epoch", series: [
       { name: "test loss", y: test, color: "#000" }, { name: "training loss", y: train, color: "#0072B2", dash: true }],
       empty: diverged ? "Diverged: the loss is not a finite number, so there is no curve to draw"
