@@ -5,20 +5,12 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
-from typer.testing import CliRunner
 
 from actlab.errors import ConfigError
 from actlab.store import Store
 from actlab.web.app import create_app
+from cli._class_cli import run
 from databases import BACKENDS, database
-
-runner = CliRunner()
-
-
-def run(*args: str):
-    from actlab.cli import app
-
-    return runner.invoke(app, list(args), env={"COLUMNS": "200"})
 
 
 @pytest.fixture(params=BACKENDS)

@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 from actlab.errors import ConfigError
 from actlab.store import Store, check_learner, name_key, name_skeleton
 from actlab.web.app import create_app
-from databases import BACKENDS, database
+from cli._class_cli import class_with
+from databases import BACKENDS
 
 runner = CliRunner()
 CYRILLIC_ANA = "\u0410na"
@@ -21,11 +22,8 @@ GREEK_ANA = "\u0391na"
 
 @pytest.fixture(params=BACKENDS)
 def joined(request, tmp_path):
-    with database(request.param, tmp_path) as db:
-        store = Store(db)
-        klass, _ = store.create_class("physics 2a")
-        store.join(klass.id, "Ana")
-        yield db, klass
+    with class_with(request.param, tmp_path, "physics 2a", "Ana") as found:
+        yield found
 
 
 def test_invisible_characters_and_width_do_not_change_the_key():

@@ -6,29 +6,18 @@ backends."""
 from __future__ import annotations
 
 import pytest
-from typer.testing import CliRunner
 
 from actlab.classroom import export_table, learner_rows
 from actlab.store import Store, name_key
-from databases import BACKENDS, database
-
-runner = CliRunner()
-
-
-def run(*args: str):
-    from actlab.cli import app
-
-    return runner.invoke(app, list(args), env={"COLUMNS": "200"})
+from cli._class_cli import class_with, run
+from databases import BACKENDS
 
 
 @pytest.fixture(params=BACKENDS)
 def joined(request, tmp_path):
     """(db, class) where "Ana" joined (as the browser's join form does)."""
-    with database(request.param, tmp_path) as db:
-        store = Store(db)
-        klass, _ = store.create_class("physics 2a")
-        store.join(klass.id, "Ana")
-        yield db, klass
+    with class_with(request.param, tmp_path, "physics 2a", "Ana") as found:
+        yield found
 
 
 def check(db, code, learner, answer="0.25"):

@@ -6,17 +6,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from typer.testing import CliRunner
 
+from cli._class_cli import run as run_cli
 from databases import BACKENDS, database
-
-runner = CliRunner()
 
 
 def run(*args: str):
-    from actlab.cli import app
-
-    return runner.invoke(app, list(args), env={"COLUMNS": "160"})
+    return run_cli(*args, columns=160)
 
 
 @pytest.fixture(params=BACKENDS)
