@@ -10,6 +10,7 @@ import typer
 
 from ..errors import ConfigError
 from ..limits import PlaygroundLimits
+from ..web.sessions import FRAME_BUDGET, MAX_PER_TAB, MAX_SESSIONS, MAX_SESSIONS_LIMIT
 from ._app import app, console, fail
 
 
@@ -36,6 +37,14 @@ def lab(
              "(the server's own threads)")] = None,
     training_processes: Annotated[int | None, typer.Option(
         help="Training processes (or threads) per server process (default: the cores, at most 8)")] = None,
+    max_sessions: Annotated[int, typer.Option(
+        help=f"Most playground sessions running at once, counted across all --workers (a page may hold "
+             f"{MAX_PER_TAB}); one more is refused with 'The lab is full'. Each session gets up to 64 frames a "
+             f"second until the sessions together would pass about {FRAME_BUDGET:.0f} frames a second per "
+             "training process on its own core; from there every session's frame rate falls evenly to share "
+             "that total (on 2 cores: 10 sessions about 60 frames/s each, 30 about 20, 60 about 10; these are "
+             "ceilings, what the cores make is less when learners also answer). The epochs each frame trains "
+             "stay the learner's own speed setting")] = MAX_SESSIONS,
     llm_cache: Annotated[str | None, typer.Option(
         "--llm-cache", help="Folder where the lesson's real model keeps its dequantised weights (default: "
                             "$ACTLAB_CACHE, else $XDG_CACHE_HOME/actlab, else ~/.cache/actlab)")] = None,
@@ -52,6 +61,9 @@ def lab(
         fail(f"--port must be 1-65535; got {port}")
     if not 1 <= workers <= 64:
         fail(f"--workers must be 1-64; got {workers}")
+    if not 1 <= max_sessions <= MAX_SESSIONS_LIMIT:
+        fail(f"--max-sessions must be 1-{MAX_SESSIONS_LIMIT} (playground sessions running at once in the whole "
+             f"lab); got {max_sessions}")
     try:
         import uvicorn
 
@@ -83,7 +95,8 @@ def lab(
     try:
         settings = LabSettings(db=db, host=host, port=port, allow_hosts=names, max_layers=max_layers,
                                max_width=max_width, exercises_dir=None if folder is None else str(folder),
-                               training=training, training_processes=training_processes, llm_cache=llm_cache)
+                               training=training, training_processes=training_processes, llm_cache=llm_cache,
+                               max_sessions=max_sessions)
     except ConfigError as exc:
         fail(f"--{exc.field.replace('_', '-')}: {exc.message}")
     application = create_app(settings)

@@ -18,6 +18,7 @@ import time
 from collections import Counter, OrderedDict
 
 MAX_SESSIONS = 60  # a class of 30 with a tab each, and room for reloads and second tabs
+MAX_SESSIONS_LIMIT = 1000  # the most `actlab lab --max-sessions` (LabSettings.max_sessions) accepts
 # Frames per second that one core can train and send in all (measured: about 320 on one core with the default
 # network at 1 epoch a frame). The playground's socket asks for FRAME_BUDGET times the cores its training processes
 # use (web/pool.py); past that many sessions / 64 each session's frame rate falls so that the total stays there,

@@ -13,7 +13,8 @@ Fields (every one optional; the JSON keys are the field names):
   allow_hosts    other host names the lab answers to (a machine's name on a school network)
   max_layers     the playground's largest network: hidden layers, and neurons per layer (max_width); the CLI
   max_width        and the Python API have no such limit (limits.PlaygroundLimits)
-  max_sessions   playground sessions running at once (None: the session manager's default)
+  max_sessions   playground sessions running at once in the whole lab, 1-1000 (None: the session manager's
+                   default, 60; `actlab lab --max-sessions` says what each session then gets)
   idle_seconds   how long an idle playground socket is kept (None: the default)
   watch_log      a PyTorch monitor's log that /watch shows (actlab watch FILE)
   exercises_dir  a folder of teacher-written exercises (JSON files)
@@ -37,6 +38,7 @@ from ..datasets import MAX_POINTS
 from ..errors import ConfigError, given
 from ..limits import PlaygroundLimits
 from ..store import default_location
+from .sessions import MAX_SESSIONS_LIMIT
 
 ENV_SETTINGS = "ACTLAB_SETTINGS"
 # the variables the command line and the lab read for the store's default location (the core reads none)
@@ -96,9 +98,9 @@ class LabSettings:
         if self.port is not None and (isinstance(self.port, bool) or not isinstance(self.port, int) or
                                       not 1 <= self.port <= 65535):
             raise ConfigError("port", f"a whole number from 1 to 65535, or null; got {given(self.port)}")
-        if self.max_sessions is not None and (isinstance(self.max_sessions, bool) or
-                                              not isinstance(self.max_sessions, int) or self.max_sessions < 1):
-            raise ConfigError("max_sessions", f"a whole number of at least 1, or null; got {given(self.max_sessions)}")
+        m = self.max_sessions
+        if m is not None and (isinstance(m, bool) or not isinstance(m, int) or not 1 <= m <= MAX_SESSIONS_LIMIT):
+            raise ConfigError("max_sessions", f"a whole number from 1 to {MAX_SESSIONS_LIMIT}, or null; got {given(m)}")
         s = self.idle_seconds
         if s is not None and (isinstance(s, bool) or not isinstance(s, (int, float)) or not math.isfinite(s) or
                               s <= 0):
