@@ -592,6 +592,17 @@ class Store:
             raise ConfigError("name", f"{name!r} is taken in this class; choose another name")
         return LearnerRecord(int(rows[0][0]), class_id, name), code
 
+    def new_rejoin_code(self, class_id: int, name: str) -> tuple[LearnerRecord, str]:
+        """A new rejoin code for a learner who lost theirs, returned this once; the old code stops working at once
+        (only the teacher asks: `actlab class rejoin-code`, or the teacher's page). The learner's cookies on devices
+        already joined stay valid."""
+        found = self.learner(class_id, name)
+        if found is None:
+            raise ConfigError("learner", f"no learner named {name!r} in this class")
+        code = new_code(REJOIN_CODE_CHARS)
+        self.db.execute("UPDATE learners SET rejoin_hash = ? WHERE id = ?", (self._rejoin_hash(code), found.id))
+        return found, code
+
     def _check_looks_apart(self, class_id: int, name: str, field: str = "name", but: int | None = None) -> None:
         """Refuse a name drawn like another learner's (name_skeleton): the teacher could not tell the two apart."""
         skeleton = name_skeleton(name)

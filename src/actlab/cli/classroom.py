@@ -1,4 +1,5 @@
-"""`actlab class ...`: create a class, export its results, forget a learner, rotate its token, move a store."""
+"""`actlab class ...`: create a class, export its results, forget a learner, give a learner a new rejoin code,
+rotate the teacher token, move a store."""
 
 from __future__ import annotations
 
@@ -145,6 +146,32 @@ def token(
     else:
         console.print(f"new teacher token for {klass.name}: [bold]{new}[/bold] (the old one no longer works; "
                       "a teacher logged in with it must log in again)")
+
+
+@class_app.command("rejoin-code")
+def rejoin_code(
+    name: Annotated[str, typer.Argument(help="The class's name or join code")],
+    learner: Annotated[str, typer.Argument(help="The learner's display name")],
+    db: Annotated[str | None, typer.Option(help=DB_HELP)] = None,
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """A new rejoin code for a learner who lost theirs, shown this once; their old code stops working."""
+    store = open_store(db)
+    klass = _find(store, name)
+    try:
+        found = store.learner(klass.id, learner)  # matched as the join form matches names, ignoring case
+    except ConfigError as exc:
+        fail(str(exc))
+    if found is None:
+        fail(f"no learner named {learner!r} in {klass.name}; its learners: "
+             f"{', '.join(r.name for r in store.learners(klass.id)) or 'none yet'}")
+    found, code = store.new_rejoin_code(klass.id, found.name)
+    if json_out:
+        typer.echo(json.dumps({"class": klass.name, "learner": found.name, "rejoin_code": code}))
+        return
+    console.print(f"new rejoin code for {found.name} in {klass.name}: [bold]{code}[/bold]")
+    console.print(f"  It is shown only now, and the old code no longer works. {found.name} rejoins at /join with the "
+                  f"class code {klass.code}, the name {found.name} and this code.")
 
 
 @class_app.command("copy")

@@ -532,6 +532,24 @@ def attempts(request: Request, who: IdentityDep,
     return Response(json.dumps(log), media_type="application/json")
 
 
+class RejoinRequest(BaseModel):
+    learner: str = Field(max_length=64, description="The learner's display name (matched ignoring case)")
+
+
+@router.post("/class/teacher/rejoin-code", responses={**UNAUTHORIZED, 404: problem("No learner by that name")})
+def new_rejoin_code(request: Request, who: IdentityDep, body: RejoinRequest) -> dict:
+    """A new rejoin code for a learner of the teacher's class who lost theirs, in this answer only; the old code
+    stops working at once (as `actlab class rejoin-code`)."""
+    who = _teacher(request, who)
+    store = _store(request)
+    found = store.learner(who.class_id, body.learner)  # a name that could never have joined: 422, its own words
+    if found is None:
+        raise HTTPException(404, f"nobody named {body.learner!r} has joined this class; check the spelling in the "
+                                 "learners table")
+    found, code = store.new_rejoin_code(who.class_id, found.name)
+    return {"learner": found.name, "rejoin_code": code}
+
+
 class PlaygroundSettings(BaseModel):
     # kept to be refused by name (save_class_playground): {"lr": 500} beside config was dropped and the save said 200
     model_config = ConfigDict(extra="allow")

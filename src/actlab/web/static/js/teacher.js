@@ -117,6 +117,25 @@ async function showPlayground() {
   });
 }
 
+// A learner who lost their rejoin code gets a new one from the teacher, shown here once; their old code stops working.
+function rejoinForm() {
+  const form = document.getElementById("rejoin-form"), status = document.getElementById("rejoin-status");
+  const input = document.getElementById("rejoin-name");
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const learner = input.value.trim();
+    if (!learner) { status.textContent = "Type the learner's name first."; status.classList.add("error"); return; }
+    const res = await fetch("/api/class/teacher/rejoin-code", { method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ learner }) });
+    const body = await res.json();
+    if (!res.ok) { status.textContent = `No new code: ${body.detail}`; status.classList.add("error"); return; }
+    status.classList.remove("error");
+    status.innerHTML = `New rejoin code for ${esc(body.learner)}: <strong class="code">${esc(body.rejoin_code)}</strong>. ` +
+      "Give it to them now: it is not shown again, and their old code no longer works. They rejoin at /join with the " +
+      `class code, the name ${esc(body.learner)} and this code.`;
+  });
+}
+
 async function showClass(me) {
   const status = document.getElementById("status");
   document.getElementById("class-tools").hidden = false;
@@ -128,9 +147,11 @@ async function showClass(me) {
       : "<p class='muted'>No attempts in this class yet.</p>";
     document.getElementById("learners").innerHTML = view.rows.length ? learnerTable(view)
       : "<p class='muted'>Nobody has joined yet: learners open /join and type the code.</p>";
+    document.getElementById("learner-names").innerHTML = view.rows.map((r) => `<option value="${esc(r.learner)}">`).join("");
     status.textContent = `Updated ${new Date().toLocaleTimeString()}; refreshes every ${REFRESH_MS / 1000} s.`;
   };
   await refresh();
+  rejoinForm();
   await showPlayground();
   setInterval(() => refresh().catch((err) => { status.textContent = `Could not refresh: ${err.message}`; }), REFRESH_MS);
 }
