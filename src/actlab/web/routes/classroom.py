@@ -64,7 +64,7 @@ from ..settings import limits as lab_limits
 STATIC = Path(__file__).resolve().parent.parent / "static"
 CSRF_COOKIE = "actlab_csrf"
 # The guessing bound: at most this many failures from one client address in any 60 s (distinct wrong class codes,
-# taken names, wrong rejoin codes and teacher tokens); a join code is one of 31^6 (store.JOIN_CODE_CHARS)
+# wrong rejoin codes and teacher tokens; a taken name is not one); a join code is one of 31^6 (store.JOIN_CODE_CHARS)
 FAILURES_PER_MINUTE = 10
 KNOWN_CODE_SECONDS = 3600  # a class code that let someone at an address join passes that address's limit this long
 OPEN_EXACT = frozenset({"/join", "/teacher/login", "/api/class/join", "/api/class/me", "/api/class/logout",
@@ -436,12 +436,13 @@ def _join(conn: HTTPConnection, code: str, name: str, rejoin_code: str | None):
     try:
         learner, new_code = store.join(klass.id, name, rejoin_code)
     except ConfigError as exc:
-        # a taken name, a wrong rejoin code and a code sent with a new name are all tries to guess a code
+        # a wrong rejoin code, or one sent with a new name, is a try at guessing a code: it counts. A taken name
+        # guesses nothing (the class code was right, and the name is the learner's own choice): it does not count,
+        # so a learner trying names in a full class is never locked out
         if exc.field == REJOIN_FIELD:
             limit.failed(_client(conn))
             raise HTTPException(403 if isinstance(exc, WrongRejoinCode) else 422, str(exc)) from None
         if exc.field == "name" and "taken" in str(exc):
-            limit.failed(_client(conn))
             raise HTTPException(409, str(exc)) from None
         raise HTTPException(422, str(exc)) from None
     limit.succeeded(client, klass.code)
