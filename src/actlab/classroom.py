@@ -19,7 +19,7 @@ from .store import _RANK, Store
 
 COPIED_TABLES = {  # table -> columns, in an order that keeps every reference valid
     "classes": ("id", "name", "code", "token_hash", "archived", "created_at"),
-    "learners": ("id", "class_id", "name", "name_key", "rejoin_hash", "created_at"),
+    "learners": ("id", "class_id", "name", "name_key", "name_skeleton", "rejoin_hash", "created_at"),
     "attempts": ("id", "learner", "exercise", "answer", "status", "feedback", "created_at", "parts",
                  "checker_version", "class_id", "attempt_id"),
     "events": ("id", "learner", "exercise", "kind", "level", "created_at", "class_id"),

@@ -7,9 +7,10 @@ again (a retry after a lost answer) records nothing new. The schema carries a ve
 forward on open, by one list of migrations for both databases (_db.py holds what differs between them).
 
 A class has a name, a short join code and a teacher token, of which the store keeps only a hash. Its
-learners have display names unique within the class (compared case-folded) and a short personal rejoin
-code, also kept hashed. Every attempt, hint and solution event carries its class; the single-learner
-local lab's rows carry none (NULL).
+learners have display names unique within the class, compared by name_key (case, width and invisible characters
+ignored) and by how they look (name_skeleton: "Ana" and "Аna" with a Cyrillic А are one), both unique keys in the
+database so that racing joins cannot break the rule, and a short personal rejoin code, also kept hashed. Every
+attempt, hint and solution event carries its class; the single-learner local lab's rows carry none (NULL).
 
 Each attempt keeps the version of the checker that graded it. Summaries (progress, the class
 summary) re-grade older attempts with today's checker when they read them, without writing;
@@ -122,11 +123,41 @@ MIGRATIONS: tuple[str, ...] = (
         seen_at {real} NOT NULL
     );
     """,
+    """
+    ALTER TABLE learners ADD COLUMN name_skeleton TEXT;  -- how the name looks (name_skeleton); filled by _fill_names
+    """,
+    """
+    CREATE UNIQUE INDEX learners_by_skeleton ON learners (class_id, name_skeleton);  -- NULL: a collision, reported
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 # the words of DDL that differ between the two databases
 _DDL = {"sqlite": {"id": "INTEGER PRIMARY KEY AUTOINCREMENT", "real": "REAL", "blob": "BLOB"},
         "postgresql": {"id": "BIGSERIAL PRIMARY KEY", "real": "DOUBLE PRECISION", "blob": "BYTEA"}}
+
+
+def _fill_names(store: Store) -> None:
+    """After migration 6: every learner's name_skeleton, and name_key recomputed by today's rule (rows from before
+    names were NFKC-normalised kept an older key). Two learners of a class whose names look the same (possible in
+    rows from before look-alikes were refused) cannot both hold the skeleton: the first to join keeps it, the later
+    one keeps NULL and is reported (Store.name_collisions), so the migration never fails on old data."""
+    rows = store.db.execute("SELECT id, class_id, name, name_key FROM learners ORDER BY id")
+    taken: set[tuple[int, str]] = set()
+    for learner_id, class_id, name, key in rows:
+        skeleton = _skeleton_of_stored(name)
+        if (class_id, skeleton) in taken:
+            continue
+        taken.add((class_id, skeleton))
+        new_key = fold_name(name)
+        if new_key != key and store.db.execute("SELECT 1 FROM learners WHERE class_id = ? AND name_key = ? AND id <> ?",
+                                                (class_id, new_key, learner_id)):
+            new_key = key  # held by a row that looks the same: that row is the reported collision
+        store.db.execute("UPDATE learners SET name_skeleton = ?, name_key = ? WHERE id = ?",
+                         (skeleton, new_key, learner_id))
+
+
+# Python steps run after a migration's statements, in the same transaction: index -> step
+MIGRATION_STEPS = {6: _fill_names}
 
 
 def migration_statements(index: int, dialect: str) -> list[str]:
@@ -343,6 +374,8 @@ class Store:
             for i in range(version, SCHEMA_VERSION):
                 for statement in migration_statements(i, self.dialect):
                     self.db.execute(statement)
+                if i in MIGRATION_STEPS:
+                    MIGRATION_STEPS[i](self)
                 self.db.set_version(i + 1)
 
     @property
@@ -584,11 +617,15 @@ class Store:
                                             "leave the rejoin code empty to join as a new learner")
         self._check_looks_apart(class_id, name)
         code = new_code(REJOIN_CODE_CHARS)
+        # the unique keys on (class, name_key) and (class, name_skeleton) hold the rule when two joins race past the
+        # checks above: the second insert does nothing, and is then told why as if it had come second
         rows = self.db.execute(
-            "INSERT INTO learners (class_id, name, name_key, rejoin_hash, created_at) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT (class_id, name_key) DO NOTHING RETURNING id",
-            (class_id, name, key, self._rejoin_hash(code), time.time()))
-        if not rows:  # another request took the name between the two statements
+            "INSERT INTO learners (class_id, name, name_key, name_skeleton, rejoin_hash, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
+            (class_id, name, key, name_skeleton(name), self._rejoin_hash(code), time.time()))
+        if not rows:
+            if self.learner(class_id, name) is None:
+                self._check_looks_apart(class_id, name)
             raise ConfigError("name", f"{name!r} is taken in this class; choose another name")
         return LearnerRecord(int(rows[0][0]), class_id, name), code
 
@@ -612,9 +649,41 @@ class Store:
                                          "of its letters are from another alphabet); choose a name that reads "
                                          "differently")
 
+    def name_collisions(self, class_id: int | None = None) -> list[tuple[LearnerRecord, LearnerRecord]]:
+        """Pairs (earlier learner, later learner) of one class whose names look the same, from before such names
+        were refused; the later one has no name_skeleton (the migration left it NULL). Renaming or merging the
+        later one resolves the pair."""
+        where, args = ("", ()) if class_id is None else ("AND class_id = ?", (class_id,))
+        rows = self.db.execute(f"SELECT id, class_id, name FROM learners WHERE name_skeleton IS NULL {where} "
+                               "ORDER BY id", args)
+        pairs = []
+        for learner_id, cid, name in rows:
+            later = LearnerRecord(int(learner_id), int(cid), name)
+            skeleton = _skeleton_of_stored(name)
+            earlier = next((o for o in self.learners(int(cid)) if o.id != later.id and
+                            _skeleton_of_stored(o.name) == skeleton), None)
+            if earlier is not None:
+                pairs.append((earlier, later))
+        return pairs
+
+    def _settle_names(self, class_id: int) -> None:
+        """Give a learner left without a name_skeleton (a reported collision) theirs once nobody else holds it (the
+        teacher renamed, merged or forgot the other learner)."""
+        for learner_id, name in self.db.execute("SELECT id, name FROM learners WHERE class_id = ? AND "
+                                                "name_skeleton IS NULL ORDER BY id", (class_id,)):
+            skeleton = _skeleton_of_stored(name)
+            if not self.db.execute("SELECT 1 FROM learners WHERE class_id = ? AND name_skeleton = ?",
+                                   (class_id, skeleton)):
+                self.db.execute("UPDATE learners SET name_skeleton = ? WHERE id = ?", (skeleton, learner_id))
+
     def learner(self, class_id: int, name: str) -> LearnerRecord | None:
-        rows = self.db.execute("SELECT id, name FROM learners WHERE class_id = ? AND name_key = ?",
-                               (class_id, name_key(name)))
+        """The learner of the class whose name matches ``name`` as a class tells names apart (name_key); the one
+        stored with exactly that name first, so each of a reported look-alike pair (name_collisions) is reached by
+        the name the teacher is shown."""
+        shown = check_learner(name)
+        rows = self.db.execute("SELECT id, name FROM learners WHERE class_id = ? AND (name_key = ? OR name = ?) "
+                               "ORDER BY CASE WHEN name = ? THEN 0 ELSE 1 END, id",
+                               (class_id, fold_name(shown), shown, shown))
         return LearnerRecord(int(rows[0][0]), class_id, rows[0][1]) if rows else None
 
     def learner_by_id(self, learner_id: int) -> LearnerRecord | None:
@@ -654,6 +723,7 @@ class Store:
                 counts[table] = len(self.db.execute(f"DELETE FROM {table} WHERE {where} RETURNING id", args))
             self.db.execute("DELETE FROM uploads WHERE class_id = ? AND owner = ?", (class_id, str(found.id)))
             self.db.execute("DELETE FROM learners WHERE id = ?", (found.id,))
+            self._settle_names(class_id)
         return counts
 
     def rename(self, class_id: int, old: str, new: str) -> None:
@@ -667,9 +737,11 @@ class Store:
         self._check_looks_apart(class_id, new, "new", but=found.id)
         where, args = self._learner_where(class_id, found.name)
         with self.db.transaction():
-            self.db.execute("UPDATE learners SET name = ?, name_key = ? WHERE id = ?", (new, name_key(new), found.id))
+            self.db.execute("UPDATE learners SET name = ?, name_key = ?, name_skeleton = ? WHERE id = ?",
+                            (new, name_key(new), name_skeleton(new), found.id))
             for table in ("attempts", "events"):
                 self.db.execute(f"UPDATE {table} SET learner = ? WHERE {where}", (new, *args))
+            self._settle_names(class_id)
 
     def merge(self, class_id: int, source: str, target: str) -> int:
         """Move every attempt and event of ``source`` to ``target`` (one person who joined twice) and remove
@@ -694,6 +766,7 @@ class Store:
                     "RETURNING id", (dst.name, class_id, *names)))
             if src.id != dst.id:
                 self.db.execute("DELETE FROM learners WHERE id = ?", (src.id,))
+                self._settle_names(class_id)
         return moved
 
     def reset(self, class_id: int) -> dict[str, int]:

@@ -59,7 +59,8 @@ def list_(db: Annotated[str | None, typer.Option(help=DB_HELP)] = None,
           json_out: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Every class in the store, with its code and number of learners."""
     store = open_store(db)
-    rows = [{"name": c.name, "code": c.code, "learners": len(store.learners(c.id)), "archived": c.archived}
+    rows = [{"name": c.name, "code": c.code, "learners": len(store.learners(c.id)), "archived": c.archived,
+             "look_alikes": [[a.name, b.name] for a, b in store.name_collisions(c.id)]}
             for c in store.classes()]
     if json_out:
         typer.echo(json.dumps(rows))
@@ -70,6 +71,18 @@ def list_(db: Annotated[str | None, typer.Option(help=DB_HELP)] = None,
     for r in rows:
         table.add_row(r["name"], r["code"], str(r["learners"]), "yes" if r["archived"] else "")
     console.print(table)
+    for line in look_alike_lines(store):
+        console.print(line)
+
+
+def look_alike_lines(store) -> list[str]:
+    """A line per pair of learners whose names look the same (joined before such names were refused), saying how to
+    tell them apart; `class list` and `actlab lab` print them."""
+    classes = {c.id: c.name for c in store.classes()}
+    return [f"[yellow]look-alike names[/yellow] in {classes[a.class_id]}: {a.name!r} and {b.name!r} look the same "
+            f"(they joined before such names were refused); rename one (actlab class rename {classes[a.class_id]!r} "
+            f"{b.name!r} NEW) or, if they are one person, merge them (actlab class merge)"
+            for a, b in store.name_collisions()]
 
 
 @class_app.command("export")

@@ -77,6 +77,8 @@ def lab(
     if bad:
         fail(f"--allow-host takes a host name or address without scheme or port (lab.school.example, "
              f"192.168.1.20); got {bad[0]!r}")
+    for line in _look_alikes(db):
+        console.print(line)
     if not is_loopback(host) and _holds_a_class(db):
         console.print(f"class mode on {host}:{port}: every page, API and socket needs a joined learner's cookie "
                       "or the teacher's (token); serve it behind TLS for anything but a closed classroom network")
@@ -128,6 +130,19 @@ def _holds_a_class(db: str | None) -> bool:
         return bool(Store(store_location(db)).classes())
     except Exception:  # noqa: BLE001  (any failure to open: create_app reports it in its own words)
         return False
+
+
+def _look_alikes(db: str | None) -> list[str]:
+    """A line per pair of learners in the store whose names look the same (cli.classroom.look_alike_lines); none
+    for a store that cannot be opened (opening it for the lab then says why)."""
+    from ..store import Store
+    from ..web.settings import store_location
+    from .classroom import look_alike_lines
+
+    try:
+        return look_alike_lines(Store(store_location(db)))
+    except Exception:  # noqa: BLE001  (any failure to open: create_app reports it in its own words)
+        return []
 
 
 def _one_blas_thread() -> None:
