@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from starlette.testclient import WebSocketDenialResponse
+from starlette.websockets import WebSocketDisconnect
 
 from actlab.web.guard import Guard, is_loopback
 from web.conftest import run_async
@@ -34,18 +34,20 @@ def test_a_name_given_with_allow_host_is_answered_on_the_lab_port_only():
     assert guard.host_problem("[::1") is not None and guard.host_problem("x:y") is not None
 
 
+# A refused socket is closed before the handshake (the server answers 403) with code 1008, its reason in one line of
+# the server's log (test_guard_socket_log.py), not in a body: uvicorn logs an error for every refusal with a body.
 def test_a_foreign_host_cannot_open_a_playground(client):
-    with pytest.raises(WebSocketDenialResponse) as denied:
+    with pytest.raises(WebSocketDisconnect) as denied:
         with client.websocket_connect("ws://evil.example/ws/playground"):
             pass
-    assert denied.value.status_code == 403
+    assert denied.value.code == 1008
 
 
 def test_a_foreign_origin_cannot_open_a_playground(client):
-    with pytest.raises(WebSocketDenialResponse) as denied:
+    with pytest.raises(WebSocketDisconnect) as denied:
         with client.websocket_connect("/ws/playground", headers={"origin": FOREIGN}):
             pass
-    assert denied.value.status_code == 403 and "evil.example" in denied.value.json()["detail"]
+    assert denied.value.code == 1008
 
 
 def test_the_labs_own_origin_opens_a_playground(client):
@@ -116,5 +118,5 @@ def test_a_real_server_refuses_a_foreign_host_and_a_foreign_socket(live_server):
 
     with pytest.raises(websockets.exceptions.InvalidStatus) as refused:
         run_async(open_with("http://evil.example"))
-    assert refused.value.response.status_code == 403 and b"evil.example" in refused.value.response.body
+    assert refused.value.response.status_code == 403
     assert "send 'init'" in run_async(open_with(live_server))  # the lab's own origin gets in

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import logging
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
@@ -35,6 +36,7 @@ EVERY_ANSWER = ((b"x-frame-options", b"DENY"), (b"content-security-policy", b"fr
                 (b"x-content-type-options", b"nosniff"))
 WILDCARDS = ("0.0.0.0", "::", "[::]", "")
 PROXY_PORTS = (None, 80, 443)  # a non-loopback name the lab answers to, as a proxy forwards it: no port, http, https
+_log = logging.getLogger("uvicorn.error")  # the server's own log: its lines and the lab's read as one
 
 
 def is_loopback(host: str) -> bool:
@@ -140,17 +142,17 @@ class Guard:
             if scope["type"] == "http":
                 return await self.app(scope, receive, _every_answer_headers(send))
             return await self.app(scope, receive, send)
+        if scope["type"] == "websocket":
+            # Closed before the handshake (the server answers 403), with one line in the server's log saying why.
+            # Not a denial response with a body: uvicorn logs every such response as "ASGI callable returned without
+            # completing handshake", and a browser shows a page's script no body of a refused socket anyway.
+            _log.warning("refused a WebSocket to %s: %s", scope.get("path", "?"), problem)
+            return await send({"type": "websocket.close", "code": 1008})
         body = json.dumps({"detail": problem}).encode()
-        if scope["type"] == "http":
-            kind = "http.response"
-        elif "websocket.http.response" in scope.get("extensions", {}):
-            kind = "websocket.http.response"  # a refused handshake that still says why
-        else:
-            return await send({"type": "websocket.close", "code": 1008})  # the server answers 403
-        await send({"type": f"{kind}.start", "status": 403,
+        await send({"type": "http.response.start", "status": 403,
                     "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                                 *EVERY_ANSWER]})
-        await send({"type": f"{kind}.body", "body": body})
+        await send({"type": "http.response.body", "body": body})
 
 
 def _without_standard_port(netloc: str) -> str:
