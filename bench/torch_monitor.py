@@ -5,13 +5,23 @@ nn.GELU, d_model 128, batch 16, sequence 64. Each round runs one step of every v
 slow patch of the shared machine lands on all of them alike. Variants: the bare step twice (A and A', whose
 difference is the noise floor), the monitor sampling every step (debug), every 10th step, and every="auto".
 
-Per-step cost is the median; amortised cost is the trimmed mean (sampled steps are rare, so a median would hide
-them). CPU time (process_time) is printed beside wall time, with the load average before and after, since on a
-shared machine wall time also counts waiting for a core. --repeat R runs the whole comparison R times and prints
-the median and range of each overhead over the runs. --before REV adds the monitor as committed at git revision REV
-(loaded from `git show`, every step sampled) to the same rotation, so a change is measured against its predecessor
-in one process, under the same load.
+Each timed step is marked sampled or not (the monitor's sampled_steps before and after it), and the two kinds are
+summarised apart:
+- unsampled: the median of the variant's unsampled steps against A's median. (A median over all of a variant's
+  steps is biased upwards by its sampled steps: with 1 step in 12 sampled it is the 55th percentile of the
+  unsampled ones, which read +1% against A on a quiet machine while an unsampled step costs about 2 us.)
+- sampled: the median of its sampled steps minus A's median, per monitored layer (every=1: all of its steps).
+- amortised: what the variant costs over all its steps, each kind by its own trimmed mean (5% off each end)
+  weighted by how many steps were of that kind, against A's trimmed mean. A trimmed mean over all steps at once
+  would cut the sampled steps themselves (they are the slowest 5-10% under every=10 or auto).
+CPU time (process_time) is printed beside wall time, with the load average before and after, since on a shared
+machine wall time also counts waiting for a core. --repeat R runs the whole comparison R times and prints the median
+and range of each overhead over the runs. --before REV adds the monitor as committed at git revision REV (loaded
+from `git show`, every step sampled) to the same rotation, so a change is measured against its predecessor in one
+process, under the same load; --monitor REV measures every variant with REV's monitor instead of the working tree's
+(the same bench on the old code).
 Run: python bench/torch_monitor.py [--steps 100] [--repeat 3] [--models mlp,transformer] [--before HEAD]
+         [--monitor HEAD]
 """
 
 from __future__ import annotations
@@ -49,15 +59,15 @@ MODELS = {"mlp": ("MLP 8 x [Linear(256, 256), ReLU], batch 128", mlp),
           "transformer": ("TransformerEncoder 4 layers, nn.GELU, d_model 128, batch 16, seq 64", transformer)}
 
 
-def monitor_at(rev: str) -> type:
+def monitor_at(rev: str, tag: str) -> type:
     """The Monitor class of src/actlab/interop/torch.py as committed at ``rev``, loaded beside the current one (as a
     module of the same package, so its relative imports resolve to today's core)."""
     root = Path(__file__).resolve().parent.parent
     source = subprocess.run(["git", "show", f"{rev}:src/actlab/interop/torch.py"], cwd=root, check=True,
                             capture_output=True, text=True).stdout
-    path = Path(tempfile.mkdtemp()) / "torch_before.py"
+    path = Path(tempfile.mkdtemp()) / f"torch_{tag}.py"
     path.write_text(source)
-    name = "actlab.interop._torch_before"
+    name = f"actlab.interop._torch_{tag}"
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
@@ -71,7 +81,13 @@ def _trimmed(v: list[float]) -> float:
     return statistics.fmean(v[cut:len(v) - cut] if cut else v)
 
 
-def run(factory, steps: int, before: type | None = None) -> dict:
+def _amortised(times: list[float], sampled: list[bool]) -> float:
+    """The mean step time, each kind of step (sampled, unsampled) by its own trimmed mean, weighted by its count."""
+    kinds = [[t for t, s in zip(times, sampled, strict=True) if s == kind] for kind in (False, True)]
+    return sum(len(k) * _trimmed(k) for k in kinds if k) / len(times)
+
+
+def run(factory, steps: int, before: type | None = None, monitor: type = Monitor) -> dict:
     """One interleaved comparison; returns each variant's overheads against A and the per-layer sampled cost."""
     model, x, y = factory()
     opt = torch.optim.SGD(model.parameters(), lr=1e-4)
@@ -81,7 +97,7 @@ def run(factory, steps: int, before: type | None = None) -> dict:
         loss.backward()
         opt.zero_grad(set_to_none=True)
 
-    def watched(mon: Monitor):
+    def watched(mon):
         def step() -> None:
             with mon.step() as s:
                 loss = ((model(x) - y) ** 2).mean()
@@ -90,13 +106,14 @@ def run(factory, steps: int, before: type | None = None) -> dict:
             opt.zero_grad(set_to_none=True)
         return step
 
-    monitors = {"every=1": Monitor(model, every=1), "every=10": Monitor(model, every=10),
-                "auto": Monitor(model, every="auto", budget=0.03)}
+    monitors = {"every=1": monitor(model, every=1), "every=10": monitor(model, every=10),
+                "auto": monitor(model, every="auto", budget=0.03)}
     if before is not None:
         monitors["before:1"] = before(model, every=1)
     variants = {"A": bare, "A'": bare, **{k: watched(m) for k, m in monitors.items()}}
     wall = {k: [] for k in variants}
     cpu = {k: [] for k in variants}
+    sampled = {k: [] for k in variants}
     for _ in range(5):  # warm-up: allocator, first-call paths
         for fn in variants.values():
             fn()
@@ -105,32 +122,39 @@ def run(factory, steps: int, before: type | None = None) -> dict:
     for i in range(steps):
         order = keys[i % len(keys):] + keys[:i % len(keys)]
         for k in order:
+            mon = monitors.get(k)
+            before_count = mon.sampled_steps if mon is not None else 0
             w0, c0 = time.perf_counter(), time.process_time()
             variants[k]()
             wall[k].append(time.perf_counter() - w0)
             cpu[k].append(time.process_time() - c0)
+            sampled[k].append(mon is not None and mon.sampled_steps > before_count)
     load.append(os.getloadavg()[0])
     n_layers = len(monitors["every=1"].report().layers)
     out = {"load": load, "layers": n_layers, "auto_every": monitors["auto"].every,
            "bare_wall_ms": statistics.median(wall["A"]) * 1e3, "bare_cpu_ms": statistics.median(cpu["A"]) * 1e3}
     for k in keys:
-        out[k] = {"per_step_wall": statistics.median(wall[k]) / statistics.median(wall["A"]) - 1,
-                  "per_step_cpu": statistics.median(cpu[k]) / statistics.median(cpu["A"]) - 1,
-                  "amortised_wall": _trimmed(wall[k]) / _trimmed(wall["A"]) - 1,
-                  "amortised_cpu": _trimmed(cpu[k]) / _trimmed(cpu["A"]) - 1}
-    out["sampled_us_per_layer_cpu"] = (statistics.median(cpu["every=1"]) - statistics.median(cpu["A"])) * 1e6 / \
-        max(n_layers, 1)
-    out["sampled_us_per_layer_wall"] = (statistics.median(wall["every=1"]) - statistics.median(wall["A"])) * 1e6 / \
-        max(n_layers, 1)
+        out[k] = {}
+        for clock, times in (("cpu", cpu), ("wall", wall)):
+            base = statistics.median(times["A"])
+            plain = [t for t, s in zip(times[k], sampled[k], strict=True) if not s]
+            hooked = [t for t, s in zip(times[k], sampled[k], strict=True) if s]
+            out[k][f"unsampled_{clock}"] = statistics.median(plain) / base - 1 if plain else None
+            out[k][f"unsampled_us_{clock}"] = (statistics.median(plain) - base) * 1e6 if plain else None
+            out[k][f"sampled_us_per_layer_{clock}"] = ((statistics.median(hooked) - base) * 1e6 / max(n_layers, 1)
+                                                       if hooked else None)
+            out[k][f"amortised_{clock}"] = _amortised(times[k], sampled[k]) / _trimmed(times["A"]) - 1
+        out[k]["sampled_share"] = sum(sampled[k]) / len(sampled[k])
     if before is not None:
-        out["before_us_per_layer_cpu"] = (statistics.median(cpu["before:1"]) - statistics.median(cpu["A"])) * 1e6 / \
-            max(n_layers, 1)
         # the change itself: every=1 now against every=1 before, per step
         out["now/before cpu"] = statistics.median(cpu["every=1"]) / statistics.median(cpu["before:1"]) - 1
     return out
 
 
-def _span(values: list[float], pct: bool = True) -> str:
+def _span(values: list, pct: bool = True) -> str:
+    values = [v for v in values if v is not None]
+    if not values:
+        return "-"
     fmt = (lambda v: f"{v:+.1%}") if pct else (lambda v: f"{v:.0f}")
     med = statistics.median(values)
     return fmt(med) if len(values) == 1 else f"{fmt(med)} [{fmt(min(values))}, {fmt(max(values))}]"
@@ -142,28 +166,40 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="whole comparisons per model (default 1)")
     parser.add_argument("--models", default="mlp,transformer", help="comma-separated: mlp, transformer")
     parser.add_argument("--before", default=None, help="a git revision: its monitor joins the rotation as before:1")
+    parser.add_argument("--monitor", default=None, help="a git revision: every variant uses its monitor")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    before = monitor_at(args.before) if args.before else None
+    before = monitor_at(args.before, "before") if args.before else None
+    monitor = monitor_at(args.monitor, "measured") if args.monitor else Monitor
+    if args.monitor:
+        print(f"monitor: src/actlab/interop/torch.py as committed at {args.monitor}")
     for key in args.models.split(","):
         title, factory = MODELS[key]
-        runs = [run(factory, args.steps, before) for _ in range(args.repeat)]
+        runs = [run(factory, args.steps, before, monitor) for _ in range(args.repeat)]
         loads = [v for r in runs for v in r["load"]]
         print(f"\n{title}: {args.steps} rounds x {args.repeat} run(s), {runs[0]['layers']} monitored layers, "
               f"bare step median {_span([r['bare_wall_ms'] for r in runs], False)} ms wall / "
               f"{_span([r['bare_cpu_ms'] for r in runs], False)} ms CPU, load average "
               f"{min(loads):.1f}-{max(loads):.1f}, auto chose every={[r['auto_every'] for r in runs]}")
-        print("overheads against A: median [range over runs]")
-        print(f"{'variant':<9} {'per-step cpu':>26} {'per-step wall':>26} {'amortised cpu':>26} {'amortised wall':>26}")
+        print("overheads against A: median [range over runs]; unsampled: median of the unsampled steps; amortised: "
+              "all steps")
+        print(f"{'variant':<9} {'sampled':>7} {'unsampled cpu':>26} {'unsampled wall':>26} {'amortised cpu':>26} "
+              f"{'amortised wall':>26}")
         for k in ("A'", "every=1", "every=10", "auto") + (("before:1",) if before else ()):
-            print(f"{k:<9} " + " ".join(f"{_span([r[k][m] for r in runs]):>26}" for m in
-                                        ("per_step_cpu", "per_step_wall", "amortised_cpu", "amortised_wall")))
-        print(f"a sampled step adds {_span([r['sampled_us_per_layer_cpu'] for r in runs], False)} us CPU "
-              f"({_span([r['sampled_us_per_layer_wall'] for r in runs], False)} us wall) per monitored layer")
+            share = statistics.median(r[k]["sampled_share"] for r in runs)
+            print(f"{k:<9} {share:>7.1%} " + " ".join(f"{_span([r[k][m] for r in runs]):>26}" for m in
+                                                     ("unsampled_cpu", "unsampled_wall", "amortised_cpu",
+                                                      "amortised_wall")))
+        print("an unsampled step against A, in us CPU: " + "; ".join(
+            f"{k} {_span([r[k]['unsampled_us_cpu'] for r in runs], False)}" for k in ("A'", "every=10", "auto")))
+        print("a sampled step adds, per monitored layer, in us CPU (wall): " + "; ".join(
+            f"{k} {_span([r[k]['sampled_us_per_layer_cpu'] for r in runs], False)} "
+            f"({_span([r[k]['sampled_us_per_layer_wall'] for r in runs], False)})"
+            for k in ("every=1", "every=10", "auto")))
         if before:
-            print(f"{args.before}'s monitor adds {_span([r['before_us_per_layer_cpu'] for r in runs], False)} us CPU "
-                  f"per layer; every=1 now against {args.before}'s, per-step CPU: "
-                  f"{_span([r['now/before cpu'] for r in runs])}")
+            print(f"{args.before}'s monitor adds "
+                  f"{_span([r['before:1']['sampled_us_per_layer_cpu'] for r in runs], False)} us CPU per layer; "
+                  f"every=1 now against {args.before}'s, per-step CPU: {_span([r['now/before cpu'] for r in runs])}")
 
 
 if __name__ == "__main__":

@@ -194,14 +194,16 @@ def _cost_note(mon):
 
 
 def test_auto_note_within_budget_gives_the_amortised_overhead_and_the_budget(monkeypatch, tmp_path):
-    """A sampled step 7% longer: every ceil(7 / 3) = 3 steps, 7% / 3 = 2.3% on the average step, within 3%. The log
-    (what /watch shows) carries the same note."""
+    """A sampled step 7% longer: auto aims at half the 3% budget, so every ceil(7 / 1.5) = 5 steps, 7% / 5 = 1.4% on
+    the average step, within 3%, and the note says what it aims at. The log (what /watch shows) carries the same
+    note."""
     mon = _auto(monkeypatch, 0.07, log=tmp_path / "run.jsonl")
-    assert mon.every == 3
-    assert mon.calibrated_cost == pytest.approx(0.07 / 3)
+    assert mon.every == 5
+    assert mon.calibrated_cost == pytest.approx(0.07 / 5)
     note = _cost_note(mon)
     assert "a sampled step takes about 7.0% longer than an unsampled one" in note
-    assert "spread over 3 steps that adds about 2.3% to the average step's time, within the 3% budget" in note
+    assert "spread over 5 steps that adds about 1.4% to the average step's time, within the 3% budget" in note
+    assert "auto aims at 1.5%, 50% of the budget, leaving the rest for what its timing inside the block misses" in note
     _, reports = read_log(tmp_path / "run.jsonl")
     assert note in reports[-1]["notes"]
 
@@ -209,11 +211,11 @@ def test_auto_note_within_budget_gives_the_amortised_overhead_and_the_budget(mon
 def test_auto_note_over_budget_says_so_and_which_interval_would_keep_it(monkeypatch):
     """The walkthrough's small model: a sampled step some 50 times an unsampled one, sampled every 50 steps. The
     amortised figure is the extra over the interval (54 / 50 = 108%), the note says it is over the budget and
-    which every= keeps within it (ceil(54 / 0.03) = 1800)."""
+    which every= keeps within it with auto's margin (ceil(54 / 0.015) = 3600)."""
     mon = _auto(monkeypatch, 54.0, steps=200)
     assert mon.every == monitor_module.MAX_AUTO_EVERY == 50
     assert mon.calibrated_cost == pytest.approx(54.0 / 50)
     note = _cost_note(mon)
     assert "a sampled step takes about 55 times as long as an unsampled one" in note
     assert "spread over 50 steps that adds about 108.0% to the average step's time, over the 3% budget" in note
-    assert "Monitor(model, every=1800) would keep within the budget" in note
+    assert "Monitor(model, every=3600) would keep within the budget with auto's margin (auto aims at 1.5%" in note

@@ -70,6 +70,11 @@ TORCH_RESTART = "restart from freshly initialised weights or from a checkpoint s
 RELEARN_EVERY = 32  # sampled steps that reuse a learned structure before the next one learns it again
 MAX_AUTO_EVERY = 50  # every="auto" samples at least this often, whatever the budget
 _MIN_AUTO_EVERY = 2  # every="auto" keeps an unsampled step between samples to time them against
+# every="auto" chooses the interval that spends this share of the budget by its own timing: the rest is margin for
+# what the timing of a sampled step inside the block cannot see or gets wrong (an outside measurement's own noise,
+# the step's work outside the block slowed by a sampled step's traffic), so that the amortised overhead measured
+# from outside, at the upper end of its interval, still stays within the budget
+AUTO_AIM = 0.5
 _WARMUP_STEPS = 2  # untimed: first calls allocate and pick kernels
 _CALIBRATION_PAIRS = 4  # then unsampled and sampled steps alternate, so a slow patch of the machine hits both
 
@@ -495,6 +500,10 @@ class Monitor:
                 self._modules.append((module, layer))
                 self._calls_of[(name, 0)] = layer
         self._module_hooks = [(m, l, self._pre_hook(l), self._post_hook(l)) for m, l in self._modules]
+        # the keys of this monitor's hooks in the modules' hook tables (_attach): a weighted module's pre-hook, an
+        # activation module's pre-hook and hook, the model's pre-hook and hook of the function watch (distinct, since
+        # one module may be several of these; objects, so that no other hook's integer id can equal them)
+        self._hook_keys = tuple(object() for _ in range(5))
         _functions()
         self._functional: bool | None = None  # None: the first sampled step looks for activations called as functions
         # where they were found, or may yet appear: the weighted modules they follow (None: the model's input). Later
@@ -586,14 +595,14 @@ class Monitor:
         sample = self._should_sample()
         if sample:
             self._last_sample = self.step_count
-        hooks = self._attach() if sample else []
         self._sync()
-        t0 = time.perf_counter()
+        t0 = time.perf_counter()  # before the hooks are attached: attaching them is part of a sampled step's cost
+        hooks = self._attach() if sample else []
         try:
             yield handle
         finally:
-            for h in hooks:
-                h.remove()
+            for table, key in hooks:
+                table.pop(key, None)
             self._leave_mode()
             if sample:
                 self._collect(handle)
@@ -611,8 +620,9 @@ class Monitor:
         a shared machine speeds up and slows down between samples; a base kept from long ago made a sped-up
         machine's sampled steps look free, and every=1 then had no unsampled step left to correct it). The interval
         is chosen from the upper end of the recent extra shares, their mean plus three standard errors, so that noise
-        in the timings errs towards sampling less often, never more; it is at least 2, so that every sampled step
-        has an unsampled neighbour to be compared with."""
+        in the timings errs towards sampling less often, never more, and so that this upper end spread over the
+        interval spends AUTO_AIM (half) of the budget, leaving the rest as margin; it is at least 2, so that every
+        sampled step has an unsampled neighbour to be compared with."""
         if not self._auto or self.step_count < _WARMUP_STEPS or (self.every is not None and not self._recalibrate):
             return
         base = self._times["base"]
@@ -632,7 +642,8 @@ class Monitor:
             upper = max(upper, 0.0)
             # never sample so rarely that the readings go stale: a model whose step is tiny next to the hooks' cost
             # is sampled every MAX_AUTO_EVERY steps, over budget, and the report says so
-            self.every = min(max(_MIN_AUTO_EVERY, math.ceil(upper / self.budget)), MAX_AUTO_EVERY)
+            self.every = min(max(_MIN_AUTO_EVERY, math.ceil(upper / (AUTO_AIM * self.budget) - 1e-9)),
+                             MAX_AUTO_EVERY)
             self.sampled_extra = upper
             self.calibrated_cost = upper / self.every  # amortised: one sampled step's extra spread over the interval
 
@@ -659,18 +670,31 @@ class Monitor:
             layer.ran = False
             layer.dsum = layer.nz = layer.asum = layer.ssum = layer.sumsq = layer.grad_sq = layer.dist = None
             layer.kept = None
-        handles = [] if self._reuse else [m.register_forward_pre_hook(hook) for m, hook in self._weight_pre_hooks]
+        # the hooks go straight into each module's hook tables under keys of this monitor's own, and come out of them
+        # at the end of the step: register_forward_hook() and its handle's remove() cost some 3 us a hook (a quarter
+        # of a 128 x 256 ReLU's whole measurement), for bookkeeping (keyword hooks, always-called hooks) these hooks
+        # do not use; Module calls them from the same tables in the same order
+        keys = self._hook_keys
+        attached = []
+        if not self._reuse:
+            for m, hook in self._weight_pre_hooks:
+                m._forward_pre_hooks[keys[0]] = hook
+                attached.append((m._forward_pre_hooks, keys[0]))
         functional = self._functional is not False
         for module, layer, pre, post in self._module_hooks:
             # a pre-hook only where f' needs the input, or to tell a module's own F.relu from a functional one
             if functional or not layer.from_output:
-                handles.append(module.register_forward_pre_hook(pre))
-            handles.append(module.register_forward_hook(post))
+                module._forward_pre_hooks[keys[1]] = pre
+                attached.append((module._forward_pre_hooks, keys[1]))
+            module._forward_hooks[keys[2]] = post
+            attached.append((module._forward_hooks, keys[2]))
         if functional and (self._functional is None or None in self._windows):
-            handles.append(self.model.register_forward_pre_hook(self._enter_mode))
+            self.model._forward_pre_hooks[keys[3]] = self._enter_mode
+            attached.append((self.model._forward_pre_hooks, keys[3]))
         if functional:
-            handles.append(self.model.register_forward_hook(self._leave_mode_hook))
-        return handles
+            self.model._forward_hooks[keys[4]] = self._leave_mode_hook
+            attached.append((self.model._forward_hooks, keys[4]))
+        return attached
 
     def _enter_mode(self, module, inputs) -> None:
         if self._mode is None:
@@ -970,15 +994,19 @@ class Monitor:
         self._weight_norms = None
         scalars = [t for _, t in weights if t is not None]
         parts = []
-        for l in ran:  # per place: the per-unit sums; then total a, nonzero f', a^2, ||dL/da||^2 (a stand-in where
-            # the host has it)
+        slots = []  # per place: where its total a, nonzero f', a^2 and ||dL/da||^2 are among the scalars (-1: not
+        # sent, the host has it from the per-unit sums, or no gradient reached the place)
+        for l in ran:  # per place: the per-unit sums
             parts.append(l.dsum)
             parts.append(l.asum)
             if l.dist is not None:
                 parts.append(l.dist)
-            fill = l.sumsq
-            scalars += (l.ssum if l.ssum is not None else fill, l.nz if l.nz is not None else fill, l.sumsq,
-                        l.grad_sq if l.grad_sq is not None else fill)
+            slot = []
+            for t in (l.ssum, l.nz, l.sumsq, l.grad_sq):
+                slot.append(len(scalars) if t is not None else -1)
+                if t is not None:
+                    scalars.append(t)
+            slots.append(slot)
         loss = handle.loss
         if torch.is_tensor(loss):
             scalars.append(loss.detach().reshape(()))
@@ -1009,24 +1037,28 @@ class Monitor:
                 extra = host[k:k + w]
                 k += w
             raw.append([l, d, a, extra, l.rows])
+        values = host[k:].tolist() + [0.0]  # the scalars; index -1, a value not sent, reads 0
         weight_norm = {}
+        i = 0
         for name, t in weights:
             if t is None:  # frozen (requires_grad=False): NaN, no ratio; otherwise no gradient reached it: 0
                 weight_norm[name] = math.nan if name in self._frozen_now else 0.0
             else:
-                weight_norm[name] = float(host[k])
-                k += 1
-        tail = host[k:k + 4 * len(ran)].reshape(-1, 4).tolist()
-        k += 4 * len(ran)
-        for r, (ssum, nonzero, sumsq, grad_sq), l in zip(raw, tail, ran, strict=True):
+                weight_norm[name] = values[i]
+                i += 1
+        # one look at every number of the step; only where one is a NaN or an inf is each place looked at alone
+        all_finite = bool(np.isfinite(host).all())
+        for r, slot, l in zip(raw, slots, ran, strict=True):
+            ssum, nonzero, sumsq, grad_sq = (values[j] for j in slot)
             # a NaN or an inf in the place's numbers: its unit history is not advanced by this step (no unit is
             # active or inactive on NaN data) and its counts are not made
-            finite = math.isfinite(ssum + sumsq + grad_sq) and bool(np.isfinite(r[1]).all() and np.isfinite(r[2]).all())
+            finite = all_finite or (math.isfinite(ssum + sumsq + grad_sq)
+                                    and bool(np.isfinite(r[1]).all() and np.isfinite(r[2]).all()))
             r.append(self._advance(l, g, r[1]) if finite else (l.last_active, l.samples[0] if l.samples else g))
-            # no gradient reached the place (its output needed none): 0, not the stand-in sent in its slot
-            r += (ssum, nonzero, sumsq, math.sqrt(grad_sq) if l.grad_sq is not None else 0.0, not finite)
+            # no gradient reached the place (its output needed none): 0
+            r += (ssum, nonzero, sumsq, math.sqrt(grad_sq), not finite)
         if torch.is_tensor(loss):
-            self._loss = float(host[k])
+            self._loss = values[len(scalars) - 1]
         elif loss is not None:
             self._loss = float(loss)
         for l in ran:  # drop this step's tensors (the last sums stay only until the next sampled step)
@@ -1277,13 +1309,17 @@ class Monitor:
                f"a sampled step takes about {extra:.1%} longer than an unsampled one")
         head = f"every='auto' samples every {self.every} steps: {one}"
         spread = f"spread over {self.every} steps that adds about {cost:.1%} to the average step's time"
+        aim = (f"auto aims at {AUTO_AIM * budget:.1%}, {AUTO_AIM:.0%} of the budget, leaving the rest for what its "
+               "timing inside the block misses")
         if cost <= budget:
             return (f"{head}; {spread}, within the {budget:.0%} budget (figures at the upper end of their measured "
-                    "range)")
-        keep = math.ceil(extra / budget - 1e-9)  # 54 / 0.03 is 1800.0000000000002 in floating point
+                    f"range; {aim})")
+        # the interval auto would choose without its floor of one sample per MAX_AUTO_EVERY steps
+        keep = math.ceil(extra / (AUTO_AIM * budget) - 1e-9)  # 54 / 0.015 is 3600.0000000000005 in floating point
         return (f"{head}; {spread}, over the {budget:.0%} budget: the model's steps are short next to the hooks' "
                 f"cost, and 'auto' samples at least every {MAX_AUTO_EVERY} steps so that the readings stay fresh; "
-                f"Monitor(model, every={keep}) would keep within the budget, with readings {keep} steps apart")
+                f"Monitor(model, every={keep}) would keep within the budget with auto's margin ({aim}), with readings "
+                f"{keep} steps apart")
 
     def report(self) -> MonitorReport:
         """The latest sampled step's report, with how many steps have run since (it says so before any sample)."""
