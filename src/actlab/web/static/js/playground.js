@@ -2,9 +2,9 @@
 // The views: controls (views/playground-controls.js), the network drawing, the gradient flow, the loss curves and
 // the output panel (views/playground-output.js); this module carries messages between them and the server.
 import * as api from "./api.js";
+import * as classPins from "./class-pins.js";
 import { frameQueue } from "./frame-queue.js";
-import { defaultText, pageKey, pageValues, playgroundState, runConfig, runValues, settingName, shownValue, withParams }
-  from "./playground-state.js";
+import { defaultText, pageKey, pageValues, playgroundState, runConfig, withParams } from "./playground-state.js";
 import * as controlsView from "./views/playground-controls.js";
 import { hiddenKeys } from "./views/playground-controls.js";
 import * as gradientFlow from "./views/gradient-flow.js";
@@ -13,7 +13,6 @@ import * as outputView from "./views/playground-output.js";
 import * as training from "./views/training.js";
 
 const $ = (id) => document.getElementById(id);
-const PIN_CHECK_MS = 3000;  // how often a class's learner's page looks for the teacher's changed pins
 const counters = { frames: 0, received: 0, renderMs: 0 };  // read by bench/playground.py
 window.__actlab = counters;
 
@@ -32,8 +31,6 @@ async function boot() {
   }
   showProblems();
   let conn = null, points = null, playing = false, csv = null;  // csv: the upload's { token, task, classes }
-  let pinned = [];  // the settings the class's teacher pinned, as the server's last run said
-  let pins = {};  // their values (setting -> value), as the server's last run or the page's last look said
   let lastFrame = null;  // the frame on screen: a drawing rebuilt after a refused change shows it again
   const stopRule = { stop_epoch: state.get("stop_epoch"), target_loss: state.get("target_loss") };
   // the settings of the run the server last accepted: a refused reset puts the controls back to them, so the page
@@ -46,12 +43,6 @@ async function boot() {
   let refusal = null;  // the server's words when it refused the page's first run: Play says them again
   let playOnReady = false;  // Play pressed before the first run was ready
   let lastError = null;  // the server's last error ({ text, at }): a socket it then closes keeps its words on the page
-  let pinFixes = 0;  // runs re-sent with the values a class's pins require (a bound, so a loop cannot form)
-  const pinReplaced = new Set();  // the settings whose value here the class's pins replaced
-  // the learner's own values the pins replaced (the page's key -> { mine, pinnedTo: the pins' value put in its place }):
-  // from the server's redirect (pinned_own) and from the page's own takePinned; offered back once unpinned
-  const own = new Map(Object.entries(state.own).map(([key, mine]) => [key, { mine, pinnedTo: state.get(key) }]));
-  let runPins = {};  // the pins of the run on screen (its "ready"): a value they set is the class's, not the learner's
 
   const config = () => runConfig(state.all(), options, csv);
   const sendSettings = () => conn.send({ type: "set", epochs_per_frame: state.get("speed"), ...stopRule });
@@ -69,7 +60,7 @@ async function boot() {
     frames.clear();
     awaitingReady = true;
     rebuildNet(true);  // a CSV's own inputs replace the feature column once the server has read it
-    conn.send({ type: "reset", config: config(), csv_token: state.get("dataset") === "csv" ? csv?.token : null });
+    sendRun("reset");
     sendSettings();
   }
   const actions = {
@@ -104,14 +95,25 @@ async function boot() {
     error: (text) => setStatus(text, true),
   };
 
+  const sendRun = (kind) => conn.send({ type: kind, config: config(), csv_token: state.get("dataset") === "csv" ? csv?.token : null });
+  const pins = classPins.mount({ state, stopRule, accepted: () => accepted, restart, update: () => controls.update(),
+    resend() {  // the run again with the page's settings (the class's values taken): as the first run, or a reset
+      controls.update();
+      output.update();
+      rebuildNet(true);
+      sendRun(accepted === null ? "init" : "reset");
+      sendSettings();
+    },
+    redraw() {  // a paused drawing is drawn again to match, and the output neuron's picture
+      rebuildNet(points.two_d, points.columns);
+      if (lastFrame) { net.update(lastFrame); output.update({ frame: lastFrame }); }
+    } });
   const view = controlsView.mount(document.body, { state, options, csv: () => csv, isPlaying: () => playing, actions,
-                                                   pinned: () => pinned });
+                                                   pinned: pins.pinned });
   // activations pinned one per layer (different ones) fix the layer count: "+ layer" and "- layer" hide with it
-  const countFixed = () => !pinned.includes("layers") && Array.isArray(pins.activations)
-    && new Set(pins.activations.map((a) => JSON.stringify(a))).size > 1;
   const controls = { ...view, update(arg) {
     view.update(arg);
-    if (countFixed()) $("add-layer").hidden = $("remove-layer").hidden = true;
+    if (pins.countFixed()) $("add-layer").hidden = $("remove-layer").hidden = true;
   } };
   // the drawing picks activations by name; the state's also carry their parameters
   const names = { get: (key) => (key === "activations" ? state.get("activations").map((a) => a.name) : state.get(key)) };
@@ -127,175 +129,16 @@ async function boot() {
   // +/- neuron buttons (and "- layer") with the layers control, its input boxes with features (a hide= key, or a
   // pin); a hidden box is disabled too, as a click on its label would still tick it
   function hidePickers() {
-    const hidden = hiddenKeys(state.get("hide"), pinned);
+    const hidden = hiddenKeys(state.get("hide"), pins.pinned());
     for (const select of $("network").querySelectorAll("select")) select.hidden = hidden.includes("activation");
     const layersOff = hidden.includes("layers");
     for (const button of $("network").querySelectorAll(".layer-col button")) button.hidden = layersOff;
-    $("remove-layer").hidden = layersOff || countFixed();
+    $("remove-layer").hidden = layersOff || pins.countFixed();
     if (!hidden.includes("features")) return;
     for (const box of $("network").querySelectorAll(".feature input")) {
       box.hidden = box.disabled = true;
       box.closest(".feature").hidden = !box.checked;  // the inputs the network reads stay named
     }
-  }
-  // a class's link whose values the teacher's pins replaced (the address's pinned_overrides, put there by the server's
-  // redirect, and any the server's refusals replaced since): the page says which, and with what
-  let replacedNote = null;  // what #pinned-note says: { names, config, counted }, kept so a change of pins can trim it
-  function notePinned(config) {
-    for (const name of state.get("pinned_overrides")) pinReplaced.add(name);
-    state.set({ pinned_overrides: [], pinned_own: "" });  // said once (the values kept in own): a reload does not repeat it
-    if (!pinReplaced.size) return;
-    // layers refitted to activations pinned one per layer: the count is the class's, the widths stay the learner's
-    const counted = pinReplaced.has("layers") && countFixed() && Array.isArray(config.layers);
-    replacedNote = { names: [...pinReplaced].filter((name) => !(counted && name === "layers")), config, counted };
-    pinReplaced.clear();
-    showReplaced();
-  }
-  function showReplaced() {
-    let note = $("pinned-note");
-    if (!replacedNote) {
-      note?.remove();
-      return;
-    }
-    if (!note) {
-      note = Object.assign(document.createElement("p"), { id: "pinned-note", className: "small" });
-      note.setAttribute("role", "status");
-      $("url-problems").after(note);
-    }
-    const { names, config, counted } = replacedNote;
-    const shown = names.filter((name) => name in config).map((name) => `${name} ${shownValue(config[name])}`).join("; ");
-    const count = counted ? `Your teacher pinned one activation per hidden layer, which fixes the count at ${config.layers.length}: `
-      + `your layers became ${shownValue(config.layers)} (your widths, cut or extended to that count). ` : "";
-    const rest = names.length ? `Your teacher's pins for this class replaced ${names.join(", ")}: the class's value is used${shown ? ` (${shown})` : ""}; ` : "";
-    note.textContent = `${count}${rest}${rest ? "your other settings stay." : "Your other settings stay."}`;
-  }
-  // the teacher changed the pins: the note keeps only the replacements still pinned (a layer count still fixed)
-  function trimReplaced() {
-    if (!replacedNote) return;
-    const names = replacedNote.names.filter((name) => pinned.includes(name));
-    const counted = replacedNote.counted && countFixed();
-    replacedNote = names.length || counted ? { ...replacedNote, names, counted } : null;
-    showReplaced();
-  }
-  // The learner's own values that are theirs to use again (the page's key -> value): no longer pinned (layers: no
-  // longer fixed to another count by activations pinned one per layer), still set to the pins' value (not changed
-  // by the learner since) and not what the page has now. Layers offered alone fit per-layer activations to them.
-  function offered() {
-    const patch = {};
-    for (const key of Object.keys(state.all()).filter((k) => own.has(k))) {  // in the page's order: layers first
-      const { mine, pinnedTo } = own.get(key);
-      const now = state.get(key), same = (a, b) => state.written(key, a) === state.written(key, b);
-      if (pinned.includes(settingName(key)) || !same(now, pinnedTo) || same(now, mine)) continue;
-      if (key === "layers" && countFixed() && pins.activations.length !== mine.length) continue;
-      patch[key] = mine;
-    }
-    const acts = state.get("activations");
-    if (patch.layers && !patch.activations && acts.length > 1 && acts.length !== patch.layers.length) {
-      patch.activations = [...acts, ...patch.layers.map(() => acts[acts.length - 1])].slice(0, patch.layers.length);
-    }
-    return patch;
-  }
-  const said = (patch) => Object.entries(runValues(patch)).map(([name, v]) => `${name} ${shownValue(v)}`).join("; ");
-  // the pins-changed note's one action: the next run with the learner's own values again (nothing restarts without it)
-  function showOffer() {
-    const note = $("pins-changed");
-    if (!note) return;
-    const patch = offered();
-    let button = $("use-own");
-    if (!Object.keys(patch).length) {
-      button?.remove();
-      return;
-    }
-    if (!button) {
-      button = Object.assign(document.createElement("button"), { id: "use-own", type: "button" });
-      note.append(" ", button);
-    }
-    button.textContent = `Use my own settings again: ${said(patch)}`;
-    button.onclick = () => {
-      const mine = offered();
-      if (Object.keys(mine).length) {
-        restart(mine);
-        pinsTail = `A new run started with your own settings again: ${said(mine)}.`;
-      }
-      showPinsChanged();
-    };
-  }
-  // run controls the class pins (speed, the stop rule): the page shows and sends the class's values from now on
-  const RUN_CONTROLS = ["epochs_per_frame", "stop_epoch", "target_loss"];
-  function takeControls(values) {
-    const page = pageValues(values);
-    if (!Object.keys(page).length) return;
-    state.set(page);
-    for (const key of ["stop_epoch", "target_loss"]) if (key in page) stopRule[key] = page[key];
-    controls.update();
-  }
-  // A refusal by the class's pins carries the values they require (msg.fix). A setting the learner did not just change
-  // (the address's value, or the teacher moved a pin since this page loaded) takes that value and the run is sent
-  // again; a setting the learner changed stays refused, and the page says so.
-  function takePinned(msg) {
-    const fix = pageValues(msg.fix || {});
-    const keys = Object.keys(fix);
-    if (!keys.length || pinFixes >= 5) return false;
-    const mine = accepted !== null && keys.some((key) => state.written(key, state.get(key)) !== state.written(key, accepted[key]));
-    if (mine) return false;
-    pinFixes += 1;
-    for (const name of Object.keys(msg.fix)) pinReplaced.add(name);
-    for (const key of keys) {  // the learner's value (not one the previous run's pins set) is kept to offer back
-      const before = own.get(key)?.mine ?? (settingName(key) in runPins ? undefined : state.get(key));
-      if (before !== undefined) own.set(key, { mine: before, pinnedTo: fix[key] });
-    }
-    state.set(fix);
-    controls.update();
-    output.update();
-    rebuildNet(true);
-    conn.send({ type: accepted === null ? "init" : "reset", config: config(),
-                csv_token: state.get("dataset") === "csv" ? csv?.token : null });
-    sendSettings();
-    return true;
-  }
-  // A class's learner: the page looks at the class's pins every few seconds. When the teacher changed them, it says so
-  // and what the next run uses, hides the newly pinned controls and shows those given back (the run on screen keeps
-  // its settings until the next run starts, which the server then holds to the new pins).
-  let watching = false;
-  let pinsChanged = "", pinsTail = "";  // the note's sentences: what the teacher changed, and what it means for the runs
-  const KEEPS = "The run on screen keeps its settings; the next run (Reset, or any change of a setting) starts with these pins.";
-  // with nothing pinned any more there are no pins to start with: the same moment said for settings that are all the learner's
-  const FREED = "The run on screen keeps its settings; from the next run (Reset, or any change of a setting) every setting is yours.";
-  function showPinsChanged() {
-    let note = $("pins-changed");
-    if (!note) {
-      note = Object.assign(document.createElement("p"), { id: "pins-changed", className: "small" });
-      note.setAttribute("role", "status");
-      $("url-problems").after(note);
-    }
-    note.textContent = `${pinsChanged} ${pinsTail === KEEPS && !pinned.length ? FREED : pinsTail}`;
-    showOffer();
-  }
-  const canon = (values) => JSON.stringify(Object.keys(values).sort().map((k) => [k, values[k]]));
-  function watchPins() {
-    if (watching) return;
-    watching = true;
-    setInterval(async () => {
-      let saved;
-      try { saved = await api.getJSON("/api/class/playground"); } catch { return; }  // offline: look again later
-      const now = Object.fromEntries(saved.pinned.map((name) => [name, saved.config[name]]));
-      if (canon(now) === canon(pins)) return;
-      const given = pinned.filter((name) => !(name in now));
-      const unhide = hiddenKeys([], given);
-      state.set({ hide: state.get("hide").filter((key) => !unhide.includes(key)) });
-      pinned = Object.keys(now).sort();
-      pins = now;
-      controls.update();
-      // the drawing's pickers and buttons shown or hidden move its boxes: a paused drawing is drawn again to match
-      rebuildNet(points.two_d, points.columns);
-      if (lastFrame) { net.update(lastFrame); output.update({ frame: lastFrame }); }  // and the output neuron's picture
-      trimReplaced();
-      const list = Object.entries(now).map(([name, value]) => `${name} ${shownValue(value)}`).join("; ");
-      pinsChanged = `Your teacher changed the class's pins: ${list ? `now pinned: ${list}` : "nothing is pinned now"}`
-        + `${given.length ? ` (given back to you: ${given.join(", ")})` : ""}.`;
-      pinsTail = KEEPS;
-      showPinsChanged();
-    }, PIN_CHECK_MS);
   }
   function rebuildNet(...args) {
     net.rebuild(...args);
@@ -334,21 +177,8 @@ async function boot() {
       }
       accepted = state.all();
       points = msg.points;
-      pinned = msg.pinned || [];
-      pins = msg.pins || {};
-      runPins = pins;
-      if (msg.class_pins) watchPins();
-      pinFixes = 0;
       refusal = null;
-      takeControls(Object.fromEntries(Object.entries(msg.pins || {}).filter(([k]) => !(k in msg.config))));
-      notePinned({ ...msg.config, ...(msg.pins || {}) });
-      trimReplaced();  // pins the page saw change before this run's answer
-      if (pinsChanged) {  // a new run: it started with the pins the note names (and the offer drops what changed)
-        if (pinsTail === KEEPS) {
-          pinsTail = pinned.length ? "The run on screen started with these pins." : "The run on screen started with your own settings.";
-        }
-        showPinsChanged();
-      }
+      pins.ready(msg);
       controls.update();
       output.update({ points });
       if (!points.two_d) rebuildNet(false, points.columns); else hidePickers();
@@ -358,29 +188,17 @@ async function boot() {
     } else if (msg.type === "error") {
       // the server's message may already start with its field ("lr: pinned by ..."): the field is shown once
       const said = msg.field && msg.message.startsWith(`${msg.field}: `) ? msg.message.slice(msg.field.length + 2) : msg.message;
-      if (msg.fix && RUN_CONTROLS.includes(msg.field)) {  // a 'set' the pins refused: the page takes the class's value
-        takeControls(msg.fix);
-        if (awaitingReady) {  // the run about to start has the class's value already: its note names the setting
-          for (const name of Object.keys(msg.fix)) pinReplaced.add(name);
-          return;
-        }
-      } else if (msg.fix && awaitingReady && takePinned(msg)) {
-        return;
-      } else if (msg.fix && msg.field === "lr" && !awaitingReady) {  // a 'set' of the rate the pins refused: the
-        state.set(pageValues(msg.fix));  // select and the address go back to the class's rate (the run kept it)
-        controls.update();
-      }
+      if (msg.fix && pins.refused(msg, awaitingReady)) return;  // the class's values taken (class-pins.js)
       if (awaitingReady && accepted === null && useDefaultFor(msg.field, said)) return;
       if (awaitingReady && accepted === null) refusal = `${msg.field ? msg.field + ": " : ""}${said}`;
       const refused = awaitingReady && accepted !== null;  // a reset the server refused: its previous run stays
       awaitingReady = false;
       if (refused) {
-        if (pinsTail !== KEEPS && pinsChanged) pinsTail = KEEPS;  // the learner's own settings did not start: offered again
         state.set(accepted);
         controls.update();
         rebuildNet(points.two_d, points.columns);
         if (lastFrame) net.update(lastFrame);  // the previous run's drawing stays on screen with its numbers
-        if (pinsChanged) showPinsChanged();
+        pins.resetRefused();  // the learner's own settings did not start: offered again
       }
       const sentence = /[.!?]$/.test(said) ? said : `${said}.`;
       setStatus(`${msg.field ? msg.field + ": " : ""}${refused ? `${sentence} The previous run stays, paused.` : said}`, true);
