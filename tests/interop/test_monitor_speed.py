@@ -33,7 +33,7 @@ def test_the_scripts_own_hooks_run_beside_the_monitors_and_stay():
     with mon.step():
         model(x).sum().backward()
     assert _hook_count(model) == 2  # the script's two, none of the monitor's
-    assert seen[0] == "pre" and seen[1] == pytest.approx(float(torch.relu(model[0](x)).sum()))
+    assert seen[0] == "pre" and seen[1] == pytest.approx(float(torch.relu(model[0](x)).detach().sum()))
     layer = mon.report().layers[0]
     with torch.no_grad():
         a = torch.relu(model[0](x))
@@ -122,3 +122,78 @@ def test_a_nan_in_one_place_leaves_the_other_places_counted():
     assert first.mean == pytest.approx(float(a.mean()))
     assert first.dead == int((a.sum(0) == 0).sum())
     assert second.non_finite and second.dead is None and math.isnan(second.std)
+
+
+class TwoHeads(nn.Module):
+    """fc -> ReLU -> head, and a side branch fc -> tanh whose output the loss never uses: no gradient reaches it."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc, self.act, self.head = nn.Linear(3, 6), nn.ReLU(), nn.Linear(6, 1)
+        self.side, self.side_act = nn.Linear(3, 4), nn.Tanh()
+
+    def forward(self, x):
+        self.unused = self.side_act(self.side(x))
+        return self.head(self.act(self.fc(x)))
+
+
+def test_a_place_no_gradient_reaches_reads_zero_and_the_others_read_autograd():
+    """The host reads the scalars a place sent; ||dL/da|| of a place that sent none (no gradient reached it) is 0,
+    on learning and reusing steps alike, while the place beside it reads autograd's gradient."""
+    torch.manual_seed(3)
+    model = TwoHeads()
+    mon = Monitor(model, every=1)
+    for _ in range(4):
+        x = torch.randn(9, 3)
+        with mon.step():
+            model(x).pow(2).sum().backward()
+    by_name = {l.name: l for l in mon.report().layers}
+    assert by_name["side_act"].act_grad_norm == 0.0
+    a = torch.relu(model.fc(x)).detach().requires_grad_(True)
+    (g,) = torch.autograd.grad(model.head(a).pow(2).sum(), a)
+    assert by_name["act"].act_grad_norm == pytest.approx(float(g.norm()), rel=1e-5)
+    with torch.no_grad():
+        t = torch.tanh(model.side(x))
+    assert by_name["side_act"].mean == pytest.approx(float(t.mean()), rel=1e-5)
+
+
+def test_inplace_relu_on_reusing_steps_reads_the_batch_and_leaves_no_hook():
+    torch.manual_seed(4)
+    model = nn.Sequential(nn.Linear(5, 8), nn.ReLU(inplace=True), nn.Linear(8, 1))
+    mon = Monitor(model, every=1)
+    for step in range(5):
+        x = torch.randn(16, 5)
+        with mon.step():
+            model(x).sum().backward()
+        assert _hook_count(model) == 0, step
+    assert mon._reuse  # the last steps reused the learned structure (the deferred ReLU path)
+    layer = mon.report().layers[0]
+    with torch.no_grad():
+        a = torch.relu(model[0](x))
+    assert layer.mean == pytest.approx(float(a.mean()), rel=1e-6)
+    assert layer.std == pytest.approx(float(a.std()), rel=1e-5)
+    assert layer.zero_derivative_fraction == pytest.approx(float((a == 0).double().mean()))
+
+
+def test_a_nan_batch_is_reported_not_raised_and_the_next_batch_counts_again():
+    torch.manual_seed(5)
+    model = nn.Sequential(nn.Linear(3, 6), nn.ReLU(), nn.Linear(6, 1))
+    mon = Monitor(model, every=1, window=3)
+    with mon.step():
+        model(torch.randn(8, 3)).sum().backward()
+    bad = torch.randn(8, 3)
+    bad[2, 1] = math.nan
+    with mon.step():
+        model(bad).sum().backward()
+    report = mon.report()
+    assert report.non_finite and report.layers[0].non_finite and report.layers[0].dead is None
+    assert report.first_non_finite == {"step": 2, "place": "module '1'"}
+    model.zero_grad()
+    x = torch.randn(8, 3)
+    with mon.step():
+        model(x).sum().backward()
+    layer = mon.report().layers[0]
+    assert not layer.non_finite and layer.window == 2  # the NaN batch is not in the dead window
+    with torch.no_grad():
+        a = torch.relu(model[0](x))
+    assert layer.mean == pytest.approx(float(a.mean()), rel=1e-6)
