@@ -65,7 +65,7 @@ def test_pins_the_teacher_changes_while_a_learner_plays_are_taken_at_the_next_ru
         note = page.locator("#pinned-note")
         note.wait_for(timeout=30_000)
         text = note.inner_text()
-        for name in ("lr", "activations", "layers"):
+        for name in ("learning rate 0.1", "activations", "layers"):  # in the page's words, not the run's names
             assert name in text, text
         page.wait_for_function("() => /Ready|Training/.test(document.getElementById('status').textContent)",
                                timeout=30_000)

@@ -34,7 +34,7 @@ def test_play_after_the_teacher_pins_the_rate_trains_with_the_pinned_rate(browse
         res = httpx.put(base + "/api/class/teacher/playground", json={"config": {"lr": 0.03}, "pinned": ["lr"]},
                         headers=teacher_headers(base, token))
         assert res.status_code == 200, res.text
-        page.locator("#pins-changed").filter(has_text="now pinned: lr 0.03").wait_for(timeout=30_000)
+        page.locator("#pins-changed").filter(has_text="now pinned: learning rate 0.03").wait_for(timeout=30_000)
         before = len(texts)
         page.locator("#play").click()
         deadline = time.monotonic() + 30

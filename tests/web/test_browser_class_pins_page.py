@@ -74,7 +74,8 @@ def test_a_link_whose_values_the_pins_replaced_names_them(browser, pinned_class)
     note = page.locator("#pinned-note")
     note.wait_for(state="visible", timeout=60_000)  # written when the server's first run is ready
     text = note.text_content()
-    assert "lr" in text and "teacher" in text and "0.1" in text
+    assert "Your teacher pinned a setting for the class, so the class's value replaces yours: learning rate 0.1." \
+        in text, text
     assert "pinned_overrides" not in page.url and "lr=0.1" in page.url  # said once: a reload does not repeat it
     page.screenshot(path=str(_shot("pinned-overrides")))
     context.close()

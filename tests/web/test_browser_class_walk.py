@@ -29,7 +29,8 @@ def test_unpinned_controls_come_back_live_and_after_a_reload(browser, tmp_path):
         note = page.locator("#pins-changed")
         note.wait_for(timeout=15_000)
         text = note.text_content()
-        assert "changed the class's pins" in text and "lr 0.05" in text and "given back to you: layers" in text
+        assert "changed the class's pins" in text and "learning rate 0.05" in text, text
+        assert "given back to you: hidden layers" in text, text
         assert page.locator("#add-layer").is_visible()  # shown again without a reload
         assert not page.locator("#ctl-lr").is_visible()  # still pinned
         page.reload()

@@ -27,7 +27,7 @@ def test_the_note_says_every_setting_is_the_learners_when_nothing_is_pinned(brow
         note = page.locator("#pins-changed")
         note.filter(has_text="nothing is pinned now").wait_for(timeout=30_000)
         text = note.text_content()
-        assert "given back to you: lr" in text and "every setting is yours" in text, text
+        assert "given back to you: learning rate" in text and "every setting is yours" in text, text
         assert "starts with these pins" not in text, text
         shot(page, "pins-all-given-back", note)
         context.close()

@@ -111,7 +111,7 @@ def test_a_class_learners_batch_size_is_replaced_by_the_pinned_batch_and_named(b
         context, page = learner_page(browser, base, klass.code, "/playground?batch_size=5")
         note = page.locator("#pinned-note")
         note.wait_for(timeout=30_000)
-        assert "batch_size" in note.inner_text() and "batch_size 20" in note.inner_text()
+        assert "the class's value replaces yours: batch size 20." in note.inner_text(), note.inner_text()
         problems = page.locator("#url-problems")
         assert not problems.is_visible() or "unknown setting" not in problems.inner_text()
         assert "batch=20" in page.url and "batch_size" not in page.url
@@ -134,10 +134,10 @@ def test_activations_given_back_offer_the_learners_own_layers_and_leave_no_stale
         assert "given back to you: activations" in text, text
         # the old note says only what is still true: lr is still pinned and replaced; the layer count is free again
         kept = note.inner_text()
-        assert "lr" in kept and "fixes the count" not in kept and "activations" not in kept, kept
+        assert "learning rate 0.1" in kept and "fixes the count" not in kept and "activations" not in kept, kept
         assert page.locator("#add-layer").is_visible() and page.locator("#remove-layer").is_visible()
         offer = page.locator("#use-own")
-        assert offer.inner_text() == "Use my own settings again: layers 8, 8, 8; activations sigmoid"
+        assert offer.inner_text() == "Use my own settings again: hidden layers 8, 8, 8; activations sigmoid"
         # nothing restarted by itself: the run on screen goes on with its cut layers
         assert "layers=8,8&" in page.url + "&" and epoch(page) >= at
         page.screenshot(path=str(_shot("pins-given-back-offer")))
@@ -148,7 +148,8 @@ def test_activations_given_back_offer_the_learners_own_layers_and_leave_no_stale
         assert "layers=8,8,8" in page.url and "activations=sigmoid" in page.url and "lr=0.1" in page.url, page.url
         assert page.locator("#layer-count").inner_text() == "3 hidden layers"
         text = page.locator("#pins-changed").inner_text()
-        assert "A new run started with your own settings again: layers 8, 8, 8; activations sigmoid." in text, text
+        assert "A new run started with your own settings again: hidden layers 8, 8, 8; activations sigmoid." \
+            in text, text
         assert page.locator("#use-own").count() == 0
         assert plays(page) > 3
         page.screenshot(path=str(_shot("pins-given-back-used")))
@@ -179,7 +180,7 @@ def test_nothing_is_offered_when_nothing_was_replaced_or_it_is_still_pinned(brow
         fits_page.wait_for_function("() => /given back/.test(document.getElementById('pins-changed').textContent)",
                                     timeout=15_000)
         offer = cut_page.locator("#use-own").inner_text()
-        assert "layers 8, 8, 8" in offer and "lr" not in offer, offer
+        assert "hidden layers 8, 8, 8" in offer and "learning rate" not in offer, offer
         assert fits_page.locator("#use-own").count() == 0
         assert fits_page.locator("#add-layer").is_visible()
         # the per-layer pickers shown again move the neuron boxes: the paused drawing is drawn again under them
@@ -209,7 +210,7 @@ def test_layers_the_pages_own_refusal_fitted_are_offered_back(browser, tmp_path)
                                timeout=15_000)
         assert page.locator("#pinned-note").count() == 0  # everything it said is given back
         offer = page.locator("#use-own")
-        assert offer.inner_text() == "Use my own settings again: layers 8, 8, 8; activations tanh"
+        assert offer.inner_text() == "Use my own settings again: hidden layers 8, 8, 8; activations tanh"
         offer.click()
         ready(page)
         assert "layers=8,8,8" in page.url and "activations" not in page.url, page.url  # tanh: the default

@@ -13,6 +13,21 @@ const KEEPS = "The run on screen keeps its settings; the next run (Reset, or any
 // with nothing pinned any more there are no pins to start with: the same moment said for settings that are all the learner's
 const FREED = "The run on screen keeps its settings; from the next run (Reset, or any change of a setting) every setting is yours.";
 const canon = (values) => JSON.stringify(Object.keys(values).sort().map((k) => [k, values[k]]));
+// A run setting as the page's controls name it, and its value in the page's units (the notes speak to a learner, who
+// sees "Training data: 80%", not train_fraction 0.8)
+const WORDS = { dataset: "data set", features: "features", layers: "hidden layers", activations: "activations",
+  lr: "learning rate", optimizer: "optimiser", loss: "loss", init: "initialisation", reg: "regularisation",
+  reg_rate: "regularisation rate", batch_size: "batch size", noise: "noise", train_fraction: "training data",
+  n_points: "points", seed: "data seed", weight_seed: "weight seed", epochs_per_frame: "epochs per frame",
+  stop_epoch: "stop at epoch", target_loss: "target test loss" };
+const PERCENT = ["noise", "train_fraction"];
+export const settingWords = (name) => WORDS[name] ?? name.replace(/_/g, " ");
+export function valueWords(name, value) {
+  if (PERCENT.includes(name) && typeof value === "number") return `${Math.round(100 * value)}%`;
+  if (value === null || value === undefined) return name === "stop_epoch" ? "never" : "none";
+  return shownValue(value);
+}
+const named = (name, value) => `${settingWords(name)} ${valueWords(name, value)}`;
 
 // page: state, stopRule (the page's stop rule, which pinned run controls set), accepted() (the settings of the run the
 // server last accepted, or null), restart(patch) (a new run with these settings), resend() (the run sent again with
@@ -58,11 +73,12 @@ export function mount(page) {
       $("url-problems").after(note);
     }
     const { names, config, counted } = replacedNote;
-    const shown = names.filter((name) => name in config).map((name) => `${name} ${shownValue(config[name])}`).join("; ");
     const count = counted ? `Your teacher pinned one activation per hidden layer, which fixes the count at ${config.layers.length}: `
       + `your layers became ${shownValue(config.layers)} (your widths, cut or extended to that count). ` : "";
-    const rest = names.length ? `Your teacher's pins for this class replaced ${names.join(", ")}: the class's value is used${shown ? ` (${shown})` : ""}; ` : "";
-    note.textContent = `${count}${rest}${rest ? "your other settings stay." : "Your other settings stay."}`;
+    const values = names.map((name) => (name in config ? named(name, config[name]) : settingWords(name))).join("; ");
+    const rest = names.length ? `Your teacher pinned ${names.length === 1 ? "a setting" : "settings"} for the class, so the class's `
+      + `${names.length === 1 ? "value replaces" : "values replace"} yours: ${values}. ` : "";
+    note.textContent = `${count}${rest}Your other settings stay.`;
   }
   // the teacher changed the pins: the note keeps only the replacements still pinned (a layer count still fixed)
   function trimReplaced() {
@@ -90,7 +106,7 @@ export function mount(page) {
     }
     return patch;
   }
-  const said = (patch) => Object.entries(runValues(patch)).map(([name, v]) => `${name} ${shownValue(v)}`).join("; ");
+  const said = (patch) => Object.entries(runValues(patch)).map(([name, v]) => named(name, v)).join("; ");
   // the pins-changed note's one action: the next run with the learner's own values again (nothing restarts without it)
   function showOffer() {
     const note = $("pins-changed");
@@ -157,42 +173,47 @@ export function mount(page) {
     note.textContent = `${pinsChanged} ${pinsTail === KEEPS && !pinned.length ? FREED : pinsTail}`;
     showOffer();
   }
+  async function look() {
+    let saved;
+    try { saved = await api.getJSON("/api/class/playground"); } catch { return; }  // offline: look again later
+    const now = Object.fromEntries(saved.pinned.map((name) => [name, saved.config[name]]));
+    if (canon(now) === canon(pins)) return;
+    const given = pinned.filter((name) => !(name in now));
+    const unhide = hiddenKeys([], given);
+    state.set({ hide: state.get("hide").filter((key) => !unhide.includes(key)) });
+    pinned = Object.keys(now).sort();
+    pins = now;
+    page.update();
+    page.redraw();  // the drawing's pickers and buttons shown or hidden move its boxes
+    trimReplaced();
+    const list = Object.entries(now).map(([name, value]) => named(name, value)).join("; ");
+    pinsChanged = `Your teacher changed the class's pins: ${list ? `now pinned: ${list}` : "nothing is pinned now"}`
+      + `${given.length ? ` (given back to you: ${given.map(settingWords).join(", ")})` : ""}.`;
+    pinsTail = KEEPS;
+    showPinsChanged();
+  }
   function watchPins() {
     if (watching) return;
     watching = true;
-    setInterval(async () => {
-      let saved;
-      try { saved = await api.getJSON("/api/class/playground"); } catch { return; }  // offline: look again later
-      const now = Object.fromEntries(saved.pinned.map((name) => [name, saved.config[name]]));
-      if (canon(now) === canon(pins)) return;
-      const given = pinned.filter((name) => !(name in now));
-      const unhide = hiddenKeys([], given);
-      state.set({ hide: state.get("hide").filter((key) => !unhide.includes(key)) });
-      pinned = Object.keys(now).sort();
-      pins = now;
-      page.update();
-      page.redraw();  // the drawing's pickers and buttons shown or hidden move its boxes
-      trimReplaced();
-      const list = Object.entries(now).map(([name, value]) => `${name} ${shownValue(value)}`).join("; ");
-      pinsChanged = `Your teacher changed the class's pins: ${list ? `now pinned: ${list}` : "nothing is pinned now"}`
-        + `${given.length ? ` (given back to you: ${given.join(", ")})` : ""}.`;
-      pinsTail = KEEPS;
-      showPinsChanged();
-    }, PIN_CHECK_MS);
+    setInterval(look, PIN_CHECK_MS);
   }
 
   return {
     pinned: () => pinned,
     countFixed,
-    // the server's "ready": the pins the new run started with, its notes, and the watch for a class's learner
+    // the server's "ready": the pins the new run started with, its notes, and the watch for a class's learner;
+    // returns the class's values this run took in place of the page's, in words ("" when none)
     ready(msg) {
+      const config = { ...msg.config, ...(msg.pins || {}) };
+      const took = [...new Set([...pinReplaced, ...state.get("pinned_overrides")])]
+        .map((name) => (name in config ? named(name, config[name]) : settingWords(name))).join("; ");
       pinned = msg.pinned || [];
       pins = msg.pins || {};
       runPins = pins;
       if (msg.class_pins) watchPins();
       pinFixes = 0;
       takeControls(Object.fromEntries(Object.entries(msg.pins || {}).filter(([k]) => !(k in msg.config))));
-      notePinned({ ...msg.config, ...(msg.pins || {}) });
+      notePinned(config);
       trimReplaced();  // pins the page saw change before this run's answer
       if (pinsChanged) {  // a new run: it started with the pins the note names (and the offer drops what changed)
         if (pinsTail === KEEPS) {
@@ -200,6 +221,7 @@ export function mount(page) {
         }
         showPinsChanged();
       }
+      return took;
     },
     // an error carrying the values the pins require (msg.fix): true when the page took them and the error is answered
     refused(msg, awaitingReady) {
@@ -218,10 +240,13 @@ export function mount(page) {
       }
       return false;
     },
-    // a reset the server refused: the previous run stays, and the learner's own settings are offered again
-    resetRefused() {
+    // a reset the server refused: the previous run stays, and the learner's own settings are offered again; a refusal
+    // by pins the page did not know of (the teacher moved one since its last look) has it look now, so the note and
+    // the offer follow the pins that refused it
+    resetRefused(msg) {
       if (pinsTail !== KEEPS && pinsChanged) pinsTail = KEEPS;
       if (pinsChanged) showPinsChanged();
+      if (msg.fix && watching) look();
     },
   };
 }

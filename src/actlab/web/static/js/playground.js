@@ -178,17 +178,24 @@ async function boot() {
       accepted = state.all();
       points = msg.points;
       refusal = null;
-      pins.ready(msg);
+      const took = pins.ready(msg);
       controls.update();
       output.update({ points });
       if (!points.two_d) rebuildNet(false, points.columns); else hidePickers();
-      setStatus(restoredNote || (playing ? "Training…" : "Ready: press Play."));
+      // after a reconnect: a new run from the address's settings, unless the class's pins replaced some of them
+      const restored = restoredNote && took ? "Reconnected: the run before was lost with the connection, and a new one "
+        + `started at epoch 0 from the address's settings, with the class's pinned values in place of yours: ${took}.` : restoredNote;
+      setStatus(restored || (playing ? "Training…" : "Ready: press Play."));
       restoredNote = null;
       if (playOnReady) { playOnReady = false; actions.play(true); }
     } else if (msg.type === "error") {
       // the server's message may already start with its field ("lr: pinned by ..."): the field is shown once
       const said = msg.field && msg.message.startsWith(`${msg.field}: `) ? msg.message.slice(msg.field.length + 2) : msg.message;
       if (msg.fix && pins.refused(msg, awaitingReady)) return;  // the class's values taken (class-pins.js)
+      // the run a reconnect restarts was refused: the server holds no run any more (the old one went with the
+      // connection), so nothing stays to play, and the note of a restored run is not said later
+      const lost = awaitingReady && restoredNote !== null;
+      if (lost) { restoredNote = null; accepted = null; }
       if (awaitingReady && accepted === null && useDefaultFor(msg.field, said)) return;
       if (awaitingReady && accepted === null) refusal = `${msg.field ? msg.field + ": " : ""}${said}`;
       const refused = awaitingReady && accepted !== null;  // a reset the server refused: its previous run stays
@@ -198,10 +205,16 @@ async function boot() {
         controls.update();
         rebuildNet(points.two_d, points.columns);
         if (lastFrame) net.update(lastFrame);  // the previous run's drawing stays on screen with its numbers
-        pins.resetRefused();  // the learner's own settings did not start: offered again
+        pins.resetRefused(msg);  // the learner's own settings did not start: offered again
       }
       const sentence = /[.!?]$/.test(said) ? said : `${said}.`;
-      setStatus(`${msg.field ? msg.field + ": " : ""}${refused ? `${sentence} The previous run stays, paused.` : said}`, true);
+      const field = msg.field ? `${msg.field}: ` : "";
+      if (lost) {
+        setStatus(`Reconnected, but the run could not start again: ${field}${sentence} The run before was lost with `
+                  + "the connection; change that setting to start a new one.", true);
+      } else {
+        setStatus(`${field}${refused ? `${sentence} The previous run stays, paused.` : said}`, true);
+      }
       lastError = { text: msg.field && msg.field !== "tab" ? `${msg.field}: ${said}` : said, at: performance.now() };
       if (msg.field === "csv") controls.update({ csvError: said });
     } else if (msg.type === "stopped") {
