@@ -82,7 +82,7 @@ def test_using_my_own_settings_again_is_refused_when_the_teacher_pinned_them_aga
         offer.click()
         looking["blocked"] = False
         text = status_matches(page, "previous run stays")
-        assert "your teacher pinned one activation per hidden layer" in text, text
+        assert text.startswith("Hidden layers: your teacher pinned one activation per hidden layer"), text
         assert text.endswith("The previous run stays, paused."), text
         page.wait_for_function("() => /now pinned: activations relu, tanh/"
                                ".test(document.getElementById('pins-changed').textContent)", timeout=15_000)

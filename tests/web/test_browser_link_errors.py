@@ -124,6 +124,6 @@ def test_pinned_activations_hide_the_per_layer_pickers_and_a_refusal_names_its_f
         lr.select_option(other)
         page.wait_for_function("document.getElementById('status').textContent.includes('pinned')", timeout=30_000)
         status = page.locator("#status").text_content()
-        assert status.startswith("lr: pinned by your teacher at 0.1") and "lr: lr:" not in status
+        assert status.startswith("Learning rate: pinned by your teacher at 0.1") and "lr:" not in status, status
     finally:
         context.close()

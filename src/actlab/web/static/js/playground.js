@@ -208,7 +208,9 @@ async function boot() {
         pins.resetRefused(msg);  // the learner's own settings did not start: offered again
       }
       const sentence = /[.!?]$/.test(said) ? said : `${said}.`;
-      const field = msg.field ? `${msg.field}: ` : "";
+      // a refusal by the class's pins names the setting as the page's controls do ("Hidden layers", not "layers")
+      const named = msg.fix ? classPins.settingWords(msg.field).replace(/^./, (c) => c.toUpperCase()) : msg.field;
+      const field = msg.field ? `${named}: ` : "";
       if (lost) {
         setStatus(`Reconnected, but the run could not start again: ${field}${sentence} The run before was lost with `
                   + "the connection; change that setting to start a new one.", true);
