@@ -5,7 +5,9 @@ header line naming every place seen so far; readers keep the latest header. The 
 run ended (Monitor.close(), or the monitor's end when it is collected or the interpreter exits).
 
 Written by actlab.torch.Monitor (which needs torch); read here with the standard library alone, so the lab can
-show a log (``actlab watch FILE``) on a machine without torch.
+show a log (``actlab watch FILE``) on a machine without torch. Each line is checked against the format below
+(check_record) before a reader keeps it: a line that is not one of the three records is counted and named, never
+passed on, and a file whose first line is none of them is not a Monitor log.
 """
 
 from __future__ import annotations
@@ -17,6 +19,25 @@ from pathlib import Path
 LOG_FORMAT = "actlab-monitor/1"
 MAX_READ_BYTES = 4 * 1024 * 1024  # read at most this much of a growing log per call
 KEEP_REPORTS = 2000  # the newest reports kept in memory
+KEEP_PROBLEMS = 5  # the first bad lines named (the rest are counted)
+HEADER_EXAMPLE = f'{{"format": "{LOG_FORMAT}", "layers": [...]}}'
+_FINGERPRINT_HEAD = 8192  # the file's first bytes and the bytes before the read position, compared on each
+_FINGERPRINT_TAIL = 4096  # poll: a log written again from its start differs there
+
+# A report's fields and the JSON types each may have (checked when present; step, layers and reading must be).
+_NUMBER = "number"  # a number, null (NaN: no value), or "inf" / "-inf"
+_REPORT_FIELDS = {"step": int, "steps_run": (int, None), "sampled_steps": int, "every": (int, None),
+                  "layers": list, "output_grad_norm": _NUMBER, "loss": _NUMBER, "non_finite": bool,
+                  "first_non_finite": (dict, None), "reading": dict, "notes": list}
+_LAYER_FIELDS = {"name": str, "activation": str, "module_type": str, "width": (int, None),
+                 "act_grad_norm": _NUMBER, "act_grad_ratio_to_last": _NUMBER, "weight_grad_norm": _NUMBER,
+                 "mean": _NUMBER, "std": _NUMBER, "zero_derivative_fraction": _NUMBER, "saturated": _NUMBER,
+                 "dead": _NUMBER, "dormant": _NUMBER, "window": (int, None), "non_finite": bool, "words": str,
+                 "weight_grad_ratio_to_output": _NUMBER, "weights": str, "weights_frozen": bool, "low_word": str}
+_READING_FIELDS = {"status": str, "words": str, "remedy": str, "evidence": dict, "is_failure": bool,
+                   "findings": list}
+_TYPE_WORDS = {int: "a whole number", str: "a string", list: "a list", dict: "an object", bool: "true or false",
+               None: "null", _NUMBER: "a number, null, \"inf\" or \"-inf\""}
 
 
 def end_line(steps: int) -> str:
@@ -24,12 +45,94 @@ def end_line(steps: int) -> str:
     return json.dumps({"event": "end", "steps_run": steps}) + "\n"
 
 
-def _parse(line: str) -> dict | None:
-    try:
-        obj = json.loads(line)
-    except json.JSONDecodeError:
-        return None
-    return obj if isinstance(obj, dict) else None
+def _json_type(value) -> str:
+    if value is None:
+        return "null"
+    return {bool: "true/false", int: "a number", float: "a number", str: "a string", list: "a list",
+            dict: "an object"}.get(type(value), type(value).__name__)
+
+
+def _fits(value, kind) -> bool:
+    if isinstance(kind, tuple):
+        return any(_fits(value, k) for k in kind)
+    if kind is None:
+        return value is None
+    if kind == _NUMBER:
+        return value is None or value in ("inf", "-inf") or (isinstance(value, (int, float))
+                                                             and not isinstance(value, bool))
+    if kind is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, kind)
+
+
+def _expected(kind) -> str:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    return " or ".join(_TYPE_WORDS[k] for k in kinds)
+
+
+def _check_fields(obj: dict, fields: dict, where: str) -> str | None:
+    for key, kind in fields.items():
+        if key in obj and not _fits(obj[key], kind):
+            shown = json.dumps(obj[key])
+            shown = shown if len(shown) <= 30 else shown[:27] + "..."
+            return f"{where}{key} is {_json_type(obj[key])} ({shown}), expected {_expected(kind)}"
+    return None
+
+
+def check_report(obj: dict) -> str | None:
+    """Why ``obj`` is not a well-formed report (the first wrong field, in words), or None when it is one."""
+    for key in ("step", "layers", "reading"):
+        if key not in obj:
+            return f"a report needs \"{key}\" and this record has none"
+    problem = _check_fields(obj, _REPORT_FIELDS, "")
+    if problem:
+        return problem
+    for k, layer in enumerate(obj["layers"]):
+        if not isinstance(layer, dict):
+            return f"layers[{k}] is {_json_type(layer)}, expected an object (one layer's statistics)"
+        if "name" not in layer:
+            return f"layers[{k}] has no \"name\""
+        problem = _check_fields(layer, _LAYER_FIELDS, f"layers[{k}].")
+        if problem:
+            return problem
+    reading = obj["reading"]
+    if "status" not in reading:
+        return "reading has no \"status\""
+    problem = _check_fields(reading, _READING_FIELDS, "reading.")
+    if problem:
+        return problem
+    for k, finding in enumerate(reading.get("findings", [])):
+        if not isinstance(finding, dict) or not isinstance(finding.get("words", ""), str):
+            return f"reading.findings[{k}] is not an object with \"words\" as a string"
+    if not all(isinstance(n, str) for n in obj.get("notes", [])):
+        return "notes holds something other than strings"
+    first = obj.get("first_non_finite")
+    if first is not None and not (_fits(first.get("step"), int) and isinstance(first.get("place"), str)):
+        return "first_non_finite is not {\"step\": a whole number, \"place\": a string}"
+    return None
+
+
+def check_record(obj) -> tuple[str | None, str | None]:
+    """(kind, problem): kind is "header", "end" or "report" for a well-formed record of the log; otherwise kind is
+    None and problem says what the line is instead (a JSON value that is none of the three, in words)."""
+    if not isinstance(obj, dict):
+        return None, f"it is JSON but {_json_type(obj)}, not an object"
+    if "format" in obj:
+        if obj["format"] != LOG_FORMAT:
+            return None, f"it names the format {json.dumps(obj['format'])[:40]}, not \"{LOG_FORMAT}\""
+        layers = obj.get("layers")
+        if not isinstance(layers, list) or not all(isinstance(n, str) for n in layers):
+            return None, "its \"layers\" is not a list of names"
+        return "header", None
+    if "event" in obj:
+        if obj["event"] != "end" or not _fits(obj.get("steps_run"), int):
+            return None, "it is an event other than {\"event\": \"end\", \"steps_run\": a whole number}"
+        return "end", None
+    if "layers" not in obj and "reading" not in obj and "step" not in obj:
+        keys = ", ".join(json.dumps(k) for k in list(obj)[:4]) or "no keys"
+        return None, f"it is an object with {keys}: neither a header, a report nor the end line"
+    problem = check_report(obj)
+    return ("report", None) if problem is None else (None, problem)
 
 
 def read_log(path: str | Path) -> tuple[dict, list[dict]]:
@@ -41,48 +144,134 @@ def read_log(path: str | Path) -> tuple[dict, list[dict]]:
 
 class LogTail:
     """Follows a log as it grows: each poll() reads only the bytes added since the last (at most ``MAX_READ_BYTES``)
-    and keeps the newest ``keep`` reports. Report k of the log has index k, however many were dropped."""
+    and keeps the newest ``keep`` reports. Report k of the log has index k, however many were dropped.
+
+    A run started again into the same file (the file shrank, was replaced by a new one, or its bytes before the
+    read position changed) starts the count again: ``run`` goes up by one and ``restarted`` says why. Lines that
+    are not records of the log are counted (``bad_lines``) and the first few named (``problems``); a file whose first
+    line is not one (``not_log``) is not read further until it is started again."""
 
     def __init__(self, path: str | Path, keep: int | None = KEEP_REPORTS):
         self.path = Path(path)
+        self.keep = keep
+        self.run = 1  # which run of the file: one more each time the log is started again
+        self.restarted: str | None = None  # why the latest run began (None for the first)
+        self._reset()
+
+    def _reset(self) -> None:
         self.header: dict = {}
-        self.reports: deque = deque(maxlen=keep)
+        self.reports: deque = deque(maxlen=self.keep)
         self.total = 0  # reports seen so far
         self.ended: dict | None = None  # the end line, once the monitor has closed the log
         self.mtime: float | None = None  # when the file last changed (seconds since the epoch)
+        self.size: int | None = None  # the file's size; None while it does not exist
+        self.lines = 0  # complete lines read
+        self.bad_lines = 0  # lines that are not records of the log, skipped
+        self.problems: list[dict] = []  # the first KEEP_PROBLEMS of them: {"line": n, "why": words}
+        self.not_log: str | None = None  # the file is not a Monitor log: which line, what was expected
         self._offset = 0
         self._partial = b""
+        self._inode: tuple | None = None
+        self._fingerprint = b""
+
+    def _restart(self, why: str) -> None:
+        self.run += 1
+        self.restarted = why
+        self._reset()
 
     def poll(self, max_bytes: int | None = MAX_READ_BYTES) -> int:
         """Read what was appended; returns how many new reports arrived."""
         try:
             stat = self.path.stat()
         except FileNotFoundError:
+            if self._offset:
+                self._restart("the file was deleted")
             return 0
-        size = stat.st_size
-        if size < self._offset:  # the log was started again (a new monitor writes a new header)
-            self.__init__(self.path, self.reports.maxlen)
-        self.mtime = stat.st_mtime
+        inode = (stat.st_dev, stat.st_ino)
         with self.path.open("rb") as fh:
+            if self._inode is not None and inode != self._inode:
+                self._restart("the file was replaced by a new one")
+            elif stat.st_size < self._offset:
+                self._restart("the file was written again from its start (it is shorter than before)")
+            elif self._offset and self._read_fingerprint(fh) != self._fingerprint:
+                self._restart("the file was written again from its start")
+            self._inode, self.size, self.mtime = inode, stat.st_size, stat.st_mtime
+            if self.not_log:
+                return 0
             fh.seek(self._offset)
             chunk = fh.read(max_bytes if max_bytes is not None else -1)
-        self._offset += len(chunk)
+            self._offset += len(chunk)
+            self._fingerprint = self._read_fingerprint(fh)
         lines = (self._partial + chunk).split(b"\n")
         self._partial = lines.pop()  # an unfinished line waits for the rest
         before = self.total
         for raw in lines:
-            obj = _parse(raw.decode("utf-8", "replace"))
-            if obj is None:
-                continue
-            if obj.get("format") == LOG_FORMAT:
-                self.header = obj
-            elif obj.get("event") == "end":
-                self.ended = obj
-            elif "layers" in obj and "reading" in obj:
-                self.reports.append(obj)
-                self.total += 1
-                self.ended = None  # a report after an end line: the run goes on
+            self._line(raw)
+            if self.not_log:
+                return 0
+        if not self.lines and self._partial.strip():  # nothing complete yet: is it even text that starts a record?
+            start = self._partial.lstrip()[:1]
+            if start != b"{" or b"\0" in self._partial:
+                self.not_log = (f"{self.path.name} is not a Monitor log: line 1 does not begin a JSON object "
+                                f"as a Monitor log's header does ({HEADER_EXAMPLE})")
         return self.total - before
+
+    def _read_fingerprint(self, fh) -> bytes:
+        """The file's first bytes and the bytes just before the read position: a log written again from its start
+        differs there (its first report's numbers, or what now stands where the last read ended), even when it has
+        grown past where the reader stopped."""
+        fh.seek(0)
+        head = fh.read(min(self._offset, _FINGERPRINT_HEAD))
+        start = max(self._offset - _FINGERPRINT_TAIL, 0)
+        fh.seek(start)
+        return head + fh.read(self._offset - start)
+
+    def _line(self, raw: bytes) -> None:
+        self.lines += 1
+        if not raw.strip():
+            return
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            kind, why = None, "it is not text (bytes that are not UTF-8, as in a binary file)"
+        else:
+            try:
+                obj = json.loads(text)
+            except (json.JSONDecodeError, RecursionError):
+                shown = text.strip()
+                kind, why = None, f"it is not JSON (it begins {shown[:30]!r}{'...' if len(shown) > 30 else ''})"
+            else:
+                kind, why = check_record(obj)
+        if kind is None:
+            if self.total == 0 and not self.header and self.ended is None:  # the first record: not a log at all
+                self.not_log = (f"{self.path.name} is not a Monitor log: line {self.lines}: {why}; "
+                                f"a Monitor log begins with the header {HEADER_EXAMPLE}")
+                return
+            self.bad_lines += 1
+            if len(self.problems) < KEEP_PROBLEMS:
+                self.problems.append({"line": self.lines, "why": why})
+            return
+        if kind == "header":
+            old = self.header.get("layers")
+            if self.total and old is not None and obj["layers"][:len(old)] != old:
+                # a header naming other places after reports: a new monitor began writing (a header the same
+                # monitor adds names every place seen so far, the old ones first)
+                self._restart_inside(f"line {self.lines} is a new header naming other layers")
+            self.header = obj
+        elif kind == "end":
+            self.ended = obj
+        else:
+            self.reports.append(obj)
+            self.total += 1
+            self.ended = None  # a report after an end line: the run goes on
+
+    def _restart_inside(self, why: str) -> None:
+        """A new run begins further down the same file: its reports are counted from 0 again."""
+        self.run += 1
+        self.restarted = why
+        self.reports.clear()
+        self.total = 0
+        self.ended = None
 
     def since(self, index: int, limit: int = 200) -> list[dict]:
         """Reports with index >= ``index`` that are still kept, at most ``limit``, oldest first."""

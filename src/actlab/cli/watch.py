@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 from typing import Annotated
 
@@ -21,10 +22,24 @@ def watch(
         fail(f"LOG: {log} is a folder; give the file Monitor(model, log=...) writes")
     if not 1 <= port <= 65535:
         fail(f"--port must be 1-65535; got {port}")
+    import socket
+
     import uvicorn
 
     from ..web.app import create_app, server_config
 
+    # the port is taken before anything says the log is watched: a port in use is one error line, not a "watching"
+    # line followed by the server's traceback
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: a just-closed lab's port is free
+    try:
+        sock.bind(("127.0.0.1", port))
+    except OSError as exc:
+        sock.close()
+        taken = "is in use (another lab or program listens on it)" if exc.errno == errno.EADDRINUSE else \
+            f"could not be opened ({exc.strerror})"
+        fail(f"port {port} {taken}: nothing is watching {log}; start again with another port, such as "
+             f"`actlab watch {log} --port {port + 1 if port < 65535 else 8766}`")
     application = create_app(watch_log=log, port=port)
     url = f"http://127.0.0.1:{port}/watch"
     note = "" if log.exists() else " (the file does not exist yet: the page waits for it)"
@@ -33,6 +48,4 @@ def watch(
         from .lab import open_browser_later
 
         open_browser_later(url)
-    uvicorn.Server(server_config(application, "127.0.0.1", port)).run()
-
-
+    uvicorn.Server(server_config(application, "127.0.0.1", port)).run(sockets=[sock])

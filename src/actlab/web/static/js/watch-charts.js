@@ -1,72 +1,141 @@
 // The watch page's charts: the playground's light log-scale canvas charts, with what a practitioner's run needs
 // besides: a zero drawn as a marked stub at the foot of a log axis (it has no place on one), steps that held a NaN
 // or an inf marked where they fall, lone finite points drawn as dots, and the loss on a linear axis.
+// They stay readable from 2 to 100 layers and from 400 px wide: the left margin fits the widest axis label, labels
+// that would overlap are thinned (every k-th is written, the rest are named on hover), and past eight lines the
+// lines are shaded from the first layer to the last with a key saying so. Each chart keeps what it drew and where
+// (canvas.drawn, canvas.geom), so the page can name the point under the pointer or the keyboard focus.
 import { PALETTE, fmt } from "./charts.js";
 import { logAxis, power10, sized } from "./livechart.js";
 
 const M = { l: 48, r: 10, t: 20, b: 34 };
 const NAN_COLOUR = "#b3261e";
+export const MANY = 8;  // past this many lines, a shaded ramp replaces the named keys
 
-// One row of named keys along the top (wrapping is not needed: the watch charts have a few names each).
-function keys(ctx, items) {
-  let x = M.l;
-  ctx.textAlign = "left"; ctx.textBaseline = "middle";
-  for (const { name, color, dash } of items) {
-    ctx.strokeStyle = color; ctx.lineWidth = 2; ctx.setLineDash(dash ? [4, 3] : []);
-    ctx.beginPath(); ctx.moveTo(x, 9); ctx.lineTo(x + 14, 9); ctx.stroke();
-    ctx.setLineDash([]);
-    ctx.fillStyle = "#333"; ctx.fillText(name, x + 18, 9);
-    x += 18 + ctx.measureText(name).width + 14;
-  }
+// the k-th of n lines' colour: the palette for a few, a ramp from dark blue (first layer) to orange (last) for many
+export function lineColour(k, n) {
+  if (n <= MANY) return PALETTE[k % PALETTE.length];
+  const t = n > 1 ? k / (n - 1) : 0;
+  return `hsl(${Math.round(215 - 185 * t)}, 75%, ${Math.round(32 + 20 * t)}%)`;
 }
 
-function yAxis(ctx, w, top, bottom, ticks) {
+// text cut to `max` px with an ellipsis (the full text is in the hover readout and the table)
+function fitText(ctx, text, max) {
+  if (ctx.measureText(text).width <= max) return text;
+  let s = text;
+  while (s.length > 1 && ctx.measureText(`${s}…`).width > max) s = s.slice(0, -1);
+  return `${s}…`;
+}
+
+// Named keys along the top, wrapped onto a second row when they do not fit; a name longer than a third of the
+// width is cut with an ellipsis. Returns the height the keys took.
+function keys(ctx, items, w, start = M.l) {
+  let x = start, y = 9;
+  ctx.textAlign = "left"; ctx.textBaseline = "middle";
+  for (const { name, color, dash } of items) {
+    const label = fitText(ctx, name, Math.max(60, (w - M.l - M.r) / Math.max(items.length, 2) - 32));
+    const width = 18 + ctx.measureText(label).width + 14;
+    if (x > M.l && x + width > w - M.r) { x = M.l; y += 14; }
+    ctx.strokeStyle = color; ctx.lineWidth = 2; ctx.setLineDash(dash ? [4, 3] : []);
+    ctx.beginPath(); ctx.moveTo(x, y); ctx.lineTo(x + 14, y); ctx.stroke();
+    ctx.setLineDash([]);
+    ctx.fillStyle = "#333"; ctx.fillText(label, x + 18, y);
+    x += width;
+  }
+  return y - 9;
+}
+
+// The key for many lines: a ramp of their colours between the first and the last line's names.
+function rampKey(ctx, first, last, n, w) {
+  ctx.textBaseline = "middle"; ctx.textAlign = "left"; ctx.fillStyle = "#333";
+  const room = (w - M.l - M.r - 70) / 2;
+  const a = fitText(ctx, first, room), b = fitText(ctx, last, room);
+  ctx.fillText(a, M.l, 9);
+  const x0 = M.l + ctx.measureText(a).width + 6, x1 = x0 + 50;
+  for (let k = 0; k < n; k++) {
+    ctx.fillStyle = lineColour(k, n);
+    ctx.fillRect(x0 + (k / n) * (x1 - x0), 4, (x1 - x0) / n + 0.5, 10);
+  }
+  ctx.fillStyle = "#333"; ctx.fillText(b, x1 + 6, 9);
+  return x1 + 6 + ctx.measureText(b).width + 14;
+}
+
+// the left margin: wide enough for the widest tick label (a loss of 3.2e+32 is not clipped)
+function leftMargin(ctx, labels) {
+  return Math.max(M.l, Math.ceil(Math.max(0, ...labels.map((s) => ctx.measureText(s).width))) + 10);
+}
+
+function yAxis(ctx, l, w, top, bottom, ticks) {
   ctx.strokeStyle = "#eee"; ctx.fillStyle = "#5b6570"; ctx.lineWidth = 1;
   ctx.textAlign = "right"; ctx.textBaseline = "middle";
   for (const { y, label } of ticks) {
     const py = Math.round(y) + 0.5;
-    ctx.beginPath(); ctx.moveTo(M.l, py); ctx.lineTo(w - M.r, py); ctx.stroke();
-    ctx.fillText(label, M.l - 4, py);
+    ctx.beginPath(); ctx.moveTo(l, py); ctx.lineTo(w - M.r, py); ctx.stroke();
+    ctx.fillText(label, l - 4, py);
   }
   ctx.strokeStyle = "#bbb";
-  ctx.beginPath(); ctx.moveTo(M.l + 0.5, top); ctx.lineTo(M.l + 0.5, bottom); ctx.stroke();
+  ctx.beginPath(); ctx.moveTo(l + 0.5, top); ctx.lineTo(l + 0.5, bottom); ctx.stroke();
 }
 
 const positive = (v) => Number.isFinite(v) && v > 0;
 
 // Bars per layer on a log axis with a dashed line of markers. A bar of exactly 0 is a short hatched stub at the
-// foot of the axis labelled "0"; a value the log does not hold (NaN, frozen) gets its label in words.
-export function watchBars(canvas, { categories, bars, line, labels, barName, lineName, caption }) {
+// foot of the axis labelled "0"; a value the log does not hold (NaN, frozen) gets its label in words. Where the
+// full category names do not fit their slots, the layers' numbers are written instead, every k-th one when even
+// those would overlap; bar values are written only where they fit (canvas.written counts what was written).
+export function watchBars(canvas, args) {
+  const { categories, bars, line, labels, barName, lineName, caption, hover = null } = args;
   canvas.drawn = { categories, bars, line, labels };
-  canvas.redraw = () => watchBars(canvas, { categories, bars, line, labels, barName, lineName, caption });
+  canvas.redraw = () => watchBars(canvas, args);
   const { ctx, w, h } = sized(canvas);
-  keys(ctx, [{ name: barName, color: PALETTE[0] }, { name: lineName, color: PALETTE[1], dash: true }]);
+  keys(ctx, [{ name: barName, color: PALETTE[0] }, { name: lineName, color: PALETTE[1], dash: true }], w);
   const top = M.t + 12, base = h - M.b;
   const axis = logAxis([...bars, ...line], top, base - 12);  // 12 px under the lowest decade: where zeros go
-  yAxis(ctx, w, top, base, [...axis.ticks.map((k) => ({ y: axis.y(10 ** k), label: power10(k) })),
-    { y: base, label: "0" }]);
-  if (caption) { ctx.fillStyle = "#5b6570"; ctx.textAlign = "right"; ctx.textBaseline = "middle"; ctx.fillText(caption, w - M.r, 9 + 14); }
-  const n = categories.length, slot = (w - M.l - M.r) / Math.max(n, 1);
-  const cx = (i) => M.l + slot * (i + 0.5);
+  const ticks = [...axis.ticks.map((k) => ({ y: axis.y(10 ** k), label: power10(k) })), { y: base, label: "0" }];
+  const l = leftMargin(ctx, ticks.map((t) => t.label));
+  yAxis(ctx, l, w, top, base, ticks);
+  if (caption) {
+    ctx.fillStyle = "#5b6570"; ctx.textAlign = "right"; ctx.textBaseline = "middle";
+    ctx.fillText(fitText(ctx, caption, w - l - M.r), w - M.r, 9 + 14);
+  }
+  const n = categories.length, slot = (w - l - M.r) / Math.max(n, 1);
+  const cx = (i) => l + slot * (i + 0.5);
+  canvas.geom = { l, r: w - M.r, slot, n };
+  // x labels: the full names if they all fit, else the layers' numbers, every k-th so that none overlap
+  const full = categories.every((c) => ctx.measureText(c).width <= slot - 4);
+  const short = categories.map((c, i) => (full ? c : String(i + 1)));
+  const widest = Math.max(8, ...short.map((s) => ctx.measureText(s).width));
+  const every = full ? 1 : Math.max(1, Math.ceil((widest + 6) / slot));
+  const written = { x: [], value_boxes: [] };  // [left, right] of each label written, for the tests
+  const put = (text, at, y, into) => {
+    const half = ctx.measureText(text).width / 2;
+    ctx.fillText(text, at, y); into.push([at - half, at + half]);
+  };
   canvas.zeroBars = [];
   bars.forEach((v, i) => {
     ctx.fillStyle = "#5b6570"; ctx.textAlign = "center"; ctx.textBaseline = "top";
-    ctx.fillText(categories[i], cx(i), base + 4, slot - 2);
+    if (i % every === 0 || i === n - 1 && (n - 1) % every >= every / 2) {
+      put(short[i], cx(i), base + 4, written.x);
+    }
     ctx.textBaseline = "bottom";
+    const fits = (s) => ctx.measureText(s).width <= slot - 2;
     if (positive(v)) {
       const y = axis.y(v);
-      ctx.fillStyle = PALETTE[0];
+      ctx.fillStyle = hover === i ? "#004f7c" : PALETTE[0];
       ctx.fillRect(cx(i) - slot * 0.3, y, slot * 0.6, base - y);
-      ctx.fillStyle = "#333"; ctx.fillText(fmt(v, 2), cx(i), y - 1);
+      if (fits(fmt(v, 2))) { ctx.fillStyle = "#333"; put(fmt(v, 2), cx(i), y - 1, written.value_boxes); }
     } else if (v === 0) {
       canvas.zeroBars.push(i);
       ctx.strokeStyle = PALETTE[0]; ctx.lineWidth = 2;
       ctx.strokeRect(cx(i) - slot * 0.3, base - 6, slot * 0.6, 6);
-      ctx.fillStyle = "#333"; ctx.fillText(labels?.[i] || "0: no gradient", cx(i), base - 8);
+      const said = labels?.[i] || "0: no gradient";
+      ctx.fillStyle = "#333"; put(fits(said) ? said : "0", cx(i), base - 8, written.value_boxes);
     } else {
-      ctx.fillStyle = NAN_COLOUR; ctx.fillText(labels?.[i] || "no number", cx(i), base - 8);
+      const said = labels?.[i] || "no number";
+      ctx.fillStyle = NAN_COLOUR; put(fits(said) ? said : "×", cx(i), base - 8, written.value_boxes);
     }
   });
+  canvas.written = written;
   ctx.strokeStyle = PALETTE[1]; ctx.fillStyle = PALETTE[1]; ctx.lineWidth = 2; ctx.setLineDash([5, 4]);
   const ly = (v) => (positive(v) ? axis.y(v) : v === 0 ? base : null);
   ctx.beginPath();
@@ -78,20 +147,34 @@ export function watchBars(canvas, { categories, bars, line, labels, barName, lin
     drawing = true;
   });
   ctx.stroke(); ctx.setLineDash([]);
-  line.forEach((v, i) => { const y = ly(v); if (y !== null) { ctx.beginPath(); ctx.arc(cx(i), y, 3, 0, 2 * Math.PI); ctx.fill(); } });
+  const dot = Math.min(3, Math.max(1.5, slot / 5));
+  line.forEach((v, i) => { const y = ly(v); if (y !== null) { ctx.beginPath(); ctx.arc(cx(i), y, dot, 0, 2 * Math.PI); ctx.fill(); } });
+  if (hover !== null && hover < n) {  // the layer the readout names
+    ctx.strokeStyle = "#333"; ctx.lineWidth = 1;
+    ctx.strokeRect(Math.round(cx(hover) - slot / 2) + 0.5, top, Math.max(2, Math.round(slot) - 1), base - top);
+  }
 }
 
 // Lines against the training step, on a log axis (log: true; a 0 sits on a "0" row under it) or a linear one.
 // Steps in `marks` (a NaN or an inf) are red vertical lines labelled "NaN"; a finite point with no finite
-// neighbour is a dot, so a run that alternates finite and NaN steps still shows its numbers.
-export function stepLines(canvas, { x, series, log, marks = [], xName = "step", empty = "" }) {
+// neighbour is a dot, so a run that alternates finite and NaN steps still shows its numbers. `hover` ({i, k}:
+// step index, line) is ringed: the point the page's readout names.
+export function stepLines(canvas, args) {
+  const { x, series, log, marks = [], xName = "step", empty = "", hover = null } = args;
   canvas.drawn = { x, series, marks };
-  canvas.redraw = () => stepLines(canvas, { x, series, log, marks, xName, empty });
+  canvas.redraw = () => stepLines(canvas, args);
   const { ctx, w, h } = sized(canvas);
-  const style = (k) => ({ color: series[k].color || PALETTE[k % PALETTE.length], dash: k >= PALETTE.length });
-  keys(ctx, [...series.map((s, k) => ({ name: s.name, ...style(k) })),
-    ...(marks.length ? [{ name: "NaN or inf", color: NAN_COLOUR, dash: true }] : [])]);
-  const top = M.t + 8, bottom = h - M.b;
+  const n = series.length, many = n > MANY;
+  const style = (k) => ({ color: series[k].color || lineColour(k, n), dash: !many && k >= PALETTE.length });
+  let keyRows = 0;
+  if (many) {
+    const end = rampKey(ctx, series[0].name, series[n - 1].name, n, w);
+    if (marks.length) keyRows = keys(ctx, [{ name: "NaN or inf", color: NAN_COLOUR, dash: true }], w, end);
+  } else {
+    keyRows = keys(ctx, [...series.map((s, k) => ({ name: s.name, ...style(k) })),
+      ...(marks.length ? [{ name: "NaN or inf", color: NAN_COLOUR, dash: true }] : [])], w);
+  }
+  const top = M.t + 8 + keyRows, bottom = h - M.b;
   const ok = Number.isFinite;
   const all = series.flatMap((s) => s.y.filter(ok));
   let py, ticks;
@@ -102,18 +185,23 @@ export function stepLines(canvas, { x, series, log, marks = [], xName = "step", 
     ticks = axis.ticks.map((k) => ({ y: axis.y(10 ** k), label: power10(k) }));
     if (zero) ticks.push({ y: bottom, label: "0" });
   } else {
-    const max = all.length ? Math.max(...all, 0) : 1, min = all.length ? Math.min(...all, 0) : 0;
+    let max = -Infinity, min = 0;
+    for (const v of all) { if (v > max) max = v; if (v < min) min = v; }
+    if (!all.length) max = 1;
+    max = Math.max(max, 0);
     const span = max - min || 1;
     py = (v) => bottom - ((v - min) / span) * (bottom - top);
     ticks = [min, (min + max) / 2, max].map((v) => ({ y: py(v), label: fmt(v, 2) }));
   }
-  yAxis(ctx, w, top, bottom, ticks);
+  const l = leftMargin(ctx, ticks.map((t) => t.label));
+  yAxis(ctx, l, w, top, bottom, ticks);
   const x0 = x[0] ?? 0, x1 = Math.max(x[x.length - 1] ?? 1, x0 + 1);
-  const px = (v) => M.l + ((v - x0) / (x1 - x0)) * (w - M.l - M.r);
+  const px = (v) => l + ((v - x0) / (x1 - x0)) * (w - l - M.r);
+  canvas.geom = { l, r: w - M.r, px, py };
   ctx.fillStyle = "#5b6570"; ctx.textBaseline = "top";
-  ctx.textAlign = "left"; ctx.fillText(x0.toLocaleString("en-US"), M.l, bottom + 4);
+  ctx.textAlign = "left"; ctx.fillText(x0.toLocaleString("en-US"), l, bottom + 4);
   ctx.textAlign = "right"; ctx.fillText(x1.toLocaleString("en-US"), w - M.r, bottom + 4);
-  ctx.textAlign = "center"; ctx.fillText(xName, (M.l + w - M.r) / 2, bottom + 16);
+  ctx.textAlign = "center"; ctx.fillText(xName, (l + w - M.r) / 2, bottom + 16);
   ctx.strokeStyle = NAN_COLOUR; ctx.lineWidth = 1; ctx.setLineDash([2, 2]);
   for (const step of marks) {
     const mx = Math.round(px(step)) + 0.5;
@@ -122,7 +210,8 @@ export function stepLines(canvas, { x, series, log, marks = [], xName = "step", 
   ctx.setLineDash([]);
   series.forEach((s, k) => {
     const { color, dash } = style(k);
-    ctx.strokeStyle = color; ctx.fillStyle = color; ctx.lineWidth = 1.5; ctx.setLineDash(dash ? [4, 3] : []);
+    ctx.strokeStyle = color; ctx.fillStyle = color; ctx.lineWidth = hover && hover.k === k ? 3 : 1.5;
+    ctx.setLineDash(dash ? [4, 3] : []);
     ctx.beginPath();
     let drawing = false;
     s.y.forEach((v, i) => {
@@ -135,10 +224,14 @@ export function stepLines(canvas, { x, series, log, marks = [], xName = "step", 
       if (ok(v) && !ok(s.y[i - 1]) && !ok(s.y[i + 1])) { ctx.beginPath(); ctx.arc(px(x[i]), py(v), 2.5, 0, 2 * Math.PI); ctx.fill(); }
     });
   });
+  if (hover && ok(series[hover.k]?.y[hover.i])) {
+    ctx.strokeStyle = "#333"; ctx.lineWidth = 1.5;
+    ctx.beginPath(); ctx.arc(px(x[hover.i]), py(series[hover.k].y[hover.i]), 5, 0, 2 * Math.PI); ctx.stroke();
+  }
   const note = all.length ? null : empty || null;
   if (note) {
     ctx.fillStyle = "#5b6570"; ctx.textAlign = "center"; ctx.textBaseline = "middle";
-    ctx.fillText(note, (M.l + w - M.r) / 2, (top + bottom) / 2);
+    ctx.fillText(note, (l + w - M.r) / 2, (top + bottom) / 2);
   }
   canvas.emptyNote = note;
   canvas.legendNames = series.map((s) => s.name).concat(marks.length ? ["NaN or inf"] : []);

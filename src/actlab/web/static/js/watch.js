@@ -1,6 +1,9 @@
 // The watch page: follows a PyTorch monitor's log (actlab watch FILE) and draws its latest step and its history.
-// Every number, word and reading comes from the server; steps that held a NaN or an inf are marked, never drawn
-// as numbers, and the page says when the run has ended or gone quiet.
+// Every number, word and reading comes from the server, which checked each report against the log's format
+// before passing it on; steps that held a NaN or an inf are marked, never drawn as numbers, and the page says when
+// the run has ended or gone quiet, when the log was started again (and clears the old run), when the file is not a
+// Monitor log, how many lines it skipped, and which steps its charts show. Every chart names the point under the
+// pointer or, for the keyboard, under the focus (arrow keys move it) in the readout below the charts.
 import { getJSON } from "./api.js";
 import { fmt } from "./charts.js";
 import { showReading } from "./reading.js";
@@ -9,8 +12,24 @@ import { stepLines, watchBars } from "./watch-charts.js";
 const $ = (id) => document.getElementById(id);
 const POLL_MS = 1000;
 const QUIET_S = 30;  // no new line for this long, and no end line: say the run may have stopped
-const KEEP = 1000;
-let next = 0, steps = [], losses = [], nanSteps = [], history = [], names = [], lastFinite = null;
+const KEEP = 1000;  // the sampled steps the charts hold (the newest; the page says which)
+const count = (n) => n.toLocaleString("en-US");
+let run = null, next = 0, steps = [], losses = [], nanSteps = [], history = [], names = [], lastFinite = null;
+let latest = null, restartNote = "";
+const hover = { bars: null, history: null, loss: null };  // what each chart's readout names
+
+function reset() {
+  next = 0; steps = []; losses = []; nanSteps = []; history = []; names = []; lastFinite = null; latest = null;
+  hover.bars = hover.history = hover.loss = null;
+  for (const id of ["watch-bars", "watch-history", "watch-loss"]) {
+    const c = $(id);
+    c.getContext("2d").clearRect(0, 0, c.width, c.height);
+    c.drawn = null; c.redraw = null;
+  }
+  $("watch-table").replaceChildren(); $("watch-notes").replaceChildren(); $("watch-readout").textContent = "";
+  showReading($("watch-reading"), null);
+  $("watch-nan").hidden = true; $("watch-nan").textContent = "";
+}
 
 function cell(tag, text) {
   const el = document.createElement(tag);
@@ -26,7 +45,7 @@ const lowCount = (l) => (l.saturated && l.low_word && l.low_word !== "saturated"
 
 function drawTable(report) {
   const table = document.createElement("table");
-  table.className = "data";
+  table.className = "data watch-table";
   table.setAttribute("aria-label", "Unit health per layer");
   const head = table.createTHead().insertRow();
   for (const h of ["layer", "activation", "units", "‖∂L/∂a‖", "ratio to last", "‖∂L/∂W‖", "W ratio to output", "mean",
@@ -35,94 +54,230 @@ function drawTable(report) {
   for (const l of report.layers) {
     const row = body.insertRow();
     if (l.non_finite) row.className = "non-finite";
-    for (const v of [l.name, l.activation, l.width, num(l.act_grad_norm), num(l.act_grad_ratio_to_last),
-                     l.weights_frozen ? "frozen" : num(l.weight_grad_norm), num(l.weight_grad_ratio_to_output),
-                     num(l.mean), num(l.std), num(l.dead), lowCount(l), num(l.dormant), l.words]) {
+    for (const v of [l.name, l.activation ?? "—", l.width ?? "—", num(l.act_grad_norm),
+                     num(l.act_grad_ratio_to_last), l.weights_frozen ? "frozen" : num(l.weight_grad_norm),
+                     num(l.weight_grad_ratio_to_output), num(l.mean), num(l.std), num(l.dead), lowCount(l),
+                     num(l.dormant), l.words ?? ""]) {
       row.append(cell("td", String(v)));
     }
   }
   $("watch-table").replaceChildren(table);
 }
 
-function drawBars(report) {
+const finite = (v) => typeof v === "number" && Number.isFinite(v);
+
+function barsArgs() {
   // a step that held a NaN has no bars to draw: the latest finite step is drawn, and the caption says so
+  const report = latest;
   const shown = report.non_finite && lastFinite ? lastFinite : report;
-  const caption = shown === report ? `step ${report.step}` :
-    `step ${shown.step}, the latest finite one (step ${report.step} holds a NaN or an inf)`;
-  watchBars($("watch-bars"), {
+  const caption = shown === report ? `step ${count(report.step)}` :
+    `step ${count(shown.step)}, the latest finite one (step ${count(report.step)} holds a NaN or an inf)`;
+  return {
     categories: shown.layers.map((l, k) => `${k + 1}: ${l.name}`),  // a Sequential's names are bare indices
     bars: shown.layers.map((l) => (l.weights_frozen ? null : l.weight_grad_norm)),
     line: shown.layers.map((l) => l.act_grad_norm),
     labels: shown.layers.map((l) => (l.weights_frozen ? "frozen" : l.weight_grad_norm === 0 ? "0: no gradient" :
       l.non_finite ? "NaN" : "")),
-    barName: "‖∂L/∂W‖", lineName: "‖∂L/∂a‖", caption,
-  });
+    barName: "‖∂L/∂W‖", lineName: "‖∂L/∂a‖", caption, hover: hover.bars,
+  };
+}
+
+function drawCharts() {
+  if (!latest) return;
+  watchBars($("watch-bars"), barsArgs());
+  stepLines($("watch-history"), { x: steps, log: true, marks: nanSteps, empty: "No finite step yet", hover: hover.history,
+                                  series: history.map((y, k) => ({ name: names[k] ?? `layer ${k + 1}`, y })) });
+  stepLines($("watch-loss"), { x: steps, log: false, marks: nanSteps, series: [{ name: "loss", y: losses }],
+                               hover: hover.loss, empty: "No loss logged: set s.loss = loss inside mon.step()" });
 }
 
 function draw(report) {
+  latest = report;
   showReading($("watch-reading"), report.reading);
-  drawBars(report);
-  stepLines($("watch-history"), { x: steps, log: true, marks: nanSteps, empty: "No finite step yet",
-                                  series: history.map((y, k) => ({ name: names[k] ?? `layer ${k + 1}`, y })) });
-  stepLines($("watch-loss"), { x: steps, log: false, marks: nanSteps, series: [{ name: "loss", y: losses }],
-                               empty: "No loss logged: set s.loss = loss inside mon.step()" });
+  drawCharts();
   drawTable(report);
   const nan = report.first_non_finite;
-  $("watch-nan").textContent = nan ? `A NaN or an inf first appeared at step ${nan.step}, first at ${nan.place}` +
+  $("watch-nan").textContent = nan ? `A NaN or an inf first appeared at step ${count(nan.step)}, first at ${nan.place}` +
     (nanSteps.length > 1 ? `; ${nanSteps.length} of the ${steps.length} steps shown hold one (red marks).` : ".") : "";
   $("watch-nan").hidden = !nan;
-  $("watch-notes").replaceChildren(...report.notes.map((n) => cell("li", n)));
+  $("watch-notes").replaceChildren(...(report.notes || []).map((n) => cell("li", n)));
 }
 
+// what the run is doing, or what the page waits for, or why it cannot show the file
 function runState(data) {
-  if (!data.total) return "Waiting for the first sampled step…";
-  if (data.ended) return `The run has ended: the monitor closed its log after ${data.ended.steps_run.toLocaleString("en-US")} steps.`;
-  if (data.idle_s !== null && data.idle_s > QUIET_S) {
-    return `No new line in the log for ${Math.round(data.idle_s)} s: the run may have stopped (a script that ends ` +
-      "normally, or calls mon.close(), writes an end line).";
+  if (data.not_log) return { state: "not-a-log", text: `${data.not_log}. The page shows nothing from it; it reads ` +
+    "the file again if it is written anew." };
+  if (!data.exists) return { state: "waiting", text: `Waiting for ${data.shown_path}: the file does not exist yet.` };
+  if (!data.total) {
+    return { state: "waiting", text: data.size ? `Waiting for ${data.shown_path}: no sampled step in it yet.` :
+      `Waiting for ${data.shown_path}: the file is empty so far.` };
   }
-  return "The run is going on: the page follows the log.";
+  if (data.ended) {
+    return { state: "ended", text: `The run has ended: the monitor closed its log after ${count(data.ended.steps_run)} steps.` };
+  }
+  if (data.idle_s !== null && data.idle_s > QUIET_S) {
+    return { state: "quiet", text: `No new line in the log for ${Math.round(data.idle_s)} s: the run may have stopped ` +
+      "(a script that ends normally, or calls mon.close(), writes an end line)." };
+  }
+  return { state: "running", text: "The run is going on: the page follows the log." };
+}
+
+function sayBadLines(data) {
+  const el = $("watch-bad");
+  if (!data.bad_lines) { el.hidden = true; el.textContent = ""; return; }
+  const named = data.problems.map((p) => `line ${count(p.line)}: ${p.why}`).join("; ");
+  const more = data.bad_lines > data.problems.length ? `; and ${count(data.bad_lines - data.problems.length)} more` : "";
+  el.textContent = `${count(data.bad_lines)} line${data.bad_lines === 1 ? " was" : "s were"} skipped, since ` +
+    `${data.bad_lines === 1 ? "it is not a record" : "they are not records"} of a Monitor log (${named}${more}). ` +
+    `The ${count(data.total)} good report${data.total === 1 ? " is" : "s are"} shown.`;
+  el.hidden = false;
+}
+
+function saySpan(data) {
+  const el = $("watch-span");
+  if (!steps.length || steps.length >= data.total) { el.hidden = true; el.textContent = ""; return; }
+  el.textContent = `The charts show sampled steps ${count(steps[0])} to ${count(steps[steps.length - 1])}: the newest ` +
+    `${count(steps.length)} of the ${count(data.total)} sampled steps; the earlier ones are left out.`;
+  el.hidden = false;
+}
+
+function take(r) {
+  if (!history.length || r.layers.length !== history.length) {  // a new header: places were added
+    history = r.layers.map((_, k) => history[k] ?? steps.map(() => null));
+  }
+  names = r.layers.map((l, k) => `${k + 1}: ${l.name}`);
+  steps.push(r.step);
+  // a step that held a NaN or an inf is a red mark, not a point: its loss is not drawn either
+  losses.push(!r.non_finite && finite(r.loss) ? r.loss : null);
+  if (r.non_finite) nanSteps.push(r.step); else lastFinite = r;
+  history.forEach((h, k) => {
+    const l = r.layers[k];
+    h.push(l && !l.non_finite && finite(l.act_grad_norm) && l.act_grad_norm >= 0 ? l.act_grad_norm : null);
+  });
 }
 
 async function poll() {
+  let data;
   try {
-    const data = await getJSON("/api/watch", { since: next });
-    $("watch-source").textContent = `${data.path}: ${data.total.toLocaleString("en-US")} sampled steps so far`;
-    for (const r of data.reports) {
-      if (!history.length || r.layers.length !== history.length) {  // a new header: places were added
-        history = r.layers.map((_, k) => history[k] ?? steps.map(() => null));
-      }
-      names = r.layers.map((l, k) => `${k + 1}: ${l.name}`);
-      steps.push(r.step);
-      losses.push(typeof r.loss === "number" ? r.loss : null);
-      if (r.non_finite) nanSteps.push(r.step); else lastFinite = r;
-      r.layers.forEach((l, k) => history[k]?.push(!l.non_finite && l.act_grad_norm >= 0 ? l.act_grad_norm : null));
-    }
-    if (steps.length > KEEP * 1.5) {
-      const cut = steps.length - KEEP;
-      steps = steps.slice(cut); losses = losses.slice(cut); history = history.map((h) => h.slice(cut));
-      nanSteps = nanSteps.filter((s) => s >= steps[0]);
-    }
-    next = data.next;
-    if (data.reports.length) draw(data.reports[data.reports.length - 1]);
-    const state = runState(data);
-    $("watch-run").textContent = state;
-    $("watch-run").dataset.state = !data.total ? "waiting" : data.ended ? "ended" :
-      data.idle_s > QUIET_S ? "quiet" : "running";
-    $("status").textContent = data.total ? "" : state;
-    document.body.dataset.ready = "true";
-    setTimeout(poll, data.next < data.total ? 0 : POLL_MS);  // catch up at once, then follow
+    data = await getJSON("/api/watch", { since: next });
   } catch (err) {
-    $("status").textContent = `Could not read the log: ${err.message}`;
+    $("status").textContent = `Could not reach the lab to read the log: ${err.message}. Trying again.`;
     setTimeout(poll, POLL_MS * 3);
+    return;
   }
+  if (run !== null && data.run !== run) {  // the log was started again: the old run's views go
+    reset();
+    restartNote = `At ${new Date().toLocaleTimeString("en-GB")} the log was started again: ${data.restarted}. ` +
+      "The page cleared the previous run and shows the new one from its first sampled step.";
+    run = data.run;
+    setTimeout(poll, 0);
+    return;
+  }
+  run = data.run;
+  $("watch-restart").textContent = restartNote;
+  $("watch-restart").hidden = !restartNote;
+  $("watch-source").textContent = `${data.path}: ${count(data.total)} sampled step${data.total === 1 ? "" : "s"} so far`;
+  for (const r of data.reports) take(r);
+  if (steps.length > KEEP * 1.5) {
+    const cut = steps.length - KEEP;
+    steps = steps.slice(cut); losses = losses.slice(cut); history = history.map((h) => h.slice(cut));
+    nanSteps = nanSteps.filter((s) => s >= steps[0]);
+    hover.history = hover.loss = null;
+  }
+  next = data.next;
+  try {
+    if (data.reports.length) draw(data.reports[data.reports.length - 1]);
+  } catch (err) {  // the server checked each report; should one still not draw, the page keeps what it showed
+    $("status").textContent = `Step ${data.reports[data.reports.length - 1]?.step} could not be drawn (${err.message}); ` +
+      "the page shows the steps before it.";
+  }
+  sayBadLines(data);
+  saySpan(data);
+  const { state, text } = runState(data);
+  $("watch-run").textContent = text;
+  $("watch-run").dataset.state = state;
+  $("status").textContent = data.total && !data.not_log ? "" : text;
+  document.body.dataset.ready = "true";
+  setTimeout(poll, data.next < data.total ? 0 : POLL_MS);  // catch up at once, then follow
 }
 
-$("watch-bars").addEventListener("mousemove", (ev) => {
-  const d = ev.currentTarget.drawn;
-  if (!d) return;
-  const box = ev.currentTarget.getBoundingClientRect();
-  const i = Math.min(d.categories.length - 1, Math.max(0, Math.floor((ev.clientX - box.left) / box.width * d.categories.length)));
-  $("watch-readout").textContent = `${d.categories[i]}: ‖∂L/∂W‖ ${d.labels[i] || fmt(d.bars[i], 3)}, ‖∂L/∂a‖ ${fmt(d.line[i], 3)}`;
-});
+// -- readouts: the point under the pointer, or under the focus (arrow keys move it) --------------------------------
+
+function nearestStep(canvas, clientX) {
+  const { px } = canvas.geom, box = canvas.getBoundingClientRect(), x = clientX - box.left;
+  let best = 0;
+  steps.forEach((s, i) => { if (Math.abs(px(s) - x) < Math.abs(px(steps[best]) - x)) best = i; });
+  return best;
+}
+
+function nearestLine(canvas, i, clientY) {
+  const { py } = canvas.geom, y = clientY - canvas.getBoundingClientRect().top;
+  let best = null;
+  history.forEach((h, k) => {
+    if (finite(h[i]) && (best === null || Math.abs(py(h[i]) - y) < Math.abs(py(history[best][i]) - y))) best = k;
+  });
+  return best ?? 0;
+}
+
+function readBars() {
+  const d = $("watch-bars").drawn, i = hover.bars;
+  if (!d || i === null) return;
+  const w = d.labels[i] || fmt(d.bars[i], 3);
+  $("watch-readout").textContent = `Layer ${d.categories[i]}: ‖∂L/∂W‖ ${w}, ‖∂L/∂a‖ ${fmt(d.line[i], 3)}` +
+    ` (${i + 1} of ${d.categories.length} layers)`;
+}
+
+function readHistory() {
+  const h = hover.history;
+  if (!h || !steps.length) return;
+  const v = history[h.k]?.[h.i];
+  const said = nanSteps.includes(steps[h.i]) ? "a NaN or an inf (not drawn)" : finite(v) ? fmt(v, 3) : "no value";
+  $("watch-readout").textContent = `Step ${count(steps[h.i])}, layer ${names[h.k] ?? h.k + 1}: ‖∂L/∂a‖ ${said}` +
+    ` (${h.k + 1} of ${history.length} layers)`;
+}
+
+function readLoss() {
+  const i = hover.loss;
+  if (i === null || !steps.length) return;
+  const said = nanSteps.includes(steps[i]) ? "this step held a NaN or an inf (not drawn)" :
+    finite(losses[i]) ? `loss ${fmt(losses[i], 4)}` : "no loss logged";
+  $("watch-readout").textContent = `Step ${count(steps[i])}: ${said}`;
+}
+
+function wire(id, onMove, onKey, onFocus) {
+  const canvas = $(id);
+  canvas.tabIndex = 0;
+  canvas.addEventListener("mousemove", (ev) => { if (canvas.geom && latest) { onMove(ev); drawCharts(); } });
+  canvas.addEventListener("focus", () => { if (latest) { onFocus(); drawCharts(); } });
+  canvas.addEventListener("keydown", (ev) => {
+    if (!latest || !["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End"].includes(ev.key)) return;
+    ev.preventDefault(); onKey(ev.key); drawCharts();
+  });
+}
+
+const clamp = (v, n) => Math.min(n - 1, Math.max(0, v));
+const move = (key, i, n) => clamp(key === "Home" ? 0 : key === "End" ? n - 1 :
+  i + (key === "ArrowLeft" || key === "ArrowDown" ? -1 : 1), n);
+
+wire("watch-bars", (ev) => {
+  const c = $("watch-bars"), { l, slot, n } = c.geom, box = c.getBoundingClientRect();
+  hover.bars = clamp(Math.floor((ev.clientX - box.left - l) / slot), n); readBars();
+}, (key) => { hover.bars = move(key, hover.bars ?? 0, $("watch-bars").geom.n); readBars(); },
+() => { hover.bars ??= 0; readBars(); });
+
+wire("watch-history", (ev) => {
+  const c = $("watch-history"), i = nearestStep(c, ev.clientX);
+  hover.history = { i, k: nearestLine(c, i, ev.clientY) }; readHistory();
+}, (key) => {
+  const h = hover.history ?? { i: steps.length - 1, k: 0 };
+  hover.history = key === "ArrowUp" || key === "ArrowDown"
+    ? { i: h.i, k: clamp(h.k + (key === "ArrowUp" ? 1 : -1), history.length) }
+    : { i: move(key, h.i, steps.length), k: h.k };
+  readHistory();
+}, () => { hover.history ??= { i: steps.length - 1, k: 0 }; readHistory(); });
+
+wire("watch-loss", (ev) => { hover.loss = nearestStep($("watch-loss"), ev.clientX); readLoss(); },
+  (key) => { hover.loss = move(key, hover.loss ?? steps.length - 1, steps.length); readLoss(); },
+  () => { hover.loss ??= steps.length - 1; readLoss(); });
+
 poll();

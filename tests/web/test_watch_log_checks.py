@@ -1,0 +1,150 @@
+"""actlab watch reads only Monitor logs: a file that is not one says so (which line, what was expected) instead of
+waiting; bad lines are counted and named and never passed on, the good ones kept; a log started again into the
+same file (shorter, longer, replaced, or a new header further down) is a new run, counted from 0 again."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from fastapi.testclient import TestClient
+
+from actlab.monitor_log import LOG_FORMAT, LogTail
+from actlab.web.app import create_app
+from web._watch_logs import header, lines, report, write_run
+
+NAMES = ["fc1.act", "fc2.act"]
+
+
+def _client(log) -> TestClient:
+    return TestClient(create_app(db_path=log.parent / "p.sqlite3", watch_log=log, allow_hosts=("testserver",)))
+
+
+@pytest.mark.parametrize(("content", "said"), [
+    (bytes(range(128, 256)) * 4 + b"\n", "line 1: it is not text"),
+    (b'{"format": "actlab-playground", "layers": []}\n',
+     'line 1: it names the format "actlab-playground", not "actlab-monitor/1"'),
+    (b"[1, 2, 3]\n", "line 1: it is JSON but a list, not an object"),
+    (b"epoch,loss\n1,0.5\n", "line 1: it is not JSON (it begins 'epoch,loss')"),
+    (b'{"epoch": 1, "loss": 0.5}\n', 'line 1: it is an object with "epoch", "loss"'),
+    (b"\x00\x01\x02 no newline yet", "line 1 does not begin a JSON object"),
+])
+def test_a_file_that_is_not_a_monitor_log_says_so_at_once(tmp_path, content, said):
+    log = tmp_path / "run.jsonl"
+    log.write_bytes(content)
+    data = _client(log).get("/api/watch").json()
+    assert data["total"] == 0 and data["reports"] == []
+    assert said in data["not_log"] and "run.jsonl is not a Monitor log" in data["not_log"]
+    assert f'{{"format": "{LOG_FORMAT}"' in data["not_log"]  # what a Monitor log's first line is
+
+
+def test_a_missing_or_empty_file_waits_and_then_is_read(tmp_path):
+    log = tmp_path / "later.jsonl"
+    client = _client(log)
+    data = client.get("/api/watch").json()
+    assert data["exists"] is False and data["not_log"] is None and data["shown_path"] == str(log)
+    log.write_text("")
+    data = client.get("/api/watch").json()
+    assert data["exists"] is True and data["size"] == 0 and data["not_log"] is None
+    write_run(log, NAMES, [1, 2])
+    data = client.get("/api/watch").json()
+    assert data["total"] == 2 and data["not_log"] is None and data["bad_lines"] == 0
+
+
+def test_bad_lines_are_counted_and_named_and_the_good_reports_kept(tmp_path):
+    log = tmp_path / "run.jsonl"
+    wrong_layers = report(3, NAMES) | {"layers": "oops"}
+    wrong_number = report(4, NAMES)
+    wrong_number["layers"][1]["act_grad_norm"] = "abc"
+    no_reading = {k: v for k, v in report(5, NAMES).items() if k != "reading"}
+    log.write_text(lines(header(NAMES), report(1, NAMES), report(2, NAMES), '{"step": 9, "garb', wrong_layers,
+                         wrong_number, no_reading, report(6, NAMES), {"event": "end", "steps_run": "six"},
+                         report(7, NAMES)))
+    data = _client(log).get("/api/watch").json()
+    assert [r["step"] for r in data["reports"]] == [1, 2, 6, 7] and data["total"] == 4
+    assert data["bad_lines"] == 5 and data["not_log"] is None and data["ended"] is None
+    assert [p["line"] for p in data["problems"]] == [4, 5, 6, 7, 9]
+    why = [p["why"] for p in data["problems"]]
+    assert why[0].startswith("it is not JSON") and why[1] == 'layers is a string ("oops"), expected a list'
+    assert why[2] == 'layers[1].act_grad_norm is a string ("abc"), expected a number, null, "inf" or "-inf"'
+    assert why[3] == 'a report needs "reading" and this record has none' and "event" in why[4]
+
+
+def test_every_report_a_monitor_writes_passes_the_check():
+    from actlab.monitor_log import check_record
+
+    assert check_record(report(1, NAMES)) == ("report", None)
+    assert check_record(report(2, NAMES, None, non_finite=True)) == ("report", None)
+    inf = report(3, NAMES, "inf")
+    inf["layers"][0]["act_grad_ratio_to_last"] = "-inf"
+    assert check_record(inf) == ("report", None)
+    assert check_record(header(NAMES)) == ("header", None)
+    assert check_record({"event": "end", "steps_run": 7}) == ("end", None)
+    assert check_record(report(1, NAMES) | {"step": True})[0] is None  # a bool is not a step number
+
+
+def _steps(client, since=0):
+    return client.get("/api/watch", params={"since": since}).json()
+
+
+def test_a_rerun_that_writes_more_than_before_is_a_new_run(tmp_path):
+    """The second run truncates the log and writes past where the first stopped before the next read (same file,
+    same inode): the reader sees its bytes before the read position changed."""
+    log = tmp_path / "run.jsonl"
+    client = _client(log)
+    write_run(log, NAMES, range(1, 4), loss=lambda s: 0.8)
+    first = _steps(client)
+    assert first["run"] == 1 and first["total"] == 3 and first["restarted"] is None
+    inode = os.stat(log).st_ino
+    write_run(log, NAMES, range(1, 13), loss=lambda s: 1.5)
+    assert os.stat(log).st_ino == inode
+    again = _steps(client, first["next"])
+    assert again["run"] == 2 and "written again from its start" in again["restarted"]
+    assert again["total"] == 12 and again["bad_lines"] == 0
+    assert [r["loss"] for r in _steps(client)["reports"]] == [1.5] * 12
+
+
+def test_a_shorter_rerun_and_a_replaced_file_are_new_runs(tmp_path):
+    log = tmp_path / "run.jsonl"
+    client = _client(log)
+    write_run(log, NAMES, range(1, 30))
+    assert _steps(client)["total"] == 29
+    write_run(log, NAMES, range(1, 3), loss=lambda s: 2.0)
+    data = _steps(client, 29)
+    assert data["run"] == 2 and "shorter than before" in data["restarted"] and data["total"] == 2
+    new = tmp_path / "new.jsonl"
+    write_run(new, ["a", "b", "c"], range(1, 40))
+    os.replace(new, log)
+    data = _steps(client, 2)
+    assert data["run"] == 3 and "replaced by a new one" in data["restarted"] and data["total"] == 39
+    assert data["header"]["layers"] == ["a", "b", "c"]
+
+
+def test_a_new_header_naming_other_layers_starts_a_new_run_and_added_places_do_not(tmp_path):
+    log = tmp_path / "run.jsonl"
+    client = _client(log)
+    write_run(log, NAMES, range(1, 5))
+    write_run(log, [*NAMES, "fc2.act#2"], range(5, 7), mode="a")  # the same monitor found a place: same run
+    data = _steps(client)
+    assert data["run"] == 1 and data["total"] == 6
+    write_run(log, ["conv.act"], range(1, 3), mode="a")  # another monitor appended to the file
+    data = _steps(client, 6)
+    assert data["run"] == 2 and data["total"] == 2 and "line 9 is a new header naming other layers" in data["restarted"]
+
+
+def test_a_deleted_log_waits_for_the_next_one(tmp_path):
+    log = tmp_path / "run.jsonl"
+    tail = LogTail(log)
+    write_run(log, NAMES, range(1, 5))
+    tail.poll()
+    log.unlink()
+    tail.poll()
+    assert tail.run == 2 and tail.total == 0 and tail.size is None and tail.restarted == "the file was deleted"
+
+
+def test_the_route_says_which_reports_it_still_keeps(tmp_path):
+    log = tmp_path / "run.jsonl"
+    log.write_text(lines(header(NAMES), *[json.dumps(report(s, NAMES)) for s in range(1, 2501)]))
+    data = _steps(_client(log))
+    assert data["total"] == 2500 and data["first_kept"] == 500 and data["reports"][0]["step"] == 501
