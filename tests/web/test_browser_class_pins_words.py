@@ -129,3 +129,24 @@ def test_a_reconnect_whose_restart_the_pins_refused_says_the_class_values_starte
                         "rate 0.1."), text
         assert "lr=0.1" in page.url
         context.close()
+
+
+def test_a_reconnect_whose_restart_is_refused_says_the_run_was_lost_not_restored(browser, tmp_path):
+    with idle_class_lab(tmp_path) as (base, klass, token):
+        context, page = learner_page(browser, base, klass.code, "/playground?lr=0.03")
+        status_matches(page, "Ready")
+        rates = page.locator("#lr option").evaluate_all("os => os.map(o => o.value)")
+        mine = next(v for v in rates if float(v) not in (0.03, 0.1))
+        page.locator("#lr").select_option(mine)  # the learner's own rate, sent to the run while nothing is pinned
+        page.wait_for_timeout(300)
+        set_pins(base, token, {"config": {"lr": 0.1}, "pinned": ["lr"]})  # then pinned: the reconnect is refused
+        text = status_matches(page, "could not start again", timeout=40_000)
+        assert text.startswith("Reconnected, but the run could not start again: Learning rate: pinned by your "
+                               "teacher at 0.1"), text
+        assert text.endswith("The run before was lost with the connection; press Reset for a new run with the "
+                             "class's values."), text
+        assert "previous run stays" not in text and "restored" not in text, text
+        page.get_by_role("button", name="Reset").click()
+        text = status_matches(page, "^(Ready|Reconnected:)", timeout=30_000)
+        assert "could not start" not in text and "lr=0.1" in page.url, (text, page.url)
+        context.close()

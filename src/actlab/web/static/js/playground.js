@@ -196,7 +196,7 @@ async function boot() {
       // connection), so nothing stays to play, and the note of a restored run is not said later
       const lost = awaitingReady && restoredNote !== null;
       if (lost) { restoredNote = null; accepted = null; }
-      if (awaitingReady && accepted === null && useDefaultFor(msg.field, said)) return;
+      if (awaitingReady && accepted === null && !lost && useDefaultFor(msg.field, said)) return;  // the address's own
       if (awaitingReady && accepted === null) refusal = `${msg.field ? msg.field + ": " : ""}${said}`;
       const refused = awaitingReady && accepted !== null;  // a reset the server refused: its previous run stays
       awaitingReady = false;
@@ -212,12 +212,14 @@ async function boot() {
       const named = msg.fix ? classPins.settingWords(msg.field).replace(/^./, (c) => c.toUpperCase()) : msg.field;
       const field = msg.field ? `${named}: ` : "";
       if (lost) {
+        // a setting the learner changed that the pins now refuse: Reset starts a run with the class's values
+        const next = msg.fix ? "press Reset for a new run with the class's values" : "change that setting to start a new one";
         setStatus(`Reconnected, but the run could not start again: ${field}${sentence} The run before was lost with `
-                  + "the connection; change that setting to start a new one.", true);
+                  + `the connection; ${next}.`, true);
       } else {
         setStatus(`${field}${refused ? `${sentence} The previous run stays, paused.` : said}`, true);
       }
-      lastError = { text: msg.field && msg.field !== "tab" ? `${msg.field}: ${said}` : said, at: performance.now() };
+      lastError = { text: msg.field && msg.field !== "tab" ? `${named}: ${said}` : said, at: performance.now() };
       if (msg.field === "csv") controls.update({ csvError: said });
     } else if (msg.type === "stopped") {
       train.flush();
