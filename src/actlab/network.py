@@ -18,18 +18,19 @@ import numpy as np
 
 from ._buffers import Buffers
 from .activation_spec import specs
-from .activations import Activation
+from .activations import Activation, _compiled
 from .activations import functions as F
 from .errors import ConfigError
 from .heads import HEADS, Head  # noqa: F401  (HEADS: callers import the names of the heads from here)
 from .heads import head as head_record
 
-# The training path writes these activations' outputs, and their derivatives from the output, into reused
-# arrays; each computes exactly what the registry record does (np.tanh, max(z, 0); 1 - a*a, a (1 - a), [a > 0]),
-# so the results are bit-identical (tests/core/test_buffers.py).
-_OUTPUT_INTO = {
-    F.tanh: F.tanh_into,  # np.tanh, or the compiled float64 kernel when that is what F.tanh runs
-    F.relu: lambda z, out: np.maximum(z, 0, out=out),
+# The training path adds the bias to z and writes these activations' outputs, and their derivatives from the output,
+# into reused arrays; each computes exactly what the registry record does (np.tanh, max(z, 0); 1 - a*a, a (1 - a),
+# [a > 0]), so the results are bit-identical (tests/core/test_buffers.py). Each takes (z, bias, out): z += bias, then
+# out = f(z).
+_BIAS_OUTPUT_INTO = {
+    F.tanh: F.add_bias_tanh_into,  # one pass where the compiled float64 kernel runs (what F.tanh runs then)
+    F.relu: lambda z, bias, out: np.maximum(np.add(z, bias, out=z), 0, out=out),
 }
 
 
@@ -50,6 +51,29 @@ _SLOPE_FROM_OUTPUT_INTO = {
     F.sigmoid: _times_one_minus,
     F.relu: lambda a, out: np.greater(a, 0, out=out),  # True/False written as 1.0/0.0
 }
+_FLOAT_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
+# The same slopes multiplied into da in one compiled pass that also sums the result over the batch (the layer's db),
+# bit for bit the passes above and np.add.reduce (the kernels' names in activations._numba_kernels); used when the
+# compiled kernels are (activations._compiled).
+_TIMES_SLOPE_KERNEL = {F.tanh: "times_tanh_slope", F.sigmoid: "times_sigmoid_slope", F.relu: "times_relu_slope"}
+
+
+def _times_slope_compiled(fn, a: np.ndarray, da: np.ndarray, db: np.ndarray) -> bool:
+    """da *= f'(z), f' from the output a, and db = da summed over the rows, in one compiled pass; False (nothing done)
+    where there is no kernel for fn, the compiled kernels are off, or the arrays do not suit them ((N, H) and (H,),
+    C-contiguous, one float dtype)."""
+    name = _TIMES_SLOPE_KERNEL.get(fn)
+    if name is None or a.dtype not in _FLOAT_DTYPES or da.dtype != a.dtype or db.dtype != a.dtype or a.ndim != 2 or \
+            da.shape != a.shape or db.shape != a.shape[1:] or not (a.flags.c_contiguous and da.flags.c_contiguous and
+                                                               db.flags.c_contiguous and da.flags.writeable and
+                                                               db.flags.writeable):
+        return False
+    kernels = _compiled.kernels()
+    if kernels is None:
+        return False
+    getattr(kernels, name)(a, da, db)
+    return True
+
 
 INITS = ("playground", "standard", "xavier_uniform", "xavier_normal", "he_uniform", "he_normal", "lecun_normal",
          "orthogonal", "normal", "unit_norm")
@@ -228,6 +252,8 @@ class Grads:
     loss: float
     # every dW then every db, in the order of MLP.flat_parameters; dW and db are views of it (None: not made)
     flat: np.ndarray | None = None
+    # layers whose db the backward pass has already summed (with the layer above's slope, in one pass)
+    db_done: set[int] = field(default_factory=set, repr=False, compare=False)
 
 
 @dataclass
@@ -319,18 +345,23 @@ class MLP:
         a, w = trace.outs[-1], self.weights[l]
         z = a @ w if pool is None else np.matmul(a, w, out=pool.get((a.shape[0], w.shape[1]), w.dtype))
         # z: (N, fan_out)
+        f = self.activations[l] if l < len(self.activations) else None
+        into = _BIAS_OUTPUT_INTO.get(f.fn) if f is not None and derivatives and pool is not None and not f.params \
+            else None
+        if into is not None:
+            a = into(z, self.biases[l], pool.get(z.shape, z.dtype))  # z += b and a = f(z); f' from a in backward
+            trace.derivs.append(None)
+            trace.zs.append(z)
+            trace.outs.append(a)
+            return
         z += self.biases[l]
-        if l == len(self.activations):  # the last layer's z: logits
+        if f is None:  # the last layer's z: logits
             a = z
         elif derivatives:
-            into = _OUTPUT_INTO.get(self.activations[l].fn) if pool is not None else None
-            if into is not None and not self.activations[l].params:
-                a, df = into(z, pool.get(z.shape, z.dtype)), None  # f' comes from the output in backward
-            else:
-                a, df = self.activations[l].forward_and_derivative_array(z)
+            a, df = f.forward_and_derivative_array(z)
             trace.derivs.append(df)
         else:
-            a = self.activations[l].forward_array(z)
+            a = f.forward_array(z)
         trace.zs.append(z)
         trace.outs.append(a)
 
@@ -366,7 +397,8 @@ class MLP:
         l, write its dW and db into ``grads`` and return dL/dz of layer l - 1 (None below the first layer)."""
         grads.dz[l] = dz
         np.matmul(trace.outs[l].T, dz, out=grads.dW[l])  # (fan_in, fan_out)
-        np.add.reduce(dz, axis=0, out=grads.db[l])
+        if l not in grads.db_done:
+            np.add.reduce(dz, axis=0, out=grads.db[l])
         if l == 0:
             return None
         w = self.weights[l]
@@ -375,8 +407,11 @@ class MLP:
         f = self.activations[l - 1]  # the hidden layer whose output is outs[l]
         df = trace.derivs[l - 1] if l - 1 < len(trace.derivs) else None  # f'(zs[l - 1])
         if df is None:
-            slope_into = _SLOPE_FROM_OUTPUT_INTO.get(f.fn) if pool is not None and not f.params \
-                and f.deriv_from_output else None
+            from_output = pool is not None and not f.params and f.deriv_from_output is not None
+            if from_output and not f.is_gated and _times_slope_compiled(f.fn, trace.outs[l], da, grads.db[l - 1]):
+                grads.db_done.add(l - 1)
+                return da  # (N, H): da *= f'(z), and layer l - 1's db, in one pass
+            slope_into = _SLOPE_FROM_OUTPUT_INTO.get(f.fn) if from_output else None
             if slope_into is not None:  # f'(z) from the output, the record's formula, into a reused array
                 out = trace.outs[l]
                 df = slope_into(out, pool.get(out.shape, out.dtype))

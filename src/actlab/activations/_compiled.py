@@ -1,6 +1,6 @@
 """The optional compiled kernels (numba): whether they are used, and loading them on first use.
 
-functions.py computes sigmoid and tanh (float64), SiLU / swish / quick GELU, GELU and gelu_tanh
+functions.py computes sigmoid and tanh (float64), leaky ReLU, SiLU / swish / quick GELU, GELU and gelu_tanh
 through the compiled kernels of ``_numba_kernels`` when numba is installed (``pip install actlab[fast]``), and
 through its NumPy formulas otherwise; both are held to the same ULP bounds. Which one runs:
 
@@ -146,17 +146,24 @@ def warm() -> list[str]:
         v, d = np.empty_like(x), np.empty_like(x)
         module.swish(x, 1.0, 0.0, dtype == np.float64, v, d)
         done.append(f"swish {np.dtype(dtype).name}")
+        module.leaky_relu(x, dtype(0.01), dtype(0.99), v, d)
+        done.append(f"leaky_relu {np.dtype(dtype).name}")
+        for slope in ("times_tanh_slope", "times_sigmoid_slope", "times_relu_slope"):  # the network's backward
+            getattr(module, slope)(x.reshape(2, 4), d.reshape(2, 4), np.empty(4, dtype))
+            done.append(f"{slope} {np.dtype(dtype).name}")
     x64 = np.linspace(-3, 3, 8)
     v, d = np.empty_like(x64), np.empty_like(x64)
     module.sigmoid(x64, v, d)
     module.sigmoid_value(x64, v)
     module.tanh(x64, v, d)
     module.tanh_value(x64, v)
+    z = x64.reshape(2, 4).copy()
+    module.add_bias_tanh(z, np.zeros(4), np.empty_like(z))
     module.gelu_tanh_float64(x64, v, d)
     module.gelu_float64(x64, v, d)
     x32 = np.linspace(-3, 3, 8, dtype=np.float32)
     v, d = np.empty_like(x32), np.empty_like(x32)
     module.gelu_float32(x32, v, d)
     module.gelu_tanh_float32(x32, v, d)
-    return done + ["sigmoid float64", "tanh float64", "gelu_tanh float64", "gelu float64", "gelu float32",
-                   "gelu_tanh float32"]
+    return done + ["sigmoid float64", "tanh float64", "add_bias_tanh float64", "gelu_tanh float64", "gelu float64",
+                   "gelu float32", "gelu_tanh float32"]

@@ -293,6 +293,19 @@ def tanh_into(z: np.ndarray, out: np.ndarray) -> np.ndarray:
     return out
 
 
+def add_bias_tanh_into(z: np.ndarray, bias: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """z += bias (in place, broadcast over rows) and tanh(z) written into ``out``, bit for bit np.add then tanh_into:
+    one pass where the compiled float64 kernel runs (the network's hidden tanh layers while training)."""
+    kernels = _kernels_for(z) if z.dtype == np.float64 else None
+    if kernels is not None and z.ndim == 2 and out.shape == z.shape and bias.shape == z.shape[1:] and \
+            bias.dtype == z.dtype and out.dtype == z.dtype and z.flags.c_contiguous and out.flags.c_contiguous and \
+            bias.flags.c_contiguous and z.flags.writeable and out.flags.writeable:
+        kernels.add_bias_tanh(z, bias, out)
+        return out
+    np.add(z, bias, out=z)
+    return tanh_into(z, out)
+
+
 def tanh_deriv(x: np.ndarray) -> np.ndarray:
     """tanh'(x) = sech(x)**2 = 4e / (1 + e)**2 with e = exp(-2|x|): no 1 - tanh**2 cancellation."""
     return _tanh(x, False, True)[1]
@@ -348,6 +361,11 @@ def leaky_relu_deriv(x: np.ndarray, *, negative_slope: float = 0.01) -> np.ndarr
 
 
 def leaky_relu_value_and_deriv(x: np.ndarray, *, negative_slope: float = 0.01) -> tuple[np.ndarray, np.ndarray]:
+    """(leaky_relu(x), leaky_relu_deriv(x)): one compiled pass where the compiled kernels are in use, the same bits."""
+    kernels = _kernels_for(x)
+    if kernels is not None:
+        t = x.dtype.type  # the slopes rounded to x's type, as NumPy rounds them for the separate calls
+        return _compiled_pair(kernels.leaky_relu, x, True, True, t(negative_slope), t(1 - negative_slope))[:2]
     return leaky_relu(x, negative_slope=negative_slope), leaky_relu_deriv(x, negative_slope=negative_slope)
 
 
