@@ -122,7 +122,7 @@ def test_forty_layers_stay_readable_and_every_chart_names_what_is_under_the_poin
         page.keyboard.press("End")
         for _ in range(39):
             page.keyboard.press("ArrowUp")
-        assert _text(page, "watch-readout") == "Step 60, layer 40: blocks.39.act: ‖∂L/∂a‖ " + \
+        assert _text(page, "watch-readout") == "Step 60, layer 40 ('blocks.39.act'): ‖∂L/∂a‖ " + \
             page.evaluate("(() => { const v = 0.5 ** 39 / 1.6; return v.toExponential(2); })()") + " (40 of 40 layers)"
         box = page.locator("#watch-history").bounding_box()
         page.mouse.move(box["x"] + box["width"] - 12, box["y"] + box["height"] / 2)
@@ -132,7 +132,7 @@ def test_forty_layers_stay_readable_and_every_chart_names_what_is_under_the_poin
         assert _text(page, "watch-readout") == "Step 60: loss 0.03333"
         page.locator("#watch-bars").focus()
         page.keyboard.press("End")
-        assert _text(page, "watch-readout").startswith("Layer 40: blocks.39.act: ‖∂L/∂W‖ ")
+        assert _text(page, "watch-readout").startswith("Layer 40 ('blocks.39.act'): ‖∂L/∂W‖ ")
         # the key of 40 lines names the first and the last layer and shades the ones between
         assert page.evaluate("document.getElementById('watch-history').legendNames.length") == 40
         cells = page.locator("#watch-table tbody tr").first.locator("td")
@@ -170,5 +170,22 @@ def test_a_history_that_left_out_early_steps_says_which_steps_it_shows(browser, 
         assert _text(page, "watch-span") == (
             f"The charts show sampled steps {x[0]:,} to 60,000: the newest {len(x):,} of the 6,000 sampled steps; "
             "the earlier ones are left out.")
+        assert errors == []
+        context.close()
+
+
+def test_the_readout_follows_new_steps_for_the_layer_it_names(browser, tmp_path):
+    log = tmp_path / "run.jsonl"
+    write_run(log, NAMES, [1, 2, 3])
+    with serving(_app(tmp_path, log)) as base:
+        context, page, errors = open_watch(browser, base, f"{SOURCE}.includes('3 sampled steps')")
+        page.locator("#watch-bars").focus()
+        assert _text(page, "watch-readout") == ("Layer 1 ('enc.layers.0.activation'): ‖∂L/∂W‖ 2.91, ‖∂L/∂a‖ 0.971 "
+                                                "(1 of 2 layers)")  # 3 x 1 / 1.03 and 1 / 1.03
+        with log.open("a") as fh:
+            fh.write(lines(report(4, NAMES, scale=10.0)))
+        page.wait_for_function(f"{SOURCE}.includes('4 sampled steps')")
+        assert _text(page, "watch-readout") == ("Layer 1 ('enc.layers.0.activation'): ‖∂L/∂W‖ 28.8, ‖∂L/∂a‖ 9.62 "
+                                                "(1 of 2 layers)")  # 30 / 1.04 and 10 / 1.04
         assert errors == []
         context.close()

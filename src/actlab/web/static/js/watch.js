@@ -15,12 +15,12 @@ const QUIET_S = 30;  // no new line for this long, and no end line: say the run 
 const KEEP = 1000;  // the sampled steps the charts hold (the newest; the page says which)
 const count = (n) => n.toLocaleString("en-US");
 let run = null, next = 0, steps = [], losses = [], nanSteps = [], history = [], names = [], lastFinite = null;
-let latest = null, restartNote = "";
+let latest = null, restartNote = "", reread = null;  // reread: the readout last used, said again as steps arrive
 const hover = { bars: null, history: null, loss: null };  // what each chart's readout names
 
 function reset() {
   next = 0; steps = []; losses = []; nanSteps = []; history = []; names = []; lastFinite = null; latest = null;
-  hover.bars = hover.history = hover.loss = null;
+  hover.bars = hover.history = hover.loss = null; reread = null;
   for (const id of ["watch-bars", "watch-history", "watch-loss"]) {
     const c = $(id);
     c.getContext("2d").clearRect(0, 0, c.width, c.height);
@@ -74,6 +74,7 @@ function barsArgs() {
     `step ${count(shown.step)}, the latest finite one (step ${count(report.step)} holds a NaN or an inf)`;
   return {
     categories: shown.layers.map((l, k) => `${k + 1}: ${l.name}`),  // a Sequential's names are bare indices
+    names: shown.layers.map((l) => l.name),
     bars: shown.layers.map((l) => (l.weights_frozen ? null : l.weight_grad_norm)),
     line: shown.layers.map((l) => l.act_grad_norm),
     labels: shown.layers.map((l) => (l.weights_frozen ? "frozen" : l.weight_grad_norm === 0 ? "0: no gradient" :
@@ -84,9 +85,11 @@ function barsArgs() {
 
 function drawCharts() {
   if (!latest) return;
-  watchBars($("watch-bars"), barsArgs());
+  const args = barsArgs();
+  watchBars($("watch-bars"), args);
+  $("watch-bars").names = args.names;
   stepLines($("watch-history"), { x: steps, log: true, marks: nanSteps, empty: "No finite step yet", hover: hover.history,
-                                  series: history.map((y, k) => ({ name: names[k] ?? `layer ${k + 1}`, y })) });
+                                  series: history.map((y, k) => ({ name: `${k + 1}: ${names[k] ?? ""}`, y })) });
   stepLines($("watch-loss"), { x: steps, log: false, marks: nanSteps, series: [{ name: "loss", y: losses }],
                                hover: hover.loss, empty: "No loss logged: set s.loss = loss inside mon.step()" });
 }
@@ -95,6 +98,7 @@ function draw(report) {
   latest = report;
   showReading($("watch-reading"), report.reading);
   drawCharts();
+  reread?.();
   drawTable(report);
   const nan = report.first_non_finite;
   $("watch-nan").textContent = nan ? `A NaN or an inf first appeared at step ${count(nan.step)}, first at ${nan.place}` +
@@ -145,7 +149,7 @@ function take(r) {
   if (!history.length || r.layers.length !== history.length) {  // a new header: places were added
     history = r.layers.map((_, k) => history[k] ?? steps.map(() => null));
   }
-  names = r.layers.map((l, k) => `${k + 1}: ${l.name}`);
+  names = r.layers.map((l) => l.name);
   steps.push(r.step);
   // a step that held a NaN or an inf is a red mark, not a point: its loss is not drawn either
   losses.push(!r.non_finite && finite(r.loss) ? r.loss : null);
@@ -183,6 +187,7 @@ async function poll() {
     steps = steps.slice(cut); losses = losses.slice(cut); history = history.map((h) => h.slice(cut));
     nanSteps = nanSteps.filter((s) => s >= steps[0]);
     hover.history = hover.loss = null;
+    if (reread !== readBars) reread = null;
   }
   next = data.next;
   try {
@@ -223,7 +228,8 @@ function readBars() {
   const d = $("watch-bars").drawn, i = hover.bars;
   if (!d || i === null) return;
   const w = d.labels[i] || fmt(d.bars[i], 3);
-  $("watch-readout").textContent = `Layer ${d.categories[i]}: ‖∂L/∂W‖ ${w}, ‖∂L/∂a‖ ${fmt(d.line[i], 3)}` +
+  const name = $("watch-bars").names?.[i] ?? "";
+  $("watch-readout").textContent = `Layer ${i + 1} ('${name}'): ‖∂L/∂W‖ ${w}, ‖∂L/∂a‖ ${fmt(d.line[i], 3)}` +
     ` (${i + 1} of ${d.categories.length} layers)`;
 }
 
@@ -232,7 +238,7 @@ function readHistory() {
   if (!h || !steps.length) return;
   const v = history[h.k]?.[h.i];
   const said = nanSteps.includes(steps[h.i]) ? "a NaN or an inf (not drawn)" : finite(v) ? fmt(v, 3) : "no value";
-  $("watch-readout").textContent = `Step ${count(steps[h.i])}, layer ${names[h.k] ?? h.k + 1}: ‖∂L/∂a‖ ${said}` +
+  $("watch-readout").textContent = `Step ${count(steps[h.i])}, layer ${h.k + 1} ('${names[h.k] ?? ""}'): ‖∂L/∂a‖ ${said}` +
     ` (${h.k + 1} of ${history.length} layers)`;
 }
 
@@ -244,8 +250,10 @@ function readLoss() {
   $("watch-readout").textContent = `Step ${count(steps[i])}: ${said}`;
 }
 
-function wire(id, onMove, onKey, onFocus) {
+function wire(id, onMove, onKey, onFocus, read) {
   const canvas = $(id);
+  canvas.addEventListener("mousemove", () => { reread = read; });
+  canvas.addEventListener("focus", () => { reread = read; });
   canvas.tabIndex = 0;
   canvas.addEventListener("mousemove", (ev) => { if (canvas.geom && latest) { onMove(ev); drawCharts(); } });
   canvas.addEventListener("focus", () => { if (latest) { onFocus(); drawCharts(); } });
@@ -263,7 +271,7 @@ wire("watch-bars", (ev) => {
   const c = $("watch-bars"), { l, slot, n } = c.geom, box = c.getBoundingClientRect();
   hover.bars = clamp(Math.floor((ev.clientX - box.left - l) / slot), n); readBars();
 }, (key) => { hover.bars = move(key, hover.bars ?? 0, $("watch-bars").geom.n); readBars(); },
-() => { hover.bars ??= 0; readBars(); });
+() => { hover.bars ??= 0; readBars(); }, readBars);
 
 wire("watch-history", (ev) => {
   const c = $("watch-history"), i = nearestStep(c, ev.clientX);
@@ -274,10 +282,10 @@ wire("watch-history", (ev) => {
     ? { i: h.i, k: clamp(h.k + (key === "ArrowUp" ? 1 : -1), history.length) }
     : { i: move(key, h.i, steps.length), k: h.k };
   readHistory();
-}, () => { hover.history ??= { i: steps.length - 1, k: 0 }; readHistory(); });
+}, () => { hover.history ??= { i: steps.length - 1, k: 0 }; readHistory(); }, readHistory);
 
 wire("watch-loss", (ev) => { hover.loss = nearestStep($("watch-loss"), ev.clientX); readLoss(); },
   (key) => { hover.loss = move(key, hover.loss ?? steps.length - 1, steps.length); readLoss(); },
-  () => { hover.loss ??= steps.length - 1; readLoss(); });
+  () => { hover.loss ??= steps.length - 1; readLoss(); }, readLoss);
 
 poll();
