@@ -148,3 +148,14 @@ def test_the_route_says_which_reports_it_still_keeps(tmp_path):
     log.write_text(lines(header(NAMES), *[json.dumps(report(s, NAMES)) for s in range(1, 2501)]))
     data = _steps(_client(log))
     assert data["total"] == 2500 and data["first_kept"] == 500 and data["reports"][0]["step"] == 501
+
+
+@pytest.mark.parametrize("first", [b"[1, 2, 3]\n" * 200, b"\x00\x01 binary, no newline"])
+def test_a_file_that_was_not_a_log_is_read_once_a_monitor_writes_it(tmp_path, first):
+    log = tmp_path / "run.jsonl"
+    log.write_bytes(first)
+    client = _client(log)
+    assert _steps(client)["not_log"]
+    write_run(log, NAMES, [1, 2, 3])  # a Monitor opens the log afresh
+    data = _steps(client)
+    assert data["not_log"] is None and data["run"] == 2 and [r["step"] for r in data["reports"]] == [1, 2, 3]
