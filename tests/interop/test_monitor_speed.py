@@ -197,3 +197,65 @@ def test_a_nan_batch_is_reported_not_raised_and_the_next_batch_counts_again():
     with torch.no_grad():
         a = torch.relu(model[0](x))
     assert layer.mean == pytest.approx(float(a.mean()), rel=1e-6)
+
+
+def test_a_deferred_relu_output_is_let_go_when_backward_passes_it_not_kept_to_the_end_of_the_step():
+    """On reusing steps a ReLU's sums wait for backward; they are made when backward reaches ReLU's node, and the
+    monitor lets go of the output there, so its memory goes when autograd frees it. Kept to the end of the step,
+    every ReLU output outlived backward (the heap grew for backward's gradients and shrank again after: page faults
+    on the next step)."""
+    torch.manual_seed(6)
+    model = nn.Sequential(nn.Linear(5, 8), nn.ReLU(), nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 1))
+    mon = Monitor(model, every=1)
+    for step in range(4):
+        x = torch.randn(16, 5)
+        with mon.step():
+            out = model(x)
+            held = [l.kept is not None for l in mon._layers]
+            out.sum().backward()
+            after = [l.kept is not None for l in mon._layers]
+        if step >= 2:  # reusing the learned structure, with the sums deferred to backward
+            assert mon._reuse and held == [True, True] and after == [False, False], (step, held, after)
+    with torch.no_grad():
+        a1 = torch.relu(model[0](x))
+        a2 = torch.relu(model[2](a1))
+    first, second = mon.report().layers
+    assert first.mean == pytest.approx(float(a1.mean()), rel=1e-6)
+    assert second.std == pytest.approx(float(a2.std()), rel=1e-5)
+    assert second.zero_derivative_fraction == pytest.approx(float((a2 == 0).double().mean()))
+
+
+def test_a_relu_output_written_in_place_before_backward_is_left_out_of_a_reusing_step():
+    """A deferred ReLU whose output something writes into after the hook saw it (here on the 4th step only) has
+    other numbers than the batch's: that place is left out of the step, and the next step learns the structure
+    again and reads right."""
+    torch.manual_seed(7)
+
+    class Scaled(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc, self.act, self.head = nn.Linear(4, 6), nn.ReLU(), nn.Linear(6, 1)
+            self.calls = 0
+
+        def forward(self, x):
+            self.calls += 1
+            h = self.act(self.fc(x))
+            if self.calls == 4:
+                with torch.no_grad():
+                    h.mul_(2.0)  # behind autograd's back, as a careless script might
+            return self.head(h)
+
+    model = Scaled()
+    mon = Monitor(model, every=1)
+    for _ in range(4):
+        with mon.step():
+            out = model(torch.randn(8, 4))
+            if model.calls < 4:
+                out.sum().backward()
+    assert mon.report().layers == ()  # the written place is dropped from step 4
+    x = torch.randn(8, 4)
+    with mon.step():
+        model(x).sum().backward()
+    with torch.no_grad():
+        a = torch.relu(model.fc(x))
+    assert mon.report().layers[0].mean == pytest.approx(float(a.mean()), rel=1e-6)
