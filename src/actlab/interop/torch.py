@@ -451,9 +451,10 @@ class Monitor:
     Args:
         model: any torch.nn.Module.
         every: sample every n-th step, or "auto": time the first steps and pick the interval (2 to 50) that keeps
-            the amortised cost, taken at the upper end of its measured interval, within ``budget`` (a share of a
-            step's time); on a CPU it keeps timing the recent steps and follows the cost (on an accelerator a timing
-            needs a synchronisation, so only the first steps).
+            the amortised cost, taken at the upper end of its measured interval, within half of ``budget`` (a share
+            of a step's time; the other half is margin for what the timing misses, AUTO_AIM); on a CPU it keeps
+            timing the recent steps and follows the cost (on an accelerator a timing needs a synchronisation, so
+            only the first steps).
         window: dead units are those inactive on every one of the last ``window`` sampled batches.
         log: a JSON-lines file; each sampled step appends one report (``actlab watch FILE`` shows it live).
         chance_loss: the loss of the best constant prediction, if known (for "not learning" judgements).
