@@ -58,6 +58,7 @@ def test_a_file_that_is_not_a_monitor_log_says_which_line_and_what_was_expected(
         said = _text(page, "watch-run")
         assert said.startswith("settings.json is not a Monitor log: line 1: it names the format \"actlab-playground\"")
         assert '{"format": "actlab-monitor/1", "layers": [...]}' in said and "Waiting" not in said
+        assert not page.locator("#watch-history").is_visible()  # no empty chart frames
         assert errors == []
         context.close()
 
@@ -72,6 +73,8 @@ def test_a_missing_then_empty_file_is_waited_for_by_name(browser, tmp_path):
         write_run(log, NAMES, [1, 2])
         page.wait_for_function(f"{SOURCE}.includes('2 sampled steps')")
         assert page.locator("#watch-run").get_attribute("data-state") == "running"
+        page.wait_for_function("document.getElementById('watch-history').drawn?.x.length === 2")
+        assert page.locator("#watch-history").bounding_box()["width"] > 300
         assert errors == []
         context.close()
 

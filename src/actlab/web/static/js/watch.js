@@ -190,6 +190,11 @@ async function poll() {
     if (reread !== readBars) reread = null;
   }
   next = data.next;
+  // no report yet (waiting, or not a Monitor log): no empty chart frames, nothing to point at; shown before the
+  // first draw, so the charts are sized in place
+  const any = Boolean(latest || data.reports.length);
+  document.querySelector(".watch-charts").style.display = any ? "" : "none";
+  $("watch-readout").hidden = !any;
   try {
     if (data.reports.length) draw(data.reports[data.reports.length - 1]);
   } catch (err) {  // the server checked each report; should one still not draw, the page keeps what it showed
