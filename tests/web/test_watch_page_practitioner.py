@@ -192,3 +192,37 @@ def test_the_readout_follows_new_steps_for_the_layer_it_names(browser, tmp_path)
                                                 "(1 of 2 layers)")  # 30 / 1.04 and 10 / 1.04
         assert errors == []
         context.close()
+
+
+@pytest.mark.parametrize(("names", "short"), [
+    (["enc.layers.0.linear1:gelu", "enc.layers.1.linear1:gelu"], ["…layers.0…", "…layers.1…"]),
+    (["1", "3", "5"], ["1", "3", "5"]),  # a Sequential's bare indices: nothing shared
+    (["stem.act", "blocks.0.act", "head.act"], ["stem…", "blocks.0…", "head…"]),
+    (["a.b.c", "a.b.c"], ["a.b.c", "a.b.c"]),  # the same name twice (a module called twice) stays whole
+])
+def test_key_names_keep_the_parts_that_tell_layers_apart(browser, tmp_path, names, short):
+    log = tmp_path / "run.jsonl"
+    write_run(log, ["x"], [1])
+    with serving(_app(tmp_path, log)) as base:
+        context, page, _ = open_watch(browser, base, f"{SOURCE}.includes('1 sampled step')")
+        got = page.evaluate(f"import('/static/js/watch-charts.js').then((m) => m.distinctNames({names!r}))")
+        assert got == short
+        context.close()
+
+
+def test_up_to_eight_long_layer_names_all_get_a_key_inside_a_400_px_chart(browser, tmp_path):
+    names = [f"encoder.layers.{k}.feed_forward.activation" for k in range(7)]
+    log = tmp_path / "tfm.jsonl"
+    write_run(log, names, range(1, 6))
+    with serving(_app(tmp_path, log)) as base:
+        context = browser.new_context(viewport={"width": 400, "height": 1000})
+        page = context.new_page()
+        page.goto(f"{base}/watch")
+        page.wait_for_function(f"{SOURCE}.includes('5 sampled steps')")
+        keys = page.evaluate("document.getElementById('watch-history').keysDrawn")
+        width = page.evaluate("document.getElementById('watch-history').clientWidth")
+        assert [k["label"].split(":")[0] for k in keys] == [str(k) for k in range(1, 8)]  # every layer has a key
+        assert all(k["right"] <= width for k in keys) and len({k["y"] for k in keys}) > 1  # wrapped, not cut off
+        # shortened to the part that tells them apart; the readout and the table give them in full
+        assert [k["label"] for k in keys] == [f"{k + 1}: …layers.{k}…" for k in range(7)]
+        context.close()

@@ -27,19 +27,37 @@ function fitText(ctx, text, max) {
   return `${s}…`;
 }
 
+// Layer names shortened to what tells them apart: the dotted parts all of them share at the front and the back
+// are cut, keeping the last shared part in front for context ("encoder.layers.3.ff.act" among its siblings reads
+// "…layers.3…"). A name is kept whole where nothing is shared; the readout and the table give every name in full.
+export function distinctNames(names) {
+  const parts = names.map((n) => n.split("."));
+  if (new Set(names).size < 2) return names;
+  let front = 0, back = 0;
+  const shortest = Math.min(...parts.map((p) => p.length));
+  while (front < shortest - 1 && parts.every((p) => p[front] === parts[0][front])) front++;
+  while (back < shortest - front - 1 && parts.every((p) => p[p.length - 1 - back] === parts[0][parts[0].length - 1 - back])) back++;
+  if (!front && !back) return names;
+  const keep = Math.max(front - 1, 0);
+  return parts.map((p) => `${front ? "…" : ""}${p.slice(keep, p.length - back).join(".")}${back ? "…" : ""}`);
+}
+
+const keyRoom = (w, n) => Math.max(90, (w - M.l - M.r) / Math.max(n, 2) - 32);  // px for one key's name
+
 // Named keys along the top, wrapped onto a second row when they do not fit; a name longer than a third of the
 // width is cut with an ellipsis. Returns the height the keys took.
-function keys(ctx, items, w, start = M.l) {
+function keys(ctx, items, w, start = M.l, drawn = []) {
   let x = start, y = 9;
   ctx.textAlign = "left"; ctx.textBaseline = "middle";
   for (const { name, color, dash } of items) {
-    const label = fitText(ctx, name, Math.max(60, (w - M.l - M.r) / Math.max(items.length, 2) - 32));
+    const label = fitText(ctx, name, keyRoom(w, items.length));
     const width = 18 + ctx.measureText(label).width + 14;
     if (x > M.l && x + width > w - M.r) { x = M.l; y += 14; }
     ctx.strokeStyle = color; ctx.lineWidth = 2; ctx.setLineDash(dash ? [4, 3] : []);
     ctx.beginPath(); ctx.moveTo(x, y); ctx.lineTo(x + 14, y); ctx.stroke();
     ctx.setLineDash([]);
     ctx.fillStyle = "#333"; ctx.fillText(label, x + 18, y);
+    drawn.push({ label, left: x, right: x + width - 14, y });
     x += width;
   }
   return y - 9;
@@ -167,12 +185,18 @@ export function stepLines(canvas, args) {
   const n = series.length, many = n > MANY;
   const style = (k) => ({ color: series[k].color || lineColour(k, n), dash: !many && k >= PALETTE.length });
   let keyRows = 0;
+  canvas.keysDrawn = [];
   if (many) {
     const end = rampKey(ctx, series[0].name, series[n - 1].name, n, w);
     if (marks.length) keyRows = keys(ctx, [{ name: "NaN or inf", color: NAN_COLOUR, dash: true }], w, end);
   } else {
-    keyRows = keys(ctx, [...series.map((s, k) => ({ name: s.name, ...style(k) })),
-      ...(marks.length ? [{ name: "NaN or inf", color: NAN_COLOUR, dash: true }] : [])], w);
+    // the full names where they all fit, else the parts that tell the layers apart
+    const room = keyRoom(w, n + (marks.length ? 1 : 0));
+    const fit = series.every((s) => ctx.measureText(s.name).width <= room);
+    const short = fit ? null : distinctNames(series.map((s) => s.raw ?? s.name));
+    const named = series.map((s, k) => (!fit && s.raw !== undefined ? `${k + 1}: ${short[k]}` : s.name));
+    keyRows = keys(ctx, [...series.map((s, k) => ({ name: named[k], ...style(k) })),
+      ...(marks.length ? [{ name: "NaN or inf", color: NAN_COLOUR, dash: true }] : [])], w, M.l, canvas.keysDrawn);
   }
   const top = M.t + 8 + keyRows, bottom = h - M.b;
   const ok = Number.isFinite;

@@ -89,7 +89,7 @@ function drawCharts() {
   watchBars($("watch-bars"), args);
   $("watch-bars").names = args.names;
   stepLines($("watch-history"), { x: steps, log: true, marks: nanSteps, empty: "No finite step yet", hover: hover.history,
-                                  series: history.map((y, k) => ({ name: `${k + 1}: ${names[k] ?? ""}`, y })) });
+                                  series: history.map((y, k) => ({ name: `${k + 1}: ${names[k] ?? ""}`, raw: names[k] ?? "", y })) });
   stepLines($("watch-loss"), { x: steps, log: false, marks: nanSteps, series: [{ name: "loss", y: losses }],
                                hover: hover.loss, empty: "No loss logged: set s.loss = loss inside mon.step()" });
 }
