@@ -253,9 +253,9 @@ class LogTail:
             return
         if kind == "header":
             old = self.header.get("layers")
-            if self.total and old is not None and obj["layers"][:len(old)] != old:
-                # a header naming other places after reports: a new monitor began writing (a header the same
-                # monitor adds names every place seen so far, the old ones first)
+            if self.total and old is not None and not set(old) <= set(obj["layers"]):
+                # a header after reports that leaves out places named before: a new monitor began writing (a
+                # header the same monitor adds names every place seen so far)
                 self._restart_inside(f"line {self.lines} is a new header naming other layers")
             self.header = obj
         elif kind == "end":

@@ -126,11 +126,13 @@ def test_a_new_header_naming_other_layers_starts_a_new_run_and_added_places_do_n
     client = _client(log)
     write_run(log, NAMES, range(1, 5))
     write_run(log, [*NAMES, "fc2.act#2"], range(5, 7), mode="a")  # the same monitor found a place: same run
+    write_run(log, [NAMES[0], "mid.act", *NAMES[1:], "fc2.act#2"], [7], mode="a")  # one named in between: same run
     data = _steps(client)
-    assert data["run"] == 1 and data["total"] == 6
+    assert data["run"] == 1 and data["total"] == 7
     write_run(log, ["conv.act"], range(1, 3), mode="a")  # another monitor appended to the file
-    data = _steps(client, 6)
-    assert data["run"] == 2 and data["total"] == 2 and "line 9 is a new header naming other layers" in data["restarted"]
+    data = _steps(client, 7)
+    assert data["run"] == 2 and data["total"] == 2
+    assert data["restarted"] == "line 11 is a new header naming other layers"
 
 
 def test_a_deleted_log_waits_for_the_next_one(tmp_path):
