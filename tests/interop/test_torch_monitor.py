@@ -195,7 +195,7 @@ def test_a_nan_batch_is_reported_and_never_raises():
     x[3, 1] = math.nan
     _step(mon, model, x, torch.randn(16, 1, dtype=torch.float64))
     report = mon.report()
-    assert "non-finite activations first appear at 1" in report.notes
+    assert "non-finite activations first appear at module '1'" in report.notes
     assert report.reading.status == Status.DIVERGED
 
 

@@ -464,6 +464,10 @@ class Monitor:
                  log: str | Path | None = None, chance_loss: float | None = None):
         if not isinstance(model, nn.Module):
             raise TypeError(f"model: a torch.nn.Module; got {type(model).__name__}")
+        compiled = isinstance(getattr(model, "_orig_mod", None), nn.Module) and type(model).__name__ == \
+            "OptimizedModule"
+        if compiled:  # torch.compile(model): its hooks would never run in the compiled graph; watch the model in it
+            model = model._orig_mod
         if every != "auto" and (isinstance(every, bool) or not isinstance(every, int) or every < 1):
             raise ValueError(f"every: a whole number >= 1 or 'auto'; got {every!r}")
         if not 0 < budget < 1:
@@ -493,6 +497,9 @@ class Monitor:
         # made once: a closure per module and step would be made and dropped on every sampled step
         self._weight_pre_hooks = [(m, self._weight_pre_hook(n)) for n, m in self._weighted]
         self.notes: list[str] = []
+        if compiled:
+            self.notes.append("Monitor was given torch.compile(model): it watches the model inside it (the report "
+                              "names its modules without '_orig_mod.'); calling the compiled model in the step works")
         for name, module in model.named_modules():
             record = record_for(module)
             if record is not None:
@@ -548,6 +555,9 @@ class Monitor:
         # the first sampled step of the current unbroken run of sampled steps holding a NaN or an inf (None once a
         # sampled step is finite again): the step a divergence is dated from
         self._non_finite_since: dict | None = None
+        self._in_step = False  # inside `with mon.step()`: a second one opened there is a mistake, said so
+        self._grad_watched = False  # this sampled step hooked a place whose output needs a gradient
+        self._noted_loss_shape = False
 
     def close(self) -> None:
         """Ends the log: a last line saying the run finished (``actlab watch`` shows it). Idempotent."""
@@ -592,7 +602,11 @@ class Monitor:
     @contextlib.contextmanager
     def step(self) -> Iterator[_StepHandle]:
         """One training step: forward, loss and backward go inside; the optimiser step may go after."""
+        if self._in_step:
+            raise RuntimeError("mon.step() is already open: steps do not nest. Open one `with mon.step()` per "
+                               "training step, with the forward, the loss and loss.backward() inside it")
         handle = _StepHandle()
+        self._in_step = True
         sample = self._should_sample()
         if sample:
             self._last_sample = self.step_count
@@ -602,6 +616,7 @@ class Monitor:
         try:
             yield handle
         finally:
+            self._in_step = False
             for table, key in hooks:
                 table.pop(key, None)
             self._leave_mode()
@@ -654,6 +669,7 @@ class Monitor:
         self._order = 0
         self._weight_norms = None
         self._weight_read_queued = False
+        self._grad_watched = False
         # the structure (which weighted module each place follows, in what order) is learned with a pre-hook on every
         # weighted module; once known, and with no activation functions to watch, later sampled steps reuse it and
         # attach no such hook (nine hooks cost about 0.4 ms a step on the benchmark's MLP). A step whose places run
@@ -956,6 +972,7 @@ class Monitor:
         again (on the benchmark's MLP, 62-189 minor page faults a sampled step against 34-81 now)."""
         if not output.requires_grad:
             return
+        self._grad_watched = True
         node, slot = output.grad_fn, output.output_nr
         read = self._read_weights_when_backward_ends
         if node is None:
@@ -1009,7 +1026,8 @@ class Monitor:
         # ||dL/dW|| of each weighted module, taken when backward ended (_read_weights), so a script that steps the
         # optimiser and zeroes the gradients inside the block is measured all the same; read here when no backward
         # ran a hook of ours
-        weights = self._weight_norms if self._weight_norms is not None else self._weight_grad_norms()
+        backward_ran = self._weight_norms is not None  # a gradient hook of ours ran: backward ran inside the block
+        weights = self._weight_norms if backward_ran else self._weight_grad_norms()
         self._weight_norms = None
         scalars = [t for _, t in weights if t is not None]
         parts = []
@@ -1026,7 +1044,7 @@ class Monitor:
                 if t is not None:
                     scalars.append(t)
             slots.append(slot)
-        loss = handle.loss
+        loss = self._checked_loss(handle.loss)
         if torch.is_tensor(loss):
             scalars.append(loss.detach().reshape(()))
         elif scalars:
@@ -1058,13 +1076,23 @@ class Monitor:
             raw.append([l, d, a, extra, l.rows])
         values = host[k:].tolist() + [0.0]  # the scalars; index -1, a value not sent, reads 0
         weight_norm = {}
+        not_computed = set()  # trained weights whose gradient was never computed on this step (.grad is None)
         i = 0
         for name, t in weights:
-            if t is None:  # frozen (requires_grad=False): NaN, no ratio; otherwise no gradient reached it: 0
-                weight_norm[name] = math.nan if name in self._frozen_now else 0.0
+            if t is None:  # frozen (requires_grad=False), or not computed (no_grad, detached, no backward): NaN
+                weight_norm[name] = math.nan
+                if name not in self._frozen_now:
+                    not_computed.add(name)
             else:
                 weight_norm[name] = values[i]
                 i += 1
+        # places whose output needs a gradient were hooked, yet backward reached none of them inside the block: the
+        # weights' .grad is not this step's (backward runs after the block). Gradients left at exactly 0 by
+        # zero_grad(set_to_none=False) are then not computed either, not "no gradient"
+        stale = self._grad_watched and not backward_ran
+        if stale and all(not v for n, v in weight_norm.items() if n not in self._frozen_now):
+            not_computed = {n for n in weight_norm if n not in self._frozen_now}
+            weight_norm.update(dict.fromkeys(not_computed, math.nan))
         # one look at every number of the step; only where one is a NaN or an inf is each place looked at alone
         all_finite = bool(np.isfinite(host).all())
         for r, slot, l in zip(raw, slots, ran, strict=True):
@@ -1074,8 +1102,8 @@ class Monitor:
             finite = all_finite or (math.isfinite(ssum + sumsq + grad_sq)
                                     and bool(np.isfinite(r[1]).all() and np.isfinite(r[2]).all()))
             r.append(self._advance(l, g, r[1]) if finite else (l.last_active, l.samples[0] if l.samples else g))
-            # no gradient reached the place (its output needed none): 0
-            r += (ssum, nonzero, sumsq, math.sqrt(grad_sq), not finite)
+            # no gradient was computed for the place (its output needed none, or backward never reached it): NaN
+            r += (ssum, nonzero, sumsq, math.sqrt(grad_sq) if slot[3] >= 0 else math.nan, not finite)
         if torch.is_tensor(loss):
             self._loss = values[len(scalars) - 1]
         elif loss is not None:
@@ -1097,7 +1125,8 @@ class Monitor:
         else:
             self._non_finite_since = None
         self._pending = (seen, order, weight_norm, step, self.sampled_steps, self._loss, tuple(self.notes),
-                         self._frozen_now, self._first_non_finite, self._non_finite_since)
+                         self._frozen_now, self._first_non_finite, self._non_finite_since, frozenset(not_computed),
+                         stale)
         self._last = None
         if self._log_path is not None:
             with self._log_path.open("a") as fh:
@@ -1110,6 +1139,25 @@ class Monitor:
                 if self._auto and self.calibrated_cost is not None:  # /watch shows the cost as the report does
                     built = dataclasses.replace(built, notes=built.notes + (self._cost_note(),))
                 fh.write(json.dumps(built.to_dict(), allow_nan=False) + "\n")
+
+    def _checked_loss(self, loss):
+        """s.loss as the reading can use it: one number. Anything else is set aside with a note saying what to set."""
+        if loss is None:
+            return None
+        if torch.is_tensor(loss):
+            if loss.numel() == 1:
+                return loss
+            what = f"a tensor of {loss.numel()} values"
+        else:
+            try:
+                return float(loss)
+            except (TypeError, ValueError):
+                what = f"a {type(loss).__name__}"
+        if not self._noted_loss_shape:
+            self._noted_loss_shape = True
+            self.notes.append(f"s.loss was {what}, not one number, so the loss is not judged; set s.loss to the "
+                              "scalar that backward() was called on (with reduction='none', s.loss = loss.mean())")
+        return None
 
     def _weight_grad_norms(self) -> list[tuple[str, torch.Tensor | None]]:
         """||dL/dW|| of each weighted module's weight, in one fused call (hooks that take each as its gradient is
@@ -1238,10 +1286,12 @@ class Monitor:
 
     def _report(self, seen: list, order: list[str], weight_norm: dict[str, float], step: int, sampled: int,
                 loss: float | None, notes: tuple[str, ...], frozen: frozenset[str],
-                first_non_finite: dict | None, non_finite_since: dict | None = None) -> MonitorReport:
+                first_non_finite: dict | None, non_finite_since: dict | None = None,
+                not_computed: frozenset[str] = frozenset(), stale: bool = False) -> MonitorReport:
         seen = [(layer, fixed, self._count(*raw)) for layer, fixed, raw in seen]
-        # the output layer: the last weighted module to run whose weight is trained (a frozen head has no ratio)
-        output = next((name for name in reversed(order) if name not in frozen), None)
+        # the output layer: the last weighted module to run whose weight is trained and got a gradient (a frozen head
+        # has no ratio)
+        output = next((name for name in reversed(order) if name not in frozen and name not in not_computed), None)
         output_norm = weight_norm.get(output, math.nan) if output else math.nan
         last_act = seen[-1][2]["act_grad"] if seen else math.nan
         rows, notes = [], list(notes)
@@ -1250,7 +1300,17 @@ class Monitor:
                          "flow ('flowing') but never 'healthy' or 'not learning'; Monitor(model, chance_loss=...) "
                          "takes the loss of the best constant guess (ln C for C balanced classes with cross-entropy, "
                          "the targets' variance with MSE)")
-        first_bad = next((layer.name for layer, _, r in seen if r["non_finite"]), None)
+        if stale:
+            notes.append("backward did not run inside this sampled step's `with mon.step()` block (no gradient "
+                         "reached a watched activation there), so the gradients read are not this step's: call "
+                         "loss.backward() inside the block; opt.step() and opt.zero_grad() may follow it")
+        missing = [f"'{n}.weight'" for n in order if n in not_computed]
+        if missing and output is not None:
+            notes.append(f"no gradient was computed for {', '.join(missing[:6])}{' ...' if len(missing) > 6 else ''} "
+                         "on this step (.grad is None: run under torch.no_grad(), detached from the loss, or not in "
+                         "the loss): the reading judges the weights that got one; if those should learn, compute "
+                         "their outputs with gradients enabled")
+        first_bad = next((layer.label for layer, _, r in seen if r["non_finite"]), None)
         if first_bad is not None:
             notes.append(f"non-finite activations first appear at {first_bad}")
         if first_non_finite is not None and first_non_finite["step"] != step:
@@ -1263,9 +1323,10 @@ class Monitor:
         for layer, (_, weight_module, width, window), r in seen:
             w = weight_norm.get(weight_module, math.nan) if weight_module else math.nan
             is_frozen = weight_module in frozen
+            is_missing = weight_module in not_computed
             param = (f"{weight_module}.weight" if weight_module else "weight") if weight_module is not None else ""
             ratio = grad_ratio(w, output_norm)
-            words = self._layer_words(layer, r, width, window, param, is_frozen, w, ratio, output_norm)
+            words = self._layer_words(layer, r, width, window, param, is_frozen, w, ratio, output_norm, is_missing)
             dead = r["dead"]
             # saturated units this batch include the dead ones (f' = 0): each unit is counted once, as dead
             sat = None if dead is None else max(int(r["saturated"]) - dead, 0)
@@ -1275,7 +1336,8 @@ class Monitor:
                                r["std"], r["zero"], sat, dead, r["dormant"], window, bool(r["non_finite"]),
                                words, ratio, param, is_frozen, low_gradient_word(layer.record))
             rows.append(stats)
-            if not is_frozen and weight_module is not None:  # the reading weighs the weights that are trained
+            # the reading weighs the weights that are trained and got a gradient on this step
+            if not is_frozen and not is_missing and weight_module is not None:
                 summaries.append(LayerSummary(stats.activation, width, w, dead or 0, (sat or 0) + (dead or 0),
                                               r["act_grad"], layer.label, f"'{param}'"))
         summary = RunSummary(
@@ -1286,9 +1348,22 @@ class Monitor:
             output_signal_norm=last_act if rows else None,
             signal_reference=f"the last watched activation ({seen[-1][0].label})" if rows else "",
             keeps_last_finite=False, restart=TORCH_RESTART)
-        if output is None and self._weighted:
+        if output is None and order and set(order) <= frozen:
             reading = Reading((Finding(Status.FLOWING, "every weighted module's weight is frozen "
                                        "(requires_grad=False): no weight gradient to read", "", {}),))
+        elif output is None and order:
+            reading = Reading((Finding(
+                Status.NO_GRADIENT, f"not computed: no weight got a gradient on sampled step {step} (every "
+                "trained weight's .grad is " + ("0 or None, and backward reached no watched activation inside the "
+                                                "block)" if stale else "None)") + "; nothing is read as vanishing or "
+                "zero", "Call loss.backward() inside `with mon.step()`, on a forward run with gradients enabled (not "
+                "under torch.no_grad(), not detached); opt.step() and opt.zero_grad() may follow the block.",
+                {"not_computed": sorted(not_computed)}),))
+        elif self._weighted and not order:
+            reading = Reading((Finding(
+                Status.FLOWING, f"nothing ran: no weighted module of the watched model ran its forward on sampled "
+                f"step {step}", "Run the model's forward (and loss.backward()) inside `with mon.step()`, calling "
+                "the model the Monitor was given (or the compiled one made from it).", {}),))
         else:
             reading = diagnose(summary) if rows or len(self._weighted) <= 1 else _unwatched_reading()
         bad = next((layer.label for layer, _, r in seen if r["non_finite"]), None)
@@ -1301,7 +1376,7 @@ class Monitor:
 
     @staticmethod
     def _layer_words(layer: _Layer, r: dict, width: int, window: int, param: str, is_frozen: bool, w: float,
-                     ratio: float, output_norm: float) -> str:
+                     ratio: float, output_norm: float, is_missing: bool = False) -> str:
         """The place in words: the gradient of the weights before it (named as the parameter, 'fc1.weight', since
         the gradient may reach the activation's output and stop there), then its units (named as the module)."""
         if r["non_finite"]:
@@ -1310,6 +1385,8 @@ class Monitor:
         parts = []
         if is_frozen:
             parts.append(f"'{param}' is frozen (requires_grad=False): it gets no gradient by design")
+        elif is_missing:
+            parts.append(f"no gradient was computed for '{param}' on this step (not computed, not zero)")
         elif param:
             parts.append(layer_reading(f"'{param}'", "the output layer", ratio, 0, 0, width, w, output_norm))
         dead, sat_all = int(r["dead"]), int(r["saturated"])
