@@ -36,7 +36,7 @@ def test_poole2016_second_prediction_of_a_tanh_net_is_dotted():
 
 
 def test_the_seeds_of_one_configuration_are_one_legend_entry_and_one_seed_keeps_its_name():
-    (panel,) = figures.figure(STORED["he2015"])
+    panel = figures.figure(STORED["he2015"])[0]  # the training panel; the moments per layer follow it
     assert {t.legend for t in panel.traces} == {"Xavier, momentum: 5 seeds, one line each",
                                                 "He, momentum: 5 seeds, one line each", "Xavier, Adam"}
     quick = Reproduction("he2015", "p", "c", [], True, 1, "m", series=[

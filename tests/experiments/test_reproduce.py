@@ -308,16 +308,16 @@ def test_shazeer2020_gate_scale_draws_only_the_gates_weights_larger():
         np.testing.assert_array_equal(scaled.params[f"W2_{b}"], plain.params[f"W2_{b}"])
 
 
-def test_shazeer2020_glu_gate_input_has_unit_variance_at_init():
-    """The explanation's premise: with N(0, 1/64) weights and a LayerNorm'd input, u W has variance about 1, where
-    the sigmoid is near its linear part (sigma(1) - (1/2 + 1/4) = -0.019)."""
+def test_shazeer2020_glu_gate_input_has_a_third_of_unit_variance_at_init():
+    """The explanation's premise: with nn.Linear's U(+-1/8) weights (variance 1/192) and a LayerNorm'd input, u W
+    has variance about 1/3, where the sigmoid is near its linear part (sigma(0.58) - (1/2 + 0.58/4) = -0.004)."""
     from actlab.experiments._residual import _ln
 
     net = shazeer2020.make("glu", 32, 16, 0)
     x = shazeer2020.MarkovTask().one_hot  # all 256 contexts
     h = x @ net.params["W_in"] + net.params["b_in"]
     u, _ = _ln(h, net.params["g0"], net.params["beta0"])
-    assert np.var(u @ net.params["W1_0"]) == pytest.approx(1.0, abs=0.2)
+    assert np.var(u @ net.params["W1_0"]) == pytest.approx(1 / 3, abs=0.07)
 
 
 # --- Hendrycks & Gimpel 2016: the run itself is the full reproduction; here its parts -----------------------

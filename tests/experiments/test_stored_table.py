@@ -7,6 +7,7 @@ claim whose code changed since its full run makes this test fail until it is run
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 
@@ -75,10 +76,14 @@ def test_stored_glorot_normalized_init_is_not_reproduced_as_the_issue_found():
     assert not f.note.startswith(f"{f.n} of {f.n} seeds")
 
 
-def test_stored_shazeer_glu_with_a_larger_gate_gains_in_every_seed_and_the_least():
-    """shazeer2020's explanation: with its gate's weights 4x larger GLU gains in every seed, less than the others."""
+def test_stored_shazeer_glu_with_a_larger_gate_gains_but_the_least():
+    """shazeer2020's explanation: with its gate's weights 4x larger GLU gains on GLU as configured, and stays behind
+    the other gated units. Under nn.Linear's draw the gain is not in every seed (2 of 5 above ReLU), so the note
+    counts the seeds rather than claiming them all."""
     record = papers.stored("shazeer2020")
-    gate = record.finding("markov_glu_gate")
-    assert gate.note.startswith(f"{gate.n} of {gate.n} seeds") and gate.n >= 5
+    gate, glu = record.finding("markov_glu_gate"), record.finding("markov_glu")
+    assert re.match(rf"\d of {gate.n} seeds above 0, ", gate.note)
+    assert f"against GLU as configured {glu.measured:+.4f};" in gate.note
+    assert gate.n >= 5 and gate.measured > glu.measured
     assert gate.measured < min(record.finding(f"markov_{u}").measured for u in ("reglu", "geglu", "swiglu"))
     assert record.finding("markov_glu").verdict == NOT_REPRODUCED

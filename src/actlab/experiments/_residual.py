@@ -71,17 +71,32 @@ class ResidualNet:
 
     @classmethod
     def create(cls, ffn: str, d_in: int, d: int, d_ff: int, k: int, blocks: int, rng: np.random.Generator,
-               dtype: str = "float32") -> ResidualNet:
-        """Weights N(0, 1/fan_in), biases 0, LayerNorm gains 1; float32 by default (half the cost of float64)."""
+               dtype: str = "float32", init: str = "torch") -> ResidualNet:
+        """Draw the weights; LayerNorm gains 1 and shifts 0 (nn.LayerNorm's start); float32 by default.
+
+        init="torch" (the default) draws as PyTorch's nn.Linear does: every weight, and the input layer's and the
+        head's biases, from U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (variance 1/(3 fan_in)). The issue's author wrote
+        the model in PyTorch and named no initialisation; measured in PyTorch (bench/torch_reference.py markov),
+        these defaults bring the gated units' margins over ReLU nearer the issue's than N(0, 1/fan_in) does.
+        init="normal": every weight N(0, 1/fan_in), biases 0 (the earlier draw, kept for that comparison).
+        """
+        if init not in ("torch", "normal"):
+            raise ValueError(f"init must be 'torch' or 'normal'; got {init!r}")
         net = cls(ffn, d_in, d, d_ff, k, blocks, dtype)
         p = net.params
 
-        def draw(key: str) -> None:
+        def draw(key: str, bias: str | None = None) -> None:
             fan_in, fan_out = p[key].shape
-            p[key][...] = rng.normal(0, 1 / math.sqrt(fan_in), (fan_in, fan_out))
+            if init == "normal":
+                p[key][...] = rng.normal(0, 1 / math.sqrt(fan_in), (fan_in, fan_out))
+                return
+            bound = 1 / math.sqrt(fan_in)
+            p[key][...] = rng.uniform(-bound, bound, (fan_in, fan_out))
+            if bias is not None:
+                p[bias][...] = rng.uniform(-bound, bound, fan_out)
 
-        draw("W_in")
-        draw("W_out")
+        draw("W_in", "b_in")
+        draw("W_out", "b_out")
         p["g_f"][...] = 1
         for b in range(blocks):
             p[f"g{b}"][...] = 1

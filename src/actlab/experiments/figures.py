@@ -37,6 +37,11 @@ AXES: dict[str, tuple[str, str]] = {
     "per-layer ‖δ‖² ratio": ("layer l", "‖δ_l‖² / ‖δ_l+1‖² (no unit)"),
     "Markov task: held-out loss at 1,000 steps": ("feed-forward unit", "held-out loss (nats per symbol)"),
     "digits: test log-loss after 300 steps": ("feed-forward unit", "test log-loss (nats per image)"),
+    "tanh at init: mean singular value of each layer's Jacobian": (
+        "hidden layer l (the Jacobian of layer l over layer l − 1)", "mean singular value (no unit)"),
+    "sigmoid, lr 1.0: mean activation per layer, first 100 steps": ("SGD step (batch of 10)",
+                                                                    "mean activation on the 500 test images (no unit)"),
+    "post-ReLU second moment per layer, width 1,000": ("layer", "second moment over the input's (log scale)"),
 }
 
 # the title a panel is shown under, where the record's name for it does not say what its axis counts

@@ -29,11 +29,14 @@ from ..network import MLP, NetworkConfig
 from ..optim import OptimConfig, Optimizer
 from ._fit import error_rate, train_epochs
 from .digits import load_digits
+from .figures import prediction_label
 from .reproduction import RUNS, Progress, Reproduction, Series, asserted, no_progress, shown
 
 HIDDEN = (256,) * 5
 INITS = {"standard": "standard", "normalized": "xavier_uniform"}
 SATURATED = 0.975  # |tanh| above this: the unit's slope is under 0.05
+SINGULAR_PANEL = "tanh at init: mean singular value of each layer's Jacobian"
+STEPS_PANEL = "sigmoid, lr 1.0: mean activation per layer, first 100 steps"
 
 
 def make_net(activation: str, init: str, seed: int) -> MLP:
@@ -41,9 +44,9 @@ def make_net(activation: str, init: str, seed: int) -> MLP:
                       np.random.default_rng(seed))
 
 
-def at_init(init: str, seed: int, examples: int = 10) -> tuple[float, float, list[float]]:
+def at_init(init: str, seed: int, examples: int = 10) -> tuple[float, float, list[float], list[float]]:
     """tanh at initialisation: std(dL/dz) of layer 1 over layer 5, the Jacobians' mean singular value (layers 2-5),
-    and each hidden layer's std(dL/dz)."""
+    each hidden layer's std(dL/dz), and each of layers 2-5's mean singular value."""
     data = load_digits()
     net = make_net("tanh", init, seed)
     _, trace = net.forward(data.x_train)
@@ -54,21 +57,27 @@ def at_init(init: str, seed: int, examples: int = 10) -> tuple[float, float, lis
         slopes = 1 - trace.outs[l + 1][:examples] ** 2  # tanh' from the output, (examples, H)
         jac = net.weights[l][None, :, :] * slopes[:, None, :]  # (examples, H, H)
         singular.append(float(np.mean(np.linalg.svd(jac, compute_uv=False))))
-    return stds[0] / stds[-1], float(np.mean(singular)), stds
+    return stds[0] / stds[-1], float(np.mean(singular)), stds, singular
 
 
-def sigmoid_first_steps(seed: int, steps: int = 100, lr: float = 1.0) -> tuple[list[float], list[float]]:
-    """Each hidden layer's mean activation on the test set before and after ``steps`` SGD steps (batch 10)."""
+def sigmoid_first_steps(seed: int, steps: int = 100, lr: float = 1.0,
+                        every: int = 5) -> tuple[list[float], list[float], list[list[float]]]:
+    """Each hidden layer's mean activation on the test set before and after ``steps`` SGD steps (batch 10), and
+    along the way: the means at steps 0, every, 2 every, ... (one list of layers a reading; reading the test set
+    draws nothing, so the steps are the same with or without it)."""
     data = load_digits()
     rng = np.random.default_rng(seed)
     net = make_net("sigmoid", "standard", seed)
     before = _mean_activations(net, data.x_test)
+    path = [before]
     opt = Optimizer(OptimConfig("sgd", lr), net)
-    for _ in range(steps):
+    for step in range(1, steps + 1):
         idx = rng.choice(len(data.x_train), 10, replace=False)
         _, trace = net.forward(data.x_train[idx])
         opt.step(net, net.backward(trace, data.y_train[idx]))
-    return before, _mean_activations(net, data.x_test)
+        if step % every == 0:
+            path.append(_mean_activations(net, data.x_test))
+    return before, _mean_activations(net, data.x_test), path
 
 
 def _mean_activations(net: MLP, x: np.ndarray) -> list[float]:
@@ -110,19 +119,22 @@ def reproduce_glorot2010(quick: bool = False, seeds: int | None = None,
     total = 3 * n_seeds + sum(runs.values())
     done = 0
     ratio, singular, stds = {k: [] for k in INITS}, {k: [] for k in INITS}, {k: [] for k in INITS}
+    per_layer_singular = {k: [] for k in INITS}
     for init in INITS:
         for seed in range(n_seeds):
             on_step(done, total, f"tanh at initialisation, {init}, seed {seed}")
             done += 1
-            r, s, per_layer = at_init(init, seed)
+            r, s, per_layer, layer_singular = at_init(init, seed)
             ratio[init].append(r)
             singular[init].append(s)
             stds[init].append(per_layer)
-    top, low, before_top = [], [], []
+            per_layer_singular[init].append(layer_singular)
+    top, low, before_top, paths = [], [], [], []
     for seed in range(n_seeds):
         on_step(done, total, f"sigmoid, first 100 steps at lr 1.0, seed {seed}")
         done += 1
-        before, after = sigmoid_first_steps(seed)
+        before, after, path = sigmoid_first_steps(seed)
+        paths.append(path)
         before_top.append(before[-1])
         top.append(after[-1])
         low.append(max(abs(after[0] - 0.5), abs(after[1] - 0.5)))
@@ -147,6 +159,13 @@ def reproduce_glorot2010(quick: bool = False, seeds: int | None = None,
     ]
     series = [Series("tanh at init: std(∂L/∂z) per layer", f"{init}, seed {s}", [1, 2, 3, 4, 5], v)
               for init in INITS for s, v in enumerate(stds[init])]
+    series += [Series(SINGULAR_PANEL, f"{init}, seed {s}", [2, 3, 4, 5], v)
+               for init in INITS for s, v in enumerate(per_layer_singular[init])]
+    series += [Series(SINGULAR_PANEL, prediction_label(f"{init}: the paper's value"), [2, 5], [level, level])
+               for init, level in (("standard", 0.5), ("normalized", 0.8))]
+    steps = [5 * i for i in range(len(paths[0]))]
+    series += [Series(STEPS_PANEL, f"layer {l + 1}, seed {s}", steps, [p[l] for p in path])
+               for s, path in enumerate(paths) for l in range(len(HIDDEN))]
     results = {}
     for (act, init, lr), train_seeds in runs.items():
         for seed in range(train_seeds):

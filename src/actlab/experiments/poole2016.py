@@ -177,10 +177,19 @@ def reproduce_poole2016(quick: bool = False, seeds: int | None = None,
     name, s2 = CRITICAL
     crit = rates[:, -1]
     predicted = finite_depth_rate(name, s2)
+    # the issue's 0.936 is the plain mean of the 49 ratios, which the early layers' small ratios pull down less than
+    # they pull down the geometric mean (the factor the layers multiply out to, shown here); both predicted by
+    # quadrature along q_l, and both measured in PyTorch too (bench/torch_reference.py poole --tanh-input)
+    plain = float(np.mean([np.mean(r[-1]) for r in ratio_curves]))
+    plain_predicted = float(np.mean(chi_along(name, s2)))
     findings.append(shown(
         "tanh_1_critical", f"tanh, σ_w² = 1 (critical): χ₁ = {chi(name, s2, 0.0):.4f} at q* = 0, but q_l → 0 only like "
         f"1/(2l); the quadrature along q_l predicts {predicted:.4f} per layer over {DEPTH} layers", "χ₁ = 1",
-        crit, fmt=".4f", note=f"finite-depth prediction {predicted:.4f}"))
+        crit, fmt=".4f", note=(
+            f"finite-depth prediction {predicted:.4f}; this is the geometric mean of the {DEPTH - 1} per-layer "
+            f"ratios, what the layers multiply out to. Their plain mean is {plain:.4f} (predicted "
+            f"{plain_predicted:.4f}): a plain mean weighs the early layers' small ratios less, so a figure near "
+            "0.936 for this net is that mean, not the factor per layer")))
     mean_curves = np.exp(np.mean(np.log(np.asarray(ratio_curves)), axis=0))
     layers = list(range(1, DEPTH))
     critical_chi = chi(*CRITICAL, 0.0)  # at q* = 0 itself: q_star's recursion only creeps towards it (1/(2l))
