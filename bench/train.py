@@ -1,6 +1,6 @@
 """Training speed of the engine against PyTorch on the same network, in the same run.
 
-Usage: python bench/train.py [--runs 3] [--seconds 1] [--dtypes float64 float32] [--frames]
+Usage: python bench/train.py [--runs 3] [--seconds 1] [--dtypes float64 float32] [--frames] [--split]
 
 One thread for both (BLAS and PyTorch's pools are pinned to one thread before they load). For each
 network (the playground's default 2-4-2-1 and 6 x 8 at batch 10, then 10 x 64 at batch 64 and 10 x 256
@@ -10,7 +10,8 @@ backward, SGD) run in alternating slices of ``--seconds`` / 5 each. Per run the 
 (actlab / PyTorch; above 1: actlab is faster) is taken by wall time and by this thread's CPU time;
 the table gives the median and range over ``--runs`` runs. On a machine shared with other work, the
 CPU-time ratio is the one to read. ``--frames`` adds the playground's live-frame cost for its two
-reference networks.
+reference networks. ``--split`` adds, per network, how much of each side's step is its matrix products (NumPy's BLAS
+against PyTorch's on the same shapes) and how much is the rest of its work.
 
 TensorFlow Playground is not run here, so no ratio against it is printed; bench/playground.py
 measures it side by side when given its checkout.
@@ -117,6 +118,51 @@ def compare(hidden, batch, dtype, seconds: float) -> dict:
             "torch_ex_s": nt * batch / ct}
 
 
+def gemm_split(hidden, batch, dtype, seconds: float) -> dict:
+    """Per step, ms of CPU time: each side's whole step, and the matrix products alone that its step makes (forward
+    a @ W, backward a.T @ dz and dz @ W.T for every layer, on distinct arrays of the network's shapes) by NumPy's BLAS
+    and by PyTorch's, all four interleaved. A step less its products is the rest of its work (activations, bias,
+    sums, update, Python)."""
+    import torch
+
+    trainer = make_trainer(hidden, batch, dtype)
+    torch_step = make_torch_step(trainer)
+    rng = np.random.default_rng(0)
+    np_dtype = trainer.net.weights[0].dtype
+    shapes = [w.shape for w in trainer.net.weights]
+    a = [rng.normal(size=(batch, i)).astype(np_dtype) for i, _ in shapes]
+    w = [rng.normal(size=s).astype(np_dtype) for s in shapes]
+    dz = [rng.normal(size=(batch, o)).astype(np_dtype) for _, o in shapes]
+    z, dw, da = [np.empty_like(d) for d in dz], [np.empty_like(x) for x in w], [np.empty_like(x) for x in a]
+    t_arrays = [[torch.from_numpy(x) for x in group] for group in (a, w, dz, z, dw, da)]
+
+    def numpy_products() -> None:
+        for l in range(len(shapes)):
+            np.matmul(a[l], w[l], out=z[l])
+            np.matmul(a[l].T, dz[l], out=dw[l])
+            if l > 0:
+                np.matmul(dz[l], w[l].T, out=da[l])
+
+    def torch_products() -> None:
+        ta, tw, tdz, tz, tdw, tda = t_arrays
+        for l in range(len(shapes)):
+            torch.mm(ta[l], tw[l], out=tz[l])
+            torch.mm(ta[l].T, tdz[l], out=tdw[l])
+            if l > 0:
+                torch.mm(tdz[l], tw[l].T, out=tda[l])
+
+    calls = {"actlab step": trainer.step, "PyTorch step": torch_step, "NumPy products": numpy_products,
+             "PyTorch products": torch_products}
+    for fn in calls.values():
+        fn()
+    per_call = {k: [] for k in calls}
+    for i in range(10):
+        for key in (list(calls) if i % 2 == 0 else list(calls)[::-1]):
+            n, _, cpu = timed(calls[key], seconds / 10)
+            per_call[key].append(cpu / n * 1e3)
+    return {k: statistics.median(v) for k, v in per_call.items()}
+
+
 def frame_costs(seconds: float) -> Table:
     """The playground's live frame for its two reference networks."""
     from actlab.playground import PlaygroundSession
@@ -144,6 +190,8 @@ def main() -> None:
     ap.add_argument("--dtypes", nargs="+", default=["float64", "float32"])
     ap.add_argument("--nets", nargs="+", default=list(NETS), choices=list(NETS), metavar="NET")
     ap.add_argument("--frames", action="store_true", help="also time the playground's live frame")
+    ap.add_argument("--split", action="store_true",
+                    help="also split each step into its matrix products (NumPy's BLAS against PyTorch's) and the rest")
     args = ap.parse_args()
     import torch
 
@@ -164,6 +212,21 @@ def main() -> None:
                           f"{statistics.median(r['actlab_ex_s'] for r in runs):,.0f}",
                           f"{statistics.median(r['torch_ex_s'] for r in runs):,.0f}")
     console.print(table)
+    if args.split:
+        split = Table(title="ms of CPU time per step: the whole step, its matrix products alone (the same shapes, "
+                            "NumPy's BLAS and PyTorch's), and the rest; median of 10 interleaved slices of "
+                            "--seconds / 10")
+        for col in ("network", "dtype", "actlab step", "NumPy products", "actlab rest", "PyTorch step",
+                    "PyTorch products", "PyTorch rest"):
+            split.add_column(col, justify="right")
+        for name in args.nets:
+            hidden, batch = NETS[name]
+            for dtype in args.dtypes:
+                r = gemm_split(hidden, batch, dtype, args.seconds)
+                split.add_row(name, dtype, *(f"{v:.2f}" for v in (
+                    r["actlab step"], r["NumPy products"], r["actlab step"] - r["NumPy products"], r["PyTorch step"],
+                    r["PyTorch products"], r["PyTorch step"] - r["PyTorch products"])))
+        console.print(split)
     if args.frames:
         console.print(frame_costs(args.seconds))
     console.print(f"load average after: {os.getloadavg()[0]:.2f}")
