@@ -55,7 +55,7 @@ def test_places_of_different_widths_and_kinds_each_read_their_own_numbers(act):
     with torch.no_grad():
         model.fc1.bias[:2] = -30.0  # some units far out: dead or saturated
         model.fc3.bias[:1] = 30.0
-    mon = Monitor(model, every=1)
+    mon = Monitor(model, every=1, window=1)  # one batch's counts
     with mon.step():
         model(torch.randn(6, 3, 5, dtype=torch.float64)).pow(2).mean().backward()
     report = mon.report()
@@ -124,7 +124,7 @@ def test_sigmoid_units_whose_derivative_underflows_are_saturated_not_dead():
         with torch.no_grad():
             model[0].weight.zero_()
             model[0].bias.copy_(torch.tensor([40.0 * sign, 30.0 * sign, 20.0 * sign, 0.5, 1.0]))
-        mon = Monitor(model, every=1)
+        mon = Monitor(model, every=1, window=1)  # one batch's counts
         with mon.step():
             y = model(torch.randn(16, 2))
             y.sum().backward()

@@ -19,7 +19,7 @@ from torch import nn  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
 
 from actlab import instruments  # noqa: E402
-from actlab.interop.torch import record_for  # noqa: E402
+from actlab.interop.torch import DEAD_EVIDENCE, record_for  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
 
 ACTIVATIONS = {
@@ -183,7 +183,16 @@ def test_dead_means_inactive_on_every_batch_in_the_window_no_more_no_less(thresh
         with mon.step():
             model(torch.full((rows, 1), float(v), dtype=torch.float64)).sum().backward()
     recent = values[-window:]
-    want = sum(1 for c in thresholds if not any(v > c + 0.5 for v in recent))
+    # each unit's run of latest batches it was off on; dead once min(window, DEAD_EVIDENCE) batches are in the
+    # window and it was off on all of them, or every unit when each was off on at least that many (issue 17)
+    off_for = [next((k for k, v in enumerate(reversed(recent)) if v > c + 0.5), len(recent)) for c in thresholds]
+    need = min(window, DEAD_EVIDENCE)
+    if min(off_for) >= need:
+        want = width
+    elif len(recent) < need:
+        want = 0
+    else:
+        want = sum(1 for k in off_for if k >= len(recent))
     assert mon.report().layers[0].dead == want
 
 
@@ -336,7 +345,7 @@ def test_units_at_the_edges_are_classified_as_the_engine_classifies_them(act):
         lin.bias.copy_(grid)
     module = ACTIVATIONS[act]()
     model = nn.Sequential(lin, module, nn.Linear(width, 1)).double()
-    mon = Monitor(model, every=1)
+    mon = Monitor(model, every=1, window=1)
     with mon.step():
         model(torch.randn(3, 1, dtype=torch.float64)).sum().backward()
     got = mon.report().layers[0]
@@ -363,7 +372,7 @@ def test_image_units_are_channels_and_match_the_reference(act):
     with torch.no_grad():
         model[0].bias[:2] = -40.0  # two channels pushed far left
     cap = Capture([("1", model[1]), ("3", model[3])])
-    mon = Monitor(model, every=1)
+    mon = Monitor(model, every=1, window=1)
     with mon.step():
         model(torch.randn(6, 3, 8, 8, dtype=torch.float64)).pow(2).mean().backward()
     cap.remove()

@@ -75,6 +75,11 @@ _MIN_AUTO_EVERY = 2  # every="auto" keeps an unsampled step between samples to t
 # the step's work outside the block slowed by a sampled step's traffic), so that the amortised overhead measured
 # from outside, at the upper end of its interval, still stays within the budget
 AUTO_AIM = 0.5
+# dead needs evidence: a unit is dead when it was off on every sampled batch of the window, and the window holds at
+# least this many (min(window, DEAD_EVIDENCE)); a unit off on the first batch or two is not dead. A layer whose every
+# unit has been off on each of at least this many latest sampled batches is dead at once, not a full window later:
+# nothing passes back through it, so nothing below it (and none of its own weights) can bring it back
+DEAD_EVIDENCE = 5
 _WARMUP_STEPS = 2  # untimed: first calls allocate and pick kernels
 _CALIBRATION_PAIRS = 4  # then unsampled and sampled steps alternate, so a slow patch of the machine hits both
 
@@ -455,7 +460,9 @@ class Monitor:
             of a step's time; the other half is margin for what the timing misses, AUTO_AIM); on a CPU it keeps
             timing the recent steps and follows the cost (on an accelerator a timing needs a synchronisation, so
             only the first steps).
-        window: dead units are those inactive on every one of the last ``window`` sampled batches.
+        window: dead units are those inactive on every one of the last ``window`` sampled batches, counted once at
+            least min(window, DEAD_EVIDENCE) batches were sampled; a layer whose every unit has been inactive on each
+            of its last DEAD_EVIDENCE (5) sampled batches reads dead then, without waiting for the window.
         log: a JSON-lines file; each sampled step appends one report (``actlab watch FILE`` shows it live).
         chance_loss: the loss of the best constant prediction, if known (for "not learning" judgements).
     """
@@ -1101,7 +1108,7 @@ class Monitor:
             # active or inactive on NaN data) and its counts are not made
             finite = all_finite or (math.isfinite(ssum + sumsq + grad_sq)
                                     and bool(np.isfinite(r[1]).all() and np.isfinite(r[2]).all()))
-            r.append(self._advance(l, g, r[1]) if finite else (l.last_active, l.samples[0] if l.samples else g))
+            r.append(self._advance(l, g, r[1]) if finite else (l.last_active, l.samples))
             # no gradient was computed for the place (its output needed none, or backward never reached it): NaN
             r += (ssum, nonzero, sumsq, math.sqrt(grad_sq) if slot[3] >= 0 else math.nan, not finite)
         if torch.is_tensor(loss):
@@ -1183,20 +1190,20 @@ class Monitor:
         self._weight_norms = self._weight_grad_norms()
 
     @staticmethod
-    def _advance(l: _Layer, g: int, d: np.ndarray) -> tuple[np.ndarray, int]:
+    def _advance(l: _Layer, g: int, d: np.ndarray) -> tuple[np.ndarray, deque]:
         """The one per-step update on the host: each unit's last active sampled step. Returns what the dead count
-        of this step needs later (the history array and the window's first sampled step)."""
+        of this step needs later (the history array and the window's sampled steps, read before the next sample)."""
         if l.last_active is None:
             l.last_active = np.zeros(l.width, dtype=np.int64)
         l.samples.append(g)
         # dead: no nonzero f' in any of the place's last `window` sampled batches (a sum of |f'| is > 0 exactly when
         # one term is)
         l.last_active[d > 0] = g
-        return l.last_active, l.samples[0]
+        return l.last_active, l.samples
 
     @staticmethod
     def _count(l: _Layer, d: np.ndarray, a: np.ndarray, extra: np.ndarray | None, rows: int,
-               history: tuple[np.ndarray, int], ssum: float, nonzero: float, sumsq: float, grad_norm: float,
+               history: tuple[np.ndarray, deque], ssum: float, nonzero: float, sumsq: float, grad_norm: float,
                non_finite: bool) -> dict:
         """One place's numbers from its per-unit sums on the host (the engine's masks, as instruments.py reads them);
         made when a report is built, not on every sampled step. A place holding a NaN or an inf gets its norms and
@@ -1214,8 +1221,7 @@ class Monitor:
         if l.binary_deriv:
             nonzero = float(d.sum())
         # only a function with a zero region has dead units (elsewhere an f' of 0 is underflow: saturated)
-        last_active, first = history
-        dead = int(np.count_nonzero(last_active < first)) if l.can_die else 0
+        dead, cover = Monitor._dead(l, *history)
         limit = SATURATION_FRACTION * (l.record.deriv_max if math.isfinite(l.record.deriv_max) else 1.0)
         saturated = d / rows < limit  # instruments.saturated_mask: mean |f'| below 1% of the maximum, or
         if rule is not None:  # the outputs within 1% of the scale of a level (Activation.saturated_outputs)
@@ -1233,7 +1239,26 @@ class Monitor:
         std = math.sqrt(max(var, 0.0)) if math.isfinite(var) else math.nan
         return {"act_grad": grad_norm, "mean": mean, "std": std, "zero": 1 - nonzero / size,
                 "saturated": int(np.count_nonzero(saturated)), "dead": dead, "dormant": dormant,
-                "non_finite": False}
+                "non_finite": False, "window": cover}
+
+    @staticmethod
+    def _dead(l: _Layer, last_active: np.ndarray | None, samples: deque) -> tuple[int, int]:
+        """(dead units, the sampled batches that count covers). A unit is dead when it was off on every sampled batch
+        of the window and the window holds at least min(window, DEAD_EVIDENCE) of them; every unit is dead when
+        each has been off on at least that many latest sampled batches (a layer that died mid-run, long before its
+        window turns over)."""
+        n = len(samples)
+        if not l.can_die or last_active is None or not n:
+            return 0, n
+        need = min(samples.maxlen or n, DEAD_EVIDENCE)
+        # each unit's run of sampled batches it was off on, up to now: those after its last active one
+        off_for = n - np.searchsorted(np.fromiter(samples, np.int64, n), last_active, side="right")
+        shortest = int(off_for.min())
+        if shortest >= need:  # every unit off for at least `need` sampled batches: the whole layer is dead
+            return len(off_for), shortest
+        if n < need:  # too few batches to call any unit dead
+            return 0, n
+        return int(np.count_nonzero(off_for >= n)), n
 
     def _choose_windows(self, ran: list[_Layer]) -> None:
         """Where the next sampled step watches for activations applied as functions: after each weighted module a
@@ -1326,6 +1351,7 @@ class Monitor:
             is_missing = weight_module in not_computed
             param = (f"{weight_module}.weight" if weight_module else "weight") if weight_module is not None else ""
             ratio = grad_ratio(w, output_norm)
+            window = r.get("window", window)  # the batches the dead count covers (fewer for a layer dead at once)
             words = self._layer_words(layer, r, width, window, param, is_frozen, w, ratio, output_norm, is_missing)
             dead = r["dead"]
             # saturated units this batch include the dead ones (f' = 0): each unit is counted once, as dead
