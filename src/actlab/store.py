@@ -129,6 +129,9 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE UNIQUE INDEX learners_by_skeleton ON learners (class_id, name_skeleton);  -- NULL: a collision, reported
     """,
+    """
+    -- (no statement: _collapse_spaces rewrites names stored with runs of spaces, and their keys)
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 # the words of DDL that differ between the two databases
@@ -156,8 +159,27 @@ def _fill_names(store: Store) -> None:
                          (skeleton, new_key, learner_id))
 
 
+def _collapse_spaces(store: Store) -> None:
+    """After migration 8: a name stored with a run of spaces inside ("Zoë  O'Brien", joined before names were
+    normalised) is stored as it is shown ("Zoë O'Brien"), with its key and skeleton recomputed, so that typing the
+    name as shown matches it. When another learner of the class already holds that name (key or skeleton), the row
+    keeps its name and key, loses its skeleton and is reported (Store.name_collisions), so the migration never
+    fails on old data; it is still reached by its stored spelling (Store.learner)."""
+    rows = store.db.execute("SELECT id, class_id, name, name_key, name_skeleton FROM learners ORDER BY id")
+    for learner_id, class_id, name, key, skeleton in rows:
+        shown, new_key, new_skeleton = collapse_spaces(name), fold_name(name), _skeleton_of_stored(name)
+        if (shown, new_key, new_skeleton) == (name, key, skeleton):
+            continue
+        if store.db.execute("SELECT 1 FROM learners WHERE class_id = ? AND id <> ? AND "
+                            "(name_key = ? OR name_skeleton = ?)", (class_id, learner_id, new_key, new_skeleton)):
+            store.db.execute("UPDATE learners SET name_skeleton = NULL WHERE id = ?", (learner_id,))
+            continue
+        store.db.execute("UPDATE learners SET name = ?, name_key = ?, name_skeleton = ? WHERE id = ?",
+                         (shown, new_key, new_skeleton, learner_id))
+
+
 # Python steps run after a migration's statements, in the same transaction: index -> step
-MIGRATION_STEPS = {6: _fill_names}
+MIGRATION_STEPS = {6: _fill_names, 8: _collapse_spaces}
 
 
 def migration_statements(index: int, dialect: str) -> list[str]:
@@ -251,8 +273,11 @@ def check_learner(learner: object) -> str:
     if not isinstance(learner, str) or not learner.strip():
         raise ConfigError("learner", "a non-empty name is needed to save progress")
     name = learner.strip()
-    if len(name) > MAX_LEARNER_CHARS or any(ord(c) < 32 or 0x7f <= ord(c) < 0xa0 for c in name):
-        raise ConfigError("learner", f"at most {MAX_LEARNER_CHARS} printable characters; got {len(name)}")
+    if len(name) > MAX_LEARNER_CHARS:
+        raise ConfigError("learner", f"a name has at most {MAX_LEARNER_CHARS} characters; this one has {len(name)}")
+    if any(ord(c) < 32 or 0x7f <= ord(c) < 0xa0 for c in name):
+        raise ConfigError("learner", "a name cannot hold a tab, a line break or another control character; type it "
+                                     "on one line with plain spaces")
     if bidi := sorted({f"U+{ord(c):04X}" for c in name if c in _BIDI_CONTROLS}):
         raise ConfigError("learner", f"a name cannot hold text-direction controls ({', '.join(bidi)}): they make it "
                                      "show as another name; type the name without them")
@@ -261,19 +286,27 @@ def check_learner(learner: object) -> str:
     if all(_is_invisible(c) for c in name):
         raise ConfigError("learner", "that name shows nothing on screen (only spaces or invisible characters); "
                                      "type a name with letters or digits")
-    return name
+    return collapse_spaces(name)
+
+
+def collapse_spaces(name: str) -> str:
+    """A name as a page shows it: each run of spaces (and other blanks: tabs, no-break spaces) inside it is one
+    space, and none at either end ("  Zoë  O'Brien " is shown "Zoë O'Brien")."""
+    return " ".join(name.split())
 
 
 def fold_name(name: str) -> str:
     """The key of a name already stored (no checks: rows from before a rule changed must still be matched)."""
     folded = unicodedata.normalize("NFKC", name).casefold()
-    return unicodedata.normalize("NFC", "".join(c for c in folded if unicodedata.category(c) != "Cf")).strip()
+    return collapse_spaces(unicodedata.normalize("NFC", "".join(c for c in folded
+                                                                if unicodedata.category(c) != "Cf")))
 
 
 def name_key(learner: object) -> str:
     """A learner's name as a class tells names apart: compatibility-normalised (NFKC: full-width "Ａｎａ" is "Ana"),
     case-folded ("Ana", "ana" and "ANA" are one learner), without invisible format characters ("Ana" with a
-    zero-width space is Ana). The one rule for the join form, the command line (exercise check --class, class
+    zero-width space is Ana), each run of spaces one space ("Zoë  O'Brien" is Zoë O'Brien, as a page shows it).
+    The one rule for the join form, the command line (exercise check --class, class
     forget, merge, rename) and the teacher's figures."""
     return fold_name(check_learner(learner))
 
@@ -671,19 +704,27 @@ class Store:
         teacher renamed, merged or forgot the other learner)."""
         for learner_id, name in self.db.execute("SELECT id, name FROM learners WHERE class_id = ? AND "
                                                 "name_skeleton IS NULL ORDER BY id", (class_id,)):
-            skeleton = _skeleton_of_stored(name)
-            if not self.db.execute("SELECT 1 FROM learners WHERE class_id = ? AND name_skeleton = ?",
-                                   (class_id, skeleton)):
+            skeleton, key = _skeleton_of_stored(name), fold_name(name)
+            if self.db.execute("SELECT 1 FROM learners WHERE class_id = ? AND name_skeleton = ?",
+                               (class_id, skeleton)):
+                continue
+            if self.db.execute("SELECT 1 FROM learners WHERE class_id = ? AND name_key = ? AND id <> ?",
+                               (class_id, key, learner_id)):
                 self.db.execute("UPDATE learners SET name_skeleton = ? WHERE id = ?", (skeleton, learner_id))
+            else:  # a name kept with its runs of spaces (_collapse_spaces) is now stored as shown
+                self.db.execute("UPDATE learners SET name = ?, name_key = ?, name_skeleton = ? WHERE id = ?",
+                                (collapse_spaces(name), key, skeleton, learner_id))
 
     def learner(self, class_id: int, name: str) -> LearnerRecord | None:
         """The learner of the class whose name matches ``name`` as a class tells names apart (name_key); the one
         stored with exactly that name first, so each of a reported look-alike pair (name_collisions) is reached by
         the name the teacher is shown."""
         shown = check_learner(name)
-        rows = self.db.execute("SELECT id, name FROM learners WHERE class_id = ? AND (name_key = ? OR name = ?) "
-                               "ORDER BY CASE WHEN name = ? THEN 0 ELSE 1 END, id",
-                               (class_id, fold_name(shown), shown, shown))
+        typed = name.strip()  # a reported collision's row keeps its stored spelling (_collapse_spaces)
+        rows = self.db.execute("SELECT id, name FROM learners WHERE class_id = ? AND "
+                               "(name_key = ? OR name = ? OR name = ?) "
+                               "ORDER BY CASE WHEN name = ? THEN 0 WHEN name = ? THEN 1 ELSE 2 END, id",
+                               (class_id, fold_name(shown), shown, typed, typed, shown))
         return LearnerRecord(int(rows[0][0]), class_id, rows[0][1]) if rows else None
 
     def learner_by_id(self, learner_id: int) -> LearnerRecord | None:
