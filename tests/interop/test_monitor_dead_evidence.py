@@ -23,9 +23,9 @@ def _setup():
     return model, X, y, on
 
 
-def _step(mon, model, X, y):
+def _step(mon, model, x, y):
     with mon.step() as s:
-        loss = F.cross_entropy(model(X), y)
+        loss = F.cross_entropy(model(x), y)
         loss.backward()
         s.loss = loss
     with torch.no_grad():
@@ -43,7 +43,7 @@ def test_a_layer_that_dies_mid_run_reads_dead_after_dead_evidence_samples_not_a_
     with torch.no_grad():
         model[0].bias.fill_(-100.0)  # every unit off from now on
     statuses = []
-    for k in range(DEAD_EVIDENCE):
+    for _ in range(DEAD_EVIDENCE):
         _step(mon, model, X, y)
         statuses.append((mon.report().layers[0].dead, mon.report().reading.status.value))
     assert not any(bool(o.any()) for o in on[20:])  # the reference: no unit was on since
