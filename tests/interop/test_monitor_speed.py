@@ -137,9 +137,10 @@ class TwoHeads(nn.Module):
         return self.head(self.act(self.fc(x)))
 
 
-def test_a_place_no_gradient_reaches_reads_zero_and_the_others_read_autograd():
-    """The host reads the scalars a place sent; ||dL/da|| of a place that sent none (no gradient reached it) is 0,
-    on learning and reusing steps alike, while the place beside it reads autograd's gradient."""
+def test_a_place_no_gradient_reaches_reads_not_computed_and_the_others_read_autograd():
+    """The host reads the scalars a place sent; ||dL/da|| of a place that sent none (no gradient reached it) reads
+    NaN, not computed (since 031c11a; it read 0 before), on learning and reusing steps alike, while the place beside
+    it reads autograd's gradient."""
     torch.manual_seed(3)
     model = TwoHeads()
     mon = Monitor(model, every=1)
@@ -148,7 +149,7 @@ def test_a_place_no_gradient_reaches_reads_zero_and_the_others_read_autograd():
         with mon.step():
             model(x).pow(2).sum().backward()
     by_name = {l.name: l for l in mon.report().layers}
-    assert by_name["side_act"].act_grad_norm == 0.0
+    assert math.isnan(by_name["side_act"].act_grad_norm)
     a = torch.relu(model.fc(x)).detach().requires_grad_(True)
     (g,) = torch.autograd.grad(model.head(a).pow(2).sum(), a)
     assert by_name["act"].act_grad_norm == pytest.approx(float(g.norm()), rel=1e-5)
