@@ -213,12 +213,14 @@ def archive(
     undo: Annotated[bool, typer.Option("--undo", help="Open the class again")] = False,
     db: Annotated[str | None, typer.Option(help=DB_HELP)] = None,
 ) -> None:
-    """Close a class: nobody joins or logs in any more, and its records stay (export them at any time)."""
+    """Close a class: nobody joins or answers any more; its teacher can still log in to read and export it."""
     store = open_store(db)
     klass = _find(store, name)
     store.set_archived(klass.id, not undo)
-    state = "open again" if undo else ("archived: it takes no new learners or answers, its learners and teacher "
-                                       "are logged out, and its records can still be exported")
+    state = "open again" if undo else ("archived: it takes no new learners or answers, and its learners are told "
+                                       "it is closed; its teacher can still log in at /teacher/login to read it "
+                                       "and download its records (nothing can be changed), and 'actlab class "
+                                       "export' still works")
     console.print(f"{klass.name} is {state}")
 
 

@@ -21,6 +21,7 @@ mode none of this applies and the lab is the single-learner local app.
 from __future__ import annotations
 
 import asyncio
+import hmac
 import html
 import json
 import math
@@ -54,9 +55,11 @@ from ..deps import (
     TEACHER_MAX_AGE,
     Identity,
     IdentityDep,
+    _unsign,
     identify,
     learner_cookie,
     teacher_cookie,
+    token_tag,
 )
 from ..problems import INVALID, problem
 from ..settings import limits as lab_limits
@@ -130,6 +133,26 @@ def _set(response: Response, conn: HTTPConnection, name: str, value: str, max_ag
 
 # -- the gate ------------------------------------------------------------------------------------------------
 
+ARCHIVED_READ_ONLY = ("this class is archived: its teacher can read the class and export its records, and nothing "
+                      "can be changed; 'actlab class archive NAME --undo' opens it again")
+
+
+async def _archived_teacher(store: Store, key: bytes, conn: HTTPConnection) -> int | None:
+    """The id of an archived class whose teacher this request proves (the token, or a login cookie), else None.
+    deps.identify takes only open classes; this is asked only when it found nobody and the request carries
+    a teacher's credential, so other requests cost nothing more."""
+    authorization = conn.headers.get("authorization")
+    if authorization and authorization[:7].lower() == "bearer ":
+        found = await asyncio.to_thread(store.class_for_token, authorization[7:].strip())
+        return found.id if found is not None and found.archived else None
+    teacher = _unsign(key, conn.cookies.get(TEACHER_COOKIE))
+    if teacher is not None and teacher[0] == "t":
+        row = await store.teacher_class_async(teacher[1])
+        if row is not None and row[1] and hmac.compare_digest(token_tag(row[0]), teacher[2]):
+            return teacher[1]
+    return None
+
+
 
 class ClassGate:
     """In class mode, who may reach what (the module docstring); the identity found goes to deps.get_identity."""
@@ -143,10 +166,16 @@ class ClassGate:
             return await self.app(scope, receive, send)
         conn = HTTPConnection(scope)
         who = await identify(lab.state.store, lab.state.signing_key, conn.cookies, conn.headers.get("authorization"))
+        archived = None if who is not None else await _archived_teacher(lab.state.store, lab.state.signing_key, conn)
+        reading = scope["type"] == "http" and scope.get("method") in ("GET", "HEAD")
+        if archived is not None and reading:
+            who = Identity(archived)  # the teacher of an archived class reads it (the page, the exports) read-only
         scope.setdefault("state", {})["actlab_identity"] = who
         path = scope["path"]
         if path in OPEN_EXACT or path.startswith(OPEN_PREFIXES):
             return await self.app(scope, receive, send)
+        if archived is not None and not reading:
+            return await self._read_only(scope, receive, send)
         if path in TEACHER_EXACT or path.startswith(TEACHER_PREFIX):
             if who is not None and who.is_teacher:
                 return await self.app(scope, receive, send)
@@ -160,6 +189,13 @@ class ClassGate:
                     return await RedirectResponse(target, status_code=303)(scope, receive, send)
             return await self.app(scope, receive, send)
         return await self._refuse(scope, receive, send, teacher=False)
+
+    @staticmethod
+    async def _read_only(scope, receive, send):
+        if scope["type"] == "websocket":
+            return await send({"type": "websocket.close", "code": 1008})
+        response = JSONResponse({"detail": ARCHIVED_READ_ONLY}, status_code=409)
+        return await response(scope, receive, send)
 
     @staticmethod
     async def _refuse(scope, receive, send, teacher: bool):
@@ -359,7 +395,23 @@ def _store(request: HTTPConnection) -> Store:
 def join_page(request: Request, code: str = ""):
     if not request.app.state.classroom:
         return RedirectResponse("/lesson", status_code=303)
+    closed = _closed_class(request)
+    if closed is not None:
+        return _form(request, "join.html", code=code[:16], message=f"Your class, {closed}, is closed: its teacher "
+                     "archived it, so it takes no answers now. Your work is kept; ask your teacher if it opens again.")
     return _form(request, "join.html", code=code[:16])
+
+
+def _closed_class(request: Request) -> str | None:
+    """The name of the archived class this browser's learner cookie belongs to, if it does (the gate sends such
+    a learner here), else None."""
+    learner = _unsign(request.app.state.signing_key, request.cookies.get(LEARNER_COOKIE))
+    if learner is None or learner[0] != "l":
+        return None
+    store = _store(request)
+    found = store.learner_by_id(learner[1])
+    klass = store.class_by_id(found.class_id) if found is not None else None
+    return klass.name if klass is not None and klass.archived and str(klass.id) == learner[2] else None
 
 
 @pages.post("/join")
@@ -404,9 +456,10 @@ def login_form(request: Request, token: Annotated[str, Form(max_length=200)] = "
     except HTTPException as exc:
         return _form(request, "teacher-login.html", 429, message=str(exc.detail))
     klass = _store(request).class_for_token(token.strip())
-    if klass is None or klass.archived:
+    if klass is None:  # an archived class's teacher logs in too: to read the class and export it (ClassGate)
         limit.failed(_client(request))
-        return _form(request, "teacher-login.html", 401, message="That is not a teacher token of an open class.")
+        return _form(request, "teacher-login.html", 401, message="That is not the teacher token of any class "
+                     "here; check it, or make a new one with 'actlab class token NAME --rotate'.")
     response = RedirectResponse("/teacher", status_code=303)
     _set(response, request, TEACHER_COOKIE, teacher_cookie(request.app.state.signing_key, klass.id, token.strip()),
          TEACHER_MAX_AGE)
@@ -503,7 +556,7 @@ def learners(request: Request, who: IdentityDep) -> dict:
     store = _store(request)
     klass = store.class_by_id(who.class_id)
     rows = [r.to_dict() for r in learner_rows(store, who.class_id)]
-    return {"class": klass.name, "code": klass.code, "learners": len(rows),
+    return {"class": klass.name, "code": klass.code, "archived": klass.archived, "learners": len(rows),
             "exercises": [{"key": e.key, "title": e.title} for e in all_exercises()],
             "summary": store.class_summary(who.class_id), "rows": rows}
 

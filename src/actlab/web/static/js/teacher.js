@@ -101,7 +101,8 @@ async function showPlayground() {
       LINK_NAME[k] ? ` <span class="muted">(${LINK_NAME[k]}= in a link)</span>` : ""}</label>`).join(" ");
   };
   show(await getJSON("/api/class/playground"));
-  document.getElementById("playground-form").addEventListener("submit", async (event) => {
+  const form = document.getElementById("playground-form");
+  form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const pinned = [...boxes.querySelectorAll("input:checked")].map((b) => b.value);
     // no link, or the saved one untouched: keep the saved settings as they are (the link shown is made from them)
@@ -115,6 +116,10 @@ async function showPlayground() {
     status.textContent = `Saved at ${new Date().toLocaleTimeString()}: learners get it from their next run.${notes}`;
     show(body);
   });
+  // the link box and Save start disabled (teacher.html): typed or pressed before the saved settings arrived, the
+  // page sent the old settings, or nothing, and said "Saved"; they open once the form is filled and listened to
+  if (archivedClass) shutForms();
+  else for (const el of form.elements) el.disabled = false;
 }
 
 // A learner who lost their rejoin code gets a new one from the teacher, shown here once; their old code stops working.
@@ -136,6 +141,23 @@ function rejoinForm() {
   });
 }
 
+// An archived class: its teacher reads it and downloads the exports; the forms that change it are shut.
+let archivedClass = false;
+function readOnly(archived) {
+  const note = document.getElementById("archived-note");
+  archivedClass = Boolean(archived);
+  note.hidden = !archivedClass;
+  if (!archivedClass) return;
+  note.textContent = "This class is archived: you can read it and download its records, and nothing can be " +
+    "changed. Learners who open the lab are told the class is closed. 'actlab class archive NAME --undo' opens it again.";
+  shutForms();
+}
+function shutForms() {
+  for (const id of ["rejoin-form", "playground-form"]) {
+    for (const el of document.getElementById(id).elements) el.disabled = true;
+  }
+}
+
 async function showClass(me) {
   const status = document.getElementById("status");
   document.getElementById("class-tools").hidden = false;
@@ -143,6 +165,7 @@ async function showClass(me) {
   const refresh = async () => {
     const view = await getJSON("/api/class/teacher/learners");
     document.getElementById("class-name").textContent = `${view.class} · join code ${view.code} · ${plural(view.learners, "learner")}`;
+    readOnly(view.archived);
     document.getElementById("summary").innerHTML = view.summary.length ? summaryTable(view.summary, view.learners)
       : "<p class='muted'>No attempts in this class yet.</p>";
     document.getElementById("learners").innerHTML = view.rows.length ? learnerTable(view)
