@@ -410,6 +410,9 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
     if _has_moved(s):
         return Finding(Status.HEALTHY, f"healthy: {flow}, and the loss is well below chance{_loss_text(s)}", "",
                        evidence)
+    above = s.chance_loss > 0 and s.loss > (1 + MOVED_FRACTION) * s.chance_loss
+    where = (f"the loss is {sci(s.loss / s.chance_loss)} times chance, above where a run begins" if above else
+             "every run begins near chance")
     return Finding(Status.STARTING,
-                   f"starting: {flow}; every run begins near chance{_loss_text(s)}, so whether it learns shows "
+                   f"starting: {flow}; {where}{_loss_text(s)}, so whether it learns shows "
                    f"over the first {JUDGE_AFTER_STEPS:,} updates ({s.steps or 0:,} so far)", "", evidence)

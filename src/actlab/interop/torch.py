@@ -481,6 +481,15 @@ class Monitor:
             raise ValueError(f"budget: a share of a step's time between 0 and 1; got {budget!r}")
         if isinstance(window, bool) or not isinstance(window, int) or window < 1:
             raise ValueError(f"window: a whole number >= 1; got {window!r}")
+        if chance_loss is not None:
+            given = chance_loss
+            try:
+                chance_loss = float(chance_loss)
+            except (TypeError, ValueError):
+                chance_loss = math.nan
+            if not (math.isfinite(chance_loss) and chance_loss > 0):
+                raise ValueError(f"chance_loss: the loss of the best constant guess, a finite number above 0 (ln C "
+                                 f"for C balanced classes with cross-entropy); got {given!r}")
         self.model = model
         self.budget = budget
         self.window = window
@@ -1093,6 +1102,7 @@ class Monitor:
             else:
                 weight_norm[name] = values[i]
                 i += 1
+        self._renorm_overflowed(weight_norm)
         # places whose output needs a gradient were hooked, yet backward reached none of them inside the block: the
         # weights' .grad is not this step's (backward runs after the block). Gradients left at exactly 0 by
         # zero_grad(set_to_none=False) are then not computed either, not "no gradient"
@@ -1102,13 +1112,20 @@ class Monitor:
             weight_norm.update(dict.fromkeys(not_computed, math.nan))
         # one look at every number of the step; only where one is a NaN or an inf is each place looked at alone
         all_finite = bool(np.isfinite(host).all())
+        overflowed = []  # places whose activation or gradient is finite but too large to square in float32
         for r, slot, l in zip(raw, slots, ran, strict=True):
             ssum, nonzero, sumsq, grad_sq = (values[j] for j in slot)
             # a NaN or an inf in the place's numbers: its unit history is not advanced by this step (no unit is
-            # active or inactive on NaN data) and its counts are not made
-            finite = all_finite or (math.isfinite(ssum + sumsq + grad_sq)
+            # active or inactive on NaN data) and its counts are not made. The sums of squares are left out of the
+            # test unless NaN: a float32 tensor of finite values near 1e19 or more squares past float32's range
+            # (an inf sum of squares), yet holds no inf; its per-unit sums of |a| and f' say whether it does
+            finite = all_finite or (math.isfinite(ssum) and not math.isnan(sumsq + grad_sq)
                                     and bool(np.isfinite(r[1]).all() and np.isfinite(r[2]).all()))
             r.append(self._advance(l, g, r[1]) if finite else (l.last_active, l.samples))
+            if finite and not math.isfinite(sumsq + grad_sq):  # finite values whose squares overflowed float32
+                overflowed.append(l.label)
+                sumsq = math.nan if not math.isfinite(sumsq) else sumsq
+                grad_sq = math.nan if not math.isfinite(grad_sq) else grad_sq
             # no gradient was computed for the place (its output needed none, or backward never reached it): NaN
             r += (ssum, nonzero, sumsq, math.sqrt(grad_sq) if slot[3] >= 0 else math.nan, not finite)
         if torch.is_tensor(loss):
@@ -1131,7 +1148,12 @@ class Monitor:
             self._non_finite_since = self._non_finite_since or here
         else:
             self._non_finite_since = None
-        self._pending = (seen, order, weight_norm, step, self.sampled_steps, self._loss, tuple(self.notes),
+        step_notes = tuple(self.notes)
+        if overflowed:
+            step_notes += (f"the activations or their gradients at {', '.join(overflowed[:4])} are finite but above "
+                           "about 1.8e19, whose squares float32 cannot sum: their std or |dL/da| is not shown; values "
+                           "this large usually precede a divergence (lower the learning rate)",)
+        self._pending = (seen, order, weight_norm, step, self.sampled_steps, self._loss, step_notes,
                          self._frozen_now, self._first_non_finite, self._non_finite_since, frozenset(not_computed),
                          stale)
         self._last = None
@@ -1146,6 +1168,21 @@ class Monitor:
                 if self._auto and self.calibrated_cost is not None:  # /watch shows the cost as the report does
                     built = dataclasses.replace(built, notes=built.notes + (self._cost_note(),))
                 fh.write(json.dumps(built.to_dict(), allow_nan=False) + "\n")
+
+    def _renorm_overflowed(self, weight_norm: dict[str, float]) -> None:
+        """A float32 gradient's norm is summed in float32 by torch: finite values near 1e19 square past its range
+        and the norm reads inf. Such a norm (rare: a run about to diverge) is taken again in float64 from .grad, which
+        still holds this step's gradient unless the script changed it inside the block: kept only where it is above
+        float32's range, as an overflowed norm is, so a zeroed or stepped .grad is never read instead."""
+        for name, module in self._weighted:
+            if weight_norm.get(name) != math.inf:
+                continue
+            grad = module._parameters["weight"].grad
+            if grad is None or grad.dtype == torch.float64:
+                continue
+            again = float(torch.linalg.vector_norm(grad.detach(), dtype=torch.float64))
+            if math.isfinite(again) and again > float(torch.finfo(torch.float32).max) ** 0.5:
+                weight_norm[name] = again
 
     def _checked_loss(self, loss):
         """s.loss as the reading can use it: one number. Anything else is set aside with a note saying what to set."""
