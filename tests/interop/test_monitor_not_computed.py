@@ -162,3 +162,26 @@ def test_the_non_finite_note_names_the_module():
         model(torch.randn(3, 4)).sum().backward()
     notes = mon.report().notes
     assert "non-finite activations first appear at module '1'" in notes
+
+
+def test_gradient_accumulation_reads_one_layer_from_the_first_micro_batch():
+    torch.manual_seed(0)
+    X, y = _data()
+    model = nn.Sequential(nn.Linear(16, 32), nn.ReLU(), nn.Linear(32, 4))
+    ref = nn.Sequential(nn.Linear(16, 32), nn.ReLU(), nn.Linear(32, 4))
+    ref.load_state_dict(model.state_dict())
+    (F.cross_entropy(ref(X[:16]), y[:16]) / 4).backward()  # the reference: the first micro-batch alone
+    a = ref[1](ref[0](X[:16])).detach()
+    mon = Monitor(model, every=1)
+    with mon.step():
+        for i in range(4):
+            (F.cross_entropy(model(X[i * 16:(i + 1) * 16]), y[i * 16:(i + 1) * 16]) / 4).backward()
+    r = mon.report()
+    assert [l.name for l in r.layers] == ["1"]  # was '1', '1#2', '1#3', '1#4'
+    (layer,) = r.layers
+    assert layer.weight_grad_norm == pytest.approx(ref[0].weight.grad.norm().item(), rel=1e-5)
+    assert layer.mean == pytest.approx(a.mean().item(), rel=1e-5)
+    assert any("forward ran 4 times in one step" in n for n in r.notes)
+    with mon.step():  # a later step with one forward reads as before
+        F.cross_entropy(model(X), y).backward()
+    assert [l.name for l in mon.report().layers] == ["1"]

@@ -527,7 +527,7 @@ class Monitor:
         # the keys of this monitor's hooks in the modules' hook tables (_attach): a weighted module's pre-hook, an
         # activation module's pre-hook and hook, the model's pre-hook and hook of the function watch (distinct, since
         # one module may be several of these; objects, so that no other hook's integer id can equal them)
-        self._hook_keys = tuple(object() for _ in range(5))
+        self._hook_keys = tuple(object() for _ in range(6))
         _functions()
         self._functional: bool | None = None  # None: the first sampled step looks for activations called as functions
         # where they were found, or may yet appear: the weighted modules they follow (None: the model's input). Later
@@ -572,6 +572,9 @@ class Monitor:
         # sampled step is finite again): the step a divergence is dated from
         self._non_finite_since: dict | None = None
         self._in_step = False  # inside `with mon.step()`: a second one opened there is a mistake, said so
+        self._forwards = 0  # the model's forwards on this sampled step
+        self._skip = False  # a later forward of the step: the hooks watch nothing
+        self._noted_forwards = False
         self._grad_watched = False  # this sampled step hooked a place whose output needs a gradient
         self._noted_loss_shape = False
 
@@ -708,7 +711,11 @@ class Monitor:
         # of a 128 x 256 ReLU's whole measurement), for bookkeeping (keyword hooks, always-called hooks) these hooks
         # do not use; Module calls them from the same tables in the same order
         keys = self._hook_keys
-        attached = []
+        # first in the model's table: counts the model's forwards, so that a second one in the step (gradient
+        # accumulation's micro-batches) is not read as new layers ('1#2', '1#3', ...)
+        self._forwards, self._skip = 0, False
+        self.model._forward_pre_hooks[keys[5]] = self._forward_started
+        attached = [(self.model._forward_pre_hooks, keys[5])]
         if not self._reuse:
             for m, hook in self._weight_pre_hooks:
                 m._forward_pre_hooks[keys[0]] = hook
@@ -729,7 +736,17 @@ class Monitor:
             attached.append((self.model._forward_hooks, keys[4]))
         return attached
 
+    def _forward_started(self, module, inputs) -> None:
+        """The model's forward begins: from its second call in a step on, the hooks watch nothing (the step's
+        readings are those of its first forward and the gradients that reach it)."""
+        self._forwards += 1
+        if self._forwards > 1 and not self._skip:
+            self._skip = True
+            self._leave_mode()
+
     def _enter_mode(self, module, inputs) -> None:
+        if self._skip:
+            return
         if self._mode is None:
             self._mode = _FunctionWatch(self)
             self._mode.__enter__()
@@ -744,6 +761,8 @@ class Monitor:
 
     def _weight_pre_hook(self, name: str):
         def hook(module, inputs):
+            if self._skip:
+                return
             self._weight_order[name] = self._order
             self._order += 1
             self._last_weighted = name
@@ -785,6 +804,8 @@ class Monitor:
 
     def _pre_hook(self, base: _Layer):
         def hook(module, inputs):
+            if self._skip:
+                return
             layer = self._place(base)
             self._open.setdefault(id(module), []).append(layer)
             self._inside += 1
@@ -798,6 +819,8 @@ class Monitor:
 
     def _post_hook(self, base: _Layer):
         def hook(module, inputs, output):
+            if self._skip:
+                return
             opened = self._open.get(id(module))
             if opened:
                 layer = opened.pop()
@@ -810,6 +833,8 @@ class Monitor:
         return hook
 
     def _functional_call(self, spec, func, args, kwargs):
+        if self._skip:
+            return func(*args, **kwargs)
         name, make = spec
         after = self._last_weighted
         k = self._calls.get((after, name), 0)
@@ -1030,6 +1055,12 @@ class Monitor:
         call's dispatch; dead units keep their history on the host."""
         self.sampled_steps += 1
         g = self.sampled_steps
+        if self._forwards > 1 and not self._noted_forwards:
+            self._noted_forwards = True
+            self.notes.append(f"the model's forward ran {self._forwards} times in one step (gradient accumulation's "
+                              "micro-batches, or several inputs): each reading is of the step's first forward, its "
+                              "activations and the gradients that reach them; the weight gradients are read when "
+                              "the first backward through them ends")
         self._reduce_kept()
         ran = [l for l in self._layers if l.ran]
         if not self._reuse:
@@ -1336,7 +1367,7 @@ class Monitor:
                 self.notes.append(note)
             else:
                 self.notes[self._functional_note] = note
-        if not seen and not self._noted_none:
+        if not seen and order and not self._noted_none:  # a forward ran (a step with none says so elsewhere)
             self._noted_none = True
             self.notes.append("no activation found: neither an activation module (nn.ReLU, nn.GELU, ...) nor an "
                               "activation function (F.relu, F.gelu, torch.tanh, ...) ran in the model's forward")
