@@ -82,19 +82,38 @@ UNAUTHORIZED = {401: problem("Class mode: this needs the class's teacher (a logi
 
 class FailureLimit:
     """At most ``per_minute`` failures per client address in any 60 s, counted in the store, so every worker on
-    it counts the same failures (a guesser cannot multiply the limit by the number of workers)."""
+    it counts the same failures (a guesser cannot multiply the limit by the number of workers). Each kind of
+    credential has its own count (``scope``: join for class codes, rejoin for rejoin codes, login for teacher
+    tokens), so a run of wrong class codes from a school's one address does not stop a learner who rejoins with
+    the right class code and rejoin code, nor the teacher with the right token (a right one is not a guess)."""
+
+    WORDS = {"join": ("class codes", "A class code someone at this address joined with in the last hour still "
+                                     "works, and a learner who joined before can rejoin now with the class code, "
+                                     "their name and their rejoin code."),
+             "rejoin": ("rejoin codes", "Then check the code: the 6 letters and digits shown when you joined (your "
+                                        "teacher can make you a new one)."),
+             "login": ("teacher tokens", "The right token still works: check it, or make a new one with 'actlab "
+                                         "class token NAME --rotate'.")}
 
     def __init__(self, store: Store, scope: str, per_minute: int = FAILURES_PER_MINUTE):
         self.store, self.scope, self.per_minute = store, scope, per_minute
 
-    def check(self, client: str) -> None:
+    def wait(self, client: str) -> int | None:
+        """Seconds until the address is under its limit again; None when it is under it now."""
         recent = self.store.recent_failures(self.scope, client, 60)
-        if len(recent) >= self.per_minute:
-            wait = int(60 - (time.time() - recent[-self.per_minute])) + 1
-            known = " (a class code someone here has joined with still works)" if self.scope == "join" else ""
-            raise HTTPException(429, f"too many failed tries from this address; wait {wait} s and check the code"
-                                     f"{known}",
-                                headers={"Retry-After": str(wait)})
+        if len(recent) < self.per_minute:
+            return None
+        return int(60 - (time.time() - recent[-self.per_minute])) + 1
+
+    def refusal(self, wait: int) -> HTTPException:
+        what, note = self.WORDS.get(self.scope, ("tries", ""))
+        return HTTPException(429, f"Too many wrong {what} from this address in the last minute; wait {wait} s. "
+                                  f"{note}".strip(), headers={"Retry-After": str(wait)})
+
+    def check(self, client: str) -> None:
+        wait = self.wait(client)
+        if wait is not None:
+            raise self.refusal(wait)
 
     def failed(self, client: str, tried: str | None = None) -> None:
         """Count a failure. A wrong class code (``tried``) the address already sent within the minute counts once:
@@ -451,12 +470,14 @@ def login_form(request: Request, token: Annotated[str, Form(max_length=200)] = "
         return _form(request, "teacher-login.html", 403,
                      message="The form was stale or sent from elsewhere; it has been renewed: send it again.")
     limit: FailureLimit = request.app.state.login_failures
-    try:
-        limit.check(_client(request))
-    except HTTPException as exc:
-        return _form(request, "teacher-login.html", 429, message=str(exc.detail))
+    # the right token logs in whatever this address tried before: 32 random bytes are never guessed, so the limit
+    # only bounds the cost of wrong ones (a hash and a read of the classes' hashes each, as a Bearer request)
     klass = _store(request).class_for_token(token.strip())
     if klass is None:  # an archived class's teacher logs in too: to read the class and export it (ClassGate)
+        try:
+            limit.check(_client(request))
+        except HTTPException as exc:
+            return _form(request, "teacher-login.html", 429, message=str(exc.detail))
         limit.failed(_client(request))
         return _form(request, "teacher-login.html", 401, message="That is not the teacher token of any class "
                      "here; check it, or make a new one with 'actlab class token NAME --rotate'.")
@@ -472,33 +493,55 @@ router = APIRouter(tags=["classroom"])
 
 
 def _join(conn: HTTPConnection, code: str, name: str, rejoin_code: str | None):
-    """Join or rejoin; counts failures against the client's address. Returns (class name, learner, new code)."""
-    limit: FailureLimit = conn.app.state.join_failures
+    """Join or rejoin; counts failures against the client's address. Returns (class name, learner, new code).
+
+    Wrong class codes and wrong rejoin codes have each their own limit per address. A rejoin code is always held
+    to its limit (at it, even the right one is refused: guessing one stays bounded). An address at its class-code
+    limit is refused any class code it has not joined with, right or wrong (no oracle), except a right class code
+    with the right rejoin code for the name: a returning learner, whom the classmates' typos must not lock out.
+    That pair is no easier to guess (the rejoin code's own limit counts every wrong one)."""
+    codes: FailureLimit = conn.app.state.join_failures
+    rejoins: FailureLimit = conn.app.state.rejoin_failures
     client, wanted = _client(conn), normalise_code(code)
-    if rejoin_code or not limit.knows(client, wanted):  # a rejoin code is always held to the limit
-        limit.check(client)
+    if rejoin_code:
+        rejoins.check(client)
+    over = None if codes.knows(client, wanted) else codes.wait(client)
+
+    def refused_over_the_limit() -> HTTPException:
+        if rejoin_code:
+            rejoins.failed(client)
+        return codes.refusal(over)
+
     store = _store(conn)
     klass = store.find_class(code) if code.strip() else None
     if klass is None or klass.code != wanted:
-        limit.failed(client, wanted)  # a class is joined by its code only: names are easy to guess
+        if over is not None:
+            raise refused_over_the_limit()
+        codes.failed(client, wanted)  # a class is joined by its code only: names are easy to guess
         raise HTTPException(404, "no open class has that code; check it with your teacher")
     if klass.archived:
-        limit.failed(client)
+        if over is not None:
+            raise refused_over_the_limit()
+        codes.failed(client)
         raise HTTPException(404, "the class with that code is archived: it takes no new learners or answers; "
                                  "ask your teacher")
+    if over is not None and not rejoin_code:
+        raise codes.refusal(over)  # a right code not joined with from here answers as a wrong one would
     try:
         learner, new_code = store.join(klass.id, name, rejoin_code)
     except ConfigError as exc:
         # a wrong rejoin code, or one sent with a new name, is a try at guessing a code: it counts. A taken name
         # guesses nothing (the class code was right, and the name is the learner's own choice): it does not count,
         # so a learner trying names in a full class is never locked out
+        if over is not None:
+            raise refused_over_the_limit() from None
         if exc.field == REJOIN_FIELD:
-            limit.failed(_client(conn))
+            rejoins.failed(client)
             raise HTTPException(403 if isinstance(exc, WrongRejoinCode) else 422, str(exc)) from None
         if exc.field == "name" and "taken" in str(exc):
             raise HTTPException(409, str(exc)) from None
         raise HTTPException(422, str(exc)) from None
-    limit.succeeded(client, klass.code)
+    codes.succeeded(client, klass.code)
     return klass.name, learner, new_code
 
 
@@ -661,6 +704,7 @@ def install(app, classroom: bool | None = None) -> None:
     app.state.signing_key = store.secret()
     app.state.sessions.shared = store  # uploads and tab tokens, seen by every worker (sessions.py)
     app.state.join_failures = FailureLimit(store, "join")
+    app.state.rejoin_failures = FailureLimit(store, "rejoin")
     app.state.login_failures = FailureLimit(store, "login")
     app.include_router(router, prefix="/api", responses={**INVALID, **UNAUTHORIZED})
     app.include_router(pages)
