@@ -101,6 +101,9 @@ class RunSummary:
     keeps_last_finite: bool = True  # actlab's engine stops at a non-finite loss; a watched torch model does not
     # how a remedy says "start again": the lab's Reset button; a script re-initialises its weights
     restart: str = "reset"
+    # the loss is the mean over this many recent batches (a monitor judges learning on more than one batch's loss);
+    # None: one loss, as given
+    loss_batches: int | None = None
 
     def name(self, i: int) -> str:
         """How the words name hidden layer i (0-based)."""
@@ -221,7 +224,9 @@ def _norms(s: RunSummary) -> list[float]:
 def _loss_text(s: RunSummary) -> str:
     if s.loss is None or s.chance_loss is None:
         return ""
-    return f" (loss {s.loss:.3g}; chance, the best constant guess, is {s.chance_loss:.3g})"
+    what = (f"mean loss over the last {s.loss_batches} sampled batches" if s.loss_batches and s.loss_batches > 1
+            else "loss")
+    return f" ({what} {s.loss:.3g}; chance, the best constant guess, is {s.chance_loss:.3g})"
 
 
 def _diverged(s: RunSummary) -> Finding | None:
@@ -374,7 +379,8 @@ def _learning(s: RunSummary) -> Finding | None:
     if _has_moved(s) or s.steps < JUDGE_AFTER_STEPS:
         return None
     return Finding(Status.NOT_LEARNING,
-                   f"not learning: after {s.steps:,} updates ({s.epochs} epochs) the loss is not "
+                   f"not learning: after {s.steps:,} updates"
+                   f"{f' ({s.epochs} epochs)' if s.epochs is not None else ''} the loss is not "
                    f"{MOVED_FRACTION:.0%} below chance{_loss_text(s)}",
                    "If the loss is flat, raise the learning rate; if it wobbles, lower it. A harder data set may "
                    "need more units, more layers or other input features.",

@@ -80,6 +80,9 @@ AUTO_AIM = 0.5
 # unit has been off on each of at least this many latest sampled batches is dead at once, not a full window later:
 # nothing passes back through it, so nothing below it (and none of its own weights) can bring it back
 DEAD_EVIDENCE = 5
+# learning is judged on the mean loss of this many latest sampled batches with a loss, not on one batch's (one
+# batch's loss wobbles around the 10%-below-chance line, and the status flickered between healthy and starting)
+LOSS_BATCHES = 10
 _WARMUP_STEPS = 2  # untimed: first calls allocate and pick kernels
 _CALIBRATION_PAIRS = 4  # then unsampled and sampled steps alternate, so a slow patch of the machine hits both
 
@@ -560,6 +563,7 @@ class Monitor:
         self._noted_functional: set[str] = set()  # the function places the notes name
         self._functional_note: int | None = None  # where in self.notes
         self._loss: float | None = None
+        self._losses: deque = deque(maxlen=LOSS_BATCHES)  # the latest sampled steps' finite losses
         self._weight_norms: list | None = None  # the weight norms read when this step's backward ended
         self._frozen_now: frozenset[str] = frozenset()  # weighted modules whose weight is frozen, at the last read
         self._known: tuple | None = None  # the places, in the order they ran, when the structure was last learned
@@ -1163,6 +1167,10 @@ class Monitor:
             self._loss = values[len(scalars) - 1]
         elif loss is not None:
             self._loss = float(loss)
+        if loss is not None and math.isfinite(self._loss):
+            self._losses.append(self._loss)
+        judged = self._loss if self._loss is None or not math.isfinite(self._loss) or not self._losses else \
+            statistics.fmean(self._losses)
         for l in ran:  # drop this step's tensors (the last sums stay only until the next sampled step)
             l.dsum = l.nz = l.asum = l.ssum = l.sumsq = l.grad_sq = l.dist = None
         seen = sorted(((l, (l.order, l.weight_module, l.width, len(l.samples)), r) for l, r in zip(ran, raw,
@@ -1186,7 +1194,7 @@ class Monitor:
                            "this large usually precede a divergence (lower the learning rate)",)
         self._pending = (seen, order, weight_norm, step, self.sampled_steps, self._loss, step_notes,
                          self._frozen_now, self._first_non_finite, self._non_finite_since, frozenset(not_computed),
-                         stale)
+                         stale, judged, len(self._losses))
         self._last = None
         if self._log_path is not None:
             with self._log_path.open("a") as fh:
@@ -1380,7 +1388,8 @@ class Monitor:
     def _report(self, seen: list, order: list[str], weight_norm: dict[str, float], step: int, sampled: int,
                 loss: float | None, notes: tuple[str, ...], frozen: frozenset[str],
                 first_non_finite: dict | None, non_finite_since: dict | None = None,
-                not_computed: frozenset[str] = frozenset(), stale: bool = False) -> MonitorReport:
+                not_computed: frozenset[str] = frozenset(), stale: bool = False, judged: float | None = None,
+                loss_batches: int = 1) -> MonitorReport:
         seen = [(layer, fixed, self._count(*raw)) for layer, fixed, raw in seen]
         # the output layer: the last weighted module to run whose weight is trained and got a gradient (a frozen head
         # has no ratio)
@@ -1434,14 +1443,16 @@ class Monitor:
             if not is_frozen and not is_missing and weight_module is not None:
                 summaries.append(LayerSummary(stats.activation, width, w, dead or 0, (sat or 0) + (dead or 0),
                                               r["act_grad"], layer.label, f"'{param}'"))
+        judged = loss if judged is None else judged  # the mean of the latest sampled losses judges learning
         summary = RunSummary(
-            tuple(summaries), output_norm, loss, self.chance_loss, None, step,
+            tuple(summaries), output_norm, judged, self.chance_loss, None, step,
             # dated from the first sampled step of this unbroken run of non-finite ones (the step the notes name),
             # not from the step sampled last
             diverged_at_step=non_finite_since["step"] if non_finite_since is not None else None,
             output_signal_norm=last_act if rows else None,
             signal_reference=f"the last watched activation ({seen[-1][0].label})" if rows else "",
-            keeps_last_finite=False, restart=TORCH_RESTART)
+            keeps_last_finite=False, restart=TORCH_RESTART,
+            loss_batches=loss_batches if judged is not None and math.isfinite(judged) else None)
         if output is None and order and set(order) <= frozen:
             reading = Reading((Finding(Status.FLOWING, "every weighted module's weight is frozen "
                                        "(requires_grad=False): no weight gradient to read", "", {}),))

@@ -1,0 +1,51 @@
+"""Issue 17 items 9, 16: learning is judged on the mean loss of the latest sampled batches, not one batch's, and
+the words say so; 'not learning' does not print 'None epochs'."""
+
+import math
+
+import pytest
+
+torch = pytest.importorskip("torch")
+from torch import nn  # noqa: E402
+
+from actlab.interop.torch import LOSS_BATCHES  # noqa: E402
+from actlab.readings import LayerSummary, RunSummary, diagnose  # noqa: E402
+from actlab.torch import Monitor  # noqa: E402
+
+
+def test_the_status_does_not_flicker_with_one_batchs_loss():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 1))
+    mon = Monitor(model, every=1, chance_loss=1.0)
+    batch_losses = [0.80 if k % 2 == 0 else 0.96 for k in range(12)]  # the mean, 0.88, is 12% below chance
+    statuses = []
+    for value in batch_losses:
+        with mon.step() as s:
+            model(torch.randn(16, 4)).pow(2).mean().backward()
+            s.loss = value
+        statuses.append(mon.report().reading.status.value)
+    # one batch's loss alternated healthy (0.80) and starting (0.96); the mean of the latest batches settles
+    assert statuses[2:] == ["healthy"] * 10
+    r = mon.report()
+    assert r.loss == pytest.approx(0.96)  # the report's loss is still this step's
+    want = sum(batch_losses[-LOSS_BATCHES:]) / LOSS_BATCHES
+    assert f"mean loss over the last {LOSS_BATCHES} sampled batches {want:.3g}" in r.reading.words
+
+
+def test_a_non_finite_loss_is_judged_at_once():
+    model = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 1))
+    mon = Monitor(model, every=1, chance_loss=1.0)
+    for value in (0.5, 0.5, math.nan):
+        with mon.step() as s:
+            model(torch.randn(16, 4)).pow(2).mean().backward()
+            s.loss = value
+    assert mon.report().reading.status.value == "diverged"
+
+
+def test_not_learning_does_not_print_none_epochs():
+    s = RunSummary((LayerSummary("relu", 8, 1.0),), 1.0, loss=1.0, chance_loss=1.0, epochs=None, steps=1290)
+    words = diagnose(s).words
+    assert words.startswith("not learning: after 1,290 updates the loss is not 10% below chance")
+    assert "None" not in words
+    with_epochs = RunSummary((LayerSummary("relu", 8, 1.0),), 1.0, loss=1.0, chance_loss=1.0, epochs=3, steps=1290)
+    assert "after 1,290 updates (3 epochs)" in diagnose(with_epochs).words
