@@ -57,12 +57,16 @@ PLAIN = {"verify": False}
 
 
 def _page_pin_check_seconds() -> float:
-    """How often a class's playground page looks at the class's pins: the page's own PIN_CHECK_MS, read from it."""
+    """How often a class's playground page looks at the class's pins: PIN_CHECK_MS in the page's class-pins module."""
     import re
     from importlib import resources
 
-    script = (resources.files("actlab") / "web" / "static" / "js" / "playground.js").read_text(encoding="utf-8")
-    return int(re.search(r"const PIN_CHECK_MS = (\d+);", script).group(1)) / 1000
+    script = (resources.files("actlab") / "web" / "static" / "js" / "class-pins.js").read_text(encoding="utf-8")
+    found = re.search(r"const PIN_CHECK_MS = (\d+);", script)
+    if found is None:
+        raise SystemExit("bench/classroom.py: no 'const PIN_CHECK_MS = <ms>;' in js/class-pins.js; the page's pins "
+                         "poll moved, so this benchmark cannot simulate it: update _page_pin_check_seconds")
+    return int(found.group(1)) / 1000
 
 
 PIN_CHECK_S = _page_pin_check_seconds()

@@ -8,6 +8,7 @@ server's resident size at its highest during the request minus before it (read f
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import os
@@ -136,6 +137,12 @@ CASES = [
 
 
 def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--only", metavar="TEXT", help="run only the cases whose name contains TEXT")
+    args = ap.parse_args()
+    cases = [c for c in CASES if args.only is None or args.only in c[0]]
+    if not cases:
+        ap.error(f"--only {args.only!r} matches no case; the cases: " + "; ".join(name for name, _ in CASES))
     tmp = tempfile.mkdtemp()
     base, proc = serve(os.path.join(tmp, "p.sqlite3"))
     try:
@@ -145,7 +152,7 @@ def main() -> None:
         table = Table(title=f"hostile requests (probe usually {usual * 1e3:.1f} ms)")
         for col in ("request", "answer", "server memory +MB", "worst probe stall ms", "request s"):
             table.add_column(col, justify="right")
-        for name, run in CASES:
+        for name, run in cases:
             with Watch(base, proc.pid) as w:
                 t = time.perf_counter()
                 try:
