@@ -52,3 +52,26 @@ def test_save_waits_for_the_saved_settings_then_sends_what_the_teacher_typed(bro
         saved = httpx.get(base + "/api/class/playground", headers={"Authorization": f"Bearer {token}"}).json()
         assert saved["config"]["lr"] == 0.1 and saved["config"]["dataset"] == "xor" and saved["pinned"] == ["lr"]
         context.close()
+
+
+@pytest.mark.browser
+def test_save_merges_over_what_is_saved_lists_the_changes_and_names_a_ticked_setting_the_link_leaves_out(
+        browser, tmp_path):
+    saved = {"config": {"activations": ["relu"], "dataset": "spiral", "lr": 0.03}, "pinned": ["dataset"]}
+    with class_lab(tmp_path, playground=saved) as (base, _, token):
+        context, page = teacher_page(browser, base, token)
+        page.get_by_label("Playground link").fill(base + "/playground?lr=0.1")
+        for name in ("lr", "activations"):
+            page.locator(f"#pin-boxes input[value={name}]").check()
+        page.get_by_role("button", name="Save for the class").click()
+        page.wait_for_function("document.querySelector('#playground-status').textContent.startsWith('Saved')")
+        status = page.locator("#playground-status").text_content()
+        now = httpx.get(base + "/api/class/playground", headers={"Authorization": f"Bearer {token}"}).json()
+        # the link gave lr only: the saved data set and activations stay (they were reset to the defaults)
+        assert now["config"]["dataset"] == "spiral" and now["config"]["activations"] == ["relu"]
+        assert now["config"]["lr"] == 0.1 and sorted(now["pinned"]) == ["activations", "dataset", "lr"]
+        assert "lr: 0.03 -> 0.1" in status and "pinned: activations" in status and "pinned: lr" in status
+        assert "activations is ticked but the link does not give it: kept at its saved value" in status
+        assert "dataset: " not in status and "dataset is ticked but the link does not give it" in status
+        page.screenshot(path="/tmp/actlab-shots/c2-teacher-merge.png", full_page=True)
+        context.close()

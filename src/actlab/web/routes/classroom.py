@@ -42,7 +42,9 @@ from ...classroom import (
     export_table,
     learner_rows,
     log_csv,
+    merge_playground,
     read_link,
+    shown_value,
     to_csv,
 )
 from ...errors import ConfigError
@@ -657,6 +659,10 @@ class PlaygroundSettings(BaseModel):
                               description="Names of settings the class's learners cannot change")
     link: str | None = Field(default=None, max_length=4000, description="A playground link whose settings the "
                              "class starts from (config's own values win over the link's)")
+    merge: bool = Field(default=False, description="Lay the link's and config's settings over what is saved "
+                        "(as `actlab class playground` does; settings they do not name keep their saved value) "
+                        "instead of replacing it; pinned is then the whole list of pins. The answer lists the "
+                        "changes")
 
 
 def _saved_playground(store: Store, class_id: int) -> dict:
@@ -687,9 +693,26 @@ def save_class_playground(request: Request, who: IdentityDep, body: PlaygroundSe
                                 "\"pinned\": [...]}; the body's own keys are config, pinned and link")
     link = read_link(body.link) if body.link else LinkSettings({})
     config = {**link.config, **body.config}
-    saved = ClassPlayground.validate(config, body.pinned, lab_limits(request.app)).to_dict()
-    _store(request).save_class_playground(who.class_id, saved)
-    return {**_saved_playground(_store(request), who.class_id), "link_notes": list(link.notes)}
+    store = _store(request)
+    changes: list[str] = []
+    notes: list[str] = []
+    if body.merge:
+        before = store.class_playground(who.class_id) or {"config": {}, "pinned": []}
+        merged, changes = merge_playground(before, config, list(body.pinned),
+                                           [p for p in before["pinned"] if p not in body.pinned],
+                                           lab_limits(request.app))
+        saved = merged.to_dict()
+        for name in merged.pinned:  # ticked, and neither the link nor config says its value
+            if name not in config:
+                kept = "kept at its saved value" if name in before["config"] else "pinned at its default"
+                value = saved["config"].get(name)
+                notes.append(f"{name} is ticked but the link does not give it: {kept}"
+                             + (f" {shown_value(value)}" if value is not None else ""))
+    else:
+        saved = ClassPlayground.validate(config, body.pinned, lab_limits(request.app)).to_dict()
+    store.save_class_playground(who.class_id, saved)
+    return {**_saved_playground(store, who.class_id), "link_notes": list(link.notes), "changes": changes,
+            "pin_notes": notes}
 
 
 # -- assembly ------------------------------------------------------------------------------------------------

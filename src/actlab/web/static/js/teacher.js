@@ -107,13 +107,16 @@ async function showPlayground() {
     const pinned = [...boxes.querySelectorAll("input:checked")].map((b) => b.value);
     // no link, or the saved one untouched: keep the saved settings as they are (the link shown is made from them)
     const link = linkBox.value.trim() === (current.learner_link || "") ? "" : linkBox.value.trim();
+    // merged over what is saved, as `actlab class playground` does: a setting the link leaves out keeps its value
     const res = await fetch("/api/class/teacher/playground", { method: "PUT", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ config: link ? {} : current.config, pinned, link: link || null }) });
+      body: JSON.stringify({ config: {}, pinned, link: link || null, merge: true }) });
     const body = await res.json();
     if (!res.ok) { status.textContent = `Not saved: ${body.detail}`; status.classList.add("error"); return; }
     status.classList.remove("error");
-    const notes = body.link_notes?.length ? ` From the link: ${body.link_notes.join("; ")}.` : "";
-    status.textContent = `Saved at ${new Date().toLocaleTimeString()}: learners get it from their next run.${notes}`;
+    const changed = body.changes?.length ? ` Changed: ${body.changes.join("; ")}.` : " Nothing changed: the saved settings already said that.";
+    const notes = (body.link_notes?.length ? ` From the link: ${body.link_notes.join("; ")}.` : "") +
+      (body.pin_notes?.length ? ` ${body.pin_notes.join("; ")}.` : "");
+    status.textContent = `Saved at ${new Date().toLocaleTimeString()}: learners get it from their next run.${changed}${notes}`;
     show(body);
   });
   // the link box and Save start disabled (teacher.html): typed or pressed before the saved settings arrived, the
