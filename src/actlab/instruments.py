@@ -261,7 +261,7 @@ def layer_reading(layer: int | str, last_layer: int | str, ratio: float, dead: i
     if dead == width:
         parts.append(f"all {width} units in {name} are dead")
     elif dead:
-        parts.append(f"{dead} of {width} units in {name} are dead")
+        parts.append(f"{dead} of {width} units in {name} {'is' if dead == 1 else 'are'} dead")
     if saturated > dead:
         more = saturated - dead
         parts.append(f"{more} more {low_word}" if dead else f"{more} of {width} units {low_word}")

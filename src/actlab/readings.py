@@ -408,7 +408,7 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
             if s.layers else "a linear model: no hidden layers")
     dead, total = sum(l.dead for l in s.layers), sum(l.width for l in s.layers)
     if dead:
-        flow += f"; {dead} of {total} hidden units are dead"
+        flow += f"; {dead} of {total} hidden units {'is' if dead == 1 else 'are'} dead"
     evidence = {"first_to_last_ratio": ratio, "loss": s.loss, "chance_loss": s.chance_loss, "epochs": s.epochs,
                 "steps": s.steps, "dead_units": dead}
     if s.loss is None or s.chance_loss is None:

@@ -317,7 +317,8 @@ class MonitorReport:
         if rare:
             lines.append(f"  sat: for {', '.join(rare)}, units rarely active (on for under 1% of the batch): "
                          "a function whose only flat part is 0 cannot saturate")
-        lines += [f"  {l.name} ({l.module_type}, {l.width} units): {l.words}" for l in self.layers if l.words]
+        lines += [f"  {l.name} ({l.module_type}, {l.width} unit{'' if l.width == 1 else 's'}): {l.words}"
+                  for l in self.layers if l.words]
         lines.append(f"status: {self.reading.status.value}")
         lines.append(f"reading: {self.reading.words}")
         if self.reading.remedy:
@@ -604,10 +605,12 @@ class Monitor:
             fn = getattr(module, "activation", None)
             if isinstance(module, nn.TransformerEncoderLayer | nn.TransformerDecoderLayer):
                 if callable(fn) and not isinstance(fn, nn.Module):
+                    fname = getattr(fn, "__name__", str(fn))
+                    kind = {"relu": "ReLU", "gelu": "GELU"}.get(fname)
+                    as_module = f"activation=nn.{kind}()" if kind else "an activation module"
                     self.notes.append(
-                        f"{name or 'model'} ({type(module).__name__}) applies {getattr(fn, '__name__', fn)} as a "
-                        "function: it is watched where it is called, on linear1's output (activation=nn.GELU() "
-                        "would make it a module)")
+                        f"{name or 'model'} ({type(module).__name__}) applies {fname} as a function: it is watched "
+                        f"where it is called, on linear1's output ({as_module} would make it a module)")
                 self.notes.append(f"{name or 'model'} ({type(module).__name__}): while hooks are attached "
                                   "(sampled steps only) PyTorch skips its eval fast path")
         self._unmatched = len(self._weighted) > 1
@@ -1395,7 +1398,14 @@ class Monitor:
         # has no ratio)
         output = next((name for name in reversed(order) if name not in frozen and name not in not_computed), None)
         output_norm = weight_norm.get(output, math.nan) if output else math.nan
-        last_act = seen[-1][2]["act_grad"] if seen else math.nan
+        def after_output(place) -> bool:  # the activation applied to the output layer's result (a sigmoid head)
+            weight_module = place[1][1]
+            return weight_module is not None and weight_module == output and bool(place[0].record.saturates_at)
+
+        # the signal reference: the last watched activation before the output's own (a saturated sigmoid head's
+        # dL/da carries 1/f' and would make every hidden signal look vanishing)
+        ref = next((p for p in reversed(seen) if not after_output(p)), seen[-1] if seen else None)
+        last_act = ref[2]["act_grad"] if ref is not None else math.nan
         rows, notes = [], list(notes)
         if self.chance_loss is None and loss is not None:
             notes.append("the loss is not judged, since no chance_loss was given: the status says whether gradients "
@@ -1429,7 +1439,11 @@ class Monitor:
             param = (f"{weight_module}.weight" if weight_module else "weight") if weight_module is not None else ""
             ratio = grad_ratio(w, output_norm)
             window = r.get("window", window)  # the batches the dead count covers (fewer for a layer dead at once)
-            words = self._layer_words(layer, r, width, window, param, is_frozen, w, ratio, output_norm, is_missing)
+            # the activation applied to the output layer's result (a binary classifier's sigmoid): saturation there is
+            # a confident prediction, and the hidden layers' reading does not weigh it
+            at_output = after_output((layer, (None, weight_module)))
+            words = self._layer_words(layer, r, width, window, param, is_frozen, w, ratio, output_norm, is_missing,
+                                      at_output)
             dead = r["dead"]
             # saturated units this batch include the dead ones (f' = 0): each unit is counted once, as dead
             sat = None if dead is None else max(int(r["saturated"]) - dead, 0)
@@ -1441,7 +1455,8 @@ class Monitor:
             rows.append(stats)
             # the reading weighs the weights that are trained and got a gradient on this step
             if not is_frozen and not is_missing and weight_module is not None:
-                summaries.append(LayerSummary(stats.activation, width, w, dead or 0, (sat or 0) + (dead or 0),
+                summaries.append(LayerSummary(stats.activation, width, w, dead or 0,
+                                              (0 if at_output else sat or 0) + (dead or 0),
                                               r["act_grad"], layer.label, f"'{param}'"))
         judged = loss if judged is None else judged  # the mean of the latest sampled losses judges learning
         summary = RunSummary(
@@ -1450,7 +1465,7 @@ class Monitor:
             # not from the step sampled last
             diverged_at_step=non_finite_since["step"] if non_finite_since is not None else None,
             output_signal_norm=last_act if rows else None,
-            signal_reference=f"the last watched activation ({seen[-1][0].label})" if rows else "",
+            signal_reference=f"the last watched activation ({ref[0].label})" if rows else "",
             keeps_last_finite=False, restart=TORCH_RESTART,
             loss_batches=loss_batches if judged is not None and math.isfinite(judged) else None)
         if output is None and order and set(order) <= frozen:
@@ -1481,7 +1496,7 @@ class Monitor:
 
     @staticmethod
     def _layer_words(layer: _Layer, r: dict, width: int, window: int, param: str, is_frozen: bool, w: float,
-                     ratio: float, output_norm: float, is_missing: bool = False) -> str:
+                     ratio: float, output_norm: float, is_missing: bool = False, at_output: bool = False) -> str:
         """The place in words: the gradient of the weights before it (named as the parameter, 'fc1.weight', since
         the gradient may reach the activation's output and stop there), then its units (named as the module)."""
         if r["non_finite"]:
@@ -1495,11 +1510,14 @@ class Monitor:
         elif param:
             parts.append(layer_reading(f"'{param}'", "the output layer", ratio, 0, 0, width, w, output_norm))
         dead, sat_all = int(r["dead"]), int(r["saturated"])
-        units = layer_reading(layer.label, "the output layer", 1.0, dead, max(sat_all, dead), width,
-                              low_word=low_gradient_word(layer.record))
+        units = layer_reading(layer.label, "the output layer", 1.0, dead, dead if at_output else max(sat_all, dead),
+                              width, low_word=low_gradient_word(layer.record))
         if dead:  # dead here means: over the window of sampled batches, not one batch
             units = units.replace(" dead", f" dead over the last {window} sampled batches", 1)
         parts.append(units)
+        if at_output and sat_all > dead:
+            parts.append(f"{sat_all - dead} of {width} output units saturated (after the output layer: a confident "
+                         "prediction, not a fault)")
         return "; ".join(p for p in parts if p)
 
     def _cost_note(self) -> str:
