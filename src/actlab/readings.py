@@ -104,6 +104,9 @@ class RunSummary:
     # the loss is the mean over this many recent batches (a monitor judges learning on more than one batch's loss);
     # None: one loss, as given
     loss_batches: int | None = None
+    # what the weight-gradient ratios are taken against, in words, where it is not the output layer (a monitor whose
+    # model's output layer is frozen measures against the last trained layer)
+    reference_name: str = ""
 
     def name(self, i: int) -> str:
         """How the words name hidden layer i (0-based)."""
@@ -116,7 +119,7 @@ class RunSummary:
     @property
     def output_name(self) -> str:
         # not "layer N+1": the layer tables list the hidden layers only, so that number is nowhere on screen
-        return "the output layer"
+        return self.reference_name or "the output layer"
 
 
 @dataclass(frozen=True)

@@ -185,3 +185,42 @@ def test_gradient_accumulation_reads_one_layer_from_the_first_micro_batch():
     with mon.step():  # a later step with one forward reads as before
         F.cross_entropy(model(X), y).backward()
     assert [l.name for l in mon.report().layers] == ["1"]
+
+
+class _Three(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1, self.a1, self.fc2, self.a2, self.out = (nn.Linear(16, 32), nn.ReLU(), nn.Linear(32, 32), nn.ReLU(),
+                                                          nn.Linear(32, 4))
+
+    def forward(self, x):
+        return self.out(self.a2(self.fc2(self.a1(self.fc1(x)))))
+
+
+def test_a_frozen_output_layer_is_not_named_as_the_ratios_reference():
+    torch.manual_seed(0)
+    X, y = _data()
+    model = _Three()
+    model.out.requires_grad_(False)
+    mon = Monitor(model, every=1, chance_loss=math.log(4))
+    with mon.step() as s:
+        loss = F.cross_entropy(model(X), y)
+        loss.backward()
+        s.loss = loss
+    r = mon.report()
+    ratio = model.fc1.weight.grad.norm().item() / model.fc2.weight.grad.norm().item()  # the reference
+    assert r.layers[0].weight_grad_ratio_to_output == pytest.approx(ratio, rel=1e-5)
+    assert "the last trained layer's" in r.reading.words and "the output layer's" not in r.reading.words
+    assert any("module 'out', is frozen" in n and "'fc2.weight'" in n for n in r.notes)
+
+
+def test_a_frozen_first_layer_has_no_activation_gradient_to_show():
+    X, y = _data()
+    model = _Three()
+    model.fc1.requires_grad_(False)
+    mon = Monitor(model, every=1)
+    with mon.step():
+        F.cross_entropy(model(X), y).backward()
+    first = mon.report().layers[0]
+    assert not model.a1(model.fc1(X)).requires_grad  # the reference: autograd computes nothing there
+    assert math.isnan(first.act_grad_norm) and math.isnan(first.act_grad_ratio_to_last)

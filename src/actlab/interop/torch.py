@@ -1412,6 +1412,12 @@ class Monitor:
                          "flow ('flowing') but never 'healthy' or 'not learning'; Monitor(model, chance_loss=...) "
                          "takes the loss of the best constant guess (ln C for C balanced classes with cross-entropy, "
                          "the targets' variance with MSE)")
+        # the ratios' reference: the output layer, or the last trained layer when the output layer gets no gradient
+        reference = "the output layer" if output is None or output == order[-1] else "the last trained layer"
+        if reference != "the output layer":
+            why = "frozen" if order[-1] in frozen else "without a gradient on this step"
+            notes.append(f"the output layer, module '{order[-1]}', is {why}: the weight-gradient ratios are taken "
+                         f"against the last trained layer, '{output}.weight'")
         if stale:
             notes.append("backward did not run inside this sampled step's `with mon.step()` block (no gradient "
                          "reached a watched activation there), so the gradients read are not this step's: call "
@@ -1443,7 +1449,7 @@ class Monitor:
             # a confident prediction, and the hidden layers' reading does not weigh it
             at_output = after_output((layer, (None, weight_module)))
             words = self._layer_words(layer, r, width, window, param, is_frozen, w, ratio, output_norm, is_missing,
-                                      at_output)
+                                      at_output, reference)
             dead = r["dead"]
             # saturated units this batch include the dead ones (f' = 0): each unit is counted once, as dead
             sat = None if dead is None else max(int(r["saturated"]) - dead, 0)
@@ -1467,6 +1473,7 @@ class Monitor:
             output_signal_norm=last_act if rows else None,
             signal_reference=f"the last watched activation ({ref[0].label})" if rows else "",
             keeps_last_finite=False, restart=TORCH_RESTART,
+            reference_name="" if reference == "the output layer" else reference,
             loss_batches=loss_batches if judged is not None and math.isfinite(judged) else None)
         if output is None and order and set(order) <= frozen:
             reading = Reading((Finding(Status.FLOWING, "every weighted module's weight is frozen "
@@ -1496,7 +1503,8 @@ class Monitor:
 
     @staticmethod
     def _layer_words(layer: _Layer, r: dict, width: int, window: int, param: str, is_frozen: bool, w: float,
-                     ratio: float, output_norm: float, is_missing: bool = False, at_output: bool = False) -> str:
+                     ratio: float, output_norm: float, is_missing: bool = False, at_output: bool = False,
+                     reference: str = "the output layer") -> str:
         """The place in words: the gradient of the weights before it (named as the parameter, 'fc1.weight', since
         the gradient may reach the activation's output and stop there), then its units (named as the module)."""
         if r["non_finite"]:
@@ -1508,7 +1516,7 @@ class Monitor:
         elif is_missing:
             parts.append(f"no gradient was computed for '{param}' on this step (not computed, not zero)")
         elif param:
-            parts.append(layer_reading(f"'{param}'", "the output layer", ratio, 0, 0, width, w, output_norm))
+            parts.append(layer_reading(f"'{param}'", reference, ratio, 0, 0, width, w, output_norm))
         dead, sat_all = int(r["dead"]), int(r["saturated"])
         units = layer_reading(layer.label, "the output layer", 1.0, dead, dead if at_output else max(sat_all, dead),
                               width, low_word=low_gradient_word(layer.record))
