@@ -49,7 +49,7 @@ from ...classroom import (
 )
 from ...errors import ConfigError
 from ...exercises import all_exercises
-from ...store import REJOIN_FIELD, Store, WrongRejoinCode, normalise_code
+from ...store import REJOIN_FIELD, Store, WrongRejoinCode, name_key, normalise_code
 from ..deps import (
     LEARNER_COOKIE,
     LEARNER_MAX_AGE,
@@ -58,6 +58,7 @@ from ..deps import (
     Identity,
     IdentityDep,
     _unsign,
+    get_identity,
     identify,
     learner_cookie,
     teacher_cookie,
@@ -413,14 +414,40 @@ def _store(request: HTTPConnection) -> Store:
 
 
 @pages.get("/join")
-def join_page(request: Request, code: str = ""):
+def join_page(request: Request, code: str = "", another: str = ""):
     if not request.app.state.classroom:
         return RedirectResponse("/lesson", status_code=303)
+    joined = None if another else _joined_page(request)  # ?another=1: the form, for someone else on this browser
+    if joined is not None:
+        return joined
     closed = _closed_class(request)
     if closed is not None:
         return _form(request, "join.html", code=code[:16], message=f"Your class, {closed}, is closed: its teacher "
                      "archived it, so it takes no answers now. Your work is kept; ask your teacher if it opens again.")
     return _form(request, "join.html", code=code[:16])
+
+
+def _joined_page(request: Request, code: str | None = None, name: str | None = None) -> HTMLResponse | None:
+    """The welcome page again, for a browser whose learner has joined (a reload of the welcome page sends the form
+    again; /join opened while joined): that they are in, and under which name, never "the name is taken". With
+    ``code`` and ``name`` (the form sent), only when they are this learner's; another name joins as usual."""
+    who = get_identity(request)
+    if who is None or who.is_teacher:
+        return None
+    klass = _store(request).class_by_id(who.class_id)
+    if klass is None:
+        return None
+    if code is not None and (normalise_code(code) != klass.code or _key_or_none(name) != _key_or_none(who.learner)):
+        return None
+    return HTMLResponse(_page("joined.html", klass=klass.name, name=who.learner, rejoin_code="", rejoin_note="hidden",
+                              again_note=""))
+
+
+def _key_or_none(name: str | None) -> str | None:
+    try:
+        return name_key(name)
+    except ConfigError:
+        return None
 
 
 def _closed_class(request: Request) -> str | None:
@@ -441,6 +468,9 @@ def join_form(request: Request, code: Annotated[str, Form(max_length=16)] = "",
               csrf: Annotated[str, Form(max_length=64)] = ""):
     if not request.app.state.classroom:
         return RedirectResponse("/lesson", status_code=303)
+    joined = _joined_page(request, code, name)  # the welcome page reloaded: it changes nothing, so no CSRF check
+    if joined is not None:
+        return joined
     if not _csrf_ok(request, csrf):
         return _form(request, "join.html", 403, code=code, name=name,
                      message="The form was stale or sent from elsewhere; it has been renewed: send it again.")
@@ -449,7 +479,7 @@ def join_form(request: Request, code: Annotated[str, Form(max_length=16)] = "",
     except HTTPException as exc:
         return _form(request, "join.html", exc.status_code, code=code, name=name, message=str(exc.detail))
     body = _page("joined.html", klass=klass, name=learner.name, rejoin_code=new_code or "",
-                 rejoin_note="" if new_code else "hidden")
+                 rejoin_note="" if new_code else "hidden", again_note="hidden")
     response = HTMLResponse(body)
     _set(response, request, LEARNER_COOKIE, learner_cookie(request.app.state.signing_key, learner.id, learner.class_id),
          LEARNER_MAX_AGE)
