@@ -172,7 +172,7 @@ def test_an_activation_no_hook_can_see_is_named_by_where_it_hides():
     with mon.step():
         model(torch.randn(4, 4)).sum().backward()
     assert [l.name for l in mon.report().layers] == ["act"]
-    assert any("no activation runs between b -> c" in n for n in mon.report().notes)
+    assert any("no watched activation runs between b -> c" in n for n in mon.report().notes)
 
 
 def test_transformer_layers_say_what_they_hide():

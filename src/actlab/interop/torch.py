@@ -614,6 +614,15 @@ class Monitor:
                 self.notes.append(f"{name or 'model'} ({type(module).__name__}): while hooks are attached "
                                   "(sampled steps only) PyTorch skips its eval fast path")
         self._unmatched = len(self._weighted) > 1
+        # activation modules of torch's own that actlab has no record for (nn.PReLU, nn.RReLU, ...): they run, unwatched
+        self._unknown = [(name, type(module).__name__) for name, module in self.model.named_modules()
+                         if type(module).__module__ == "torch.nn.modules.activation" and record_for(module) is None
+                         and not list(module.children())
+                         and type(module).__name__ not in ("Softmax", "LogSoftmax", "Softmin", "Softmax2d")]
+        if self._unknown:
+            names = ", ".join(f"'{n}' ({k})" for n, k in self._unknown[:6]) + (" ..." if len(self._unknown) > 6 else "")
+            self.notes.append(f"unknown activations: module {names} has no actlab record, so it runs unwatched (no "
+                              "units, dead or saturated counts there); the weights before it are still read")
 
     # -- stepping ----------------------------------------------------------------------------
 
@@ -1362,11 +1371,13 @@ class Monitor:
             acts = [fixed[0] for _, fixed, _ in seen]
             bare = [(a, b) for a, b in zip(order, order[1:], strict=False)
                     if not any(self._weight_order[a] < o < self._weight_order[b] for o in acts)]
-            if bare and seen:
+            if bare:
                 pairs = "; ".join(f"{a} -> {b}" for a, b in bare[:5])
-                self.notes.append(f"no activation runs between {pairs}: an activation applied there by other means "
-                                  "than a module or a torch function (a custom autograd function, a C++ kernel) "
-                                  "is not watched")
+                self.notes.append(f"no watched activation runs between {pairs}: an activation applied there by "
+                                  "other means than a module actlab knows or a torch function (a custom autograd "
+                                  "function, a C++ kernel"
+                                  + (", or a module named in the note on unknown activations" if self._unknown else "")
+                                  + ") is not watched")
         functional = {layer.name for layer, _, _ in seen if layer.functional}
         if not functional <= self._noted_functional:  # places first found on this step join the note
             self._noted_functional |= functional
