@@ -56,3 +56,41 @@ def test_a_transformer_layer_note_names_the_module_of_its_own_function():
     notes = Monitor(layer).notes
     assert any("(activation=nn.ReLU() would make it a module)" in n for n in notes)
     assert not any("nn.GELU()" in n for n in notes)
+
+
+def test_the_report_table_keeps_long_names_apart():
+    class Inner(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1, self.fc2, self.activation = nn.Linear(8, 8), nn.Linear(8, 8), nn.Tanh()
+
+        def forward(self, x):
+            return self.activation(self.fc2(self.activation(self.fc1(x))))
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.feature_extractor, self.out = Inner(), nn.Linear(8, 2)
+
+        def forward(self, x):
+            return self.out(self.feature_extractor(x))
+
+    model = Net()
+    mon = Monitor(model, every=1)
+    with mon.step():
+        model(torch.randn(4, 8)).sum().backward()
+    rows = str(mon.report()).splitlines()[3:5]
+    assert [r.split()[0] for r in rows] == ["feature_extractor.activation", "feature_extractor.activation#2"]
+
+
+def test_a_name_longer_than_the_column_keeps_its_end():
+    model = nn.Sequential()
+    model.add_module("a_very_long_submodule_name_for_the_encoder_block", nn.Sequential(nn.Linear(4, 4), nn.ReLU()))
+    model.add_module("out", nn.Linear(4, 1))
+    mon = Monitor(model, every=1)
+    with mon.step():
+        model(torch.randn(3, 4)).sum().backward()
+    (layer,) = mon.report().layers
+    assert len(layer.name) > 40
+    first = str(mon.report()).splitlines()[3].split()[0]
+    assert first == "…" + layer.name[-39:]

@@ -261,6 +261,9 @@ class LayerStats:
         return fields_jsonable(self)
 
 
+NAME_COLUMN = 40  # the widest module column of a report's table
+
+
 def _num(v, width: int, spec: str = ".3g") -> str:
     """A number for the report's table; '-' where there is none (a NaN step's counts, a frozen weight's ratio)."""
     if v is None or (isinstance(v, float) and math.isnan(v)):
@@ -305,11 +308,16 @@ class MonitorReport:
                     f" (every {self.every})" if self.every else "")]
         # a/last: |dL/da| over the last watched activation's (the watch page's "ratio to last"); W/out: |dL/dW| of
         # the weights before the activation over the output layer's, the ratio the words below read
-        head = f"{'module':<20} {'act':<10} {'units':>5} {'|dL/da|':>9} {'a/last':>8} {'|dL/dW|':>9} " \
+        # the module column fits the longest name up to NAME_COLUMN characters; a longer one keeps its end, which tells
+        # places apart ('…layers.11.linear1:gelu'), and the lines under the table name each place in full
+        nw = min(max([6] + [len(l.name) for l in self.layers]), NAME_COLUMN)
+        aw = max([3] + [len(l.activation) for l in self.layers])
+        head = f"{'module':<{nw}} {'act':<{aw}} {'units':>5} {'|dL/da|':>9} {'a/last':>8} {'|dL/dW|':>9} " \
                f"{'W/out':>8} {'mean':>7} {'std':>7} {'dead':>5} {'sat':>5} {'dorm':>5}"
         lines += [head, "-" * len(head)]
         for l in self.layers:
-            lines.append(f"{l.name[:20]:<20} {l.activation[:10]:<10} {l.width:>5} {_num(l.act_grad_norm, 9)} "
+            name = l.name if len(l.name) <= nw else "…" + l.name[-(nw - 1):]
+            lines.append(f"{name:<{nw}} {l.activation:<{aw}} {l.width:>5} {_num(l.act_grad_norm, 9)} "
                          f"{_num(l.act_grad_ratio_to_last, 8)} {_num(l.weight_grad_norm, 9)} "
                          f"{_num(l.weight_grad_ratio_to_output, 8)} {_num(l.mean, 7)} {_num(l.std, 7)} "
                          f"{_num(l.dead, 5, 'd')} {_num(l.saturated, 5, 'd')} {_num(l.dormant, 5, 'd')}")
