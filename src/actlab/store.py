@@ -132,6 +132,19 @@ MIGRATIONS: tuple[str, ...] = (
     """
     -- (no statement: _collapse_spaces rewrites names stored with runs of spaces, and their keys)
     """,
+    """
+    CREATE TABLE merged_learners (     -- learners merged into another (Store.merge), so their cookie and rejoin code
+        id BIGINT PRIMARY KEY,         -- are told so; the id they had
+        class_id INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        name_key TEXT NOT NULL,
+        into_id BIGINT NOT NULL,       -- the learner they became
+        into_name TEXT NOT NULL,       -- that learner's name at the merge (if they are gone since)
+        rejoin_hash TEXT NOT NULL,
+        merged_at {real} NOT NULL
+    );
+    CREATE INDEX merged_by_name ON merged_learners (class_id, name_key);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 # the words of DDL that differ between the two databases
@@ -645,6 +658,14 @@ class Store:
                                                 f"it ({REJOIN_CODE_CHARS} letters and digits; case and dashes do not "
                                                 "matter)")
         if rejoin_code:  # a rejoin code brings back the learner it was made for, never a new one
+            for merged_id, stored in self.db.execute("SELECT id, rejoin_hash FROM merged_learners WHERE class_id = ? "
+                                                     "AND name_key = ? ORDER BY merged_at DESC", (class_id, key)):
+                if self._rejoin_ok(stored, rejoin_code):
+                    into = self.merged_into(int(merged_id))
+                    raise ConfigError(REJOIN_FIELD, f"your teacher merged {name!r} into {into!r} (one person who "
+                                                    f"had joined twice), so this code no longer works: rejoin as "
+                                                    f"{into!r} with that name's rejoin code, or ask your teacher "
+                                                    "for a new one")
             raise ConfigError(REJOIN_FIELD, f"nobody named {name!r} has joined this class, and a rejoin code only "
                                             "brings back the name it was shown with: type that name to rejoin, or "
                                             "leave the rejoin code empty to join as a new learner")
@@ -764,6 +785,7 @@ class Store:
                 counts[table] = len(self.db.execute(f"DELETE FROM {table} WHERE {where} RETURNING id", args))
             self.db.execute("DELETE FROM uploads WHERE class_id = ? AND owner = ?", (class_id, str(found.id)))
             self.db.execute("DELETE FROM learners WHERE id = ?", (found.id,))
+            self.db.execute("DELETE FROM merged_learners WHERE into_id = ? OR id = ?", (found.id, found.id))
             self._settle_names(class_id)
         return counts
 
@@ -806,9 +828,24 @@ class Store:
                     f"UPDATE {table} SET learner = ? WHERE class_id = ? AND learner IN ({', '.join('?' * len(names))}) "
                     "RETURNING id", (dst.name, class_id, *names)))
             if src.id != dst.id:
+                self.db.execute(
+                    "INSERT INTO merged_learners (id, class_id, name, name_key, into_id, into_name, rejoin_hash, "
+                    "merged_at) SELECT id, class_id, name, name_key, ?, ?, rejoin_hash, ? FROM learners WHERE id = ? "
+                    "ON CONFLICT DO NOTHING", (dst.id, dst.name, time.time(), src.id))
                 self.db.execute("DELETE FROM learners WHERE id = ?", (src.id,))
                 self._settle_names(class_id)
         return moved
+
+    def merged_into(self, learner_id: int) -> str | None:
+        """The name a learner merged away (Store.merge) now goes by (the learner they became, as named today), or
+        None when this id was not merged away."""
+        rows = self.db.execute("SELECT m.into_name, l.name FROM merged_learners m LEFT JOIN learners l "
+                               "ON l.id = m.into_id WHERE m.id = ?", (learner_id,))
+        return (rows[0][1] or rows[0][0]) if rows else None
+
+    def merged_name(self, learner_id: int) -> str | None:
+        rows = self.db.execute("SELECT name FROM merged_learners WHERE id = ?", (learner_id,))
+        return rows[0][0] if rows else None
 
     def reset(self, class_id: int) -> dict[str, int]:
         """Delete every attempt and event of a class, keeping the class and its learners (a new term)."""

@@ -153,7 +153,7 @@ def test_rename_merge_and_reset_from_the_command_line(tmp_path):
     made = create(db)
     for who in ("ana", "ana2"):
         run("exercise", "check", "5", "--answer", "0.25", "--learner", who, "--class", made["code"], "--db", db)
-    assert run("class", "merge", "physics", "ana2", "ana", "--db", db).exit_code == 0
+    assert run("class", "merge", "physics", "ana2", "ana", "--db", db, "--yes").exit_code == 0
     assert run("class", "rename", "physics", "ana", "Ana B.", "--db", db).exit_code == 0
     assert run("class", "rename", "physics", "nobody", "x", "--db", db).exit_code == 2
     rows = list(csv.DictReader(io.StringIO(run("class", "export", "physics", "--db", db).stdout)))

@@ -346,10 +346,19 @@ def merge(
     source: Annotated[str, typer.Argument(help="The name to fold in (it goes)")],
     target: Annotated[str, typer.Argument(help="The name that stays")],
     db: Annotated[str | None, typer.Option(help=DB_HELP)] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Do it without asking")] = False,
 ) -> None:
-    """One person who joined under two names: move SOURCE's answers to TARGET and remove SOURCE."""
+    """One person who joined under two names: move SOURCE's answers to TARGET and remove SOURCE (asks first)."""
     store = open_store(db)
     klass = _find(store, name)
+    try:
+        src, dst = store.learner(klass.id, source), store.learner(klass.id, target)
+    except ConfigError as exc:
+        fail(str(exc))
+    if not yes and src is not None and dst is not None and src.id != dst.id and not typer.confirm(
+            f"Move every answer of {src.name!r} to {dst.name!r} in {klass.name!r} and remove {src.name!r} (their "
+            "rejoin code stops working)?"):
+        raise typer.Exit(1)
     try:
         moved = store.merge(klass.id, source, target)
     except ConfigError as exc:

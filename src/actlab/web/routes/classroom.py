@@ -424,7 +424,25 @@ def join_page(request: Request, code: str = "", another: str = ""):
     if closed is not None:
         return _form(request, "join.html", code=code[:16], message=f"Your class, {closed}, is closed: its teacher "
                      "archived it, so it takes no answers now. Your work is kept; ask your teacher if it opens again.")
+    merged = _merged_note(request)
+    if merged is not None:
+        return _form(request, "join.html", code=code[:16], message=merged)
     return _form(request, "join.html", code=code[:16])
+
+
+def _merged_note(request: Request) -> str | None:
+    """What a learner whose name the teacher merged into another (`actlab class merge`) is told at /join, where the
+    gate sends their open pages: their cookie names a learner who is gone."""
+    learner = _unsign(request.app.state.signing_key, request.cookies.get(LEARNER_COOKIE))
+    if learner is None or learner[0] != "l":
+        return None
+    store = _store(request)
+    into = store.merged_into(learner[1])
+    if into is None:
+        return None
+    return (f"Your teacher merged the name {store.merged_name(learner[1])} into {into} (one person who had joined "
+            f"twice): your answers are now under {into}. Join again as {into} with that name's rejoin code, or ask "
+            "your teacher for a new one.")
 
 
 def _joined_page(request: Request, code: str | None = None, name: str | None = None) -> HTMLResponse | None:
