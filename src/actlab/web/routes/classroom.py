@@ -398,8 +398,10 @@ def _page(filename: str, **values: str) -> str:
 def _form(request: Request, filename: str, status: int = 200, **values: str) -> HTMLResponse:
     """A form page with a fresh CSRF token in the page and in a cookie (the POST must bring both, equal)."""
     token = secrets.token_urlsafe(24)
-    response = HTMLResponse(_page(filename, csrf=token, **{"message": "", "code": "", "name": "", **values}),
-                            status_code=status)
+    values = {"message": "", "code": "", "name": "", **values}
+    # a refusal is shown as an error (red, bold); a note on a page that worked (a closed class) too: it needs reading
+    values["message_class"] = "error" if values["message"] else ""
+    response = HTMLResponse(_page(filename, csrf=token, **values), status_code=status)
     _set(response, request, CSRF_COOKIE, token, 3600)
     return response
 
@@ -468,6 +470,21 @@ def _key_or_none(name: str | None) -> str | None:
         return None
 
 
+class _Refused(HTTPException):
+    """A join refused for a ConfigError: the API's detail keeps the field ("rejoin_code: ..."), and the join form
+    shows ``plain``, the sentence alone, starting with a capital."""
+
+    def __init__(self, status: int, exc: ConfigError):
+        super().__init__(status, str(exc))
+        self.plain = exc.message[:1].upper() + exc.message[1:]
+
+
+def _plain(exc: HTTPException) -> str:
+    """A refusal as the join form shows it: a sentence, no field name in front, starting with a capital."""
+    text = getattr(exc, "plain", None) or str(exc.detail)
+    return text[:1].upper() + text[1:]
+
+
 def _closed_class(request: Request) -> str | None:
     """The name of the archived class this browser's learner cookie belongs to, if it does (the gate sends such
     a learner here), else None."""
@@ -495,7 +512,7 @@ def join_form(request: Request, code: Annotated[str, Form(max_length=16)] = "",
     try:
         klass, learner, new_code = _join(request, code, name, rejoin_code or None)
     except HTTPException as exc:
-        return _form(request, "join.html", exc.status_code, code=code, name=name, message=str(exc.detail))
+        return _form(request, "join.html", exc.status_code, code=code, name=name, message=_plain(exc))
     body = _page("joined.html", klass=klass, name=learner.name, rejoin_code=new_code or "",
                  rejoin_note="" if new_code else "hidden", again_note="hidden")
     response = HTMLResponse(body)
@@ -587,10 +604,10 @@ def _join(conn: HTTPConnection, code: str, name: str, rejoin_code: str | None):
             raise refused_over_the_limit() from None
         if exc.field == REJOIN_FIELD:
             rejoins.failed(client)
-            raise HTTPException(403 if isinstance(exc, WrongRejoinCode) else 422, str(exc)) from None
+            raise _Refused(403 if isinstance(exc, WrongRejoinCode) else 422, exc) from None
         if exc.field == "name" and "taken" in str(exc):
-            raise HTTPException(409, str(exc)) from None
-        raise HTTPException(422, str(exc)) from None
+            raise _Refused(409, exc) from None
+        raise _Refused(422, exc) from None
     codes.succeeded(client, klass.code)
     return klass.name, learner, new_code
 

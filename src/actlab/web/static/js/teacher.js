@@ -136,7 +136,8 @@ function rejoinForm() {
     const res = await fetch("/api/class/teacher/rejoin-code", { method: "POST", headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ learner }) });
     const body = await res.json();
-    if (!res.ok) { status.textContent = `No new code: ${body.detail}`; status.classList.add("error"); return; }
+    // the sentence alone: a refusal the lab's checks wrote starts with the field's name ("learner: ...")
+    if (!res.ok) { status.textContent = `No new code: ${String(body.detail).replace(/^[a-z_]+: /, "")}`; status.classList.add("error"); return; }
     status.classList.remove("error");
     status.innerHTML = `New rejoin code for ${esc(body.learner)}: <strong class="code">${esc(body.rejoin_code)}</strong>. ` +
       "Give it to them now: it is not shown again, and their old code no longer works. They rejoin at /join with the " +
