@@ -107,6 +107,8 @@ class RunSummary:
     # what the weight-gradient ratios are taken against, in words, where it is not the output layer (a monitor whose
     # model's output layer is frozen measures against the last trained layer)
     reference_name: str = ""
+    # what a dead unit's f' = 0 was measured on, in words (the lab: its training points; a monitor: sampled batches)
+    dead_over: str = "on every training point"
 
     def name(self, i: int) -> str:
         """How the words name hidden layer i (0-based)."""
@@ -326,7 +328,7 @@ def _dead_layers(s: RunSummary) -> list[Finding]:
         return []
     names = ", ".join(s.name(i - 1) for i in dead)
     return [Finding(Status.DEAD_LAYER,
-                    f"dead layer: every unit of {names} has derivative 0 on every training point, so no gradient "
+                    f"dead layer: every unit of {names} has derivative 0 {s.dead_over}, so no gradient "
                     "passes below", "Use Leaky ReLU or GELU, a smaller learning rate, or He "
                     f"initialisation; then {s.restart}.", {"dead_layers": dead})]
 
@@ -345,6 +347,16 @@ def _ratio(s: RunSummary) -> Finding | None:
     if math.isnan(ratio) or VANISHING_RATIO <= ratio <= EXPLODING_RATIO or _below_floor(s.output_grad_norm, s):
         return None
     if ratio == 0:
+        off = _off_layers(s)
+        if off:  # every unit of a layer is off: that, not a long chain of small derivatives, stops the gradient
+            k = off[0] - 1
+            rectifier = s.layers[k].activation in ("relu", "relu6")
+            remedy = (f"Use Leaky ReLU or GELU, a smaller learning rate, or He initialisation; then {s.restart}."
+                      if rectifier else _VANISHING_REMEDY)
+            return Finding(Status.VANISHING, f"vanishing: no gradient reaches {first} while {out} gets "
+                           f"{sci(s.output_grad_norm)}: every unit of {s.name(k)} is "
+                           f"{'off' if rectifier else 'dead or saturated'} on this batch, so nothing passes back "
+                           "through it", remedy, {**evidence, "off_layers": off})
         return Finding(Status.VANISHING, f"vanishing: no gradient reaches {first} while {out} gets "
                        f"{sci(s.output_grad_norm)}", _VANISHING_REMEDY, evidence)
     if ratio < VANISHING_RATIO:

@@ -99,3 +99,36 @@ def test_a_window_shorter_than_the_evidence_is_honoured():
     assert mon.report().layers[0].dead == 0  # one batch: below min(window, DEAD_EVIDENCE) = 2
     _step(mon, model, X, y)
     assert mon.report().layers[0].dead >= 1
+
+
+def test_before_the_evidence_a_switched_off_relu_layer_is_said_to_be_off_with_a_relu_remedy():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(20, 32), nn.ReLU(), nn.Linear(32, 32), nn.ReLU(), nn.Linear(32, 5))
+    X, y = torch.randn(100, 20), torch.randint(0, 5, (100,))
+    mon = Monitor(model, every=1, window=100, chance_loss=math.log(5))
+    with torch.no_grad():
+        model[0].bias.fill_(-100.0)  # the first layer off; the second still on through its bias
+        model[2].bias.fill_(1.0)
+    _step(mon, model, X, y)
+    assert not bool((model[1](model[0](X)) > 0).any())  # the reference: every unit of '1' off on this batch
+    r = mon.report()
+    assert r.layers[0].dead == 0  # one batch is not the evidence for dead
+    assert r.reading.status.value == "vanishing"
+    assert r.reading.words.endswith("every unit of module '1' is off on this batch, so nothing passes back through it")
+    assert "sigmoid" not in r.reading.remedy and "Leaky ReLU" in r.reading.remedy
+
+
+def test_the_dead_layer_words_say_what_the_monitor_measured_dead_over():
+    from actlab.readings import LayerSummary, RunSummary, diagnose
+
+    lab = RunSummary((LayerSummary("relu", 4, 0.0, dead=4, saturated=4),), 1.0)
+    assert "has derivative 0 on every training point" in diagnose(lab).words  # the lab's words stay
+    model, X, y, on = _setup()
+    mon = Monitor(model, every=1, window=100)
+    _step(mon, model, X, y)
+    with torch.no_grad():
+        model[0].bias.fill_(-100.0)
+    for _ in range(DEAD_EVIDENCE):
+        _step(mon, model, X, y)
+    words = [f.words for f in mon.report().reading.findings if f.status.value == "dead_layer"]
+    assert words and f"on every point of its last {DEAD_EVIDENCE} sampled batches" in words[0]

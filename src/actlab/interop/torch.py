@@ -1484,6 +1484,9 @@ class Monitor:
                                               (0 if at_output else sat or 0) + (dead or 0),
                                               r["act_grad"], layer.label, f"'{param}'"))
         judged = loss if judged is None else judged  # the mean of the latest sampled losses judges learning
+        spans = sorted({s.window for s in rows if s.dead is not None and s.width and s.dead == s.width})
+        dead_span = (f"its last {spans[0]}" if len(spans) == 1 else f"the last {spans[0]} to {spans[-1]}") if spans \
+            else ""
         summary = RunSummary(
             tuple(summaries), output_norm, judged, self.chance_loss, None, step,
             # dated from the first sampled step of this unbroken run of non-finite ones (the step the notes name),
@@ -1493,6 +1496,7 @@ class Monitor:
             signal_reference=f"the last watched activation ({ref[0].label})" if rows else "",
             keeps_last_finite=False, restart=TORCH_RESTART,
             reference_name="" if reference == "the output layer" else reference,
+            dead_over=f"on every point of {dead_span} sampled batches" if dead_span else "on every sampled batch",
             loss_batches=loss_batches if judged is not None and math.isfinite(judged) else None)
         if output is None and order and set(order) <= frozen:
             reading = Reading((Finding(Status.FLOWING, "every weighted module's weight is frozen "
