@@ -48,3 +48,22 @@ def test_a_wide_terminal_keeps_a_column_per_exercise(tmp_path):
     res = run(200, "progress", "--class", "physics 2a", "--db", db)
     assert res.exit_code == 0, res.output
     assert "solution seen before solving" in res.stdout and "ex10" in res.stdout and "partly, 1 try" in res.stdout
+
+
+def test_columns_200_in_a_pipe_keeps_the_wide_table_when_the_cells_wrap(tmp_path):
+    """Brief C2 item 12: `COLUMNS=200 actlab progress --class X | cat` on a class whose cells say "not yet, 1 try,
+    hint 1" on seven exercises (wider than 200 unwrapped) printed one line per learner and exercise."""
+    db = str(tmp_path / "class.sqlite3")
+    assert run(160, "class", "create", "physics 2a", "--db", db).exit_code == 0
+    for who in ("ana", "bob"):
+        for ex in ("1", "2", "3", "4", "6", "7", "8"):
+            base = ["exercise", "check", ex, "--learner", who, "--class", "physics 2a", "--db", db]
+            assert run(160, *base, "--answer", "7").exit_code in (0, 1)
+            assert run(160, *base, "--hint", "1").exit_code == 0
+    res = run(200, "progress", "--class", "physics 2a", "--db", db)
+    assert res.exit_code == 0, res.output
+    assert "solution seen" in res.stdout and "ex10" in res.stdout, res.stdout  # a column per exercise
+    assert "hints / solution" not in res.stdout and "…" not in res.stdout
+    assert max(len(line) for line in res.stdout.splitlines()) <= 200
+    narrow = run(80, "progress", "--class", "physics 2a", "--db", db)
+    assert "hints / solution" in narrow.stdout  # an 80-column terminal still gets a line per learner and exercise

@@ -403,10 +403,21 @@ def class_progress(store, class_name: str, learner: str | None, json_out: bool, 
     for r in rows:
         table.add_row(r.learner, *(cell_text(r.cells[k]) for k in keys), ", ".join(solution_first(r)) or "-")
     wide = console.options.update_width(10_000)  # the width the table wants, not what the terminal allows it
-    if Measurement.get(console, wide, table).maximum <= console.width:
+    if Measurement.get(console, wide, table).maximum <= console.width or _fits_wrapped(table, len(rows)):
         console.print(table)
         return
     console.print(_progress_by_exercise(title, rows, keys))
+
+
+def _fits_wrapped(table, n_rows: int) -> bool:
+    """Whether the wide table reads well at the terminal's width (COLUMNS too, when the output is piped) with its
+    cells wrapped at spaces: no word cut to "…" and no row taller than three lines. A class whose cells say "not
+    yet, 3 tries, hint 2" on most exercises is wider than 200 columns unwrapped, and then it went to one line per
+    learner and exercise even on a wide terminal."""
+    with console.capture() as captured:
+        console.print(table)
+    text = captured.get()
+    return "…" not in text and len(text.splitlines()) <= 3 * (n_rows + 1) + 4  # title, rules and heading
 
 
 def _progress_by_exercise(title: str, rows, keys: list[str]) -> Table:
