@@ -41,11 +41,15 @@ def test_the_pinned_controls_are_hidden_and_the_server_refuses_them_when_unhidde
     page.wait_for_selector("body[data-ready=true]", timeout=60_000)
     answers = []
     socket.on("framereceived", lambda payload: answers.append(payload) if isinstance(payload, str) else None)
-    page.evaluate("document.getElementById('ctl-lr').hidden = false; "
-                  "document.getElementById('ctl-lr').style.display = 'block'")
     lr = page.locator("#lr")
     other = next(v for v in lr.locator("option").evaluate_all("os => os.map(o => o.value)") if float(v) != 0.1)
-    lr.select_option(other)
+    # unhide the control and choose a value in one task: the page hides pinned controls again as it redraws, and a
+    # redraw between two Playwright calls made select_option wait for a visible element (CI at load, 30 s timeout)
+    page.evaluate("""value => {
+        const box = document.getElementById('ctl-lr'); box.hidden = false; box.style.display = 'block';
+        const lr = document.getElementById('lr'); lr.value = value;
+        lr.dispatchEvent(new Event('input', {bubbles: true})); lr.dispatchEvent(new Event('change', {bubbles: true}));
+    }""", other)
     deadline = time.monotonic() + 30
     while not any('"error"' in a for a in answers) and time.monotonic() < deadline:
         page.wait_for_timeout(200)

@@ -5,7 +5,6 @@ process of its own, so the test reads the real server log."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import signal
@@ -19,6 +18,7 @@ import websockets
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
+from _browser import run_async  # its own loop: Playwright may own this thread's in a shared worker
 from actlab.web.app import create_app
 from web.conftest import _free_port
 
@@ -67,9 +67,9 @@ def test_a_refused_socket_is_one_log_line_and_no_error(served):
         return [await _open(url, origin="http://evil.example"),
                 await _open(f"ws://rebound.example:{port}/ws/playground", port=port)]
 
-    results = asyncio.run(refused())
+    results = run_async(refused())
     assert results == ["403", "403"]
-    assert asyncio.run(_open(url, origin=f"http://127.0.0.1:{port}")) == "error"  # the lab's own page gets in
+    assert run_async(_open(url, origin=f"http://127.0.0.1:{port}")) == "error"  # the lab's own page gets in
     os.killpg(proc.pid, signal.SIGINT)
     proc.wait(20)
     log = log_path.read_text()
