@@ -141,10 +141,12 @@ def attempt_log(store: Store, class_id: int | None) -> list[dict]:
     """Every attempt of the class, oldest first, with today's verdict and whether it changed since it was
     stored; hints and solutions are events, listed separately by Store.events. ``created_at`` is ISO 8601 in UTC
     (2026-12-01T05:20:31Z). A client's retry id (attempt_id) is left out: the lab's own pages send none, so the
-    column was always empty, and ``id`` already names each attempt once."""
-    return [{"id": a["id"], "learner": a["learner"], "exercise": a["exercise"], "answer": a["answer"],
+    column was always empty, and ``id`` already names each attempt once. ``id`` counts the class's own attempts,
+    1, 2, 3, ... oldest first (the store's row ids ran over every class, so they told a teacher how many answers
+    other classes had given)."""
+    return [{"id": n, "learner": a["learner"], "exercise": a["exercise"], "answer": a["answer"],
              "status": a["status"], "regraded": a["regraded"], "created_at": iso_utc(a["created_at"])}
-            for a in store.graded_attempts(class_id)]
+            for n, a in enumerate(store.graded_attempts(class_id), start=1)]
 
 
 def iso_utc(seconds: float) -> str:

@@ -253,6 +253,14 @@ class _Tab:
         """The run controls a 'set' message carries; each is checked against the class's pins before any applies."""
         if not isinstance(msg, dict):
             raise ConfigError("controls", f"a JSON object such as {{\"epochs_per_frame\": 5}}; got {given(msg)}")
+        if "config" in msg:  # {"type": "set", "config": {"lr": 0.9}} changed nothing and got no answer
+            raise ConfigError("config", "'set' takes run controls beside its type, as {\"type\": \"set\", \"lr\": "
+                                        "0.9}; a new config (data set, network, ...) goes in a 'reset' message")
+        unknown = sorted(k for k in msg if k not in SET_KEYS)
+        if unknown:
+            raise ConfigError(unknown[0], f"'set' changes only {', '.join(k for k in SET_KEYS if k != 'type')}; "
+                                          f"{given(unknown[0])} is not one of them (other settings go in a 'reset' "
+                                          "message's config)")
         self.pins.check_controls(msg)
         if "lr" in msg:
             lr = _number(msg["lr"], "lr")
@@ -271,6 +279,9 @@ class _Tab:
         controls = {k: v for k, v in self.pins.values.items() if k in CONTROLS}
         if controls:
             await self.set_controls(controls)
+
+
+SET_KEYS = ("type", "lr", "epochs_per_frame", "stop_epoch", "target_loss")  # what a 'set' message may carry
 
 
 def _number(v, field: str) -> float:
