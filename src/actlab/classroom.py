@@ -122,7 +122,8 @@ def cell_text(c: Cell) -> str:
     solution first"."""
     if not c.attempts and not c.hints and not c.solution_seen:
         return "-"
-    bits = [STATUS_WORDS.get(c.status, c.status)]
+    # hints or the solution seen before any answer: "no answer yet, hint 1" (it read "-, hint 1")
+    bits = [STATUS_WORDS.get(c.status, c.status) if c.attempts else "no answer yet"]
     if c.attempts:
         bits.append(f"{c.attempts} {'try' if c.attempts == 1 else 'tries'}")
     if c.hints:

@@ -92,12 +92,25 @@ def solution(key: str, store: StoreDep, request: HelpRequest | None = None) -> d
         raise HTTPException(422, str(exc)) from None
 
 
+def _help_seen(row) -> dict:
+    """The hint and solution a learner has already been shown, so a reloaded lesson page shows them again (it lost
+    them, and its Hint button began again at hint 1): the highest hint's text, and the solution's if seen. Read
+    only: nothing is recorded, and nothing the learner has not seen is given."""
+    try:
+        ex = _exercise(row.exercise)
+    except HTTPException:
+        return {"hint_text": None, "hints_of": 0, "solution_text": None}
+    level = min(row.hints_seen, len(ex.hints))
+    return {"hint_text": ex.hint(level) if level else None, "hints_of": len(ex.hints),
+            "solution_text": ex.solution() if row.solution_seen else None}
+
+
 @router.get("/progress")
 def progress(store: StoreDep, learner: Annotated[str | None, Query(min_length=1, max_length=64)] = None) -> list[dict]:
     """A learner's progress per exercise. In a class a joined learner reads their own (no name needed, and another
     name reads their own too); outside a class, ?learner=NAME names whose."""
     try:
-        return [{**r.__dict__, "best_rank": rank(r.best_status)} for r in store.progress(learner)]
+        return [{**r.__dict__, "best_rank": rank(r.best_status), **_help_seen(r)} for r in store.progress(learner)]
     except ConfigError as exc:
         if learner is None:
             raise HTTPException(422, "learner: whose progress? add ?learner=NAME, the name the answers were checked "

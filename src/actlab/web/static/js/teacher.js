@@ -41,7 +41,8 @@ const WORDS = { correct: "solved", partly_correct: "partly", incorrect: "not yet
 
 function cellText(c) {
   if (!c.attempts && !c.hints && !c.solution_seen) return "—";
-  const bits = [WORDS[c.status] || c.status];
+  // hints or the solution seen before any answer: "no answer yet, hint 1" (it read "—, hint 1")
+  const bits = [c.attempts ? WORDS[c.status] || c.status : "no answer yet"];
   if (c.attempts) bits.push(plural(c.attempts, "try").replace("trys", "tries"));
   if (c.hints) bits.push(`hint ${c.hints}`);
   if (c.solution_seen) bits.push(c.solution_before_solving ? "saw the solution first" : "saw the solution");

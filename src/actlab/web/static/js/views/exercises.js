@@ -36,6 +36,27 @@ export function mount(root, { api, exercises, learner, onProgress, setStatus }) 
       onProgress(status);
     };
     el.setBadge = setBadge;
+    const showHint = (level, of, text) => {
+      const div = document.createElement("div");
+      div.className = "hint";
+      div.textContent = `Hint ${level} of ${of}: ${text}`;
+      help.querySelectorAll(".hint").forEach((old) => old.remove());
+      help.prepend(div);
+    };
+    const showSolution = (text) => {
+      help.querySelectorAll(".solution").forEach((old) => old.remove());
+      const div = document.createElement("div");
+      div.className = "solution";
+      div.textContent = `Solution: ${text}`;
+      help.append(div);
+    };
+    // after a reload: the hint and solution already seen (the saved progress says which), and Hint goes on from there
+    el.restoreHelp = (row) => {
+      help.replaceChildren();
+      hintLevel = row.hint_text ? row.hints_seen : 0;
+      if (row.hint_text) showHint(Math.min(row.hints_seen, row.hints_of), row.hints_of, row.hint_text);
+      if (row.solution_text) showSolution(row.solution_text);
+    };
     el.fill = (answers) => answers.forEach((a, i) => { const f = el.querySelector(`#${ex.key}-part${i}`); if (f && a !== null) f.value = a; });
     form.addEventListener("submit", async (ev) => {
       ev.preventDefault();
@@ -53,21 +74,13 @@ export function mount(root, { api, exercises, learner, onProgress, setStatus }) 
       try {
         const h = await api.postJSON(`/api/exercises/${ex.key}/hint`, { level: hintLevel, learner: learner() });
         hintLevel = h.level;
-        const div = document.createElement("div");
-        div.className = "hint";
-        div.textContent = `Hint ${h.level} of ${h.of}: ${h.text}`;
-        help.querySelectorAll(".hint").forEach((old) => old.remove());
-        help.prepend(div);
+        showHint(h.level, h.of, h.text);
       } catch (err) { setStatus(err.message, true); }
     });
     el.querySelector("[data-role=solution]").addEventListener("click", async () => {
       try {
         const s = await api.postJSON(`/api/exercises/${ex.key}/solution`, { learner: learner() });
-        help.querySelectorAll(".solution").forEach((old) => old.remove());
-        const div = document.createElement("div");
-        div.className = "solution";
-        div.textContent = `Solution: ${s.text}`;
-        help.append(div);
+        showSolution(s.text);
       } catch (err) { setStatus(err.message, true); }
     });
     return el;
@@ -97,13 +110,14 @@ export function mount(root, { api, exercises, learner, onProgress, setStatus }) 
       const who = learner();
       status.clear();
       ranks.clear();
-      list.querySelectorAll(".exercise").forEach((el) => { const b = el.querySelector("[data-role=badge]"); b.className = "badge"; b.textContent = "not attempted"; });
+      list.querySelectorAll(".exercise").forEach((el) => { const b = el.querySelector("[data-role=badge]"); b.className = "badge"; b.textContent = "not attempted"; el.restoreHelp({}); });
       onProgress(status);
       if (!who) return;
       try {
         const rows = await api.getJSON("/api/progress", { learner: who });
         for (const row of rows) {
           const el = list.querySelector(`#exercise-${row.exercise}`);
+          if (el) el.restoreHelp(row);
           if (!el || row.attempts === 0) continue;
           el.setBadge(row.best_status, row.best_rank);
           el.fill(row.last_answer);
