@@ -49,6 +49,8 @@ def test_the_learner_merged_away_is_told_on_their_open_page_and_by_their_old_rej
     res = twice.post("/api/class/join", json={"code": klass.code, "name": "Nia2"})
     old_code = res.json()["rejoin_code"]
     assert run("class", "merge", klass.code, "Nia2", "Nia", "--db", location, "--yes").exit_code == 0
+    res = twice.get("/api/progress")  # the open lesson page's next call
+    assert res.status_code == 401 and "merged the name Nia2 into Nia" in res.json()["detail"], res.text
     page = twice.get("/lesson", follow_redirects=True)
     assert page.url.path == "/join"
     assert "Your teacher merged the name Nia2 into Nia" in page.text and "Join again as Nia" in page.text

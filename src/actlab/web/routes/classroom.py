@@ -227,6 +227,8 @@ class ClassGate:
         if path.startswith("/api/"):
             detail = ("this needs the class's teacher: log in at /teacher/login or send Authorization: Bearer "
                       "TOKEN" if teacher else "join the class first (/join) or log in as its teacher")
+            if not teacher and LEARNER_COOKIE in HTTPConnection(scope).cookies:  # an open page of a merged learner
+                detail = await asyncio.to_thread(_merged_note_for, scope["app"], HTTPConnection(scope)) or detail
             response = JSONResponse({"detail": detail}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
         elif teacher:
             response = HTMLResponse(_page("teacher-denied.html"), status_code=401)
@@ -434,11 +436,15 @@ def join_page(request: Request, code: str = "", another: str = ""):
 
 def _merged_note(request: Request) -> str | None:
     """What a learner whose name the teacher merged into another (`actlab class merge`) is told at /join, where the
-    gate sends their open pages: their cookie names a learner who is gone."""
-    learner = _unsign(request.app.state.signing_key, request.cookies.get(LEARNER_COOKIE))
+    gate sends their pages, and by the API their open page calls: their cookie names a learner who is gone."""
+    return _merged_note_for(request.app, request)
+
+
+def _merged_note_for(app, conn: HTTPConnection) -> str | None:
+    learner = _unsign(app.state.signing_key, conn.cookies.get(LEARNER_COOKIE))
     if learner is None or learner[0] != "l":
         return None
-    store = _store(request)
+    store = app.state.store
     into = store.merged_into(learner[1])
     if into is None:
         return None
