@@ -25,7 +25,9 @@ COPIED_TABLES = {  # table -> columns, in an order that keeps every reference va
     "events": ("id", "learner", "exercise", "kind", "level", "created_at", "class_id"),
     "secrets": ("name", "value"),
     "class_playground": ("class_id", "body", "updated_at"),
+    "merged_learners": ("id", "class_id", "name", "name_key", "into_id", "into_name", "rejoin_hash", "merged_at"),
 }
+_OWN_IDS = {"merged_learners"}  # ids kept from the learner merged away, not drawn from a sequence
 
 
 @dataclass
@@ -194,7 +196,7 @@ def copy_store(source: Store, target: Store) -> dict[str, int]:
             for r in rows:
                 target.db.execute(f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})", r)
             counts[table] = len(rows)
-            if "id" in columns:
+            if "id" in columns and table not in _OWN_IDS:
                 target.db.after_explicit_ids(table)
     return counts
 

@@ -69,3 +69,18 @@ def test_forgetting_the_learner_forgets_the_name_merged_into_them(lab):
     assert store.merged_into(gone.id) == "Nia"
     store.forget(klass.id, "Nia")
     assert store.merged_into(gone.id) is None and store.merged_name(gone.id) is None
+
+
+def test_class_copy_keeps_who_was_merged_into_whom(tmp_path):
+    from actlab.classroom import copy_store
+    from databases import postgres_schema
+
+    source = Store(str(tmp_path / "from.sqlite3"))
+    klass, _ = source.create_class("physics 2a")
+    source.join(klass.id, "Nia")
+    gone = source.join(klass.id, "Nia2")[0]
+    source.merge(klass.id, "Nia2", "Nia")
+    with postgres_schema() as url:
+        target = Store(url)
+        counts = copy_store(source, target)
+        assert counts["merged_learners"] == 1 and target.merged_into(gone.id) == "Nia"
