@@ -117,6 +117,19 @@ def export(
         console.print(f"wrote {output}")
 
 
+def _learner(store, klass, learner: str):
+    """The class's learner by the name the teacher typed, matched as the join form matches names (case, width and
+    runs of spaces aside), or a message listing the class's learners."""
+    try:
+        found = store.learner(klass.id, learner)
+    except ConfigError as exc:
+        fail(str(exc))
+    if found is None:
+        fail(f"no learner named {learner!r} in {klass.name}; its learners: "
+             f"{', '.join(r.name for r in store.learners(klass.id)) or 'none yet'}")
+    return found
+
+
 @class_app.command("forget")
 def forget(
     name: Annotated[str, typer.Argument(help="The class's name or join code")],
@@ -127,13 +140,7 @@ def forget(
     """Delete one learner's attempts, hints, solutions and name from a class (a request to be forgotten)."""
     store = open_store(db)
     klass = _find(store, name)
-    try:
-        found = store.learner(klass.id, learner)  # matched as the join form matches names, ignoring case
-    except ConfigError as exc:
-        fail(str(exc))
-    if found is None:
-        fail(f"no learner named {learner!r} in {klass.name}; its learners: "
-             f"{', '.join(r.name for r in store.learners(klass.id)) or 'none yet'}")
+    found = _learner(store, klass, learner)
     if not yes and not typer.confirm(f"Delete everything {found.name!r} did in {klass.name!r}?"):
         raise typer.Exit(1)
     counts = store.forget(klass.id, found.name)
@@ -171,13 +178,7 @@ def rejoin_code(
     """A new rejoin code for a learner who lost theirs, shown this once; their old code stops working."""
     store = open_store(db)
     klass = _find(store, name)
-    try:
-        found = store.learner(klass.id, learner)  # matched as the join form matches names, ignoring case
-    except ConfigError as exc:
-        fail(str(exc))
-    if found is None:
-        fail(f"no learner named {learner!r} in {klass.name}; its learners: "
-             f"{', '.join(r.name for r in store.learners(klass.id)) or 'none yet'}")
+    found = _learner(store, klass, learner)
     found, code = store.new_rejoin_code(klass.id, found.name)
     if json_out:
         typer.echo(json.dumps({"class": klass.name, "learner": found.name, "rejoin_code": code}))
