@@ -274,6 +274,10 @@ _SKELETON = str.maketrans({
     "υ": "u", "χ": "x", "γ": "y", "ϲ": "c", "ϳ": "j", "ѵ": "v", "ԍ": "g", "ɡ": "g", "ı": "i",
 })
 
+# Greek capitals drawn like a Latin capital whose small letter is not drawn like the Latin small letter (Ζ is Z but ζ is
+# not z; Ν is N but ν reads v): the skeleton is taken before case folding for these, as the name is shown
+_SKELETON_CAPITALS = str.maketrans({"Ζ": "Z", "Η": "H", "Μ": "M", "Ν": "N", "Υ": "Y"})
+
 
 def _is_invisible(c: str) -> bool:
     """A character that draws nothing on its own: space, a format character (Cf), a combining mark, a blank letter."""
@@ -326,11 +330,11 @@ def name_key(learner: object) -> str:
 
 def name_skeleton(learner: object) -> str:
     """How a name looks: its key with Cyrillic and Greek look-alikes drawn as the Latin letter (_SKELETON)."""
-    return fold_name(check_learner(learner)).translate(_SKELETON)
+    return _skeleton_of_stored(check_learner(learner))
 
 
 def _skeleton_of_stored(name: str) -> str:
-    return fold_name(name).translate(_SKELETON)
+    return fold_name(name.translate(_SKELETON_CAPITALS)).translate(_SKELETON)
 
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: codes are read aloud and typed
