@@ -8,16 +8,9 @@ import pytest
 
 from actlab.errors import ConfigError
 from actlab.store import Store, name_skeleton
-from databases import BACKENDS, database
 
 # (a Latin name, the same name drawn with a Greek capital) — each pair reads the same on screen
 PAIRS = [("Zoe", "\u0396oe"), ("Hal", "\u0397al"), ("Mia", "\u039cia"), ("Ned", "\u039ded"), ("Yann", "\u03a5ann")]
-
-
-@pytest.fixture(params=BACKENDS)
-def location(request, tmp_path):
-    with database(request.param, tmp_path) as where:
-        yield where
 
 
 @pytest.mark.parametrize(("latin", "greek"), PAIRS)

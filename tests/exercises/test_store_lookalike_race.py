@@ -15,15 +15,8 @@ from actlab import _db
 from actlab.errors import ConfigError
 from actlab.store import SCHEMA_VERSION, Store, migration_statements
 from cli._class_cli import run
-from databases import BACKENDS, database
 
 LATIN, CYRILLIC, GREEK = "Ana", "\u0410na", "\u0391na"  # all drawn "Ana"
-
-
-@pytest.fixture(params=BACKENDS)
-def location(request, tmp_path):
-    with database(request.param, tmp_path) as where:
-        yield where
 
 
 def _race(location, monkeypatch, names):

@@ -13,16 +13,9 @@ from actlab.errors import ConfigError
 from actlab.store import SCHEMA_VERSION, Store, migration_statements
 from actlab.web.app import create_app
 from cli._class_cli import run
-from databases import BACKENDS, database
 
 TYPED = "  Zo\u00eb  O'Brien-\u0141ukasz \U0001f642 "
 SHOWN = "Zo\u00eb O'Brien-\u0141ukasz \U0001f642"
-
-
-@pytest.fixture(params=BACKENDS)
-def location(request, tmp_path):
-    with database(request.param, tmp_path) as where:
-        yield where
 
 
 def test_the_name_is_stored_as_shown_and_every_path_matches_it(location):
