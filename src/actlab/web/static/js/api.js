@@ -4,21 +4,41 @@ export class ApiError extends Error {
   constructor(message, status, field) { super(message); this.status = status; this.field = field; }
 }
 
+// A request that got no answer at all (the lab stopped, the network dropped), in a sentence that says so (fetch's own
+// "Failed to fetch" tells a learner nothing). Not an ApiError: that one carries the server's words.
+export class NoAnswerError extends Error {
+  constructor() {
+    super("The lab did not answer: it may have stopped, or the network dropped. Try again in a moment.");
+    this.status = 0;
+  }
+}
+
+async function send(url, init) {
+  let response;
+  try {
+    response = await fetch(url, init);
+  } catch {
+    throw new NoAnswerError();
+  }
+  return handle(response);
+}
+
 export async function getJSON(path, params = {}) {
   const query = new URLSearchParams(Object.entries(params).filter(([, v]) => v !== undefined && v !== null));
   const url = query.toString() ? `${path}?${query}` : path;
-  return handle(await fetch(url));
+  return send(url);
 }
 
-export async function postJSON(path, body) {
-  return handle(await fetch(path, { method: "POST", headers: { "Content-Type": "application/json" },
-                                    body: JSON.stringify(body) }));
+// headers: more request headers, such as the Idempotency-Key of an answer (sent again, it is saved once)
+export async function postJSON(path, body, { headers = {} } = {}) {
+  return send(path, { method: "POST", headers: { "Content-Type": "application/json", ...headers },
+                      body: JSON.stringify(body) });
 }
 
 export async function postFile(path, file) {
   const form = new FormData();
   form.append("file", file);
-  return handle(await fetch(path, { method: "POST", body: form }));
+  return send(path, { method: "POST", body: form });
 }
 
 async function handle(response) {

@@ -58,15 +58,33 @@ export function mount(root, { api, exercises, learner, onProgress, setStatus }) 
       if (row.solution_text) showSolution(row.solution_text);
     };
     el.fill = (answers) => answers.forEach((a, i) => { const f = el.querySelector(`#${ex.key}-part${i}`); if (f && a !== null) f.value = a; });
+    // One attempt id per answer: the same answer sent again (a double-click, Check pressed again after the lab did
+    // not answer) carries the same Idempotency-Key, which the server saves once; a changed answer gets a new id.
+    // While one answer is on its way, Check sends nothing more.
+    let sent = null;  // { key, id } of the last answer sent
+    let inFlight = false;
+    const checkButton = form.querySelector("button[type=submit]");
     form.addEventListener("submit", async (ev) => {
       ev.preventDefault();
+      if (inFlight) return;
       const answers = ex.parts.map((_, i) => el.querySelector(`#${ex.key}-part${i}`).value);
+      const key = JSON.stringify([learner(), answers]);
+      if (!sent || sent.key !== key) sent = { key, id: newAttemptId() };
+      inFlight = true;
+      checkButton.disabled = true;
       try {
-        const v = await api.postJSON(`/api/exercises/${ex.key}/check`, { answers, learner: learner() });
+        const v = await checkWithRetries(ex.key, { answers, learner: learner() }, sent.id, feedback);
         feedback.innerHTML = render(v);
         setBadge(v.status, v.rank);
       } catch (err) {
-        feedback.innerHTML = `<p class="error">${escape(err.message)}</p>`;
+        const note = err instanceof api.NoAnswerError
+          ? "The lab did not answer, so this answer was not checked: it may have stopped, or the network dropped. "
+            + "Press Check again once it is back; an answer sent twice is saved once."
+          : err.message;
+        feedback.innerHTML = `<p class="error">${escape(note)}</p>`;
+      } finally {
+        inFlight = false;
+        checkButton.disabled = false;
       }
     });
     el.querySelector("[data-role=hint]").addEventListener("click", async () => {
@@ -85,6 +103,19 @@ export function mount(root, { api, exercises, learner, onProgress, setStatus }) 
     });
     return el;
   }));
+
+  // an answer that got no reply is sent again with its id, twice, before the page gives up and says so
+  async function checkWithRetries(key, body, id, feedback) {
+    for (const waitMs of [...RETRY_MS, null]) {
+      try {
+        return await api.postJSON(`/api/exercises/${key}/check`, body, { headers: { "Idempotency-Key": id } });
+      } catch (err) {
+        if (!(err instanceof api.NoAnswerError) || waitMs === null) throw err;
+        feedback.innerHTML = `<p class="muted">The lab did not answer; sending your answer again…</p>`;
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
+      }
+    }
+  }
 
   // a free-text part lists the key points covered; the others only as a count (the hints and the solution name them)
   function points(p) {
@@ -126,6 +157,14 @@ export function mount(root, { api, exercises, learner, onProgress, setStatus }) 
     },
     destroy() { list.replaceChildren(); },
   };
+}
+
+const RETRY_MS = [1000, 3000];
+
+// 32 hex digits from the browser's random source (crypto.randomUUID needs a secure context: a class on a school
+// network may be served over plain HTTP)
+function newAttemptId() {
+  return [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 function escape(s) {
