@@ -15,7 +15,7 @@ from . import options
 from ._db import redact
 from .errors import ConfigError, given
 from .exercises import all_exercises
-from .store import _RANK, Store
+from .store import _RANK, Store, Tries
 
 COPIED_TABLES = {  # table -> columns, in an order that keeps every reference valid
     "classes": ("id", "name", "code", "token_hash", "archived", "created_at"),
@@ -35,11 +35,25 @@ class Cell:
     """One learner on one exercise."""
 
     status: str = "not_attempted"   # the best verdict so far
-    attempts: int = 0
+    attempts: int = 0               # the tries (store.Tries): graded answers up to and including the first right one
+    unreadable: int = 0             # answers the checker could not read, before solving
+    after_solving: int = 0          # answers sent after the first right one
     hints: int = 0                  # the highest hint level shown
     solution_seen: bool = False
     solution_before_solving: bool = False  # the solution was shown before the first correct attempt
     last_at: float | None = None
+
+    @property
+    def answers(self) -> int:
+        """Every answer stored (tries, unreadable ones and those after solving)."""
+        return self.attempts + self.unreadable + self.after_solving
+
+    @property
+    def tries_text(self) -> str:
+        """The tries and, apart, what they leave out: "2", "2, 1 unreadable, 1 more after solving"."""
+        extra = ([f"{self.unreadable} unreadable"] if self.unreadable else []) + \
+                ([f"{self.after_solving} more after solving"] if self.after_solving else [])
+        return ", ".join([str(self.attempts), *extra])
 
 
 @dataclass
@@ -70,9 +84,12 @@ def learner_rows(store: Store, class_id: int | None) -> list[LearnerRow]:
         for learner in store.learners(class_id):
             row(learner.name)
     solved_at: dict[tuple[str, str], float] = {}
+    tries: dict[tuple[str, str], Tries] = {}
     for attempt in store.graded_attempts(class_id):
         cell = row(attempt["learner"]).cells.setdefault(attempt["exercise"], Cell())
-        cell.attempts += 1
+        counted = tries.setdefault((attempt["learner"], attempt["exercise"]), Tries())
+        counted.add(attempt["status"])  # the one count of tries (store.Tries), as the learner's progress counts it
+        cell.attempts, cell.unreadable, cell.after_solving = counted.tries, counted.unreadable, counted.after_solving
         cell.last_at = attempt["created_at"]
         if _RANK[attempt["status"]] > _RANK[cell.status]:
             cell.status = attempt["status"]
@@ -100,34 +117,47 @@ def status_word(status: str) -> str:
 
 
 def export_table(store: Store, class_id: int | None, words: bool = False) -> tuple[list[str], list[list]]:
-    """The teacher's grade sheet: one row per learner; per exercise its best status, then the attempts, the
-    highest hint seen, whether the solution was seen and whether that was before solving (1/0), as
+    """The teacher's grade sheet: one row per learner; per exercise its best status, then the tries (store.Tries:
+    graded answers up to and including the first right one), the unreadable answers and the answers after solving,
+    the highest hint seen, whether the solution was seen and whether that was before solving (1/0), as
     otter-grader's final_grades.csv has one row per student. ``words``: each status in the teacher page's words
     (status_word: "not yet", not "incorrect"), as the CSV has them; the JSON keeps the checker's names."""
     keys = exercise_keys()
     header = ["learner"]
     for k in keys:
-        header += [k, f"{k}_attempts", f"{k}_hints", f"{k}_solution_seen", f"{k}_solution_before_solving"]
+        header += [k, f"{k}_attempts", f"{k}_unreadable", f"{k}_after_solving", f"{k}_hints", f"{k}_solution_seen",
+                   f"{k}_solution_before_solving"]
     body = []
     for r in learner_rows(store, class_id):
         line: list = [r.learner]
         for k in keys:
             c = r.cells[k]
             status = status_word(c.status) if words else c.status
-            line += [status, c.attempts, c.hints, int(c.solution_seen), int(c.solution_before_solving)]
+            line += [status, c.attempts, c.unreadable, c.after_solving, c.hints, int(c.solution_seen),
+                     int(c.solution_before_solving)]
         body.append(line)
     return header, body
 
 
 def cell_text(c: Cell) -> str:
-    """One learner on one exercise in words, as the teacher's page writes it: "not yet, 3 tries, hint 2, saw the
-    solution first"."""
-    if not c.attempts and not c.hints and not c.solution_seen:
+    """One learner on one exercise in words, as the teacher's page writes it (static/js/teacher.js): "not yet, 3
+    tries, 1 unreadable, hint 2, saw the solution first", "solved, 2 tries, 1 more after solving"."""
+    answers = c.answers
+    if not answers and not c.hints and not c.solution_seen:
         return "-"
     # hints or the solution seen before any answer: "no answer yet, hint 1" (it read "-, hint 1")
-    bits = [STATUS_WORDS.get(c.status, c.status) if c.attempts else "no answer yet"]
+    if not answers:
+        bits = ["no answer yet"]
+    elif not c.attempts:  # only answers the checker could not read
+        bits = ["no readable answer yet"]
+    else:
+        bits = [STATUS_WORDS.get(c.status, c.status)]
     if c.attempts:
         bits.append(f"{c.attempts} {'try' if c.attempts == 1 else 'tries'}")
+    if c.unreadable:
+        bits.append(f"{c.unreadable} unreadable")
+    if c.after_solving:
+        bits.append(f"{c.after_solving} more after solving")
     if c.hints:
         bits.append(f"hint {c.hints}")
     if c.solution_seen:

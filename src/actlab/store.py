@@ -213,15 +213,50 @@ def default_location(db: str | None = None, data_home: str | Path | None = None)
 default_path = default_location  # the name before PostgreSQL
 
 
+@dataclass
+class Tries:
+    """A learner's answers to one exercise, counted as a teacher reads them: the one definition of "tries" that the
+    teacher's table, the exports (page, API and `actlab class export`), the class summary and the learner's own
+    progress all use (add each answer's status in the order it was given).
+
+    ``tries``: answers the checker graded (right, partly right or wrong) up to and including the first right one,
+    so "solved, 3 tries" means the third graded answer was the right one. ``unreadable``: answers before that
+    which the checker could not read, or empty ones (a typo such as "0.2^^19" is not a try at the exercise).
+    ``after_solving``: answers of any verdict sent after the first right one (checking again, trying another form);
+    they change neither the tries nor the status."""
+
+    tries: int = 0
+    unreadable: int = 0
+    after_solving: int = 0
+    solved: bool = False
+
+    def add(self, status: str) -> None:
+        if self.solved:
+            self.after_solving += 1
+        elif status in (VerdictStatus.UNREADABLE, VerdictStatus.NOT_ATTEMPTED):  # an empty answer reads as nothing
+            self.unreadable += 1
+        else:
+            self.tries += 1
+            self.solved = status == VerdictStatus.CORRECT
+
+    @property
+    def answers(self) -> int:
+        """Every answer stored, whatever its verdict and whenever it came."""
+        return self.tries + self.unreadable + self.after_solving
+
+
 @dataclass(frozen=True)
 class ProgressRow:
     exercise: str
-    attempts: int
+    attempts: int          # the tries (Tries.tries): graded answers up to and including the first right one
     best_status: str
     last_status: str
     last_answer: list
     hints_seen: int
     solution_seen: bool
+    unreadable: int = 0    # answers the checker could not read, before solving (Tries.unreadable)
+    after_solving: int = 0  # answers sent after the first right one (Tries.after_solving)
+    answers: int = 0       # every answer stored: attempts + unreadable + after_solving
 
 
 @dataclass(frozen=True)
@@ -557,12 +592,12 @@ class Store:
         out: dict[str, dict] = {}
 
         def row_for(ex: str) -> dict:
-            return out.setdefault(ex, {"attempts": 0, "best": "not_attempted", "last": "not_attempted",
+            return out.setdefault(ex, {"tries": Tries(), "best": "not_attempted", "last": "not_attempted",
                                        "answer": [], "hints": 0, "solution": False})
 
         for graded in self.graded_attempts(class_id, learner):
             row = row_for(graded["exercise"])
-            row["attempts"] += 1
+            row["tries"].add(graded["status"])
             row["last"], row["answer"] = graded["status"], graded["answer"]
             if rank(graded["status"]) > rank(row["best"]):
                 row["best"] = graded["status"]
@@ -572,7 +607,8 @@ class Store:
                 row["hints"] = max(row["hints"], event["level"] or 0)
             elif event["kind"] == "solution":
                 row["solution"] = True
-        return [ProgressRow(ex, r["attempts"], r["best"], r["last"], r["answer"], r["hints"], r["solution"])
+        return [ProgressRow(ex, r["tries"].tries, r["best"], r["last"], r["answer"], r["hints"], r["solution"],
+                            r["tries"].unreadable, r["tries"].after_solving, r["tries"].answers)
                 for ex, r in sorted(out.items(), key=lambda kv: _exercise_order(kv[0]))]
 
     # -- classes and learners ------------------------------------------------------------------------------
@@ -999,7 +1035,9 @@ class Store:
 
     def class_summary(self, class_id: int | None = None) -> list[dict]:
         """For a teacher: per exercise, the learners who attempted and who solved it (counted by learner, not by
-        attempt: "solved by 2 of 3"), how many saw hints and the solution, attempts, and the commonest slips the checker
+        attempt: "solved by 2 of 3"), how many saw hints and the solution, the learners' tries added up (Tries: the
+        teacher's table counts them so; unreadable answers and answers after solving are summed apart; correct_share
+        is over every answer), and the commonest slips the checker
         explained (all of them, commonest first), each counted by the learners who made it. Wrong numbers it could not
         explain and answers it could not read are counted, not listed: their feedback says nothing about the class, and
         an unreadable answer's feedback quotes the learner's text. Free-text parts are summed per key point instead (how
@@ -1008,7 +1046,7 @@ class Store:
         per_ex: dict[str, dict] = {}
 
         def row_for(ex: str) -> dict:
-            return per_ex.setdefault(ex, {"learners": set(), "solved": set(), "attempts": 0, "correct": 0,
+            return per_ex.setdefault(ex, {"learners": set(), "solved": set(), "answers": 0, "correct": 0, "tries": {},
                                           "slips": {}, "unexplained": 0, "unreadable": 0, "covered": {},
                                           "tried_points": set(), "regraded": 0, "hints": set(), "solution": set()})
 
@@ -1016,7 +1054,8 @@ class Store:
             who, status = graded["learner"], graded["status"]
             row = row_for(graded["exercise"])
             row["learners"].add(who)
-            row["attempts"] += 1
+            row["answers"] += 1
+            row["tries"].setdefault(who, Tries()).add(status)
             row["correct"] += status == "correct"
             if status == "correct":
                 row["solved"].add(who)
@@ -1051,8 +1090,10 @@ class Store:
             slips = sorted(((f"{'; '.join(map(str, v['labels']))}: {feedback}", v["who"])
                             for feedback, v in r["slips"].items()), key=lambda kv: (-len(kv[1]), kv[0]))
             out.append({"exercise": ex, "title": _title(ex), "learners": len(r["learners"]),
-                        "solved": len(r["solved"]), "attempts": r["attempts"],
-                        "correct_share": r["correct"] / r["attempts"] if r["attempts"] else 0.0,
+                        "solved": len(r["solved"]), "attempts": sum(t.tries for t in r["tries"].values()),
+                        "unreadable_answers": sum(t.unreadable for t in r["tries"].values()),
+                        "after_solving": sum(t.after_solving for t in r["tries"].values()),
+                        "correct_share": r["correct"] / r["answers"] if r["answers"] else 0.0,
                         "hint_learners": len(r["hints"]), "solution_learners": len(r["solution"]),
                         "common_feedback": [{"feedback": f, "count": len(who)} for f, who in slips],
                         "unexplained_parts": r["unexplained"], "unreadable_parts": r["unreadable"],

@@ -434,14 +434,14 @@ def _progress_by_exercise(title: str, rows, keys: list[str]) -> Table:
     for r in rows:
         for k in keys:
             c = r.cells[k]
-            if not c.attempts and not c.hints and not c.solution_seen:
+            if not c.answers and not c.hints and not c.solution_seen:
                 continue
             touched.add(k)
             help_seen = [f"hint {c.hints}"] if c.hints else []
             if c.solution_seen:
                 help_seen.append("solution before solving" if c.solution_before_solving else "solution")
-            table.add_row(r.learner, k, status_word(c.status), str(c.attempts), ", ".join(help_seen) or "-")
-        if not any(r.cells[k].attempts or r.cells[k].hints or r.cells[k].solution_seen for k in keys):
+            table.add_row(r.learner, k, status_word(c.status), c.tries_text, ", ".join(help_seen) or "-")
+        if not any(r.cells[k].answers or r.cells[k].hints or r.cells[k].solution_seen for k in keys):
             table.add_row(r.learner, "-", "nothing yet", "0", "-")
     untouched = [k for k in keys if k not in touched]
     if untouched:

@@ -28,22 +28,27 @@ const scrolling = (label, table) => `<div class="table-scroll" role="region" tab
 
 // per exercise, counted by learner (named by key, as the learner table's columns are): "solved by 2 of 3" (of the class in class mode, of those who tried outside)
 function summaryTable(rows, classSize) {
-  return scrolling("Exercises", `<table class="data"><thead><tr><th>exercise</th><th>solved</th><th>attempts</th><th>hints / solutions seen</th>
+  return scrolling("Exercises", `<table class="data"><thead><tr><th>exercise</th><th>solved</th><th>tries</th><th>hints / solutions seen</th>
     <th>commonest slips (learners) and key points</th></tr></thead><tbody>${rows.map((r) => `<tr data-exercise="${esc(r.exercise)}">
     <td>${esc(r.exercise)}: ${esc((r.title || "").replace(/^Exercise \d+: /, ""))}</td>
     <td class="num">solved by ${r.solved} of ${classSize ?? r.learners}${classSize != null ? ` (${r.learners} tried)` : ""}</td>
-    <td class="num">${r.attempts}</td><td class="num">${r.hint_learners} / ${r.solution_learners}</td>
+    <td class="num">${r.attempts}${r.unreadable_answers ? ` <span class="muted">(+${r.unreadable_answers} unreadable)</span>` : ""}${r.after_solving ? ` <span class="muted">(+${r.after_solving} after solving)</span>` : ""}</td><td class="num">${r.hint_learners} / ${r.solution_learners}</td>
     <td class="slips">${[...r.common_feedback.map((f) => `${plural(f.count, "learner")}: ${esc(f.feedback)}`), others(r)].filter(Boolean).join("<br>")}${keyPoints(r)}</td>
     </tr>`).join("")}</tbody></table>`);
 }
 
 const WORDS = { correct: "solved", partly_correct: "partly", incorrect: "not yet", unreadable: "unreadable", not_attempted: "—" };
 
+// the tries as the server counts them (store.Tries): graded answers up to and including the first right one;
+// answers it could not read and answers after solving are said apart (classroom.cell_text writes the same words)
 function cellText(c) {
-  if (!c.attempts && !c.hints && !c.solution_seen) return "—";
+  const answers = c.attempts + (c.unreadable || 0) + (c.after_solving || 0);
+  if (!answers && !c.hints && !c.solution_seen) return "—";
   // hints or the solution seen before any answer: "no answer yet, hint 1" (it read "—, hint 1")
-  const bits = [c.attempts ? WORDS[c.status] || c.status : "no answer yet"];
+  const bits = [!answers ? "no answer yet" : !c.attempts ? "no readable answer yet" : WORDS[c.status] || c.status];
   if (c.attempts) bits.push(plural(c.attempts, "try").replace("trys", "tries"));
+  if (c.unreadable) bits.push(`${c.unreadable} unreadable`);
+  if (c.after_solving) bits.push(`${c.after_solving} more after solving`);
   if (c.hints) bits.push(`hint ${c.hints}`);
   if (c.solution_seen) bits.push(c.solution_before_solving ? "saw the solution first" : "saw the solution");
   return bits.join(", ");
