@@ -71,6 +71,7 @@ const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000];  // then every 15 s
 // The playground's socket, reopened by itself with backoff when the server closes it (idle, a restart, the lab
 // full). The page's tab token (one per page load, from a POST) lets the server cap how many slots one page holds.
 // onClose(ev, retryMs) is told each time the socket goes; onReopen() after each reconnect, to restore the run.
+// close() ends it for good: no reconnect follows, not even one already timed.
 export function openPlayground(onText, onBinary, { onClose = () => {}, onReopen = () => {} } = {}) {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
   let ws = null, attempt = 0, ping = null, closedByPage = false, opened = false;
@@ -79,6 +80,7 @@ export function openPlayground(onText, onBinary, { onClose = () => {}, onReopen 
   const tab = postJSON("/api/playground/tab", {}).then((r) => r.tab);
 
   async function connect() {
+    if (closedByPage) return;  // a reconnect timed before the page closed the socket for good
     let token;
     try { token = await tab; } catch (err) { settle.reject(err); return; }
     ws = new WebSocket(`${scheme}://${location.host}/ws/playground?tab=${encodeURIComponent(token)}`);

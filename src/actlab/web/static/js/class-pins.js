@@ -32,7 +32,7 @@ const named = (name, value) => `${settingWords(name)} ${valueWords(name, value)}
 // page: state, stopRule (the page's stop rule, which pinned run controls set), accepted() (the settings of the run the
 // server last accepted, or null), restart(patch) (a new run with these settings), resend() (the run sent again with
 // the page's settings, as init or reset), update() (the controls), redraw() (the drawing and output of the paused
-// frame, after controls were shown or hidden)
+// frame, after controls were shown or hidden), lost(err) (the look at the class's pins was refused or got no answer)
 export function mount(page) {
   const { state, stopRule } = page;
   let pinned = [];  // the settings the class's teacher pinned, as the server's last run said
@@ -175,7 +175,12 @@ export function mount(page) {
   }
   async function look() {
     let saved;
-    try { saved = await api.getJSON("/api/class/playground"); } catch { return; }  // offline: look again later
+    try {
+      saved = await api.getJSON("/api/class/playground");
+    } catch (err) {  // offline: look again later; refused (the class archived, the sign-in ended): the page stops
+      page.lost?.(err);
+      return;
+    }
     const now = Object.fromEntries(saved.pinned.map((name) => [name, saved.config[name]]));
     if (canon(now) === canon(pins)) return;
     const given = pinned.filter((name) => !(name in now));

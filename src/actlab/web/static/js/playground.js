@@ -95,8 +95,48 @@ async function boot() {
     error: (text) => setStatus(text, true),
   };
 
+  // The lab refused this page for good (its class archived, the learner's sign-in ended or was replaced, a tab token
+  // it no longer knows): the run stops, the socket closes and stays closed, and the page says why in the server's
+  // words, with what to do (join again, reload). Until then a closed socket only pauses the run while it reconnects.
+  let stopped = null;
+  function stopFor(words, { join = false } = {}) {
+    if (stopped !== null) return;
+    stopped = words;
+    conn.send({ type: "pause" });
+    conn.close();
+    setPlaying(false);
+    train.flush();
+    for (const id of ["play", "step", "reset"]) $(id).disabled = true;
+    setStatus("");
+    const reload = Object.assign(document.createElement("button"), { type: "button", className: "secondary",
+                                                                     textContent: "Reload the page" });
+    reload.addEventListener("click", () => location.reload());
+    const said = /[.!?]$/.test(words) ? words : `${words}.`;
+    const box = $("stopped");
+    box.replaceChildren(`The playground stopped: ${said} `,
+      ...(join ? [Object.assign(document.createElement("a"), { href: "/join", textContent: "Open the join page" }), " "] : []),
+      reload);
+    box.hidden = false;
+  }
+  // an answer that will not change by trying again (the gate's 401, a closed class): not a busy or lost request
+  const isFinal = (err) => err instanceof api.ApiError && err.status >= 400 && err.status < 500
+    && ![408, 429].includes(err.status);
+  // a socket that closed without saying why: the lab is asked, so its words (or its silence) can be said
+  async function askWhy(retryMs) {
+    try {
+      await api.getJSON("/api/class/playground");
+    } catch (err) {
+      if (isFinal(err)) stopFor(err.message, { join: err.status === 401 });
+      else if (err instanceof api.NoAnswerError && stopped === null) {
+        setStatus("The lab is not answering (it may have stopped, or the network dropped), so the run stopped. "
+                  + `Trying to reconnect in ${Math.round(retryMs / 1000) || 1} s…`, true);
+      }
+    }
+  }
+
   const sendRun = (kind) => conn.send({ type: kind, config: config(), csv_token: state.get("dataset") === "csv" ? csv?.token : null });
   const pins = classPins.mount({ state, stopRule, accepted: () => accepted, restart, update: () => controls.update(),
+    lost: (err) => { if (isFinal(err)) stopFor(err.message, { join: err.status === 401 }); },
     resend() {  // the run again with the page's settings (the class's values taken): as the first run, or a reset
       controls.update();
       output.update();
@@ -272,9 +312,15 @@ async function boot() {
       // a socket the server refused (the lab full, the tab's share taken) says why in its last message: its words stay
       const said = lastError && performance.now() - lastError.at < 5000 ? lastError.text : null;
       lastError = null;
-      const why = ev.code === 1013 ? "the lab is full" : ev.reason === "idle" ? "the connection was idle" : "the connection closed";
+      if (playing) setPlaying(false);  // the run went with the connection: nothing trains until a new one starts
+      // 1008: the lab refused this page (a closed class says so in the close reason; a tab token it lost, in its
+      // last message): trying again would be refused again
+      if (ev.code === 1008) return stopFor(ev.reason || said || "the lab refused this page's connection", { join: !!ev.reason });
+      const why = ev.code === 1013 ? "the lab is full" : ev.reason === "idle" ? "the connection was idle"
+        : ev.reason ? `the lab closed the connection (${ev.reason})` : "the connection closed";
       const retry = `Reconnecting in ${Math.round(retryMs / 1000) || 1} s…`;
       setStatus(said ? `${said} ${retry}` : `Disconnected: ${why}. ${retry}`, true);
+      if (ev.code !== 1013 && ev.reason !== "idle") askWhy(retryMs);
     },
     onReopen: () => {  // a new server session: the run restarts from the settings in the address
       restoredNote = "Reconnected: the run was restored from the address (its settings; training starts again at epoch 0).";

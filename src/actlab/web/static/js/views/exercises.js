@@ -77,29 +77,29 @@ export function mount(root, { api, exercises, learner, onProgress, setStatus }) 
         feedback.innerHTML = render(v);
         setBadge(v.status, v.rank);
       } catch (err) {
-        const note = err instanceof api.NoAnswerError
+        showRefusal(feedback, err, err instanceof api.NoAnswerError
           ? "The lab did not answer, so this answer was not checked: it may have stopped, or the network dropped. "
             + "Press Check again once it is back; an answer sent twice is saved once."
-          : err.message;
-        feedback.innerHTML = `<p class="error">${escape(note)}</p>`;
+          : err.message);
       } finally {
         inFlight = false;
         checkButton.disabled = false;
       }
     });
+    // a refusal (the class archived, the learner's sign-in ended, the lab gone) is said in the exercise's own
+    // feedback, where the learner is looking, in the server's words; the hint count moves only when a hint came
     el.querySelector("[data-role=hint]").addEventListener("click", async () => {
-      hintLevel += 1;
       try {
-        const h = await api.postJSON(`/api/exercises/${ex.key}/hint`, { level: hintLevel, learner: learner() });
+        const h = await api.postJSON(`/api/exercises/${ex.key}/hint`, { level: hintLevel + 1, learner: learner() });
         hintLevel = h.level;
         showHint(h.level, h.of, h.text);
-      } catch (err) { setStatus(err.message, true); }
+      } catch (err) { showRefusal(feedback, err, `No hint: ${err.message}`); }
     });
     el.querySelector("[data-role=solution]").addEventListener("click", async () => {
       try {
         const s = await api.postJSON(`/api/exercises/${ex.key}/solution`, { learner: learner() });
         showSolution(s.text);
-      } catch (err) { setStatus(err.message, true); }
+      } catch (err) { showRefusal(feedback, err, `No solution: ${err.message}`); }
     });
     return el;
   }));
@@ -160,6 +160,17 @@ export function mount(root, { api, exercises, learner, onProgress, setStatus }) 
 }
 
 const RETRY_MS = [1000, 3000];
+
+// The server's refusal in an exercise's feedback; a learner it no longer knows (401) also gets the way back in
+function showRefusal(feedback, err, text) {
+  const sentence = text.replace(/^./, (c) => c.toUpperCase()).replace(/([^.!?])$/, "$1.");
+  const p = Object.assign(document.createElement("p"), { className: "error", textContent: sentence });
+  if (err.status === 401) {
+    const join = Object.assign(document.createElement("a"), { href: "/join", textContent: "Open the join page" });
+    p.append(" ", join);
+  }
+  feedback.replaceChildren(p);
+}
 
 // 32 hex digits from the browser's random source (crypto.randomUUID needs a secure context: a class on a school
 // network may be served over plain HTTP)
