@@ -21,7 +21,8 @@ COPIED_TABLES = {  # table -> columns, in an order that keeps every reference va
     "classes": ("id", "name", "code", "token_hash", "archived", "created_at"),
     "learners": ("id", "class_id", "name", "name_key", "name_skeleton", "rejoin_hash", "created_at"),
     "attempts": ("id", "learner", "exercise", "answer", "status", "feedback", "created_at", "parts",
-                 "checker_version", "class_id", "attempt_id"),
+                 "checker_version", "class_id", "attempt_id", "class_number"),
+    "attempt_numbers": ("class_key", "last_number"),
     "events": ("id", "learner", "exercise", "kind", "level", "created_at", "class_id"),
     "secrets": ("name", "value"),
     "class_playground": ("class_id", "body", "updated_at"),
@@ -174,12 +175,13 @@ def attempt_log(store: Store, class_id: int | None) -> list[dict]:
     """Every attempt of the class, oldest first, with today's verdict and whether it changed since it was
     stored; hints and solutions are events, listed separately by Store.events. ``created_at`` is ISO 8601 in UTC
     (2026-12-01T05:20:31Z). A client's retry id (attempt_id) is left out: the lab's own pages send none, so the
-    column was always empty, and ``id`` already names each attempt once. ``id`` counts the class's own attempts,
-    1, 2, 3, ... oldest first (the store's row ids ran over every class, so they told a teacher how many answers
-    other classes had given)."""
-    return [{"id": n, "learner": a["learner"], "exercise": a["exercise"], "answer": a["answer"],
+    column was always empty, and ``id`` already names each attempt once. ``id`` is the attempt's number in the
+    class, stored with it: 1, 2, 3, ... in the order given (the store's row ids ran over every class, so they told a
+    teacher how many answers other classes had given), and kept when a learner is forgotten or merged, so a
+    teacher's note "see attempt 14" stays true (numbering the rows as listed shifted every later number)."""
+    return [{"id": a["number"], "learner": a["learner"], "exercise": a["exercise"], "answer": a["answer"],
              "status": a["status"], "regraded": a["regraded"], "created_at": iso_utc(a["created_at"])}
-            for n, a in enumerate(store.graded_attempts(class_id), start=1)]
+            for a in store.graded_attempts(class_id)]
 
 
 def iso_utc(seconds: float) -> str:
@@ -220,6 +222,7 @@ def copy_store(source: Store, target: Store) -> dict[str, int]:
     counts = {}
     with target.db.transaction():
         target.db.execute("DELETE FROM secrets")  # a fresh target may have made its own signing key
+        target.db.execute("DELETE FROM attempt_numbers")  # (an empty store has none; its counters come from source)
         for table, columns in COPIED_TABLES.items():
             names = ", ".join(columns)
             rows = source.db.execute(f"SELECT {names} FROM {table}")

@@ -145,6 +145,14 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX merged_by_name ON merged_learners (class_id, name_key);
     """,
+    """
+    ALTER TABLE attempts ADD COLUMN class_number BIGINT;  -- the attempt's number in its class (1, 2, 3), never reused
+    CREATE TABLE attempt_numbers (     -- the last number given in each class (class_key: its id, 0 for the local lab)
+        class_key BIGINT PRIMARY KEY,
+        last_number BIGINT NOT NULL
+    );
+    -- (the numbers of attempts stored before: _number_attempts)
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 # the words of DDL that differ between the two databases
@@ -191,8 +199,25 @@ def _collapse_spaces(store: Store) -> None:
                          (shown, new_key, new_skeleton, learner_id))
 
 
+def _number_attempts(store: Store) -> None:
+    """After migration 10: each class's attempts (and the local lab's) numbered 1, 2, 3 in the order they were stored,
+    as the attempt log numbered them until then, and each class's counter set past them."""
+    last: dict[int, int] = {}
+    for attempt_id, class_id in store.db.execute("SELECT id, class_id FROM attempts ORDER BY id"):
+        key = _class_key(class_id)
+        last[key] = last.get(key, 0) + 1
+        store.db.execute("UPDATE attempts SET class_number = ? WHERE id = ?", (last[key], attempt_id))
+    for key, n in last.items():
+        store.db.execute("INSERT INTO attempt_numbers (class_key, last_number) VALUES (?, ?)", (key, n))
+
+
+def _class_key(class_id: int | None) -> int:
+    """The counter of attempt numbers a class uses; the local lab (no class) counts under 0, which no class has."""
+    return 0 if class_id is None else int(class_id)
+
+
 # Python steps run after a migration's statements, in the same transaction: index -> step
-MIGRATION_STEPS = {6: _fill_names, 8: _collapse_spaces}
+MIGRATION_STEPS = {6: _fill_names, 8: _collapse_spaces, 10: _number_attempts}
 
 
 def migration_statements(index: int, dialect: str) -> list[str]:
@@ -398,6 +423,10 @@ class LearnerRecord:
     name: str
 
 
+class _StoredBefore(Exception):
+    """An attempt sent again with its attempt id (Store.record_attempt): nothing new is stored."""
+
+
 class ClassArchived(ConfigError):
     """An archived class was asked to take a learner or an answer (the web layer answers 404: no open class)."""
 
@@ -478,16 +507,26 @@ class Store:
         if attempt_id is not None and (not isinstance(attempt_id, str) or not 1 <= len(attempt_id) <= 64):
             raise ConfigError("attempt_id", "1 to 64 characters (a UUID is the usual choice)")
         answer_json = json.dumps([None if a is None else str(a)[:MAX_ANSWER_CHARS] for a in answers])
-        rows = self.db.execute(
-            "INSERT INTO attempts (learner, exercise, answer, status, feedback, created_at, parts, checker_version, "
-            "class_id, attempt_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (attempt_id) DO NOTHING "
-            "RETURNING id",
-            (learner, exercise, answer_json, verdict["status"], verdict["feedback"], time.time(),
-             json.dumps(verdict.get("parts", [])), int(verdict.get("checker_version", 1)), class_id, attempt_id),
-        )  # autocommit: the row is durable when execute returns
-        if rows:
+        try:
+            # one transaction: the class's next number (the counter's row stays locked until the commit, so two
+            # workers never give one number twice) and the attempt; the row is durable when it returns
+            with self.db.transaction():
+                number = self.db.execute(
+                    "INSERT INTO attempt_numbers (class_key, last_number) VALUES (?, 1) ON CONFLICT (class_key) "
+                    "DO UPDATE SET last_number = attempt_numbers.last_number + 1 RETURNING last_number",
+                    (_class_key(class_id),))[0][0]
+                rows = self.db.execute(
+                    "INSERT INTO attempts (learner, exercise, answer, status, feedback, created_at, parts, "
+                    "checker_version, class_id, attempt_id, class_number) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT (attempt_id) DO NOTHING RETURNING id",
+                    (learner, exercise, answer_json, verdict["status"], verdict["feedback"], time.time(),
+                     json.dumps(verdict.get("parts", [])), int(verdict.get("checker_version", 1)), class_id,
+                     attempt_id, number))
+                if not rows:
+                    raise _StoredBefore  # a retry: undo the number drawn for it
             return int(rows[0][0])
-        return int(self.db.execute("SELECT id FROM attempts WHERE attempt_id = ?", (attempt_id,))[0][0])
+        except _StoredBefore:
+            return int(self.db.execute("SELECT id FROM attempts WHERE attempt_id = ?", (attempt_id,))[0][0])
 
     def record_event(self, learner: str, exercise: str, kind: str, level: int | None = None, *,
                      class_id: int | None = None) -> None:
@@ -508,16 +547,18 @@ class Store:
 
     def graded_attempts(self, class_id: int | None = None, learner: str | None = None) -> list[dict]:
         """A class's attempts (the local lab's with None) in order, as today's checker grades them: rows graded
-        by an older checker are re-graded in memory, without writing."""
+        by an older checker are re-graded in memory, without writing. ``number`` is the attempt's number in its
+        class (1, 2, 3 in the order given; kept when other attempts are deleted, never given twice)."""
         where, args = self._learner_where(class_id, learner)
         rows = self.db.execute(
-            "SELECT id, learner, exercise, answer, status, feedback, parts, checker_version, created_at, attempt_id "
-            f"FROM attempts WHERE {where} ORDER BY id", args)
+            "SELECT id, learner, exercise, answer, status, feedback, parts, checker_version, created_at, attempt_id, "
+            f"class_number FROM attempts WHERE {where} ORDER BY id", args)
         out, grade, named = [], _Grader(), self._joined_names(class_id)
-        for id_, who, exercise, answer, status, feedback, parts, version, created_at, attempt_id in rows:
+        for id_, who, exercise, answer, status, feedback, parts, version, created_at, attempt_id, number in rows:
             row = {"id": id_, "learner": named(who), "exercise": exercise, "answer": json.loads(answer),
                    "status": status, "feedback": feedback, "parts": json.loads(parts), "regraded": False,
-                   "created_at": created_at, "attempt_id": attempt_id}
+                   "created_at": created_at, "attempt_id": attempt_id,
+                   "number": None if number is None else int(number)}
             if version < CHECKER_VERSION and (now := grade(exercise, row["answer"])) is not None:
                 row.update(status=now["status"], feedback=now["feedback"], parts=now["parts"], regraded=True)
             out.append(row)
