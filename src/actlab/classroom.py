@@ -458,12 +458,20 @@ def merge_playground(saved: dict | None, config: dict, pin: list[str], unpin: li
         raise ConfigError("pin", f"{', '.join(both)} is both pinned and unpinned; name each setting once")
     pinned = [p for p in saved["pinned"] if p not in unpin] + [p for p in pin if p not in saved["pinned"]]
     merged = ClassPlayground.validate({**saved["config"], **config}, pinned, limits)
-    before, after = saved["config"], merged.config
+    return merged, playground_changes(saved, merged)
+
+
+def playground_changes(saved: dict | None, new: ClassPlayground) -> list[str]:
+    """What saving ``new`` over ``saved`` changes, one line each: "lr: 0.03 -> 0.1", "dataset: xor -> (not set)",
+    "pinned: lr", "unpinned: dataset"; empty when nothing changes. Merging (merge_playground) and replacing (the
+    API without merge) both say it so."""
+    saved = saved or {"config": {}, "pinned": []}
+    before, after = saved["config"], new.config
     changes = [f"{k}: {_shown(before.get(k))} -> {_shown(after.get(k))}" for k in sorted(set(before) | set(after))
                if before.get(k) != after.get(k)]
-    changes += [f"pinned: {k}" for k in merged.pinned if k not in saved["pinned"]]
-    changes += [f"unpinned: {k}" for k in saved["pinned"] if k not in merged.pinned]
-    return merged, changes
+    changes += [f"pinned: {k}" for k in new.pinned if k not in saved["pinned"]]
+    changes += [f"unpinned: {k}" for k in saved["pinned"] if k not in new.pinned]
+    return changes
 
 
 def _shown(value) -> str:

@@ -43,6 +43,7 @@ from ...classroom import (
     learner_rows,
     log_csv,
     merge_playground,
+    playground_changes,
     read_link,
     shown_value,
     to_csv,
@@ -756,7 +757,9 @@ def class_playground(request: Request, who: IdentityDep) -> dict:
 @router.put("/class/teacher/playground", responses=UNAUTHORIZED)
 def save_class_playground(request: Request, who: IdentityDep, body: PlaygroundSettings) -> dict:
     """Save the class's playground settings and pins (the teacher's); they apply from each learner's next run.
-    Every setting is checked as a run would check it; a pinned name without a value is pinned at its default."""
+    Every setting is checked as a run would check it; a pinned name without a value is pinned at its default.
+    The answer's changes list what the save changed ("lr: 0.03 -> 0.1", "pinned: lr", "unpinned: dataset"),
+    merged or replaced; empty only when nothing changed."""
     who = _teacher(request, who)
     if body.model_extra:
         name = next(iter(body.model_extra))
@@ -779,8 +782,10 @@ def save_class_playground(request: Request, who: IdentityDep, body: PlaygroundSe
                 value = saved["config"].get(name)
                 notes.append(f"{name} is ticked but the link does not give it: {kept}"
                              + (f" {shown_value(value)}" if value is not None else ""))
-    else:
-        saved = ClassPlayground.validate(config, body.pinned, lab_limits(request.app)).to_dict()
+    else:  # replaced: what changed is still said (it answered "changes": [] whatever the save did)
+        replaced = ClassPlayground.validate(config, body.pinned, lab_limits(request.app))
+        changes = playground_changes(store.class_playground(who.class_id), replaced)
+        saved = replaced.to_dict()
     store.save_class_playground(who.class_id, saved)
     return {**_saved_playground(store, who.class_id), "link_notes": list(link.notes), "changes": changes,
             "pin_notes": notes}
