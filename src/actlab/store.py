@@ -870,8 +870,9 @@ class Store:
             self._settle_names(class_id)
         return counts
 
-    def rename(self, class_id: int, old: str, new: str) -> None:
-        """Rename a learner, their attempts and events with them; the new name must be free in the class."""
+    def rename(self, class_id: int, old: str, new: str) -> tuple[str, str]:
+        """Rename a learner, their attempts and events with them; the new name must be free in the class. Returns
+        the name before and after as stored (as the class shows them: "  zoë   b " is stored "zoë b")."""
         found, new = self.learner(class_id, old), check_learner(new)
         if found is None:
             raise ConfigError("learner", f"no learner named {old!r} in this class")
@@ -886,6 +887,7 @@ class Store:
             for table in ("attempts", "events"):
                 self.db.execute(f"UPDATE {table} SET learner = ? WHERE {where}", (new, *args))
             self._settle_names(class_id)
+        return found.name, new
 
     def merge(self, class_id: int, source: str, target: str) -> int:
         """Move every attempt and event of ``source`` to ``target`` (one person who joined twice) and remove

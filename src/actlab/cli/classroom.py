@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.measure import Measurement
@@ -24,6 +24,13 @@ def _find(store, name: str):
     except ConfigError as exc:
         fail(str(exc))
 
+
+
+def _declined(what_stays: str) -> NoReturn:
+    """The teacher answered no at a confirmation: say that nothing changed (it printed nothing, which left them
+    unsure), and exit 1 as before, so a script sees the command did not do its work."""
+    console.print(what_stays, markup=False, highlight=False)
+    raise typer.Exit(1)
 
 
 def _count(n: int, thing: str) -> str:
@@ -142,7 +149,7 @@ def forget(
     klass = _find(store, name)
     found = _learner(store, klass, learner)
     if not yes and not typer.confirm(f"Delete everything {found.name!r} did in {klass.name!r}?"):
-        raise typer.Exit(1)
+        _declined(f"nothing was deleted: {found.name} and their answers stay in {klass.name}")
     counts = store.forget(klass.id, found.name)
     console.print(f"forgot {found.name} in {klass.name}: {_count(counts['attempts'], 'attempt')} and "
                   f"{_count(counts['events'], 'hint or solution view')} deleted")
@@ -235,7 +242,7 @@ def reset(
     store = open_store(db)
     klass = _find(store, name)
     if not yes and not typer.confirm(f"Delete every answer given in {klass.name!r}?"):
-        raise typer.Exit(1)
+        _declined(f"nothing was reset: every answer, hint and solution view in {klass.name} is kept")
     counts = store.reset(klass.id)
     console.print(f"reset {klass.name}: {_count(counts['attempts'], 'attempt')} and "
                   f"{_count(counts['events'], 'hint or solution view')} deleted")
@@ -252,10 +259,11 @@ def rename(
     store = open_store(db)
     klass = _find(store, name)
     try:
-        store.rename(klass.id, old, new)
+        before, after = store.rename(klass.id, old, new)
     except ConfigError as exc:
         fail(str(exc))
-    console.print(f"{old} is now {new} in {klass.name}")
+    # the names as stored, as the class shows them (typed "  zoë   b " is stored "zoë b"; typed "ana" is Ana)
+    console.print(f"{before} is now {after} in {klass.name}", markup=False, highlight=False)
 
 
 def _names(items: list[str] | None) -> list[str]:
@@ -359,7 +367,7 @@ def merge(
     if not yes and src is not None and dst is not None and src.id != dst.id and not typer.confirm(
             f"Move every answer of {src.name!r} to {dst.name!r} in {klass.name!r} and remove {src.name!r} (their "
             "rejoin code stops working)?"):
-        raise typer.Exit(1)
+        _declined(f"nothing was merged: {src.name} and {dst.name} stay two learners in {klass.name}")
     try:
         moved = store.merge(klass.id, source, target)
     except ConfigError as exc:
