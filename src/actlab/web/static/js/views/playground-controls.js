@@ -4,8 +4,9 @@
 import { HIDEABLE, isMultiClass, isRegression, taskOf } from "../playground-state.js";
 import * as layerParams from "./layer-params.js";
 
-// The hide= keys of the controls that change a pinned setting (the server's name -> the page's controls)
-const PINNED_CONTROLS = { dataset: ["dataset", "csv"], noise: ["noise"], train_fraction: ["train"], batch_size: ["batch"],
+// The hide= keys of the controls that change a pinned setting (the server's name -> the page's controls). Problem
+// type hides with the data set: all it does is choose a data set of the other task, which the pin refuses.
+const PINNED_CONTROLS = { dataset: ["dataset", "csv", "problem"], noise: ["noise"], train_fraction: ["train"], batch_size: ["batch"],
   lr: ["lr"], layers: ["layers"], activations: ["activation", "slope"], reg: ["reg"], reg_rate: ["reg_rate"],
   optimizer: ["optimizer"], loss: ["loss"], init: ["init"], epochs_per_frame: ["speed"], stop_epoch: ["stop"],
   target_loss: ["target"], features: ["features"] };
@@ -164,7 +165,9 @@ export function mount(root, { state, options, csv, isPlaying, actions, pinned = 
       b.tabIndex = b.dataset.value === s.dataset ? 0 : -1;
       b.hidden = s.dataset !== "csv" && taskOf(options, b.dataset.value) !== problem;
     }
-    const hidden = hiddenKeys(s.hide, pinned());
+    // a loss pinned at anything but MSE rules out regression (its runs train on MSE): Problem type hides with it
+    const taskFixed = pinned().includes("loss") && s.loss !== "mse" ? ["problem"] : [];
+    const hidden = [...hiddenKeys(s.hide, pinned()), ...taskFixed];
     for (const [key, id] of Object.entries(HIDEABLE)) {
       const el = document.getElementById(id);  // the gradient chart lies outside the controls
       if (el) el.hidden = hidden.includes(key) || (key === "slope" && el.hidden);
