@@ -19,7 +19,8 @@ from .store import _RANK, Store, Tries
 
 COPIED_TABLES = {  # table -> columns, in an order that keeps every reference valid
     "classes": ("id", "name", "code", "token_hash", "archived", "created_at"),
-    "learners": ("id", "class_id", "name", "name_key", "name_skeleton", "rejoin_hash", "created_at"),
+    "learners": ("id", "class_id", "name", "name_key", "name_skeleton", "rejoin_hash", "created_at",
+                 "session_version"),
     "attempts": ("id", "learner", "exercise", "answer", "status", "feedback", "created_at", "parts",
                  "checker_version", "class_id", "attempt_id", "class_number"),
     "attempt_numbers": ("class_key", "last_number"),

@@ -26,7 +26,7 @@ import json
 import secrets
 import time
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import _db
@@ -152,6 +152,10 @@ MIGRATIONS: tuple[str, ...] = (
         last_number BIGINT NOT NULL
     );
     -- (the numbers of attempts stored before: _number_attempts)
+    """,
+    """
+    -- the version a learner's cookies carry; a new rejoin code moves it on, which signs out the devices joined before
+    ALTER TABLE learners ADD COLUMN session_version INTEGER NOT NULL DEFAULT 1;
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -402,8 +406,8 @@ JOIN_CODE_CHARS = 6      # 31^6, about 8.9e8 codes; joining is rate-limited (web
 REJOIN_CODE_CHARS = 6
 REJOIN_FIELD = "rejoin_code"  # the join form's and API's name for it
 # a learner's cookie names an id: the learner, if their class is open (Store.joined_learner and its async twin)
-_JOINED_LEARNER = ("SELECT l.id, l.class_id, l.name FROM learners l JOIN classes c ON c.id = l.class_id "
-                   "WHERE l.id = ? AND c.archived = 0")
+_JOINED_LEARNER = ("SELECT l.id, l.class_id, l.name, l.session_version FROM learners l JOIN classes c "
+                   "ON c.id = l.class_id WHERE l.id = ? AND c.archived = 0")
 MAX_CLASS_NAME_CHARS = 64
 _CLASS_PLAYGROUND = "SELECT body FROM class_playground WHERE class_id = ?"
 
@@ -421,6 +425,8 @@ class LearnerRecord:
     id: int
     class_id: int
     name: str
+    # the learner's cookies carry it; a new rejoin code moves it on, which signs out every device joined before
+    session: int = field(default=1, compare=False)
 
 
 class _StoredBefore(Exception):
@@ -727,14 +733,14 @@ class Store:
         a taken name needs that name's rejoin code, and then returns None as the code."""
         name, key = check_learner(name), name_key(name)
         self._check_open(class_id)
-        rows = self.db.execute("SELECT id, name, rejoin_hash FROM learners WHERE class_id = ? AND name_key = ?",
-                               (class_id, key))
+        rows = self.db.execute("SELECT id, name, rejoin_hash, session_version FROM learners WHERE class_id = ? AND "
+                               "name_key = ?", (class_id, key))
         if rows:
             if not rejoin_code:
                 raise ConfigError("name", f"{name!r} is taken in this class; choose another name, or, if it is "
                                           "yours, give the rejoin code you were shown when you joined")
             if self._rejoin_ok(rows[0][2], rejoin_code):
-                return LearnerRecord(int(rows[0][0]), class_id, rows[0][1]), None
+                return LearnerRecord(int(rows[0][0]), class_id, rows[0][1], int(rows[0][3])), None
             raise WrongRejoinCode(REJOIN_FIELD, f"that is not the one {rows[0][1]!r} was shown at joining; check "
                                                 f"it ({REJOIN_CODE_CHARS} letters and digits; case and dashes do not "
                                                 "matter)")
@@ -765,15 +771,18 @@ class Store:
         return LearnerRecord(int(rows[0][0]), class_id, name), code
 
     def new_rejoin_code(self, class_id: int, name: str) -> tuple[LearnerRecord, str]:
-        """A new rejoin code for a learner who lost theirs, returned this once; the old code stops working at once
-        (only the teacher asks: `actlab class rejoin-code`, or the teacher's page). The learner's cookies on devices
-        already joined stay valid."""
+        """A new rejoin code for a learner who lost theirs (or whose code was seen by someone else), returned this
+        once; the old code stops working at once (only the teacher asks: `actlab class rejoin-code`, or the
+        teacher's page). It also signs out every device that joined as this learner (their session version moves
+        on; the cookies carry the old one), so whoever used a leaked code is out too: the learner joins again with
+        the new code."""
         found = self.learner(class_id, name)
         if found is None:
             raise ConfigError("learner", f"no learner named {name!r} in this class")
         code = new_code(REJOIN_CODE_CHARS)
-        self.db.execute("UPDATE learners SET rejoin_hash = ? WHERE id = ?", (self._rejoin_hash(code), found.id))
-        return found, code
+        session = self.db.execute("UPDATE learners SET rejoin_hash = ?, session_version = session_version + 1 "
+                                  "WHERE id = ? RETURNING session_version", (self._rejoin_hash(code), found.id))
+        return LearnerRecord(found.id, found.class_id, found.name, int(session[0][0])), code
 
     def _check_looks_apart(self, class_id: int, name: str, field: str = "name", but: int | None = None) -> None:
         """Refuse a name drawn like another learner's (name_skeleton): the teacher could not tell the two apart."""
@@ -830,19 +839,20 @@ class Store:
         return LearnerRecord(int(rows[0][0]), class_id, rows[0][1]) if rows else None
 
     def learner_by_id(self, learner_id: int) -> LearnerRecord | None:
-        rows = self.db.execute("SELECT id, class_id, name FROM learners WHERE id = ?", (learner_id,))
-        return LearnerRecord(int(rows[0][0]), int(rows[0][1]), rows[0][2]) if rows else None
+        rows = self.db.execute("SELECT id, class_id, name, session_version FROM learners WHERE id = ?", (learner_id,))
+        return LearnerRecord(int(rows[0][0]), int(rows[0][1]), rows[0][2], int(rows[0][3])) if rows else None
 
     def joined_learner(self, learner_id: int) -> LearnerRecord | None:
-        """The learner with this id if their class is open (not archived), in one query."""
+        """The learner with this id if their class is open (not archived), in one query, with their session
+        version (a cookie that carries another was made before a new rejoin code: deps.identify refuses it)."""
         rows = self.db.execute(_JOINED_LEARNER, (learner_id,))
-        return LearnerRecord(int(rows[0][0]), int(rows[0][1]), rows[0][2]) if rows else None
+        return LearnerRecord(int(rows[0][0]), int(rows[0][1]), rows[0][2], int(rows[0][3])) if rows else None
 
     async def joined_learner_async(self, learner_id: int) -> LearnerRecord | None:
         """joined_learner from a coroutine: the lab asks it for every request a learner's cookie makes, on its
         event loop, which must not wait for PostgreSQL's answer (the _db backends' read_async)."""
         rows = await self.db.read_async(_JOINED_LEARNER, (learner_id,))
-        return LearnerRecord(int(rows[0][0]), int(rows[0][1]), rows[0][2]) if rows else None
+        return LearnerRecord(int(rows[0][0]), int(rows[0][1]), rows[0][2], int(rows[0][3])) if rows else None
 
     async def teacher_class_async(self, class_id: int) -> tuple[str, bool] | None:
         """(token hash, archived) of a class, from a coroutine: a teacher's cookie is checked against it."""

@@ -182,7 +182,8 @@ def rejoin_code(
     db: Annotated[str | None, typer.Option(help=DB_HELP)] = None,
     json_out: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """A new rejoin code for a learner who lost theirs, shown this once; their old code stops working."""
+    """A new rejoin code for a learner who lost theirs, shown this once; their old code stops working and every
+    device that joined as them is signed out."""
     store = open_store(db)
     klass = _find(store, name)
     found = _learner(store, klass, learner)
@@ -191,8 +192,10 @@ def rejoin_code(
         typer.echo(json.dumps({"class": klass.name, "learner": found.name, "rejoin_code": code}))
         return
     console.print(f"new rejoin code for {found.name} in {klass.name}: [bold]{code}[/bold]")
-    console.print(f"  It is shown only now, and the old code no longer works. {found.name} rejoins at /join with the "
-                  f"class code {klass.code}, the name {found.name} and this code.")
+    console.print(f"  It is shown only now, and the old code no longer works. Every device that joined as "
+                  f"{found.name} is signed out (its pages say why), so anyone who used the old code is out too. "
+                  f"{found.name} rejoins at /join with the class code {klass.code}, the name {found.name} and this "
+                  "code.")
 
 
 @class_app.command("copy")

@@ -3,7 +3,9 @@
 In class mode (the lab's store holds a class; see routes/classroom.py) every request carries an identity read from
 a signed cookie, or, for a teacher's script, from `Authorization: Bearer TOKEN`:
 
-- a learner's cookie names the learner's id and class; it stops working when the learner is forgotten;
+- a learner's cookie names the learner's id, class and session version; it stops working when the learner is
+  forgotten, and when the teacher gives them a new rejoin code (Store.new_rejoin_code moves the version on, in the
+  store, so every worker refuses the old cookies at once, and after a restart too);
 - a teacher's cookie names the class and the first characters of the token's hash, so rotating the token logs
   every teacher out.
 
@@ -69,8 +71,15 @@ def token_tag(token_hash: str) -> str:
     return token_hash[:16]
 
 
-def learner_cookie(key: bytes, learner_id: int, class_id: int) -> str:
-    return sign(key, "l", learner_id, str(class_id))
+def learner_cookie(key: bytes, learner_id: int, class_id: int, session: int = 1) -> str:
+    """``class_id`` and the learner's session version, "3v2" (a cookie from before versions says "3": version 1)."""
+    return sign(key, "l", learner_id, f"{class_id}v{session}")
+
+
+def cookie_session(extra: str) -> tuple[str, int]:
+    """(class id, session version) from a learner cookie's ``extra`` (learner_cookie)."""
+    class_part, _, version = extra.partition("v")
+    return class_part, int(version) if version.isdigit() else 1
 
 
 def teacher_cookie(key: bytes, class_id: int, token: str) -> str:
@@ -92,8 +101,8 @@ async def identify(store: Store, key: bytes, cookies: dict[str, str], authorizat
             return Identity(teacher[1])
     learner = _unsign(key, cookies.get(LEARNER_COOKIE))
     if learner is not None and learner[0] == "l":
-        found = await store.joined_learner_async(learner[1])
-        if found is not None and str(found.class_id) == learner[2]:
+        found = await store.joined_learner_async(learner[1])  # the same one read, with the session version
+        if found is not None and cookie_session(learner[2]) == (str(found.class_id), found.session):
             return Identity(found.class_id, found.name, found.id)
     return None
 

@@ -27,6 +27,7 @@ import json
 import math
 import secrets
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -59,6 +60,7 @@ from ..deps import (
     Identity,
     IdentityDep,
     _unsign,
+    cookie_session,
     get_identity,
     identify,
     learner_cookie,
@@ -177,6 +179,17 @@ async def _archived_teacher(store: Store, key: bytes, conn: HTTPConnection) -> i
 
 
 
+async def _close_socket(receive, send, reason: str) -> None:
+    """Accept a socket and close it at once with code 1008 and ``reason`` (a close before the handshake is answered
+    403 and carries no reason, so the page could not say why). A close frame's reason holds at most 123 bytes."""
+    message = await receive()
+    if message["type"] != "websocket.connect":
+        return
+    await send({"type": "websocket.accept"})
+    await send({"type": "websocket.close", "code": 1008,
+                "reason": reason.encode()[:123].decode(errors="ignore")})
+
+
 class ClassGate:
     """In class mode, who may reach what (the module docstring); the identity found goes to deps.get_identity."""
 
@@ -223,14 +236,20 @@ class ClassGate:
     @staticmethod
     async def _refuse(scope, receive, send, teacher: bool):
         path = scope["path"]
+        note = None
+        if not teacher and LEARNER_COOKIE in HTTPConnection(scope).cookies:  # an open page of a learner let in before
+            note = await asyncio.to_thread(_learner_note_for, scope["app"], HTTPConnection(scope))
         if scope["type"] == "websocket":
+            if note is not None:  # accepted, to be closed with the reason the page can show
+                return await _close_socket(receive, send, note.reason)
             return await send({"type": "websocket.close", "code": 1008})  # answered 403: join the class first
         if path.startswith("/api/"):
             detail = ("this needs the class's teacher: log in at /teacher/login or send Authorization: Bearer "
                       "TOKEN" if teacher else "join the class first (/join) or log in as its teacher")
-            if not teacher and LEARNER_COOKIE in HTTPConnection(scope).cookies:  # an open page of a merged learner
-                detail = await asyncio.to_thread(_merged_note_for, scope["app"], HTTPConnection(scope)) or detail
-            response = JSONResponse({"detail": detail}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
+            status = 401
+            if note is not None:
+                detail, status = note.detail, note.status
+            response = JSONResponse({"detail": detail}, status_code=status, headers={"WWW-Authenticate": "Bearer"})
         elif teacher:
             response = HTMLResponse(_page("teacher-denied.html"), status_code=401)
         else:
@@ -429,29 +448,45 @@ def join_page(request: Request, code: str = "", another: str = ""):
     if closed is not None:
         return _form(request, "join.html", code=code[:16], message=f"Your class, {closed}, is closed: its teacher "
                      "archived it, so it takes no answers now. Your work is kept; ask your teacher if it opens again.")
-    merged = _merged_note(request)
-    if merged is not None:
-        return _form(request, "join.html", code=code[:16], message=merged)
+    note = _learner_note_for(request.app, request)
+    if note is not None:
+        return _form(request, "join.html", code=code[:16], message=note.detail)
     return _form(request, "join.html", code=code[:16])
 
 
-def _merged_note(request: Request) -> str | None:
-    """What a learner whose name the teacher merged into another (`actlab class merge`) is told at /join, where the
-    gate sends their pages, and by the API their open page calls: their cookie names a learner who is gone."""
-    return _merged_note_for(request.app, request)
+@dataclass(frozen=True)
+class _Note:
+    """Why a learner's cookie no longer lets them in, for their open pages: ``detail`` for the API's JSON and the
+    join page, ``reason`` for a socket's close frame (at most 123 bytes, so short), ``status`` for the API."""
+
+    status: int
+    detail: str
+    reason: str
 
 
-def _merged_note_for(app, conn: HTTPConnection) -> str | None:
+def _learner_note_for(app, conn: HTTPConnection) -> _Note | None:
+    """What a learner whose cookie the gate refused is told, when the cookie is genuine and names a learner the
+    class knew: their name was merged into another (`actlab class merge`), or their teacher gave them a new rejoin
+    code, which signed out every device joined before (Store.new_rejoin_code). None for anything else (no cookie,
+    a forged one, a forgotten learner): they are told to join."""
     learner = _unsign(app.state.signing_key, conn.cookies.get(LEARNER_COOKIE))
     if learner is None or learner[0] != "l":
         return None
     store = app.state.store
     into = store.merged_into(learner[1])
-    if into is None:
-        return None
-    return (f"Your teacher merged the name {store.merged_name(learner[1])} into {into} (one person who had joined "
-            f"twice): your answers are now under {into}. Join again as {into} with that name's rejoin code, or ask "
-            "your teacher for a new one.")
+    if into is not None:
+        return _Note(401, f"Your teacher merged the name {store.merged_name(learner[1])} into {into} (one person who "
+                          f"had joined twice): your answers are now under {into}. Join again as {into} with that "
+                          "name's rejoin code, or ask your teacher for a new one.",
+                     "Your teacher merged your name into another: open /join to join again.")
+    found = store.learner_by_id(learner[1])
+    class_part, session = cookie_session(learner[2])
+    if found is not None and str(found.class_id) == class_part and found.session != session:
+        return _Note(401, f"Your teacher gave you a new rejoin code, so this browser was signed out (anyone who had "
+                          f"your old code is signed out too). Join again at /join with your name, {found.name}, and "
+                          "the new code from your teacher. Your answers are kept.",
+                     "Your teacher gave you a new rejoin code: join again at /join with it.")
+    return None
 
 
 def _joined_page(request: Request, code: str | None = None, name: str | None = None) -> HTMLResponse | None:
@@ -501,7 +536,8 @@ def _closed_class(request: Request) -> str | None:
     store = _store(request)
     found = store.learner_by_id(learner[1])
     klass = store.class_by_id(found.class_id) if found is not None else None
-    return klass.name if klass is not None and klass.archived and str(klass.id) == learner[2] else None
+    return klass.name if klass is not None and klass.archived and str(klass.id) == cookie_session(learner[2])[0] \
+        else None
 
 
 @pages.post("/join")
@@ -523,8 +559,8 @@ def join_form(request: Request, code: Annotated[str, Form(max_length=16)] = "",
     body = _page("joined.html", klass=klass, name=learner.name, rejoin_code=new_code or "",
                  rejoin_note="" if new_code else "hidden", again_note="hidden")
     response = HTMLResponse(body)
-    _set(response, request, LEARNER_COOKIE, learner_cookie(request.app.state.signing_key, learner.id, learner.class_id),
-         LEARNER_MAX_AGE)
+    _set(response, request, LEARNER_COOKIE, learner_cookie(request.app.state.signing_key, learner.id, learner.class_id,
+                                                           learner.session), LEARNER_MAX_AGE)
     return response
 
 
@@ -636,7 +672,7 @@ def join(request: Request, body: JoinRequest) -> JSONResponse:
     klass, learner, new_code = _join(request, body.code, body.name, body.rejoin_code)
     response = JSONResponse({"class": klass, "learner": learner.name, "rejoin_code": new_code})
     _set(response, request, LEARNER_COOKIE, learner_cookie(request.app.state.signing_key, learner.id,
-                                                           learner.class_id), LEARNER_MAX_AGE)
+                                                           learner.class_id, learner.session), LEARNER_MAX_AGE)
     return response
 
 
@@ -709,8 +745,9 @@ class RejoinRequest(BaseModel):
 
 @router.post("/class/teacher/rejoin-code", responses={**UNAUTHORIZED, 404: problem("No learner by that name")})
 def new_rejoin_code(request: Request, who: IdentityDep, body: RejoinRequest) -> dict:
-    """A new rejoin code for a learner of the teacher's class who lost theirs, in this answer only; the old code
-    stops working at once (as `actlab class rejoin-code`)."""
+    """A new rejoin code for a learner of the teacher's class who lost theirs (or whose code others saw), in this
+    answer only; the old code stops working at once, and every device that joined as this learner is signed out
+    (its pages are told why), so whoever used a leaked code is out too (as `actlab class rejoin-code`)."""
     who = _teacher(request, who)
     store = _store(request)
     found = store.learner(who.class_id, body.learner)  # a name that could never have joined: 422, its own words

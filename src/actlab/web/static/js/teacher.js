@@ -146,7 +146,8 @@ function rejoinForm() {
     if (!res.ok) { status.textContent = `No new code: ${String(body.detail).replace(/^[a-z_]+: /, "")}`; status.classList.add("error"); return; }
     status.classList.remove("error");
     status.innerHTML = `New rejoin code for ${esc(body.learner)}: <strong class="code">${esc(body.rejoin_code)}</strong>. ` +
-      "Give it to them now: it is not shown again, and their old code no longer works. They rejoin at /join with the " +
+      "Give it to them now: it is not shown again, and their old code no longer works. Every device that joined as " +
+      `${esc(body.learner)} is signed out (anyone who used the old code too). They rejoin at /join with the ` +
       `class code, the name ${esc(body.learner)} and this code.`;
   });
 }
