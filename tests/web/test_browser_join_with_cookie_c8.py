@@ -11,6 +11,7 @@ import pytest
 
 from _browser import shot
 from web._class_pages import class_lab, learner_page
+from web.test_accessibility import _axe_failures
 
 pytestmark = pytest.mark.browser
 
@@ -38,6 +39,7 @@ def test_a_class_link_of_another_class_leads_to_a_form_with_its_code(browser, tm
         main = page.locator("main")
         assert "Welcome, Nia" in main.inner_text() and "physics 2a" in main.inner_text()  # who this browser is
         assert f"carries the class code {code}" in main.inner_text()
+        assert _axe_failures(page) == []
         shot(page, "c8-join-with-cookie-other-code", main)
         page.get_by_role("link", name=f"Join with the class code {code}").click()
         assert page.get_by_label("Class code").input_value() == code

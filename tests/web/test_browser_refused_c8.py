@@ -13,6 +13,7 @@ from _browser import serving, shot
 from actlab.store import Store
 from actlab.web.app import create_app
 from web._class_pages import DESKTOP, class_lab, learner_page
+from web.test_accessibility import _axe_failures
 
 # every socket's close, as the page saw it (the playground stops on a close that says why)
 RECORD_CLOSES = """
@@ -80,6 +81,7 @@ def test_a_class_archived_while_the_pages_are_open_is_said_on_them(browser, tmp_
         assert playground.locator("#epoch").inner_text() == epoch  # nothing trains on
         assert playground.locator("#status").inner_text() != "Training…"
         assert stopped.get_by_role("button", name="Reload the page").is_visible()
+        assert _axe_failures(playground) == []
         shot(playground, "c8-playground-class-archived", playground.locator("header.top"))
         context.close()
 
