@@ -75,4 +75,4 @@ def test_a_wrong_token_is_still_refused_and_a_learner_of_the_archived_class_is_t
     assert "Your class, physics 2a, is closed" in res.text
     assert "is closed" not in client(location).get("/join").text  # a stranger sees the plain form
     res = learner.post("/api/exercises/1/check", json={"answer": "relu"}, headers={"Origin": "http://testserver"})
-    assert res.status_code == 401
+    assert res.status_code == 409 and "was archived by its teacher" in res.json()["detail"]  # C7 item 6: not 401

@@ -160,6 +160,11 @@ def _set(response: Response, conn: HTTPConnection, name: str, value: str, max_ag
 
 ARCHIVED_READ_ONLY = ("this class is archived: its teacher can read the class and export its records, and nothing "
                       "can be changed; 'actlab class archive NAME --undo' opens it again")
+# a socket's close reason holds at most 123 bytes: the learner's and the teacher's playground sockets of an archived
+# class are closed with these (code 1008)
+ARCHIVED_REASON = "Your class was archived by its teacher: your answers are kept, and it takes no new ones or runs."
+ARCHIVED_TEACHER_REASON = ("This class is archived, so its playground is closed; read and export it at /teacher "
+                           "(class archive --undo reopens)")
 
 
 async def _archived_teacher(store: Store, key: bytes, conn: HTTPConnection) -> int | None:
@@ -228,8 +233,8 @@ class ClassGate:
 
     @staticmethod
     async def _read_only(scope, receive, send):
-        if scope["type"] == "websocket":
-            return await send({"type": "websocket.close", "code": 1008})
+        if scope["type"] == "websocket":  # the playground runs nothing for an archived class, its teacher's neither
+            return await _close_socket(receive, send, ARCHIVED_TEACHER_REASON)
         response = JSONResponse({"detail": ARCHIVED_READ_ONLY}, status_code=409)
         return await response(scope, receive, send)
 
@@ -249,7 +254,8 @@ class ClassGate:
             status = 401
             if note is not None:
                 detail, status = note.detail, note.status
-            response = JSONResponse({"detail": detail}, status_code=status, headers={"WWW-Authenticate": "Bearer"})
+            response = JSONResponse({"detail": detail}, status_code=status,
+                                    headers={"WWW-Authenticate": "Bearer"} if status == 401 else None)
         elif teacher:
             response = HTMLResponse(_page("teacher-denied.html"), status_code=401)
         else:
@@ -466,9 +472,10 @@ class _Note:
 
 def _learner_note_for(app, conn: HTTPConnection) -> _Note | None:
     """What a learner whose cookie the gate refused is told, when the cookie is genuine and names a learner the
-    class knew: their name was merged into another (`actlab class merge`), or their teacher gave them a new rejoin
-    code, which signed out every device joined before (Store.new_rejoin_code). None for anything else (no cookie,
-    a forged one, a forgotten learner): they are told to join."""
+    class knew: their name was merged into another (`actlab class merge`), their class was archived (409: they did
+    join, and their answers are kept), or their teacher gave them a new rejoin code, which signed out every device
+    joined before (Store.new_rejoin_code). None for anything else (no cookie, a forged one, a forgotten learner):
+    they are told to join."""
     learner = _unsign(app.state.signing_key, conn.cookies.get(LEARNER_COOKIE))
     if learner is None or learner[0] != "l":
         return None
@@ -481,7 +488,14 @@ def _learner_note_for(app, conn: HTTPConnection) -> _Note | None:
                      "Your teacher merged your name into another: open /join to join again.")
     found = store.learner_by_id(learner[1])
     class_part, session = cookie_session(learner[2])
-    if found is not None and str(found.class_id) == class_part and found.session != session:
+    if found is None or str(found.class_id) != class_part:
+        return None
+    klass = store.class_by_id(found.class_id)
+    if klass is not None and klass.archived:  # the learner joined: "join the class first" was wrong
+        return _Note(409, f"Your class, {klass.name}, was archived by its teacher: your answers are kept and your "
+                          "teacher can still read them, but the class takes no new answers, hints or playground "
+                          "runs now. Ask your teacher if it opens again.", ARCHIVED_REASON)
+    if found.session != session:
         return _Note(401, f"Your teacher gave you a new rejoin code, so this browser was signed out (anyone who had "
                           f"your old code is signed out too). Join again at /join with your name, {found.name}, and "
                           "the new code from your teacher. Your answers are kept.",
