@@ -191,6 +191,9 @@ class _Layer:
     ssum: torch.Tensor | None = None
     sumsq: torch.Tensor | None = None
     grad_sq: torch.Tensor | None = None  # ||dL/da||^2 (the host takes the root)
+    # the same two in float64 on the host, where float32 overflowed on a CPU (_overflowed); the tensors are then None
+    sumsq_host: float | None = None
+    grad_sq_host: float | None = None
     # fixed by the record: which passes can be skipped
     from_output: bool = False
     nonneg_out: bool = False
@@ -390,6 +393,17 @@ def _sumsq(t: torch.Tensor) -> torch.Tensor:
     return torch.dot(flat, flat)
 
 
+def _overflowed(s: torch.Tensor, t: torch.Tensor) -> float | None:
+    """A float32 sum of squares s of t that overflowed (finite values near 1.8e19 or more square past float32's
+    range) made again in float64, on a CPU only, where reading s costs no synchronisation: the figure itself, for the
+    host to use instead of s. None where s is not float32, is off the CPU, or is finite (an inf inside t also sums
+    to inf: float64 gives inf again, and the place reads non-finite as before)."""
+    if s.dtype != torch.float32 or not t.is_cpu or not math.isinf(s.item()):
+        return None
+    flat = t.detach().reshape(-1).double()
+    return float(torch.dot(flat, flat))
+
+
 # activations applied as functions: what torch hands a function mode -> (name, equivalent module from the arguments)
 def _arg(args: tuple, kwargs: dict, position: int, name: str, default):
     return args[position] if len(args) > position else kwargs.get(name, default)
@@ -521,6 +535,7 @@ class Monitor:
         self._layers: list[_Layer] = []  # every watched place, in the order first seen
         self._modules: list[tuple[nn.Module, _Layer]] = []  # activation modules and their first-call place
         self._calls_of: dict[tuple, _Layer] = {}  # (base name, call number) or (after, function, call) -> place
+        self._repeat_notes: dict[str, int] = {}  # a module run several times in one forward -> its note's index
         self._weighted = [(n, m) for n, m in model.named_modules() if _is_weighted(m)]
         # made once: a closure per module and step would be made and dropped on every sampled step
         self._weight_pre_hooks = [(m, self._weight_pre_hook(n)) for n, m in self._weighted]
@@ -575,6 +590,10 @@ class Monitor:
         self._losses: deque = deque(maxlen=LOSS_BATCHES)  # the latest sampled steps' finite losses
         self._weight_norms: list | None = None  # the weight norms read when this step's backward ended
         self._frozen_now: frozenset[str] = frozenset()  # weighted modules whose weight is frozen, at the last read
+        # each weight's .grad when the sampled step's forward began, with its version (None: no .grad then), and
+        # whether the last read found any gradient this step wrote (_weight_grad_norms)
+        self._grad_marks: list | None = None
+        self._grads_written = False
         self._known: tuple | None = None  # the places, in the order they ran, when the structure was last learned
         self._since_learned = 0  # sampled steps since then
         self._reuse = False  # this sampled step reuses the learned structure (no weighted-module hooks)
@@ -711,6 +730,7 @@ class Monitor:
     def _attach(self) -> list:
         self._order = 0
         self._weight_norms = None
+        self._mark_gradients()  # again when the model's forward begins (_forward_started)
         self._weight_read_queued = False
         self._grad_watched = False
         # the structure (which weighted module each place follows, in what order) is learned with a pre-hook on every
@@ -729,6 +749,7 @@ class Monitor:
         for layer in self._layers:
             layer.ran = False
             layer.dsum = layer.nz = layer.asum = layer.ssum = layer.sumsq = layer.grad_sq = layer.dist = None
+            layer.sumsq_host = layer.grad_sq_host = None
             layer.kept = None
         # the hooks go straight into each module's hook tables under keys of this monitor's own, and come out of them
         # at the end of the step: register_forward_hook() and its handle's remove() cost some 3 us a hook (a quarter
@@ -764,6 +785,8 @@ class Monitor:
         """The model's forward begins: from its second call in a step on, the hooks watch nothing (the step's
         readings are those of its first forward and the gradients that reach it)."""
         self._forwards += 1
+        if self._forwards == 1:  # zero_grad() called in the block before the forward is not a gradient written
+            self._mark_gradients()
         if self._forwards > 1 and not self._skip:
             self._skip = True
             self._leave_mode()
@@ -811,7 +834,22 @@ class Monitor:
             layer = _Layer(name, f"{_label(base.name)} (call {k + 1})", base.module, base.record)
             self._calls_of[key] = layer
             self._layers.append(layer)
+            self._note_repeated(base, k + 1)
         return layer
+
+    def _note_repeated(self, base: _Layer, calls: int) -> None:
+        """Says that a module ran several times in one forward and how each call is read (one note per module, kept
+        up to the most calls seen)."""
+        later = ", ".join(f"'{base.name}#{i}'" for i in range(2, calls + 1))
+        note = (f"{_label(base.name)} ran {calls} times in one forward (one module applied to several inputs, as in "
+                f"a siamese network): each call is read as a place of its own, over its own input and the gradient "
+                f"that reaches its own output: '{base.name}' is the first call, {later} the later ones")
+        where = self._repeat_notes.get(base.name)
+        if where is None:
+            self._repeat_notes[base.name] = len(self.notes)
+            self.notes.append(note)
+        else:
+            self.notes[where] = note
 
     def _claim(self, layer: _Layer) -> None:
         self._seq.append(layer)
@@ -983,6 +1021,8 @@ class Monitor:
         layer.asum = a.sum(0)
         flat = a.reshape(-1)
         layer.sumsq = torch.dot(flat, flat)
+        if flat.is_cpu:
+            self._check_squares(layer, flat)
 
     def _reduce_kept(self) -> None:
         """After backward: the deferred ReLU sums that backward did not make (a step with no backward, or none through
@@ -1013,6 +1053,8 @@ class Monitor:
             return
         layer.asum = _per_unit(a if layer.nonneg_out else torch.abs(a, out=self._scratch(a)))
         layer.sumsq = _sumsq(a)
+        if a.is_cpu:
+            self._check_squares(layer, a)
         rule = layer.saturation_rule
         if rule is not None:
             if rule[0] == "ends":  # tanh, hardtanh (mid 0): the |a| sums serve
@@ -1028,6 +1070,19 @@ class Monitor:
         layer.ran = True
         self._watch_gradient(layer, output)
 
+    @staticmethod
+    def _check_squares(layer: _Layer, t: torch.Tensor) -> None:
+        """The std's sum of squares in float64 where float32's overflowed (a CPU place: _overflowed)."""
+        exact = _overflowed(layer.sumsq, t)
+        if exact is not None:
+            layer.sumsq, layer.sumsq_host = None, exact
+
+    @staticmethod
+    def _check_gradient(layer: _Layer, g: torch.Tensor) -> None:
+        exact = _overflowed(layer.grad_sq, g)
+        if exact is not None:
+            layer.grad_sq, layer.grad_sq_host = None, exact
+
     def _watch_gradient(self, layer: _Layer, output: torch.Tensor, deferred: bool = False) -> None:
         """||dL/da||^2 from a pre-hook on the node that made a (it receives the same gradient a tensor hook does, at
         about half the cost), as one dot product. A ReLU whose sums were deferred makes them there too, as backward
@@ -1040,9 +1095,14 @@ class Monitor:
         self._grad_watched = True
         node, slot = output.grad_fn, output.output_nr
         read = self._read_weights_when_backward_ends
+        # on a CPU, a float32 ||dL/da||^2 that overflowed is made again in float64 (_overflowed; one read of a CPU
+        # number, no synchronisation); elsewhere the host is told it overflowed and says so
+        check = output.is_cpu and output.dtype == torch.float32
         if node is None:
             def grad_hook(g):
                 layer.grad_sq = _sumsq(g.detach())
+                if check:
+                    self._check_gradient(layer, g)
                 read()
             output.register_hook(grad_hook)
             return
@@ -1061,13 +1121,17 @@ class Monitor:
                 if g is not None:
                     g = g.reshape(-1)
                     layer.grad_sq = torch.dot(g, g)
+                    if check:
+                        self._check_gradient(layer, g)
                 read()
         else:
-            def node_hook(grad_outputs):  # the commonest case, in three calls
+            def node_hook(grad_outputs):  # the commonest case, in three calls (four on a CPU)
                 g = grad_outputs[slot]
                 if g is not None:
                     g = g.reshape(-1)
                     layer.grad_sq = torch.dot(g, g)
+                    if check:
+                        self._check_gradient(layer, g)
                 read()
         node.register_prehook(node_hook)
 
@@ -1147,7 +1211,7 @@ class Monitor:
             raw.append([l, d, a, extra, l.rows])
         values = host[k:].tolist() + [0.0]  # the scalars; index -1, a value not sent, reads 0
         weight_norm = {}
-        not_computed = set()  # trained weights whose gradient was never computed on this step (.grad is None)
+        not_computed = set()  # trained weights whose gradient this step's backward never wrote
         i = 0
         for name, t in weights:
             if t is None:  # frozen (requires_grad=False), or not computed (no_grad, detached, no backward): NaN
@@ -1161,15 +1225,21 @@ class Monitor:
         # places whose output needs a gradient were hooked, yet backward reached none of them inside the block: the
         # weights' .grad is not this step's (backward runs after the block). Gradients left at exactly 0 by
         # zero_grad(set_to_none=False) are then not computed either, not "no gradient"
-        stale = self._grad_watched and not backward_ran
+        # (a backward that reached none of them, as backward(inputs=[the head's weights]) does, still wrote gradients)
+        stale = self._grad_watched and not backward_ran and not self._grads_written
         if stale and all(not v for n, v in weight_norm.items() if n not in self._frozen_now):
             not_computed = {n for n in weight_norm if n not in self._frozen_now}
             weight_norm.update(dict.fromkeys(not_computed, math.nan))
         # one look at every number of the step; only where one is a NaN or an inf is each place looked at alone
         all_finite = bool(np.isfinite(host).all())
         overflowed = []  # places whose activation or gradient is finite but too large to square in float32
+        summed64 = []  # such places on a CPU, whose sums of squares were made again in float64
         for r, slot, l in zip(raw, slots, ran, strict=True):
             ssum, nonzero, sumsq, grad_sq = (values[j] for j in slot)
+            if l.sumsq_host is not None:  # made again in float64 on a CPU, float32's having overflowed
+                sumsq = l.sumsq_host
+            if l.grad_sq_host is not None:
+                grad_sq = l.grad_sq_host
             # a NaN or an inf in the place's numbers: its unit history is not advanced by this step (no unit is
             # active or inactive on NaN data) and its counts are not made. The sums of squares are left out of the
             # test unless NaN: a float32 tensor of finite values near 1e19 or more squares past float32's range
@@ -1177,12 +1247,16 @@ class Monitor:
             finite = all_finite or (math.isfinite(ssum) and not math.isnan(sumsq + grad_sq)
                                     and bool(np.isfinite(r[1]).all() and np.isfinite(r[2]).all()))
             r.append(self._advance(l, g, r[1]) if finite else (l.last_active, l.samples))
-            if finite and not math.isfinite(sumsq + grad_sq):  # finite values whose squares overflowed float32
+            if l.sumsq_host is not None or l.grad_sq_host is not None:
+                summed64.append(l.label)
+            elif finite and not math.isfinite(sumsq + grad_sq):  # off a CPU: float32's sums of squares overflowed
                 overflowed.append(l.label)
-                sumsq = math.nan if not math.isfinite(sumsq) else sumsq
+                # the std reads inf (a bound: its sum of squares is past float32's range, and a note says so);
+                # |dL/da| is not shown, since the reading weighs it and an inf there would read as a divergence
                 grad_sq = math.nan if not math.isfinite(grad_sq) else grad_sq
             # no gradient was computed for the place (its output needed none, or backward never reached it): NaN
-            r += (ssum, nonzero, sumsq, math.sqrt(grad_sq) if slot[3] >= 0 else math.nan, not finite)
+            has_grad = slot[3] >= 0 or l.grad_sq_host is not None
+            r += (ssum, nonzero, sumsq, math.sqrt(grad_sq) if has_grad else math.nan, not finite)
         if torch.is_tensor(loss):
             self._loss = values[len(scalars) - 1]
         elif loss is not None:
@@ -1208,10 +1282,15 @@ class Monitor:
         else:
             self._non_finite_since = None
         step_notes = tuple(self.notes)
+        if summed64:
+            step_notes += (f"the activations or their gradients at {', '.join(summed64[:4])} are finite but above "
+                           "about 1.8e19, whose squares pass float32's range: their std and |dL/da| were summed again "
+                           "in float64; values this large usually precede a divergence (lower the learning rate)",)
         if overflowed:
             step_notes += (f"the activations or their gradients at {', '.join(overflowed[:4])} are finite but above "
-                           "about 1.8e19, whose squares float32 cannot sum: their std or |dL/da| is not shown; values "
-                           "this large usually precede a divergence (lower the learning rate)",)
+                           "about 1.8e19, whose squares float32 cannot sum: the std reads inf, a bound, and |dL/da| is "
+                           "not shown (summing them again in float64 on this device would cost a synchronisation per "
+                           "place); values this large usually precede a divergence (lower the learning rate)",)
         self._pending = (seen, order, weight_norm, step, self.sampled_steps, self._loss, step_notes,
                          self._frozen_now, self._first_non_finite, self._non_finite_since, frozenset(not_computed),
                          stale, judged, len(self._losses))
@@ -1262,15 +1341,34 @@ class Monitor:
                               "scalar that backward() was called on (with reduction='none', s.loss = loss.mean())")
         return None
 
+    def _mark_gradients(self) -> None:
+        """Remembers each weight's .grad as the step's forward begins (the tensor and its version counter), so that
+        a gradient autograd never wrote on this step is told from one it computed, zero or not."""
+        self._grad_marks = [(g, g._version) if g is not None else None
+                            for g in (m._parameters["weight"].grad for _, m in self._weighted)]
+
     def _weight_grad_norms(self) -> list[tuple[str, torch.Tensor | None]]:
         """||dL/dW|| of each weighted module's weight, in one fused call (hooks that take each as its gradient is
-        accumulated cost more: a Python call and a dispatch per module); None where it has no gradient, and the
-        frozen ones (requires_grad=False) are noted in self._frozen_now."""
-        grads = [m._parameters["weight"].grad for _, m in self._weighted]  # not Module.__getattr__ per module
+        accumulated cost more: a Python call and a dispatch per module); None where no gradient was computed on this
+        step, and the frozen ones (requires_grad=False) are noted in self._frozen_now.
+
+        A .grad that is the same tensor, unchanged, as when the step's forward began was not written by this step's
+        backward (autograd accumulates into it in place, bumping its version, or puts a new tensor there): it holds
+        an earlier step's gradient, or zero_grad(set_to_none=False)'s zeros, for a part backward never reached (a
+        detached backbone, backward(inputs=...) on the head, backward after the block). It is not computed, not 0;
+        a gradient autograd did compute stays whatever it is, exactly 0 included (a layer behind dead units)."""
+        params = [m._parameters["weight"] for _, m in self._weighted]  # not Module.__getattr__ per module
+        grads = [p.grad for p in params]
+        marks = self._grad_marks
+        if marks is not None and any(m is not None for m in marks):
+            grads = [None if m is not None and g is m[0] and g._version == m[1] else g
+                     for g, m in zip(grads, marks, strict=True)]
+        frozen = [not p.requires_grad for p in params]
+        grads = [None if f else g for g, f in zip(grads, frozen, strict=True)]
         present = [t for t in grads if t is not None]
+        self._grads_written = bool(present)
         norms = iter(torch._foreach_norm(present) if present else ())
-        self._frozen_now = frozenset(name for (name, m), grad in zip(self._weighted, grads, strict=True)
-                                     if grad is None and not m._parameters["weight"].requires_grad)
+        self._frozen_now = frozenset(name for (name, _), f in zip(self._weighted, frozen, strict=True) if f)
         return [(name, None if grad is None else next(norms)) for (name, _), grad in zip(self._weighted, grads,
                                                                                          strict=True)]
 
@@ -1332,7 +1430,8 @@ class Monitor:
         dormant = int(np.count_nonzero(a * width <= DORMANT_TAU * a.sum()))
         mean = ssum / size
         var = (sumsq - size * mean * mean) / max(size - 1, 1)
-        std = math.sqrt(max(var, 0.0)) if math.isfinite(var) else math.nan
+        # inf where float32's sum of squares overflowed off a CPU (a bound, with a note); NaN only from NaN data
+        std = math.sqrt(max(var, 0.0)) if math.isfinite(var) else math.inf if var == math.inf else math.nan
         return {"act_grad": grad_norm, "mean": mean, "std": std, "zero": 1 - nonzero / size,
                 "saturated": int(np.count_nonzero(saturated)), "dead": dead, "dormant": dormant,
                 "non_finite": False, "window": cover}
@@ -1444,9 +1543,10 @@ class Monitor:
         missing = [f"'{n}.weight'" for n in order if n in not_computed]
         if missing and output is not None:
             notes.append(f"no gradient was computed for {', '.join(missing[:6])}{' ...' if len(missing) > 6 else ''} "
-                         "on this step (.grad is None: run under torch.no_grad(), detached from the loss, or not in "
-                         "the loss): the reading judges the weights that got one; if those should learn, compute "
-                         "their outputs with gradients enabled")
+                         "on this step (.grad is None, or left as it was before the step: run under torch.no_grad(), "
+                         "detached from the loss, not in the loss, or left out of backward(inputs=...)): the reading "
+                         "judges the weights that got one; if those should learn, compute their outputs with "
+                         "gradients enabled")
         first_bad = next((layer.label for layer, _, r in seen if r["non_finite"]), None)
         if first_bad is not None:
             notes.append(f"non-finite activations first appear at {first_bad}")
@@ -1504,8 +1604,10 @@ class Monitor:
         elif output is None and order:
             reading = Reading((Finding(
                 Status.NO_GRADIENT, f"not computed: no weight got a gradient on sampled step {step} (every "
-                "trained weight's .grad is " + ("0 or None, and backward reached no watched activation inside the "
-                                                "block)" if stale else "None)") + "; nothing is read as vanishing or "
+                "trained weight's .grad is " + ("None or left as it was before the step, and backward reached no "
+                                                "watched activation inside the block)" if stale else
+                                                "None or left as it was before the step)")
+                + "; nothing is read as vanishing or "
                 "zero", "Call loss.backward() inside `with mon.step()`, on a forward run with gradients enabled (not "
                 "under torch.no_grad(), not detached); opt.step() and opt.zero_grad() may follow the block.",
                 {"not_computed": sorted(not_computed)}),))
