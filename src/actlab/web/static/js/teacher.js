@@ -14,6 +14,12 @@ function others(r) {
   return parts.length ? `<span class="muted">${parts.join(", ")}</span>` : "";
 }
 
+// beside an exercise's tries (the learners' tries added up), the answers the tries leave out: "(+2 unreadable, +1 after solving)"
+function apart(r) {
+  const bits = [r.unreadable_answers ? `+${r.unreadable_answers} unreadable` : "", r.after_solving ? `+${r.after_solving} after solving` : ""].filter(Boolean);
+  return bits.length ? ` <span class="muted">(${bits.join(", ")})</span>` : "";
+}
+
 // a free-text exercise: how many learners covered each key point and how many tried and never did
 function keyPoints(r) {
   if (!r.key_points || !r.key_points.length) return "";
@@ -32,7 +38,7 @@ function summaryTable(rows, classSize) {
     <th>commonest slips (learners) and key points</th></tr></thead><tbody>${rows.map((r) => `<tr data-exercise="${esc(r.exercise)}">
     <td>${esc(r.exercise)}: ${esc((r.title || "").replace(/^Exercise \d+: /, ""))}</td>
     <td class="num">solved by ${r.solved} of ${classSize ?? r.learners}${classSize != null ? ` (${r.learners} tried)` : ""}</td>
-    <td class="num">${r.attempts}${r.unreadable_answers ? ` <span class="muted">(+${r.unreadable_answers} unreadable)</span>` : ""}${r.after_solving ? ` <span class="muted">(+${r.after_solving} after solving)</span>` : ""}</td><td class="num">${r.hint_learners} / ${r.solution_learners}</td>
+    <td class="num">${r.attempts}${apart(r)}</td><td class="num">${r.hint_learners} / ${r.solution_learners}</td>
     <td class="slips">${[...r.common_feedback.map((f) => `${plural(f.count, "learner")}: ${esc(f.feedback)}`), others(r)].filter(Boolean).join("<br>")}${keyPoints(r)}</td>
     </tr>`).join("")}</tbody></table>`);
 }
