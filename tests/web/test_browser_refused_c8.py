@@ -116,3 +116,31 @@ def test_the_playground_stops_training_when_the_lab_goes_away(browser, tmp_path)
     assert "run stopped" in page.locator("#status").inner_text()
     shot(page, "c8-playground-lab-gone", page.locator("header.top"))
     context.close()
+
+
+@pytest.mark.browser
+def test_a_socket_closed_with_a_reason_stops_the_playground_with_those_words(browser, tmp_path):
+    from actlab.web.routes.classroom import ARCHIVED_REASON
+
+    with serving(create_app(db_path=tmp_path / "p.sqlite3")) as base:
+        context = browser.new_context(viewport=DESKTOP)
+        page = context.new_page()
+        sockets = []
+
+        def through(ws):  # the page's socket, passed through to the lab; the test closes it as the lab would
+            ws.connect_to_server()
+            sockets.append(ws)
+
+        page.route_web_socket("**/ws/playground*", through)
+        page.goto(base + "/playground")
+        page.wait_for_selector("body[data-ready=true]", timeout=60_000)
+        _play(page)
+        sockets[0].close(code=1008, reason=ARCHIVED_REASON)
+        stopped = page.locator("#stopped")
+        stopped.wait_for(state="visible", timeout=10_000)
+        assert ARCHIVED_REASON in stopped.inner_text()
+        assert page.get_by_role("button", name="Play").is_disabled()
+        page.wait_for_timeout(2000)  # the first reconnect would have gone out after 0.5 s
+        assert len(sockets) == 1
+        shot(page, "c8-playground-close-reason", page.locator("header.top"))
+        context.close()

@@ -113,7 +113,7 @@ async function boot() {
     reload.addEventListener("click", () => location.reload());
     const said = /[.!?]$/.test(words) ? words : `${words}.`;
     const box = $("stopped");
-    box.replaceChildren(`The playground stopped: ${said} `,
+    box.replaceChildren(`The playground stopped${/^[A-Z]/.test(said) ? "." : ":"} ${said} `,
       ...(join ? [Object.assign(document.createElement("a"), { href: "/join", textContent: "Open the join page" }), " "] : []),
       reload);
     box.hidden = false;
@@ -315,7 +315,7 @@ async function boot() {
       if (playing) setPlaying(false);  // the run went with the connection: nothing trains until a new one starts
       // 1008: the lab refused this page (a closed class says so in the close reason; a tab token it lost, in its
       // last message): trying again would be refused again
-      if (ev.code === 1008) return stopFor(ev.reason || said || "the lab refused this page's connection", { join: !!ev.reason });
+      if (ev.code === 1008) return stopFor(ev.reason || said || "the lab refused this page's connection");
       const why = ev.code === 1013 ? "the lab is full" : ev.reason === "idle" ? "the connection was idle"
         : ev.reason ? `the lab closed the connection (${ev.reason})` : "the connection closed";
       const retry = `Reconnecting in ${Math.round(retryMs / 1000) || 1} s…`;
