@@ -18,6 +18,7 @@ SQLite keeps one connection per thread; PostgreSQL a small pool (Postgres).
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 import threading
 import weakref
@@ -46,24 +47,81 @@ def redact(location: str | Path) -> str:
     return f"{scheme}://{user}:***@{host}" if ":" in userinfo else text
 
 
-_WRITE_LOCKS: dict[str, threading.RLock] = {}
+try:
+    import fcntl
+except ImportError:  # not on this platform: writers in other processes meet SQLite's busy timeout
+    fcntl = None
+
+WRITER_SUFFIX = "-writer"  # the file beside the database that writers of every process lock in turn
+
+
+class _WriteLock:
+    """The turn of one database file's writers: a re-entrant lock for this process's threads, and for the first
+    entry of a thread an exclusive flock on a file beside the database (WRITER_SUFFIX), which other processes on
+    the file (the lab's other workers, a CLI command) take too. Both wake a waiting writer as soon as the holder
+    lets go. Without the flock, a writer in another worker found SQLite's file locked and slept in its busy handler
+    on a fixed schedule (tries at 0, 1, 3, 8, 18, 33, 53, 78, 103 ... ms, then every 100 ms): behind another
+    process's 260 ms transaction it went 69 ms after the commit (tests/exercises/test_db_writers_l.py). The flock
+    goes with its process (a killed worker leaves no lock behind) and its file is closed with the last SQLite
+    object on the database; where it cannot be had (no fcntl, a folder this process may not write), writers of
+    other processes fall back on the busy timeout."""
+
+    def __init__(self, path: Path):
+        self._threads = threading.RLock()
+        self._depth = 0  # entries of the thread that holds _threads (only that thread reads or writes it)
+        self._fd: int | None = None
+        if fcntl is not None and str(path) != ":memory:":
+            try:
+                self._fd = os.open(f"{path}{WRITER_SUFFIX}", os.O_RDWR | os.O_CREAT, 0o644)
+            except OSError:
+                self._fd = None
+
+    def __enter__(self) -> None:
+        self._threads.acquire()
+        if self._depth == 0 and self._fd is not None:
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX)
+            except BaseException:
+                self._threads.release()
+                raise
+        self._depth += 1
+
+    def __exit__(self, *exc) -> None:
+        self._depth -= 1
+        if self._depth == 0 and self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self._threads.release()
+
+    def __del__(self) -> None:
+        if self._fd is not None:  # nobody holds the lock: no SQLite object on the file is left
+            os.close(self._fd)
+            self._fd = None
+
+
+# weak: a lock lives as long as a SQLite object on its file (a test suite opens thousands of files; each lock
+# keeps a file descriptor)
+_WRITE_LOCKS: weakref.WeakValueDictionary[str, _WriteLock] = weakref.WeakValueDictionary()
 _WRITE_LOCKS_GUARD = threading.Lock()
 
 
-def _write_lock(path: Path) -> threading.RLock:
+def _write_lock(path: Path) -> _WriteLock:
     """The one lock this process's writers to ``path`` take (every Store on the same file shares it)."""
     key = str(path) if str(path) == ":memory:" else str(path.resolve())
     with _WRITE_LOCKS_GUARD:
-        return _WRITE_LOCKS.setdefault(key, threading.RLock())
+        lock = _WRITE_LOCKS.get(key)
+        if lock is None:
+            lock = _WRITE_LOCKS[key] = _WriteLock(Path(key))
+        return lock
 
 
 class SQLite:
-    """One connection per thread. Writers in one process take turns on a lock of the process's own before they
-    ask SQLite for its write lock: SQLite makes a writer that finds the file locked sleep and try again (after
-    1, 2, 5, 10 ... then 100 ms at a time), however soon the holder finishes, so 30 threads writing at the same
-    moment (a class starting its playground sessions while answering) waited tens to hundreds of ms for a
-    sub-millisecond insert; on the lock a waiting thread wakes as soon as the writer before it commits. Writers
-    in other processes (other workers) still meet SQLite's busy timeout. Reads need neither (WAL)."""
+    """One connection per thread. Writers take turns on a lock of their own (_WriteLock: the process's threads,
+    and through a locked file beside the database every process's) before they ask SQLite for its write lock:
+    SQLite makes a writer that finds the file locked sleep and try again (after 1, 2, 5, 10 ... then 100 ms at a
+    time), however soon the holder finishes, so 30 threads writing at the same moment (a class starting its
+    playground sessions while answering) waited tens to hundreds of ms for a sub-millisecond insert, and so did
+    a worker's check behind another worker's; on the lock a waiting writer wakes as soon as the writer before it
+    commits. Reads need neither (WAL)."""
 
     dialect = "sqlite"
 
