@@ -96,3 +96,32 @@ def test_no_visible_control_is_refused_under_the_class_pins(browser, tmp_path, p
         shot(page, f"c8-pins-every-control-{pins.replace(' ', '-')}")
         assert refused == [], refused
         context.close()
+
+
+REGRESSION_CSV = "x1,x2,y\n" + "".join(f"{i / 10},{(i % 7) / 7},{i * 0.37:.3f}\n" for i in range(40))
+THREE_CLASSES_CSV = "x1,x2,label\n" + "".join(f"{i / 10},{(i % 7) / 7},{i % 3}\n" for i in range(40))
+TWO_CLASSES_CSV = "x1,x2,label\n" + "".join(f"{i / 10},{(i % 7) / 7},{i % 2}\n" for i in range(40))
+
+
+@pytest.mark.parametrize(("loss", "misfit", "words"), [
+    ("cross-entropy", REGRESSION_CSV, "This CSV has a number to predict and would train on MSE, but your teacher "
+                                      "pinned the loss at cross-entropy: it cannot be used here."),
+    ("mse", THREE_CLASSES_CSV, "This CSV has 3 classes and would train on cross-entropy, but your teacher pinned the "
+                               "loss at MSE: it cannot be used here."),
+])
+def test_a_csv_the_pinned_loss_cannot_train_is_said_at_the_upload(browser, tmp_path, loss, misfit, words):
+    with class_lab(tmp_path, playground={"config": {"loss": loss}, "pinned": ["loss"]}) as (base, klass, _):
+        context, page = learner_page(browser, base, klass.code, "/playground")
+        page.wait_for_function("!document.getElementById('status').textContent.startsWith('Connecting')")
+        assert "Your teacher pinned the loss" in page.locator("#csv-pin-note").inner_text()
+        (tmp_path / "misfit.csv").write_text(misfit)
+        page.set_input_files("#csv", str(tmp_path / "misfit.csv"))
+        page.wait_for_function("document.getElementById('csv-error').textContent !== ''")
+        assert words in page.locator("#csv-error").inner_text()
+        assert "pinned by your teacher" not in page.locator("#status").inner_text()  # no run was sent and refused
+        shot(page, f"c8-csv-misfit-{loss}", page.locator("#data-panel"))
+        (tmp_path / "fits.csv").write_text(TWO_CLASSES_CSV)  # two classes train on either loss
+        page.set_input_files("#csv", str(tmp_path / "fits.csv"))
+        page.wait_for_function("document.getElementById('status').textContent.startsWith('Ready')")
+        assert page.locator("#csv-error").inner_text() == ""
+        context.close()

@@ -88,6 +88,14 @@ async function boot() {
     settings(patch = {}) { Object.assign(stopRule, patch); sendSettings(); },
     async upload(file) {
       const info = await api.postFile("/api/playground/csv", file);
+      // a file whose task trains on another loss than the one the class pinned: said here, before a run is refused
+      const needs = info.task === "regression" ? "mse" : info.classes.length > 2 ? "cross-entropy" : null;
+      if (needs && pins.pinned().includes("loss") && state.get("loss") !== needs) {
+        const title = (name) => (options.losses.find((l) => l.name === name) || { title: name }).title;
+        const what = needs === "mse" ? "a number to predict" : `${info.classes.length} classes`;
+        throw new Error(`This CSV has ${what} and would train on ${title(needs)}, but your teacher pinned the loss at `
+                        + `${title(state.get("loss"))}: it cannot be used here.`);
+      }
       csv = { token: info.token, task: info.task, classes: info.classes.length };
       restart({ dataset: "csv" });
       return info;

@@ -28,6 +28,7 @@ export function mount(root, { state, options, csv, isPlaying, actions, pinned = 
   const fill = (el, rows, title = (r) => r.title, value = (r) => r.name) =>
     el.replaceChildren(...rows.map((r) => new Option(String(title(r)), String(value(r)))));
   const same = (v) => v;
+  const lossTitle = (name) => (options.losses.find((l) => l.name === name) || { title: name }).title;
   const dataSummary = (s) => {
     const title = s.dataset === "csv" ? "your CSV" : (options.datasets.find((d) => d.name === s.dataset) || { title: s.dataset }).title;
     return `Data set: ${title}; noise ${s.noise}%, ${s.train}% of the points for training, batches of ${s.batch}. `
@@ -165,8 +166,16 @@ export function mount(root, { state, options, csv, isPlaying, actions, pinned = 
       b.tabIndex = b.dataset.value === s.dataset ? 0 : -1;
       b.hidden = s.dataset !== "csv" && taskOf(options, b.dataset.value) !== problem;
     }
-    // a loss pinned at anything but MSE rules out regression (its runs train on MSE): Problem type hides with it
-    const taskFixed = pinned().includes("loss") && s.loss !== "mse" ? ["problem"] : [];
+    // a loss pinned at anything but MSE rules out regression (its runs train on MSE): Problem type hides with it,
+    // and the upload says which files fit (a file that does not is refused on the page: actions.upload)
+    const lossPinned = pinned().includes("loss");
+    const taskFixed = lossPinned && s.loss !== "mse" ? ["problem"] : [];
+    $("csv-pin-note").hidden = !lossPinned;
+    $("csv-pin-note").textContent = !lossPinned ? "" : s.loss === "mse"
+      ? "Your teacher pinned the loss at MSE, so a CSV here needs a number to predict or two classes: three or more "
+        + "classes train on cross-entropy."
+      : `Your teacher pinned the loss at ${lossTitle(s.loss)}, so a CSV here needs class labels: a number to predict `
+        + "trains on MSE.";
     const hidden = [...hiddenKeys(s.hide, pinned()), ...taskFixed];
     for (const [key, id] of Object.entries(HIDEABLE)) {
       const el = document.getElementById(id);  // the gradient chart lies outside the controls
