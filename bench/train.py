@@ -1,6 +1,7 @@
 """Training speed of the engine against PyTorch on the same network, in the same run.
 
 Usage: python bench/train.py [--runs 3] [--seconds 1] [--dtypes float64 float32] [--frames] [--split]
+                             [--gemm auto|mkl|numpy]
 
 One thread for both (BLAS and PyTorch's pools are pinned to one thread before they load). For each
 network (the playground's default 2-4-2-1 and 6 x 8 at batch 10, then 10 x 64 at batch 64 and 10 x 256
@@ -10,8 +11,10 @@ backward, SGD) run in alternating slices of ``--seconds`` / 5 each. Per run the 
 (actlab / PyTorch; above 1: actlab is faster) is taken by wall time and by this thread's CPU time;
 the table gives the median and range over ``--runs`` runs. On a machine shared with other work, the
 CPU-time ratio is the one to read. ``--frames`` adds the playground's live-frame cost for its two
-reference networks. ``--split`` adds, per network, how much of each side's step is its matrix products (NumPy's BLAS
-against PyTorch's on the same shapes) and how much is the rest of its work.
+reference networks. ``--split`` adds, per network, how much of each side's step is its matrix products (the engine's
+library against PyTorch's on the same shapes) and how much is the rest of its work. The engine's products come from
+Intel MKL where actlab[mkl] is installed, else from NumPy's matmul (the first line printed says which); ``--gemm numpy``
+times the NumPy path with MKL installed.
 
 TensorFlow Playground is not run here, so no ratio against it is printed; bench/playground.py
 measures it side by side when given its checkout.
@@ -32,6 +35,7 @@ import numpy as np  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
+from actlab import _gemm  # noqa: E402
 from actlab.network import NetworkConfig  # noqa: E402
 from actlab.optim import OptimConfig  # noqa: E402
 from actlab.training import Trainer  # noqa: E402
@@ -120,9 +124,9 @@ def compare(hidden, batch, dtype, seconds: float) -> dict:
 
 def gemm_split(hidden, batch, dtype, seconds: float) -> dict:
     """Per step, ms of CPU time: each side's whole step, and the matrix products alone that its step makes (forward
-    a @ W, backward a.T @ dz and dz @ W.T for every layer, on distinct arrays of the network's shapes) by NumPy's BLAS
-    and by PyTorch's, all four interleaved. A step less its products is the rest of its work (activations, bias,
-    sums, update, Python)."""
+    a @ W, backward a.T @ dz and dz @ W.T for every layer, on distinct arrays of the network's shapes) by the engine's
+    library (actlab._gemm) and by PyTorch's, all four interleaved. A step less its products is the rest of its work
+    (activations, bias, sums, update, Python)."""
     import torch
 
     trainer = make_trainer(hidden, batch, dtype)
@@ -136,12 +140,12 @@ def gemm_split(hidden, batch, dtype, seconds: float) -> dict:
     z, dw, da = [np.empty_like(d) for d in dz], [np.empty_like(x) for x in w], [np.empty_like(x) for x in a]
     t_arrays = [[torch.from_numpy(x) for x in group] for group in (a, w, dz, z, dw, da)]
 
-    def numpy_products() -> None:
+    def actlab_products() -> None:
         for l in range(len(shapes)):
-            np.matmul(a[l], w[l], out=z[l])
-            np.matmul(a[l].T, dz[l], out=dw[l])
+            _gemm.matmul(a[l], w[l], z[l])
+            _gemm.matmul(a[l].T, dz[l], dw[l])
             if l > 0:
-                np.matmul(dz[l], w[l].T, out=da[l])
+                _gemm.matmul(dz[l], w[l].T, da[l])
 
     def torch_products() -> None:
         ta, tw, tdz, tz, tdw, tda = t_arrays
@@ -151,7 +155,7 @@ def gemm_split(hidden, batch, dtype, seconds: float) -> dict:
             if l > 0:
                 torch.mm(tdz[l], tw[l].T, out=tda[l])
 
-    calls = {"actlab step": trainer.step, "PyTorch step": torch_step, "NumPy products": numpy_products,
+    calls = {"actlab step": trainer.step, "PyTorch step": torch_step, "actlab products": actlab_products,
              "PyTorch products": torch_products}
     for fn in calls.values():
         fn()
@@ -191,14 +195,19 @@ def main() -> None:
     ap.add_argument("--nets", nargs="+", default=list(NETS), choices=list(NETS), metavar="NET")
     ap.add_argument("--frames", action="store_true", help="also time the playground's live frame")
     ap.add_argument("--split", action="store_true",
-                    help="also split each step into its matrix products (NumPy's BLAS against PyTorch's) and the rest")
+                    help="also split each step into its matrix products (the engine's library against PyTorch's) "
+                         "and the rest")
+    ap.add_argument("--gemm", choices=["auto", "mkl", "numpy"], default="auto",
+                    help="the engine's matrix products: MKL where installed (auto), MKL or NumPy's matmul")
     args = ap.parse_args()
+    _gemm.use(args.gemm)
     import torch
 
     torch.set_num_threads(1)
     console = Console(width=150)
     console.print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs (a shared machine "
                   "makes wall-time ratios noisy; read the CPU-time ratio)")
+    console.print(f"actlab's {_gemm.status()}")
     table = Table(title=f"actlab examples/s over PyTorch {torch.__version__}'s, same network and step, one thread, "
                         f"median \\[range] of {args.runs} interleaved runs")
     for col in ("network", "dtype", "ratio (CPU time)", "ratio (wall time)", "actlab examples/s (CPU)",
@@ -214,9 +223,9 @@ def main() -> None:
     console.print(table)
     if args.split:
         split = Table(title="ms of CPU time per step: the whole step, its matrix products alone (the same shapes, "
-                            "NumPy's BLAS and PyTorch's), and the rest; median of 10 interleaved slices of "
-                            "--seconds / 10")
-        for col in ("network", "dtype", "actlab step", "NumPy products", "actlab rest", "PyTorch step",
+                            f"actlab's {_gemm.library()} and PyTorch's), and the rest; median of 10 interleaved "
+                            "slices of --seconds / 10")
+        for col in ("network", "dtype", "actlab step", "actlab products", "actlab rest", "PyTorch step",
                     "PyTorch products", "PyTorch rest"):
             split.add_column(col, justify="right")
         for name in args.nets:
@@ -224,7 +233,7 @@ def main() -> None:
             for dtype in args.dtypes:
                 r = gemm_split(hidden, batch, dtype, args.seconds)
                 split.add_row(name, dtype, *(f"{v:.2f}" for v in (
-                    r["actlab step"], r["NumPy products"], r["actlab step"] - r["NumPy products"], r["PyTorch step"],
+                    r["actlab step"], r["actlab products"], r["actlab step"] - r["actlab products"], r["PyTorch step"],
                     r["PyTorch products"], r["PyTorch step"] - r["PyTorch products"])))
         console.print(split)
     if args.frames:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import _gemm
 from ._buffers import Buffers
 from .activation_spec import specs
 from .activations import Activation, _compiled
@@ -343,7 +344,7 @@ class MLP:
         last output is the layer's input, and with ``derivatives`` f'(z) too (None where backward takes it
         from the output). The playground's evaluation runs it a layer at a time."""
         a, w = trace.outs[-1], self.weights[l]
-        z = a @ w if pool is None else np.matmul(a, w, out=pool.get((a.shape[0], w.shape[1]), w.dtype))
+        z = _gemm.matmul(a, w, None if pool is None else pool.get((a.shape[0], w.shape[1]), w.dtype))
         # z: (N, fan_out)
         f = self.activations[l] if l < len(self.activations) else None
         into = _BIAS_OUTPUT_INTO.get(f.fn) if f is not None and derivatives and pool is not None and not f.params \
@@ -396,13 +397,13 @@ class MLP:
         """Layer l of the backward pass (backward()'s loop body, from the last layer down): given dL/dz of layer
         l, write its dW and db into ``grads`` and return dL/dz of layer l - 1 (None below the first layer)."""
         grads.dz[l] = dz
-        np.matmul(trace.outs[l].T, dz, out=grads.dW[l])  # (fan_in, fan_out)
+        _gemm.matmul(trace.outs[l].T, dz, grads.dW[l])  # (fan_in, fan_out)
         if l not in grads.db_done:
             np.add.reduce(dz, axis=0, out=grads.db[l])
         if l == 0:
             return None
         w = self.weights[l]
-        da = dz @ w.T if pool is None else np.matmul(dz, w.T, out=pool.get((dz.shape[0], w.shape[0]), dz.dtype))
+        da = _gemm.matmul(dz, w.T, None if pool is None else pool.get((dz.shape[0], w.shape[0]), dz.dtype))
         # da: (N, width of layer l)
         f = self.activations[l - 1]  # the hidden layer whose output is outs[l]
         df = trace.derivs[l - 1] if l - 1 < len(trace.derivs) else None  # f'(zs[l - 1])
@@ -439,7 +440,7 @@ def forward_with_dropout(net: MLP, x: np.ndarray, rate: float,
     a = np.asarray(x, dtype=net.weights[0].dtype)
     zs, outs, derivs = [], [a], []
     for l in range(net.n_layers):
-        z = a @ net.weights[l]  # (N, fan_out)
+        z = _gemm.matmul(a, net.weights[l])  # (N, fan_out)
         z += net.biases[l]
         if l == len(net.activations):  # logits: never dropped
             a = z
