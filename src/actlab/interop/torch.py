@@ -730,7 +730,7 @@ class Monitor:
     def _attach(self) -> list:
         self._order = 0
         self._weight_norms = None
-        self._mark_gradients()  # again when the model's forward begins (_forward_started)
+        self._grad_marks = None  # taken when the model's forward begins (_forward_started)
         self._weight_read_queued = False
         self._grad_watched = False
         # the structure (which weighted module each place follows, in what order) is learned with a pre-hook on every
@@ -785,8 +785,8 @@ class Monitor:
         """The model's forward begins: from its second call in a step on, the hooks watch nothing (the step's
         readings are those of its first forward and the gradients that reach it)."""
         self._forwards += 1
-        if self._forwards == 1:  # zero_grad() called in the block before the forward is not a gradient written
-            self._mark_gradients()
+        if self._forwards == 1:  # here, not as the block opens: a zero_grad() in the block before the forward
+            self._mark_gradients()  # is not a gradient written
         if self._forwards > 1 and not self._skip:
             self._skip = True
             self._leave_mode()
@@ -1020,8 +1020,8 @@ class Monitor:
         layer.dsum = torch.sign(a, out=self._scratch(a)).sum(0)  # a >= 0: 1 where the unit is on, 0 where it is off
         layer.asum = a.sum(0)
         flat = a.reshape(-1)
-        layer.sumsq = torch.dot(flat, flat)
-        if flat.is_cpu:
+        layer.sumsq = s = torch.dot(flat, flat)
+        if flat.is_cpu and s.dtype is torch.float32 and math.isinf(s.item()):
             self._check_squares(layer, flat)
 
     def _reduce_kept(self) -> None:
@@ -1052,8 +1052,8 @@ class Monitor:
         if layer.dsum is None or layer.dsum.shape[0] != layer.width:
             return
         layer.asum = _per_unit(a if layer.nonneg_out else torch.abs(a, out=self._scratch(a)))
-        layer.sumsq = _sumsq(a)
-        if a.is_cpu:
+        layer.sumsq = s = _sumsq(a)
+        if a.is_cpu and s.dtype is torch.float32 and math.isinf(s.item()):
             self._check_squares(layer, a)
         rule = layer.saturation_rule
         if rule is not None:
@@ -1100,8 +1100,8 @@ class Monitor:
         check = output.is_cpu and output.dtype == torch.float32
         if node is None:
             def grad_hook(g):
-                layer.grad_sq = _sumsq(g.detach())
-                if check:
+                layer.grad_sq = q = _sumsq(g.detach())
+                if check and math.isinf(q.item()):
                     self._check_gradient(layer, g)
                 read()
             output.register_hook(grad_hook)
@@ -1120,8 +1120,8 @@ class Monitor:
                 g = grad_outputs[slot]
                 if g is not None:
                     g = g.reshape(-1)
-                    layer.grad_sq = torch.dot(g, g)
-                    if check:
+                    layer.grad_sq = q = torch.dot(g, g)
+                    if check and math.isinf(q.item()):
                         self._check_gradient(layer, g)
                 read()
         else:
@@ -1129,8 +1129,8 @@ class Monitor:
                 g = grad_outputs[slot]
                 if g is not None:
                     g = g.reshape(-1)
-                    layer.grad_sq = torch.dot(g, g)
-                    if check:
+                    layer.grad_sq = q = torch.dot(g, g)
+                    if check and math.isinf(q.item()):
                         self._check_gradient(layer, g)
                 read()
         node.register_prehook(node_hook)
@@ -1357,18 +1357,23 @@ class Monitor:
         an earlier step's gradient, or zero_grad(set_to_none=False)'s zeros, for a part backward never reached (a
         detached backbone, backward(inputs=...) on the head, backward after the block). It is not computed, not 0;
         a gradient autograd did compute stays whatever it is, exactly 0 included (a layer behind dead units)."""
-        params = [m._parameters["weight"] for _, m in self._weighted]  # not Module.__getattr__ per module
-        grads = [p.grad for p in params]
-        marks = self._grad_marks
-        if marks is not None and any(m is not None for m in marks):
-            grads = [None if m is not None and g is m[0] and g._version == m[1] else g
-                     for g, m in zip(grads, marks, strict=True)]
-        frozen = [not p.requires_grad for p in params]
-        grads = [None if f else g for g, f in zip(grads, frozen, strict=True)]
+        marks = self._grad_marks or ()
+        grads, frozen = [], []
+        for i, (name, m) in enumerate(self._weighted):
+            w = m._parameters["weight"]  # not Module.__getattr__ per module
+            g = w.grad
+            if not w.requires_grad:
+                frozen.append(name)
+                g = None
+            elif g is not None and i < len(marks):
+                mark = marks[i]
+                if mark is not None and g is mark[0] and g._version == mark[1]:  # not written on this step
+                    g = None
+            grads.append(g)
         present = [t for t in grads if t is not None]
         self._grads_written = bool(present)
         norms = iter(torch._foreach_norm(present) if present else ())
-        self._frozen_now = frozenset(name for (name, _), f in zip(self._weighted, frozen, strict=True) if f)
+        self._frozen_now = frozenset(frozen)
         return [(name, None if grad is None else next(norms)) for (name, _), grad in zip(self._weighted, grads,
                                                                                          strict=True)]
 
