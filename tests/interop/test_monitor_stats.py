@@ -404,9 +404,9 @@ def test_a_sampled_step_brings_its_numbers_to_the_host_once(monkeypatch, functio
         model = nn.Sequential(nn.Linear(4, 8), nn.GELU(), nn.Linear(8, 8), nn.Tanh(), nn.Linear(8, 1))
     mon = Monitor(model, every=2)
     # on a CPU (and only there) each float32 sum of squares is read where it is made, to sum it again in float64 if
-    # it overflowed (_overflowed): a CPU number costs no synchronisation. The check is off here, so that the count
+    # it overflowed (SUM64_ON_CPU): a CPU number costs no synchronisation. The check is off here, so that the count
     # is that of the path every device takes
-    monkeypatch.setattr(monitor_module, "_overflowed", lambda s, t: None)
+    monkeypatch.setattr(monitor_module, "SUM64_ON_CPU", False)
     transfers = []
     for name in ("tolist", "item", "__bool__", "__float__", "__int__", "numpy"):
         original = getattr(torch.Tensor, name)

@@ -393,6 +393,11 @@ def _sumsq(t: torch.Tensor) -> torch.Tensor:
     return torch.dot(flat, flat)
 
 
+# on a CPU, each float32 sum of squares is read where it is made (a CPU number costs no synchronisation) and made
+# again in float64 if it overflowed (_overflowed); a test turns this off to see the path every device takes
+SUM64_ON_CPU = True
+
+
 def _overflowed(s: torch.Tensor, t: torch.Tensor) -> float | None:
     """A float32 sum of squares s of t that overflowed (finite values near 1.8e19 or more square past float32's
     range) made again in float64, on a CPU only, where reading s costs no synchronisation: the figure itself, for the
@@ -1021,7 +1026,7 @@ class Monitor:
         layer.asum = a.sum(0)
         flat = a.reshape(-1)
         layer.sumsq = s = torch.dot(flat, flat)
-        if flat.is_cpu and s.dtype is torch.float32 and math.isinf(s.item()):
+        if SUM64_ON_CPU and flat.is_cpu and s.dtype is torch.float32 and math.isinf(s.item()):
             self._check_squares(layer, flat)
 
     def _reduce_kept(self) -> None:
@@ -1053,7 +1058,7 @@ class Monitor:
             return
         layer.asum = _per_unit(a if layer.nonneg_out else torch.abs(a, out=self._scratch(a)))
         layer.sumsq = s = _sumsq(a)
-        if a.is_cpu and s.dtype is torch.float32 and math.isinf(s.item()):
+        if SUM64_ON_CPU and a.is_cpu and s.dtype is torch.float32 and math.isinf(s.item()):
             self._check_squares(layer, a)
         rule = layer.saturation_rule
         if rule is not None:
@@ -1097,7 +1102,7 @@ class Monitor:
         read = self._read_weights_when_backward_ends
         # on a CPU, a float32 ||dL/da||^2 that overflowed is made again in float64 (_overflowed; one read of a CPU
         # number, no synchronisation); elsewhere the host is told it overflowed and says so
-        check = output.is_cpu and output.dtype == torch.float32
+        check = SUM64_ON_CPU and output.is_cpu and output.dtype == torch.float32
         if node is None:
             def grad_hook(g):
                 layer.grad_sq = q = _sumsq(g.detach())
