@@ -61,6 +61,11 @@ PIN_SETS = {
                                  "pinned": ["activations"]},
     "rates and optimiser": {"config": {"lr": 0.1, "optimizer": "adam", "reg": "l2", "reg_rate": 0.001},
                             "pinned": ["lr", "optimizer", "reg", "reg_rate"]},
+    "data seed and points": {"config": {"seed": 7, "n_points": 300}, "pinned": ["seed", "n_points"]},
+    "run controls and init": {"config": {"epochs_per_frame": 5, "stop_epoch": 200, "target_loss": 0.1,
+                                         "init": "he_normal"},
+                              "pinned": ["epochs_per_frame", "stop_epoch", "target_loss", "init"]},
+    "activations for every layer": {"config": {"activations": ["relu"]}, "pinned": ["activations"]},
 }
 
 
