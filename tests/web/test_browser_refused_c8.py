@@ -144,3 +144,30 @@ def test_a_socket_closed_with_a_reason_stops_the_playground_with_those_words(bro
         assert len(sockets) == 1
         shot(page, "c8-playground-close-reason", page.locator("header.top"))
         context.close()
+
+
+@pytest.mark.browser
+def test_a_learner_signed_out_by_a_new_rejoin_code_reads_why_on_both_pages(browser, tmp_path):
+    from web._class_pages import teacher_headers
+
+    with class_lab(tmp_path) as (base, klass, token):
+        context, lesson = learner_page(browser, base, klass.code, "/lesson", name="Nia")
+        playground = context.new_page()
+        playground.goto(base + "/playground")
+        playground.wait_for_selector("body[data-ready=true]", timeout=60_000)
+        made = httpx.post(base + "/api/class/teacher/rejoin-code", json={"learner": "Nia"},
+                          headers=teacher_headers(base, token))
+        assert made.status_code == 200, made.text
+        status, body = _as_page(context, base, "POST", "/api/exercises/ex3/solution")
+        assert status == 401
+        card = lesson.locator("#exercise-ex3")
+        card.get_by_role("button", name="Show solution").click()
+        lesson.wait_for_function("document.querySelector('#exercise-ex3 .feedback .error')")
+        assert body["detail"].lower() in card.locator(".feedback").inner_text().lower()
+        assert card.get_by_role("link", name="Open the join page").is_visible()
+        stopped = playground.locator("#stopped")
+        stopped.wait_for(state="visible", timeout=20_000)
+        assert body["detail"] in stopped.inner_text()
+        assert stopped.get_by_role("link", name="Open the join page").get_attribute("href") == "/join"
+        shot(playground, "c8-playground-new-rejoin-code", playground.locator("header.top"))
+        context.close()
