@@ -16,7 +16,7 @@ Which library computes the products:
 The choice is made once, before a process's first product, and kept: every product of a run comes from the same
 library, never one chosen per call. MKL runs its sequential layer (one thread), as the rest of actlab pins BLAS to
 one thread. Nothing is imported until the first product, so ``import actlab`` costs no more with MKL installed;
-that product pays for the loading instead (2 s here at load 8: numba's import, MKL, the binding from numba's cache).
+that product pays for the loading instead (0.7-0.8 s here at load 10: numba's import, MKL, the cached binding).
 Intel's wheel is for x86-64 Linux here (the extra installs it only there); elsewhere the NumPy path runs.
 """
 
