@@ -1119,9 +1119,20 @@ class Monitor:
                     layer.grad_sq = _sumsq(g.detach())
                 read()
         elif deferred:
+            scratch = self._scratch(layer.kept)  # found here once, not in the hook: the hook runs inside backward
             def node_hook(grad_outputs):
-                if layer.kept is not None:
-                    self._reduce_deferred(layer)
+                a = layer.kept
+                if a is not None:  # _reduce_deferred and _reduce_relu, written out: the commonest place's sums
+                    layer.kept = None
+                    if a._version == layer.kept_version:
+                        layer.dsum = torch.sign(a, out=scratch).sum(0)
+                        layer.asum = a.sum(0)
+                        flat = a.reshape(-1)
+                        layer.sumsq = q = torch.dot(flat, flat)
+                        if check and math.isinf(q.item()):
+                            self._check_squares(layer, flat)
+                    else:
+                        layer.ran, layer.defer_ok, self._known = False, False, None
                 g = grad_outputs[slot]
                 if g is not None:
                     g = g.reshape(-1)
@@ -1240,7 +1251,7 @@ class Monitor:
         overflowed = []  # places whose activation or gradient is finite but too large to square in float32
         summed64 = []  # such places on a CPU, whose sums of squares were made again in float64
         for r, slot, l in zip(raw, slots, ran, strict=True):
-            ssum, nonzero, sumsq, grad_sq = (values[j] for j in slot)
+            ssum, nonzero, sumsq, grad_sq = values[slot[0]], values[slot[1]], values[slot[2]], values[slot[3]]
             if l.sumsq_host is not None:  # made again in float64 on a CPU, float32's having overflowed
                 sumsq = l.sumsq_host
             if l.grad_sq_host is not None:
