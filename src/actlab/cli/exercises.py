@@ -172,7 +172,8 @@ def progress(
     db: Annotated[str | None, typer.Option(help=DB_HELP)] = None,
     json_out: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """A learner's table: attempts, best verdict, hints seen, per exercise (with --class, the class's)."""
+    """A learner's table per exercise: tries (unreadable answers and answers after solving apart), best verdict,
+    hints seen (with --class, the class's)."""
     store = open_store(db)
     if class_name is not None:
         from .classroom import class_progress
@@ -187,12 +188,14 @@ def progress(
     if json_out:
         typer.echo(dumps([{**r.__dict__, "best_rank": rank(r.best_status)} for r in rows]))
         return
-    table = Table(title=f"progress of {learner}")
-    for col in ("exercise", "attempts", "best", "last", "hints", "solution seen"):
+    table = Table(title=f"progress of {learner}",
+                  caption="tries: graded answers up to the first right one; unreadable answers and answers sent "
+                          "after solving are counted apart")
+    for col in ("exercise", "tries", "unreadable", "after solving", "best", "last", "hints", "solution seen"):
         table.add_column(col)
     for r in rows:
-        table.add_row(r.exercise, str(r.attempts), r.best_status, r.last_status, str(r.hints_seen),
-                      "yes" if r.solution_seen else "no")
+        table.add_row(r.exercise, str(r.attempts), str(r.unreadable), str(r.after_solving), r.best_status,
+                      r.last_status, str(r.hints_seen), "yes" if r.solution_seen else "no")
     console.print(table)
 
 
