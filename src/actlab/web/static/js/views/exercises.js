@@ -149,7 +149,7 @@ export function mount(root, { api, exercises, learner, onProgress, setStatus }) 
         for (const row of rows) {
           const el = list.querySelector(`#exercise-${row.exercise}`);
           if (el) el.restoreHelp(row);
-          if (!el || row.attempts === 0) continue;
+          if (!el || !row.answers) continue;  // answers: every stored answer, unreadable ones too (attempts counts tries)
           el.setBadge(row.best_status, row.best_rank);
           el.fill(row.last_answer);
         }
