@@ -20,8 +20,10 @@ and range of each overhead over the runs. --before REV adds the monitor as commi
 from `git show`, every step sampled) to the same rotation, so a change is measured against its predecessor in one
 process, under the same load; --monitor REV measures every variant with REV's monitor instead of the working tree's
 (the same bench on the old code).
+--floor prints instead a ladder of what a sampled step's pieces cost (floor()): a hook that does nothing, the
+gradient pre-hook, the dot products, the activation's sums, the weight norms and transfer, and the Monitor above them.
 Run: python bench/torch_monitor.py [--steps 100] [--repeat 3] [--models mlp,transformer] [--before HEAD]
-         [--monitor HEAD]
+         [--monitor HEAD] [--floor]
 """
 
 from __future__ import annotations
@@ -151,6 +153,111 @@ def run(factory, steps: int, before: type | None = None, monitor: type = Monitor
     return out
 
 
+def floor(factory, rounds: int) -> None:
+    """Where a sampled step's time goes, as a ladder: each variant adds one piece of the monitor's work, written as
+    plainly as it can be (the same torch calls, no bookkeeping), and the last is the Monitor itself. The rungs:
+    a forward hook on each activation module that does nothing; a pre-hook on the node that made its output (how
+    ||dL/da|| is taken); the dot product for ||dL/da||^2; the activation's own sums (ReLU: counts of a > 0 and sums
+    of a per unit, the sum of a^2; GELU: f' by torch's gelu_backward, then |f'| per unit, the count of nonzero f',
+    |a| per unit, a^2, the sum of a); the weight-gradient norms and the one transfer to the host. What the Monitor
+    costs above the last rung is its bookkeeping (places, the structure, dead history, non-finite checks)."""
+    model, x, y = factory()
+    opt = torch.optim.SGD(model.parameters(), lr=1e-4)
+    acts = [m for m in model.modules() if isinstance(m, nn.ReLU | nn.GELU)]
+    weights = [m.weight for m in model.modules() if isinstance(getattr(m, "weight", None), torch.Tensor)
+               and m.weight.dim() >= 2]
+    aten = torch.ops.aten
+    key, found = object(), []
+    buffers: dict = {}
+
+    def buffer(kind, t):
+        held = buffers.get((kind, t.shape))
+        if held is None:
+            held = buffers[(kind, t.shape)] = (torch.ones_like if kind == "ones" else torch.empty_like)(t)
+        return held
+
+    def bare() -> None:
+        ((model(x) - y) ** 2).mean().backward()
+        opt.zero_grad(set_to_none=True)
+
+    def hooked(post, transfer=False):
+        def step() -> None:
+            found.clear()
+            for m in acts:
+                m._forward_hooks[key] = post
+            ((model(x) - y) ** 2).mean().backward()
+            for m in acts:
+                m._forward_hooks.pop(key)
+            if transfer:
+                norms = torch._foreach_norm([w.grad for w in weights])
+                per_unit = [t for t in found if t.dim() == 1]
+                torch.cat(per_unit + [torch.stack([t for t in found if t.dim() == 0] + list(norms))]).numpy()
+            opt.zero_grad(set_to_none=True)
+        return step
+
+    def nothing(module, inputs, output):
+        return None
+
+    def node_only(module, inputs, output):
+        output.grad_fn.register_prehook(lambda grads: None)
+
+    def node_dot(module, inputs, output):
+        def pre(grads):
+            g = grads[0].reshape(-1)
+            found.append(torch.dot(g, g))
+        output.grad_fn.register_prehook(pre)
+
+    def sums(module, inputs, output):
+        a = output.detach()
+        a = a.reshape(-1, a.shape[-1])
+        if isinstance(module, nn.GELU):
+            z = inputs[0].detach().reshape(-1, a.shape[-1])
+            d = aten.gelu_backward.grad_input(buffer("ones", z), z, approximate="none", grad_input=buffer("s", z))
+            found.extend([d.abs_().sum(0), d.sign_().sum()])
+            flat = a.reshape(-1)
+            found.extend([torch.abs(a, out=buffer("s", a)).sum(0), torch.dot(flat, flat), a.sum()])
+
+        def pre(grads):
+            if isinstance(module, nn.ReLU):
+                flat = a.reshape(-1)
+                found.extend([torch.sign(a, out=buffer("s", a)).sum(0), a.sum(0), torch.dot(flat, flat)])
+            g = grads[0].reshape(-1)
+            found.append(torch.dot(g, g))
+        output.grad_fn.register_prehook(pre)
+
+    mon = Monitor(model, every=1)
+
+    def monitored() -> None:
+        with mon.step() as s:
+            loss = ((model(x) - y) ** 2).mean()
+            loss.backward()
+            s.loss = loss
+        opt.zero_grad(set_to_none=True)
+
+    variants = {"bare": bare, "bare again (A/A)": bare, "+ a forward hook doing nothing": hooked(nothing),
+                "+ a pre-hook on the output's node": hooked(node_only), "+ ||dL/da||^2 (one dot)": hooked(node_dot),
+                "+ the activation's sums": hooked(sums), "+ weight norms, one transfer": hooked(sums, True),
+                "Monitor(every=1)": monitored}
+    for _ in range(5):
+        for fn in variants.values():
+            fn()
+    keys = list(variants)
+    times = {k: [] for k in keys}
+    load = [os.getloadavg()[0]]
+    for i in range(rounds):
+        for k in keys[i % len(keys):] + keys[:i % len(keys)]:
+            c0 = time.process_time()
+            variants[k]()
+            times[k].append(time.process_time() - c0)
+    load.append(os.getloadavg()[0])
+    base = statistics.median(times["bare"])
+    print(f"  {rounds} interleaved rounds, {len(acts)} activation modules, CPU time medians, load average "
+          f"{min(load):.1f}-{max(load):.1f}")
+    for k in keys:
+        m = statistics.median(times[k])
+        print(f"  {k:<36} {m * 1e3:8.2f} ms {m / base - 1:+7.1%} {(m - base) * 1e6 / len(acts):8.0f} us per layer")
+
+
 def _span(values: list, pct: bool = True) -> str:
     values = [v for v in values if v is not None]
     if not values:
@@ -167,8 +274,16 @@ def main() -> None:
     parser.add_argument("--models", default="mlp,transformer", help="comma-separated: mlp, transformer")
     parser.add_argument("--before", default=None, help="a git revision: its monitor joins the rotation as before:1")
     parser.add_argument("--monitor", default=None, help="a git revision: every variant uses its monitor")
+    parser.add_argument("--floor", action="store_true", help="the cost ladder instead (see floor()): each piece of "
+                        "the work alone, then the Monitor; --steps rounds per model")
     args = parser.parse_args()
     torch.set_num_threads(1)
+    if args.floor:
+        for key in args.models.split(","):
+            title, factory = MODELS[key]
+            print(f"\n{title}: every=1, the cost ladder")
+            floor(factory, args.steps)
+        return
     before = monitor_at(args.before, "before") if args.before else None
     monitor = monitor_at(args.monitor, "measured") if args.monitor else Monitor
     if args.monitor:
