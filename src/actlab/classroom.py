@@ -175,8 +175,9 @@ def solution_first(row: LearnerRow) -> list[str]:
 def attempt_log(store: Store, class_id: int | None) -> list[dict]:
     """Every attempt of the class, oldest first, with today's verdict and whether it changed since it was
     stored; hints and solutions are events, listed separately by Store.events. ``created_at`` is ISO 8601 in UTC
-    (2026-12-01T05:20:31Z). A client's retry id (attempt_id) is left out: the lab's own pages send none, so the
-    column was always empty, and ``id`` already names each attempt once. ``id`` is the attempt's number in the
+    (2026-12-01T05:20:31Z). A client's retry id (attempt_id) is left out: it is a random key the lesson page
+    (or a script) sends so that a resent answer is stored once, it tells a teacher nothing, and ``id`` already
+    names each attempt once. ``id`` is the attempt's number in the
     class, stored with it: 1, 2, 3, ... in the order given (the store's row ids ran over every class, so they told a
     teacher how many answers other classes had given), and kept when a learner is forgotten or merged, so a
     teacher's note "see attempt 14" stays true (numbering the rows as listed shifted every later number)."""

@@ -827,7 +827,8 @@ def save_class_playground(request: Request, who: IdentityDep, body: PlaygroundSe
                                            [p for p in before["pinned"] if p not in body.pinned],
                                            lab_limits(request.app))
         saved = merged.to_dict()
-        for name in merged.pinned:  # ticked, and neither the link nor config says its value
+        given = body.link is not None or bool(body.config)  # the page's untouched Save sends neither: nothing left out
+        for name in merged.pinned if given else ():  # ticked, and the link or config sent leaves its value out
             if name not in config:
                 kept = "kept at its saved value" if name in before["config"] else "pinned at its default"
                 value = saved["config"].get(name)
