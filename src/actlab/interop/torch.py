@@ -1210,10 +1210,12 @@ class Monitor:
                 parts.append(torch.stack([t.to(scalars[0].device, torch.float64) for t in scalars]))
         host = np.zeros(0)
         if parts:
-            dtype, device = parts[-1].dtype, parts[-1].device
-            if any(t.dtype != dtype or t.device != device for t in parts):
-                parts = [t.to(device, torch.float64) for t in parts]
-            host = torch.cat(parts).numpy(force=True).astype(np.float64)
+            dtype, device = parts[-1].dtype, parts[-1].get_device()  # get_device(): an int, no device object made
+            if any(t.dtype is not dtype or t.get_device() != device for t in parts):
+                parts = [t.to(parts[-1].device, torch.float64) for t in parts]
+            joined = torch.cat(parts)
+            host = (joined.numpy() if joined.is_cpu and not joined.requires_grad
+                    else joined.numpy(force=True)).astype(np.float64)
         k = 0
         raw = []
         for l in ran:
@@ -1262,7 +1264,14 @@ class Monitor:
             # (an inf sum of squares), yet holds no inf; its per-unit sums of |a| and f' say whether it does
             finite = all_finite or (math.isfinite(ssum) and not math.isnan(sumsq + grad_sq)
                                     and bool(np.isfinite(r[1]).all() and np.isfinite(r[2]).all()))
-            r.append(self._advance(l, g, r[1]) if finite else (l.last_active, l.samples))
+            if finite:  # the one per-step update of the dead history: each unit's last active sampled step (a sum
+                # of |f'| is > 0 exactly when one term is); the dead count reads it when the report is built
+                last = l.last_active
+                if last is None:
+                    last = l.last_active = np.zeros(l.width, dtype=np.int64)
+                l.samples.append(g)
+                last[r[1] > 0] = g
+            r.append((l.last_active, l.samples))
             if l.sumsq_host is not None or l.grad_sq_host is not None:
                 summed64.append(l.label)
             elif finite and not math.isfinite(sumsq + grad_sq):  # off a CPU: float32's sums of squares overflowed
@@ -1403,18 +1412,6 @@ class Monitor:
     def _read_weights(self) -> None:
         self._weight_read_queued = False  # a second backward in the same step queues its own read, the later wins
         self._weight_norms = self._weight_grad_norms()
-
-    @staticmethod
-    def _advance(l: _Layer, g: int, d: np.ndarray) -> tuple[np.ndarray, deque]:
-        """The one per-step update on the host: each unit's last active sampled step. Returns what the dead count
-        of this step needs later (the history array and the window's sampled steps, read before the next sample)."""
-        if l.last_active is None:
-            l.last_active = np.zeros(l.width, dtype=np.int64)
-        l.samples.append(g)
-        # dead: no nonzero f' in any of the place's last `window` sampled batches (a sum of |f'| is > 0 exactly when
-        # one term is)
-        l.last_active[d > 0] = g
-        return l.last_active, l.samples
 
     @staticmethod
     def _count(l: _Layer, d: np.ndarray, a: np.ndarray, extra: np.ndarray | None, rows: int,
