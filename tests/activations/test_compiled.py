@@ -236,17 +236,18 @@ def test_import_actlab_does_not_import_numba():
 
 
 def test_preload_loads_in_the_background_and_numpy_answers_meanwhile():
-    """A fresh process: preload() returns at once, calls made while it runs use the NumPy formulas (same ULP
-    bounds), and once it is done the compiled kernels answer."""
+    """A fresh process: preload() returns while the loading still runs (it returned within 0.2 s in a quiet
+    process, but that bound failed in CI at load 11), calls made meanwhile use the NumPy formulas (same ULP bounds),
+    and once it is done the compiled kernels answer."""
     require_numba()
     code = (
         "import sys, time, numpy as np\n"
         "from actlab.activations import _compiled, functions as F\n"
-        "t = time.perf_counter(); _compiled.preload(); started = time.perf_counter() - t\n"
+        "_compiled.preload(); returned_first = _compiled._preloading.is_alive()\n"
         "during = _compiled.kernels() is None\n"
         "F.silu(np.ones(3))\n"
         "_compiled._preloading.join(120)\n"
-        "print(started < 0.2, during, _compiled.kernels() is not None, 'numba' in sys.modules)\n"
+        "print(returned_first, during, _compiled.kernels() is not None, 'numba' in sys.modules)\n"
     )
     assert _run(code, "auto") == "True True True True"
     # 'compiled' waits for the preload instead of answering with NumPy
