@@ -157,6 +157,16 @@ MIGRATIONS: tuple[str, ...] = (
     -- the version a learner's cookies carry; a new rejoin code moves it on, which signs out the devices joined before
     ALTER TABLE learners ADD COLUMN session_version INTEGER NOT NULL DEFAULT 1;
     """,
+    """
+    CREATE TABLE former_names (        -- names a learner had before a rename (Store.rename), so the old name and the
+        learner_id BIGINT NOT NULL,    -- learner's rejoin code still bring them back; dropped by forget
+        class_id INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        name_key TEXT NOT NULL,
+        renamed_at {real} NOT NULL
+    );
+    CREATE INDEX former_by_name ON former_names (class_id, name_key);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 # the words of DDL that differ between the two databases
@@ -427,6 +437,8 @@ class LearnerRecord:
     name: str
     # the learner's cookies carry it; a new rejoin code moves it on, which signs out every device joined before
     session: int = field(default=1, compare=False)
+    # the name they rejoined with, when it is one they had before the teacher renamed them (Store.join)
+    renamed_from: str | None = field(default=None, compare=False)
 
 
 class _StoredBefore(Exception):
@@ -663,8 +675,10 @@ class Store:
     def create_class(self, name: str) -> tuple[ClassRecord, str]:
         """A new class and its teacher token; the token is returned this once and only its hash is kept."""
         name = check_class_name(name)
-        if self.find_class(name) is not None:
-            raise ConfigError("name", f"a class named {name!r} exists already; choose another name")
+        if taken := self._classes_named(name):
+            same = "" if taken[0].name == name else " (class names are told apart ignoring case and spacing, as " \
+                                                       "learners' names are)"
+            raise ConfigError("name", f"a class named {taken[0].name!r} exists already{same}; choose another name")
         token = secrets.token_urlsafe(32)
         for _ in range(20):  # a code collision is rare (1 in about 1e8 per existing class); draw again
             code = new_code(JOIN_CODE_CHARS)
@@ -681,11 +695,27 @@ class Store:
     def classes(self) -> list[ClassRecord]:
         return self._classes()
 
+    def _classes_named(self, name: str) -> list[ClassRecord]:
+        """The classes whose name is ``name`` as class names are told apart: the rule of learners' names (fold_name:
+        case, compatibility forms, invisible characters and runs of spaces do not matter)."""
+        key = fold_name(str(name).strip())
+        return [c for c in self.classes() if fold_name(c.name) == key]
+
+    def class_by_code(self, code: str) -> ClassRecord | None:
+        """The class with this join code (in any case, spaces and dashes ignored)."""
+        return next(iter(self._classes("WHERE code = ?", (normalise_code(code),))), None)
+
     def find_class(self, name_or_code: str) -> ClassRecord | None:
-        """The class with this name, else with this join code (in any case, spaces and dashes ignored)."""
-        found = self._classes("WHERE name = ?", (str(name_or_code).strip(),))
-        return found[0] if found else next(iter(self._classes("WHERE code = ?", (normalise_code(name_or_code),))),
-                                           None)
+        """The class with this name (compared as _classes_named does), else with this join code. A store made before
+        names were compared so may hold two classes whose names differ only in case: their name then picks neither
+        (a ConfigError names both with their codes), and the teacher gives the code."""
+        named = self._classes_named(name_or_code)
+        if len(named) > 1:
+            listed = " and ".join(f"{c.name!r} (code {c.code})" for c in named)
+            raise ConfigError("class", f"{len(named)} classes have the name {str(name_or_code).strip()!r} when case "
+                                       f"and spacing are ignored: {listed}; give the join code of the one you mean "
+                                       "instead of its name")
+        return named[0] if named else self.class_by_code(name_or_code)
 
     def get_class(self, name_or_code: str) -> ClassRecord:
         found = self.find_class(name_or_code)
@@ -745,6 +775,14 @@ class Store:
                                                 f"it ({REJOIN_CODE_CHARS} letters and digits; case and dashes do not "
                                                 "matter)")
         if rejoin_code:  # a rejoin code brings back the learner it was made for, never a new one
+            # a name this learner had before the teacher renamed them: nobody holds it now (a name taken since
+            # leads to its new holder, above), so the old name and the learner's own code bring them back
+            for learner_id, former, now, stored, session in self.db.execute(
+                    "SELECT l.id, f.name, l.name, l.rejoin_hash, l.session_version FROM former_names f JOIN learners l "
+                    "ON l.id = f.learner_id WHERE f.class_id = ? AND f.name_key = ? ORDER BY f.renamed_at DESC",
+                    (class_id, key)):
+                if self._rejoin_ok(stored, rejoin_code):
+                    return LearnerRecord(int(learner_id), class_id, now, int(session), renamed_from=former), None
             for merged_id, stored in self.db.execute("SELECT id, rejoin_hash FROM merged_learners WHERE class_id = ? "
                                                      "AND name_key = ? ORDER BY merged_at DESC", (class_id, key)):
                 if self._rejoin_ok(stored, rejoin_code):
@@ -877,6 +915,7 @@ class Store:
             self.db.execute("DELETE FROM uploads WHERE class_id = ? AND owner = ?", (class_id, str(found.id)))
             self.db.execute("DELETE FROM learners WHERE id = ?", (found.id,))
             self.db.execute("DELETE FROM merged_learners WHERE into_id = ? OR id = ?", (found.id, found.id))
+            self.db.execute("DELETE FROM former_names WHERE learner_id = ?", (found.id,))
             self._settle_names(class_id)
         return counts
 
@@ -894,6 +933,10 @@ class Store:
         with self.db.transaction():
             self.db.execute("UPDATE learners SET name = ?, name_key = ?, name_skeleton = ? WHERE id = ?",
                             (new, name_key(new), name_skeleton(new), found.id))
+            if fold_name(found.name) != name_key(new):  # kept so the old name and the rejoin code still work
+                self.db.execute("INSERT INTO former_names (learner_id, class_id, name, name_key, renamed_at) "
+                                "VALUES (?, ?, ?, ?, ?)", (found.id, class_id, found.name, fold_name(found.name),
+                                                           time.time()))
             for table in ("attempts", "events"):
                 self.db.execute(f"UPDATE {table} SET learner = ? WHERE {where}", (new, *args))
             self._settle_names(class_id)

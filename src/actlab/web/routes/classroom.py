@@ -516,7 +516,7 @@ def _joined_page(request: Request, code: str | None = None, name: str | None = N
     if code is not None and (normalise_code(code) != klass.code or _key_or_none(name) != _key_or_none(who.learner)):
         return None
     return HTMLResponse(_page("joined.html", klass=klass.name, name=who.learner, rejoin_code="", rejoin_note="hidden",
-                              again_note=""))
+                              again_note="", renamed_note="hidden", renamed_from=""))
 
 
 def _key_or_none(name: str | None) -> str | None:
@@ -571,7 +571,8 @@ def join_form(request: Request, code: Annotated[str, Form(max_length=16)] = "",
     except HTTPException as exc:
         return _form(request, "join.html", exc.status_code, code=code, name=name, message=_plain(exc))
     body = _page("joined.html", klass=klass, name=learner.name, rejoin_code=new_code or "",
-                 rejoin_note="" if new_code else "hidden", again_note="hidden")
+                 rejoin_note="" if new_code else "hidden", again_note="hidden",
+                 renamed_note="" if learner.renamed_from else "hidden", renamed_from=learner.renamed_from or "")
     response = HTMLResponse(body)
     _set(response, request, LEARNER_COOKIE, learner_cookie(request.app.state.signing_key, learner.id, learner.class_id,
                                                            learner.session), LEARNER_MAX_AGE)
@@ -637,7 +638,7 @@ def _join(conn: HTTPConnection, code: str, name: str, rejoin_code: str | None):
         return codes.refusal(over)
 
     store = _store(conn)
-    klass = store.find_class(code) if code.strip() else None
+    klass = store.class_by_code(code) if code.strip() else None  # by its code only: names are easy to guess
     if klass is None or klass.code != wanted:
         if over is not None:
             raise refused_over_the_limit()
@@ -669,6 +670,13 @@ def _join(conn: HTTPConnection, code: str, name: str, rejoin_code: str | None):
     return klass.name, learner, new_code
 
 
+def renamed_note(learner) -> str:
+    """What a learner who rejoined with a name they had before a rename is told."""
+    return (f"You typed {learner.renamed_from}, a name you had before: your teacher has renamed you {learner.name} "
+            f"since, and your answers are under {learner.name} now. Your rejoin code stays the same; next time "
+            f"rejoin as {learner.name}.")
+
+
 class JoinRequest(BaseModel):
     code: str = Field(max_length=16)
     name: str = Field(max_length=64)
@@ -684,7 +692,10 @@ def join(request: Request, body: JoinRequest) -> JSONResponse:
     if not request.app.state.classroom:
         raise HTTPException(404, "this lab serves no class: it is a single learner's lab")
     klass, learner, new_code = _join(request, body.code, body.name, body.rejoin_code)
-    response = JSONResponse({"class": klass, "learner": learner.name, "rejoin_code": new_code})
+    body = {"class": klass, "learner": learner.name, "rejoin_code": new_code, "renamed_from": learner.renamed_from}
+    if learner.renamed_from:
+        body["note"] = renamed_note(learner)
+    response = JSONResponse(body)
     _set(response, request, LEARNER_COOKIE, learner_cookie(request.app.state.signing_key, learner.id,
                                                            learner.class_id, learner.session), LEARNER_MAX_AGE)
     return response
