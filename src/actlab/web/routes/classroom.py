@@ -75,6 +75,12 @@ CSRF_COOKIE = "actlab_csrf"
 # The guessing bound: at most this many failures from one client address in any 60 s (distinct wrong class codes,
 # wrong rejoin codes and teacher tokens; a taken name is not one); a join code is one of 31^6 (store.JOIN_CODE_CHARS)
 FAILURES_PER_MINUTE = 10
+# The rejoin codes' bound: an address at its limit of wrong rejoin codes still has a code checked for a name while
+# that name got fewer than this many wrong codes from the address in the last 60 s (a right code passes: the limit
+# slows guessing and must not lock out a learner after classmates' typos). So an address gets at most
+# FAILURES_PER_MINUTE + REJOIN_TRIES_PER_NAME x (names tried) rejoin codes checked in any 60 s, each name at most
+# max(FAILURES_PER_MINUTE, REJOIN_TRIES_PER_NAME) + REJOIN_TRIES_PER_NAME; a code is one of 31^6 (REJOIN_CODE_CHARS)
+REJOIN_TRIES_PER_NAME = 3
 KNOWN_CODE_SECONDS = 3600  # a class code that let someone at an address join passes that address's limit this long
 OPEN_EXACT = frozenset({"/join", "/teacher/login", "/api/class/join", "/api/class/me", "/api/class/logout",
                         "/favicon.ico", "/openapi.json", "/docs", "/redoc"})
@@ -137,6 +143,14 @@ class FailureLimit:
     # so every worker sees it, and forgotten with it.
     def succeeded(self, client: str, code: str) -> None:
         self.store.record_failure(self.scope + ":known", f"{client} {code}")
+
+    def name_spent(self, client: str, class_id: int, key: str) -> bool:
+        """Whether this address sent REJOIN_TRIES_PER_NAME wrong rejoin codes for this name in the last 60 s."""
+        return len(self.store.recent_failures(self.scope + ":name", f"{client} {class_id} {key}", 60)) \
+            >= REJOIN_TRIES_PER_NAME
+
+    def name_failed(self, client: str, class_id: int, key: str) -> None:
+        self.store.record_failure(self.scope + ":name", f"{client} {class_id} {key}")
 
     def knows(self, client: str, code: str) -> bool:
         return bool(code) and bool(self.store.recent_failures(self.scope + ":known", f"{client} {code}",
@@ -620,16 +634,17 @@ router = APIRouter(tags=["classroom"])
 def _join(conn: HTTPConnection, code: str, name: str, rejoin_code: str | None):
     """Join or rejoin; counts failures against the client's address. Returns (class name, learner, new code).
 
-    Wrong class codes and wrong rejoin codes have each their own limit per address. A rejoin code is always held
-    to its limit (at it, even the right one is refused: guessing one stays bounded). An address at its class-code
+    Wrong class codes and wrong rejoin codes have each their own limit per address. At the rejoin codes' limit a
+    code is still checked for a name that got fewer than REJOIN_TRIES_PER_NAME wrong ones from the address in the
+    minute (the right one gets in, a wrong one is refused with 429 and counts); past that, the name's codes are
+    refused unchecked, so guessing stays bounded (REJOIN_TRIES_PER_NAME's comment). An address at its class-code
     limit is refused any class code it has not joined with, right or wrong (no oracle), except a right class code
     with the right rejoin code for the name: a returning learner, whom the classmates' typos must not lock out.
     That pair is no easier to guess (the rejoin code's own limit counts every wrong one)."""
     codes: FailureLimit = conn.app.state.join_failures
     rejoins: FailureLimit = conn.app.state.rejoin_failures
     client, wanted = _client(conn), normalise_code(code)
-    if rejoin_code:
-        rejoins.check(client)
+    rejoin_wait = rejoins.wait(client) if rejoin_code else None
     over = None if codes.knows(client, wanted) else codes.wait(client)
 
     def refused_over_the_limit() -> HTTPException:
@@ -652,9 +667,14 @@ def _join(conn: HTTPConnection, code: str, name: str, rejoin_code: str | None):
                                  "ask your teacher")
     if over is not None and not rejoin_code:
         raise codes.refusal(over)  # a right code not joined with from here answers as a wrong one would
+    key = _key_or_none(name) or ""
+    if rejoin_wait is not None and rejoins.name_spent(client, klass.id, key):
+        raise rejoins.refusal(rejoin_wait)
     try:
         learner, new_code = store.join(klass.id, name, rejoin_code)
     except ConfigError as exc:
+        if rejoin_code and exc.field == REJOIN_FIELD:
+            rejoins.name_failed(client, klass.id, key)
         # a wrong rejoin code, or one sent with a new name, is a try at guessing a code: it counts. A taken name
         # guesses nothing (the class code was right, and the name is the learner's own choice): it does not count,
         # so a learner trying names in a full class is never locked out
@@ -662,6 +682,8 @@ def _join(conn: HTTPConnection, code: str, name: str, rejoin_code: str | None):
             raise refused_over_the_limit() from None
         if exc.field == REJOIN_FIELD:
             rejoins.failed(client)
+            if rejoin_wait is not None:
+                raise rejoins.refusal(rejoin_wait) from None
             raise _Refused(403 if isinstance(exc, WrongRejoinCode) else 422, exc) from None
         if exc.field == "name" and "taken" in str(exc):
             raise _Refused(409, exc) from None
