@@ -167,6 +167,14 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX former_by_name ON former_names (class_id, name_key);
     """,
+    """
+    CREATE TABLE forgotten_learners (  -- learners a teacher forgot (Store.forget): no name, only what lets their open
+        id BIGINT PRIMARY KEY,         -- pages (the cookie's learner id) and their old rejoin code be told so
+        class_id INTEGER NOT NULL,
+        rejoin_hash TEXT NOT NULL,     -- salted hash of a random code: it names nobody
+        forgotten_at {real} NOT NULL
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 # the words of DDL that differ between the two databases
@@ -439,6 +447,11 @@ class LearnerRecord:
     session: int = field(default=1, compare=False)
     # the name they rejoined with, when it is one they had before the teacher renamed them (Store.join)
     renamed_from: str | None = field(default=None, compare=False)
+
+
+# what a forgotten learner's old rejoin code is told (Store.join); their name is not kept, so it names nobody
+FORGOTTEN_REJOIN = ("your teacher removed the learner this rejoin code belonged to from the class, with their name and "
+                    "answers, so the code no longer works: leave the rejoin code empty to join again as a new learner")
 
 
 class _StoredBefore(Exception):
@@ -791,6 +804,10 @@ class Store:
                                                     f"had joined twice), so this code no longer works: rejoin as "
                                                     f"{into!r} with that name's rejoin code, or ask your teacher "
                                                     "for a new one")
+            for (stored,) in self.db.execute("SELECT rejoin_hash FROM forgotten_learners WHERE class_id = ?",
+                                             (class_id,)):
+                if self._rejoin_ok(stored, rejoin_code):
+                    raise ConfigError(REJOIN_FIELD, FORGOTTEN_REJOIN)
             raise ConfigError(REJOIN_FIELD, f"nobody named {name!r} has joined this class, and a rejoin code only "
                                             "brings back the name it was shown with: type that name to rejoin, or "
                                             "leave the rejoin code empty to join as a new learner")
@@ -913,6 +930,9 @@ class Store:
             for table in ("attempts", "events"):
                 counts[table] = len(self.db.execute(f"DELETE FROM {table} WHERE {where} RETURNING id", args))
             self.db.execute("DELETE FROM uploads WHERE class_id = ? AND owner = ?", (class_id, str(found.id)))
+            self.db.execute("INSERT INTO forgotten_learners (id, class_id, rejoin_hash, forgotten_at) SELECT id, "
+                            "class_id, rejoin_hash, ? FROM learners WHERE id = ? ON CONFLICT DO NOTHING",
+                            (time.time(), found.id))
             self.db.execute("DELETE FROM learners WHERE id = ?", (found.id,))
             self.db.execute("DELETE FROM merged_learners WHERE into_id = ? OR id = ?", (found.id, found.id))
             self.db.execute("DELETE FROM former_names WHERE learner_id = ?", (found.id,))
@@ -971,6 +991,11 @@ class Store:
                 self.db.execute("DELETE FROM learners WHERE id = ?", (src.id,))
                 self._settle_names(class_id)
         return moved
+
+    def forgotten_in(self, learner_id: int) -> int | None:
+        """The class a forgotten learner (Store.forget) was in, by the id their cookie names; None otherwise."""
+        rows = self.db.execute("SELECT class_id FROM forgotten_learners WHERE id = ?", (learner_id,))
+        return int(rows[0][0]) if rows else None
 
     def merged_into(self, learner_id: int) -> str | None:
         """The name a learner merged away (Store.merge) now goes by (the learner they became, as named today), or

@@ -484,12 +484,18 @@ class _Note:
     reason: str
 
 
+FORGOTTEN_NOTE = ("Your teacher removed your name and your answers from this class (both are deleted), so "
+                  "this browser is signed out. You can join the class again as a new learner at /join with the class "
+                  "code; your old rejoin code no longer works.")
+FORGOTTEN_REASON = "Your teacher removed your name and answers: join again at /join as a new learner."
+
+
 def _learner_note_for(app, conn: HTTPConnection) -> _Note | None:
     """What a learner whose cookie the gate refused is told, when the cookie is genuine and names a learner the
     class knew: their name was merged into another (`actlab class merge`), their class was archived (409: they did
     join, and their answers are kept), or their teacher gave them a new rejoin code, which signed out every device
-    joined before (Store.new_rejoin_code). None for anything else (no cookie, a forged one, a forgotten learner):
-    they are told to join."""
+    joined before (Store.new_rejoin_code), or their teacher forgot them (`actlab class forget`: said without their
+    name, which is not kept). None for anything else (no cookie, a forged one): they are told to join."""
     learner = _unsign(app.state.signing_key, conn.cookies.get(LEARNER_COOKIE))
     if learner is None or learner[0] != "l":
         return None
@@ -502,6 +508,8 @@ def _learner_note_for(app, conn: HTTPConnection) -> _Note | None:
                      "Your teacher merged your name into another: open /join to join again.")
     found = store.learner_by_id(learner[1])
     class_part, session = cookie_session(learner[2])
+    if found is None and str(store.forgotten_in(learner[1])) == class_part:
+        return _Note(401, FORGOTTEN_NOTE, FORGOTTEN_REASON)
     if found is None or str(found.class_id) != class_part:
         return None
     klass = store.class_by_id(found.class_id)
