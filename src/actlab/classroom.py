@@ -194,8 +194,9 @@ def iso_utc(seconds: float) -> str:
 
 
 def _cell_text(value) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula (a learner chooses their own name)."""
-    text = json.dumps(value) if isinstance(value, list | dict) else str(value)
+    """A CSV cell that a spreadsheet will not run as a formula (a learner chooses their own name). An answer (a list
+    of the parts' answers) is written as JSON with its characters as typed ("9.54 × 10^-7", not "\\u00d7")."""
+    text = json.dumps(value, ensure_ascii=False) if isinstance(value, list | dict) else str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
