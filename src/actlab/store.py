@@ -458,6 +458,10 @@ class _StoredBefore(Exception):
     """An attempt sent again with its attempt id (Store.record_attempt): nothing new is stored."""
 
 
+class AttemptIdReused(ConfigError):
+    """An attempt id (the Idempotency-Key) sent again with another answer (the web layer answers 409)."""
+
+
 class ClassArchived(ConfigError):
     """An archived class was asked to take a learner or an answer (the web layer answers 404: no open class)."""
 
@@ -557,7 +561,16 @@ class Store:
                     raise _StoredBefore  # a retry: undo the number drawn for it
             return int(rows[0][0])
         except _StoredBefore:
-            return int(self.db.execute("SELECT id FROM attempts WHERE attempt_id = ?", (attempt_id,))[0][0])
+            # a retry sends the same answer; a key sent again with another answer (or by another learner, or for
+            # another exercise) would be answered with a verdict the log never keeps: refused instead
+            row = self.db.execute("SELECT id, learner, exercise, answer, class_id FROM attempts WHERE attempt_id = ?",
+                                  (attempt_id,))[0]
+            if (row[1], row[2], row[3], row[4]) != (learner, exercise, answer_json, class_id):
+                raise AttemptIdReused("attempt_id", "this Idempotency-Key was sent before with a different answer, "
+                                                    "and the log keeps the answer first sent with it, so this one "
+                                                    "was neither checked nor recorded: send each new answer with a "
+                                                    "new key (the lesson page makes one per answer)") from None
+            return int(row[0])
 
     def record_event(self, learner: str, exercise: str, kind: str, level: int | None = None, *,
                      class_id: int | None = None) -> None:

@@ -13,6 +13,7 @@ from ...errors import ConfigError
 from ...exercises import all_exercises, get_exercise
 from ...exercises.service import check_and_record, hint_and_record, solution_and_record
 from ...exercises.status import rank
+from ...store import AttemptIdReused
 from ..deps import StoreDep
 
 router = APIRouter(tags=["exercises"])
@@ -60,6 +61,8 @@ def _check(key: str, answers: list, store, learner: str | None, attempt_id: str 
     ex = _exercise(key)
     try:  # in a class, ScopedStore carries the same id (deps.get_store reads the header)
         return check_and_record(store, learner, ex.key, answers, attempt_id=attempt_id).to_dict()
+    except AttemptIdReused as exc:
+        raise HTTPException(409, str(exc)) from None
     except ConfigError as exc:
         raise HTTPException(422, str(exc)) from None
 
