@@ -136,9 +136,21 @@ def check_record(obj) -> tuple[str | None, str | None]:
 
 
 def read_log(path: str | Path) -> tuple[dict, list[dict]]:
-    """A whole log: its header and every complete report (a half-written last line is skipped)."""
+    """A whole log: its header and every complete report. A half-written last line is skipped (a live log), and so
+    are lines further down that are not records of the log (LogTail counts them).
+
+    Raises FileNotFoundError when ``path`` does not exist, and ValueError when it is not a Monitor log (a CSV, a
+    binary file, a header of another format): the error says which line is wrong and what a log begins with."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist: read_log reads the file Monitor(model, log=...) writes, "
+                                f"JSON lines that begin with the header {HEADER_EXAMPLE}")
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder: give read_log the file Monitor(model, log=...) writes")
     tail = LogTail(path, keep=None)
     tail.poll(max_bytes=None)
+    if tail.not_log:
+        raise ValueError(f"{tail.not_log}, then one JSON report per line ({path})")
     return tail.header, list(tail.reports)
 
 
