@@ -360,7 +360,8 @@ def merge(
     db: Annotated[str | None, typer.Option(help=DB_HELP)] = None,
     yes: Annotated[bool, typer.Option("--yes", help="Do it without asking")] = False,
 ) -> None:
-    """One person who joined under two names: move SOURCE's answers to TARGET and remove SOURCE (asks first)."""
+    """One person who joined under two names: move SOURCE's answers to TARGET and remove SOURCE (asks first). It
+    cannot be undone: the moved answers are not told apart from TARGET's own afterwards."""
     store = open_store(db)
     klass = _find(store, name)
     try:
@@ -368,15 +369,22 @@ def merge(
     except ConfigError as exc:
         fail(str(exc))
     if not yes and src is not None and dst is not None and src.id != dst.id and not typer.confirm(
-            f"Move every answer of {src.name!r} to {dst.name!r} in {klass.name!r} and remove {src.name!r} (their "
-            "rejoin code stops working)?"):
+            f"Move every answer of {src.name!r} to {dst.name!r} in {klass.name!r} and remove {src.name!r}? This "
+            f"cannot be undone: afterwards the moved answers cannot be told apart from {dst.name}'s own. {src.name}'s "
+            f"rejoin code stops working, and their pages tell them to join as {dst.name}."):
         _declined(f"nothing was merged: {src.name} and {dst.name} stay two learners in {klass.name}")
     try:
         moved = store.merge(klass.id, source, target)
     except ConfigError as exc:
         fail(str(exc))
-    console.print(f"merged {source} into {target} in {klass.name}: {_count(moved, 'record')} moved (attempts, hints "
-                  "and solution views)")
+    kept, gone = dst.name, src.name  # the stored names, not as typed (merge failed above if either was missing)
+    if src.id == dst.id:  # one learner: rows stored under older spellings of the name were moved to it
+        console.print(f"moved {_count(moved, 'record')} stored under other spellings of {kept} to {kept} in "
+                      f"{klass.name} (attempts, hints and solution views)")
+        return
+    console.print(f"merged {gone} into {kept} in {klass.name}: {_count(moved, 'record')} moved (attempts, hints "
+                  f"and solution views). This cannot be undone; {gone}'s pages and rejoin code now tell them to join "
+                  f"as {kept}.")
 
 
 def class_progress(store, class_name: str, learner: str | None, json_out: bool, console, fail) -> None:
