@@ -555,7 +555,8 @@ def read_link(link: str) -> LinkSettings:
     return LinkSettings(config, tuple(notes))
 
 
-LINK_EXAMPLE = "http://127.0.0.1:8000/playground?dataset=xor&lr=0.03&activations=relu"
+LINK_EXAMPLE_ORIGIN = "http://127.0.0.1:8000"  # `actlab lab`'s default address; the teacher's page says its own
+LINK_EXAMPLE = f"{LINK_EXAMPLE_ORIGIN}/playground?dataset=xor&lr=0.03&activations=relu"
 
 
 def _not_a_link(why: str) -> ConfigError:

@@ -37,6 +37,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import HTTPConnection
 
 from ...classroom import (
+    LINK_EXAMPLE,
+    LINK_EXAMPLE_ORIGIN,
     ClassPlayground,
     LinkSettings,
     attempt_log,
@@ -51,7 +53,7 @@ from ...classroom import (
 )
 from ...errors import ConfigError
 from ...exercises import all_exercises
-from ...store import REJOIN_FIELD, Store, WrongRejoinCode, name_key, normalise_code
+from ...store import REJOIN_FIELD, Store, WrongRejoinCode, fold_name, name_key, normalise_code
 from ..deps import (
     LEARNER_COOKIE,
     LEARNER_MAX_AGE,
@@ -798,6 +800,16 @@ class RejoinRequest(BaseModel):
     learner: str = Field(max_length=64, description="The learner's display name (matched ignoring case)")
 
 
+def _close_name(store: Store, class_id: int, typed: str) -> str | None:
+    """The class's learner whose name is closest to ``typed`` (compared as keys), if one is close ("Fin" -> "Finn"):
+    for the teacher, who may read every name; never said to a learner (names of others are private)."""
+    import difflib
+
+    names = {fold_name(learner.name): learner.name for learner in store.learners(class_id)}
+    close = difflib.get_close_matches(fold_name(str(typed)), list(names), n=1, cutoff=0.7)
+    return names[close[0]] if close else None
+
+
 @router.post("/class/teacher/rejoin-code", responses={**UNAUTHORIZED, 404: problem("No learner by that name")})
 def new_rejoin_code(request: Request, who: IdentityDep, body: RejoinRequest) -> dict:
     """A new rejoin code for a learner of the teacher's class who lost theirs (or whose code others saw), in this
@@ -807,8 +819,10 @@ def new_rejoin_code(request: Request, who: IdentityDep, body: RejoinRequest) -> 
     store = _store(request)
     found = store.learner(who.class_id, body.learner)  # a name that could never have joined: 422, its own words
     if found is None:
-        raise HTTPException(404, f"nobody named {body.learner!r} has joined this class; check the spelling in the "
-                                 "learners table")
+        close = _close_name(store, who.class_id, body.learner)  # the teacher's page only: learners see no names
+        raise HTTPException(404, f"nobody named {body.learner!r} has joined this class; "
+                                 + (f"did you mean {close!r}? " if close else "")
+                                 + "check the spelling in the learners table")
     found, code = store.new_rejoin_code(who.class_id, found.name)
     return {"learner": found.name, "rejoin_code": code}
 
@@ -857,7 +871,12 @@ def save_class_playground(request: Request, who: IdentityDep, body: PlaygroundSe
         name = next(iter(body.model_extra))
         raise ConfigError(name, f"a setting goes inside \"config\", as in {{\"config\": {{\"{name[:40]}\": ...}}, "
                                 "\"pinned\": [...]}; the body's own keys are config, pinned and link")
-    link = read_link(body.link) if body.link else LinkSettings({})
+    try:
+        link = read_link(body.link) if body.link else LinkSettings({})
+    except ConfigError as exc:  # its example address is this lab's, as the teacher's page opened it
+        origin = str(request.base_url).rstrip("/")
+        example = LINK_EXAMPLE.replace(LINK_EXAMPLE_ORIGIN, origin, 1)
+        raise ConfigError(exc.field, exc.message.replace(LINK_EXAMPLE, example)) from None
     config = {**link.config, **body.config}
     store = _store(request)
     changes: list[str] = []
