@@ -28,8 +28,10 @@ COPIED_TABLES = {  # table -> columns, in an order that keeps every reference va
     "secrets": ("name", "value"),
     "class_playground": ("class_id", "body", "updated_at"),
     "merged_learners": ("id", "class_id", "name", "name_key", "into_id", "into_name", "rejoin_hash", "merged_at"),
+    "former_names": ("learner_id", "class_id", "name", "name_key", "renamed_at"),
+    "forgotten_learners": ("id", "class_id", "rejoin_hash", "forgotten_at"),
 }
-_OWN_IDS = {"merged_learners"}  # ids kept from the learner merged away, not drawn from a sequence
+_OWN_IDS = {"merged_learners", "forgotten_learners"}  # ids kept from the learner merged away, not drawn from a sequence
 
 
 @dataclass
@@ -234,7 +236,26 @@ def copy_store(source: Store, target: Store) -> dict[str, int]:
             counts[table] = len(rows)
             if "id" in columns and table not in _OWN_IDS:
                 target.db.after_explicit_ids(table)
+        _learner_ids_past_gone(target)
     return counts
+
+
+def _learner_ids_past_gone(target: Store) -> None:
+    """Move the target's learner ids past those of learners merged away or forgotten: their signed cookies name
+    those ids, so a new learner given one would be signed in on the old learner's browser. The id sequences follow
+    the largest id in the learners table only, so a placeholder row with the largest gone id is inserted, the
+    sequence moved past it, and the row deleted (in the copy's transaction)."""
+    gone = target.db.execute("SELECT MAX(id) FROM (SELECT id FROM merged_learners UNION ALL "
+                             "SELECT id FROM forgotten_learners) AS g")[0][0]
+    kept = target.db.execute("SELECT MAX(id) FROM learners")[0][0]
+    klass = target.db.execute("SELECT MIN(id) FROM classes")[0][0]
+    if gone is None or klass is None or (kept is not None and kept >= gone):
+        return
+    # its key has a space at each end, which no stored key has (fold_name), so it takes nobody's name
+    target.db.execute("INSERT INTO learners (id, class_id, name, name_key, rejoin_hash, created_at) "
+                      "VALUES (?, ?, '', ?, '', 0)", (int(gone), int(klass), f" copy placeholder {gone} "))
+    target.db.after_explicit_ids("learners")
+    target.db.execute("DELETE FROM learners WHERE id = ?", (int(gone),))
 
 
 class ScopedStore:
