@@ -71,3 +71,8 @@ def test_an_old_name_taken_since_leads_to_its_new_holder_and_forget_drops_the_hi
     assert store.join(klass.id, "Ana B", ana_code)[0].renamed_from is None  # the current name: no note
     store.forget(klass.id, "Ana B")
     assert store.db.execute("SELECT COUNT(*) FROM former_names")[0][0] == 0  # a forgotten learner's names go
+
+
+def test_rename_help_says_the_old_name_works_too():
+    text = " ".join(run("class", "rename", "--help").output.split())
+    assert "their rejoin code still works, with the new name or the old one" in text

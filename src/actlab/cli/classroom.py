@@ -258,7 +258,8 @@ def rename(
     new: Annotated[str, typer.Argument(help="Their new display name")],
     db: Annotated[str | None, typer.Option(help=DB_HELP)] = None,
 ) -> None:
-    """Rename a learner; their answers follow, and their rejoin code still works."""
+    """Rename a learner; their answers follow, and their rejoin code still works, with the new name or the old one
+    (the old one brings them back under the new name, and they are told so, while nobody else takes it)."""
     store = open_store(db)
     klass = _find(store, name)
     try:
