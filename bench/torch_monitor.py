@@ -41,6 +41,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from actlab.interop import _torch_stats
 from actlab.torch import Monitor
 
 
@@ -159,7 +160,9 @@ def floor(factory, rounds: int) -> None:
     a forward hook on each activation module that does nothing; a pre-hook on the node that made its output (how
     ||dL/da|| is taken); the dot product for ||dL/da||^2; the activation's own sums (ReLU: counts of a > 0 and sums
     of a per unit, the sum of a^2; GELU: f' by torch's gelu_backward, then |f'| per unit, the count of nonzero f',
-    |a| per unit, a^2, the sum of a); the weight-gradient norms and the one transfer to the host. What the Monitor
+    |a| per unit, a^2, the sum of a); the same sums as the Monitor makes them on a CPU with numba (GELU: f' by
+    gelu_backward, then one compiled pass over f' and one over a; ReLU as before); the weight-gradient norms and the
+    one transfer to the host. What the Monitor
     costs above the last rung is its bookkeeping (places, the structure, dead history, non-finite checks)."""
     model, x, y = factory()
     opt = torch.optim.SGD(model.parameters(), lr=1e-4)
@@ -225,7 +228,28 @@ def floor(factory, rounds: int) -> None:
             found.append(torch.dot(g, g))
         output.grad_fn.register_prehook(pre)
 
-    mon = Monitor(model, every=1)
+    mon = Monitor(model, every=1)  # a CPU model: this loads the compiled passes (numba) where they are installed
+    kernels = _torch_stats.kernels()
+
+    def compiled(module, inputs, output):
+        """The same sums as the monitor makes them on a CPU with numba: GELU's f' by torch, then one compiled pass
+        over f' and one over a (ReLU keeps its four torch calls, as the monitor does)."""
+        if not isinstance(module, nn.GELU) or kernels is None:
+            return sums(module, inputs, output)
+        a = output.detach()
+        a = a.reshape(-1, a.shape[-1])
+        w = a.shape[-1]
+        z = inputs[0].detach().reshape(-1, w)
+        d = aten.gelu_backward.grad_input(buffer("ones", z), z, approximate="none", grad_input=buffer("s", z))
+        dbuf, abuf = torch.empty(w + 1), torch.empty(2 * w + 2)
+        kernels.derivative_sums(d.numpy(), False, dbuf.numpy())
+        kernels.output_sums(a.numpy(), False, 0, 0.0, abuf.numpy())
+        found.extend([dbuf[:w], dbuf[w], abuf[:w], abuf[2 * w], abuf[2 * w + 1]])
+
+        def pre(grads):
+            g = grads[0].reshape(-1)
+            found.append(torch.dot(g, g))
+        output.grad_fn.register_prehook(pre)
 
     def monitored() -> None:
         with mon.step() as s:
@@ -236,7 +260,9 @@ def floor(factory, rounds: int) -> None:
 
     variants = {"bare": bare, "bare again (A/A)": bare, "+ a forward hook doing nothing": hooked(nothing),
                 "+ a pre-hook on the output's node": hooked(node_only), "+ ||dL/da||^2 (one dot)": hooked(node_dot),
-                "+ the activation's sums": hooked(sums), "+ weight norms, one transfer": hooked(sums, True),
+                "+ the activation's sums (torch)": hooked(sums),
+                "+ the sums, compiled where the Monitor does": hooked(compiled),
+                "+ weight norms, one transfer": hooked(compiled, True),
                 "Monitor(every=1)": monitored}
     for _ in range(5):
         for fn in variants.values():

@@ -61,6 +61,7 @@ from ..activations import Activation
 from ..instruments import DORMANT_TAU, SATURATION_FRACTION, layer_reading
 from ..monitor_log import LOG_FORMAT, end_line, read_log
 from ..readings import Finding, LayerSummary, Reading, RunSummary, Status, diagnose, grad_ratio, low_gradient_word
+from . import _torch_stats
 from .torch_recipes import RecipeModule, TorchSource, export_code, module_for, record_for, torch_source
 
 __all__ = ["LayerStats", "Monitor", "MonitorReport", "RecipeModule", "TorchSource", "export_code", "module_for",
@@ -537,6 +538,8 @@ class Monitor:
         # on an accelerator only the first steps are timed (a timing there needs a synchronisation)
         self._times: dict[str, deque] = {"base": deque(maxlen=8), "extra": deque(maxlen=32)}
         self._recalibrate = all(p.device.type == "cpu" for p in model.parameters())
+        if self._recalibrate:  # a CPU model: its sums take the compiled passes, loaded now, not in a timed step
+            _torch_stats.load()
         self._layers: list[_Layer] = []  # every watched place, in the order first seen
         self._modules: list[tuple[nn.Module, _Layer]] = []  # activation modules and their first-call place
         self._calls_of: dict[tuple, _Layer] = {}  # (base name, call number) or (after, function, call) -> place
@@ -983,6 +986,15 @@ class Monitor:
         if not fitted and not self._fit(layer, z):
             return
         d = self._derivative(layer, z)  # a scratch buffer or a fresh tensor: never z itself
+        kernels = _torch_stats.kernels()
+        v = _torch_stats.rows_view(d) if kernels is not None else None
+        if v is not None:  # one compiled pass: the per-unit |f'| sums and the nonzero count
+            w = v.shape[1]
+            buf = torch.empty(w + 1, dtype=d.dtype)
+            kernels.derivative_sums(v, layer.nonneg_deriv, buf.numpy())
+            layer.dsum = buf[:w]
+            layer.nz = None if layer.binary_deriv else buf[w]
+            return
         ad = d if layer.nonneg_deriv else d.abs_()
         layer.dsum = _per_unit(ad)
         layer.nz = None if layer.binary_deriv else _total(ad.sign_())
@@ -1056,11 +1068,18 @@ class Monitor:
             self._measure_derivative(layer, a, fitted=True)
         if layer.dsum is None or layer.dsum.shape[0] != layer.width:
             return
+        rule = layer.saturation_rule
+        kernels = _torch_stats.kernels()
+        v = _torch_stats.rows_view(a) if kernels is not None and (rule is None or rule[0] != "levels") else None
+        if v is not None:
+            self._output_compiled(kernels, layer, a, v, rule)
+            layer.ran = True
+            self._watch_gradient(layer, output)
+            return
         layer.asum = _per_unit(a if layer.nonneg_out else torch.abs(a, out=self._scratch(a)))
         layer.sumsq = s = _sumsq(a)
         if SUM64_ON_CPU and a.is_cpu and s.dtype is torch.float32 and math.isinf(s.item()):
             self._check_squares(layer, a)
-        rule = layer.saturation_rule
         if rule is not None:
             if rule[0] == "ends":  # tanh, hardtanh (mid 0): the |a| sums serve
                 if rule[1] != 0 or layer.nonneg_out:
@@ -1074,6 +1093,28 @@ class Monitor:
         layer.ssum = None if layer.nonneg_out or (rule is not None and rule[0] == "floor") else _total(a)
         layer.ran = True
         self._watch_gradient(layer, output)
+
+    @staticmethod
+    def _output_compiled(kernels, layer: _Layer, a: torch.Tensor, v: np.ndarray, rule: tuple | None) -> None:
+        """The output's sums of _measure_output in one compiled pass over a (v: its (rows, H) NumPy view): per-unit
+        |a| (a where a >= 0), the saturation rule's per-unit distances ("ends" and "floor"), the total of a and of
+        a^2."""
+        w = v.shape[1]
+        mode, mid = 0, 0.0
+        if rule is not None and rule[0] == "ends" and (rule[1] != 0 or layer.nonneg_out):
+            mode, mid = 1, float(rule[1])
+        elif rule is not None and rule[0] == "floor":
+            mode = 2
+        buf = torch.empty(2 * w + 2, dtype=a.dtype)
+        host = buf.numpy()
+        kernels.output_sums(v, layer.nonneg_out, mode, mid, host)
+        layer.asum, layer.sumsq = buf[:w], buf[2 * w + 1]
+        if mode:
+            layer.dist = buf[w:2 * w]
+        # the total of a: from the per-unit sums where they hold it (a >= 0, or the "floor" rule's sums of a)
+        layer.ssum = None if layer.nonneg_out or mode == 2 else buf[2 * w]
+        if SUM64_ON_CPU and a.dtype is torch.float32 and math.isinf(host[2 * w + 1]):  # float32 overflowed
+            Monitor._check_squares(layer, a)
 
     @staticmethod
     def _check_squares(layer: _Layer, t: torch.Tensor) -> None:
