@@ -155,8 +155,11 @@ def test_a_huge_loss_fits_the_axis_and_a_nan_steps_loss_is_not_drawn(browser, tm
         context, page, errors = open_watch(browser, base, f"{SOURCE}.includes('4 sampled steps')")
         loss = page.evaluate("document.getElementById('watch-loss').drawn.series[0].y")
         assert loss == [14.9, 3.1795e32, None, None]  # step 3 is a red mark, not a point
+        # the loss spans 31 decades: a log axis (issue 17, V2), whose every tick label fits left of the axis
         fits = page.evaluate("""(() => { const c = document.getElementById('watch-loss'), ctx = c.getContext('2d');
-            return { label: ctx.measureText('3.2e+32').width, left: c.geom.l }; })()""")
+            return { kind: c.axisKind, ticks: c.tickLabels, label: Math.max(...c.tickLabels.map((t) =>
+                     ctx.measureText(t).width)), left: c.geom.l }; })()""")
+        assert fits["kind"] == "log" and fits["ticks"][-1] == "10³¹"
         assert fits["label"] + 4 <= fits["left"]
         assert errors == []
         context.close()

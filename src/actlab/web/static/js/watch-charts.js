@@ -1,6 +1,7 @@
 // The watch page's charts: the playground's light log-scale canvas charts, with what a practitioner's run needs
 // besides: a zero drawn as a marked stub at the foot of a log axis (it has no place on one), steps that held a NaN
-// or an inf marked where they fall, lone finite points drawn as dots, and the loss on a linear axis.
+// or an inf marked where they fall, lone finite points drawn as dots, and the loss on a log axis when it spans
+// decades (a diverging run) or a linear one when it does not, each chart saying under its axis which it has.
 // They stay readable from 2 to 100 layers and from 400 px wide: the left margin fits the widest axis label, labels
 // that would overlap are thinned (every k-th is written, the rest are named on hover), and past eight lines the
 // lines are shaded from the first layer to the last with a key saying so. Each chart keeps what it drew and where
@@ -10,6 +11,7 @@ import { logAxis, power10, sized } from "./livechart.js";
 
 const M = { l: 48, r: 10, t: 20, b: 34 };
 const NAN_COLOUR = "#b3261e";
+const TEXT_H = 11;  // px: the height of a line of the charts' 11 px text, for the boxes the tests compare
 export const MANY = 8;  // past this many lines, a shaded ramp replaces the named keys
 
 // the k-th of n lines' colour: the palette for a few, a ramp from dark blue (first layer) to orange (last) for many
@@ -25,6 +27,28 @@ function fitText(ctx, text, max) {
   let s = text;
   while (s.length > 1 && ctx.measureText(`${s}…`).width > max) s = s.slice(0, -1);
   return `${s}…`;
+}
+
+// text broken at spaces into lines of at most `max` px (a word longer than that is cut with an ellipsis)
+export function wrapText(ctx, text, max) {
+  const out = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    const next = line ? `${line} ${word}` : word;
+    if (!line || ctx.measureText(next).width <= max) { line = next; continue; }
+    out.push(fitText(ctx, line, max)); line = word;
+  }
+  if (line) out.push(fitText(ctx, line, max));
+  return out;
+}
+
+// Whether the loss is drawn on a log axis: every finite value is above 0 and the largest is at least 100 times
+// the smallest (a diverging run: 131 then 1.3e7 would sit on the floor of a linear axis running to 4e21).
+export const LOSS_DECADES = 2;
+export function lossIsLog(values) {
+  const ok = values.filter(Number.isFinite);
+  if (!ok.length || ok.some((v) => v <= 0)) return false;
+  return Math.log10(Math.max(...ok) / Math.min(...ok)) >= LOSS_DECADES;
 }
 
 // Layer names shortened to what tells them apart: the dotted parts all of them share at the front and the back
@@ -106,16 +130,26 @@ export function watchBars(canvas, args) {
   canvas.drawn = { categories, bars, line, labels };
   canvas.redraw = () => watchBars(canvas, args);
   const { ctx, w, h } = sized(canvas);
-  keys(ctx, [{ name: barName, color: PALETTE[0] }, { name: lineName, color: PALETTE[1], dash: true }], w);
-  const top = M.t + 12, base = h - M.b;
-  const axis = logAxis([...bars, ...line], top, base - 12);  // 12 px under the lowest decade: where zeros go
+  const keyBoxes = [];
+  keys(ctx, [{ name: barName, color: PALETTE[0] }, { name: lineName, color: PALETTE[1], dash: true }], w, M.l, keyBoxes);
+  // the caption under the keys, wrapped onto as many lines as it needs (the plot starts below its last line)
+  const captionLines = caption ? wrapText(ctx, caption, w - M.l - M.r) : [];
+  canvas.captionLines = captionLines;
+  const top = M.t + 12 + 14 * Math.max(captionLines.length - 1, 0), base = h - M.b;
+  // 12 px under the lowest decade: where zeros go; 14 px over the highest: the tallest bar's value label, which
+  // would otherwise run into the caption above the plot
+  const axis = logAxis([...bars, ...line], top + 14, base - 12);
   const ticks = [...axis.ticks.map((k) => ({ y: axis.y(10 ** k), label: power10(k) })), { y: base, label: "0" }];
   const l = leftMargin(ctx, ticks.map((t) => t.label));
   yAxis(ctx, l, w, top, base, ticks);
-  if (caption) {
-    ctx.fillStyle = "#5b6570"; ctx.textAlign = "right"; ctx.textBaseline = "middle";
-    ctx.fillText(fitText(ctx, caption, w - l - M.r), w - M.r, 9 + 14);
-  }
+  ctx.fillStyle = "#5b6570"; ctx.textAlign = "right"; ctx.textBaseline = "middle";
+  // every text's box [left, top, right, bottom] (for the tests: no two overlap)
+  const boxes = keyBoxes.map((k) => ({ text: k.label, box: [k.left, k.y - TEXT_H / 2, k.right, k.y + TEXT_H / 2] }));
+  captionLines.forEach((text, k) => {
+    const y = 9 + 14 * (k + 1), width = ctx.measureText(text).width;
+    ctx.fillText(text, w - M.r, y);
+    boxes.push({ text, box: [w - M.r - width, y - TEXT_H / 2, w - M.r, y + TEXT_H / 2] });
+  });
   const n = categories.length, slot = (w - l - M.r) / Math.max(n, 1);
   const cx = (i) => l + slot * (i + 0.5);
   canvas.geom = { l, r: w - M.r, slot, n };
@@ -128,6 +162,8 @@ export function watchBars(canvas, args) {
   const put = (text, at, y, into) => {
     const half = ctx.measureText(text).width / 2;
     ctx.fillText(text, at, y); into.push([at - half, at + half]);
+    const y0 = ctx.textBaseline === "top" ? y : y - TEXT_H;
+    boxes.push({ text, box: [at - half, y0, at + half, y0 + TEXT_H] });
   };
   canvas.zeroBars = [];
   bars.forEach((v, i) => {
@@ -154,6 +190,7 @@ export function watchBars(canvas, args) {
     }
   });
   canvas.written = written;
+  canvas.textBoxes = boxes;
   ctx.strokeStyle = PALETTE[1]; ctx.fillStyle = PALETTE[1]; ctx.lineWidth = 2; ctx.setLineDash([5, 4]);
   const ly = (v) => (positive(v) ? axis.y(v) : v === 0 ? base : null);
   ctx.beginPath();
@@ -173,7 +210,8 @@ export function watchBars(canvas, args) {
   }
 }
 
-// Lines against the training step, on a log axis (log: true; a 0 sits on a "0" row under it) or a linear one.
+// Lines against the training step, on a log axis (log: true; a 0 sits on a "0" row under it) or a linear one; the
+// chart writes which under its axis, at the left ("log scale" / "linear scale"), and keeps it as canvas.axisKind.
 // Steps in `marks` (a NaN or an inf) are red vertical lines labelled "NaN"; a finite point with no finite
 // neighbour is a dot, so a run that alternates finite and NaN steps still shows its numbers. `hover` ({i, k}:
 // step index, line) is ringed: the point the page's readout names.
@@ -219,6 +257,7 @@ export function stepLines(canvas, args) {
   }
   const l = leftMargin(ctx, ticks.map((t) => t.label));
   yAxis(ctx, l, w, top, bottom, ticks);
+  canvas.tickLabels = ticks.map((t) => t.label);
   const x0 = x[0] ?? 0, x1 = Math.max(x[x.length - 1] ?? 1, x0 + 1);
   const px = (v) => l + ((v - x0) / (x1 - x0)) * (w - l - M.r);
   canvas.geom = { l, r: w - M.r, px, py };
@@ -226,6 +265,8 @@ export function stepLines(canvas, args) {
   ctx.textAlign = "left"; ctx.fillText(x0.toLocaleString("en-US"), l, bottom + 4);
   ctx.textAlign = "right"; ctx.fillText(x1.toLocaleString("en-US"), w - M.r, bottom + 4);
   ctx.textAlign = "center"; ctx.fillText(xName, (l + w - M.r) / 2, bottom + 16);
+  canvas.axisKind = log ? "log" : "linear";
+  ctx.textAlign = "left"; ctx.fillText(`${canvas.axisKind} scale`, 4, bottom + 16);
   ctx.strokeStyle = NAN_COLOUR; ctx.lineWidth = 1; ctx.setLineDash([2, 2]);
   for (const step of marks) {
     const mx = Math.round(px(step)) + 0.5;

@@ -7,7 +7,7 @@
 import { getJSON } from "./api.js";
 import { fmt } from "./charts.js";
 import { showReading } from "./reading.js";
-import { stepLines, watchBars } from "./watch-charts.js";
+import { lossIsLog, stepLines, watchBars } from "./watch-charts.js";
 
 const $ = (id) => document.getElementById(id);
 const POLL_MS = 1000;
@@ -15,11 +15,13 @@ const QUIET_S = 30;  // no new line for this long, and no end line: say the run 
 const KEEP = 1000;  // the sampled steps the charts hold (the newest; the page says which)
 const count = (n) => n.toLocaleString("en-US");
 let run = null, next = 0, steps = [], losses = [], nanSteps = [], history = [], names = [], lastFinite = null;
+let lossSaid = [];  // per step: the loss as the log holds it ("inf", null, a number), for the readout
 let latest = null, restartNote = "", reread = null;  // reread: the readout last used, said again as steps arrive
 const hover = { bars: null, history: null, loss: null };  // what each chart's readout names
 
 function reset() {
   next = 0; steps = []; losses = []; nanSteps = []; history = []; names = []; lastFinite = null; latest = null;
+  lossSaid = [];
   hover.bars = hover.history = hover.loss = null; reread = null;
   for (const id of ["watch-bars", "watch-history", "watch-loss"]) {
     const c = $(id);
@@ -37,6 +39,7 @@ function cell(tag, text) {
   return el;
 }
 
+const LONG_NAME = 20;  // characters: a layer name longer than this may break after its dots in the table
 const num = (v) => (v === null || v === undefined ? "—" : typeof v === "number" ? fmt(v) : String(v));
 
 // ReLU cannot saturate (f' is 0 or 1): its units under the threshold are rarely active (the log's low_word)
@@ -49,12 +52,24 @@ function drawTable(report) {
   table.setAttribute("aria-label", "Unit health per layer");
   const head = table.createTHead().insertRow();
   for (const h of ["layer", "activation", "units", "‖∂L/∂a‖", "ratio to last", "‖∂L/∂W‖", "W ratio to output", "mean",
-                   "std", "dead", "saturated / rarely active", "dormant", "reading"]) head.append(cell("th", h));
+                   "std", "dead", "saturated / rarely active", "dormant", "reading"]) {
+    const th = head.appendChild(cell("th", h));
+    if (!h.includes(" ")) th.className = "one-word";  // "‖∂L/∂a‖" is not broken at its slash
+  }
   const body = table.createTBody();
   for (const l of report.layers) {
     const row = body.insertRow();
     if (l.non_finite) row.className = "non-finite";
-    for (const v of [l.name, l.activation ?? "—", l.width ?? "—", num(l.act_grad_norm),
+    // a long dotted name ("encoder.layers.0.linear1.activation") may break after its dots, never inside a part, so
+    // the reading keeps its room at 1280 px; a short one stays on one line
+    const name = row.insertCell();
+    const parts = String(l.name).length > LONG_NAME ? String(l.name).split(".") : [String(l.name)];
+    if (parts.length > 1) name.className = "long-name";
+    parts.forEach((part, k) => {
+      name.append(k < parts.length - 1 ? `${part}.` : part);
+      if (k < parts.length - 1) name.append(document.createElement("wbr"));
+    });
+    for (const v of [l.activation ?? "—", l.width ?? "—", num(l.act_grad_norm),
                      num(l.act_grad_ratio_to_last), l.weights_frozen ? "frozen" : num(l.weight_grad_norm),
                      num(l.weight_grad_ratio_to_output), num(l.mean), num(l.std), num(l.dead), lowCount(l),
                      num(l.dormant), l.words ?? ""]) {
@@ -90,7 +105,10 @@ function drawCharts() {
   $("watch-bars").names = args.names;
   stepLines($("watch-history"), { x: steps, log: true, marks: nanSteps, empty: "No finite step yet", hover: hover.history,
                                   series: history.map((y, k) => ({ name: `${k + 1}: ${names[k] ?? ""}`, raw: names[k] ?? "", y })) });
-  stepLines($("watch-loss"), { x: steps, log: false, marks: nanSteps, series: [{ name: "loss", y: losses }],
+  // a loss that spans decades (a diverging run) is drawn on a log axis; a loss that is itself not finite is a
+  // red mark like a step that held a NaN or an inf, never a silent gap
+  const lossMarks = steps.filter((st, i) => nanSteps.includes(st) || lossSaid[i] === "inf" || lossSaid[i] === "-inf");
+  stepLines($("watch-loss"), { x: steps, log: lossIsLog(losses), marks: lossMarks, series: [{ name: "loss", y: losses }],
                                hover: hover.loss, empty: "No loss logged: set s.loss = loss inside mon.step()" });
 }
 
@@ -153,6 +171,7 @@ function take(r) {
   steps.push(r.step);
   // a step that held a NaN or an inf is a red mark, not a point: its loss is not drawn either
   losses.push(!r.non_finite && finite(r.loss) ? r.loss : null);
+  lossSaid.push(r.loss ?? null);
   if (r.non_finite) nanSteps.push(r.step); else lastFinite = r;
   history.forEach((h, k) => {
     const l = r.layers[k];
@@ -180,11 +199,13 @@ async function poll() {
   run = data.run;
   $("watch-restart").textContent = restartNote;
   $("watch-restart").hidden = !restartNote;
-  $("watch-source").textContent = `${data.path}: ${count(data.total)} sampled step${data.total === 1 ? "" : "s"} so far`;
+  const sampled = `${count(data.total)} sampled step${data.total === 1 ? "" : "s"}`;
+  $("watch-source").textContent = `${data.path}: ${sampled}${data.ended ? "" : " so far"}`;
   for (const r of data.reports) take(r);
   if (steps.length > KEEP * 1.5) {
     const cut = steps.length - KEEP;
     steps = steps.slice(cut); losses = losses.slice(cut); history = history.map((h) => h.slice(cut));
+    lossSaid = lossSaid.slice(cut);
     nanSteps = nanSteps.filter((s) => s >= steps[0]);
     hover.history = hover.loss = null;
     if (reread !== readBars) reread = null;
@@ -195,10 +216,11 @@ async function poll() {
   const any = Boolean(latest || data.reports.length);
   document.querySelector(".watch-charts").style.display = any ? "" : "none";
   $("watch-readout").hidden = !any;
+  let trouble = "";  // the banner's only words once the lab answers: a step that could not be drawn
   try {
     if (data.reports.length) draw(data.reports[data.reports.length - 1]);
   } catch (err) {  // the server checked each report; should one still not draw, the page keeps what it showed
-    $("status").textContent = `Step ${data.reports[data.reports.length - 1]?.step} could not be drawn (${err.message}); ` +
+    trouble = `Step ${data.reports[data.reports.length - 1]?.step} could not be drawn (${err.message}); ` +
       "the page shows the steps before it.";
   }
   sayBadLines(data);
@@ -206,7 +228,9 @@ async function poll() {
   const { state, text } = runState(data);
   $("watch-run").textContent = text;
   $("watch-run").dataset.state = state;
-  $("status").textContent = data.total && !data.not_log ? "" : text;
+  // what the run is doing (waiting, ended, not a log) is said once, in the body under the title; the banner keeps
+  // only a trouble of the page itself
+  $("status").textContent = trouble;
   document.body.dataset.ready = "true";
   setTimeout(poll, data.next < data.total ? 0 : POLL_MS);  // catch up at once, then follow
 }
@@ -250,8 +274,10 @@ function readHistory() {
 function readLoss() {
   const i = hover.loss;
   if (i === null || !steps.length) return;
-  const said = nanSteps.includes(steps[i]) ? "this step held a NaN or an inf (not drawn)" :
-    finite(losses[i]) ? `loss ${fmt(losses[i], 4)}` : "no loss logged";
+  const raw = lossSaid[i];
+  const said = raw === "inf" || raw === "-inf" ? `loss ${raw === "inf" ? "+" : "−"}infinity (a red mark, not drawn)` :
+    nanSteps.includes(steps[i]) ? "this step held a NaN or an inf (not drawn)" :
+      finite(losses[i]) ? `loss ${fmt(losses[i], 4)}` : "no loss logged";
   $("watch-readout").textContent = `Step ${count(steps[i])}: ${said}`;
 }
 
