@@ -261,7 +261,7 @@ def floor(factory, rounds: int) -> None:
     variants = {"bare": bare, "bare again (A/A)": bare, "+ a forward hook doing nothing": hooked(nothing),
                 "+ a pre-hook on the output's node": hooked(node_only), "+ ||dL/da||^2 (one dot)": hooked(node_dot),
                 "+ the activation's sums (torch)": hooked(sums),
-                "+ the sums, compiled where the Monitor does": hooked(compiled),
+                "+ the sums as the Monitor makes them": hooked(compiled),
                 "+ weight norms, one transfer": hooked(compiled, True),
                 "Monitor(every=1)": monitored}
     for _ in range(5):
