@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
+from rich.markup import escape
 
 from ._app import app, console, fail
 
@@ -44,6 +46,11 @@ def watch(
     url = f"http://127.0.0.1:{port}/watch"
     note = "" if log.exists() else " (the file does not exist yet: the page waits for it)"
     console.print(f"watching {log}{note} on [bold]{url}[/bold]  (Ctrl+C stops it)")
+    tail = application.state.watch
+    tail.poll()  # the page's own reader: a file that is not a Monitor log is said here too, not only on the page
+    if tail.not_log:
+        Console(stderr=True).print(f"[yellow]warning:[/yellow] {escape(tail.not_log)}. The page says so too, and "
+                                   "reads the file again if it is written anew.", soft_wrap=True)
     if not no_browser:
         from .lab import open_browser_later
 
