@@ -19,7 +19,7 @@ from ...options import check_control
 from ...session import RunConfig
 from ...store import UploadQuota
 from ...training import StopRule
-from ..deps import IdentityDep, SessionsDep, get_identity
+from ..deps import IdentityDep, SessionsDep, get_identity, identify
 from ..pool import RemoteSession, pool
 from ..problems import problem
 from ..sessions import FRAME_BUDGET, TAB_FULL, UNKNOWN_TAB
@@ -35,6 +35,11 @@ MAX_MESSAGE_CHARS = 100_000
 SEND_SECONDS = 30
 MAX_UPDATES_PER_FRAME = 10_000  # a frame's work: 50 epochs of 2,000 updates each (the most allowed) took minutes
 PINS_READ_SECONDS = 5  # the longest a message waits for the class's pins (one read by key; a stuck store is said)
+# In a class, how often an open socket checks that its cookie (or token) still lets it in: a class archived, a
+# learner given a new rejoin code, merged or forgotten, a teacher token rotated all end the run within this time
+# (the page's own poll of the pins says so sooner; this holds for any client). One read by key, on the loop.
+RECHECK_SECONDS = 10
+SIGNED_OUT_REASON = "This browser is no longer signed in to the class: open /join or /teacher/login again."
 log = logging.getLogger(__name__)
 
 
@@ -324,6 +329,8 @@ async def playground_ws(ws: WebSocket, sessions: SessionsDep, tab: str | None = 
         await ws.close(code=code)
         return
     tab = _Tab(ws, sessions, _pins_loader(ws))  # the tab token's job is done: from here, `tab` is this socket's
+    recheck = _still_let_in(ws)
+    checked = time.monotonic()
     inbox: asyncio.Queue = asyncio.Queue(maxsize=256)
     reader = asyncio.create_task(_read(ws, inbox))
     deadline = time.monotonic()
@@ -333,6 +340,13 @@ async def playground_ws(ws: WebSocket, sessions: SessionsDep, tab: str | None = 
         while True:
             if sessions.keepalive_due(sid):
                 await asyncio.to_thread(sessions.keepalive, sid)
+            if recheck is not None and time.monotonic() - checked >= RECHECK_SECONDS:
+                checked = time.monotonic()
+                refused = await recheck()
+                if refused is not None:  # the run stops now, whatever the client does; the page shows the reason
+                    tab.playing = False
+                    await ws.close(code=1008, reason=refused.encode()[:123].decode(errors="ignore"))
+                    return
             if tab.playing and tab.session is not None:
                 try:
                     await tab.advance()
@@ -368,6 +382,30 @@ async def playground_ws(ws: WebSocket, sessions: SessionsDep, tab: str | None = 
         if not released:
             tab.close()  # the training process drops the run and its arrays once it has finished any frame in hand
             sessions.release(sid)
+
+
+def _still_let_in(ws: WebSocket):
+    """In class mode: a coroutine function answering None while the socket's cookie or token still proves the
+    identity it opened with, else the reason to close it with (the one the learner's other pages are given: class
+    archived, new rejoin code, merged, forgotten). None outside class mode, where nobody signs in."""
+    who = get_identity(ws)
+    if who is None or not getattr(ws.app.state, "classroom", False):
+        return None
+    from . import classroom as gate  # the class gate's own reasons (imported here: that module imports much)
+
+    app = ws.app
+
+    async def check() -> str | None:
+        now = await identify(app.state.store, app.state.signing_key, ws.cookies, ws.headers.get("authorization"))
+        if now is not None and (now.class_id, now.learner_id) == (who.class_id, who.learner_id):
+            return None  # the same learner (renamed perhaps) or the same class's teacher
+        if who.is_teacher:
+            klass = await asyncio.to_thread(app.state.store.class_by_id, who.class_id)
+            return gate.ARCHIVED_TEACHER_REASON if klass is not None and klass.archived else SIGNED_OUT_REASON
+        note = await asyncio.to_thread(gate._learner_note_for, app, ws)
+        return note.reason if note is not None else SIGNED_OUT_REASON
+
+    return check
 
 
 def _pins_loader(ws: WebSocket):
