@@ -51,7 +51,8 @@ _sessions: dict = {}  # session key -> PlaygroundSession, in the process that tr
 def _start_child() -> None:
     """A training process: a lower priority than the lab's own process (NICE), so a page or a check is served
     first and training takes the CPU that is left; BLAS on one thread (its spinning threads fight the other
-    slots); Ctrl+C left to the lab (which shuts the pool down); the engine imported now, not on the first frame."""
+    slots); Ctrl+C left to the lab (which shuts the pool down); the engine imported, its compiled kernels and its
+    matrix-product library (actlab._gemm) loaded now, not on the first frame."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -70,6 +71,10 @@ def _start_child() -> None:
 
     with contextlib.suppress(RuntimeError):  # the compiled kernels now, not in the first frame (none: NumPy's)
         _compiled.warm()
+    from .. import _gemm
+
+    with contextlib.suppress(Exception):  # the engine's matrix products chosen now (loading MKL took 0.7-0.8 s): a
+        _gemm.library()  # failure leaves the choice to the first product, which falls back to NumPy and says why
 
 
 def _summary(frame):
