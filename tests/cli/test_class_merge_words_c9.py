@@ -43,5 +43,5 @@ def test_merging_older_spellings_of_one_name_says_so(backend, tmp_path):
                          "VALUES ('ANA', 'ex5', ?, 'incorrect', '', 0, ?)", ('["1"]', klass.id))
         res = run("class", "merge", "physics 2a", "ana", "Ana", "--yes", "--db", str(db))
         assert res.exit_code == 0, res.output
-        assert " ".join(res.output.split()) == ("moved 1 record stored under other spellings of Ana to Ana in physics "
-                                                "2a (attempts, hints and solution views)")
+        assert " ".join(res.output.split()) == ("merged the rows stored under other spellings of Ana into Ana in "
+                                                "physics 2a: 1 record moved (attempts, hints and solution views)")

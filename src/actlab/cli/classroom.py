@@ -380,8 +380,8 @@ def merge(
         fail(str(exc))
     kept, gone = dst.name, src.name  # the stored names, not as typed (merge failed above if either was missing)
     if src.id == dst.id:  # one learner: rows stored under older spellings of the name were moved to it
-        console.print(f"moved {_count(moved, 'record')} stored under other spellings of {kept} to {kept} in "
-                      f"{klass.name} (attempts, hints and solution views)")
+        console.print(f"merged the rows stored under other spellings of {kept} into {kept} in {klass.name}: "
+                      f"{_count(moved, 'record')} moved (attempts, hints and solution views)")
         return
     console.print(f"merged {gone} into {kept} in {klass.name}: {_count(moved, 'record')} moved (attempts, hints "
                   f"and solution views). This cannot be undone; {gone}'s pages and rejoin code now tell them to join "
