@@ -21,6 +21,15 @@ def main() -> int:
     except RuntimeError as exc:
         print(f"actlab: {exc}; the NumPy kernels will be used")
         return 0
+    # the torch monitor's sums (actlab.torch on a CPU model): compiled for float32 and float64 when the module is
+    # imported, which needs numba and NumPy only, not torch
+    try:
+        from actlab.interop import _torch_stats_numba  # noqa: F401
+    except Exception as exc:  # the activation kernels loaded, so this is unexpected: say so, the torch path serves
+        print(f"actlab: the torch monitor's compiled sums failed to compile ({type(exc).__name__}: {exc}); "
+              "its torch path will be used")
+    else:
+        warmed.append("torch monitor sums float32 and float64")
     print(f"actlab: compiled kernels ready ({', '.join(warmed)}) in {time.perf_counter() - start:.1f} s")
     return 0
 

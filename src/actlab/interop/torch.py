@@ -538,8 +538,10 @@ class Monitor:
         # on an accelerator only the first steps are timed (a timing there needs a synchronisation)
         self._times: dict[str, deque] = {"base": deque(maxlen=8), "extra": deque(maxlen=32)}
         self._recalibrate = all(p.device.type == "cpu" for p in model.parameters())
-        if self._recalibrate:  # a CPU model: its sums take the compiled passes, loaded now, not in a timed step
-            _torch_stats.load()
+        # a CPU model: its sums take the compiled passes, loaded in a background thread (numba's import took 3.7-6.5 s
+        # under load, which Monitor() used to wait for); the torch path makes the same sums until they are ready
+        if self._recalibrate:
+            _torch_stats.preload()
         self._layers: list[_Layer] = []  # every watched place, in the order first seen
         self._modules: list[tuple[nn.Module, _Layer]] = []  # activation modules and their first-call place
         self._calls_of: dict[tuple, _Layer] = {}  # (base name, call number) or (after, function, call) -> place
