@@ -41,3 +41,29 @@ def test_replacing_names_a_setting_it_drops(teacher):
     _put(teacher, config={"dataset": "xor", "lr": 0.03}, pinned=[])
     assert _put(teacher, config={"dataset": "xor"}, pinned=[]) == ["lr: 0.03 -> (not set)"]
     assert teacher.get("/api/class/playground").json()["config"] == {"dataset": "xor"}
+
+# The Save's pin notes: "X is ticked but the link does not give it" only when the teacher sent a link or values that
+# leave X out. The teacher's page sends link: null when its link box is untouched (the box shows the saved setup),
+# and the note then named every pinned setting though nothing was left out (found by helper C8).
+
+
+def _notes(client, **body) -> list[str]:
+    res = client.put("/api/class/teacher/playground", json={"merge": True, **body})
+    assert res.status_code == 200, res.text
+    return res.json()["pin_notes"]
+
+
+def test_saving_the_ticks_as_they_are_makes_no_note(teacher):
+    assert _notes(teacher, config={"dataset": "xor", "lr": 0.1}, pinned=["dataset", "lr"]) == []
+    assert _notes(teacher, link=None, config={}, pinned=["dataset", "lr"]) == []  # the page's untouched Save
+    assert teacher.get("/api/class/playground").json()["config"] == {"dataset": "xor", "lr": 0.1}
+
+
+def test_a_link_that_leaves_a_ticked_setting_out_is_still_named(teacher):
+    _notes(teacher, config={"dataset": "xor", "lr": 0.1}, pinned=["dataset", "lr"])
+    notes = _notes(teacher, link="/playground?dataset=circle", pinned=["dataset", "lr"])
+    assert notes == ["lr is ticked but the link does not give it: kept at its saved value 0.1"]
+    notes = _notes(teacher, link="/playground?dataset=circle", pinned=["dataset", "lr", "batch_size"])
+    said = {n.split(" is ticked")[0]: n for n in notes}
+    assert sorted(said) == ["batch_size", "lr"], notes
+    assert "pinned at its default" in said["batch_size"] and "kept at its saved value 0.1" in said["lr"]
