@@ -307,9 +307,12 @@ class MonitorReport:
 
     def __str__(self) -> str:
         age = (f" of {self.steps_run}" if self.steps_run is not None and self.steps_run != self.step else "")
-        lines = [f"actlab monitor: sampled at step {self.step}{age}, {self.sampled_steps} steps sampled"
-                 + (f" (every ~{self.every}, auto)" if self.every and self.auto else
-                    f" (every {self.every})" if self.every else "")]
+        n = self.sampled_steps
+        ran = self.steps_run if self.steps_run is not None else self.step
+        head = (f"actlab monitor: sampled at step {self.step}{age}, {n} step{'' if n == 1 else 's'} sampled" if n else
+                f"actlab monitor: no step sampled yet, {ran} step{'' if ran == 1 else 's'} run")
+        lines = [head + (f" (every ~{self.every}, auto)" if self.every and self.auto else
+                         f" (every {self.every})" if self.every else "")]
         # a/last: |dL/da| over the last watched activation's (the watch page's "ratio to last"); W/out: |dL/dW| of
         # the weights before the activation over the output layer's, the ratio the words below read
         # the module column fits the longest name up to NAME_COLUMN characters; a longer one keeps its end, which tells
@@ -1591,7 +1594,9 @@ class Monitor:
         # the output layer: the last weighted module to run whose weight is trained and got a gradient (a frozen head
         # has no ratio)
         output = next((name for name in reversed(order) if name not in frozen and name not in not_computed), None)
-        output_norm = weight_norm.get(output, math.nan) if output else math.nan
+        # (the model itself is a weighted module named '': nn.Linear(3, 3) alone, whose norm read as missing made its
+        # report 'diverged: the gradients are NaN or infinite')
+        output_norm = weight_norm.get(output, math.nan) if output is not None else math.nan
         def after_output(place) -> bool:  # the activation applied to the output layer's result (a sigmoid head)
             weight_module = place[1][1]
             return weight_module is not None and weight_module == output and bool(place[0].record.saturates_at)
@@ -1687,11 +1692,12 @@ class Monitor:
                 "zero", "Call loss.backward() inside `with mon.step()`, on a forward run with gradients enabled (not "
                 "under torch.no_grad(), not detached); opt.step() and opt.zero_grad() may follow the block.",
                 {"not_computed": sorted(not_computed)}),))
-        elif self._weighted and not order:
+        elif self._weighted and not order:  # no forward, so no gradient: not 'flowing'
             reading = Reading((Finding(
-                Status.FLOWING, f"nothing ran: no weighted module of the watched model ran its forward on sampled "
-                f"step {step}", "Run the model's forward (and loss.backward()) inside `with mon.step()`, calling "
-                "the model the Monitor was given (or the compiled one made from it).", {}),))
+                Status.NO_GRADIENT, f"nothing ran: no weighted module of the watched model ran its forward on sampled "
+                f"step {step}, so no gradient was computed", "Run the model's forward (and loss.backward()) inside "
+                "`with mon.step()`, calling the model the Monitor was given (or the compiled one made from it).",
+                {}),))
         else:
             reading = diagnose(summary) if rows or len(self._weighted) <= 1 else _unwatched_reading()
         bad = next((layer.label for layer, _, r in seen if r["non_finite"]), None)
@@ -1753,8 +1759,12 @@ class Monitor:
         """The latest sampled step's report, with how many steps have run since (it says so before any sample)."""
         notes = [self._cost_note()] if self._auto and self.calibrated_cost is not None else []
         if self._built() is None:
-            reading = Reading((Finding(Status.STARTING, f"no step has been sampled yet ({self.step_count} run)", "",
-                                       {}),))
+            n = self.step_count
+            words = ("no step has been sampled yet: none has run" if not n else
+                     f"no step has been sampled yet: {n} step{'' if n == 1 else 's'} run"
+                     + (f"; every='auto' leaves the first {_WARMUP_STEPS + 1} unsampled, to time them"
+                        if self._auto else ""))
+            reading = Reading((Finding(Status.STARTING, words, "", {}),))
             return MonitorReport(self.step_count, 0, self.every, (), math.nan, None, reading,
                                  tuple(self.notes + notes), self.step_count)
         return dataclasses.replace(self._last, steps_run=self.step_count, every=self.every, auto=self._auto,
