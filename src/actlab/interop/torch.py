@@ -1342,7 +1342,11 @@ class Monitor:
                 grad_sq = math.nan if not math.isfinite(grad_sq) else grad_sq
             # no gradient was computed for the place (its output needed none, or backward never reached it): NaN
             has_grad = slot[3] >= 0 or l.grad_sq_host is not None
-            r += (ssum, nonzero, sumsq, math.sqrt(grad_sq) if has_grad else math.nan, not finite)
+            # the activations themselves (a non-finite gradient from an inf loss flags the place too, and they may
+            # still be finite: the practitioner's ReLU at 4.8e16 under an MSE loss of inf)
+            act_finite = finite or (math.isfinite(ssum) and not math.isnan(sumsq)
+                                    and bool(np.isfinite(r[1]).all() and np.isfinite(r[2]).all()))
+            r += (ssum, nonzero, sumsq, math.sqrt(grad_sq) if has_grad else math.nan, not finite, not act_finite)
         if torch.is_tensor(loss):
             self._loss = values[len(scalars) - 1]
         elif loss is not None:
@@ -1360,9 +1364,13 @@ class Monitor:
         self._note_hidden(seen, order)
         # the words and the reading are built when asked for (report()) or logged: Python work a step need not pay
         step = self.step_count + 1
-        bad = next((l for l, _, r in seen if r[-1]), None)
-        if bad is not None or (self._loss is not None and not math.isfinite(self._loss)):
-            here = {"step": step, "place": bad.label if bad is not None else "the loss"}
+        bad = next((l for l, _, r in seen if r[-1]), None)  # the first place whose activations hold a NaN or an inf
+        bad_grad = next((l for l, _, r in reversed(seen) if r[-2]), None)  # backward's first (the last in forward)
+        bad_loss = self._loss is not None and not math.isfinite(self._loss)
+        if bad is not None or bad_loss or bad_grad is not None:
+            place = (bad.label if bad is not None else "the loss" if bad_loss else
+                     f"the gradient at {bad_grad.label}")
+            here = {"step": step, "place": place}
             self._first_non_finite = self._first_non_finite or here
             self._non_finite_since = self._non_finite_since or here
         else:
@@ -1477,7 +1485,7 @@ class Monitor:
     @staticmethod
     def _count(l: _Layer, d: np.ndarray, a: np.ndarray, extra: np.ndarray | None, rows: int,
                history: tuple[np.ndarray, deque], ssum: float, nonzero: float, sumsq: float, grad_norm: float,
-               non_finite: bool) -> dict:
+               non_finite: bool, act_non_finite: bool = False) -> dict:
         """One place's numbers from its per-unit sums on the host (the engine's masks, as instruments.py reads them);
         made when a report is built, not on every sampled step. A place holding a NaN or an inf gets its norms and
         no counts: which unit is dead, saturated or dormant cannot be read from NaN data."""
@@ -1490,7 +1498,7 @@ class Monitor:
             ssum = float(extra.sum())
         if non_finite:
             return {"act_grad": grad_norm, "mean": ssum / size, "std": math.nan, "zero": None, "saturated": None,
-                    "dead": None, "dormant": None, "non_finite": True}
+                    "dead": None, "dormant": None, "non_finite": True, "act_non_finite": act_non_finite}
         if l.binary_deriv:
             nonzero = float(d.sum())
         # only a function with a zero region has dead units (elsewhere an f' of 0 is underflow: saturated)
@@ -1628,9 +1636,17 @@ class Monitor:
                          "detached from the loss, not in the loss, or left out of backward(inputs=...)): the reading "
                          "judges the weights that got one; if those should learn, compute their outputs with "
                          "gradients enabled")
-        first_bad = next((layer.label for layer, _, r in seen if r["non_finite"]), None)
+        first_bad = next((layer.label for layer, _, r in seen if r.get("act_non_finite")), None)
+        bad_grad = next((layer.label for layer, _, r in reversed(seen) if r["non_finite"]), None)
+        bad_loss = loss is not None and not math.isfinite(loss)
         if first_bad is not None:
             notes.append(f"non-finite activations first appear at {first_bad}")
+        elif bad_loss:
+            notes.append(f"every watched activation is finite: the NaN or inf starts in the loss ({loss}), and the "
+                         "gradients backward computes from it" + (" are non-finite too" if bad_grad else ""))
+        elif bad_grad is not None:
+            notes.append(f"every watched activation and the loss are finite: the gradients are the first to hold a "
+                         f"NaN or an inf, backward reaching {bad_grad} first")
         if first_non_finite is not None and first_non_finite["step"] != step:
             notes.append(f"a NaN or an inf first appeared at step {first_non_finite['step']}, first at "
                          f"{first_non_finite['place']}")
@@ -1700,11 +1716,12 @@ class Monitor:
                 {}),))
         else:
             reading = diagnose(summary) if rows or len(self._weighted) <= 1 else _unwatched_reading()
-        bad = next((layer.label for layer, _, r in seen if r["non_finite"]), None)
-        if bad is not None and reading.status == Status.DIVERGED:  # say where: the first watched place it reached
+        if reading.status == Status.DIVERGED and (first_bad or bad_loss or bad_grad):  # say where it started
             first = reading.findings[0]
-            reading = Reading((dataclasses.replace(first, words=f"{first.words}; the first watched place holding a "
-                                                   f"NaN or an inf is {bad}"),) + reading.findings[1:])
+            where = (f"the first watched activation holding a NaN or an inf is {first_bad}" if first_bad else
+                     "every watched activation is finite: it starts in the loss" if bad_loss else
+                     f"every watched activation is finite: backward's gradient is first non-finite at {bad_grad}")
+            reading = Reading((dataclasses.replace(first, words=f"{first.words}; {where}"),) + reading.findings[1:])
         return MonitorReport(step, sampled, self.every, tuple(rows), output_norm, loss, reading, tuple(notes),
                              first_non_finite=first_non_finite)
 
