@@ -85,12 +85,14 @@ const PINNABLE = ["dataset", "features", "layers", "activations", "lr", "optimiz
 const LINK_NAME = { batch_size: "batch", train_fraction: "train", epochs_per_frame: "speed" };
 
 // the link a learner's /playground opens, and what happens to a learner's own link that says otherwise for a pinned
-// setting: its value is replaced and the learner's page names it (the link gets pinned_overrides=NAMES)
+// setting: its value is replaced and the learner's page names it once (the redirect carries pinned_overrides=NAMES,
+// which the page drops from the address after saying so)
 function learnerLink(saved) {
   if (!saved.learner_link) return "";
   const pins = saved.pinned.length
     ? `<p class="muted">A learner who opens a link with another value of ${esc(saved.pinned.join(", "))} gets the class's value instead;
-       the address then carries <code>pinned_overrides=</code> with the replaced names, and their page says which were replaced.</p>` : "";
+       their page says once which of their link's values were replaced (the lab passes the names in the address as
+       <code>pinned_overrides=</code>, and the page takes them out of it after saying so, so a reload does not repeat it).</p>` : "";
   return `<p id="learner-link" style="overflow-wrap: anywhere">Learners' playground opens at <a href="${esc(saved.learner_link)}">${esc(saved.learner_link)}</a></p>${pins}`;
 }
 
