@@ -73,7 +73,7 @@ def test_monitor_returns_while_the_kernels_load_and_the_torch_path_reports_the_s
     assert got["failure"] is None
     # Monitor() returned at once (it waited the 8 s of the gate before), and three sampled steps ran, while the
     # loading thread was still at work
-    assert got["took"] < 4, got["took"]
+    assert got["took"] < 7, got["took"]  # under the gate's 8 s: a Monitor() that waited for the load takes more
     assert got["alive"] is True
     assert got["loaded_before"] == [False, False, False]
     # then the kernels are there, and a second monitor's steps use them
