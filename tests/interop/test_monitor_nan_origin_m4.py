@@ -54,6 +54,9 @@ def test_an_inf_loss_with_inf_gradients_is_blamed_on_the_loss_not_an_activation(
     assert "every watched activation is finite: the NaN or inf starts in the loss (inf), and the gradients backward " \
            "computes from it are non-finite too" in report.notes, report.notes
     assert report.first_non_finite == {"step": 1, "place": "the loss"}
+    # the Tanh's own line says its activations are finite and its gradient is not (it said it "holds a NaN")
+    assert "activations are finite, but the gradient reaching them holds a NaN or an inf" in report.layers[0].words
+    assert "holds a NaN or an inf on this step" not in report.layers[0].words.split("gradient reaching them")[0]
 
 
 def test_an_inf_loss_with_finite_gradients_names_the_loss():
@@ -77,3 +80,4 @@ def test_a_nan_activation_is_still_named_as_the_activation():
     assert "the first watched activation holding a NaN or an inf is module '1'" in report.reading.words
     assert "non-finite activations first appear at module '1'" in report.notes
     assert report.first_non_finite == {"step": 1, "place": "module '1'"}
+    assert report.layers[0].words.startswith("module '1' holds a NaN or an inf on this step")

@@ -1732,6 +1732,9 @@ class Monitor:
         """The place in words: the gradient of the weights before it (named as the parameter, 'fc1.weight', since
         the gradient may reach the activation's output and stop there), then its units (named as the module)."""
         if r["non_finite"]:
+            if not r.get("act_non_finite"):  # finite activations, a non-finite gradient (an inf loss's backward)
+                return (f"{layer.label}'s activations are finite, but the gradient reaching them holds a NaN or an "
+                        "inf on this step: no unit is counted dead, saturated or dormant from it")
             return (f"{layer.label} holds a NaN or an inf on this step: no unit is counted dead, saturated or dormant "
                     "from it")
         parts = []
