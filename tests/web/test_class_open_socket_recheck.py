@@ -89,3 +89,25 @@ def test_a_rename_keeps_the_socket_running(lab):
                     store.rename(klass.id, "Nia", "Nia B")
                     renamed.append(time.monotonic())
         assert renamed and frames > 3
+
+
+def test_a_store_that_fails_a_check_leaves_the_run_going(lab, monkeypatch):
+    """The re-check reads the store: when that read fails (a database restarting), the run goes on and is checked
+    again later, instead of the socket dying with a server error."""
+    _, klass, nia, _ = lab
+    calls = []
+
+    async def failing(*args, **kwargs):
+        calls.append(1)
+        raise OSError("the database is restarting")
+
+    monkeypatch.setattr(playground, "identify", failing)
+    with nia.websocket_connect("/ws/playground") as ws:
+        ws.send_text(json.dumps({"type": "init", "config": {}}))
+        ws.send_text(json.dumps({"type": "play"}))
+        frames, start = 0, time.monotonic()
+        while time.monotonic() - start < 60 and len(calls) < 2:
+            message = ws.receive()
+            assert message["type"] != "websocket.close", message
+            frames += bool(message.get("bytes"))
+        assert len(calls) >= 2 and frames > 3

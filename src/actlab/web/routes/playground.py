@@ -342,7 +342,11 @@ async def playground_ws(ws: WebSocket, sessions: SessionsDep, tab: str | None = 
                 await asyncio.to_thread(sessions.keepalive, sid)
             if recheck is not None and time.monotonic() - checked >= RECHECK_SECONDS:
                 checked = time.monotonic()
-                refused = await recheck()
+                try:
+                    refused = await recheck()
+                except Exception:  # the store did not answer (a restart, a blip): the run goes on, checked again
+                    log.warning("could not check a class playground socket's sign-in; trying again", exc_info=True)
+                    refused = None
                 if refused is not None:  # the run stops now, whatever the client does; the page shows the reason
                     tab.playing = False
                     await ws.close(code=1008, reason=refused.encode()[:123].decode(errors="ignore"))
