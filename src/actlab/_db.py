@@ -10,6 +10,7 @@ Both answer the same small interface, so the store writes each statement once:
 - ``await read_async(sql, args)`` runs one read from a coroutine without holding up its event loop: the web app's
   per-request identity check (a cookie's learner), which must neither block the loop nor cost a thread hop.
 - ``dialect`` ("sqlite" or "postgresql") picks the few words of DDL that differ (see store.MIGRATIONS).
+- ``unique_violation`` is the exception a statement that breaks a unique index raises.
 
 A location is a file path or a ``postgresql://`` URL; psycopg is imported only for the latter.
 SQLite keeps one connection per thread; PostgreSQL a small pool (Postgres).
@@ -124,6 +125,7 @@ class SQLite:
     commits. Reads need neither (WAL)."""
 
     dialect = "sqlite"
+    unique_violation = sqlite3.IntegrityError
 
     def __init__(self, path: Path):
         if path.is_dir():
@@ -198,6 +200,7 @@ class Postgres:
         except ImportError:
             raise ConfigError("db", "a postgresql:// URL needs psycopg 3: pip install 'actlab[postgres]'") from None
         self._psycopg = psycopg
+        self.unique_violation = psycopg.errors.UniqueViolation
         self.url = url
         self._idle: list = []  # connections not in use, the most recently used last
         self._idle_lock = threading.Lock()

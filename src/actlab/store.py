@@ -492,6 +492,33 @@ def check_class_name(name: object) -> str:
     return name
 
 
+def _archived(name: str) -> ClassArchived:
+    return ClassArchived("class", f"class {name!r} is archived: it takes no new learners or answers (its records can "
+                                  "still be read and exported; 'actlab class archive NAME --undo' opens it again)")
+
+
+_ATTEMPT_COLUMNS = ("learner, exercise, answer, status, feedback, created_at, parts, checker_version, class_id, "
+                    "attempt_id")
+# Store.record_attempt on PostgreSQL, one statement: is the class archived, was this attempt id stored before, and if
+# neither, the class's next number and the attempt. Arguments: class id, attempt id, counter key, then the attempt's
+# columns (_ATTEMPT_COLUMNS). Answers (new id, archived class's name, then the earlier row's id, learner, exercise,
+# answer, class id); NULLs where there is none. The casts name the types of arguments the server cannot infer.
+_RECORD_ATTEMPT_PG = f"""
+WITH closed AS (SELECT name FROM classes WHERE id = CAST(? AS BIGINT) AND archived <> 0),
+prior AS (SELECT id, learner, exercise, answer, class_id FROM attempts WHERE attempt_id = CAST(? AS TEXT)),
+drawn AS (INSERT INTO attempt_numbers (class_key, last_number)
+          SELECT CAST(? AS BIGINT), 1 WHERE NOT EXISTS (SELECT 1 FROM closed) AND NOT EXISTS (SELECT 1 FROM prior)
+          ON CONFLICT (class_key) DO UPDATE SET last_number = attempt_numbers.last_number + 1 RETURNING last_number),
+added AS (INSERT INTO attempts ({_ATTEMPT_COLUMNS}, class_number)
+          SELECT CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT),
+                 CAST(? AS DOUBLE PRECISION), CAST(? AS TEXT), CAST(? AS INTEGER), CAST(? AS INTEGER),
+                 CAST(? AS TEXT), last_number FROM drawn
+          RETURNING id)
+SELECT (SELECT id FROM added), (SELECT name FROM closed), p.id, p.learner, p.exercise, p.answer, p.class_id
+FROM (SELECT 1) AS one LEFT JOIN prior AS p ON TRUE
+""".strip()
+
+
 def _where_class(class_id: int | None) -> tuple[str, tuple]:
     """A condition on class_id that also matches NULL (the local lab)."""
     return ("class_id IS NULL", ()) if class_id is None else ("class_id = ?", (class_id,))
@@ -536,41 +563,79 @@ class Store:
     def record_attempt(self, learner: str, exercise: str, answers: list, verdict: dict, *,
                        class_id: int | None = None, attempt_id: str | None = None) -> int:
         """Write one attempt and commit it; returns its id. Call before showing the verdict. With an
-        ``attempt_id`` already stored, nothing is written and the stored attempt's id is returned."""
+        ``attempt_id`` already stored, nothing is written and the stored attempt's id is returned (the same
+        answer again), or AttemptIdReused is raised (another answer under that id). An archived class is refused
+        (ClassArchived), checked in the same transaction as the insert, so an answer cannot slip in as it closes.
+        The attempt takes its class's next number (never given twice, even by two workers at once, and none drawn
+        for a retry)."""
         learner = check_learner(learner)
-        self._check_open(class_id)
         if attempt_id is not None and (not isinstance(attempt_id, str) or not 1 <= len(attempt_id) <= 64):
             raise ConfigError("attempt_id", "1 to 64 characters (a UUID is the usual choice)")
         answer_json = json.dumps([None if a is None else str(a)[:MAX_ANSWER_CHARS] for a in answers])
+        row = (learner, exercise, answer_json, verdict["status"], verdict["feedback"], time.time(),
+               json.dumps(verdict.get("parts", [])), int(verdict.get("checker_version", 1)), class_id, attempt_id)
+        insert = self._insert_attempt_pg if self.dialect == "postgresql" else self._insert_attempt_sqlite
+        new_id, closed, prior = insert(row, class_id, attempt_id)
+        if closed is not None:
+            raise _archived(closed)
+        if new_id is not None:
+            return new_id
+        # a retry sends the same answer; a key sent again with another answer (or by another learner, or for
+        # another exercise) would be answered with a verdict the log never keeps: refused instead
+        if prior[1:] != (learner, exercise, answer_json, class_id):
+            raise AttemptIdReused("attempt_id", "this Idempotency-Key was sent before with a different answer, "
+                                                "and the log keeps the answer first sent with it, so this one "
+                                                "was neither checked nor recorded: send each new answer with a "
+                                                "new key (the lesson page makes one per answer)")
+        return int(prior[0])
+
+    def _insert_attempt_sqlite(self, row: tuple, class_id: int | None, attempt_id: str | None):
+        """(new id, None, None); (None, the archived class's name, None); or (None, None, the row stored before
+        with this attempt id). One transaction holding SQLite's write lock: the class is open, the class's next
+        number, the attempt (a retry undoes the number drawn for it)."""
         try:
-            # one transaction: the class's next number (the counter's row stays locked until the commit, so two
-            # workers never give one number twice) and the attempt; the row is durable when it returns
             with self.db.transaction():
+                closed = self._archived_name(class_id)
+                if closed is not None:
+                    return None, closed, None
                 number = self.db.execute(
                     "INSERT INTO attempt_numbers (class_key, last_number) VALUES (?, 1) ON CONFLICT (class_key) "
                     "DO UPDATE SET last_number = attempt_numbers.last_number + 1 RETURNING last_number",
                     (_class_key(class_id),))[0][0]
-                rows = self.db.execute(
-                    "INSERT INTO attempts (learner, exercise, answer, status, feedback, created_at, parts, "
-                    "checker_version, class_id, attempt_id, class_number) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                    "ON CONFLICT (attempt_id) DO NOTHING RETURNING id",
-                    (learner, exercise, answer_json, verdict["status"], verdict["feedback"], time.time(),
-                     json.dumps(verdict.get("parts", [])), int(verdict.get("checker_version", 1)), class_id,
-                     attempt_id, number))
+                rows = self.db.execute(f"INSERT INTO attempts ({_ATTEMPT_COLUMNS}, class_number) VALUES "
+                                       "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (attempt_id) DO NOTHING "
+                                       "RETURNING id", (*row, number))
                 if not rows:
                     raise _StoredBefore  # a retry: undo the number drawn for it
-            return int(rows[0][0])
+            return int(rows[0][0]), None, None
         except _StoredBefore:
-            # a retry sends the same answer; a key sent again with another answer (or by another learner, or for
-            # another exercise) would be answered with a verdict the log never keeps: refused instead
-            row = self.db.execute("SELECT id, learner, exercise, answer, class_id FROM attempts WHERE attempt_id = ?",
-                                  (attempt_id,))[0]
-            if (row[1], row[2], row[3], row[4]) != (learner, exercise, answer_json, class_id):
-                raise AttemptIdReused("attempt_id", "this Idempotency-Key was sent before with a different answer, "
-                                                    "and the log keeps the answer first sent with it, so this one "
-                                                    "was neither checked nor recorded: send each new answer with a "
-                                                    "new key (the lesson page makes one per answer)") from None
-            return int(row[0])
+            return None, None, self._attempt_with_id(attempt_id)
+
+    def _insert_attempt_pg(self, row: tuple, class_id: int | None, attempt_id: str | None):
+        """As _insert_attempt_sqlite, in one statement, so one round trip to the server (the transaction of four,
+        a class lookup and a re-read cost six per check): _RECORD_ATTEMPT_PG. A statement commits or rolls back
+        as a whole, so the counter's row, locked by its update until then, gives each number once across workers.
+        Two requests with one new attempt id at the same moment both pass the statement's look for an earlier
+        row; the second's insert then breaks the unique index, its whole statement (its number with it) is rolled
+        back, and it reads the first's row as a retry does."""
+        try:
+            new_id, closed, *prior = self.db.execute(_RECORD_ATTEMPT_PG, (class_id, attempt_id, _class_key(class_id),
+                                                                          *row))[0]
+        except self.db.unique_violation:
+            return None, None, self._attempt_with_id(attempt_id)
+        return (None if new_id is None else int(new_id)), closed, (tuple(prior) if prior[0] is not None else None)
+
+    def _attempt_with_id(self, attempt_id: str) -> tuple:
+        """(id, learner, exercise, answer, class_id) of the attempt stored with this attempt id."""
+        return tuple(self.db.execute("SELECT id, learner, exercise, answer, class_id FROM attempts "
+                                     "WHERE attempt_id = ?", (attempt_id,))[0])
+
+    def _archived_name(self, class_id: int | None) -> str | None:
+        """The class's name when it is archived; None when it is open (the local lab, class None, always is)."""
+        if class_id is None:
+            return None
+        rows = self.db.execute("SELECT name FROM classes WHERE id = ? AND archived <> 0", (class_id,))
+        return rows[0][0] if rows else None
 
     def record_event(self, learner: str, exercise: str, kind: str, level: int | None = None, *,
                      class_id: int | None = None) -> None:
@@ -581,13 +646,9 @@ class Store:
 
     def _check_open(self, class_id: int | None) -> None:
         """Refuse to record into an archived class (the local lab, class None, is always open)."""
-        if class_id is None:
-            return
-        rows = self.db.execute("SELECT name, archived FROM classes WHERE id = ?", (class_id,))
-        if rows and rows[0][1]:
-            raise ClassArchived("class", f"class {rows[0][0]!r} is archived: it takes no new learners or answers "
-                                         "(its records can still be read and exported; 'actlab class archive "
-                                         "NAME --undo' opens it again)")
+        closed = self._archived_name(class_id)
+        if closed is not None:
+            raise _archived(closed)
 
     def graded_attempts(self, class_id: int | None = None, learner: str | None = None) -> list[dict]:
         """A class's attempts (the local lab's with None) in order, as today's checker grades them: rows graded
