@@ -6,7 +6,8 @@ Both answer the same small interface, so the store writes each statement once:
   every statement commits by itself (autocommit), so a row is durable when execute returns.
 - ``transaction()`` is a context manager for statements that must commit together; on SQLite it takes the
   write lock at once (BEGIN IMMEDIATE), on PostgreSQL it is a plain transaction.
-- ``lock()`` (inside a transaction) serialises migrations between processes.
+- ``lock(name)`` (inside a transaction) serialises one kind of write between processes until the transaction ends:
+  LOCKS names them (migrations and the shared caps; class creation, whose name check and insert must not interleave).
 - ``await read_async(sql, args)`` runs one read from a coroutine without holding up its event loop: the web app's
   per-request identity check (a cookie's learner), which must neither block the loop nor cost a thread hop.
 - ``dialect`` ("sqlite" or "postgresql") picks the few words of DDL that differ (see store.MIGRATIONS).
@@ -30,6 +31,8 @@ from pathlib import Path
 from .errors import ConfigError
 
 URL_SCHEMES = ("postgresql://", "postgres://")
+# lock(name)'s PostgreSQL advisory lock numbers (any fixed numbers; SQLite has one write lock for everything)
+LOCKS = {"schema": 7426, "classes": 7427}
 ASYNC_POOL_SIZE = 4  # asynchronous connections per event loop (read_async): one worker's identity checks at once
 
 
@@ -169,7 +172,7 @@ class SQLite:
                 conn.execute("ROLLBACK")
                 raise
 
-    def lock(self) -> None:
+    def lock(self, name: str = "schema") -> None:
         pass  # BEGIN IMMEDIATE already holds the database's one write lock
 
     def after_explicit_ids(self, table: str) -> None:
@@ -281,8 +284,9 @@ class Postgres:
             finally:
                 self._local.conn = outer
 
-    def lock(self) -> None:
-        self.execute("SELECT pg_advisory_xact_lock(7426)")  # any fixed number: actlab's migration lock
+    def lock(self, name: str = "schema") -> None:
+        """Wait for, then hold until the transaction ends, the advisory lock LOCKS[name]."""
+        self.execute("SELECT pg_advisory_xact_lock(?)", (LOCKS[name],))
 
     def after_explicit_ids(self, table: str) -> None:
         """Move the id sequence past rows inserted with their own ids (a copied store)."""

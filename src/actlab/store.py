@@ -760,19 +760,25 @@ class Store:
     # -- classes and learners ------------------------------------------------------------------------------
 
     def create_class(self, name: str) -> tuple[ClassRecord, str]:
-        """A new class and its teacher token; the token is returned this once and only its hash is kept."""
+        """A new class and its teacher token; the token is returned this once and only its hash is kept. A name
+        taken already, ignoring case and spacing (_classes_named), is refused. The look and the insert hold a lock
+        that every creator takes (PostgreSQL's advisory lock "classes", SQLite's write lock), so two creations at
+        once cannot both pass the look: the database has no unique index on the folded name, because stores made
+        before names were compared so may hold such pairs."""
         name = check_class_name(name)
-        if taken := self._classes_named(name):
-            same = "" if taken[0].name == name else " (class names are told apart ignoring case and spacing, as " \
-                                                       "learners' names are)"
-            raise ConfigError("name", f"a class named {taken[0].name!r} exists already{same}; choose another name")
         token = secrets.token_urlsafe(32)
-        for _ in range(20):  # a code collision is rare (1 in about 1e8 per existing class); draw again
-            code = new_code(JOIN_CODE_CHARS)
-            if not self.db.execute("SELECT 1 FROM classes WHERE code = ?", (code,)):
-                break
-        rows = self.db.execute("INSERT INTO classes (name, code, token_hash, created_at) VALUES (?, ?, ?, ?) "
-                               "RETURNING id", (name, code, hash_token(token), time.time()))
+        with self.db.transaction():
+            self.db.lock("classes")
+            if taken := self._classes_named(name):
+                same = "" if taken[0].name == name else " (class names are told apart ignoring case and spacing, " \
+                                                           "as learners' names are)"
+                raise ConfigError("name", f"a class named {taken[0].name!r} exists already{same}; choose another name")
+            for _ in range(20):  # a code collision is rare (1 in about 1e8 per existing class); draw again
+                code = new_code(JOIN_CODE_CHARS)
+                if not self.db.execute("SELECT 1 FROM classes WHERE code = ?", (code,)):
+                    break
+            rows = self.db.execute("INSERT INTO classes (name, code, token_hash, created_at) VALUES (?, ?, ?, ?) "
+                                   "RETURNING id", (name, code, hash_token(token), time.time()))
         return ClassRecord(int(rows[0][0]), name, code, False), token
 
     def _classes(self, where: str = "", args: tuple = ()) -> list[ClassRecord]:
