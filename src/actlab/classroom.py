@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass, field
 
 from . import options
@@ -195,10 +196,26 @@ def iso_utc(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# half of a UTF-16 pair on its own: a broken paste can send one in an answer (JSON "\\ud800"), and UTF-8 cannot hold it
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def export_json(value, indent: int | None = None) -> str:
+    """An export as JSON text with every character as typed, for writing as UTF-8: "Jürgen" and "🎓", not
+    "J\\u00fcrgen" and "\\ud83c\\udf93" (the exports of `actlab class export --format json` and the teacher page). A
+    lone surrogate stays a \\u escape, the one character UTF-8 cannot write: the text is valid JSON either way and
+    reads back to the same value."""
+    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(value, ensure_ascii=False,
+                                                                               indent=indent))
+
+
 def _cell_text(value) -> str:
     """A CSV cell that a spreadsheet will not run as a formula (a learner chooses their own name). An answer (a list
-    of the parts' answers) is written as JSON with its characters as typed ("9.54 × 10^-7", not "\\u00d7")."""
+    of the parts' answers) is written as JSON with its characters as typed ("9.54 × 10^-7", not "\\u00d7"). A lone
+    surrogate, which UTF-8 cannot write (the CSV download failed on it), is written as U+FFFD, the replacement
+    character."""
     text = json.dumps(value, ensure_ascii=False) if isinstance(value, list | dict) else str(value)
+    text = _LONE_SURROGATE.sub("\ufffd", text)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 

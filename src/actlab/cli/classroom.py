@@ -18,6 +18,13 @@ class_app = typer.Typer(help="Classes: join codes, teacher tokens, exports.", no
 app.add_typer(class_app, name="class")
 
 
+def _json(value, indent: int | None = None) -> str:
+    """JSON for stdout or a file, names and answers as typed ("Jürgen", not "J\\u00fcrgen"): classroom.export_json."""
+    from ..classroom import export_json
+
+    return export_json(value, indent=indent)
+
+
 def _find(store, name: str):
     try:
         return store.get_class(name)
@@ -52,7 +59,7 @@ def create(
     except ConfigError as exc:
         fail(str(exc))
     if json_out:
-        typer.echo(json.dumps({"name": klass.name, "code": klass.code, "teacher_token": token}))
+        typer.echo(_json({"name": klass.name, "code": klass.code, "teacher_token": token}))
         return
     console.print(f"class [bold]{klass.name}[/bold] in {store!r}")
     console.print(f"  join code for learners: [bold]{klass.code}[/bold]")
@@ -70,7 +77,7 @@ def list_(db: Annotated[str | None, typer.Option(help=DB_HELP)] = None,
              "look_alikes": [[a.name, b.name] for a, b in store.name_collisions(c.id)]}
             for c in store.classes()]
     if json_out:
-        typer.echo(json.dumps(rows))
+        typer.echo(_json(rows))
         return
     table = Table(title="classes")
     for col in ("name", "code", "learners", "archived"):
@@ -109,11 +116,11 @@ def export(
     klass = _find(store, name)
     if log:
         rows = attempt_log(store, klass.id)
-        text = log_csv(rows) if fmt == "csv" else json.dumps(rows, indent=1)
+        text = log_csv(rows) if fmt == "csv" else _json(rows, indent=1)
     else:
         header, body = export_table(store, klass.id, words=fmt == "csv")  # the CSV in the teacher page's words
-        text = to_csv(header, body) if fmt == "csv" else json.dumps([dict(zip(header, r, strict=True))
-                                                                     for r in body], indent=1)
+        text = to_csv(header, body) if fmt == "csv" else _json([dict(zip(header, r, strict=True)) for r in body],
+                                                               indent=1)
     if output is None:
         typer.echo(text, nl=False)
     else:
@@ -169,7 +176,7 @@ def token(
     klass = _find(store, name)
     new = store.rotate_token(klass.id)
     if json_out:
-        typer.echo(json.dumps({"name": klass.name, "code": klass.code, "teacher_token": new}))
+        typer.echo(_json({"name": klass.name, "code": klass.code, "teacher_token": new}))
     else:
         console.print(f"new teacher token for {klass.name}: [bold]{new}[/bold] (the old one no longer works; "
                       "a teacher logged in with it must log in again)")
@@ -189,7 +196,7 @@ def rejoin_code(
     found = _learner(store, klass, learner)
     found, code = store.new_rejoin_code(klass.id, found.name)
     if json_out:
-        typer.echo(json.dumps({"class": klass.name, "learner": found.name, "rejoin_code": code}))
+        typer.echo(_json({"class": klass.name, "learner": found.name, "rejoin_code": code}))
         return
     console.print(f"new rejoin code for {found.name} in {klass.name}: [bold]{code}[/bold]")
     console.print(f"  It is shown only now, and the old code no longer works. Every device that joined as "
@@ -338,7 +345,7 @@ def playground(
     if json_out:
         for line in changes:  # stdout holds the JSON alone
             typer.echo(line, err=True)
-        typer.echo(json.dumps(saved))
+        typer.echo(_json(saved))
         return
     for line in changes:
         console.print(line, markup=False, highlight=False)
@@ -412,7 +419,7 @@ def class_progress(store, class_name: str, learner: str | None, json_out: bool, 
             fail(f"--learner: nobody named {learner!r} in {klass.name}; actlab progress --class "
                  f"{klass.name!r} lists its learners")
     if json_out:
-        typer.echo(json.dumps([{**r.to_dict(), "solution_before_solving": solution_first(r)} for r in rows]))
+        typer.echo(_json([{**r.to_dict(), "solution_before_solving": solution_first(r)} for r in rows]))
         return
     keys = exercise_keys()
     title = f"{klass.name}: {len(rows)} learner{'s' if len(rows) != 1 else ''}"

@@ -42,6 +42,7 @@ from ...classroom import (
     ClassPlayground,
     LinkSettings,
     attempt_log,
+    export_json,
     export_table,
     learner_rows,
     log_csv,
@@ -793,7 +794,7 @@ def attempts(request: Request, who: IdentityDep,
     if fmt == "csv":
         return Response(log_csv(log), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="actlab-attempts.csv"'})
-    return Response(json.dumps(log), media_type="application/json")
+    return Response(export_json(log), media_type="application/json")  # names and answers as typed, in UTF-8
 
 
 class RejoinRequest(BaseModel):
