@@ -201,6 +201,60 @@ async def _archived_teacher(store: Store, key: bytes, conn: HTTPConnection) -> i
 
 
 
+@dataclass(frozen=True)
+class SignedOutNote:
+    """Why a learner's cookie no longer lets them in, for their open pages: ``detail`` for the API's JSON and the
+    join page, ``reason`` for a socket's close frame (at most 123 bytes, so short), ``status`` for the API."""
+
+    status: int
+    detail: str
+    reason: str
+
+
+FORGOTTEN_NOTE = ("Your teacher removed your name and your answers from this class (both are deleted), so "
+                  "this browser is signed out. You can join the class again as a new learner at /join with the class "
+                  "code; your old rejoin code no longer works.")
+FORGOTTEN_REASON = "Your teacher removed your name and answers: join again at /join as a new learner."
+
+
+def why_signed_out(app, conn: HTTPConnection) -> SignedOutNote | None:
+    """Why a learner's cookie no longer lets them in, when it is genuine and names a learner the class knew: their
+    name was merged into another (`actlab class merge`), their class was archived (409: they did join, and their
+    answers are kept), their teacher gave them a new rejoin code, which signed out every device joined before
+    (Store.new_rejoin_code), or their teacher forgot them (`actlab class forget`: said without their name, which
+    is not kept). None for anything else (no learner cookie, a forged one, a learner still let in): they are told
+    to join. The class gate asks it for a refused request's answer and the join page's note; the playground asks
+    it when an open socket's re-check finds its learner gone (routes/playground.py). It reads the store: call it
+    off the event loop (asyncio.to_thread) where the loop serves others."""
+    learner = _unsign(app.state.signing_key, conn.cookies.get(LEARNER_COOKIE))
+    if learner is None or learner[0] != "l":
+        return None
+    store = app.state.store
+    into = store.merged_into(learner[1])
+    if into is not None:
+        return SignedOutNote(401, f"Your teacher merged the name {store.merged_name(learner[1])} into {into} (one "
+                                  f"person who had joined twice): your answers are now under {into}. Join again as "
+                                  f"{into} with that name's rejoin code, or ask your teacher for a new one.",
+                             "Your teacher merged your name into another: open /join to join again.")
+    found = store.learner_by_id(learner[1])
+    class_part, session = cookie_session(learner[2])
+    if found is None and str(store.forgotten_in(learner[1])) == class_part:
+        return SignedOutNote(401, FORGOTTEN_NOTE, FORGOTTEN_REASON)
+    if found is None or str(found.class_id) != class_part:
+        return None
+    klass = store.class_by_id(found.class_id)
+    if klass is not None and klass.archived:  # the learner joined: "join the class first" was wrong
+        return SignedOutNote(409, f"Your class, {klass.name}, was archived by its teacher: your answers are kept and "
+                                  "your teacher can still read them, but the class takes no new answers, hints or "
+                                  "playground runs now. Ask your teacher if it opens again.", ARCHIVED_REASON)
+    if found.session != session:
+        return SignedOutNote(401, "Your teacher gave you a new rejoin code, so this browser was signed out (anyone "
+                                  "who had your old code is signed out too). Join again at /join with your name, "
+                                  f"{found.name}, and the new code from your teacher. Your answers are kept.",
+                             "Your teacher gave you a new rejoin code: join again at /join with it.")
+    return None
+
+
 async def _close_socket(receive, send, reason: str) -> None:
     """Accept a socket and close it at once with code 1008 and ``reason`` (a close before the handshake is answered
     403 and carries no reason, so the page could not say why). A close frame's reason holds at most 123 bytes."""
@@ -260,7 +314,7 @@ class ClassGate:
         path = scope["path"]
         note = None
         if not teacher and LEARNER_COOKIE in HTTPConnection(scope).cookies:  # an open page of a learner let in before
-            note = await asyncio.to_thread(_learner_note_for, scope["app"], HTTPConnection(scope))
+            note = await asyncio.to_thread(why_signed_out, scope["app"], HTTPConnection(scope))
         if scope["type"] == "websocket":
             if note is not None:  # accepted, to be closed with the reason the page can show
                 return await _close_socket(receive, send, note.reason)
@@ -471,61 +525,10 @@ def join_page(request: Request, code: str = "", another: str = ""):
     if closed is not None:
         return _form(request, "join.html", code=code[:16], message=f"Your class, {closed}, is closed: its teacher "
                      "archived it, so it takes no answers now. Your work is kept; ask your teacher if it opens again.")
-    note = _learner_note_for(request.app, request)
+    note = why_signed_out(request.app, request)
     if note is not None:
         return _form(request, "join.html", code=code[:16], message=note.detail)
     return _form(request, "join.html", code=code[:16])
-
-
-@dataclass(frozen=True)
-class _Note:
-    """Why a learner's cookie no longer lets them in, for their open pages: ``detail`` for the API's JSON and the
-    join page, ``reason`` for a socket's close frame (at most 123 bytes, so short), ``status`` for the API."""
-
-    status: int
-    detail: str
-    reason: str
-
-
-FORGOTTEN_NOTE = ("Your teacher removed your name and your answers from this class (both are deleted), so "
-                  "this browser is signed out. You can join the class again as a new learner at /join with the class "
-                  "code; your old rejoin code no longer works.")
-FORGOTTEN_REASON = "Your teacher removed your name and answers: join again at /join as a new learner."
-
-
-def _learner_note_for(app, conn: HTTPConnection) -> _Note | None:
-    """What a learner whose cookie the gate refused is told, when the cookie is genuine and names a learner the
-    class knew: their name was merged into another (`actlab class merge`), their class was archived (409: they did
-    join, and their answers are kept), or their teacher gave them a new rejoin code, which signed out every device
-    joined before (Store.new_rejoin_code), or their teacher forgot them (`actlab class forget`: said without their
-    name, which is not kept). None for anything else (no cookie, a forged one): they are told to join."""
-    learner = _unsign(app.state.signing_key, conn.cookies.get(LEARNER_COOKIE))
-    if learner is None or learner[0] != "l":
-        return None
-    store = app.state.store
-    into = store.merged_into(learner[1])
-    if into is not None:
-        return _Note(401, f"Your teacher merged the name {store.merged_name(learner[1])} into {into} (one person who "
-                          f"had joined twice): your answers are now under {into}. Join again as {into} with that "
-                          "name's rejoin code, or ask your teacher for a new one.",
-                     "Your teacher merged your name into another: open /join to join again.")
-    found = store.learner_by_id(learner[1])
-    class_part, session = cookie_session(learner[2])
-    if found is None and str(store.forgotten_in(learner[1])) == class_part:
-        return _Note(401, FORGOTTEN_NOTE, FORGOTTEN_REASON)
-    if found is None or str(found.class_id) != class_part:
-        return None
-    klass = store.class_by_id(found.class_id)
-    if klass is not None and klass.archived:  # the learner joined: "join the class first" was wrong
-        return _Note(409, f"Your class, {klass.name}, was archived by its teacher: your answers are kept and your "
-                          "teacher can still read them, but the class takes no new answers, hints or playground "
-                          "runs now. Ask your teacher if it opens again.", ARCHIVED_REASON)
-    if found.session != session:
-        return _Note(401, f"Your teacher gave you a new rejoin code, so this browser was signed out (anyone who had "
-                          f"your old code is signed out too). Join again at /join with your name, {found.name}, and "
-                          "the new code from your teacher. Your answers are kept.",
-                     "Your teacher gave you a new rejoin code: join again at /join with it.")
-    return None
 
 
 def _joined_page(request: Request, code: str | None = None, name: str | None = None) -> HTMLResponse | None:

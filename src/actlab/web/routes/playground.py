@@ -406,7 +406,7 @@ def _still_let_in(ws: WebSocket):
         if who.is_teacher:
             klass = await asyncio.to_thread(app.state.store.class_by_id, who.class_id)
             return gate.ARCHIVED_TEACHER_REASON if klass is not None and klass.archived else SIGNED_OUT_REASON
-        note = await asyncio.to_thread(gate._learner_note_for, app, ws)
+        note = await asyncio.to_thread(gate.why_signed_out, app, ws)
         return note.reason if note is not None else SIGNED_OUT_REASON
 
     return check
