@@ -53,7 +53,8 @@ def test_a_layer_that_dies_mid_run_reads_dead_after_dead_evidence_samples_not_a_
     assert r.layers[0].dead == 64 and r.layers[0].window == DEAD_EVIDENCE
     # the output layer's input is all 0 now, so no weight gets a gradient: no_gradient ranks first, dead layer next
     assert "dead_layer" in [f.status.value for f in r.reading.findings]
-    assert f"all 64 units in module '1' are dead over the last {DEAD_EVIDENCE} sampled batches" in r.layers[0].words
+    assert f"all 64 units in module '1' (ReLU) are dead over the last {DEAD_EVIDENCE} sampled batches" \
+        in r.layers[0].words
 
 
 def test_a_unit_off_on_the_first_batches_only_is_not_dead():
@@ -114,7 +115,8 @@ def test_before_the_evidence_a_switched_off_relu_layer_is_said_to_be_off_with_a_
     r = mon.report()
     assert r.layers[0].dead == 0  # one batch is not the evidence for dead
     assert r.reading.status.value == "vanishing"
-    assert r.reading.words.endswith("every unit of module '1' is off on this batch, so nothing passes back through it")
+    assert r.reading.words.endswith("every unit of module '1' (ReLU) is off on this batch, so nothing passes back "
+                                    "through it")
     assert "sigmoid" not in r.reading.remedy and "Leaky ReLU" in r.reading.remedy
 
 

@@ -77,7 +77,7 @@ def test_a_nan_activation_is_still_named_as_the_activation():
         loss.backward()
         s.loss = loss
     report = mon.report()
-    assert "the first watched activation holding a NaN or an inf is module '1'" in report.reading.words
-    assert "non-finite activations first appear at module '1'" in report.notes
-    assert report.first_non_finite == {"step": 1, "place": "module '1'"}
-    assert report.layers[0].words.startswith("module '1' holds a NaN or an inf on this step")
+    assert "the first watched activation holding a NaN or an inf is module '1' (Tanh)" in report.reading.words
+    assert "non-finite activations first appear at module '1' (Tanh)" in report.notes
+    assert report.first_non_finite == {"step": 1, "place": "module '1' (Tanh)"}
+    assert report.layers[0].words.startswith("module '1' (Tanh) holds a NaN or an inf on this step")

@@ -161,7 +161,7 @@ def test_the_non_finite_note_names_the_module():
     with mon.step():
         model(torch.randn(3, 4)).sum().backward()
     notes = mon.report().notes
-    assert "non-finite activations first appear at module '1'" in notes
+    assert "non-finite activations first appear at module '1' (ReLU)" in notes
 
 
 def test_gradient_accumulation_reads_one_layer_from_the_first_micro_batch():

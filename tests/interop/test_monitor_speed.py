@@ -188,7 +188,7 @@ def test_a_nan_batch_is_reported_not_raised_and_the_next_batch_counts_again():
         model(bad).sum().backward()
     report = mon.report()
     assert report.non_finite and report.layers[0].non_finite and report.layers[0].dead is None
-    assert report.first_non_finite == {"step": 2, "place": "module '1'"}
+    assert report.first_non_finite == {"step": 2, "place": "module '1' (ReLU)"}
     model.zero_grad()
     x = torch.randn(8, 3)
     with mon.step():

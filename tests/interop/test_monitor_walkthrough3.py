@@ -122,7 +122,7 @@ def test_a_dead_layer_says_its_weight_gets_no_gradient_while_its_output_does():
         s.loss.backward()
     second = mon.report().layers[1]
     assert weight["2.weight"] == 0 and act["3"] > 0 and second.act_grad_norm == pytest.approx(act["3"], rel=1e-12)
-    assert second.words.startswith("no gradient reaches '2.weight'; all 16 units in module '3' are dead")
+    assert second.words.startswith("no gradient reaches '2.weight'; all 16 units in module '3' (ReLU) are dead")
     assert "no gradient reaches module '3'" not in str(mon.report())
 
 
@@ -182,13 +182,13 @@ def test_nan_steps_count_no_units_keep_the_dead_history_and_say_where_and_when(t
     row = nan_rep.layers[0]
     assert row.non_finite and row.dead is None and row.saturated is None and row.dormant is None
     assert "no unit is counted" in row.words and nan_rep.reading.status == Status.DIVERGED
-    assert "the first watched activation holding a NaN or an inf is module '1'" in nan_rep.reading.words
-    assert nan_rep.first_non_finite == {"step": 2, "place": "module '1'"}
+    assert "the first watched activation holding a NaN or an inf is module '1' (ReLU)" in nan_rep.reading.words
+    assert nan_rep.first_non_finite == {"step": 2, "place": "module '1' (ReLU)"}
     last = mon.report()
     # the window counts the finite batches only, and the dead units are exactly the ones switched off
     assert [l.window for l in last.layers] == [finite, finite]
     assert last.layers[1].dead == int((~on).sum()) >= 3
-    assert not last.non_finite and last.first_non_finite == {"step": 2, "place": "module '1'"}
+    assert not last.non_finite and last.first_non_finite == {"step": 2, "place": "module '1' (ReLU)"}
     assert any("first appeared at step 2" in n for n in last.notes)
     _, reports = read_log(log)
     assert [r["non_finite"] for r in reports] == [False, True, True] + [False] * 5

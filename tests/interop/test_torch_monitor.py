@@ -107,7 +107,7 @@ def test_killed_relu_units_are_found_by_name():
     by_name = {l.name: l for l in mon.report().layers}
     assert want >= 3 and by_name["3"].dead == want
     # the words name the module as the table does (a Sequential's names are its indices)
-    assert f"{want} of 16 units in module '3' are dead over the last 5 sampled batches" in by_name["3"].words
+    assert f"{want} of 16 units in module '3' (ReLU) are dead over the last 5 sampled batches" in by_name["3"].words
 
 
 def test_inplace_relu_reads_its_input_not_the_overwritten_output():
@@ -195,7 +195,7 @@ def test_a_nan_batch_is_reported_and_never_raises():
     x[3, 1] = math.nan
     _step(mon, model, x, torch.randn(16, 1, dtype=torch.float64))
     report = mon.report()
-    assert "non-finite activations first appear at module '1'" in report.notes
+    assert "non-finite activations first appear at module '1' (Tanh)" in report.notes
     assert report.reading.status == Status.DIVERGED
 
 

@@ -44,6 +44,7 @@ import copy
 import dataclasses
 import json
 import math
+import numbers
 import statistics
 import time
 import weakref
@@ -121,9 +122,38 @@ def derivative(record: Activation, module: nn.Module, z: torch.Tensor) -> torch.
     return d
 
 
-def _label(name: str) -> str:
-    """How the words name a module: by its qualified name, as the report's table does."""
-    return f"module '{name}'" if name else "the model"
+def _label(name: str, kind: str = "", call: int = 0) -> str:
+    """How the words name a module: by its qualified name, as the report's table does. A name that ends in a bare
+    index (an nn.Sequential's '1', 'encoder.3') says nothing of what the module is, so its class follows it, as the
+    note on unknown activations has it: "module '1' (ReLU)"; a later call of the module says which ("module '1'
+    (ReLU, call 2)", "module 'act' (call 2)")."""
+    if not name:
+        return "the model"
+    about = [kind] if kind and name.rpartition(".")[2].isdigit() else []
+    if call:
+        about.append(f"call {call}")
+    return f"module '{name}'" + (f" ({', '.join(about)})" if about else "")
+
+
+def _say_what_the_count_covers(reading: Reading, left_out: list[str]) -> Reading:
+    """The reading's count of dead hidden units ("3 of 64 hidden units are dead") is made over the layers whose weights
+    train; where watched layers were left out of it (frozen weights before them, or weights that got no gradient),
+    it says so, naming them."""
+    findings = list(reading.findings)
+    for i, f in enumerate(findings):
+        dead = f.evidence.get("dead_units") if isinstance(f.evidence, dict) else None
+        if not dead:
+            continue
+        at = f.words.find(" hidden unit")
+        end = f.words.find(" dead", at)
+        if at < 0 or end < 0:
+            continue
+        end += len(" dead")
+        names = "; ".join(left_out[:4]) + (" ..." if len(left_out) > 4 else "")
+        words = (f"{f.words[:end]} (counted over the layers whose weights are trained; not counted: {names})"
+                 f"{f.words[end:]}")
+        findings[i] = dataclasses.replace(f, words=words)
+    return Reading(tuple(findings))
 
 
 def _unwatched_reading() -> Reading:
@@ -478,6 +508,27 @@ def _end_log(path: Path, steps: list) -> None:
             fh.write(end_line(steps[0]))
 
 
+def _what(value, whole: bool = False) -> str:
+    """How a refused argument is described: its value and, for what is not a number, its kind."""
+    if isinstance(value, bool):
+        return f"{value!r}, a bool (True and False are not numbers here)"
+    if isinstance(value, str):
+        try:
+            float(value)
+        except ValueError:
+            return f"{value!r}, a string"
+        return f"{value!r}, a string (give the number itself, without quotes)"
+    if isinstance(value, numbers.Integral) or (isinstance(value, numbers.Real) and not whole):
+        return repr(value)
+    return f"{value!r}, a {type(value).__name__}"
+
+
+def _is_number(value, whole: bool = False) -> bool:
+    """A real number (a whole one where ``whole``): int, float or NumPy's, never a bool or a string."""
+    kind = numbers.Integral if whole else numbers.Real
+    return isinstance(value, kind) and not isinstance(value, bool)
+
+
 class _StepHandle:
     """What ``with mon.step() as s`` gives: set ``s.loss`` to let the reading weigh the loss."""
 
@@ -486,20 +537,46 @@ class _StepHandle:
 
 
 class Monitor:
-    """Watches a model's activations and gradients on sampled training steps; see the module docstring.
+    """Watches a PyTorch model's activations and gradients while it trains, and says in words how they are doing.
+
+        mon = Monitor(model, every="auto", budget=0.03, log="runs/exp1.jsonl", chance_loss=math.log(10))
+        for x, y in loader:
+            with mon.step() as s:            # forward, loss and loss.backward() go inside
+                loss = loss_fn(model(x), y)
+                loss.backward()
+                s.loss = loss                # optional: lets the reading judge the loss against chance
+            opt.step(); opt.zero_grad()
+        print(mon.report())
+        mon.close()                          # ends the log (also done when the monitor is collected)
+
+    Only sampled steps are measured: hooks are attached for that step and taken off after it, so the steps in
+    between cost almost nothing and compiled or eval fast paths are left alone.
 
     Args:
-        model: any torch.nn.Module.
-        every: sample every n-th step, or "auto": time the first steps and pick the interval (2 to 50) that keeps
-            the amortised cost, taken at the upper end of its measured interval, within half of ``budget`` (a share
-            of a step's time; the other half is margin for what the timing misses, AUTO_AIM); on a CPU it keeps
-            timing the recent steps and follows the cost (on an accelerator a timing needs a synchronisation, so
-            only the first steps).
-        window: dead units are those inactive on every one of the last ``window`` sampled batches, counted once at
-            least min(window, DEAD_EVIDENCE) batches were sampled; a layer whose every unit has been inactive on each
-            of its last DEAD_EVIDENCE (5) sampled batches reads dead then, without waiting for the window.
-        log: a JSON-lines file; each sampled step appends one report (``actlab watch FILE`` shows it live).
-        chance_loss: the loss of the best constant prediction, if known (for "not learning" judgements).
+        model: the torch.nn.Module to watch (or torch.compile(model): the model inside it is watched). Every
+            activation module actlab knows (nn.ReLU, nn.GELU, nn.Tanh, nn.LeakyReLU, ...) and every activation
+            applied as a function (F.relu, F.gelu, torch.tanh, ...) is a watched layer.
+        every: sample every n-th step (every=1, "debug mode", samples all of them), or "auto" (the default): time
+            the first steps and choose the interval (2 to 50) that keeps the monitor's share of the training time
+            within ``budget``; on a CPU it keeps timing and follows the cost.
+        budget: for every="auto", the share of a step's time the monitor may add, averaged over the steps: 0.03 is
+            3%. auto aims at half of it and keeps the rest as margin for what its own timing misses.
+        window: how many of the latest sampled batches the dead count looks back over: a unit is dead when it was
+            inactive (derivative 0) on every one of them, counted once at least min(window, 5) were sampled; a
+            layer whose every unit was inactive on each of its last 5 sampled batches reads dead at once.
+        log: a file to write as JSON lines, one report per sampled step, replaced if it exists (``actlab watch
+            FILE`` shows it live in the lab); None (the default) writes nothing.
+        chance_loss: the loss of the best constant prediction, if known (ln C for C balanced classes with
+            cross-entropy, the targets' variance with MSE). Without it the status says only whether gradients
+            flow; with it, whether the model is learning ("healthy", "starting", "not learning").
+
+    What report() says (print it, or read its fields; to_dict() gives the same as JSON): one row per watched
+    layer, from the latest sampled step: |dL/da|, the gradient reaching the activation's output, and a/last, its
+    ratio to the last watched layer's; |dL/dW|, the gradient of the weights just before the activation, and W/out,
+    its ratio to the output layer's; the mean and std of the activations; dead units (over ``window``), units
+    saturated (or, for ReLU, rarely active) and dormant units (Sokar et al. 2023); then a line of words per layer
+    that has something to say, the status (healthy, flowing, vanishing, exploding, dead_layer, diverged, ...), the
+    reading in words with a remedy where one applies, and notes on what the monitor could not see and why.
     """
 
     def __init__(self, model: nn.Module, every: int | str = "auto", budget: float = 0.03, window: int = 100,
@@ -510,21 +587,23 @@ class Monitor:
             "OptimizedModule"
         if compiled:  # torch.compile(model): its hooks would never run in the compiled graph; watch the model in it
             model = model._orig_mod
-        if every != "auto" and (isinstance(every, bool) or not isinstance(every, int) or every < 1):
-            raise ValueError(f"every: a whole number >= 1 or 'auto'; got {every!r}")
-        if not 0 < budget < 1:
-            raise ValueError(f"budget: a share of a step's time between 0 and 1; got {budget!r}")
-        if isinstance(window, bool) or not isinstance(window, int) or window < 1:
-            raise ValueError(f"window: a whole number >= 1; got {window!r}")
-        if chance_loss is not None:
-            given = chance_loss
-            try:
-                chance_loss = float(chance_loss)
-            except (TypeError, ValueError):
-                chance_loss = math.nan
-            if not (math.isfinite(chance_loss) and chance_loss > 0):
-                raise ValueError(f"chance_loss: the loss of the best constant guess, a finite number above 0 (ln C "
-                                 f"for C balanced classes with cross-entropy); got {given!r}")
+        auto = isinstance(every, str) and every == "auto"
+        if not auto and not (_is_number(every, whole=True) and every >= 1):
+            raise ValueError(f"every: a whole number of steps, 1 or more (every=1 samples every step), or 'auto'; "
+                             f"got {_what(every, whole=True)}")
+        if not (_is_number(budget) and 0 < budget < 1):
+            raise ValueError(f"budget: a share of a step's time, a number between 0 and 1 (0.03 is 3%); "
+                             f"got {_what(budget)}")
+        if not (_is_number(window, whole=True) and window >= 1):
+            raise ValueError(f"window: a whole number of sampled batches, 1 or more; got {_what(window, whole=True)}")
+        if chance_loss is not None and not (_is_number(chance_loss) and math.isfinite(chance_loss)
+                                            and chance_loss > 0):
+            raise ValueError(f"chance_loss: the loss of the best constant guess, a finite number above 0 (ln C for "
+                             f"C balanced classes with cross-entropy), or None; got {_what(chance_loss)}")
+        every = every if auto else int(every)
+        window = int(window)
+        budget = float(budget)
+        chance_loss = float(chance_loss) if chance_loss is not None else None
         self.model = model
         self.budget = budget
         self.window = window
@@ -550,6 +629,7 @@ class Monitor:
         self._calls_of: dict[tuple, _Layer] = {}  # (base name, call number) or (after, function, call) -> place
         self._repeat_notes: dict[str, int] = {}  # a module run several times in one forward -> its note's index
         self._weighted = [(n, m) for n, m in model.named_modules() if _is_weighted(m)]
+        self._kinds = {n: type(m).__name__ for n, m in self._weighted}  # how the words name a function's input
         # made once: a closure per module and step would be made and dropped on every sampled step
         self._weight_pre_hooks = [(m, self._weight_pre_hook(n)) for n, m in self._weighted]
         self.notes: list[str] = []
@@ -559,7 +639,7 @@ class Monitor:
         for name, module in model.named_modules():
             record = record_for(module)
             if record is not None:
-                layer = _Layer(name, _label(name), module, record)
+                layer = _Layer(name, _label(name, type(module).__name__), module, record)
                 self._layers.append(layer)
                 self._modules.append((module, layer))
                 self._calls_of[(name, 0)] = layer
@@ -859,7 +939,7 @@ class Monitor:
         layer = self._calls_of.get(key)
         if layer is None:
             name = f"{base.name}#{k + 1}"
-            layer = _Layer(name, f"{_label(base.name)} (call {k + 1})", base.module, base.record)
+            layer = _Layer(name, _label(base.name, type(base.module).__name__, k + 1), base.module, base.record)
             self._calls_of[key] = layer
             self._layers.append(layer)
             self._note_repeated(base, k + 1)
@@ -869,7 +949,7 @@ class Monitor:
         """Says that a module ran several times in one forward and how each call is read (one note per module, kept
         up to the most calls seen)."""
         later = ", ".join(f"'{base.name}#{i}'" for i in range(2, calls + 1))
-        note = (f"{_label(base.name)} ran {calls} times in one forward (one module applied to several inputs, as in "
+        note = (f"{base.label} ran {calls} times in one forward (one module applied to several inputs, as in "
                 f"a siamese network): each call is read as a place of its own, over its own input and the gradient "
                 f"that reaches its own output: '{base.name}' is the first call, {later} the later ones")
         where = self._repeat_notes.get(base.name)
@@ -937,7 +1017,7 @@ class Monitor:
             if record is None:
                 return func(*args, **kwargs)
             site = f"{after or 'input'}:{record.name}" + (f"#{k + 1}" if k else "")
-            where = f"the output of module '{after}'" if after else "the model's input"
+            where = f"the output of {_label(after, self._kinds.get(after, ''))}" if after else "the model's input"
             layer = _Layer(site, f"{record.name} applied as a function to {where}", module, record, functional=True)
             self._calls_of[key] = layer
             self._layers.append(layer)
@@ -1623,7 +1703,8 @@ class Monitor:
         reference = "the output layer" if output is None or output == order[-1] else "the last trained layer"
         if reference != "the output layer":
             why = "frozen" if order[-1] in frozen else "without a gradient on this step"
-            notes.append(f"the output layer, module '{order[-1]}', is {why}: the weight-gradient ratios are taken "
+            notes.append(f"the output layer, {_label(order[-1], self._kinds.get(order[-1], ''))}, is {why}: the "
+                         "weight-gradient ratios are taken "
                          f"against the last trained layer, '{output}.weight'")
         if stale:
             notes.append("backward did not run inside this sampled step's `with mon.step()` block (no gradient "
@@ -1654,6 +1735,7 @@ class Monitor:
             notes.append(f"finite again after that; the sampled steps hold a NaN or an inf again from step "
                          f"{non_finite_since['step']} on, first at {non_finite_since['place']}")
         summaries = []
+        left_out = []  # watched layers the reading's counts leave out, and why
         for layer, (_, weight_module, width, window), r in seen:
             w = weight_norm.get(weight_module, math.nan) if weight_module else math.nan
             is_frozen = weight_module in frozen
@@ -1680,6 +1762,10 @@ class Monitor:
                 summaries.append(LayerSummary(stats.activation, width, w, dead or 0,
                                               (0 if at_output else sat or 0) + (dead or 0),
                                               r["act_grad"], layer.label, f"'{param}'"))
+            else:
+                left_out.append(f"{layer.label}, after the frozen '{param}'" if is_frozen else
+                                f"{layer.label}, after '{param}', which got no gradient" if is_missing else
+                                f"{layer.label}, after no weighted module")
         judged = loss if judged is None else judged  # the mean of the latest sampled losses judges learning
         spans = sorted({s.window for s in rows if s.dead is not None and s.width and s.dead == s.width})
         dead_span = (f"its last {spans[0]}" if len(spans) == 1 else f"the last {spans[0]} to {spans[-1]}") if spans \
@@ -1695,9 +1781,18 @@ class Monitor:
             reference_name="" if reference == "the output layer" else reference,
             dead_over=f"on every point of {dead_span} sampled batches" if dead_span else "on every sampled batch",
             loss_batches=loss_batches if judged is not None and math.isfinite(judged) else None)
-        if output is None and order and set(order) <= frozen:
+        if output is None and order and set(order) <= frozen and not any(p.requires_grad
+                                                                          for p in self.model.parameters()):
+            reading = Reading((Finding(
+                Status.NO_GRADIENT, "nothing is being trained: every parameter of the model is frozen "
+                "(requires_grad=False), so no gradient reached any parameter on sampled step "
+                f"{step}", "If the model should learn, set requires_grad=True on the parameters to train "
+                "(model.requires_grad_(True), or only the layers to fine-tune) and give those to the optimiser.",
+                {"frozen": sorted(frozen)}),))
+        elif output is None and order and set(order) <= frozen:
             reading = Reading((Finding(Status.FLOWING, "every weighted module's weight is frozen "
-                                       "(requires_grad=False): no weight gradient to read", "", {}),))
+                                       "(requires_grad=False): no weight gradient to read; only the model's other "
+                                       "parameters (biases, norms) are trained", "", {}),))
         elif output is None and order:
             reading = Reading((Finding(
                 Status.NO_GRADIENT, f"not computed: no weight got a gradient on sampled step {step} (every "
@@ -1716,6 +1811,8 @@ class Monitor:
                 {}),))
         else:
             reading = diagnose(summary) if rows or len(self._weighted) <= 1 else _unwatched_reading()
+        if left_out and summaries:
+            reading = _say_what_the_count_covers(reading, left_out)
         if reading.status == Status.DIVERGED and (first_bad or bad_loss or bad_grad):  # say where it started
             first = reading.findings[0]
             where = (f"the first watched activation holding a NaN or an inf is {first_bad}" if first_bad else
