@@ -31,30 +31,34 @@ def test_watch_follows_the_log_as_it_grows_and_waits_for_half_written_lines(tmp_
     assert client.get("/api/watch").json()["total"] == 0  # no file yet: the page waits
     _write(log, {"format": LOG_FORMAT, "layers": ["1"]}, _report(1), _report(2))
     first = client.get("/api/watch").json()
-    assert first["header"]["layers"] == ["1"] and [r["step"] for r in first["reports"]] == [1, 2]
-    assert first["next"] == 2
+    assert first["header"]["layers"] == ["1"] and [r["step"] for r in first["points"]] == [1, 2]
+    assert first["next"] == 2 and first["latest"]["step"] == 2
     with log.open("a") as fh:
         fh.write(json.dumps(_report(3))[:20])  # the writer is mid-line
-    assert client.get("/api/watch", params={"since": 2}).json()["reports"] == []
+    assert client.get("/api/watch", params={"since": 2}).json()["points"] == []
     with log.open("a") as fh:
         fh.write(json.dumps(_report(3))[20:] + "\n")
     again = client.get("/api/watch", params={"since": 2}).json()
-    assert [r["step"] for r in again["reports"]] == [3] and again["next"] == 3
+    assert [r["step"] for r in again["points"]] == [3] and again["next"] == 3
 
 
-def test_watch_answers_at_most_200_reports_and_reads_the_rest_on_the_next_call(tmp_path):
+def test_watch_answers_at_most_its_byte_budget_of_points_and_reads_the_rest_on_the_next_call(tmp_path, monkeypatch):
+    from actlab.web.routes import watch
+
+    monkeypatch.setattr(watch, "MAX_POINT_BYTES", 10_000)  # about 100 points of one layer
     log = tmp_path / "run.jsonl"
     _write(log, {"format": LOG_FORMAT, "layers": ["1"]}, *[_report(i) for i in range(450)])
     client = _client(log)
-    got, since = [], 0
+    got, since, answers = [], 0, 0
     while True:
         data = client.get("/api/watch", params={"since": since}).json()
-        if not data["reports"]:
+        if not data["points"]:
             break
-        assert len(data["reports"]) <= 200
-        got += [r["step"] for r in data["reports"]]
+        answers += 1
+        assert len(json.dumps(data["points"], separators=(",", ":"))) <= 10_000
+        got += [r["step"] for r in data["points"]]
         since = data["next"]
-    assert got == list(range(450))
+    assert got == list(range(450)) and answers >= 4
 
 
 def test_a_restarted_log_is_read_from_its_new_start(tmp_path):

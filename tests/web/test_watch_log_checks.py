@@ -34,7 +34,7 @@ def test_a_file_that_is_not_a_monitor_log_says_so_at_once(tmp_path, content, sai
     log = tmp_path / "run.jsonl"
     log.write_bytes(content)
     data = _client(log).get("/api/watch").json()
-    assert data["total"] == 0 and data["reports"] == []
+    assert data["total"] == 0 and data["points"] == []
     assert said in data["not_log"] and "run.jsonl is not a Monitor log" in data["not_log"]
     assert f'{{"format": "{LOG_FORMAT}"' in data["not_log"]  # what a Monitor log's first line is
 
@@ -62,7 +62,7 @@ def test_bad_lines_are_counted_and_named_and_the_good_reports_kept(tmp_path):
                          wrong_number, no_reading, report(6, NAMES), {"event": "end", "steps_run": "six"},
                          report(7, NAMES)))
     data = _client(log).get("/api/watch").json()
-    assert [r["step"] for r in data["reports"]] == [1, 2, 6, 7] and data["total"] == 4
+    assert [r["step"] for r in data["points"]] == [1, 2, 6, 7] and data["total"] == 4
     assert data["bad_lines"] == 5 and data["not_log"] is None and data["ended"] is None
     assert [p["line"] for p in data["problems"]] == [4, 5, 6, 7, 9]
     why = [p["why"] for p in data["problems"]]
@@ -102,7 +102,7 @@ def test_a_rerun_that_writes_more_than_before_is_a_new_run(tmp_path):
     again = _steps(client, first["next"])
     assert again["run"] == 2 and "written again from its start" in again["restarted"]
     assert again["total"] == 12 and again["bad_lines"] == 0
-    assert [r["loss"] for r in _steps(client)["reports"]] == [1.5] * 12
+    assert [r["loss"] for r in _steps(client)["points"]] == [1.5] * 12
 
 
 def test_a_shorter_rerun_and_a_replaced_file_are_new_runs(tmp_path):
@@ -145,11 +145,12 @@ def test_a_deleted_log_waits_for_the_next_one(tmp_path):
     assert tail.run == 2 and tail.total == 0 and tail.size is None and tail.restarted == "the file was deleted"
 
 
-def test_the_route_says_which_reports_it_still_keeps(tmp_path):
+def test_the_route_says_which_reports_it_keeps_of_a_long_run(tmp_path):
     log = tmp_path / "run.jsonl"
     log.write_text(lines(header(NAMES), *[json.dumps(report(s, NAMES)) for s in range(1, 2501)]))
-    data = _steps(_client(log))
-    assert data["total"] == 2500 and data["first_kept"] == 500 and data["reports"][0]["step"] == 501
+    data = _steps(_client(log))  # 2,500 reports: the first 2,000 thinned to every 2nd, the newest 500 all kept
+    assert data["total"] == 2500 and data["every"] == 2 and data["recent_from"] == 2000
+    assert data["points"][0]["step"] == 1 and [p["step"] for p in data["points"][:3]] == [1, 3, 5]
 
 
 @pytest.mark.parametrize("first", [b"[1, 2, 3]\n" * 200, b"\x00\x01 binary, no newline"])
@@ -160,4 +161,4 @@ def test_a_file_that_was_not_a_log_is_read_once_a_monitor_writes_it(tmp_path, fi
     assert _steps(client)["not_log"]
     write_run(log, NAMES, [1, 2, 3])  # a Monitor opens the log afresh
     data = _steps(client)
-    assert data["not_log"] is None and data["run"] == 2 and [r["step"] for r in data["reports"]] == [1, 2, 3]
+    assert data["not_log"] is None and data["run"] == 2 and [r["step"] for r in data["points"]] == [1, 2, 3]

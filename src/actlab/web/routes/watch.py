@@ -8,32 +8,48 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
 
-from ...monitor_log import LogTail
+from ...monitor_log import LogTail, strict
 
 router = APIRouter(tags=["watch"])
-MAX_REPORTS = 200  # per answer: the page asks again for the rest
+MAX_POINT_BYTES = 200_000  # per answer, the history's points as JSON: the page asks again for the rest
 
 
 @router.get("/watch", responses={404: {"description": "The lab was started without a log to watch"}})
 def watch(request: Request, since: Annotated[int, Query(ge=0, le=10**9, description="first report index")] = 0,
           ) -> dict:
-    """The log's header and its reports from index ``since`` (at most 200 per answer; the newest 2,000 are kept).
-    Reading costs at most 4 MB of the file per request. Every report passed on was checked against the log's format
-    (monitor_log.check_record); lines that were not are counted in ``bad_lines`` and the first few named in
-    ``problems``. ``run`` goes up by one each time the log is started again (``restarted`` says how it was seen);
-    ``not_log`` says why the file is not a Monitor log; ``exists`` and ``size`` tell a page that waits what for."""
+    """The log's header and the run's history from report index ``since``: the points the server keeps of the whole
+    run (``every``-th report before report ``recent_from``, every report from it on; monitor_log.RunHistory), at
+    most 200,000 bytes of them per answer (one point when a single point is larger). ``latest`` is the newest report
+    whole, and ``latest_finite`` the newest that held no NaN or inf, sent once the answer reaches the newest point;
+    ``spans`` are the stretches of steps that held one. Besides the points an answer carries the header, at most
+    those two reports, at most 64 spans and 5 named bad lines, so its size is bounded by the model's width, never by
+    the run's length. Reading costs at most 4 MB of the file per request (``unread`` says how much is left).
+
+    Every report passed on was checked against the log's format (monitor_log.check_record); lines that were not are
+    counted in ``bad_lines`` and the first few named in ``problems``. ``run`` goes up by one each time the log is
+    started again (``restarted`` says how it was seen); ``not_log`` says why the file is not a Monitor log; ``exists``
+    and ``size`` tell a page that waits what for."""
     tail: LogTail | None = getattr(request.app.state, "watch", None)
     if tail is None:
         raise HTTPException(404, "no log is being watched: start the lab with `actlab watch FILE`")
-    tail.poll()
-    reports = tail.since(since, MAX_REPORTS)
-    first_kept = tail.total - len(tail.reports)
-    first = max(since, first_kept)
+    with tail.lock:  # two pages asking at once must not read the file, nor the history, over each other
+        tail.poll()
+        history = tail.history
+        points = history.since(since, MAX_POINT_BYTES)
+        following = points[-1]["index"] + 1 if points else history.total
+        # the newest report, once the page has every point: a page that catches up draws the latest step once
+        is_new = since < history.total and following == history.total
+        latest = strict(tail.reports[-1]) if is_new and tail.reports else None
+        latest_finite = strict(tail.latest_finite) if latest is not None and latest.get("non_finite") else None
+        spans = [list(span) for span in history.spans]
+        state = {"total": tail.total, "every": history.every, "recent_from": history.recent_from,
+                 "non_finite": history.non_finite, "header": strict(tail.header), "ended": tail.ended,
+                 "run": tail.run, "restarted": tail.restarted, "not_log": tail.not_log, "bad_lines": tail.bad_lines,
+                 "problems": list(tail.problems), "exists": tail.size is not None, "size": tail.size,
+                 "unread": tail.unread, "mtime": tail.mtime}
     # whether the run ended: the monitor's end line, or how long the file has not changed (a killed script writes
     # no end line; the page says how long it has been quiet)
-    idle = None if tail.mtime is None else max(time.time() - tail.mtime, 0.0)
-    return {"path": tail.path.name, "shown_path": str(tail.path), "header": tail.header, "reports": reports,
-            "next": first + len(reports), "total": tail.total, "first_kept": first_kept, "ended": tail.ended,
-            "idle_s": idle, "run": tail.run, "restarted": tail.restarted, "not_log": tail.not_log,
-            "bad_lines": tail.bad_lines, "problems": tail.problems, "exists": tail.size is not None,
-            "size": tail.size}
+    mtime = state.pop("mtime")
+    idle = None if mtime is None else max(time.time() - mtime, 0.0)
+    return {"path": tail.path.name, "shown_path": str(tail.path), "points": points, "next": following,
+            "spans": spans, "latest": latest, "latest_finite": latest_finite, "idle_s": idle, **state}

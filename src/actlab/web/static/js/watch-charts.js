@@ -212,7 +212,8 @@ export function watchBars(canvas, args) {
 
 // Lines against the training step, on a log axis (log: true; a 0 sits on a "0" row under it) or a linear one; the
 // chart writes which under its axis, at the left ("log scale" / "linear scale"), and keeps it as canvas.axisKind.
-// Steps in `marks` (a NaN or an inf) are red vertical lines labelled "NaN"; a finite point with no finite
+// Steps in `marks` (a NaN or an inf: a step, or [first, last] of a stretch of them, which is shaded between two
+// lines) are red vertical lines, keyed "NaN or inf"; a finite point with no finite
 // neighbour is a dot, so a run that alternates finite and NaN steps still shows its numbers. `hover` ({i, k}:
 // step index, line) is ringed: the point the page's readout names.
 export function stepLines(canvas, args) {
@@ -267,10 +268,15 @@ export function stepLines(canvas, args) {
   ctx.textAlign = "center"; ctx.fillText(xName, (l + w - M.r) / 2, bottom + 16);
   canvas.axisKind = log ? "log" : "linear";
   ctx.textAlign = "left"; ctx.fillText(`${canvas.axisKind} scale`, 4, bottom + 16);
-  ctx.strokeStyle = NAN_COLOUR; ctx.lineWidth = 1; ctx.setLineDash([2, 2]);
-  for (const step of marks) {
-    const mx = Math.round(px(step)) + 0.5;
-    ctx.beginPath(); ctx.moveTo(mx, top); ctx.lineTo(mx, bottom); ctx.stroke();
+  // a stretch of steps is shaded between its two marks (a run of thousands of NaN steps is one band, not a
+  // thousand lines)
+  ctx.strokeStyle = NAN_COLOUR; ctx.fillStyle = "rgba(179, 38, 30, 0.12)"; ctx.lineWidth = 1;
+  for (const mark of marks) {
+    const [first, last] = Array.isArray(mark) ? mark : [mark, mark];
+    const a = Math.round(px(first)) + 0.5, b = Math.round(px(last)) + 0.5;
+    if (b > a) ctx.fillRect(a, top, b - a, bottom - top);
+    ctx.setLineDash([2, 2]);
+    for (const mx of b > a ? [a, b] : [a]) { ctx.beginPath(); ctx.moveTo(mx, top); ctx.lineTo(mx, bottom); ctx.stroke(); }
   }
   ctx.setLineDash([]);
   series.forEach((s, k) => {

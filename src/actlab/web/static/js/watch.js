@@ -4,6 +4,9 @@
 // the run has ended or gone quiet, when the log was started again (and clears the old run), when the file is not a
 // Monitor log, how many lines it skipped, and which steps its charts show. Every chart names the point under the
 // pointer or, for the keyboard, under the focus (arrow keys move it) in the readout below the charts.
+// The charts cover the whole run at any length: the server keeps every `every`-th sampled step before report
+// `recent_from` and every one after (monitor_log.RunHistory), and the page holds the same points, dropping the ones
+// the server dropped, so neither holds more than about 1,500 points however long the run.
 import { getJSON } from "./api.js";
 import { fmt } from "./charts.js";
 import { showReading } from "./reading.js";
@@ -12,16 +15,20 @@ import { lossIsLog, stepLines, watchBars } from "./watch-charts.js";
 const $ = (id) => document.getElementById(id);
 const POLL_MS = 1000;
 const QUIET_S = 30;  // no new line for this long, and no end line: say the run may have stopped
-const KEEP = 1000;  // the sampled steps the charts hold (the newest; the page says which)
 const count = (n) => n.toLocaleString("en-US");
-let run = null, next = 0, steps = [], losses = [], nanSteps = [], history = [], names = [], lastFinite = null;
-let lossSaid = [];  // per step: the loss as the log holds it ("inf", null, a number), for the readout
+// the run's points as the server keeps them ({index, step, loss, non_finite, grads}: one per kept report, oldest
+// first), every k-th before report recentFrom and every one after it; spans: [first, last, how many] stretches of
+// steps that held a NaN or an inf
+let run = null, next = 0, points = [], every = 1, recentFrom = 0, spans = [], nonFinite = 0, total = 0;
+// drawn from the points: per point its step, its finite loss, and per layer its finite gradient
+let steps = [], losses = [], history = [], names = [], lastFinite = null;
+let lossSaid = [];  // per point: the loss as the log holds it ("inf", null, a number), for the readout
 let latest = null, restartNote = "", reread = null;  // reread: the readout last used, said again as steps arrive
 const hover = { bars: null, history: null, loss: null };  // what each chart's readout names
 
 function reset() {
-  next = 0; steps = []; losses = []; nanSteps = []; history = []; names = []; lastFinite = null; latest = null;
-  lossSaid = [];
+  next = 0; points = []; every = 1; recentFrom = 0; spans = []; nonFinite = 0; total = 0;
+  steps = []; losses = []; history = []; names = []; lastFinite = null; latest = null; lossSaid = [];
   hover.bars = hover.history = hover.loss = null; reread = null;
   for (const id of ["watch-bars", "watch-history", "watch-loss"]) {
     const c = $(id);
@@ -51,9 +58,11 @@ function drawTable(report) {
   table.className = "data watch-table";
   table.setAttribute("aria-label", "Unit health per layer");
   const head = table.createTHead().insertRow();
-  for (const h of ["layer", "activation", "units", "‖∂L/∂a‖", "ratio to last", "‖∂L/∂W‖", "W ratio to output", "mean",
-                   "std", "dead", "saturated / rarely active", "dormant", "reading"]) {
+  const heads = ["layer", "activation", "units", "‖∂L/∂a‖", "ratio to last", "‖∂L/∂W‖", "W ratio to output", "mean",
+                 "std", "dead", "saturated / rarely active", "dormant", "reading"];
+  for (const h of heads) {
     const th = head.appendChild(cell("th", h));
+    th.scope = "col";
     if (!h.includes(" ")) th.className = "one-word";  // "‖∂L/∂a‖" is not broken at its slash
   }
   const body = table.createTBody();
@@ -75,9 +84,25 @@ function drawTable(report) {
                      num(l.dormant), l.words ?? ""]) {
       row.append(cell("td", String(v)));
     }
+    // a narrow window stacks each layer's cells under its name, each beside its column's name (watch.css)
+    [...row.cells].forEach((td, k) => { td.dataset.label = heads[k]; });
   }
   $("watch-table").replaceChildren(table);
+  fitTable();
 }
+
+// the table's columns side by side where they fit the window, else each layer stacked as a block (watch.css)
+function fitTable() {
+  const wrap = $("watch-table");
+  wrap.classList.remove("stacked");
+  if (wrap.firstChild && wrap.scrollWidth > wrap.clientWidth + 1) wrap.classList.add("stacked");
+}
+let tableWidth = 0;  // a change of width (not of height, which stacking itself changes) fits the table again
+new ResizeObserver(([entry]) => {
+  if (Math.round(entry.contentRect.width) === tableWidth) return;
+  tableWidth = Math.round(entry.contentRect.width);
+  fitTable();
+}).observe($("watch-table"));
 
 const finite = (v) => typeof v === "number" && Number.isFinite(v);
 
@@ -98,18 +123,25 @@ function barsArgs() {
   };
 }
 
+const nanMarks = () => spans.map(([first, last]) => [first, last]);
+
 function drawCharts() {
-  if (!latest) return;
-  const args = barsArgs();
-  watchBars($("watch-bars"), args);
-  $("watch-bars").names = args.names;
-  stepLines($("watch-history"), { x: steps, log: true, marks: nanSteps, empty: "No finite step yet", hover: hover.history,
+  if (latest) {
+    const args = barsArgs();
+    watchBars($("watch-bars"), args);
+    $("watch-bars").names = args.names;
+  }
+  if (!points.length) return;
+  stepLines($("watch-history"), { x: steps, log: true, marks: nanMarks(), empty: "No finite step yet", hover: hover.history,
                                   series: history.map((y, k) => ({ name: `${k + 1}: ${names[k] ?? ""}`, raw: names[k] ?? "", y })) });
   // a loss that spans decades (a diverging run) is drawn on a log axis; a loss that is itself not finite is a
   // red mark like a step that held a NaN or an inf, never a silent gap
-  const lossMarks = steps.filter((st, i) => nanSteps.includes(st) || lossSaid[i] === "inf" || lossSaid[i] === "-inf");
-  stepLines($("watch-loss"), { x: steps, log: lossIsLog(losses), marks: lossMarks, series: [{ name: "loss", y: losses }],
-                               hover: hover.loss, empty: "No loss logged: set s.loss = loss inside mon.step()" });
+  const inSpan = (st) => spans.some(([first, last]) => first <= st && st <= last);
+  const infLoss = steps.filter((st, i) => (lossSaid[i] === "inf" || lossSaid[i] === "-inf") && !inSpan(st))
+    .map((st) => [st, st]);
+  stepLines($("watch-loss"), { x: steps, log: lossIsLog(losses), marks: [...nanMarks(), ...infLoss],
+                               series: [{ name: "loss", y: losses }], hover: hover.loss,
+                               empty: "No loss logged: set s.loss = loss inside mon.step()" });
 }
 
 function draw(report) {
@@ -120,7 +152,7 @@ function draw(report) {
   drawTable(report);
   const nan = report.first_non_finite;
   $("watch-nan").textContent = nan ? `A NaN or an inf first appeared at step ${count(nan.step)}, first at ${nan.place}` +
-    (nanSteps.length > 1 ? `; ${nanSteps.length} of the ${steps.length} steps shown hold one (red marks).` : ".") : "";
+    (nonFinite > 1 ? `; ${count(nonFinite)} of the ${count(total)} sampled steps held one (red marks).` : ".") : "";
   $("watch-nan").hidden = !nan;
   $("watch-notes").replaceChildren(...(report.notes || []).map((n) => cell("li", n)));
 }
@@ -155,28 +187,49 @@ function sayBadLines(data) {
   el.hidden = false;
 }
 
-function saySpan(data) {
+const ordinal = (n) => {
+  const tens = n % 100, ones = n % 10;
+  return count(n) + (tens >= 11 && tens <= 13 ? "th" : ones === 1 ? "st" : ones === 2 ? "nd" : ones === 3 ? "rd" : "th");
+};
+
+// which steps the charts show, once the run is longer than the points they hold
+function saySpan() {
   const el = $("watch-span");
-  if (!steps.length || steps.length >= data.total) { el.hidden = true; el.textContent = ""; return; }
-  el.textContent = `The charts show sampled steps ${count(steps[0])} to ${count(steps[steps.length - 1])}: the newest ` +
-    `${count(steps.length)} of the ${count(data.total)} sampled steps; the earlier ones are left out.`;
+  const thinned = points.filter((p) => p.index < recentFrom);
+  if (every === 1 || !thinned.length || next < total) { el.hidden = true; el.textContent = ""; return; }
+  const after = points.find((p) => p.index >= recentFrom);
+  el.textContent = `The charts show the whole run: every ${ordinal(every)} sampled step up to step ` +
+    `${count(thinned[thinned.length - 1].step)}, then every sampled step` +
+    (after ? ` from step ${count(after.step)} to ${count(steps[steps.length - 1])}` : "") +
+    ` (${count(points.length)} of the ${count(total)} sampled steps). A step between two drawn ones is not drawn, but` +
+    " one that held a NaN or an inf is still marked in red.";
   el.hidden = false;
 }
 
-function take(r) {
-  if (!history.length || r.layers.length !== history.length) {  // a new header: places were added
-    history = r.layers.map((_, k) => history[k] ?? steps.map(() => null));
+// the points of an answer join the page's, and the ones the server no longer keeps go (the same rule as its own)
+function take(data) {
+  const last = points.length ? points[points.length - 1].index : -1;
+  const fresh = data.points.filter((p) => p.index > last);
+  const before = points.length + fresh.length;
+  every = data.every; recentFrom = data.recent_from; spans = data.spans; nonFinite = data.non_finite;
+  total = data.total;
+  points = points.concat(fresh).filter((p) => p.index >= recentFrom || p.index % every === 0);
+  if (points.length < before) {  // thinned: a step the readout named may have gone
+    hover.history = hover.loss = null;
+    if (reread !== readBars) reread = null;
   }
-  names = r.layers.map((l) => l.name);
-  steps.push(r.step);
+  if (data.latest) {
+    latest = data.latest;
+    lastFinite = latest.non_finite ? data.latest_finite ?? lastFinite : latest;
+  }
+  names = latest ? latest.layers.map((l) => l.name) : (data.header.layers ?? []);
+  if (!fresh.length && points.length === steps.length) return;
+  steps = points.map((p) => p.step);
   // a step that held a NaN or an inf is a red mark, not a point: its loss is not drawn either
-  losses.push(!r.non_finite && finite(r.loss) ? r.loss : null);
-  lossSaid.push(r.loss ?? null);
-  if (r.non_finite) nanSteps.push(r.step); else lastFinite = r;
-  history.forEach((h, k) => {
-    const l = r.layers[k];
-    h.push(l && !l.non_finite && finite(l.act_grad_norm) && l.act_grad_norm >= 0 ? l.act_grad_norm : null);
-  });
+  losses = points.map((p) => (!p.non_finite && finite(p.loss) ? p.loss : null));
+  lossSaid = points.map((p) => p.loss ?? null);
+  const layers = points.reduce((n, p) => Math.max(n, p.grads.length), 0);  // a new header adds places
+  history = Array.from({ length: layers }, (_, k) => points.map((p) => p.grads[k] ?? null));
 }
 
 async function poll() {
@@ -201,30 +254,23 @@ async function poll() {
   $("watch-restart").hidden = !restartNote;
   const sampled = `${count(data.total)} sampled step${data.total === 1 ? "" : "s"}`;
   $("watch-source").textContent = `${data.path}: ${sampled}${data.ended ? "" : " so far"}`;
-  for (const r of data.reports) take(r);
-  if (steps.length > KEEP * 1.5) {
-    const cut = steps.length - KEEP;
-    steps = steps.slice(cut); losses = losses.slice(cut); history = history.map((h) => h.slice(cut));
-    lossSaid = lossSaid.slice(cut);
-    nanSteps = nanSteps.filter((s) => s >= steps[0]);
-    hover.history = hover.loss = null;
-    if (reread !== readBars) reread = null;
-  }
+  take(data);
   next = data.next;
   // no report yet (waiting, or not a Monitor log): no empty chart frames, nothing to point at; shown before the
   // first draw, so the charts are sized in place
-  const any = Boolean(latest || data.reports.length);
+  const any = Boolean(latest || points.length);
   document.querySelector(".watch-charts").style.display = any ? "" : "none";
   $("watch-readout").hidden = !any;
   let trouble = "";  // the banner's only words once the lab answers: a step that could not be drawn
   try {
-    if (data.reports.length) draw(data.reports[data.reports.length - 1]);
+    if (data.latest) draw(data.latest);
+    else if (data.points.length) { drawCharts(); reread?.(); }
   } catch (err) {  // the server checked each report; should one still not draw, the page keeps what it showed
-    trouble = `Step ${data.reports[data.reports.length - 1]?.step} could not be drawn (${err.message}); ` +
-      "the page shows the steps before it.";
+    trouble = `Step ${data.latest?.step ?? data.points[data.points.length - 1]?.step} could not be drawn ` +
+      `(${err.message}); the page shows the steps before it.`;
   }
   sayBadLines(data);
-  saySpan(data);
+  saySpan();
   const { state, text } = runState(data);
   $("watch-run").textContent = text;
   $("watch-run").dataset.state = state;
@@ -232,7 +278,8 @@ async function poll() {
   // only a trouble of the page itself
   $("status").textContent = trouble;
   document.body.dataset.ready = "true";
-  setTimeout(poll, data.next < data.total ? 0 : POLL_MS);  // catch up at once, then follow
+  // catch up at once (points the page has not had, or a long log the lab has not read to its end), then follow
+  setTimeout(poll, data.next < data.total || data.unread > 0 ? 0 : POLL_MS);
 }
 
 // -- readouts: the point under the pointer, or under the focus (arrow keys move it) --------------------------------
@@ -253,6 +300,10 @@ function nearestLine(canvas, i, clientY) {
   return best ?? 0;
 }
 
+// a point from the thinned stretch of the run says so
+const thinnedNote = (i) => (every > 1 && points[i]?.index < recentFrom
+  ? `; here the charts draw every ${ordinal(every)} sampled step` : "");
+
 function readBars() {
   const d = $("watch-bars").drawn, i = hover.bars;
   if (!d || i === null) return;
@@ -266,9 +317,9 @@ function readHistory() {
   const h = hover.history;
   if (!h || !steps.length) return;
   const v = history[h.k]?.[h.i];
-  const said = nanSteps.includes(steps[h.i]) ? "a NaN or an inf (not drawn)" : finite(v) ? fmt(v, 3) : "no value";
+  const said = points[h.i]?.non_finite ? "a NaN or an inf (not drawn)" : finite(v) ? fmt(v, 3) : "no value";
   $("watch-readout").textContent = `Step ${count(steps[h.i])}, layer ${h.k + 1} ('${names[h.k] ?? ""}'): ‖∂L/∂a‖ ${said}` +
-    ` (${h.k + 1} of ${history.length} layers)`;
+    ` (${h.k + 1} of ${history.length} layers)${thinnedNote(h.i)}`;
 }
 
 function readLoss() {
@@ -276,9 +327,9 @@ function readLoss() {
   if (i === null || !steps.length) return;
   const raw = lossSaid[i];
   const said = raw === "inf" || raw === "-inf" ? `loss ${raw === "inf" ? "+" : "−"}infinity (a red mark, not drawn)` :
-    nanSteps.includes(steps[i]) ? "this step held a NaN or an inf (not drawn)" :
+    points[i]?.non_finite ? "this step held a NaN or an inf (not drawn)" :
       finite(losses[i]) ? `loss ${fmt(losses[i], 4)}` : "no loss logged";
-  $("watch-readout").textContent = `Step ${count(steps[i])}: ${said}`;
+  $("watch-readout").textContent = `Step ${count(steps[i])}: ${said}${thinnedNote(i)}`;
 }
 
 function wire(id, onMove, onKey, onFocus, read) {
