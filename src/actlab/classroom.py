@@ -31,6 +31,8 @@ COPIED_TABLES = {  # table -> columns, in an order that keeps every reference va
     "merged_learners": ("id", "class_id", "name", "name_key", "into_id", "into_name", "rejoin_hash", "merged_at"),
     "former_names": ("learner_id", "class_id", "name", "name_key", "renamed_at"),
     "forgotten_learners": ("id", "class_id", "rejoin_hash", "forgotten_at"),
+    "merges": ("id", "class_id", "source_id", "source_name", "source_key", "into_id", "into_name", "learner", "moved",
+               "merged_at"),
 }
 _OWN_IDS = {"merged_learners", "forgotten_learners"}  # ids kept from the learner merged away, not drawn from a sequence
 

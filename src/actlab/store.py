@@ -175,6 +175,21 @@ MIGRATIONS: tuple[str, ...] = (
         forgotten_at {real} NOT NULL
     );
     """,
+    """
+    CREATE TABLE merges (              -- each merge (Store.merge), so Store.unmerge puts back exactly what it moved
+        id {id},
+        class_id INTEGER NOT NULL,
+        source_id BIGINT NOT NULL,     -- the learner merged away (the same as into_id when one learner's spellings were
+        source_name TEXT NOT NULL,     -- gathered), their name and its key
+        source_key TEXT NOT NULL,
+        into_id BIGINT NOT NULL,
+        into_name TEXT NOT NULL,       -- the name the moved rows were given
+        learner TEXT,                  -- JSON of the source's learners row, deleted by the merge (NULL: none was)
+        moved TEXT NOT NULL,           -- JSON {"attempts": [[id, name before], ...], "events": [...]}
+        merged_at {real} NOT NULL
+    );
+    CREATE INDEX merges_by_source ON merges (class_id, source_key);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 # the words of DDL that differ between the two databases
@@ -517,6 +532,14 @@ added AS (INSERT INTO attempts ({_ATTEMPT_COLUMNS}, class_number)
 SELECT (SELECT id FROM added), (SELECT name FROM closed), p.id, p.learner, p.exercise, p.answer, p.class_id
 FROM (SELECT 1) AS one LEFT JOIN prior AS p ON TRUE
 """.strip()
+
+
+_LEARNER_COLUMNS = "id, class_id, name, name_key, name_skeleton, rejoin_hash, created_at, session_version"
+
+
+def _chunks(ids: list[int], size: int = 500) -> list[list[int]]:
+    """``ids`` in runs of ``size``: one statement's placeholders stay well under SQLite's limit."""
+    return [ids[i:i + size] for i in range(0, len(ids), size)]
 
 
 def _where_class(class_id: int | None) -> tuple[str, tuple]:
@@ -1015,6 +1038,7 @@ class Store:
                             (time.time(), found.id))
             self.db.execute("DELETE FROM learners WHERE id = ?", (found.id,))
             self.db.execute("DELETE FROM merged_learners WHERE into_id = ? OR id = ?", (found.id, found.id))
+            self.db.execute("DELETE FROM merges WHERE into_id = ? OR source_id = ?", (found.id, found.id))
             self.db.execute("DELETE FROM former_names WHERE learner_id = ?", (found.id,))
             self._settle_names(class_id)
         return counts
@@ -1046,7 +1070,8 @@ class Store:
         """Move every attempt and event of ``source`` to ``target`` (one person who joined twice) and remove
         ``source``; returns the rows moved. ``target`` keeps its name and rejoin code. Names match ignoring case
         (name_key): "ana" into "Ana" is one learner, and then the rows stored under another spelling of the name
-        (recorded before names were matched so) move to the joined spelling."""
+        (recorded before names were matched so) move to the joined spelling. The merge is recorded (the rows moved,
+        each with the name it had, and the source's learner record), so unmerge can undo it."""
         src, dst = self.learner(class_id, source), self.learner(class_id, target)
         if src is None or dst is None:
             missing = source if src is None else target
@@ -1057,20 +1082,88 @@ class Store:
             if not names:
                 raise ConfigError("learner", f"{source!r} and {target!r} are one learner, {dst.name!r} (names match "
                                              "ignoring case), and all their rows are under that name: nothing to merge")
-        moved = 0
+        moved: dict[str, list] = {"attempts": [], "events": []}
         with self.db.transaction():
-            for table in ("attempts", "events"):
-                moved += len(self.db.execute(
-                    f"UPDATE {table} SET learner = ? WHERE class_id = ? AND learner IN ({', '.join('?' * len(names))}) "
-                    "RETURNING id", (dst.name, class_id, *names)))
+            for table in moved:
+                for name in names:  # one spelling at a time, so each row's name before is known
+                    moved[table] += [[int(r[0]), name] for r in self.db.execute(
+                        f"UPDATE {table} SET learner = ? WHERE class_id = ? AND learner = ? RETURNING id",
+                        (dst.name, class_id, name))]
+            learner_row = None
             if src.id != dst.id:
+                learner_row = self.db.execute(f"SELECT {_LEARNER_COLUMNS} FROM learners WHERE id = ?", (src.id,))[0]
                 self.db.execute(
                     "INSERT INTO merged_learners (id, class_id, name, name_key, into_id, into_name, rejoin_hash, "
                     "merged_at) SELECT id, class_id, name, name_key, ?, ?, rejoin_hash, ? FROM learners WHERE id = ? "
                     "ON CONFLICT DO NOTHING", (dst.id, dst.name, time.time(), src.id))
                 self.db.execute("DELETE FROM learners WHERE id = ?", (src.id,))
                 self._settle_names(class_id)
-        return moved
+            self.db.execute("INSERT INTO merges (class_id, source_id, source_name, source_key, into_id, into_name, "
+                            "learner, moved, merged_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            (class_id, src.id, src.name, fold_name(src.name), dst.id, dst.name,
+                             None if learner_row is None else json.dumps(list(learner_row)), json.dumps(moved),
+                             time.time()))
+        return sum(len(rows) for rows in moved.values())
+
+    def unmerge(self, class_id: int, source: str) -> tuple[str, str, int]:
+        """Undo the latest merge of ``source`` in the class: each row it moved gets back the name it had, and a
+        learner it removed comes back with their id, name, rejoin code and session (their devices are let in
+        again). Returns (source's name, the name the rows had been moved to, rows put back). Refused, with nothing
+        changed, when no merge of that name is recorded (merges made before they were recorded cannot be undone),
+        when a moved row has changed since (deleted by a forget or reset, or under another name after a rename or
+        another merge), or when the source's name is taken again in the class."""
+        key = fold_name(check_learner(source))
+        with self.db.transaction():
+            rows = self.db.execute("SELECT id, source_id, source_name, into_name, learner, moved FROM merges WHERE "
+                                   "class_id = ? AND source_key = ? ORDER BY id DESC LIMIT 1", (class_id, key))
+            if not rows:
+                raise ConfigError("learner", f"no merge of {source!r} is recorded in this class, so there is nothing "
+                                             "to undo (merges made before actlab recorded them cannot be undone)")
+            merge_id, source_id, name, into, learner_json, moved_json = rows[0]
+            moved = json.loads(moved_json)
+            self._check_unchanged(class_id, name, into, moved)
+            if learner_json is not None:
+                learner_row = json.loads(learner_json)
+                taken = self.db.execute("SELECT name FROM learners WHERE class_id = ? AND (name_key = ? OR "
+                                        "name_skeleton = ?)", (class_id, learner_row[3], learner_row[4]))
+                if taken:
+                    raise ConfigError("learner", f"{taken[0][0]!r} has joined this class since {name!r} was merged "
+                                                 f"into {into!r}, and two learners cannot share a name: rename "
+                                                 f"{taken[0][0]!r} first (actlab class rename), then undo the merge; "
+                                                 "nothing was changed")
+                self.db.execute(f"INSERT INTO learners ({_LEARNER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                learner_row)
+                self.db.execute("DELETE FROM merged_learners WHERE id = ?", (source_id,))
+            for table, table_rows in moved.items():
+                before: dict[str, list[int]] = {}
+                for row_id, was in table_rows:
+                    before.setdefault(was, []).append(row_id)
+                for was, ids in before.items():
+                    for chunk in _chunks(ids):
+                        self.db.execute(f"UPDATE {table} SET learner = ? WHERE class_id = ? AND id IN "
+                                        f"({', '.join('?' * len(chunk))})", (was, class_id, *chunk))
+            self.db.execute("DELETE FROM merges WHERE id = ?", (merge_id,))
+        return name, into, sum(len(r) for r in moved.values())
+
+    def _check_unchanged(self, class_id: int, name: str, into: str, moved: dict) -> None:
+        """Refuse to undo a merge when a row it moved is gone or no longer under the name it was moved to."""
+        gone = renamed = total = 0
+        for table, table_rows in moved.items():
+            ids = [row_id for row_id, _ in table_rows]
+            total += len(ids)
+            now = {}
+            for chunk in _chunks(ids):
+                now.update(self.db.execute(f"SELECT id, learner FROM {table} WHERE class_id = ? AND id IN "
+                                           f"({', '.join('?' * len(chunk))})", (class_id, *chunk)))
+            gone += sum(row_id not in now for row_id in ids)
+            renamed += sum(row_id in now and now[row_id] != into for row_id in ids)
+        if gone or renamed:
+            why = " and ".join(part for part in (f"{gone} deleted (a forget or a reset)" if gone else "",
+                                                 f"{renamed} under another name (a rename or another merge)"
+                                                 if renamed else "") if part)
+            raise ConfigError("learner", f"{gone + renamed} of the {total} records the merge of {name!r} into "
+                                         f"{into!r} moved have changed since: {why}. Undoing it would not put back "
+                                         "what was moved, so nothing was changed")
 
     def forgotten_in(self, learner_id: int) -> int | None:
         """The class a forgotten learner (Store.forget) was in, by the id their cookie names; None otherwise."""

@@ -368,8 +368,8 @@ def merge(
     db: Annotated[str | None, typer.Option(help=DB_HELP)] = None,
     yes: Annotated[bool, typer.Option("--yes", help="Do it without asking")] = False,
 ) -> None:
-    """One person who joined under two names: move SOURCE's answers to TARGET and remove SOURCE (asks first). It
-    cannot be undone: the moved answers are not told apart from TARGET's own afterwards."""
+    """One person who joined under two names: move SOURCE's answers to TARGET and remove SOURCE (asks first).
+    `actlab class unmerge NAME SOURCE` undoes it while the moved answers are unchanged."""
     store = open_store(db)
     klass = _find(store, name)
     try:
@@ -377,9 +377,9 @@ def merge(
     except ConfigError as exc:
         fail(str(exc))
     if not yes and src is not None and dst is not None and src.id != dst.id and not typer.confirm(
-            f"Move every answer of {src.name!r} to {dst.name!r} in {klass.name!r} and remove {src.name!r}? This "
-            f"cannot be undone: afterwards the moved answers cannot be told apart from {dst.name}'s own. {src.name}'s "
-            f"rejoin code stops working, and their pages tell them to join as {dst.name}."):
+            f"Move every answer of {src.name!r} to {dst.name!r} in {klass.name!r} and remove {src.name!r}? "
+            f"{src.name}'s rejoin code stops working, and their pages tell them to join as {dst.name}. 'actlab class "
+            f"unmerge' undoes it as long as the moved answers are not changed since (by a rename, forget or reset)."):
         _declined(f"nothing was merged: {src.name} and {dst.name} stay two learners in {klass.name}")
     try:
         moved = store.merge(klass.id, source, target)
@@ -391,8 +391,34 @@ def merge(
                       f"{_count(moved, 'record')} moved (attempts, hints and solution views)")
         return
     console.print(f"merged {gone} into {kept} in {klass.name}: {_count(moved, 'record')} moved (attempts, hints "
-                  f"and solution views). This cannot be undone; {gone}'s pages and rejoin code now tell them to join "
-                  f"as {kept}.")
+                  f"and solution views); {gone}'s pages and rejoin code now tell them to join as {kept}. To undo it: "
+                  f"actlab class unmerge {_quoted(klass.name)} {_quoted(gone)}", markup=False, highlight=False)
+
+
+@class_app.command("unmerge")
+def unmerge(
+    name: Annotated[str, typer.Argument(help="The class's name or join code")],
+    source: Annotated[str, typer.Argument(help="The name that was merged away")],
+    db: Annotated[str | None, typer.Option(help=DB_HELP)] = None,
+) -> None:
+    """Undo the latest merge of SOURCE: every answer, hint and solution view it moved goes back to SOURCE, and SOURCE
+    is a learner again with their rejoin code. Refused, changing nothing, when a moved record has changed since."""
+    store = open_store(db)
+    klass = _find(store, name)
+    try:
+        gone, kept, moved = store.unmerge(klass.id, source)
+    except ConfigError as exc:
+        fail(str(exc))
+    console.print(f"undid the merge of {gone} into {kept} in {klass.name}: {_count(moved, 'record')} moved back "
+                  f"(attempts, hints and solution views). {gone} is a learner again: their rejoin code works, and a "
+                  "browser that had joined as them is let in again.", markup=False, highlight=False)
+
+
+def _quoted(text: str) -> str:
+    """A name as a shell reads it back as one word ('physics 2a')."""
+    import shlex
+
+    return shlex.quote(text)
 
 
 def class_progress(store, class_name: str, learner: str | None, json_out: bool, console, fail) -> None:
