@@ -113,8 +113,7 @@ def run(factory, steps: int, before: type | None = None, monitor: type = Monitor
                 "auto": monitor(model, every="auto", budget=0.03)}
     if before is not None:
         monitors["before:1"] = before(model, every=1)
-    if _torch_stats._preloading is not None:  # the compiled passes load in the background: time them, not torch's
-        _torch_stats._preloading.join(120)
+    _torch_stats.wait(120)  # the compiled passes load in the background: time them, not torch's path
     variants = {"A": bare, "A'": bare, **{k: watched(m) for k, m in monitors.items()}}
     wall = {k: [] for k in variants}
     cpu = {k: [] for k in variants}
@@ -231,8 +230,7 @@ def floor(factory, rounds: int) -> None:
         output.grad_fn.register_prehook(pre)
 
     mon = Monitor(model, every=1)  # a CPU model: this loads the compiled passes (numba) where they are installed,
-    if _torch_stats._preloading is not None:  # in a background thread: wait for it, or the rung times torch's path
-        _torch_stats._preloading.join(120)
+    _torch_stats.wait(120)  # in a background thread: wait for it, or the rung times torch's path
     kernels = _torch_stats.kernels()
 
     def compiled(module, inputs, output):

@@ -49,11 +49,9 @@ def run(net):
 
 start = [time.perf_counter()]
 before, took, loaded_before = run(model())
-thread = getattr(_torch_stats, "_preloading", None)
-alive = thread is not None and thread.is_alive()
+alive = _torch_stats._loader.loading()  # the thread Monitor() started is still at work
 gate.set()
-if thread is not None:
-    thread.join(300)
+_torch_stats.wait(300)
 start = [time.perf_counter()]
 after, _, loaded_after = run(model())
 fields = ("mean", "std", "act_grad_norm", "weight_grad_norm", "zero_derivative_fraction", "saturated", "dead",

@@ -20,15 +20,17 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
-import threading
+
+from .._kernel_loader import KernelLoader
 
 _CHOICES = ("auto", "compiled", "numpy")
 
 _forced: str | None = None  # set by use(); None: auto
-_module = None  # _numba_kernels once imported
-_failure: str | None = None  # why it could not be imported
-_lock = threading.Lock()
-_preloading: threading.Thread | None = None  # preload()'s thread while it runs
+# the loader's state (_kernel_loader): _numba_kernels once imported, why it could not be, preload()'s thread
+_module = None
+_failure: str | None = None
+_preloading = None
+_loader = KernelLoader(__name__, "actlab.activations._numba_kernels", "actlab-kernels-preload")
 
 
 def _choice() -> str:
@@ -42,21 +44,7 @@ def installed() -> bool:
 
 def _load():
     """Import _numba_kernels once; on failure remember why and return None."""
-    global _module, _failure
-    if _module is not None or _failure is not None:
-        return _module
-    with _lock:
-        if _module is None and _failure is None:
-            if not installed():
-                _failure = "numba is not installed (pip install 'actlab[fast]')"
-            else:
-                try:
-                    from . import _numba_kernels
-                except Exception as exc:  # an incompatible numba/NumPy pair, no writable cache directory, ...
-                    _failure = f"importing the numba kernels failed: {type(exc).__name__}: {exc}"
-                else:
-                    _module = _numba_kernels
-    return _module
+    return _loader.load()
 
 
 def kernels():
@@ -68,10 +56,10 @@ def kernels():
     choice = _choice()
     if choice == "numpy":
         return None
-    if _module is None and _preloading is not None and _preloading.is_alive():
+    if _module is None and _loader.loading():
         if choice == "auto":
             return None
-        _preloading.join()
+        _loader.wait()
     module = _load()
     if module is None and choice == "compiled":
         raise RuntimeError(f"the compiled kernels were asked for (use('compiled')) but are unavailable: {_failure}")
@@ -120,17 +108,20 @@ def preload() -> None:
     such as the lab's server or a training process: its first requests then never wait for numba's import. Until
     it is done, calls use the NumPy formulas (see kernels()); a no-op where the NumPy path is chosen or the
     kernels are loaded already."""
-    global _preloading
-    if _choice() == "numpy" or _module is not None or _failure is not None or _preloading is not None:
+    if _choice() == "numpy":
         return
 
-    def run():
-        with contextlib.suppress(Exception):  # a failure is recorded by _load(); kernels() then says why
-            if _load() is not None:
-                warm()
+    def run():  # a failure is recorded by _load(); kernels() then says why
+        if _load() is not None:
+            warm()
 
-    _preloading = threading.Thread(target=run, name="actlab-kernels-preload", daemon=True)
-    _preloading.start()
+    _loader.preload(run)
+
+
+def wait(timeout: float | None = None):
+    """Waits for preload()'s background load, if one is at work, for up to ``timeout`` seconds; returns the kernels'
+    module, or None where they are unavailable or still loading. Starts no load."""
+    return _loader.wait(timeout)
 
 
 def warm() -> list[str]:

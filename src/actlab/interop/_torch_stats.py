@@ -12,53 +12,35 @@ torch path until they are loaded (the figures agree to 1e-5 relative in float32,
 
 from __future__ import annotations
 
-import contextlib
-import importlib.util
-import threading
-
 import torch
 
+from .._kernel_loader import KernelLoader
+
 ENABLED = True  # False: the torch path everywhere (the tests compare the two)
+# the loader's state (_kernel_loader): _torch_stats_numba once imported, why it could not be, preload()'s thread
 _module = None
 _failure: str | None = None
-_lock = threading.Lock()
-_preloading: threading.Thread | None = None  # preload()'s thread, once started
+_preloading = None
+_loader = KernelLoader(__name__, "actlab.interop._torch_stats_numba", "actlab-torch-kernels-preload")
 
 
 def load():
     """The kernels' module, imported once; None where numba is missing or the import failed (_failure says why)."""
-    global _module, _failure
-    if _module is not None or _failure is not None:
-        return _module
-    with _lock:
-        if _module is None and _failure is None:
-            if importlib.util.find_spec("numba") is None:
-                _failure = "numba is not installed (pip install 'actlab[fast]')"
-            else:
-                try:
-                    from . import _torch_stats_numba
-                except Exception as exc:  # an incompatible numba/NumPy pair, no writable cache directory, ...
-                    _failure = f"importing the numba kernels failed: {type(exc).__name__}: {exc}"
-                else:
-                    _module = _torch_stats_numba
-    return _module
+    return _loader.load()
 
 
 def preload() -> None:
     """Load the kernels in a background thread (once per process): a Monitor on a CPU model calls this when it is
     made, and kernels() answers None, so the torch path, until the thread is done. A no-op once they are loaded,
     failed or loading."""
-    global _preloading
-    with _lock:
-        if _module is not None or _failure is not None or _preloading is not None:
-            return
+    _loader.preload(lambda: load())  # load looked up when the thread runs: a test holds it back
 
-        def run():
-            with contextlib.suppress(Exception):  # load() records its own failures in _failure
-                load()
 
-        _preloading = threading.Thread(target=run, name="actlab-torch-kernels-preload", daemon=True)
-        _preloading.start()
+def wait(timeout: float | None = None):
+    """Waits for preload()'s thread, if one is at work, for up to ``timeout`` seconds, and returns the kernels'
+    module (None: unavailable, or still loading when the time is up). A benchmark calls this before timing, so that
+    it times the compiled passes, not the torch path that answers meanwhile."""
+    return _loader.wait(timeout)
 
 
 def kernels():
