@@ -428,7 +428,8 @@ def _sumsq(t: torch.Tensor) -> torch.Tensor:
 
 
 # on a CPU, each float32 sum of squares is read where it is made (a CPU number costs no synchronisation) and made
-# again in float64 if it overflowed (_overflowed); a test turns this off to see the path every device takes
+# again in float64 if it overflowed (_overflowed), and a step's 0-d figures are read one by one rather than stacked
+# for one transfer (_collect); a test turns this off to see the path every device takes
 SUM64_ON_CPU = True
 
 
@@ -1337,14 +1338,20 @@ class Monitor:
                     scalars.append(t)
             slots.append(slot)
         loss = self._checked_loss(handle.loss)
-        if torch.is_tensor(loss):
-            scalars.append(loss.detach().reshape(()))
-        elif scalars:
-            scalars.append(torch.zeros((), dtype=scalars[0].dtype, device=scalars[0].device))
-        # the one host transfer of the step. Parts of one dtype and device are the rule (a cat that promotes is
-        # several times dearer, so none is asked for); otherwise each goes to float64 on one device first (a float32
-        # norm of a float64 model would lose digits)
-        if scalars:
+        # the one host transfer of the step. On a CPU nothing needs one: each 0-d figure is read where it lies
+        # (.item() costs no synchronisation there, and 26 such reads cost half a torch.stack of them on the benchmark's
+        # MLP), and only the per-unit sums are joined. Elsewhere the 0-d figures are stacked and joined with them.
+        # Parts of one dtype and device are the rule (a cat that promotes is several times dearer, so none is asked
+        # for); otherwise each goes to float64 on one device first (a float32 norm of a float64 model would lose digits)
+        loss_on_host = torch.is_tensor(loss) and loss.is_cpu
+        if SUM64_ON_CPU and all(t.is_cpu for t in scalars) and (loss_on_host or not torch.is_tensor(loss)):
+            values = [t.item() for t in scalars]
+            if loss_on_host:
+                values.append(loss.item())
+        else:
+            values = None
+            if torch.is_tensor(loss):
+                scalars.append(loss.detach().reshape(()))
             try:
                 parts.append(torch.stack(scalars))
             except RuntimeError:  # places on several devices
@@ -1368,7 +1375,11 @@ class Monitor:
                 extra = host[k:k + w]
                 k += w
             raw.append([l, d, a, extra, l.rows])
-        values = host[k:].tolist() + [0.0]  # the scalars; index -1, a value not sent, reads 0
+        if values is None:
+            values = host[k:].tolist()
+            host = host[:k]
+        # the scalars, the loss last where it is a tensor; index -1, a value not sent, reads 0
+        values.append(0.0)
         weight_norm = {}
         not_computed = set()  # trained weights whose gradient this step's backward never wrote
         i = 0
@@ -1390,7 +1401,8 @@ class Monitor:
             not_computed = {n for n in weight_norm if n not in self._frozen_now}
             weight_norm.update(dict.fromkeys(not_computed, math.nan))
         # one look at every number of the step; only where one is a NaN or an inf is each place looked at alone
-        all_finite = bool(np.isfinite(host).all())
+        # (a sum of finite values that overflows only sends the places to be looked at one by one)
+        all_finite = bool(np.isfinite(host).all()) and math.isfinite(sum(values))
         overflowed = []  # places whose activation or gradient is finite but too large to square in float32
         summed64 = []  # such places on a CPU, whose sums of squares were made again in float64
         for r, slot, l in zip(raw, slots, ran, strict=True):
@@ -1428,7 +1440,7 @@ class Monitor:
                                     and bool(np.isfinite(r[1]).all() and np.isfinite(r[2]).all()))
             r += (ssum, nonzero, sumsq, math.sqrt(grad_sq) if has_grad else math.nan, not finite, not act_finite)
         if torch.is_tensor(loss):
-            self._loss = values[len(scalars) - 1]
+            self._loss = values[-2]
         elif loss is not None:
             self._loss = float(loss)
         if loss is not None and math.isfinite(self._loss):
