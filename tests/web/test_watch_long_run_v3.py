@@ -345,3 +345,39 @@ def test_the_layer_table_fits_the_window_without_scrolling_sideways(browser, tmp
         shot(page, f"watch-v3-table-{width}", page.locator("#watch-table"))
         assert errors == []
         context.close()
+
+
+def test_two_pages_asking_at_once_while_the_log_grows_read_it_once_and_whole(tmp_path):
+    """Two pages (two windows, a reload) poll the same lab at once; each answer reads the file under the tail's lock.
+    Without it two threads read from the same offset, and a history being extended was iterated ('deque mutated
+    during iteration', a 500)."""
+    import threading
+
+    log = tmp_path / "run.jsonl"
+    _write(log, range(1, 2))
+    client = _client(log)
+    failures: list = []
+    steps: dict[int, list[int]] = {0: [], 1: []}
+
+    def page(k: int) -> None:
+        since = 0
+        for _ in range(400):
+            res = client.get("/api/watch", params={"since": since})
+            if res.status_code != 200:
+                failures.append(res.status_code)
+                return
+            data = res.json()
+            steps[k] += [p["step"] for p in data["points"]]
+            since = data["next"]
+
+    threads = [threading.Thread(target=page, args=(k,)) for k in (0, 1)]
+    for t in threads:
+        t.start()
+    for first in range(2, 6_002, 200):  # the run goes on while both pages ask
+        _write(log, range(first, first + 200), mode="a")
+    for t in threads:
+        t.join()
+    data = client.get("/api/watch", params={"since": 0}).json()
+    assert failures == [] and data["bad_lines"] == 0 and data["total"] == 6_001
+    for k in (0, 1):  # each page got each step at most once, in order
+        assert steps[k] == sorted(set(steps[k])) and steps[k][0] == 1, k
