@@ -381,3 +381,40 @@ def test_two_pages_asking_at_once_while_the_log_grows_read_it_once_and_whole(tmp
     assert failures == [] and data["bad_lines"] == 0 and data["total"] == 6_001
     for k in (0, 1):  # each page got each step at most once, in order
         assert steps[k] == sorted(set(steps[k])) and steps[k][0] == 1, k
+
+
+def test_a_real_monitors_2000_step_log_is_drawn_from_its_first_step_with_its_nan_stretch(tmp_path):
+    from conftest import require_torch
+
+    torch = require_torch()
+    from torch import nn
+
+    from actlab.torch import Monitor
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 8), nn.Tanh(), nn.Linear(8, 1))
+    log = tmp_path / "real.jsonl"
+    opt = torch.optim.SGD(model.parameters(), lr=0.05)
+    with Monitor(model, every=1, log=log) as mon:
+        for i in range(2_000):
+            x = torch.randn(16, 4)
+            if 100 <= i < 110:  # ten batches holding a NaN: steps 101-110
+                x[0, 0] = math.nan
+            with mon.step() as s:
+                s.loss = (model(x) - x[:, :1]).pow(2).mean()
+                s.loss.backward()
+            if torch.isfinite(s.loss):
+                opt.step()
+            opt.zero_grad()
+    written = [json.loads(line) for line in log.read_text().splitlines()]
+    reports = [r for r in written if "reading" in r]
+    held: list[dict] = []
+    for _, data in _read_all(_client(log)):
+        held = _mirror(held, data)
+    assert data["total"] == 2_000 and data["bad_lines"] == 0 and data["ended"] == {"event": "end", "steps_run": 2_000}
+    assert data["every"] == 2 and data["recent_from"] == 1_500 and data["spans"] == [[101, 110, 10]]
+    assert [p["step"] for p in held] == [r["step"] for r in reports[0:1_500:2] + reports[1_500:]]
+    first = held[0]
+    assert first["step"] == 1 and first["grads"] == [layer["act_grad_norm"] for layer in reports[0]["layers"]]
+    assert first["loss"] == reports[0]["loss"]
+    assert all(p["grads"] == [None, None] for p in held if 101 <= p["step"] <= 110)  # NaN steps: nothing to draw
