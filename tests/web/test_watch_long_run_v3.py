@@ -319,6 +319,7 @@ def test_a_long_run_with_a_garbage_line_then_a_new_run_into_the_same_file(browse
 def test_the_layer_table_fits_the_window_without_scrolling_sideways(browser, tmp_path, width):
     from web._watch_logs import header, lines, report
     from web.conftest import serving, shot
+    from web.test_accessibility import _axe_failures
 
     names = ["encoder.layers.0.linear1.activation", "encoder.layers.1.linear1.activation", "head.act"]
     reports = [report(s, names, 1.0 / s) for s in range(1, 30)]
@@ -343,6 +344,7 @@ def test_the_layer_table_fits_the_window_without_scrolling_sideways(browser, tmp
             table = page.locator("#watch-table").bounding_box()
             assert reading["x"] + reading["width"] <= table["x"] + table["width"] + 1
         shot(page, f"watch-v3-table-{width}", page.locator("#watch-table"))
+        assert _axe_failures(page) == []  # no serious or critical WCAG violation, stacked or not
         assert errors == []
         context.close()
 
