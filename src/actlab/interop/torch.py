@@ -30,8 +30,9 @@ graphs are untouched):
   backward; each activation is paired with the weighted module that ran just before it, and the last weighted
   module to run is the output layer;
 - after backward, dead (each unit keeps the sampled step it was last active at), saturated and dormant counts are
-  computed for every layer at once, and every number of the step is brought to the host in one transfer; the
-  words and the reading are built only when a report is asked for or logged.
+  computed for every layer at once, and every number of the step is brought to the host in one transfer (on a
+  CPU, where reading a number costs no synchronisation, the per-unit sums in one and each 0-d figure by itself);
+  the words and the reading are built only when a report is asked for or logged.
 The per-layer summary feeds readings.diagnose(), the same function that reads actlab's own networks, so
 "vanishing", "dead layer" and the rest mean the same thing everywhere.
 """
@@ -1296,9 +1297,10 @@ class Monitor:
     # -- after backward: one transfer, one report --------------------------------------------
 
     def _collect(self, handle: _StepHandle) -> None:
-        """After backward: every number of the step goes to the host in one transfer (the per-unit sums too), and
-        the counts are made there with NumPy, whose calls on a few thousand numbers cost a fraction of a torch
-        call's dispatch; dead units keep their history on the host."""
+        """After backward: every number of the step goes to the host in one transfer (the per-unit sums too; on a
+        CPU the 0-d figures are read one by one, which costs no synchronisation there), and the counts are made
+        there with NumPy, whose calls on a few thousand numbers cost a fraction of a torch call's dispatch; dead
+        units keep their history on the host."""
         self.sampled_steps += 1
         g = self.sampled_steps
         if self._forwards > 1 and not self._noted_forwards:
@@ -1358,10 +1360,10 @@ class Monitor:
                 parts.append(torch.stack([t.to(scalars[0].device, torch.float64) for t in scalars]))
         host = np.zeros(0)
         if parts:
-            dtype, device = parts[-1].dtype, parts[-1].get_device()  # get_device(): an int, no device object made
-            if any(t.dtype is not dtype or t.get_device() != device for t in parts):
-                parts = [t.to(parts[-1].device, torch.float64) for t in parts]
-            joined = torch.cat(parts)
+            try:  # parts of several dtypes are promoted by cat, exactly (float32 to float64, half to float32)
+                joined = torch.cat(parts)
+            except RuntimeError:  # parts on several devices
+                joined = torch.cat([t.to(parts[-1].device, torch.float64) for t in parts])
             host = (joined.numpy() if joined.is_cpu and not joined.requires_grad
                     else joined.numpy(force=True)).astype(np.float64)
         k = 0
@@ -1405,40 +1407,54 @@ class Monitor:
         all_finite = bool(np.isfinite(host).all()) and math.isfinite(sum(values))
         overflowed = []  # places whose activation or gradient is finite but too large to square in float32
         summed64 = []  # such places on a CPU, whose sums of squares were made again in float64
-        for r, slot, l in zip(raw, slots, ran, strict=True):
-            ssum, nonzero, sumsq, grad_sq = values[slot[0]], values[slot[1]], values[slot[2]], values[slot[3]]
-            if l.sumsq_host is not None:  # made again in float64 on a CPU, float32's having overflowed
-                sumsq = l.sumsq_host
-            if l.grad_sq_host is not None:
-                grad_sq = l.grad_sq_host
-            # a NaN or an inf in the place's numbers: its unit history is not advanced by this step (no unit is
-            # active or inactive on NaN data) and its counts are not made. The sums of squares are left out of the
-            # test unless NaN: a float32 tensor of finite values near 1e19 or more squares past float32's range
-            # (an inf sum of squares), yet holds no inf; its per-unit sums of |a| and f' say whether it does
-            finite = all_finite or (math.isfinite(ssum) and not math.isnan(sumsq + grad_sq)
-                                    and bool(np.isfinite(r[1]).all() and np.isfinite(r[2]).all()))
-            if finite:  # the one per-step update of the dead history: each unit's last active sampled step (a sum
-                # of |f'| is > 0 exactly when one term is); the dead count reads it when the report is built
-                last = l.last_active
+        if all_finite and not any(l.sumsq_host is not None or l.grad_sq_host is not None for l in ran):
+            # the common step, as the loop below makes it when every number is finite and nothing was summed
+            # again in float64: each place's dead history advances, and its figures are read
+            for r, slot, l in zip(raw, slots, ran, strict=True):
+                last, samples = l.last_active, l.samples
                 if last is None:
                     last = l.last_active = np.zeros(l.width, dtype=np.int64)
-                l.samples.append(g)
+                samples.append(g)
                 last[r[1] > 0] = g
-            r.append((l.last_active, l.samples))
-            if l.sumsq_host is not None or l.grad_sq_host is not None:
-                summed64.append(l.label)
-            elif finite and not math.isfinite(sumsq + grad_sq):  # off a CPU: float32's sums of squares overflowed
-                overflowed.append(l.label)
-                # the std reads inf (a bound: its sum of squares is past float32's range, and a note says so);
-                # |dL/da| is not shown, since the reading weighs it and an inf there would read as a divergence
-                grad_sq = math.nan if not math.isfinite(grad_sq) else grad_sq
-            # no gradient was computed for the place (its output needed none, or backward never reached it): NaN
-            has_grad = slot[3] >= 0 or l.grad_sq_host is not None
-            # the activations themselves (a non-finite gradient from an inf loss flags the place too, and they may
-            # still be finite: the practitioner's ReLU at 4.8e16 under an MSE loss of inf)
-            act_finite = finite or (math.isfinite(ssum) and not math.isnan(sumsq)
-                                    and bool(np.isfinite(r[1]).all() and np.isfinite(r[2]).all()))
-            r += (ssum, nonzero, sumsq, math.sqrt(grad_sq) if has_grad else math.nan, not finite, not act_finite)
+                r.append((last, samples))
+                grad = slot[3]
+                r += (values[slot[0]], values[slot[1]], values[slot[2]],
+                      math.sqrt(values[grad]) if grad >= 0 else math.nan, False, False)
+        else:
+            for r, slot, l in zip(raw, slots, ran, strict=True):
+                ssum, nonzero, sumsq, grad_sq = values[slot[0]], values[slot[1]], values[slot[2]], values[slot[3]]
+                if l.sumsq_host is not None:  # made again in float64 on a CPU, float32's having overflowed
+                    sumsq = l.sumsq_host
+                if l.grad_sq_host is not None:
+                    grad_sq = l.grad_sq_host
+                # a NaN or an inf in the place's numbers: its unit history is not advanced by this step (no unit is
+                # active or inactive on NaN data) and its counts are not made. The sums of squares are left out of the
+                # test unless NaN: a float32 tensor of finite values near 1e19 or more squares past float32's range
+                # (an inf sum of squares), yet holds no inf; its per-unit sums of |a| and f' say whether it does
+                finite = all_finite or (math.isfinite(ssum) and not math.isnan(sumsq + grad_sq)
+                                        and bool(np.isfinite(r[1]).all() and np.isfinite(r[2]).all()))
+                if finite:  # the one per-step update of the dead history: each unit's last active sampled step (a sum
+                    # of |f'| is > 0 exactly when one term is); the dead count reads it when the report is built
+                    last = l.last_active
+                    if last is None:
+                        last = l.last_active = np.zeros(l.width, dtype=np.int64)
+                    l.samples.append(g)
+                    last[r[1] > 0] = g
+                r.append((l.last_active, l.samples))
+                if l.sumsq_host is not None or l.grad_sq_host is not None:
+                    summed64.append(l.label)
+                elif finite and not math.isfinite(sumsq + grad_sq):  # off a CPU: float32's sums of squares overflowed
+                    overflowed.append(l.label)
+                    # the std reads inf (a bound: its sum of squares is past float32's range, and a note says so);
+                    # |dL/da| is not shown, since the reading weighs it and an inf there would read as a divergence
+                    grad_sq = math.nan if not math.isfinite(grad_sq) else grad_sq
+                # no gradient was computed for the place (its output needed none, or backward never reached it): NaN
+                has_grad = slot[3] >= 0 or l.grad_sq_host is not None
+                # the activations themselves (a non-finite gradient from an inf loss flags the place too, and they may
+                # still be finite: the practitioner's ReLU at 4.8e16 under an MSE loss of inf)
+                act_finite = finite or (math.isfinite(ssum) and not math.isnan(sumsq)
+                                        and bool(np.isfinite(r[1]).all() and np.isfinite(r[2]).all()))
+                r += (ssum, nonzero, sumsq, math.sqrt(grad_sq) if has_grad else math.nan, not finite, not act_finite)
         if torch.is_tensor(loss):
             self._loss = values[-2]
         elif loss is not None:
