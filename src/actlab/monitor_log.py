@@ -13,17 +13,18 @@ passed on, and a file whose first line is none of them is not a Monitor log.
 from __future__ import annotations
 
 import json
-import math
 import threading
 from collections import deque
 from pathlib import Path
 
+from .run_history import MAX_SPANS, RECENT_POINTS, THINNED_POINTS, RunHistory, number, point_of
+
+__all__ = ["LOG_FORMAT", "MAX_SPANS", "RECENT_POINTS", "THINNED_POINTS", "LogTail", "RunHistory", "check_record",
+           "check_report", "end_line", "point_of", "read_log", "strict"]
+
 LOG_FORMAT = "actlab-monitor/1"
 MAX_READ_BYTES = 4 * 1024 * 1024  # read at most this much of a growing log per call
 KEEP_REPORTS = 1  # the newest reports kept whole (the charts read RunHistory, which covers the whole run)
-THINNED_POINTS = 1000  # RunHistory: at most this many points for the run before its newest steps (then 500 more)
-RECENT_POINTS = 500  # RunHistory: the newest sampled steps, every one of them
-MAX_SPANS = 64  # RunHistory: stretches of steps that held a NaN or an inf (the nearest two merge past this)
 KEEP_PROBLEMS = 5  # the first bad lines named (the rest are counted)
 HEADER_EXAMPLE = f'{{"format": "{LOG_FORMAT}", "layers": [...]}}'
 _FINGERPRINT_HEAD = 8192  # the file's first bytes and the bytes before the read position, compared on each
@@ -159,13 +160,6 @@ def read_log(path: str | Path) -> tuple[dict, list[dict]]:
     return tail.header, list(tail.reports)
 
 
-def _number(value):
-    """A number of the log as JSON can carry it: a float that is not finite becomes "inf", "-inf" or None (NaN)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None if math.isnan(value) else ("inf" if value > 0 else "-inf")
-    return value
-
-
 # NaN and Infinity (which Python's json writes, and a Monitor never does) are read as the log's own spellings
 _CONSTANTS = {"NaN": None, "Infinity": "inf", "-Infinity": "-inf"}
 
@@ -174,94 +168,12 @@ def strict(obj):
     """``obj`` with every float that is not finite (a 1e999 in the file reads as one) in the log's own spelling, so
     it can be sent on as strict JSON."""
     if isinstance(obj, float):
-        return _number(obj)
+        return number(obj)
     if isinstance(obj, dict):
         return {k: strict(v) for k, v in obj.items()}
     if isinstance(obj, list):
         return [strict(v) for v in obj]
     return obj
-
-
-def point_of(index: int, report: dict) -> dict:
-    """What the history charts draw of one report: its step, its loss as the log holds it, whether it held a NaN or
-    an inf, and the gradient reaching each layer's activation (None where that layer has no finite one)."""
-    grads = []
-    for layer in report["layers"]:
-        g = layer.get("act_grad_norm")
-        is_drawn = (not layer.get("non_finite") and isinstance(g, (int, float)) and not isinstance(g, bool)
-                    and math.isfinite(g) and g >= 0)
-        grads.append(g if is_drawn else None)
-    return {"index": index, "step": report["step"], "loss": _number(report.get("loss")),
-            "non_finite": bool(report.get("non_finite")), "grads": grads}
-
-
-class RunHistory:
-    """A bounded summary of a whole run, for its charts: the newest ``recent`` reports' points, every one, and before
-    them every ``every``-th report's point (report 0, the run's first, always among them). When more than ``thinned``
-    points precede the newest, ``every`` doubles and every other one goes, so a run of any length is held in at most
-    ``thinned + recent`` points of one number per layer, and ``every`` is the smallest power of two that fits.
-
-    Thinning keeps real steps with their own numbers, where one point per bucket (a mean, a minimum and a maximum)
-    would not: the layers' lines compare gradients at one step (layer 1 gets 1e-7 of layer 8's), and the readout
-    names a step and what the log holds for it. What a thinned history loses is a spike between two kept steps; a
-    step that held a NaN or an inf is not lost: ``spans`` keeps each stretch of them (first step, last step, how
-    many), at most ``MAX_SPANS``, merging the two nearest past that."""
-
-    def __init__(self, thinned: int = THINNED_POINTS, recent: int = RECENT_POINTS, spans: int = MAX_SPANS):
-        self.thinned_cap, self.recent_cap, self.spans_cap = thinned, recent, spans
-        self.every = 1
-        self.thinned: list[dict] = []  # points of reports before recent_from whose index is a multiple of every
-        self.recent: deque = deque()  # the newest points, one per report
-        self.spans: list[list[int]] = []  # [first step, last step, how many steps held a NaN or an inf]
-        self.non_finite = 0  # reports that held a NaN or an inf
-        self.total = 0  # reports added
-
-    @property
-    def recent_from(self) -> int:
-        """The index of the first report kept at full resolution: every report from it on has its point."""
-        return self.total - len(self.recent)
-
-    def add(self, report: dict) -> None:
-        point = point_of(self.total, report)
-        if point["non_finite"]:
-            self._mark(point["step"], after_one=bool(self.recent) and self.recent[-1]["non_finite"])
-        self.recent.append(point)
-        self.total += 1
-        if len(self.recent) > self.recent_cap:
-            old = self.recent.popleft()
-            if old["index"] % self.every == 0:
-                self.thinned.append(old)
-            if len(self.thinned) > self.thinned_cap:
-                self.every *= 2
-                self.thinned = [p for p in self.thinned if p["index"] % self.every == 0]
-
-    def _mark(self, step: int, after_one: bool) -> None:
-        if after_one and self.spans:  # the report before held one too: the same stretch goes on
-            self.spans[-1][1] = step
-            self.spans[-1][2] += 1
-        else:
-            self.spans.append([step, step, 1])
-        self.non_finite += 1
-        if len(self.spans) > self.spans_cap:  # merge the two stretches with the fewest steps between them
-            k = min(range(len(self.spans) - 1), key=lambda i: self.spans[i + 1][0] - self.spans[i][1])
-            a, b = self.spans[k], self.spans.pop(k + 1)
-            a[1], a[2] = b[1], a[2] + b[2]
-
-    def since(self, index: int, max_bytes: int) -> list[dict]:
-        """The points with index >= ``index``, oldest first, as many as fit in ``max_bytes`` of JSON (at least one,
-        should a single point be larger)."""
-        out, used = [], 2  # the list's brackets; each point adds its compact JSON and a comma
-        start = next((k for k, p in enumerate(self.thinned) if p["index"] >= index), len(self.thinned))
-        for points in (self.thinned[start:], self.recent):
-            for p in points:
-                if p["index"] < index:
-                    continue
-                size = len(json.dumps(p, separators=(",", ":"))) + (1 if out else 0)
-                if out and used + size > max_bytes:
-                    return out
-                out.append(p)
-                used += size
-        return out
 
 
 class LogTail:
