@@ -17,10 +17,10 @@ import threading
 from collections import deque
 from pathlib import Path
 
-from .run_history import MAX_SPANS, RECENT_POINTS, THINNED_POINTS, RunHistory, number, point_of
+from .run_history import HEAD_POINTS, MAX_SPANS, RECENT_POINTS, THINNED_POINTS, RunHistory, number, point_of
 
-__all__ = ["LOG_FORMAT", "MAX_SPANS", "RECENT_POINTS", "THINNED_POINTS", "LogTail", "RunHistory", "check_record",
-           "check_report", "end_line", "point_of", "read_log", "strict"]
+__all__ = ["HEAD_POINTS", "LOG_FORMAT", "MAX_SPANS", "RECENT_POINTS", "THINNED_POINTS", "LogTail", "RunHistory",
+           "check_record", "check_report", "end_line", "point_of", "read_log", "strict"]
 
 LOG_FORMAT = "actlab-monitor/1"
 MAX_READ_BYTES = 4 * 1024 * 1024  # read at most this much of a growing log per call
@@ -179,9 +179,9 @@ def strict(obj):
 class LogTail:
     """Follows a log as it grows: each poll() reads only the bytes added since the last (at most ``MAX_READ_BYTES``)
     and keeps the newest ``keep`` reports whole (all of them when ``keep`` is None), the newest one that held no NaN
-    or inf (``latest_finite``), and ``history``: the whole run, thinned to at most 1,500 points (RunHistory). Report
+    or inf (``latest_finite``), and ``history``: the whole run, thinned to at most 1,756 points (RunHistory). Report
     k of the log has index k, however many were dropped. Memory is bounded by the log's width, not its length: at
-    most ``keep`` + 1 reports, 1,500 points of one number per layer, 64 NaN stretches and 5 named bad lines.
+    most ``keep`` + 1 reports, 1,756 points of five numbers per layer, 64 NaN stretches and 5 named bad lines.
 
     A run started again into the same file (the file shrank, was replaced by a new one, or its bytes before the
     read position changed) starts the count again: ``run`` goes up by one and ``restarted`` says why. Lines that

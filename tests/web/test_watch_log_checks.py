@@ -148,9 +148,11 @@ def test_a_deleted_log_waits_for_the_next_one(tmp_path):
 def test_the_route_says_which_reports_it_keeps_of_a_long_run(tmp_path):
     log = tmp_path / "run.jsonl"
     log.write_text(lines(header(NAMES), *[json.dumps(report(s, NAMES)) for s in range(1, 2501)]))
-    data = _steps(_client(log))  # 2,500 reports: the first 2,000 thinned to every 2nd, the newest 500 all kept
-    assert data["total"] == 2500 and data["every"] == 2 and data["recent_from"] == 2000
-    assert data["points"][0]["step"] == 1 and [p["step"] for p in data["points"][:3]] == [1, 3, 5]
+    # 2,500 reports: the first 256 all kept, then to report 2,000 every 2nd, the newest 500 all kept
+    data = _steps(_client(log))
+    assert data["total"] == 2500 and data["head"] == 256 and data["every"] == 2 and data["recent_from"] == 2000
+    assert [p["step"] for p in data["points"][:3]] == [1, 2, 3]
+    assert [p["step"] for p in data["points"][254:259]] == [255, 256, 257, 259, 261]
 
 
 @pytest.mark.parametrize("first", [b"[1, 2, 3]\n" * 200, b"\x00\x01 binary, no newline"])

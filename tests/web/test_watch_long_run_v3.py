@@ -13,7 +13,7 @@ import sys
 import pytest
 from fastapi.testclient import TestClient
 
-from actlab.monitor_log import LOG_FORMAT, RECENT_POINTS, THINNED_POINTS, LogTail, RunHistory
+from actlab.monitor_log import HEAD_POINTS, LOG_FORMAT, RECENT_POINTS, THINNED_POINTS, LogTail, RunHistory
 from actlab.web.app import create_app
 from actlab.web.routes.watch import MAX_POINT_BYTES
 
@@ -67,7 +67,8 @@ def _mirror(held: list[dict], data: dict) -> list[dict]:
     """What the page holds after an answer (watch.js take()): the new points, less those the server dropped."""
     last = held[-1]["index"] if held else -1
     held = held + [p for p in data["points"] if p["index"] > last]
-    return [p for p in held if p["index"] >= data["recent_from"] or p["index"] % data["every"] == 0]
+    return [p for p in held if p["index"] < data["head"] or p["index"] >= data["recent_from"]
+            or p["index"] % data["every"] == 0]
 
 
 # -- the server's summary ----------------------------------------------------------------------------------------
@@ -77,15 +78,17 @@ def test_a_run_history_keeps_the_first_step_every_kth_before_the_newest_500_and_
     history = RunHistory()
     for step in range(1, LONG + 1):
         history.add(_report(step))
-    older = LONG - RECENT_POINTS  # 199,500 reports before the newest 500
-    assert history.every == 256  # the smallest power of two that keeps at most 1,000 of them (780; 128 keeps 1,559)
+    older = LONG - RECENT_POINTS - HEAD_POINTS  # 199,244 reports between the first 256 and the newest 500
+    assert history.every == 256  # the smallest power of two that keeps at most 1,000 of them (779; 128 keeps 1,557)
     assert math.ceil(older / history.every) <= THINNED_POINTS < math.ceil(older / (history.every // 2))
-    assert [p["index"] for p in history.thinned] == list(range(0, older, 256))
-    assert [p["index"] for p in history.recent] == list(range(older, LONG))
-    assert history.thinned[0]["step"] == 1 and history.recent[-1]["step"] == LONG
+    assert [p["index"] for p in history.head] == list(range(HEAD_POINTS))  # V4: the start, every report
+    assert [p["index"] for p in history.thinned] == list(range(HEAD_POINTS, LONG - RECENT_POINTS, 256))
+    assert [p["index"] for p in history.recent] == list(range(LONG - RECENT_POINTS, LONG))
+    assert history.head[0]["step"] == 1 and history.recent[-1]["step"] == LONG
     # a point is the step's own numbers, as the log holds them
-    assert history.thinned[3] == {"index": 768, "step": 769, "loss": 2.0 / 769, "non_finite": False,
-                                  "grads": [1.0 / 769, 0.5 / 769]}
+    assert history.thinned[2] == {"index": 768, "step": 769, "loss": 2.0 / 769, "non_finite": False,
+                                  "grads": [1.0 / 769, 0.5 / 769], "dead": [0, 0], "saturated": [None, None],
+                                  "dormant": [None, None], "units": [16, 16]}
 
 
 def test_stretches_of_nan_steps_are_kept_however_thinned_and_merged_past_64():
@@ -119,8 +122,9 @@ def _deep_size(obj, seen=None) -> int:
 
 
 def test_the_lab_holds_a_bounded_summary_of_a_200000_step_log(long_log, tmp_path):
-    """The memory bound: at most 1,500 points (each about 430 bytes and 32 more per layer), the newest report and
-    the newest finite one whole, 64 spans and 5 named bad lines: 1,500 x (430 + 32 x 2) + 2 reports' size here.
+    """The memory bound: at most 1,756 points (each about 750 bytes and 64 more per layer: V4 added the units'
+    counts), the newest report and the newest finite one whole, 64 spans and 5 named bad lines:
+    1,756 x (750 + 64 x 2) + 2 reports' size here.
     The old reader kept the newest 2,000 reports whole (5.7 MB of this log's small reports, more for a deep model's)
     and showed nothing older."""
     tail = LogTail(long_log)
@@ -131,10 +135,11 @@ def test_the_lab_holds_a_bounded_summary_of_a_200000_step_log(long_log, tmp_path
             sizes[20_000] = _deep_size(vars(tail))
     sizes[LONG] = _deep_size(vars(tail))
     report = _deep_size(tail.reports[-1])
-    bound = 1_500 * (430 + 32 * len(NAMES)) + 2 * report + 20_000
+    bound = 1_756 * (750 + 64 * len(NAMES)) + 2 * report + 20_000
     assert tail.total == LONG and sizes[LONG] <= bound, (sizes, bound)
-    assert sizes[20_000] <= bound  # at a tenth of the run the same bound holds (1,110 points then, 1,280 now)
-    assert len(tail.history.thinned) + len(tail.history.recent) <= THINNED_POINTS + RECENT_POINTS
+    assert sizes[20_000] <= bound  # at a tenth of the run the same bound holds (1,358 points then, 1,535 now)
+    held = len(tail.history.head) + len(tail.history.thinned) + len(tail.history.recent)
+    assert held <= HEAD_POINTS + THINNED_POINTS + RECENT_POINTS
 
 
 def test_every_answer_is_bounded_and_a_page_gets_the_whole_run_from_its_first_step(long_log):
@@ -152,7 +157,7 @@ def test_every_answer_is_bounded_and_a_page_gets_the_whole_run_from_its_first_st
     # the newest report goes only with an answer that reaches the newest point read so far
     assert all(d["next"] == d["total"] for _, d in answers if d["latest"]) and last["latest"]["step"] == LONG
     steps = [p["step"] for p in held]
-    assert steps[0] == 1 and steps[-1] == LONG and len(steps) == 780 + 500  # the run's first step is drawn
+    assert steps[:256] == list(range(1, 257)) and steps[-1] == LONG and len(steps) == 256 + 779 + 500
     assert last["every"] == 256 and last["recent_from"] == LONG - 500
     assert last["spans"] == [[NAN_FROM, NAN_TO, 100]] and last["non_finite"] == 100
     assert max(size for size, _ in answers) < 300_000 and len(answers) < 40
@@ -181,7 +186,7 @@ def test_a_page_opened_again_mid_run_holds_what_a_page_that_followed_the_run_hol
     for _, data in _read_all(client):  # a page opened now starts from report 0
         reopened = _mirror(reopened, data)
     assert [p["step"] for p in followed] == [p["step"] for p in reopened]
-    assert reopened[0]["step"] == 1 and reopened[-1]["step"] == LONG and len(reopened) == 1_280
+    assert reopened[0]["step"] == 1 and reopened[-1]["step"] == LONG and len(reopened) == 1_535
 
 
 def test_a_second_run_written_into_a_long_log_starts_the_history_again(tmp_path):
@@ -261,13 +266,15 @@ def test_a_200000_step_run_is_drawn_whole_live_and_on_a_page_opened_again_mid_ru
         page2.wait_for_function(done, timeout=180_000)
         a, b = _drawn(page), _drawn(page2)
         assert a == b  # the page that followed and the page opened mid-run hold the same points
-        assert a["x"][0] == 1 and len(a["x"]) == 780 + 500 and a["x"][779] == 199_425 and a["x"][780] == 199_501
+        assert a["x"][:256] == list(range(1, 257)) and len(a["x"]) == 256 + 779 + 500
+        assert a["x"][256] == 257 and a["x"][1034] == 199_425 and a["x"][1035] == 199_501
         assert a["series"][0][0] == 1.0 and a["loss"][0] == 2.0  # step 1's own numbers
         assert a["marks"] == [[NAN_FROM, NAN_TO]]  # the NaN stretch at steps 1,001-1,100 is marked, though thinned
         span = page.locator("#watch-span").text_content()
-        assert span == ("The charts show the whole run: every 256th sampled step up to step 199,425, then every sampled"
-                        " step from step 199,501 to 200,000 (1,280 of the 200,000 sampled steps). A step between two"
-                        " drawn ones is not drawn, but one that held a NaN or an inf is still marked in red.")
+        assert span == ("The charts show the whole run: every sampled step up to step 256, then every 256th sampled"
+                        " step up to step 199,425, then every sampled step from step 199,501 to 200,000 (1,535 of the"
+                        " 200,000 sampled steps). A step between two drawn ones is not drawn, but one that held a NaN"
+                        " or an inf is still marked in red.")
         assert page2.locator("#watch-span").text_content() == span
         assert page.locator("#watch-nan").text_content() == (
             "A NaN or an inf first appeared at step 1,001, first at module 'encoder.0.act'; 100 of the 200,000 "
@@ -275,7 +282,11 @@ def test_a_200000_step_run_is_drawn_whole_live_and_on_a_page_opened_again_mid_ru
         page.locator("#watch-history").focus()
         page.keyboard.press("Home")
         assert page.locator("#watch-readout").text_content() == (
-            "Step 1, layer 1 ('encoder.0.act'): ‖∂L/∂a‖ 1 (1 of 2 layers); here the charts draw every 256th "
+            "Step 1, layer 1 ('encoder.0.act'): ‖∂L/∂a‖ 1 (1 of 2 layers)")  # the first 256 steps are all drawn
+        for _ in range(256):
+            page.keyboard.press("ArrowRight")
+        assert page.locator("#watch-readout").text_content() == (
+            "Step 257, layer 1 ('encoder.0.act'): ‖∂L/∂a‖ 0.00389 (1 of 2 layers); here the charts draw every 256th "
             "sampled step")
         page.keyboard.press("End")
         assert page.locator("#watch-readout").text_content().startswith("Step 200,000, layer 1 ('encoder.0.act')")
@@ -302,7 +313,8 @@ def test_a_long_run_with_a_garbage_line_then_a_new_run_into_the_same_file(browse
         assert page.locator("#watch-bad").text_content().startswith("1 line was skipped, since it is not a record of a"
                                                                      " Monitor log (line 5,002: it is not JSON")
         x = _drawn(page)["x"]
-        assert x[0] == 1 and len(x) == 610 + 500  # 19,500 thinned to every 32nd, the newest 500 whole
+        # the first 256 whole, the 19,244 after them thinned to every 32nd, the newest 500 whole
+        assert x[:256] == list(range(1, 257)) and len(x) == 256 + 602 + 500
         assert "every 32nd sampled step" in page.locator("#watch-span").text_content()
         _write(log, range(10, 310, 10))  # a new run into the same path: 30 steps
         page.wait_for_function("!document.getElementById('watch-restart').hidden", timeout=30_000)
@@ -415,7 +427,7 @@ def test_a_real_monitors_2000_step_log_is_drawn_from_its_first_step_with_its_nan
         held = _mirror(held, data)
     assert data["total"] == 2_000 and data["bad_lines"] == 0 and data["ended"] == {"event": "end", "steps_run": 2_000}
     assert data["every"] == 2 and data["recent_from"] == 1_500 and data["spans"] == [[101, 110, 10]]
-    assert [p["step"] for p in held] == [r["step"] for r in reports[0:1_500:2] + reports[1_500:]]
+    assert [p["step"] for p in held] == [r["step"] for r in reports[:256] + reports[256:1_500:2] + reports[1_500:]]
     first = held[0]
     assert first["step"] == 1 and first["grads"] == [layer["act_grad_norm"] for layer in reports[0]["layers"]]
     assert first["loss"] == reports[0]["loss"]

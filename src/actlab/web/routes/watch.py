@@ -18,7 +18,8 @@ MAX_POINT_BYTES = 200_000  # per answer, the history's points as JSON: the page 
 def watch(request: Request, since: Annotated[int, Query(ge=0, le=10**9, description="first report index")] = 0,
           ) -> dict:
     """The log's header and the run's history from report index ``since``: the points the server keeps of the whole
-    run (``every``-th report before report ``recent_from``, every report from it on; monitor_log.RunHistory), at
+    run (every report before report ``head``, every ``every``-th report from it to report ``recent_from``, every
+    report from that on; run_history.RunHistory), each with its step, loss, gradients and unit health per layer, at
     most 200,000 bytes of them per answer (one point when a single point is larger). ``latest`` is the newest report
     whole, and ``latest_finite`` the newest that held no NaN or inf, sent once the answer reaches the newest point;
     ``spans`` are the stretches of steps that held one. Besides the points an answer carries the header, at most
@@ -42,7 +43,8 @@ def watch(request: Request, since: Annotated[int, Query(ge=0, le=10**9, descript
         latest = strict(tail.reports[-1]) if is_new and tail.reports else None
         latest_finite = strict(tail.latest_finite) if latest is not None and latest.get("non_finite") else None
         spans = [list(span) for span in history.spans]
-        state = {"total": tail.total, "every": history.every, "recent_from": history.recent_from,
+        state = {"total": tail.total, "head": history.head_cap, "every": history.every,
+                 "recent_from": history.recent_from,
                  "non_finite": history.non_finite, "header": strict(tail.header), "ended": tail.ended,
                  "run": tail.run, "restarted": tail.restarted, "not_log": tail.not_log, "bad_lines": tail.bad_lines,
                  "problems": list(tail.problems), "exists": tail.size is not None, "size": tail.size,

@@ -168,7 +168,9 @@ export function watchBars(canvas, args) {
   canvas.zeroBars = [];
   bars.forEach((v, i) => {
     ctx.fillStyle = "#5b6570"; ctx.textAlign = "center"; ctx.textBaseline = "top";
-    if (i % every === 0 || i === n - 1 && (n - 1) % every >= every / 2) {
+    // the last layer's number too, where it clears the one written before it (4 px apart at least)
+    const clears = () => cx(i) - ctx.measureText(short[i]).width / 2 >= (written.x.at(-1)?.[1] ?? -Infinity) + 4;
+    if (i % every === 0 || i === n - 1 && clears()) {
       put(short[i], cx(i), base + 4, written.x);
     }
     ctx.textBaseline = "bottom";
@@ -210,14 +212,17 @@ export function watchBars(canvas, args) {
   }
 }
 
-// Lines against the training step, on a log axis (log: true; a 0 sits on a "0" row under it) or a linear one; the
-// chart writes which under its axis, at the left ("log scale" / "linear scale"), and keeps it as canvas.axisKind.
+// Lines against the training step, on a log axis (log: true; a 0 sits on a "0" row under it) or a linear one (its
+// range fixed by yRange, its tick labels by yLabel); the chart writes which under its axis, at the left ("log scale"
+// / "linear scale", or yName: what the axis counts), and keeps it as canvas.axisKind. The steps are on a log axis
+// where xLog is true (each tenfold of steps the same width, a tick at each power of ten; canvas.stepAxis says which).
 // Steps in `marks` (a NaN or an inf: a step, or [first, last] of a stretch of them, which is shaded between two
 // lines) are red vertical lines, keyed "NaN or inf"; a finite point with no finite
 // neighbour is a dot, so a run that alternates finite and NaN steps still shows its numbers. `hover` ({i, k}:
 // step index, line) is ringed: the point the page's readout names.
 export function stepLines(canvas, args) {
-  const { x, series, log, marks = [], xName = "step", empty = "", hover = null } = args;
+  const { x, series, log, marks = [], xName = "step", empty = "", hover = null, xLog = false, yRange = null,
+          yLabel = (v) => fmt(v, 2), yName = null } = args;
   canvas.drawn = { x, series, marks };
   canvas.redraw = () => stepLines(canvas, args);
   const { ctx, w, h } = sized(canvas);
@@ -252,22 +257,46 @@ export function stepLines(canvas, args) {
     for (const v of all) { if (v > max) max = v; if (v < min) min = v; }
     if (!all.length) max = 1;
     max = Math.max(max, 0);
+    if (yRange) [min, max] = yRange;  // a fixed range (a share of the units: 0 to 1 whatever the data)
     const span = max - min || 1;
     py = (v) => bottom - ((v - min) / span) * (bottom - top);
-    ticks = [min, (min + max) / 2, max].map((v) => ({ y: py(v), label: fmt(v, 2) }));
+    ticks = [min, (min + max) / 2, max].map((v) => ({ y: py(v), label: yLabel(v) }));
   }
   const l = leftMargin(ctx, ticks.map((t) => t.label));
   yAxis(ctx, l, w, top, bottom, ticks);
   canvas.tickLabels = ticks.map((t) => t.label);
   const x0 = x[0] ?? 0, x1 = Math.max(x[x.length - 1] ?? 1, x0 + 1);
-  const px = (v) => l + ((v - x0) / (x1 - x0)) * (w - l - M.r);
+  // a log step axis gives each tenfold of steps the same width (steps from 0 are shifted by one to have a log)
+  const shift = xLog ? Math.max(0, 1 - x0) : 0;
+  const f = xLog ? (v) => Math.log10(v + shift) : (v) => v;
+  const px = (v) => l + ((f(v) - f(x0)) / (f(x1) - f(x0))) * (w - l - M.r);
   canvas.geom = { l, r: w - M.r, px, py };
   ctx.fillStyle = "#5b6570"; ctx.textBaseline = "top";
-  ctx.textAlign = "left"; ctx.fillText(x0.toLocaleString("en-US"), l, bottom + 4);
-  ctx.textAlign = "right"; ctx.fillText(x1.toLocaleString("en-US"), w - M.r, bottom + 4);
-  ctx.textAlign = "center"; ctx.fillText(xName, (l + w - M.r) / 2, bottom + 16);
+  const xLabels = [];  // [left, right] of each step label written under the axis
+  const xText = (text, at, align) => {
+    const width = ctx.measureText(text).width;
+    const left = align === "left" ? at : align === "right" ? at - width : at - width / 2;
+    if (xLabels.some(([a, b]) => left < b + 8 && left + width > a - 8)) return;  // no two labels overlap
+    ctx.textAlign = align; ctx.fillText(text, at, bottom + 4); xLabels.push([left, left + width]);
+  };
+  xText(x0.toLocaleString("en-US"), l, "left");
+  xText(x1.toLocaleString("en-US"), w - M.r, "right");
+  canvas.stepTicks = [];
+  if (xLog) {  // the decades between the first and the last step, each a tick
+    for (let d = 10; d < x1 + shift; d *= 10) {
+      if (d - shift <= x0) continue;
+      const at = px(d - shift);
+      const tx = Math.round(at) + 0.5;
+      ctx.strokeStyle = "#bbb"; ctx.beginPath(); ctx.moveTo(tx, bottom); ctx.lineTo(tx, bottom + 3); ctx.stroke();
+      canvas.stepTicks.push(d - shift);
+      xText((d - shift).toLocaleString("en-US"), at, "center");
+    }
+  }
+  ctx.textAlign = "center";
+  ctx.fillText(xLog ? `${xName} (log scale)` : xName, (l + w - M.r) / 2, bottom + 16);
+  canvas.stepAxis = xLog ? "log" : "linear";
   canvas.axisKind = log ? "log" : "linear";
-  ctx.textAlign = "left"; ctx.fillText(`${canvas.axisKind} scale`, 4, bottom + 16);
+  ctx.textAlign = "left"; ctx.fillText(yName ?? `${canvas.axisKind} scale`, 4, bottom + 16);
   // a stretch of steps is shaded between its two marks (a run of thousands of NaN steps is one band, not a
   // thousand lines)
   ctx.strokeStyle = NAN_COLOUR; ctx.fillStyle = "rgba(179, 38, 30, 0.12)"; ctx.lineWidth = 1;

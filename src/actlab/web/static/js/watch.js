@@ -4,33 +4,39 @@
 // the run has ended or gone quiet, when the log was started again (and clears the old run), when the file is not a
 // Monitor log, how many lines it skipped, and which steps its charts show. Every chart names the point under the
 // pointer or, for the keyboard, under the focus (arrow keys move it) in the readout below the charts.
-// The charts cover the whole run at any length: the server keeps every `every`-th sampled step before report
-// `recent_from` and every one after (monitor_log.RunHistory), and the page holds the same points, dropping the ones
-// the server dropped, so neither holds more than about 1,500 points however long the run.
+// The charts cover the whole run at any length: the server keeps the first `head` sampled steps, every `every`-th
+// one after them up to report `recent_from` and every one after that (run_history.RunHistory), and the page holds
+// the same points, dropping the ones the server dropped, so neither holds more than 1,756 points however long the
+// run. Once the last step is 1,000 times the first, the history charts put the steps on a log axis by default, so
+// the start (where gradients vanish and units die) is not squeezed into a few pixels; a checkbox switches it.
 import { getJSON } from "./api.js";
 import { fmt } from "./charts.js";
 import { showReading } from "./reading.js";
 import { lossIsLog, stepLines, watchBars } from "./watch-charts.js";
+import { cell, drawTable, fitOnResize } from "./watch-table.js";
 
 const $ = (id) => document.getElementById(id);
 const POLL_MS = 1000;
 const QUIET_S = 30;  // no new line for this long, and no end line: say the run may have stopped
 const count = (n) => n.toLocaleString("en-US");
-// the run's points as the server keeps them ({index, step, loss, non_finite, grads}: one per kept report, oldest
-// first), every k-th before report recentFrom and every one after it; spans: [first, last, how many] stretches of
-// steps that held a NaN or an inf
-let run = null, next = 0, points = [], every = 1, recentFrom = 0, spans = [], nonFinite = 0, total = 0;
-// drawn from the points: per point its step, its finite loss, and per layer its finite gradient
-let steps = [], losses = [], history = [], names = [], lastFinite = null;
+// the run's points as the server keeps them ({index, step, loss, non_finite, grads, dead, saturated, dormant,
+// units}: one per kept report, oldest first), every one before report `head`, every k-th from it to report
+// recentFrom and every one after that; spans: [first, last, how many] stretches of steps that held a NaN or an inf
+let run = null, next = 0, points = [], head = 0, every = 1, recentFrom = 0, spans = [], nonFinite = 0, total = 0;
+// drawn from the points: per point its step, its finite loss, per layer its finite gradient and its share of units
+// in the health measure chosen (null where the log holds no count)
+let steps = [], losses = [], history = [], health = [], names = [], lastFinite = null;
+let stepLog = null;  // the step axis the learner chose (true: log), or null: the page's choice (stepAxisAuto)
 let lossSaid = [];  // per point: the loss as the log holds it ("inf", null, a number), for the readout
 let latest = null, restartNote = "", reread = null;  // reread: the readout last used, said again as steps arrive
-const hover = { bars: null, history: null, loss: null };  // what each chart's readout names
+const hover = { bars: null, history: null, loss: null, health: null };  // what each chart's readout names
+const CHARTS = ["watch-bars", "watch-history", "watch-health", "watch-loss"];
 
 function reset() {
-  next = 0; points = []; every = 1; recentFrom = 0; spans = []; nonFinite = 0; total = 0;
-  steps = []; losses = []; history = []; names = []; lastFinite = null; latest = null; lossSaid = [];
-  hover.bars = hover.history = hover.loss = null; reread = null;
-  for (const id of ["watch-bars", "watch-history", "watch-loss"]) {
+  next = 0; points = []; head = 0; every = 1; recentFrom = 0; spans = []; nonFinite = 0; total = 0;
+  steps = []; losses = []; history = []; health = []; names = []; lastFinite = null; latest = null; lossSaid = [];
+  hover.bars = hover.history = hover.loss = hover.health = null; reread = null;
+  for (const id of CHARTS) {
     const c = $(id);
     c.getContext("2d").clearRect(0, 0, c.width, c.height);
     c.drawn = null; c.redraw = null;
@@ -39,70 +45,6 @@ function reset() {
   showReading($("watch-reading"), null);
   $("watch-nan").hidden = true; $("watch-nan").textContent = "";
 }
-
-function cell(tag, text) {
-  const el = document.createElement(tag);
-  el.textContent = text;
-  return el;
-}
-
-const LONG_NAME = 20;  // characters: a layer name longer than this may break after its dots in the table
-const num = (v) => (v === null || v === undefined ? "—" : typeof v === "number" ? fmt(v) : String(v));
-
-// ReLU cannot saturate (f' is 0 or 1): its units under the threshold are rarely active (the log's low_word)
-const lowCount = (l) => (l.saturated && l.low_word && l.low_word !== "saturated"
-  ? `${num(l.saturated)} ${l.low_word}` : num(l.saturated));
-
-function drawTable(report) {
-  const table = document.createElement("table");
-  table.className = "data watch-table";
-  table.setAttribute("aria-label", "Unit health per layer");
-  const head = table.createTHead().insertRow();
-  const heads = ["layer", "activation", "units", "‖∂L/∂a‖", "ratio to last", "‖∂L/∂W‖", "W ratio to output", "mean",
-                 "std", "dead", "saturated / rarely active", "dormant", "reading"];
-  for (const h of heads) {
-    const th = head.appendChild(cell("th", h));
-    th.scope = "col";
-    if (!h.includes(" ")) th.className = "one-word";  // "‖∂L/∂a‖" is not broken at its slash
-  }
-  const body = table.createTBody();
-  for (const l of report.layers) {
-    const row = body.insertRow();
-    if (l.non_finite) row.className = "non-finite";
-    // a long dotted name ("encoder.layers.0.linear1.activation") may break after its dots, never inside a part, so
-    // the reading keeps its room at 1280 px; a short one stays on one line
-    const name = row.insertCell();
-    const parts = String(l.name).length > LONG_NAME ? String(l.name).split(".") : [String(l.name)];
-    if (parts.length > 1) name.className = "long-name";
-    parts.forEach((part, k) => {
-      name.append(k < parts.length - 1 ? `${part}.` : part);
-      if (k < parts.length - 1) name.append(document.createElement("wbr"));
-    });
-    for (const v of [l.activation ?? "—", l.width ?? "—", num(l.act_grad_norm),
-                     num(l.act_grad_ratio_to_last), l.weights_frozen ? "frozen" : num(l.weight_grad_norm),
-                     num(l.weight_grad_ratio_to_output), num(l.mean), num(l.std), num(l.dead), lowCount(l),
-                     num(l.dormant), l.words ?? ""]) {
-      row.append(cell("td", String(v)));
-    }
-    // a narrow window stacks each layer's cells under its name, each beside its column's name (watch.css)
-    [...row.cells].forEach((td, k) => { td.dataset.label = heads[k]; });
-  }
-  $("watch-table").replaceChildren(table);
-  fitTable();
-}
-
-// the table's columns side by side where they fit the window, else each layer stacked as a block (watch.css)
-function fitTable() {
-  const wrap = $("watch-table");
-  wrap.classList.remove("stacked");
-  if (wrap.firstChild && wrap.scrollWidth > wrap.clientWidth + 1) wrap.classList.add("stacked");
-}
-let tableWidth = 0;  // a change of width (not of height, which stacking itself changes) fits the table again
-new ResizeObserver(([entry]) => {
-  if (Math.round(entry.contentRect.width) === tableWidth) return;
-  tableWidth = Math.round(entry.contentRect.width);
-  fitTable();
-}).observe($("watch-table"));
 
 const finite = (v) => typeof v === "number" && Number.isFinite(v);
 
@@ -125,6 +67,34 @@ function barsArgs() {
 
 const nanMarks = () => spans.map(([first, last]) => [first, last]);
 
+// The step axis: log by default once the last step is 10^STEP_DECADES times the first (on a linear axis a 200,000-step
+// run gives its first 200 steps 0.1% of the width, about one pixel; on a log axis about 43%). A log axis rather
+// than a split one: one mapping for the whole run, so the readout, the NaN marks and the pointer agree everywhere,
+// and every decade of training gets the same room, with no seam placed at an arbitrary step.
+const STEP_DECADES = 3;  // the last step 1,000 times the first
+const stepShift = () => Math.max(0, 1 - (steps[0] ?? 1));  // a run counted from step 0 is drawn one step on
+const stepRatio = () => (steps.length ? (steps[steps.length - 1] + stepShift()) / (steps[0] + stepShift()) : 1);
+const stepAxisAuto = () => Math.log10(stepRatio()) >= STEP_DECADES;
+const isStepLog = () => stepLog ?? stepAxisAuto();
+
+function sayStepAxis() {
+  const log = isStepLog();
+  $("watch-step-log").checked = log;
+  const ratio = `the last step is ${count(Math.round(stepRatio()))} times the first (steps ${count(steps[0] ?? 0)} ` +
+    `to ${count(steps[steps.length - 1] ?? 0)})`;
+  const why = stepLog !== null ? "as you chose" : `since ${ratio}`;
+  $("watch-step-axis").textContent = log
+    ? `The history charts put the steps on a log axis, ${why}: each tenfold stretch of steps ` +
+      "(1 to 10, 10 to 100, …) gets the same width, so the start of the run is not squeezed into a few pixels."
+    : `The history charts put the steps on an even (linear) axis, ${why}` +
+      (stepLog !== null ? "." : `; past ${count(10 ** STEP_DECADES)} times, the page switches to a log axis.`);
+}
+
+const MEASURES = { dead: "dead", saturated: "saturated or rarely active", dormant: "dormant" };
+const AXIS_NAMES = { dead: "% of units dead", saturated: "% saturated or rare", dormant: "% of units dormant" };
+const measure = () => $("watch-health-measure").value;
+const percent = (v) => `${Math.round(v * 100)}%`;
+
 function drawCharts() {
   if (latest) {
     const args = barsArgs();
@@ -132,14 +102,20 @@ function drawCharts() {
     $("watch-bars").names = args.names;
   }
   if (!points.length) return;
+  sayStepAxis();
+  const xLog = isStepLog(), layerSeries = (ys) => ys.map((y, k) => ({ name: `${k + 1}: ${names[k] ?? ""}`,
+    raw: names[k] ?? "", y }));
   stepLines($("watch-history"), { x: steps, log: true, marks: nanMarks(), empty: "No finite step yet", hover: hover.history,
-                                  series: history.map((y, k) => ({ name: `${k + 1}: ${names[k] ?? ""}`, raw: names[k] ?? "", y })) });
+                                  series: layerSeries(history), xLog });
+  stepLines($("watch-health"), { x: steps, log: false, yRange: [0, 1], yLabel: percent, marks: nanMarks(), xLog,
+                                 yName: AXIS_NAMES[measure()],
+                                 empty: "No unit counted yet", hover: hover.health, series: layerSeries(health) });
   // a loss that spans decades (a diverging run) is drawn on a log axis; a loss that is itself not finite is a
   // red mark like a step that held a NaN or an inf, never a silent gap
   const inSpan = (st) => spans.some(([first, last]) => first <= st && st <= last);
   const infLoss = steps.filter((st, i) => (lossSaid[i] === "inf" || lossSaid[i] === "-inf") && !inSpan(st))
     .map((st) => [st, st]);
-  stepLines($("watch-loss"), { x: steps, log: lossIsLog(losses), marks: [...nanMarks(), ...infLoss],
+  stepLines($("watch-loss"), { x: steps, log: lossIsLog(losses), marks: [...nanMarks(), ...infLoss], xLog,
                                series: [{ name: "loss", y: losses }], hover: hover.loss,
                                empty: "No loss logged: set s.loss = loss inside mon.step()" });
 }
@@ -149,7 +125,7 @@ function draw(report) {
   showReading($("watch-reading"), report.reading);
   drawCharts();
   reread?.();
-  drawTable(report);
+  drawTable($("watch-table"), report);
   const nan = report.first_non_finite;
   $("watch-nan").textContent = nan ? `A NaN or an inf first appeared at step ${count(nan.step)}, first at ${nan.place}` +
     (nonFinite > 1 ? `; ${count(nonFinite)} of the ${count(total)} sampled steps held one (red marks).` : ".") : "";
@@ -195,11 +171,14 @@ const ordinal = (n) => {
 // which steps the charts show, once the run is longer than the points they hold
 function saySpan() {
   const el = $("watch-span");
-  const thinned = points.filter((p) => p.index < recentFrom);
+  const thinned = points.filter((p) => p.index >= head && p.index < recentFrom);
   if (every === 1 || !thinned.length || next < total) { el.hidden = true; el.textContent = ""; return; }
   const after = points.find((p) => p.index >= recentFrom);
-  el.textContent = `The charts show the whole run: every ${ordinal(every)} sampled step up to step ` +
-    `${count(thinned[thinned.length - 1].step)}, then every sampled step` +
+  const start = points.filter((p) => p.index < head);
+  el.textContent = "The charts show the whole run: " +
+    (start.length ? `every sampled step up to step ${count(start[start.length - 1].step)}, then ` : "") +
+    `every ${ordinal(every)} sampled step up to step ${count(thinned[thinned.length - 1].step)}, ` +
+    "then every sampled step" +
     (after ? ` from step ${count(after.step)} to ${count(steps[steps.length - 1])}` : "") +
     ` (${count(points.length)} of the ${count(total)} sampled steps). A step between two drawn ones is not drawn, but` +
     " one that held a NaN or an inf is still marked in red.";
@@ -211,11 +190,11 @@ function take(data) {
   const last = points.length ? points[points.length - 1].index : -1;
   const fresh = data.points.filter((p) => p.index > last);
   const before = points.length + fresh.length;
-  every = data.every; recentFrom = data.recent_from; spans = data.spans; nonFinite = data.non_finite;
+  head = data.head; every = data.every; recentFrom = data.recent_from; spans = data.spans; nonFinite = data.non_finite;
   total = data.total;
-  points = points.concat(fresh).filter((p) => p.index >= recentFrom || p.index % every === 0);
+  points = points.concat(fresh).filter((p) => p.index < head || p.index >= recentFrom || p.index % every === 0);
   if (points.length < before) {  // thinned: a step the readout named may have gone
-    hover.history = hover.loss = null;
+    hover.history = hover.loss = hover.health = null;
     if (reread !== readBars) reread = null;
   }
   if (data.latest) {
@@ -230,6 +209,16 @@ function take(data) {
   lossSaid = points.map((p) => p.loss ?? null);
   const layers = points.reduce((n, p) => Math.max(n, p.grads.length), 0);  // a new header adds places
   history = Array.from({ length: layers }, (_, k) => points.map((p) => p.grads[k] ?? null));
+  healthShares();
+}
+
+// per layer, the share of its units in the chosen measure at each point (null where the log counts none)
+function healthShares() {
+  const key = measure(), layers = history.length;
+  health = Array.from({ length: layers }, (_, k) => points.map((p) => {
+    const n = p[key]?.[k], units = p.units?.[k];
+    return p.non_finite || typeof n !== "number" || !units ? null : n / units;
+  }));
 }
 
 async function poll() {
@@ -259,7 +248,8 @@ async function poll() {
   // no report yet (waiting, or not a Monitor log): no empty chart frames, nothing to point at; shown before the
   // first draw, so the charts are sized in place
   const any = Boolean(latest || points.length);
-  document.querySelector(".watch-charts").style.display = any ? "" : "none";
+  for (const el of document.querySelectorAll(".watch-charts")) el.style.display = any ? "" : "none";
+  $("watch-step-axis").hidden = !any;
   $("watch-readout").hidden = !any;
   let trouble = "";  // the banner's only words once the lab answers: a step that could not be drawn
   try {
@@ -291,17 +281,17 @@ function nearestStep(canvas, clientX) {
   return best;
 }
 
-function nearestLine(canvas, i, clientY) {
+function nearestLine(canvas, i, clientY, lines = history) {
   const { py } = canvas.geom, y = clientY - canvas.getBoundingClientRect().top;
   let best = null;
-  history.forEach((h, k) => {
-    if (finite(h[i]) && (best === null || Math.abs(py(h[i]) - y) < Math.abs(py(history[best][i]) - y))) best = k;
+  lines.forEach((h, k) => {
+    if (finite(h[i]) && (best === null || Math.abs(py(h[i]) - y) < Math.abs(py(lines[best][i]) - y))) best = k;
   });
   return best ?? 0;
 }
 
 // a point from the thinned stretch of the run says so
-const thinnedNote = (i) => (every > 1 && points[i]?.index < recentFrom
+const thinnedNote = (i) => (every > 1 && points[i]?.index >= head && points[i]?.index < recentFrom
   ? `; here the charts draw every ${ordinal(every)} sampled step` : "");
 
 function readBars() {
@@ -320,6 +310,19 @@ function readHistory() {
   const said = points[h.i]?.non_finite ? "a NaN or an inf (not drawn)" : finite(v) ? fmt(v, 3) : "no value";
   $("watch-readout").textContent = `Step ${count(steps[h.i])}, layer ${h.k + 1} ('${names[h.k] ?? ""}'): ‖∂L/∂a‖ ${said}` +
     ` (${h.k + 1} of ${history.length} layers)${thinnedNote(h.i)}`;
+}
+
+function readHealth() {
+  const h = hover.health;
+  if (!h || !steps.length) return;
+  const p = points[h.i], k = h.k, units = p?.units?.[k];
+  const words = (key) => `${count(p[key][k])} ${MEASURES[key]}`;
+  const said = p?.non_finite ? "this step held a NaN or an inf, so no unit was counted (not drawn)"
+    : typeof p?.[measure()]?.[k] !== "number" || !units ? "the log counts no units here"
+      : `${count(p[measure()][k])} of ${count(units)} units ${MEASURES[measure()]} (${percent(p[measure()][k] / units)}); ` +
+        Object.keys(MEASURES).filter((key) => key !== measure() && typeof p[key]?.[k] === "number").map(words).join(", ");
+  $("watch-readout").textContent = `Step ${count(steps[h.i])}, layer ${k + 1} ('${names[k] ?? ""}'): ${said}` +
+    ` (${k + 1} of ${health.length} layers)${thinnedNote(h.i)}`;
 }
 
 function readLoss() {
@@ -366,8 +369,29 @@ wire("watch-history", (ev) => {
   readHistory();
 }, () => { hover.history ??= { i: steps.length - 1, k: 0 }; readHistory(); }, readHistory);
 
+wire("watch-health", (ev) => {
+  const c = $("watch-health"), i = nearestStep(c, ev.clientX);
+  hover.health = { i, k: nearestLine(c, i, ev.clientY, health) }; readHealth();
+}, (key) => {
+  const h = hover.health ?? { i: steps.length - 1, k: 0 };
+  hover.health = key === "ArrowUp" || key === "ArrowDown"
+    ? { i: h.i, k: clamp(h.k + (key === "ArrowUp" ? 1 : -1), health.length) }
+    : { i: move(key, h.i, steps.length), k: h.k };
+  readHealth();
+}, () => { hover.health ??= { i: steps.length - 1, k: 0 }; readHealth(); }, readHealth);
+
+$("watch-health-measure").addEventListener("change", () => {
+  healthShares();
+  if (points.length) { drawCharts(); if (reread === readHealth) readHealth(); }
+});
+$("watch-step-log").addEventListener("change", (ev) => {
+  stepLog = ev.target.checked;
+  if (points.length) { drawCharts(); reread?.(); }
+});
+
 wire("watch-loss", (ev) => { hover.loss = nearestStep($("watch-loss"), ev.clientX); readLoss(); },
   (key) => { hover.loss = move(key, hover.loss ?? steps.length - 1, steps.length); readLoss(); },
   () => { hover.loss ??= steps.length - 1; readLoss(); }, readLoss);
 
+fitOnResize($("watch-table"));
 poll();

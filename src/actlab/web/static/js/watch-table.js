@@ -1,0 +1,71 @@
+// The watch page's layer table: one row per layer of the latest report, every number as the log holds it. Where its
+// thirteen columns do not fit the window, each layer is stacked as a block (watch.css .stacked), so nothing scrolls
+// sideways; split from watch.js, which passes the wrapper it draws into.
+import { fmt } from "./charts.js";
+
+export function cell(tag, text) {
+  const el = document.createElement(tag);
+  el.textContent = text;
+  return el;
+}
+
+const LONG_NAME = 20;  // characters: a layer name longer than this may break after its dots in the table
+const num = (v) => (v === null || v === undefined ? "—" : typeof v === "number" ? fmt(v) : String(v));
+
+// ReLU cannot saturate (f' is 0 or 1): its units under the threshold are rarely active (the log's low_word)
+const lowCount = (l) => (l.saturated && l.low_word && l.low_word !== "saturated"
+  ? `${num(l.saturated)} ${l.low_word}` : num(l.saturated));
+
+export function drawTable(wrap, report) {
+  const table = document.createElement("table");
+  table.className = "data watch-table";
+  table.setAttribute("aria-label", "Unit health per layer");
+  const head = table.createTHead().insertRow();
+  const heads = ["layer", "activation", "units", "‖∂L/∂a‖", "ratio to last", "‖∂L/∂W‖", "W ratio to output", "mean",
+                 "std", "dead", "saturated / rarely active", "dormant", "reading"];
+  for (const h of heads) {
+    const th = head.appendChild(cell("th", h));
+    th.scope = "col";
+    if (!h.includes(" ")) th.className = "one-word";  // "‖∂L/∂a‖" is not broken at its slash
+  }
+  const body = table.createTBody();
+  for (const l of report.layers) {
+    const row = body.insertRow();
+    if (l.non_finite) row.className = "non-finite";
+    // a long dotted name ("encoder.layers.0.linear1.activation") may break after its dots, never inside a part, so
+    // the reading keeps its room at 1280 px; a short one stays on one line
+    const name = row.insertCell();
+    const parts = String(l.name).length > LONG_NAME ? String(l.name).split(".") : [String(l.name)];
+    if (parts.length > 1) name.className = "long-name";
+    parts.forEach((part, k) => {
+      name.append(k < parts.length - 1 ? `${part}.` : part);
+      if (k < parts.length - 1) name.append(document.createElement("wbr"));
+    });
+    for (const v of [l.activation ?? "—", l.width ?? "—", num(l.act_grad_norm),
+                     num(l.act_grad_ratio_to_last), l.weights_frozen ? "frozen" : num(l.weight_grad_norm),
+                     num(l.weight_grad_ratio_to_output), num(l.mean), num(l.std), num(l.dead), lowCount(l),
+                     num(l.dormant), l.words ?? ""]) {
+      row.append(cell("td", String(v)));
+    }
+    // a narrow window stacks each layer's cells under its name, each beside its column's name (watch.css)
+    [...row.cells].forEach((td, k) => { td.dataset.label = heads[k]; });
+  }
+  wrap.replaceChildren(table);
+  fitTable(wrap);
+}
+
+// the table's columns side by side where they fit the window, else each layer stacked as a block (watch.css)
+function fitTable(wrap) {
+  wrap.classList.remove("stacked");
+  if (wrap.firstChild && wrap.scrollWidth > wrap.clientWidth + 1) wrap.classList.add("stacked");
+}
+
+// a change of the wrapper's width (not of its height, which stacking itself changes) fits the table again
+export function fitOnResize(wrap) {
+  let width = 0;
+  new ResizeObserver(([entry]) => {
+    if (Math.round(entry.contentRect.width) === width) return;
+    width = Math.round(entry.contentRect.width);
+    fitTable(wrap);
+  }).observe(wrap);
+}
