@@ -283,3 +283,48 @@ def test_units_killed_at_a_known_step_by_a_real_monitor_show_in_the_health_chart
         shot(page, "watch-v4-dead-units-1280")
         assert errors == []
         context.close()
+
+
+def test_a_layer_whose_width_the_log_does_not_give_has_no_share_drawn():
+    report = _report(300)
+    report["layers"][1]["width"] = None
+    report["layers"][0]["dead"] = True  # not a count: JSON true is no number of units
+    history = RunHistory()
+    history.add(report)
+    point = history.recent[0]
+    assert point["units"] == [WIDTH, None] and point["dead"] == [None, 10]
+
+
+@pytest.mark.browser
+def test_a_run_counted_from_step_0_on_a_log_axis_and_a_layer_without_a_width(browser, tmp_path):
+    from web.conftest import serving
+    from web.test_accessibility import _axe_failures
+
+    log = tmp_path / "zero.jsonl"
+    reports = []
+    for s in [0, *range(1, 5_001, 5)]:
+        r = _report(max(s, 1))
+        r["step"] = s
+        r["layers"][1]["width"] = None  # the log gives no width: no share can be drawn for layer 2
+        reports.append(r)
+    with log.open("w") as fh:
+        fh.write(json.dumps({"format": "actlab-monitor/1", "layers": NAMES}) + "\n")
+        fh.write("".join(json.dumps(r) + "\n" for r in reports))
+    with serving(create_app(db_path=tmp_path / "p.sqlite3", watch_log=log)) as base:
+        context, page, errors = _open(browser, base, 420, 4_996)
+        drawn = page.evaluate("""(() => { const c = document.getElementById('watch-health'), g = c.geom;
+            return { axis: c.stepAxis, at0: g.px(0), l: g.l, series: c.drawn.series.map((s) => s.y) }; })()""")
+        # step 0 has no logarithm: the axis counts from step 0 + 1, so step 0 sits at the left edge, not at -infinity
+        assert drawn["axis"] == "log" and drawn["at0"] == drawn["l"]
+        assert all(v is None for v in drawn["series"][1]) and drawn["series"][0][0] == 0
+        assert page.locator("#watch-step-axis").text_content().startswith(
+            "The history charts put the steps on a log axis, since the last step is 4,997 times the first (steps 0 "
+            "to 4,996)")
+        page.locator("#watch-health").focus()
+        page.keyboard.press("Home")
+        page.keyboard.press("ArrowUp")
+        assert page.locator("#watch-readout").text_content() == (
+            "Step 0, layer 2 ('body.1.act'): the log counts no units here (2 of 2 layers)")
+        assert _axe_failures(page) == []  # the checkbox, the select and the fourth chart included
+        assert errors == []
+        context.close()
