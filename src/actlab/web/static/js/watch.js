@@ -83,11 +83,13 @@ function sayStepAxis() {
   const ratio = `the last step is ${count(Math.round(stepRatio()))} times the first (steps ${count(steps[0] ?? 0)} ` +
     `to ${count(steps[steps.length - 1] ?? 0)})`;
   const why = stepLog !== null ? "as you chose" : `since ${ratio}`;
-  $("watch-step-axis").textContent = log
+  const text = log
     ? `The history charts put the steps on a log axis, ${why}: each tenfold stretch of steps ` +
       "(1 to 10, 10 to 100, …) gets the same width, so the start of the run is not squeezed into a few pixels."
     : `The history charts put the steps on an even (linear) axis, ${why}` +
       (stepLog !== null ? "." : `; past ${count(10 ** STEP_DECADES)} times, the page switches to a log axis.`);
+  // not a live region: on a growing run the ratio changes at every poll, and the checkbox says the axis itself
+  if ($("watch-step-axis").textContent !== text) $("watch-step-axis").textContent = text;
 }
 
 const MEASURES = { dead: "dead", saturated: "saturated or rarely active", dormant: "dormant" };
