@@ -478,7 +478,8 @@ class AttemptIdReused(ConfigError):
 
 
 class ClassArchived(ConfigError):
-    """An archived class was asked to take a learner or an answer (the web layer answers 404: no open class)."""
+    """An archived class was asked to take a learner or an answer (the web layer answers 404: no open class), or
+    its teacher asked to change it (Store.check_changeable; the web's gate answers such requests 409 first)."""
 
 
 class WrongRejoinCode(ConfigError):
@@ -510,6 +511,12 @@ def check_class_name(name: object) -> str:
 def _archived(name: str) -> ClassArchived:
     return ClassArchived("class", f"class {name!r} is archived: it takes no new learners or answers (its records can "
                                   "still be read and exported; 'actlab class archive NAME --undo' opens it again)")
+
+
+def _archived_unchanged(name: str) -> ClassArchived:
+    return ClassArchived("class", f"class {name!r} is archived, so nothing in it can be changed: open it again first "
+                                  "with 'actlab class archive NAME --undo' (an archived class can still be read and "
+                                  "exported, a learner forgotten on request, and its teacher token rotated)")
 
 
 _ATTEMPT_COLUMNS = ("learner, exercise, answer, status, feedback, created_at, parts, checker_version, class_id, "
@@ -679,6 +686,15 @@ class Store:
         closed = self._archived_name(class_id)
         if closed is not None:
             raise _archived(closed)
+
+    def check_changeable(self, class_id: int) -> None:
+        """Refuse a teacher's change to an archived class, as the web's gate does (ARCHIVED_READ_ONLY): renames,
+        merges and their undoing, new rejoin codes, playground settings and resets. Left open, on purpose: forget
+        (a learner's request to be forgotten does not wait for a reopening), a new teacher token (a leaked one must
+        be stoppable) and the archiving itself."""
+        closed = self._archived_name(class_id)
+        if closed is not None:
+            raise _archived_unchanged(closed)
 
     def graded_attempts(self, class_id: int | None = None, learner: str | None = None) -> list[dict]:
         """A class's attempts (the local lab's with None) in order, as today's checker grades them: rows graded
@@ -941,6 +957,7 @@ class Store:
         teacher's page). It also signs out every device that joined as this learner (their session version moves
         on; the cookies carry the old one), so whoever used a leaked code is out too: the learner joins again with
         the new code."""
+        self.check_changeable(class_id)
         found = self.learner(class_id, name)
         if found is None:
             raise ConfigError("learner", f"no learner named {name!r} in this class")
@@ -1053,6 +1070,7 @@ class Store:
     def rename(self, class_id: int, old: str, new: str) -> tuple[str, str]:
         """Rename a learner, their attempts and events with them; the new name must be free in the class. Returns
         the name before and after as stored (as the class shows them: "  zoë   b " is stored "zoë b")."""
+        self.check_changeable(class_id)
         found, new = self.learner(class_id, old), check_learner(new)
         if found is None:
             raise ConfigError("learner", f"no learner named {old!r} in this class")
@@ -1079,6 +1097,7 @@ class Store:
         (name_key): "ana" into "Ana" is one learner, and then the rows stored under another spelling of the name
         (recorded before names were matched so) move to the joined spelling. The merge is recorded (the rows moved,
         each with the name it had, and the source's learner record), so unmerge can undo it."""
+        self.check_changeable(class_id)
         src, dst = self.learner(class_id, source), self.learner(class_id, target)
         if src is None or dst is None:
             missing = source if src is None else target
@@ -1120,6 +1139,7 @@ class Store:
         when a moved row has changed since (deleted by a forget or reset, or under another name after a rename or
         another merge), or when the source's name is taken again in the class."""
         key = fold_name(check_learner(source))
+        self.check_changeable(class_id)
         with self.db.transaction():
             rows = self.db.execute("SELECT id, source_id, source_name, into_name, learner, moved FROM merges WHERE "
                                    "class_id = ? AND source_key = ? ORDER BY id DESC LIMIT 1", (class_id, key))
@@ -1189,7 +1209,9 @@ class Store:
         return rows[0][0] if rows else None
 
     def reset(self, class_id: int) -> dict[str, int]:
-        """Delete every attempt and event of a class, keeping the class and its learners (a new term)."""
+        """Delete every attempt and event of a class, keeping the class and its learners (a new term); an archived
+        class must be opened first (check_changeable)."""
+        self.check_changeable(class_id)
         with self.db.transaction():
             return {table: len(self.db.execute(f"DELETE FROM {table} WHERE class_id = ? RETURNING id", (class_id,)))
                     for table in ("attempts", "events")}
@@ -1318,6 +1340,7 @@ class Store:
     # -- the class's playground settings -------------------------------------------------------------------
 
     def save_class_playground(self, class_id: int, body: dict) -> None:
+        self.check_changeable(class_id)
         self.db.execute("INSERT INTO class_playground (class_id, body, updated_at) VALUES (?, ?, ?) "
                         "ON CONFLICT (class_id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
                         (class_id, json.dumps(body), time.time()))

@@ -33,6 +33,17 @@ def _find(store, name: str):
 
 
 
+def _changeable(store, name: str):
+    """The class, if it may be changed: an archived class is refused with the store's words (Store.check_changeable),
+    before any question is asked."""
+    klass = _find(store, name)
+    try:
+        store.check_changeable(klass.id)
+    except ConfigError as exc:
+        fail(str(exc))
+    return klass
+
+
 def _declined(what_stays: str) -> NoReturn:
     """The teacher answered no at a confirmation: say that nothing changed (it printed nothing, which left them
     unsure), and exit 1 as before, so a script sees the command did not do its work."""
@@ -192,9 +203,12 @@ def rejoin_code(
     """A new rejoin code for a learner who lost theirs, shown this once; their old code stops working and every
     device that joined as them is signed out."""
     store = open_store(db)
-    klass = _find(store, name)
+    klass = _changeable(store, name)
     found = _learner(store, klass, learner)
-    found, code = store.new_rejoin_code(klass.id, found.name)
+    try:
+        found, code = store.new_rejoin_code(klass.id, found.name)
+    except ConfigError as exc:
+        fail(str(exc))
     if json_out:
         typer.echo(_json({"class": klass.name, "learner": found.name, "rejoin_code": code}))
         return
@@ -250,10 +264,13 @@ def reset(
 ) -> None:
     """Delete every attempt, hint and solution of a class, keeping the class and its learners."""
     store = open_store(db)
-    klass = _find(store, name)
+    klass = _changeable(store, name)
     if not yes and not typer.confirm(f"Delete every answer given in {klass.name!r}?"):
         _declined(f"nothing was reset: every answer, hint and solution view in {klass.name} is kept")
-    counts = store.reset(klass.id)
+    try:
+        counts = store.reset(klass.id)
+    except ConfigError as exc:
+        fail(str(exc))
     console.print(f"reset {klass.name}: {_count(counts['attempts'], 'attempt')} and "
                   f"{_count(counts['events'], 'hint or solution view')} deleted")
 
@@ -268,7 +285,7 @@ def rename(
     """Rename a learner; their answers follow, and their rejoin code still works, with the new name or the old one
     (the old one brings them back under the new name, and they are told so, while nobody else takes it)."""
     store = open_store(db)
-    klass = _find(store, name)
+    klass = _changeable(store, name)
     try:
         before, after = store.rename(klass.id, old, new)
     except ConfigError as exc:
@@ -313,7 +330,10 @@ def playground(
         fail(f"--clear forgets every saved setting and pin, so it cannot be combined with {', '.join(given_with)}; "
              "run --clear alone, then the command that saves the new settings")
     if clear:
-        store.save_class_playground(klass.id, {"config": {}, "pinned": []})
+        try:
+            store.save_class_playground(klass.id, {"config": {}, "pinned": []})
+        except ConfigError as exc:
+            fail(str(exc))
         changes = ["cleared: learners start from the defaults"]
     elif link is not None or set_ or pin or unpin:
         try:
@@ -336,9 +356,9 @@ def playground(
                 except ValueError:
                     config[key] = text
             saved, changes = merge_playground(store.class_playground(klass.id), config, _names(pin), _names(unpin))
+            store.save_class_playground(klass.id, saved.to_dict())
         except ConfigError as exc:
             fail(str(exc))
-        store.save_class_playground(klass.id, saved.to_dict())
         changes = changes or ["nothing changed: the saved settings already say that"]
         changes = [*(read.notes if read else ()), *page_notes, *changes]  # keys read under another name, or not saved
     saved = store.class_playground(klass.id) or {"config": {}, "pinned": []}
@@ -371,7 +391,7 @@ def merge(
     """One person who joined under two names: move SOURCE's answers to TARGET and remove SOURCE (asks first).
     `actlab class unmerge NAME SOURCE` undoes it while the moved answers are unchanged."""
     store = open_store(db)
-    klass = _find(store, name)
+    klass = _changeable(store, name)
     try:
         src, dst = store.learner(klass.id, source), store.learner(klass.id, target)
     except ConfigError as exc:
@@ -404,7 +424,7 @@ def unmerge(
     """Undo the latest merge of SOURCE: every answer, hint and solution view it moved goes back to SOURCE, and SOURCE
     is a learner again with their rejoin code. Refused, changing nothing, when a moved record has changed since."""
     store = open_store(db)
-    klass = _find(store, name)
+    klass = _changeable(store, name)
     try:
         gone, kept, moved = store.unmerge(klass.id, source)
     except ConfigError as exc:
