@@ -20,7 +20,7 @@ from pathlib import Path
 from .run_history import HEAD_POINTS, MAX_SPANS, RECENT_POINTS, THINNED_POINTS, RunHistory, number, point_of
 
 __all__ = ["HEAD_POINTS", "LOG_FORMAT", "MAX_SPANS", "RECENT_POINTS", "THINNED_POINTS", "LogTail", "RunHistory",
-           "check_record", "check_report", "end_line", "point_of", "read_log", "strict"]
+           "check_record", "check_report", "end_line", "missing_folder", "point_of", "read_log", "strict"]
 
 LOG_FORMAT = "actlab-monitor/1"
 MAX_READ_BYTES = 4 * 1024 * 1024  # read at most this much of a growing log per call
@@ -44,6 +44,16 @@ _READING_FIELDS = {"status": str, "words": str, "remedy": str, "evidence": dict,
                    "findings": list}
 _TYPE_WORDS = {int: "a whole number", str: "a string", list: "a list", dict: "an object", bool: "true or false",
                None: "null", _NUMBER: "a number, null, \"inf\" or \"-inf\""}
+
+
+def missing_folder(path: Path) -> tuple[Path | None, Path]:
+    """The first folder on the way to the log ``path`` that does not exist yet (None where its folder exists), and
+    the nearest one above it that does exist. Monitor(model, log=...) creates missing folders, so a reader may wait
+    for them; the folder that exists says whether anything could."""
+    missing, folder = None, Path(path).parent
+    while not folder.exists() and folder != folder.parent:
+        missing, folder = folder, folder.parent
+    return missing, folder
 
 
 def end_line(steps: int) -> str:

@@ -70,6 +70,9 @@ class RunHistory:
         self.spans: list[list[int]] = []  # [first step, last step, how many steps held a NaN or an inf]
         self.non_finite = 0  # reports that held a NaN or an inf
         self.total = 0  # reports added
+        # the first report that held a NaN or an inf and the step of the report before it: where a monitor samples
+        # every k-th step, the run went bad somewhere after that earlier step, not necessarily at the one seen
+        self.first_seen: dict | None = None
 
     def kept(self, index: int) -> bool:
         """Whether the point of report ``index`` is kept (the page drops the others by the same rule)."""
@@ -82,6 +85,8 @@ class RunHistory:
 
     def add(self, report: dict) -> None:
         point = point_of(self.total, report)
+        if point["non_finite"] and self.first_seen is None:
+            self.first_seen = {"step": point["step"], "previous": self.recent[-1]["step"] if self.recent else None}
         if point["non_finite"]:
             self._mark(point["step"], after_one=bool(self.recent) and self.recent[-1]["non_finite"])
         self.recent.append(point)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -10,7 +11,22 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from ..monitor_log import missing_folder
 from ._app import app, console, fail
+
+
+def _missing_folder(log: Path) -> Path | None:
+    """The first folder on the way to ``log`` that does not exist (None: its folder exists). Fails (exit 2) where no
+    monitor could create it: a file stands in the way, or the nearest folder that exists cannot be written."""
+    first_missing, above = missing_folder(log)
+    if first_missing is None and log.parent.is_dir():
+        return None
+    if not above.is_dir():
+        fail(f"LOG: {above} is a file, not a folder, so no monitor can write {log}; give the path of the log itself")
+    if not os.access(above, os.W_OK | os.X_OK):
+        fail(f"LOG: the folder {first_missing} does not exist, and {above} cannot be written, so no monitor can "
+             f"create it and write {log.name}; give the path of a log in a folder you can write")
+    return first_missing
 
 
 @app.command()
@@ -22,6 +38,7 @@ def watch(
     """Watch a PyTorch model's gradient flow and unit health live, from the log actlab.torch.Monitor writes."""
     if log.is_dir():
         fail(f"LOG: {log} is a folder; give the file Monitor(model, log=...) writes")
+    missing = _missing_folder(log)  # Monitor(model, log=...) creates missing folders: wait for it, if it can
     if not 1 <= port <= 65535:
         fail(f"--port must be 1-65535; got {port}")
     import socket
@@ -44,7 +61,9 @@ def watch(
              f"`actlab watch {log} --port {port + 1 if port < 65535 else 8766}`")
     application = create_app(watch_log=log, port=port)
     url = f"http://127.0.0.1:{port}/watch"
-    note = "" if log.exists() else " (the file does not exist yet: the page waits for it)"
+    note = "" if log.exists() else " (the file does not exist yet: the page waits for it)" if missing is None else \
+        (f" (the folder {missing} does not exist yet: the page waits for a monitor to create it and write {log.name}"
+         "; Monitor(model, log=...) creates missing folders. Check the path if you meant a folder that exists)")
     console.print(f"watching {log}{note} on [bold]{url}[/bold]  (Ctrl+C stops it)")
     tail = application.state.watch
     tail.poll()  # the page's own reader: a file that is not a Monitor log is said here too, not only on the page

@@ -8,10 +8,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
 
-from ...monitor_log import LogTail, strict
+from ...monitor_log import LogTail, missing_folder, strict
 
 router = APIRouter(tags=["watch"])
 MAX_POINT_BYTES = 200_000  # per answer, the history's points as JSON: the page asks again for the rest
+
+
+def _missing_text(path) -> str | None:
+    missing, _ = missing_folder(path)
+    return None if missing is None else str(missing)
 
 
 @router.get("/watch", responses={404: {"description": "The lab was started without a log to watch"}})
@@ -22,14 +27,16 @@ def watch(request: Request, since: Annotated[int, Query(ge=0, le=10**9, descript
     report from that on; run_history.RunHistory), each with its step, loss, gradients and unit health per layer, at
     most 200,000 bytes of them per answer (one point when a single point is larger). ``latest`` is the newest report
     whole, and ``latest_finite`` the newest that held no NaN or inf, sent once the answer reaches the newest point;
-    ``spans`` are the stretches of steps that held one. Besides the points an answer carries the header, at most
-    those two reports, at most 64 spans and 5 named bad lines, so its size is bounded by the model's width, never by
-    the run's length. Reading costs at most 4 MB of the file per request (``unread`` says how much is left).
+    ``spans`` are the stretches of steps that held one, and ``first_seen`` the step of the first report that held
+    one with the step of the report before it. Besides the points an answer carries the header, at most those two
+    reports, at most 64 spans and 5 named bad lines, so its size is bounded by the model's width, never by the run's
+    length. Reading costs at most 4 MB of the file per request (``unread`` says how much is left).
 
     Every report passed on was checked against the log's format (monitor_log.check_record); lines that were not are
     counted in ``bad_lines`` and the first few named in ``problems``. ``run`` goes up by one each time the log is
-    started again (``restarted`` says how it was seen); ``not_log`` says why the file is not a Monitor log; ``exists``
-    and ``size`` tell a page that waits what for."""
+    started again (``restarted`` says how it was seen); ``not_log`` says why the file is not a Monitor log;
+    ``exists``, ``size`` and ``folder_missing`` (the first folder of its path that does not exist yet) tell a page
+    that waits what for."""
     tail: LogTail | None = getattr(request.app.state, "watch", None)
     if tail is None:
         raise HTTPException(404, "no log is being watched: start the lab with `actlab watch FILE`")
@@ -48,7 +55,8 @@ def watch(request: Request, since: Annotated[int, Query(ge=0, le=10**9, descript
                  "non_finite": history.non_finite, "header": strict(tail.header), "ended": tail.ended,
                  "run": tail.run, "restarted": tail.restarted, "not_log": tail.not_log, "bad_lines": tail.bad_lines,
                  "problems": list(tail.problems), "exists": tail.size is not None, "size": tail.size,
-                 "unread": tail.unread, "mtime": tail.mtime}
+                 "unread": tail.unread, "mtime": tail.mtime, "first_seen": history.first_seen,
+                 "folder_missing": _missing_text(tail.path)}
     # whether the run ended: the monitor's end line, or how long the file has not changed (a killed script writes
     # no end line; the page says how long it has been quiet)
     mtime = state.pop("mtime")
