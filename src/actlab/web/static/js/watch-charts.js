@@ -166,6 +166,10 @@ export function watchBars(canvas, args) {
     boxes.push({ text, box: [at - half, y0, at + half, y0 + TEXT_H] });
   };
   canvas.zeroBars = [];
+  const unlabelled = [];  // bars too narrow for their value: the page says where to read it
+  // the values with two significant digits where every one fits, else with one (3.5e-9, then 4e-9: the narrow bars
+  // of a deep net), so that the bars of one chart are written alike; a bar too narrow even for one goes without
+  const digits = bars.every((v) => !positive(v) || ctx.measureText(fmt(v, 2)).width <= slot - 2) ? 2 : 1;
   bars.forEach((v, i) => {
     ctx.fillStyle = "#5b6570"; ctx.textAlign = "center"; ctx.textBaseline = "top";
     // the last layer's number too, where it clears the one written before it (4 px apart at least)
@@ -179,7 +183,8 @@ export function watchBars(canvas, args) {
       const y = axis.y(v);
       ctx.fillStyle = hover === i ? "#004f7c" : PALETTE[0];
       ctx.fillRect(cx(i) - slot * 0.3, y, slot * 0.6, base - y);
-      if (fits(fmt(v, 2))) { ctx.fillStyle = "#333"; put(fmt(v, 2), cx(i), y - 1, written.value_boxes); }
+      const said = [fmt(v, digits), fmt(v, 1)].find(fits);
+      if (said) { ctx.fillStyle = "#333"; put(said, cx(i), y - 1, written.value_boxes); } else unlabelled.push(i);
     } else if (v === 0) {
       canvas.zeroBars.push(i);
       ctx.strokeStyle = PALETTE[0]; ctx.lineWidth = 2;
@@ -192,6 +197,7 @@ export function watchBars(canvas, args) {
     }
   });
   canvas.written = written;
+  canvas.unlabelled = unlabelled;
   canvas.textBoxes = boxes;
   ctx.strokeStyle = PALETTE[1]; ctx.fillStyle = PALETTE[1]; ctx.lineWidth = 2; ctx.setLineDash([5, 4]);
   const ly = (v) => (positive(v) ? axis.y(v) : v === 0 ? base : null);

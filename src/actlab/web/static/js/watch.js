@@ -26,7 +26,11 @@ let run = null, next = 0, points = [], head = 0, every = 1, recentFrom = 0, span
 // drawn from the points: per point its step, its finite loss, per layer its finite gradient and its share of units
 // in the health measure chosen (null where the log holds no count)
 let steps = [], losses = [], history = [], health = [], names = [], lastFinite = null;
-let stepLog = null;  // the step axis the learner chose (true: log), or null: the page's choice (stepAxisAuto)
+// the step axis the learner chose (true: log), or null: the page's choice (stepAxisAuto); kept in the address as
+// ?steps=log or ?steps=linear, so a reload or a shared link keeps it
+const STEP_AXES = { log: true, linear: false };
+let stepLog = STEP_AXES[new URLSearchParams(window.location.search).get("steps")] ?? null;
+let firstSeen = null;  // the first report that held a NaN or an inf: {step, previous} (the report before it)
 let lossSaid = [];  // per point: the loss as the log holds it ("inf", null, a number), for the readout
 let latest = null, restartNote = "", reread = null;  // reread: the readout last used, said again as steps arrive
 const hover = { bars: null, history: null, loss: null, health: null };  // what each chart's readout names
@@ -97,11 +101,32 @@ const AXIS_NAMES = { dead: "% of units dead", saturated: "% saturated or rare", 
 const measure = () => $("watch-health-measure").value;
 const percent = (v) => `${Math.round(v * 100)}%`;
 
+// the layers whose bars are too narrow for their value at this width, and where to read it instead
+const layerList = (ks) => {
+  const runs = [];
+  for (const k of ks) {
+    if (runs.length && runs.at(-1)[1] === k - 1) runs.at(-1)[1] = k; else runs.push([k, k]);
+  }
+  const said = runs.map(([a, b]) => (a === b ? `${a + 1}` : `${a + 1} to ${b + 1}`));
+  return said.length > 1 ? `${said.slice(0, -1).join(", ")} and ${said.at(-1)}` : said[0];
+};
+
+function sayUnlabelled(ks, n) {
+  const el = $("watch-bars-note");
+  const text = !ks?.length ? "" : (ks.length === n ? "The bars are too narrow here to write their values" :
+    `The bar${ks.length === 1 ? " of layer" : "s of layers"} ${layerList(ks)} ${ks.length === 1 ? "is" : "are"} too ` +
+    "narrow here to write a value") + ": point at a bar, or focus the chart and use the arrow keys, to read it " +
+    "below, and the table lists every layer's ‖∂L/∂W‖.";
+  if (el.textContent !== text) el.textContent = text;
+  el.hidden = !text;
+}
+
 function drawCharts() {
   if (latest) {
     const args = barsArgs();
     watchBars($("watch-bars"), args);
     $("watch-bars").names = args.names;
+    sayUnlabelled($("watch-bars").unlabelled, args.names.length);
   }
   if (!points.length) return;
   sayStepAxis();
@@ -122,6 +147,22 @@ function drawCharts() {
                                empty: "No loss logged: set s.loss = loss inside mon.step()" });
 }
 
+// when the first NaN or inf came: a fact where the monitor sampled the step before it, else only where it was seen
+// (sampling every 5th step, a run that went bad at step 403 is first seen at sampled step 406)
+function whenFirst(step, sampledEvery) {
+  const previous = firstSeen?.step === step ? firstSeen.previous : undefined;
+  if (previous === null) {
+    return step <= 1 ? `first appeared at step ${count(step)}` :
+      `was first seen at sampled step ${count(step)}, the first step the log holds`;
+  }
+  if (previous !== undefined) {
+    return previous === step - 1 ? `first appeared at step ${count(step)}` :
+      `was first seen at sampled step ${count(step)} (the last finite sample was step ${count(previous)})`;
+  }
+  return sampledEvery > 1 ? `was first seen at sampled step ${count(step)} (the monitor samples every ` +
+    `${ordinal(sampledEvery)} step)` : `first appeared at step ${count(step)}`;
+}
+
 function draw(report) {
   latest = report;
   showReading($("watch-reading"), report.reading);
@@ -129,21 +170,42 @@ function draw(report) {
   reread?.();
   drawTable($("watch-table"), report);
   const nan = report.first_non_finite;
-  $("watch-nan").textContent = nan ? `A NaN or an inf first appeared at step ${count(nan.step)}, first at ${nan.place}` +
+  $("watch-nan").textContent = nan ? `A NaN or an inf ${whenFirst(nan.step, report.every)}, first at ${nan.place}` +
     (nonFinite > 1 ? `; ${count(nonFinite)} of the ${count(total)} sampled steps held one (red marks).` : ".") : "";
   $("watch-nan").hidden = !nan;
   $("watch-notes").replaceChildren(...(report.notes || []).map((n) => cell("li", n)));
+}
+
+// the page is still reading the log's backlog: the lab has not read the file to its end, or has read more reports
+// than it has sent the page
+const isReading = (data) => data.unread > 0 || data.next < data.total;
+
+// how far the page has read: the reports it has of the lab's count, or, while the lab has not read the whole file,
+// of a count estimated from the bytes read so far (two significant figures: it is a guess)
+function readSoFar(data) {
+  const had = Math.min(data.next, data.total);
+  if (data.unread <= 0 || !data.size) return `${count(had)} of ${count(data.total)} sampled steps`;
+  const read = data.size - data.unread, guess = read > 0 ? data.total * data.size / read : 0;
+  const digits = 10 ** Math.max(Math.floor(Math.log10(Math.max(guess, 1))) - 1, 0);
+  const about = Math.max(Math.round(guess / digits) * digits, data.total);
+  return `${count(had)} of about ${count(about)} sampled steps`;
 }
 
 // what the run is doing, or what the page waits for, or why it cannot show the file
 function runState(data) {
   if (data.not_log) return { state: "not-a-log", text: `${data.not_log}. The page shows nothing from it; it reads ` +
     "the file again if it is written anew." };
-  if (!data.exists) return { state: "waiting", text: `Waiting for ${data.shown_path}: the file does not exist yet.` };
+  if (!data.exists) {
+    return { state: "waiting", text: data.folder_missing ? `Waiting for ${data.shown_path}: neither the file nor the ` +
+      `folder ${data.folder_missing} exists yet (Monitor(model, log=...) creates missing folders). Check the path ` +
+      "if you meant a folder that exists." : `Waiting for ${data.shown_path}: the file does not exist yet.` };
+  }
   if (!data.total) {
     return { state: "waiting", text: data.size ? `Waiting for ${data.shown_path}: no sampled step in it yet.` :
       `Waiting for ${data.shown_path}: the file is empty so far.` };
   }
+  if (isReading(data)) return { state: "reading", text: `Reading the log: ${readSoFar(data)}. Whether the run is ` +
+    "going on or has ended is said once the page has read all of it." };
   if (data.ended) {
     return { state: "ended", text: `The run has ended: the monitor closed its log after ${count(data.ended.steps_run)} steps.` };
   }
@@ -192,6 +254,7 @@ function take(data) {
   const last = points.length ? points[points.length - 1].index : -1;
   const fresh = data.points.filter((p) => p.index > last);
   const before = points.length + fresh.length;
+  firstSeen = data.first_seen ?? null;
   head = data.head; every = data.every; recentFrom = data.recent_from; spans = data.spans; nonFinite = data.non_finite;
   total = data.total;
   points = points.concat(fresh).filter((p) => p.index < head || p.index >= recentFrom || p.index % every === 0);
@@ -228,6 +291,11 @@ async function poll() {
   try {
     data = await getJSON("/api/watch", { since: next });
   } catch (err) {
+    if (err.status === 404) {  // the lab answered: it was started without a log (actlab lab), so nothing to follow
+      $("watch-none").hidden = false; $("watch-body").hidden = true; $("status").textContent = "";
+      document.body.dataset.ready = "true";
+      return;
+    }
     $("status").textContent = `Could not reach the lab to read the log: ${err.message}. Trying again.`;
     setTimeout(poll, POLL_MS * 3);
     return;
@@ -244,7 +312,8 @@ async function poll() {
   $("watch-restart").textContent = restartNote;
   $("watch-restart").hidden = !restartNote;
   const sampled = `${count(data.total)} sampled step${data.total === 1 ? "" : "s"}`;
-  $("watch-source").textContent = `${data.path}: ${sampled}${data.ended ? "" : " so far"}`;
+  $("watch-source").textContent = isReading(data) ? `${data.path}: reading` :
+    `${data.path}: ${sampled}${data.ended ? "" : " so far"}`;
   take(data);
   next = data.next;
   // no report yet (waiting, or not a Monitor log): no empty chart frames, nothing to point at; shown before the
@@ -388,6 +457,9 @@ $("watch-health-measure").addEventListener("change", () => {
 });
 $("watch-step-log").addEventListener("change", (ev) => {
   stepLog = ev.target.checked;
+  const url = new URL(window.location.href);
+  url.searchParams.set("steps", stepLog ? "log" : "linear");
+  window.history.replaceState(null, "", url);
   if (points.length) { drawCharts(); reread?.(); }
 });
 
