@@ -910,18 +910,16 @@ class Store:
                                           "yours, give the rejoin code you were shown when you joined")
             if self._rejoin_ok(rows[0][2], rejoin_code):
                 return LearnerRecord(int(rows[0][0]), class_id, rows[0][1], int(rows[0][3])), None
+            former = self._by_former_name(class_id, key, rejoin_code)
+            if former is not None:  # taken by someone else before former names were kept for their learner
+                return former, None
             raise WrongRejoinCode(REJOIN_FIELD, f"that is not the one {rows[0][1]!r} was shown at joining; check "
                                                 f"it ({REJOIN_CODE_CHARS} letters and digits; case and dashes do not "
                                                 "matter)")
         if rejoin_code:  # a rejoin code brings back the learner it was made for, never a new one
-            # a name this learner had before the teacher renamed them: nobody holds it now (a name taken since
-            # leads to its new holder, above), so the old name and the learner's own code bring them back
-            for learner_id, former, now, stored, session in self.db.execute(
-                    "SELECT l.id, f.name, l.name, l.rejoin_hash, l.session_version FROM former_names f JOIN learners l "
-                    "ON l.id = f.learner_id WHERE f.class_id = ? AND f.name_key = ? ORDER BY f.renamed_at DESC",
-                    (class_id, key)):
-                if self._rejoin_ok(stored, rejoin_code):
-                    return LearnerRecord(int(learner_id), class_id, now, int(session), renamed_from=former), None
+            former = self._by_former_name(class_id, key, rejoin_code)
+            if former is not None:
+                return former, None
             for merged_id, stored in self.db.execute("SELECT id, rejoin_hash FROM merged_learners WHERE class_id = ? "
                                                      "AND name_key = ? ORDER BY merged_at DESC", (class_id, key)):
                 if self._rejoin_ok(stored, rejoin_code):
@@ -938,6 +936,10 @@ class Store:
                                             "brings back the name it was shown with: type that name to rejoin, or "
                                             "leave the rejoin code empty to join as a new learner")
         self._check_looks_apart(class_id, name)
+        if self.former_holder(class_id, name) is not None:  # kept for the learner renamed away from it
+            raise ConfigError("name", f"{name!r} is taken in this class: it was the name of a learner your teacher "
+                                      "has renamed since, and it stays theirs. Choose another name, or, if it was "
+                                      "yours, give the rejoin code you were shown when you joined")
         code = new_code(REJOIN_CODE_CHARS)
         # the unique keys on (class, name_key) and (class, name_skeleton) hold the rule when two joins race past the
         # checks above: the second insert does nothing, and is then told why as if it had come second
@@ -948,8 +950,28 @@ class Store:
         if not rows:
             if self.learner(class_id, name) is None:
                 self._check_looks_apart(class_id, name)
-            raise ConfigError("name", f"{name!r} is taken in this class; choose another name")
+            raise ConfigError("name", f"{name!r} is taken in this class; choose another name, or, if it is yours, "
+                                      "give the rejoin code you were shown when you joined")
         return LearnerRecord(int(rows[0][0]), class_id, name), code
+
+    def _by_former_name(self, class_id: int, key: str, rejoin_code: str) -> LearnerRecord | None:
+        """The learner who had the name (name_key ``key``) before the teacher renamed them, when ``rejoin_code`` is
+        theirs: they come back under their name now, told which one they typed (renamed_from)."""
+        for learner_id, former, now, stored, session in self.db.execute(
+                "SELECT l.id, f.name, l.name, l.rejoin_hash, l.session_version FROM former_names f JOIN learners l "
+                "ON l.id = f.learner_id WHERE f.class_id = ? AND f.name_key = ? ORDER BY f.renamed_at DESC",
+                (class_id, key)):
+            if self._rejoin_ok(stored, rejoin_code):
+                return LearnerRecord(int(learner_id), class_id, now, int(session), renamed_from=former)
+        return None
+
+    def former_holder(self, class_id: int, name: str) -> str | None:
+        """The name now of the learner who had ``name`` before a rename, for whom it is kept (nobody joins as it
+        without that learner's rejoin code, Store.join), or None. Renaming another learner to it releases it."""
+        rows = self.db.execute("SELECT l.name FROM former_names f JOIN learners l ON l.id = f.learner_id WHERE "
+                               "f.class_id = ? AND f.name_key = ? ORDER BY f.renamed_at DESC", (class_id,
+                                                                                                 name_key(name)))
+        return rows[0][0] if rows else None
 
     def new_rejoin_code(self, class_id: int, name: str) -> tuple[LearnerRecord, str]:
         """A new rejoin code for a learner who lost theirs (or whose code was seen by someone else), returned this
@@ -1068,7 +1090,8 @@ class Store:
         return counts
 
     def rename(self, class_id: int, old: str, new: str) -> tuple[str, str]:
-        """Rename a learner, their attempts and events with them; the new name must be free in the class. Returns
+        """Rename a learner, their attempts and events with them; the new name must be free in the class. The old
+        name stays kept for them (former_holder); a name kept so for another learner is given to this one. Returns
         the name before and after as stored (as the class shows them: "  zoë   b " is stored "zoë b")."""
         self.check_changeable(class_id)
         found, new = self.learner(class_id, old), check_learner(new)
@@ -1086,6 +1109,9 @@ class Store:
                 self.db.execute("INSERT INTO former_names (learner_id, class_id, name, name_key, renamed_at) "
                                 "VALUES (?, ?, ?, ?, ?)", (found.id, class_id, found.name, fold_name(found.name),
                                                            time.time()))
+            # the teacher gives the name to this learner: kept for whoever had it before, it is theirs no longer
+            self.db.execute("DELETE FROM former_names WHERE class_id = ? AND name_key = ? AND learner_id <> ?",
+                            (class_id, name_key(new), found.id))
             for table in ("attempts", "events"):
                 self.db.execute(f"UPDATE {table} SET learner = ? WHERE {where}", (new, *args))
             self._settle_names(class_id)

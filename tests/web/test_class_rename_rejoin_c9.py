@@ -64,13 +64,17 @@ def test_an_old_name_taken_since_leads_to_its_new_holder_and_forget_drops_the_hi
     store.rename(klass.id, "ana", "Ana B")
     back, _ = store.join(klass.id, "ANA", ana_code)
     assert (back.name, back.renamed_from) == ("Ana B", "Ana")
-    newcomer, new_code = store.join(klass.id, "Ana")  # someone else takes the free name
+    with pytest.raises(Exception, match="it stays theirs"):
+        store.join(klass.id, "Ana")  # the old name stays Ana B's (brief C11 item 2)
+    newcomer, new_code = store.join(klass.id, "Zed")
+    store.rename(klass.id, "Zed", "Ana")  # the teacher gives the name to someone else
     with pytest.raises(Exception, match="not the one 'Ana' was shown"):
-        store.join(klass.id, "Ana", ana_code)  # the name is hers now: Ana B's code does not lead to Ana B
+        store.join(klass.id, "Ana", ana_code)  # the name is theirs now: Ana B's code does not lead to Ana B
     assert store.join(klass.id, "Ana", new_code)[0].id == newcomer.id
     assert store.join(klass.id, "Ana B", ana_code)[0].renamed_from is None  # the current name: no note
     store.forget(klass.id, "Ana B")
-    assert store.db.execute("SELECT COUNT(*) FROM former_names")[0][0] == 0  # a forgotten learner's names go
+    assert store.db.execute("SELECT COUNT(*) FROM former_names WHERE learner_id = ?",
+                            (back.id,))[0][0] == 0  # a forgotten learner's names go
 
 
 def test_rename_help_says_the_old_name_works_too():

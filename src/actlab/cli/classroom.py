@@ -283,15 +283,21 @@ def rename(
     db: Annotated[str | None, typer.Option(help=DB_HELP)] = None,
 ) -> None:
     """Rename a learner; their answers follow, and their rejoin code still works, with the new name or the old one
-    (the old one brings them back under the new name, and they are told so, while nobody else takes it)."""
+    (the old one brings them back under the new name, and they are told so). The old name stays theirs: nobody
+    else joins as it without their rejoin code, until you rename another learner to it, which gives it to that
+    learner."""
     store = open_store(db)
     klass = _changeable(store, name)
     try:
+        kept_for = store.former_holder(klass.id, new)
         before, after = store.rename(klass.id, old, new)
     except ConfigError as exc:
         fail(str(exc))
     # the names as stored, as the class shows them (typed "  zoë   b " is stored "zoë b"; typed "ana" is Ana)
     console.print(f"{before} is now {after} in {klass.name}", markup=False, highlight=False)
+    if kept_for is not None and kept_for != before:  # not the learner renamed back to a name of their own
+        console.print(f"  {after} was kept for {kept_for}, who had it before a rename; it is {after}'s now, and "
+                      f"{kept_for} rejoins as {kept_for}.", markup=False, highlight=False)
 
 
 def _names(items: list[str] | None) -> list[str]:
