@@ -58,15 +58,18 @@ def test_a_long_finished_log_is_said_to_be_read_until_the_page_has_caught_up(bro
           document.addEventListener("DOMContentLoaded", () => {
             const el = document.getElementById("watch-run");
             new MutationObserver(() => { if (window.__said.at(-1) !== el.textContent) window.__said.push(
-              [el.dataset.state, el.textContent, document.getElementById("watch-source").textContent]); })
+              [el.dataset.state, el.textContent, document.getElementById("watch-source").textContent,
+               el.getAttribute("aria-busy")]); })
               .observe(el, { childList: true, characterData: true, subtree: true, attributes: true });
           });""")
         page.goto(f"{base}/watch")
         page.wait_for_function("document.getElementById('watch-run').dataset.state === 'ended'", timeout=120_000)
         said = page.evaluate("window.__said")
-        states = [s for s, _, _ in said]
+        states = [s for s, _, _, _ in said]
         assert "running" not in states and states[-1] == "ended"
-        reading = [(text, source) for state, text, source in said if state == "reading"]
+        # a screen reader is told the line is busy while the count runs, and reads the line once it settles
+        assert {busy for state, _, _, busy in said if state == "reading"} == {"true"} and said[-1][3] == "false"
+        reading = [(text, source) for state, text, source, _ in said if state == "reading"]
         assert reading, said
         text, source = reading[0]
         assert source == "big.jsonl: reading"

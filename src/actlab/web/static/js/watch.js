@@ -335,6 +335,9 @@ async function poll() {
   const { state, text } = runState(data);
   $("watch-run").textContent = text;
   $("watch-run").dataset.state = state;
+  // while the backlog is read the count changes at every answer (several a second): a screen reader waits for the
+  // line to settle and reads what the run is doing then, not each count
+  $("watch-run").setAttribute("aria-busy", String(state === "reading"));
   // what the run is doing (waiting, ended, not a log) is said once, in the body under the title; the banner keeps
   // only a trouble of the page itself
   $("status").textContent = trouble;
