@@ -1389,15 +1389,18 @@ class Store:
         teacher's table counts them so; unreadable answers and answers after solving are summed apart; correct_share
         is over every answer), and the commonest slips the checker
         explained (all of them, commonest first), each counted by the learners who made it. Wrong numbers it could not
-        explain and answers it could not read are counted, not listed: their feedback says nothing about the class, and
-        an unreadable answer's feedback quotes the learner's text. Free-text parts are summed per key point instead (how
+        explain and answers it could not read are counted, not listed (by part, and by learner): their feedback says
+        nothing about the class, and an unreadable answer's feedback quotes the learner's text. Slips and these counts
+        come only from a learner's answers before they solved the exercise (an answer sent after is checking again).
+        Free-text parts are summed per key point instead (how
         many learners covered it in some attempt, how many attempted and never covered it). Attempts graded by an older
         checker are re-graded as they are read. ``class_id`` None: the local lab's attempts."""
         per_ex: dict[str, dict] = {}
 
         def row_for(ex: str) -> dict:
             return per_ex.setdefault(ex, {"learners": set(), "solved": set(), "answers": 0, "correct": 0, "tries": {},
-                                          "slips": {}, "unexplained": 0, "unreadable": 0, "covered": {},
+                                          "slips": {}, "unexplained": 0, "unreadable": 0, "unexplained_who": set(),
+                                          "unreadable_who": set(), "covered": {},
                                           "tried_points": set(), "regraded": 0, "hints": set(), "solution": set()})
 
         for graded in self.graded_attempts(class_id):
@@ -1407,10 +1410,13 @@ class Store:
             row["answers"] += 1
             row["tries"].setdefault(who, Tries()).add(status)
             row["correct"] += status == "correct"
+            solved_before = who in row["solved"]
             if status == "correct":
                 row["solved"].add(who)
             row["regraded"] += graded["regraded"]
             for part in graded["parts"]:
+                if solved_before and part.get("kind") != "rubric":  # checking again after solving is not a slip
+                    continue
                 kind = part.get("status")
                 if part.get("kind") == "rubric" and kind != "not_attempted":
                     row["tried_points"].add(who)
@@ -1420,10 +1426,12 @@ class Store:
                         row["covered"].setdefault(key, set())
                 elif kind == "unreadable":
                     row["unreadable"] += 1
+                    row["unreadable_who"].add(who)
                 elif kind in ("correct", "not_attempted"):
                     continue
                 elif not part.get("explained", False):  # the checker's own flag; a record from before it is counted
                     row["unexplained"] += 1
+                    row["unexplained_who"].add(who)
                 else:
                     # one slip in the same words in several parts (exercise 2's factor times the layer count) is
                     # one slip: its parts are named together and each learner who made it is counted once
@@ -1447,6 +1455,8 @@ class Store:
                         "hint_learners": len(r["hints"]), "solution_learners": len(r["solution"]),
                         "common_feedback": [{"feedback": f, "count": len(who)} for f, who in slips],
                         "unexplained_parts": r["unexplained"], "unreadable_parts": r["unreadable"],
+                        "unexplained_learners": len(r["unexplained_who"]),
+                        "unreadable_learners": len(r["unreadable_who"]),
                         "key_points": [{"key": k, "title": title, "covered": len(r["covered"][k]),
                                         "missed": len(r["tried_points"] - r["covered"][k])}
                                        for k, title in _point_titles(ex).items() if k in r["covered"]],

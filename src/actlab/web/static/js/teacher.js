@@ -7,11 +7,13 @@ import { HIDEABLE, shownValue } from "./playground-state.js";
 const REFRESH_MS = 4000;
 const esc = (s) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
-// wrong answers the checker could not explain, and answers it could not read, are counted, not quoted
+// wrong answers the checker could not explain, and answers it could not read, are counted by learner, not quoted
+// (store.class_summary: only answers given before the learner solved the exercise)
 function others(r) {
-  const parts = [r.unexplained_parts ? `${r.unexplained_parts} other wrong answer${r.unexplained_parts === 1 ? "" : "s"}` : "",
-                 r.unreadable_parts ? `${r.unreadable_parts} unreadable` : ""].filter(Boolean);
-  return parts.length ? `<span class="muted">${parts.join(", ")}</span>` : "";
+  const n = (k) => r[k] ?? 0;
+  const parts = [n("unexplained_learners") ? `${plural(n("unexplained_learners"), "learner")}: a wrong answer the checker could not explain` : "",
+                 n("unreadable_learners") ? `${plural(n("unreadable_learners"), "learner")}: an answer the checker could not read` : ""].filter(Boolean);
+  return parts.length ? `<span class="muted">${parts.join("<br>")}</span>` : "";
 }
 
 // beside an exercise's tries (the learners' tries added up), the answers the tries leave out: "(+2 unreadable, +1 after solving)"
