@@ -59,17 +59,21 @@ def test_a_long_finished_log_is_said_to_be_read_until_the_page_has_caught_up(bro
             const el = document.getElementById("watch-run");
             new MutationObserver(() => { if (window.__said.at(-1) !== el.textContent) window.__said.push(
               [el.dataset.state, el.textContent, document.getElementById("watch-source").textContent,
-               el.getAttribute("aria-busy")]); })
+               el.getAttribute("aria-busy"), document.getElementById("watch-bars").emptyNote]); })
               .observe(el, { childList: true, characterData: true, subtree: true, attributes: true });
           });""")
         page.goto(f"{base}/watch")
         page.wait_for_function("document.getElementById('watch-run').dataset.state === 'ended'", timeout=120_000)
         said = page.evaluate("window.__said")
-        states = [s for s, _, _, _ in said]
+        states = [s for s, *_ in said]
         assert "running" not in states and states[-1] == "ended"
         # a screen reader is told the line is busy while the count runs, and reads the line once it settles
-        assert {busy for state, _, _, busy in said if state == "reading"} == {"true"} and said[-1][3] == "false"
-        reading = [(text, source) for state, text, source, _ in said if state == "reading"]
+        assert {busy for state, _, _, busy, _ in said if state == "reading"} == {"true"} and said[-1][3] == "false"
+        # the bars wait for the newest report, which the lab sends once the page has every point: they say so
+        assert {note for state, *_, note in said if state == "reading"} == {
+            "The bars show the latest sampled step once the page has read the whole log."}
+        assert said[-1][4] is None and page.evaluate("document.getElementById('watch-bars').drawn.bars.length") == 12
+        reading = [(text, source) for state, text, source, *_ in said if state == "reading"]
         assert reading, said
         text, source = reading[0]
         assert source == "big.jsonl: reading"

@@ -128,6 +128,7 @@ const positive = (v) => Number.isFinite(v) && v > 0;
 export function watchBars(canvas, args) {
   const { categories, bars, line, labels, barName, lineName, caption, hover = null } = args;
   canvas.drawn = { categories, bars, line, labels };
+  canvas.emptyNote = null;
   canvas.redraw = () => watchBars(canvas, args);
   const { ctx, w, h } = sized(canvas);
   const keyBoxes = [];
@@ -216,6 +217,17 @@ export function watchBars(canvas, args) {
     ctx.strokeStyle = "#333"; ctx.lineWidth = 1;
     ctx.strokeRect(Math.round(cx(hover) - slot / 2) + 0.5, top, Math.max(2, Math.round(slot) - 1), base - top);
   }
+}
+
+// A chart with nothing to draw yet: only a sentence saying when it will have something (its lines wrapped to fit)
+export function chartNote(canvas, text) {
+  canvas.drawn = null; canvas.geom = null;
+  canvas.redraw = () => chartNote(canvas, text);
+  const { ctx, w, h } = sized(canvas);  // cleared
+  ctx.fillStyle = "#5b6570"; ctx.textAlign = "center"; ctx.textBaseline = "middle";
+  const lines = wrapText(ctx, text, w - 40);
+  lines.forEach((line, k) => ctx.fillText(line, w / 2, h / 2 + 16 * (k - (lines.length - 1) / 2)));
+  canvas.emptyNote = text;
 }
 
 // Lines against the training step, on a log axis (log: true; a 0 sits on a "0" row under it) or a linear one (its

@@ -12,7 +12,7 @@
 import { getJSON } from "./api.js";
 import { fmt } from "./charts.js";
 import { showReading } from "./reading.js";
-import { lossIsLog, stepLines, watchBars } from "./watch-charts.js";
+import { chartNote, lossIsLog, stepLines, watchBars } from "./watch-charts.js";
 import { cell, drawTable, fitOnResize } from "./watch-table.js";
 
 const $ = (id) => document.getElementById(id);
@@ -127,6 +127,8 @@ function drawCharts() {
     watchBars($("watch-bars"), args);
     $("watch-bars").names = args.names;
     sayUnlabelled($("watch-bars").unlabelled, args.names.length);
+  } else if (points.length) {  // the lab sends the newest report whole once the page has every point
+    chartNote($("watch-bars"), "The bars show the latest sampled step once the page has read the whole log.");
   }
   if (!points.length) return;
   sayStepAxis();
