@@ -190,6 +190,16 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX merges_by_source ON merges (class_id, source_key);
     """,
+    """
+    CREATE TABLE join_replies (        -- a new learner's join, kept JOIN_RETRY_SECONDS so that the same form sent again
+        nonce_hash TEXT PRIMARY KEY,   -- (its reply was lost) gets the same learner and code; sha256 of the nonce
+        class_id INTEGER NOT NULL,
+        learner_id BIGINT NOT NULL,
+        name_key TEXT NOT NULL,
+        sealed_code TEXT NOT NULL,     -- the rejoin code XOR a key drawn from the nonce: unreadable without the form
+        created_at {real} NOT NULL
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 # the words of DDL that differ between the two databases
@@ -484,6 +494,22 @@ class ClassArchived(ConfigError):
 
 class WrongRejoinCode(ConfigError):
     """A taken name with a rejoin code that is not its own (the web layer answers 403, not 422)."""
+
+
+# how long a join form sent again (its reply lost on the way: no cookie, no code seen) gets the same learner, cookie
+# and rejoin code back (Store.join's nonce)
+JOIN_RETRY_SECONDS = 600
+
+
+def _seal(code: str, nonce: str) -> str:
+    """The rejoin code XOR a key drawn from the join form's nonce, as hex; _seal again with the nonce opens it."""
+    key = hashlib.sha256(("seal\0" + nonce).encode()).digest()
+    return bytes(a ^ b for a, b in zip(code.encode(), key, strict=False)).hex()  # a code is shorter than the key
+
+
+def _unseal(sealed: str, nonce: str) -> str:
+    key = hashlib.sha256(("seal\0" + nonce).encode()).digest()
+    return bytes(a ^ b for a, b in zip(bytes.fromhex(sealed), key, strict=False)).decode()
 
 
 def new_code(n: int) -> str:
@@ -897,11 +923,18 @@ class Store:
     def _rejoin_ok(cls, stored: str, code: str) -> bool:
         return hmac.compare_digest(stored, cls._rejoin_hash(code, stored.split("$", 1)[0]))
 
-    def join(self, class_id: int, name: str, rejoin_code: str | None = None) -> tuple[LearnerRecord, str | None]:
+    def join(self, class_id: int, name: str, rejoin_code: str | None = None, *,
+             nonce: str | None = None) -> tuple[LearnerRecord, str | None]:
         """A learner joins: a new display name is registered and its personal rejoin code returned (once);
-        a taken name needs that name's rejoin code, and then returns None as the code."""
+        a taken name needs that name's rejoin code, and then returns None as the code. ``nonce``: the join form's
+        own random value; the same form sent again with the same name within JOIN_RETRY_SECONDS (its reply was lost:
+        the learner saw neither the cookie nor the code) gets the same learner and rejoin code back."""
         name, key = check_learner(name), name_key(name)
         self._check_open(class_id)
+        if nonce and not rejoin_code:
+            again = self._join_again(class_id, key, nonce)
+            if again is not None:
+                return again
         rows = self.db.execute("SELECT id, name, rejoin_hash, session_version FROM learners WHERE class_id = ? AND "
                                "name_key = ?", (class_id, key))
         if rows:
@@ -952,7 +985,28 @@ class Store:
                 self._check_looks_apart(class_id, name)
             raise ConfigError("name", f"{name!r} is taken in this class; choose another name, or, if it is yours, "
                                       "give the rejoin code you were shown when you joined")
+        if nonce:
+            now = time.time()
+            self.db.execute("DELETE FROM join_replies WHERE created_at < ?", (now - JOIN_RETRY_SECONDS,))
+            self.db.execute("INSERT INTO join_replies (nonce_hash, class_id, learner_id, name_key, sealed_code, "
+                            "created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                            (hash_token(nonce), class_id, int(rows[0][0]), key, _seal(code, nonce), now))
         return LearnerRecord(int(rows[0][0]), class_id, name), code
+
+    def _join_again(self, class_id: int, key: str, nonce: str) -> tuple[LearnerRecord, str] | None:
+        """The learner a join form with this nonce and name made in the last JOIN_RETRY_SECONDS, and their rejoin
+        code, while that code still works (a new one from the teacher, or a forget, ends it); else None."""
+        rows = self.db.execute(
+            "SELECT l.id, l.name, l.session_version, l.rejoin_hash, j.sealed_code FROM join_replies j JOIN learners l "
+            "ON l.id = j.learner_id WHERE j.nonce_hash = ? AND j.class_id = ? AND j.name_key = ? AND j.created_at >= ?",
+            (hash_token(nonce), class_id, key, time.time() - JOIN_RETRY_SECONDS))
+        if not rows:
+            return None
+        learner_id, name, session, stored, sealed = rows[0]
+        code = _unseal(sealed, nonce)
+        if not self._rejoin_ok(stored, code):
+            return None
+        return LearnerRecord(int(learner_id), class_id, name, int(session)), code
 
     def _by_former_name(self, class_id: int, key: str, rejoin_code: str) -> LearnerRecord | None:
         """The learner who had the name (name_key ``key``) before the teacher renamed them, when ``rejoin_code`` is

@@ -595,7 +595,9 @@ def join_form(request: Request, code: Annotated[str, Form(max_length=16)] = "",
         return _form(request, "join.html", 403, code=code, name=name,
                      message="The form was stale or sent from elsewhere; it has been renewed: send it again.")
     try:
-        klass, learner, new_code = _join(request, code, name, rejoin_code or None)
+        # the form's CSRF value, new at each showing of the form, is its nonce: pressing Join again after a lost
+        # reply sends the same one
+        klass, learner, new_code = _join(request, code, name, rejoin_code or None, nonce=csrf)
     except HTTPException as exc:
         return _form(request, "join.html", exc.status_code, code=code, name=name, message=_plain(exc))
     body = _page("joined.html", klass=klass, name=learner.name, rejoin_code=new_code or "",
@@ -645,8 +647,9 @@ def login_form(request: Request, token: Annotated[str, Form(max_length=200)] = "
 router = APIRouter(tags=["classroom"])
 
 
-def _join(conn: HTTPConnection, code: str, name: str, rejoin_code: str | None):
+def _join(conn: HTTPConnection, code: str, name: str, rejoin_code: str | None, nonce: str | None = None):
     """Join or rejoin; counts failures against the client's address. Returns (class name, learner, new code).
+    ``nonce``: the join form's own value (Store.join): the same form sent again gets the same learner and code.
 
     Wrong class codes and wrong rejoin codes have each their own limit per address. At the rejoin codes' limit a
     code is still checked for a name that got fewer than REJOIN_TRIES_PER_NAME wrong ones from the address in the
@@ -685,7 +688,7 @@ def _join(conn: HTTPConnection, code: str, name: str, rejoin_code: str | None):
     if rejoin_wait is not None and rejoins.name_spent(client, klass.id, key):
         raise rejoins.refusal(rejoin_wait)
     try:
-        learner, new_code = store.join(klass.id, name, rejoin_code)
+        learner, new_code = store.join(klass.id, name, rejoin_code, nonce=nonce)
     except ConfigError as exc:
         if rejoin_code and exc.field == REJOIN_FIELD:
             rejoins.name_failed(client, klass.id, key)
@@ -717,6 +720,9 @@ class JoinRequest(BaseModel):
     code: str = Field(max_length=16)
     name: str = Field(max_length=64)
     rejoin_code: str | None = Field(default=None, max_length=16)
+    # a random value the client makes once per join and sends again with a retry (its reply lost): the same learner,
+    # cookie and rejoin code come back within store.JOIN_RETRY_SECONDS
+    nonce: str | None = Field(default=None, min_length=16, max_length=64)
 
 
 @router.post("/class/join", responses={**UNAUTHORIZED, 404: problem("No open class has that code"),
@@ -727,7 +733,7 @@ def join(request: Request, body: JoinRequest) -> JSONResponse:
     and lets the same name join from another device. Sets the learner's cookie."""
     if not request.app.state.classroom:
         raise HTTPException(404, "this lab serves no class: it is a single learner's lab")
-    klass, learner, new_code = _join(request, body.code, body.name, body.rejoin_code)
+    klass, learner, new_code = _join(request, body.code, body.name, body.rejoin_code, body.nonce)
     body = {"class": klass, "learner": learner.name, "rejoin_code": new_code, "renamed_from": learner.renamed_from}
     if learner.renamed_from:
         body["note"] = renamed_note(learner)
