@@ -27,7 +27,8 @@ def archived(request, tmp_path):
 
 
 def check(db, code, learner, *extra):
-    return run("exercise", "check", "2", "--answer", "0.25", "--learner", learner, "--class", code, "--db", db,
+    return run("exercise", "check", "2", "--answer", "0.25", "--learner", learner, "--class", code, "--join",
+               "--db", db,
                *extra)
 
 

@@ -44,11 +44,12 @@ def test_create_prints_the_token_once_and_the_store_keeps_its_hash(db):
 def test_check_with_a_class_records_into_it_and_the_export_has_one_row_per_learner(db):
     made = create(db)
     for who, answer in (("ana", "0.25"), ("bob", "0.3"), ("bob", "0.25"), ("cy", "0.3")):
-        res = run("exercise", "check", "5", "--answer", answer, "--learner", who, "--class", made["code"], "--db", db,
+        res = run("exercise", "check", "5", "--answer", answer, "--learner", who, "--class", made["code"], "--join",
+                  "--db", db,
                   "--json")
         assert res.exit_code == 0, res.output
     assert "rejoin code" in run("exercise", "check", "1", "--hint", "1", "--learner", "dee", "--class", "physics",
-                                "--db", db).stderr
+                                "--join", "--db", db).stderr
     res = run("class", "export", "physics", "--db", db)
     assert res.exit_code == 0, res.output
     rows = list(csv.DictReader(io.StringIO(res.stdout)))
@@ -61,7 +62,7 @@ def test_check_with_a_class_records_into_it_and_the_export_has_one_row_per_learn
 
 def test_the_attempt_log_exports_as_json(db):
     made = create(db)
-    run("exercise", "check", "5", "--answer", "0.25", "--learner", "ana", "--class", made["code"], "--db", db)
+    run("exercise", "check", "5", "--answer", "0.25", "--learner", "ana", "--class", made["code"], "--join", "--db", db)
     res = run("class", "export", made["code"], "--db", db, "--log", "--format", "json")
     (entry,) = json.loads(res.stdout)
     assert (entry["learner"], entry["exercise"], entry["answer"], entry["status"]) == ("ana", "ex5", ["0.25"],
@@ -80,7 +81,8 @@ def test_an_unknown_class_and_a_format_are_one_line_errors(tmp_path):
 def test_a_learner_name_that_looks_like_a_formula_is_exported_as_text(tmp_path):
     db = str(tmp_path / "p.sqlite3")
     made = create(db)
-    run("exercise", "check", "5", "--answer", "1", "--learner", "=HYPERLINK(1)", "--class", made["code"], "--db", db)
+    run("exercise", "check", "5", "--answer", "1", "--learner", "=HYPERLINK(1)", "--class", made["code"], "--join",
+        "--db", db)
     assert "'=HYPERLINK(1)" in run("class", "export", "physics", "--db", db).stdout
 
 
@@ -88,7 +90,8 @@ def test_forget_removes_one_learner(tmp_path):
     db = str(tmp_path / "p.sqlite3")
     made = create(db)
     for who in ("ana", "bob"):
-        run("exercise", "check", "5", "--answer", "0.25", "--learner", who, "--class", made["code"], "--db", db)
+        run("exercise", "check", "5", "--answer", "0.25", "--learner", who, "--class", made["code"], "--join",
+            "--db", db)
     res = run("class", "forget", "physics", "ana", "--db", db, "--yes")
     assert res.exit_code == 0 and "1 attempt and" in res.output
     assert [x.name for x in Store(db).learners(1)] == ["bob"]
@@ -107,7 +110,8 @@ def test_copy_moves_an_sqlite_store_into_postgresql_keeping_ids_and_tokens(tmp_p
     source = str(tmp_path / "p.sqlite3")
     made = create(source)
     for who in ("ana", "bob"):
-        run("exercise", "check", "5", "--answer", "0.25", "--learner", who, "--class", made["code"], "--db", source)
+        run("exercise", "check", "5", "--answer", "0.25", "--learner", who, "--class", made["code"], "--join",
+            "--db", source)
     run("exercise", "check", "5", "--answer", "0.3", "--learner", "local", "--db", source)  # no class: the local lab
     key = Store(source).secret()  # the cookies' signing key, made by the first lab that served the file
     with postgres_schema() as url:
@@ -152,7 +156,8 @@ def test_rename_merge_and_reset_from_the_command_line(tmp_path):
     db = str(tmp_path / "p.sqlite3")
     made = create(db)
     for who in ("ana", "ana2"):
-        run("exercise", "check", "5", "--answer", "0.25", "--learner", who, "--class", made["code"], "--db", db)
+        run("exercise", "check", "5", "--answer", "0.25", "--learner", who, "--class", made["code"], "--join",
+            "--db", db)
     assert run("class", "merge", "physics", "ana2", "ana", "--db", db, "--yes").exit_code == 0
     assert run("class", "rename", "physics", "ana", "Ana B.", "--db", db).exit_code == 0
     assert run("class", "rename", "physics", "nobody", "x", "--db", db).exit_code == 2
@@ -167,11 +172,11 @@ def test_progress_of_a_class_agrees_with_the_export_row_for_row(db):
     and the exercises whose solution was seen before solving (cy opened ex5's before any answer)."""
     made = create(db)
     for who, answer in (("ana", "0.3"), ("ana", "0.25"), ("bob", "0.3")):
-        assert run("exercise", "check", "5", "--answer", answer, "--learner", who, "--class", "physics",
+        assert run("exercise", "check", "5", "--answer", answer, "--learner", who, "--class", "physics", "--join",
                    "--db", db).exit_code == 0
-    assert run("exercise", "check", "5", "--solution", "--learner", "cy", "--class", "physics", "--db", db,
+    assert run("exercise", "check", "5", "--solution", "--learner", "cy", "--class", "physics", "--join", "--db", db,
                ).exit_code == 0
-    assert run("exercise", "check", "5", "--answer", "0.25", "--learner", "cy", "--class", "physics",
+    assert run("exercise", "check", "5", "--answer", "0.25", "--learner", "cy", "--class", "physics", "--join",
                "--db", db).exit_code == 0
     res = run("progress", "--class", made["code"], "--db", db, "--json")
     assert res.exit_code == 0, res.output

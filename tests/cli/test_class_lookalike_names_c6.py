@@ -80,7 +80,7 @@ def test_look_alike_names_cannot_join_from_the_command_line(joined):
                               klass.code, "--db", db])
     assert res.exit_code == 0 and "joined" not in res.output, res.output  # recorded under Ana
     res = runner.invoke(app, ["exercise", "check", "1", "--answer", "0.25", "--learner", CYRILLIC_ANA, "--class",
-                              klass.code, "--db", db])
+                              klass.code, "--join", "--db", db])
     assert res.exit_code != 0 and "looks the same" in res.output, res.output
     store = Store(db)
     assert [r.name for r in store.learners(klass.id)] == ["Ana"]

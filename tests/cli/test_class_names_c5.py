@@ -21,7 +21,8 @@ def joined(request, tmp_path):
 
 
 def check(db, code, learner, answer="0.25"):
-    return run("exercise", "check", "1", "--answer", answer, "--learner", learner, "--class", code, "--db", db)
+    return run("exercise", "check", "1", "--answer", answer, "--learner", learner, "--class", code, "--join",
+               "--db", db)
 
 
 def test_name_key_is_the_one_rule():

@@ -19,9 +19,9 @@ def class_of_three(db: str) -> None:
     assert run(160, "class", "create", "physics 2a", "--db", db).exit_code == 0
     for who, answers in (("ana", ("1", "0", "0")), ("bob", ("1", "0", "undefined")), ("cy", ("5", "1", "2"))):
         args = [a for answer in answers for a in ("--answer", answer)]
-        res = run(160, "exercise", "check", "1", *args, "--learner", who, "--class", "physics 2a", "--db", db)
+        res = run(160, "exercise", "check", "1", *args, "--learner", who, "--class", "physics 2a", "--join", "--db", db)
         assert res.exit_code == 0, res.output
-    assert run(160, "exercise", "check", "5", "--solution", "--learner", "cy", "--class", "physics 2a",
+    assert run(160, "exercise", "check", "5", "--solution", "--learner", "cy", "--class", "physics 2a", "--join",
                "--db", db).exit_code == 0
 
 
@@ -57,7 +57,7 @@ def test_columns_200_in_a_pipe_keeps_the_wide_table_when_the_cells_wrap(tmp_path
     assert run(160, "class", "create", "physics 2a", "--db", db).exit_code == 0
     for who in ("ana", "bob"):
         for ex in ("1", "2", "3", "4", "6", "7", "8"):
-            base = ["exercise", "check", ex, "--learner", who, "--class", "physics 2a", "--db", db]
+            base = ["exercise", "check", ex, "--learner", who, "--class", "physics 2a", "--join", "--db", db]
             assert run(160, *base, "--answer", "7").exit_code in (0, 1)
             assert run(160, *base, "--hint", "1").exit_code == 0
     res = run(200, "progress", "--class", "physics 2a", "--db", db)

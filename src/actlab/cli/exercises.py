@@ -24,13 +24,42 @@ exercise_app = typer.Typer(help="The lesson's exercises, checked with feedback."
 app.add_typer(exercise_app, name="exercise")
 
 
-def _class_member(store, klass: str, learner: str) -> tuple[int, str]:
+def _close_names(store, class_id: int, learner: str) -> list[str]:
+    """The class's learners whose names are near the one typed (a typo, a dropped letter), closest first."""
+    import difflib
+
+    from ..store import fold_name
+
+    names = {fold_name(r.name): r.name for r in store.learners(class_id)}
+    return [names[k] for k in difflib.get_close_matches(fold_name(learner), list(names), n=3, cutoff=0.6)]
+
+
+def _not_in_class(store, found, learner: str) -> str:
+    """Why --learner is refused without --join: the name is nobody's in the class; the close names, if any."""
+    close = _close_names(store, found.id, learner)
+    if close:
+        guess = " or ".join(repr(n) for n in close)
+        return (f"no learner {learner!r} in {found.name}; did you mean {guess}? To add {learner!r} to the class as a "
+                "new learner, add --join")
+    names = [r.name for r in store.learners(found.id)]
+    if len(names) <= 20:
+        known = f"its learners: {', '.join(names)}" if names else "nobody has joined it yet"
+    else:
+        known = f"none of its {len(names)} learners has a name close to it ('actlab progress --class' lists them)"
+    return (f"no learner {learner!r} in {found.name}; {known}. To add {learner!r} to the class as a new learner, "
+            "add --join")
+
+
+def _class_member(store, klass: str, learner: str, join: bool) -> tuple[int, str]:
     """The class's id and the learner's name in it: a name that joined already is matched as the join form
-    matches it, ignoring case (--learner ana records under the "Ana" who joined in the browser); a learner new to
-    the class joins it, and their rejoin code goes to stderr."""
+    matches it, ignoring case (--learner ana records under the "Ana" who joined in the browser). A learner new to
+    the class joins it only with ``join`` (--join), and their rejoin code goes to stderr; without it, the close
+    names are offered (a typo made a new learner before)."""
     try:
         found = store.get_class(klass)
         member = store.learner(found.id, learner)
+        if member is None and not join and not found.archived:  # an archived class says so (Store.join)
+            fail(_not_in_class(store, found, learner))
         if member is None:
             member, code = store.join(found.id, learner)
             typer.echo(f"{member.name} joined {found.name}; rejoin code for the browser: {code}", err=True)
@@ -87,6 +116,8 @@ def check(
     = None,
     attempt_id: Annotated[str | None, typer.Option(help="An id for this attempt: sent again, it is saved once")]
     = None,
+    join: Annotated[bool, typer.Option("--join", help="With --class: add --learner to the class when nobody has "
+                                                      "that name there (without it, such a name is refused)")] = False,
     db: Annotated[str | None, typer.Option(help=DB_HELP)] = None,
     json_out: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
@@ -103,7 +134,7 @@ def check(
     store = open_store(db) if learner else None
     class_id = None
     if klass:
-        class_id, learner = _class_member(store, klass, learner)
+        class_id, learner = _class_member(store, klass, learner, join)
     try:
         if hint is not None:
             if not 1 <= hint <= len(ex.hints):  # the core repeats the last hint for the web's "next hint" button
