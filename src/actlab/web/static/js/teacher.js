@@ -141,14 +141,44 @@ async function showPlayground() {
   else for (const el of form.elements) el.disabled = false;
 }
 
+// the class's learners as the last refresh listed them: the rejoin form names the one it will sign out
+let knownLearners = [];
+// names compared as the lab roughly compares them (case and runs of spaces aside); the server has the last word
+const nameKey = (s) => s.normalize("NFKC").toLowerCase().trim().replace(/\s+/g, " ");
+
 // A learner who lost their rejoin code gets a new one from the teacher, shown here once; their old code stops working.
+// It signs out every device that joined as them, so the page asks first, naming the learner (an unknown name goes
+// straight to the server, which says nobody has that name).
 function rejoinForm() {
   const form = document.getElementById("rejoin-form"), status = document.getElementById("rejoin-status");
-  const input = document.getElementById("rejoin-name");
-  form.addEventListener("submit", async (event) => {
+  const input = document.getElementById("rejoin-name"), ask = document.getElementById("rejoin-confirm");
+  const question = document.getElementById("rejoin-question");
+  let pending = null;
+  const closeQuestion = () => { ask.hidden = true; pending = null; };
+  form.addEventListener("submit", (event) => {
     event.preventDefault();
-    const learner = input.value.trim();
-    if (!learner) { status.textContent = "Type the learner's name first."; status.classList.add("error"); return; }
+    const typed = input.value.trim();
+    if (!typed) { status.textContent = "Type the learner's name first."; status.classList.add("error"); return; }
+    const known = knownLearners.find((n) => nameKey(n) === nameKey(typed));
+    if (!known) { send(typed); return; }
+    pending = known;
+    status.textContent = "";
+    status.classList.remove("error");
+    question.textContent = `Make a new rejoin code for ${known}? Their old code stops working, and every device that ` +
+      `joined as ${known} is signed out at once (a page they have open says why); they rejoin with the new code.`;
+    document.getElementById("rejoin-yes").textContent = `Sign ${known} out and make a new code`;
+    ask.hidden = false;
+    document.getElementById("rejoin-yes").focus();
+  });
+  document.getElementById("rejoin-yes").addEventListener("click", () => { const name = pending; closeQuestion(); if (name) send(name); });
+  document.getElementById("rejoin-no").addEventListener("click", () => {
+    const name = pending;
+    closeQuestion();
+    status.classList.remove("error");
+    status.textContent = `No new code: ${name} keeps their rejoin code and stays signed in.`;
+    input.focus();
+  });
+  async function send(learner) {
     const res = await fetch("/api/class/teacher/rejoin-code", { method: "POST", headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ learner }) });
     const body = await res.json();
@@ -159,7 +189,7 @@ function rejoinForm() {
       "Give it to them now: it is not shown again, and their old code no longer works. Every device that joined as " +
       `${esc(body.learner)} is signed out (anyone who used the old code too). They rejoin at /join with the ` +
       `class code, the name ${esc(body.learner)} and this code.`;
-  });
+  }
 }
 
 // An archived class: its teacher reads it and downloads the exports; the forms that change it are shut.
@@ -192,12 +222,27 @@ async function showClass(me) {
     document.getElementById("learners").innerHTML = view.rows.length ? learnerTable(view)
       : "<p class='muted'>Nobody has joined yet: learners open /join and type the code.</p>";
     document.getElementById("learner-names").innerHTML = view.rows.map((r) => `<option value="${esc(r.learner)}">`).join("");
+    knownLearners = view.rows.map((r) => r.learner);
     status.textContent = `Updated ${new Date().toLocaleTimeString()}; refreshes every ${REFRESH_MS / 1000} s.`;
   };
   await refresh();
   rejoinForm();
   await showPlayground();
-  setInterval(() => refresh().catch((err) => { status.textContent = `Could not refresh: ${err.message}`; }), REFRESH_MS);
+  const timer = setInterval(() => refresh().catch((err) => {
+    if (err.status === 401) { clearInterval(timer); signedOut(); return; }
+    status.textContent = `Could not refresh: ${err.message}`;
+  }), REFRESH_MS);
+}
+
+// The teacher's login stopped working (the token was rotated: actlab class token --rotate): the figures on the page
+// can no longer be refreshed, so they are hidden, not left standing as if current, and the page says how to log in.
+function signedOut() {
+  for (const id of ["summary", "class-tools", "class-name", "status", "archived-note"]) document.getElementById(id).hidden = true;
+  const note = document.getElementById("signed-out-note");
+  note.innerHTML = "You are no longer logged in as this class's teacher: the class's teacher token was changed " +
+    "(actlab class token --rotate), so this page cannot show the class any more and has hidden its figures. " +
+    '<a href="/teacher/login">Log in again</a> with the new token.';
+  note.hidden = false;
 }
 
 async function showLocal() {
