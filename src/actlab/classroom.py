@@ -415,8 +415,11 @@ class Pins:
                 raise self.refusal(key, message[key])
 
     def refusal(self, key: str, sent) -> PinnedError:
-        return PinnedError(key, f"pinned by your teacher at {shown_value(self.values[key])} for this class; "
-                                f"{shown_value(sent)[:40]} was refused (the other settings are yours to change)",
+        pinned, sent_text = shown_value(self.values[key]), shown_value(sent)
+        if sent_text == pinned and isinstance(sent, float):  # 0.030000001 reads 0.03 at 6 digits: show every digit
+            sent_text = repr(sent)
+        return PinnedError(key, f"pinned by your teacher at {pinned} for this class; "
+                                f"{sent_text[:40]} was refused (the other settings are yours to change)",
                            {key: self.values[key]})
 
 

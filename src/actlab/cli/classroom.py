@@ -236,7 +236,21 @@ def copy(
         counts = copy_store(src, dst)
     except ConfigError as exc:
         fail(str(exc))
-    console.print(f"copied {src!r} into {dst!r}: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
+    console.print(f"copied {src!r} into {dst!r}: " + ", ".join(_rows(n, table) for table, n in counts.items()),
+                  markup=False, highlight=False)
+
+
+# copy_store's tables as a person counts their rows: (one, many)
+_ROW_WORDS = {"classes": ("class", "classes"), "attempt_numbers": ("attempt counter", "attempt counters"),
+              "events": ("hint or solution view", "hint and solution views"),
+              "class_playground": ("class playground", "class playgrounds"), "merged_learners": ("merged learner",
+                                                                                                 "merged learners")}
+
+
+def _rows(n: int, table: str) -> str:
+    """'1 class', '2 classes', '1 former name': a table's copied rows in words."""
+    one, many = _ROW_WORDS.get(table, (table.replace("_", " ").removesuffix("s"), table.replace("_", " ")))
+    return f"{n:,} {one if n == 1 else many}"
 
 
 @class_app.command("archive")
