@@ -702,8 +702,16 @@ class Store:
 
     def record_event(self, learner: str, exercise: str, kind: str, level: int | None = None, *,
                      class_id: int | None = None) -> None:
+        """A hint or solution shown to a learner. A hint level already recorded for the learner on this exercise is
+        not recorded again: pressing Hint past the last hint shows the last one again, which is no new view (the
+        class's event counts, as reset reports them, counted one per press)."""
         learner = check_learner(learner)
         self._check_open(class_id)
+        if kind == "hint":
+            where, args = _where_class(class_id)
+            if self.db.execute(f"SELECT 1 FROM events WHERE {where} AND learner = ? AND exercise = ? AND kind = "
+                               "'hint' AND level = ?", (*args, learner, exercise, level)):
+                return
         self.db.execute("INSERT INTO events (learner, exercise, kind, level, created_at, class_id) "
                         "VALUES (?, ?, ?, ?, ?, ?)", (learner, exercise, kind, level, time.time(), class_id))
 
