@@ -402,6 +402,9 @@ def check_learner(learner: object) -> str:
     if any(ord(c) < 32 or 0x7f <= ord(c) < 0xa0 for c in name):
         raise ConfigError("learner", "a name cannot hold a tab, a line break or another control character; type it "
                                      "on one line with plain spaces")
+    if halves := sorted({f"U+{ord(c):04X}" for c in name if 0xD800 <= ord(c) <= 0xDFFF}):
+        raise ConfigError("learner", f"a name cannot hold half of a character ({', '.join(halves)}, a lone surrogate: "
+                                     "half of an emoji, left by a broken copy and paste); type the name again")
     if bidi := sorted({f"U+{ord(c):04X}" for c in name if c in _BIDI_CONTROLS}):
         raise ConfigError("learner", f"a name cannot hold text-direction controls ({', '.join(bidi)}): they make it "
                                      "show as another name; type the name without them")
@@ -411,6 +414,20 @@ def check_learner(learner: object) -> str:
         raise ConfigError("learner", "that name shows nothing on screen (only spaces or invisible characters); "
                                      "type a name with letters or digits")
     return collapse_spaces(name)
+
+
+def _whole_characters(value):
+    """``value`` with every lone surrogate (half of an emoji, which a broken paste can send in JSON as "\\ud83d")
+    replaced by U+FFFD in its strings, lists and dicts: UTF-8 cannot hold one, so PostgreSQL refused the text, and
+    SQLite kept it as a JSON escape that came back as half a character. Answers are stored so on both."""
+    if isinstance(value, str):
+        return "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in value) if any(
+            0xD800 <= ord(c) <= 0xDFFF for c in value) else value
+    if isinstance(value, list | tuple):
+        return [_whole_characters(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _whole_characters(v) for k, v in value.items()}
+    return value
 
 
 def collapse_spaces(name: str) -> str:
@@ -625,9 +642,11 @@ class Store:
         learner = check_learner(learner)
         if attempt_id is not None and (not isinstance(attempt_id, str) or not 1 <= len(attempt_id) <= 64):
             raise ConfigError("attempt_id", "1 to 64 characters (a UUID is the usual choice)")
-        answer_json = json.dumps([None if a is None else str(a)[:MAX_ANSWER_CHARS] for a in answers])
-        row = (learner, exercise, answer_json, verdict["status"], verdict["feedback"], time.time(),
-               json.dumps(verdict.get("parts", [])), int(verdict.get("checker_version", 1)), class_id, attempt_id)
+        answer_json = json.dumps([None if a is None else _whole_characters(str(a)[:MAX_ANSWER_CHARS])
+                                  for a in answers])
+        row = (learner, exercise, answer_json, verdict["status"], _whole_characters(verdict["feedback"]), time.time(),
+               json.dumps(_whole_characters(verdict.get("parts", []))), int(verdict.get("checker_version", 1)),
+               class_id, attempt_id)
         insert = self._insert_attempt_pg if self.dialect == "postgresql" else self._insert_attempt_sqlite
         new_id, closed, prior = insert(row, class_id, attempt_id)
         if closed is not None:
