@@ -1,7 +1,7 @@
 """A whole run in bounded memory, for the watch page's charts: the points RunHistory keeps of a monitor's reports.
 
 Split from monitor_log (which reads and checks the log's lines): this module only summarises reports already
-checked. Standard library only, like monitor_log.
+checked.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ import json
 import math
 from collections import deque
 
+from ._json import jsonable
+
 HEAD_POINTS = 256  # the run's first reports, every one of them (the start, where gradients vanish and units die)
 THINNED_POINTS = 1000  # at most this many points between the first reports and the newest ones
 RECENT_POINTS = 500  # the newest sampled steps, every one of them
@@ -17,10 +19,9 @@ MAX_SPANS = 64  # stretches of steps that held a NaN or an inf (the nearest two 
 
 
 def number(value):
-    """A number of the log as JSON can carry it: a float that is not finite becomes "inf", "-inf" or None (NaN)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None if math.isnan(value) else ("inf" if value > 0 else "-inf")
-    return value
+    """A number of the log as JSON can carry it, in the package's one convention (actlab._json: a float that is
+    not finite becomes "inf", "-inf" or None for NaN); anything else as it is."""
+    return jsonable(value) if isinstance(value, float) else value
 
 
 def _count(value) -> int | None:

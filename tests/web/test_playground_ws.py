@@ -191,7 +191,9 @@ def test_twenty_concurrent_sessions_stay_responsive(live_server):
     # its own thread and loop: Playwright's sync API may hold a running loop in this one
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         results = pool.submit(asyncio.run, asyncio.wait_for(main(), timeout=60)).result()
-    assert all(frames >= 5 for frames, _ in results), results
+    # none starved: every tab got frames again and again (the lab lowers each session's frame rate as sessions are
+    # added, and a CI machine at load 9 gave 4-8 frames in 3 s; a tab the scheduler skipped would get 0 or 1)
+    assert all(frames >= 2 for frames, _ in results), results
     assert max(latency for _, latency in results) < 5.0
 
 
