@@ -56,6 +56,7 @@ class Status(StrEnum):
     NOT_GENERALISING = "not_generalising"  # the training loss moved, the test loss did not
     STARTING = "starting"  # gradients flow; too early to say whether it learns
     FLOWING = "flowing"  # gradients flow; no loss to judge (a network at initialisation)
+    UNWATCHED = "unwatched"  # the backend cannot see the model's activations (a fused recurrent kernel, ...)
     HEALTHY = "healthy"
 
 

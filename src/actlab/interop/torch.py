@@ -62,7 +62,17 @@ from torch.overrides import TorchFunctionMode
 from ..activations import Activation
 from ..instruments import DORMANT_TAU, SATURATION_FRACTION, layer_reading
 from ..monitor_log import LOG_FORMAT, end_line, read_log
-from ..readings import Finding, LayerSummary, Reading, RunSummary, Status, diagnose, grad_ratio, low_gradient_word
+from ..readings import (
+    Finding,
+    LayerSummary,
+    Reading,
+    RunSummary,
+    Status,
+    _loss_text,
+    diagnose,
+    grad_ratio,
+    low_gradient_word,
+)
 from . import _torch_stats
 from .torch_recipes import RecipeModule, TorchSource, export_code, module_for, record_for, torch_source
 
@@ -157,9 +167,24 @@ def _say_what_the_count_covers(reading: Reading, left_out: list[str]) -> Reading
     return Reading(tuple(findings))
 
 
-def _unwatched_reading() -> Reading:
-    return Reading((Finding(Status.FLOWING, "no activation module is watched, so nothing here says how gradients "
-                            "pass through the activations (the notes say why)", "", {}),))
+def _opaque_words(name: str, module: nn.Module) -> str:
+    """What a recurrent module applies inside its fused kernel, which no hook reaches."""
+    kind = type(module).__name__
+    inside = ("its sigmoid gates and tanh" if isinstance(module, nn.LSTM | nn.GRU | nn.LSTMCell | nn.GRUCell)
+              else f"its {getattr(module, 'nonlinearity', 'tanh')}")
+    return f"'{name or 'model'}' ({kind}) applies {inside} inside one fused kernel"
+
+
+def _unwatched_reading(opaque: list[str], loss_text: str) -> Reading:
+    """The monitor saw no activation while the model has some it cannot reach: never 'a linear model'."""
+    where = (("; ".join(opaque[:3]) + (" ..." if len(opaque) > 3 else "") + ", which the monitor cannot hook")
+             if opaque else "no activation module or function it knows ran, so the model's non-linearity is "
+             "applied by other means (a custom autograd Function, a C++ kernel: the notes say between which layers)")
+    return Reading((Finding(Status.UNWATCHED, f"unwatched: the monitor cannot see this model's activations: {where}; "
+                            "it reads the loss and the weight gradients of the linear layers, but nothing here says "
+                            f"whether units are dead or saturated or whether gradients vanish{loss_text}",
+                            "" if opaque else "To have it watched, apply the activation with a torch module or "
+                            "function (nn.ReLU, F.gelu, torch.tanh, ...).", {"unwatched": opaque}),))
 
 
 def _is_weighted(module: nn.Module) -> bool:
@@ -736,6 +761,12 @@ class Monitor:
                 self.notes.append(f"{name or 'model'} ({type(module).__name__}): while hooks are attached "
                                   "(sampled steps only) PyTorch skips its eval fast path")
         self._unmatched = len(self._weighted) > 1
+        # recurrent modules apply their non-linearities inside a fused kernel: no hook sees them
+        self._opaque = [_opaque_words(name, module) for name, module in self.model.named_modules()
+                        if isinstance(module, nn.RNNBase | nn.RNNCellBase)]
+        for words in self._opaque:
+            self.notes.append(f"{words} that the monitor cannot hook: its units are not read (no dead or saturated "
+                              "counts there) and its weights are not among the weight gradients read")
         # activation modules of torch's own that actlab has no record for (nn.PReLU, nn.RReLU, ...): they run, unwatched
         self._unknown = [(name, type(module).__name__) for name, module in self.model.named_modules()
                          if type(module).__module__ == "torch.nn.modules.activation" and record_for(module) is None
@@ -1838,7 +1869,8 @@ class Monitor:
                 "`with mon.step()`, calling the model the Monitor was given (or the compiled one made from it).",
                 {}),))
         else:
-            reading = diagnose(summary) if rows or len(self._weighted) <= 1 else _unwatched_reading()
+            reading = diagnose(summary) if rows or (len(self._weighted) <= 1 and not self._opaque) else \
+                _unwatched_reading(self._opaque, _loss_text(summary))
         if left_out and summaries:
             reading = _say_what_the_count_covers(reading, left_out)
         if reading.status == Status.DIVERGED and (first_bad or bad_loss or bad_grad):  # say where it started

@@ -1,0 +1,136 @@
+"""Issue 17 (M6): what a practitioner found wrong in the monitor's readings."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+torch = pytest.importorskip("torch")
+from torch import nn  # noqa: E402
+from torch.nn import functional as F  # noqa: E402
+
+from actlab.torch import Monitor  # noqa: E402
+
+
+def _train(model, make_batch, steps=20, lr=1e-2, chance=None, every=1, **kw):
+    chance = math.log(2) if chance is None else chance
+    opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr)
+    with Monitor(model, every=every, chance_loss=chance, **kw) as mon:
+        for _ in range(steps):
+            x, y = make_batch()
+            with mon.step() as s:
+                loss = F.cross_entropy(model(x), y)
+                loss.backward()
+                s.loss = loss
+            opt.step()
+            opt.zero_grad()
+    return mon.report()
+
+
+# -- item 1: a model whose activations the monitor cannot see -----------------------------------------------------
+
+class _Recurrent(nn.Module):
+    def __init__(self, cell: nn.Module):
+        super().__init__()
+        self.rnn = cell
+        self.head = nn.Linear(16, 2)
+
+    def forward(self, x):
+        if isinstance(self.rnn, nn.RNNCellBase):
+            h = None
+            for t in range(x.shape[1]):
+                out = self.rnn(x[:, t], h)
+                h = out
+            last = h[0] if isinstance(h, tuple) else h
+        else:
+            o, _ = self.rnn(x)
+            last = o[:, -1]
+        return self.head(last)
+
+
+def _sequences():
+    x = torch.randn(32, 6, 4)
+    return x, (x[:, :, 0].sum(1) > 0).long()
+
+
+@pytest.mark.parametrize("cell, inside", [(nn.LSTM(4, 16, batch_first=True), "sigmoid gates and tanh"),
+                                          (nn.GRU(4, 16, batch_first=True), "sigmoid gates and tanh"),
+                                          (nn.RNN(4, 16, batch_first=True, nonlinearity="relu"), "its relu"),
+                                          (nn.GRUCell(4, 16), "sigmoid gates and tanh")])
+def test_a_recurrent_model_is_never_read_as_linear(cell, inside):
+    torch.manual_seed(0)
+    report = _train(_Recurrent(cell), _sequences)
+    words = report.reading.findings[0].words
+    assert report.reading.status == "unwatched"
+    assert "linear model" not in str(report)
+    assert words.startswith("unwatched: the monitor cannot see this model's activations: 'rnn' (")
+    assert inside in words and "cannot hook" in words
+    assert any(n.startswith("'rnn' (") and "its units are not read" in n for n in report.notes)
+
+
+def test_a_recurrent_layer_before_watched_activations_is_named_in_a_note():
+    torch.manual_seed(0)
+
+    class M(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn = nn.LSTM(4, 16, batch_first=True)
+            self.mlp = nn.Sequential(nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 2))
+
+        def forward(self, x):
+            o, _ = self.rnn(x)
+            return self.mlp(o[:, -1])
+
+    report = _train(M(), _sequences)
+    assert report.reading.status != "unwatched"  # the ReLU is read
+    assert [r.name for r in report.layers] == ["mlp.1"]
+    assert any(n.startswith("'rnn' (LSTM) applies its sigmoid gates and tanh inside one fused kernel")
+               for n in report.notes)
+
+
+class _Swish(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, z):
+        ctx.save_for_backward(z)
+        return z / (1 + torch.exp(-z))  # no torch activation function: nothing the monitor can watch
+
+    @staticmethod
+    def backward(ctx, g):
+        (z,) = ctx.saved_tensors
+        s = 1 / (1 + torch.exp(-z))
+        return g * (s + z * s * (1 - s))
+
+
+def test_a_custom_autograd_activation_reads_unwatched_not_flowing():
+    torch.manual_seed(0)
+
+    class M(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1, self.fc2 = nn.Linear(8, 16), nn.Linear(16, 2)
+
+        def forward(self, x):
+            return self.fc2(_Swish.apply(self.fc1(x)))
+
+    def batch():
+        x = torch.randn(32, 8)
+        return x, (x[:, 0] > 0).long()
+
+    report = _train(M(), batch)
+    assert report.reading.status == "unwatched"
+    words = report.reading.findings[0].words
+    assert "custom autograd Function" in words and "(mean loss over the last" in words
+    assert report.reading.findings[0].remedy.startswith("To have it watched, apply the activation")
+
+
+def test_a_linear_model_still_reads_linear():
+    torch.manual_seed(0)
+
+    def batch():
+        x = torch.randn(32, 8)
+        return x, (x[:, 0] > 0).long()
+
+    report = _train(nn.Linear(8, 2), batch, steps=30, lr=0.05)
+    assert "a linear model: no hidden layers" in report.reading.findings[0].words
+    assert report.reading.status in ("healthy", "starting")
