@@ -134,3 +134,44 @@ def test_a_linear_model_still_reads_linear():
     report = _train(nn.Linear(8, 2), batch, steps=30, lr=0.05)
     assert "a linear model: no hidden layers" in report.reading.findings[0].words
     assert report.reading.status in ("healthy", "starting")
+
+
+# -- item 5: a module that never runs in forward -----------------------------------------------------------------
+
+def _clf_batch():
+    x = torch.randn(32, 8)
+    return x, (x[:, 0] > 0).long()
+
+
+def test_a_module_that_never_runs_in_forward_is_noted():
+    torch.manual_seed(0)
+
+    class M(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.body = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 2))
+            self.unused = nn.Linear(5, 5)
+
+        def forward(self, x):
+            return self.body(x)
+
+    report = _train(M(), _clf_batch, steps=5)
+    assert ("'unused.weight' received no gradient on sampled step 5: the module ('unused', Linear) did not run in "
+            "the model's forward, so the reading leaves it out") in report.notes
+    assert not any("body." in n and "did not run" in n for n in report.notes)
+
+
+def test_a_model_whose_modules_all_run_has_no_such_note():
+    torch.manual_seed(0)
+    report = _train(nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 2)), _clf_batch, steps=5)
+    assert not any("did not run in the model's forward" in n for n in report.notes)
+
+
+# -- item 8: MonitorReport's status -------------------------------------------------------------------------------
+
+def test_report_status_is_the_readings_status():
+    torch.manual_seed(0)
+    report = _train(nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 2)), _clf_batch, steps=5)
+    assert report.status == report.reading.status
+    assert report.status in ("starting", "healthy")
+    assert "status" in type(report).__doc__ and "reading" in type(report).__doc__

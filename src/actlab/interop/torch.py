@@ -333,6 +333,14 @@ def _num(v, width: int, spec: str = ".3g") -> str:
 
 @dataclass(frozen=True)
 class MonitorReport:
+    """What Monitor.report() returns: the latest sampled step's reading of the model.
+
+    ``status`` is the reading's status ("healthy", "starting", "vanishing", "unwatched", ...; the most serious of its
+    findings), ``reading`` holds the findings with their words and remedies, ``layers`` one LayerStats per watched
+    activation in forward order, ``notes`` what the monitor could not see and why. ``step`` is the step the sample was
+    taken at and ``sampled_steps`` how many steps were sampled so far; str(report) is the table and the words, and
+    to_dict() the same as plain data (what the log writes)."""
+
     step: int
     sampled_steps: int
     every: int | None
@@ -345,6 +353,11 @@ class MonitorReport:
     auto: bool = False  # every="auto": the interval is re-timed, so "every" is the latest choice
     # the first sampled step whose activations or loss held a NaN or an inf, and the first place it reached
     first_non_finite: dict | None = None  # {"step": int, "place": str}
+
+    @property
+    def status(self) -> Status:
+        """The reading's status, the most serious of its findings: report.status == report.reading.status."""
+        return self.reading.status
 
     @property
     def non_finite(self) -> bool:
@@ -1776,6 +1789,15 @@ class Monitor:
                          "detached from the loss, not in the loss, or left out of backward(inputs=...)): the reading "
                          "judges the weights that got one; if those should learn, compute their outputs with "
                          "gradients enabled")
+        # a weighted module that never ran in this step's forward (a layer built but not called): its .grad stays None
+        ran = set(order)
+        idle = [(n, type(m).__name__) for n, m in self._weighted if n in not_computed and n not in ran]
+        if idle and order:
+            names = ", ".join(f"'{n}.weight'" for n, _ in idle[:6]) + (" ..." if len(idle) > 6 else "")
+            whose = (f"the module ('{idle[0][0]}', {idle[0][1]}) did not run" if len(idle) == 1 else
+                     "those modules did not run")
+            notes.append(f"{names} received no gradient on sampled step {step}: {whose} in the model's forward, so "
+                         f"the reading leaves {'it' if len(idle) == 1 else 'them'} out")
         first_bad = next((layer.label for layer, _, r in seen if r.get("act_non_finite")), None)
         bad_grad = next((layer.label for layer, _, r in reversed(seen) if r["non_finite"]), None)
         bad_loss = loss is not None and not math.isfinite(loss)
