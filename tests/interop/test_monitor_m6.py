@@ -175,3 +175,61 @@ def test_report_status_is_the_readings_status():
     assert report.status == report.reading.status
     assert report.status in ("starting", "healthy")
     assert "status" in type(report).__doc__ and "reading" in type(report).__doc__
+
+
+# -- item 4: wording --------------------------------------------------------------------------------------------
+
+def test_healthy_says_how_far_below_chance_the_loss_is():
+    from actlab.readings import LayerSummary, RunSummary, diagnose
+
+    layer = LayerSummary("relu", 16, 0.5, 0, 0, label="layer 1")
+    reading = diagnose(RunSummary((layer,), 0.5, 0.89 * math.log(2), math.log(2), None, 200))
+    words = reading.findings[0].words
+    assert reading.status == "healthy"
+    assert "the loss is 11% below chance" in words and "well below" not in words
+
+
+def test_no_gradient_names_the_weight_matrices_it_read():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 2))
+    with torch.no_grad():  # every unit of the second layer off: no gradient reaches a weight matrix
+        model[2].bias.fill_(-100.0)
+    report = _train(model, _clf_batch, steps=5, lr=1e-4)
+    words = report.reading.findings[0].words
+    assert report.status == "no_gradient"
+    assert words.startswith("no gradient: every weight's gradient is exactly 0 (the weight matrices of "
+                            "'0.weight', '2.weight' and the output layer; biases are not read)")
+    assert "no weight matrix can learn" in words
+    assert model[4].bias.grad is None or model[4].bias.grad.abs().sum() >= 0  # the output bias is not claimed
+
+
+class _BlowsUp(nn.Module):
+    """Finite until step `at` (counted by forward calls), then a NaN output."""
+
+    def __init__(self, at: int):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 2))
+        self.at, self.calls = at, 0
+
+    def forward(self, x):
+        self.calls += 1
+        out = self.net(x)
+        return out * math.nan if self.calls >= self.at else out
+
+
+@pytest.mark.parametrize("every, expected", [
+    (5, "diverged: the loss became NaN or infinite, first seen at sampled step 11 (the last finite sample was step 6)"),
+    (1, "diverged at step 8: the loss became NaN or infinite")])
+def test_divergence_says_the_step_it_was_first_seen_at_when_samples_are_sparse(every, expected):
+    torch.manual_seed(0)
+    model = _BlowsUp(at=8)
+    report = _train(model, _clf_batch, steps=12, every=every)
+    assert report.status == "diverged"
+    assert report.reading.findings[0].words.startswith(expected)
+    record = report.to_dict()
+    if every == 5:
+        assert record["first_non_finite"]["step"] == 11
+        assert record["last_finite_step"] == report.last_finite_step == 6
+        assert report.reading.findings[0].evidence["last_finite_step"] == 6
+    else:
+        assert record["first_non_finite"]["step"] == 8 and record["last_finite_step"] == 7

@@ -167,6 +167,15 @@ def _say_what_the_count_covers(reading: Reading, left_out: list[str]) -> Reading
     return Reading(tuple(findings))
 
 
+def _first_seen(here: dict) -> str:
+    """When a NaN or an inf appeared: a fact where the step before was sampled, else the sampled steps around it."""
+    step, before = here["step"], here.get("last_finite_step")
+    if before is not None and before < step - 1:
+        return f"was first seen at sampled step {step} (the last finite sample was step {before})"
+    return f"first appeared at step {step}" if before is not None or step == 1 else \
+        f"was first seen at sampled step {step}, the first step sampled"
+
+
 def _opaque_words(name: str, module: nn.Module) -> str:
     """What a recurrent module applies inside its fused kernel, which no hook reaches."""
     kind = type(module).__name__
@@ -352,7 +361,11 @@ class MonitorReport:
     steps_run: int | None = None  # steps run when the report was asked for (the sample may be older)
     auto: bool = False  # every="auto": the interval is re-timed, so "every" is the latest choice
     # the first sampled step whose activations or loss held a NaN or an inf, and the first place it reached
-    first_non_finite: dict | None = None  # {"step": int, "place": str}
+    # ({"step": int, "place": str, "last_finite_step": int | None}: the sampled step before it that was finite)
+    first_non_finite: dict | None = None
+    # the sampled step, finite, before the run of non-finite ones the reading dates the divergence from; below that
+    # step - 1 the steps between were not sampled, and the NaN was first seen, not first made, there
+    last_finite_step: int | None = None
 
     @property
     def status(self) -> Status:
@@ -371,7 +384,8 @@ class MonitorReport:
                 "every": self.every,
                 "layers": [l.to_dict() for l in self.layers], "output_grad_norm": jsonable(self.output_grad_norm),
                 "loss": jsonable(self.loss), "non_finite": self.non_finite,
-                "first_non_finite": self.first_non_finite, "reading": self.reading.to_dict(),
+                "first_non_finite": self.first_non_finite, "last_finite_step": self.last_finite_step,
+                "reading": self.reading.to_dict(),
                 "notes": list(self.notes)}
 
     def __str__(self) -> str:
@@ -736,6 +750,7 @@ class Monitor:
         # the first sampled step of the current unbroken run of sampled steps holding a NaN or an inf (None once a
         # sampled step is finite again): the step a divergence is dated from
         self._non_finite_since: dict | None = None
+        self._last_finite_sample: int | None = None  # the latest sampled step with no NaN or inf
         self._in_step = False  # inside `with mon.step()`: a second one opened there is a mistake, said so
         self._forwards = 0  # the model's forwards on this sampled step
         self._skip = False  # a later forward of the step: the hooks watch nothing
@@ -1522,11 +1537,13 @@ class Monitor:
         if bad is not None or bad_loss or bad_grad is not None:
             place = (bad.label if bad is not None else "the loss" if bad_loss else
                      f"the gradient at {bad_grad.label}")
-            here = {"step": step, "place": place}
+            # the sampled step before, finite: between the two, unsampled steps may have been the first non-finite
+            here = {"step": step, "place": place, "last_finite_step": self._last_finite_sample}
             self._first_non_finite = self._first_non_finite or here
             self._non_finite_since = self._non_finite_since or here
         else:
             self._non_finite_since = None
+            self._last_finite_sample = step
         step_notes = tuple(self.notes)
         if summed64:
             step_notes += (f"the activations or their gradients at {', '.join(summed64[:4])} are finite but above "
@@ -1810,8 +1827,7 @@ class Monitor:
             notes.append(f"every watched activation and the loss are finite: the gradients are the first to hold a "
                          f"NaN or an inf, backward reaching {bad_grad} first")
         if first_non_finite is not None and first_non_finite["step"] != step:
-            notes.append(f"a NaN or an inf first appeared at step {first_non_finite['step']}, first at "
-                         f"{first_non_finite['place']}")
+            notes.append(f"a NaN or an inf {_first_seen(first_non_finite)}, first at {first_non_finite['place']}")
         if non_finite_since is not None and first_non_finite is not None and non_finite_since != first_non_finite:
             notes.append(f"finite again after that; the sampled steps hold a NaN or an inf again from step "
                          f"{non_finite_since['step']} on, first at {non_finite_since['place']}")
@@ -1856,6 +1872,7 @@ class Monitor:
             # dated from the first sampled step of this unbroken run of non-finite ones (the step the notes name),
             # not from the step sampled last
             diverged_at_step=non_finite_since["step"] if non_finite_since is not None else None,
+            last_finite_step=non_finite_since.get("last_finite_step") if non_finite_since is not None else None,
             output_signal_norm=last_act if rows else None,
             signal_reference=f"the last watched activation ({ref[0].label})" if rows else "",
             keeps_last_finite=False, restart=TORCH_RESTART,
@@ -1902,7 +1919,9 @@ class Monitor:
                      f"every watched activation is finite: backward's gradient is first non-finite at {bad_grad}")
             reading = Reading((dataclasses.replace(first, words=f"{first.words}; {where}"),) + reading.findings[1:])
         return MonitorReport(step, sampled, self.every, tuple(rows), output_norm, loss, reading, tuple(notes),
-                             first_non_finite=first_non_finite)
+                             first_non_finite=None if first_non_finite is None else
+                             {k: first_non_finite[k] for k in ("step", "place")},
+                             last_finite_step=summary.last_finite_step)
 
     @staticmethod
     def _layer_words(layer: _Layer, r: dict, width: int, window: int, param: str, is_frozen: bool, w: float,
