@@ -233,3 +233,38 @@ def test_divergence_says_the_step_it_was_first_seen_at_when_samples_are_sparse(e
         assert report.reading.findings[0].evidence["last_finite_step"] == 6
     else:
         assert record["first_non_finite"]["step"] == 8 and record["last_finite_step"] == 7
+
+
+# -- item 6: a deep transformer's notes -------------------------------------------------------------------------
+
+def test_a_twelve_layer_encoder_says_each_thing_once_in_natural_order():
+    torch.manual_seed(0)
+
+    class Enc(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.emb = nn.Linear(4, 16)
+            layer = nn.TransformerEncoderLayer(16, 2, 32, dropout=0.0, activation="gelu", batch_first=True)
+            self.enc = nn.TransformerEncoder(layer, 12, enable_nested_tensor=False)
+            self.head = nn.Linear(16, 2)
+
+        def forward(self, x):
+            return self.head(self.enc(self.emb(x))[:, 0])
+
+    report = _train(Enc(), _sequences, steps=2)
+    gelu = [n for n in report.notes if "applies gelu as a function" in n or "apply gelu as a function" in n]
+    fast = [n for n in report.notes if "fast path" in n]
+    assert len(gelu) == 1 and gelu[0].startswith("enc.layers.0-11 (TransformerEncoderLayer) apply gelu as a function")
+    assert len(fast) == 1 and fast[0].startswith("enc.layers.0-11 (TransformerEncoderLayer): in eval mode")
+    functional = next(n for n in report.notes if n.startswith("activations applied as functions"))
+    named = functional.split(": ", 1)[1].rstrip(" .").split(", ")
+    numbers = [int(n.split(".")[2]) for n in named if n.startswith("enc.layers.")]
+    assert numbers == sorted(numbers) and numbers[:3] == [0, 1, 2]
+
+
+def test_names_group_and_sort_naturally():
+    from actlab.interop.torch import _group_names
+
+    assert _group_names(["layers.10", "layers.2", "layers.0", "layers.1", "layers.11", "head"]) == \
+        "head, layers.0-2, layers.10-11"
+    assert _group_names(["b.3", "b.5"]) == "b.3, b.5"

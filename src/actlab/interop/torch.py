@@ -46,6 +46,7 @@ import dataclasses
 import json
 import math
 import numbers
+import re
 import statistics
 import time
 import weakref
@@ -165,6 +166,35 @@ def _say_what_the_count_covers(reading: Reading, left_out: list[str]) -> Reading
                  f"{f.words[end:]}")
         findings[i] = dataclasses.replace(f, words=words)
     return Reading(tuple(findings))
+
+
+def _natural_key(name: str) -> list:
+    """Sort 'layers.2' before 'layers.10': the digit runs compare as numbers."""
+    return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", name)]
+
+
+def _group_names(names: list[str]) -> str:
+    """Module names in natural order, with runs that differ only in a last number joined: 'layers.0-11'."""
+    groups: dict[str, list[int]] = {}
+    singles = []
+    for name in names:
+        m = re.fullmatch(r"(.*?)(\d+)", name)
+        if m:
+            groups.setdefault(m.group(1), []).append(int(m.group(2)))
+        else:
+            singles.append(name)
+    parts = list(singles)
+    for prefix, found in groups.items():
+        ints = sorted(set(found))
+        start = prev = ints[0]
+        for n in ints[1:] + [None]:
+            if n is not None and n == prev + 1:
+                prev = n
+                continue
+            parts.append(f"{prefix}{start}" if start == prev else f"{prefix}{start}-{prev}")
+            if n is not None:
+                start = prev = n
+    return ", ".join(sorted(parts, key=_natural_key))
 
 
 def _first_seen(here: dict) -> str:
@@ -776,18 +806,26 @@ class Monitor:
     # -- what the monitor cannot see ---------------------------------------------------------
 
     def _note_what_cannot_be_seen(self) -> None:
+        # one note per kind of thing said, naming every block it is said of (a 12-layer encoder: 'layers.0-11')
+        by_function: dict[tuple[str, str], list[str]] = {}
+        blocks: dict[str, list[str]] = {}
         for name, module in self.model.named_modules():
             fn = getattr(module, "activation", None)
             if isinstance(module, nn.TransformerEncoderLayer | nn.TransformerDecoderLayer):
+                kind = type(module).__name__
                 if callable(fn) and not isinstance(fn, nn.Module):
-                    fname = getattr(fn, "__name__", str(fn))
-                    kind = {"relu": "ReLU", "gelu": "GELU"}.get(fname)
-                    as_module = f"activation=nn.{kind}()" if kind else "an activation module"
-                    self.notes.append(
-                        f"{name or 'model'} ({type(module).__name__}) applies {fname} as a function: it is watched "
-                        f"where it is called, on linear1's output ({as_module} would make it a module)")
-                self.notes.append(f"{name or 'model'} ({type(module).__name__}): while hooks are attached "
-                                  "(sampled steps only) PyTorch skips its eval fast path")
+                    by_function.setdefault((getattr(fn, "__name__", str(fn)), kind), []).append(name or "model")
+                blocks.setdefault(kind, []).append(name or "model")
+        for (fname, kind), names in by_function.items():
+            module_kind = {"relu": "ReLU", "gelu": "GELU"}.get(fname)
+            as_module = f"activation=nn.{module_kind}()" if module_kind else "an activation module"
+            self.notes.append(f"{_group_names(names)} ({kind}) appl{'ies' if len(names) == 1 else 'y'} {fname} as "
+                              f"a function: it is watched where it is called, on linear1's output ({as_module} "
+                              "would make it a module)")
+        for kind, names in blocks.items():
+            self.notes.append(f"{_group_names(names)} ({kind}): in eval mode, while hooks are attached (sampled "
+                              "steps only), PyTorch skips the fast path it takes for inference; training is not "
+                              "affected")
         self._unmatched = len(self._weighted) > 1
         # recurrent modules apply their non-linearities inside a fused kernel: no hook sees them
         self._opaque = [_opaque_words(name, module) for name, module in self.model.named_modules()
@@ -1744,7 +1782,7 @@ class Monitor:
         functional = {layer.name for layer, _, _ in seen if layer.functional}
         if not functional <= self._noted_functional:  # places first found on this step join the note
             self._noted_functional |= functional
-            names = sorted(self._noted_functional)
+            names = sorted(self._noted_functional, key=_natural_key)
             note = ("activations applied as functions, watched where they are called: "
                     + ", ".join(names[:8]) + (" ..." if len(names) > 8 else ""))
             if self._functional_note is None:
