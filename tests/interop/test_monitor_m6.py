@@ -268,3 +268,47 @@ def test_names_group_and_sort_naturally():
     assert _group_names(["layers.10", "layers.2", "layers.0", "layers.1", "layers.11", "head"]) == \
         "head, layers.0-2, layers.10-11"
     assert _group_names(["b.3", "b.5"]) == "b.3, b.5"
+
+
+# -- item 7: exploding activations ------------------------------------------------------------------------------
+
+def _relu_stack(gain: float, depth: int = 8, width: int = 64) -> nn.Sequential:
+    layers, d = [], 8
+    for _ in range(depth):
+        lin = nn.Linear(d, width)
+        nn.init.normal_(lin.weight, std=gain * math.sqrt(2 / d))  # He times a gain
+        nn.init.zeros_(lin.bias)
+        layers += [lin, nn.ReLU()]
+        d = width
+    return nn.Sequential(*layers, nn.Linear(width, 2))
+
+
+@pytest.mark.parametrize("gain", [1.0, 2.0])
+def test_relu_activations_grow_by_the_gain_per_layer_and_explode_at_twice_he(gain):
+    torch.manual_seed(0)
+    model = _relu_stack(gain)
+    report = _train(model, lambda: (lambda x: (x, (x[:, 0] > 0).long()))(torch.randn(256, 8)), steps=2, lr=1e-6)
+    stds = [l.std for l in report.layers]
+    growth = (stds[-1] / stds[0]) ** (1 / (len(stds) - 1))
+    assert growth == pytest.approx(gain, rel=0.2)  # the closed form: the std multiplies by g per layer
+    exploding = [f for f in report.reading.findings if f.words.startswith("exploding activations")]
+    if gain == 2.0:
+        assert report.status == "exploding" and len(exploding) == 1
+        assert exploding[0].words.startswith(f"exploding activations: the activations' std grows about "
+                                             f"{growth:.2g} times per layer, from {stds[0]:.3g} at ")
+        assert exploding[0].evidence["growth_per_layer"] == pytest.approx(growth)
+    else:
+        assert exploding == [] and report.status != "exploding"
+
+
+def test_the_exploding_criterion_is_per_layer_growth_and_total_growth():
+    from actlab.interop.torch import _exploding_activations
+
+    def stds(g, n):
+        return [(f"layer {i}", g ** i) for i in range(n)]
+
+    assert _exploding_activations(stds(1.4, 12)) is None  # below 1.5 per layer, however deep
+    assert _exploding_activations(stds(2.0, 2)) is None  # too few layers to say
+    assert _exploding_activations(stds(1.6, 5)) is None  # 1.6^4 = 6.6, under 10 in all
+    assert _exploding_activations(stds(1.6, 6)).status == "exploding"  # 1.6^5 = 10.5
+    assert _exploding_activations([("a", 1.0), ("b", math.nan), ("c", 3.0), ("d", 100.0)]).status == "exploding"

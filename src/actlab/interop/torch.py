@@ -168,6 +168,34 @@ def _say_what_the_count_covers(reading: Reading, left_out: list[str]) -> Reading
     return Reading(tuple(findings))
 
 
+# exploding activations: over at least EXPLODE_MIN_LAYERS watched hidden layers, the activations' std grows by
+# EXPLODE_PER_LAYER or more per layer on average (geometric mean, first to last) and by EXPLODE_TOTAL or more in all.
+# Reference: ReLU layers whose weights have std g * sqrt(2 / fan_in) (He times a gain g) multiply the second moment of
+# the activations by g^2 per layer (Var z = fan_in * Var W * E[a^2] = 2 g^2 E[a^2], and E[relu(z)^2] = Var z / 2), so
+# the std by g: He (g = 1) keeps it, g = 2 doubles it per layer
+EXPLODE_MIN_LAYERS = 3
+EXPLODE_PER_LAYER = 1.5
+EXPLODE_TOTAL = 10.0
+
+
+def _exploding_activations(stds: list[tuple[str, float]]) -> Finding | None:
+    """An EXPLODING finding when the forward activations' std grows layer by layer (the criterion above)."""
+    stds = [(label, v) for label, v in stds if math.isfinite(v) and v > 0]
+    if len(stds) < EXPLODE_MIN_LAYERS:
+        return None
+    (first, a), (last, b) = stds[0], stds[-1]
+    growth = (b / a) ** (1 / (len(stds) - 1))
+    if growth < EXPLODE_PER_LAYER or b / a < EXPLODE_TOTAL:
+        return None
+    return Finding(Status.EXPLODING,
+                   f"exploding activations: the activations' std grows about {growth:.2g} times per layer, from "
+                   f"{a:.3g} at {first} to {b:.3g} at {last} over {len(stds)} watched layers (flagged from "
+                   f"{EXPLODE_PER_LAYER:g} times per layer and {EXPLODE_TOTAL:g} times in all)",
+                   "Initialise for the activation (He for the ReLU family: weight std sqrt(2 / fan_in); Xavier for "
+                   "tanh), or put a normalisation layer (LayerNorm, BatchNorm) between the layers.",
+                   {"activation_std": [v for _, v in stds], "growth_per_layer": growth})
+
+
 def _natural_key(name: str) -> list:
     """Sort 'layers.2' before 'layers.10': the digit runs compare as numbers."""
     return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", name)]
@@ -1871,6 +1899,7 @@ class Monitor:
                          f"{non_finite_since['step']} on, first at {non_finite_since['place']}")
         summaries = []
         left_out = []  # watched layers the reading's counts leave out, and why
+        forward_stds = []  # (label, std) of each hidden activation, in forward order
         for layer, (_, weight_module, width, window), r in seen:
             w = weight_norm.get(weight_module, math.nan) if weight_module else math.nan
             is_frozen = weight_module in frozen
@@ -1893,6 +1922,8 @@ class Monitor:
                                words, ratio, param, is_frozen, low_gradient_word(layer.record))
             rows.append(stats)
             # the reading weighs the weights that are trained and got a gradient on this step
+            if weight_module is not None and not at_output:
+                forward_stds.append((layer.label, r["std"]))
             if not is_frozen and not is_missing and weight_module is not None:
                 summaries.append(LayerSummary(stats.activation, width, w, dead or 0,
                                               (0 if at_output else sat or 0) + (dead or 0),
@@ -1948,6 +1979,10 @@ class Monitor:
         else:
             reading = diagnose(summary) if rows or (len(self._weighted) <= 1 and not self._opaque) else \
                 _unwatched_reading(self._opaque, _loss_text(summary))
+        exploding = _exploding_activations(forward_stds)
+        if exploding is not None and reading.status != Status.UNWATCHED:  # placed by seriousness
+            rank = list(Status)
+            reading = Reading(tuple(sorted(reading.findings + (exploding,), key=lambda f: rank.index(f.status))))
         if left_out and summaries:
             reading = _say_what_the_count_covers(reading, left_out)
         if reading.status == Status.DIVERGED and (first_bad or bad_loss or bad_grad):  # say where it started
