@@ -312,3 +312,28 @@ def test_the_exploding_criterion_is_per_layer_growth_and_total_growth():
     assert _exploding_activations(stds(1.6, 5)) is None  # 1.6^4 = 6.6, under 10 in all
     assert _exploding_activations(stds(1.6, 6)).status == "exploding"  # 1.6^5 = 10.5
     assert _exploding_activations([("a", 1.0), ("b", math.nan), ("c", 3.0), ("d", 100.0)]).status == "exploding"
+
+
+# -- item 2: one definition of 'saturated', the engine's --------------------------------------------------------
+
+def test_saturated_is_counted_as_the_engine_counts_it_and_documented_so():
+    import numpy as np
+
+    from actlab.activations import get
+    from actlab.instruments import saturated_mask
+
+    torch.manual_seed(0)
+    first = nn.Linear(8, 32)
+    nn.init.normal_(first.weight, std=5.0)  # most tanh units pushed towards -1 or 1
+    model = nn.Sequential(first, nn.Tanh(), nn.Linear(32, 2))
+    seen = {}
+    model[1].register_forward_hook(lambda m, i, o: seen.__setitem__("z", i[0].detach().double().numpy()))
+    report = _train(model, _clf_batch, steps=3)
+    z = seen["z"]
+    tanh = get("tanh")
+    direct = saturated_mask(tanh, tanh.deriv(z), tanh.fn(z))  # the engine's rule, on the last batch
+    by_derivative = tanh.deriv(z).mean(axis=0) < 0.01
+    assert report.layers[0].saturated == int(np.count_nonzero(direct))
+    assert int(np.count_nonzero(direct)) >= int(np.count_nonzero(by_derivative))
+    doc = Monitor.__doc__
+    assert "mean |f'| is under 1% of f''s maximum" in doc and "within 1% of the output's scale of a level" in doc

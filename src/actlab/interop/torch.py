@@ -369,7 +369,7 @@ class LayerStats:
     std: float
     # the unit counts are None on a step whose activations hold a NaN or an inf: nothing is read from such data
     zero_derivative_fraction: float | None
-    saturated: int | None
+    saturated: int | None  # mean |f'| under 1% of its maximum, or outputs within 1% of a level: see Monitor
     dead: int | None  # units never active (f' = 0 on every sample) over the finite sampled batches in the window
     dormant: int | None
     window: int  # how many sampled batches the dead count covers
@@ -687,8 +687,14 @@ class Monitor:
     ratio to the last watched layer's; |dL/dW|, the gradient of the weights just before the activation, and W/out,
     its ratio to the output layer's; the mean and std of the activations; dead units (over ``window``), units
     saturated (or, for ReLU, rarely active) and dormant units (Sokar et al. 2023); then a line of words per layer
-    that has something to say, the status (healthy, flowing, vanishing, exploding, dead_layer, diverged, ...), the
-    reading in words with a remedy where one applies, and notes on what the monitor could not see and why.
+    that has something to say, the status (healthy, flowing, vanishing, exploding, dead_layer, diverged, unwatched,
+    ...), the reading in words with a remedy where one applies, and notes on what the monitor could not see and why.
+
+    A unit is saturated on a batch, as the NumPy engine counts it (instruments.saturated_mask), by either of two
+    rules: its mean |f'| is under 1% of f''s maximum, or, for a function with saturation levels (tanh's -1 and 1,
+    sigmoid's 0 and 1, ELU's -alpha), its outputs sit on average within 1% of the output's scale of a level (tanh: 1,
+    sigmoid: 0.5). The second catches units whose mean f' is a little above 1% (for tanh, f' = 1 - a^2 is under 2%
+    when 1 - |a| is under 1%). Dead units are counted once, as dead, not again as saturated.
     """
 
     def __init__(self, model: nn.Module, every: int | str = "auto", budget: float = 0.03, window: int = 100,
