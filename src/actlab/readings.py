@@ -56,6 +56,7 @@ class Status(StrEnum):
     NOT_GENERALISING = "not_generalising"  # the training loss moved, the test loss did not
     STARTING = "starting"  # gradients flow; too early to say whether it learns
     FLOWING = "flowing"  # gradients flow; no loss to judge (a network at initialisation)
+    UNWATCHED = "unwatched"  # the backend cannot see the model's activations (a fused recurrent kernel, ...)
     HEALTHY = "healthy"
 
 
@@ -92,6 +93,9 @@ class RunSummary:
     steps: int | None = None  # minibatch updates so far
     output_stuck_fraction: float | None = None  # samples the output gets wrong while its f' is ~0 (MSE heads)
     diverged_at_step: int | None = None
+    # the sampled step before diverged_at_step whose numbers were finite: below diverged_at_step - 1 the steps between
+    # were not sampled, so diverged_at_step is where the NaN was first seen, not where it began (None: not known)
+    last_finite_step: int | None = None
     output_signal_norm: float | None = None  # the signal norm that layer signals are compared with
     signal_reference: str = "the output layer"  # what output_signal_norm belongs to, in words
     test_loss: float | None = None
@@ -240,14 +244,19 @@ def _diverged(s: RunSummary) -> Finding | None:
     bad_grads = [i + 1 for i, g in enumerate(norms) if not math.isfinite(g)]
     if s.diverged_at_step is None and not bad_loss and not bad_grads:
         return None
-    where = f" at step {s.diverged_at_step}" if s.diverged_at_step is not None else ""
     what = "the loss became NaN or infinite" if s.diverged_at_step is not None or bad_loss else \
         "the gradients are NaN or infinite"
     kept = ("; the network keeps its last finite weights" if s.keeps_last_finite else
             "; the optimiser may already have written non-finite values into the weights")
-    return Finding(Status.DIVERGED, f"diverged{where}: {what}{kept}",
+    at, before = s.diverged_at_step, s.last_finite_step
+    if at is not None and before is not None and before < at - 1:  # sparse samples: say what was seen
+        head = (f"diverged: {what}, first seen at sampled step {at} (the last finite sample was step {before})"
+                f"{kept}")
+    else:
+        head = f"diverged{f' at step {at}' if at is not None else ''}: {what}{kept}"
+    return Finding(Status.DIVERGED, head,
                    f"Lower the learning rate (a tenth is a good first try), or use Adam; then {s.restart}.",
-                   {"diverged_at_step": s.diverged_at_step, "loss": s.loss,
+                   {"diverged_at_step": s.diverged_at_step, "last_finite_step": s.last_finite_step, "loss": s.loss,
                     "non_finite_layers": bad_grads})
 
 
@@ -280,8 +289,13 @@ def _no_gradient(s: RunSummary) -> Finding | None:
                        f"to mean 0 and variance 1; then {s.restart}.")
     else:
         why, remedy = ("", f"Lower the learning rate, scale the inputs to mean 0 and variance 1, and {s.restart}.")
-    tail = ("; it fits the training data, and nothing more can be learned" if learned else "; nothing can learn")
+    tail = ("; it fits the training data, and nothing more can be learned" if learned else
+            "; no weight matrix can learn")
     size = "exactly 0" if exact else f"0 or round-off (every norm below {sci(grad_floor(s.loss))})"
+    # the weight matrices read, by name: the biases are not, and an output bias may still get a gradient
+    read = [s.weights_name(i) for i in range(len(s.layers))] + [s.output_name]
+    which = ", ".join(read[:-1]) + f" and {read[-1]}" if len(read) > 1 else read[0]
+    size += f" (the weight matrices of {which}; biases are not read)"
     return Finding(Status.NO_GRADIENT, f"no gradient: every weight's gradient is {size}{why}{tail}"
                    f"{_loss_text(s)}", remedy,
                    {"grad_norms": norms, "loss": s.loss, "chance_loss": s.chance_loss, "off_layers": off,
@@ -429,7 +443,8 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
     if s.loss is None or s.chance_loss is None:
         return Finding(Status.FLOWING, flow, "", evidence)
     if _has_moved(s):
-        return Finding(Status.HEALTHY, f"healthy: {flow}, and the loss is well below chance{_loss_text(s)}", "",
+        below = 1 - s.loss / s.chance_loss  # at least MOVED_FRACTION: said as it is, not as "well below"
+        return Finding(Status.HEALTHY, f"healthy: {flow}, and the loss is {below:.0%} below chance{_loss_text(s)}", "",
                        evidence)
     above = s.chance_loss > 0 and s.loss > (1 + MOVED_FRACTION) * s.chance_loss
     where = (f"the loss is {sci(s.loss / s.chance_loss)} times chance, above where a run begins" if above else

@@ -46,6 +46,7 @@ import dataclasses
 import json
 import math
 import numbers
+import re
 import statistics
 import time
 import weakref
@@ -62,7 +63,17 @@ from torch.overrides import TorchFunctionMode
 from ..activations import Activation
 from ..instruments import DORMANT_TAU, SATURATION_FRACTION, layer_reading
 from ..monitor_log import LOG_FORMAT, end_line, read_log
-from ..readings import Finding, LayerSummary, Reading, RunSummary, Status, diagnose, grad_ratio, low_gradient_word
+from ..readings import (
+    Finding,
+    LayerSummary,
+    Reading,
+    RunSummary,
+    Status,
+    _loss_text,
+    diagnose,
+    grad_ratio,
+    low_gradient_word,
+)
 from . import _torch_stats
 from .torch_recipes import RecipeModule, TorchSource, export_code, module_for, record_for, torch_source
 
@@ -157,9 +168,90 @@ def _say_what_the_count_covers(reading: Reading, left_out: list[str]) -> Reading
     return Reading(tuple(findings))
 
 
-def _unwatched_reading() -> Reading:
-    return Reading((Finding(Status.FLOWING, "no activation module is watched, so nothing here says how gradients "
-                            "pass through the activations (the notes say why)", "", {}),))
+# exploding activations: over at least EXPLODE_MIN_LAYERS watched hidden layers, the activations' std grows by
+# EXPLODE_PER_LAYER or more per layer on average (geometric mean, first to last) and by EXPLODE_TOTAL or more in all.
+# Reference: ReLU layers whose weights have std g * sqrt(2 / fan_in) (He times a gain g) multiply the second moment of
+# the activations by g^2 per layer (Var z = fan_in * Var W * E[a^2] = 2 g^2 E[a^2], and E[relu(z)^2] = Var z / 2), so
+# the std by g: He (g = 1) keeps it, g = 2 doubles it per layer
+EXPLODE_MIN_LAYERS = 3
+EXPLODE_PER_LAYER = 1.5
+EXPLODE_TOTAL = 10.0
+
+
+def _exploding_activations(stds: list[tuple[str, float]]) -> Finding | None:
+    """An EXPLODING finding when the forward activations' std grows layer by layer (the criterion above)."""
+    stds = [(label, v) for label, v in stds if math.isfinite(v) and v > 0]
+    if len(stds) < EXPLODE_MIN_LAYERS:
+        return None
+    (first, a), (last, b) = stds[0], stds[-1]
+    growth = (b / a) ** (1 / (len(stds) - 1))
+    if growth < EXPLODE_PER_LAYER or b / a < EXPLODE_TOTAL:
+        return None
+    return Finding(Status.EXPLODING,
+                   f"exploding activations: the activations' std grows about {growth:.2g} times per layer, from "
+                   f"{a:.3g} at {first} to {b:.3g} at {last} over {len(stds)} watched layers (flagged from "
+                   f"{EXPLODE_PER_LAYER:g} times per layer and {EXPLODE_TOTAL:g} times in all)",
+                   "Initialise for the activation (He for the ReLU family: weight std sqrt(2 / fan_in); Xavier for "
+                   "tanh), or put a normalisation layer (LayerNorm, BatchNorm) between the layers.",
+                   {"activation_std": [v for _, v in stds], "growth_per_layer": growth})
+
+
+def _natural_key(name: str) -> list:
+    """Sort 'layers.2' before 'layers.10': the digit runs compare as numbers."""
+    return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", name)]
+
+
+def _group_names(names: list[str]) -> str:
+    """Module names in natural order, with runs that differ only in a last number joined: 'layers.0-11'."""
+    groups: dict[str, list[int]] = {}
+    singles = []
+    for name in names:
+        m = re.fullmatch(r"(.*?)(\d+)", name)
+        if m:
+            groups.setdefault(m.group(1), []).append(int(m.group(2)))
+        else:
+            singles.append(name)
+    parts = list(singles)
+    for prefix, found in groups.items():
+        ints = sorted(set(found))
+        start = prev = ints[0]
+        for n in ints[1:] + [None]:
+            if n is not None and n == prev + 1:
+                prev = n
+                continue
+            parts.append(f"{prefix}{start}" if start == prev else f"{prefix}{start}-{prev}")
+            if n is not None:
+                start = prev = n
+    return ", ".join(sorted(parts, key=_natural_key))
+
+
+def _first_seen(here: dict) -> str:
+    """When a NaN or an inf appeared: a fact where the step before was sampled, else the sampled steps around it."""
+    step, before = here["step"], here.get("last_finite_step")
+    if before is not None and before < step - 1:
+        return f"was first seen at sampled step {step} (the last finite sample was step {before})"
+    return f"first appeared at step {step}" if before is not None or step == 1 else \
+        f"was first seen at sampled step {step}, the first step sampled"
+
+
+def _opaque_words(name: str, module: nn.Module) -> str:
+    """What a recurrent module applies inside its fused kernel, which no hook reaches."""
+    kind = type(module).__name__
+    inside = ("its sigmoid gates and tanh" if isinstance(module, nn.LSTM | nn.GRU | nn.LSTMCell | nn.GRUCell)
+              else f"its {getattr(module, 'nonlinearity', 'tanh')}")
+    return f"'{name or 'model'}' ({kind}) applies {inside} inside one fused kernel"
+
+
+def _unwatched_reading(opaque: list[str], loss_text: str) -> Reading:
+    """The monitor saw no activation while the model has some it cannot reach: never 'a linear model'."""
+    where = (("; ".join(opaque[:3]) + (" ..." if len(opaque) > 3 else "") + ", which the monitor cannot hook")
+             if opaque else "no activation module or function it knows ran, so the model's non-linearity is "
+             "applied by other means (a custom autograd Function, a C++ kernel: the notes say between which layers)")
+    return Reading((Finding(Status.UNWATCHED, f"unwatched: the monitor cannot see this model's activations: {where}; "
+                            "it reads the loss and the weight gradients of the linear layers, but nothing here says "
+                            f"whether units are dead or saturated or whether gradients vanish{loss_text}",
+                            "" if opaque else "To have it watched, apply the activation with a torch module or "
+                            "function (nn.ReLU, F.gelu, torch.tanh, ...).", {"unwatched": opaque}),))
 
 
 def _is_weighted(module: nn.Module) -> bool:
@@ -279,7 +371,7 @@ class LayerStats:
     std: float
     # the unit counts are None on a step whose activations hold a NaN or an inf: nothing is read from such data
     zero_derivative_fraction: float | None
-    saturated: int | None
+    saturated: int | None  # mean |f'| under 1% of its maximum, or outputs within 1% of a level: see Monitor
     dead: int | None  # units never active (f' = 0 on every sample) over the finite sampled batches in the window
     dormant: int | None
     window: int  # how many sampled batches the dead count covers
@@ -310,6 +402,14 @@ def _num(v, width: int, spec: str = ".3g") -> str:
 
 @dataclass(frozen=True)
 class MonitorReport:
+    """What Monitor.report() returns: the latest sampled step's reading of the model.
+
+    ``status`` is the reading's status ("healthy", "starting", "vanishing", "unwatched", ...; the most serious of its
+    findings), ``reading`` holds the findings with their words and remedies, ``layers`` one LayerStats per watched
+    activation in forward order, ``notes`` what the monitor could not see and why. ``step`` is the step the sample was
+    taken at and ``sampled_steps`` how many steps were sampled so far; str(report) is the table and the words, and
+    to_dict() the same as plain data (what the log writes)."""
+
     step: int
     sampled_steps: int
     every: int | None
@@ -321,7 +421,16 @@ class MonitorReport:
     steps_run: int | None = None  # steps run when the report was asked for (the sample may be older)
     auto: bool = False  # every="auto": the interval is re-timed, so "every" is the latest choice
     # the first sampled step whose activations or loss held a NaN or an inf, and the first place it reached
-    first_non_finite: dict | None = None  # {"step": int, "place": str}
+    # ({"step": int, "place": str, "last_finite_step": int | None}: the sampled step before it that was finite)
+    first_non_finite: dict | None = None
+    # the sampled step, finite, before the run of non-finite ones the reading dates the divergence from; below that
+    # step - 1 the steps between were not sampled, and the NaN was first seen, not first made, there
+    last_finite_step: int | None = None
+
+    @property
+    def status(self) -> Status:
+        """The reading's status, the most serious of its findings: report.status == report.reading.status."""
+        return self.reading.status
 
     @property
     def non_finite(self) -> bool:
@@ -335,7 +444,8 @@ class MonitorReport:
                 "every": self.every,
                 "layers": [l.to_dict() for l in self.layers], "output_grad_norm": jsonable(self.output_grad_norm),
                 "loss": jsonable(self.loss), "non_finite": self.non_finite,
-                "first_non_finite": self.first_non_finite, "reading": self.reading.to_dict(),
+                "first_non_finite": self.first_non_finite, "last_finite_step": self.last_finite_step,
+                "reading": self.reading.to_dict(),
                 "notes": list(self.notes)}
 
     def __str__(self) -> str:
@@ -579,8 +689,14 @@ class Monitor:
     ratio to the last watched layer's; |dL/dW|, the gradient of the weights just before the activation, and W/out,
     its ratio to the output layer's; the mean and std of the activations; dead units (over ``window``), units
     saturated (or, for ReLU, rarely active) and dormant units (Sokar et al. 2023); then a line of words per layer
-    that has something to say, the status (healthy, flowing, vanishing, exploding, dead_layer, diverged, ...), the
-    reading in words with a remedy where one applies, and notes on what the monitor could not see and why.
+    that has something to say, the status (healthy, flowing, vanishing, exploding, dead_layer, diverged, unwatched,
+    ...), the reading in words with a remedy where one applies, and notes on what the monitor could not see and why.
+
+    A unit is saturated on a batch, as the NumPy engine counts it (instruments.saturated_mask), by either of two
+    rules: its mean |f'| is under 1% of f''s maximum, or, for a function with saturation levels (tanh's -1 and 1,
+    sigmoid's 0 and 1, ELU's -alpha), its outputs sit on average within 1% of the output's scale of a level (tanh: 1,
+    sigmoid: 0.5). The second catches units whose mean f' is a little above 1% (for tanh, f' = 1 - a^2 is under 2%
+    when 1 - |a| is under 1%). Dead units are counted once, as dead, not again as saturated.
     """
 
     def __init__(self, model: nn.Module, every: int | str = "auto", budget: float = 0.03, window: int = 100,
@@ -700,6 +816,7 @@ class Monitor:
         # the first sampled step of the current unbroken run of sampled steps holding a NaN or an inf (None once a
         # sampled step is finite again): the step a divergence is dated from
         self._non_finite_since: dict | None = None
+        self._last_finite_sample: int | None = None  # the latest sampled step with no NaN or inf
         self._in_step = False  # inside `with mon.step()`: a second one opened there is a mistake, said so
         self._forwards = 0  # the model's forwards on this sampled step
         self._skip = False  # a later forward of the step: the hooks watch nothing
@@ -725,19 +842,33 @@ class Monitor:
     # -- what the monitor cannot see ---------------------------------------------------------
 
     def _note_what_cannot_be_seen(self) -> None:
+        # one note per kind of thing said, naming every block it is said of (a 12-layer encoder: 'layers.0-11')
+        by_function: dict[tuple[str, str], list[str]] = {}
+        blocks: dict[str, list[str]] = {}
         for name, module in self.model.named_modules():
             fn = getattr(module, "activation", None)
             if isinstance(module, nn.TransformerEncoderLayer | nn.TransformerDecoderLayer):
+                kind = type(module).__name__
                 if callable(fn) and not isinstance(fn, nn.Module):
-                    fname = getattr(fn, "__name__", str(fn))
-                    kind = {"relu": "ReLU", "gelu": "GELU"}.get(fname)
-                    as_module = f"activation=nn.{kind}()" if kind else "an activation module"
-                    self.notes.append(
-                        f"{name or 'model'} ({type(module).__name__}) applies {fname} as a function: it is watched "
-                        f"where it is called, on linear1's output ({as_module} would make it a module)")
-                self.notes.append(f"{name or 'model'} ({type(module).__name__}): while hooks are attached "
-                                  "(sampled steps only) PyTorch skips its eval fast path")
+                    by_function.setdefault((getattr(fn, "__name__", str(fn)), kind), []).append(name or "model")
+                blocks.setdefault(kind, []).append(name or "model")
+        for (fname, kind), names in by_function.items():
+            module_kind = {"relu": "ReLU", "gelu": "GELU"}.get(fname)
+            as_module = f"activation=nn.{module_kind}()" if module_kind else "an activation module"
+            self.notes.append(f"{_group_names(names)} ({kind}) appl{'ies' if len(names) == 1 else 'y'} {fname} as "
+                              f"a function: it is watched where it is called, on linear1's output ({as_module} "
+                              "would make it a module)")
+        for kind, names in blocks.items():
+            self.notes.append(f"{_group_names(names)} ({kind}): in eval mode, while hooks are attached (sampled "
+                              "steps only), PyTorch skips the fast path it takes for inference; training is not "
+                              "affected")
         self._unmatched = len(self._weighted) > 1
+        # recurrent modules apply their non-linearities inside a fused kernel: no hook sees them
+        self._opaque = [_opaque_words(name, module) for name, module in self.model.named_modules()
+                        if isinstance(module, nn.RNNBase | nn.RNNCellBase)]
+        for words in self._opaque:
+            self.notes.append(f"{words} that the monitor cannot hook: its units are not read (no dead or saturated "
+                              "counts there) and its weights are not among the weight gradients read")
         # activation modules of torch's own that actlab has no record for (nn.PReLU, nn.RReLU, ...): they run, unwatched
         self._unknown = [(name, type(module).__name__) for name, module in self.model.named_modules()
                          if type(module).__module__ == "torch.nn.modules.activation" and record_for(module) is None
@@ -1494,11 +1625,13 @@ class Monitor:
         if bad is not None or bad_loss or bad_grad is not None:
             place = (bad.label if bad is not None else "the loss" if bad_loss else
                      f"the gradient at {bad_grad.label}")
-            here = {"step": step, "place": place}
+            # the sampled step before, finite: between the two, unsampled steps may have been the first non-finite
+            here = {"step": step, "place": place, "last_finite_step": self._last_finite_sample}
             self._first_non_finite = self._first_non_finite or here
             self._non_finite_since = self._non_finite_since or here
         else:
             self._non_finite_since = None
+            self._last_finite_sample = step
         step_notes = tuple(self.notes)
         if summed64:
             step_notes += (f"the activations or their gradients at {', '.join(summed64[:4])} are finite but above "
@@ -1699,7 +1832,7 @@ class Monitor:
         functional = {layer.name for layer, _, _ in seen if layer.functional}
         if not functional <= self._noted_functional:  # places first found on this step join the note
             self._noted_functional |= functional
-            names = sorted(self._noted_functional)
+            names = sorted(self._noted_functional, key=_natural_key)
             note = ("activations applied as functions, watched where they are called: "
                     + ", ".join(names[:8]) + (" ..." if len(names) > 8 else ""))
             if self._functional_note is None:
@@ -1761,6 +1894,15 @@ class Monitor:
                          "detached from the loss, not in the loss, or left out of backward(inputs=...)): the reading "
                          "judges the weights that got one; if those should learn, compute their outputs with "
                          "gradients enabled")
+        # a weighted module that never ran in this step's forward (a layer built but not called): its .grad stays None
+        ran = set(order)
+        idle = [(n, type(m).__name__) for n, m in self._weighted if n in not_computed and n not in ran]
+        if idle and order:
+            names = ", ".join(f"'{n}.weight'" for n, _ in idle[:6]) + (" ..." if len(idle) > 6 else "")
+            whose = (f"the module ('{idle[0][0]}', {idle[0][1]}) did not run" if len(idle) == 1 else
+                     "those modules did not run")
+            notes.append(f"{names} received no gradient on sampled step {step}: {whose} in the model's forward, so "
+                         f"the reading leaves {'it' if len(idle) == 1 else 'them'} out")
         first_bad = next((layer.label for layer, _, r in seen if r.get("act_non_finite")), None)
         bad_grad = next((layer.label for layer, _, r in reversed(seen) if r["non_finite"]), None)
         bad_loss = loss is not None and not math.isfinite(loss)
@@ -1773,13 +1915,13 @@ class Monitor:
             notes.append(f"every watched activation and the loss are finite: the gradients are the first to hold a "
                          f"NaN or an inf, backward reaching {bad_grad} first")
         if first_non_finite is not None and first_non_finite["step"] != step:
-            notes.append(f"a NaN or an inf first appeared at step {first_non_finite['step']}, first at "
-                         f"{first_non_finite['place']}")
+            notes.append(f"a NaN or an inf {_first_seen(first_non_finite)}, first at {first_non_finite['place']}")
         if non_finite_since is not None and first_non_finite is not None and non_finite_since != first_non_finite:
             notes.append(f"finite again after that; the sampled steps hold a NaN or an inf again from step "
                          f"{non_finite_since['step']} on, first at {non_finite_since['place']}")
         summaries = []
         left_out = []  # watched layers the reading's counts leave out, and why
+        forward_stds = []  # (label, std) of each hidden activation, in forward order
         for layer, (_, weight_module, width, window), r in seen:
             w = weight_norm.get(weight_module, math.nan) if weight_module else math.nan
             is_frozen = weight_module in frozen
@@ -1802,6 +1944,8 @@ class Monitor:
                                words, ratio, param, is_frozen, low_gradient_word(layer.record))
             rows.append(stats)
             # the reading weighs the weights that are trained and got a gradient on this step
+            if weight_module is not None and not at_output:
+                forward_stds.append((layer.label, r["std"]))
             if not is_frozen and not is_missing and weight_module is not None:
                 summaries.append(LayerSummary(stats.activation, width, w, dead or 0,
                                               (0 if at_output else sat or 0) + (dead or 0),
@@ -1819,6 +1963,7 @@ class Monitor:
             # dated from the first sampled step of this unbroken run of non-finite ones (the step the notes name),
             # not from the step sampled last
             diverged_at_step=non_finite_since["step"] if non_finite_since is not None else None,
+            last_finite_step=non_finite_since.get("last_finite_step") if non_finite_since is not None else None,
             output_signal_norm=last_act if rows else None,
             signal_reference=f"the last watched activation ({ref[0].label})" if rows else "",
             keeps_last_finite=False, restart=TORCH_RESTART,
@@ -1854,7 +1999,12 @@ class Monitor:
                 "`with mon.step()`, calling the model the Monitor was given (or the compiled one made from it).",
                 {}),))
         else:
-            reading = diagnose(summary) if rows or len(self._weighted) <= 1 else _unwatched_reading()
+            reading = diagnose(summary) if rows or (len(self._weighted) <= 1 and not self._opaque) else \
+                _unwatched_reading(self._opaque, _loss_text(summary))
+        exploding = _exploding_activations(forward_stds)
+        if exploding is not None and reading.status != Status.UNWATCHED:  # placed by seriousness
+            rank = list(Status)
+            reading = Reading(tuple(sorted(reading.findings + (exploding,), key=lambda f: rank.index(f.status))))
         if left_out and summaries:
             reading = _say_what_the_count_covers(reading, left_out)
         if reading.status == Status.DIVERGED and (first_bad or bad_loss or bad_grad):  # say where it started
@@ -1864,7 +2014,9 @@ class Monitor:
                      f"every watched activation is finite: backward's gradient is first non-finite at {bad_grad}")
             reading = Reading((dataclasses.replace(first, words=f"{first.words}; {where}"),) + reading.findings[1:])
         return MonitorReport(step, sampled, self.every, tuple(rows), output_norm, loss, reading, tuple(notes),
-                             first_non_finite=first_non_finite)
+                             first_non_finite=None if first_non_finite is None else
+                             {k: first_non_finite[k] for k in ("step", "place")},
+                             last_finite_step=summary.last_finite_step)
 
     @staticmethod
     def _layer_words(layer: _Layer, r: dict, width: int, window: int, param: str, is_frozen: bool, w: float,
