@@ -1820,8 +1820,12 @@ class Monitor:
         if self._unmatched:  # once, from the first sampled step's order: name where an activation may be hidden
             self._unmatched = False
             acts = [fixed[0] for _, fixed, _ in seen]
+            # the way into a transformer block's feed-forward runs through its attention (a softmax): not bare
+            attended = {f"{n}.linear1" for n, m in self.model.named_modules()
+                        if isinstance(m, nn.TransformerEncoderLayer | nn.TransformerDecoderLayer)}
             bare = [(a, b) for a, b in zip(order, order[1:], strict=False)
-                    if not any(self._weight_order[a] < o < self._weight_order[b] for o in acts)]
+                    if b not in attended
+                    and not any(self._weight_order[a] < o < self._weight_order[b] for o in acts)]
             if bare:
                 pairs = "; ".join(f"{a} -> {b}" for a, b in bare[:5])
                 self.notes.append(f"no watched activation runs between {pairs}: an activation applied there by "
