@@ -52,6 +52,12 @@ function reset() {
 
 const finite = (v) => typeof v === "number" && Number.isFinite(v);
 
+// A layer's name as the page shows it: an nn.Sequential's modules are named by bare indices ('1', '3', or '3#2' for
+// a second call), which read as counts ('1: 1'), so those carry the module's class: '1 (ReLU)'.
+function layerName(l) {
+  return /^\d+(#\d+)?$/.test(String(l.name)) && l.module_type ? `${l.name} (${l.module_type})` : l.name;
+}
+
 function barsArgs() {
   // a step that held a NaN has no bars to draw: the latest finite step is drawn, and the caption says so
   const report = latest;
@@ -59,8 +65,8 @@ function barsArgs() {
   const caption = shown === report ? `step ${count(report.step)}` :
     `step ${count(shown.step)}, the latest finite one (step ${count(report.step)} holds a NaN or an inf)`;
   return {
-    categories: shown.layers.map((l, k) => `${k + 1}: ${l.name}`),  // a Sequential's names are bare indices
-    names: shown.layers.map((l) => l.name),
+    categories: shown.layers.map((l, k) => `${k + 1}: ${layerName(l)}`),
+    names: shown.layers.map(layerName),
     bars: shown.layers.map((l) => (l.weights_frozen ? null : l.weight_grad_norm)),
     line: shown.layers.map((l) => l.act_grad_norm),
     labels: shown.layers.map((l) => (l.weights_frozen ? "frozen" : l.weight_grad_norm === 0 ? "0: no gradient" :
@@ -268,7 +274,7 @@ function take(data) {
     latest = data.latest;
     lastFinite = latest.non_finite ? data.latest_finite ?? lastFinite : latest;
   }
-  names = latest ? latest.layers.map((l) => l.name) : (data.header.layers ?? []);
+  names = latest ? latest.layers.map(layerName) : (data.header.layers ?? []);
   if (!fresh.length && points.length === steps.length) return;
   steps = points.map((p) => p.step);
   // a step that held a NaN or an inf is a red mark, not a point: its loss is not drawn either
