@@ -267,8 +267,8 @@ def test_units_killed_at_a_known_step_by_a_real_monitor_show_in_the_health_chart
         page.keyboard.press("ArrowUp")
         r = reports[died - 1]["layers"][1]
         assert page.locator("#watch-readout").text_content() == (
-            f"Step {died}, layer 2 ('3 (ReLU)'): 16 of 16 units dead (100%); {r['saturated']} saturated or rarely active, "
-            f"{r['dormant']} dormant (2 of 2 layers)")
+            f"Step {died}, layer 2 ('3 (ReLU)'): 16 of 16 units dead (100%); {r['saturated']} saturated or rarely "
+            f"active, {r['dormant']} dormant (2 of 2 layers)")
         page.keyboard.press("ArrowLeft")
         before = reports[died - 2]["layers"][1]["dead"]
         assert page.locator("#watch-readout").text_content().startswith(
@@ -277,7 +277,8 @@ def test_units_killed_at_a_known_step_by_a_real_monitor_show_in_the_health_chart
         box = page.locator("#watch-health").bounding_box()
         right, top = page.evaluate("(({ r, py }) => [r, py(1)])(document.getElementById('watch-health').geom)")
         page.mouse.move(box["x"] + right, box["y"] + top)
-        assert page.locator("#watch-readout").text_content().startswith("Step 400, layer 2 ('3 (ReLU)'): 16 of 16 units dead")
+        said = page.locator("#watch-readout").text_content()
+        assert said.startswith("Step 400, layer 2 ('3 (ReLU)'): 16 of 16 units dead")
         # an nn.Sequential's layers are named by bare indices: the page adds the class ('1: 1' read as a count, W11)
         assert page.evaluate("document.getElementById('watch-bars').names") == ["1 (ReLU)", "3 (ReLU)"]
         label = page.locator("#watch-health").get_attribute("aria-label")
