@@ -310,7 +310,7 @@ def test_the_function_watch_stays_off_once_the_first_sample_found_no_function():
     for _ in range(3):
         with mon.step():
             # the model's own pre-hook that enters the function watch (another one counts its forwards)
-            seen.append(sum(h == mon._enter_mode for h in model._forward_pre_hooks.values()))
+            seen.append(sum(h is mon._enter_hook for h in model._forward_pre_hooks.values()))
             model(torch.randn(2, 3)).sum().backward()
     assert seen == [1, 0, 0]
 

@@ -601,6 +601,7 @@ class _FunctionWatch(TorchFunctionMode):
     def __init__(self, monitor: Monitor):
         super().__init__()
         self.monitor = monitor
+        self._call = _outside_graph(monitor._functional_call)
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
@@ -612,7 +613,15 @@ class _FunctionWatch(TorchFunctionMode):
         if spec is None or mon._inside or not args or not torch.is_tensor(args[0]) \
                 or not torch.is_floating_point(args[0]):
             return func(*args, **kwargs)
-        return mon._functional_call(spec, func, args, kwargs)
+        return self._call(spec, func, args, kwargs)
+
+
+def _outside_graph(hook):
+    """The hook as torch.compile sees it: run as plain Python, never traced into a compiled graph. Dynamo inlines
+    module hooks into the graph it compiles, and a hook's reads of a number (.item()), its numba kernels and its
+    tensor hooks each broke the graph with a warning pointing into this file; a hook left out of the graph runs
+    eagerly between the graph's pieces, on the real tensors, so it measures what an uncompiled step measures."""
+    return torch.compiler.disable(hook, recursive=True)
 
 
 def _end_log(path: Path, steps: list) -> None:
@@ -764,6 +773,10 @@ class Monitor:
                 self._modules.append((module, layer))
                 self._calls_of[(name, 0)] = layer
         self._module_hooks = [(m, l, self._pre_hook(l), self._post_hook(l)) for m, l in self._modules]
+        # the model's own hooks, made once and kept out of a compiled graph like the modules' (_outside_graph)
+        self._started_hook = _outside_graph(self._forward_started)
+        self._enter_hook = _outside_graph(self._enter_mode)
+        self._leave_hook = _outside_graph(self._leave_mode_hook)
         # the keys of this monitor's hooks in the modules' hook tables (_attach): a weighted module's pre-hook, an
         # activation module's pre-hook and hook, the model's pre-hook and hook of the function watch (distinct, since
         # one module may be several of these; objects, so that no other hook's integer id can equal them)
@@ -1002,7 +1015,7 @@ class Monitor:
         # first in the model's table: counts the model's forwards, so that a second one in the step (gradient
         # accumulation's micro-batches) is not read as new layers ('1#2', '1#3', ...)
         self._forwards, self._skip = 0, False
-        self.model._forward_pre_hooks[keys[5]] = self._forward_started
+        self.model._forward_pre_hooks[keys[5]] = self._started_hook
         attached = [(self.model._forward_pre_hooks, keys[5])]
         if not self._reuse:
             for m, hook in self._weight_pre_hooks:
@@ -1017,10 +1030,10 @@ class Monitor:
             module._forward_hooks[keys[2]] = post
             attached.append((module._forward_hooks, keys[2]))
         if functional and (self._functional is None or None in self._windows):
-            self.model._forward_pre_hooks[keys[3]] = self._enter_mode
+            self.model._forward_pre_hooks[keys[3]] = self._enter_hook
             attached.append((self.model._forward_pre_hooks, keys[3]))
         if functional:
-            self.model._forward_hooks[keys[4]] = self._leave_mode_hook
+            self.model._forward_hooks[keys[4]] = self._leave_hook
             attached.append((self.model._forward_hooks, keys[4]))
         return attached
 
@@ -1061,7 +1074,7 @@ class Monitor:
                     self._enter_mode(module, inputs)
                 else:
                     self._leave_mode()
-        return hook
+        return _outside_graph(hook)
 
     def _place(self, base: _Layer) -> _Layer:
         """The place of this call of an activation module: its first call is the module's own; later calls in the
@@ -1123,7 +1136,7 @@ class Monitor:
                     self._measure_derivative(layer, z.detach())
                 else:  # after the forward, from the same input (see _post_hook)
                     layer.input_version = z._version
-        return hook
+        return _outside_graph(hook)
 
     def _post_hook(self, base: _Layer):
         def hook(module, inputs, output):
@@ -1149,7 +1162,7 @@ class Monitor:
                 if torch.is_tensor(output) and torch.is_floating_point(output):
                     self._claim(layer)
             self._measure_output(layer, output)
-        return hook
+        return _outside_graph(hook)
 
     def _functional_call(self, spec, func, args, kwargs):
         if self._skip:
