@@ -10,6 +10,7 @@ import pytest
 
 from actlab.web.app import create_app
 from web._watch_logs import header, lines, report
+from web._watch_page import open_watch
 from web.conftest import serving, shot
 
 pytestmark = pytest.mark.browser
@@ -20,13 +21,7 @@ LONG_WORDS = ("2 of 64 units rarely active (active for under 1% of the batch ove
 
 
 def _open(browser, base, width, ready):
-    context = browser.new_context(viewport={"width": width, "height": 1000})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(f"{base}/watch")
-    page.wait_for_function(ready)
-    return context, page, errors
+    return open_watch(browser, base, ready, width)
 
 
 def _app(tmp_path, log):

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from actlab.monitor_log import HEAD_POINTS, RECENT_POINTS, RunHistory
 from actlab.web.app import create_app
+from web._watch_page import open_watch
 
 NAMES = ["body.0.act", "body.1.act"]
 LONG = 200_000
@@ -112,13 +113,7 @@ GEOM = """(id) => { const c = document.getElementById(id), g = c.geom;
 
 
 def _open(browser, base, width, last):
-    context = browser.new_context(viewport={"width": width, "height": 1000})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(f"{base}/watch")
-    page.wait_for_function(READY.format(last=last), timeout=120_000)
-    return context, page, errors
+    return open_watch(browser, base, READY.format(last=last), width, timeout=120_000)
 
 
 @pytest.mark.browser
