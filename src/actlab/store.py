@@ -636,7 +636,8 @@ class Store:
         """Write one attempt and commit it; returns its id. Call before showing the verdict. With an
         ``attempt_id`` already stored, nothing is written and the stored attempt's id is returned (the same
         answer again), or AttemptIdReused is raised (another answer under that id). An archived class is refused
-        (ClassArchived), checked in the same transaction as the insert, so an answer cannot slip in as it closes.
+        (ClassArchived): on SQLite in the insert's own transaction; on PostgreSQL in the statement that draws the
+        number, just before the insert (an archive landing between the two lets that one answer in).
         The attempt takes its class's next number (never given twice, even by two workers at once, and none drawn
         for a retry)."""
         learner = check_learner(learner)
