@@ -836,6 +836,9 @@ class Monitor:
         self._noted_forwards = False
         self._grad_watched = False  # this sampled step hooked a place whose output needs a gradient
         self._noted_loss_shape = False
+        # the places' last_active arrays as views of one buffer, and those views in its order (_advance_history)
+        self._history: np.ndarray = np.zeros(0, dtype=np.int64)
+        self._history_views: tuple = ()
 
     def close(self) -> None:
         """Ends the log: a last line saying the run finished (``actlab watch`` shows it). Idempotent."""
@@ -1485,11 +1488,12 @@ class Monitor:
         weights = self._weight_norms if backward_ran else self._weight_grad_norms()
         self._weight_norms = None
         scalars = [t for _, t in weights if t is not None]
-        parts = []
         slots = []  # per place: where its total a, nonzero f', a^2 and ||dL/da||^2 are among the scalars (-1: not
         # sent, the host has it from the per-unit sums, or no gradient reached the place)
-        for l in ran:  # per place: the per-unit sums
-            parts.append(l.dsum)
+        # the per-unit sums: every place's f' sums first, in the order of `ran` (the host marks the active units of
+        # every place at once there, _advance_history), then each place's |a| sums and distances
+        parts = [l.dsum for l in ran]
+        for l in ran:
             parts.append(l.asum)
             if l.dist is not None:
                 parts.append(l.dist)
@@ -1526,12 +1530,14 @@ class Monitor:
                 joined = torch.cat([t.to(parts[-1].device, torch.float64) for t in parts])
             host = (joined.numpy() if joined.is_cpu and not joined.requires_grad
                     else joined.numpy(force=True)).astype(np.float64)
-        k = 0
+        k = sum(l.width for l in ran)  # where the |a| sums begin, after the f' sums
+        j = 0
         raw = []
         for l in ran:
             w = l.width
-            d, a = host[k:k + w], host[k + w:k + 2 * w]
-            k += 2 * w
+            d, a = host[j:j + w], host[k:k + w]
+            j += w
+            k += w
             extra = None
             if l.dist is not None:
                 extra = host[k:k + w]
@@ -1569,14 +1575,10 @@ class Monitor:
         summed64 = []  # such places on a CPU, whose sums of squares were made again in float64
         if all_finite and not any(l.sumsq_host is not None or l.grad_sq_host is not None for l in ran):
             # the common step, as the loop below makes it when every number is finite and nothing was summed
-            # again in float64: each place's dead history advances, and its figures are read
+            # again in float64: every place's dead history advances at once, and its figures are read
+            self._advance_history(ran, host, g)
             for r, slot, l in zip(raw, slots, ran, strict=True):
-                last, samples = l.last_active, l.samples
-                if last is None:
-                    last = l.last_active = np.zeros(l.width, dtype=np.int64)
-                samples.append(g)
-                last[r[1] > 0] = g
-                r.append((last, samples))
+                r.append((l.last_active, l.samples))
                 grad = slot[3]
                 r += (values[slot[0]], values[slot[1]], values[slot[2]],
                       math.sqrt(values[grad]) if grad >= 0 else math.nan, False, False)
@@ -1670,6 +1672,28 @@ class Monitor:
                 if self._auto and self.calibrated_cost is not None:  # /watch shows the cost as the report does
                     built = dataclasses.replace(built, notes=built.notes + (self._cost_note(),))
                 fh.write(json.dumps(built.to_dict(), allow_nan=False) + "\n")
+
+    def _advance_history(self, ran: list[_Layer], host: np.ndarray, g: int) -> None:
+        """The dead history's update on a finite sampled step, for every place that ran at once: each unit with a
+        nonzero f' sum (host[:W], the places' f' sums in the order of `ran`) was last active on sampled step g. The
+        places' last_active arrays are views of one buffer, laid out as host[:W] is, so this is one NumPy call and
+        not one per place; the buffer is laid out again (each place's history copied in) when another set of places
+        runs, a width changes, or a history was replaced elsewhere (a width's reset, the non-finite path)."""
+        views = self._history_views  # the views laid out last time, held (an id could be reused; `is` cannot)
+        if len(views) != len(ran) or any(l.last_active is not v for l, v in zip(ran, views, strict=True)):
+            buffer = np.zeros(sum(l.width for l in ran), dtype=np.int64)
+            k = 0
+            for l in ran:
+                view = buffer[k:k + l.width]
+                if l.last_active is not None and len(l.last_active) == l.width:
+                    view[:] = l.last_active
+                l.last_active = view
+                k += l.width
+            self._history = buffer
+            self._history_views = tuple(l.last_active for l in ran)
+        np.copyto(self._history, g, where=host[:len(self._history)] > 0)
+        for l in ran:
+            l.samples.append(g)
 
     def _renorm_overflowed(self, weight_norm: dict[str, float]) -> None:
         """A float32 gradient's norm is summed in float32 by torch: finite values near 1e19 square past its range
