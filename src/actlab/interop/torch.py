@@ -716,6 +716,7 @@ class Monitor:
             "OptimizedModule"
         if compiled:  # torch.compile(model): its hooks would never run in the compiled graph; watch the model in it
             model = model._orig_mod
+        self._compiled = compiled
         auto = isinstance(every, str) and every == "auto"
         if not auto and not (_is_number(every, whole=True) and every >= 1):
             raise ValueError(f"every: a whole number of steps, 1 or more (every=1 samples every step), or 'auto'; "
@@ -2033,6 +2034,15 @@ class Monitor:
                 "zero", "Call loss.backward() inside `with mon.step()`, on a forward run with gradients enabled (not "
                 "under torch.no_grad(), not detached); opt.step() and opt.zero_grad() may follow the block.",
                 {"not_computed": sorted(not_computed)}),))
+        elif self._weighted and not order and self._compiled:  # no forward seen: the compiled code may predate
+            # the hooks (Dynamo does not guard on module hooks: torch._dynamo.config.skip_nnmodule_hook_guards)
+            reading = Reading((Finding(
+                Status.NO_GRADIENT, f"nothing seen: the monitor's hooks saw no forward of the compiled model on "
+                f"sampled step {step}, so nothing was read. A compiled model that ran before Monitor() was made "
+                "keeps running the code compiled then, which calls no hook added later (Dynamo does not look at "
+                "module hooks again)", "Make the Monitor before the compiled model's first call, or call "
+                "torch._dynamo.reset() once after making it (the model is compiled again, with the monitor's hooks "
+                "in view); and call the model, with loss.backward(), inside `with mon.step()`.", {}),))
         elif self._weighted and not order:  # no forward, so no gradient: not 'flowing'
             reading = Reading((Finding(
                 Status.NO_GRADIENT, f"nothing ran: no weighted module of the watched model ran its forward on sampled "
