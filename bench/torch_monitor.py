@@ -27,8 +27,11 @@ process, under the same load; --monitor REV measures every variant with REV's mo
 (the same bench on the old code).
 --floor prints instead a ladder of what a sampled step's pieces cost (floor()): a hook that does nothing, the
 gradient pre-hook, the dot products, the activation's sums, the weight norms and transfer, and the Monitor above them.
+--compile eager|inductor runs every variant, bare and monitored, through torch.compile(model, backend=...) and prints
+the warm-up's wall time per variant (where the compiling happens: inductor compiles the monitored step's graph, cut
+at each hook, apart from the bare one) beside the step times.
 Run: python bench/torch_monitor.py [--steps 100] [--repeat 3] [--models mlp,transformer] [--before HEAD]
-         [--monitor HEAD] [--order rotate|shuffle] [--floor]
+         [--monitor HEAD] [--order rotate|shuffle] [--compile none|eager|inductor] [--floor]
 """
 
 from __future__ import annotations
@@ -96,37 +99,50 @@ def _amortised(times: list[float], sampled: list[bool]) -> float:
     return sum(len(k) * _trimmed(k) for k in kinds if k) / len(times)
 
 
-def run(factory, steps: int, before: type | None = None, monitor: type = Monitor, shuffle: bool = False) -> dict:
-    """One interleaved comparison; returns each variant's overheads against A and the per-layer sampled cost."""
+def run(factory, steps: int, before: type | None = None, monitor: type = Monitor, shuffle: bool = False,
+        backend: str | None = None) -> dict:
+    """One interleaved comparison; returns each variant's overheads against A and the per-layer sampled cost. With a
+    backend ('eager', 'inductor'), every variant calls torch.compile(model, backend=backend) and each monitor is
+    given that compiled model; the warm-up round's wall time per variant (where the compiling happens) is returned
+    apart from the step times."""
     model, x, y = factory()
     opt = torch.optim.SGD(model.parameters(), lr=1e-4)
+    called = torch.compile(model, backend=backend) if backend else model
 
     def bare() -> None:
-        loss = ((model(x) - y) ** 2).mean()
+        loss = ((called(x) - y) ** 2).mean()
         loss.backward()
         opt.zero_grad(set_to_none=True)
 
     def watched(mon):
         def step() -> None:
             with mon.step() as s:
-                loss = ((model(x) - y) ** 2).mean()
+                loss = ((called(x) - y) ** 2).mean()
                 loss.backward()
                 s.loss = loss
             opt.zero_grad(set_to_none=True)
         return step
 
-    monitors = {"every=1": monitor(model, every=1), "every=10": monitor(model, every=10),
-                "auto": monitor(model, every="auto", budget=0.03)}
+    monitors = {"every=1": monitor(called, every=1), "every=10": monitor(called, every=10),
+                "auto": monitor(called, every="auto", budget=0.03)}
     if before is not None:
-        monitors["before:1"] = before(model, every=1)
+        monitors["before:1"] = before(called, every=1)
     _torch_stats.wait(120)  # the compiled passes load in the background: time them, not torch's path
     variants = {"A": bare, "A'": bare, **{k: watched(m) for k, m in monitors.items()}}
     wall = {k: [] for k in variants}
     cpu = {k: [] for k in variants}
     sampled = {k: [] for k in variants}
-    for _ in range(5):  # warm-up: allocator, first-call paths
-        for fn in variants.values():
+    warm = dict.fromkeys(variants, 0.0)  # wall seconds of each variant's warm-up steps (the compiling, if any)
+    # compiled, the monitors go first (every=1 first, whose first step is sampled): a model compiled before any of
+    # the monitor's hooks was attached keeps running the graph compiled without them (Dynamo does not guard on
+    # module hooks by default: torch._dynamo.config.skip_nnmodule_hook_guards), and the monitor sees no layer at all
+    warm_order = sorted(variants, key=lambda k: k not in monitors) if backend else list(variants)
+    for _ in range(5):  # warm-up: allocator, first-call paths, torch.compile's compiling
+        for k in warm_order:
+            fn = variants[k]
+            w0 = time.perf_counter()
             fn()
+            warm[k] += time.perf_counter() - w0
     keys = list(variants)
     load = [os.getloadavg()[0]]
     for i in range(steps):
@@ -141,7 +157,7 @@ def run(factory, steps: int, before: type | None = None, monitor: type = Monitor
             sampled[k].append(mon is not None and mon.sampled_steps > before_count)
     load.append(os.getloadavg()[0])
     n_layers = len(monitors["every=1"].report().layers)
-    out = {"load": load, "layers": n_layers, "auto_every": monitors["auto"].every,
+    out = {"load": load, "layers": n_layers, "auto_every": monitors["auto"].every, "warm_s": warm,
            "bare_wall_ms": statistics.median(wall["A"]) * 1e3, "bare_cpu_ms": statistics.median(cpu["A"]) * 1e3}
     for k in keys:
         out[k] = {}
@@ -301,6 +317,11 @@ def _span(values: list, pct: bool = True) -> str:
     return fmt(med) if len(values) == 1 else f"{fmt(med)} [{fmt(min(values))}, {fmt(max(values))}]"
 
 
+def _secs(values: list[float]) -> str:
+    med = statistics.median(values)
+    return f"{med:.2f}" if len(values) == 1 else f"{med:.2f} [{min(values):.2f}, {max(values):.2f}]"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=200, help="interleaved rounds per model and run (default 200)")
@@ -310,6 +331,9 @@ def main() -> None:
     parser.add_argument("--monitor", default=None, help="a git revision: every variant uses its monitor")
     parser.add_argument("--order", choices=("rotate", "shuffle"), default="rotate", help="each round's order of the "
                         "variants: rotated (the default, as earlier figures were measured) or drawn afresh (seeded)")
+    parser.add_argument("--compile", choices=("none", "eager", "inductor"), default="none", help="torch.compile the "
+                        "model with this backend for every variant (bare and monitored alike); the compile time, "
+                        "taken in the warm-up, is printed apart from the step times")
     parser.add_argument("--floor", action="store_true", help="the cost ladder instead (see floor()): each piece of "
                         "the work alone, then the Monitor; --steps rounds per model")
     args = parser.parse_args()
@@ -326,8 +350,15 @@ def main() -> None:
         print(f"monitor: src/actlab/interop/torch.py as committed at {args.monitor}")
     for key in args.models.split(","):
         title, factory = MODELS[key]
-        runs = [run(factory, args.steps, before, monitor, args.order == "shuffle") for _ in range(args.repeat)]
+        backend = None if args.compile == "none" else args.compile
+        runs = []
+        for _ in range(args.repeat):
+            if backend:
+                torch._dynamo.reset()  # each run compiles afresh, so that each reports its compile time
+            runs.append(run(factory, args.steps, before, monitor, args.order == "shuffle", backend))
         loads = [v for r in runs for v in r["load"]]
+        if backend:
+            title += f", torch.compile(backend='{backend}')"
         print(f"\n{title}: {args.steps} rounds x {args.repeat} run(s) ({args.order}d order), {runs[0]['layers']} "
               f"monitored layers, "
               f"bare step median {_span([r['bare_wall_ms'] for r in runs], False)} ms wall / "
@@ -348,6 +379,10 @@ def main() -> None:
             f"{k} {_span([r[k]['sampled_us_per_layer_cpu'] for r in runs], False)} "
             f"({_span([r[k]['sampled_us_per_layer_wall'] for r in runs], False)})"
             for k in ("every=1", "every=10", "auto")))
+        if backend:
+            print("warm-up, 5 steps per variant (the compiling), wall seconds: " + "; ".join(
+                f"{k} {_secs([r['warm_s'][k] for r in runs])}"
+                for k in runs[0]["warm_s"]))
         if before:
             print(f"{args.before}'s monitor adds "
                   f"{_span([r['before:1']['sampled_us_per_layer_cpu'] for r in runs], False)} us CPU per layer; "
