@@ -1635,8 +1635,10 @@ class Monitor:
         self._note_hidden(seen, order)
         # the words and the reading are built when asked for (report()) or logged: Python work a step need not pay
         step = self.step_count + 1
-        bad = next((l for l, _, r in seen if r[-1]), None)  # the first place whose activations hold a NaN or an inf
-        bad_grad = next((l for l, _, r in reversed(seen) if r[-2]), None)  # backward's first (the last in forward)
+        bad = bad_grad = None  # on a step whose every number is finite, no place is looked for
+        if not all_finite:
+            bad = next((l for l, _, r in seen if r[-1]), None)  # the first place whose activations hold a NaN or inf
+            bad_grad = next((l for l, _, r in reversed(seen) if r[-2]), None)  # backward's first (last in forward)
         bad_loss = self._loss is not None and not math.isfinite(self._loss)
         if bad is not None or bad_loss or bad_grad is not None:
             place = (bad.label if bad is not None else "the loss" if bad_loss else
@@ -1701,6 +1703,8 @@ class Monitor:
         and the norm reads inf. Such a norm (rare: a run about to diverge) is taken again in float64 from .grad, which
         still holds this step's gradient unless the script changed it inside the block: kept only where it is above
         float32's range, as an overflowed norm is, so a zeroed or stepped .grad is never read instead."""
+        if math.inf not in weight_norm.values():  # the common step: one scan in C, not a look-up per module
+            return
         for name, module in self._weighted:
             if weight_norm.get(name) != math.inf:
                 continue
