@@ -26,7 +26,7 @@ def number(value):
 
 def _count(value) -> int | None:
     """A count of units as the log holds it, or None where it holds none (a step with a NaN, a width not known)."""
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+    return value if type(value) is int and value >= 0 else None  # True is a bool, not a count
 
 
 def point_of(index: int, report: dict) -> dict:
@@ -34,39 +34,121 @@ def point_of(index: int, report: dict) -> dict:
     an inf, the gradient reaching each layer's activation (None where that layer has no finite one), and each
     layer's unit health as the log counts it: dead, saturated (or rarely active) and dormant units of ``units``
     (None where the log holds no count)."""
-    grads = []
-    for layer in report["layers"]:
+    grads, dead, saturated, dormant, units = [], [], [], [], []
+    for layer in report["layers"]:  # one pass (a big log's reading spent a third of its time here)
         g = layer.get("act_grad_norm")
-        is_drawn = (not layer.get("non_finite") and isinstance(g, (int, float)) and not isinstance(g, bool)
-                    and math.isfinite(g) and g >= 0)
+        is_drawn = (type(g) in (int, float) and not layer.get("non_finite") and math.isfinite(g) and g >= 0)
         grads.append(g if is_drawn else None)
-    layers = report["layers"]
+        dead.append(_count(layer.get("dead")))
+        saturated.append(_count(layer.get("saturated")))
+        dormant.append(_count(layer.get("dormant")))
+        units.append(_count(layer.get("width")))
     return {"index": index, "step": report["step"], "loss": number(report.get("loss")),
-            "non_finite": bool(report.get("non_finite")), "grads": grads,
-            **{key: [_count(layer.get(key)) for layer in layers] for key in ("dead", "saturated", "dormant")},
-            "units": [_count(layer.get("width")) for layer in layers]}
+            "non_finite": bool(report.get("non_finite")), "grads": grads, "dead": dead, "saturated": saturated,
+            "dormant": dormant, "units": units}
+
+
+HEALTH = ("dead", "saturated", "dormant")  # the unit-health counts a point holds per layer
+
+
+def _band_of(point: dict) -> dict:
+    """The range a single point spans: its own numbers (a step that held a NaN or an inf spans none of them)."""
+    bad = point["non_finite"]
+    loss = point["loss"]
+    has_loss = not bad and isinstance(loss, (int, float)) and not isinstance(loss, bool) and math.isfinite(loss)
+    return {"last": point["step"], "loss": [loss, loss] if has_loss else None,
+            "grads": [None if bad or g is None else [g, g] for g in point["grads"]],
+            **{key: [None if bad else n for n in point[key]] for key in HEALTH}}
+
+
+def _upper(a, b):
+    return b if a is None else a if b is None else max(a, b)
+
+
+def _span(a, b):
+    return b if a is None else a if b is None else [min(a[0], b[0]), max(a[1], b[1])]
+
+
+def _take_in(band: dict, point: dict) -> None:
+    """``band`` widened, in place, by one more report's point (what _widen(band, _band_of(point)) gives, without
+    building a band per report: a 107 MB log's thinned middle is tens of thousands of them)."""
+    band["last"] = max(band["last"], point["step"])
+    if point["non_finite"]:
+        return
+    loss = point["loss"]
+    if type(loss) in (int, float) and math.isfinite(loss):
+        low_high = band["loss"]
+        if low_high is None:
+            band["loss"] = [loss, loss]
+        elif loss < low_high[0]:
+            low_high[0] = loss
+        elif loss > low_high[1]:
+            low_high[1] = loss
+    grads = band["grads"]
+    if len(grads) < len(point["grads"]):  # a new header adds places
+        grads.extend([None] * (len(point["grads"]) - len(grads)))
+    for k, g in enumerate(point["grads"]):
+        if g is None:
+            continue
+        low_high = grads[k]
+        if low_high is None:
+            grads[k] = [g, g]
+        elif g < low_high[0]:
+            low_high[0] = g
+        elif g > low_high[1]:
+            low_high[1] = g
+    for key in HEALTH:
+        most, counts = band[key], point[key]
+        if len(most) < len(counts):
+            most.extend([None] * (len(counts) - len(most)))
+        for k, n in enumerate(counts):
+            if n is not None and (most[k] is None or n > most[k]):
+                most[k] = n
+
+
+def _copy(band: dict) -> dict:
+    """A band as sent: its own lists, which _take_in may change while the answer is being written."""
+    return {key: [None if r is None else list(r) for r in value] if key == "grads" else
+            list(value) if isinstance(value, list) else value for key, value in band.items()}
+
+
+def _widen(band: dict, other: dict) -> None:
+    """``band`` widened to cover ``other``, the stretch just after it (the page's watch.js widens the same way)."""
+    band["last"] = max(band["last"], other["last"])  # widening twice by the same stretch changes nothing
+    band["loss"] = _span(band["loss"], other["loss"])
+    n = max(len(band["grads"]), len(other["grads"]))  # a new header adds places
+
+    def pad(values: list) -> list:
+        return values + [None] * (n - len(values))
+
+    band["grads"] = [_span(a, b) for a, b in zip(pad(band["grads"]), pad(other["grads"]), strict=True)]
+    for key in HEALTH:
+        band[key] = [_upper(a, b) for a, b in zip(pad(band[key]), pad(other[key]), strict=True)]
 
 
 class RunHistory:
     """A bounded summary of a whole run, for its charts: the first ``head`` reports' points, every one (the start of
     a run, where gradients vanish and units die, spans a few hundred steps that a long run would otherwise thin
-    away), the newest ``recent`` reports' points, every one, and between them every ``every``-th report's point.
-    When more than ``thinned`` points lie between, ``every`` doubles and every other one goes, so a run of any
-    length is held in at most ``head + thinned + recent`` points of five numbers per layer, and ``every`` is the
+    away), the newest ``recent`` reports' points, every one, and between them the point of every ``every``-th report
+    counted from report ``head``. When more than ``thinned`` points lie between, ``every`` doubles and every other
+    one goes, so a run of any length is held in at most ``head + thinned + recent`` points, and ``every`` is the
     smallest power of two that fits.
 
-    Thinning keeps real steps with their own numbers, where one point per bucket (a mean, a minimum and a maximum)
-    would not: the layers' lines compare gradients at one step (layer 1 gets 1e-7 of layer 8's), and the readout
-    names a step and what the log holds for it. What a thinned history loses is a spike between two kept steps; a
-    step that held a NaN or an inf is not lost: ``spans`` keeps each stretch of them (first step, last step, how
-    many), at most ``MAX_SPANS``, merging the two nearest past that."""
+    Thinning keeps real steps with their own numbers (the layers' lines compare gradients at one step, and the
+    readout names a step and what the log holds for it), and each kept point of the thinned stretch also carries the
+    range of the reports it stands for, from its own to the next kept one (``bands``: the lowest and highest finite
+    loss and gradient of each layer, and the most dead, saturated and dormant units of each layer), so a spike between
+    two kept steps still shows on the charts. A step that held a NaN or an inf is not lost either: ``spans`` keeps
+    each stretch of them (first step, last step, how many), at most ``MAX_SPANS``, merging the two nearest past
+    that."""
 
     def __init__(self, thinned: int = THINNED_POINTS, recent: int = RECENT_POINTS, spans: int = MAX_SPANS,
                  head: int = HEAD_POINTS):
         self.thinned_cap, self.recent_cap, self.spans_cap, self.head_cap = thinned, recent, spans, head
         self.every = 1
         self.head: list[dict] = []  # the points of the first head_cap reports that left recent
-        self.thinned: list[dict] = []  # from head_cap to recent_from, the points whose index is a multiple of every
+        self.thinned: list[dict] = []  # from head_cap to recent_from, every every-th point counted from head_cap
+        self.bands: dict[int, dict] = {}  # per thinned point's index, the range of the reports it stands for
         self.recent: deque = deque()  # the newest points, one per report
         self.spans: list[list[int]] = []  # [first step, last step, how many steps held a NaN or an inf]
         self.non_finite = 0  # reports that held a NaN or an inf
@@ -77,7 +159,7 @@ class RunHistory:
 
     def kept(self, index: int) -> bool:
         """Whether the point of report ``index`` is kept (the page drops the others by the same rule)."""
-        return index < self.head_cap or index >= self.recent_from or index % self.every == 0
+        return index < self.head_cap or index >= self.recent_from or (index - self.head_cap) % self.every == 0
 
     @property
     def recent_from(self) -> int:
@@ -96,11 +178,20 @@ class RunHistory:
             old = self.recent.popleft()
             if old["index"] < self.head_cap:
                 self.head.append(old)
-            elif old["index"] % self.every == 0:
+            elif (old["index"] - self.head_cap) % self.every == 0:
                 self.thinned.append(old)
+                self.bands[old["index"]] = _band_of(old)
+            else:  # the stretch of the thinned point before it
+                _take_in(self.bands[self.thinned[-1]["index"]], old)
             if len(self.thinned) > self.thinned_cap:
                 self.every *= 2
-                self.thinned = [p for p in self.thinned if p["index"] % self.every == 0]
+                kept = []
+                for p in self.thinned:
+                    if (p["index"] - self.head_cap) % self.every == 0:
+                        kept.append(p)
+                    else:
+                        _widen(self.bands[kept[-1]["index"]], self.bands.pop(p["index"]))
+                self.thinned = kept
 
     def _mark(self, step: int, after_one: bool) -> None:
         if after_one and self.spans:  # the report before held one too: the same stretch goes on
@@ -114,15 +205,28 @@ class RunHistory:
             a, b = self.spans[k], self.spans.pop(k + 1)
             a[1], a[2] = b[1], a[2] + b[2]
 
+    def grown(self, index: int) -> dict | None:
+        """{"index", "band"} of the thinned point older than report ``index`` whose stretch holds it, or None where no
+        stretch does. An asker that has every point before ``index`` holds that point's band as it was when it had
+        it: the reports after it that were thinned away since widened it (the page replaces its copy)."""
+        k = next((k for k, p in enumerate(self.thinned) if p["index"] >= index), len(self.thinned))
+        if not k or index <= self.thinned[k - 1]["index"]:
+            return None
+        end = self.thinned[k]["index"] if k < len(self.thinned) else self.recent_from
+        point = self.thinned[k - 1]
+        return {"index": point["index"], "band": _copy(self.bands[point["index"]])} if index < end else None
+
     def since(self, index: int, max_bytes: int) -> list[dict]:
         """The points with index >= ``index``, oldest first, as many as fit in ``max_bytes`` of JSON (at least one,
-        should a single point be larger)."""
+        should a single point be larger); a thinned point carries its ``band``."""
         out, used = [], 2  # the list's brackets; each point adds its compact JSON and a comma
         start = next((k for k, p in enumerate(self.thinned) if p["index"] >= index), len(self.thinned))
         for points in (self.head[index:], self.thinned[start:], self.recent):
             for p in points:
                 if p["index"] < index:
                     continue
+                if p["index"] in self.bands:  # a thinned point: with the range of the reports it stands for
+                    p = {**p, "band": _copy(self.bands[p["index"]])}
                 size = len(json.dumps(p, separators=(",", ":"))) + (1 if out else 0)
                 if out and used + size > max_bytes:
                     return out

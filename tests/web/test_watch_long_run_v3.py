@@ -124,7 +124,8 @@ def _deep_size(obj, seen=None) -> int:
 def test_the_lab_holds_a_bounded_summary_of_a_200000_step_log(long_log, tmp_path):
     """The memory bound: at most 1,756 points (each about 750 bytes and 64 more per layer: V4 added the units'
     counts), the newest report and the newest finite one whole, 64 spans and 5 named bad lines:
-    1,756 x (750 + 64 x 2) + 2 reports' size here.
+    1,756 x (750 + 64 x 2) + 2 reports' size here, and since V6 a band for each of at most 1,000 thinned points (the
+    range of the reports it stands for, about 1,400 bytes and 128 more per layer).
     The old reader kept the newest 2,000 reports whole (5.7 MB of this log's small reports, more for a deep model's)
     and showed nothing older."""
     tail = LogTail(long_log)
@@ -135,7 +136,7 @@ def test_the_lab_holds_a_bounded_summary_of_a_200000_step_log(long_log, tmp_path
             sizes[20_000] = _deep_size(vars(tail))
     sizes[LONG] = _deep_size(vars(tail))
     report = _deep_size(tail.reports[-1])
-    bound = 1_756 * (750 + 64 * len(NAMES)) + 2 * report + 20_000
+    bound = 1_756 * (750 + 64 * len(NAMES)) + THINNED_POINTS * (1_400 + 128 * len(NAMES)) + 2 * report + 20_000
     assert tail.total == LONG and sizes[LONG] <= bound, (sizes, bound)
     assert sizes[20_000] <= bound  # at a tenth of the run the same bound holds (1,358 points then, 1,535 now)
     held = len(tail.history.head) + len(tail.history.thinned) + len(tail.history.recent)
@@ -273,8 +274,9 @@ def test_a_200000_step_run_is_drawn_whole_live_and_on_a_page_opened_again_mid_ru
         span = page.locator("#watch-span").text_content()
         assert span == ("The charts show the whole run: every sampled step up to step 256, then every 256th sampled"
                         " step up to step 199,425, then every sampled step from step 199,501 to 200,000 (1,535 of the"
-                        " 200,000 sampled steps). A step between two drawn ones is not drawn, but one that held a NaN"
-                        " or an inf is still marked in red.")
+                        " 200,000 sampled steps). Between two drawn steps of the thinned middle, the shaded band"
+                        " spans the lowest to highest value of the steps not drawn, so a spike there still shows; a"
+                        " step that held a NaN or an inf is marked in red.")
         assert page2.locator("#watch-span").text_content() == span
         assert page.locator("#watch-nan").text_content() == (
             "A NaN or an inf first appeared at step 1,001, first at module 'encoder.0.act'; 100 of the 200,000 "
@@ -287,7 +289,7 @@ def test_a_200000_step_run_is_drawn_whole_live_and_on_a_page_opened_again_mid_ru
             page.keyboard.press("ArrowRight")
         assert page.locator("#watch-readout").text_content() == (
             "Step 257, layer 1 ('encoder.0.act'): ‖∂L/∂a‖ 0.00389 (1 of 2 layers); here the charts draw every 256th "
-            "sampled step")
+            "sampled step; from step 257 to 512 it ranged from 0.00195 to 0.00389 (the band)")
         page.keyboard.press("End")
         assert page.locator("#watch-readout").text_content().startswith("Step 200,000, layer 1 ('encoder.0.act')")
         assert not page.locator("#watch-readout").text_content().endswith("sampled step")

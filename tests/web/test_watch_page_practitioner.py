@@ -179,8 +179,9 @@ def test_a_long_history_is_drawn_whole_and_says_which_steps_it_shows(browser, tm
         assert x[256] == 2_570 and x[911] == 54_970 and x[912] == 55_010
         assert _text(page, "watch-span") == (
             "The charts show the whole run: every sampled step up to step 2,560, then every 8th sampled step up to "
-            "step 54,970, then every sampled step from step 55,010 to 60,000 (1,412 of the 6,000 sampled steps). A "
-            "step between two drawn ones is not drawn, but one that held a NaN or an inf is still marked in red.")
+            "step 54,970, then every sampled step from step 55,010 to 60,000 (1,412 of the 6,000 sampled steps). "
+            "Between two drawn steps of the thinned middle, the shaded band spans the lowest to highest value of the "
+            "steps not drawn, so a spike there still shows; a step that held a NaN or an inf is marked in red.")
         assert errors == []
         context.close()
 

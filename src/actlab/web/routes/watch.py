@@ -25,12 +25,15 @@ def watch(request: Request, since: Annotated[int, Query(ge=0, le=10**9, descript
     """The log's header and the run's history from report index ``since``: the points the server keeps of the whole
     run (every report before report ``head``, every ``every``-th report from it to report ``recent_from``, every
     report from that on; run_history.RunHistory), each with its step, loss, gradients and unit health per layer, at
-    most 200,000 bytes of them per answer (one point when a single point is larger). ``latest`` is the newest report
-    whole, and ``latest_finite`` the newest that held no NaN or inf, sent once the answer reaches the newest point;
-    ``spans`` are the stretches of steps that held one, and ``first_seen`` the step of the first report that held
-    one with the step of the report before it. Besides the points an answer carries the header, at most those two
-    reports, at most 64 spans and 5 named bad lines, so its size is bounded by the model's width, never by the run's
-    length. Reading costs at most 4 MB of the file per request (``unread`` says how much is left).
+    most 200,000 bytes of them per answer (one point when a single point is larger). A point between ``head`` and
+    ``recent_from`` carries its ``band``: the range of the reports it stands for, up to the next point kept;
+    ``grown`` is the band of the point before ``since`` whose stretch reaches past it, as it is now (the page had it
+    smaller). ``latest`` is the newest report whole, and ``latest_finite`` the newest that held no NaN or inf, sent
+    once the answer reaches the newest point; ``spans`` are the stretches of steps that held one, and ``first_seen``
+    the step of the first report that held one with the step of the report before it. Besides the points an answer
+    carries the header, at most those two reports, at most 64 spans and 5 named bad lines, so its size is bounded by
+    the model's width, never by the run's length. Reading costs at most 4 MB of the file per request (``unread``
+    says how much is left).
 
     Every report passed on was checked against the log's format (monitor_log.check_record); lines that were not are
     counted in ``bad_lines`` and the first few named in ``problems``. ``run`` goes up by one each time the log is
@@ -44,6 +47,7 @@ def watch(request: Request, since: Annotated[int, Query(ge=0, le=10**9, descript
         tail.poll()
         history = tail.history
         points = history.since(since, MAX_POINT_BYTES)
+        grown = history.grown(since)
         following = points[-1]["index"] + 1 if points else history.total
         # the newest report, once the page has every point: a page that catches up draws the latest step once
         is_new = since < history.total and following == history.total
@@ -61,5 +65,5 @@ def watch(request: Request, since: Annotated[int, Query(ge=0, le=10**9, descript
     # no end line; the page says how long it has been quiet)
     mtime = state.pop("mtime")
     idle = None if mtime is None else max(time.time() - mtime, 0.0)
-    return {"path": tail.path.name, "shown_path": str(tail.path), "points": points, "next": following,
+    return {"path": tail.path.name, "shown_path": str(tail.path), "points": points, "next": following, "grown": grown,
             "spans": spans, "latest": latest, "latest_finite": latest_finite, "idle_s": idle, **state}

@@ -11,6 +11,8 @@ import { logAxis, power10, sized } from "./livechart.js";
 
 const M = { l: 48, r: 10, t: 20, b: 34 };
 const NAN_COLOUR = "#b3261e";
+const BAND_FILL = "rgba(91, 101, 112, 0.25)", BAND_EDGE = "#5b6570";  // the key's swatch for the thinned bands
+export const BAND_KEY = "band: the lowest to highest value of each thinned stretch";
 const TEXT_H = 11;  // px: the height of a line of the charts' 11 px text, for the boxes the tests compare
 export const MANY = 8;  // past this many lines, a shaded ramp replaces the named keys
 
@@ -73,13 +75,18 @@ const keyRoom = (w, n) => Math.max(90, (w - M.l - M.r) / Math.max(n, 2) - 32);  
 function keys(ctx, items, w, start = M.l, drawn = []) {
   let x = start, y = 9;
   ctx.textAlign = "left"; ctx.textBaseline = "middle";
-  for (const { name, color, dash } of items) {
-    const label = fitText(ctx, name, keyRoom(w, items.length));
+  for (const { name, color, dash, band } of items) {
+    const label = fitText(ctx, name, band ? w - M.l - M.r - 18 : keyRoom(w, items.length));
     const width = 18 + ctx.measureText(label).width + 14;
     if (x > M.l && x + width > w - M.r) { x = M.l; y += 14; }
-    ctx.strokeStyle = color; ctx.lineWidth = 2; ctx.setLineDash(dash ? [4, 3] : []);
-    ctx.beginPath(); ctx.moveTo(x, y); ctx.lineTo(x + 14, y); ctx.stroke();
-    ctx.setLineDash([]);
+    if (band) {  // a shaded swatch: the range a thinned stretch held
+      ctx.fillStyle = BAND_FILL; ctx.fillRect(x, y - 5, 14, 10);
+      ctx.strokeStyle = BAND_EDGE; ctx.lineWidth = 1; ctx.strokeRect(x + 0.5, y - 4.5, 13, 9);
+    } else {
+      ctx.strokeStyle = color; ctx.lineWidth = 2; ctx.setLineDash(dash ? [4, 3] : []);
+      ctx.beginPath(); ctx.moveTo(x, y); ctx.lineTo(x + 14, y); ctx.stroke();
+      ctx.setLineDash([]);
+    }
     ctx.fillStyle = "#333"; ctx.fillText(label, x + 18, y);
     drawn.push({ label, left: x, right: x + width - 14, y });
     x += width;
@@ -241,7 +248,9 @@ export function chartNote(canvas, text) {
 export function stepLines(canvas, args) {
   const { x, series, log, marks = [], xName = "step", empty = "", hover = null, xLog = false, yRange = null,
           yLabel = (v) => fmt(v, 2), yName = null } = args;
-  canvas.drawn = { x, series, marks };
+  canvas.drawn = { x, series, marks, bands: series.map((s) => s.band ?? null) };
+  // keyed where a band stands for more than its own step (before the run is thinned, each stands for itself)
+  const banded = series.some((s) => s.band?.some((b, i) => b && b[2] > x[i]));
   canvas.redraw = () => stepLines(canvas, args);
   const { ctx, w, h } = sized(canvas);
   const n = series.length, many = n > MANY;
@@ -250,7 +259,9 @@ export function stepLines(canvas, args) {
   canvas.keysDrawn = [];
   if (many) {
     const end = rampKey(ctx, series[0].name, series[n - 1].name, n, w);
-    if (marks.length) keyRows = keys(ctx, [{ name: "NaN or inf", color: NAN_COLOUR, dash: true }], w, end);
+    const extra = [...(marks.length ? [{ name: "NaN or inf", color: NAN_COLOUR, dash: true }] : []),
+      ...(banded ? [{ name: BAND_KEY, band: true }] : [])];
+    if (extra.length) keyRows = keys(ctx, extra, w, end, canvas.keysDrawn);
   } else {
     // the full names where they all fit, else the parts that tell the layers apart
     const room = keyRoom(w, n + (marks.length ? 1 : 0));
@@ -258,11 +269,14 @@ export function stepLines(canvas, args) {
     const short = fit ? null : distinctNames(series.map((s) => s.raw ?? s.name));
     const named = series.map((s, k) => (!fit && s.raw !== undefined ? `${k + 1}: ${short[k]}` : s.name));
     keyRows = keys(ctx, [...series.map((s, k) => ({ name: named[k], ...style(k) })),
-      ...(marks.length ? [{ name: "NaN or inf", color: NAN_COLOUR, dash: true }] : [])], w, M.l, canvas.keysDrawn);
+      ...(marks.length ? [{ name: "NaN or inf", color: NAN_COLOUR, dash: true }] : []),
+      ...(banded ? [{ name: BAND_KEY, band: true }] : [])], w, M.l, canvas.keysDrawn);
   }
   const top = M.t + 8 + keyRows, bottom = h - M.b;
   const ok = Number.isFinite;
-  const all = series.flatMap((s) => s.y.filter(ok));
+  // the axis takes in the bands too: a spike between two drawn steps is on the chart, not above its top
+  const all = series.flatMap((s) => s.y.filter(ok).concat((s.band ?? []).flatMap((b) => (b ? [b[0], b[1]] : []))
+    .filter(ok)));
   let py, ticks;
   if (log) {  // a zero has no place on a log axis: it goes on a "0" row 12 px under the lowest decade
     const zero = all.some((v) => v === 0);
@@ -326,6 +340,31 @@ export function stepLines(canvas, args) {
     for (const mx of b > a ? [a, b] : [a]) { ctx.beginPath(); ctx.moveTo(mx, top); ctx.lineTo(mx, bottom); ctx.stroke(); }
   }
   ctx.setLineDash([]);
+  // each thinned point's band: from its step to the last step it stands for, its stretch's lowest to highest value,
+  // shaded in its line's colour with the top and bottom edges drawn, so a spike one stretch wide is a needle
+  canvas.bandsDrawn = 0;
+  series.forEach((s, k) => {
+    if (!s.band) return;
+    ctx.strokeStyle = style(k).color; ctx.fillStyle = style(k).color; ctx.lineWidth = 1;
+    let run = [];
+    const flush = () => {
+      if (!run.length) return;
+      const top = run.flatMap((i) => [[px(x[i]), py(s.band[i][1])], [px(s.band[i][2]), py(s.band[i][1])]]);
+      const foot = run.flatMap((i) => [[px(x[i]), py(s.band[i][0])], [px(s.band[i][2]), py(s.band[i][0])]]).reverse();
+      ctx.globalAlpha = many ? 0.1 : 0.2;
+      ctx.beginPath(); [...top, ...foot].forEach(([a, b], j) => (j ? ctx.lineTo(a, b) : ctx.moveTo(a, b)));
+      ctx.closePath(); ctx.fill();
+      ctx.globalAlpha = many ? 0.35 : 0.6;
+      for (const edge of [top, foot]) {
+        ctx.beginPath(); edge.forEach(([a, b], j) => (j ? ctx.lineTo(a, b) : ctx.moveTo(a, b))); ctx.stroke();
+      }
+      ctx.globalAlpha = 1;
+      canvas.bandsDrawn += run.length;
+      run = [];
+    };
+    s.band.forEach((b, i) => { if (b && ok(b[0]) && ok(b[1])) run.push(i); else flush(); });
+    flush();
+  });
   series.forEach((s, k) => {
     const { color, dash } = style(k);
     ctx.strokeStyle = color; ctx.fillStyle = color; ctx.lineWidth = hover && hover.k === k ? 3 : 1.5;
@@ -352,5 +391,5 @@ export function stepLines(canvas, args) {
     ctx.fillText(note, (l + w - M.r) / 2, (top + bottom) / 2);
   }
   canvas.emptyNote = note;
-  canvas.legendNames = series.map((s) => s.name).concat(marks.length ? ["NaN or inf"] : []);
+  canvas.legendNames = series.map((s) => s.name).concat(marks.length ? ["NaN or inf"] : [], banded ? [BAND_KEY] : []);
 }

@@ -7,8 +7,12 @@
 // The charts cover the whole run at any length: the server keeps the first `head` sampled steps, every `every`-th
 // one after them up to report `recent_from` and every one after that (run_history.RunHistory), and the page holds
 // the same points, dropping the ones the server dropped, so neither holds more than 1,756 points however long the
-// run. Once the last step is 1,000 times the first, the history charts put the steps on a log axis by default, so
-// the start (where gradients vanish and units die) is not squeezed into a few pixels; a checkbox switches it.
+// run. Each kept point of the thinned stretch carries the range of the reports it stands for (its band: the lowest
+// and highest loss and gradient, the most units dead, saturated and dormant), which the charts shade, so a spike
+// between two drawn steps stays visible; a point the page drops widens the band of the kept one before it, as the
+// server's does (run_history._widen). Once the last step is 1,000 times the first, the history charts put the steps
+// on a log axis by default, so the start (where gradients vanish and units die) is not squeezed into a few pixels;
+// a checkbox switches it.
 import { getJSON } from "./api.js";
 import { fmt } from "./charts.js";
 import { showReading } from "./reading.js";
@@ -26,6 +30,7 @@ let run = null, next = 0, points = [], head = 0, every = 1, recentFrom = 0, span
 // drawn from the points: per point its step, its finite loss, per layer its finite gradient and its share of units
 // in the health measure chosen (null where the log holds no count)
 let steps = [], losses = [], history = [], health = [], names = [], lastFinite = null;
+let historyBands = [], healthBands = [], lossBands = [];  // per point of the thinned stretch: [low, high, last step]
 // the step axis the learner chose (true: log), or null: the page's choice (stepAxisAuto); kept in the address as
 // ?steps=log or ?steps=linear, so a reload or a shared link keeps it
 const STEP_AXES = { log: true, linear: false };
@@ -39,6 +44,7 @@ const CHARTS = ["watch-bars", "watch-history", "watch-health", "watch-loss"];
 function reset() {
   next = 0; points = []; head = 0; every = 1; recentFrom = 0; spans = []; nonFinite = 0; total = 0;
   steps = []; losses = []; history = []; health = []; names = []; lastFinite = null; latest = null; lossSaid = [];
+  historyBands = []; healthBands = []; lossBands = [];
   hover.bars = hover.history = hover.loss = hover.health = null; reread = null;
   for (const id of CHARTS) {
     const c = $(id);
@@ -138,20 +144,20 @@ function drawCharts() {
   }
   if (!points.length) return;
   sayStepAxis();
-  const xLog = isStepLog(), layerSeries = (ys) => ys.map((y, k) => ({ name: `${k + 1}: ${names[k] ?? ""}`,
-    raw: names[k] ?? "", y }));
+  const xLog = isStepLog(), layerSeries = (ys, bands) => ys.map((y, k) => ({ name: `${k + 1}: ${names[k] ?? ""}`,
+    raw: names[k] ?? "", y, band: bands[k] }));
   stepLines($("watch-history"), { x: steps, log: true, marks: nanMarks(), empty: "No finite step yet", hover: hover.history,
-                                  series: layerSeries(history), xLog });
+                                  series: layerSeries(history, historyBands), xLog });
   stepLines($("watch-health"), { x: steps, log: false, yRange: [0, 1], yLabel: percent, marks: nanMarks(), xLog,
                                  yName: AXIS_NAMES[measure()],
-                                 empty: "No unit counted yet", hover: hover.health, series: layerSeries(health) });
+                                 empty: "No unit counted yet", hover: hover.health, series: layerSeries(health, healthBands) });
   // a loss that spans decades (a diverging run) is drawn on a log axis; a loss that is itself not finite is a
   // red mark like a step that held a NaN or an inf, never a silent gap
   const inSpan = (st) => spans.some(([first, last]) => first <= st && st <= last);
   const infLoss = steps.filter((st, i) => (lossSaid[i] === "inf" || lossSaid[i] === "-inf") && !inSpan(st))
     .map((st) => [st, st]);
   stepLines($("watch-loss"), { x: steps, log: lossIsLog(losses), marks: [...nanMarks(), ...infLoss], xLog,
-                               series: [{ name: "loss", y: losses }], hover: hover.loss,
+                               series: [{ name: "loss", y: losses, band: lossBands }], hover: hover.loss,
                                empty: "No loss logged: set s.loss = loss inside mon.step()" });
 }
 
@@ -252,20 +258,51 @@ function saySpan() {
     `every ${ordinal(every)} sampled step up to step ${count(thinned[thinned.length - 1].step)}, ` +
     "then every sampled step" +
     (after ? ` from step ${count(after.step)} to ${count(steps[steps.length - 1])}` : "") +
-    ` (${count(points.length)} of the ${count(total)} sampled steps). A step between two drawn ones is not drawn, but` +
-    " one that held a NaN or an inf is still marked in red.";
+    ` (${count(points.length)} of the ${count(total)} sampled steps). Between two drawn steps of the thinned middle, ` +
+    "the shaded band spans the lowest to highest value of the steps not drawn, so a spike there still shows; a step " +
+    "that held a NaN or an inf is marked in red.";
   el.hidden = false;
 }
 
-// the points of an answer join the page's, and the ones the server no longer keeps go (the same rule as its own)
+// A point's band: the range of the reports it stands for ({last: the last step, loss: [low, high], grads: per layer
+// [low, high], dead, saturated, dormant: per layer the most}); a point that came without one stands for itself.
+// The same as the server's run_history._band_of and _widen, so page and server hold the same bands.
+const HEALTH_KEYS = ["dead", "saturated", "dormant"];
+function bandOf(p) {
+  if (p.band) return p.band;
+  const bad = p.non_finite;
+  return { last: p.step, loss: !bad && finite(p.loss) ? [p.loss, p.loss] : null,
+           grads: p.grads.map((g) => (bad || g === null || g === undefined ? null : [g, g])),
+           ...Object.fromEntries(HEALTH_KEYS.map((key) => [key, (p[key] ?? []).map((v) => (bad ? null : v ?? null))])) };
+}
+const upper = (a, b) => (a === null || a === undefined ? b ?? null : b === null || b === undefined ? a : Math.max(a, b));
+const span = (a, b) => (!a ? b ?? null : !b ? a : [Math.min(a[0], b[0]), Math.max(a[1], b[1])]);
+function widen(band, other) {
+  const n = Math.max(band.grads.length, other.grads.length);
+  const pair = (a, b, f) => Array.from({ length: n }, (_, k) => f(a?.[k], b?.[k]));
+  return { last: Math.max(band.last, other.last), loss: span(band.loss, other.loss), grads: pair(band.grads, other.grads, span),
+           ...Object.fromEntries(HEALTH_KEYS.map((key) => [key, pair(band[key], other[key], upper)])) };
+}
+
+// the points of an answer join the page's, and the ones the server no longer keeps go (the same rule as its own),
+// each widening the band of the kept point before it
 function take(data) {
   const last = points.length ? points[points.length - 1].index : -1;
   const fresh = data.points.filter((p) => p.index > last);
+  // the band of a thinned point the page has, as it grew since (reports the page had not read were thinned into it)
+  if (data.grown) { const had = points.find((q) => q.index === data.grown.index); if (had) had.band = data.grown.band; }
   const before = points.length + fresh.length;
   firstSeen = data.first_seen ?? null;
   head = data.head; every = data.every; recentFrom = data.recent_from; spans = data.spans; nonFinite = data.non_finite;
   total = data.total;
-  points = points.concat(fresh).filter((p) => p.index < head || p.index >= recentFrom || p.index % every === 0);
+  const held = [];
+  let keeper = null;  // the thinned point whose stretch the points after it join
+  for (const p of points.concat(fresh)) {
+    if (p.index < head || p.index >= recentFrom) held.push(p);
+    else if ((p.index - head) % every === 0) { p.band = bandOf(p); held.push(p); keeper = p; }
+    else if (keeper) keeper.band = widen(keeper.band, bandOf(p));
+  }
+  points = held;
   if (points.length < before) {  // thinned: a step the readout named may have gone
     hover.history = hover.loss = hover.health = null;
     if (reread !== readBars) reread = null;
@@ -282,15 +319,25 @@ function take(data) {
   lossSaid = points.map((p) => p.loss ?? null);
   const layers = points.reduce((n, p) => Math.max(n, p.grads.length), 0);  // a new header adds places
   history = Array.from({ length: layers }, (_, k) => points.map((p) => p.grads[k] ?? null));
+  // the bands, [low, high, last step] per point of the thinned stretch (null elsewhere)
+  const banded = (range, p) => (range ? [range[0], range[1], p.band.last] : null);
+  historyBands = Array.from({ length: layers }, (_, k) => points.map((p) => banded(p.band?.grads?.[k], p)));
+  lossBands = points.map((p) => banded(p.band?.loss, p));
   healthShares();
 }
 
-// per layer, the share of its units in the chosen measure at each point (null where the log counts none)
+// per layer, the share of its units in the chosen measure at each point (null where the log counts none), and on the
+// thinned stretch the band from that share up to the most its stretch counted
 function healthShares() {
   const key = measure(), layers = history.length;
   health = Array.from({ length: layers }, (_, k) => points.map((p) => {
     const n = p[key]?.[k], units = p.units?.[k];
     return p.non_finite || typeof n !== "number" || !units ? null : n / units;
+  }));
+  healthBands = Array.from({ length: layers }, (_, k) => points.map((p, i) => {
+    const most = p.band?.[key]?.[k], units = p.units?.[k];
+    if (typeof most !== "number" || !units) return null;
+    return [health[k][i] ?? most / units, most / units, p.band.last];
   }));
 }
 
@@ -372,9 +419,15 @@ function nearestLine(canvas, i, clientY, lines = history) {
   return best ?? 0;
 }
 
-// a point from the thinned stretch of the run says so
-const thinnedNote = (i) => (every > 1 && points[i]?.index >= head && points[i]?.index < recentFrom
-  ? `; here the charts draw every ${ordinal(every)} sampled step` : "");
+// a point from the thinned stretch of the run says so, and what its stretch held (`range`: [low, high, last step],
+// `say`: how a value is written; `most`: the band counts only the most, as unit health does)
+const thinnedNote = (i, range = null, say = (v) => fmt(v, 3), most = false) => {
+  if (!(every > 1 && points[i]?.index >= head && points[i]?.index < recentFrom)) return "";
+  const from = range && range[2] > steps[i] ? `; from step ${count(steps[i])} to ${count(range[2])} ` : "";
+  const stretch = !from ? "" : most ? `${from}the most was ${say(range[1])} (the band)` :
+    `${from}it ranged from ${say(range[0])} to ${say(range[1])} (the band)`;
+  return `; here the charts draw every ${ordinal(every)} sampled step${stretch}`;
+};
 
 function readBars() {
   const d = $("watch-bars").drawn, i = hover.bars;
@@ -391,7 +444,7 @@ function readHistory() {
   const v = history[h.k]?.[h.i];
   const said = points[h.i]?.non_finite ? "a NaN or an inf (not drawn)" : finite(v) ? fmt(v, 3) : "no value";
   $("watch-readout").textContent = `Step ${count(steps[h.i])}, layer ${h.k + 1} ('${names[h.k] ?? ""}'): ‖∂L/∂a‖ ${said}` +
-    ` (${h.k + 1} of ${history.length} layers)${thinnedNote(h.i)}`;
+    ` (${h.k + 1} of ${history.length} layers)${thinnedNote(h.i, historyBands[h.k]?.[h.i])}`;
 }
 
 function readHealth() {
@@ -404,7 +457,7 @@ function readHealth() {
       : `${count(p[measure()][k])} of ${count(units)} units ${MEASURES[measure()]} (${percent(p[measure()][k] / units)}); ` +
         Object.keys(MEASURES).filter((key) => key !== measure() && typeof p[key]?.[k] === "number").map(words).join(", ");
   $("watch-readout").textContent = `Step ${count(steps[h.i])}, layer ${k + 1} ('${names[k] ?? ""}'): ${said}` +
-    ` (${k + 1} of ${health.length} layers)${thinnedNote(h.i)}`;
+    ` (${k + 1} of ${health.length} layers)${thinnedNote(h.i, healthBands[k]?.[h.i], percent, true)}`;
 }
 
 function readLoss() {
@@ -414,7 +467,7 @@ function readLoss() {
   const said = raw === "inf" || raw === "-inf" ? `loss ${raw === "inf" ? "+" : "−"}infinity (a red mark, not drawn)` :
     points[i]?.non_finite ? "this step held a NaN or an inf (not drawn)" :
       finite(losses[i]) ? `loss ${fmt(losses[i], 4)}` : "no loss logged";
-  $("watch-readout").textContent = `Step ${count(steps[i])}: ${said}${thinnedNote(i)}`;
+  $("watch-readout").textContent = `Step ${count(steps[i])}: ${said}${thinnedNote(i, lossBands[i], (v) => fmt(v, 4))}`;
 }
 
 function wire(id, onMove, onKey, onFocus, read) {
