@@ -33,7 +33,8 @@ def watch(request: Request, since: Annotated[int, Query(ge=0, le=10**9, descript
     the step of the first report that held one with the step of the report before it. Besides the points an answer
     carries the header, at most those two reports, at most 64 spans and 5 named bad lines, so its size is bounded by
     the model's width, never by the run's length. Reading costs at most 4 MB of the file per request (``unread``
-    says how much is left).
+    says how much is left); while more is left, the first answer (``since`` 0) carries ``preview``, the newest
+    report at the file's end, so the page shows the run's latest step before it has read the steps before it.
 
     Every report passed on was checked against the log's format (monitor_log.check_record); lines that were not are
     counted in ``bad_lines`` and the first few named in ``problems``. ``run`` goes up by one each time the log is
@@ -48,6 +49,8 @@ def watch(request: Request, since: Annotated[int, Query(ge=0, le=10**9, descript
         history = tail.history
         points = history.since(since, MAX_POINT_BYTES)
         grown = history.grown(since)
+        # while a backlog is read, the newest report at the file's end, for the page's first paint (once: from 0)
+        preview = strict(tail.preview) if since == 0 and tail.preview is not None and tail.unread else None
         following = points[-1]["index"] + 1 if points else history.total
         # the newest report, once the page has every point: a page that catches up draws the latest step once
         is_new = since < history.total and following == history.total
@@ -66,4 +69,5 @@ def watch(request: Request, since: Annotated[int, Query(ge=0, le=10**9, descript
     mtime = state.pop("mtime")
     idle = None if mtime is None else max(time.time() - mtime, 0.0)
     return {"path": tail.path.name, "shown_path": str(tail.path), "points": points, "next": following, "grown": grown,
+            "preview": preview,
             "spans": spans, "latest": latest, "latest_finite": latest_finite, "idle_s": idle, **state}

@@ -37,14 +37,16 @@ const STEP_AXES = { log: true, linear: false };
 let stepLog = STEP_AXES[new URLSearchParams(window.location.search).get("steps")] ?? null;
 let firstSeen = null;  // the first report that held a NaN or an inf: {step, previous} (the report before it)
 let lossSaid = [];  // per point: the loss as the log holds it ("inf", null, a number), for the readout
-let latest = null, restartNote = "", reread = null;  // reread: the readout last used, said again as steps arrive
+let latest = null, restartNote = "", reread = null;
+// the latest report drawn is the lab's preview: the newest report at the end of a log it is still reading
+let previewing = false;  // reread: the readout last used, said again as steps arrive
 const hover = { bars: null, history: null, loss: null, health: null };  // what each chart's readout names
 const CHARTS = ["watch-bars", "watch-history", "watch-health", "watch-loss"];
 
 function reset() {
   next = 0; points = []; head = 0; every = 1; recentFrom = 0; spans = []; nonFinite = 0; total = 0;
   steps = []; losses = []; history = []; health = []; names = []; lastFinite = null; latest = null; lossSaid = [];
-  historyBands = []; healthBands = []; lossBands = [];
+  historyBands = []; healthBands = []; lossBands = []; previewing = false;
   hover.bars = hover.history = hover.loss = hover.health = null; reread = null;
   for (const id of CHARTS) {
     const c = $(id);
@@ -68,7 +70,8 @@ function barsArgs() {
   // a step that held a NaN has no bars to draw: the latest finite step is drawn, and the caption says so
   const report = latest;
   const shown = report.non_finite && lastFinite ? lastFinite : report;
-  const caption = shown === report ? `step ${count(report.step)}` :
+  const caption = previewing ? `step ${count(report.step)}, the newest in the log (the page is still reading the ` +
+    "steps before it)" : shown === report ? `step ${count(report.step)}` :
     `step ${count(shown.step)}, the latest finite one (step ${count(report.step)} holds a NaN or an inf)`;
   return {
     categories: shown.layers.map((l, k) => `${k + 1}: ${layerName(l)}`),
@@ -195,14 +198,16 @@ function draw(report) {
 const isReading = (data) => data.unread > 0 || data.next < data.total;
 
 // how far the page has read: the reports it has of the lab's count, or, while the lab has not read the whole file,
-// of a count estimated from the bytes read so far (two significant figures: it is a guess)
+// the megabytes read and a count estimated from them (two significant figures: it is a guess)
+const megabytes = (bytes) => (bytes < 1e7 ? (bytes / 1e6).toFixed(1) : count(Math.round(bytes / 1e6)));
 function readSoFar(data) {
   const had = Math.min(data.next, data.total);
   if (data.unread <= 0 || !data.size) return `${count(had)} of ${count(data.total)} sampled steps`;
+  const mb = `${megabytes(data.size - data.unread)} of ${megabytes(data.size)} MB, `;
   const read = data.size - data.unread, guess = read > 0 ? data.total * data.size / read : 0;
   const digits = 10 ** Math.max(Math.floor(Math.log10(Math.max(guess, 1))) - 1, 0);
   const about = Math.max(Math.round(guess / digits) * digits, data.total);
-  return `${count(had)} of about ${count(about)} sampled steps`;
+  return `${mb}${count(had)} of about ${count(about)} sampled steps`;
 }
 
 // what the run is doing, or what the page waits for, or why it cannot show the file
@@ -379,7 +384,8 @@ async function poll() {
   $("watch-readout").hidden = !any;
   let trouble = "";  // the banner's only words once the lab answers: a step that could not be drawn
   try {
-    if (data.latest) draw(data.latest);
+    if (data.latest) { previewing = false; draw(data.latest); }
+    else if (data.preview && !latest) { previewing = true; draw(data.preview); }  // the newest step first
     else if (data.points.length) { drawCharts(); reread?.(); }
   } catch (err) {  // the server checked each report; should one still not draw, the page keeps what it showed
     trouble = `Step ${data.latest?.step ?? data.points[data.points.length - 1]?.step} could not be drawn ` +
