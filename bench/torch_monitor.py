@@ -72,18 +72,31 @@ MODELS = {"mlp": ("MLP 8 x [Linear(256, 256), ReLU], batch 128", mlp),
 
 
 def monitor_at(rev: str, tag: str) -> type:
-    """The Monitor class of src/actlab/interop/torch.py as committed at ``rev``, loaded beside the current one (as a
-    module of the same package, so its relative imports resolve to today's core)."""
+    """The Monitor class as committed at ``rev``, loaded beside the current one: every module of
+    src/actlab/interop/ at that revision is copied into a package of its own, ``actlab._at_<tag>``, a sibling of
+    actlab.interop, so that its relative imports resolve to its own siblings (the monitor's parts) and to today's
+    core (``..activations``). Works for revisions before and after the monitor was split into parts."""
     root = Path(__file__).resolve().parent.parent
-    source = subprocess.run(["git", "show", f"{rev}:src/actlab/interop/torch.py"], cwd=root, check=True,
-                            capture_output=True, text=True).stdout
-    path = Path(tempfile.mkdtemp()) / f"torch_{tag}.py"
-    path.write_text(source)
-    name = f"actlab.interop._torch_{tag}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
+    listing = subprocess.run(["git", "ls-tree", "--name-only", rev, "src/actlab/interop/"], cwd=root, check=True,
+                             capture_output=True, text=True).stdout.split()
+    folder = Path(tempfile.mkdtemp())
+    for path in listing:
+        if path.endswith(".py"):
+            source = subprocess.run(["git", "show", f"{rev}:{path}"], cwd=root, check=True, capture_output=True,
+                                    text=True).stdout
+            (folder / Path(path).name).write_text(source)
+    name = f"actlab._at_{tag}"
+    spec = importlib.util.spec_from_file_location(name, folder / "__init__.py",
+                                                  submodule_search_locations=[str(folder)])
+    package = importlib.util.module_from_spec(spec)
+    sys.modules[name] = package
+    spec.loader.exec_module(package)
+    module = importlib.import_module(f"{name}.torch")
+    stats = importlib.import_module(f"{name}._torch_stats")
+    if hasattr(stats, "preload"):  # its own copy of the kernels' loader: loaded before timing, like today's
+        stats.preload()
+        if hasattr(stats, "wait"):
+            stats.wait()
     return module.Monitor
 
 
