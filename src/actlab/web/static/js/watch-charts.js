@@ -68,6 +68,7 @@ export function distinctNames(names) {
   return parts.map((p) => `${front ? "…" : ""}${p.slice(keep, p.length - back).join(".")}${back ? "…" : ""}`);
 }
 
+const dashOf = (dash) => (Array.isArray(dash) ? dash : dash ? [4, 3] : []);  // true: the palette's second round
 const keyRoom = (w, n) => Math.max(90, (w - M.l - M.r) / Math.max(n, 2) - 32);  // px for one key's name
 
 // Named keys along the top, wrapped onto a second row when they do not fit; a name longer than a third of the
@@ -75,15 +76,16 @@ const keyRoom = (w, n) => Math.max(90, (w - M.l - M.r) / Math.max(n, 2) - 32);  
 function keys(ctx, items, w, start = M.l, drawn = []) {
   let x = start, y = 9;
   ctx.textAlign = "left"; ctx.textBaseline = "middle";
-  for (const { name, color, dash, band } of items) {
-    const label = fitText(ctx, name, band ? w - M.l - M.r - 18 : keyRoom(w, items.length));
+  for (const { name, color, dash, band, whole } of items) {
+    // a key marked whole (the band's, a unit-health measure's) is cut only where the chart's width is too short
+    const label = fitText(ctx, name, band || whole ? w - M.l - M.r - 18 : keyRoom(w, items.length));
     const width = 18 + ctx.measureText(label).width + 14;
     if (x > M.l && x + width > w - M.r) { x = M.l; y += 14; }
     if (band) {  // a shaded swatch: the range a thinned stretch held
       ctx.fillStyle = BAND_FILL; ctx.fillRect(x, y - 5, 14, 10);
       ctx.strokeStyle = BAND_EDGE; ctx.lineWidth = 1; ctx.strokeRect(x + 0.5, y - 4.5, 13, 9);
     } else {
-      ctx.strokeStyle = color; ctx.lineWidth = 2; ctx.setLineDash(dash ? [4, 3] : []);
+      ctx.strokeStyle = color; ctx.lineWidth = 2; ctx.setLineDash(dashOf(dash));
       ctx.beginPath(); ctx.moveTo(x, y); ctx.lineTo(x + 14, y); ctx.stroke();
       ctx.setLineDash([]);
     }
@@ -254,7 +256,9 @@ export function stepLines(canvas, args) {
   canvas.redraw = () => stepLines(canvas, args);
   const { ctx, w, h } = sized(canvas);
   const n = series.length, many = n > MANY;
-  const style = (k) => ({ color: series[k].color || lineColour(k, n), dash: !many && k >= PALETTE.length });
+  // a series may bring its own dash (an array, or false for solid): the unit-health chart's three measures
+  const style = (k) => ({ color: series[k].color || lineColour(k, n),
+                          dash: series[k].dash ?? (!many && k >= PALETTE.length) });
   let keyRows = 0;
   canvas.keysDrawn = [];
   if (many) {
@@ -268,7 +272,7 @@ export function stepLines(canvas, args) {
     const fit = series.every((s) => ctx.measureText(s.name).width <= room);
     const short = fit ? null : distinctNames(series.map((s) => s.raw ?? s.name));
     const named = series.map((s, k) => (!fit && s.raw !== undefined ? `${k + 1}: ${short[k]}` : s.name));
-    keyRows = keys(ctx, [...series.map((s, k) => ({ name: named[k], ...style(k) })),
+    keyRows = keys(ctx, [...series.map((s, k) => ({ name: named[k], ...style(k), whole: s.whole })),
       ...(marks.length ? [{ name: "NaN or inf", color: NAN_COLOUR, dash: true }] : []),
       ...(banded ? [{ name: BAND_KEY, band: true }] : [])], w, M.l, canvas.keysDrawn);
   }
@@ -368,7 +372,7 @@ export function stepLines(canvas, args) {
   series.forEach((s, k) => {
     const { color, dash } = style(k);
     ctx.strokeStyle = color; ctx.fillStyle = color; ctx.lineWidth = hover && hover.k === k ? 3 : 1.5;
-    ctx.setLineDash(dash ? [4, 3] : []);
+    ctx.setLineDash(dashOf(dash));
     ctx.beginPath();
     let drawing = false;
     s.y.forEach((v, i) => {

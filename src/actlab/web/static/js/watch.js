@@ -14,7 +14,7 @@
 // on a log axis by default, so the start (where gradients vanish and units die) is not squeezed into a few pixels;
 // a checkbox switches it.
 import { getJSON } from "./api.js";
-import { fmt } from "./charts.js";
+import { PALETTE, fmt } from "./charts.js";
 import { showReading } from "./reading.js";
 import { chartNote, lossIsLog, stepLines, watchBars } from "./watch-charts.js";
 import { cell, drawTable, fitOnResize } from "./watch-table.js";
@@ -114,6 +114,11 @@ function sayStepAxis() {
 const MEASURES = { dead: "dead", saturated: "saturated or rarely active", dormant: "dormant" };
 const AXIS_NAMES = { dead: "% of units dead", saturated: "% saturated or rare", dormant: "% of units dormant" };
 const measure = () => $("watch-health-measure").value;
+// "all": the three measures side by side for the layer chosen, each its own colour and dash (not colour alone)
+const allMeasures = () => measure() === "all";
+const healthLayer = () => Number($("watch-health-layer").value || 0);
+const MEASURE_DASHES = [false, [7, 3], [2, 2]];
+let healthRows = [];  // per line of the health chart: [measure, layer]
 const percent = (v) => `${Math.round(v * 100)}%`;
 
 // the layers whose bars are too narrow for their value at this width, and where to read it instead
@@ -151,9 +156,14 @@ function drawCharts() {
     raw: names[k] ?? "", y, band: bands[k] }));
   stepLines($("watch-history"), { x: steps, log: true, marks: nanMarks(), empty: "No finite step yet", hover: hover.history,
                                   series: layerSeries(history, historyBands), xLog });
+  const healthSeries = allMeasures()
+    ? healthRows.map(([key], r) => ({ name: MEASURES[key], y: health[r], band: healthBands[r], color: PALETTE[r],
+                                      dash: MEASURE_DASHES[r], whole: true }))
+    : layerSeries(health, healthBands);
+  const healthAxis = allMeasures() ? `% of layer ${healthRows[0][1] + 1}'s units` : AXIS_NAMES[measure()];
   stepLines($("watch-health"), { x: steps, log: false, yRange: [0, 1], yLabel: percent, marks: nanMarks(), xLog,
-                                 yName: AXIS_NAMES[measure()],
-                                 empty: "No unit counted yet", hover: hover.health, series: layerSeries(health, healthBands) });
+                                 yName: healthAxis, empty: "No unit counted yet", hover: hover.health,
+                                 series: healthSeries });
   // a loss that spans decades (a diverging run) is drawn on a log axis; a loss that is itself not finite is a
   // red mark like a step that held a NaN or an inf, never a silent gap
   const inSpan = (st) => spans.some(([first, last]) => first <= st && st <= last);
@@ -317,6 +327,7 @@ function take(data) {
     lastFinite = latest.non_finite ? data.latest_finite ?? lastFinite : latest;
   }
   names = latest ? latest.layers.map(layerName) : (data.header.layers ?? []);
+  fillLayerChoice();
   if (!fresh.length && points.length === steps.length) return;
   steps = points.map((p) => p.step);
   // a step that held a NaN or an inf is a red mark, not a point: its loss is not drawn either
@@ -334,16 +345,27 @@ function take(data) {
 // per layer, the share of its units in the chosen measure at each point (null where the log counts none), and on the
 // thinned stretch the band from that share up to the most its stretch counted
 function healthShares() {
-  const key = measure(), layers = history.length;
-  health = Array.from({ length: layers }, (_, k) => points.map((p) => {
+  healthRows = allMeasures() ? HEALTH_KEYS.map((key) => [key, Math.min(healthLayer(), history.length - 1)])
+    : Array.from({ length: history.length }, (_, k) => [measure(), k]);
+  health = healthRows.map(([key, k]) => points.map((p) => {
     const n = p[key]?.[k], units = p.units?.[k];
     return p.non_finite || typeof n !== "number" || !units ? null : n / units;
   }));
-  healthBands = Array.from({ length: layers }, (_, k) => points.map((p, i) => {
+  healthBands = healthRows.map(([key, k], r) => points.map((p, i) => {
     const most = p.band?.[key]?.[k], units = p.units?.[k];
     if (typeof most !== "number" || !units) return null;
-    return [health[k][i] ?? most / units, most / units, p.band.last];
+    return [health[r][i] ?? most / units, most / units, p.band.last];
   }));
+}
+
+// the layer list of the "all three measures" choice follows the layers the log names
+function fillLayerChoice() {
+  const select = $("watch-health-layer"), wanted = names.map((n, k) => `${k + 1}: ${n}`);
+  if ([...select.options].map((o) => o.textContent).join("\n") === wanted.join("\n")) return;
+  const chosen = select.value;
+  select.replaceChildren(...wanted.map((text, k) => Object.assign(document.createElement("option"),
+    { value: String(k), textContent: text })));
+  if (chosen && Number(chosen) < wanted.length) select.value = chosen;
 }
 
 async function poll() {
@@ -455,15 +477,17 @@ function readHistory() {
 
 function readHealth() {
   const h = hover.health;
-  if (!h || !steps.length) return;
-  const p = points[h.i], k = h.k, units = p?.units?.[k];
-  const words = (key) => `${count(p[key][k])} ${MEASURES[key]}`;
+  if (!h || !steps.length || !healthRows[h.k]) return;
+  const [key, k] = healthRows[h.k], p = points[h.i], units = p?.units?.[k];
+  const words = (other) => `${count(p[other][k])} ${MEASURES[other]}`;
   const said = p?.non_finite ? "this step held a NaN or an inf, so no unit was counted (not drawn)"
-    : typeof p?.[measure()]?.[k] !== "number" || !units ? "the log counts no units here"
-      : `${count(p[measure()][k])} of ${count(units)} units ${MEASURES[measure()]} (${percent(p[measure()][k] / units)}); ` +
-        Object.keys(MEASURES).filter((key) => key !== measure() && typeof p[key]?.[k] === "number").map(words).join(", ");
+    : typeof p?.[key]?.[k] !== "number" || !units ? "the log counts no units here"
+      : `${count(p[key][k])} of ${count(units)} units ${MEASURES[key]} (${percent(p[key][k] / units)}); ` +
+        Object.keys(MEASURES).filter((other) => other !== key && typeof p[other]?.[k] === "number").map(words)
+          .join(", ");
+  const which = allMeasures() ? `${h.k + 1} of 3 measures` : `${k + 1} of ${health.length} layers`;
   $("watch-readout").textContent = `Step ${count(steps[h.i])}, layer ${k + 1} ('${names[k] ?? ""}'): ${said}` +
-    ` (${k + 1} of ${health.length} layers)${thinnedNote(h.i, healthBands[k]?.[h.i], percent, true)}`;
+    ` (${which})${thinnedNote(h.i, healthBands[h.k]?.[h.i], percent, true)}`;
 }
 
 function readLoss() {
@@ -521,7 +545,20 @@ wire("watch-health", (ev) => {
   readHealth();
 }, () => { hover.health ??= { i: steps.length - 1, k: 0 }; readHealth(); }, readHealth);
 
+$("watch-health-layer").addEventListener("change", () => {
+  healthShares();
+  if (points.length) { drawCharts(); if (reread === readHealth) readHealth(); }
+});
+let healthAll = allMeasures();  // whether the health chart's lines are the three measures of one layer
+$("watch-health-layer-pick").hidden = !healthAll;  // a reload may keep the choice made before it
 $("watch-health-measure").addEventListener("change", () => {
+  const h = hover.health;
+  if (h && allMeasures() !== healthAll) {  // the readout stays on its step and its layer: a line is now the other
+    if (allMeasures()) { $("watch-health-layer").value = String(h.k); hover.health = { i: h.i, k: 0 }; }
+    else hover.health = { i: h.i, k: healthRows[h.k]?.[1] ?? 0 };
+  }
+  healthAll = allMeasures();
+  $("watch-health-layer-pick").hidden = !healthAll;
   healthShares();
   if (points.length) { drawCharts(); if (reread === readHealth) readHealth(); }
 });
