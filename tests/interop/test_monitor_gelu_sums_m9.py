@@ -216,3 +216,20 @@ def test_a_malformed_zero_set_is_refused(monkeypatch):
 
     monkeypatch.setattr(_torch_stats, "_torch_gelu_derivative", odd)
     assert _torch_stats._measure_gelu_zeros() is False
+
+
+def test_the_zero_set_is_measured_outside_any_function_mode():
+    """Measured in a sampled step's hook, the monitor's function watch may be active: none of the measurement's
+    torch calls reaches a torch function mode."""
+    from torch.overrides import TorchFunctionMode
+
+    seen = []
+
+    class Counting(TorchFunctionMode):
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            seen.append(func)
+            return func(*args, **(kwargs or {}))
+
+    with Counting():
+        zeros = _torch_stats._measure_gelu_zeros()
+    assert zeros and seen == []

@@ -83,7 +83,9 @@ def gelu_zeros():
 
 
 def _measure_gelu_zeros():
-    with torch.no_grad():
+    # torch function modes off (first: no_grad itself is a torch call), then no_grad: measured inside a sampled
+    # step's hook (where no preload() thread did it first), the monitor's own function watch would see each call
+    with torch._C.DisableTorchFunction(), torch.no_grad():
         tail_range = _floats_between(-6.5, -5.5)
         zero = _torch_gelu_derivative(tail_range) == 0
         k = int(zero.sum())
@@ -103,7 +105,7 @@ def _measure_gelu_zeros():
         ends = _torch_gelu_derivative(torch.tensor([-math.inf, math.inf, math.nan]))
         if not bool(ends.isnan().all()):
             return False
-    return tail, points.numpy()
+        return tail, points.numpy()
 
 
 def wait(timeout: float | None = None):
