@@ -336,12 +336,21 @@ class _Layer:
     defer_ok: bool = False  # nothing wrote into its output on the last learning step: its sums may wait for backward
     input_version: int = -1  # f' waits for the post-hook: the input's version counter when the pre-hook saw it
     derive_early: bool = False  # the module wrote into its input: f' is taken before its forward (the pre-hook)
+    # f' of the post-hook, as a (rows, H) NumPy view of the scratch buffer torch wrote it into, not yet reduced: the
+    # same hook reduces it with the output in one compiled pass (_measure_output), before any other place can reuse
+    # the buffer
+    held_derivative: np.ndarray | None = None
+    # nn.GELU (erf form) in float32 with the compiled passes: no f' at all; its input, held by the post-hook for
+    # _measure_output, which reads it with the output in one pass (_torch_stats_numba.gelu_sums)
+    erf_gelu: bool = False
+    held_input: torch.Tensor | None = None
 
     def __post_init__(self) -> None:
         self.from_output = _from_output(self.record, self.module)
         self.nonneg_out = _nonneg_output(self.record)
         self.nonneg_deriv = _nonneg_derivative(self.record)
         self.binary_deriv = self.record.name == "relu" and type(self.module).__name__ == "ReLU"
+        self.erf_gelu = self.record.name == "gelu" and type(self.module) is nn.GELU and not self.functional
         self.can_die = self.record.has_zero_region
         levels = tuple(float(v) for v in self.record.saturates_at)
         if levels:
@@ -1157,7 +1166,7 @@ class Monitor:
                     # taken before the forward from the next sampled step on
                     z, version, layer.input_version = inputs[0], layer.input_version, -1
                     if z._version == version:
-                        self._measure_derivative(layer, z.detach())
+                        self._measure_derivative(layer, z.detach(), hold=True)
                     else:
                         layer.derive_early = True
                 self._inside -= 1
@@ -1246,24 +1255,38 @@ class Monitor:
         layer.rows = rows
         return True
 
-    def _measure_derivative(self, layer: _Layer, z: torch.Tensor, fitted: bool = False) -> None:
+    def _measure_derivative(self, layer: _Layer, z: torch.Tensor, fitted: bool = False, hold: bool = False) -> None:
         """Per-unit sums of |f'| and of nonzero f', reduced at once: an in-place module overwrites z, and a kept f'
-        would hold memory until backward. z is detached, so nothing here is recorded by autograd."""
+        would hold memory until backward. z is detached, so nothing here is recorded by autograd. ``hold`` (the
+        post-hook, whose _measure_output follows at once): where the compiled pass can read f', it is left in
+        layer.held_derivative for _measure_output to reduce with the output in one pass."""
         if not fitted and not self._fit(layer, z):
             return
+        if hold and layer.erf_gelu and z.dtype is torch.float32 and _torch_stats.kernels() is not None:
+            if _torch_stats.rows_view(z) is not None and _torch_stats.gelu_zeros():
+                layer.held_input = z
+                return
         d = self._derivative(layer, z)  # a scratch buffer or a fresh tensor: never z itself
         kernels = _torch_stats.kernels()
         v = _torch_stats.rows_view(d) if kernels is not None else None
-        if v is not None:  # one compiled pass: the per-unit |f'| sums and the nonzero count
-            w = v.shape[1]
-            buf = torch.empty(w + 1, dtype=d.dtype)
-            kernels.derivative_sums(v, layer.nonneg_deriv, buf.numpy())
-            layer.dsum = buf[:w]
-            layer.nz = None if layer.binary_deriv else buf[w]
+        if v is not None:
+            if hold:
+                layer.held_derivative = v
+                return
+            self._derivative_compiled(kernels, layer, v)
             return
         ad = d if layer.nonneg_deriv else d.abs_()
         layer.dsum = _per_unit(ad)
         layer.nz = None if layer.binary_deriv else _total(ad.sign_())
+
+    @staticmethod
+    def _derivative_compiled(kernels, layer: _Layer, v: np.ndarray) -> None:
+        """One compiled pass over f' (v: its (rows, H) NumPy view): the per-unit |f'| sums and the nonzero count."""
+        w = v.shape[1]
+        buf = torch.from_numpy(np.empty(w + 1, dtype=v.dtype))
+        kernels.derivative_sums(v, layer.nonneg_deriv, buf.numpy())
+        layer.dsum = buf[:w]
+        layer.nz = None if layer.binary_deriv else buf[w]
 
     def _measure_relu(self, layer: _Layer, a: torch.Tensor) -> bool:
         """The commonest place, nn.ReLU on (N, H) or (N, T, H) in float32 or float64, in four calls and no checks
@@ -1321,9 +1344,33 @@ class Monitor:
                 self._reduce_deferred(layer)
 
     def _measure_output(self, layer: _Layer, output) -> None:
+        z, layer.held_input = layer.held_input, None
+        if z is not None:  # nn.GELU's input (_measure_derivative): with its output in one pass, without f'
+            a = output.detach() if torch.is_tensor(output) else None
+            v = _torch_stats.rows_view(a) if a is not None and a.dtype is torch.float32 else None
+            zv = _torch_stats.rows_view(z)
+            if v is not None and v.shape == zv.shape and self._fit(layer, a):
+                self._gelu_compiled(layer, zv, a, v)
+                layer.ran = True
+                self._watch_gradient(layer, output)
+                return
+            self._measure_derivative(layer, z, fitted=True)  # f' by torch, as for every other place
+        held, layer.held_derivative = layer.held_derivative, None
         if not torch.is_tensor(output) or not torch.is_floating_point(output):
+            if held is not None:
+                self._derivative_compiled(_torch_stats.kernels(), layer, held)
             return
         a = output.detach()
+        if held is not None:  # f' of the post-hook: with the output in one pass where the pass can read both
+            rule = layer.saturation_rule
+            v = _torch_stats.rows_view(a) if rule is None or rule[0] != "levels" else None
+            if (v is not None and v.shape == held.shape and v.dtype == held.dtype and self._fit(layer, a)
+                    and held.shape[1] == layer.width):
+                self._sums_compiled(_torch_stats.kernels(), layer, held, a, v, rule)
+                layer.ran = True
+                self._watch_gradient(layer, output)
+                return
+            self._derivative_compiled(_torch_stats.kernels(), layer, held)
         if layer.binary_deriv and layer.from_output and self._measure_relu(layer, a):
             layer.ran = True
             self._watch_gradient(layer, output, deferred=layer.dsum is None)
@@ -1380,6 +1427,45 @@ class Monitor:
         # the total of a: from the per-unit sums where they hold it (a >= 0, or the "floor" rule's sums of a)
         layer.ssum = None if layer.nonneg_out or mode == 2 else buf[2 * w]
         if SUM64_ON_CPU and a.dtype is torch.float32 and math.isinf(host[2 * w + 1]):  # float32 overflowed
+            Monitor._check_squares(layer, a)
+
+    @staticmethod
+    def _sums_compiled(kernels, layer: _Layer, d: np.ndarray, a: torch.Tensor, v: np.ndarray, rule: tuple | None
+                       ) -> None:
+        """_derivative_compiled and _output_compiled in one compiled pass down f' (d) and the output (v: a's
+        (rows, H) NumPy view), the same figures from the same additions."""
+        w = v.shape[1]
+        mode, mid = 0, 0.0
+        if rule is not None and rule[0] == "ends" and (rule[1] != 0 or layer.nonneg_out):
+            mode, mid = 1, float(rule[1])
+        elif rule is not None and rule[0] == "floor":
+            mode = 2
+        buf = torch.from_numpy(np.empty(3 * w + 3, dtype=v.dtype))
+        host = buf.numpy()
+        kernels.layer_sums(d, v, layer.nonneg_deriv, layer.nonneg_out, mode, mid, host)
+        layer.dsum = buf[:w]
+        layer.nz = None if layer.binary_deriv else buf[w]
+        o = w + 1
+        layer.asum, layer.sumsq = buf[o:o + w], buf[o + 2 * w + 1]
+        if mode:
+            layer.dist = buf[o + w:o + 2 * w]
+        layer.ssum = None if layer.nonneg_out or mode == 2 else buf[o + 2 * w]
+        if SUM64_ON_CPU and a.dtype is torch.float32 and math.isinf(host[o + 2 * w + 1]):  # float32 overflowed
+            Monitor._check_squares(layer, a)
+
+    @staticmethod
+    def _gelu_compiled(layer: _Layer, z: np.ndarray, a: torch.Tensor, v: np.ndarray) -> None:
+        """nn.GELU's sums from its input z and output a (z, v: (rows, H) NumPy views) in one compiled pass, with no f'
+        written: the figures of _sums_compiled (each f' within 4e-7 of torch's; the nonzero count torch's, from
+        where torch's f' is 0 on this machine, _torch_stats.gelu_zeros)."""
+        w = v.shape[1]
+        tail, points = _torch_stats.gelu_zeros()
+        buf = torch.from_numpy(np.empty(2 * w + 3, dtype=np.float32))
+        host = buf.numpy()
+        _torch_stats.kernels().gelu_sums(z, v, tail, points, host)
+        layer.dsum, layer.nz = buf[:w], buf[w]
+        layer.asum, layer.ssum, layer.sumsq = buf[w + 1:2 * w + 1], buf[2 * w + 1], buf[2 * w + 2]
+        if SUM64_ON_CPU and math.isinf(host[2 * w + 2]):  # float32 overflowed
             Monitor._check_squares(layer, a)
 
     @staticmethod
