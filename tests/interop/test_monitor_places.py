@@ -18,6 +18,7 @@ from torch.nn import functional as F  # noqa: E402
 from actlab import instruments  # noqa: E402
 from actlab.activations import registry  # noqa: E402
 from actlab.interop import torch as monitor_module  # noqa: E402
+from actlab.interop.torch import RELEARN_EVERY  # noqa: E402
 from actlab.torch import Monitor, read_log  # noqa: E402
 
 
@@ -233,34 +234,68 @@ class LateGelu(nn.Module):
         return self.fc3(h)
 
 
-@pytest.mark.parametrize("every", [1, 2])
-def test_a_function_that_first_runs_after_the_first_sample_is_found_and_measured(every):
-    torch.manual_seed(11)
-    model = LateGelu().double()
-    mon = Monitor(model, every=every)
-    for _ in range(5):  # F.gelu has not run yet
-        with mon.step():
-            model(torch.randn(16, 4, dtype=torch.float64)).sum().backward()
-    assert [l.name for l in mon.report().layers] == ["act"]
-    assert not any("fc2:gelu" in n for n in mon.report().notes)
-    for _ in range(4):  # it runs from the 6th forward on
+def _steps_until(mon, model, n: int) -> torch.Tensor:
+    x = None
+    for _ in range(n):
         x = torch.randn(16, 4, dtype=torch.float64)
         with mon.step():
             model(x).sum().backward()
+    return x
+
+
+@pytest.mark.parametrize("every", [1, 2])
+def test_a_function_that_first_runs_after_the_first_sample_is_found_and_measured(every):
+    """The gap after fc2, where no activation ran on the first sampled step, is watched again on the steps that learn
+    the structure (every RELEARN_EVERY-th sampled step): a function that first runs there is found on the first such
+    step after it starts, and measured from then on like any place."""
+    torch.manual_seed(11)
+    model = LateGelu().double()
+    mon = Monitor(model, every=every)
+    _steps_until(mon, model, 5)  # F.gelu has not run yet
+    assert [l.name for l in mon.report().layers] == ["act"]
+    assert not any("fc2:gelu" in n for n in mon.report().notes)
+    # sampled step 1 learned the structure; sampled steps 2 to RELEARN_EVERY + 1 reuse it; the next one learns again
+    learns = 1 + (RELEARN_EVERY + 1) * every  # its forward's number (steps count from 1 here)
+    _steps_until(mon, model, learns - 1 - 5)
+    assert [l.name for l in mon.report().layers] == ["act"]  # running since forward 6, not found yet
+    x = _steps_until(mon, model, 1)
     report = mon.report()
     assert [l.name for l in report.layers] == ["act", "fc2:gelu"]
     late = report.layers[1]
     assert late.module_type == "F.gelu" and late.activation == "gelu" and late.width == 6
-    with torch.no_grad():  # the last step (8) is sampled with every 1 and every 2: its batch is x
+    with torch.no_grad():  # the step that found it is sampled: its batch is x
         a = F.gelu(model.fc2(model.act(model.fc1(x))))
     assert late.mean == pytest.approx(float(a.mean()), rel=1e-12)
     assert late.std == pytest.approx(float(a.std()), rel=1e-9)
-    assert late.window == (4 if every == 1 else 2)  # sampled batches since it first ran
+    assert late.window == 1  # sampled batches since it was found
+    # then measured on every sampled step, found or not by a learning step
+    x = _steps_until(mon, model, 2 * every)
+    report = mon.report()
+    with torch.no_grad():
+        a = F.gelu(model.fc2(model.act(model.fc1(x))))
+    assert report.layers[1].mean == pytest.approx(float(a.mean()), rel=1e-12)
+    assert report.layers[1].window == 3
     # named as the report names functional activations, in the notes
     assert any(n.startswith("activations applied as functions, watched where they are called: ") and "fc2:gelu" in n
                for n in report.notes)
     assert sum(n.startswith("activations applied as functions") for n in report.notes) == 1
     assert any(line.startswith("fc2:gelu") and " gelu " in line for line in str(report).splitlines())
+
+
+def test_gaps_where_no_activation_ran_are_watched_only_on_steps_that_learn_the_structure(monkeypatch):
+    """A transformer-like stack, nothing applied as a function: after the first sampled step the function watch
+    intercepts no torch call until the structure is learned again, RELEARN_EVERY sampled steps later (it cost a
+    transformer's every sampled step about 2 ms when the gaps were watched on each)."""
+    seen = _count_function_watch_calls(monkeypatch)
+    model = nn.Sequential(nn.Linear(3, 8), nn.GELU(), nn.Linear(8, 3), nn.Linear(3, 8), nn.GELU(), nn.Linear(8, 1))
+    mon = Monitor(model, every=1)
+    for _ in range(RELEARN_EVERY + 3):
+        seen.append(0)
+        with mon.step():
+            model(torch.randn(4, 3)).sum().backward()
+    watched = [i for i, n in enumerate(seen) if n]
+    assert watched == [0, RELEARN_EVERY + 1], seen
+    assert [l.name for l in mon.report().layers] == ["1", "4"]
 
 
 def test_a_gap_with_an_activation_module_is_not_watched_for_functions(monkeypatch):

@@ -23,9 +23,9 @@ graphs are untouched):
   places. Module full-backward hooks are never used (in-place ReLU breaks them);
 - activations applied as functions (F.gelu, torch.tanh, TransformerEncoderLayer(activation="gelu")) are watched
   where they are called, by a torch function mode; the first sampled step looks for them through the whole
-  forward, and later steps turn the mode on only from the start of a weighted module a function was found after,
-  or one followed by no activation at all (where a function that first runs later would be), to the start of the
-  next weighted module (none at all when there are neither);
+  forward, and later steps turn the mode on only from the start of a weighted module a function was found after
+  to the start of the next weighted module (none at all when none was found); the gaps where no activation ran
+  (where a function that first runs later would be) are watched too on every RELEARN_EVERY-th sampled step;
 - the weight gradients of the weighted modules (a 2-D or larger "weight") are normed in one fused call after
   backward; each activation is paired with the weighted module that ran just before it, and the last weighted
   module to run is the output layer;
@@ -1008,6 +1008,9 @@ class Monitor:
         # in another sequence, and every RELEARN_EVERY-th sampled step, learn it again.
         self._reuse = (self._functional is False and self._known is not None
                        and self._since_learned < RELEARN_EVERY)
+        # the function watch: on every sampled step where functions were found; where none was, only on a step that
+        # learns the structure, which also watches the gaps where no activation ran (_choose_windows)
+        self._watching = self._functional is not False or (not self._reuse and bool(self._windows))
         self._seq = []
         if not self._reuse:
             self._weight_order = {}
@@ -1034,7 +1037,7 @@ class Monitor:
             for m, hook in self._weight_pre_hooks:
                 m._forward_pre_hooks[keys[0]] = hook
                 attached.append((m._forward_pre_hooks, keys[0]))
-        functional = self._functional is not False
+        functional = self._watching
         for module, layer, pre, post in self._module_hooks:
             # a pre-hook only where f' needs the input, or to tell a module's own F.relu from a functional one
             if functional or not layer.from_output:
@@ -1082,7 +1085,9 @@ class Monitor:
             self._weight_order[name] = self._order
             self._order += 1
             self._last_weighted = name
-            if self._functional:  # a window for the functions found after this module opens, any other closes
+            # after the first sampled step (which watches the whole forward): a window for the functions found
+            # after this module (or, on a step that learns the structure, a gap where none ran) opens, any other closes
+            if self._watching and self._functional is not None:
                 if name in self._windows:
                     self._enter_mode(module, inputs)
                 else:
@@ -1929,11 +1934,13 @@ class Monitor:
 
     def _choose_windows(self, ran: list[_Layer]) -> None:
         """Where the next sampled step watches for activations applied as functions: after each weighted module a
-        function was found after, and in every gap between two weighted modules where no activation ran at all (a
-        function that first runs on a later step, a branch taken from step 5 on, is found there). The first sampled
-        step watched the whole forward; the model's input and what follows the last weighted module are watched
-        only then."""
-        windows = {l.weight_module for l in ran if l.functional}
+        function was found after, on every sampled step; and, on the steps that learn the structure, every gap
+        between two weighted modules where no activation ran at all (a function that first runs on a later step, a
+        branch taken from step 5 on, is found there, at most RELEARN_EVERY sampled steps after it first ran). The
+        first sampled step watched the whole forward; the model's input and what follows the last weighted module
+        are watched only then."""
+        found = {l.weight_module for l in ran if l.functional}
+        windows = set(found)
         wo = self._weight_order
         order = sorted(wo, key=wo.get)
         acts = sorted(l.order for l in ran)
@@ -1942,7 +1949,13 @@ class Monitor:
             if i == len(acts) or acts[i] > wo[b]:  # no place ran between a and b
                 windows.add(a)
         self._windows = frozenset(windows)
-        self._functional = bool(windows)
+        # only functions found keep the watch on every sampled step: the gaps where no activation ran are watched
+        # again on the steps that learn the structure (every RELEARN_EVERY-th sampled step, or one whose places ran
+        # in another sequence). Watching them on every step cost a transformer's sampled step about 2 ms of 62-80
+        # (the gap after each layer's linear2 spans the next layer's attention, dozens of torch calls, each through
+        # the mode in Python), for a function that first runs on a later step: one now waits at most RELEARN_EVERY
+        # sampled steps to be found
+        self._functional = bool(found)
 
     def _note_hidden(self, seen: list, order: list[str]) -> None:
         if self._unmatched:  # once, from the first sampled step's order: name where an activation may be hidden
