@@ -9,13 +9,13 @@ import pytest
 torch = pytest.importorskip("torch")
 from torch import nn  # noqa: E402
 
+from actlab.interop import _monitor_places as monitor_places  # noqa: E402
 from actlab.interop import _torch_stats  # noqa: E402
-from actlab.interop import torch as monitor_module  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
 
 
 def _reports(monkeypatch, on_cpu: bool, compiled: bool) -> tuple[list[dict], list[str]]:
-    monkeypatch.setattr(monitor_module, "SUM64_ON_CPU", on_cpu)  # False: the path every other device takes
+    monkeypatch.setattr(monitor_places, "SUM64_ON_CPU", on_cpu)  # False: the path every other device takes
     monkeypatch.setattr(_torch_stats, "ENABLED", compiled)
     torch.manual_seed(3)
     model = nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 16), nn.GELU(), nn.Linear(16, 16), nn.Tanh(),

@@ -10,7 +10,7 @@ import pytest
 torch = pytest.importorskip("torch")
 from torch import nn  # noqa: E402
 
-from actlab.interop import torch as monitor_module  # noqa: E402
+from actlab.interop import _monitor_places as monitor_places  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
 
 
@@ -83,7 +83,7 @@ def test_off_a_cpu_the_std_reads_inf_with_the_reason(monkeypatch):
     """Summing again in float64 needs the sum of squares on the host at once: on an accelerator that is a
     synchronisation per place, so there the std reads inf (a bound) and a note says why (simulated on the CPU by
     turning the float64 sum off)."""
-    monkeypatch.setattr(monitor_module, "SUM64_ON_CPU", False)
+    monkeypatch.setattr(monitor_places, "SUM64_ON_CPU", False)
     model = _huge(nn.LeakyReLU(0.1), 1e-24)
     mon = Monitor(model, every=1)
     with mon.step():

@@ -19,8 +19,8 @@ from torch import nn  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
 
 from actlab import instruments  # noqa: E402
+from actlab.interop import _monitor_places as monitor_places  # noqa: E402
 from actlab.interop import _torch_stats  # noqa: E402
-from actlab.interop import torch as monitor_module  # noqa: E402
 from actlab.interop.torch import DEAD_EVIDENCE, record_for  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
 
@@ -407,7 +407,7 @@ def test_a_sampled_step_brings_its_numbers_to_the_host_once(monkeypatch, functio
     # on a CPU (and only there) each float32 sum of squares is read where it is made, to sum it again in float64 if
     # it overflowed (SUM64_ON_CPU): a CPU number costs no synchronisation. The check is off here, so that the count
     # is that of the path every device takes
-    monkeypatch.setattr(monitor_module, "SUM64_ON_CPU", False)
+    monkeypatch.setattr(monitor_places, "SUM64_ON_CPU", False)
     # the compiled passes read CPU tensors through zero-copy .numpy() views, which no device has: off here too
     monkeypatch.setattr(_torch_stats, "ENABLED", False)
     transfers = []

@@ -1,0 +1,85 @@
+"""Settings the PyTorch monitor shares between its parts, its step handle and its log's small helpers.
+
+Part of actlab.torch (interop/torch.py holds the Monitor and re-exports the public names)."""
+
+from __future__ import annotations
+
+import contextlib
+import numbers
+from pathlib import Path
+
+import torch
+
+from ..monitor_log import end_line
+
+# how a remedy says "start again" to a script (the lab's own words say "reset", its button)
+TORCH_RESTART = "restart from freshly initialised weights or from a checkpoint saved before the problem began"
+
+
+RELEARN_EVERY = 32  # sampled steps that reuse a learned structure before the next one learns it again
+
+
+MAX_AUTO_EVERY = 50  # every="auto" samples at least this often, whatever the budget
+
+
+_MIN_AUTO_EVERY = 2  # every="auto" keeps an unsampled step between samples to time them against
+
+
+# every="auto" chooses the interval that spends this share of the budget by its own timing: the rest is margin for
+# what the timing of a sampled step inside the block cannot see or gets wrong (an outside measurement's own noise,
+# the step's work outside the block slowed by a sampled step's traffic), so that the amortised overhead measured
+# from outside, at the upper end of its interval, still stays within the budget
+AUTO_AIM = 0.5
+
+
+# dead needs evidence: a unit is dead when it was off on every sampled batch of the window, and the window holds at
+# least this many (min(window, DEAD_EVIDENCE)); a unit off on the first batch or two is not dead. A layer whose every
+# unit has been off on each of at least this many latest sampled batches is dead at once, not a full window later:
+# nothing passes back through it, so nothing below it (and none of its own weights) can bring it back
+DEAD_EVIDENCE = 5
+
+
+# learning is judged on the mean loss of this many latest sampled batches with a loss, not on one batch's (one
+# batch's loss wobbles around the 10%-below-chance line, and the status flickered between healthy and starting)
+LOSS_BATCHES = 10
+
+
+_WARMUP_STEPS = 2  # untimed: first calls allocate and pick kernels
+
+
+_CALIBRATION_PAIRS = 4  # then unsampled and sampled steps alternate, so a slow patch of the machine hits both
+
+
+def _end_log(path: Path, steps: list) -> None:
+    """The finaliser of a monitor with a log: appends the end line (never raises: it may run at exit)."""
+    with contextlib.suppress(OSError):
+        with path.open("a") as fh:
+            fh.write(end_line(steps[0]))
+
+
+def _what(value, whole: bool = False) -> str:
+    """How a refused argument is described: its value and, for what is not a number, its kind."""
+    if isinstance(value, bool):
+        return f"{value!r}, a bool (True and False are not numbers here)"
+    if isinstance(value, str):
+        try:
+            float(value)
+        except ValueError:
+            return f"{value!r}, a string"
+        return f"{value!r}, a string (give the number itself, without quotes)"
+    if isinstance(value, numbers.Integral) or (isinstance(value, numbers.Real) and not whole):
+        return repr(value)
+    return f"{value!r}, a {type(value).__name__}"
+
+
+def _is_number(value, whole: bool = False) -> bool:
+    """A real number (a whole one where ``whole``): int, float or NumPy's, never a bool or a string."""
+    kind = numbers.Integral if whole else numbers.Real
+    return isinstance(value, kind) and not isinstance(value, bool)
+
+
+class _StepHandle:
+    """What ``with mon.step() as s`` gives: set ``s.loss`` to let the reading weigh the loss."""
+
+    def __init__(self) -> None:
+        self.loss: torch.Tensor | float | None = None

@@ -1,0 +1,348 @@
+"""The end of a sampled step: its numbers brought to the host, counted and kept.
+
+One part of the Monitor class (interop/torch.py), kept apart because it is one idea: Monitor inherits it, and
+its methods read and write the Monitor's own attributes."""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import json
+import math
+import statistics
+from collections import deque
+
+import numpy as np
+import torch
+
+from ..instruments import DORMANT_TAU, SATURATION_FRACTION
+from . import _monitor_places as _places
+from ._monitor_base import DEAD_EVIDENCE, _StepHandle
+from ._monitor_places import _Layer
+
+
+class _Collecting:
+    """Bringing a sampled step's numbers to the host in one transfer, the dead history, and the counts per layer."""
+
+    def _collect(self, handle: _StepHandle) -> None:
+        """After backward: every number of the step goes to the host in one transfer (the per-unit sums too; on a
+        CPU the 0-d figures are read one by one, which costs no synchronisation there), and the counts are made
+        there with NumPy, whose calls on a few thousand numbers cost a fraction of a torch call's dispatch; dead
+        units keep their history on the host."""
+        self.sampled_steps += 1
+        g = self.sampled_steps
+        if self._forwards > 1 and not self._noted_forwards:
+            self._noted_forwards = True
+            self.notes.append(f"the model's forward ran {self._forwards} times in one step (gradient accumulation's "
+                              "micro-batches, or several inputs): each reading is of the step's first forward, its "
+                              "activations and the gradients that reach them; the weight gradients are read when "
+                              "the first backward through them ends")
+        self._reduce_kept()
+        ran = [l for l in self._layers if l.ran]
+        if not self._reuse:
+            self._choose_windows(ran)
+            self._known, self._since_learned = tuple(self._seq), 0
+        else:
+            self._since_learned += 1
+            if tuple(self._seq) != self._known:  # the places ran in another sequence: learn the structure again
+                self._known = None
+        # ||dL/dW|| of each weighted module, taken when backward ended (_read_weights), so a script that steps the
+        # optimiser and zeroes the gradients inside the block is measured all the same; read here when no backward
+        # ran a hook of ours
+        backward_ran = self._weight_norms is not None  # a gradient hook of ours ran: backward ran inside the block
+        weights = self._weight_norms if backward_ran else self._weight_grad_norms()
+        self._weight_norms = None
+        scalars = [t for _, t in weights if t is not None]
+        slots = []  # per place: where its total a, nonzero f', a^2 and ||dL/da||^2 are among the scalars (-1: not
+        # sent, the host has it from the per-unit sums, or no gradient reached the place)
+        # the per-unit sums: every place's f' sums first, in the order of `ran` (the host marks the active units of
+        # every place at once there, _advance_history), then each place's |a| sums and distances
+        parts = [l.dsum for l in ran]
+        for l in ran:
+            parts.append(l.asum)
+            if l.dist is not None:
+                parts.append(l.dist)
+            slot = []
+            for t in (l.ssum, l.nz, l.sumsq, l.grad_sq):
+                slot.append(len(scalars) if t is not None else -1)
+                if t is not None:
+                    scalars.append(t)
+            slots.append(slot)
+        loss = self._checked_loss(handle.loss)
+        # the one host transfer of the step. On a CPU nothing needs one: each 0-d figure is read where it lies
+        # (.item() costs no synchronisation there, and 26 such reads cost half a torch.stack of them on the benchmark's
+        # MLP), and only the per-unit sums are joined. Elsewhere the 0-d figures are stacked and joined with them.
+        # Parts of one dtype and device are the rule (a cat that promotes is several times dearer, so none is asked
+        # for); otherwise each goes to float64 on one device first (a float32 norm of a float64 model would lose digits)
+        loss_on_host = torch.is_tensor(loss) and loss.is_cpu
+        if _places.SUM64_ON_CPU and all(t.is_cpu for t in scalars) and (loss_on_host or not torch.is_tensor(loss)):
+            values = [t.item() for t in scalars]
+            if loss_on_host:
+                values.append(loss.item())
+        else:
+            values = None
+            if torch.is_tensor(loss):
+                scalars.append(loss.detach().reshape(()))
+            try:
+                parts.append(torch.stack(scalars))
+            except RuntimeError:  # places on several devices
+                parts.append(torch.stack([t.to(scalars[0].device, torch.float64) for t in scalars]))
+        host = np.zeros(0)
+        if parts:
+            try:  # parts of several dtypes are promoted by cat, exactly (float32 to float64, half to float32)
+                joined = torch.cat(parts)
+            except RuntimeError:  # parts on several devices
+                joined = torch.cat([t.to(parts[-1].device, torch.float64) for t in parts])
+            host = (joined.numpy() if joined.is_cpu and not joined.requires_grad
+                    else joined.numpy(force=True)).astype(np.float64)
+        k = sum(l.width for l in ran)  # where the |a| sums begin, after the f' sums
+        j = 0
+        raw = []
+        for l in ran:
+            w = l.width
+            d, a = host[j:j + w], host[k:k + w]
+            j += w
+            k += w
+            extra = None
+            if l.dist is not None:
+                extra = host[k:k + w]
+                k += w
+            raw.append([l, d, a, extra, l.rows])
+        if values is None:
+            values = host[k:].tolist()
+            host = host[:k]
+        # the scalars, the loss last where it is a tensor; index -1, a value not sent, reads 0
+        values.append(0.0)
+        weight_norm = {}
+        not_computed = set()  # trained weights whose gradient this step's backward never wrote
+        i = 0
+        for name, t in weights:
+            if t is None:  # frozen (requires_grad=False), or not computed (no_grad, detached, no backward): NaN
+                weight_norm[name] = math.nan
+                if name not in self._frozen_now:
+                    not_computed.add(name)
+            else:
+                weight_norm[name] = values[i]
+                i += 1
+        self._renorm_overflowed(weight_norm)
+        # places whose output needs a gradient were hooked, yet backward reached none of them inside the block: the
+        # weights' .grad is not this step's (backward runs after the block). Gradients left at exactly 0 by
+        # zero_grad(set_to_none=False) are then not computed either, not "no gradient"
+        # (a backward that reached none of them, as backward(inputs=[the head's weights]) does, still wrote gradients)
+        stale = self._grad_watched and not backward_ran and not self._grads_written
+        if stale and all(not v for n, v in weight_norm.items() if n not in self._frozen_now):
+            not_computed = {n for n in weight_norm if n not in self._frozen_now}
+            weight_norm.update(dict.fromkeys(not_computed, math.nan))
+        # one look at every number of the step; only where one is a NaN or an inf is each place looked at alone
+        # (a sum of finite values that overflows only sends the places to be looked at one by one)
+        all_finite = bool(np.isfinite(host).all()) and math.isfinite(sum(values))
+        overflowed = []  # places whose activation or gradient is finite but too large to square in float32
+        summed64 = []  # such places on a CPU, whose sums of squares were made again in float64
+        if all_finite and not any(l.sumsq_host is not None or l.grad_sq_host is not None for l in ran):
+            # the common step, as the loop below makes it when every number is finite and nothing was summed
+            # again in float64: every place's dead history advances at once, and its figures are read
+            self._advance_history(ran, host, g)
+            for r, slot, l in zip(raw, slots, ran, strict=True):
+                r.append((l.last_active, l.samples))
+                grad = slot[3]
+                r += (values[slot[0]], values[slot[1]], values[slot[2]],
+                      math.sqrt(values[grad]) if grad >= 0 else math.nan, False, False)
+        else:
+            for r, slot, l in zip(raw, slots, ran, strict=True):
+                ssum, nonzero, sumsq, grad_sq = values[slot[0]], values[slot[1]], values[slot[2]], values[slot[3]]
+                if l.sumsq_host is not None:  # made again in float64 on a CPU, float32's having overflowed
+                    sumsq = l.sumsq_host
+                if l.grad_sq_host is not None:
+                    grad_sq = l.grad_sq_host
+                # a NaN or an inf in the place's numbers: its unit history is not advanced by this step (no unit is
+                # active or inactive on NaN data) and its counts are not made. The sums of squares are left out of the
+                # test unless NaN: a float32 tensor of finite values near 1e19 or more squares past float32's range
+                # (an inf sum of squares), yet holds no inf; its per-unit sums of |a| and f' say whether it does
+                finite = all_finite or (math.isfinite(ssum) and not math.isnan(sumsq + grad_sq)
+                                        and bool(np.isfinite(r[1]).all() and np.isfinite(r[2]).all()))
+                if finite:  # the one per-step update of the dead history: each unit's last active sampled step (a sum
+                    # of |f'| is > 0 exactly when one term is); the dead count reads it when the report is built
+                    last = l.last_active
+                    if last is None:
+                        last = l.last_active = np.zeros(l.width, dtype=np.int64)
+                    l.samples.append(g)
+                    last[r[1] > 0] = g
+                r.append((l.last_active, l.samples))
+                if l.sumsq_host is not None or l.grad_sq_host is not None:
+                    summed64.append(l.label)
+                elif finite and not math.isfinite(sumsq + grad_sq):  # off a CPU: float32's sums of squares overflowed
+                    overflowed.append(l.label)
+                    # the std reads inf (a bound: its sum of squares is past float32's range, and a note says so);
+                    # |dL/da| is not shown, since the reading weighs it and an inf there would read as a divergence
+                    grad_sq = math.nan if not math.isfinite(grad_sq) else grad_sq
+                # no gradient was computed for the place (its output needed none, or backward never reached it): NaN
+                has_grad = slot[3] >= 0 or l.grad_sq_host is not None
+                # the activations themselves (a non-finite gradient from an inf loss flags the place too, and they may
+                # still be finite: the practitioner's ReLU at 4.8e16 under an MSE loss of inf)
+                act_finite = finite or (math.isfinite(ssum) and not math.isnan(sumsq)
+                                        and bool(np.isfinite(r[1]).all() and np.isfinite(r[2]).all()))
+                r += (ssum, nonzero, sumsq, math.sqrt(grad_sq) if has_grad else math.nan, not finite, not act_finite)
+        if torch.is_tensor(loss):
+            self._loss = values[-2]
+        elif loss is not None:
+            self._loss = float(loss)
+        if loss is not None and math.isfinite(self._loss):
+            self._losses.append(self._loss)
+        judged = self._loss if self._loss is None or not math.isfinite(self._loss) or not self._losses else \
+            statistics.fmean(self._losses)
+        for l in ran:  # drop this step's tensors (the last sums stay only until the next sampled step)
+            l.dsum = l.nz = l.asum = l.ssum = l.sumsq = l.grad_sq = l.dist = None
+        seen = sorted(((l, (l.order, l.weight_module, l.width, len(l.samples)), r) for l, r in zip(ran, raw,
+                                                                                                   strict=True)),
+                      key=lambda p: p[1][0])
+        order = sorted(self._weight_order, key=self._weight_order.get)
+        self._note_hidden(seen, order)
+        # the words and the reading are built when asked for (report()) or logged: Python work a step need not pay
+        step = self.step_count + 1
+        bad = bad_grad = None  # on a step whose every number is finite, no place is looked for
+        if not all_finite:
+            bad = next((l for l, _, r in seen if r[-1]), None)  # the first place whose activations hold a NaN or inf
+            bad_grad = next((l for l, _, r in reversed(seen) if r[-2]), None)  # backward's first (last in forward)
+        bad_loss = self._loss is not None and not math.isfinite(self._loss)
+        if bad is not None or bad_loss or bad_grad is not None:
+            place = (bad.label if bad is not None else "the loss" if bad_loss else
+                     f"the gradient at {bad_grad.label}")
+            # the sampled step before, finite: between the two, unsampled steps may have been the first non-finite
+            here = {"step": step, "place": place, "last_finite_step": self._last_finite_sample}
+            self._first_non_finite = self._first_non_finite or here
+            self._non_finite_since = self._non_finite_since or here
+        else:
+            self._non_finite_since = None
+            self._last_finite_sample = step
+        step_notes = tuple(self.notes)
+        if summed64:
+            step_notes += (f"the activations or their gradients at {', '.join(summed64[:4])} are finite but above "
+                           "about 1.8e19, whose squares pass float32's range: their std and |dL/da| were summed again "
+                           "in float64; values this large usually precede a divergence (lower the learning rate)",)
+        if overflowed:
+            step_notes += (f"the activations or their gradients at {', '.join(overflowed[:4])} are finite but above "
+                           "about 1.8e19, whose squares float32 cannot sum: the std reads inf, a bound, and |dL/da| is "
+                           "not shown (summing them again in float64 on this device would cost a synchronisation per "
+                           "place); values this large usually precede a divergence (lower the learning rate)",)
+        self._pending = (seen, order, weight_norm, step, self.sampled_steps, self._loss, step_notes,
+                         self._frozen_now, self._first_non_finite, self._non_finite_since, frozenset(not_computed),
+                         stale, judged, len(self._losses))
+        self._last = None
+        if self._log_path is not None:
+            with self._log_path.open("a") as fh:
+                if len(self._layers) != self._header_layers:  # places first seen on this step (a second call of a
+                    # module, an activation applied as a function): a new header names every place seen so far, and
+                    # a reader keeps the latest one
+                    self._header_layers = len(self._layers)
+                    fh.write(self._header())
+                built = self._built()
+                if self._auto and self.calibrated_cost is not None:  # /watch shows the cost as the report does
+                    built = dataclasses.replace(built, notes=built.notes + (self._cost_note(),))
+                fh.write(json.dumps(built.to_dict(), allow_nan=False) + "\n")
+
+    def _advance_history(self, ran: list[_Layer], host: np.ndarray, g: int) -> None:
+        """The dead history's update on a finite sampled step, for every place that ran at once: each unit with a
+        nonzero f' sum (host[:W], the places' f' sums in the order of `ran`) was last active on sampled step g. The
+        places' last_active arrays are views of one buffer, laid out as host[:W] is, so this is one NumPy call and
+        not one per place; the buffer is laid out again (each place's history copied in) when another set of places
+        runs, a width changes, or a history was replaced elsewhere (a width's reset, the non-finite path)."""
+        views = self._history_views  # the views laid out last time, held (an id could be reused; `is` cannot)
+        if len(views) != len(ran) or any(l.last_active is not v for l, v in zip(ran, views, strict=True)):
+            buffer = np.zeros(sum(l.width for l in ran), dtype=np.int64)
+            k = 0
+            for l in ran:
+                view = buffer[k:k + l.width]
+                if l.last_active is not None and len(l.last_active) == l.width:
+                    view[:] = l.last_active
+                l.last_active = view
+                k += l.width
+            self._history = buffer
+            self._history_views = tuple(l.last_active for l in ran)
+        np.copyto(self._history, g, where=host[:len(self._history)] > 0)
+        for l in ran:
+            l.samples.append(g)
+
+    @staticmethod
+    def _count(l: _Layer, d: np.ndarray, a: np.ndarray, extra: np.ndarray | None, rows: int,
+               history: tuple[np.ndarray, deque], ssum: float, nonzero: float, sumsq: float, grad_norm: float,
+               non_finite: bool, act_non_finite: bool = False) -> dict:
+        """One place's numbers from its per-unit sums on the host (the engine's masks, as instruments.py reads them);
+        made when a report is built, not on every sampled step. A place holding a NaN or an inf gets its norms and
+        no counts: which unit is dead, saturated or dormant cannot be read from NaN data."""
+        width = len(d)
+        size = width * rows
+        rule = l.saturation_rule
+        if l.nonneg_out:
+            ssum = float(a.sum())
+        elif rule is not None and rule[0] == "floor":
+            ssum = float(extra.sum())
+        if non_finite:
+            return {"act_grad": grad_norm, "mean": ssum / size, "std": math.nan, "zero": None, "saturated": None,
+                    "dead": None, "dormant": None, "non_finite": True, "act_non_finite": act_non_finite}
+        if l.binary_deriv:
+            nonzero = float(d.sum())
+        # only a function with a zero region has dead units (elsewhere an f' of 0 is underflow: saturated)
+        dead, cover = _Collecting._dead(l, *history)
+        limit = SATURATION_FRACTION * (l.record.deriv_max if math.isfinite(l.record.deriv_max) else 1.0)
+        saturated = d / rows < limit  # instruments.saturated_mask: mean |f'| below 1% of the maximum, or
+        if rule is not None:  # the outputs within 1% of the scale of a level (Activation.saturated_outputs)
+            if rule[0] == "ends":
+                dist = rule[2] * rows - (a if extra is None else extra)
+            elif rule[0] == "floor":
+                dist = extra - rule[1] * rows
+            else:
+                dist = extra
+            saturated |= dist / rows < l.saturation_limit
+        # Sokar et al.: E|a_i| <= tau * mean_j E|a_j|, i.e. sum|a_i| * H <= tau * sum_j sum|a_j|
+        dormant = int(np.count_nonzero(a * width <= DORMANT_TAU * a.sum()))
+        mean = ssum / size
+        var = (sumsq - size * mean * mean) / max(size - 1, 1)
+        # inf where float32's sum of squares overflowed off a CPU (a bound, with a note); NaN only from NaN data
+        std = math.sqrt(max(var, 0.0)) if math.isfinite(var) else math.inf if var == math.inf else math.nan
+        return {"act_grad": grad_norm, "mean": mean, "std": std, "zero": 1 - nonzero / size,
+                "saturated": int(np.count_nonzero(saturated)), "dead": dead, "dormant": dormant,
+                "non_finite": False, "window": cover}
+
+    @staticmethod
+    def _dead(l: _Layer, last_active: np.ndarray | None, samples: deque) -> tuple[int, int]:
+        """(dead units, the sampled batches that count covers). A unit is dead when it was off on every sampled batch
+        of the window and the window holds at least min(window, DEAD_EVIDENCE) of them; every unit is dead when
+        each has been off on at least that many latest sampled batches (a layer that died mid-run, long before its
+        window turns over)."""
+        n = len(samples)
+        if not l.can_die or last_active is None or not n:
+            return 0, n
+        need = min(samples.maxlen or n, DEAD_EVIDENCE)
+        # each unit's run of sampled batches it was off on, up to now: those after its last active one
+        off_for = n - np.searchsorted(np.fromiter(samples, np.int64, n), last_active, side="right")
+        shortest = int(off_for.min())
+        if shortest >= need:  # every unit off for at least `need` sampled batches: the whole layer is dead
+            return len(off_for), shortest
+        if n < need:  # too few batches to call any unit dead
+            return 0, n
+        return int(np.count_nonzero(off_for >= n)), n
+
+    def _choose_windows(self, ran: list[_Layer]) -> None:
+        """Where the next sampled step watches for activations applied as functions: after each weighted module a
+        function was found after, on every sampled step; and, on the steps that learn the structure, every gap
+        between two weighted modules where no activation ran at all (a function that first runs on a later step, a
+        branch taken from step 5 on, is found there, at most RELEARN_EVERY sampled steps after it first ran). The
+        first sampled step watched the whole forward; the model's input and what follows the last weighted module
+        are watched only then."""
+        found = {l.weight_module for l in ran if l.functional}
+        windows = set(found)
+        wo = self._weight_order
+        order = sorted(wo, key=wo.get)
+        acts = sorted(l.order for l in ran)
+        for a, b in zip(order, order[1:], strict=False):
+            i = bisect.bisect_right(acts, wo[a])
+            if i == len(acts) or acts[i] > wo[b]:  # no place ran between a and b
+                windows.add(a)
+        self._windows = frozenset(windows)
+        # only functions found keep the watch on every sampled step: the gaps where no activation ran are watched
+        # again on the steps that learn the structure (every RELEARN_EVERY-th sampled step, or one whose places ran
+        # in another sequence). Watching them on every step cost a transformer's sampled step about 2 ms of 62-80
+        # (the gap after each layer's linear2 spans the next layer's attention, dozens of torch calls, each through
+        # the mode in Python), for a function that first runs on a later step: one now waits at most RELEARN_EVERY
+        # sampled steps to be found
+        self._functional = bool(found)

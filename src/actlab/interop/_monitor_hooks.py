@@ -1,0 +1,231 @@
+"""The hooks of a sampled step: attached at its start, taken off at its end.
+
+One part of the Monitor class (interop/torch.py), kept apart because it is one idea: Monitor inherits it, and
+its methods read and write the Monitor's own attributes."""
+
+from __future__ import annotations
+
+import torch
+
+from ._monitor_base import RELEARN_EVERY
+from ._monitor_places import _FunctionWatch, _Layer, _outside_graph
+from ._monitor_words import _label
+from .torch_recipes import record_for
+
+
+class _Hooks:
+    """Attaching a sampled step's hooks, and what they do as the forward runs: which places ran, in what order,
+    after which weighted module."""
+
+    def _attach(self) -> list:
+        self._order = 0
+        self._weight_norms = None
+        self._grad_marks = None  # taken when the model's forward begins (_forward_started)
+        self._weight_read_queued = False
+        self._grad_watched = False
+        # the structure (which weighted module each place follows, in what order) is learned with a pre-hook on every
+        # weighted module; once known, and with no activation functions to watch, later sampled steps reuse it and
+        # attach no such hook (nine hooks cost about 0.4 ms a step on the benchmark's MLP). A step whose places run
+        # in another sequence, and every RELEARN_EVERY-th sampled step, learn it again.
+        self._reuse = (self._functional is False and self._known is not None
+                       and self._since_learned < RELEARN_EVERY)
+        # the function watch: on every sampled step where functions were found; where none was, only on a step that
+        # learns the structure, which also watches the gaps where no activation ran (_choose_windows)
+        self._watching = self._functional is not False or (not self._reuse and bool(self._windows))
+        self._seq = []
+        if not self._reuse:
+            self._weight_order = {}
+            self._last_weighted = None
+        self._calls = {}
+        self._open = {}
+        self._inside = 0
+        for layer in self._layers:
+            layer.ran = False
+            layer.dsum = layer.nz = layer.asum = layer.ssum = layer.sumsq = layer.grad_sq = layer.dist = None
+            layer.sumsq_host = layer.grad_sq_host = None
+            layer.kept, layer.input_version = None, -1
+        # the hooks go straight into each module's hook tables under keys of this monitor's own, and come out of them
+        # at the end of the step: register_forward_hook() and its handle's remove() cost some 3 us a hook (a quarter
+        # of a 128 x 256 ReLU's whole measurement), for bookkeeping (keyword hooks, always-called hooks) these hooks
+        # do not use; Module calls them from the same tables in the same order
+        keys = self._hook_keys
+        # first in the model's table: counts the model's forwards, so that a second one in the step (gradient
+        # accumulation's micro-batches) is not read as new layers ('1#2', '1#3', ...)
+        self._forwards, self._skip = 0, False
+        self.model._forward_pre_hooks[keys[5]] = self._started_hook
+        attached = [(self.model._forward_pre_hooks, keys[5])]
+        if not self._reuse:
+            for m, hook in self._weight_pre_hooks:
+                m._forward_pre_hooks[keys[0]] = hook
+                attached.append((m._forward_pre_hooks, keys[0]))
+        functional = self._watching
+        for module, layer, pre, post in self._module_hooks:
+            # a pre-hook only where f' needs the input, or to tell a module's own F.relu from a functional one
+            if functional or not layer.from_output:
+                module._forward_pre_hooks[keys[1]] = pre
+                attached.append((module._forward_pre_hooks, keys[1]))
+            module._forward_hooks[keys[2]] = post
+            attached.append((module._forward_hooks, keys[2]))
+        if functional and (self._functional is None or None in self._windows):
+            self.model._forward_pre_hooks[keys[3]] = self._enter_hook
+            attached.append((self.model._forward_pre_hooks, keys[3]))
+        if functional:
+            self.model._forward_hooks[keys[4]] = self._leave_hook
+            attached.append((self.model._forward_hooks, keys[4]))
+        return attached
+
+    def _forward_started(self, module, inputs) -> None:
+        """The model's forward begins: from its second call in a step on, the hooks watch nothing (the step's
+        readings are those of its first forward and the gradients that reach it)."""
+        self._forwards += 1
+        if self._forwards == 1:  # here, not as the block opens: a zero_grad() in the block before the forward
+            self._mark_gradients()  # is not a gradient written
+        if self._forwards > 1 and not self._skip:
+            self._skip = True
+            self._leave_mode()
+
+    def _enter_mode(self, module, inputs) -> None:
+        if self._skip:
+            return
+        if self._mode is None:
+            self._mode = _FunctionWatch(self)
+            self._mode.__enter__()
+
+    def _leave_mode_hook(self, module, inputs, output) -> None:
+        self._leave_mode()
+
+    def _leave_mode(self) -> None:
+        if self._mode is not None:
+            mode, self._mode = self._mode, None
+            mode.__exit__(None, None, None)
+
+    def _weight_pre_hook(self, name: str):
+        def hook(module, inputs):
+            if self._skip:
+                return
+            self._weight_order[name] = self._order
+            self._order += 1
+            self._last_weighted = name
+            # after the first sampled step (which watches the whole forward): a window for the functions found
+            # after this module (or, on a step that learns the structure, a gap where none ran) opens, any other closes
+            if self._watching and self._functional is not None:
+                if name in self._windows:
+                    self._enter_mode(module, inputs)
+                else:
+                    self._leave_mode()
+        return _outside_graph(hook)
+
+    def _place(self, base: _Layer) -> _Layer:
+        """The place of this call of an activation module: its first call is the module's own; later calls in the
+        same forward are places of their own (a shared nn.ReLU() after three Linears is three layers)."""
+        k = self._calls.get(base.module, 0)
+        self._calls[base.module] = k + 1
+        if k == 0:
+            return base
+        key = (base.name, k)
+        layer = self._calls_of.get(key)
+        if layer is None:
+            name = f"{base.name}#{k + 1}"
+            layer = _Layer(name, _label(base.name, type(base.module).__name__, k + 1), base.module, base.record)
+            self._calls_of[key] = layer
+            self._layers.append(layer)
+            self._note_repeated(base, k + 1)
+        return layer
+
+    def _note_repeated(self, base: _Layer, calls: int) -> None:
+        """Says that a module ran several times in one forward and how each call is read (one note per module, kept
+        up to the most calls seen)."""
+        later = ", ".join(f"'{base.name}#{i}'" for i in range(2, calls + 1))
+        note = (f"{base.label} ran {calls} times in one forward (one module applied to several inputs, as in "
+                f"a siamese network): each call is read as a place of its own, over its own input and the gradient "
+                f"that reaches its own output: '{base.name}' is the first call, {later} the later ones")
+        where = self._repeat_notes.get(base.name)
+        if where is None:
+            self._repeat_notes[base.name] = len(self.notes)
+            self.notes.append(note)
+        else:
+            self.notes[where] = note
+
+    def _claim(self, layer: _Layer) -> None:
+        self._seq.append(layer)
+        if self._reuse:
+            if layer.order < 0:  # a place first seen now: placed after the one before it (this step only; the
+                # changed sequence makes the next sampled step learn the structure again)
+                prev = self._seq[-2] if len(self._seq) > 1 else None
+                layer.order = prev.order + 0.5 if prev is not None else -0.5
+                layer.weight_module = prev.weight_module if prev is not None else None
+            return  # otherwise its order and weighted module are those learned
+        layer.order = self._order
+        self._order += 1
+        layer.weight_module = self._last_weighted
+
+    def _pre_hook(self, base: _Layer):
+        def hook(module, inputs):
+            if self._skip:
+                return
+            layer = self._place(base)
+            self._open.setdefault(id(module), []).append(layer)
+            self._inside += 1
+            self._claim(layer)
+            z = inputs[0] if inputs else None
+            if not torch.is_tensor(z) or not torch.is_floating_point(z):
+                return
+            if not layer.from_output:
+                if layer.derive_early or getattr(module, "inplace", False):
+                    self._measure_derivative(layer, z.detach())
+                else:  # after the forward, from the same input (see _post_hook)
+                    layer.input_version = z._version
+        return _outside_graph(hook)
+
+    def _post_hook(self, base: _Layer):
+        def hook(module, inputs, output):
+            if self._skip:
+                return
+            opened = self._open.get(id(module))
+            if opened:
+                layer = opened.pop()
+                if layer.input_version >= 0:  # (still inside: derivative() may call the module's own F.elu)
+                    # f' from the input the forward just read, rather than before the forward: z is still in the
+                    # cache then, and the module's own pass over z did not follow one that pushed it out (on the
+                    # benchmark's transformer the forward cost 2.2 ms more with f' taken before it). A module that
+                    # wrote into its input without an inplace attribute is found by z's version, and its f' is
+                    # taken before the forward from the next sampled step on
+                    z, version, layer.input_version = inputs[0], layer.input_version, -1
+                    if z._version == version:
+                        self._measure_derivative(layer, z.detach(), hold=True)
+                    else:
+                        layer.derive_early = True
+                self._inside -= 1
+            else:
+                layer = self._place(base)
+                if torch.is_tensor(output) and torch.is_floating_point(output):
+                    self._claim(layer)
+            self._measure_output(layer, output)
+        return _outside_graph(hook)
+
+    def _functional_call(self, spec, func, args, kwargs):
+        if self._skip:
+            return func(*args, **kwargs)
+        name, make = spec
+        after = self._last_weighted
+        k = self._calls.get((after, name), 0)
+        self._calls[(after, name)] = k + 1
+        key = (after, name, k)
+        layer = self._calls_of.get(key)
+        if layer is None:
+            module = make(args, kwargs)
+            record = record_for(module)
+            if record is None:
+                return func(*args, **kwargs)
+            site = f"{after or 'input'}:{record.name}" + (f"#{k + 1}" if k else "")
+            where = f"the output of {_label(after, self._kinds.get(after, ''))}" if after else "the model's input"
+            layer = _Layer(site, f"{record.name} applied as a function to {where}", module, record, functional=True)
+            self._calls_of[key] = layer
+            self._layers.append(layer)
+        self._claim(layer)
+        z = args[0]
+        if not layer.from_output:
+            self._measure_derivative(layer, z.detach())
+        out = func(*args, **kwargs)
+        self._measure_output(layer, out)
+        return out

@@ -1,0 +1,361 @@
+"""The PyTorch monitor's reading: its report built from the kept numbers, in words.
+
+One part of the Monitor class (interop/torch.py), kept apart because it is one idea: Monitor inherits it, and
+its methods read and write the Monitor's own attributes."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+from torch import nn
+
+from ..instruments import layer_reading
+from ..readings import (
+    Finding,
+    LayerSummary,
+    Reading,
+    RunSummary,
+    Status,
+    _loss_text,
+    diagnose,
+    grad_ratio,
+    low_gradient_word,
+)
+from ._monitor_base import _WARMUP_STEPS, AUTO_AIM, MAX_AUTO_EVERY, TORCH_RESTART
+from ._monitor_places import _Layer
+from ._monitor_words import (
+    LayerStats,
+    MonitorReport,
+    _exploding_activations,
+    _first_seen,
+    _group_names,
+    _label,
+    _natural_key,
+    _opaque_words,
+    _say_what_the_count_covers,
+    _unwatched_reading,
+)
+from .torch_recipes import record_for
+
+
+class _Reporting:
+    """Building the report and the reading from what the sampled steps kept."""
+
+    def _note_what_cannot_be_seen(self) -> None:
+        # one note per kind of thing said, naming every block it is said of (a 12-layer encoder: 'layers.0-11')
+        by_function: dict[tuple[str, str], list[str]] = {}
+        blocks: dict[str, list[str]] = {}
+        for name, module in self.model.named_modules():
+            fn = getattr(module, "activation", None)
+            if isinstance(module, nn.TransformerEncoderLayer | nn.TransformerDecoderLayer):
+                kind = type(module).__name__
+                if callable(fn) and not isinstance(fn, nn.Module):
+                    by_function.setdefault((getattr(fn, "__name__", str(fn)), kind), []).append(name or "model")
+                blocks.setdefault(kind, []).append(name or "model")
+        for (fname, kind), names in by_function.items():
+            module_kind = {"relu": "ReLU", "gelu": "GELU"}.get(fname)
+            as_module = f"activation=nn.{module_kind}()" if module_kind else "an activation module"
+            self.notes.append(f"{_group_names(names)} ({kind}) appl{'ies' if len(names) == 1 else 'y'} {fname} as "
+                              f"a function: it is watched where it is called, on linear1's output ({as_module} "
+                              "would make it a module)")
+        for kind, names in blocks.items():
+            self.notes.append(f"{_group_names(names)} ({kind}): in eval mode, while hooks are attached (sampled "
+                              "steps only), PyTorch skips the fast path it takes for inference; training is not "
+                              "affected")
+        self._unmatched = len(self._weighted) > 1
+        # recurrent modules apply their non-linearities inside a fused kernel: no hook sees them
+        self._opaque = [_opaque_words(name, module) for name, module in self.model.named_modules()
+                        if isinstance(module, nn.RNNBase | nn.RNNCellBase)]
+        for words in self._opaque:
+            self.notes.append(f"{words} that the monitor cannot hook: its units are not read (no dead or saturated "
+                              "counts there) and its weights are not among the weight gradients read")
+        # activation modules of torch's own that actlab has no record for (nn.PReLU, nn.RReLU, ...): they run, unwatched
+        self._unknown = [(name, type(module).__name__) for name, module in self.model.named_modules()
+                         if type(module).__module__ == "torch.nn.modules.activation" and record_for(module) is None
+                         and not list(module.children())
+                         and type(module).__name__ not in ("Softmax", "LogSoftmax", "Softmin", "Softmax2d")]
+        if self._unknown:
+            names = ", ".join(f"'{n}' ({k})" for n, k in self._unknown[:6]) + (" ..." if len(self._unknown) > 6 else "")
+            self.notes.append(f"unknown activations: module {names} has no actlab record, so it runs unwatched (no "
+                              "units, dead or saturated counts there); the weights before it are still read")
+
+    def _note_hidden(self, seen: list, order: list[str]) -> None:
+        if self._unmatched:  # once, from the first sampled step's order: name where an activation may be hidden
+            self._unmatched = False
+            acts = [fixed[0] for _, fixed, _ in seen]
+            # the way into a transformer block's feed-forward runs through its attention (a softmax): not bare
+            attended = {f"{n}.linear1" for n, m in self.model.named_modules()
+                        if isinstance(m, nn.TransformerEncoderLayer | nn.TransformerDecoderLayer)}
+            bare = [(a, b) for a, b in zip(order, order[1:], strict=False)
+                    if b not in attended
+                    and not any(self._weight_order[a] < o < self._weight_order[b] for o in acts)]
+            if bare:
+                pairs = "; ".join(f"{a} -> {b}" for a, b in bare[:5])
+                self.notes.append(f"no watched activation runs between {pairs}: an activation applied there by "
+                                  "other means than a module actlab knows or a torch function (a custom autograd "
+                                  "function, a C++ kernel"
+                                  + (", or a module named in the note on unknown activations" if self._unknown else "")
+                                  + ") is not watched")
+        functional = {layer.name for layer, _, _ in seen if layer.functional}
+        if not functional <= self._noted_functional:  # places first found on this step join the note
+            self._noted_functional |= functional
+            names = sorted(self._noted_functional, key=_natural_key)
+            note = ("activations applied as functions, watched where they are called: "
+                    + ", ".join(names[:8]) + (" ..." if len(names) > 8 else ""))
+            if self._functional_note is None:
+                self._functional_note = len(self.notes)
+                self.notes.append(note)
+            else:
+                self.notes[self._functional_note] = note
+        if not seen and order and not self._noted_none:  # a forward ran (a step with none says so elsewhere)
+            self._noted_none = True
+            self.notes.append("no activation found: neither an activation module (nn.ReLU, nn.GELU, ...) nor an "
+                              "activation function (F.relu, F.gelu, torch.tanh, ...) ran in the model's forward")
+
+    def _built(self) -> MonitorReport:
+        if self._last is None and self._pending is not None:
+            self._last = self._report(*self._pending)
+        return self._last
+
+    def _report(self, seen: list, order: list[str], weight_norm: dict[str, float], step: int, sampled: int,
+                loss: float | None, notes: tuple[str, ...], frozen: frozenset[str],
+                first_non_finite: dict | None, non_finite_since: dict | None = None,
+                not_computed: frozenset[str] = frozenset(), stale: bool = False, judged: float | None = None,
+                loss_batches: int = 1) -> MonitorReport:
+        seen = [(layer, fixed, self._count(*raw)) for layer, fixed, raw in seen]
+        # the output layer: the last weighted module to run whose weight is trained and got a gradient (a frozen head
+        # has no ratio)
+        output = next((name for name in reversed(order) if name not in frozen and name not in not_computed), None)
+        # (the model itself is a weighted module named '': nn.Linear(3, 3) alone, whose norm read as missing made its
+        # report 'diverged: the gradients are NaN or infinite')
+        output_norm = weight_norm.get(output, math.nan) if output is not None else math.nan
+        def after_output(place) -> bool:  # the activation applied to the output layer's result (a sigmoid head)
+            weight_module = place[1][1]
+            return weight_module is not None and weight_module == output and bool(place[0].record.saturates_at)
+
+        # the signal reference: the last watched activation before the output's own (a saturated sigmoid head's
+        # dL/da carries 1/f' and would make every hidden signal look vanishing)
+        ref = next((p for p in reversed(seen) if not after_output(p)), seen[-1] if seen else None)
+        last_act = ref[2]["act_grad"] if ref is not None else math.nan
+        rows, notes = [], list(notes)
+        if self.chance_loss is None and loss is not None:
+            notes.append("the loss is not judged, since no chance_loss was given: the status says whether gradients "
+                         "flow ('flowing') but never 'healthy' or 'not learning'; Monitor(model, chance_loss=...) "
+                         "takes the loss of the best constant guess (ln C for C balanced classes with cross-entropy, "
+                         "the targets' variance with MSE)")
+        # the ratios' reference: the output layer, or the last trained layer when the output layer gets no gradient
+        reference = "the output layer" if output is None or output == order[-1] else "the last trained layer"
+        if reference != "the output layer":
+            why = "frozen" if order[-1] in frozen else "without a gradient on this step"
+            notes.append(f"the output layer, {_label(order[-1], self._kinds.get(order[-1], ''))}, is {why}: the "
+                         "weight-gradient ratios are taken "
+                         f"against the last trained layer, '{output}.weight'")
+        if stale:
+            notes.append("backward did not run inside this sampled step's `with mon.step()` block (no gradient "
+                         "reached a watched activation there), so the gradients read are not this step's: call "
+                         "loss.backward() inside the block; opt.step() and opt.zero_grad() may follow it")
+        missing = [f"'{n}.weight'" for n in order if n in not_computed]
+        if missing and output is not None:
+            notes.append(f"no gradient was computed for {', '.join(missing[:6])}{' ...' if len(missing) > 6 else ''} "
+                         "on this step (.grad is None, or left as it was before the step: run under torch.no_grad(), "
+                         "detached from the loss, not in the loss, or left out of backward(inputs=...)): the reading "
+                         "judges the weights that got one; if those should learn, compute their outputs with "
+                         "gradients enabled")
+        # a weighted module that never ran in this step's forward (a layer built but not called): its .grad stays None
+        ran = set(order)
+        idle = [(n, type(m).__name__) for n, m in self._weighted if n in not_computed and n not in ran]
+        if idle and order:
+            names = ", ".join(f"'{n}.weight'" for n, _ in idle[:6]) + (" ..." if len(idle) > 6 else "")
+            whose = (f"the module ('{idle[0][0]}', {idle[0][1]}) did not run" if len(idle) == 1 else
+                     "those modules did not run")
+            notes.append(f"{names} received no gradient on sampled step {step}: {whose} in the model's forward, so "
+                         f"the reading leaves {'it' if len(idle) == 1 else 'them'} out")
+        first_bad = next((layer.label for layer, _, r in seen if r.get("act_non_finite")), None)
+        bad_grad = next((layer.label for layer, _, r in reversed(seen) if r["non_finite"]), None)
+        bad_loss = loss is not None and not math.isfinite(loss)
+        if first_bad is not None:
+            notes.append(f"non-finite activations first appear at {first_bad}")
+        elif bad_loss:
+            notes.append(f"every watched activation is finite: the NaN or inf starts in the loss ({loss}), and the "
+                         "gradients backward computes from it" + (" are non-finite too" if bad_grad else ""))
+        elif bad_grad is not None:
+            notes.append(f"every watched activation and the loss are finite: the gradients are the first to hold a "
+                         f"NaN or an inf, backward reaching {bad_grad} first")
+        if first_non_finite is not None and first_non_finite["step"] != step:
+            notes.append(f"a NaN or an inf {_first_seen(first_non_finite)}, first at {first_non_finite['place']}")
+        if non_finite_since is not None and first_non_finite is not None and non_finite_since != first_non_finite:
+            notes.append(f"finite again after that; the sampled steps hold a NaN or an inf again from step "
+                         f"{non_finite_since['step']} on, first at {non_finite_since['place']}")
+        summaries = []
+        left_out = []  # watched layers the reading's counts leave out, and why
+        forward_stds = []  # (label, std) of each hidden activation, in forward order
+        for layer, (_, weight_module, width, window), r in seen:
+            w = weight_norm.get(weight_module, math.nan) if weight_module else math.nan
+            is_frozen = weight_module in frozen
+            is_missing = weight_module in not_computed
+            param = (f"{weight_module}.weight" if weight_module else "weight") if weight_module is not None else ""
+            ratio = grad_ratio(w, output_norm)
+            window = r.get("window", window)  # the batches the dead count covers (fewer for a layer dead at once)
+            # the activation applied to the output layer's result (a binary classifier's sigmoid): saturation there is
+            # a confident prediction, and the hidden layers' reading does not weigh it
+            at_output = after_output((layer, (None, weight_module)))
+            words = self._layer_words(layer, r, width, window, param, is_frozen, w, ratio, output_norm, is_missing,
+                                      at_output, reference)
+            dead = r["dead"]
+            # saturated units this batch include the dead ones (f' = 0): each unit is counted once, as dead
+            sat = None if dead is None else max(int(r["saturated"]) - dead, 0)
+            stats = LayerStats(layer.name, layer.record.name,
+                               f"F.{layer.record.name}" if layer.functional else type(layer.module).__name__,
+                               width, r["act_grad"], grad_ratio(r["act_grad"], last_act), w, r["mean"],
+                               r["std"], r["zero"], sat, dead, r["dormant"], window, bool(r["non_finite"]),
+                               words, ratio, param, is_frozen, low_gradient_word(layer.record))
+            rows.append(stats)
+            # the reading weighs the weights that are trained and got a gradient on this step
+            if weight_module is not None and not at_output:
+                forward_stds.append((layer.label, r["std"]))
+            if not is_frozen and not is_missing and weight_module is not None:
+                summaries.append(LayerSummary(stats.activation, width, w, dead or 0,
+                                              (0 if at_output else sat or 0) + (dead or 0),
+                                              r["act_grad"], layer.label, f"'{param}'"))
+            else:
+                left_out.append(f"{layer.label}, after the frozen '{param}'" if is_frozen else
+                                f"{layer.label}, after '{param}', which got no gradient" if is_missing else
+                                f"{layer.label}, after no weighted module")
+        judged = loss if judged is None else judged  # the mean of the latest sampled losses judges learning
+        spans = sorted({s.window for s in rows if s.dead is not None and s.width and s.dead == s.width})
+        dead_span = (f"its last {spans[0]}" if len(spans) == 1 else f"the last {spans[0]} to {spans[-1]}") if spans \
+            else ""
+        summary = RunSummary(
+            tuple(summaries), output_norm, judged, self.chance_loss, None, step,
+            # dated from the first sampled step of this unbroken run of non-finite ones (the step the notes name),
+            # not from the step sampled last
+            diverged_at_step=non_finite_since["step"] if non_finite_since is not None else None,
+            last_finite_step=non_finite_since.get("last_finite_step") if non_finite_since is not None else None,
+            output_signal_norm=last_act if rows else None,
+            signal_reference=f"the last watched activation ({ref[0].label})" if rows else "",
+            keeps_last_finite=False, restart=TORCH_RESTART,
+            reference_name="" if reference == "the output layer" else reference,
+            dead_over=f"on every point of {dead_span} sampled batches" if dead_span else "on every sampled batch",
+            loss_batches=loss_batches if judged is not None and math.isfinite(judged) else None)
+        if output is None and order and set(order) <= frozen and not any(p.requires_grad
+                                                                          for p in self.model.parameters()):
+            reading = Reading((Finding(
+                Status.NO_GRADIENT, "nothing is being trained: every parameter of the model is frozen "
+                "(requires_grad=False), so no gradient reached any parameter on sampled step "
+                f"{step}", "If the model should learn, set requires_grad=True on the parameters to train "
+                "(model.requires_grad_(True), or only the layers to fine-tune) and give those to the optimiser.",
+                {"frozen": sorted(frozen)}),))
+        elif output is None and order and set(order) <= frozen:
+            reading = Reading((Finding(Status.FLOWING, "every weighted module's weight is frozen "
+                                       "(requires_grad=False): no weight gradient to read; only the model's other "
+                                       "parameters (biases, norms) are trained", "", {}),))
+        elif output is None and order:
+            reading = Reading((Finding(
+                Status.NO_GRADIENT, f"not computed: no weight got a gradient on sampled step {step} (every "
+                "trained weight's .grad is " + ("None or left as it was before the step, and backward reached no "
+                                                "watched activation inside the block)" if stale else
+                                                "None or left as it was before the step)")
+                + "; nothing is read as vanishing or "
+                "zero", "Call loss.backward() inside `with mon.step()`, on a forward run with gradients enabled (not "
+                "under torch.no_grad(), not detached); opt.step() and opt.zero_grad() may follow the block.",
+                {"not_computed": sorted(not_computed)}),))
+        elif self._weighted and not order and self._compiled:  # no forward seen: the compiled code may predate
+            # the hooks (Dynamo does not guard on module hooks: torch._dynamo.config.skip_nnmodule_hook_guards)
+            reading = Reading((Finding(
+                Status.NO_GRADIENT, f"nothing seen: the monitor's hooks saw no forward of the compiled model on "
+                f"sampled step {step}, so nothing was read. A compiled model that ran before Monitor() was made "
+                "keeps running the code compiled then, which calls no hook added later (Dynamo does not look at "
+                "module hooks again)", "Make the Monitor before the compiled model's first call, or call "
+                "torch._dynamo.reset() once after making it (the model is compiled again, with the monitor's hooks "
+                "in view); and call the model, with loss.backward(), inside `with mon.step()`.", {}),))
+        elif self._weighted and not order:  # no forward, so no gradient: not 'flowing'
+            reading = Reading((Finding(
+                Status.NO_GRADIENT, f"nothing ran: no weighted module of the watched model ran its forward on sampled "
+                f"step {step}, so no gradient was computed", "Run the model's forward (and loss.backward()) inside "
+                "`with mon.step()`, calling the model the Monitor was given (or the compiled one made from it).",
+                {}),))
+        else:
+            reading = diagnose(summary) if rows or (len(self._weighted) <= 1 and not self._opaque) else \
+                _unwatched_reading(self._opaque, _loss_text(summary))
+        exploding = _exploding_activations(forward_stds)
+        if exploding is not None and reading.status != Status.UNWATCHED:  # placed by seriousness
+            rank = list(Status)
+            reading = Reading(tuple(sorted(reading.findings + (exploding,), key=lambda f: rank.index(f.status))))
+        if left_out and summaries:
+            reading = _say_what_the_count_covers(reading, left_out)
+        if reading.status == Status.DIVERGED and (first_bad or bad_loss or bad_grad):  # say where it started
+            first = reading.findings[0]
+            where = (f"the first watched activation holding a NaN or an inf is {first_bad}" if first_bad else
+                     "every watched activation is finite: it starts in the loss" if bad_loss else
+                     f"every watched activation is finite: backward's gradient is first non-finite at {bad_grad}")
+            reading = Reading((dataclasses.replace(first, words=f"{first.words}; {where}"),) + reading.findings[1:])
+        return MonitorReport(step, sampled, self.every, tuple(rows), output_norm, loss, reading, tuple(notes),
+                             first_non_finite=None if first_non_finite is None else
+                             {k: first_non_finite[k] for k in ("step", "place")},
+                             last_finite_step=summary.last_finite_step)
+
+    @staticmethod
+    def _layer_words(layer: _Layer, r: dict, width: int, window: int, param: str, is_frozen: bool, w: float,
+                     ratio: float, output_norm: float, is_missing: bool = False, at_output: bool = False,
+                     reference: str = "the output layer") -> str:
+        """The place in words: the gradient of the weights before it (named as the parameter, 'fc1.weight', since
+        the gradient may reach the activation's output and stop there), then its units (named as the module)."""
+        if r["non_finite"]:
+            if not r.get("act_non_finite"):  # finite activations, a non-finite gradient (an inf loss's backward)
+                return (f"{layer.label}'s activations are finite, but the gradient reaching them holds a NaN or an "
+                        "inf on this step: no unit is counted dead, saturated or dormant from it")
+            return (f"{layer.label} holds a NaN or an inf on this step: no unit is counted dead, saturated or dormant "
+                    "from it")
+        parts = []
+        if is_frozen:
+            parts.append(f"'{param}' is frozen (requires_grad=False): it gets no gradient by design")
+        elif is_missing:
+            parts.append(f"no gradient was computed for '{param}' on this step (not computed, not zero)")
+        elif param:
+            parts.append(layer_reading(f"'{param}'", reference, ratio, 0, 0, width, w, output_norm))
+        dead, sat_all = int(r["dead"]), int(r["saturated"])
+        units = layer_reading(layer.label, "the output layer", 1.0, dead, dead if at_output else max(sat_all, dead),
+                              width, low_word=low_gradient_word(layer.record))
+        if dead:  # dead here means: over the window of sampled batches, not one batch
+            units = units.replace(" dead", f" dead over the last {window} sampled batches", 1)
+        parts.append(units)
+        if at_output and sat_all > dead:
+            parts.append(f"{sat_all - dead} of {width} output units saturated (after the output layer: a confident "
+                         "prediction, not a fault)")
+        return "; ".join(p for p in parts if p)
+
+    def _cost_note(self) -> str:
+        """every="auto"'s choice in words: what one sampled step costs, what that comes to spread over the interval
+        (the amortised overhead, the figure the budget is about) and whether it is within the budget."""
+        extra, cost, budget = self.sampled_extra, self.calibrated_cost, self.budget
+        one = (f"a sampled step takes about {1 + extra:.3g} times as long as an unsampled one" if extra >= 1 else
+               f"a sampled step takes about {extra:.1%} longer than an unsampled one")
+        head = f"every='auto' samples every {self.every} steps: {one}"
+        spread = f"spread over {self.every} steps that adds about {cost:.1%} to the average step's time"
+        aim = (f"auto aims at {AUTO_AIM * budget:.1%}, {AUTO_AIM:.0%} of the budget, leaving the rest for what its "
+               "timing inside the block misses")
+        if cost <= budget:
+            return (f"{head}; {spread}, within the {budget:.0%} budget (figures at the upper end of their measured "
+                    f"range; {aim})")
+        # the interval auto would choose without its floor of one sample per MAX_AUTO_EVERY steps
+        keep = math.ceil(extra / (AUTO_AIM * budget) - 1e-9)  # 54 / 0.015 is 3600.0000000000005 in floating point
+        return (f"{head}; {spread}, over the {budget:.0%} budget: the model's steps are short next to the hooks' "
+                f"cost, and 'auto' samples at least every {MAX_AUTO_EVERY} steps so that the readings stay fresh; "
+                f"Monitor(model, every={keep}) would keep within the budget with auto's margin ({aim}), with readings "
+                f"{keep} steps apart")
+
+    def report(self) -> MonitorReport:
+        """The latest sampled step's report, with how many steps have run since (it says so before any sample)."""
+        notes = [self._cost_note()] if self._auto and self.calibrated_cost is not None else []
+        if self._built() is None:
+            n = self.step_count
+            words = ("no step has been sampled yet: none has run" if not n else
+                     f"no step has been sampled yet: {n} step{'' if n == 1 else 's'} run"
+                     + (f"; every='auto' leaves the first {_WARMUP_STEPS + 1} unsampled, to time them"
+                        if self._auto else ""))
+            reading = Reading((Finding(Status.STARTING, words, "", {}),))
+            return MonitorReport(self.step_count, 0, self.every, (), math.nan, None, reading,
+                                 tuple(self.notes + notes), self.step_count)
+        return dataclasses.replace(self._last, steps_run=self.step_count, every=self.every, auto=self._auto,
+                                   notes=self._last.notes + tuple(notes))

@@ -1,0 +1,290 @@
+"""The PyTorch monitor's report: its per-layer rows, the table and the words around them.
+
+Part of actlab.torch (interop/torch.py holds the Monitor and re-exports the public names)."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from dataclasses import dataclass
+
+from torch import nn
+
+from ..readings import (
+    Finding,
+    Reading,
+    Status,
+)
+
+
+def _label(name: str, kind: str = "", call: int = 0) -> str:
+    """How the words name a module: by its qualified name, as the report's table does. A name that ends in a bare
+    index (an nn.Sequential's '1', 'encoder.3') says nothing of what the module is, so its class follows it, as the
+    note on unknown activations has it: "module '1' (ReLU)"; a later call of the module says which ("module '1'
+    (ReLU, call 2)", "module 'act' (call 2)")."""
+    if not name:
+        return "the model"
+    about = [kind] if kind and name.rpartition(".")[2].isdigit() else []
+    if call:
+        about.append(f"call {call}")
+    return f"module '{name}'" + (f" ({', '.join(about)})" if about else "")
+
+
+def _say_what_the_count_covers(reading: Reading, left_out: list[str]) -> Reading:
+    """The reading's count of dead hidden units ("3 of 64 hidden units are dead") is made over the layers whose weights
+    train; where watched layers were left out of it (frozen weights before them, or weights that got no gradient),
+    it says so, naming them."""
+    findings = list(reading.findings)
+    for i, f in enumerate(findings):
+        dead = f.evidence.get("dead_units") if isinstance(f.evidence, dict) else None
+        if not dead:
+            continue
+        at = f.words.find(" hidden unit")
+        end = f.words.find(" dead", at)
+        if at < 0 or end < 0:
+            continue
+        end += len(" dead")
+        names = "; ".join(left_out[:4]) + (" ..." if len(left_out) > 4 else "")
+        words = (f"{f.words[:end]} (counted over the layers whose weights are trained; not counted: {names})"
+                 f"{f.words[end:]}")
+        findings[i] = dataclasses.replace(f, words=words)
+    return Reading(tuple(findings))
+
+
+# exploding activations: over at least EXPLODE_MIN_LAYERS watched hidden layers, the activations' std grows by
+# EXPLODE_PER_LAYER or more per layer on average (geometric mean, first to last) and by EXPLODE_TOTAL or more in all.
+# Reference: ReLU layers whose weights have std g * sqrt(2 / fan_in) (He times a gain g) multiply the second moment of
+# the activations by g^2 per layer (Var z = fan_in * Var W * E[a^2] = 2 g^2 E[a^2], and E[relu(z)^2] = Var z / 2), so
+# the std by g: He (g = 1) keeps it, g = 2 doubles it per layer
+EXPLODE_MIN_LAYERS = 3
+
+
+EXPLODE_PER_LAYER = 1.5
+
+
+EXPLODE_TOTAL = 10.0
+
+
+def _exploding_activations(stds: list[tuple[str, float]]) -> Finding | None:
+    """An EXPLODING finding when the forward activations' std grows layer by layer (the criterion above)."""
+    stds = [(label, v) for label, v in stds if math.isfinite(v) and v > 0]
+    if len(stds) < EXPLODE_MIN_LAYERS:
+        return None
+    (first, a), (last, b) = stds[0], stds[-1]
+    growth = (b / a) ** (1 / (len(stds) - 1))
+    if growth < EXPLODE_PER_LAYER or b / a < EXPLODE_TOTAL:
+        return None
+    return Finding(Status.EXPLODING,
+                   f"exploding activations: the activations' std grows about {growth:.2g} times per layer, from "
+                   f"{a:.3g} at {first} to {b:.3g} at {last} over {len(stds)} watched layers (flagged from "
+                   f"{EXPLODE_PER_LAYER:g} times per layer and {EXPLODE_TOTAL:g} times in all)",
+                   "Initialise for the activation (He for the ReLU family: weight std sqrt(2 / fan_in); Xavier for "
+                   "tanh), or put a normalisation layer (LayerNorm, BatchNorm) between the layers.",
+                   {"activation_std": [v for _, v in stds], "growth_per_layer": growth})
+
+
+def _natural_key(name: str) -> list:
+    """Sort 'layers.2' before 'layers.10': the digit runs compare as numbers."""
+    return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", name)]
+
+
+def _group_names(names: list[str]) -> str:
+    """Module names in natural order, with runs that differ only in a last number joined: 'layers.0-11'."""
+    groups: dict[str, list[int]] = {}
+    singles = []
+    for name in names:
+        m = re.fullmatch(r"(.*?)(\d+)", name)
+        if m:
+            groups.setdefault(m.group(1), []).append(int(m.group(2)))
+        else:
+            singles.append(name)
+    parts = list(singles)
+    for prefix, found in groups.items():
+        ints = sorted(set(found))
+        start = prev = ints[0]
+        for n in ints[1:] + [None]:
+            if n is not None and n == prev + 1:
+                prev = n
+                continue
+            parts.append(f"{prefix}{start}" if start == prev else f"{prefix}{start}-{prev}")
+            if n is not None:
+                start = prev = n
+    return ", ".join(sorted(parts, key=_natural_key))
+
+
+def _first_seen(here: dict) -> str:
+    """When a NaN or an inf appeared: a fact where the step before was sampled, else the sampled steps around it."""
+    step, before = here["step"], here.get("last_finite_step")
+    if before is not None and before < step - 1:
+        return f"was first seen at sampled step {step} (the last finite sample was step {before})"
+    return f"first appeared at step {step}" if before is not None or step == 1 else \
+        f"was first seen at sampled step {step}, the first step sampled"
+
+
+def _opaque_words(name: str, module: nn.Module) -> str:
+    """What a recurrent module applies inside its fused kernel, which no hook reaches."""
+    kind = type(module).__name__
+    inside = ("its sigmoid gates and tanh" if isinstance(module, nn.LSTM | nn.GRU | nn.LSTMCell | nn.GRUCell)
+              else f"its {getattr(module, 'nonlinearity', 'tanh')}")
+    return f"'{name or 'model'}' ({kind}) applies {inside} inside one fused kernel"
+
+
+def _unwatched_reading(opaque: list[str], loss_text: str) -> Reading:
+    """The monitor saw no activation while the model has some it cannot reach: never 'a linear model'."""
+    where = (("; ".join(opaque[:3]) + (" ..." if len(opaque) > 3 else "") + ", which the monitor cannot hook")
+             if opaque else "no activation module or function it knows ran, so the model's non-linearity is "
+             "applied by other means (a custom autograd Function, a C++ kernel: the notes say between which layers)")
+    return Reading((Finding(Status.UNWATCHED, f"unwatched: the monitor cannot see this model's activations: {where}; "
+                            "it reads the loss and the weight gradients of the linear layers, but nothing here says "
+                            f"whether units are dead or saturated or whether gradients vanish{loss_text}",
+                            "" if opaque else "To have it watched, apply the activation with a torch module or "
+                            "function (nn.ReLU, F.gelu, torch.tanh, ...).", {"unwatched": opaque}),))
+
+
+@dataclass(frozen=True)
+class LayerStats:
+    """One activation layer at the latest sampled step (dead counts over the window)."""
+
+    name: str
+    activation: str  # the registry record's name
+    module_type: str
+    width: int
+    act_grad_norm: float  # ||dL/da|| of the activation's output
+    act_grad_ratio_to_last: float
+    weight_grad_norm: float  # ||dL/dW|| of the weighted module before it
+    mean: float
+    std: float
+    # the unit counts are None on a step whose activations hold a NaN or an inf: nothing is read from such data
+    zero_derivative_fraction: float | None
+    saturated: int | None  # mean |f'| under 1% of its maximum, or outputs within 1% of a level: see Monitor
+    dead: int | None  # units never active (f' = 0 on every sample) over the finite sampled batches in the window
+    dormant: int | None
+    window: int  # how many sampled batches the dead count covers
+    non_finite: bool
+    words: str
+    weight_grad_ratio_to_output: float = math.nan  # ||dL/dW|| over the output layer's: the ratio the words read
+    weights: str = ""  # the parameter that ratio is of ('fc1.weight'); "" where no weighted module runs before
+    weights_frozen: bool = False  # that parameter has requires_grad=False: it gets no gradient by design
+    # what the 'saturated' count's units are called for this activation (readings.low_gradient_word): ReLU cannot
+    # saturate, so its units under the threshold are "rarely active"
+    low_word: str = "saturated"
+
+    def to_dict(self) -> dict:
+        from .._json import fields_jsonable
+
+        return fields_jsonable(self)
+
+
+NAME_COLUMN = 40  # the widest module column of a report's table
+
+
+def _num(v, width: int, spec: str = ".3g") -> str:
+    """A number for the report's table; '-' where there is none (a NaN step's counts, a frozen weight's ratio)."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return f"{'-':>{width}}"
+    return f"{v:>{width}{spec}}"
+
+
+@dataclass(frozen=True)
+class MonitorReport:
+    """What Monitor.report() returns: the latest sampled step's reading of the model.
+
+    ``status`` is the reading's status ("healthy", "starting", "vanishing", "unwatched", ...; the most serious of its
+    findings), ``reading`` holds the findings with their words and remedies, ``layers`` one LayerStats per watched
+    activation in forward order, ``notes`` what the monitor could not see and why. ``step`` is the step the sample was
+    taken at and ``sampled_steps`` how many steps were sampled so far; str(report) is the table and the words, and
+    to_dict() the same as plain data (what the log writes)."""
+
+    step: int
+    sampled_steps: int
+    every: int | None
+    layers: tuple[LayerStats, ...]
+    output_grad_norm: float
+    loss: float | None
+    reading: Reading
+    notes: tuple[str, ...]  # what the monitor could not see, and why
+    steps_run: int | None = None  # steps run when the report was asked for (the sample may be older)
+    auto: bool = False  # every="auto": the interval is re-timed, so "every" is the latest choice
+    # the first sampled step whose activations or loss held a NaN or an inf, and the first place it reached
+    # ({"step": int, "place": str, "last_finite_step": int | None}: the sampled step before it that was finite)
+    first_non_finite: dict | None = None
+    # the sampled step, finite, before the run of non-finite ones the reading dates the divergence from; below that
+    # step - 1 the steps between were not sampled, and the NaN was first seen, not first made, there
+    last_finite_step: int | None = None
+
+    @property
+    def status(self) -> Status:
+        """The reading's status, the most serious of its findings: report.status == report.reading.status."""
+        return self.reading.status
+
+    @property
+    def non_finite(self) -> bool:
+        """This step's activations or loss hold a NaN or an inf."""
+        return any(l.non_finite for l in self.layers) or (self.loss is not None and not math.isfinite(self.loss))
+
+    def to_dict(self) -> dict:
+        from .._json import jsonable
+
+        return {"step": self.step, "steps_run": self.steps_run, "sampled_steps": self.sampled_steps,
+                "every": self.every,
+                "layers": [l.to_dict() for l in self.layers], "output_grad_norm": jsonable(self.output_grad_norm),
+                "loss": jsonable(self.loss), "non_finite": self.non_finite,
+                "first_non_finite": self.first_non_finite, "last_finite_step": self.last_finite_step,
+                "reading": self.reading.to_dict(),
+                "notes": list(self.notes)}
+
+    def __str__(self) -> str:
+        age = (f" of {self.steps_run}" if self.steps_run is not None and self.steps_run != self.step else "")
+        n = self.sampled_steps
+        ran = self.steps_run if self.steps_run is not None else self.step
+        head = (f"actlab monitor: sampled at step {self.step}{age}, {n} step{'' if n == 1 else 's'} sampled" if n else
+                f"actlab monitor: no step sampled yet, {ran} step{'' if ran == 1 else 's'} run")
+        lines = [head + (f" (every ~{self.every}, auto)" if self.every and self.auto else
+                         f" (every {self.every})" if self.every else "")]
+        # a/last: |dL/da| over the last watched activation's (the watch page's "ratio to last"); W/out: |dL/dW| of
+        # the weights before the activation over the output layer's, the ratio the words below read
+        # the module column fits the longest name up to NAME_COLUMN characters; a longer one keeps its end, which tells
+        # places apart ('…layers.11.linear1:gelu'), and the lines under the table name each place in full
+        nw = min(max([6] + [len(l.name) for l in self.layers]), NAME_COLUMN)
+        aw = max([3] + [len(l.activation) for l in self.layers])
+        head = f"{'module':<{nw}} {'act':<{aw}} {'units':>5} {'|dL/da|':>9} {'a/last':>8} {'|dL/dW|':>9} " \
+               f"{'W/out':>8} {'mean':>7} {'std':>7} {'dead':>5} {'sat':>5} {'dorm':>5}"
+        lines += [head, "-" * len(head)]
+        for l in self.layers:
+            name = l.name if len(l.name) <= nw else "…" + l.name[-(nw - 1):]
+            lines.append(f"{name:<{nw}} {l.activation:<{aw}} {l.width:>5} {_num(l.act_grad_norm, 9)} "
+                         f"{_num(l.act_grad_ratio_to_last, 8)} {_num(l.weight_grad_norm, 9)} "
+                         f"{_num(l.weight_grad_ratio_to_output, 8)} {_num(l.mean, 7)} {_num(l.std, 7)} "
+                         f"{_num(l.dead, 5, 'd')} {_num(l.saturated, 5, 'd')} {_num(l.dormant, 5, 'd')}")
+        rare = sorted({l.activation for l in self.layers if l.low_word != "saturated"})
+        if rare:
+            lines.append(f"  sat: for {', '.join(rare)}, units rarely active (on for under 1% of the batch): "
+                         "a function whose only flat part is 0 cannot saturate")
+        lines += [f"  {l.name} ({l.module_type}, {l.width} unit{'' if l.width == 1 else 's'}): {l.words}"
+                  for l in self.layers if l.words]
+        lines.append(f"status: {self.reading.status.value}")
+        lines.append(f"reading: {self.reading.words}")
+        if self.reading.remedy:
+            lines.append(f"remedy: {self.reading.remedy}")
+        lines += [f"also: {f.words}" for f in self.reading.findings[1:]]
+        lines += [f"note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        import html
+
+        def cell(v, spec=".3g"):
+            return "-" if v is None or (isinstance(v, float) and math.isnan(v)) else format(v, spec)
+
+        rows = "".join(f"<tr><td>{html.escape(l.name)}</td><td>{l.activation}</td><td>{l.width}</td>"
+                       f"<td>{cell(l.act_grad_norm)}</td><td>{cell(l.act_grad_ratio_to_last)}</td>"
+                       f"<td>{cell(l.weight_grad_norm)}</td><td>{cell(l.weight_grad_ratio_to_output)}</td>"
+                       f"<td>{cell(l.dead, 'd')}</td><td>{cell(l.saturated, 'd')}</td><td>{cell(l.dormant, 'd')}</td>"
+                       f"</tr>" for l in self.layers)
+        return (f"<p>{html.escape(self.reading.status.value)}: <b>{html.escape(self.reading.words)}</b> "
+                f"{html.escape(self.reading.remedy)}</p>"
+                "<table><tr><th>layer</th><th>activation</th><th>units</th><th>‖∂L/∂a‖</th><th>a / last</th>"
+                "<th>‖∂L/∂W‖</th><th>W / output</th><th>dead</th><th>saturated / rarely active</th>"
+                "<th>dormant</th></tr>"
+                f"{rows}</table>")
