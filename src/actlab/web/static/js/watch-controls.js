@@ -1,0 +1,114 @@
+// The watch page's chart controls: the step axis of the history charts (log or even) and the unit-health chart's
+// measure (dead, saturated or dormant units of every layer, or all three measures for one layer, and which). Each
+// choice is kept in the page's address (?steps=log, ?health=all&layer=2), so a reload or a shared link shows the same
+// charts; a value in the address that names no choice (or a layer the log does not have) is ignored, the default is
+// shown and the value is dropped from the address. Split from watch.js, which draws the charts these choose.
+import { healthShares, view } from "./watch-points.js";
+import { count } from "./watch-status.js";
+
+const $ = (id) => document.getElementById(id);
+const address = new URLSearchParams(window.location.search);
+const pick = (table, key) => (Object.hasOwn(table, address.get(key) ?? "") ? table[address.get(key)] : null);
+
+function keepInAddress(values) {  // null: the key leaves the address
+  const url = new URL(window.location.href);
+  for (const [key, value] of Object.entries(values)) {
+    if (value === null) url.searchParams.delete(key); else url.searchParams.set(key, value);
+  }
+  if (url.href !== window.location.href) window.history.replaceState(null, "", url);
+}
+
+// -- the step axis ----------------------------------------------------------------------------------------------------
+// The learner's choice (true: log), or null: the page's choice (stepAxisAuto). Log by default once the last step is
+// 10^STEP_DECADES times the first (on a linear axis a 200,000-step run gives its first 200 steps 0.1% of the width,
+// about one pixel; on a log axis about 43%). A log axis rather than a split one: one mapping for the whole run, so the
+// readout, the NaN marks and the pointer agree everywhere, and every decade of training gets the same room, with no
+// seam placed at an arbitrary step.
+const STEP_AXES = { log: true, linear: false };
+let stepLog = pick(STEP_AXES, "steps");
+if (stepLog === null && address.has("steps")) keepInAddress({ steps: null });
+const STEP_DECADES = 3;  // the last step 1,000 times the first
+const stepShift = () => Math.max(0, 1 - (view.steps[0] ?? 1));  // a run counted from step 0 is drawn one step on
+const stepRatio = () => {
+  const { steps } = view;
+  return steps.length ? (steps[steps.length - 1] + stepShift()) / (steps[0] + stepShift()) : 1;
+};
+const stepAxisAuto = () => Math.log10(stepRatio()) >= STEP_DECADES;
+export const isStepLog = () => stepLog ?? stepAxisAuto();
+
+export function sayStepAxis() {
+  const log = isStepLog(), { steps } = view;
+  $("watch-step-log").checked = log;
+  const ratio = `the last step is ${count(Math.round(stepRatio()))} times the first (steps ${count(steps[0] ?? 0)} ` +
+    `to ${count(steps[steps.length - 1] ?? 0)})`;
+  const why = stepLog !== null ? "as you chose" : `since ${ratio}`;
+  const text = log
+    ? `The history charts put the steps on a log axis, ${why}: each tenfold stretch of steps ` +
+      "(1 to 10, 10 to 100, …) gets the same width, so the start of the run is not squeezed into a few pixels."
+    : `The history charts put the steps on an even (linear) axis, ${why}` +
+      (stepLog !== null ? "." : `; past ${count(10 ** STEP_DECADES)} times, the page switches to a log axis.`);
+  // not a live region: on a growing run the ratio changes at every poll, and the checkbox says the axis itself
+  if ($("watch-step-axis").textContent !== text) $("watch-step-axis").textContent = text;
+}
+
+// -- the unit-health measure ------------------------------------------------------------------------------------------
+export const MEASURES = { dead: "dead", saturated: "saturated or rarely active", dormant: "dormant" };
+export const AXIS_NAMES = { dead: "% of units dead", saturated: "% saturated or rare", dormant: "% of units dormant" };
+export const measure = () => $("watch-health-measure").value;
+// "all": the three measures side by side for the layer chosen, each its own colour and dash (not colour alone)
+export const allMeasures = () => measure() === "all";
+const healthLayer = () => Number($("watch-health-layer").value || 0);
+export const healthChoice = () => ({ all: allMeasures(), measure: measure(), layer: healthLayer() });
+
+// the address's choice: ?health= one of the list's values, and with "all", ?layer= a layer's number as the list
+// shows it (1 for the first), applied once the log has named its layers
+const HEALTH_CHOICES = Object.fromEntries([...$("watch-health-measure").options].map((o) => [o.value, o.value]));
+$("watch-health-measure").value = pick(HEALTH_CHOICES, "health") ?? "dead";
+if (address.has("health") && pick(HEALTH_CHOICES, "health") === null) keepInAddress({ health: null });
+const wantedLayer = /^[1-9]\d{0,5}$/.test(address.get("layer") ?? "") ? Number(address.get("layer")) - 1 : null;
+if (!allMeasures()) keepInAddress({ layer: null });
+let layerSettled = false;  // whether the address's layer was looked for among the log's layers
+const keepHealth = () => keepInAddress({ health: measure() === "dead" ? null : measure(),
+                                         layer: allMeasures() ? String(healthLayer() + 1) : null });
+
+export function setHealthLayer(k) { $("watch-health-layer").value = String(k); }
+
+// the layer list of the "all three measures" choice follows the layers the log names
+export function fillLayerChoice() {
+  const select = $("watch-health-layer"), wanted = view.names.map((n, k) => `${k + 1}: ${n}`);
+  if ([...select.options].map((o) => o.textContent).join("\n") === wanted.join("\n")) return;
+  const chosen = select.value;
+  select.replaceChildren(...wanted.map((text, k) => Object.assign(document.createElement("option"),
+    { value: String(k), textContent: text })));
+  if (chosen && Number(chosen) < wanted.length) select.value = chosen;
+  if (!layerSettled && wanted.length) {  // the address's layer, once the log names layers: kept if the log has it
+    if (allMeasures() && wantedLayer !== null && wantedLayer < wanted.length) select.value = String(wantedLayer);
+    layerSettled = true;
+    keepHealth();  // the address names the layer shown (the first, where it named none the log has)
+  }
+}
+
+// onHealth: the health chart's lines changed (draw again); onSwitch(all): the lines became the three measures of
+// one layer, or the layers again; onSteps: the step axis changed
+export function wireControls({ onHealth, onSwitch, onSteps }) {
+  let healthAll = allMeasures();  // whether the health chart's lines are the three measures of one layer
+  $("watch-health-layer-pick").hidden = !healthAll;
+  $("watch-health-layer").addEventListener("change", () => {
+    keepHealth();
+    healthShares(healthChoice());
+    onHealth();
+  });
+  $("watch-health-measure").addEventListener("change", () => {
+    if (allMeasures() !== healthAll) onSwitch(allMeasures());
+    healthAll = allMeasures();
+    $("watch-health-layer-pick").hidden = !healthAll;
+    keepHealth();
+    healthShares(healthChoice());
+    onHealth();
+  });
+  $("watch-step-log").addEventListener("change", (ev) => {
+    stepLog = ev.target.checked;
+    keepInAddress({ steps: stepLog ? "log" : "linear" });
+    onSteps();
+  });
+}

@@ -1,0 +1,117 @@
+// The watch page's copy of the run: the points the lab sent (the server's RunHistory, kept by the same rule), the
+// series the charts draw from them and the latest report. The server keeps the first `head` sampled steps, every
+// `every`-th one after them up to report `recent_from` and every one after that (run_history.RunHistory), and the
+// page holds the same points, dropping the ones the server dropped, so neither holds more than 1,756 points however
+// long the run. Each kept point of the thinned stretch carries the range of the reports it stands for (its band: the
+// lowest and highest loss and gradient, the most units dead, saturated and dormant), which the charts shade, so a
+// spike between two drawn steps stays visible; a point the page drops widens the band of the kept one before it, as
+// the server's does (run_history._widen). Split from watch.js, which draws what this holds.
+
+export const finite = (v) => typeof v === "number" && Number.isFinite(v);
+export const HEALTH_KEYS = ["dead", "saturated", "dormant"];
+
+// what the page holds of the run. points: as the server keeps them ({index, step, loss, non_finite, grads, dead,
+// saturated, dormant, units}: one per kept report, oldest first); spans: [first, last, how many] stretches of steps
+// that held a NaN or an inf. Drawn from the points: per point its step, its finite loss, per layer its finite
+// gradient and its share of units in the health measure chosen (null where the log holds no count); the bands, per
+// point of the thinned stretch, [low, high, last step]; healthRows: per line of the health chart, [measure, layer].
+// firstSeen: the first report that held a NaN or an inf, {step, previous} (the report before it); lossSaid: per point
+// the loss as the log holds it ("inf", null, a number), for the readout; previewing: the latest report drawn is the
+// lab's preview, the newest report at the end of a log it is still reading.
+export const view = { run: null };
+export function resetView() {
+  Object.assign(view, {
+    next: 0, points: [], head: 0, every: 1, recentFrom: 0, spans: [], nonFinite: 0, total: 0,
+    steps: [], losses: [], history: [], health: [], names: [], lastFinite: null, latest: null, lossSaid: [],
+    historyBands: [], healthBands: [], lossBands: [], healthRows: [], firstSeen: null, previewing: false,
+  });
+}
+resetView();
+
+// A layer's name as the page shows it: an nn.Sequential's modules are named by bare indices ('1', '3', or '3#2' for
+// a second call), which read as counts ('1: 1'), so those carry the module's class: '1 (ReLU)'.
+export function layerName(l) {
+  return /^\d+(#\d+)?$/.test(String(l.name)) && l.module_type ? `${l.name} (${l.module_type})` : l.name;
+}
+
+// A point's band: the range of the reports it stands for ({last: the last step, loss: [low, high], grads: per layer
+// [low, high], dead, saturated, dormant: per layer the most}); a point that came without one stands for itself.
+// The same as the server's run_history._band_of and _widen, so page and server hold the same bands.
+function bandOf(p) {
+  if (p.band) return p.band;
+  const bad = p.non_finite;
+  return { last: p.step, loss: !bad && finite(p.loss) ? [p.loss, p.loss] : null,
+           grads: p.grads.map((g) => (bad || g === null || g === undefined ? null : [g, g])),
+           ...Object.fromEntries(HEALTH_KEYS.map((key) => [key, (p[key] ?? []).map((v) => (bad ? null : v ?? null))])) };
+}
+const upper = (a, b) => (a === null || a === undefined ? b ?? null : b === null || b === undefined ? a : Math.max(a, b));
+const span = (a, b) => (!a ? b ?? null : !b ? a : [Math.min(a[0], b[0]), Math.max(a[1], b[1])]);
+function widen(band, other) {
+  const n = Math.max(band.grads.length, other.grads.length);
+  const pair = (a, b, f) => Array.from({ length: n }, (_, k) => f(a?.[k], b?.[k]));
+  return { last: Math.max(band.last, other.last), loss: span(band.loss, other.loss), grads: pair(band.grads, other.grads, span),
+           ...Object.fromEntries(HEALTH_KEYS.map((key) => [key, pair(band[key], other[key], upper)])) };
+}
+
+// The points of an answer join the page's, and the ones the server no longer keeps go (the same rule as its own),
+// each widening the band of the kept point before it. Returns whether points were dropped (`thinned`: a step a
+// readout named may have gone) and whether the charts' series must be drawn again (`changed`: then call series()).
+export function take(data) {
+  const { points } = view;
+  const last = points.length ? points[points.length - 1].index : -1;
+  const fresh = data.points.filter((p) => p.index > last);
+  // the band of a thinned point the page has, as it grew since (reports the page had not read were thinned into it)
+  if (data.grown) { const had = points.find((q) => q.index === data.grown.index); if (had) had.band = data.grown.band; }
+  const before = points.length + fresh.length;
+  view.firstSeen = data.first_seen ?? null;
+  Object.assign(view, { head: data.head, every: data.every, recentFrom: data.recent_from, spans: data.spans,
+                        nonFinite: data.non_finite, total: data.total });
+  const held = [];
+  let keeper = null;  // the thinned point whose stretch the points after it join
+  for (const p of points.concat(fresh)) {
+    if (p.index < view.head || p.index >= view.recentFrom) held.push(p);
+    else if ((p.index - view.head) % view.every === 0) { p.band = bandOf(p); held.push(p); keeper = p; }
+    else if (keeper) keeper.band = widen(keeper.band, bandOf(p));
+  }
+  view.points = held;
+  if (data.latest) {
+    view.latest = data.latest;
+    view.lastFinite = view.latest.non_finite ? data.latest_finite ?? view.lastFinite : view.latest;
+  }
+  view.names = view.latest ? view.latest.layers.map(layerName) : (data.header.layers ?? []);
+  return { thinned: held.length < before, changed: fresh.length > 0 || held.length !== view.steps.length };
+}
+
+// The series the charts draw, from the points; `health` is the health chart's choice ({all, measure, layer}).
+export function series(health) {
+  const held = view.points;
+  view.steps = held.map((p) => p.step);
+  // a step that held a NaN or an inf is a red mark, not a point: its loss is not drawn either
+  view.losses = held.map((p) => (!p.non_finite && finite(p.loss) ? p.loss : null));
+  view.lossSaid = held.map((p) => p.loss ?? null);
+  const layers = held.reduce((n, p) => Math.max(n, p.grads.length), 0);  // a new header adds places
+  view.history = Array.from({ length: layers }, (_, k) => held.map((p) => p.grads[k] ?? null));
+  // the bands, [low, high, last step] per point of the thinned stretch (null elsewhere)
+  const banded = (range, p) => (range ? [range[0], range[1], p.band.last] : null);
+  view.historyBands = Array.from({ length: layers }, (_, k) => held.map((p) => banded(p.band?.grads?.[k], p)));
+  view.lossBands = held.map((p) => banded(p.band?.loss, p));
+  healthShares(health);
+}
+
+// Per layer, the share of its units in the chosen measure at each point (null where the log counts none), and on the
+// thinned stretch the band from that share up to the most its stretch counted; with `all`, the three measures of
+// one layer instead.
+export function healthShares({ all, measure, layer }) {
+  const { points } = view;
+  view.healthRows = all ? HEALTH_KEYS.map((key) => [key, Math.min(layer, view.history.length - 1)])
+    : Array.from({ length: view.history.length }, (_, k) => [measure, k]);
+  view.health = view.healthRows.map(([key, k]) => points.map((p) => {
+    const n = p[key]?.[k], units = p.units?.[k];
+    return p.non_finite || typeof n !== "number" || !units ? null : n / units;
+  }));
+  view.healthBands = view.healthRows.map(([key, k], r) => points.map((p, i) => {
+    const most = p.band?.[key]?.[k], units = p.units?.[k];
+    if (typeof most !== "number" || !units) return null;
+    return [view.health[r][i] ?? most / units, most / units, p.band.last];
+  }));
+}

@@ -1,0 +1,149 @@
+// The watch page's readout: every chart names the point under the pointer or, for the keyboard, under the focus
+// (the arrow keys move it, Home and End jump) in one line below the charts; the readout last used is said again as
+// steps arrive. Split from watch.js, which draws the charts (each canvas's geom maps values to pixels).
+import { fmt } from "./charts.js";
+import { MEASURES, allMeasures, setHealthLayer } from "./watch-controls.js";
+import { finite, view } from "./watch-points.js";
+import { count, ordinal } from "./watch-status.js";
+
+const $ = (id) => document.getElementById(id);
+// what each chart's readout names; again: the readout last used, said again as steps arrive
+export const hover = { bars: null, history: null, loss: null, health: null, again: null };
+export const percent = (v) => `${Math.round(v * 100)}%`;
+
+export function forget(all) {  // the steps named may have gone: all, or all but the bars' layer
+  hover.history = hover.loss = hover.health = null;
+  if (all) { hover.bars = null; hover.again = null; } else if (hover.again !== readBars) hover.again = null;
+}
+
+function nearestStep(canvas, clientX) {
+  const { px } = canvas.geom, box = canvas.getBoundingClientRect(), x = clientX - box.left, { steps } = view;
+  let best = 0;
+  steps.forEach((s, i) => { if (Math.abs(px(s) - x) < Math.abs(px(steps[best]) - x)) best = i; });
+  return best;
+}
+
+function nearestLine(canvas, i, clientY, lines = view.history) {
+  const { py } = canvas.geom, y = clientY - canvas.getBoundingClientRect().top;
+  let best = null;
+  lines.forEach((h, k) => {
+    if (finite(h[i]) && (best === null || Math.abs(py(h[i]) - y) < Math.abs(py(lines[best][i]) - y))) best = k;
+  });
+  return best ?? 0;
+}
+
+// a point from the thinned stretch of the run says so, and what its stretch held (`range`: [low, high, last step],
+// `say`: how a value is written; `most`: the band counts only the most, as unit health does)
+const thinnedNote = (i, range = null, say = (v) => fmt(v, 3), most = false) => {
+  const { every, points, head, recentFrom, steps } = view;
+  if (!(every > 1 && points[i]?.index >= head && points[i]?.index < recentFrom)) return "";
+  const from = range && range[2] > steps[i] ? `; from step ${count(steps[i])} to ${count(range[2])} ` : "";
+  const stretch = !from ? "" : most ? `${from}the most was ${say(range[1])} (the band)` :
+    `${from}it ranged from ${say(range[0])} to ${say(range[1])} (the band)`;
+  return `; here the charts draw every ${ordinal(every)} sampled step${stretch}`;
+};
+
+function readBars() {
+  const d = $("watch-bars").drawn, i = hover.bars;
+  if (!d || i === null) return;
+  const w = d.labels[i] || fmt(d.bars[i], 3);
+  const name = $("watch-bars").names?.[i] ?? "";
+  $("watch-readout").textContent = `Layer ${i + 1} ('${name}'): ‖∂L/∂W‖ ${w}, ‖∂L/∂a‖ ${fmt(d.line[i], 3)}` +
+    ` (${i + 1} of ${d.categories.length} layers)`;
+}
+
+function readHistory() {
+  const h = hover.history, { steps, history, names, points } = view;
+  if (!h || !steps.length) return;
+  const v = history[h.k]?.[h.i];
+  const said = points[h.i]?.non_finite ? "a NaN or an inf (not drawn)" : finite(v) ? fmt(v, 3) : "no value";
+  $("watch-readout").textContent = `Step ${count(steps[h.i])}, layer ${h.k + 1} ('${names[h.k] ?? ""}'): ‖∂L/∂a‖ ${said}` +
+    ` (${h.k + 1} of ${history.length} layers)${thinnedNote(h.i, view.historyBands[h.k]?.[h.i])}`;
+}
+
+export function readHealth() {
+  const h = hover.health, { steps, healthRows, points, names, health } = view;
+  if (!h || !steps.length || !healthRows[h.k]) return;
+  const [key, k] = healthRows[h.k], p = points[h.i], units = p?.units?.[k];
+  const words = (other) => `${count(p[other][k])} ${MEASURES[other]}`;
+  const said = p?.non_finite ? "this step held a NaN or an inf, so no unit was counted (not drawn)"
+    : typeof p?.[key]?.[k] !== "number" || !units ? "the log counts no units here"
+      : `${count(p[key][k])} of ${count(units)} units ${MEASURES[key]} (${percent(p[key][k] / units)}); ` +
+        Object.keys(MEASURES).filter((other) => other !== key && typeof p[other]?.[k] === "number").map(words)
+          .join(", ");
+  const which = allMeasures() ? `${h.k + 1} of 3 measures` : `${k + 1} of ${health.length} layers`;
+  $("watch-readout").textContent = `Step ${count(steps[h.i])}, layer ${k + 1} ('${names[k] ?? ""}'): ${said}` +
+    ` (${which})${thinnedNote(h.i, view.healthBands[h.k]?.[h.i], percent, true)}`;
+}
+
+function readLoss() {
+  const i = hover.loss, { steps, losses, points } = view;
+  if (i === null || !steps.length) return;
+  const raw = view.lossSaid[i];
+  const said = raw === "inf" || raw === "-inf" ? `loss ${raw === "inf" ? "+" : "−"}infinity (a red mark, not drawn)` :
+    points[i]?.non_finite ? "this step held a NaN or an inf (not drawn)" :
+      finite(losses[i]) ? `loss ${fmt(losses[i], 4)}` : "no loss logged";
+  $("watch-readout").textContent = `Step ${count(steps[i])}: ${said}${thinnedNote(i, view.lossBands[i], (v) => fmt(v, 4))}`;
+}
+
+// the health chart's lines became the three measures of one layer (`all`), or the layers again: the readout stays on
+// its step and its layer, which is now another line
+export function healthSwitched(all) {
+  const h = hover.health;
+  if (!h) return;
+  if (all) { setHealthLayer(h.k); hover.health = { i: h.i, k: 0 }; }
+  else hover.health = { i: h.i, k: view.healthRows[h.k]?.[1] ?? 0 };
+}
+
+const clamp = (v, n) => Math.min(n - 1, Math.max(0, v));
+const move = (key, i, n) => clamp(key === "Home" ? 0 : key === "End" ? n - 1 :
+  i + (key === "ArrowLeft" || key === "ArrowDown" ? -1 : 1), n);
+
+// the pointer and the keys on each chart; `redraw` draws the charts again (the focused point is marked)
+export function wireReadouts(redraw) {
+  function wire(id, onMove, onKey, onFocus, read) {
+    const canvas = $(id);
+    canvas.addEventListener("mousemove", () => { hover.again = read; });
+    canvas.addEventListener("focus", () => { hover.again = read; });
+    canvas.tabIndex = 0;
+    canvas.addEventListener("mousemove", (ev) => { if (canvas.geom && view.latest) { onMove(ev); redraw(); } });
+    canvas.addEventListener("focus", () => { if (view.latest) { onFocus(); redraw(); } });
+    canvas.addEventListener("keydown", (ev) => {
+      if (!view.latest || !["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End"].includes(ev.key)) return;
+      ev.preventDefault(); onKey(ev.key); redraw();
+    });
+  }
+  const lastStep = () => view.steps.length - 1;
+
+  wire("watch-bars", (ev) => {
+    const c = $("watch-bars"), { l, slot, n } = c.geom, box = c.getBoundingClientRect();
+    hover.bars = clamp(Math.floor((ev.clientX - box.left - l) / slot), n); readBars();
+  }, (key) => { hover.bars = move(key, hover.bars ?? 0, $("watch-bars").geom.n); readBars(); },
+  () => { hover.bars ??= 0; readBars(); }, readBars);
+
+  wire("watch-history", (ev) => {
+    const c = $("watch-history"), i = nearestStep(c, ev.clientX);
+    hover.history = { i, k: nearestLine(c, i, ev.clientY) }; readHistory();
+  }, (key) => {
+    const h = hover.history ?? { i: lastStep(), k: 0 };
+    hover.history = key === "ArrowUp" || key === "ArrowDown"
+      ? { i: h.i, k: clamp(h.k + (key === "ArrowUp" ? 1 : -1), view.history.length) }
+      : { i: move(key, h.i, view.steps.length), k: h.k };
+    readHistory();
+  }, () => { hover.history ??= { i: lastStep(), k: 0 }; readHistory(); }, readHistory);
+
+  wire("watch-health", (ev) => {
+    const c = $("watch-health"), i = nearestStep(c, ev.clientX);
+    hover.health = { i, k: nearestLine(c, i, ev.clientY, view.health) }; readHealth();
+  }, (key) => {
+    const h = hover.health ?? { i: lastStep(), k: 0 };
+    hover.health = key === "ArrowUp" || key === "ArrowDown"
+      ? { i: h.i, k: clamp(h.k + (key === "ArrowUp" ? 1 : -1), view.health.length) }
+      : { i: move(key, h.i, view.steps.length), k: h.k };
+    readHealth();
+  }, () => { hover.health ??= { i: lastStep(), k: 0 }; readHealth(); }, readHealth);
+
+  wire("watch-loss", (ev) => { hover.loss = nearestStep($("watch-loss"), ev.clientX); readLoss(); },
+    (key) => { hover.loss = move(key, hover.loss ?? lastStep(), view.steps.length); readLoss(); },
+    () => { hover.loss ??= lastStep(); readLoss(); }, readLoss);
+}

@@ -1,0 +1,99 @@
+// The watch page's sentences about the log and the run: how far the page has read, what the run is doing (waiting,
+// going on, quiet, ended, not a Monitor log), the lines it skipped, when the first NaN or inf came and which steps
+// the charts show. Split from watch.js, which calls these after each answer of the lab.
+import { view } from "./watch-points.js";
+
+const $ = (id) => document.getElementById(id);
+const QUIET_S = 30;  // no new line for this long, and no end line: say the run may have stopped
+export const count = (n) => n.toLocaleString("en-US");
+export const ordinal = (n) => {
+  const tens = n % 100, ones = n % 10;
+  return count(n) + (tens >= 11 && tens <= 13 ? "th" : ones === 1 ? "st" : ones === 2 ? "nd" : ones === 3 ? "rd" : "th");
+};
+
+// the page is still reading the log's backlog: the lab has not read the file to its end, or has read more reports
+// than it has sent the page
+export const isReading = (data) => data.unread > 0 || data.next < data.total;
+
+// how far the page has read: the reports it has of the lab's count, or, while the lab has not read the whole file,
+// the megabytes read and a count estimated from them (two significant figures: it is a guess)
+const megabytes = (bytes) => (bytes < 1e7 ? (bytes / 1e6).toFixed(1) : count(Math.round(bytes / 1e6)));
+function readSoFar(data) {
+  const had = Math.min(data.next, data.total);
+  if (data.unread <= 0 || !data.size) return `${count(had)} of ${count(data.total)} sampled steps`;
+  const mb = `${megabytes(data.size - data.unread)} of ${megabytes(data.size)} MB, `;
+  const read = data.size - data.unread, guess = read > 0 ? data.total * data.size / read : 0;
+  const digits = 10 ** Math.max(Math.floor(Math.log10(Math.max(guess, 1))) - 1, 0);
+  const about = Math.max(Math.round(guess / digits) * digits, data.total);
+  return `${mb}${count(had)} of about ${count(about)} sampled steps`;
+}
+
+// what the run is doing, or what the page waits for, or why it cannot show the file
+export function runState(data) {
+  if (data.not_log) return { state: "not-a-log", text: `${data.not_log}. The page shows nothing from it; it reads ` +
+    "the file again if it is written anew." };
+  if (!data.exists) {
+    return { state: "waiting", text: data.folder_missing ? `Waiting for ${data.shown_path}: neither the file nor the ` +
+      `folder ${data.folder_missing} exists yet (Monitor(model, log=...) creates missing folders). Check the path ` +
+      "if you meant a folder that exists." : `Waiting for ${data.shown_path}: the file does not exist yet.` };
+  }
+  if (!data.total) {
+    return { state: "waiting", text: data.size ? `Waiting for ${data.shown_path}: no sampled step in it yet.` :
+      `Waiting for ${data.shown_path}: the file is empty so far.` };
+  }
+  if (isReading(data)) return { state: "reading", text: `Reading the log: ${readSoFar(data)}. Whether the run is ` +
+    "going on or has ended is said once the page has read all of it." };
+  if (data.ended) {
+    return { state: "ended", text: `The run has ended: the monitor closed its log after ${count(data.ended.steps_run)} steps.` };
+  }
+  if (data.idle_s !== null && data.idle_s > QUIET_S) {
+    return { state: "quiet", text: `No new line in the log for ${Math.round(data.idle_s)} s: the run may have stopped ` +
+      "(a script that ends normally, or calls mon.close(), writes an end line)." };
+  }
+  return { state: "running", text: "The run is going on: the page follows the log." };
+}
+
+export function sayBadLines(data) {
+  const el = $("watch-bad");
+  if (!data.bad_lines) { el.hidden = true; el.textContent = ""; return; }
+  const named = data.problems.map((p) => `line ${count(p.line)}: ${p.why}`).join("; ");
+  const more = data.bad_lines > data.problems.length ? `; and ${count(data.bad_lines - data.problems.length)} more` : "";
+  el.textContent = `${count(data.bad_lines)} line${data.bad_lines === 1 ? " was" : "s were"} skipped, since ` +
+    `${data.bad_lines === 1 ? "it is not a record" : "they are not records"} of a Monitor log (${named}${more}). ` +
+    `The ${count(data.total)} good report${data.total === 1 ? " is" : "s are"} shown.`;
+  el.hidden = false;
+}
+
+// when the first NaN or inf came: a fact where the monitor sampled the step before it, else only where it was seen
+// (sampling every 5th step, a run that went bad at step 403 is first seen at sampled step 406)
+export function whenFirst(step, sampledEvery) {
+  const previous = view.firstSeen?.step === step ? view.firstSeen.previous : undefined;
+  if (previous === null) {
+    return step <= 1 ? `first appeared at step ${count(step)}` :
+      `was first seen at sampled step ${count(step)}, the first step the log holds`;
+  }
+  if (previous !== undefined) {
+    return previous === step - 1 ? `first appeared at step ${count(step)}` :
+      `was first seen at sampled step ${count(step)} (the last finite sample was step ${count(previous)})`;
+  }
+  return sampledEvery > 1 ? `was first seen at sampled step ${count(step)} (the monitor samples every ` +
+    `${ordinal(sampledEvery)} step)` : `first appeared at step ${count(step)}`;
+}
+
+// which steps the charts show, once the run is longer than the points they hold
+export function saySpan() {
+  const el = $("watch-span"), { points, head, every, recentFrom, steps } = view;
+  const thinned = points.filter((p) => p.index >= head && p.index < recentFrom);
+  if (every === 1 || !thinned.length || view.next < view.total) { el.hidden = true; el.textContent = ""; return; }
+  const after = points.find((p) => p.index >= recentFrom);
+  const start = points.filter((p) => p.index < head);
+  el.textContent = "The charts show the whole run: " +
+    (start.length ? `every sampled step up to step ${count(start[start.length - 1].step)}, then ` : "") +
+    `every ${ordinal(every)} sampled step up to step ${count(thinned[thinned.length - 1].step)}, ` +
+    "then every sampled step" +
+    (after ? ` from step ${count(after.step)} to ${count(steps[steps.length - 1])}` : "") +
+    ` (${count(points.length)} of the ${count(view.total)} sampled steps). Between two drawn steps of the thinned middle, ` +
+    "the shaded band spans the lowest to highest value of the steps not drawn, so a spike there still shows; a step " +
+    "that held a NaN or an inf is marked in red.";
+  el.hidden = false;
+}
