@@ -8,6 +8,12 @@ Written by actlab.torch.Monitor (which needs torch); read here with the standard
 show a log (``actlab watch FILE``) on a machine without torch. Each line is checked against the format below
 (check_record) before a reader keeps it: a line that is not one of the three records is counted and named, never
 passed on, and a file whose first line is none of them is not a Monitor log.
+
+One monitor writes one run: its steps only go up, and a header it adds only names more places. A file that breaks
+this holds more than one run, and a reader never draws two runs as one: logs written one after the other (``cat a.jsonl
+b.jsonl``: a header after an end line, or a header followed by a step that goes back) are read as runs in turn, the
+latest kept; two monitors writing one file at once (steps that go back and forth with no header between) leave the
+reader with the steps before they mixed, and say so (LogTail.warnings).
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from pathlib import Path
 from .run_history import HEAD_POINTS, MAX_SPANS, RECENT_POINTS, THINNED_POINTS, RunHistory, number, point_of
 
 __all__ = ["HEAD_POINTS", "LOG_FORMAT", "MAX_SPANS", "RECENT_POINTS", "THINNED_POINTS", "LogTail", "RunHistory",
-           "check_record", "check_report", "end_line", "missing_folder", "point_of", "read_log", "strict"]
+           "check_record", "check_report", "crash_of", "end_line", "missing_folder", "point_of", "read_log", "strict"]
 
 LOG_FORMAT = "actlab-monitor/1"
 MAX_READ_BYTES = 4 * 1024 * 1024  # read at most this much of a growing log per call
@@ -60,6 +66,22 @@ def missing_folder(path: Path) -> tuple[Path | None, Path]:
 def end_line(steps: int) -> str:
     """The log's last line: the run ended after ``steps`` steps (Monitor.close(), or the monitor's end)."""
     return json.dumps({"event": "end", "steps_run": steps}) + "\n"
+
+
+def crash_of(end: dict | None) -> str | None:
+    """The exception that stopped the run, as the end line names it ("RuntimeError: message"), or None where the run
+    ended normally or has not ended (a log with no end line may be a run going on, or one killed outright)."""
+    exception = (end or {}).get("exception")
+    return exception if isinstance(exception, str) and exception else None
+
+
+def count(n: int) -> str:
+    """A whole number as the page writes it, with thousands separated: 30,000."""
+    return f"{n:,}"
+
+
+def plural(n: int, noun: str) -> str:
+    return f"{count(n)} {noun}{'' if n == 1 else 's'}"
 
 
 def _json_type(value) -> str:
@@ -166,6 +188,9 @@ def check_record(obj) -> tuple[str | None, str | None]:
     if "event" in obj:
         if obj["event"] != "end" or not _fits(obj.get("steps_run"), int):
             return None, "it is an event other than {\"event\": \"end\", \"steps_run\": a whole number}"
+        if not isinstance(obj.get("exception", ""), str):
+            return None, f"its \"exception\" is {_json_type(obj['exception'])}, expected a string (the exception " \
+                         "that stopped the run, as \"RuntimeError: message\")"
         return "end", None
     if "layers" not in obj and "reading" not in obj and "step" not in obj:
         keys = ", ".join(json.dumps(k) for k in list(obj)[:4]) or "no keys"
@@ -244,6 +269,18 @@ class LogTail:
         self.problems: list[dict] = []  # the first KEEP_PROBLEMS of them: {"line": n, "why": words}
         self.not_log: str | None = None  # the file is not a Monitor log: which line, what was expected
         self.preview: dict | None = None  # the newest report at the file's end, read first while a backlog is read
+        # more than one run in the file: the runs before the one kept ({"began": its first line, "reports": how many},
+        # the first KEEP_PROBLEMS of them; ``runs_before`` counts all), and where the kept run began (None: line 1)
+        self.runs_before = 0
+        self.earlier: list[dict] = []
+        self.began: dict | None = None  # {"line": n, "why": words}
+        # two monitors writing the file at once: where their steps first mixed, {"line", "step", "after"}; nothing
+        # after it is drawn (``mixed_skipped`` counts the reports left out)
+        self.mixed: dict | None = None
+        self.mixed_skipped = 0
+        self._last_step: int | None = None  # the newest step of the run kept
+        self._header_line: int | None = None  # a header read since the run's last report: on which line
+        self._end_line: int | None = None  # where the end line read last stands
         self._offset = 0
         self._partial = b""
         self._inode: tuple | None = None
@@ -352,16 +389,43 @@ class LogTail:
             if len(self.problems) < KEEP_PROBLEMS:
                 self.problems.append({"line": self.lines, "why": why})
             return
+        if self.mixed is not None:  # two monitors wrote from here on: which run a line belongs to cannot be told
+            self.mixed_skipped += kind == "report"
+            return
         if kind == "header":
             old = self.header.get("layers")
-            if self.total and old is not None and not set(old) <= set(obj["layers"]):
+            if self.header and self.ended is not None:  # a header after an end line: the next log, appended
+                self._restart_inside(f"line {self.lines} begins another run's log (a header after the end line on "
+                                     f"line {self._end_line})")
+            elif self.total and old is not None and not set(old) <= set(obj["layers"]):
                 # a header after reports that leaves out places named before: a new monitor began writing (a
                 # header the same monitor adds names every place seen so far)
                 self._restart_inside(f"line {self.lines} is a new header naming other layers")
             self.header = obj
+            self._header_line = self.lines
         elif kind == "end":
             self.ended = obj
+            self._end_line = self.lines
         else:
+            step = obj["step"]
+            if self._last_step is not None and step <= self._last_step:  # one monitor's steps only go up
+                if self._header_line is not None:  # a header, then the steps from the start: another run's log
+                    self._restart_inside(f"line {self._header_line} begins another run's log (a header, then step "
+                                         f"{step} on line {self.lines} after step {self._last_step})",
+                                         line=self._header_line)
+                elif self._repeats(obj):
+                    self.bad_lines += 1
+                    if len(self.problems) < KEEP_PROBLEMS:
+                        self.problems.append({"line": self.lines, "why": f"it repeats the report of step {step}, "
+                                              "read already (a line written twice is drawn once)"})
+                    return
+                else:
+                    self.mixed = {"line": self.lines, "step": step, "after": self._last_step}
+                    self.mixed_skipped = 1
+                    self.preview = None  # the file's newest report may be either monitor's
+                    return
+            self._last_step = step
+            self._header_line = None
             self.reports.append(obj)
             self.history.add(obj)
             if not obj.get("non_finite"):
@@ -369,8 +433,25 @@ class LogTail:
             self.total += 1
             self.ended = None  # a report after an end line: the run goes on
 
-    def _restart_inside(self, why: str) -> None:
-        """A new run begins further down the same file: its reports are counted from 0 again."""
+    def _repeats(self, obj: dict) -> bool:
+        """Whether report ``obj``, whose step does not follow the run's newest, is a report already read written
+        again (the same step with the same numbers), not another monitor's."""
+        point = point_of(0, obj)
+        for kept in reversed(self.history.recent):
+            if kept["step"] == point["step"]:
+                return {**kept, "index": 0} == point
+            if kept["step"] < point["step"]:
+                return False
+        return False
+
+    def _restart_inside(self, why: str, line: int | None = None) -> None:
+        """A new run begins further down the same file, on ``line`` (the line being read where None): its reports are
+        counted from 0 again, and the run before it is remembered by where it began and how many reports it had."""
+        self.runs_before += 1
+        if len(self.earlier) < KEEP_PROBLEMS:
+            self.earlier.append({"began": self.began["line"] if self.began else 1, "reports": self.total})
+        self.began = {"line": self.lines if line is None else line, "why": why}
+        self._last_step = None
         self.run += 1
         self.restarted = why
         self.reports.clear()
@@ -379,3 +460,29 @@ class LogTail:
         self.latest_finite = None
         self.total = 0
         self.ended = None
+
+    @property
+    def warnings(self) -> list[str]:
+        """What a reader of the charts must know about the file itself, in words: it holds more than one run (only
+        the latest is drawn), or two monitors wrote it at once (only the steps before they mixed are drawn)."""
+        out = []
+        if self.runs_before:
+            runs = self.runs_before + 1
+            earlier = "; ".join(f"from line {count(e['began'])}, {plural(e['reports'], 'sampled step')}"
+                                for e in self.earlier)
+            more = f"; and {plural(self.runs_before - len(self.earlier), 'more run')}" \
+                if self.runs_before > len(self.earlier) else ""
+            out.append(f"This log holds {runs} runs, one after the other: {self.began['why']}. The charts show the "
+                       f"latest, from line {count(self.began['line'])}; the run{'s' if self.runs_before > 1 else ''} "
+                       f"before it ({earlier}{more}) {'are' if self.runs_before > 1 else 'is'} not drawn, so no line "
+                       "joins two runs. Give each run a log of its own (Monitor(model, log=...) replaces the file it "
+                       "is given).")
+        if self.mixed is not None:
+            m = self.mixed
+            out.append(f"Two monitors wrote this log at once (two processes, or two Monitors given the same log=): "
+                       f"line {count(m['line'])} holds step {count(m['step'])} right after step {count(m['after'])}, "
+                       f"and one run's steps only go up. The charts show the {plural(self.total, 'sampled step')} "
+                       f"before line {count(m['line'])}; the {plural(self.mixed_skipped, 'report')} from there on "
+                       f"{'is' if self.mixed_skipped == 1 else 'are'} not drawn, since which run each belongs to "
+                       "cannot be told. Give each process its own log, such as log=f\"run{rank}.jsonl\".")
+        return out

@@ -48,6 +48,16 @@ def point_of(index: int, report: dict) -> dict:
             "dormant": dormant, "units": units}
 
 
+def _place_of(report: dict) -> str | None:
+    """Where a report that held a NaN or an inf says it first came: the monitor's first_non_finite place, else the
+    first layer that held one (by its name), else None."""
+    first = report.get("first_non_finite")
+    if isinstance(first, dict) and isinstance(first.get("place"), str):
+        return first["place"]
+    name = next((layer.get("name") for layer in report["layers"] if layer.get("non_finite")), None)
+    return f"layer '{name}'" if isinstance(name, str) else None
+
+
 HEALTH = ("dead", "saturated", "dormant")  # the unit-health counts a point holds per layer
 
 
@@ -153,8 +163,10 @@ class RunHistory:
         self.spans: list[list[int]] = []  # [first step, last step, how many steps held a NaN or an inf]
         self.non_finite = 0  # reports that held a NaN or an inf
         self.total = 0  # reports added
-        # the first report that held a NaN or an inf and the step of the report before it: where a monitor samples
-        # every k-th step, the run went bad somewhere after that earlier step, not necessarily at the one seen
+        # the first report that held a NaN or an inf, the step of the report before it (where a monitor samples
+        # every k-th step, the run went bad somewhere after that earlier step, not necessarily at the one seen) and
+        # where the monitor first met one (the page's banner says it for the whole run read so far, not for the
+        # newest report, whose own first_non_finite a log written by other means may leave out)
         self.first_seen: dict | None = None
 
     def kept(self, index: int) -> bool:
@@ -169,7 +181,8 @@ class RunHistory:
     def add(self, report: dict) -> None:
         point = point_of(self.total, report)
         if point["non_finite"] and self.first_seen is None:
-            self.first_seen = {"step": point["step"], "previous": self.recent[-1]["step"] if self.recent else None}
+            self.first_seen = {"step": point["step"], "previous": self.recent[-1]["step"] if self.recent else None,
+                               "place": _place_of(report)}
         if point["non_finite"]:
             self._mark(point["step"], after_one=bool(self.recent) and self.recent[-1]["non_finite"])
         self.recent.append(point)

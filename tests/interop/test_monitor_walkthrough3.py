@@ -207,8 +207,8 @@ def test_close_writes_the_end_line_and_a_report_after_it_reopens_the_run(tmp_pat
     assert tail.total == 1 and tail.ended == {"event": "end", "steps_run": 1}
     mon.close()  # once only
     assert sum(1 for line in log.read_text().splitlines() if json.loads(line).get("event") == "end") == 1
-    with log.open("a") as fh:  # a line after the end: the run goes on
-        fh.write(log.read_text().splitlines()[1] + "\n")
+    with log.open("a") as fh:  # a later step after the end: the run goes on (the same line again would be a repeat)
+        fh.write(json.dumps({**json.loads(log.read_text().splitlines()[1]), "step": 2}) + "\n")
     tail.poll()
     assert tail.ended is None and tail.total == 2
 

@@ -57,7 +57,7 @@ def test_the_first_report_with_a_nan_comes_with_the_sampled_step_before_it(tmp_p
     log = tmp_path / "run.jsonl"
     _sparse_nan_log(log)
     data = TestClient(_app(tmp_path, log)).get("/api/watch").json()
-    assert data["first_seen"] == {"step": 406, "previous": 401}
+    assert data["first_seen"] == {"step": 406, "previous": 401, "place": "module 'b'"}
 
 
 def test_a_run_that_never_held_a_nan_has_no_first_seen(tmp_path):
