@@ -5,7 +5,9 @@ Part of actlab.torch (interop/torch.py holds the Monitor and re-exports the publ
 from __future__ import annotations
 
 import contextlib
+import json
 import numbers
+import sys
 from pathlib import Path
 
 import torch
@@ -50,11 +52,45 @@ _WARMUP_STEPS = 2  # untimed: first calls allocate and pick kernels
 _CALIBRATION_PAIRS = 4  # then unsampled and sampled steps alternate, so a slow patch of the machine hits both
 
 
-def _end_log(path: Path, steps: list) -> None:
-    """The finaliser of a monitor with a log: appends the end line (never raises: it may run at exit)."""
+EXCEPTION_CHARS = 200  # the end line's "exception" field gives at most this much of the exception's message
+
+
+def _exception_words(exc: BaseException) -> str:
+    """How the end line names an exception: "<type name>: <message>", the message cut to EXCEPTION_CHARS."""
+    try:
+        message = str(exc)
+    except Exception:  # a broken __str__ must not stop the log from ending
+        message = ""
+    if len(message) > EXCEPTION_CHARS:
+        message = message[:EXCEPTION_CHARS - 3] + "..."
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+
+
+def _ends_a_run(exc: BaseException | None) -> bool:
+    """An exception that ends a run abnormally: not sys.exit() or sys.exit(0), nor a generator being closed."""
+    if exc is None or isinstance(exc, GeneratorExit):
+        return False
+    return not (isinstance(exc, SystemExit) and exc.code in (None, 0))
+
+
+def _end_log(path: Path, box: list) -> None:
+    """The finaliser of a monitor with a log: appends the end line (never raises: it may run at exit). ``box`` is
+    [steps run, the exception that ended the run's block or None, sys.last_value when the monitor was made]. Run at
+    the interpreter's exit after an uncaught exception (a script that crashed without close()), Python has set
+    sys.last_value: best effort, it is named too when no block recorded one."""
+    line = end_line(box[0])
+    exception = box[1]
+    last = getattr(sys, "last_value", None)
+    if exception is None and last is not None and last is not box[2] and not hasattr(sys, "ps1") \
+            and _ends_a_run(last):
+        exception = _exception_words(last)
+    if exception is not None:
+        record = json.loads(line)
+        record["exception"] = exception
+        line = json.dumps(record) + "\n"
     with contextlib.suppress(OSError):
         with path.open("a") as fh:
-            fh.write(end_line(steps[0]))
+            fh.write(line)
 
 
 def _what(value, whole: bool = False) -> str:

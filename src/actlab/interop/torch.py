@@ -43,6 +43,7 @@ import contextlib
 import json
 import math
 import statistics
+import sys
 import time
 import weakref
 from collections import deque
@@ -65,6 +66,8 @@ from ._monitor_base import (  # noqa: F401  (some re-exported: tests import them
     MAX_AUTO_EVERY,
     RELEARN_EVERY,
     _end_log,
+    _ends_a_run,
+    _exception_words,
     _is_number,
     _StepHandle,
     _what,
@@ -234,8 +237,10 @@ class Monitor(_Hooks, _Measures, _Weights, _Collecting, _Reporting):
             with self._log_path.open("w") as fh:  # a new log per monitor: the header names the layers
                 fh.write(self._header())
         # the log's last line says the run ended (the watch page shows it): written by close(), or when the monitor
-        # is collected or the interpreter exits; the step count is shared with the finaliser through this list
-        self._steps_box = [0]
+        # is collected or the interpreter exits; shared with the finaliser through this list: the step count, the
+        # exception that ended the run (a step's block or the `with Monitor` block raised; None while none did) and
+        # the uncaught exception Python held when the monitor was made (an older one is not this run's)
+        self._steps_box = [0, None, getattr(sys, "last_value", None)]
         self._closer = (weakref.finalize(self, _end_log, self._log_path, self._steps_box)
                         if self._log_path is not None else None)
         self._header_layers = len(self._layers)  # how many places the log's latest header names
@@ -260,6 +265,8 @@ class Monitor(_Hooks, _Measures, _Weights, _Collecting, _Reporting):
         # whether the last read found any gradient this step wrote (_weight_grad_norms)
         self._grad_marks: list | None = None
         self._grads_written = False
+        self._leftover: tuple | None = None  # the weights whose .grad was set as the forward began, and its norms
+        self._noted_leftover = False  # said once: a .grad held an earlier step's gradient (_note_leftover_gradients)
         self._known: tuple | None = None  # the places, in the order they ran, when the structure was last learned
         self._since_learned = 0  # sampled steps since then
         self._reuse = False  # this sampled step reuses the learned structure (no weighted-module hooks)
@@ -288,7 +295,10 @@ class Monitor(_Hooks, _Measures, _Weights, _Collecting, _Reporting):
     def __enter__(self) -> Monitor:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, kind, exc, traceback) -> None:
+        # the end line says whether the block ended by an exception, and which (one a step raised and the block
+        # caught is not how the run ended)
+        self._steps_box[1] = _exception_words(exc) if _ends_a_run(exc) else None
         self.close()
 
     def _header(self) -> str:
@@ -326,6 +336,14 @@ class Monitor(_Hooks, _Measures, _Weights, _Collecting, _Reporting):
         hooks = self._attach() if sample else []
         try:
             yield handle
+        except BaseException as exc:
+            # kept for the end line: a run that stops here ends its log saying so; a later step that ends normally
+            # clears it (the script caught the exception and went on)
+            if _ends_a_run(exc):
+                self._steps_box[1] = _exception_words(exc)
+            raise
+        else:
+            self._steps_box[1] = None
         finally:
             self._in_step = False
             for table, key in hooks:
