@@ -6,7 +6,8 @@ behind it, a remedy and the words. Every way a small network fails that the summ
 Finding; the Reading's status is the most serious finding. "healthy" needs positive evidence:
 finite gradients that reach every layer within a factor of 1e3 of the output layer's (weight
 gradients and, where measured, the signal passed back), and a training loss, and a test loss where
-there is one, clearly below chance.
+there is one, clearly below chance. A finite loss that has grown far above chance (DIVERGING_LOSS) reads
+"diverged" as a NaN does: its gradients are enormous, and no ratio or floor of them is read as vanishing.
 
 Chance is the loss of the best constant prediction for the head and the training labels
 (network.chance_loss). Every run starts near it, so for its first JUDGE_AFTER_STEPS updates a run
@@ -33,6 +34,15 @@ UNSCALED_INPUT_RMS = 100.0  # inputs whose root mean square is above this satura
 # cannot change a loss of that size, and a ratio of two such norms (4e-16 over 3e-20) means nothing. Ratios are
 # not read when the output layer's gradient is below the floor, and every norm below it reads "no gradient".
 GRAD_FLOOR = 1e-12
+# A run begins near chance. A loss above DIVERGING_LOSS x chance that is still rising is blowing up: W12's tanh MLP
+# under SGD at lr 0.3 went 10.9, 6.7, 8.7, 19, 30, 734, 1.3e4 (chance 10.2) and on to 7e13 by step 16; a ReLU
+# classifier at lr 50 went 1.6, 36, 2.1e4, 1e9 (chance 1.61). Healthy runs that wobble stay within a few times chance.
+# Rising: the latest of the recent sampled losses is above the first of them; a loss that stayed above the limit
+# over all of them counts too (a run blown up to a plateau). Where no losses are kept (actlab's engine reads one loss
+# a frame), a loss this far above chance after at least one update has risen, unless the inputs are unscaled (such a
+# run begins far above chance). Without a chance loss, a latest loss DIVERGING_LOSS times the smallest recent one,
+# and above the first, is the same evidence.
+DIVERGING_LOSS = 1e3
 
 
 def grad_floor(loss: float | None = None) -> float:
@@ -113,6 +123,9 @@ class RunSummary:
     reference_name: str = ""
     # what a dead unit's f' = 0 was measured on, in words (the lab: its training points; a monitor: sampled batches)
     dead_over: str = "on every training point"
+    # the latest sampled losses, oldest first, the last being this step's (a monitor keeps the last LOSS_BATCHES
+    # finite ones); None: not kept (actlab's engine reads one loss a frame)
+    recent_losses: tuple[float, ...] | None = None
 
     def name(self, i: int) -> str:
         """How the words name hidden layer i (0-based)."""
@@ -211,9 +224,16 @@ def grad_ratio(norm: float, last: float, floor: float = GRAD_FLOOR) -> float:
 
 def diagnose(s: RunSummary) -> Reading:
     """Every finding the summary supports, most serious first; see the module docstring."""
-    findings = [f for f in (_diverged(s), _unscaled(s), _no_gradient(s), _output_saturated(s)) if f is not None]
+    findings = [f for f in (_diverged(s), _diverging(s), _unscaled(s), _no_gradient(s), _output_saturated(s))
+                if f is not None]
     findings += _dead_layers(s)
     findings += [f for f in (_ratio(s), _signal_ratio(s), _learning(s), _generalising(s)) if f is not None]
+    if any(f.status == Status.DIVERGED for f in findings):
+        # a blown-up run's gradients are enormous: their ratios say nothing of vanishing, and the floor, which grows
+        # with the loss, nothing of round-off; "no gradient" stays only for norms below the loss-free floor
+        tiny = all(g == 0 or (math.isfinite(g) and abs(g) < GRAD_FLOOR) for g in _norms(s))
+        findings = [f for f in findings
+                    if f.status != Status.VANISHING and (f.status != Status.NO_GRADIENT or tiny)]
     seen, unique = set(), []
     for f in findings:  # the weight and signal ratios may both say vanishing: keep the first
         if f.status not in seen:
@@ -258,6 +278,53 @@ def _diverged(s: RunSummary) -> Finding | None:
                    f"Lower the learning rate (a tenth is a good first try), or use Adam; then {s.restart}.",
                    {"diverged_at_step": s.diverged_at_step, "last_finite_step": s.last_finite_step, "loss": s.loss,
                     "non_finite_layers": bad_grads})
+
+
+def diverging_loss(s: RunSummary) -> float | None:
+    """The latest loss when the run is blowing up (see DIVERGING_LOSS), else None."""
+    recent = [v for v in (s.recent_losses or ()) if math.isfinite(v)]
+    latest = recent[-1] if recent else s.loss
+    if latest is None or not math.isfinite(latest):
+        return None
+    chance = s.chance_loss if s.chance_loss is not None and math.isfinite(s.chance_loss) and s.chance_loss > 0 \
+        else None
+    if s.recent_losses is not None:
+        if len(recent) < 2:
+            return None
+        limit = DIVERGING_LOSS * (chance if chance is not None else min(recent))
+        # rose over the recent losses, or stayed far above chance over all of them (a run blown up to a plateau)
+        kept_up = chance is not None and min(recent) > limit
+        return latest if latest > limit and (latest > recent[0] or kept_up) else None
+    scaled = s.input_rms is None or not math.isfinite(s.input_rms) or s.input_rms <= UNSCALED_INPUT_RMS
+    if chance is None or not s.steps or not scaled:
+        return None
+    return latest if latest > DIVERGING_LOSS * chance else None
+
+
+_DIVERGING_REMEDY = ("Lower the learning rate (a tenth is a good first try) or clip the gradients' norm; check the "
+                     "initialisation (Xavier or He) and that the inputs are scaled to mean 0 and variance 1; then {}.")
+
+
+def _diverging(s: RunSummary) -> Finding | None:
+    latest = diverging_loss(s)
+    if latest is None:
+        return None
+    recent = [v for v in (s.recent_losses or ()) if math.isfinite(v)]
+    chance = s.chance_loss if s.chance_loss is not None and s.chance_loss > 0 else None
+    size = f"{latest:.3g}, {sci(latest / chance)} times chance ({chance:.3g})" if chance else f"{latest:.3g}"
+    if recent and latest > recent[0]:
+        how = f", and it rose over the last {len(recent)} sampled steps (from {recent[0]:.3g})"
+    elif recent:
+        how = (f", and it has stayed above {DIVERGING_LOSS:,.0f} times chance over the last {len(recent)} sampled "
+               "steps; every run begins near chance")
+    else:
+        how = f" after {s.steps:,} update{'' if s.steps == 1 else 's'}, and every run begins near chance"
+    norms = [g for g in _norms(s) if math.isfinite(g)]
+    grads = f"; the largest weight gradient's norm is {sci(max(norms))}" if norms else ""
+    return Finding(Status.DIVERGED, f"diverging: the loss has grown to {size}{how}{grads}",
+                   _DIVERGING_REMEDY.format(s.restart),
+                   {"loss": latest, "chance_loss": s.chance_loss, "recent_losses": recent or None,
+                    "diverging_loss": DIVERGING_LOSS, "largest_grad_norm": max(norms) if norms else None})
 
 
 def _off_layers(s: RunSummary) -> list[int]:

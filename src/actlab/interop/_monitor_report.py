@@ -237,7 +237,9 @@ class _Reporting:
             keeps_last_finite=False, restart=TORCH_RESTART,
             reference_name="" if reference == "the output layer" else reference,
             dead_over=f"on every point of {dead_span} sampled batches" if dead_span else "on every sampled batch",
-            loss_batches=loss_batches if judged is not None and math.isfinite(judged) else None)
+            loss_batches=loss_batches if judged is not None and math.isfinite(judged) else None,
+            # the monitor's latest finite sampled losses (the ones judged is the mean of), to see a loss blowing up
+            recent_losses=tuple(getattr(self, "_losses", ())))
         if output is None and order and set(order) <= frozen and not any(p.requires_grad
                                                                           for p in self.model.parameters()):
             reading = Reading((Finding(
