@@ -214,6 +214,27 @@ def sci(v: float) -> str:
     return f"{v:.1e}".replace("e-0", "e-").replace("e+0", "e")
 
 
+def share(ratio: float, whose: str) -> str:
+    """A gradient ratio against ``whose`` gradient in words: "0.9 of the output layer's", "47 times the output
+    layer's" (a ratio above 1 is not a share), "as much as" where the two are equal to the digits shown."""
+    if sci(ratio) == "1":
+        return f"as much as {whose}"
+    return f"{sci(ratio)} times {whose}" if ratio > 1 else f"{sci(ratio)} of {whose}"
+
+
+def percent_below(loss: float, chance: float) -> str:
+    """How far below chance a loss is, as a percentage that is never rounded up to 100% (0.000545 against 0.693 is
+    "99.9%"): only a loss of exactly 0 is 100% below."""
+    below = 1 - loss / chance
+    if loss == 0:
+        return "100%"
+    for digits in range(10):
+        text = f"{below * 100:.{digits}f}"
+        if float(text) < 100:
+            return f"{text}%"
+    return "just under 100%"
+
+
 def grad_ratio(norm: float, last: float, floor: float = GRAD_FLOOR) -> float:
     """||dW_l|| / ||dW_out||; NaN (shown as no number) when the output layer has no gradient: 0, or a norm below
     ``floor``, whose quotients are of round-off (0/0 is no ratio of 1, 4e-16 / 3e-20 no ratio of 1e4)."""
@@ -500,7 +521,8 @@ def _generalising(s: RunSummary) -> Finding | None:
 
 def _healthy_or_waiting(s: RunSummary) -> Finding:
     ratio = grad_ratio(s.layers[0].grad_norm, s.output_grad_norm) if s.layers else math.nan
-    flow = (f"gradients reach every layer ({s.weights_name(0)} gets {sci(ratio)} of {s.output_name}'s)"
+    whose = f"{s.output_name}'s"
+    flow = (f"gradients reach every layer ({s.weights_name(0)} gets {share(ratio, whose)})"
             if s.layers else "a linear model: no hidden layers")
     dead, total = sum(l.dead for l in s.layers), sum(l.width for l in s.layers)
     if dead:
@@ -510,8 +532,9 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
     if s.loss is None or s.chance_loss is None:
         return Finding(Status.FLOWING, flow, "", evidence)
     if _has_moved(s):
-        below = 1 - s.loss / s.chance_loss  # at least MOVED_FRACTION: said as it is, not as "well below"
-        return Finding(Status.HEALTHY, f"healthy: {flow}, and the loss is {below:.0%} below chance{_loss_text(s)}", "",
+        # at least MOVED_FRACTION: said as it is, not as "well below", and never rounded up to 100%
+        below = percent_below(s.loss, s.chance_loss)
+        return Finding(Status.HEALTHY, f"healthy: {flow}, and the loss is {below} below chance{_loss_text(s)}", "",
                        evidence)
     above = s.chance_loss > 0 and s.loss > (1 + MOVED_FRACTION) * s.chance_loss
     where = (f"the loss is {sci(s.loss / s.chance_loss)} times chance, above where a run begins" if above else
