@@ -127,11 +127,17 @@ function draw(report) {
   $("watch-notes").replaceChildren(...(report.notes || []).map((n) => cell("li", n)));
 }
 
+// While the page catches up on a backlog, it asks for the next answer as soon as one arrives, before drawing it: the
+// lab reads the next 4 MB of the log while the page draws, instead of each waiting for the other. At most one
+// answer is asked for ahead, so the page holds at most two answers (each at most 200,000 bytes of points).
+let ahead = null;  // the next answer, asked for ahead: a promise of { data } or { err }
+const ask = (since) => getJSON("/api/watch", { since }).then((data) => ({ data }), (err) => ({ err }));
+
 async function poll() {
-  let data;
-  try {
-    data = await getJSON("/api/watch", { since: view.next });
-  } catch (err) {
+  const answer = await (ahead ?? ask(view.next));
+  ahead = null;
+  const { data, err } = answer;
+  if (err) {
     if (err.status === 404) {  // the lab answered: it was started without a log (actlab lab), so nothing to follow
       $("watch-none").hidden = false; $("watch-body").hidden = true; $("status").textContent = "";
       document.body.dataset.ready = "true";
@@ -150,6 +156,7 @@ async function poll() {
     return;
   }
   view.run = data.run;
+  if (isReading(data)) ahead = ask(data.next);  // catching up: the next answer is read while this one is drawn
   $("watch-restart").textContent = restartNote;
   $("watch-restart").hidden = !restartNote;
   const sampled = `${count(data.total)} sampled step${data.total === 1 ? "" : "s"}`;
