@@ -373,8 +373,7 @@ def _no_gradient(s: RunSummary) -> Finding | None:
     elif off:
         names = ", ".join(s.name(i - 1) for i in off)
         why, remedy = (f": every unit of {names} is dead or saturated, so nothing passes back through it",
-                       "Use Leaky ReLU or GELU, a smaller learning rate or He initialisation, and scale the inputs "
-                       f"to mean 0 and variance 1; then {s.restart}.")
+                       f"{_off_remedy(s, off)}; scale the inputs to mean 0 and variance 1; then {s.restart}.")
     else:
         why, remedy = ("", f"Lower the learning rate, scale the inputs to mean 0 and variance 1, and {s.restart}.")
     tail = ("; it fits the training data, and nothing more can be learned" if learned else
@@ -424,6 +423,50 @@ def _dead_layer_numbers(s: RunSummary) -> list[int]:
     return [i + 1 for i, l in enumerate(s.layers) if l.width and l.dead == l.width]
 
 
+# Remedies name only changes that apply to the activations the summary's layers use (W12: an all-ReLU net was told to
+# use ReLU instead of sigmoid or tanh, a GELU net with dead units to use GELU).
+SQUASHING = frozenset({"sigmoid", "tanh", "hardtanh", "hardsigmoid", "softsign"})  # bounded: both tails flat
+ZERO_RECTIFIERS = frozenset({"relu", "relu6", "relu_squared"})  # f' exactly 0 for every negative input
+
+
+def _names(acts) -> str:
+    acts = sorted(acts)
+    return acts[0] if len(acts) == 1 else ", ".join(acts[:-1]) + f" and {acts[-1]}"
+
+
+def _vanishing_remedy(s: RunSummary) -> str:
+    """What shortens or steadies the chain of small factors, for the activations this network uses."""
+    acts = {l.activation for l in s.layers}
+    squash = acts & SQUASHING
+    steps = []
+    if squash:
+        keep = "it" if len(squash) == 1 else "them"
+        steps.append(f"ReLU, GELU or SiLU instead of {_names(squash)} (or, keeping {keep}, Xavier initialisation)")
+    if acts - SQUASHING:
+        steps.append(f"He initialisation{' for the other layers' if squash else ''}")
+    steps += ["residual connections or normalisation (LayerNorm or BatchNorm) between layers", "fewer layers"]
+    return f"Try {', '.join(steps[:-1])}, or {steps[-1]}; scale the inputs to mean 0 and variance 1."
+
+
+def _off_remedy(s: RunSummary, layers: list[int]) -> str:
+    """For hidden layers (1-based) whose every unit is dead or saturated: what brings units of their kind back."""
+    acts = {s.layers[i - 1].activation for i in layers}
+    parts = []
+    if acts & ZERO_RECTIFIERS:
+        parts.append(f"use Leaky ReLU or GELU instead of {_names(acts & ZERO_RECTIFIERS)}, whose units get no "
+                     "gradient once their input is negative on every point, or He initialisation")
+    if acts & SQUASHING:
+        parts.append(f"use ReLU, GELU or SiLU instead of {_names(acts & SQUASHING)}, which flattens out at both "
+                     "ends, or Xavier initialisation")
+    others = acts - ZERO_RECTIFIERS - SQUASHING
+    if others:  # GELU, SiLU, ELU...: f' is exactly 0 only where the input is so far out that it rounds to 0
+        parts.append(f"check the biases and the weights' initialisation (He suits {_names(others)}): every unit's "
+                     f"input sits so far into {_names(others)}'s flat tail that its slope rounds to 0; normalise the "
+                     "layer's inputs (LayerNorm or BatchNorm)")
+    text = "; ".join(parts) + "; a smaller learning rate keeps units from being pushed there"
+    return text[0].upper() + text[1:]
+
+
 def _dead_layers(s: RunSummary) -> list[Finding]:
     dead = _dead_layer_numbers(s)
     if not dead:
@@ -431,13 +474,7 @@ def _dead_layers(s: RunSummary) -> list[Finding]:
     names = ", ".join(s.name(i - 1) for i in dead)
     return [Finding(Status.DEAD_LAYER,
                     f"dead layer: every unit of {names} has derivative 0 {s.dead_over}, so no gradient "
-                    "passes below", "Use Leaky ReLU or GELU, a smaller learning rate, or He "
-                    f"initialisation; then {s.restart}.", {"dead_layers": dead})]
-
-
-_VANISHING_REMEDY = ("Use ReLU, GELU or SiLU instead of sigmoid or tanh, the initialisation made for the activation "
-                     "(He for the ReLU family, Xavier for tanh), or fewer layers; scale the inputs to mean 0 and "
-                     "variance 1.")
+                    f"passes below", f"{_off_remedy(s, dead)}; then {s.restart}.", {"dead_layers": dead})]
 
 
 def _ratio(s: RunSummary) -> Finding | None:
@@ -452,18 +489,17 @@ def _ratio(s: RunSummary) -> Finding | None:
         off = _off_layers(s)
         if off:  # every unit of a layer is off: that, not a long chain of small derivatives, stops the gradient
             k = off[0] - 1
-            rectifier = s.layers[k].activation in ("relu", "relu6")
-            remedy = (f"Use Leaky ReLU or GELU, a smaller learning rate, or He initialisation; then {s.restart}."
-                      if rectifier else _VANISHING_REMEDY)
+            rectifier = s.layers[k].activation in ZERO_RECTIFIERS
+            remedy = f"{_off_remedy(s, [off[0]])}; then {s.restart}."
             return Finding(Status.VANISHING, f"vanishing: no gradient reaches {first} while {out} gets "
                            f"{sci(s.output_grad_norm)}: every unit of {s.name(k)} is "
                            f"{'off' if rectifier else 'dead or saturated'} on this batch, so nothing passes back "
                            "through it", remedy, {**evidence, "off_layers": off})
         return Finding(Status.VANISHING, f"vanishing: no gradient reaches {first} while {out} gets "
-                       f"{sci(s.output_grad_norm)}", _VANISHING_REMEDY, evidence)
+                       f"{sci(s.output_grad_norm)}", _vanishing_remedy(s), evidence)
     if ratio < VANISHING_RATIO:
         return Finding(Status.VANISHING, f"vanishing: {first} gets {sci(ratio)} of {out}'s gradient",
-                       _VANISHING_REMEDY, evidence)
+                       _vanishing_remedy(s), evidence)
     return Finding(Status.EXPLODING, f"exploding: {first} gets {sci(ratio)} times {out}'s gradient",
                    "Use a smaller initialisation (Xavier or He) or a lower learning rate.", evidence)
 
@@ -479,7 +515,7 @@ def _signal_ratio(s: RunSummary) -> Finding | None:
         return None
     if ratio < VANISHING_RATIO:
         return Finding(Status.VANISHING, f"vanishing: the gradient passed back to {s.name(0)} is {sci(ratio)} of "
-                       f"the one at {s.signal_reference}", _VANISHING_REMEDY, evidence)
+                       f"the one at {s.signal_reference}", _vanishing_remedy(s), evidence)
     return Finding(Status.EXPLODING, f"exploding: the gradient passed back to {s.name(0)} is {sci(ratio)} times "
                    f"the one at {s.signal_reference}",
                    "Use a smaller initialisation (Xavier or He) or a lower learning rate.", evidence)
