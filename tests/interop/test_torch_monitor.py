@@ -185,7 +185,11 @@ def test_transformer_layers_say_what_they_hide():
     report = mon.report()
     assert [l.name for l in report.layers] == ["activation"] and report.layers[0].width == 32
     assert report.layers[0].weight_grad_norm == pytest.approx(float(layer.linear1.weight.grad.norm()), rel=1e-5)
-    assert any("fast path" in n for n in report.notes)
+    assert not any("fast path" in n for n in report.notes)  # in train mode there is none to skip (W12 item 9)
+    layer.eval()
+    with mon.step():
+        layer(torch.randn(2, 5, 16)).sum().backward()
+    assert sum("fast path" in n for n in mon.report().notes) == 1
 
 
 def test_a_nan_batch_is_reported_and_never_raises():

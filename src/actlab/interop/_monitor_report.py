@@ -59,10 +59,11 @@ class _Reporting:
             self.notes.append(f"{_group_names(names)} ({kind}) appl{'ies' if len(names) == 1 else 'y'} {fname} as "
                               f"a function: it is watched where it is called, on linear1's output ({as_module} "
                               "would make it a module)")
-        for kind, names in blocks.items():
-            self.notes.append(f"{_group_names(names)} ({kind}): in eval mode, while hooks are attached (sampled "
-                              "steps only), PyTorch skips the fast path it takes for inference; training is not "
-                              "affected")
+        # the fast-path note is said only of blocks in eval mode, now or on a later sampled step (W12: it was shown
+        # while training, when PyTorch takes no fast path anyway)
+        self._blocks = [(kind, name or "model", module) for name, module in self.model.named_modules()
+                        if isinstance(module, nn.TransformerEncoderLayer | nn.TransformerDecoderLayer)]
+        self._note_eval_blocks()
         self._unmatched = len(self._weighted) > 1
         # recurrent modules apply their non-linearities inside a fused kernel: no hook sees them
         self._opaque = [_opaque_words(name, module) for name, module in self.model.named_modules()
@@ -80,15 +81,34 @@ class _Reporting:
             self.notes.append(f"unknown activations: module {names} has no actlab record, so it runs unwatched (no "
                               "units, dead or saturated counts there); the weights before it are still read")
 
+    def _note_eval_blocks(self) -> None:
+        """The note on PyTorch's inference fast path, once, naming the transformer blocks that run in eval mode."""
+        evaluating = [(kind, name) for kind, name, module in self._blocks if not module.training]
+        if not evaluating:
+            return
+        self._blocks = []  # said once
+        by_kind: dict[str, list[str]] = {}
+        for kind, name in evaluating:
+            by_kind.setdefault(kind, []).append(name)
+        for kind, names in by_kind.items():
+            self.notes.append(f"{_group_names(names)} ({kind}): in eval mode, while hooks are attached (sampled "
+                              "steps only), PyTorch skips the fast path it takes for inference; the outputs are the "
+                              "same, and training is not affected")
+
     def _note_hidden(self, seen: list, order: list[str]) -> None:
+        if self._blocks:
+            self._note_eval_blocks()
         if self._unmatched:  # once, from the first sampled step's order: name where an activation may be hidden
             self._unmatched = False
             acts = [fixed[0] for _, fixed, _ in seen]
             # the way into a transformer block's feed-forward runs through its attention (a softmax): not bare
-            attended = {f"{n}.linear1" for n, m in self.model.named_modules()
-                        if isinstance(m, nn.TransformerEncoderLayer | nn.TransformerDecoderLayer)}
+            blocks = [n for n, m in self.model.named_modules()
+                      if isinstance(m, nn.TransformerEncoderLayer | nn.TransformerDecoderLayer)]
+            attended = {f"{n}.linear1" for n in blocks}
+            # a block's feed-forward ends in linear2, then the residual and a LayerNorm: no activation belongs there
+            ends = {f"{n}.linear2" for n in blocks}
             bare = [(a, b) for a, b in zip(order, order[1:], strict=False)
-                    if b not in attended
+                    if b not in attended and a not in ends
                     and not any(self._weight_order[a] < o < self._weight_order[b] for o in acts)]
             if bare:
                 pairs = "; ".join(f"{a} -> {b}" for a, b in bare[:5])
@@ -110,8 +130,14 @@ class _Reporting:
                 self.notes[self._functional_note] = note
         if not seen and order and not self._noted_none:  # a forward ran (a step with none says so elsewhere)
             self._noted_none = True
-            self.notes.append("no activation found: neither an activation module (nn.ReLU, nn.GELU, ...) nor an "
-                              "activation function (F.relu, F.gelu, torch.tanh, ...) ran in the model's forward")
+            if self._unknown:  # those did run: the note on unknown activations names them
+                self.notes.append("no watched activation found: the only activation modules in the model are the "
+                                  "unknown ones named above, and no activation function actlab knows (F.relu, "
+                                  "F.gelu, torch.tanh, ...) ran in the model's forward")
+            else:
+                self.notes.append("no activation found: neither an activation module (nn.ReLU, nn.GELU, ...) nor "
+                                  "an activation function (F.relu, F.gelu, torch.tanh, ...) ran in the model's "
+                                  "forward")
 
     def _built(self) -> MonitorReport:
         if self._last is None and self._pending is not None:
@@ -279,7 +305,7 @@ class _Reporting:
                 {}),))
         else:
             reading = diagnose(summary) if rows or (len(self._weighted) <= 1 and not self._opaque) else \
-                _unwatched_reading(self._opaque, _loss_text(summary))
+                _unwatched_reading(self._opaque, _loss_text(summary), self._unknown)
         exploding = _exploding_activations(forward_stds)
         if exploding is not None and reading.status != Status.UNWATCHED:  # placed by seriousness
             rank = list(Status)

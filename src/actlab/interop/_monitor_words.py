@@ -130,16 +130,25 @@ def _opaque_words(name: str, module: nn.Module) -> str:
     return f"'{name or 'model'}' ({kind}) applies {inside} inside one fused kernel"
 
 
-def _unwatched_reading(opaque: list[str], loss_text: str) -> Reading:
+def _unwatched_reading(opaque: list[str], loss_text: str, unknown: list[tuple[str, str]] = ()) -> Reading:
     """The monitor saw no activation while the model has some it cannot reach: never 'a linear model'."""
-    where = (("; ".join(opaque[:3]) + (" ..." if len(opaque) > 3 else "") + ", which the monitor cannot hook")
-             if opaque else "no activation module or function it knows ran, so the model's non-linearity is "
-             "applied by other means (a custom autograd Function, a C++ kernel: the notes say between which layers)")
+    ran = ", ".join(f"'{n}' ({k})" for n, k in unknown[:3]) + (" ..." if len(unknown) > 3 else "")
+    has = "has" if len(unknown) == 1 else "have"
+    if opaque:
+        where = "; ".join(opaque[:3]) + (" ..." if len(opaque) > 3 else "") + ", which the monitor cannot hook"
+        if unknown:
+            where += f"; {ran} {has} no actlab record"
+    elif unknown:
+        where = f"its activation module{'' if len(unknown) == 1 else 's'}, {ran}, {has} no actlab record"
+    else:
+        where = ("no activation module or function it knows ran, so the model's non-linearity is applied by other "
+                 "means (a custom autograd Function, a C++ kernel: the notes say between which layers)")
     return Reading((Finding(Status.UNWATCHED, f"unwatched: the monitor cannot see this model's activations: {where}; "
-                            "it reads the loss and the weight gradients of the linear layers, but nothing here says "
+                            "the table has a row for each watched activation, so it is empty, and nothing here says "
                             f"whether units are dead or saturated or whether gradients vanish{loss_text}",
                             "" if opaque else "To have it watched, apply the activation with a torch module or "
-                            "function (nn.ReLU, F.gelu, torch.tanh, ...).", {"unwatched": opaque}),))
+                            "function that actlab knows (nn.ReLU, F.gelu, torch.tanh, ...).",
+                            {"unwatched": opaque, "unknown": [n for n, _ in unknown]}),))
 
 
 @dataclass(frozen=True)
