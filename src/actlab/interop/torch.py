@@ -39,7 +39,6 @@ The per-layer summary feeds readings.diagnose(), the same function that reads ac
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import statistics
@@ -47,7 +46,6 @@ import sys
 import time
 import weakref
 from collections import deque
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -101,6 +99,28 @@ __all__ = ["LayerStats", "Monitor", "MonitorReport", "RecipeModule", "TorchSourc
 # --- the monitor ----------------------------------------------------------------------------
 
 
+_SETTLED_PAIRS = 16  # every="auto"'s cost note is provisional until this many sampled steps were timed
+
+
+_BASE_STEPS = 8  # every="auto" compares a sampled step with the median of the unsampled steps just before it, this many
+
+
+class _Step:
+    """What ``mon.step()`` returns: a context whose unsampled path is two method calls and a counter (a generator-based
+    context manager cost about 4 us a step on its own, W12 saw 15-30 us a step on a 126 us model)."""
+
+    __slots__ = ("mon", "handle", "sample", "timed", "w0", "t0", "outside", "first", "places", "hooks")
+
+    def __init__(self, mon: Monitor) -> None:
+        self.mon = mon
+
+    def __enter__(self) -> _StepHandle:
+        return self.mon._enter(self)
+
+    def __exit__(self, kind, exc, traceback) -> None:
+        self.mon._exit(self, exc)
+
+
 class Monitor(_Hooks, _Measures, _Weights, _Collecting, _Reporting):
     """Watches a PyTorch model's activations and gradients while it trains, and says in words how they are doing.
 
@@ -114,8 +134,10 @@ class Monitor(_Hooks, _Measures, _Weights, _Collecting, _Reporting):
         print(mon.report())
         mon.close()                          # ends the log (also done when the monitor is collected)
 
-    Only sampled steps are measured: hooks are attached for that step and taken off after it, so the steps in
-    between cost almost nothing and compiled or eval fast paths are left alone.
+    Only sampled steps are measured: hooks are attached for that step and taken off after it, so compiled or eval
+    fast paths are left alone and a step in between costs only the monitor's bookkeeping: about 2 us of CPU inside
+    the monitor, 7 us from outside `with mon.step()` on W12's tiny model (126 us steps, load 6: 5% there; 13 us
+    before the step became a plain context object). every="auto" counts that cost on every step.
 
     Args:
         model: the torch.nn.Module to watch (or torch.compile(model): the model inside it is watched). Every
@@ -183,6 +205,9 @@ class Monitor(_Hooks, _Measures, _Weights, _Collecting, _Reporting):
         self.every: int | None = every if isinstance(every, int) else None
         self.calibrated_cost: float | None = None  # every="auto": the share of a step spent sampling (upper end)
         self.sampled_extra: float | None = None  # every="auto": a sampled step's extra time over an unsampled one's
+        # every="auto": the monitor's own time on an unsampled step, as a share of the step (upper end) and in seconds
+        self.fixed_cost: float | None = None
+        self.fixed_seconds: float | None = None
         self._auto = every == "auto"
         self.step_count = 0
         self._last_sample = -1
@@ -190,7 +215,8 @@ class Monitor(_Hooks, _Measures, _Weights, _Collecting, _Reporting):
         # every="auto": each sampled step's extra time as a share of the unsampled steps just before it (a local
         # comparison: a shared machine's load drifts between samples); on a CPU the interval keeps following them,
         # on an accelerator only the first steps are timed (a timing there needs a synchronisation)
-        self._times: dict[str, deque] = {"base": deque(maxlen=8), "extra": deque(maxlen=32)}
+        self._times: dict[str, deque] = {"base": deque(maxlen=_BASE_STEPS), "extra": deque(maxlen=32),
+                                         "own": deque(maxlen=_BASE_STEPS), "fixed": deque(maxlen=32)}
         self._recalibrate = all(p.device.type == "cpu" for p in model.parameters())
         # a CPU model: its sums take the compiled passes, loaded in a background thread (numba's import took 3.7-6.5 s
         # under load, which Monitor() used to wait for); the torch path makes the same sums until they are ready
@@ -317,50 +343,116 @@ class Monitor(_Hooks, _Measures, _Weights, _Collecting, _Reporting):
             return s - self._last_sample >= self.every
         return s % self.every == 0
 
-    @contextlib.contextmanager
-    def step(self) -> Iterator[_StepHandle]:
+    def step(self) -> _Step:
         """One training step: forward, loss and backward go inside; the optimiser step may go after."""
+        st = _Step(self)
+        if self._auto:  # the monitor's own time on this step starts here (_enter)
+            st.w0 = time.perf_counter()
+        return st
+
+    def _timed(self) -> bool:
+        """Whether this unsampled step is timed for every="auto": while calibrating, every step after the warm-up;
+        after, on a CPU, only the unsampled steps a sampled step is compared with (the last _BASE_STEPS before it);
+        an untimed step costs the monitor a counter's update and little else."""
+        if not self._auto or self.step_count < _WARMUP_STEPS:
+            return False
+        if self.every is None:
+            return True
+        return self._recalibrate and self._last_sample + self.every - self.step_count <= _BASE_STEPS
+
+    def _enter(self, st: _Step) -> _StepHandle:
         if self._in_step:
             raise RuntimeError("mon.step() is already open: steps do not nest. Open one `with mon.step()` per "
                                "training step, with the forward, the loss and loss.backward() inside it")
-        handle = _StepHandle()
         self._in_step = True
-        sample = self._should_sample()
-        if sample:
-            self._last_sample = self.step_count
+        st.handle = handle = _StepHandle()
+        st.sample = sample = self._should_sample()
+        if not sample:
+            st.timed = self._timed()
+            if st.timed:
+                self._sync()
+                st.t0 = t0 = time.perf_counter()
+                st.outside = t0 - st.w0  # the monitor's own time in this step, before the block
+            return handle
+        st.timed = True
+        self._last_sample = self.step_count
         # a one-off step: the first sampled step (the search for activation functions, first allocations) or one that
         # finds a new place; its time says nothing about what the sampled steps after it cost
-        first, places = self.sampled_steps == 0, len(self._layers)
+        st.first = self.sampled_steps == 0
+        st.places = len(self._layers)
         self._sync()
-        t0 = time.perf_counter()  # before the hooks are attached: attaching them is part of a sampled step's cost
-        hooks = self._attach() if sample else []
-        try:
-            yield handle
-        except BaseException as exc:
-            # kept for the end line: a run that stops here ends its log saying so; a later step that ends normally
-            # clears it (the script caught the exception and went on)
-            if _ends_a_run(exc):
-                self._steps_box[1] = _exception_words(exc)
-            raise
-        else:
+        st.t0 = time.perf_counter()  # before the hooks are attached: attaching them is part of a sampled step's cost
+        st.hooks = self._attach()
+        return handle
+
+    def _exit(self, st: _Step, exc: BaseException | None) -> None:
+        t1 = time.perf_counter() if st.timed else 0.0
+        # kept for the end line: a run that stops here ends its log saying so; a later step that ends normally clears
+        # it (the script caught the exception and went on)
+        if exc is None:
             self._steps_box[1] = None
-        finally:
-            self._in_step = False
-            for table, key in hooks:
+        elif _ends_a_run(exc):
+            self._steps_box[1] = _exception_words(exc)
+        self._in_step = False
+        if st.sample:
+            for table, key in st.hooks:
                 table.pop(key, None)
             self._leave_mode()
-            if sample:
-                self._collect(handle)
+            self._collect(st.handle)
+        elif self._mode is not None:
+            self._leave_mode()
+        if st.timed:
             self._sync()
-            self._calibrate(sample, time.perf_counter() - t0, one_off=first or len(self._layers) != places)
-            self.step_count += 1
-            self._steps_box[0] = self.step_count
+            t2 = time.perf_counter()
+            self._calibrate(st.sample, t2 - st.t0, one_off=st.sample and (st.first or len(self._layers) != st.places),
+                            own=None if st.sample else st.outside + time.perf_counter() - t1)
+        self.step_count += 1
+        self._steps_box[0] = self.step_count
+
+    def _cost_note(self) -> str:
+        """every="auto"'s choice in words (this replaces _Reporting's, which knew no fixed cost): the monitor's own
+        cost on every step, what one sampled step costs, what the two come to over the interval (the amortised
+        overhead, the figure the budget is about), whether that is within the budget, and, where it is not, an
+        interval that would be, or that none would. Said to be provisional while few sampled steps were timed."""
+        extra, cost, budget, every = self.sampled_extra, self.calibrated_cost, self.budget, self.every
+        fixed = self.fixed_cost or 0.0
+        one = (f"a sampled step takes about {1 + extra:.3g} times as long as an unsampled one" if extra >= 1 else
+               f"a sampled step takes about {extra:.1%} longer than an unsampled one")
+        head = f"every='auto' samples every {every} steps: {one}"
+        if self.fixed_seconds:
+            head += (f", and the monitor's own work on every step, sampled or not, takes about "
+                     f"{self.fixed_seconds * 1e6:.2g} us ({fixed:.1%} of an unsampled step)")
+        spread = (f"spread over {every} steps that adds about {cost:.1%} to the average step's time"
+                  + (" (its own work on every step included)" if self.fixed_seconds else ""))
+        timed = len(self._times["extra"])
+        settle = (f"; provisional: {timed} sampled steps timed so far, the figures settle after about "
+                  f"{_SETTLED_PAIRS}" if timed < _SETTLED_PAIRS else "")
+        aim = (f"auto aims at {AUTO_AIM * budget:.1%}, {AUTO_AIM:.0%} of the budget, leaving the rest for what its "
+               "timing inside the block misses")
+        if cost <= budget:
+            return (f"{head}; {spread}, within the {budget:.0%} budget (figures at the upper end of their measured "
+                    f"range; {aim}){settle}")
+        if fixed >= budget:  # no interval helps: the steps in between alone cost more than the budget
+            return (f"{head}; {spread}, over the {budget:.0%} budget, and no interval can keep within it: the "
+                    f"monitor's own work on every step ({fixed:.1%}) is already above it, since the model's steps are "
+                    f"very short; sampling less often brings the cost down towards {fixed:.1%}, never under it; "
+                    f"'auto' samples every {MAX_AUTO_EVERY} steps so that the readings stay fresh{settle}")
+        # the interval that would keep within the budget: with auto's margin where the fixed cost leaves room for it
+        margin = AUTO_AIM * budget > fixed
+        room = (AUTO_AIM * budget if margin else budget) - fixed
+        keep = math.ceil(extra / room - 1e-9)  # 54 / 0.015 is 3600.0000000000005 in floating point
+        within = (f"would keep within the budget with auto's margin ({aim})" if margin else
+                  f"would keep just within the budget, with no margin: the monitor's own work on every step takes "
+                  f"{fixed:.1%} of it")
+        return (f"{head}; {spread}, over the {budget:.0%} budget: the model's steps are short next to the hooks' "
+                f"cost, and 'auto' samples at least every {MAX_AUTO_EVERY} steps so that the readings stay fresh; "
+                f"Monitor(model, every={keep}) {within}, with readings {keep} steps apart{settle}")
 
     def _sync(self) -> None:
         if self._auto and self.every is None and torch.cuda.is_available():  # timing a GPU step needs a sync
             torch.cuda.synchronize()
 
-    def _calibrate(self, sampled: bool, seconds: float, one_off: bool = False) -> None:
+    def _calibrate(self, sampled: bool, seconds: float, one_off: bool = False, own: float | None = None) -> None:
         """every="auto": each sampled step's time against the unsampled steps just before it (a local comparison:
         a shared machine speeds up and slows down between samples; a base kept from long ago made a sped-up
         machine's sampled steps look free, and every=1 then had no unsampled step left to correct it). The interval
@@ -372,21 +464,29 @@ class Monitor(_Hooks, _Measures, _Weights, _Collecting, _Reporting):
         finds a new place) is left out: counted, it put 'a sampled step takes 667 times as long' in the report."""
         if not self._auto or self.step_count < _WARMUP_STEPS or (self.every is not None and not self._recalibrate):
             return
-        base = self._times["base"]
+        base, own_times = self._times["base"], self._times["own"]
         if not sampled:
             base.append(seconds)
+            own_times.append(own or 0.0)
             return
         if not base:
             return
         if one_off:
             base.clear()
+            own_times.clear()
             return
         reference = statistics.median(base)
+        own_median = statistics.median(own_times)
         base.clear()  # the next sampled step is compared with the unsampled steps after this one only
+        own_times.clear()
         if reference <= 0:
             return
         extras = self._times["extra"]
         extras.append(seconds / reference - 1)
+        # the monitor's own time on an unsampled step (entering and leaving the block), as a share of the step: paid
+        # on every step, sampled or not, so no interval takes it back (W12: 15-30 us on a 126 us step)
+        self._times["fixed"].append(own_median / reference)
+        self.fixed_seconds = own_median
         if len(extras) >= _CALIBRATION_PAIRS:
             # a sampled step is one timing, not a median like its reference: on a loaded machine one of them now and
             # then takes several times as long (8.3 and 12.3 against a run of 0.9-1.7 on a small MLP); each extra is
@@ -397,11 +497,17 @@ class Monitor(_Hooks, _Measures, _Weights, _Collecting, _Reporting):
             held = [min(e, mid + 5 * spread) for e in extras]
             upper = statistics.fmean(held) + 3 * statistics.stdev(held) / math.sqrt(len(held))
             upper = max(upper, 0.0)
-            # never sample so rarely that the readings go stale: a model whose step is tiny next to the hooks' cost
-            # is sampled every MAX_AUTO_EVERY steps, over budget, and the report says so
-            self.every = min(max(_MIN_AUTO_EVERY, math.ceil(upper / (AUTO_AIM * self.budget) - 1e-9)),
-                             MAX_AUTO_EVERY)
+            fixed = list(self._times["fixed"])
+            fixed_upper = max(statistics.fmean(fixed) + 3 * statistics.stdev(fixed) / math.sqrt(len(fixed)), 0.0)
+            # what the sampled steps may spend, spread over the interval, once the fixed cost is paid; never sample so
+            # rarely that the readings go stale: a model whose step is tiny next to the hooks' cost (or next to the
+            # monitor's fixed cost alone) is sampled every MAX_AUTO_EVERY steps, over budget, and the report says so
+            room = AUTO_AIM * self.budget - fixed_upper
+            self.every = (min(max(_MIN_AUTO_EVERY, math.ceil(upper / room - 1e-9)), MAX_AUTO_EVERY) if room > 0 else
+                          MAX_AUTO_EVERY)
             self.sampled_extra = upper
-            self.calibrated_cost = upper / self.every  # amortised: one sampled step's extra spread over the interval
+            self.fixed_cost = fixed_upper
+            # amortised: the fixed cost of every step, and one sampled step's extra spread over the interval
+            self.calibrated_cost = fixed_upper + upper / self.every
 
 
