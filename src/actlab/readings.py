@@ -18,11 +18,19 @@ not epochs: an update is what moves the weights (the playground's default run ma
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from enum import StrEnum
 
-from . import _html
-from ._json import jsonable
+from .reading_record import (  # noqa: F401  (re-exported: every face imports them from readings)
+    _ORDER,
+    FAILURES,
+    Finding,
+    LayerSummary,
+    Reading,
+    RunSummary,
+    Status,
+    percent_below,
+    sci,
+    share,
+)
 
 VANISHING_RATIO = 1e-3  # layer 1 gets under 1e-3 of the output layer's gradient
 EXPLODING_RATIO = 1e3
@@ -50,189 +58,6 @@ def grad_floor(loss: float | None = None) -> float:
     if loss is None or not math.isfinite(loss) or loss <= 1:
         return GRAD_FLOOR
     return GRAD_FLOOR * loss
-
-
-class Status(StrEnum):
-    """Most serious first: a Reading's status is the first of these that its findings contain."""
-
-    DIVERGED = "diverged"
-    UNSCALED_INPUTS = "unscaled_inputs"
-    NO_GRADIENT = "no_gradient"
-    OUTPUT_SATURATED = "output_saturated"
-    DEAD_LAYER = "dead_layer"
-    EXPLODING = "exploding"
-    VANISHING = "vanishing"
-    NOT_LEARNING = "not_learning"
-    NOT_GENERALISING = "not_generalising"  # the training loss moved, the test loss did not
-    STARTING = "starting"  # gradients flow; too early to say whether it learns
-    FLOWING = "flowing"  # gradients flow; no loss to judge (a network at initialisation)
-    UNWATCHED = "unwatched"  # the backend cannot see the model's activations (a fused recurrent kernel, ...)
-    HEALTHY = "healthy"
-
-
-_ORDER = {s: i for i, s in enumerate(Status)}
-FAILURES = frozenset({Status.DIVERGED, Status.UNSCALED_INPUTS, Status.NO_GRADIENT, Status.OUTPUT_SATURATED,
-                      Status.DEAD_LAYER, Status.EXPLODING, Status.VANISHING, Status.NOT_LEARNING,
-                      Status.NOT_GENERALISING})
-
-
-@dataclass(frozen=True)
-class LayerSummary:
-    """One hidden layer, as any backend can measure it."""
-
-    activation: str
-    width: int
-    grad_norm: float  # ||dL/dW|| of the layer's weights
-    dead: int = 0  # units with f' = 0 on every sample
-    saturated: int = 0  # units whose mean |f'| is below 1% of the maximum (dead ones included)
-    signal_norm: float | None = None  # ||dL/dz|| (or ||dL/da||): the gradient passed back to the layer
-    label: str = ""  # how the words name it ("layer 2", "module 'encoder.3'"); empty: "layer k"
-    weights: str = ""  # how the words name its weights where they are not the label's ("'fc1.weight'"); empty: label
-
-
-@dataclass(frozen=True)
-class RunSummary:
-    """What the reading is computed from. Loss, chance and epochs are None for a network that is
-    measured without training (the lesson's vanishing-gradient chart)."""
-
-    layers: tuple[LayerSummary, ...]  # hidden layers, input side first
-    output_grad_norm: float  # ||dL/dW|| of the output layer
-    loss: float | None = None
-    chance_loss: float | None = None
-    epochs: int | None = None
-    steps: int | None = None  # minibatch updates so far
-    output_stuck_fraction: float | None = None  # samples the output gets wrong while its f' is ~0 (MSE heads)
-    diverged_at_step: int | None = None
-    # the sampled step before diverged_at_step whose numbers were finite: below diverged_at_step - 1 the steps between
-    # were not sampled, so diverged_at_step is where the NaN was first seen, not where it began (None: not known)
-    last_finite_step: int | None = None
-    output_signal_norm: float | None = None  # the signal norm that layer signals are compared with
-    signal_reference: str = "the output layer"  # what output_signal_norm belongs to, in words
-    test_loss: float | None = None
-    test_chance_loss: float | None = None
-    input_rms: float | None = None  # root mean square of the inputs
-    has_output_head_saturation: bool = False  # the head can saturate (MSE on a tanh or sigmoid output)
-    keeps_last_finite: bool = True  # actlab's engine stops at a non-finite loss; a watched torch model does not
-    # how a remedy says "start again": the lab's Reset button; a script re-initialises its weights
-    restart: str = "reset"
-    # the loss is the mean over this many recent batches (a monitor judges learning on more than one batch's loss);
-    # None: one loss, as given
-    loss_batches: int | None = None
-    # what the weight-gradient ratios are taken against, in words, where it is not the output layer (a monitor whose
-    # model's output layer is frozen measures against the last trained layer)
-    reference_name: str = ""
-    # what a dead unit's f' = 0 was measured on, in words (the lab: its training points; a monitor: sampled batches)
-    dead_over: str = "on every training point"
-    # the latest sampled losses, oldest first, the last being this step's (a monitor keeps the last LOSS_BATCHES
-    # finite ones); None: not kept (actlab's engine reads one loss a frame)
-    recent_losses: tuple[float, ...] | None = None
-
-    def name(self, i: int) -> str:
-        """How the words name hidden layer i (0-based)."""
-        return self.layers[i].label or f"layer {i + 1}"
-
-    def weights_name(self, i: int) -> str:
-        """How the words name hidden layer i's weights, which the weight-gradient ratios are of."""
-        return self.layers[i].weights or self.name(i)
-
-    @property
-    def output_name(self) -> str:
-        # not "layer N+1": the layer tables list the hidden layers only, so that number is nowhere on screen
-        return self.reference_name or "the output layer"
-
-
-@dataclass(frozen=True)
-class Finding:
-    status: Status
-    words: str
-    remedy: str
-    evidence: dict = field(default_factory=dict)
-
-    def to_dict(self) -> dict:
-        return {"status": self.status.value, "words": self.words, "remedy": self.remedy,
-                "evidence": jsonable(self.evidence)}
-
-    def __str__(self) -> str:
-        return f"{self.status.value}: {self.words}"
-
-    def _repr_html_(self) -> str:
-        return _html.key_value_table([("status", self.status.value), ("reading", self.words),
-                                      ("remedy", self.remedy or None), *self.evidence.items()], caption="Finding")
-
-
-@dataclass(frozen=True)
-class Reading:
-    """The verdict on a network: its most serious finding first, then the rest."""
-
-    findings: tuple[Finding, ...]
-
-    @property
-    def status(self) -> Status:
-        return self.findings[0].status
-
-    @property
-    def words(self) -> str:
-        return self.findings[0].words
-
-    @property
-    def remedy(self) -> str:
-        return self.findings[0].remedy
-
-    @property
-    def evidence(self) -> dict:
-        return self.findings[0].evidence
-
-    @property
-    def is_failure(self) -> bool:
-        return self.status in FAILURES
-
-    def to_dict(self) -> dict:
-        return {"status": self.status.value, "words": self.words, "remedy": self.remedy,
-                "evidence": jsonable(self.evidence), "is_failure": self.is_failure,
-                "findings": [f.to_dict() for f in self.findings]}
-
-    def __str__(self) -> str:
-        return self.words
-
-    def _repr_html_(self) -> str:
-        """The reading, its remedy and evidence, then every other finding (a notebook shows this table)."""
-        rows = [("status", self.status.value), ("reading", self.words), ("remedy", self.remedy or None),
-                *self.evidence.items()]
-        others = [(f.status.value, f.words) for f in self.findings[1:]]
-        also = _html.grid(("also", "reading"), others) if others else ""
-        return _html.key_value_table(rows, caption="Reading" + (" (a failure)" if self.is_failure else "")) + also
-
-
-def sci(v: float) -> str:
-    """1.2e-7 style, for ratios in sentences."""
-    if not math.isfinite(v):
-        return str(v)
-    if v == 0:
-        return "0"
-    if 0.01 <= abs(v) < 1000:
-        return f"{v:.2g}"
-    return f"{v:.1e}".replace("e-0", "e-").replace("e+0", "e")
-
-
-def share(ratio: float, whose: str) -> str:
-    """A gradient ratio against ``whose`` gradient in words: "0.9 of the output layer's", "47 times the output
-    layer's" (a ratio above 1 is not a share), "as much as" where the two are equal to the digits shown."""
-    if sci(ratio) == "1":
-        return f"as much as {whose}"
-    return f"{sci(ratio)} times {whose}" if ratio > 1 else f"{sci(ratio)} of {whose}"
-
-
-def percent_below(loss: float, chance: float) -> str:
-    """How far below chance a loss is, as a percentage that is never rounded up to 100% (0.000545 against 0.693 is
-    "99.9%"): only a loss of exactly 0 is 100% below."""
-    below = 1 - loss / chance
-    if loss == 0:
-        return "100%"
-    for digits in range(10):
-        text = f"{below * 100:.{digits}f}"
-        if float(text) < 100:
-            return f"{text}%"
-    return "just under 100%"
 
 
 def grad_ratio(norm: float, last: float, floor: float = GRAD_FLOOR) -> float:
