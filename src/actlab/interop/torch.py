@@ -338,7 +338,10 @@ class Monitor(_Hooks, _Measures, _Weights, _Collecting, _Reporting):
     def _should_sample(self) -> bool:
         s = self.step_count
         if self._auto and self.every is None:  # calibrating: warm-up, then unsampled and sampled in turn
-            return s >= _WARMUP_STEPS and (s - _WARMUP_STEPS) % 2 == 1
+            # a compiled model's first step is sampled: Dynamo compiles the forward as it first runs, and code
+            # compiled with no hook attached never calls one later (it does not guard on module hooks), so an
+            # unsampled first step left every sampled step after it blind (0 layers read, M10)
+            return (s == 0 and self._compiled) or (s >= _WARMUP_STEPS and (s - _WARMUP_STEPS) % 2 == 1)
         if self._auto:  # counted from the last sample, so a new interval never puts two samples side by side
             return s - self._last_sample >= self.every
         return s % self.every == 0
