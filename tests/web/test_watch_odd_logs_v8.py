@@ -178,3 +178,53 @@ def test_the_place_of_a_nan_without_first_non_finite_is_its_layer():
     bad["first_non_finite"] = None
     history.add(bad)
     assert history.first_seen == {"step": 5, "previous": None, "place": "layer 'fc1.act'"}
+
+
+# -- the route and the terminal say the same ------------------------------------------------------------------------
+
+
+def test_the_route_carries_the_warnings_and_the_exception(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from actlab.web.app import create_app
+
+    log = tmp_path / "concat.jsonl"
+    write_run(log, NAMES, range(1, 4))
+    with log.open("a") as fh:
+        fh.write(lines({"event": "end", "steps_run": 3}))
+    write_run(log, NAMES, range(1, 3), mode="a")
+    with log.open("a") as fh:
+        fh.write(lines({"event": "end", "steps_run": 2, "exception": "KeyError: 'x'"}))
+    data = TestClient(create_app(db_path=tmp_path / "p.sqlite3", watch_log=log,
+                                 allow_hosts=("testserver",))).get("/api/watch").json()
+    assert data["total"] == 2 and [p["step"] for p in data["points"]] == [1, 2]
+    assert data["ended"] == {"event": "end", "steps_run": 2, "exception": "KeyError: 'x'"}
+    [said] = data["warnings"]
+    assert said.startswith("This log holds 2 runs, one after the other: line 6 begins another run's log")
+
+
+def test_the_terminal_names_two_runs_and_the_crash(tmp_path):
+    from web.test_watch_cli_v2 import _serve_once
+
+    log = tmp_path / "concat.jsonl"
+    write_run(log, NAMES, range(1, 4))
+    with log.open("a") as fh:
+        fh.write(lines({"event": "end", "steps_run": 3}))
+    write_run(log, NAMES, range(1, 3), mode="a")
+    with log.open("a") as fh:
+        fh.write(lines({"event": "end", "steps_run": 2, "exception": "KeyError: 'x'"}))
+    out, err = _serve_once(log)
+    warned = [line for line in err.splitlines() if line.startswith("warning:")]
+    assert len(warned) == 1 and warned[0].startswith("warning: This log holds 2 runs, one after the other: line 6 ")
+    assert "the run stopped with KeyError: 'x', after 2 steps (the log's last line names the exception)" in out
+
+
+def test_the_terminal_says_nothing_more_for_a_sound_log(tmp_path):
+    from web.test_watch_cli_v2 import _serve_once
+
+    log = tmp_path / "run.jsonl"
+    write_run(log, NAMES, range(1, 4))
+    with log.open("a") as fh:
+        fh.write(lines({"event": "end", "steps_run": 3}))
+    out, err = _serve_once(log)
+    assert "warning" not in err and "stopped" not in out

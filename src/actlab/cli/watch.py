@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from ..monitor_log import missing_folder
+from ..monitor_log import crash_of, missing_folder
 from ._app import app, console, fail
 
 
@@ -70,6 +70,12 @@ def watch(
     if tail.not_log:
         Console(stderr=True).print(f"[yellow]warning:[/yellow] {escape(tail.not_log)}. The page says so too, and "
                                    "reads the file again if it is written anew.", soft_wrap=True)
+    for words in tail.warnings:  # two runs in one file, or two monitors writing it at once (in what was read so far)
+        Console(stderr=True).print(f"[yellow]warning:[/yellow] {escape(words)}", soft_wrap=True)
+    crash = crash_of(tail.ended)
+    if crash and not tail.unread:
+        console.print(f"the run stopped with {escape(crash)}, after {tail.ended['steps_run']:,} steps "
+                      "(the log's last line names the exception)", soft_wrap=True)
     if not no_browser:
         from .lab import open_browser_later
 

@@ -38,7 +38,10 @@ def watch(request: Request, since: Annotated[int, Query(ge=0, le=10**9, descript
 
     Every report passed on was checked against the log's format (monitor_log.check_record); lines that were not are
     counted in ``bad_lines`` and the first few named in ``problems``. ``run`` goes up by one each time the log is
-    started again (``restarted`` says how it was seen); ``not_log`` says why the file is not a Monitor log;
+    started again (``restarted`` says how it was seen); ``warnings`` says, in words, when the file holds more than one
+    run (only the latest is drawn) or two monitors wrote it at once (only the steps before they mixed are drawn:
+    ``mixed`` says where they began to); ``ended`` is the end line, whose ``exception`` names what stopped a run
+    that crashed; ``not_log`` says why the file is not a Monitor log;
     ``exists``, ``size`` and ``folder_missing`` (the first folder of its path that does not exist yet) tell a page
     that waits what for."""
     tail: LogTail | None = getattr(request.app.state, "watch", None)
@@ -63,7 +66,8 @@ def watch(request: Request, since: Annotated[int, Query(ge=0, le=10**9, descript
                  "run": tail.run, "restarted": tail.restarted, "not_log": tail.not_log, "bad_lines": tail.bad_lines,
                  "problems": list(tail.problems), "exists": tail.size is not None, "size": tail.size,
                  "unread": tail.unread, "mtime": tail.mtime, "first_seen": history.first_seen,
-                 "folder_missing": _missing_text(tail.path)}
+                 "folder_missing": _missing_text(tail.path), "warnings": tail.warnings,
+                 "mixed": tail.mixed}
     # whether the run ended: the monitor's end line, or how long the file has not changed (a killed script writes
     # no end line; the page says how long it has been quiet)
     mtime = state.pop("mtime")

@@ -312,8 +312,9 @@ export function stepLines(canvas, args) {
   const xText = (text, at, align) => {
     const width = ctx.measureText(text).width;
     const left = align === "left" ? at : align === "right" ? at - width : at - width / 2;
-    if (xLabels.some(([a, b]) => left < b + 8 && left + width > a - 8)) return;  // no two labels overlap
+    if (xLabels.some(([a, b]) => left < b + 8 && left + width > a - 8)) return false;  // no two labels overlap
     ctx.textAlign = align; ctx.fillText(text, at, bottom + 4); xLabels.push([left, left + width]);
+    return true;
   };
   xText(x0.toLocaleString("en-US"), l, "left");
   xText(x1.toLocaleString("en-US"), w - M.r, "right");
@@ -328,6 +329,20 @@ export function stepLines(canvas, args) {
       xText((d - shift).toLocaleString("en-US"), at, "center");
     }
   }
+  if (!xLog && x1 - x0 >= 2) {  // round steps between the ends (1, 2 or 5 times a power of ten apart, about one
+    // per 60 px), each with a tick and a faint line up the plot, so a mark can be placed by eye
+    const want = Math.max(2, Math.floor((w - l - M.r) / 60)), raw = (x1 - x0) / want;
+    const p = 10 ** Math.floor(Math.log10(raw));
+    const gap = Math.max(1, [1, 2, 5, 10].map((m) => m * p).find((g) => g >= raw));
+    for (let v = Math.floor(x0 / gap) * gap + gap; v < x1; v += gap) {
+      const at = px(v), tx = Math.round(at) + 0.5;
+      if (!xText(v.toLocaleString("en-US"), at, "center")) continue;
+      ctx.strokeStyle = "#f0f0f0"; ctx.beginPath(); ctx.moveTo(tx, top); ctx.lineTo(tx, bottom); ctx.stroke();
+      ctx.strokeStyle = "#bbb"; ctx.beginPath(); ctx.moveTo(tx, bottom); ctx.lineTo(tx, bottom + 3); ctx.stroke();
+      canvas.stepTicks.push(v);
+    }
+  }
+  canvas.stepLabels = xLabels.length;
   ctx.textAlign = "center";
   ctx.fillText(xLog ? `${xName} (log scale)` : xName, (l + w - M.r) / 2, bottom + 16);
   canvas.stepAxis = xLog ? "log" : "linear";

@@ -15,7 +15,8 @@ export const HEALTH_KEYS = ["dead", "saturated", "dormant"];
 // that held a NaN or an inf. Drawn from the points: per point its step, its finite loss, per layer its finite
 // gradient and its share of units in the health measure chosen (null where the log holds no count); the bands, per
 // point of the thinned stretch, [low, high, last step]; healthRows: per line of the health chart, [measure, layer].
-// firstSeen: the first report that held a NaN or an inf, {step, previous} (the report before it); lossSaid: per point
+// firstSeen: the first report that held a NaN or an inf, {step, previous, place} (the report before it, where the
+// monitor met it); firstNan: the first NaN the banner names ({step, place}), kept for the run; lossSaid: per point
 // the loss as the log holds it ("inf", null, a number), for the readout; previewing: the latest report drawn is the
 // lab's preview, the newest report at the end of a log it is still reading.
 export const view = { run: null };
@@ -24,6 +25,7 @@ export function resetView() {
     next: 0, points: [], head: 0, every: 1, recentFrom: 0, spans: [], nonFinite: 0, total: 0,
     steps: [], losses: [], history: [], health: [], names: [], lastFinite: null, latest: null, lossSaid: [],
     historyBands: [], healthBands: [], lossBands: [], healthRows: [], firstSeen: null, previewing: false,
+    firstNan: null,
   });
 }
 resetView();

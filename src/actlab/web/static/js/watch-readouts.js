@@ -32,14 +32,28 @@ function nearestLine(canvas, i, clientY, lines = view.history) {
   return best ?? 0;
 }
 
+// the steps from `first` to `last` that held a NaN or an inf (the lab's stretches of them, cut to these steps), in
+// words ("step 30,000", "steps 30,000 to 30,001"), or "" where none did: a band leaves them out
+function nanIn(first, last) {
+  const said = view.spans.filter(([a, b]) => a <= last && b >= first).map(([a, b]) => {
+    const lo = Math.max(a, first), hi = Math.min(b, last);
+    return lo === hi ? `step ${count(lo)}` : `steps ${count(lo)} to ${count(hi)}`;
+  });
+  return said.length > 1 ? `${said.slice(0, -1).join(", ")} and ${said.at(-1)}` : said[0] ?? "";
+}
+
 // a point from the thinned stretch of the run says so, and what its stretch held (`range`: [low, high, last step],
 // `say`: how a value is written; `most`: the band counts only the most, as unit health does)
 const thinnedNote = (i, range = null, say = (v) => fmt(v, 3), most = false) => {
   const { every, points, head, recentFrom, steps } = view;
   if (!(every > 1 && points[i]?.index >= head && points[i]?.index < recentFrom)) return "";
-  const from = range && range[2] > steps[i] ? `; from step ${count(steps[i])} to ${count(range[2])} ` : "";
-  const stretch = !from ? "" : most ? `${from}the most was ${say(range[1])} (the band)` :
-    `${from}it ranged from ${say(range[0])} to ${say(range[1])} (the band)`;
+  const last = Math.max(range?.[2] ?? points[i].band?.last ?? steps[i], steps[i]);
+  const from = last > steps[i] ? `; from step ${count(steps[i])} to ${count(last)}` : "";
+  const bad = from ? nanIn(steps[i], last) : "";
+  const stretch = !from ? "" : !range ? (bad && `${from}, ${bad} held a NaN or an inf (red marks)`) :
+    (most ? `${from} the most was ${say(range[1])} (the band)` :
+      `${from} it ranged from ${say(range[0])} to ${say(range[1])} (the band)`) +
+    (bad && `, leaving out ${bad}, which held a NaN or an inf (red marks)`);
   return `; here the charts draw every ${ordinal(every)} sampled step${stretch}`;
 };
 

@@ -43,6 +43,15 @@ export function runState(data) {
   }
   if (isReading(data)) return { state: "reading", text: `Reading the log: ${readSoFar(data)}. Whether the run is ` +
     "going on or has ended is said once the page has read all of it." };
+  if (data.mixed) {  // two monitors wrote the file: nothing after the line where they mixed is followed
+    return { state: "mixed", text: `The charts stop at line ${count(data.mixed.line)}, where two monitors' reports ` +
+      "begin to mix (see below); the page draws nothing written after it, nor says whether either run ended." };
+  }
+  if (data.ended?.exception) {  // the end line names the exception that left the monitor's block: a crash
+    return { state: "stopped", text: `The run stopped with ${data.ended.exception}, after ` +
+      `${count(data.ended.steps_run)} step${data.ended.steps_run === 1 ? "" : "s"}: the monitor wrote the exception into ` +
+      "its log's last line. The charts show the steps sampled before it." };
+  }
   if (data.ended) {
     return { state: "ended", text: `The run has ended: the monitor closed its log after ${count(data.ended.steps_run)} steps.` };
   }
@@ -51,6 +60,13 @@ export function runState(data) {
       "(a script that ends normally, or calls mon.close(), writes an end line)." };
   }
   return { state: "running", text: "The run is going on: the page follows the log." };
+}
+
+// what the lab found wrong with the file itself: it holds more than one run, or two monitors wrote it at once
+export function sayWarnings(data) {
+  const el = $("watch-warn"), text = (data.warnings ?? []).join(" ");
+  if (el.textContent !== text) el.textContent = text;
+  el.hidden = !text;
 }
 
 export function sayBadLines(data) {

@@ -16,7 +16,7 @@ import {
 } from "./watch-controls.js";
 import { layerName, resetView, series, take, view } from "./watch-points.js";
 import { forget, healthSwitched, hover, percent, readHealth, wireReadouts } from "./watch-readouts.js";
-import { count, isReading, runState, sayBadLines, saySpan, whenFirst } from "./watch-status.js";
+import { count, isReading, runState, sayBadLines, saySpan, sayWarnings, whenFirst } from "./watch-status.js";
 import { cell, drawTable, fitOnResize } from "./watch-table.js";
 
 const $ = (id) => document.getElementById(id);
@@ -113,17 +113,29 @@ function drawCharts() {
                                empty: "No loss logged: set s.loss = loss inside mon.step()" });
 }
 
+// The banner of the first NaN or inf, for everything read so far: the lab's first_seen (the history's, whatever the
+// newest report holds), else what a drawn report's first_non_finite says (the preview of a log still being read); once
+// shown, it stays for the run, so it does not come and go as the backlog is read in pieces
+function sayNan(report) {
+  const seen = view.firstSeen, own = report?.first_non_finite;
+  const first = seen ? { step: seen.step, place: seen.place ?? own?.place } : own ?? view.firstNan;
+  if (first && (!view.firstNan || first.step <= view.firstNan.step)) view.firstNan = first;
+  const nan = view.firstNan;
+  const place = nan?.place ? `, first at ${nan.place}` : "";
+  const text = !nan ? "" : `A NaN or an inf ${whenFirst(nan.step, report?.every ?? 1)}${place}` +
+    (view.nonFinite > 1 ? `; ${count(view.nonFinite)} of the ${count(view.total)} sampled steps held one ` +
+      "(red marks)." : ".");
+  if ($("watch-nan").textContent !== text) $("watch-nan").textContent = text;
+  $("watch-nan").hidden = !text;
+}
+
 function draw(report) {
   view.latest = report;
   showReading($("watch-reading"), report.reading);
   drawCharts();
   hover.again?.();
   drawTable($("watch-table"), report);
-  const nan = report.first_non_finite;
-  $("watch-nan").textContent = nan ? `A NaN or an inf ${whenFirst(nan.step, report.every)}, first at ${nan.place}` +
-    (view.nonFinite > 1 ? `; ${count(view.nonFinite)} of the ${count(view.total)} sampled steps held one (red marks).` :
-      ".") : "";
-  $("watch-nan").hidden = !nan;
+  sayNan(report);
   $("watch-notes").replaceChildren(...(report.notes || []).map((n) => cell("li", n)));
 }
 
@@ -177,11 +189,12 @@ async function poll() {
   try {
     if (data.latest) { view.previewing = false; draw(data.latest); }
     else if (data.preview && !view.latest) { view.previewing = true; draw(data.preview); }  // the newest step first
-    else if (data.points.length) { drawCharts(); hover.again?.(); }
+    else if (data.points.length) { drawCharts(); hover.again?.(); sayNan(view.latest); }
   } catch (err) {  // the server checked each report; should one still not draw, the page keeps what it showed
     trouble = `Step ${data.latest?.step ?? data.points[data.points.length - 1]?.step} could not be drawn ` +
       `(${err.message}); the page shows the steps before it.`;
   }
+  sayWarnings(data);
   sayBadLines(data);
   saySpan();
   const { state, text } = runState(data);
