@@ -22,7 +22,7 @@ from ..readings import (
     grad_ratio,
     low_gradient_word,
 )
-from ._monitor_base import _WARMUP_STEPS, AUTO_AIM, MAX_AUTO_EVERY, TORCH_RESTART
+from ._monitor_base import _WARMUP_STEPS, TORCH_RESTART
 from ._monitor_places import _Layer
 from ._monitor_words import (
     LayerStats,
@@ -352,26 +352,6 @@ class _Reporting:
             parts.append(f"{sat_all - dead} of {width} output units saturated (after the output layer: a confident "
                          "prediction, not a fault)")
         return "; ".join(p for p in parts if p)
-
-    def _cost_note(self) -> str:
-        """every="auto"'s choice in words: what one sampled step costs, what that comes to spread over the interval
-        (the amortised overhead, the figure the budget is about) and whether it is within the budget."""
-        extra, cost, budget = self.sampled_extra, self.calibrated_cost, self.budget
-        one = (f"a sampled step takes about {1 + extra:.3g} times as long as an unsampled one" if extra >= 1 else
-               f"a sampled step takes about {extra:.1%} longer than an unsampled one")
-        head = f"every='auto' samples every {self.every} steps: {one}"
-        spread = f"spread over {self.every} steps that adds about {cost:.1%} to the average step's time"
-        aim = (f"auto aims at {AUTO_AIM * budget:.1%}, {AUTO_AIM:.0%} of the budget, leaving the rest for what its "
-               "timing inside the block misses")
-        if cost <= budget:
-            return (f"{head}; {spread}, within the {budget:.0%} budget (figures at the upper end of their measured "
-                    f"range; {aim})")
-        # the interval auto would choose without its floor of one sample per MAX_AUTO_EVERY steps
-        keep = math.ceil(extra / (AUTO_AIM * budget) - 1e-9)  # 54 / 0.015 is 3600.0000000000005 in floating point
-        return (f"{head}; {spread}, over the {budget:.0%} budget: the model's steps are short next to the hooks' "
-                f"cost, and 'auto' samples at least every {MAX_AUTO_EVERY} steps so that the readings stay fresh; "
-                f"Monitor(model, every={keep}) would keep within the budget with auto's margin ({aim}), with readings "
-                f"{keep} steps apart")
 
     def report(self) -> MonitorReport:
         """The latest sampled step's report, with how many steps have run since (it says so before any sample)."""

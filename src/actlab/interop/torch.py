@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import json
 import math
-import statistics
 import sys
 import time
 import weakref
@@ -71,6 +70,7 @@ from ._monitor_base import (  # noqa: F401  (some re-exported: tests import them
     _what,
 )
 from ._monitor_collect import _Collecting
+from ._monitor_cost import _Costing
 from ._monitor_hooks import _Hooks
 from ._monitor_measure import _Measures
 from ._monitor_places import (  # noqa: F401  (some re-exported: tests import them from here)
@@ -99,7 +99,6 @@ __all__ = ["LayerStats", "Monitor", "MonitorReport", "RecipeModule", "TorchSourc
 # --- the monitor ----------------------------------------------------------------------------
 
 
-_SETTLED_PAIRS = 16  # every="auto"'s cost note is provisional until this many sampled steps were timed
 
 
 _BASE_STEPS = 8  # every="auto" compares a sampled step with the median of the unsampled steps just before it, this many
@@ -121,7 +120,7 @@ class _Step:
         self.mon._exit(self, exc)
 
 
-class Monitor(_Hooks, _Measures, _Weights, _Collecting, _Reporting):
+class Monitor(_Hooks, _Measures, _Weights, _Collecting, _Reporting, _Costing):
     """Watches a PyTorch model's activations and gradients while it trains, and says in words how they are doing.
 
         mon = Monitor(model, every="auto", budget=0.03, log="runs/exp1.jsonl", chance_loss=math.log(10))
@@ -412,105 +411,7 @@ class Monitor(_Hooks, _Measures, _Weights, _Collecting, _Reporting):
         self.step_count += 1
         self._steps_box[0] = self.step_count
 
-    def _cost_note(self) -> str:
-        """every="auto"'s choice in words (this replaces _Reporting's, which knew no fixed cost): the monitor's own
-        cost on every step, what one sampled step costs, what the two come to over the interval (the amortised
-        overhead, the figure the budget is about), whether that is within the budget, and, where it is not, an
-        interval that would be, or that none would. Said to be provisional while few sampled steps were timed."""
-        extra, cost, budget, every = self.sampled_extra, self.calibrated_cost, self.budget, self.every
-        fixed = self.fixed_cost or 0.0
-        one = (f"a sampled step takes about {1 + extra:.3g} times as long as an unsampled one" if extra >= 1 else
-               f"a sampled step takes about {extra:.1%} longer than an unsampled one")
-        head = f"every='auto' samples every {every} steps: {one}"
-        if self.fixed_seconds:
-            head += (f", and the monitor's own work on every step, sampled or not, takes about "
-                     f"{self.fixed_seconds * 1e6:.2g} us ({fixed:.1%} of an unsampled step)")
-        spread = (f"spread over {every} steps that adds about {cost:.1%} to the average step's time"
-                  + (" (its own work on every step included)" if self.fixed_seconds else ""))
-        timed = len(self._times["extra"])
-        settle = (f"; provisional: {timed} sampled steps timed so far, the figures settle after about "
-                  f"{_SETTLED_PAIRS}" if timed < _SETTLED_PAIRS else "")
-        aim = (f"auto aims at {AUTO_AIM * budget:.1%}, {AUTO_AIM:.0%} of the budget, leaving the rest for what its "
-               "timing inside the block misses")
-        if cost <= budget:
-            return (f"{head}; {spread}, within the {budget:.0%} budget (figures at the upper end of their measured "
-                    f"range; {aim}){settle}")
-        if fixed >= budget:  # no interval helps: the steps in between alone cost more than the budget
-            return (f"{head}; {spread}, over the {budget:.0%} budget, and no interval can keep within it: the "
-                    f"monitor's own work on every step ({fixed:.1%}) is already above it, since the model's steps are "
-                    f"very short; sampling less often brings the cost down towards {fixed:.1%}, never under it; "
-                    f"'auto' samples every {MAX_AUTO_EVERY} steps so that the readings stay fresh{settle}")
-        # the interval that would keep within the budget: with auto's margin where the fixed cost leaves room for it
-        margin = AUTO_AIM * budget > fixed
-        room = (AUTO_AIM * budget if margin else budget) - fixed
-        keep = math.ceil(extra / room - 1e-9)  # 54 / 0.015 is 3600.0000000000005 in floating point
-        within = (f"would keep within the budget with auto's margin ({aim})" if margin else
-                  f"would keep just within the budget, with no margin: the monitor's own work on every step takes "
-                  f"{fixed:.1%} of it")
-        return (f"{head}; {spread}, over the {budget:.0%} budget: the model's steps are short next to the hooks' "
-                f"cost, and 'auto' samples at least every {MAX_AUTO_EVERY} steps so that the readings stay fresh; "
-                f"Monitor(model, every={keep}) {within}, with readings {keep} steps apart{settle}")
 
-    def _sync(self) -> None:
-        if self._auto and self.every is None and torch.cuda.is_available():  # timing a GPU step needs a sync
-            torch.cuda.synchronize()
 
-    def _calibrate(self, sampled: bool, seconds: float, one_off: bool = False, own: float | None = None) -> None:
-        """every="auto": each sampled step's time against the unsampled steps just before it (a local comparison:
-        a shared machine speeds up and slows down between samples; a base kept from long ago made a sped-up
-        machine's sampled steps look free, and every=1 then had no unsampled step left to correct it). The interval
-        is chosen from the upper end of the recent extra shares, their mean plus three standard errors, so that noise
-        in the timings errs towards sampling less often, never more, and so that this upper end spread over the
-        interval spends AUTO_AIM (half) of the budget, leaving the rest as margin; it is at least 2, so that every
-        sampled step has an unsampled neighbour to be compared with. A one-off sampled step (the first, which searches
-        the model for activation functions: 586 ms against 1.4-1.9 ms for the next ones on a small MLP, or one that
-        finds a new place) is left out: counted, it put 'a sampled step takes 667 times as long' in the report."""
-        if not self._auto or self.step_count < _WARMUP_STEPS or (self.every is not None and not self._recalibrate):
-            return
-        base, own_times = self._times["base"], self._times["own"]
-        if not sampled:
-            base.append(seconds)
-            own_times.append(own or 0.0)
-            return
-        if not base:
-            return
-        if one_off:
-            base.clear()
-            own_times.clear()
-            return
-        reference = statistics.median(base)
-        own_median = statistics.median(own_times)
-        base.clear()  # the next sampled step is compared with the unsampled steps after this one only
-        own_times.clear()
-        if reference <= 0:
-            return
-        extras = self._times["extra"]
-        extras.append(seconds / reference - 1)
-        # the monitor's own time on an unsampled step (entering and leaving the block), as a share of the step: paid
-        # on every step, sampled or not, so no interval takes it back (W12: 15-30 us on a 126 us step)
-        self._times["fixed"].append(own_median / reference)
-        self.fixed_seconds = own_median
-        if len(extras) >= _CALIBRATION_PAIRS:
-            # a sampled step is one timing, not a median like its reference: on a loaded machine one of them now and
-            # then takes several times as long (8.3 and 12.3 against a run of 0.9-1.7 on a small MLP); each extra is
-            # held to the median plus 5 scaled median absolute deviations before the mean, so that one such step does
-            # not move the interval tenfold
-            mid = statistics.median(extras)
-            spread = 1.4826 * statistics.median(abs(e - mid) for e in extras)
-            held = [min(e, mid + 5 * spread) for e in extras]
-            upper = statistics.fmean(held) + 3 * statistics.stdev(held) / math.sqrt(len(held))
-            upper = max(upper, 0.0)
-            fixed = list(self._times["fixed"])
-            fixed_upper = max(statistics.fmean(fixed) + 3 * statistics.stdev(fixed) / math.sqrt(len(fixed)), 0.0)
-            # what the sampled steps may spend, spread over the interval, once the fixed cost is paid; never sample so
-            # rarely that the readings go stale: a model whose step is tiny next to the hooks' cost (or next to the
-            # monitor's fixed cost alone) is sampled every MAX_AUTO_EVERY steps, over budget, and the report says so
-            room = AUTO_AIM * self.budget - fixed_upper
-            self.every = (min(max(_MIN_AUTO_EVERY, math.ceil(upper / room - 1e-9)), MAX_AUTO_EVERY) if room > 0 else
-                          MAX_AUTO_EVERY)
-            self.sampled_extra = upper
-            self.fixed_cost = fixed_upper
-            # amortised: the fixed cost of every step, and one sampled step's extra spread over the interval
-            self.calibrated_cost = fixed_upper + upper / self.every
 
 
