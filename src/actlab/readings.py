@@ -356,12 +356,16 @@ def _learning(s: RunSummary) -> Finding | None:
         return None
     if _has_moved(s) or s.steps < JUDGE_AFTER_STEPS:
         return None
-    return Finding(Status.NOT_LEARNING,
-                   f"not learning: after {s.steps:,} updates"
-                   f"{f' ({s.epochs} epochs)' if s.epochs is not None else ''} the loss is not "
-                   f"{MOVED_FRACTION:.0%} below chance{_loss_text(s)}",
-                   "If the loss is flat, raise the learning rate; if it wobbles, lower it. A harder data set may "
-                   "need more units, more layers or other input features.",
+    after = f"not learning: after {s.steps:,} updates{f' ({s.epochs} epochs)' if s.epochs is not None else ''}"
+    if s.chance_loss > 0 and s.loss > s.chance_loss:  # worse than the constant guess: say so, not "not 10% below"
+        words = f"{after} the loss is above chance, {sci(s.loss / s.chance_loss)} times it{_loss_text(s)}"
+        remedy = ("A loss above chance after this many updates usually means steps too large for the network: lower "
+                  "the learning rate and reset. If it is already small, check the labels and the loss function.")
+    else:
+        words = f"{after} the loss is not {MOVED_FRACTION:.0%} below chance{_loss_text(s)}"
+        remedy = ("If the loss is flat, raise the learning rate; if it wobbles, lower it. A harder data set may "
+                  "need more units, more layers or other input features.")
+    return Finding(Status.NOT_LEARNING, words, remedy,
                    {"loss": s.loss, "chance_loss": s.chance_loss, "epochs": s.epochs, "steps": s.steps,
                     "moved_fraction": MOVED_FRACTION, "judge_after_steps": JUDGE_AFTER_STEPS})
 
