@@ -51,6 +51,9 @@ GRAD_FLOOR = 1e-12
 # run begins far above chance). Without a chance loss, a latest loss DIVERGING_LOSS times the smallest recent one,
 # and above the first, is the same evidence.
 DIVERGING_LOSS = 1e3
+# A starting run above chance whose latest recent loss is more than this many times the first of them is climbing:
+# the reading says so and names the learning rate, before the loss reaches DIVERGING_LOSS
+RISING_FACTOR = 2.0
 
 
 def grad_floor(loss: float | None = None) -> float:
@@ -357,7 +360,9 @@ def _learning(s: RunSummary) -> Finding | None:
     if _has_moved(s) or s.steps < JUDGE_AFTER_STEPS:
         return None
     after = f"not learning: after {s.steps:,} updates{f' ({s.epochs} epochs)' if s.epochs is not None else ''}"
-    if s.chance_loss > 0 and s.loss > s.chance_loss:  # worse than the constant guess: say so, not "not 10% below"
+    # clearly worse than the constant guess (by as much as learning asks it to be better): say so, not "not 10%
+    # below"; a flat loss at chance, a hair above it or below, keeps the words for a flat loss
+    if s.chance_loss > 0 and s.loss > (1 + MOVED_FRACTION) * s.chance_loss:
         words = f"{after} the loss is above chance, {sci(s.loss / s.chance_loss)} times it{_loss_text(s)}"
         remedy = ("A loss above chance after this many updates usually means steps too large for the network: lower "
                   "the learning rate and reset. If it is already small, check the labels and the loss function.")
@@ -404,6 +409,17 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
     above = s.chance_loss > 0 and s.loss > (1 + MOVED_FRACTION) * s.chance_loss
     where = (f"the loss is {sci(s.loss / s.chance_loss)} times chance, above where a run begins" if above else
              "every run begins near chance")
-    return Finding(Status.STARTING,
-                   f"starting: {flow}; {where}{_loss_text(s)}, so whether it learns shows "
-                   f"over the first {JUDGE_AFTER_STEPS:,} updates ({s.steps or 0:,} so far)", "", evidence)
+    words = (f"starting: {flow}; {where}{_loss_text(s)}, so whether it learns shows "
+             f"over the first {JUDGE_AFTER_STEPS:,} updates ({s.steps or 0:,} so far)")
+    # above chance and climbing over the recent sampled losses (W13: a ReLU MLP at lr 5 went 0.70, 1.26, 2.81 and
+    # on to 17.7 against a chance of 0.69 and read 'starting' with nothing to do): not yet a divergence
+    # (DIVERGING_LOSS), but the way one begins, so the words say it and name the usual cause
+    recent = [v for v in (s.recent_losses or ()) if math.isfinite(v)]
+    if above and len(recent) >= 3 and recent[-1] > RISING_FACTOR * recent[0]:
+        words += (f"; it has risen from {recent[0]:.3g} to {recent[-1]:.3g} over the last {len(recent)} sampled "
+                  "losses")
+        evidence = {**evidence, "recent_losses": recent}
+        return Finding(Status.STARTING, words,
+                       "A loss climbing above chance this early usually means steps too large: if it keeps rising, "
+                       "lower the learning rate (a tenth is a good first try) and restart.", evidence)
+    return Finding(Status.STARTING, words, "", evidence)

@@ -1,6 +1,7 @@
 """A run still worse than the constant guess after the judging window (W13: the playground at lr 10, loss 0.904 against
 chance 0.5) is said to be above chance, with how many times, and pointed at the learning rate: 'the loss is not 10%
-below chance' understated a loss 1.8 times chance. A loss between 90% of chance and chance keeps the old words."""
+below chance' understated a loss 1.8 times chance. A loss between 90% and 110% of chance (a flat run, a hair either
+side) keeps the old words."""
 
 from __future__ import annotations
 
@@ -26,14 +27,14 @@ def test_w13s_playground_loss_above_chance_is_said_with_its_ratio_and_the_learni
     assert "lower the learning rate" in remedy
 
 
-@pytest.mark.parametrize("loss", [0.46, 0.5])
+@pytest.mark.parametrize("loss", [0.46, 0.5, 0.5002, 0.54])
 def test_a_loss_near_chance_keeps_the_not_10_percent_below_words(loss):
     words, remedy = not_learning(loss, 0.5)
     assert "the loss is not 10% below chance" in words and "above chance" not in words
     assert remedy.startswith("If the loss is flat")
 
 
-@given(st.floats(0.01, 100.0), st.floats(1.0001, 999.0))
+@given(st.floats(0.01, 100.0), st.floats(1.1001, 999.0))
 def test_every_loss_above_chance_is_said_to_be_above_it(chance, times):
     words, _ = not_learning(chance * times, chance)
     assert "above chance" in words and "not 10% below" not in words
