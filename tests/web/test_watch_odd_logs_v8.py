@@ -40,8 +40,9 @@ def test_two_logs_one_after_the_other_are_two_runs_and_only_the_latest_is_drawn(
                                                 "line 32)")
     [said] = tail.warnings
     assert said.startswith("This log holds 2 runs, one after the other: line 33 begins another run's log")
-    assert "The charts show the latest, from line 33; the run before it (from line 1, 30 sampled steps) is not drawn" \
-        in said
+    # V9: the run before it can be picked (test_watch_runs_v9.py); the words name it
+    assert "The charts show the latest, run 2 (from line 33), and no line joins two runs" in said
+    assert "(run 1: from line 1, 30 sampled steps)" in said
 
 
 def test_a_log_with_no_end_line_then_another_log_is_two_runs(tmp_path):
@@ -53,7 +54,7 @@ def test_a_log_with_no_end_line_then_another_log_is_two_runs(tmp_path):
     tail = _read(log)
     assert tail.total == 10 and _steps(tail) == list(range(1, 11))
     assert tail.restarted == "line 42 begins another run's log (a header, then step 1 on line 43 after step 40)"
-    assert "(from line 1, 40 sampled steps)" in tail.warnings[0]
+    assert "(run 1: from line 1, 40 sampled steps)" in tail.warnings[0]
 
 
 def test_three_runs_name_both_earlier_ones(tmp_path):
@@ -65,8 +66,7 @@ def test_three_runs_name_both_earlier_ones(tmp_path):
     tail = _read(log)
     assert tail.total == 3
     assert "This log holds 3 runs" in tail.warnings[0]
-    assert "the runs before it (from line 1, 5 sampled steps; from line 8, 7 sampled steps) are not drawn" \
-        in tail.warnings[0]
+    assert "(run 1: from line 1, 5 sampled steps; run 2: from line 8, 7 sampled steps)" in tail.warnings[0]
 
 
 def test_a_header_that_adds_places_mid_run_is_still_one_run(tmp_path):
@@ -78,7 +78,8 @@ def test_a_header_that_adds_places_mid_run_is_still_one_run(tmp_path):
 
 
 def test_two_monitors_writing_at_once_are_not_drawn_as_one_run(tmp_path):
-    """As W12's two processes did: steps 3, 4 of one, then 1 of the other, then both going on interleaved."""
+    """As W12's two processes did: steps 3, 4 of one, then 1 of the other, then both going on interleaved. V9: each
+    monitor's reports are a run of their own (V8 drew steps 3, 4 and nothing after); the latest to begin is shown."""
     log = tmp_path / "shared.jsonl"
     order = [3, 4, 1, 5, 6, 2, 7, 3, 8, 4, 9, 10, 5]
     log.write_text(lines(header(NAMES), *[report(s, NAMES, loss=1.0 + s + (0.5 if k % 3 == 2 else 0))
@@ -86,26 +87,24 @@ def test_two_monitors_writing_at_once_are_not_drawn_as_one_run(tmp_path):
                          {"event": "end", "steps_run": 10}, report(6, NAMES, loss=9.0),
                          {"event": "end", "steps_run": 10}))
     tail = _read(log)
-    assert tail.total == 2 and _steps(tail) == [3, 4]  # the steps before they mixed, nothing after
+    assert tail.total == 6 and _steps(tail) == [1, 2, 3, 4, 5, 6] and tail.shown == 2
     assert tail.ended is None  # which monitor's end line it is cannot be told
     assert tail.mixed == {"line": 4, "step": 1, "after": 4}
     [said] = tail.warnings
-    assert said.startswith("Two monitors wrote this log at once (two processes, or two Monitors given the same log=): "
-                           "line 4 holds step 1 right after step 4")
-    assert "The charts show the 2 sampled steps before line 4; the 12 reports from there on are not drawn" in said
+    assert said.startswith("2 monitors wrote this log at once (two processes, or two Monitors given the same log=): "
+                           "from line 4 their reports interleave (step 1 right after step 4)")
     assert 'log=f"run{rank}.jsonl"' in said
-    tail.poll()  # more lines from both: still nothing drawn after the mix
     with log.open("a") as fh:
-        fh.write(lines(report(11, NAMES)))
+        fh.write(lines(report(11, NAMES)))  # the first monitor goes on
     tail.poll()
-    assert tail.total == 2 and tail.mixed_skipped == 13
+    assert tail.total == 6 and tail.runs.find(1)["last_step"] == 11
 
 
 def test_two_monitors_at_the_same_step_are_told_apart_by_their_numbers(tmp_path):
     log = tmp_path / "shared.jsonl"
     log.write_text(lines(header(NAMES), report(1, NAMES, loss=2.0), report(1, NAMES, loss=2.5)))
     tail = _read(log)
-    assert tail.total == 1 and tail.mixed == {"line": 3, "step": 1, "after": 1}
+    assert tail.total == 1 and tail.shown == 2 and tail.bad_lines == 0  # V9: the second line begins a run of its own
 
 
 def test_a_line_written_twice_is_drawn_once_and_named(tmp_path):

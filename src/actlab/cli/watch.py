@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from ..monitor_log import crash_of, missing_folder
+from ..monitor_log import MAX_READ_BYTES, check_log, crash_of, findings, missing_folder
 from ._app import app, console, fail
 
 
@@ -70,12 +70,19 @@ def watch(
     if tail.not_log:
         Console(stderr=True).print(f"[yellow]warning:[/yellow] {escape(tail.not_log)}. The page says so too, and "
                                    "reads the file again if it is written anew.", soft_wrap=True)
-    for words in tail.warnings:  # two runs in one file, or two monitors writing it at once (in what was read so far)
-        Console(stderr=True).print(f"[yellow]warning:[/yellow] {escape(words)}", soft_wrap=True)
-    crash = crash_of(tail.ended)
-    if crash and not tail.unread:
-        console.print(f"the run stopped with {escape(crash)}, after {tail.ended['steps_run']:,} steps "
-                      "(the log's last line names the exception)", soft_wrap=True)
+    elif log.is_file():
+        # the findings cover the whole file as it is now, read once in pieces (log_read.check_log: bounded memory);
+        # the page's reader catches up on its own
+        if tail.unread:
+            console.print(f"checking the whole log ({log.stat().st_size / 1e6:,.0f} MB) before serving it, "
+                          f"{MAX_READ_BYTES // 2**20} MB at a time", soft_wrap=True)
+        checked = check_log(log)
+        for words in findings(checked):  # lines skipped (per kind, with line numbers) and the file's runs
+            Console(stderr=True).print(f"[yellow]warning:[/yellow] {escape(words)}", soft_wrap=True)
+        crash = crash_of(checked.ended)
+        if crash:
+            console.print(f"the run stopped with {escape(crash)}, after {checked.ended['steps_run']:,} steps "
+                          "(the log's last line names the exception)", soft_wrap=True)
     if not no_browser:
         from .lab import open_browser_later
 

@@ -19,8 +19,24 @@ def _missing_text(path) -> str | None:
     return None if missing is None else str(missing)
 
 
+def _picked(request: Request, tail: LogTail, run: int | None) -> LogTail:
+    """The tail that shows run ``run`` of the log: the lab's own for the latest run (or where ``run`` is None), else
+    one tail for an earlier run, kept while the page keeps asking for that run, read from where its stretch of the
+    file begins (log_runs)."""
+    if run is None or run == tail.shown or tail.runs.find(run) is None:
+        return tail
+    kept = getattr(request.app.state, "watch_pick", None)
+    key = (tail.restarts, run)
+    if kept is None or kept[0] != key:
+        kept = (key, LogTail(tail.path, pick=run, start=tail.runs.find(run)["from"]))
+        request.app.state.watch_pick = kept
+    return kept[1]
+
+
 @router.get("/watch", responses={404: {"description": "The lab was started without a log to watch"}})
 def watch(request: Request, since: Annotated[int, Query(ge=0, le=10**9, description="first report index")] = 0,
+          run: Annotated[int | None, Query(ge=1, le=10**9, description="the run to show (1: the file's first); "
+                                           "the latest where left out")] = None,
           ) -> dict:
     """The log's header and the run's history from report index ``since``: the points the server keeps of the whole
     run (every report before report ``head``, every ``every``-th report from it to report ``recent_from``, every
@@ -37,11 +53,14 @@ def watch(request: Request, since: Annotated[int, Query(ge=0, le=10**9, descript
     report at the file's end, so the page shows the run's latest step before it has read the steps before it.
 
     Every report passed on was checked against the log's format (monitor_log.check_record); lines that were not are
-    counted in ``bad_lines`` and the first few named in ``problems``. ``run`` goes up by one each time the log is
-    started again (``restarted`` says how it was seen); ``warnings`` says, in words, when the file holds more than one
-    run (only the latest is drawn) or two monitors wrote it at once (only the steps before they mixed are drawn:
-    ``mixed`` says where they began to); ``ended`` is the end line, whose ``exception`` names what stopped a run
-    that crashed; ``not_log`` says why the file is not a Monitor log;
+    counted in ``bad_lines`` and the first few named in ``problems``. A file may hold several runs (appended one after
+    the other, or two monitors writing it at once: log_runs tells them apart); ``runs`` lists them (the newest 100;
+    ``runs_total`` counts all), ``latest_run`` is the newest and ``shown`` the one this answer is of: the latest,
+    or ``run`` where that names another (an unknown one is answered with the latest and named in ``unknown_run``).
+    ``run`` goes up by one each time the log is started again or the latest run changes (``restarted`` says how it
+    was seen; ``restarts`` counts only the first); ``warnings`` says, in words, what the file holds and which run
+    is drawn (``mixed``: where two monitors' lines first interleave); ``ended`` is the run's end line, whose
+    ``exception`` names what stopped a run that crashed; ``not_log`` says why the file is not a Monitor log;
     ``exists``, ``size`` and ``folder_missing`` (the first folder of its path that does not exist yet) tell a page
     that waits what for."""
     tail: LogTail | None = getattr(request.app.state, "watch", None)
@@ -49,6 +68,9 @@ def watch(request: Request, since: Annotated[int, Query(ge=0, le=10**9, descript
         raise HTTPException(404, "no log is being watched: start the lab with `actlab watch FILE`")
     with tail.lock:  # two pages asking at once must not read the file, nor the history, over each other
         tail.poll()
+        log, tail = tail, _picked(request, tail, run)
+        if tail is not log:
+            tail.poll()
         history = tail.history
         points = history.since(since, MAX_POINT_BYTES)
         grown = history.grown(since)
@@ -63,11 +85,14 @@ def watch(request: Request, since: Annotated[int, Query(ge=0, le=10**9, descript
         state = {"total": tail.total, "head": history.head_cap, "every": history.every,
                  "recent_from": history.recent_from,
                  "non_finite": history.non_finite, "header": strict(tail.header), "ended": tail.ended,
-                 "run": tail.run, "restarted": tail.restarted, "not_log": tail.not_log, "bad_lines": tail.bad_lines,
-                 "problems": list(tail.problems), "exists": tail.size is not None, "size": tail.size,
-                 "unread": tail.unread, "mtime": tail.mtime, "first_seen": history.first_seen,
-                 "folder_missing": _missing_text(tail.path), "warnings": tail.warnings,
-                 "mixed": tail.mixed}
+                 "run": tail.run, "restarted": tail.restarted, "not_log": log.not_log, "bad_lines": log.bad_lines,
+                 "problems": list(log.problems), "exists": log.size is not None, "size": log.size,
+                 "unread": tail.unread, "mtime": log.mtime, "first_seen": history.first_seen,
+                 "folder_missing": _missing_text(log.path), "warnings": log.said("page", tail.shown),
+                 "mixed": log.mixed, "runs": log.runs.listed(), "runs_total": log.runs.total, "shown": tail.shown,
+                 "latest_run": log.shown, "restarts": log.restarts,
+                 # a run not found once the whole file was read (while it is read, a later run may be the one asked)
+                 "unknown_run": run if run is not None and not log.unread and log.runs.find(run) is None else None}
     # whether the run ended: the monitor's end line, or how long the file has not changed (a killed script writes
     # no end line; the page says how long it has been quiet)
     mtime = state.pop("mtime")

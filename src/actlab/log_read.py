@@ -1,0 +1,137 @@
+"""Reading a whole monitor log at once: read_log() for a script or a notebook, check_log() for ``actlab watch``'s
+findings. Both read the file in pieces of MAX_READ_BYTES through LogTail, so the whole file is covered whatever its
+size; both say what they skipped. Split from monitor_log, which re-exports the public names."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+from .log_format import HEADER_EXAMPLE, count, plural
+from .log_tail import MAX_READ_BYTES, SKIP_KINDS, LogTail
+
+
+class LogWarning(UserWarning):
+    """read_log() left something of the log out: lines it skipped, or runs other than the one it returned.
+    ``warnings.simplefilter("error", LogWarning)`` turns it into an error, as ``read_log(path, strict=True)`` does."""
+
+
+class LogRead(tuple):
+    """What read_log() gives: a (header, reports) pair, as it always was (``header, reports = read_log(path)``),
+    that also says what the reader found.
+
+    Attributes:
+        header, reports: the pair's two items (the run returned: the latest, or the one asked for).
+        run: the number of that run in the file (1 for the first); runs: every run's summary, in the file's order
+            ({"run", "began": its first line, "last_line", "first_step", "last_step", "reports", "ended",
+            "exception", "id", "alongside": written at the same time as another, "why": how it was seen}).
+        bad_lines: lines skipped; skipped: per kind ("not_text", "not_json", "not_a_record", "repeat", "left_out",
+            "unowned_end": SKIP_KINDS says each in words), {"count", "lines": the first 5, "why": the first's words};
+            problems: the first 5 skipped lines, {"line", "why"}.
+        cut: the number of a last line left unfinished (a writer in the middle of it), or None.
+        lines: the lines read. warnings: what the reader must know, in words ([] for a sound log of one run).
+    """
+
+    header: dict
+    reports: list
+
+    def __new__(cls, header: dict, reports: list, **facts):
+        read = super().__new__(cls, (header, reports))
+        read.__dict__.update(facts)
+        return read
+
+    header = property(lambda self: self[0])
+    reports = property(lambda self: self[1])
+
+    @property
+    def ok(self) -> bool:
+        """Nothing was skipped and the file holds one run (a cut last line, a log being written, is fine)."""
+        return not self.bad_lines and not self.skipped and len(self.runs) <= 1
+
+    def __repr__(self) -> str:
+        return f"LogRead(run {self.run} of {len(self.runs)}, {plural(len(self.reports), 'report')}, " \
+               f"{plural(self.bad_lines, 'line')} skipped)"
+
+
+def _read_all(tail: LogTail) -> LogTail:
+    """Reads the file to its end in pieces of MAX_READ_BYTES (a log still being written: to where it is now)."""
+    tail.poll()
+    while tail.unread:
+        tail.poll()
+    return tail
+
+
+def _found(tail: LogTail) -> str:
+    """What a whole reading skipped, in words: per kind, how many and the first lines."""
+    parts = []
+    for kind, found in tail.skipped.items():
+        where = ", ".join(count(n) for n in found["lines"])
+        more = ", ..." if found["count"] > len(found["lines"]) else ""
+        one, several = SKIP_KINDS[kind]
+        parts.append(f"{count(found['count'])} {one if found['count'] == 1 else several} "
+                     f"(line{'s' if found['count'] > 1 else ''} {where}{more}; line {count(found['lines'][0])}: "
+                     f"{found['why']})")
+    return "; ".join(parts)
+
+
+def findings(tail: LogTail, reader: str = "terminal", shown: int | None = None) -> list[str]:
+    """What a reading of the whole file found, in words, for ``reader`` (log_runs.READERS): the lines skipped, per
+    kind, and the file's runs, run ``shown`` (the tail's own where None) being shown."""
+    out = [f"{plural(sum(f['count'] for f in tail.skipped.values()), 'line')} of {count(tail.lines)} could not "
+           f"be used: {_found(tail)}."] if tail.skipped else []
+    return out + tail.said(reader, shown)
+
+
+def check_log(path: str | Path) -> LogTail:
+    """The whole log read once for its findings (``actlab watch`` says them on the terminal): a LogTail that has read
+    every line, kept no report and drawn no chart. Memory is bounded, whatever the file's size: one piece of
+    MAX_READ_BYTES (4 MB) and the longest line, the summaries of 100 runs, 8 runs told apart at once, and per kind of
+    skipped line a count and 5 line numbers."""
+    return _read_all(LogTail(path, keep=0, charts=False))
+
+
+def read_log(path: str | Path, run: int | None = None, strict: bool = False) -> LogRead:
+    """A whole log: its header and every complete report of one run, the latest unless ``run`` names another (runs
+    are numbered 1, 2, ... in the order they begin in the file). A half-written last line is left out silently (a log
+    being written: ``cut`` names it).
+
+    Whatever else is left out is said: the result's ``skipped``, ``problems``, ``runs`` and ``warnings`` (LogRead)
+    name every kind of line skipped, with line numbers, and every run the file holds, and a LogWarning says so in
+    words; with ``strict=True`` a ValueError does instead, and nothing is returned.
+
+    Raises FileNotFoundError when ``path`` does not exist; ValueError when it is not a Monitor log (a CSV, a binary
+    file, a header of another format: the error says which line is wrong and what a log begins with), when lines were
+    skipped and not one report could be read, and when ``run`` names no run of the file."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist: read_log reads the file Monitor(model, log=...) writes, "
+                                f"JSON lines that begin with the header {HEADER_EXAMPLE}")
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder: give read_log the file Monitor(model, log=...) writes")
+    whole = _read_all(LogTail(path, keep=None if run is None else 0, charts=run is None))
+    if whole.not_log:
+        raise ValueError(f"{whole.not_log}, then one JSON report per line ({path})")
+    tail = whole
+    if run is not None and run != whole.shown:
+        summary = whole.runs.find(run)
+        if summary is None:
+            numbers = [s["run"] for s in whole.runs.summaries]
+            held = f"runs {numbers[0]} to {numbers[-1]}" if len(numbers) > 1 else \
+                f"run {numbers[0]}" if numbers else "no run yet"
+            raise ValueError(f"{path} has no run {run}: it holds {held} (run= counts the runs from 1, in the order "
+                             "they begin in the file)")
+        tail = _read_all(LogTail(path, keep=None, pick=run, start=summary["from"]))
+    if not tail.total and whole.bad_lines:
+        raise ValueError(f"{path} holds no report that could be read: {_found(whole)}")
+    said = findings(whole, "python", tail.shown)
+    if said and strict:
+        raise ValueError(f"{path}: " + " ".join(said))
+    if said:
+        warnings.warn(f"read_log({path.name!r}) returns run {tail.shown} ({plural(tail.total, 'report')}). "
+                      + " ".join(said), LogWarning, stacklevel=2)
+    return LogRead(tail.header, list(tail.reports), run=tail.shown, runs=whole.runs.listed(),
+                   bad_lines=whole.bad_lines, skipped={k: dict(v) for k, v in whole.skipped.items()},
+                   problems=list(whole.problems), cut=whole.cut, lines=whole.lines, warnings=said)
+
+
+__all__ = ["MAX_READ_BYTES", "LogRead", "LogWarning", "check_log", "findings", "read_log"]
