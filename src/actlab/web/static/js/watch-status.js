@@ -43,9 +43,14 @@ export function runState(data) {
   }
   if (isReading(data)) return { state: "reading", text: `Reading the log: ${readSoFar(data)}. Whether the run is ` +
     "going on or has ended is said once the page has read all of it." };
-  if (data.mixed) {  // two monitors wrote the file: nothing after the line where they mixed is followed
-    return { state: "mixed", text: `The charts stop at line ${count(data.mixed.line)}, where two monitors' reports ` +
-      "begin to mix (see below); the page draws nothing written after it, nor says whether either run ended." };
+  const shown = (data.runs ?? []).find((r) => r.run === data.shown);
+  if (shown && data.shown !== data.latest_run && !data.ended && !shown.alongside) {
+    // an earlier run of the file with no end line: a later run's log began after it, so it will not go on
+    const next = data.runs.find((r) => r.run > data.shown);
+    return { state: "stopped-silently", text: `Run ${count(data.shown)} has no end line: ` +
+      (next ? `run ${count(next.run)} began after it, on line ${count(next.began)}, ` : "a later run began after it, ") +
+      "so it stopped without its monitor closing the log (killed, or the script ended in a way that skipped " +
+      `mon.close()). The charts show its ${count(data.total)} sampled step${data.total === 1 ? "" : "s"}.` };
   }
   if (data.ended?.exception) {  // the end line names the exception that left the monitor's block: a crash
     return { state: "stopped", text: `The run stopped with ${data.ended.exception}, after ` +
@@ -62,7 +67,8 @@ export function runState(data) {
   return { state: "running", text: "The run is going on: the page follows the log." };
 }
 
-// what the lab found wrong with the file itself: it holds more than one run, or two monitors wrote it at once
+// what the lab found wrong with the file itself: it holds more than one run, one after the other or written by two
+// monitors at once (each a run of its own, which "Run" picks)
 export function sayWarnings(data) {
   const el = $("watch-warn"), text = (data.warnings ?? []).join(" ");
   if (el.textContent !== text) el.textContent = text;

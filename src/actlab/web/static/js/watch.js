@@ -5,8 +5,9 @@
 // Monitor log, how many lines it skipped, and which steps its charts show. This module asks the lab for the log
 // (catching up at once on a backlog, then once a second) and draws each answer; the page's copy of the run is
 // watch-points.js, its sentences watch-status.js, the charts' controls watch-controls.js (kept in the address), the
-// readout below the charts watch-readouts.js, the charts themselves watch-charts.js and the layer table
-// watch-table.js. The charts cover the whole run at any length (watch-points.js says how).
+// readout below the charts watch-readouts.js, the charts themselves watch-charts.js, the layer table
+// watch-table.js and the choice of run, for a log that holds several, watch-runs.js. The charts cover the whole run
+// at any length (watch-points.js says how).
 import { getJSON } from "./api.js";
 import { PALETTE } from "./charts.js";
 import { showReading } from "./reading.js";
@@ -17,6 +18,7 @@ import {
 import { layerName, resetView, series, take, view } from "./watch-points.js";
 import { forget, healthSwitched, hover, percent, readHealth, wireReadouts } from "./watch-readouts.js";
 import { count, isReading, runState, sayBadLines, saySpan, sayWarnings, whenFirst } from "./watch-status.js";
+import { fillRuns, forgetRun, noteLatest, pickedRun, wireRuns } from "./watch-runs.js";
 import { cell, drawTable, fitOnResize } from "./watch-table.js";
 
 const $ = (id) => document.getElementById(id);
@@ -142,13 +144,20 @@ function draw(report) {
 // While the page catches up on a backlog, it asks for the next answer as soon as one arrives, before drawing it: the
 // lab reads the next 4 MB of the log while the page draws, instead of each waiting for the other. At most one
 // answer is asked for ahead, so the page holds at most two answers (each at most 200,000 bytes of points).
-let ahead = null;  // the next answer, asked for ahead: a promise of { data } or { err }
-const ask = (since) => getJSON("/api/watch", { since }).then((data) => ({ data }), (err) => ({ err }));
+let ahead = null;  // the next answer, asked for ahead: a promise of { data, asked } or { err, asked }
+const ask = (since) => {
+  const asked = pickedRun();  // the run the answer is of (null: the latest)
+  return getJSON("/api/watch", { since, run: asked }).then((data) => ({ data, asked }), (err) => ({ err, asked }));
+};
+// the run the page shows, as the lab numbers its changes: the latest run's count of changes, or, for a run picked,
+// how often the file was started again (a newer run beginning does not change a run picked)
+const shownKey = (data) => (pickedRun() === null ? data.run : `picked ${data.shown} ${data.restarts}`);
 
 async function poll() {
   const answer = await (ahead ?? ask(view.next));
   ahead = null;
-  const { data, err } = answer;
+  const { data, err, asked } = answer;
+  if (asked !== pickedRun()) { setTimeout(poll, 0); return; }  // asked before another run was picked: not drawn
   if (err) {
     if (err.status === 404) {  // the lab answered: it was started without a log (actlab lab), so nothing to follow
       $("watch-none").hidden = false; $("watch-body").hidden = true; $("status").textContent = "";
@@ -159,15 +168,22 @@ async function poll() {
     setTimeout(poll, POLL_MS * 3);
     return;
   }
-  if (view.run !== null && data.run !== view.run) {  // the log was started again: the old run's views go
-    reset();
-    restartNote = `At ${new Date().toLocaleTimeString("en-GB")} the log was started again: ${data.restarted}. ` +
-      "The page cleared the previous run and shows the new one from its first sampled step.";
-    view.run = data.run;
+  if (asked !== null && data.unknown_run !== null) {  // the address names a run the log does not hold
+    forgetRun(); reset(); view.run = null;
     setTimeout(poll, 0);
     return;
   }
-  view.run = data.run;
+  if (view.run !== null && shownKey(data) !== view.run) {  // the log was started again: the old run's views go
+    reset();
+    restartNote = `At ${new Date().toLocaleTimeString("en-GB")} the log was started again: ${data.restarted}. ` +
+      "The page cleared the previous run and shows the new one from its first sampled step.";
+    view.run = shownKey(data);
+    setTimeout(poll, 0);
+    return;
+  }
+  view.run = shownKey(data);
+  noteLatest(data);
+  fillRuns(data);
   if (isReading(data)) ahead = ask(data.next);  // catching up: the next answer is read while this one is drawn
   $("watch-restart").textContent = restartNote;
   $("watch-restart").hidden = !restartNote;
@@ -216,6 +232,9 @@ wireControls({
   onHealth: () => { if (view.points.length) { drawCharts(); if (hover.again === readHealth) readHealth(); } },
   onSwitch: healthSwitched,
   onSteps: () => { if (view.points.length) { drawCharts(); hover.again?.(); } },
+});
+wireRuns(() => {  // another run picked: its views replace the run shown, from its first sampled step
+  reset(); view.run = null; ahead = null; restartNote = "";
 });
 fitOnResize($("watch-table"));
 poll();
