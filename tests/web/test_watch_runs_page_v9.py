@@ -133,3 +133,34 @@ def test_a_log_of_one_run_lists_no_runs(browser, tmp_path):
         assert not page.locator("#watch-run-choice").is_visible() and _x(page) == list(range(1, 11))
         assert errors == []
         context.close()
+
+
+@pytest.mark.browser
+def test_an_earlier_run_with_no_end_line_is_said_to_have_stopped_and_a_bad_run_in_the_address_is_ignored(
+        browser, tmp_path):
+    from web.conftest import serving, shot
+
+    log = tmp_path / "killed.jsonl"
+    write_run(log, NAMES, range(1, 41))  # killed: no end line; a second script's log appended after it
+    write_run(log, [*NAMES, "out.act"], range(1, 11), mode="a")  # its header on line 42
+    with serving(_app(tmp_path, log)) as base:
+        context = browser.new_context(viewport={"width": 1280, "height": 1000})
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{base}/watch?run=abc&steps=log")  # not a run number: dropped, the other key kept
+        page.wait_for_function(f"{DRAWN} && {LOSS}.drawn.x.length === 10")
+        assert page.url.endswith("/watch?steps=log")
+        assert page.locator("#watch-run").get_attribute("data-state") == "running"  # the latest may go on
+        page.get_by_label("Run:").select_option("1")
+        page.wait_for_function(f"{SETTLED} && {LOSS}.drawn?.x?.length === 40")
+        assert page.locator("#watch-run").get_attribute("data-state") == "stopped-silently"
+        assert _text(page, "watch-run") == (
+            "Run 1 has no end line: run 2 began after it, on line 42, so it stopped without its monitor closing the "
+            "log (killed, or the script ended in a way that skipped mon.close()). The charts show its 40 sampled "
+            "steps.")
+        assert page.get_by_label("Run:").locator("option").first.text_content() == (
+            "Run 1: from line 1, steps 1 to 40, 40 sampled, no end line")
+        shot(page, "watch-v9-killed-run-picked-1280")
+        assert errors == []
+        context.close()
