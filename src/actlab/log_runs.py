@@ -59,6 +59,12 @@ def _names(report: dict) -> tuple:
     return tuple(layer.get("name") for layer in report["layers"])
 
 
+def _places(writer: _Writer) -> tuple:
+    """The places a run named last: its header's, else its newest report's layers."""
+    layers = (writer.header or {}).get("layers")
+    return tuple(layers) if isinstance(layers, list) else writer.names or ()
+
+
 def _fits_names(writer: _Writer, names: tuple) -> bool:
     """Whether a report naming ``names`` can be the writer's: the same places, or some of them shared (a monitor adds
     places as it finds them); two different models name different places."""
@@ -124,8 +130,8 @@ class Runs:
         if newest is not None and self._end_line is not None:
             why = f"line {count(line)} begins another run's log (a header after the end line on line " \
                   f"{count(self._end_line)})"
-        elif newest is not None and newest.names and newest.last_step is not None \
-                and not set(newest.names) <= set(obj["layers"]):
+        elif newest is not None and newest.last_step is not None \
+                and not set(_places(newest)) <= set(obj["layers"]):  # a monitor's own new header names more places
             why = f"line {count(line)} is a new header naming other layers"
         if why is None:
             self._pending = (obj, line, offset)

@@ -158,6 +158,23 @@ def test_steps_going_back_again_and_again_keep_at_most_eight_runs_apart(tmp_path
     assert steps == sorted(set(steps))  # the run shown only goes up
 
 
+def test_a_header_naming_other_places_begins_a_run_even_where_steps_go_on(tmp_path):
+    """A second script of another model appended with no end line between, whose steps happen to go on: its header
+    leaves out the places the first run's header named, so it is another run, and each is read alone."""
+    log = tmp_path / "two-models.jsonl"
+    write_run(log, NAMES, range(1, 6))
+    write_run(log, ["enc.0.act", "enc.1.act"], range(6, 9), mode="a")  # header on line 7
+    tail = LogTail(log)
+    tail.poll()
+    assert [(s["run"], s["began"], s["first_step"], s["last_step"]) for s in tail.runs.listed()] == [
+        (1, 1, 1, 5), (2, 7, 6, 8)]
+    assert tail.runs.find(2)["why"] == "line 7 is a new header naming other layers"
+    assert tail.header["layers"] == ["enc.0.act", "enc.1.act"] and tail.total == 3
+    first = LogTail(log, pick=1, start=tail.runs.find(1)["from"])
+    first.poll()
+    assert first.total == 5 and first.header["layers"] == NAMES and first.done
+
+
 # -- item 3: the terminal's findings cover the whole file -------------------------------------------------------------
 
 
