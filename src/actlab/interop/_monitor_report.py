@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import sys
 
 from torch import nn
 
@@ -22,9 +23,10 @@ from ..readings import (
     grad_ratio,
     low_gradient_word,
 )
-from ._monitor_base import _WARMUP_STEPS, TORCH_RESTART
+from ._monitor_base import _WARMUP_STEPS, TORCH_RESTART, _exception_words
 from ._monitor_places import _Layer
 from ._monitor_words import (
+    STEP_ERROR_HEADS,
     LayerStats,
     MonitorReport,
     _exploding_activations,
@@ -34,13 +36,37 @@ from ._monitor_words import (
     _natural_key,
     _opaque_words,
     _say_what_the_count_covers,
+    _step_error_words,
     _unwatched_reading,
 )
 from .torch_recipes import record_for
 
+# why a compiled forward calls none of the monitor's hooks, and what to do (checked on torch 2.13, eager and inductor
+# backends: test_monitor_compile_late_m11.py)
+_COMPILED_WORDS = ("code that torch.compile compiled while no sampled step was open (a compiled model that ran "
+                   "before Monitor() was made, or a call outside `with mon.step()`) calls no hook attached later: "
+                   "Dynamo does not look at module hooks again")
+_COMPILED_REMEDY = ("Call torch.compiler.reset() (or torch._dynamo.reset()) once after making the Monitor, before the "
+                    "loop: the model is "
+                    "compiled again on its next call, and a compile inside `with mon.step()` makes that step sampled, "
+                    "so the new code calls the hooks; or make the Monitor before the compiled model's first call.")
+
+
+def _dynamo_compiled() -> bool:
+    """Whether torch.compile has compiled a frame in this process (Dynamo's own counters; False without Dynamo)."""
+    utils = sys.modules.get("torch._dynamo.utils")
+    try:
+        return bool(utils is not None and utils.counters["frames"]["ok"])
+    except Exception:  # noqa: BLE001
+        return False
+
 
 class _Reporting:
     """Building the report and the reading from what the sampled steps kept."""
+
+    def _outside_words(self) -> str:
+        n = self._compiles_outside
+        return (f", {n} time{'' if n == 1 else 's'} while this monitor had no step open" if n else "")
 
     def _note_what_cannot_be_seen(self) -> None:
         # one note per kind of thing said, naming every block it is said of (a 12-layer encoder: 'layers.0-11')
@@ -197,6 +223,18 @@ class _Reporting:
                      "those modules did not run")
             notes.append(f"{names} received no gradient on sampled step {step}: {whose} in the model's forward, so "
                          f"the reading leaves {'it' if len(idle) == 1 else 'them'} out")
+        # weights that got a gradient on this step though no hook saw their module run: the forward ran in code that
+        # calls no hook (compiled before the hooks were attached), or the weight is used outside its module
+        written = [n for n, _ in self._weighted if n not in not_computed and n not in frozen
+                   and math.isfinite(weight_norm.get(n, math.nan))]
+        unseen = [n for n in written if n not in ran]
+        if unseen and order:
+            names = ", ".join(f"'{n}.weight'" for n in unseen[:6]) + (" ..." if len(unseen) > 6 else "")
+            notes.append(f"{names} got a gradient on sampled step {step}, yet the monitor's hooks never saw "
+                         f"{'its module' if len(unseen) == 1 else 'their modules'} run: the weight is used outside "
+                         "its module's forward (F.linear(x, module.weight)), or the module ran in compiled code that "
+                         f"calls no hook: {_COMPILED_WORDS}. The activations after "
+                         f"{'it' if len(unseen) == 1 else 'them'} are not read. {_COMPILED_REMEDY}")
         first_bad = next((layer.label for layer, _, r in seen if r.get("act_non_finite")), None)
         bad_grad = next((layer.label for layer, _, r in reversed(seen) if r["non_finite"]), None)
         bad_loss = loss is not None and not math.isfinite(loss)
@@ -288,15 +326,18 @@ class _Reporting:
                 "zero", "Call loss.backward() inside `with mon.step()`, on a forward run with gradients enabled (not "
                 "under torch.no_grad(), not detached); opt.step() and opt.zero_grad() may follow the block.",
                 {"not_computed": sorted(not_computed)}),))
-        elif self._weighted and not order and self._compiled:  # no forward seen: the compiled code may predate
-            # the hooks (Dynamo does not guard on module hooks: torch._dynamo.config.skip_nnmodule_hook_guards)
+        elif self._weighted and not order and (self._compiled or written):  # no forward seen: compiled code may
+            # predate the hooks (Dynamo does not guard on module hooks: torch._dynamo.config.skip_nnmodule_hook_guards)
+            grads = (f"the model's weights got gradients on sampled step {step}, yet the monitor's hooks saw no "
+                     "forward of it" if written else
+                     f"the monitor's hooks saw no forward of the compiled model on sampled step {step}")
+            compiled = _dynamo_compiled() or self._compiled or self._compiles_outside
+            why = (f"torch.compile has compiled code in this process{self._outside_words()}, and {_COMPILED_WORDS}"
+                   if compiled else f"it ran in code that calls no hook: {_COMPILED_WORDS}; a TorchScript module "
+                   "calls none either")
             reading = Reading((Finding(
-                Status.NO_GRADIENT, f"nothing seen: the monitor's hooks saw no forward of the compiled model on "
-                f"sampled step {step}, so nothing was read. A compiled model that ran before Monitor() was made "
-                "keeps running the code compiled then, which calls no hook added later (Dynamo does not look at "
-                "module hooks again)", "Make the Monitor before the compiled model's first call, or call "
-                "torch._dynamo.reset() once after making it (the model is compiled again, with the monitor's hooks "
-                "in view); and call the model, with loss.backward(), inside `with mon.step()`.", {}),))
+                Status.NO_GRADIENT, f"nothing seen: {grads}, so nothing was read; {why}", _COMPILED_REMEDY
+                + " Call the model, with loss.backward(), inside `with mon.step()`.", {}),))
         elif self._weighted and not order:  # no forward, so no gradient: not 'flowing'
             reading = Reading((Finding(
                 Status.NO_GRADIENT, f"nothing ran: no weighted module of the watched model ran its forward on sampled "
@@ -353,6 +394,33 @@ class _Reporting:
                          "prediction, not a fault)")
         return "; ".join(p for p in parts if p)
 
+    def _note_step_error(self, exc: BaseException, fate: str) -> None:
+        """A step's block raised (``fate``: "unsampled", or a sampled step whose measurements were "kept" or
+        "dropped"): counted, and said in a note kept in self.notes (so the log's next report carries it too); the
+        script may catch the exception and go on. Never raises: the script's exception is on its way."""
+        try:
+            errors = self._step_errors
+            if errors is None:
+                errors = self._step_errors = {"count": 0, "first": None, "latest": None, "unsampled": 0,
+                                              "dropped": 0, "kept": 0, "at": len(self.notes)}
+                self.notes.append("")
+            record = (self.step_count + 1, _exception_words(exc), fate)
+            errors["count"] += 1
+            errors[fate] += 1
+            errors["first"] = errors["first"] or record
+            errors["latest"] = record
+            self.notes[errors["at"]] = _step_error_words(errors)
+        except Exception:  # noqa: BLE001
+            pass
+
+    def _current_notes(self, notes: tuple[str, ...]) -> list[str]:
+        """A report's notes with the note on steps that raised brought up to date (a sampled step kept the version
+        of its time; steps may have raised since), and how many steps ran after the latest."""
+        if self._step_errors is None:
+            return list(notes)
+        kept = [n for n in notes if not n.startswith(STEP_ERROR_HEADS)]
+        return kept + [_step_error_words(self._step_errors, self.step_count)]
+
     def report(self) -> MonitorReport:
         """The latest sampled step's report, with how many steps have run since (it says so before any sample)."""
         notes = [self._cost_note()] if self._auto and self.calibrated_cost is not None else []
@@ -364,6 +432,6 @@ class _Reporting:
                         if self._auto else ""))
             reading = Reading((Finding(Status.STARTING, words, "", {}),))
             return MonitorReport(self.step_count, 0, self.every, (), math.nan, None, reading,
-                                 tuple(self.notes + notes), self.step_count)
+                                 tuple(self._current_notes(tuple(self.notes)) + notes), self.step_count)
         return dataclasses.replace(self._last, steps_run=self.step_count, every=self.every, auto=self._auto,
-                                   notes=self._last.notes + tuple(notes))
+                                   notes=tuple(self._current_notes(self._last.notes) + notes))

@@ -297,3 +297,33 @@ class MonitorReport:
                 "<th>‖∂L/∂W‖</th><th>W / output</th><th>dead</th><th>saturated / rarely active</th>"
                 "<th>dormant</th></tr>"
                 f"{rows}</table>")
+
+
+# how the note on steps that raised begins (report() puts the latest version in place of the one a sampled step kept)
+STEP_ERROR_HEADS = ("an exception inside `with mon.step()`", "exceptions inside `with mon.step()`")
+
+_FATES = {
+    "unsampled": "not a sampled step, so the monitor had measured nothing of it",
+    "dropped": "a sampled step, and it raised before its backward had ended: the monitor dropped what it had measured "
+               "of it (the readings, the counts and the dead-unit history leave it out, and it is not among the "
+               "sampled steps counted)",
+    "kept": "a sampled step, and it raised after its backward had ended: the monitor kept its measurements, read as "
+            "any sampled step's",
+}
+
+
+def _step_error_words(errors: dict, steps_run: int | None = None) -> str:
+    """The note on the steps whose `with mon.step()` block raised: which (the first and the latest), the exception
+    in words, and what the monitor kept or dropped of each kind. ``errors``: count, first and latest as (step, words,
+    fate), and a count per fate; with ``steps_run``, how many steps ran after the latest."""
+    step, words, fate = errors["latest"]
+    after = steps_run - step if steps_run is not None else 0
+    later = f"; {after} step{'' if after == 1 else 's'} ran after it" if after > 0 else ""
+    if errors["count"] == 1:
+        return f"{STEP_ERROR_HEADS[0]}: step {step} raised {words}; it was {_FATES[fate]}{later}"
+    kinds = {"unsampled": "not sampled", "dropped": "sampled, measurements dropped",
+             "kept": "sampled, measurements kept"}
+    parts = ", ".join(f"{errors[k]} {kinds[k]}" for k in ("unsampled", "dropped", "kept") if errors[k])
+    first = errors["first"]
+    return (f"{STEP_ERROR_HEADS[1]}: {errors['count']} steps raised one ({parts}); the latest, step {step}, raised "
+            f"{words}, and was {_FATES[fate]}{later}; the first, step {first[0]}, raised {first[1]}")

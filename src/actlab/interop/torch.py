@@ -104,11 +104,42 @@ __all__ = ["LayerStats", "Monitor", "MonitorReport", "RecipeModule", "TorchSourc
 _BASE_STEPS = 8  # every="auto" compares a sampled step with the median of the unsampled steps just before it, this many
 
 
+# the monitors a compile by torch.compile is told to (_compile_started), and Dynamo's list of callbacks to call as a
+# compile starts (torch.compiler.reset() empties it: each step puts _compile_started back if it is missing)
+_MONITORS: weakref.WeakSet = weakref.WeakSet()
+_START_CALLBACKS: list = []
+
+
+def _compile_started(args) -> None:
+    """Dynamo begins compiling a frame. Code it compiles with no hook attached never calls one later (it does not
+    guard on module hooks), so a compile inside an unsampled step makes that step sampled, its hooks attached before
+    the frame is traced (Monitor._compiling). Never raises: it runs inside the script's compile."""
+    try:
+        if getattr(getattr(args, "callback_trigger", None), "name", "DYNAMO") != "DYNAMO":
+            return  # a backward compiled later, autotuning: no frame of the forward is traced
+        for mon in list(_MONITORS):
+            mon._compiling()
+    except Exception:  # noqa: BLE001  (a monitor's fault must not stop the script's compile)
+        pass
+
+
+def _watch_compiles() -> None:
+    """Puts _compile_started among the callbacks Dynamo calls as a compile starts (once, and again after a
+    torch.compiler.reset(), which empties them)."""
+    global _START_CALLBACKS
+    try:
+        from torch._dynamo.callback import callback_handler
+        callback_handler.register_start_callback(_compile_started)
+        _START_CALLBACKS = callback_handler.start_callbacks
+    except Exception:  # noqa: BLE001  (another torch: compiles are not watched, and no step looks again)
+        _START_CALLBACKS = [_compile_started]
+
+
 class _Step:
     """What ``mon.step()`` returns: a context whose unsampled path is two method calls and a counter (a generator-based
     context manager cost about 4 us a step on its own, W12 saw 15-30 us a step on a 126 us model)."""
 
-    __slots__ = ("mon", "handle", "sample", "timed", "w0", "t0", "outside", "first", "places", "hooks")
+    __slots__ = ("mon", "handle", "sample", "timed", "w0", "t0", "outside", "first", "places", "hooks", "promoted")
 
     def __init__(self, mon: Monitor) -> None:
         self.mon = mon
@@ -302,7 +333,13 @@ class Monitor(_Hooks, _Measures, _Weights, _Collecting, _Reporting, _Costing):
         # sampled step is finite again): the step a divergence is dated from
         self._non_finite_since: dict | None = None
         self._last_finite_sample: int | None = None  # the latest sampled step with no NaN or inf
-        self._in_step = False  # inside `with mon.step()`: a second one opened there is a mistake, said so
+        self._open_step: _Step | None = None  # the `with mon.step()` open now: a second one there is a mistake
+        # steps whose block raised (the script may catch it and go on): how many, and the first and latest as
+        # (step, exception in words, "unsampled" | "kept" | "dropped"); said in a note (_note_step_error)
+        self._step_errors: dict | None = None
+        self._compiles_outside = 0  # Dynamo compiles begun while no step of this monitor was open
+        self._noted_promoted = False
+        _MONITORS.add(self)
         self._forwards = 0  # the model's forwards on this sampled step
         self._skip = False  # a later forward of the step: the hooks watch nothing
         self._noted_forwards = False
@@ -363,10 +400,12 @@ class Monitor(_Hooks, _Measures, _Weights, _Collecting, _Reporting, _Costing):
         return self._recalibrate and self._last_sample + self.every - self.step_count <= _BASE_STEPS
 
     def _enter(self, st: _Step) -> _StepHandle:
-        if self._in_step:
+        if self._open_step is not None:
             raise RuntimeError("mon.step() is already open: steps do not nest. Open one `with mon.step()` per "
                                "training step, with the forward, the loss and loss.backward() inside it")
-        self._in_step = True
+        self._open_step = st
+        if _compile_started not in _START_CALLBACKS:  # the first step, or torch.compiler.reset() emptied them
+            _watch_compiles()
         st.handle = handle = _StepHandle()
         st.sample = sample = self._should_sample()
         if not sample:
@@ -377,6 +416,7 @@ class Monitor(_Hooks, _Measures, _Weights, _Collecting, _Reporting, _Costing):
                 st.outside = t0 - st.w0  # the monitor's own time in this step, before the block
             return handle
         st.timed = True
+        st.promoted = False
         self._last_sample = self.step_count
         # a one-off step: the first sampled step (the search for activation functions, first allocations) or one that
         # finds a new place; its time says nothing about what the sampled steps after it cost
@@ -395,14 +435,23 @@ class Monitor(_Hooks, _Measures, _Weights, _Collecting, _Reporting, _Costing):
             self._steps_box[1] = None
         elif _ends_a_run(exc):
             self._steps_box[1] = _exception_words(exc)
-        self._in_step = False
+        self._open_step = None
+        kept = False
         if st.sample:
             for table, key in st.hooks:
                 table.pop(key, None)
             self._leave_mode()
-            self._collect(st.handle)
+            if exc is None and not st.promoted:
+                self._collect(st.handle)
+            else:
+                kept = self._finish_odd_step(st, exc)
         elif self._mode is not None:
             self._leave_mode()
+        if exc is not None:  # the script may catch it and go on: the report says which step raised, and what
+            # the monitor kept of it; its time is no step's cost
+            if _ends_a_run(exc):
+                self._note_step_error(exc, "kept" if kept else "dropped" if st.sample else "unsampled")
+            st.timed = False
         if st.timed:
             self._sync()
             t2 = time.perf_counter()
@@ -411,7 +460,45 @@ class Monitor(_Hooks, _Measures, _Weights, _Collecting, _Reporting, _Costing):
         self.step_count += 1
         self._steps_box[0] = self.step_count
 
+    def _finish_odd_step(self, st: _Step, exc: BaseException | None) -> bool:
+        """The end of a sampled step that raised, or of one made sampled by a compile begun inside it: kept (read as
+        any sampled step) when it is whole: the hooks saw its forward begin, and, if it raised, its backward had
+        ended (the weights' gradients were read). Otherwise what it had measured is dropped, and the dead history,
+        the counts and the readings leave it out. Never raises while the script's exception is on its way."""
+        if self._forwards > 0 and (exc is None or self._weight_norms is not None):
+            if st.promoted and not self._noted_promoted:
+                self._noted_promoted = True
+                self.notes.append(f"torch.compile compiled code on step {self.step_count + 1}, which was not to be "
+                                  "sampled: the monitor sampled it, so that the code compiled then calls its hooks "
+                                  "on later sampled steps (code compiled with no hook attached never calls one)")
+            if exc is None:
+                self._collect(st.handle)
+                return True
+            try:
+                self._collect(st.handle)
+                return True
+            except Exception:  # noqa: BLE001  (the script's exception, not the monitor's, is what it should see)
+                pass
+        for layer in self._layers:
+            layer.dsum = layer.nz = layer.asum = layer.ssum = layer.sumsq = layer.grad_sq = layer.dist = None
+            layer.sumsq_host = layer.grad_sq_host = layer.kept = None
+        self._weight_norms = self._leftover = self._grad_marks = None
+        return False
 
-
-
-
+    def _compiling(self) -> None:
+        """torch.compile begins compiling a frame (_compile_started). Inside an unsampled step of this monitor the
+        step becomes sampled: its hooks are attached before the frame is traced, so the code compiled calls them on
+        later sampled steps (code compiled with none never does: 0 layers read). Its time is left out of auto's
+        timing (a compile). Outside any step it is counted: code compiled there may never call the hooks, and the
+        report says so if a sampled step then sees no forward."""
+        st = self._open_step
+        if st is None:
+            self._compiles_outside += 1
+            return
+        if st.sample:
+            return
+        st.sample, st.timed, st.promoted = True, False, True
+        self._last_sample = self.step_count
+        st.first = self.sampled_steps == 0
+        st.places = len(self._layers)
+        st.hooks = self._attach()
