@@ -32,14 +32,33 @@ class Net(nn.Module):
         return self.fc3(F.gelu(self.fc2(self.act1(self.fc1(x)))))
 
 
-def test_the_search_step_is_not_in_the_calibration_and_the_reported_multiple_is_sensible():
+FIRST_SLEEP = 0.2  # seconds the first sampled step is made to last longer (the search's slowness, on any machine)
+
+
+class SlowFirstNet(Net):
+    """Net whose first forward with the monitor's hooks attached sleeps FIRST_SLEEP: the search step's one-off cost,
+    made large whatever this process loaded before (alone, the search step took 20-55 ms against 0.5 ms unsampled;
+    after other tests, about as long as the later sampled steps, and a monitor that counted it went unseen)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.slept = False
+
+    def forward(self, x):
+        if not self.slept and self.act1._forward_hooks:
+            self.slept = True
+            time.sleep(FIRST_SLEEP)
+        return super().forward(x)
+
+
+def _real_clock_run(steps: int = 60) -> tuple[Monitor, list[float], list[float]]:
     torch.manual_seed(0)
-    model = Net()
+    model = SlowFirstNet()
     opt = torch.optim.SGD(model.parameters(), lr=1e-2)
     mon = Monitor(model, every="auto")
     x, y = torch.randn(128, 20), torch.randint(0, 5, (128,))
-    sampled, unsampled, first, prev = [], [], True, 0
-    for _ in range(60):
+    sampled, unsampled, prev = [], [], 0
+    for _ in range(steps):
         t = time.perf_counter()
         with mon.step() as s:
             loss = F.cross_entropy(model(x), y)
@@ -50,30 +69,68 @@ def test_the_search_step_is_not_in_the_calibration_and_the_reported_multiple_is_
         opt.zero_grad()
         if mon.sampled_steps != prev:
             prev = mon.sampled_steps
-            if first:  # the one-off step
-                first = False
-            else:
-                sampled.append(dt)
+            sampled.append(dt)
         else:
             unsampled.append(dt)
-    assert mon.calibrated_cost is not None and mon.sampled_steps >= 5
-    # the first sampled step is not among the extras: one per later sampled step (none of them finds a new place).
-    # (How much slower it is depends on what this process has already loaded: 20-55 ms against 0.5 ms unsampled in
-    # a fresh process, 667 times in the practitioner's script, about as fast as the rest after other tests; the fake
-    # clock below makes it slow every time)
-    assert len(mon._times["extra"]) == mon.sampled_steps - 1 == len(sampled)
-    # the reported multiple is no more than the slowest later sampled step this test timed allows, loosely (a shared
-    # 2-core machine: one of four later sampled steps now and then takes 5-10 times as long as an unsampled one)
+    return mon, sampled, unsampled
+
+
+def _one_off_problems(mon: Monitor, sampled: list[float], unsampled: list[float]) -> list[str]:
+    """What a monitor that counted the one-off step in its calibration gets wrong, by this run's own clock."""
+    problems = []
+    extras = list(mon._times["extra"])
+    # one extra per later sampled step (none of them finds a new place): the first is left out
+    if len(extras) != mon.sampled_steps - 1:
+        problems.append(f"{len(extras)} extras for {mon.sampled_steps} sampled steps")
+    # the first sampled step, as timed from outside, is hundreds of unsampled steps long; no extra comes near it.
+    # (A later sampled step as long as a quarter of it would need a stall of about 50 ms: not seen at load 9)
     base = statistics.median(unsampled)
-    slowest = max(dt / base for dt in sampled)
-    assert 1 + mon.sampled_extra < 3 * slowest, (mon.sampled_extra, [dt / base for dt in sampled])
+    first = sampled[0] / base - 1
+    if first < 100:
+        problems.append(f"the first sampled step was not slow: {first:.3g} (the test's premise)")
+    if extras and max(extras) > first / 4:
+        problems.append(f"an extra of {max(extras):.3g} against the first step's {first:.3g}")
+    if mon.sampled_extra is not None and mon.sampled_extra > first / 4:
+        problems.append(f"sampled_extra {mon.sampled_extra:.3g} against the first step's {first:.3g}")
+    return problems
+
+
+def test_the_search_step_is_not_in_the_calibration_and_the_reported_multiple_is_sensible():
+    mon, sampled, unsampled = _real_clock_run()
+    assert mon.calibrated_cost is not None and mon.sampled_steps >= 5
+    problems = _one_off_problems(mon, sampled, unsampled)
+    if problems and not any("extras for" in p for p in problems):  # a clock figure only: measured again, once
+        # (a stall of tens of ms on a loaded machine, or a first step that was not slow, is the machine's, not the
+        # monitor's: the count of extras, which no load changes, is never retried)
+        mon, sampled, unsampled = _real_clock_run()
+        problems = _one_off_problems(mon, sampled, unsampled)
+    assert not problems, problems
     note = next(n for n in mon.report().notes if "every='auto'" in n)
     m = re.search(r"takes about ([\d.]+) times as long|takes about ([\d.]+)% longer", note)
     assert m, note
     multiple = float(m.group(1)) if m.group(1) else 1 + float(m.group(2)) / 100
     assert multiple == pytest.approx(1 + mon.sampled_extra, rel=0.01), note
-    # and the interval follows from it: auto's aim (half the 3% budget) over the extra, within 2..50
-    assert mon.every == min(max(2, math.ceil(mon.sampled_extra / 0.015 - 1e-9)), 50)
+    # and the interval follows from it: auto's aim (half the 3% budget) less the monitor's fixed cost on every step
+    # (d83c2c5), over the extra, within 2..50 (the test left the fixed cost out and failed at load 6-9, where it is
+    # not negligible: every=50 against 41)
+    room = 0.015 - (mon.fixed_cost or 0.0)
+    expected = min(max(2, math.ceil(mon.sampled_extra / room - 1e-9)), 50) if room > 0 else 50
+    assert mon.every == expected, (mon.every, mon.sampled_extra, mon.fixed_cost)
+
+
+def test_the_check_above_fails_on_a_monitor_that_counts_the_one_off_step(monkeypatch):
+    """The real-clock check can fail: with the one-off step counted (one_off ignored), it finds the extra count
+    wrong and an extra near the first step's."""
+    calibrate = Monitor._calibrate
+
+    def counting(self, sampled, seconds, one_off=False, own=None):
+        return calibrate(self, sampled, seconds, one_off=False, own=own)
+
+    monkeypatch.setattr(Monitor, "_calibrate", counting)
+    mon, sampled, unsampled = _real_clock_run()
+    problems = _one_off_problems(mon, sampled, unsampled)
+    assert any("extras for" in p for p in problems), problems
+    assert any(p.startswith("an extra of") for p in problems), problems
 
 
 def _fake_clock_run(monkeypatch, first: float, later: float, odd: dict[int, float] | None = None,
