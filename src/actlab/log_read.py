@@ -112,7 +112,7 @@ def read_log(path: str | Path, run: int | None = None, strict: bool = False) -> 
     if whole.not_log:
         raise ValueError(f"{whole.not_log}, then one JSON report per line ({path})")
     tail = whole
-    if run is not None and run != whole.shown:
+    if run is not None:  # the first reading kept no report: the run asked for is read again, alone
         summary = whole.runs.find(run)
         if summary is None:
             numbers = [s["run"] for s in whole.runs.summaries]

@@ -112,6 +112,8 @@ def test_two_writers_at_once_are_each_readable(tmp_path):
         a = read_log(path, run=1)
     assert [r["step"] for r in a.reports] == [3, 4, 5, 6] and {r["loss"] for r in a.reports} == {1.0}
     assert [r["step"] for r in b.reports] == [1, 2, 3] and {r["loss"] for r in b.reports} == {2.0}
+    with pytest.warns(LogWarning):
+        assert read_log(path, run=2) == b  # the latest, asked for by its number
 
 
 def test_a_warning_can_be_made_an_error_by_a_script(tmp_path):
