@@ -200,7 +200,24 @@ def test_findings_name_a_bad_line_past_the_first_4_mb(tmp_path):
     out, err = _serve_once(log)
     warned = [line for line in err.splitlines() if line.startswith("warning:")]
     assert warned == [f"warning: {said}"]
-    assert "checking the whole log (" in out and " MB) before serving it, 4 MB at a time" in out
+    assert "checking the whole log" not in out  # under CHECK_FIRST_BYTES: checked before the lab serves
+
+
+def test_findings_of_a_log_too_big_to_check_first_come_from_a_thread(tmp_path, monkeypatch, capsys):
+    from actlab.cli import watch as cli_watch
+
+    log = tmp_path / "big.jsonl"
+    write_run(log, NAMES, range(1, 201))
+    with log.open("a") as fh:
+        fh.write("{not json\n" + lines({"event": "end", "steps_run": 200, "exception": "KeyError: 'x'"}))
+    monkeypatch.setattr(cli_watch, "CHECK_FIRST_BYTES", 1000)
+    thread = cli_watch.check_findings(log)
+    assert thread is not None
+    thread.join(timeout=60)
+    out, err = capsys.readouterr()
+    assert "checking the whole log (0 MB, 4 MB at a time) while the lab serves it" in out
+    assert "1 line that is not JSON (line 202;" in err
+    assert "the run stopped with KeyError: 'x', after 200 steps" in out
 
 
 _MEASURE = """

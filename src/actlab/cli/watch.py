@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import threading
 from pathlib import Path
 from typing import Annotated
 
@@ -27,6 +28,35 @@ def _missing_folder(log: Path) -> Path | None:
         fail(f"LOG: the folder {first_missing} does not exist, and {above} cannot be written, so no monitor can "
              f"create it and write {log.name}; give the path of a log in a folder you can write")
     return first_missing
+
+
+CHECK_FIRST_BYTES = 64 * 1024 * 1024  # a log up to this size is checked before the lab serves it (about 2 s)
+
+
+def _say_findings(log: Path) -> None:
+    checked = check_log(log)
+    for words in findings(checked):  # lines skipped (per kind, with line numbers) and the file's runs
+        Console(stderr=True).print(f"[yellow]warning:[/yellow] {escape(words)}", soft_wrap=True)
+    crash = crash_of(checked.ended)
+    if crash:
+        console.print(f"the run stopped with {escape(crash)}, after {checked.ended['steps_run']:,} steps "
+                      "(the log's last line names the exception)", soft_wrap=True)
+
+
+def check_findings(log: Path) -> threading.Thread | None:
+    """Says on the terminal what the whole log holds that a reader must know (log_read.check_log: the lines skipped,
+    per kind with line numbers, the runs, a crash), as the file is now, read once in pieces in bounded memory. A log
+    up to CHECK_FIRST_BYTES is checked before the lab serves it; a larger one while it serves (reading 348 MB takes
+    about 10 s), in a thread that is returned, so the page is not kept waiting."""
+    size = log.stat().st_size
+    if size <= CHECK_FIRST_BYTES:
+        _say_findings(log)
+        return None
+    console.print(f"checking the whole log ({size / 1e6:,.0f} MB, {MAX_READ_BYTES // 2**20} MB at a time) while "
+                  "the lab serves it: what it finds follows here", soft_wrap=True)
+    thread = threading.Thread(target=_say_findings, args=(log,), name="actlab-watch-check", daemon=True)
+    thread.start()
+    return thread
 
 
 @app.command()
@@ -71,18 +101,7 @@ def watch(
         Console(stderr=True).print(f"[yellow]warning:[/yellow] {escape(tail.not_log)}. The page says so too, and "
                                    "reads the file again if it is written anew.", soft_wrap=True)
     elif log.is_file():
-        # the findings cover the whole file as it is now, read once in pieces (log_read.check_log: bounded memory);
-        # the page's reader catches up on its own
-        if tail.unread:
-            console.print(f"checking the whole log ({log.stat().st_size / 1e6:,.0f} MB) before serving it, "
-                          f"{MAX_READ_BYTES // 2**20} MB at a time", soft_wrap=True)
-        checked = check_log(log)
-        for words in findings(checked):  # lines skipped (per kind, with line numbers) and the file's runs
-            Console(stderr=True).print(f"[yellow]warning:[/yellow] {escape(words)}", soft_wrap=True)
-        crash = crash_of(checked.ended)
-        if crash:
-            console.print(f"the run stopped with {escape(crash)}, after {checked.ended['steps_run']:,} steps "
-                          "(the log's last line names the exception)", soft_wrap=True)
+        check_findings(log)
     if not no_browser:
         from .lab import open_browser_later
 
