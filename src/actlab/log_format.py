@@ -43,9 +43,11 @@ def missing_folder(path: Path) -> tuple[Path | None, Path]:
     return missing, folder
 
 
-def end_line(steps: int) -> str:
-    """The log's last line: the run ended after ``steps`` steps (Monitor.close(), or the monitor's end)."""
-    return json.dumps({"event": "end", "steps_run": steps}) + "\n"
+def end_line(steps: int, run: str | None = None) -> str:
+    """The log's last line: the run ended after ``steps`` steps (Monitor.close(), or the monitor's end); ``run`` is
+    the writer's run id, where it writes one on its lines (log_runs)."""
+    record = {"event": "end", "steps_run": steps}
+    return json.dumps(record if run is None else {**record, "run": run}) + "\n"
 
 
 def crash_of(end: dict | None) -> str | None:

@@ -117,6 +117,11 @@ def test_a_run_id_on_each_line_tells_two_monitors_at_the_same_step_apart(tmp_pat
     assert "Told apart by the run id on each line" in tail.warnings[0]
 
 
+def test_the_end_line_carries_the_writers_run_id_where_it_has_one():
+    assert monitor_log.end_line(3) == '{"event": "end", "steps_run": 3}\n'  # as before, for a writer with no id
+    assert monitor_log.end_line(3, run="a1b2") == '{"event": "end", "steps_run": 3, "run": "a1b2"}\n'
+
+
 def test_a_log_read_in_pieces_finds_the_same_runs(tmp_path):
     log = tmp_path / "shared.jsonl"
     _interleaved(log)
