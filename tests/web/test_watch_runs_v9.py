@@ -96,6 +96,21 @@ def test_two_monitors_at_once_are_two_runs_each_whole(tmp_path):
     assert a["bad_lines"] == 0  # every report of the file is in one run or the other
 
 
+def test_a_picked_run_written_at_the_same_time_as_the_latest_goes_on_growing(tmp_path):
+    """Both monitors keep writing: the page following run 1 gets run 1's new steps, the one following the latest
+    gets run 2's, and neither is started again (``run`` stays, so neither page clears its charts)."""
+    log = tmp_path / "shared.jsonl"
+    _interleaved(log)
+    client = _client(tmp_path, log)
+    a, b = _all(client, run=1), _all(client)
+    with log.open("a") as fh:
+        fh.write(lines(report(12, NAMES, loss=22.0), report(7, NAMES, loss=1.0 / 7), report(13, NAMES, loss=23.0)))
+    a2 = client.get("/api/watch", params={"since": a["next"], "run": 1}).json()
+    b2 = client.get("/api/watch", params={"since": b["next"]}).json()
+    assert [(p["step"], p["loss"]) for p in a2["points"]] == [(12, 22.0), (13, 23.0)] and a2["run"] == a["run"]
+    assert [(p["step"], p["loss"]) for p in b2["points"]] == [(7, 1.0 / 7)] and b2["run"] == b["run"]
+
+
 def test_a_run_id_on_each_line_tells_two_monitors_at_the_same_step_apart(tmp_path):
     """Lockstep monitors whose lines come in either order at a step: without an id only the order of the lines can
     tell them apart, and the swapped pair would be read crosswise; the "run" field reads them exactly."""
