@@ -8,7 +8,7 @@ import warnings
 from pathlib import Path
 
 from .log_format import HEADER_EXAMPLE, count, plural
-from .log_tail import MAX_READ_BYTES, SKIP_KINDS, LogTail
+from .log_tail import MAX_READ_BYTES, LogTail
 
 
 class LogWarning(UserWarning):
@@ -61,24 +61,11 @@ def _read_all(tail: LogTail) -> LogTail:
     return tail
 
 
-def _found(tail: LogTail) -> str:
-    """What a whole reading skipped, in words: per kind, how many and the first lines."""
-    parts = []
-    for kind, found in tail.skipped.items():
-        where = ", ".join(count(n) for n in found["lines"])
-        more = ", ..." if found["count"] > len(found["lines"]) else ""
-        one, several = SKIP_KINDS[kind]
-        parts.append(f"{count(found['count'])} {one if found['count'] == 1 else several} "
-                     f"(line{'s' if found['count'] > 1 else ''} {where}{more}; line {count(found['lines'][0])}: "
-                     f"{found['why']})")
-    return "; ".join(parts)
-
-
 def findings(tail: LogTail, reader: str = "terminal", shown: int | None = None) -> list[str]:
     """What a reading of the whole file found, in words, for ``reader`` (log_runs.READERS): the lines skipped, per
     kind, and the file's runs, run ``shown`` (the tail's own where None) being shown."""
     out = [f"{plural(sum(f['count'] for f in tail.skipped.values()), 'line')} of {count(tail.lines)} could not "
-           f"be used: {_found(tail)}."] if tail.skipped else []
+           f"be used: {tail.skipped_words()}."] if tail.skipped else []
     return out + tail.said(reader, shown)
 
 
@@ -122,7 +109,7 @@ def read_log(path: str | Path, run: int | None = None, strict: bool = False) -> 
                              "they begin in the file)")
         tail = _read_all(LogTail(path, keep=None, pick=run, start=summary["from"]))
     if not tail.total and whole.bad_lines:
-        raise ValueError(f"{path} holds no report that could be read: {_found(whole)}")
+        raise ValueError(f"{path} holds no report that could be read: {whole.skipped_words()}")
     said = findings(whole, "python", tail.shown)
     if said and strict:
         raise ValueError(f"{path}: " + " ".join(said))

@@ -8,7 +8,7 @@ import threading
 from collections import deque
 from pathlib import Path
 
-from .log_format import BAD_KINDS, HEADER_EXAMPLE, decode
+from .log_format import BAD_KINDS, HEADER_EXAMPLE, count, decode
 from .log_runs import Runs
 from .run_history import RunHistory
 
@@ -25,10 +25,10 @@ SKIP_KINDS = {
     "not_json": ("line that is not JSON", "lines that are not JSON"),
     "not_a_record": ("line of JSON that is no record of the format (header, report or end line)",
                      "lines of JSON that are no record of the format"),
-    "repeat": ("report written twice (drawn once)", "reports written twice (drawn once)"),
-    "left_out": ("report that fits none of the runs told apart", "reports that fit none of the runs told apart"),
-    "unowned_end": ("end line whose run cannot be told (two runs open, no run id)",
-                    "end lines whose run cannot be told (two runs open, no run id)"),
+    "repeat": ("report written twice", "reports written twice"),
+    "left_out": ("report no run could take", "reports no run could take"),
+    "unowned_end": ("end line with no run id while two runs were open",
+                    "end lines with no run id while two runs were open"),
 }
 
 
@@ -112,6 +112,18 @@ class LogTail:
     def mixed(self) -> dict | None:
         """Where two monitors' lines first interleave ({"line", "step", "after"}), or None."""
         return self.runs.mixed
+
+    def skipped_words(self) -> str:
+        """What was skipped, in words: per kind, how many, the first lines and why the first was."""
+        parts = []
+        for kind, found in self.skipped.items():
+            where = ", ".join(count(n) for n in found["lines"])
+            more = ", ..." if found["count"] > len(found["lines"]) else ""
+            one, several = SKIP_KINDS[kind]
+            parts.append(f"{count(found['count'])} {one if found['count'] == 1 else several} "
+                         f"(line{'s' if found['count'] > 1 else ''} {where}{more}; line {count(found['lines'][0])}: "
+                         f"{found['why']})")
+        return "; ".join(parts)
 
     def _restart(self, why: str) -> None:
         self.run += 1
@@ -220,8 +232,7 @@ class LogTail:
         elif kind == "end":
             ended = self.runs.end(obj, self.lines)
             if ended is None:
-                self._skip("unowned_end", "it is an end line, and which of the runs written at once it ends cannot "
-                                          "be told (it carries no run id)")
+                self._skip("unowned_end", "which of the runs written at once it ends cannot be told")
             elif ended == self.shown:
                 self.ended = obj
         else:

@@ -45,7 +45,8 @@ def test_the_lines_skipped_are_named_by_kind_with_their_line_numbers(tmp_path):
     assert said.startswith("read_log('odd.jsonl') returns run 1 (5 reports). 4 lines of 10 could not be used: "
                            "2 lines that are not JSON (lines 5, 8; line 5: it is not JSON (it begins 'loss went up "
                            "here'))")
-    assert "1 report written twice (drawn once) (line 7;" in said and log.warnings == [said.split(". ", 1)[1]]
+    assert "1 report written twice (line 7; line 7: it repeats the report of step 4, read already" in said
+    assert log.warnings == [said.split(". ", 1)[1]]
 
 
 def test_strict_raises_instead_of_returning_part_of_the_log(tmp_path):

@@ -164,3 +164,23 @@ def test_an_earlier_run_with_no_end_line_is_said_to_have_stopped_and_a_bad_run_i
         shot(page, "watch-v9-killed-run-picked-1280")
         assert errors == []
         context.close()
+
+
+@pytest.mark.browser
+def test_lines_left_out_that_are_records_are_said_by_kind_not_as_lines_that_are_no_record(browser, tmp_path):
+    from web._watch_page import open_watch
+    from web.conftest import serving, shot
+
+    log = tmp_path / "dup.jsonl"
+    rows = [report(s, NAMES, loss=1.0 / s) for s in (1, 11, 21, 31)]
+    log.write_text(lines(header(NAMES), *rows, rows[2], "not json", report(41, NAMES, loss=0.02)))
+    with serving(_app(tmp_path, log)) as base:
+        context, page, errors = open_watch(browser, base, DRAWN)
+        assert _text(page, "watch-bad") == (
+            "Some lines of the log were left out of the charts: 1 report written twice (line 6; line 6: it repeats "
+            "the report of step 21, read already (a line written twice is drawn once)); 1 line that is not JSON "
+            "(line 7; line 7: it is not JSON (it begins 'not json')). The 5 good reports are shown.")
+        assert _x(page) == [1, 11, 21, 31, 41]
+        shot(page, "watch-v9-left-out-1280")
+        assert errors == []
+        context.close()

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
 
+from ...log_format import BAD_KINDS
 from ...monitor_log import LogTail, missing_folder, strict
 
 router = APIRouter(tags=["watch"])
@@ -89,6 +90,9 @@ def watch(request: Request, since: Annotated[int, Query(ge=0, le=10**9, descript
                  "problems": list(log.problems), "exists": log.size is not None, "size": log.size,
                  "unread": tail.unread, "mtime": log.mtime, "first_seen": history.first_seen,
                  "folder_missing": _missing_text(log.path), "warnings": log.said("page", tail.shown),
+                 # the lines skipped per kind, in words, where some are not simply lines that are no record (a
+                 # report written twice, one no run could take, an end line of two runs)
+                 "skipped_words": log.skipped_words() if set(log.skipped) - set(BAD_KINDS) else None,
                  "mixed": log.mixed, "runs": log.runs.listed(), "runs_total": log.runs.total, "shown": tail.shown,
                  "latest_run": log.shown, "restarts": log.restarts,
                  # a run not found once the whole file was read (while it is read, a later run may be the one asked)

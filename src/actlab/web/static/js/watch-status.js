@@ -77,7 +77,13 @@ export function sayWarnings(data) {
 
 export function sayBadLines(data) {
   const el = $("watch-bad");
-  if (!data.bad_lines) { el.hidden = true; el.textContent = ""; return; }
+  if (!data.bad_lines && !data.skipped_words) { el.hidden = true; el.textContent = ""; return; }
+  if (data.skipped_words) {  // not only lines that are no record: the lab says each kind in its words
+    el.textContent = `Some lines of the log were left out of the charts: ${data.skipped_words}. The ` +
+      `${count(data.total)} good report${data.total === 1 ? " is" : "s are"} shown.`;
+    el.hidden = false;
+    return;
+  }
   const named = data.problems.map((p) => `line ${count(p.line)}: ${p.why}`).join("; ");
   const more = data.bad_lines > data.problems.length ? `; and ${count(data.bad_lines - data.problems.length)} more` : "";
   el.textContent = `${count(data.bad_lines)} line${data.bad_lines === 1 ? " was" : "s were"} skipped, since ` +
