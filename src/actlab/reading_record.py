@@ -88,6 +88,13 @@ class RunSummary:
     # the latest sampled losses, oldest first, the last being this step's (a monitor keeps the last LOSS_BATCHES
     # finite ones); None: not kept (actlab's engine reads one loss a frame)
     recent_losses: tuple[float, ...] | None = None
+    # the sampled step of each of recent_losses, in the same order; None: not known, and no step is named for them
+    recent_loss_steps: tuple[int, ...] | None = None
+    # the lowest loss the run was judged at so far (a monitor: the lowest mean of its recent sampled losses) and the
+    # sampled step it was judged at: a run that once learned and whose loss then climbs is not starting, whatever its
+    # recent losses say (None: not kept; only the recent losses are looked at)
+    lowest_judged_loss: float | None = None
+    lowest_judged_step: int | None = None
 
     def name(self, i: int) -> str:
         """How the words name hidden layer i (0-based)."""

@@ -7,18 +7,37 @@ Finding; the Reading's status is the most serious finding. "healthy" needs posit
 finite gradients that reach every layer within a factor of 1e3 of the output layer's (weight
 gradients and, where measured, the signal passed back), and a training loss, and a test loss where
 there is one, clearly below chance. A finite loss that has grown far above chance (DIVERGING_LOSS) reads
-"diverged" as a NaN does: its gradients are enormous, and no ratio or floor of them is read as vanishing.
+"diverged" as a NaN does: its gradients are enormous, and no ratio or floor of them is read as vanishing. The loss's
+thresholds and the findings of a run that blows up, with what its recent sampled losses tell, are in reading_loss.py.
+A cause whose words say nothing of the loss (vanishing, a dead layer ...) adds to its headline where the loss stands
+when it has not moved from chance: a reader of the headline alone learns both the cause and that nothing is learned.
 
 Chance is the loss of the best constant prediction for the head and the training labels
 (network.chance_loss). Every run starts near it, so for its first JUDGE_AFTER_STEPS updates a run
 whose loss has not yet moved reads "starting", not "not learning". The judgement counts updates,
-not epochs: an update is what moves the weights (the playground's default run makes 25 an epoch).
+not epochs: an update is what moves the weights (the playground's default run makes 25 an epoch). A run whose
+sampled loss came down below chance and then rose past twice chance learned and lost it: it reads "not learning any
+more" at any step (reading_loss.unlearned).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
+from .reading_loss import (  # noqa: F401  (re-exported: the loss thresholds and the blow-up findings)
+    DIVERGING_LOSS,
+    MOVED_FRACTION,
+    RISING_FACTOR,
+    UNSCALED_INPUT_RMS,
+    above_chance,
+    climb,
+    diverged,
+    diverging,
+    diverging_loss,
+    unlearned,
+)
+from .reading_loss import norms as _norms
 from .reading_record import (  # noqa: F401  (re-exported: every face imports them from readings)
     _ORDER,
     FAILURES,
@@ -34,26 +53,12 @@ from .reading_record import (  # noqa: F401  (re-exported: every face imports th
 
 VANISHING_RATIO = 1e-3  # layer 1 gets under 1e-3 of the output layer's gradient
 EXPLODING_RATIO = 1e3
-MOVED_FRACTION = 0.1  # learning means the loss is at least 10% below chance ...
-JUDGE_AFTER_STEPS = 1000  # ... after at most this many minibatch updates
+JUDGE_AFTER_STEPS = 1000  # learning (MOVED_FRACTION below chance) is judged after at most this many minibatch updates
 OUTPUT_STUCK_FRACTION = 0.25  # output saturated: a quarter of the samples wrong with f' below 1% of its maximum
-UNSCALED_INPUT_RMS = 100.0  # inputs whose root mean square is above this saturate or blow up the first layer
 # A weight gradient whose norm is below GRAD_FLOOR x max(1, loss) is round-off, not a direction: a step of it
 # cannot change a loss of that size, and a ratio of two such norms (4e-16 over 3e-20) means nothing. Ratios are
 # not read when the output layer's gradient is below the floor, and every norm below it reads "no gradient".
 GRAD_FLOOR = 1e-12
-# A run begins near chance. A loss above DIVERGING_LOSS x chance that is still rising is blowing up: W12's tanh MLP
-# under SGD at lr 0.3 went 10.9, 6.7, 8.7, 19, 30, 734, 1.3e4 (chance 10.2) and on to 7e13 by step 16; a ReLU
-# classifier at lr 50 went 1.6, 36, 2.1e4, 1e9 (chance 1.61). Healthy runs that wobble stay within a few times chance.
-# Rising: the latest of the recent sampled losses is above the first of them; a loss that stayed above the limit
-# over all of them counts too (a run blown up to a plateau). Where no losses are kept (actlab's engine reads one loss
-# a frame), a loss this far above chance after at least one update has risen, unless the inputs are unscaled (such a
-# run begins far above chance). Without a chance loss, a latest loss DIVERGING_LOSS times the smallest recent one,
-# and above the first, is the same evidence.
-DIVERGING_LOSS = 1e3
-# A starting run above chance whose latest recent loss is more than this many times the first of them is climbing:
-# the reading says so and names the learning rate, before the loss reaches DIVERGING_LOSS
-RISING_FACTOR = 2.0
 
 
 def grad_floor(loss: float | None = None) -> float:
@@ -73,7 +78,7 @@ def grad_ratio(norm: float, last: float, floor: float = GRAD_FLOOR) -> float:
 
 def diagnose(s: RunSummary) -> Reading:
     """Every finding the summary supports, most serious first; see the module docstring."""
-    findings = [f for f in (_diverged(s), _diverging(s), _unscaled(s), _no_gradient(s), _output_saturated(s))
+    findings = [f for f in (diverged(s), diverging(s), _unscaled(s), _no_gradient(s), _output_saturated(s))
                 if f is not None]
     findings += _dead_layers(s)
     findings += [f for f in (_ratio(s), _signal_ratio(s), _learning(s), _generalising(s)) if f is not None]
@@ -92,11 +97,31 @@ def diagnose(s: RunSummary) -> Reading:
     if not any(f.status in FAILURES for f in findings):
         findings.append(_healthy_or_waiting(s))
     findings.sort(key=lambda f: _ORDER[f.status])
-    return Reading(tuple(findings))
+    return Reading(tuple(_with_the_loss(findings, s)))
 
 
-def _norms(s: RunSummary) -> list[float]:
-    return [l.grad_norm for l in s.layers] + [s.output_grad_norm]
+# causes whose words say nothing of the loss: where the loss has not moved from chance, their headline says that too,
+# so the headline alone tells that the network does not learn (W13: a vanishing network stuck at chance read only
+# 'vanishing'); the not-learning finding stays in the list, for the faces that list every finding
+_SILENT_ON_LOSS = frozenset({Status.UNSCALED_INPUTS, Status.OUTPUT_SATURATED, Status.DEAD_LAYER, Status.EXPLODING,
+                             Status.VANISHING})
+
+
+def _with_the_loss(findings: list[Finding], s: RunSummary) -> list[Finding]:
+    head = findings[0]
+    if (head.status not in _SILENT_ON_LOSS or s.loss is None or s.chance_loss is None or not math.isfinite(s.loss)
+            or s.chance_loss <= 0 or _has_moved(s)):
+        return findings
+    stuck = next((f for f in findings if f.status == Status.NOT_LEARNING), None)
+    if stuck is not None:
+        tail = f"; and the network is {stuck.words}"
+    else:  # too early to judge learning: say where the loss stands, not a verdict
+        after = f" after {s.steps:,} update{'' if s.steps == 1 else 's'}" if s.steps is not None else ""
+        tail = (f"; the loss is {sci(s.loss / s.chance_loss)} times chance{after}{_loss_text(s)}"
+                if above_chance(s.loss, s.chance_loss) else
+                f"; the loss has not yet moved from chance{after}{_loss_text(s)}")
+    evidence = {**head.evidence, "loss": s.loss, "chance_loss": s.chance_loss, "steps": s.steps}
+    return [dataclasses.replace(head, words=head.words + tail, evidence=evidence), *findings[1:]]
 
 
 def _loss_text(s: RunSummary) -> str:
@@ -105,75 +130,6 @@ def _loss_text(s: RunSummary) -> str:
     what = (f"mean loss over the last {s.loss_batches} sampled batches" if s.loss_batches and s.loss_batches > 1
             else "loss")
     return f" ({what} {s.loss:.3g}; chance, the best constant guess, is {s.chance_loss:.3g})"
-
-
-def _diverged(s: RunSummary) -> Finding | None:
-    norms = _norms(s)
-    bad_loss = s.loss is not None and not math.isfinite(s.loss)
-    bad_grads = [i + 1 for i, g in enumerate(norms) if not math.isfinite(g)]
-    if s.diverged_at_step is None and not bad_loss and not bad_grads:
-        return None
-    what = "the loss became NaN or infinite" if s.diverged_at_step is not None or bad_loss else \
-        "the gradients are NaN or infinite"
-    kept = ("; the network keeps its last finite weights" if s.keeps_last_finite else
-            "; the optimiser may already have written non-finite values into the weights")
-    at, before = s.diverged_at_step, s.last_finite_step
-    if at is not None and before is not None and before < at - 1:  # sparse samples: say what was seen
-        head = (f"diverged: {what}, first seen at sampled step {at} (the last finite sample was step {before})"
-                f"{kept}")
-    else:
-        head = f"diverged{f' at step {at}' if at is not None else ''}: {what}{kept}"
-    return Finding(Status.DIVERGED, head,
-                   f"Lower the learning rate (a tenth is a good first try), or use Adam; then {s.restart}.",
-                   {"diverged_at_step": s.diverged_at_step, "last_finite_step": s.last_finite_step, "loss": s.loss,
-                    "non_finite_layers": bad_grads})
-
-
-def diverging_loss(s: RunSummary) -> float | None:
-    """The latest loss when the run is blowing up (see DIVERGING_LOSS), else None."""
-    recent = [v for v in (s.recent_losses or ()) if math.isfinite(v)]
-    latest = recent[-1] if recent else s.loss
-    if latest is None or not math.isfinite(latest):
-        return None
-    chance = s.chance_loss if s.chance_loss is not None and math.isfinite(s.chance_loss) and s.chance_loss > 0 \
-        else None
-    if s.recent_losses is not None:
-        if len(recent) < 2:
-            return None
-        limit = DIVERGING_LOSS * (chance if chance is not None else min(recent))
-        # rose over the recent losses, or stayed far above chance over all of them (a run blown up to a plateau)
-        kept_up = chance is not None and min(recent) > limit
-        return latest if latest > limit and (latest > recent[0] or kept_up) else None
-    scaled = s.input_rms is None or not math.isfinite(s.input_rms) or s.input_rms <= UNSCALED_INPUT_RMS
-    if chance is None or not s.steps or not scaled:
-        return None
-    return latest if latest > DIVERGING_LOSS * chance else None
-
-
-_DIVERGING_REMEDY = ("Lower the learning rate (a tenth is a good first try) or clip the gradients' norm; check the "
-                     "initialisation (Xavier or He) and that the inputs are scaled to mean 0 and variance 1; then {}.")
-
-
-def _diverging(s: RunSummary) -> Finding | None:
-    latest = diverging_loss(s)
-    if latest is None:
-        return None
-    recent = [v for v in (s.recent_losses or ()) if math.isfinite(v)]
-    chance = s.chance_loss if s.chance_loss is not None and s.chance_loss > 0 else None
-    size = f"{latest:.3g}, {sci(latest / chance)} times chance ({chance:.3g})" if chance else f"{latest:.3g}"
-    if recent and latest > recent[0]:
-        how = f", and it rose over the last {len(recent)} sampled steps (from {recent[0]:.3g})"
-    elif recent:
-        how = (f", and it has stayed above {DIVERGING_LOSS:,.0f} times chance over the last {len(recent)} sampled "
-               "steps; every run begins near chance")
-    else:
-        how = f" after {s.steps:,} update{'' if s.steps == 1 else 's'}, and every run begins near chance"
-    norms = [g for g in _norms(s) if math.isfinite(g)]
-    grads = f"; the largest weight gradient's norm is {sci(max(norms))}" if norms else ""
-    return Finding(Status.DIVERGED, f"diverging: the loss has grown to {size}{how}{grads}",
-                   _DIVERGING_REMEDY.format(s.restart),
-                   {"loss": latest, "chance_loss": s.chance_loss, "recent_losses": recent or None,
-                    "diverging_loss": DIVERGING_LOSS, "largest_grad_norm": max(norms) if norms else None})
 
 
 def _off_layers(s: RunSummary) -> list[int]:
@@ -357,6 +313,9 @@ def _has_moved(s: RunSummary) -> bool:
 def _learning(s: RunSummary) -> Finding | None:
     if s.loss is None or s.chance_loss is None or s.steps is None or not math.isfinite(s.loss):
         return None
+    lost = unlearned(s)  # had learned, and the latest losses are far above chance: at any step, mean or not
+    if lost is not None:
+        return lost
     if _has_moved(s) or s.steps < JUDGE_AFTER_STEPS:
         return None
     after = f"not learning: after {s.steps:,} updates{f' ({s.epochs} epochs)' if s.epochs is not None else ''}"
@@ -414,11 +373,10 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
     # above chance and climbing over the recent sampled losses (W13: a ReLU MLP at lr 5 went 0.70, 1.26, 2.81 and
     # on to 17.7 against a chance of 0.69 and read 'starting' with nothing to do): not yet a divergence
     # (DIVERGING_LOSS), but the way one begins, so the words say it and name the usual cause
-    recent = [v for v in (s.recent_losses or ()) if math.isfinite(v)]
-    if above and len(recent) >= 3 and recent[-1] > RISING_FACTOR * recent[0]:
-        words += (f"; it has risen from {recent[0]:.3g} to {recent[-1]:.3g} over the last {len(recent)} sampled "
-                  "losses")
-        evidence = {**evidence, "recent_losses": recent}
+    c = climb(s)
+    if above and c is not None and c.count >= 3 and c.last > RISING_FACTOR * c.first:
+        words += f"; it has risen from {c.first:.3g} to {c.last:.3g}{c.over()}"
+        evidence = {**evidence, "recent_losses": list(s.recent_losses or ())}
         return Finding(Status.STARTING, words,
                        "A loss climbing above chance this early usually means steps too large: if it keeps rising, "
                        "lower the learning rate (a tenth is a good first try) and restart.", evidence)

@@ -1,0 +1,274 @@
+"""The loss against chance: the thresholds the readings judge a loss by, and the findings of a run that blows up.
+
+A run blows up in one of two ways: a NaN or an inf ("diverged"), or a finite loss far above chance and still rising
+(DIVERGING_LOSS, "diverging"). The recent sampled losses tell how it came to that, and the words say it: a loss that
+climbed before it became NaN (steps too large: the learning rate), or one that went to NaN straight from an ordinary
+value (look at the data and the loss first), or a finite loss whose gradient is NaN (an operation with an infinite
+slope). A run that had learned and whose loss then climbs far above chance is no longer "healthy" or "starting"
+(unlearned). Where the steps are sampled, a step is named only if it was sampled: what happened between two samples is
+said as the two sampled steps around it, never as a step nobody saw."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .reading_record import Finding, RunSummary, Status, percent_below, sci
+
+MOVED_FRACTION = 0.1  # learning means the loss is at least 10% below chance; "above chance" means 10% above it
+UNSCALED_INPUT_RMS = 100.0  # inputs whose root mean square is above this saturate or blow up the first layer
+# A run begins near chance. A loss above DIVERGING_LOSS x chance that is still rising is blowing up: W12's tanh MLP
+# under SGD at lr 0.3 went 10.9, 6.7, 8.7, 19, 30, 734, 1.3e4 (chance 10.2) and on to 7e13 by step 16; a ReLU
+# classifier at lr 50 went 1.6, 36, 2.1e4, 1e9 (chance 1.61). Healthy runs that wobble stay within a few times chance.
+# Rising: the latest of the recent sampled losses is above the first of them; a loss that stayed above the limit
+# over all of them counts too (a run blown up to a plateau). Where no losses are kept (actlab's engine reads one loss
+# a frame), a loss this far above chance after at least one update has risen, unless the inputs are unscaled (such a
+# run begins far above chance). Without a chance loss, a latest loss DIVERGING_LOSS times the smallest recent one,
+# and above the first, is the same evidence.
+DIVERGING_LOSS = 1e3
+# A loss above chance whose latest recent value is more than this many times the first of them is climbing: a starting
+# run says so and names the learning rate before the loss reaches DIVERGING_LOSS, and a NaN after it is said as the end
+# of that climb
+RISING_FACTOR = 2.0
+
+
+def chance_of(s: RunSummary) -> float | None:
+    c = s.chance_loss
+    return c if c is not None and math.isfinite(c) and c > 0 else None
+
+
+def above_chance(loss: float, chance: float | None) -> bool:
+    return chance is not None and loss > (1 + MOVED_FRACTION) * chance
+
+
+def norms(s: RunSummary) -> list[float]:
+    return [l.grad_norm for l in s.layers] + [s.output_grad_norm]
+
+
+@dataclass(frozen=True)
+class Climb:
+    """What the recent finite sampled losses show: a rise from ``first`` to ``last`` ("rose"), or a loss that stayed
+    above DIVERGING_LOSS x chance over all of them ("stayed"); steps are None where the summary does not give them."""
+
+    kind: str
+    first: float
+    last: float
+    count: int
+    first_step: int | None
+    last_step: int | None
+
+    def over(self) -> str:
+        """The sampled steps the losses span, or, where their steps are not known, how many losses they are."""
+        if self.first_step is not None and self.last_step is not None:
+            return f" between sampled steps {self.first_step:,} and {self.last_step:,}"
+        return f" over the last {self.count} sampled losses"
+
+
+def recent(s: RunSummary) -> list[tuple[int | None, float]]:
+    """The recent finite sampled losses, oldest first, each with its sampled step where the summary gives it."""
+    losses = s.recent_losses or ()
+    steps = s.recent_loss_steps if s.recent_loss_steps is not None and len(s.recent_loss_steps) == len(losses) \
+        else (None,) * len(losses)
+    return [(t, v) for t, v in zip(steps, losses, strict=True) if math.isfinite(v)]
+
+
+def climb(s: RunSummary) -> Climb | None:
+    """A climb the recent losses show: above chance and over RISING_FACTOR times the first of them, or past
+    DIVERGING_LOSS x chance and above the first (without a chance loss: DIVERGING_LOSS times the smallest of them);
+    or a loss that stayed past DIVERGING_LOSS x chance throughout. None for a flat, falling or short history."""
+    pairs = recent(s)
+    if len(pairs) < 2:
+        return None
+    (t0, first), (t1, last) = pairs[0], pairs[-1]
+    values = [v for _, v in pairs]
+    chance = chance_of(s)
+    if chance is not None:
+        far = last > DIVERGING_LOSS * chance
+        rose = last > first and above_chance(last, chance) and (last > RISING_FACTOR * first or far)
+        stayed = min(values) > DIVERGING_LOSS * chance
+    else:
+        rose, stayed = last > first and last > DIVERGING_LOSS * min(values), False
+    kind = "rose" if rose else "stayed" if stayed else None
+    return Climb(kind, first, last, len(pairs), t0, t1) if kind else None
+
+
+def sampled(s: RunSummary) -> bool:
+    """Whether the summary's steps are sampled (a monitor, which keeps its recent sampled losses): a step between two
+    samples was not seen. actlab's engine keeps none and looks at every update."""
+    return s.recent_losses is not None
+
+
+def _when(s: RunSummary) -> tuple[str, str]:
+    """Where diverged_at_step goes in the words: after "diverged" when the step is known to be the first one (every
+    step before it seen), else after the words, as what was seen: the sampled step and the finite one before it."""
+    at, before = s.diverged_at_step, s.last_finite_step
+    if at is None:
+        return "", ""
+    if before is not None and before < at - 1:  # sparse samples: the NaN began somewhere after step `before`
+        return "", f", first seen at sampled step {at} (the last finite sample was step {before})"
+    if before is None and at > 1 and sampled(s):  # no sample before it: it may have begun before the first one
+        return "", f", first seen at sampled step {at}, the first step sampled"
+    return f" at step {at}", ""
+
+
+def _times(v: float, chance: float | None) -> str:
+    return f" ({sci(v / chance)} times chance, {chance:.3g})" if chance is not None and v > chance else ""
+
+
+def _story(s: RunSummary, c: Climb | None, bad_loss: bool) -> str:
+    """What the recent sampled losses say about how the run came to its NaN: a climb, or none."""
+    chance = chance_of(s)
+    if c is not None and c.kind == "rose":
+        return f"; the loss grew first, from {c.first:.3g} to {c.last:.3g}{_times(c.last, chance)}{c.over()}"
+    if c is not None:
+        return (f"; the loss was already above {DIVERGING_LOSS:,.0f} times chance{c.over()} (from {c.first:.3g} to "
+                f"{c.last:.3g}{_times(c.last, chance)})")
+    pairs = recent(s)
+    if not bad_loss or not pairs:
+        return ""
+    last = pairs[-1][1]
+    against = f" (chance {chance:.3g})" if chance is not None else ""
+    if len(pairs) == 1:
+        return f"; the last finite sampled loss was {last:.3g}{against}"
+    went = f"the last {len(pairs)} finite sampled losses went from {pairs[0][1]:.3g} to {last:.3g}{against}"
+    return f"; it did not climb first: {went}" if _ordinary(s) else f"; {went}"
+
+
+def _ordinary(s: RunSummary) -> bool:
+    """Whether the recent losses before a NaN stayed ordinary: two or more, the last no more than RISING_FACTOR times
+    the first and not above chance. Such a NaN came straight from an ordinary loss, not at the end of a rise."""
+    pairs, chance = recent(s), chance_of(s)
+    if len(pairs) < 2:
+        return False
+    first, last = pairs[0][1], pairs[-1][1]
+    return last <= RISING_FACTOR * first and (chance is None or not above_chance(last, chance))
+
+
+_DIVERGING_REMEDY = ("Lower the learning rate (a tenth is a good first try) or clip the gradients' norm; check the "
+                     "initialisation (Xavier or He) and that the inputs are scaled to mean 0 and variance 1; then {}.")
+
+
+def _nan_remedy(s: RunSummary, c: Climb | None, bad_loss: bool, bad_grads: bool) -> str:
+    """The remedy the summary supports: a climb first means steps too large; a finite loss with a NaN gradient, an
+    infinite slope; a NaN straight from ordinary losses, the data or the loss first. (Not "use Adam": Adam with too
+    high a learning rate diverges too, and the run may be one.)"""
+    if c is not None:
+        return _DIVERGING_REMEDY.format(s.restart)
+    if bad_grads and not bad_loss and s.loss is not None:
+        return ("A finite loss with a NaN or infinite gradient comes from an operation whose slope is infinite where "
+                "it was evaluated: sqrt or a norm at 0, log at 0, a division by a value that reached 0. Add a small "
+                "constant there (sqrt(x + 1e-12)) or compute the loss in a stable form (cross-entropy from the "
+                f"logits, not the log of a softmax); then {s.restart}.")
+    if bad_loss and _ordinary(s):
+        return ("A loss that turns NaN without climbing first points at the data or the loss, first: "
+                "look for a NaN or an inf in the batch's inputs or labels, and for log(0) or a division by zero in "
+                "the loss (compute it from the logits; add a small constant under a log or a division). If they are "
+                f"clean, lower the learning rate (a tenth is a good first try) or clip the gradients' norm; then "
+                f"{s.restart}.")
+    return (f"Lower the learning rate (a tenth is a good first try) or clip the gradients' norm; then {s.restart}. If "
+            "the loss becomes NaN again, check the inputs for a NaN or an inf and the loss for log(0) or a division "
+            "by zero.")
+
+
+def diverged(s: RunSummary) -> Finding | None:
+    ns = norms(s)
+    bad_loss = s.loss is not None and not math.isfinite(s.loss)
+    bad_grads = [i + 1 for i, g in enumerate(ns) if not math.isfinite(g)]
+    if s.diverged_at_step is None and not bad_loss and not bad_grads:
+        return None
+    if bad_loss:
+        what = "the loss became NaN or infinite"
+    elif bad_grads:  # the loss finite, or not given: it is not said to be NaN (sqrt at 0 has a finite value)
+        what = ("the gradients are NaN or infinite" if s.loss is None else
+                f"the gradients became NaN or infinite while the loss is finite ({s.loss:.3g})")
+    elif s.keeps_last_finite:  # actlab's engine stopped at a NaN loss and reads its last finite weights
+        what = "the loss became NaN or infinite"
+    else:  # a monitor's loss and weight gradients are finite now: the NaN is elsewhere (the monitor says where)
+        what = "a NaN or an inf appeared in the sampled numbers"
+    kept = ("; the network keeps its last finite weights" if s.keeps_last_finite else
+            "; the optimiser may already have written non-finite values into the weights")
+    step, seen = _when(s)
+    c = climb(s)
+    return Finding(Status.DIVERGED, f"diverged{step}: {what}{seen}{kept}{_story(s, c, bad_loss)}",
+                   _nan_remedy(s, c, bad_loss, bool(bad_grads)),
+                   {"diverged_at_step": s.diverged_at_step, "last_finite_step": s.last_finite_step, "loss": s.loss,
+                    "non_finite_layers": bad_grads, "recent_losses": [v for _, v in recent(s)] or None,
+                    "climb": None if c is None else c.kind})
+
+
+def diverging_loss(s: RunSummary) -> float | None:
+    """The latest loss when the run is blowing up (see DIVERGING_LOSS), else None."""
+    values = [v for _, v in recent(s)]
+    latest = values[-1] if values else s.loss
+    if latest is None or not math.isfinite(latest):
+        return None
+    chance = chance_of(s)
+    if s.recent_losses is not None:
+        if len(values) < 2:
+            return None
+        limit = DIVERGING_LOSS * (chance if chance is not None else min(values))
+        # rose over the recent losses, or stayed far above chance over all of them (a run blown up to a plateau)
+        kept_up = chance is not None and min(values) > limit
+        return latest if latest > limit and (latest > values[0] or kept_up) else None
+    scaled = s.input_rms is None or not math.isfinite(s.input_rms) or s.input_rms <= UNSCALED_INPUT_RMS
+    if chance is None or not s.steps or not scaled:
+        return None
+    return latest if latest > DIVERGING_LOSS * chance else None
+
+
+def diverging(s: RunSummary) -> Finding | None:
+    latest = diverging_loss(s)
+    if latest is None:
+        return None
+    c = climb(s)
+    chance = chance_of(s)
+    size = f"{latest:.3g}, {sci(latest / chance)} times chance ({chance:.3g})" if chance else f"{latest:.3g}"
+    if c is not None and c.kind == "rose":
+        how = f", and it rose from {c.first:.3g}{c.over()}"
+    elif c is not None:
+        how = (f", and it has stayed above {DIVERGING_LOSS:,.0f} times chance{c.over()}; every run begins near "
+               "chance")
+    else:
+        how = f" after {s.steps:,} update{'' if s.steps == 1 else 's'}, and every run begins near chance"
+    finite = [g for g in norms(s) if math.isfinite(g)]
+    grads = f"; the largest weight gradient's norm is {sci(max(finite))}" if finite else ""
+    return Finding(Status.DIVERGED, f"diverging: the loss has grown to {size}{how}{grads}",
+                   _DIVERGING_REMEDY.format(s.restart),
+                   {"loss": latest, "chance_loss": s.chance_loss, "recent_losses": [v for _, v in recent(s)] or None,
+                    "diverging_loss": DIVERGING_LOSS, "largest_grad_norm": max(finite) if finite else None})
+
+
+def unlearned(s: RunSummary) -> Finding | None:
+    """A run that had learned and lost it: the last two recent sampled losses over RISING_FACTOR times chance (one
+    batch's spike is not enough), after the run was below chance by the reading's own measure: two or more of the
+    recent sampled losses MOVED_FRACTION below chance (one low batch at the start is not learning), or a judged loss
+    (a mean over batches) that was, kept by the backend. It read "healthy" while the mean of the recent losses stayed
+    below chance, then "starting" (/tmp/r7/repro6.py: 0.024 for 560 steps, then lr 40: 127-360, 'starting ... whether
+    it learns shows over the first 1,000 updates')."""
+    pairs, chance = recent(s), chance_of(s)
+    if chance is None or len(pairs) < 3 or min(v for _, v in pairs[-2:]) <= RISING_FACTOR * chance:
+        return None
+    learned = (1 - MOVED_FRACTION) * chance
+    t_last, last = pairs[-1]
+    lows = [(t, v) for t, v in pairs if v < learned]
+    judged = s.lowest_judged_loss
+    if judged is not None and math.isfinite(judged) and judged < learned:
+        at = f" at sampled step {s.lowest_judged_step:,}" if s.lowest_judged_step is not None else ""
+        was = f"the mean loss had come down to {judged:.3g}{at}, {percent_below(judged, chance)} below chance"
+    elif len(lows) >= 2:
+        t_low, low = min(lows, key=lambda p: p[1])
+        at = f" at sampled step {t_low:,}" if t_low is not None else ""
+        was = (f"{len(lows)} of the last {len(pairs)} sampled losses were more than {MOVED_FRACTION:.0%} below "
+               f"chance, down to {low:.3g}{at} ({percent_below(low, chance)} below it)")
+    else:
+        return None
+    now = f" at sampled step {t_last:,}" if t_last is not None else ""
+    return Finding(Status.NOT_LEARNING,
+                   f"not learning any more: {was}, and the loss has risen to {last:.3g}{now}, {sci(last / chance)} "
+                   f"times chance ({chance:.3g})",
+                   "A loss that climbs back above chance after the network had learned means steps too large for "
+                   "where the weights now are (a learning rate raised by a schedule, or a warm-up that ends too "
+                   "high): lower the learning rate (a tenth is a good first try) or clip the gradients' norm; then "
+                   f"{s.restart}.",
+                   {"loss": last, "chance_loss": chance, "lowest_judged_loss": judged,
+                    "recent_losses": [v for _, v in pairs]})
