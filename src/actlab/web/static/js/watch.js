@@ -149,6 +149,9 @@ const ask = (since) => {
   const asked = pickedRun();  // the run the answer is of (null: the latest)
   return getJSON("/api/watch", { since, run: asked }).then((data) => ({ data, asked }), (err) => ({ err, asked }));
 };
+// an earlier run of the file that another began after, one after the other: it will not go on, end line or none
+const isOver = (data) => data.shown !== data.latest_run &&
+  !(data.runs ?? []).find((r) => r.run === data.shown)?.alongside;
 // the run the page shows, as the lab numbers its changes: the latest run's count of changes, or, for a run picked,
 // how often the file was started again (a newer run beginning does not change a run picked)
 const shownKey = (data) => (pickedRun() === null ? data.run : `picked ${data.shown} ${data.restarts}`);
@@ -189,7 +192,7 @@ async function poll() {
   $("watch-restart").hidden = !restartNote;
   const sampled = `${count(data.total)} sampled step${data.total === 1 ? "" : "s"}`;
   $("watch-source").textContent = isReading(data) ? `${data.path}: reading` :
-    `${data.path}: ${sampled}${data.ended ? "" : " so far"}`;
+    `${data.path}: ${sampled}${data.ended || isOver(data) ? "" : " so far"}`;
   const { thinned, changed } = take(data);
   if (thinned) forget(false);  // thinned: a step the readout named may have gone
   fillLayerChoice();
