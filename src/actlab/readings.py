@@ -115,6 +115,8 @@ def _with_the_loss(findings: list[Finding], s: RunSummary) -> list[Finding]:
     stuck = next((f for f in findings if f.status == Status.NOT_LEARNING), None)
     if stuck is not None:
         tail = f"; and the network is {stuck.words}"
+    elif s.steps is not None and s.steps <= 1:  # no update, or one, behind the loss: nothing to say of it yet
+        return findings
     else:  # too early to judge learning: say where the loss stands, not a verdict
         after = f" after {s.steps:,} update{'' if s.steps == 1 else 's'}" if s.steps is not None else ""
         tail = (f"; the loss is {sci(s.loss / s.chance_loss)} times chance{after}{_loss_text(s)}"
