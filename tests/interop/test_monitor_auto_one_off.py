@@ -120,7 +120,8 @@ def test_the_search_step_is_not_in_the_calibration_and_the_reported_multiple_is_
 
 def test_the_check_above_fails_on_a_monitor_that_counts_the_one_off_step(monkeypatch):
     """The real-clock check can fail: with the one-off step counted (one_off ignored), it finds the extra count
-    wrong and an extra near the first step's."""
+    wrong (and, where the unsampled step before the first sample was not slowed by the load too, an extra near the
+    first step's: a clock figure, not asserted)."""
     calibrate = Monitor._calibrate
 
     def counting(self, sampled, seconds, one_off=False, own=None):
@@ -130,7 +131,6 @@ def test_the_check_above_fails_on_a_monitor_that_counts_the_one_off_step(monkeyp
     mon, sampled, unsampled = _real_clock_run()
     problems = _one_off_problems(mon, sampled, unsampled)
     assert any("extras for" in p for p in problems), problems
-    assert any(p.startswith("an extra of") for p in problems), problems
 
 
 def _fake_clock_run(monkeypatch, first: float, later: float, odd: dict[int, float] | None = None,

@@ -21,6 +21,17 @@ from ._monitor_base import (
 
 _SETTLED_PAIRS = 16  # every="auto"'s cost note is provisional until this many sampled steps were timed
 
+# what the monitor's clock on an unsampled step sees and misses, as measured (M11, /tmp/m11/tiny2.py: W12's tiny
+# model, one thread, plain and monitored steps in turn, each timed alone, 15,000 rounds). At load 4-5 (two runs) its
+# own clock read 3.4-3.7 us on its timed unsampled steps, while from outside the steps it did not time took 3.7-4.9 us
+# longer than plain ones (175-180 us) and the steps it timed 8.8-10.1 us: 4.8-5.5 us a step over auto's 50-step
+# interval, 1.3-1.6 times its figure; at load 5-6 (two runs, plain 235-245 us) 8.1-10.1 us by its clock, 8.5-8.9 and
+# 12.7 us from outside, 0.9-1.1 times. Its code runs between the model's steps with cold caches (an empty loop of
+# `with mon.step(): pass`, caches warm, costs 0.8-1.6 us a step) and slows the model's own work a little, which no
+# clock inside it sees
+OUTSIDE_WORDS = ("timed from outside the block, steps were slowed by 0.9-1.6 times its figure on a 175-245 us model, "
+                 "where the monitor's code runs with cold caches between the model's steps")
+
 
 class _Costing:
     """Timing the steps, choosing every="auto"'s interval, and saying what the monitor costs."""
@@ -37,7 +48,8 @@ class _Costing:
         head = f"every='auto' samples every {every} steps: {one}"
         if self.fixed_seconds:
             head += (f", and the monitor's own work on every step, sampled or not, takes about "
-                     f"{self.fixed_seconds * 1e6:.2g} us ({fixed:.1%} of an unsampled step)")
+                     f"{self.fixed_seconds * 1e6:.2g} us ({fixed:.1%} of an unsampled step) by its own clock, "
+                     f"which sees only its own code: {OUTSIDE_WORDS}")
         spread = (f"spread over {every} steps that adds about {cost:.1%} to the average step's time"
                   + (" (its own work on every step included)" if self.fixed_seconds else ""))
         timed = len(self._times["extra"])
