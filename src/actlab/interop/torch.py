@@ -511,8 +511,8 @@ class Monitor(_Hooks, _Measures, _Weights, _Collecting, _Reporting, _Costing):
             return
         if st.sample:
             return
-        st.sample, st.timed, st.promoted = True, False, True
-        self._last_sample = self.step_count
         st.first = self.sampled_steps == 0
         st.places = len(self._layers)
-        st.hooks = self._attach()
+        st.hooks = self._attach()  # first: should it raise, the step stays unsampled (_compile_started swallows it)
+        st.sample, st.timed, st.promoted = True, False, True
+        self._last_sample = self.step_count
