@@ -189,8 +189,12 @@ class _Collecting:
             self._loss = float(loss)
         if loss is not None and math.isfinite(self._loss):
             self._losses.append(self._loss)
+            self._loss_steps.append(self.step_count + 1)
         judged = self._loss if self._loss is None or not math.isfinite(self._loss) or not self._losses else \
             statistics.fmean(self._losses)
+        if judged is not None and math.isfinite(judged) and len(self._losses) > 1 and (
+                self._lowest_judged is None or judged < self._lowest_judged[1]):
+            self._lowest_judged = (self.step_count + 1, judged)
         for l in ran:  # drop this step's tensors (the last sums stay only until the next sampled step)
             l.dsum = l.nz = l.asum = l.ssum = l.sumsq = l.grad_sq = l.dist = None
         seen = sorted(((l, (l.order, l.weight_module, l.width, len(l.samples)), r) for l, r in zip(ran, raw,

@@ -287,6 +287,7 @@ class _Reporting:
                                 f"{layer.label}, after '{param}', which got no gradient" if is_missing else
                                 f"{layer.label}, after no weighted module")
         judged = loss if judged is None else judged  # the mean of the latest sampled losses judges learning
+        lowest = getattr(self, "_lowest_judged", None)
         spans = sorted({s.window for s in rows if s.dead is not None and s.width and s.dead == s.width})
         dead_span = (f"its last {spans[0]}" if len(spans) == 1 else f"the last {spans[0]} to {spans[-1]}") if spans \
             else ""
@@ -303,7 +304,11 @@ class _Reporting:
             dead_over=f"on every point of {dead_span} sampled batches" if dead_span else "on every sampled batch",
             loss_batches=loss_batches if judged is not None and math.isfinite(judged) else None,
             # the monitor's latest finite sampled losses (the ones judged is the mean of), to see a loss blowing up
-            recent_losses=tuple(getattr(self, "_losses", ())))
+            recent_losses=tuple(getattr(self, "_losses", ())),
+            recent_loss_steps=tuple(getattr(self, "_loss_steps", ())),  # the sampled step of each
+            # the lowest of those means so far: a run that had learned is not 'starting' once its low losses left
+            lowest_judged_loss=lowest[1] if lowest is not None else None,
+            lowest_judged_step=lowest[0] if lowest is not None else None)
         if output is None and order and set(order) <= frozen and not any(p.requires_grad
                                                                           for p in self.model.parameters()):
             reading = Reading((Finding(
