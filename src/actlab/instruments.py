@@ -87,19 +87,28 @@ class NetworkReading:
 
     def summary(self, loss: float | None = None, chance_loss: float | None = None, epochs: int | None = None,
                 steps: int | None = None, diverged_at_step: int | None = None, test_loss: float | None = None,
-                test_chance_loss: float | None = None) -> RunSummary:
-        """The backend-neutral summary that readings.diagnose() reads."""
+                test_chance_loss: float | None = None, *, last_finite_step: int | None = None,
+                recent_losses: tuple[float, ...] | None = None, recent_loss_steps: tuple[int, ...] | None = None,
+                lowest_judged_loss: float | None = None, lowest_judged_step: int | None = None) -> RunSummary:
+        """The backend-neutral summary that readings.diagnose() reads. Every field by name: RunSummary's order
+        is not this one's (a field inserted there once moved the output's signal norm into last_finite_step)."""
         layers = tuple(LayerSummary(l.activation, l.width, l.grad_norm, len(l.dead_units),
                                     len(l.saturated_units) + len(l.dead_units), l.signal_norm)
                        for l in self.layers)
-        return RunSummary(layers, self.last_grad_norm, loss, chance_loss, epochs, steps, self.output_stuck_fraction,
-                          diverged_at_step, self.last_signal_norm, test_loss=test_loss,
-                          test_chance_loss=test_chance_loss, input_rms=self.input_rms)
+        return RunSummary(layers=layers, output_grad_norm=self.last_grad_norm, loss=loss, chance_loss=chance_loss,
+                          epochs=epochs, steps=steps, output_stuck_fraction=self.output_stuck_fraction,
+                          diverged_at_step=diverged_at_step, last_finite_step=last_finite_step,
+                          output_signal_norm=self.last_signal_norm, test_loss=test_loss,
+                          test_chance_loss=test_chance_loss, input_rms=self.input_rms, recent_losses=recent_losses,
+                          recent_loss_steps=recent_loss_steps, lowest_judged_loss=lowest_judged_loss,
+                          lowest_judged_step=lowest_judged_step)
 
 
 def grad_norms(grads: Grads) -> np.ndarray:
-    """||dW_l|| for every layer, output layer last, (L,)."""
-    return np.array([math.sqrt(float(np.sum(g * g))) for g in grads.dW])
+    """||dW_l|| for every layer, output layer last, (L,). A gradient whose square overflows has an infinite norm,
+    which is what it is read as, without a RuntimeWarning on the learner's terminal (a run blowing up at lr 3)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.array([math.sqrt(float(np.sum(g * g))) for g in grads.dW])
 
 
 def signal_norms(grads: Grads) -> np.ndarray:

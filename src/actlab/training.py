@@ -27,6 +27,15 @@ from .optim import OptimConfig, Optimizer
 from .readings import Reading, diagnose
 
 MAX_EPOCHS, MAX_STEPS = 1_000_000, 1_000_000_000  # the most a stop rule may name
+# The losses a reading is told of, as a monitor's 10 (interop LOSS_BATCHES): the newest minibatch losses, one per
+# update. Not the frames' full-set training losses: a frame comes once an epoch (`actlab train`, a playground frame of
+# a small network), and a run at a high learning rate blows up within its first epoch (a linear net under
+# cross-entropy, SGD at lr 3: NaN at step 11 of 25), so frames would hold no loss before the NaN, and the climb that
+# says "the learning rate" would go unsaid. The minibatch losses see every update, as R7's rules read a monitor's
+# (the loss at step k is the batch's loss before update k, the step a NaN is dated by). The lowest loss the run was
+# judged at is the frames' full-set loss, which is what the reading judges by (Frame.train_loss); so is the newest of
+# the losses a frame's reading is told of (frame_at).
+RECENT_LOSSES = 10
 
 
 @dataclass(frozen=True)
@@ -162,6 +171,11 @@ class Trainer:
     last_reading: NetworkReading | None = field(init=False, default=None)
     # (step, ||dW|| per layer) read from the minibatch every sample_every steps (the newest 2000 kept)
     sampled_grad_norms: deque = field(init=False, default_factory=lambda: deque(maxlen=2000))
+    # (step, loss) of the newest RECENT_LOSSES finite minibatch losses (see RECENT_LOSSES); set_lr keeps them, so a
+    # raised learning rate's climb is read against the losses before it
+    loss_history: deque = field(init=False, default_factory=lambda: deque(maxlen=RECENT_LOSSES))
+    # (step, full-set training loss) of the lowest finite loss a frame was judged at, or None before any frame
+    lowest_judged: tuple[int, float] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.x_train = _check_data("x_train", self.x_train)
@@ -214,6 +228,7 @@ class Trainer:
         if not math.isfinite(grads.loss):
             self._roll_back()
             return grads.loss
+        self.loss_history.append((self.step_count, float(grads.loss)))
         if self.step_count % self.sample_every == 0:
             self.sampled_grad_norms.append((self.step_count, instruments.grad_norms(grads)))
         flat = self.net.flat_parameters()
@@ -278,14 +293,40 @@ class Trainer:
                              reading, test_loss, test_acc)
 
     def frame_at(self, step: int, epoch: int, diverged_at_step: int | None, train_loss: float, train_acc: float,
-                 reading: NetworkReading, test_loss: float | None, test_acc: float | None) -> Frame:
+                 reading: NetworkReading, test_loss: float | None, test_acc: float | None,
+                 recent: tuple[tuple[int, float], ...] | None = None) -> Frame:
         """The Frame of measurements taken at ``step`` (frame(), or the playground's evaluation spread over
-        frames): the diagnosis read from them against this run's chance losses."""
-        diagnosis = diagnose(reading.summary(train_loss, self.chance_loss, epoch, step, diverged_at_step, test_loss,
-                                             self.test_chance_loss))
+        frames): the diagnosis read from them against this run's chance losses. ``recent``: the (step, minibatch
+        loss) pairs up to ``step`` (an evaluation that spans frames takes them when it begins); None: the trainer's
+        own, those up to ``step``."""
+        if recent is None:
+            recent = self.recent_losses(step)
+        if diverged_at_step is None and math.isfinite(train_loss):
+            # this step's loss is the frame's own, the number the page and the table show beside the words ("the loss
+            # has risen to 5.56", not a batch's 13.4); before it, the batches'. A diverged frame's loss is of the
+            # weights rolled back to, which a batch found NaN: it keeps the batches' losses alone
+            recent = (*tuple(p for p in recent if p[0] < step)[-(RECENT_LOSSES - 1):], (step, float(train_loss)))
+        finite = [p for p in recent if math.isfinite(p[1])]
+        # one loss tells no more than the frame's own: the one-loss rules read it (a loss 1e3 times chance after
+        # its first update is diverging; the rules of a history need two)
+        history = len(finite) >= 2
+        if math.isfinite(train_loss) and (self.lowest_judged is None or train_loss < self.lowest_judged[1]):
+            self.lowest_judged = (step, float(train_loss))
+        low_step, low = self.lowest_judged if self.lowest_judged is not None else (None, None)
+        summary = reading.summary(
+            train_loss, self.chance_loss, epoch, step, diverged_at_step, test_loss, self.test_chance_loss,
+            # every update is seen: the step before the NaN was finite, and "diverged at step N" is its first
+            last_finite_step=None if diverged_at_step is None else diverged_at_step - 1,
+            recent_losses=tuple(v for _, v in recent) if history else None,
+            recent_loss_steps=tuple(t for t, _ in recent) if history else None,
+            lowest_judged_loss=low, lowest_judged_step=low_step)
         return Frame(step, epoch, train_loss, test_loss, train_acc, test_acc, reading,
                      "diverged" if diverged_at_step is not None else "ok", diverged_at_step, self.chance_loss,
-                     diagnosis)
+                     diagnose(summary))
+
+    def recent_losses(self, step: int | None = None) -> tuple[tuple[int, float], ...]:
+        """The newest (step, minibatch loss) pairs kept, oldest first, up to ``step`` (None: all)."""
+        return tuple(p for p in self.loss_history if step is None or p[0] <= step)
 
     def evaluate(self, x: np.ndarray, t: np.ndarray, with_reading: bool = False):
         reading = None

@@ -94,9 +94,17 @@ def test_the_engine_s_nan_remedy_names_no_optimiser_and_starts_with_the_learning
     d = make_dataset("plane", 200, 0.0, rng=rng)
     t = Trainer(NetworkConfig(2, (8, 8), ("tanh",), "regression"), OptimConfig("sgd", 3.0), features(d.points),
                 d.labels, batch_size=10)
-    t.run_updates(400)
+    losses = {}
+    while not t.diverged and t.step_count < 400:
+        k = t.step_count + 1
+        losses[k] = t.step()
     assert t.diverged  # at update 131 (the loss of the last finite weights overflows: inf)
     r = t.frame().diagnosis
-    assert r.status is Status.DIVERGED and r.words.startswith(f"diverged at step {t.diverged_at_step}: the loss")
+    d = t.diverged_at_step
+    assert r.status is Status.DIVERGED and r.words.startswith(f"diverged at step {d}: the loss")
     assert "Adam" not in r.remedy and r.remedy.startswith("Lower the learning rate") and "clip" in r.remedy
-    assert "grew" not in r.words  # the engine keeps no losses: no story it cannot see
+    # R8: the engine keeps its last 10 minibatch losses; they climbed (the test's own record of them)
+    first, last = losses[d - 10], losses[d - 1]
+    assert last > 2 * first
+    assert f"the loss grew first, from {first:.3g} to {last:.3g}" in r.words
+    assert f"between sampled steps {d - 10} and {d - 1}" in r.words
