@@ -37,8 +37,10 @@ def _train(mon: Monitor, model: nn.Module, steps: int, raise_at: int | None = No
 
 
 def _end(path: Path) -> dict:
-    last = json.loads(path.read_text().splitlines()[-1])
+    lines = path.read_text().splitlines()
+    last = json.loads(lines[-1])
     assert check_record(last)[0] == "end"  # the watch page's reader takes it as the end line
+    assert last.pop("run") == json.loads(lines[0])["run"]  # the monitor's run id (M12), as on its header
     return last
 
 

@@ -204,7 +204,7 @@ def test_close_writes_the_end_line_and_a_report_after_it_reopens_the_run(tmp_pat
             _loss(model, x, y).backward()
     tail = LogTail(log)
     tail.poll()
-    assert tail.total == 1 and tail.ended == {"event": "end", "steps_run": 1}
+    assert tail.total == 1 and tail.ended == {"event": "end", "steps_run": 1, "run": mon._run_id}
     mon.close()  # once only
     assert sum(1 for line in log.read_text().splitlines() if json.loads(line).get("event") == "end") == 1
     with log.open("a") as fh:  # a later step after the end: the run goes on (the same line again would be a repeat)
@@ -220,11 +220,12 @@ def test_a_monitor_dropped_without_close_ends_its_log(tmp_path):
     for _ in range(2):
         with mon.step():
             _loss(model, *_batch(8)).backward()
+    run = mon._run_id
     del mon
     import gc
 
     gc.collect()
-    assert json.loads(log.read_text().splitlines()[-1]) == {"event": "end", "steps_run": 2}
+    assert json.loads(log.read_text().splitlines()[-1]) == {"event": "end", "steps_run": 2, "run": run}
 
 
 def _weighted_hook_counts(model, mon, steps, batch):

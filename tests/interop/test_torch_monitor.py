@@ -247,7 +247,7 @@ def test_the_log_round_trips(tmp_path):
     header, reports = read_log(path)
     assert header["format"] == "actlab-monitor/1" and header["activations"] == ["silu", "silu"]
     # the log holds each report as sampled; report() adds how many steps have run since
-    assert len(reports) == 3 and reports[-1] == {**mon.report().to_dict(), "steps_run": None}
+    assert len(reports) == 3 and reports[-1] == {**mon.report().to_dict(), "steps_run": None, "run": mon._run_id}
     with path.open("a") as fh:
         fh.write('{"step": 4, "lay')  # a writer caught mid-line
     assert len(read_log(path)[1]) == 3

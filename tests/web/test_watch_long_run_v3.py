@@ -427,7 +427,8 @@ def test_a_real_monitors_2000_step_log_is_drawn_from_its_first_step_with_its_nan
     held: list[dict] = []
     for _, data in _read_all(_client(log)):
         held = _mirror(held, data)
-    assert data["total"] == 2_000 and data["bad_lines"] == 0 and data["ended"] == {"event": "end", "steps_run": 2_000}
+    assert data["total"] == 2_000 and data["bad_lines"] == 0
+    assert data["ended"] == {"event": "end", "steps_run": 2_000, "run": mon._run_id}  # the run id: M12
     assert data["every"] == 2 and data["recent_from"] == 1_500 and data["spans"] == [[101, 110, 10]]
     assert [p["step"] for p in held] == [r["step"] for r in reports[:256] + reports[256:1_500:2] + reports[1_500:]]
     first = held[0]

@@ -75,10 +75,11 @@ def _ends_a_run(exc: BaseException | None) -> bool:
 
 def _end_log(path: Path, box: list) -> None:
     """The finaliser of a monitor with a log: appends the end line (never raises: it may run at exit). ``box`` is
-    [steps run, the exception that ended the run's block or None, sys.last_value when the monitor was made]. Run at
-    the interpreter's exit after an uncaught exception (a script that crashed without close()), Python has set
-    sys.last_value: best effort, it is named too when no block recorded one."""
-    line = end_line(box[0])
+    [steps run, the exception that ended the run's block or None, sys.last_value when the monitor was made, the run
+    id its lines carry (absent: none)]. Run at the interpreter's exit after an uncaught exception (a script that
+    crashed without close()), Python has set sys.last_value: best effort, it is named too when no block recorded
+    one."""
+    line = end_line(box[0], box[3] if len(box) > 3 else None)
     exception = box[1]
     last = getattr(sys, "last_value", None)
     if exception is None and last is not None and last is not box[2] and not hasattr(sys, "ps1") \

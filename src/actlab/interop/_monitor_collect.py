@@ -243,7 +243,7 @@ class _Collecting:
                 built = self._built()
                 if self._auto and self.calibrated_cost is not None:  # /watch shows the cost as the report does
                     built = dataclasses.replace(built, notes=built.notes + (self._cost_note(),))
-                fh.write(json.dumps(built.to_dict(), allow_nan=False) + "\n")
+                fh.write(json.dumps({**built.to_dict(), "run": self._run_id}, allow_nan=False) + "\n")
 
     def _advance_history(self, ran: list[_Layer], host: np.ndarray, g: int) -> None:
         """The dead history's update on a finite sampled step, for every place that ran at once: each unit with a

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import json
 import math
+import secrets
 import sys
 import time
 import weakref
@@ -289,6 +290,9 @@ class Monitor(_Hooks, _Measures, _Weights, _Collecting, _Reporting, _Costing):
         # the whole forward (the mode intercepts every torch call it spans, in Python): _choose_windows
         self._windows: frozenset = frozenset()
         self._note_what_cannot_be_seen()
+        # this monitor's run id, on every line it writes: readers tell runs sharing one log apart by it, even two
+        # monitors writing the same steps at once (log_runs)
+        self._run_id = secrets.token_hex(4)
         self._log_path = Path(log) if log is not None else None
         if self._log_path is not None:
             self._log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -297,8 +301,8 @@ class Monitor(_Hooks, _Measures, _Weights, _Collecting, _Reporting, _Costing):
         # the log's last line says the run ended (the watch page shows it): written by close(), or when the monitor
         # is collected or the interpreter exits; shared with the finaliser through this list: the step count, the
         # exception that ended the run (a step's block or the `with Monitor` block raised; None while none did) and
-        # the uncaught exception Python held when the monitor was made (an older one is not this run's)
-        self._steps_box = [0, None, getattr(sys, "last_value", None)]
+        # the uncaught exception Python held when the monitor was made (an older one is not this run's), and the run id
+        self._steps_box = [0, None, getattr(sys, "last_value", None), self._run_id]
         self._closer = (weakref.finalize(self, _end_log, self._log_path, self._steps_box)
                         if self._log_path is not None else None)
         self._header_layers = len(self._layers)  # how many places the log's latest header names
@@ -373,7 +377,7 @@ class Monitor(_Hooks, _Measures, _Weights, _Collecting, _Reporting, _Costing):
 
     def _header(self) -> str:
         return json.dumps({"format": LOG_FORMAT, "layers": [l.name for l in self._layers],
-                           "activations": [l.record.name for l in self._layers]}) + "\n"
+                           "activations": [l.record.name for l in self._layers], "run": self._run_id}) + "\n"
 
     # -- what the monitor cannot see ---------------------------------------------------------
 
