@@ -77,10 +77,32 @@ def check_log(path: str | Path) -> LogTail:
     return _read_all(LogTail(path, keep=0, charts=False))
 
 
+def _nothing_yet(name: str, whole: LogTail) -> str:
+    """Why a log gave no report, in words: what the file holds instead (nothing, blank lines, a header alone, the
+    start of a line), each a state a log passes through while its monitor begins, or a file cut short."""
+    unfinished = f"line {count(whole.cut)} is unfinished, so a monitor may be writing it, or the file was cut " \
+        "short" if whole.cut else ""
+    if whole.header:
+        held = "a header and no report yet: the monitor has not written a sampled step (it writes one report per " \
+               "sampled step, after its backward pass)"
+        held += f"; {unfinished}" if unfinished else ""
+    elif whole.cut:
+        held = f"only the start of a line ({whole.cut_bytes} bytes, no complete record): {unfinished}"
+    elif whole.lines:
+        held = f"only {plural(whole.lines, 'blank line')}, no record"
+    else:
+        held = "nothing: it is empty (a Monitor writes its header as soon as it is made)"
+    begins = "" if whole.header else f"; a Monitor log begins with the header {HEADER_EXAMPLE}, then one JSON " \
+        "report per line"
+    return f"{name} holds {held}{begins}. reports is []."
+
+
 def read_log(path: str | Path, run: int | None = None, strict: bool = False) -> LogRead:
     """A whole log: its header and every complete report of one run, the latest unless ``run`` names another (runs
     are numbered 1, 2, ... in the order they begin in the file). A half-written last line is left out silently (a log
-    being written: ``cut`` names it).
+    being written: ``cut`` names it). A file that holds no report at all (empty, blank lines, a header alone, a
+    header cut short) is no error, since a log passes through these while its monitor begins: the result has
+    ``reports == []`` and a LogWarning (a ValueError with ``strict=True``) says what the file holds.
 
     Whatever else is left out is said: the result's ``skipped``, ``problems``, ``runs`` and ``warnings`` (LogRead)
     name every kind of line skipped, with line numbers, and every run the file holds, and a LogWarning says so in
@@ -111,11 +133,14 @@ def read_log(path: str | Path, run: int | None = None, strict: bool = False) -> 
     if not tail.total and whole.bad_lines:
         raise ValueError(f"{path} holds no report that could be read: {whole.skipped_words()}")
     said = findings(whole, "python", tail.shown)
+    if not tail.total:
+        said = [_nothing_yet(path.name, whole)] + said
     if said and strict:
         raise ValueError(f"{path}: " + " ".join(said))
     if said:
-        warnings.warn(f"read_log({path.name!r}) returns run {tail.shown} ({plural(tail.total, 'report')}). "
-                      + " ".join(said), LogWarning, stacklevel=2)
+        returns = f"returns run {tail.shown} ({plural(tail.total, 'report')})" if tail.shown is not None \
+            else "returns no report"
+        warnings.warn(f"read_log({path.name!r}) {returns}. " + " ".join(said), LogWarning, stacklevel=2)
     return LogRead(tail.header, list(tail.reports), run=tail.shown, runs=whole.runs.listed(),
                    bad_lines=whole.bad_lines, skipped={k: dict(v) for k, v in whole.skipped.items()},
                    problems=list(whole.problems), cut=whole.cut, lines=whole.lines, warnings=said)

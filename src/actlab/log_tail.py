@@ -100,6 +100,11 @@ class LogTail:
         return self.lines + 1 if self._partial.strip() else None
 
     @property
+    def cut_bytes(self) -> int:
+        """The bytes of that unfinished last line read so far (0 where there is none)."""
+        return len(self._partial) if self._partial.strip() else 0
+
+    @property
     def warnings(self) -> list[str]:
         """What a reader of the charts must know about the file itself, in words (Runs.warnings)."""
         return self.runs.warnings(self.shown)
