@@ -53,7 +53,7 @@ import torch
 from torch import nn
 
 from ..monitor_log import LOG_FORMAT, read_log
-from . import _torch_stats
+from . import _monitor_compile, _torch_stats
 from ._monitor_base import (  # noqa: F401  (some re-exported: tests import them from here)
     _CALIBRATION_PAIRS,
     _MIN_AUTO_EVERY,
@@ -71,6 +71,7 @@ from ._monitor_base import (  # noqa: F401  (some re-exported: tests import them
     _what,
 )
 from ._monitor_collect import _Collecting
+from ._monitor_compile import _compile_started, _CompileWatch, _watch_compiles
 from ._monitor_cost import _Costing
 from ._monitor_hooks import _Hooks
 from ._monitor_measure import _Measures
@@ -105,37 +106,6 @@ __all__ = ["LayerStats", "Monitor", "MonitorReport", "RecipeModule", "TorchSourc
 _BASE_STEPS = 8  # every="auto" compares a sampled step with the median of the unsampled steps just before it, this many
 
 
-# the monitors a compile by torch.compile is told to (_compile_started), and Dynamo's list of callbacks to call as a
-# compile starts (torch.compiler.reset() empties it: each step puts _compile_started back if it is missing)
-_MONITORS: weakref.WeakSet = weakref.WeakSet()
-_START_CALLBACKS: list = []
-
-
-def _compile_started(args) -> None:
-    """Dynamo begins compiling a frame. Code it compiles with no hook attached never calls one later (it does not
-    guard on module hooks), so a compile inside an unsampled step makes that step sampled, its hooks attached before
-    the frame is traced (Monitor._compiling). Never raises: it runs inside the script's compile."""
-    try:
-        if getattr(getattr(args, "callback_trigger", None), "name", "DYNAMO") != "DYNAMO":
-            return  # a backward compiled later, autotuning: no frame of the forward is traced
-        for mon in list(_MONITORS):
-            mon._compiling()
-    except Exception:  # noqa: BLE001  (a monitor's fault must not stop the script's compile)
-        pass
-
-
-def _watch_compiles() -> None:
-    """Puts _compile_started among the callbacks Dynamo calls as a compile starts (once, and again after a
-    torch.compiler.reset(), which empties them)."""
-    global _START_CALLBACKS
-    try:
-        from torch._dynamo.callback import callback_handler
-        callback_handler.register_start_callback(_compile_started)
-        _START_CALLBACKS = callback_handler.start_callbacks
-    except Exception:  # noqa: BLE001  (another torch: compiles are not watched, and no step looks again)
-        _START_CALLBACKS = [_compile_started]
-
-
 class _Step:
     """What ``mon.step()`` returns: a context whose unsampled path is two method calls and a counter (a generator-based
     context manager cost about 4 us a step on its own, W12 saw 15-30 us a step on a 126 us model)."""
@@ -152,7 +122,7 @@ class _Step:
         self.mon._exit(self, exc)
 
 
-class Monitor(_Hooks, _Measures, _Weights, _Collecting, _Reporting, _Costing):
+class Monitor(_Hooks, _Measures, _Weights, _Collecting, _Reporting, _Costing, _CompileWatch):
     """Watches a PyTorch model's activations and gradients while it trains, and says in words how they are doing.
 
         mon = Monitor(model, every="auto", budget=0.03, log="runs/exp1.jsonl", chance_loss=math.log(10))
@@ -349,9 +319,8 @@ class Monitor(_Hooks, _Measures, _Weights, _Collecting, _Reporting, _Costing):
         # steps whose block raised (the script may catch it and go on): how many, and the first and latest as
         # (step, exception in words, "unsampled" | "kept" | "dropped"); said in a note (_note_step_error)
         self._step_errors: dict | None = None
-        self._compiles_outside = 0  # Dynamo compiles begun while no step of this monitor was open
-        self._noted_promoted = False
-        _MONITORS.add(self)
+        self._noted_promoted = False  # said once: a compile made an unsampled step sampled (_finish_odd_step)
+        self._join_compile_watch()  # torch.compile's compiles are told to this monitor (_monitor_compile)
         self._forwards = 0  # the model's forwards on this sampled step
         self._skip = False  # a later forward of the step: the hooks watch nothing
         self._noted_forwards = False
@@ -416,7 +385,8 @@ class Monitor(_Hooks, _Measures, _Weights, _Collecting, _Reporting, _Costing):
             raise RuntimeError("mon.step() is already open: steps do not nest. Open one `with mon.step()` per "
                                "training step, with the forward, the loss and loss.backward() inside it")
         self._open_step = st
-        if _compile_started not in _START_CALLBACKS:  # the first step, or torch.compiler.reset() emptied them
+        # the first step, or torch.compiler.reset() emptied Dynamo's callbacks (_monitor_compile rebinds its list)
+        if _compile_started not in _monitor_compile._START_CALLBACKS:
             _watch_compiles()
         st.handle = handle = _StepHandle()
         if not self._auto and self.step_count % self.every:  # a fixed interval's unsampled step: nothing else to do
@@ -505,21 +475,3 @@ class Monitor(_Hooks, _Measures, _Weights, _Collecting, _Reporting, _Costing):
             layer.sumsq_host = layer.grad_sq_host = layer.kept = None
         self._weight_norms = self._leftover = self._grad_marks = None
         return False
-
-    def _compiling(self) -> None:
-        """torch.compile begins compiling a frame (_compile_started). Inside an unsampled step of this monitor the
-        step becomes sampled: its hooks are attached before the frame is traced, so the code compiled calls them on
-        later sampled steps (code compiled with none never does: 0 layers read). Its time is left out of auto's
-        timing (a compile). Outside any step it is counted: code compiled there may never call the hooks, and the
-        report says so if a sampled step then sees no forward."""
-        st = self._open_step
-        if st is None:
-            self._compiles_outside += 1
-            return
-        if st.sample:
-            return
-        st.first = self.sampled_steps == 0
-        st.places = len(self._layers)
-        st.hooks = self._attach()  # first: should it raise, the step stays unsampled (_compile_started swallows it)
-        st.sample, st.timed, st.promoted = True, False, True
-        self._last_sample = self.step_count
