@@ -227,14 +227,26 @@ class _Reporting:
         # calls no hook (compiled before the hooks were attached), or the weight is used outside its module
         written = [n for n, _ in self._weighted if n not in not_computed and n not in frozen
                    and math.isfinite(weight_norm.get(n, math.nan))]
-        unseen = [n for n in written if n not in ran]
+        # nn.MultiheadAttention computes with its out_proj's weight in F.multi_head_attention_forward and never calls
+        # out_proj: that weight gets a gradient with no hook run on a plain, uncompiled transformer (W14: 'tiny')
+        modules = dict(self.model.named_modules())
+        unseen = [n for n in written if n not in ran
+                  and not isinstance(modules.get(n.rpartition(".")[0] if "." in n else None), nn.MultiheadAttention)]
         if unseen and order:
             names = ", ".join(f"'{n}.weight'" for n in unseen[:6]) + (" ..." if len(unseen) > 6 else "")
-            notes.append(f"{names} got a gradient on sampled step {step}, yet the monitor's hooks never saw "
-                         f"{'its module' if len(unseen) == 1 else 'their modules'} run: the weight is used outside "
-                         "its module's forward (F.linear(x, module.weight)), or the module ran in compiled code that "
-                         f"calls no hook: {_COMPILED_WORDS}. The activations after "
-                         f"{'it' if len(unseen) == 1 else 'them'} are not read. {_COMPILED_REMEDY}")
+            its, them = ("its module", "it") if len(unseen) == 1 else ("their modules", "them")
+            head = (f"{names} got a gradient on sampled step {step}, yet the monitor's hooks never saw {its} run. "
+                    f"The activations after {them} are not read. ")
+            # the compile story only where torch.compile has compiled something: reset() is no advice for an
+            # uncompiled model
+            if _dynamo_compiled() or self._compiled or self._compiles_outside:
+                notes.append(head + "The weight is used outside its module's forward (F.linear(x, module.weight)), "
+                             f"or the module ran in compiled code that calls no hook: {_COMPILED_WORDS}. "
+                             f"{_COMPILED_REMEDY}")
+            else:
+                notes.append(head + "The weight is used outside its module's forward (F.linear(x, module.weight) "
+                             "in a parent's forward); the model is not compiled, so it is not compiled code. Call "
+                             "the module itself if its output should be read.")
         first_bad = next((layer.label for layer, _, r in seen if r.get("act_non_finite")), None)
         bad_grad = next((layer.label for layer, _, r in reversed(seen) if r["non_finite"]), None)
         bad_loss = loss is not None and not math.isfinite(loss)
