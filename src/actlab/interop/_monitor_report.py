@@ -250,14 +250,21 @@ class _Reporting:
         first_bad = next((layer.label for layer, _, r in seen if r.get("act_non_finite")), None)
         bad_grad = next((layer.label for layer, _, r in reversed(seen) if r["non_finite"]), None)
         bad_loss = loss is not None and not math.isfinite(loss)
+        # where the NaN or inf began (the step the reading dates it from) may be an earlier sampled step than this
+        # one, and another place: what this step shows is then said to be this step's (W14: lr=20 went non-finite at
+        # module '3' on step 12, at module '1' only from step 13, and the report read '1' off step 200 as the start)
+        began = non_finite_since or first_non_finite
+        later = began is not None and began["step"] != step
+        latest = f"on the latest sampled step ({step}), " if later else ""
         if first_bad is not None:
-            notes.append(f"non-finite activations first appear at {first_bad}")
+            notes.append(f"{latest}non-finite activations first appear at {first_bad}" +
+                         (f"; where it began, on step {began['step']}, see below" if later else ""))
         elif bad_loss:
-            notes.append(f"every watched activation is finite: the NaN or inf starts in the loss ({loss}), and the "
-                         "gradients backward computes from it" + (" are non-finite too" if bad_grad else ""))
+            notes.append(f"{latest}every watched activation is finite: the NaN or inf starts in the loss ({loss}), "
+                         "and the gradients backward computes from it" + (" are non-finite too" if bad_grad else ""))
         elif bad_grad is not None:
-            notes.append(f"every watched activation and the loss are finite: the gradients are the first to hold a "
-                         f"NaN or an inf, backward reaching {bad_grad} first")
+            notes.append(f"{latest}every watched activation and the loss are finite: the gradients are the first to "
+                         f"hold a NaN or an inf, backward reaching {bad_grad} first")
         if first_non_finite is not None and first_non_finite["step"] != step:
             notes.append(f"a NaN or an inf {_first_seen(first_non_finite)}, first at {first_non_finite['place']}")
         if non_finite_since is not None and first_non_finite is not None and non_finite_since != first_non_finite:
@@ -375,6 +382,13 @@ class _Reporting:
             where = (f"the first watched activation holding a NaN or an inf is {first_bad}" if first_bad else
                      "every watched activation is finite: it starts in the loss" if bad_loss else
                      f"every watched activation is finite: backward's gradient is first non-finite at {bad_grad}")
+            if later:  # where it began first; this step's place second, said to be this step's
+                place = began["place"]
+                start = ("in the loss, every watched activation finite" if place == "the loss" else
+                         f"in backward's gradient at {place[len('the gradient at '):]}, every watched activation "
+                         "finite" if place.startswith("the gradient at ") else
+                         f"at {place}, the first watched activation holding a NaN or an inf")
+                where = f"it began on step {began['step']} {start}; on the latest sampled step ({step}), {where}"
             reading = Reading((dataclasses.replace(first, words=f"{first.words}; {where}"),) + reading.findings[1:])
         return MonitorReport(step, sampled, self.every, tuple(rows), output_norm, loss, reading, tuple(notes),
                              first_non_finite=None if first_non_finite is None else
