@@ -119,6 +119,58 @@ class _Measures:
             self._reduce_relu(layer, a)
         return True
 
+    def _relu_fast(self, layer: _Layer, output) -> bool:
+        """nn.ReLU's post-hook on a sampled step that reuses the learned structure, where the place's sums may wait for
+        backward (layer.defer_ok), no function is watched and the compiled passes can read the output: what _place,
+        _claim, _measure_output, _measure_relu and _watch_gradient do for such a place, in one call and with the
+        checks they share made once (on the benchmark's MLP each of the eight ReLUs went through five calls and some
+        thirty tensor attribute reads here). Returns False, having changed nothing, where another path must run: the
+        module's second call in this forward, a place whose order is not learned, a tensor the pass cannot read."""
+        module = layer.module
+        if module in self._calls or layer.order < 0 or type(output) is not torch.Tensor:
+            return False
+        kernels = _torch_stats.kernels()
+        node = output.grad_fn
+        if kernels is None or node is None:
+            return False
+        a = output.detach()
+        v = _torch_stats.rows_view(a)
+        if v is None or v.shape[1] != layer.width or not v.shape[0]:
+            return False
+        self._calls[module] = 1
+        self._seq.append(layer)
+        layer.rows = v.shape[0]
+        if a.dim() == 3:
+            a = a.view(v.shape)
+        layer.kept, layer.kept_version = a, a._version
+        layer.ran = True
+        self._grad_watched = True
+        node.register_prehook(self._relu_node_hook(kernels, layer, output.output_nr, v))
+        return True
+
+    def _relu_node_hook(self, kernels, layer: _Layer, slot: int, v: np.ndarray):
+        """The pre-hook of the node that made a deferred ReLU's output: its sums and ||dL/da||^2 in one compiled pass
+        (_relu_compiled) as backward reaches the node, from the output kept since the forward (v: its NumPy view),
+        unless something wrote into it since (its version changed: the place is dropped from this step and the
+        structure learned again, as _reduce_deferred does)."""
+        def node_hook(grad_outputs):
+            a = layer.kept
+            g = grad_outputs[slot]
+            done = False
+            if a is not None:
+                layer.kept = None
+                if a._version == layer.kept_version:
+                    done = self._relu_compiled(kernels, layer, a, v, g)
+                else:
+                    layer.ran, layer.defer_ok, self._known = False, False, None
+            if g is not None and not done:
+                g = g.reshape(-1)
+                layer.grad_sq = q = torch.dot(g, g)
+                if _places.SUM64_ON_CPU and g.is_cpu and g.dtype is torch.float32 and math.isinf(q.item()):
+                    self._check_gradient(layer, g)
+            self._read_weights_when_backward_ends()
+        return node_hook
+
     def _reduce_deferred(self, layer: _Layer) -> None:
         """A deferred ReLU's sums, from its kept output, if nothing wrote into it since its hook saw it; otherwise the
         place is dropped from this step and the structure is learned again (its numbers would be of other data)."""
@@ -130,12 +182,53 @@ class _Measures:
 
     def _reduce_relu(self, layer: _Layer, a: torch.Tensor) -> None:
         """Per-unit counts of a > 0 and sums of a, and the sum of a^2, of a ReLU's (rows, H) output."""
+        kernels = _torch_stats.kernels()
+        if kernels is not None:
+            v = _torch_stats.rows_view(a)
+            if v is not None:
+                self._relu_compiled(kernels, layer, a, v, None)
+                return
         layer.dsum = torch.sign(a, out=self._scratch(a)).sum(0)  # a >= 0: 1 where the unit is on, 0 where it is off
         layer.asum = a.sum(0)
         flat = a.reshape(-1)
         layer.sumsq = s = torch.dot(flat, flat)
         if _places.SUM64_ON_CPU and flat.is_cpu and s.dtype is torch.float32 and math.isinf(s.item()):
             self._check_squares(layer, flat)
+
+    @staticmethod
+    def _relu_buffers(layer: _Layer, v: np.ndarray) -> tuple:
+        """The place's buffer for relu_sums, made once per width and dtype: the pass writes the same memory every
+        sampled step, and _collect copies it out (its one torch.cat) before the next sampled step begins."""
+        held = layer.relu_buffers
+        w = v.shape[1]
+        if held is None or held[1].dtype != v.dtype or held[1].shape[0] != 2 * w + 2:
+            buf = torch.from_numpy(np.zeros(2 * w + 2, dtype=v.dtype))
+            held = layer.relu_buffers = (buf, buf.numpy(), buf[:w], buf[w:2 * w], buf[2 * w], buf[2 * w + 1],
+                                         np.zeros((0, w), dtype=v.dtype))
+        return held
+
+    def _relu_compiled(self, kernels, layer: _Layer, a: torch.Tensor, v: np.ndarray, g: torch.Tensor | None) -> bool:
+        """nn.ReLU's sums in one compiled pass (_torch_stats_numba.relu_sums) over its (rows, H) output a (v: its NumPy
+        view) and, where g (dL/da, from the node's pre-hook) is given and the pass can read it with a's shape, over g
+        too: the figures of _reduce_relu and ||dL/da||^2, which took torch five calls and two number reads. Returns
+        whether ||dL/da||^2 was made. A float32 sum of squares past float32's range is made again in float64, as on
+        the torch path (_check_squares, _check_gradient)."""
+        _, host, dsum, asum, sumsq, grad_sq, none = self._relu_buffers(layer, v)
+        gv = _torch_stats.rows_view(g) if g is not None else None
+        if gv is None or gv.shape != v.shape or gv.dtype != v.dtype:
+            gv = none
+        kernels.relu_sums(v, gv, host)
+        layer.dsum, layer.asum, layer.sumsq = dsum, asum, sumsq
+        w = v.shape[1]
+        check = _places.SUM64_ON_CPU and a.dtype is torch.float32
+        if check and math.isinf(host[2 * w]):
+            self._check_squares(layer, a.reshape(-1))
+        if gv is none:
+            return False
+        layer.grad_sq = grad_sq
+        if check and math.isinf(host[2 * w + 1]):
+            self._check_gradient(layer, g.reshape(-1))
+        return True
 
     def _reduce_kept(self) -> None:
         """After backward: the deferred ReLU sums that backward did not make (a step with no backward, or none through
@@ -327,6 +420,9 @@ class _Measures:
                 if g is not None:
                     layer.grad_sq = _sumsq(g.detach())
                 read()
+        elif deferred and (kernels := _torch_stats.kernels()) is not None and \
+                (v := _torch_stats.rows_view(layer.kept)) is not None:  # a's sums and ||dL/da||^2 in one pass
+            node_hook = self._relu_node_hook(kernels, layer, slot, v)
         elif deferred:
             scratch = self._scratch(layer.kept)  # found here once, not in the hook: the hook runs inside backward
             def node_hook(grad_outputs):
