@@ -93,6 +93,11 @@ def monitor_at(rev: str, tag: str) -> type:
     spec.loader.exec_module(package)
     module = importlib.import_module(f"{name}.torch")
     stats = importlib.import_module(f"{name}._torch_stats")
+    loader = getattr(stats, "_loader", None)
+    if loader is not None and (folder / "_torch_stats_numba.py").exists():
+        # its own kernels, not today's: the loader names them by their absolute module path, which would import
+        # the working tree's (whose functions may take other arguments than the old monitor passes)
+        loader.target = f"{name}._torch_stats_numba"
     if hasattr(stats, "preload"):  # its own copy of the kernels' loader: loaded before timing, like today's
         stats.preload()
         if hasattr(stats, "wait"):

@@ -30,6 +30,13 @@ def _kernels():
     return module
 
 
+def _relu_sums(kernels, a, g):
+    w = a.shape[1]
+    on, sums, totals = np.full(w, -1.0), np.full(w, -1.0), np.full(2, -1.0)
+    q, p = kernels.relu_sums(a, g, on, sums, totals)
+    return on, sums, totals, q, p
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_relu_sums_equals_the_torch_calls_it_replaces(dtype):
     kernels = _kernels()
@@ -39,36 +46,41 @@ def test_relu_sums_equals_the_torch_calls_it_replaces(dtype):
     a[5, 6], a[7, 8] = np.nan, np.inf
     g = rng.standard_normal((37, 11)).astype(dtype)
     g[2, 1] = -np.inf
-    out = np.full(2 * 11 + 2, -1.0, dtype)
-    q, p = kernels.relu_sums(a, g, out)
+    on, sums, totals, q, p = _relu_sums(kernels, a, g)
     t = torch.from_numpy(a)
-    assert np.array_equal(out[:11], torch.sign(t).sum(0).numpy())  # counts: a NaN counts 0, as torch.sign has it
-    assert out[3] == 0 and out[6] == float((a[:, 6] > 0).sum()) and out[8] == float((a[:, 8] > 0).sum())
+    assert np.array_equal(on, torch.sign(t).sum(0).double().numpy())  # a NaN counts 0, as torch.sign has it
+    assert on[3] == 0 and on[6] == float((a[:, 6] > 0).sum()) and on[8] == float((a[:, 8] > 0).sum())
     ref = t.double().sum(0).numpy()
     finite = np.isfinite(ref)
-    np.testing.assert_allclose(out[11:22][finite], ref[finite], rtol=1e-6)
-    assert np.isnan(out[11 + 6]) and out[11 + 8] == np.inf
-    assert math.isnan(q) and math.isnan(out[22])  # inf + NaN in a: the sum of squares is NaN, as torch.dot's
-    assert p == math.inf and out[23] == math.inf
-    # finite values: the sums of squares against float64 references
+    np.testing.assert_allclose(sums[finite], ref[finite], rtol=1e-6)
+    assert np.isnan(sums[6]) and sums[8] == np.inf
+    assert math.isnan(q) and math.isnan(totals[0])  # inf + NaN in a: the sum of squares is NaN, as torch.dot's
+    assert p == math.inf and totals[1] == math.inf
+    # finite values: the sums against float64 references (a float64 array: to its rounding)
     a[5, 6] = a[7, 8] = 1.5
     g[2, 1] = 0.25
-    q, p = kernels.relu_sums(a, g, out)
-    assert q == pytest.approx(float((a.astype(np.float64) ** 2).sum()), rel=1e-6) == out[22]
-    assert p == pytest.approx(float((g.astype(np.float64) ** 2).sum()), rel=1e-6) == out[23]
-    # no gradient to read (an empty (0, H) array, or one of another shape): out[2H + 1] is 0, the rest as before
-    before = out[:23].copy()
+    on, sums, totals, q, p = _relu_sums(kernels, a, g)
+    rel = 1e-6 if dtype == np.float32 else 1e-13
+    np.testing.assert_allclose(sums, a.astype(np.float64).sum(0), rtol=rel)
+    assert q == pytest.approx(float((a.astype(np.float64) ** 2).sum()), rel=rel) and q == totals[0]
+    assert p == pytest.approx(float((g.astype(np.float64) ** 2).sum()), rel=rel) and p == totals[1]
+    # no gradient to read (an empty (0, H) array, or one of another shape): its sum is 0, the rest as before
     for none in (np.zeros((0, 11), dtype), np.zeros((36, 11), dtype)):
-        q2, p2 = kernels.relu_sums(a, none, out)
-        assert p2 == 0.0 and out[23] == 0.0 and q2 == q and np.array_equal(out[:23], before)
+        on2, sums2, totals2, q2, p2 = _relu_sums(kernels, a, none)
+        assert p2 == 0.0 == totals2[1] and q2 == q
+        assert np.array_equal(on2, on) and np.array_equal(sums2, sums)
 
 
 def test_relu_sums_float32_squares_past_float32s_range_read_inf():
     kernels = _kernels()
-    a = np.full((4, 3), 3e19, np.float32)  # each square 9e38: past float32's 3.4e38, the float64 total is finite
-    out = np.empty(8, np.float32)
-    kernels.relu_sums(a, a, out)
-    assert out[6] == np.inf and out[7] == np.inf  # as torch.dot's float32 sum reads: the monitor sums it again
+    a = np.full((4, 3), 3e19, np.float32)  # each square 9e38, past float32's 3.4e38: as torch's float32 dot reads
+    _, _, totals, q, p = _relu_sums(kernels, a, a)
+    assert q == p == math.inf == totals[0] == totals[1]
+    b = np.full((4, 3), 1e19, np.float32)  # per-unit sums 4e38 > 3.4e38 too; 5e18: each unit 1e38, the total 3e38
+    assert _relu_sums(kernels, b, b)[3] == math.inf
+    c = np.full((4, 3), 5e18, np.float32)
+    q = _relu_sums(kernels, c, c)[3]
+    assert math.isfinite(q) and q == pytest.approx(12 * 2.5e37, rel=1e-6)
 
 
 class _Capture:
@@ -180,3 +192,69 @@ def test_a_hook_called_eagerly_runs_without_the_compile_wrapper():
     wrapped = places._outside_graph(hook)
     assert wrapped(1, 2) == (1, 2)
     assert callers == [places.__file__] or places._skip_frames is None
+
+
+class _Branches(nn.Module):
+    """Three ReLUs on slices of one Linear's output: 'b' 5 wide, or 3 wide on steps 12-17 (its history starts again
+    and the lane is laid out anew); 'c' runs on two steps in three (the set of places changes)."""
+
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(5, 16)
+        self.a, self.b, self.c = nn.ReLU(), nn.ReLU(), nn.ReLU()
+        self.branch = self.narrow = False
+
+    def forward(self, x):
+        h = self.lin(x)
+        outs = [self.a(h[:, :6]), self.b(h[:, 6:9] if self.narrow else h[:, 6:11])]
+        if self.branch:
+            outs.append(self.c(h[:, 11:16]))
+        return sum((o * o).sum() for o in outs)
+
+
+def test_the_lane_holds_the_right_numbers_while_the_places_and_widths_change():
+    """Every figure against the test's own references on 30 steps whose places change (a branch on two steps in
+    three, a width changing twice); the lane (one block the ReLU passes write into, read with no torch.cat) served
+    the steps whose places ran as on the step before, and was laid out again whenever they did not."""
+    _kernels()
+    torch.manual_seed(5)
+    model = _Branches()
+    names = ("a", "b", "c")
+    cap = _Capture([(n, getattr(model, n)) for n in names])
+    mon = Monitor(model, every=1, window=3)
+    _torch_stats.wait(120)
+    served = []
+    read = type(mon)._lane_read
+
+    def spy(self, *args):
+        out = read(self, *args)
+        served.append(out is not None)
+        return out
+    on = {n: [] for n in names}
+    try:
+        type(mon)._lane_read = spy
+        for step in range(30):
+            model.branch = step % 3 != 1
+            model.narrow = 12 <= step < 18
+            with mon.step():
+                model(torch.randn(24, 5)).backward()
+            report = {layer.name: layer for layer in mon.report().layers}
+            for n in names:
+                if n == "c" and not model.branch:
+                    continue
+                a, grad = cap.a[n], cap.g[n]
+                on[n].append((a > 0).any(0))
+                got = report[n]
+                assert got.mean == pytest.approx(float(a.mean()), rel=1e-5), (step, n)
+                assert got.std == pytest.approx(float(a.std()), rel=1e-4), (step, n)
+                assert got.act_grad_norm == pytest.approx(float(grad.norm()), rel=1e-5), (step, n)
+                assert got.zero_derivative_fraction == pytest.approx(float((a <= 0).double().mean()), abs=1e-12)
+                kept = on[n][-3:]
+                if n == "b" and step >= 12:  # the width changed at 12 and at 18: its history starts again
+                    kept = on[n][-min(3, step - (12 if step < 18 else 18) + 1):]
+                want = int((~torch.stack(kept).any(0)).sum()) if len(kept) >= 3 else 0
+                assert got.dead == want, (step, n)
+    finally:
+        type(mon)._lane_read = read
+        cap.remove()
+    assert 5 <= sum(served) < len(served)  # served where the sequence of places repeated the last step's

@@ -15,6 +15,22 @@ from . import _monitor_places as _places
 from . import _torch_stats
 from ._monitor_places import _LOW_PRECISION, _Layer, _overflowed, _per_unit, _shape, _sumsq, _total, derivative
 
+_FLOAT32_MAX = float(torch.finfo(torch.float32).max)
+
+
+def _relu_views(on: np.ndarray, sums: np.ndarray, totals: np.ndarray, dtype, block: np.ndarray) -> tuple:
+    """A place's relu_buffers (see _Layer.relu_buffers) over the given float64 views."""
+    w = on.shape[0]
+    tot = torch.from_numpy(totals)
+    return (on, sums, totals, torch.from_numpy(on), torch.from_numpy(sums), tot[0], tot[1],
+            np.zeros((0, w), dtype=dtype), block)
+
+
+def _summed64(t: torch.Tensor) -> float:
+    """t's sum of squares in float64 (a float32 one overflowed)."""
+    flat = t.detach().reshape(-1).double()
+    return float(torch.dot(flat, flat))
+
 
 class _Measures:
     """Each place's sums (output, f', the gradient reaching it) and the weights' gradient norms, as torch tensors
@@ -197,37 +213,38 @@ class _Measures:
 
     @staticmethod
     def _relu_buffers(layer: _Layer, v: np.ndarray) -> tuple:
-        """The place's buffer for relu_sums, made once per width and dtype: the pass writes the same memory every
-        sampled step, and _collect copies it out (its one torch.cat) before the next sampled step begins."""
+        """Where the place's relu_sums pass writes (layer.relu_buffers): made once per width, in a float64 block of
+        the place's own until _collect lays the places out in its lane (_lay_lane); written every sampled step and
+        copied out by _collect before the next one begins."""
         held = layer.relu_buffers
         w = v.shape[1]
-        if held is None or held[1].dtype != v.dtype or held[1].shape[0] != 2 * w + 2:
-            buf = torch.from_numpy(np.zeros(2 * w + 2, dtype=v.dtype))
-            held = layer.relu_buffers = (buf, buf.numpy(), buf[:w], buf[w:2 * w], buf[2 * w], buf[2 * w + 1],
-                                         np.zeros((0, w), dtype=v.dtype))
+        if held is None or held[0].shape[0] != w:
+            block = np.zeros(2 * w + 2)
+            held = layer.relu_buffers = _relu_views(block[:w], block[w:2 * w], block[2 * w:], v.dtype, block)
+        elif held[7].dtype != v.dtype:
+            held = layer.relu_buffers = held[:7] + (np.zeros((0, w), dtype=v.dtype), held[8])
         return held
 
     def _relu_compiled(self, kernels, layer: _Layer, a: torch.Tensor, v: np.ndarray, g: torch.Tensor | None) -> bool:
         """nn.ReLU's sums in one compiled pass (_torch_stats_numba.relu_sums) over its (rows, H) output a (v: its NumPy
         view) and, where g (dL/da, from the node's pre-hook) is given and the pass can read it with a's shape, over g
         too: the figures of _reduce_relu and ||dL/da||^2, which took torch five calls and two number reads. Returns
-        whether ||dL/da||^2 was made. A float32 sum of squares past float32's range is made again in float64, as on
-        the torch path (_check_squares, _check_gradient)."""
-        _, host, dsum, asum, sumsq, grad_sq, none = self._relu_buffers(layer, v)
+        whether ||dL/da||^2 was made. A float32 sum of squares past float32's range (where torch's float32 dot reads
+        inf) is made again in float64 from the tensor, as on the torch path (the note then says so)."""
+        on, sums, totals, dsum, asum, sumsq, grad_sq, none, _ = self._relu_buffers(layer, v)
         gv = _torch_stats.rows_view(g) if g is not None else None
         if gv is None or gv.shape != v.shape or gv.dtype != v.dtype:
             gv = none
-        kernels.relu_sums(v, gv, host)
+        kernels.relu_sums(v, gv, on, sums, totals)
         layer.dsum, layer.asum, layer.sumsq = dsum, asum, sumsq
-        w = v.shape[1]
         check = _places.SUM64_ON_CPU and a.dtype is torch.float32
-        if check and math.isinf(host[2 * w]):
-            self._check_squares(layer, a.reshape(-1))
+        if check and totals[0] > _FLOAT32_MAX:
+            layer.sumsq, layer.sumsq_host = None, _summed64(a)
         if gv is none:
             return False
         layer.grad_sq = grad_sq
-        if check and math.isinf(host[2 * w + 1]):
-            self._check_gradient(layer, g.reshape(-1))
+        if check and totals[1] > _FLOAT32_MAX:
+            layer.grad_sq, layer.grad_sq_host = None, _summed64(g)
         return True
 
     def _reduce_kept(self) -> None:

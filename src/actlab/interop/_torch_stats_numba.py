@@ -286,18 +286,20 @@ def gelu_sums(z, a, tail, points, out):
     return q
 
 
-_SIGS_RELU = ["UniTuple(float64, 2)(float32[:, ::1], float32[:, ::1], float32[::1])",
-              "UniTuple(float64, 2)(float64[:, ::1], float64[:, ::1], float64[::1])"]
+_SIGS_RELU = ["UniTuple(float64, 2)(float32[:, ::1], float32[:, ::1], float64[::1], float64[::1], float64[::1])",
+              "UniTuple(float64, 2)(float64[:, ::1], float64[:, ::1], float64[::1], float64[::1], float64[::1])"]
 
 
 @njit(_SIGS_RELU, cache=True, nogil=True, error_model="numpy")
-def relu_sums(a, g, out):
+def relu_sums(a, g, on_out, sum_out, totals):
     """nn.ReLU's output a (rows, H) and, where g has a's shape, the gradient reaching it (dL/da, (rows, H)), in one
-    pass: out[:H] the per-unit counts of a > 0 (torch.sign(a).sum(0) for a >= 0; a NaN counts 0), out[H:2H] the
-    per-unit sums of a, out[2H] the sum of a^2, out[2H + 1] the sum of g^2 (0 where g is not read: give a (0, H)
+    pass: on_out[:H] the per-unit counts of a > 0 (torch.sign(a).sum(0) for a >= 0; a NaN counts 0), sum_out[:H] the
+    per-unit sums of a, totals[0] the sum of a^2, totals[1] the sum of g^2 (0 where g is not read: give a (0, H)
     array). Returns the two sums of squares. Per-unit sums accumulate down the rows in the array's dtype, as torch's
-    sum(0) does; the totals add them in float64. Where torch made these with four calls over a and one over g (sign
-    into a buffer, two sums down the rows, two dot products), each with its own dispatch and pass."""
+    sum(0) does (a float32 unit's sum of squares past float32's range reads inf, as torch's float32 dot does), and
+    are written out in float64, exactly; the totals add them in float64. Where torch made these with four calls over
+    a and one over g (sign into a buffer, two sums down the rows, two dot products), each with its own dispatch and
+    pass. The outputs are float64 views the monitor lays out as its one transfer does (_Collecting's lane)."""
     rows, width = a.shape
     acc = np.zeros((4, width), a.dtype)  # one array, not four: the loop below vectorised better so (17 -> 13 us)
     on, s, sq, gq = acc[0], acc[1], acc[2], acc[3]
@@ -324,10 +326,10 @@ def relu_sums(a, g, out):
     q = 0.0
     p = 0.0
     for j in range(width):
-        out[j] = on[j]
-        out[width + j] = s[j]
+        on_out[j] = on[j]
+        sum_out[j] = s[j]
         q += sq[j]
         p += gq[j]
-    out[2 * width] = q
-    out[2 * width + 1] = p
+    totals[0] = q
+    totals[1] = p
     return q, p
