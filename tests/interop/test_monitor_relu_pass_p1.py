@@ -258,3 +258,52 @@ def test_the_lane_holds_the_right_numbers_while_the_places_and_widths_change():
         type(mon)._lane_read = read
         cap.remove()
     assert 5 <= sum(served) < len(served)  # served where the sequence of places repeated the last step's
+
+
+def test_mark_if_finite_marks_the_active_units_only_on_a_finite_step():
+    kernels = _kernels()
+    host = np.array([0.0, 3.0, 0.0, 1.0, 7.5, -2.0])  # 4 counts, then other numbers of the step
+    history = np.array([5, 5, 5, 5], dtype=np.int64)
+    assert kernels.mark_if_finite(host, history, 9)
+    assert history.tolist() == [5, 9, 5, 9]
+    for bad in (np.nan, np.inf, -np.inf):
+        h = host.copy()
+        h[5] = bad  # past the counts: the step is still not finite
+        assert not kernels.mark_if_finite(h, history, 11)
+        assert history.tolist() == [5, 9, 5, 9]
+
+
+def test_a_nan_step_read_through_the_lane_leaves_the_history_and_reads_non_finite():
+    """The lane's steps with a NaN batch in between: the NaN step reads non-finite at the first place and advances no
+    unit's history; the dead counts before and after equal a direct count over the finite batches."""
+    _kernels()
+    torch.manual_seed(8)
+    width = 10
+    model = nn.Sequential(nn.Linear(4, width), nn.ReLU(), nn.Linear(width, width), nn.ReLU(), nn.Linear(width, 1))
+    with torch.no_grad():
+        model[0].bias[:2] = -30.0  # two units never on
+    mon = Monitor(model, every=1, window=3)
+    _torch_stats.wait(120)
+    cap = _Capture([("1", model[1]), ("3", model[3])])
+    finite_on = {"1": [], "3": []}
+    try:
+        for step in range(9):
+            x = torch.randn(16, 4)
+            if step == 5:
+                x[3, 1] = math.nan
+            with mon.step():
+                model(x).pow(2).mean().backward()
+            model.zero_grad(set_to_none=True)
+            r = mon.report()
+            if step == 5:
+                assert r.layers[0].non_finite and r.first_non_finite["place"] == mon._layers[0].label
+                assert all(len(l.samples) and l.samples[-1] != mon.sampled_steps for l in mon._layers)
+                continue
+            for name, got in zip(("1", "3"), r.layers, strict=True):
+                finite_on[name].append((cap.a[name] > 0).any(0))
+                kept = finite_on[name][-3:]
+                want = int((~torch.stack(kept).any(0)).sum()) if len(kept) >= 3 else 0
+                assert not got.non_finite and got.dead == want, (step, name)
+    finally:
+        cap.remove()
+    assert mon.report().layers[0].dead == 2

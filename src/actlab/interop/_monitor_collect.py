@@ -17,6 +17,7 @@ import torch
 
 from ..instruments import DORMANT_TAU, SATURATION_FRACTION
 from . import _monitor_places as _places
+from . import _torch_stats
 from ._monitor_base import DEAD_EVIDENCE, _StepHandle
 from ._monitor_measure import _relu_views
 from ._monitor_places import _Layer
@@ -148,13 +149,19 @@ class _Collecting:
             weight_norm.update(dict.fromkeys(not_computed, math.nan))
         # one look at every number of the step; only where one is a NaN or an inf is each place looked at alone
         # (a sum of finite values that overflows only sends the places to be looked at one by one)
-        all_finite = bool(np.isfinite(host).all()) and math.isfinite(sum(values))
+        advanced = False  # the dead history already advanced by the lane's one pass (no place summed again)
+        kernels = _torch_stats.kernels() if lane is not None else None
+        if kernels is not None and math.isfinite(sum(values)):
+            all_finite = advanced = self._advance_history(ran, host, g, kernels)
+        else:
+            all_finite = bool(np.isfinite(host).all()) and math.isfinite(sum(values))
         overflowed = []  # places whose activation or gradient is finite but too large to square in float32
         summed64 = []  # such places on a CPU, whose sums of squares were made again in float64
         if all_finite and not any(l.sumsq_host is not None or l.grad_sq_host is not None for l in ran):
             # the common step, as the loop below makes it when every number is finite and nothing was summed
             # again in float64: every place's dead history advances at once, and its figures are read
-            self._advance_history(ran, host, g)
+            if not advanced:
+                self._advance_history(ran, host, g)
             for r, slot, l in zip(raw, slots, ran, strict=True):
                 r.append((l.last_active, l.samples))
                 grad = slot[3]
@@ -304,12 +311,15 @@ class _Collecting:
             j += w
         self._lane = (tuple(ran), block, width)
 
-    def _advance_history(self, ran: list[_Layer], host: np.ndarray, g: int) -> None:
+    def _advance_history(self, ran: list[_Layer], host: np.ndarray, g: int, kernels=None) -> bool:
         """The dead history's update on a finite sampled step, for every place that ran at once: each unit with a
         nonzero f' sum (host[:W], the places' f' sums in the order of `ran`) was last active on sampled step g. The
         places' last_active arrays are views of one buffer, laid out as host[:W] is, so this is one NumPy call and
         not one per place; the buffer is laid out again (each place's history copied in) when another set of places
-        runs, a width changes, or a history was replaced elsewhere (a width's reset, the non-finite path)."""
+        runs, a width changes, or a history was replaced elsewhere (a width's reset, the non-finite path). With the
+        compiled passes (kernels, on a step read through the lane), the step's finiteness is checked in the same pass
+        (_torch_stats_numba.mark_if_finite): nothing advances and False is returned where a number of host is NaN or
+        infinite. Returns True where the history advanced."""
         views = self._history_views  # the views laid out last time, held (an id could be reused; `is` cannot)
         if len(views) != len(ran) or any(l.last_active is not v for l, v in zip(ran, views, strict=True)):
             buffer = np.zeros(sum(l.width for l in ran), dtype=np.int64)
@@ -322,9 +332,14 @@ class _Collecting:
                 k += l.width
             self._history = buffer
             self._history_views = tuple(l.last_active for l in ran)
-        np.copyto(self._history, g, where=host[:len(self._history)] > 0)
+        if kernels is not None:
+            if not kernels.mark_if_finite(host, self._history, g):
+                return False
+        else:
+            np.copyto(self._history, g, where=host[:len(self._history)] > 0)
         for l in ran:
             l.samples.append(g)
+        return True
 
     @staticmethod
     def _count(l: _Layer, d: np.ndarray, a: np.ndarray, extra: np.ndarray | None, rows: int,
