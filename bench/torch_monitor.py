@@ -4,11 +4,16 @@ Two models, one thread: (a) an 8 x [Linear(256, 256), ReLU] MLP, batch 128; (b) 
 nn.GELU, d_model 128, batch 16, sequence 64. Each round runs one step of every variant in a rotating order, so a
 slow patch of the shared machine lands on all of them alike. A rotation keeps the variants' cyclic order, so each one
 mostly runs right after the same other one (every=10 after every=1's sampled step, every=1 after the bare A'), and a
-step pays for what ran just before it: --order shuffle draws each round's order afresh (seeded). On the MLP, CPU time,
-3 x 300 rounds: every=10's unsampled steps +0.5% and +0.2% against A shuffled (load 3.7, 5.0-5.5), +1.4% and +2.5%
-rotated (load 4.1-4.9); every=1 +34.5% and +32.3% shuffled, +27.7% and +29.0% rotated. Variants: the bare step
-twice (A and A', whose difference is the noise floor), the monitor sampling every step (debug), every 10th step, and
-every="auto".
+step pays for what ran just before it: --order shuffle draws each round's order afresh (seeded). Rotated, every=1
+always follows a bare step and --before's variant follows auto's (mostly unsampled) one; two identical every=1
+monitors in one rotation, one after the bare step and one after the other (400 rounds, load 8.7), read 95 us a step
+(1.7%) apart, and 31 us shuffled (load 6.5). So the rotated 'every=1 now against REV's' may lean against now by about
+that much (one run each; not measured with auto's step in front), and --order shuffle gives both any place. At P1's
+end every=1 read +32.1% [32.0, 35.3] rotated and +29.5% [29.1, 31.9] shuffled (3 x 150 rounds each, load 2.4-2.6).
+On the MLP, CPU time, 3 x 300 rounds: every=10's unsampled steps +0.5% and +0.2% against A shuffled (load 3.7,
+5.0-5.5), +1.4% and +2.5% rotated (load 4.1-4.9); every=1 +34.5% and +32.3% shuffled, +27.7% and +29.0% rotated.
+Variants: the bare step twice (A and A', whose difference is the noise floor), the monitor sampling every step
+(debug), every 10th step, and every="auto".
 
 Each timed step is marked sampled or not (the monitor's sampled_steps before and after it), and the two kinds are
 summarised apart:
@@ -93,6 +98,11 @@ def monitor_at(rev: str, tag: str) -> type:
     spec.loader.exec_module(package)
     module = importlib.import_module(f"{name}.torch")
     stats = importlib.import_module(f"{name}._torch_stats")
+    loader = getattr(stats, "_loader", None)
+    if loader is not None and (folder / "_torch_stats_numba.py").exists():
+        # its own kernels, not today's: the loader names them by their absolute module path, which would import
+        # the working tree's (whose functions may take other arguments than the old monitor passes)
+        loader.target = f"{name}._torch_stats_numba"
     if hasattr(stats, "preload"):  # its own copy of the kernels' loader: loaded before timing, like today's
         stats.preload()
         if hasattr(stats, "wait"):
@@ -197,7 +207,8 @@ def floor(factory, rounds: int) -> None:
     ||dL/da|| is taken); the dot product for ||dL/da||^2; the activation's own sums (ReLU: counts of a > 0 and sums
     of a per unit, the sum of a^2; GELU: f' by torch's gelu_backward, then |f'| per unit, the count of nonzero f',
     |a| per unit, a^2, the sum of a); the same sums as the Monitor makes them on a CPU with numba (GELU: f' by
-    gelu_backward, then one compiled pass over f' and one over a; ReLU as before); the weight-gradient norms and the
+    gelu_backward, then one compiled pass over f' and one over a; ReLU: relu_sums over its output and the gradient
+    reaching it, in its node's pre-hook); the weight-gradient norms and the
     one transfer to the host. What the Monitor
     costs above the last rung is its bookkeeping (places, the structure, dead history, non-finite checks)."""
     model, x, y = factory()
@@ -270,7 +281,25 @@ def floor(factory, rounds: int) -> None:
 
     def compiled(module, inputs, output):
         """The same sums as the monitor makes them on a CPU with numba: GELU's f' by torch, then one compiled pass
-        over f' and one over a (ReLU keeps its four torch calls, as the monitor does)."""
+        over f' and one over a; ReLU's output and the gradient reaching it in one pass (relu_sums) as backward
+        reaches ReLU's node, into buffers made once."""
+        if isinstance(module, nn.ReLU) and kernels is not None and hasattr(kernels, "relu_sums"):
+            a = output.detach()
+            v = a.reshape(-1, a.shape[-1]).numpy()
+            w = v.shape[1]
+            held = buffers.get(("relu", id(module)))
+            if held is None:
+                host = torch.zeros(2 * w + 2, dtype=torch.float64)
+                held = buffers[("relu", id(module))] = (host, host.numpy(), host[:w], host[w:2 * w], host[2 * w:])
+
+            def relu_pre(grads):
+                g = grads[0]
+                gv = g.reshape(-1, w).numpy() if g.is_contiguous() else v[:0]
+                _, h, on, total, squares = held
+                kernels.relu_sums(v, gv, h[:w], h[w:2 * w], h[2 * w:])
+                found.extend([on, total, squares])
+            output.grad_fn.register_prehook(relu_pre)
+            return None
         if not isinstance(module, nn.GELU) or kernels is None:
             return sums(module, inputs, output)
         a = output.detach()

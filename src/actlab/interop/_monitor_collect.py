@@ -17,12 +17,17 @@ import torch
 
 from ..instruments import DORMANT_TAU, SATURATION_FRACTION
 from . import _monitor_places as _places
+from . import _torch_stats
 from ._monitor_base import DEAD_EVIDENCE, _StepHandle
+from ._monitor_measure import _relu_views
 from ._monitor_places import _Layer
 
 
 class _Collecting:
     """Bringing a sampled step's numbers to the host in one transfer, the dead history, and the counts per layer."""
+
+    # (places, float64 block, their total width): where the places' compiled ReLU passes write (_lay_lane)
+    _lane: tuple | None = None
 
     def _collect(self, handle: _StepHandle) -> None:
         """After backward: every number of the step goes to the host in one transfer (the per-unit sums too; on a
@@ -56,10 +61,16 @@ class _Collecting:
         scalars = [t for _, t in weights if t is not None]
         slots = []  # per place: where its total a, nonzero f', a^2 and ||dL/da||^2 are among the scalars (-1: not
         # sent, the host has it from the per-unit sums, or no gradient reached the place)
+        loss = self._checked_loss(handle.loss)
+        lane = self._lane_read(ran, scalars, slots, loss)
+        if lane is not None:  # every place a ReLU whose pass wrote the lane: its numbers are on the host already
+            values, host = lane
+            parts = []
+        else:
+            values, host, parts = None, np.zeros(0), [l.dsum for l in ran]
         # the per-unit sums: every place's f' sums first, in the order of `ran` (the host marks the active units of
         # every place at once there, _advance_history), then each place's |a| sums and distances
-        parts = [l.dsum for l in ran]
-        for l in ran:
+        for l in ran if lane is None else ():
             parts.append(l.asum)
             if l.dist is not None:
                 parts.append(l.dist)
@@ -69,14 +80,15 @@ class _Collecting:
                 if t is not None:
                     scalars.append(t)
             slots.append(slot)
-        loss = self._checked_loss(handle.loss)
         # the one host transfer of the step. On a CPU nothing needs one: each 0-d figure is read where it lies
         # (.item() costs no synchronisation there, and 26 such reads cost half a torch.stack of them on the benchmark's
         # MLP), and only the per-unit sums are joined. Elsewhere the 0-d figures are stacked and joined with them.
         # Parts of one dtype and device are the rule (a cat that promotes is several times dearer, so none is asked
         # for); otherwise each goes to float64 on one device first (a float32 norm of a float64 model would lose digits)
         loss_on_host = torch.is_tensor(loss) and loss.is_cpu
-        if _places.SUM64_ON_CPU and all(t.is_cpu for t in scalars) and (loss_on_host or not torch.is_tensor(loss)):
+        if lane is not None:
+            pass
+        elif _places.SUM64_ON_CPU and all(t.is_cpu for t in scalars) and (loss_on_host or not torch.is_tensor(loss)):
             values = [t.item() for t in scalars]
             if loss_on_host:
                 values.append(loss.item())
@@ -88,7 +100,6 @@ class _Collecting:
                 parts.append(torch.stack(scalars))
             except RuntimeError:  # places on several devices
                 parts.append(torch.stack([t.to(scalars[0].device, torch.float64) for t in scalars]))
-        host = np.zeros(0)
         if parts:
             try:  # parts of several dtypes are promoted by cat, exactly (float32 to float64, half to float32)
                 joined = torch.cat(parts)
@@ -112,6 +123,8 @@ class _Collecting:
         if values is None:
             values = host[k:].tolist()
             host = host[:k]
+        if lane is None:  # the next steps' ReLU passes may write where this one reads (_lane_read)
+            self._lay_lane(ran)
         # the scalars, the loss last where it is a tensor; index -1, a value not sent, reads 0
         values.append(0.0)
         weight_norm = {}
@@ -136,13 +149,19 @@ class _Collecting:
             weight_norm.update(dict.fromkeys(not_computed, math.nan))
         # one look at every number of the step; only where one is a NaN or an inf is each place looked at alone
         # (a sum of finite values that overflows only sends the places to be looked at one by one)
-        all_finite = bool(np.isfinite(host).all()) and math.isfinite(sum(values))
+        advanced = False  # the dead history already advanced by the lane's one pass (no place summed again)
+        kernels = _torch_stats.kernels() if lane is not None else None
+        if kernels is not None and math.isfinite(sum(values)):
+            all_finite = advanced = self._advance_history(ran, host, g, kernels)
+        else:
+            all_finite = bool(np.isfinite(host).all()) and math.isfinite(sum(values))
         overflowed = []  # places whose activation or gradient is finite but too large to square in float32
         summed64 = []  # such places on a CPU, whose sums of squares were made again in float64
         if all_finite and not any(l.sumsq_host is not None or l.grad_sq_host is not None for l in ran):
             # the common step, as the loop below makes it when every number is finite and nothing was summed
             # again in float64: every place's dead history advances at once, and its figures are read
-            self._advance_history(ran, host, g)
+            if not advanced:
+                self._advance_history(ran, host, g)
             for r, slot, l in zip(raw, slots, ran, strict=True):
                 r.append((l.last_active, l.samples))
                 grad = slot[3]
@@ -245,12 +264,66 @@ class _Collecting:
                     built = dataclasses.replace(built, notes=built.notes + (self._cost_note(),))
                 fh.write(json.dumps({**built.to_dict(), "run": self._run_id}, allow_nan=False) + "\n")
 
-    def _advance_history(self, ran: list[_Layer], host: np.ndarray, g: int) -> None:
+    def _lane_read(self, ran: list[_Layer], scalars: list, slots: list, loss) -> tuple | None:
+        """The step's numbers where every place that ran is an nn.ReLU whose compiled pass wrote them straight into the
+        lane (_lay_lane), laid out as the transfer lays them (f' sums, then output sums): (values, host) as _collect
+        reads them from its one transfer, made with one copy of the lane and no torch.cat of its parts, the places'
+        slots filled in; None where the lane does not hold this step (a place of another kind or on another path, a
+        new place, the structure changed, a gradient overflowed float32, not a CPU), and the transfer runs as ever."""
+        lane = self._lane
+        if lane is None or not _places.SUM64_ON_CPU or len(ran) != len(lane[0]):
+            return None
+        places, block, width = lane
+        for l, p in zip(ran, places, strict=True):
+            held = l.relu_buffers
+            if l is not p or held is None or held[8] is not block or l.dsum is not held[3] or l.sumsq is not held[5] \
+                    or (l.grad_sq is not None and l.grad_sq is not held[6]) or l.grad_sq_host is not None:
+                self._lane = None if l is not p else lane
+                return None
+        if torch.is_tensor(loss) and not loss.is_cpu or not all(t.is_cpu for t in scalars):
+            return None
+        values = [t.item() for t in scalars]
+        totals = block[2 * width:].tolist()
+        n = len(values)
+        for i, l in enumerate(ran):
+            has_grad = l.grad_sq is not None
+            slots.append([-1, -1, n, n + 1 if has_grad else -1])
+            values.append(totals[2 * i])
+            values.append(totals[2 * i + 1] if has_grad else 0.0)
+            n += 2
+        if torch.is_tensor(loss):
+            values.append(loss.item())
+        return values, block[:2 * width].copy()
+
+    def _lay_lane(self, ran: list[_Layer]) -> None:
+        """Where every place that ran is an nn.ReLU on the compiled path, one float64 block holds what their passes
+        write, laid out as _collect's transfer: every place's per-unit counts (its f' sums) in the order they ran,
+        then every place's per-unit sums of a, then each place's two sums of squares; each place's relu_buffers
+        become views of it (_Measures._relu_views), so that the next sampled steps' passes write the step's numbers
+        where _collect reads them (_lane_read) instead of each into its own buffer to be joined by a torch.cat. Laid
+        out again when another sequence of places runs; dropped where a place of another kind runs."""
+        if not ran or not all(l.binary_deriv and l.relu_buffers is not None for l in ran):
+            self._lane = None
+            return
+        width = sum(l.width for l in ran)
+        block = np.zeros(2 * width + 2 * len(ran))
+        j = 0
+        for i, l in enumerate(ran):
+            w = l.width
+            l.relu_buffers = _relu_views(block[j:j + w], block[width + j:width + j + w],
+                                         block[2 * width + 2 * i:2 * width + 2 * i + 2], l.relu_buffers[7].dtype, block)
+            j += w
+        self._lane = (tuple(ran), block, width)
+
+    def _advance_history(self, ran: list[_Layer], host: np.ndarray, g: int, kernels=None) -> bool:
         """The dead history's update on a finite sampled step, for every place that ran at once: each unit with a
         nonzero f' sum (host[:W], the places' f' sums in the order of `ran`) was last active on sampled step g. The
         places' last_active arrays are views of one buffer, laid out as host[:W] is, so this is one NumPy call and
         not one per place; the buffer is laid out again (each place's history copied in) when another set of places
-        runs, a width changes, or a history was replaced elsewhere (a width's reset, the non-finite path)."""
+        runs, a width changes, or a history was replaced elsewhere (a width's reset, the non-finite path). With the
+        compiled passes (kernels, on a step read through the lane), the step's finiteness is checked in the same pass
+        (_torch_stats_numba.mark_if_finite): nothing advances and False is returned where a number of host is NaN or
+        infinite. Returns True where the history advanced."""
         views = self._history_views  # the views laid out last time, held (an id could be reused; `is` cannot)
         if len(views) != len(ran) or any(l.last_active is not v for l, v in zip(ran, views, strict=True)):
             buffer = np.zeros(sum(l.width for l in ran), dtype=np.int64)
@@ -263,9 +336,14 @@ class _Collecting:
                 k += l.width
             self._history = buffer
             self._history_views = tuple(l.last_active for l in ran)
-        np.copyto(self._history, g, where=host[:len(self._history)] > 0)
+        if kernels is not None:
+            if not kernels.mark_if_finite(host, self._history, g):
+                return False
+        else:
+            np.copyto(self._history, g, where=host[:len(self._history)] > 0)
         for l in ran:
             l.samples.append(g)
+        return True
 
     @staticmethod
     def _count(l: _Layer, d: np.ndarray, a: np.ndarray, extra: np.ndarray | None, rows: int,

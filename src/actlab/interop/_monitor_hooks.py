@@ -178,8 +178,12 @@ class _Hooks:
         return _outside_graph(hook)
 
     def _post_hook(self, base: _Layer):
+        relu = base.binary_deriv and base.from_output  # nn.ReLU: its commonest step has a path of its own
+
         def hook(module, inputs, output):
             if self._skip:
+                return
+            if relu and self._reuse and base.defer_ok and not self._watching and self._relu_fast(base, output):
                 return
             opened = self._open.get(id(module))
             if opened:

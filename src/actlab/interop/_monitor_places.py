@@ -140,6 +140,12 @@ class _Layer:
     # _measure_output, which reads it with the output in one pass (_torch_stats_numba.gelu_sums)
     erf_gelu: bool = False
     held_input: torch.Tensor | None = None
+    # nn.ReLU with the compiled passes: where its one pass (_torch_stats_numba.relu_sums) writes on every sampled step
+    # (_Measures._relu_buffers): float64 NumPy views for the per-unit counts, the per-unit sums and the two sums of
+    # squares, the same as torch tensors (the last two 0-d), an empty (0, H) array of the place's dtype for a step
+    # whose gradient the pass does not read, and the float64 block they lie in (the place's own, or the monitor's
+    # lane, laid out as _collect's transfer is: _Collecting._lay_lane)
+    relu_buffers: tuple | None = None
 
     def __post_init__(self) -> None:
         self.from_output = _from_output(self.record, self.module)
@@ -275,5 +281,41 @@ def _outside_graph(hook):
     """The hook as torch.compile sees it: run as plain Python, never traced into a compiled graph. Dynamo inlines
     module hooks into the graph it compiles, and a hook's reads of a number (.item()), its numba kernels and its
     tensor hooks each broke the graph with a warning pointing into this file; a hook left out of the graph runs
-    eagerly between the graph's pieces, on the real tensors, so it measures what an uncompiled step measures."""
-    return torch.compiler.disable(hook, recursive=True)
+    eagerly between the graph's pieces, on the real tensors, so it measures what an uncompiled step measures.
+
+    Only while Dynamo traces does the call go through torch.compiler.disable's wrapper (Dynamo reads
+    torch.compiler.is_compiling() as True as it traces, and breaks the graph at the disabled call, which then runs
+    eagerly); an eager call runs the hook itself. The wrapper on every call cost the benchmark's MLP some 200-330 us
+    of a 5.9 ms step with every=1 (its eight ReLU hooks and the model's own: the wrapper swaps the frame evaluation
+    callback in and out around each call, and the hook's body ran slower inside it), against 0.8 us a call alone."""
+    disabled = torch.compiler.disable(hook, recursive=True)
+    if _skip_frames is None:
+        return disabled
+    compiling = torch.compiler.is_compiling
+
+    def run(*args):
+        if compiling():
+            return disabled(*args)
+        return hook(*args)
+    _skip_frames(run.__code__)
+    return run
+
+
+def _frame_skipper():
+    """Marks a code object so that Dynamo never compiles a frame of it nor of anything it calls (a hook run eagerly
+    between a compiled graph's pieces, as torch.compiler.disable's wrapper runs it, with no wrapper to pay for on
+    an eager call). Dynamo's own switch (torch 2.13's eval_frame.set_code_exec_strategy); None where this torch
+    has none, and the hooks keep torch.compiler.disable's wrapper on every call."""
+    try:
+        from torch._dynamo import eval_frame
+        strategy = eval_frame.FrameExecStrategy(eval_frame.FrameAction.SKIP, eval_frame.FrameAction.SKIP)
+        set_strategy = eval_frame.set_code_exec_strategy
+    except (ImportError, AttributeError, TypeError):
+        return None
+
+    def skip(code) -> None:
+        set_strategy(code, strategy)
+    return skip
+
+
+_skip_frames = _frame_skipper()

@@ -284,3 +284,67 @@ def gelu_sums(z, a, tail, points, out):
     out[2 * width + 1] = total
     out[2 * width + 2] = q
     return q
+
+
+_SIGS_RELU = ["UniTuple(float64, 2)(float32[:, ::1], float32[:, ::1], float64[::1], float64[::1], float64[::1])",
+              "UniTuple(float64, 2)(float64[:, ::1], float64[:, ::1], float64[::1], float64[::1], float64[::1])"]
+
+
+@njit(_SIGS_RELU, cache=True, nogil=True, error_model="numpy")
+def relu_sums(a, g, on_out, sum_out, totals):
+    """nn.ReLU's output a (rows, H) and, where g has a's shape, the gradient reaching it (dL/da, (rows, H)), in one
+    pass: on_out[:H] the per-unit counts of a > 0 (torch.sign(a).sum(0) for a >= 0; a NaN counts 0), sum_out[:H] the
+    per-unit sums of a, totals[0] the sum of a^2, totals[1] the sum of g^2 (0 where g is not read: give a (0, H)
+    array). Returns the two sums of squares. Per-unit sums accumulate down the rows in the array's dtype, as torch's
+    sum(0) does (a float32 unit's sum of squares past float32's range reads inf, as torch's float32 dot does), and
+    are written out in float64, exactly; the totals add them in float64. Where torch made these with four calls over
+    a and one over g (sign into a buffer, two sums down the rows, two dot products), each with its own dispatch and
+    pass. The outputs are float64 views the monitor lays out as its one transfer does (_Collecting's lane)."""
+    rows, width = a.shape
+    acc = np.zeros((4, width), a.dtype)  # one array, not four: the loop below vectorised better so (17 -> 13 us)
+    on, s, sq, gq = acc[0], acc[1], acc[2], acc[3]
+    one = np.ones(1, a.dtype)[0]
+    zero = np.zeros(1, a.dtype)[0]
+    if g.shape[0] == rows and g.shape[1] == width:
+        for i in range(rows):
+            r, h = a[i], g[i]
+            for j in range(width):
+                x = r[j]
+                on[j] += one if x > zero else zero
+                s[j] += x
+                sq[j] += x * x
+                y = h[j]
+                gq[j] += y * y
+    else:
+        for i in range(rows):
+            r = a[i]
+            for j in range(width):
+                x = r[j]
+                on[j] += one if x > zero else zero
+                s[j] += x
+                sq[j] += x * x
+    q = 0.0
+    p = 0.0
+    for j in range(width):
+        on_out[j] = on[j]
+        sum_out[j] = s[j]
+        q += sq[j]
+        p += gq[j]
+    totals[0] = q
+    totals[1] = p
+    return q, p
+
+
+@njit(["boolean(float64[::1], int64[::1], int64)"], cache=True, nogil=True, error_model="numpy")
+def mark_if_finite(host, history, g):
+    """The dead history's step on a sampled step read through the lane: True, with history[j] = g wherever host[j] > 0
+    (j < len(history): the places' f' sums, the counts of active rows), where every number of host is finite; False,
+    with history untouched, where one is NaN or infinite. One pass where NumPy took four (isfinite, all, a
+    comparison, copyto with a mask)."""
+    for x in host:
+        if not np.isfinite(x):
+            return False
+    for j in range(history.shape[0]):
+        if host[j] > 0:
+            history[j] = g
+    return True
