@@ -13,7 +13,8 @@ ever joins two runs, and numbers them 1, 2, ... in the order they began in the f
   count of sampled steps is one less, else the one whose newest step is the nearest below. Two monitors at the same
   step with no "run" field cannot be told apart but by the order of their lines, which is what this does; a line
   that repeats one of a run's newest lines byte for byte is a line written twice, skipped. An end line with no "run"
-  field belongs to a run only where a single run of its stretch is still open.
+  field belongs to the single run of its stretch still open; where runs were written at once, only to the one open
+  run its "steps_run" fits (_by_steps). Where none or several fit, it is skipped ("unowned").
 
 Memory is bounded: at most MAX_WRITERS runs told apart at once in one stretch (reports that fit none are skipped and
 counted), and the summaries of the newest KEEP_RUNS runs (``total`` counts every run).
@@ -37,17 +38,39 @@ _RECENT_LINES = 8  # per run, its newest report lines (as hashes): a line writte
 class _Writer:
     """One run's state while its stretch of the file is read."""
 
-    __slots__ = ("summary", "id", "last_step", "last_sampled", "names", "header", "recent", "open")
+    __slots__ = ("summary", "id", "last_step", "last_sampled", "every", "names", "header", "recent", "open")
 
     def __init__(self, summary: dict, run_id: str | None, header: dict | None):
         self.summary = summary
         self.id = run_id
         self.last_step: int | None = None
         self.last_sampled: int | None = None
+        self.every = None  # the sampling interval its newest report gave
         self.names: tuple | None = None
         self.header = header
         self.recent: deque = deque(maxlen=_RECENT_LINES)
         self.open = True  # no end line read for it (yet)
+
+
+def _by_steps(writers: list[_Writer], steps_run) -> list[_Writer]:
+    """The one open run an end line with no "run" field can end, where runs were written at once, told by its count of
+    steps: the run whose newest sampled step is that count, else the only run whose newest step is at most that count
+    and within its sampling interval of it (a monitor sampling every k-th step samples one of the last k; W14's logs:
+    steps_run 60 after step 58 at every=3, 100 after 96 at every=5, 300 after 262 at every=50). [] where none or
+    several fit."""
+    if type(steps_run) is not int:
+        return []
+
+    def near(w: _Writer) -> bool:
+        every = w.every if type(w.every) is int and w.every > 0 else None
+        return w.last_step is not None and w.last_step <= steps_run \
+            and (every is None or steps_run < w.last_step + every)
+
+    for fits in (lambda w: w.last_step == steps_run, near):
+        found = [w for w in writers if fits(w)]
+        if found:
+            return found if len(found) == 1 else []
+    return []
 
 
 def _run_id(obj: dict) -> str | None:
@@ -151,7 +174,8 @@ class Runs:
             writers = [w for w in self.writers if w.id == rid]
         else:
             writers = [w for w in self.writers if w.open] or self.writers[-1:]
-            writers = writers if len(writers) == 1 else []
+            if len(self.writers) > 1:  # runs written at once: the end line must fit the run by its count of steps
+                writers = _by_steps(writers, obj.get("steps_run"))
         if not writers:
             return None
         writer = writers[0]
@@ -197,7 +221,7 @@ class Runs:
             writer.header = self._pending[0]
         self._pending = None
         self._end_line = None
-        writer.last_step, writer.last_sampled, writer.names = step, sampled, names
+        writer.last_step, writer.last_sampled, writer.names, writer.every = step, sampled, names, obj.get("every")
         writer.recent.append(digest)
         writer.open = True  # a report after its end line: the run goes on
         s = writer.summary

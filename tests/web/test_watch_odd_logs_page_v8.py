@@ -73,7 +73,7 @@ def test_two_monitors_writing_one_log_are_said_and_not_drawn_as_one(browser, tmp
         assert warn.startswith("2 monitors wrote this log at once (two processes, or two Monitors given the same "
                                "log=): from line 4 their reports interleave (step 1 right after step 4)")
         assert page.evaluate(f"{LOSS}.drawn.x") == [1, 2, 3, 4, 5, 6]
-        # the end line carries no run id and either run may have written it: neither is said to have ended
+        # the end line carries no run id; its steps_run 11 is run 1's newest step (V10), so run 2, drawn, goes on
         assert page.locator("#watch-run").get_attribute("data-state") == "running"
         shot(page, "watch-v8-two-writers-1280")
         assert errors == []

@@ -93,6 +93,8 @@ def watch(request: Request, since: Annotated[int, Query(ge=0, le=10**9, descript
                  # the lines skipped per kind, in words, where some are not simply lines that are no record (a
                  # report written twice, one no run could take, an end line of two runs)
                  "skipped_words": log.skipped_words() if set(log.skipped) - set(BAD_KINDS) else None,
+                 # end lines that carry no run id and fit no single open run (two monitors wrote the log at once)
+                 "unowned_ends": log.skipped.get("unowned_end", {}).get("count", 0),
                  "mixed": log.mixed, "runs": log.runs.listed(), "runs_total": log.runs.total, "shown": tail.shown,
                  "latest_run": log.shown, "restarts": log.restarts,
                  # a run not found once the whole file was read (while it is read, a later run may be the one asked)

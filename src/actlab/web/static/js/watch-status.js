@@ -60,6 +60,14 @@ export function runState(data) {
   if (data.ended) {
     return { state: "ended", text: `The run has ended: the monitor closed its log after ${count(data.ended.steps_run)} steps.` };
   }
+  if (data.idle_s !== null && data.idle_s > QUIET_S && data.unowned_ends) {
+    // an end line was read, but with no run id and two runs open the lab could not tell whose it was
+    const n = data.unowned_ends;
+    return { state: "ended-unowned", text: `No new line in the log for ${Math.round(data.idle_s)} s, and the log ` +
+      `holds ${n === 1 ? "an end line" : `${count(n)} end lines`} that the lab could not give to one run: two ` +
+      "monitors wrote it at once with no run id on their lines, and more than one run could have ended there. " +
+      "This run has most likely ended too; give each process its own log to be sure." };
+  }
   if (data.idle_s !== null && data.idle_s > QUIET_S) {
     return { state: "quiet", text: `No new line in the log for ${Math.round(data.idle_s)} s: the run may have stopped ` +
       "(a script that ends normally, or calls mon.close(), writes an end line)." };
