@@ -92,6 +92,46 @@ def climb(s: RunSummary) -> Climb | None:
     return Climb(kind, first, last, len(pairs), t0, t1) if kind else None
 
 
+def _at(t: int | None) -> str:
+    return f" at sampled step {t:,}" if t is not None else ""
+
+
+def _median(values: list[float]) -> float:
+    ordered, n = sorted(values), len(values)
+    return ordered[n // 2] if n % 2 else (ordered[n // 2 - 1] + ordered[n // 2]) / 2
+
+
+def trend(s: RunSummary) -> str | None:
+    """What the recent finite sampled losses show as a whole, in words true of any window of them. Its level is the
+    median of each half (the later half takes the middle loss): rising where the later half's is over RISING_FACTOR
+    times the earlier's and the latest loss is the highest; falling back where the later half's is below the
+    earlier's by more than RISING_FACTOR and the latest is below the highest by as much; else staying around the
+    median of them all, between their lowest and highest. Not a comparison of the first loss with the last: W14's run,
+    blown up at lr 1e5, peaked at 2.3e6 and then sat noisily around 1e6 for 100 steps, and 'it rose from 9.34e+05'
+    compared two noisy values. None for fewer than two losses."""
+    pairs = recent(s)
+    if len(pairs) < 2:
+        return None
+    values = [v for _, v in pairs]
+    lo, hi, last = min(values), max(values), values[-1]
+    t_lo, t_hi = pairs[values.index(lo)][0], pairs[values.index(hi)][0]
+    (t0, _), (t1, _) = pairs[0], pairs[-1]
+    over = (f" between sampled steps {t0:,} and {t1:,}" if t0 is not None and t1 is not None else
+            f" over the last {len(pairs)} sampled losses")
+    half = len(values) // 2
+    before, after = _median(values[:half]), _median(values[half:])
+    if last == hi and after > RISING_FACTOR * before:
+        if values.index(lo) == 0:
+            return f"it rose from {lo:.3g}{over}"
+        where = _at(t_lo) or f", the lowest of the last {len(pairs)} sampled losses,"
+        return f"it rose from {lo:.3g}{where} to it"
+    if before > RISING_FACTOR * after and last < hi / RISING_FACTOR:
+        where = _at(t_hi) or f" (the highest of the last {len(pairs)} sampled losses)"
+        return f"it peaked at {hi:.3g}{where} and fell back to {last:.3g}"
+    return (f"it has stayed around {_median(values):.3g}{over}, no lower than {lo:.3g} and no higher than "
+            f"{hi:.3g}")
+
+
 def sampled(s: RunSummary) -> bool:
     """Whether the summary's steps are sampled (a monitor, which keeps its recent sampled losses): a step between two
     samples was not seen. actlab's engine keeps none and looks at every update."""
@@ -224,10 +264,10 @@ def diverging(s: RunSummary) -> Finding | None:
     chance = chance_of(s)
     size = f"{latest:.3g}, {sci(latest / chance)} times chance ({chance:.3g})" if chance else f"{latest:.3g}"
     if c is not None and c.kind == "rose":
-        how = f", and it rose from {c.first:.3g}{c.over()}"
+        how = f", and {trend(s)}"
     elif c is not None:
-        how = (f", and it has stayed above {DIVERGING_LOSS:,.0f} times chance{c.over()}; every run begins near "
-               "chance")
+        how = (f", and it has stayed above {DIVERGING_LOSS:,.0f} times chance{c.over()} ({trend(s)}); every run "
+               "begins near chance")
     else:
         how = f" after {s.steps:,} update{'' if s.steps == 1 else 's'}, and every run begins near chance"
     finite = [g for g in norms(s) if math.isfinite(g)]

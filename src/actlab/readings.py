@@ -86,8 +86,11 @@ def diagnose(s: RunSummary) -> Reading:
         # a blown-up run's gradients are enormous: their ratios say nothing of vanishing, and the floor, which grows
         # with the loss, nothing of round-off; "no gradient" stays only for norms below the loss-free floor
         tiny = all(g == 0 or (math.isfinite(g) and abs(g) < GRAD_FLOOR) for g in _norms(s))
+        # a ratio of exactly 0 behind a layer whose every unit is off is no ratio of enormous numbers: it is a second
+        # cause (W14: tanh units all saturated at lr 1e5, no hidden weight getting a gradient), and it stays
         findings = [f for f in findings
-                    if f.status != Status.VANISHING and (f.status != Status.NO_GRADIENT or tiny)]
+                    if (f.status != Status.VANISHING or f.evidence.get("off_layers"))
+                    and (f.status != Status.NO_GRADIENT or tiny)]
     seen, unique = set(), []
     for f in findings:  # the weight and signal ratios may both say vanishing: keep the first
         if f.status not in seen:
@@ -97,7 +100,21 @@ def diagnose(s: RunSummary) -> Reading:
     if not any(f.status in FAILURES for f in findings):
         findings.append(_healthy_or_waiting(s))
     findings.sort(key=lambda f: _ORDER[f.status])
-    return Reading(tuple(_with_the_loss(findings, s)))
+    return Reading(tuple(_with_the_second_cause(_with_the_loss(findings, s))))
+
+
+def _with_the_second_cause(findings: list[Finding]) -> list[Finding]:
+    """A blown-up run whose hidden layer is all off: the headline says that too (W14 item 7: the diverging headline
+    said nothing of 64 of 64 tanh units saturated, which only the table showed), so a reader of the headline alone
+    learns that those weights get no gradient and cannot train back by themselves."""
+    head = findings[0]
+    off = next((f for f in findings[1:] if f.status == Status.VANISHING and f.evidence.get("off_layers")), None)
+    if head.status != Status.DIVERGED or off is None:
+        return findings
+    also = off.words.removeprefix("vanishing: ")
+    words = f"{head.words}; also, {also}"
+    evidence = {**head.evidence, "off_layers": off.evidence["off_layers"]}
+    return [dataclasses.replace(head, words=words, evidence=evidence), *findings[1:]]
 
 
 # causes whose words say nothing of the loss: where the loss has not moved from chance, their headline says that too,

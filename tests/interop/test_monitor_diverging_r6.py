@@ -43,7 +43,10 @@ def check(seen, chance):
         assert r.status is not Status.DIVERGED, (step, loss, r.words)
     for step, loss, r in seen[first:]:
         assert r.status is Status.DIVERGED and r.is_failure, (step, loss, r.words)
-        assert not ({f.status for f in r.findings} & NEVER_AFTER), (step, loss, r.to_dict())
+        # no ratio of enormous gradients reads as vanishing; a layer whose every unit is off is a second cause, and
+        # stays (R9, W14 item 7)
+        kept = {f.status for f in r.findings if f.status is not Status.VANISHING or not f.evidence.get("off_layers")}
+        assert not (kept & NEVER_AFTER), (step, loss, r.to_dict())
         assert "clip" in r.remedy or not math.isfinite(loss)
     return seen[first]
 
