@@ -27,14 +27,16 @@ from .optim import OptimConfig, Optimizer
 from .readings import Reading, diagnose
 
 MAX_EPOCHS, MAX_STEPS = 1_000_000, 1_000_000_000  # the most a stop rule may name
-# The losses a reading is told of, as a monitor's 10 (interop LOSS_BATCHES): the newest minibatch losses, one per
-# update. Not the frames' full-set training losses: a frame comes once an epoch (`actlab train`, a playground frame of
-# a small network), and a run at a high learning rate blows up within its first epoch (a linear net under
-# cross-entropy, SGD at lr 3: NaN at step 11 of 25), so frames would hold no loss before the NaN, and the climb that
-# says "the learning rate" would go unsaid. The minibatch losses see every update, as R7's rules read a monitor's
-# (the loss at step k is the batch's loss before update k, the step a NaN is dated by). The lowest loss the run was
-# judged at is the frames' full-set loss, which is what the reading judges by (Frame.train_loss); so is the newest of
-# the losses a frame's reading is told of (frame_at).
+# The losses a reading is told of, as many as a monitor's (interop LOSS_BATCHES), are of two kinds. A frame's reading
+# is told the newest frames' full-set training losses, its own last: the numbers the table and the page show beside
+# the words, each over the whole training set. Minibatch losses (10 points a batch) are noisy: read as the recent
+# losses, two batches a hair under twice chance flipped 'not learning any more' to 'not learning' on every other
+# frame of a run thrown to 14 times chance by a raised learning rate, and one good batch read 'it has risen from
+# 0.219' of a steady run. A diverged frame is told the newest minibatch losses instead, one per update: a frame comes
+# once an epoch (`actlab train`, a small network's playground frame), and a run at a high learning rate blows up
+# inside its first epoch (a linear net under cross-entropy, SGD at lr 3: NaN at step 11 of 25), with no frame before
+# the NaN; the batches saw every update up to it (the loss at step k is the batch's before update k, as the NaN's
+# step is dated). The lowest loss the run was judged at is the lowest frame loss.
 RECENT_LOSSES = 10
 
 
@@ -171,9 +173,11 @@ class Trainer:
     last_reading: NetworkReading | None = field(init=False, default=None)
     # (step, ||dW|| per layer) read from the minibatch every sample_every steps (the newest 2000 kept)
     sampled_grad_norms: deque = field(init=False, default_factory=lambda: deque(maxlen=2000))
-    # (step, loss) of the newest RECENT_LOSSES finite minibatch losses (see RECENT_LOSSES); set_lr keeps them, so a
-    # raised learning rate's climb is read against the losses before it
+    # (step, loss) of the newest RECENT_LOSSES finite minibatch losses, and of the newest frames' full-set training
+    # losses (see RECENT_LOSSES); set_lr keeps both, so a raised learning rate's climb is read against the losses
+    # before it
     loss_history: deque = field(init=False, default_factory=lambda: deque(maxlen=RECENT_LOSSES))
+    frame_losses: deque = field(init=False, default_factory=lambda: deque(maxlen=RECENT_LOSSES))
     # (step, full-set training loss) of the lowest finite loss a frame was judged at, or None before any frame
     lowest_judged: tuple[int, float] | None = field(init=False, default=None)
 
@@ -296,16 +300,18 @@ class Trainer:
                  reading: NetworkReading, test_loss: float | None, test_acc: float | None,
                  recent: tuple[tuple[int, float], ...] | None = None) -> Frame:
         """The Frame of measurements taken at ``step`` (frame(), or the playground's evaluation spread over
-        frames): the diagnosis read from them against this run's chance losses. ``recent``: the (step, minibatch
-        loss) pairs up to ``step`` (an evaluation that spans frames takes them when it begins); None: the trainer's
-        own, those up to ``step``."""
-        if recent is None:
-            recent = self.recent_losses(step)
-        if diverged_at_step is None and math.isfinite(train_loss):
-            # this step's loss is the frame's own, the number the page and the table show beside the words ("the loss
-            # has risen to 5.56", not a batch's 13.4); before it, the batches'. A diverged frame's loss is of the
-            # weights rolled back to, which a batch found NaN: it keeps the batches' losses alone
-            recent = (*tuple(p for p in recent if p[0] < step)[-(RECENT_LOSSES - 1):], (step, float(train_loss)))
+        frames): the diagnosis read from them against this run's chance losses, and the losses before them (see
+        RECENT_LOSSES). ``recent``: the (step, minibatch loss) pairs up to ``step`` (an evaluation that spans frames
+        takes them when it begins); None: the trainer's own, those up to ``step``."""
+        if diverged_at_step is not None or not math.isfinite(train_loss):
+            # the frame's loss is of the weights rolled back to, which a batch found NaN: the batches tell the story
+            recent = self.recent_losses(step) if recent is None else recent
+        else:
+            earlier = [p for p in self.frame_losses if p[0] < step]  # a frame made again at its step replaces itself
+            recent = (*earlier[-(RECENT_LOSSES - 1):], (step, float(train_loss)))
+            while self.frame_losses and self.frame_losses[-1][0] >= step:
+                self.frame_losses.pop()
+            self.frame_losses.append((step, float(train_loss)))
         finite = [p for p in recent if math.isfinite(p[1])]
         # one loss tells no more than the frame's own: the one-loss rules read it (a loss 1e3 times chance after
         # its first update is diverging; the rules of a history need two)

@@ -47,3 +47,26 @@ def test_a_blow_up_reads_the_climb_before_the_nan_with_the_engine_s_own_losses(p
     shot(page, "playground-r8-blow-up-climb", page.locator("#gradient-reading"))
     shot(page, "playground-r8-blow-up-page")
     assert page.console_errors == []
+
+
+def test_a_run_that_learned_then_had_its_learning_rate_raised_reads_not_learning_any_more(page):
+    # the learner trains the circle to a low loss, then raises the learning rate while it plays (the lab's highest,
+    # 10): before R8 the page read 'not learning: ... the loss is above chance' or 'starting', with no word of the
+    # learning it had done
+    page.goto(page.base + "/playground?layers=8,8&loss=cross-entropy&lr=0.3")
+    page.wait_for_selector("body[data-ready=true]", timeout=60_000)
+    page.wait_for_function("document.getElementById('status').textContent.includes('Ready')")
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function("document.getElementById('gradient-reading').textContent.startsWith('Healthy')"
+                           " && Number(document.getElementById('epoch').textContent.replace(/,/g, '')) >= 30",
+                           timeout=60_000)
+    page.get_by_label("Learning rate", exact=True).select_option("10")
+    page.wait_for_function("document.getElementById('gradient-reading').textContent.includes('any more')",
+                           timeout=60_000)
+    words = page.locator("#gradient-reading .reading-words").text_content()
+    assert words.startswith("Not learning any more: the mean loss had come down to "), words
+    assert "% below chance, and the loss has risen to " in words and "times chance" in words
+    remedy = page.locator("#gradient-reading .reading-remedy").text_content()
+    assert "lower the learning rate" in remedy
+    shot(page, "playground-r8-lr-raised", page.locator("#gradient-reading"))
+    assert page.console_errors == []
