@@ -33,14 +33,19 @@ def _missing_folder(log: Path) -> Path | None:
 CHECK_FIRST_BYTES = 64 * 1024 * 1024  # a log up to this size is checked before the lab serves it (about 2 s)
 
 
-def _say_findings(log: Path) -> None:
+def _say_findings(log: Path, announced: bool = False) -> None:
+    """The findings on the terminal; ``announced``: a line said they would follow, so a clean log is said too."""
     checked = check_log(log)
-    for words in findings(checked):  # lines skipped (per kind, with line numbers) and the file's runs
+    said = findings(checked)
+    for words in said:  # lines skipped (per kind, with line numbers) and the file's runs
         Console(stderr=True).print(f"[yellow]warning:[/yellow] {escape(words)}", soft_wrap=True)
     crash = crash_of(checked.ended)
     if crash:
         console.print(f"the run stopped with {escape(crash)}, after {checked.ended['steps_run']:,} steps "
                       "(the log's last line names the exception)", soft_wrap=True)
+    if announced and not said and not crash:
+        console.print(f"checked the whole log: {checked.lines:,} lines, one run, nothing skipped; nothing to add",
+                      soft_wrap=True)
 
 
 def check_findings(log: Path) -> threading.Thread | None:
@@ -54,7 +59,7 @@ def check_findings(log: Path) -> threading.Thread | None:
         return None
     console.print(f"checking the whole log ({size / 1e6:,.0f} MB, {MAX_READ_BYTES // 2**20} MB at a time) while "
                   "the lab serves it: what it finds follows here", soft_wrap=True)
-    thread = threading.Thread(target=_say_findings, args=(log,), name="actlab-watch-check", daemon=True)
+    thread = threading.Thread(target=_say_findings, args=(log, True), name="actlab-watch-check", daemon=True)
     thread.start()
     return thread
 
@@ -94,7 +99,7 @@ def watch(
     note = "" if log.exists() else " (the file does not exist yet: the page waits for it)" if missing is None else \
         (f" (the folder {missing} does not exist yet: the page waits for a monitor to create it and write {log.name}"
          "; Monitor(model, log=...) creates missing folders. Check the path if you meant a folder that exists)")
-    console.print(f"watching {log}{note} on [bold]{url}[/bold]  (Ctrl+C stops it)")
+    console.print(f"watching {log}{note} on [bold]{url}[/bold]  (Ctrl+C stops it)", soft_wrap=True)
     tail = application.state.watch
     tail.poll()  # the page's own reader: a file that is not a Monitor log is said here too, not only on the page
     if tail.not_log:
