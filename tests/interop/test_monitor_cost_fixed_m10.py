@@ -74,10 +74,11 @@ def test_tiny_model_whose_fixed_cost_alone_is_over_the_budget_is_told_so_and_giv
     assert mon.calibrated_cost == pytest.approx(20 / 126 + 3.0 / 50, rel=1e-6)
     assert measured == pytest.approx(mon.calibrated_cost, rel=0.05)
     note = _note(mon)
-    assert ("the monitor's own work on every step, sampled or not, takes about 20 us (15.9% of an unsampled step)"
+    assert ("The monitor's own work on every step, sampled or not, takes about 20 us (15.9% of an unsampled step)"
             in note)
-    assert "adds about 21.9% to the average step's time" in note
-    assert "no interval can keep within it" in note and "never under it" in note
+    assert note.startswith("every='auto' adds about 21.9% to the average step's time, over the 3% budget by 18.9 "
+                           "percentage points. No interval can keep within it")
+    assert "No interval can keep within it" in note and "never under it" in note
     assert "Monitor(model, every=" not in note
 
 
@@ -112,9 +113,9 @@ def test_the_note_is_provisional_until_16_sampled_steps_are_timed(monkeypatch):
     mon, _ = _run(monkeypatch, "auto", extra=0.07, own=1e-6, steps=70)
     timed = len(mon._times["extra"])
     assert 4 <= timed < 16
-    assert f"provisional: {timed} sampled steps timed so far, the figures settle after about 16" in _note(mon)
+    assert f"Provisional: {timed} sampled steps timed so far; the figures settle after about 16." in _note(mon)
     mon, _ = _run(monkeypatch, "auto", extra=0.07, own=1e-6, steps=300)
-    assert len(mon._times["extra"]) >= 16 and "provisional" not in _note(mon)
+    assert len(mon._times["extra"]) >= 16 and "Provisional" not in _note(mon)
 
 
 def test_an_untimed_unsampled_step_reads_no_clock(monkeypatch):

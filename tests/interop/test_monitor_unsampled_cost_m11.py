@@ -80,6 +80,6 @@ def test_the_auto_cost_note_says_what_its_clock_does_not_see(monkeypatch):
     # three reads of the clock per timed unsampled step are the monitor's own (before the block; after it, at its
     # end and in its bookkeeping): 6 us
     assert mon.fixed_seconds == pytest.approx(6e-6, rel=0.01)
-    assert "the monitor's own work on every step, sampled or not, takes about 6 us (0.6% of an unsampled step) by " \
-           "its own clock, which sees only its own code: timed from outside the block, steps were slowed by 0.9-1.6 " \
+    assert "The monitor's own work on every step, sampled or not, takes about 6 us (0.6% of an unsampled step) by " \
+           "its own clock, which sees only its own code. Timed from outside the block, steps were slowed by 0.9-1.6 " \
            "times its figure" in note, note

@@ -43,38 +43,45 @@ class _Costing:
         interval that would be, or that none would. Said to be provisional while few sampled steps were timed."""
         extra, cost, budget, every = self.sampled_extra, self.calibrated_cost, self.budget, self.every
         fixed = self.fixed_cost or 0.0
-        one = (f"a sampled step takes about {1 + extra:.3g} times as long as an unsampled one" if extra >= 1 else
-               f"a sampled step takes about {extra:.1%} longer than an unsampled one")
-        head = f"every='auto' samples every {every} steps: {one}"
-        if self.fixed_seconds:
-            head += (f", and the monitor's own work on every step, sampled or not, takes about "
-                     f"{self.fixed_seconds * 1e6:.2g} us ({fixed:.1%} of an unsampled step) by its own clock, "
-                     f"which sees only its own code: {OUTSIDE_WORDS}")
-        spread = (f"spread over {every} steps that adds about {cost:.1%} to the average step's time"
-                  + (" (its own work on every step included)" if self.fixed_seconds else ""))
-        timed = len(self._times["extra"])
-        settle = (f"; provisional: {timed} sampled steps timed so far, the figures settle after about "
-                  f"{_SETTLED_PAIRS}" if timed < _SETTLED_PAIRS else "")
+        # short sentences, the verdict first (within the budget or not, by how much), the advice next, the details
+        # last (W14: one sentence of 900+ characters put the verdict in its middle)
+        verdict = (f"every='auto' adds about {cost:.1%} to the average step's time" +
+                   (f", within the {budget:.0%} budget." if cost <= budget else
+                    f", over the {budget:.0%} budget by {(cost - budget) * 100:.1f} percentage points."))
         aim = (f"auto aims at {AUTO_AIM * budget:.1%}, {AUTO_AIM:.0%} of the budget, leaving the rest for what its "
                "timing inside the block misses")
         if cost <= budget:
-            return (f"{head}; {spread}, within the {budget:.0%} budget (figures at the upper end of their measured "
-                    f"range; {aim}){settle}")
-        if fixed >= budget:  # no interval helps: the steps in between alone cost more than the budget
-            return (f"{head}; {spread}, over the {budget:.0%} budget, and no interval can keep within it: the "
-                    f"monitor's own work on every step ({fixed:.1%}) is already above it, since the model's steps are "
-                    f"very short; sampling less often brings the cost down towards {fixed:.1%}, never under it; "
-                    f"'auto' samples every {MAX_AUTO_EVERY} steps so that the readings stay fresh{settle}")
-        # the interval that would keep within the budget: with auto's margin where the fixed cost leaves room for it
-        margin = AUTO_AIM * budget > fixed
-        room = (AUTO_AIM * budget if margin else budget) - fixed
-        keep = math.ceil(extra / room - 1e-9)  # 54 / 0.015 is 3600.0000000000005 in floating point
-        within = (f"would keep within the budget with auto's margin ({aim})" if margin else
-                  f"would keep just within the budget, with no margin: the monitor's own work on every step takes "
-                  f"{fixed:.1%} of it")
-        return (f"{head}; {spread}, over the {budget:.0%} budget: the model's steps are short next to the hooks' "
-                f"cost, and 'auto' samples at least every {MAX_AUTO_EVERY} steps so that the readings stay fresh; "
-                f"Monitor(model, every={keep}) {within}, with readings {keep} steps apart{settle}")
+            advice = f"It samples every {every} steps: {aim}."
+        elif fixed >= budget:  # no interval helps: the steps in between alone cost more than the budget
+            advice = (f"No interval can keep within it: the monitor's own work on every step ({fixed:.1%}) is "
+                      "already above the budget, since the model's steps are very short. Sampling less often brings "
+                      f"the cost down towards {fixed:.1%}, never under it. It samples every {every} steps, the "
+                      f"longest interval auto takes ({MAX_AUTO_EVERY}), so that the readings stay fresh.")
+        else:
+            # the interval that would keep within the budget: with auto's margin where the fixed cost leaves room
+            margin = AUTO_AIM * budget > fixed
+            room = (AUTO_AIM * budget if margin else budget) - fixed
+            keep = math.ceil(extra / room - 1e-9)  # 54 / 0.015 is 3600.0000000000005 in floating point
+            within = (f"would keep within the budget with auto's margin ({aim})" if margin else
+                      "would keep just within the budget, with no margin: the monitor's own work on every step "
+                      f"takes {fixed:.1%} of it")
+            advice = (f"Monitor(model, every={keep}) {within}, with readings {keep} steps apart. It samples every "
+                      f"{every} steps, the longest interval auto takes ({MAX_AUTO_EVERY}), so that the readings stay "
+                      "fresh: the model's steps are short next to the hooks' cost.")
+        one = (f"A sampled step takes about {1 + extra:.3g} times as long as an unsampled one" if extra >= 1 else
+               f"A sampled step takes about {extra:.1%} longer than an unsampled one")
+        details = [f"{one}; spread over {every} steps, that is the {cost:.1%}"
+                   + (", the monitor's own work on every step included." if self.fixed_seconds else ".")]
+        if self.fixed_seconds:
+            details.append(f"The monitor's own work on every step, sampled or not, takes about "
+                           f"{self.fixed_seconds * 1e6:.2g} us ({fixed:.1%} of an unsampled step) by its own clock, "
+                           f"which sees only its own code. {OUTSIDE_WORDS[0].upper()}{OUTSIDE_WORDS[1:]}.")
+        details.append("The figures are at the upper end of their measured range.")
+        timed = len(self._times["extra"])
+        if timed < _SETTLED_PAIRS:
+            details.append(f"Provisional: {timed} sampled steps timed so far; the figures settle after about "
+                           f"{_SETTLED_PAIRS}.")
+        return " ".join([verdict, advice, *details])
 
     def _sync(self) -> None:
         if self._auto and self.every is None and torch.cuda.is_available():  # timing a GPU step needs a sync
