@@ -95,6 +95,12 @@ class RunSummary:
     # recent losses say (None: not kept; only the recent losses are looked at)
     lowest_judged_loss: float | None = None
     lowest_judged_step: int | None = None
+    # the sampled step since which the trained weights have kept their values exactly (a monitor compares a fingerprint
+    # of each at every sampled step; None: they changed, or not known), and the modules whose weights these are where
+    # only some kept theirs (empty: every trained weight); a reading says it once the run is WEIGHTS_STILL_STEPS past
+    # that step and the weights get gradients (no opt.step(), an optimiser given other parameters, a learning rate of 0)
+    weights_still_since: int | None = None
+    still_weights: tuple[str, ...] = ()
 
     def name(self, i: int) -> str:
         """How the words name hidden layer i (0-based)."""

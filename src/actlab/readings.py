@@ -59,6 +59,9 @@ OUTPUT_STUCK_FRACTION = 0.25  # output saturated: a quarter of the samples wrong
 # cannot change a loss of that size, and a ratio of two such norms (4e-16 over 3e-20) means nothing. Ratios are
 # not read when the output layer's gradient is below the floor, and every norm below it reads "no gradient".
 GRAD_FLOOR = 1e-12
+# Weights that kept their values exactly over this many updates, while they get gradients, are not being stepped:
+# gradients accumulated over a few steps before one opt.step() keep them still for those few steps only
+WEIGHTS_STILL_STEPS = 100
 
 
 def grad_floor(loss: float | None = None) -> float:
@@ -81,7 +84,8 @@ def diagnose(s: RunSummary) -> Reading:
     findings = [f for f in (diverged(s), diverging(s), _unscaled(s), _no_gradient(s), _output_saturated(s))
                 if f is not None]
     findings += _dead_layers(s)
-    findings += [f for f in (_ratio(s), _signal_ratio(s), _learning(s), _generalising(s)) if f is not None]
+    findings += [f for f in (_ratio(s), _signal_ratio(s), _weights_still(s), _learning(s), _generalising(s))
+                 if f is not None]
     if any(f.status == Status.DIVERGED for f in findings):
         # a blown-up run's gradients are enormous: their ratios say nothing of vanishing, and the floor, which grows
         # with the loss, nothing of round-off; "no gradient" stays only for norms below the loss-free floor
@@ -322,6 +326,44 @@ def _signal_ratio(s: RunSummary) -> Finding | None:
     return Finding(Status.EXPLODING, f"exploding: the gradient passed back to {s.name(0)} is {sci(ratio)} times "
                    f"the one at {s.signal_reference}",
                    "Use a smaller initialisation (Xavier or He) or a lower learning rate.", evidence)
+
+
+def _weights_still(s: RunSummary) -> Finding | None:
+    """Trained weights that have not changed for WEIGHTS_STILL_STEPS updates or more although they get gradients: the
+    optimiser does not step them. Read before the loss: such a run's flat loss is no call for a larger learning rate
+    (W14: a loop with no opt.step() read 'not learning ... If the loss is flat, raise the learning rate'; with lr=0,
+    'starting')."""
+    since = s.weights_still_since
+    if since is None or s.steps is None or s.steps - since < WEIGHTS_STILL_STEPS:
+        return None
+    floor = grad_floor(s.loss)
+    if s.still_weights:  # only some: those whose layer's weights got a gradient
+        named = {f"'{n}.weight'" for n in s.still_weights}
+        got = [l.weights for l in s.layers if l.weights in named and math.isfinite(l.grad_norm)
+               and l.grad_norm > floor]
+        if not got:
+            return None
+        which = (f"the weights {', '.join(got[:-1])} and {got[-1]} have" if len(got) > 1 else
+                 f"the weight {got[0]} has")
+        get = "get" if len(got) > 1 else "gets"
+        grads = [l.grad_norm for l in s.layers if l.weights in got]
+    else:
+        grads = [g for g in _norms(s) if math.isfinite(g) and g > floor]
+        if not grads:
+            return None
+        which, get = "the weights have", "get"
+    updates = s.steps - since
+    return Finding(Status.NOT_LEARNING,
+                   f"weights not changing: {which} not changed since sampled step {since:,} ({updates:,} updates) "
+                   f"although {'they' if get == 'get' else 'it'} {get} gradients (the largest weight gradient's norm "
+                   f"is {sci(max(grads))}): is the optimiser stepping (opt.step()), does it hold these parameters, "
+                   f"is its learning rate 0?{_loss_text(s)}",
+                   "Call opt.step() after loss.backward() on every step, and opt.zero_grad() before the next backward; "
+                   "build the optimiser from this model's parameters (model.parameters(), after the model is built "
+                   "and moved, not from a copy or another model); check that its learning rate "
+                   "(opt.param_groups[i]['lr']) is above 0 and that no scheduler brought it to 0.",
+                   {"weights_still_since": since, "still_weights": list(s.still_weights), "updates": updates,
+                    "largest_grad_norm": max(grads), "weights_still_steps": WEIGHTS_STILL_STEPS})
 
 
 def _has_moved(s: RunSummary) -> bool:
