@@ -110,10 +110,10 @@ def test_code_compiled_before_the_monitor_is_said_with_the_remedy():
     report = _train(mon, model, cm, data)[-1]
     assert report.step == 11 and report.sampled_steps == 3 and not report.layers
     words = report.reading.words
-    assert report.reading.status.value == "no_gradient"
-    assert words.startswith("nothing seen: the model's weights got gradients on sampled step 11, yet the monitor's "
-                            "hooks saw no forward of it, so nothing was read; torch.compile has compiled code in "
-                            "this process"), words
+    assert report.reading.status.value == "unwatched"  # the weights got gradients: not 'no_gradient' (W14)
+    assert words.startswith("unwatched: nothing seen: the model's weights got gradients on sampled step 11, yet the "
+                            "monitor's hooks saw no forward of it, so nothing was read; torch.compile has compiled "
+                            "code in this process"), words
     assert "calls no hook attached later" in words
     remedy = report.reading.findings[0].remedy
     assert remedy.startswith("Call torch.compiler.reset() (or torch._dynamo.reset()) once after making the Monitor")

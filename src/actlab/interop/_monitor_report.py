@@ -359,9 +359,12 @@ class _Reporting:
             why = (f"torch.compile has compiled code in this process{self._outside_words()}, and {_COMPILED_WORDS}"
                    if compiled else f"it ran in code that calls no hook: {_COMPILED_WORDS}; a TorchScript module "
                    "calls none either")
+            # weights that got gradients are not 'no_gradient' (W14: compile_late read no_gradient while its words
+            # said the weights got gradients): nothing was measured, which is what 'unwatched' says
             reading = Reading((Finding(
-                Status.NO_GRADIENT, f"nothing seen: {grads}, so nothing was read; {why}", _COMPILED_REMEDY
-                + " Call the model, with loss.backward(), inside `with mon.step()`.", {}),))
+                Status.UNWATCHED if written else Status.NO_GRADIENT,
+                ("unwatched: " if written else "") + f"nothing seen: {grads}, so nothing was read; {why}",
+                _COMPILED_REMEDY + " Call the model, with loss.backward(), inside `with mon.step()`.", {}),))
         elif self._weighted and not order:  # no forward, so no gradient: not 'flowing'
             reading = Reading((Finding(
                 Status.NO_GRADIENT, f"nothing ran: no weighted module of the watched model ran its forward on sampled "
