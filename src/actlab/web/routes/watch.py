@@ -20,6 +20,27 @@ def _missing_text(path) -> str | None:
     return None if missing is None else str(missing)
 
 
+def _health_measure(tail: LogTail) -> str:
+    """The unit-health measure the page shows first: "dead" where a layer's activation has a region where f' is
+    exactly 0 (ReLU, ReLU6, hardtanh: only there can a unit die), else "saturated", which a squashing or smooth
+    function's flat tail can make nonzero (an all-sigmoid net's dead units are always 0%). An activation the lab does
+    not know counts as one that can die."""
+    from ...activations import get
+
+    latest = tail.reports[-1] if tail.reports else tail.preview
+    names = [layer.get("activation") for layer in (latest or {}).get("layers", [])] \
+        or list(tail.header.get("activations") or [])
+    if not names:
+        return "dead"
+    for name in names:
+        try:
+            if get(str(name)).has_zero_region:
+                return "dead"
+        except (KeyError, ValueError):
+            return "dead"
+    return "saturated"
+
+
 def _picked(request: Request, tail: LogTail, run: int | None) -> LogTail:
     """The tail that shows run ``run`` of the log: the lab's own for the latest run (or where ``run`` is None), else
     one tail for an earlier run, kept while the page keeps asking for that run, read from where its stretch of the
@@ -95,6 +116,7 @@ def watch(request: Request, since: Annotated[int, Query(ge=0, le=10**9, descript
                  "skipped_words": log.skipped_words() if set(log.skipped) - set(BAD_KINDS) else None,
                  # end lines that carry no run id and fit no single open run (two monitors wrote the log at once)
                  "unowned_ends": log.skipped.get("unowned_end", {}).get("count", 0),
+                 "health_measure": _health_measure(tail),
                  "mixed": log.mixed, "runs": log.runs.listed(), "runs_total": log.runs.total, "shown": tail.shown,
                  "latest_run": log.shown, "restarts": log.restarts,
                  # a run not found once the whole file was read (while it is read, a later run may be the one asked)

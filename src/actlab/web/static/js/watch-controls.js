@@ -68,8 +68,18 @@ if (address.has("health") && pick(HEALTH_CHOICES, "health") === null) keepInAddr
 const wantedLayer = /^[1-9]\d{0,5}$/.test(address.get("layer") ?? "") ? Number(address.get("layer")) - 1 : null;
 if (!allMeasures()) keepInAddress({ layer: null });
 let layerSettled = false;  // whether the address's layer was looked for among the log's layers
-const keepHealth = () => keepInAddress({ health: measure() === "dead" ? null : measure(),
+// the measure shown first: the lab's pick for the run's activations (dead units only where a unit can die; an
+// all-sigmoid net's are always 0%), until the address names one or the reader picks one
+let firstMeasure = "dead", measureChosen = pick(HEALTH_CHOICES, "health") !== null;
+const keepHealth = () => keepInAddress({ health: measure() === firstMeasure ? null : measure(),
                                          layer: allMeasures() ? String(healthLayer() + 1) : null });
+export function offerMeasure(wanted) {
+  if (!wanted || !(wanted in HEALTH_CHOICES) || wanted === firstMeasure) return;
+  firstMeasure = wanted;
+  if (measureChosen) { keepHealth(); return; }  // the address's or the reader's pick stays, named in the address
+  $("watch-health-measure").value = wanted;
+  $("watch-health-measure").dispatchEvent(new Event("change"));  // drawn as a pick is, but not kept in the address
+}
 
 export function setHealthLayer(k) { $("watch-health-layer").value = String(k); }
 
@@ -98,7 +108,8 @@ export function wireControls({ onHealth, onSwitch, onSteps }) {
     healthShares(healthChoice());
     onHealth();
   });
-  $("watch-health-measure").addEventListener("change", () => {
+  $("watch-health-measure").addEventListener("change", (ev) => {
+    if (ev.isTrusted) measureChosen = true;
     if (allMeasures() !== healthAll) onSwitch(allMeasures());
     healthAll = allMeasures();
     $("watch-health-layer-pick").hidden = !healthAll;

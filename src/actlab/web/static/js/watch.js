@@ -13,7 +13,8 @@ import { PALETTE } from "./charts.js";
 import { showReading } from "./reading.js";
 import { chartNote, lossIsLog, stepLines, watchBars } from "./watch-charts.js";
 import {
-  AXIS_NAMES, MEASURES, allMeasures, fillLayerChoice, healthChoice, isStepLog, measure, sayStepAxis, wireControls,
+  AXIS_NAMES, MEASURES, allMeasures, fillLayerChoice, healthChoice, isStepLog, measure, offerMeasure, sayStepAxis,
+  wireControls,
 } from "./watch-controls.js";
 import { layerName, resetView, series, take, view } from "./watch-points.js";
 import { forget, healthSwitched, hover, percent, readHealth, wireReadouts } from "./watch-readouts.js";
@@ -197,6 +198,7 @@ async function poll() {
   if (thinned) forget(false);  // thinned: a step the readout named may have gone
   fillLayerChoice();
   if (changed) series(healthChoice());
+  offerMeasure(data.health_measure);  // after the series: a switch of measure draws them again
   view.next = data.next;
   // no report yet (waiting, or not a Monitor log): no empty chart frames, nothing to point at; shown before the
   // first draw, so the charts are sized in place
