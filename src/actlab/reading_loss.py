@@ -126,7 +126,7 @@ def trend(s: RunSummary) -> str | None:
         where = _at(t_lo) or f", the lowest of the last {len(pairs)} sampled losses,"
         return f"it rose from {lo:.3g}{where} to it"
     if before > RISING_FACTOR * after and last < hi / RISING_FACTOR:
-        where = _at(t_hi) or f" (the highest of the last {len(pairs)} sampled losses)"
+        where = _at(t_hi) or f", the highest of the last {len(pairs)} sampled losses,"
         return f"it peaked at {hi:.3g}{where} and fell back to {last:.3g}"
     return (f"it has stayed around {_median(values):.3g}{over}, no lower than {lo:.3g} and no higher than "
             f"{hi:.3g}")
@@ -266,8 +266,11 @@ def diverging(s: RunSummary) -> Finding | None:
     if c is not None and c.kind == "rose":
         how = f", and {trend(s)}"
     elif c is not None:
-        how = (f", and it has stayed above {DIVERGING_LOSS:,.0f} times chance{c.over()} ({trend(s)}); every run "
-               "begins near chance")
+        shape = trend(s) or ""
+        shape = (f", {shape.removeprefix('it has stayed ').replace(c.over(), '')}"
+                 if shape.startswith("it has stayed ") else f" ({shape})")
+        how = (f", and it has stayed above {DIVERGING_LOSS:,.0f} times chance{c.over()}{shape}; every run begins "
+               "near chance")
     else:
         how = f" after {s.steps:,} update{'' if s.steps == 1 else 's'}, and every run begins near chance"
     finite = [g for g in norms(s) if math.isfinite(g)]

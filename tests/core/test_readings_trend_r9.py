@@ -70,6 +70,15 @@ def test_a_peak_that_fell_back_says_so():
     assert "it peaked at 2.3e+06 at sampled step 154 and fell back to 1e+05" in r.words
 
 
+def test_a_loss_that_stayed_far_above_chance_says_where_once():
+    r = diagnose(run((6e5, 5e5, 4.5e5, 4e5), range(47, 51), chance=0.69))
+    assert ("it has stayed above 1,000 times chance between sampled steps 47 and 50, around 4.75e+05, no lower than "
+            "4e+05 and no higher than 6e+05; every run begins near chance") in r.words
+    r = diagnose(run((2e6, 1e6, 5e5, 2e5), None, chance=0.69))
+    assert ("over the last 4 sampled losses (it peaked at 2e+06, the highest of the last 4 sampled losses, and fell "
+            "back to 2e+05)") in r.words
+
+
 def _num(text: str) -> float:
     return float(text)
 
@@ -85,7 +94,7 @@ def test_the_trend_words_are_true_of_any_window(losses, dated):
         half = len(losses) // 2
         assert statistics.median(losses[half:]) > 2 * statistics.median(losses[:half])
     elif words.startswith("it peaked at"):
-        m = re.match(r"it peaked at (\S+) .*fell back to (\S+)$", words)
+        m = re.match(r"it peaked at ([^\s,]+)[ ,].*fell back to (\S+)$", words)
         assert _num(m.group(1)) == float(f"{hi:.3g}") and _num(m.group(2)) == float(f"{last:.3g}")
         assert last < hi / 2
     else:
