@@ -128,6 +128,7 @@ function yAxis(ctx, l, w, top, bottom, ticks) {
   ctx.beginPath(); ctx.moveTo(l + 0.5, top); ctx.lineTo(l + 0.5, bottom); ctx.stroke();
 }
 
+const ZERO_ROW = 18;  // px between a log axis's lowest decade and its "0" row: the two labels do not touch
 const positive = (v) => Number.isFinite(v) && v > 0;
 
 // Bars per layer on a log axis with a dashed line of markers. A bar of exactly 0 is a short hatched stub at the
@@ -146,10 +147,11 @@ export function watchBars(canvas, args) {
   const captionLines = caption ? wrapText(ctx, caption, w - M.l - M.r) : [];
   canvas.captionLines = captionLines;
   const top = M.t + 12 + 14 * Math.max(captionLines.length - 1, 0), base = h - M.b;
-  // 12 px under the lowest decade: where zeros go; 14 px over the highest: the tallest bar's value label, which
-  // would otherwise run into the caption above the plot
-  const axis = logAxis([...bars, ...line], top + 14, base - 12);
+  // ZERO_ROW px under the lowest decade: where zeros go (its "0" clear of the decade's label); 14 px over the
+  // highest: the tallest bar's value label, which would otherwise run into the caption above the plot
+  const axis = logAxis([...bars, ...line], top + 14, base - ZERO_ROW);
   const ticks = [...axis.ticks.map((k) => ({ y: axis.y(10 ** k), label: power10(k) })), { y: base, label: "0" }];
+  canvas.tickYs = ticks.map((t) => [t.label, t.y]);
   const l = leftMargin(ctx, ticks.map((t) => t.label));
   yAxis(ctx, l, w, top, base, ticks);
   ctx.fillStyle = "#5b6570"; ctx.textAlign = "right"; ctx.textBaseline = "middle";
@@ -176,6 +178,9 @@ export function watchBars(canvas, args) {
     boxes.push({ text, box: [at - half, y0, at + half, y0 + TEXT_H] });
   };
   canvas.zeroBars = [];
+  const ly = (v) => (positive(v) ? axis.y(v) : v === 0 ? base : null);
+  const markerRadius = Math.min(3, Math.max(1.5, slot / 5));
+  canvas.markers = line.map((v, i) => (ly(v) === null ? null : [cx(i), ly(v), markerRadius]));
   const unlabelled = [];  // bars too narrow for their value: the page says where to read it
   // the values with two significant digits where every one fits, else with one (3.5e-9, then 4e-9: the narrow bars
   // of a deep net), so that the bars of one chart are written alike; a bar too narrow even for one goes without
@@ -194,7 +199,11 @@ export function watchBars(canvas, args) {
       ctx.fillStyle = hover === i ? "#004f7c" : PALETTE[0];
       ctx.fillRect(cx(i) - slot * 0.3, y, slot * 0.6, base - y);
       const said = [fmt(v, digits), fmt(v, 1)].find(fits);
-      if (said) { ctx.fillStyle = "#333"; put(said, cx(i), y - 1, written.value_boxes); } else unlabelled.push(i);
+      // the value above its bar, or, where the layer's ‖∂L/∂a‖ marker stands there, above the marker
+      const my = ly(line[i]), r = markerRadius + 1;
+      const over = my !== null && my + r >= y - 1 - TEXT_H && my - r <= y - 1;
+      const at = over ? Math.max(my - r - 1, top + TEXT_H) : y - 1;
+      if (said) { ctx.fillStyle = "#333"; put(said, cx(i), at, written.value_boxes); } else unlabelled.push(i);
     } else if (v === 0) {
       canvas.zeroBars.push(i);
       ctx.strokeStyle = PALETTE[0]; ctx.lineWidth = 2;
@@ -210,7 +219,6 @@ export function watchBars(canvas, args) {
   canvas.unlabelled = unlabelled;
   canvas.textBoxes = boxes;
   ctx.strokeStyle = PALETTE[1]; ctx.fillStyle = PALETTE[1]; ctx.lineWidth = 2; ctx.setLineDash([5, 4]);
-  const ly = (v) => (positive(v) ? axis.y(v) : v === 0 ? base : null);
   ctx.beginPath();
   let drawing = false;
   line.forEach((v, i) => {
@@ -220,7 +228,7 @@ export function watchBars(canvas, args) {
     drawing = true;
   });
   ctx.stroke(); ctx.setLineDash([]);
-  const dot = Math.min(3, Math.max(1.5, slot / 5));
+  const dot = markerRadius;
   line.forEach((v, i) => { const y = ly(v); if (y !== null) { ctx.beginPath(); ctx.arc(cx(i), y, dot, 0, 2 * Math.PI); ctx.fill(); } });
   if (hover !== null && hover < n) {  // the layer the readout names
     ctx.strokeStyle = "#333"; ctx.lineWidth = 1;
@@ -282,9 +290,9 @@ export function stepLines(canvas, args) {
   const all = series.flatMap((s) => s.y.filter(ok).concat((s.band ?? []).flatMap((b) => (b ? [b[0], b[1]] : []))
     .filter(ok)));
   let py, ticks;
-  if (log) {  // a zero has no place on a log axis: it goes on a "0" row 12 px under the lowest decade
+  if (log) {  // a zero has no place on a log axis: it goes on a "0" row ZERO_ROW px under the lowest decade
     const zero = all.some((v) => v === 0);
-    const axis = logAxis(all, top, zero ? bottom - 12 : bottom);
+    const axis = logAxis(all, top, zero ? bottom - ZERO_ROW : bottom);
     py = (v) => (v > 0 ? axis.y(v) : bottom);
     ticks = axis.ticks.map((k) => ({ y: axis.y(10 ** k), label: power10(k) }));
     if (zero) ticks.push({ y: bottom, label: "0" });
@@ -347,7 +355,8 @@ export function stepLines(canvas, args) {
   ctx.fillText(xLog ? `${xName} (log scale)` : xName, (l + w - M.r) / 2, bottom + 16);
   canvas.stepAxis = xLog ? "log" : "linear";
   canvas.axisKind = log ? "log" : "linear";
-  ctx.textAlign = "left"; ctx.fillText(yName ?? `${canvas.axisKind} scale`, 4, bottom + 16);
+  canvas.axisName = yName ?? `${canvas.axisKind} scale`;
+  ctx.textAlign = "left"; ctx.fillText(canvas.axisName, 4, bottom + 16);
   // a stretch of steps is shaded between its two marks (a run of thousands of NaN steps is one band, not a
   // thousand lines)
   ctx.strokeStyle = NAN_COLOUR; ctx.fillStyle = "rgba(179, 38, 30, 0.12)"; ctx.lineWidth = 1;

@@ -96,8 +96,10 @@ function drawCharts() {
   sayStepAxis();
   const xLog = isStepLog(), layerSeries = (ys, bands) => ys.map((y, k) => ({ name: `${k + 1}: ${names[k] ?? ""}`,
     raw: names[k] ?? "", y, band: bands[k] }));
+  // the lines' keys name only the layers: the axis says what they are
   stepLines($("watch-history"), { x: steps, log: true, marks: nanMarks(), empty: "No finite step yet", hover: hover.history,
-                                  series: layerSeries(view.history, view.historyBands), xLog });
+                                  series: layerSeries(view.history, view.historyBands), xLog,
+                                  yName: "‖∂L/∂a‖ per layer, log scale" });
   const healthSeries = allMeasures()
     ? view.healthRows.map(([key], r) => ({ name: MEASURES[key], y: view.health[r], band: view.healthBands[r],
                                            color: PALETTE[r], dash: MEASURE_DASHES[r], whole: true }))
