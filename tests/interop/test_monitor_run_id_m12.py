@@ -27,7 +27,7 @@ ORDERS = [(0, 1), (0, 1), (1, 0), (0, 1), (1, 0), (1, 0), (0, 1), (0, 1)]
 
 def _two_in_lockstep(log):
     """Two monitors on one log, each sampling the same steps, one line each per round, in the order ORDERS gives
-    (the second made last, so it truncated the file)."""
+    (each monitor appends its header: both stay, the first monitor's first)."""
     torch.manual_seed(0)
     models = [nn.Sequential(nn.Linear(4, 16), nn.Tanh(), nn.Linear(16, 2)) for _ in range(2)]
     monitors = [Monitor(m, every=1, log=log) for m in models]
@@ -52,11 +52,11 @@ def test_every_line_carries_its_monitors_run_id_and_each_monitor_has_its_own(tmp
     assert len(set(ids)) == 2 and all(isinstance(i, str) and i for i in ids)
     lines = [json.loads(line) for line in log.read_text().splitlines()]
     assert all(line.get("run") in ids for line in lines)
-    for rid in ids:  # the second monitor truncated the file: its header is the one left
+    for rid in ids:
         mine = [line for line in lines if line["run"] == rid]
         assert [line["step"] for line in mine if "step" in line] == list(range(1, STEPS + 1))
         assert [line["steps_run"] for line in mine if line.get("event") == "end"] == [STEPS]
-    assert [line["run"] for line in lines if "format" in line] == [ids[1]]
+    assert [line["run"] for line in lines if "format" in line] == ids  # appended, in the order they were made
 
 
 def test_two_monitors_writing_the_same_steps_are_read_as_two_runs_each_with_its_own_reports(tmp_path):
@@ -66,14 +66,14 @@ def test_two_monitors_writing_the_same_steps_are_read_as_two_runs_each_with_its_
         warnings.simplefilter("ignore", LogWarning)
         reads = [read_log(log, run=n) for n in (1, 2)]
     assert len(reads[0].runs) == 2
-    # run 1 is the run of the file's first line (the second monitor's header), run 2 the first monitor's
-    for read, k in ((reads[0], 1), (reads[1], 0)):
+    # run 1 is the run of the file's first line (the first monitor's header), run 2 the second monitor's
+    for read, k in ((reads[0], 0), (reads[1], 1)):
         assert [r["step"] for r in read.reports] == list(range(1, STEPS + 1))
         assert [r["loss"] for r in read.reports] == pytest.approx([expected[k]] * STEPS, rel=1e-6)
         assert read.bad_lines == 0 and not read.skipped  # each end line names its run
         assert [r["ended"] for r in read.runs] == [True, True]
         assert {r["run"] for r in read.reports} == {monitors[k]._run_id}
-    assert json.loads(log.read_text().splitlines()[0])["run"] == monitors[1]._run_id
+    assert json.loads(log.read_text().splitlines()[0])["run"] == monitors[0]._run_id
 
 
 def test_a_log_without_run_ids_still_reads(tmp_path):

@@ -1,5 +1,5 @@
-"""Two real Monitors given the same log= (issue 17, V9 item 1): the second truncates the file the first began, then
-both append their reports, interleaved. read_log tells the two runs apart and returns each whole, with its own
+"""Two real Monitors given the same log= (issue 17, V9 item 1): each appends its header (the file is never truncated),
+then both append their reports, interleaved. read_log tells the two runs apart and returns each whole, with its own
 model's numbers (a direct check: each model's loss on the batch, computed here)."""
 
 from __future__ import annotations
@@ -33,13 +33,13 @@ def test_two_monitors_sharing_a_log_are_read_as_two_runs_each_with_its_own_numbe
                 loss.backward()
     for mon in monitors:
         mon.close()
-    # each line carries its monitor's run id (M12): the file's first line, the header, is the second monitor's (it
-    # truncated the file), whose run is therefore run 1; the first monitor's begins on line 2
+    # each line carries its monitor's run id (M12): the first monitor's header is the file's first line, so its run
+    # is run 1; the second monitor's header follows on line 2
     with pytest.warns(LogWarning, match="2 monitors wrote this log at once"):
-        first = read_log(log, run=2)
+        first = read_log(log, run=1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", LogWarning)
-        second = read_log(log, run=1)
+        second = read_log(log, run=2)
         latest = read_log(log)
     assert latest.run == 2 and [r["run"] for r in latest.runs] == [1, 2]
     assert [r["step"] for r in first.reports] == list(range(1, 13))

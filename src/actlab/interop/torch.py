@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import secrets
 import sys
 import time
@@ -266,8 +267,15 @@ class Monitor(_Hooks, _Measures, _Weights, _Collecting, _Reporting, _Costing, _C
         self._log_path = Path(log) if log is not None else None
         if self._log_path is not None:
             self._log_path.parent.mkdir(parents=True, exist_ok=True)
-            with self._log_path.open("w") as fh:  # a new log per monitor: the header names the layers
-                fh.write(self._header())
+            # appended, never truncated: a second run into the same log (the script run again, or another process
+            # writing it now) adds a run of its own, which the readers tell apart by the run id (log_runs); a "w"
+            # here lost the first run's lines, and two processes at once had one destroy the other's header
+            with self._log_path.open("a+b") as fh:
+                if fh.tell():  # a line an earlier writer left unfinished (killed mid-line) is ended, not joined
+                    fh.seek(-1, os.SEEK_END)
+                    if fh.read(1) != b"\n":
+                        fh.write(b"\n")
+                fh.write(self._header().encode())
         # the log's last line says the run ended (the watch page shows it): written by close(), or when the monitor
         # is collected or the interpreter exits; shared with the finaliser through this list: the step count, the
         # exception that ended the run (a step's block or the `with Monitor` block raised; None while none did) and
