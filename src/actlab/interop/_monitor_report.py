@@ -327,7 +327,9 @@ class _Reporting:
             recent_loss_steps=tuple(getattr(self, "_loss_steps", ())),  # the sampled step of each
             # the lowest of those means so far: a run that had learned is not 'starting' once its low losses left
             lowest_judged_loss=lowest[1] if lowest is not None else None,
-            lowest_judged_step=lowest[0] if lowest is not None else None)
+            lowest_judged_step=lowest[0] if lowest is not None else None,
+            # trained weights that no step has changed although they get gradients (_monitor_weights)
+            weights_still_since=self._weights_still_since, still_weights=self._still_weights)
         if output is None and order and set(order) <= frozen and not any(p.requires_grad
                                                                           for p in self.model.parameters()):
             reading = Reading((Finding(
