@@ -281,6 +281,10 @@ def diverging(s: RunSummary) -> Finding | None:
                     "diverging_loss": DIVERGING_LOSS, "largest_grad_norm": max(finite) if finite else None})
 
 
+# how the words of a run that had learned and lost it begin: readings.py puts that finding first by them
+UNLEARNED = "not learning any more"
+
+
 def unlearned(s: RunSummary) -> Finding | None:
     """A run that had learned and lost it: the last two recent sampled losses over RISING_FACTOR times chance (one
     batch's spike is not enough), after the run was below chance by the reading's own measure: two or more of the
@@ -307,7 +311,7 @@ def unlearned(s: RunSummary) -> Finding | None:
         return None
     now = f" at sampled step {t_last:,}" if t_last is not None else ""
     return Finding(Status.NOT_LEARNING,
-                   f"not learning any more: {was}, and the loss has risen to {last:.3g}{now}, {sci(last / chance)} "
+                   f"{UNLEARNED}: {was}, and the loss has risen to {last:.3g}{now}, {sci(last / chance)} "
                    f"times chance ({chance:.3g})",
                    "A loss that climbs back above chance after the network had learned means steps too large for "
                    "where the weights now are (a learning rate raised by a schedule, or a warm-up that ends too "

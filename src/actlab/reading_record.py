@@ -15,7 +15,9 @@ from ._json import jsonable
 
 
 class Status(StrEnum):
-    """Most serious first: a Reading's status is the first of these that its findings contain."""
+    """Most serious first: a Reading's status is the first of these that its findings contain, with one exception:
+    a run that had learned and whose loss climbed back far above chance reads NOT_LEARNING ('not learning any more')
+    ahead of the gradient failures from NO_GRADIENT to VANISHING, which its headline then adds."""
 
     DIVERGED = "diverged"
     UNSCALED_INPUTS = "unscaled_inputs"

@@ -29,6 +29,7 @@ from .reading_loss import (  # noqa: F401  (re-exported: the loss thresholds and
     DIVERGING_LOSS,
     MOVED_FRACTION,
     RISING_FACTOR,
+    UNLEARNED,
     UNSCALED_INPUT_RMS,
     above_chance,
     climb,
@@ -104,7 +105,28 @@ def diagnose(s: RunSummary) -> Reading:
     if not any(f.status in FAILURES for f in findings):
         findings.append(_healthy_or_waiting(s))
     findings.sort(key=lambda f: _ORDER[f.status])
-    return Reading(tuple(_with_the_second_cause(_with_the_loss(findings, s))))
+    return Reading(tuple(_with_the_second_cause(_with_the_loss(_lost_first(findings), s))))
+
+
+# gradient failures that a run which had learned can fall into when its steps grow too large: where the loss had come
+# down and has climbed back far above chance, that climb is the headline and these follow it
+_AFTER_LOST = frozenset({Status.NO_GRADIENT, Status.OUTPUT_SATURATED, Status.DEAD_LAYER, Status.EXPLODING,
+                         Status.VANISHING})
+
+
+def _lost_first(findings: list[Finding]) -> list[Finding]:
+    """A run that had learned and lost it heads its reading, before the gradient failure that came with the loss
+    (the one exception to the order of Status). CI at e6a5a5e: a playground run trained to 0.005 and then set to the
+    learning rate 10 read 'Vanishing: layer 1 gets 9.2e-4 of the output layer's gradient; and the network is not
+    learning any more ...' with the vanishing remedy (ReLU, He initialisation), although the raised learning rate
+    had saturated those tanh units; the remedy a learner needs is the lower learning rate."""
+    lost = next((f for f in findings if f.status == Status.NOT_LEARNING and f.words.startswith(UNLEARNED)), None)
+    head = findings[0]
+    if lost is None or head.status not in _AFTER_LOST:
+        return findings
+    words = f"{lost.words}; also {head.words}"
+    evidence = {**lost.evidence, "also": head.status.value}
+    return [dataclasses.replace(lost, words=words, evidence=evidence), *(f for f in findings if f is not lost)]
 
 
 def _with_the_second_cause(findings: list[Finding]) -> list[Finding]:
