@@ -9,17 +9,27 @@ import math
 
 import torch
 
-# a weight its optimiser writes has its values compared (a norm in float64) every VALUE_EVERY-th sampled step
+# a weight its optimiser writes has its values compared every VALUE_EVERY-th sampled step
 VALUE_EVERY = 10
+
+
+def _norms(weights: list, dtype) -> list[float]:
+    """The 2-norms of ``weights``, in one fused call and one copy to the host; NaN for all where the fused norm does
+    not take a weight's kind (so none is said to be kept: a NaN equals nothing)."""
+    try:
+        norms = torch._foreach_norm([w.detach() for w in weights], 2, dtype=dtype)
+        return torch.stack(norms).tolist() if len({n.device for n in norms}) == 1 else [float(n) for n in norms]
+    except (RuntimeError, TypeError, NotImplementedError):
+        return [math.nan] * len(weights)
 
 
 class _Weights:
     """Which weight gradients this step's backward wrote (not a leftover), their norms in one fused call, and the
     loss as the block gave it; and whether the trained weights change at all from one sampled step to the next."""
 
-    # by weighted module's name, each trained weight's record: its version counter and fingerprint (its norm, summed
-    # in float64; None: not taken yet) at the sampled step they were last read, the sampled step since which it has
-    # kept its value, and whether it had at the last read (_fingerprint_weights)
+    # by weighted module's name, each trained weight's record (_fingerprint_weights): its version counter, its norm in
+    # its own dtype and its norm summed in float64 (None: not taken) when its values were last read, the sampled step
+    # since which it has kept its value, and whether it had at the last read
     _prints: dict | None = None
     _fingerprints_taken = 0  # sampled steps whose forward began; every VALUE_EVERY-th reads the values of all
     # the sampled step since which every trained weight has kept its value, and () (None: one did not keep it, or is
@@ -32,12 +42,15 @@ class _Weights:
         """Whether each trained weight kept its value since the last sampled step, as its forward begins. A weight
         whose version counter did not move was written by nothing (no opt.step(), or an optimiser that does not hold
         it): kept, exactly, at the cost of reading an attribute. One that was written (an optimiser steps it in place)
-        has its norm taken in float64 and compared with the last one, bit for bit: an optimiser whose learning rate
-        is 0 writes the same values back. That costs one fused call and a copy to the host (about 0.6 ms CPU for the
-        8 x 256 x 256 MLP of bench/torch_monitor.py), so it is done every VALUE_EVERY-th sampled step, and at every
-        sampled step for a weight the last one found kept; between, a written weight counts as changed. W14: a loop
-        with no opt.step() held the loss at 2.3831605911254883 for 1,200 steps and read 'not learning ... raise the
-        learning rate'; with lr=0 it read 'starting'."""
+        has its values read every VALUE_EVERY-th sampled step, and at every sampled step while the last read found
+        it kept; between, a written weight counts as changed. A read takes the norms in the weights' own dtype, in
+        one fused call: a norm that differs means values that differ. Only the weights whose norm is the same have
+        their norm summed again in float64 and compared bit for bit (an optimiser whose learning rate is 0 writes the
+        same values back; an update too small for float32's sum of squares does not), so a training run pays the
+        cheap read alone: about 80 us CPU against 420 us for the float64 one on the 8 x 256 x 256 MLP of
+        bench/torch_monitor.py, once every VALUE_EVERY sampled steps. A weight seen for the first time is read in
+        full at once. W14: a loop with no opt.step() held the loss at 2.3831605911254883 for 1,200 steps and read
+        'not learning ... raise the learning rate'; with lr=0 it read 'starting'."""
         step = self.step_count + 1
         trained = [(name, w) for name, w in ((n, m._parameters["weight"]) for n, m in self._weighted)
                    if w is not None and w.requires_grad and not torch.nn.parameter.is_lazy(w)]
@@ -50,33 +63,39 @@ class _Weights:
         records, read = {}, []
         for name, w in trained:
             old = before.get(name)
-            if old is None:
-                records[name] = (w._version, None, step, False)
+            if old is None or (old[0] != w._version and (every or old[4])):
+                read.append((name, w, old))
             elif old[0] == w._version:  # nothing wrote it
-                records[name] = (old[0], old[1], old[2], True)
-            elif every or old[3]:
-                read.append((name, w))
+                records[name] = old if old[4] else (*old[:4], True)
             else:  # written, and not read on this step: counted as changed; its record waits for the next read
-                records[name] = (old[0], old[1], old[2], False)
+                records[name] = (*old[:4], False) if old[4] else old
         if read:
-            try:
-                norms = torch._foreach_norm([w.detach() for _, w in read], 2, dtype=torch.float64)
-                values = (torch.stack(norms).tolist() if len({n.device for n in norms}) == 1 else
-                          [float(n) for n in norms])
-            except (RuntimeError, TypeError, NotImplementedError):  # a weight kind the fused norm does not take:
-                values = [math.nan] * len(read)  # not read, so not said to be kept (a NaN equals nothing)
-            for (name, w), v in zip(read, values, strict=True):
-                old = before[name]
-                # a NaN never equals itself, and an inf is no value a weight keeps: neither counts as kept
-                same = math.isfinite(v) and old[1] == v
-                records[name] = (w._version, v, old[2] if same else step, same)
-        self._prints = {name: records[name] for name, _ in trained}
-        kept = {name: r[2] for name, r in self._prints.items() if r[3]}
+            self._read_values(read, records, step, every)
+        self._prints = {name: records[name] for name, _ in trained} if read else records
+        kept = {name: r[3] for name, r in self._prints.items() if r[4]}
         if len(kept) == len(self._prints):
             self._weights_still_since, self._still_weights = max(kept.values()), ()
         else:  # some kept theirs: since when, all of those together (None: none did)
             self._weights_still_since = max(kept.values()) if kept else None
             self._still_weights = tuple(name for name in self._prints if name in kept)
+
+    @staticmethod
+    def _read_values(read: list, records: dict, step: int, every: bool) -> None:
+        """The records of the weights in ``read`` ((name, weight, last record or None)), from their values: see
+        _fingerprint_weights. A NaN never equals itself, and an inf is no value a weight keeps: neither is kept."""
+        quick = _norms([w for _, w, _ in read], None)
+        exact = [i for i, ((_, _, old), q) in enumerate(zip(read, quick, strict=True))
+                 if old is None or (old[1] == q and (every or old[2] is None))]
+        full = dict(zip(exact, _norms([read[i][1] for i in exact], torch.float64), strict=True)) if exact else {}
+        for i, ((name, w, old), q) in enumerate(zip(read, quick, strict=True)):
+            if i in full:
+                v = full[i]
+                same = old is not None and math.isfinite(v) and old[2] == v
+                records[name] = (w._version, q, v, old[3] if same else step, same)
+            elif old[1] == q:  # read while kept, between the float64 reads: the same norm, still kept
+                records[name] = (w._version, q, old[2], old[3], True)
+            else:  # another norm: other values
+                records[name] = (w._version, q, None, step, False)
 
     def _checked_loss(self, loss):
         """s.loss as the reading can use it: one number. Anything else is set aside with a note saying what to set."""
