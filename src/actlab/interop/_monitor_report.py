@@ -61,6 +61,35 @@ def _dynamo_compiled() -> bool:
         return False
 
 
+def _weight_rows(seen: list) -> dict:
+    """The place whose row carries each weighted module's |dL/dW|: the first to act on that module's output (an
+    activation module, or a function on the output or a part of it), else the first place after the module. Any
+    other place after the same module (a function on a residual sum, a second call of a shared module, a second chunk
+    of a gate) shows no |dL/dW|: the one weight's gradient is not two layers'."""
+    owners: dict = {}
+    for layer, (_, weight_module, _, _), _ in seen:
+        if weight_module is None:
+            continue
+        first = owners.get(weight_module)
+        direct = not layer.functional or layer.acts_on != "other"
+        if first is None or (direct and first.functional and first.acts_on == "other"):
+            owners[weight_module] = layer
+    return owners
+
+
+def _one_layer(places: list[LayerSummary]) -> LayerSummary:
+    """The reading's hidden layer for one weighted module: its own row's place, with the units of every place after
+    the module counted in (a unit of a sigmoid on a residual sum is a unit of that layer; its weight is one), and the
+    gradient passed back to all their outputs, sqrt(sum of ||dL/da||^2)."""
+    first = places[0]
+    if len(places) == 1:
+        return first
+    signals = [p.signal_norm for p in places]
+    signal = None if None in signals else math.hypot(*signals)
+    return dataclasses.replace(first, width=sum(p.width for p in places), dead=sum(p.dead for p in places),
+                               saturated=sum(p.saturated for p in places), signal_norm=signal)
+
+
 class _Reporting:
     """Building the report and the reading from what the sampled steps kept."""
 
@@ -270,21 +299,28 @@ class _Reporting:
         if non_finite_since is not None and first_non_finite is not None and non_finite_since != first_non_finite:
             notes.append(f"finite again after that; the sampled steps hold a NaN or an inf again from step "
                          f"{non_finite_since['step']} on, first at {non_finite_since['place']}")
-        summaries = []
+        groups: dict[str, list[LayerSummary]] = {}  # the reading's hidden layers: one per weighted module
         left_out = []  # watched layers the reading's counts leave out, and why
         forward_stds = []  # (label, std) of each hidden activation, in forward order
+        owners = _weight_rows(seen)
         for layer, (_, weight_module, width, window), r in seen:
             w = weight_norm.get(weight_module, math.nan) if weight_module else math.nan
             is_frozen = weight_module in frozen
             is_missing = weight_module in not_computed
             param = (f"{weight_module}.weight" if weight_module else "weight") if weight_module is not None else ""
+            # a weight's gradient is on one row only (W14 finding 6: a sigmoid on a residual sum after fc3 carried
+            # fc3's |dL/dW| as if it were a layer of its own); another place after the same module points to that row
+            owner = owners.get(weight_module, layer)
+            shared = owner.name if owner is not layer and not is_frozen and not is_missing else ""
+            if shared:
+                w = math.nan
             ratio = grad_ratio(w, output_norm)
             window = r.get("window", window)  # the batches the dead count covers (fewer for a layer dead at once)
             # the activation applied to the output layer's result (a binary classifier's sigmoid): saturation there is
             # a confident prediction, and the hidden layers' reading does not weigh it
             at_output = after_output((layer, (None, weight_module)))
             words = self._layer_words(layer, r, width, window, param, is_frozen, w, ratio, output_norm, is_missing,
-                                      at_output, reference)
+                                      at_output, reference, shared)
             dead = r["dead"]
             # saturated units this batch include the dead ones (f' = 0): each unit is counted once, as dead
             sat = None if dead is None else max(int(r["saturated"]) - dead, 0)
@@ -292,19 +328,22 @@ class _Reporting:
                                f"F.{layer.record.name}" if layer.functional else type(layer.module).__name__,
                                width, r["act_grad"], grad_ratio(r["act_grad"], last_act), w, r["mean"],
                                r["std"], r["zero"], sat, dead, r["dormant"], window, bool(r["non_finite"]),
-                               words, ratio, param, is_frozen, low_gradient_word(layer.record))
+                               words, ratio, "" if shared else param, is_frozen, low_gradient_word(layer.record))
             rows.append(stats)
             # the reading weighs the weights that are trained and got a gradient on this step
             if weight_module is not None and not at_output:
                 forward_stds.append((layer.label, r["std"]))
             if not is_frozen and not is_missing and weight_module is not None:
-                summaries.append(LayerSummary(stats.activation, width, w, dead or 0,
-                                              (0 if at_output else sat or 0) + (dead or 0),
-                                              r["act_grad"], layer.label, f"'{param}'"))
+                groups.setdefault(weight_module, []).append(LayerSummary(
+                    stats.activation, width, weight_norm.get(weight_module, math.nan), dead or 0,
+                    (0 if at_output else sat or 0) + (dead or 0), r["act_grad"], layer.label, f"'{param}'"))
+                if not shared:  # the weight's own row leads its layer
+                    groups[weight_module].insert(0, groups[weight_module].pop())
             else:
                 left_out.append(f"{layer.label}, after the frozen '{param}'" if is_frozen else
                                 f"{layer.label}, after '{param}', which got no gradient" if is_missing else
                                 f"{layer.label}, after no weighted module")
+        summaries = [_one_layer(places) for places in groups.values()]
         judged = loss if judged is None else judged  # the mean of the latest sampled losses judges learning
         lowest = getattr(self, "_lowest_judged", None)
         spans = sorted({s.window for s in rows if s.dead is not None and s.width and s.dead == s.width})
@@ -403,9 +442,10 @@ class _Reporting:
     @staticmethod
     def _layer_words(layer: _Layer, r: dict, width: int, window: int, param: str, is_frozen: bool, w: float,
                      ratio: float, output_norm: float, is_missing: bool = False, at_output: bool = False,
-                     reference: str = "the output layer") -> str:
+                     reference: str = "the output layer", shared: str = "") -> str:
         """The place in words: the gradient of the weights before it (named as the parameter, 'fc1.weight', since
-        the gradient may reach the activation's output and stop there), then its units (named as the module)."""
+        the gradient may reach the activation's output and stop there), then its units (named as the module).
+        ``shared``: the row that carries that gradient, where it is another place's (_weight_rows)."""
         if r["non_finite"]:
             if not r.get("act_non_finite"):  # finite activations, a non-finite gradient (an inf loss's backward)
                 return (f"{layer.label}'s activations are finite, but the gradient reaching them holds a NaN or an "
@@ -417,8 +457,12 @@ class _Reporting:
             parts.append(f"'{param}' is frozen (requires_grad=False): it gets no gradient by design")
         elif is_missing:
             parts.append(f"no gradient was computed for '{param}' on this step (not computed, not zero)")
+        elif shared:
+            parts.append(f"the gradient of '{param}', the weight before it, is read on {shared}'s row, not here")
         elif param:
             parts.append(layer_reading(f"'{param}'", reference, ratio, 0, 0, width, w, output_norm))
+        if layer.functional and layer.acts_on == "other":  # what it acts on ('a sum (add) computed after ...')
+            parts.insert(0, "acts on " + layer.label.partition(" applied as a function to ")[2])
         dead, sat_all = int(r["dead"]), int(r["saturated"])
         units = layer_reading(layer.label, "the output layer", 1.0, dead, dead if at_output else max(sat_all, dead),
                               width, low_word=low_gradient_word(layer.record))
