@@ -13,6 +13,7 @@ from conftest import require_torch
 torch = require_torch()
 from torch import nn  # noqa: E402
 
+from actlab.interop import _monitor_step  # noqa: E402
 from actlab.interop import torch as monitor_module  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
 
@@ -30,7 +31,7 @@ def _run(monkeypatch, steps: int, step_seconds, sampled_extra: float, noise: flo
     """Steps of a tiny model under a fake clock: an unsampled step lasts step_seconds(i) x (1 + noise), a sampled
     one (1 + sampled_extra) times that. Returns the monitor and which steps were sampled."""
     clock = FakeClock()
-    monkeypatch.setattr(monitor_module.time, "perf_counter", clock)
+    monkeypatch.setattr(_monitor_step.time, "perf_counter", clock)
     rng = np.random.default_rng(seed)
     model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
     mon = Monitor(model, every="auto", budget=budget)

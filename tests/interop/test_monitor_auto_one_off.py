@@ -18,8 +18,7 @@ torch = require_torch()
 import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
-from actlab.interop import _torch_stats  # noqa: E402
-from actlab.interop import torch as monitor_module  # noqa: E402
+from actlab.interop import _monitor_step, _torch_stats  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
 
 
@@ -143,7 +142,7 @@ def _fake_clock_run(monkeypatch, first: float, later: float, odd: dict[int, floa
     """The F.gelu model under a fake clock: an unsampled step lasts 1 ms, the first sampled step `first` times that
     (the search), a later one `later` times (or odd[k] times for the k-th sampled step, counted from 0)."""
     now = [0.0]
-    monkeypatch.setattr(monitor_module.time, "perf_counter", lambda: now[0])
+    monkeypatch.setattr(_monitor_step.time, "perf_counter", lambda: now[0])
     model = Net()
     mon = Monitor(model, every="auto")
     x = torch.randn(8, 20)

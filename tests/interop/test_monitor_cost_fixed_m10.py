@@ -16,6 +16,7 @@ from conftest import require_torch
 torch = require_torch()
 from torch import nn  # noqa: E402
 
+from actlab.interop import _monitor_step  # noqa: E402
 from actlab.interop import torch as monitor_module  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
 
@@ -34,14 +35,14 @@ def _run(monkeypatch, every, extra: float, own: float, steps: int, clock: FakeCl
     """Steps under the fake clock; returns the monitor and the measured overhead (time with the monitor over the
     bare steps' time, minus 1) over the steps after the first 60 (calibration)."""
     clock = clock or FakeClock()
-    monkeypatch.setattr(monitor_module.time, "perf_counter", clock)
+    monkeypatch.setattr(_monitor_step.time, "perf_counter", clock)
 
     class Handle(monitor_module._StepHandle):  # made once per step, inside the monitor's own timed work
         def __init__(self) -> None:
             super().__init__()
             clock.now += own
 
-    monkeypatch.setattr(monitor_module, "_StepHandle", Handle)
+    monkeypatch.setattr(_monitor_step, "_StepHandle", Handle)
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(4, 16), nn.Tanh(), nn.Linear(16, 2))
     mon = Monitor(model, every=every)
@@ -122,7 +123,7 @@ def test_an_untimed_unsampled_step_reads_no_clock(monkeypatch):
     """The unsampled path of a fixed interval reads no clock and calibrates nothing (each step read perf_counter
     twice and called _calibrate)."""
     calls = []
-    monkeypatch.setattr(monitor_module.time, "perf_counter", lambda: calls.append(1) or 0.0)
+    monkeypatch.setattr(_monitor_step.time, "perf_counter", lambda: calls.append(1) or 0.0)
     model = nn.Sequential(nn.Linear(4, 16), nn.Tanh(), nn.Linear(16, 2))
     mon = Monitor(model, every=10**9)
     x = torch.randn(16, 4)

@@ -13,6 +13,7 @@ from conftest import require_torch
 torch = require_torch()
 from torch import nn  # noqa: E402
 
+from actlab.interop import _monitor_step  # noqa: E402
 from actlab.interop import torch as monitor_module  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
 
@@ -21,14 +22,14 @@ BASE = 126e-6
 
 def _run(monkeypatch, extra: float, own: float, steps: int = 400):
     now = [0.0]
-    monkeypatch.setattr(monitor_module.time, "perf_counter", lambda: now[0])
+    monkeypatch.setattr(_monitor_step.time, "perf_counter", lambda: now[0])
 
     class Handle(monitor_module._StepHandle):  # the monitor's own work on every step
         def __init__(self) -> None:
             super().__init__()
             now[0] += own
 
-    monkeypatch.setattr(monitor_module, "_StepHandle", Handle)
+    monkeypatch.setattr(_monitor_step, "_StepHandle", Handle)
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(4, 16), nn.Tanh(), nn.Linear(16, 2))
     mon = Monitor(model, every="auto")

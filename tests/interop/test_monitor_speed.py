@@ -14,7 +14,7 @@ from conftest import require_torch
 torch = require_torch()
 from torch import nn  # noqa: E402
 
-from actlab.interop import torch as monitor_module  # noqa: E402
+from actlab.interop import _monitor_step  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
 
 
@@ -84,7 +84,7 @@ def test_auto_counts_attaching_the_hooks_as_part_of_a_sampled_step(monkeypatch):
     a sampled step is 7% dearer, so auto, aiming at half a 3% budget, samples every ceil(7 / 1.5) = 5 steps. Timed
     from after the hooks were attached, the step looked free, and auto sampled every second step (3.5%)."""
     clock = FakeClock()
-    monkeypatch.setattr(monitor_module.time, "perf_counter", clock)
+    monkeypatch.setattr(_monitor_step.time, "perf_counter", clock)
     attach = Monitor._attach
 
     def slow_attach(self):

@@ -16,7 +16,7 @@ torch = require_torch()
 import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
-from actlab.interop import torch as monitor_module  # noqa: E402
+from actlab.interop import _monitor_step  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
 
 
@@ -157,7 +157,7 @@ def test_a_raising_step_is_not_timed_for_auto(monkeypatch):
     """every='auto' times unsampled steps as its base: a step that raised (after an hour-long hang, say) is no
     step's cost. On a fake clock the raising step lasts 1000 s; no base time or fixed cost holds it."""
     now = [0.0]
-    monkeypatch.setattr(monitor_module.time, "perf_counter", lambda: now[0])
+    monkeypatch.setattr(_monitor_step.time, "perf_counter", lambda: now[0])
     model = _model()
     mon = Monitor(model, every="auto")
     for i in range(40):

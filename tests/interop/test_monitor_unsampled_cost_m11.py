@@ -11,7 +11,7 @@ from conftest import require_torch
 torch = require_torch()
 from torch import nn  # noqa: E402
 
-from actlab.interop import torch as monitor_module  # noqa: E402
+from actlab.interop import _monitor_step  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
 
 
@@ -25,7 +25,7 @@ def test_an_unsampled_step_of_a_fixed_interval_reuses_its_context_and_reads_no_c
     with mon.step():  # step 1: sampled
         pass
     clock = []
-    monkeypatch.setattr(monitor_module.time, "perf_counter", lambda: clock.append(1) or 0.0)
+    monkeypatch.setattr(_monitor_step.time, "perf_counter", lambda: clock.append(1) or 0.0)
     contexts = set()
     for _ in range(1000):
         st = mon.step()
@@ -67,7 +67,7 @@ def test_the_auto_cost_note_says_what_its_clock_does_not_see(monkeypatch):
         now[0] += 2e-6  # every read of the clock: 2 us of the monitor's own time
         return now[0]
 
-    monkeypatch.setattr(monitor_module.time, "perf_counter", clock)
+    monkeypatch.setattr(_monitor_step.time, "perf_counter", clock)
     model = _model()
     mon = Monitor(model, every="auto")
     x = torch.randn(16, 4)

@@ -17,6 +17,7 @@ from torch import nn  # noqa: E402
 
 from actlab import activations  # noqa: E402
 from actlab.instruments import read  # noqa: E402
+from actlab.interop import _monitor_step  # noqa: E402
 from actlab.interop import torch as monitor_module  # noqa: E402
 from actlab.monitor_log import read_log  # noqa: E402
 from actlab.network import MLP, NetworkConfig  # noqa: E402
@@ -180,7 +181,7 @@ class FakeClock:
 def _auto(monkeypatch, sampled_extra, budget=0.03, steps=120, log=None):
     """A tiny model under a fake clock: an unsampled step lasts 10 ms, a sampled one (1 + sampled_extra) times that."""
     clock = FakeClock()
-    monkeypatch.setattr(monitor_module.time, "perf_counter", clock)
+    monkeypatch.setattr(_monitor_step.time, "perf_counter", clock)
     model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
     mon = Monitor(model, every="auto", budget=budget, log=log)
     x = torch.randn(4, 2)

@@ -47,6 +47,8 @@ LOSS_BATCHES = 10
 
 
 _WARMUP_STEPS = 2  # untimed: first calls allocate and pick kernels
+# every="auto" compares a sampled step with the median of the unsampled steps just before it, this many
+_BASE_STEPS = 8
 
 
 _CALIBRATION_PAIRS = 4  # then unsampled and sampled steps alternate, so a slow patch of the machine hits both

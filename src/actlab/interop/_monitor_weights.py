@@ -45,12 +45,12 @@ class _Weights:
         has its values read every VALUE_EVERY-th sampled step, and at every sampled step while the last read found
         it kept; between, a written weight counts as changed. A read takes the norms in the weights' own dtype, in
         one fused call: a norm that differs means values that differ. Only the weights whose norm is the same have
-        their norm summed again in float64 and compared bit for bit (an optimiser whose learning rate is 0 writes the
-        same values back; an update too small for float32's sum of squares does not), so a training run pays the
-        cheap read alone: about 80 us CPU against 420 us for the float64 one on the 8 x 256 x 256 MLP of
-        bench/torch_monitor.py, once every VALUE_EVERY sampled steps. A weight seen for the first time is read in
-        full at once. W14: a loop with no opt.step() held the loss at 2.3831605911254883 for 1,200 steps and read
-        'not learning ... raise the learning rate'; with lr=0 it read 'starting'."""
+        their norm summed again in float64 and compared bit for bit: an optimiser whose learning rate is 0 writes the
+        same values back, and an update too small to move a float32 norm still moves the float64 sum. A training run
+        pays the cheap read alone: about 80 us CPU against 420 us for the float64 sum on the 8 x 256 x 256 MLP of
+        bench/torch_monitor.py, once every VALUE_EVERY sampled steps. A weight seen for the first time has its values
+        read from the next of those steps on. W14: a loop with no opt.step() held the loss at 2.3831605911254883 for
+        1,200 steps and read 'not learning ... raise the learning rate'; with lr=0 it read 'starting'."""
         step = self.step_count + 1
         trained = [(name, w) for name, w in ((n, m._parameters["weight"]) for n, m in self._weighted)
                    if w is not None and w.requires_grad and not torch.nn.parameter.is_lazy(w)]
@@ -63,7 +63,10 @@ class _Weights:
         records, read = {}, []
         for name, w in trained:
             old = before.get(name)
-            if old is None or (old[0] != w._version and (every or old[4])):
+            if old is None:  # first seen: read from the next VALUE_EVERY-th sampled step on (the first sampled
+                # step brings its numbers to the host once, and this would be another transfer)
+                records[name] = (w._version, None, None, step, False)
+            elif old[0] != w._version and (every or old[4]):
                 read.append((name, w, old))
             elif old[0] == w._version:  # nothing wrote it
                 records[name] = old if old[4] else (*old[:4], True)
@@ -81,16 +84,16 @@ class _Weights:
 
     @staticmethod
     def _read_values(read: list, records: dict, step: int, every: bool) -> None:
-        """The records of the weights in ``read`` ((name, weight, last record or None)), from their values: see
+        """The records of the weights in ``read`` ((name, weight, last record)), from their values: see
         _fingerprint_weights. A NaN never equals itself, and an inf is no value a weight keeps: neither is kept."""
         quick = _norms([w for _, w, _ in read], None)
         exact = [i for i, ((_, _, old), q) in enumerate(zip(read, quick, strict=True))
-                 if old is None or (old[1] == q and (every or old[2] is None))]
+                 if old[1] is None or (old[1] == q and (every or old[2] is None))]
         full = dict(zip(exact, _norms([read[i][1] for i in exact], torch.float64), strict=True)) if exact else {}
         for i, ((name, w, old), q) in enumerate(zip(read, quick, strict=True)):
             if i in full:
                 v = full[i]
-                same = old is not None and math.isfinite(v) and old[2] == v
+                same = math.isfinite(v) and old[2] == v
                 records[name] = (w._version, q, v, old[3] if same else step, same)
             elif old[1] == q:  # read while kept, between the float64 reads: the same norm, still kept
                 records[name] = (w._version, q, old[2], old[3], True)

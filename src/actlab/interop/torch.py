@@ -44,7 +44,6 @@ import math
 import os
 import secrets
 import sys
-import time
 import weakref
 from collections import deque
 from pathlib import Path
@@ -54,8 +53,9 @@ import torch
 from torch import nn
 
 from ..monitor_log import LOG_FORMAT, read_log
-from . import _monitor_compile, _torch_stats
+from . import _torch_stats
 from ._monitor_base import (  # noqa: F401  (some re-exported: tests import them from here)
+    _BASE_STEPS,
     _CALIBRATION_PAIRS,
     _MIN_AUTO_EVERY,
     _WARMUP_STEPS,
@@ -72,7 +72,7 @@ from ._monitor_base import (  # noqa: F401  (some re-exported: tests import them
     _what,
 )
 from ._monitor_collect import _Collecting
-from ._monitor_compile import _compile_started, _CompileWatch, _watch_compiles
+from ._monitor_compile import _CompileWatch
 from ._monitor_cost import _Costing
 from ._monitor_hooks import _Hooks
 from ._monitor_measure import _Measures
@@ -85,6 +85,7 @@ from ._monitor_places import (  # noqa: F401  (some re-exported: tests import th
     derivative,
 )
 from ._monitor_report import _Reporting
+from ._monitor_step import _Step, _Stepping
 from ._monitor_weights import _Weights
 from ._monitor_words import (  # noqa: F401  (some re-exported: tests import them from here)
     LayerStats,
@@ -104,26 +105,7 @@ __all__ = ["LayerStats", "Monitor", "MonitorReport", "RecipeModule", "TorchSourc
 
 
 
-_BASE_STEPS = 8  # every="auto" compares a sampled step with the median of the unsampled steps just before it, this many
-
-
-class _Step:
-    """What ``mon.step()`` returns: a context whose unsampled path is two method calls and a counter (a generator-based
-    context manager cost about 4 us a step on its own, W12 saw 15-30 us a step on a 126 us model)."""
-
-    __slots__ = ("mon", "handle", "sample", "timed", "w0", "t0", "outside", "first", "places", "hooks", "promoted")
-
-    def __init__(self, mon: Monitor) -> None:
-        self.mon = mon
-
-    def __enter__(self) -> _StepHandle:
-        return self.mon._enter(self)
-
-    def __exit__(self, kind, exc, traceback) -> None:
-        self.mon._exit(self, exc)
-
-
-class Monitor(_Hooks, _Measures, _Weights, _Collecting, _Reporting, _Costing, _CompileWatch):
+class Monitor(_Stepping, _Hooks, _Measures, _Weights, _Collecting, _Reporting, _Costing, _CompileWatch):
     """Watches a PyTorch model's activations and gradients while it trains, and says in words how they are doing.
 
         mon = Monitor(model, every="auto", budget=0.03, log="runs/exp1.jsonl", chance_loss=math.log(10))
@@ -355,131 +337,3 @@ class Monitor(_Hooks, _Measures, _Weights, _Collecting, _Reporting, _Costing, _C
     def _header(self) -> str:
         return json.dumps({"format": LOG_FORMAT, "layers": [l.name for l in self._layers],
                            "activations": [l.record.name for l in self._layers], "run": self._run_id}) + "\n"
-
-    # -- what the monitor cannot see ---------------------------------------------------------
-
-    # -- stepping ----------------------------------------------------------------------------
-
-    def _should_sample(self) -> bool:
-        s = self.step_count
-        if self._auto and self.every is None:  # calibrating: warm-up, then unsampled and sampled in turn
-            # a compiled model's first step is sampled: Dynamo compiles the forward as it first runs, and code
-            # compiled with no hook attached never calls one later (it does not guard on module hooks), so an
-            # unsampled first step left every sampled step after it blind (0 layers read, M10)
-            return (s == 0 and self._compiled) or (s >= _WARMUP_STEPS and (s - _WARMUP_STEPS) % 2 == 1)
-        if self._auto:  # counted from the last sample, so a new interval never puts two samples side by side
-            return s - self._last_sample >= self.every
-        return s % self.every == 0
-
-    def step(self) -> _Step:
-        """One training step: forward, loss and backward go inside; the optimiser step may go after."""
-        st = self._step_context  # one per monitor, reused: steps do not nest (a second one open raises in _enter)
-        if self._auto:  # the monitor's own time on this step starts here (_enter)
-            st.w0 = time.perf_counter()
-        return st
-
-    def _timed(self) -> bool:
-        """Whether this unsampled step is timed for every="auto": while calibrating, every step after the warm-up;
-        after, on a CPU, only the unsampled steps a sampled step is compared with (the last _BASE_STEPS before it);
-        an untimed step costs the monitor a counter's update and little else."""
-        if not self._auto or self.step_count < _WARMUP_STEPS:
-            return False
-        if self.every is None:
-            return True
-        return self._recalibrate and self._last_sample + self.every - self.step_count <= _BASE_STEPS
-
-    def _enter(self, st: _Step) -> _StepHandle:
-        if self._open_step is not None:
-            raise RuntimeError("mon.step() is already open: steps do not nest. Open one `with mon.step()` per "
-                               "training step, with the forward, the loss and loss.backward() inside it")
-        self._open_step = st
-        # the first step, or torch.compiler.reset() emptied Dynamo's callbacks (_monitor_compile rebinds its list)
-        if _compile_started not in _monitor_compile._START_CALLBACKS:
-            _watch_compiles()
-        st.handle = handle = _StepHandle()
-        if not self._auto and self.step_count % self.every:  # a fixed interval's unsampled step: nothing else to do
-            st.sample = st.timed = False
-            return handle
-        st.sample = sample = self._should_sample()
-        if not sample:
-            st.timed = self._timed()
-            if st.timed:
-                self._sync()
-                st.t0 = t0 = time.perf_counter()
-                st.outside = t0 - st.w0  # the monitor's own time in this step, before the block
-            return handle
-        st.timed = True
-        st.promoted = False
-        self._last_sample = self.step_count
-        # a one-off step: the first sampled step (the search for activation functions, first allocations) or one that
-        # finds a new place; its time says nothing about what the sampled steps after it cost
-        st.first = self.sampled_steps == 0
-        st.places = len(self._layers)
-        self._sync()
-        st.t0 = time.perf_counter()  # before the hooks are attached: attaching them is part of a sampled step's cost
-        st.hooks = self._attach()
-        return handle
-
-    def _exit(self, st: _Step, exc: BaseException | None) -> None:
-        if exc is None and not st.sample and not st.timed and self._mode is None:  # an untimed unsampled step
-            self._open_step = None
-            box = self._steps_box
-            box[1] = None
-            self.step_count = box[0] = self.step_count + 1
-            return
-        t1 = time.perf_counter() if st.timed else 0.0
-        # kept for the end line: a run that stops here ends its log saying so; a later step that ends normally clears
-        # it (the script caught the exception and went on)
-        if exc is None:
-            self._steps_box[1] = None
-        elif _ends_a_run(exc):
-            self._steps_box[1] = _exception_words(exc)
-        self._open_step = None
-        kept = False
-        if st.sample:
-            for table, key in st.hooks:
-                table.pop(key, None)
-            self._leave_mode()
-            if exc is None and not st.promoted:
-                self._collect(st.handle)
-            else:
-                kept = self._finish_odd_step(st, exc)
-        elif self._mode is not None:
-            self._leave_mode()
-        if exc is not None:  # the script may catch it and go on: the report says which step raised, and what
-            # the monitor kept of it; its time is no step's cost
-            if _ends_a_run(exc):
-                self._note_step_error(exc, "kept" if kept else "dropped" if st.sample else "unsampled")
-            st.timed = False
-        if st.timed:
-            self._sync()
-            t2 = time.perf_counter()
-            self._calibrate(st.sample, t2 - st.t0, one_off=st.sample and (st.first or len(self._layers) != st.places),
-                            own=None if st.sample else st.outside + time.perf_counter() - t1)
-        self.step_count += 1
-        self._steps_box[0] = self.step_count
-
-    def _finish_odd_step(self, st: _Step, exc: BaseException | None) -> bool:
-        """The end of a sampled step that raised, or of one made sampled by a compile begun inside it: kept (read as
-        any sampled step) when it is whole: the hooks saw its forward begin, and, if it raised, its backward had
-        ended (the weights' gradients were read). Otherwise what it had measured is dropped, and the dead history,
-        the counts and the readings leave it out. Never raises while the script's exception is on its way."""
-        if self._forwards > 0 and (exc is None or self._weight_norms is not None):
-            if st.promoted and not self._noted_promoted:
-                self._noted_promoted = True
-                self.notes.append(f"torch.compile compiled code on step {self.step_count + 1}, which was not to be "
-                                  "sampled: the monitor sampled it, so that the code compiled then calls its hooks "
-                                  "on later sampled steps (code compiled with no hook attached never calls one)")
-            if exc is None:
-                self._collect(st.handle)
-                return True
-            try:
-                self._collect(st.handle)
-                return True
-            except Exception:  # noqa: BLE001  (the script's exception, not the monitor's, is what it should see)
-                pass
-        for layer in self._layers:
-            layer.dsum = layer.nz = layer.asum = layer.ssum = layer.sumsq = layer.grad_sq = layer.dist = None
-            layer.sumsq_host = layer.grad_sq_host = layer.kept = None
-        self._weight_norms = self._leftover = self._grad_marks = None
-        return False
