@@ -206,3 +206,30 @@ def test_plain_models_read_as_before_one_row_per_weight_with_autograd_s_norm(mak
         assert l.weight_grad_norm == pytest.approx(norms[l.weights[: -len(".weight")]], rel=1e-9)
         assert "acts on" not in l.words
     assert len(_shown(report)) == len(names)
+
+
+def test_a_function_on_the_output_scaled_by_a_number_or_on_a_custom_module_s_output_keeps_its_name():
+    """A number times the output (or a custom module's x @ W.T + b, its weight used through a transpose) is still
+    that module's output: the place keeps the module's name and its weight's gradient."""
+
+    class Own(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.weight, self.bias = nn.Parameter(torch.randn(8, 6) * 0.3), nn.Parameter(torch.zeros(8))
+
+        def forward(self, x):
+            return x @ self.weight.T + self.bias
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b, self.out = Own(), nn.Linear(8, 8), nn.Linear(8, 2)
+
+        def forward(self, x):
+            return self.out(torch.tanh(0.5 * self.b(F.gelu(self.a(x)))))
+
+    model = _built(Net)
+    report, norms = _step(model, torch.randn(10, 6, dtype=torch.float64))
+    assert [(l.name, l.weights) for l in report.layers] == [("a:gelu", "a.weight"), ("b:tanh", "b.weight")]
+    for l in report.layers:
+        assert l.weight_grad_norm == pytest.approx(norms[l.weights[: -len(".weight")]], rel=1e-9)

@@ -375,7 +375,9 @@ class _FunctionWatch(TorchFunctionMode):
     def _what(self, z: torch.Tensor) -> tuple[str, str, str]:
         """What z is: ("output" | "part", "", "") for the last weighted module's output or a part of it, else
         ("other", the value in words, the function that made it, where known)."""
-        seen = self._outputs.get(id(z)) if self._owner == self.monitor._last_weighted else None
+        if self._owner != self.monitor._last_weighted:  # no torch call of that module's forward was seen (a C++
+            return "output", "", ""  # extension): nothing is known, and the place keeps its name
+        seen = self._outputs.get(id(z))
         if seen is not None and seen[0] is z:
             if seen[1] == z._version:
                 return seen[2], seen[3], ""
