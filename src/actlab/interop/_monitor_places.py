@@ -393,6 +393,8 @@ class _FunctionWatch(TorchFunctionMode):
     def _describe(self, layer: _Layer, acts_on: str, words: str, op: str) -> None:
         """The place's name and label say what the function acts on (hooks' _functional_call named it after the
         weighted module that ran last: 'fc3:sigmoid', 'sigmoid applied as a function to the output of ...')."""
+        if (layer.acts_on, layer.acts_on_words) == (acts_on, words):  # as on the last sampled step (or, on the
+            return  # first, the weighted module's output, as hooks named it)
         layer.acts_on, layer.acts_on_words = acts_on, words
         after = self.monitor._last_weighted
         where = _label(after, self.monitor._kinds.get(after, ""))
