@@ -1,34 +1,38 @@
 """The loss against chance: the thresholds the readings judge a loss by, and the findings of a run that blows up.
 
 A run blows up in one of two ways: a NaN or an inf ("diverged"), or a finite loss far above chance and still rising
-(DIVERGING_LOSS, "diverging"). The recent sampled losses tell how it came to that, and the words say it: a loss that
+(DIVERGING_LOSS, "diverging"). The recent losses tell how it came to that, and the words say it: a loss that
 climbed before it became NaN (steps too large: the learning rate), or one that went to NaN straight from an ordinary
 value (look at the data and the loss first), or a finite loss whose gradient is NaN (an operation with an infinite
 slope). A run that had learned and whose loss then climbs far above chance is no longer "healthy" or "starting"
-(unlearned). Where the steps are sampled, a step is named only if it was sampled: what happened between two samples is
-said as the two sampled steps around it, never as a step nobody saw."""
+(unlearned). The words say which steps the losses were taken at (RunSummary.loss_steps): a monitor's sampled steps,
+where a step is named only if it was sampled and what happened between two samples is said as the two sampled steps
+around it, never as a step nobody saw; or the engine's, which sees every update: each update's batch loss before a
+NaN, else the whole training set's loss at each frame (every epoch for `actlab train`)."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 
-from .reading_record import Finding, RunSummary, Status, percent_below, sci
+from .reading_record import Finding, LossSteps, RunSummary, Status, percent_below, sci
 
 MOVED_FRACTION = 0.1  # learning means the loss is at least 10% below chance; "above chance" means 10% above it
 UNSCALED_INPUT_RMS = 100.0  # inputs whose root mean square is above this saturate or blow up the first layer
 # A run begins near chance. A loss above DIVERGING_LOSS x chance that is still rising is blowing up: W12's tanh MLP
 # under SGD at lr 0.3 went 10.9, 6.7, 8.7, 19, 30, 734, 1.3e4 (chance 10.2) and on to 7e13 by step 16; a ReLU
 # classifier at lr 50 went 1.6, 36, 2.1e4, 1e9 (chance 1.61). Healthy runs that wobble stay within a few times chance.
-# Rising: the latest of the recent sampled losses is above the first of them; a loss that stayed above the limit
-# over all of them counts too (a run blown up to a plateau). Where no losses are kept (actlab's engine reads one loss
-# a frame), a loss this far above chance after at least one update has risen, unless the inputs are unscaled (such a
-# run begins far above chance). Without a chance loss, a latest loss DIVERGING_LOSS times the smallest recent one,
-# and above the first, is the same evidence.
+# Still rising: the latest of the recent losses is above the first of them; a loss that stayed above the limit over all
+# of them counts too (a run blown up to a plateau). Where no losses are kept (a backend that keeps none, or the
+# engine's first frame), a loss this far above chance after at least one update has risen, unless the inputs are
+# unscaled (such a run begins far above chance). Without a chance loss, a latest loss DIVERGING_LOSS times the
+# smallest recent one, and above the first, is the same evidence.
 DIVERGING_LOSS = 1e3
-# A loss above chance whose latest recent value is more than this many times the first of them is climbing: a starting
-# run says so and names the learning rate before the loss reaches DIVERGING_LOSS, and a NaN after it is said as the end
-# of that climb
+# Recent losses whose later half's median, and latest loss, are more than this many times the earlier half's median
+# are climbing (rising()): a starting run above chance says so and names the learning rate before the loss reaches
+# DIVERGING_LOSS, and a NaN after it is said as the end of that climb. A steady climb by a factor of 4 or more over
+# the window reads rising for any window of 2 to 10 losses (about RISING_FACTOR ** 2: the halves' medians lie about
+# half the window apart)
 RISING_FACTOR = 2.0
 
 
@@ -45,55 +49,45 @@ def norms(s: RunSummary) -> list[float]:
     return [l.grad_norm for l in s.layers] + [s.output_grad_norm]
 
 
-@dataclass(frozen=True)
-class Climb:
-    """What the recent finite sampled losses show: a rise from ``first`` to ``last`` ("rose"), or a loss that stayed
-    above DIVERGING_LOSS x chance over all of them ("stayed"); steps are None where the summary does not give them."""
-
-    kind: str
-    first: float
-    last: float
-    count: int
-    first_step: int | None
-    last_step: int | None
-
-    def over(self) -> str:
-        """The sampled steps the losses span, or, where their steps are not known, how many losses they are."""
-        if self.first_step is not None and self.last_step is not None:
-            return f" between sampled steps {self.first_step:,} and {self.last_step:,}"
-        return f" over the last {self.count} sampled losses"
-
-
 def recent(s: RunSummary) -> list[tuple[int | None, float]]:
-    """The recent finite sampled losses, oldest first, each with its sampled step where the summary gives it."""
+    """The recent finite losses, oldest first, each with its step where the summary gives it."""
     losses = s.recent_losses or ()
     steps = s.recent_loss_steps if s.recent_loss_steps is not None and len(s.recent_loss_steps) == len(losses) \
         else (None,) * len(losses)
     return [(t, v) for t, v in zip(steps, losses, strict=True) if math.isfinite(v)]
 
 
-def climb(s: RunSummary) -> Climb | None:
-    """A climb the recent losses show: above chance and over RISING_FACTOR times the first of them, or past
-    DIVERGING_LOSS x chance and above the first (without a chance loss: DIVERGING_LOSS times the smallest of them);
-    or a loss that stayed past DIVERGING_LOSS x chance throughout. None for a flat, falling or short history."""
-    pairs = recent(s)
-    if len(pairs) < 2:
-        return None
-    (t0, first), (t1, last) = pairs[0], pairs[-1]
-    values = [v for _, v in pairs]
-    chance = chance_of(s)
-    if chance is not None:
-        far = last > DIVERGING_LOSS * chance
-        rose = last > first and above_chance(last, chance) and (last > RISING_FACTOR * first or far)
-        stayed = min(values) > DIVERGING_LOSS * chance
-    else:
-        rose, stayed = last > first and last > DIVERGING_LOSS * min(values), False
-    kind = "rose" if rose else "stayed" if stayed else None
-    return Climb(kind, first, last, len(pairs), t0, t1) if kind else None
+# what one of the recent losses is called, by the steps they were taken at (RunSummary.loss_steps)
+_LOSS_NOUN = {LossSteps.SAMPLED: "sampled loss", LossSteps.EVERY: "batch loss", LossSteps.FRAMES: "training loss"}
 
 
-def _at(t: int | None) -> str:
-    return f" at sampled step {t:,}" if t is not None else ""
+def step_name(s: RunSummary) -> str:
+    """How the words name a step of the summary: "sampled step" where the steps between two were not seen."""
+    return "sampled step" if s.loss_steps == LossSteps.SAMPLED else "step"
+
+
+def loss_noun(s: RunSummary, n: int = 1) -> str:
+    """What n of the recent losses are called: "sampled losses", "batch losses" (one an update), "training losses"
+    (the whole training set's, one a frame)."""
+    noun = _LOSS_NOUN[s.loss_steps]
+    return noun if n == 1 else noun + "es"
+
+
+def span(s: RunSummary, pairs: list[tuple[int | None, float]]) -> str:
+    """The steps that the losses ``pairs`` (two or more, oldest first) span, and what they are where they are not
+    samples: " between sampled steps 1 and 15", " between steps 1 and 10 (each update's batch loss)", " between steps
+    25 and 250 (the whole training set's loss, every 25 updates)". Where their steps are not known: how many."""
+    (t0, _), (t1, _) = pairs[0], pairs[-1]
+    if t0 is None or t1 is None:
+        return f" over the last {len(pairs)} {loss_noun(s, len(pairs))}"
+    if s.loss_steps == LossSteps.SAMPLED:
+        return f" between sampled steps {t0:,} and {t1:,}"
+    if s.loss_steps == LossSteps.EVERY:
+        return f" between steps {t0:,} and {t1:,} (each update's batch loss)"
+    gaps = {b - a for (a, _), (b, _) in zip(pairs, pairs[1:], strict=False)}
+    every = ("every update" if gaps == {1} else f"every {min(gaps):,} updates" if len(gaps) == 1 else
+             f"taken {len(pairs)} times")
+    return f" between steps {t0:,} and {t1:,} (the whole training set's loss, {every})"
 
 
 def _median(values: list[float]) -> float:
@@ -101,8 +95,65 @@ def _median(values: list[float]) -> float:
     return ordered[n // 2] if n % 2 else (ordered[n // 2 - 1] + ordered[n // 2]) / 2
 
 
+def _halves(values: list[float]) -> tuple[float, float]:
+    """The medians of the earlier and the later half of the losses (the later half takes the middle one)."""
+    half = len(values) // 2
+    return _median(values[:half]), _median(values[half:])
+
+
+def rising(values: list[float]) -> bool:
+    """Whether losses (two or more, oldest first) climbed: the later half's median and the latest loss both over
+    RISING_FACTOR times the earlier half's median. Not the first loss against the last: one noisy batch at either end
+    of a flat window read as a climb of the whole (a low first batch, a high last one)."""
+    if len(values) < 2:
+        return False
+    before, after = _halves(values)
+    return after > RISING_FACTOR * before and values[-1] > RISING_FACTOR * before
+
+
+@dataclass(frozen=True)
+class Climb:
+    """What the recent finite losses show: a rise from ``first`` (the lowest of the earlier half) to ``last`` (the
+    latest) ("rose"), or a loss that stayed above DIVERGING_LOSS x chance over all of them, from the first to the last
+    ("stayed"); ``span`` says the steps they were taken at (span())."""
+
+    kind: str
+    first: float
+    last: float
+    count: int
+    span: str
+
+    def over(self) -> str:
+        return self.span
+
+
+def climb(s: RunSummary) -> Climb | None:
+    """A climb the recent losses show: rising() and above chance (without a chance loss: the latest DIVERGING_LOSS
+    times the earlier half's median); or a loss that stayed past DIVERGING_LOSS x chance throughout. None for a flat,
+    falling or short history."""
+    pairs = recent(s)
+    if len(pairs) < 2:
+        return None
+    values = [v for _, v in pairs]
+    before = _halves(values)[0]
+    chance = chance_of(s)
+    if chance is not None:
+        rose = rising(values) and above_chance(values[-1], chance)
+        stayed = min(values) > DIVERGING_LOSS * chance
+    else:
+        rose, stayed = rising(values) and values[-1] > DIVERGING_LOSS * before, False
+    if not rose and not stayed:
+        return None
+    first = min(values[:max(1, len(values) // 2)]) if rose else values[0]
+    return Climb("rose" if rose else "stayed", first, values[-1], len(pairs), span(s, pairs))
+
+
+def _at(s: RunSummary, t: int | None) -> str:
+    return f" at {step_name(s)} {t:,}" if t is not None else ""
+
+
 def trend(s: RunSummary) -> str | None:
-    """What the recent finite sampled losses show as a whole, in words true of any window of them. Its level is the
+    """What the recent finite losses show as a whole, in words true of any window of them. Its level is the
     median of each half (the later half takes the middle loss): rising where the later half's is over RISING_FACTOR
     times the earlier's and the latest loss is the highest; falling back where the later half's is below the
     earlier's by more than RISING_FACTOR and the latest is below the highest by as much; else staying around the
@@ -115,18 +166,16 @@ def trend(s: RunSummary) -> str | None:
     values = [v for _, v in pairs]
     lo, hi, last = min(values), max(values), values[-1]
     t_lo, t_hi = pairs[values.index(lo)][0], pairs[values.index(hi)][0]
-    (t0, _), (t1, _) = pairs[0], pairs[-1]
-    over = (f" between sampled steps {t0:,} and {t1:,}" if t0 is not None and t1 is not None else
-            f" over the last {len(pairs)} sampled losses")
-    half = len(values) // 2
-    before, after = _median(values[:half]), _median(values[half:])
+    over = span(s, pairs)
+    before, after = _halves(values)
+    last_n = f"the last {len(pairs)} {loss_noun(s, len(pairs))}"
     if last == hi and after > RISING_FACTOR * before:
         if values.index(lo) == 0:
             return f"it rose from {lo:.3g}{over}"
-        where = _at(t_lo) or f", the lowest of the last {len(pairs)} sampled losses,"
+        where = _at(s, t_lo) or f", the lowest of {last_n},"
         return f"it rose from {lo:.3g}{where} to it"
     if before > RISING_FACTOR * after and last < hi / RISING_FACTOR:
-        where = _at(t_hi) or f", the highest of the last {len(pairs)} sampled losses,"
+        where = _at(s, t_hi) or f", the highest of {last_n},"
         return f"it peaked at {hi:.3g}{where} and fell back to {last:.3g}"
     return (f"it has stayed around {_median(values):.3g}{over}, no lower than {lo:.3g} and no higher than "
             f"{hi:.3g}")
@@ -134,8 +183,8 @@ def trend(s: RunSummary) -> str | None:
 
 def sampled(s: RunSummary) -> bool:
     """Whether the summary's steps are sampled (a monitor, which keeps its recent sampled losses): a step between two
-    samples was not seen. actlab's engine keeps none and looks at every update."""
-    return s.recent_losses is not None
+    samples was not seen. actlab's engine looks at every update (loss_steps EVERY or FRAMES)."""
+    return s.loss_steps == LossSteps.SAMPLED and s.recent_losses is not None
 
 
 def _when(s: RunSummary) -> tuple[str, str]:
@@ -156,7 +205,7 @@ def _times(v: float, chance: float | None) -> str:
 
 
 def _story(s: RunSummary, c: Climb | None, bad_loss: bool) -> str:
-    """What the recent sampled losses say about how the run came to its NaN: a climb, or none."""
+    """What the recent losses say about how the run came to its NaN: a climb, or none."""
     chance = chance_of(s)
     if c is not None and c.kind == "rose":
         return f"; the loss grew first, from {c.first:.3g} to {c.last:.3g}{_times(c.last, chance)}{c.over()}"
@@ -169,19 +218,20 @@ def _story(s: RunSummary, c: Climb | None, bad_loss: bool) -> str:
     last = pairs[-1][1]
     against = f" (chance {chance:.3g})" if chance is not None else ""
     if len(pairs) == 1:
-        return f"; the last finite sampled loss was {last:.3g}{against}"
-    went = f"the last {len(pairs)} finite sampled losses went from {pairs[0][1]:.3g} to {last:.3g}{against}"
+        return f"; the last finite {loss_noun(s)} was {last:.3g}{against}"
+    went = (f"the last {len(pairs)} finite {loss_noun(s, len(pairs))} went from {pairs[0][1]:.3g} to "
+            f"{last:.3g}{against}")
     return f"; it did not climb first: {went}" if _ordinary(s) else f"; {went}"
 
 
 def _ordinary(s: RunSummary) -> bool:
-    """Whether the recent losses before a NaN stayed ordinary: two or more, the last no more than RISING_FACTOR times
-    the first and not above chance. Such a NaN came straight from an ordinary loss, not at the end of a rise."""
+    """Whether the recent losses before a NaN stayed ordinary: two or more, not rising() and the last not above
+    chance. Such a NaN came straight from an ordinary loss, not at the end of a rise."""
     pairs, chance = recent(s), chance_of(s)
     if len(pairs) < 2:
         return False
-    first, last = pairs[0][1], pairs[-1][1]
-    return last <= RISING_FACTOR * first and (chance is None or not above_chance(last, chance))
+    values = [v for _, v in pairs]
+    return not rising(values) and (chance is None or not above_chance(values[-1], chance))
 
 
 _DIVERGING_REMEDY = ("Lower the learning rate (a tenth is a good first try) or clip the gradients' norm; check the "
@@ -286,9 +336,9 @@ UNLEARNED = "not learning any more"
 
 
 def unlearned(s: RunSummary) -> Finding | None:
-    """A run that had learned and lost it: the last two recent sampled losses over RISING_FACTOR times chance (one
+    """A run that had learned and lost it: the last two recent losses over RISING_FACTOR times chance (one
     batch's spike is not enough), after the run was below chance by the reading's own measure: two or more of the
-    recent sampled losses MOVED_FRACTION below chance (one low batch at the start is not learning), or a judged loss
+    recent losses MOVED_FRACTION below chance (one low batch at the start is not learning), or a judged loss
     (a mean over batches) that was, kept by the backend. It read "healthy" while the mean of the recent losses stayed
     below chance, then "starting" (/tmp/r7/repro6.py: 0.024 for 560 steps, then lr 40: 127-360, 'starting ... whether
     it learns shows over the first 1,000 updates')."""
@@ -300,16 +350,18 @@ def unlearned(s: RunSummary) -> Finding | None:
     lows = [(t, v) for t, v in pairs if v < learned]
     judged = s.lowest_judged_loss
     if judged is not None and math.isfinite(judged) and judged < learned:
-        at = f" at sampled step {s.lowest_judged_step:,}" if s.lowest_judged_step is not None else ""
-        was = f"the mean loss had come down to {judged:.3g}{at}, {percent_below(judged, chance)} below chance"
+        # a monitor judges the mean of its recent sampled losses; the engine, each frame's training loss
+        what = "the mean loss" if s.loss_steps == LossSteps.SAMPLED else "the training loss"
+        was = (f"{what} had come down to {judged:.3g}{_at(s, s.lowest_judged_step)}, "
+               f"{percent_below(judged, chance)} below chance")
     elif len(lows) >= 2:
         t_low, low = min(lows, key=lambda p: p[1])
-        at = f" at sampled step {t_low:,}" if t_low is not None else ""
-        was = (f"{len(lows)} of the last {len(pairs)} sampled losses were more than {MOVED_FRACTION:.0%} below "
-               f"chance, down to {low:.3g}{at} ({percent_below(low, chance)} below it)")
+        was = (f"{len(lows)} of the last {len(pairs)} {loss_noun(s, len(pairs))} were more than "
+               f"{MOVED_FRACTION:.0%} below chance, down to {low:.3g}{_at(s, t_low)} ({percent_below(low, chance)} "
+               "below it)")
     else:
         return None
-    now = f" at sampled step {t_last:,}" if t_last is not None else ""
+    now = _at(s, t_last)
     return Finding(Status.NOT_LEARNING,
                    f"{UNLEARNED}: {was}, and the loss has risen to {last:.3g}{now}, {sci(last / chance)} "
                    f"times chance ({chance:.3g})",

@@ -34,6 +34,14 @@ class Status(StrEnum):
     HEALTHY = "healthy"
 
 
+class LossSteps(StrEnum):
+    """Which steps a summary's recent losses were taken at, so that the words name those steps truly."""
+
+    SAMPLED = "sampled"  # some steps only (a monitor's samples): a step between two of them was not seen
+    EVERY = "every"  # every update: each one's minibatch loss, taken before that update (the engine before a NaN)
+    FRAMES = "frames"  # the whole training set's loss at each frame's step (the engine's other frames)
+
+
 _ORDER = {s: i for i, s in enumerate(Status)}
 FAILURES = frozenset({Status.DIVERGED, Status.UNSCALED_INPUTS, Status.NO_GRADIENT, Status.OUTPUT_SATURATED,
                       Status.DEAD_LAYER, Status.EXPLODING, Status.VANISHING, Status.NOT_LEARNING,
@@ -77,7 +85,8 @@ class RunSummary:
     input_rms: float | None = None  # root mean square of the inputs
     has_output_head_saturation: bool = False  # the head can saturate (MSE on a tanh or sigmoid output)
     keeps_last_finite: bool = True  # actlab's engine stops at a non-finite loss; a watched torch model does not
-    # how a remedy says "start again": the lab's Reset button; a script re-initialises its weights
+    # how a remedy says "start again": the lab's Reset button (the default); `actlab train` run again; a script
+    # re-initialises its weights
     restart: str = "reset"
     # the loss is the mean over this many recent batches (a monitor judges learning on more than one batch's loss);
     # None: one loss, as given
@@ -87,14 +96,14 @@ class RunSummary:
     reference_name: str = ""
     # what a dead unit's f' = 0 was measured on, in words (the lab: its training points; a monitor: sampled batches)
     dead_over: str = "on every training point"
-    # the latest sampled losses, oldest first, the last being this step's (a monitor keeps the last LOSS_BATCHES
-    # finite ones); None: not kept (actlab's engine reads one loss a frame)
+    # the latest losses, oldest first, the last being this step's (a monitor keeps its last LOSS_BATCHES finite sampled
+    # ones, actlab's engine its newest frames' or updates'; loss_steps says which); None: not kept
     recent_losses: tuple[float, ...] | None = None
-    # the sampled step of each of recent_losses, in the same order; None: not known, and no step is named for them
+    # the step of each of recent_losses, in the same order; None: not known, and no step is named for them
     recent_loss_steps: tuple[int, ...] | None = None
-    # the lowest loss the run was judged at so far (a monitor: the lowest mean of its recent sampled losses) and the
-    # sampled step it was judged at: a run that once learned and whose loss then climbs is not starting, whatever its
-    # recent losses say (None: not kept; only the recent losses are looked at)
+    # the lowest loss the run was judged at so far (a monitor: the lowest mean of its recent sampled losses; the
+    # engine: the lowest frame's training loss) and the step it was judged at: a run that once learned and whose loss
+    # then climbs is not starting, whatever its recent losses say (None: not kept; only the recent losses are looked at)
     lowest_judged_loss: float | None = None
     lowest_judged_step: int | None = None
     # the sampled step since which the trained weights have kept their values exactly (a monitor compares a fingerprint
@@ -103,6 +112,8 @@ class RunSummary:
     # that step and the weights get gradients (no opt.step(), an optimiser given other parameters, a learning rate of 0)
     weights_still_since: int | None = None
     still_weights: tuple[str, ...] = ()
+    # which steps recent_losses were taken at (reading_loss.py words each kind); the default is a monitor's
+    loss_steps: LossSteps = LossSteps.SAMPLED
 
     def name(self, i: int) -> str:
         """How the words name hidden layer i (0-based)."""

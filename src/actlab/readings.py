@@ -36,6 +36,8 @@ from .reading_loss import (  # noqa: F401  (re-exported: the loss thresholds and
     diverged,
     diverging,
     diverging_loss,
+    rising,
+    step_name,
     unlearned,
 )
 from .reading_loss import norms as _norms
@@ -44,6 +46,7 @@ from .reading_record import (  # noqa: F401  (re-exported: every face imports th
     FAILURES,
     Finding,
     LayerSummary,
+    LossSteps,
     Reading,
     RunSummary,
     Status,
@@ -384,7 +387,7 @@ def _weights_still(s: RunSummary) -> Finding | None:
         which, get = "the weights have", "get"
     updates = s.steps - since
     return Finding(Status.NOT_LEARNING,
-                   f"weights not changing: {which} not changed since sampled step {since:,} ({updates:,} updates) "
+                   f"weights not changing: {which} not changed since {step_name(s)} {since:,} ({updates:,} updates) "
                    f"although {'they' if get == 'get' else 'it'} {get} gradients (the largest weight gradient's norm "
                    f"is {sci(max(grads))}): is the optimiser stepping (opt.step()), does it hold these parameters, "
                    f"is its learning rate 0?{_loss_text(s)}",
@@ -415,7 +418,8 @@ def _learning(s: RunSummary) -> Finding | None:
     if s.chance_loss > 0 and s.loss > (1 + MOVED_FRACTION) * s.chance_loss:
         words = f"{after} the loss is above chance, {sci(s.loss / s.chance_loss)} times it{_loss_text(s)}"
         remedy = ("A loss above chance after this many updates usually means steps too large for the network: lower "
-                  "the learning rate and reset. If it is already small, check the labels and the loss function.")
+                  f"the learning rate and {s.restart}. If it is already small, check the labels and the loss "
+                  "function.")
     else:
         words = f"{after} the loss is not {MOVED_FRACTION:.0%} below chance{_loss_text(s)}"
         remedy = ("If the loss is flat, raise the learning rate; if it wobbles, lower it. A harder data set may "
@@ -461,14 +465,15 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
              "every run begins near chance")
     words = (f"starting: {flow}; {where}{_loss_text(s)}, so whether it learns shows "
              f"over the first {JUDGE_AFTER_STEPS:,} updates ({s.steps or 0:,} so far)")
-    # above chance and climbing over the recent sampled losses (W13: a ReLU MLP at lr 5 went 0.70, 1.26, 2.81 and
-    # on to 17.7 against a chance of 0.69 and read 'starting' with nothing to do): not yet a divergence
-    # (DIVERGING_LOSS), but the way one begins, so the words say it and name the usual cause
+    # above chance and climbing over the recent losses (W13: a ReLU MLP at lr 5 went 0.70, 1.26, 2.81 and on to 17.7
+    # against a chance of 0.69 and read 'starting' with nothing to do): not yet a divergence (DIVERGING_LOSS), but the
+    # way one begins, so the words say it and name the usual cause; a climb is rising() over the window, not one
+    # noisy batch at either end of it
     c = climb(s)
-    if above and c is not None and c.count >= 3 and c.last > RISING_FACTOR * c.first:
+    if above and c is not None and c.kind == "rose" and c.count >= 3:
         words += f"; it has risen from {c.first:.3g} to {c.last:.3g}{c.over()}"
         evidence = {**evidence, "recent_losses": list(s.recent_losses or ())}
         return Finding(Status.STARTING, words,
                        "A loss climbing above chance this early usually means steps too large: if it keeps rising, "
-                       "lower the learning rate (a tenth is a good first try) and restart.", evidence)
+                       f"lower the learning rate (a tenth is a good first try) and {s.restart}.", evidence)
     return Finding(Status.STARTING, words, "", evidence)

@@ -10,6 +10,7 @@ carries the network's reading (readings.Reading), judged against the training la
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import deque
 from collections.abc import Iterator
@@ -24,7 +25,7 @@ from .heads import head as head_record
 from .instruments import NetworkReading
 from .network import MLP, NetworkConfig
 from .optim import OptimConfig, Optimizer
-from .readings import Reading, diagnose
+from .readings import LossSteps, Reading, diagnose
 
 MAX_EPOCHS, MAX_STEPS = 1_000_000, 1_000_000_000  # the most a stop rule may name
 # The losses a reading is told of, as many as a monitor's (interop LOSS_BATCHES), are of two kinds. A frame's reading
@@ -36,8 +37,13 @@ MAX_EPOCHS, MAX_STEPS = 1_000_000, 1_000_000_000  # the most a stop rule may nam
 # once an epoch (`actlab train`, a small network's playground frame), and a run at a high learning rate blows up
 # inside its first epoch (a linear net under cross-entropy, SGD at lr 3: NaN at step 11 of 25), with no frame before
 # the NaN; the batches saw every update up to it (the loss at step k is the batch's before update k, as the NaN's
-# step is dated). The lowest loss the run was judged at is the lowest frame loss.
+# step is dated). The lowest loss the run was judged at is the lowest frame loss. The reading is told which of the two
+# it has (RunSummary.loss_steps), so that its words name the steps truly: each update's batch loss, or the whole
+# training set's at each frame, every epoch for `actlab train` and Trainer.run(); neither is a sample.
 RECENT_LOSSES = 10
+# how a remedy says "start again" (RunSummary.restart) by default: the lab's Reset button. The playground builds its
+# trainer with this one; `actlab train` sets its own (cli/train.py)
+RESTART = "reset"
 
 
 @dataclass(frozen=True)
@@ -166,6 +172,7 @@ class Trainer:
     batch_size: int = 10
     seed: int = 0
     sample_every: int = 10
+    restart: str = RESTART  # how the reading's remedies say "start again" to this trainer's user
     net: MLP = field(init=False)
     step_count: int = field(init=False, default=0)
     epoch_count: int = field(init=False, default=0)
@@ -306,7 +313,9 @@ class Trainer:
         if diverged_at_step is not None or not math.isfinite(train_loss):
             # the frame's loss is of the weights rolled back to, which a batch found NaN: the batches tell the story
             recent = self.recent_losses(step) if recent is None else recent
+            kind = LossSteps.EVERY
         else:
+            kind = LossSteps.FRAMES
             earlier = [p for p in self.frame_losses if p[0] < step]  # a frame made again at its step replaces itself
             recent = (*earlier[-(RECENT_LOSSES - 1):], (step, float(train_loss)))
             while self.frame_losses and self.frame_losses[-1][0] >= step:
@@ -326,6 +335,7 @@ class Trainer:
             recent_losses=tuple(v for _, v in recent) if history else None,
             recent_loss_steps=tuple(t for t, _ in recent) if history else None,
             lowest_judged_loss=low, lowest_judged_step=low_step)
+        summary = dataclasses.replace(summary, loss_steps=kind, restart=self.restart)
         return Frame(step, epoch, train_loss, test_loss, train_acc, test_acc, reading,
                      "diverged" if diverged_at_step is not None else "ok", diverged_at_step, self.chance_loss,
                      diagnose(summary))
