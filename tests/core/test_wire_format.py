@@ -150,5 +150,11 @@ def test_a_diverged_frame_is_the_same_json_in_the_cli_and_the_playground(tmp_pat
         header, stopped = play_until_stopped(ws)
     assert stopped["reason"] == "diverged"
     assert header["train_loss"] is None and header["status"] == "diverged"
+    # R10: the remedies differ in how they say "start again": the lab's Reset button, a new `actlab train` command
+    from actlab.cli.train import RESTART as CLI_RESTART
+    from actlab.training import RESTART as LAB_RESTART
+
+    assert CLI_RESTART in cli["diagnosis"]["remedy"] and LAB_RESTART not in CLI_RESTART
+    cli = json.loads(json.dumps(cli).replace(CLI_RESTART, LAB_RESTART))
     assert {k: header[k] for k in FRAME_FIELDS} == {k: cli[k] for k in FRAME_FIELDS}
     assert header["layers"][0]["grad_norm"] == cli["reading"]["layers"][0]["grad_norm"]

@@ -17,6 +17,10 @@ from ..errors import ConfigError
 from ._app import app, console, fail
 
 DEMOS = ("linear-collapse", "vanishing", "dying-relu", "gelu-approx", "census")
+# how the readings' remedies end here ("...; then <this>."): a terminal has no Reset button, and a run starts again
+# as a new command
+RESTART = ("run actlab train again with the changed options (--lr, --activation, --init; actlab train --help lists "
+           "them all)")
 
 
 @app.command()
@@ -62,6 +66,7 @@ def train(
                                  train_fraction=train_fraction, features=features, seed=seed)
         csv_bytes = read_csv_file(csv) if csv is not None else None  # at most the limit + 1 byte
         trainer = build_trainer(cfg, csv_bytes)
+        trainer.restart = RESTART
         frames = trainer.frames(epochs, target_loss=target_loss)
     except (ConfigError, OSError) as exc:
         fail(_option_error(exc) if isinstance(exc, ConfigError) else str(exc))
