@@ -14,6 +14,7 @@ const NAN_COLOUR = "#b3261e";
 const BAND_FILL = "rgba(91, 101, 112, 0.25)", BAND_EDGE = "#5b6570";  // the key's swatch for the thinned bands
 export const BAND_KEY = "band: the lowest to highest value of each thinned stretch";
 const TEXT_H = 11;  // px: the height of a line of the charts' 11 px text, for the boxes the tests compare
+const LINE_CLEAR = 2;  // px kept between a bar's value label and the dashed line or its markers
 export const MANY = 8;  // past this many lines, a shaded ramp replaces the named keys
 
 // the k-th of n lines' colour: the palette for a few, a ramp from dark blue (first layer) to orange (last) for many
@@ -181,7 +182,34 @@ export function watchBars(canvas, args) {
   const ly = (v) => (positive(v) ? axis.y(v) : v === 0 ? base : null);
   const markerRadius = Math.min(3, Math.max(1.5, slot / 5));
   canvas.markers = line.map((v, i) => (ly(v) === null ? null : [cx(i), ly(v), markerRadius]));
-  const unlabelled = [];  // bars too narrow for their value: the page says where to read it
+  // A value label stands at the lowest place above its bar where its box keeps clear of the dashed line (its
+  // markers and the segments between them) and of the labels written before it; none: the bar goes unlabelled.
+  const segments = [];
+  canvas.markers.forEach((m, i) => { const b = canvas.markers[i + 1]; if (m && b) segments.push([m[0], m[1], b[0], b[1]]); });
+  const valueBoxes = [];
+  const clearOf = ([x0, y0, x1, y1]) => {
+    const pad = LINE_CLEAR;
+    if (canvas.markers.some((m) => m && x0 - pad < m[0] + m[2] && m[0] - m[2] < x1 + pad &&
+                                     y0 - pad < m[1] + m[2] && m[1] - m[2] < y1 + pad)) return false;
+    for (const [ax, ay, bx, by] of segments) {
+      const lo = Math.max(x0 - pad, ax), hi = Math.min(x1 + pad, bx);
+      if (lo > hi) continue;
+      const at = (x) => ay + ((by - ay) * (x - ax)) / (bx - ax), ya = at(lo), yb = at(hi);
+      if (Math.max(ya, yb) + 1 + pad > y0 && Math.min(ya, yb) - 1 - pad < y1) return false;  // the line is 2 px wide
+    }
+    return !valueBoxes.some((b) => x0 < b[2] + 2 && b[0] < x1 + 2 && y0 < b[3] && b[1] < y1);
+  };
+  // the baseline ("bottom") of `text` centred at x, from `from` upward to the top of the plot; null where none is clear
+  const placeFor = (text, x, from) => {
+    const half = ctx.measureText(text).width / 2;
+    for (let y = Math.floor(from); y - TEXT_H >= top; y--) {
+      const box = [x - half, y - TEXT_H, x + half, y];
+      if (clearOf(box)) { valueBoxes.push(box); return y; }
+    }
+    return null;
+  };
+  const unlabelled = [];  // bars too narrow for their value, or with no clear place: the page says where to read it
+  const crowded = [];  // those of them whose value fits the bar's width but meets the line everywhere above it
   // the values with two significant digits where every one fits, else with one (3.5e-9, then 4e-9: the narrow bars
   // of a deep net), so that the bars of one chart are written alike; a bar too narrow even for one goes without
   const digits = bars.every((v) => !positive(v) || ctx.measureText(fmt(v, 2)).width <= slot - 2) ? 2 : 1;
@@ -199,24 +227,27 @@ export function watchBars(canvas, args) {
       ctx.fillStyle = hover === i ? "#004f7c" : PALETTE[0];
       ctx.fillRect(cx(i) - slot * 0.3, y, slot * 0.6, base - y);
       const said = [fmt(v, digits), fmt(v, 1)].find(fits);
-      // the value above its bar, or, where the layer's ‖∂L/∂a‖ marker stands there, above the marker
-      const my = ly(line[i]), r = markerRadius + 1;
-      const over = my !== null && my + r >= y - 1 - TEXT_H && my - r <= y - 1;
-      const at = over ? Math.max(my - r - 1, top + TEXT_H) : y - 1;
-      if (said) { ctx.fillStyle = "#333"; put(said, cx(i), at, written.value_boxes); } else unlabelled.push(i);
+      // the value above its bar, clear of the dashed ‖∂L/∂a‖ line and its markers (V11: a label pushed above its
+      // marker could still sit on the line running to the next one)
+      const at = said ? placeFor(said, cx(i), y - 1) : null;
+      if (at !== null) { ctx.fillStyle = "#333"; put(said, cx(i), at, written.value_boxes); } else unlabelled.push(i);
+      if (said && at === null) crowded.push(i);
     } else if (v === 0) {
       canvas.zeroBars.push(i);
       ctx.strokeStyle = PALETTE[0]; ctx.lineWidth = 2;
       ctx.strokeRect(cx(i) - slot * 0.3, base - 6, slot * 0.6, 6);
-      const said = labels?.[i] || "0: no gradient";
-      ctx.fillStyle = "#333"; put(fits(said) ? said : "0", cx(i), base - 8, written.value_boxes);
+      const said = labels?.[i] || "0: no gradient", text = fits(said) ? said : "0";
+      const at = placeFor(text, cx(i), base - 8);
+      if (at !== null) { ctx.fillStyle = "#333"; put(text, cx(i), at, written.value_boxes); } else unlabelled.push(i);
     } else {
-      const said = labels?.[i] || "no number";
-      ctx.fillStyle = NAN_COLOUR; put(fits(said) ? said : "×", cx(i), base - 8, written.value_boxes);
+      const said = labels?.[i] || "no number", text = fits(said) ? said : "×";
+      const at = placeFor(text, cx(i), base - 8);
+      if (at !== null) { ctx.fillStyle = NAN_COLOUR; put(text, cx(i), at, written.value_boxes); } else unlabelled.push(i);
     }
   });
   canvas.written = written;
   canvas.unlabelled = unlabelled;
+  canvas.crowded = crowded;
   canvas.textBoxes = boxes;
   ctx.strokeStyle = PALETTE[1]; ctx.fillStyle = PALETTE[1]; ctx.lineWidth = 2; ctx.setLineDash([5, 4]);
   ctx.beginPath();

@@ -72,11 +72,13 @@ const layerList = (ks) => {
   return said.length > 1 ? `${said.slice(0, -1).join(", ")} and ${said.at(-1)}` : said[0];
 };
 
-function sayUnlabelled(ks, n) {
+function sayUnlabelled(ks, n, crowded = []) {
   const el = $("watch-bars-note");
-  const text = !ks?.length ? "" : (ks.length === n ? "The bars are too narrow here to write their values" :
-    `The bar${ks.length === 1 ? " of layer" : "s of layers"} ${layerList(ks)} ${ks.length === 1 ? "is" : "are"} too ` +
-    "narrow here to write a value") + ": point at a bar, or focus the chart and use the arrow keys, to read it " +
+  // "too narrow", unless some bar's value went unwritten for want of a place clear of the dashed line
+  const why = crowded.length ? "too narrow or too close to the dashed line here to write" : "too narrow here to write";
+  const text = !ks?.length ? "" : (ks.length === n && !crowded.length ? "The bars are too narrow here to write their values" :
+    `The bar${ks.length === 1 ? " of layer" : "s of layers"} ${layerList(ks)} ${ks.length === 1 ? "is" : "are"} ` +
+    `${why} a value`) + ": point at a bar, or focus the chart and use the arrow keys, to read it " +
     "below, and the table lists every layer's ‖∂L/∂W‖.";
   if (el.textContent !== text) el.textContent = text;
   el.hidden = !text;
@@ -88,7 +90,7 @@ function drawCharts() {
     const args = barsArgs();
     watchBars($("watch-bars"), args);
     $("watch-bars").names = args.names;
-    sayUnlabelled($("watch-bars").unlabelled, args.names.length);
+    sayUnlabelled($("watch-bars").unlabelled, args.names.length, $("watch-bars").crowded);
   } else if (view.points.length) {  // the lab sends the newest report whole once the page has every point
     chartNote($("watch-bars"), "The bars show the latest sampled step once the page has read the whole log.");
   }
