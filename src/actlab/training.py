@@ -41,9 +41,12 @@ MAX_EPOCHS, MAX_STEPS = 1_000_000, 1_000_000_000  # the most a stop rule may nam
 # it has (RunSummary.loss_steps), so that its words name the steps truly: each update's batch loss, or the whole
 # training set's at each frame, every epoch for `actlab train` and Trainer.run(); neither is a sample.
 RECENT_LOSSES = 10
-# how a remedy says "start again" (RunSummary.restart) by default: the lab's Reset button. The playground builds its
-# trainer with this one; `actlab train` sets its own (cli/train.py)
-RESTART = "reset"
+# how a remedy says "start again" (RunSummary.restart) to a user of the Python API: a Trainer has no reset, a new one
+# starts from fresh weights. The playground sets the lab's Reset button (PLAYGROUND_RESTART, playground/session.py),
+# `actlab train` its own command (cli/train.py)
+RESTART = ("build a new trainer with the changed settings (build_trainer(cfg), cfg a RunConfig), which starts from "
+           "fresh weights")
+PLAYGROUND_RESTART = "reset"
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from ..errors import ConfigError
 from ..instruments import deriv_products, plane_grid
 from ..limits import PlaygroundLimits, check_epochs_per_frame
 from ..session import RunConfig, make_data, trainer_for
-from ..training import Frame, Trainer
+from ..training import PLAYGROUND_RESTART, Frame, Trainer
 from .evaluation import Evaluation
 from .frames import CLASS_LEVELS, FRAME_FIELDS, FrameData, _class_codes, _quantise
 from .links import LinkSelection
@@ -70,6 +70,7 @@ class PlaygroundSession:
         self.csv_bytes = csv_bytes
         self.train_data, self.test_data = make_data(config, csv_bytes)  # made (or parsed) once
         self.trainer: Trainer = trainer_for(config, self.train_data, self.test_data)
+        self.trainer.restart = PLAYGROUND_RESTART  # the remedies name the page's Reset button
         _check_epoch_cost(self.trainer)
         self.is_2d = self.train_data.points.shape[1] == 2
         if not 10 <= grid <= 200:
