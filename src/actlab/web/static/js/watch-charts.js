@@ -17,11 +17,26 @@ const TEXT_H = 11;  // px: the height of a line of the charts' 11 px text, for t
 const LINE_CLEAR = 2;  // px kept between a bar's value label and the dashed line or its markers
 export const MANY = 8;  // past this many lines, a shaded ramp replaces the named keys
 
-// the k-th of n lines' colour: the palette for a few, a ramp from dark blue (first layer) to orange (last) for many
+// WCAG 2's contrast of hsl(h, s%, l%) against the white of the charts: (1.05) / (relative luminance + 0.05)
+function contrastOnWhite(h, s, l) {
+  const a = (s / 100) * Math.min(l / 100, 1 - l / 100);
+  const channel = (m) => {
+    const k = (m + h / 30) % 12, v = l / 100 - a * Math.max(-1, Math.min(k - 3, 9 - k, 1));
+    return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+  };
+  return 1.05 / (0.2126 * channel(0) + 0.7152 * channel(8) + 0.0722 * channel(4) + 0.05);
+}
+export const LINE_CONTRAST = 3.2;  // WCAG 2.1's 3:1 for graphics, with a little to spare
+
+// the k-th of n lines' colour: the palette for a few, a ramp from dark blue (first layer) to orange (last) for many.
+// Each colour of the ramp is made darker where it would stand out from the white by less than LINE_CONTRAST (V11:
+// the greens and yellows of a 34-layer net's middle layers had 1.6:1, hard to see as 1.5 px lines).
 export function lineColour(k, n) {
   if (n <= MANY) return PALETTE[k % PALETTE.length];
-  const t = n > 1 ? k / (n - 1) : 0;
-  return `hsl(${Math.round(215 - 185 * t)}, 75%, ${Math.round(32 + 20 * t)}%)`;
+  const t = n > 1 ? k / (n - 1) : 0, hue = Math.round(215 - 185 * t);
+  let light = Math.round(32 + 20 * t);
+  while (light > 15 && contrastOnWhite(hue, 75, light) < LINE_CONTRAST) light--;
+  return `hsl(${hue}, 75%, ${light}%)`;
 }
 
 // text cut to `max` px with an ellipsis (the full text is in the hover readout and the table)
@@ -98,10 +113,12 @@ function keys(ctx, items, w, start = M.l, drawn = []) {
 }
 
 // The key for many lines: a ramp of their colours between the first and the last line's names.
-function rampKey(ctx, first, last, n, w) {
+const rampRoom = (w) => (w - M.l - M.r - 70) / 2;  // px for each of the ramp key's two names
+function rampKey(ctx, first, last, n, w, drawn = []) {
   ctx.textBaseline = "middle"; ctx.textAlign = "left"; ctx.fillStyle = "#333";
-  const room = (w - M.l - M.r - 70) / 2;
+  const room = rampRoom(w);
   const a = fitText(ctx, first, room), b = fitText(ctx, last, room);
+  drawn.push(a, b);
   ctx.fillText(a, M.l, 9);
   const x0 = M.l + ctx.measureText(a).width + 6, x1 = x0 + 50;
   for (let k = 0; k < n; k++) {
@@ -300,8 +317,15 @@ export function stepLines(canvas, args) {
                           dash: series[k].dash ?? (!many && k >= PALETTE.length) });
   let keyRows = 0;
   canvas.keysDrawn = [];
+  canvas.rampDrawn = [];
   if (many) {
-    const end = rampKey(ctx, series[0].name, series[n - 1].name, n, w);
+    // the first and last layers' full names where they fit, else the parts that tell the layers apart (V11: a deep
+    // net's "1: model.layers.0.mlp.act" was cut to "1: model.layers.0.mlp.…" at 420 px)
+    const fit = [series[0], series[n - 1]].every((s) => ctx.measureText(s.name).width <= rampRoom(w));
+    const short = fit ? null : distinctNames(series.map((s) => s.raw ?? s.name));
+    const [first, last] = [0, n - 1].map((k) => (fit || series[k].raw === undefined ? series[k].name :
+      `${k + 1}: ${short[k]}`));
+    const end = rampKey(ctx, first, last, n, w, canvas.rampDrawn);
     const extra = [...(marks.length ? [{ name: "NaN or inf", color: NAN_COLOUR, dash: true }] : []),
       ...(banded ? [{ name: BAND_KEY, band: true }] : [])];
     if (extra.length) keyRows = keys(ctx, extra, w, end, canvas.keysDrawn);
