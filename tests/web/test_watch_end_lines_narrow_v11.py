@@ -64,3 +64,42 @@ def test_the_unowned_end_line_words_fit_a_narrow_window(browser, tmp_path):
         assert got["overflowing"] == []
         assert errors == []
         context.close()
+
+
+# the run picked: its words, how wide they are in the list's own font (a span of the page measures them), the room
+# the closed list has for them, and the line under the list that says them in full
+PICKED = """(() => {
+  const pick = document.getElementById('watch-run-pick'), s = getComputedStyle(pick);
+  const text = pick.selectedOptions[0].textContent, span = document.createElement('span');
+  span.style.font = s.font; span.style.whiteSpace = 'pre'; span.textContent = text;
+  document.body.append(span);
+  const wide = span.getBoundingClientRect().width;
+  span.remove();
+  const said = document.getElementById('watch-run-said'), box = said.getBoundingClientRect();
+  return { text, wide, room: pick.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight),
+           said: said.hidden ? null : said.textContent, saidBox: [box.left, box.right],
+           client: document.documentElement.clientWidth };
+})()"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1280, WIDTH])
+def test_the_run_picked_is_said_in_full_where_the_closed_list_cuts_it(browser, tmp_path, width):
+    from web._watch_page import open_watch
+    from web.conftest import serving, shot
+
+    log = tmp_path / "same.jsonl"
+    _two(log, a_last=40, b_last=40, ends=[{"event": "end", "steps_run": 40}])
+    with serving(create_app(db_path=tmp_path / "p.sqlite3", watch_log=log)) as base:
+        context, page, errors = open_watch(browser, base, SETTLED, width)
+        got = page.evaluate(PICKED)
+        shot(page, f"watch-v11-run-list-{width}", page.locator("#watch-run-choice"))
+        if got["wide"] > got["room"] - 16:  # the arrow takes about 20 px of the room (19.7 measured at 1280)
+            assert got["said"] is not None and got["text"] in got["said"], got
+            assert 0 <= got["saidBox"][0] and got["saidBox"][1] <= got["client"], got
+        else:  # the list holds the words: they are not said twice
+            assert got["said"] is None, got
+        if width == WIDTH:
+            assert got["wide"] > got["room"]  # the case this test is for: at 420 px the list cuts the words
+        assert errors == []
+        context.close()

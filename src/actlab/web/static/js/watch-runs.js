@@ -33,6 +33,22 @@ function runWords(r, latest) {
     `${how}${along}`;
 }
 
+// A closed list shows only as much of the run picked as its box holds: where the window keeps the list narrower
+// than its entries (V11: at 420 px "Run 2 (the latest): from line 4, steps 2 to 40, 3…"), the run picked is written
+// in full under it.
+function sayPicked() {
+  const pick = $("watch-run-pick"), said = $("watch-run-said");
+  const text = pick.selectedOptions[0]?.textContent ?? "";
+  const shown = pick.getBoundingClientRect().width;
+  pick.style.maxWidth = "none";  // the width the list would take for its longest entry
+  const whole = pick.getBoundingClientRect().width;
+  pick.style.maxWidth = "";
+  const cut = Boolean(text) && shown > 0 && whole > shown + 0.5;
+  said.textContent = cut ? `Shown: ${text}.` : "";
+  said.hidden = !cut;
+}
+window.addEventListener("resize", () => { if (!$("watch-run-choice").hidden) sayPicked(); });
+
 // the list under "Run", from an answer of the lab: shown only where the log holds more than one run
 export function fillRuns(data) {
   const pick = $("watch-run-pick"), box = $("watch-run-choice");
@@ -46,6 +62,7 @@ export function fillRuns(data) {
                                                                          { value, textContent: text })));
   }
   pick.value = String(data.shown ?? data.latest_run);
+  sayPicked();
   const older = data.runs_total - runs.length;
   $("watch-run-more").textContent = older > 0 ? `(the ${count(older)} earliest runs are not listed)` : "";
 }
