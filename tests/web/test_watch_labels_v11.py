@@ -2,7 +2,7 @@
 label pushed above its marker could still sit on the segment running to the next marker where two markers stand
 close in height. Measured in the browser: each label's glyph box (the canvas's own measureText) against the line's
 points and the segments between them, the line's colour counted in the pixels under each label, and the labels
-against each other."""
+against each other and against the chart's other words (keys, caption, layer numbers)."""
 
 from __future__ import annotations
 
@@ -47,7 +47,8 @@ MEASURE = """(() => {
     return { text, glyph, orange };
   });
   ctx.restore();
-  return { labels: out, markers: c.markers, font: ctx.font };
+  const others = c.textBoxes.filter((t) => !labels.includes(t)).map((t) => t.box);  // keys, caption, layer numbers
+  return { labels: out, markers: c.markers, others };
 })()"""
 
 
@@ -102,5 +103,6 @@ def test_value_labels_keep_clear_of_the_dashed_line_and_of_each_other(browser, t
             assert label["orange"] == 0, label
         boxes = [label["glyph"] for label in labels]
         assert not any(_overlap(p, q) for i, p in enumerate(boxes) for q in boxes[i + 1:])
+        assert not any(_overlap(p, q) for p in boxes for q in got["others"])
         assert errors == []
         context.close()
