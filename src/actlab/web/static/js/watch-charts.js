@@ -406,12 +406,18 @@ export function stepLines(canvas, args) {
     }
   }
   canvas.stepLabels = xLabels.length;
-  ctx.textAlign = "center";
-  ctx.fillText(xLog ? `${xName} (log scale)` : xName, (l + w - M.r) / 2, bottom + 16);
   canvas.stepAxis = xLog ? "log" : "linear";
   canvas.axisKind = log ? "log" : "linear";
   canvas.axisName = yName ?? `${canvas.axisKind} scale`;
+  // the axis's name at the left and the steps' name in the middle of the plot, or, where the window is so narrow
+  // that the two would meet, 12 px after the axis's name (V11: "‖∂L/∂a‖ per layer, log scale" and "step (log
+  // scale)" touched under 400 px); canvas.axisTexts keeps both boxes
+  const stepName = xLog ? `${xName} (log scale)` : xName;
+  const nameRight = 4 + ctx.measureText(canvas.axisName).width, stepHalf = ctx.measureText(stepName).width / 2;
+  const stepAt = Math.max((l + w - M.r) / 2, nameRight + 12 + stepHalf);
+  ctx.textAlign = "center"; ctx.fillText(stepName, stepAt, bottom + 16);
   ctx.textAlign = "left"; ctx.fillText(canvas.axisName, 4, bottom + 16);
+  canvas.axisTexts = [[4, nameRight], [stepAt - stepHalf, stepAt + stepHalf]];
   // a stretch of steps is shaded between its two marks (a run of thousands of NaN steps is one band, not a
   // thousand lines)
   ctx.strokeStyle = NAN_COLOUR; ctx.fillStyle = "rgba(179, 38, 30, 0.12)"; ctx.lineWidth = 1;
