@@ -15,6 +15,7 @@ const BAND_FILL = "rgba(91, 101, 112, 0.25)", BAND_EDGE = "#5b6570";  // the key
 export const BAND_KEY = "band: the lowest to highest value of each thinned stretch";
 const TEXT_H = 11;  // px: the height of a line of the charts' 11 px text, for the boxes the tests compare
 const LINE_CLEAR = 2;  // px kept between a bar's value label and the dashed line or its markers
+const LABEL_ROOM = TEXT_H + 3 + LINE_CLEAR + 2;  // px over the highest value: a label over a marker of radius 3 at most
 export const MANY = 8;  // past this many lines, a shaded ramp replaces the named keys
 
 // WCAG 2's contrast of hsl(h, s%, l%) against the white of the charts: (1.05) / (relative luminance + 0.05)
@@ -165,9 +166,10 @@ export function watchBars(canvas, args) {
   const captionLines = caption ? wrapText(ctx, caption, w - M.l - M.r) : [];
   canvas.captionLines = captionLines;
   const top = M.t + 12 + 14 * Math.max(captionLines.length - 1, 0), base = h - M.b;
-  // ZERO_ROW px under the lowest decade: where zeros go (its "0" clear of the decade's label); 14 px over the
-  // highest: the tallest bar's value label, which would otherwise run into the caption above the plot
-  const axis = logAxis([...bars, ...line], top + 14, base - ZERO_ROW);
+  // ZERO_ROW px under the lowest decade: where zeros go (its "0" clear of the decade's label); LABEL_ROOM px over the
+  // highest: the tallest bar's value label, which would otherwise run into the caption above the plot, and which
+  // goes above its marker where the marker stands on the bar (V11: with 14 px a marker at the top left it no room)
+  const axis = logAxis([...bars, ...line], top + LABEL_ROOM, base - ZERO_ROW);
   const ticks = [...axis.ticks.map((k) => ({ y: axis.y(10 ** k), label: power10(k) })), { y: base, label: "0" }];
   canvas.tickYs = ticks.map((t) => [t.label, t.y]);
   const l = leftMargin(ctx, ticks.map((t) => t.label));
