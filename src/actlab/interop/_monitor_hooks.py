@@ -8,7 +8,8 @@ from __future__ import annotations
 import torch
 
 from ._monitor_base import RELEARN_EVERY
-from ._monitor_places import _FunctionWatch, _Layer, _outside_graph
+from ._monitor_functions import _FunctionWatch
+from ._monitor_places import _Layer, _outside_graph
 from ._monitor_words import _label
 from .torch_recipes import record_for
 

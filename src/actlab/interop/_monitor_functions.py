@@ -1,0 +1,208 @@
+"""Activations applied as functions (F.gelu, torch.tanh, TransformerEncoderLayer(activation="gelu")): which torch
+functions are activations, and the function mode that measures them where they are called and follows what each one
+acts on.
+
+Part of actlab.torch (interop/torch.py holds the Monitor and re-exports the public names)."""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING
+
+import torch
+from torch import nn
+from torch.overrides import TorchFunctionMode
+
+from ._monitor_places import _Layer, _outside_graph
+from ._monitor_words import _label
+
+if TYPE_CHECKING:
+    from .torch import Monitor
+
+
+# activations applied as functions: what torch hands a function mode -> (name, equivalent module from the arguments)
+def _arg(args: tuple, kwargs: dict, position: int, name: str, default):
+    return args[position] if len(args) > position else kwargs.get(name, default)
+
+
+_FUNCTIONS: dict = {}
+
+
+def _functions() -> dict:
+    if _FUNCTIONS:
+        return _FUNCTIONS
+    F = nn.functional
+    table = {
+        "relu": ([F.relu, torch.relu, torch.relu_, torch.Tensor.relu, torch.Tensor.relu_], lambda a, k: nn.ReLU()),
+        "gelu": ([F.gelu], lambda a, k: nn.GELU(approximate=_arg(a, k, 1, "approximate", "none"))),
+        "silu": ([F.silu], lambda a, k: nn.SiLU()),
+        "tanh": ([torch.tanh, torch.Tensor.tanh], lambda a, k: nn.Tanh()),
+        "sigmoid": ([torch.sigmoid, torch.Tensor.sigmoid], lambda a, k: nn.Sigmoid()),
+        "leaky_relu": ([F.leaky_relu], lambda a, k: nn.LeakyReLU(_arg(a, k, 1, "negative_slope", 0.01))),
+        "elu": ([F.elu], lambda a, k: nn.ELU(_arg(a, k, 1, "alpha", 1.0))),
+        "celu": ([F.celu], lambda a, k: nn.CELU(_arg(a, k, 1, "alpha", 1.0))),
+        "selu": ([F.selu], lambda a, k: nn.SELU()),
+        "mish": ([F.mish], lambda a, k: nn.Mish()),
+        "softplus": ([F.softplus], lambda a, k: nn.Softplus(_arg(a, k, 1, "beta", 1.0), _arg(a, k, 2, "threshold",
+                                                                                              20.0))),
+        "hardtanh": ([F.hardtanh], lambda a, k: nn.Hardtanh(_arg(a, k, 1, "min_val", -1.0),
+                                                            _arg(a, k, 2, "max_val", 1.0))),
+        "relu6": ([F.relu6], lambda a, k: nn.ReLU6()),
+        "hardswish": ([F.hardswish], lambda a, k: nn.Hardswish()),
+        "hardsigmoid": ([F.hardsigmoid], lambda a, k: nn.Hardsigmoid()),
+    }
+    for name, (fns, make) in table.items():
+        for fn in fns:
+            _FUNCTIONS[fn] = (name, make)
+    return _FUNCTIONS
+
+
+# what a function's input is (_FunctionWatch._trace): torch functions whose result holds the same values as their first
+# argument, or a part of them; and how the words say the result of a few others
+_SAME = frozenset(("view", "reshape", "flatten", "unflatten", "permute", "transpose", "t", "contiguous", "to", "float",
+                   "double", "half", "bfloat16", "type", "type_as", "squeeze", "unsqueeze", "view_as", "reshape_as",
+                   "movedim", "swapaxes", "clone", "dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout",
+                   "feature_alpha_dropout"))
+_PART = frozenset(("chunk", "split", "tensor_split", "unbind", "getitem", "narrow", "select", "split_with_sizes",
+                   "unsafe_chunk", "unsafe_split", "max_pool1d", "max_pool2d", "max_pool3d", "adaptive_max_pool1d",
+                   "adaptive_max_pool2d", "adaptive_max_pool3d"))
+_SCALED = frozenset(("mul", "div", "truediv", "add", "sub", "neg"))  # (_op's names: 'add' for '__radd__' too)
+_SAID = {"add": "a sum", "sub": "a difference", "mul": "a product", "div": "a quotient", "truediv": "a quotient",
+         "cat": "a concatenation", "stack": "a stack", "matmul": "a matrix product", "layer_norm": "a layer norm",
+         "batch_norm": "a batch norm", "group_norm": "a group norm", "instance_norm": "an instance norm",
+         "rms_norm": "an RMS norm"}
+
+
+def _op(func) -> str:
+    """torch's name of a function, the way the words say it: '__radd__', '__iadd__' and 'add_' are all 'add'."""
+    name = getattr(func, "__name__", "").strip("_")
+    return name[1:] if name[:1] in ("r", "i") and name[1:] in _SAID else name
+
+
+class _FunctionWatch(TorchFunctionMode):
+    """Active during the model's forward on a sampled step (only while functional activations are looked for or
+    known): each call of an activation function outside an activation module is measured like a module.
+
+    It also follows what each function acts on (W14 finding 6: torch.sigmoid(h) * h on h = tanh(fc3(x)) + x was named
+    as if it took fc3's output). A call that takes the weighted module's own weight (or a tensor made from its
+    parameters alone, weight.t()) with other data makes that module's output; views, copies and dropout of it are it
+    still, chunks and slices a part of it; anything else is another value, said by the function that made it."""
+
+    def __init__(self, monitor: Monitor):
+        super().__init__()
+        self.monitor = monitor
+        self._call = _outside_graph(monitor._functional_call)
+        # by id, for the weighted module that ran last (each tensor held, so that no id is reused, and dropped when
+        # another one runs): its outputs (tensor, version, _Layer.acts_on, the function that took a part), and tensors
+        # made from its parameters alone
+        self._modules = dict(monitor._weighted)
+        self._owner: str | None = None
+        self._outputs: dict[int, tuple] = {}
+        self._weights: dict[int, torch.Tensor] = {}
+        self._made: deque = deque(maxlen=16)  # the latest results (tensor, version, function)
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        try:
+            spec = _FUNCTIONS.get(func)
+        except TypeError:  # an unhashable callable is no activation of ours
+            spec = None
+        mon = self.monitor
+        if mon._inside:
+            return func(*args, **kwargs)
+        # while Dynamo traces (torch.compile), nothing is followed: the places keep the names of the module before
+        # them, as they had before inputs were followed
+        following = mon._last_weighted is not None and not torch.compiler.is_compiling()
+        if spec is None or not args or not torch.is_tensor(args[0]) or not torch.is_floating_point(args[0]):
+            out = func(*args, **kwargs)
+            if following:
+                self._trace(func, args, kwargs, out)
+            return out
+        z, before = args[0], len(mon._seq)
+        what = self._what(z) if following else None  # before the call: an in-place activation changes z
+        out = self._call(spec, func, args, kwargs)
+        if what is not None:
+            if len(mon._seq) > before:
+                self._describe(mon._seq[-1], *what)
+            if torch.is_tensor(out):
+                self._made.append((out, out._version, func))
+        return out
+
+    def _trace(self, func, args: tuple, kwargs: dict, out) -> None:
+        """What a torch call outside the activations made (some 2 us a call on a loaded 2-core machine; a
+        transformer's sampled step watches some 80, most of them in the attention between two watched places)."""
+        owner = self.monitor._last_weighted
+        if owner != self._owner:  # another weighted module ran: its parameters, no outputs yet
+            module = self._modules.get(owner)
+            self._owner, self._outputs = owner, {}
+            self._weights = {id(p): p for p in module._parameters.values() if p is not None} if module else {}
+        weights, first, own = self._weights, None, False
+        for a in (*args, *kwargs.values()) if kwargs else args:
+            if isinstance(a, torch.Tensor):
+                if id(a) in weights:
+                    own = True
+                elif first is None:
+                    first = a
+        if isinstance(out, torch.Tensor):  # (the function, or the name of the weighted module whose output it is)
+            self._made.append((out, out._version, f"'{owner}'" if own and first is not None else func))
+            if own and first is None:  # made from the parameters alone: weight.t()
+                weights[id(out)] = out
+                return
+        seen = self._outputs.get(id(first)) if first is not None else None
+        if own:
+            kind, how = "output", ""
+        elif seen is None or seen[0] is not first or seen[1] != first._version:
+            return
+        elif (name := _op(func)) in _SAME:
+            kind, how = seen[2], seen[3]
+        elif name in _PART:  # how: the function that took the part ('chunk', 'max_pool2d')
+            kind, how = "part", name
+        elif name in _SCALED and not any(isinstance(a, torch.Tensor) and a is not first for a in args[:2]):
+            kind, how = ("scaled", "") if seen[2] == "output" else seen[2:]  # 2 * h, h + 1: scaled or shifted
+        else:
+            return
+        for t in (out if isinstance(out, tuple | list) else (out,)):
+            if isinstance(t, torch.Tensor):
+                self._outputs[id(t)] = (t, t._version, kind, how)
+
+    def _what(self, z: torch.Tensor) -> tuple[str, str, str]:
+        """What z is: ("output" | "part", "", "") for the last weighted module's output or a part of it, else
+        ("other", the value in words, the function that made it, where known)."""
+        if self._owner != self.monitor._last_weighted:  # no torch call of that module's forward was seen (a C++
+            return "output", "", ""  # extension): nothing is known, and the place keeps its name
+        seen = self._outputs.get(id(z))
+        if seen is not None and seen[0] is z:
+            if seen[1] == z._version:
+                return seen[2], seen[3], ""
+            return "other", "changed in place", ""  # (the name stays: see _describe)
+        made = next((m for m in reversed(self._made) if m[0] is z and m[1] == z._version), None)
+        if made is None:
+            return "other", "", "value"
+        op = made[2] if isinstance(made[2], str) else _op(made[2])
+        if op.startswith("'"):  # another weighted module's output
+            return "other", f"the output of module {op}", op.strip("'")
+        return "other", f"{_SAID[op]} ({op})" if op in _SAID else f"the result of {op}", op
+
+    def _describe(self, layer: _Layer, acts_on: str, words: str, op: str) -> None:
+        """The place's name and label say what the function acts on (hooks' _functional_call named it after the
+        weighted module that ran last: 'fc3:sigmoid', 'sigmoid applied as a function to the output of ...')."""
+        if (layer.acts_on, layer.acts_on_words) == (acts_on, words):  # as on the last sampled step (or, on the
+            return  # first, the weighted module's output, as hooks named it)
+        layer.acts_on, layer.acts_on_words = acts_on, words
+        after = self.monitor._last_weighted
+        where = _label(after, self.monitor._kinds.get(after, ""))
+        if acts_on == "scaled":
+            what = f"the output of {where}, scaled or shifted by a number"
+        elif acts_on == "part":
+            what = f"a part of the output of {where} ({words})"
+        elif words == "changed in place":
+            what = f"the output of {where}, changed in place after it returned (not the output it made)"
+        elif acts_on == "other":
+            what = f"{words or 'a value'} computed after {where}, not its output"
+        else:
+            what = f"the output of {where}"
+        layer.label = f"{layer.record.name} applied as a function to {what}"
+        # 'fc3>add:sigmoid': after fc3, on a sum. An output changed in place (by an in-place activation module before
+        # the function) keeps its name, which test_monitor_places pins ('fc3:silu' after nn.ELU(inplace=True))
+        if op and layer.name.startswith(f"{after}:"):
+            layer.name = f"{after}>{op}:{layer.name[len(after) + 1:]}"

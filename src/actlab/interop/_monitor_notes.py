@@ -1,0 +1,148 @@
+"""The PyTorch monitor's notes: what it cannot see in the model (activations applied as functions by transformer
+blocks, fused recurrent kernels, activation modules actlab has no record for, places where an activation may be
+hidden), PyTorch's inference fast path, and the steps whose block raised.
+
+One part of the Monitor class (interop/torch.py), kept apart because it is one idea: Monitor inherits it, and
+its methods read and write the Monitor's own attributes."""
+
+from __future__ import annotations
+
+from torch import nn
+
+from ._monitor_base import _exception_words
+from ._monitor_words import (
+    STEP_ERROR_HEADS,
+    _group_names,
+    _natural_key,
+    _opaque_words,
+    _step_error_words,
+)
+from .torch_recipes import record_for
+
+
+class _Noting:
+    """The notes a report carries beside its layers: said once, or kept up to date in place."""
+
+    def _note_what_cannot_be_seen(self) -> None:
+        # one note per kind of thing said, naming every block it is said of (a 12-layer encoder: 'layers.0-11')
+        by_function: dict[tuple[str, str], list[str]] = {}
+        blocks: dict[str, list[str]] = {}
+        for name, module in self.model.named_modules():
+            fn = getattr(module, "activation", None)
+            if isinstance(module, nn.TransformerEncoderLayer | nn.TransformerDecoderLayer):
+                kind = type(module).__name__
+                if callable(fn) and not isinstance(fn, nn.Module):
+                    by_function.setdefault((getattr(fn, "__name__", str(fn)), kind), []).append(name or "model")
+                blocks.setdefault(kind, []).append(name or "model")
+        for (fname, kind), names in by_function.items():
+            module_kind = {"relu": "ReLU", "gelu": "GELU"}.get(fname)
+            as_module = f"activation=nn.{module_kind}()" if module_kind else "an activation module"
+            self.notes.append(f"{_group_names(names)} ({kind}) appl{'ies' if len(names) == 1 else 'y'} {fname} as "
+                              f"a function: it is watched where it is called, on linear1's output ({as_module} "
+                              "would make it a module)")
+        # the fast-path note is said only of blocks in eval mode, now or on a later sampled step (W12: it was shown
+        # while training, when PyTorch takes no fast path anyway)
+        self._blocks = [(kind, name or "model", module) for name, module in self.model.named_modules()
+                        if isinstance(module, nn.TransformerEncoderLayer | nn.TransformerDecoderLayer)]
+        self._note_eval_blocks()
+        self._unmatched = len(self._weighted) > 1
+        # recurrent modules apply their non-linearities inside a fused kernel: no hook sees them
+        self._opaque = [_opaque_words(name, module) for name, module in self.model.named_modules()
+                        if isinstance(module, nn.RNNBase | nn.RNNCellBase)]
+        for words in self._opaque:
+            self.notes.append(f"{words} that the monitor cannot hook: its units are not read (no dead or saturated "
+                              "counts there) and its weights are not among the weight gradients read")
+        # activation modules of torch's own that actlab has no record for (nn.PReLU, nn.RReLU, ...): they run, unwatched
+        self._unknown = [(name, type(module).__name__) for name, module in self.model.named_modules()
+                         if type(module).__module__ == "torch.nn.modules.activation" and record_for(module) is None
+                         and not list(module.children())
+                         and type(module).__name__ not in ("Softmax", "LogSoftmax", "Softmin", "Softmax2d")]
+        if self._unknown:
+            names = ", ".join(f"'{n}' ({k})" for n, k in self._unknown[:6]) + (" ..." if len(self._unknown) > 6 else "")
+            self.notes.append(f"unknown activations: module {names} has no actlab record, so it runs unwatched (no "
+                              "units, dead or saturated counts there); the weights before it are still read")
+
+    def _note_eval_blocks(self) -> None:
+        """The note on PyTorch's inference fast path, once, naming the transformer blocks that run in eval mode."""
+        evaluating = [(kind, name) for kind, name, module in self._blocks if not module.training]
+        if not evaluating:
+            return
+        self._blocks = []  # said once
+        by_kind: dict[str, list[str]] = {}
+        for kind, name in evaluating:
+            by_kind.setdefault(kind, []).append(name)
+        for kind, names in by_kind.items():
+            self.notes.append(f"{_group_names(names)} ({kind}): in eval mode, while hooks are attached (sampled "
+                              "steps only), PyTorch skips the fast path it takes for inference; the outputs are the "
+                              "same, and training is not affected")
+
+    def _note_hidden(self, seen: list, order: list[str]) -> None:
+        if self._blocks:
+            self._note_eval_blocks()
+        if self._unmatched:  # once, from the first sampled step's order: name where an activation may be hidden
+            self._unmatched = False
+            acts = [fixed[0] for _, fixed, _ in seen]
+            # the way into a transformer block's feed-forward runs through its attention (a softmax): not bare
+            blocks = [n for n, m in self.model.named_modules()
+                      if isinstance(m, nn.TransformerEncoderLayer | nn.TransformerDecoderLayer)]
+            attended = {f"{n}.linear1" for n in blocks}
+            # a block's feed-forward ends in linear2, then the residual and a LayerNorm: no activation belongs there
+            ends = {f"{n}.linear2" for n in blocks}
+            bare = [(a, b) for a, b in zip(order, order[1:], strict=False)
+                    if b not in attended and a not in ends
+                    and not any(self._weight_order[a] < o < self._weight_order[b] for o in acts)]
+            if bare:
+                pairs = "; ".join(f"{a} -> {b}" for a, b in bare[:5])
+                self.notes.append(f"no watched activation runs between {pairs}: an activation applied there by "
+                                  "other means than a module actlab knows or a torch function (a custom autograd "
+                                  "function, a C++ kernel"
+                                  + (", or a module named in the note on unknown activations" if self._unknown else "")
+                                  + ") is not watched")
+        functional = {layer.name for layer, _, _ in seen if layer.functional}
+        if not functional <= self._noted_functional:  # places first found on this step join the note
+            self._noted_functional |= functional
+            names = sorted(self._noted_functional, key=_natural_key)
+            note = ("activations applied as functions, watched where they are called: "
+                    + ", ".join(names[:8]) + (" ..." if len(names) > 8 else ""))
+            if self._functional_note is None:
+                self._functional_note = len(self.notes)
+                self.notes.append(note)
+            else:
+                self.notes[self._functional_note] = note
+        if not seen and order and not self._noted_none:  # a forward ran (a step with none says so elsewhere)
+            self._noted_none = True
+            if self._unknown:  # those did run: the note on unknown activations names them
+                self.notes.append("no watched activation found: the only activation modules in the model are the "
+                                  "unknown ones named above, and no activation function actlab knows (F.relu, "
+                                  "F.gelu, torch.tanh, ...) ran in the model's forward")
+            else:
+                self.notes.append("no activation found: neither an activation module (nn.ReLU, nn.GELU, ...) nor "
+                                  "an activation function (F.relu, F.gelu, torch.tanh, ...) ran in the model's "
+                                  "forward")
+
+    def _note_step_error(self, exc: BaseException, fate: str) -> None:
+        """A step's block raised (``fate``: "unsampled", or a sampled step whose measurements were "kept" or
+        "dropped"): counted, and said in a note kept in self.notes (so the log's next report carries it too); the
+        script may catch the exception and go on. Never raises: the script's exception is on its way."""
+        try:
+            errors = self._step_errors
+            if errors is None:
+                errors = self._step_errors = {"count": 0, "first": None, "latest": None, "unsampled": 0,
+                                              "dropped": 0, "kept": 0, "at": len(self.notes)}
+                self.notes.append("")
+            record = (self.step_count + 1, _exception_words(exc), fate)
+            errors["count"] += 1
+            errors[fate] += 1
+            errors["first"] = errors["first"] or record
+            errors["latest"] = record
+            self.notes[errors["at"]] = _step_error_words(errors)
+        except Exception:  # noqa: BLE001
+            pass
+
+    def _current_notes(self, notes: tuple[str, ...]) -> list[str]:
+        """A report's notes with the note on steps that raised brought up to date (a sampled step kept the version
+        of its time; steps may have raised since), and how many steps ran after the latest."""
+        if self._step_errors is None:
+            return list(notes)
+        kept = [n for n in notes if not n.startswith(STEP_ERROR_HEADS)]
+        return kept + [_step_error_words(self._step_errors, self.step_count)]
