@@ -234,8 +234,14 @@ def _ordinary(s: RunSummary) -> bool:
     return not rising(values) and (chance is None or not above_chance(values[-1], chance))
 
 
-_DIVERGING_REMEDY = ("Lower the learning rate (a tenth is a good first try) or clip the gradients' norm; check the "
-                     "initialisation (Xavier or He) and that the inputs are scaled to mean 0 and variance 1; then {}.")
+def lower_lr(s: RunSummary) -> str:
+    """'lower the learning rate', with clipping where the face offers it (RunSummary.clip)."""
+    return "lower the learning rate (a tenth is a good first try)" + (f" or {s.clip}" if s.clip else "")
+
+
+def _diverging_remedy(s: RunSummary) -> str:
+    return (f"{lower_lr(s).capitalize()}; check the initialisation (Xavier or He) and that the inputs are scaled to "
+            f"mean 0 and variance 1; then {s.restart}.")
 
 
 def _nan_remedy(s: RunSummary, c: Climb | None, bad_loss: bool, bad_grads: bool) -> str:
@@ -243,7 +249,7 @@ def _nan_remedy(s: RunSummary, c: Climb | None, bad_loss: bool, bad_grads: bool)
     infinite slope; a NaN straight from ordinary losses, the data or the loss first. (Not "use Adam": Adam with too
     high a learning rate diverges too, and the run may be one.)"""
     if c is not None:
-        return _DIVERGING_REMEDY.format(s.restart)
+        return _diverging_remedy(s)
     if bad_grads and not bad_loss and s.loss is not None:
         return ("A finite loss with a NaN or infinite gradient comes from an operation whose slope is infinite where "
                 "it was evaluated: sqrt or a norm at 0, log at 0, a division by a value that reached 0. Add a small "
@@ -253,9 +259,8 @@ def _nan_remedy(s: RunSummary, c: Climb | None, bad_loss: bool, bad_grads: bool)
         return ("A loss that turns NaN without climbing first points at the data or the loss, first: "
                 "look for a NaN or an inf in the batch's inputs or labels, and for log(0) or a division by zero in "
                 "the loss (compute it from the logits; add a small constant under a log or a division). If they are "
-                f"clean, lower the learning rate (a tenth is a good first try) or clip the gradients' norm; then "
-                f"{s.restart}.")
-    return (f"Lower the learning rate (a tenth is a good first try) or clip the gradients' norm; then {s.restart}. If "
+                f"clean, {lower_lr(s)}; then {s.restart}.")
+    return (f"{lower_lr(s).capitalize()}; then {s.restart}. If "
             "the loss becomes NaN again, check the inputs for a NaN or an inf and the loss for log(0) or a division "
             "by zero.")
 
@@ -326,7 +331,7 @@ def diverging(s: RunSummary) -> Finding | None:
     finite = [g for g in norms(s) if math.isfinite(g)]
     grads = f"; the largest weight gradient's norm is {sci(max(finite))}" if finite else ""
     return Finding(Status.DIVERGED, f"diverging: the loss has grown to {size}{how}{grads}",
-                   _DIVERGING_REMEDY.format(s.restart),
+                   _diverging_remedy(s),
                    {"loss": latest, "chance_loss": s.chance_loss, "recent_losses": [v for _, v in recent(s)] or None,
                     "diverging_loss": DIVERGING_LOSS, "largest_grad_norm": max(finite) if finite else None})
 
@@ -366,8 +371,7 @@ def unlearned(s: RunSummary) -> Finding | None:
                    f"{UNLEARNED}: {was}, and the loss has risen to {last:.3g}{now}, {sci(last / chance)} "
                    f"times chance ({chance:.3g})",
                    "A loss that climbs back above chance after the network had learned means steps too large for "
-                   "where the weights now are (a learning rate raised by a schedule, or a warm-up that ends too "
-                   "high): lower the learning rate (a tenth is a good first try) or clip the gradients' norm; then "
-                   f"{s.restart}.",
+                   "where the weights now are (a learning rate raised by hand or by a schedule, or a warm-up that "
+                   f"ends too high): {lower_lr(s)}; then {s.restart}.",
                    {"loss": last, "chance_loss": chance, "lowest_judged_loss": judged,
                     "recent_losses": [v for _, v in pairs]})

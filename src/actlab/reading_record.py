@@ -88,6 +88,9 @@ class RunSummary:
     # how a remedy says "start again": the lab's Reset button (the default); `actlab train` run again; a script
     # re-initialises its weights
     restart: str = "reset"
+    # how a remedy offers to clip the gradients' norm, where the face can ("": it cannot; the lab's runs have no
+    # clipping setting, a torch script has torch.nn.utils.clip_grad_norm_)
+    clip: str = ""
     # the loss is the mean over this many recent batches (a monitor judges learning on more than one batch's loss);
     # None: one loss, as given
     loss_batches: int | None = None

@@ -15,6 +15,7 @@ import torch
 from ..monitor_log import end_line
 
 # how a remedy says "start again" to a script (the lab's own words say "reset", its button)
+TORCH_CLIP = "clip the gradients' norm (torch.nn.utils.clip_grad_norm_ between backward() and opt.step())"
 TORCH_RESTART = "restart from freshly initialised weights or from a checkpoint saved before the problem began"
 
 
