@@ -262,9 +262,12 @@ SQUASHING = frozenset({"sigmoid", "tanh", "hardtanh", "hardsigmoid", "softsign"}
 ZERO_RECTIFIERS = frozenset({"relu", "relu6", "relu_squared"})  # f' exactly 0 for every negative input
 
 
+def _names_in_order(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" and {names[-1]}"
+
+
 def _names(acts) -> str:
-    acts = sorted(acts)
-    return acts[0] if len(acts) == 1 else ", ".join(acts[:-1]) + f" and {acts[-1]}"
+    return _names_in_order(sorted(acts))
 
 
 def _vanishing_remedy(s: RunSummary) -> str:
@@ -321,13 +324,14 @@ def _ratio(s: RunSummary) -> Finding | None:
     if ratio == 0:
         off = _off_layers(s)
         if off:  # every unit of a layer is off: that, not a long chain of small derivatives, stops the gradient
-            k = off[0] - 1
-            rectifier = s.layers[k].activation in ZERO_RECTIFIERS
-            remedy = f"{_off_remedy(s, [off[0]])}; then {s.restart}."
+            # (every such layer named: a diverged headline's 'also' said only the first of two)
+            rectifier = all(s.layers[i - 1].activation in ZERO_RECTIFIERS for i in off)
+            which = _names_in_order([s.name(i - 1) for i in off])
+            remedy = f"{_off_remedy(s, off)}; then {s.restart}."
             return Finding(Status.VANISHING, f"vanishing: no gradient reaches {first} while {out} gets "
-                           f"{sci(s.output_grad_norm)}: every unit of {s.name(k)} is "
+                           f"{sci(s.output_grad_norm)}: every unit of {which} is "
                            f"{'off' if rectifier else 'dead or saturated'} on this batch, so nothing passes back "
-                           "through it", remedy, {**evidence, "off_layers": off})
+                           f"through {'it' if len(off) == 1 else 'them'}", remedy, {**evidence, "off_layers": off})
         return Finding(Status.VANISHING, f"vanishing: no gradient reaches {first} while {out} gets "
                        f"{sci(s.output_grad_norm)}", _vanishing_remedy(s), evidence)
     if ratio < VANISHING_RATIO:

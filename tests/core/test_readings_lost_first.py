@@ -92,3 +92,15 @@ def test_the_engine_raised_to_lr_10_after_learning_reads_the_climb_first():
     # the case the CI met: the climb told on frames that also find layer 1 vanishing (before this change, those
     # frames read 'vanishing: ...' first)
     assert told >= 10 and also >= 1, (told, also)
+
+
+def test_every_layer_whose_units_are_all_off_is_named():
+    # two hidden tanh layers with every unit saturated (the reference: the counts the summary is given, width each);
+    # the finding named only the first of them, and the diverged headline's 'also' with it
+    layers = (LayerSummary("tanh", 8, 0.0), LayerSummary("tanh", 8, 0.0, saturated=8),
+              LayerSummary("tanh", 8, 0.0, saturated=8), LayerSummary("tanh", 8, 0.5))
+    r = diagnose(RunSummary(layers, 1.0, loss=CHANCE, chance_loss=CHANCE, steps=10))
+    off = [f for f in r.findings if f.status is Status.VANISHING]
+    assert off and off[0].evidence["off_layers"] == [2, 3]
+    assert "every unit of layer 2 and layer 3 is dead or saturated on this batch, so nothing passes back through " \
+           "them" in off[0].words, off[0].words
