@@ -348,13 +348,21 @@ def unlearned(s: RunSummary) -> Finding | None:
     below chance, then "starting" (/tmp/r7/repro6.py: 0.024 for 560 steps, then lr 40: 127-360, 'starting ... whether
     it learns shows over the first 1,000 updates')."""
     pairs, chance = recent(s), chance_of(s)
-    if chance is None or len(pairs) < 3 or min(v for _, v in pairs[-2:]) <= RISING_FACTOR * chance:
+    if chance is None or len(pairs) < 3:
         return None
     learned = (1 - MOVED_FRACTION) * chance
+    judged = s.lowest_judged_loss
+    had = judged is not None and math.isfinite(judged) and judged < learned
+    # back where it began, if not far above: the judged loss (the mean of a monitor's recent batches, the engine's
+    # whole training set's at a frame) no longer below chance by the reading's measure, after a judged loss that
+    # was (W15: a tanh 4,2 playground run trained to 0.0005 and set to lr 10 sat at 1.3 times chance and read 'not
+    # learning: after 25,500 updates the loss is above chance', with no word of what it had learned)
+    back = had and s.loss is not None and math.isfinite(s.loss) and s.loss >= learned
+    if not back and min(v for _, v in pairs[-2:]) <= RISING_FACTOR * chance:
+        return None
     t_last, last = pairs[-1]
     lows = [(t, v) for t, v in pairs if v < learned]
-    judged = s.lowest_judged_loss
-    if judged is not None and math.isfinite(judged) and judged < learned:
+    if had:
         # a monitor judges the mean of its recent sampled losses; the engine, each frame's training loss
         what = "the mean loss" if s.loss_steps == LossSteps.SAMPLED else "the training loss"
         was = (f"{what} had come down to {judged:.3g}{_at(s, s.lowest_judged_step)}, "
@@ -372,6 +380,7 @@ def unlearned(s: RunSummary) -> Finding | None:
                    f"times chance ({chance:.3g})",
                    "A loss that climbs back above chance after the network had learned means steps too large for "
                    "where the weights now are (a learning rate raised by hand or by a schedule, or a warm-up that "
-                   f"ends too high): {lower_lr(s)}; then {s.restart}.",
+                   f"ends too high): {lower_lr(s)}. The loss may come back down from where the weights are once the "
+                   f"steps are small again; if it does not, {s.restart}.",
                    {"loss": last, "chance_loss": chance, "lowest_judged_loss": judged,
                     "recent_losses": [v for _, v in pairs]})

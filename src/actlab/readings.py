@@ -260,6 +260,7 @@ def _dead_layer_numbers(s: RunSummary) -> list[int]:
 # use ReLU instead of sigmoid or tanh, a GELU net with dead units to use GELU).
 SQUASHING = frozenset({"sigmoid", "tanh", "hardtanh", "hardsigmoid", "softsign"})  # bounded: both tails flat
 ZERO_RECTIFIERS = frozenset({"relu", "relu6", "relu_squared"})  # f' exactly 0 for every negative input
+LINEAR = frozenset({"identity", "linear"})  # no activation: the layers compose to one linear map
 
 
 def _names_in_order(names: list[str]) -> str:
@@ -424,6 +425,13 @@ def _learning(s: RunSummary) -> Finding | None:
         remedy = ("A loss above chance after this many updates usually means steps too large for the network: lower "
                   f"the learning rate and {s.restart}. If it is already small, check the labels and the loss "
                   "function.")
+    elif s.layers and all(l.activation in LINEAR for l in s.layers):
+        # W15: a linear network read 'a harder data set may need more units, more layers', which cannot help it
+        words = f"{after} the loss is not {MOVED_FRACTION:.0%} below chance{_loss_text(s)}"
+        remedy = ("Every hidden layer is linear, so the whole network computes one linear function of its inputs: "
+                  "more units or more layers cannot bend its decision boundary. Give the hidden layers a "
+                  f"non-linear activation (ReLU, tanh or GELU), or add input features that the classes can be told "
+                  f"apart by with a straight line; then {s.restart}.")
     else:
         words = f"{after} the loss is not {MOVED_FRACTION:.0%} below chance{_loss_text(s)}"
         remedy = ("If the loss is flat, raise the learning rate; if it wobbles, lower it. A harder data set may "
