@@ -177,10 +177,19 @@ class Reading:
     def is_failure(self) -> bool:
         return self.status in FAILURES
 
+    @property
+    def others(self) -> tuple[Finding, ...]:
+        """The findings after the headline that a face lists below it ("Also ..."): those the headline's words do
+        not already say (a headline may carry a second finding, 'and the network is not learning: ...', which
+        stays in ``findings`` for whoever reads every finding). W15: the CLI, the page and the monitor's report
+        printed such a finding twice, word for word."""
+        head = self.findings[0].words
+        return tuple(f for f in self.findings[1:] if f.words not in head)
+
     def to_dict(self) -> dict:
         return {"status": self.status.value, "words": self.words, "remedy": self.remedy,
                 "evidence": jsonable(self.evidence), "is_failure": self.is_failure,
-                "findings": [f.to_dict() for f in self.findings]}
+                "findings": [f.to_dict() for f in self.findings], "others": [f.to_dict() for f in self.others]}
 
     def __str__(self) -> str:
         return self.words
@@ -189,7 +198,7 @@ class Reading:
         """The reading, its remedy and evidence, then every other finding (a notebook shows this table)."""
         rows = [("status", self.status.value), ("reading", self.words), ("remedy", self.remedy or None),
                 *self.evidence.items()]
-        others = [(f.status.value, f.words) for f in self.findings[1:]]
+        others = [(f.status.value, f.words) for f in self.others]
         also = _html.grid(("also", "reading"), others) if others else ""
         return _html.key_value_table(rows, caption="Reading" + (" (a failure)" if self.is_failure else "")) + also
 

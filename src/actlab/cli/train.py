@@ -219,7 +219,7 @@ def _render_frame(console, dataset: str, frame, activations: list[str] | None = 
     console.print(f"[{_STATUS_STYLE[d.is_failure]}]{d.words[0].upper()}{d.words[1:]}.[/]")
     if d.remedy:
         console.print(f"  Remedy: {d.remedy}")
-    for other in d.findings[1:]:
+    for other in d.others:
         console.print(f"  Also {other.words}.")
 
 

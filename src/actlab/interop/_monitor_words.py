@@ -276,7 +276,7 @@ class MonitorReport:
         lines.append(f"reading: {self.reading.words}")
         if self.reading.remedy:
             lines.append(f"remedy: {self.reading.remedy}")
-        lines += [f"also: {f.words}" for f in self.reading.findings[1:]]
+        lines += [f"also: {f.words}" for f in self.reading.others]
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
 

@@ -13,7 +13,10 @@ export function showReading(el, reading) {
   if (!reading) { el.replaceChildren(); el.className = "reading"; delete el.dataset.status; return; }
   const parts = [span("reading-words", `${cap(reading.words)}.`)];
   if (reading.remedy) parts.push(span("reading-remedy", ` ${reading.remedy}`));
-  const others = (reading.findings || []).slice(1).map((f) => `Also ${f.words}.`).join(" ");
+  // the findings the headline does not already say (readings.Reading.others); a log written before it had only
+  // `findings`, every one after the headline
+  const rest = reading.others || (reading.findings || []).slice(1);
+  const others = rest.map((f) => `Also ${f.words}.`).join(" ");
   if (others) parts.push(span("reading-more", ` ${others}`));
   el.replaceChildren(...parts);
   el.className = `reading ${reading.is_failure ? "failure" : reading.status === "healthy" ? "healthy" : "neutral"}`;
