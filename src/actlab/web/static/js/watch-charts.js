@@ -8,58 +8,16 @@
 // (canvas.drawn, canvas.geom), so the page can name the point under the pointer or the keyboard focus.
 import { PALETTE, fmt } from "./charts.js";
 import { logAxis, power10, sized } from "./livechart.js";
+import {
+  BAND_KEY, M, MANY, NAN_COLOUR, dashOf, distinctNames, keyRoom, keys, lineColour, rampKey, rampRoom, wrapText,
+} from "./watch-keys.js";
 
-const M = { l: 48, r: 10, t: 20, b: 34 };
-const NAN_COLOUR = "#b3261e";
-const BAND_FILL = "rgba(91, 101, 112, 0.25)", BAND_EDGE = "#5b6570";  // the key's swatch for the thinned bands
-export const BAND_KEY = "band: the lowest to highest value of each thinned stretch";
+// the keys' and texts' helpers live in watch-keys.js; the page and the tests import these from here
+export { BAND_KEY, MANY, distinctNames, lineColour, wrapText } from "./watch-keys.js";
+
 const TEXT_H = 11;  // px: the height of a line of the charts' 11 px text, for the boxes the tests compare
 const LINE_CLEAR = 2;  // px kept between a bar's value label and the dashed line or its markers
 const LABEL_ROOM = TEXT_H + 3 + LINE_CLEAR + 2;  // px over the highest value: a label over a marker of radius 3 at most
-export const MANY = 8;  // past this many lines, a shaded ramp replaces the named keys
-
-// WCAG 2's contrast of hsl(h, s%, l%) against the white of the charts: (1.05) / (relative luminance + 0.05)
-function contrastOnWhite(h, s, l) {
-  const a = (s / 100) * Math.min(l / 100, 1 - l / 100);
-  const channel = (m) => {
-    const k = (m + h / 30) % 12, v = l / 100 - a * Math.max(-1, Math.min(k - 3, 9 - k, 1));
-    return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
-  };
-  return 1.05 / (0.2126 * channel(0) + 0.7152 * channel(8) + 0.0722 * channel(4) + 0.05);
-}
-export const LINE_CONTRAST = 3.2;  // WCAG 2.1's 3:1 for graphics, with a little to spare
-
-// the k-th of n lines' colour: the palette for a few, a ramp from dark blue (first layer) to orange (last) for many.
-// Each colour of the ramp is made darker where it would stand out from the white by less than LINE_CONTRAST (V11:
-// the greens and yellows of a 34-layer net's middle layers had 1.6:1, hard to see as 1.5 px lines).
-export function lineColour(k, n) {
-  if (n <= MANY) return PALETTE[k % PALETTE.length];
-  const t = n > 1 ? k / (n - 1) : 0, hue = Math.round(215 - 185 * t);
-  let light = Math.round(32 + 20 * t);
-  while (light > 15 && contrastOnWhite(hue, 75, light) < LINE_CONTRAST) light--;
-  return `hsl(${hue}, 75%, ${light}%)`;
-}
-
-// text cut to `max` px with an ellipsis (the full text is in the hover readout and the table)
-function fitText(ctx, text, max) {
-  if (ctx.measureText(text).width <= max) return text;
-  let s = text;
-  while (s.length > 1 && ctx.measureText(`${s}…`).width > max) s = s.slice(0, -1);
-  return `${s}…`;
-}
-
-// text broken at spaces into lines of at most `max` px (a word longer than that is cut with an ellipsis)
-export function wrapText(ctx, text, max) {
-  const out = [];
-  let line = "";
-  for (const word of text.split(" ")) {
-    const next = line ? `${line} ${word}` : word;
-    if (!line || ctx.measureText(next).width <= max) { line = next; continue; }
-    out.push(fitText(ctx, line, max)); line = word;
-  }
-  if (line) out.push(fitText(ctx, line, max));
-  return out;
-}
 
 // Whether the loss is drawn on a log axis: every finite value is above 0 and the largest is at least 100 times
 // the smallest (a diverging run: 131 then 1.3e7 would sit on the floor of a linear axis running to 4e21).
@@ -68,66 +26,6 @@ export function lossIsLog(values) {
   const ok = values.filter(Number.isFinite);
   if (!ok.length || ok.some((v) => v <= 0)) return false;
   return Math.log10(Math.max(...ok) / Math.min(...ok)) >= LOSS_DECADES;
-}
-
-// Layer names shortened to what tells them apart: the dotted parts all of them share at the front and the back
-// are cut, keeping the last shared part in front for context ("encoder.layers.3.ff.act" among its siblings reads
-// "…layers.3…"). A name is kept whole where nothing is shared; the readout and the table give every name in full.
-export function distinctNames(names) {
-  const parts = names.map((n) => n.split("."));
-  if (new Set(names).size < 2) return names;
-  let front = 0, back = 0;
-  const shortest = Math.min(...parts.map((p) => p.length));
-  while (front < shortest - 1 && parts.every((p) => p[front] === parts[0][front])) front++;
-  while (back < shortest - front - 1 && parts.every((p) => p[p.length - 1 - back] === parts[0][parts[0].length - 1 - back])) back++;
-  if (!front && !back) return names;
-  const keep = Math.max(front - 1, 0);
-  return parts.map((p) => `${front ? "…" : ""}${p.slice(keep, p.length - back).join(".")}${back ? "…" : ""}`);
-}
-
-const dashOf = (dash) => (Array.isArray(dash) ? dash : dash ? [4, 3] : []);  // true: the palette's second round
-const keyRoom = (w, n) => Math.max(90, (w - M.l - M.r) / Math.max(n, 2) - 32);  // px for one key's name
-
-// Named keys along the top, wrapped onto a second row when they do not fit; a name longer than a third of the
-// width is cut with an ellipsis. Returns the height the keys took.
-function keys(ctx, items, w, start = M.l, drawn = []) {
-  let x = start, y = 9;
-  ctx.textAlign = "left"; ctx.textBaseline = "middle";
-  for (const { name, color, dash, band, whole } of items) {
-    // a key marked whole (the band's, a unit-health measure's) is cut only where the chart's width is too short
-    const label = fitText(ctx, name, band || whole ? w - M.l - M.r - 18 : keyRoom(w, items.length));
-    const width = 18 + ctx.measureText(label).width + 14;
-    if (x > M.l && x + width > w - M.r) { x = M.l; y += 14; }
-    if (band) {  // a shaded swatch: the range a thinned stretch held
-      ctx.fillStyle = BAND_FILL; ctx.fillRect(x, y - 5, 14, 10);
-      ctx.strokeStyle = BAND_EDGE; ctx.lineWidth = 1; ctx.strokeRect(x + 0.5, y - 4.5, 13, 9);
-    } else {
-      ctx.strokeStyle = color; ctx.lineWidth = 2; ctx.setLineDash(dashOf(dash));
-      ctx.beginPath(); ctx.moveTo(x, y); ctx.lineTo(x + 14, y); ctx.stroke();
-      ctx.setLineDash([]);
-    }
-    ctx.fillStyle = "#333"; ctx.fillText(label, x + 18, y);
-    drawn.push({ label, left: x, right: x + width - 14, y });
-    x += width;
-  }
-  return y - 9;
-}
-
-// The key for many lines: a ramp of their colours between the first and the last line's names.
-const rampRoom = (w) => (w - M.l - M.r - 70) / 2;  // px for each of the ramp key's two names
-function rampKey(ctx, first, last, n, w, drawn = []) {
-  ctx.textBaseline = "middle"; ctx.textAlign = "left"; ctx.fillStyle = "#333";
-  const room = rampRoom(w);
-  const a = fitText(ctx, first, room), b = fitText(ctx, last, room);
-  drawn.push(a, b);
-  ctx.fillText(a, M.l, 9);
-  const x0 = M.l + ctx.measureText(a).width + 6, x1 = x0 + 50;
-  for (let k = 0; k < n; k++) {
-    ctx.fillStyle = lineColour(k, n);
-    ctx.fillRect(x0 + (k / n) * (x1 - x0), 4, (x1 - x0) / n + 0.5, 10);
-  }
-  ctx.fillStyle = "#333"; ctx.fillText(b, x1 + 6, 9);
-  return x1 + 6 + ctx.measureText(b).width + 14;
 }
 
 // the left margin: wide enough for the widest tick label (a loss of 3.2e+32 is not clipped)

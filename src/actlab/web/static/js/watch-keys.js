@@ -1,0 +1,113 @@
+// The watch charts' keys and text: the margins, the line colours (a palette for a few lines, a ramp of colours each
+// dark enough on white for many), text fitted or wrapped to a width, layer names shortened to what tells them apart,
+// and the keys drawn along a chart's top. watch-charts.js draws the charts with them.
+import { PALETTE } from "./charts.js";
+
+export const M = { l: 48, r: 10, t: 20, b: 34 };
+export const NAN_COLOUR = "#b3261e";
+const BAND_FILL = "rgba(91, 101, 112, 0.25)", BAND_EDGE = "#5b6570";  // the key's swatch for the thinned bands
+export const BAND_KEY = "band: the lowest to highest value of each thinned stretch";
+export const MANY = 8;  // past this many lines, a shaded ramp replaces the named keys
+
+// WCAG 2's contrast of hsl(h, s%, l%) against the white of the charts: (1.05) / (relative luminance + 0.05)
+function contrastOnWhite(h, s, l) {
+  const a = (s / 100) * Math.min(l / 100, 1 - l / 100);
+  const channel = (m) => {
+    const k = (m + h / 30) % 12, v = l / 100 - a * Math.max(-1, Math.min(k - 3, 9 - k, 1));
+    return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+  };
+  return 1.05 / (0.2126 * channel(0) + 0.7152 * channel(8) + 0.0722 * channel(4) + 0.05);
+}
+export const LINE_CONTRAST = 3.2;  // WCAG 2.1's 3:1 for graphics, with a little to spare
+
+// the k-th of n lines' colour: the palette for a few, a ramp from dark blue (first layer) to orange (last) for many.
+// Each colour of the ramp is made darker where it would stand out from the white by less than LINE_CONTRAST (V11:
+// the greens and yellows of a 34-layer net's middle layers had 1.6:1, hard to see as 1.5 px lines).
+export function lineColour(k, n) {
+  if (n <= MANY) return PALETTE[k % PALETTE.length];
+  const t = n > 1 ? k / (n - 1) : 0, hue = Math.round(215 - 185 * t);
+  let light = Math.round(32 + 20 * t);
+  while (light > 15 && contrastOnWhite(hue, 75, light) < LINE_CONTRAST) light--;
+  return `hsl(${hue}, 75%, ${light}%)`;
+}
+
+// text cut to `max` px with an ellipsis (the full text is in the hover readout and the table)
+export function fitText(ctx, text, max) {
+  if (ctx.measureText(text).width <= max) return text;
+  let s = text;
+  while (s.length > 1 && ctx.measureText(`${s}…`).width > max) s = s.slice(0, -1);
+  return `${s}…`;
+}
+
+// text broken at spaces into lines of at most `max` px (a word longer than that is cut with an ellipsis)
+export function wrapText(ctx, text, max) {
+  const out = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    const next = line ? `${line} ${word}` : word;
+    if (!line || ctx.measureText(next).width <= max) { line = next; continue; }
+    out.push(fitText(ctx, line, max)); line = word;
+  }
+  if (line) out.push(fitText(ctx, line, max));
+  return out;
+}
+
+// Layer names shortened to what tells them apart: the dotted parts all of them share at the front and the back
+// are cut, keeping the last shared part in front for context ("encoder.layers.3.ff.act" among its siblings reads
+// "…layers.3…"). A name is kept whole where nothing is shared; the readout and the table give every name in full.
+export function distinctNames(names) {
+  const parts = names.map((n) => n.split("."));
+  if (new Set(names).size < 2) return names;
+  let front = 0, back = 0;
+  const shortest = Math.min(...parts.map((p) => p.length));
+  while (front < shortest - 1 && parts.every((p) => p[front] === parts[0][front])) front++;
+  while (back < shortest - front - 1 && parts.every((p) => p[p.length - 1 - back] === parts[0][parts[0].length - 1 - back])) back++;
+  if (!front && !back) return names;
+  const keep = Math.max(front - 1, 0);
+  return parts.map((p) => `${front ? "…" : ""}${p.slice(keep, p.length - back).join(".")}${back ? "…" : ""}`);
+}
+
+export const dashOf = (dash) => (Array.isArray(dash) ? dash : dash ? [4, 3] : []);  // true: the palette's second round
+export const keyRoom = (w, n) => Math.max(90, (w - M.l - M.r) / Math.max(n, 2) - 32);  // px for one key's name
+
+// Named keys along the top, wrapped onto a second row when they do not fit; a name longer than a third of the
+// width is cut with an ellipsis. Returns the height the keys took.
+export function keys(ctx, items, w, start = M.l, drawn = []) {
+  let x = start, y = 9;
+  ctx.textAlign = "left"; ctx.textBaseline = "middle";
+  for (const { name, color, dash, band, whole } of items) {
+    // a key marked whole (the band's, a unit-health measure's) is cut only where the chart's width is too short
+    const label = fitText(ctx, name, band || whole ? w - M.l - M.r - 18 : keyRoom(w, items.length));
+    const width = 18 + ctx.measureText(label).width + 14;
+    if (x > M.l && x + width > w - M.r) { x = M.l; y += 14; }
+    if (band) {  // a shaded swatch: the range a thinned stretch held
+      ctx.fillStyle = BAND_FILL; ctx.fillRect(x, y - 5, 14, 10);
+      ctx.strokeStyle = BAND_EDGE; ctx.lineWidth = 1; ctx.strokeRect(x + 0.5, y - 4.5, 13, 9);
+    } else {
+      ctx.strokeStyle = color; ctx.lineWidth = 2; ctx.setLineDash(dashOf(dash));
+      ctx.beginPath(); ctx.moveTo(x, y); ctx.lineTo(x + 14, y); ctx.stroke();
+      ctx.setLineDash([]);
+    }
+    ctx.fillStyle = "#333"; ctx.fillText(label, x + 18, y);
+    drawn.push({ label, left: x, right: x + width - 14, y });
+    x += width;
+  }
+  return y - 9;
+}
+
+// The key for many lines: a ramp of their colours between the first and the last line's names.
+export const rampRoom = (w) => (w - M.l - M.r - 70) / 2;  // px for each of the ramp key's two names
+export function rampKey(ctx, first, last, n, w, drawn = []) {
+  ctx.textBaseline = "middle"; ctx.textAlign = "left"; ctx.fillStyle = "#333";
+  const room = rampRoom(w);
+  const a = fitText(ctx, first, room), b = fitText(ctx, last, room);
+  drawn.push(a, b);
+  ctx.fillText(a, M.l, 9);
+  const x0 = M.l + ctx.measureText(a).width + 6, x1 = x0 + 50;
+  for (let k = 0; k < n; k++) {
+    ctx.fillStyle = lineColour(k, n);
+    ctx.fillRect(x0 + (k / n) * (x1 - x0), 4, (x1 - x0) / n + 0.5, 10);
+  }
+  ctx.fillStyle = "#333"; ctx.fillText(b, x1 + 6, 9);
+  return x1 + 6 + ctx.measureText(b).width + 14;
+}
