@@ -137,8 +137,9 @@ class Monitor(_Stepping, _Hooks, _Measures, _Weights, _Collecting, _Reporting, _
         window: how many of the latest sampled batches the dead count looks back over: a unit is dead when it was
             inactive (derivative 0) on every one of them, counted once at least min(window, 5) were sampled; a
             layer whose every unit was inactive on each of its last 5 sampled batches reads dead at once.
-        log: a file to write as JSON lines, one report per sampled step, replaced if it exists (``actlab watch
-            FILE`` shows it live in the lab); None (the default) writes nothing.
+        log: a file to write as JSON lines, one report per sampled step (``actlab watch FILE`` shows it live in the
+            lab). A file that exists is appended to, never truncated: each line carries this run's id, and a reader
+            tells the runs apart by it. None (the default) writes nothing.
         chance_loss: the loss of the best constant prediction, if known (ln C for C balanced classes with
             cross-entropy, the targets' variance with MSE). Without it the status says only whether gradients
             flow; with it, whether the model is learning ("healthy", "starting", "not learning").
