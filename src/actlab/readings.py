@@ -281,7 +281,12 @@ def _vanishing_remedy(s: RunSummary) -> str:
         steps.append(f"ReLU, GELU or SiLU instead of {_names(squash)} (or, keeping {keep}, Xavier initialisation)")
     if acts - SQUASHING:
         steps.append(f"He initialisation{' for the other layers' if squash else ''}")
-    steps += ["residual connections or normalisation (LayerNorm or BatchNorm) between layers", "fewer layers"]
+    if len(s.layers) > 2:
+        steps += ["residual connections or normalisation (LayerNorm or BatchNorm) between layers", "fewer layers"]
+    else:  # depth is not what stops the gradient in one or two hidden layers (W15: a 2-layer ReLU net at lr 3 was
+        # told 'or fewer layers'); units pushed off, dead or saturated, by steps too large are
+        steps.append("a lower learning rate (steps too large push units off, dead or saturated, and the gradient "
+                     "stops at them)")
     return f"Try {', '.join(steps[:-1])}, or {steps[-1]}; scale the inputs to mean 0 and variance 1."
 
 

@@ -76,3 +76,16 @@ def test_a_finding_the_headline_already_says_is_not_listed_again():
     assert Status.NOT_LEARNING not in {f.status for f in r.others}
     assert [f["words"] for f in r.to_dict()["others"]] == [f.words for f in r.others]
     assert len(r.to_dict()["findings"]) == len(r.findings)  # every finding is still there for who reads them all
+
+
+def test_a_shallow_network_is_not_told_fewer_layers():
+    # W15 finding 1: `actlab train --dataset spiral --layers 8,8 --activation relu --lr 3` read vanishing with 'or
+    # fewer layers' and no word of the learning rate; a deep one keeps the advice on depth
+    def remedy(n):
+        layers = (LayerSummary("relu", 8, 1e-6),) + tuple(LayerSummary("relu", 8, 0.5) for _ in range(n - 1))
+        r = diagnose(RunSummary(layers, 1.0, loss=1.5, chance_loss=1.61, steps=50))
+        assert r.status is Status.VANISHING, r.words
+        return r.remedy
+
+    assert "fewer layers" not in remedy(2) and "lower learning rate" in remedy(2)
+    assert "fewer layers" in remedy(6) and "residual connections" in remedy(6)
