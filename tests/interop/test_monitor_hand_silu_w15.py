@@ -1,0 +1,63 @@
+"""Issue 17 (W15 finding 7): a SiLU written by hand, torch.sigmoid(h) * h, is watched as the sigmoid it calls (the
+gate: values between 0 and 1), and a note now says so, naming the place and what would be read as SiLU. The
+references: the models' own code (which product is of a sigmoid and its own input) and the gate's values from
+plain torch."""
+
+from __future__ import annotations
+
+import pytest
+
+torch = pytest.importorskip("torch")
+from torch import nn  # noqa: E402
+
+from actlab.interop.torch import Monitor  # noqa: E402
+
+
+class Net(nn.Module):
+    def __init__(self, how: str) -> None:
+        super().__init__()
+        self.fc1, self.fc2, self.how = nn.Linear(6, 16), nn.Linear(16, 3), how
+
+    def forward(self, x):
+        h = self.fc1(x)
+        if self.how == "hand":
+            h = torch.sigmoid(h) * h  # SiLU by hand
+        elif self.how == "hand-swapped":
+            h = h * torch.sigmoid(h)
+        elif self.how == "module":
+            h = nn.functional.silu(h)
+        else:  # a gate on another value: a GLU-like product, not SiLU
+            h = torch.sigmoid(h) * self.fc1(x).flip(1)
+        return self.fc2(h)
+
+
+def report(how: str):
+    torch.manual_seed(0)
+    model = Net(how)
+    x, y = torch.randn(64, 6), torch.randint(0, 3, (64,))
+    mon = Monitor(model, every=1)
+    for _ in range(3):
+        with mon.step() as s:
+            loss = nn.functional.cross_entropy(model(x), y)
+            loss.backward()
+            s.loss = loss
+        model.zero_grad()
+    gate = torch.sigmoid(model.fc1(x)).detach()
+    return mon.report(), gate
+
+
+@pytest.mark.parametrize("how", ["hand", "hand-swapped"])
+def test_a_hand_written_silu_is_said_to_be_read_as_its_gate(how):
+    r, gate = report(how)
+    notes = [n for n in r.notes if "SiLU written by hand" in n]
+    assert len(notes) == 1, r.notes  # once, however many steps were sampled
+    row = next(layer for layer in r.layers if layer.activation == "sigmoid")
+    assert f"'{row.name}'" in notes[0]
+    # the premise: the row is the gate's (between 0 and 1), as plain torch computes it
+    assert row.mean == pytest.approx(float(gate.mean()), rel=1e-4)
+
+
+@pytest.mark.parametrize("how", ["module", "other"])
+def test_no_note_where_there_is_no_hand_written_silu(how):
+    r, _ = report(how)
+    assert not any("SiLU written by hand" in n for n in r.notes), r.notes
