@@ -61,3 +61,31 @@ def test_a_hand_written_silu_is_said_to_be_read_as_its_gate(how):
 def test_no_note_where_there_is_no_hand_written_silu(how):
     r, _ = report(how)
     assert not any("SiLU written by hand" in n for n in r.notes), r.notes
+
+
+def test_the_gates_held_are_bounded_however_many_sigmoids_a_forward_calls():
+    from actlab.interop._monitor_functions import GATES
+
+    seen = []
+
+    class Many(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc = nn.Linear(6, 8)
+
+        def forward(self, x):
+            h = self.fc(x)
+            for _ in range(100):  # a hand-written recurrence's gates
+                h = torch.sigmoid(h) * 0.5 + h * 0.5
+            h = torch.sigmoid(h) * h  # SiLU by hand, last
+            if mon._mode is not None:
+                seen.append(len(mon._mode._gates))
+            return h
+
+    torch.manual_seed(0)
+    model = Many()
+    mon = Monitor(model, every=1)
+    with mon.step():
+        model(torch.randn(16, 6)).sum().backward()
+    assert seen and max(seen) <= GATES
+    assert any("SiLU written by hand" in n for n in mon.report().notes)  # the latest gate is still held

@@ -79,6 +79,9 @@ def _op(func) -> str:
     return name[1:] if name[:1] in ("r", "i") and name[1:] in _SAID else name
 
 
+GATES = 16  # sigmoid outputs held per forward for the hand-written SiLU check (its product follows at once)
+
+
 class _FunctionWatch(TorchFunctionMode):
     """Active during the model's forward on a sampled step (only while functional activations are looked for or
     known): each call of an activation function outside an activation module is measured like a module.
@@ -100,7 +103,8 @@ class _FunctionWatch(TorchFunctionMode):
         self._outputs: dict[int, tuple] = {}
         self._weights: dict[int, torch.Tensor] = {}
         self._made: deque = deque(maxlen=16)  # the latest results (tensor, version, function)
-        # by id, a sigmoid place's output (output, its input, the place): a product of the two is SiLU written by hand
+        # by id, the latest GATES sigmoid places' outputs (output, its input, the place): a product of the two is SiLU
+        # written by hand (at most GATES held, however many sigmoids one forward calls: a hand-written LSTM's)
         self._gates: dict[int, tuple] = {}
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
@@ -127,6 +131,8 @@ class _FunctionWatch(TorchFunctionMode):
         out = self._call(spec, func, args, kwargs)
         if spec[0] == "sigmoid" and torch.is_tensor(out) and len(mon._seq) > before:
             self._gates[id(out)] = (out, z, mon._seq[-1])
+            if len(self._gates) > GATES:
+                del self._gates[next(iter(self._gates))]  # the oldest
         if what is not None:
             if len(mon._seq) > before:
                 self._describe(mon._seq[-1], *what)
@@ -145,9 +151,8 @@ class _FunctionWatch(TorchFunctionMode):
             gate = self._gates.get(id(g)) if isinstance(g, torch.Tensor) else None
             if gate is not None and gate[0] is g and gate[1] is other:
                 layer, mon = gate[2], self.monitor
-                noted = mon.__dict__.setdefault("_noted_gates", set())
-                if layer.name not in noted:
-                    noted.add(layer.name)
+                if layer.name not in mon._noted_gates:
+                    mon._noted_gates.add(layer.name)
                     mon.notes.append(
                         f"'{layer.name}' is a sigmoid used as a gate: the model multiplies it by its own input "
                         "(torch.sigmoid(h) * h is SiLU written by hand), and its row reads the sigmoid's output "

@@ -279,6 +279,7 @@ class Monitor(_Stepping, _Hooks, _Measures, _Weights, _Collecting, _Reporting, _
         self._pending: tuple | None = None
         self._noted_none = False
         self._noted_functional: set[str] = set()  # the function places the notes name
+        self._noted_gates: set[str] = set()  # the sigmoid places found used as a hand-written SiLU's gate, noted
         self._functional_note: int | None = None  # where in self.notes
         self._loss: float | None = None
         self._losses: deque = deque(maxlen=LOSS_BATCHES)  # the latest sampled steps' finite losses
