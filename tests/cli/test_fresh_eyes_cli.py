@@ -71,7 +71,7 @@ def test_train_at_80_columns_keeps_its_title_whole_its_accuracies_alike_and_the_
     assert any(line.strip() == "gauss: after 200 epochs (5000 steps)" for line in lines), res.stdout
     acc = next(line for line in lines if "accuracy" in line).strip("│ ").split("│")
     assert [len(c.strip().split(".")[1]) for c in acc[1:]] == [4, 4], acc  # train and test to the same 4 places
-    cells = " ".join(line.split("│")[2].strip() for line in lines if line.count("│") == 8)
+    cells = " ".join(line.split("│")[2].strip() for line in lines if line.count("│") == 9)  # 8 columns
     assert "leaky_relu (negative_slope=0.1)" in cells and "tanh" in cells, res.stdout
     assert all(len(line) <= 80 for line in lines), max(lines, key=len)
 

@@ -14,6 +14,7 @@ from rich.table import Table
 
 from ..datasets import read_csv_file
 from ..errors import ConfigError
+from ..readings import sci
 from ._app import app, console, fail
 
 DEMOS = ("linear-collapse", "vanishing", "dying-relu", "gelu-approx", "census")
@@ -70,7 +71,7 @@ def train(
         frames = trainer.frames(epochs, target_loss=target_loss)
     except (ConfigError, OSError) as exc:
         fail(_option_error(exc) if isinstance(exc, ConfigError) else str(exc))
-    last = None
+    last = finite = None  # finite: the last frame whose training loss is a number, where the loss curve ends
     if json_out:
         for frame in frames:
             last = frame
@@ -80,14 +81,16 @@ def train(
                       console=console.real) as progress:
             task = progress.add_task("train", total=epochs, train="-", test="-")
             for last in frames:
-                progress.update(task, completed=last.epoch, train=_f(last.train_loss), test=_f(last.test_loss))
+                finite = last if math.isfinite(last.train_loss) else finite
+                progress.update(task, completed=last.epoch, train=_loss(last.train_loss),
+                                test=_loss(last.test_loss))
     if last is None:
         last = trainer.frame()
     if json_out:
         typer.echo(json.dumps(last.to_dict()))  # the one JSON form of a frame, as the lab streams it
         return
     _render_frame(console, csv.name if csv is not None else cfg.dataset, last,
-                  [_spec_text(a) for a in trainer.net.activations])
+                  [_spec_text(a) for a in trainer.net.activations], last_finite=finite)
 
 
 @app.command()
@@ -173,7 +176,31 @@ def _f(v, spec: str = "{:.4f}") -> str:
     return spec.format(v) if isinstance(v, float) and math.isfinite(v) else str(v)
 
 
+def _loss(v, spec: str = "{:.4f}") -> str:
+    """A loss or a gradient's norm: "—" where there is none (no test set), NaN and inf as what they are. A diverged
+    run's loss was a dash beside a ‖dW‖ of "nan" (W15), two spellings of one thing."""
+    if v is None:
+        return "—"
+    if math.isnan(v):
+        return "NaN"
+    return spec.format(v) if math.isfinite(v) else ("inf" if v > 0 else "-inf")
+
+
 _STATUS_STYLE = {True: "bold red", False: "bold green"}
+# the evidence keys of the ratios a reading quotes, and the column of the layer table that holds each (layer 1's row)
+_QUOTED = {"first_to_last_ratio": "dW", "first_to_last_signal_ratio": "dz"}
+_LAYER_NOTE = ("‖dW‖: the layer's weight gradient. ‖dW‖ vs output: it over the output layer's. ‖dL/dz‖ vs output: "
+               "the gradient passed back to the layer (to its units, before the activation) over the one at the "
+               "output layer. (max |f′|)ⁿ is the activations' share of the shrinkage, not a bound: the weights and the "
+               "layer inputs enter ‖dW‖ too.")
+
+
+def _norm(v: float) -> str:
+    """A gradient's norm to 3 significant digits, small and large ones as 4.29e-4 (no exponent's leading zero: the
+    layer table, with both ratio columns, leaves a long activation's name 20 columns at a terminal's 80)."""
+    if not math.isfinite(v) or v == 0 or 1e-3 <= abs(v) < 1e4:
+        return _loss(v, "{:.3g}")
+    return f"{v:.2e}".replace("e-0", "e-").replace("e+0", "e+")
 
 
 def _spec_text(act) -> str:
@@ -182,37 +209,79 @@ def _spec_text(act) -> str:
     return f"{act.name} ({params})" if params else act.name  # --activation takes the space; a cell may break there
 
 
-def _render_frame(console, dataset: str, frame, activations: list[str] | None = None) -> None:
-    """A frame as tables: losses, each layer's instruments, then the network's reading with its remedy."""
+def _ratio(v: float) -> str:
+    """A ratio as the readings write it (readings.sci), so that the number a reading quotes is found in the table;
+    "—" where there is no ratio (no output gradient to divide by, or a norm that is not a number)."""
+    return "—" if v is None or math.isnan(v) else sci(v)
+
+
+def _quoted(diagnosis) -> set[str]:
+    """The layer-1 cells ("dW", "dz") whose ratio the reading quotes: its headline's and each other finding's."""
+    if diagnosis is None:
+        return set()
+    return {_QUOTED[k] for f in diagnosis.findings for k in f.evidence if k in _QUOTED}
+
+
+def _diverged_lines(frame, last_finite) -> list[str]:
+    """What a diverged run keeps, what that loss is, and where the loss curve (one whole-set loss an epoch) ends."""
+    losses = [(name, v) for name, v in (("train", frame.train_loss), ("test", frame.test_loss)) if v is not None]
+    said = ", ".join(f"{name} {_loss(v, '{:.4g}')}" for name, v in losses)
+    why = []
+    if any(math.isnan(v) for _, v in losses):
+        why.append("NaN is not a number: the network's outputs overflowed")
+    if any(math.isinf(v) for _, v in losses):
+        why.append("inf: it overflowed past 1.8e308, the largest float64")
+    kept = (f"Diverged at step {frame.diverged_at_step}: the tables show the weights the network keeps, its last "
+            f"finite ones. Their loss: {said}{' (' + '; '.join(why) + ')' if why else ''}.")
+    if last_finite is None:
+        end = ("No whole-set loss was taken before it (one is taken at the end of each epoch): the reading below "
+               "quotes the batch losses.")
+    else:
+        test = f", test {_loss(last_finite.test_loss, '{:.4g}')}" if last_finite.test_loss is not None else ""
+        end = (f"The last whole-set loss that is a number, where the loss curve ends: epoch {last_finite.epoch} "
+               f"(step {last_finite.step}), train {last_finite.train_loss:.4g}{test}.")
+    return [kept, end]
+
+
+def _render_frame(console, dataset: str, frame, activations: list[str] | None = None, last_finite=None) -> None:
+    """A frame as tables: losses, each layer's instruments, then the network's reading with its remedy. A diverged
+    frame says what it keeps and where the loss curve ends (``last_finite``: the last frame whose loss is a number)."""
     # the title is one line above a narrow table: rich wraps a title to the table's width, so it is printed apart
     console.print(f"[italic]{escape(dataset)}: after {frame.epoch} epochs ({frame.step} steps)[/]")
     table = Table()
     for col in ("", "train", "test"):
         table.add_column(col, justify="right")
-    table.add_row("loss", _f(frame.train_loss), _f(frame.test_loss))
+    table.add_row("loss", _loss(frame.train_loss), _loss(frame.test_loss))
     table.add_row("chance loss", _f(frame.chance_loss), "")
     if frame.train_accuracy is not None:  # both to 4 places, like the losses
         table.add_row("accuracy", _f(frame.train_accuracy), _f(frame.test_accuracy))
     console.print(table)
+    if frame.status == "diverged":
+        for line in _diverged_lines(frame, last_finite):
+            console.print(line, style="bold")
     if frame.reading is not None and frame.reading.layers:
         layers_table = Table(title="hidden layers", collapse_padding=True, pad_edge=False)
         # short cells never wrap; a layer's note is a sentence, printed under the table where it has the full width
-        for col in ("layer", "activation", "‖dW‖", "vs output", "(max |f′|)ⁿ", "dead", "saturated"):
+        for col in ("layer", "activation", "‖dW‖", "‖dW‖\nvs\noutput", "‖dL/dz‖\nvs\noutput", "(max\n|f′|)ⁿ",
+                    "dead", "saturated"):
             # the activation with its parameters may be long: the one column that wraps (at the space before "(")
             layers_table.add_column(col, no_wrap=col != "activation", overflow="fold",
                                     justify="left" if col == "activation" else "right")
         names = activations if activations and len(activations) == len(frame.reading.layers) else None
+        quoted = _quoted(frame.diagnosis)
+        mark = lambda i, key, text: f"{text}*" if i == 0 and key in quoted else text  # noqa: E731
         for i, l in enumerate(frame.reading.layers):
-            layers_table.add_row(str(l.layer), names[i] if names else l.activation, f"{l.grad_norm:.3g}",
-                                 _f(l.grad_ratio_to_last, "{:.3g}"),
+            layers_table.add_row(str(l.layer), names[i] if names else l.activation, _norm(l.grad_norm),
+                                 mark(i, "dW", _ratio(l.grad_ratio_to_last)),
+                                 mark(i, "dz", _ratio(l.signal_ratio_to_last)),
                                  f"{l.deriv_product_to_last:.3g}", f"{l.dead_fraction:.0%}",
                                  f"{l.saturated_fraction:.0%}")
         console.print(layers_table)
         for l in frame.reading.layers:
             if l.reading:
                 console.print(f"  layer {l.layer}: {l.reading}")
-        console.print("(max |f′|)ⁿ is the activations' share of the shrinkage, not a bound: the weights and the "
-                      "layer inputs enter ‖dW‖ too.", style="dim")
+        star = " *: the number the reading below quotes." if quoted else ""
+        console.print(_LAYER_NOTE + star, style="dim")
     d = frame.diagnosis
     if d is None:
         return
