@@ -18,6 +18,7 @@ torch = require_torch()
 from torch import nn  # noqa: E402
 
 from actlab import instruments  # noqa: E402
+from actlab.interop import _monitor_measure as measure  # noqa: E402
 from actlab.interop import _monitor_places as places  # noqa: E402
 from actlab.interop import _torch_stats  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
@@ -101,14 +102,29 @@ class _Capture:
             h.remove()
 
 
+@pytest.mark.parametrize("held", ["all", "none", "one"])
 @pytest.mark.parametrize("seq", [False, True])
-def test_a_relu_mlp_reads_as_its_references_on_every_sampled_step(seq):
+def test_a_relu_mlp_reads_as_its_references_on_every_sampled_step(seq, held, monkeypatch):
     """Every figure of every step, the general path's first steps and the deferred one-pass steps alike, against
     float64 references from the test's own hooks: mean, std, |dL/da| (autograd's gradient), the share of zero f',
-    dormant units; dead units against a direct count over the window (the first layer's three killed units)."""
+    dormant units; dead units against a direct count over the window (the first layer's three killed units).
+    held: the bytes the node hooks may keep to the end of backward (HELD_BYTES): all places kept (the default), none
+    (each reduced in its hook as backward reaches it), or room for one place's output and gradient (the last layer's
+    kept, the first's reduced in its hook). Nothing is kept past the step."""
     _kernels()
-    torch.manual_seed(11)
     width = 24
+    place = 2 * (50 if seq else 40) * width * 4  # one place's float32 output and gradient
+    if held != "all":
+        monkeypatch.setattr(measure, "HELD_BYTES", 0 if held == "none" else place)
+    kept_at_most = []
+    real_held = measure._Measures._reduce_held
+
+    def reduce_held(self):
+        kept_at_most.append(self._held_bytes)
+        return real_held(self)
+
+    monkeypatch.setattr(measure._Measures, "_reduce_held", reduce_held)
+    torch.manual_seed(11)
     model = nn.Sequential(nn.Linear(6, width), nn.ReLU(), nn.Linear(width, width), nn.ReLU(), nn.Linear(width, 1))
     with torch.no_grad():
         model[0].bias[:3] = -60.0  # never on: dead
@@ -129,6 +145,7 @@ def test_a_relu_mlp_reads_as_its_references_on_every_sampled_step(seq):
                 loss.backward()
                 s.loss = loss
             model.zero_grad(set_to_none=True)
+            assert mon._held == [] and mon._held_bytes == 0
             r = mon.report()
             for (name, _), got in zip(acts, r.layers, strict=True):
                 a = cap.a[name].reshape(-1, width)
@@ -148,6 +165,11 @@ def test_a_relu_mlp_reads_as_its_references_on_every_sampled_step(seq):
     # the pass ran on every step after the first, for both places; with the gradient (rows, not 0) once the sums
     # wait for backward (from the third step on)
     assert len(calls) == 2 * 6 and calls[:2] == [0, 0] and all(c > 0 for c in calls[2:])
+    limit = measure.HELD_BYTES
+    assert kept_at_most and max(kept_at_most) <= limit
+    # what the hooks kept on the deferred steps: every place by default, none with no room, the last layer alone
+    # with room for one (backward reaches it first)
+    assert kept_at_most[-1] == {"all": 2 * place, "none": 0, "one": place}[held]
 
 
 def test_a_relu_output_whose_squares_overflow_float32_is_summed_again_in_float64():

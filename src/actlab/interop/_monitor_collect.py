@@ -43,6 +43,7 @@ class _Collecting:
                               "activations and the gradients that reach them; the weight gradients are read when "
                               "the first backward through them ends")
         self._note_leftover_gradients()
+        self._reduce_held()
         self._reduce_kept()
         ran = [l for l in self._layers if l.ran]
         if not self._reuse:

@@ -34,6 +34,7 @@ class _Hooks:
         # learns the structure, which also watches the gaps where no activation ran (_choose_windows)
         self._watching = self._functional is not False or (not self._reuse and bool(self._windows))
         self._seq = []
+        self._held, self._held_bytes = [], 0
         if not self._reuse:
             self._weight_order = {}
             self._last_weighted = None

@@ -16,6 +16,9 @@ from . import _torch_stats
 from ._monitor_places import _LOW_PRECISION, _Layer, _overflowed, _per_unit, _shape, _sumsq, _total, derivative
 
 _FLOAT32_MAX = float(torch.finfo(torch.float32).max)
+# what a sampled step's ReLU node hooks may keep to the end of backward (each place's output and the gradient
+# reaching it, for _reduce_held); a place past it is reduced in its hook, as backward reaches it
+HELD_BYTES = 64 << 20
 
 
 def _relu_views(on: np.ndarray, sums: np.ndarray, totals: np.ndarray, dtype, block: np.ndarray) -> tuple:
@@ -150,21 +153,41 @@ class _Measures:
         if kernels is None or node is None:
             return False
         a = output.detach()
-        v = _torch_stats.rows_view(a)
-        if v is None or v.shape[1] != layer.width or not v.shape[0]:
+        width = layer.width
+        if not _torch_stats.readable(a) or a.shape[-1] != width or not a.numel():
             return False
         self._calls[module] = 1
         self._seq.append(layer)
-        layer.rows = v.shape[0]
         if a.dim() == 3:
-            a = a.view(v.shape)
-        layer.kept, layer.kept_version = a, a._version
+            a = a.view(-1, width)
+        layer.rows = a.shape[0]
+        layer.kept, layer.kept_version, layer.kept_bytes = a, a._version, a.nbytes
         layer.ran = True
         self._grad_watched = True
-        node.register_prehook(self._relu_node_hook(kernels, layer, output.output_nr, v))
+        node.register_prehook(self._relu_node_hook(kernels, layer, output.output_nr, None))
         return True
 
-    def _relu_node_hook(self, kernels, layer: _Layer, slot: int, v: np.ndarray):
+    def _reduce_held(self) -> None:
+        """After backward, the ReLU places whose node hooks kept their output and the gradient that reached it
+        (self._held): their sums and ||dL/da||^2 in one compiled pass each. Made here, not in the hook: a Python
+        call inside backward runs several times slower than outside it (t.numpy() read 8 us there and 1 us here on
+        the benchmark's MLP), and the hook then only keeps two references."""
+        pending, self._held, self._held_bytes = self._held, [], 0
+        kernels = _torch_stats.kernels()
+        for layer, a, v, g in pending:
+            if v is None:
+                v = _torch_stats.rows_view(a)
+            if kernels is not None and v is not None and self._relu_compiled(kernels, layer, a, v, g):
+                continue
+            if v is None or kernels is None:
+                self._reduce_relu(layer, a)
+            if g is not None:
+                g = g.reshape(-1)
+                layer.grad_sq = q = torch.dot(g, g)
+                if _places.SUM64_ON_CPU and g.is_cpu and g.dtype is torch.float32 and math.isinf(q.item()):
+                    self._check_gradient(layer, g)
+
+    def _relu_node_hook(self, kernels, layer: _Layer, slot: int, v: np.ndarray | None):
         """The pre-hook of the node that made a deferred ReLU's output: its sums and ||dL/da||^2 in one compiled pass
         (_relu_compiled) as backward reaches the node, from the output kept since the forward (v: its NumPy view),
         unless something wrote into it since (its version changed: the place is dropped from this step and the
@@ -176,7 +199,14 @@ class _Measures:
             if a is not None:
                 layer.kept = None
                 if a._version == layer.kept_version:
-                    done = self._relu_compiled(kernels, layer, a, v, g)
+                    held = self._held_bytes + 2 * layer.kept_bytes
+                    if held <= HELD_BYTES:  # kept to the end of backward: _reduce_held
+                        self._held_bytes = held
+                        self._held.append((layer, a, v, g))
+                        self._read_weights_when_backward_ends()
+                        return
+                    done = self._relu_compiled(kernels, layer, a, v if v is not None else
+                                               _torch_stats.rows_view(a), g)
                 else:
                     layer.ran, layer.defer_ok, self._known = False, False, None
             if g is not None and not done:

@@ -132,6 +132,8 @@ class _Layer:
     can_die: bool = True  # Activation.has_zero_region: only then is a unit with f' = 0 throughout dead
     kept: torch.Tensor | None = None  # a ReLU's (rows, H) output, to the end of the sampled step
     kept_version: int = 0  # its version counter when the hook saw it
+    kept_bytes: int = 0  # its size: the node hook keeps it and the gradient reaching it (of its size) to the end of
+    # backward while the step holds at most HELD_BYTES so (_reduce_held)
     defer_ok: bool = False  # nothing wrote into its output on the last learning step: its sums may wait for backward
     input_version: int = -1  # f' waits for the post-hook: the input's version counter when the pre-hook saw it
     derive_early: bool = False  # the module wrote into its input: f' is taken before its forward (the pre-hook)

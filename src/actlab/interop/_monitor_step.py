@@ -157,4 +157,5 @@ class _Stepping:
             layer.dsum = layer.nz = layer.asum = layer.ssum = layer.sumsq = layer.grad_sq = layer.dist = None
             layer.sumsq_host = layer.grad_sq_host = layer.kept = None
         self._weight_norms = self._leftover = self._grad_marks = None
+        self._held, self._held_bytes = [], 0
         return False

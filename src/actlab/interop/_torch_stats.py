@@ -121,10 +121,20 @@ def kernels():
     return _module if ENABLED else None
 
 
+def readable(t: torch.Tensor) -> bool:
+    """Whether the compiled passes can read t (rows_view gives a view): a contiguous CPU tensor of float32 or
+    float64, 2-D or 3-D (units last). t.is_cpu, not t.device.type: the latter makes a device object, which cost 7 us
+    inside a backward hook on the benchmark's MLP."""
+    return t.is_cpu and t.dtype in _ROWS_DTYPES and t.is_contiguous() and 2 <= t.dim() <= 3
+
+
+_ROWS_DTYPES = (torch.float32, torch.float64)
+
+
 def rows_view(t: torch.Tensor):
     """t as a C-contiguous (rows, units) NumPy array sharing its memory, where the compiled passes can read it: a
     CPU tensor of float32 or float64, 2-D or 3-D (units last), contiguous. None otherwise (the torch path)."""
-    if t.device.type != "cpu" or t.dtype not in (torch.float32, torch.float64) or not t.is_contiguous():
+    if not t.is_cpu or t.dtype not in _ROWS_DTYPES or not t.is_contiguous():
         return None
     dim = t.dim()
     if dim == 2:

@@ -277,6 +277,10 @@ class Monitor(_Stepping, _Hooks, _Measures, _Weights, _Collecting, _Reporting, _
         self._mode: _FunctionWatch | None = None
         self._ones: dict[tuple, torch.Tensor] = {}  # full ones for torch's backward kernels (a stride-0 one is slow)
         self._pending: tuple | None = None
+        # the ReLU places whose node hooks kept their output and gradient for after backward (_reduce_held), and the
+        # bytes those hold on this step (at most HELD_BYTES)
+        self._held: list[tuple] = []
+        self._held_bytes = 0
         self._noted_none = False
         self._noted_functional: set[str] = set()  # the function places the notes name
         self._noted_gates: set[str] = set()  # the sigmoid places found used as a hand-written SiLU's gate, noted
