@@ -234,8 +234,9 @@ def _diverged_lines(frame, last_finite) -> list[str]:
     kept = (f"Diverged at step {frame.diverged_at_step}: the tables show the weights the network keeps, its last "
             f"finite ones. Their loss: {said}{' (' + '; '.join(why) + ')' if why else ''}.")
     if last_finite is None:
-        end = ("No whole-set loss was taken before it (one is taken at the end of each epoch): the reading below "
-               "quotes the batch losses.")
+        batches = len(frame.diagnosis.evidence.get("recent_losses") or ()) > 1 if frame.diagnosis else False
+        end = ("No whole-set loss was taken before it (one is taken at the end of each epoch)"
+               + (": the reading below quotes the batch losses." if batches else "."))
     else:
         test = f", test {_loss(last_finite.test_loss, '{:.4g}')}" if last_finite.test_loss is not None else ""
         end = (f"The last whole-set loss that is a number, where the loss curve ends: epoch {last_finite.epoch} "
