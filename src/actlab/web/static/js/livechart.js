@@ -196,8 +196,8 @@ export function linearTicks(max, count = 3) {
 // the y values labelled on the left and the first and last x under the plot.
 // Before any series has a line to draw, the axes and legend are drawn all the same, with ``empty`` (a short note)
 // in the middle.
-export function linearLines(canvas, { x, series, xName, empty = "" }) {
-  canvas.redraw = () => linearLines(canvas, { x, series, xName, empty });
+export function linearLines(canvas, { x, series, xName, empty = "", mark = null }) {
+  canvas.redraw = () => linearLines(canvas, { x, series, xName, empty, mark });
   const { ctx, w, h } = sized(canvas);
   const rows = legendRows(ctx, series.map((s) => ({ name: s.name, color: s.color, dash: s.dash })), w);
   const top = MARGIN.t + (rows.length - 1) * LEGEND_ROW + 4, bottom = h - MARGIN.b;
@@ -205,21 +205,24 @@ export function linearLines(canvas, { x, series, xName, empty = "" }) {
   const ticks = linearTicks(all.length ? Math.max(...all) : 1);
   const yMax = ticks[ticks.length - 1];
   const py = (v) => bottom - (v / yMax) * (bottom - top);
+  // the plot starts right of its widest label: a loss that grew to 3e+287 had its labels cut at the canvas's edge
+  const labels = ticks.map((v) => fmt(v, 2));
+  const left = Math.max(MARGIN.l, Math.ceil(Math.max(...labels.map((t) => ctx.measureText(t).width))) + 8);
   ctx.strokeStyle = "#eee"; ctx.fillStyle = "#5b6570"; ctx.lineWidth = 1;
   ctx.textAlign = "right"; ctx.textBaseline = "middle";
-  for (const v of ticks) {
+  ticks.forEach((v, k) => {
     const y = Math.round(py(v)) + 0.5;
-    ctx.beginPath(); ctx.moveTo(MARGIN.l, y); ctx.lineTo(w - MARGIN.r, y); ctx.stroke();
-    ctx.fillText(fmt(v, 2), MARGIN.l - 4, y);
-  }
+    ctx.beginPath(); ctx.moveTo(left, y); ctx.lineTo(w - MARGIN.r, y); ctx.stroke();
+    ctx.fillText(labels[k], left - 4, y);
+  });
   ctx.strokeStyle = "#bbb";
-  ctx.beginPath(); ctx.moveTo(MARGIN.l + 0.5, top); ctx.lineTo(MARGIN.l + 0.5, bottom); ctx.stroke();
+  ctx.beginPath(); ctx.moveTo(left + 0.5, top); ctx.lineTo(left + 0.5, bottom); ctx.stroke();
   const x0 = x[0] ?? 0, x1 = Math.max(x[x.length - 1] ?? 1, x0 + 1);
-  const px = (v) => MARGIN.l + ((v - x0) / (x1 - x0)) * (w - MARGIN.l - MARGIN.r);
+  const px = (v) => left + ((v - x0) / (x1 - x0)) * (w - left - MARGIN.r);
   ctx.textBaseline = "top";
-  ctx.textAlign = "left"; ctx.fillText(x0.toLocaleString("en-US"), MARGIN.l, bottom + 4);
+  ctx.textAlign = "left"; ctx.fillText(x0.toLocaleString("en-US"), left, bottom + 4);
   ctx.textAlign = "right"; ctx.fillText(x1.toLocaleString("en-US"), w - MARGIN.r, bottom + 4);
-  ctx.textAlign = "center"; ctx.fillText(xName, (MARGIN.l + w - MARGIN.r) / 2, bottom + 16);
+  ctx.textAlign = "center"; ctx.fillText(xName, (left + w - MARGIN.r) / 2, bottom + 16);
   for (const s of series) {
     ctx.strokeStyle = s.color; ctx.lineWidth = 1.5; ctx.setLineDash(s.dash ? [4, 3] : []);
     ctx.beginPath();
@@ -230,15 +233,31 @@ export function linearLines(canvas, { x, series, xName, empty = "" }) {
       drawing = true;
     });
     ctx.stroke();
+    // a value with no number on either side (the one loss of a run that diverged next) is a dot, not nothing
+    ctx.setLineDash([]); ctx.fillStyle = s.color;
+    s.y.forEach((v, i) => {
+      if (!Number.isFinite(v) || Number.isFinite(s.y[i - 1]) || Number.isFinite(s.y[i + 1])) return;
+      ctx.beginPath(); ctx.arc(px(x[i]), py(v), 2.5, 0, 2 * Math.PI); ctx.fill();
+    });
   }
   ctx.setLineDash([]);
   // a single point draws no line (the playground's first frame, at epoch 0): the note stays until a line can show
   const note = series.some((s) => s.y.filter((v) => Number.isFinite(v)).length >= 2) ? null : empty || null;
+  if (mark && x1 > x0) {  // a dashed upright line where something ended (a run that diverged), named at its top
+    const mx = Math.round(px(Math.min(Math.max(mark.x, x0), x1))) + 0.5;
+    ctx.strokeStyle = "#b35900"; ctx.lineWidth = 1; ctx.setLineDash([3, 3]);
+    ctx.beginPath(); ctx.moveTo(mx, top); ctx.lineTo(mx, bottom); ctx.stroke();
+    ctx.setLineDash([]);
+    ctx.fillStyle = "#b35900"; ctx.textBaseline = "top"; ctx.textAlign = mx > (left + w - MARGIN.r) / 2 ? "right" : "left";
+    ctx.fillText(mark.label, mx + (ctx.textAlign === "right" ? -3 : 3), top + 2);
+  }
+  canvas.mark = mark;
+  canvas.plotLeft = left;
   // wrapped inside the plot: one line as wide as the chart ran over the y axis's labels
-  canvas.noteBox = note ? plotNote(ctx, note, MARGIN.l + 1, w - MARGIN.r, top, bottom) : null;
+  canvas.noteBox = note ? plotNote(ctx, note, left + 1, w - MARGIN.r, top, bottom) : null;
   // what the chart shows in words, for a reader and a test
   canvas.emptyNote = note;
   canvas.legendNames = rows.flat().map((item) => item.name);
-  canvas.axisLabels = { y: ticks.map((v) => fmt(v, 2)), x: [x0, x1].map((v) => v.toLocaleString("en-US")), xName };
+  canvas.axisLabels = { y: labels, x: [x0, x1].map((v) => v.toLocaleString("en-US")), xName };
   legend(ctx, rows);
 }

@@ -193,8 +193,10 @@ async function boot() {
     hidePickers();
   }
   const grad = gradientFlow.mount($("gradient-chart"), { chart: $("gradient-chart"), reading: $("gradient-reading"),
-                                                        historyChart: $("gradient-history"), readout: $("gradient-readout") });
-  const train = training.mount($("output-surface"), { canvas: $("loss-chart"), trainOut: $("train-loss"), testOut: $("test-loss"), metrics: $("metrics") });
+                                                        historyChart: $("gradient-history"), readout: $("gradient-readout"),
+                                                        ratios: $("gradient-ratios") });
+  const train = training.mount($("output-surface"), { canvas: $("loss-chart"), trainOut: $("train-loss"), testOut: $("test-loss"), metrics: $("metrics"),
+                                                         note: $("loss-note") });
   const output = outputView.mount(document.querySelector(".pg-out"), {
     state, outputNeuron: () => document.querySelector("#network .layer-col:last-child .neuron") });
 

@@ -2,11 +2,53 @@
 // activations' share of the shrinkage, not a bound), its history over training, and the engine's reading. Numbers are taken from every frame; the charts redraw at most 10 times a second.
 import { fmt } from "../charts.js";
 import { logBars, logLines } from "../livechart.js";
-import { showReading } from "../reading.js";
+import { sci, showReading } from "../reading.js";
 
 const REDRAW_MS = 100;
 
-export function mount(root, { chart, reading, historyChart, readout }) {
+// the evidence keys of the ratios a reading quotes (readings.py), and the column of layer 1's row that holds each
+const QUOTED = { first_to_last_ratio: "dW", first_to_last_signal_ratio: "dz" };
+const COLUMNS = ["Layer", "‖dL/dW‖", "‖dL/dW‖ vs output", "‖dL/dz‖ vs output: the gradient passed back"];
+
+// Each layer's ratios to the output layer's as the frame's layer records hold them (LayerReading: grad_ratio_to_last,
+// signal_ratio_to_last), written as the reading writes them; the one a finding quotes is marked with *.
+function ratioTable(el) {
+  const table = Object.assign(document.createElement("table"), { className: "data grad-ratios" });
+  table.setAttribute("aria-label", "Each layer's gradients against the output layer's");
+  const head = table.createTHead().insertRow();
+  for (const name of COLUMNS) head.append(Object.assign(document.createElement("th"), { scope: "col", textContent: name }));
+  const body = table.createTBody();
+  const note = Object.assign(document.createElement("p"), { className: "muted small" });
+  el.replaceChildren(table, note);
+  let shown = "";
+  return (h) => {
+    const quoted = new Set();
+    for (const f of h.diagnosis?.findings || []) for (const k of Object.keys(f.evidence || {})) if (QUOTED[k]) quoted.add(QUOTED[k]);
+    const mark = (i, key, text) => (i === 0 && quoted.has(key) ? `${text}*` : text);
+    el.hidden = !h.layers.length;  // no hidden layer, no ratio to the output layer's
+    const norm = (v) => (v === null ? "NaN" : fmt(v, 3));  // JSON's null is a NaN norm (a diverged run's)
+    const rows = h.layers.map((l, i) => [`layer ${i + 1} (${l.activation})`, norm(l.grad_norm),
+      mark(i, "dW", sci(l.grad_ratio_to_last)), mark(i, "dz", sci(l.signal_ratio_to_last))])
+      .concat([["output", norm(h.last_grad_norm), ...["grad_ratio_to_last", "signal_ratio_to_last"]
+        // the output's own ratio is 1 where its norm could be divided by: where the layers' ratios are numbers
+        .map((k) => (h.layers.some((l) => l[k] !== null) ? "1" : "—"))]]);
+    const text = JSON.stringify(rows);
+    if (text === shown) return;  // redrawn ten times a second: the DOM changes only when a number does
+    shown = text;
+    body.replaceChildren(...rows.map((cells) => {
+      const tr = document.createElement("tr");
+      cells.forEach((c, j) => tr.append(Object.assign(document.createElement(j ? "td" : "th"),
+        j ? { className: "num", textContent: c } : { scope: "row", textContent: c })));
+      return tr;
+    }));
+    note.textContent = "‖dL/dW‖: a layer's weight gradient. ‖dL/dz‖: the gradient passed back to a layer's units, "
+      + "before the activation. Both on the training set, over the output layer's."
+      + (quoted.size ? " *: the number the reading above quotes." : "");
+  };
+}
+
+export function mount(root, { chart, reading, historyChart, readout, ratios }) {
+  const showRatios = ratios ? ratioTable(ratios) : null;
   let steps = [], history = [];  // history[k]: layer k's sampled norms (the output layer last)
   let header = null, lastDraw = -Infinity, trailing = null;
 
@@ -37,6 +79,7 @@ export function mount(root, { chart, reading, historyChart, readout }) {
     lastDraw = performance.now();
     const h = header;
     showReading(reading, h.diagnosis);
+    showRatios?.(h);
     activations = h.layers.map((l) => l.activation);
     const norms = h.layers.map((l) => l.grad_norm).concat([h.last_grad_norm]);
     const share = h.share_norms.concat([h.last_grad_norm]);
@@ -44,7 +87,13 @@ export function mount(root, { chart, reading, historyChart, readout }) {
                      lineName: "(max|f′|)ⁿ × output's: activations' share", empty: nothingToDraw(norms) });
     chart.setAttribute("aria-label", `Gradient norm per layer: ${names(h).map((n, i) => `${n} ${fmt(norms[i], 2)}`).join(", ")}. `
       + `${h.diagnosis ? h.diagnosis.words : ""}`);
-    if (historyChart && steps.length) {
+    if (historyChart && !steps.length) {  // an empty panel says why, as the bars' does
+      const why = h.status === "diverged"
+        ? `The run diverged at step ${h.diverged_at_step.toLocaleString("en-US")}, before its first sampled step: no sampled gradient to draw`
+        : "No sampled step yet: the gradients are sampled from the minibatches as the run trains";
+      logLines(historyChart, { x: [], series: names(h).map((name) => ({ name, y: [] })), xName: "step", empty: why });
+      historyChart.setAttribute("aria-label", `Gradient norm per layer over training: ${why}.`);
+    } else if (historyChart) {
       const label = (k) => (k < h.layers.length ? `layer ${k + 1}` : "output");
       logLines(historyChart, { x: steps, series: history.map((y, k) => ({ name: label(k), y })), xName: "step",
                                empty: "No sampled gradient is a positive finite number: nothing to draw on a log scale" });
