@@ -18,8 +18,8 @@ torch = require_torch()
 from torch import nn  # noqa: E402
 
 from actlab import instruments  # noqa: E402
-from actlab.interop import _monitor_measure as measure  # noqa: E402
 from actlab.interop import _monitor_places as places  # noqa: E402
+from actlab.interop import _monitor_relu as relu  # noqa: E402
 from actlab.interop import _torch_stats  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
 
@@ -115,15 +115,15 @@ def test_a_relu_mlp_reads_as_its_references_on_every_sampled_step(seq, held, mon
     width = 24
     place = 2 * (50 if seq else 40) * width * 4  # one place's float32 output and gradient
     if held != "all":
-        monkeypatch.setattr(measure, "HELD_BYTES", 0 if held == "none" else place)
+        monkeypatch.setattr(relu, "HELD_BYTES", 0 if held == "none" else place)
     kept_at_most = []
-    real_held = measure._Measures._reduce_held
+    real_held = relu._ReluMeasures._reduce_held
 
     def reduce_held(self):
         kept_at_most.append(self._held_bytes)
         return real_held(self)
 
-    monkeypatch.setattr(measure._Measures, "_reduce_held", reduce_held)
+    monkeypatch.setattr(relu._ReluMeasures, "_reduce_held", reduce_held)
     torch.manual_seed(11)
     model = nn.Sequential(nn.Linear(6, width), nn.ReLU(), nn.Linear(width, width), nn.ReLU(), nn.Linear(width, 1))
     with torch.no_grad():
@@ -165,7 +165,7 @@ def test_a_relu_mlp_reads_as_its_references_on_every_sampled_step(seq, held, mon
     # the pass ran on every step after the first, for both places; with the gradient (rows, not 0) once the sums
     # wait for backward (from the third step on)
     assert len(calls) == 2 * 6 and calls[:2] == [0, 0] and all(c > 0 for c in calls[2:])
-    limit = measure.HELD_BYTES
+    limit = relu.HELD_BYTES
     assert kept_at_most and max(kept_at_most) <= limit
     # what the hooks kept on the deferred steps: every place by default, none with no room, the last layer alone
     # with room for one (backward reaches it first)

@@ -19,8 +19,8 @@ from ..instruments import DORMANT_TAU, SATURATION_FRACTION
 from . import _monitor_places as _places
 from . import _torch_stats
 from ._monitor_base import DEAD_EVIDENCE, _StepHandle
-from ._monitor_measure import _relu_views
 from ._monitor_places import _Layer
+from ._monitor_relu import _relu_views
 
 
 class _Collecting:
@@ -300,7 +300,7 @@ class _Collecting:
         """Where every place that ran is an nn.ReLU on the compiled path, one float64 block holds what their passes
         write, laid out as _collect's transfer: every place's per-unit counts (its f' sums) in the order they ran,
         then every place's per-unit sums of a, then each place's two sums of squares; each place's relu_buffers
-        become views of it (_Measures._relu_views), so that the next sampled steps' passes write the step's numbers
+        become views of it (_monitor_relu._relu_views), so that the next sampled steps' passes write the step's numbers
         where _collect reads them (_lane_read) instead of each into its own buffer to be joined by a torch.cat. Laid
         out again when another sequence of places runs; dropped where a place of another kind runs."""
         if not ran or not all(l.binary_deriv and l.relu_buffers is not None for l in ran):

@@ -146,7 +146,7 @@ class _Layer:
     erf_gelu: bool = False
     held_input: torch.Tensor | None = None
     # nn.ReLU with the compiled passes: where its one pass (_torch_stats_numba.relu_sums) writes on every sampled step
-    # (_Measures._relu_buffers): float64 NumPy views for the per-unit counts, the per-unit sums and the two sums of
+    # (_ReluMeasures._relu_buffers): float64 NumPy views for the per-unit counts, the per-unit sums and the two sums of
     # squares, the same as torch tensors (the last two 0-d), an empty (0, H) array of the place's dtype for a step
     # whose gradient the pass does not read, and the float64 block they lie in (the place's own, or the monitor's
     # lane, laid out as _collect's transfer is: _Collecting._lay_lane)

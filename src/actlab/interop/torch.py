@@ -84,6 +84,7 @@ from ._monitor_places import (  # noqa: F401  (some re-exported: tests import th
     _outside_graph,
     derivative,
 )
+from ._monitor_relu import _ReluMeasures
 from ._monitor_report import _Reporting
 from ._monitor_step import _Step, _Stepping
 from ._monitor_weights import _Weights
@@ -105,7 +106,8 @@ __all__ = ["LayerStats", "Monitor", "MonitorReport", "RecipeModule", "TorchSourc
 
 
 
-class Monitor(_Stepping, _Hooks, _Measures, _Weights, _Collecting, _Reporting, _Noting, _Costing, _CompileWatch):
+class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting, _Reporting, _Noting, _Costing,
+              _CompileWatch):
     """Watches a PyTorch model's activations and gradients while it trains, and says in words how they are doing.
 
         mon = Monitor(model, every="auto", budget=0.03, log="runs/exp1.jsonl", chance_loss=math.log(10))
