@@ -15,7 +15,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .reading_record import Finding, LossSteps, RunSummary, Status, percent_below, sci
+from .reading_record import Finding, Lever, LossSteps, RunSummary, Status, percent_below, sci
+from .reading_remedies import can_offer, uses_he, uses_xavier
 
 MOVED_FRACTION = 0.1  # learning means the loss is at least 10% below chance; "above chance" means 10% above it
 UNSCALED_INPUT_RMS = 100.0  # inputs whose root mean square is above this saturate or blow up the first layer
@@ -240,8 +241,13 @@ def lower_lr(s: RunSummary) -> str:
 
 
 def _diverging_remedy(s: RunSummary) -> str:
-    return (f"{lower_lr(s).capitalize()}; check the initialisation (Xavier or He) and that the inputs are scaled to "
-            f"mean 0 and variance 1; then {s.restart}.")
+    """The learning rate first; the initialisation where it is not Xavier or He already, the inputs where they are
+    the learner's own (reading_remedies)."""
+    checks = [] if uses_he(s) or uses_xavier(s) or not can_offer(s, Lever.INIT) else ["the initialisation (Xavier "
+                                                                                      "or He)"]
+    checks += ["that the inputs are scaled to mean 0 and variance 1"] if can_offer(s, Lever.INPUTS) else []
+    check = f"; check {' and '.join(checks)}" if checks else ""
+    return f"{lower_lr(s).capitalize()}{check}; then {s.restart}."
 
 
 def _nan_remedy(s: RunSummary, c: Climb | None, bad_loss: bool, bad_grads: bool) -> str:

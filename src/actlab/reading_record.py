@@ -42,6 +42,24 @@ class LossSteps(StrEnum):
     FRAMES = "frames"  # the whole training set's loss at each frame's step (the engine's other frames)
 
 
+class Lever(StrEnum):
+    """A change a remedy may ask for. A face offers some of them (RunSummary.levers), and a remedy names only those:
+    actlab's own network is a plain MLP, so the lab and `actlab train` have no residual connections to add (W15)."""
+
+    ACTIVATION = "activation"
+    INIT = "init"  # the weights' initialiser
+    LEARNING_RATE = "learning_rate"
+    LAYERS = "layers"  # how many hidden layers, and their widths
+    LOSS = "loss"
+    ARCHITECTURE = "architecture"  # residual connections, normalisation layers (LayerNorm, BatchNorm)
+    INPUTS = "inputs"  # scaling the input columns: only where the inputs are the user's own
+
+
+# the settings of actlab's own runs (the lab's playground, `actlab train`, a Trainer): the summary's default
+ENGINE_LEVERS = frozenset({Lever.ACTIVATION, Lever.INIT, Lever.LEARNING_RATE, Lever.LAYERS, Lever.LOSS})
+# a PyTorch script can change anything in its model and its data
+TORCH_LEVERS = frozenset(Lever)
+
 _ORDER = {s: i for i, s in enumerate(Status)}
 FAILURES = frozenset({Status.DIVERGED, Status.UNSCALED_INPUTS, Status.NO_GRADIENT, Status.OUTPUT_SATURATED,
                       Status.DEAD_LAYER, Status.EXPLODING, Status.VANISHING, Status.NOT_LEARNING,
@@ -117,6 +135,13 @@ class RunSummary:
     still_weights: tuple[str, ...] = ()
     # which steps recent_losses were taken at (reading_loss.py words each kind); the default is a monitor's
     loss_steps: LossSteps = LossSteps.SAMPLED
+    # what the learner can change where they read this (the default: actlab's own runs; the Monitor: TORCH_LEVERS)
+    levers: frozenset[Lever] = ENGINE_LEVERS
+    # the weights' initialiser, by actlab's names (network.INITS: "he_normal", "xavier_uniform", ...); "": not known
+    # (the Monitor cannot see how a model was initialised). A remedy never offers the one in use
+    init: str = ""
+    # the learning rate in use now; None: not known (the Monitor does not see the optimiser)
+    learning_rate: float | None = None
 
     def name(self, i: int) -> str:
         """How the words name hidden layer i (0-based)."""

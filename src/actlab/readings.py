@@ -1,5 +1,8 @@
 """The reading of a network: one record, computed from a small per-layer summary.
 
+The findings are here; what each tells the learner to change is in reading_remedies.py, how the headline is made
+from them in reading_headline.py, the loss's findings in reading_loss.py and the records in reading_record.py.
+
 Any backend fills a RunSummary (the NumPy engine from its trace and gradients, the PyTorch monitor
 in interop/torch.py from hooks) and ``diagnose()`` turns it into a Reading: a status, the evidence
 behind it, a remedy and the words. Every way a small network fails that the summary shows is a
@@ -22,9 +25,11 @@ more" at any step (reading_loss.unlearned).
 
 from __future__ import annotations
 
-import dataclasses
 import math
 
+from .reading_headline import has_moved as _has_moved
+from .reading_headline import headline_first
+from .reading_headline import loss_text as _loss_text  # noqa: F401  (the Monitor's report words the loss by it)
 from .reading_loss import (  # noqa: F401  (re-exported: the loss thresholds and the blow-up findings)
     DIVERGING_LOSS,
     MOVED_FRACTION,
@@ -43,9 +48,12 @@ from .reading_loss import (  # noqa: F401  (re-exported: the loss thresholds and
 from .reading_loss import norms as _norms
 from .reading_record import (  # noqa: F401  (re-exported: every face imports them from readings)
     _ORDER,
+    ENGINE_LEVERS,
     FAILURES,
+    TORCH_LEVERS,
     Finding,
     LayerSummary,
+    Lever,
     LossSteps,
     Reading,
     RunSummary,
@@ -53,6 +61,16 @@ from .reading_record import (  # noqa: F401  (re-exported: every face imports th
     percent_below,
     sci,
     share,
+)
+from .reading_remedies import (  # noqa: F401  (re-exported: the activation families the remedies tell apart)
+    LINEAR,
+    SQUASHING,
+    ZERO_RECTIFIERS,
+    exploding_remedy,
+    names_in_order,
+    no_gradient_remedy,
+    off_remedy,
+    vanishing_remedy,
 )
 
 VANISHING_RATIO = 1e-3  # layer 1 gets under 1e-3 of the output layer's gradient
@@ -88,8 +106,8 @@ def diagnose(s: RunSummary) -> Reading:
     findings = [f for f in (diverged(s), diverging(s), _unscaled(s), _no_gradient(s), _output_saturated(s))
                 if f is not None]
     findings += _dead_layers(s)
-    findings += [f for f in (_ratio(s), _signal_ratio(s), _weights_still(s), _learning(s), _generalising(s))
-                 if f is not None]
+    findings += [f for f in (_ratio(s), _signal_ratio(s), _zero_learning_rate(s), _weights_still(s), _learning(s),
+                             _generalising(s)) if f is not None]
     if any(f.status == Status.DIVERGED for f in findings):
         # a blown-up run's gradients are enormous: their ratios say nothing of vanishing, and the floor, which grows
         # with the loss, nothing of round-off; "no gradient" stays only for norms below the loss-free floor
@@ -108,77 +126,7 @@ def diagnose(s: RunSummary) -> Reading:
     if not any(f.status in FAILURES for f in findings):
         findings.append(_healthy_or_waiting(s))
     findings.sort(key=lambda f: _ORDER[f.status])
-    return Reading(tuple(_with_the_second_cause(_with_the_loss(_lost_first(findings), s))))
-
-
-# gradient failures that a run which had learned can fall into when its steps grow too large: where the loss had come
-# down and has climbed back far above chance, that climb is the headline and these follow it
-_AFTER_LOST = frozenset({Status.NO_GRADIENT, Status.OUTPUT_SATURATED, Status.DEAD_LAYER, Status.EXPLODING,
-                         Status.VANISHING})
-
-
-def _lost_first(findings: list[Finding]) -> list[Finding]:
-    """A run that had learned and lost it heads its reading, before the gradient failure that came with the loss
-    (the one exception to the order of Status). CI at e6a5a5e: a playground run trained to 0.005 and then set to the
-    learning rate 10 read 'Vanishing: layer 1 gets 9.2e-4 of the output layer's gradient; and the network is not
-    learning any more ...' with the vanishing remedy (ReLU, He initialisation), although the raised learning rate
-    had saturated those tanh units; the remedy a learner needs is the lower learning rate."""
-    lost = next((f for f in findings if f.status == Status.NOT_LEARNING and f.words.startswith(UNLEARNED)), None)
-    head = findings[0]
-    if lost is None or head.status not in _AFTER_LOST:
-        return findings
-    words = f"{lost.words}; also {head.words}"
-    evidence = {**lost.evidence, "also": head.status.value}
-    return [dataclasses.replace(lost, words=words, evidence=evidence), *(f for f in findings if f is not lost)]
-
-
-def _with_the_second_cause(findings: list[Finding]) -> list[Finding]:
-    """A blown-up run whose hidden layer is all off: the headline says that too (W14 item 7: the diverging headline
-    said nothing of 64 of 64 tanh units saturated, which only the table showed), so a reader of the headline alone
-    learns that those weights get no gradient and cannot train back by themselves."""
-    head = findings[0]
-    off = next((f for f in findings[1:] if f.status == Status.VANISHING and f.evidence.get("off_layers")), None)
-    if head.status != Status.DIVERGED or off is None:
-        return findings
-    also = off.words.removeprefix("vanishing: ")
-    words = f"{head.words}; also, {also}"
-    evidence = {**head.evidence, "off_layers": off.evidence["off_layers"]}
-    return [dataclasses.replace(head, words=words, evidence=evidence), *findings[1:]]
-
-
-# causes whose words say nothing of the loss: where the loss has not moved from chance, their headline says that too,
-# so the headline alone tells that the network does not learn (W13: a vanishing network stuck at chance read only
-# 'vanishing'); the not-learning finding stays in the list, for the faces that list every finding
-_SILENT_ON_LOSS = frozenset({Status.UNSCALED_INPUTS, Status.OUTPUT_SATURATED, Status.DEAD_LAYER, Status.EXPLODING,
-                             Status.VANISHING})
-
-
-def _with_the_loss(findings: list[Finding], s: RunSummary) -> list[Finding]:
-    head = findings[0]
-    if (head.status not in _SILENT_ON_LOSS or s.loss is None or s.chance_loss is None or not math.isfinite(s.loss)
-            or s.chance_loss <= 0 or _has_moved(s)):
-        return findings
-    stuck = next((f for f in findings if f.status == Status.NOT_LEARNING and f.words.startswith("not learning")),
-                 None)
-    if stuck is not None:
-        tail = f"; and the network is {stuck.words}"
-    elif s.steps is not None and s.steps <= 1:  # no update, or one, behind the loss: nothing to say of it yet
-        return findings
-    else:  # too early to judge learning: say where the loss stands, not a verdict
-        after = f" after {s.steps:,} update{'' if s.steps == 1 else 's'}" if s.steps is not None else ""
-        tail = (f"; the loss is {sci(s.loss / s.chance_loss)} times chance{after}{_loss_text(s)}"
-                if above_chance(s.loss, s.chance_loss) else
-                f"; the loss has not yet moved from chance{after}{_loss_text(s)}")
-    evidence = {**head.evidence, "loss": s.loss, "chance_loss": s.chance_loss, "steps": s.steps}
-    return [dataclasses.replace(head, words=head.words + tail, evidence=evidence), *findings[1:]]
-
-
-def _loss_text(s: RunSummary) -> str:
-    if s.loss is None or s.chance_loss is None:
-        return ""
-    what = (f"mean loss over the last {s.loss_batches} sampled batches" if s.loss_batches and s.loss_batches > 1
-            else "loss")
-    return f" ({what} {s.loss:.3g}; chance, the best constant guess, is {s.chance_loss:.3g})"
+    return Reading(tuple(headline_first(findings, s)))
 
 
 def _off_layers(s: RunSummary) -> list[int]:
@@ -199,16 +147,9 @@ def _no_gradient(s: RunSummary) -> Finding | None:
     learned = _has_moved(s)
     off = _off_layers(s)
     stuck = (s.output_stuck_fraction or 0) > 0
-    if stuck:
-        why, remedy = (", because the output is saturated",
-                       f"Lower the learning rate and {s.restart}; cross-entropy, unlike MSE on a tanh or sigmoid "
-                       "output, does not saturate at the output.")
-    elif off:
-        names = ", ".join(s.name(i - 1) for i in off)
-        why, remedy = (f": every unit of {names} is dead or saturated, so nothing passes back through it",
-                       f"{_off_remedy(s, off)}; scale the inputs to mean 0 and variance 1; then {s.restart}.")
-    else:
-        why, remedy = ("", f"Lower the learning rate, scale the inputs to mean 0 and variance 1, and {s.restart}.")
+    names = ", ".join(s.name(i - 1) for i in off)
+    why = (", because the output is saturated" if stuck else
+           f": every unit of {names} is dead or saturated, so nothing passes back through it" if off else "")
     tail = ("; it fits the training data, and nothing more can be learned" if learned else
             "; no weight matrix can learn")
     size = "exactly 0" if exact else f"0 or round-off (every norm below {sci(grad_floor(s.loss))})"
@@ -217,7 +158,7 @@ def _no_gradient(s: RunSummary) -> Finding | None:
     which = ", ".join(read[:-1]) + f" and {read[-1]}" if len(read) > 1 else read[0]
     size += f" (the weight matrices of {which}; biases are not read)"
     return Finding(Status.NO_GRADIENT, f"no gradient: every weight's gradient is {size}{why}{tail}"
-                   f"{_loss_text(s)}", remedy,
+                   f"{_loss_text(s)}", no_gradient_remedy(s, stuck, off),
                    {"grad_norms": norms, "loss": s.loss, "chance_loss": s.chance_loss, "off_layers": off,
                     "grad_floor": grad_floor(s.loss)})
 
@@ -256,59 +197,6 @@ def _dead_layer_numbers(s: RunSummary) -> list[int]:
     return [i + 1 for i, l in enumerate(s.layers) if l.width and l.dead == l.width]
 
 
-# Remedies name only changes that apply to the activations the summary's layers use (W12: an all-ReLU net was told to
-# use ReLU instead of sigmoid or tanh, a GELU net with dead units to use GELU).
-SQUASHING = frozenset({"sigmoid", "tanh", "hardtanh", "hardsigmoid", "softsign"})  # bounded: both tails flat
-ZERO_RECTIFIERS = frozenset({"relu", "relu6", "relu_squared"})  # f' exactly 0 for every negative input
-LINEAR = frozenset({"identity", "linear"})  # no activation: the layers compose to one linear map
-
-
-def _names_in_order(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" and {names[-1]}"
-
-
-def _names(acts) -> str:
-    return _names_in_order(sorted(acts))
-
-
-def _vanishing_remedy(s: RunSummary) -> str:
-    """What shortens or steadies the chain of small factors, for the activations this network uses."""
-    acts = {l.activation for l in s.layers}
-    squash = acts & SQUASHING
-    steps = []
-    if squash:
-        keep = "it" if len(squash) == 1 else "them"
-        steps.append(f"ReLU, GELU or SiLU instead of {_names(squash)} (or, keeping {keep}, Xavier initialisation)")
-    if acts - SQUASHING:
-        steps.append(f"He initialisation{' for the other layers' if squash else ''}")
-    if len(s.layers) > 2:
-        steps += ["residual connections or normalisation (LayerNorm or BatchNorm) between layers", "fewer layers"]
-    else:  # depth is not what stops the gradient in one or two hidden layers (W15: a 2-layer ReLU net at lr 3 was
-        # told 'or fewer layers'); units pushed off, dead or saturated, by steps too large are
-        steps.append("a lower learning rate (steps too large push units off, dead or saturated, and the gradient "
-                     "stops at them)")
-    return f"Try {', '.join(steps[:-1])}, or {steps[-1]}; scale the inputs to mean 0 and variance 1."
-
-
-def _off_remedy(s: RunSummary, layers: list[int]) -> str:
-    """For hidden layers (1-based) whose every unit is dead or saturated: what brings units of their kind back."""
-    acts = {s.layers[i - 1].activation for i in layers}
-    parts = []
-    if acts & ZERO_RECTIFIERS:
-        parts.append(f"use Leaky ReLU or GELU instead of {_names(acts & ZERO_RECTIFIERS)}, whose units get no "
-                     "gradient once their input is negative on every point, or He initialisation")
-    if acts & SQUASHING:
-        parts.append(f"use ReLU, GELU or SiLU instead of {_names(acts & SQUASHING)}, which flattens out at both "
-                     "ends, or Xavier initialisation")
-    others = acts - ZERO_RECTIFIERS - SQUASHING
-    if others:  # GELU, SiLU, ELU...: f' is exactly 0 only where the input is so far out that it rounds to 0
-        parts.append(f"check the biases and the weights' initialisation (He suits {_names(others)}): every unit's "
-                     f"input sits so far into {_names(others)}'s flat tail that its slope rounds to 0; normalise the "
-                     "layer's inputs (LayerNorm or BatchNorm)")
-    text = "; ".join(parts) + "; a smaller learning rate keeps units from being pushed there"
-    return text[0].upper() + text[1:]
-
-
 def _dead_layers(s: RunSummary) -> list[Finding]:
     dead = _dead_layer_numbers(s)
     if not dead:
@@ -316,7 +204,7 @@ def _dead_layers(s: RunSummary) -> list[Finding]:
     names = ", ".join(s.name(i - 1) for i in dead)
     return [Finding(Status.DEAD_LAYER,
                     f"dead layer: every unit of {names} has derivative 0 {s.dead_over}, so no gradient "
-                    f"passes below", f"{_off_remedy(s, dead)}; then {s.restart}.", {"dead_layers": dead})]
+                    f"passes below", f"{off_remedy(s, dead)}; then {s.restart}.", {"dead_layers": dead})]
 
 
 def _ratio(s: RunSummary) -> Finding | None:
@@ -332,19 +220,19 @@ def _ratio(s: RunSummary) -> Finding | None:
         if off:  # every unit of a layer is off: that, not a long chain of small derivatives, stops the gradient
             # (every such layer named: a diverged headline's 'also' said only the first of two)
             rectifier = all(s.layers[i - 1].activation in ZERO_RECTIFIERS for i in off)
-            which = _names_in_order([s.name(i - 1) for i in off])
-            remedy = f"{_off_remedy(s, off)}; then {s.restart}."
+            which = names_in_order([s.name(i - 1) for i in off])
+            remedy = f"{off_remedy(s, off)}; then {s.restart}."
             return Finding(Status.VANISHING, f"vanishing: no gradient reaches {first} while {out} gets "
                            f"{sci(s.output_grad_norm)}: every unit of {which} is "
                            f"{'off' if rectifier else 'dead or saturated'} on this batch, so nothing passes back "
                            f"through {'it' if len(off) == 1 else 'them'}", remedy, {**evidence, "off_layers": off})
         return Finding(Status.VANISHING, f"vanishing: no gradient reaches {first} while {out} gets "
-                       f"{sci(s.output_grad_norm)}", _vanishing_remedy(s), evidence)
+                       f"{sci(s.output_grad_norm)}", vanishing_remedy(s), evidence)
     if ratio < VANISHING_RATIO:
         return Finding(Status.VANISHING, f"vanishing: {first} gets {sci(ratio)} of {out}'s gradient",
-                       _vanishing_remedy(s), evidence)
+                       vanishing_remedy(s), evidence)
     return Finding(Status.EXPLODING, f"exploding: {first} gets {sci(ratio)} times {out}'s gradient",
-                   "Use a smaller initialisation (Xavier or He) or a lower learning rate.", evidence)
+                   exploding_remedy(s), evidence)
 
 
 def _signal_ratio(s: RunSummary) -> Finding | None:
@@ -358,10 +246,23 @@ def _signal_ratio(s: RunSummary) -> Finding | None:
         return None
     if ratio < VANISHING_RATIO:
         return Finding(Status.VANISHING, f"vanishing: the gradient passed back to {s.name(0)} is {sci(ratio)} of "
-                       f"the one at {s.signal_reference}", _vanishing_remedy(s), evidence)
+                       f"the one at {s.signal_reference}", vanishing_remedy(s), evidence)
     return Finding(Status.EXPLODING, f"exploding: the gradient passed back to {s.name(0)} is {sci(ratio)} times "
                    f"the one at {s.signal_reference}",
-                   "Use a smaller initialisation (Xavier or He) or a lower learning rate.", evidence)
+                   exploding_remedy(s), evidence)
+
+
+def _zero_learning_rate(s: RunSummary) -> Finding | None:
+    """The face's learning rate is 0: no update changes a weight (W15: `actlab train --lr 0` read 'not learning ...
+    If the loss is flat, raise the learning rate', which named no cause; before 1,000 updates it read 'starting')."""
+    if s.learning_rate != 0 or not s.steps or s.diverged_at_step is not None:
+        return None
+    return Finding(Status.NOT_LEARNING,
+                   f"weights not changing: the learning rate is 0, so no update changes a weight and the loss cannot "
+                   f"come down{_loss_text(s)}",
+                   "Set the learning rate above 0: every optimiser's step is proportional to it, so a rate of 0 "
+                   "leaves each weight where it is.",
+                   {"learning_rate": 0.0, "steps": s.steps, "loss": s.loss, "chance_loss": s.chance_loss})
 
 
 def _weights_still(s: RunSummary) -> Finding | None:
@@ -396,8 +297,13 @@ def _weights_still(s: RunSummary) -> Finding | None:
             return None
         which, get = "the weights have", "get"
     updates = s.steps - since
+    # W15 finding 6: 'since sampled step 11' read as if the weights had moved until then, where step 11 was only the
+    # first step the monitor compared their values at (it reads them every tenth sampled step): the words say so
+    span = (f"at any {step_name(s)} from the first to step {s.steps:,} ({updates:,} updates)" if since <= 1 else
+            f"from {step_name(s)} {since:,} to step {s.steps:,} ({updates:,} updates; step {since:,} is where their "
+            "values were first compared, or last seen to change)")
     return Finding(Status.NOT_LEARNING,
-                   f"weights not changing: {which} not changed since {step_name(s)} {since:,} ({updates:,} updates) "
+                   f"weights not changing: {which} not changed {span} "
                    f"although {'they' if get == 'get' else 'it'} {get} gradients (the largest weight gradient's norm "
                    f"is {sci(max(grads))}): is the optimiser stepping (opt.step()), does it hold these parameters, "
                    f"is its learning rate 0?{_loss_text(s)}",
@@ -407,11 +313,6 @@ def _weights_still(s: RunSummary) -> Finding | None:
                    "(opt.param_groups[i]['lr']) is above 0 and that no scheduler brought it to 0.",
                    {"weights_still_since": since, "still_weights": list(s.still_weights), "updates": updates,
                     "largest_grad_norm": max(grads), "weights_still_steps": WEIGHTS_STILL_STEPS})
-
-
-def _has_moved(s: RunSummary) -> bool:
-    return (s.loss is not None and s.chance_loss is not None and math.isfinite(s.loss)
-            and s.loss < (1 - MOVED_FRACTION) * s.chance_loss)
 
 
 def _learning(s: RunSummary) -> Finding | None:

@@ -25,7 +25,7 @@ from .heads import head as head_record
 from .instruments import NetworkReading
 from .network import MLP, NetworkConfig
 from .optim import OptimConfig, Optimizer
-from .readings import LossSteps, Reading, diagnose
+from .readings import ENGINE_LEVERS, Lever, LossSteps, Reading, diagnose
 
 MAX_EPOCHS, MAX_STEPS = 1_000_000, 1_000_000_000  # the most a stop rule may name
 # The losses a reading is told of, as many as a monitor's (interop LOSS_BATCHES), are of two kinds. A frame's reading
@@ -176,6 +176,9 @@ class Trainer:
     seed: int = 0
     sample_every: int = 10
     restart: str = RESTART  # how the reading's remedies say "start again" to this trainer's user
+    # what this trainer's user can change, which the remedies name (RunSummary.levers): the settings of a RunConfig;
+    # the playground adds the inputs for a CSV of the learner's own
+    levers: frozenset[Lever] = ENGINE_LEVERS
     net: MLP = field(init=False)
     step_count: int = field(init=False, default=0)
     epoch_count: int = field(init=False, default=0)
@@ -338,7 +341,9 @@ class Trainer:
             recent_losses=tuple(v for _, v in recent) if history else None,
             recent_loss_steps=tuple(t for t, _ in recent) if history else None,
             lowest_judged_loss=low, lowest_judged_step=low_step)
-        summary = dataclasses.replace(summary, loss_steps=kind, restart=self.restart)
+        # the initialiser and the learning rate in use: a remedy never offers either as a change (W15)
+        summary = dataclasses.replace(summary, loss_steps=kind, restart=self.restart, levers=self.levers,
+                                      init=self.net_config.init, learning_rate=float(self.optimizer.config.lr))
         return Frame(step, epoch, train_loss, test_loss, train_acc, test_acc, reading,
                      "diverged" if diverged_at_step is not None else "ok", diverged_at_step, self.chance_loss,
                      diagnose(summary))

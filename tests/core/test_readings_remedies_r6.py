@@ -8,7 +8,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from actlab.readings import LayerSummary, RunSummary, Status, diagnose
+from actlab.readings import TORCH_LEVERS, LayerSummary, RunSummary, Status, diagnose
 
 FAMILIES = ["relu", "relu6", "leaky_relu", "gelu", "gelu_tanh", "silu", "elu", "sigmoid", "tanh", "hardtanh"]
 
@@ -17,7 +17,9 @@ def vanishing(acts, ratio=1e-9, signal=False):
     layers = tuple(LayerSummary(a, 32, (ratio if i == 0 else 0.1) if not signal else 0.1,
                                 signal_norm=(ratio if i == 0 else 0.1) if signal else None)
                    for i, a in enumerate(acts))
-    s = RunSummary(layers, 0.1, loss=1.5, chance_loss=1.61, steps=50, output_signal_norm=1.0 if signal else None)
+    # W12's nets were PyTorch models: that face can add residual connections and normalisation (R11)
+    s = RunSummary(layers, 0.1, loss=1.5, chance_loss=1.61, steps=50, output_signal_norm=1.0 if signal else None,
+                   levers=TORCH_LEVERS)
     r = diagnose(s)
     assert r.status is Status.VANISHING, r.words
     return r.remedy

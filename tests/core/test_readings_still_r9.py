@@ -20,8 +20,10 @@ def run(steps, since, still=(), loss=2.3831605911254883, grads=(3.1, 380.0)):
 def test_no_opt_step_reads_weights_not_changing_and_asks_about_the_optimiser():
     r = diagnose(run(1200, 1))
     assert r.status is Status.NOT_LEARNING
-    assert r.words.startswith("weights not changing: the weights have not changed since sampled step 1 (1,199 "
-                              "updates) although they get gradients (the largest weight gradient's norm is 3.8e+02)")
+    # R11 (W15 finding 6): still since the first sampled step reads as never changed, with the span's two ends
+    assert r.words.startswith("weights not changing: the weights have not changed at any sampled step from the first "
+                              "to step 1,200 (1,199 updates) although they get gradients (the largest weight "
+                              "gradient's norm is 3.8e+02)")
     assert "opt.step()" in r.words and "learning rate 0" in r.words
     assert "raise the learning rate" not in r.remedy and "opt.step()" in r.remedy
 
@@ -45,7 +47,8 @@ def test_without_gradients_it_is_the_no_gradient_finding_not_this_one():
 
 def test_only_some_weights_still_are_named_when_they_get_a_gradient():
     r = diagnose(run(1200, 1, still=("0",)))
-    assert any(f.words.startswith("weights not changing: the weight '0.weight' has not changed since sampled step 1")
+    assert any(f.words.startswith("weights not changing: the weight '0.weight' has not changed at any sampled step "
+                                  "from the first")
                for f in r.findings)
     r = diagnose(run(1200, 1, still=("0",), grads=(0.0, 380.0)))  # a zero gradient leaves it still: not said
     assert all(not f.words.startswith("weights not changing") for f in r.findings)

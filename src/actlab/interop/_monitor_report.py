@@ -13,6 +13,7 @@ from torch import nn
 
 from ..instruments import layer_reading
 from ..readings import (
+    TORCH_LEVERS,
     Finding,
     LayerSummary,
     Reading,
@@ -254,7 +255,7 @@ class _Reporting:
             last_finite_step=non_finite_since.get("last_finite_step") if non_finite_since is not None else None,
             output_signal_norm=last_act if rows else None,
             signal_reference=f"the last watched activation ({ref[0].label})" if rows else "",
-            keeps_last_finite=False, restart=TORCH_RESTART, clip=TORCH_CLIP,
+            keeps_last_finite=False, restart=TORCH_RESTART, clip=TORCH_CLIP, levers=TORCH_LEVERS,
             reference_name="" if reference == "the output layer" else reference,
             dead_over=f"on every point of {dead_span} sampled batches" if dead_span else "on every sampled batch",
             loss_batches=loss_batches if judged is not None and math.isfinite(judged) else None,

@@ -1,0 +1,97 @@
+"""How diagnose()'s findings, sorted by Status, become a Reading's headline: the exceptions to that order (a learning
+rate of 0 heads; a run that had learned and lost it heads the gradient failure that came with it) and the second
+cause or the loss that a headline adds, so that a reader of the headline alone learns them (readings.py)."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+from .reading_loss import MOVED_FRACTION, UNLEARNED, above_chance
+from .reading_record import Finding, RunSummary, Status, sci
+
+
+def loss_text(s: RunSummary) -> str:
+    if s.loss is None or s.chance_loss is None:
+        return ""
+    what = (f"mean loss over the last {s.loss_batches} sampled batches" if s.loss_batches and s.loss_batches > 1
+            else "loss")
+    return f" ({what} {s.loss:.3g}; chance, the best constant guess, is {s.chance_loss:.3g})"
+
+
+def has_moved(s: RunSummary) -> bool:
+    return (s.loss is not None and s.chance_loss is not None and math.isfinite(s.loss)
+            and s.loss < (1 - MOVED_FRACTION) * s.chance_loss)
+
+
+def _zero_rate_first(findings: list[Finding]) -> list[Finding]:
+    """A learning rate of 0 heads the reading, whatever else is found: until it is raised no other remedy can act."""
+    zero = next((f for f in findings if "learning_rate" in f.evidence and f.evidence["learning_rate"] == 0), None)
+    return findings if zero is None else [zero, *(f for f in findings if f is not zero)]
+
+
+# gradient failures that a run which had learned can fall into when its steps grow too large: where the loss had come
+# down and has climbed back far above chance, that climb is the headline and these follow it
+_AFTER_LOST = frozenset({Status.NO_GRADIENT, Status.OUTPUT_SATURATED, Status.DEAD_LAYER, Status.EXPLODING,
+                         Status.VANISHING})
+
+
+def _lost_first(findings: list[Finding]) -> list[Finding]:
+    """A run that had learned and lost it heads its reading, before the gradient failure that came with the loss
+    (the one exception to the order of Status). CI at e6a5a5e: a playground run trained to 0.005 and then set to the
+    learning rate 10 read 'Vanishing: layer 1 gets 9.2e-4 of the output layer's gradient; and the network is not
+    learning any more ...' with the vanishing remedy (ReLU, He initialisation), although the raised learning rate
+    had saturated those tanh units; the remedy a learner needs is the lower learning rate."""
+    lost = next((f for f in findings if f.status == Status.NOT_LEARNING and f.words.startswith(UNLEARNED)), None)
+    head = findings[0]
+    if lost is None or head.status not in _AFTER_LOST:
+        return findings
+    words = f"{lost.words}; also {head.words}"
+    evidence = {**lost.evidence, "also": head.status.value}
+    return [dataclasses.replace(lost, words=words, evidence=evidence), *(f for f in findings if f is not lost)]
+
+
+def _with_the_second_cause(findings: list[Finding]) -> list[Finding]:
+    """A blown-up run whose hidden layer is all off: the headline says that too (W14 item 7: the diverging headline
+    said nothing of 64 of 64 tanh units saturated, which only the table showed), so a reader of the headline alone
+    learns that those weights get no gradient and cannot train back by themselves."""
+    head = findings[0]
+    off = next((f for f in findings[1:] if f.status == Status.VANISHING and f.evidence.get("off_layers")), None)
+    if head.status != Status.DIVERGED or off is None:
+        return findings
+    also = off.words.removeprefix("vanishing: ")
+    words = f"{head.words}; also, {also}"
+    evidence = {**head.evidence, "off_layers": off.evidence["off_layers"]}
+    return [dataclasses.replace(head, words=words, evidence=evidence), *findings[1:]]
+
+
+# causes whose words say nothing of the loss: where the loss has not moved from chance, their headline says that too,
+# so the headline alone tells that the network does not learn (W13: a vanishing network stuck at chance read only
+# 'vanishing'); the not-learning finding stays in the list, for the faces that list every finding
+_SILENT_ON_LOSS = frozenset({Status.UNSCALED_INPUTS, Status.OUTPUT_SATURATED, Status.DEAD_LAYER, Status.EXPLODING,
+                             Status.VANISHING})
+
+
+def _with_the_loss(findings: list[Finding], s: RunSummary) -> list[Finding]:
+    head = findings[0]
+    if (head.status not in _SILENT_ON_LOSS or s.loss is None or s.chance_loss is None or not math.isfinite(s.loss)
+            or s.chance_loss <= 0 or has_moved(s)):
+        return findings
+    stuck = next((f for f in findings if f.status == Status.NOT_LEARNING and f.words.startswith("not learning")),
+                 None)
+    if stuck is not None:
+        tail = f"; and the network is {stuck.words}"
+    elif s.steps is not None and s.steps <= 1:  # no update, or one, behind the loss: nothing to say of it yet
+        return findings
+    else:  # too early to judge learning: say where the loss stands, not a verdict
+        after = f" after {s.steps:,} update{'' if s.steps == 1 else 's'}" if s.steps is not None else ""
+        tail = (f"; the loss is {sci(s.loss / s.chance_loss)} times chance{after}{loss_text(s)}"
+                if above_chance(s.loss, s.chance_loss) else
+                f"; the loss has not yet moved from chance{after}{loss_text(s)}")
+    evidence = {**head.evidence, "loss": s.loss, "chance_loss": s.chance_loss, "steps": s.steps}
+    return [dataclasses.replace(head, words=head.words + tail, evidence=evidence), *findings[1:]]
+
+
+def headline_first(findings: list[Finding], s: RunSummary) -> list[Finding]:
+    """The findings, sorted by Status, with the headline each exception makes first and what it adds to it."""
+    return _with_the_second_cause(_with_the_loss(_lost_first(_zero_rate_first(findings)), s))

@@ -1,0 +1,139 @@
+"""What a reading tells the learner to change: the remedies that depend on the network, the face and the settings.
+
+A remedy names only what the learner can change where they are (RunSummary.levers: the lab and `actlab train` train a
+plain MLP, with no residual connections or normalisation layers to add), only changes that apply to the activations
+the network uses (W12: an all-ReLU net was told to use ReLU instead of sigmoid or tanh), and never what is already in
+use (W15: a run with He initialisation was offered He initialisation). readings.py calls these; its findings say why.
+"""
+
+from __future__ import annotations
+
+from .reading_record import Lever, RunSummary
+
+SQUASHING = frozenset({"sigmoid", "tanh", "hardtanh", "hardsigmoid", "softsign"})  # bounded: both tails flat
+ZERO_RECTIFIERS = frozenset({"relu", "relu6", "relu_squared"})  # f' exactly 0 for every negative input
+LINEAR = frozenset({"identity", "linear"})  # no activation: the layers compose to one linear map
+
+
+def names_in_order(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" and {names[-1]}"
+
+
+def _names(acts) -> str:
+    return names_in_order(sorted(acts))
+
+
+def uses_he(s: RunSummary) -> bool:
+    return s.init.startswith("he_")
+
+
+def uses_xavier(s: RunSummary) -> bool:
+    return s.init.startswith("xavier_")
+
+
+def can_offer(s: RunSummary, lever: Lever) -> bool:
+    return lever in s.levers
+
+
+def offers_he(s: RunSummary) -> bool:
+    """He initialisation may be offered: the face has an initialiser setting and He is not the one in use."""
+    return can_offer(s, Lever.INIT) and not uses_he(s)
+
+
+def offers_xavier(s: RunSummary) -> bool:
+    return can_offer(s, Lever.INIT) and not uses_xavier(s)
+
+
+def offers_lower_lr(s: RunSummary) -> bool:
+    """A lower learning rate may be offered: the face has the setting, and the rate in use is not 0 already."""
+    return can_offer(s, Lever.LEARNING_RATE) and s.learning_rate != 0
+
+
+def scale_inputs(s: RunSummary, lead: str = "; ") -> str:
+    """The advice to scale the inputs, where the inputs are the learner's own; "" where they are not."""
+    return f"{lead}scale the inputs to mean 0 and variance 1" if can_offer(s, Lever.INPUTS) else ""
+
+
+def _try(steps: list[str]) -> str:
+    if not steps:
+        return ""
+    listed = steps[0] if len(steps) == 1 else f"{', '.join(steps[:-1])}, or {steps[-1]}"
+    return f"Try {listed}"
+
+
+def vanishing_remedy(s: RunSummary) -> str:
+    """What shortens or steadies the chain of small factors, for the activations this network uses."""
+    acts = {l.activation for l in s.layers}
+    squash = acts & SQUASHING
+    steps = []
+    if squash and can_offer(s, Lever.ACTIVATION):
+        keep = "it" if len(squash) == 1 else "them"
+        xavier = f" (or, keeping {keep}, Xavier initialisation)" if offers_xavier(s) else ""
+        steps.append(f"ReLU, GELU or SiLU instead of {_names(squash)}{xavier}")
+    elif squash and offers_xavier(s):
+        steps.append("Xavier initialisation")
+    if acts - SQUASHING and offers_he(s):
+        steps.append(f"He initialisation{' for the other layers' if squash else ''}")
+    if len(s.layers) > 2:
+        if can_offer(s, Lever.ARCHITECTURE):
+            steps.append("residual connections or normalisation (LayerNorm or BatchNorm) between layers")
+        if can_offer(s, Lever.LAYERS):
+            steps.append("fewer layers")
+    elif offers_lower_lr(s):  # depth is not what stops the gradient in one or two hidden layers (W15: a 2-layer ReLU
+        # net at lr 3 was told 'or fewer layers'); units pushed off, dead or saturated, by steps too large are
+        steps.append("a lower learning rate (steps too large push units off, dead or saturated, and the gradient "
+                     "stops at them)")
+    text = _try(steps) + scale_inputs(s, "; " if steps else "")
+    return text[0].upper() + text[1:] + "." if text else ""
+
+
+def off_remedy(s: RunSummary, layers: list[int]) -> str:
+    """For hidden layers (1-based) whose every unit is dead or saturated: what brings units of their kind back."""
+    acts = {s.layers[i - 1].activation for i in layers}
+    parts = []
+    he = ", or He initialisation" if offers_he(s) else ""
+    if acts & ZERO_RECTIFIERS and can_offer(s, Lever.ACTIVATION):
+        parts.append(f"use Leaky ReLU or GELU instead of {_names(acts & ZERO_RECTIFIERS)}, whose units get no "
+                     f"gradient once their input is negative on every point{he}")
+    if acts & SQUASHING and can_offer(s, Lever.ACTIVATION):
+        xavier = ", or Xavier initialisation" if offers_xavier(s) else ""
+        parts.append(f"use ReLU, GELU or SiLU instead of {_names(acts & SQUASHING)}, which flattens out at both "
+                     f"ends{xavier}")
+    others = acts - ZERO_RECTIFIERS - SQUASHING
+    if others:  # GELU, SiLU, ELU...: f' is exactly 0 only where the input is so far out that it rounds to 0
+        init = (f" and the weights' initialisation (He suits {_names(others)})" if offers_he(s) else
+                " and the weights' initialisation" if can_offer(s, Lever.INIT) else "")
+        part = (f"check the biases{init}: every unit's input sits so far into {_names(others)}'s flat tail "
+                "that its slope rounds to 0")
+        if can_offer(s, Lever.ARCHITECTURE):
+            part += "; normalise the layer's inputs (LayerNorm or BatchNorm)"
+        parts.append(part)
+    if offers_lower_lr(s):
+        parts.append("a smaller learning rate keeps units from being pushed there")
+    text = "; ".join(parts) or "reinitialise the network"
+    return text[0].upper() + text[1:]
+
+
+def exploding_remedy(s: RunSummary) -> str:
+    """A smaller initialisation, naming none that is in use, or a lower learning rate."""
+    lower = " or a lower learning rate" if offers_lower_lr(s) else ""
+    if not can_offer(s, Lever.INIT):
+        return "Use a lower learning rate." if lower else ""
+    if uses_he(s) or uses_xavier(s):
+        return f"Use a smaller initialisation than {'He' if uses_he(s) else 'Xavier'}{lower}."
+    return f"Use a smaller initialisation (Xavier or He){lower}."
+
+
+def no_gradient_remedy(s: RunSummary, stuck: bool, off: list[int]) -> str:
+    """For a network no weight of which gets a gradient: its output is saturated (``stuck``), hidden layers (1-based,
+    ``off``) have every unit dead or saturated, or neither is seen."""
+    if stuck:
+        text = "cross-entropy, unlike MSE on a tanh or sigmoid output, does not saturate at the output."
+        text = f"lower the learning rate and {s.restart}; {text}" if offers_lower_lr(s) else text
+        return text[0].upper() + text[1:]
+    if off:
+        return f"{off_remedy(s, off)}{scale_inputs(s)}; then {s.restart}."
+    steps = [*(["lower the learning rate"] if offers_lower_lr(s) else []), *([scale_inputs(s, "")] if
+                                                                             scale_inputs(s) else []), s.restart]
+    text = f"{', '.join(steps[:-1])} and {steps[-1]}." if len(steps) > 1 else f"{steps[0]}."
+    return text[0].upper() + text[1:]
