@@ -179,3 +179,19 @@ def test_an_overflowed_run_says_its_loss_overflowed_and_marks_where_the_curve_en
     assert room[0] - 4 - room[1] >= 0, room
     shot(page, "r12-playground-inf-run", page.locator(".pg-out"))
     assert not page.console_errors, page.console_errors
+
+
+def test_the_ratio_table_fits_a_phone_and_keeps_each_number_on_one_line(page):
+    page.set_viewport_size({"width": 390, "height": 844})
+    open_playground(page, "layers=8,8,8&activations=sigmoid")
+    page.wait_for_function("document.querySelectorAll('#gradient-ratios tbody tr').length === 4", timeout=90_000)
+    fit = page.evaluate("""() => {
+      const root = document.getElementById('gradient-ratios'), lines = (el) => {
+        const r = document.createRange(); r.selectNodeContents(el); return r.getClientRects().length; };
+      return { over: root.scrollWidth - root.clientWidth, page: document.documentElement.scrollWidth - innerWidth,
+               split: [...root.querySelectorAll('td, thead th:nth-child(2)')].filter((c) => lines(c) > 1)
+                 .map((c) => c.textContent) };
+    }""")
+    assert fit == {"over": 0, "page": 0, "split": []}, fit  # '2.13e-7' was cut into '2.13' and 'e-7' at 390 px
+    shot(page, "r12-playground-ratios-390", page.locator("#gradient-ratios"))
+    assert not page.console_errors, page.console_errors

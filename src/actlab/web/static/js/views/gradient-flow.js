@@ -16,7 +16,9 @@ function ratioTable(el) {
   const table = Object.assign(document.createElement("table"), { className: "data grad-ratios" });
   table.setAttribute("aria-label", "Each layer's gradients against the output layer's");
   const head = table.createTHead().insertRow();
-  for (const name of COLUMNS) head.append(Object.assign(document.createElement("th"), { scope: "col", textContent: name }));
+  // a phone's tables wrap anywhere (lab.css); these break at spaces only, so no norm or ‖dL/dW‖ is cut in two
+  const cell = (tag, props) => Object.assign(document.createElement(tag), props, { style: "overflow-wrap: normal" });
+  for (const name of COLUMNS) head.append(cell("th", { scope: "col", textContent: name }));
   const body = table.createTBody();
   const note = Object.assign(document.createElement("p"), { className: "muted small" });
   el.replaceChildren(table, note);
@@ -37,8 +39,8 @@ function ratioTable(el) {
     shown = text;
     body.replaceChildren(...rows.map((cells) => {
       const tr = document.createElement("tr");
-      cells.forEach((c, j) => tr.append(Object.assign(document.createElement(j ? "td" : "th"),
-        j ? { className: "num", textContent: c } : { scope: "row", textContent: c })));
+      cells.forEach((c, j) => tr.append(cell(j ? "td" : "th", j ? { className: "num", textContent: c }
+                                                             : { scope: "row", textContent: c })));
       return tr;
     }));
     note.textContent = "‖dL/dW‖: a layer's weight gradient. ‖dL/dz‖: the gradient passed back to a layer's units, "
