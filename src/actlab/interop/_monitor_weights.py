@@ -9,8 +9,12 @@ import math
 
 import torch
 
-# a weight its optimiser writes has its values compared every VALUE_EVERY-th sampled step
+# a weight its optimiser writes has its values compared every VALUE_EVERY-th sampled step, and on any sampled step
+# VALUE_STEPS training steps or more after the last such comparison (sparse sampling: every="auto" chose every=50
+# on W15's lr=0 run, and a read every 10th sampled step, 500 steps apart, said 'weights not changing' only after
+# step 400 had read 'starting')
 VALUE_EVERY = 10
+VALUE_STEPS = 50
 
 
 def _norms(weights: list, dtype) -> list[float]:
@@ -32,6 +36,7 @@ class _Weights:
     # since which it has kept its value, and whether it had at the last read
     _prints: dict | None = None
     _fingerprints_taken = 0  # sampled steps whose forward began; every VALUE_EVERY-th reads the values of all
+    _values_read_at = 0  # the training step of the last sampled step that read them (or was to: VALUE_EVERY's)
     # the sampled step since which every trained weight has kept its value, and () (None: one did not keep it, or is
     # not known to have, since the last sampled step); where only some kept theirs, the step since which all of
     # those have, and their modules' names (the optimiser steps, but not these; or their gradient is 0)
@@ -42,7 +47,8 @@ class _Weights:
         """Whether each trained weight kept its value since the last sampled step, as its forward begins. A weight
         whose version counter did not move was written by nothing (no opt.step(), or an optimiser that does not hold
         it): kept, exactly, at the cost of reading an attribute. One that was written (an optimiser steps it in place)
-        has its values read every VALUE_EVERY-th sampled step, and at every sampled step while the last read found
+        has its values read every VALUE_EVERY-th sampled step (or VALUE_STEPS steps after the last such read, where
+        sampled steps are far apart), and at every sampled step while the last read found
         it kept; between, a written weight counts as changed. A read takes the norms in the weights' own dtype, in
         one fused call: a norm that differs means values that differ. Only the weights whose norm is the same have
         their norm summed again in float64 and compared bit for bit: an optimiser whose learning rate is 0 writes the
@@ -57,8 +63,10 @@ class _Weights:
         if not trained:
             self._prints, self._weights_still_since, self._still_weights = None, None, ()
             return
-        every = self._fingerprints_taken % VALUE_EVERY == 0
+        every = self._fingerprints_taken % VALUE_EVERY == 0 or step - self._values_read_at >= VALUE_STEPS
         self._fingerprints_taken += 1
+        if every:
+            self._values_read_at = step
         before = self._prints or {}
         records, read = {}, []
         for name, w in trained:
