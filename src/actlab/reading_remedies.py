@@ -124,13 +124,24 @@ def exploding_remedy(s: RunSummary) -> str:
     return f"Use a smaller initialisation (Xavier or He){lower}."
 
 
+def output_saturated_remedy(s: RunSummary) -> str:
+    """For an MSE head on a tanh or sigmoid output pinned where it is wrong: smaller steps, or cross-entropy."""
+    parts = [f"lower the learning rate and {s.restart}"] if offers_lower_lr(s) else []
+    if can_offer(s, Lever.LOSS):
+        parts.append("train with cross-entropy, whose gradient stays large when the output is confidently wrong")
+    text = ", or ".join(parts)
+    return text[0].upper() + text[1:] + "." if text else ""
+
+
 def no_gradient_remedy(s: RunSummary, stuck: bool, off: list[int]) -> str:
     """For a network no weight of which gets a gradient: its output is saturated (``stuck``), hidden layers (1-based,
     ``off``) have every unit dead or saturated, or neither is seen."""
     if stuck:
-        text = "cross-entropy, unlike MSE on a tanh or sigmoid output, does not saturate at the output."
-        text = f"lower the learning rate and {s.restart}; {text}" if offers_lower_lr(s) else text
-        return text[0].upper() + text[1:]
+        text = ("cross-entropy, unlike MSE on a tanh or sigmoid output, does not saturate at the output."
+                if can_offer(s, Lever.LOSS) else "")
+        lower = f"lower the learning rate and {s.restart}" if offers_lower_lr(s) else ""
+        text = f"{lower}; {text}" if lower and text else lower + "." if lower else text
+        return text[0].upper() + text[1:] if text else ""
     if off:
         return f"{off_remedy(s, off)}{scale_inputs(s)}; then {s.restart}."
     steps = [*(["lower the learning rate"] if offers_lower_lr(s) else []), *([scale_inputs(s, "")] if

@@ -70,6 +70,7 @@ from .reading_remedies import (  # noqa: F401  (re-exported: the activation fami
     names_in_order,
     no_gradient_remedy,
     off_remedy,
+    output_saturated_remedy,
     vanishing_remedy,
 )
 
@@ -180,9 +181,7 @@ def _output_saturated(s: RunSummary) -> Finding | None:
     return Finding(Status.OUTPUT_SATURATED,
                    f"output saturated: on {stuck:.0%} of the training points the output is wrong and pinned "
                    "where its derivative is almost 0, so those points send almost no gradient back",
-                   f"Lower the learning rate and {s.restart}, or train with cross-entropy, whose gradient stays large "
-                   "when the output is confidently wrong.",
-                   {"output_stuck_fraction": stuck})
+                   output_saturated_remedy(s), {"output_stuck_fraction": stuck})
 
 
 def low_gradient_word(act) -> str:

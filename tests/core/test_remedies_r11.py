@@ -159,6 +159,11 @@ def test_no_remedy_names_what_the_face_lacks_or_what_is_in_use(s):
             assert "He initialisation" not in text and "He suits" not in text and "Xavier or He" not in text, text
         if s.init.startswith("xavier_") or Lever.INIT not in s.levers:
             assert "Xavier initialisation" not in text and "Xavier or He" not in text, text
+        if Lever.LOSS not in s.levers:
+            assert "train with cross-entropy" not in text and "cross-entropy, unlike MSE" not in text, text
+        acts = {layer.activation for layer in s.layers}
+        for replaced in re.findall(r"instead of ([a-z_0-9, ]+?)(?:[,;(]| and |$)", text):  # only what is in use
+            assert replaced.strip() in acts, (replaced, acts, text)
         assert not re.search(r"Try ,|, or \.|; ;|^;|\.\.$", text), text  # a list that lost its items reads whole
     if s.learning_rate == 0 and s.diverged_at_step is None:
         assert "learning rate is 0" in r.words and not LOWER_LR.search(r.remedy), (r.words, r.remedy)
