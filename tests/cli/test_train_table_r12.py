@@ -74,6 +74,9 @@ def test_the_signal_ratio_a_vanishing_headline_quotes_is_layer_1s_cell_in_its_ow
     assert math.isclose(float(rows[1][4]), second, rel_tol=0.05), (rows[1], second)
     assert math.isclose(float(rows[0][3]), weights, rel_tol=0.05), (rows[0], weights)  # the weights' ratio: 3.98
     assert signal < 1e-3 < weights  # the two columns tell different things: the headline's is the signal's
+    out = next(line for line in text.splitlines() if line.startswith("│  out │")).split("│")
+    assert math.isclose(float(out[3]), np.linalg.norm(grads.dW[-1]), rel_tol=5e-3)  # what the ratios are over
+    assert [out[4].strip(), out[5].strip()] == ["1", "1"]
 
 
 def test_the_table_still_fits_80_columns_with_the_signal_column():

@@ -189,10 +189,10 @@ def _loss(v, spec: str = "{:.4f}") -> str:
 _STATUS_STYLE = {True: "bold red", False: "bold green"}
 # the evidence keys of the ratios a reading quotes, and the column of the layer table that holds each (layer 1's row)
 _QUOTED = {"first_to_last_ratio": "dW", "first_to_last_signal_ratio": "dz"}
-_LAYER_NOTE = ("‖dW‖: the layer's weight gradient. ‖dW‖ vs output: it over the output layer's. ‖dL/dz‖ vs output: "
-               "the gradient passed back to the layer (to its units, before the activation) over the one at the "
-               "output layer. (max |f′|)ⁿ is the activations' share of the shrinkage, not a bound: the weights and the "
-               "layer inputs enter ‖dW‖ too.")
+_LAYER_NOTE = ("‖dW‖: the layer's weight gradient (out: the output layer). ‖dW‖ vs output: it over the output "
+               "layer's. ‖dL/dz‖ vs output: the gradient passed back to the layer (to its units, before the "
+               "activation) over the one at the output layer. (max |f′|)ⁿ is the activations' share of the shrinkage, "
+               "not a bound: the weights and the layer inputs enter ‖dW‖ too.")
 
 
 def _norm(v: float) -> str:
@@ -261,7 +261,7 @@ def _render_frame(console, dataset: str, frame, activations: list[str] | None = 
         for line in _diverged_lines(frame, last_finite):
             console.print(line, style="bold")
     if frame.reading is not None and frame.reading.layers:
-        layers_table = Table(title="hidden layers", collapse_padding=True, pad_edge=False)
+        layers_table = Table(title="hidden layers and the output layer", collapse_padding=True, pad_edge=False)
         # short cells never wrap; a layer's note is a sentence, printed under the table where it has the full width
         for col in ("layer", "activation", "‖dW‖", "‖dW‖\nvs\noutput", "‖dL/dz‖\nvs\noutput", "(max\n|f′|)ⁿ",
                     "dead", "saturated"):
@@ -277,6 +277,10 @@ def _render_frame(console, dataset: str, frame, activations: list[str] | None = 
                                  mark(i, "dz", _ratio(l.signal_ratio_to_last)),
                                  f"{l.deriv_product_to_last:.3g}", f"{l.dead_fraction:.0%}",
                                  f"{l.saturated_fraction:.0%}")
+        # the layer every ratio is taken against: its own ratio is 1 where the layers' ratios are numbers
+        ones = ["1" if any(not math.isnan(getattr(l, k)) for l in frame.reading.layers) else "—"
+                for k in ("grad_ratio_to_last", "signal_ratio_to_last")]
+        layers_table.add_row("out", "", _norm(frame.reading.last_grad_norm), *ones, "", "", "")
         console.print(layers_table)
         for l in frame.reading.layers:
             if l.reading:
