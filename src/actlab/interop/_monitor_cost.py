@@ -11,6 +11,7 @@ import statistics
 
 import torch
 
+from . import _torch_stats
 from ._monitor_base import (
     _CALIBRATION_PAIRS,
     _MIN_AUTO_EVERY,
@@ -35,6 +36,8 @@ OUTSIDE_WORDS = ("timed from outside the block, steps were slowed by 0.9-1.6 tim
 
 class _Costing:
     """Timing the steps, choosing every="auto"'s interval, and saying what the monitor costs."""
+
+    _timed_while_loading = False  # some of the timings kept were taken while the compiled passes were loading
 
     def _cost_note(self) -> str:
         """every="auto"'s choice in words: the monitor's own
@@ -99,6 +102,15 @@ class _Costing:
         finds a new place) is left out: counted, it put 'a sampled step takes 667 times as long' in the report."""
         if not self._auto or self.step_count < _WARMUP_STEPS or (self.every is not None and not self._recalibrate):
             return
+        # while the compiled passes load (preload()'s thread: seconds, under load), the sampled steps take the torch
+        # path and the thread takes CPU from every step: what was timed then chooses the first interval (erring
+        # towards sampling less often), and is dropped once the load ends, so the interval follows the steps after it
+        if _torch_stats.loading():
+            self._timed_while_loading = True
+        elif self._timed_while_loading:
+            self._timed_while_loading = False
+            for kept in self._times.values():
+                kept.clear()
         base, own_times = self._times["base"], self._times["own"]
         if not sampled:
             base.append(seconds)

@@ -108,6 +108,11 @@ def _measure_gelu_zeros():
         return tail, points.numpy()
 
 
+def loading() -> bool:
+    """Whether preload()'s thread is still at work."""
+    return _loader.loading()
+
+
 def wait(timeout: float | None = None):
     """Waits for preload()'s thread, if one is at work, for up to ``timeout`` seconds, and returns the kernels'
     module (None: unavailable, or still loading when the time is up). A benchmark calls this before timing, so that
