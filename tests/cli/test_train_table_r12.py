@@ -103,14 +103,15 @@ def test_a_nan_run_prints_nan_for_its_loss_and_its_gradients_and_says_what_it_ke
     assert "No whole-set loss was taken before it" in flat
 
 
-def test_an_overflowed_run_says_its_loss_overflowed_and_where_the_loss_curve_ends():
+def test_an_overflowed_run_says_its_loss_overflowed_and_its_last_loss_that_is_a_number():
     text = cli(INF_RUN)
     trainer, frames = engine(INF_RUN)
     assert math.isinf(direct_grads(trainer).loss)  # the kept weights' loss on the training set, computed here
     last = [f for f in frames if math.isfinite(f.train_loss)][-1]
     flat = " ".join(text.split())
     assert "Their loss: train inf, test inf (inf: it overflowed past 1.8e308, the largest float64)" in flat
-    said = re.search(r"where the loss curve ends: epoch (\d+) \(step (\d+)\), train (\S+), test (\S+)\.", flat)
+    said = re.search(r"The last loss that is a number \(one is taken at the end of each epoch\): epoch (\d+) "
+                     r"\(step (\d+)\), train (\S+), test (\S+)\.", flat)
     assert said, flat
     assert (int(said.group(1)), int(said.group(2))) == (last.epoch, last.step)
     assert math.isclose(float(said.group(3).rstrip(",")), last.train_loss, rel_tol=1e-3)

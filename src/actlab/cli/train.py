@@ -71,7 +71,7 @@ def train(
         frames = trainer.frames(epochs, target_loss=target_loss)
     except (ConfigError, OSError) as exc:
         fail(_option_error(exc) if isinstance(exc, ConfigError) else str(exc))
-    last = finite = None  # finite: the last frame whose training loss is a number, where the loss curve ends
+    last = finite = None  # finite: the last frame whose training loss is a number
     if json_out:
         for frame in frames:
             last = frame
@@ -223,7 +223,8 @@ def _quoted(diagnosis) -> set[str]:
 
 
 def _diverged_lines(frame, last_finite) -> list[str]:
-    """What a diverged run keeps, what that loss is, and where the loss curve (one whole-set loss an epoch) ends."""
+    """What a diverged run keeps, what that loss is, and the last loss that is a number (a whole-set loss is taken
+    each epoch; the progress bar shows them as the run goes, the page's loss chart draws them)."""
     losses = [(name, v) for name, v in (("train", frame.train_loss), ("test", frame.test_loss)) if v is not None]
     said = ", ".join(f"{name} {_loss(v, '{:.4g}')}" for name, v in losses)
     why = []
@@ -239,14 +240,14 @@ def _diverged_lines(frame, last_finite) -> list[str]:
                + (": the reading below quotes the batch losses." if batches else "."))
     else:
         test = f", test {_loss(last_finite.test_loss, '{:.4g}')}" if last_finite.test_loss is not None else ""
-        end = (f"The last whole-set loss that is a number, where the loss curve ends: epoch {last_finite.epoch} "
+        end = (f"The last loss that is a number (one is taken at the end of each epoch): epoch {last_finite.epoch} "
                f"(step {last_finite.step}), train {last_finite.train_loss:.4g}{test}.")
     return [kept, end]
 
 
 def _render_frame(console, dataset: str, frame, activations: list[str] | None = None, last_finite=None) -> None:
     """A frame as tables: losses, each layer's instruments, then the network's reading with its remedy. A diverged
-    frame says what it keeps and where the loss curve ends (``last_finite``: the last frame whose loss is a number)."""
+    frame says what it keeps and its last loss that is a number (``last_finite``: the frame that loss is of)."""
     # the title is one line above a narrow table: rich wraps a title to the table's width, so it is printed apart
     console.print(f"[italic]{escape(dataset)}: after {frame.epoch} epochs ({frame.step} steps)[/]")
     table = Table()
