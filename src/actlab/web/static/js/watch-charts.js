@@ -13,11 +13,16 @@ import {
 } from "./watch-keys.js";
 
 // the keys' and texts' helpers live in watch-keys.js; the page and the tests import these from here
-export { BAND_KEY, MANY, distinctNames, lineColour, wrapText } from "./watch-keys.js";
+export { BAND_KEY, MANY, chartNote, distinctNames, lineColour, wrapText } from "./watch-keys.js";
 
 const TEXT_H = 11;  // px: the height of a line of the charts' 11 px text, for the boxes the tests compare
 const LINE_CLEAR = 2;  // px kept between a bar's value label and the dashed line or its markers
 const LABEL_ROOM = TEXT_H + 3 + LINE_CLEAR + 2;  // px over the highest value: a label over a marker of radius 3 at most
+// px at most between a value label's foot and the top of its bar: room to step over the bar's own marker and the
+// dashed line leaving it, about three lines of text. A label lifted higher floated at its neighbours' height and
+// could be read as theirs (V12: 45 px over the low bars of a zigzag at 420 px); such a bar goes unlabelled, and the
+// note under the charts names it and says where to read its value.
+export const LABEL_NEAR = 2 * TEXT_H + 10;
 
 // Whether the loss is drawn on a log axis: every finite value is above 0 and the largest is at least 100 times
 // the smallest (a diverging run: 131 then 1.3e7 would sit on the floor of a linear axis running to 4e21).
@@ -116,17 +121,18 @@ export function watchBars(canvas, args) {
     }
     return !valueBoxes.some((b) => x0 < b[2] + 2 && b[0] < x1 + 2 && y0 < b[3] && b[1] < y1);
   };
-  // the baseline ("bottom") of `text` centred at x, from `from` upward to the top of the plot; null where none is clear
-  const placeFor = (text, x, from) => {
+  // the baseline ("bottom") of `text` centred at x, from `from` upward, at most LABEL_NEAR px over `foot` (the top of
+  // its bar) and never above the plot; null where none is clear
+  const placeFor = (text, x, from, foot) => {
     const half = ctx.measureText(text).width / 2;
-    for (let y = Math.floor(from); y - TEXT_H >= top; y--) {
+    for (let y = Math.floor(from); y - TEXT_H >= top && y >= foot - LABEL_NEAR; y--) {
       const box = [x - half, y - TEXT_H, x + half, y];
       if (clearOf(box)) { valueBoxes.push(box); return y; }
     }
     return null;
   };
   const unlabelled = [];  // bars too narrow for their value, or with no clear place: the page says where to read it
-  const crowded = [];  // those of them whose value fits the bar's width but meets the line everywhere above it
+  const crowded = [];  // those of them whose value fits the bar's width but meets the line everywhere near it
   // the values with two significant digits where every one fits, else with one (3.5e-9, then 4e-9: the narrow bars
   // of a deep net), so that the bars of one chart are written alike; a bar too narrow even for one goes without
   const digits = bars.every((v) => !positive(v) || ctx.measureText(fmt(v, 2)).width <= slot - 2) ? 2 : 1;
@@ -146,7 +152,7 @@ export function watchBars(canvas, args) {
       const said = [fmt(v, digits), fmt(v, 1)].find(fits);
       // the value above its bar, clear of the dashed ‖∂L/∂a‖ line and its markers (V11: a label pushed above its
       // marker could still sit on the line running to the next one)
-      const at = said ? placeFor(said, cx(i), y - 1) : null;
+      const at = said ? placeFor(said, cx(i), y - 1, y) : null;
       if (at !== null) { ctx.fillStyle = "#333"; put(said, cx(i), at, written.value_boxes); } else unlabelled.push(i);
       if (said && at === null) crowded.push(i);
     } else if (v === 0) {
@@ -154,12 +160,14 @@ export function watchBars(canvas, args) {
       ctx.strokeStyle = PALETTE[0]; ctx.lineWidth = 2;
       ctx.strokeRect(cx(i) - slot * 0.3, base - 6, slot * 0.6, 6);
       const said = labels?.[i] || "0: no gradient", text = fits(said) ? said : "0";
-      const at = placeFor(text, cx(i), base - 8);
+      const at = placeFor(text, cx(i), base - 8, base - 6);
       if (at !== null) { ctx.fillStyle = "#333"; put(text, cx(i), at, written.value_boxes); } else unlabelled.push(i);
+      if (at === null && fits(text)) crowded.push(i);
     } else {
       const said = labels?.[i] || "no number", text = fits(said) ? said : "×";
-      const at = placeFor(text, cx(i), base - 8);
+      const at = placeFor(text, cx(i), base - 8, base);
       if (at !== null) { ctx.fillStyle = NAN_COLOUR; put(text, cx(i), at, written.value_boxes); } else unlabelled.push(i);
+      if (at === null && fits(text)) crowded.push(i);
     }
   });
   canvas.written = written;
@@ -184,29 +192,27 @@ export function watchBars(canvas, args) {
   }
 }
 
-// A chart with nothing to draw yet: only a sentence saying when it will have something (its lines wrapped to fit)
-export function chartNote(canvas, text) {
-  canvas.drawn = null; canvas.geom = null;
-  canvas.redraw = () => chartNote(canvas, text);
-  const { ctx, w, h } = sized(canvas);  // cleared
-  ctx.fillStyle = "#5b6570"; ctx.textAlign = "center"; ctx.textBaseline = "middle";
-  const lines = wrapText(ctx, text, w - 40);
-  lines.forEach((line, k) => ctx.fillText(line, w / 2, h / 2 + 16 * (k - (lines.length - 1) / 2)));
-  canvas.emptyNote = text;
-}
-
 // Lines against the training step, on a log axis (log: true; a 0 sits on a "0" row under it) or a linear one (its
 // range fixed by yRange, its tick labels by yLabel); the chart writes which under its axis, at the left ("log scale"
 // / "linear scale", or yName: what the axis counts), and keeps it as canvas.axisKind. The steps are on a log axis
 // where xLog is true (each tenfold of steps the same width, a tick at each power of ten; canvas.stepAxis says which).
 // Steps in `marks` (a NaN or an inf: a step, or [first, last] of a stretch of them, which is shaded between two
-// lines) are red vertical lines, keyed "NaN or inf"; a finite point with no finite
-// neighbour is a dot, so a run that alternates finite and NaN steps still shows its numbers. `hover` ({i, k}:
-// step index, line) is ringed: the point the page's readout names.
+// lines) are red vertical lines, keyed "NaN or inf"; a finite point with no finite neighbour is a dot, so a run that
+// alternates finite and NaN steps still shows its numbers, and so is a finite point at a marked step (a layer still
+// finite where others held a NaN: a true value), the key then reading mixedKey. `hover` ({i, k}: step index, line)
+// is ringed: the point the page's readout names.
 export function stepLines(canvas, args) {
   const { x, series, log, marks = [], xName = "step", empty = "", hover = null, xLog = false, yRange = null,
-          yLabel = (v) => fmt(v, 2), yName = null } = args;
+          yLabel = (v) => fmt(v, 2), yName = null, mixedKey = null } = args;
   canvas.drawn = { x, series, marks, bands: series.map((s) => s.band ?? null) };
+  // the finite points at marked steps, [line, index]: one walk along the steps and the marks, both in order
+  const spans = marks.map((m) => (Array.isArray(m) ? m : [m, m])).sort((a, b) => a[0] - b[0]), inMark = [];
+  for (let i = 0, j = 0; i < x.length; i++) {
+    while (j < spans.length && spans[j][1] < x[i]) j++;
+    if (j < spans.length && spans[j][0] <= x[i]) inMark.push(i);
+  }
+  const stillFinite = series.flatMap((s, k) => inMark.filter((i) => Number.isFinite(s.y[i])).map((i) => [k, i]));
+  const markKey = stillFinite.length && mixedKey ? mixedKey : "NaN or inf";
   // keyed where a band stands for more than its own step (before the run is thinned, each stands for itself)
   const banded = series.some((s) => s.band?.some((b, i) => b && b[2] > x[i]));
   canvas.redraw = () => stepLines(canvas, args);
@@ -226,7 +232,7 @@ export function stepLines(canvas, args) {
     const [first, last] = [0, n - 1].map((k) => (fit || series[k].raw === undefined ? series[k].name :
       `${k + 1}: ${short[k]}`));
     const end = rampKey(ctx, first, last, n, w, canvas.rampDrawn);
-    const extra = [...(marks.length ? [{ name: "NaN or inf", color: NAN_COLOUR, dash: true }] : []),
+    const extra = [...(marks.length ? [{ name: markKey, color: NAN_COLOUR, dash: true, whole: true }] : []),
       ...(banded ? [{ name: BAND_KEY, band: true }] : [])];
     if (extra.length) keyRows = keys(ctx, extra, w, end, canvas.keysDrawn);
   } else {
@@ -236,7 +242,7 @@ export function stepLines(canvas, args) {
     const short = fit ? null : distinctNames(series.map((s) => s.raw ?? s.name));
     const named = series.map((s, k) => (!fit && s.raw !== undefined ? `${k + 1}: ${short[k]}` : s.name));
     keyRows = keys(ctx, [...series.map((s, k) => ({ name: named[k], ...style(k), whole: s.whole })),
-      ...(marks.length ? [{ name: "NaN or inf", color: NAN_COLOUR, dash: true }] : []),
+      ...(marks.length ? [{ name: markKey, color: NAN_COLOUR, dash: true, whole: true }] : []),
       ...(banded ? [{ name: BAND_KEY, band: true }] : [])], w, M.l, canvas.keysDrawn);
   }
   const top = M.t + 8 + keyRows, bottom = h - M.b;
@@ -370,6 +376,11 @@ export function stepLines(canvas, args) {
       if (ok(v) && !ok(s.y[i - 1]) && !ok(s.y[i + 1])) { ctx.beginPath(); ctx.arc(px(x[i]), py(v), 2.5, 0, 2 * Math.PI); ctx.fill(); }
     });
   });
+  // a finite value at a marked step: a dot in its line's colour ringed in white, on top of the mark and the lines
+  for (const [k, i] of stillFinite) {
+    ctx.fillStyle = style(k).color; ctx.strokeStyle = "#fff"; ctx.lineWidth = 1;
+    ctx.beginPath(); ctx.arc(px(x[i]), py(series[k].y[i]), 3.5, 0, 2 * Math.PI); ctx.fill(); ctx.stroke();
+  }
   if (hover && ok(series[hover.k]?.y[hover.i])) {
     ctx.strokeStyle = "#333"; ctx.lineWidth = 1.5;
     ctx.beginPath(); ctx.arc(px(x[hover.i]), py(series[hover.k].y[hover.i]), 5, 0, 2 * Math.PI); ctx.stroke();
@@ -380,5 +391,5 @@ export function stepLines(canvas, args) {
     ctx.fillText(note, (l + w - M.r) / 2, (top + bottom) / 2);
   }
   canvas.emptyNote = note;
-  canvas.legendNames = series.map((s) => s.name).concat(marks.length ? ["NaN or inf"] : [], banded ? [BAND_KEY] : []);
+  canvas.legendNames = series.map((s) => s.name).concat(marks.length ? [markKey] : [], banded ? [BAND_KEY] : []);
 }

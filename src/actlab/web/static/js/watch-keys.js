@@ -1,7 +1,9 @@
 // The watch charts' keys and text: the margins, the line colours (a palette for a few lines, a ramp of colours each
 // dark enough on white for many), text fitted or wrapped to a width, layer names shortened to what tells them apart,
-// and the keys drawn along a chart's top. watch-charts.js draws the charts with them.
+// the keys drawn along a chart's top, and the sentence a chart shows before it has anything to draw. watch-charts.js
+// draws the charts with them.
 import { PALETTE } from "./charts.js";
+import { sized } from "./livechart.js";
 
 export const M = { l: 48, r: 10, t: 20, b: 34 };
 export const NAN_COLOUR = "#b3261e";
@@ -110,4 +112,15 @@ export function rampKey(ctx, first, last, n, w, drawn = []) {
   }
   ctx.fillStyle = "#333"; ctx.fillText(b, x1 + 6, 9);
   return x1 + 6 + ctx.measureText(b).width + 14;
+}
+
+// A chart with nothing to draw yet: only a sentence saying when it will have something (its lines wrapped to fit)
+export function chartNote(canvas, text) {
+  canvas.drawn = null; canvas.geom = null;
+  canvas.redraw = () => chartNote(canvas, text);
+  const { ctx, w, h } = sized(canvas);  // cleared
+  ctx.fillStyle = "#5b6570"; ctx.textAlign = "center"; ctx.textBaseline = "middle";
+  const lines = wrapText(ctx, text, w - 40);
+  lines.forEach((line, k) => ctx.fillText(line, w / 2, h / 2 + 16 * (k - (lines.length - 1) / 2)));
+  canvas.emptyNote = text;
 }

@@ -4,7 +4,7 @@
 import { fmt } from "./charts.js";
 import { MEASURES, allMeasures, setHealthLayer } from "./watch-controls.js";
 import { finite, view } from "./watch-points.js";
-import { count, ordinal } from "./watch-status.js";
+import { count, ordinal, sayLayers } from "./watch-status.js";
 
 const $ = (id) => document.getElementById(id);
 // what each chart's readout names; again: the readout last used, said again as steps arrive
@@ -69,8 +69,14 @@ function readBars() {
 function readHistory() {
   const h = hover.history, { steps, history, names, points } = view;
   if (!h || !steps.length) return;
-  const v = history[h.k]?.[h.i];
-  const said = points[h.i]?.non_finite ? "a NaN or an inf (not drawn)" : finite(v) ? fmt(v, 3) : "no value";
+  const v = history[h.k]?.[h.i], bad = points[h.i]?.non_finite;
+  // at a step that held a NaN or an inf, a layer still finite has its value drawn (a dot over the red mark); the
+  // readout gives it, and names the layers that had none
+  const none = bad ? history.flatMap((line, k) => (finite(line[h.i]) ? [] : [k])) : [];
+  const which = none.length === 1 ? `layer ${sayLayers(none)} held one and is` : `layers ${sayLayers(none)} held one and are`;
+  const said = !bad ? (finite(v) ? fmt(v, 3) : "no value") : !finite(v) ? "a NaN or an inf (not drawn)" :
+    `${fmt(v, 3)} (finite; this step held a NaN or an inf: ${none.length ? `${which} not drawn` :
+      "not in any layer's ‖∂L/∂a‖"})`;
   $("watch-readout").textContent = `Step ${count(steps[h.i])}, layer ${h.k + 1} ('${names[h.k] ?? ""}'): ‖∂L/∂a‖ ${said}` +
     ` (${h.k + 1} of ${history.length} layers)${thinnedNote(h.i, view.historyBands[h.k]?.[h.i])}`;
 }

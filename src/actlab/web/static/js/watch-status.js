@@ -11,6 +11,18 @@ export const ordinal = (n) => {
   return count(n) + (tens >= 11 && tens <= 13 ? "th" : ones === 1 ? "st" : ones === 2 ? "nd" : ones === 3 ? "rd" : "th");
 };
 
+// layers by their numbers, as a person lists them: "2, 9 and 10"; a run of three or more as one stretch, "9 to 14"
+// (`ks`: the layers' indices from 0, in order). V12: "2 and 9 to 10" read as a range of two.
+export function sayLayers(ks) {
+  const runs = [];
+  for (const k of ks) {
+    if (runs.length && runs.at(-1)[1] === k - 1) runs.at(-1)[1] = k; else runs.push([k, k]);
+  }
+  const said = runs.flatMap(([a, b]) => (b - a >= 2 ? [`${count(a + 1)} to ${count(b + 1)}`] :
+    a === b ? [count(a + 1)] : [count(a + 1), count(b + 1)]));
+  return said.length > 1 ? `${said.slice(0, -1).join(", ")} and ${said.at(-1)}` : said[0] ?? "";
+}
+
 // the page is still reading the log's backlog: the lab has not read the file to its end, or has read more reports
 // than it has sent the page
 export const isReading = (data) => data.unread > 0 || data.next < data.total;

@@ -18,13 +18,17 @@ import {
 } from "./watch-controls.js";
 import { layerName, resetView, series, take, view } from "./watch-points.js";
 import { forget, healthSwitched, hover, percent, readHealth, wireReadouts } from "./watch-readouts.js";
-import { count, isReading, runState, sayBadLines, saySpan, sayWarnings, whenFirst } from "./watch-status.js";
+import { count, isReading, runState, sayBadLines, sayLayers, saySpan, sayWarnings, whenFirst } from "./watch-status.js";
 import { fillRuns, forgetRun, noteLatest, pickedRun, wireRuns } from "./watch-runs.js";
 import { cell, drawTable, fitOnResize } from "./watch-table.js";
 
 const $ = (id) => document.getElementById(id);
 const POLL_MS = 1000;
 const CHARTS = ["watch-bars", "watch-history", "watch-health", "watch-loss"];
+// the history chart's key for its red marks where some layers stayed finite at a marked step: their points are true
+// values, drawn as dots over the mark (V12: they were drawn as if the mark did not concern them, and the readout
+// said "not drawn")
+const MIXED_KEY = "NaN or inf in some layers (a dot: a layer still finite there)";
 const MEASURE_DASHES = [false, [7, 3], [2, 2]];  // the three measures of one layer: solid, dashed, dotted
 let restartNote = "";
 
@@ -62,24 +66,22 @@ function barsArgs() {
 
 const nanMarks = () => view.spans.map(([first, last]) => [first, last]);
 
-// the layers whose bars are too narrow for their value at this width, and where to read it instead
-const layerList = (ks) => {
-  const runs = [];
-  for (const k of ks) {
-    if (runs.length && runs.at(-1)[1] === k - 1) runs.at(-1)[1] = k; else runs.push([k, k]);
-  }
-  const said = runs.map(([a, b]) => (a === b ? `${a + 1}` : `${a + 1} to ${b + 1}`));
-  return said.length > 1 ? `${said.slice(0, -1).join(", ")} and ${said.at(-1)}` : said[0];
-};
-
+// the layers whose bars are too narrow for their value at this width, those whose value has no place near the bar
+// clear of the dashed line (`crowded`), and where to read them instead
 function sayUnlabelled(ks, n, crowded = []) {
   const el = $("watch-bars-note");
-  // "too narrow", unless some bar's value went unwritten for want of a place clear of the dashed line
-  const why = crowded.length ? "too narrow or too close to the dashed line here to write" : "too narrow here to write";
-  const text = !ks?.length ? "" : (ks.length === n && !crowded.length ? "The bars are too narrow here to write their values" :
-    `The bar${ks.length === 1 ? " of layer" : "s of layers"} ${layerList(ks)} ${ks.length === 1 ? "is" : "are"} ` +
-    `${why} a value`) + ": point at a bar, or focus the chart and use the arrow keys, to read it " +
-    "below, and the table lists every layer's ‖∂L/∂W‖.";
+  const narrow = (ks ?? []).filter((k) => !crowded.includes(k));
+  const bars = (list) => `bar${list.length === 1 ? " of layer" : "s of layers"} ${sayLayers(list)} ` +
+    `${list.length === 1 ? "is" : "are"}`;
+  const parts = [
+    ...(!narrow.length ? [] : narrow.length === n ? ["the bars are too narrow here to write their values"] :
+      [`the ${bars(narrow)} too narrow here to write a value`]),
+    ...(crowded.length ? [`the ${bars(crowded)} too close to the dashed line for a value to be written near ` +
+      `${crowded.length === 1 ? "it" : "them"}`] : []),
+  ];
+  const said = parts.join(", and ");
+  const text = !said ? "" : `${said[0].toUpperCase()}${said.slice(1)}: point at a bar, or focus the chart and use ` +
+    "the arrow keys, to read it below, and the table lists every layer's ‖∂L/∂W‖.";
   if (el.textContent !== text) el.textContent = text;
   el.hidden = !text;
 }
@@ -101,7 +103,7 @@ function drawCharts() {
   // the lines' keys name only the layers: the axis says what they are
   stepLines($("watch-history"), { x: steps, log: true, marks: nanMarks(), empty: "No finite step yet", hover: hover.history,
                                   series: layerSeries(view.history, view.historyBands), xLog,
-                                  yName: "‖∂L/∂a‖ per layer, log scale" });
+                                  yName: "‖∂L/∂a‖ per layer, log scale", mixedKey: MIXED_KEY });
   const healthSeries = allMeasures()
     ? view.healthRows.map(([key], r) => ({ name: MEASURES[key], y: view.health[r], band: view.healthBands[r],
                                            color: PALETTE[r], dash: MEASURE_DASHES[r], whole: true }))
