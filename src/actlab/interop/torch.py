@@ -74,6 +74,7 @@ from ._monitor_base import (  # noqa: F401  (some re-exported: tests import them
 from ._monitor_collect import _Collecting
 from ._monitor_compile import _CompileWatch
 from ._monitor_cost import _Costing
+from ._monitor_counts import _Counting
 from ._monitor_functions import _functions, _FunctionWatch  # noqa: F401  (re-exported: tests import them here)
 from ._monitor_hooks import _Hooks
 from ._monitor_measure import _Measures
@@ -106,8 +107,8 @@ __all__ = ["LayerStats", "Monitor", "MonitorReport", "RecipeModule", "TorchSourc
 
 
 
-class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting, _Reporting, _Noting, _Costing,
-              _CompileWatch):
+class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting, _Counting, _Reporting, _Noting,
+              _Costing, _CompileWatch):
     """Watches a PyTorch model's activations and gradients while it trains, and says in words how they are doing.
 
         mon = Monitor(model, every="auto", budget=0.03, log="runs/exp1.jsonl", chance_loss=math.log(10))
