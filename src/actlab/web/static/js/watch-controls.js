@@ -33,7 +33,20 @@ const stepRatio = () => {
   const { steps } = view;
   return steps.length ? (steps[steps.length - 1] + stepShift()) / (steps[0] + stepShift()) : 1;
 };
-const stepAxisAuto = () => Math.log10(stepRatio()) >= STEP_DECADES;
+// A run that diverged early and went on with NaN steps: its finite steps, where the story is, end before SQUEEZED of
+// an even axis (V12: a run that held a NaN from step 8 to 120 drew its climb in 5% of the width, under a red band);
+// on a log axis they get more room wherever the last step is at least 10 times the first. Returns the share of the
+// width the finite steps take on each axis, or null where that does not apply.
+const SQUEEZED = 0.1;
+export function finiteShare() {
+  const { points, steps } = view, shift = stepShift();
+  const good = points.findLast((p) => !p.non_finite)?.step;
+  if (good === undefined || stepRatio() < 10) return null;
+  const [first, last] = [steps[0] + shift, steps[steps.length - 1] + shift];
+  const even = (good + shift - first) / (last - first), log = Math.log10((good + shift) / first) / Math.log10(last / first);
+  return even < SQUEEZED && log > even ? { good, even, log } : null;
+}
+const stepAxisAuto = () => Math.log10(stepRatio()) >= STEP_DECADES || finiteShare() !== null;
 export const isStepLog = () => stepLog ?? stepAxisAuto();
 
 export function sayStepAxis() {
@@ -41,7 +54,11 @@ export function sayStepAxis() {
   $("watch-step-log").checked = log;
   const ratio = `the last step is ${count(Math.round(stepRatio()))} times the first (steps ${count(steps[0] ?? 0)} ` +
     `to ${count(steps[steps.length - 1] ?? 0)})`;
-  const why = stepLog !== null ? "as you chose" : `since ${ratio}`;
+  const squeezed = finiteShare(), pc = (v) => `${Math.round(100 * v)}%`;
+  const why = stepLog !== null ? "as you chose" : Math.log10(stepRatio()) < STEP_DECADES && squeezed ?
+    `since the run's steps without a NaN or an inf end at step ${count(squeezed.good)} of ` +
+    `${count(steps[steps.length - 1])} (on an even axis they would take ${pc(squeezed.even)} of the width; on this ` +
+    `one, ${pc(squeezed.log)})` : `since ${ratio}`;
   const text = log
     ? `The history charts put the steps on a log axis, ${why}: each tenfold stretch of steps ` +
       "(1 to 10, 10 to 100, …) gets the same width, so the start of the run is not squeezed into a few pixels."
