@@ -133,6 +133,9 @@ class RunSummary:
     # that step and the weights get gradients (no opt.step(), an optimiser given other parameters, a learning rate of 0)
     weights_still_since: int | None = None
     still_weights: tuple[str, ...] = ()
+    # the step at which the weights' values were first seen (a monitor: its first sampled step, 4 under every="auto"'s
+    # warm-up): weights kept since then never changed at all
+    weights_first_seen: int = 1
     # which steps recent_losses were taken at (reading_loss.py words each kind); the default is a monitor's
     loss_steps: LossSteps = LossSteps.SAMPLED
     # what the learner can change where they read this (the default: actlab's own runs; the Monitor: TORCH_LEVERS)

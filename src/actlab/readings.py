@@ -299,7 +299,8 @@ def _weights_still(s: RunSummary) -> Finding | None:
     updates = s.steps - since
     # W15 finding 6: 'since sampled step 11' read as if the weights had moved until then, where step 11 was only the
     # first step the monitor compared their values at (it reads them every tenth sampled step): the words say so
-    span = (f"at any {step_name(s)} from the first to step {s.steps:,} ({updates:,} updates)" if since <= 1 else
+    span = (f"at any {step_name(s)} from the first to step {s.steps:,} ({updates:,} updates)"
+            if since <= s.weights_first_seen else
             f"from {step_name(s)} {since:,} to step {s.steps:,} ({updates:,} updates; step {since:,} is where their "
             "values were first compared, or last seen to change)")
     return Finding(Status.NOT_LEARNING,

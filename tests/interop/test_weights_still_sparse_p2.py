@@ -36,7 +36,7 @@ def run(lr, steps, every):
             opt.zero_grad()
             if found_at is None and mon._weights_still_since is not None:
                 found_at = i
-            if i % every == 0:
+            if every != "auto" and i % every == 0:
                 statuses.append(mon.report().reading.findings[0].status)
     same = all(torch.equal(a, b) for a, b in zip(first, model.parameters(), strict=True))
     return found_at, statuses, same, mon.report()
@@ -58,3 +58,14 @@ def test_a_run_that_learns_sampled_every_50_steps_is_never_read_still():
     found_at, statuses, same, report = run(0.01, 400, 50)
     assert not same and found_at is None
     assert not any("weights_still_since" in f.evidence for f in report.reading.findings)
+
+
+def test_lr_0_under_auto_reads_never_changed_from_the_first_sampled_step():
+    # every="auto" samples its first step after a warm-up (step 4): weights kept since that step never changed at
+    # all, and the words say so, not 'from sampled step 4 ... where their values were first compared'
+    found_at, statuses, same, report = run(0.0, 400, "auto")
+    assert same and report.reading.status == "not_learning"
+    since = report.reading.evidence["weights_still_since"]
+    assert since > 1
+    assert "at any sampled step from the first to step" in report.reading.words
+    assert f"from sampled step {since}" not in report.reading.words

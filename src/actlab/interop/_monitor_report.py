@@ -266,7 +266,8 @@ class _Reporting:
             lowest_judged_loss=lowest[1] if lowest is not None else None,
             lowest_judged_step=lowest[0] if lowest is not None else None,
             # trained weights that no step has changed although they get gradients (_monitor_weights)
-            weights_still_since=self._weights_still_since, still_weights=self._still_weights)
+            weights_still_since=self._weights_still_since, still_weights=self._still_weights,
+            weights_first_seen=self._weights_first_seen)
         if output is None and order and set(order) <= frozen and not any(p.requires_grad
                                                                           for p in self.model.parameters()):
             reading = Reading((Finding(

@@ -41,6 +41,7 @@ class _Weights:
     # not known to have, since the last sampled step); where only some kept theirs, the step since which all of
     # those have, and their modules' names (the optimiser steps, but not these; or their gradient is 0)
     _weights_still_since: int | None = None
+    _weights_first_seen = 1  # the sampled step whose forward first read the trained weights' values
     _still_weights: tuple[str, ...] = ()
 
     def _fingerprint_weights(self) -> None:
@@ -55,8 +56,9 @@ class _Weights:
         same values back, and an update too small to move a float32 norm still moves the float64 sum. A training run
         pays the cheap read alone: about 80 us CPU against 420 us for the float64 sum on the 8 x 256 x 256 MLP of
         bench/torch_monitor.py, once every VALUE_EVERY sampled steps. A weight seen for the first time has its values
-        read from the next of those steps on. W14: a loop with no opt.step() held the loss at 2.3831605911254883 for
-        1,200 steps and read 'not learning ... raise the learning rate'; with lr=0 it read 'starting'."""
+        read then (one more transfer on the step where a weight first appears), so that one never changed reads as
+        kept from that step on. W14: a loop with no opt.step() held the loss at 2.3831605911254883 for 1,200 steps
+        and read 'not learning ... raise the learning rate'; with lr=0 it read 'starting'."""
         step = self.step_count + 1
         trained = [(name, w) for name, w in ((n, m._parameters["weight"]) for n, m in self._weighted)
                    if w is not None and w.requires_grad and not torch.nn.parameter.is_lazy(w)]
@@ -67,13 +69,16 @@ class _Weights:
         self._fingerprints_taken += 1
         if every:
             self._values_read_at = step
+        if not self._prints:
+            self._weights_first_seen = step
         before = self._prints or {}
         records, read = {}, []
         for name, w in trained:
             old = before.get(name)
-            if old is None:  # first seen: read from the next VALUE_EVERY-th sampled step on (the first sampled
-                # step brings its numbers to the host once, and this would be another transfer)
-                records[name] = (w._version, None, None, step, False)
+            if old is None:  # first seen: its values are read now, so that a weight never changed reads as kept
+                # from this step on (an optimiser with lr 0 writes the same values back: it was read as kept only from
+                # the first comparison, VALUE_EVERY sampled steps later, and the words could not say it never changed)
+                read.append((name, w, (None, None, None, step, False)))
             elif old[0] != w._version and (every or old[4]):
                 read.append((name, w, old))
             elif old[0] == w._version:  # nothing wrote it
