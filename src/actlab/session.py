@@ -29,6 +29,7 @@ from .errors import ConfigError, given
 from .heads import HEAD_RECORDS, head_for
 from .network import INITS, NetworkConfig, parse_layers
 from .optim import OPTIMIZERS, REGULARIZERS, OptimConfig
+from .reading_record import ENGINE_LEVERS, Lever
 from .training import Trainer
 
 LOSSES = tuple(dict.fromkeys(h.loss for h in HEAD_RECORDS.values() if h.loss))  # ("mse", "cross-entropy")
@@ -187,5 +188,8 @@ def trainer_for(cfg: RunConfig, train: Dataset, test: Dataset, sample_every: int
     optim = OptimConfig(cfg.optimizer, cfg.lr, reg=cfg.reg, reg_rate=cfg.reg_rate)
     batch = min(cfg.batch_size, len(x_train))
     seed = cfg.seed if cfg.weight_seed is None else cfg.weight_seed
-    return Trainer(net_cfg, optim, x_train, train.labels, x_test, test.labels, batch_size=batch, seed=seed,
-                   sample_every=sample_every)
+    trainer = Trainer(net_cfg, optim, x_train, train.labels, x_test, test.labels, batch_size=batch, seed=seed,
+                      sample_every=sample_every)
+    if train.name not in DATASETS:  # the learner's own data (a CSV): scaling its columns is theirs to do
+        trainer.levers = ENGINE_LEVERS | {Lever.INPUTS}
+    return trainer

@@ -28,7 +28,6 @@ from ..datasets import features
 from ..errors import ConfigError
 from ..instruments import deriv_products, plane_grid
 from ..limits import PlaygroundLimits, check_epochs_per_frame
-from ..readings import ENGINE_LEVERS, Lever
 from ..session import RunConfig, make_data, trainer_for
 from ..training import PLAYGROUND_RESTART, Frame, Trainer
 from .evaluation import Evaluation
@@ -72,8 +71,6 @@ class PlaygroundSession:
         self.train_data, self.test_data = make_data(config, csv_bytes)  # made (or parsed) once
         self.trainer: Trainer = trainer_for(config, self.train_data, self.test_data)
         self.trainer.restart = PLAYGROUND_RESTART  # the remedies name the page's Reset button
-        if config.dataset == "csv":  # the learner's own data: scaling its columns is theirs to do
-            self.trainer.levers = ENGINE_LEVERS | {Lever.INPUTS}
         _check_epoch_cost(self.trainer)
         self.is_2d = self.train_data.points.shape[1] == 2
         if not 10 <= grid <= 200:
