@@ -45,5 +45,7 @@ def test_a_deep_nets_table_on_a_narrow_window_keeps_each_layer_short(browser, tm
                 assert cell["label"] and cell["height"] < 30, cell
                 assert got["left"] - 1 <= cell["left"] and cell["right"] <= got["right"] + 1, cell
         shot(page, "watch-v12-table-420", page.locator("#watch-table"))
+        # each layer named as the charts name it: an nn.Sequential's bare index with its class, after its number
+        assert [row[0]["text"] for row in got["rows"]] == [f"{name} (GELU)" for name in NAMES]
         assert errors == []
         context.close()
