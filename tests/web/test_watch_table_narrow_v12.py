@@ -49,3 +49,31 @@ def test_a_deep_nets_table_on_a_narrow_window_keeps_each_layer_short(browser, tm
         assert [row[0]["text"] for row in got["rows"]] == [f"{name} (GELU)" for name in NAMES]
         assert errors == []
         context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1280, 420])
+def test_the_table_says_which_step_its_rows_are_of(browser, tmp_path, width):
+    """A run that held a NaN from step 8 to its last, 120: the rows are of step 120 (all "—"), the bars of step 7;
+    the table said neither."""
+    from web._watch_logs import header, lines, report
+    from web._watch_page import open_watch
+    from web.conftest import serving
+
+    names = ["fc1.act", "fc2.act"]
+    steps = range(1, 121)
+    bad = [s for s in steps if s >= 8]
+    log = tmp_path / "diverged.jsonl"
+    log.write_text(lines(header(names), *[report(s, names, None if s in bad else 1.0, non_finite=s in bad)
+                                          for s in steps]))
+    with serving(create_app(db_path=tmp_path / "p.sqlite3", watch_log=log)) as base:
+        context, page, errors = open_watch(browser, base, f"{RUN}.dataset.state === 'running'"
+                                           " && document.querySelector('#watch-table caption') !== null", width)
+        caption = page.locator("#watch-table caption")
+        said = caption.text_content()
+        last, finite = max(steps), max(s for s in steps if s not in bad)
+        assert said.startswith(f"Each layer at step {last}, the latest sampled, which held a NaN or an inf"), said
+        assert f"the bar chart shows step {finite}, the latest finite one" in said, said
+        assert caption.is_visible()
+        assert errors == []
+        context.close()

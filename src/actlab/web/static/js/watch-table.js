@@ -17,10 +17,16 @@ const num = (v) => (v === null || v === undefined ? "—" : typeof v === "number
 const lowCount = (l) => (l.saturated && l.low_word && l.low_word !== "saturated"
   ? `${num(l.saturated)} ${l.low_word}` : num(l.saturated));
 
-export function drawTable(wrap, report) {
+// `finite`: the latest report with no NaN or inf, where `report` holds one (the bar chart draws that one instead)
+export function drawTable(wrap, report, finite = null) {
   const table = document.createElement("table");
   table.className = "data watch-table";
-  table.setAttribute("aria-label", "Unit health per layer");
+  // which step the rows are of (V12: a diverged run's rows were all "—" at step 120 while the bars drew step 7, and
+  // nothing said so)
+  const step = (n) => Number(n).toLocaleString("en-US");
+  table.createCaption().textContent = `Each layer at step ${step(report.step)}, the latest sampled` +
+    (report.non_finite ? `, which held a NaN or an inf` + (finite && finite !== report ? ` (the bar chart shows ` +
+      `step ${step(finite.step)}, the latest finite one)` : "") : "");
   const head = table.createTHead().insertRow();
   const heads = ["layer", "activation", "units", "‖∂L/∂a‖", "ratio to last", "‖∂L/∂W‖", "W ratio to output", "mean",
                  "std", "dead", "saturated / rarely active", "dormant", "reading"];

@@ -143,7 +143,7 @@ function draw(report) {
   showReading($("watch-reading"), report.reading);
   drawCharts();
   hover.again?.();
-  drawTable($("watch-table"), report);
+  drawTable($("watch-table"), report, view.lastFinite);
   sayNan(report);
   $("watch-notes").replaceChildren(...(report.notes || []).map((n) => cell("li", n)));
 }
