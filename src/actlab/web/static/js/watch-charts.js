@@ -2,10 +2,8 @@
 // besides: a zero drawn as a marked stub at the foot of a log axis (it has no place on one), steps that held a NaN
 // or an inf marked where they fall, lone finite points drawn as dots, and the loss on a log axis when it spans
 // decades (a diverging run) or a linear one when it does not, each chart saying under its axis which it has.
-// They stay readable from 2 to 100 layers and from 400 px wide: the left margin fits the widest axis label, labels
-// that would overlap are thinned (every k-th is written, the rest are named on hover), and past eight lines the
-// lines are shaded from the first layer to the last with a key saying so. Each chart keeps what it drew and where
-// (canvas.drawn, canvas.geom), so the page can name the point under the pointer or the keyboard focus.
+// They stay readable from 2 to 100 layers and from 400 px wide (labels that would overlap are thinned; past eight
+// lines a ramp of colours). Each chart keeps what it drew and where (canvas.drawn, canvas.geom) for the readout.
 import { PALETTE, fmt } from "./charts.js";
 import { logAxis, power10, sized } from "./livechart.js";
 import {
@@ -18,10 +16,9 @@ export { BAND_KEY, MANY, chartNote, distinctNames, lineColour, wrapText } from "
 const TEXT_H = 11;  // px: the height of a line of the charts' 11 px text, for the boxes the tests compare
 const LINE_CLEAR = 2;  // px kept between a bar's value label and the dashed line or its markers
 const LABEL_ROOM = TEXT_H + 3 + LINE_CLEAR + 2;  // px over the highest value: a label over a marker of radius 3 at most
-// px at most between a value label's foot and the top of its bar: room to step over the bar's own marker and the
-// dashed line leaving it, about three lines of text. A label lifted higher floated at its neighbours' height and
-// could be read as theirs (V12: 45 px over the low bars of a zigzag at 420 px); such a bar goes unlabelled, and the
-// note under the charts names it and says where to read its value.
+// px at most from a value label's foot to its bar's top: over the bar's marker and the line leaving it, about three
+// lines of text. Higher, a label floated at its neighbours' height (V12: 45 px in a zigzag at 420 px); such a bar
+// goes unlabelled, and the note under the charts names it.
 export const LABEL_NEAR = 2 * TEXT_H + 10;
 
 // Whether the loss is drawn on a log axis: every finite value is above 0 and the largest is at least 100 times
@@ -34,9 +31,7 @@ export function lossIsLog(values) {
 }
 
 // the left margin: wide enough for the widest tick label (a loss of 3.2e+32 is not clipped)
-function leftMargin(ctx, labels) {
-  return Math.max(M.l, Math.ceil(Math.max(0, ...labels.map((s) => ctx.measureText(s).width))) + 10);
-}
+const leftMargin = (ctx, labels) => Math.max(M.l, Math.ceil(Math.max(0, ...labels.map((s) => ctx.measureText(s).width))) + 10);
 
 function yAxis(ctx, l, w, top, bottom, ticks) {
   ctx.strokeStyle = "#eee"; ctx.fillStyle = "#5b6570"; ctx.lineWidth = 1;
@@ -203,7 +198,7 @@ export function watchBars(canvas, args) {
 // is ringed: the point the page's readout names.
 export function stepLines(canvas, args) {
   const { x, series, log, marks = [], xName = "step", empty = "", hover = null, xLog = false, yRange = null,
-          yLabel = (v) => fmt(v, 2), yName = null, mixedKey = null } = args;
+          yLabel = (v) => fmt(v, 2), yName = null, mixedKey = null, zeroSaid = null } = args;
   canvas.drawn = { x, series, marks, bands: series.map((s) => s.band ?? null) };
   // the finite points at marked steps, [line, index]: one walk along the steps and the marks, both in order
   const spans = marks.map((m) => (Array.isArray(m) ? m : [m, m])).sort((a, b) => a[0] - b[0]), inMark = [];
@@ -384,6 +379,15 @@ export function stepLines(canvas, args) {
   if (hover && ok(series[hover.k]?.y[hover.i])) {
     ctx.strokeStyle = "#333"; ctx.lineWidth = 1.5;
     ctx.beginPath(); ctx.arc(px(x[hover.i]), py(series[hover.k].y[hover.i]), 5, 0, 2 * Math.PI); ctx.stroke();
+  }
+  // the lines at 0 at the last step, named over the right end of the "0" row (V12: a deep net's ten layers at 0 were
+  // one line there, in the colour of the last drawn): zeroSaid(their indices) says them, canvas.zeroNote keeps it
+  const zeros = series.flatMap((s, k) => (s.y[x.length - 1] === 0 ? [k] : []));
+  canvas.zeroNote = log && zeroSaid && zeros.length ? { text: zeroSaid(zeros), y: bottom - 3 } : null;
+  if (canvas.zeroNote) {
+    ctx.fillStyle = "#333"; ctx.textAlign = "right"; ctx.textBaseline = "bottom";
+    ctx.fillText(canvas.zeroNote.text, w - M.r - 2, canvas.zeroNote.y);
+    canvas.zeroNote.box = [w - M.r - 2 - ctx.measureText(canvas.zeroNote.text).width, bottom - 3 - TEXT_H, w - M.r - 2, bottom - 3];
   }
   const note = all.length ? null : empty || null;
   if (note) {

@@ -103,7 +103,8 @@ function drawCharts() {
   // the lines' keys name only the layers: the axis says what they are
   stepLines($("watch-history"), { x: steps, log: true, marks: nanMarks(), empty: "No finite step yet", hover: hover.history,
                                   series: layerSeries(view.history, view.historyBands), xLog,
-                                  yName: "‖∂L/∂a‖ per layer, log scale", mixedKey: MIXED_KEY });
+                                  yName: "‖∂L/∂a‖ per layer, log scale", mixedKey: MIXED_KEY,
+                                  zeroSaid: (ks) => `${ks.length === 1 ? "layer" : "layers"} ${sayLayers(ks)} at 0` });
   const healthSeries = allMeasures()
     ? view.healthRows.map(([key], r) => ({ name: MEASURES[key], y: view.health[r], band: view.healthBands[r],
                                            color: PALETTE[r], dash: MEASURE_DASHES[r], whole: true }))

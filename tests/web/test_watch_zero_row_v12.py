@@ -1,0 +1,70 @@
+"""Layers whose ‖∂L/∂a‖ is exactly 0 on the watch page's history chart (issue 17, V12 walk). A 34-layer sigmoid net's
+first ten layers had a gradient that underflowed to 0: their ten lines sat on the log axis's "0" row, one over
+another, drawn as one line in the colour of the last; nothing said which layers they were. The chart now names
+them over the right end of that row. The log is written by hand: 12 layers, the first four at 0."""
+
+from __future__ import annotations
+
+import pytest
+
+from actlab.web.app import create_app
+from web._watch_logs import header, lines, report
+
+RUN = "document.getElementById('watch-run')"
+READY = f"{RUN}.dataset.state && !['reading', 'waiting'].includes({RUN}.dataset.state)" \
+        " && document.getElementById('watch-history').drawn?.x?.length === 5"
+NAMES = [f"blocks.{k}.act" for k in range(12)]
+
+
+def _write(path, zero):
+    rows = [header(NAMES)]
+    for s in range(1, 6):
+        r = report(s, NAMES)
+        for k in zero:
+            r["layers"][k]["act_grad_norm"] = 0.0
+        rows.append(r)
+    path.write_text(lines(*rows))
+
+
+# where the chart wrote the note, its "0" row, and the lowest of its lines above that row
+GOT = """(() => {
+  const c = document.getElementById('watch-history'), { l, r, py } = c.geom;
+  const lowest = Math.min(...c.drawn.series.flatMap((s) => s.y.filter((v) => v > 0)));
+  return { note: c.zeroNote, geom: { l, r, zero: py(0), lowest: py(lowest) } };
+})()"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1280, 420])
+def test_the_layers_on_the_zero_row_are_named(browser, tmp_path, width):
+    from web._watch_page import open_watch
+    from web.conftest import serving, shot
+
+    log = tmp_path / "zeros.jsonl"
+    _write(log, range(4))
+    with serving(create_app(db_path=tmp_path / "p.sqlite3", watch_log=log)) as base:
+        context, page, errors = open_watch(browser, base, READY, width)
+        got = page.evaluate(GOT)
+        assert got["note"] is not None, got
+        assert got["note"]["text"] == "layers 1 to 4 at 0"
+        left, top, right, foot = got["note"]["box"]
+        geom = got["geom"]
+        assert geom["l"] < left and right <= geom["r"]  # inside the plot, at its right end
+        assert geom["lowest"] < top and foot < geom["zero"]  # under every line above 0, over the "0" row
+        shot(page, f"watch-v12-zero-row-{width}", page.locator("#watch-history"))
+        assert errors == []
+        context.close()
+
+
+@pytest.mark.browser
+def test_no_note_where_no_layer_is_at_zero(browser, tmp_path):
+    from web._watch_page import open_watch
+    from web.conftest import serving
+
+    log = tmp_path / "none.jsonl"
+    _write(log, [])
+    with serving(create_app(db_path=tmp_path / "p.sqlite3", watch_log=log)) as base:
+        context, page, errors = open_watch(browser, base, READY, 1280)
+        assert page.evaluate("document.getElementById('watch-history').zeroNote") is None
+        assert errors == []
+        context.close()
