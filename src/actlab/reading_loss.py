@@ -373,7 +373,9 @@ def unlearned(s: RunSummary) -> Finding | None:
         what = "the mean loss" if s.loss_steps == LossSteps.SAMPLED else "the training loss"
         was = (f"{what} had come down to {judged:.3g}{_at(s, s.lowest_judged_step)}, "
                f"{percent_below(judged, chance)} below chance")
-    elif len(lows) >= 2:
+    elif judged is None and len(lows) >= 2:  # no judged loss kept: two low batches are the only sign it learned
+        # (where one is kept, it speaks: a flat window three times chance with two wild batches under 0.9 chance
+        # read 'not learning any more' although the judged mean never came down, R10)
         t_low, low = min(lows, key=lambda p: p[1])
         was = (f"{len(lows)} of the last {len(pairs)} {loss_noun(s, len(pairs))} were more than "
                f"{MOVED_FRACTION:.0%} below chance, down to {low:.3g}{_at(s, t_low)} ({percent_below(low, chance)} "
