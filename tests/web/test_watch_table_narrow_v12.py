@@ -13,7 +13,7 @@ from web._watch_logs import write_run
 RUN = "document.getElementById('watch-run')"
 READY = f"{RUN}.dataset.state && !['reading', 'waiting'].includes({RUN}.dataset.state)" \
         " && document.querySelectorAll('#watch-table tbody tr').length === 34"
-NAMES = [str(2 * k + 1) for k in range(34)]  # an nn.Sequential's activations: '1', '3', ... (shown '1 (GELU)')
+NAMES = [str(2 * k + 1) for k in range(34)]  # an nn.Sequential's activations: '1', '3', ...
 PER_LAYER = 200  # px at most for a layer's block at 420 px: its name, 11 numbers in a few lines, its reading
 
 CELLS = """(() => {
@@ -45,8 +45,6 @@ def test_a_deep_nets_table_on_a_narrow_window_keeps_each_layer_short(browser, tm
                 assert cell["label"] and cell["height"] < 30, cell
                 assert got["left"] - 1 <= cell["left"] and cell["right"] <= got["right"] + 1, cell
         shot(page, "watch-v12-table-420", page.locator("#watch-table"))
-        # each layer named as the charts name it: an nn.Sequential's bare index with its class, after its number
-        assert [row[0]["text"] for row in got["rows"]] == [f"{name} (GELU)" for name in NAMES]
         assert errors == []
         context.close()
 

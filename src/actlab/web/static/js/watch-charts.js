@@ -6,9 +6,8 @@
 // lines a ramp of colours). Each chart keeps what it drew and where (canvas.drawn, canvas.geom) for the readout.
 import { PALETTE, fmt } from "./charts.js";
 import { logAxis, power10, sized } from "./livechart.js";
-import {
-  BAND_KEY, M, MANY, NAN_COLOUR, dashOf, distinctNames, keyRoom, keys, lineColour, rampKey, rampRoom, wrapText,
-} from "./watch-keys.js";
+import { BAND_KEY, M, MANY, NAN_COLOUR, dashOf, distinctNames, keyRoom, keys, lineColour, rampKey, rampRoom,
+  wrapText } from "./watch-keys.js";
 
 // the keys' and texts' helpers live in watch-keys.js; the page and the tests import these from here
 export { BAND_KEY, MANY, chartNote, distinctNames, lineColour, wrapText } from "./watch-keys.js";
@@ -21,8 +20,8 @@ const LABEL_ROOM = TEXT_H + 3 + LINE_CLEAR + 2;  // px over the highest value: a
 // goes unlabelled, and the note under the charts names it.
 export const LABEL_NEAR = 2 * TEXT_H + 10;
 
-// Whether the loss is drawn on a log axis: every finite value is above 0 and the largest is at least 100 times
-// the smallest (a diverging run: 131 then 1.3e7 would sit on the floor of a linear axis running to 4e21).
+// Whether the loss is drawn on a log axis: every finite value is above 0 and the largest is at least 100 times the
+// smallest (a diverging run: 131 then 1.3e7 would sit on the floor of a linear axis running to 4e21).
 export const LOSS_DECADES = 2;
 export function lossIsLog(values) {
   const ok = values.filter(Number.isFinite);
@@ -144,12 +143,13 @@ export function watchBars(canvas, args) {
       const y = axis.y(v);
       ctx.fillStyle = hover === i ? "#004f7c" : PALETTE[0];
       ctx.fillRect(cx(i) - slot * 0.3, y, slot * 0.6, base - y);
-      const said = [fmt(v, digits), fmt(v, 1)].find(fits);
-      // the value above its bar, clear of the dashed ‖∂L/∂a‖ line and its markers (V11: a label pushed above its
-      // marker could still sit on the line running to the next one)
-      const at = said ? placeFor(said, cx(i), y - 1, y) : null;
+      // the value above its bar, clear of the dashed line and its markers (V11), with one digit where only that
+      // narrower text has a place near the bar (V12: '2.0e-4' had none in a zigzag at 1280 px, '2e-4' has)
+      const forms = [...new Set([fmt(v, digits), fmt(v, 1)])].filter(fits);
+      let said = null, at = null;
+      for (const text of forms) { at = placeFor(text, cx(i), y - 1, y); if (at !== null) { said = text; break; } }
       if (at !== null) { ctx.fillStyle = "#333"; put(said, cx(i), at, written.value_boxes); } else unlabelled.push(i);
-      if (said && at === null) crowded.push(i);
+      if (forms.length && at === null) crowded.push(i);
     } else if (v === 0) {
       canvas.zeroBars.push(i);
       ctx.strokeStyle = PALETTE[0]; ctx.lineWidth = 2;
