@@ -60,6 +60,11 @@ ENGINE_LEVERS = frozenset({Lever.ACTIVATION, Lever.INIT, Lever.LEARNING_RATE, Le
 # a PyTorch script can change anything in its model and its data
 TORCH_LEVERS = frozenset(Lever)
 
+# the layer ratios a finding's words may quote, by the evidence key that holds the number: "dW", layer 1's weight
+# gradient over the output layer's (LayerReading.grad_ratio_to_last); "dz", the gradient passed back to layer 1 over
+# the output layer's (LayerReading.signal_ratio_to_last)
+QUOTED_RATIOS = {"first_to_last_ratio": "dW", "first_to_last_signal_ratio": "dz"}
+
 _ORDER = {s: i for i, s in enumerate(Status)}
 FAILURES = frozenset({Status.DIVERGED, Status.UNSCALED_INPUTS, Status.NO_GRADIENT, Status.OUTPUT_SATURATED,
                       Status.DEAD_LAYER, Status.EXPLODING, Status.VANISHING, Status.NOT_LEARNING,
@@ -167,9 +172,15 @@ class Finding:
     remedy: str
     evidence: dict = field(default_factory=dict)
 
+    @property
+    def quotes(self) -> tuple[str, ...]:
+        """Which of layer 1's ratios its words quote (QUOTED_RATIOS): the faces mark that cell of their layer
+        tables, so a learner finds the number the reading names."""
+        return tuple(QUOTED_RATIOS[k] for k in self.evidence if k in QUOTED_RATIOS)
+
     def to_dict(self) -> dict:
         return {"status": self.status.value, "words": self.words, "remedy": self.remedy,
-                "evidence": jsonable(self.evidence)}
+                "evidence": jsonable(self.evidence), "quotes": list(self.quotes)}
 
     def __str__(self) -> str:
         return f"{self.status.value}: {self.words}"

@@ -187,8 +187,6 @@ def _loss(v, spec: str = "{:.4f}") -> str:
 
 
 _STATUS_STYLE = {True: "bold red", False: "bold green"}
-# the evidence keys of the ratios a reading quotes, and the column of the layer table that holds each (layer 1's row)
-_QUOTED = {"first_to_last_ratio": "dW", "first_to_last_signal_ratio": "dz"}
 _LAYER_NOTE = ("‖dW‖: the layer's weight gradient (out: the output layer). ‖dW‖ vs output: it over the output "
                "layer's. ‖dL/dz‖ vs output: the gradient passed back to the layer (to its units, before the "
                "activation) over the one at the output layer. (max |f′|)ⁿ is the activations' share of the shrinkage, "
@@ -219,7 +217,7 @@ def _quoted(diagnosis) -> set[str]:
     """The layer-1 cells ("dW", "dz") whose ratio the reading quotes: its headline's and each other finding's."""
     if diagnosis is None:
         return set()
-    return {_QUOTED[k] for f in diagnosis.findings for k in f.evidence if k in _QUOTED}
+    return {q for f in diagnosis.findings for q in f.quotes}
 
 
 def _diverged_lines(frame, last_finite) -> list[str]:

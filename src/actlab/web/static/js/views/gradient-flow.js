@@ -6,8 +6,7 @@ import { sci, showReading } from "../reading.js";
 
 const REDRAW_MS = 100;
 
-// the evidence keys of the ratios a reading quotes (readings.py), and the column of layer 1's row that holds each
-const QUOTED = { first_to_last_ratio: "dW", first_to_last_signal_ratio: "dz" };
+// the columns; a finding's "quotes" (Finding.quotes: "dW", "dz") name the ratio of layer 1's row its words quote
 const COLUMNS = ["Layer", "‖dL/dW‖", "‖dL/dW‖ vs output", "‖dL/dz‖ vs output: the gradient passed back"];
 
 // Each layer's ratios to the output layer's as the frame's layer records hold them (LayerReading: grad_ratio_to_last,
@@ -25,7 +24,7 @@ function ratioTable(el) {
   let shown = "";
   return (h) => {
     const quoted = new Set();
-    for (const f of h.diagnosis?.findings || []) for (const k of Object.keys(f.evidence || {})) if (QUOTED[k]) quoted.add(QUOTED[k]);
+    for (const f of h.diagnosis?.findings || []) for (const q of f.quotes || []) quoted.add(q);
     const mark = (i, key, text) => (i === 0 && quoted.has(key) ? `${text}*` : text);
     el.hidden = !h.layers.length;  // no hidden layer, no ratio to the output layer's
     const norm = (v) => (v === null ? "NaN" : fmt(v, 3));  // JSON's null is a NaN norm (a diverged run's)
