@@ -201,6 +201,15 @@ def _when(s: RunSummary) -> tuple[str, str]:
     return f" at step {at}", ""
 
 
+def _unseen(s: RunSummary) -> int:
+    """How many steps between the last finite sample and the one that first saw the NaN were not sampled (0 where
+    every step was seen; -1 where it is not known how many: no finite sample before it)."""
+    at, before = s.diverged_at_step, s.last_finite_step
+    if at is None or not sampled(s):
+        return 0
+    return -1 if before is None else max(at - before - 1, 0)
+
+
 def _times(v: float, chance: float | None) -> str:
     return f" ({sci(v / chance)} times chance, {chance:.3g})" if chance is not None and v > chance else ""
 
@@ -222,7 +231,13 @@ def _story(s: RunSummary, c: Climb | None, bad_loss: bool) -> str:
         return f"; the last finite {loss_noun(s)} was {last:.3g}{against}"
     went = (f"the last {len(pairs)} finite {loss_noun(s, len(pairs))} went from {pairs[0][1]:.3g} to "
             f"{last:.3g}{against}")
-    return f"; it did not climb first: {went}" if _ordinary(s) else f"; {went}"
+    if not _ordinary(s):
+        return f"; {went}"
+    unseen = _unseen(s)
+    if unseen:  # W16: a learning rate raised 5 steps before a sample climbed 0.135 -> 1e8 -> 1.3e26 -> NaN unseen
+        gap = f"the {unseen:,} step{'s' if unseen > 1 else ''} before it" if unseen > 0 else "the steps before it"
+        return f"; the samples show no climb: {went}, but {gap} were not sampled, and the loss may have climbed there"
+    return f"; it did not climb first: {went}"
 
 
 def _ordinary(s: RunSummary) -> bool:
@@ -261,6 +276,11 @@ def _nan_remedy(s: RunSummary, c: Climb | None, bad_loss: bool, bad_grads: bool)
                 "it was evaluated: sqrt or a norm at 0, log at 0, a division by a value that reached 0. Add a small "
                 "constant there (sqrt(x + 1e-12)) or compute the loss in a stable form (cross-entropy from the "
                 f"logits, not the log of a softmax); then {s.restart}.")
+    if bad_loss and _ordinary(s) and _unseen(s):
+        return (f"A climb in the steps that were not sampled is as likely as bad data: {lower_lr(s)}, or sample "
+                "every step from a little before the NaN (every=1) to see how it came; if the loss turns NaN straight "
+                "from ordinary losses, look for a NaN or an inf in the batch's inputs or labels, and for log(0) or a "
+                f"division by zero in the loss; then {s.restart}.")
     if bad_loss and _ordinary(s):
         return ("A loss that turns NaN without climbing first points at the data or the loss, first: "
                 "look for a NaN or an inf in the batch's inputs or labels, and for log(0) or a division by zero in "
