@@ -47,6 +47,9 @@ RECENT_LOSSES = 10
 RESTART = ("build a new trainer with the changed settings (build_trainer(cfg), cfg a RunConfig), which starts from "
            "fresh weights")
 PLAYGROUND_RESTART = "reset"
+# why a classifier's frame has no accuracy: its loss is NaN or infinite, so its outputs are too, and the class read
+# off them (the argmax of NaN is the first class) is no prediction. Frame.accuracy_note carries it to every face.
+NO_ACCURACY = "the network's outputs are not numbers (NaN or infinite), so they predict no class"
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,7 @@ class Frame:
     diverged_at_step: int | None = None
     chance_loss: float | None = None  # the best constant prediction's training loss
     diagnosis: Reading | None = None  # the verdict on the network, from the instruments and the losses
+    accuracy_note: str | None = None  # why a classifier's accuracy is None (NO_ACCURACY); None where it has one
 
     def to_dict(self) -> dict:
         """The frame as JSON-ready values (_json.jsonable: a diverged loss or a ratio with no gradient to divide
@@ -80,6 +84,8 @@ class Frame:
                 ("training loss", self.train_loss), ("test loss", self.test_loss),
                 ("chance loss", self.chance_loss), ("training accuracy", self.train_accuracy),
                 ("test accuracy", self.test_accuracy)]
+        if self.accuracy_note is not None:
+            rows.append(("no accuracy", self.accuracy_note))
         if self.diverged_at_step is not None:
             rows.append(("diverged at step", self.diverged_at_step))
         if self.diagnosis is not None:
@@ -150,7 +156,7 @@ class StopRule:
     def check(self, frame: Frame) -> Stop | None:
         """Why the run stops at ``frame``, or None to go on; divergence first, then the limits, then the target."""
         if frame.status == "diverged":
-            return Stop("diverged", f"Diverged at step {frame.diverged_at_step}: the loss became NaN or infinite. "
+            return Stop("diverged", f"Diverged at step {frame.diverged_at_step:,}: the loss became NaN or infinite. "
                                     "Lower the learning rate and press reset.")
         budget = self.check_budget(frame.epoch, frame.step)
         if budget is not None:
@@ -344,9 +350,16 @@ class Trainer:
         # the initialiser and the learning rate in use: a remedy never offers either as a change (W15)
         summary = dataclasses.replace(summary, loss_steps=kind, restart=self.restart, levers=self.levers,
                                       init=self.net_config.init, learning_rate=float(self.optimizer.config.lr))
+        # an accuracy is only a measurement of outputs that are numbers: a NaN or infinite loss says they are not
+        note = None
+        if self.net.head.is_classifier:
+            if not math.isfinite(train_loss):
+                train_acc, note = None, NO_ACCURACY
+            if test_loss is not None and not math.isfinite(test_loss):
+                test_acc, note = None, NO_ACCURACY
         return Frame(step, epoch, train_loss, test_loss, train_acc, test_acc, reading,
                      "diverged" if diverged_at_step is not None else "ok", diverged_at_step, self.chance_loss,
-                     diagnose(summary))
+                     diagnose(summary), note)
 
     def recent_losses(self, step: int | None = None) -> tuple[tuple[int, float], ...]:
         """The newest (step, minibatch loss) pairs kept, oldest first, up to ``step`` (None: all)."""
@@ -365,8 +378,15 @@ class Trainer:
         return loss, self.net.head.accuracy(out, t), reading
 
     def frames(self, epochs: int, target_loss: float | None = None) -> Iterator[Frame]:
-        """Yield a Frame per epoch until ``epochs`` epochs, divergence or the target loss (see StopRule)."""
-        yield from self.run(StopRule(max_epochs=epochs, target_loss=target_loss))
+        """Train ``epochs`` more epochs, yielding a Frame after each; stop early at divergence or at the target loss
+        (see StopRule). Each call goes on from where the last one stopped: frames(60), set_lr(10), frames(20) trains
+        80 epochs in all. A pass that a Step left part done counts as the first of the ``epochs`` (run_epochs())."""
+        StopRule(max_epochs=epochs, target_loss=target_loss)  # checks the arguments: a whole number, a finite target
+        total = self.epoch_count + epochs
+        if total > MAX_EPOCHS:
+            raise ConfigError("epochs", f"this trainer has run {self.epoch_count:,} epochs: {epochs:,} more would "
+                                        f"pass the limit of {MAX_EPOCHS:,} epochs in all")
+        yield from self.run(StopRule(max_epochs=total, target_loss=target_loss))
 
     def run(self, rule: StopRule) -> Iterator[Frame]:
         """Train epoch by epoch, yielding a Frame after each, until ``rule`` says stop (the last Frame is the one it

@@ -27,7 +27,7 @@ def test_the_engine_raised_to_lr_10_after_learning_never_forgets_it_had_learned(
     assert low < 0.5 * CHANCE  # the premise: it learned
     t.set_lr(10.0)
     back = 0
-    for f in t.frames(t.epoch_count + 200):  # (frames(n) trains up to epoch n)
+    for f in t.frames(200):  # (frames(n) trains n more epochs)
         d = f.diagnosis
         if f.train_loss >= 0.9 * CHANCE and d.status is Status.NOT_LEARNING:
             back += 1

@@ -230,7 +230,7 @@ def _diverged_lines(frame, last_finite) -> list[str]:
         why.append("NaN is not a number: the network's outputs overflowed")
     if any(math.isinf(v) for _, v in losses):
         why.append("inf: it overflowed past 1.8e308, the largest float64")
-    kept = (f"Diverged at step {frame.diverged_at_step}: the tables show the weights the network keeps, its last "
+    kept = (f"Diverged at step {frame.diverged_at_step:,}: the tables show the weights the network keeps, its last "
             f"finite ones. Their loss: {said}{' (' + '; '.join(why) + ')' if why else ''}.")
     if last_finite is None:
         batches = len(frame.diagnosis.evidence.get("recent_losses") or ()) > 1 if frame.diagnosis else False
@@ -239,7 +239,7 @@ def _diverged_lines(frame, last_finite) -> list[str]:
     else:
         test = f", test {_loss(last_finite.test_loss, '{:.4g}')}" if last_finite.test_loss is not None else ""
         end = (f"The last loss that is a number (one is taken at the end of each epoch): epoch {last_finite.epoch} "
-               f"(step {last_finite.step}), train {last_finite.train_loss:.4g}{test}.")
+               f"(step {last_finite.step:,}), train {last_finite.train_loss:.4g}{test}.")
     return [kept, end]
 
 
@@ -247,15 +247,19 @@ def _render_frame(console, dataset: str, frame, activations: list[str] | None = 
     """A frame as tables: losses, each layer's instruments, then the network's reading with its remedy. A diverged
     frame says what it keeps and its last loss that is a number (``last_finite``: the frame that loss is of)."""
     # the title is one line above a narrow table: rich wraps a title to the table's width, so it is printed apart
-    console.print(f"[italic]{escape(dataset)}: after {frame.epoch} epochs ({frame.step} steps)[/]")
+    console.print(f"[italic]{escape(dataset)}: after {frame.epoch:,} epochs ({frame.step:,} steps)[/]")
     table = Table()
     for col in ("", "train", "test"):
         table.add_column(col, justify="right")
     table.add_row("loss", _loss(frame.train_loss), _loss(frame.test_loss))
     table.add_row("chance loss", _f(frame.chance_loss), "")
-    if frame.train_accuracy is not None:  # both to 4 places, like the losses
-        table.add_row("accuracy", _f(frame.train_accuracy), _f(frame.test_accuracy))
+    note = frame.accuracy_note  # why a classifier has no accuracy (its outputs are not numbers)
+    if frame.train_accuracy is not None or note:  # both to 4 places, like the losses; "none" where there is none
+        table.add_row("accuracy", *("none" if note and v is None else _f(v)
+                                    for v in (frame.train_accuracy, frame.test_accuracy)))
     console.print(table)
+    if note:
+        console.print(f"No accuracy: {note}.")
     if frame.status == "diverged":
         for line in _diverged_lines(frame, last_finite):
             console.print(line, style="bold")

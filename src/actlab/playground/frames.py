@@ -17,7 +17,7 @@ from .._json import dumps
 
 # the fields of Frame.to_dict() a frame header carries unchanged, so the page and `actlab train --json` agree
 FRAME_FIELDS = ("epoch", "step", "status", "diverged_at_step", "train_loss", "test_loss", "train_accuracy",
-                "test_accuracy", "chance_loss", "diagnosis")
+                "test_accuracy", "accuracy_note", "chance_loss", "diagnosis")
 
 
 @dataclass
