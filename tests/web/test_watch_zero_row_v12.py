@@ -68,3 +68,37 @@ def test_no_note_where_no_layer_is_at_zero(browser, tmp_path):
         assert page.evaluate("document.getElementById('watch-history').zeroNote") is None
         assert errors == []
         context.close()
+
+
+HEALTH = """(() => { const c = document.getElementById('watch-health'), { l, r, py } = c.geom;
+  return { note: c.zeroNote, geom: { l, r, zero: py(0) }, shares: c.drawn.series.map((s) => s.y.at(-1)) }; })()"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1280, 420])
+def test_the_unit_health_chart_names_the_layers_at_zero(browser, tmp_path, width):
+    """Every layer at 0% of its units in the measure shown: one line at the foot, in the colour of the last drawn.
+    With one layer at 25%, the others are named."""
+    from web._watch_page import open_watch
+    from web.conftest import serving
+
+    for hurt in (None, 4):
+        log = tmp_path / f"health-{hurt}.jsonl"
+        rows = [header(NAMES)]
+        for s in range(1, 6):
+            r = report(s, NAMES)
+            if hurt is not None:
+                r["layers"][hurt].update(dead=8, saturated=8, dormant=8)  # 8 of 32 units, whichever measure
+            rows.append(r)
+        log.write_text(lines(*rows))
+        with serving(create_app(db_path=tmp_path / "p.sqlite3", watch_log=log)) as base:
+            context, page, errors = open_watch(browser, base, READY, width)
+            got = page.evaluate(HEALTH)
+            at_zero = [k + 1 for k, v in enumerate(got["shares"]) if v == 0]
+            assert len(at_zero) == (12 if hurt is None else 11), got["shares"]
+            expected = "every layer at 0%" if hurt is None else "layers 1 to 4 and 6 to 12 at 0%"
+            assert got["note"] is not None and got["note"]["text"] == expected, got
+            left, _, right, foot = got["note"]["box"]
+            assert got["geom"]["l"] < left and right <= got["geom"]["r"] and foot < got["geom"]["zero"]
+            assert errors == []
+            context.close()

@@ -20,16 +20,6 @@ const LABEL_ROOM = TEXT_H + 3 + LINE_CLEAR + 2;  // px over the highest value: a
 // goes unlabelled, and the note under the charts names it.
 export const LABEL_NEAR = 2 * TEXT_H + 10;
 
-// Whether the loss is drawn on a log axis: every finite value is above 0 and the largest is at least 100 times the
-// smallest (a diverging run: 131 then 1.3e7 would sit on the floor of a linear axis running to 4e21).
-export const LOSS_DECADES = 2;
-export function lossIsLog(values) {
-  const ok = values.filter(Number.isFinite);
-  if (!ok.length || ok.some((v) => v <= 0)) return false;
-  return Math.log10(Math.max(...ok) / Math.min(...ok)) >= LOSS_DECADES;
-}
-
-// the left margin: wide enough for the widest tick label (a loss of 3.2e+32 is not clipped)
 const leftMargin = (ctx, labels) => Math.max(M.l, Math.ceil(Math.max(0, ...labels.map((s) => ctx.measureText(s).width))) + 10);
 
 function yAxis(ctx, l, w, top, bottom, ticks) {
@@ -380,14 +370,17 @@ export function stepLines(canvas, args) {
     ctx.strokeStyle = "#333"; ctx.lineWidth = 1.5;
     ctx.beginPath(); ctx.arc(px(x[hover.i]), py(series[hover.k].y[hover.i]), 5, 0, 2 * Math.PI); ctx.stroke();
   }
-  // the lines at 0 at the last step, named over the right end of the "0" row (V12: a deep net's ten layers at 0 were
-  // one line there, in the colour of the last drawn): zeroSaid(their indices) says them, canvas.zeroNote keeps it
+  // the lines at 0 at the last step, named over the right end of the 0 row (V12: a deep net's ten layers at 0 were
+  // one line there, in the colour of the last drawn): zeroSaid(their indices, all of them) says them, where no
+  // line above 0 comes within 2 px of the words; canvas.zeroNote keeps them and their box
   const zeros = series.flatMap((s, k) => (s.y[x.length - 1] === 0 ? [k] : []));
-  canvas.zeroNote = log && zeroSaid && zeros.length ? { text: zeroSaid(zeros), y: bottom - 3 } : null;
+  const said = zeroSaid && zeros.length ? zeroSaid(zeros, zeros.length === n) : "";
+  const box = [w - M.r - 2 - ctx.measureText(said).width, bottom - 3 - TEXT_H, w - M.r - 2, bottom - 3];
+  const near = series.some((s) => s.y.some((v, i) => ok(v) && v !== 0 && px(x[i]) >= box[0] - 2 &&
+    py(v) >= box[1] - 2 && py(v) <= bottom));
+  canvas.zeroNote = said && !near ? { text: said, box } : null;
   if (canvas.zeroNote) {
-    ctx.fillStyle = "#333"; ctx.textAlign = "right"; ctx.textBaseline = "bottom";
-    ctx.fillText(canvas.zeroNote.text, w - M.r - 2, canvas.zeroNote.y);
-    canvas.zeroNote.box = [w - M.r - 2 - ctx.measureText(canvas.zeroNote.text).width, bottom - 3 - TEXT_H, w - M.r - 2, bottom - 3];
+    ctx.fillStyle = "#333"; ctx.textAlign = "right"; ctx.textBaseline = "bottom"; ctx.fillText(said, box[2], box[3]);
   }
   const note = all.length ? null : empty || null;
   if (note) {

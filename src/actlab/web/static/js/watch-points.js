@@ -117,3 +117,14 @@ export function healthShares({ all, measure, layer }) {
     return [view.health[r][i] ?? most / units, most / units, p.band.last];
   }));
 }
+
+// Whether the loss is drawn on a log axis: every finite value is above 0 and the largest is at least 100 times the
+// smallest (a diverging run: 131 then 1.3e7 would sit on the floor of a linear axis running to 4e21).
+export const LOSS_DECADES = 2;
+export function lossIsLog(values) {
+  const ok = values.filter(Number.isFinite);
+  if (!ok.length || ok.some((v) => v <= 0)) return false;
+  return Math.log10(Math.max(...ok) / Math.min(...ok)) >= LOSS_DECADES;
+}
+
+// the left margin: wide enough for the widest tick label (a loss of 3.2e+32 is not clipped)

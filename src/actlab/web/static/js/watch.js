@@ -11,12 +11,12 @@
 import { getJSON } from "./api.js";
 import { PALETTE } from "./charts.js";
 import { showReading } from "./reading.js";
-import { chartNote, lossIsLog, stepLines, watchBars } from "./watch-charts.js";
+import { chartNote, stepLines, watchBars } from "./watch-charts.js";
 import {
   AXIS_NAMES, MEASURES, allMeasures, fillLayerChoice, healthChoice, isStepLog, measure, offerMeasure, sayStepAxis,
   wireControls,
 } from "./watch-controls.js";
-import { layerName, resetView, series, take, view } from "./watch-points.js";
+import { layerName, lossIsLog, resetView, series, take, view } from "./watch-points.js";
 import { forget, healthSwitched, hover, percent, readHealth, wireReadouts } from "./watch-readouts.js";
 import { count, isReading, runState, sayBadLines, sayLayers, saySpan, sayWarnings, whenFirst } from "./watch-status.js";
 import { fillRuns, forgetRun, noteLatest, pickedRun, wireRuns } from "./watch-runs.js";
@@ -64,6 +64,9 @@ function barsArgs() {
   };
 }
 
+// the words over a chart's 0 row for the layers whose lines sit on it at the last step (`all`: every layer)
+const atZero = (zero) => (ks, all) => (all ? `every layer at ${zero}` :
+  `${ks.length === 1 ? "layer" : "layers"} ${sayLayers(ks)} at ${zero}`);
 const nanMarks = () => view.spans.map(([first, last]) => [first, last]);
 
 // the layers whose bars are too narrow for their value at this width, those whose value has no place near the bar
@@ -104,7 +107,7 @@ function drawCharts() {
   stepLines($("watch-history"), { x: steps, log: true, marks: nanMarks(), empty: "No finite step yet", hover: hover.history,
                                   series: layerSeries(view.history, view.historyBands), xLog,
                                   yName: "‖∂L/∂a‖ per layer, log scale", mixedKey: MIXED_KEY,
-                                  zeroSaid: (ks) => `${ks.length === 1 ? "layer" : "layers"} ${sayLayers(ks)} at 0` });
+                                  zeroSaid: atZero("0") });
   const healthSeries = allMeasures()
     ? view.healthRows.map(([key], r) => ({ name: MEASURES[key], y: view.health[r], band: view.healthBands[r],
                                            color: PALETTE[r], dash: MEASURE_DASHES[r], whole: true }))
@@ -112,7 +115,7 @@ function drawCharts() {
   const healthAxis = allMeasures() ? `% of layer ${view.healthRows[0][1] + 1}'s units` : AXIS_NAMES[measure()];
   stepLines($("watch-health"), { x: steps, log: false, yRange: [0, 1], yLabel: percent, marks: nanMarks(), xLog,
                                  yName: healthAxis, empty: "No unit counted yet", hover: hover.health,
-                                 series: healthSeries });
+                                 series: healthSeries, zeroSaid: allMeasures() ? null : atZero("0%") });
   // a loss that spans decades (a diverging run) is drawn on a log axis; a loss that is itself not finite is a
   // red mark like a step that held a NaN or an inf, never a silent gap
   const inSpan = (st) => spans.some(([first, last]) => first <= st && st <= last);
