@@ -85,6 +85,8 @@ GRAD_FLOOR = 1e-12
 # Weights that kept their values exactly over this many updates, while they get gradients, are not being stepped:
 # gradients accumulated over a few steps before one opt.step() keep them still for those few steps only
 WEIGHTS_STILL_STEPS = 100
+# a loss at most this share of chance with no gradient left is a fit (xor learned to a loss of 0), not a failure
+FIT_FRACTION = 0.01
 
 
 def grad_floor(loss: float | None = None) -> float:
@@ -124,7 +126,7 @@ def diagnose(s: RunSummary) -> Reading:
             seen.add(f.status)
             unique.append(f)
     findings = unique
-    if not any(f.status in FAILURES for f in findings):
+    if not any(f.status in FAILURES or f.status == Status.HEALTHY for f in findings):
         findings.append(_healthy_or_waiting(s))
     findings.sort(key=lambda f: _ORDER[f.status])
     return Reading(tuple(headline_first(findings, s)))
@@ -148,10 +150,19 @@ def _no_gradient(s: RunSummary) -> Finding | None:
     learned = _has_moved(s)
     off = _off_layers(s)
     stuck = (s.output_stuck_fraction or 0) > 0
+    fit = learned and s.loss is not None and s.chance_loss and s.loss <= FIT_FRACTION * s.chance_loss
+    if fit and not off and not stuck:
+        # W16: xor learned to a loss of 0 (accuracy 100%, lr raised to 10 after it learned) read 'no gradient ... it
+        # fits the training data' as a failure, with 'lower the learning rate and reset': a perfect fit is done
+        size = "exactly 0" if exact else "0 up to round-off"
+        return Finding(Status.HEALTHY, f"learned: the network fits the training data, so every weight's gradient "
+                       f"is {size} and no update changes it any more{_loss_text(s)}", "",
+                       {"grad_norms": norms, "loss": s.loss, "chance_loss": s.chance_loss,
+                        "grad_floor": grad_floor(s.loss)})
     names = ", ".join(s.name(i - 1) for i in off)
     why = (", because the output is saturated" if stuck else
            f": every unit of {names} is dead or saturated, so nothing passes back through it" if off else "")
-    tail = ("; it fits the training data, and nothing more can be learned" if learned else
+    tail = ("; the loss had come down below chance, and no weight matrix can learn any more" if learned else
             "; no weight matrix can learn")
     size = "exactly 0" if exact else f"0 or round-off (every norm below {sci(grad_floor(s.loss))})"
     # the weight matrices read, by name: the biases are not, and an output bias may still get a gradient
