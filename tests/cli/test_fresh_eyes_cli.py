@@ -68,7 +68,7 @@ def test_train_at_80_columns_keeps_its_title_whole_its_accuracies_alike_and_the_
               columns=80)
     assert res.exit_code == 0, res.output
     lines = res.stdout.splitlines()
-    assert any(line.strip() == "gauss: after 200 epochs (5000 steps)" for line in lines), res.stdout
+    assert any(line.strip() == "gauss: after 200 epochs (5,000 steps)" for line in lines), res.stdout
     acc = next(line for line in lines if "accuracy" in line).strip("│ ").split("│")
     assert [len(c.strip().split(".")[1]) for c in acc[1:]] == [4, 4], acc  # train and test to the same 4 places
     cells = " ".join(line.split("│")[2].strip() for line in lines if line.count("│") == 9)  # 8 columns
