@@ -128,6 +128,11 @@ export function wireReadouts(redraw) {
     canvas.tabIndex = 0;
     canvas.addEventListener("mousemove", (ev) => { if (canvas.geom && view.latest) { onMove(ev); redraw(); } });
     canvas.addEventListener("focus", () => { if (view.latest) { onFocus(); redraw(); } });
+    // while a chart is pointed at or focused, the readout keeps to the foot of the window (watch.css): on a narrow
+    // window the charts stand one under another, and the readout under the last was out of sight (V12)
+    const live = (on) => () => $("watch-readout").classList.toggle("live", on);
+    canvas.addEventListener("mousemove", live(true)); canvas.addEventListener("focus", live(true));
+    canvas.addEventListener("mouseleave", live(false)); canvas.addEventListener("blur", live(false));
     canvas.addEventListener("keydown", (ev) => {
       if (!view.latest || !["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End"].includes(ev.key)) return;
       ev.preventDefault(); onKey(ev.key); redraw();
