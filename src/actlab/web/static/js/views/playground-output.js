@@ -109,8 +109,9 @@ export function mount(root, { state, outputNeuron = () => null }) {
   // Text equivalents of the pictures, for a screen reader: they change with the surface and the loss curves. The
   // words are rounded so the attributes change a few times a second at most, not every frame.
   function describe(h) {
-    const acc = h.test_accuracy !== null && h.test_accuracy !== undefined
-      ? `test accuracy ${pct(h.test_accuracy)}, training ${pct(h.train_accuracy)}` : "a regression output";
+    const acc = h.accuracy_note ? `no accuracy: ${h.accuracy_note}`
+      : h.test_accuracy !== null && h.test_accuracy !== undefined
+        ? `test accuracy ${pct(h.test_accuracy)}, training ${pct(h.train_accuracy)}` : "a regression output";
     const surface = h.grid ? `Output of the network over the input plane at epoch ${h.epoch}: ${acc}.`
       : `No surface: the data has more than two inputs; ${acc}.`;
     const loss = `Loss curves: test ${fmt(h.test_loss, 2)}, training ${fmt(h.train_loss, 2)} at epoch ${h.epoch}.`;
@@ -118,13 +119,17 @@ export function mount(root, { state, outputNeuron = () => null }) {
     if (lossChart.getAttribute("aria-label") !== loss) lossChart.setAttribute("aria-label", loss);
   }
 
+  // steps and epochs with a comma per thousand, as the header's counters and the reading's words write them
   const count = (n) => n.toLocaleString("en-US");
   function explain(h) {
     const parts = [];
     if (h.epoch_step) {
-      // mid-epoch after Step (one minibatch update) or when a frame's budget is less than an epoch (a big network)
-      parts.push(`Epoch ${count(h.epoch + 1)} is ${count(h.epoch_step)} of ${count(h.updates_per_epoch)} updates in ` +
-                 "(Step trains one minibatch; a big network trains part of an epoch per frame, so the page stays live).");
+      // mid-epoch: the run diverged there, or Step made one minibatch update, or a frame's budget is less than an
+      // epoch (a big network). "Epoch" is the header's count of whole passes, so the two agree
+      const why = h.status === "diverged" ? `the run diverged at step ${count(h.diverged_at_step)}, mid-epoch`
+        : "Step trains one minibatch; a big network trains part of an epoch per frame, so the page stays live";
+      parts.push(`Epoch ${count(h.epoch)} and ${count(h.epoch_step)} of the ${count(h.updates_per_epoch)} updates ` +
+                 `of the next epoch (${why}).`);
     }
     if (h.evaluated_step !== undefined && h.evaluated_step !== h.step) {
       parts.push(`Losses, accuracy and the layer readings are computed on all the data for the network as it was at ` +

@@ -95,10 +95,26 @@ export function mount(root, { canvas, trainOut, testOut, metrics, note }) {
     metricsTimer = null;
     const h = pendingMetrics;
     if (!h) return;
-    const acc = h.test_accuracy !== null && h.test_accuracy !== undefined
-      ? `Accuracy: test ${(100 * h.test_accuracy).toFixed(1)}%, training ${(100 * h.train_accuracy).toFixed(1)}%` : "";
-    const cm = h.confusion ? `<table class="confusion" aria-label="Confusion matrix"><tr><th>true \\ predicted</th>${h.confusion.map((_, j) => `<th>${j}</th>`).join("")}</tr>
-      ${h.confusion.map((row, i) => `<tr><th>${i}</th>${row.map((v) => `<td>${v}</td>`).join("")}</tr>`).join("")}</table>` : "";
-    metrics.innerHTML = `<p>${acc}</p>${cm}`;
+    // outputs that are not numbers predict no class: no number and no confusion matrix, and the engine's word why
+    metrics.innerHTML = `<p>${accuracyText(h)}</p>${h.accuracy_note ? "" : confusionTable(h)}`;
+    if (h.accuracy_note) {
+      const why = document.createElement("p");
+      why.className = "no-accuracy";
+      why.textContent = `No accuracy: ${h.accuracy_note}.`;
+      metrics.append(why);
+    }
   }
+}
+
+// a share as a percentage; "none" where a classifier has none on that set (its outputs there are not numbers)
+const pct = (v) => (v === null || v === undefined ? "none" : `${(100 * v).toFixed(1)}%`);
+
+function accuracyText(h) {
+  const either = [h.test_accuracy, h.train_accuracy].some((v) => v !== null && v !== undefined);
+  return either ? `Accuracy: test ${pct(h.test_accuracy)}, training ${pct(h.train_accuracy)}` : "";
+}
+
+function confusionTable(h) {
+  return h.confusion ? `<table class="confusion" aria-label="Confusion matrix"><tr><th>true \\ predicted</th>${h.confusion.map((_, j) => `<th>${j}</th>`).join("")}</tr>
+      ${h.confusion.map((row, i) => `<tr><th>${i}</th>${row.map((v) => `<td>${v}</td>`).join("")}</tr>`).join("")}</table>` : "";
 }
