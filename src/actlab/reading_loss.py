@@ -407,8 +407,8 @@ def unlearned(s: RunSummary) -> Finding | None:
                    f"{UNLEARNED}: {was}, and the loss has risen to {last:.3g}{now}, {sci(last / chance)} "
                    f"times chance ({chance:.3g})",
                    "A loss that climbs back above chance after the network had learned means steps too large for "
-                   "where the weights now are (a learning rate raised by hand or by a schedule, or a warm-up that "
-                   f"ends too high): {lower_lr(s)}. The loss may come back down from where the weights are once the "
-                   f"steps are small again; if it does not, {s.restart}.",
+                   "where the weights now are: a learning rate too high for this stage of training (set so from the "
+                   f"start, or raised by hand, by a schedule or a warm-up): {lower_lr(s)}. The loss may come back "
+                   f"down from where the weights are once the steps are small again; if it does not, {s.restart}.",
                    {"loss": last, "chance_loss": chance, "lowest_judged_loss": judged,
                     "recent_losses": [v for _, v in pairs]})

@@ -55,3 +55,10 @@ def test_a_judged_loss_that_came_down_then_rose_reads_not_learning_any_more():
     r = diagnose(summary(losses, 1.0, 0.05))
     assert r.findings[0].words.startswith(UNLEARNED), r.words
     assert "had come down to 0.05" in r.words
+
+
+def test_the_remedy_does_not_assume_the_learning_rate_was_raised():
+    # W16 finding 4: a he_normal ReLU net at a fixed lr 3 read 'a learning rate raised by hand or by a schedule, or a
+    # warm-up that ends too high'; nothing was raised there. The remedy names a rate too high from the start too
+    r = diagnose(summary([3.1, 2.9, 3.0, 3.2, 2.8, 3.1], 1.0, 0.05))
+    assert "set so from the start" in r.remedy and "lower the learning rate" in r.remedy
