@@ -82,8 +82,10 @@ class Frame:
     def _summary_rows(self) -> list[tuple[str, object]]:
         rows = [("step", self.step), ("epoch", self.epoch), ("status", self.status),
                 ("training loss", self.train_loss), ("test loss", self.test_loss),
-                ("chance loss", self.chance_loss), ("training accuracy", self.train_accuracy),
-                ("test accuracy", self.test_accuracy)]
+                ("chance loss", self.chance_loss)]
+        # "none" as `actlab train` and the page write it, where a classifier's outputs are not numbers
+        rows += [(name, "none" if v is None and self.accuracy_note else v)
+                 for name, v in (("training accuracy", self.train_accuracy), ("test accuracy", self.test_accuracy))]
         if self.accuracy_note is not None:
             rows.append(("no accuracy", self.accuracy_note))
         if self.diverged_at_step is not None:
