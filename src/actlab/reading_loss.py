@@ -195,10 +195,10 @@ def _when(s: RunSummary) -> tuple[str, str]:
     if at is None:
         return "", ""
     if before is not None and before < at - 1:  # sparse samples: the NaN began somewhere after step `before`
-        return "", f", first seen at sampled step {at} (the last finite sample was step {before})"
+        return "", f", first seen at sampled step {at:,} (the last finite sample was step {before:,})"
     if before is None and at > 1 and sampled(s):  # no sample before it: it may have begun before the first one
-        return "", f", first seen at sampled step {at}, the first step sampled"
-    return f" at step {at}", ""
+        return "", f", first seen at sampled step {at:,}, the first step sampled"
+    return f" at step {at:,}", ""
 
 
 def _unseen(s: RunSummary) -> int:

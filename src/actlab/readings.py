@@ -181,7 +181,9 @@ def _unscaled(s: RunSummary) -> Finding | None:
     return Finding(Status.UNSCALED_INPUTS,
                    f"unscaled inputs: their root mean square is {s.input_rms:.3g}, so the first layer's inputs to "
                    "its activation are huge (saturated, or enormous steps)",
-                   "Standardise each input column to mean 0 and variance 1 before training.",
+                   "Standardise each input column to mean 0 and variance 1 before training (subtract its mean, "
+                   "divide by its standard deviation): in the data file for the lab, which trains on the columns as "
+                   "they are; in the data pipeline for a script.",
                    {"input_rms": s.input_rms, "limit": UNSCALED_INPUT_RMS})
 
 
@@ -234,7 +236,9 @@ def _ratio(s: RunSummary) -> Finding | None:
             remedy = f"{off_remedy(s, off)}; then {s.restart}."
             return Finding(Status.VANISHING, f"vanishing: no gradient reaches {first} while {out} gets "
                            f"{sci(s.output_grad_norm)}: every unit of {which} is "
-                           f"{'off' if rectifier else 'dead or saturated'} on this batch, so nothing passes back "
+                           f"{'off' if rectifier else 'dead or saturated'} "
+                           f"{'on the sampled batch' if s.loss_steps == LossSteps.SAMPLED else 'on the training set'}"
+                           ", so nothing passes back "
                            f"through {'it' if len(off) == 1 else 'them'}", remedy, {**evidence, "off_layers": off})
         return Finding(Status.VANISHING, f"vanishing: no gradient reaches {first} while {out} gets "
                        f"{sci(s.output_grad_norm)}", vanishing_remedy(s), evidence)
