@@ -95,7 +95,15 @@ def test_value_labels_keep_clear_of_the_dashed_line_and_of_each_other(browser, t
         got = page.evaluate(MEASURE)
         shot(page, f"watch-v11-labels-{case}-{width}", page.locator("#watch-bars"))
         labels = got["labels"]
-        assert len(labels) == len(CASES[case])  # every bar keeps its value: each has a place clear of the line
+        # every bar keeps its value where it has a place near it (within V12's LABEL_NEAR) clear of the line; at 420
+        # px the zigzag and close cases leave some none, and those go unlabelled, named by the note (V12: their
+        # labels had sat 45-49 px above their bars). Every bar is one or the other
+        unlabelled = page.evaluate("document.getElementById('watch-bars').unlabelled")
+        assert len(labels) + len(unlabelled) == len(CASES[case])
+        if width == 1280:
+            assert not unlabelled
+        if unlabelled:
+            assert "too close to the dashed line" in page.locator("#watch-bars-note").text_content()
         points = [(m[0], m[1]) for m in got["markers"] if m is not None]
         radius = max(m[2] for m in got["markers"] if m is not None)
         for label in labels:
