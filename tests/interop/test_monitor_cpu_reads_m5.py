@@ -52,8 +52,10 @@ def test_a_cpu_step_reads_its_figures_without_a_stack_and_reports_the_same(monke
         pytest.skip(f"no compiled passes: {_torch_stats._failure}")
     device_path, device_stacks = _reports(monkeypatch, on_cpu=False, compiled=compiled)
     cpu_path, cpu_stacks = _reports(monkeypatch, on_cpu=True, compiled=compiled)
-    assert len(device_stacks) == 5  # one stack of the 0-d figures per sampled step
-    assert cpu_stacks == []
+    # one stack of the 0-d figures per sampled step; and, once per run, the two fused norms of the weights' first
+    # values (5c2fd5c), on every device
+    assert len(device_stacks) == 5 + 2
+    assert len(cpu_stacks) == 2
     assert cpu_path == device_path  # every figure, word and count
     last = cpu_path[-1]
     assert last["layers"][0]["dead"] >= 4 and last["loss"] is not None
