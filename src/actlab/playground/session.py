@@ -219,7 +219,7 @@ class PlaygroundSession:
             neuron_arr = np.zeros((0, 0), np.int8)
         reading = frame.reading
         numbers = self.numbers_of(frame)
-        if not head.is_classifier:
+        if not head.is_classifier or frame.accuracy_note:  # no classes from outputs that are not numbers (W16)
             confusion = None
         elif numbers is self._numbers:  # the evaluation's own test predictions
             if self._predictions is None:  # a first frame made by the caller and not drawn then: predicted once
