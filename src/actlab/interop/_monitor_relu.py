@@ -107,16 +107,22 @@ class _ReluMeasures:
             if v is None or kernels is None:
                 self._reduce_relu(layer, a)
             if g is not None:
-                g = g.reshape(-1)
-                layer.grad_sq = q = torch.dot(g, g)
-                if _places.SUM64_ON_CPU and g.is_cpu and g.dtype is torch.float32 and math.isinf(q.item()):
-                    self._check_gradient(layer, g)
+                self._gradient_sq(layer, g)
+
+    def _gradient_sq(self, layer: _Layer, g: torch.Tensor) -> None:
+        """||dL/da||^2 of a place with torch's dot, where the compiled pass did not make it (a float32 sum past
+        float32's range is summed again in float64 on a CPU, as _check_gradient does)."""
+        g = g.reshape(-1)
+        layer.grad_sq = q = torch.dot(g, g)
+        if _places.SUM64_ON_CPU and g.is_cpu and g.dtype is torch.float32 and math.isinf(q.item()):
+            self._check_gradient(layer, g)
 
     def _relu_node_hook(self, kernels, layer: _Layer, slot: int, v: np.ndarray | None):
-        """The pre-hook of the node that made a deferred ReLU's output: its sums and ||dL/da||^2 in one compiled pass
-        (_relu_compiled) as backward reaches the node, from the output kept since the forward (v: its NumPy view),
-        unless something wrote into it since (its version changed: the place is dropped from this step and the
-        structure learned again, as _reduce_deferred does)."""
+        """The pre-hook of the node that made a deferred ReLU's output. It keeps that output (kept since the forward;
+        v: its NumPy view, or None to make it later) and the gradient reaching it, for _reduce_held to make the sums
+        and ||dL/da||^2 in one compiled pass after backward; past HELD_BYTES it makes them here. Where something wrote
+        into the output since the forward (its version changed), the place is dropped from this step and the
+        structure learned again, as _reduce_deferred does."""
         def node_hook(grad_outputs):
             a = layer.kept
             g = grad_outputs[slot]
@@ -130,15 +136,15 @@ class _ReluMeasures:
                         self._held.append((layer, a, v, g))
                         self._read_weights_when_backward_ends()
                         return
-                    done = self._relu_compiled(kernels, layer, a, v if v is not None else
-                                               _torch_stats.rows_view(a), g)
+                    view = v if v is not None else _torch_stats.rows_view(a)
+                    if view is None:  # not expected: the forward hook checked it was readable
+                        self._reduce_relu(layer, a)
+                    else:
+                        done = self._relu_compiled(kernels, layer, a, view, g)
                 else:
                     layer.ran, layer.defer_ok, self._known = False, False, None
             if g is not None and not done:
-                g = g.reshape(-1)
-                layer.grad_sq = q = torch.dot(g, g)
-                if _places.SUM64_ON_CPU and g.is_cpu and g.dtype is torch.float32 and math.isinf(q.item()):
-                    self._check_gradient(layer, g)
+                self._gradient_sq(layer, g)
             self._read_weights_when_backward_ends()
         return node_hook
 

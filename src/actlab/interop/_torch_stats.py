@@ -139,11 +139,6 @@ _ROWS_DTYPES = (torch.float32, torch.float64)
 def rows_view(t: torch.Tensor):
     """t as a C-contiguous (rows, units) NumPy array sharing its memory, where the compiled passes can read it: a
     CPU tensor of float32 or float64, 2-D or 3-D (units last), contiguous. None otherwise (the torch path)."""
-    if not t.is_cpu or t.dtype not in _ROWS_DTYPES or not t.is_contiguous():
+    if not readable(t):
         return None
-    dim = t.dim()
-    if dim == 2:
-        return t.numpy()
-    if dim == 3:
-        return t.numpy().reshape(-1, t.shape[2])
-    return None
+    return t.numpy() if t.dim() == 2 else t.numpy().reshape(-1, t.shape[2])
