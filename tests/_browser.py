@@ -59,3 +59,19 @@ def run_async(coro):
 
     with ThreadPoolExecutor(1) as pool:
         return pool.submit(asyncio.run, coro).result()
+
+
+def open_playground(page, query: str = "") -> None:
+    """The playground at ``query`` (page.base is the live server), once its first frame is drawn and it is Ready."""
+    page.goto(f"{page.base}/playground?{query}")
+    page.wait_for_selector("body[data-ready=true]", timeout=90_000)
+    page.wait_for_function("document.getElementById('status').textContent.includes('Ready')", timeout=90_000)
+
+
+def exported_weights(page) -> dict:
+    """The run as the page's 'Weights as JSON' button downloads it (its config and its weights)."""
+    import json
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Weights as JSON").click()
+    return json.loads(Path(download.value.path()).read_text())

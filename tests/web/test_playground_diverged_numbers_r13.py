@@ -9,30 +9,18 @@ the reading's own words for the step it diverged at.
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
 
-from _browser import shot
+from _browser import exported_weights as exported
+from _browser import open_playground, shot
 from actlab.session import RunConfig, make_data, trainer_for
 
 pytestmark = pytest.mark.browser
 
 NAN_RUN = "dataset=circle&activations=linear&loss=cross-entropy&lr=10&layers=8,8"
 LATE_RUN = "dataset=circle&activations=linear&loss=cross-entropy&lr=0.03&layers=8,8"
-
-
-def open_playground(page, query: str) -> None:
-    page.goto(f"{page.base}/playground?{query}")
-    page.wait_for_selector("body[data-ready=true]", timeout=90_000)
-    page.wait_for_function("document.getElementById('status').textContent.includes('Ready')", timeout=90_000)
-
-
-def exported(page) -> dict:
-    with page.expect_download() as download:
-        page.get_by_role("button", name="Weights as JSON").click()
-    return json.loads(open(download.value.path()).read())
 
 
 TEXTS = ("status", "gradient-reading", "loss-note", "frame-note", "metrics")

@@ -10,14 +10,14 @@ history was blank. References: the exported weights, run forward and backward on
 
 from __future__ import annotations
 
-import json
 import math
 import re
 
 import numpy as np
 import pytest
 
-from _browser import shot
+from _browser import exported_weights as exported
+from _browser import open_playground, shot
 from actlab.readings import sci
 from actlab.session import RunConfig, make_data, trainer_for
 
@@ -26,18 +26,6 @@ pytestmark = pytest.mark.browser
 SPIRAL = "dataset=spiral&activations=relu&lr=3&layers=8,8"
 NAN_RUN = "dataset=circle&activations=linear&loss=cross-entropy&lr=10&layers=8,8"
 INF_RUN = "dataset=plane&activations=relu&lr=10&layers=8,8"
-
-
-def open_playground(page, query: str) -> None:
-    page.goto(f"{page.base}/playground?{query}")
-    page.wait_for_selector("body[data-ready=true]", timeout=90_000)
-    page.wait_for_function("document.getElementById('status').textContent.includes('Ready')", timeout=90_000)
-
-
-def exported(page) -> dict:
-    with page.expect_download() as download:
-        page.get_by_role("button", name="Weights as JSON").click()
-    return json.loads(open(download.value.path()).read())
 
 
 def replay(export: dict):
