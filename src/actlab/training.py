@@ -113,6 +113,12 @@ class Stop:
     message: str
 
 
+def _check_count(name: str, v: object, high: int, allowed: str = "a whole number from 0 to {high:,}") -> None:
+    """A count of epochs or steps: a whole number (not a bool) from 0 to ``high``; ``allowed`` says so in words."""
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not 0 <= v <= high:
+        raise ConfigError(name, f"{allowed.format(high=high)}; got {given(v)}")
+
+
 @dataclass(frozen=True)
 class StopRule:
     """When a run stops; the Trainer (``Trainer.run``) and the playground's WebSocket both ask this one rule.
@@ -130,8 +136,8 @@ class StopRule:
     def __post_init__(self) -> None:
         for name, high in (("max_epochs", MAX_EPOCHS), ("max_steps", MAX_STEPS)):
             v = getattr(self, name)
-            if v is not None and (isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not 0 <= v <= high):
-                raise ConfigError(name, f"a whole number from 0 to {high:,}, or none; got {given(v)}")
+            if v is not None:
+                _check_count(name, v, high, "a whole number from 0 to {high:,}, or none")
         t = self.target_loss
         if t is not None and (isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t)):
             raise ConfigError("target_loss", f"a finite number, or none; got {given(t)}")
@@ -382,21 +388,39 @@ class Trainer:
     def frames(self, epochs: int, target_loss: float | None = None) -> Iterator[Frame]:
         """Train ``epochs`` more epochs, yielding a Frame after each; stop early at divergence or at the target loss
         (see StopRule). Each call goes on from where the last one stopped: frames(60), set_lr(10), frames(20) trains
-        80 epochs in all. A pass that a Step left part done counts as the first of the ``epochs`` (run_epochs())."""
-        StopRule(max_epochs=epochs, target_loss=target_loss)  # checks the arguments: a whole number, a finite target
+        80 epochs in all. A pass that a Step left part done counts as the first of the ``epochs`` (run_epochs()).
+        frames(0) yields nothing (`actlab train --epochs 0` shows the untrained network). Checked at the call."""
+        _check_count("epochs", epochs, MAX_EPOCHS)
         total = self.epoch_count + epochs
         if total > MAX_EPOCHS:
             raise ConfigError("epochs", f"this trainer has run {self.epoch_count:,} epochs: {epochs:,} more would "
                                         f"pass the limit of {MAX_EPOCHS:,} epochs in all")
-        yield from self.run(StopRule(max_epochs=total, target_loss=target_loss))
+        rule = StopRule(max_epochs=total, target_loss=target_loss)  # checks the target: a finite number
+        return iter(()) if epochs == 0 else self.run(rule)
 
     def run(self, rule: StopRule) -> Iterator[Frame]:
         """Train epoch by epoch, yielding a Frame after each, until ``rule`` says stop (the last Frame is the one it
-        stopped on: ``rule.check(frame)`` names why). With ``max_steps`` the last epoch may be a partial one."""
+        stopped on: ``rule.check(frame)`` names why). With ``max_steps`` the last epoch may be a partial one.
+
+        ``max_epochs`` and ``max_steps`` count from the trainer's first update, as ``rule.check`` and the lab's "stop
+        at epoch" do; frames(n) trains n more. A limit already reached raises a ConfigError naming it, at the call.
+        """
+        if not isinstance(rule, StopRule):
+            raise ConfigError("rule", f"a StopRule, such as StopRule(max_epochs=100); got {given(rule)} "
+                                      "(frames(n) trains n more epochs)")
         if rule.max_epochs is None and rule.max_steps is None and rule.target_loss is None:
             raise ConfigError("stop", "give max_epochs, max_steps or target_loss: this run would never stop")
-        if rule.check_budget(self.epoch_count, self.step_count) is not None:
-            return
+        reached = rule.check_budget(self.epoch_count, self.step_count)
+        if reached is not None:
+            name, limit, now, unit = (("max_epochs", rule.max_epochs, self.epoch_count, "epoch")
+                                      if reached.reason == "epochs" else
+                                      ("max_steps", rule.max_steps, self.step_count, "step"))
+            raise ConfigError(name, f"this trainer is at {unit} {now:,} already, so {name}={limit:,} leaves nothing "
+                                    f"to train: {name} counts {unit}s from the trainer's first update. Give a "
+                                    f"{name} above {now:,}, or call frames(n) to train n more epochs")
+        return self._frames_until(rule)
+
+    def _frames_until(self, rule: StopRule) -> Iterator[Frame]:
         while True:
             left = rule.steps_left(self.step_count)
             rest = self.updates_per_epoch - self.epoch_step  # to the end of this pass
