@@ -25,8 +25,10 @@ def has_moved(s: RunSummary) -> bool:
 
 
 def _zero_rate_first(findings: list[Finding]) -> list[Finding]:
-    """A learning rate of 0 heads the reading, whatever else is found: until it is raised no other remedy can act."""
-    zero = next((f for f in findings if "learning_rate" in f.evidence and f.evidence["learning_rate"] == 0), None)
+    """A learning rate of 0 heads the reading, whatever else is found: until it is raised no other remedy can act. A
+    run that had learned before it was stopped (R11) reads so, and not as a failure."""
+    zero = next((f for f in findings if f.evidence.get("learning_rate", 1) == 0
+                 or f.evidence.get("stopped_learning_rate", 1) == 0), None)
     return findings if zero is None else [zero, *(f for f in findings if f is not zero)]
 
 
@@ -48,7 +50,14 @@ def _lost_first(findings: list[Finding]) -> list[Finding]:
         return findings
     words = f"{lost.words}; also {head.words}"
     evidence = {**lost.evidence, "also": head.status.value}
-    return [dataclasses.replace(lost, words=words, evidence=evidence), *(f for f in findings if f is not lost)]
+    remedy = lost.remedy
+    if head.status == Status.DEAD_LAYER:  # R14: 'the loss may come back down once the steps are small again' is
+        # not true of dead units, whose gradient is 0 whatever the step: the dead units' remedy is the one that acts
+        remedy = ("A dead unit gets no gradient at any learning rate, so smaller steps alone do not bring the dead "
+                  f"units back: {head.remedy[0].lower()}"
+                  f"{head.remedy[1:]}")
+    return [dataclasses.replace(lost, words=words, evidence=evidence, remedy=remedy),
+            *(f for f in findings if f is not lost)]
 
 
 def _with_the_second_cause(findings: list[Finding]) -> list[Finding]:

@@ -317,6 +317,12 @@ def diverged(s: RunSummary) -> Finding | None:
                     "climb": None if c is None else c.kind})
 
 
+def _rose_from_low(values: list[float]) -> bool:
+    """Whether the latest loss rose from the lowest before it by over RISING_FACTOR: the window's shape, not its two
+    ends (R14: 3000, 100, 50, 1500 times chance read nothing, its latest loss being under its first)."""
+    return len(values) >= 2 and values[-1] > RISING_FACTOR * min(values[:-1])
+
+
 def diverging_loss(s: RunSummary) -> float | None:
     """The latest loss when the run is blowing up (see DIVERGING_LOSS), else None."""
     values = [v for _, v in recent(s)]
@@ -330,7 +336,7 @@ def diverging_loss(s: RunSummary) -> float | None:
         limit = DIVERGING_LOSS * (chance if chance is not None else min(values))
         # rose over the recent losses, or stayed far above chance over all of them (a run blown up to a plateau)
         kept_up = chance is not None and min(values) > limit
-        return latest if latest > limit and (latest > values[0] or kept_up) else None
+        return latest if latest > limit and (latest > values[0] or _rose_from_low(values) or kept_up) else None
     scaled = s.input_rms is None or not math.isfinite(s.input_rms) or s.input_rms <= UNSCALED_INPUT_RMS
     if chance is None or not s.steps or not scaled:
         return None
@@ -352,6 +358,9 @@ def diverging(s: RunSummary) -> Finding | None:
                  if shape.startswith("it has stayed ") else f" ({shape})")
         how = (f", and it has stayed above {DIVERGING_LOSS:,.0f} times chance{c.over()}{shape}; every run begins "
                "near chance")
+    elif _rose_from_low([v for _, v in recent(s)]):  # down first, then up: the climb is from the lowest
+        t_low, low = min(recent(s)[:-1], key=lambda p: p[1])
+        how = f", and it rose from {low:.3g}{_at(s, t_low)} to it; every run begins near chance"
     else:
         how = f" after {s.steps:,} update{'' if s.steps == 1 else 's'}, and every run begins near chance"
     finite = [g for g in norms(s) if math.isfinite(g)]
@@ -364,6 +373,22 @@ def diverging(s: RunSummary) -> Finding | None:
 
 # how the words of a run that had learned and lost it begin: readings.py puts that finding first by them
 UNLEARNED = "not learning any more"
+
+
+def _unlearned_remedy(s: RunSummary) -> str:
+    """Steps too large for where the weights are, said for the face: `actlab train` keeps one rate from its first step
+    to its last (its restart names it), so its steps never become small again by themselves; the lab's playground
+    and a Trainer change the rate between frames (set by hand, no schedule); a script's rate may come from a schedule
+    or a warm-up (the Monitor does not see the optimiser: learning_rate None)."""
+    why = ("A loss that climbs back above chance after the network had learned means steps too large for where the "
+           "weights now are: a learning rate too high for this stage of training")
+    if "actlab train" in s.restart:
+        return (f"{why} (this run's rate, the same from its first step to its last, so its steps never become "
+                f"smaller): {lower_lr(s)} and {s.restart}.")
+    origin = ("set so from the start, or raised by hand during the run" if s.learning_rate is not None else
+              "set so from the start, or raised by hand, by a schedule or a warm-up")
+    return (f"{why} ({origin}): {lower_lr(s)}. The loss may come back down from where the weights are once the "
+            f"steps are small again; if it does not, {s.restart}.")
 
 
 def unlearned(s: RunSummary) -> Finding | None:
@@ -406,9 +431,6 @@ def unlearned(s: RunSummary) -> Finding | None:
     return Finding(Status.NOT_LEARNING,
                    f"{UNLEARNED}: {was}, and the loss has risen to {last:.3g}{now}, {sci(last / chance)} "
                    f"times chance ({chance:.3g})",
-                   "A loss that climbs back above chance after the network had learned means steps too large for "
-                   "where the weights now are: a learning rate too high for this stage of training (set so from the "
-                   f"start, or raised by hand, by a schedule or a warm-up): {lower_lr(s)}. The loss may come back "
-                   f"down from where the weights are once the steps are small again; if it does not, {s.restart}.",
+                   _unlearned_remedy(s),
                    {"loss": last, "chance_loss": chance, "lowest_judged_loss": judged,
                     "recent_losses": [v for _, v in pairs]})

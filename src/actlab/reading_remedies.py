@@ -51,8 +51,14 @@ def offers_lower_lr(s: RunSummary) -> bool:
 
 
 def scale_inputs(s: RunSummary, lead: str = "; ") -> str:
-    """The advice to scale the inputs, where the inputs are the learner's own; "" where they are not."""
-    return f"{lead}scale the inputs to mean 0 and variance 1" if can_offer(s, Lever.INPUTS) else ""
+    """The advice to scale the inputs, where the inputs are the learner's own; "" where they are not. Where they were
+    not measured (input_rms None: the PyTorch Monitor never sees a model's inputs) it is a check to make, not a claim
+    that they are unscaled."""
+    if not can_offer(s, Lever.INPUTS):
+        return ""
+    if s.input_rms is None:
+        return f"{lead}check that the inputs are scaled to mean 0 and variance 1 (they were not measured here)"
+    return f"{lead}scale the inputs to mean 0 and variance 1"
 
 
 def _try(steps: list[str]) -> str:

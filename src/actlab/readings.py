@@ -109,8 +109,9 @@ def diagnose(s: RunSummary) -> Reading:
     findings = [f for f in (diverged(s), diverging(s), _unscaled(s), _no_gradient(s), _output_saturated(s))
                 if f is not None]
     findings += _dead_layers(s)
-    findings += [f for f in (_ratio(s), _signal_ratio(s), _zero_learning_rate(s), _weights_still(s), _learning(s),
-                             _generalising(s)) if f is not None]
+    stopped = _dead_stop(s)
+    findings += [f for f in (stopped, _ratio(s), _signal_ratio(s), _zero_learning_rate(s), _weights_still(s),
+                             _learning(s), _generalising(s)) if f is not None]
     if any(f.status == Status.DIVERGED for f in findings):
         # a blown-up run's gradients are enormous: their ratios say nothing of vanishing, and the floor, which grows
         # with the loss, nothing of round-off; "no gradient" stays only for norms below the loss-free floor
@@ -120,6 +121,8 @@ def diagnose(s: RunSummary) -> Reading:
         findings = [f for f in findings
                     if (f.status != Status.VANISHING or f.evidence.get("off_layers"))
                     and (f.status != Status.NO_GRADIENT or tiny)]
+    if stopped is not None:  # dead units stop the signal: the vanishing its ratios show is theirs, not a chain's
+        findings = [f for f in findings if f.status != Status.VANISHING or f.evidence.get("off_layers")]
     seen, unique = set(), []
     for f in findings:  # the weight and signal ratios may both say vanishing: keep the first
         if f.status not in seen:
@@ -219,6 +222,51 @@ def _dead_layers(s: RunSummary) -> list[Finding]:
                     f"passes below", f"{off_remedy(s, dead)}; then {s.restart}.", {"dead_layers": dead})]
 
 
+def _dead_stop(s: RunSummary) -> Finding | None:
+    """Dead units, not a chain of small derivatives, stop the signal passed back (W16: a ReLU 8,8,8,8 net at lr 3 read
+    'vanishing: the gradient passed back to layer 1 is 1.0e-6 of the one at the output layer' with the vanishing
+    remedy, where ||dL/dz|| fell from 0.012 at the output layer to 6.7e-10 at layer 4, 5 of whose 8 units were dead,
+    and grew from there to layer 1). The test: the layers with dead units where the signal falls (||dL/dz|| below
+    the next layer's) take it below VANISHING_RATIO on their own. A squashing stack has no dead units, so its
+    vanishing reads as it did."""
+    if not s.layers or s.output_signal_norm is None or _off_layers(s):
+        return None
+    signals = [l.signal_norm for l in s.layers] + [s.output_signal_norm]
+    if any(g is None or not math.isfinite(g) or g <= 0 for g in signals):
+        return None
+    ratio = grad_ratio(signals[0], signals[-1])
+    if math.isnan(ratio) or ratio >= VANISHING_RATIO or _below_floor(s.output_grad_norm, s):
+        return None
+    drops = [i for i, l in enumerate(s.layers) if l.dead and signals[i] < signals[i + 1]]
+    if not drops or math.prod(signals[i] / signals[i + 1] for i in drops) >= VANISHING_RATIO:
+        return None
+    stop = max(drops)  # the drop nearest the output: below it, the signal that is left is what the others pass on
+    after = signals[stop + 1]
+    above = "the output layer" if stop == len(s.layers) - 1 else s.name(stop + 1)
+    words = (f"dead units stop the gradient: the gradient passed back to {s.name(0)} is {sci(ratio)} of the one at "
+             f"{s.signal_reference}, and it stops at {s.name(stop)}, from {sci(after)} at {above} to "
+             f"{sci(signals[stop])}: {s.layers[stop].dead} of its {s.layers[stop].width} units are dead "
+             f"(derivative 0 {s.dead_over}), not a long chain of small derivatives")
+    others = [i for i, l in enumerate(s.layers) if l.dead and i != stop]
+    if others:
+        words += "; dead units elsewhere: " + ", ".join(
+            f"{s.layers[i].dead} of {s.layers[i].width} in {s.name(i)}" for i in reversed(others))
+    evidence = {"first_to_last_signal_ratio": ratio, "stop_layer": stop + 1,
+                "dead_by_layer": [l.dead for l in s.layers]}
+    dw = grad_ratio(s.layers[0].grad_norm, s.output_grad_norm)
+    if s.signal_reference == "the output layer" and s.output_grad_norm < VANISHING_RATIO * s.output_signal_norm \
+            and not math.isnan(dw):
+        # the output layer's ||dW|| is its inputs times its ||dL/dz||: near 0 where those inputs are, so the dW
+        # ratios divide by a norm that says nothing of the flow (W16: 14.9 for layer 1 over a ||dW|| of 1.8e-9)
+        words += (f". The ‖dW‖ ratios ({s.name(0)}'s is {sci(dw)}) are over the output layer's ‖dW‖ of "
+                  f"{sci(s.output_grad_norm)}, near 0 because its inputs, {s.name(len(s.layers) - 1)}'s outputs, are "
+                  f"almost all 0, while its ‖dL/dz‖ is {sci(s.output_signal_norm)}: read the "
+                  "‖dL/dz‖ column")
+        evidence["first_to_last_ratio"] = dw
+    return Finding(Status.DEAD_LAYER, words, f"{off_remedy(s, [stop + 1, *(i + 1 for i in others)])}; "
+                   f"then {s.restart}.", evidence)
+
+
 def _ratio(s: RunSummary) -> Finding | None:
     if not s.layers:
         return None
@@ -271,6 +319,13 @@ def _zero_learning_rate(s: RunSummary) -> Finding | None:
     If the loss is flat, raise the learning rate', which named no cause; before 1,000 updates it read 'starting')."""
     if s.learning_rate != 0 or not s.steps or s.diverged_at_step is not None:
         return None
+    if _has_moved(s):  # R11: a run that learned and was then stopped on purpose (Trainer.set_lr(0)) is no failure
+        return Finding(Status.HEALTHY,
+                       f"learned, and stopped: the learning rate is 0 now, so no update changes a weight and the loss "
+                       f"stays where the training left it, {percent_below(s.loss, s.chance_loss)} below chance"
+                       f"{_loss_text(s)}; set the learning rate above 0 to train on", "",
+                       {"stopped_learning_rate": 0.0, "steps": s.steps, "loss": s.loss,
+                        "chance_loss": s.chance_loss})
     return Finding(Status.NOT_LEARNING,
                    f"weights not changing: the learning rate is 0, so no update changes a weight and the loss cannot "
                    f"come down{_loss_text(s)}",

@@ -25,5 +25,8 @@ def test_the_spiral_runs_headline_quotes_the_ratio_the_layer_record_holds():
     cfg = RunConfig.from_cli(dataset="spiral", layers="8,8", activation="relu", lr=3.0, features="x1,x2")
     frame = list(build_trainer(cfg).frames(50))[-1]
     head = frame.diagnosis.findings[0]
-    assert head.quotes == ("dz",), head.words
+    # R14: dead units stop this run's signal, and the headline now quotes layer 1's dW ratio too, to say that it is
+    # over an output ||dW|| near 0 (the output layer's inputs are almost all 0); each number is the record's own
+    assert set(head.quotes) == {"dz", "dW"}, head.words
     assert head.evidence["first_to_last_signal_ratio"] == frame.reading.layers[0].signal_ratio_to_last
+    assert head.evidence["first_to_last_ratio"] == frame.reading.layers[0].grad_ratio_to_last
