@@ -192,9 +192,13 @@ class Finding:
 
 @dataclass(frozen=True)
 class Reading:
-    """The verdict on a network: its most serious finding first, then the rest."""
+    """The verdict on a network: its most serious finding first, then the rest; and each hidden layer's ratios to the
+    output layer's as the words write them (sci), the output's own last, for the faces' layer tables."""
 
     findings: tuple[Finding, ...]
+    # per hidden layer, then the output layer: (||dW|| vs output, ||dL/dz|| vs output) written as sci() writes them,
+    # "—" where there is no number (ratio_texts); empty where the reading was not made from a summary's layers
+    ratios: tuple[tuple[str, str], ...] = ()
 
     @property
     def status(self) -> Status:
@@ -228,7 +232,8 @@ class Reading:
     def to_dict(self) -> dict:
         return {"status": self.status.value, "words": self.words, "remedy": self.remedy,
                 "evidence": jsonable(self.evidence), "is_failure": self.is_failure,
-                "findings": [f.to_dict() for f in self.findings], "others": [f.to_dict() for f in self.others]}
+                "findings": [f.to_dict() for f in self.findings], "others": [f.to_dict() for f in self.others],
+                "ratios": [{"dW": w, "dz": z} for w, z in self.ratios]}
 
     def __str__(self) -> str:
         return self.words

@@ -132,7 +132,21 @@ def diagnose(s: RunSummary) -> Reading:
     if not any(f.status in FAILURES or f.status == Status.HEALTHY for f in findings):
         findings.append(_healthy_or_waiting(s))
     findings.sort(key=lambda f: _ORDER[f.status])
-    return Reading(tuple(headline_first(findings, s)))
+    return Reading(tuple(headline_first(findings, s)), ratio_texts(s))
+
+
+def ratio_texts(s: RunSummary) -> tuple[tuple[str, str], ...]:
+    """Each hidden layer's ||dW|| and ||dL/dz|| over the output layer's, written as the words write them (sci), then
+    the output's own ("1" where some layer's ratio is a number): the one copy of that format, which the page's layer
+    table shows as it comes (it kept a JavaScript copy of sci() before R14). "—": no number (grad_ratio's NaN)."""
+    def text(v: float) -> str:
+        return "—" if math.isnan(v) else sci(v)
+
+    rows = [(text(grad_ratio(l.grad_norm, s.output_grad_norm)),
+             text(grad_ratio(l.signal_norm, s.output_signal_norm) if l.signal_norm is not None
+                  and s.output_signal_norm is not None else math.nan)) for l in s.layers]
+    output = tuple("1" if any(r[k] != "—" for r in rows) else "—" for k in (0, 1))
+    return (*rows, output) if rows else ()
 
 
 def _off_layers(s: RunSummary) -> list[int]:

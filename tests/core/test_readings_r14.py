@@ -217,3 +217,21 @@ def test_diverging_reads_the_shape_of_the_recent_losses(multiples, diverging):
     if diverging and losses[-1] < losses[0] and min(losses) <= 1e3 * chance:
         assert losses[-1] > RISING_FACTOR * low
         assert f"rose from {low:.3g}" in r.words
+
+
+# --- item 6: one copy of the ratio format --------------------------------------------------------------------------
+
+def test_the_reading_carries_each_layer_ratio_written_as_its_words_write_it(w16_run):
+    _, frame = w16_run
+    d = frame.diagnosis.to_dict()
+    layers = frame.reading.layers
+    assert d["ratios"][:-1] == [{"dW": sci(l.grad_ratio_to_last), "dz": sci(l.signal_ratio_to_last)} for l in layers]
+    assert d["ratios"][-1] == {"dW": "1", "dz": "1"}
+    head = d["words"]
+    assert f"passed back to layer 1 is {d['ratios'][0]['dz']} of" in head  # the quoted cells, character for character
+    assert f"(layer 1's is {d['ratios'][0]['dW']})" in head
+
+
+def test_a_ratio_with_nothing_to_divide_by_is_written_as_a_dash():
+    r = diagnose(RunSummary((LayerSummary("tanh", 4, 0.3),), 0.0))
+    assert r.ratios == (("—", "—"), ("—", "—"))

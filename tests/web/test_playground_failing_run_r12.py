@@ -18,7 +18,7 @@ import pytest
 
 from _browser import exported_weights as exported
 from _browser import open_playground, shot
-from actlab.readings import sci
+from actlab.readings import LayerSummary, RunSummary, diagnose, sci
 from actlab.session import RunConfig, make_data, trainer_for
 
 pytestmark = pytest.mark.browser
@@ -80,22 +80,40 @@ def test_the_signal_ratio_a_vanishing_reading_quotes_is_in_the_gradient_views_ta
     dw_col = heads.index("‖dL/dW‖ vs output")
     for k, row in enumerate(rows[:-1]):  # two significant digits, as the reading writes them
         assert math.isclose(float(row[col].rstrip("*")), signal[k], rel_tol=0.05), (row, signal[k])
-        assert math.isclose(float(row[dw_col]), weights[k], rel_tol=0.05), (row, weights[k])
+        # R14: where dead units stop the signal, the reading quotes this cell too (to say why it means little): *
+        assert math.isclose(float(row[dw_col].rstrip("*")), weights[k], rel_tol=0.05), (row, weights[k])
     assert signal[0] < 1e-3 < weights[0]  # the bars' gradients would not have shown it
     shot(page, "r12-playground-signal-ratio", page.locator(".pg-net"))
     assert not page.console_errors, page.console_errors
 
 
-def test_the_pages_ratio_digits_are_pythons(page):
-    """The table writes a ratio as readings.sci does; exact binary ties (0.125) are left out: JavaScript rounds them
-    up and Python to even, and a measured ratio is never one."""
+def test_the_pages_ratio_cells_are_the_strings_python_wrote(page):
+    """R14: Python is the one copy of the ratio format (readings.ratio_texts, in the reading's JSON); the table shows
+    its strings as they come. Before, the page rewrote each number with a JavaScript copy of readings.sci. The
+    reference: sci() of each layer's norm over the output layer's, computed here."""
     open_playground(page, "")
     rng = np.random.default_rng(12)
-    values = [0.0, 0.01, 0.0099, 999.0, 999.4, 1000.0, 1.0, 0.5, 150.0, 100.0, 7e-13, 1.5e-7, 2.5e3, 3.2e10, -4.2e-5,
-              -0.37, *(10 ** rng.uniform(-14, 8, 300) * rng.choice([-1, 1], 300))]
-    written = page.evaluate("async (vs) => { const { sci } = await import('/static/js/reading.js'); "
-                            "return vs.map(sci); }", [float(v) for v in values])
-    assert written == [sci(float(v)) for v in values]
+    norms = [0.0, 0.01, 0.0099, 999.0, 999.4, 1000.0, 1.0, 0.5, 150.0, 7e-13, 1.5e-7, 2.5e3, 3.2e10,
+             *(10 ** rng.uniform(-14, 8, 60))]
+    layers = tuple(LayerSummary("relu", 4, float(v), signal_norm=float(v) / 3) for v in norms)
+    reading = diagnose(RunSummary(layers, 1.0, output_signal_norm=1.0))
+    header = {"layers": [{"activation": "relu", "grad_norm": float(v)} for v in norms], "last_grad_norm": 1.0,
+              "share_norms": [1.0] * len(norms), "diagnosis": reading.to_dict(), "grad_history": []}
+    rows = page.evaluate("""async (h) => {
+      const view = await import('/static/js/views/gradient-flow.js');
+      const box = document.createElement('div');
+      const [chart, reading, ratios] = ['canvas', 'p', 'div'].map((t) => box.appendChild(document.createElement(t)));
+      document.body.append(box);
+      const v = view.mount(box, { chart, reading, ratios });
+      v.record(h); v.draw(true);
+      const out = [...ratios.querySelectorAll('tbody tr')].map((tr) => [...tr.children].map((c) => c.textContent));
+      box.remove();
+      return out;
+    }""", header)
+    expected = [[sci(v / 1.0), sci(v / 3 / 1.0)] for v in norms]
+    assert [[c.rstrip("*") for c in r[2:]] for r in rows[:-1]] == expected, rows  # * marks a quoted cell
+    assert rows[-1][2:] == ["1", "1"]
+    assert not page.console_errors, page.console_errors
 
 
 def test_a_nan_run_says_what_it_keeps_where_its_curve_ends_and_why_its_panels_are_empty(page):

@@ -2,15 +2,16 @@
 // activations' share of the shrinkage, not a bound), its history over training, and the engine's reading. Numbers are taken from every frame; the charts redraw at most 10 times a second.
 import { fmt } from "../charts.js";
 import { logBars, logLines } from "../livechart.js";
-import { sci, showReading } from "../reading.js";
+import { showReading } from "../reading.js";
 
 const REDRAW_MS = 100;
 
 // the columns; a finding's "quotes" (Finding.quotes: "dW", "dz") name the ratio of layer 1's row its words quote
 const COLUMNS = ["Layer", "‖dL/dW‖", "‖dL/dW‖ vs output", "‖dL/dz‖ vs output: the gradient passed back"];
 
-// Each layer's ratios to the output layer's as the frame's layer records hold them (LayerReading: grad_ratio_to_last,
-// signal_ratio_to_last), written as the reading writes them; the one a finding quotes is marked with *.
+// Each layer's ratios to the output layer's, as the reading writes them: the server sends them written
+// (readings.ratio_texts, the reading's "ratios", the output's own last), so no copy of its number format lives here;
+// the one a finding quotes is marked with *.
 function ratioTable(el) {
   const table = Object.assign(document.createElement("table"), { className: "data grad-ratios" });
   table.setAttribute("aria-label", "Each layer's gradients against the output layer's");
@@ -28,11 +29,11 @@ function ratioTable(el) {
     const mark = (i, key, text) => (i === 0 && quoted.has(key) ? `${text}*` : text);
     el.hidden = !h.layers.length;  // no hidden layer, no ratio to the output layer's
     const norm = (v) => (v === null ? "NaN" : fmt(v, 3));  // JSON's null is a NaN norm (a diverged run's)
+    const ratios = h.diagnosis?.ratios || [];
+    const written = (i, key) => ratios[i]?.[key] ?? "—";  // no reading, no number to show
     const rows = h.layers.map((l, i) => [`layer ${i + 1} (${l.activation})`, norm(l.grad_norm),
-      mark(i, "dW", sci(l.grad_ratio_to_last)), mark(i, "dz", sci(l.signal_ratio_to_last))])
-      .concat([["output", norm(h.last_grad_norm), ...["grad_ratio_to_last", "signal_ratio_to_last"]
-        // the output's own ratio is 1 where its norm could be divided by: where the layers' ratios are numbers
-        .map((k) => (h.layers.some((l) => l[k] !== null) ? "1" : "—"))]]);
+      mark(i, "dW", written(i, "dW")), mark(i, "dz", written(i, "dz"))])
+      .concat([["output", norm(h.last_grad_norm), written(h.layers.length, "dW"), written(h.layers.length, "dz")]]);
     const text = JSON.stringify(rows);
     if (text === shown) return;  // redrawn ten times a second: the DOM changes only when a number does
     shown = text;
