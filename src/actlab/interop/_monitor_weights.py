@@ -9,11 +9,11 @@ import math
 
 import torch
 
-# a weight its optimiser writes has its values compared every VALUE_EVERY-th sampled step, and on any sampled step
-# VALUE_STEPS training steps or more after the last such comparison (sparse sampling: every="auto" chose every=50
-# on W15's lr=0 run, and a read every 10th sampled step, 500 steps apart, said 'weights not changing' only after
-# step 400 had read 'starting')
-VALUE_EVERY = 10
+# a weight its optimiser writes has its values compared on the first sampled step VALUE_STEPS training steps or more
+# after the last such comparison. Counted in training steps, not sampled ones: sampled every 50 steps (every="auto"
+# on W15's lr=0 run), a read every 10th sampled step came 500 steps apart and said 'weights not changing' only after
+# step 400 had read 'starting'; sampled every step, a read every 10th cost 1.3% of the benchmark MLP's step, and
+# the reading that uses it waits WEIGHTS_STILL_STEPS (100) steps anyway
 VALUE_STEPS = 50
 
 
@@ -35,8 +35,7 @@ class _Weights:
     # its own dtype and its norm summed in float64 (None: not taken) when its values were last read, the sampled step
     # since which it has kept its value, and whether it had at the last read
     _prints: dict | None = None
-    _fingerprints_taken = 0  # sampled steps whose forward began; every VALUE_EVERY-th reads the values of all
-    _values_read_at = 0  # the training step of the last sampled step that read them (or was to: VALUE_EVERY's)
+    _values_read_at = 0  # the training step of the last sampled step that read them (or was to)
     # the sampled step since which every trained weight has kept its value, and () (None: one did not keep it, or is
     # not known to have, since the last sampled step); where only some kept theirs, the step since which all of
     # those have, and their modules' names (the optimiser steps, but not these; or their gradient is 0)
@@ -45,28 +44,26 @@ class _Weights:
     _still_weights: tuple[str, ...] = ()
 
     def _fingerprint_weights(self) -> None:
-        """Whether each trained weight kept its value since the last sampled step, as its forward begins. A weight
-        whose version counter did not move was written by nothing (no opt.step(), or an optimiser that does not hold
-        it): kept, exactly, at the cost of reading an attribute. One that was written (an optimiser steps it in place)
-        has its values read every VALUE_EVERY-th sampled step (or VALUE_STEPS steps after the last such read, where
-        sampled steps are far apart), and at every sampled step while the last read found
-        it kept; between, a written weight counts as changed. A read takes the norms in the weights' own dtype, in
-        one fused call: a norm that differs means values that differ. Only the weights whose norm is the same have
-        their norm summed again in float64 and compared bit for bit: an optimiser whose learning rate is 0 writes the
-        same values back, and an update too small to move a float32 norm still moves the float64 sum. A training run
-        pays the cheap read alone: about 80 us CPU against 420 us for the float64 sum on the 8 x 256 x 256 MLP of
-        bench/torch_monitor.py, once every VALUE_EVERY sampled steps. A weight seen for the first time has its values
-        read then (one more transfer on the step where a weight first appears), so that one never changed reads as
-        kept from that step on. W14: a loop with no opt.step() held the loss at 2.3831605911254883 for 1,200 steps
-        and read 'not learning ... raise the learning rate'; with lr=0 it read 'starting'."""
+        """Whether each trained weight kept its value since the last sampled step, as its forward begins. A weight whose
+        version counter did not move was written by nothing (no opt.step(), or an optimiser that does not hold it):
+        kept, exactly, at the cost of reading an attribute. One that was written (an optimiser steps it in place) has
+        its values read on the first sampled step VALUE_STEPS steps or more after the last such read, and at every
+        sampled step while the last read found it kept; between, a written weight counts as changed. A read takes the
+        norms in the weights' own dtype, in one fused call: a norm that differs means values that differ. Only the
+        weights whose norm is the same have their norm summed again in float64 and compared bit for bit: an optimiser
+        whose learning rate is 0 writes the same values back, and an update too small to move a float32 norm still moves
+        the float64 sum. A training run pays the cheap read alone: about 80 us CPU against 420 us for the float64 sum on
+        the 8 x 256 x 256 MLP of bench/torch_monitor.py, once every VALUE_STEPS steps. A weight seen for the first time
+        has its values read then (one more transfer on the step where a weight first appears), so that one never changed
+        reads as kept from that step on. W14: a loop with no opt.step() held the loss at 2.3831605911254883 for 1,200
+        steps and read 'not learning ... raise the learning rate'; with lr=0 it read 'starting'."""
         step = self.step_count + 1
         trained = [(name, w) for name, w in ((n, m._parameters["weight"]) for n, m in self._weighted)
                    if w is not None and w.requires_grad and not torch.nn.parameter.is_lazy(w)]
         if not trained:
             self._prints, self._weights_still_since, self._still_weights = None, None, ()
             return
-        every = self._fingerprints_taken % VALUE_EVERY == 0 or step - self._values_read_at >= VALUE_STEPS
-        self._fingerprints_taken += 1
+        every = not self._values_read_at or step - self._values_read_at >= VALUE_STEPS
         if every:
             self._values_read_at = step
         if not self._prints:
@@ -77,7 +74,7 @@ class _Weights:
             old = before.get(name)
             if old is None:  # first seen: its values are read now, so that a weight never changed reads as kept
                 # from this step on (an optimiser with lr 0 writes the same values back: it was read as kept only from
-                # the first comparison, VALUE_EVERY sampled steps later, and the words could not say it never changed)
+                # the first comparison, some sampled steps later, and the words could not say it never changed)
                 read.append((name, w, (None, None, None, step, False)))
             elif old[0] != w._version and (every or old[4]):
                 read.append((name, w, old))
