@@ -275,30 +275,17 @@ class _Measures:
         elif deferred and (kernels := _torch_stats.kernels()) is not None and \
                 (v := _torch_stats.rows_view(layer.kept)) is not None:  # a's sums and ||dL/da||^2 in one pass
             node_hook = self._relu_node_hook(kernels, layer, slot, v)
-        elif deferred:
-            scratch = self._scratch(layer.kept)  # found here once, not in the hook: the hook runs inside backward
+        elif deferred:  # no compiled passes: torch's calls, as _reduce_deferred and _gradient_sq make them
             def node_hook(grad_outputs):
-                a = layer.kept
-                if a is not None:  # _reduce_deferred and _reduce_relu, written out: the commonest place's sums
-                    layer.kept = None
-                    if a._version == layer.kept_version:
-                        layer.dsum = torch.sign(a, out=scratch).sum(0)
-                        layer.asum = a.sum(0)
-                        flat = a.reshape(-1)
-                        layer.sumsq = q = torch.dot(flat, flat)
-                        if check and math.isinf(q.item()):
-                            self._check_squares(layer, flat)
-                    else:
-                        layer.ran, layer.defer_ok, self._known = False, False, None
+                if layer.kept is not None:
+                    self._reduce_deferred(layer)
                 g = grad_outputs[slot]
                 if g is not None:
-                    g = g.reshape(-1)
-                    layer.grad_sq = q = torch.dot(g, g)
-                    if check and math.isinf(q.item()):
-                        self._check_gradient(layer, g)
+                    self._gradient_sq(layer, g)
                 read()
         else:
-            def node_hook(grad_outputs):  # the commonest case, in three calls (four on a CPU)
+            def node_hook(grad_outputs):  # the commonest case, in three calls (four on a CPU): _gradient_sq written
+                # out, since a Python call inside backward costs several times what it costs outside
                 g = grad_outputs[slot]
                 if g is not None:
                     g = g.reshape(-1)
