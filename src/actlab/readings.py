@@ -236,6 +236,24 @@ def _dead_layers(s: RunSummary) -> list[Finding]:
                     f"passes below", f"{off_remedy(s, dead)}; then {s.restart}.", {"dead_layers": dead})]
 
 
+def _output_dw_near_zero(s: RunSummary) -> bool:
+    """The output layer's ||dW|| is under VANISHING_RATIO of its ||dL/dz|| (where both are the output layer's: the
+    engine): ||dW|| is its inputs times that signal, so its inputs are near 0 where the signal is, and a ratio over
+    that ||dW|| says nothing of how the gradient flows (W16: layer 1's 14.9 over 1.8e-9, its ||dL/dz|| 0.012)."""
+    out, signal = s.output_grad_norm, s.output_signal_norm
+    return (s.signal_reference == "the output layer" and signal is not None and math.isfinite(signal)
+            and math.isfinite(out) and 0 < out < VANISHING_RATIO * signal and not _below_floor(out, s))
+
+
+def _near_zero_words(s: RunSummary) -> str:
+    """What the dW ratios are where _output_dw_near_zero: the norm they divide by and why it is near 0."""
+    last = s.name(len(s.layers) - 1)
+    return (f"the ‖dW‖ ratios ({s.name(0)}'s is {sci(grad_ratio(s.layers[0].grad_norm, s.output_grad_norm))}) are "
+            f"over the output layer's ‖dW‖ of {sci(s.output_grad_norm)}, near 0 because its inputs ({last}'s "
+            f"outputs) are near 0 on the points that send it a gradient, while its ‖dL/dz‖ is "
+            f"{sci(s.output_signal_norm)}: read the ‖dL/dz‖ column")
+
+
 def _dead_stop(s: RunSummary) -> Finding | None:
     """Dead units, not a chain of small derivatives, stop the signal passed back (W16: a ReLU 8,8,8,8 net at lr 3 read
     'vanishing: the gradient passed back to layer 1 is 1.0e-6 of the one at the output layer' with the vanishing
@@ -243,7 +261,10 @@ def _dead_stop(s: RunSummary) -> Finding | None:
     and grew from there to layer 1). The test: the layers with dead units where the signal falls (||dL/dz|| below
     the next layer's) take it below VANISHING_RATIO on their own. A squashing stack has no dead units, so its
     vanishing reads as it did."""
-    if not s.layers or s.output_signal_norm is None or _off_layers(s):
+    # the engine's signals are ||dL/dz|| up to the output layer's, so the fall from layer l+1's to layer l's is made
+    # at layer l's units; a monitor's are ||dL/da|| against the last watched activation's, where that fall is made at
+    # layer l+1's units and the last layer's own is never seen: not read here (R14 leaves the monitor as it was)
+    if not s.layers or s.output_signal_norm is None or s.signal_reference != "the output layer" or _off_layers(s):
         return None
     signals = [l.signal_norm for l in s.layers] + [s.output_signal_norm]
     if any(g is None or not math.isfinite(g) or g <= 0 for g in signals):
@@ -267,16 +288,9 @@ def _dead_stop(s: RunSummary) -> Finding | None:
             f"{s.layers[i].dead} of {s.layers[i].width} in {s.name(i)}" for i in reversed(others))
     evidence = {"first_to_last_signal_ratio": ratio, "stop_layer": stop + 1,
                 "dead_by_layer": [l.dead for l in s.layers]}
-    dw = grad_ratio(s.layers[0].grad_norm, s.output_grad_norm)
-    if s.signal_reference == "the output layer" and s.output_grad_norm < VANISHING_RATIO * s.output_signal_norm \
-            and not math.isnan(dw):
-        # the output layer's ||dW|| is its inputs times its ||dL/dz||: near 0 where those inputs are, so the dW
-        # ratios divide by a norm that says nothing of the flow (W16: 14.9 for layer 1 over a ||dW|| of 1.8e-9)
-        words += (f". The ‖dW‖ ratios ({s.name(0)}'s is {sci(dw)}) are over the output layer's ‖dW‖ of "
-                  f"{sci(s.output_grad_norm)}, near 0 because its inputs, {s.name(len(s.layers) - 1)}'s outputs, are "
-                  f"almost all 0, while its ‖dL/dz‖ is {sci(s.output_signal_norm)}: read the "
-                  "‖dL/dz‖ column")
-        evidence["first_to_last_ratio"] = dw
+    if _output_dw_near_zero(s):
+        words += f". {_near_zero_words(s)[0].upper()}{_near_zero_words(s)[1:]}"
+        evidence["first_to_last_ratio"] = grad_ratio(s.layers[0].grad_norm, s.output_grad_norm)
     return Finding(Status.DEAD_LAYER, words, f"{off_remedy(s, [stop + 1, *(i + 1 for i in others)])}; "
                    f"then {s.restart}.", evidence)
 
@@ -288,6 +302,8 @@ def _ratio(s: RunSummary) -> Finding | None:
     first, out = s.weights_name(0), s.output_name
     evidence = {"first_to_last_ratio": ratio}
     if math.isnan(ratio) or VANISHING_RATIO <= ratio <= EXPLODING_RATIO or _below_floor(s.output_grad_norm, s):
+        return None
+    if ratio > EXPLODING_RATIO and _output_dw_near_zero(s):  # a huge quotient of a tiny divisor is no explosion
         return None
     if ratio == 0:
         off = _off_layers(s)
@@ -451,6 +467,11 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
     whose = f"{s.output_name}'s"
     flow = (f"gradients reach every layer ({s.weights_name(0)} gets {share(ratio, whose)})"
             if s.layers else "a linear model: no hidden layers")
+    if s.layers and _output_dw_near_zero(s) and s.layers[0].signal_norm is not None:
+        # the dW ratio divides by a norm near 0: the signal passed back says how the gradient flows
+        passed = grad_ratio(s.layers[0].signal_norm, s.output_signal_norm)
+        flow = (f"gradients reach every layer (the gradient passed back to {s.name(0)} is "
+                f"{share(passed, 'the one at the output layer')}); {_near_zero_words(s)}")
     dead, total = sum(l.dead for l in s.layers), sum(l.width for l in s.layers)
     if dead:
         flow += f"; {dead} of {total} hidden units {'is' if dead == 1 else 'are'} dead"

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from actlab.cli.train import RESTART as CLI_RESTART  # the words actlab train's remedies end with
 from actlab.reading_loss import RISING_FACTOR, UNLEARNED
 from actlab.reading_record import percent_below
 from actlab.readings import (
@@ -26,7 +27,6 @@ from actlab.readings import (
 from actlab.session import RunConfig, build_trainer
 from actlab.training import RESTART
 
-CLI_RESTART = "run actlab train again with the changed options (--lr, --activation, --init)"
 TORCH_RESTART = "restart from freshly initialised weights or from a checkpoint saved before the problem began"
 
 
@@ -235,3 +235,23 @@ def test_the_reading_carries_each_layer_ratio_written_as_its_words_write_it(w16_
 def test_a_ratio_with_nothing_to_divide_by_is_written_as_a_dash():
     r = diagnose(RunSummary((LayerSummary("tanh", 4, 0.3),), 0.0))
     assert r.ratios == (("—", "—"), ("—", "—"))
+
+
+# --- item 1, the dW ratios' divisor: an output ||dW|| near 0 because its inputs are ----------------------------------
+
+def _tiny_output_dw(layer_dw: float) -> RunSummary:
+    """An output layer whose ||dW|| is 1e-9 while its ||dL/dz|| is 0.01 (its inputs near 0 where its error is); the
+    signal passed back to layer 1 is half the output's, and no unit is dead."""
+    return RunSummary((LayerSummary("tanh", 8, layer_dw, signal_norm=0.005),), 1e-9, output_signal_norm=0.01)
+
+
+def test_a_huge_dw_ratio_over_a_near_zero_divisor_is_not_read_as_exploding():
+    s = _tiny_output_dw(1e-4)  # 1e5 times the output's ||dW||
+    r = diagnose(s)
+    assert not any(f.status == Status.EXPLODING for f in r.findings), r.words
+    assert f"‖dW‖ of {sci(1e-9)}" in r.words and f"is {sci(0.005 / 0.01)} of the one at the output layer" in r.words
+
+
+def test_a_dw_ratio_over_a_norm_that_is_not_near_zero_still_reads_exploding():
+    s = RunSummary((LayerSummary("tanh", 8, 1e-4, signal_norm=0.005),), 1e-9, output_signal_norm=1e-7)
+    assert diagnose(s).status == Status.EXPLODING
