@@ -72,7 +72,9 @@ def test_the_signal_ratio_a_vanishing_headline_quotes_is_layer_1s_cell_in_its_ow
     # two significant digits, as the reading writes them
     assert math.isclose(float(rows[0][4].rstrip("*")), signal, rel_tol=0.05), (rows[0], signal)
     assert math.isclose(float(rows[1][4]), second, rel_tol=0.05), (rows[1], second)
-    assert math.isclose(float(rows[0][3]), weights, rel_tol=0.05), (rows[0], weights)  # the weights' ratio: 3.98
+    # the weights' ratio: 3.98; R14: where dead units stop the signal, the headline quotes this cell too (why it means
+    # little there), marked *
+    assert math.isclose(float(rows[0][3].rstrip("*")), weights, rel_tol=0.05), (rows[0], weights)
     assert signal < 1e-3 < weights  # the two columns tell different things: the headline's is the signal's
     out = next(line for line in text.splitlines() if line.startswith("│  out │")).split("│")
     assert math.isclose(float(out[3]), np.linalg.norm(grads.dW[-1]), rel_tol=5e-3)  # what the ratios are over
