@@ -10,6 +10,7 @@ import dataclasses
 import json
 import math
 import statistics
+import warnings
 
 import numpy as np
 import torch
@@ -252,6 +253,13 @@ class _Collecting:
                          stale, judged, len(self._losses))
         self._last = None
         if self._log_path is not None:
+            self._write_log(step)
+
+    def _write_log(self, step: int) -> None:
+        """This sampled step's report as a line of the log. A log that cannot be written (its folder removed, the
+        disk full) is given up with a note and a warning, never an exception: a long run is not stopped for it, and
+        the report still holds every step."""
+        try:
             with self._log_path.open("a") as fh:
                 if len(self._layers) != self._header_layers:  # places first seen on this step (a second call of a
                     # module, an activation applied as a function): a new header names every place seen so far, and
@@ -262,6 +270,14 @@ class _Collecting:
                 if self._auto and self.calibrated_cost is not None:  # /watch shows the cost as the report does
                     built = dataclasses.replace(built, notes=built.notes + (self._cost_note(),))
                 fh.write(json.dumps({**built.to_dict(), "run": self._run_id}, allow_nan=False) + "\n")
+        except OSError as e:
+            words = (f"the log {str(self._log_path)!r} could not be written at step {step:,} ({e.strerror or e}), so "
+                     "it stops there and its last lines may be missing; the report (mon.report()) still holds the run")
+            self._log_path = None
+            if self._closer is not None:  # no end line either
+                self._closer.detach()
+            self.notes.append(words)
+            warnings.warn(f"actlab Monitor: {words}", RuntimeWarning, stacklevel=2)
 
     def _lane_read(self, ran: list[_Layer], scalars: list, slots: list, loss) -> tuple | None:
         """The step's numbers where every place that ran is an nn.ReLU whose compiled pass wrote them straight into the

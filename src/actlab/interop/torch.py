@@ -107,6 +107,24 @@ __all__ = ["LayerStats", "Monitor", "MonitorReport", "RecipeModule", "TorchSourc
 
 
 
+def _log_file(log) -> Path | None:
+    """The log argument as a path, checked before the monitor touches anything: a str or a path-like object naming
+    a file (not a folder), or None."""
+    if log is None:
+        return None
+    if isinstance(log, bool) or not isinstance(log, str | os.PathLike):
+        raise TypeError(f"log: a file path (a str or a pathlib.Path) or None; got {log!r}, of type "
+                        f"{type(log).__name__}")
+    path = Path(log)
+    if not str(log).strip() or path.is_dir():
+        raise ValueError(f"log: a file to write, not a folder; got {str(log)!r} (give a file in it, such as "
+                         f"{str(path / 'run.jsonl')!r})")
+    above = next((p for p in path.parents if p.exists()), None)  # the folders on the way are made if missing
+    if above is not None and not above.is_dir():
+        raise ValueError(f"log: cannot write {str(log)!r}: {str(above)!r} is a file, not a folder")
+    return path
+
+
 class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting, _Counting, _Reporting, _Noting,
               _Costing, _CompileWatch):
     """Watches a PyTorch model's activations and gradients while it trains, and says in words how they are doing.
@@ -184,6 +202,7 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
                                             and chance_loss > 0):
             raise ValueError(f"chance_loss: the loss of the best constant guess, a finite number above 0 (ln C for "
                              f"C balanced classes with cross-entropy), or None; got {_what(chance_loss)}")
+        log = _log_file(log)
         every = every if auto else int(every)
         window = int(window)
         budget = float(budget)
@@ -250,18 +269,23 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
         # this monitor's run id, on every line it writes: readers tell runs sharing one log apart by it, even two
         # monitors writing the same steps at once (log_runs)
         self._run_id = secrets.token_hex(4)
-        self._log_path = Path(log) if log is not None else None
-        if self._log_path is not None:
-            self._log_path.parent.mkdir(parents=True, exist_ok=True)
-            # appended, never truncated: a second run into the same log (the script run again, or another process
-            # writing it now) adds a run of its own, which the readers tell apart by the run id (log_runs); a "w"
-            # here lost the first run's lines, and two processes at once had one destroy the other's header
-            with self._log_path.open("a+b") as fh:
-                if fh.tell():  # a line an earlier writer left unfinished (killed mid-line) is ended, not joined
-                    fh.seek(-1, os.SEEK_END)
-                    if fh.read(1) != b"\n":
-                        fh.write(b"\n")
-                fh.write(self._header().encode())
+        self._log_path = log
+        if log is not None:
+            try:
+                log.parent.mkdir(parents=True, exist_ok=True)
+                # appended, never truncated: a second run into the same log (the script run again, or another
+                # process writing it now) adds a run of its own, which the readers tell apart by the run id
+                # (log_runs); a "w" here lost the first run's lines, and two processes at once had one destroy the
+                # other's header
+                with log.open("a+b") as fh:
+                    if fh.tell():  # a line an earlier writer left unfinished (killed mid-line) is ended, not joined
+                        fh.seek(-1, os.SEEK_END)
+                        if fh.read(1) != b"\n":
+                            fh.write(b"\n")
+                    fh.write(self._header().encode())
+            except OSError as e:  # a folder on the way that is a file, no permission, a full disk: say which
+                raise ValueError(f"log: cannot write {str(log)!r}: {e.strerror or e}; give a file path in a folder "
+                                 "this process may write, such as 'runs/exp1.jsonl'") from e
         # the log's last line says the run ended (the watch page shows it): written by close(), or when the monitor
         # is collected or the interpreter exits; shared with the finaliser through this list: the step count, the
         # exception that ended the run (a step's block or the `with Monitor` block raised; None while none did) and
