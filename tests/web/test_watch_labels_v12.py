@@ -26,8 +26,9 @@ CASES = {
     "close": [1e-3, 1.2e-3, 1e-2, 1.1e-3, 5e-2, 4e-3],
     "zigzag": [2e-4, 3e-2, 2.5e-4, 4e-2, 3e-4, 2e-2, 2e-4, 3e-2],
     "peak": [1e-3, 1e-2, 0.1 / 1.2, 1e-2, 1e-3],
-    # layers 2, 9 and 10 low between high ones: the note's words for a list with a pair in it
-    "pair": [3e-2, 2e-4, 3e-2, 3e-2, 3e-2, 3e-2, 3e-2, 3e-2, 2e-4, 2e-4, 3e-2],
+    # layers 2, 9 and 10 low between high ones: the note's words for a list with a pair in it (R15: 1e-7, not 2e-4,
+    # whose bars at 420 px now hold their value, turned upright; a bar of 1e-7 is too short for it)
+    "pair": [3e-2, 1e-7, 3e-2, 3e-2, 3e-2, 3e-2, 3e-2, 3e-2, 1e-7, 1e-7, 3e-2],
 }
 
 # The bars as drawn: the runs of the bars' blue along a row 3 px over the foot of the plot, and, for each, the top
@@ -50,7 +51,8 @@ MEASURE = """(() => {
   const boxes = bars.filter(([a, b]) => b - a > 4 * dpr)
     .map(([a, b]) => [a / dpr, Math.max(topOf(a + 2), topOf(b - 2)) / dpr, b / dpr, base]);
   const values = c.written.value_boxes.map(([a, b]) => `${a},${b}`);
-  const labels = c.textBoxes.filter((t) => values.includes(`${t.box[0]},${t.box[2]}`)).map(({ text, box }) => {
+  const labels = c.textBoxes.filter((t) => values.includes(`${t.box[0]},${t.box[2]}`)).map(({ text, box, upright }) => {
+    if (upright) return { text, glyph: box };  // turned to read upward inside a narrow bar (R15): its box
     const x = (box[0] + box[2]) / 2, y = box[3];
     ctx.setTransform(1, 0, 0, 1, 0, 0); ctx.textAlign = 'center'; ctx.textBaseline = 'bottom';
     const m = ctx.measureText(text);
@@ -107,8 +109,11 @@ def test_each_value_label_stands_near_its_bar_or_the_note_names_the_bar(browser,
             under = [k for k, b in enumerate(bars) if b[0] <= centre <= b[2]]
             assert len(under) == 1, label  # the label stands over one bar, the one it names
             k = under[0]
-            assert foot <= bars[k][1] + 0.5, (label, bars[k])  # over the bar, not on it
-            assert bars[k][1] - foot <= NEAR, (label, bars[k])
+            if label["glyph"][1] >= bars[k][1] + 0.5:  # inside the bar, at its top (R15: not over its own marker)
+                assert label["glyph"][1] - bars[k][1] <= NEAR and foot <= bars[k][3], (label, bars[k])
+            else:
+                assert foot <= bars[k][1] + 0.5, (label, bars[k])  # over the bar, not on it
+                assert bars[k][1] - foot <= NEAR, (label, bars[k])
             labelled.add(k + 1)
         missing = set(range(1, len(bars) + 1)) - labelled
         assert _named(got["note"], len(bars)) == missing, got["note"]
@@ -165,9 +170,30 @@ def test_the_note_names_a_pair_of_layers_one_by_one(browser, tmp_path):
 
 
 @pytest.mark.browser
-def test_a_zero_with_no_place_near_its_stub_is_named_apart_from_the_narrow_bars(browser, tmp_path):
-    """24 layers at 420 px: the bars are too narrow for their values, and layer 21's 0 has the dashed line over its
-    stub; its "0" was written 55 px up, between the lines of its neighbours. The note names the two lists apart."""
+def test_the_note_names_the_narrow_bars_apart_from_those_too_close_to_the_line(browser, tmp_path):
+    """12 layers at 420 px: '1.5e-7' is wider than its slot and its bar too short to hold it upright; '1e-7' fits
+    the slot but its marker stands just over its short bar, so it has a place neither over nor in it. The note names
+    the two lists apart. (V12 had a zero of a 24-layer net with the dashed line over its stub; since R15 the line
+    no longer joins a 0 to a value, and that zero has its '0' over its stub.)"""
+    from web._watch_page import open_watch
+    from web.conftest import serving
+
+    grads = [3e-2, 1e-7, 1.5e-7, 3e-2, 3e-2, 3e-2, 1.5e-7, 1e-7, 3e-2, 3e-2, 3e-2, 3e-2]
+    log = tmp_path / "apart.jsonl"
+    _log(log, grads)
+    with serving(create_app(db_path=tmp_path / "p.sqlite3", watch_log=log)) as base:
+        context, page, errors = open_watch(browser, base, READY, 420)
+        note = page.locator("#watch-bars-note").text_content()
+        assert note.startswith("The bars of layers 3 and 7 are too narrow here to write a value, and the bars of "
+                               "layers 2 and 8 are too close to the dashed line"), note
+        assert errors == []
+        context.close()
+
+
+@pytest.mark.browser
+def test_a_zero_between_narrow_bars_is_written_over_its_stub(browser, tmp_path):
+    """24 layers at 420 px: the bars are too narrow for their values; layer 21's 0 had the dashed line over its stub
+    (V12: its '0' was written 55 px up, then not at all). The line now stops at a 0, and the '0' stands over it."""
     from web._watch_page import open_watch
     from web.conftest import serving
 
@@ -178,8 +204,13 @@ def test_a_zero_with_no_place_near_its_stub_is_named_apart_from_the_narrow_bars(
     with serving(create_app(db_path=tmp_path / "p.sqlite3", watch_log=log)) as base:
         context, page, errors = open_watch(browser, base, READY, 420)
         note = page.locator("#watch-bars-note").text_content()
-        assert note.startswith("The bars of layers 1 to 20 and 22 to 24 are too narrow here to write a value, and "
-                               "the bar of layer 21 is too close to the dashed line"), note
-        assert page.evaluate("document.getElementById('watch-bars').written.value_boxes") == []
+        assert note.startswith("The bars of layers 1 to 20 and 22 to 24 are too narrow here to write a value:"), note
+        got = page.evaluate(MEASURE)
+        assert [label["text"] for label in got["labels"]] == ["0"]
+        base_y = page.evaluate("document.getElementById('watch-bars').tickYs.find((t) => t[0] === '0')[1]")
+        left, _, right, foot = got["labels"][0]["glyph"]
+        geom = page.evaluate("document.getElementById('watch-bars').geom")
+        assert left < geom["l"] + geom["slot"] * 20.5 < right  # over layer 21's stub
+        assert base_y - 6 - foot <= NEAR
         assert errors == []
         context.close()

@@ -6,179 +6,17 @@
 // lines a ramp of colours). Each chart keeps what it drew and where (canvas.drawn, canvas.geom) for the readout.
 import { PALETTE, fmt } from "./charts.js";
 import { logAxis, power10, sized } from "./livechart.js";
-import { BAND_KEY, M, MANY, NAN_COLOUR, dashOf, distinctNames, keyRoom, keys, lineColour, rampKey, rampRoom,
-  wrapText } from "./watch-keys.js";
+import { TEXT_H, ZERO_ROW, leftMargin, yAxis } from "./watch-axis.js";
+import { BAND_KEY, M, MANY, NAN_COLOUR, dashOf, distinctNames, keyRoom, keys, lineColour, rampKey, rampRoom }
+  from "./watch-keys.js";
 
-// the keys' and texts' helpers live in watch-keys.js; the page and the tests import these from here
+// the keys' and texts' helpers live in watch-keys.js, the bar chart in watch-bars.js; the page and the tests import
+// these from here
 export { BAND_KEY, MANY, chartNote, distinctNames, lineColour, wrapText } from "./watch-keys.js";
-
-const TEXT_H = 11;  // px: the height of a line of the charts' 11 px text, for the boxes the tests compare
-const LINE_CLEAR = 2;  // px kept between a bar's value label and the dashed line or its markers
-const LABEL_ROOM = TEXT_H + 3 + LINE_CLEAR + 2;  // px over the highest value: a label over a marker of radius 3 at most
-// px at most from a value label's foot to its bar's top: over the bar's marker and the line leaving it, about three
-// lines of text. Higher, a label floated at its neighbours' height (V12: 45 px in a zigzag at 420 px); such a bar
-// goes unlabelled, and the note under the charts names it.
-export const LABEL_NEAR = 2 * TEXT_H + 10;
-
-const leftMargin = (ctx, labels) => Math.max(M.l, Math.ceil(Math.max(0, ...labels.map((s) => ctx.measureText(s).width))) + 10);
-
-function yAxis(ctx, l, w, top, bottom, ticks) {
-  ctx.strokeStyle = "#eee"; ctx.fillStyle = "#5b6570"; ctx.lineWidth = 1;
-  ctx.textAlign = "right"; ctx.textBaseline = "middle";
-  for (const { y, label } of ticks) {
-    const py = Math.round(y) + 0.5;
-    ctx.beginPath(); ctx.moveTo(l, py); ctx.lineTo(w - M.r, py); ctx.stroke();
-    ctx.fillText(label, l - 4, py);
-  }
-  ctx.strokeStyle = "#bbb";
-  ctx.beginPath(); ctx.moveTo(l + 0.5, top); ctx.lineTo(l + 0.5, bottom); ctx.stroke();
-}
-
-const ZERO_ROW = 18;  // px between a log axis's lowest decade and its "0" row: the two labels do not touch
-const positive = (v) => Number.isFinite(v) && v > 0;
-
-// Bars per layer on a log axis with a dashed line of markers. A bar of exactly 0 is a short hatched stub at the
-// foot of the axis labelled "0"; a value the log does not hold (NaN, frozen) gets its label in words. Where the
-// full category names do not fit their slots, the layers' numbers are written instead, every k-th one when even
-// those would overlap; bar values are written only where they fit (canvas.written counts what was written).
-export function watchBars(canvas, args) {
-  const { categories, bars, line, labels, barName, lineName, caption, hover = null } = args;
-  canvas.drawn = { categories, bars, line, labels };
-  canvas.emptyNote = null;
-  canvas.redraw = () => watchBars(canvas, args);
-  const { ctx, w, h } = sized(canvas);
-  const keyBoxes = [];
-  keys(ctx, [{ name: barName, color: PALETTE[0] }, { name: lineName, color: PALETTE[1], dash: true }], w, M.l, keyBoxes);
-  // the caption under the keys, wrapped onto as many lines as it needs (the plot starts below its last line)
-  const captionLines = caption ? wrapText(ctx, caption, w - M.l - M.r) : [];
-  canvas.captionLines = captionLines;
-  const top = M.t + 12 + 14 * Math.max(captionLines.length - 1, 0), base = h - M.b;
-  // ZERO_ROW px under the lowest decade: where zeros go (its "0" clear of the decade's label); LABEL_ROOM px over the
-  // highest: the tallest bar's value label, which would otherwise run into the caption above the plot, and which
-  // goes above its marker where the marker stands on the bar (V11: with 14 px a marker at the top left it no room)
-  const axis = logAxis([...bars, ...line], top + LABEL_ROOM, base - ZERO_ROW);
-  const ticks = [...axis.ticks.map((k) => ({ y: axis.y(10 ** k), label: power10(k) })), { y: base, label: "0" }];
-  canvas.tickYs = ticks.map((t) => [t.label, t.y]);
-  const l = leftMargin(ctx, ticks.map((t) => t.label));
-  yAxis(ctx, l, w, top, base, ticks);
-  ctx.fillStyle = "#5b6570"; ctx.textAlign = "right"; ctx.textBaseline = "middle";
-  // every text's box [left, top, right, bottom] (for the tests: no two overlap)
-  const boxes = keyBoxes.map((k) => ({ text: k.label, box: [k.left, k.y - TEXT_H / 2, k.right, k.y + TEXT_H / 2] }));
-  captionLines.forEach((text, k) => {
-    const y = 9 + 14 * (k + 1), width = ctx.measureText(text).width;
-    ctx.fillText(text, w - M.r, y);
-    boxes.push({ text, box: [w - M.r - width, y - TEXT_H / 2, w - M.r, y + TEXT_H / 2] });
-  });
-  const n = categories.length, slot = (w - l - M.r) / Math.max(n, 1);
-  const cx = (i) => l + slot * (i + 0.5);
-  canvas.geom = { l, r: w - M.r, slot, n };
-  // x labels: the full names if they all fit, else the layers' numbers, every k-th so that none overlap
-  const full = categories.every((c) => ctx.measureText(c).width <= slot - 4);
-  const short = categories.map((c, i) => (full ? c : String(i + 1)));
-  const widest = Math.max(8, ...short.map((s) => ctx.measureText(s).width));
-  const every = full ? 1 : Math.max(1, Math.ceil((widest + 6) / slot));
-  const written = { x: [], value_boxes: [] };  // [left, right] of each label written, for the tests
-  const put = (text, at, y, into) => {
-    const half = ctx.measureText(text).width / 2;
-    ctx.fillText(text, at, y); into.push([at - half, at + half]);
-    const y0 = ctx.textBaseline === "top" ? y : y - TEXT_H;
-    boxes.push({ text, box: [at - half, y0, at + half, y0 + TEXT_H] });
-  };
-  canvas.zeroBars = [];
-  const ly = (v) => (positive(v) ? axis.y(v) : v === 0 ? base : null);
-  const markerRadius = Math.min(3, Math.max(1.5, slot / 5));
-  canvas.markers = line.map((v, i) => (ly(v) === null ? null : [cx(i), ly(v), markerRadius]));
-  // A value label stands at the lowest place above its bar where its box keeps clear of the dashed line (its
-  // markers and the segments between them) and of the labels written before it; none: the bar goes unlabelled.
-  const segments = [];
-  canvas.markers.forEach((m, i) => { const b = canvas.markers[i + 1]; if (m && b) segments.push([m[0], m[1], b[0], b[1]]); });
-  const valueBoxes = [];
-  const clearOf = ([x0, y0, x1, y1]) => {
-    const pad = LINE_CLEAR;
-    if (canvas.markers.some((m) => m && x0 - pad < m[0] + m[2] && m[0] - m[2] < x1 + pad &&
-                                     y0 - pad < m[1] + m[2] && m[1] - m[2] < y1 + pad)) return false;
-    for (const [ax, ay, bx, by] of segments) {
-      const lo = Math.max(x0 - pad, ax), hi = Math.min(x1 + pad, bx);
-      if (lo > hi) continue;
-      const at = (x) => ay + ((by - ay) * (x - ax)) / (bx - ax), ya = at(lo), yb = at(hi);
-      if (Math.max(ya, yb) + 1 + pad > y0 && Math.min(ya, yb) - 1 - pad < y1) return false;  // the line is 2 px wide
-    }
-    return !valueBoxes.some((b) => x0 < b[2] + 2 && b[0] < x1 + 2 && y0 < b[3] && b[1] < y1);
-  };
-  // the baseline ("bottom") of `text` centred at x, from `from` upward, at most LABEL_NEAR px over `foot` (the top of
-  // its bar) and never above the plot; null where none is clear
-  const placeFor = (text, x, from, foot) => {
-    const half = ctx.measureText(text).width / 2;
-    for (let y = Math.floor(from); y - TEXT_H >= top && y >= foot - LABEL_NEAR; y--) {
-      const box = [x - half, y - TEXT_H, x + half, y];
-      if (clearOf(box)) { valueBoxes.push(box); return y; }
-    }
-    return null;
-  };
-  const unlabelled = [];  // bars too narrow for their value, or with no clear place: the page says where to read it
-  const crowded = [];  // those of them whose value fits the bar's width but meets the line everywhere near it
-  // the values with two significant digits where every one fits, else with one (3.5e-9, then 4e-9: the narrow bars
-  // of a deep net), so that the bars of one chart are written alike; a bar too narrow even for one goes without
-  const digits = bars.every((v) => !positive(v) || ctx.measureText(fmt(v, 2)).width <= slot - 2) ? 2 : 1;
-  bars.forEach((v, i) => {
-    ctx.fillStyle = "#5b6570"; ctx.textAlign = "center"; ctx.textBaseline = "top";
-    // the last layer's number too, where it clears the one written before it (4 px apart at least)
-    const clears = () => cx(i) - ctx.measureText(short[i]).width / 2 >= (written.x.at(-1)?.[1] ?? -Infinity) + 4;
-    if (i % every === 0 || i === n - 1 && clears()) {
-      put(short[i], cx(i), base + 4, written.x);
-    }
-    ctx.textBaseline = "bottom";
-    const fits = (s) => ctx.measureText(s).width <= slot - 2;
-    if (positive(v)) {
-      const y = axis.y(v);
-      ctx.fillStyle = hover === i ? "#004f7c" : PALETTE[0];
-      ctx.fillRect(cx(i) - slot * 0.3, y, slot * 0.6, base - y);
-      // the value above its bar, clear of the dashed line and its markers (V11), with one digit where only that
-      // narrower text has a place near the bar (V12: '2.0e-4' had none in a zigzag at 1280 px, '2e-4' has)
-      const forms = [...new Set([fmt(v, digits), fmt(v, 1)])].filter(fits);
-      let said = null, at = null;
-      for (const text of forms) { at = placeFor(text, cx(i), y - 1, y); if (at !== null) { said = text; break; } }
-      if (at !== null) { ctx.fillStyle = "#333"; put(said, cx(i), at, written.value_boxes); } else unlabelled.push(i);
-      if (forms.length && at === null) crowded.push(i);
-    } else if (v === 0) {
-      canvas.zeroBars.push(i);
-      ctx.strokeStyle = PALETTE[0]; ctx.lineWidth = 2;
-      ctx.strokeRect(cx(i) - slot * 0.3, base - 6, slot * 0.6, 6);
-      const said = labels?.[i] || "0: no gradient", text = fits(said) ? said : "0";
-      const at = placeFor(text, cx(i), base - 8, base - 6);
-      if (at !== null) { ctx.fillStyle = "#333"; put(text, cx(i), at, written.value_boxes); } else unlabelled.push(i);
-      if (at === null && fits(text)) crowded.push(i);
-    } else {
-      const said = labels?.[i] || "no number", text = fits(said) ? said : "×";
-      const at = placeFor(text, cx(i), base - 8, base);
-      if (at !== null) { ctx.fillStyle = NAN_COLOUR; put(text, cx(i), at, written.value_boxes); } else unlabelled.push(i);
-      if (at === null && fits(text)) crowded.push(i);
-    }
-  });
-  canvas.written = written;
-  canvas.unlabelled = unlabelled;
-  canvas.crowded = crowded;
-  canvas.textBoxes = boxes;
-  ctx.strokeStyle = PALETTE[1]; ctx.fillStyle = PALETTE[1]; ctx.lineWidth = 2; ctx.setLineDash([5, 4]);
-  ctx.beginPath();
-  let drawing = false;
-  line.forEach((v, i) => {
-    const y = ly(v);
-    if (y === null) { drawing = false; return; }
-    if (drawing) ctx.lineTo(cx(i), y); else ctx.moveTo(cx(i), y);
-    drawing = true;
-  });
-  ctx.stroke(); ctx.setLineDash([]);
-  const dot = markerRadius;
-  line.forEach((v, i) => { const y = ly(v); if (y !== null) { ctx.beginPath(); ctx.arc(cx(i), y, dot, 0, 2 * Math.PI); ctx.fill(); } });
-  if (hover !== null && hover < n) {  // the layer the readout names
-    ctx.strokeStyle = "#333"; ctx.lineWidth = 1;
-    ctx.strokeRect(Math.round(cx(hover) - slot / 2) + 0.5, top, Math.max(2, Math.round(slot) - 1), base - top);
-  }
-}
+export { LABEL_NEAR, watchBars } from "./watch-bars.js";
 
 // Lines against the training step, on a log axis (log: true; a 0 sits on a "0" row under it) or a linear one (its
-// range fixed by yRange, its tick labels by yLabel); the chart writes which under its axis, at the left ("log scale"
+// range fixed by yRange, its tick labels then by yLabel; else from 0 to a round value); the chart writes which under its axis, at the left ("log scale"
 // / "linear scale", or yName: what the axis counts), and keeps it as canvas.axisKind. The steps are on a log axis
 // where xLog is true (each tenfold of steps the same width, a tick at each power of ten; canvas.stepAxis says which).
 // Steps in `marks` (a NaN or an inf: a step, or [first, last] of a stretch of them, which is shaded between two
@@ -247,14 +85,28 @@ export function stepLines(canvas, args) {
     for (const v of all) { if (v > max) max = v; if (v < min) min = v; }
     if (!all.length) max = 1;
     max = Math.max(max, 0);
-    if (yRange) [min, max] = yRange;  // a fixed range (a share of the units: 0 to 1 whatever the data)
-    const span = max - min || 1;
+    // a fixed range (a share of the units: 0 to 1 whatever the data) has a tick at each end and the middle; else the
+    // ends go out to round values, 1, 2 or 5 times a power of ten apart, each tick at a value its label writes in
+    // full (R15: a loss of 1.12 had ticks '1.1' at 1.12 and '0.56' at 0.559)
+    let gap, places = 0;
+    if (yRange) { [min, max] = yRange; gap = (max - min) / 2; } else {
+      const raw = (max - min || 1) / 3, p = Math.floor(Math.log10(raw));
+      gap = [1, 2, 5, 10].map((m) => m * 10 ** p).find((g) => g >= raw * (1 - 1e-9));
+      places = Math.max(0, -Math.floor(Math.log10(gap) + 1e-9));
+      min = Math.floor(min / gap + 1e-9) * gap; max = Math.ceil(max / gap - 1e-9) * gap || gap;
+    }
+    const span = max - min || 1, round = (v) => (yRange ? v : Number(v.toFixed(places)));
     py = (v) => bottom - ((v - min) / span) * (bottom - top);
-    ticks = [min, (min + max) / 2, max].map((v) => ({ y: py(v), label: yLabel(v) }));
+    ticks = [];
+    for (let k = 0; k <= Math.round((max - min) / gap); k++) {
+      const v = round(min + k * gap);
+      ticks.push({ y: py(v), label: yRange ? yLabel(v) : String(v) });
+    }
   }
   const l = leftMargin(ctx, ticks.map((t) => t.label));
   yAxis(ctx, l, w, top, bottom, ticks);
   canvas.tickLabels = ticks.map((t) => t.label);
+  canvas.tickYs = ticks.map((t) => [t.label, t.y]);
   const x0 = x[0] ?? 0, x1 = Math.max(x[x.length - 1] ?? 1, x0 + 1);
   // a log step axis gives each tenfold of steps the same width (steps from 0 are shifted by one to have a log)
   const shift = xLog ? Math.max(0, 1 - x0) : 0;

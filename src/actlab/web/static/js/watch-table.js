@@ -2,6 +2,7 @@
 // thirteen columns do not fit the window, each layer is stacked as a block (watch.css .stacked), so nothing scrolls
 // sideways; split from watch.js, which passes the wrapper it draws into.
 import { fmt } from "./charts.js";
+import { layerName } from "./watch-points.js";
 
 export function cell(tag, text) {
   const el = document.createElement(tag);
@@ -40,8 +41,10 @@ export function drawTable(wrap, report, finite = null) {
     if (l.non_finite) row.className = "non-finite";
     // a long dotted name ("encoder.layers.0.linear1.activation") may break after its dots, never inside a part, so
     // the reading keeps its room at 1280 px; a short one stays on one line
-    const name = row.insertCell();
-    const parts = String(l.name).length > LONG_NAME ? String(l.name).split(".") : [String(l.name)];
+    // an nn.Sequential's bare index carries its class, as in the charts (R15: the table's '2: 3' beside the
+    // charts' '2: 3 (ReLU)' read as layer 2 of 3)
+    const name = row.insertCell(), said = String(layerName(l));
+    const parts = said.length > LONG_NAME ? said.split(".") : [said];
     if (parts.length > 1) name.className = "long-name";
     parts.forEach((part, k) => {
       name.append(k < parts.length - 1 ? `${part}.` : part);
