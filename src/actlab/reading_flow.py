@@ -1,0 +1,196 @@
+"""The gradient-flow findings of a reading: how the gradient reaches each layer (vanishing, exploding), layers
+whose units are all off, and dead units that stop the signal passed back, with the ratios the faces show beside
+them. readings.diagnose() gathers these with the loss's findings; every face imports the names from readings."""
+
+from __future__ import annotations
+
+import math
+
+from .reading_record import Finding, LossSteps, RunSummary, Status, sci
+from .reading_remedies import (
+    ZERO_RECTIFIERS,
+    exploding_remedy,
+    names_in_order,
+    off_remedy,
+    vanishing_remedy,
+)
+
+VANISHING_RATIO = 1e-3  # layer 1 gets under 1e-3 of the output layer's gradient
+EXPLODING_RATIO = 1e3
+# A weight gradient whose norm is below GRAD_FLOOR x max(1, loss) is round-off, not a direction: a step of it
+# cannot change a loss of that size, and a ratio of two such norms (4e-16 over 3e-20) means nothing. Ratios are
+# not read when the output layer's gradient is below the floor, and every norm below it reads "no gradient".
+GRAD_FLOOR = 1e-12
+# a layer with dead units across which ||dL/dz|| falls below this share of the next layer's stops the signal there
+# (W16: 5.5e-8 at layer 4); a layer of a chain of mild falls loses far less (a ReLU stack of 30 layers of 32 under
+# xavier_normal, seed 3, at initialisation: median 0.79, lowest 0.59, with dead units in 28 of its layers)
+DEAD_DROP = 0.1
+
+
+def grad_floor(loss: float | None = None) -> float:
+    """The norm below which a weight gradient counts as none: GRAD_FLOOR times the loss when the loss is above 1."""
+    if loss is None or not math.isfinite(loss) or loss <= 1:
+        return GRAD_FLOOR
+    return GRAD_FLOOR * loss
+
+
+def grad_ratio(norm: float, last: float, floor: float = GRAD_FLOOR) -> float:
+    """||dW_l|| / ||dW_out||; NaN (shown as no number) when the output layer has no gradient: 0, or a norm below
+    ``floor``, whose quotients are of round-off (0/0 is no ratio of 1, 4e-16 / 3e-20 no ratio of 1e4)."""
+    if not (math.isfinite(norm) and math.isfinite(last)) or abs(last) < floor or last == 0:
+        return math.nan
+    return norm / last
+
+
+def ratio_texts(s: RunSummary) -> tuple[tuple[str, str], ...]:
+    """Each hidden layer's ||dW|| and ||dL/dz|| over the output layer's, written as the words write them (sci), then
+    the output's own ("1" where some layer's ratio is a number): the one copy of that format, which the page's layer
+    table shows as it comes (it kept a JavaScript copy of sci() before R14). "—": no number (grad_ratio's NaN)."""
+    def text(v: float) -> str:
+        return "—" if math.isnan(v) else sci(v)
+
+    rows = [(text(grad_ratio(l.grad_norm, s.output_grad_norm)),
+             text(grad_ratio(l.signal_norm, s.output_signal_norm) if l.signal_norm is not None
+                  and s.output_signal_norm is not None else math.nan)) for l in s.layers]
+    output = tuple("1" if any(r[k] != "—" for r in rows) else "—" for k in (0, 1))
+    return (*rows, output) if rows else ()
+
+
+def _off_layers(s: RunSummary) -> list[int]:
+    """Hidden layers (1-based) where every unit is dead or saturated: nothing passes back through them."""
+    return [i + 1 for i, l in enumerate(s.layers) if l.width and max(l.saturated, l.dead) >= l.width]
+
+
+def _below_floor(norm: float, s: RunSummary) -> bool:
+    return math.isfinite(norm) and abs(norm) < grad_floor(s.loss)
+
+
+def low_gradient_word(act) -> str:
+    """What a unit whose mean |f'| over the batch is below 1% of its maximum is called, for an activation record.
+    A function that flattens out (sigmoid's and tanh's tails, GELU's and SiLU's left tail, ELU's -alpha, ReLU6's
+    clip at 6) has "saturated" units. A rectifier whose only flat part is exactly 0 (ReLU: f' is 0 or 1) cannot
+    saturate: such a unit is off on more than 99% of the inputs, "rarely active", one step short of dead."""
+    return "rarely active" if act.has_zero_region and not act.saturates_at else "saturated"
+
+
+def _dead_layer_numbers(s: RunSummary) -> list[int]:
+    return [i + 1 for i, l in enumerate(s.layers) if l.width and l.dead == l.width]
+
+
+def _dead_layers(s: RunSummary) -> list[Finding]:
+    dead = _dead_layer_numbers(s)
+    if not dead:
+        return []
+    names = ", ".join(s.name(i - 1) for i in dead)
+    return [Finding(Status.DEAD_LAYER,
+                    f"dead layer: every unit of {names} has derivative 0 {s.dead_over}, so no gradient "
+                    f"passes below", f"{off_remedy(s, dead)}; then {s.restart}.", {"dead_layers": dead})]
+
+
+def _output_dw_near_zero(s: RunSummary) -> bool:
+    """The output layer's ||dW|| is under VANISHING_RATIO of its ||dL/dz|| (where both are the output layer's: the
+    engine): ||dW|| is its inputs times that signal, so its inputs are near 0 where the signal is, and a ratio over
+    that ||dW|| says nothing of how the gradient flows (W16: layer 1's 14.9 over 1.8e-9, its ||dL/dz|| 0.012)."""
+    out, signal = s.output_grad_norm, s.output_signal_norm
+    return (s.signal_reference == "the output layer" and signal is not None and math.isfinite(signal)
+            and math.isfinite(out) and 0 < out < VANISHING_RATIO * signal and not _below_floor(out, s))
+
+
+def _near_zero_words(s: RunSummary) -> str:
+    """What the dW ratios are where _output_dw_near_zero: the norm they divide by and why it is near 0."""
+    last = s.name(len(s.layers) - 1)
+    return (f"the ‖dW‖ ratios ({s.name(0)}'s is {sci(grad_ratio(s.layers[0].grad_norm, s.output_grad_norm))}) are "
+            f"over the output layer's ‖dW‖ of {sci(s.output_grad_norm)}, near 0 because its inputs ({last}'s "
+            f"outputs) are near 0 on the points that send it a gradient, while its ‖dL/dz‖ is "
+            f"{sci(s.output_signal_norm)}: read the ‖dL/dz‖ column")
+
+
+def _dead_stop(s: RunSummary) -> Finding | None:
+    """Dead units, not a chain of small derivatives, stop the signal passed back (W16: a ReLU 8,8,8,8 net at lr 3 read
+    'vanishing: the gradient passed back to layer 1 is 1.0e-6 of the one at the output layer' with the vanishing
+    remedy, where ||dL/dz|| fell from 0.012 at the output layer to 6.7e-10 at layer 4, 5 of whose 8 units were dead,
+    and grew from there to layer 1). The test: the layers with dead units where the signal falls by over
+    DEAD_DROP take it below VANISHING_RATIO on their own. A long chain of mild falls (a deep ReLU stack under Xavier
+    weights: about 0.8 a layer) stays vanishing, whatever dead units its layers have. A squashing stack has no dead
+    units, so its vanishing reads as it did."""
+    # the engine's signals are ||dL/dz|| up to the output layer's, so the fall from layer l+1's to layer l's is made
+    # at layer l's units; a monitor's are ||dL/da|| against the last watched activation's, where that fall is made at
+    # layer l+1's units and the last layer's own is never seen: not read here (R14 leaves the monitor as it was)
+    if not s.layers or s.output_signal_norm is None or s.signal_reference != "the output layer" or _off_layers(s):
+        return None
+    signals = [l.signal_norm for l in s.layers] + [s.output_signal_norm]
+    if any(g is None or not math.isfinite(g) or g <= 0 for g in signals):
+        return None
+    ratio = grad_ratio(signals[0], signals[-1])
+    if math.isnan(ratio) or ratio >= VANISHING_RATIO or _below_floor(s.output_grad_norm, s):
+        return None
+    drops = [i for i, l in enumerate(s.layers) if l.dead and signals[i] < DEAD_DROP * signals[i + 1]]
+    if not drops or math.prod(signals[i] / signals[i + 1] for i in drops) >= VANISHING_RATIO:
+        return None
+    stop = max(drops)  # the drop nearest the output: below it, the signal that is left is what the others pass on
+    after = signals[stop + 1]
+    above = "the output layer" if stop == len(s.layers) - 1 else s.name(stop + 1)
+    words = (f"dead units stop the gradient: the gradient passed back to {s.name(0)} is {sci(ratio)} of the one at "
+             f"{s.signal_reference}, and it stops at {s.name(stop)}, from {sci(after)} at {above} to "
+             f"{sci(signals[stop])}: {s.layers[stop].dead} of its {s.layers[stop].width} units are dead "
+             f"(derivative 0 {s.dead_over}), not a long chain of small derivatives")
+    others = [i for i, l in enumerate(s.layers) if l.dead and i != stop]
+    if others:
+        words += "; dead units elsewhere: " + ", ".join(
+            f"{s.layers[i].dead} of {s.layers[i].width} in {s.name(i)}" for i in reversed(others))
+    evidence = {"first_to_last_signal_ratio": ratio, "stop_layer": stop + 1,
+                "dead_by_layer": [l.dead for l in s.layers]}
+    if _output_dw_near_zero(s):
+        words += f". {_near_zero_words(s)[0].upper()}{_near_zero_words(s)[1:]}"
+        evidence["first_to_last_ratio"] = grad_ratio(s.layers[0].grad_norm, s.output_grad_norm)
+    return Finding(Status.DEAD_LAYER, words, f"{off_remedy(s, [stop + 1, *(i + 1 for i in others)])}; "
+                   f"then {s.restart}.", evidence)
+
+
+def _ratio(s: RunSummary) -> Finding | None:
+    if not s.layers:
+        return None
+    ratio = grad_ratio(s.layers[0].grad_norm, s.output_grad_norm)
+    first, out = s.weights_name(0), s.output_name
+    evidence = {"first_to_last_ratio": ratio}
+    if math.isnan(ratio) or VANISHING_RATIO <= ratio <= EXPLODING_RATIO or _below_floor(s.output_grad_norm, s):
+        return None
+    if ratio > EXPLODING_RATIO and _output_dw_near_zero(s):  # a huge quotient of a tiny divisor is no explosion
+        return None
+    if ratio == 0:
+        off = _off_layers(s)
+        if off:  # every unit of a layer is off: that, not a long chain of small derivatives, stops the gradient
+            # (every such layer named: a diverged headline's 'also' said only the first of two)
+            rectifier = all(s.layers[i - 1].activation in ZERO_RECTIFIERS for i in off)
+            which = names_in_order([s.name(i - 1) for i in off])
+            remedy = f"{off_remedy(s, off)}; then {s.restart}."
+            return Finding(Status.VANISHING, f"vanishing: no gradient reaches {first} while {out} gets "
+                           f"{sci(s.output_grad_norm)}: every unit of {which} is "
+                           f"{'off' if rectifier else 'dead or saturated'} "
+                           f"{'on the sampled batch' if s.loss_steps == LossSteps.SAMPLED else 'on the training set'}"
+                           ", so nothing passes back "
+                           f"through {'it' if len(off) == 1 else 'them'}", remedy, {**evidence, "off_layers": off})
+        return Finding(Status.VANISHING, f"vanishing: no gradient reaches {first} while {out} gets "
+                       f"{sci(s.output_grad_norm)}", vanishing_remedy(s), evidence)
+    if ratio < VANISHING_RATIO:
+        return Finding(Status.VANISHING, f"vanishing: {first} gets {sci(ratio)} of {out}'s gradient",
+                       vanishing_remedy(s), evidence)
+    return Finding(Status.EXPLODING, f"exploding: {first} gets {sci(ratio)} times {out}'s gradient",
+                   exploding_remedy(s), evidence)
+
+
+def _signal_ratio(s: RunSummary) -> Finding | None:
+    """The signal passed back, ||dL/dz_1|| / ||dL/dz_out||: it can vanish while the weight gradients' ratio looks
+    fine, when the forward activations shrink too (ReLU with Xavier weights at depth)."""
+    if not s.layers or s.layers[0].signal_norm is None or s.output_signal_norm is None:
+        return None
+    ratio = grad_ratio(s.layers[0].signal_norm, s.output_signal_norm)
+    evidence = {"first_to_last_signal_ratio": ratio}
+    if math.isnan(ratio) or VANISHING_RATIO <= ratio <= EXPLODING_RATIO or _below_floor(s.output_grad_norm, s):
+        return None
+    if ratio < VANISHING_RATIO:
+        return Finding(Status.VANISHING, f"vanishing: the gradient passed back to {s.name(0)} is {sci(ratio)} of "
+                       f"the one at {s.signal_reference}", vanishing_remedy(s), evidence)
+    return Finding(Status.EXPLODING, f"exploding: the gradient passed back to {s.name(0)} is {sci(ratio)} times "
+                   f"the one at {s.signal_reference}",
+                   exploding_remedy(s), evidence)
