@@ -118,3 +118,23 @@ def test_a_linear_loss_axis_has_each_tick_at_the_value_it_writes(browser, tmp_pa
         ys = [y for _, y, _ in got["ticks"]]
         assert all(min(ys) - 0.5 <= y <= max(ys) + 0.5 for y in got["ys"])
         assert errors == []
+
+
+@pytest.mark.browser
+def test_the_bar_charts_caption_wraps_into_even_lines(browser, tmp_path):
+    """At 420 px the caption of a run whose latest step held a NaN took two lines, the second a lone 'inf)'."""
+    from web._watch_page import open_watch
+    from web.conftest import serving
+
+    names = ["fc1.act", "fc2.act", "fc3.act"]
+    rows = [header(names), *[report(s, names) for s in range(1, 202, 5)],
+            *[report(s, names, None, non_finite=True) for s in range(206, 397, 5)]]
+    log = tmp_path / "nan.jsonl"
+    log.write_text(lines(*rows, {"event": "end", "steps_run": 400}))
+    with serving(create_app(db_path=tmp_path / "p.sqlite3", watch_log=log)) as base:
+        context, page, errors = open_watch(browser, base, READY, 420)
+        got = page.evaluate("""(() => { const c = document.getElementById('watch-bars'), ctx = c.getContext('2d');
+          return c.captionLines.map((line) => ctx.measureText(line).width); })()""")
+        assert len(got) == 2 and min(got) >= 0.6 * max(got), got
+        assert errors == []
+        context.close()

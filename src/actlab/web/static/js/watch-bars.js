@@ -28,8 +28,14 @@ export function watchBars(canvas, args) {
   const { ctx, w, h } = sized(canvas);
   const keyBoxes = [];
   keys(ctx, [{ name: barName, color: PALETTE[0] }, { name: lineName, color: PALETTE[1], dash: true }], w, M.l, keyBoxes);
-  // the caption under the keys, wrapped onto as many lines as it needs (the plot starts below its last line)
-  const captionLines = caption ? wrapText(ctx, caption, w - M.l - M.r) : [];
+  // the caption under the keys, wrapped onto as many lines as it needs (the plot starts below its last line), the
+  // lines made as even as that many allow (R15: at 420 px '... holds a NaN or an' over a lone 'inf)')
+  let captionLines = caption ? wrapText(ctx, caption, w - M.l - M.r) : [];
+  for (let max = w - M.l - M.r - 4; captionLines.length > 1 && max > 40; max -= 4) {
+    const even = wrapText(ctx, caption, max);
+    if (even.length > captionLines.length || even.some((line) => line.endsWith("…"))) break;
+    captionLines = even;
+  }
   canvas.captionLines = captionLines;
   const top = M.t + 12 + 14 * Math.max(captionLines.length - 1, 0), base = h - M.b;
   // ZERO_ROW px under the lowest decade: where zeros go (its "0" clear of the decade's label); LABEL_ROOM px over the
