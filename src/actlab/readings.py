@@ -224,8 +224,13 @@ def _weights_still(s: RunSummary) -> Finding | None:
     # of 2e-10; with the values compared every 50 steps, its whole stack, output layer included, kept its weights
     # from step 901 to 1,001, its largest gradient 5.1e-9), and 'is the optimiser stepping' would send the learner
     # the wrong way: the vanishing finding says why these weights do not move
+    # (W17: a 10-layer sigmoid stack under the Monitor, whose weight ratios read 0.009 at the lowest while the signal
+    # passed back read 1.9e-8, and '0.weight' kept its values at a gradient norm of 1.5e-9: the signal ratios count)
     if any(math.isfinite(l.grad_norm) and grad_ratio(l.grad_norm, s.output_grad_norm) < VANISHING_RATIO
-           for l in s.layers):
+           for l in s.layers) or any(l.signal_norm is not None and s.output_signal_norm is not None
+                                     and math.isfinite(l.signal_norm)
+                                     and grad_ratio(l.signal_norm, s.output_signal_norm) < VANISHING_RATIO
+                                     for l in s.layers):
         return None
     if s.still_weights:  # only some: those whose layer's weights got a gradient
         named = {f"'{n}.weight'" for n in s.still_weights}
