@@ -120,6 +120,9 @@ class RunSummary:
     # what the weight-gradient ratios are taken against, in words, where it is not the output layer (a monitor whose
     # model's output layer is frozen measures against the last trained layer)
     reference_name: str = ""
+    # the output layer's weight as the words name it ("'4.weight'": a monitor), so that an output layer whose weights
+    # stay still is told as a hidden layer's are (W17: a head left out of the optimiser read 'healthy'); "": unnamed
+    output_weights: str = ""
     # what a dead unit's f' = 0 was measured on, in words (the lab: its training points; a monitor: sampled batches)
     dead_over: str = "on every training point"
     # the latest losses, oldest first, the last being this step's (a monitor keeps its last LOSS_BATCHES finite sampled

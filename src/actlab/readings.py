@@ -234,14 +234,14 @@ def _weights_still(s: RunSummary) -> Finding | None:
         return None
     if s.still_weights:  # only some: those whose layer's weights got a gradient
         named = {f"'{n}.weight'" for n in s.still_weights}
-        got = [l.weights for l in s.layers if l.weights in named and math.isfinite(l.grad_norm)
-               and l.grad_norm > floor]
-        if not got:
+        rows = [(l.weights, l.grad_norm) for l in s.layers] + [(s.output_weights, s.output_grad_norm)]
+        kept = [(w, g) for w, g in rows if w and w in named and math.isfinite(g) and g > floor]
+        if not kept:
             return None
+        got, grads = [w for w, _ in kept], [g for _, g in kept]
         which = (f"the weights {', '.join(got[:-1])} and {got[-1]} have" if len(got) > 1 else
                  f"the weight {got[0]} has")
         get = "get" if len(got) > 1 else "gets"
-        grads = [l.grad_norm for l in s.layers if l.weights in got]
     else:
         grads = [g for g in _norms(s) if math.isfinite(g) and g > floor]
         if not grads:

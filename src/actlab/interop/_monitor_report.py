@@ -257,6 +257,7 @@ class _Reporting:
             signal_reference=f"the last watched activation ({ref[0].label})" if rows else "",
             keeps_last_finite=False, restart=TORCH_RESTART, clip=TORCH_CLIP, levers=TORCH_LEVERS,
             reference_name="" if reference == "the output layer" else reference,
+            output_weights="" if output is None else f"'{output}.weight'",
             dead_over=f"on every point of {dead_span} sampled batches" if dead_span else "on every sampled batch",
             loss_batches=loss_batches if judged is not None and math.isfinite(judged) else None,
             # the monitor's latest finite sampled losses (the ones judged is the mean of), to see a loss blowing up
