@@ -123,6 +123,10 @@ class RunSummary:
     # the output layer's weight as the words name it ("'4.weight'": a monitor), so that an output layer whose weights
     # stay still is told as a hidden layer's are (W17: a head left out of the optimiser read 'healthy'); "": unnamed
     output_weights: str = ""
+    # the hidden places the reading leaves out, in words (a monitor: each after a frozen weight, or one that got no
+    # gradient on the step): the flow words say "every trained layer" and name them, and a model whose every hidden
+    # place is left out is no linear model (W17: a frozen backbone under a trained head read 'no hidden layers')
+    left_out: tuple[str, ...] = ()
     # what a dead unit's f' = 0 was measured on, in words (the lab: its training points; a monitor: sampled batches)
     dead_over: str = "on every training point"
     # the latest losses, oldest first, the last being this step's (a monitor keeps its last LOSS_BATCHES finite sampled

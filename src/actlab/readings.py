@@ -316,13 +316,19 @@ def _generalising(s: RunSummary) -> Finding | None:
 def _healthy_or_waiting(s: RunSummary) -> Finding:
     ratio = grad_ratio(s.layers[0].grad_norm, s.output_grad_norm) if s.layers else math.nan
     whose = f"{s.output_name}'s"
-    flow = (f"gradients reach every layer ({s.weights_name(0)} gets {share(ratio, whose)})"
+    every = "every trained layer" if s.left_out else "every layer"
+    flow = (f"gradients reach {every} ({s.weights_name(0)} gets {share(ratio, whose)})"
             if s.layers else "a linear model: no hidden layers")
     if s.layers and _output_dw_near_zero(s) and s.layers[0].signal_norm is not None:
         # the dW ratio divides by a norm near 0: the signal passed back says how the gradient flows
         passed = grad_ratio(s.layers[0].signal_norm, s.output_signal_norm)
-        flow = (f"gradients reach every layer (the gradient passed back to {s.name(0)} is "
+        flow = (f"gradients reach {every} (the gradient passed back to {s.name(0)} is "
                 f"{share(passed, 'the one at the output layer')}); {_near_zero_words(s)}")
+    if s.left_out:
+        shown = (names_in_order(list(s.left_out)) if len(s.left_out) <= 3 else
+                 f"{', '.join(s.left_out[:3])} and {len(s.left_out) - 3:,} more")
+        flow = (f"{flow}; left out: {shown}" if s.layers else
+                f"only {s.output_name} trains: every hidden layer is left out ({shown})")
     dead, total = sum(l.dead for l in s.layers), sum(l.width for l in s.layers)
     if dead:
         flow += f"; {dead} of {total} hidden units {'is' if dead == 1 else 'are'} dead"

@@ -1,0 +1,42 @@
+"""Issue 17 (W17 findings 3 and 8): hidden layers the reading leaves out are said, not taken for absent.
+
+A frozen backbone under a trained Linear head read 'healthy: a linear model: no hidden layers' with two hidden rows
+(frozen) in the table above it; frozen rows beside trained ones read 'gradients reach every layer'. RunSummary.left_out
+names them (the Monitor fills it from the places it leaves out), and the words are checked here against it."""
+
+from __future__ import annotations
+
+import math
+
+from actlab.readings import LayerSummary, RunSummary, Status, diagnose
+
+FROZEN = ("module '1' (ReLU), after the frozen '0.weight'", "module '3' (GELU), after the frozen '2.weight'")
+
+
+def _summary(layers=(), left_out=()):
+    return RunSummary(layers, 0.4, loss=0.3, chance_loss=math.log(4), steps=400, left_out=left_out,
+                      restart="restart")
+
+
+def test_a_frozen_backbone_is_not_a_linear_model():
+    r = diagnose(_summary(left_out=FROZEN))
+    assert r.status is Status.HEALTHY
+    assert "linear model" not in r.words
+    assert ("only the output layer trains: every hidden layer is left out (module '1' (ReLU), after the frozen "
+            "'0.weight' and module '3' (GELU), after the frozen '2.weight')") in r.words
+
+
+def test_a_model_with_no_hidden_layer_is_still_a_linear_model():
+    assert "a linear model: no hidden layers" in diagnose(_summary()).words
+
+
+def test_trained_rows_beside_frozen_ones_read_every_trained_layer_and_name_the_others():
+    trained = (LayerSummary("relu", 32, 0.2, label="module '5' (ReLU)", weights="'4.weight'"),)
+    r = diagnose(_summary(trained, FROZEN))
+    assert "gradients reach every trained layer ('4.weight' gets" in r.words
+    assert "left out: module '1' (ReLU), after the frozen '0.weight' and module '3'" in r.words
+    assert "every layer (" not in r.words
+    many = diagnose(_summary(trained, tuple(f"module '{i}' (ReLU), after the frozen '{i - 1}.weight'"
+                                            for i in range(1, 12, 2))))
+    assert "left out: module '1' (ReLU), after the frozen '0.weight', module '3' (ReLU), after the frozen " \
+           "'2.weight', module '5' (ReLU), after the frozen '4.weight' and 3 more" in many.words
