@@ -13,13 +13,22 @@ from ._monitor_places import _Layer, _outside_graph
 from ._monitor_words import _label
 from .torch_recipes import record_for
 
+# the id of the backward running on this thread, -1 outside one. A module's forward that runs inside backward is a
+# forward recomputed by activation checkpointing (torch.utils.checkpoint), never a forward of the step of its own
+_graph_task = getattr(torch._C, "_current_graph_task_id", lambda: -1)
+
 
 class _Hooks:
     """Attaching a sampled step's hooks, and what they do as the forward runs: which places ran, in what order,
     after which weighted module."""
 
+    # set on the first forward of a sampled step: every forward so far ran with gradients disabled (torch.no_grad(),
+    # an evaluation batch), so a forward with gradients that follows is read in its place (_forward_started)
+    _no_grad_only = False
+    _noted_no_grad = False
+    _noted_recompute: frozenset = frozenset()  # the places whose gradient a recompute could not give, noted
+
     def _attach(self) -> list:
-        self._order = 0
         self._weight_norms = None
         self._grad_marks = None  # taken when the model's forward begins (_forward_started)
         self._weight_read_queued = False
@@ -33,19 +42,7 @@ class _Hooks:
         # the function watch: on every sampled step where functions were found; where none was, only on a step that
         # learns the structure, which also watches the gaps where no activation ran (_choose_windows)
         self._watching = self._functional is not False or (not self._reuse and bool(self._windows))
-        self._seq = []
-        self._held, self._held_bytes = [], 0
-        if not self._reuse:
-            self._weight_order = {}
-            self._last_weighted = None
-        self._calls = {}
-        self._open = {}
-        self._inside = 0
-        for layer in self._layers:
-            layer.ran = False
-            layer.dsum = layer.nz = layer.asum = layer.ssum = layer.sumsq = layer.grad_sq = layer.dist = None
-            layer.sumsq_host = layer.grad_sq_host = None
-            layer.kept, layer.input_version = None, -1
+        self._forget_forward()
         # the hooks go straight into each module's hook tables under keys of this monitor's own, and come out of them
         # at the end of the step: register_forward_hook() and its handle's remove() cost some 3 us a hook (a quarter
         # of a 128 x 256 ReLU's whole measurement), for bookkeeping (keyword hooks, always-called hooks) these hooks
@@ -76,25 +73,74 @@ class _Hooks:
             attached.append((self.model._forward_hooks, keys[4]))
         return attached
 
+    def _forget_forward(self) -> None:
+        """What a forward of the step has measured so far, and the order it ran in, cleared: as a sampled step
+        begins, and when a forward with gradients follows forwards without (_forward_started)."""
+        self._order = 0
+        self._seq = []
+        self._held, self._held_bytes = [], 0
+        if not self._reuse:
+            self._weight_order = {}
+            self._last_weighted = None
+        self._calls = {}
+        self._open = {}
+        self._inside = 0
+        for layer in self._layers:
+            layer.ran = layer.blind = False
+            layer.dsum = layer.nz = layer.asum = layer.ssum = layer.sumsq = layer.grad_sq = layer.dist = None
+            layer.sumsq_host = layer.grad_sq_host = None
+            layer.kept, layer.input_version = None, -1
+
     def _forward_started(self, module, inputs) -> None:
         """The model's forward begins: from its second call in a step on, the hooks watch nothing (the step's
-        readings are those of its first forward and the gradients that reach it)."""
+        readings are those of its first forward and the gradients that reach it). A forward with gradients disabled
+        (an evaluation batch under torch.no_grad()) is no forward backward runs through: where one with gradients
+        follows it in the step, that one is read instead (W17: a validation batch's ReLU mean 1.79 was read for the
+        training batch's 0.402). A step whose only forward runs without gradients is read from that forward."""
+        if _graph_task() != -1:  # the whole model recomputed by a checkpoint in backward: no forward of the step
+            return
         self._forwards += 1
         if self._forwards == 1:  # here, not as the block opens: a zero_grad() in the block before the forward
             self._mark_gradients()  # is not a gradient written
-        if self._forwards > 1 and not self._skip:
+            self._no_grad_only = not torch.is_grad_enabled()
+            return
+        if torch.is_grad_enabled():
+            if self._no_grad_only:
+                self._read_this_forward()
+                return
+        elif not self._no_grad_only:  # an evaluation batch after the training forward: not read, and not counted
+            self._forwards -= 1  # among the forwards that the note on accumulation's micro-batches counts
+        if not self._skip:
             self._skip = True
             self._leave_mode()
 
+    def _read_this_forward(self) -> None:
+        """The first forward with gradients after only forwards without: what those measured is dropped, and the
+        step is read from this one, as if it were the step's first."""
+        skipped = self._forwards - 1
+        self._leave_mode()
+        self._forget_forward()
+        self._skip, self._no_grad_only, self._forwards = False, False, 1
+        self._mark_gradients()
+        if not self._noted_no_grad:
+            self._noted_no_grad = True
+            runs = "a forward" if skipped == 1 else f"{skipped} forwards"
+            self.notes.append(
+                f"on step {self.step_count + 1} the model ran {runs} with gradients disabled (torch.no_grad(), as for "
+                "an evaluation batch) before the forward with gradients: backward cannot run through such a forward, "
+                "so the readings leave it out and read the forward with gradients (said once, for the first such "
+                "step)")
+
     def _enter_mode(self, module, inputs) -> None:
-        if self._skip:
+        if self._skip or _graph_task() != -1:
             return
         if self._mode is None:
             self._mode = _FunctionWatch(self)
             self._mode.__enter__()
 
     def _leave_mode_hook(self, module, inputs, output) -> None:
-        self._leave_mode()
+        if _graph_task() == -1:  # (not the end of a forward recomputed in backward)
+            self._leave_mode()
 
     def _leave_mode(self) -> None:
         if self._mode is not None:
@@ -103,7 +149,7 @@ class _Hooks:
 
     def _weight_pre_hook(self, name: str):
         def hook(module, inputs):
-            if self._skip:
+            if self._skip or _graph_task() != -1:  # (a forward recomputed in backward: no place of this step)
                 return
             self._weight_order[name] = self._order
             self._order += 1
@@ -163,7 +209,7 @@ class _Hooks:
 
     def _pre_hook(self, base: _Layer):
         def hook(module, inputs):
-            if self._skip:
+            if self._skip or _graph_task() != -1:
                 return
             layer = self._place(base)
             self._open.setdefault(id(module), []).append(layer)
@@ -184,6 +230,9 @@ class _Hooks:
 
         def hook(module, inputs, output):
             if self._skip:
+                return
+            if _graph_task() != -1:
+                self._recomputed(base, module, output)
                 return
             if relu and self._reuse and base.defer_ok and not self._watching and self._relu_fast(base, output):
                 return
@@ -207,10 +256,42 @@ class _Hooks:
                 if torch.is_tensor(output) and torch.is_floating_point(output):
                     self._claim(layer)
             self._measure_output(layer, output)
+            if torch.is_tensor(output) and not output.requires_grad:  # a recompute may give its gradient
+                layer.blind = True
         return _outside_graph(hook)
 
+    def _recomputed(self, base: _Layer, module, output) -> None:
+        """An activation module's forward run again in backward by activation checkpointing. Its figures are those
+        of the step's forward, so nothing is measured again (W17: the recompute was read as a second forward: the
+        first block's weight taken for the output layer, a ReLU said to run twice, and the function mode popped from
+        an empty stack). checkpoint(use_reentrant=True) runs the first forward with gradients disabled, so only here
+        does the output have a gradient: ||dL/da|| is read from it. A module called more than once in the forward
+        cannot be matched to its calls here (the blocks are recomputed in reverse), and its gradient is noted as
+        not read."""
+        calls = self._calls.get(module, 0)
+        places = [base, *(self._calls_of.get((base.name, k)) for k in range(1, calls))]
+        if not any(p is not None and p.blind for p in places):
+            return
+        if not torch.is_tensor(output) or not output.requires_grad:  # (a checkpoint nested in this one, run with
+            return  # gradients disabled: its own recompute follows)
+        if calls != 1:
+            self._note_recompute(base)
+            return
+        base.blind = False
+        self._read_weights_when_backward_ends()  # queued on this backward, not on the checkpoint's own inner one
+        self._watch_gradient(base, output)
+
+    def _note_recompute(self, base: _Layer) -> None:
+        if base.name in self._noted_recompute:
+            return
+        self._noted_recompute = self._noted_recompute | {base.name}
+        self.notes.append(
+            f"{base.label} runs inside torch.utils.checkpoint(use_reentrant=True) and more than once in one forward: "
+            "its outputs get their gradient only when backward recomputes them, and those recomputed calls cannot be "
+            "told apart, so ||dL/da|| is not read for it (use_reentrant=False keeps it)")
+
     def _functional_call(self, spec, func, args, kwargs):
-        if self._skip:
+        if self._skip or _graph_task() != -1:
             return func(*args, **kwargs)
         name, make = spec
         after = self._last_weighted

@@ -104,6 +104,7 @@ class _Layer:
     samples: deque = field(default_factory=deque)  # the sampled-step numbers of its last `window` batches
     last_active: np.ndarray | None = None  # (H,): the sampled step at which each unit last had f' != 0 (0: never)
     ran: bool = False  # did it run on this sampled step
+    blind: bool = False  # its output on this step's forward needed no gradient (checkpoint(use_reentrant=True))
     rows: int = 0  # samples per unit this step (batch x sequence, or batch x pixels)
     # this step's per-unit sums (H,) of |f'| and |a|; the totals of nonzero f' and of a (None where the host takes
     # them from the per-unit sums: ReLU's f' is 0 or 1, a >= 0 makes |a| = a), of a^2 (exact where a is +-1 or 0,
