@@ -169,3 +169,56 @@ def test_a_module_called_twice_inside_a_reentrant_checkpoint_says_its_gradient_i
     assert [l.name for l in r.layers] == ["act", "act#2"]
     assert all(l.act_grad_norm is None or math.isnan(l.act_grad_norm) for l in r.layers)
     assert any("use_reentrant=True" in n and "'act'" in n for n in r.notes)
+
+
+class _Functional(nn.Module):
+    """F.gelu inside a checkpointed block, before an nn.ReLU."""
+
+    def __init__(self, reentrant: bool | None):
+        super().__init__()
+        self.reentrant = reentrant
+        self.inp, self.fc, self.act, self.out = nn.Linear(8, 16), nn.Linear(16, 32), nn.ReLU(), nn.Linear(32, 4)
+
+    def _block(self, h):
+        return self.act(F.gelu(self.fc(h)))
+
+    def forward(self, x):
+        h = self.inp(x)
+        return self.out(self._block(h) if self.reentrant is None else
+                        checkpoint(self._block, h, use_reentrant=self.reentrant))
+
+
+def _functional_pair(reentrant: bool):
+    torch.manual_seed(0)
+    ck = _Functional(reentrant)
+    twin = copy.deepcopy(ck)
+    twin.reentrant = None
+    reports = []
+    for model in (ck, twin):
+        mon = Monitor(model, every=1)
+        for x, y in _batches(3):
+            with mon.step():
+                F.cross_entropy(model(x), y).backward()
+            model.zero_grad()
+        reports.append(mon.report().to_dict())
+    return reports
+
+
+def test_an_activation_function_inside_a_checkpoint_reads_as_without_it():
+    a, b = _functional_pair(reentrant=False)
+    _same(a, b)
+
+
+def test_an_activation_function_inside_a_reentrant_checkpoint_says_its_gradient_is_not_read():
+    """checkpoint(use_reentrant=True) gives a gradient only to the forward it recomputes in backward, where functions
+    are not watched: the place's ||dL/da|| is left unread and a note names it; every other figure is the twin's."""
+    a, b = _functional_pair(reentrant=True)
+    la, lb = a["layers"][0], b["layers"][0]
+    assert la["name"] == lb["name"] == "fc:gelu"
+    assert la["act_grad_norm"] is None and lb["act_grad_norm"] > 0
+    (note,) = [n for n in a["notes"] if n not in b["notes"]]
+    assert "'fc:gelu'" in note and "use_reentrant=True" in note
+    for k in ("mean", "std", "weight_grad_norm", "dead"):
+        _same(la[k], lb[k], k)
+    _same(a["layers"][1], b["layers"][1], "act")
+    _same(a["output_grad_norm"], b["output_grad_norm"], "output_grad_norm")

@@ -26,7 +26,8 @@ class _Hooks:
     # an evaluation batch), so a forward with gradients that follows is read in its place (_forward_started)
     _no_grad_only = False
     _noted_no_grad = False
-    _noted_recompute: frozenset = frozenset()  # the places whose gradient a recompute could not give, noted
+    _noted_blind: frozenset = frozenset()  # the places whose gradient could not be read (_note_blind), noted
+    _blind: list | tuple = ()  # this step's places whose output needed no gradient, as a forward with one ran
 
     def _attach(self) -> list:
         self._weight_norms = None
@@ -85,6 +86,7 @@ class _Hooks:
         self._calls = {}
         self._open = {}
         self._inside = 0
+        self._blind = []
         for layer in self._layers:
             layer.ran = layer.blind = False
             layer.dsum = layer.nz = layer.asum = layer.ssum = layer.sumsq = layer.grad_sq = layer.dist = None
@@ -258,6 +260,7 @@ class _Hooks:
             self._measure_output(layer, output)
             if torch.is_tensor(output) and not output.requires_grad:  # a recompute may give its gradient
                 layer.blind = True
+                self._blind.append(layer)
         return _outside_graph(hook)
 
     def _recomputed(self, base: _Layer, module, output) -> None:
@@ -275,20 +278,36 @@ class _Hooks:
         if not torch.is_tensor(output) or not output.requires_grad:  # (a checkpoint nested in this one, run with
             return  # gradients disabled: its own recompute follows)
         if calls != 1:
-            self._note_recompute(base)
+            for p in places:
+                if p is not None:
+                    p.blind = False  # said here, not again by _note_blind
+            if base.name not in self._noted_blind:
+                self._noted_blind = self._noted_blind | {base.name}
+                self.notes.append(
+                    f"{base.label} runs inside torch.utils.checkpoint(use_reentrant=True) and more than once in one "
+                    "forward: its outputs get their gradient only when backward recomputes them, and those recomputed "
+                    "calls cannot be told apart, so ||dL/da|| is not read for it (use_reentrant=False keeps it)")
             return
         base.blind = False
         self._read_weights_when_backward_ends()  # queued on this backward, not on the checkpoint's own inner one
         self._watch_gradient(base, output)
 
-    def _note_recompute(self, base: _Layer) -> None:
-        if base.name in self._noted_recompute:
+    def _note_blind(self) -> None:
+        """As a sampled step ends: the places whose output was made with gradients disabled inside a forward run
+        with them, and that no recompute gave a gradient to (_recomputed), are said once each: their ||dL/da|| reads
+        '-'. A step whose only forward ran without gradients says so in its reading instead."""
+        if self._no_grad_only:
             return
-        self._noted_recompute = self._noted_recompute | {base.name}
+        names = [l.name for l in self._blind if l.blind and l.ran and l.name not in self._noted_blind]
+        if not names:
+            return
+        self._noted_blind = self._noted_blind | set(names)
         self.notes.append(
-            f"{base.label} runs inside torch.utils.checkpoint(use_reentrant=True) and more than once in one forward: "
-            "its outputs get their gradient only when backward recomputes them, and those recomputed calls cannot be "
-            "told apart, so ||dL/da|| is not read for it (use_reentrant=False keeps it)")
+            f"{', '.join(repr(n) for n in names)}: made with gradients disabled inside a forward run with them "
+            "(under torch.no_grad(), or inside torch.utils.checkpoint(use_reentrant=True), which gives a gradient "
+            "only to the forward it runs again in backward, where activations applied as functions are not "
+            "watched), so no ||dL/da|| is read for them (checkpoint(use_reentrant=False), or the activation as a "
+            "module such as nn.GELU(), keeps it)")
 
     def _functional_call(self, spec, func, args, kwargs):
         if self._skip or _graph_task() != -1:
@@ -315,4 +334,7 @@ class _Hooks:
             self._measure_derivative(layer, z.detach())
         out = func(*args, **kwargs)
         self._measure_output(layer, out)
+        if torch.is_tensor(out) and not out.requires_grad:
+            layer.blind = True
+            self._blind.append(layer)
         return out

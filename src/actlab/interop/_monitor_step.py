@@ -115,6 +115,8 @@ class _Stepping:
             for table, key in st.hooks:
                 table.pop(key, None)
             self._leave_mode()
+            if self._blind:
+                self._note_blind()
             if exc is None and not st.promoted:
                 self._collect(st.handle)
             else:
