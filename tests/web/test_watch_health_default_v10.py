@@ -41,6 +41,24 @@ def test_the_route_picks_a_measure_that_can_be_nonzero(tmp_path, activations, fi
     assert client.get("/api/watch").json()["health_measure"] == first
 
 
+@pytest.mark.parametrize(("saturated", "dead", "first"), [(32, 0, "saturated"), (3, 5, "dead"), (0, 0, "dead")])
+def test_the_latest_counts_pick_saturated_where_they_outnumber_the_dead(tmp_path, saturated, dead, first):
+    """R15's diverged run: every tanh unit saturated, the ReLU layer's dead units 0, and the chart opened on 'dead'.
+    The reference: the counts written into the log's latest report."""
+    log = tmp_path / "run.jsonl"
+    rows = [{"format": LOG_FORMAT, "layers": NAMES, "activations": ["tanh", "relu"]}]
+    for s in range(1, 6):
+        r = report(s, NAMES)
+        for layer, act in zip(r["layers"], ["tanh", "relu"], strict=True):
+            layer["activation"] = act
+        if s == 5:
+            r["layers"][0]["saturated"], r["layers"][1]["dead"] = saturated, dead
+        rows.append(r)
+    log.write_text(lines(*rows))
+    client = TestClient(create_app(db_path=tmp_path / "p.sqlite3", watch_log=log, allow_hosts=("testserver",)))
+    assert client.get("/api/watch").json()["health_measure"] == first
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize(("activations", "query", "measure", "kept"), [
     (["sigmoid", "sigmoid"], "", "saturated", ""),
