@@ -51,7 +51,7 @@ def test_the_docstring_explains_every_argument_and_what_the_report_says():
     ("chance_loss", True, "a bool"),
     ("budget", "0.03", "a string (give the number itself, without quotes)"),
     ("budget", True, "a bool"),
-    ("budget", None, "a NoneType"),
+    ("budget", [0.03], "a list"),  # (R16: None is the default now, 0.03)
     ("window", "5", "a string"),
     ("window", False, "a bool"),
     ("window", 2.0, "a float"),

@@ -1,4 +1,5 @@
-"""Settings the PyTorch monitor shares between its parts, its step handle and its log's small helpers.
+"""Settings the PyTorch monitor shares between its parts, the checks of its arguments, its step handle and its
+log's small helpers.
 
 Part of actlab.torch (interop/torch.py holds the Monitor and re-exports the public names)."""
 
@@ -7,10 +8,12 @@ from __future__ import annotations
 import contextlib
 import json
 import numbers
+import os
 import sys
 from pathlib import Path
 
 import torch
+from torch import nn
 
 from ..monitor_log import end_line
 
@@ -23,6 +26,9 @@ RELEARN_EVERY = 32  # sampled steps that reuse a learned structure before the ne
 
 
 MAX_AUTO_EVERY = 50  # every="auto" samples at least this often, whatever the budget
+
+
+DEFAULT_BUDGET = 0.03  # every="auto"'s share of a step's time when no budget is given
 
 
 _MIN_AUTO_EVERY = 2  # every="auto" keeps an unsampled step between samples to time them against
@@ -118,8 +124,45 @@ def _is_number(value, whole: bool = False) -> bool:
     return isinstance(value, kind) and not isinstance(value, bool)
 
 
+def _step_after_close() -> None:
+    """What mon.step() is once the monitor is closed: a step then would be sampled and logged after the log's end
+    line (W17: read_log kept those reports with no warning, and the watch page said the run was going on)."""
+    raise RuntimeError("mon.step() after the monitor was closed (by mon.close(), or at the end of `with "
+                       "Monitor(...)`): its run has ended, and its log, if any, ends with a line saying so. For more "
+                       "steps, make a new Monitor(model, ...): with the same log= it writes a run of its own there. "
+                       "mon.report() still gives this run's last reading")
+
+
+def _script_module(model: nn.Module) -> str | None:
+    """The name of the first TorchScript module in ``model`` (itself: ''), or None. torch.jit.script and
+    torch.jit.trace give modules whose forward runs in TorchScript's interpreter, which calls no Python hook."""
+    return next((name for name, module in model.named_modules() if isinstance(module, torch.jit.ScriptModule)), None)
+
+
+def _log_file(log) -> Path | None:
+    """The log argument as a path, checked before the monitor touches anything: a str or a path-like object naming
+    a file (not a folder), or None."""
+    if log is None:
+        return None
+    if isinstance(log, bool) or not isinstance(log, str | os.PathLike):
+        raise TypeError(f"log: a file path (a str or a pathlib.Path) or None; got {log!r}, of type "
+                        f"{type(log).__name__}")
+    path = Path(log)
+    if not str(log).strip() or path.is_dir():
+        raise ValueError(f"log: a file to write, not a folder; got {str(log)!r} (give a file in it, such as "
+                         f"{str(path / 'run.jsonl')!r})")
+    above = next((p for p in path.parents if p.exists()), None)  # the folders on the way are made if missing
+    if above is not None and not above.is_dir():
+        raise ValueError(f"log: cannot write {str(log)!r}: {str(above)!r} is a file, not a folder")
+    return path
+
+
 class _StepHandle:
     """What ``with mon.step() as s`` gives: set ``s.loss`` to let the reading weigh the loss."""
+
+    # loss alone: a misspelt name (s.los = loss) raises AttributeError at that line, where it was set silently and the
+    # loss never judged (W17)
+    __slots__ = ("loss",)
 
     def __init__(self) -> None:
         self.loss: torch.Tensor | float | None = None

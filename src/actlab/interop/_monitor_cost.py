@@ -22,22 +22,27 @@ from ._monitor_base import (
 
 _SETTLED_PAIRS = 16  # every="auto"'s cost note is provisional until this many sampled steps were timed
 
-# what the monitor's clock on an unsampled step sees and misses, as measured (M11, /tmp/m11/tiny2.py: W12's tiny
-# model, one thread, plain and monitored steps in turn, each timed alone, 15,000 rounds). At load 4-5 (two runs) its
-# own clock read 3.4-3.7 us on its timed unsampled steps, while from outside the steps it did not time took 3.7-4.9 us
-# longer than plain ones (175-180 us) and the steps it timed 8.8-10.1 us: 4.8-5.5 us a step over auto's 50-step
-# interval, 1.3-1.6 times its figure; at load 5-6 (two runs, plain 235-245 us) 8.1-10.1 us by its clock, 8.5-8.9 and
-# 12.7 us from outside, 0.9-1.1 times. Its code runs between the model's steps with cold caches (an empty loop of
-# `with mon.step(): pass`, caches warm, costs 0.8-1.6 us a step) and slows the model's own work a little, which no
-# clock inside it sees
-OUTSIDE_WORDS = ("timed from outside the block, steps were slowed by 0.9-1.6 times its figure on a 175-245 us model, "
-                 "where the monitor's code runs with cold caches between the model's steps")
+
+
+def _percent(share: float) -> str:
+    """A share as a percentage with a figure that is not 0 (0.03%, not 0.0%: W17, 150 us of a 0.5 s step)."""
+    return f"{share:.1%}" if share >= 0.001 or share == 0 else f"{share * 100:.1g}%"
+
+
+def _duration(seconds: float) -> str:
+    """A time in words with its unit and no exponent (1.5e+02 us, W17): '19 us', '150 us', '1.77 ms', '0.62 s'."""
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
+        if seconds >= scale or unit == "us":
+            value = seconds / scale
+            return f"{value:.0f} {unit}" if value >= 100 else f"{value:.3g} {unit}"
+    raise AssertionError  # the loop always returns
 
 
 class _Costing:
     """Timing the steps, choosing every="auto"'s interval, and saying what the monitor costs."""
 
     _timed_while_loading = False  # some of the timings kept were taken while the compiled passes were loading
+    _step_seconds = math.nan  # an unsampled step's time (_calibrate)
 
     def _cost_note(self) -> str:
         """every="auto"'s choice in words: the monitor's own
@@ -51,35 +56,41 @@ class _Costing:
         verdict = (f"every='auto' adds about {cost:.1%} to the average step's time" +
                    (f", within the {budget:.0%} budget." if cost <= budget else
                     f", over the {budget:.0%} budget by {(cost - budget) * 100:.1f} percentage points."))
-        aim = (f"auto aims at {AUTO_AIM * budget:.1%}, {AUTO_AIM:.0%} of the budget, leaving the rest for what its "
-               "timing inside the block misses")
+        aim = (f"The interval auto chooses aims at {AUTO_AIM * budget:.1%} by the monitor's own clock, {AUTO_AIM:.0%} "
+               "of the budget, and keeps the rest as margin for what that clock cannot see (the monitor's code also "
+               "slows the model's steps a little).")
         if cost <= budget:
-            advice = f"It samples every {every} steps: {aim}."
+            advice = f"It samples every {every} steps. {aim}"
         elif fixed >= budget:  # no interval helps: the steps in between alone cost more than the budget
-            advice = (f"No interval can keep within it: the monitor's own work on every step ({fixed:.1%}) is "
+            advice = (f"No interval can keep within it: the monitor's own work on every step ({_percent(fixed)}) is "
                       "already above the budget, since the model's steps are very short. Sampling less often brings "
-                      f"the cost down towards {fixed:.1%}, never under it. It samples every {every} steps, the "
+                      f"the cost down towards {_percent(fixed)}, never under it. It samples every {every} steps, the "
                       f"longest interval auto takes ({MAX_AUTO_EVERY}), so that the readings stay fresh.")
         else:
             # the interval that would keep within the budget: with auto's margin where the fixed cost leaves room
             margin = AUTO_AIM * budget > fixed
             room = (AUTO_AIM * budget if margin else budget) - fixed
             keep = math.ceil(extra / room - 1e-9)  # 54 / 0.015 is 3600.0000000000005 in floating point
-            within = (f"would keep within the budget with auto's margin ({aim})" if margin else
-                      "would keep just within the budget, with no margin: the monitor's own work on every step "
-                      f"takes {fixed:.1%} of it")
-            advice = (f"Monitor(model, every={keep}) {within}, with readings {keep} steps apart. It samples every "
-                      f"{every} steps, the longest interval auto takes ({MAX_AUTO_EVERY}), so that the readings stay "
-                      "fresh: the model's steps are short next to the hooks' cost.")
-        one = (f"A sampled step takes about {1 + extra:.3g} times as long as an unsampled one" if extra >= 1 else
-               f"A sampled step takes about {extra:.1%} longer than an unsampled one")
-        details = [f"{one}; spread over {every} steps, that is the {cost:.1%}"
-                   + (", the monitor's own work on every step included." if self.fixed_seconds else ".")]
+            within = (f"would keep within the budget with auto's margin, its readings {keep} steps apart. {aim}"
+                      if margin else
+                      "would keep just within the budget, with no margin, since the monitor's own work on every step "
+                      f"already adds {_percent(fixed)}; its readings would be {keep} steps apart.")
+            advice = (f"Monitor(model, every={keep}) {within} It samples every {every} steps, the longest interval "
+                      f"auto takes ({MAX_AUTO_EVERY}), so that the readings stay fresh: the model's steps are short "
+                      "next to the hooks' cost.")
+        # where the total comes from, every figure from the same timings, so that they agree with each other (W17:
+        # '150 us (0.1% of an unsampled step)' on a 0.5 s step put a latest median beside an upper estimate)
+        step = self._step_seconds
+        longer = (f"takes about {1 + extra:.3g} times as long as" if extra >= 1 else
+                  f"takes about {extra:.1%} longer than")
+        details = [f"Where the {cost:.1%} comes from: an unsampled step takes about {_duration(step)} here. A "
+                   f"sampled step, whose hooks read every watched activation and gradient, {longer} an unsampled "
+                   f"one; spread over {every} steps, that is {_percent(extra / every)}."]
         if self.fixed_seconds:
-            details.append(f"The monitor's own work on every step, sampled or not, takes about "
-                           f"{self.fixed_seconds * 1e6:.2g} us ({fixed:.1%} of an unsampled step) by its own clock, "
-                           f"which sees only its own code. {OUTSIDE_WORDS[0].upper()}{OUTSIDE_WORDS[1:]}.")
-        details.append("The figures are at the upper end of their measured range.")
+            details.append(f"The monitor's own work on every step, sampled or not (entering and leaving `with "
+                           f"mon.step()`), adds {_percent(fixed)}, about {_duration(fixed * step)} a step.")
+        details.append("The percentages are upper estimates from the monitor's own clock: the mean over the steps it "
+                       "timed plus three standard errors.")
         timed = len(self._times["extra"])
         if timed < _SETTLED_PAIRS:
             details.append(f"Provisional: {timed} sampled steps timed so far; the figures settle after about "
@@ -134,6 +145,9 @@ class _Costing:
         # on every step, sampled or not, so no interval takes it back (W12: 15-30 us on a 126 us step)
         self._times["fixed"].append(own_median / reference)
         self.fixed_seconds = own_median
+        # an unsampled step's time, the median over the latest comparisons: the cost note's figures are shares of it
+        self._times["step"].append(reference)
+        self._step_seconds = statistics.median(self._times["step"])
         if len(extras) >= _CALIBRATION_PAIRS:
             # a sampled step is one timing, not a median like its reference: on a loaded machine one of them now and
             # then takes several times as long (8.3 and 12.3 against a run of 0.9-1.7 on a small MLP); each extra is

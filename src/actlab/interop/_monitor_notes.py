@@ -13,6 +13,7 @@ from ._monitor_base import _exception_words
 from ._monitor_words import (
     STEP_ERROR_HEADS,
     _group_names,
+    _is_affine,
     _natural_key,
     _opaque_words,
     _step_error_words,
@@ -91,7 +92,7 @@ class _Noting:
             bare = [(a, b) for a, b in zip(order, order[1:], strict=False)
                     if b not in attended and a not in ends
                     and not any(self._weight_order[a] < o < self._weight_order[b] for o in acts)]
-            if bare:
+            if bare and not _is_affine(self.model):  # a linear model: the reading names the layers (_linear_reading)
                 pairs = "; ".join(f"{a} -> {b}" for a, b in bare[:5])
                 self.notes.append(f"no watched activation runs between {pairs}: an activation applied there by "
                                   "other means than a module actlab knows or a torch function (a custom autograd "

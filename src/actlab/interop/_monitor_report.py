@@ -31,7 +31,9 @@ from ._monitor_words import (
     MonitorReport,
     _exploding_activations,
     _first_seen,
+    _is_affine,
     _label,
+    _linear_reading,
     _say_what_the_count_covers,
     _unwatched_reading,
 )
@@ -123,6 +125,10 @@ class _Reporting:
                          "flow ('flowing') but never 'healthy' or 'not learning'; Monitor(model, chance_loss=...) "
                          "takes the loss of the best constant guess (ln C for C balanced classes with cross-entropy, "
                          "the targets' variance with MSE)")
+        elif self.chance_loss is not None and loss is None and not self._noted_loss_shape:  # W17: s.los = loss
+            notes.append(f"the loss is not judged: chance_loss was given, but sampled step {step} set no s.loss, so "
+                         "the status says only whether gradients flow; set it inside the block, `with mon.step() as "
+                         "s:` ... `s.loss = loss`")
         # the ratios' reference: the output layer, or the last trained layer when the output layer gets no gradient
         reference = "the output layer" if output is None or output == order[-1] else "the last trained layer"
         if reference != "the output layer":
@@ -312,9 +318,12 @@ class _Reporting:
                 f"step {step}, so no gradient was computed", "Run the model's forward (and loss.backward()) inside "
                 "`with mon.step()`, calling the model the Monitor was given (or the compiled one made from it).",
                 {}),))
+        elif rows or (len(self._weighted) <= 1 and not self._opaque):
+            reading = diagnose(summary)
+        elif not self._opaque and not self._unknown and _is_affine(self.model):  # layers with nothing between them
+            reading = _linear_reading(diagnose(summary), list(zip(order, order[1:], strict=False)))
         else:
-            reading = diagnose(summary) if rows or (len(self._weighted) <= 1 and not self._opaque) else \
-                _unwatched_reading(self._opaque, _loss_text(summary), self._unknown)
+            reading = _unwatched_reading(self._opaque, _loss_text(summary), self._unknown)
         exploding = _exploding_activations(forward_stds)
         if exploding is not None and reading.status != Status.UNWATCHED:  # placed by seriousness
             rank = list(Status)

@@ -130,6 +130,40 @@ def _opaque_words(name: str, module: nn.Module) -> str:
     return f"'{name or 'model'}' ({kind}) applies {inside} inside one fused kernel"
 
 
+# torch modules whose forward is affine in its input (dropout too: a fixed mask on a step). A model built of these
+# alone, in plain nn.Sequential containers, has no non-linearity at all: no other means can hide one
+_AFFINE = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d,
+           nn.Identity, nn.Flatten, nn.Unflatten, nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d, nn.AvgPool1d,
+           nn.AvgPool2d, nn.AvgPool3d, nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveAvgPool3d)
+
+
+def _is_affine(model: nn.Module) -> bool:
+    """Whether the model is provably linear: nn.Sequential containers and _AFFINE modules only (exact types: a
+    subclass may have a forward of its own)."""
+    return all(type(m) is nn.Sequential or type(m) in _AFFINE for m in model.modules())
+
+
+LINEAR_WORDS = "a linear model: no hidden layers"  # how readings.diagnose() names a model with no hidden layer
+
+
+def _linear_reading(reading: Reading, pairs: list[tuple[str, str]]) -> Reading:
+    """The reading of a provably linear model with two or more weighted layers (W17: 'Linear -> Linear' was told its
+    non-linearity is applied by other means): the layers compose into one affine map, so depth adds nothing."""
+    between = "; ".join(f"'{a}' -> '{b}'" for a, b in pairs[:5]) + (" ..." if len(pairs) > 5 else "")
+    words = (f"a linear model: no activation runs between its weighted layers ({between}), so together they compute "
+             "one affine map, which a single layer could compute (W2(W1 x + b1) + b2 = (W2 W1) x + (W2 b1 + b2))")
+    remedy = "If the model should fit relations that are not linear, put an activation (nn.ReLU, nn.GELU, ...) " \
+             "between its layers."
+    findings = list(reading.findings)
+    for i, f in enumerate(findings):
+        if LINEAR_WORDS in f.words:
+            findings[i] = dataclasses.replace(f, words=f.words.replace(LINEAR_WORDS, words),
+                                              remedy=f.remedy or ("" if f.status == Status.HEALTHY else remedy))
+            return Reading(tuple(findings))
+    # the reading is of something else (diverged, not learning): the model being linear comes after it
+    return Reading((*findings, Finding(Status.FLOWING, words, remedy, {"linear_between": [list(p) for p in pairs]})))
+
+
 def _unwatched_reading(opaque: list[str], loss_text: str, unknown: list[tuple[str, str]] = ()) -> Reading:
     """The monitor saw no activation while the model has some it cannot reach: never 'a linear model'."""
     ran = ", ".join(f"'{n}' ({k})" for n, k in unknown[:3]) + (" ..." if len(unknown) > 3 else "")
@@ -140,10 +174,12 @@ def _unwatched_reading(opaque: list[str], loss_text: str, unknown: list[tuple[st
             where += f"; {ran} {has} no actlab record"
     elif unknown:
         where = f"its activation module{'' if len(unknown) == 1 else 's'}, {ran}, {has} no actlab record"
-    else:
-        where = ("no activation module or function it knows ran, so the model's non-linearity is applied by other "
-                 "means (a custom autograd Function, a C++ kernel: the notes say between which layers)")
-    return Reading((Finding(Status.UNWATCHED, f"unwatched: the monitor cannot see this model's activations: {where}; "
+    else:  # W17: a model with no non-linearity at all was told it applies one by other means
+        where = ("no activation module or function it knows ran: the model applies its non-linearity by other means "
+                 "(a custom autograd Function, a C++ kernel: the notes say between which layers), or it has none, and "
+                 "its weighted layers then compute one affine map, as a single layer would")
+    head = "cannot see this model's activations" if opaque or unknown else "saw no activation in this model"
+    return Reading((Finding(Status.UNWATCHED, f"unwatched: the monitor {head}: {where}; "
                             "the table has a row for each watched activation, so it is empty, and nothing here says "
                             f"whether units are dead or saturated or whether gradients vanish{loss_text}",
                             "" if opaque else "To have it watched, apply the activation with a torch module or "
@@ -188,11 +224,23 @@ class LayerStats:
 NAME_COLUMN = 40  # the widest module column of a report's table
 
 
-def _num(v, width: int, spec: str = ".3g") -> str:
+def _num(v, spec: str = ".3g") -> str:
     """A number for the report's table; '-' where there is none (a NaN step's counts, a frozen weight's ratio)."""
     if v is None or (isinstance(v, float) and math.isnan(v)):
-        return f"{'-':>{width}}"
-    return f"{v:>{width}{spec}}"
+        return "-"
+    return format(v, spec)
+
+
+# the report table's columns after the module's name, each with its narrowest width (the header's, or the widest
+# number it usually holds): a wider cell widens its column (W17: a layer of 200000 units overflowed 'units')
+_COLUMNS = (("act", 3), ("units", 5), ("|dL/da|", 9), ("a/last", 8), ("|dL/dW|", 9), ("W/out", 8), ("mean", 7),
+            ("std", 7), ("dead", 5), ("sat", 5), ("dorm", 5))
+
+
+def _row(l: LayerStats) -> list[str]:
+    return [l.activation, str(l.width), _num(l.act_grad_norm), _num(l.act_grad_ratio_to_last),
+            _num(l.weight_grad_norm), _num(l.weight_grad_ratio_to_output), _num(l.mean), _num(l.std),
+            _num(l.dead, "d"), _num(l.saturated, "d"), _num(l.dormant, "d")]
 
 
 @dataclass(frozen=True)
@@ -256,16 +304,15 @@ class MonitorReport:
         # the module column fits the longest name up to NAME_COLUMN characters; a longer one keeps its end, which tells
         # places apart ('…layers.11.linear1:gelu'), and the lines under the table name each place in full
         nw = min(max([6] + [len(l.name) for l in self.layers]), NAME_COLUMN)
-        aw = max([3] + [len(l.activation) for l in self.layers])
-        head = f"{'module':<{nw}} {'act':<{aw}} {'units':>5} {'|dL/da|':>9} {'a/last':>8} {'|dL/dW|':>9} " \
-               f"{'W/out':>8} {'mean':>7} {'std':>7} {'dead':>5} {'sat':>5} {'dorm':>5}"
+        cells = [_row(l) for l in self.layers]
+        widths = [max([least] + [len(row[i]) for row in cells]) for i, (_, least) in enumerate(_COLUMNS)]
+        head = f"{'module':<{nw}} {'act':<{widths[0]}} " + " ".join(
+            f"{title:>{w}}" for (title, _), w in zip(_COLUMNS[1:], widths[1:], strict=True))
         lines += [head, "-" * len(head)]
-        for l in self.layers:
+        for l, row in zip(self.layers, cells, strict=True):
             name = l.name if len(l.name) <= nw else "…" + l.name[-(nw - 1):]
-            lines.append(f"{name:<{nw}} {l.activation:<{aw}} {l.width:>5} {_num(l.act_grad_norm, 9)} "
-                         f"{_num(l.act_grad_ratio_to_last, 8)} {_num(l.weight_grad_norm, 9)} "
-                         f"{_num(l.weight_grad_ratio_to_output, 8)} {_num(l.mean, 7)} {_num(l.std, 7)} "
-                         f"{_num(l.dead, 5, 'd')} {_num(l.saturated, 5, 'd')} {_num(l.dormant, 5, 'd')}")
+            lines.append(f"{name:<{nw}} {row[0]:<{widths[0]}} " + " ".join(
+                f"{cell:>{w}}" for cell, w in zip(row[1:], widths[1:], strict=True)))
         rare = sorted({l.activation for l in self.layers if l.low_word != "saturated"})
         if rare:
             lines.append(f"  sat: for {', '.join(rare)}, units rarely active (on for under 1% of the batch): "

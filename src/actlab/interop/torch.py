@@ -61,6 +61,7 @@ from ._monitor_base import (  # noqa: F401  (some re-exported: tests import them
     _WARMUP_STEPS,
     AUTO_AIM,
     DEAD_EVIDENCE,
+    DEFAULT_BUDGET,
     LOSS_BATCHES,
     MAX_AUTO_EVERY,
     RELEARN_EVERY,
@@ -68,6 +69,9 @@ from ._monitor_base import (  # noqa: F401  (some re-exported: tests import them
     _ends_a_run,
     _exception_words,
     _is_number,
+    _log_file,
+    _script_module,
+    _step_after_close,
     _StepHandle,
     _what,
 )
@@ -105,26 +109,6 @@ __all__ = ["LayerStats", "Monitor", "MonitorReport", "RecipeModule", "TorchSourc
 # --- the monitor ----------------------------------------------------------------------------
 
 
-
-
-def _log_file(log) -> Path | None:
-    """The log argument as a path, checked before the monitor touches anything: a str or a path-like object naming
-    a file (not a folder), or None."""
-    if log is None:
-        return None
-    if isinstance(log, bool) or not isinstance(log, str | os.PathLike):
-        raise TypeError(f"log: a file path (a str or a pathlib.Path) or None; got {log!r}, of type "
-                        f"{type(log).__name__}")
-    path = Path(log)
-    if not str(log).strip() or path.is_dir():
-        raise ValueError(f"log: a file to write, not a folder; got {str(log)!r} (give a file in it, such as "
-                         f"{str(path / 'run.jsonl')!r})")
-    above = next((p for p in path.parents if p.exists()), None)  # the folders on the way are made if missing
-    if above is not None and not above.is_dir():
-        raise ValueError(f"log: cannot write {str(log)!r}: {str(above)!r} is a file, not a folder")
-    return path
-
-
 class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting, _Counting, _Reporting, _Noting,
               _Costing, _CompileWatch):
     """Watches a PyTorch model's activations and gradients while it trains, and says in words how they are doing.
@@ -144,7 +128,7 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
     empty `with mon.step()` loop, and 6.2-8.2 us measured from outside the block on W12's tiny model at load 5-6 (a
     235-245 us step there; its code runs with cold caches between the model's steps; 10.6-11.1 us before M11, 13 us
     before the step became a plain context object). every="auto" counts that cost on every step by its own clock,
-    0.6-1.1 times what an outside timer sees (the cost note says so).
+    0.6-1.1 times what an outside timer sees: auto's margin, half the budget, is for what its clock misses.
 
     Args:
         model: the torch.nn.Module to watch (or torch.compile(model): the model inside it is watched). Every
@@ -154,7 +138,8 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
             the first steps and choose the interval (2 to 50) that keeps the monitor's share of the training time
             within ``budget``; on a CPU it keeps timing and follows the cost.
         budget: for every="auto", the share of a step's time the monitor may add, averaged over the steps: 0.03 is
-            3%. auto aims at half of it and keeps the rest as margin for what its own timing misses.
+            3% (the default, None, means 0.03). auto aims at half of it and keeps the rest as margin for what its own
+            timing misses. With a whole-number every it is not used, and the report's notes say so.
         window: how many of the latest sampled batches the dead count looks back over: a unit is dead when it was
             inactive (derivative 0) on every one of them, counted once at least min(window, 5) were sampled; a
             layer whose every unit was inactive on each of its last 5 sampled batches reads dead at once.
@@ -180,7 +165,7 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
     when 1 - |a| is under 1%). Dead units are counted once, as dead, not again as saturated.
     """
 
-    def __init__(self, model: nn.Module, every: int | str = "auto", budget: float = 0.03, window: int = 100,
+    def __init__(self, model: nn.Module, every: int | str = "auto", budget: float | None = None, window: int = 100,
                  log: str | Path | None = None, chance_loss: float | None = None):
         if not isinstance(model, nn.Module):
             raise TypeError(f"model: a torch.nn.Module; got {type(model).__name__}")
@@ -188,11 +173,20 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
             "OptimizedModule"
         if compiled:  # torch.compile(model): its hooks would never run in the compiled graph; watch the model in it
             model = model._orig_mod
+        script = _script_module(model)
+        if script is not None:  # W17: AttributeError 'OrderedDictWrapper' object has no attribute 'get', from inside
+            which = "a TorchScript module" if not script else f"a model holding a TorchScript module, '{script}'"
+            raise TypeError(f"model: {which} (made by torch.jit.script or torch.jit.trace) cannot be watched: its "
+                            "forward runs in TorchScript's interpreter, which calls no Python hook. Give Monitor the "
+                            "eager nn.Module, before scripting or tracing it (or torch.compile(model), which it "
+                            "watches), and script or trace it after training")
         self._compiled = compiled
         auto = isinstance(every, str) and every == "auto"
         if not auto and not (_is_number(every, whole=True) and every >= 1):
             raise ValueError(f"every: a whole number of steps, 1 or more (every=1 samples every step), or 'auto'; "
                              f"got {_what(every, whole=True)}")
+        budget_given = budget is not None
+        budget = DEFAULT_BUDGET if budget is None else budget
         if not (_is_number(budget) and 0 < budget < 1):
             raise ValueError(f"budget: a share of a step's time, a number between 0 and 1 (0.03 is 3%); "
                              f"got {_what(budget)}")
@@ -225,7 +219,8 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
         # comparison: a shared machine's load drifts between samples); on a CPU the interval keeps following them,
         # on an accelerator only the first steps are timed (a timing there needs a synchronisation)
         self._times: dict[str, deque] = {"base": deque(maxlen=_BASE_STEPS), "extra": deque(maxlen=32),
-                                         "own": deque(maxlen=_BASE_STEPS), "fixed": deque(maxlen=32)}
+                                         "own": deque(maxlen=_BASE_STEPS), "fixed": deque(maxlen=32),
+                                         "step": deque(maxlen=32)}
         self._recalibrate = all(p.device.type == "cpu" for p in model.parameters())
         # a CPU model: its sums take the compiled passes, loaded in a background thread (numba's import took 3.7-6.5 s
         # under load, which Monitor() used to wait for); the torch path makes the same sums until they are ready
@@ -240,6 +235,11 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
         # made once: a closure per module and step would be made and dropped on every sampled step
         self._weight_pre_hooks = [(m, self._weight_pre_hook(n)) for n, m in self._weighted]
         self.notes: list[str] = []
+        if budget_given and not auto:  # W17: every=1, budget=0.5 was taken silently
+            sampled = "every step is" if every == 1 else f"one step in {every} is"
+            self.notes.append(f"budget={budget:g} is not used: it applies to every='auto' alone. With every={every}, "
+                              f"{sampled} sampled, whatever that costs; Monitor(model, every='auto', "
+                              f"budget={budget:g}) keeps the cost within it")
         if compiled:
             self.notes.append("Monitor was given torch.compile(model): it watches the model inside it (the report "
                               "names its modules without '_orig_mod.'); calling the compiled model in the step works")
@@ -354,9 +354,18 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
         self._history_views: tuple = ()
 
     def close(self) -> None:
-        """Ends the log: a last line saying the run finished (``actlab watch`` shows it). Idempotent."""
+        """Ends the run: the log's last line says it finished (``actlab watch`` shows it). Idempotent. After it,
+        mon.step() raises RuntimeError (a step would be logged after the end line); report() still works."""
+        if self._open_step is not None:
+            raise RuntimeError("mon.close() inside `with mon.step()`: close the monitor after the step's block, so "
+                               "that the step is read and logged before the log's end line")
+        self._end()
+
+    def _end(self) -> None:
         if self._closer is not None:
             self._closer()
+        # an instance attribute shadows the class's step(): the steps of an open monitor pay nothing for this check
+        self.step = _step_after_close
 
     def __enter__(self) -> Monitor:
         return self
@@ -365,7 +374,18 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
         # the end line says whether the block ended by an exception, and which (one a step raised and the block
         # caught is not how the run ended)
         self._steps_box[1] = _exception_words(exc) if _ends_a_run(exc) else None
-        self.close()
+        self._end()  # never raises: an exception on its way out of the block is the one to see
+
+    def _checked_loss(self, loss):
+        """s.loss as the reading can use it, by chance_loss's rule: a number, never a string or a bool (float("0.7")
+        took a string, W17), or a one-value tensor; anything else is set aside with a note saying what to set."""
+        if isinstance(loss, str | bool):
+            if not self._noted_loss_shape:
+                self._noted_loss_shape = True
+                self.notes.append(f"s.loss was {_what(loss)}, so the loss is not judged: set s.loss to the loss "
+                                  "tensor that backward() was called on, or to its value as a number")
+            return None
+        return super()._checked_loss(loss)
 
     def _header(self) -> str:
         return json.dumps({"format": LOG_FORMAT, "layers": [l.name for l in self._layers],
