@@ -222,3 +222,22 @@ def test_an_activation_function_inside_a_reentrant_checkpoint_says_its_gradient_
         _same(la[k], lb[k], k)
     _same(a["layers"][1], b["layers"][1], "act")
     _same(a["output_grad_norm"], b["output_grad_norm"], "output_grad_norm")
+
+
+@pytest.mark.parametrize("reentrant", [False, True], ids=["use_reentrant=False", "use_reentrant=True"])
+def test_the_watched_model_checkpointed_whole_reads_as_without_it(reentrant):
+    """checkpoint(model, x): the watched model's own forward runs again in backward (with use_reentrant=True its
+    first forward runs with gradients disabled), and is still read as one forward."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(8, 16), nn.GELU(), nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 4))
+    twin = copy.deepcopy(model)
+    reports = []
+    for m, ck in ((model, True), (twin, False)):
+        mon = Monitor(m, every=1, chance_loss=math.log(4))
+        for x, y in _batches(3):
+            x.requires_grad_(True)  # (use_reentrant=True gives no gradient to any weight otherwise)
+            with mon.step():
+                F.cross_entropy(checkpoint(m, x, use_reentrant=reentrant) if ck else m(x), y).backward()
+            m.zero_grad()
+        reports.append(mon.report().to_dict())
+    _same(*reports)
