@@ -168,7 +168,7 @@ def test_a_slow_first_sampled_step_does_not_set_the_interval(monkeypatch):
     assert mon.sampled_extra == pytest.approx(1.6)
     assert mon.every == 50
     note = next(n for n in mon.report().notes if "every='auto'" in n)
-    assert "takes about 2.6 times as long as an unsampled one" in note, note
+    assert "takes about 2.6 times as long as on an unsampled one" in note, note
     assert "Monitor(model, every=107)" in note, note
     assert all(e == pytest.approx(1.6) for e in mon._times["extra"])
 

@@ -75,9 +75,10 @@ def test_tiny_model_whose_fixed_cost_alone_is_over_the_budget_is_told_so_and_giv
     assert mon.calibrated_cost == pytest.approx(20 / 126 + 3.0 / 50, rel=1e-6)
     assert measured == pytest.approx(mon.calibrated_cost, rel=0.05)
     note = _note(mon)
-    assert "The monitor's own work on every step, sampled or not (entering and leaving `with mon.step()`), adds " \
-           "15.9%, about 20 us a step." in note  # (R16's wording: the share first, then its time)
-    assert note.startswith("every='auto' adds about 21.9% to the average step's time, over the 3% budget by 18.9 "
+    assert "The monitor's own work on every step, sampled or not (entering and leaving the block), adds 15.9%, " \
+           "about 20 us a step." in note  # (R16's wording: the share first, then its time)
+    assert note.startswith("every='auto' adds about 21.9% to the average step's time by the monitor's own clock, "
+                           "over the 3% budget by 18.9 "
                            "percentage points. No interval can keep within it")
     assert "No interval can keep within it" in note and "never under it" in note
     assert "Monitor(model, every=" not in note

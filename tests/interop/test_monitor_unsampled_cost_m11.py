@@ -82,6 +82,6 @@ def test_the_auto_cost_note_says_what_its_clock_does_not_see(monkeypatch):
     assert mon.fixed_seconds == pytest.approx(6e-6, rel=0.01)
     # (R16: the note no longer quotes a benchmark model's outside timing; it says auto's margin is for what its clock
     # cannot see, and gives the share and the time of one statistic, so that they agree)
-    assert "The monitor's own work on every step, sampled or not (entering and leaving `with mon.step()`), adds " \
-           "0.6%, about 6 us a step." in note, note
+    assert "The monitor's own work on every step, sampled or not (entering and leaving the block), adds 0.6%, about " \
+           "6 us a step." in note, note
     assert "margin for what that clock cannot see" in note, note

@@ -206,8 +206,9 @@ def test_auto_note_within_budget_gives_the_amortised_overhead_and_the_budget(mon
     assert mon.every == 5
     assert mon.calibrated_cost == pytest.approx(0.07 / 5)
     note = _cost_note(mon)
-    assert "takes about 7.0% longer than an unsampled one; spread over 5 steps, that is 1.4%." in note
-    assert note.startswith("every='auto' adds about 1.4% to the average step's time, within the 3% budget. ")
+    assert "takes about 7.0% longer than on an unsampled one; spread over 5 steps, that is 1.4%." in note
+    assert note.startswith("every='auto' adds about 1.4% to the average step's time by the monitor's own clock, "
+                           "within the 3% budget. ")
     assert "The interval auto chooses aims at 1.5% by the monitor's own clock, 50% of the budget, and keeps the rest " \
            "as margin" in note
     _, reports = read_log(tmp_path / "run.jsonl")
@@ -222,8 +223,9 @@ def test_auto_note_over_budget_says_so_and_which_interval_would_keep_it(monkeypa
     assert mon.every == monitor_module.MAX_AUTO_EVERY == 50
     assert mon.calibrated_cost == pytest.approx(54.0 / 50)
     note = _cost_note(mon)
-    assert "takes about 55 times as long as an unsampled one; spread over 50 steps, that is 108.0%." in note
-    assert note.startswith("every='auto' adds about 108.0% to the average step's time, over the 3% budget by 105.0 "
+    assert "takes about 55 times as long as on an unsampled one; spread over 50 steps, that is 108.0%." in note
+    assert note.startswith("every='auto' adds about 108.0% to the average step's time by the monitor's own clock, "
+                           "over the 3% budget by 105.0 "
                            "percentage points. Monitor(model, every=3600) ")
     assert "Monitor(model, every=3600) would keep within the budget with auto's margin, its readings 3600 steps " \
            "apart. The interval auto chooses aims at 1.5%" in note

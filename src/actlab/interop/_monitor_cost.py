@@ -26,7 +26,9 @@ _SETTLED_PAIRS = 16  # every="auto"'s cost note is provisional until this many s
 
 def _percent(share: float) -> str:
     """A share as a percentage with a figure that is not 0 (0.03%, not 0.0%: W17, 150 us of a 0.5 s step)."""
-    return f"{share:.1%}" if share >= 0.001 or share == 0 else f"{share * 100:.1g}%"
+    if share >= 0.001 or share <= 0:
+        return f"{share:.1%}"
+    return f"{share * 100:.1g}%" if share >= 0.0001 else "under 0.01%"
 
 
 def _duration(seconds: float) -> str:
@@ -34,7 +36,7 @@ def _duration(seconds: float) -> str:
     for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
         if seconds >= scale or unit == "us":
             value = seconds / scale
-            return f"{value:.0f} {unit}" if value >= 100 else f"{value:.3g} {unit}"
+            return f"{value:.0f} {unit}" if value >= 100 else f"{value:.2g} {unit}"
     raise AssertionError  # the loop always returns
 
 
@@ -53,7 +55,7 @@ class _Costing:
         fixed = self.fixed_cost or 0.0
         # short sentences, the verdict first (within the budget or not, by how much), the advice next, the details
         # last (W14: one sentence of 900+ characters put the verdict in its middle)
-        verdict = (f"every='auto' adds about {cost:.1%} to the average step's time" +
+        verdict = (f"every='auto' adds about {cost:.1%} to the average step's time by the monitor's own clock" +
                    (f", within the {budget:.0%} budget." if cost <= budget else
                     f", over the {budget:.0%} budget by {(cost - budget) * 100:.1f} percentage points."))
         aim = (f"The interval auto chooses aims at {AUTO_AIM * budget:.1%} by the monitor's own clock, {AUTO_AIM:.0%} "
@@ -83,14 +85,16 @@ class _Costing:
         step = self._step_seconds
         longer = (f"takes about {1 + extra:.3g} times as long as" if extra >= 1 else
                   f"takes about {extra:.1%} longer than")
-        details = [f"Where the {cost:.1%} comes from: an unsampled step takes about {_duration(step)} here. A "
-                   f"sampled step, whose hooks read every watched activation and gradient, {longer} an unsampled "
-                   f"one; spread over {every} steps, that is {_percent(extra / every)}."]
+        details = [f"Where the {cost:.1%} comes from: the code inside `with mon.step()` takes about "
+                   f"{_duration(step)} on an unsampled step. On a sampled step, whose hooks read every watched "
+                   f"activation and gradient, it {longer} on an unsampled one; spread over {every} steps, that is "
+                   f"{_percent(extra / every)}."]
         if self.fixed_seconds:
-            details.append(f"The monitor's own work on every step, sampled or not (entering and leaving `with "
-                           f"mon.step()`), adds {_percent(fixed)}, about {_duration(fixed * step)} a step.")
-        details.append("The percentages are upper estimates from the monitor's own clock: the mean over the steps it "
-                       "timed plus three standard errors.")
+            details.append(f"The monitor's own work on every step, sampled or not (entering and leaving the block), "
+                           f"adds {_percent(fixed)}, about {_duration(fixed * step)} a step.")
+        details.append("The percentages are upper estimates of what that clock measured (the mean over the steps it "
+                       "timed plus three standard errors), as shares of the time inside the block (an optimiser step "
+                       "after the block is not counted in it).")
         timed = len(self._times["extra"])
         if timed < _SETTLED_PAIRS:
             details.append(f"Provisional: {timed} sampled steps timed so far; the figures settle after about "
