@@ -241,3 +241,32 @@ def test_the_watched_model_checkpointed_whole_reads_as_without_it(reentrant):
             m.zero_grad()
         reports.append(mon.report().to_dict())
     _same(*reports)
+
+
+def test_a_reentrant_checkpoint_whose_inputs_need_no_gradient_says_its_places_get_none():
+    """checkpoint(use_reentrant=True) on the model's input: torch warns that no input needs a gradient and gives the
+    block none (its weights' .grad stays None, as autograd shows). Its places read no ||dL/da||, and a note names
+    them; the place after the checkpoint-free part still reads as the twin."""
+    torch.manual_seed(0)
+
+    class FirstBlock(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.b1 = nn.Sequential(nn.Linear(8, 16), nn.ReLU())
+            self.fc, self.act, self.out = nn.Linear(16, 16), nn.Tanh(), nn.Linear(16, 4)
+
+        def forward(self, x):
+            return self.out(self.act(self.fc(checkpoint(self.b1, x, use_reentrant=True))))
+
+    model = FirstBlock()
+    mon = Monitor(model, every=1)
+    with pytest.warns(UserWarning, match="None of the inputs have requires_grad=True"):
+        for x, y in _batches(2):
+            with mon.step():
+                F.cross_entropy(model(x), y).backward()
+            assert model.b1[0].weight.grad is None
+            model.zero_grad()
+    r = mon.report()
+    assert [l.name for l in r.layers] == ["b1.1", "act"]
+    assert math.isnan(r.layers[0].act_grad_norm) and r.layers[1].act_grad_norm > 0  # (the report's NaN: unread)
+    assert any(n.startswith("'b1.1': made with gradients disabled") for n in r.notes)

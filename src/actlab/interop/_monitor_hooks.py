@@ -298,16 +298,23 @@ class _Hooks:
         '-'. A step whose only forward ran without gradients says so in its reading instead."""
         if self._no_grad_only:
             return
-        names = [l.name for l in self._blind if l.blind and l.ran and l.name not in self._noted_blind]
-        if not names:
+        places = [l for l in self._blind if l.blind and l.ran and l.name not in self._noted_blind]
+        if not places:
             return
-        self._noted_blind = self._noted_blind | set(names)
-        self.notes.append(
-            f"{', '.join(repr(n) for n in names)}: made with gradients disabled inside a forward run with them "
-            "(under torch.no_grad(), or inside torch.utils.checkpoint(use_reentrant=True), which gives a gradient "
-            "only to the forward it runs again in backward, where activations applied as functions are not "
-            "watched), so no ||dL/da|| is read for them (checkpoint(use_reentrant=False), or the activation as a "
-            "module such as nn.GELU(), keeps it)")
+        self._noted_blind = self._noted_blind | {l.name for l in places}
+        functions = ", ".join(repr(l.name) for l in places if l.functional)
+        modules = ", ".join(repr(l.name) for l in places if not l.functional)
+        if functions:
+            self.notes.append(
+                f"{functions}: made with gradients disabled inside a forward run with them (under torch.no_grad(), "
+                "or inside torch.utils.checkpoint(use_reentrant=True), which gives gradients only to the forward it "
+                "runs again in backward, where activations applied as functions are not watched): no ||dL/da|| is "
+                "read for them (use_reentrant=False, or the activation as a module such as nn.GELU(), keeps it)")
+        if modules:
+            self.notes.append(
+                f"{modules}: made with gradients disabled inside a forward run with them (under torch.no_grad(), or "
+                "inside torch.utils.checkpoint(use_reentrant=True) where no input of the checkpointed block needs a "
+                "gradient, so that torch gives the block none), and no gradient reached them: no ||dL/da|| is read")
 
     def _functional_call(self, spec, func, args, kwargs):
         if self._skip or _graph_task() != -1:
