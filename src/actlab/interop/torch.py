@@ -121,7 +121,8 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
                 s.loss = loss                # optional: lets the reading judge the loss against chance
             opt.step(); opt.zero_grad()
         print(mon.report())
-        mon.close()                          # ends the log (also done when the monitor is collected)
+        mon.close()                          # ends the run and its log (also done when the monitor is collected);
+                                             # a mon.step() after it raises: make a new Monitor for more steps
 
     Only sampled steps are measured: hooks are attached for that step and taken off after it, so compiled or eval
     fast paths are left alone and a step in between costs only the monitor's bookkeeping: 0.8-1.6 us a step in an
@@ -133,7 +134,8 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
     Args:
         model: the torch.nn.Module to watch (or torch.compile(model): the model inside it is watched). Every
             activation module actlab knows (nn.ReLU, nn.GELU, nn.Tanh, nn.LeakyReLU, ...) and every activation
-            applied as a function (F.relu, F.gelu, torch.tanh, ...) is a watched layer.
+            applied as a function (F.relu, F.gelu, torch.tanh, ...) is a watched layer. A TorchScript module
+            (torch.jit.script, torch.jit.trace) calls no hook, and is refused with a TypeError.
         every: sample every n-th step (every=1, "debug mode", samples all of them), or "auto" (the default): time
             the first steps and choose the interval (2 to 50) that keeps the monitor's share of the training time
             within ``budget``; on a CPU it keeps timing and follows the cost.
