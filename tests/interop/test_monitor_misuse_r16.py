@@ -72,6 +72,22 @@ def test_a_step_after_close_raises_and_the_log_still_ends_with_its_end_line(tmp_
     assert tail.ended is not None and tail.ended["steps_run"] == 3
 
 
+def test_the_watch_api_reads_a_run_closed_before_a_refused_step_as_ended(tmp_path):
+    testclient = pytest.importorskip("fastapi.testclient")
+    from actlab.web.app import create_app
+
+    path = tmp_path / "run.jsonl"
+    model = _model()
+    with Monitor(model, every=1, log=path) as mon:
+        _steps(mon, model, 3)
+    with pytest.raises(RuntimeError):
+        _steps(mon, model, 1)
+    client = testclient.TestClient(create_app(db_path=tmp_path / "p.sqlite3", watch_log=path,
+                                              allow_hosts=("testserver",)))
+    data = client.get("/api/watch").json()
+    assert data["total"] == 3 and data["ended"]["steps_run"] == 3  # the page's 'The run has ended'
+
+
 def test_a_step_after_close_raises_without_a_log_too():
     model = _model()
     mon = Monitor(model, every=1)
