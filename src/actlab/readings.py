@@ -324,14 +324,16 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
         passed = grad_ratio(s.layers[0].signal_norm, s.output_signal_norm)
         flow = (f"gradients reach {every} (the gradient passed back to {s.name(0)} is "
                 f"{share(passed, 'the one at the output layer')}); {_near_zero_words(s)}")
-    if s.left_out:
-        shown = (names_in_order(list(s.left_out)) if len(s.left_out) <= 3 else
-                 f"{', '.join(s.left_out[:3])} and {len(s.left_out) - 3:,} more")
-        flow = (f"{flow}; left out: {shown}" if s.layers else
-                f"only {s.output_name} trains: every hidden layer is left out ({shown})")
+    shown = "; ".join(s.left_out[:4]) + (" ..." if len(s.left_out) > 4 else "")
+    if s.left_out and not s.layers:
+        flow = f"only {s.output_name} trains: every hidden layer is left out ({shown})"
     dead, total = sum(l.dead for l in s.layers), sum(l.width for l in s.layers)
     if dead:
         flow += f"; {dead} of {total} hidden units {'is' if dead == 1 else 'are'} dead"
+        if s.left_out:
+            flow += f" (counted over the layers whose weights are trained; not counted: {shown})"
+    elif s.left_out and s.layers:
+        flow += f"; left out: {shown}"
     evidence = {"first_to_last_ratio": ratio, "loss": s.loss, "chance_loss": s.chance_loss, "epochs": s.epochs,
                 "steps": s.steps, "dead_units": dead}
     if s.loss is None or s.chance_loss is None:

@@ -23,7 +23,7 @@ def test_a_frozen_backbone_is_not_a_linear_model():
     assert r.status is Status.HEALTHY
     assert "linear model" not in r.words
     assert ("only the output layer trains: every hidden layer is left out (module '1' (ReLU), after the frozen "
-            "'0.weight' and module '3' (GELU), after the frozen '2.weight')") in r.words
+            "'0.weight'; module '3' (GELU), after the frozen '2.weight')") in r.words
 
 
 def test_a_model_with_no_hidden_layer_is_still_a_linear_model():
@@ -34,9 +34,16 @@ def test_trained_rows_beside_frozen_ones_read_every_trained_layer_and_name_the_o
     trained = (LayerSummary("relu", 32, 0.2, label="module '5' (ReLU)", weights="'4.weight'"),)
     r = diagnose(_summary(trained, FROZEN))
     assert "gradients reach every trained layer ('4.weight' gets" in r.words
-    assert "left out: module '1' (ReLU), after the frozen '0.weight' and module '3'" in r.words
+    assert "left out: module '1' (ReLU), after the frozen '0.weight'; module '3'" in r.words
     assert "every layer (" not in r.words
     many = diagnose(_summary(trained, tuple(f"module '{i}' (ReLU), after the frozen '{i - 1}.weight'"
                                             for i in range(1, 12, 2))))
-    assert "left out: module '1' (ReLU), after the frozen '0.weight', module '3' (ReLU), after the frozen " \
-           "'2.weight', module '5' (ReLU), after the frozen '4.weight' and 3 more" in many.words
+    assert "left out: module '1' (ReLU), after the frozen '0.weight'; module '3' (ReLU), after the frozen " \
+           "'2.weight'; module '5' (ReLU), after the frozen '4.weight'; module '7' (ReLU), after the frozen " \
+           "'6.weight' ..." in many.words
+    # with dead units among the trained layers, the count says what it covers, and the names are said once
+    dying = (LayerSummary("relu", 32, 0.2, dead=5, label="module '5' (ReLU)", weights="'4.weight'"),)
+    words = diagnose(_summary(dying, FROZEN)).words
+    assert ("5 of 32 hidden units are dead (counted over the layers whose weights are trained; not counted: "
+            "module '1' (ReLU), after the frozen '0.weight'; module '3' (GELU), after the frozen '2.weight')") in words
+    assert words.count("module '1' (ReLU)") == 1

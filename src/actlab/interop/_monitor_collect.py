@@ -174,12 +174,19 @@ class _Collecting:
                     sumsq = l.sumsq_host
                 if l.grad_sq_host is not None:
                     grad_sq = l.grad_sq_host
-                # a NaN or an inf in the place's numbers: its unit history is not advanced by this step (no unit is
-                # active or inactive on NaN data) and its counts are not made. The sums of squares are left out of the
+                # a NaN or an inf in the place's activations: its unit history is not advanced by this step (no unit
+                # is active or inactive on NaN data) and its counts are not made. A NaN or an inf in the gradient
+                # reaching finite activations (an inf loss's backward) leaves both alone: dead, saturated and dormant
+                # are read from the activations (W17: a tanh row lost its std and counts to a NaN gradient, while a
+                # ReLU row beside it with an inf one kept them). The sum of squares is left out of the activations'
                 # test unless NaN: a float32 tensor of finite values near 1e19 or more squares past float32's range
                 # (an inf sum of squares), yet holds no inf; its per-unit sums of |a| and f' say whether it does
-                finite = all_finite or (math.isfinite(ssum) and not math.isnan(sumsq + grad_sq)
+                finite = all_finite or (math.isfinite(ssum) and not math.isnan(sumsq)
                                         and bool(np.isfinite(r[1]).all() and np.isfinite(r[2]).all()))
+                # the gradient: NaN, or inf where float64 summed it again (finite float32 values cannot square past
+                # float64's range, so that inf is an inf in the gradient; an inf float32 sum off a CPU may be an
+                # overflow of finite values, which the note on overflowed sums tells)
+                grad_bad = math.isnan(grad_sq) or (math.isinf(grad_sq) and l.grad_sq_host is not None)
                 if finite:  # the one per-step update of the dead history: each unit's last active sampled step (a sum
                     # of |f'| is > 0 exactly when one term is); the dead count reads it when the report is built
                     last = l.last_active
@@ -197,11 +204,11 @@ class _Collecting:
                     grad_sq = math.nan if not math.isfinite(grad_sq) else grad_sq
                 # no gradient was computed for the place (its output needed none, or backward never reached it): NaN
                 has_grad = slot[3] >= 0 or l.grad_sq_host is not None
-                # the activations themselves (a non-finite gradient from an inf loss flags the place too, and they may
-                # still be finite: the practitioner's ReLU at 4.8e16 under an MSE loss of inf)
-                act_finite = finite or (math.isfinite(ssum) and not math.isnan(sumsq)
-                                        and bool(np.isfinite(r[1]).all() and np.isfinite(r[2]).all()))
-                r += (ssum, nonzero, sumsq, math.sqrt(grad_sq) if has_grad else math.nan, not finite, not act_finite)
+                # the place is flagged where its activations or the gradient reaching them hold a NaN or an inf; its
+                # counts are made where its activations are finite (the practitioner's ReLU at 4.8e16 under an MSE
+                # loss of inf)
+                r += (ssum, nonzero, sumsq, math.sqrt(grad_sq) if has_grad else math.nan,
+                      not finite or (has_grad and grad_bad), not finite)
         if torch.is_tensor(loss):
             self._loss = values[-2]
         elif loss is not None:

@@ -54,8 +54,10 @@ class _Counting:
                history: tuple[np.ndarray, deque], ssum: float, nonzero: float, sumsq: float, grad_norm: float,
                non_finite: bool, act_non_finite: bool = False) -> dict:
         """One place's numbers from its per-unit sums on the host (the engine's masks, as instruments.py reads them);
-        made when a report is built, not on every sampled step. A place holding a NaN or an inf gets its norms and
-        no counts: which unit is dead, saturated or dormant cannot be read from NaN data."""
+        made when a report is built, not on every sampled step. A place whose activations hold a NaN or an inf gets
+        its norms and no counts: which unit is dead, saturated or dormant cannot be read from NaN data. One whose
+        activations are finite while the gradient reaching them is not (non_finite alone) gets its counts, and the
+        flag."""
         width = len(d)
         size = width * rows
         rule = l.saturation_rule
@@ -63,9 +65,9 @@ class _Counting:
             ssum = float(a.sum())
         elif rule is not None and rule[0] == "floor":
             ssum = float(extra.sum())
-        if non_finite:
+        if act_non_finite:
             return {"act_grad": grad_norm, "mean": ssum / size, "std": math.nan, "zero": None, "saturated": None,
-                    "dead": None, "dormant": None, "non_finite": True, "act_non_finite": act_non_finite}
+                    "dead": None, "dormant": None, "non_finite": True, "act_non_finite": True}
         if l.binary_deriv:
             nonzero = float(d.sum())
         # only a function with a zero region has dead units (elsewhere an f' of 0 is underflow: saturated)
@@ -88,7 +90,7 @@ class _Counting:
         std = math.sqrt(max(var, 0.0)) if math.isfinite(var) else math.inf if var == math.inf else math.nan
         return {"act_grad": grad_norm, "mean": mean, "std": std, "zero": 1 - nonzero / size,
                 "saturated": int(np.count_nonzero(saturated)), "dead": dead, "dormant": dormant,
-                "non_finite": False, "window": cover}
+                "non_finite": non_finite, "act_non_finite": False, "window": cover}
 
     @staticmethod
     def _dead(l: _Layer, last_active: np.ndarray | None, samples: deque) -> tuple[int, int]:

@@ -34,7 +34,6 @@ from ._monitor_words import (
     _is_affine,
     _label,
     _linear_reading,
-    _say_what_the_count_covers,
     _unwatched_reading,
 )
 
@@ -264,6 +263,7 @@ class _Reporting:
             keeps_last_finite=False, restart=TORCH_RESTART, clip=TORCH_CLIP, levers=TORCH_LEVERS,
             reference_name="" if reference == "the output layer" else reference,
             output_weights="" if output is None else f"'{output}.weight'",
+            left_out=tuple(left_out),  # the reading names them (a frozen backbone is no linear model)
             dead_over=f"on every point of {dead_span} sampled batches" if dead_span else "on every sampled batch",
             loss_batches=loss_batches if judged is not None and math.isfinite(judged) else None,
             # the monitor's latest finite sampled losses (the ones judged is the mean of), to see a loss blowing up
@@ -328,8 +328,6 @@ class _Reporting:
         if exploding is not None and reading.status != Status.UNWATCHED:  # placed by seriousness
             rank = list(Status)
             reading = Reading(tuple(sorted(reading.findings + (exploding,), key=lambda f: rank.index(f.status))))
-        if left_out and summaries:
-            reading = _say_what_the_count_covers(reading, left_out)
         if reading.status == Status.DIVERGED and (first_bad or bad_loss or bad_grad):  # say where it started
             first = reading.findings[0]
             where = (f"the first watched activation holding a NaN or an inf is {first_bad}" if first_bad else
@@ -355,13 +353,14 @@ class _Reporting:
         """The place in words: the gradient of the weights before it (named as the parameter, 'fc1.weight', since
         the gradient may reach the activation's output and stop there), then its units (named as the module).
         ``shared``: the row that carries that gradient, where it is another place's (_weight_rows)."""
-        if r["non_finite"]:
-            if not r.get("act_non_finite"):  # finite activations, a non-finite gradient (an inf loss's backward)
-                return (f"{layer.label}'s activations are finite, but the gradient reaching them holds a NaN or an "
-                        "inf on this step: no unit is counted dead, saturated or dormant from it")
+        if r.get("act_non_finite"):
             return (f"{layer.label} holds a NaN or an inf on this step: no unit is counted dead, saturated or dormant "
                     "from it")
         parts = []
+        if r["non_finite"]:  # finite activations, a non-finite gradient (an inf loss's backward): its units are
+            # counted from the activations, which the gradient does not change
+            parts.append(f"{layer.label}'s activations are finite, but the gradient reaching them holds a NaN or an "
+                         "inf on this step (its units are counted from the activations)")
         if is_frozen:
             parts.append(f"'{param}' is frozen (requires_grad=False): it gets no gradient by design")
         elif is_missing:

@@ -31,27 +31,6 @@ def _label(name: str, kind: str = "", call: int = 0) -> str:
     return f"module '{name}'" + (f" ({', '.join(about)})" if about else "")
 
 
-def _say_what_the_count_covers(reading: Reading, left_out: list[str]) -> Reading:
-    """The reading's count of dead hidden units ("3 of 64 hidden units are dead") is made over the layers whose weights
-    train; where watched layers were left out of it (frozen weights before them, or weights that got no gradient),
-    it says so, naming them."""
-    findings = list(reading.findings)
-    for i, f in enumerate(findings):
-        dead = f.evidence.get("dead_units") if isinstance(f.evidence, dict) else None
-        if not dead:
-            continue
-        at = f.words.find(" hidden unit")
-        end = f.words.find(" dead", at)
-        if at < 0 or end < 0:
-            continue
-        end += len(" dead")
-        names = "; ".join(left_out[:4]) + (" ..." if len(left_out) > 4 else "")
-        words = (f"{f.words[:end]} (counted over the layers whose weights are trained; not counted: {names})"
-                 f"{f.words[end:]}")
-        findings[i] = dataclasses.replace(f, words=words)
-    return Reading(tuple(findings))
-
-
 # exploding activations: over at least EXPLODE_MIN_LAYERS watched hidden layers, the activations' std grows by
 # EXPLODE_PER_LAYER or more per layer on average (geometric mean, first to last) and by EXPLODE_TOTAL or more in all.
 # Reference: ReLU layers whose weights have std g * sqrt(2 / fan_in) (He times a gain g) multiply the second moment of
