@@ -127,6 +127,9 @@ class RunSummary:
     # gradient on the step): the flow words say "every trained layer" and name them, and a model whose every hidden
     # place is left out is no linear model (W17: a frozen backbone under a trained head read 'no hidden layers')
     left_out: tuple[str, ...] = ()
+    # a model the monitor found provably linear (only affine modules): its weighted layers' names in pairs with no
+    # activation between them; the reading says they compose into one affine map (empty: not known to be)
+    affine_between: tuple[tuple[str, str], ...] = ()
     # what a dead unit's f' = 0 was measured on, in words (the lab: its training points; a monitor: sampled batches)
     dead_over: str = "on every training point"
     # the latest losses, oldest first, the last being this step's (a monitor keeps its last LOSS_BATCHES finite sampled

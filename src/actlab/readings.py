@@ -26,6 +26,7 @@ more" at any step (reading_loss.unlearned).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 from .reading_flow import (  # noqa: F401  (re-exported: the gradient-flow thresholds, ratios and findings)
@@ -131,7 +132,7 @@ def diagnose(s: RunSummary) -> Reading:
     if not any(f.status in FAILURES or f.status == Status.HEALTHY for f in findings):
         findings.append(_healthy_or_waiting(s))
     findings.sort(key=lambda f: _ORDER[f.status])
-    return Reading(tuple(headline_first(findings, s)), ratio_texts(s))
+    return Reading(tuple(_linear_stack(headline_first(findings, s), s)), ratio_texts(s))
 
 
 def _no_gradient(s: RunSummary) -> Finding | None:
@@ -313,12 +314,40 @@ def _generalising(s: RunSummary) -> Finding | None:
                    {"loss": s.loss, "test_loss": s.test_loss, "test_chance_loss": s.test_chance_loss})
 
 
+LINEAR_REMEDY = ("If the model should fit relations that are not linear, put an activation (nn.ReLU, nn.GELU, ...) "
+                 "between its layers.")
+
+
+def _linear_words(s: RunSummary) -> str:
+    """A model with no hidden layer, in words; a provably linear stack of weighted layers (s.affine_between, a
+    monitor's) is said to compose into one affine map (W17: 'Linear -> Linear' was told its non-linearity is applied
+    by other means)."""
+    if not s.affine_between:
+        return "a linear model: no hidden layers"
+    pairs = s.affine_between
+    between = "; ".join(f"'{a}' -> '{b}'" for a, b in pairs[:5]) + (" ..." if len(pairs) > 5 else "")
+    return (f"a linear model: no activation runs between its weighted layers ({between}), so together they compute "
+            "one affine map, which a single layer could compute (W2(W1 x + b1) + b2 = (W2 W1) x + (W2 b1 + b2))")
+
+
+def _linear_stack(findings: list[Finding], s: RunSummary) -> list[Finding]:
+    """A provably linear stack is said whatever the reading is of: where no finding's words carry it (a diverged or
+    not-learning headline), a finding of its own follows them, with the remedy."""
+    if not s.affine_between or s.layers:
+        return findings
+    if any("a linear model: " in f.words for f in findings):  # the flow words carry it: the remedy, where none is
+        return [dataclasses.replace(f, remedy=LINEAR_REMEDY) if "a linear model: " in f.words and not f.remedy
+                and f.status != Status.HEALTHY else f for f in findings]
+    return [*findings, Finding(Status.FLOWING, _linear_words(s), LINEAR_REMEDY,
+                               {"linear_between": [list(p) for p in s.affine_between]})]
+
+
 def _healthy_or_waiting(s: RunSummary) -> Finding:
     ratio = grad_ratio(s.layers[0].grad_norm, s.output_grad_norm) if s.layers else math.nan
     whose = f"{s.output_name}'s"
     every = "every trained layer" if s.left_out else "every layer"
     flow = (f"gradients reach {every} ({s.weights_name(0)} gets {share(ratio, whose)})"
-            if s.layers else "a linear model: no hidden layers")
+            if s.layers else _linear_words(s))
     if s.layers and _output_dw_near_zero(s) and s.layers[0].signal_norm is not None:
         # the dW ratio divides by a norm near 0: the signal passed back says how the gradient flows
         passed = grad_ratio(s.layers[0].signal_norm, s.output_signal_norm)

@@ -33,7 +33,6 @@ from ._monitor_words import (
     _first_seen,
     _is_affine,
     _label,
-    _linear_reading,
     _unwatched_reading,
 )
 
@@ -321,7 +320,7 @@ class _Reporting:
         elif rows or (len(self._weighted) <= 1 and not self._opaque):
             reading = diagnose(summary)
         elif not self._opaque and not self._unknown and _is_affine(self.model):  # layers with nothing between them
-            reading = _linear_reading(diagnose(summary), list(zip(order, order[1:], strict=False)))
+            reading = diagnose(dataclasses.replace(summary, affine_between=tuple(zip(order, order[1:], strict=False))))
         else:
             reading = _unwatched_reading(self._opaque, _loss_text(summary), self._unknown)
         exploding = _exploding_activations(forward_stds)

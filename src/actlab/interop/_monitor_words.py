@@ -4,7 +4,6 @@ Part of actlab.torch (interop/torch.py holds the Monitor and re-exports the publ
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import re
 from dataclasses import dataclass
@@ -120,27 +119,6 @@ def _is_affine(model: nn.Module) -> bool:
     """Whether the model is provably linear: nn.Sequential containers and _AFFINE modules only (exact types: a
     subclass may have a forward of its own)."""
     return all(type(m) is nn.Sequential or type(m) in _AFFINE for m in model.modules())
-
-
-LINEAR_WORDS = "a linear model: no hidden layers"  # how readings.diagnose() names a model with no hidden layer
-
-
-def _linear_reading(reading: Reading, pairs: list[tuple[str, str]]) -> Reading:
-    """The reading of a provably linear model with two or more weighted layers (W17: 'Linear -> Linear' was told its
-    non-linearity is applied by other means): the layers compose into one affine map, so depth adds nothing."""
-    between = "; ".join(f"'{a}' -> '{b}'" for a, b in pairs[:5]) + (" ..." if len(pairs) > 5 else "")
-    words = (f"a linear model: no activation runs between its weighted layers ({between}), so together they compute "
-             "one affine map, which a single layer could compute (W2(W1 x + b1) + b2 = (W2 W1) x + (W2 b1 + b2))")
-    remedy = "If the model should fit relations that are not linear, put an activation (nn.ReLU, nn.GELU, ...) " \
-             "between its layers."
-    findings = list(reading.findings)
-    for i, f in enumerate(findings):
-        if LINEAR_WORDS in f.words:
-            findings[i] = dataclasses.replace(f, words=f.words.replace(LINEAR_WORDS, words),
-                                              remedy=f.remedy or ("" if f.status == Status.HEALTHY else remedy))
-            return Reading(tuple(findings))
-    # the reading is of something else (diverged, not learning): the model being linear comes after it
-    return Reading((*findings, Finding(Status.FLOWING, words, remedy, {"linear_between": [list(p) for p in pairs]})))
 
 
 def _unwatched_reading(opaque: list[str], loss_text: str, unknown: list[tuple[str, str]] = ()) -> Reading:
