@@ -114,26 +114,38 @@ def _dead_stop(s: RunSummary) -> Finding | None:
     weights: about 0.8 a layer) stays vanishing, whatever dead units its layers have. A squashing stack has no dead
     units, so its vanishing reads as it did."""
     # the engine's signals are ||dL/dz|| up to the output layer's, so the fall from layer l+1's to layer l's is made
-    # at layer l's units; a monitor's are ||dL/da|| against the last watched activation's, where that fall is made at
-    # layer l+1's units and the last layer's own is never seen: not read here (R14 leaves the monitor as it was)
-    if not s.layers or s.output_signal_norm is None or s.signal_reference != "the output layer" or _off_layers(s):
+    # at layer l's units (f' multiplies dL/dz_l); a monitor's are ||dL/da|| up to the last watched activation's (the
+    # reference), where that fall is made at layer l+1's units (dL/da_l = W^T (f'_{l+1} * dL/da_{l+1}))
+    if not s.layers or s.output_signal_norm is None or _off_layers(s):
         return None
-    signals = [l.signal_norm for l in s.layers] + [s.output_signal_norm]
-    if any(g is None or not math.isfinite(g) or g <= 0 for g in signals):
+    engine = s.signal_reference == "the output layer"
+    if engine:
+        signals = [l.signal_norm for l in s.layers] + [s.output_signal_norm]
+    else:
+        ref = next((i for i, l in enumerate(s.layers) if l.signal_norm == s.output_signal_norm), None)
+        if ref is None:
+            return None
+        signals = [l.signal_norm for l in s.layers[:ref + 1]]
+    if len(signals) < 2 or any(g is None or not math.isfinite(g) or g <= 0 for g in signals):
         return None
     ratio = grad_ratio(signals[0], signals[-1])
     if math.isnan(ratio) or ratio >= VANISHING_RATIO or _below_floor(s.output_grad_norm, s):
         return None
-    drops = [i for i, l in enumerate(s.layers) if l.dead and signals[i] < DEAD_DROP * signals[i + 1]]
-    if not drops or math.prod(signals[i] / signals[i + 1] for i in drops) >= VANISHING_RATIO:
+    # each fall, signals[i + 1] to signals[i], by the layer whose units make it
+    falls = [(i if engine else i + 1, i) for i in range(len(signals) - 1)]
+    drops = [(k, i) for k, i in falls if s.layers[k].dead and signals[i] < DEAD_DROP * signals[i + 1]]
+    if not drops or math.prod(signals[i] / signals[i + 1] for _, i in drops) >= VANISHING_RATIO:
         return None
-    stop = max(drops)  # the drop nearest the output: below it, the signal that is left is what the others pass on
-    after = signals[stop + 1]
-    above = "the output layer" if stop == len(s.layers) - 1 else s.name(stop + 1)
+    stop, at = max(drops)  # the drop nearest the output: below it, the signal that is left is what the others pass on
+    dead = f"{s.layers[stop].dead} of its {s.layers[stop].width} units are dead (derivative 0 {s.dead_over})"
+    if engine:
+        above = "the output layer" if stop == len(s.layers) - 1 else s.name(stop + 1)
+        where = f"it stops at {s.name(stop)}, from {sci(signals[at + 1])} at {above} to {sci(signals[at])}: {dead}"
+    else:
+        where = (f"it stops at {s.name(stop)}: the gradient reaching its output is {sci(signals[at + 1])}, and the "
+                 f"one it passes back to {s.name(at)} is {sci(signals[at])}: {dead}")
     words = (f"dead units stop the gradient: the gradient passed back to {s.name(0)} is {sci(ratio)} of the one at "
-             f"{s.signal_reference}, and it stops at {s.name(stop)}, from {sci(after)} at {above} to "
-             f"{sci(signals[stop])}: {s.layers[stop].dead} of its {s.layers[stop].width} units are dead "
-             f"(derivative 0 {s.dead_over}), not a long chain of small derivatives")
+             f"{s.signal_reference}, and {where}, not a long chain of small derivatives")
     others = [i for i, l in enumerate(s.layers) if l.dead and i != stop]
     if others:
         words += "; dead units elsewhere: " + ", ".join(
