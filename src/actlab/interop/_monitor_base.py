@@ -157,12 +157,37 @@ def _log_file(log) -> Path | None:
     return path
 
 
+def _short(value) -> str:
+    """A value as an error message quotes it: its repr on one line, cut to 80 characters."""
+    try:
+        words = " ".join(repr(value).split())
+    except Exception:  # noqa: BLE001  (a broken __repr__ must not hide the message about the name)
+        words = f"a {type(value).__name__}"
+    return words if len(words) <= 80 else words[:77] + "..."
+
+
 class _StepHandle:
     """What ``with mon.step() as s`` gives: set ``s.loss`` to let the reading weigh the loss."""
 
     # loss alone: a misspelt name (s.los = loss) raises AttributeError at that line, where it was set silently and the
-    # loss never judged (W17)
-    __slots__ = ("loss",)
+    # loss never judged (W17). No __init__: one is made on every step, and an unset slot reads as None (loss below)
+    __slots__ = ("_loss",)
 
-    def __init__(self) -> None:
-        self.loss: torch.Tensor | float | None = None
+    @property
+    def loss(self) -> torch.Tensor | float | None:
+        try:
+            return self._loss
+        except AttributeError:
+            return None
+
+    def __setattr__(self, name: str, value) -> None:
+        # Python 3.11 said "'_StepHandle' object has no attribute 'los'", which names a private class and not the
+        # name the handle takes (R17)
+        if name != "loss":
+            raise AttributeError(f"s.{name} = {_short(value)}: the step handle (`with mon.step() as s`) takes one "
+                                 f"name, s.loss (the loss tensor that backward() was called on, or its value as a "
+                                 f"number); {name!r} is not it", name=name, obj=self)
+        _set_loss(self, value)
+
+
+_set_loss = _StepHandle._loss.__set__

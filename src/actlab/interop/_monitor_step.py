@@ -16,14 +16,28 @@ from ._monitor_compile import _compile_started, _watch_compiles
 if TYPE_CHECKING:
     from .torch import Monitor
 
+_NOT_ENTERED = ("`s = mon.step()` makes a step but does not enter it, so nothing of it is read: write `with "
+                "mon.step() as s:` and put the forward, the loss and loss.backward() inside its block")
+
+
 class _Step:
     """What ``mon.step()`` returns: a context whose unsampled path is two method calls and a counter (a generator-based
     context manager cost about 4 us a step on its own, W12 saw 15-30 us a step on a 126 us model)."""
 
-    __slots__ = ("mon", "handle", "sample", "timed", "w0", "t0", "outside", "first", "places", "hooks", "promoted")
+    __slots__ = ("mon", "handle", "sample", "timed", "w0", "t0", "outside", "first", "places", "hooks", "promoted",
+                 "made")
 
     def __init__(self, mon: Monitor) -> None:
         self.mon = mon
+        self.made = -1  # the step count when mon.step() last gave this context: equal to it still, never entered
+
+    @property
+    def loss(self):
+        raise AttributeError(_NOT_ENTERED)
+
+    @loss.setter
+    def loss(self, value) -> None:  # s = mon.step(); ...; s.loss = loss: the one line such a script surely has
+        raise AttributeError(_NOT_ENTERED)
 
     def __enter__(self) -> _StepHandle:
         return self.mon._enter(self)
@@ -49,6 +63,12 @@ class _Stepping:
     def step(self) -> _Step:
         """One training step: forward, loss and backward go inside; the optimiser step may go after."""
         st = self._step_context  # one per monitor, reused: steps do not nest (a second one open raises in _enter)
+        # the last step made was never entered (and none is open, where _enter says steps do not nest): a script that
+        # forgot the `with` ran steps the monitor never saw, and its report said only that none had been sampled
+        if st.made == self.step_count and self._open_step is None:
+            raise RuntimeError(f"mon.step() was called again, but the step it gave before was never entered: "
+                               f"{_NOT_ENTERED}")
+        st.made = self.step_count
         if self._auto:  # the monitor's own time on this step starts here (_enter)
             st.w0 = time.perf_counter()
         return st
