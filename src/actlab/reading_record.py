@@ -160,6 +160,9 @@ class RunSummary:
     init: str = ""
     # the learning rate in use now; None: not known (the Monitor does not see the optimiser)
     learning_rate: float | None = None
+    # the updates made at a learning rate above 0 so far (a run at lr 0 from its start has none: its loss is the
+    # initial weights'); None: not known (the Monitor does not see the optimiser)
+    stepped_updates: int | None = None
 
     def name(self, i: int) -> str:
         """How the words name hidden layer i (0-based)."""

@@ -196,7 +196,10 @@ def _zero_learning_rate(s: RunSummary) -> Finding | None:
     If the loss is flat, raise the learning rate', which named no cause; before 1,000 updates it read 'starting')."""
     if s.learning_rate != 0 or not s.steps or s.diverged_at_step is not None:
         return None
-    if _has_moved(s):  # R11: a run that learned and was then stopped on purpose (Trainer.set_lr(0)) is no failure
+    # R11: a run that learned and was then stopped on purpose (Trainer.set_lr(0)) is no failure; a run at lr 0 from
+    # its first update learned nothing, whatever its initial loss (W18: `actlab train --lr 0` on a ReLU net whose
+    # random weights happened to sit 11% below chance read 'learned, and stopped')
+    if _has_moved(s) and s.stepped_updates != 0:
         return Finding(Status.HEALTHY,
                        f"learned, and stopped: the learning rate is 0 now, so no update changes a weight and the loss "
                        f"stays where the training left it, {percent_below(s.loss, s.chance_loss)} below chance"

@@ -195,6 +195,9 @@ class Trainer:
     levers: frozenset[Lever] = ENGINE_LEVERS
     net: MLP = field(init=False)
     step_count: int = field(init=False, default=0)
+    # the updates made at a learning rate above 0: a run at lr 0 from its first update has changed no weight, and a
+    # loss below chance there is the initial weights' luck, not learning (W18)
+    stepped_updates: int = field(init=False, default=0)
     epoch_count: int = field(init=False, default=0)
     diverged_at_step: int | None = field(init=False, default=None)
     last_reading: NetworkReading | None = field(init=False, default=None)
@@ -267,6 +270,8 @@ class Trainer:
             self._previous = np.empty_like(flat)
         np.copyto(self._previous, flat)  # one copy: the state to go back to if this update overflows
         self.optimizer.step(self.net, grads)
+        if self.optimizer.config.lr > 0:
+            self.stepped_updates += 1
         if self._cursor >= len(self._order):  # this update finished a pass over the training set
             self.epoch_count += 1
         return grads.loss
@@ -357,7 +362,8 @@ class Trainer:
             lowest_judged_loss=low, lowest_judged_step=low_step)
         # the initialiser and the learning rate in use: a remedy never offers either as a change (W15)
         summary = dataclasses.replace(summary, loss_steps=kind, restart=self.restart, levers=self.levers,
-                                      init=self.net_config.init, learning_rate=float(self.optimizer.config.lr))
+                                      init=self.net_config.init, learning_rate=float(self.optimizer.config.lr),
+                                      stepped_updates=self.stepped_updates)
         # an accuracy is only a measurement of outputs that are numbers: a NaN or infinite loss says they are not
         note = None
         if self.net.head.is_classifier:
