@@ -51,7 +51,8 @@ export function stepLines(canvas, args) {
     // the first and last layers' full names where they fit, else the parts that tell the layers apart (V11: a deep
     // net's "1: model.layers.0.mlp.act" was cut to "1: model.layers.0.mlp.…" at 420 px)
     const fit = [series[0], series[n - 1]].every((s) => ctx.measureText(s.name).width <= rampRoom(w));
-    const short = fit ? null : distinctNames(series.map((s) => s.raw ?? s.name));
+    const fits = (s, k) => (k > 0 && k < n - 1) || ctx.measureText(`${k + 1}: ${s}`).width <= rampRoom(w);
+    const short = fit ? null : distinctNames(series.map((s) => s.raw ?? s.name), fits);
     const [first, last] = [0, n - 1].map((k) => (fit || series[k].raw === undefined ? series[k].name :
       `${k + 1}: ${short[k]}`));
     const end = rampKey(ctx, first, last, n, w, canvas.rampDrawn);
@@ -59,14 +60,18 @@ export function stepLines(canvas, args) {
       ...(banded ? [{ name: BAND_KEY, band: true }] : [])];
     if (extra.length) keyRows = keys(ctx, extra, w, end, canvas.keysDrawn);
   } else {
-    // the full names where they all fit, else the parts that tell the layers apart
-    const room = keyRoom(w, n + (marks.length ? 1 : 0));
+    // the full names where they all fit on one row, else the parts that tell the layers apart, to the names' ends
+    // where those fit on two rows (R17)
+    const count = n + (marks.length ? 1 : 0) + (banded ? 1 : 0);
+    const room = keyRoom(w, n + (marks.length ? 1 : 0)), twoRows = keyRoom(w, Math.ceil(count / 2));
     const fit = series.every((s) => ctx.measureText(s.name).width <= room);
-    const short = fit ? null : distinctNames(series.map((s) => s.raw ?? s.name));
+    const short = fit ? null : distinctNames(series.map((s) => s.raw ?? s.name),
+      (s, k) => ctx.measureText(`${k + 1}: ${s}`).width <= twoRows);
     const named = series.map((s, k) => (!fit && s.raw !== undefined ? `${k + 1}: ${short[k]}` : s.name));
-    keyRows = keys(ctx, [...series.map((s, k) => ({ name: named[k], ...style(k), whole: s.whole })),
+    keyRows = keys(ctx, [...series.map((s, k) => ({ name: named[k], ...style(k), whole: s.whole,
+                                                    tail: s.raw !== undefined })),
       ...(marks.length ? [{ name: markKey, color: NAN_COLOUR, dash: true, whole: true }] : []),
-      ...(banded ? [{ name: BAND_KEY, band: true }] : [])], w, M.l, canvas.keysDrawn);
+      ...(banded ? [{ name: BAND_KEY, band: true }] : [])], w, M.l, canvas.keysDrawn, fit ? room : twoRows);
   }
   const top = M.t + 8 + keyRows, bottom = h - M.b;
   const ok = Number.isFinite;

@@ -54,10 +54,22 @@ export function wrapText(ctx, text, max) {
   return out;
 }
 
-// Layer names shortened to what tells them apart: the dotted parts all of them share at the front and the back
-// are cut, keeping the last shared part in front for context ("encoder.layers.3.ff.act" among its siblings reads
-// "…layers.3…"). A name is kept whole where nothing is shared; the readout and the table give every name in full.
-export function distinctNames(names) {
+// text cut from the front to `max` px with an ellipsis, so its end stays: a layer name's end is the place itself
+// ("linear1:gelu"), and its numbers tell the layers apart
+export function fitTail(ctx, text, max) {
+  if (ctx.measureText(text).width <= max) return text;
+  let s = text;
+  while (s.length > 1 && ctx.measureText(`…${s}`).width > max) s = s.slice(1);
+  return `…${s}`;
+}
+
+// Layer names shortened to what tells them apart: the dotted parts all of them share at the front are cut, keeping
+// the last shared part in front for context. Given `fits` (name, index) => bool, the first form whose names all fit
+// is taken: the rest of the name to its end ("…layers.0.linear1:gelu"), then the same without the shared part in
+// front ("…0.linear1:gelu"). Else, or where none fits, the parts shared at the back are cut too ("…layers.3…"; R17:
+// the TransformerEncoder's keys lost "linear1:gelu" at 1280 px, where the end had room). A name is kept whole where
+// nothing is shared; the readout and the table give every name in full.
+export function distinctNames(names, fits = null) {
   const parts = names.map((n) => n.split("."));
   if (new Set(names).size < 2) return names;
   let front = 0, back = 0;
@@ -66,7 +78,10 @@ export function distinctNames(names) {
   while (back < shortest - front - 1 && parts.every((p) => p[p.length - 1 - back] === parts[0][parts[0].length - 1 - back])) back++;
   if (!front && !back) return names;
   const keep = Math.max(front - 1, 0);
-  return parts.map((p) => `${front ? "…" : ""}${p.slice(keep, p.length - back).join(".")}${back ? "…" : ""}`);
+  const ends = fits ? [keep, front].filter((from, i, all) => from > 0 && all.indexOf(from) === i)
+    .map((from) => parts.map((p) => `…${p.slice(from).join(".")}`)) : [];
+  return ends.find((form) => form.every(fits)) ??
+    parts.map((p) => `${front ? "…" : ""}${p.slice(keep, p.length - back).join(".")}${back ? "…" : ""}`);
 }
 
 export const dashOf = (dash) => (Array.isArray(dash) ? dash : dash ? [4, 3] : []);  // true: the palette's second round
@@ -74,12 +89,14 @@ export const keyRoom = (w, n) => Math.max(90, (w - M.l - M.r) / Math.max(n, 2) -
 
 // Named keys along the top, wrapped onto a second row when they do not fit; a name longer than a third of the
 // width is cut with an ellipsis. Returns the height the keys took.
-export function keys(ctx, items, w, start = M.l, drawn = []) {
+export function keys(ctx, items, w, start = M.l, drawn = [], room = keyRoom(w, items.length)) {
   let x = start, y = 9;
   ctx.textAlign = "left"; ctx.textBaseline = "middle";
-  for (const { name, color, dash, band, whole } of items) {
-    // a key marked whole (the band's, a unit-health measure's) is cut only where the chart's width is too short
-    const label = fitText(ctx, name, band || whole ? w - M.l - M.r - 18 : keyRoom(w, items.length));
+  for (const { name, color, dash, band, whole, tail } of items) {
+    // a key marked whole (the band's, a unit-health measure's) is cut only where the chart's width is too short; a
+    // layer's (tail) is cut at the front, so that its end stays
+    const label = band || whole ? fitText(ctx, name, w - M.l - M.r - 18) :
+      tail ? fitTail(ctx, name, room) : fitText(ctx, name, room);
     const width = 18 + ctx.measureText(label).width + 14;
     if (x > M.l && x + width > w - M.r) { x = M.l; y += 14; }
     if (band) {  // a shaded swatch: the range a thinned stretch held
@@ -102,7 +119,7 @@ export const rampRoom = (w) => (w - M.l - M.r - 70) / 2;  // px for each of the 
 export function rampKey(ctx, first, last, n, w, drawn = []) {
   ctx.textBaseline = "middle"; ctx.textAlign = "left"; ctx.fillStyle = "#333";
   const room = rampRoom(w);
-  const a = fitText(ctx, first, room), b = fitText(ctx, last, room);
+  const a = fitTail(ctx, first, room), b = fitTail(ctx, last, room);  // layer names: their ends stay
   drawn.push(a, b);
   ctx.fillText(a, M.l, 9);
   const x0 = M.l + ctx.measureText(a).width + 6, x1 = x0 + 50;

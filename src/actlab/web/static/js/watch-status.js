@@ -145,3 +145,16 @@ export function saySpan() {
     "that held a NaN or an inf is marked in red.";
   el.hidden = false;
 }
+
+// The legend's count of the sampled batches a dead unit gave no gradient on: the latest step's window (R17: the
+// legend said "the last sampled batches" and never how many). A layer dead as a whole covers fewer (_monitor_counts).
+export function sayDeadWindow(report) {
+  const windows = (report?.layers ?? []).map((l) => l.window).filter((n) => Number.isInteger(n) && n > 0);
+  const [low, high] = [Math.min(...windows), Math.max(...windows)];
+  const batches = (n) => `${count(n)} sampled batch${n === 1 ? "" : "es"}`;
+  const text = !windows.length ? "the last sampled batches" :
+    low === high ? `the last ${batches(high)} (the monitor's window at the latest step)` :
+    `the last ${batches(high)} (the monitor's window at the latest step; fewer, down to ${count(low)}, for a layer ` +
+    "dead as a whole: all its units have been off that long)";
+  if ($("watch-dead-window").textContent !== text) $("watch-dead-window").textContent = text;
+}

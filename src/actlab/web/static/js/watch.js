@@ -18,7 +18,8 @@ import {
 } from "./watch-controls.js";
 import { layerName, lossIsLog, resetView, series, take, view } from "./watch-points.js";
 import { forget, healthSwitched, hover, percent, readHealth, wireReadouts } from "./watch-readouts.js";
-import { count, isReading, runState, sayBadLines, sayLayers, saySpan, sayWarnings, whenFirst } from "./watch-status.js";
+import { count, isReading, runState, sayBadLines, sayDeadWindow, sayLayers, saySpan, sayWarnings, whenFirst }
+  from "./watch-status.js";
 import { fillRuns, forgetRun, noteLatest, pickedRun, wireRuns } from "./watch-runs.js";
 import { cell, drawTable, fitOnResize } from "./watch-table.js";
 
@@ -42,6 +43,7 @@ function reset() {
   }
   $("watch-table").replaceChildren(); $("watch-notes").replaceChildren(); $("watch-readout").textContent = "";
   showReading($("watch-reading"), null);
+  sayDeadWindow(null);
   $("watch-nan").hidden = true; $("watch-nan").textContent = "";
 }
 
@@ -149,6 +151,7 @@ function draw(report) {
   hover.again?.();
   drawTable($("watch-table"), report, view.lastFinite);
   sayNan(report);
+  sayDeadWindow(report);
   $("watch-notes").replaceChildren(...(report.notes || []).map((n) => cell("li", n)));
 }
 
