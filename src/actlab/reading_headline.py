@@ -38,6 +38,18 @@ _AFTER_LOST = frozenset({Status.NO_GRADIENT, Status.OUTPUT_SATURATED, Status.DEA
                          Status.VANISHING})
 
 
+# the gradient failures that no smaller step undoes, and why, said before their remedy when they come with a loss
+# that had come down and went back up
+_NO_WAY_BACK = {
+    Status.DEAD_LAYER: "A dead unit gets no gradient at any learning rate, so smaller steps alone do not bring the "
+                       "dead units back",
+    Status.NO_GRADIENT: "Every weight's gradient is exactly 0, so no learning rate moves a weight again: smaller "
+                        "steps alone do not bring the loss back",
+    Status.OUTPUT_SATURATED: "A saturated output passes back almost no gradient at any learning rate, so smaller "
+                             "steps alone do not bring the loss back",
+}
+
+
 def _lost_first(findings: list[Finding]) -> list[Finding]:
     """A run that had learned and lost it heads its reading, before the gradient failure that came with the loss
     (the one exception to the order of Status). CI at e6a5a5e: a playground run trained to 0.005 and then set to the
@@ -51,11 +63,11 @@ def _lost_first(findings: list[Finding]) -> list[Finding]:
     words = f"{lost.words}; also {head.words}"
     evidence = {**lost.evidence, "also": head.status.value}
     remedy = lost.remedy
-    if head.status == Status.DEAD_LAYER:  # R14: 'the loss may come back down once the steps are small again' is
-        # not true of dead units, whose gradient is 0 whatever the step: the dead units' remedy is the one that acts
-        remedy = ("A dead unit gets no gradient at any learning rate, so smaller steps alone do not bring the dead "
-                  f"units back: {head.remedy[0].lower()}"
-                  f"{head.remedy[1:]}")
+    why = _NO_WAY_BACK.get(head.status)
+    if why is not None and head.remedy:  # 'the loss may come back down once the steps are small again' is not true
+        # where the gradient is 0 whatever the step (R14: dead units; W18: a tanh output at exactly +-1 after lr 10,
+        # whose loss stayed at 0.984 through 2,000 epochs at lr 0.003): the head's remedy is the one that acts
+        remedy = f"{why}: {head.remedy[0].lower()}{head.remedy[1:]}"
     return [dataclasses.replace(lost, words=words, evidence=evidence, remedy=remedy),
             *(f for f in findings if f is not lost)]
 
