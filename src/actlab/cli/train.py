@@ -15,13 +15,14 @@ from rich.table import Table
 from ..datasets import read_csv_file
 from ..errors import ConfigError
 from ..readings import sci
+from ..training import StopRule
 from ._app import app, console, fail
 
 DEMOS = ("linear-collapse", "vanishing", "dying-relu", "gelu-approx", "census")
 # how the readings' remedies end here ("...; then <this>."): a terminal has no Reset button, and a run starts again
 # as a new command
-RESTART = ("run actlab train again with the changed options (--lr, --activation, --init; actlab train --help lists "
-           "them all)")
+RESTART = ("run actlab train again with the changed options (--lr, --activation, --init, --loss; actlab train --help "
+           "lists them all)")
 
 
 @app.command()
@@ -91,6 +92,10 @@ def train(
         return
     _render_frame(console, csv.name if csv is not None else cfg.dataset, last,
                   [_spec_text(a) for a in trainer.net.activations], last_finite=finite)
+    if target_loss is not None and last.epoch < epochs:  # W18: a run that ended early said nothing of why
+        stop = StopRule(target_loss=target_loss).check(last)
+        if stop is not None and stop.reason == "target":
+            console.print(f"{stop.message[:-1]}, before the {epochs:,} epochs asked for (--target-loss).")
 
 
 @app.command()
