@@ -279,7 +279,7 @@ def _learning(s: RunSummary) -> Finding | None:
         return lost
     if _has_moved(s) or s.steps < JUDGE_AFTER_STEPS:
         return None
-    after = f"not learning: after {s.steps:,} updates{f' ({s.epochs} epochs)' if s.epochs is not None else ''}"
+    after = f"not learning: after {s.steps:,} updates{f' ({s.epochs:,} epochs)' if s.epochs is not None else ''}"
     # clearly worse than the constant guess (by as much as learning asks it to be better): say so, not "not 10%
     # below"; a flat loss at chance, a hair above it or below, keeps the words for a flat loss
     if s.chance_loss > 0 and s.loss > (1 + MOVED_FRACTION) * s.chance_loss:

@@ -42,3 +42,12 @@ def test_a_run_that_learned_and_was_then_stopped_still_reads_learned():
     assert t.stepped_updates == 60 * t.updates_per_epoch
     assert last.diagnosis.status is Status.HEALTHY
     assert last.diagnosis.words.startswith("learned, and stopped: the learning rate is 0 now")
+
+
+def test_an_epoch_count_in_the_words_has_its_thousands_separated():
+    # W18 finding 10: 'after 27,750 updates (1110 epochs)'
+    from actlab.readings import LayerSummary, RunSummary, diagnose
+
+    s = RunSummary((LayerSummary("tanh", 8, 0.1),), 0.1, loss=0.49, chance_loss=0.5, epochs=1110, steps=27_750)
+    words = diagnose(s).words
+    assert "after 27,750 updates (1,110 epochs)" in words, words
