@@ -176,8 +176,8 @@ def _unscaled(s: RunSummary) -> Finding | None:
                    f"unscaled inputs: their root mean square is {s.input_rms:.3g}, so the first layer's inputs to "
                    "its activation are huge (saturated, or enormous steps)",
                    "Standardise each input column to mean 0 and variance 1 before training (subtract its mean, "
-                   "divide by its standard deviation): in the data file for the lab, which trains on the columns as "
-                   "they are; in the data pipeline for a script.",
+                   "divide by its standard deviation): in the CSV file itself for the lab and for `actlab train "
+                   "--csv`, which train on the columns as they are; in the data pipeline for a script.",
                    {"input_rms": s.input_rms, "limit": UNSCALED_INPUT_RMS})
 
 

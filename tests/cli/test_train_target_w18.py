@@ -32,3 +32,18 @@ def test_a_target_not_reached_adds_no_line():
     frame = json.loads(_run("--target-loss", "1e-9", "--epochs", "3", "--json"))
     assert frame["epoch"] == 3 and frame["test_loss"] > 1e-9
     assert "reached the target" not in _run("--target-loss", "1e-9", "--epochs", "3")
+
+
+def test_the_unscaled_inputs_remedy_says_where_a_command_line_run_scales_them(tmp_path):
+    # W18 finding 5: the remedy named 'the data file for the lab' and 'a script', not `actlab train --csv`
+    rng = __import__("numpy").random.default_rng(0)
+    x = rng.normal(size=(200, 3)) * 1000.0
+    rows = ["a,b,c,label", *(f"{p:.5f},{q:.5f},{r:.5f},{int(p + q > 0)}" for p, q, r in x)]
+    path = tmp_path / "big.csv"
+    path.write_text("\n".join(rows) + "\n")
+    frame = json.loads(_run("--csv", str(path), "--layers", "8,8", "--epochs", "2", "--json"))
+    rms = float((x ** 2).mean() ** 0.5)
+    assert rms > 100  # the premise: the reading's limit on the inputs' root mean square
+    d = frame["diagnosis"]
+    assert d["status"] == "unscaled_inputs"
+    assert "in the CSV file itself for the lab and for `actlab train --csv`" in d["remedy"]
