@@ -120,9 +120,7 @@ def _said(mon: Monitor) -> tuple[list[str], list[str]]:
     return [n for n in notes if n.startswith("s.loss was")], [n for n in notes if "chance_loss was given" in n]
 
 
-# the no-loss note's condition is in _monitor_report.py (`not self._noted_loss_shape`), a file outside R17's brief:
-# it should ask whether this step's s.loss was refused, not whether any step's was. Left for its owner
-@pytest.mark.xfail(strict=True, reason="the fix is one condition in _monitor_report.py, outside R17's files")
+# the no-loss note asks whether this step set s.loss, not whether any step's s.loss was refused
 @pytest.mark.parametrize("bad", ["0.7", True, torch.ones(3)])
 def test_a_step_with_no_loss_after_a_refused_loss_still_gets_its_note(bad):
     model = _model()

@@ -27,6 +27,7 @@ class _Collecting:
 
     # (places, float64 block, their total width): where the places' compiled ReLU passes write (_lay_lane)
     _lane: tuple | None = None
+    _loss_set = False  # whether the latest sampled step set s.loss (refused or not)
 
     def _collect(self, handle: _StepHandle) -> None:
         """After backward: every number of the step goes to the host in one transfer (the per-unit sums too; on a
@@ -62,6 +63,7 @@ class _Collecting:
         slots = []  # per place: where its total a, nonzero f', a^2 and ||dL/da||^2 are among the scalars (-1: not
         # sent, the host has it from the per-unit sums, or no gradient reached the place)
         loss = self._checked_loss(handle.loss)
+        self._loss_set = handle.loss is not None  # set on this step (refused or not): the report's no-loss note
         lane = self._lane_read(ran, scalars, slots, loss)
         if lane is not None:  # every place a ReLU whose pass wrote the lane: its numbers are on the host already
             values, host = lane

@@ -123,7 +123,8 @@ class _Reporting:
                          "flow ('flowing') but never 'healthy' or 'not learning'; Monitor(model, chance_loss=...) "
                          "takes the loss of the best constant guess (ln C for C balanced classes with cross-entropy, "
                          "the targets' variance with MSE)")
-        elif self.chance_loss is not None and loss is None and not self._noted_loss_shape:  # W17: s.los = loss
+        elif self.chance_loss is not None and loss is None and not self._loss_set:  # W17: no
+            # s.loss on this step (a refused one has its own note, said once)
             notes.append(f"the loss is not judged: chance_loss was given, but sampled step {step} set no s.loss, so "
                          "the status says only whether gradients flow; set it inside the block, `with mon.step() as "
                          "s:` ... `s.loss = loss`")
