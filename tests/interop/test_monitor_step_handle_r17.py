@@ -17,11 +17,7 @@ from torch import nn  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
 
 from actlab.torch import Monitor  # noqa: E402
-
-
-def _model() -> nn.Module:
-    torch.manual_seed(0)
-    return nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+from interop.test_monitor_misuse_r16 import _model, _steps  # noqa: E402  (the same small model and loop)
 
 
 def _loss(model: nn.Module) -> torch.Tensor:
@@ -29,14 +25,7 @@ def _loss(model: nn.Module) -> torch.Tensor:
 
 
 def _step(mon: Monitor, model: nn.Module, loss: object = "tensor") -> None:
-    with mon.step() as s:
-        value = _loss(model)
-        value.backward()
-        if loss == "tensor":
-            s.loss = value
-        elif loss is not None:
-            s.loss = loss
-    model.zero_grad()
+    _steps(mon, model, 1, loss)
 
 
 # -- 1: a step made and never entered -------------------------------------------------------------------------------
