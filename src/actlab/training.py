@@ -402,14 +402,17 @@ class Trainer:
             raise ConfigError("epochs", f"this trainer has run {self.epoch_count:,} epochs: {epochs:,} more would "
                                         f"pass the limit of {MAX_EPOCHS:,} epochs in all")
         rule = StopRule(max_epochs=total, target_loss=target_loss)  # checks the target: a finite number
-        return iter(()) if epochs == 0 else self.run(rule)
+        # n more epochs, stopping early at the target: not run()'s refusal of a target already reached (each call of
+        # frames(n, target) trains at least one epoch, as `actlab train --target-loss` does from its start)
+        return iter(()) if epochs == 0 else self._frames_until(rule)
 
     def run(self, rule: StopRule) -> Iterator[Frame]:
         """Train epoch by epoch, yielding a Frame after each, until ``rule`` says stop (the last Frame is the one it
         stopped on: ``rule.check(frame)`` names why). With ``max_steps`` the last epoch may be a partial one.
 
         ``max_epochs`` and ``max_steps`` count from the trainer's first update, as ``rule.check`` and the lab's "stop
-        at epoch" do; frames(n) trains n more. A limit already reached raises a ConfigError naming it, at the call.
+        at epoch" do; frames(n) trains n more. A limit already reached, or a target_loss the trainer's loss already
+        meets, raises a ConfigError naming it, at the call.
         """
         if not isinstance(rule, StopRule):
             raise ConfigError("rule", f"a StopRule, such as StopRule(max_epochs=100); got {given(rule)} "
@@ -424,6 +427,13 @@ class Trainer:
             raise ConfigError(name, f"this trainer is at {unit} {now:,} already, so {name}={limit:,} leaves nothing "
                                     f"to train: {name} counts {unit}s from the trainer's first update. Give a "
                                     f"{name} above {now:,}, or call frames(n) to train n more epochs")
+        if rule.target_loss is not None and self.step_count:  # W18: run(rule) again after it stopped at its target
+            which, loss = rule.watched_loss(self.frame())  # trained one more epoch on each call, and said nothing
+            if loss <= rule.target_loss:
+                raise ConfigError("target_loss", f"this trainer's {which} loss is {loss:.4g} already, at or below "
+                                                 f"target_loss={rule.target_loss:g}, so the run would stop after "
+                                                 "one epoch: give a lower target_loss, or call frames(n) to train n "
+                                                 "more epochs")
         return self._frames_until(rule)
 
     def _frames_until(self, rule: StopRule) -> Iterator[Frame]:
