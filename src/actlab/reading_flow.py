@@ -153,7 +153,8 @@ def _dead_stop(s: RunSummary) -> Finding | None:
     evidence = {"first_to_last_signal_ratio": ratio, "stop_layer": stop + 1,
                 "dead_by_layer": [l.dead for l in s.layers]}
     if _output_dw_near_zero(s):
-        words += f". {_near_zero_words(s)[0].upper()}{_near_zero_words(s)[1:]}"
+        near = _near_zero_words(s)
+        words += f". {near[0].upper()}{near[1:]}"
         evidence["first_to_last_ratio"] = grad_ratio(s.layers[0].grad_norm, s.output_grad_norm)
     return Finding(Status.DEAD_LAYER, words, f"{off_remedy(s, [stop + 1, *(i + 1 for i in others)])}; "
                    f"then {s.restart}.", evidence)

@@ -377,12 +377,12 @@ UNLEARNED = "not learning any more"
 
 def _unlearned_remedy(s: RunSummary) -> str:
     """Steps too large for where the weights are, said for the face: `actlab train` keeps one rate from its first step
-    to its last (its restart names it), so its steps never become small again by themselves; the lab's playground
+    to its last (RunSummary.rate_fixed), so its steps never become small again by themselves; the lab's playground
     and a Trainer change the rate between frames (set by hand, no schedule); a script's rate may come from a schedule
     or a warm-up (the Monitor does not see the optimiser: learning_rate None)."""
     why = ("A loss that climbs back above chance after the network had learned means steps too large for where the "
            "weights now are: a learning rate too high for this stage of training")
-    if "actlab train" in s.restart:
+    if s.rate_fixed:
         return (f"{why} (this run's rate, the same from its first step to its last, so its steps never become "
                 f"smaller): {lower_lr(s)} and {s.restart}.")
     origin = ("set so from the start, or raised by hand during the run" if s.learning_rate is not None else

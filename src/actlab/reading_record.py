@@ -163,6 +163,9 @@ class RunSummary:
     # the updates made at a learning rate above 0 so far (a run at lr 0 from its start has none: its loss is the
     # initial weights'); None: not known (the Monitor does not see the optimiser)
     stepped_updates: int | None = None
+    # the face keeps one learning rate from a run's first update to its last (`actlab train`): its steps never become
+    # smaller by themselves, and a remedy does not promise they will
+    rate_fixed: bool = False
 
     def name(self, i: int) -> str:
         """How the words name hidden layer i (0-based)."""

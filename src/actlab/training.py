@@ -193,6 +193,7 @@ class Trainer:
     # what this trainer's user can change, which the remedies name (RunSummary.levers): the settings of a RunConfig;
     # the playground adds the inputs for a CSV of the learner's own
     levers: frozenset[Lever] = ENGINE_LEVERS
+    rate_fixed: bool = False  # the face never changes the rate during a run (`actlab train`: RunSummary.rate_fixed)
     net: MLP = field(init=False)
     step_count: int = field(init=False, default=0)
     # the updates made at a learning rate above 0: a run at lr 0 from its first update has changed no weight, and a
@@ -363,7 +364,7 @@ class Trainer:
         # the initialiser and the learning rate in use: a remedy never offers either as a change (W15)
         summary = dataclasses.replace(summary, loss_steps=kind, restart=self.restart, levers=self.levers,
                                       init=self.net_config.init, learning_rate=float(self.optimizer.config.lr),
-                                      stepped_updates=self.stepped_updates)
+                                      stepped_updates=self.stepped_updates, rate_fixed=self.rate_fixed)
         # an accuracy is only a measurement of outputs that are numbers: a NaN or infinite loss says they are not
         note = None
         if self.net.head.is_classifier:

@@ -68,7 +68,7 @@ def train(
                                  train_fraction=train_fraction, features=features, seed=seed)
         csv_bytes = read_csv_file(csv) if csv is not None else None  # at most the limit + 1 byte
         trainer = build_trainer(cfg, csv_bytes)
-        trainer.restart = RESTART
+        trainer.restart, trainer.rate_fixed = RESTART, True
         frames = trainer.frames(epochs, target_loss=target_loss)
     except (ConfigError, OSError) as exc:
         fail(_option_error(exc) if isinstance(exc, ConfigError) else str(exc))
