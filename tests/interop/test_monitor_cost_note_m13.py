@@ -20,7 +20,10 @@ from actlab.torch import Monitor  # noqa: E402
 BASE = 126e-6
 
 
-def _run(monkeypatch, extra: float, own: float, steps: int = 400):
+def _run(monkeypatch, extra: float, own: float, steps: int = 400, base: float = BASE):
+    """every="auto" under a fake clock: an unsampled step lasts ``base`` seconds, a sampled one (1 + extra) times
+    that, and the monitor's own work on every step ``own`` seconds. Returns the monitor, the overhead measured by the
+    fake clock from step 60 on, and the cost note."""
     now = [0.0]
     monkeypatch.setattr(_monitor_step.time, "perf_counter", lambda: now[0])
 
@@ -41,9 +44,9 @@ def _run(monkeypatch, extra: float, own: float, steps: int = 400):
         with mon.step():
             hooked = len(model[1]._forward_hooks) > 0
             model(x).square().mean().backward()
-            now[0] += BASE * (1 + extra if hooked else 1.0)
+            now[0] += base * (1 + extra if hooked else 1.0)
         model.zero_grad()
-    measured = (now[0] - start) / ((steps - 60) * BASE) - 1
+    measured = (now[0] - start) / ((steps - 60) * base) - 1
     note = next(n for n in mon.report().notes if n.startswith("every='auto'"))
     return mon, measured, note
 

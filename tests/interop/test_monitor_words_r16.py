@@ -17,9 +17,8 @@ from conftest import require_torch
 torch = require_torch()
 from torch import nn  # noqa: E402
 
-from actlab.interop import _monitor_step  # noqa: E402
-from actlab.interop import torch as monitor_module  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
+from interop.test_monitor_cost_note_m13 import _run  # noqa: E402  (every="auto" under a fake clock)
 
 
 def _train(model: nn.Module, steps: int = 3, loss=None, **kw) -> Monitor:
@@ -84,28 +83,9 @@ def test_a_model_with_a_custom_non_linearity_is_unwatched_and_not_called_linear(
 
 
 def _auto(monkeypatch, base: float, extra: float, own: float, steps: int = 300) -> tuple[Monitor, str]:
-    """every="auto" under a fake clock: an unsampled step lasts ``base`` seconds, a sampled one (1 + extra) times
-    that, and the monitor's own work on every step ``own`` seconds."""
-    now = [0.0]
-    monkeypatch.setattr(_monitor_step.time, "perf_counter", lambda: now[0])
-
-    class Handle(monitor_module._StepHandle):  # made once per step, inside the monitor's own timed work
-        def __init__(self) -> None:
-            super().__init__()
-            now[0] += own
-
-    monkeypatch.setattr(_monitor_step, "_StepHandle", Handle)
-    torch.manual_seed(0)
-    model = nn.Sequential(nn.Linear(4, 16), nn.Tanh(), nn.Linear(16, 2))
-    mon = Monitor(model, every="auto")
-    x = torch.randn(16, 4)
-    for _ in range(steps):
-        with mon.step():
-            hooked = len(model[1]._forward_hooks) > 0
-            model(x).square().mean().backward()
-            now[0] += base * (1 + extra if hooked else 1.0)
-        model.zero_grad()
-    return mon, next(n for n in mon.report().notes if n.startswith("every='auto'"))
+    """every="auto" under test_monitor_cost_note_m13's fake clock: the monitor and its cost note."""
+    mon, _, note = _run(monkeypatch, extra, own, steps, base=base)
+    return mon, note
 
 
 _UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6}
