@@ -385,14 +385,19 @@ class _Reporting:
     def report(self) -> MonitorReport:
         """The latest sampled step's report, with how many steps have run since (it says so before any sample)."""
         notes = [self._cost_note()] if self._auto and self.calibrated_cost is not None else []
+        unread = self._unread_step()  # a step open now, or one made and never entered
         if self._built() is None:
             n = self.step_count
             words = ("no step has been sampled yet: none has run" if not n else
                      f"no step has been sampled yet: {n} step{'' if n == 1 else 's'} run"
                      + (f"; every='auto' leaves the first {_WARMUP_STEPS + 1} unsampled, to time them"
-                        if self._auto else ""))
+                        if self._auto and unread is None else ""))
+            if unread is not None:
+                words = f"{words}; {unread}"
             reading = Reading((Finding(Status.STARTING, words, "", {}),))
             return MonitorReport(self.step_count, 0, self.every, (), math.nan, None, reading,
                                  tuple(self._current_notes(tuple(self.notes)) + notes), self.step_count)
+        if unread is not None:
+            notes.append(unread)
         return dataclasses.replace(self._last, steps_run=self.step_count, every=self.every, auto=self._auto,
                                    notes=tuple(self._current_notes(self._last.notes) + notes))

@@ -83,10 +83,25 @@ class _Stepping:
             return True
         return self._recalibrate and self._last_sample + self.every - self.step_count <= _BASE_STEPS
 
+    def _unread_step(self) -> str | None:
+        """Words for a step report() cannot see, or None: one open now (report() called inside its block), or one
+        made by mon.step() and never entered (the `with` forgotten)."""
+        if self._open_step is not None:
+            return (f"report() was called inside `with mon.step()`: step {self.step_count + 1}, open now, is read "
+                    "when its block ends, so this report leaves it out; call report() after the block")
+        if self._step_context.made == self.step_count:
+            return f"mon.step() was called for step {self.step_count + 1}, but that step was never entered: " \
+                + _NOT_ENTERED
+        return None
+
     def _enter(self, st: _Step) -> _StepHandle:
         if self._open_step is not None:
             raise RuntimeError("mon.step() is already open: steps do not nest. Open one `with mon.step()` per "
                                "training step, with the forward, the loss and loss.backward() inside it")
+        if st.made != self.step_count:  # `s = mon.step()` once, then `with s:` again: a step read in pieces
+            raise RuntimeError(f"this step (step {st.made + 1}) was entered before, and a step is entered once: "
+                               "call `with mon.step() as s:` anew on each training step, with the forward, the "
+                               "loss and loss.backward() all inside that one block")
         self._open_step = st
         # the first step, or torch.compiler.reset() emptied Dynamo's callbacks (_monitor_compile rebinds its list)
         if _compile_started not in _monitor_compile._START_CALLBACKS:
