@@ -18,7 +18,7 @@ from ...errors import ConfigError, given
 from ...options import check_control
 from ...session import RunConfig
 from ...store import UploadQuota
-from ...training import StopRule
+from ...training import Frame, Stop, StopRule
 from ..deps import IdentityDep, SessionsDep, get_identity, identify
 from ..pool import RemoteSession, pool
 from ..problems import problem
@@ -93,7 +93,7 @@ class _Tab:
         self.config: dict = {}  # the run's settings as it started (RunConfig.to_dict), and its CSV's token
         self.csv_token: str | None = None
         self.session: RemoteSession | None = None
-        self.epoch = 0  # the last frame's epoch
+        self.frame = None  # the last frame sent (a Frame): where the run is, which a Play asks the stop rule about
         self.updates_per_epoch = 1
         self.playing = False
         self.epochs_per_frame = 1
@@ -122,7 +122,7 @@ class _Tab:
             self.session = pool().open()
         async with self.lock:
             started = await self.session.call("start", cfg, csv_bytes)
-            self.epoch = started["frame"].epoch
+            self.frame = started["frame"]
             self.updates_per_epoch = started["updates_per_epoch"]
             self.playing = False
             self.config, self.csv_token, self.run_pins = cfg.to_dict(), csv_token, self.pins
@@ -148,25 +148,31 @@ class _Tab:
     async def advance(self) -> None:
         k = self.epochs_per_frame
         k = min(k, max(1, MAX_UPDATES_PER_FRAME // self.updates_per_epoch))  # big data sets: fewer epochs a frame
-        left = self.stop.epochs_left(self.epoch)
+        left = self.stop.epochs_left(self.frame.epoch)
         if left is not None:
             k = max(1, min(k, left))
         async with self.lock:
             frame, data = await self.session.call("advance", k)
-            self.epoch = frame.epoch
+            self.frame = frame
             await self.send_frame(data)
         stop = self.stop.check(frame)
         if stop is not None:
             self.playing = False
             await self.settle()
-            await self.ws.send_text(dumps({"type": "stopped", "reason": stop.reason, "message": stop.message}))
+            await self.send_stopped(stop)
 
     async def settle(self) -> None:
         """A run that stops moving shows its numbers at the weights it has (a big network's trail training)."""
         async with self.lock:
             frame, data = await self.session.call("settle")
-            self.epoch = frame.epoch
+            self.frame = frame
             await self.send_frame(data)
+
+    async def send_stopped(self, stop: Stop, again: bool = False) -> None:
+        """Say that the run stopped (``again``: that a Play found its stop rule met and trained nothing), why, and
+        what to change to train on; "again" tells the page which."""
+        message = stop_words(stop, self.stop, self.frame, self.pins, again)
+        await self.ws.send_text(dumps({"type": "stopped", "reason": stop.reason, "message": message, "again": again}))
 
     async def handle(self, msg: dict) -> None:
         kind = msg.get("type")
@@ -191,7 +197,11 @@ class _Tab:
             raise ConfigError("type", f"send 'init' with a config first: there is no run to {kind} yet")
         elif kind == "play":
             await self.hold_to_pins()
-            self.playing = True
+            met = self.stop.check(self.frame)
+            if met is None:
+                self.playing = True
+            else:  # the rule holds already: a Play trained one more epoch and stopped again, with the same words
+                await self.send_stopped(met, again=True)
         elif kind == "pause":
             if self.playing:
                 self.playing = False
@@ -201,7 +211,7 @@ class _Tab:
             await self.hold_to_pins()  # a step trains too: on a run the new pins allow, or on a new one with them
             async with self.lock:
                 frame, data = await self.session.call("step")
-                self.epoch = frame.epoch
+                self.frame = frame
                 await self.send_frame(data)
         elif kind == "export":
             fmt = msg.get("format", "json")
@@ -284,6 +294,27 @@ class _Tab:
         controls = {k: v for k, v in self.pins.values.items() if k in CONTROLS}
         if controls:
             await self.set_controls(controls)
+
+
+def stop_words(stop: Stop, rule: StopRule, frame: Frame, pins: Pins, again: bool = False) -> str:
+    """The words of a "stopped" message: the core's reason, then the setting that holds the run there and what to do
+    to train on (a Play past a stop epoch trained one epoch and stopped again, saying only "Stopped at epoch 21.").
+    ``again``: a Play found the rule met already and trained nothing. A divergence says its own remedy."""
+    if stop.reason not in ("epochs", "target"):
+        return stop.message
+    if stop.reason == "epochs":
+        at = "at" if frame.epoch == rule.max_epochs else "past"
+        where = f"the run is at epoch {frame.epoch:,}, {at} its stop epoch ({rule.max_epochs:,})"
+        setting, name, change = "stop_epoch", "stop epoch", "raise the stop epoch or clear it"
+    else:
+        which, loss = StopRule.watched_loss(frame)
+        where = f"the {which} loss, {loss:.4f}, is at or below the target loss ({rule.target_loss:g})"
+        setting, name, change = "target_loss", "target loss", "lower the target loss or clear it"
+    if setting in pins.values:  # the class's teacher set it: the learner cannot move it
+        todo = f"Your teacher pinned the {name} for the class, so this run ends here; Reset starts a new one."
+    else:
+        todo = f"To train on, {change}, then press Play."
+    return f"Nothing trained: {where}. {todo}" if again else f"{stop.message} {todo}"
 
 
 SET_KEYS = ("type", "lr", "epochs_per_frame", "stop_epoch", "target_loss")  # what a 'set' message may carry

@@ -45,6 +45,11 @@ async function boot() {
   let lastError = null;  // the server's last error ({ text, at }): a socket it then closes keeps its words on the page
 
   const config = () => runConfig(state.all(), options, csv);
+  // the stop-rule control that holds a stopped run (its words name it): outlined until it changes or a new run starts
+  const STOP_CONTROLS = { epochs: "ctl-stop", target: "ctl-target" };
+  function markStopControl(reason) {
+    for (const [key, id] of Object.entries(STOP_CONTROLS)) $(id).classList.toggle("holds-run", key === reason);
+  }
   const sendSettings = () => conn.send({ type: "set", epochs_per_frame: state.get("speed"), ...stopRule });
   function setPlaying(on) {
     playing = on;
@@ -52,6 +57,7 @@ async function boot() {
   }
   function restart(patch = {}) {
     state.set(patch);
+    markStopControl(null);
     playing = false;
     controls.update();
     output.update();
@@ -85,7 +91,7 @@ async function boot() {
       setPlaying(false);
       conn.send({ type: "step" });
     },
-    settings(patch = {}) { Object.assign(stopRule, patch); sendSettings(); },
+    settings(patch = {}) { Object.assign(stopRule, patch); markStopControl(null); sendSettings(); },
     async upload(file) {
       const info = await api.postFile("/api/playground/csv", file);
       // a file whose task trains on another loss than the one the class pinned: said here, before a run is refused
@@ -274,7 +280,8 @@ async function boot() {
     } else if (msg.type === "stopped") {
       train.flush();
       setPlaying(false);
-      setStatus(msg.message, msg.reason === "diverged");
+      setStatus(msg.message, msg.reason === "diverged" || msg.again);
+      markStopControl(msg.reason);
     } else if (msg.type === "export") {
       const blob = new Blob([msg.body], { type: msg.format === "json" ? "application/json" : "text/x-python" });
       const a = document.createElement("a");
