@@ -24,7 +24,9 @@ class LogRead(tuple):
         header, reports: the pair's two items (the run returned: the latest, or the one asked for).
         run: the number of that run in the file (1 for the first); runs: every run's summary, in the file's order
             ({"run", "began": its first line, "last_line", "first_step", "last_step", "reports", "ended",
-            "exception", "id", "alongside": written at the same time as another, "why": how it was seen}).
+            "exception", "id", "alongside": written at the same time as another, "why": how it was seen,
+            "end_line": the number of its end line or None, "after_end": its reports after that line, which older
+            versions wrote for steps made after close(); the run has ended all the same}).
         bad_lines: lines skipped; skipped: per kind ("not_text", "not_json", "not_a_record", "repeat", "left_out",
             "unowned_end": SKIP_KINDS says each in words), {"count", "lines": the first 5, "why": the first's words};
             problems: the first 5 skipped lines, {"line", "why"}.

@@ -16,6 +16,11 @@ ever joins two runs, and numbers them 1, 2, ... in the order they began in the f
   field belongs to the single run of its stretch still open; where runs were written at once, only to the one open
   run its "steps_run" fits (_by_steps). Where none or several fit, it is skipped ("unowned").
 
+A run with an end line has ended, whatever follows. Versions of actlab before R16 let mon.step() run after close(),
+so an older log can hold a run's reports after its end line: they are the run's, drawn as its last steps, and its
+summary stays ended ("end_line" is the end line's number, "after_end" counts the reports after it, and the warnings
+say so). A header after them begins another run's log, as one right after the end line does.
+
 Memory is bounded: at most MAX_WRITERS runs told apart at once in one stretch (reports that fit none are skipped and
 counted), and the summaries of the newest KEEP_RUNS runs (``total`` counts every run).
 """
@@ -126,7 +131,7 @@ class Runs:
         self.total += 1
         summary = {"run": self.total, "began": line, "last_line": line, "first_step": None, "last_step": None,
                    "reports": 0, "ended": False, "exception": None, "id": run_id, "alongside": False, "why": why,
-                   "after": after, "from": dict(self.stretch)}
+                   "after": after, "from": dict(self.stretch), "end_line": None, "after_end": 0}
         self.summaries.append(summary)
         writer = _Writer(summary, run_id, header)
         self.writers.append(writer)
@@ -150,9 +155,12 @@ class Runs:
             return self._begin(line, obj, rid, why).summary["run"]
         newest = self.writers[-1] if self.writers else None
         why = None
-        if newest is not None and self._end_line is not None:
+        # every run of the stretch has ended (reports after an end line, as earlier versions wrote them, leave it so)
+        ended = self._end_line if self._end_line is not None else \
+            newest.summary["end_line"] if newest is not None and not any(w.open for w in self.writers) else None
+        if ended is not None:
             why = f"line {count(line)} begins another run's log (a header after the end line on line " \
-                  f"{count(self._end_line)})"
+                  f"{count(ended)})"
         elif newest is not None and newest.last_step is not None \
                 and not set(_places(newest)) <= set(obj["layers"]):  # a monitor's own new header names more places
             why = f"line {count(line)} is a new header naming other layers"
@@ -180,7 +188,9 @@ class Runs:
             return None
         writer = writers[0]
         writer.open = False
-        writer.summary.update(ended=True, exception=obj.get("exception"), last_line=line)
+        if writer.summary["ended"]:  # a second end line (after reports that followed the first): the first ended it
+            return writer.summary["run"]
+        writer.summary.update(ended=True, exception=obj.get("exception"), last_line=line, end_line=line)
         return writer.summary["run"]
 
     def report(self, obj: dict, line: int, raw: bytes) -> tuple[int | None, str | None, str | None]:
@@ -223,9 +233,12 @@ class Runs:
         self._end_line = None
         writer.last_step, writer.last_sampled, writer.names, writer.every = step, sampled, names, obj.get("every")
         writer.recent.append(digest)
-        writer.open = True  # a report after its end line: the run goes on
         s = writer.summary
-        s.update(last_line=line, last_step=step, reports=s["reports"] + 1, ended=False, exception=None)
+        # a report after the run's end line (earlier versions logged steps made after close()): the run has still
+        # ended; the report is drawn as its own, and the warnings say how many followed the end line
+        if s["ended"]:
+            s["after_end"] += 1
+        s.update(last_line=line, last_step=step, reports=s["reports"] + 1)
         if s["first_step"] is None:
             s["first_step"] = step
         self._latest = writer
@@ -291,13 +304,13 @@ class Runs:
         """What a reader of the charts must know about the file, in words, run ``shown`` being drawn: it holds more
         than one run (one after the other, or written at once), which is shown and how to see another (READERS: on
         the page, from read_log, or on the terminal)."""
+        shown_run = self.find(shown) if shown is not None else None
+        out = [_after_end(shown_run, self.total > 1)] if shown_run is not None and shown_run["after_end"] else []
         if self.total <= 1 and not self.left_out:
-            return []
+            return out
         shows, pick = READERS[reader]
         runs = list(self.summaries)
-        shown_run = self.find(shown) if shown is not None else None
         which = f"{'the latest, ' if shown == self.total else ''}run {shown}{_from(shown_run)}"
-        out = []
         at_once = [s for s in runs if s["alongside"]]
         # a run that began a stretch of its own came after the runs before it had ended, whatever came later
         apart = [s for s in runs if s["run"] > 1 and (not s["alongside"] or s["from"]["first_run"] == s["run"])]
@@ -326,6 +339,16 @@ class Runs:
             out.append(f"{plural(self.left_out, 'report')} fit none of the {MAX_WRITERS} runs told apart at once and "
                        f"{'is' if self.left_out == 1 else 'are'} left out.")
         return out
+
+
+def _after_end(summary: dict, several: bool) -> str:
+    """The words for reports that follow a run's end line."""
+    n = summary["after_end"]
+    run = f"Run {summary['run']}" if several else "The run"
+    return (f"{run} ended on line {count(summary['end_line'])} (its end line), and {plural(n, 'report')} of it "
+            f"follow{'s' if n == 1 else ''} that line, up to step {count(summary['last_step'])}: an earlier version "
+            "of actlab logged steps made after the monitor was closed. The run counts as ended; "
+            f"{'that report is' if n == 1 else 'those reports are'} drawn as its last steps.")
 
 
 def _start(words: str) -> str:

@@ -238,7 +238,7 @@ class LogTail:
             ended = self.runs.end(obj, self.lines)
             if ended is None:
                 self._skip("unowned_end", "which of the runs written at once it ends cannot be told")
-            elif ended == self.shown:
+            elif ended == self.shown and self.ended is None:  # the first end line ends it (Runs.end)
                 self.ended = obj
         else:
             run, skipped, why = self.runs.report(obj, self.lines, raw)
@@ -275,8 +275,7 @@ class LogTail:
             self.history.add(obj)
         if not obj.get("non_finite"):
             self.latest_finite = obj
-        self.total += 1
-        self.ended = None  # a report after an end line: the run goes on
+        self.total += 1  # a report after the run's end line leaves it ended (log_runs says those reports follow it)
 
 
 __all__ = ["KEEP_PROBLEMS", "KEEP_REPORTS", "MAX_READ_BYTES", "PREVIEW_BYTES", "SKIP_KINDS", "LogTail"]
