@@ -134,7 +134,9 @@ def test_gradient_charts_say_why_they_have_no_bar(page):
     }""")
     assert notes[0][:2] == [None, None]
     assert notes[1][:2] == ["Every gradient is exactly 0: no bar to draw on a log scale",
-                            "No sampled gradient is a positive finite number: nothing to draw on a log scale"]
+                            # P19: the history draws its zeros on a "0" row and says so (it said nothing was drawn)
+                            "Every sampled gradient has been exactly 0 since step 10: the lines lie on the 0 row "
+                            "(a log scale has no 0)"]
     assert notes[2][0] == notes[3][0] == "No gradient is a finite number (the run overflowed): no bar to draw"
     assert notes[4][:2] == [None, None]  # one bar stands (the output's): the chart draws it, no note
     assert all(n[2] >= MARGIN_LEFT for n in notes[1:4])  # inside the plot, right of the axis's labels

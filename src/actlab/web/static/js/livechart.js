@@ -3,6 +3,7 @@
 import { PALETTE, fmt, power10 } from "./charts.js";
 
 const FONT = "11px system-ui, sans-serif";
+export const ZERO_ROW = 18;  // px between a log axis's lowest decade and its "0" row: the two labels do not touch
 const MARGIN = { l: 44, r: 8, t: 18, b: 34 };
 
 // Fit the canvas's backing store to its CSS box once per resize, not once per frame (reading the box each frame
@@ -103,13 +104,15 @@ function plotNote(ctx, text, x0, x1, top, bottom) {
   return box;
 }
 
-// One path through (px(i), axis.y(ys[i])), broken wherever a value cannot go on a log axis.
-function tracePath(ctx, ys, px, axis) {
+// One path through (px(i), y(ys[i])), broken wherever a value cannot go on the axis: y(v) is null there (the log
+// axis's y holds positive finite values; logLines's also a 0, on its "0" row).
+function tracePath(ctx, ys, px, y) {
   ctx.beginPath();
   let drawing = false;
   ys.forEach((v, i) => {
-    if (!usable(v)) { drawing = false; return; }
-    if (drawing) ctx.lineTo(px(i), axis.y(v)); else ctx.moveTo(px(i), axis.y(v));
+    const py = y(v);
+    if (py === null) { drawing = false; return; }
+    if (drawing) ctx.lineTo(px(i), py); else ctx.moveTo(px(i), py);
     drawing = true;
   });
   ctx.stroke();
@@ -140,7 +143,7 @@ export function logBars(canvas, { categories, bars, line, barName, lineName, emp
     ctx.fillText(fmt(v, 2), cx(i), top - 1);
   });
   ctx.strokeStyle = PALETTE[1]; ctx.fillStyle = PALETTE[1]; ctx.lineWidth = 2; ctx.setLineDash([5, 4]);
-  tracePath(ctx, line, cx, axis);
+  tracePath(ctx, line, cx, (v) => (usable(v) ? axis.y(v) : null));
   ctx.setLineDash([]);
   line.forEach((v, i) => { if (usable(v)) { ctx.beginPath(); ctx.arc(cx(i), axis.y(v), 3, 0, 2 * Math.PI); ctx.fill(); } });
   const note = empty && !bars.some(usable) ? empty : null;
@@ -150,20 +153,37 @@ export function logBars(canvas, { categories, bars, line, barName, lineName, emp
   legend(ctx, rows);
 }
 
-// One line per series against a shared x (training steps), on a log axis.
-// ``empty``: a note drawn over the plot when no series has a value to draw.
-export function logLines(canvas, { x, series, xName, empty = "" }) {
+// One line per series against a shared x (training steps), on a log axis. A value of exactly 0 has no place on a
+// log axis: it goes on a "0" row ZERO_ROW px under the lowest decade, labelled so, as the watch page's charts draw it
+// (a panel of gradients that all became 0, a dead network's, was blank). ``empty``: a note drawn over the plot when
+// no series has a value to draw; ``zeroNote``: one drawn when the latest value of every series is 0.
+// canvas.tickLabels: the y axis's labels, lowest decade first and "0" last when there is a 0 row.
+export function logLines(canvas, { x, series, xName, empty = "", zeroNote = "" }) {
   canvas.drawn = { x, series };
-  canvas.redraw = () => logLines(canvas, { x, series, xName, empty });
+  canvas.redraw = () => logLines(canvas, { x, series, xName, empty, zeroNote });
   const { ctx, w, h } = sized(canvas);
   const all = [];
-  for (const s of series) for (const v of s.y) if (usable(v)) all.push(v);
+  let zero = false;
+  for (const s of series) for (const v of s.y) if (usable(v)) all.push(v); else if (v === 0) zero = true;
   // past the palette's eight colours, lines repeat a colour dashed, so every series stays distinct
   const style = (k) => ({ color: PALETTE[k % PALETTE.length], dash: k >= PALETTE.length });
   const rows = legendRows(ctx, series.map((s, k) => ({ name: s.name, ...style(k) })), w);
   const top = MARGIN.t + (rows.length - 1) * LEGEND_ROW;
-  const axis = logAxis(all, top + 4, h - MARGIN.b);
+  const bottom = h - MARGIN.b;
+  const axis = logAxis(all, top + 4, zero ? bottom - ZERO_ROW : bottom);
   frame(ctx, axis, w, h, top);
+  canvas.tickLabels = axis.ticks.map(power10);
+  if (zero) {  // the "0" row: a dashed grid line, so it does not read as the next decade down
+    const py = Math.round(bottom) + 0.5;
+    ctx.strokeStyle = "#ccc"; ctx.setLineDash([2, 3]);
+    ctx.beginPath(); ctx.moveTo(MARGIN.l, py); ctx.lineTo(w - MARGIN.r, py); ctx.stroke();
+    ctx.setLineDash([]);
+    ctx.fillStyle = "#5b6570"; ctx.textAlign = "right"; ctx.textBaseline = "middle";
+    ctx.fillText("0", MARGIN.l - 4, py);
+    canvas.tickLabels.push("0");
+  }
+  const y = (v) => (usable(v) ? axis.y(v) : v === 0 && zero ? bottom : null);
+  canvas.zeroRow = zero ? bottom : null;
   const x0 = x[0] ?? 0, x1 = Math.max(x[x.length - 1] ?? 1, x0 + 1);
   const px = (v) => MARGIN.l + ((v - x0) / (x1 - x0)) * (w - MARGIN.l - MARGIN.r);
   ctx.fillStyle = "#5b6570"; ctx.textBaseline = "top";
@@ -172,12 +192,14 @@ export function logLines(canvas, { x, series, xName, empty = "" }) {
   ctx.textAlign = "center"; ctx.fillText(xName, (MARGIN.l + w - MARGIN.r) / 2, h - MARGIN.b + 16);
   series.forEach((s, k) => {
     ctx.strokeStyle = style(k).color; ctx.lineWidth = 1.5; ctx.setLineDash(style(k).dash ? [4, 3] : []);
-    tracePath(ctx, s.y, (i) => px(x[i]), axis);
+    tracePath(ctx, s.y, (i) => px(x[i]), y);
   });
   ctx.setLineDash([]);
-  const note = empty && !all.length ? empty : null;
+  const allZero = series.length > 0 && x.length > 0 && series.every((s) => s.y[x.length - 1] === 0);
+  const note = empty && !all.length && !zero ? empty : zeroNote && allZero ? zeroNote : null;
   canvas.emptyNote = note;
-  canvas.noteBox = note ? plotNote(ctx, note, MARGIN.l + 1, w - MARGIN.r, top + 4, h - MARGIN.b) : null;
+  canvas.noteBox = note ? plotNote(ctx, note, MARGIN.l + 1, w - MARGIN.r, top + 4, zero ? bottom - ZERO_ROW : bottom)
+    : null;
   canvas.legendNames = rows.flat().map((item) => item.name);  // what the legend shows, for a reader and a test
   legend(ctx, rows);
 }

@@ -4,7 +4,7 @@
 import { M } from "./watch-keys.js";
 
 export const TEXT_H = 11;  // px: the height of a line of the charts' 11 px text, for the boxes the tests compare
-export const ZERO_ROW = 18;  // px between a log axis's lowest decade and its "0" row: the two labels do not touch
+export { ZERO_ROW } from "./livechart.js";  // the playground's log charts put their 0 row as far down
 export const positive = (v) => Number.isFinite(v) && v > 0;
 
 export const leftMargin = (ctx, labels) => Math.max(M.l, Math.ceil(Math.max(0, ...labels.map((s) => ctx.measureText(s).width))) + 10);

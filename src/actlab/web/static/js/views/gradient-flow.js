@@ -57,7 +57,8 @@ export function mount(root, { chart, reading, historyChart, readout, ratios }) {
   function keep(row) {
     if (!history.length) history = row.slice(1).map(() => []);
     steps.push(row[0]);
-    row.slice(1).forEach((v, k) => history[k]?.push(v && v > 0 ? v : null));
+    // a 0 is kept (the chart draws it on its "0" row); a NaN (JSON's null) or an "inf" is a gap
+    row.slice(1).forEach((v, k) => history[k]?.push(typeof v === "number" && v >= 0 ? v : null));
     if (steps.length > 1500) {  // thin the oldest half so the chart stays light on long runs
       const thin = (a) => a.filter((_, i) => i % 2 === 0 || i >= a.length / 2);
       steps = thin(steps); history = history.map(thin);
@@ -74,6 +75,16 @@ export function mount(root, { chart, reading, historyChart, readout, ratios }) {
   }
 
   const names = (h) => h.layers.map((_, i) => `layer ${i + 1}`).concat(["output"]);
+  // the latest samples all 0: since which step, in words for the chart (a log scale has no 0, so the lines lie on
+  // its "0" row); "" otherwise
+  function allZeroNote() {
+    const zeroAt = (i) => history.every((y) => y[i] === 0);
+    let i = steps.length - 1;
+    if (i < 0 || !zeroAt(i)) return "";
+    while (i > 0 && zeroAt(i - 1)) i--;
+    return `Every sampled gradient has been exactly 0 since step ${steps[i].toLocaleString("en-US")}: the lines lie `
+      + "on the 0 row (a log scale has no 0)";
+  }
   let activations = [];  // each hidden layer's activation, for the read-out
 
   function drawNow() {
@@ -98,7 +109,8 @@ export function mount(root, { chart, reading, historyChart, readout, ratios }) {
     } else if (historyChart) {
       const label = (k) => (k < h.layers.length ? `layer ${k + 1}` : "output");
       logLines(historyChart, { x: steps, series: history.map((y, k) => ({ name: label(k), y })), xName: "step",
-                               empty: "No sampled gradient is a positive finite number: nothing to draw on a log scale" });
+                               empty: "No sampled gradient is a finite number (the run overflowed): nothing to draw",
+                               zeroNote: allZeroNote() });
       const last = history.map((y, k) => `${label(k)} ${fmt(y[y.length - 1], 2)}`).join(", ");
       historyChart.setAttribute("aria-label", `Gradient norm per layer over ${steps[steps.length - 1].toLocaleString("en-US")} `
         + `steps; at the latest sample: ${last}. ${h.diagnosis ? h.diagnosis.words : ""}`);
