@@ -106,10 +106,14 @@ def test_a_diverged_run_refuses_play_with_its_own_remedy(client):
         _send(ws, type="play")
         last, stopped = play_until_stopped(ws)
         assert stopped["reason"] == "diverged" and last["status"] == "diverged"
-        _send(ws, type="play")
-        frames, again = _next_text(ws)
-        assert frames == [] and again["reason"] == "diverged" and again["again"] is True
-        assert again["message"] == stopped["message"] and "Lower the learning rate" in again["message"]
+        assert "Lower the learning rate" in stopped["message"]
+        for kind in ("play", "step"):  # a Step sent the same frame again and said nothing
+            _send(ws, type=kind)
+            frames, again = _next_text(ws)
+            assert frames == [] and again["reason"] == "diverged" and again["again"] is True
+            assert again["message"] == (f"Nothing trained: this run diverged at step {last['diverged_at_step']:,} (its "
+                                        "loss became NaN or infinite) and cannot train on. Lower the learning rate, "
+                                        "then press Reset for a new run.")
 
 
 def test_a_pinned_stop_epoch_says_that_the_run_ends_there(lab):
@@ -129,3 +133,18 @@ def test_a_pinned_stop_epoch_says_that_the_run_ends_there(lab):
         _send(ws, type="play")
         frames, again = _next_text(ws)
         assert frames == [] and again["message"].startswith("Nothing trained: the run is at epoch 4, at its stop")
+
+
+def test_a_stop_epoch_lowered_below_a_playing_run_stops_it_where_it_is(client):
+    with client.websocket_connect("/ws/playground") as ws:
+        init(ws, n_points=100)
+        _send(ws, type="set", epochs_per_frame=5)
+        _send(ws, type="play")
+        for _ in range(3):
+            ws.receive_bytes()
+        _send(ws, type="set", epochs_per_frame=5, stop_epoch=2)  # below the run: it stops at the next frame
+        last, stopped = play_until_stopped(ws)
+        # every frame is 5 epochs: an epoch count off the fives is an epoch trained past the rule (it trained one)
+        assert last["epoch"] % 5 == 0 and last["epoch"] >= 15, last["epoch"]
+        assert stopped["message"] == (f"Stopped at epoch {last['epoch']}. To train on, raise the stop epoch or clear "
+                                      "it, then press Play.")

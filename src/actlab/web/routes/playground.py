@@ -146,6 +146,10 @@ class _Tab:
             self.session.close()
 
     async def advance(self) -> None:
+        met = self.stop.check(self.frame)
+        if met is not None:  # a rule met before this frame (a stop epoch lowered below the playing run): no more
+            await self.stop_playing(met)  # training, where one more epoch was trained and the stop said at its end
+            return
         k = self.epochs_per_frame
         k = min(k, max(1, MAX_UPDATES_PER_FRAME // self.updates_per_epoch))  # big data sets: fewer epochs a frame
         left = self.stop.epochs_left(self.frame.epoch)
@@ -157,9 +161,12 @@ class _Tab:
             await self.send_frame(data)
         stop = self.stop.check(frame)
         if stop is not None:
-            self.playing = False
-            await self.settle()
-            await self.send_stopped(stop)
+            await self.stop_playing(stop)
+
+    async def stop_playing(self, stop: Stop) -> None:
+        self.playing = False
+        await self.settle()
+        await self.send_stopped(stop)
 
     async def settle(self) -> None:
         """A run that stops moving shows its numbers at the weights it has (a big network's trail training)."""
@@ -209,6 +216,9 @@ class _Tab:
         elif kind == "step":
             self.playing = False
             await self.hold_to_pins()  # a step trains too: on a run the new pins allow, or on a new one with them
+            if self.frame.status == "diverged":  # nothing can train: a Step sent the same frame again, silently
+                await self.send_stopped(self.stop.check(self.frame), again=True)
+                return
             async with self.lock:
                 frame, data = await self.session.call("step")
                 self.frame = frame
@@ -300,6 +310,9 @@ def stop_words(stop: Stop, rule: StopRule, frame: Frame, pins: Pins, again: bool
     """The words of a "stopped" message: the core's reason, then the setting that holds the run there and what to do
     to train on (a Play past a stop epoch trained one epoch and stopped again, saying only "Stopped at epoch 21.").
     ``again``: a Play found the rule met already and trained nothing. A divergence says its own remedy."""
+    if stop.reason == "diverged" and again:  # the core's words say what to do; these say that nothing trained
+        return (f"Nothing trained: this run diverged at step {frame.diverged_at_step:,} (its loss became NaN or "
+                "infinite) and cannot train on. Lower the learning rate, then press Reset for a new run.")
     if stop.reason not in ("epochs", "target"):
         return stop.message
     if stop.reason == "epochs":

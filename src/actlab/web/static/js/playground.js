@@ -33,6 +33,9 @@ async function boot() {
   let conn = null, points = null, playing = false, csv = null;  // csv: the upload's { token, task, classes }
   let lastFrame = null;  // the frame on screen: a drawing rebuilt after a refused change shows it again
   const stopRule = { stop_epoch: state.get("stop_epoch"), target_loss: state.get("target_loss") };
+  // the stop rule before the last change sent: a value the server refuses (a stop epoch of -5 or 2.5) is put back to
+  // it, as the server keeps it; the box and the address held the refused value while the run never stopped
+  let ruleBefore = null, ruleRefused = false;
   // the settings of the run the server last accepted: a refused reset puts the controls back to them, so the page
   // never shows one data set while the server trains another
   let accepted = null;
@@ -40,6 +43,8 @@ async function boot() {
   // run is ready (or that the reset was refused, in which case the old run goes on).
   let awaitingReady = true;
   let restoredNote = null;  // shown once the server has restored the run after a reconnect
+  // the page was reloaded: its first run starts at epoch 0 (the run before went with the old page), which Ready says
+  let reloaded = performance.getEntriesByType("navigation")[0]?.type === "reload";
   let refusal = null;  // the server's words when it refused the page's first run: Play says them again
   let playOnReady = false;  // Play pressed before the first run was ready
   let lastError = null;  // the server's last error ({ text, at }): a socket it then closes keeps its words on the page
@@ -88,10 +93,22 @@ async function boot() {
         setStatus(refusal ? `Nothing to step: ${refusal}` : "Starting the run: Step once it is ready.", refusal !== null);
         return;
       }
+      // a Step pauses a playing run: said, or the status kept "Training…" over a run that had stopped
+      if (playing) setStatus("Paused: Step trains one minibatch a press; Play trains on.");
       setPlaying(false);
       conn.send({ type: "step" });
     },
-    settings(patch = {}) { Object.assign(stopRule, patch); markStopControl(null); sendSettings(); },
+    settings(patch = {}) {
+      ruleBefore = { ...stopRule };
+      Object.assign(stopRule, patch);
+      markStopControl(null);
+      controls.update();  // the box shows the rule sent (a stop epoch of 0 is none: the box empties)
+      if (ruleRefused) {  // the words of a refused value go once the learner changes the rule again
+        ruleRefused = false;
+        setStatus(playing ? "Training…" : "Ready: press Play.");
+      }
+      sendSettings();
+    },
     async upload(file) {
       const info = await api.postFile("/api/playground/csv", file);
       // a file whose task trains on another loss than the one the class pinned: said here, before a run is refused
@@ -241,7 +258,9 @@ async function boot() {
       // after a reconnect: a new run from the address's settings, unless the class's pins replaced some of them
       const restored = restoredNote && took ? "Reconnected: the run before was lost with the connection, and a new one "
         + `started at epoch 0 from the address's settings, with the class's pinned values in place of yours: ${took}.` : restoredNote;
-      setStatus(restored || (playing ? "Training…" : "Ready: press Play."));
+      setStatus(restored || (playing ? "Training…" : reloaded ? "Reloaded: a reload starts the run again at epoch 0, "
+        + "from the address's settings and starting weights; press Play." : "Ready: press Play."));
+      reloaded = false;
       restoredNote = null;
       if (playOnReady) { playOnReady = false; actions.play(true); }
     } else if (msg.type === "error") {
@@ -277,6 +296,17 @@ async function boot() {
       }
       lastError = { text: msg.field && msg.field !== "tab" ? `${named}: ${said}` : said, at: performance.now() };
       if (msg.field === "csv") controls.update({ csvError: said });
+      if (ruleBefore && msg.field in ruleBefore) {  // a stop rule value refused: the box shows the one in force
+        const key = msg.field, kept = ruleBefore[key];
+        stopRule[key] = kept;
+        state.set({ [key]: kept });
+        controls.update();
+        const label = key === "stop_epoch" ? "Stop at epoch" : "Target test loss";
+        const now = key === "stop_epoch" ? (kept ? `epoch ${kept.toLocaleString("en-US")}` : "never")
+          : (kept === null ? "none" : String(kept));
+        setStatus(`${label}: ${sentence} It stays at ${now}.`, true);
+        ruleRefused = true;
+      }
     } else if (msg.type === "stopped") {
       train.flush();
       setPlaying(false);
