@@ -21,6 +21,7 @@ from torch import nn  # noqa: E402
 
 from actlab.readings import Status  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
+from interop.test_torch_monitor import _step  # noqa: E402  (one monitored step of the squared error)
 
 
 def _stopped_model():
@@ -53,12 +54,10 @@ def test_a_layer_of_dead_units_that_stops_the_signal_is_named_under_the_monitor(
 
     for k in (1, 3, 5):
         model[k].register_forward_hook(keep(k))
-    with Monitor(model, every=1, chance_loss=float(y.var())) as mon:
+    # the loss is test_torch_monitor's, half the mean squared error, so chance is half the targets' variance
+    with Monitor(model, every=1, chance_loss=float(y.var()) / 2) as mon:
         for _ in range(6):
-            with mon.step() as s:
-                loss = nn.functional.mse_loss(model(x), y)
-                loss.backward()
-                s.loss = loss
+            _step(mon, model, x, y)
             model.zero_grad()
     dead = {k: int((~torch.stack(seen[f"on{k}"]).any(0)).sum()) for k in (1, 3, 5)}
     assert dead == {1: 0, 3: 7, 5: 0}  # the premise: the middle ReLU alone has dead units

@@ -12,7 +12,7 @@ import re
 import pytest
 
 from actlab.web.app import create_app
-from web._watch_logs import header, lines, report
+from web._watch_fields_m19 import write_fields
 
 RUN = "document.getElementById('watch-run')"
 READY = f"{RUN}.dataset.state && !['reading', 'waiting'].includes({RUN}.dataset.state)" \
@@ -21,13 +21,7 @@ TRANSFORMER = [f"encoder.layers.{k}.linear1:gelu" for k in range(4)]
 
 
 def _log(path, names, windows):
-    rows = [header(names)]
-    for s in range(1, 6):
-        r = report(s, names)
-        for layer, window in zip(r["layers"], windows, strict=True):
-            layer["window"] = window
-        rows.append(r)
-    path.write_text(lines(*rows))
+    write_fields(path, names, range(1, 6), window=windows)
 
 
 def _open(browser, tmp_path, names, windows, width, name):
