@@ -80,3 +80,14 @@ def test_step_and_play_on_a_diverged_run_say_nothing_trained(page):
         assert page.locator("#step-count").text_content() == steps
     shot(page, "p19-diverged-step", page.locator("header.top"))
     assert page.console_errors == []
+
+
+def test_remove_layer_with_no_hidden_layer_says_why_nothing_changed(page):
+    open_playground(page, "layers=2")
+    page.get_by_role("button", name="Remove hidden layer").click()
+    page.wait_for_function("document.getElementById('layer-count').textContent === '0 hidden layers'")
+    page.wait_for_function(f"{STATUS}.includes('Ready')", timeout=60_000)
+    page.get_by_role("button", name="Remove hidden layer").click()  # none left: it said nothing and did nothing
+    page.wait_for_function(f"{STATUS} === 'No hidden layer to remove: the inputs feed the output directly.'")
+    assert page.locator("#layer-count").text_content() == "0 hidden layers"
+    assert page.console_errors == []

@@ -103,8 +103,8 @@ export function mount(root, { state, options, csv, isPlaying, actions, pinned = 
     actions.restart({ layers: [...layers, 2], activations: acts.length === 1 ? acts : [...acts, acts[acts.length - 1]] });
   });
   $("remove-layer").addEventListener("click", () => {
-    const layers = state.get("layers");
-    if (!layers.length) return;
+    const layers = state.get("layers");  // at none, a press said nothing (as "+ layer" past the most does)
+    if (!layers.length) return actions.error("No hidden layer to remove: the inputs feed the output directly.");
     const acts = state.get("activations");
     actions.restart({ layers: layers.slice(0, -1), activations: acts.length === 1 ? acts : acts.slice(0, -1) });
   });
