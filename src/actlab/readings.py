@@ -258,11 +258,17 @@ def _weights_still(s: RunSummary) -> Finding | None:
             if since <= s.weights_first_seen else
             f"from {step_name(s)} {since:,} to step {s.steps:,} ({updates:,} updates; step {since:,} is where their "
             "values were first compared, or last seen to change)")
-    return Finding(Status.NOT_LEARNING,
+    # R18: a body left out of the optimiser under a trained head, its loss 33% below chance, read not_learning: the
+    # status says what the loss shows, as at a learning rate of 0 (_zero_learning_rate: learned, and stopped), where a
+    # loss clearly below chance is no 'not learning'; the words still ask after the optimiser
+    moved = _has_moved(s)
+    learns = (f", while the loss is {percent_below(s.loss, s.chance_loss)} below chance (the weights that are stepped "
+              "learn)" if moved else "")
+    return Finding(Status.HEALTHY if moved else Status.NOT_LEARNING,
                    f"weights not changing: {which} not changed {span} "
                    f"although {'they' if get == 'get' else 'it'} {get} gradients (the largest weight gradient's norm "
-                   f"is {sci(max(grads))}): is the optimiser stepping (opt.step()), does it hold these parameters, "
-                   f"is its learning rate 0?{_loss_text(s)}",
+                   f"is {sci(max(grads))}){learns}: is the optimiser stepping (opt.step()), does it hold these "
+                   f"parameters, is its learning rate 0?{_loss_text(s)}",
                    "Call opt.step() after loss.backward() on every step, and opt.zero_grad() before the next backward; "
                    "build the optimiser from this model's parameters (model.parameters(), after the model is built "
                    "and moved, not from a copy or another model); check that its learning rate "
