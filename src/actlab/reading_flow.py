@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import math
 
-from .reading_record import Finding, LossSteps, RunSummary, Status, sci
+from .activations.registry import get
+from .reading_record import Finding, LossSteps, RunSummary, Status, layers_in_words, sci
 from .reading_remedies import (
     ZERO_RECTIFIERS,
     exploding_remedy,
-    names_in_order,
     off_remedy,
     vanishing_remedy,
 )
@@ -73,6 +73,24 @@ def low_gradient_word(act) -> str:
     return "rarely active" if act.has_zero_region and not act.saturates_at else "saturated"
 
 
+def _off_word(s: RunSummary, off: list[int]) -> str:
+    """What every unit of the hidden layers ``off`` (1-based) is, in one word: "off" for rectifiers whose flat part
+    is exactly 0; "dead" where each unit is; where none is dead, their low-gradient word (an ELU or tanh layer is
+    "saturated": neither has dead units); else "dead or saturated"."""
+    layers = [s.layers[i - 1] for i in off]
+    if all(l.activation in ZERO_RECTIFIERS for l in layers):
+        return "off"
+    if all(l.dead >= l.width for l in layers):
+        return "dead"
+    words = set()
+    for l in layers:
+        try:
+            words.add(low_gradient_word(get(l.activation)) if l.dead == 0 else "")
+        except ValueError:  # a name the registry does not know (a monitor's unusual module)
+            words.add("")
+    return words.pop() if len(words) == 1 and "" not in words else "dead or saturated"
+
+
 def _dead_layer_numbers(s: RunSummary) -> list[int]:
     return [i + 1 for i, l in enumerate(s.layers) if l.width and l.dead == l.width]
 
@@ -81,7 +99,7 @@ def _dead_layers(s: RunSummary) -> list[Finding]:
     dead = _dead_layer_numbers(s)
     if not dead:
         return []
-    names = ", ".join(s.name(i - 1) for i in dead)
+    names = layers_in_words([s.name(i - 1) for i in dead])
     return [Finding(Status.DEAD_LAYER,
                     f"dead layer: every unit of {names} has derivative 0 {s.dead_over}, so no gradient "
                     f"passes below", f"{off_remedy(s, dead)}; then {s.restart}.", {"dead_layers": dead})]
@@ -99,8 +117,8 @@ def _output_dw_near_zero(s: RunSummary) -> bool:
 def _near_zero_words(s: RunSummary) -> str:
     """What the dW ratios are where _output_dw_near_zero: the norm they divide by and why it is near 0."""
     last = s.name(len(s.layers) - 1)
-    return (f"the ‖dW‖ ratios ({s.name(0)}'s is {sci(grad_ratio(s.layers[0].grad_norm, s.output_grad_norm))}) are "
-            f"over the output layer's ‖dW‖ of {sci(s.output_grad_norm)}, near 0 because its inputs ({last}'s "
+    return (f"the ‖dL/dW‖ ratios ({s.name(0)}'s is {sci(grad_ratio(s.layers[0].grad_norm, s.output_grad_norm))}) are "
+            f"over the output layer's ‖dL/dW‖ of {sci(s.output_grad_norm)}, near 0 because its inputs ({last}'s "
             f"outputs) are near 0 on the points that send it a gradient, while its ‖dL/dz‖ is "
             f"{sci(s.output_signal_norm)}: read the ‖dL/dz‖ column")
 
@@ -166,7 +184,13 @@ def _ratio(s: RunSummary) -> Finding | None:
     ratio = grad_ratio(s.layers[0].grad_norm, s.output_grad_norm)
     first, out = s.weights_name(0), s.output_name
     evidence = {"first_to_last_ratio": ratio}
-    if math.isnan(ratio) or VANISHING_RATIO <= ratio <= EXPLODING_RATIO or _below_floor(s.output_grad_norm, s):
+    # the floor that grows with the loss keeps quotients of round-off from being read; a gradient of exactly 0 under
+    # an output gradient above the loss-free floor is no such quotient (R18: an ELU run at lr 10 blown up to a loss
+    # of 2.4e8 and more, every hidden weight's gradient exactly 0 and layer 2's units all saturated, the output
+    # layer's 0.7: at a loss above 7e11 the floor passed 0.7 and nothing read as vanishing)
+    exact_zero = ratio == 0 and math.isfinite(s.output_grad_norm) and abs(s.output_grad_norm) >= GRAD_FLOOR
+    if (math.isnan(ratio) or VANISHING_RATIO <= ratio <= EXPLODING_RATIO
+            or (_below_floor(s.output_grad_norm, s) and not exact_zero)):
         return None
     if ratio > EXPLODING_RATIO and _output_dw_near_zero(s):  # a huge quotient of a tiny divisor is no explosion
         return None
@@ -174,12 +198,11 @@ def _ratio(s: RunSummary) -> Finding | None:
         off = _off_layers(s)
         if off:  # every unit of a layer is off: that, not a long chain of small derivatives, stops the gradient
             # (every such layer named: a diverged headline's 'also' said only the first of two)
-            rectifier = all(s.layers[i - 1].activation in ZERO_RECTIFIERS for i in off)
-            which = names_in_order([s.name(i - 1) for i in off])
+            which = layers_in_words([s.name(i - 1) for i in off])
             remedy = f"{off_remedy(s, off)}; then {s.restart}."
             return Finding(Status.VANISHING, f"vanishing: no gradient reaches {first} while {out} gets "
                            f"{sci(s.output_grad_norm)}: every unit of {which} is "
-                           f"{'off' if rectifier else 'dead or saturated'} "
+                           f"{_off_word(s, off)} "
                            f"{'on the sampled batch' if s.loss_steps == LossSteps.SAMPLED else 'on the training set'}"
                            ", so nothing passes back "
                            f"through {'it' if len(off) == 1 else 'them'}", remedy, {**evidence, "off_layers": off})

@@ -8,7 +8,7 @@ import dataclasses
 import math
 
 from .reading_loss import MOVED_FRACTION, UNLEARNED, above_chance
-from .reading_record import Finding, RunSummary, Status, sci
+from .reading_record import Finding, RunSummary, Status, layers_in_words, times
 
 
 def loss_text(s: RunSummary) -> str:
@@ -72,7 +72,7 @@ def _lost_first(findings: list[Finding]) -> list[Finding]:
             *(f for f in findings if f is not lost)]
 
 
-def _with_the_second_cause(findings: list[Finding]) -> list[Finding]:
+def _with_the_second_cause(findings: list[Finding], s: RunSummary) -> list[Finding]:
     """A blown-up run whose hidden layer is all off: the headline says that too (W14 item 7: the diverging headline
     said nothing of 64 of 64 tanh units saturated, which only the table showed), so a reader of the headline alone
     learns that those weights get no gradient and cannot train back by themselves."""
@@ -83,7 +83,19 @@ def _with_the_second_cause(findings: list[Finding]) -> list[Finding]:
     also = off.words.removeprefix("vanishing: ")
     words = f"{head.words}; also, {also}"
     evidence = {**head.evidence, "off_layers": off.evidence["off_layers"]}
-    return [dataclasses.replace(head, words=words, evidence=evidence), *findings[1:]]
+    remedy = head.remedy
+    if s.layers and all(l.grad_norm == 0 for l in s.layers):
+        # R18: an ELU run blown up to a loss of 2.4e8 and stuck there named no reason it could not come back, and
+        # offered only a lower learning rate: no step of any size moves a weight whose gradient is exactly 0
+        hidden = layers_in_words([s.weights_name(i) for i in range(len(s.layers))])
+        words += (f"; the weight gradient of {'every hidden layer' if len(s.layers) > 1 else 'the hidden layer'} "
+                  f"({hidden}) is exactly 0, so no update moves a hidden weight and the run cannot train its way "
+                  "back")
+        if remedy:
+            remedy = ("No hidden weight gets a gradient at any learning rate, so smaller steps alone do not bring "
+                      f"this run back: {remedy[0].lower()}{remedy[1:]}")
+        evidence["zero_gradient_layers"] = list(range(1, len(s.layers) + 1))
+    return [dataclasses.replace(head, words=words, evidence=evidence, remedy=remedy), *findings[1:]]
 
 
 # causes whose words say nothing of the loss: where the loss has not moved from chance, their headline says that too,
@@ -106,7 +118,7 @@ def _with_the_loss(findings: list[Finding], s: RunSummary) -> list[Finding]:
         return findings
     else:  # too early to judge learning: say where the loss stands, not a verdict
         after = f" after {s.steps:,} update{'' if s.steps == 1 else 's'}" if s.steps is not None else ""
-        tail = (f"; the loss is {sci(s.loss / s.chance_loss)} times chance{after}{loss_text(s)}"
+        tail = (f"; the loss is {times(s.loss / s.chance_loss)} times chance{after}{loss_text(s)}"
                 if above_chance(s.loss, s.chance_loss) else
                 f"; the loss has not yet moved from chance{after}{loss_text(s)}")
     evidence = {**head.evidence, "loss": s.loss, "chance_loss": s.chance_loss, "steps": s.steps}
@@ -115,4 +127,4 @@ def _with_the_loss(findings: list[Finding], s: RunSummary) -> list[Finding]:
 
 def headline_first(findings: list[Finding], s: RunSummary) -> list[Finding]:
     """The findings, sorted by Status, with the headline each exception makes first and what it adds to it."""
-    return _with_the_second_cause(_with_the_loss(_lost_first(_zero_rate_first(findings)), s))
+    return _with_the_second_cause(_with_the_loss(_lost_first(_zero_rate_first(findings)), s), s)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .reading_record import Finding, Lever, LossSteps, RunSummary, Status, percent_below, sci
+from .reading_record import Finding, Lever, LossSteps, RunSummary, Status, percent_below, sci, times
 from .reading_remedies import can_offer, uses_he, uses_xavier
 
 MOVED_FRACTION = 0.1  # learning means the loss is at least 10% below chance; "above chance" means 10% above it
@@ -211,7 +211,7 @@ def _unseen(s: RunSummary) -> int:
 
 
 def _times(v: float, chance: float | None) -> str:
-    return f" ({sci(v / chance)} times chance, {chance:.3g})" if chance is not None and v > chance else ""
+    return f" ({times(v / chance)} times chance, {chance:.3g})" if chance is not None and v > chance else ""
 
 
 def _story(s: RunSummary, c: Climb | None, bad_loss: bool) -> str:
@@ -343,14 +343,32 @@ def diverging_loss(s: RunSummary) -> float | None:
     return latest if latest > DIVERGING_LOSS * chance else None
 
 
+def _stuck(c: Climb | None, s: RunSummary) -> str | None:
+    """Where the recent losses of a run blown up past DIVERGING_LOSS x chance are one number to the 3 digits the words
+    give ('no lower than 2.41e+08 and no higher than 2.41e+08' said nothing, R18), how little they moved, in words:
+    "it is stuck there: between steps ... it fell by less than 0.01%"; None where they moved more or did not stay."""
+    values = [v for _, v in recent(s)]
+    if c is None or c.kind != "stayed" or f"{min(values):.3g}" != f"{max(values):.3g}":
+        return None
+    first, last = values[0], values[-1]
+    change = abs(last - first) / first * 100
+    size = f"{change:.2g}%" if change >= 0.01 else "less than 0.01%"
+    moved = ("it did not change" if last == first else
+             f"it {'fell' if last < first else 'rose'} by {size} from the first of them to the last")
+    return f", and it is stuck there:{c.over()} {moved}"
+
+
 def diverging(s: RunSummary) -> Finding | None:
     latest = diverging_loss(s)
     if latest is None:
         return None
     c = climb(s)
     chance = chance_of(s)
-    size = f"{latest:.3g}, {sci(latest / chance)} times chance ({chance:.3g})" if chance else f"{latest:.3g}"
-    if c is not None and c.kind == "rose":
+    size = f"{latest:.3g}, {times(latest / chance)} times chance ({chance:.3g})" if chance else f"{latest:.3g}"
+    stuck = _stuck(c, s)
+    if stuck is not None:  # blown up and stuck there: no longer growing, so not "diverging"
+        how = stuck
+    elif c is not None and c.kind == "rose":
         how = f", and {trend(s)}"
     elif c is not None:
         shape = trend(s) or ""
@@ -365,10 +383,12 @@ def diverging(s: RunSummary) -> Finding | None:
         how = f" after {s.steps:,} update{'' if s.steps == 1 else 's'}, and every run begins near chance"
     finite = [g for g in norms(s) if math.isfinite(g)]
     grads = f"; the largest weight gradient's norm is {sci(max(finite))}" if finite else ""
-    return Finding(Status.DIVERGED, f"diverging: the loss has grown to {size}{how}{grads}",
+    head = "diverged: the loss blew up to" if stuck is not None else "diverging: the loss has grown to"
+    return Finding(Status.DIVERGED, f"{head} {size}{how}{grads}",
                    _diverging_remedy(s),
                    {"loss": latest, "chance_loss": s.chance_loss, "recent_losses": [v for _, v in recent(s)] or None,
-                    "diverging_loss": DIVERGING_LOSS, "largest_grad_norm": max(finite) if finite else None})
+                    "diverging_loss": DIVERGING_LOSS, "largest_grad_norm": max(finite) if finite else None,
+                    "stuck": stuck is not None})
 
 
 # how the words of a run that had learned and lost it begin: readings.py puts that finding first by them
@@ -429,7 +449,7 @@ def unlearned(s: RunSummary) -> Finding | None:
         return None
     now = _at(s, t_last)
     return Finding(Status.NOT_LEARNING,
-                   f"{UNLEARNED}: {was}, and the loss has risen to {last:.3g}{now}, {sci(last / chance)} "
+                   f"{UNLEARNED}: {was}, and the loss has risen to {last:.3g}{now}, {times(last / chance)} "
                    f"times chance ({chance:.3g})",
                    _unlearned_remedy(s),
                    {"loss": last, "chance_loss": chance, "lowest_judged_loss": judged,

@@ -264,14 +264,45 @@ class Reading:
 
 
 def sci(v: float) -> str:
-    """1.2e-7 style, for ratios in sentences."""
+    """1.2e-7 style, for ratios in sentences: two significant digits, plain from 0.01 to under 1,000 (0.55, 14,
+    140: Python's '{:.2g}' writes 140 as '1.4e+02'), else with an exponent (3.5e8)."""
     if not math.isfinite(v):
         return str(v)
     if v == 0:
         return "0"
-    if 0.01 <= abs(v) < 1000:
-        return f"{v:.2g}"
-    return f"{v:.1e}".replace("e-0", "e-").replace("e+0", "e")
+    if 0.01 <= abs(v) and abs(float(f"{v:.2g}")) < 1000:
+        return f"{float(f'{v:.2g}'):g}"
+    mantissa, exponent = f"{v:.1e}".split("e")
+    return f"{mantissa}e{int(exponent)}"  # 3.5e8, 3.0e20, 1.2e-7: no '+' and no leading 0 at any size
+
+
+def times(v: float) -> str:
+    """How many times one loss is another ("the loss is N times chance") as a person writes it: two significant
+    digits, plain up to a million with a comma every three (1.3, 140, 3,600, 350,000), an exponent past it (sci:
+    3.5e8), and more digits where two would read 1 for a multiple that is not 1 (1.04, not '1 times chance')."""
+    if not math.isfinite(v) or v <= 0 or float(f"{v:.2g}") >= 1e6:
+        return sci(v)
+    for digits in range(2, 8):
+        rounded = float(f"{v:.{digits}g}")
+        if rounded != 1 or v == 1:
+            break
+    return f"{rounded:,.0f}" if rounded >= 100 else f"{rounded:g}"
+
+
+def names_in_order(names: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c' ('' for none)."""
+    if not names:
+        return ""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" and {names[-1]}"
+
+
+def layers_in_words(names: list[str]) -> str:
+    """Layers named as a person lists them: 'layer 5', 'layers 5 and 6', 'layers 1, 2 and 5' where every name is
+    actlab's own 'layer k'; names of other kinds (a monitor's "module 'fc1'") one by one."""
+    numbers = [n.removeprefix("layer ") for n in names]
+    if len(names) > 1 and all(n.startswith("layer ") and k.isdigit() for n, k in zip(names, numbers, strict=True)):
+        return f"layers {names_in_order(numbers)}"
+    return names_in_order(names)
 
 
 def share(ratio: float, whose: str) -> str:

@@ -9,15 +9,11 @@ use (W15: a run with He initialisation was offered He initialisation). readings.
 from __future__ import annotations
 
 from .activations.registry import get
-from .reading_record import Lever, RunSummary
+from .reading_record import Lever, RunSummary, names_in_order
 
 SQUASHING = frozenset({"sigmoid", "tanh", "hardtanh", "hardsigmoid", "softsign"})  # bounded: both tails flat
 ZERO_RECTIFIERS = frozenset({"relu", "relu6", "relu_squared"})  # f' exactly 0 for every negative input
 LINEAR = frozenset({"identity", "linear"})  # no activation: the layers compose to one linear map
-
-
-def names_in_order(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" and {names[-1]}"
 
 
 def _names(acts) -> str:

@@ -79,16 +79,18 @@ from .reading_record import (  # noqa: F401  (re-exported: every face imports th
     Reading,
     RunSummary,
     Status,
+    layers_in_words,
+    names_in_order,
     percent_below,
     sci,
     share,
+    times,
 )
 from .reading_remedies import (  # noqa: F401  (re-exported: the activation families the remedies tell apart)
     LINEAR,
     SQUASHING,
     ZERO_RECTIFIERS,
     exploding_remedy,
-    names_in_order,
     no_gradient_remedy,
     off_remedy,
     output_saturated_remedy,
@@ -153,15 +155,18 @@ def _no_gradient(s: RunSummary) -> Finding | None:
                        f"is {size} and no update changes it any more{_loss_text(s)}", "",
                        {"grad_norms": norms, "loss": s.loss, "chance_loss": s.chance_loss,
                         "grad_floor": grad_floor(s.loss)})
-    names = ", ".join(s.name(i - 1) for i in off)
+    names = layers_in_words([s.name(i - 1) for i in off])
     why = (", because the output is saturated" if stuck else
-           f": every unit of {names} is dead or saturated, so nothing passes back through it" if off else "")
+           f": every unit of {names} is dead or saturated, so nothing passes back through "
+           f"{'it' if len(off) == 1 else 'them'}" if off else "")
     tail = ("; the loss had come down below chance, and no weight matrix can learn any more" if learned else
             "; no weight matrix can learn")
     size = "exactly 0" if exact else f"0 or round-off (every norm below {sci(grad_floor(s.loss))})"
     # the weight matrices read, by name: the biases are not, and an output bias may still get a gradient
-    read = [s.weights_name(i) for i in range(len(s.layers))] + [s.output_name]
-    which = ", ".join(read[:-1]) + f" and {read[-1]}" if len(read) > 1 else read[0]
+    hidden = [s.weights_name(i) for i in range(len(s.layers))]
+    grouped = layers_in_words(hidden) if len(hidden) > 1 else ""
+    which = (f"{grouped} and {s.output_name}" if grouped.startswith("layers ") else
+             names_in_order([*hidden, s.output_name]))
     size += f" (the weight matrices of {which}; biases are not read)"
     return Finding(Status.NO_GRADIENT, f"no gradient: every weight's gradient is {size}{why}{tail}"
                    f"{_loss_text(s)}", no_gradient_remedy(s, stuck, off),
@@ -289,7 +294,7 @@ def _learning(s: RunSummary) -> Finding | None:
     # clearly worse than the constant guess (by as much as learning asks it to be better): say so, not "not 10%
     # below"; a flat loss at chance, a hair above it or below, keeps the words for a flat loss
     if s.chance_loss > 0 and s.loss > (1 + MOVED_FRACTION) * s.chance_loss:
-        words = f"{after} the loss is above chance, {sci(s.loss / s.chance_loss)} times it{_loss_text(s)}"
+        words = f"{after} the loss is above chance, {times(s.loss / s.chance_loss)} times it{_loss_text(s)}"
         remedy = ("A loss above chance after this many updates usually means steps too large for the network: lower "
                   f"the learning rate and {s.restart}. If it is already small, check the labels and the loss "
                   "function.")
@@ -382,7 +387,7 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
         return Finding(Status.HEALTHY, f"healthy: {flow}, and the loss is {below} below chance{_loss_text(s)}", "",
                        evidence)
     above = s.chance_loss > 0 and s.loss > (1 + MOVED_FRACTION) * s.chance_loss
-    where = (f"the loss is {sci(s.loss / s.chance_loss)} times chance, above where a run begins" if above else
+    where = (f"the loss is {times(s.loss / s.chance_loss)} times chance, above where a run begins" if above else
              "every run begins near chance")
     words = (f"starting: {flow}; {where}{_loss_text(s)}, so whether it learns shows "
              f"over the first {JUDGE_AFTER_STEPS:,} updates ({s.steps or 0:,} so far)")

@@ -102,5 +102,5 @@ def test_every_layer_whose_units_are_all_off_is_named():
     r = diagnose(RunSummary(layers, 1.0, loss=CHANCE, chance_loss=CHANCE, steps=10))
     off = [f for f in r.findings if f.status is Status.VANISHING]
     assert off and off[0].evidence["off_layers"] == [2, 3]
-    assert "every unit of layer 2 and layer 3 is dead or saturated on the sampled batch, so nothing passes back " \
+    assert "every unit of layers 2 and 3 is saturated on the sampled batch, so nothing passes back " \
            "through them" in off[0].words, off[0].words

@@ -74,7 +74,7 @@ def test_w16_dw_ratio_over_a_near_zero_output_dw_is_said_to_mean_nothing(w16_run
     assert r.last_grad_norm < VANISHING_RATIO * r.last_signal_norm  # the premise: the output's inputs are ~0
     finding = next(f for f in frame.diagnosis.findings if f.status == Status.DEAD_LAYER)
     assert finding.evidence["first_to_last_ratio"] == pytest.approx(r.layers[0].grad_ratio_to_last, rel=1e-12)
-    assert f"‖dW‖ of {sci(r.last_grad_norm)}" in finding.words and "read the ‖dL/dz‖ column" in finding.words
+    assert f"‖dL/dW‖ of {sci(r.last_grad_norm)}" in finding.words and "read the ‖dL/dz‖ column" in finding.words
     assert set(finding.quotes) == {"dz", "dW"}
 
 
@@ -249,7 +249,7 @@ def test_a_huge_dw_ratio_over_a_near_zero_divisor_is_not_read_as_exploding():
     s = _tiny_output_dw(1e-4)  # 1e5 times the output's ||dW||
     r = diagnose(s)
     assert not any(f.status == Status.EXPLODING for f in r.findings), r.words
-    assert f"‖dW‖ of {sci(1e-9)}" in r.words and f"is {sci(0.005 / 0.01)} of the one at the output layer" in r.words
+    assert f"‖dL/dW‖ of {sci(1e-9)}" in r.words and f"is {sci(0.005 / 0.01)} of the one at the output layer" in r.words
 
 
 def test_a_dw_ratio_over_a_norm_that_is_not_near_zero_still_reads_exploding():

@@ -46,7 +46,7 @@ def test_the_headline_of_a_blow_up_names_the_saturated_layer_that_stops_every_hi
     r = diagnose(run(W14_LOSSES, range(251, 261)))
     assert r.words.startswith("diverging:")
     assert "also, no gradient reaches '0.weight'" in r.words
-    assert "every unit of module '3' (Tanh) is dead or saturated" in r.words
+    assert "every unit of module '3' (Tanh) is saturated" in r.words
     assert r.evidence["off_layers"] == [2]
     assert any(f.status is Status.VANISHING for f in r.findings[1:])
 

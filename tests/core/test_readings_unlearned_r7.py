@@ -35,7 +35,7 @@ def test_a_run_that_learned_then_jumped_far_above_chance_reads_not_learning_any_
     r = diagnose(run(AT_571))
     assert r.status is Status.NOT_LEARNING and r.is_failure
     assert r.words.startswith("not learning any more: 8 of the last 10 sampled losses were more than 10% below "
-                              "chance, down to 0.0243 (96% below it), and the loss has risen to 313, 4.5e+02 times "
+                              "chance, down to 0.0243 (96% below it), and the loss has risen to 313, 450 times "
                               "chance (0.693)")
     assert "lower the learning rate" in r.remedy
 

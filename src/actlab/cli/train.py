@@ -183,7 +183,7 @@ def _f(v, spec: str = "{:.4f}") -> str:
 
 def _loss(v, spec: str = "{:.4f}") -> str:
     """A loss or a gradient's norm: "—" where there is none (no test set), NaN and inf as what they are. A diverged
-    run's loss was a dash beside a ‖dW‖ of "nan" (W15), two spellings of one thing."""
+    run's loss was a dash beside a ‖dL/dW‖ of "nan" (W15), two spellings of one thing."""
     if v is None:
         return "—"
     if math.isnan(v):
@@ -192,10 +192,13 @@ def _loss(v, spec: str = "{:.4f}") -> str:
 
 
 _STATUS_STYLE = {True: "bold red", False: "bold green"}
-_LAYER_NOTE = ("‖dW‖: the layer's weight gradient (out: the output layer). ‖dW‖ vs output: it over the output "
-               "layer's. ‖dL/dz‖ vs output: the gradient passed back to the layer (to its units, before the "
+_LAYER_NOTE = ("‖dL/dW‖: the layer's weight gradient (out: the output layer). vs output: it over the output layer's "
+               "‖dL/dW‖. ‖dL/dz‖ vs output: the gradient passed back to the layer (to its units, before the "
                "activation) over the one at the output layer. (max |f′|)ⁿ is the activations' share of the shrinkage, "
-               "not a bound: the weights and the layer inputs enter ‖dW‖ too.")
+               "not a bound: the weights and the layer inputs enter ‖dL/dW‖ too. Saturated: units whose mean |f′| is "
+               "under 1% of its maximum, or whose outputs sit at a level the activation flattens to (tanh's ±1, ELU's "
+               "−α); — for ReLU, which cannot saturate (f′ is 0 or 1): its units under that mark are rarely active, "
+               "as the lines under the table and the playground say.")
 
 
 def _norm(v: float) -> str:
@@ -271,7 +274,9 @@ def _render_frame(console, dataset: str, frame, activations: list[str] | None = 
     if frame.reading is not None and frame.reading.layers:
         layers_table = Table(title="hidden layers and the output layer", collapse_padding=True, pad_edge=False)
         # short cells never wrap; a layer's note is a sentence, printed under the table where it has the full width
-        for col in ("layer", "activation", "‖dW‖", "‖dW‖\nvs\noutput", "‖dL/dz‖\nvs\noutput", "(max\n|f′|)ⁿ",
+        # the dW ratio's head is "vs output" beside the ‖dL/dW‖ column: "‖dL/dW‖" over it took the one column that
+        # keeps "leaky_relu (negative_slope=0.1)" in two pieces at 80 columns (the legend names it in full)
+        for col in ("layer", "activation", "‖dL/dW‖", "vs\noutput", "‖dL/dz‖\nvs\noutput", "(max\n|f′|)ⁿ",
                     "dead", "saturated"):
             # the activation with its parameters may be long: the one column that wraps (at the space before "(")
             layers_table.add_column(col, no_wrap=col != "activation", overflow="fold",
@@ -284,7 +289,7 @@ def _render_frame(console, dataset: str, frame, activations: list[str] | None = 
                                  mark(i, "dW", _ratio(l.grad_ratio_to_last)),
                                  mark(i, "dz", _ratio(l.signal_ratio_to_last)),
                                  f"{l.deriv_product_to_last:.3g}", f"{l.dead_fraction:.0%}",
-                                 f"{l.saturated_fraction:.0%}")
+                                 f"{l.saturated_fraction:.0%}" if l.low_word == "saturated" else "—")
         # the layer every ratio is taken against: its own ratio is 1 where the layers' ratios are numbers
         ones = ["1" if any(not math.isnan(getattr(l, k)) for l in frame.reading.layers) else "—"
                 for k in ("grad_ratio_to_last", "signal_ratio_to_last")]
@@ -331,7 +336,7 @@ def _render_demo(console, name: str, result) -> None:
         console.print(t)
         t = Table(title=f"measured at initialisation: depth {result.flows[0].depth}, width {result.flows[0].width}",
                   caption="layer 1 over the output layer; each reading follows the table")
-        for col in ("activation", "‖dW‖ ratio", "(max |f′|)ⁿ", "signal ratio", "signal bound"):
+        for col in ("activation", "‖dL/dW‖ ratio", "(max |f′|)ⁿ", "signal ratio", "signal bound"):
             t.add_column(col, no_wrap=True, justify="left" if col == "activation" else "right")
         for f in result.flows:
             t.add_row(f.activation, f"{f.ratio_to_last[0]:.3g}", f"{f.deriv_product_to_last[0]:.3g}",
