@@ -39,6 +39,7 @@ def test_play_at_the_stop_epoch_says_what_holds_the_run_and_trains_nothing(page)
     box.fill("10")
     box.press("Enter")
     assert "holds-run" not in (page.locator("#ctl-stop").get_attribute("class") or "")
+    page.wait_for_function(f"{STATUS} === 'Ready: press Play.'")  # the words about the old rule go with it
     page.get_by_role("button", name="Play").click()
     page.wait_for_function(f"{STATUS}.startsWith('Stopped at epoch 10.')", timeout=60_000)
     page.wait_for_function("document.getElementById('epoch').textContent === '10'")

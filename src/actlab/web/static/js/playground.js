@@ -34,8 +34,9 @@ async function boot() {
   let lastFrame = null;  // the frame on screen: a drawing rebuilt after a refused change shows it again
   const stopRule = { stop_epoch: state.get("stop_epoch"), target_loss: state.get("target_loss") };
   // the stop rule before the last change sent: a value the server refuses (a stop epoch of -5 or 2.5) is put back to
-  // it, as the server keeps it; the box and the address held the refused value while the run never stopped
-  let ruleBefore = null, ruleRefused = false;
+  // it, as the server keeps it; the box and the address held the refused value while the run never stopped.
+  // ruleSaid: the status line holds words about the rule (a refused value, a stop that names it), which a change ends
+  let ruleBefore = null, ruleSaid = false;
   // the settings of the run the server last accepted: a refused reset puts the controls back to them, so the page
   // never shows one data set while the server trains another
   let accepted = null;
@@ -103,8 +104,8 @@ async function boot() {
       Object.assign(stopRule, patch);
       markStopControl(null);
       controls.update();  // the box shows the rule sent (a stop epoch of 0 is none: the box empties)
-      if (ruleRefused) {  // the words of a refused value go once the learner changes the rule again
-        ruleRefused = false;
+      if (ruleSaid) {  // the words of a refused value, or of a stop that named the rule, go once it changes
+        ruleSaid = false;
         setStatus(playing ? "Training…" : "Ready: press Play.");
       }
       sendSettings();
@@ -305,13 +306,14 @@ async function boot() {
         const now = key === "stop_epoch" ? (kept ? `epoch ${kept.toLocaleString("en-US")}` : "never")
           : (kept === null ? "none" : String(kept));
         setStatus(`${label}: ${sentence} It stays at ${now}.`, true);
-        ruleRefused = true;
+        ruleSaid = true;
       }
     } else if (msg.type === "stopped") {
       train.flush();
       setPlaying(false);
       setStatus(msg.message, msg.reason === "diverged" || msg.again);
       markStopControl(msg.reason);
+      ruleSaid = msg.reason in STOP_CONTROLS;
     } else if (msg.type === "export") {
       const blob = new Blob([msg.body], { type: msg.format === "json" ? "application/json" : "text/x-python" });
       const a = document.createElement("a");
