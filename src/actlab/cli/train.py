@@ -49,7 +49,9 @@ def train(
     features: Annotated[str, typer.Option(help="x1,x2,x1^2,x2^2,x1x2,sin_x1,sin_x2")] = "x1,x2",
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same run)")] = 1,
     target_loss: Annotated[float | None, typer.Option(help="Stop when the test loss reaches this")] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help=(
+        "Print the last frame as one JSON object: the verdict is diagnosis.status; the top-level status says only "
+        "whether the run stopped at a NaN (diverged) or not (ok)"))] = False,
 ) -> None:
     """Train a network with live progress; end with losses and each layer's instruments.
 
