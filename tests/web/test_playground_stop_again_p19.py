@@ -148,3 +148,19 @@ def test_a_stop_epoch_lowered_below_a_playing_run_stops_it_where_it_is(client):
         assert last["epoch"] % 5 == 0 and last["epoch"] >= 15, last["epoch"]
         assert stopped["message"] == (f"Stopped at epoch {last['epoch']}. To train on, raise the stop epoch or clear "
                                       "it, then press Play.")
+
+
+def test_play_after_a_refused_first_run_is_answered_and_the_socket_lives(client):
+    """The training process refused the first run (too many updates an epoch): there is no run. A Play then reached
+    the run's loop and closed the socket (a KeyError on 3b5cd28, an AttributeError on 1a19ae8)."""
+    with client.websocket_connect("/ws/playground") as ws:
+        ws.send_text(json.dumps({"type": "init", "config": {"n_points": 20000, "batch_size": 1,
+                                                            "train_fraction": 0.9}}))
+        refused = json.loads(ws.receive_text())
+        assert refused["field"] == "batch_size" and "18,000 updates per epoch" in refused["message"]
+        for kind in ("play", "step", "export"):
+            _send(ws, type=kind)
+            frames, err = _next_text(ws)
+            words = f"send 'init' with a config first: there is no run to {kind} yet"
+            assert frames == [] and err == {"type": "error", "field": "type", "message": words}
+        init(ws, n_points=100)  # the socket still takes a run

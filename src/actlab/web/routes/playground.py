@@ -200,7 +200,9 @@ class _Tab:
             await self.set_controls(msg)
         elif kind == "ping":  # a paused page says it is still there, so the idle timeout does not close it
             pass
-        elif self.session is None and kind in ("play", "pause", "step", "export"):
+        elif self.frame is None and kind in ("play", "pause", "step", "export"):
+            # no run yet: none asked for, or the first one refused (its training process has no run: a Play then
+            # failed on the socket's loop and closed it)
             raise ConfigError("type", f"send 'init' with a config first: there is no run to {kind} yet")
         elif kind == "play":
             await self.hold_to_pins()
