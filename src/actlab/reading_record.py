@@ -241,9 +241,11 @@ class Reading:
         """The findings after the headline that a face lists below it ("Also ..."): those the headline's words do
         not already say (a headline may carry a second finding, 'and the network is not learning: ...', which
         stays in ``findings`` for whoever reads every finding). W15: the CLI, the page and the monitor's report
-        printed such a finding twice, word for word."""
+        printed such a finding twice, word for word. A headline may carry one without its status word (a blown-up
+        run's 'also, no gradient reaches layer 1 ...', R18): that one is said already too."""
         head = self.findings[0].words
-        return tuple(f for f in self.findings[1:] if f.words not in head)
+        return tuple(f for f in self.findings[1:]
+                     if f.words not in head and (f.words.partition(": ")[2] or f.words) not in head)
 
     def to_dict(self) -> dict:
         return {"status": self.status.value, "words": self.words, "remedy": self.remedy,

@@ -73,6 +73,15 @@ def test_a_blown_up_elu_run_stuck_with_every_hidden_gradient_exactly_0_says_so(e
     assert "diverging" not in r.words and "no lower than" not in r.words
 
 
+def test_the_saturated_layer_the_headline_names_is_not_listed_again_below_it(elu_blow_up):
+    # the faces print Reading.others under the headline ("Also ..."): the vanishing finding the headline carries
+    # after 'also, ' was printed a second time, with its status word in front
+    r = elu_blow_up[1][-1].diagnosis
+    vanishing = next(f for f in r.findings if f.status is Status.VANISHING)
+    assert vanishing.words.removeprefix("vanishing: ") in r.words
+    assert vanishing not in r.others and all(o.words.partition(": ")[2] not in r.words for o in r.others)
+
+
 def test_an_exact_zero_under_an_output_gradient_above_the_loss_free_floor_reads_at_any_loss():
     # hand-made: the same shape at a loss of 1e20 and of 1e3 times chance; the output layer's 0.7 is far above
     # GRAD_FLOOR (1e-12) and the hidden gradients are exactly 0: both read the saturated layer
