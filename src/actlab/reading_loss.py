@@ -102,11 +102,20 @@ def _halves(values: list[float]) -> tuple[float, float]:
     return _median(values[:half]), _median(values[half:])
 
 
+def on_ratio_scale(values: list[float]) -> bool:
+    """Whether losses can be compared by ratios: every one above 0. The rules that call a loss risen, blown up or
+    fallen back compare multiples (RISING_FACTOR, DIVERGING_LOSS), which mean nothing for a loss that goes to 0 or
+    below (a Gaussian or other negative log-likelihood, a GAN generator's -D(G(z)), a negative cosine): W19's Gaussian
+    NLL falling from 0.4 to -2.13 read 'diverging: the loss has grown to -2.13', its limit 1e3 times the lowest loss
+    being -2,130."""
+    return all(v > 0 for v in values)
+
+
 def rising(values: list[float]) -> bool:
     """Whether losses (two or more, oldest first) climbed: the later half's median and the latest loss both over
     RISING_FACTOR times the earlier half's median. Not the first loss against the last: one noisy batch at either end
     of a flat window read as a climb of the whole (a low first batch, a high last one)."""
-    if len(values) < 2:
+    if len(values) < 2 or not on_ratio_scale(values):
         return False
     before, after = _halves(values)
     return after > RISING_FACTOR * before and values[-1] > RISING_FACTOR * before
@@ -168,6 +177,8 @@ def trend(s: RunSummary) -> str | None:
     lo, hi, last = min(values), max(values), values[-1]
     t_lo, t_hi = pairs[values.index(lo)][0], pairs[values.index(hi)][0]
     over = span(s, pairs)
+    if not on_ratio_scale(values):  # no multiples to compare: the ends and the range, true of any window
+        return f"it went from {values[0]:.3g} to {last:.3g}{over}, no lower than {lo:.3g} and no higher than {hi:.3g}"
     before, after = _halves(values)
     last_n = f"the last {len(pairs)} {loss_noun(s, len(pairs))}"
     if last == hi and after > RISING_FACTOR * before:
@@ -320,7 +331,7 @@ def diverged(s: RunSummary) -> Finding | None:
 def _rose_from_low(values: list[float]) -> bool:
     """Whether the latest loss rose from the lowest before it by over RISING_FACTOR: the window's shape, not its two
     ends (R14: 3000, 100, 50, 1500 times chance read nothing, its latest loss being under its first)."""
-    return len(values) >= 2 and values[-1] > RISING_FACTOR * min(values[:-1])
+    return len(values) >= 2 and on_ratio_scale(values) and values[-1] > RISING_FACTOR * min(values[:-1])
 
 
 def diverging_loss(s: RunSummary) -> float | None:
@@ -331,7 +342,7 @@ def diverging_loss(s: RunSummary) -> float | None:
         return None
     chance = chance_of(s)
     if s.recent_losses is not None:
-        if len(values) < 2:
+        if len(values) < 2 or (chance is None and not on_ratio_scale(values)):
             return None
         limit = DIVERGING_LOSS * (chance if chance is not None else min(values))
         # rose over the recent losses, or stayed far above chance over all of them (a run blown up to a plateau)
