@@ -26,6 +26,7 @@ from actlab.readings import (
 )
 from actlab.session import RunConfig, build_trainer
 from actlab.training import RESTART
+from core._built_states import dead_stop_run
 
 TORCH_RESTART = "restart from freshly initialised weights or from a checkpoint saved before the problem began"
 
@@ -34,23 +35,7 @@ TORCH_RESTART = "restart from freshly initialised weights or from a checkpoint s
 
 @pytest.fixture(scope="module")
 def w16_run():
-    """W16 finding 3's state, built rather than trained into: ReLU 8,8,8,8 on the circle whose layer 4 has 5 of its 8
-    units dead on every training point (biases lowered by 1e3) and 3 on for about 5% of the points, with small inputs
-    and outgoing weights, so that ||dL/dz|| falls across layer 4 by about 1e-6 and the output layer's inputs are near
-    0. W16 reached such a state at lr 3 after 320 epochs (seed 1); that chaotic run ends elsewhere on another machine's
-    floating point (on an AMD EPYC with MKL every layer of seed 1 died and the test divided by a signal of 0). The
-    premises each test needs are asserted from the engine's arrays before the reading is."""
-    t = build_trainer(RunConfig(dataset="circle", layers=(8, 8, 8, 8), activations=("relu",), lr=1e-4, seed=1))
-    net = t.net
-    _, trace = net.forward(t.x_train)
-    z, b = trace.zs[3], net.biases[3]
-    b[:5] -= 1e3
-    b[5:] -= np.quantile(z[:, 5:], 0.95, axis=0)
-    net.weights[3][:, 5:] *= 1e-3
-    b[5:] *= 1e-3
-    net.weights[4][5:] *= 1e-5
-    frames = list(t.frames(3))
-    return t, frames[-1]
+    return dead_stop_run()
 
 
 def _dead_counts(t) -> list[int]:
