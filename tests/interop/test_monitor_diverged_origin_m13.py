@@ -39,16 +39,14 @@ def _replay(model, batches, steps):
     return firsts
 
 
-def test_the_reading_and_the_notes_name_where_it_began():
+def _run(every: int, steps: int = 24):
+    """The lr=20 run under a Monitor sampling every ``every`` steps, and the plain-torch replay's first non-finite
+    place per step."""
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(20, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10))
-    batches, steps = _data(), 24
+    batches = _data()
     firsts = _replay(copy.deepcopy(model), batches, steps)
-    start = next(i for i, f in enumerate(firsts) if f is not None)
-    began, place, last = start + 1, firsts[start], firsts[-1]
-    assert all(f is not None for f in firsts[start:])
-    assert place != last, firsts  # the case this test is about: the start and the latest step differ in place
-    mon = Monitor(model, every=1, chance_loss=2.3)
+    mon = Monitor(model, every=every, chance_loss=2.3)
     opt = torch.optim.SGD(model.parameters(), lr=20.0)
     for i in range(steps):
         xb, yb = batches[i % len(batches)]
@@ -58,16 +56,40 @@ def test_the_reading_and_the_notes_name_where_it_began():
             s.loss = loss
         opt.step()
         opt.zero_grad()
-    report = mon.report()
+    return mon.report(), firsts
+
+
+def test_the_reading_and_the_notes_name_where_it_began():
+    steps = 24
+    report, firsts = _run(1, steps)
+    start = next(i for i, f in enumerate(firsts) if f is not None)
+    began, place, last = start + 1, firsts[start], firsts[-1]
+    assert all(f is not None for f in firsts[start:])
+    assert place != last, firsts  # the case this test is about: the start and the latest step differ in place
     words = report.reading.findings[0].words
     assert report.reading.status.value == "diverged"
     assert f"diverged at step {began}" in words, words
-    assert f"it began on step {began} at module '{place}'" in words, words
+    assert f"it first appeared at step {began}, at module '{place}' (ReLU);" in words, words
+    assert words.count("the first watched activation holding a NaN or an inf") == 1, words  # R18: it was said twice
     # the latest step's place is said to be the latest step's, after the start
     latest = f"on the latest sampled step ({steps}), the first watched activation holding a NaN or an inf is " \
              f"module '{last}'"
-    assert latest in words and words.index(latest) > words.index(f"it began on step {began}"), words
+    assert latest in words and words.index(latest) > words.index(f"it first appeared at step {began}"), words
     # no note names a place as where it 'first appears' without saying which step it read
     for note in report.notes:
         for m in re.finditer(r"first appear(?:s|ed)? (?:at step \d+, first )?at module '(\d)'", note):
             assert m.group(1) == place or f"latest sampled step ({steps})" in note, note
+
+
+def test_a_start_between_sampled_steps_is_not_dated_to_the_step_that_saw_it():
+    """W19: under every='auto' the reading said 'it began on step 162' of a run whose loss went non-finite on step
+    134, an unsampled one. Here every=5 samples steps 1, 6, 11, 16, 21; the replay dates the start."""
+    report, firsts = _run(5)
+    start = next(i for i, f in enumerate(firsts) if f is not None) + 1
+    sampled = [s for s in range(1, 25) if (s - 1) % 5 == 0]
+    seen = next(s for s in sampled if s >= start)
+    before = max(s for s in sampled if s < start)
+    assert seen != start and seen != sampled[-1], (start, seen)  # the premise: seen later than it began, reported later
+    words = report.reading.findings[0].words
+    assert "began on step" not in words, words
+    assert f"it was first seen at sampled step {seen} (the last finite sample was step {before})" in words, words

@@ -337,9 +337,11 @@ class _Reporting:
                 place = began["place"]
                 start = ("in the loss, every watched activation finite" if place == "the loss" else
                          f"in backward's gradient at {place[len('the gradient at '):]}, every watched activation "
-                         "finite" if place.startswith("the gradient at ") else
-                         f"at {place}, the first watched activation holding a NaN or an inf")
-                where = f"it began on step {began['step']} {start}; on the latest sampled step ({step}), {where}"
+                         "finite" if place.startswith("the gradient at ") else f"at {place}")
+                # when, by _first_seen's rule: 'it began on step 162' was said of a step after unsampled ones (W19:
+                # the loss went NaN on step 134); and the place once, not 'the first watched activation holding a
+                # NaN or an inf' for the start and again for the latest step
+                where = f"it {_first_seen(began)}, {start}; on the latest sampled step ({step}), {where}"
             reading = Reading((dataclasses.replace(first, words=f"{first.words}; {where}"),) + reading.findings[1:])
         return MonitorReport(step, sampled, self.every, tuple(rows), output_norm, loss, reading, tuple(notes),
                              first_non_finite=None if first_non_finite is None else
