@@ -439,7 +439,11 @@ def unlearned(s: RunSummary) -> Finding | None:
     # whole training set's at a frame) no longer below chance by the reading's measure, after a judged loss that
     # was (W15: a tanh 4,2 playground run trained to 0.0005 and set to lr 10 sat at 1.3 times chance and read 'not
     # learning: after 25,500 updates the loss is above chance', with no word of what it had learned)
-    back = had and s.loss is not None and math.isfinite(s.loss) and s.loss >= learned
+    # learning's threshold to cross back over: a judged loss that rose by less than MOVED_FRACTION x chance from its
+    # lowest is noise about that line, not a run that lost what it learned (W19: a judged mean at 0.944 against chance
+    # 1.10 that went to 0.995 read 'not learning any more' at step 107 and 'healthy' again at 125)
+    back = (had and s.loss is not None and math.isfinite(s.loss) and s.loss >= learned
+            and s.loss - judged >= MOVED_FRACTION * chance)
     if not back and min(v for _, v in pairs[-2:]) <= RISING_FACTOR * chance:
         return None
     t_last, last = pairs[-1]
