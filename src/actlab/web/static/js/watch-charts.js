@@ -7,8 +7,10 @@
 import { PALETTE, fmt } from "./charts.js";
 import { logAxis, power10, sized } from "./livechart.js";
 import { TEXT_H, ZERO_ROW, leftMargin, yAxis } from "./watch-axis.js";
-import { BAND_KEY, M, MANY, NAN_COLOUR, dashOf, distinctNames, keyRoom, keys, lineColour, rampKey, rampRoom }
-  from "./watch-keys.js";
+import {
+  BAND_KEY, M, MANY, NAN_COLOUR, WARM_EDGE, WARM_FILL, dashOf, distinctNames, keyRoom, keys, lineColour, rampKey,
+  rampRoom,
+} from "./watch-keys.js";
 
 // the keys' and texts' helpers live in watch-keys.js, the bar chart in watch-bars.js; the page and the tests import
 // these from here
@@ -26,7 +28,7 @@ export { LABEL_NEAR, watchBars } from "./watch-bars.js";
 // is ringed: the point the page's readout names.
 export function stepLines(canvas, args) {
   const { x, series, log, marks = [], xName = "step", empty = "", hover = null, xLog = false, yRange = null,
-          yLabel = (v) => fmt(v, 2), yName = null, mixedKey = null, zeroSaid = null } = args;
+          yLabel = (v) => fmt(v, 2), yName = null, mixedKey = null, zeroSaid = null, warm = null } = args;
   canvas.drawn = { x, series, marks, bands: series.map((s) => s.band ?? null) };
   // the finite points at marked steps, [line, index]: one walk along the steps and the marks, both in order
   const spans = marks.map((m) => (Array.isArray(m) ? m : [m, m])).sort((a, b) => a[0] - b[0]), inMark = [];
@@ -57,12 +59,12 @@ export function stepLines(canvas, args) {
       `${k + 1}: ${short[k]}`));
     const end = rampKey(ctx, first, last, n, w, canvas.rampDrawn);
     const extra = [...(marks.length ? [{ name: markKey, color: NAN_COLOUR, dash: true, whole: true }] : []),
-      ...(banded ? [{ name: BAND_KEY, band: true }] : [])];
+      ...(banded ? [{ name: BAND_KEY, band: true }] : []), ...(warm ? [{ name: warm.key, warm: true }] : [])];
     if (extra.length) keyRows = keys(ctx, extra, w, end, canvas.keysDrawn);
   } else {
     // the full names where they all fit on one row, else the parts that tell the layers apart, to the names' ends
     // where those fit on two rows (R17)
-    const count = n + (marks.length ? 1 : 0) + (banded ? 1 : 0);
+    const count = n + (marks.length ? 1 : 0) + (banded ? 1 : 0) + (warm ? 1 : 0);
     const room = keyRoom(w, n + (marks.length ? 1 : 0)), twoRows = keyRoom(w, Math.ceil(count / 2));
     const fit = series.every((s) => ctx.measureText(s.name).width <= room);
     const short = fit ? null : distinctNames(series.map((s) => s.raw ?? s.name),
@@ -71,7 +73,8 @@ export function stepLines(canvas, args) {
     keyRows = keys(ctx, [...series.map((s, k) => ({ name: named[k], ...style(k), whole: s.whole,
                                                     tail: s.raw !== undefined })),
       ...(marks.length ? [{ name: markKey, color: NAN_COLOUR, dash: true, whole: true }] : []),
-      ...(banded ? [{ name: BAND_KEY, band: true }] : [])], w, M.l, canvas.keysDrawn, fit ? room : twoRows);
+      ...(banded ? [{ name: BAND_KEY, band: true }] : []), ...(warm ? [{ name: warm.key, warm: true }] : [])],
+    w, M.l, canvas.keysDrawn, fit ? room : twoRows);
   }
   const top = M.t + 8 + keyRows, bottom = h - M.b;
   const ok = Number.isFinite;
@@ -166,6 +169,17 @@ export function stepLines(canvas, args) {
   ctx.textAlign = "center"; ctx.fillText(stepName, stepAt, bottom + 16);
   ctx.textAlign = "left"; ctx.fillText(canvas.axisName, 4, bottom + 16);
   canvas.axisTexts = [[4, nameRight], [stepAt - stepHalf, stepAt + stepHalf]];
+  // the warm-up ([first, last] step): hatched in grey, at least 4 px wide, under everything else
+  canvas.warmDrawn = null;
+  if (warm) {
+    const a = Math.round(px(warm.from)), b = Math.max(Math.round(px(warm.to)), a + 4);
+    ctx.save(); ctx.beginPath(); ctx.rect(a, top, b - a, bottom - top); ctx.clip();
+    ctx.fillStyle = WARM_FILL; ctx.fillRect(a, top, b - a, bottom - top);
+    ctx.strokeStyle = WARM_EDGE; ctx.lineWidth = 1;
+    for (let d = a - (bottom - top); d < b; d += 8) { ctx.beginPath(); ctx.moveTo(d, bottom); ctx.lineTo(d + bottom - top, top); ctx.stroke(); }
+    ctx.restore();
+    canvas.warmDrawn = [a, b];
+  }
   // a stretch of steps is shaded between its two marks (a run of thousands of NaN steps is one band, not a
   // thousand lines)
   ctx.strokeStyle = NAN_COLOUR; ctx.fillStyle = "rgba(179, 38, 30, 0.12)"; ctx.lineWidth = 1;
@@ -245,5 +259,6 @@ export function stepLines(canvas, args) {
     ctx.fillText(note, (l + w - M.r) / 2, (top + bottom) / 2);
   }
   canvas.emptyNote = note;
-  canvas.legendNames = series.map((s) => s.name).concat(marks.length ? [markKey] : [], banded ? [BAND_KEY] : []);
+  canvas.legendNames = series.map((s) => s.name).concat(marks.length ? [markKey] : [], banded ? [BAND_KEY] : [],
+    warm ? [warm.key] : []);
 }

@@ -9,6 +9,7 @@ export const M = { l: 48, r: 10, t: 20, b: 34 };
 export const NAN_COLOUR = "#b3261e";
 const BAND_FILL = "rgba(91, 101, 112, 0.25)", BAND_EDGE = "#5b6570";  // the key's swatch for the thinned bands
 export const BAND_KEY = "band: the lowest to highest value of each thinned stretch";
+export const WARM_FILL = "rgba(91, 101, 112, 0.08)", WARM_EDGE = "rgba(91, 101, 112, 0.35)";  // the dead count's warm-up
 export const MANY = 8;  // past this many lines, a shaded ramp replaces the named keys
 
 // WCAG 2's contrast of hsl(h, s%, l%) against the white of the charts: (1.05) / (relative luminance + 0.05)
@@ -76,12 +77,46 @@ export function distinctNames(names, fits = null) {
   const shortest = Math.min(...parts.map((p) => p.length));
   while (front < shortest - 1 && parts.every((p) => p[front] === parts[0][front])) front++;
   while (back < shortest - front - 1 && parts.every((p) => p[p.length - 1 - back] === parts[0][parts[0].length - 1 - back])) back++;
-  if (!front && !back) return names;
   const keep = Math.max(front - 1, 0);
-  const ends = fits ? [keep, front].filter((from, i, all) => from > 0 && all.indexOf(from) === i)
+  const ends = fits && (front || back) ? [keep, front].filter((from, i, all) => from > 0 && all.indexOf(from) === i)
     .map((from) => parts.map((p) => `…${p.slice(from).join(".")}`)) : [];
-  return ends.find((form) => form.every(fits)) ??
+  const cut = !front && !back ? names :
     parts.map((p) => `${front ? "…" : ""}${p.slice(keep, p.length - back).join(".")}${back ? "…" : ""}`);
+  const found = ends.find((form) => form.every(fits));
+  if (found || !fits || cut.every(fits)) return found ?? cut;
+  return dropShared(names, fits) ?? cut;
+}
+
+// Names whose dotted ends differ but whose words are shared all the same (W19: a ResNet's "stem:relu",
+// "blocks.0.c1>batch_norm:relu", "blocks.0.c2>add:relu"...: nothing shared at the front, so each key was cut to the
+// same "…tch_norm:relu"): the names are split into words at ".", ">" and ":", and the word most of them hold (the
+// longer of two as common) among those of the names still too long is left out of all of them, a "…" in its place,
+// again and again until every name fits or no word can go without two names becoming the same (or a name empty):
+// "…0.c1…", "…0.c2>add…". Null where nothing could go.
+const WORD_SEP = /(?=[.>:])/;
+function dropShared(names, fits) {
+  let words = names.map((n) => n.split(WORD_SEP).map((w) => ({ text: w.replace(/^[.>:]/, ""), raw: w, gone: false })));
+  const said = (ws) => ws.map((w, j) => (w.gone ? (ws[j - 1]?.gone ? "" : "…") :
+    ws[j - 1]?.gone ? w.text : j ? w.raw : w.text)).join("");
+  const distinct = new Set(names).size;
+  const tried = new Set();
+  let form = null;
+  for (;;) {
+    const held = new Map();  // a word -> how many names still hold it
+    words.forEach((ws) => new Set(ws.filter((w) => !w.gone).map((w) => w.text)).forEach((t) => held.set(t, (held.get(t) ?? 0) + 1)));
+    const short = (form ?? names).map((n, k) => !fits(n, k));  // only a word of a name still too long goes
+    const wanted = new Set(words.flatMap((ws, k) => (short[k] ? ws.map((w) => w.text) : [])));
+    const order = [...held].filter(([t, n]) => n > 1 && !tried.has(t) && wanted.has(t))
+      .sort((a, b) => b[1] - a[1] || b[0].length - a[0].length);
+    if (!order.length) return form;
+    const [word] = order[0];
+    tried.add(word);
+    const next = words.map((ws) => ws.map((w) => (w.text === word ? { ...w, gone: true } : w)));
+    const names2 = next.map(said);
+    if (next.some((ws) => ws.every((w) => w.gone)) || new Set(names2).size < distinct) continue;
+    words = next; form = names2;
+    if (form.every(fits)) return form;
+  }
 }
 
 export const dashOf = (dash) => (Array.isArray(dash) ? dash : dash ? [4, 3] : []);  // true: the palette's second round
@@ -92,14 +127,20 @@ export const keyRoom = (w, n) => Math.max(90, (w - M.l - M.r) / Math.max(n, 2) -
 export function keys(ctx, items, w, start = M.l, drawn = [], room = keyRoom(w, items.length)) {
   let x = start, y = 9;
   ctx.textAlign = "left"; ctx.textBaseline = "middle";
-  for (const { name, color, dash, band, whole, tail } of items) {
+  for (const { name, color, dash, band, whole, tail, warm } of items) {
     // a key marked whole (the band's, a unit-health measure's) is cut only where the chart's width is too short; a
     // layer's (tail) is cut at the front, so that its end stays
-    const label = band || whole ? fitText(ctx, name, w - M.l - M.r - 18) :
-      tail ? fitTail(ctx, name, room) : fitText(ctx, name, room);
+    // a layer's number stays in front ("4: …tch_norm:relu" had lost its "4: ", W19)
+    const [, number = "", rest = name] = tail ? /^(\d+: )?(.*)$/s.exec(name) : [];
+    const label = band || whole || warm ? fitText(ctx, name, w - M.l - M.r - 18) :
+      tail ? number + fitTail(ctx, rest, room - ctx.measureText(number).width) : fitText(ctx, name, room);
     const width = 18 + ctx.measureText(label).width + 14;
     if (x > M.l && x + width > w - M.r) { x = M.l; y += 14; }
-    if (band) {  // a shaded swatch: the range a thinned stretch held
+    if (warm) {  // a hatched swatch: the steps before the monitor counts dead units
+      ctx.fillStyle = WARM_FILL; ctx.fillRect(x, y - 5, 14, 10);
+      ctx.strokeStyle = WARM_EDGE; ctx.lineWidth = 1; ctx.strokeRect(x + 0.5, y - 4.5, 13, 9);
+      ctx.beginPath(); ctx.moveTo(x + 2, y + 5); ctx.lineTo(x + 10, y - 5); ctx.stroke();
+    } else if (band) {  // a shaded swatch: the range a thinned stretch held
       ctx.fillStyle = BAND_FILL; ctx.fillRect(x, y - 5, 14, 10);
       ctx.strokeStyle = BAND_EDGE; ctx.lineWidth = 1; ctx.strokeRect(x + 0.5, y - 4.5, 13, 9);
     } else {

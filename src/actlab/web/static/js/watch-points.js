@@ -25,7 +25,7 @@ export function resetView() {
     next: 0, points: [], head: 0, every: 1, recentFrom: 0, spans: [], nonFinite: 0, total: 0,
     steps: [], losses: [], history: [], health: [], names: [], lastFinite: null, latest: null, lossSaid: [],
     historyBands: [], healthBands: [], lossBands: [], healthRows: [], firstSeen: null, previewing: false,
-    firstNan: null,
+    firstNan: null, warm: [],
   });
 }
 resetView();
@@ -100,16 +100,45 @@ export function series(health) {
   healthShares(health);
 }
 
-// Per layer, the share of its units in the chosen measure at each point (null where the log counts none), and on the
-// thinned stretch the band from that share up to the most its stretch counted; with `all`, the three measures of
-// one layer instead.
+// The monitor calls a unit dead only once its window holds DEAD_EVIDENCE sampled batches (interop/_monitor_base, the
+// same number; fewer where Monitor(window=...) is smaller): before that every layer's dead count is 0, whatever
+// its units do. Those first sampled steps are the warm-up: the health chart draws no dead share there and shades
+// them (W19: units dead from the start read 0% for sampled steps 1 to 16, then 47% at step 21, as if they had died
+// there). A layer's batches are counted as the monitor counts them: its finite sampled steps (a step that held a
+// NaN or an inf adds none). The first 256 points are never thinned, so the count is exact. A log whose reports do not
+// give the window (written by other means than a Monitor) is given no warm-up. Returns per layer, per point, the
+// batch the point is of where it is in the warm-up, else 0.
+export const DEAD_EVIDENCE = 5;
+export function warmUp(layers) {
+  const { points, latest } = view;
+  view.deadNeed = DEAD_EVIDENCE;
+  return Array.from({ length: layers }, (_, k) => {
+    const finiteHeld = points.filter((p) => !p.non_finite).length, window = latest?.layers?.[k]?.window;
+    if (!Number.isInteger(window)) return points.map(() => 0);  // a log that does not say its window: none assumed
+    // a window of fewer batches than DEAD_EVIDENCE, full by now (the page holds more steps than it covers)
+    const need = Number.isInteger(window) && window < DEAD_EVIDENCE && finiteHeld > window ? window : DEAD_EVIDENCE;
+    if (k === 0 || need < view.deadNeed) view.deadNeed = need;
+    let seen = 0;
+    return points.map((p) => {
+      if (p.index >= view.head) return 0;  // past the unthinned head: long after any warm-up
+      if (!p.non_finite) seen++;
+      return seen < need && !p.non_finite && !(p.dead?.[k] > 0) ? seen : 0;
+    });
+  });
+}
+
+// Per layer, the share of its units in the chosen measure at each point (null where the log counts none, and for
+// the dead share in the warm-up), and on the thinned stretch the band from that share up to the most its stretch
+// counted; with `all`, the three measures of one layer instead. view.warm: per line, the warm-up's batch per point.
 export function healthShares({ all, measure, layer }) {
   const { points } = view;
   view.healthRows = all ? HEALTH_KEYS.map((key) => [key, Math.min(layer, view.history.length - 1)])
     : Array.from({ length: view.history.length }, (_, k) => [measure, k]);
-  view.health = view.healthRows.map(([key, k]) => points.map((p) => {
+  const warm = warmUp(view.history.length);
+  view.warm = view.healthRows.map(([key, k]) => (key === "dead" ? warm[k] : points.map(() => 0)));
+  view.health = view.healthRows.map(([key, k], r) => points.map((p, i) => {
     const n = p[key]?.[k], units = p.units?.[k];
-    return p.non_finite || typeof n !== "number" || !units ? null : n / units;
+    return p.non_finite || typeof n !== "number" || !units || view.warm[r][i] ? null : n / units;
   }));
   view.healthBands = view.healthRows.map(([key, k], r) => points.map((p, i) => {
     const most = p.band?.[key]?.[k], units = p.units?.[k];

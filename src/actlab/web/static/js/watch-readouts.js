@@ -86,7 +86,11 @@ export function readHealth() {
   if (!h || !steps.length || !healthRows[h.k]) return;
   const [key, k] = healthRows[h.k], p = points[h.i], units = p?.units?.[k];
   const words = (other) => `${count(p[other][k])} ${MEASURES[other]}`;
+  const batch = view.warm[h.k]?.[h.i];
   const said = p?.non_finite ? "this step held a NaN or an inf, so no unit was counted (not drawn)"
+    : batch ? `dead units not counted yet: this is the monitor's ${ordinal(batch)} sampled batch, and it calls a ` +
+      `unit dead only after ${count(view.deadNeed)} (not drawn); ` + Object.keys(MEASURES).filter((other) =>
+        other !== "dead" && typeof p[other]?.[k] === "number").map(words).join(", ")
     : typeof p?.[key]?.[k] !== "number" || !units ? "the log counts no units here"
       : `${count(p[key][k])} of ${count(units)} units ${MEASURES[key]} (${percent(p[key][k] / units)}); ` +
         Object.keys(MEASURES).filter((other) => other !== key && typeof p[other]?.[k] === "number").map(words)

@@ -4,7 +4,47 @@
 import { view } from "./watch-points.js";
 
 const $ = (id) => document.getElementById(id);
-const QUIET_S = 30;  // no new line for this long, and no end line: say the run may have stopped
+// When a log with no end line is said to be quiet: the run's own cadence, not one fixed wait (W19: a run writing a
+// line every 50th step of 0.8 s was said at 36 s to "may have stopped", at step 46 of 70, healthy). The page times
+// the run itself: each time a new line arrives while it follows the log, the seconds since the line before it (the
+// lab's idle_s says when each was written) over the steps between them give the seconds a step takes; the slowest
+// of the last TIMED of these, times the steps between two lines (the latest report's `every`, the interval auto
+// chose where it chose), is the time one line takes. The rule: no new line for QUIET_TIMES times that, and at least
+// QUIET_MIN_S, says the run may have stopped. Before the page has seen a line arrive, it cannot time a step: after
+// QUIET_MIN_S it says how slow a step would have to be for the run to be still going.
+export const QUIET_MIN_S = 30, QUIET_TIMES = 3;
+const TIMED = 8;
+export const timing = {};
+export function resetTiming() { Object.assign(timing, { last: null, perStep: [] }); }
+resetTiming();
+
+// After each answer the page has drawn: `step` is the latest sampled step it holds (0 before the first: the header
+// alone), `now` the page's clock in ms. Only lines that arrive while the page follows the log are timed: a backlog
+// read at once says nothing of how fast it was written.
+export function noteTiming(data, step, now = Date.now()) {
+  if (!data.exists || data.not_log || data.idle_s === null || data.idle_s === undefined || isReading(data)) return;
+  const at = now - data.idle_s * 1000, last = timing.last;  // when the newest line was written, on the page's clock
+  if (last && step > last.step && at > last.at) {
+    timing.perStep = [...timing.perStep, (at - last.at) / 1000 / (step - last.step)].slice(-TIMED);
+  }
+  if (!last || step !== last.step) timing.last = { step, at };
+}
+
+// the seconds one line of the log takes at the run's pace ({line, perStep, every}), or null before any is timed
+export function lineTime(every) {
+  if (!timing.perStep.length) return null;
+  const perStep = Math.max(...timing.perStep), n = Number.isInteger(every) && every > 0 ? every : 1;
+  return { line: perStep * n, perStep, every: n };
+}
+export const quietAfter = (paced) => Math.max(QUIET_MIN_S, paced ? QUIET_TIMES * paced.line : 0);
+
+const sig2 = (v) => (v >= 10 ? count(Math.round(v)) : String(Number(v.toPrecision(2))));
+export function duration(s) {
+  const r = Math.round(s);
+  return r < 120 ? `${r} s` : r < 7200 ? `${Math.floor(r / 60)} min ${r % 60} s` :
+    `${count(Math.floor(r / 3600))} h ${Math.floor((r % 3600) / 60)} min`;
+}
+const lineEvery = (n) => (n === 1 ? "every step" : `every ${ordinal(n)} step`);
 export const count = (n) => n.toLocaleString("en-US");
 export const ordinal = (n) => {
   const tens = n % 100, ones = n % 10;
@@ -72,17 +112,30 @@ export function runState(data) {
   if (data.ended) {
     return { state: "ended", text: `The run has ended: the monitor closed its log after ${count(data.ended.steps_run)} steps.` };
   }
-  if (data.idle_s !== null && data.idle_s > QUIET_S && data.unowned_ends) {
+  const every = (data.latest ?? view.latest)?.every, paced = lineTime(every), idle = data.idle_s;
+  if (idle !== null && idle > quietAfter(paced) && data.unowned_ends) {
     // an end line was read, but with no run id and two runs open the lab could not tell whose it was
     const n = data.unowned_ends;
-    return { state: "ended-unowned", text: `No new line in the log for ${Math.round(data.idle_s)} s, and the log ` +
+    return { state: "ended-unowned", text: `No new line in the log for ${duration(idle)}, and the log ` +
       `holds ${n === 1 ? "an end line" : `${count(n)} end lines`} that the lab could not give to one run: two ` +
       "monitors wrote it at once with no run id on their lines, and more than one run could have ended there. " +
       "This run has most likely ended too; give each process its own log to be sure." };
   }
-  if (data.idle_s !== null && data.idle_s > QUIET_S) {
-    return { state: "quiet", text: `No new line in the log for ${Math.round(data.idle_s)} s: the run may have stopped ` +
-      "(a script that ends normally, or calls mon.close(), writes an end line)." };
+  const ending = "(a script that ends normally, or calls mon.close(), writes an end line)";
+  const pace = paced && `(a line ${lineEvery(paced.every)}, at up to ${sig2(paced.perStep)} s a step as the page ` +
+    "timed it)";
+  if (idle !== null && idle > quietAfter(paced)) {
+    const n = Number.isInteger(every) && every > 0 ? every : 1;
+    return { state: "quiet", text: `No new line in the log for ${duration(idle)}` + (paced ?
+      `, over ${QUIET_TIMES} times the ${duration(paced.line)} between this run's lines ${pace}: the run may have ` +
+      `stopped ${ending}.` :
+      `: the run may have stopped unless a step takes over ${sig2(idle / n)} s: the monitor writes a line ` +
+      `${lineEvery(n)}, and the page has not yet seen a line arrive to time the steps ${ending}.`) };
+  }
+  if (idle !== null && idle > QUIET_MIN_S && paced) {  // quiet longer than the least wait, as this run's pace allows
+    return { state: "running", text: `The run is going on: no new line for ${duration(idle)}, which is within its ` +
+      `pace: this run's lines have come about ${duration(paced.line)} apart ${pace}. The page says it may have ` +
+      `stopped after ${duration(quietAfter(paced))} without one.` };
   }
   return { state: "running", text: "The run is going on: the page follows the log." };
 }

@@ -18,8 +18,10 @@ import {
 } from "./watch-controls.js";
 import { layerName, lossIsLog, resetView, series, take, view } from "./watch-points.js";
 import { forget, healthSwitched, hover, percent, readHealth, wireReadouts } from "./watch-readouts.js";
-import { count, isReading, runState, sayBadLines, sayDeadWindow, sayLayers, saySpan, sayWarnings, whenFirst }
-  from "./watch-status.js";
+import {
+  count, isReading, noteTiming, ordinal, resetTiming, runState, sayBadLines, sayDeadWindow, sayLayers, saySpan, sayWarnings,
+  whenFirst,
+} from "./watch-status.js";
 import { fillRuns, forgetRun, noteLatest, pickedRun, wireRuns } from "./watch-runs.js";
 import { cell, drawTable, fitOnResize } from "./watch-table.js";
 
@@ -35,6 +37,7 @@ let restartNote = "";
 
 function reset() {
   resetView();
+  resetTiming();
   forget(true);
   for (const id of CHARTS) {
     const c = $(id);
@@ -114,10 +117,17 @@ function drawCharts() {
     ? view.healthRows.map(([key], r) => ({ name: MEASURES[key], y: view.health[r], band: view.healthBands[r],
                                            color: PALETTE[r], dash: MEASURE_DASHES[r], whole: true }))
     : layerSeries(view.health, view.healthBands);
+  // the dead count's warm-up, shaded and keyed where the chart shows dead units (watch-points.warmUp)
+  const warmAt = view.warm.map((row) => row.reduce((last, b, i) => (b ? i : last), -1));
+  const lastWarm = Math.max(-1, ...warmAt), firstWarm = Math.min(...view.warm.map((row) => row.findIndex(Boolean))
+    .filter((i) => i >= 0));
+  // shaded up to the first step counted, where the line begins
+  const warm = lastWarm < 0 ? null : { from: steps[firstWarm], to: steps[Math.min(lastWarm + 1, steps.length - 1)],
+    key: `dead not counted yet: the monitor counts from its ${ordinal(view.deadNeed)} sampled batch` };
   const healthAxis = allMeasures() ? `% of layer ${view.healthRows[0][1] + 1}'s units` : AXIS_NAMES[measure()];
   stepLines($("watch-health"), { x: steps, log: false, yRange: [0, 1], yLabel: percent, marks: nanMarks(), xLog,
                                  yName: healthAxis, empty: "No unit counted yet", hover: hover.health,
-                                 series: healthSeries, zeroSaid: allMeasures() ? null : atZero("0%") });
+                                 series: healthSeries, zeroSaid: allMeasures() ? null : atZero("0%"), warm });
   // a loss that spans decades (a diverging run) is drawn on a log axis; a loss that is itself not finite is a
   // red mark like a step that held a NaN or an inf, never a silent gap
   const inSpan = (st) => spans.some(([first, last]) => first <= st && st <= last);
@@ -160,8 +170,11 @@ function draw(report) {
 // answer is asked for ahead, so the page holds at most two answers (each at most 200,000 bytes of points).
 let ahead = null;  // the next answer, asked for ahead: a promise of { data, asked } or { err, asked }
 const ask = (since) => {
-  const asked = pickedRun();  // the run the answer is of (null: the latest)
-  return getJSON("/api/watch", { since, run: asked }).then((data) => ({ data, asked }), (err) => ({ err, asked }));
+  const asked = pickedRun(), sent = Date.now();  // the run the answer is of (null: the latest)
+  // `at`: when the lab answered, on the page's clock, as near as the page can tell: halfway through the request (the
+  // page times the run's lines by it, watch-status.noteTiming)
+  return getJSON("/api/watch", { since, run: asked })
+    .then((data) => ({ data, asked, at: (sent + Date.now()) / 2 }), (err) => ({ err, asked }));
 };
 // an earlier run of the file that another began after, one after the other: it will not go on, end line or none
 const isOver = (data) => data.shown !== data.latest_run &&
@@ -173,7 +186,7 @@ const shownKey = (data) => (pickedRun() === null ? data.run : `picked ${data.sho
 async function poll() {
   const answer = await (ahead ?? ask(view.next));
   ahead = null;
-  const { data, err, asked } = answer;
+  const { data, err, asked, at } = answer;
   if (asked !== pickedRun()) { setTimeout(poll, 0); return; }  // asked before another run was picked: not drawn
   if (err) {
     if (err.status === 404) {  // the lab answered: it was started without a log (actlab lab), so nothing to follow
@@ -231,6 +244,7 @@ async function poll() {
   sayWarnings(data);
   sayBadLines(data);
   saySpan();
+  noteTiming(data, view.latest?.step ?? view.steps.at(-1) ?? 0, at);
   const { state, text } = runState(data);
   $("watch-run").textContent = text;
   $("watch-run").dataset.state = state;
