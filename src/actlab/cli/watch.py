@@ -30,6 +30,17 @@ def _missing_folder(log: Path) -> Path | None:
     return first_missing
 
 
+def open_at_watch(application) -> None:
+    """The lab's root, `/`, leads to /watch, the page this command serves (W19: it led to /lesson, and a reader who
+    opened the address the terminal gave without its path met the lesson). A route put first answers `/` before the
+    lab's own; it passes through the same middleware (the allowed hosts) as any other."""
+    from starlette.responses import RedirectResponse
+    from starlette.routing import Route
+
+    application.router.routes.insert(0, Route("/", lambda request: RedirectResponse("/watch"), methods=["GET", "HEAD"],
+                                              include_in_schema=False))
+
+
 CHECK_FIRST_BYTES = 64 * 1024 * 1024  # a log up to this size is checked before the lab serves it (about 2 s)
 
 
@@ -95,6 +106,7 @@ def watch(
         fail(f"port {port} {taken}: nothing is watching {log}; start again with another port, such as "
              f"`actlab watch {log} --port {port + 1 if port < 65535 else 8766}`")
     application = create_app(watch_log=log, port=port)
+    open_at_watch(application)
     url = f"http://127.0.0.1:{port}/watch"
     note = "" if log.exists() else " (the file does not exist yet: the page waits for it)" if missing is None else \
         (f" (the folder {missing} does not exist yet: the page waits for a monitor to create it and write {log.name}"
