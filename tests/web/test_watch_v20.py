@@ -174,6 +174,25 @@ def test_the_steps_before_the_monitor_counts_dead_units_are_shown_as_its_warm_up
         context.close()
 
 
+def test_the_table_says_the_dead_count_has_not_begun_in_the_warm_up(browser, tmp_path):
+    log, reports = _dead_from_the_start(tmp_path, steps=3)
+    assert [r["layers"][0]["window"] for r in reports] == [1, 2, 3]  # the reference: the monitor's own window
+    with serving(_app(tmp_path, log)) as base:
+        context, page, errors = open_watch(browser, base, "document.querySelector('#watch-table td[data-label=dead]')")
+        cell = page.locator("#watch-table td[data-label=dead]").first.text_content()
+        assert cell == "not counted yet (batch 3 of 5)"  # the log's 0 is not shown as 0 dead
+        assert errors == []
+        context.close()
+    later = tmp_path / "later"
+    later.mkdir()
+    log, _ = _dead_from_the_start(later, steps=6)  # past the warm-up: the count itself
+    with serving(_app(later, log)) as base:
+        context, page, errors = open_watch(browser, base, "document.querySelector('#watch-table td[data-label=dead]')")
+        assert page.locator("#watch-table td[data-label=dead]").first.text_content() == "12"
+        assert errors == []
+        context.close()
+
+
 def test_the_warm_up_counts_batches_as_the_monitor_does_a_nan_step_adds_none(browser, tmp_path):
     # step 3 held a NaN: the monitor's window does not advance on it, so its 5th batch is step 6
     names = ["0"]

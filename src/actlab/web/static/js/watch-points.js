@@ -25,7 +25,7 @@ export function resetView() {
     next: 0, points: [], head: 0, every: 1, recentFrom: 0, spans: [], nonFinite: 0, total: 0,
     steps: [], losses: [], history: [], health: [], names: [], lastFinite: null, latest: null, lossSaid: [],
     historyBands: [], healthBands: [], lossBands: [], healthRows: [], firstSeen: null, previewing: false,
-    firstNan: null, warm: [],
+    firstNan: null, warm: [], warmUp: [],
   });
 }
 resetView();
@@ -134,7 +134,7 @@ export function healthShares({ all, measure, layer }) {
   const { points } = view;
   view.healthRows = all ? HEALTH_KEYS.map((key) => [key, Math.min(layer, view.history.length - 1)])
     : Array.from({ length: view.history.length }, (_, k) => [measure, k]);
-  const warm = warmUp(view.history.length);
+  const warm = view.warmUp = warmUp(view.history.length);
   view.warm = view.healthRows.map(([key, k]) => (key === "dead" ? warm[k] : points.map(() => 0)));
   view.health = view.healthRows.map(([key, k], r) => points.map((p, i) => {
     const n = p[key]?.[k], units = p.units?.[k];

@@ -17,8 +17,10 @@ const num = (v) => (v === null || v === undefined ? "—" : typeof v === "number
 const lowCount = (l) => (l.saturated && l.low_word && l.low_word !== "saturated"
   ? `${num(l.saturated)} ${l.low_word}` : num(l.saturated));
 
-// `finite`: the latest report with no NaN or inf, where `report` holds one (the bar chart draws that one instead)
-export function drawTable(wrap, report, finite = null) {
+// `finite`: the latest report with no NaN or inf, where `report` holds one (the bar chart draws that one instead);
+// `warm`: per layer, the sampled batch the report is of where the monitor does not count dead units yet (0 where it
+// does: watch-points.warmUp), and `need`, the batches it counts from
+export function drawTable(wrap, report, finite = null, warm = [], need = 5) {
   const table = document.createElement("table");
   table.className = "data watch-table";
   // which step the rows are of (V12: a diverged run's rows were all "—" at step 120 while the bars drew step 7, and
@@ -36,7 +38,7 @@ export function drawTable(wrap, report, finite = null) {
     if (!h.includes(" ")) th.className = "one-word";  // "‖∂L/∂a‖" is not broken at its slash
   }
   const body = table.createTBody();
-  for (const l of report.layers) {
+  for (const [k, l] of report.layers.entries()) {
     const row = body.insertRow();
     if (l.non_finite) row.className = "non-finite";
     // a long dotted name ("encoder.layers.0.linear1.activation") may break after its dots, never inside a part, so
@@ -52,7 +54,8 @@ export function drawTable(wrap, report, finite = null) {
     });
     for (const v of [l.activation ?? "—", l.width ?? "—", num(l.act_grad_norm),
                      num(l.act_grad_ratio_to_last), l.weights_frozen ? "frozen" : num(l.weight_grad_norm),
-                     num(l.weight_grad_ratio_to_output), num(l.mean), num(l.std), num(l.dead), lowCount(l),
+                     num(l.weight_grad_ratio_to_output), num(l.mean), num(l.std),
+                     warm[k] ? `not counted yet (batch ${warm[k]} of ${need})` : num(l.dead), lowCount(l),
                      num(l.dormant), l.words ?? ""]) {
       row.append(cell("td", String(v)));
     }

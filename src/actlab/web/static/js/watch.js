@@ -159,7 +159,9 @@ function draw(report) {
   showReading($("watch-reading"), report.reading);
   drawCharts();
   hover.again?.();
-  drawTable($("watch-table"), report, view.lastFinite);
+  // the dead count's warm-up at the report's step, where that step is the last point held
+  const last = view.points.at(-1), warmNow = last?.step === report.step ? view.warmUp.map((row) => row.at(-1)) : [];
+  drawTable($("watch-table"), report, view.lastFinite, warmNow, view.deadNeed);
   sayNan(report);
   sayDeadWindow(report);
   $("watch-notes").replaceChildren(...(report.notes || []).map((n) => cell("li", n)));
