@@ -285,3 +285,17 @@ def test_the_root_of_actlab_watch_leads_to_the_watch_page(tmp_path):
     plain = _app(tmp_path, log)  # `actlab lab`'s root is unchanged
     with TestClient(plain, base_url="http://127.0.0.1") as client:
         assert client.get("/", follow_redirects=False).headers["location"] == "/lesson"
+
+
+def test_the_pages_warm_up_length_is_the_monitors():
+    # watch-points.js cannot import Python: its DEAD_EVIDENCE is a copy, held equal here
+    from conftest import require_torch
+
+    require_torch()
+    from pathlib import Path
+
+    import actlab
+    from actlab.interop._monitor_base import DEAD_EVIDENCE
+    js = (Path(actlab.__file__).parent / "web" / "static" / "js" / "watch-points.js").read_text()
+    copy = re.search(r"export const DEAD_EVIDENCE = (\d+);", js)
+    assert copy and int(copy.group(1)) == DEAD_EVIDENCE
