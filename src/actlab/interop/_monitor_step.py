@@ -63,14 +63,14 @@ class _Stepping:
     def step(self) -> _Step:
         """One training step: forward, loss and backward go inside; the optimiser step may go after."""
         st = self._step_context  # one per monitor, reused: steps do not nest (a second one open raises in _enter)
+        if self._auto:  # the monitor's own time on this step starts here, before its checks (_enter, _exit)
+            st.w0 = time.perf_counter()
         # the last step made was never entered (and none is open, where _enter says steps do not nest): a script that
         # forgot the `with` ran steps the monitor never saw, and its report said only that none had been sampled
         if st.made == self.step_count and self._open_step is None:
             raise RuntimeError(f"mon.step() was called again, but the step it gave before was never entered: "
                                f"{_NOT_ENTERED}")
         st.made = self.step_count
-        if self._auto:  # the monitor's own time on this step starts here (_enter)
-            st.w0 = time.perf_counter()
         return st
 
     def _timed(self) -> bool:
@@ -163,13 +163,21 @@ class _Stepping:
             if _ends_a_run(exc):
                 self._note_step_error(exc, "kept" if kept else "dropped" if st.sample else "unsampled")
             st.timed = False
+        own = False
         if st.timed:
             self._sync()
             t2 = time.perf_counter()
-            self._calibrate(st.sample, t2 - st.t0, one_off=st.sample and (st.first or len(self._layers) != st.places),
-                            own=None if st.sample else st.outside + time.perf_counter() - t1)
+            if st.sample:
+                self._calibrate(True, t2 - st.t0, one_off=st.first or len(self._layers) != st.places)
+            else:  # kept for the next sampled step's comparison, as _calibrate(False, ...) keeps it, but with no call
+                # (whose checks took 10-14 us with the caches cold from the model's step: a timed step then cost
+                # more than an untimed one, and the clock, stopped before it, saw 0.36-0.59 of an outside timing)
+                self._times["base"].append(t2 - st.t0)
+                own = True
         self.step_count += 1
         self._steps_box[0] = self.step_count
+        if own:  # the monitor's own time on this step ends here, its bookkeeping counted
+            self._times["own"].append(st.outside + time.perf_counter() - t1)
 
     def _finish_odd_step(self, st: _Step, exc: BaseException | None) -> bool:
         """The end of a sampled step that raised, or of one made sampled by a compile begun inside it: kept (read as

@@ -128,8 +128,10 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
     fast paths are left alone and a step in between costs only the monitor's bookkeeping: 0.8-1.6 us a step in an
     empty `with mon.step()` loop, and 6.2-8.2 us measured from outside the block on W12's tiny model at load 5-6 (a
     235-245 us step there; its code runs with cold caches between the model's steps; 10.6-11.1 us before M11, 13 us
-    before the step became a plain context object). every="auto" counts that cost on every step by its own clock,
-    0.6-1.1 times what an outside timer sees: auto's margin, half the budget, is for what its clock misses.
+    before the step became a plain context object). every="auto" counts that cost by its own clock, from the start of
+    mon.step() to the end of its bookkeeping after the block; a step timed from outside took 1-2.6 times that figure
+    longer than a plain step of the same small model (the model's own code runs a little slower after the monitor's,
+    which no clock of the monitor's sees): auto's margin, half the budget, is for what its clock misses.
 
     Args:
         model: the torch.nn.Module to watch (or torch.compile(model): the model inside it is watched). Every
