@@ -48,6 +48,12 @@ AUTO_AIM = 0.5
 DEAD_EVIDENCE = 5
 
 
+# a unit that was on in most of its sampled batches and then off on every one of at least DEAD_EVIDENCE latest ones is
+# dead before its window turns over, once a silence that long, at the rate it was on before, has a chance under this
+# (_Counting._dead): killed units read dead within DEAD_EVIDENCE samples, a unit on in 15% of its batches needs 85
+DEAD_ODDS = 1e-6
+
+
 # learning is judged on the mean loss of this many latest sampled batches with a loss, not on one batch's (one
 # batch's loss wobbles around the 10%-below-chance line, and the status flickered between healthy and starting)
 LOSS_BATCHES = 10

@@ -35,6 +35,7 @@ class _Collecting:
         there with NumPy, whose calls on a few thousand numbers cost a fraction of a torch call's dispatch; dead
         units keep their history on the host."""
         self.sampled_steps += 1
+        self._sampled_at.append(self.step_count + 1)  # the training step of each of the latest sampled steps
         g = self.sampled_steps
         if self._forwards > 1 and not self._noted_forwards:
             self._noted_forwards = True
@@ -45,6 +46,7 @@ class _Collecting:
         self._note_leftover_gradients()
         self._reduce_held()
         self._reduce_kept()
+        self._sum_gradients()  # after the held sums, which read each place's first backward's gradient
         ran = [l for l in self._layers if l.ran]
         if not self._reuse:
             self._choose_windows(ran)
@@ -59,6 +61,12 @@ class _Collecting:
         backward_ran = self._weight_norms is not None  # a gradient hook of ours ran: backward ran inside the block
         weights = self._weight_norms if backward_ran else self._weight_grad_norms()
         self._weight_norms = None
+        if backward_ran and any(t is None and n not in self._frozen_now for n, t in weights):
+            # a weight whose .grad the backward left unwritten may have had it set later in the block: a loop on
+            # torch.autograd.grad, which writes no .grad, then `p.grad = g` (W19: read "not computed" and told to call
+            # loss.backward(), though every .grad was set). Read again now, those only
+            again = dict(self._weight_grad_norms())
+            weights = [(n, again[n] if t is None else t) for n, t in weights]
         scalars = [t for _, t in weights if t is not None]
         slots = []  # per place: where its total a, nonzero f', a^2 and ||dL/da||^2 are among the scalars (-1: not
         # sent, the host has it from the per-unit sums, or no gradient reached the place)
@@ -165,7 +173,7 @@ class _Collecting:
             if not advanced:
                 self._advance_history(ran, host, g)
             for r, slot, l in zip(raw, slots, ran, strict=True):
-                r.append((l.last_active, l.samples))
+                r.append((l.last_active, l.samples, l.on, l.batches))
                 grad = slot[3]
                 r += (values[slot[0]], values[slot[1]], values[slot[2]],
                       math.sqrt(values[grad]) if grad >= 0 else math.nan, False, False)
@@ -194,9 +202,12 @@ class _Collecting:
                     last = l.last_active
                     if last is None:
                         last = l.last_active = np.zeros(l.width, dtype=np.int64)
-                    l.samples.append(g)
-                    last[r[1] > 0] = g
-                r.append((l.last_active, l.samples))
+                    if l.on is None:
+                        l.on = np.zeros(l.width)
+                    active = r[1] > 0
+                    last[active] = g
+                    self._count_on(l, active)
+                r.append((l.last_active, l.samples, l.on, l.batches))
                 if l.sumsq_host is not None or l.grad_sq_host is not None:
                     summed64.append(l.label)
                 elif finite and not math.isfinite(sumsq + grad_sq):  # off a CPU: float32's sums of squares overflowed

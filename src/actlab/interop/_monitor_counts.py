@@ -12,7 +12,7 @@ from collections import deque
 import numpy as np
 
 from ..instruments import DORMANT_TAU, SATURATION_FRACTION
-from ._monitor_base import DEAD_EVIDENCE
+from ._monitor_base import DEAD_EVIDENCE, DEAD_ODDS
 from ._monitor_places import _Layer
 
 
@@ -29,25 +29,49 @@ class _Counting:
         (_torch_stats_numba.mark_if_finite): nothing advances and False is returned where a number of host is NaN or
         infinite. Returns True where the history advanced."""
         views = self._history_views  # the views laid out last time, held (an id could be reused; `is` cannot)
-        if len(views) != len(ran) or any(l.last_active is not v for l, v in zip(ran, views, strict=True)):
-            buffer = np.zeros(sum(l.width for l in ran), dtype=np.int64)
+        if len(views) != len(ran) or any(l.last_active is not v or l.on is None or l.on.base is not self._on
+                                         for l, v in zip(ran, views, strict=True)):
+            width = sum(l.width for l in ran)
+            buffer, on = np.zeros(width, dtype=np.int64), np.zeros(width)
             k = 0
             for l in ran:
-                view = buffer[k:k + l.width]
+                view, on_view = buffer[k:k + l.width], on[k:k + l.width]
                 if l.last_active is not None and len(l.last_active) == l.width:
                     view[:] = l.last_active
-                l.last_active = view
+                if l.on is not None and len(l.on) == l.width:
+                    on_view[:] = l.on
+                l.last_active, l.on = view, on_view
                 k += l.width
-            self._history = buffer
+            self._history, self._on = buffer, on
             self._history_views = tuple(l.last_active for l in ran)
         if kernels is not None:
             if not kernels.mark_if_finite(host, self._history, g):
                 return False
+            active = host[:len(self._history)] > 0
         else:
-            np.copyto(self._history, g, where=host[:len(self._history)] > 0)
+            active = host[:len(self._history)] > 0
+            np.copyto(self._history, g, where=active)
+        on = self._on  # each unit's weighed count of the batches it was on: older ones weigh (1 - 1/window) less
+        on *= self._on_weight
+        on += active
         for l in ran:
             l.samples.append(g)
+            l.batches.append((l.batches[-1] if l.batches else 0.0) * self._on_weight + 1.0)
         return True
+
+    def _count_on(self, l: _Layer, active: np.ndarray) -> None:
+        """One place's share of _advance_history, on a sampled step read place by place (a NaN or an inf in another
+        place): its batch counted, and its units' weighed counts of the batches they were on."""
+        l.samples.append(self.sampled_steps)
+        l.batches.append((l.batches[-1] if l.batches else 0.0) * self._on_weight + 1.0)
+        l.on *= self._on_weight
+        l.on += active
+
+    @property
+    def _on_weight(self) -> float:
+        """How much a sampled batch weighs in the units' counts of the batches they were on, next to the one after
+        it: 1 - 1/window, so that those counts span about the window's batches."""
+        return 1.0 - 1.0 / self.window
 
     @staticmethod
     def _count(l: _Layer, d: np.ndarray, a: np.ndarray, extra: np.ndarray | None, rows: int,
@@ -71,7 +95,7 @@ class _Counting:
         if l.binary_deriv:
             nonzero = float(d.sum())
         # only a function with a zero region has dead units (elsewhere an f' of 0 is underflow: saturated)
-        dead, cover = _Counting._dead(l, *history)
+        dead, cover, died, silent_from = _Counting._dead(l, *history)
         limit = SATURATION_FRACTION * (l.record.deriv_max if math.isfinite(l.record.deriv_max) else 1.0)
         saturated = d / rows < limit  # instruments.saturated_mask: mean |f'| below 1% of the maximum, or
         if rule is not None:  # the outputs within 1% of the scale of a level (Activation.saturated_outputs)
@@ -90,23 +114,52 @@ class _Counting:
         std = math.sqrt(max(var, 0.0)) if math.isfinite(var) else math.inf if var == math.inf else math.nan
         return {"act_grad": grad_norm, "mean": mean, "std": std, "zero": 1 - nonzero / size,
                 "saturated": int(np.count_nonzero(saturated)), "dead": dead, "dormant": dormant,
-                "non_finite": non_finite, "act_non_finite": False, "window": cover}
+                "non_finite": non_finite, "act_non_finite": False, "window": cover, "died": died,
+                "silent_from": silent_from}
 
     @staticmethod
-    def _dead(l: _Layer, last_active: np.ndarray | None, samples: deque) -> tuple[int, int]:
-        """(dead units, the sampled batches that count covers). A unit is dead when it was off on every sampled batch
-        of the window and the window holds at least min(window, DEAD_EVIDENCE) of them; every unit is dead when
-        each has been off on at least that many latest sampled batches (a layer that died mid-run, long before its
-        window turns over)."""
+    def _dead(l: _Layer, last_active: np.ndarray | None, samples: deque, on: np.ndarray | None = None,
+              batches: deque = ()) -> tuple[int, int, int, int]:
+        """(dead units, the sampled batches that count covers: each unit counted was off on every one of them, how many
+        of them were active on an earlier sampled batch (units that died mid-run), and the sampled step the latest of
+        those was first off on: 0 where none). A unit
+        is dead when it was off on every sampled batch of the window and the window holds at least
+        min(window, DEAD_EVIDENCE) of them; every unit is dead when each has been off on at least that many latest
+        sampled batches (a layer that died mid-run, long before its window turns over). A unit is dead too, before
+        its window turns over, when it has been off on every one of at least that many latest sampled batches and on
+        so many that, at the rate it was on before (the share of its batches it was on, about the window's last ones),
+        a silence that long has odds under DEAD_ODDS (W19: 40 of 64 units killed at step 101 read 'rarely active'
+        and 'healthy' for the 100 sampled batches of their window). A unit that is merely rarely active, on in a few
+        of its batches, needs a silence near the window's before it is counted."""
         n = len(samples)
         if not l.can_die or last_active is None or not n:
-            return 0, n
+            return 0, n, 0, 0
         need = min(samples.maxlen or n, DEAD_EVIDENCE)
         # each unit's run of sampled batches it was off on, up to now: those after its last active one
-        off_for = n - np.searchsorted(np.fromiter(samples, np.int64, n), last_active, side="right")
+        steps = np.fromiter(samples, np.int64, n)
+        off_for = n - np.searchsorted(steps, last_active, side="right")
         shortest = int(off_for.min())
         if shortest >= need:  # every unit off for at least `need` sampled batches: the whole layer is dead
-            return len(off_for), shortest
+            return (len(off_for), shortest, *_Counting._died(last_active > 0, last_active))
         if n < need:  # too few batches to call any unit dead
-            return 0, n
-        return int(np.count_nonzero(off_for >= n)), n
+            return 0, n, 0, 0
+        dead = off_for >= n
+        fell = (off_for >= need) & ~dead & (last_active > 0)  # silent for a while after being on in the window
+        if on is not None and len(batches) == n and len(on) == len(off_for) and fell.any():
+            weight = 1.0 - 1.0 / (samples.maxlen or n)
+            off = off_for[fell]
+            before = np.asarray(batches)[n - 1 - off]  # the place's weighed batch count when each was last on
+            was_on = on[fell] / weight ** off  # its own then (nothing was added since)
+            rate = (was_on + 0.5) / (before + 1.0)  # the share of its batches it was on (pulled off 1 when few)
+            odds = off * np.log1p(-np.minimum(rate, 1.0 - 1e-12))  # log of the chance of such a silence at that rate
+            fell[fell] = odds < math.log(DEAD_ODDS)
+            dead |= fell
+        count = int(np.count_nonzero(dead))
+        return (count, int(off_for[dead].min()) if count and fell.any() else n,
+                *_Counting._died(dead & (last_active > 0), last_active))
+
+    @staticmethod
+    def _died(died: np.ndarray, last_active: np.ndarray) -> tuple[int, int]:
+        """(how many units died mid-run, the sampled step the latest of them was first off on)."""
+        count = int(np.count_nonzero(died))
+        return count, int(last_active[died].max()) + 1 if count else 0

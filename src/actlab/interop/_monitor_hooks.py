@@ -8,6 +8,7 @@ from __future__ import annotations
 import torch
 
 from ._monitor_base import RELEARN_EVERY
+from ._monitor_flow import _Flow
 from ._monitor_functions import _FunctionWatch
 from ._monitor_places import _Layer, _outside_graph
 from ._monitor_words import _label
@@ -44,6 +45,10 @@ class _Hooks:
         # learns the structure, which also watches the gaps where no activation ran (_choose_windows)
         self._watching = self._functional is not False or (not self._reuse and bool(self._windows))
         self._forget_forward()
+        # the first step that learns the structure reads, from the autograd graph, which weighted module's output feeds
+        # which (the note on where an activation may hide, _note_hidden)
+        self._flow = _Flow(self._weight_ids) if self._unmatched and not self._reuse else None
+        self._fed = []
         # the hooks go straight into each module's hook tables under keys of this monitor's own, and come out of them
         # at the end of the step: register_forward_hook() and its handle's remove() cost some 3 us a hook (a quarter
         # of a 128 x 256 ReLU's whole measurement), for bookkeeping (keyword hooks, always-called hooks) these hooks
@@ -58,6 +63,10 @@ class _Hooks:
             for m, hook in self._weight_pre_hooks:
                 m._forward_pre_hooks[keys[0]] = hook
                 attached.append((m._forward_pre_hooks, keys[0]))
+        if self._flow is not None:  # where each softmax module runs: inside the model, or on its output
+            for name, module in self._softmaxes:
+                module._forward_hooks[keys[6]] = self._softmax_hook(name)
+                attached.append((module._forward_hooks, keys[6]))
         functional = self._watching
         for module, layer, pre, post in self._module_hooks:
             # a pre-hook only where f' needs the input, or to tell a module's own F.relu from a functional one
@@ -92,6 +101,8 @@ class _Hooks:
             layer.dsum = layer.nz = layer.asum = layer.ssum = layer.sumsq = layer.grad_sq = layer.dist = None
             layer.sumsq_host = layer.grad_sq_host = None
             layer.kept, layer.input_version = None, -1
+            layer.grad_sum, layer.grad_calls, layer.grad_summed = None, 0, False
+        self._summed_backwards = 0
 
     def _forward_started(self, module, inputs) -> None:
         """The model's forward begins: from its second call in a step on, the hooks watch nothing (the step's
@@ -156,6 +167,10 @@ class _Hooks:
             self._weight_order[name] = self._order
             self._order += 1
             self._last_weighted = name
+            if self._flow is not None and inputs:
+                fed_by = self._flow.producer(inputs[0])
+                if fed_by is not None and fed_by != name:
+                    self._fed.append((fed_by, name))
             # after the first sampled step (which watches the whole forward): a window for the functions found
             # after this module (or, on a step that learns the structure, a gap where none ran) opens, any other closes
             if self._watching and self._functional is not None:
@@ -163,6 +178,12 @@ class _Hooks:
                     self._enter_mode(module, inputs)
                 else:
                     self._leave_mode()
+        return _outside_graph(hook)
+
+    def _softmax_hook(self, name: str):
+        def hook(module, inputs, output):
+            if self._flow is not None and not self._skip:
+                self._flow.softmax_at.append((name, self._order))
         return _outside_graph(hook)
 
     def _place(self, base: _Layer) -> _Layer:

@@ -15,10 +15,17 @@ from . import _monitor_places as _places
 from . import _torch_stats
 from ._monitor_places import _LOW_PRECISION, _Layer, _overflowed, _per_unit, _shape, _sumsq, _total, derivative
 
+# whether the backward running now keeps its graph (retain_graph=True): only then can a later backward of the step
+# reach the same place again
+_keep_graph = getattr(torch._C._autograd, "_get_current_graph_task_keep_graph", lambda: True)
+
 
 class _Measures:
     """Each place's sums (output, f', the gradient reaching it) and the weights' gradient norms, as torch tensors
     until the step ends."""
+
+    _summed_backwards = 0  # this step: the most backward calls that reached one place
+    _noted_summed = False
 
     def _cached(self, kind: str, t: torch.Tensor, make) -> torch.Tensor:
         """A tensor shaped like t, made once by ``make`` and kept (at most 16 shapes) for every later pass."""
@@ -66,8 +73,9 @@ class _Measures:
             return False
         if width != layer.width:  # a new width: the unit history starts again
             layer.width = width
-            layer.last_active = None
+            layer.last_active = layer.on = None
             layer.samples = deque(maxlen=self.window)
+            layer.batches = deque(maxlen=self.window)
         layer.rows = rows
         return True
 
@@ -96,6 +104,8 @@ class _Measures:
         layer.nz = None if layer.binary_deriv else _total(ad.sign_())
 
     def _measure_output(self, layer: _Layer, output) -> None:
+        if self._flow is not None and torch.is_tensor(output) and output.grad_fn is not None:
+            self._flow.activations.add(output.grad_fn)  # a watched activation: no layer's output passes it as it is
         z, layer.held_input = layer.held_input, None
         if z is not None:  # nn.GELU's input (_measure_derivative): with its output in one pass, without f'
             a = output.detach() if torch.is_tensor(output) else None
@@ -242,6 +252,54 @@ class _Measures:
         if exact is not None:
             layer.grad_sq, layer.grad_sq_host = None, exact
 
+    def _summing(self, layer: _Layer, hook, slot: int | None):
+        """The place's gradient hook (``hook``, given the node's grad_outputs, or the gradient itself where ``slot`` is
+        None) for the step's first backward through the place; a later backward through the same forward (two
+        losses, ``l1.backward(retain_graph=True); l2.backward()``) adds its gradient to the earlier ones, as autograd
+        adds the weights' into .grad, and ||dL/da|| is read from the sum (_sum_gradients, as the step ends): the
+        figures of one step are of one gradient (W19: the ReLU read 0.11286, the second loss's alone, where the sum's
+        is 0.12419, while |dL/dW| read the sum). A gradient is kept past its backward only where that backward keeps
+        the graph (retain_graph=True), so that a step with one backward holds nothing more."""
+        keep_graph = _keep_graph
+
+        def summing(grads):
+            g = grads if slot is None else grads[slot]
+            if not layer.grad_calls:
+                layer.grad_calls = 1
+                hook(grads)
+                if g is not None and keep_graph():
+                    layer.grad_sum = g.detach()
+                return
+            layer.grad_calls += 1
+            self._summed_backwards = max(self._summed_backwards, layer.grad_calls)
+            if g is not None:
+                held = layer.grad_sum
+                layer.grad_sum = g.detach() if held is None else held + g.detach()
+            layer.grad_summed = True
+            self._read_weights_when_backward_ends()
+        return summing
+
+    def _sum_gradients(self) -> None:
+        """As the step ends: ||dL/da||^2 of each place that more than one backward reached, from the sum of their
+        gradients (_summing); the note says so, once."""
+        for layer in self._layers:
+            if layer.grad_summed and layer.grad_sum is not None:
+                layer.grad_sq_host = None
+                layer.grad_sq = q = _sumsq(layer.grad_sum)
+                if _places.SUM64_ON_CPU and layer.grad_sum.is_cpu and q.dtype is torch.float32 and math.isinf(q.item()):
+                    self._check_gradient(layer, layer.grad_sum)
+        for layer in self._layers:
+            layer.grad_sum, layer.grad_calls, layer.grad_summed = None, 0, False
+        calls, self._summed_backwards = self._summed_backwards, 0
+        if calls > 1 and not self._noted_summed:
+            self._noted_summed = True
+            self.notes.append(
+                f"on step {self.step_count + 1} backward ran {calls} times through the same forward (several losses, "
+                "each with its own backward() and retain_graph=True): |dL/da| and a/last read the gradient summed "
+                "over those backward calls, as |dL/dW| reads .grad, which autograd sums over them: the figures are "
+                "those of the summed loss. Backward calls through forwards of their own (gradient accumulation's "
+                "micro-batches) are not summed: the note on several forwards says what is read then")
+
     def _watch_gradient(self, layer: _Layer, output: torch.Tensor, deferred: bool = False) -> None:
         """||dL/da||^2 from a pre-hook on the node that made a (it receives the same gradient a tensor hook does, at
         about half the cost), as one dot product. A ReLU whose sums were deferred makes them there too, as backward
@@ -263,7 +321,7 @@ class _Measures:
                 if check and math.isinf(q.item()):
                     self._check_gradient(layer, g)
                 read()
-            output.register_hook(grad_hook)
+            output.register_hook(self._summing(layer, grad_hook, None))
             return
 
         if output.dtype in _LOW_PRECISION:
@@ -293,4 +351,4 @@ class _Measures:
                     if check and math.isinf(q.item()):
                         self._check_gradient(layer, g)
                 read()
-        node.register_prehook(node_hook)
+        node.register_prehook(self._summing(layer, node_hook, slot))

@@ -20,6 +20,8 @@ from ._monitor_words import (
 )
 from .torch_recipes import record_for
 
+_SOFTMAX_MODULES = ("Softmax", "LogSoftmax", "Softmin", "Softmax2d")  # per row, not per unit: no unknown activation
+
 
 class _Noting:
     """The notes a report carries beside its layers: said once, or kept up to date in place."""
@@ -47,6 +49,7 @@ class _Noting:
                         if isinstance(module, nn.TransformerEncoderLayer | nn.TransformerDecoderLayer)]
         self._note_eval_blocks()
         self._unmatched = len(self._weighted) > 1
+        self._softmaxes = [(n, m) for n, m in self.model.named_modules() if type(m).__name__ in _SOFTMAX_MODULES]
         # recurrent modules apply their non-linearities inside a fused kernel: no hook sees them
         self._opaque = [_opaque_words(name, module) for name, module in self.model.named_modules()
                         if isinstance(module, nn.RNNBase | nn.RNNCellBase)]
@@ -57,7 +60,7 @@ class _Noting:
         self._unknown = [(name, type(module).__name__) for name, module in self.model.named_modules()
                          if type(module).__module__ == "torch.nn.modules.activation" and record_for(module) is None
                          and not list(module.children())
-                         and type(module).__name__ not in ("Softmax", "LogSoftmax", "Softmin", "Softmax2d")]
+                         and type(module).__name__ not in _SOFTMAX_MODULES]
         if self._unknown:
             names = ", ".join(f"'{n}' ({k})" for n, k in self._unknown[:6]) + (" ..." if len(self._unknown) > 6 else "")
             self.notes.append(f"unknown activations: module {names} has no actlab record, so it runs unwatched (no "
@@ -80,25 +83,29 @@ class _Noting:
     def _note_hidden(self, seen: list, order: list[str]) -> None:
         if self._blocks:
             self._note_eval_blocks()
-        if self._unmatched:  # once, from the first sampled step's order: name where an activation may be hidden
+        flow, self._flow = self._flow, None
+        if self._unmatched and flow is not None and not self._no_grad_only:
+            # once, from the first sampled step whose forward ran with gradients: where one weighted module's output
+            # reaches the next through no watched activation and no op that mixes it with others (a residual sum, a
+            # normalisation, attention's softmax, a gate's product), as the autograd graph shows (W19: the modules'
+            # call order, read as one chain, named transformer blocks, attention's q -> k -> v and two heads)
             self._unmatched = False
-            acts = [fixed[0] for _, fixed, _ in seen]
-            # the way into a transformer block's feed-forward runs through its attention (a softmax): not bare
-            blocks = [n for n, m in self.model.named_modules()
-                      if isinstance(m, nn.TransformerEncoderLayer | nn.TransformerDecoderLayer)]
-            attended = {f"{n}.linear1" for n in blocks}
-            # a block's feed-forward ends in linear2, then the residual and a LayerNorm: no activation belongs there
-            ends = {f"{n}.linear2" for n in blocks}
-            bare = [(a, b) for a, b in zip(order, order[1:], strict=False)
-                    if b not in attended and a not in ends
-                    and not any(self._weight_order[a] < o < self._weight_order[b] for o in acts)]
+            bare = list(dict.fromkeys(self._fed))
             if bare and not _is_affine(self.model):  # a linear model: the reading names the layers (_linear_reading)
                 pairs = "; ".join(f"{a} -> {b}" for a, b in bare[:5])
-                self.notes.append(f"no watched activation runs between {pairs}: an activation applied there by "
-                                  "other means than a module actlab knows or a torch function (a custom autograd "
-                                  "function, a C++ kernel"
+                self.notes.append(f"no watched activation runs between {pairs}: the output of the first feeds the "
+                                  "second, as the autograd graph shows, and an activation applied there by other "
+                                  "means than a module actlab knows or a torch function (a custom autograd function, "
+                                  "a C++ kernel"
                                   + (", or a module named in the note on unknown activations" if self._unknown else "")
                                   + ") is not watched")
+            last = max(self._weight_order.values(), default=-1)
+            softmax = [n for n, at in flow.softmax_at if at <= last]  # a weighted module ran after it: inside
+            if softmax:
+                self.notes.append(f"{_group_names(softmax)} (Softmax): not a watched layer, and no row: a softmax "
+                                  "makes each output from every unit of its row (attention's weights sum to 1), so a "
+                                  "unit has no dead or saturated state of its own to count; the weighted modules "
+                                  "it feeds are read as ever")
         functional = {layer.name for layer, _, _ in seen if layer.functional}
         if not functional <= self._noted_functional:  # places first found on this step join the note
             self._noted_functional |= functional

@@ -103,6 +103,11 @@ class _Layer:
     width: int = 0
     samples: deque = field(default_factory=deque)  # the sampled-step numbers of its last `window` batches
     last_active: np.ndarray | None = None  # (H,): the sampled step at which each unit last had f' != 0 (0: never)
+    # (H,): how many sampled batches each unit was active on, each older batch weighed down by (1 - 1/window) a batch,
+    # and that weighed count of the place's batches after each of its samples (aligned with samples): how often a unit
+    # was on before it fell silent (_Counting._dead)
+    on: np.ndarray | None = None
+    batches: deque = field(default_factory=deque)
     ran: bool = False  # did it run on this sampled step
     blind: bool = False  # its output on this step's forward needed no gradient (checkpoint(use_reentrant=True))
     rows: int = 0  # samples per unit this step (batch x sequence, or batch x pixels)
@@ -118,6 +123,11 @@ class _Layer:
     # the same two in float64 on the host, where float32 overflowed on a CPU (_overflowed); the tensors are then None
     sumsq_host: float | None = None
     grad_sq_host: float | None = None
+    # this step: how many backward calls reached the place, and the gradient they brought, summed (held only while
+    # a backward that keeps the graph may be followed by another); grad_summed: more than one did (_Measures._summing)
+    grad_calls: int = 0
+    grad_sum: torch.Tensor | None = None
+    grad_summed: bool = False
     # fixed by the record: which passes can be skipped
     from_output: bool = False
     nonneg_out: bool = False

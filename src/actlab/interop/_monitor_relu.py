@@ -89,7 +89,8 @@ class _ReluMeasures:
         layer.kept, layer.kept_version, layer.kept_bytes = a, a._version, a.nbytes
         layer.ran = True
         self._grad_watched = True
-        node.register_prehook(self._relu_node_hook(kernels, layer, output.output_nr, None))
+        node.register_prehook(self._summing(layer, self._relu_node_hook(kernels, layer, output.output_nr, None),
+                                                  output.output_nr))
         return True
 
     def _reduce_held(self) -> None:

@@ -29,6 +29,7 @@ from ._monitor_places import _Layer
 from ._monitor_words import (
     LayerStats,
     MonitorReport,
+    _dying_layers,
     _exploding_activations,
     _first_seen,
     _is_affine,
@@ -83,6 +84,12 @@ def _one_layer(places: list[LayerSummary]) -> LayerSummary:
     signal = None if None in signals else math.hypot(*signals)
     return dataclasses.replace(first, width=sum(p.width for p in places), dead=sum(p.dead for p in places),
                                saturated=sum(p.saturated for p in places), signal_norm=signal)
+
+
+def _listed(names: list[str]) -> str:
+    """Names in words: 'a', 'a and b', 'a, b and c'; names that are not labels already are quoted."""
+    quoted = [n if n.startswith("module ") or n.startswith("'") else f"'{n}'" for n in names]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
 
 
 class _Reporting:
@@ -206,6 +213,8 @@ class _Reporting:
         left_out = []  # watched layers the reading's counts leave out, and why
         forward_stds = []  # (label, std) of each hidden activation, in forward order
         owners = _weight_rows(seen)
+        on_output = []  # the places on the output layer's result
+        died = []  # (label, units dead after being active, width, batches, step first off) of each hidden layer
         for layer, (_, weight_module, width, window), r in seen:
             w = weight_norm.get(weight_module, math.nan) if weight_module else math.nan
             is_frozen = weight_module in frozen
@@ -233,10 +242,17 @@ class _Reporting:
                                r["std"], r["zero"], sat, dead, r["dormant"], window, bool(r["non_finite"]),
                                words, ratio, "" if shared else param, is_frozen, low_gradient_word(layer.record))
             rows.append(stats)
+            if r.get("died") and not at_output:
+                died.append((layer.label, r["died"], width, window, self._step_sampled(r["silent_from"])))
             # the reading weighs the weights that are trained and got a gradient on this step
             if weight_module is not None and not at_output:
                 forward_stds.append((layer.label, r["std"]))
-            if not is_frozen and not is_missing and weight_module is not None:
+            if weight_module is not None and weight_module == output:
+                # on the output layer's result (a sigmoid or softplus head): the model's output, no hidden layer (W19:
+                # a sigmoid head's unit was among '2 of 65 hidden units', a softplus head read as the only hidden
+                # layer, its weight getting 'as much as the output layer's', its own)
+                on_output.append(layer.label)
+            elif not is_frozen and not is_missing and weight_module is not None:
                 groups.setdefault(weight_module, []).append(LayerSummary(
                     stats.activation, width, weight_norm.get(weight_module, math.nan), dead or 0,
                     (0 if at_output else sat or 0) + (dead or 0), r["act_grad"], layer.label, f"'{param}'"))
@@ -247,6 +263,16 @@ class _Reporting:
                                 f"{layer.label}, after '{param}', which got no gradient" if is_missing else
                                 f"{layer.label}, after no weighted module")
         summaries = [_one_layer(places) for places in groups.values()]
+        if on_output:
+            notes.append(f"{_listed(on_output)} act{'s' if len(on_output) == 1 else ''} on the output layer's "
+                         f"('{output}') result: read as the model's output, not as a hidden layer; "
+                         f"{'its units are' if len(on_output) == 1 else 'their units are'} not among the hidden units "
+                         "counted, and the reading weighs the hidden layers before the output layer")
+        heads = self._heads(seen, order, output)
+        if heads:
+            notes.append(f"{len(heads)} weighted modules run after the last watched activation ({_listed(heads)}: "
+                         f"heads on the same features): the output layer, the reference of W/out and of the reading, "
+                         f"is taken to be the last of them to run, '{output}'")
         judged = loss if judged is None else judged  # the mean of the latest sampled losses judges learning
         lowest = getattr(self, "_lowest_judged", None)
         spans = sorted({s.window for s in rows if s.dead is not None and s.width and s.dead == s.width})
@@ -318,16 +344,27 @@ class _Reporting:
                 f"step {step}, so no gradient was computed", "Run the model's forward (and loss.backward()) inside "
                 "`with mon.step()`, calling the model the Monitor was given (or the compiled one made from it).",
                 {}),))
+        elif rows and on_output and not summaries and not left_out and len(set(order)) > 1 \
+                and not _is_affine(self.model):  # watched only at the output: the layers between are not read
+            reading = Reading((Finding(
+                Status.UNWATCHED, f"unwatched: no watched activation runs between the model's weighted layers: "
+                f"{_listed(on_output)}, the only watched one{'s' if len(on_output) > 1 else ''}, act"
+                f"{'s' if len(on_output) == 1 else ''} on the output layer's ('{output}') result and "
+                f"{'is' if len(on_output) == 1 else 'are'} read as the model's output; the non-linearity between its "
+                "layers is one actlab reads no units of (a softmax, as in attention, or one applied by other means: "
+                "the notes say which), so nothing here says whether hidden units are dead or saturated or whether "
+                f"gradients vanish{_loss_text(summary)}", "", {"output_activations": on_output}),))
         elif rows or (len(self._weighted) <= 1 and not self._opaque):
             reading = diagnose(summary)
         elif not self._opaque and not self._unknown and _is_affine(self.model):  # layers with nothing between them
             reading = diagnose(dataclasses.replace(summary, affine_between=tuple(zip(order, order[1:], strict=False))))
         else:
             reading = _unwatched_reading(self._opaque, _loss_text(summary), self._unknown)
-        exploding = _exploding_activations(forward_stds)
-        if exploding is not None and reading.status != Status.UNWATCHED:  # placed by seriousness
-            rank = list(Status)
-            reading = Reading(tuple(sorted(reading.findings + (exploding,), key=lambda f: rank.index(f.status))))
+        for extra in (_exploding_activations(forward_stds), _dying_layers(died, TORCH_RESTART)):
+            if extra is not None and reading.status != Status.UNWATCHED:  # placed by seriousness
+                rank = list(Status)
+                kept = tuple(f for f in reading.findings if f.status != Status.HEALTHY)  # dying is no health
+                reading = Reading(tuple(sorted(kept + (extra,), key=lambda f: rank.index(f.status))))
         if reading.status == Status.DIVERGED and (first_bad or bad_loss or bad_grad):  # say where it started
             first = reading.findings[0]
             where = (f"the first watched activation holding a NaN or an inf is {first_bad}" if first_bad else
@@ -383,6 +420,22 @@ class _Reporting:
             parts.append(f"{sat_all - dead} of {width} output units saturated (after the output layer: a confident "
                          "prediction, not a fault)")
         return "; ".join(p for p in parts if p)
+
+    def _heads(self, seen: list, order: list[str], output: str | None) -> list[str]:
+        """The weighted modules that ran after the last watched activation, where there are several and the output
+        layer is one of them (two heads on one trunk): which of them is called the output layer is a choice."""
+        if not seen or output is None:
+            return []
+        last = max(fixed[0] for _, fixed, _ in seen)
+        after = [n for n in order if self._weight_order.get(n, -1) > last]
+        return after if len(after) > 1 and output in after else []
+
+    def _step_sampled(self, g: int) -> int | None:
+        """The training step that sampled step g (1 for the first sampled) was taken at, while it is among the
+        latest window + 1 sampled steps; None otherwise."""
+        back = self.sampled_steps - g
+        at = getattr(self, "_sampled_at", ())
+        return at[-1 - back] if 0 <= back < len(at) else None
 
     def report(self) -> MonitorReport:
         """The latest sampled step's report, with how many steps have run since (it says so before any sample)."""

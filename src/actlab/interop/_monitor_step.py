@@ -200,7 +200,8 @@ class _Stepping:
                 pass
         for layer in self._layers:
             layer.dsum = layer.nz = layer.asum = layer.ssum = layer.sumsq = layer.grad_sq = layer.dist = None
-            layer.sumsq_host = layer.grad_sq_host = layer.kept = None
+            layer.sumsq_host = layer.grad_sq_host = layer.kept = layer.grad_sum = None
+            layer.grad_calls, layer.grad_summed = 0, False
         self._weight_norms = self._leftover = self._grad_marks = None
         self._held, self._held_bytes = [], 0
         return False

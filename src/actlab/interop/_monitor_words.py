@@ -62,6 +62,36 @@ def _exploding_activations(stds: list[tuple[str, float]]) -> Finding | None:
                    {"activation_std": [v for _, v in stds], "growth_per_layer": growth})
 
 
+# a layer at least this share of whose units were active earlier in the run and are dead now reads "dying layer"
+# (Status.DEAD_LAYER): a few units dying is common in a ReLU network and said on the layer's line; most of a layer
+# dying is a fault (W19: 40 of 64 units killed at step 101 read 'healthy')
+DYING_SHARE = 0.5
+
+
+def _dying_layers(died: list[tuple[str, int, int, int, int | None]], restart: str) -> Finding | None:
+    """A DEAD_LAYER finding for the layers (label, units that died mid-run, width, the sampled batches they have been
+    off on, the training step the latest of them was first off on, or None) where those are DYING_SHARE or more of the
+    layer and not all of it (a whole dead layer has the reading's own finding)."""
+    dying = [d for d in died if d[2] and DYING_SHARE * d[2] <= d[1] < d[2]]
+    if not dying:
+        return None
+    parts = []
+    for label, count, width, batches, since in dying:
+        when = f" (first off on the step sampled at step {since})" if since is not None else ""
+        parts.append(f"{count} of {width} units of {label} were active earlier in the run and have had derivative 0 "
+                     f"on every point of each of its last {batches} sampled batches{when}")
+    first = min((d[4] for d in dying if d[4] is not None), default=None)
+    before = f" saved before step {first}" if first is not None else ""
+    return Finding(Status.DEAD_LAYER,
+                   "dying layer: " + "; ".join(parts) + ": a dead unit passes no gradient back, so the weights "
+                   "feeding it no longer learn through it, and the layer works with the units left",
+                   "Lower the learning rate (one large update can push a ReLU unit below 0 on every input for good), "
+                   "or use an activation with a slope below 0 (nn.LeakyReLU, nn.GELU); then "
+                   + (restart.replace("a checkpoint saved before the problem began", f"a checkpoint{before}")
+                      if before else restart) + ".",
+                   {"dying_layers": [d[0] for d in dying], "died_units": [d[1] for d in dying]})
+
+
 def _natural_key(name: str) -> list:
     """Sort 'layers.2' before 'layers.10': the digit runs compare as numbers."""
     return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", name)]

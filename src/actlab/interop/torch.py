@@ -146,7 +146,11 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
             timing misses. With a whole-number every it is not used, and the report's notes say so.
         window: how many of the latest sampled batches the dead count looks back over: a unit is dead when it was
             inactive (derivative 0) on every one of them, counted once at least min(window, 5) were sampled; a
-            layer whose every unit was inactive on each of its last 5 sampled batches reads dead at once.
+            layer whose every unit was inactive on each of its last 5 sampled batches reads dead at once, and so
+            does a unit inactive on each of its last 5 or more whose silence, at the share of its earlier batches it
+            was active on, has odds under one in a million (a unit killed mid-run, not one merely rarely active): the
+            row's window then says over how many batches. Where half a layer's units or more died so after being
+            active, the status reads dead_layer ("dying layer").
         log: a file to write as JSON lines, one report per sampled step (``actlab watch FILE`` shows it live in the
             lab). A file that exists is appended to, never truncated: each line carries this run's id, and a reader
             tells the runs apart by it. None (the default) writes nothing.
@@ -161,6 +165,9 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
     saturated (or, for ReLU, rarely active) and dormant units (Sokar et al. 2023); then a line of words per layer
     that has something to say, the status (healthy, flowing, vanishing, exploding, dead_layer, diverged, unwatched,
     ...), the reading in words with a remedy where one applies, and notes on what the monitor could not see and why.
+    Several backward() calls through one forward (two losses, retain_graph=True) read |dL/da| of their summed
+    gradient, as .grad sums |dL/dW|'s; an activation on the output layer's result (a sigmoid head) is the model's
+    output, with a row of its own but not among the hidden layers the reading counts.
 
     A unit is saturated on a batch, as the NumPy engine counts it (instruments.saturated_mask), by either of two
     rules: its mean |f'| is under 1% of f''s maximum, or, for a function with saturation levels (tanh's -1 and 1,
@@ -238,6 +245,11 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
         self._kinds = {n: type(m).__name__ for n, m in self._weighted}  # how the words name a function's input
         # made once: a closure per module and step would be made and dropped on every sampled step
         self._weight_pre_hooks = [(m, self._weight_pre_hook(n)) for n, m in self._weighted]
+        self._weight_ids = {}  # each weighted module's weight, by id -> the module's name (the first, if tied)
+        for n, m in self._weighted:
+            self._weight_ids.setdefault(id(m._parameters["weight"]), n)
+        self._flow = None  # on the step that reads it: which weighted module feeds which (_monitor_flow)
+        self._fed: list = []  # that step's (feeding module, fed module) pairs
         self.notes: list[str] = []
         if budget_given and not auto:  # W17: every=1, budget=0.5 was taken silently
             sampled = "every step is" if every == 1 else f"one step in {every} is"
@@ -262,7 +274,7 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
         # the keys of this monitor's hooks in the modules' hook tables (_attach): a weighted module's pre-hook, an
         # activation module's pre-hook and hook, the model's pre-hook and hook of the function watch (distinct, since
         # one module may be several of these; objects, so that no other hook's integer id can equal them)
-        self._hook_keys = tuple(object() for _ in range(6))
+        self._hook_keys = tuple(object() for _ in range(7))
         _functions()
         self._functional: bool | None = None  # None: the first sampled step looks for activations called as functions
         # where they were found, or may yet appear: the weighted modules they follow (None: the model's input). Later
@@ -356,6 +368,8 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
         # the places' last_active arrays as views of one buffer, and those views in its order (_advance_history)
         self._history: np.ndarray = np.zeros(0, dtype=np.int64)
         self._history_views: tuple = ()
+        self._sampled_at: deque = deque(maxlen=window + 1)  # the training step of each of the latest sampled steps
+        self._on: np.ndarray = np.zeros(0)  # laid out as _history: each unit's weighed count of the batches it was on
 
     def close(self) -> None:
         """Ends the run: the log's last line says it finished (``actlab watch`` shows it). Idempotent. After it,

@@ -1,0 +1,97 @@
+"""Which weighted module's output feeds which, read from the autograd graph of a sampled step's forward: where one
+layer's output reaches the next with no watched activation between, an activation applied by other means may hide.
+
+Part of actlab.torch (interop/torch.py holds the Monitor, whose weighted modules' pre-hooks ask here)."""
+
+from __future__ import annotations
+
+import re
+
+# graph nodes past which no single layer's output reaches a later one as it is: normalisations, softmax and attention
+# (each output mixes many units), pooling, lookups and sorts, and torch.utils.checkpoint's node (use_reentrant=True),
+# which stands for a whole block of layers. A node with several inputs from other sources (a residual
+# sum, a gate's product, q @ k) mixes them too (_Flow.producer)
+_MIXING = re.compile(r"Norm|Softmax|Softmin|Attention|Pool|Embedding|Sort|Topk|Gather|Index|Scatter|Checkpoint")
+# a weight reaches its module's op through these (Linear's weight through a transpose)
+_WEIGHT_PATH = ("TBackward0", "TransposeBackward0", "PermuteBackward0", "ViewBackward0", "ToCopyBackward0")
+_OTHER = "\0other"  # a source that is not a weighted module: an activation, a mixing op
+_LIMIT = 5000  # graph nodes looked at per sampled step, at most: past that no pair is claimed
+
+
+class _Flow:
+    """The producers of weighted modules' inputs on one forward: a node's sources are the weighted modules whose output
+    reaches it through no watched activation and no mixing node; a module whose input has exactly one source is fed
+    by that module alone."""
+
+    def __init__(self, weights: dict[int, str]):
+        self.weights = weights  # id of each weighted module's weight -> the module's name
+        self.activations: set = set()  # the graph nodes that made watched places' outputs on this forward
+        self.memo: dict = {}
+        self.looked = 0
+        self.softmax_at: list[tuple[str, int]] = []  # each softmax module's call: (name, weighted modules run before)
+
+    def _owner(self, node) -> str | None:
+        """The weighted module whose op this node is: one of its inputs is the module's weight (a leaf), directly or
+        through a transpose or view."""
+        for fn, _ in node.next_functions:
+            if fn is None:
+                continue
+            name = type(fn).__name__
+            if name == "AccumulateGrad":
+                owner = self.weights.get(id(fn.variable))
+                if owner is not None:
+                    return owner
+            elif name in _WEIGHT_PATH:
+                for inner, _ in fn.next_functions:
+                    if inner is not None and type(inner).__name__ == "AccumulateGrad":
+                        owner = self.weights.get(id(inner.variable))
+                        if owner is not None:
+                            return owner
+        return None
+
+    def _terminal(self, node) -> frozenset | None:
+        if type(node).__name__ == "AccumulateGrad":  # a parameter or leaf tensor added in: no layer's output
+            return frozenset()
+        owner = self._owner(node)
+        if owner is not None:
+            return frozenset((owner,))
+        if node in self.activations:
+            return frozenset((_OTHER,))
+        name = type(node).__name__
+        if _MIXING.search(name):
+            return frozenset((_OTHER,))
+        return None
+
+    def sources(self, root) -> frozenset:
+        """The weighted modules (and _OTHER) whose output reaches ``root`` through nodes that pass one layer's output
+        on (views, dropout, scaling, an op of no known kind such as a custom autograd Function): walked without
+        recursion, each node once per forward."""
+        memo = self.memo
+        stack = [(root, False)]
+        while stack:
+            node, expanded = stack.pop()
+            if node in memo:
+                continue
+            if not expanded:
+                self.looked += 1
+                if self.looked > _LIMIT:
+                    return frozenset((_OTHER,))
+                found = self._terminal(node)
+                if found is not None:
+                    memo[node] = found
+                    continue
+                stack.append((node, True))
+                stack.extend((fn, False) for fn, _ in node.next_functions if fn is not None and fn not in memo)
+            else:
+                memo[node] = frozenset().union(*(memo.get(fn, frozenset((_OTHER,)))
+                                                 for fn, _ in node.next_functions if fn is not None))
+        return memo[root]
+
+    def producer(self, t) -> str | None:
+        """The one weighted module whose output alone reaches tensor t with no watched activation or mixing op on the
+        way; None where there is none or several (or t needs no gradient, so the graph says nothing)."""
+        node = getattr(t, "grad_fn", None)
+        if node is None:
+            return None
+        found = self.sources(node)
+        return next(iter(found)) if len(found) == 1 and _OTHER not in found else None
