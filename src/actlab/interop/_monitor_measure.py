@@ -25,6 +25,7 @@ class _Measures:
     until the step ends."""
 
     _summed_backwards = 0  # this step: the most backward calls that reached one place
+    _held_sums = False  # this step: a place keeps a gradient (its backward kept the graph) or summed a later one
     _noted_summed = False
 
     def _cached(self, kind: str, t: torch.Tensor, make) -> torch.Tensor:
@@ -269,19 +270,24 @@ class _Measures:
                 hook(grads)
                 if g is not None and keep_graph():
                     layer.grad_sum = g.detach()
+                    self._held_sums = True
                 return
             layer.grad_calls += 1
             self._summed_backwards = max(self._summed_backwards, layer.grad_calls)
             if g is not None:
                 held = layer.grad_sum
                 layer.grad_sum = g.detach() if held is None else held + g.detach()
-            layer.grad_summed = True
+            layer.grad_summed = self._held_sums = True
             self._read_weights_when_backward_ends()
         return summing
 
     def _sum_gradients(self) -> None:
         """As the step ends: ||dL/da||^2 of each place that more than one backward reached, from the sum of their
-        gradients (_summing); the note says so, once."""
+        gradients (_summing); the note says so, once. Nothing to do, and no loop over the places, on a step whose
+        backward kept no graph (the common one)."""
+        if not self._held_sums:
+            return
+        self._held_sums = False
         for layer in self._layers:
             if layer.grad_summed and layer.grad_sum is not None:
                 layer.grad_sq_host = None
