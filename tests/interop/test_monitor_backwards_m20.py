@@ -5,7 +5,9 @@ its weight gradients. Each figure is checked against autograd."""
 
 import pytest
 
-torch = pytest.importorskip("torch")
+from conftest import require_torch
+
+torch = require_torch()
 import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 

@@ -2,13 +2,15 @@
 feeds the next, as the autograd graph shows, not the modules' call order read as one chain. Each model's data flow
 is known by construction; the note must name exactly the pairs that flow with nothing between."""
 
-import pytest
 
-torch = pytest.importorskip("torch")
+from conftest import require_torch
+
+torch = require_torch()
 import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
 from actlab.torch import Monitor  # noqa: E402
+from interop._two_heads import TwoHeads  # noqa: E402
 
 NOTE = "no watched activation runs between "
 
@@ -73,22 +75,11 @@ class _Attention(nn.Module):
         return self.o(self.act(w @ self.v(x)))
 
 
-class _TwoHeads(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.trunk = nn.Sequential(nn.Linear(4, 8), nn.Tanh())
-        self.cls, self.reg = nn.Linear(8, 3), nn.Linear(8, 1)
-
-    def forward(self, x):
-        h = self.trunk(x)
-        return self.cls(h), self.reg(h)
-
-
 def test_ordinary_architectures_get_no_note():
     torch.manual_seed(0)
     assert _pairs(_notes(_Transformer(), torch.randint(0, 16, (2, 5)))) == []
     assert _pairs(_notes(_SwiGLU(), torch.randn(4, 8))) == []
-    assert _pairs(_notes(_TwoHeads(), torch.randn(4, 4))) == []
+    assert _pairs(_notes(TwoHeads(), torch.randn(4, 4))) == []
     notes = _notes(_Attention(), torch.randn(2, 5, 8))
     assert _pairs(notes) == []
     # the softmax between q, k and v is named, not silently absent

@@ -6,13 +6,14 @@ the output layer is named too."""
 import math
 import re
 
-import pytest
+from conftest import require_torch
 
-torch = pytest.importorskip("torch")
+torch = require_torch()
 import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
 from actlab.torch import Monitor  # noqa: E402
+from interop._two_heads import TwoHeads  # noqa: E402
 
 
 def test_a_sigmoid_head_is_not_counted_among_the_hidden_units():
@@ -82,16 +83,6 @@ def test_a_logistic_regression_still_reads_as_a_linear_model():
 
 
 def test_two_heads_name_the_one_taken_as_the_output_layer():
-    class TwoHeads(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.trunk = nn.Sequential(nn.Linear(4, 8), nn.Tanh())
-            self.cls, self.reg = nn.Linear(8, 3), nn.Linear(8, 1)
-
-        def forward(self, x):
-            h = self.trunk(x)
-            return self.cls(h), self.reg(h)
-
     torch.manual_seed(3)
     model = TwoHeads()
     mon = Monitor(model, every=1)
