@@ -13,6 +13,7 @@ import warnings
 import pytest
 
 from actlab.monitor_log import LogTail, check_log, crash_of, findings, read_log
+from conftest import require_torch
 from web._watch_logs import header, lines, report
 
 NAMES = ["fc1", "fc2"]
@@ -121,7 +122,7 @@ def test_the_watch_api_answers_ended_with_the_words(tmp_path):
 
 
 def test_a_monitor_log_with_a_late_report_appended_reads_ended(tmp_path):
-    torch = pytest.importorskip("torch")
+    torch = require_torch()
     from torch.nn import functional as F
 
     from actlab.torch import Monitor

@@ -11,7 +11,9 @@ import math
 
 import pytest
 
-torch = pytest.importorskip("torch")
+from conftest import require_torch
+
+torch = require_torch()
 from torch import nn  # noqa: E402
 
 from actlab.interop.torch import Monitor  # noqa: E402
