@@ -58,12 +58,24 @@ def _live_lab(tmp_path_factory):
         yield url, app
 
 
+def fresh_jobs(app) -> None:
+    """The shared lab's jobs begin afresh for the next test: the runner an earlier test used is shut down (its queued
+    jobs cancelled, its running one told to stop at its next step) and a new one, with nothing queued, running or
+    kept, takes its place. The runner works one job at a time, so a job an earlier test left running (the dead-unit
+    demo, 128 s at load 9, after its test gave up waiting at 60 s) queued the next test's job behind it; and it keeps
+    a result for the same request, which a test that swaps in its own claim must not get from an earlier test."""
+    from actlab.web.jobs import JobRunner
+
+    earlier = app.state.jobs
+    earlier.shutdown()
+    app.state.jobs = JobRunner(earlier.kinds, max_queued=earlier.max_queued, per_owner=earlier.per_owner)
+
+
 @pytest.fixture
 def live_server(_live_lab):
-    """The shared lab's URL, its finished jobs forgotten: the job runner keeps a result for the same request
-    (a papers rerun, the dying-ReLU demo), and a test that swaps in its own claim must not get an earlier test's."""
+    """The shared lab's URL, with a job runner of the test's own (fresh_jobs)."""
     url, app = _live_lab
-    app.state.jobs._cache.clear()
+    fresh_jobs(app)
     return url
 
 

@@ -221,10 +221,14 @@ class JobRunner:
             job.total = job.total or 1
 
     def shutdown(self) -> None:
+        """Take no more work: the queued jobs are cancelled, and a running one stops at its next step."""
         with self._lock:
             for job in self._queue:
-                job.state = "cancelled"
+                job.state, job.message = "cancelled", "cancelled before it started"
             self._queue.clear()
+            for job in self._jobs.values():
+                if job.state == "running":
+                    job.cancel_requested = True
         self._pool.shutdown(wait=False, cancel_futures=True)
 
 
