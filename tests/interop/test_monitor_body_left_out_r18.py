@@ -9,10 +9,10 @@ import math
 from conftest import require_torch
 
 torch = require_torch()
-import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 
 def test_a_forgotten_body_under_a_head_that_learns_reads_its_words_with_a_status_the_loss_allows():
@@ -27,10 +27,7 @@ def test_a_forgotten_body_under_a_head_that_learns_reads_its_words_with_a_status
     losses = []
     for i in range(400):
         j = (i * 64) % 512
-        with mon.step() as s:
-            loss = F.cross_entropy(model(x[j:j + 64]), y[j:j + 64])
-            loss.backward()
-            s.loss = loss
+        loss = monitored_step(mon, model, x[j:j + 64], y[j:j + 64])
         losses.append(loss.item())
         opt.step()
         opt.zero_grad()

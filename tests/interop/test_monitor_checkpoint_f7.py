@@ -15,6 +15,7 @@ from torch.nn import functional as F  # noqa: E402
 from torch.utils.checkpoint import checkpoint  # noqa: E402
 
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 RTOL = 1e-5  # float32 sums in another order (the checkpointed backward), so not to the last bit
 
@@ -92,10 +93,7 @@ def _run_pair(reentrant: bool, every: int, steps: int = 7, nested: bool = False)
         opt = torch.optim.SGD(model.parameters(), lr=0.1)
         reports = []
         for x, y in _batches(steps):
-            with mon.step() as s:
-                loss = F.cross_entropy(model(x), y)
-                loss.backward()
-                s.loss = loss
+            monitored_step(mon, model, x, y)
             reports.append(mon.report().to_dict())
             opt.step()
             opt.zero_grad()

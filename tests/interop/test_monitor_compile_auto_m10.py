@@ -9,9 +9,9 @@ from conftest import require_torch
 
 torch = require_torch()
 from torch import nn  # noqa: E402
-from torch.nn import functional as F  # noqa: E402
 
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 
 @pytest.mark.parametrize("every", ["auto", 5])
@@ -23,10 +23,7 @@ def test_a_compiled_model_under_auto_is_read(every):
     mon = Monitor(compiled, every=every)
     x, y = torch.randn(64, 20), torch.randint(0, 5, (64,))
     for _ in range(20):
-        with mon.step() as s:
-            loss = F.cross_entropy(compiled(x), y)
-            loss.backward()
-            s.loss = loss
+        monitored_step(mon, compiled, x, y)
         model.zero_grad()
     report = mon.report()
     assert [layer.name for layer in report.layers] == ["1", "3"]

@@ -16,6 +16,7 @@ import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -39,12 +40,7 @@ def _train(mon: Monitor, model: nn.Module, call, data) -> list:
     opt = torch.optim.SGD(model.parameters(), lr=0.05)
     reports = []
     for x, y in data:
-        with mon.step() as s:
-            loss = F.cross_entropy(call(x), y)
-            loss.backward()
-            s.loss = loss
-        opt.step()
-        opt.zero_grad()
+        monitored_step(mon, call, x, y, opt)
         reports.append(mon.report())
     return reports
 

@@ -13,16 +13,14 @@ torch = require_torch()
 from torch import nn  # noqa: E402
 
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 
 def _steps(mon, called, n=2):
     g = torch.Generator().manual_seed(1)
     for _ in range(n):
         x, y = torch.randn(16, 8, generator=g), torch.randint(0, 3, (16,), generator=g)
-        with mon.step() as s:
-            loss = nn.functional.cross_entropy(called(x), y)
-            loss.backward()
-            s.loss = loss
+        monitored_step(mon, called, x, y)
     return mon.report()
 
 

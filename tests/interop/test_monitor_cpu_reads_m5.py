@@ -12,6 +12,7 @@ from torch import nn  # noqa: E402
 from actlab.interop import _monitor_places as monitor_places  # noqa: E402
 from actlab.interop import _torch_stats  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 
 def _reports(monkeypatch, on_cpu: bool, compiled: bool) -> tuple[list[dict], list[str]]:
@@ -35,12 +36,7 @@ def _reports(monkeypatch, on_cpu: bool, compiled: bool) -> tuple[list[dict], lis
     out = []
     for _ in range(5):
         x, y = torch.randn(32, 6), torch.randint(0, 2, (32,))
-        with mon.step() as s:
-            loss = nn.functional.cross_entropy(model(x), y)
-            loss.backward()
-            s.loss = loss
-        opt.step()
-        opt.zero_grad()
+        monitored_step(mon, model, x, y, opt)
         out.append(mon.report().to_dict())
     monkeypatch.setattr(torch, "stack", real_stack)
     return out, stacks

@@ -8,10 +8,10 @@ import pytest
 
 torch = pytest.importorskip("torch")
 from torch import nn  # noqa: E402
-from torch.nn import functional as F  # noqa: E402
 
 from actlab.interop.torch import DEAD_EVIDENCE  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 
 def _setup():
@@ -24,10 +24,7 @@ def _setup():
 
 
 def _step(mon, model, x, y):
-    with mon.step() as s:
-        loss = F.cross_entropy(model(x), y)
-        loss.backward()
-        s.loss = loss
+    monitored_step(mon, model, x, y)
     with torch.no_grad():
         for p in model.parameters():
             p -= 0.01 * p.grad

@@ -9,11 +9,11 @@ import pytest
 from conftest import require_torch
 
 torch = require_torch()
-import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
 from actlab.interop._monitor_base import DEAD_EVIDENCE  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 RARE = 4  # units 0-3: on where x0 > 2.576, 0.5% of samples (15% of 32-sample batches): rarely active, never dead
 LIVE = 12  # units 4-15: on for about half of the samples
@@ -49,10 +49,7 @@ def _run(every: int, steps: int, kill_at: int | None, killed: slice = slice(RARE
         sampled = (step - 1) % every == 0
         if not sampled:
             on_before = len(on)
-        with mon.step() as s:
-            loss = F.cross_entropy(model(x), y)
-            loss.backward()
-            s.loss = loss
+        monitored_step(mon, model, x, y)
         if not sampled:
             del on[on_before:]  # the direct count is over sampled batches only
         model.zero_grad()

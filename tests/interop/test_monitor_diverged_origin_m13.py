@@ -15,6 +15,7 @@ import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 
 def _data():
@@ -50,12 +51,7 @@ def _run(every: int, steps: int = 24):
     opt = torch.optim.SGD(model.parameters(), lr=20.0)
     for i in range(steps):
         xb, yb = batches[i % len(batches)]
-        with mon.step() as s:
-            loss = F.cross_entropy(model(xb), yb)
-            loss.backward()
-            s.loss = loss
-        opt.step()
-        opt.zero_grad()
+        monitored_step(mon, model, xb, yb, opt)
     return mon.report(), firsts
 
 

@@ -13,6 +13,7 @@ nn, F = torch.nn, torch.nn.functional
 
 from actlab.interop.torch import Monitor  # noqa: E402
 from actlab.readings import DIVERGING_LOSS, Status  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 NEVER_AFTER = {Status.STARTING, Status.HEALTHY, Status.VANISHING, Status.NO_GRADIENT, Status.FLOWING}
 
@@ -23,10 +24,7 @@ def run(model, x, y, lossf, lr, chance, steps, every):
     seen = []  # (step, loss this step, reading) on each sampled step
     for step in range(1, steps + 1):
         idx = torch.randint(0, len(x), (64,))
-        with mon.step() as s:
-            loss = lossf(model(x[idx]), y[idx])
-            loss.backward()
-            s.loss = loss
+        loss = monitored_step(mon, model, x[idx], y[idx], loss_fn=lossf)
         if (step - 1) % every == 0:
             seen.append((step, loss.item(), mon.report().reading))
         opt.step()

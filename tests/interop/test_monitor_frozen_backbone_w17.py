@@ -13,6 +13,7 @@ torch = require_torch()
 from torch import nn  # noqa: E402
 
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 
 def test_a_frozen_backbone_reads_that_only_the_output_layer_trains():
@@ -25,12 +26,7 @@ def test_a_frozen_backbone_reads_that_only_the_output_layer_trains():
     y = x[:, :3].argmax(1)
     with Monitor(model, every=1, chance_loss=math.log(3)) as mon:
         for _ in range(60):
-            with mon.step() as s:
-                loss = nn.functional.cross_entropy(model(x), y)
-                loss.backward()
-                s.loss = loss
-            opt.step()
-            opt.zero_grad()
+            monitored_step(mon, model, x, y, opt)
     report = mon.report()
     trained = [n for n, p in model.named_parameters() if p.requires_grad and n.endswith("weight")]
     assert trained == ["4.weight"]  # the premise

@@ -11,6 +11,7 @@ torch = pytest.importorskip("torch")
 from torch import nn  # noqa: E402
 
 from actlab.interop.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 
 class Net(nn.Module):
@@ -37,10 +38,7 @@ def report(how: str):
     x, y = torch.randn(64, 6), torch.randint(0, 3, (64,))
     mon = Monitor(model, every=1)
     for _ in range(3):
-        with mon.step() as s:
-            loss = nn.functional.cross_entropy(model(x), y)
-            loss.backward()
-            s.loss = loss
+        monitored_step(mon, model, x, y)
         model.zero_grad()
     gate = torch.sigmoid(model.fc1(x)).detach()
     return mon.report(), gate

@@ -14,6 +14,7 @@ from torch import nn  # noqa: E402
 
 from actlab.monitor_log import read_log  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step, squared_error  # noqa: E402
 
 
 def _run(log, steps: int, seed: int) -> list[float]:
@@ -24,10 +25,7 @@ def _run(log, steps: int, seed: int) -> list[float]:
     losses = []
     with Monitor(model, every=1, log=log) as mon:
         for _ in range(steps):
-            with mon.step() as s:
-                loss = ((model(x) - y) ** 2).mean()
-                loss.backward()
-                s.loss = loss
+            loss = monitored_step(mon, model, x, y, loss_fn=squared_error)
             losses.append(loss.item())
             opt.step()
             opt.zero_grad()

@@ -17,6 +17,7 @@ torch = pytest.importorskip("torch")
 from torch import nn  # noqa: E402
 
 from actlab.interop.torch import Monitor, read_log  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 
 def _model():
@@ -25,10 +26,7 @@ def _model():
 
 
 def _step(mon, model, x, y):
-    with mon.step() as s:
-        loss = nn.functional.cross_entropy(model(x), y)
-        loss.backward()
-        s.loss = loss
+    monitored_step(mon, model, x, y)
     model.zero_grad()
 
 

@@ -20,6 +20,7 @@ nn = torch.nn
 
 from actlab.readings import Status  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step, squared_error  # noqa: E402
 
 EVERY = 5
 
@@ -107,10 +108,7 @@ def test_one_low_first_loss_is_not_a_judged_low():
     mon = Monitor(model, every=EVERY, chance_loss=1.0)
     sampled = []
     for i in range(60):
-        with mon.step() as s:
-            loss = ((model(x) - y) ** 2).mean() * scale["k"]
-            loss.backward()
-            s.loss = loss
+        loss = monitored_step(mon, model, x, y, loss_fn=lambda out, y: squared_error(out, y) * scale["k"])
         if i % EVERY == 0:
             sampled.append(loss.item())
         opt.step()

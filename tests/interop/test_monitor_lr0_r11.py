@@ -11,10 +11,10 @@ from conftest import require_torch
 
 torch = require_torch()
 from torch import nn  # noqa: E402
-from torch.nn import functional as F  # noqa: E402
 
 from actlab.readings import Status  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 STEPS = 300
 
@@ -30,10 +30,7 @@ def _run(step_opt: bool = True):
     with Monitor(model, every=1, chance_loss=math.log(4)) as mon:
         for _ in range(STEPS):
             idx = torch.randint(0, 2048, (64,))
-            with mon.step() as s:
-                loss = F.cross_entropy(model(x[idx]), y[idx])
-                loss.backward()
-                s.loss = loss
+            monitored_step(mon, model, x[idx], y[idx])
             if step_opt:
                 opt.step()
             opt.zero_grad()
@@ -70,10 +67,7 @@ def test_the_monitor_reads_with_every_lever_a_script_has():
     model = nn.Sequential(*[m for _ in range(12) for m in (nn.Linear(16, 16), nn.Sigmoid())], nn.Linear(16, 2))
     x, y = torch.randn(64, 16), torch.randint(0, 2, (64,))
     with Monitor(model, every=1) as mon:
-        with mon.step() as s:
-            loss = F.cross_entropy(model(x), y)
-            loss.backward()
-            s.loss = loss
+        monitored_step(mon, model, x, y)
         report = mon.report()
     r = report.reading
     assert r.status is Status.VANISHING, r.words

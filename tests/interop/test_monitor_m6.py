@@ -8,9 +8,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 from torch import nn  # noqa: E402
-from torch.nn import functional as F  # noqa: E402
 
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 
 def _train(model, make_batch, steps=20, lr=1e-2, chance=None, every=1, **kw):
@@ -19,12 +19,7 @@ def _train(model, make_batch, steps=20, lr=1e-2, chance=None, every=1, **kw):
     with Monitor(model, every=every, chance_loss=chance, **kw) as mon:
         for _ in range(steps):
             x, y = make_batch()
-            with mon.step() as s:
-                loss = F.cross_entropy(model(x), y)
-                loss.backward()
-                s.loss = loss
-            opt.step()
-            opt.zero_grad()
+            monitored_step(mon, model, x, y, opt)
     return mon.report()
 
 

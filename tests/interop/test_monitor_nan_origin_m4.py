@@ -11,6 +11,7 @@ torch = require_torch()
 from torch import nn  # noqa: E402
 
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 
 def _model(grads_overflow: bool) -> nn.Module:
@@ -72,10 +73,7 @@ def test_a_nan_activation_is_still_named_as_the_activation():
     with torch.no_grad():
         model[0].bias[0] = float("nan")  # the Tanh's input, and so its output, hold a NaN
     mon = Monitor(model, every=1)
-    with mon.step() as s:
-        loss = nn.functional.mse_loss(model(torch.randn(4, 2)), torch.zeros(4, 1))
-        loss.backward()
-        s.loss = loss
+    monitored_step(mon, model, torch.randn(4, 2), torch.zeros(4, 1), loss_fn=nn.functional.mse_loss)
     report = mon.report()
     assert "the first watched activation holding a NaN or an inf is module '1' (Tanh)" in report.reading.words
     assert "non-finite activations first appear at module '1' (Tanh)" in report.notes

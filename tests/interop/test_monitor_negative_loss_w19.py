@@ -12,6 +12,7 @@ from torch.nn import functional as F  # noqa: E402
 
 from actlab.readings import Status  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 
 def test_a_gaussian_nll_that_learns_below_zero_never_reads_diverged():
@@ -25,13 +26,8 @@ def test_a_gaussian_nll_that_learns_below_zero_never_reads_diverged():
     with Monitor(model, every=every) as mon:
         for _ in range(300):
             i = torch.randint(0, 512, (64,))
-            with mon.step() as s:
-                out = model(x[i])
-                loss = F.gaussian_nll_loss(out[:, :1], y[i], out[:, 1:].exp())
-                loss.backward()
-                s.loss = loss
-            opt.step()
-            opt.zero_grad()
+            loss = monitored_step(mon, model, x[i], y[i], opt,
+                                  loss_fn=lambda out, y: F.gaussian_nll_loss(out[:, :1], y, out[:, 1:].exp()))
             losses.append(loss.item())
             if len(losses) % 25 == 0:
                 statuses.append(mon.report().status)

@@ -20,6 +20,7 @@ from torch import nn  # noqa: E402
 
 from actlab.instruments import DORMANT_TAU, SATURATION_FRACTION  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 from interop.test_monitor_nan_origin_m4 import _model  # noqa: E402  (finite activations, an inf MSE loss)
 
 
@@ -38,10 +39,7 @@ def test_a_nan_gradient_over_finite_tanh_outputs_keeps_their_counts_and_flags_th
     model[1].register_forward_hook(keep("tanh"))
     model[3].register_forward_hook(keep("relu"))
     mon = Monitor(model, every=1)
-    with mon.step() as s:
-        loss = nn.functional.mse_loss(model(x), y)
-        loss.backward()
-        s.loss = loss
+    monitored_step(mon, model, x, y, loss_fn=nn.functional.mse_loss)
     assert torch.isfinite(seen["tanh"]).all() and torch.isfinite(seen["relu"]).all()  # the premises
     assert torch.isnan(seen["tanh_g"]).any() and torch.isinf(seen["relu_g"]).any()
     tanh, relu = mon.report().layers

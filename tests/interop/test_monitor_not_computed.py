@@ -10,6 +10,7 @@ from torch import nn  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
 
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 
 def _data(n=64, d=16, c=4):
@@ -84,10 +85,7 @@ def test_a_backbone_without_gradients_is_not_vanishing(mode):
     X, y = _data()
     model = _Probe(mode)
     mon = Monitor(model, every=1, chance_loss=math.log(4))
-    with mon.step() as s:
-        loss = F.cross_entropy(model(X), y)
-        loss.backward()
-        s.loss = loss
+    monitored_step(mon, model, X, y)
     assert model.backbone[0].weight.grad is None  # the reference: autograd computed nothing there
     head_norm = model.head[0].weight.grad.norm().item()
     r = mon.report()
@@ -203,10 +201,7 @@ def test_a_frozen_output_layer_is_not_named_as_the_ratios_reference():
     model = _Three()
     model.out.requires_grad_(False)
     mon = Monitor(model, every=1, chance_loss=math.log(4))
-    with mon.step() as s:
-        loss = F.cross_entropy(model(X), y)
-        loss.backward()
-        s.loss = loss
+    monitored_step(mon, model, X, y)
     r = mon.report()
     ratio = model.fc1.weight.grad.norm().item() / model.fc2.weight.grad.norm().item()  # the reference
     assert r.layers[0].weight_grad_ratio_to_output == pytest.approx(ratio, rel=1e-5)

@@ -11,6 +11,7 @@ torch = pytest.importorskip("torch")
 nn, F = torch.nn, torch.nn.functional
 
 from actlab.interop.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 V = 50
 
@@ -30,10 +31,7 @@ class TM(nn.Module):  # W12's t6_tr.py
 def steps(model, mon, n=3):
     data = torch.randint(0, V, (16, 16))
     for _ in range(n):
-        with mon.step() as s:
-            loss = F.cross_entropy(model(data).flatten(0, 1), data.flatten())
-            loss.backward()
-            s.loss = loss
+        monitored_step(mon, model, data, data, loss_fn=lambda out, y: F.cross_entropy(out.flatten(0, 1), y.flatten()))
         model.zero_grad()
     return mon.report()
 
@@ -81,10 +79,7 @@ def test_an_lstm_with_prelu_is_not_said_to_have_no_activation_or_read_weights_th
     model = RNN()
     mon = Monitor(model, every=1, chance_loss=math.log(3))
     for _ in range(3):
-        with mon.step() as s:
-            loss = F.cross_entropy(model(torch.randn(16, 5, 8)), torch.randint(0, 3, (16,)))
-            loss.backward()
-            s.loss = loss
+        monitored_step(mon, model, torch.randn(16, 5, 8), torch.randint(0, 3, (16,)))
         model.zero_grad()
     r = mon.report()
     mon.close()

@@ -13,6 +13,7 @@ import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 from interop._two_heads import TwoHeads  # noqa: E402
 
 
@@ -28,10 +29,7 @@ def test_a_sigmoid_head_is_not_counted_among_the_hidden_units():
     mon = Monitor(model, every=1, chance_loss=math.log(2))
     for _ in range(8):
         on.clear()
-        with mon.step() as s:
-            loss = F.binary_cross_entropy(model(x).squeeze(1), y)
-            loss.backward()
-            s.loss = loss
+        monitored_step(mon, model, x, y, loss_fn=lambda out, y: F.binary_cross_entropy(out.squeeze(1), y))
         model.zero_grad()
     for h in hooks:
         h.remove()

@@ -9,6 +9,7 @@ torch = pytest.importorskip("torch")
 from torch import nn  # noqa: E402
 
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 
 def _huge_model():
@@ -66,10 +67,8 @@ def test_a_chance_loss_that_is_no_loss_is_refused_with_what_to_give(bad):
 def test_a_loss_far_above_chance_is_not_said_to_be_near_it():
     model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
     mon = Monitor(model, every=1, chance_loss=1.0)
-    with mon.step() as s:
-        loss = model(torch.randn(8, 4)).pow(2).mean() + 50.0  # 50 times chance or more
-        loss.backward()
-        s.loss = loss
+    # a loss 50 times chance or more
+    monitored_step(mon, model, torch.randn(8, 4), None, loss_fn=lambda out, _: out.pow(2).mean() + 50.0)
     r = mon.report()
     assert r.reading.status.value == "starting"
     assert "near chance" not in r.reading.words and "times chance, above where a run begins" in r.reading.words

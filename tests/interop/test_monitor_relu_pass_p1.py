@@ -22,6 +22,7 @@ from actlab.interop import _monitor_places as places  # noqa: E402
 from actlab.interop import _monitor_relu as relu  # noqa: E402
 from actlab.interop import _torch_stats  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 
 def _kernels():
@@ -140,10 +141,7 @@ def test_a_relu_mlp_reads_as_its_references_on_every_sampled_step(seq, held, mon
         for step in range(7):
             shape = (10, 5, 6) if seq else (40, 6)
             x = torch.randn(shape) * 2
-            with mon.step() as s:
-                loss = (model(x) ** 2).mean()
-                loss.backward()
-                s.loss = loss
+            monitored_step(mon, model, x, None, loss_fn=lambda out, _: (out ** 2).mean())
             model.zero_grad(set_to_none=True)
             assert mon._held == [] and mon._held_bytes == 0
             r = mon.report()

@@ -11,6 +11,7 @@ torch = pytest.importorskip("torch")
 nn, F = torch.nn, torch.nn.functional
 
 from actlab.interop.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 
 def test_a_gelu_net_with_dead_units_is_told_about_its_biases_not_to_use_gelu():
@@ -24,12 +25,7 @@ def test_a_gelu_net_with_dead_units_is_told_about_its_biases_not_to_use_gelu():
     with Monitor(model, every=5, chance_loss=math.log(5)) as mon:
         for _ in range(30):
             idx = torch.randint(0, 2000, (64,))
-            with mon.step() as s:
-                loss = F.cross_entropy(model(x[idx]), y[idx])
-                loss.backward()
-                s.loss = loss
-            opt.step()
-            opt.zero_grad()
+            monitored_step(mon, model, x[idx], y[idx], opt)
     r = mon.report().reading
     assert r.is_failure, r.words
     remedies = " ".join(f.remedy for f in r.findings)
@@ -46,10 +42,7 @@ def test_a_relu_net_that_vanishes_is_not_told_to_leave_sigmoid_or_tanh():
     x = torch.randn(64, 20)
     y = torch.randint(0, 5, (64,))
     mon = Monitor(model, every=1, chance_loss=math.log(5))
-    with mon.step() as s:
-        loss = F.cross_entropy(model(x), y)
-        loss.backward()
-        s.loss = loss
+    monitored_step(mon, model, x, y)
     r = mon.report().reading
     mon.close()
     remedies = " ".join(f.remedy for f in r.findings)

@@ -10,12 +10,12 @@ import pytest
 from conftest import require_torch
 
 torch = require_torch()
-import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
 from actlab.log_read import read_log  # noqa: E402
 from actlab.reading_record import FAILURES, Status  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -37,10 +37,7 @@ def test_weights_with_gradients_unseen_by_the_hooks_read_unwatched_not_no_gradie
     opt = torch.optim.SGD(model.parameters(), lr=0.05)
     grads = []
     for x, y in data:
-        with mon.step() as s:
-            loss = F.cross_entropy(cm(x), y)
-            loss.backward()
-            s.loss = loss
+        monitored_step(mon, cm, x, y)
         grads = [float(m.weight.grad.abs().sum()) for m in (model[0], model[2])]  # the reference
         opt.step()
         opt.zero_grad()

@@ -18,6 +18,7 @@ torch = require_torch()
 from torch import nn  # noqa: E402
 
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 
 class _Functional(nn.Module):
@@ -44,12 +45,7 @@ def _run(make, compiled: bool, steps: int = 3):
     g = torch.Generator().manual_seed(1)
     for _ in range(steps):
         x, y = torch.randn(32, 8, generator=g), torch.randint(0, 3, (32,), generator=g)
-        with mon.step() as s:
-            loss = nn.functional.cross_entropy(called(x), y)
-            loss.backward()
-            s.loss = loss
-        opt.step()
-        opt.zero_grad()
+        monitored_step(mon, called, x, y, opt)
     return mon.report()
 
 

@@ -16,6 +16,7 @@ import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 
 class _Tiny(nn.Module):
@@ -45,12 +46,7 @@ def test_a_plain_transformer_gets_no_compile_note():
     mon = Monitor(model, every=1)
     opt = torch.optim.SGD(model.parameters(), lr=0.01)
     for _ in range(3):
-        with mon.step() as s:
-            loss = F.cross_entropy(model(x), y)
-            loss.backward()
-            s.loss = loss
-        opt.step()
-        opt.zero_grad()
+        monitored_step(mon, model, x, y, opt)
     report = mon.report()
     notes = " ".join(report.notes)
     assert "out_proj" not in notes, notes

@@ -12,6 +12,7 @@ from torch import nn  # noqa: E402
 
 from actlab.readings import WEIGHTS_STILL_STEPS  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 
 def _run(lr: float, step_opt: bool, steps: int, every=5):
@@ -22,10 +23,7 @@ def _run(lr: float, step_opt: bool, steps: int, every=5):
     first = [p.detach().clone() for p in model.parameters()]
     with Monitor(model, every=every, chance_loss=float(torch.log(torch.tensor(3.0)))) as mon:
         for _ in range(steps):
-            with mon.step() as s:
-                loss = nn.functional.cross_entropy(model(x), y)
-                loss.backward()
-                s.loss = loss
+            monitored_step(mon, model, x, y)
             if step_opt:
                 opt.step()
             opt.zero_grad()

@@ -17,6 +17,7 @@ nn = torch.nn
 
 from actlab.readings import Status  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step, squared_error  # noqa: E402
 
 
 def test_a_loss_that_climbs_then_becomes_inf_says_it_grew_first_from_the_losses_it_had():
@@ -29,10 +30,7 @@ def test_a_loss_that_climbs_then_becomes_inf_says_it_grew_first_from_the_losses_
     mon = Monitor(model, every=1, chance_loss=chance)
     losses = []
     for _ in range(100):
-        with mon.step() as s:
-            loss = ((model(x) - y) ** 2).mean()
-            loss.backward()
-            s.loss = loss
+        loss = monitored_step(mon, model, x, y, loss_fn=squared_error)
         losses.append(loss.item())
         opt.step()
         opt.zero_grad()
@@ -82,10 +80,7 @@ def test_a_deep_sigmoid_stack_stuck_at_chance_reads_vanishing_and_not_learning_i
     mon = Monitor(model, every=50, chance_loss=math.log(2))
     losses = []
     for _ in range(1001):
-        with mon.step() as s:
-            loss = nn.functional.cross_entropy(model(x), y)
-            loss.backward()
-            s.loss = loss
+        loss = monitored_step(mon, model, x, y)
         losses.append(loss.item())
         opt.step()
         opt.zero_grad()
@@ -108,12 +103,7 @@ def test_a_run_that_learned_and_is_then_thrown_far_above_chance_reads_not_learni
         if i == 560:
             for g in opt.param_groups:
                 g["lr"] = 40.0
-        with mon.step() as s:
-            loss = nn.functional.cross_entropy(model(x), y)
-            loss.backward()
-            s.loss = loss
-        opt.step()
-        opt.zero_grad()
+        loss = monitored_step(mon, model, x, y, opt)
         if i % 5 == 0:  # the steps every=5 samples (1, 6, 11, ...)
             sampled.append(loss.item())
             statuses[i + 1] = mon.report().reading.status

@@ -17,6 +17,7 @@ torch = require_torch()
 from torch import nn  # noqa: E402
 
 from actlab.interop.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 
 def _run(trained):
@@ -30,10 +31,7 @@ def _run(trained):
     with Monitor(model, every=1, chance_loss=math.log(4)) as mon:
         for _ in range(160):
             idx = torch.randint(0, 512, (64,))
-            with mon.step() as s:
-                loss = nn.functional.cross_entropy(model(x[idx]), y[idx])
-                loss.backward()
-                s.loss = loss
+            loss = monitored_step(mon, model, x[idx], y[idx])
             losses.append(loss.item())
             head_grad = model[4].weight.grad.norm().item()
             opt.step()

@@ -17,6 +17,7 @@ from torch import nn  # noqa: E402
 
 from actlab.interop.torch import Monitor  # noqa: E402
 from actlab.readings import WEIGHTS_STILL_STEPS, LayerSummary, RunSummary, Status, diagnose  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 
 def test_a_deep_sigmoid_stack_whose_updates_round_away_reads_vanishing_alone():
@@ -31,10 +32,7 @@ def test_a_deep_sigmoid_stack_whose_updates_round_away_reads_vanishing_alone():
     rounded_away = []
     with Monitor(model, every=5, chance_loss=math.log(4)) as mon:
         for _ in range(200):
-            with mon.step() as s:
-                loss = nn.functional.cross_entropy(model(x), y)
-                loss.backward()
-                s.loss = loss
+            monitored_step(mon, model, x, y)
             w = model[0].weight.detach()
             rounded_away.append(torch.equal(w - 0.1 * model[0].weight.grad, w))
             opt.step()

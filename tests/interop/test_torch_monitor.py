@@ -17,6 +17,7 @@ from actlab import instruments  # noqa: E402
 from actlab.network import MLP, NetworkConfig  # noqa: E402
 from actlab.readings import Status, diagnose  # noqa: E402
 from actlab.torch import Monitor, read_log, record_for  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 
 def _mlp(widths, act, dtype=torch.float64, seed=0):
@@ -29,12 +30,8 @@ def _mlp(widths, act, dtype=torch.float64, seed=0):
     return nn.Sequential(*layers).to(dtype)
 
 
-def _step(mon, model, x, y):
-    with mon.step() as s:
-        loss = 0.5 * ((model(x) - y) ** 2).sum() / len(x)
-        loss.backward()
-        s.loss = loss
-    return loss
+def _half_sse(out, y):
+    return 0.5 * ((out - y) ** 2).sum() / len(out)
 
 
 @pytest.mark.parametrize(("module", "name", "params"), [
@@ -61,7 +58,7 @@ def test_activation_gradient_norms_match_autograd():
 
     handles = [m.register_forward_hook(keep) for m in model if isinstance(m, nn.Tanh)]
     mon = Monitor(model, every=1)
-    _step(mon, model, x, y)
+    monitored_step(mon, model, x, y, loss_fn=_half_sse)
     for h in handles:
         h.remove()
     want = [float(o.grad.norm()) for o in outs]
@@ -80,7 +77,7 @@ def test_twenty_sigmoid_layers_read_as_the_numpy_engine_reads_the_same_weights(r
     model = _mlp([width] * (depth + 1) + [1], nn.Sigmoid)
     x, y = rng.normal(size=(64, width)), rng.normal(size=(64, 1))
     mon = Monitor(model, every=1)
-    _step(mon, model, torch.tensor(x), torch.tensor(y))
+    monitored_step(mon, model, torch.tensor(x), torch.tensor(y), loss_fn=_half_sse)
     linears = [m for m in model if isinstance(m, nn.Linear)]
     net = MLP(NetworkConfig(width, (width,) * depth, ("sigmoid",), "regression"),
               [m.weight.detach().numpy().T.copy() for m in linears], [m.bias.detach().numpy().copy() for m in linears],
@@ -100,7 +97,7 @@ def test_killed_relu_units_are_found_by_name():
     mon = Monitor(model, every=1, window=5)
     batches = [torch.randn(32, 4, dtype=torch.float64) for _ in range(5)]
     for x in batches:  # no optimiser step: the weights stay as set
-        _step(mon, model, x, torch.randn(32, 1, dtype=torch.float64))
+        monitored_step(mon, model, x, torch.randn(32, 1, dtype=torch.float64), loss_fn=_half_sse)
     with torch.no_grad():  # an independent count: units whose pre-activation is never positive on any batch
         z = model[:3](torch.cat(batches))
     want = int((~(z > 0).any(dim=0)).sum())
@@ -116,7 +113,7 @@ def test_inplace_relu_reads_its_input_not_the_overwritten_output():
     reports = []
     for model in (plain, inplace):
         mon = Monitor(model, every=1)
-        _step(mon, model, x, y)
+        monitored_step(mon, model, x, y, loss_fn=_half_sse)
         reports.append(mon.report())
     # an independent count: the share of pre-activations at or below zero in the plain model's first layer
     z = plain[0](x)
@@ -197,7 +194,7 @@ def test_a_nan_batch_is_reported_and_never_raises():
     mon = Monitor(model, every=1)
     x = torch.randn(16, 4, dtype=torch.float64)
     x[3, 1] = math.nan
-    _step(mon, model, x, torch.randn(16, 1, dtype=torch.float64))
+    monitored_step(mon, model, x, torch.randn(16, 1, dtype=torch.float64), loss_fn=_half_sse)
     report = mon.report()
     assert "non-finite activations first appear at module '1' (Tanh)" in report.notes
     assert report.reading.status == Status.DIVERGED
@@ -222,7 +219,8 @@ def test_auto_interval_is_chosen_after_calibration_and_never_goes_stale():
     model = _mlp([2, 16, 16, 1], nn.ReLU)  # a step so short that the budget alone would sample every few hundred
     mon = Monitor(model, every="auto", budget=0.03)
     for _ in range(12 + 3 * MAX_AUTO_EVERY):  # 2 warm-up steps, 4 unsampled and 4 sampled in turn, then on
-        _step(mon, model, torch.randn(64, 2, dtype=torch.float64), torch.randn(64, 1, dtype=torch.float64))
+        monitored_step(mon, model, torch.randn(64, 2, dtype=torch.float64), torch.randn(64, 1, dtype=torch.float64),
+                       loss_fn=_half_sse)
     assert isinstance(mon.every, int) and 1 <= mon.every <= MAX_AUTO_EVERY
     report = mon.report()
     assert report.steps_run == 12 + 3 * MAX_AUTO_EVERY and report.steps_run - report.step < MAX_AUTO_EVERY
@@ -243,7 +241,8 @@ def test_the_log_round_trips(tmp_path):
     path = tmp_path / "runs" / "exp.jsonl"
     mon = Monitor(model, every=1, log=path)
     for _ in range(3):
-        _step(mon, model, torch.randn(16, 4, dtype=torch.float64), torch.randn(16, 1, dtype=torch.float64))
+        monitored_step(mon, model, torch.randn(16, 4, dtype=torch.float64), torch.randn(16, 1, dtype=torch.float64),
+                       loss_fn=_half_sse)
     header, reports = read_log(path)
     assert header["format"] == "actlab-monitor/1" and header["activations"] == ["silu", "silu"]
     # the log holds each report as sampled; report() adds how many steps have run since

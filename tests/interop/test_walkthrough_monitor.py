@@ -10,6 +10,7 @@ from torch import nn  # noqa: E402
 
 from actlab.readings import LayerSummary, RunSummary, diagnose, grad_ratio  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step, squared_error  # noqa: E402
 
 
 def _model():
@@ -20,10 +21,7 @@ def _model():
 def _train(mon, model, steps):
     x, y = torch.randn(32, 2, dtype=torch.float64), torch.randn(32, 1, dtype=torch.float64)
     for _ in range(steps):
-        with mon.step() as s:
-            loss = ((model(x) - y) ** 2).mean()
-            loss.backward()
-            s.loss = loss
+        monitored_step(mon, model, x, y, loss_fn=squared_error)
         model.zero_grad()
 
 

@@ -15,6 +15,7 @@ from torch import nn  # noqa: E402
 
 from actlab.interop import _monitor_weights  # noqa: E402
 from actlab.interop.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 
 def model_and_batch():
@@ -27,10 +28,7 @@ def run(model, x, y, steps, after_step):
     sinces = []
     with Monitor(model, every=1) as mon:
         for _ in range(steps):
-            with mon.step() as s:
-                loss = nn.functional.cross_entropy(model(x), y)
-                loss.backward()
-                s.loss = loss
+            monitored_step(mon, model, x, y)
             sinces.append((mon._weights_still_since, mon._still_weights))
             after_step()
     return sinces

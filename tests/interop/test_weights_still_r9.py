@@ -16,6 +16,7 @@ from torch import nn  # noqa: E402
 
 from actlab.interop import _monitor_weights  # noqa: E402
 from actlab.interop.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 
 def loop(opt_of, steps=40, every=1, step_opt=True):
@@ -27,10 +28,7 @@ def loop(opt_of, steps=40, every=1, step_opt=True):
     sinces = []
     with Monitor(model, every=every) as mon:
         for _ in range(steps):
-            with mon.step() as s:
-                loss = nn.functional.cross_entropy(model(x), y)
-                loss.backward()
-                s.loss = loss
+            monitored_step(mon, model, x, y)
             sinces.append((mon._weights_still_since, mon._still_weights))
             if step_opt:
                 opt.step()

@@ -17,6 +17,7 @@ from torch import nn  # noqa: E402
 
 from actlab.interop import _monitor_weights  # noqa: E402
 from actlab.interop.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 
 def run(lr, steps, every):
@@ -28,12 +29,7 @@ def run(lr, steps, every):
     found_at, statuses = None, []
     with Monitor(model, every=every, chance_loss=math.log(3)) as mon:
         for i in range(steps):
-            with mon.step() as s:
-                loss = nn.functional.cross_entropy(model(x), y)
-                loss.backward()
-                s.loss = loss
-            opt.step()
-            opt.zero_grad()
+            monitored_step(mon, model, x, y, opt)
             if found_at is None and mon._weights_still_since is not None:
                 found_at = i
             if every != "auto" and i % every == 0:

@@ -1,0 +1,25 @@
+"""One step of a monitored training loop, as the Monitor's tests write it: the forward, the loss, its backward and
+``s.loss`` inside ``with mon.step() as s``; then the optimiser's step and ``zero_grad()`` when one is given."""
+
+from conftest import require_torch
+
+torch = require_torch()
+from torch.nn import functional as F  # noqa: E402
+
+
+def squared_error(out, y):
+    """The mean squared error, written out (the loss of the regression tests)."""
+    return ((out - y) ** 2).mean()
+
+
+def monitored_step(mon, model, x, y, opt=None, loss_fn=F.cross_entropy):
+    """``loss_fn(model(x), y)`` with its backward inside one ``mon.step()``; then ``opt.step()`` and
+    ``opt.zero_grad()`` when ``opt`` is given. Returns the loss."""
+    with mon.step() as s:
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        s.loss = loss
+    if opt is not None:
+        opt.step()
+        opt.zero_grad()
+    return loss
