@@ -140,7 +140,7 @@ def test_an_autograd_grad_loop_that_sets_grad_reads_its_weight_gradients():
                                                                         rel=1e-6)
 
 
-def test_an_autograd_grad_loop_that_sets_no_grad_still_reads_not_computed():
+def test_an_autograd_grad_loop_that_sets_no_grad_reads_never_stored():
     torch.manual_seed(5)
     model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 2))
     mon = Monitor(model, every=1)
@@ -148,4 +148,6 @@ def test_an_autograd_grad_loop_that_sets_no_grad_still_reads_not_computed():
         torch.autograd.grad(F.cross_entropy(model(torch.randn(4, 8)), torch.randint(0, 2, (4,))),
                             list(model.parameters()))
     report = mon.report()
-    assert report.status == "no_gradient" and "not computed" in report.reading.words
+    # M21 item 7: the gradients were computed and never stored in .grad (it read 'no_gradient', 'not computed', and
+    # was told to call loss.backward())
+    assert report.status == "unwatched" and "computed but never stored in .grad" in report.reading.words

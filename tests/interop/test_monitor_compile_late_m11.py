@@ -107,9 +107,9 @@ def test_code_compiled_before_the_monitor_is_said_with_the_remedy():
     assert report.step == 11 and report.sampled_steps == 3 and not report.layers
     words = report.reading.words
     assert report.reading.status.value == "unwatched"  # the weights got gradients: not 'no_gradient' (W14)
-    assert words.startswith("unwatched: nothing seen: the model's weights got gradients on sampled step 11, yet the "
-                            "monitor's hooks saw no forward of it, so nothing was read; torch.compile has compiled "
-                            "code in this process"), words
+    assert words.startswith("unwatched: nothing seen: the model's weights got gradients on training step 11 (a "
+                            "sampled one), yet the monitor's hooks saw no forward of it, so nothing was read; "
+                            "torch.compile has compiled code in this process"), words
     assert "calls no hook attached later" in words
     remedy = report.reading.findings[0].remedy
     assert remedy.startswith("Call torch.compiler.reset() (or torch._dynamo.reset()) once after making the Monitor")
@@ -150,8 +150,8 @@ def test_a_compiled_part_that_ran_before_the_monitor_is_named():
     report = _train(mon, model, model, _data(12))[-1]
     assert [r.name for r in report.layers] == ["act1"]
     note = next(n for n in report.notes if "yet the monitor's hooks never saw" in n)
-    assert note.startswith("'tail._orig_mod.0.weight', 'tail._orig_mod.2.weight' got a gradient on sampled step 11"), \
-        note
+    assert note.startswith("'tail._orig_mod.0.weight', 'tail._orig_mod.2.weight' got a gradient on training step 11 "
+                           "(a sampled one)"), note
     assert "torch.compiler.reset()" in note
 
 

@@ -77,7 +77,7 @@ def test_units_killed_mid_run_are_dead_within_the_evidence_and_the_layer_is_dyin
             assert report.status == "dead_layer", (step, report.reading.words)
             assert "dying layer: 8 of 16 units of module '1' (ReLU) were active earlier in the run" in \
                 report.reading.words
-            assert f"first off on the step sampled at step {kill}" in report.reading.words
+            assert f"first off on training step {kill}, a sampled one" in report.reading.words
         elif since:  # too soon: no unit is dead yet, and the reading is not 'dying'
             assert row.dead == 0 and report.status != "dead_layer", (step, row)
 

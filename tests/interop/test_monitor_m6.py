@@ -151,8 +151,8 @@ def test_a_module_that_never_runs_in_forward_is_noted():
             return self.body(x)
 
     report = _train(M(), _clf_batch, steps=5)
-    assert ("'unused.weight' received no gradient on sampled step 5: the module ('unused', Linear) did not run in "
-            "the model's forward, so the reading leaves it out") in report.notes
+    assert ("'unused.weight' received no gradient on training step 5 (a sampled one): the module ('unused', Linear) "
+            "did not run in the model's forward, so the reading leaves it out") in report.notes
     assert not any("body." in n and "did not run" in n for n in report.notes)
 
 

@@ -155,7 +155,7 @@ def test_chance_loss_with_no_loss_set_says_why_the_loss_is_not_judged():
     report = mon.report()
     assert report.status == "flowing" and report.loss is None
     said = [n for n in report.notes if "chance_loss was given" in n]
-    assert len(said) == 1 and "s.loss = loss" in said[0] and "sampled step 3" in said[0]
+    assert len(said) == 1 and "s.loss = loss" in said[0] and "training step 3 (a sampled one)" in said[0]
     _steps(mon, model, 1)  # a step that sets it: judged, and the note is gone
     report = mon.report()
     assert report.loss is not None and report.status != "flowing"

@@ -61,7 +61,7 @@ def test_one_module_applied_to_two_inputs_reads_both_calls_and_says_so(act):
     assert r.layers[0].mean != pytest.approx(r.layers[1].mean)  # two inputs, two readings
     notes = [n for n in r.notes if "ran 2 times in one forward" in n]
     assert len(notes) == 1 and "'act' is the first call, 'act#2' the later ones" in notes[0]
-    assert "module 'act'" in notes[0] and "siamese" in notes[0]
+    assert "module 'act'" in notes[0] and "applied to several inputs" in notes[0]
     assert any(line.startswith("act#2 ") for line in str(r).splitlines())  # its own row in the table
 
 

@@ -119,7 +119,7 @@ def test_a_step_with_no_loss_after_a_refused_loss_still_gets_its_note(bad):
     assert len(refused) == 1 and unset == []  # that step set one: "set no s.loss" would be wrong there
     _step(mon, model, loss=None)
     refused, unset = _said(mon)
-    assert len(refused) == 1 and len(unset) == 1 and "sampled step 2" in unset[0]
+    assert len(refused) == 1 and len(unset) == 1 and "training step 2 (a sampled one)" in unset[0]
 
 
 def test_a_refused_loss_after_a_step_with_none_gets_its_own_note():

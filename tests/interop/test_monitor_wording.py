@@ -26,7 +26,8 @@ def test_a_confident_output_sigmoid_is_not_read_as_a_fault():
     r = mon.report()
     out = r.layers[-1]
     assert out.saturated == 1  # the table still counts it
-    assert "1 of 1 output units saturated (after the output layer: a confident prediction, not a fault)" in out.words
+    assert "the only output unit saturated (after the output layer: a confident prediction, not a fault)" in out.words
+    assert "1 of 1" not in out.words  # M21 item 3
     assert "1 of 1 units saturated" not in out.words
     assert "(Sigmoid, 1 unit):" in str(r)
     assert r.reading.status.value not in ("no_gradient", "vanishing", "dead_layer")

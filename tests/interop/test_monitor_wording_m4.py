@@ -53,8 +53,8 @@ def test_a_step_that_runs_nothing_is_not_flowing():
     _steps(mon, 1, forward=False)
     text = str(mon.report())
     assert "status: no_gradient" in text, text
-    assert "reading: nothing ran: no weighted module of the watched model ran its forward on sampled step 1, so no " \
-           "gradient was computed" in text, text
+    assert "reading: nothing ran: no weighted module of the watched model ran its forward on training step 1 (a " \
+           "sampled one), so no gradient was computed" in text, text
 
 
 def test_a_lone_linear_model_is_read_not_called_diverged():

@@ -19,7 +19,15 @@ from ..monitor_log import end_line
 
 # how a remedy says "start again" to a script (the lab's own words say "reset", its button)
 TORCH_CLIP = "clip the gradients' norm (torch.nn.utils.clip_grad_norm_ between backward() and opt.step())"
-TORCH_RESTART = "restart from freshly initialised weights or from a checkpoint saved before the problem began"
+
+
+def torch_restart(checkpoint: str = "saved before the problem began") -> str:
+    """How a remedy says "start again" to a script, with which checkpoint ('saved before step 101', where the step the
+    problem began on is known): an argument, not a phrase replaced inside the words (M21 item 6)."""
+    return f"restart from freshly initialised weights or from a checkpoint {checkpoint}"
+
+
+TORCH_RESTART = torch_restart()
 
 
 RELEARN_EVERY = 32  # sampled steps that reuse a learned structure before the next one learns it again

@@ -19,6 +19,7 @@ from ._monitor_base import (
     AUTO_AIM,
     MAX_AUTO_EVERY,
 )
+from ._monitor_words import _counted
 
 _SETTLED_PAIRS = 16  # every="auto"'s cost note is provisional until this many sampled steps were timed
 
@@ -108,9 +109,14 @@ class _Costing:
                        "timed plus three standard errors), as shares of the time inside the block (an optimiser step "
                        "after the block is not counted in it).")
         timed = len(self._times["extra"])
-        if timed < _SETTLED_PAIRS:
-            details.append(f"Provisional: {timed} sampled steps timed so far; the figures settle after about "
-                           f"{_SETTLED_PAIRS}.")
+        if timed < _CALIBRATION_PAIRS:  # the timings taken while the compiled passes loaded were dropped since
+            # (_calibrate): the figures are theirs until enough new ones are kept (M21 item 3: '1 sampled steps timed')
+            details.append(f"Provisional: the figures are from timings taken while the compiled passes were loading; "
+                           f"{_counted(timed, 'sampled step')} timed since, and the figures are taken again after "
+                           f"{_CALIBRATION_PAIRS}.")
+        elif timed < _SETTLED_PAIRS:
+            details.append(f"Provisional: {_counted(timed, 'sampled step')} timed so far; the figures settle after "
+                           f"about {_SETTLED_PAIRS}.")
         return " ".join([verdict, advice, *details])
 
     def _sync(self) -> None:

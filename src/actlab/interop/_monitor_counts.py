@@ -15,6 +15,11 @@ from ..instruments import DORMANT_TAU, SATURATION_FRACTION
 from ._monitor_base import DEAD_EVIDENCE, DEAD_ODDS
 from ._monitor_places import _Layer
 
+# a unit on in most of its sampled batches and off on every point of each of the latest few, at odds under this for
+# the rate it was on before, reads as gone silent (said on its layer's line) until _dead counts it, or it comes back:
+# a unit on in all of 100 batches is silent after one off batch, one on in 70% of them after four
+SILENT_ODDS = 0.01
+
 
 class _Counting:
     """The dead history, kept on the host, and each place's counts, made when a report is built."""
@@ -96,6 +101,7 @@ class _Counting:
             nonzero = float(d.sum())
         # only a function with a zero region has dead units (elsewhere an f' of 0 is underflow: saturated)
         dead, cover, died, silent_from = _Counting._dead(l, *history)
+        silent, silent_for, need = _Counting._fallen_silent(l, *history)
         limit = SATURATION_FRACTION * (l.record.deriv_max if math.isfinite(l.record.deriv_max) else 1.0)
         saturated = d / rows < limit  # instruments.saturated_mask: mean |f'| below 1% of the maximum, or
         if rule is not None:  # the outputs within 1% of the scale of a level (Activation.saturated_outputs)
@@ -115,7 +121,8 @@ class _Counting:
         return {"act_grad": grad_norm, "mean": mean, "std": std, "zero": 1 - nonzero / size,
                 "saturated": int(np.count_nonzero(saturated)), "dead": dead, "dormant": dormant,
                 "non_finite": non_finite, "act_non_finite": False, "window": cover, "died": died,
-                "silent_from": silent_from}
+                "silent_from": silent_from, "silent": silent, "silent_for": silent_for,
+                "dead_after": need}
 
     @staticmethod
     def _dead(l: _Layer, last_active: np.ndarray | None, samples: deque, on: np.ndarray | None = None,
@@ -146,17 +153,49 @@ class _Counting:
         dead = off_for >= n
         fell = (off_for >= need) & ~dead & (last_active > 0)  # silent for a while after being on in the window
         if on is not None and len(batches) == n and len(on) == len(off_for) and fell.any():
-            weight = 1.0 - 1.0 / (samples.maxlen or n)
-            off = off_for[fell]
-            before = np.asarray(batches)[n - 1 - off]  # the place's weighed batch count when each was last on
-            was_on = on[fell] / weight ** off  # its own then (nothing was added since)
-            rate = (was_on + 0.5) / (before + 1.0)  # the share of its batches it was on (pulled off 1 when few)
-            odds = off * np.log1p(-np.minimum(rate, 1.0 - 1e-12))  # log of the chance of such a silence at that rate
-            fell[fell] = odds < math.log(DEAD_ODDS)
+            fell[fell] = _Counting._silence_odds(off_for[fell], on[fell], batches, samples.maxlen or n) < math.log(
+                DEAD_ODDS)
             dead |= fell
         count = int(np.count_nonzero(dead))
         return (count, int(off_for[dead].min()) if count and fell.any() else n,
                 *_Counting._died(dead & (last_active > 0), last_active))
+
+    @staticmethod
+    def _silence_odds(off: np.ndarray, on: np.ndarray, batches: deque, window: int) -> np.ndarray:
+        """The log of the chance of each unit's silence (off on every point of each of its latest ``off`` sampled
+        batches, off >= 1 and under the place's batch count) at the rate it was on before: the share of its batches it
+        was on, weighed as ``on`` and ``batches`` are (_advance_history), pulled off 1 when they are few."""
+        n = len(batches)
+        weight = 1.0 - 1.0 / window
+        before = np.asarray(batches)[n - 1 - off]  # the place's weighed batch count when each was last on
+        was_on = on / weight ** off  # its own then (nothing was added since)
+        rate = (was_on + 0.5) / (before + 1.0)
+        return off * np.log1p(-np.minimum(rate, 1.0 - 1e-12))
+
+    @staticmethod
+    def _fallen_silent(l: _Layer, last_active: np.ndarray | None, samples: deque, on: np.ndarray | None = None,
+                       batches: deque = ()) -> tuple[int, int, int]:
+        """(units that have gone silent, the latest sampled batches every one of them has been off on, the sampled
+        batches off after which _dead counts a unit dead at the earliest): units on in
+        most of their sampled batches before and off on every point of each of the latest ones since, too few of them
+        (under min(window, DEAD_EVIDENCE)) for _dead to count them, at odds under SILENT_ODDS for their rate (M21 item
+        6: 40 of 64 units killed at step 101 read 'rarely active' on the 4 sampled batches before they were counted
+        dead). A rarely active unit, on in a few of its batches, is never silent by this rule: one off batch, or a few,
+        is its usual state."""
+        n = len(samples)
+        if not l.can_die or last_active is None or not n or on is None or len(batches) != n \
+                or len(on) != len(last_active):
+            return 0, 0, 0
+        need = min(samples.maxlen or n, DEAD_EVIDENCE)
+        # off on the latest 1 to need - 1 sampled batches (and on before): last active on one of the batches before
+        # those, two comparisons over the layer (the searchsorted that tells how long is over those units alone)
+        quiet = np.flatnonzero((last_active >= max(samples[n - min(need, n)], 1)) & (last_active < samples[-1]))
+        if not len(quiet):
+            return 0, 0, need
+        off_for = n - np.searchsorted(np.fromiter(samples, np.int64, n), last_active[quiet], side="right")
+        silent = _Counting._silence_odds(off_for, on[quiet], batches, samples.maxlen or n) < math.log(SILENT_ODDS)
+        count = int(np.count_nonzero(silent))
+        return count, int(off_for[silent].min()) if count else 0, need
 
     @staticmethod
     def _died(died: np.ndarray, last_active: np.ndarray) -> tuple[int, int]:

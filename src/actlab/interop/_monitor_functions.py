@@ -230,7 +230,9 @@ class _FunctionWatch(TorchFunctionMode):
         elif words == "changed in place":
             what = f"the output of {where}, changed in place after it returned (not the output it made)"
         elif acts_on == "other":
-            what = f"{words or 'a value'} computed after {where}, not its output"
+            # a noun phrase that reads whole wherever the label goes ("2 of 8 units in relu applied as a function to
+            # ... are dead"): M21 item 1, ", not its output are dead" was garbled
+            what = f"{words or 'a value'} computed after {where} (not its output)"
         else:
             what = f"the output of {where}"
         layer.label = f"{layer.record.name} applied as a function to {what}"

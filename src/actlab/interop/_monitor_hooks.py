@@ -207,8 +207,11 @@ class _Hooks:
         """Says that a module ran several times in one forward and how each call is read (one note per module, kept
         up to the most calls seen)."""
         later = ", ".join(f"'{base.name}#{i}'" for i in range(2, calls + 1))
-        note = (f"{base.label} ran {calls} times in one forward (one module applied to several inputs, as in "
-                f"a siamese network): each call is read as a place of its own, over its own input and the gradient "
+        # M21 item 2: not 'as in a siamese network' for one nn.ReLU() reused after three layers; the note does not
+        # tell the two uses apart, so it names both
+        note = (f"{base.label} ran {calls} times in one forward (one activation module called at several places: "
+                f"reused after several layers, or inside a block applied to several inputs): each call is read as a "
+                f"place of its own, over its own input and the gradient "
                 f"that reaches its own output: '{base.name}' is the first call, {later} the later ones")
         where = self._repeat_notes.get(base.name)
         if where is None:

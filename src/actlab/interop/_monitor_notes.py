@@ -63,8 +63,11 @@ class _Noting:
                          and type(module).__name__ not in _SOFTMAX_MODULES]
         if self._unknown:
             names = ", ".join(f"'{n}' ({k})" for n, k in self._unknown[:6]) + (" ..." if len(self._unknown) > 6 else "")
-            self.notes.append(f"unknown activations: module {names} has no actlab record, so it runs unwatched (no "
-                              "units, dead or saturated counts there); the weights before it are still read")
+            one = len(self._unknown) == 1  # M21 item 3: 'module 'a' (PReLU), 'b' (RReLU) has no actlab record'
+            self.notes.append(f"unknown activations: module{'' if one else 's'} {names} "
+                              f"{'has' if one else 'have'} no actlab record, so {'it runs' if one else 'they run'} "
+                              "unwatched (no units, dead or saturated counts there); the weights before "
+                              f"{'it' if one else 'them'} are still read")
 
     def _note_eval_blocks(self) -> None:
         """The note on PyTorch's inference fast path, once, naming the transformer blocks that run in eval mode."""

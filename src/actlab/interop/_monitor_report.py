@@ -12,6 +12,7 @@ import sys
 from torch import nn
 
 from ..instruments import layer_reading
+from ..reading_record import percent_below
 from ..readings import (
     TORCH_LEVERS,
     Finding,
@@ -24,16 +25,20 @@ from ..readings import (
     grad_ratio,
     low_gradient_word,
 )
-from ._monitor_base import _WARMUP_STEPS, TORCH_CLIP, TORCH_RESTART
+from ._monitor_base import _WARMUP_STEPS, TORCH_CLIP, TORCH_RESTART, torch_restart
 from ._monitor_places import _Layer
 from ._monitor_words import (
     LayerStats,
     MonitorReport,
+    _counted,
     _dying_layers,
     _exploding_activations,
     _first_seen,
     _is_affine,
     _label,
+    _latest,
+    _sampled,
+    _share,
     _unwatched_reading,
 )
 
@@ -132,7 +137,7 @@ class _Reporting:
                          "the targets' variance with MSE)")
         elif self.chance_loss is not None and loss is None and not self._loss_set:  # W17: no
             # s.loss on this step (a refused one has its own note, said once)
-            notes.append(f"the loss is not judged: chance_loss was given, but sampled step {step} set no s.loss, so "
+            notes.append(f"the loss is not judged: chance_loss was given, but {_sampled(step)} set no s.loss, so "
                          "the status says only whether gradients flow; set it inside the block, `with mon.step() as "
                          "s:` ... `s.loss = loss`")
         # the ratios' reference: the output layer, or the last trained layer when the output layer gets no gradient
@@ -142,6 +147,12 @@ class _Reporting:
             notes.append(f"the output layer, {_label(order[-1], self._kinds.get(order[-1], ''))}, is {why}: the "
                          "weight-gradient ratios are taken "
                          f"against the last trained layer, '{output}.weight'")
+        if getattr(self, "_noted_leftover", False):  # gradients summed over several blocks: what a step is here (M21
+            # item 4: 40 optimiser steps over 160 blocks read '160 so far' of the first 1,000 updates)
+            notes.append(f"the steps counted here, {step:,} so far, are `with mon.step()` blocks, and so are the "
+                         "updates the reading counts: the monitor does not see opt.step(), so where it runs once "
+                         "every few blocks (gradients accumulated over micro-batches), the optimiser has stepped fewer "
+                         "times than that; judge how far the run has gone by its own count of optimiser steps")
         if stale:
             notes.append("backward did not run inside this sampled step's `with mon.step()` block (no gradient "
                          "reached a watched activation there), so the gradients read are not this step's: call "
@@ -160,7 +171,7 @@ class _Reporting:
             names = ", ".join(f"'{n}.weight'" for n, _ in idle[:6]) + (" ..." if len(idle) > 6 else "")
             whose = (f"the module ('{idle[0][0]}', {idle[0][1]}) did not run" if len(idle) == 1 else
                      "those modules did not run")
-            notes.append(f"{names} received no gradient on sampled step {step}: {whose} in the model's forward, so "
+            notes.append(f"{names} received no gradient on {_sampled(step)}: {whose} in the model's forward, so "
                          f"the reading leaves {'it' if len(idle) == 1 else 'them'} out")
         # weights that got a gradient on this step though no hook saw their module run: the forward ran in code that
         # calls no hook (compiled before the hooks were attached), or the weight is used outside its module
@@ -174,7 +185,7 @@ class _Reporting:
         if unseen and order:
             names = ", ".join(f"'{n}.weight'" for n in unseen[:6]) + (" ..." if len(unseen) > 6 else "")
             its, them = ("its module", "it") if len(unseen) == 1 else ("their modules", "them")
-            head = (f"{names} got a gradient on sampled step {step}, yet the monitor's hooks never saw {its} run. "
+            head = (f"{names} got a gradient on {_sampled(step)}, yet the monitor's hooks never saw {its} run. "
                     f"The activations after {them} are not read. ")
             # the compile story only where torch.compile has compiled something: reset() is no advice for an
             # uncompiled model
@@ -209,6 +220,11 @@ class _Reporting:
         if non_finite_since is not None and first_non_finite is not None and non_finite_since != first_non_finite:
             notes.append(f"finite again after that; the sampled steps hold a NaN or an inf again from step "
                          f"{non_finite_since['step']} on, first at {non_finite_since['place']}")
+        # backward reached the watched activations inside the block, yet wrote no weight's .grad: the gradients were
+        # computed and never stored there (M21 item 7: a loop on torch.autograd.grad was told to call loss.backward(),
+        # and read 'no_gradient' although every weight had one)
+        never_stored = (output is None and bool(order) and not stale and not set(order) <= frozen
+                        and any(not math.isnan(r["act_grad"]) for _, _, r in seen))
         groups: dict[str, list[LayerSummary]] = {}  # the reading's hidden layers: one per weighted module
         left_out = []  # watched layers the reading's counts leave out, and why
         forward_stds = []  # (label, std) of each hidden activation, in forward order
@@ -232,7 +248,7 @@ class _Reporting:
             # a confident prediction, and the hidden layers' reading does not weigh it
             at_output = after_output((layer, (None, weight_module)))
             words = self._layer_words(layer, r, width, window, param, is_frozen, w, ratio, output_norm, is_missing,
-                                      at_output, reference, shared)
+                                      at_output, reference, shared, never_stored)
             dead = r["dead"]
             # saturated units this batch include the dead ones (f' = 0): each unit is counted once, as dead
             sat = None if dead is None else max(int(r["saturated"]) - dead, 0)
@@ -305,17 +321,27 @@ class _Reporting:
                                                                           for p in self.model.parameters()):
             reading = Reading((Finding(
                 Status.NO_GRADIENT, "nothing is being trained: every parameter of the model is frozen "
-                "(requires_grad=False), so no gradient reached any parameter on sampled step "
-                f"{step}", "If the model should learn, set requires_grad=True on the parameters to train "
+                "(requires_grad=False), so no gradient reached any parameter on "
+                f"{_sampled(step)}", "If the model should learn, set requires_grad=True on the parameters to train "
                 "(model.requires_grad_(True), or only the layers to fine-tune) and give those to the optimiser.",
                 {"frozen": sorted(frozen)}),))
         elif output is None and order and set(order) <= frozen:
             reading = Reading((Finding(Status.FLOWING, "every weighted module's weight is frozen "
                                        "(requires_grad=False): no weight gradient to read; only the model's other "
                                        "parameters (biases, norms) are trained", "", {}),))
+        elif never_stored:
+            reading = Reading((Finding(
+                Status.UNWATCHED, f"unwatched: the weights' gradients were computed but never stored in .grad on "
+                f"{_sampled(step)}: backward reached the watched activations (their |dL/da| is read), yet no "
+                "trained weight's .grad was written (torch.autograd.grad returns the gradients without storing them; "
+                "backward(inputs=...) stores them only for the inputs named), so no weight gradient or ratio is read, "
+                "and nothing is said of whether they vanish",
+                "To have the weights' gradients read, store them inside `with mon.step()`: `for p, g in "
+                "zip(params, grads): p.grad = g` after torch.autograd.grad (the optimiser reads p.grad too), or "
+                "call loss.backward().", {"not_computed": sorted(not_computed)}),))
         elif output is None and order:
             reading = Reading((Finding(
-                Status.NO_GRADIENT, f"not computed: no weight got a gradient on sampled step {step} (every "
+                Status.NO_GRADIENT, f"not computed: no weight got a gradient on {_sampled(step)} (every "
                 "trained weight's .grad is " + ("None or left as it was before the step, and backward reached no "
                                                 "watched activation inside the block)" if stale else
                                                 "None or left as it was before the step)")
@@ -325,9 +351,9 @@ class _Reporting:
                 {"not_computed": sorted(not_computed)}),))
         elif self._weighted and not order and (self._compiled or written):  # no forward seen: compiled code may
             # predate the hooks (Dynamo does not guard on module hooks: torch._dynamo.config.skip_nnmodule_hook_guards)
-            grads = (f"the model's weights got gradients on sampled step {step}, yet the monitor's hooks saw no "
+            grads = (f"the model's weights got gradients on {_sampled(step)}, yet the monitor's hooks saw no "
                      "forward of it" if written else
-                     f"the monitor's hooks saw no forward of the compiled model on sampled step {step}")
+                     f"the monitor's hooks saw no forward of the compiled model on {_sampled(step)}")
             compiled = _dynamo_compiled() or self._compiled or self._compiles_outside
             why = (f"torch.compile has compiled code in this process{self._outside_words()}, and {_COMPILED_WORDS}"
                    if compiled else f"it ran in code that calls no hook: {_COMPILED_WORDS}; a TorchScript module "
@@ -340,9 +366,9 @@ class _Reporting:
                 _COMPILED_REMEDY + " Call the model, with loss.backward(), inside `with mon.step()`.", {}),))
         elif self._weighted and not order:  # no forward, so no gradient: not 'flowing'
             reading = Reading((Finding(
-                Status.NO_GRADIENT, f"nothing ran: no weighted module of the watched model ran its forward on sampled "
-                f"step {step}, so no gradient was computed", "Run the model's forward (and loss.backward()) inside "
-                "`with mon.step()`, calling the model the Monitor was given (or the compiled one made from it).",
+                Status.NO_GRADIENT, f"nothing ran: no weighted module of the watched model ran its forward on "
+                f"{_sampled(step)}, so no gradient was computed", "Run the model's forward (and loss.backward()) "
+                "inside `with mon.step()`, calling the model the Monitor was given (or the compiled one made from it).",
                 {}),))
         elif rows and on_output and not summaries and not left_out and len(set(order)) > 1 \
                 and not _is_affine(self.model):  # watched only at the output: the layers between are not read
@@ -360,11 +386,19 @@ class _Reporting:
             reading = diagnose(dataclasses.replace(summary, affine_between=tuple(zip(order, order[1:], strict=False))))
         else:
             reading = _unwatched_reading(self._opaque, _loss_text(summary), self._unknown)
-        for extra in (_exploding_activations(forward_stds), _dying_layers(died, TORCH_RESTART)):
+        healthy = next((f for f in reading.findings if f.status == Status.HEALTHY), None)
+        for extra in (_exploding_activations(forward_stds), _dying_layers(died, torch_restart)):
             if extra is not None and reading.status != Status.UNWATCHED:  # placed by seriousness
                 rank = list(Status)
                 kept = tuple(f for f in reading.findings if f.status != Status.HEALTHY)  # dying is no health
                 reading = Reading(tuple(sorted(kept + (extra,), key=lambda f: rank.index(f.status))))
+        if healthy is not None and healthy not in reading.findings:  # the loss had come down: the headline keeps
+            # saying so (M21 item 6: 'healthy: ..., and the loss is 43% below chance' lost its loss words when the
+            # dying layer's finding took its place)
+            head = reading.findings[0]
+            learned = (f"; the loss is {percent_below(summary.loss, summary.chance_loss)} below chance"
+                       f"{_loss_text(summary)}")
+            reading = Reading((dataclasses.replace(head, words=head.words + learned),) + reading.findings[1:])
         if reading.status == Status.DIVERGED and (first_bad or bad_loss or bad_grad):  # say where it started
             first = reading.findings[0]
             where = (f"the first watched activation holding a NaN or an inf is {first_bad}" if first_bad else
@@ -388,10 +422,11 @@ class _Reporting:
     @staticmethod
     def _layer_words(layer: _Layer, r: dict, width: int, window: int, param: str, is_frozen: bool, w: float,
                      ratio: float, output_norm: float, is_missing: bool = False, at_output: bool = False,
-                     reference: str = "the output layer", shared: str = "") -> str:
+                     reference: str = "the output layer", shared: str = "", never_stored: bool = False) -> str:
         """The place in words: the gradient of the weights before it (named as the parameter, 'fc1.weight', since
         the gradient may reach the activation's output and stop there), then its units (named as the module).
-        ``shared``: the row that carries that gradient, where it is another place's (_weight_rows)."""
+        ``shared``: the row that carries that gradient, where it is another place's (_weight_rows); ``never_stored``:
+        backward ran and stored no weight's gradient in .grad (torch.autograd.grad)."""
         if r.get("act_non_finite"):
             return (f"{layer.label} holds a NaN or an inf on this step: no unit is counted dead, saturated or dormant "
                     "from it")
@@ -403,22 +438,37 @@ class _Reporting:
         if is_frozen:
             parts.append(f"'{param}' is frozen (requires_grad=False): it gets no gradient by design")
         elif is_missing:
-            parts.append(f"no gradient was computed for '{param}' on this step (not computed, not zero)")
+            parts.append(f"no gradient was stored in the .grad of '{param}' on this step (computed, never stored)"
+                         if never_stored else
+                         f"no gradient was computed for '{param}' on this step (not computed, not zero)")
         elif shared:
             parts.append(f"the gradient of '{param}', the weight before it, is read on {shared}'s row, not here")
         elif param:
             parts.append(layer_reading(f"'{param}'", reference, ratio, 0, 0, width, w, output_norm))
-        if layer.functional and layer.acts_on == "other":  # what it acts on ('a sum (add) computed after ...')
+        name = layer.label
+        if layer.functional and layer.acts_on == "other":  # what it acts on ('a sum (add) computed after ...'), said
+            # once: the units then belong to 'this relu', not to the whole label again (M21 item 1)
             parts.insert(0, "acts on " + layer.label.partition(" applied as a function to ")[2])
+            name = f"this {layer.record.name}"
         dead, sat_all = int(r["dead"]), int(r["saturated"])
-        units = layer_reading(layer.label, "the output layer", 1.0, dead, dead if at_output else max(sat_all, dead),
+        # units gone silent (on before, off on every point since): said as such, not among the rarely active ones
+        silent = 0 if at_output else min(int(r.get("silent") or 0), max(sat_all - dead, 0))
+        units = layer_reading(name, "the output layer", 1.0, dead, dead if at_output else max(sat_all - silent, dead),
                               width, low_word=low_gradient_word(layer.record))
         if dead:  # dead here means: over the window of sampled batches, not one batch
-            units = units.replace(" dead", f" dead over the last {window} sampled batches", 1)
+            units = units.replace(" dead", f" dead over {_latest(window, 'sampled batch', 'sampled batches')}", 1)
         parts.append(units)
+        if silent:
+            one, batches = silent == 1, int(r["silent_for"])
+            parts.append(f"{_share(silent, width, 'unit')} {'was' if one else 'were'} on in most of "
+                         f"{'its' if one else 'their'} sampled batches and {'has' if one else 'have'} been off on "
+                         f"every point of {'each of ' if batches > 1 else ''}"
+                         f"{_latest(batches, 'sampled batch', 'sampled batches')}: counted dead if "
+                         f"{'it stays' if one else 'they stay'} off, after "
+                         f"{_counted(int(r['dead_after']), 'sampled batch', 'sampled batches')} at the earliest")
         if at_output and sat_all > dead:
-            parts.append(f"{sat_all - dead} of {width} output units saturated (after the output layer: a confident "
-                         "prediction, not a fault)")
+            parts.append(f"{_share(sat_all - dead, width, 'output unit')} saturated (after the output layer: a "
+                         "confident prediction, not a fault)")
         return "; ".join(p for p in parts if p)
 
     def _heads(self, seen: list, order: list[str], output: str | None) -> list[str]:

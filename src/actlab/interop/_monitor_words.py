@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from torch import nn
@@ -15,6 +16,34 @@ from ..readings import (
     Reading,
     Status,
 )
+
+
+def _counted(n: int, noun: str, nouns: str = "") -> str:
+    """A count with its noun in the right number: 'no sampled step', '1 sampled step', '2,400 sampled batches'
+    (``nouns``: the plural where it is not noun + 's')."""
+    return f"no {noun}" if n == 0 else f"{n:,} {noun if n == 1 else nouns or noun + 's'}"
+
+
+def _share(k: int, n: int, noun: str, nouns: str = "") -> str:
+    """k of n things in words that read right at every count: 'the only output unit', 'all 4 output units',
+    'none of the 4 output units', '3 of 4 output units' (M21 item 3: '1 of 1 output units')."""
+    many = nouns or noun + "s"
+    if n == 1:
+        return f"the only {noun}" if k == 1 else f"no {noun}"
+    if k == n:
+        return f"all {n:,} {many}"
+    return f"none of the {n:,} {many}" if k == 0 else f"{k:,} of {n:,} {many}"
+
+
+def _latest(n: int, noun: str, nouns: str = "") -> str:
+    """The latest n things: 'the last sampled batch', 'the last 5 sampled batches'."""
+    return f"the last {noun}" if n == 1 else f"the last {n:,} {nouns or noun + 's'}"
+
+
+def _sampled(step: int) -> str:
+    """A sampled step named by its training step, so that it is not read as the n-th sample (M21 item 5: 'sampled step
+    98' read like the 98th sample): 'training step 98 (a sampled one)'."""
+    return f"training step {step:,} (a sampled one)"
 
 
 def _label(name: str, kind: str = "", call: int = 0) -> str:
@@ -68,27 +97,29 @@ def _exploding_activations(stds: list[tuple[str, float]]) -> Finding | None:
 DYING_SHARE = 0.5
 
 
-def _dying_layers(died: list[tuple[str, int, int, int, int | None]], restart: str) -> Finding | None:
+def _dying_layers(died: list[tuple[str, int, int, int, int | None]], restart: Callable[[str], str]) -> Finding | None:
     """A DEAD_LAYER finding for the layers (label, units that died mid-run, width, the sampled batches they have been
     off on, the training step the latest of them was first off on, or None) where those are DYING_SHARE or more of the
-    layer and not all of it (a whole dead layer has the reading's own finding)."""
+    layer and not all of it (a whole dead layer has the reading's own finding). ``restart`` makes the remedy's words
+    for starting again from the checkpoint it is given in words (_monitor_base.torch_restart)."""
     dying = [d for d in died if d[2] and DYING_SHARE * d[2] <= d[1] < d[2]]
     if not dying:
         return None
     parts = []
     for label, count, width, batches, since in dying:
-        when = f" (first off on the step sampled at step {since})" if since is not None else ""
-        parts.append(f"{count} of {width} units of {label} were active earlier in the run and have had derivative 0 "
-                     f"on every point of each of its last {batches} sampled batches{when}")
+        # a training step's number, said to be one that was sampled (M21 item 5: 'the step sampled at step 101')
+        when = f" (the latest of them first off on training step {since}, a sampled one)" if since is not None else ""
+        one = count == 1
+        parts.append(f"{_share(count, width, 'unit')} of {label} {'was' if one else 'were'} active earlier in the run "
+                     f"and {'has' if one else 'have'} had derivative 0 on every point of "
+                     f"{'each of ' if batches > 1 else ''}{_latest(batches, 'sampled batch', 'sampled batches')}{when}")
     first = min((d[4] for d in dying if d[4] is not None), default=None)
-    before = f" saved before step {first}" if first is not None else ""
     return Finding(Status.DEAD_LAYER,
                    "dying layer: " + "; ".join(parts) + ": a dead unit passes no gradient back, so the weights "
                    "feeding it no longer learn through it, and the layer works with the units left",
                    "Lower the learning rate (one large update can push a ReLU unit below 0 on every input for good), "
                    "or use an activation with a slope below 0 (nn.LeakyReLU, nn.GELU); then "
-                   + (restart.replace("a checkpoint saved before the problem began", f"a checkpoint{before}")
-                      if before else restart) + ".",
+                   + (restart(f"saved before step {first}") if first is not None else restart()) + ".",
                    {"dying_layers": [d[0] for d in dying], "died_units": [d[1] for d in dying]})
 
 
@@ -125,6 +156,7 @@ def _first_seen(here: dict) -> str:
     """When a NaN or an inf appeared: a fact where the step before was sampled, else the sampled steps around it."""
     step, before = here["step"], here.get("last_finite_step")
     if before is not None and before < step - 1:
+        # (the reading's words, reading_loss._when, and the watch page say it so: kept the same here)
         return f"was first seen at sampled step {step} (the last finite sample was step {before})"
     return f"first appeared at step {step}" if before is not None or step == 1 else \
         f"was first seen at sampled step {step}, the first step sampled"
