@@ -139,8 +139,10 @@ class StopRule:
             if v is not None:
                 _check_count(name, v, high, "a whole number from 0 to {high:,}, or none")
         t = self.target_loss
-        if t is not None and (isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t)):
-            raise ConfigError("target_loss", f"a finite number, or none; got {given(t)}")
+        # every loss the lab computes (mean squared error, cross-entropy) is 0 or more: a target below 0 is never met
+        if t is not None and (isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t) or t < 0):
+            raise ConfigError("target_loss", f"a number from 0 up, or none (a loss is never below 0, so a negative "
+                                             f"target is never reached); got {given(t)}")
 
     @staticmethod
     def watched_loss(frame: Frame) -> tuple[str, float]:
