@@ -63,6 +63,8 @@ TORCH_LEVERS = frozenset(Lever)
 # the layer ratios a finding's words may quote, by the evidence key that holds the number: "dW", layer 1's weight
 # gradient over the output layer's (LayerReading.grad_ratio_to_last); "dz", the gradient passed back to layer 1 over
 # the output layer's (LayerReading.signal_ratio_to_last)
+# how the playground's remedies and stop messages say "start again": its button is labelled Reset
+PLAYGROUND_RESTART = "press Reset"
 QUOTED_RATIOS = {"first_to_last_ratio": "dW", "first_to_last_signal_ratio": "dz"}
 
 _ORDER = {s: i for i, s in enumerate(Status)}
@@ -108,9 +110,9 @@ class RunSummary:
     input_rms: float | None = None  # root mean square of the inputs
     has_output_head_saturation: bool = False  # the head can saturate (MSE on a tanh or sigmoid output)
     keeps_last_finite: bool = True  # actlab's engine stops at a non-finite loss; a watched torch model does not
-    # how a remedy says "start again": the lab's Reset button (the default); `actlab train` run again; a script
-    # re-initialises its weights
-    restart: str = "reset"
+    # how a remedy says "start again": the lab's Reset button (the default, PLAYGROUND_RESTART); `actlab train` run
+    # again; a script re-initialises its weights
+    restart: str = PLAYGROUND_RESTART
     # how a remedy offers to clip the gradients' norm, where the face can ("": it cannot; the lab's runs have no
     # clipping setting, a torch script has torch.nn.utils.clip_grad_norm_)
     clip: str = ""

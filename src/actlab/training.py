@@ -25,6 +25,7 @@ from .heads import head as head_record
 from .instruments import NetworkReading
 from .network import MLP, NetworkConfig
 from .optim import OptimConfig, Optimizer
+from .reading_record import PLAYGROUND_RESTART  # noqa: F401 (the playground's words, imported from here)
 from .readings import ENGINE_LEVERS, Lever, LossSteps, Reading, diagnose
 
 MAX_EPOCHS, MAX_STEPS = 1_000_000, 1_000_000_000  # the most a stop rule may name
@@ -41,12 +42,11 @@ MAX_EPOCHS, MAX_STEPS = 1_000_000, 1_000_000_000  # the most a stop rule may nam
 # it has (RunSummary.loss_steps), so that its words name the steps truly: each update's batch loss, or the whole
 # training set's at each frame, every epoch for `actlab train` and Trainer.run(); neither is a sample.
 RECENT_LOSSES = 10
-# how a remedy says "start again" (RunSummary.restart) to a user of the Python API: a Trainer has no reset, a new one
-# starts from fresh weights. The playground sets the lab's Reset button (PLAYGROUND_RESTART, playground/session.py),
-# `actlab train` its own command (cli/train.py)
+# how a remedy and a divergence's stop message say "start again" (RunSummary.restart, StopRule.restart) to a user of
+# the Python API: a Trainer has no reset, a new one starts from fresh weights. The playground names the lab's Reset
+# button (reading_record.PLAYGROUND_RESTART, playground/session.py), `actlab train` its own command (cli/train.py)
 RESTART = ("build a new trainer with the changed settings (build_trainer(cfg), cfg a RunConfig), which starts from "
            "fresh weights")
-PLAYGROUND_RESTART = "reset"
 # why a classifier's frame has no accuracy: its loss is NaN or infinite, so its outputs are too, and the class read
 # off them (the argmax of NaN is the first class) is no prediction. Frame.accuracy_note carries it to every face.
 NO_ACCURACY = "the network's outputs are not numbers (NaN or infinite), so they predict no class"
@@ -132,6 +132,9 @@ class StopRule:
     max_epochs: int | None = None
     max_steps: int | None = None
     target_loss: float | None = None
+    # how the divergence's message says "start again" on the face that runs the rule (RESTART, PLAYGROUND_RESTART,
+    # `actlab train`'s): a notebook has no Reset button and a terminal neither
+    restart: str = RESTART
 
     def __post_init__(self) -> None:
         for name, high in (("max_epochs", MAX_EPOCHS), ("max_steps", MAX_STEPS)):
@@ -167,7 +170,7 @@ class StopRule:
         """Why the run stops at ``frame``, or None to go on; divergence first, then the limits, then the target."""
         if frame.status == "diverged":
             return Stop("diverged", f"Diverged at step {frame.diverged_at_step:,}: the loss became NaN or infinite. "
-                                    "Lower the learning rate and press reset.")
+                                    f"Lower the learning rate, then {self.restart}.")
         budget = self.check_budget(frame.epoch, frame.step)
         if budget is not None:
             return budget
@@ -404,7 +407,8 @@ class Trainer:
         if total > MAX_EPOCHS:
             raise ConfigError("epochs", f"this trainer has run {self.epoch_count:,} epochs: {epochs:,} more would "
                                         f"pass the limit of {MAX_EPOCHS:,} epochs in all")
-        rule = StopRule(max_epochs=total, target_loss=target_loss)  # checks the target: a finite number
+        # checks the target (a number from 0 up); a divergence's message says this trainer's face's words
+        rule = StopRule(max_epochs=total, target_loss=target_loss, restart=self.restart)
         # n more epochs, stopping early at the target: not run()'s refusal of a target already reached (each call of
         # frames(n, target) trains at least one epoch, as `actlab train --target-loss` does from its start)
         return iter(()) if epochs == 0 else self._frames_until(rule)

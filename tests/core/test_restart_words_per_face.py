@@ -28,4 +28,4 @@ def test_the_playground_names_its_reset_button():
         frame = session.advance(5)
     d = frame.diagnosis
     assert d.status is Status.DIVERGED
-    assert d.remedy.rstrip(".").endswith("reset") and "build_trainer" not in d.remedy, d.remedy
+    assert d.remedy.rstrip(".").endswith("press Reset") and "build_trainer" not in d.remedy, d.remedy

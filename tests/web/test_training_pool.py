@@ -114,7 +114,7 @@ def test_a_killed_training_process_is_replaced_and_its_tabs_told_to_reset():
             deadline = time.monotonic() + 10
             while pool._ready_slot(0) is not None and time.monotonic() < deadline:
                 await asyncio.sleep(0.05)
-            with pytest.raises(pool_module.SlotLost, match="press reset"):
+            with pytest.raises(pool_module.SlotLost, match="press Reset"):
                 await s.call("advance", 1)
             fresh = pool.open()  # a reset: a new run in a new process
             started = await fresh.call("start", RunConfig(n_points=100), None)

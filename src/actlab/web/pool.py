@@ -11,7 +11,7 @@ slot, not a ProcessPoolExecutor: the executor's queue threads cost the lab about
 - Bounded: a tab has at most one command waiting, and each slot refuses more than MAX_QUEUED waiting commands.
 - Cancellation: when the socket goes, ``close()`` queues a drop behind whatever the slot is doing for the tab;
   a frame still being made is thrown away when it arrives.
-- A slot's process that dies (killed, out of memory) is replaced; its tabs are told to press reset.
+- A slot's process that dies (killed, out of memory) is replaced; its tabs are told to press Reset.
 - The registry: activations registered by hand in the lab's process (activations.register, from a notebook or a
   test) are sent to a training process before the next run starts there; plugins load in every process by
   themselves. A record whose functions cannot be pickled (a lambda) is refused, by name, when a run names it.
@@ -37,6 +37,7 @@ import types
 from concurrent.futures import ThreadPoolExecutor
 
 from ..errors import ConfigError
+from ..reading_record import PLAYGROUND_RESTART
 
 MODES = ("process", "thread")
 MAX_SLOTS = 8
@@ -326,11 +327,11 @@ class RemoteSession:
 
     async def call(self, op: str, *args):
         if self.closed:
-            raise ConfigError("session", "this playground session has ended; press reset")
+            raise ConfigError("session", f"this playground session has ended; {PLAYGROUND_RESTART}")
         if op == "start":
             self.home = None
         elif self.home is not None and self.pool._ready_slot(self.slot) is not self.home:
-            raise SlotLost("session", "the process training this run stopped; press reset to start again")
+            raise SlotLost("session", f"the process training this run stopped; {PLAYGROUND_RESTART} to start again")
         value, self.home = await self.pool.call_in(self.slot, self.key, op, *args)
         return value
 
@@ -473,7 +474,7 @@ def _pickled(obj) -> bytes:
 def _value_of(result):
     """A slot's answer as a value, or the error it stands for raised here."""
     if result is None:
-        raise SlotLost("session", "the process training this run stopped; press reset to start again")
+        raise SlotLost("session", f"the process training this run stopped; {PLAYGROUND_RESTART} to start again")
     kind, value = result
     if kind == "ok":
         return value

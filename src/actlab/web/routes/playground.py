@@ -18,7 +18,7 @@ from ...errors import ConfigError, given
 from ...options import check_control
 from ...session import RunConfig
 from ...store import UploadQuota
-from ...training import Frame, Stop, StopRule
+from ...training import PLAYGROUND_RESTART, Frame, Stop, StopRule
 from ..deps import IdentityDep, SessionsDep, get_identity, identify
 from ..pool import RemoteSession, pool
 from ..problems import problem
@@ -97,7 +97,8 @@ class _Tab:
         self.updates_per_epoch = 1
         self.playing = False
         self.epochs_per_frame = 1
-        self.stop = StopRule()  # the core's rule: epochs, divergence, target loss (the test loss when there is one)
+        # the core's rule: epochs, divergence, target loss (the test loss when there is one); Reset is the page's button
+        self.stop = StopRule(restart=PLAYGROUND_RESTART)
         self.lock = asyncio.Lock()
 
     async def send_error(self, exc: Exception | str, field: str | None = None) -> None:
