@@ -61,7 +61,11 @@ class Frame:
     train_accuracy: float | None
     test_accuracy: float | None
     reading: NetworkReading | None  # the instruments, layer by layer
-    status: str = "ok"  # "ok" or "diverged"
+    # "finite": the loss is a number and the engine trains on; "diverged": it became NaN or infinite, and the engine
+    # stopped. Not the verdict on the network (that is diagnosis.status: a loss blown up to 1e30 is "finite" here and
+    # "diverged" there). Before R21 the first value was "ok", which read as a verdict on a dead run; a reader of an
+    # older log takes any value but "diverged" as finite, as the page's views do.
+    status: str = "finite"
     diverged_at_step: int | None = None
     chance_loss: float | None = None  # the best constant prediction's training loss
     diagnosis: Reading | None = None  # the verdict on the network, from the instruments and the losses
@@ -378,7 +382,7 @@ class Trainer:
             if test_loss is not None and not math.isfinite(test_loss):
                 test_acc, note = None, NO_ACCURACY
         return Frame(step, epoch, train_loss, test_loss, train_acc, test_acc, reading,
-                     "diverged" if diverged_at_step is not None else "ok", diverged_at_step, self.chance_loss,
+                     "diverged" if diverged_at_step is not None else "finite", diverged_at_step, self.chance_loss,
                      diagnose(summary), note)
 
     def recent_losses(self, step: int | None = None) -> tuple[tuple[int, float], ...]:

@@ -18,7 +18,7 @@ runner = CliRunner()
 def test_the_json_help_names_the_verdict_and_what_the_top_level_status_says():
     res = runner.invoke(app, ["train", "--help"], env={"COLUMNS": "200"})
     text = re.sub(r"[│\s]+", " ", res.stdout)
-    assert "the verdict is diagnosis.status; the top-level status says only whether the run stopped at a NaN" in text
+    assert "the verdict is diagnosis.status; the top-level status says only whether the run stopped at a NaN (diverged) or its loss is a number (finite)" in text
 
 
 def test_a_finite_blow_up_has_the_two_fields_the_help_describes():
@@ -27,4 +27,4 @@ def test_a_finite_blow_up_has_the_two_fields_the_help_describes():
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
     assert out["train_loss"] > 1e3 * out["chance_loss"] and out["diverged_at_step"] is None
-    assert out["status"] == "ok" and out["diagnosis"]["status"] == "diverged"
+    assert out["status"] == "finite" and out["diagnosis"]["status"] == "diverged"

@@ -117,7 +117,7 @@ def test_a_run_that_learned_and_is_thrown_above_chance_reads_not_learning_any_mo
     chance = t.chance_loss
     told = 0
     for before, f in zip(after[:-1], after[1:], strict=True):
-        assert f.status == "ok" and all(math.isfinite(losses[k]) for k in losses if k <= f.step)
+        assert f.status == "finite" and all(math.isfinite(losses[k]) for k in losses if k <= f.step)
         # the two newest losses the reading is given: the frame before's and its own (full-set losses); or (W15)
         # its own alone back at chance or above it, the judged low having been below chance
         high = (min(before.train_loss, f.train_loss) > RISING_FACTOR * chance

@@ -51,7 +51,7 @@ def train(
     target_loss: Annotated[float | None, typer.Option(help="Stop when the test loss reaches this")] = None,
     json_out: Annotated[bool, typer.Option("--json", help=(
         "Print the last frame as one JSON object: the verdict is diagnosis.status; the top-level status says only "
-        "whether the run stopped at a NaN (diverged) or not (ok)"))] = False,
+        "whether the run stopped at a NaN (diverged) or its loss is a number (finite)"))] = False,
 ) -> None:
     """Train a network with live progress; end with losses and each layer's instruments.
 

@@ -150,7 +150,7 @@ class PlaygroundSession:
                 self._numbers = self.last_frame
                 self._predictions = drawn[1] if drawn is not None and drawn[0] is self.last_frame else None
         frame = dataclasses.replace(self._numbers, step=t.step_count, epoch=t.epoch_count,
-                                    status="diverged" if t.diverged else "ok", diverged_at_step=t.diverged_at_step)
+                                    status="diverged" if t.diverged else "finite", diverged_at_step=t.diverged_at_step)
         self.last_frame = frame
         self._shown = (frame, self._numbers)
         return frame
