@@ -8,7 +8,7 @@ whole network is readings.diagnose(), fed by summarise().
 Two per-layer lines sit beside the measured gradient ratio, and only one of them is a bound:
   deriv_product_to_last  (max |f'|)^n over the activations between the layer and the output: the
                          activations' share of the shrinkage. The weights and the layer inputs enter
-                         ||dW|| too, so the measured ratio can lie above it.
+                         ||dL/dW|| too, so the measured ratio can lie above it.
   signal_bound_to_last   prod over those layers of max |f'| * ||W_next||_2: an upper bound on the
                          back-propagated signal ||dL/dz_l|| / ||dL/dz_out||, which holds for every
                          network (each row of dz_l is (dz_(l+1) W^T) * f'(z_l), and ||v W^T|| <= ||W||_2 ||v||).
@@ -105,7 +105,7 @@ class NetworkReading:
 
 
 def grad_norms(grads: Grads) -> np.ndarray:
-    """||dW_l|| for every layer, output layer last, (L,). A gradient whose square overflows has an infinite norm,
+    """||dL/dW_l|| for every layer, output layer last, (L,). A gradient whose square overflows has an infinite norm,
     which is what it is read as, without a RuntimeWarning on the learner's terminal (a run blowing up at lr 3)."""
     with np.errstate(over="ignore", invalid="ignore"):
         return np.array([math.sqrt(float(np.sum(g * g))) for g in grads.dW])
@@ -126,7 +126,8 @@ def max_abs_derivative(act) -> float:
 
 def deriv_products(net: MLP) -> np.ndarray:
     """For each hidden layer l, the product of max |f'| over layers l..H-1: the activations' share of how much
-    the gradient shrinks on its way back from the output layer. Not a bound on ||dW||: see the module docstring. (H,)"""
+    the gradient shrinks on its way back from the output layer. Not a bound on ||dL/dW||: see the module docstring.
+    (H,)"""
     maxima = np.array([max_abs_derivative(a) for a in net.activations], dtype=float)
     return np.cumprod(maxima[::-1])[::-1] if maxima.size else maxima
 

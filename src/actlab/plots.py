@@ -52,7 +52,9 @@ def plot_demo(name: str, result, path: str | Path) -> Path:
             ax.semilogy(layers, f.deriv_product_to_last, ":", color=c, alpha=0.6)
         ax.set_xlabel("hidden layer (1 = nearest the input)")
         # the label fits the axis's height; what the dotted lines are goes in the legend
-        ax.set_ylabel("||dW|| / output layer's")
+        from .reading_record import GRAD_NORM
+
+        ax.set_ylabel(f"{GRAD_NORM} / output layer's")
         ax.plot([], [], ":", color="grey", label="dotted: (max |f'|)^n, not a bound")
         ax.legend(fontsize="small")
     elif name == "dying-relu":

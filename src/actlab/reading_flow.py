@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 
 from .activations.registry import get
-from .reading_record import Finding, LossSteps, RunSummary, Status, layers_in_words, sci
+from .reading_record import GRAD_NORM, SIGNAL_NORM, Finding, LossSteps, RunSummary, Status, layers_in_words, sci
 from .reading_remedies import (
     ZERO_RECTIFIERS,
     exploding_remedy,
@@ -35,7 +35,7 @@ def grad_floor(loss: float | None = None) -> float:
 
 
 def grad_ratio(norm: float, last: float, floor: float = GRAD_FLOOR) -> float:
-    """||dW_l|| / ||dW_out||; NaN (shown as no number) when the output layer has no gradient: 0, or a norm below
+    """||dL/dW_l|| / ||dW_out||; NaN (shown as no number) when the output layer has no gradient: 0, or a norm below
     ``floor``, whose quotients are of round-off (0/0 is no ratio of 1, 4e-16 / 3e-20 no ratio of 1e4)."""
     if not (math.isfinite(norm) and math.isfinite(last)) or abs(last) < floor or last == 0:
         return math.nan
@@ -43,7 +43,7 @@ def grad_ratio(norm: float, last: float, floor: float = GRAD_FLOOR) -> float:
 
 
 def ratio_texts(s: RunSummary) -> tuple[tuple[str, str], ...]:
-    """Each hidden layer's ||dW|| and ||dL/dz|| over the output layer's, written as the words write them (sci), then
+    """Each hidden layer's ||dL/dW|| and ||dL/dz|| over the output layer's, written as the words write them (sci), then
     the output's own ("1" where some layer's ratio is a number): the one copy of that format, which the page's layer
     table shows as it comes (it kept a JavaScript copy of sci() before R14). "—": no number (grad_ratio's NaN)."""
     def text(v: float) -> str:
@@ -106,9 +106,9 @@ def _dead_layers(s: RunSummary) -> list[Finding]:
 
 
 def _output_dw_near_zero(s: RunSummary) -> bool:
-    """The output layer's ||dW|| is under VANISHING_RATIO of its ||dL/dz|| (where both are the output layer's: the
-    engine): ||dW|| is its inputs times that signal, so its inputs are near 0 where the signal is, and a ratio over
-    that ||dW|| says nothing of how the gradient flows (W16: layer 1's 14.9 over 1.8e-9, its ||dL/dz|| 0.012)."""
+    """The output layer's ||dL/dW|| is under VANISHING_RATIO of its ||dL/dz|| (where both are the output layer's: the
+    engine): ||dL/dW|| is its inputs times that signal, so its inputs are near 0 where the signal is, and a ratio over
+    that ||dL/dW|| says nothing of how the gradient flows (W16: layer 1's 14.9 over 1.8e-9, its ||dL/dz|| 0.012)."""
     out, signal = s.output_grad_norm, s.output_signal_norm
     return (s.signal_reference == "the output layer" and signal is not None and math.isfinite(signal)
             and math.isfinite(out) and 0 < out < VANISHING_RATIO * signal and not _below_floor(out, s))
@@ -117,10 +117,11 @@ def _output_dw_near_zero(s: RunSummary) -> bool:
 def _near_zero_words(s: RunSummary) -> str:
     """What the dW ratios are where _output_dw_near_zero: the norm they divide by and why it is near 0."""
     last = s.name(len(s.layers) - 1)
-    return (f"the ‖dL/dW‖ ratios ({s.name(0)}'s is {sci(grad_ratio(s.layers[0].grad_norm, s.output_grad_norm))}) are "
-            f"over the output layer's ‖dL/dW‖ of {sci(s.output_grad_norm)}, near 0 because its inputs ({last}'s "
-            f"outputs) are near 0 on the points that send it a gradient, while its ‖dL/dz‖ is "
-            f"{sci(s.output_signal_norm)}: read the ‖dL/dz‖ column")
+    first = sci(grad_ratio(s.layers[0].grad_norm, s.output_grad_norm))
+    return (f"the {GRAD_NORM} ratios ({s.name(0)}'s is {first}) are over the output layer's {GRAD_NORM} of "
+            f"{sci(s.output_grad_norm)}, near 0 because its inputs ({last}'s outputs) are near 0 on the points that "
+            f"send it a gradient, while its {SIGNAL_NORM} is {sci(s.output_signal_norm)}: read the {SIGNAL_NORM} "
+            "column")
 
 
 def _dead_stop(s: RunSummary) -> Finding | None:

@@ -63,6 +63,14 @@ TORCH_LEVERS = frozenset(Lever)
 # the layer ratios a finding's words may quote, by the evidence key that holds the number: "dW", layer 1's weight
 # gradient over the output layer's (LayerReading.grad_ratio_to_last); "dz", the gradient passed back to layer 1 over
 # the output layer's (LayerReading.signal_ratio_to_last)
+# The notation of the two gradient norms that every face writes (tables' heads, charts' legends, the words), and its
+# one description, which every face reads: the CLI's and the notebook's tables from here, the pages from
+# GET /api/options ("notation"). Before R21 some faces wrote the weight gradient's norm as ‖dW‖.
+GRAD_NORM = "‖dL/dW‖"
+SIGNAL_NORM = "‖dL/dz‖"
+NOTATION = (f"{GRAD_NORM}: a layer's weight gradient, the size (root sum of squares) of the loss's gradient with "
+            f"respect to the layer's weight matrix. {SIGNAL_NORM}: the gradient passed back to a layer's units, "
+            "before the activation.")
 # how the playground's remedies and stop messages say "start again": its button is labelled Reset
 PLAYGROUND_RESTART = "press Reset"
 QUOTED_RATIOS = {"first_to_last_ratio": "dW", "first_to_last_signal_ratio": "dz"}
@@ -214,7 +222,7 @@ class Reading:
     output layer's as the words write them (sci), the output's own last, for the faces' layer tables."""
 
     findings: tuple[Finding, ...]
-    # per hidden layer, then the output layer: (||dW|| vs output, ||dL/dz|| vs output) written as sci() writes them,
+    # per hidden layer, then the output layer: (||dL/dW|| vs output, ||dL/dz|| vs output) written as sci() writes them,
     # "—" where there is no number (ratio_texts); empty where the reading was not made from a summary's layers
     ratios: tuple[tuple[str, str], ...] = ()
 

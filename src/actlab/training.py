@@ -25,7 +25,7 @@ from .heads import head as head_record
 from .instruments import NetworkReading
 from .network import MLP, NetworkConfig
 from .optim import OptimConfig, Optimizer
-from .reading_record import PLAYGROUND_RESTART  # noqa: F401 (the playground's words, imported from here)
+from .reading_record import GRAD_NORM, PLAYGROUND_RESTART  # noqa: F401 (PLAYGROUND_RESTART: imported from here)
 from .readings import ENGINE_LEVERS, Lever, LossSteps, Reading, diagnose
 
 MAX_EPOCHS, MAX_STEPS = 1_000_000, 1_000_000_000  # the most a stop rule may name
@@ -76,7 +76,8 @@ class Frame:
         by is null). `actlab train --json` prints it and the playground's frame header carries the same values."""
         return fields_jsonable(self)
 
-    _LAYER_COLUMNS = ("layer", "activation", "width", "‖dW‖", "‖dW‖ / output's", "dead", "saturated", "reading")
+    _LAYER_COLUMNS = ("layer", "activation", "width", GRAD_NORM, f"{GRAD_NORM} / output's", "dead", "saturated",
+                      "reading")
 
     def _layer_rows(self) -> list[tuple]:
         layers = self.reading.layers if self.reading else ()
@@ -211,7 +212,7 @@ class Trainer:
     epoch_count: int = field(init=False, default=0)
     diverged_at_step: int | None = field(init=False, default=None)
     last_reading: NetworkReading | None = field(init=False, default=None)
-    # (step, ||dW|| per layer) read from the minibatch every sample_every steps (the newest 2000 kept)
+    # (step, ||dL/dW|| per layer) read from the minibatch every sample_every steps (the newest 2000 kept)
     sampled_grad_norms: deque = field(init=False, default_factory=lambda: deque(maxlen=2000))
     # (step, loss) of the newest RECENT_LOSSES finite minibatch losses, and of the newest frames' full-set training
     # losses (see RECENT_LOSSES); set_lr keeps both, so a raised learning rate's climb is read against the losses

@@ -82,7 +82,7 @@ def test_vanishing_chart_calls_only_a_true_bound_a_bound(page):
     called_bound = [t["name"] for t in traces if "bound" in t["name"] and "not a bound" not in t["name"]]
     assert called_bound == ["bound on the signal: ∏ max|f′|·‖W‖₂"]
     share = next(t["y"] for t in traces if "not a bound" in t["name"])
-    measured = by_name["‖dW‖ measured"]
+    measured = by_name["‖dL/dW‖ measured"]
     assert any(m > s for m, s in zip(measured, share, strict=True))  # why it is not called a bound
     signal, bound = by_name["‖dL/dz‖ measured"], by_name["bound on the signal"]
     assert all(v <= b for v, b in zip(signal, bound, strict=True))

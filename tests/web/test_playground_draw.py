@@ -120,8 +120,9 @@ def test_gradient_charts_say_why_they_have_no_bar(page):
       const { mount } = await import('/static/js/views/gradient-flow.js');
       const chart = document.createElement('canvas'), history = document.createElement('canvas');
       for (const c of [chart, history]) { c.style.width = '600px'; c.style.height = '200px'; document.body.append(c); }
+      const { notation } = await (await fetch('/api/options')).json();  // the core's notation, as the page reads it
       const view = mount(null, { chart, reading: document.createElement('p'), historyChart: history,
-                                 readout: document.createElement('p') });
+                                 readout: document.createElement('p'), notation });
       const layer = (norm) => ({ grad_norm: norm, activation: 'relu' });
       const header = (norm, last) => ({ layers: [layer(norm), layer(norm)],
         last_grad_norm: last, share_norms: [last, last], diagnosis: null, grad_history: [[10, norm, norm, last]] });

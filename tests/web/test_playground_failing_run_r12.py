@@ -104,7 +104,8 @@ def test_the_pages_ratio_cells_are_the_strings_python_wrote(page):
       const box = document.createElement('div');
       const [chart, reading, ratios] = ['canvas', 'p', 'div'].map((t) => box.appendChild(document.createElement(t)));
       document.body.append(box);
-      const v = view.mount(box, { chart, reading, ratios });
+      const { notation } = await (await fetch('/api/options')).json();  // the core's notation, as the page reads it
+      const v = view.mount(box, { chart, reading, ratios, notation });
       v.record(h); v.draw(true);
       const out = [...ratios.querySelectorAll('tbody tr')].map((tr) => [...tr.children].map((c) => c.textContent));
       box.remove();

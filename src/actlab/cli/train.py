@@ -14,6 +14,7 @@ from rich.table import Table
 
 from ..datasets import read_csv_file
 from ..errors import ConfigError
+from ..reading_record import GRAD_NORM, NOTATION, SIGNAL_NORM
 from ..readings import sci
 from ..training import StopRule
 from ._app import app, console, fail
@@ -194,13 +195,12 @@ def _loss(v, spec: str = "{:.4f}") -> str:
 
 
 _STATUS_STYLE = {True: "bold red", False: "bold green"}
-_LAYER_NOTE = ("‖dL/dW‖: the layer's weight gradient (out: the output layer). vs output: it over the output layer's "
-               "‖dL/dW‖. ‖dL/dz‖ vs output: the gradient passed back to the layer (to its units, before the "
-               "activation) over the one at the output layer. (max |f′|)ⁿ is the activations' share of the shrinkage, "
-               "not a bound: the weights and the layer inputs enter ‖dL/dW‖ too. Saturated: units whose mean |f′| is "
-               "under 1% of its maximum, or whose outputs sit at a level the activation flattens to (tanh's ±1, ELU's "
-               "−α); — for ReLU, which cannot saturate (f′ is 0 or 1): its units under that mark are rarely active, "
-               "as the lines under the table and the playground say.")
+_LAYER_NOTE = (f"{NOTATION} out: the output layer. vs output: a layer's {GRAD_NORM} over the output layer's; "
+               f"{SIGNAL_NORM} vs output: its {SIGNAL_NORM} over the output layer's. (max |f′|)ⁿ is the activations' "
+               f"share of the shrinkage, not a bound: the weights and the layer inputs enter {GRAD_NORM} too. "
+               "Saturated: units whose mean |f′| is under 1% of its maximum, or whose outputs sit at a level the "
+               "activation flattens to (tanh's ±1, ELU's −α); — for ReLU, which cannot saturate (f′ is 0 or 1): its "
+               "units under that mark are rarely active, as the lines under the table and the playground say.")
 
 
 def _norm(v: float) -> str:
@@ -278,7 +278,7 @@ def _render_frame(console, dataset: str, frame, activations: list[str] | None = 
         # short cells never wrap; a layer's note is a sentence, printed under the table where it has the full width
         # the dW ratio's head is "vs output" beside the ‖dL/dW‖ column: "‖dL/dW‖" over it took the one column that
         # keeps "leaky_relu (negative_slope=0.1)" in two pieces at 80 columns (the legend names it in full)
-        for col in ("layer", "activation", "‖dL/dW‖", "vs\noutput", "‖dL/dz‖\nvs\noutput", "(max\n|f′|)ⁿ",
+        for col in ("layer", "activation", GRAD_NORM, "vs\noutput", f"{SIGNAL_NORM}\nvs\noutput", "(max\n|f′|)ⁿ",
                     "dead", "saturated"):
             # the activation with its parameters may be long: the one column that wraps (at the space before "(")
             layers_table.add_column(col, no_wrap=col != "activation", overflow="fold",
@@ -338,7 +338,7 @@ def _render_demo(console, name: str, result) -> None:
         console.print(t)
         t = Table(title=f"measured at initialisation: depth {result.flows[0].depth}, width {result.flows[0].width}",
                   caption="layer 1 over the output layer; each reading follows the table")
-        for col in ("activation", "‖dL/dW‖ ratio", "(max |f′|)ⁿ", "signal ratio", "signal bound"):
+        for col in ("activation", f"{GRAD_NORM} ratio", "(max |f′|)ⁿ", "signal ratio", "signal bound"):
             t.add_column(col, no_wrap=True, justify="left" if col == "activation" else "right")
         for f in result.flows:
             t.add_row(f.activation, f"{f.ratio_to_last[0]:.3g}", f"{f.deriv_product_to_last[0]:.3g}",

@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import _html, activations, instruments
 from ..network import MLP, NetworkConfig, head_loss_and_grad
+from ..reading_record import GRAD_NORM, SIGNAL_NORM
 from ..readings import LayerSummary, Reading, RunSummary, diagnose
 from ._result import ResultMixin
 from ._threads import one_blas_thread
@@ -59,7 +60,7 @@ def lesson_numbers() -> LessonNumbers:
 class MeasuredFlow(ResultMixin):
     """Per-layer gradients at initialisation, geometric mean over seeds; layer 1 first, output layer last.
 
-    ratio_to_last (||dW_l|| / ||dW_out||) is what the lesson plots; deriv_product_to_last, (max |f'|)^n, is the
+    ratio_to_last (||dL/dW_l|| / ||dW_out||) is what the lesson plots; deriv_product_to_last, (max |f'|)^n, is the
     activations' share of its shrinkage and no bound on it. signal_ratio_to_last (||dL/dz_l|| / ||dL/dz_out||)
     never exceeds signal_bound_to_last, the product of max |f'| * ||W||_2 over the layers between: a bound that
     holds for every network, seed and input (and so for their geometric means).
@@ -69,14 +70,15 @@ class MeasuredFlow(ResultMixin):
     depth: int
     width: int
     init: str
-    grad_norms: np.ndarray  # (depth + 1,) ||dW|| per layer
-    ratio_to_last: np.ndarray  # (depth,) hidden layers' ||dW|| / the output layer's
+    grad_norms: np.ndarray  # (depth + 1,) ||dL/dW|| per layer
+    ratio_to_last: np.ndarray  # (depth,) hidden layers' ||dL/dW|| / the output layer's
     deriv_product_to_last: np.ndarray  # (depth,) (max |f'|)^n: the activations' share, not a bound
     signal_ratio_to_last: np.ndarray  # (depth,) ||dL/dz_l|| / ||dL/dz_out||
     signal_bound_to_last: np.ndarray  # (depth,) prod of max |f'| * ||W_next||_2: bounds signal_ratio_to_last
     reading: Reading
 
-    _COLUMNS = ("layer", "‖dW‖", "‖dW‖ / output's", "(max |f′|)^n", "‖dL/dz‖ / output's", "bound on it")
+    _COLUMNS = ("layer", GRAD_NORM, f"{GRAD_NORM} / output's", "(max |f′|)^n", f"{SIGNAL_NORM} / output's",
+                "bound on it")
 
     def _rows(self) -> list[tuple]:
         return [(i + 1, self.grad_norms[i], self.ratio_to_last[i], self.deriv_product_to_last[i],
@@ -100,11 +102,11 @@ def _geometric_mean(rows: list[np.ndarray]) -> np.ndarray:
 
 
 def _weight_grad_norms(net: MLP, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """||dW_l|| for every layer, output layer last: what instruments.grad_norms(net.backward(...)) returns,
+    """||dL/dW_l|| for every layer, output layer last: what instruments.grad_norms(net.backward(...)) returns,
     without forming dW (the sweep reads nothing else, and dW was its largest matrix product).
 
     dW_l = A^T dZ with A the layer's input (N, fan_in) and dZ its loss gradient (N, fan_out), so
-    ||dW_l||^2 = <A A^T, dZ dZ^T>: two N x N Gram matrices, a quarter of the work at N = 64, width 256.
+    ||dL/dW_l||^2 = <A A^T, dZ dZ^T>: two N x N Gram matrices, a quarter of the work at N = 64, width 256.
     The recursion for dZ is MLP.backward's.
     """
     _, trace = net.forward(x)
@@ -142,7 +144,7 @@ def _stacked_weight_grad_norms(acts: list, weights: list, biases: list, x: np.nd
                                ) -> list[np.ndarray]:
     """_weight_grad_norms for several activations of one architecture sharing the same weights and data: each
     layer's forward and backward product is one GEMM over the activations' batches stacked (K n rows, the
-    activation applied slice by slice), and each layer's ||dW|| comes from batched Gram matrices. Returns one
+    activation applied slice by slice), and each layer's ||dL/dW|| comes from batched Gram matrices. Returns one
     norms array per activation, output layer last, equal to _weight_grad_norms's to round-off."""
     k, n = len(acts), x.shape[0]
     parts = [slice(i * n, (i + 1) * n) for i in range(k)]
@@ -208,7 +210,7 @@ def _sweep_groups(names: list[str], depth: int, width: int, init: str, seeds: in
 
 def _group_norms(group: list[str], cfgs: list[NetworkConfig], net: MLP, x: np.ndarray, y: np.ndarray
                  ) -> dict[str, np.ndarray]:
-    """||dW|| per layer for each activation of ``group`` on one drawn network, as _flow_one_seed(norms_only=True)
+    """||dL/dW|| per layer for each activation of ``group`` on one drawn network, as _flow_one_seed(norms_only=True)
     gives them: the activations run _STACK at a time through _stacked_weight_grad_norms."""
     out: dict[str, np.ndarray] = {}
     stacks = -(-len(group) // _STACK)
@@ -224,7 +226,7 @@ def _group_norms(group: list[str], cfgs: list[NetworkConfig], net: MLP, x: np.nd
 def _flow_one_seed(activation: str, depth: int, width: int, init: str, seed: int, n: int, draws: dict | None = None,
                    with_bounds: bool = True, norms_only: bool = False
                    ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
-    """One seed's (||dW|| per layer, ||dL/dz|| per layer or None with ``norms_only``, signal bounds or None).
+    """One seed's (||dL/dW|| per layer, ||dL/dz|| per layer or None with ``norms_only``, signal bounds or None).
 
     The weights and data a seed draws depend on the activation only through whether it is gated (a gated layer
     draws twice the columns), so ``draws``, when given, keeps them for the next activation of the same seed.
@@ -267,7 +269,7 @@ def measure_flow(activation: str, depth: int = 20, width: int = 64, init: str = 
     products = np.cumprod(np.full(depth, instruments.max_abs_derivative(act)))[::-1]
     mean_signals = _geometric_mean(signals)
     # the reading weighs the signal passed back too: with ReLU and Xavier weights the forward activations shrink
-    # with depth, so ||dW|| shrinks at the output as well and its ratio alone looked healthy
+    # with depth, so ||dL/dW|| shrinks at the output as well and its ratio alone looked healthy
     summary = RunSummary(tuple(LayerSummary(activation, width, float(v), signal_norm=float(sg))
                                for v, sg in zip(mean_norms[:-1], mean_signals[:-1], strict=True)),
                          float(mean_norms[-1]), output_signal_norm=float(mean_signals[-1]))

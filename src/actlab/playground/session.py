@@ -275,7 +275,7 @@ class PlaygroundSession:
         return self._numbers_cache[1], self._numbers_cache[2]
 
     def _new_gradient_samples(self, limit: int = 20) -> list[list[float]]:
-        """[step, ||dW|| layer 1, ..., output] for the minibatch samples taken since the last frame (at most
+        """[step, ||dL/dW|| layer 1, ..., output] for the minibatch samples taken since the last frame (at most
         ``limit``, evenly thinned): the gradient panel's history over training."""
         new = [(step, norms) for step, norms in self.trainer.sampled_grad_norms if step > self._history_sent_step]
         if not new:

@@ -218,7 +218,7 @@ async function boot() {
   }
   const grad = gradientFlow.mount($("gradient-chart"), { chart: $("gradient-chart"), reading: $("gradient-reading"),
                                                         historyChart: $("gradient-history"), readout: $("gradient-readout"),
-                                                        ratios: $("gradient-ratios") });
+                                                        ratios: $("gradient-ratios"), notation: options.notation });
   const train = training.mount($("output-surface"), { canvas: $("loss-chart"), trainOut: $("train-loss"), testOut: $("test-loss"), metrics: $("metrics"),
                                                          note: $("loss-note") });
   const output = outputView.mount(document.querySelector(".pg-out"), {

@@ -6,19 +6,20 @@ import { showReading } from "../reading.js";
 
 const REDRAW_MS = 100;
 
-// the columns; a finding's "quotes" (Finding.quotes: "dW", "dz") name the ratio of layer 1's row its words quote
-const COLUMNS = ["Layer", "‖dL/dW‖", "‖dL/dW‖ vs output", "‖dL/dz‖ vs output: the gradient passed back"];
+// the columns, in the core's notation (GET /api/options "notation"); a finding's "quotes" (Finding.quotes: "dW",
+// "dz") name the ratio of layer 1's row its words quote
+const columns = (n) => ["Layer", n.grad_norm, `${n.grad_norm} vs output`, `${n.signal_norm} vs output: the gradient passed back`];
 
 // Each layer's ratios to the output layer's, as the reading writes them: the server sends them written
 // (readings.ratio_texts, the reading's "ratios", the output's own last), so no copy of its number format lives here;
 // the one a finding quotes is marked with *.
-function ratioTable(el) {
+function ratioTable(el, notation) {
   const table = Object.assign(document.createElement("table"), { className: "data grad-ratios" });
   table.setAttribute("aria-label", "Each layer's gradients against the output layer's");
   const head = table.createTHead().insertRow();
   // a phone's tables wrap anywhere (lab.css); these break at spaces only, so no norm or ‖dL/dW‖ is cut in two
   const cell = (tag, props) => Object.assign(document.createElement(tag), props, { style: "overflow-wrap: normal" });
-  for (const name of COLUMNS) head.append(cell("th", { scope: "col", textContent: name }));
+  for (const name of columns(notation)) head.append(cell("th", { scope: "col", textContent: name }));
   const body = table.createTBody();
   const note = Object.assign(document.createElement("p"), { className: "muted small" });
   el.replaceChildren(table, note);
@@ -43,14 +44,13 @@ function ratioTable(el) {
                                                              : { scope: "row", textContent: c })));
       return tr;
     }));
-    note.textContent = "‖dL/dW‖: a layer's weight gradient. ‖dL/dz‖: the gradient passed back to a layer's units, "
-      + "before the activation. Both on the training set, over the output layer's."
+    note.textContent = `${notation.description} Both on the training set, over the output layer's.`
       + (quoted.size ? " *: the number the reading above quotes." : "");
   };
 }
 
-export function mount(root, { chart, reading, historyChart, readout, ratios }) {
-  const showRatios = ratios ? ratioTable(ratios) : null;
+export function mount(root, { chart, reading, historyChart, readout, ratios, notation }) {
+  const showRatios = ratios ? ratioTable(ratios, notation) : null;
   let steps = [], history = [];  // history[k]: layer k's sampled norms (the output layer last)
   let header = null, lastDraw = -Infinity, trailing = null;
 
@@ -96,7 +96,7 @@ export function mount(root, { chart, reading, historyChart, readout, ratios }) {
     activations = h.layers.map((l) => l.activation);
     const norms = h.layers.map((l) => l.grad_norm).concat([h.last_grad_norm]);
     const share = h.share_norms.concat([h.last_grad_norm]);
-    logBars(chart, { categories: names(h), bars: norms, line: share, barName: "‖dL/dW‖ measured",
+    logBars(chart, { categories: names(h), bars: norms, line: share, barName: `${notation.grad_norm} measured`,
                      lineName: "(max|f′|)ⁿ × output's: activations' share", empty: nothingToDraw(norms) });
     chart.setAttribute("aria-label", `Gradient norm per layer: ${names(h).map((n, i) => `${n} ${fmt(norms[i], 2)}`).join(", ")}. `
       + `${h.diagnosis ? h.diagnosis.words : ""}`);

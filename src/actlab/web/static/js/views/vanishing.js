@@ -41,8 +41,8 @@ export function mount(root, { state, api, registry, options, setStatus }) {
       const clean = (a) => a.map((v) => (typeof v === "number" && v > 0 ? v : null));
       const lines = [f.ratio_to_last, f.signal_ratio_to_last, f.signal_bound_to_last, f.deriv_product_to_last].map(clean);
       await draw(chart, [
-        { x: layers, y: lines[0], name: `‖dW‖ measured (${f.activation}, ${f.init})`, mode: "lines+markers" },
-        { x: layers, y: lines[1], name: "‖dL/dz‖ measured (the signal)", mode: "lines+markers",
+        { x: layers, y: lines[0], name: `${options.notation.grad_norm} measured (${f.activation}, ${f.init})`, mode: "lines+markers" },
+        { x: layers, y: lines[1], name: `${options.notation.signal_norm} measured (the signal)`, mode: "lines+markers",
           marker: { symbol: "diamond" } },
         { x: layers, y: lines[2], name: "bound on the signal: ∏ max|f′|·‖W‖₂", mode: "lines",
           line: { dash: "dash" } },
