@@ -23,6 +23,7 @@ import numpy as np
 
 from ._json import fields_jsonable
 from .network import MLP, Grads, Trace, head_output
+from .reading_record import WeightSwing
 from .readings import (
     EXPLODING_RATIO,
     VANISHING_RATIO,
@@ -114,6 +115,22 @@ def grad_norms(grads: Grads) -> np.ndarray:
 def signal_norms(grads: Grads) -> np.ndarray:
     """||dL/dz_l|| for every layer, (L,)."""
     return np.array([math.sqrt(float(np.sum(g * g))) for g in grads.dz])
+
+
+def weight_swing(before: np.ndarray, after: np.ndarray) -> WeightSwing:
+    """The weights' last update, before and after it (flat, the same order). A weight that an update carries across
+    0 (a product of its two values below 0) has flipped; its share is weighed by size, so that weights that L1
+    regularisation holds near 0, which cross it by lr x rate on every update, count for as little as they are big."""
+    before, after = np.asarray(before, dtype=float), np.asarray(after, dtype=float)
+    size = np.abs(after)
+    flipped = (np.signbit(before) != np.signbit(after)) & (before != 0) & (after != 0)
+    with np.errstate(over="ignore", invalid="ignore"):  # weights blowing up are read as what they are
+        total = float(size.sum())
+        share = float(size[flipped].sum() / total) if 0 < total < math.inf else 0.0
+        norm = math.sqrt(float(np.dot(before, before)))
+        step = math.sqrt(float(np.sum((after - before) ** 2)))
+    ratio = step / norm if norm > 0 else (0.0 if step == 0 else math.inf)
+    return WeightSwing(share, ratio, total / size.size if size.size else 0.0)
 
 
 def max_abs_derivative(act) -> float:

@@ -25,6 +25,7 @@ class Status(StrEnum):
     OUTPUT_SATURATED = "output_saturated"
     DEAD_LAYER = "dead_layer"
     EXPLODING = "exploding"
+    OSCILLATING = "oscillating"  # the last update carried most of the weights (by size) across 0
     VANISHING = "vanishing"
     NOT_LEARNING = "not_learning"
     NOT_GENERALISING = "not_generalising"  # the training loss moved, the test loss did not
@@ -53,10 +54,12 @@ class Lever(StrEnum):
     LOSS = "loss"
     ARCHITECTURE = "architecture"  # residual connections, normalisation layers (LayerNorm, BatchNorm)
     INPUTS = "inputs"  # scaling the input columns: only where the inputs are the user's own
+    REGULARISATION = "regularisation"  # L1 or L2 and its rate
 
 
 # the settings of actlab's own runs (the lab's playground, `actlab train`, a Trainer): the summary's default
-ENGINE_LEVERS = frozenset({Lever.ACTIVATION, Lever.INIT, Lever.LEARNING_RATE, Lever.LAYERS, Lever.LOSS})
+ENGINE_LEVERS = frozenset({Lever.ACTIVATION, Lever.INIT, Lever.LEARNING_RATE, Lever.LAYERS, Lever.LOSS,
+                           Lever.REGULARISATION})
 # a PyTorch script can change anything in its model and its data
 TORCH_LEVERS = frozenset(Lever)
 
@@ -77,8 +80,17 @@ QUOTED_RATIOS = {"first_to_last_ratio": "dW", "first_to_last_signal_ratio": "dz"
 
 _ORDER = {s: i for i, s in enumerate(Status)}
 FAILURES = frozenset({Status.DIVERGED, Status.UNSCALED_INPUTS, Status.NO_GRADIENT, Status.OUTPUT_SATURATED,
-                      Status.DEAD_LAYER, Status.EXPLODING, Status.VANISHING, Status.NOT_LEARNING,
+                      Status.DEAD_LAYER, Status.EXPLODING, Status.OSCILLATING, Status.VANISHING, Status.NOT_LEARNING,
                       Status.NOT_GENERALISING})
+
+
+@dataclass(frozen=True)
+class WeightSwing:
+    """What one update did to the weights (not the biases), read from their values before and after it."""
+
+    flip_share: float  # the share of the weights' size (sum |w| after) carried by weights whose sign it changed
+    step_ratio: float  # ||W_after - W_before|| / ||W_before||: the update's size against the weights'
+    mean_size: float  # mean |w| after the update
 
 
 @dataclass(frozen=True)
@@ -176,6 +188,12 @@ class RunSummary:
     # the face keeps one learning rate from a run's first update to its last (`actlab train`): its steps never become
     # smaller by themselves, and a remedy does not promise they will
     rate_fixed: bool = False
+    # what the last update did to the weights (instruments.WeightSwing: the share of their size it carried across 0,
+    # its size against theirs, their mean size); None: not measured (a monitor, a network not yet updated)
+    weight_swing: WeightSwing | None = None
+    # the regularisation in use ("none", "l1", "l2") and its rate; "" where not known (the Monitor)
+    reg: str = ""
+    reg_rate: float = 0.0
 
     def name(self, i: int) -> str:
         """How the words name hidden layer i (0-based)."""

@@ -62,6 +62,7 @@ from .reading_loss import (  # noqa: F401  (re-exported: the loss thresholds and
     diverged,
     diverging,
     diverging_loss,
+    lower_lr,
     rising,
     step_name,
     unlearned,
@@ -90,9 +91,11 @@ from .reading_remedies import (  # noqa: F401  (re-exported: the activation fami
     LINEAR,
     SQUASHING,
     ZERO_RECTIFIERS,
+    can_offer,
     exploding_remedy,
     no_gradient_remedy,
     off_remedy,
+    offers_lower_lr,
     output_saturated_remedy,
     vanishing_remedy,
 )
@@ -102,6 +105,11 @@ OUTPUT_STUCK_FRACTION = 0.25  # output saturated: a quarter of the samples wrong
 # Weights that kept their values exactly over this many updates, while they get gradients, are not being stepped:
 # gradients accumulated over a few steps before one opt.step() keep them still for those few steps only
 WEIGHTS_STILL_STEPS = 100
+# a last update that carried weights holding more than half of the weights' size (sum |w|) across 0 swung the network
+# to the other side instead of moving it along: L1 at rate 10 and lr 1 moves every weight by 10 per update, and every
+# weight of a tanh net flipped sign on every update while its loss read healthy (R21). A run that L1 trains well
+# flips only the weights it holds near 0, a small share of the size (rate 1e-3 at lr 0.03: under 1%)
+FLIP_SHARE = 0.5
 # a loss at most this share of chance with no gradient left is a fit (xor learned to a loss of 0), not a failure
 FIT_FRACTION = 0.01
 
@@ -113,7 +121,7 @@ def diagnose(s: RunSummary) -> Reading:
     findings += _dead_layers(s)
     stopped = _dead_stop(s)
     findings += [f for f in (stopped, _ratio(s), _signal_ratio(s), _zero_learning_rate(s), _weights_still(s),
-                             _learning(s), _generalising(s)) if f is not None]
+                             _oscillating(s), _learning(s), _generalising(s)) if f is not None]
     if any(f.status == Status.DIVERGED for f in findings):
         # a blown-up run's gradients are enormous: their ratios say nothing of vanishing, and the floor, which grows
         # with the loss, nothing of round-off; "no gradient" stays only for norms below the loss-free floor
@@ -217,6 +225,42 @@ def _zero_learning_rate(s: RunSummary) -> Finding | None:
                    "Set the learning rate above 0: every optimiser's step is proportional to it, so a rate of 0 "
                    "leaves each weight where it is.",
                    {"learning_rate": 0.0, "steps": s.steps, "loss": s.loss, "chance_loss": s.chance_loss})
+
+
+def _oscillating(s: RunSummary) -> Finding | None:
+    """The last update carried most of the weights (by size, FLIP_SHARE) across 0: the weights swing from one side
+    to the other on every update, and a loss read at either side says nothing of training that settles. Named where
+    the regularisation's own step does it: L1 moves every weight by lr x rate, L2 multiplies it by 1 - lr x rate."""
+    swing = s.weight_swing
+    if swing is None or swing.flip_share <= FLIP_SHARE or s.diverged_at_step is not None:
+        return None
+    lr, rate = s.learning_rate, s.reg_rate
+    step = lr * rate if lr is not None else math.nan
+    cause, fix = "", ""
+    if s.reg == "l1" and step >= swing.mean_size:
+        cause = (f": the L1 term alone moves every weight by the learning rate times the L1 rate, {lr:g} × {rate:g} "
+                 f"= {step:g}, on every update, more than the weights' mean size ({swing.mean_size:.3g})")
+        fix = (f"lower the L1 rate so that the learning rate times it is well under the weights' mean size (under "
+               f"{swing.mean_size / 10:.2g} here: a rate of {swing.mean_size / 10 / lr:.2g} or less at this learning "
+               "rate)")
+    elif s.reg == "l2" and step > 1:
+        cause = (f": the L2 term alone multiplies every weight by 1 − {lr:g} × {rate:g} = {1 - step:g} on every "
+                 "update, which is below 0")
+        fix = f"lower the L2 rate so that the learning rate times it is well under 1 (under {0.1 / lr:.2g} here)"
+    words = (f"oscillating: the last update carried weights holding {swing.flip_share:.0%} of the weights' size "
+             f"across 0 and moved them by {sci(swing.step_ratio)} times their own size{cause}, so the weights swing "
+             f"from one side to the other on every update instead of settling, and the loss read here is of one side "
+             f"of the swing{_loss_text(s)}")
+    # the regularisation's own step is the cause: a lower learning rate shrinks it by as much as it shrinks the data's
+    # step, so it is named only where the regularisation is not the cause
+    parts = [fix] if fix and can_offer(s, Lever.REGULARISATION) else []
+    if not fix and offers_lower_lr(s):
+        parts.append(lower_lr(s))
+    remedy = "; or ".join(parts)
+    remedy = f"{remedy[0].upper()}{remedy[1:]}; then {s.restart}." if remedy else ""
+    return Finding(Status.OSCILLATING, words, remedy,
+                   {"flip_share": swing.flip_share, "step_ratio": swing.step_ratio, "mean_size": swing.mean_size,
+                    "reg": s.reg, "reg_rate": rate, "learning_rate": lr})
 
 
 def _weights_still(s: RunSummary) -> Finding | None:

@@ -25,7 +25,11 @@ from .heads import head as head_record
 from .instruments import NetworkReading
 from .network import MLP, NetworkConfig
 from .optim import OptimConfig, Optimizer
-from .reading_record import GRAD_NORM, PLAYGROUND_RESTART  # noqa: F401 (PLAYGROUND_RESTART: imported from here)
+from .reading_record import (
+    GRAD_NORM,
+    PLAYGROUND_RESTART,  # noqa: F401 (imported from here by the playground and tests)
+    WeightSwing,
+)
 from .readings import ENGINE_LEVERS, Lever, LossSteps, Reading, diagnose
 
 MAX_EPOCHS, MAX_STEPS = 1_000_000, 1_000_000_000  # the most a stop rule may name
@@ -318,6 +322,14 @@ class Trainer:
         divergence."""
         self.run_updates(epochs * self.updates_per_epoch - self.epoch_step)
 
+    def last_swing(self) -> WeightSwing | None:
+        """What the last update did to the weights (instruments.weight_swing, from the parameters step() kept before
+        it); None before the first update and after a divergence, whose weights were rolled back."""
+        if self._previous is None or self.diverged:
+            return None
+        n = sum(w.size for w in self.net.weights)  # the weights come first in the flat vector
+        return instruments.weight_swing(self._previous[:n], self.net.flat_parameters()[:n])
+
     def run_updates(self, n: int) -> None:
         """``n`` minibatch updates, stopping at divergence; an epoch is counted as each pass completes (step())."""
         for _ in range(n):
@@ -341,11 +353,13 @@ class Trainer:
 
     def frame_at(self, step: int, epoch: int, diverged_at_step: int | None, train_loss: float, train_acc: float,
                  reading: NetworkReading, test_loss: float | None, test_acc: float | None,
-                 recent: tuple[tuple[int, float], ...] | None = None) -> Frame:
+                 recent: tuple[tuple[int, float], ...] | None = None,
+                 swing: WeightSwing | None | str = "now") -> Frame:
         """The Frame of measurements taken at ``step`` (frame(), or the playground's evaluation spread over
         frames): the diagnosis read from them against this run's chance losses, and the losses before them (see
         RECENT_LOSSES). ``recent``: the (step, minibatch loss) pairs up to ``step`` (an evaluation that spans frames
-        takes them when it begins); None: the trainer's own, those up to ``step``."""
+        takes them when it begins); None: the trainer's own, those up to ``step``. ``swing``: what the last update
+        before ``step`` did to the weights (last_swing() when the evaluation began); "now": the trainer's last."""
         if diverged_at_step is not None or not math.isfinite(train_loss):
             # the frame's loss is of the weights rolled back to, which a batch found NaN: the batches tell the story
             recent = self.recent_losses(step) if recent is None else recent
@@ -374,7 +388,9 @@ class Trainer:
         # the initialiser and the learning rate in use: a remedy never offers either as a change (W15)
         summary = dataclasses.replace(summary, loss_steps=kind, restart=self.restart, levers=self.levers,
                                       init=self.net_config.init, learning_rate=float(self.optimizer.config.lr),
-                                      stepped_updates=self.stepped_updates, rate_fixed=self.rate_fixed)
+                                      stepped_updates=self.stepped_updates, rate_fixed=self.rate_fixed,
+                                      weight_swing=self.last_swing() if swing == "now" else swing,
+                                      reg=self.optimizer.config.reg, reg_rate=float(self.optimizer.config.reg_rate))
         # an accuracy is only a measurement of outputs that are numbers: a NaN or infinite loss says they are not
         note = None
         if self.net.head.is_classifier:

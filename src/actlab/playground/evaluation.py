@@ -38,6 +38,7 @@ class Evaluation:
         self.net = t.net.copy() if snapshot else t.net
         self.step, self.epoch, self.diverged_at_step = t.step_count, t.epoch_count, t.diverged_at_step
         self.recent = t.recent_losses()  # the losses up to this step: training goes on while a copy is evaluated
+        self.swing = t.last_swing()  # what the last update did to the weights, before training goes on
         dtype = self.net.weights[0].dtype
         self._traces = [Trace([], [np.asarray(x, dtype=dtype)], []) for x in (t.x_train, t.x_test) if x is not None]
         self._rows = sum(len(trace.outs[0]) for trace in self._traces)
@@ -101,6 +102,6 @@ class Evaluation:
         if head.is_classifier:
             self.predictions = head.predict(test_out if len(self._traces) > 1 else out)
         self.frame = t.frame_at(self.step, self.epoch, self.diverged_at_step, self.train_loss, train_acc, reading,
-                                test_loss, test_acc, self.recent)
+                                test_loss, test_acc, self.recent, self.swing)
         self._traces, self._grads, self._dz = [], None, None  # large; the frame is kept
         self.net = None
