@@ -26,7 +26,7 @@ from .errors import ConfigError, given
 from .limits import check_epochs_per_frame
 from .network import INITS
 from .optim import OPTIMIZERS, REGULARIZERS
-from .reading_record import GRAD_NORM, NOTATION, SIGNAL_NORM
+from .reading_record import GRAD_NORM, NOTATION, SATURATED, SIGNAL_NORM
 from .session import FLAT_KEYS, LOSSES, RunConfig, build_trainer
 from .training import StopRule
 
@@ -93,7 +93,8 @@ def options() -> dict[str, Any]:
         "sliders": {k: dict(v) for k, v in SLIDERS.items()},
         "run_defaults": run_defaults(),
         # how every page writes the two gradient norms, and what they are (reading_record.NOTATION)
-        "notation": {"grad_norm": GRAD_NORM, "signal_norm": SIGNAL_NORM, "description": NOTATION},
+        "notation": {"grad_norm": GRAD_NORM, "signal_norm": SIGNAL_NORM, "description": NOTATION,
+                     "saturated": SATURATED},
     }
 
 

@@ -74,6 +74,12 @@ SIGNAL_NORM = "‖dL/dz‖"
 NOTATION = (f"{GRAD_NORM}: a layer's weight gradient, the size (root sum of squares) of the loss's gradient with "
             f"respect to the layer's weight matrix. {SIGNAL_NORM}: the gradient passed back to a layer's units, "
             "before the activation.")
+# what "saturated" means wherever a learner reads it (the CLI's table note, GET /api/options "notation", the README
+# says the same): the one meaning, true to the math of each activation's flat tails (Activation.saturation_text)
+SATURATED = ("Saturated: units whose mean |f′| is under 1% of its maximum, or whose outputs sit at a level the "
+             "activation flattens to (tanh's ±1, ELU's −α), so little gradient passes; GELU's and SiLU's far left "
+             "tail, where output and f′ are both near 0 but never exactly 0, is such a place: saturated, not dead. "
+             "Off and dead are for f′ exactly 0 (ReLU below 0).")
 # how the playground's remedies and stop messages say "start again": its button is labelled Reset
 PLAYGROUND_RESTART = "press Reset"
 QUOTED_RATIOS = {"first_to_last_ratio": "dW", "first_to_last_signal_ratio": "dz"}

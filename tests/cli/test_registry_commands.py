@@ -120,4 +120,5 @@ def test_show_says_how_pytorch_computes_it_from_the_recipe(args, words):
 
 def test_show_names_the_group_and_the_saturation_levels():
     out = " ".join(run("show", "sigmoid").stdout.split())
-    assert "The lesson's six" in out and "saturates at │ 0, 1" in out
+    assert "The lesson's six" in out and "saturates │ left (x → −∞): saturated, f → 0" in out  # R21: in words
+    assert "right (x → +∞): saturated, f → 1" in out

@@ -202,8 +202,11 @@ class Activation:
     # the output levels where the function goes flat (a horizontal asymptote or a clip), so that a unit whose
     # outputs sit there has lost its gradient: "saturated". Every flat level of a function bounded on both sides
     # (sigmoid's 0 and 1, tanh's -1 and 1, ReLU6's 0 and 6); of one bounded on one side, a flat level other than
-    # 0 (ELU's -alpha). A rectifier's flat 0 (ReLU, softplus, GELU's left tail) is "off", the dead-unit
-    # instrument's business, not saturation. See saturated_outputs().
+    # 0 (ELU's -alpha). A flat 0 is left out on purpose: GELU and SiLU pass through 0 at x = 0 with slope 1/2, so an
+    # output near 0 says nothing of the slope there. Their far left tail (output ~0, f' ~0, never exactly 0) is
+    # saturated all the same: the derivative test finds it (instruments.saturated_mask). Only a flat part where f'
+    # is exactly 0 and the output 0 (ReLU's x < 0) is "off", the dead-unit instrument's business. See
+    # saturated_outputs() and saturation_text.
     saturates_at: tuple[float, ...] = ()
     torch_recipe: TorchRecipe | None = None  # how PyTorch computes it; None: no recipe (interop cannot export it)
 
@@ -336,6 +339,36 @@ class Activation:
         joint = " at " if where.startswith("x = ") else " " if where.startswith(("everywhere", "as ")) else " for "
         return f"{_num6(self.deriv_max)}{joint}{where}"
 
+    @functools.cached_property
+    def saturation_text(self) -> str:
+        """Where the function saturates, in the words every face shows (`actlab show`, the lesson's cards, the
+        describe() record), read from the function itself: each tail that flattens out (|f'| under 1e-6 at
+        x = +-1e4) is "saturated" there, unless f' is exactly 0 on a whole interval at a level that saturates_at
+        leaves out (ReLU's x < 0): that tail is "off", and a unit whose input stays there is dead. A gated unit is
+        read through its gate (a = 1, b = x)."""
+        far = np.array([-1e4, -10.0, -9.99, 1e4, 10.0, 9.99])
+        if self.is_gated:
+            pair = np.stack([np.ones_like(far), far], axis=-1)
+            values, derivs = self(pair)[..., 0], self.derivative(pair)[:, 1]
+        else:
+            values, derivs = self(far), self.derivative(far)
+        ends = [e for e in self.output_range if math.isfinite(e)]
+        parts = []
+        for side, k in (("left (x → −∞)", 0), ("right (x → +∞)", 3)):
+            v, d = float(values[k]), float(derivs[k])
+            if not (math.isfinite(v) and abs(d) < 1e-6):
+                continue
+            level = next((e for e in ends if abs(v - e) < 1e-3), v) + 0.0  # + 0.0: GELU's -0.0 reads 0
+            exact = derivs[k + 1] == 0 and derivs[k + 2] == 0
+            if exact and not any(abs(level - s) < 1e-6 for s in self.saturates_at):
+                parts.append(f"{side}: off, f = {level:g} and f′ = 0 exactly, so a unit whose input stays there is "
+                             "dead, not saturated")
+            else:
+                how = ("f′ = 0 exactly (a unit there on every input also counts as dead)" if exact else
+                       "f′ → 0 without reaching 0, so a unit there is not dead")
+                parts.append(f"{side}: saturated, f → {level:g} and {how}")
+        return "; ".join(parts) if parts else "nowhere: neither tail is flat"
+
     @property
     def deriv_at_zero_text(self) -> str | None:
         """What f′(0) is when x = 0 is a kink, in words; None where f is differentiable at 0."""
@@ -397,6 +430,7 @@ class Activation:
             "kinks": list(self.kinks),
             "output_min_at": self.output_min_at,
             "saturates_at": list(self.saturates_at),
+            "saturation": self.saturation_text,
             "note": self.note,
         }
 

@@ -122,7 +122,7 @@ def show(
         ("smoothness", act.smoothness), ("bounded above / below", f"{act.bounded_above} / {act.bounded_below}"),
         ("self-gated", str(act.self_gated)), ("paper", act.paper),
         ("used in", ", ".join(act.used_in)), ("PyTorch", _torch_words(act)),
-        ("group", act.group), ("saturates at", ", ".join(f"{v:g}" for v in act.saturates_at) or "—"),
+        ("group", act.group), ("saturates", act.saturation_text),
         ("Hugging Face", ", ".join(act.hf_names) or "—"), ("strength", act.strength), ("weakness", act.weakness),
     ]
     if act.kinks:

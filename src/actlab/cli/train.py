@@ -14,7 +14,7 @@ from rich.table import Table
 
 from ..datasets import read_csv_file
 from ..errors import ConfigError
-from ..reading_record import GRAD_NORM, NOTATION, SIGNAL_NORM
+from ..reading_record import GRAD_NORM, NOTATION, SATURATED, SIGNAL_NORM
 from ..readings import sci
 from ..training import StopRule
 from ._app import app, console, fail
@@ -198,8 +198,7 @@ _STATUS_STYLE = {True: "bold red", False: "bold green"}
 _LAYER_NOTE = (f"{NOTATION} out: the output layer. vs output: a layer's {GRAD_NORM} over the output layer's; "
                f"{SIGNAL_NORM} vs output: its {SIGNAL_NORM} over the output layer's. (max |f′|)ⁿ is the activations' "
                f"share of the shrinkage, not a bound: the weights and the layer inputs enter {GRAD_NORM} too. "
-               "Saturated: units whose mean |f′| is under 1% of its maximum, or whose outputs sit at a level the "
-               "activation flattens to (tanh's ±1, ELU's −α); — for ReLU, which cannot saturate (f′ is 0 or 1): its "
+               f"{SATURATED} — for ReLU, which cannot saturate (f′ is 0 or 1): its "
                "units under that mark are rarely active, as the lines under the table and the playground say.")
 
 

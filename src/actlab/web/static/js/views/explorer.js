@@ -114,6 +114,7 @@ function card(r) {
       <dt>zero-centred</dt><dd>${r.zero_centred ? "yes" : "no"}</dd>
       <dt>smooth</dt><dd>${smooth[r.smoothness] ?? r.smoothness}</dd>
       <dt>monotonic</dt><dd>${r.monotonic ? "yes" : "no"}</dd>
+      <dt>saturates</dt><dd class="saturation">${r.saturation}</dd>
       <dt>used in</dt><dd>${r.used_in.join(", ")}</dd>
       <dt>names</dt><dd>${[r.torch_name ? "torch: " + r.torch_name : "", ...r.hf_names.map((n) => "HF: " + n)].filter(Boolean).join("; ") || "—"}</dd>
     </dl>
