@@ -62,3 +62,20 @@ def test_the_cli_refuses_it_as_its_option():
     assert res.exit_code == 2
     text = " ".join(res.output.split())
     assert "--target-loss: a number from 0 up, or none" in text and "Remedy" not in text
+
+
+@pytest.mark.browser
+def test_the_page_says_which_field_and_what_is_allowed(page):
+    from _browser import open_playground, shot
+
+    open_playground(page)
+    field = page.get_by_label("Target test loss", exact=True)
+    field.fill("-1")
+    field.dispatch_event("change")
+    page.wait_for_function("document.getElementById('status').textContent.includes('never below 0')", timeout=30_000)
+    status = page.locator("#status").text_content()
+    # the field as the page labels it, what is allowed, and what the run keeps
+    assert status.startswith("Target test loss: a number from 0 up, or none") and "It stays at none" in status
+    shot(page, "r21-target-loss-refused", page.locator("header"))
+    page.get_by_role("button", name="Step").click()  # the session goes on: one update, its old rule kept
+    page.wait_for_function("document.getElementById('step').textContent.trim() !== '0'", timeout=30_000)
