@@ -140,7 +140,7 @@ def test_remedies_tell_a_script_what_to_do_and_the_lab_keeps_its_reset():
     assert remedies and all("reset" not in r and "restart from freshly initialised weights" in r for r in remedies)
     engine = diagnose(RunSummary((LayerSummary("relu", 4, 0.0, dead=4, saturated=4),), 0.0, loss=1.0,
                                  chance_loss=1.0))
-    assert engine.remedy.endswith("reset.")
+    assert engine.remedy.endswith("press Reset.")  # R21: the button as it is labelled
 
 
 def test_a_report_says_its_status_and_why_a_run_never_reads_healthy_without_chance():
