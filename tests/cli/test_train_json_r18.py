@@ -18,7 +18,8 @@ runner = CliRunner()
 def test_the_json_help_names_the_verdict_and_what_the_top_level_status_says():
     res = runner.invoke(app, ["train", "--help"], env={"COLUMNS": "200"})
     text = re.sub(r"[│\s]+", " ", res.stdout)
-    assert "the verdict is diagnosis.status; the top-level status says only whether the run stopped at a NaN (diverged) or its loss is a number (finite)" in text
+    assert ("the verdict is diagnosis.status; the top-level status says only whether the run stopped at a NaN "
+            "(diverged) or its loss is a number (finite)") in text
 
 
 def test_a_finite_blow_up_has_the_two_fields_the_help_describes():
