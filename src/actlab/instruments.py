@@ -286,12 +286,13 @@ def layer_reading(layer: int | str, last_layer: int | str, ratio: float, dead: i
     last = last_layer if isinstance(last_layer, str) else f"layer {last_layer}"
     parts = []
     if dead == width:
-        parts.append(f"all {width} units in {name} are dead")
+        parts.append(f"the only unit in {name} is dead" if width == 1 else f"all {width} units in {name} are dead")
     elif dead:
         parts.append(f"{dead} of {width} units in {name} {'is' if dead == 1 else 'are'} dead")
     if saturated > dead:
         more = saturated - dead
-        parts.append(f"{more} more {low_word}" if dead else f"{more} of {width} units {low_word}")
+        parts.append(f"{more} more {low_word}" if dead else f"the only unit {low_word}" if width == 1
+                     else f"{more} of {width} units {low_word}")
     if grad_norm is not None and not math.isfinite(grad_norm):
         parts.insert(0, f"the gradient of {name} is not finite")
     elif math.isnan(ratio) or (last_grad_norm is not None and abs(last_grad_norm) < grad_floor(loss)):
