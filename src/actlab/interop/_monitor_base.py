@@ -5,6 +5,7 @@ Part of actlab.torch (interop/torch.py holds the Monitor and re-exports the publ
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import numbers
@@ -96,14 +97,35 @@ def _ends_a_run(exc: BaseException | None) -> bool:
     return not (isinstance(exc, SystemExit) and exc.code in (None, 0))
 
 
+_EXITING: list = []  # holds True once the interpreter has begun to exit (_note_exit)
+
+
+def _note_exit() -> None:
+    _EXITING.append(True)
+
+
+def _watch_exit() -> None:
+    """Registers _note_exit with atexit once, after a weakref.finalize exists: atexit calls the latest registered
+    first, so _EXITING is set before weakref's exit hook runs the monitors' finalisers (_end_log)."""
+    if not _watch_exit.done:
+        _watch_exit.done = True
+        atexit.register(_note_exit)
+
+
+_watch_exit.done = False
+
+
 def _end_log(path: Path, box: list) -> None:
     """The finaliser of a monitor with a log: appends the end line (never raises: it may run at exit). ``box`` is
     [steps run, the exception that ended the run's block or None, sys.last_value when the monitor was made, the run
-    id its lines carry (absent: none)]. Run at the interpreter's exit after an uncaught exception (a script that
-    crashed without close()), Python has set sys.last_value: best effort, it is named too when no block recorded
-    one."""
+    id its lines carry (absent: none)]. Run at the interpreter's exit, the exception named is the one Python
+    reported uncaught (a script that crashed without close() has set sys.last_value), never a step's that the
+    script caught."""
     line = end_line(box[0], box[3] if len(box) > 3 else None)
-    exception = box[1]
+    # at the interpreter's exit the script has run to its end: a step's exception it caught did not end the run (W21
+    # finding 8: a script that caught one in its last step and exited with rc 0 was shown as "stopped with" it), and
+    # one it did not catch is sys.last_value, below
+    exception = None if _EXITING else box[1]
     last = getattr(sys, "last_value", None)
     if exception is None and last is not None and last is not box[2] and not hasattr(sys, "ps1") \
             and _ends_a_run(last):

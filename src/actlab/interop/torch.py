@@ -73,6 +73,7 @@ from ._monitor_base import (  # noqa: F401  (some re-exported: tests import them
     _script_module,
     _step_after_close,
     _StepHandle,
+    _watch_exit,
     _what,
 )
 from ._monitor_collect import _Collecting
@@ -309,6 +310,8 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
         self._steps_box = [0, None, getattr(sys, "last_value", None), self._run_id]
         self._closer = (weakref.finalize(self, _end_log, self._log_path, self._steps_box)
                         if self._log_path is not None else None)
+        if self._closer is not None:
+            _watch_exit()
         self._header_layers = len(self._layers)  # how many places the log's latest header names
         self._last: MonitorReport | None = None
         self._order = 0
