@@ -136,13 +136,13 @@ def read_log(path: str | Path, run: int | None = None, strict: bool = False) -> 
         raise ValueError(f"{path} holds no report that could be read: {whole.skipped_words()}")
     said = findings(whole, "python", tail.shown)
     if not tail.total:
-        said = [_nothing_yet(path.name, whole)] + said
+        said = [_nothing_yet(str(path), whole)] + said
     if said and strict:
         raise ValueError(f"{path}: " + " ".join(said))
     if said:
         returns = f"returns run {tail.shown} ({plural(tail.total, 'report')})" if tail.shown is not None \
             else "returns no report"
-        warnings.warn(f"read_log({path.name!r}) {returns}. " + " ".join(said), LogWarning, stacklevel=2)
+        warnings.warn(f"read_log({str(path)!r}) {returns}. " + " ".join(said), LogWarning, stacklevel=2)
     return LogRead(tail.header, list(tail.reports), run=tail.shown, runs=whole.runs.listed(),
                    bad_lines=whole.bad_lines, skipped={k: dict(v) for k, v in whole.skipped.items()},
                    problems=list(whole.problems), cut=whole.cut, lines=whole.lines, warnings=said)

@@ -323,7 +323,8 @@ class Runs:
             out.append(f"This log holds {self.total} runs, one after the other: {apart[-1]['why']}. "
                        f"{_start(shows)} {which}, "
                        f"and no line joins two runs; {pick} ({others}{more}). Give each run a log of its own "
-                       "(Monitor(model, log=...) appends to the file it is given).")
+                       "(Monitor(model, log=...) appends to the file it is given); a run resumed from a checkpoint "
+                       "saved after step N takes a new log= and first_step=N + 1, so that its steps go on from N.")
         if at_once:
             m = self.mixed or {}
             how = "the run id on each line" if self.has_ids else "their steps and counts of sampled steps (the log " \

@@ -33,7 +33,7 @@ def test_a_log_with_no_report_is_said(tmp_path, name):
     assert got.reports == [] and got.runs == []
     said = [str(w.message) for w in caught if issubclass(w.category, LogWarning)]
     assert len(said) == 1, said
-    assert f"read_log('{name}.jsonl') returns no report" in said[0]
+    assert f"read_log({str(path)!r}) returns no report" in said[0]  # the path as given (W21 finding 6)
     assert words in said[0] and "reports is []" in said[0]
     assert got.warnings and words in got.warnings[0]
     if name == "half_header":

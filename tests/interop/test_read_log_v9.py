@@ -42,7 +42,8 @@ def test_the_lines_skipped_are_named_by_kind_with_their_line_numbers(tmp_path):
     assert log.skipped["not_a_record"]["why"] == 'step is a string ("6"), expected a whole number'
     assert [p["line"] for p in log.problems] == [5, 7, 8, 9]
     said = str(caught[0].message)
-    assert said.startswith("read_log('odd.jsonl') returns run 1 (5 reports). 4 lines of 10 could not be used: "
+    given = str(tmp_path / "odd.jsonl")
+    assert said.startswith(f"read_log({given!r}) returns run 1 (5 reports). 4 lines of 10 could not be used: "
                            "2 lines that are not JSON (lines 5, 8; line 5: it is not JSON (it begins 'loss went up "
                            "here'))")
     assert "1 report written twice (line 7; line 7: it repeats the report of step 4, read already" in said

@@ -165,7 +165,7 @@ def _step_after_close() -> None:
     line (W17: read_log kept those reports with no warning, and the watch page said the run was going on)."""
     raise RuntimeError("mon.step() after the monitor was closed (by mon.close(), or at the end of `with "
                        "Monitor(...)`): its run has ended, and its log, if any, ends with a line saying so. For more "
-                       "steps, make a new Monitor(model, ...): with the same log= it writes a run of its own there. "
+                       "steps, make a new Monitor(model, ..., first_step=N + 1) after step N, with a log= of its own. "
                        "mon.report() still gives this run's last reading")
 
 

@@ -133,7 +133,8 @@ class _Costing:
         sampled step has an unsampled neighbour to be compared with. A one-off sampled step (the first, which searches
         the model for activation functions: 586 ms against 1.4-1.9 ms for the next ones on a small MLP, or one that
         finds a new place) is left out: counted, it put 'a sampled step takes 667 times as long' in the report."""
-        if not self._auto or self.step_count < _WARMUP_STEPS or (self.every is not None and not self._recalibrate):
+        if not self._auto or self.step_count - self._step0 < _WARMUP_STEPS \
+                or (self.every is not None and not self._recalibrate):
             return
         # while the compiled passes load (preload()'s thread: seconds, under load), the sampled steps take the torch
         # path and the thread takes CPU from every step: what was timed then chooses the first interval (erring

@@ -492,7 +492,7 @@ class _Reporting:
         notes = [self._cost_note()] if self._auto and self.calibrated_cost is not None else []
         unread = self._unread_step()  # a step open now, or one made and never entered
         if self._built() is None:
-            n = self.step_count
+            n = self.step_count - self._step0  # this monitor's own steps (a resumed run counts from first_step)
             words = ("no step has been sampled yet: none has run" if not n else
                      f"no step has been sampled yet: {n} step{'' if n == 1 else 's'} run"
                      + (f"; every='auto' leaves the first {_WARMUP_STEPS + 1} unsampled, to time them"

@@ -50,15 +50,15 @@ class _Stepping:
     """Which steps are sampled, and what a step does as it begins and ends."""
 
     def _should_sample(self) -> bool:
-        s = self.step_count
+        s = self.step_count - self._step0  # the warm-up and calibration count this monitor's own steps
         if self._auto and self.every is None:  # calibrating: warm-up, then unsampled and sampled in turn
             # a compiled model's first step is sampled: Dynamo compiles the forward as it first runs, and code
             # compiled with no hook attached never calls one later (it does not guard on module hooks), so an
             # unsampled first step left every sampled step after it blind (0 layers read, M10)
             return (s == 0 and self._compiled) or (s >= _WARMUP_STEPS and (s - _WARMUP_STEPS) % 2 == 1)
         if self._auto:  # counted from the last sample, so a new interval never puts two samples side by side
-            return s - self._last_sample >= self.every
-        return s % self.every == 0
+            return self.step_count - self._last_sample >= self.every
+        return self.step_count % self.every == 0
 
     def step(self) -> _Step:
         """One training step: forward, loss and backward go inside; the optimiser step may go after."""
@@ -77,7 +77,7 @@ class _Stepping:
         """Whether this unsampled step is timed for every="auto": while calibrating, every step after the warm-up;
         after, on a CPU, only the unsampled steps a sampled step is compared with (the last _BASE_STEPS before it);
         an untimed step costs the monitor a counter's update and little else."""
-        if not self._auto or self.step_count < _WARMUP_STEPS:
+        if not self._auto or self.step_count - self._step0 < _WARMUP_STEPS:
             return False
         if self.every is None:
             return True

@@ -158,6 +158,10 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
         chance_loss: the loss of the best constant prediction, if known (ln C for C balanced classes with
             cross-entropy, the targets' variance with MSE). Without it the status says only whether gradients
             flow; with it, whether the model is learning ("healthy", "starting", "not learning").
+        first_step: the number of the first step this monitor sees (1 by default). A run resumed from a checkpoint
+            saved after step N passes first_step=N + 1, so that its steps (in the report, the log and on /watch)
+            continue the first run's numbers, and a fixed ``every`` samples the steps it would have sampled; the
+            report's steps_run then counts the earlier run's steps too. Give the resumed run a log of its own.
 
     What report() says (print it, or read its fields; to_dict() gives the same as JSON): one row per watched
     layer, from the latest sampled step: |dL/da|, the gradient reaching the activation's output, and a/last, its
@@ -178,7 +182,7 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
     """
 
     def __init__(self, model: nn.Module, every: int | str = "auto", budget: float | None = None, window: int = 100,
-                 log: str | Path | None = None, chance_loss: float | None = None):
+                 log: str | Path | None = None, chance_loss: float | None = None, first_step: int = 1):
         if not isinstance(model, nn.Module):
             raise TypeError(f"model: a torch.nn.Module; got {type(model).__name__}")
         compiled = isinstance(getattr(model, "_orig_mod", None), nn.Module) and type(model).__name__ == \
@@ -208,6 +212,9 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
                                             and chance_loss > 0):
             raise ValueError(f"chance_loss: the loss of the best constant guess, a finite number above 0 (ln C for "
                              f"C balanced classes with cross-entropy), or None; got {_what(chance_loss)}")
+        if not (_is_number(first_step, whole=True) and first_step >= 1):
+            raise ValueError(f"first_step: the number of this monitor's first step, a whole number, 1 or more (a run "
+                             f"resumed after step N passes N + 1); got {_what(first_step, whole=True)}")
         log = _log_file(log)
         every = every if auto else int(every)
         window = int(window)
@@ -224,8 +231,10 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
         self.fixed_cost: float | None = None
         self.fixed_seconds: float | None = None
         self._auto = every == "auto"
-        self.step_count = 0
-        self._last_sample = -1
+        # steps counted before this monitor's first (first_step - 1: a resumed run's); step_count counts them too
+        self._step0 = int(first_step) - 1
+        self.step_count = self._step0
+        self._last_sample = self._step0 - 1
         self.sampled_steps = 0
         # every="auto": each sampled step's extra time as a share of the unsampled steps just before it (a local
         # comparison: a shared machine's load drifts between samples); on a CPU the interval keeps following them,
@@ -307,7 +316,7 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
         # is collected or the interpreter exits; shared with the finaliser through this list: the step count, the
         # exception that ended the run (a step's block or the `with Monitor` block raised; None while none did) and
         # the uncaught exception Python held when the monitor was made (an older one is not this run's), and the run id
-        self._steps_box = [0, None, getattr(sys, "last_value", None), self._run_id]
+        self._steps_box = [self.step_count, None, getattr(sys, "last_value", None), self._run_id]
         self._closer = (weakref.finalize(self, _end_log, self._log_path, self._steps_box)
                         if self._log_path is not None else None)
         if self._closer is not None:
