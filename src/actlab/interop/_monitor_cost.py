@@ -21,6 +21,11 @@ from ._monitor_base import (
 )
 from ._monitor_words import _counted
 
+# the longest interval the cost note advises: past it, readings are too far apart to be of use, and the advice is a
+# budget instead (the interval within the budget is extra / (budget - fixed), which blows up as the fixed cost nears
+# the budget: W21 saw every=1674 and every=19987 advised for one 192-step run)
+ADVICE_CAP = 10 * MAX_AUTO_EVERY
+
 _SETTLED_PAIRS = 16  # every="auto"'s cost note is provisional until this many sampled steps were timed
 
 # what the own-work figure is, and what its clock cannot see. Measured (M19, 2026-12-02, load 5-9 on 2 cores): a
@@ -58,6 +63,7 @@ class _Costing:
 
     _timed_while_loading = False  # some of the timings kept were taken while the compiled passes were loading
     _step_seconds = math.nan  # an unsampled step's time (_calibrate)
+    _log_due: int | None = None  # a sampled step read whose log line is written as the step ends (_Stepping._exit)
 
     def _cost_note(self) -> str:
         """every="auto"'s choice in words: the monitor's own
@@ -86,6 +92,8 @@ class _Costing:
             margin = AUTO_AIM * budget > fixed
             room = (AUTO_AIM * budget if margin else budget) - fixed
             keep = math.ceil(extra / room - 1e-9)  # 54 / 0.015 is 3600.0000000000005 in floating point
+            if keep > ADVICE_CAP:  # the fixed cost near the budget: the division blows up (every=19987, W21)
+                return " ".join([verdict, self._far_advice(fixed, extra, budget, every), *self._cost_details()])
             within = (f"would keep within the budget with auto's margin, its readings {keep} steps apart. {aim}"
                       if margin else
                       "would keep just within the budget, with no margin, since the monitor's own work on every step "
@@ -93,6 +101,20 @@ class _Costing:
             advice = (f"Monitor(model, every={keep}) {within} It samples every {every} steps, the longest interval "
                       f"auto takes ({MAX_AUTO_EVERY}), so that the readings stay fresh: the model's steps are short "
                       "next to the hooks' cost.")
+        return " ".join([verdict, advice, *self._cost_details()])
+
+    def _far_advice(self, fixed: float, extra: float, budget: float, every: int) -> str:
+        """The advice where only readings more than ADVICE_CAP steps apart would keep within the budget: none that
+        far apart is of use, so it gives the budget that the longest interval auto takes would keep within."""
+        needed = math.ceil((fixed + extra / MAX_AUTO_EVERY) * 1000 - 1e-9) / 1000  # 0.429 * 1000 is 429.00000000000006
+        return (f"Only readings more than {ADVICE_CAP} steps apart would keep within it, too far apart to be of use: "
+                f"the monitor's own work on every step already adds {_percent(fixed)}, close to the budget. It "
+                f"samples every {every} steps, the longest interval auto takes ({MAX_AUTO_EVERY}), so that the "
+                f"readings stay fresh; Monitor(model, budget={needed:g}) would take that cost as within its budget.")
+
+    def _cost_details(self) -> list[str]:
+        """Where the cost note's total comes from, and how far its figures are settled."""
+        extra, cost, every, fixed = self.sampled_extra, self.calibrated_cost, self.every, self.fixed_cost or 0.0
         # where the total comes from, every figure from the same timings, so that they agree with each other (W17:
         # '150 us (0.1% of an unsampled step)' on a 0.5 s step put a latest median beside an upper estimate)
         step = self._step_seconds
@@ -107,7 +129,9 @@ class _Costing:
                            f"adds {_percent(fixed)}, about {_duration(fixed * step)} a step. {OWN_CLOCK}")
         details.append("The percentages are upper estimates of what that clock measured (the mean over the steps it "
                        "timed plus three standard errors), as shares of the time inside the block (an optimiser step "
-                       "after the block is not counted in it).")
+                       "after the block is not counted in it). The clock is wall time (time.perf_counter): on a "
+                       "loaded machine it also counts the time the process waited for a core, so the figures in time "
+                       "grow with the load.")
         timed = len(self._times["extra"])
         if timed < _CALIBRATION_PAIRS:  # the timings taken while the compiled passes loaded were dropped since
             # (_calibrate): the figures are theirs until enough new ones are kept (M21 item 3: '1 sampled steps timed')
@@ -117,7 +141,7 @@ class _Costing:
         elif timed < _SETTLED_PAIRS:
             details.append(f"Provisional: {_counted(timed, 'sampled step')} timed so far; the figures settle after "
                            f"about {_SETTLED_PAIRS}.")
-        return " ".join([verdict, advice, *details])
+        return details
 
     def _sync(self) -> None:
         if self._auto and self.every is None and torch.cuda.is_available():  # timing a GPU step needs a sync

@@ -174,6 +174,10 @@ class _Stepping:
                 # more than an untimed one, and the clock, stopped before it, saw 0.36-0.59 of an outside timing)
                 self._times["base"].append(t2 - st.t0)
                 own = True
+        if self._log_due is not None:  # after the timing: the line's cost note counts this step's (_collect); its
+            # write is not in the step's timing
+            step, self._log_due = self._log_due, None
+            self._write_log(step)
         self.step_count += 1
         self._steps_box[0] = self.step_count
         if own:  # the monitor's own time on this step ends here, its bookkeeping counted
