@@ -272,7 +272,7 @@ class LogTail:
             self.header = header
         self.reports.append(obj)
         if self.charts:
-            self.history.add(obj)
+            self.history.add(obj, self.header.get("layers"))
         if not obj.get("non_finite"):
             self.latest_finite = obj
         self.total += 1  # a report after the run's end line leaves it ended (log_runs says those reports follow it)

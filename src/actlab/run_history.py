@@ -29,20 +29,25 @@ def _count(value) -> int | None:
     return value if type(value) is int and value >= 0 else None  # True is a bool, not a count
 
 
-def point_of(index: int, report: dict) -> dict:
+def point_of(index: int, report: dict, slots: list[int] | None = None, size: int = 0) -> dict:
     """What the history charts draw of one report: its step, its loss as the log holds it, whether it held a NaN or
     an inf, the gradient reaching each layer's activation (None where that layer has no finite one), and each
     layer's unit health as the log counts it: dead, saturated (or rarely active) and dormant units of ``units``
-    (None where the log holds no count)."""
-    grads, dead, saturated, dormant, units = [], [], [], [], []
-    for layer in report["layers"]:  # one pass (a big log's reading spent a third of its time here)
+    (None where the log holds no count). With ``slots`` (per report layer, its place's index among ``size``), each
+    list is by place: a place that did not run on this step (an MoE expert given no token) holds None, and the
+    layers after it keep their own series (W21 finding 3: by position, expert 1's numbers went on expert 0's line)."""
+    layers = report["layers"]
+    slots = slots if slots is not None else range(len(layers))
+    size = max(size, len(layers))
+    grads, dead, saturated, dormant, units = ([None] * size for _ in range(5))
+    for k, layer in zip(slots, layers, strict=True):  # one pass (a big log's reading spent a third of its time here)
         g = layer.get("act_grad_norm")
         is_drawn = (type(g) in (int, float) and not layer.get("non_finite") and math.isfinite(g) and g >= 0)
-        grads.append(g if is_drawn else None)
-        dead.append(_count(layer.get("dead")))
-        saturated.append(_count(layer.get("saturated")))
-        dormant.append(_count(layer.get("dormant")))
-        units.append(_count(layer.get("width")))
+        grads[k] = g if is_drawn else None
+        dead[k] = _count(layer.get("dead"))
+        saturated[k] = _count(layer.get("saturated"))
+        dormant[k] = _count(layer.get("dormant"))
+        units[k] = _count(layer.get("width"))
     return {"index": index, "step": report["step"], "loss": number(report.get("loss")),
             "non_finite": bool(report.get("non_finite")), "grads": grads, "dead": dead, "saturated": saturated,
             "dormant": dormant, "units": units}
@@ -168,6 +173,11 @@ class RunHistory:
         # where the monitor first met one (the page's banner says it for the whole run read so far, not for the
         # newest report, whose own first_non_finite a log written by other means may leave out)
         self.first_seen: dict | None = None
+        # every place named so far (the header's, then any a report names first), in that order: the charts' series,
+        # one per place, and the latest sampled step each ran on
+        self.places: list[str] = []
+        self._slot: dict[str, int] = {}
+        self.last_ran: dict[str, int] = {}
 
     def kept(self, index: int) -> bool:
         """Whether the point of report ``index`` is kept (the page drops the others by the same rule)."""
@@ -178,8 +188,27 @@ class RunHistory:
         """The index of the first report kept at full resolution: every report from it on has its point."""
         return self.total - len(self.recent)
 
-    def add(self, report: dict) -> None:
-        point = point_of(self.total, report)
+    def _place(self, name) -> int:
+        slot = self._slot.get(name)
+        if slot is None:
+            slot = self._slot[name] = len(self.places)
+            self.places.append(name)
+        return slot
+
+    def add(self, report: dict, places: list | None = None) -> None:
+        """Adds one report; ``places``: the names its header gives, in order (the series keep that order)."""
+        for name in places if isinstance(places, list) else ():
+            if isinstance(name, str):
+                self._place(name)
+        slots, seen = [], set()
+        for k, layer in enumerate(report["layers"]):
+            name = layer.get("name")
+            if not isinstance(name, str) or name in seen:  # written by other means: its position names it
+                name = f"layer {k + 1}"
+            seen.add(name)
+            slots.append(self._place(name))
+            self.last_ran[name] = report["step"]
+        point = point_of(self.total, report, slots, len(self.places))
         if point["non_finite"] and self.first_seen is None:
             self.first_seen = {"step": point["step"], "previous": self.recent[-1]["step"] if self.recent else None,
                                "place": _place_of(report)}

@@ -113,6 +113,9 @@ def watch(request: Request, since: Annotated[int, Query(ge=0, le=10**9, descript
         state = {"total": tail.total, "head": history.head_cap, "every": history.every,
                  "recent_from": history.recent_from,
                  "non_finite": history.non_finite, "header": strict(tail.header), "ended": tail.ended,
+                 # the charts' series, one per place, and the latest sampled step each ran on (a place that did not
+                 # run on the latest step, an MoE expert given no token, has no row of its own in its report)
+                 "places": history.places, "last_ran": history.last_ran,
                  "run": tail.run, "restarted": tail.restarted, "not_log": log.not_log, "bad_lines": log.bad_lines,
                  "problems": list(log.problems), "exists": log.size is not None, "size": log.size,
                  "unread": tail.unread, "mtime": log.mtime, "first_seen": history.first_seen,

@@ -80,7 +80,13 @@ export function take(data) {
     view.latest = data.latest;
     view.lastFinite = view.latest.non_finite ? data.latest_finite ?? view.lastFinite : view.latest;
   }
-  view.names = view.latest ? view.latest.layers.map(layerName) : (data.header.layers ?? []);
+  // one name per series: the places the server keeps them by (W21: a place that did not run on the latest step,
+  // an MoE expert given no token, had a line and no name), with an nn.Sequential index's class where a report gave it
+  if (data.places) view.places = data.places;
+  if (data.last_ran) view.lastRan = data.last_ran;
+  view.latestOf = new Map((view.latest?.layers ?? []).map((l) => [l.name, l]));
+  view.names = view.places ? view.places.map((n) => layerName(view.latestOf.get(n) ?? { name: n })) :
+    view.latest ? view.latest.layers.map(layerName) : (data.header.layers ?? []);
   return { thinned: held.length < before, changed: fresh.length > 0 || held.length !== view.steps.length };
 }
 
@@ -113,7 +119,8 @@ export function warmUp(layers) {
   const { points, latest } = view;
   view.deadNeed = DEAD_EVIDENCE;
   return Array.from({ length: layers }, (_, k) => {
-    const finiteHeld = points.filter((p) => !p.non_finite).length, window = latest?.layers?.[k]?.window;
+    const finiteHeld = points.filter((p) => !p.non_finite).length;
+    const window = (view.places ? view.latestOf?.get(view.places[k]) : latest?.layers?.[k])?.window;
     if (!Number.isInteger(window)) return points.map(() => 0);  // a log that does not say its window: none assumed
     // a window of fewer batches than DEAD_EVIDENCE, full by now (the page holds more steps than it covers)
     const need = Number.isInteger(window) && window < DEAD_EVIDENCE && finiteHeld > window ? window : DEAD_EVIDENCE;

@@ -20,7 +20,9 @@ const lowCount = (l) => (l.saturated && l.low_word && l.low_word !== "saturated"
 // `finite`: the latest report with no NaN or inf, where `report` holds one (the bar chart draws that one instead);
 // `warm`: per layer, the sampled batch the report is of where the monitor does not count dead units yet (0 where it
 // does: watch-points.warmUp), and `need`, the batches it counts from
-export function drawTable(wrap, report, finite = null, warm = [], need = 5) {
+// `absent`: the places that did not run on this step ({name, last}: the latest sampled step each ran on, or none);
+// `places`: every place in the charts' order, which the rows then take, so that a row's number is its line's
+export function drawTable(wrap, report, finite = null, warm = [], need = 5, absent = [], places = null) {
   const table = document.createElement("table");
   table.className = "data watch-table";
   // which step the rows are of (V12: a diverged run's rows were all "—" at step 120 while the bars drew step 7, and
@@ -40,6 +42,7 @@ export function drawTable(wrap, report, finite = null, warm = [], need = 5) {
   const body = table.createTBody();
   for (const [k, l] of report.layers.entries()) {
     const row = body.insertRow();
+    row.dataset.place = l.name;
     if (l.non_finite) row.className = "non-finite";
     // a long dotted name ("encoder.layers.0.linear1.activation") may break after its dots, never inside a part, so
     // the reading keeps its room at 1280 px; a short one stays on one line
@@ -61,6 +64,21 @@ export function drawTable(wrap, report, finite = null, warm = [], need = 5) {
     }
     // a narrow window stacks each layer's cells under its name, each beside its column's name (watch.css)
     [...row.cells].forEach((td, k) => { td.dataset.label = heads[k]; });
+  }
+  // a place the log names that did not run on this step (an MoE expert given no token): a row that says since when
+  for (const { name, last } of absent) {
+    const row = body.insertRow();
+    row.className = "absent";
+    row.dataset.place = name;
+    row.append(cell("td", String(layerName({ name }))));
+    const said = row.appendChild(cell("td", last === undefined ? "has not run on any sampled step read so far" :
+      `did not run on step ${step(report.step)}: it last ran on sampled step ${step(last)}`));
+    said.colSpan = heads.length - 1;
+    said.dataset.label = "reading";
+  }
+  if (places) {
+    const at = (row) => { const k = places.indexOf(row.dataset.place); return k < 0 ? places.length : k; };
+    [...body.rows].sort((a, b) => at(a) - at(b)).forEach((row) => body.append(row));
   }
   wrap.replaceChildren(table);
   fitTable(wrap);

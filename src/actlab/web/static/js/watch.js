@@ -160,8 +160,13 @@ function draw(report) {
   drawCharts();
   hover.again?.();
   // the dead count's warm-up at the report's step, where that step is the last point held
-  const last = view.points.at(-1), warmNow = last?.step === report.step ? view.warmUp.map((row) => row.at(-1)) : [];
-  drawTable($("watch-table"), report, view.lastFinite, warmNow, view.deadNeed);
+  const last = view.points.at(-1), warmAt = last?.step === report.step ? view.warmUp.map((row) => row.at(-1)) : [];
+  // per row of the report, by its place (the series are by place: a place that did not run has none in the report)
+  const slot = (l, k) => (view.places ? view.places.indexOf(l.name) : k);
+  const warmNow = report.layers.map((l, k) => warmAt[slot(l, k)] ?? 0);
+  const ran = new Set(report.layers.map((l) => l.name));
+  const absent = (view.places ?? []).filter((n) => !ran.has(n)).map((n) => ({ name: n, last: view.lastRan?.[n] }));
+  drawTable($("watch-table"), report, view.lastFinite, warmNow, view.deadNeed, absent, view.places ?? null);
   sayNan(report);
   sayDeadWindow(report);
   $("watch-notes").replaceChildren(...(report.notes || []).map((n) => cell("li", n)));
