@@ -154,8 +154,20 @@ function sayNan(report) {
   $("watch-nan").hidden = !text;
 }
 
+// The loss chart's title says what it draws: the log holds the loss of the sampled steps only, so where the monitor
+// samples one step in several (every="auto" chooses up to 50) the steps between are not on it (W21: 13 points over
+// 400 steps, with nothing saying why)
+function lossTitle(report) {
+  const every = report?.every;  // null while every="auto" is timing its first steps
+  const text = every === null || (Number.isInteger(every) && every > 1) ?
+    `Loss at the sampled steps only (${every === null ? "some steps" : `one step in ${every}`}: the loss of the ` +
+    "steps between is not in the log)" : "Loss over training";
+  if ($("watch-loss-title").textContent !== text) $("watch-loss-title").textContent = text;
+}
+
 function draw(report) {
   view.latest = report;
+  lossTitle(report);
   showReading($("watch-reading"), report.reading);
   drawCharts();
   hover.again?.();
