@@ -64,6 +64,7 @@ class _Costing:
     _timed_while_loading = False  # some of the timings kept were taken while the compiled passes were loading
     _step_seconds = math.nan  # an unsampled step's time (_calibrate)
     _log_due: int | None = None  # a sampled step read whose log line is written as the step ends (_Stepping._exit)
+    _write_seconds = 0.0  # how long the last log line took to write: counted in the next sampled step's timing
 
     def _cost_note(self) -> str:
         """every="auto"'s choice in words: the monitor's own

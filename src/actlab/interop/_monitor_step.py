@@ -167,17 +167,21 @@ class _Stepping:
         if st.timed:
             self._sync()
             t2 = time.perf_counter()
-            if st.sample:
-                self._calibrate(True, t2 - st.t0, one_off=st.first or len(self._layers) != st.places)
+            if st.sample:  # with the log line's write, which follows the timing: the last write's time stands in
+                self._calibrate(True, t2 - st.t0 + self._write_seconds,
+                                one_off=st.first or len(self._layers) != st.places)
             else:  # kept for the next sampled step's comparison, as _calibrate(False, ...) keeps it, but with no call
                 # (whose checks took 10-14 us with the caches cold from the model's step: a timed step then cost
                 # more than an untimed one, and the clock, stopped before it, saw 0.36-0.59 of an outside timing)
                 self._times["base"].append(t2 - st.t0)
                 own = True
-        if self._log_due is not None:  # after the timing: the line's cost note counts this step's (_collect); its
-            # write is not in the step's timing
+        if self._log_due is not None:  # after the timing, so that the line's cost note counts this step; the write
+            # itself (the reading built, its JSON, the append: a share of a sampled step's cost) is timed here and
+            # counted in the next sampled step's timing, so every="auto"'s budget still covers it
             step, self._log_due = self._log_due, None
+            w = time.perf_counter()
             self._write_log(step)
+            self._write_seconds = time.perf_counter() - w
         self.step_count += 1
         self._steps_box[0] = self.step_count
         if own:  # the monitor's own time on this step ends here, its bookkeeping counted
