@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import math
 
-from .reading_loss import MOVED_FRACTION, UNLEARNED, above_chance
+from .reading_loss import MOVED_FRACTION, UNLEARNED, above_chance, clearly_below
 from .reading_record import Finding, RunSummary, Status, layers_in_words, times
 
 
@@ -20,8 +20,10 @@ def loss_text(s: RunSummary) -> str:
 
 
 def has_moved(s: RunSummary) -> bool:
+    """The judged loss is MOVED_FRACTION below chance, and below chance beyond its batches' noise where it is a mean
+    of a few (reading_loss.clearly_below)."""
     return (s.loss is not None and s.chance_loss is not None and math.isfinite(s.loss)
-            and s.loss < (1 - MOVED_FRACTION) * s.chance_loss)
+            and s.loss < (1 - MOVED_FRACTION) * s.chance_loss and clearly_below(s))
 
 
 def _zero_rate_first(findings: list[Finding]) -> list[Finding]:

@@ -13,6 +13,7 @@ NaN, else the whole training set's loss at each frame (every epoch for `actlab t
 from __future__ import annotations
 
 import math
+import statistics
 from dataclasses import dataclass
 
 from .reading_record import Finding, Lever, LossSteps, RunSummary, Status, percent_below, sci, times
@@ -35,6 +36,83 @@ DIVERGING_LOSS = 1e3
 # the window reads rising for any window of 2 to 10 losses (about RISING_FACTOR ** 2: the halves' medians lie about
 # half the window apart)
 RISING_FACTOR = 2.0
+
+
+# A monitor judges the mean of its last few sampled batch losses, and a mean of a few batches is noisy: on pure-noise
+# MSE targets (W21 s19: batch 16, chance 1) the mean of 10 batches spread with a standard deviation of about 0.11, so
+# "10% below chance" was one standard deviation and 39 of 300 sampled steps read healthy, and the lowest of those
+# means over the run, a minimum over many windows, read as a low the run had "lost". A claim about a mean of batches is
+# made only where the batches' own spread supports it: the mean plus NOISE_QUANTILE's Student t quantile times its
+# standard error (noise_bound) is below chance for "below chance"; the current mean's lower bound is above the low's
+# upper bound for "risen from it". The standard error is taken at the level of chance (scaled by chance / mean) where
+# the mean is below chance: batch losses are positive and spread in proportion to their level (an MSE's is
+# chi-square-like), so a mean that is low by chance has a small spread too, and its own would understate the noise
+# (the t test on the window's own spread read 1.2% of chance-level windows of batch-16 MSE losses below chance, 8% of
+# batch 1's; scaled, 0.3% and 0.08%). An engine's judged loss (the whole training set's) is exact: no margin.
+NOISE_QUANTILE = 0.995
+# Student's t at NOISE_QUANTILE for 1 to 9 degrees of freedom (a monitor's window is up to 10 losses); beyond, the
+# Cornish-Fisher expansion about the normal quantile 2.576 (within 0.5% of the exact value from 10 degrees on)
+_T_QUANTILES = (63.657, 9.925, 5.841, 4.604, 4.032, 3.707, 3.499, 3.355, 3.250)
+
+
+def t_quantile(df: int) -> float:
+    if df <= len(_T_QUANTILES):
+        return _T_QUANTILES[df - 1]
+    z = 2.5758
+    return z + (z ** 3 + z) / (4 * df) + (5 * z ** 5 + 16 * z ** 3 + 3 * z) / (96 * df ** 2)
+
+
+def noise_bound(values: list[float], chance: float | None, upper: bool = True) -> float:
+    """The mean of losses ``values`` plus (upper) or minus its noise margin: t_quantile times the standard error of
+    the mean, the error taken at chance's level where the mean is below chance and every loss above 0 (see
+    NOISE_QUANTILE). Fewer than two losses have no spread to measure: +-inf, nothing can be claimed."""
+    n = len(values)
+    if n < 2:
+        return math.inf if upper else -math.inf
+    mean = statistics.fmean(values)  # two passes in floats (statistics.stdev's exact fractions cost 1 ms a call)
+    se = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (n - 1) / n)
+    if upper and chance is not None and 0 < mean < chance and on_ratio_scale(values):
+        se *= chance / mean
+    margin = t_quantile(n - 1) * se
+    return mean + margin if upper else mean - margin
+
+
+def judged_window(s: RunSummary) -> list[float] | None:
+    """The batch losses whose mean is the judged loss (a monitor's recent sampled losses, s.loss_batches of them), or
+    None where the judged loss is no mean of batches (the engine's whole training set's loss: exact)."""
+    if s.loss_steps != LossSteps.SAMPLED or s.recent_losses is None or s.loss_batches is None:
+        return None
+    return [v for _, v in recent(s)]
+
+
+def clearly_below(s: RunSummary) -> bool:
+    """Whether the judged loss is below chance beyond its batches' noise (always, where it is exact)."""
+    window, chance = judged_window(s), chance_of(s)
+    return window is None or chance is None or noise_bound(window, chance) < chance
+
+
+def within_noise(s: RunSummary) -> str:
+    """Where the judged loss is MOVED_FRACTION below chance but not clearly_below(), in words: ", but its N batches
+    spread too widely to tell it from chance (...)"; else ""."""
+    window, chance = judged_window(s), chance_of(s)
+    if (window is None or chance is None or s.loss is None or not math.isfinite(s.loss)
+            or s.loss >= (1 - MOVED_FRACTION) * chance or clearly_below(s)):
+        return ""
+    if len(window) < 2:
+        return ", but that is one batch's loss, which says nothing yet of learning"
+    return (f", but its {len(window)} {loss_noun(s, len(window))} spread too widely to tell that from chance (the "
+            f"mean could be as high as {noise_bound(window, chance):.3g})")
+
+
+def lower_low(low: tuple[int, float, float] | None, step: int, values: list[float],
+              chance: float | None) -> tuple[int, float, float] | None:
+    """The judged window to keep as the run's low: (step, mean, upper noise bound) of the one whose upper bound is the
+    lowest so far. The bound, not the mean: the lowest of many noisy means is biased low (a minimum over windows),
+    and a claim that the run had come down, and then rose from there, is one its noise supports."""
+    if len(values) < 2:
+        return low
+    bound = noise_bound(values, chance)
+    return (step, statistics.fmean(values), bound) if low is None or bound < low[2] else low
 
 
 def chance_of(s: RunSummary) -> float | None:
@@ -428,13 +506,17 @@ def unlearned(s: RunSummary) -> Finding | None:
     recent losses MOVED_FRACTION below chance (one low batch at the start is not learning), or a judged loss
     (a mean over batches) that was, kept by the backend. It read "healthy" while the mean of the recent losses stayed
     below chance, then "starting" (/tmp/r7/repro6.py: 0.024 for 560 steps, then lr 40: 127-360, 'starting ... whether
-    it learns shows over the first 1,000 updates')."""
+    it learns shows over the first 1,000 updates'). Where the judged loss is a mean of a few batches, both claims are
+    ones their noise supports (noise_bound): the low was clearly below chance, and the mean now is above the low
+    beyond the noise of both (W21: pure-noise MSE targets read 'not learning any more' on 214 of 300 sampled steps,
+    the kept low being the lowest of many noisy means)."""
     pairs, chance = recent(s), chance_of(s)
     if chance is None or len(pairs) < 3:
         return None
     learned = (1 - MOVED_FRACTION) * chance
-    judged = s.lowest_judged_loss
-    had = judged is not None and math.isfinite(judged) and judged < learned
+    judged, bound = s.lowest_judged_loss, s.lowest_judged_bound
+    had = (judged is not None and math.isfinite(judged) and judged < learned
+           and (bound is None or bound < chance))
     # back where it began, if not far above: the judged loss (the mean of a monitor's recent batches, the engine's
     # whole training set's at a frame) no longer below chance by the reading's measure, after a judged loss that
     # was (W15: a tanh 4,2 playground run trained to 0.0005 and set to lr 10 sat at 1.3 times chance and read 'not
@@ -442,8 +524,10 @@ def unlearned(s: RunSummary) -> Finding | None:
     # learning's threshold to cross back over: a judged loss that rose by less than MOVED_FRACTION x chance from its
     # lowest is noise about that line, not a run that lost what it learned (W19: a judged mean at 0.944 against chance
     # 1.10 that went to 0.995 read 'not learning any more' at step 107 and 'healthy' again at 125)
+    window = judged_window(s)
+    risen = window is None or bound is None or noise_bound(window, chance, upper=False) > bound
     back = (had and s.loss is not None and math.isfinite(s.loss) and s.loss >= learned
-            and s.loss - judged >= MOVED_FRACTION * chance)
+            and s.loss - judged >= MOVED_FRACTION * chance and risen)
     if not back and min(v for _, v in pairs[-2:]) <= RISING_FACTOR * chance:
         return None
     t_last, last = pairs[-1]
@@ -463,9 +547,15 @@ def unlearned(s: RunSummary) -> Finding | None:
     else:
         return None
     now = _at(s, t_last)
-    return Finding(Status.NOT_LEARNING,
-                   f"{UNLEARNED}: {was}, and the loss has risen to {last:.3g}{now}, {times(last / chance)} "
-                   f"times chance ({chance:.3g})",
-                   _unlearned_remedy(s),
-                   {"loss": last, "chance_loss": chance, "lowest_judged_loss": judged,
-                    "recent_losses": [v for _, v in pairs]})
+    if back:  # the judged loss is what rose: quote it, not the last batch (W21 s06: 'risen to 3.05', one batch's
+        # loss, where the mean judged was 1.44), and not as times chance where it is below chance
+        over = f" (the mean of the last {len(window)} {loss_noun(s, len(window))})" if window else ""
+        where = (f"{times(s.loss / chance)} times chance ({chance:.3g})" if s.loss >= chance else
+                 f"no longer {MOVED_FRACTION:.0%} below chance ({chance:.3g})")
+        loss = s.loss
+    else:  # two batches in a row far above chance: the latest
+        over, where, loss = "", f"{times(last / chance)} times chance ({chance:.3g})", last
+    risen_to = f"the loss has risen to {loss:.3g}{now}{over}, {where}"
+    return Finding(Status.NOT_LEARNING, f"{UNLEARNED}: {was}, and {risen_to}", _unlearned_remedy(s),
+                   {"loss": loss, "chance_loss": chance, "lowest_judged_loss": judged,
+                    "lowest_judged_bound": bound, "recent_losses": [v for _, v in pairs]})

@@ -170,6 +170,9 @@ class RunSummary:
     # then climbs is not starting, whatever its recent losses say (None: not kept; only the recent losses are looked at)
     lowest_judged_loss: float | None = None
     lowest_judged_step: int | None = None
+    # that judged loss's upper noise bound (reading_loss.noise_bound: a monitor's mean of batches, whose low is kept by
+    # it); None: the judged loss is exact (the engine's whole training set's)
+    lowest_judged_bound: float | None = None
     # the sampled step since which the trained weights have kept their values exactly (a monitor compares a fingerprint
     # of each at every sampled step; None: they changed, or not known), and the modules whose weights these are where
     # only some kept theirs (empty: every trained weight); a reading says it once the run is WEIGHTS_STILL_STEPS past

@@ -66,6 +66,7 @@ from .reading_loss import (  # noqa: F401  (re-exported: the loss thresholds and
     rising,
     step_name,
     unlearned,
+    within_noise,
 )
 from .reading_loss import norms as _norms
 from .reading_record import (  # noqa: F401  (re-exported: every face imports them from readings)
@@ -349,8 +350,10 @@ def _learning(s: RunSummary) -> Finding | None:
                   "more units or more layers cannot bend its decision boundary. Give the hidden layers a "
                   f"non-linear activation (ReLU, tanh or GELU), or add input features that the classes can be told "
                   f"apart by with a straight line; then {s.restart}.")
-    else:
-        words = f"{after} the loss is not {MOVED_FRACTION:.0%} below chance{_loss_text(s)}"
+    else:  # 10% below chance within its batches' noise is not clearly below it: said so
+        noise = within_noise(s)
+        below = "clearly" if noise else f"{MOVED_FRACTION:.0%}"
+        words = f"{after} the loss is not {below} below chance{_loss_text(s)}{noise}"
         remedy = ("If the loss is flat, raise the learning rate; if it wobbles, lower it. A harder data set may "
                   "need more units, more layers or other input features.")
     return Finding(Status.NOT_LEARNING, words, remedy,
@@ -431,9 +434,11 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
         return Finding(Status.HEALTHY, f"healthy: {flow}, and the loss is {below} below chance{_loss_text(s)}", "",
                        evidence)
     above = s.chance_loss > 0 and s.loss > (1 + MOVED_FRACTION) * s.chance_loss
+    noise = within_noise(s)  # 10% below chance, within its batches' noise of it: said, and not read as learning
     where = (f"the loss is {times(s.loss / s.chance_loss)} times chance, above where a run begins" if above else
-             "every run begins near chance")
-    words = (f"starting: {flow}; {where}{_loss_text(s)}, so whether it learns shows "
+             f"the loss is {percent_below(s.loss, s.chance_loss)} below chance{_loss_text(s)}{noise}, and every run "
+             "begins near chance" if noise else "every run begins near chance")
+    words = (f"starting: {flow}; {where}{'' if noise else _loss_text(s)}, so whether it learns shows "
              f"over the first {JUDGE_AFTER_STEPS:,} updates ({s.steps or 0:,} so far)")
     # above chance and climbing over the recent losses (W13: a ReLU MLP at lr 5 went 0.70, 1.26, 2.81 and on to 17.7
     # against a chance of 0.69 and read 'starting' with nothing to do): not yet a divergence (DIVERGING_LOSS), but the

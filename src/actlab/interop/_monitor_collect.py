@@ -15,6 +15,7 @@ import warnings
 import numpy as np
 import torch
 
+from ..reading_loss import lower_low
 from . import _monitor_places as _places
 from . import _torch_stats
 from ._monitor_base import _StepHandle
@@ -231,9 +232,9 @@ class _Collecting:
             self._loss_steps.append(self.step_count + 1)
         judged = self._loss if self._loss is None or not math.isfinite(self._loss) or not self._losses else \
             statistics.fmean(self._losses)
-        if judged is not None and math.isfinite(judged) and len(self._losses) > 1 and (
-                self._lowest_judged is None or judged < self._lowest_judged[1]):
-            self._lowest_judged = (self.step_count + 1, judged)
+        if judged is not None and math.isfinite(judged):  # the low a run is said to have come down to: by its bound
+            self._lowest_judged = lower_low(self._lowest_judged, self.step_count + 1, list(self._losses),
+                                            self.chance_loss)
         for l in ran:  # drop this step's tensors (the last sums stay only until the next sampled step)
             l.dsum = l.nz = l.asum = l.ssum = l.sumsq = l.grad_sq = l.dist = None
         seen = sorted(((l, (l.order, l.weight_module, l.width, len(l.samples)), r) for l, r in zip(ran, raw,
