@@ -21,7 +21,8 @@ from torch import nn  # noqa: E402
 
 from actlab.readings import Status  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
-from interop.test_torch_monitor import _step  # noqa: E402  (one monitored step of the squared error)
+from interop._steps import monitored_step  # noqa: E402
+from interop.test_torch_monitor import _half_sse  # noqa: E402  (half the mean squared error)
 
 
 def _stopped_model():
@@ -57,7 +58,7 @@ def test_a_layer_of_dead_units_that_stops_the_signal_is_named_under_the_monitor(
     # the loss is test_torch_monitor's, half the mean squared error, so chance is half the targets' variance
     with Monitor(model, every=1, chance_loss=float(y.var()) / 2) as mon:
         for _ in range(6):
-            _step(mon, model, x, y)
+            monitored_step(mon, model, x, y, loss_fn=_half_sse)
             model.zero_grad()
     dead = {k: int((~torch.stack(seen[f"on{k}"]).any(0)).sum()) for k in (1, 3, 5)}
     assert dead == {1: 0, 3: 7, 5: 0}  # the premise: the middle ReLU alone has dead units
