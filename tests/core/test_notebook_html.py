@@ -109,7 +109,7 @@ def test_a_frame_shows_losses_and_a_row_per_layer(frame):
         assert number(layer.grad_norm) in text
     assert fragment.count("<tr>") == 1 + len(frame.reading.layers) + len(frame._summary_rows())  # header, layers
     plain = str(frame)
-    assert f"training loss: {number(frame.train_loss)}" in plain and "‖dW‖" in plain
+    assert f"training loss: {number(frame.train_loss)}" in plain and "‖dL/dW‖" in plain
     assert number(frame.reading.layers[1].grad_norm) in plain
 
 

@@ -28,7 +28,7 @@ from actlab.session import RunConfig, build_trainer
 
 # each of the engine's levers is a field of the RunConfig that the lab's controls and `actlab train` set
 ENGINE_FIELDS = {Lever.ACTIVATION: "activations", Lever.INIT: "init", Lever.LEARNING_RATE: "lr",
-                 Lever.LAYERS: "layers", Lever.LOSS: "loss"}
+                 Lever.LAYERS: "layers", Lever.LOSS: "loss", Lever.REGULARISATION: "reg_rate"}
 ARCHITECTURE_WORDS = ("residual", "LayerNorm", "BatchNorm", "normalisation layer", "normalise the layer")
 LOWER_LR = re.compile(r"(lower|smaller) (the )?learning rate", re.IGNORECASE)
 
