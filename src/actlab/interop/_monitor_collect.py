@@ -259,7 +259,7 @@ class _Collecting:
         else:
             self._non_finite_since = None
             self._last_finite_sample = step
-        step_notes = tuple(self.notes)
+        step_notes = tuple(self.notes) + self._blind_notes  # (_note_blind: this step's, not kept)
         if summed64:
             step_notes += (f"the activations or their gradients at {', '.join(summed64[:4])} are finite but above "
                            "about 1.8e19, whose squares pass float32's range: their std and |dL/da| were summed again "

@@ -27,7 +27,8 @@ class _Hooks:
     # an evaluation batch), so a forward with gradients that follows is read in its place (_forward_started)
     _no_grad_only = False
     _noted_no_grad = False
-    _noted_blind: frozenset = frozenset()  # the places whose gradient could not be read (_note_blind), noted
+    _noted_blind: frozenset = frozenset()  # the modules run several times inside a reentrant checkpoint, noted
+    _blind_notes: tuple = ()  # this sampled step's notes on places whose ||dL/da|| is not read (_note_blind)
     _blind: list | tuple = ()  # this step's places whose output needed no gradient, as a forward with one ran
 
     def _attach(self) -> list:
@@ -96,6 +97,7 @@ class _Hooks:
         self._open = {}
         self._inside = 0
         self._blind = []
+        self._blind_notes = ()
         for layer in self._layers:
             layer.ran = layer.blind = False
             layer.dsum = layer.nz = layer.asum = layer.ssum = layer.sumsq = layer.grad_sq = layer.dist = None
@@ -283,7 +285,8 @@ class _Hooks:
                     self._claim(layer)
             self._measure_output(layer, output)
             if torch.is_tensor(output) and not output.requires_grad:  # a recompute may give its gradient
-                layer.blind = True
+                # gradients enabled here: nothing before the place needs one (frozen weights), not no_grad()
+                layer.blind = "frozen" if torch.is_grad_enabled() else True
                 self._blind.append(layer)
         return _outside_graph(hook)
 
@@ -317,28 +320,51 @@ class _Hooks:
         self._watch_gradient(base, output)
 
     def _note_blind(self) -> None:
-        """As a sampled step ends: the places whose output was made with gradients disabled inside a forward run
-        with them, and that no recompute gave a gradient to (_recomputed), are said once each: their ||dL/da|| reads
-        '-'. A step whose only forward ran without gradients says so in its reading instead."""
+        """As a sampled step ends: the places whose output needed no gradient although the forward ran with gradients,
+        and that no recompute gave a gradient to (_recomputed): their ||dL/da|| reads '-'. Said in this step's notes
+        (_blind_notes), not kept: a backbone unfrozen later reads its gradients, and the note goes (W21 finding 2:
+        kept in self.notes, it stayed on every step after). The cause is told apart as the hook saw it: gradients
+        disabled around the place (torch.no_grad(), or checkpoint(use_reentrant=True), whose forward runs with them
+        disabled), or enabled with nothing before the place needing one (every weight before it frozen, the input
+        needing none). A step whose only forward ran without gradients says so in its reading instead."""
         if self._no_grad_only:
             return
-        places = [l for l in self._blind if l.blind and l.ran and l.name not in self._noted_blind]
+        places = [l for l in self._blind if l.blind and l.ran]
         if not places:
             return
-        self._noted_blind = self._noted_blind | {l.name for l in places}
-        functions = ", ".join(repr(l.name) for l in places if l.functional)
-        modules = ", ".join(repr(l.name) for l in places if not l.functional)
+        notes = []
+        frozen = [l for l in places if l.blind == "frozen"]
+        if frozen:
+            # whether every weighted module run before the last of them has a frozen weight, or something else (a
+            # .detach(), an input made under no_grad) cut the graph
+            last = max(l.order for l in frozen)
+            modules = dict(self._weighted)
+            before = [modules[n] for n, o in self._weight_order.items() if o < last and n in modules]
+            weights = [getattr(m, "weight", None) for m in before]
+            all_frozen = bool(before) and all(w is not None and not w.requires_grad for w in weights)
+            why = ("every weight before them has requires_grad=False, and the model's input needs none" if all_frozen
+                   else "what they were computed from was detached, or made from frozen weights and inputs only")
+            names = ", ".join(repr(l.name) for l in frozen)
+            notes.append(
+                f"{names}: computed with gradients enabled, but from nothing that needs a gradient ({why}), so "
+                f"backward does not reach {'it' if len(frozen) == 1 else 'them'} on this step: no ||dL/da|| is read"
+                + (" (by design for a frozen backbone; once a weight before them trains, it is read)" if all_frozen
+                   else ""))
+        disabled = [l for l in places if l.blind != "frozen"]
+        functions = ", ".join(repr(l.name) for l in disabled if l.functional)
+        modules = ", ".join(repr(l.name) for l in disabled if not l.functional)
         if functions:
-            self.notes.append(
+            notes.append(
                 f"{functions}: made with gradients disabled inside a forward run with them (under torch.no_grad(), "
                 "or inside torch.utils.checkpoint(use_reentrant=True), which gives gradients only to the forward it "
                 "runs again in backward, where activations applied as functions are not watched): no ||dL/da|| is "
                 "read for them (use_reentrant=False, or the activation as a module such as nn.GELU(), keeps it)")
         if modules:
-            self.notes.append(
+            notes.append(
                 f"{modules}: made with gradients disabled inside a forward run with them (under torch.no_grad(), or "
                 "inside torch.utils.checkpoint(use_reentrant=True) where no input of the checkpointed block needs a "
                 "gradient, so that torch gives the block none), and no gradient reached them: no ||dL/da|| is read")
+        self._blind_notes = tuple(notes)
 
     def _functional_call(self, spec, func, args, kwargs):
         if self._skip or _graph_task() != -1:
@@ -366,6 +392,6 @@ class _Hooks:
         out = func(*args, **kwargs)
         self._measure_output(layer, out)
         if torch.is_tensor(out) and not out.requires_grad:
-            layer.blind = True
+            layer.blind = "frozen" if torch.is_grad_enabled() else True
             self._blind.append(layer)
         return out

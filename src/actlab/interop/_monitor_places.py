@@ -109,7 +109,9 @@ class _Layer:
     on: np.ndarray | None = None
     batches: deque = field(default_factory=deque)
     ran: bool = False  # did it run on this sampled step
-    blind: bool = False  # its output on this step's forward needed no gradient (checkpoint(use_reentrant=True))
+    # its output on this step's forward needed no gradient: True where gradients were disabled around it (no_grad(),
+    # checkpoint(use_reentrant=True)), "frozen" where they were enabled and nothing before it needed one
+    blind: bool | str = False
     rows: int = 0  # samples per unit this step (batch x sequence, or batch x pixels)
     # this step's per-unit sums (H,) of |f'| and |a|; the totals of nonzero f' and of a (None where the host takes
     # them from the per-unit sums: ReLU's f' is 0 or 1, a >= 0 makes |a| = a), of a^2 (exact where a is +-1 or 0,
