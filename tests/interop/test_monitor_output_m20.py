@@ -88,7 +88,8 @@ def test_two_heads_name_the_one_taken_as_the_output_layer():
         c, r = model(torch.randn(8, 4))
         (c.pow(2).mean() + r.pow(2).mean()).backward()
     notes = mon.report().notes
-    assert any(n.startswith("2 weighted modules run after the last watched activation ('cls' and 'reg': heads on "
-                            "the same features): the output layer, the reference of W/out and of the reading, is "
-                            "taken to be the last of them to run, 'reg'") for n in notes)
+    assert any(n.startswith("2 weighted modules run after the last watched activation ('cls' and 'reg', heads side "
+                            "by side: the autograd graph shows none of the others feeding 'reg'): the output layer, "
+                            "the reference of W/out and of the reading, is taken to be the last of them to run, 'reg'")
+               for n in notes)
     assert not any("no watched activation runs between" in n for n in notes)

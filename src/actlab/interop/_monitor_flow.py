@@ -95,3 +95,28 @@ class _Flow:
             return None
         found = self.sources(node)
         return next(iter(found)) if len(found) == 1 and _OTHER not in found else None
+
+    def upstream(self, t, names: set[str]) -> set[str] | None:
+        """Which of the weighted modules ``names`` (run after the last watched activation so far) made something
+        tensor t is computed from, through any op, mixing ones too (a residual sum, a LayerNorm): the walk stops at
+        watched activations (made before those modules ran) and at leaves. None where it cannot say: t needs no
+        gradient (no graph), or the walk passed _LIMIT nodes before finding them all."""
+        node = getattr(t, "grad_fn", None)
+        if node is None:
+            return None
+        found: set[str] = set()
+        seen, stack = set(), [node]
+        while stack and found != names:
+            node = stack.pop()
+            if node in seen:
+                continue
+            seen.add(node)
+            if len(seen) > _LIMIT:
+                return None
+            if type(node).__name__ == "AccumulateGrad" or node in self.activations:
+                continue
+            owner = self._owner(node)
+            if owner in names:
+                found.add(owner)
+            stack.extend(fn for fn, _ in node.next_functions if fn is not None and fn not in seen)
+        return found

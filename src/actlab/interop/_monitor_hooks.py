@@ -173,6 +173,7 @@ class _Hooks:
                 fed_by = self._flow.producer(inputs[0])
                 if fed_by is not None and fed_by != name:
                     self._fed.append((fed_by, name))
+                self._read_series(name, inputs[0])
             # after the first sampled step (which watches the whole forward): a window for the functions found
             # after this module (or, on a step that learns the structure, a gap where none ran) opens, any other closes
             if self._watching and self._functional is not None:
@@ -181,6 +182,18 @@ class _Hooks:
                 else:
                     self._leave_mode()
         return _outside_graph(hook)
+
+    def _read_series(self, name: str, z) -> None:
+        """On the step that reads the data flow: which weighted modules run since the last watched place feed this
+        one's input z (through anything, a residual sum or a norm too), kept for the note on modules after the last
+        watched activation (_heads: 'blocks.1.out' -> residual -> lnf -> 'head' is no pair of heads, W21 finding 4)."""
+        last = self._seq[-1].order if self._seq else -1
+        since = {n for n, o in self._weight_order.items() if last < o < self._weight_order[name] and n != name}
+        if not since:
+            return
+        found = self._flow.upstream(z, since)
+        if found is not None:
+            self._series_read[name] = (frozenset(since), frozenset(found))
 
     def _softmax_hook(self, name: str):
         def hook(module, inputs, output):

@@ -285,10 +285,21 @@ class _Reporting:
                          f"{'its units are' if len(on_output) == 1 else 'their units are'} not among the hidden units "
                          "counted, and the reading weighs the hidden layers before the output layer")
         heads = self._heads(seen, order, output)
-        if heads:
-            notes.append(f"{len(heads)} weighted modules run after the last watched activation ({_listed(heads)}: "
-                         f"heads on the same features): the output layer, the reference of W/out and of the reading, "
-                         f"is taken to be the last of them to run, '{output}'")
+        checked, feeding = self._series_read.get(output, (frozenset(), frozenset()))
+        others = set(heads) - {output}
+        known = others <= checked  # the step that read the data flow ran the same modules before the output layer
+        # said only where the output layer is not fed by all the others (in series, as 'blocks.1.out' -> residual ->
+        # lnf -> 'head', the output layer is plainly the last: W21 finding 4), in the words the data flow supports
+        if heads and not (known and others <= feeding):
+            fed = [n for n in heads if n in feeding]
+            how = ("heads side by side: the autograd graph shows none of the others feeding "
+                   f"'{output}'" if known and not fed else
+                   f"of which {_listed(fed)} feed{'s' if len(fed) == 1 else ''} '{output}' and the others do not, "
+                   "as the autograd graph shows" if known else
+                   "side by side or in series: the data flow between them was not read on a step that ran them")
+            notes.append(f"{len(heads)} weighted modules run after the last watched activation ({_listed(heads)}, "
+                         f"{how}): the output layer, the reference of W/out and of the reading, is taken to be the "
+                         f"last of them to run, '{output}'")
         judged = loss if judged is None else judged  # the mean of the latest sampled losses judges learning
         lowest = getattr(self, "_lowest_judged", None)
         spans = sorted({s.window for s in rows if s.dead is not None and s.width and s.dead == s.width})

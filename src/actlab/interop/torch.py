@@ -260,6 +260,9 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
             self._weight_ids.setdefault(id(m._parameters["weight"]), n)
         self._flow = None  # on the step that reads it: which weighted module feeds which (_monitor_flow)
         self._fed: list = []  # that step's (feeding module, fed module) pairs
+        # on that step, for a weighted module run after others with no watched place between: those others, and which
+        # of them its input is computed from (_read_series); a module the graph could not tell of is absent
+        self._series_read: dict[str, tuple[frozenset, frozenset]] = {}
         self.notes: list[str] = []
         if budget_given and not auto:  # W17: every=1, budget=0.5 was taken silently
             sampled = "every step is" if every == 1 else f"one step in {every} is"
