@@ -153,6 +153,12 @@ class _Reporting:
                          "updates the reading counts: the monitor does not see opt.step(), so where it runs once "
                          "every few blocks (gradients accumulated over micro-batches), the optimiser has stepped fewer "
                          "times than that; judge how far the run has gone by its own count of optimiser steps")
+        tied = self._ties.get(f"{output}.weight" if output else "weight", []) if output is not None else []
+        if tied:  # W21 finding 5: a GPT's head tied to its embedding
+            notes.append(f"'{output}.weight' is tied to {_listed(tied)} (one Parameter used by several modules): its "
+                         f".grad, the W/out reference ({output_norm:.3g} on this step), sums the gradients of every "
+                         "use, so it is not the output layer's own gradient, and the W/out ratios are read against "
+                         "that sum")
         if stale:
             notes.append("backward did not run inside this sampled step's `with mon.step()` block (no gradient "
                          "reached a watched activation there), so the gradients read are not this step's: call "

@@ -259,6 +259,11 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
         for n, m in self._weighted:
             self._weight_ids.setdefault(id(m._parameters["weight"]), n)
         self._flow = None  # on the step that reads it: which weighted module feeds which (_monitor_flow)
+        # tied weights (one Parameter in several modules, as a GPT's embedding and head): each use's name -> the others
+        uses: dict[int, list[str]] = {}
+        for n, p in model.named_parameters(remove_duplicate=False):
+            uses.setdefault(id(p), []).append(n)
+        self._ties = {n: [o for o in names if o != n] for names in uses.values() if len(names) > 1 for n in names}
         self._fed: list = []  # that step's (feeding module, fed module) pairs
         # on that step, for a weighted module run after others with no watched place between: those others, and which
         # of them its input is computed from (_read_series); a module the graph could not tell of is absent
