@@ -49,6 +49,8 @@ class _Collecting:
         self._reduce_kept()
         self._sum_gradients()  # after the held sums, which read each place's first backward's gradient
         ran = [l for l in self._layers if l.ran]
+        for l in ran:  # how often each place runs (_stopped_places)
+            l.runs, l.last_run = l.runs + 1, (g, self.step_count + 1)
         if not self._reuse:
             self._choose_windows(ran)
             self._known, self._since_learned = tuple(self._seq), 0

@@ -109,6 +109,10 @@ class _Layer:
     on: np.ndarray | None = None
     batches: deque = field(default_factory=deque)
     ran: bool = False  # did it run on this sampled step
+    # how many sampled steps it ran on, and the last of them (sampled step, training step): a mixture of experts'
+    # expert that the router stopped sending tokens to stops running (_stopped_places)
+    runs: int = 0
+    last_run: tuple[int, int] = (0, 0)
     # its output on this step's forward needed no gradient: True where gradients were disabled around it (no_grad(),
     # checkpoint(use_reentrant=True)), "frozen" where they were enabled and nothing before it needed one
     blind: bool | str = False

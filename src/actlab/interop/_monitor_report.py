@@ -42,6 +42,8 @@ from ._monitor_words import (
     _unwatched_reading,
 )
 
+IDLE_AFTER = 20  # sampled steps in a row without a run after which a place that ran before is said to have stopped
+
 # why a compiled forward calls none of the monitor's hooks, and what to do (checked on torch 2.13, eager and inductor
 # backends: test_monitor_compile_late_m11.py)
 _COMPILED_WORDS = ("code that torch.compile compiled while no sampled step was open (a compiled model that ran "
@@ -405,7 +407,8 @@ class _Reporting:
         else:
             reading = _unwatched_reading(self._opaque, _loss_text(summary), self._unknown)
         healthy = next((f for f in reading.findings if f.status == Status.HEALTHY), None)
-        for extra in (_exploding_activations(forward_stds), _dying_layers(died, torch_restart)):
+        for extra in (_exploding_activations(forward_stds), _dying_layers(died, torch_restart),
+                      self._stopped_places(sampled, notes)):
             if extra is not None and reading.status != Status.UNWATCHED:  # placed by seriousness
                 rank = list(Status)
                 kept = tuple(f for f in reading.findings if f.status != Status.HEALTHY)  # dying is no health
@@ -497,6 +500,34 @@ class _Reporting:
         last = max(fixed[0] for _, fixed, _ in seen)
         after = [n for n in order if self._weight_order.get(n, -1) > last]
         return after if len(after) > 1 and output in after else []
+
+    def _stopped_places(self, sampled: int, notes: list[str]) -> Finding | None:
+        """A DEAD_LAYER finding for the places that ran on earlier sampled steps and on none of the last IDLE_AFTER
+        or more (a mixture of experts whose router stopped sending an expert tokens: W21 finding 3 read 'healthy'),
+        with how often and until when each ran; places that never ran over as many sampled steps are noted."""
+        if sampled < IDLE_AFTER:
+            return None
+        stopped = [l for l in self._layers if l.runs and sampled - l.last_run[0] >= IDLE_AFTER]
+        never = [l.name for l in self._layers if not l.runs]
+        if never:
+            notes.append(f"{_listed(never)} ha{'s' if len(never) == 1 else 've'} not run on any of the "
+                         f"{sampled:,} sampled steps: no row, and nothing is read of "
+                         f"{'it' if len(never) == 1 else 'them'}")
+        if not stopped:
+            return None
+        parts = [f"'{l.name}' ran on {l.runs} of the {sampled:,} sampled steps, the last at step {l.last_run[1]:,}"
+                 + (f" (sampled step {l.last_run[0]:,})" if l.last_run[0] != l.last_run[1] else "")
+                 + f", and on none of the {sampled - l.last_run[0]:,} sampled since" for l in stopped[:6]]
+        more = f" (and {len(stopped) - 6} more)" if len(stopped) > 6 else ""
+        return Finding(
+            Status.DEAD_LAYER,
+            "stopped running: " + "; ".join(parts) + more + ": a module that no longer runs gets no gradient, so "
+            "its weights learn nothing, and the model works with the ones that still run",
+            "If these are experts of a mixture of experts, the router has stopped sending them inputs (router "
+            "collapse): add a load-balancing loss on the router's choices, noise on its logits, or a cap on each "
+            "expert's share of the batch; if the model skips them by design, this only says they stopped.",
+            {"stopped": [{"place": l.name, "runs": l.runs, "last_sampled_step": l.last_run[0],
+                          "last_step": l.last_run[1]} for l in stopped]})
 
     def _step_sampled(self, g: int) -> int | None:
         """The training step that sampled step g (1 for the first sampled) was taken at, while it is among the
