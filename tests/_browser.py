@@ -68,6 +68,15 @@ def open_playground(page, query: str = "") -> None:
     page.wait_for_function("document.getElementById('status').textContent.includes('Ready')", timeout=90_000)
 
 
+def play_to_epoch(page, epoch: int, per_frame: str = "10", timeout: float = 60_000) -> None:
+    """Play at ``per_frame`` epochs a frame until the epoch counter reads ``epoch`` or more, then Pause."""
+    page.get_by_label("Epochs per frame", exact=True).select_option(per_frame)
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function(
+        f"Number(document.getElementById('epoch').textContent.replace(/,/g, '')) >= {epoch}", timeout=timeout)
+    page.get_by_role("button", name="Pause").click()
+
+
 def exported_weights(page) -> dict:
     """The run as the page's 'Weights as JSON' button downloads it (its config and its weights)."""
     import json

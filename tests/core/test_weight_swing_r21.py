@@ -86,14 +86,10 @@ def test_the_cli_and_its_json_read_it():
 
 @pytest.mark.browser
 def test_the_playground_reads_it_as_a_failure(page):
-    from _browser import open_playground, shot
+    from _browser import open_playground, play_to_epoch, shot
 
     open_playground(page, "reg=l1&reg_rate=10&lr=1")
-    page.get_by_label("Epochs per frame", exact=True).select_option("10")
-    page.get_by_role("button", name="Play").click()
-    page.wait_for_function("Number(document.getElementById('epoch').textContent.replace(/,/g, '')) >= 50",
-                           timeout=60_000)
-    page.get_by_role("button", name="Pause").click()
+    play_to_epoch(page, 50)
     page.wait_for_function("document.getElementById('gradient-reading').dataset.status === 'oscillating'")
     reading = page.locator("#gradient-reading")
     text = reading.text_content()

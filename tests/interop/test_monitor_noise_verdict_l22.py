@@ -17,6 +17,7 @@ from torch.nn import functional as F  # noqa: E402
 
 from actlab.monitor_log import read_log  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 
 def statuses(path):
@@ -64,12 +65,7 @@ def test_a_regression_mlp_at_chance_reads_starting_from_its_first_step(tmp_path)
     with Monitor(model, every=1, log=str(log), chance_loss=chance) as mon:
         for _ in range(60):
             i = torch.randint(0, 512, (32,))
-            with mon.step() as s:
-                loss = F.mse_loss(model(x[i]), y[i])
-                loss.backward()
-                s.loss = loss
-            opt.step()
-            opt.zero_grad()
+            monitored_step(mon, model, x[i], y[i], opt, loss_fn=F.mse_loss)
             with torch.no_grad():
                 full.append(F.mse_loss(model(x), y).item())
     assert min(full) > 0.9 * chance  # the reference: the full data's loss never came 10% below chance

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from _browser import play_to_epoch
 from web.conftest import shot
 
 pytestmark = pytest.mark.browser
@@ -192,11 +193,7 @@ def test_play_on_circle_with_tanh_learns(page):
 def test_a_stuck_relu_run_reads_no_gradient_never_healthy(page):
     """ReLU at lr 10 saturates the tanh output: every gradient is 0 and accuracy sits at 50%. It read "Healthy"."""
     open_playground(page, "?activations=relu&lr=10")
-    page.get_by_label("Epochs per frame", exact=True).select_option("10")
-    page.get_by_role("button", name="Play").click()
-    page.wait_for_function("Number(document.getElementById('epoch').textContent.replace(/,/g, '')) >= 60",
-                           timeout=60_000)
-    page.get_by_role("button", name="Pause").click()
+    play_to_epoch(page, 60)
     reading = page.locator("#gradient-reading")
     page.wait_for_function("document.getElementById('gradient-reading').dataset.status === 'no_gradient'")
     text = reading.text_content()
@@ -207,11 +204,7 @@ def test_a_stuck_relu_run_reads_no_gradient_never_healthy(page):
 
 def test_linear_activation_leaves_the_loss_high(page):
     open_playground(page, "?activations=identity")
-    page.get_by_label("Epochs per frame", exact=True).select_option("10")
-    page.get_by_role("button", name="Play").click()
-    page.wait_for_function("Number(document.getElementById('epoch').textContent.replace(/,/g, '')) >= 200",
-                           timeout=60_000)
-    page.get_by_role("button", name="Pause").click()
+    play_to_epoch(page, 200)
     assert float(page.locator("#test-loss").text_content()) > 0.3
     shot(page, "playground-circle-linear")
 
