@@ -147,11 +147,12 @@ def test_a_report_says_its_status_and_why_a_run_never_reads_healthy_without_chan
     model = _model()
     judged, unjudged = Monitor(model, every=1, chance_loss=10.0), Monitor(model, every=1)
     for mon in (judged, unjudged):
-        x, y = _batch(6)
-        with mon.step() as s:
-            s.loss = _loss(model, x, y)
-            s.loss.backward()
-        model.zero_grad()
+        for i in range(8):  # one batch says nothing yet of learning (L22): a few, each far below chance
+            x, y = _batch(6 + i)
+            with mon.step() as s:
+                s.loss = _loss(model, x, y)
+                s.loss.backward()
+            model.zero_grad()
     assert "status: healthy" in str(judged.report()).splitlines()
     text = str(unjudged.report())
     assert "status: flowing" in text.splitlines() and "no chance_loss was given" in text

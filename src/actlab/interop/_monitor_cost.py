@@ -108,8 +108,13 @@ class _Costing:
         """The advice where only readings more than ADVICE_CAP steps apart would keep within the budget: none that
         far apart is of use, so it gives the budget that the longest interval auto takes would keep within."""
         needed = math.ceil((fixed + extra / MAX_AUTO_EVERY) * 1000 - 1e-9) / 1000  # 0.429 * 1000 is 429.00000000000006
+        # why so far apart: the fixed cost near the budget, or a sampled step far dearer than an unsampled one (a
+        # model whose steps are short next to the hooks': 54 times one, where the fixed cost read 0.0%)
+        why = (f"the monitor's own work on every step already adds {_percent(fixed)}, close to the budget"
+               if fixed >= AUTO_AIM * budget else
+               f"a sampled step takes about {1 + extra:.3g} times as long as an unsampled one")
         return (f"Only readings more than {ADVICE_CAP} steps apart would keep within it, too far apart to be of use: "
-                f"the monitor's own work on every step already adds {_percent(fixed)}, close to the budget. It "
+                f"{why}. It "
                 f"samples every {every} steps, the longest interval auto takes ({MAX_AUTO_EVERY}), so that the "
                 f"readings stay fresh; Monitor(model, budget={needed:g}) would take that cost as within its budget.")
 
