@@ -16,6 +16,10 @@ HEAD_POINTS = 256  # the run's first reports, every one of them (the start, wher
 THINNED_POINTS = 1000  # at most this many points between the first reports and the newest ones
 RECENT_POINTS = 500  # the newest sampled steps, every one of them
 MAX_SPANS = 64  # stretches of steps that held a NaN or an inf (the nearest two merge past this)
+# places given a series of their own: every kept point holds one entry per place, so a log whose reports keep naming
+# new places (malformed, or written by other means) would grow each point and the place list without end; a place
+# first named past this many gets no series (dropped_places counts them)
+MAX_PLACES = 1024
 
 
 def number(value):
@@ -37,10 +41,12 @@ def point_of(index: int, report: dict, slots: list[int] | None = None, size: int
     list is by place: a place that did not run on this step (an MoE expert given no token) holds None, and the
     layers after it keep their own series (W21 finding 3: by position, expert 1's numbers went on expert 0's line)."""
     layers = report["layers"]
-    slots = slots if slots is not None else range(len(layers))
-    size = max(size, len(layers))
+    if slots is None:
+        slots, size = range(len(layers)), max(size, len(layers))
     grads, dead, saturated, dormant, units = ([None] * size for _ in range(5))
     for k, layer in zip(slots, layers, strict=True):  # one pass (a big log's reading spent a third of its time here)
+        if k is None:  # a place past MAX_PLACES: no series
+            continue
         g = layer.get("act_grad_norm")
         is_drawn = (type(g) in (int, float) and not layer.get("non_finite") and math.isfinite(g) and g >= 0)
         grads[k] = g if is_drawn else None
@@ -178,6 +184,7 @@ class RunHistory:
         self.places: list[str] = []
         self._slot: dict[str, int] = {}
         self.last_ran: dict[str, int] = {}
+        self.dropped_places = 0  # places first named after MAX_PLACES were: no series of their own
 
     def kept(self, index: int) -> bool:
         """Whether the point of report ``index`` is kept (the page drops the others by the same rule)."""
@@ -188,9 +195,12 @@ class RunHistory:
         """The index of the first report kept at full resolution: every report from it on has its point."""
         return self.total - len(self.recent)
 
-    def _place(self, name) -> int:
+    def _place(self, name) -> int | None:
         slot = self._slot.get(name)
         if slot is None:
+            if len(self.places) >= MAX_PLACES:
+                self.dropped_places += 1
+                return None
             slot = self._slot[name] = len(self.places)
             self.places.append(name)
         return slot
@@ -206,8 +216,10 @@ class RunHistory:
             if not isinstance(name, str) or name in seen:  # written by other means: its position names it
                 name = f"layer {k + 1}"
             seen.add(name)
-            slots.append(self._place(name))
-            self.last_ran[name] = report["step"]
+            slot = self._place(name)
+            slots.append(slot)
+            if slot is not None:
+                self.last_ran[name] = report["step"]
         point = point_of(self.total, report, slots, len(self.places))
         if point["non_finite"] and self.first_seen is None:
             self.first_seen = {"step": point["step"], "previous": self.recent[-1]["step"] if self.recent else None,
