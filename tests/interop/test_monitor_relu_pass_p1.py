@@ -133,11 +133,16 @@ def test_a_relu_mlp_reads_as_its_references_on_every_sampled_step(seq, held, mon
     mon = Monitor(model, every=1, window=4)
     assert _torch_stats.wait(120) is not None
     calls = []
-    real = _torch_stats.kernels().relu_sums
+    real, real_lane = _torch_stats.kernels().relu_sums, _torch_stats.kernels().relu_lane
+
+    def lane(places, width, block):  # one call for the places laid out in the lane: each place's rows where the
+        calls.extend(int(p[2]) if p[1] else 0 for p in places)  # gradient is read, as relu_sums' g.shape[0]
+        return real_lane(places, width, block)
     cap = _Capture(acts)
     history = {n: [] for n, _ in acts}
     try:
         _torch_stats._module.relu_sums = lambda *args: calls.append(args[1].shape[0]) or real(*args)
+        _torch_stats._module.relu_lane = lane
         for step in range(7):
             shape = (10, 5, 6) if seq else (40, 6)
             x = torch.randn(shape) * 2
@@ -157,11 +162,12 @@ def test_a_relu_mlp_reads_as_its_references_on_every_sampled_step(seq, held, mon
                 want_dead = int((~np.any(seen, axis=0)).sum()) if len(seen) >= 4 else 0
                 assert got.dead == want_dead, (step, name)
     finally:
-        _torch_stats._module.relu_sums = real
+        _torch_stats._module.relu_sums, _torch_stats._module.relu_lane = real, real_lane
         cap.remove()
     assert mon.report().layers[0].dead == 3
-    # the pass ran on every step after the first, for both places; with the gradient (rows, not 0) once the sums
-    # wait for backward (from the third step on)
+    # the pass ran on every step after the first, for both places (relu_sums, or relu_lane for both at once once
+    # they are laid out in the lane); with the gradient (rows, not 0) once the sums wait for backward (from the third
+    # step on)
     assert len(calls) == 2 * 6 and calls[:2] == [0, 0] and all(c > 0 for c in calls[2:])
     limit = relu.HELD_BYTES
     assert kept_at_most and max(kept_at_most) <= limit

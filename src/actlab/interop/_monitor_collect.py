@@ -352,6 +352,7 @@ class _Collecting:
             w = l.width
             l.relu_buffers = _relu_views(block[j:j + w], block[width + j:width + j + w],
                                          block[2 * width + 2 * i:2 * width + 2 * i + 2], l.relu_buffers[7].dtype, block)
+            l.lane_slot = (j, i)
             j += w
         self._lane = (tuple(ran), block, width)
 

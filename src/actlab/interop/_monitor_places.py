@@ -168,6 +168,10 @@ class _Layer:
     # whose gradient the pass does not read, and the float64 block they lie in (the place's own, or the monitor's
     # lane, laid out as _collect's transfer is: _Collecting._lay_lane)
     relu_buffers: tuple | None = None
+    # where the lane holds this place's numbers while its relu_buffers are views of it: (its first unit, its index)
+    lane_slot: tuple[int, int] = (0, 0)
+    # _relu_fast's node pre-hook, made once: (the output's slot, the kernels' module, the hook)
+    fast_hook: tuple | None = None
 
     def __post_init__(self) -> None:
         self.from_output = _from_output(self.record, self.module)

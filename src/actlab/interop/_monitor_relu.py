@@ -89,8 +89,11 @@ class _ReluMeasures:
         layer.kept, layer.kept_version, layer.kept_bytes = a, a._version, a.nbytes
         layer.ran = True
         self._grad_watched = True
-        node.register_prehook(self._summing(layer, self._relu_node_hook(kernels, layer, output.output_nr, None),
-                                                  output.output_nr))
+        slot, hook = output.output_nr, layer.fast_hook
+        if hook is None or hook[0] != slot or hook[1] is not kernels:  # made once: it keeps no state of a step's
+            hook = layer.fast_hook = (slot, kernels, self._summing(layer, self._relu_node_hook(kernels, layer, slot,
+                                                                                             None), slot))
+        node.register_prehook(hook[2])
         return True
 
     def _reduce_held(self) -> None:
@@ -100,6 +103,8 @@ class _ReluMeasures:
         the benchmark's MLP), and the hook then only keeps two references."""
         pending, self._held, self._held_bytes = self._held, [], 0
         kernels = _torch_stats.kernels()
+        if kernels is not None and self._reduce_lane(kernels, pending):
+            return
         for layer, a, v, g in pending:
             if v is None:
                 v = _torch_stats.rows_view(a)
@@ -109,6 +114,47 @@ class _ReluMeasures:
                 self._reduce_relu(layer, a)
             if g is not None:
                 self._gradient_sq(layer, g)
+
+    def _reduce_lane(self, kernels, pending: list) -> bool:
+        """_reduce_held's common case in one compiled call (_torch_stats_numba.relu_lane): every held place a float32
+        output whose relu_buffers lie in the lane, each written where the lane holds it, with its gradient where the
+        pass can read it (else ||dL/da||^2 by torch's dot). On the benchmark's MLP the per-place calls cost their pass
+        and as much again in Python (two NumPy views, the checks, a dispatch each). Returns False, having written
+        nothing, where one place does not fit: the per-place path then reads them all."""
+        lane = self._lane
+        if lane is None:
+            return False
+        block, width = lane[1], lane[2]
+        rows, torch_grads = [], []
+        for layer, a, _, g in pending:
+            held = layer.relu_buffers
+            if held is None or held[8] is not block or a.dtype is not torch.float32:
+                return False
+            address = 0
+            if g is not None:
+                if g.is_cpu and g.dtype is torch.float32 and g.is_contiguous() and g.numel() == a.numel():
+                    address = g.data_ptr()
+                else:
+                    torch_grads.append((layer, g))
+            rows += (a.data_ptr(), address, layer.rows, layer.width, *layer.lane_slot)
+        if not rows:
+            return False
+        kernels.relu_lane(np.array(rows, dtype=np.int64).reshape(-1, 6), width, block)
+        for layer, _a, _, g in pending:
+            held = layer.relu_buffers
+            layer.dsum, layer.asum, layer.sumsq = held[3], held[4], held[5]
+            if g is not None:
+                layer.grad_sq = held[6]
+        for layer, g in torch_grads:
+            self._gradient_sq(layer, g)
+        if _places.SUM64_ON_CPU and block[2 * width:].max() > _FLOAT32_MAX:  # past float32's range: in float64 again
+            for layer, a, _, g in pending:
+                totals = layer.relu_buffers[2]
+                if totals[0] > _FLOAT32_MAX:
+                    layer.sumsq, layer.sumsq_host = None, _summed64(a)
+                if g is not None and layer.grad_sq is layer.relu_buffers[6] and totals[1] > _FLOAT32_MAX:
+                    layer.grad_sq, layer.grad_sq_host = None, _summed64(g)
+        return True
 
     def _gradient_sq(self, layer: _Layer, g: torch.Tensor) -> None:
         """||dL/da||^2 of a place with torch's dot, where the compiled pass did not make it (a float32 sum past

@@ -13,7 +13,8 @@ instead of compiling it again. Each branch is its own loop, so that LLVM vectori
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import carray, njit, types
+from numba.extending import intrinsic
 
 _SIGS3 = ["float64(float32[:, ::1], boolean, float32[::1])", "float64(float64[:, ::1], boolean, float64[::1])"]
 
@@ -333,6 +334,57 @@ def relu_sums(a, g, on_out, sum_out, totals):
     totals[0] = q
     totals[1] = p
     return q, p
+
+
+@intrinsic
+def _float32_at(typingctx, address):
+    """The float32 pointer at an address (a tensor's data_ptr()), for carray: relu_lane reads tensors through it."""
+    def codegen(context, builder, signature, args):
+        return builder.inttoptr(args[0], context.get_value_type(signature.return_type))
+    return types.CPointer(types.float32)(types.int64), codegen
+
+
+@njit(["void(int64[:, ::1], int64, float64[::1])"], cache=True, nogil=True, error_model="numpy")
+def relu_lane(places, width, lane):
+    """relu_sums for several float32 nn.ReLU places in one call, each writing where the monitor's lane holds it
+    (_Collecting._lay_lane): places[p] = (address of the output's data, address of the gradient's (0: not read), rows,
+    units, the place's first unit in the lane, its index in it). Both tensors are C-contiguous float32 (rows, units)
+    on the CPU, checked by the caller, which holds them during the call. The lane holds every place's per-unit counts
+    of a > 0 at [first, first + units), its per-unit sums of a at width + first, and its two sums of squares at
+    2 * width + 2 * index. One call where relu_sums took one per place, each with its Python and dispatch costs."""
+    for p in range(places.shape[0]):
+        rows, units, first, index = places[p, 2], places[p, 3], places[p, 4], places[p, 5]
+        a = carray(_float32_at(places[p, 0]), (rows, units))
+        acc = np.zeros((4, units), np.float32)
+        on, s, sq, gq = acc[0], acc[1], acc[2], acc[3]
+        if places[p, 1] != 0:
+            g = carray(_float32_at(places[p, 1]), (rows, units))
+            for i in range(rows):
+                r, h = a[i], g[i]
+                for j in range(units):
+                    x = r[j]
+                    on[j] += np.float32(1.0) if x > np.float32(0.0) else np.float32(0.0)
+                    s[j] += x
+                    sq[j] += x * x
+                    y = h[j]
+                    gq[j] += y * y
+        else:
+            for i in range(rows):
+                r = a[i]
+                for j in range(units):
+                    x = r[j]
+                    on[j] += np.float32(1.0) if x > np.float32(0.0) else np.float32(0.0)
+                    s[j] += x
+                    sq[j] += x * x
+        q = 0.0
+        t = 0.0
+        for j in range(units):
+            lane[first + j] = on[j]
+            lane[width + first + j] = s[j]
+            q += sq[j]
+            t += gq[j]
+        lane[2 * width + 2 * index] = q
+        lane[2 * width + 2 * index + 1] = t
 
 
 @njit(["boolean(float64[::1], int64[::1], int64)"], cache=True, nogil=True, error_model="numpy")
