@@ -16,6 +16,7 @@ from torch import nn  # noqa: E402
 from actlab.interop import _monitor_step, _torch_stats  # noqa: E402
 from actlab.interop import torch as monitor_module  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
+from interop import _steps  # noqa: E402
 
 
 class FakeClock:
@@ -42,7 +43,7 @@ def _run(monkeypatch, steps: int, step_seconds, sampled_extra: float, noise: flo
     sampled = []
     for i in range(steps):
         with mon.step():
-            hooked = len(model[1]._forward_hooks) > 0  # hooks are attached on sampled steps only
+            hooked = _steps.hooked(model[1]) > 0  # hooks are attached on sampled steps only
             model(x).sum().backward()
             cost = step_seconds(i) * (1 + sampled_extra if hooked else 1.0) * (1 + noise * rng.standard_normal())
             clock.now += max(cost, 1e-6)

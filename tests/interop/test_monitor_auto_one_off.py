@@ -20,6 +20,7 @@ from torch import nn  # noqa: E402
 
 from actlab.interop import _monitor_step, _torch_stats  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
+from interop import _steps  # noqa: E402
 
 
 class Net(nn.Module):
@@ -45,7 +46,7 @@ class SlowFirstNet(Net):
         self.slept = False
 
     def forward(self, x):
-        if not self.slept and self.act1._forward_hooks:
+        if not self.slept and _steps.hooked(self.act1):
             self.slept = True
             time.sleep(FIRST_SLEEP)
         return super().forward(x)
@@ -151,7 +152,7 @@ def _fake_clock_run(monkeypatch, first: float, later: float, odd: dict[int, floa
         before = mon.sampled_steps
         with mon.step():
             model(x).sum().backward()
-            hooked = len(model.act1._forward_hooks) > 0
+            hooked = _steps.hooked(model.act1) > 0
             k = before
             factor = (first if k == 0 else (odd or {}).get(k, later)) if hooked else 1.0
             now[0] += 0.001 * factor

@@ -19,6 +19,7 @@ from torch import nn  # noqa: E402
 from actlab.interop import _monitor_step  # noqa: E402
 from actlab.interop import torch as monitor_module  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
+from interop import _steps  # noqa: E402
 
 BASE = 126e-6  # W12's tiny model: Linear(4, 16)-Tanh-Linear(16, 2), batch 16, one thread
 
@@ -52,7 +53,7 @@ def _run(monkeypatch, every, extra: float, own: float, steps: int, clock: FakeCl
         if i == 60:
             start = clock.now
         with mon.step():
-            hooked = len(model[1]._forward_hooks) > 0
+            hooked = _steps.hooked(model[1]) > 0
             model(x).square().mean().backward()
             clock.now += BASE * (1 + extra if hooked else 1.0)
         model.zero_grad()

@@ -16,6 +16,7 @@ from torch import nn  # noqa: E402
 from actlab.interop import _monitor_step  # noqa: E402
 from actlab.interop import torch as monitor_module  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
+from interop import _steps  # noqa: E402
 
 BASE = 126e-6
 
@@ -42,7 +43,7 @@ def _run(monkeypatch, extra: float, own: float, steps: int = 400, base: float = 
         if i == 60:
             start = now[0]
         with mon.step():
-            hooked = len(model[1]._forward_hooks) > 0
+            hooked = _steps.hooked(model[1]) > 0
             model(x).square().mean().backward()
             now[0] += base * (1 + extra if hooked else 1.0)
         model.zero_grad()

@@ -16,10 +16,11 @@ from torch import nn  # noqa: E402
 
 from actlab.interop import _monitor_step  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
+from interop import _steps  # noqa: E402
 
 
 def _hook_count(model: nn.Module) -> int:
-    return sum(len(m._forward_hooks) + len(m._forward_pre_hooks) for m in model.modules())
+    return sum(_steps.hooked(m) for m in model.modules())
 
 
 def test_the_scripts_own_hooks_run_beside_the_monitors_and_stay():

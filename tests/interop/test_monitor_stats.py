@@ -23,6 +23,7 @@ from actlab.interop import _monitor_places as monitor_places  # noqa: E402
 from actlab.interop import _torch_stats  # noqa: E402
 from actlab.interop.torch import DEAD_EVIDENCE, record_for  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
+from interop import _steps  # noqa: E402
 
 ACTIVATIONS = {
     "relu": nn.ReLU, "relu_inplace": lambda: nn.ReLU(inplace=True), "leaky": lambda: nn.LeakyReLU(0.1),
@@ -300,7 +301,7 @@ def test_the_function_watch_ends_with_the_step_even_when_forward_raises():
     with pytest.raises(RuntimeError, match="boom"), mon.step():
         model(torch.randn(3, 2))
     assert _get_current_function_mode_stack() == []
-    assert sum(len(m._forward_hooks) + len(m._forward_pre_hooks) for m in model.modules()) == 0
+    assert sum(_steps.hooked(m) for m in model.modules()) == 0
 
 
 def test_the_function_watch_stays_off_once_the_first_sample_found_no_function():

@@ -23,6 +23,7 @@ from actlab.monitor_log import read_log  # noqa: E402
 from actlab.network import MLP, NetworkConfig  # noqa: E402
 from actlab.readings import Status, low_gradient_word  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
+from interop import _steps  # noqa: E402
 
 
 def _model(act=nn.ReLU, seed=0):
@@ -187,7 +188,7 @@ def _auto(monkeypatch, sampled_extra, budget=0.03, steps=120, log=None):
     x = torch.randn(4, 2)
     for _ in range(steps):
         with mon.step():
-            hooked = len(model[1]._forward_hooks) > 0
+            hooked = _steps.hooked(model[1]) > 0
             model(x).sum().backward()
             clock.now += 0.010 * (1 + sampled_extra if hooked else 1.0)
         model.zero_grad()

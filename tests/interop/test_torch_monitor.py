@@ -17,6 +17,7 @@ from actlab import instruments  # noqa: E402
 from actlab.network import MLP, NetworkConfig  # noqa: E402
 from actlab.readings import Status, diagnose  # noqa: E402
 from actlab.torch import Monitor, read_log, record_for  # noqa: E402
+from interop import _steps  # noqa: E402
 from interop._steps import monitored_step  # noqa: E402
 
 
@@ -206,10 +207,10 @@ def test_hooks_are_attached_on_sampled_steps_only():
     resident = []
     for _ in range(6):
         with mon.step():
-            resident.append(sum(len(m._forward_hooks) + len(m._forward_pre_hooks) for m in model.modules()))
+            resident.append(sum(_steps.hooked(m) for m in model.modules()))
             model(torch.randn(4, 4, dtype=torch.float64)).sum().backward()
     assert [n > 0 for n in resident] == [True, False, False, True, False, False]
-    assert sum(len(m._forward_hooks) + len(m._forward_pre_hooks) for m in model.modules()) == 0
+    assert sum(_steps.hooked(m) for m in model.modules()) == 0
     assert mon.sampled_steps == 2
 
 

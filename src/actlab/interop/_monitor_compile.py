@@ -47,6 +47,7 @@ class _CompileWatch:
     def _join_compile_watch(self) -> None:
         """Monitor.__init__: from now on every compile Dynamo begins is told to this monitor (held weakly)."""
         self._compiles_outside = 0  # Dynamo compiles begun while no step of this monitor was open
+        self._compiles_seen = False  # Dynamo began compiling a frame since this monitor was made
         _MONITORS.add(self)
 
     def _compiling(self) -> None:
@@ -55,6 +56,7 @@ class _CompileWatch:
         later sampled steps (code compiled with none never does: 0 layers read). Its time is left out of auto's
         timing (a compile). Outside any step it is counted: code compiled there may never call the hooks, and the
         report says so if a sampled step then sees no forward."""
+        self._compiles_seen = True  # from now on a ReLU's post-hook runs as a hook, never from its forward (_attach)
         st = self._open_step
         if st is None:
             self._compiles_outside += 1

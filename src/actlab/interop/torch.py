@@ -81,7 +81,7 @@ from ._monitor_compile import _CompileWatch
 from ._monitor_cost import _Costing
 from ._monitor_counts import _Counting
 from ._monitor_functions import _functions, _FunctionWatch  # noqa: F401  (re-exported: tests import them here)
-from ._monitor_hooks import _Hooks
+from ._monitor_hooks import _Hooks, _relu_forward
 from ._monitor_measure import _Measures
 from ._monitor_notes import _Noting
 from ._monitor_places import (  # noqa: F401  (some re-exported: tests import them from here)
@@ -285,6 +285,9 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
                 self._modules.append((module, layer))
                 self._calls_of[(name, 0)] = layer
         self._module_hooks = [(m, l, self._pre_hook(l), self._post_hook(l)) for m, l in self._modules]
+        # a plain nn.ReLU's forward, made to run its post-hook (see _Hooks._relu_forward): by module id
+        self._relu_forwards = {id(m): _relu_forward(m, post) for m, _, _, post in self._module_hooks
+                               if type(m) is nn.ReLU}
         # the model's own hooks, made once and kept out of a compiled graph like the modules' (_outside_graph)
         self._started_hook = _outside_graph(self._forward_started)
         self._enter_hook = _outside_graph(self._enter_mode)
