@@ -25,11 +25,7 @@ from .heads import head as head_record
 from .instruments import NetworkReading
 from .network import MLP, NetworkConfig
 from .optim import OptimConfig, Optimizer
-from .reading_record import (
-    GRAD_NORM,
-    PLAYGROUND_RESTART,  # noqa: F401 (imported from here by the playground and tests)
-    WeightSwing,
-)
+from .reading_record import GRAD_NORM, WeightSwing
 from .readings import ENGINE_LEVERS, Lever, LossSteps, Reading, diagnose
 
 MAX_EPOCHS, MAX_STEPS = 1_000_000, 1_000_000_000  # the most a stop rule may name

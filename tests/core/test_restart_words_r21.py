@@ -12,8 +12,9 @@ from typer.testing import CliRunner
 
 from actlab.cli import app
 from actlab.cli.train import RESTART as CLI_RESTART
+from actlab.reading_record import PLAYGROUND_RESTART
 from actlab.session import RunConfig, build_trainer
-from actlab.training import PLAYGROUND_RESTART, RESTART, StopRule
+from actlab.training import RESTART, StopRule
 
 runner = CliRunner()
 # a linear 8,8 net under cross-entropy at lr 3 overflows within its first epochs (tests/core/test_restart_words...)

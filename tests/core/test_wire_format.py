@@ -152,7 +152,7 @@ def test_a_diverged_frame_is_the_same_json_in_the_cli_and_the_playground(tmp_pat
     assert header["train_loss"] is None and header["status"] == "diverged"
     # R10: the remedies differ in how they say "start again": the lab's Reset button, a new `actlab train` command
     from actlab.cli.train import RESTART as CLI_RESTART
-    from actlab.training import PLAYGROUND_RESTART as LAB_RESTART
+    from actlab.reading_record import PLAYGROUND_RESTART as LAB_RESTART
 
     assert CLI_RESTART in cli["diagnosis"]["remedy"] and LAB_RESTART not in CLI_RESTART
     cli = json.loads(json.dumps(cli).replace(CLI_RESTART, LAB_RESTART))

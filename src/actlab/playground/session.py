@@ -28,8 +28,9 @@ from ..datasets import features
 from ..errors import ConfigError
 from ..instruments import deriv_products, plane_grid
 from ..limits import PlaygroundLimits, check_epochs_per_frame
+from ..reading_record import PLAYGROUND_RESTART
 from ..session import RunConfig, make_data, trainer_for
-from ..training import PLAYGROUND_RESTART, Frame, Trainer
+from ..training import Frame, Trainer
 from .evaluation import Evaluation
 from .frames import CLASS_LEVELS, FRAME_FIELDS, FrameData, _class_codes, _quantise
 from .links import LinkSelection

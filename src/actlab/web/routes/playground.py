@@ -16,9 +16,10 @@ from ...classroom import CONTROLS, ClassPlayground, PinnedError, Pins
 from ...datasets import MAX_CSV_BYTES, load_csv
 from ...errors import ConfigError, given
 from ...options import check_control
+from ...reading_record import PLAYGROUND_RESTART
 from ...session import RunConfig
 from ...store import UploadQuota
-from ...training import PLAYGROUND_RESTART, Frame, Stop, StopRule
+from ...training import Frame, Stop, StopRule
 from ..deps import IdentityDep, SessionsDep, get_identity, identify
 from ..pool import RemoteSession, pool
 from ..problems import problem
