@@ -4,7 +4,7 @@
 // charts; a value in the address that names no choice (or a layer the log does not have) is ignored, the default is
 // shown and the value is dropped from the address. Split from watch.js, which draws the charts these choose.
 import { healthShares, view } from "./watch-points.js";
-import { count } from "./watch-status.js";
+import { count, sig2 } from "./watch-status.js";
 
 const $ = (id) => document.getElementById(id);
 const address = new URLSearchParams(window.location.search);
@@ -49,21 +49,35 @@ export function finiteShare() {
 const stepAxisAuto = () => Math.log10(stepRatio()) >= STEP_DECADES || finiteShare() !== null;
 export const isStepLog = () => stepLog ?? stepAxisAuto();
 
+// What the step axis sentence says of the steps held: the ratio of the last to the first, said with two figures below
+// 10 (steps 100 to 150 read "2 times" when rounded); a log with one report, or none, has no stretch of steps to spread
+// (S23: one report read "the last step is 1 times the first (steps 1 to 1)").
+function stepsHeld() {
+  const { steps } = view, n = steps.length;
+  if (!n) return "the log holds no sampled step yet";
+  if (n === 1) return `the log holds one sampled step so far (step ${count(steps[0])})`;
+  return `the last step is ${sig2(stepRatio())} times the first (steps ${count(steps[0])} to ${count(steps[n - 1])})`;
+}
+
 export function sayStepAxis() {
-  const log = isStepLog(), { steps } = view;
+  const log = isStepLog(), { steps } = view, spread = steps.length > 1;
   $("watch-step-log").checked = log;
-  const ratio = `the last step is ${count(Math.round(stepRatio()))} times the first (steps ${count(steps[0] ?? 0)} ` +
-    `to ${count(steps[steps.length - 1] ?? 0)})`;
   const squeezed = finiteShare(), pc = (v) => `${Math.round(100 * v)}%`;
   const why = stepLog !== null ? "as you chose" : Math.log10(stepRatio()) < STEP_DECADES && squeezed ?
     `since the run's steps without a NaN or an inf end at step ${count(squeezed.good)} of ` +
     `${count(steps[steps.length - 1])} (on an even axis they would take ${pc(squeezed.even)} of the width; on this ` +
-    `one, ${pc(squeezed.log)})` : `since ${ratio}`;
+    `one, ${pc(squeezed.log)})` : `since ${stepsHeld()}`;
+  // a log axis chosen for steps that span less than tenfold spreads them much as an even one would: say so
+  const flat = !spread ? ` ${stepsHeld().replace(/^t/, "T")}, so there is no stretch of steps to spread yet.` :
+    stepRatio() < 10 ? ` This run's steps span less than a tenfold stretch so far (${stepsHeld()}), so the axis ` +
+      "looks much like an even one." : "";
   const text = log
     ? `The history charts put the steps on a log axis, ${why}: each tenfold stretch of steps ` +
-      "(1 to 10, 10 to 100, …) gets the same width, so the start of the run is not squeezed into a few pixels."
+      "(1 to 10, 10 to 100, …) gets the same width, so the start of the run is not squeezed into a few pixels." +
+      (stepLog !== null ? flat : "")
     : `The history charts put the steps on an even (linear) axis, ${why}` +
-      (stepLog !== null ? "." : `; past ${count(10 ** STEP_DECADES)} times, the page switches to a log axis.`);
+      (stepLog !== null ? "." : spread ? `; past ${count(10 ** STEP_DECADES)} times, the page switches to a log axis.` :
+        `; once the last step is ${count(10 ** STEP_DECADES)} times the first, the page switches to a log axis.`);
   // not a live region: on a growing run the ratio changes at every poll, and the checkbox says the axis itself
   if ($("watch-step-axis").textContent !== text) $("watch-step-axis").textContent = text;
 }

@@ -38,7 +38,7 @@ export function lineTime(every) {
 }
 export const quietAfter = (paced) => Math.max(QUIET_MIN_S, paced ? QUIET_TIMES * paced.line : 0);
 
-const sig2 = (v) => (v >= 10 ? count(Math.round(v)) : String(Number(v.toPrecision(2))));
+export const sig2 = (v) => (v >= 10 ? count(Math.round(v)) : String(Number(v.toPrecision(2))));
 export function duration(s) {
   const r = Math.round(s);
   return r < 120 ? `${r} s` : r < 7200 ? `${Math.floor(r / 60)} min ${r % 60} s` :
