@@ -140,9 +140,26 @@ def recent(s: RunSummary) -> list[tuple[int | None, float]]:
 _LOSS_NOUN = {LossSteps.SAMPLED: "sampled loss", LossSteps.EVERY: "batch loss", LossSteps.FRAMES: "training loss"}
 
 
+def sampled_step(step: int, also: str = "") -> str:
+    """A monitored step named by its training step and said to be a sampled one, so that it is not read as the n-th
+    sample ('sampled step 98' read like the 98th sample; M21, S23): 'training step 98 (a sampled one)'. ``also`` goes
+    in the same brackets: 'training step 406 (a sampled one; the last finite sample was step 401)'. Every face of the
+    monitor names a step so: its report, the reading's words, the log and the watch page (watch-status.js)."""
+    return f"training step {step:,} (a sampled one{'; ' + also if also else ''})"
+
+
 def step_name(s: RunSummary) -> str:
-    """How the words name a step of the summary: "sampled step" where the steps between two were not seen."""
+    """What a step of the summary is called where no number follows: "sampled step" where the steps between two were
+    not seen ("at any sampled step from the first ..."), else "step"."""
     return "sampled step" if s.loss_steps == LossSteps.SAMPLED else "step"
+
+
+def numbered_step(s: RunSummary, step: int, also: str = "") -> str:
+    """A step of the summary by its number: a monitor's as sampled_step() says it, the engine's (every step seen) as
+    plain "step 12"; ``also`` in brackets after it, in the same brackets as "a sampled one" (never two in a row)."""
+    if s.loss_steps == LossSteps.SAMPLED:
+        return sampled_step(step, also)
+    return f"step {step:,}" + (f" ({also})" if also else "")
 
 
 def loss_noun(s: RunSummary, n: int = 1) -> str:
@@ -154,13 +171,14 @@ def loss_noun(s: RunSummary, n: int = 1) -> str:
 
 def span(s: RunSummary, pairs: list[tuple[int | None, float]]) -> str:
     """The steps that the losses ``pairs`` (two or more, oldest first) span, and what they are where they are not
-    samples: " between sampled steps 1 and 15", " between steps 1 and 10 (each update's batch loss)", " between steps
-    25 and 250 (the whole training set's loss, every 25 updates)". Where their steps are not known: how many."""
+    samples: " between training steps 1 and 15 (the losses of 8 sampled steps)", " between steps 1 and 10 (each
+    update's batch loss)", " between steps 25 and 250 (the whole training set's loss, every 25 updates)". Where their
+    steps are not known: how many."""
     (t0, _), (t1, _) = pairs[0], pairs[-1]
     if t0 is None or t1 is None:
         return f" over the last {len(pairs)} {loss_noun(s, len(pairs))}"
     if s.loss_steps == LossSteps.SAMPLED:
-        return f" between sampled steps {t0:,} and {t1:,}"
+        return f" between training steps {t0:,} and {t1:,} (the losses of {len(pairs)} sampled steps)"
     if s.loss_steps == LossSteps.EVERY:
         return f" between steps {t0:,} and {t1:,} (each update's batch loss)"
     gaps = {b - a for (a, _), (b, _) in zip(pairs, pairs[1:], strict=False)}
@@ -236,8 +254,12 @@ def climb(s: RunSummary) -> Climb | None:
     return Climb("rose" if rose else "stayed", first, values[-1], len(pairs), span(s, pairs))
 
 
-def _at(s: RunSummary, t: int | None) -> str:
-    return f" at {step_name(s)} {t:,}" if t is not None else ""
+def _at(s: RunSummary, t: int | None, also: str = "") -> str:
+    """' at step 12' (a monitor's: ' at training step 12 (a sampled one)'), with ``also`` in its brackets; where the
+    step is not known, ``also`` alone in brackets."""
+    if t is None:
+        return f" ({also})" if also else ""
+    return f" at {numbered_step(s, t, also)}"
 
 
 def trend(s: RunSummary) -> str | None:
@@ -284,9 +306,9 @@ def _when(s: RunSummary) -> tuple[str, str]:
     if at is None:
         return "", ""
     if before is not None and before < at - 1:  # sparse samples: the NaN began somewhere after step `before`
-        return "", f", first seen at sampled step {at:,} (the last finite sample was step {before:,})"
+        return "", f", first seen at {sampled_step(at, f'the last finite sample was step {before:,}')}"
     if before is None and at > 1 and sampled(s):  # no sample before it: it may have begun before the first one
-        return "", f", first seen at sampled step {at:,}, the first step sampled"
+        return "", f", first seen at training step {at:,}, the first step sampled"
     return f" at step {at:,}", ""
 
 
@@ -542,20 +564,19 @@ def unlearned(s: RunSummary) -> Finding | None:
         # read 'not learning any more' although the judged mean never came down, R10)
         t_low, low = min(lows, key=lambda p: p[1])
         was = (f"{len(lows)} of the last {len(pairs)} {loss_noun(s, len(pairs))} were more than "
-               f"{MOVED_FRACTION:.0%} below chance, down to {low:.3g}{_at(s, t_low)} ({percent_below(low, chance)} "
-               "below it)")
+               f"{MOVED_FRACTION:.0%} below chance, down to {low:.3g}"
+               f"{_at(s, t_low, f'{percent_below(low, chance)} below it')}")
     else:
         return None
-    now = _at(s, t_last)
     if back:  # the judged loss is what rose: quote it, not the last batch (W21 s06: 'risen to 3.05', one batch's
         # loss, where the mean judged was 1.44), and not as times chance where it is below chance
-        over = f" (the mean of the last {len(window)} {loss_noun(s, len(window))})" if window else ""
+        over = f"the mean of the last {len(window)} {loss_noun(s, len(window))}" if window else ""
         where = (f"{times(s.loss / chance)} times chance ({chance:.3g})" if s.loss >= chance else
                  f"no longer {MOVED_FRACTION:.0%} below chance ({chance:.3g})")
         loss = s.loss
     else:  # two batches in a row far above chance: the latest
         over, where, loss = "", f"{times(last / chance)} times chance ({chance:.3g})", last
-    risen_to = f"the loss has risen to {loss:.3g}{now}{over}, {where}"
+    risen_to = f"the loss has risen to {loss:.3g}{_at(s, t_last, over)}, {where}"
     return Finding(Status.NOT_LEARNING, f"{UNLEARNED}: {was}, and {risen_to}", _unlearned_remedy(s),
                    {"loss": loss, "chance_loss": chance, "lowest_judged_loss": judged,
                     "lowest_judged_bound": bound, "recent_losses": [v for _, v in pairs]})

@@ -63,7 +63,9 @@ from .reading_loss import (  # noqa: F401  (re-exported: the loss thresholds and
     diverging,
     diverging_loss,
     lower_lr,
+    numbered_step,
     rising,
+    sampled_step,
     step_name,
     unlearned,
     within_noise,
@@ -306,8 +308,8 @@ def _weights_still(s: RunSummary) -> Finding | None:
     # first step the monitor compared their values at (it reads them every tenth sampled step): the words say so
     span = (f"at any {step_name(s)} from the first to step {s.steps:,} ({updates:,} updates)"
             if since <= s.weights_first_seen else
-            f"from {step_name(s)} {since:,} to step {s.steps:,} ({updates:,} updates; step {since:,} is where their "
-            "values were first compared, or last seen to change)")
+            f"from {numbered_step(s, since)} to step {s.steps:,} ({updates:,} updates; step {since:,} is where "
+            "their values were first compared, or last seen to change)")
     # R18: a body left out of the optimiser under a trained head, its loss 33% below chance, read not_learning: the
     # status says what the loss shows, as at a learning rate of 0 (_zero_learning_rate: learned, and stopped), where a
     # loss clearly below chance is no 'not learning'; the words still ask after the optimiser

@@ -27,7 +27,7 @@ def test_a_monitor_s_summary_keeps_sampled_steps_by_default():
     s = RunSummary(LAYERS, 0.5, loss=40.0, chance_loss=0.693, steps=31, recent_losses=(0.7, 1.3, 2.8, 9.0, 40.0),
                    recent_loss_steps=(1, 8, 15, 22, 29))
     assert s.loss_steps is LossSteps.SAMPLED
-    assert "between sampled steps 1 and 29" in diagnose(s).words
+    assert "between training steps 1 and 29 (the losses of 5 sampled steps)" in diagnose(s).words
 
 
 def test_a_blow_up_names_the_updates_it_saw_and_never_a_sample():

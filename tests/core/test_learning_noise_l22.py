@@ -132,11 +132,12 @@ def test_a_rise_past_the_noise_reads_unlearned_and_quotes_the_judged_mean():
         s, f = found[-1]
         assert f is not None and f.words.startswith(UNLEARNED)
         mean = statistics.fmean(s.recent_losses)
-        assert f"has risen to {mean:.3g} at sampled step 90 (the mean of the last 10 sampled losses)" in f.words
+        assert (f"has risen to {mean:.3g} at training step 90 (a sampled one; the mean of the last 10 sampled losses)"
+                in f.words)
         assert f"{losses[-1]:.3g}" not in f.words or f"{losses[-1]:.3g}" == f"{mean:.3g}"
         # the low it names is a window's mean that was clearly below chance, with its step
         low_step, low = s.lowest_judged_step, s.lowest_judged_loss
-        assert low_step <= 60 and f"had come down to {low:.3g} at sampled step {low_step}" in f.words
+        assert low_step <= 60 and f"had come down to {low:.3g} at training step {low_step} (a sampled one)," in f.words
         assert noise_bound(list(losses[low_step - LOSS_BATCHES:low_step]), 1.0) == s.lowest_judged_bound < 1.0
 
 

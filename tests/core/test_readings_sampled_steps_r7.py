@@ -38,7 +38,7 @@ def test_a_monitor_whose_first_sample_is_already_nan_does_not_date_it_to_that_st
     r = diagnose(monitor_run((), None, at=7, before=None))
     assert r.status is Status.DIVERGED
     assert "diverged at step" not in r.words
-    assert "first seen at sampled step 7, the first step sampled" in r.words
+    assert "first seen at training step 7, the first step sampled" in r.words
 
 
 def test_a_monitor_s_first_step_and_a_dense_monitor_still_give_the_step():
@@ -57,7 +57,7 @@ def test_a_finite_blow_up_is_dated_by_its_sampled_steps():
                    recent_losses=(86.8, 1.14e20, 4.19e33), recent_loss_steps=(1, 8, 15))
     r = diagnose(s)
     assert r.status is Status.DIVERGED
-    assert "and it rose from 86.8 between sampled steps 1 and 15" in r.words
+    assert "and it rose from 86.8 between training steps 1 and 15 (the losses of 3 sampled steps)" in r.words
     assert named_steps(r.words) == {1, 15}
 
 
@@ -73,7 +73,7 @@ def test_a_starting_climb_is_dated_by_its_sampled_steps():
                    recent_loss_steps=(1, 11, 21, 31))
     r = diagnose(s)
     assert r.status is Status.STARTING
-    assert "it has risen from 0.7 to 17.7 between sampled steps 1 and 31" in r.words
+    assert "it has risen from 0.7 to 17.7 between training steps 1 and 31 (the losses of 4 sampled steps)" in r.words
 
 
 @st.composite

@@ -38,8 +38,8 @@ def test_a_noisy_plateau_far_above_chance_reads_as_staying_not_rising():
     assert r.status is Status.DIVERGED
     assert "rose" not in r.words
     # R10: nor is the window a climb (its halves' medians are 7.22e5 and 1.12e6): it stayed above 1,000 x chance
-    assert ("it has stayed above 1,000 times chance between sampled steps 251 and 260, around 7.82e+05, no lower than "
-            "5.5e+05 and no higher than 1.4e+06") in r.words
+    assert ("it has stayed above 1,000 times chance between training steps 251 and 260 (the losses of 10 sampled "
+            "steps), around 7.82e+05, no lower than 5.5e+05 and no higher than 1.4e+06") in r.words
 
 
 def test_the_headline_of_a_blow_up_names_the_saturated_layer_that_stops_every_hidden_gradient():
@@ -61,20 +61,21 @@ def test_a_blow_up_whose_ratios_are_only_large_keeps_vanishing_out():
 
 def test_a_climb_still_reads_as_a_rise():
     r = diagnose(run((86.8, 1.14e20, 4.19e33), (1, 8, 15), chance=88.1))
-    assert "and it rose from 86.8 between sampled steps 1 and 15" in r.words
+    assert "and it rose from 86.8 between training steps 1 and 15 (the losses of 3 sampled steps)" in r.words
 
 
 def test_a_peak_that_fell_back_says_so():
     losses = (3e3, 2.3e6, 2e6, 1.9e6, 5e5, 3e5, 2e5, 1e5)
     r = diagnose(run(losses, range(153, 161)))
     assert r.status is Status.DIVERGED
-    assert "it peaked at 2.3e+06 at sampled step 154 and fell back to 1e+05" in r.words
+    assert "it peaked at 2.3e+06 at training step 154 (a sampled one) and fell back to 1e+05" in r.words
 
 
 def test_a_loss_that_stayed_far_above_chance_says_where_once():
     r = diagnose(run((6e5, 5e5, 4.5e5, 4e5), range(47, 51), chance=0.69))
-    assert ("it has stayed above 1,000 times chance between sampled steps 47 and 50, around 4.75e+05, no lower than "
-            "4e+05 and no higher than 6e+05; every run begins near chance") in r.words
+    assert ("it has stayed above 1,000 times chance between training steps 47 and 50 (the losses of 4 sampled "
+            "steps), around 4.75e+05, no lower than 4e+05 and no higher than 6e+05; every run begins near "
+            "chance") in r.words
     r = diagnose(run((2e6, 1e6, 5e5, 2e5), None, chance=0.69))
     assert ("over the last 4 sampled losses (it peaked at 2e+06, the highest of the last 4 sampled losses, and fell "
             "back to 2e+05)") in r.words

@@ -42,7 +42,8 @@ def test_a_run_that_learned_then_jumped_far_above_chance_reads_not_learning_any_
 
 def test_the_sampled_steps_date_it():
     r = diagnose(run(AT_571, loss_steps=tuple(range(526, 576, 5))))
-    assert "down to 0.0243 at sampled step 561" in r.words and "risen to 313 at sampled step 571" in r.words
+    assert "down to 0.0243 at training step 561 (a sampled one" in r.words \
+        and "risen to 313 at training step 571 (a sampled one" in r.words
 
 
 def test_a_mean_still_below_chance_no_longer_reads_healthy():
@@ -72,9 +73,10 @@ def test_once_the_low_losses_leave_the_window_the_lowest_judged_loss_kept_still_
     r = diagnose(run(recent, steps=640, lowest_judged_loss=0.0255, lowest_judged_step=561,
                      loss_steps=tuple(range(595, 645, 5))))
     assert r.status is Status.NOT_LEARNING
-    assert r.words.startswith("not learning any more: the mean loss had come down to 0.0255 at sampled step 561, "
-                              "96% below chance, and the loss has risen to 85.4 at sampled step 640 (the mean of the "
-                              "last 10 sampled losses)")  # the mean judged, not the last batch's 44 (L22)
+    # the mean judged, not the last batch's 44 (L22)
+    assert r.words.startswith("not learning any more: the mean loss had come down to 0.0255 at training step 561 (a "
+                              "sampled one), 96% below chance, and the loss has risen to 85.4 at training step 640 (a "
+                              "sampled one; the mean of the last 10 sampled losses)")
 
 
 @given(st.lists(st.floats(1e-4, 0.899), min_size=2, max_size=8), st.lists(st.floats(2.01, 500.0), min_size=2,

@@ -83,7 +83,8 @@ def test_a_steady_climb_by_rising_factor_squared_reads_rising_at_any_window_leng
     if losses[-1] < DIVERGING_LOSS * chance and n >= 3:  # a starting run says it in its words
         r = diagnose(s)
         assert r.status is Status.STARTING
-        assert f"it has risen from {losses[0]:.3g} to {losses[-1]:.3g} between sampled steps 1 and {n}" in r.words
+        assert (f"it has risen from {losses[0]:.3g} to {losses[-1]:.3g} between training steps 1 and {n} (the losses "
+                f"of {n} sampled steps)") in r.words
         assert "lower the learning rate" in r.remedy
 
 

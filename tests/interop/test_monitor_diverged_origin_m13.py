@@ -68,13 +68,13 @@ def test_the_reading_and_the_notes_name_where_it_began():
     assert f"it first appeared at step {began}, at module '{place}' (ReLU);" in words, words
     assert words.count("the first watched activation holding a NaN or an inf") == 1, words  # R18: it was said twice
     # the latest step's place is said to be the latest step's, after the start
-    latest = f"on the latest sampled step ({steps}), the first watched activation holding a NaN or an inf is " \
-             f"module '{last}'"
+    latest = (f"on training step {steps:,} (the latest sampled one), the first watched activation holding a NaN or "
+              f"an inf is module '{last}'")
     assert latest in words and words.index(latest) > words.index(f"it first appeared at step {began}"), words
     # no note names a place as where it 'first appears' without saying which step it read
     for note in report.notes:
         for m in re.finditer(r"first appear(?:s|ed)? (?:at step \d+, first )?at module '(\d)'", note):
-            assert m.group(1) == place or f"latest sampled step ({steps})" in note, note
+            assert m.group(1) == place or f"on training step {steps} (the latest sampled one)" in note, note
 
 
 def test_a_start_between_sampled_steps_is_not_dated_to_the_step_that_saw_it():
@@ -88,4 +88,5 @@ def test_a_start_between_sampled_steps_is_not_dated_to_the_step_that_saw_it():
     assert seen != start and seen != sampled[-1], (start, seen)  # the premise: seen later than it began, reported later
     words = report.reading.findings[0].words
     assert "began on step" not in words, words
-    assert f"it was first seen at sampled step {seen} (the last finite sample was step {before})" in words, words
+    assert (f"it was first seen at training step {seen} (a sampled one; the last finite sample was step "
+            f"{before})") in words, words

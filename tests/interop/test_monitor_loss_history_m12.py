@@ -60,10 +60,11 @@ def test_a_climb_to_inf_is_dated_by_the_sampled_steps_of_the_losses_it_climbed_t
     (first_step, first), (last_step, last) = finite[0], finite[-1]
     r = mon.report().reading
     assert r.status is Status.DIVERGED
-    assert f"first seen at sampled step {sampled[-1][0]:,} (the last finite sample was step {last_step:,})" in r.words
+    assert (f"first seen at training step {sampled[-1][0]:,} (a sampled one; the last finite sample was step "
+            f"{last_step:,})") in r.words
     grew = f"the loss grew first, from {first:.3g} to {last:.3g} ("
     assert grew in r.words
-    dated = f" between sampled steps {first_step:,} and {last_step:,}"
+    dated = f" between training steps {first_step:,} and {last_step:,} (the losses of {len(finite)} sampled steps)"
     assert r.words.split(grew)[1].split(")", 1)[1].startswith(dated)
     assert "over the last" not in r.words
 
@@ -101,10 +102,11 @@ def test_a_run_that_learned_and_was_thrown_above_chance_says_so_after_its_low_lo
     found = [f for f in r.findings if f.status is Status.NOT_LEARNING]
     assert len(found) == 1, r.words
     assert found[0].words.startswith(
-        f"not learning any more: the mean loss had come down to {low:.3g} at sampled step {low_step:,}, ")
+        f"not learning any more: the mean loss had come down to {low:.3g} at training step {low_step:,} (a sampled "
+        "one), ")
     # the loss judged: the mean of the last 10, not the last batch's (L22)
-    assert (f"the loss has risen to {statistics.fmean(losses[-10:]):.3g} at sampled step {sampled[-1][0]:,} (the "
-            "mean of the last 10 sampled losses)") in found[0].words
+    assert (f"the loss has risen to {statistics.fmean(losses[-10:]):.3g} at training step {sampled[-1][0]:,} (a "
+            "sampled one; the mean of the last 10 sampled losses)") in found[0].words
 
 
 def test_one_low_first_loss_is_not_a_judged_low():

@@ -213,7 +213,8 @@ class _BlowsUp(nn.Module):
 
 
 @pytest.mark.parametrize("every, expected", [
-    (5, "diverged: the loss became NaN or infinite, first seen at sampled step 11 (the last finite sample was step 6)"),
+    (5, "diverged: the loss became NaN or infinite, first seen at training step 11 (a sampled one; the last finite "
+        "sample was step 6)"),
     (1, "diverged at step 8: the loss became NaN or infinite")])
 def test_divergence_says_the_step_it_was_first_seen_at_when_samples_are_sparse(every, expected):
     torch.manual_seed(0)

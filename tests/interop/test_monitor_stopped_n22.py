@@ -61,7 +61,7 @@ def test_an_expert_the_router_stops_using_is_read_as_stopped():
     (finding,) = [f for f in report.reading.findings if f.words.startswith("stopped running")]
     (stopped,) = finding.evidence["stopped"]
     assert stopped == {"place": "experts.0.1", "runs": sum(ran[0]), "last_sampled_step": last0, "last_step": last0}
-    said = f"'experts.0.1' ran on {sum(ran[0])} of the {steps} sampled steps, the last at step {last0},"
+    said = f"'experts.0.1' ran on {sum(ran[0])} of the {steps} sampled steps, the last at training step {last0},"
     assert said in finding.words
     assert "router" in finding.remedy
     assert any(n.startswith("'experts.2.1' has not run on any of the 60 sampled steps") for n in report.notes)

@@ -68,10 +68,10 @@ def test_divergence_is_dated_from_the_first_sampled_step_that_went_non_finite():
     assert rep.step == 40 and rep.reading.status == Status.DIVERGED  # the last sampled step, not the first bad one
     assert rep.reading.findings[0].evidence["diverged_at_step"] == first
     # the NaN came in at step 11, between two samples: the words say where it was seen, and the sample before it
-    assert rep.reading.words.startswith(f"diverged: the loss became NaN or infinite, first seen at sampled step "
-                                        f"{first} (the last finite sample was step 10)")
+    assert rep.reading.words.startswith(f"diverged: the loss became NaN or infinite, first seen at training step "
+                                        f"{first} (a sampled one; the last finite sample was step 10)")
     assert rep.first_non_finite["step"] == first and rep.last_finite_step == 10
-    assert any(f"was first seen at sampled step {first} (the last finite sample was step 10)," in n
+    assert any(f"was first seen at training step {first} (a sampled one; the last finite sample was step 10)," in n
                for n in rep.notes)
 
 
@@ -84,9 +84,10 @@ def test_a_second_run_of_nan_steps_is_dated_from_its_own_start():
     assert bad_sampled[0] == 5 and bad_sampled[1] == 21  # every=2 samples the odd steps
     rep = mon.report()
     assert rep.reading.findings[0].evidence["diverged_at_step"] == 21
-    assert rep.reading.words.startswith("diverged: the loss became NaN or infinite, first seen at sampled step 21 "
-                                        "(the last finite sample was step 19)")
-    assert any("was first seen at sampled step 5 (the last finite sample was step 3)," in n for n in rep.notes)
+    assert rep.reading.words.startswith("diverged: the loss became NaN or infinite, first seen at training step 21 (a "
+                                        "sampled one; the last finite sample was step 19)")
+    assert any("was first seen at training step 5 (a sampled one; the last finite sample was step 3)," in n
+               for n in rep.notes)
     assert any("again from step 21 on" in n for n in rep.notes)
 
 

@@ -58,10 +58,10 @@ def test_a_run_that_learns_sampled_every_50_steps_is_never_read_still():
 
 def test_lr_0_under_auto_reads_never_changed_from_the_first_sampled_step():
     # every="auto" samples its first step after a warm-up (step 4): weights kept since that step never changed at
-    # all, and the words say so, not 'from sampled step 4 ... where their values were first compared'
+    # all, and the words say so, not 'from training step 4 ... where their values were first compared'
     found_at, statuses, same, report = run(0.0, 400, "auto")
     assert same and report.reading.status == "not_learning"
     since = report.reading.evidence["weights_still_since"]
     assert since > 1
     assert "at any sampled step from the first to step" in report.reading.words
-    assert f"from sampled step {since}" not in report.reading.words
+    assert f"from training step {since}" not in report.reading.words

@@ -97,8 +97,8 @@ def test_a_nan_on_a_sparsely_sampled_run_is_dated_by_the_step_it_was_seen_at(bro
         page.goto(f"{base}/watch")
         page.wait_for_function("document.getElementById('watch-nan').textContent !== ''")
         assert page.locator("#watch-nan").text_content() == (
-            "A NaN or an inf was first seen at sampled step 406 (the last finite sample was step 401), first at "
-            "module 'b'; 2 of the 83 sampled steps held one (red marks).")
+            "A NaN or an inf was first seen at training step 406 (a sampled one; the last finite sample was step 401), "
+            "first at module 'b'; 2 of the 83 sampled steps held one (red marks).")
         shot(page, "watch-v5-nan-sparse", page.locator("#watch-nan"))
         assert not errors
         context.close()

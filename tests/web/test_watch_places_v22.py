@@ -76,7 +76,7 @@ def test_every_line_is_named_and_the_table_says_what_did_not_run(browser, tmp_pa
             assert PLACES[int(number) - 1].endswith(name.lstrip("…")), label
     assert [r[0] for r in got["rows"]] == PLACES  # in the charts' order (at faa7e5d: act0 and experts.2.1 only)
     rows = {r[0]: r for r in got["rows"]}
-    assert rows["experts.0.1"][1] == "did not run on step 12: it last ran on sampled step 6"
-    assert rows["experts.1.1"][1] == "did not run on step 12: it last ran on sampled step 9"
+    assert rows["experts.0.1"][1] == "did not run on step 12: it last ran on training step 6 (a sampled one)"
+    assert rows["experts.1.1"][1] == "did not run on step 12: it last ran on training step 9 (a sampled one)"
     assert rows["experts.3.1"][1] == "has not run on any sampled step read so far"
     assert rows["act0"][3] == "0.12" and rows["experts.2.1"][3] == "30.1", got["rows"]  # 10 * 3 + 12 / 100

@@ -37,6 +37,7 @@ from ._monitor_words import (
     _is_affine,
     _label,
     _latest,
+    _ordinal,
     _sampled,
     _share,
     _unwatched_reading,
@@ -213,7 +214,7 @@ class _Reporting:
         # module '3' on step 12, at module '1' only from step 13, and the report read '1' off step 200 as the start)
         began = non_finite_since or first_non_finite
         later = began is not None and began["step"] != step
-        latest = f"on the latest sampled step ({step}), " if later else ""
+        latest = f"on training step {step:,} (the latest sampled one), " if later else ""
         if first_bad is not None:
             notes.append(f"{latest}non-finite activations first appear at {first_bad}" +
                          (f"; where it began, on step {began['step']}, see below" if later else ""))
@@ -433,7 +434,7 @@ class _Reporting:
                 # when, by _first_seen's rule: 'it began on step 162' was said of a step after unsampled ones (W19:
                 # the loss went NaN on step 134); and the place once, not 'the first watched activation holding a
                 # NaN or an inf' for the start and again for the latest step
-                where = f"it {_first_seen(began)}, {start}; on the latest sampled step ({step}), {where}"
+                where = f"it {_first_seen(began)}, {start}; on training step {step:,} (the latest sampled one), {where}"
             reading = Reading((dataclasses.replace(first, words=f"{first.words}; {where}"),) + reading.findings[1:])
         return MonitorReport(step, sampled, self.every, tuple(rows), output_norm, loss, reading, tuple(notes),
                              first_non_finite=None if first_non_finite is None else
@@ -515,8 +516,11 @@ class _Reporting:
                          f"{'it' if len(never) == 1 else 'them'}")
         if not stopped:
             return None
-        parts = [f"'{l.name}' ran on {l.runs} of the {sampled:,} sampled steps, the last at step {l.last_run[1]:,}"
-                 + (f" (sampled step {l.last_run[0]:,})" if l.last_run[0] != l.last_run[1] else "")
+        # the last run's training step, and which sample it was where the two differ (S23: '(sampled step 24)' beside
+        # 'step 1,200' named the 24th sample in the words every other sentence uses for a training step's number)
+        parts = [f"'{l.name}' ran on {l.runs} of the {sampled:,} sampled steps, the last at training step "
+                 f"{l.last_run[1]:,}" + (f" (the {_ordinal(l.last_run[0])} sampled step)"
+                                         if l.last_run[0] != l.last_run[1] else "")
                  + f", and on none of the {sampled - l.last_run[0]:,} sampled since" for l in stopped[:6]]
         more = f" (and {len(stopped) - 6} more)" if len(stopped) > 6 else ""
         return Finding(

@@ -16,6 +16,7 @@ from ..readings import (
     Reading,
     Status,
 )
+from ..readings import sampled_step as _sampled  # a sampled step by its training step, as every face names it
 
 
 def _counted(n: int, noun: str, nouns: str = "") -> str:
@@ -35,15 +36,15 @@ def _share(k: int, n: int, noun: str, nouns: str = "") -> str:
     return f"none of the {n:,} {many}" if k == 0 else f"{k:,} of {n:,} {many}"
 
 
+def _ordinal(n: int) -> str:
+    """'1st', '2nd', '3rd', '11th', '24th', '1,001st' (the watch page's ordinal() in watch-status.js says the same)."""
+    tens, ones = n % 100, n % 10
+    return f"{n:,}" + ("th" if 11 <= tens <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(ones, "th"))
+
+
 def _latest(n: int, noun: str, nouns: str = "") -> str:
     """The latest n things: 'the last sampled batch', 'the last 5 sampled batches'."""
     return f"the last {noun}" if n == 1 else f"the last {n:,} {nouns or noun + 's'}"
-
-
-def _sampled(step: int) -> str:
-    """A sampled step named by its training step, so that it is not read as the n-th sample (M21 item 5: 'sampled step
-    98' read like the 98th sample): 'training step 98 (a sampled one)'."""
-    return f"training step {step:,} (a sampled one)"
 
 
 def _label(name: str, kind: str = "", call: int = 0) -> str:
@@ -108,7 +109,7 @@ def _dying_layers(died: list[tuple[str, int, int, int, int | None]], restart: Ca
     parts = []
     for label, count, width, batches, since in dying:
         # a training step's number, said to be one that was sampled (M21 item 5: 'the step sampled at step 101')
-        when = f" (the latest of them first off on training step {since}, a sampled one)" if since is not None else ""
+        when = f" (the latest of them first off on training step {since:,}, a sampled one)" if since is not None else ""
         one = count == 1
         parts.append(f"{_share(count, width, 'unit')} of {label} {'was' if one else 'were'} active earlier in the run "
                      f"and {'has' if one else 'have'} had derivative 0 on every point of "
@@ -157,9 +158,9 @@ def _first_seen(here: dict) -> str:
     step, before = here["step"], here.get("last_finite_step")
     if before is not None and before < step - 1:
         # (the reading's words, reading_loss._when, and the watch page say it so: kept the same here)
-        return f"was first seen at sampled step {step} (the last finite sample was step {before})"
-    return f"first appeared at step {step}" if before is not None or step == 1 else \
-        f"was first seen at sampled step {step}, the first step sampled"
+        return f"was first seen at {_sampled(step, f'the last finite sample was step {before:,}')}"
+    return f"first appeared at step {step:,}" if before is not None or step == 1 else \
+        f"was first seen at training step {step:,}, the first step sampled"
 
 
 def _opaque_words(name: str, module: nn.Module) -> str:

@@ -46,6 +46,9 @@ export function duration(s) {
 }
 const lineEvery = (n) => (n === 1 ? "every step" : `every ${ordinal(n)} step`);
 export const count = (n) => n.toLocaleString("en-US");
+// a monitored step by its training step, said to be a sampled one, so that it is not read as the n-th sample
+// (reading_loss.sampled_step says the same on every other face); `also` goes in the same brackets
+export const sampledStep = (n, also = "") => `training step ${count(n)} (a sampled one${also ? `; ${also}` : ""})`;
 export const ordinal = (n) => {
   const tens = n % 100, ones = n % 10;
   return count(n) + (tens >= 11 && tens <= 13 ? "th" : ones === 1 ? "st" : ones === 2 ? "nd" : ones === 3 ? "rd" : "th");
@@ -166,19 +169,19 @@ export function sayBadLines(data) {
 }
 
 // when the first NaN or inf came: a fact where the monitor sampled the step before it, else only where it was seen
-// (sampling every 5th step, a run that went bad at step 403 is first seen at sampled step 406)
+// (sampling every 5th step, a run that went bad at step 403 is first seen at training step 406, a sampled one)
 export function whenFirst(step, sampledEvery) {
   const previous = view.firstSeen?.step === step ? view.firstSeen.previous : undefined;
   if (previous === null) {
     return step <= 1 ? `first appeared at step ${count(step)}` :
-      `was first seen at sampled step ${count(step)}, the first step the log holds`;
+      `was first seen at training step ${count(step)}, the first step the log holds`;
   }
   if (previous !== undefined) {
     return previous === step - 1 ? `first appeared at step ${count(step)}` :
-      `was first seen at sampled step ${count(step)} (the last finite sample was step ${count(previous)})`;
+      `was first seen at ${sampledStep(step, `the last finite sample was step ${count(previous)}`)}`;
   }
-  return sampledEvery > 1 ? `was first seen at sampled step ${count(step)} (the monitor samples every ` +
-    `${ordinal(sampledEvery)} step)` : `first appeared at step ${count(step)}`;
+  return sampledEvery > 1 ? `was first seen at ${sampledStep(step, `the monitor samples every ` +
+    `${ordinal(sampledEvery)} step`)}` : `first appeared at step ${count(step)}`;
 }
 
 // which steps the charts show, once the run is longer than the points they hold

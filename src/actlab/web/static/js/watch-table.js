@@ -3,6 +3,7 @@
 // sideways; split from watch.js, which passes the wrapper it draws into.
 import { fmt } from "./charts.js";
 import { layerName } from "./watch-points.js";
+import { sampledStep } from "./watch-status.js";
 
 export function cell(tag, text) {
   const el = document.createElement(tag);
@@ -72,7 +73,7 @@ export function drawTable(wrap, report, finite = null, warm = [], need = 5, abse
     row.dataset.place = name;
     row.append(cell("td", String(layerName({ name }))));
     const said = row.appendChild(cell("td", last === undefined ? "has not run on any sampled step read so far" :
-      `did not run on step ${step(report.step)}: it last ran on sampled step ${step(last)}`));
+      `did not run on step ${step(report.step)}: it last ran on ${sampledStep(last)}`));
     said.colSpan = heads.length - 1;
     said.dataset.label = "reading";
   }
