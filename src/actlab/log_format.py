@@ -19,7 +19,9 @@ HEADER_EXAMPLE = f'{{"format": "{LOG_FORMAT}", "layers": [...]}}'
 
 # A report's fields and the JSON types each may have (checked when present; step, layers and reading must be).
 _NUMBER = "number"  # a number, null (NaN: no value), or "inf" / "-inf"
-_REPORT_FIELDS = {"step": int, "steps_run": (int, None), "sampled_steps": int, "every": (int, None),
+# "auto" (S23): whether "every" is every="auto"'s latest choice (true) or the interval the script gave (false); logs
+# written before it have none, and a reader then cannot tell the two apart
+_REPORT_FIELDS = {"step": int, "steps_run": (int, None), "sampled_steps": int, "every": (int, None), "auto": bool,
                   "layers": list, "output_grad_norm": _NUMBER, "loss": _NUMBER, "non_finite": bool,
                   "first_non_finite": (dict, None), "reading": dict, "notes": list}
 _LAYER_FIELDS = {"name": str, "activation": str, "module_type": str, "width": (int, None),

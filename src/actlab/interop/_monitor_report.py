@@ -439,7 +439,7 @@ class _Reporting:
         return MonitorReport(step, sampled, self.every, tuple(rows), output_norm, loss, reading, tuple(notes),
                              first_non_finite=None if first_non_finite is None else
                              {k: first_non_finite[k] for k in ("step", "place")},
-                             last_finite_step=summary.last_finite_step)
+                             last_finite_step=summary.last_finite_step, auto=self._auto)
 
     @staticmethod
     def _layer_words(layer: _Layer, r: dict, width: int, window: int, param: str, is_frozen: bool, w: float,
@@ -554,7 +554,8 @@ class _Reporting:
                 words = f"{words}; {unread}"
             reading = Reading((Finding(Status.STARTING, words, "", {}),))
             return MonitorReport(self.step_count, 0, self.every, (), math.nan, None, reading,
-                                 tuple(self._current_notes(tuple(self.notes)) + notes), self.step_count)
+                                 tuple(self._current_notes(tuple(self.notes)) + notes), self.step_count,
+                                 auto=self._auto)
         if unread is not None:
             notes.append(unread)
         return dataclasses.replace(self._last, steps_run=self.step_count, every=self.every, auto=self._auto,

@@ -304,7 +304,7 @@ class MonitorReport:
         from .._json import jsonable
 
         return {"step": self.step, "steps_run": self.steps_run, "sampled_steps": self.sampled_steps,
-                "every": self.every,
+                "every": self.every, "auto": self.auto,
                 "layers": [l.to_dict() for l in self.layers], "output_grad_norm": jsonable(self.output_grad_norm),
                 "loss": jsonable(self.loss), "non_finite": self.non_finite,
                 "first_non_finite": self.first_non_finite, "last_finite_step": self.last_finite_step,

@@ -156,12 +156,17 @@ function sayNan(report) {
 
 // The loss chart's title says what it draws: the log holds the loss of the sampled steps only, so where the monitor
 // samples one step in several (every="auto" chooses up to 50) the steps between are not on it (W21: 13 points over
-// 400 steps, with nothing saying why)
+// 400 steps, with nothing saying why). It says which rule chose the interval where the report says (its "auto", S23):
+// every="auto", which times the steps and may choose again, or a fixed every=n; a log written before "auto" existed
+// says neither.
 function lossTitle(report) {
-  const every = report?.every;  // null while every="auto" is timing its first steps
+  const every = report?.every, auto = report?.auto;  // every: null while every="auto" is timing its first steps
+  const rule = auto === true ? ", chosen by every=\"auto\", which may change it" : auto === false ? ", fixed" : "";
+  const interval = every === null ? (auto === true ? "every=\"auto\" is still timing the first steps" : "some steps") :
+    `one step in ${every}${rule}`;
   const text = every === null || (Number.isInteger(every) && every > 1) ?
-    `Loss at the sampled steps only (${every === null ? "some steps" : `one step in ${every}`}: the loss of the ` +
-    "steps between is not in the log)" : "Loss over training";
+    `Loss at the sampled steps only (${interval}: the loss of the steps between is not in the log)` :
+    "Loss over training";
   if ($("watch-loss-title").textContent !== text) $("watch-loss-title").textContent = text;
 }
 
