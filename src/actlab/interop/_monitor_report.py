@@ -119,8 +119,8 @@ class _Reporting:
                 loss_batches: int = 1) -> MonitorReport:
         seen = [(layer, fixed, self._count(*raw)) for layer, fixed, raw in seen]
         # the output layer: the last weighted module to run whose weight is trained and got a gradient (a frozen head
-        # has no ratio)
-        output = next((name for name in reversed(order) if name not in frozen and name not in not_computed), None)
+        # has no ratio); of heads side by side, the one whose weight gets the largest gradient (_output_layer)
+        output, heads_note = self._output_layer(seen, order, weight_norm, frozen, not_computed)
         # (the model itself is a weighted module named '': nn.Linear(3, 3) alone, whose norm read as missing made its
         # report 'diverged: the gradients are NaN or infinite')
         output_norm = weight_norm.get(output, math.nan) if output is not None else math.nan
@@ -144,7 +144,8 @@ class _Reporting:
                          "the status says only whether gradients flow; set it inside the block, `with mon.step() as "
                          "s:` ... `s.loss = loss`")
         # the ratios' reference: the output layer, or the last trained layer when the output layer gets no gradient
-        reference = "the output layer" if output is None or output == order[-1] else "the last trained layer"
+        reference = ("the output layer" if output is None or output == order[-1] or heads_note
+                     else "the last trained layer")
         if reference != "the output layer":
             why = "frozen" if order[-1] in frozen else "without a gradient on this step"
             notes.append(f"the output layer, {_label(order[-1], self._kinds.get(order[-1], ''))}, is {why}: the "
@@ -293,22 +294,8 @@ class _Reporting:
                          f"('{output}') result: read as the model's output, not as a hidden layer; "
                          f"{'its units are' if len(on_output) == 1 else 'their units are'} not among the hidden units "
                          "counted, and the reading weighs the hidden layers before the output layer")
-        heads = self._heads(seen, order, output)
-        checked, feeding = self._series_read.get(output, (frozenset(), frozenset()))
-        others = set(heads) - {output}
-        known = others <= checked  # the step that read the data flow ran the same modules before the output layer
-        # said only where the output layer is not fed by all the others (in series, as 'blocks.1.out' -> residual ->
-        # lnf -> 'head', the output layer is plainly the last: W21 finding 4), in the words the data flow supports
-        if heads and not (known and others <= feeding):
-            fed = [n for n in heads if n in feeding]
-            how = ("heads side by side: the autograd graph shows none of the others feeding "
-                   f"'{output}'" if known and not fed else
-                   f"of which {_listed(fed)} feed{'s' if len(fed) == 1 else ''} '{output}' and the others do not, "
-                   "as the autograd graph shows" if known else
-                   "side by side or in series: the data flow between them was not read on a step that ran them")
-            notes.append(f"{len(heads)} weighted modules run after the last watched activation ({_listed(heads)}, "
-                         f"{how}): the output layer, the reference of W/out and of the reading, is taken to be the "
-                         f"last of them to run, '{output}'")
+        if heads_note:
+            notes.append(heads_note)
         judged = loss if judged is None else judged  # the mean of the latest sampled losses judges learning
         lowest = getattr(self, "_lowest_judged", None)
         spans = sorted({s.window for s in rows if s.dead is not None and s.width and s.dead == s.width})
@@ -492,6 +479,44 @@ class _Reporting:
             parts.append(f"{_share(sat_all - dead, width, 'output unit')} saturated (after the output layer: a "
                          "confident prediction, not a fault)")
         return "; ".join(p for p in parts if p)
+
+    def _output_layer(self, seen: list, order: list[str], weight_norm: dict[str, float], frozen: frozenset[str],
+                      not_computed: frozenset[str]) -> tuple[str | None, str]:
+        """The output layer, the reference of W/out and of the reading, and the note on the choice where there was
+        one (else ""): the last weighted module to run whose weight is trained and got a gradient, unless several run
+        after the last watched activation (_heads). Of heads side by side (none feeds another, as the autograd graph
+        shows), the one whose weight gets the largest gradient on this step: the trunk's gradient comes mostly through
+        it, where the head that ran last may carry a loss weighed 1e-4 and read the trunk as exploding against it."""
+        last = next((name for name in reversed(order) if name not in frozen and name not in not_computed), None)
+        heads = self._heads(seen, order, last)
+        checked, feeding = self._series_read.get(last, (frozenset(), frozenset()))
+        others = set(heads) - {last}
+        known = others <= checked  # the step that read the data flow ran the same modules before the output layer
+        # said only where the output layer is not fed by all the others (in series, as 'blocks.1.out' -> residual ->
+        # lnf -> 'head', the output layer is plainly the last: W21 finding 4), in the words the data flow supports
+        if not heads or (known and others <= feeding):
+            return last, ""
+        fed = [n for n in heads if n in feeding]
+        listed = f"{len(heads)} weighted modules run after the last watched activation ({_listed(heads)}, "
+        if known and not fed:
+            # the heads that feed no other head, trained and with a finite gradient on this step
+            feeds = set().union(*(self._series_read.get(n, ((), frozenset()))[1] for n in heads))
+            trained = [n for n in heads if n not in feeds and n not in frozen and n not in not_computed
+                       and math.isfinite(weight_norm.get(n, math.nan))]
+            output = max(trained, key=lambda n: weight_norm[n]) if trained else last
+            rest = "; ".join(f"'{n}' {weight_norm[n]:.3g}" for n in trained if n != output)
+            return output, (
+                f"{listed}heads side by side: the autograd graph shows none of them feeding another): the output "
+                f"layer, the reference of W/out and of the reading, is '{output}', the head whose weight gets the "
+                f"largest gradient on this step (|dL/dW| {weight_norm[output]:.3g}"
+                + (f"; {rest}" if rest else "") + "): the heads read the same features, so the largest weight "
+                "gradient marks the head the loss leans on most; against a head whose loss weighs little, the "
+                "layers before would read as exploding")
+        how = (f"of which {_listed(fed)} feed{'s' if len(fed) == 1 else ''} '{last}' and the others do not, as the "
+               "autograd graph shows" if known else
+               "side by side or in series: the data flow between them was not read on a step that ran them")
+        return last, (f"{listed}{how}): the output layer, the reference of W/out and of the reading, is taken to be "
+                      f"the last of them to run, '{last}'")
 
     def _heads(self, seen: list, order: list[str], output: str | None) -> list[str]:
         """The weighted modules that ran after the last watched activation, where there are several and the output
