@@ -37,6 +37,19 @@ def _relu_forward(module: torch.nn.ReLU, post):
     return forward
 
 
+def _rank(module: torch.nn.Module) -> int:
+    """How a forward through ``module`` ranks as the step's training forward: 2 in train mode with gradients, 1 in
+    eval mode with gradients, 0 with gradients disabled (backward cannot run through it)."""
+    return (2 if module.training else 1) if torch.is_grad_enabled() else 0
+
+
+def _parts_words(parts: list | tuple, kinds: dict) -> str:
+    """The parts a script called by themselves, as the notes name them: "module 'body' (model.body(...))"."""
+    said = [f"{_label(p, kinds.get(p, ''))} (model.{p}(...))" if p.isidentifier() else _label(p, kinds.get(p, ''))
+            for p in parts]
+    return said[0] if len(said) == 1 else ", ".join(said[:-1]) + " and then " + said[-1]
+
+
 class _Hooks:
     """Attaching a sampled step's hooks, and what they do as the forward runs: which places ran, in what order,
     after which weighted module."""
@@ -45,6 +58,19 @@ class _Hooks:
     # an evaluation batch), so a forward with gradients that follows is read in its place (_forward_started)
     _no_grad_only = False
     _noted_no_grad = False
+    # the forward the step is read from, ranked: 2 in train mode with gradients, 1 in eval mode with gradients (a
+    # validation batch without torch.no_grad()), 0 with gradients disabled; a later forward of a higher rank is read
+    # in its place, one of a lower rank is not read (_forward_started, _part_call)
+    _read_rank = 2
+    _noted_eval = False
+    # the model's own forward is running (its pre-hook ran, its hook not yet): a hook that runs outside it is of a
+    # part called by itself (model.body(x), model.head(h)), which _part_call weighs
+    _in_model = False
+    _parts = False  # this step's forward is read from parts of the model called by themselves, not from model(x)
+    _parts_called: list | tuple = ()  # the model's top-level modules those parts belong to, in the order they ran
+    _part_ignored = False  # the latest part call was not read (eval mode or gradients disabled after a training one)
+    _skip_model = False  # the model's forward now running is not read (eval mode after parts' training calls)
+    _noted_parts = False
     _noted_blind: frozenset = frozenset()  # the modules run several times inside a reentrant checkpoint, noted
     _blind_notes: tuple = ()  # this sampled step's notes on places whose ||dL/da|| is not read (_note_blind)
     _blind: list | tuple = ()  # this step's places whose output needed no gradient, as a forward with one ran
@@ -76,8 +102,11 @@ class _Hooks:
         # first in the model's table: counts the model's forwards, so that a second one in the step (gradient
         # accumulation's micro-batches) is not read as new layers ('1#2', '1#3', ...)
         self._forwards, self._skip = 0, False
+        self._in_model = self._parts = self._part_ignored = self._skip_model = False
+        self._read_rank, self._parts_called = 2, []
         self.model._forward_pre_hooks[keys[5]] = self._started_hook
-        attached = [(self.model._forward_pre_hooks, keys[5])]
+        self.model._forward_hooks[keys[7]] = self._ended_hook
+        attached = [(self.model._forward_pre_hooks, keys[5]), (self.model._forward_hooks, keys[7])]
         if not self._reuse:
             for m, hook in self._weight_pre_hooks:
                 m._forward_pre_hooks[keys[0]] = hook
@@ -138,36 +167,102 @@ class _Hooks:
 
     def _forward_started(self, module, inputs) -> None:
         """The model's forward begins: from its second call in a step on, the hooks watch nothing (the step's
-        readings are those of its first forward and the gradients that reach it). A forward with gradients disabled
-        (an evaluation batch under torch.no_grad()) is no forward backward runs through: where one with gradients
-        follows it in the step, that one is read instead (W17: a validation batch's ReLU mean 1.79 was read for the
-        training batch's 0.402). A step whose only forward runs without gradients is read from that forward."""
+        readings are those of its first forward and the gradients that reach it). A forward that is no training
+        forward (gradients disabled, as under torch.no_grad(), which backward cannot run through; or the model in eval
+        mode, a validation batch) is read only while no training forward comes: one of a higher rank (_rank) that
+        follows it in the step is read instead (W17: a validation batch's ReLU mean 1.79 was read for the training
+        batch's 0.402), and one of a lower rank after it is not read and not counted. A step whose only forward is
+        such a one is read from that forward. Parts called by themselves before model(x) (_part_call) give way to
+        model(x)'s forward, unless it is of a lower rank."""
         if _graph_task() != -1:  # the whole model recomputed by a checkpoint in backward: no forward of the step
+            return
+        self._in_model = True
+        rank = _rank(module)
+        if self._parts:  # parts of the model ran by themselves before model(x) in this step
+            if rank >= self._read_rank:
+                parts, self._parts = self._parts_called, False
+                self._read_this_forward(self._read_rank, parts)
+                self._read_rank = rank
+            else:  # model(x) in eval mode or without gradients after the parts' training calls: not read
+                if rank == 1:
+                    self._note_eval(after=True)
+                self._skip = self._skip_model = True
+                self._leave_mode()
             return
         self._forwards += 1
         if self._forwards == 1:  # here, not as the block opens: a zero_grad() in the block before the forward
             self._mark_gradients()  # is not a gradient written
-            self._no_grad_only = not torch.is_grad_enabled()
+            self._read_rank = rank
+            self._no_grad_only = rank == 0
             return
-        if torch.is_grad_enabled():
-            if self._no_grad_only:
-                self._read_this_forward()
-                return
-        elif not self._no_grad_only:  # an evaluation batch after the training forward: not read, and not counted
+        if rank > self._read_rank:
+            dropped, self._read_rank = self._read_rank, rank
+            self._read_this_forward(dropped)
+            return
+        if rank < self._read_rank:  # an evaluation batch after the training forward: not read, and not counted
             self._forwards -= 1  # among the forwards that the note on accumulation's micro-batches counts
+            if rank == 1:
+                self._note_eval(after=True)
         if not self._skip:
             self._skip = True
             self._leave_mode()
 
-    def _read_this_forward(self) -> None:
-        """The first forward with gradients after only forwards without: what those measured is dropped, and the
-        step is read from this one, as if it were the step's first."""
-        skipped = self._forwards - 1
+    def _forward_ended(self, module, inputs, output) -> None:
+        if _graph_task() != -1:
+            return
+        self._in_model = False
+        if self._skip_model:  # (parts called after it are weighed again)
+            self._skip = self._skip_model = False
+
+    def _part_call(self, module) -> bool:
+        """A hook ran outside the model's own forward: a part of the model called by itself (model.body(x),
+        model.head(h)). The first such call, before any forward of the model, begins the step's forward as the
+        model's pre-hook would: the weights' gradients are marked there, so that gradients left from earlier steps,
+        and those backward never writes, are told apart as for model(x). A call of a higher rank (_rank) than the
+        forward read so far is read in its place, and one of a lower rank (an evaluation batch through the parts after
+        the training calls, or after model(x)) is not read. Returns whether this call is left unread."""
+        rank = _rank(module)
+        top = self._tops.get(id(module), "")
+        if self._forwards == 0:
+            self._forwards, self._parts, self._read_rank, self._parts_called = 1, True, rank, [top]
+            self._mark_gradients()
+            self._no_grad_only = rank == 0
+            if self._watching and (self._functional is None or None in self._windows):
+                self._enter_mode(module, ())
+            ignored = False
+        elif rank > self._read_rank:
+            dropped, self._read_rank = self._read_rank, rank
+            self._read_this_forward(dropped)
+            self._parts, self._parts_called = True, [top]
+            ignored = False
+        else:
+            ignored = rank < self._read_rank
+            if ignored and rank == 1:
+                self._note_eval(after=True)
+            elif not ignored and self._parts and top not in self._parts_called:
+                self._parts_called.append(top)
+        self._part_ignored = ignored
+        return ignored
+
+    def _read_this_forward(self, dropped: int, parts: list | tuple = ()) -> None:
+        """A forward of a higher rank after those read so far (of rank ``dropped``; or ``parts`` called by
+        themselves before model(x)): what those measured is dropped, and the step is read from this one, as if it
+        were the step's first."""
+        skipped = self._forwards - (0 if parts else 1)
         self._leave_mode()
         self._forget_forward()
         self._skip, self._no_grad_only, self._forwards = False, False, 1
         self._mark_gradients()
-        if not self._noted_no_grad:
+        if parts:
+            if not self._noted_parts:
+                self._noted_parts = True
+                self.notes.append(
+                    f"on step {self.step_count + 1} the script called {_parts_words(parts, self._kinds_top)} by "
+                    f"{'itself' if len(parts) == 1 else 'themselves'} before model(x): the readings are of model(x)'s "
+                    "forward, and what those earlier calls measured is left out (said once, for the first such step)")
+        elif dropped == 1:
+            self._note_eval(after=False)
+        elif not self._noted_no_grad:
             self._noted_no_grad = True
             runs = "a forward" if skipped == 1 else f"{skipped} forwards"
             self.notes.append(
@@ -175,6 +270,31 @@ class _Hooks:
                 "an evaluation batch) before the forward with gradients: backward cannot run through such a forward, "
                 "so the readings leave it out and read the forward with gradients (said once, for the first such "
                 "step)")
+
+    def _note_eval(self, after: bool) -> None:
+        """Said once: a forward in eval mode with gradients enabled ran in the step beside the train-mode one, and
+        is not what the readings are of."""
+        if self._noted_eval:
+            return
+        self._noted_eval = True
+        when = "after" if after else "before"
+        self.notes.append(
+            f"on step {self.step_count + 1} the model ran in eval mode (model.eval(), as for a validation batch) with "
+            f"gradients enabled, {when} its train-mode forward: that eval-mode forward is not read, nor counted "
+            "among the step's forwards; the readings are the train-mode forward's (said once; under torch.no_grad() "
+            "it would keep no graph)")
+
+    def _note_parts(self) -> None:
+        """Said once, as a step read from parts called by themselves ends: the model itself was not called."""
+        if not self._parts or self._noted_parts:
+            return
+        self._noted_parts = True
+        parts = self._parts_called
+        self.notes.append(
+            f"on step {self.step_count + 1} the model itself was not called: the script called "
+            f"{_parts_words(parts, self._kinds_top)}, so the step's forward is read from those calls, from the first "
+            "call of a watched module on (the weights' gradients are marked there, as for model(x)); modules the "
+            "script did not call get no reading (said once)")
 
     def _enter_mode(self, module, inputs) -> None:
         if self._skip or _graph_task() != -1:
@@ -195,6 +315,8 @@ class _Hooks:
     def _weight_pre_hook(self, name: str):
         def hook(module, inputs):
             if self._skip or _graph_task() != -1:  # (a forward recomputed in backward: no place of this step)
+                return
+            if not self._in_model and self._part_call(module):
                 return
             self._weight_order[name] = self._order
             self._order += 1
@@ -282,6 +404,8 @@ class _Hooks:
         def hook(module, inputs):
             if self._skip or _graph_task() != -1:
                 return
+            if not self._in_model and self._part_call(module):
+                return
             layer = self._place(base)
             self._open.setdefault(id(module), []).append(layer)
             self._inside += 1
@@ -304,6 +428,8 @@ class _Hooks:
                 return
             if _graph_task() != -1:
                 self._recomputed(base, module, output)
+                return
+            if not self._in_model and self._part_call(module):
                 return
             if relu and self._reuse and base.defer_ok and not self._watching and self._relu_fast(base, output):
                 return
@@ -410,7 +536,7 @@ class _Hooks:
         self._blind_notes = tuple(notes)
 
     def _functional_call(self, spec, func, args, kwargs):
-        if self._skip or _graph_task() != -1:
+        if self._skip or _graph_task() != -1 or (self._part_ignored and not self._in_model):
             return func(*args, **kwargs)
         name, make = spec
         after = self._last_weighted

@@ -84,6 +84,7 @@ class _Noting:
                               "same, and training is not affected")
 
     def _note_hidden(self, seen: list, order: list[str]) -> None:
+        self._note_parts()  # (the model itself not called: parts of it were)
         if self._blocks:
             self._note_eval_blocks()
         flow, self._flow = self._flow, None

@@ -290,12 +290,18 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
                                if type(m) is nn.ReLU}
         # the model's own hooks, made once and kept out of a compiled graph like the modules' (_outside_graph)
         self._started_hook = _outside_graph(self._forward_started)
+        self._ended_hook = _outside_graph(self._forward_ended)
+        # each module's top-level module in the model ('body' for 'body.0'), and that one's class: the notes on parts
+        # of the model called by themselves name them (_Hooks._part_call)
+        self._tops = {id(m): n.partition(".")[0] for n, m in model.named_modules() if n}
+        self._kinds_top = {n: type(m).__name__ for n, m in model.named_children()}
         self._enter_hook = _outside_graph(self._enter_mode)
         self._leave_hook = _outside_graph(self._leave_mode_hook)
         # the keys of this monitor's hooks in the modules' hook tables (_attach): a weighted module's pre-hook, an
-        # activation module's pre-hook and hook, the model's pre-hook and hook of the function watch (distinct, since
+        # activation module's pre-hook and hook, the model's pre-hook and hook of the function watch, a softmax's hook
+        # and the model's hook that ends its forward (distinct, since
         # one module may be several of these; objects, so that no other hook's integer id can equal them)
-        self._hook_keys = tuple(object() for _ in range(7))
+        self._hook_keys = tuple(object() for _ in range(8))
         _functions()
         self._functional: bool | None = None  # None: the first sampled step looks for activations called as functions
         # where they were found, or may yet appear: the weighted modules they follow (None: the model's input). Later
