@@ -82,6 +82,34 @@ def _op(func) -> str:
 GATES = 16  # sigmoid outputs held per forward for the hand-written SiLU check (its product follows at once)
 
 
+def _muls() -> frozenset:
+    """The torch functions a product a * b reaches a function mode as (the hand-written Swish's beta * x)."""
+    return frozenset((torch.mul, torch.Tensor.mul, torch.Tensor.__mul__, torch.Tensor.__rmul__))
+
+
+def _is_scalar(a) -> bool:
+    """A number, or a tensor of one value (a learnable scale, nn.Parameter(torch.tensor(1.0))): multiplying by it
+    scales a tensor, as multiplying by a number does."""
+    return isinstance(a, int | float) and not isinstance(a, bool) or (isinstance(a, torch.Tensor) and a.numel() == 1)
+
+
+def _swish_words(place: str, scale, model: nn.Module) -> str:
+    """The note on x * torch.sigmoid(beta * x): a Swish written by hand, named by the module whose parameter beta
+    is, where it is one (nn.Parameter(torch.tensor(1.0)) in the script's own Swish module)."""
+    owner = ""
+    if isinstance(scale, torch.Tensor):
+        name = next((n for n, p in model.named_parameters() if p is scale), None)
+        if name is not None:
+            module = name.rpartition(".")[0]
+            owner = (f" in {_label(module, type(model.get_submodule(module)).__name__)}, whose parameter '{name}' "
+                     f"is beta" if module else f", whose parameter '{name}' is beta")
+    value = float(scale.detach().reshape(())) if isinstance(scale, torch.Tensor) else float(scale)
+    return (f"'{place}' is a sigmoid used as a gate: the model computes x * torch.sigmoid(beta * x){owner} (Swish, "
+            f"beta {value:.3g} on the step this was seen; SiLU where beta is 1), and its row reads the gate (values "
+            "between 0 and 1, the sigmoid of x scaled by beta) and the gradient that reaches it, not the Swish's "
+            "output. nn.SiLU() or F.silu(x) would be read as SiLU, for beta fixed at 1")
+
+
 class _FunctionWatch(TorchFunctionMode):
     """Active during the model's forward on a sampled step (only while functional activations are looked for or
     known): each call of an activation function outside an activation module is measured like a module.
@@ -106,6 +134,10 @@ class _FunctionWatch(TorchFunctionMode):
         # by id, the latest GATES sigmoid places' outputs (output, its input, the place): a product of the two is SiLU
         # written by hand (at most GATES held, however many sigmoids one forward calls: a hand-written LSTM's)
         self._gates: dict[int, tuple] = {}
+        # by id, the latest GATES products of a tensor and a scalar (beta * x): (product, the tensor, the scalar), so
+        # that x * torch.sigmoid(beta * x) is known as a gate on x scaled (a Swish with its beta)
+        self._scaled: dict[int, tuple] = {}
+        self._muls = _muls()
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
@@ -121,8 +153,10 @@ class _FunctionWatch(TorchFunctionMode):
         following = mon._last_weighted is not None and not torch.compiler.is_compiling()
         if spec is None or not args or not torch.is_tensor(args[0]) or not torch.is_floating_point(args[0]):
             out = func(*args, **kwargs)
-            if self._gates and len(args) == 2:
-                self._gated(func, args)
+            if len(args) == 2 and func in self._muls:
+                if self._gates:
+                    self._gated(func, args)
+                self._scaling(args, out)
             if following:
                 self._trace(func, args, kwargs, out)
             return out
@@ -130,7 +164,9 @@ class _FunctionWatch(TorchFunctionMode):
         what = self._what(z) if following else None  # before the call: an in-place activation changes z
         out = self._call(spec, func, args, kwargs)
         if spec[0] == "sigmoid" and torch.is_tensor(out) and len(mon._seq) > before:
-            self._gates[id(out)] = (out, z, mon._seq[-1])
+            scaled = self._scaled.get(id(z))
+            base, scale = (scaled[1], scaled[2]) if scaled is not None and scaled[0] is z else (None, None)
+            self._gates[id(out)] = (out, z, mon._seq[-1], base, scale)
             if len(self._gates) > GATES:
                 del self._gates[next(iter(self._gates))]  # the oldest
         if what is not None:
@@ -139,6 +175,16 @@ class _FunctionWatch(TorchFunctionMode):
             if torch.is_tensor(out):
                 self._made.append((out, out._version, func))
         return out
+
+    def _scaling(self, args: tuple, out) -> None:
+        """Keeps a product of a tensor and a scalar (beta * x), for the gate check (_gated)."""
+        a, b = args
+        base, scale = (b, a) if _is_scalar(a) and isinstance(b, torch.Tensor) else (a, b)
+        if isinstance(base, torch.Tensor) and not _is_scalar(base) and _is_scalar(scale) \
+                and isinstance(out, torch.Tensor):
+            self._scaled[id(out)] = (out, base, scale)
+            if len(self._scaled) > GATES:
+                del self._scaled[next(iter(self._scaled))]  # the oldest
 
     def _gated(self, func, args: tuple) -> None:
         """A product of a sigmoid place's output with that sigmoid's own input: SiLU written by hand (W15: the row of
@@ -149,9 +195,12 @@ class _FunctionWatch(TorchFunctionMode):
         a, b = args
         for g, other in ((a, b), (b, a)):
             gate = self._gates.get(id(g)) if isinstance(g, torch.Tensor) else None
-            if gate is not None and gate[0] is g and gate[1] is other:
+            if gate is not None and gate[0] is g and (gate[1] is other or gate[3] is other):
                 layer, mon = gate[2], self.monitor
-                if layer.name not in mon._noted_gates:
+                if layer.name not in mon._noted_gates and gate[1] is not other:  # x * torch.sigmoid(beta * x)
+                    mon._noted_gates.add(layer.name)
+                    mon.notes.append(_swish_words(layer.name, gate[4], mon.model))
+                elif layer.name not in mon._noted_gates:
                     mon._noted_gates.add(layer.name)
                     mon.notes.append(
                         f"'{layer.name}' is a sigmoid used as a gate: the model multiplies it by its own input "
@@ -173,7 +222,7 @@ class _FunctionWatch(TorchFunctionMode):
             if isinstance(a, torch.Tensor):
                 if id(a) in weights:
                     own = True
-                elif first is None:
+                elif first is None or (first.numel() == 1 and a.numel() != 1):  # beta * h: h, not beta
                     first = a
         if isinstance(out, torch.Tensor):  # (the function, or the name of the weighted module whose output it is)
             self._made.append((out, out._version, f"'{owner}'" if own and first is not None else func))
@@ -189,7 +238,8 @@ class _FunctionWatch(TorchFunctionMode):
             kind, how = seen[2], seen[3]
         elif name in _PART:  # how: the function that took the part ('chunk', 'max_pool2d')
             kind, how = "part", name
-        elif name in _SCALED and not any(isinstance(a, torch.Tensor) and a is not first for a in args[:2]):
+        elif name in _SCALED and not any(isinstance(a, torch.Tensor) and a is not first and a.numel() != 1
+                                         for a in args[:2]):  # (a tensor of one value scales, as a number does)
             kind, how = ("scaled", "") if seen[2] == "output" else seen[2:]  # 2 * h, h + 1: scaled or shifted
         else:
             return
