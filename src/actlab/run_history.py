@@ -183,6 +183,10 @@ class RunHistory:
         # one per place, and the latest sampled step each ran on
         self.places: list[str] = []
         self._slot: dict[str, int] = {}
+        # the places in the order the forward runs them, as the reports list their layers (the header lists modules
+        # in the order the model registers them, which can differ: V25); places no report named yet follow
+        self._forward: list[str] = []
+        self._last_run: tuple = ()  # the names of the newest report, in its order: a report like it changes nothing
         self.last_ran: dict[str, int] = {}
         self.dropped_places = 0  # places first named after MAX_PLACES were: no series of their own
 
@@ -205,6 +209,30 @@ class RunHistory:
             self.places.append(name)
         return slot
 
+    def _follow(self, ran: tuple) -> None:
+        """Takes a report's places (``ran``, in its forward order) into the forward order: a place not placed yet goes
+        just after the place that ran before it in this report; a place already placed keeps its place, so the order
+        is the one the log first recorded."""
+        if ran == self._last_run:  # the usual case: the same places as the report before, in the same order
+            return
+        self._last_run = ran
+        at = {name: k for k, name in enumerate(self._forward)}
+        after = -1  # where the place that ran before this one stands in the order
+        for name in ran:
+            if name in at:
+                after = max(after, at[name])
+                continue
+            self._forward.insert(after + 1, name)
+            after += 1
+            at = {name: k for k, name in enumerate(self._forward)}
+
+    @property
+    def order(self) -> list[str]:
+        """Every place in the forward order the reports record, then those no report named yet (the header's, in its
+        order): the order the watch page lists layers in, on every chart and in the table."""
+        placed = set(self._forward)
+        return self._forward + [name for name in self.places if name not in placed]
+
     def add(self, report: dict, places: list | None = None) -> None:
         """Adds one report; ``places``: the names its header gives, in order (the series keep that order)."""
         for name in places if isinstance(places, list) else ():
@@ -220,6 +248,7 @@ class RunHistory:
             slots.append(slot)
             if slot is not None:
                 self.last_ran[name] = report["step"]
+        self._follow(tuple(self.places[slot] for slot in slots if slot is not None))
         point = point_of(self.total, report, slots, len(self.places))
         if point["non_finite"] and self.first_seen is None:
             self.first_seen = {"step": point["step"], "previous": self.recent[-1]["step"] if self.recent else None,

@@ -116,6 +116,8 @@ def watch(request: Request, since: Annotated[int, Query(ge=0, le=10**9, descript
                  # the charts' series, one per place, and the latest sampled step each ran on (a place that did not
                  # run on the latest step, an MoE expert given no token, has no row of its own in its report)
                  "places": history.places, "last_ran": history.last_ran,
+                 # the places in the forward order the reports record: the order the page lists layers in
+                 "order": history.order,
                  "run": tail.run, "restarted": tail.restarted, "not_log": log.not_log, "bad_lines": log.bad_lines,
                  "problems": list(log.problems), "exists": log.size is not None, "size": log.size,
                  "unread": tail.unread, "mtime": log.mtime, "first_seen": history.first_seen,

@@ -21,7 +21,7 @@ const BAR = 0.7;
 // full category names do not fit their slots, the layers' numbers are written instead, every k-th one when even
 // those would overlap; bar values are written only where they fit (canvas.written counts what was written).
 export function watchBars(canvas, args) {
-  const { categories, bars, line, labels, barName, lineName, caption, hover = null } = args;
+  const { categories, bars, line, labels, barName, lineName, caption, hover = null, numbers = null } = args;
   canvas.drawn = { categories, bars, line, labels };
   canvas.emptyNote = null;
   canvas.redraw = () => watchBars(canvas, args);
@@ -59,7 +59,7 @@ export function watchBars(canvas, args) {
   canvas.geom = { l, r: w - M.r, slot, n };
   // x labels: the full names if they all fit, else the layers' numbers, every k-th so that none overlap
   const full = categories.every((c) => ctx.measureText(c).width <= slot - 4);
-  const short = categories.map((c, i) => (full ? c : String(i + 1)));
+  const short = categories.map((c, i) => (full ? c : String(numbers?.[i] ?? i + 1)));
   const widest = Math.max(8, ...short.map((s) => ctx.measureText(s).width));
   const every = full ? 1 : Math.max(1, Math.ceil((widest + 6) / slot));
   const written = { x: [], value_boxes: [] };  // [left, right] of each label written, for the tests

@@ -82,13 +82,22 @@ export function take(data) {
   }
   // one name per series: the places the server keeps them by (W21: a place that did not run on the latest step,
   // an MoE expert given no token, had a line and no name), with an nn.Sequential index's class where a report gave it
-  if (data.places) view.places = data.places;
+  // the page lists the places in the forward order the log records (the server's `order`; V25: the charts listed
+  // them in the header's order, the order the model registers its modules, while the bars took the forward order);
+  // view.slots[k]: where the k-th place's figures sit in a point (the server's slot, in `places` order)
+  if (data.places) {
+    view.places = data.order ?? data.places;
+    view.slots = view.places.map((n) => data.places.indexOf(n));
+  }
   if (data.last_ran) view.lastRan = data.last_ran;
   view.latestOf = new Map((view.latest?.layers ?? []).map((l) => [l.name, l]));
   view.names = view.places ? view.places.map((n) => layerName(view.latestOf.get(n) ?? { name: n })) :
     view.latest ? view.latest.layers.map(layerName) : (data.header.layers ?? []);
   return { thinned: held.length < before, changed: fresh.length > 0 || held.length !== view.steps.length };
 }
+
+// the k-th place's entry of one of a point's per-place arrays (grads, dead, units, ...), in the page's order
+export const ofPlace = (arr, k) => arr?.[view.slots ? view.slots[k] : k];
 
 // The series the charts draw, from the points; `health` is the health chart's choice ({all, measure, layer}).
 export function series(health) {
@@ -97,11 +106,12 @@ export function series(health) {
   // a step that held a NaN or an inf is a red mark, not a point: its loss is not drawn either
   view.losses = held.map((p) => (!p.non_finite && finite(p.loss) ? p.loss : null));
   view.lossSaid = held.map((p) => p.loss ?? null);
-  const layers = held.reduce((n, p) => Math.max(n, p.grads.length), 0);  // a new header adds places
-  view.history = Array.from({ length: layers }, (_, k) => held.map((p) => p.grads[k] ?? null));
+  const layers = view.slots ? view.slots.length :
+    held.reduce((n, p) => Math.max(n, p.grads.length), 0);  // a new header adds places
+  view.history = Array.from({ length: layers }, (_, k) => held.map((p) => ofPlace(p.grads, k) ?? null));
   // the bands, [low, high, last step] per point of the thinned stretch (null elsewhere)
   const banded = (range, p) => (range ? [range[0], range[1], p.band.last] : null);
-  view.historyBands = Array.from({ length: layers }, (_, k) => held.map((p) => banded(p.band?.grads?.[k], p)));
+  view.historyBands = Array.from({ length: layers }, (_, k) => held.map((p) => banded(ofPlace(p.band?.grads, k), p)));
   view.lossBands = held.map((p) => banded(p.band?.loss, p));
   healthShares(health);
 }
@@ -129,7 +139,7 @@ export function warmUp(layers) {
     return points.map((p) => {
       if (p.index >= view.head) return 0;  // past the unthinned head: long after any warm-up
       if (!p.non_finite) seen++;
-      return seen < need && !p.non_finite && !(p.dead?.[k] > 0) ? seen : 0;
+      return seen < need && !p.non_finite && !(ofPlace(p.dead, k) > 0) ? seen : 0;
     });
   });
 }
@@ -144,11 +154,11 @@ export function healthShares({ all, measure, layer }) {
   const warm = view.warmUp = warmUp(view.history.length);
   view.warm = view.healthRows.map(([key, k]) => (key === "dead" ? warm[k] : points.map(() => 0)));
   view.health = view.healthRows.map(([key, k], r) => points.map((p, i) => {
-    const n = p[key]?.[k], units = p.units?.[k];
+    const n = ofPlace(p[key], k), units = ofPlace(p.units, k);
     return p.non_finite || typeof n !== "number" || !units || view.warm[r][i] ? null : n / units;
   }));
   view.healthBands = view.healthRows.map(([key, k], r) => points.map((p, i) => {
-    const most = p.band?.[key]?.[k], units = p.units?.[k];
+    const most = ofPlace(p.band?.[key], k), units = ofPlace(p.units, k);
     if (typeof most !== "number" || !units) return null;
     return [view.health[r][i] ?? most / units, most / units, p.band.last];
   }));

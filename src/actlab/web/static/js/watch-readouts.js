@@ -3,7 +3,7 @@
 // steps arrive. Split from watch.js, which draws the charts (each canvas's geom maps values to pixels).
 import { fmt } from "./charts.js";
 import { MEASURES, allMeasures, setHealthLayer } from "./watch-controls.js";
-import { finite, view } from "./watch-points.js";
+import { finite, ofPlace, view } from "./watch-points.js";
 import { count, ordinal, sayLayers } from "./watch-status.js";
 
 const $ = (id) => document.getElementById(id);
@@ -61,9 +61,9 @@ function readBars() {
   const d = $("watch-bars").drawn, i = hover.bars;
   if (!d || i === null) return;
   const w = d.labels[i] || fmt(d.bars[i], 3);
-  const name = $("watch-bars").names?.[i] ?? "";
-  $("watch-readout").textContent = `Layer ${i + 1} ('${name}'): ‖∂L/∂W‖ ${w}, ‖∂L/∂a‖ ${fmt(d.line[i], 3)}` +
-    ` (${i + 1} of ${d.categories.length} layers)`;
+  const bars = $("watch-bars"), name = bars.names?.[i] ?? "", number = bars.numbers?.[i] ?? i + 1;
+  $("watch-readout").textContent = `Layer ${number} ('${name}'): ‖∂L/∂W‖ ${w}, ‖∂L/∂a‖ ${fmt(d.line[i], 3)}` +
+    ` (${number} of ${bars.of ?? d.categories.length} layers)`;
 }
 
 function readHistory() {
@@ -84,16 +84,17 @@ function readHistory() {
 export function readHealth() {
   const h = hover.health, { steps, healthRows, points, names, health } = view;
   if (!h || !steps.length || !healthRows[h.k]) return;
-  const [key, k] = healthRows[h.k], p = points[h.i], units = p?.units?.[k];
-  const words = (other) => `${count(p[other][k])} ${MEASURES[other]}`;
+  const [key, k] = healthRows[h.k], p = points[h.i], units = ofPlace(p?.units, k);
+  const at = (measure) => ofPlace(p?.[measure], k);
+  const words = (other) => `${count(at(other))} ${MEASURES[other]}`;
   const batch = view.warm[h.k]?.[h.i];
   const said = p?.non_finite ? "this step held a NaN or an inf, so no unit was counted (not drawn)"
     : batch ? `dead units not counted yet: this is the monitor's ${ordinal(batch)} sampled batch, and it calls a ` +
       `unit dead only after ${count(view.deadNeed)} (not drawn); ` + Object.keys(MEASURES).filter((other) =>
-        other !== "dead" && typeof p[other]?.[k] === "number").map(words).join(", ")
-    : typeof p?.[key]?.[k] !== "number" || !units ? "the log counts no units here"
-      : `${count(p[key][k])} of ${count(units)} units ${MEASURES[key]} (${percent(p[key][k] / units)}); ` +
-        Object.keys(MEASURES).filter((other) => other !== key && typeof p[other]?.[k] === "number").map(words)
+        other !== "dead" && typeof at(other) === "number").map(words).join(", ")
+    : typeof at(key) !== "number" || !units ? "the log counts no units here"
+      : `${count(at(key))} of ${count(units)} units ${MEASURES[key]} (${percent(at(key) / units)}); ` +
+        Object.keys(MEASURES).filter((other) => other !== key && typeof at(other) === "number").map(words)
           .join(", ");
   const which = allMeasures() ? `${h.k + 1} of 3 measures` : `${k + 1} of ${health.length} layers`;
   $("watch-readout").textContent = `Step ${count(steps[h.i])}, layer ${k + 1} ('${names[k] ?? ""}'): ${said}` +

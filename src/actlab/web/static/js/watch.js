@@ -57,13 +57,17 @@ function barsArgs() {
   const caption = view.previewing ? `step ${count(report.step)}, the newest in the log (the page is still reading ` +
     "the steps before it)" : shown === report ? `step ${count(report.step)}` :
     `step ${count(shown.step)}, the latest finite one (step ${count(report.step)} holds a NaN or an inf)`;
-  const names = shown.layers.map(layerName);
+  // in the page's one order, each numbered as on every chart and in the table (watch-points.take: the forward order)
+  const at = (l) => view.places?.indexOf(l.name) ?? -1;
+  const layers = view.places ? [...shown.layers].sort((a, b) => at(a) - at(b)) : shown.layers;
+  const numbers = layers.map((l, k) => (at(l) >= 0 ? at(l) + 1 : k + 1));
+  const names = layers.map(layerName);
   return {
-    categories: names.map((name, k) => `${k + 1}: ${name}`),
-    names,
-    bars: shown.layers.map((l) => (l.weights_frozen ? null : l.weight_grad_norm)),
-    line: shown.layers.map((l) => l.act_grad_norm),
-    labels: shown.layers.map((l) => (l.weights_frozen ? "frozen" : l.weight_grad_norm === 0 ? "0: no gradient" :
+    categories: names.map((name, k) => `${numbers[k]}: ${name}`),
+    names, numbers, of: Math.max(view.places?.length ?? 0, layers.length),
+    bars: layers.map((l) => (l.weights_frozen ? null : l.weight_grad_norm)),
+    line: layers.map((l) => l.act_grad_norm),
+    labels: layers.map((l) => (l.weights_frozen ? "frozen" : l.weight_grad_norm === 0 ? "0: no gradient" :
       l.non_finite ? "NaN" : "")),
     barName: "‖∂L/∂W‖", lineName: "‖∂L/∂a‖", caption, hover: hover.bars,
   };
@@ -99,8 +103,9 @@ function drawCharts() {
   if (view.latest) {
     const args = barsArgs();
     watchBars($("watch-bars"), args);
-    $("watch-bars").names = args.names;
-    sayUnlabelled($("watch-bars").unlabelled, args.names.length, $("watch-bars").crowded);
+    Object.assign($("watch-bars"), { names: args.names, numbers: args.numbers, of: args.of });
+    const places = (ks) => ks?.map((i) => args.numbers[i] - 1);  // a bar's index to its layer's place
+    sayUnlabelled(places($("watch-bars").unlabelled), args.names.length, places($("watch-bars").crowded));
   } else if (view.points.length) {  // the lab sends the newest report whole once the page has every point
     chartNote($("watch-bars"), "The bars show the latest sampled step once the page has read the whole log.");
   }
