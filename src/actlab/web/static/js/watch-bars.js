@@ -21,7 +21,7 @@ const BAR = 0.7;
 // full category names do not fit their slots, the layers' numbers are written instead, every k-th one when even
 // those would overlap; bar values are written only where they fit (canvas.written counts what was written).
 export function watchBars(canvas, args) {
-  const { categories, bars, line, labels, barName, lineName, caption, hover = null, numbers = null } = args;
+  const { categories, bars, line, labels, barName, lineName, caption, hover = null, numbers = null, quiet = null } = args;
   canvas.drawn = { categories, bars, line, labels };
   canvas.emptyNote = null;
   canvas.redraw = () => watchBars(canvas, args);
@@ -169,9 +169,11 @@ export function watchBars(canvas, args) {
       if (at !== null) { ctx.fillStyle = "#333"; put(text, cx(i), at, written.value_boxes); } else unlabelled.push(i);
       if (at === null && fits(text)) crowded.push(i);
     } else {
-      const said = labels?.[i] || "no number", text = fits(said) ? said : "×";
+      // no number: a NaN or an inf, marked in its colour, or (`quiet`) a layer with no weight of its own, in words
+      const said = labels?.[i] || "no number", text = fits(said) ? said : quiet?.[i] ? "—" : "×";
       const at = placeFor(text, cx(i), base - 8, over(base));
-      if (at !== null) { ctx.fillStyle = NAN_COLOUR; put(text, cx(i), at, written.value_boxes); } else unlabelled.push(i);
+      if (at !== null) { ctx.fillStyle = quiet?.[i] ? "#5b6570" : NAN_COLOUR; put(text, cx(i), at, written.value_boxes); }
+      else unlabelled.push(i);
       if (at === null && fits(text)) crowded.push(i);
     }
   });

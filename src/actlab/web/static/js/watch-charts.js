@@ -43,6 +43,7 @@ export function stepLines(canvas, args) {
   canvas.redraw = () => stepLines(canvas, args);
   const { ctx, w, h } = sized(canvas);
   const n = series.length, many = n > MANY;
+  const num = (k) => series[k].number ?? k + 1;  // a layer's number on the page (folded calls keep theirs)
   // a series may bring its own dash (an array, or false for solid): the unit-health chart's three measures
   const style = (k) => ({ color: series[k].color || lineColour(k, n),
                           dash: series[k].dash ?? (!many && k >= PALETTE.length) });
@@ -53,10 +54,10 @@ export function stepLines(canvas, args) {
     // the first and last layers' full names where they fit, else the parts that tell the layers apart (V11: a deep
     // net's "1: model.layers.0.mlp.act" was cut to "1: model.layers.0.mlp.…" at 420 px)
     const fit = [series[0], series[n - 1]].every((s) => ctx.measureText(s.name).width <= rampRoom(w));
-    const fits = (s, k) => (k > 0 && k < n - 1) || ctx.measureText(`${k + 1}: ${s}`).width <= rampRoom(w);
+    const fits = (s, k) => (k > 0 && k < n - 1) || ctx.measureText(`${num(k)}: ${s}`).width <= rampRoom(w);
     const short = fit ? null : distinctNames(series.map((s) => s.raw ?? s.name), fits);
     const [first, last] = [0, n - 1].map((k) => (fit || series[k].raw === undefined ? series[k].name :
-      `${k + 1}: ${short[k]}`));
+      `${num(k)}: ${short[k]}`));
     const end = rampKey(ctx, first, last, n, w, canvas.rampDrawn);
     const extra = [...(marks.length ? [{ name: markKey, color: NAN_COLOUR, dash: true, whole: true }] : []),
       ...(banded ? [{ name: BAND_KEY, band: true }] : []), ...(warm ? [{ name: warm.key, warm: true }] : [])];
@@ -68,8 +69,8 @@ export function stepLines(canvas, args) {
     const room = keyRoom(w, n + (marks.length ? 1 : 0)), twoRows = keyRoom(w, Math.ceil(count / 2));
     const fit = series.every((s) => ctx.measureText(s.name).width <= room);
     const short = fit ? null : distinctNames(series.map((s) => s.raw ?? s.name),
-      (s, k) => ctx.measureText(`${k + 1}: ${s}`).width <= twoRows);
-    const named = series.map((s, k) => (!fit && s.raw !== undefined ? `${k + 1}: ${short[k]}` : s.name));
+      (s, k) => ctx.measureText(`${num(k)}: ${s}`).width <= twoRows);
+    const named = series.map((s, k) => (!fit && s.raw !== undefined ? `${num(k)}: ${short[k]}` : s.name));
     keyRows = keys(ctx, [...series.map((s, k) => ({ name: named[k], ...style(k), whole: s.whole,
                                                     tail: s.raw !== undefined })),
       ...(marks.length ? [{ name: markKey, color: NAN_COLOUR, dash: true, whole: true }] : []),

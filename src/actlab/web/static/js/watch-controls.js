@@ -3,7 +3,7 @@
 // choice is kept in the page's address (?steps=log, ?health=all&layer=2), so a reload or a shared link shows the same
 // charts; a value in the address that names no choice (or a layer the log does not have) is ignored, the default is
 // shown and the value is dropped from the address. Split from watch.js, which draws the charts these choose.
-import { healthShares, view } from "./watch-points.js";
+import { healthShares, numberOf, view } from "./watch-points.js";
 import { count, sig2 } from "./watch-status.js";
 
 const $ = (id) => document.getElementById(id);
@@ -116,7 +116,7 @@ export function setHealthLayer(k) { $("watch-health-layer").value = String(k); }
 
 // the layer list of the "all three measures" choice follows the layers the log names
 export function fillLayerChoice() {
-  const select = $("watch-health-layer"), wanted = view.names.map((n, k) => `${k + 1}: ${n}`);
+  const select = $("watch-health-layer"), wanted = view.names.map((n, k) => `${numberOf(k)}: ${n}`);
   if ([...select.options].map((o) => o.textContent).join("\n") === wanted.join("\n")) return;
   const chosen = select.value;
   select.replaceChildren(...wanted.map((text, k) => Object.assign(document.createElement("option"),

@@ -25,7 +25,8 @@ export function resetView() {
     next: 0, points: [], head: 0, every: 1, recentFrom: 0, spans: [], nonFinite: 0, total: 0,
     steps: [], losses: [], history: [], health: [], names: [], lastFinite: null, latest: null, lossSaid: [],
     historyBands: [], healthBands: [], lossBands: [], healthRows: [], firstSeen: null, previewing: false,
-    firstNan: null, warm: [], warmUp: [],
+    firstNan: null, warm: [], warmUp: [], order: null, places: null, slots: null, numbers: null, folds: [],
+    hidden: new Set(),
   });
 }
 resetView();
@@ -85,16 +86,46 @@ export function take(data) {
   // the page lists the places in the forward order the log records (the server's `order`; V25: the charts listed
   // them in the header's order, the order the model registers its modules, while the bars took the forward order);
   // view.slots[k]: where the k-th place's figures sit in a point (the server's slot, in `places` order)
-  if (data.places) {
-    view.places = data.order ?? data.places;
-    view.slots = view.places.map((n) => data.places.indexOf(n));
-  }
+  if (data.places) Object.assign(view, { order: data.order ?? data.places, serverPlaces: data.places });
   if (data.last_ran) view.lastRan = data.last_ran;
   view.latestOf = new Map((view.latest?.layers ?? []).map((l) => [l.name, l]));
-  view.names = view.places ? view.places.map((n) => layerName(view.latestOf.get(n) ?? { name: n })) :
-    view.latest ? view.latest.layers.map(layerName) : (data.header.layers ?? []);
+  arrange(data.header.layers);
   return { thinned: held.length < before, changed: fresh.length > 0 || held.length !== view.steps.length };
 }
+
+// A module called FOLD_CALLS or more times in one forward ('act', then 'act#2' to 'act#6') fills every chart with its
+// calls (V25); its later calls are folded, the first shown, until the reader asks for all (view.showAll).
+export const FOLD_CALLS = 4;
+view.showAll = false;
+
+// view.places: the places shown, in the forward order; view.numbers[k]: the k-th one's number in that order (a
+// folded call keeps its number, so a layer is numbered alike folded or not); view.folds: [module, later calls]
+function arrange(headerLayers) {
+  const order = view.order;
+  if (order) {
+    const later = new Map();
+    for (const name of order) {
+      const call = /^(.*)#\d+$/.exec(name);
+      if (call && order.includes(call[1])) later.set(call[1], [...(later.get(call[1]) ?? []), name]);
+    }
+    view.folds = [...later].filter(([, calls]) => calls.length + 1 >= FOLD_CALLS);
+    view.hidden = new Set(view.showAll ? [] : view.folds.flatMap(([, calls]) => calls));
+    view.places = order.filter((name) => !view.hidden.has(name));
+    view.numbers = view.places.map((name) => order.indexOf(name) + 1);
+    view.slots = view.places.map((name) => view.serverPlaces.indexOf(name));
+  }
+  view.names = view.places ? view.places.map((n) => layerName(view.latestOf.get(n) ?? { name: n })) :
+    view.latest ? view.latest.layers.map(layerName) : (headerLayers ?? []);
+}
+
+// the folded calls shown, or folded again: the page draws the series again (series())
+export function showAllCalls(all) {
+  view.showAll = all;
+  arrange();
+}
+
+// the number the page gives the k-th layer it shows (its place in the forward order)
+export const numberOf = (k) => view.numbers?.[k] ?? k + 1;
 
 // the k-th place's entry of one of a point's per-place arrays (grads, dead, units, ...), in the page's order
 export const ofPlace = (arr, k) => arr?.[view.slots ? view.slots[k] : k];

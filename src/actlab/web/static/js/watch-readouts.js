@@ -3,7 +3,10 @@
 // steps arrive. Split from watch.js, which draws the charts (each canvas's geom maps values to pixels).
 import { fmt } from "./charts.js";
 import { MEASURES, allMeasures, setHealthLayer } from "./watch-controls.js";
-import { finite, ofPlace, view } from "./watch-points.js";
+import { finite, numberOf, ofPlace, view } from "./watch-points.js";
+
+// how many layers the log names, folded calls included (the numbers run over all of them)
+const layerCount = (shown) => Math.max(view.order?.length ?? 0, shown);
 import { count, ordinal, sayLayers } from "./watch-status.js";
 
 const $ = (id) => document.getElementById(id);
@@ -63,7 +66,7 @@ function readBars() {
   const w = d.labels[i] || fmt(d.bars[i], 3);
   const bars = $("watch-bars"), name = bars.names?.[i] ?? "", number = bars.numbers?.[i] ?? i + 1;
   $("watch-readout").textContent = `Layer ${number} ('${name}'): ‖∂L/∂W‖ ${w}, ‖∂L/∂a‖ ${fmt(d.line[i], 3)}` +
-    ` (${number} of ${bars.of ?? d.categories.length} layers)`;
+    ` (${number} of ${layerCount(bars.of ?? d.categories.length)} layers)`;
 }
 
 function readHistory() {
@@ -72,13 +75,13 @@ function readHistory() {
   const v = history[h.k]?.[h.i], bad = points[h.i]?.non_finite;
   // at a step that held a NaN or an inf, a layer still finite has its value drawn (a dot over the red mark); the
   // readout gives it, and names the layers that had none
-  const none = bad ? history.flatMap((line, k) => (finite(line[h.i]) ? [] : [k])) : [];
+  const none = bad ? history.flatMap((line, k) => (finite(line[h.i]) ? [] : [numberOf(k) - 1])) : [];
   const which = none.length === 1 ? `layer ${sayLayers(none)} held one and is` : `layers ${sayLayers(none)} held one and are`;
   const said = !bad ? (finite(v) ? fmt(v, 3) : "no value") : !finite(v) ? "a NaN or an inf (not drawn)" :
     `${fmt(v, 3)} (finite; this step held a NaN or an inf: ${none.length ? `${which} not drawn` :
       "not in any layer's ‖∂L/∂a‖"})`;
-  $("watch-readout").textContent = `Step ${count(steps[h.i])}, layer ${h.k + 1} ('${names[h.k] ?? ""}'): ‖∂L/∂a‖ ${said}` +
-    ` (${h.k + 1} of ${history.length} layers)${thinnedNote(h.i, view.historyBands[h.k]?.[h.i])}`;
+  $("watch-readout").textContent = `Step ${count(steps[h.i])}, layer ${numberOf(h.k)} ('${names[h.k] ?? ""}'): ‖∂L/∂a‖ ${said}` +
+    ` (${numberOf(h.k)} of ${layerCount(history.length)} layers)${thinnedNote(h.i, view.historyBands[h.k]?.[h.i])}`;
 }
 
 export function readHealth() {
@@ -96,8 +99,8 @@ export function readHealth() {
       : `${count(at(key))} of ${count(units)} units ${MEASURES[key]} (${percent(at(key) / units)}); ` +
         Object.keys(MEASURES).filter((other) => other !== key && typeof at(other) === "number").map(words)
           .join(", ");
-  const which = allMeasures() ? `${h.k + 1} of 3 measures` : `${k + 1} of ${health.length} layers`;
-  $("watch-readout").textContent = `Step ${count(steps[h.i])}, layer ${k + 1} ('${names[k] ?? ""}'): ${said}` +
+  const which = allMeasures() ? `${h.k + 1} of 3 measures` : `${numberOf(k)} of ${layerCount(health.length)} layers`;
+  $("watch-readout").textContent = `Step ${count(steps[h.i])}, layer ${numberOf(k)} ('${names[k] ?? ""}'): ${said}` +
     ` (${which})${thinnedNote(h.i, view.healthBands[h.k]?.[h.i], percent, true)}`;
 }
 

@@ -23,7 +23,10 @@ const lowCount = (l) => (l.saturated && l.low_word && l.low_word !== "saturated"
 // does: watch-points.warmUp), and `need`, the batches it counts from
 // `absent`: the places that did not run on this step ({name, last}: the latest sampled step each ran on, or none);
 // `places`: every place in the charts' order, which the rows then take, so that a row's number is its line's
-export function drawTable(wrap, report, finite = null, warm = [], need = 5, absent = [], places = null) {
+// `numbers`: per place of `places`, the number the charts give it; `hidden`: places folded away (a module's later
+// calls, watch-points.arrange), which have no row until shown
+export function drawTable(wrap, report, finite = null, warm = [], need = 5, absent = [], places = null, numbers = null,
+                          hidden = new Set()) {
   const table = document.createElement("table");
   table.className = "data watch-table";
   // which step the rows are of (V12: a diverged run's rows were all "—" at step 120 while the bars drew step 7, and
@@ -77,10 +80,16 @@ export function drawTable(wrap, report, finite = null, warm = [], need = 5, abse
     said.colSpan = heads.length - 1;
     said.dataset.label = "reading";
   }
+  for (const row of [...body.rows]) if (hidden.has(row.dataset.place)) row.remove();
   if (places) {
     const at = (row) => { const k = places.indexOf(row.dataset.place); return k < 0 ? places.length : k; };
     [...body.rows].sort((a, b) => at(a) - at(b)).forEach((row) => body.append(row));
   }
+  // each row's number, as the charts give its layer (watch.css writes it before the name)
+  [...body.rows].forEach((row, k) => {
+    const at = places ? places.indexOf(row.dataset.place) : -1;
+    row.cells[0].dataset.number = String(at >= 0 && numbers ? numbers[at] : k + 1);
+  });
   wrap.replaceChildren(table);
   fitTable(wrap);
 }

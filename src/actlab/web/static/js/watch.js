@@ -16,7 +16,7 @@ import {
   AXIS_NAMES, MEASURES, allMeasures, fillLayerChoice, healthChoice, isStepLog, measure, offerMeasure, sayStepAxis,
   wireControls,
 } from "./watch-controls.js";
-import { layerName, lossIsLog, resetView, series, take, view } from "./watch-points.js";
+import { layerName, lossIsLog, numberOf, resetView, series, showAllCalls, take, view } from "./watch-points.js";
 import { forget, healthSwitched, hover, percent, readHealth, wireReadouts } from "./watch-readouts.js";
 import {
   count, isReading, noteTiming, ordinal, resetTiming, runState, sayBadLines, sayDeadWindow, sayLayers, saySpan, sayWarnings,
@@ -58,24 +58,66 @@ function barsArgs() {
     "the steps before it)" : shown === report ? `step ${count(report.step)}` :
     `step ${count(shown.step)}, the latest finite one (step ${count(report.step)} holds a NaN or an inf)`;
   // in the page's one order, each numbered as on every chart and in the table (watch-points.take: the forward order)
+  // (a later call of a module folded behind the button has no bar until the reader shows every call)
   const at = (l) => view.places?.indexOf(l.name) ?? -1;
-  const layers = view.places ? [...shown.layers].sort((a, b) => at(a) - at(b)) : shown.layers;
-  const numbers = layers.map((l, k) => (at(l) >= 0 ? at(l) + 1 : k + 1));
+  const layers = view.places ? shown.layers.filter((l) => !view.hidden.has(l.name)).sort((a, b) => at(a) - at(b)) :
+    shown.layers;
+  const numbers = layers.map((l, k) => (at(l) >= 0 ? numberOf(at(l)) : k + 1));
   const names = layers.map(layerName);
   return {
     categories: names.map((name, k) => `${numbers[k]}: ${name}`),
-    names, numbers, of: Math.max(view.places?.length ?? 0, layers.length),
+    names, numbers, layers, of: Math.max(view.places?.length ?? 0, layers.length),
     bars: layers.map((l) => (l.weights_frozen ? null : l.weight_grad_norm)),
     line: layers.map((l) => l.act_grad_norm),
-    labels: layers.map((l) => (l.weights_frozen ? "frozen" : l.weight_grad_norm === 0 ? "0: no gradient" :
+    // no weight of its own (a weight shared with another place, whose row carries its gradient, or none before it):
+    // words in grey, not the NaN mark, for nothing is wrong there; the note under the charts says what the log knows
+    quiet: layers.map(hasNoWeight),
+    labels: layers.map((l) => (l.weights_frozen ? "frozen" : hasNoWeight(l) ? NO_WEIGHT : l.weight_grad_norm === 0 ? "0: no gradient" :
       l.non_finite ? "NaN" : "")),
     barName: "‖∂L/∂W‖", lineName: "‖∂L/∂a‖", caption, hover: hover.bars,
   };
 }
 
+// A layer whose row names no weight and gives no ‖∂L/∂W‖, though nothing in it is a NaN: a weight shared with an
+// earlier place (a module called twice, a tied weight: the monitor gives its gradient on the first place's row) or
+// no weighted module before the activation. The bar says so in words; the note under the charts quotes the row.
+const NO_WEIGHT = "no weight of its own";
+const hasNoWeight = (l) => !l.weights && !l.weights_frozen && !l.non_finite && l.weight_grad_norm === null;
+
+function sayNoWeight(args) {
+  const el = $("watch-no-weight");
+  const said = args.layers.flatMap((l, i) => (!args.quiet[i] ? [] : [`layer ${args.numbers[i]} ('${args.names[i]}') ` +
+    `has no ‖∂L/∂W‖ bar of its own: ${l.words ? `its row says ${l.words}` : "the log names no weight before it"}`]));
+  const text = said.length ? `${said.join("; ")}.`.replace(/^l/, "L") : "";
+  if (el.textContent !== text) el.textContent = text;
+  el.hidden = !text;
+}
+
+// The module calls folded behind the button (view.folds), said over the charts: which module, how often it ran,
+// which calls the charts and the table show
+function sayFolds() {
+  const el = $("watch-fold"), { folds } = view;
+  el.hidden = !folds.length;
+  if (!folds.length) return;
+  const number = (name) => view.order.indexOf(name) + 1;
+  const said = folds.map(([module, later]) => `'${module}' ran ${later.length + 1} times in one forward (layers ` +
+    `${number(module)} to ${number(later.at(-1))}): ` + (view.showAll ? "every call is shown" :
+      `the charts and the table show its first call, layer ${number(module)}, and fold the ${later.length} later ones`));
+  $("watch-fold-said").textContent = `${said.join("; ")}.`;
+  const calls = folds.reduce((n, [, later]) => n + later.length, 0);
+  $("watch-fold-button").textContent = view.showAll ? "Fold the repeated calls" : `Show the ${calls} folded calls`;
+  $("watch-fold-button").setAttribute("aria-expanded", String(view.showAll));
+}
+
+// A log that names no layer at all (the monitor found no activation in the model's forward): the layer charts and
+// the table say so, instead of empty frames
+const NO_LAYER = "No layer to chart: the log names no activation, since the monitor found none in the model's " +
+  "forward (see the notes below), so there is no gradient per layer and no unit to count; the loss is drawn alone.";
+const hasNoLayer = () => Boolean(view.latest) && !view.latest.layers.length && !view.order?.length;
+
 // the words over a chart's 0 row for the layers whose lines sit on it at the last step (`all`: every layer)
 const atZero = (zero) => (ks, all) => (all ? `every layer at ${zero}` :
-  `${ks.length === 1 ? "layer" : "layers"} ${sayLayers(ks)} at ${zero}`);
+  `${ks.length === 1 ? "layer" : "layers"} ${sayLayers(ks.map((k) => numberOf(k) - 1))} at ${zero}`);
 const nanMarks = () => view.spans.map(([first, last]) => [first, last]);
 
 // the layers whose bars are too narrow for their value at this width, those whose value has no place near the bar
@@ -102,7 +144,8 @@ function drawCharts() {
   const { steps, names, spans, lossSaid } = view;
   if (view.latest) {
     const args = barsArgs();
-    watchBars($("watch-bars"), args);
+    if (hasNoLayer()) chartNote($("watch-bars"), NO_LAYER); else watchBars($("watch-bars"), args);
+    sayNoWeight(args);
     Object.assign($("watch-bars"), { names: args.names, numbers: args.numbers, of: args.of });
     const places = (ks) => ks?.map((i) => args.numbers[i] - 1);  // a bar's index to its layer's place
     sayUnlabelled(places($("watch-bars").unlabelled), args.names.length, places($("watch-bars").crowded));
@@ -111,10 +154,11 @@ function drawCharts() {
   }
   if (!view.points.length) return;
   sayStepAxis();
-  const xLog = isStepLog(), layerSeries = (ys, bands) => ys.map((y, k) => ({ name: `${k + 1}: ${names[k] ?? ""}`,
-    raw: names[k] ?? "", y, band: bands[k] }));
+  const xLog = isStepLog(), layerSeries = (ys, bands) => ys.map((y, k) => ({ name: `${numberOf(k)}: ${names[k] ?? ""}`,
+    raw: names[k] ?? "", number: numberOf(k), y, band: bands[k] }));
+  const empty = (said) => (hasNoLayer() ? NO_LAYER : said);
   // the lines' keys name only the layers: the axis says what they are
-  stepLines($("watch-history"), { x: steps, log: true, marks: nanMarks(), empty: "No finite step yet", hover: hover.history,
+  stepLines($("watch-history"), { x: steps, log: true, marks: nanMarks(), empty: empty("No finite step yet"), hover: hover.history,
                                   series: layerSeries(view.history, view.historyBands), xLog,
                                   yName: "‖∂L/∂a‖ per layer, log scale", mixedKey: MIXED_KEY,
                                   zeroSaid: atZero("0") });
@@ -129,9 +173,9 @@ function drawCharts() {
   // shaded up to the first step counted, where the line begins
   const warm = lastWarm < 0 ? null : { from: steps[firstWarm], to: steps[Math.min(lastWarm + 1, steps.length - 1)],
     key: `dead not counted yet: the monitor counts from its ${ordinal(view.deadNeed)} sampled batch` };
-  const healthAxis = allMeasures() ? `% of layer ${view.healthRows[0][1] + 1}'s units` : AXIS_NAMES[measure()];
+  const healthAxis = allMeasures() ? `% of layer ${numberOf(view.healthRows[0][1])}'s units` : AXIS_NAMES[measure()];
   stepLines($("watch-health"), { x: steps, log: false, yRange: [0, 1], yLabel: percent, marks: nanMarks(), xLog,
-                                 yName: healthAxis, empty: "No unit counted yet", hover: hover.health,
+                                 yName: healthAxis, empty: empty("No unit counted yet"), hover: hover.health,
                                  series: healthSeries, zeroSaid: allMeasures() ? null : atZero("0%"), warm });
   // a loss that spans decades (a diverging run) is drawn on a log axis; a loss that is itself not finite is a
   // red mark like a step that held a NaN or an inf, never a silent gap
@@ -188,7 +232,10 @@ function draw(report) {
   const warmNow = report.layers.map((l, k) => warmAt[slot(l, k)] ?? 0);
   const ran = new Set(report.layers.map((l) => l.name));
   const absent = (view.places ?? []).filter((n) => !ran.has(n)).map((n) => ({ name: n, last: view.lastRan?.[n] }));
-  drawTable($("watch-table"), report, view.lastFinite, warmNow, view.deadNeed, absent, view.places ?? null);
+  if (hasNoLayer()) $("watch-table").replaceChildren(cell("p", NO_LAYER));
+  else drawTable($("watch-table"), report, view.lastFinite, warmNow, view.deadNeed, absent, view.places ?? null,
+                 view.numbers, view.hidden);
+  sayFolds();
   sayNan(report);
   sayDeadWindow(report);
   $("watch-notes").replaceChildren(...(report.notes || []).map((n) => cell("li", n)));
@@ -298,4 +345,10 @@ wireRuns(() => {  // another run picked: its views replace the run shown, from i
   reset(); view.run = null; ahead = null; restartNote = "";
 });
 fitOnResize($("watch-table"));
+$("watch-fold-button").addEventListener("click", () => {  // the folded calls shown, or folded again
+  showAllCalls(!view.showAll);
+  series(healthChoice());
+  fillLayerChoice();
+  if (view.latest) draw(view.latest); else drawCharts();
+});
 poll();
