@@ -214,3 +214,26 @@ export function sayDeadWindow(report) {
     "dead as a whole: all its units have been off that long)";
   if ($("watch-dead-window").textContent !== text) $("watch-dead-window").textContent = text;
 }
+
+// Notes that differ only in one quoted name ("no gradient was computed for 'fc2.weight' ..." and the same of
+// 'fc3.weight') are said once, naming every one: the first as the monitor wrote it, then "likewise for" the others,
+// in the notes' order (V25: a model with several such layers repeated the sentence once a layer). Notes that differ
+// in more than one quoted name, or in their words, stay apart.
+const QUOTED = /'[^']*'/g;
+export function foldNotes(notes) {
+  const groups = new Map();  // the note's words with its quoted names taken out -> [notes]
+  for (const note of notes) {
+    const key = String(note).replace(QUOTED, "'…'");
+    groups.set(key, [...(groups.get(key) ?? []), String(note)]);
+  }
+  const said = [];
+  for (const group of groups.values()) {
+    const names = group.map((note) => note.match(QUOTED) ?? []);
+    const differ = names[0].flatMap((q, j) => (names.some((n) => n[j] !== q) ? [j] : []));
+    if (group.length < 2 || differ.length !== 1) { said.push(...new Set(group)); continue; }
+    const others = [...new Set(names.map((n) => n[differ[0]]))].slice(1);
+    const list = others.length > 1 ? `${others.slice(0, -1).join(", ")} and ${others.at(-1)}` : others[0];
+    said.push(`${group[0].replace(/\.$/, "")}; likewise for ${list}`);
+  }
+  return said;
+}

@@ -19,7 +19,7 @@ import {
 import { layerName, lossIsLog, numberOf, resetView, series, showAllCalls, take, view } from "./watch-points.js";
 import { forget, healthSwitched, hover, percent, readHealth, wireReadouts } from "./watch-readouts.js";
 import {
-  count, isReading, noteTiming, ordinal, resetTiming, runState, sayBadLines, sayDeadWindow, sayLayers, saySpan, sayWarnings,
+  count, foldNotes, isReading, noteTiming, ordinal, resetTiming, runState, sayBadLines, sayDeadWindow, sayLayers, saySpan, sayWarnings,
   whenFirst,
 } from "./watch-status.js";
 import { fillRuns, forgetRun, noteLatest, pickedRun, wireRuns } from "./watch-runs.js";
@@ -238,7 +238,7 @@ function draw(report) {
   sayFolds();
   sayNan(report);
   sayDeadWindow(report);
-  $("watch-notes").replaceChildren(...(report.notes || []).map((n) => cell("li", n)));
+  $("watch-notes").replaceChildren(...foldNotes(report.notes || []).map((n) => cell("li", n)));
 }
 
 // While the page catches up on a backlog, it asks for the next answer as soon as one arrives, before drawing it: the
