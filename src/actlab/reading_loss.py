@@ -12,9 +12,13 @@ NaN, else the whole training set's loss at each frame (every epoch for `actlab t
 
 from __future__ import annotations
 
+import bisect
+import functools
 import math
 import statistics
 from dataclasses import dataclass
+
+import numpy as np
 
 from .reading_record import Finding, Lever, LossSteps, RunSummary, Status, percent_below, sci, times
 from .reading_remedies import can_offer, uses_he, uses_xavier
@@ -38,21 +42,32 @@ DIVERGING_LOSS = 1e3
 RISING_FACTOR = 2.0
 
 
-# A monitor judges the mean of its last few sampled batch losses, and a mean of a few batches is noisy: on pure-noise
-# MSE targets (W21 s19: batch 16, chance 1) the mean of 10 batches spread with a standard deviation of about 0.11, so
+# A monitor judges the mean of its last few batch losses, and a mean of a few batches is noisy: on pure-noise MSE
+# targets (W21 s19: batch 16, chance 1) the mean of 10 batches spread with a standard deviation of about 0.11, so
 # "10% below chance" was one standard deviation and 39 of 300 sampled steps read healthy, and the lowest of those
 # means over the run, a minimum over many windows, read as a low the run had "lost". A claim about a mean of batches is
-# made only where the batches' own spread supports it: the mean plus NOISE_QUANTILE's Student t quantile times its
-# standard error (noise_bound) is below chance for "below chance"; the current mean's lower bound is above the low's
-# upper bound for "risen from it". The standard error is taken at the level of chance (scaled by chance / mean) where
-# the mean is below chance: batch losses are positive and spread in proportion to their level (an MSE's is
-# chi-square-like), so a mean that is low by chance has a small spread too, and its own would understate the noise
-# (the t test on the window's own spread read 1.2% of chance-level windows of batch-16 MSE losses below chance, 8% of
-# batch 1's; scaled, 0.3% and 0.08%). An engine's judged loss (the whole training set's) is exact: no margin.
+# made only where the batches' own spread supports it: its upper bound at NOISE_QUANTILE (noise_bound) is below chance
+# for "below chance"; the current mean's lower bound is above the low's upper bound for "risen from it".
+# Batch losses are positive, skewed and spread in proportion to their level (a cross-entropy's or an MSE's), so the
+# bound is taken on the log scale, as the mean of a log-normal: the generalised pivotal bound of Krishnamoorthy & Mathew
+# (2003) for exp(mu + sigma^2 / 2), whose coverage is exact for log-normal losses (a Monte Carlo check, 4,000 windows
+# of 10 at CV 0.1 to 2: 0.3-0.5% of chance-level windows read below chance, against 0.5% nominal; gamma losses,
+# 0-0.3%). The linear bound before it, mean + t x standard error taken at chance's level, read 0.6-1.1% of such
+# log-normal windows below chance and needed a mean near half of chance at a CV of 0.5 (L25: a classifier whose loss
+# had plainly fallen read 'starting'). A batch far below the window's mean (an easy batch of a trained classifier,
+# 1e-4 beside 0.5) would widen the log scale's spread without limit and keep a learned run 'starting': each loss is
+# counted as at least LOG_FLOOR x the window's mean on that scale (raising a loss never lowers the bound on the mean).
+# Losses that are not all above 0 (a Gaussian NLL) have no log scale: mean + Student t x standard error. The lower
+# bound, which a claim that the loss rose from its low rests on, is mean - t x standard error on every scale: the log
+# scale's lower bound of skewed losses is the narrower, and 'not learning any more' read 1.8% of log-normal batch-1
+# chance-level steps with it, 0.7% with this one.
+# An engine's judged loss (the whole training set's) is exact: no margin.
 NOISE_QUANTILE = 0.995
+LOG_FLOOR = 0.1
 # Student's t at NOISE_QUANTILE for 1 to 9 degrees of freedom (a monitor's window is up to 10 losses); beyond, the
 # Cornish-Fisher expansion about the normal quantile 2.576 (within 0.5% of the exact value from 10 degrees on)
 _T_QUANTILES = (63.657, 9.925, 5.841, 4.604, 4.032, 3.707, 3.499, 3.355, 3.250)
+_PIVOT_DRAWS = 8192  # draws of the pivot's (Z, U^2) per window size, fixed: the bound is the same on every call
 
 
 def t_quantile(df: int) -> float:
@@ -62,33 +77,113 @@ def t_quantile(df: int) -> float:
     return z + (z ** 3 + z) / (4 * df) + (5 * z ** 5 + 16 * z ** 3 + 3 * z) / (96 * df ** 2)
 
 
-def noise_bound(values: list[float], chance: float | None, upper: bool = True) -> float:
-    """The mean of losses ``values`` plus (upper) or minus its noise margin: t_quantile times the standard error of
-    the mean, the error taken at chance's level where the mean is below chance and every loss above 0 (see
-    NOISE_QUANTILE). Fewer than two losses have no spread to measure: +-inf, nothing can be claimed."""
+# the log-scale spreads s the pivot's quantiles are tabled at, per window size (_pivot); a window spread wider (each
+# loss is within a factor 1 / LOG_FLOOR below the mean and n above it, so s stays under about 3 for n <= 10) is
+# computed from the draws
+_SPREADS = (0.0, *np.geomspace(1e-3, 8.0, 96).tolist())
+
+
+def _quantiles(n: int, spreads: np.ndarray) -> np.ndarray:
+    """The pivot's lower and upper NOISE_QUANTILE quantiles, less the logs' mean, for n log-normal losses whose logs
+    have standard deviation ``spreads`` (rows: lower, upper). The generalised pivot of log(mean) is ybar + s a +
+    s^2 b, a = -Z sqrt((n - 1) / (n U^2)) and b = (n - 1) / (2 U^2), Z standard normal and U^2 chi-square with n - 1
+    degrees of freedom, drawn _PIVOT_DRAWS times from a fixed seed: the bound is the same on every call."""
+    rng = np.random.default_rng(20030 + n)
+    z, u2 = rng.standard_normal(_PIVOT_DRAWS), rng.chisquare(n - 1, _PIVOT_DRAWS)
+    a, b = -z * np.sqrt((n - 1) / (n * u2)), (n - 1) / (2 * u2)
+    s = np.asarray(spreads, dtype=float)[:, None]
+    ks = [round((1 - NOISE_QUANTILE) * (_PIVOT_DRAWS - 1)), round(NOISE_QUANTILE * (_PIVOT_DRAWS - 1))]
+    return np.partition(s * a + s * s * b, ks, axis=1)[:, ks].T
+
+
+@functools.cache
+def _pivot(n: int) -> tuple[list[float], list[float]]:
+    """_quantiles() at _SPREADS, as lists to interpolate in (lower, upper): made once per window size."""
+    lower, upper = _quantiles(n, np.array(_SPREADS))
+    return lower.tolist(), upper.tolist()
+
+
+def _log_margin(n: int, s: float, upper: bool) -> float:
+    """The pivot's quantile less the logs' mean at spread s, interpolated in its table (bisect: 2 us a call, where
+    the draws themselves took 140 us)."""
+    if s >= _SPREADS[-1]:
+        return float(_quantiles(n, np.array([s]))[1 if upper else 0, 0])
+    table = _pivot(n)[1 if upper else 0]
+    i = bisect.bisect_right(_SPREADS, s)
+    s0, s1 = _SPREADS[i - 1], _SPREADS[i]
+    return table[i - 1] + (table[i] - table[i - 1]) * (s - s0) / (s1 - s0)
+
+
+@functools.lru_cache(maxsize=64)  # one reading asks for the same window's bound several times
+def _bound(values: tuple[float, ...], upper: bool) -> float:
     n = len(values)
-    if n < 2:
+    mean = math.fsum(values) / n
+    if not upper or not on_ratio_scale(values):
+        se = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (n - 1) / n)
+        margin = t_quantile(n - 1) * se
+        return mean + margin if upper else mean - margin
+    floor = LOG_FLOOR * mean
+    logs = [math.log(max(v, floor)) for v in values]
+    ybar = math.fsum(logs) / n
+    s = math.sqrt(math.fsum((y - ybar) ** 2 for y in logs) / (n - 1))
+    if s == 0:  # every loss the same: the mean, exactly (exp(log(x)) may differ from x in its last digit)
+        return mean
+    return math.exp(min(ybar + _log_margin(n, s, upper), 709.0))  # two losses far apart: up to 1.3e4 s^2 above
+
+
+def noise_bound(values: list[float], upper: bool = True) -> float:
+    """The upper (or lower) bound at NOISE_QUANTILE of the mean loss that batch losses ``values`` were drawn around:
+    the upper on the log scale where every loss is above 0, else the mean +- its Student t margin (NOISE_QUANTILE).
+    Fewer than two losses have no spread to measure: +-inf, nothing can be claimed."""
+    if len(values) < 2:
         return math.inf if upper else -math.inf
-    mean = statistics.fmean(values)  # two passes in floats (statistics.stdev's exact fractions cost 1 ms a call)
-    se = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (n - 1) / n)
-    if upper and chance is not None and 0 < mean < chance and on_ratio_scale(values):
-        se *= chance / mean
-    margin = t_quantile(n - 1) * se
-    return mean + margin if upper else mean - margin
+    return _bound(tuple(values), upper)
 
 
 def judged_window(s: RunSummary) -> list[float] | None:
-    """The batch losses whose mean is the judged loss (a monitor's recent sampled losses, s.loss_batches of them), or
-    None where the judged loss is no mean of batches (the engine's whole training set's loss: exact)."""
+    """The batch losses whose mean is the judged loss (a monitor's latest training steps' losses, s.judged_losses,
+    their finite ones; a summary without them: its recent sampled losses, s.loss_batches of them), or None where the
+    judged loss is no mean of batches (the engine's whole training set's loss: exact)."""
+    if s.judged_losses is not None:
+        return [v for _, v in s.judged_losses if v is not None and math.isfinite(v)]
     if s.loss_steps != LossSteps.SAMPLED or s.recent_losses is None or s.loss_batches is None:
         return None
     return [v for _, v in recent(s)]
 
 
+def _steps_in_words(steps: list[int]) -> str:
+    named = [f"{t:,}" for t in steps[:4]] + ([f"{len(steps) - 4:,} more"] if len(steps) > 4 else [])
+    return named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
+
+
+def judged_over(s: RunSummary) -> str:
+    """What the judged mean is over, in words: "the last 10 training steps' batches"; where some of those steps' losses
+    were NaN or infinite (unsampled steps: a sampled one's would be the judged loss), "the 8 finite losses of the last
+    10 training steps' batches (unsampled steps 43 and 47 had a NaN or infinite loss)"; where the script gave a loss
+    on some steps only, the steps the batches span. A summary without judged_losses: "the last 10 sampled batches"."""
+    window = s.judged_losses
+    if window is None:
+        n = s.loss_batches or 0
+        return f"the last {n} sampled batches" if n > 1 else "the last sampled batch"
+    steps = [t for t, _ in window]
+    bad = [t for t, v in window if v is None or not math.isfinite(v)]
+    n = len(window)
+    if steps[-1] - steps[0] == n - 1:
+        batches = f"the last {n} training steps' batches" if n > 1 else "the last training step's batch"
+    else:
+        batches = f"the last {n} batches given a loss (training steps {steps[0]:,} to {steps[-1]:,})"
+    if not bad:
+        return batches
+    kept = n - len(bad)
+    steps = f"unsampled step{'' if len(bad) == 1 else 's'} {_steps_in_words(bad)}"
+    return (f"the {kept} finite loss{'' if kept == 1 else 'es'} of {batches} ({steps} had a NaN or infinite loss, or "
+            "none that is one number)")
+
+
 def clearly_below(s: RunSummary) -> bool:
     """Whether the judged loss is below chance beyond its batches' noise (always, where it is exact)."""
     window, chance = judged_window(s), chance_of(s)
-    return window is None or chance is None or noise_bound(window, chance) < chance
+    return window is None or chance is None or noise_bound(window) < chance
 
 
 def within_noise(s: RunSummary) -> str:
@@ -100,18 +195,18 @@ def within_noise(s: RunSummary) -> str:
         return ""
     if len(window) < 2:
         return ", but that is one batch's loss, which says nothing yet of learning"
-    return (f", but its {len(window)} {loss_noun(s, len(window))} spread too widely to tell that from chance (the "
-            f"mean could be as high as {noise_bound(window, chance):.3g})")
+    return (f", but {judged_over(s)} spread too widely to tell that from chance (the mean they were drawn around "
+            f"could be as high as {noise_bound(window):.3g})")
 
 
-def lower_low(low: tuple[int, float, float] | None, step: int, values: list[float],
-              chance: float | None) -> tuple[int, float, float] | None:
+def lower_low(low: tuple[int, float, float] | None, step: int,
+              values: list[float]) -> tuple[int, float, float] | None:
     """The judged window to keep as the run's low: (step, mean, upper noise bound) of the one whose upper bound is the
     lowest so far. The bound, not the mean: the lowest of many noisy means is biased low (a minimum over windows),
     and a claim that the run had come down, and then rose from there, is one its noise supports."""
     if len(values) < 2:
         return low
-    bound = noise_bound(values, chance)
+    bound = noise_bound(values)
     return (step, statistics.fmean(values), bound) if low is None or bound < low[2] else low
 
 
@@ -547,7 +642,7 @@ def unlearned(s: RunSummary) -> Finding | None:
     # lowest is noise about that line, not a run that lost what it learned (W19: a judged mean at 0.944 against chance
     # 1.10 that went to 0.995 read 'not learning any more' at step 107 and 'healthy' again at 125)
     window = judged_window(s)
-    risen = window is None or bound is None or noise_bound(window, chance, upper=False) > bound
+    risen = window is None or bound is None or noise_bound(window, upper=False) > bound
     back = (had and s.loss is not None and math.isfinite(s.loss) and s.loss >= learned
             and s.loss - judged >= MOVED_FRACTION * chance and risen)
     if not back and min(v for _, v in pairs[-2:]) <= RISING_FACTOR * chance:
@@ -570,7 +665,7 @@ def unlearned(s: RunSummary) -> Finding | None:
         return None
     if back:  # the judged loss is what rose: quote it, not the last batch (W21 s06: 'risen to 3.05', one batch's
         # loss, where the mean judged was 1.44), and not as times chance where it is below chance
-        over = f"the mean of the last {len(window)} {loss_noun(s, len(window))}" if window else ""
+        over = f"the mean of {judged_over(s)}" if window else ""
         where = (f"{times(s.loss / chance)} times chance ({chance:.3g})" if s.loss >= chance else
                  f"no longer {MOVED_FRACTION:.0%} below chance ({chance:.3g})")
         loss = s.loss

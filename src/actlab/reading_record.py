@@ -160,6 +160,10 @@ class RunSummary:
     affine_between: tuple[tuple[str, str], ...] = ()
     # what a dead unit's f' = 0 was measured on, in words (the lab: its training points; a monitor: sampled batches)
     dead_over: str = "on every training point"
+    # the batch losses whose mean is the judged loss (a monitor's last LOSS_BATCHES training steps with a loss, sampled
+    # or not), oldest first, as (step, loss): a loss None or not finite is left out of the mean and named by the words
+    # (reading_loss.judged_over); None: the judged loss is recent_losses' mean where it is one (or exact)
+    judged_losses: tuple[tuple[int, float | None], ...] | None = None
     # the latest losses, oldest first, the last being this step's (a monitor keeps its last LOSS_BATCHES finite sampled
     # ones, actlab's engine its newest frames' or updates'; loss_steps says which); None: not kept
     recent_losses: tuple[float, ...] | None = None

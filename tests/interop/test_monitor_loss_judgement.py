@@ -25,24 +25,20 @@ def test_the_status_does_not_flicker_with_one_batchs_loss():
             s.loss = value
         statuses.append(mon.report().reading.status.value)
     # one batch's loss alternated healthy (0.80) and starting (0.96); the mean of the latest batches settles, and
-    # it reads healthy once those batches put it below chance beyond their noise (L22): the mean plus Student's t at
-    # 99.5% times its standard error, taken at chance's level, is below chance from the 9th batch on (the
-    # reference: scipy's t quantile)
-    from scipy import stats
+    # it reads healthy once those batches put it below chance beyond their noise (L25): the log-normal mean's upper
+    # bound at 99.5% is below chance (the reference: the pivot's quadrature, tests/lognormal_bound.py)
+    from lognormal_bound import lognormal_mean_bound
 
     def clearly_below(k):
         window = batch_losses[max(0, k + 1 - LOSS_BATCHES):k + 1]
-        n = len(window)
-        mean = sum(window) / n
-        se = math.sqrt(sum((v - mean) ** 2 for v in window) / (n - 1) / n) / mean
-        return mean + stats.t.ppf(0.995, n - 1) * se < 1.0
+        return len(window) > 1 and lognormal_mean_bound(window) < 1.0
 
     assert statuses[1:] == ["healthy" if clearly_below(k) else "starting" for k in range(1, 12)]
-    assert statuses[:8] == ["starting"] * 8 and statuses[8:] == ["healthy"] * 4
+    assert statuses[:3] == ["starting"] * 3 and statuses[5:] == ["healthy"] * 7
     r = mon.report()
     assert r.loss == pytest.approx(0.96)  # the report's loss is still this step's
     want = sum(batch_losses[-LOSS_BATCHES:]) / LOSS_BATCHES
-    assert f"mean loss over the last {LOSS_BATCHES} sampled batches {want:.3g}" in r.reading.words
+    assert f"mean loss of the last {LOSS_BATCHES} training steps' batches {want:.3g}" in r.reading.words
 
 
 def test_a_non_finite_loss_is_judged_at_once():

@@ -63,9 +63,23 @@ DEAD_EVIDENCE = 5
 DEAD_ODDS = 1e-6
 
 
-# learning is judged on the mean loss of this many latest sampled batches with a loss, not on one batch's (one
-# batch's loss wobbles around the 10%-below-chance line, and the status flickered between healthy and starting)
+# learning is judged on the mean loss of this many latest training steps' batches with a loss, sampled or not, not on
+# one batch's (one batch's loss wobbles around the 10%-below-chance line, and the status flickered between healthy and
+# starting); the sampled steps' losses alone, under every="auto" or every=10, spanned up to 500 steps of a falling loss
+# and read 'starting' to the end of a run that had plainly learned (L25). The climbs and trends look at this many
+# latest sampled steps' losses
 LOSS_BATCHES = 10
+
+
+def _held_loss(loss):
+    """An unsampled step's s.loss as the monitor holds it until the next sampled step reads it: a tensor detached
+    (its graph not kept alive; no value read, so no synchronisation), a real number as a float; None for what the
+    reading cannot use (a string, a bool: the sampled step's own check words those)."""
+    if isinstance(loss, torch.Tensor):
+        return loss.detach()
+    if isinstance(loss, numbers.Real) and not isinstance(loss, bool):
+        return float(loss)
+    return None
 
 
 _WARMUP_STEPS = 2  # untimed: first calls allocate and pick kernels

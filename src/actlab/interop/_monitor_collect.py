@@ -30,6 +30,29 @@ class _Collecting:
     _lane: tuple | None = None
     _loss_set = False  # whether the latest sampled step set s.loss (refused or not)
 
+    def _read_step_losses(self, loss) -> tuple[tuple[int, float | None], ...]:
+        """The latest training steps' losses, this sampled step's last, as (step, value): the unsampled steps' held
+        tensors read in one transfer (a stack and a tolist, the one synchronisation they cost), each value a float,
+        or None where it was no single number (a tensor of several values)."""
+        held = self._step_losses
+        if loss is not None and self._loss is not None:
+            held.append([self.step_count + 1, self._loss])
+        unread = [e for e in held if isinstance(e[1], torch.Tensor)]
+        if unread:
+            for e in unread:
+                if e[1].numel() != 1:
+                    e[1] = None
+            unread = [e for e in unread if e[1] is not None]
+        if unread:
+            ts = [e[1].reshape(()) for e in unread]
+            try:
+                read = torch.stack(ts).tolist()
+            except RuntimeError:  # several dtypes or devices
+                read = torch.stack([t.to("cpu", torch.float64) for t in ts]).tolist()
+            for e, v in zip(unread, read, strict=True):
+                e[1] = float(v)
+        return tuple((t, v) for t, v in held)
+
     def _collect(self, handle: _StepHandle) -> None:
         """After backward: every number of the step goes to the host in one transfer (the per-unit sums too; on a
         CPU the 0-d figures are read one by one, which costs no synchronisation there), and the counts are made
@@ -232,11 +255,12 @@ class _Collecting:
         if loss is not None and math.isfinite(self._loss):
             self._losses.append(self._loss)
             self._loss_steps.append(self.step_count + 1)
-        judged = self._loss if self._loss is None or not math.isfinite(self._loss) or not self._losses else \
-            statistics.fmean(self._losses)
+        window = self._read_step_losses(loss)
+        finite = [v for _, v in window if v is not None and math.isfinite(v)]
+        judged = self._loss if self._loss is None or not math.isfinite(self._loss) or not finite else \
+            statistics.fmean(finite)
         if judged is not None and math.isfinite(judged):  # the low a run is said to have come down to: by its bound
-            self._lowest_judged = lower_low(self._lowest_judged, self.step_count + 1, list(self._losses),
-                                            self.chance_loss)
+            self._lowest_judged = lower_low(self._lowest_judged, self.step_count + 1, finite)
         for l in ran:  # drop this step's tensors (the last sums stay only until the next sampled step)
             l.dsum = l.nz = l.asum = l.ssum = l.sumsq = l.grad_sq = l.dist = None
         seen = sorted(((l, (l.order, l.weight_module, l.width, len(l.samples)), r) for l, r in zip(ran, raw,
@@ -273,7 +297,7 @@ class _Collecting:
                            "place); values this large usually precede a divergence (lower the learning rate)",)
         self._pending = (seen, order, weight_norm, step, self.sampled_steps, self._loss, step_notes,
                          self._frozen_now, self._first_non_finite, self._non_finite_since, frozenset(not_computed),
-                         stale, judged, len(self._losses))
+                         stale, judged, window)
         self._last = None
         # written as the step ends (_Stepping._exit), after every="auto" has counted this step's timing: the line's
         # cost note is then the one report() gives until the next sampled step (W21 finding 7: the line was written

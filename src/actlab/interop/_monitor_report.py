@@ -116,7 +116,7 @@ class _Reporting:
                 loss: float | None, notes: tuple[str, ...], frozen: frozenset[str],
                 first_non_finite: dict | None, non_finite_since: dict | None = None,
                 not_computed: frozenset[str] = frozenset(), stale: bool = False, judged: float | None = None,
-                loss_batches: int = 1) -> MonitorReport:
+                step_losses: tuple[tuple[int, float | None], ...] = ()) -> MonitorReport:
         seen = [(layer, fixed, self._count(*raw)) for layer, fixed, raw in seen]
         # the output layer: the last weighted module to run whose weight is trained and got a gradient (a frozen head
         # has no ratio); of heads side by side, the one whose weight gets the largest gradient (_output_layer)
@@ -296,7 +296,9 @@ class _Reporting:
                          "counted, and the reading weighs the hidden layers before the output layer")
         if heads_note:
             notes.append(heads_note)
-        judged = loss if judged is None else judged  # the mean of the latest sampled losses judges learning
+        judged = loss if judged is None else judged  # the mean of the latest training steps' losses judges learning
+        judged_ok = judged is not None and math.isfinite(judged)
+        finite = sum(1 for _, v in step_losses if v is not None and math.isfinite(v))
         lowest = getattr(self, "_lowest_judged", None)
         spans = sorted({s.window for s in rows if s.dead is not None and s.width and s.dead == s.width})
         dead_span = (f"its last {spans[0]}" if len(spans) == 1 else f"the last {spans[0]} to {spans[-1]}") if spans \
@@ -314,7 +316,8 @@ class _Reporting:
             output_weights="" if output is None else f"'{output}.weight'",
             left_out=tuple(left_out),  # the reading names them (a frozen backbone is no linear model)
             dead_over=f"on every point of {dead_span} sampled batches" if dead_span else "on every sampled batch",
-            loss_batches=loss_batches if judged is not None and math.isfinite(judged) else None,
+            loss_batches=finite if judged_ok else None,
+            judged_losses=step_losses if judged_ok and step_losses else None,
             # the monitor's latest finite sampled losses (the ones judged is the mean of), to see a loss blowing up
             recent_losses=tuple(getattr(self, "_losses", ())),
             recent_loss_steps=tuple(getattr(self, "_loss_steps", ())),  # the sampled step of each

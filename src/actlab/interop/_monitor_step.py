@@ -10,7 +10,7 @@ import time
 from typing import TYPE_CHECKING
 
 from . import _monitor_compile
-from ._monitor_base import _BASE_STEPS, _WARMUP_STEPS, _ends_a_run, _exception_words, _StepHandle
+from ._monitor_base import _BASE_STEPS, _WARMUP_STEPS, _ends_a_run, _exception_words, _held_loss, _StepHandle
 from ._monitor_compile import _compile_started, _watch_compiles
 
 if TYPE_CHECKING:
@@ -131,6 +131,10 @@ class _Stepping:
         return handle
 
     def _exit(self, st: _Step, exc: BaseException | None) -> None:
+        if exc is None and not st.sample:  # an unsampled step's loss, held for the next sampled step's judgement
+            loss = st.handle.loss
+            if loss is not None:
+                self._step_losses.append([self.step_count + 1, _held_loss(loss)])
         if exc is None and not st.sample and not st.timed and self._mode is None:  # an untimed unsampled step
             self._open_step = None
             box = self._steps_box
