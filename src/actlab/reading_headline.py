@@ -14,8 +14,8 @@ from .reading_record import Finding, RunSummary, Status, layers_in_words, times
 def loss_text(s: RunSummary) -> str:
     if s.loss is None or s.chance_loss is None:
         return ""
-    what = (f"mean loss of {judged_over(s)}" if s.judged_losses is not None or (s.loss_batches or 0) > 1
-            else "loss")
+    what = (f"mean loss of {judged_over(s)}" if s.judged_losses is not None else
+            f"mean loss over the last {s.loss_batches} sampled batches" if (s.loss_batches or 0) > 1 else "loss")
     return f" ({what} {s.loss:.3g}; chance, the best constant guess, is {s.chance_loss:.3g})"
 
 

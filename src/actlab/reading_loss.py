@@ -160,11 +160,11 @@ def judged_over(s: RunSummary) -> str:
     """What the judged mean is over, in words: "the last 10 training steps' batches"; where some of those steps' losses
     were NaN or infinite (unsampled steps: a sampled one's would be the judged loss), "the 8 finite losses of the last
     10 training steps' batches (unsampled steps 43 and 47 had a NaN or infinite loss)"; where the script gave a loss
-    on some steps only, the steps the batches span. A summary without judged_losses: "the last 10 sampled batches"."""
+    on some steps only, the steps the batches span. A summary without judged_losses: "the last 10 sampled losses"."""
     window = s.judged_losses
     if window is None:
         n = s.loss_batches or 0
-        return f"the last {n} sampled batches" if n > 1 else "the last sampled batch"
+        return f"the last {n} {loss_noun(s, n)}" if n > 1 else f"the last {loss_noun(s)}"
     steps = [t for t, _ in window]
     bad = [t for t, v in window if v is None or not math.isfinite(v)]
     n = len(window)

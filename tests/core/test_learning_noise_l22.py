@@ -132,7 +132,7 @@ def test_a_rise_past_the_noise_reads_unlearned_and_quotes_the_judged_mean():
         s, f = found[-1]
         assert f is not None and f.words.startswith(UNLEARNED)
         mean = statistics.fmean(s.recent_losses)
-        assert (f"has risen to {mean:.3g} at training step 90 (a sampled one; the mean of the last 10 sampled batches)"
+        assert (f"has risen to {mean:.3g} at training step 90 (a sampled one; the mean of the last 10 sampled losses)"
                 in f.words)
         assert f"{losses[-1]:.3g}" not in f.words or f"{losses[-1]:.3g}" == f"{mean:.3g}"
         # the low it names is a window's mean that was clearly below chance, with its step

@@ -31,10 +31,11 @@ def test_the_status_does_not_flicker_with_one_batchs_loss():
 
     def clearly_below(k):
         window = batch_losses[max(0, k + 1 - LOSS_BATCHES):k + 1]
-        return len(window) > 1 and lognormal_mean_bound(window) < 1.0
+        # two losses: the pivot's 99.5% point is near 1.3e4 s^2 above their mean, which the quadrature cannot reach
+        return len(window) > 2 and lognormal_mean_bound(window) < 1.0
 
     assert statuses[1:] == ["healthy" if clearly_below(k) else "starting" for k in range(1, 12)]
-    assert statuses[:3] == ["starting"] * 3 and statuses[5:] == ["healthy"] * 7
+    assert statuses[:8] == ["starting"] * 8 and statuses[8:] == ["healthy"] * 4
     r = mon.report()
     assert r.loss == pytest.approx(0.96)  # the report's loss is still this step's
     want = sum(batch_losses[-LOSS_BATCHES:]) / LOSS_BATCHES
