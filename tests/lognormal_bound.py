@@ -23,14 +23,14 @@ def _cdf(q: float, s: float, n: int) -> float:
     return integrate.quad(f, 0, np.inf, limit=200)[0]
 
 
-def lognormal_mean_bound(values: list[float], upper: bool = True) -> float:
+def lognormal_mean_bound(values: list[float]) -> float:
+    """The upper bound at NOISE_QUANTILE of the mean log-normal losses ``values`` were drawn around."""
     n = len(values)
     mean = sum(values) / n
     logs = np.log(np.maximum(np.asarray(values, dtype=float), LOG_FLOOR * mean))
     ybar, s = logs.mean(), logs.std(ddof=1)
     if s == 0:
         return mean
-    level = NOISE_QUANTILE if upper else 1 - NOISE_QUANTILE
     # n = 2: U^2 has one degree of freedom, and b's upper tail is long (its 99.5% point is near 1.3e4)
-    q = optimize.brentq(lambda q: _cdf(q, s, n) - level, -1e3 * s, 1e3 * s + 1e5 * s * s, xtol=1e-10)
+    q = optimize.brentq(lambda q: _cdf(q, s, n) - NOISE_QUANTILE, -1e3 * s, 1e3 * s + 1e5 * s * s, xtol=1e-10)
     return math.exp(min(ybar + q, 700.0))

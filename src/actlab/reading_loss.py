@@ -19,6 +19,7 @@ import statistics
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import chdtri, gammaln, ndtr, stdtrit
 
 from .reading_record import Finding, Lever, LossSteps, RunSummary, Status, percent_below, sci, times
 from .reading_remedies import can_offer, uses_he, uses_xavier
@@ -48,96 +49,125 @@ RISING_FACTOR = 2.0
 # means over the run, a minimum over many windows, read as a low the run had "lost". A claim about a mean of batches is
 # made only where the batches' own spread supports it: its upper bound at NOISE_QUANTILE (noise_bound) is below chance
 # for "below chance"; the current mean's lower bound is above the low's upper bound for "risen from it".
-# Batch losses are positive, skewed and spread in proportion to their level (a cross-entropy's or an MSE's), so the
-# bound is taken on the log scale, as the mean of a log-normal: the generalised pivotal bound of Krishnamoorthy & Mathew
-# (2003) for exp(mu + sigma^2 / 2), whose coverage is exact for log-normal losses (a Monte Carlo check, 4,000 windows
-# of 10 at CV 0.1 to 2: 0.3-0.5% of chance-level windows read below chance, against 0.5% nominal; gamma losses,
-# 0-0.3%). The linear bound before it, mean + t x standard error taken at chance's level, read 0.6-1.1% of such
-# log-normal windows below chance and needed a mean near half of chance at a CV of 0.5 (L25: a classifier whose loss
-# had plainly fallen read 'starting'). A batch far below the window's mean (an easy batch of a trained classifier,
-# 1e-4 beside 0.5) would widen the log scale's spread without limit and keep a learned run 'starting': each loss is
-# counted as at least LOG_FLOOR x the window's mean on that scale (raising a loss never lowers the bound on the mean).
-# Losses that are not all above 0 (a Gaussian NLL) have no log scale: mean + Student t x standard error. The lower
-# bound, which a claim that the loss rose from its low rests on, is mean - t x standard error on every scale: the log
-# scale's lower bound of skewed losses is the narrower, and 'not learning any more' read 1.8% of log-normal batch-1
-# chance-level steps with it, 0.7% with this one.
+# Batch losses are positive, skewed and spread in proportion to their level (a cross-entropy's or an MSE's). No one
+# bound suits every shape, so the upper bound is the lower of two, each at NOISE_QUANTILE (by Bonferroni, a mean at
+# chance is read below it at most 2 x (1 - NOISE_QUANTILE) of the time, the 1% the readings state; at half that each,
+# a falling MSE-like loss read 'starting' for 13 steps after its level was half of chance where one bound alone read
+# it healthy):
+# - the log scale, as the mean of a log-normal: the generalised pivotal bound of Krishnamoorthy & Mathew (2003) for
+#   exp(mu + sigma^2 / 2), exact for log-normal losses. Alone, at 0.995, it read a falling MSE-like loss 'starting' for
+#   20 steps after its level was half of chance: one batch at 0.17 of its window's mean widened the log scale's spread.
+#   Each loss counts as at least LOG_FLOOR x the window's mean on that scale (raising a loss never lowers the bound of
+#   a mean; an easy batch of a trained classifier, 1e-4 beside 0.5, would widen it without limit);
+# - the linear scale: mean + Student t x standard error, the error taken at chance's level (scaled by chance / mean)
+#   where the mean is below chance: losses spread in proportion to their level, so a mean that is low by chance has a
+#   small spread too, and its own would understate the noise (the t test on the window's own spread read 1.2% of
+#   chance-level windows of batch-16 MSE losses below chance, 8% of batch 1's; scaled, 0.3% and 0.08%). Alone, it read
+#   0.6-1.1% of log-normal chance-level windows below chance, and a classifier whose loss had fallen from 2.30 to 1.0
+#   with a heavy right tail read 'starting' for 400 steps (L25).
+# Losses that are not all above 0 (a Gaussian NLL) have neither a log scale nor a level to scale to: mean + t x standard
+# error at NOISE_QUANTILE. The lower bound, which a claim that the loss rose from its low rests on, is mean - t x
+# standard error at NOISE_QUANTILE on every scale (the log scale's lower bound of skewed losses is the narrower, and
+# 'not learning any more' read 1.8% of log-normal batch-1 chance-level steps with it, 0.7% with this one).
 # An engine's judged loss (the whole training set's) is exact: no margin.
 NOISE_QUANTILE = 0.995
 LOG_FLOOR = 0.1
-# Student's t at NOISE_QUANTILE for 1 to 9 degrees of freedom (a monitor's window is up to 10 losses); beyond, the
-# Cornish-Fisher expansion about the normal quantile 2.576 (within 0.5% of the exact value from 10 degrees on)
-_T_QUANTILES = (63.657, 9.925, 5.841, 4.604, 4.032, 3.707, 3.499, 3.355, 3.250)
-_PIVOT_DRAWS = 8192  # draws of the pivot's (Z, U^2) per window size, fixed: the bound is the same on every call
-
-
-def t_quantile(df: int) -> float:
-    if df <= len(_T_QUANTILES):
-        return _T_QUANTILES[df - 1]
-    z = 2.5758
-    return z + (z ** 3 + z) / (4 * df) + (5 * z ** 5 + 16 * z ** 3 + 3 * z) / (96 * df ** 2)
-
-
-# the log-scale spreads s the pivot's quantiles are tabled at, per window size (_pivot); a window spread wider (each
-# loss is within a factor 1 / LOG_FLOOR below the mean and n above it, so s stays under about 3 for n <= 10) is
-# computed from the draws
-_SPREADS = (0.0, *np.geomspace(1e-3, 8.0, 96).tolist())
-
-
-def _quantiles(n: int, spreads: np.ndarray) -> np.ndarray:
-    """The pivot's lower and upper NOISE_QUANTILE quantiles, less the logs' mean, for n log-normal losses whose logs
-    have standard deviation ``spreads`` (rows: lower, upper). The generalised pivot of log(mean) is ybar + s a +
-    s^2 b, a = -Z sqrt((n - 1) / (n U^2)) and b = (n - 1) / (2 U^2), Z standard normal and U^2 chi-square with n - 1
-    degrees of freedom, drawn _PIVOT_DRAWS times from a fixed seed: the bound is the same on every call."""
-    rng = np.random.default_rng(20030 + n)
-    z, u2 = rng.standard_normal(_PIVOT_DRAWS), rng.chisquare(n - 1, _PIVOT_DRAWS)
-    a, b = -z * np.sqrt((n - 1) / (n * u2)), (n - 1) / (2 * u2)
-    s = np.asarray(spreads, dtype=float)[:, None]
-    ks = [round((1 - NOISE_QUANTILE) * (_PIVOT_DRAWS - 1)), round(NOISE_QUANTILE * (_PIVOT_DRAWS - 1))]
-    return np.partition(s * a + s * s * b, ks, axis=1)[:, ks].T
+_U_NODES = 160  # the nodes in log U^2 the pivot's distribution is summed over (_quantile)
+_BISECTIONS = 42  # asinh(q / s) from a bracket about 110 wide to 1e-10
 
 
 @functools.cache
-def _pivot(n: int) -> tuple[list[float], list[float]]:
-    """_quantiles() at _SPREADS, as lists to interpolate in (lower, upper): made once per window size."""
-    lower, upper = _quantiles(n, np.array(_SPREADS))
-    return lower.tolist(), upper.tolist()
+def t_quantile(df: int, level: float = NOISE_QUANTILE) -> float:
+    """Student's t quantile at ``level`` with ``df`` degrees of freedom."""
+    return float(stdtrit(df, level))
 
 
-def _log_margin(n: int, s: float, upper: bool) -> float:
-    """The pivot's quantile less the logs' mean at spread s, interpolated in its table (bisect: 2 us a call, where
-    the draws themselves took 140 us)."""
-    if s >= _SPREADS[-1]:
-        return float(_quantiles(n, np.array([s]))[1 if upper else 0, 0])
-    table = _pivot(n)[1 if upper else 0]
+# the log-scale spreads s the pivot's quantile is tabled at, per window size (_pivot); a window spread wider (each
+# loss is within a factor 1 / LOG_FLOOR below the mean and n above it, so s stays under about 3 for n <= 10) is
+# computed directly (0.4 ms)
+_SPREADS = tuple(np.geomspace(1e-3, 8.0, 97).tolist())
+
+
+def _quantile(n: int, spreads: np.ndarray) -> np.ndarray:
+    """The pivot's NOISE_QUANTILE quantile, less the logs' mean, for n log-normal losses whose logs have standard
+    deviation ``spreads``. The generalised pivot of log(mean) is ybar + s a + s^2 b, a = -Z sqrt((n - 1) / (n U^2))
+    and b = (n - 1) / (2 U^2), Z standard normal and U^2 chi-square with n - 1 degrees of freedom: given U^2 = u it
+    is normal, so its distribution is the normal's averaged over U^2, and the quantile is found by bisection."""
+    df = n - 1
+    # the trapezoid rule in log U^2 (its density there is smooth and falls off fast at both ends), from U^2's 1e-14
+    # quantile to its 1 - 1e-14 one, the weights made to sum to 1
+    t = np.linspace(np.log(chdtri(df, 1 - 1e-14)), np.log(chdtri(df, 1e-14)), _U_NODES)
+    weights = np.exp(df / 2 * t - np.exp(t) / 2 - df / 2 * math.log(2) - gammaln(df / 2))
+    weights /= weights.sum()
+    u = np.exp(t)
+    s = np.asarray(spreads, dtype=float)[:, None]
+    centre, scale = s * s * df / (2 * u), s * np.sqrt(df / (n * u))
+    # bisection on x = asinh(q / s) (q's bracket reaches 1e28 s^2 for n = 2, x's about 70 wide)
+    safe = np.where(s > 0, s, 1.0)
+    lo = np.full(len(spreads), -40.0)
+    hi = np.arcsinh((centre.max(axis=1) + 40 * scale.max(axis=1)) / safe[:, 0])
+    for _ in range(_BISECTIONS):
+        x = (lo + hi) / 2
+        q = np.sinh(x)[:, None] * safe
+        below = (ndtr((q - centre) / np.where(scale > 0, scale, 1)) * weights).sum(axis=1) < NOISE_QUANTILE
+        lo, hi = np.where(below, x, lo), np.where(below, hi, x)
+    return np.where(s[:, 0] > 0, np.sinh((lo + hi) / 2) * safe[:, 0], 0.0)
+
+
+@functools.cache
+def _pivot(n: int) -> list[float]:
+    """_quantile() / s at _SPREADS, a list to interpolate in (nearly linear in s: the pivot is s a + s^2 b): made once
+    per window size, 15 ms."""
+    return (_quantile(n, np.array(_SPREADS)) / np.array(_SPREADS)).tolist()
+
+
+def _log_margin(n: int, s: float) -> float:
+    """The pivot's quantile less the logs' mean at spread s, from its table (bisect: 2 us a call, where the sum and
+    its bisection take 0.4 ms)."""
+    if not _SPREADS[0] <= s < _SPREADS[-1]:
+        return float(_quantile(n, np.array([s]))[0])
+    table = _pivot(n)
     i = bisect.bisect_right(_SPREADS, s)
     s0, s1 = _SPREADS[i - 1], _SPREADS[i]
-    return table[i - 1] + (table[i] - table[i - 1]) * (s - s0) / (s1 - s0)
+    return s * (table[i - 1] + (table[i] - table[i - 1]) * (s - s0) / (s1 - s0))
 
 
-@functools.lru_cache(maxsize=64)  # one reading asks for the same window's bound several times
-def _bound(values: tuple[float, ...], upper: bool) -> float:
+def log_bound(values: tuple[float, ...]) -> float:
+    """The upper bound at NOISE_QUANTILE of the mean of log-normal losses ``values`` (all above 0, two or more)."""
     n = len(values)
     mean = math.fsum(values) / n
-    if not upper or not on_ratio_scale(values):
-        se = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (n - 1) / n)
-        margin = t_quantile(n - 1) * se
-        return mean + margin if upper else mean - margin
     floor = LOG_FLOOR * mean
     logs = [math.log(max(v, floor)) for v in values]
     ybar = math.fsum(logs) / n
     s = math.sqrt(math.fsum((y - ybar) ** 2 for y in logs) / (n - 1))
-    if s == 0:  # every loss the same: the mean, exactly (exp(log(x)) may differ from x in its last digit)
+    if s == 0:  # every loss the same, or floored: the mean (exp(log(x)) may differ from x in its last digit)
         return mean
-    return math.exp(min(ybar + _log_margin(n, s, upper), 709.0))  # two losses far apart: up to 1.3e4 s^2 above
+    return math.exp(min(ybar + _log_margin(n, s), 709.0))  # two losses far apart: up to 1.3e4 s^2 above
 
 
-def noise_bound(values: list[float], upper: bool = True) -> float:
-    """The upper (or lower) bound at NOISE_QUANTILE of the mean loss that batch losses ``values`` were drawn around:
-    the upper on the log scale where every loss is above 0, else the mean +- its Student t margin (NOISE_QUANTILE).
-    Fewer than two losses have no spread to measure: +-inf, nothing can be claimed."""
+@functools.lru_cache(maxsize=64)  # one reading asks for the same window's bound several times
+def _bound(values: tuple[float, ...], chance: float | None, upper: bool) -> float:
+    if min(values) == max(values):  # a loss that never moved (lr 0): itself, where fsum / n may be 1 ulp below it
+        return values[0]
+    n = len(values)
+    mean = math.fsum(values) / n
+    se = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (n - 1) / n)
+    if not upper or not on_ratio_scale(values):
+        margin = t_quantile(n - 1) * se
+        return mean + margin if upper else mean - margin
+    if chance is not None and 0 < mean < chance:
+        se *= chance / mean
+    return min(log_bound(values), mean + t_quantile(n - 1) * se)
+
+
+def noise_bound(values: list[float], chance: float | None = None, upper: bool = True) -> float:
+    """The upper bound (the lower of the log scale's and the linear scale's, each at NOISE_QUANTILE) or the lower
+    bound (at NOISE_QUANTILE) of the mean loss that batch losses ``values`` were drawn around, ``chance`` being the
+    loss of the best constant guess (see NOISE_QUANTILE). Fewer than two losses have no spread
+    to measure: +-inf, nothing can be claimed."""
     if len(values) < 2:
         return math.inf if upper else -math.inf
-    return _bound(tuple(values), upper)
+    return _bound(tuple(values), chance, upper)
 
 
 def judged_window(s: RunSummary) -> list[float] | None:
@@ -183,7 +213,7 @@ def judged_over(s: RunSummary) -> str:
 def clearly_below(s: RunSummary) -> bool:
     """Whether the judged loss is below chance beyond its batches' noise (always, where it is exact)."""
     window, chance = judged_window(s), chance_of(s)
-    return window is None or chance is None or noise_bound(window) < chance
+    return window is None or chance is None or noise_bound(window, chance) < chance
 
 
 def within_noise(s: RunSummary) -> str:
@@ -196,17 +226,17 @@ def within_noise(s: RunSummary) -> str:
     if len(window) < 2:
         return ", but that is one batch's loss, which says nothing yet of learning"
     return (f", but {judged_over(s)} spread too widely to tell that from chance (the mean they were drawn around "
-            f"could be as high as {noise_bound(window):.3g})")
+            f"could be as high as {noise_bound(window, chance):.3g})")
 
 
-def lower_low(low: tuple[int, float, float] | None, step: int,
-              values: list[float]) -> tuple[int, float, float] | None:
+def lower_low(low: tuple[int, float, float] | None, step: int, values: list[float],
+              chance: float | None) -> tuple[int, float, float] | None:
     """The judged window to keep as the run's low: (step, mean, upper noise bound) of the one whose upper bound is the
     lowest so far. The bound, not the mean: the lowest of many noisy means is biased low (a minimum over windows),
     and a claim that the run had come down, and then rose from there, is one its noise supports."""
     if len(values) < 2:
         return low
-    bound = noise_bound(values)
+    bound = noise_bound(values, chance)
     return (step, statistics.fmean(values), bound) if low is None or bound < low[2] else low
 
 
@@ -642,7 +672,7 @@ def unlearned(s: RunSummary) -> Finding | None:
     # lowest is noise about that line, not a run that lost what it learned (W19: a judged mean at 0.944 against chance
     # 1.10 that went to 0.995 read 'not learning any more' at step 107 and 'healthy' again at 125)
     window = judged_window(s)
-    risen = window is None or bound is None or noise_bound(window, upper=False) > bound
+    risen = window is None or bound is None or noise_bound(window, chance, upper=False) > bound
     back = (had and s.loss is not None and math.isfinite(s.loss) and s.loss >= learned
             and s.loss - judged >= MOVED_FRACTION * chance and risen)
     if not back and min(v for _, v in pairs[-2:]) <= RISING_FACTOR * chance:

@@ -169,7 +169,7 @@ class RunSummary:
     recent_losses: tuple[float, ...] | None = None
     # the step of each of recent_losses, in the same order; None: not known, and no step is named for them
     recent_loss_steps: tuple[int, ...] | None = None
-    # the lowest loss the run was judged at so far (a monitor: the lowest mean of its recent sampled losses; the
+    # the lowest loss the run was judged at so far (a monitor: the lowest mean of judged_losses at a sampled step; the
     # engine: the lowest frame's training loss) and the step it was judged at: a run that once learned and whose loss
     # then climbs is not starting, whatever its recent losses say (None: not kept; only the recent losses are looked at)
     lowest_judged_loss: float | None = None

@@ -38,7 +38,7 @@ def monitor_summaries(losses, chance):
     low = None
     for step in range(1, len(losses) + 1):
         window = [float(v) for v in losses[max(0, step - LOSS_BATCHES):step]]
-        low = lower_low(low, step, window)
+        low = lower_low(low, step, window, chance)
         yield RunSummary((LayerSummary("relu", 64, 0.1, 0, 0),), 0.2, statistics.fmean(window), chance, None, step,
                          loss_batches=len(window), recent_losses=tuple(window),
                          recent_loss_steps=tuple(range(step - len(window) + 1, step + 1)),
@@ -138,7 +138,7 @@ def test_a_rise_past_the_noise_reads_unlearned_and_quotes_the_judged_mean():
         # the low it names is a window's mean that was clearly below chance, with its step
         low_step, low = s.lowest_judged_step, s.lowest_judged_loss
         assert low_step <= 60 and f"had come down to {low:.3g} at training step {low_step} (a sampled one)," in f.words
-        assert noise_bound(list(losses[low_step - LOSS_BATCHES:low_step])) == s.lowest_judged_bound < 1.0
+        assert noise_bound(list(losses[low_step - LOSS_BATCHES:low_step]), 1.0) == s.lowest_judged_bound < 1.0
 
 
 def test_one_batch_is_not_learning():

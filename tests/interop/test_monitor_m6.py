@@ -115,7 +115,7 @@ def test_a_custom_autograd_activation_reads_unwatched_not_flowing():
     report = _train(M(), batch)
     assert report.reading.status == "unwatched"
     words = report.reading.findings[0].words
-    assert "custom autograd Function" in words and "(mean loss over the last" in words
+    assert "custom autograd Function" in words and "(mean loss of the last 10 training steps' batches" in words
     assert report.reading.findings[0].remedy.startswith("To have it watched, apply the activation")
 
 

@@ -318,10 +318,10 @@ class _Reporting:
             dead_over=f"on every point of {dead_span} sampled batches" if dead_span else "on every sampled batch",
             loss_batches=finite if judged_ok else None,
             judged_losses=step_losses if judged_ok and step_losses else None,
-            # the monitor's latest finite sampled losses (the ones judged is the mean of), to see a loss blowing up
+            # the monitor's latest finite sampled losses, to see a loss blowing up (judged is judged_losses' mean)
             recent_losses=tuple(getattr(self, "_losses", ())),
             recent_loss_steps=tuple(getattr(self, "_loss_steps", ())),  # the sampled step of each
-            # the lowest of those means so far: a run that had learned is not 'starting' once its low losses left
+            # the lowest judged mean so far: a run that had learned is not 'starting' once its low losses left
             lowest_judged_loss=lowest[1] if lowest is not None else None,
             lowest_judged_step=lowest[0] if lowest is not None else None,
             lowest_judged_bound=lowest[2] if lowest is not None else None,
