@@ -184,7 +184,8 @@ def test_the_note_names_the_narrow_bars_apart_from_those_too_close_to_the_line(b
     with serving(create_app(db_path=tmp_path / "p.sqlite3", watch_log=log)) as base:
         context, page, errors = open_watch(browser, base, READY, 420)
         note = page.locator("#watch-bars-note").text_content()
-        assert note.startswith("The bars of layers 3 and 7 are too narrow here to write a value, and the bars of "
+        assert note.startswith("The bars of layers 3 and 7 are too short or too narrow here to write a value, and the "
+                               "bars of "
                                "layers 2 and 8 are too close to the dashed line"), note
         assert errors == []
         context.close()
@@ -204,7 +205,8 @@ def test_a_zero_between_narrow_bars_is_written_over_its_stub(browser, tmp_path):
     with serving(create_app(db_path=tmp_path / "p.sqlite3", watch_log=log)) as base:
         context, page, errors = open_watch(browser, base, READY, 420)
         note = page.locator("#watch-bars-note").text_content()
-        assert note.startswith("The bars of layers 1 to 20 and 22 to 24 are too narrow here to write a value:"), note
+        assert note.startswith("The bars of layers 1 to 20 and 22 to 24 are too short or too narrow here to write a "
+                               "value:"), note
         got = page.evaluate(MEASURE)
         assert [label["text"] for label in got["labels"]] == ["0"]
         base_y = page.evaluate("document.getElementById('watch-bars').tickYs.find((t) => t[0] === '0')[1]")

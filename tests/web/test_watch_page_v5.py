@@ -199,7 +199,8 @@ def test_bars_too_narrow_for_their_values_are_named_with_where_to_read_them(brow
         unlabelled = page.evaluate("document.getElementById('watch-bars').unlabelled")
         assert unlabelled == [k for k in range(24) if k != 20]
         assert page.locator("#watch-bars-note").text_content() == (
-            "The bars of layers 1 to 20 and 22 to 24 are too narrow here to write a value: point at a bar, or focus "
+            "The bars of layers 1 to 20 and 22 to 24 are too short or too narrow here to write a value: point at a "
+            "bar, or focus "
             "the chart and use the arrow keys, to read it below, and the table lists every layer's ‖∂L/∂W‖.")
         shot(page, "watch-v5-deep-bars-420", page.locator(".grid2.watch-charts"))
         assert not errors

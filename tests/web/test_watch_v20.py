@@ -111,8 +111,9 @@ def test_a_fast_run_that_stopped_is_still_said_after_the_least_wait(browser, tmp
         _touch(log, start - 98.0)
         page.wait_for_function(f"{RUN}.dataset.state === 'quiet' && {RUN}.textContent.includes('as the page timed')")
         state, text = _state(page)
-        assert re.match(r"No new line in the log for (9\d|1\d\d) s, over 3 times the 2 s between this run's lines",
-                        text), text  # about 98 s
+        # about 98 s; the pace, about 2 s, in two figures (W26 finding 6)
+        assert re.match(r"No new line in the log for (9\d|1\d\d) s, over 3 times the (1\.[89]|2|2\.[0-2]) s between "
+                        r"this run's lines", text), text
         assert "(a line every step, at up to " in text and 1.8 <= _pace(text) <= 2.2, text
         assert errors == []
         context.close()

@@ -128,8 +128,8 @@ function sayUnlabelled(ks, n, crowded = []) {
   const bars = (list) => `bar${list.length === 1 ? " of layer" : "s of layers"} ${sayLayers(list)} ` +
     `${list.length === 1 ? "is" : "are"}`;
   const parts = [
-    ...(!narrow.length ? [] : narrow.length === n ? ["the bars are too narrow here to write their values"] :
-      [`the ${bars(narrow)} too narrow here to write a value`]),
+    ...(!narrow.length ? [] : narrow.length === n ? ["the bars are too short or too narrow here to write their values"] :
+      [`the ${bars(narrow)} too short or too narrow here to write a value`]),
     ...(crowded.length ? [`the ${bars(crowded)} too close to the dashed line for a value to be written near ` +
       `${crowded.length === 1 ? "it" : "them"}`] : []),
   ];
