@@ -51,7 +51,9 @@ RISING_FACTOR = 2.0
 # for "below chance"; the current mean's lower bound is above the low's upper bound for "risen from it".
 # Batch losses are positive, skewed and spread in proportion to their level (a cross-entropy's or an MSE's). No one
 # bound suits every shape, so the upper bound is the lower of two, each at NOISE_QUANTILE (by Bonferroni, a mean at
-# chance is read below it at most 2 x (1 - NOISE_QUANTILE) of the time, the 1% the readings state; at half that each,
+# chance is read below it at most 2 x (1 - NOISE_QUANTILE) of the time where both are exact; the Student t one is not
+# for skewed losses: measured 0.4-1.05% of chance-level windows of 10 or 50 losses up to a CV of 1, 2.3% of windows
+# of 50 log-normal losses at a CV of 2, docs/monitor.md; at half that each,
 # a falling MSE-like loss read 'starting' for 13 steps after its level was half of chance where one bound alone read
 # it healthy):
 # - the log scale, as the mean of a log-normal: the generalised pivotal bound of Krishnamoorthy & Mathew (2003) for
@@ -72,7 +74,7 @@ RISING_FACTOR = 2.0
 # An engine's judged loss (the whole training set's) is exact: no margin.
 NOISE_QUANTILE = 0.995
 LOG_FLOOR = 0.1
-_U_NODES = 160  # the nodes in log U^2 the pivot's distribution is summed over (_quantile)
+_U_NODES = 96  # the nodes in log U^2 the pivot's distribution is summed over (_quantile)
 _BISECTIONS = 42  # asinh(q / s) from a bracket about 110 wide to 1e-10
 
 
@@ -85,7 +87,7 @@ def t_quantile(df: int, level: float = NOISE_QUANTILE) -> float:
 # the log-scale spreads s the pivot's quantile is tabled at, per window size (_pivot); a window spread wider (each
 # loss is within a factor 1 / LOG_FLOOR below the mean and n above it, so s stays under about 3 for n <= 10) is
 # computed directly (0.4 ms)
-_SPREADS = tuple(np.geomspace(1e-3, 8.0, 97).tolist())
+_SPREADS = tuple(np.geomspace(1e-3, 8.0, 61).tolist())
 
 
 def _quantile(n: int, spreads: np.ndarray) -> np.ndarray:

@@ -160,7 +160,7 @@ class RunSummary:
     affine_between: tuple[tuple[str, str], ...] = ()
     # what a dead unit's f' = 0 was measured on, in words (the lab: its training points; a monitor: sampled batches)
     dead_over: str = "on every training point"
-    # the batch losses whose mean is the judged loss (a monitor's last LOSS_BATCHES training steps with a loss, sampled
+    # the batch losses whose mean is the judged loss (a monitor's last JUDGED_STEPS training steps with a loss, sampled
     # or not), oldest first, as (step, loss): a loss None or not finite is left out of the mean and named by the words
     # (reading_loss.judged_over); None: the judged loss is recent_losses' mean where it is one (or exact)
     judged_losses: tuple[tuple[int, float | None], ...] | None = None

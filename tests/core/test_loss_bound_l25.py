@@ -30,7 +30,7 @@ def wilson(hits: int, n: int, z: float = 1.96) -> tuple[float, float]:
 
 
 @pytest.mark.parametrize("n,sigma", [(3, 0.05), (3, 0.3), (5, 0.1), (5, 0.5), (5, 1.0), (10, 0.02), (10, 0.3),
-                                     (10, 0.8), (10, 1.5)])
+                                     (10, 0.8), (10, 1.5), (30, 0.4), (50, 0.7)])
 def test_the_log_scale_bound_is_the_pivots_quantile(n, sigma):
     rng = np.random.default_rng(n * 100 + int(sigma * 100))
     values = rng.lognormal(0.0, sigma, n).tolist()
@@ -62,20 +62,24 @@ def test_one_loss_claims_nothing():
     assert noise_bound([0.01], 1.0) == math.inf and noise_bound([0.01], 1.0, upper=False) == -math.inf
 
 
-@pytest.mark.parametrize("kind,cv", [("lognormal", 0.1), ("lognormal", 0.5), ("lognormal", 1.0), ("lognormal", 2.0),
-                                     ("gamma", 0.1), ("gamma", 0.5), ("gamma", 1.0), ("gamma", 2.0)])
-def test_losses_drawn_around_chance_rarely_read_below_it(kind, cv):
-    """Windows of 10 batch losses whose mean is chance: how often the bound is below chance. By Bonferroni at most
-    2 x (1 - NOISE_QUANTILE) = 1%; measured 0.08-1.0% (lognormal CV 2 the highest). The log-normal bound alone is
-    exact for log-normal losses: 0.5% (its interval must reach down to 0.5%)."""
+@pytest.mark.parametrize("kind,cv,size", [("lognormal", 0.1, 10), ("lognormal", 0.5, 10), ("lognormal", 1.0, 10),
+                                          ("lognormal", 2.0, 10), ("gamma", 0.1, 10), ("gamma", 0.5, 10),
+                                          ("gamma", 1.0, 10), ("gamma", 2.0, 10), ("lognormal", 0.5, 50),
+                                          ("lognormal", 1.0, 50), ("gamma", 1.0, 50), ("gamma", 2.0, 50)])
+def test_losses_drawn_around_chance_rarely_read_below_it(kind, cv, size):
+    """Windows of 10 (or 50, the monitor's judged window) batch losses whose mean is chance: how often the bound is
+    below chance. By Bonferroni at most 2 x (1 - NOISE_QUANTILE) = 1% where both bounds are exact; measured 0.08-1.05%
+    here (log-normal windows of 50 at a CV of 2, 2.3%, are left out: the Student t bound is not exact for them, as
+    docs/monitor.md says). The log-normal bound alone is exact for log-normal losses: 0.5% (its interval must reach
+    down to 0.5%)."""
     rng = np.random.default_rng(int(cv * 10) + (0 if kind == "lognormal" else 100))
     n = 3000
     if kind == "lognormal":
         sigma = math.sqrt(math.log1p(cv * cv))
-        windows = rng.lognormal(-sigma * sigma / 2, sigma, (n, 10))
+        windows = rng.lognormal(-sigma * sigma / 2, sigma, (n, size))
     else:
         k = 1 / cv ** 2
-        windows = rng.gamma(k, 1 / k, (n, 10))
+        windows = rng.gamma(k, 1 / k, (n, size))
     chance = 1.0
     below = sum(noise_bound(w.tolist(), chance) < chance for w in windows)
     assert wilson(below, n)[0] < 2 * (1 - NOISE_QUANTILE), below

@@ -18,6 +18,7 @@ import pytest
 torch = pytest.importorskip("torch")
 nn = torch.nn
 
+from actlab.interop.torch import JUDGED_STEPS  # noqa: E402
 from actlab.readings import Status  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
 from interop._steps import monitored_step, squared_error  # noqa: E402
@@ -96,7 +97,7 @@ def test_a_run_that_learned_and_was_thrown_above_chance_says_so_after_its_low_lo
     def bound(w):
         return noise_bound(w, chance)
 
-    windows = [(every[max(0, t - 10):t], t) for t, _ in sampled if t > 1]
+    windows = [(every[max(0, t - JUDGED_STEPS):t], t) for t, _ in sampled if t > 1]
     w, low_step = min(windows, key=lambda p: bound(p[0]))
     low = statistics.fmean(w)
     assert bound(w) < chance  # clearly below chance, beyond its batches' noise
@@ -111,8 +112,8 @@ def test_a_run_that_learned_and_was_thrown_above_chance_says_so_after_its_low_lo
         "one), ")
     # the loss judged: the mean of the last 10 training steps', not the last batch's (L22, L25)
     last = sampled[-1][0]  # the report is the last sampled step's
-    assert (f"the loss has risen to {statistics.fmean(every[last - 10:last]):.3g} at training step {last:,} (a "
-            "sampled one; the mean of the last 10 training steps' batches)") in found[0].words
+    assert (f"the loss has risen to {statistics.fmean(every[last - JUDGED_STEPS:last]):.3g} at training step "
+            f"{last:,} (a sampled one; the mean of the last {JUDGED_STEPS} training steps' batches)") in found[0].words
 
 
 def test_one_low_first_loss_is_not_a_judged_low():

@@ -8,7 +8,7 @@ import pytest
 torch = pytest.importorskip("torch")
 from torch import nn  # noqa: E402
 
-from actlab.interop.torch import LOSS_BATCHES  # noqa: E402
+from actlab.interop.torch import JUDGED_STEPS  # noqa: E402
 from actlab.readings import LayerSummary, RunSummary, diagnose  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
 
@@ -30,7 +30,7 @@ def test_the_status_does_not_flicker_with_one_batchs_loss():
     from lognormal_bound import lognormal_mean_bound
 
     def clearly_below(k):
-        window = batch_losses[max(0, k + 1 - LOSS_BATCHES):k + 1]
+        window = batch_losses[max(0, k + 1 - JUDGED_STEPS):k + 1]
         # two losses: the pivot's 99.5% point is near 1.3e4 s^2 above their mean, which the quadrature cannot reach
         return len(window) > 2 and lognormal_mean_bound(window) < 1.0
 
@@ -38,8 +38,8 @@ def test_the_status_does_not_flicker_with_one_batchs_loss():
     assert statuses[:8] == ["starting"] * 8 and statuses[8:] == ["healthy"] * 4
     r = mon.report()
     assert r.loss == pytest.approx(0.96)  # the report's loss is still this step's
-    want = sum(batch_losses[-LOSS_BATCHES:]) / LOSS_BATCHES
-    assert f"mean loss of the last {LOSS_BATCHES} training steps' batches {want:.3g}" in r.reading.words
+    want = sum(batch_losses) / 12  # all 12 steps are within the judged window (JUDGED_STEPS, 50)
+    assert JUDGED_STEPS >= 12 and f"mean loss of the last 12 training steps' batches {want:.3g}" in r.reading.words
 
 
 def test_a_non_finite_loss_is_judged_at_once():

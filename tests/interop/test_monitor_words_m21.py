@@ -252,7 +252,7 @@ def test_units_killed_mid_run_read_as_gone_silent_and_the_dying_reading_keeps_th
     # the run had learned before the kill and still reads 'healthy' under the dying finding: the headline keeps
     # saying how far below chance the loss is, as the reading without it does
     assert before.status.value == "healthy" and first.step == kill + 5
-    said = re.search(r"; the loss is (\d+)% below chance \(mean loss of the last 10 training steps' batches ([\d.]+); "
+    said = re.search(r"; the loss is (\d+)% below chance \(mean loss of the last 50 training steps' batches ([\d.]+); "
                      r"chance, the best constant guess, is 1\.1\)$", first.reading.words)
     assert said is not None, first.reading.words
     assert int(said.group(1)) == round(100 * (1 - float(said.group(2)) / math.log(3)))
