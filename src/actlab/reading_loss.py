@@ -41,6 +41,9 @@ DIVERGING_LOSS = 1e3
 # the window reads rising for any window of 2 to 10 losses (about RISING_FACTOR ** 2: the halves' medians lie about
 # half the window apart)
 RISING_FACTOR = 2.0
+# recent losses that reach both SWING_FACTOR times their median and below its 1 / SWING_FACTOR have no level they
+# stayed around: they swung between their lowest and highest (trend())
+SWING_FACTOR = 10.0
 
 
 # A monitor judges the mean of its last few batch losses, and a mean of a few batches is noisy: on pure-noise MSE
@@ -393,7 +396,8 @@ def trend(s: RunSummary) -> str | None:
     """What the recent finite losses show as a whole, in words true of any window of them. Its level is the
     median of each half (the later half takes the middle loss): rising where the later half's is over RISING_FACTOR
     times the earlier's and the latest loss is the highest; falling back where the later half's is below the
-    earlier's by more than RISING_FACTOR and the latest is below the highest by as much; else staying around the
+    earlier's by more than RISING_FACTOR and the latest is below the highest by as much; swinging between their
+    lowest and highest where those are SWING_FACTOR beyond their median either way; else staying around the
     median of them all, between their lowest and highest. Not a comparison of the first loss with the last: W14's run,
     blown up at lr 1e5, peaked at 2.3e6 and then sat noisily around 1e6 for 100 steps, and 'it rose from 9.34e+05'
     compared two noisy values. None for fewer than two losses."""
@@ -416,8 +420,11 @@ def trend(s: RunSummary) -> str | None:
     if before > RISING_FACTOR * after and last < hi / RISING_FACTOR:
         where = _at(s, t_hi) or f", the highest of {last_n},"
         return f"it peaked at {hi:.3g}{where} and fell back to {last:.3g}"
-    return (f"it has stayed around {_median(values):.3g}{over}, no lower than {lo:.3g} and no higher than "
-            f"{hi:.3g}")
+    median = _median(values)
+    if hi > SWING_FACTOR * median and lo < median / SWING_FACTOR:  # 'stayed around 181, no lower than 1.23e-07 and
+        # no higher than 1.24e+05' (walkthrough W26, finding 4): no level it stayed around
+        return f"it has swung between {lo:.3g} and {hi:.3g}{over}, its median {median:.3g}"
+    return f"it has stayed around {median:.3g}{over}, no lower than {lo:.3g} and no higher than {hi:.3g}"
 
 
 def sampled(s: RunSummary) -> bool:

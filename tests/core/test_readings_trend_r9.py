@@ -99,12 +99,28 @@ def test_the_trend_words_are_true_of_any_window(losses, dated):
         m = re.match(r"it peaked at ([^\s,]+)[ ,].*fell back to (\S+)$", words)
         assert _num(m.group(1)) == float(f"{hi:.3g}") and _num(m.group(2)) == float(f"{last:.3g}")
         assert last < hi / 2
+    elif words.startswith("it has swung between"):  # W26 finding 4: no level to stay around
+        m = re.match(r"it has swung between (\S+) and ([^\s,]+)[ ,].*its median (\S+)$", words)
+        assert _num(m.group(1)) == float(f"{lo:.3g}") and _num(m.group(2)) == float(f"{hi:.3g}")
+        median = statistics.median(losses)
+        assert _num(m.group(3)) == float(f"{median:.3g}") and hi > 10 * median and lo < median / 10
     else:
         m = re.match(r"it has stayed around (\S+) (?:between|over) .*no lower than (\S+) and no higher than (\S+)$",
                      words)
         assert m, words
         assert _num(m.group(1)) == float(f"{statistics.median(losses):.3g}")
         assert _num(m.group(2)) == float(f"{lo:.3g}") and _num(m.group(3)) == float(f"{hi:.3g}")
+        median = statistics.median(losses)
+        assert hi <= 10 * median or lo >= median / 10  # a level it stayed around
     if dated:
         named = {int(t) for m in re.finditer(r"steps? (\d+)(?: and (\d+))?", words) for t in m.groups() if t}
         assert named <= set(steps)
+
+
+def test_losses_spread_over_orders_of_magnitude_are_said_to_swing():
+    """Walkthrough W26, finding 4: a blown-up run's recent losses read 'it has stayed around 181, no lower than
+    1.23e-07 and no higher than 1.24e+05'. Losses reaching ten times their median and below a tenth of it swing."""
+    losses = [1.23e-7, 3.1e-4, 0.52, 181.0, 181.0, 960.0, 1.24e5, 2.2e3, 40.0]
+    words = trend(run(losses))
+    assert words.startswith("it has swung between 1.23e-07 and 1.24e+05") and "stayed" not in words, words
+    assert words.endswith(f"its median {statistics.median(losses):.3g}"), words
