@@ -112,27 +112,9 @@ def test_unsampled_steps_read_no_loss(monkeypatch):
     assert ("tolist", (9,)) in per_step[10], per_step[10]
 
 
-def test_a_nan_loss_on_an_unsampled_step_is_left_out_and_named():
-    torch.manual_seed(0)
-    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
-    mon = Monitor(model, every=5, chance_loss=math.log(2))
-    x, y = torch.randn(32, 4), torch.randint(0, 2, (32,))
-    script = []
-    for i in range(6):
-        with mon.step() as s:
-            loss = nn.functional.cross_entropy(model(x), y)
-            loss.backward()
-            s.loss = loss * float("nan") if i == 2 else loss  # step 3 (unsampled) gives a NaN loss
-        script.append(s.loss.item())
-        model.zero_grad()
-    words = mon.report().reading.words
-    finite = [v for v in script if math.isfinite(v)]
-    assert len(finite) == 5
-    assert (f"mean loss of the 5 finite losses of the last 6 training steps' batches (unsampled step 3 had a NaN or "
-            f"infinite loss, or none that is one number) {statistics.fmean(finite):.3g}") in words, words
-
-
-def test_a_loss_of_several_values_on_an_unsampled_step_is_left_out():
+def _six_steps(loss_at):
+    """Six steps of a small classifier under Monitor(every=5): ``loss_at(i, per_example)`` is what step i + 1 sets as
+    s.loss (the backward is the mean's); the report's words and the script's mean loss of each step."""
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
     mon = Monitor(model, every=5, chance_loss=math.log(2))
@@ -142,10 +124,23 @@ def test_a_loss_of_several_values_on_an_unsampled_step_is_left_out():
         with mon.step() as s:
             per_example = nn.functional.cross_entropy(model(x), y, reduction="none")
             per_example.mean().backward()
-            s.loss = per_example.detach() if i == 1 else per_example.mean()  # step 2 gives 32 values
+            s.loss = loss_at(i, per_example)
         script.append(per_example.mean().item())
         model.zero_grad()
-    words = mon.report().reading.words
+    return mon.report().reading.words, script
+
+
+def test_a_nan_loss_on_an_unsampled_step_is_left_out_and_named():
+    # step 3 (unsampled) gives a NaN loss
+    words, script = _six_steps(lambda i, e: e.mean() * float("nan") if i == 2 else e.mean())
+    finite = [v for i, v in enumerate(script) if i != 2]
+    assert (f"mean loss of the 5 finite losses of the last 6 training steps' batches (unsampled step 3 had a NaN or "
+            f"infinite loss, or none that is one number) {statistics.fmean(finite):.3g}") in words, words
+
+
+def test_a_loss_of_several_values_on_an_unsampled_step_is_left_out():
+    # step 2 (unsampled) gives its 32 examples' losses
+    words, script = _six_steps(lambda i, e: e.detach() if i == 1 else e.mean())
     kept = [v for i, v in enumerate(script) if i != 1]
     assert "unsampled step 2 had a NaN or infinite loss, or none that is one number" in words, words
     assert f"{statistics.fmean(kept):.3g}" in words
