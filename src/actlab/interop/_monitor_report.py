@@ -12,7 +12,7 @@ import sys
 from torch import nn
 
 from ..instruments import layer_reading
-from ..reading_record import percent_below
+from ..reading_record import LossSteps, percent_below
 from ..readings import (
     TORCH_LEVERS,
     Finding,
@@ -25,7 +25,7 @@ from ..readings import (
     grad_ratio,
     low_gradient_word,
 )
-from ._monitor_base import _WARMUP_STEPS, TORCH_CLIP, TORCH_RESTART, torch_restart
+from ._monitor_base import _WARMUP_STEPS, LOSS_BATCHES, TORCH_CLIP, TORCH_RESTART, torch_restart
 from ._monitor_places import _Layer
 from ._monitor_words import (
     LayerStats,
@@ -303,6 +303,16 @@ class _Reporting:
         spans = sorted({s.window for s in rows if s.dead is not None and s.width and s.dead == s.width})
         dead_span = (f"its last {spans[0]}" if len(spans) == 1 else f"the last {spans[0]} to {spans[-1]}") if spans \
             else ""
+        # the recent losses climbs and trends are read from: the latest sampled steps' finite losses; while fewer than 3
+        # steps were sampled, the latest training steps' own, where more of them were held, one a step (W26 finding 3:
+        # under every="auto" the losses went 1.35, 0.72, 488, 176,217 and the first sampled step, the 4th, read
+        # 'starting ... 32,000 times chance, above where a run begins', with one sampled loss to see no climb in)
+        recent_losses, recent_steps = tuple(getattr(self, "_losses", ())), tuple(getattr(self, "_loss_steps", ()))
+        held = [(t, v) for t, v in step_losses if v is not None and math.isfinite(v)][-LOSS_BATCHES:]
+        every_step = (len(recent_losses) < 3 and len(held) >= 3 and len(held) > len(recent_losses)
+                      and all(b - a == 1 for (a, _), (b, _) in zip(held, held[1:], strict=False)))
+        if every_step:
+            recent_steps, recent_losses = zip(*held, strict=True)
         summary = RunSummary(
             tuple(summaries), output_norm, judged, self.chance_loss, None, step,
             # dated from the first sampled step of this unbroken run of non-finite ones (the step the notes name),
@@ -318,9 +328,9 @@ class _Reporting:
             dead_over=f"on every point of {dead_span} sampled batches" if dead_span else "on every sampled batch",
             loss_batches=finite if judged_ok else None,
             judged_losses=step_losses if judged_ok and step_losses else None,
-            # the monitor's latest finite sampled losses, to see a loss blowing up (judged is judged_losses' mean)
-            recent_losses=tuple(getattr(self, "_losses", ())),
-            recent_loss_steps=tuple(getattr(self, "_loss_steps", ())),  # the sampled step of each
+            # the losses to see a loss blowing up in (judged is judged_losses' mean), and the step of each
+            recent_losses=recent_losses, recent_loss_steps=recent_steps,
+            loss_steps=LossSteps.EVERY if every_step else LossSteps.SAMPLED,
             # the lowest judged mean so far: a run that had learned is not 'starting' once its low losses left
             lowest_judged_loss=lowest[1] if lowest is not None else None,
             lowest_judged_step=lowest[0] if lowest is not None else None,
