@@ -164,6 +164,9 @@ class RunSummary:
     # or not), oldest first, as (step, loss): a loss None or not finite is left out of the mean and named by the words
     # (reading_loss.judged_over); None: the judged loss is recent_losses' mean where it is one (or exact)
     judged_losses: tuple[tuple[int, float | None], ...] | None = None
+    # the highest loss a monitor saw on a training step, sampled or not, where it passed DIVERGING_LOSS x chance, and
+    # that step: a run that blew up and came back with dead or saturated units says so (W26 finding 3); None: none
+    blown_up: tuple[int, float] | None = None
     # the latest losses, oldest first, the last being this step's (a monitor keeps its last LOSS_BATCHES finite sampled
     # ones, actlab's engine its newest frames' or updates'; loss_steps says which); None: not kept
     recent_losses: tuple[float, ...] | None = None

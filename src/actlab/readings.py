@@ -145,7 +145,31 @@ def diagnose(s: RunSummary) -> Reading:
     if not any(f.status in FAILURES or f.status == Status.HEALTHY for f in findings):
         findings.append(_healthy_or_waiting(s))
     findings.sort(key=lambda f: _ORDER[f.status])
-    return Reading(tuple(_linear_stack(headline_first(findings, s), s)), ratio_texts(s))
+    return Reading(tuple(_linear_stack(headline_first(_recall_blow_up(findings, s), s), s)), ratio_texts(s))
+
+
+# what a loss that blew up earlier in the run leaves behind: units pushed off (dead, saturated) and no gradient
+_AFTER_BLOW_UP = (Status.NO_GRADIENT, Status.DEAD_LAYER, Status.OUTPUT_SATURATED, Status.VANISHING)
+
+
+def _recall_blow_up(findings: list[Finding], s: RunSummary) -> list[Finding]:
+    """W26 finding 3: SGD at lr 5 took a run's loss to 176,217 (127,000 times chance) at step 4 and back near chance,
+    with a ReLU layer left dead; from then on it read 'no gradient ... every unit of module '3' is dead', its remedy
+    leading with Leaky ReLU, and nothing recalled the blow-up that killed the layer. The most serious of those findings
+    now says it and its remedy leads with the learning rate (the other findings keep their words)."""
+    if s.blown_up is None or any(f.status == Status.DIVERGED for f in findings) or s.chance_loss is None:
+        return findings
+    first = next((f for f in findings if f.status in _AFTER_BLOW_UP), None)
+    if first is None:
+        return findings
+    step, loss = s.blown_up
+    said = dataclasses.replace(
+        first, words=f"{first.words}; earlier, the loss blew up to {loss:.3g} at training step {step:,} "
+                     f"({times(loss / s.chance_loss)} times chance), which is how units are usually pushed there",
+        remedy=f"Lower the learning rate (a tenth is a good first try): the loss blew up to {loss:.3g} at training "
+               f"step {step:,}. {first.remedy}".rstrip(),
+        evidence={**first.evidence, "blown_up_step": step, "blown_up_loss": loss})
+    return [said if f is first else f for f in findings]
 
 
 def _no_gradient(s: RunSummary) -> Finding | None:

@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 import torch
 
-from ..reading_loss import lower_low
+from ..reading_loss import DIVERGING_LOSS, lower_low
 from . import _monitor_places as _places
 from . import _torch_stats
 from ._monitor_base import _StepHandle
@@ -257,6 +257,11 @@ class _Collecting:
             self._loss_steps.append(self.step_count + 1)
         window = self._read_step_losses(loss)
         finite = [v for _, v in window if v is not None and math.isfinite(v)]
+        if self.chance_loss is not None:  # the run's highest loss past DIVERGING_LOSS x chance, kept for the readings
+            for t, v in window:
+                if v is not None and math.isfinite(v) and v > DIVERGING_LOSS * self.chance_loss \
+                        and (self._blown_up is None or v > self._blown_up[1]):
+                    self._blown_up = (t, v)
         judged = self._loss if self._loss is None or not math.isfinite(self._loss) or not finite else \
             statistics.fmean(finite)
         if judged is not None and math.isfinite(judged):  # the low a run is said to have come down to: by its bound
