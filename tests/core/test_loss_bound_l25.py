@@ -88,7 +88,7 @@ def test_losses_drawn_around_chance_rarely_read_below_it(kind, cv, size):
         assert wilson(alone, n)[0] < 1 - NOISE_QUANTILE < wilson(alone, n)[1] * 3, alone
 
 
-@pytest.mark.parametrize("cv,most", [(0.1, 0.0), (0.25, 0.01), (0.5, 0.6)])
+@pytest.mark.parametrize("cv,most", [(0.1, 0.0), (0.25, 0.005), (0.5, 0.45)])
 def test_a_mean_at_half_of_chance_reads_below_it(cv, most):
     """The other error: a window whose losses were drawn around half of chance read 'not below chance'. Batch losses
     of a classifier (a mean over its batch) spread with a CV of 0.1-0.3: measured 0% at 0.1, 0.1% at 0.25; at a CV
@@ -98,7 +98,7 @@ def test_a_mean_at_half_of_chance_reads_below_it(cv, most):
     n = 2000
     windows = 0.5 * rng.lognormal(-sigma * sigma / 2, sigma, (n, 10))
     starting = sum(noise_bound(w.tolist(), 1.0) >= 1.0 for w in windows)
-    assert wilson(starting, n)[1] <= max(most, 2 / n) * 1.5 + 0.005, starting
+    assert wilson(starting, n)[1] <= most + 0.01, starting  # measured 0%, 0.1-0.125%, 38%
 
 
 positive = st.floats(1e-6, 1e6, allow_nan=False)

@@ -25,6 +25,18 @@ def monitored_step(mon, model, x, y, opt=None, loss_fn=F.cross_entropy):
     return loss
 
 
+def three_steps(model, x, y):
+    """A Monitor(every=1) over three monitored steps of ``model`` on (x, y), gradients zeroed after each, no
+    optimiser: the weights stay as they were, so a reference computed from them afterwards is the steps' own."""
+    from actlab.torch import Monitor
+
+    mon = Monitor(model, every=1)
+    for _ in range(3):
+        monitored_step(mon, model, x, y)
+        model.zero_grad()
+    return mon
+
+
 def hooked(module) -> int:
     """How many hooks a module carries now, counting a forward replaced by the monitor's (a plain nn.ReLU's post-hook
     runs from its forward on a sampled step): 0 between sampled steps."""

@@ -11,7 +11,7 @@ torch = pytest.importorskip("torch")
 from torch import nn  # noqa: E402
 
 from actlab.interop.torch import Monitor  # noqa: E402
-from interop._steps import monitored_step  # noqa: E402
+from interop._steps import three_steps  # noqa: E402
 
 
 class Net(nn.Module):
@@ -36,10 +36,7 @@ def report(how: str):
     torch.manual_seed(0)
     model = Net(how)
     x, y = torch.randn(64, 6), torch.randint(0, 3, (64,))
-    mon = Monitor(model, every=1)
-    for _ in range(3):
-        monitored_step(mon, model, x, y)
-        model.zero_grad()
+    mon = three_steps(model, x, y)
     gate = torch.sigmoid(model.fc1(x)).detach()
     return mon.report(), gate
 
