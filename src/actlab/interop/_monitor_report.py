@@ -257,16 +257,20 @@ class _Reporting:
             # the activation applied to the output layer's result (a binary classifier's sigmoid): saturation there is
             # a confident prediction, and the hidden layers' reading does not weigh it
             at_output = after_output((layer, (None, weight_module)))
-            words = self._layer_words(layer, r, width, window, param, is_frozen, w, ratio, output_norm, is_missing,
-                                      at_output, reference, shared, never_stored)
             dead = r["dead"]
             # saturated units this batch include the dead ones (f' = 0): each unit is counted once, as dead
             sat = None if dead is None else max(int(r["saturated"]) - dead, 0)
+            # of those, the units gone silent (on before, off on every point since), said as such on the layer's line
+            # and beside the count, not called rarely active (W26 finding 5: '2 rarely active' over 1 and 1)
+            silent = 0 if at_output or sat is None else min(int(r.get("silent") or 0), sat)
+            words = self._layer_words(layer, r, width, window, param, is_frozen, w, ratio, output_norm, is_missing,
+                                      at_output, reference, shared, never_stored, silent)
             stats = LayerStats(layer.name, layer.record.name,
                                f"F.{layer.record.name}" if layer.functional else type(layer.module).__name__,
                                width, r["act_grad"], grad_ratio(r["act_grad"], last_act), w, r["mean"],
                                r["std"], r["zero"], sat, dead, r["dormant"], window, bool(r["non_finite"]),
-                               words, ratio, "" if shared else param, is_frozen, low_gradient_word(layer.record))
+                               words, ratio, "" if shared else param, is_frozen, low_gradient_word(layer.record),
+                               silent)
             rows.append(stats)
             if r.get("died") and not at_output:
                 died.append((layer.label, r["died"], width, window, self._step_sampled(r["silent_from"])))
@@ -445,11 +449,13 @@ class _Reporting:
     @staticmethod
     def _layer_words(layer: _Layer, r: dict, width: int, window: int, param: str, is_frozen: bool, w: float,
                      ratio: float, output_norm: float, is_missing: bool = False, at_output: bool = False,
-                     reference: str = "the output layer", shared: str = "", never_stored: bool = False) -> str:
+                     reference: str = "the output layer", shared: str = "", never_stored: bool = False,
+                     silent: int = 0) -> str:
         """The place in words: the gradient of the weights before it (named as the parameter, 'fc1.weight', since
         the gradient may reach the activation's output and stop there), then its units (named as the module).
         ``shared``: the row that carries that gradient, where it is another place's (_weight_rows); ``never_stored``:
-        backward ran and stored no weight's gradient in .grad (torch.autograd.grad)."""
+        backward ran and stored no weight's gradient in .grad (torch.autograd.grad); ``silent``: of the units under the
+        saturation threshold, those gone silent (LayerStats.silent)."""
         if r.get("act_non_finite"):
             return (f"{layer.label} holds a NaN or an inf on this step: no unit is counted dead, saturated or dormant "
                     "from it")
@@ -474,8 +480,6 @@ class _Reporting:
             parts.insert(0, "acts on " + layer.label.partition(" applied as a function to ")[2])
             name = f"this {layer.record.name}"
         dead, sat_all = int(r["dead"]), int(r["saturated"])
-        # units gone silent (on before, off on every point since): said as such, not among the rarely active ones
-        silent = 0 if at_output else min(int(r.get("silent") or 0), max(sat_all - dead, 0))
         units = layer_reading(name, "the output layer", 1.0, dead, dead if at_output else max(sat_all - silent, dead),
                               width, low_word=low_gradient_word(layer.record))
         if dead:  # dead here means: over the window of sampled batches, not one batch

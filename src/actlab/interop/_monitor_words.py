@@ -234,6 +234,9 @@ class LayerStats:
     # what the 'saturated' count's units are called for this activation (readings.low_gradient_word): ReLU cannot
     # saturate, so its units under the threshold are "rarely active"
     low_word: str = "saturated"
+    # of the `saturated` units, those gone silent: on in most of their sampled batches before, off on every point of
+    # the latest ones, and not yet counted dead (the layer's words say how long); they are not called rarely active
+    silent: int = 0
 
     def to_dict(self) -> dict:
         from .._json import fields_jsonable
@@ -257,10 +260,16 @@ _COLUMNS = (("act", 3), ("units", 5), ("|dL/da|", 9), ("a/last", 8), ("|dL/dW|",
             ("std", 7), ("dead", 5), ("sat", 5), ("dorm", 5))
 
 
+def _low_count(l: LayerStats) -> str:
+    """The 'sat' cell: the units under the saturation threshold, and how many of them have gone silent, which the
+    layer's words tell apart from the rarely active ones ('2 (1 silent)')."""
+    return _num(l.saturated, "d") + (f" ({l.silent} silent)" if l.silent else "")
+
+
 def _row(l: LayerStats) -> list[str]:
     return [l.activation, str(l.width), _num(l.act_grad_norm), _num(l.act_grad_ratio_to_last),
             _num(l.weight_grad_norm), _num(l.weight_grad_ratio_to_output), _num(l.mean), _num(l.std),
-            _num(l.dead, "d"), _num(l.saturated, "d"), _num(l.dormant, "d")]
+            _num(l.dead, "d"), _low_count(l), _num(l.dormant, "d")]
 
 
 @dataclass(frozen=True)
@@ -337,6 +346,9 @@ class MonitorReport:
         if rare:
             lines.append(f"  sat: for {', '.join(rare)}, units rarely active (on for under 1% of the batch): "
                          "a function whose only flat part is 0 cannot saturate")
+        if any(l.silent for l in self.layers):
+            lines.append("  sat (n silent): n of those units were on before and have been off on every point since "
+                         "(gone silent, not rarely active): counted dead if they stay off")
         lines += [f"  {l.name} ({l.module_type}, {l.width} unit{'' if l.width == 1 else 's'}): {l.words}"
                   for l in self.layers if l.words]
         lines.append(f"status: {self.reading.status.value}")
@@ -356,7 +368,8 @@ class MonitorReport:
         rows = "".join(f"<tr><td>{html.escape(l.name)}</td><td>{l.activation}</td><td>{l.width}</td>"
                        f"<td>{cell(l.act_grad_norm)}</td><td>{cell(l.act_grad_ratio_to_last)}</td>"
                        f"<td>{cell(l.weight_grad_norm)}</td><td>{cell(l.weight_grad_ratio_to_output)}</td>"
-                       f"<td>{cell(l.dead, 'd')}</td><td>{cell(l.saturated, 'd')}</td><td>{cell(l.dormant, 'd')}</td>"
+                       f"<td>{cell(l.dead, 'd')}</td><td>{html.escape(_low_count(l))}</td>"
+                       f"<td>{cell(l.dormant, 'd')}</td>"
                        f"</tr>" for l in self.layers)
         return (f"<p>{html.escape(self.reading.status.value)}: <b>{html.escape(self.reading.words)}</b> "
                 f"{html.escape(self.reading.remedy)}</p>"

@@ -30,11 +30,12 @@ export function noteTiming(data, step, now = Date.now()) {
   if (!last || step !== last.step) timing.last = { step, at };
 }
 
-// the seconds one line of the log takes at the run's pace ({line, perStep, every}), or null before any is timed
-export function lineTime(every) {
+// the seconds one line of the log takes at the run's pace ({line, perStep, steps}: `steps` as lineSteps gives them),
+// or null before any is timed
+export function lineTime(steps) {
   if (!timing.perStep.length) return null;
-  const perStep = Math.max(...timing.perStep), n = Number.isInteger(every) && every > 0 ? every : 1;
-  return { line: perStep * n, perStep, every: n };
+  const perStep = Math.max(...timing.perStep);
+  return { line: perStep * steps.n, perStep, steps };
 }
 export const quietAfter = (paced) => Math.max(QUIET_MIN_S, paced ? QUIET_TIMES * paced.line : 0);
 
@@ -46,7 +47,18 @@ export function duration(s) {
   return r < 120 ? `${r} s` : r < 7200 ? `${Math.floor(r / 60)} min ${r % 60} s` :
     `${count(Math.floor(r / 3600))} h ${Math.floor((r % 3600) / 60)} min`;
 }
-const lineEvery = (n) => (n === 1 ? "every step" : `every ${ordinal(n)} step`);
+// the steps between two of the log's lines ({n, auto}): the latest report's `every`; where every="auto" has not
+// chosen one yet (its first steps alternate sampled and unsampled ones, to time both), the gap between the latest two
+// sampled steps the page holds (walkthrough W26: such a log, a line every 2nd step, was said to get one every step)
+export function lineSteps(latest, steps = view.steps ?? []) {
+  const every = latest?.every, auto = latest?.auto === true;
+  if (Number.isInteger(every) && every > 0) return { n: every, auto: auto ? "chosen" : "" };
+  const gap = steps.length >= 2 ? steps.at(-1) - steps.at(-2) : 1;
+  return { n: Number.isInteger(gap) && gap > 0 ? gap : 1, auto: auto ? "timing" : "" };
+}
+const lineEvery = ({ n, auto }) => (n === 1 ? "every step" : `every ${ordinal(n)} step`) +
+  (auto === "timing" ? ` so far (every="auto" is still timing the steps before it chooses an interval)` :
+    auto === "chosen" ? ` (every="auto"'s latest choice)` : "");
 export const count = (n) => n.toLocaleString("en-US");
 // a monitored step by its training step, said to be a sampled one, so that it is not read as the n-th sample
 // (reading_loss.sampled_step says the same on every other face); `also` goes in the same brackets
@@ -117,7 +129,7 @@ export function runState(data) {
   if (data.ended) {
     return { state: "ended", text: `The run has ended: the monitor closed its log after ${count(data.ended.steps_run)} steps.` };
   }
-  const every = (data.latest ?? view.latest)?.every, paced = lineTime(every), idle = data.idle_s;
+  const steps = lineSteps(data.latest ?? view.latest), paced = lineTime(steps), idle = data.idle_s;
   if (idle !== null && idle > quietAfter(paced) && data.unowned_ends) {
     // an end line was read, but with no run id and two runs open the lab could not tell whose it was
     const n = data.unowned_ends;
@@ -127,15 +139,15 @@ export function runState(data) {
       "This run has most likely ended too; give each process its own log to be sure." };
   }
   const ending = "(a script that ends normally, or calls mon.close(), writes an end line)";
-  const pace = paced && `(a line ${lineEvery(paced.every)}, at up to ${sig2(paced.perStep)} s a step as the page ` +
+  const pace = paced && `(a line ${lineEvery(paced.steps)}, at up to ${sig2(paced.perStep)} s a step as the page ` +
     "timed it)";
   if (idle !== null && idle > quietAfter(paced)) {
-    const n = Number.isInteger(every) && every > 0 ? every : 1;
+    const n = steps.n;
     return { state: "quiet", text: `No new line in the log for ${duration(idle)}` + (paced ?
       `, over ${QUIET_TIMES} times the ${duration(paced.line)} between this run's lines ${pace}: the run may have ` +
       `stopped ${ending}.` :
       `: the run may have stopped unless a step takes over ${sig2(idle / n)} s: the monitor writes a line ` +
-      `${lineEvery(n)}, and the page has not yet seen a line arrive to time the steps ${ending}.`) };
+      `${lineEvery(steps)}, and the page has not yet seen a line arrive to time the steps ${ending}.`) };
   }
   if (idle !== null && idle > QUIET_MIN_S && paced) {  // quiet longer than the least wait, as this run's pace allows
     return { state: "running", text: `The run is going on: no new line for ${duration(idle)}, which is within its ` +

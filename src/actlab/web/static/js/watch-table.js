@@ -14,9 +14,18 @@ export function cell(tag, text) {
 const LONG_NAME = 20;  // characters: a layer name longer than this may break after its dots in the table
 const num = (v) => (v === null || v === undefined ? "—" : typeof v === "number" ? fmt(v) : String(v));
 
-// ReLU cannot saturate (f' is 0 or 1): its units under the threshold are rarely active (the log's low_word)
-const lowCount = (l) => (l.saturated && l.low_word && l.low_word !== "saturated"
-  ? `${num(l.saturated)} ${l.low_word}` : num(l.saturated));
+// ReLU cannot saturate (f' is 0 or 1): its units under the threshold are rarely active (the log's low_word). Those
+// gone silent (on before, off since: the log's `silent`) are said apart, as the layer's words say them (W26: "2
+// rarely active" stood beside words saying 1 rarely active and 1 gone silent)
+const lowCount = (l) => {
+  const silent = Number.isInteger(l.silent) && l.silent > 0 && l.saturated >= l.silent ? l.silent : 0;
+  const rest = l.saturated - silent;
+  if (!silent) {
+    return l.saturated && l.low_word && l.low_word !== "saturated" ? `${num(l.saturated)} ${l.low_word}`
+      : num(l.saturated);
+  }
+  return (rest ? `${num(rest)} ${l.low_word || "saturated"}, ` : "") + `${num(silent)} gone silent`;
+};
 
 // `finite`: the latest report with no NaN or inf, where `report` holds one (the bar chart draws that one instead);
 // `warm`: per layer, the sampled batch the report is of where the monitor does not count dead units yet (0 where it
