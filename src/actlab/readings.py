@@ -152,6 +152,29 @@ def diagnose(s: RunSummary) -> Reading:
 _AFTER_BLOW_UP = (Status.NO_GRADIENT, Status.DEAD_LAYER, Status.OUTPUT_SATURATED, Status.VANISHING)
 
 
+def _blow_up_words(s: RunSummary) -> tuple[str, str]:
+    """The run's blow-up (RunSummary.blown_up) in words, and the start of a remedy that leads with it."""
+    step, loss = s.blown_up
+    return (f"the loss blew up to {loss:.3g} at training step {step:,} ({times(loss / s.chance_loss)} times chance)",
+            f"Lower the learning rate (a tenth is a good first try): the loss blew up to {loss:.3g} at training step "
+            f"{step:,}.")
+
+
+def _back_from_blow_up(s: RunSummary, above: bool, evidence: dict) -> Finding:
+    """A run whose loss blew up and came back, not below chance by the reading's measure: not 'starting' (W27: lr 1
+    took the loss to 2.27e5 at step 17 and back to 3.36 at step 18, which read 'starting: ... the loss is 2.4 times
+    chance, above where a run begins ... whether it learns shows over the first 1,000 updates'). The weights are
+    where the blow-up's steps left them, not where a run starts from."""
+    blew, lead = _blow_up_words(s)
+    now = f"it is {times(s.loss / s.chance_loss)} times chance" if above else "it is back near chance"
+    step = s.blown_up[0]
+    return Finding(Status.NOT_LEARNING,
+                   f"not learning: {blew}, and since then {now}{_loss_text(s)}; a blow-up leaves the weights where "
+                   "its large steps threw them, so this is no run starting near chance",
+                   f"{lead} Then {s.restart} (one from before training step {step:,}).",
+                   {**evidence, "blown_up_step": step, "blown_up_loss": s.blown_up[1]})
+
+
 def _recall_blow_up(findings: list[Finding], s: RunSummary) -> list[Finding]:
     """W26 finding 3: SGD at lr 5 took a run's loss to 176,217 (127,000 times chance) at step 4 and back near chance,
     with a ReLU layer left dead; from then on it read 'no gradient ... every unit of module '3' is dead', its remedy
@@ -160,14 +183,16 @@ def _recall_blow_up(findings: list[Finding], s: RunSummary) -> list[Finding]:
     if s.blown_up is None or any(f.status == Status.DIVERGED for f in findings) or s.chance_loss is None:
         return findings
     first = next((f for f in findings if f.status in _AFTER_BLOW_UP), None)
+    why = ", which is how units are usually pushed there"
+    if first is None:  # a loss not coming down after a blow-up: said beside it, unless its words already say it
+        first, why = next((f for f in findings if f.status == Status.NOT_LEARNING and "blew up" not in f.words),
+                          None), ""
     if first is None:
         return findings
+    blew, lead = _blow_up_words(s)
     step, loss = s.blown_up
     said = dataclasses.replace(
-        first, words=f"{first.words}; earlier, the loss blew up to {loss:.3g} at training step {step:,} "
-                     f"({times(loss / s.chance_loss)} times chance), which is how units are usually pushed there",
-        remedy=f"Lower the learning rate (a tenth is a good first try): the loss blew up to {loss:.3g} at training "
-               f"step {step:,}. {first.remedy}".rstrip(),
+        first, words=f"{first.words}; earlier, {blew}{why}", remedy=f"{lead} {first.remedy}".rstrip(),
         evidence={**first.evidence, "blown_up_step": step, "blown_up_loss": loss})
     return [said if f is first else f for f in findings]
 
@@ -460,6 +485,8 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
         return Finding(Status.HEALTHY, f"healthy: {flow}, and the loss is {below} below chance{_loss_text(s)}", "",
                        evidence)
     above = s.chance_loss > 0 and s.loss > (1 + MOVED_FRACTION) * s.chance_loss
+    if s.blown_up is not None and math.isfinite(s.loss) and s.chance_loss > 0:
+        return _back_from_blow_up(s, above, evidence)
     noise = within_noise(s)  # 10% below chance, within its batches' noise of it: said, and not read as learning
     where = (f"the loss is {times(s.loss / s.chance_loss)} times chance, above where a run begins" if above else
              f"the loss is {percent_below(s.loss, s.chance_loss)} below chance{_loss_text(s)}{noise}, and every run "
