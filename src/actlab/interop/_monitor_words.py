@@ -266,6 +266,16 @@ def _low_count(l: LayerStats) -> str:
     return _num(l.saturated, "d") + (f" ({l.silent} silent)" if l.silent else "")
 
 
+WEIGHTS_COLUMN = 32  # the widest weights column of a report's table: a longer name keeps its end
+
+
+def _weights_cell(l: LayerStats) -> str:
+    """The report table's last cell: the parameter |dL/dW| is of ('fc1.weight'), '(frozen)' after a frozen one's name,
+    '-' where none is read on this row."""
+    name = l.weights if len(l.weights) <= WEIGHTS_COLUMN else "…" + l.weights[-(WEIGHTS_COLUMN - 1):]
+    return (f"{name} (frozen)" if l.weights_frozen else name) if name else "-"
+
+
 def _row(l: LayerStats) -> list[str]:
     return [l.activation, str(l.width), _num(l.act_grad_norm), _num(l.act_grad_ratio_to_last),
             _num(l.weight_grad_norm), _num(l.weight_grad_ratio_to_output), _num(l.mean), _num(l.std),
@@ -337,11 +347,16 @@ class MonitorReport:
         widths = [max([least] + [len(row[i]) for row in cells]) for i, (_, least) in enumerate(_COLUMNS)]
         head = f"{'module':<{nw}} {'act':<{widths[0]}} " + " ".join(
             f"{title:>{w}}" for (title, _), w in zip(_COLUMNS[1:], widths[1:], strict=True))
+        # the weight whose gradient |dL/dW| and W/out are of, last and left-aligned, its end kept where it is long
+        # (W26: the table did not say which weight belonged to which row; '-' where another row carries it)
+        weights = [_weights_cell(l) for l in self.layers]
+        ww = max([len("weights")] + [len(w) for w in weights])
+        head += f" {'weights':<{ww}}"
         lines += [head, "-" * len(head)]
-        for l, row in zip(self.layers, cells, strict=True):
+        for l, row, weight in zip(self.layers, cells, weights, strict=True):
             name = l.name if len(l.name) <= nw else "…" + l.name[-(nw - 1):]
             lines.append(f"{name:<{nw}} {row[0]:<{widths[0]}} " + " ".join(
-                f"{cell:>{w}}" for cell, w in zip(row[1:], widths[1:], strict=True)))
+                f"{cell:>{w}}" for cell, w in zip(row[1:], widths[1:], strict=True)) + f" {weight:<{ww}}")
         rare = sorted({l.activation for l in self.layers if l.low_word != "saturated"})
         if rare:
             lines.append(f"  sat: for {', '.join(rare)}, units rarely active (on for under 1% of the batch): "
@@ -369,13 +384,13 @@ class MonitorReport:
                        f"<td>{cell(l.act_grad_norm)}</td><td>{cell(l.act_grad_ratio_to_last)}</td>"
                        f"<td>{cell(l.weight_grad_norm)}</td><td>{cell(l.weight_grad_ratio_to_output)}</td>"
                        f"<td>{cell(l.dead, 'd')}</td><td>{html.escape(_low_count(l))}</td>"
-                       f"<td>{cell(l.dormant, 'd')}</td>"
+                       f"<td>{cell(l.dormant, 'd')}</td><td>{html.escape(_weights_cell(l))}</td>"
                        f"</tr>" for l in self.layers)
         return (f"<p>{html.escape(self.reading.status.value)}: <b>{html.escape(self.reading.words)}</b> "
                 f"{html.escape(self.reading.remedy)}</p>"
                 "<table><tr><th>layer</th><th>activation</th><th>units</th><th>‖∂L/∂a‖</th><th>a / last</th>"
                 "<th>‖∂L/∂W‖</th><th>W / output</th><th>dead</th><th>saturated / rarely active</th>"
-                "<th>dormant</th></tr>"
+                "<th>dormant</th><th>weights</th></tr>"
                 f"{rows}</table>")
 
 

@@ -75,6 +75,18 @@ export function drawTable(wrap, report, finite = null, warm = [], need = 5, abse
                      num(l.dormant), l.words ?? ""]) {
       row.append(cell("td", String(v)));
     }
+    // the weight the gradient norm is of, under it (W26: the table did not say which weight belonged to which row;
+    // a row whose weight another row carries has none)
+    if (l.weights) {
+      const of = row.cells[heads.indexOf("‖∂L/∂W‖")].appendChild(document.createElement("span"));
+      of.className = "weight-of";
+      // a short name on one line; a long one may break after its dots only ("encoder.layers.0.linear1.weight")
+      of.append("of\u00a0");
+      (l.weights.length > LONG_NAME ? l.weights.split(".") : [l.weights]).forEach((part, k, parts) => {
+        of.append(k < parts.length - 1 ? `${part}.` : part);
+        if (k < parts.length - 1) of.append(document.createElement("wbr"));
+      });
+    }
     // a narrow window stacks each layer's cells under its name, each beside its column's name (watch.css)
     [...row.cells].forEach((td, k) => { td.dataset.label = heads[k]; });
   }
