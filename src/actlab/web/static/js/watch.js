@@ -20,7 +20,7 @@ import { layerName, lossIsLog, numberOf, resetView, series, showAllCalls, take, 
 import { forget, healthSwitched, hover, percent, readHealth, wireReadouts } from "./watch-readouts.js";
 import {
   count, foldNotes, isReading, noteTiming, ordinal, resetTiming, runState, sayBadLines, sayDeadWindow, sayLayers, saySpan, sayWarnings,
-  whenFirst,
+  lineSteps, whenFirst,
 } from "./watch-status.js";
 import { fillRuns, forgetRun, noteLatest, pickedRun, wireRuns } from "./watch-runs.js";
 import { cell, drawTable, fitOnResize } from "./watch-table.js";
@@ -196,7 +196,7 @@ function sayNan(report) {
   if (first && (!view.firstNan || first.step <= view.firstNan.step)) view.firstNan = first;
   const nan = view.firstNan;
   const place = nan?.place ? `, first at ${nan.place}` : "";
-  const text = !nan ? "" : `A NaN or an inf ${whenFirst(nan.step, report?.every ?? 1)}${place}` +
+  const text = !nan ? "" : `A NaN or an inf ${whenFirst(nan.step, lineSteps(report).n)}${place}` +
     (view.nonFinite > 1 ? `; ${count(view.nonFinite)} of the ${count(view.total)} sampled steps held one ` +
       "(red marks)." : ".");
   if ($("watch-nan").textContent !== text) $("watch-nan").textContent = text;
