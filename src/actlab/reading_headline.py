@@ -69,8 +69,16 @@ def _lost_first(findings: list[Finding]) -> list[Finding]:
     if why is not None and head.remedy:  # 'the loss may come back down once the steps are small again' is not true
         # where the gradient is 0 whatever the step (R14: dead units; W18: a tanh output at exactly +-1 after lr 10,
         # whose loss stayed at 0.984 through 2,000 epochs at lr 0.003): the head's remedy is the one that acts
-        remedy = f"{why}: {head.remedy[0].lower()}{head.remedy[1:]}"
-    return [dataclasses.replace(lost, words=words, evidence=evidence, remedy=remedy),
+        # 'with a restart' (W27: 'smaller steps alone do not bring the loss back: lower the learning rate' read as
+        # a contradiction where a recalled blow-up put the learning rate first in the head's remedy)
+        remedy = f"{why}; with a restart: {head.remedy[0].lower()}{head.remedy[1:]}"
+    # where no smaller step undoes the failure (_NO_WAY_BACK: dead units, a gradient of exactly 0, a saturated output)
+    # the status stays the failure's, the most serious finding, and the words lead with the loss (W27: a run that
+    # learned, had its rate raised and ended with every gradient 0 read 'not_learning', where the same state from a
+    # blow-up at the start read 'no_gradient'; a script checking report.status == "no_gradient" missed it). A
+    # vanishing or exploding ratio that a lower rate may undo stays under the climb's status
+    status = head.status if why is not None else lost.status
+    return [dataclasses.replace(lost, status=status, words=words, evidence=evidence, remedy=remedy),
             *(f for f in findings if f is not lost)]
 
 

@@ -482,7 +482,10 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
     if _has_moved(s):
         # at least MOVED_FRACTION: said as it is, not as "well below", and never rounded up to 100%
         below = percent_below(s.loss, s.chance_loss)
-        return Finding(Status.HEALTHY, f"healthy: {flow}, and the loss is {below} below chance{_loss_text(s)}", "",
+        # after a list of the layers left out ('...; left out: module '3' (ReLU), after the frozen '2.weight''), the
+        # loss is a clause of its own, not one more item of that list (W27 walkthrough)
+        join = "; " if s.left_out and s.layers else ", and "
+        return Finding(Status.HEALTHY, f"healthy: {flow}{join}the loss is {below} below chance{_loss_text(s)}", "",
                        evidence)
     above = s.chance_loss > 0 and s.loss > (1 + MOVED_FRACTION) * s.chance_loss
     if s.blown_up is not None and math.isfinite(s.loss) and s.chance_loss > 0:

@@ -37,13 +37,14 @@ def point_of(index: int, report: dict, slots: list[int] | None = None, size: int
     """What the history charts draw of one report: its step, its loss as the log holds it, whether it held a NaN or
     an inf, the gradient reaching each layer's activation (None where that layer has no finite one), and each
     layer's unit health as the log counts it: dead, saturated (or rarely active) and dormant units of ``units``
-    (None where the log holds no count). With ``slots`` (per report layer, its place's index among ``size``), each
+    (None where the log holds no count), and, where some layer has any, ``silent``: of the saturated, those gone
+    silent. With ``slots`` (per report layer, its place's index among ``size``), each
     list is by place: a place that did not run on this step (an MoE expert given no token) holds None, and the
     layers after it keep their own series (W21 finding 3: by position, expert 1's numbers went on expert 0's line)."""
     layers = report["layers"]
     if slots is None:
         slots, size = range(len(layers)), max(size, len(layers))
-    grads, dead, saturated, dormant, units = ([None] * size for _ in range(5))
+    grads, dead, saturated, dormant, units, silent = ([None] * size for _ in range(6))
     for k, layer in zip(slots, layers, strict=True):  # one pass (a big log's reading spent a third of its time here)
         if k is None:  # a place past MAX_PLACES: no series
             continue
@@ -54,9 +55,14 @@ def point_of(index: int, report: dict, slots: list[int] | None = None, size: int
         saturated[k] = _count(layer.get("saturated"))
         dormant[k] = _count(layer.get("dormant"))
         units[k] = _count(layer.get("width"))
-    return {"index": index, "step": report["step"], "loss": number(report.get("loss")),
-            "non_finite": bool(report.get("non_finite")), "grads": grads, "dead": dead, "saturated": saturated,
-            "dormant": dormant, "units": units}
+        silent[k] = _count(layer.get("silent"))
+    point = {"index": index, "step": report["step"], "loss": number(report.get("loss")),
+             "non_finite": bool(report.get("non_finite")), "grads": grads, "dead": dead, "saturated": saturated,
+             "dormant": dormant, "units": units}
+    if any(silent):  # of the saturated units, those gone silent (the page's readout says them apart); most points
+        # have none, and carry no list for it
+        point["silent"] = silent
+    return point
 
 
 def _place_of(report: dict) -> str | None:

@@ -47,3 +47,14 @@ def test_trained_rows_beside_frozen_ones_read_every_trained_layer_and_name_the_o
     assert ("5 of 32 hidden units are dead (counted over the layers whose weights are trained; not counted: "
             "module '1' (ReLU), after the frozen '0.weight'; module '3' (GELU), after the frozen '2.weight')") in words
     assert words.count("module '1' (ReLU)") == 1
+
+
+def test_the_loss_is_not_read_as_one_more_layer_left_out():
+    """W27 walkthrough: 'left out: module '3' (ReLU), after the frozen '2.weight', and the loss is 63% below chance'
+    read the loss as part of the list; it is a clause of its own."""
+    layers = (LayerSummary("relu", 8, 0.5),)
+    r = diagnose(RunSummary(layers, 1.0, loss=0.3, chance_loss=math.log(4), steps=2000,
+                            left_out=("module '3' (ReLU), after the frozen '2.weight'",)))
+    assert r.status is Status.HEALTHY, r.words
+    assert "after the frozen '2.weight'; the loss is 78% below chance" in r.words, r.words
+    assert "'2.weight', and the loss" not in r.words

@@ -41,7 +41,10 @@ def test_a_vanishing_ratio_after_the_climb_follows_the_climb():
 def test_a_dead_layer_after_the_climb_follows_it_too():
     layers = (LayerSummary("relu", 8, 0.0, dead=8), LayerSummary("relu", 8, 0.5))
     r = diagnose(summary(layers))
-    assert r.status is Status.NOT_LEARNING and "; also " in r.words, r.words
+    # the words lead with the climb; the status is the dead layer's, which no smaller step undoes (W27: the same
+    # state read 'no_gradient' after a blow-up at the start and 'not_learning' after a learned run's rate was raised)
+    assert r.words.startswith("not learning any more: ") and "; also " in r.words, r.words
+    assert r.status in (Status.DEAD_LAYER, Status.NO_GRADIENT), r.status
     assert any(f.status in (Status.DEAD_LAYER, Status.NO_GRADIENT) for f in r.findings[1:])
 
 

@@ -118,5 +118,13 @@ def test_the_watch_page_says_the_silent_units_apart(browser, tmp_path):
         rare = row.saturated - row.silent
         want = (f"{rare} rarely active, " if rare else "") + f"{row.silent} gone silent"
         assert cells[head.index("saturated / rarely active")] == want
+        # the unit-health chart's readout at that step says them apart too (W27 helper: '16 saturated or rarely
+        # active' where 15 of them had gone silent)
+        page.locator("#watch-health-measure").select_option("saturated")
+        page.locator("#watch-health").focus()
+        page.keyboard.press("End")
+        said = page.locator("#watch-readout").text_content()
+        assert (f"Step {step}, layer 1 ('1 (ReLU)'): {row.saturated} of 16 units saturated or rarely active "
+                f"({round(100 * row.saturated / 16)}%) ({row.silent} of them gone silent); ") in said, said
         assert not errors
         context.close()

@@ -166,7 +166,7 @@ def test_a_wide_confident_output_reads_all_of_its_units():
     (0, "no sampled step timed since, and the figures are taken again after 4."),
     (1, "1 sampled step timed since, and the figures are taken again after 4."),
     (3, "3 sampled steps timed since"),
-    (5, "Provisional: 5 sampled steps timed so far; the figures settle after about 16."),
+    (5, "Provisional: 5 sampled steps timed so far; the figures settle after about 16."),  # no step sampled here
 ])
 def test_the_cost_note_counts_its_timed_steps_in_words(timed, words):
     mon = Monitor(nn.Sequential(nn.Linear(2, 2), nn.Tanh(), nn.Linear(2, 1)), every="auto")
@@ -180,10 +180,11 @@ def test_the_cost_note_counts_its_timed_steps_in_words(timed, words):
 
 
 def test_a_dying_layer_of_one_unit_reads_in_the_singular():
-    f = _dying_layers([("module 'h'", 1, 2, 1, 9)], torch_restart)
+    f = _dying_layers([("module 'h'", 1, 2, 1, 9, 8, 1)], torch_restart)
     assert ("1 of 2 units of module 'h' was active earlier in the run and has had derivative 0 on every point of the "
             "last sampled batch (the latest of them first off on training step 9, a sampled one)") in f.words
-    assert f.remedy.endswith("restart from freshly initialised weights or from a checkpoint saved before step 9.")
+    # before the sampled step they were last on: the update after it may be the one that killed them (W27)
+    assert f.remedy.endswith("restart from freshly initialised weights or from a checkpoint saved before step 8.")
 
 
 # 6. the dying finding's restart words are an argument, not a splice
@@ -196,11 +197,11 @@ def test_the_dying_remedy_takes_its_restart_words_from_the_function_it_is_given(
         asked.append(checkpoint)
         return f"load the weights {checkpoint}"
 
-    died = [("module 'h'", 40, 64, 5, 101)]
-    assert _dying_layers(died, restart).remedy.endswith("; then load the weights saved before step 101.")
-    assert asked == ["saved before step 101"]
-    assert _dying_layers([("module 'h'", 40, 64, 5, None)], restart).remedy.endswith("load the weights saved at the "
-                                                                                      "start.")
+    died = [("module 'h'", 40, 64, 5, 101, 100, 40)]
+    assert _dying_layers(died, restart).remedy.endswith("; then load the weights saved before step 100.")
+    assert asked == ["saved before step 100"]
+    assert _dying_layers([("module 'h'", 40, 64, 5, None, None, 40)], restart).remedy.endswith(
+        "load the weights saved at the start.")
     assert torch_restart() == _monitor_base.TORCH_RESTART
 
 
@@ -247,7 +248,8 @@ def test_units_killed_mid_run_read_as_gone_silent_and_the_dying_reading_keeps_th
             assert words.startswith("dying layer: 40 of 64 units of module '3' (ReLU) were active earlier")
             assert f"(the latest of them first off on training step {kill + 1}, a sampled one)" in words
             assert "sampled step 101" not in words and "the step sampled at" not in words
-            assert r.reading.remedy.endswith(f"a checkpoint saved before step {kill + 1}.")
+            # the sampled step before the kill, step 100 (every=1), was the last they were on
+            assert r.reading.remedy.endswith(f"a checkpoint saved before step {kill}.")
             first = first or r
     # the run had learned before the kill and still reads 'healthy' under the dying finding: the headline keeps
     # saying how far below chance the loss is, as the reading without it does

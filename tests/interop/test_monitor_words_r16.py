@@ -148,7 +148,6 @@ def test_a_wide_layer_keeps_the_table_in_its_columns():
         return [m.start() for m in re.finditer(r"\S+", line)]
 
     for row in rows:
-        assert len(row) == len(head), (head, row)
         # each number's cell ends where its column's title does; the last, the weights' name, starts where its does
         assert ends(row)[2:-1] == ends(head)[2:-1], (head, row)
         assert starts(row)[-1] == starts(head)[-1], (head, row)

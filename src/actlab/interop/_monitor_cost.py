@@ -145,7 +145,11 @@ class _Costing:
                            f"{_counted(timed, 'sampled step')} timed since, and the figures are taken again after "
                            f"{_CALIBRATION_PAIRS}.")
         elif timed < _SETTLED_PAIRS:
-            details.append(f"Provisional: {_counted(timed, 'sampled step')} timed so far; the figures settle after "
+            # of how many: the page beside it says how many steps were sampled (W27: 'Provisional: 14 sampled steps
+            # timed so far' beside '20 sampled steps')
+            of = (f" of the {self.sampled_steps:,} sampled (the first steps, and those that find a new place, are "
+                  "not timed)" if self.sampled_steps > timed else "")
+            details.append(f"Provisional: {_counted(timed, 'sampled step')} timed so far{of}; the figures settle after "
                            f"about {_SETTLED_PAIRS}.")
         return details
 

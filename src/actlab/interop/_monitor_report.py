@@ -273,7 +273,8 @@ class _Reporting:
                                silent)
             rows.append(stats)
             if r.get("died") and not at_output:
-                died.append((layer.label, r["died"], width, window, self._step_sampled(r["silent_from"])))
+                died.append((layer.label, r["died"], width, window, self._step_sampled(r["silent_from"]),
+                             self._step_sampled(r["silent_from"] - 1), int(dead or 0)))
             # the reading weighs the weights that are trained and got a gradient on this step
             if weight_module is not None and not at_output:
                 forward_stds.append((layer.label, r["std"]))

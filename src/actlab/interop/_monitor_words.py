@@ -98,29 +98,42 @@ def _exploding_activations(stds: list[tuple[str, float]]) -> Finding | None:
 DYING_SHARE = 0.5
 
 
-def _dying_layers(died: list[tuple[str, int, int, int, int | None]], restart: Callable[[str], str]) -> Finding | None:
+def _dying_layers(died: list[tuple[str, int, int, int, int | None, int | None, int]],
+                  restart: Callable[[str], str]) -> Finding | None:
     """A DEAD_LAYER finding for the layers (label, units that died mid-run, width, the sampled batches they have been
-    off on, the training step the latest of them was first off on, or None) where those are DYING_SHARE or more of the
-    layer and not all of it (a whole dead layer has the reading's own finding). ``restart`` makes the remedy's words
-    for starting again from the checkpoint it is given in words (_monitor_base.torch_restart)."""
-    dying = [d for d in died if d[2] and DYING_SHARE * d[2] <= d[1] < d[2]]
+    off on, the training step the latest of them was first off on, the sampled training step before it (they were on
+    there), each or None, and the units dead in all) where those are DYING_SHARE or more of the layer and not all of
+    it (a whole dead layer has the reading's own finding; W27: 30 of 32 units died mid-run and 2 never ran, and the
+    words said 'the layer works with the units left'). ``restart`` makes the remedy's words for starting again from
+    the checkpoint it is given in words (_monitor_base.torch_restart): one saved before the sampled step the units
+    were last on, since any update between it and the step they were first seen off may have killed them (W27: every
+    'auto' sampled steps 262 and 312 around a kill at 301, and 'saved before step 312' named checkpoints that held
+    the dead units)."""
+    dying = [d for d in died if d[2] and DYING_SHARE * d[2] <= d[1] < d[2] and d[6] < d[2]]
     if not dying:
         return None
     parts = []
-    for label, count, width, batches, since in dying:
+    left = sum(d[2] - d[6] for d in dying)  # the units of those layers not dead
+    for label, count, width, batches, since, on, _ in dying:
         # a training step's number, said to be one that was sampled (M21 item 5: 'the step sampled at step 101')
-        when = f" (the latest of them first off on training step {since:,}, a sampled one)" if since is not None else ""
+        when = (f" (the latest of them first off on training step {since:,}, a sampled one" +
+                (f"; on at training step {on:,}, the sampled step before)" if on is not None and on < since - 1 else
+                 ")") if since is not None else "")
         one = count == 1
         parts.append(f"{_share(count, width, 'unit')} of {label} {'was' if one else 'were'} active earlier in the run "
                      f"and {'has' if one else 'have'} had derivative 0 on every point of "
                      f"{'each of ' if batches > 1 else ''}{_latest(batches, 'sampled batch', 'sampled batches')}{when}")
-    first = min((d[4] for d in dying if d[4] is not None), default=None)
+    # the earliest step a checkpoint must come before: the sampled step the units were last seen on
+    last_on = [d[5] if d[5] is not None else d[4] for d in dying if d[4] is not None]
+    first = min(last_on, default=None)
+    works = (f"the layer works with the {_counted(left, 'unit')} left" if len(dying) == 1 else
+             f"the layers work with the {_counted(left, 'unit')} left in them")
     return Finding(Status.DEAD_LAYER,
                    "dying layer: " + "; ".join(parts) + ": a dead unit passes no gradient back, so the weights "
-                   "feeding it no longer learn through it, and the layer works with the units left",
+                   "feeding it no longer learn through it, and " + works,
                    "Lower the learning rate (one large update can push a ReLU unit below 0 on every input for good), "
                    "or use an activation with a slope below 0 (nn.LeakyReLU, nn.GELU); then "
-                   + (restart(f"saved before step {first}") if first is not None else restart()) + ".",
+                   + (restart(f"saved before step {first:,}") if first is not None else restart()) + ".",
                    {"dying_layers": [d[0] for d in dying], "died_units": [d[1] for d in dying]})
 
 
@@ -350,13 +363,12 @@ class MonitorReport:
         # the weight whose gradient |dL/dW| and W/out are of, last and left-aligned, its end kept where it is long
         # (W26: the table did not say which weight belonged to which row; '-' where another row carries it)
         weights = [_weights_cell(l) for l in self.layers]
-        ww = max([len("weights")] + [len(w) for w in weights])
-        head += f" {'weights':<{ww}}"
+        head += " weights"  # left-aligned, the lines keep no trailing space
         lines += [head, "-" * len(head)]
         for l, row, weight in zip(self.layers, cells, weights, strict=True):
             name = l.name if len(l.name) <= nw else "…" + l.name[-(nw - 1):]
             lines.append(f"{name:<{nw}} {row[0]:<{widths[0]}} " + " ".join(
-                f"{cell:>{w}}" for cell, w in zip(row[1:], widths[1:], strict=True)) + f" {weight:<{ww}}")
+                f"{cell:>{w}}" for cell, w in zip(row[1:], widths[1:], strict=True)) + f" {weight}")
         rare = sorted({l.activation for l in self.layers if l.low_word != "saturated"})
         if rare:
             lines.append(f"  sat: for {', '.join(rare)}, units rarely active (on for under 1% of the batch): "

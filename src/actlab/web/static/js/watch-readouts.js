@@ -89,14 +89,18 @@ export function readHealth() {
   if (!h || !steps.length || !healthRows[h.k]) return;
   const [key, k] = healthRows[h.k], p = points[h.i], units = ofPlace(p?.units, k);
   const at = (measure) => ofPlace(p?.[measure], k);
-  const words = (other) => `${count(at(other))} ${MEASURES[other]}`;
+  // of the saturated units, those gone silent (on before, off since), said apart as the table says them (W27)
+  const silent = ofPlace(p?.silent, k);
+  const apart = (measure) => (measure === "saturated" && Number.isInteger(silent) && silent > 0 ?
+    ` (${count(silent)} of them gone silent)` : "");
+  const words = (other) => `${count(at(other))} ${MEASURES[other]}${apart(other)}`;
   const batch = view.warm[h.k]?.[h.i];
   const said = p?.non_finite ? "this step held a NaN or an inf, so no unit was counted (not drawn)"
     : batch ? `dead units not counted yet: this is the monitor's ${ordinal(batch)} sampled batch, and it calls a ` +
       `unit dead only after ${count(view.deadNeed)} (not drawn); ` + Object.keys(MEASURES).filter((other) =>
         other !== "dead" && typeof at(other) === "number").map(words).join(", ")
     : typeof at(key) !== "number" || !units ? "the log counts no units here"
-      : `${count(at(key))} of ${count(units)} units ${MEASURES[key]} (${percent(at(key) / units)}); ` +
+      : `${count(at(key))} of ${count(units)} units ${MEASURES[key]} (${percent(at(key) / units)})${apart(key)}; ` +
         Object.keys(MEASURES).filter((other) => other !== key && typeof at(other) === "number").map(words)
           .join(", ");
   const which = allMeasures() ? `${h.k + 1} of 3 measures` : `${numberOf(k)} of ${layerCount(health.length)} layers`;

@@ -238,7 +238,28 @@ function draw(report) {
   sayFolds();
   sayNan(report);
   sayDeadWindow(report);
-  $("watch-notes").replaceChildren(...foldNotes(report.notes || []).map((n) => cell("li", n)));
+  // a note kept open stays open when the next report redraws the list
+  const open = new Set([...$("watch-notes").querySelectorAll("details[open]")].map((d) => d.dataset.head));
+  $("watch-notes").replaceChildren(...foldNotes(report.notes || []).map((n) => noteItem(n, open)));
+}
+
+// A long note (every="auto"'s cost note runs to some 1,600 characters) shows its opening sentences, the rest behind a
+// disclosure, so that the notes under the table are no wall of text (W27 walkthrough: 14 lines at 1280 px)
+const LONG_NOTE = 400, NOTE_OPENING = 160;
+function noteItem(text, open) {
+  const li = cell("li", text);
+  if (text.length <= LONG_NOTE) return li;
+  const end = /\. (?=[A-Z(`])/g;  // a sentence's end: a full stop, then a capital
+  end.lastIndex = NOTE_OPENING;
+  const found = end.exec(text);
+  if (!found || text.length - found.index < NOTE_OPENING) return li;
+  const head = text.slice(0, found.index + 1), rest = text.slice(found.index + 2);
+  const more = document.createElement("details");
+  more.dataset.head = head;
+  more.open = open.has(head);
+  more.append(cell("summary", "The rest of this note"), cell("p", rest));
+  li.replaceChildren(`${head} `, more);
+  return li;
 }
 
 // While the page catches up on a backlog, it asks for the next answer as soon as one arrives, before drawing it: the
