@@ -11,15 +11,15 @@ import pytest
 from conftest import require_torch
 
 torch = require_torch()
-from torch import nn  # noqa: E402
 
 from actlab.interop._monitor_base import DEAD_EVIDENCE  # noqa: E402
 from actlab.log_format import check_record  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
 from interop._steps import monitored_step  # noqa: E402
+from interop.test_monitor_died_mid_run_m20 import RARE, _model  # noqa: E402
 
-RARE = 4  # units 0-3: on where x0 > 2.576, 0.5% of samples: rarely active
-LIVE = 12  # units 4-15: on for about half of the samples, so on in every batch of 32
+# m20's model: units 0-3 rarely active (on where x0 > 2.576), units 4-15 on for about half of the samples, so on in
+# every batch of 32
 KILLED = slice(RARE, RARE + 2)
 KILL = 31
 
@@ -27,13 +27,7 @@ KILL = 31
 def _run(tmp_path=None):
     """Reports after each step (every=1), and per step the direct count of units on in most batches before the kill
     and off on every batch since it: the units gone silent, until counted dead."""
-    torch.manual_seed(0)
-    model = nn.Sequential(nn.Linear(4, RARE + LIVE), nn.ReLU(), nn.Linear(RARE + LIVE, 3))
-    with torch.no_grad():
-        model[0].weight[:RARE] = 0.0
-        model[0].weight[:RARE, 0] = 1.0
-        model[0].bias[:RARE] = -2.576
-        model[0].bias[RARE:] = 0.0
+    model = _model()
     on = []
     model[1].register_forward_hook(lambda m, i, o: on.append((o > 0).any(0)))
     mon = Monitor(model, every=1, chance_loss=math.log(3), log=None if tmp_path is None else tmp_path / "w.jsonl")
