@@ -52,6 +52,9 @@ def scale_inputs(s: RunSummary, lead: str = "; ") -> str:
     that they are unscaled."""
     if not can_offer(s, Lever.INPUTS):
         return ""
+    if s.input_rms is None and s.blown_up is not None:  # a blow-up on record explains what a check would look for
+        # (W27 walkthrough: 'check that the inputs are scaled' after 'the loss blew up to 6.53e+08 at step 308')
+        return ""
     if s.input_rms is None:
         return f"{lead}check that the inputs are scaled to mean 0 and variance 1 (they were not measured here)"
     return f"{lead}scale the inputs to mean 0 and variance 1"

@@ -172,7 +172,7 @@ function drawCharts() {
     .filter((i) => i >= 0));
   // shaded up to the first step counted, where the line begins
   const warm = lastWarm < 0 ? null : { from: steps[firstWarm], to: steps[Math.min(lastWarm + 1, steps.length - 1)],
-    key: `dead not counted yet: the monitor counts from its ${ordinal(view.deadNeed)} sampled batch` };
+    key: `dead counted from the ${ordinal(view.deadNeed)} sampled batch` };  // whole at 420 px (W27: cut there)
   const healthAxis = allMeasures() ? `% of layer ${numberOf(view.healthRows[0][1])}'s units` : AXIS_NAMES[measure()];
   stepLines($("watch-health"), { x: steps, log: false, yRange: [0, 1], yLabel: percent, marks: nanMarks(), xLog,
                                  yName: healthAxis, empty: empty("No unit counted yet"), hover: hover.health,
