@@ -183,6 +183,9 @@ def _recall_blow_up(findings: list[Finding], s: RunSummary) -> list[Finding]:
     if s.blown_up is None or any(f.status == Status.DIVERGED for f in findings) or s.chance_loss is None:
         return findings
     first = next((f for f in findings if f.status in _AFTER_BLOW_UP), None)
+    if first is not None and "blew up" in first.words:  # said already (the Monitor asks again once a dying layer
+        # joins the findings)
+        return findings
     why = ", which is how units are usually pushed there"
     if first is None:  # a loss not coming down after a blow-up: said beside it, unless its words already say it
         first, why = next((f for f in findings if f.status == Status.NOT_LEARNING and "blew up" not in f.words),
@@ -191,8 +194,13 @@ def _recall_blow_up(findings: list[Finding], s: RunSummary) -> list[Finding]:
         return findings
     blew, lead = _blow_up_words(s)
     step, loss = s.blown_up
+    remedy = f"{lead} {first.remedy}".rstrip()
+    if first.remedy.startswith("Lower the learning rate ("):  # one lead, not two (a dying layer's remedy has its own)
+        remedy = first.remedy.replace("Lower the learning rate (", "Lower the learning rate (a tenth is a good first "
+                                      f"try; the loss blew up to {s.blown_up[1]:.3g} at training step "
+                                      f"{s.blown_up[0]:,}; ", 1)
     said = dataclasses.replace(
-        first, words=f"{first.words}; earlier, {blew}{why}", remedy=f"{lead} {first.remedy}".rstrip(),
+        first, words=f"{first.words}; earlier, {blew}{why}", remedy=remedy,
         evidence={**first.evidence, "blown_up_step": step, "blown_up_loss": loss})
     return [said if f is first else f for f in findings]
 

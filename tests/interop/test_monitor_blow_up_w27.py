@@ -119,3 +119,37 @@ def test_noise_around_chance_with_heavy_tails_never_reads_not_learning_any_more(
     seen = _run(losses)
     unlearned = [s for s, r in seen.items() if "not learning any more" in r.reading.words]
     assert unlearned == [], unlearned[:5]
+
+
+def test_a_dying_layer_after_a_blow_up_recalls_it():
+    """W27 doc walkthrough: a blow-up at step 4 (inputs scaled by 1e3 on that step), then 10 of 16 ReLU units killed
+    at step 6: the reading headed 'dying layer' and said nothing of the blow-up, which docs/monitor.md promises."""
+    torch.manual_seed(0)
+    w = torch.randn(4, 1)
+    chance = float((torch.randn(4096, 4) @ w).var())
+    torch.manual_seed(1)
+    net = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 1))
+    opt = torch.optim.SGD(net.parameters(), lr=0.01)
+    mon = Monitor(net, every=1, chance_loss=chance)
+    losses = []
+    for i in range(1, 21):
+        x = torch.randn(32, 4) * (1e3 if i == 4 else 1.0)
+        if i == 6:
+            with torch.no_grad():
+                net[0].bias[:10] = -100.0
+        with mon.step() as s:
+            loss = nn.functional.mse_loss(net(x), x @ w)
+            loss.backward()
+            s.loss = loss
+        if i != 4:
+            opt.step()
+        opt.zero_grad()
+        losses.append(loss.item())
+    r = mon.report().reading
+    peak = max(losses)
+    assert losses.index(peak) == 3 and peak > 1e3 * chance  # the premise: the blow-up is step 4's
+    assert r.status is Status.DEAD_LAYER and r.words.startswith("dying layer: 10 of 16 units"), r.words
+    assert f"earlier, the loss blew up to {peak:.3g} at training step 4" in r.words, r.words
+    assert r.remedy.startswith(f"Lower the learning rate (a tenth is a good first try; the loss blew up to {peak:.3g} "
+                               "at training step 4; one large update"), r.remedy
+    assert r.remedy.count("Lower the learning rate") == 1

@@ -21,6 +21,7 @@ from ..readings import (
     RunSummary,
     Status,
     _loss_text,
+    _recall_blow_up,
     diagnose,
     grad_ratio,
     low_gradient_word,
@@ -419,7 +420,10 @@ class _Reporting:
             if extra is not None and reading.status != Status.UNWATCHED:  # placed by seriousness
                 rank = list(Status)
                 kept = tuple(f for f in reading.findings if f.status != Status.HEALTHY)  # dying is no health
-                reading = Reading(tuple(sorted(kept + (extra,), key=lambda f: rank.index(f.status))))
+                # a dying layer that heads now says the blow-up that pushed its units there, as a dead one does (W27
+                # doc walkthrough: a blow-up at step 4, then 10 of 16 units dead, read 'dying layer' alone)
+                reading = Reading(tuple(_recall_blow_up(sorted(kept + (extra,), key=lambda f: rank.index(f.status)),
+                                                        summary)))
         if healthy is not None and healthy not in reading.findings:  # the loss had come down: the headline keeps
             # saying so (M21 item 6: 'healthy: ..., and the loss is 43% below chance' lost its loss words when the
             # dying layer's finding took its place)
