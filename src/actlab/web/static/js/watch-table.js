@@ -12,6 +12,17 @@ export function cell(tag, text) {
 }
 
 const LONG_NAME = 20;  // characters: a layer name longer than this may break after its dots in the table
+
+// `text` appended to `el`; where it is longer than LONG_NAME, breakable after each dot only, never inside a part
+// ("encoder.layers.0.linear1.weight"). Returns whether it may break.
+function breakAtDots(el, text) {
+  const parts = text.length > LONG_NAME ? text.split(".") : [text];
+  parts.forEach((part, k) => {
+    el.append(k < parts.length - 1 ? `${part}.` : part);
+    if (k < parts.length - 1) el.append(document.createElement("wbr"));
+  });
+  return parts.length > 1;
+}
 const num = (v) => (v === null || v === undefined ? "—" : typeof v === "number" ? fmt(v) : String(v));
 
 // ReLU cannot saturate (f' is 0 or 1): its units under the threshold are rarely active (the log's low_word). Those
@@ -61,13 +72,8 @@ export function drawTable(wrap, report, finite = null, warm = [], need = 5, abse
     // the reading keeps its room at 1280 px; a short one stays on one line
     // an nn.Sequential's bare index carries its class, as in the charts (R15: the table's '2: 3' beside the
     // charts' '2: 3 (ReLU)' read as layer 2 of 3)
-    const name = row.insertCell(), said = String(layerName(l));
-    const parts = said.length > LONG_NAME ? said.split(".") : [said];
-    if (parts.length > 1) name.className = "long-name";
-    parts.forEach((part, k) => {
-      name.append(k < parts.length - 1 ? `${part}.` : part);
-      if (k < parts.length - 1) name.append(document.createElement("wbr"));
-    });
+    const name = row.insertCell();
+    if (breakAtDots(name, String(layerName(l)))) name.className = "long-name";
     for (const v of [l.activation ?? "—", l.width ?? "—", num(l.act_grad_norm),
                      num(l.act_grad_ratio_to_last), l.weights_frozen ? "frozen" : num(l.weight_grad_norm),
                      num(l.weight_grad_ratio_to_output), num(l.mean), num(l.std),
@@ -75,17 +81,13 @@ export function drawTable(wrap, report, finite = null, warm = [], need = 5, abse
                      num(l.dormant), l.words ?? ""]) {
       row.append(cell("td", String(v)));
     }
-    // the weight the gradient norm is of, under it (W26: the table did not say which weight belonged to which row;
-    // a row whose weight another row carries has none)
+    // the weight the gradient norm is of, after the number (W26: the table did not say which weight belonged to which
+    // row; a row whose weight another row carries has none)
     if (l.weights) {
       const of = row.cells[heads.indexOf("‖∂L/∂W‖")].appendChild(document.createElement("span"));
       of.className = "weight-of";
-      // a short name on one line; a long one may break after its dots only ("encoder.layers.0.linear1.weight")
       of.append("of\u00a0");
-      (l.weights.length > LONG_NAME ? l.weights.split(".") : [l.weights]).forEach((part, k, parts) => {
-        of.append(k < parts.length - 1 ? `${part}.` : part);
-        if (k < parts.length - 1) of.append(document.createElement("wbr"));
-      });
+      breakAtDots(of, l.weights);
     }
     // a narrow window stacks each layer's cells under its name, each beside its column's name (watch.css)
     [...row.cells].forEach((td, k) => { td.dataset.label = heads[k]; });
