@@ -236,7 +236,8 @@ class Finding:
     def quotes(self) -> tuple[str, ...]:
         """Which of layer 1's ratios its words quote (QUOTED_RATIOS): the faces mark that cell of their layer
         tables, so a learner finds the number the reading names."""
-        return tuple(QUOTED_RATIOS[k] for k in self.evidence if k in QUOTED_RATIOS)
+        return tuple(QUOTED_RATIOS[k] for k, v in self.evidence.items()
+                     if k in QUOTED_RATIOS and not (isinstance(v, float) and math.isnan(v)))  # NaN: shown as "—"
 
     def to_dict(self) -> dict:
         return {"status": self.status.value, "words": self.words, "remedy": self.remedy,

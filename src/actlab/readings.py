@@ -75,6 +75,7 @@ from .reading_record import (  # noqa: F401  (re-exported: every face imports th
     _ORDER,
     ENGINE_LEVERS,
     FAILURES,
+    GRAD_NORM,
     TORCH_LEVERS,
     Finding,
     LayerSummary,
@@ -468,11 +469,20 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
     every = "every trained layer" if s.left_out else "every layer"
     flow = (f"gradients reach {every} ({s.weights_name(0)} gets {share(ratio, whose)})"
             if s.layers else _linear_words(s))
+    if s.layers and math.isnan(ratio):  # no ratio to an output gradient of 0 (it wrote "layer 1 gets nan of ...")
+        hidden = "every trained hidden layer" if s.left_out else "every hidden layer"
+        flow = (f"gradients reach {hidden} ({s.weights_name(0)}'s {GRAD_NORM} is "
+                f"{sci(s.layers[0].grad_norm)}), but {s.output_name}'s weights get "
+                + ("none" if s.output_grad_norm == 0
+                   else f"only {sci(s.output_grad_norm)}, too little to compare with"))
+    evidence = {"first_to_last_ratio": ratio}
     if s.layers and _output_dw_near_zero(s) and s.layers[0].signal_norm is not None:
         # the dW ratio divides by a norm near 0: the signal passed back says how the gradient flows
         passed = grad_ratio(s.layers[0].signal_norm, s.output_signal_norm)
         flow = (f"gradients reach {every} (the gradient passed back to {s.name(0)} is "
                 f"{share(passed, 'the one at the output layer')}); {_near_zero_words(s)}")
+        evidence["first_to_last_signal_ratio"] = passed  # the words quote both: the faces mark both cells (CI on
+        # 043b14f: the playground's table marked only the dW cell of a reading that quoted the dz one)
     shown = "; ".join(s.left_out[:4]) + (" ..." if len(s.left_out) > 4 else "")
     if s.left_out and not s.layers:
         flow = f"only {s.output_name} trains: every hidden layer is left out ({shown})"
@@ -483,8 +493,8 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
             flow += f" (counted over the layers whose weights are trained; not counted: {shown})"
     elif s.left_out and s.layers:
         flow += f"; left out: {shown}"
-    evidence = {"first_to_last_ratio": ratio, "loss": s.loss, "chance_loss": s.chance_loss, "epochs": s.epochs,
-                "steps": s.steps, "dead_units": dead}
+    evidence |= {"loss": s.loss, "chance_loss": s.chance_loss, "epochs": s.epochs, "steps": s.steps,
+                 "dead_units": dead}
     if s.loss is None or s.chance_loss is None:
         return Finding(Status.FLOWING, flow, "", evidence)
     if _has_moved(s):
