@@ -53,8 +53,9 @@ def _run(monkeypatch, extra: float, own: float, steps: int = 400, base: float = 
 
 
 def _sentences(note: str) -> list[str]:
-    # a sentence ends at '. ' before a capital, or at the end ('0.6%' and 'e.g.' do not end one)
-    return [s for s in re.split(r"(?<=\.) (?=[A-Z])", note) if s]
+    # a sentence ends at '. ' before a capital, at the line break before the note's details, or at the end ('0.6%' and
+    # 'e.g.' do not end one)
+    return [s for s in re.split(r"(?<=\.)[ \n](?=[A-Z])", note) if s]
 
 
 @pytest.mark.parametrize("extra, own, over", [(0.07, 0.0, False), (4.0, 0.5e-6, True), (3.0, 20e-6, True)])

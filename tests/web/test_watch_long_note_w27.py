@@ -43,3 +43,27 @@ def test_a_long_note_opens_with_its_first_sentences_and_keeps_the_rest_behind_a_
         assert REST in page.locator("#watch-notes li").nth(0).inner_text()
         assert errors == []
         context.close()
+
+
+def test_a_note_with_details_shows_its_opening_and_keeps_them_open_as_its_figures_change(browser, tmp_path):
+    """x1: every="auto"'s cost note is its opening, a line break, then its details. The page folds it there, however
+    short, and a disclosure opened stays open when the next report's note has other figures."""
+    log = tmp_path / "details.jsonl"
+    reports = [report(step, ["0"]) for step in (1, 2)]
+    for r, cost in zip(reports, ("1.4", "2.1"), strict=True):
+        r["notes"] = [f"every='auto' adds about {cost}% by the monitor's own clock.\nWhere the {cost}% comes from: x.",
+                      SHORT]
+    log.write_text(lines(header(["0"]), reports[0]))
+    with serving(create_app(db_path=tmp_path / "p.sqlite3", watch_log=log)) as base:
+        context, page, errors = open_watch(browser, base, "document.querySelectorAll('#watch-notes li').length === 2")
+        item = page.locator("#watch-notes li").nth(0)
+        assert item.inner_text().startswith("every='auto' adds about 1.4% by the monitor's own clock.")
+        assert "Where the" not in item.inner_text()  # closed
+        assert item.locator("details").text_content() == "The rest of this noteWhere the 1.4% comes from: x."
+        item.locator("summary").click()
+        with log.open("a") as fh:
+            fh.write(lines(reports[1]))
+        page.wait_for_function("document.getElementById('watch-notes').textContent.includes('2.1%')")
+        assert "Where the 2.1% comes from" in page.locator("#watch-notes li").nth(0).inner_text()  # still open
+        assert errors == []
+        context.close()

@@ -35,11 +35,14 @@ _SETTLED_PAIRS = 16  # every="auto"'s cost note is provisional until this many s
 # step()'s checks and the bookkeeping after the block). Most of the rest is the model's own code, slowed by the
 # monitor's: timed piece by piece, the block itself took 8-11 us longer in a monitored step, where the monitor's code
 # took about 9 us
-OWN_CLOCK = ("That figure is the monitor's clock's, from the start of mon.step() to the end of its bookkeeping after "
-             "the block. The model's own code, run right after the monitor's with the caches cold, also slows a "
-             "little, which that clock cannot see: timed from outside (CPU time, on a small model), a step took longer "
-             "than a plain one by 1 to 2.6 times that figure.")
+OWN_CLOCK = ("The model's own code also slows a little after the monitor's, which that clock cannot see: timed from "
+             "outside (CPU time, on a small model), a step took longer than a plain one by 1 to 2.6 times the "
+             "own-work figure.")
 
+# a note's opening and its details are parted by a line break: the text report puts the details on lines of their own
+# under the opening, the notebook's table and the watch page behind a disclosure (W27: the cost note ran to 1,600
+# characters on one line of str(report))
+DETAILS = "\n"
 
 
 def _percent(share: float) -> str:
@@ -73,36 +76,37 @@ class _Costing:
         interval that would be, or that none would. Said to be provisional while few sampled steps were timed."""
         extra, cost, budget, every = self.sampled_extra, self.calibrated_cost, self.budget, self.every
         fixed = self.fixed_cost or 0.0
-        # short sentences, the verdict first (within the budget or not, by how much), the advice next, the details
-        # last (W14: one sentence of 900+ characters put the verdict in its middle)
+        # short sentences, the verdict first (within the budget or not, by how much), the advice next, whether the
+        # figures are settled, then, after DETAILS, where they come from (W14: one sentence of 900+ characters put
+        # the verdict in its middle)
         verdict = (f"every='auto' adds about {cost:.1%} to the average step's time by the monitor's own clock" +
                    (f", within the {budget:.0%} budget." if cost <= budget else
                     f", over the {budget:.0%} budget by {(cost - budget) * 100:.1f} percentage points."))
         aim = (f"The interval auto chooses aims at {AUTO_AIM * budget:.1%} by the monitor's own clock, {AUTO_AIM:.0%} "
-               "of the budget, and keeps the rest as margin for what that clock cannot see (the monitor's code also "
-               "slows the model's steps a little).")
+               "of the budget, and keeps the rest as margin for what that clock cannot see.")
         if cost <= budget:
-            advice = f"It samples every {every} steps. {aim}"
+            advice = f"It samples every {every} steps."
         elif fixed >= budget:  # no interval helps: the steps in between alone cost more than the budget
             advice = (f"No interval can keep within it: the monitor's own work on every step ({_percent(fixed)}) is "
-                      "already above the budget, since the model's steps are very short. Sampling less often brings "
-                      f"the cost down towards {_percent(fixed)}, never under it. It samples every {every} steps, the "
-                      f"longest interval auto takes ({MAX_AUTO_EVERY}), so that the readings stay fresh.")
+                      "already above the budget, since the model's steps are very short, and sampling less often "
+                      f"brings the cost down towards {_percent(fixed)}, never under it. It samples every {every} "
+                      f"steps, the longest interval auto takes ({MAX_AUTO_EVERY}), so that the readings stay fresh.")
         else:
             # the interval that would keep within the budget: with auto's margin where the fixed cost leaves room
             margin = AUTO_AIM * budget > fixed
             room = (AUTO_AIM * budget if margin else budget) - fixed
             keep = math.ceil(extra / room - 1e-9)  # 54 / 0.015 is 3600.0000000000005 in floating point
             if keep > ADVICE_CAP:  # the fixed cost near the budget: the division blows up (every=19987, W21)
-                return " ".join([verdict, self._far_advice(fixed, extra, budget, every), *self._cost_details()])
-            within = (f"would keep within the budget with auto's margin, its readings {keep} steps apart. {aim}"
-                      if margin else
-                      "would keep just within the budget, with no margin, since the monitor's own work on every step "
-                      f"already adds {_percent(fixed)}; its readings would be {keep} steps apart.")
-            advice = (f"Monitor(model, every={keep}) {within} It samples every {every} steps, the longest interval "
-                      f"auto takes ({MAX_AUTO_EVERY}), so that the readings stay fresh: the model's steps are short "
-                      "next to the hooks' cost.")
-        return " ".join([verdict, advice, *self._cost_details()])
+                advice = self._far_advice(fixed, extra, budget, every)
+            else:
+                within = (f"would keep within the budget with auto's margin, its readings {keep} steps apart."
+                          if margin else
+                          "would keep just within the budget, with no margin, since the monitor's own work on every "
+                          f"step already adds {_percent(fixed)}; its readings would be {keep} steps apart.")
+                advice = (f"Monitor(model, every={keep}) {within} It samples every {every} steps, the longest "
+                          f"interval auto takes ({MAX_AUTO_EVERY}), so that the readings stay fresh: the model's steps "
+                          "are short next to the hooks' cost.")
+        return " ".join([verdict, advice, *self._provisional()]) + DETAILS + " ".join(self._cost_details(aim))
 
     def _far_advice(self, fixed: float, extra: float, budget: float, every: int) -> str:
         """The advice where only readings more than ADVICE_CAP steps apart would keep within the budget: none that
@@ -118,8 +122,9 @@ class _Costing:
                 f"samples every {every} steps, the longest interval auto takes ({MAX_AUTO_EVERY}), so that the "
                 f"readings stay fresh; Monitor(model, budget={needed:g}) would take that cost as within its budget.")
 
-    def _cost_details(self) -> list[str]:
-        """Where the cost note's total comes from, and how far its figures are settled."""
+    def _cost_details(self, aim: str) -> list[str]:
+        """Where the cost note's total comes from, what auto aims at, and what its clock cannot see: the note's details
+        (docs/monitor.md, "What it costs, measured", says how they were checked)."""
         extra, cost, every, fixed = self.sampled_extra, self.calibrated_cost, self.every, self.fixed_cost or 0.0
         # where the total comes from, every figure from the same timings, so that they agree with each other (W17:
         # '150 us (0.1% of an unsampled step)' on a 0.5 s step put a latest median beside an upper estimate)
@@ -132,26 +137,34 @@ class _Costing:
                    f"{_percent(extra / every)}."]
         if self.fixed_seconds:
             details.append(f"The monitor's own work on every step, sampled or not (entering and leaving the block), "
-                           f"adds {_percent(fixed)}, about {_duration(fixed * step)} a step. {OWN_CLOCK}")
-        details.append("The percentages are upper estimates of what that clock measured (the mean over the steps it "
-                       "timed plus three standard errors), as shares of the time inside the block (an optimiser step "
-                       "after the block is not counted in it). The clock is wall time (time.perf_counter): on a "
-                       "loaded machine it also counts the time the process waited for a core, so the figures in time "
-                       "grow with the load.")
+                           f"adds {_percent(fixed)}, about {_duration(fixed * step)} a step.")
+        # (W27: two paragraphs on the clock, 820 characters, in every report; docs/monitor.md holds the rest)
+        details.append("The percentages are upper estimates (the mean over the timed steps plus three standard "
+                       "errors) of the wall time inside the block, so they grow with the machine's load; an optimiser "
+                       "step after the block is not counted.")
+        details.append(aim)
+        if self.fixed_seconds:
+            details.append(OWN_CLOCK)
+        if self.sampled_steps > len(self._times["extra"]):  # what the provisional count leaves out
+            details.append("The first sampled steps, and those that find a new place, are not timed.")
+        return details
+
+    def _provisional(self) -> list[str]:
+        """How far the cost note's figures are settled, as a sentence of its opening (nothing once settled)."""
+        said: list[str] = []
         timed = len(self._times["extra"])
         if timed < _CALIBRATION_PAIRS:  # the timings taken while the compiled passes loaded were dropped since
             # (_calibrate): the figures are theirs until enough new ones are kept (M21 item 3: '1 sampled steps timed')
-            details.append(f"Provisional: the figures are from timings taken while the compiled passes were loading; "
-                           f"{_counted(timed, 'sampled step')} timed since, and the figures are taken again after "
-                           f"{_CALIBRATION_PAIRS}.")
+            said.append(f"Provisional: the figures are from timings taken while the compiled passes were loading; "
+                        f"{_counted(timed, 'sampled step')} timed since, and the figures are taken again after "
+                        f"{_CALIBRATION_PAIRS}.")
         elif timed < _SETTLED_PAIRS:
             # of how many: the page beside it says how many steps were sampled (W27: 'Provisional: 14 sampled steps
             # timed so far' beside '20 sampled steps')
-            of = (f" of the {self.sampled_steps:,} sampled (the first steps, and those that find a new place, are "
-                  "not timed)" if self.sampled_steps > timed else "")
-            details.append(f"Provisional: {_counted(timed, 'sampled step')} timed so far{of}; the figures settle after "
-                           f"about {_SETTLED_PAIRS}.")
-        return details
+            timed_words = (f"{timed:,} of the {self.sampled_steps:,} sampled steps" if self.sampled_steps > timed
+                           else _counted(timed, 'sampled step'))
+            said.append(f"Provisional: {timed_words} timed so far; the figures settle after about {_SETTLED_PAIRS}.")
+        return said
 
     def _sync(self) -> None:
         if self._auto and self.every is None and torch.cuda.is_available():  # timing a GPU step needs a sync

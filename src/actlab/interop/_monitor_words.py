@@ -295,6 +295,19 @@ def _row(l: LayerStats) -> list[str]:
             _num(l.dead, "d"), _low_count(l), _num(l.dormant, "d")]
 
 
+def _notes_html(notes: tuple[str, ...]) -> str:
+    """The notes under the notebook's table: a note's details (after its line break) behind a disclosure."""
+    import html
+
+    def item(note: str) -> str:
+        opening, _, details = note.partition("\n")
+        more = (f" <details><summary>The rest of this note</summary>{html.escape(details)}</details>"
+                if details else "")
+        return f"<li>{html.escape(opening)}{more}</li>"
+
+    return f"<ul>{''.join(item(n) for n in notes)}</ul>" if notes else ""
+
+
 @dataclass(frozen=True)
 class MonitorReport:
     """What Monitor.report() returns: the latest sampled step's reading of the model.
@@ -383,7 +396,9 @@ class MonitorReport:
         if self.reading.remedy:
             lines.append(f"remedy: {self.reading.remedy}")
         lines += [f"also: {f.words}" for f in self.reading.others]
-        lines += [f"note: {n}" for n in self.notes]
+        for note in self.notes:  # a note's details (after its line break) on lines of their own, under its opening
+            opening, *details = note.split("\n")
+            lines += [f"note: {opening}", *(f"      {d}" for d in details)]
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
@@ -403,7 +418,7 @@ class MonitorReport:
                 "<table><tr><th>layer</th><th>activation</th><th>units</th><th>‖∂L/∂a‖</th><th>a / last</th>"
                 "<th>‖∂L/∂W‖</th><th>W / output</th><th>dead</th><th>saturated / rarely active</th>"
                 "<th>dormant</th><th>weights</th></tr>"
-                f"{rows}</table>")
+                f"{rows}</table>" + _notes_html(self.notes))
 
 
 # how the note on steps that raised begins (report() puts the latest version in place of the one a sampled step kept)

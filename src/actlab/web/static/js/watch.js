@@ -239,24 +239,33 @@ function draw(report) {
   sayNan(report);
   sayDeadWindow(report);
   // a note kept open stays open when the next report redraws the list
-  const open = new Set([...$("watch-notes").querySelectorAll("details[open]")].map((d) => d.dataset.head));
+  const open = new Set([...$("watch-notes").querySelectorAll("details[open]")].map((d) => d.dataset.key));
   $("watch-notes").replaceChildren(...foldNotes(report.notes || []).map((n) => noteItem(n, open)));
 }
 
-// A long note (every="auto"'s cost note runs to some 1,600 characters) shows its opening sentences, the rest behind a
-// disclosure, so that the notes under the table are no wall of text (W27 walkthrough: 14 lines at 1280 px)
+// A note with details (every="auto"'s cost note: its opening, a line break, then where its figures come from) shows
+// its opening, the details behind a disclosure; so does a long note without that break: its opening sentences, the
+// rest behind the disclosure. The notes under the table are then no wall of text (W27 walkthrough: 14 lines at
+// 1280 px). A disclosure opened stays open while the note's figures change: it is known by its words up to the first
+// figure.
 const LONG_NOTE = 400, NOTE_OPENING = 160;
 function noteItem(text, open) {
   const li = cell("li", text);
-  if (text.length <= LONG_NOTE) return li;
-  const end = /\. (?=[A-Z(`])/g;  // a sentence's end: a full stop, then a capital
-  end.lastIndex = NOTE_OPENING;
-  const found = end.exec(text);
-  if (!found || text.length - found.index < NOTE_OPENING) return li;
-  const head = text.slice(0, found.index + 1), rest = text.slice(found.index + 2);
+  let head, rest;
+  const details = text.indexOf("\n");
+  if (details >= 0) {
+    [head, rest] = [text.slice(0, details), text.slice(details + 1)];
+  } else {
+    if (text.length <= LONG_NOTE) return li;
+    const end = /\. (?=[A-Z(`])/g;  // a sentence's end: a full stop, then a capital
+    end.lastIndex = NOTE_OPENING;
+    const found = end.exec(text);
+    if (!found || text.length - found.index < NOTE_OPENING) return li;
+    [head, rest] = [text.slice(0, found.index + 1), text.slice(found.index + 2)];
+  }
   const more = document.createElement("details");
-  more.dataset.head = head;
-  more.open = open.has(head);
+  more.dataset.key = head.split(/\d/)[0];
+  more.open = open.has(more.dataset.key);
   more.append(cell("summary", "The rest of this note"), cell("p", rest));
   li.replaceChildren(`${head} `, more);
   return li;
