@@ -257,8 +257,14 @@ class RunHistory:
         self._follow(tuple(self.places[slot] for slot in slots if slot is not None))
         point = point_of(self.total, report, slots, len(self.places))
         if point["non_finite"] and self.first_seen is None:
-            self.first_seen = {"step": point["step"], "previous": self.recent[-1]["step"] if self.recent else None,
-                               "place": _place_of(report)}
+            previous = self.recent[-1]["step"] if self.recent else None
+            self.first_seen = {"step": point["step"], "previous": previous, "place": _place_of(report)}
+            own = report.get("first_non_finite")
+            if (isinstance(own, dict) and type(own.get("step")) is int and previous is not None
+                    and previous < own["step"] < point["step"] and report.get("last_finite_step") == own["step"] - 1):
+                # a step between the two samples, dated by the monitor from every step's loss, held (W28): the
+                # banner names it as the reading does
+                self.first_seen = {"step": own["step"], "previous": own["step"] - 1, "place": own.get("place")}
         if point["non_finite"]:
             self._mark(point["step"], after_one=bool(self.recent) and self.recent[-1]["non_finite"])
         self.recent.append(point)

@@ -65,12 +65,12 @@ def test_the_reading_and_the_notes_name_where_it_began():
     words = report.reading.findings[0].words
     assert report.reading.status.value == "diverged"
     assert f"diverged at step {began}" in words, words
-    assert f"it first appeared at step {began}, at module '{place}' (ReLU);" in words, words
+    assert f"it began at module '{place}' (ReLU);" in words, words  # (W28: its step once, in the headline)
     assert words.count("the first watched activation holding a NaN or an inf") == 1, words  # R18: it was said twice
     # the latest step's place is said to be the latest step's, after the start
     latest = (f"on training step {steps:,} (the latest sampled one), the first watched activation holding a NaN or "
               f"an inf is module '{last}'")
-    assert latest in words and words.index(latest) > words.index(f"it first appeared at step {began}"), words
+    assert latest in words and words.index(latest) > words.index("it began at module"), words
     # no note names a place as where it 'first appears' without saying which step it read
     for note in report.notes:
         for m in re.finditer(r"first appear(?:s|ed)? (?:at step \d+, first )?at module '(\d)'", note):
@@ -79,7 +79,9 @@ def test_the_reading_and_the_notes_name_where_it_began():
 
 def test_a_start_between_sampled_steps_is_not_dated_to_the_step_that_saw_it():
     """W19: under every='auto' the reading said 'it began on step 162' of a run whose loss went non-finite on step
-    134, an unsampled one. Here every=5 samples steps 1, 6, 11, 16, 21; the replay dates the start."""
+    134, an unsampled one. Here every=5 samples steps 1, 6, 11, 16, 21; the replay dates the start. Every step sets
+    s.loss, so the monitor holds each step's loss and dates the start from them (W28): the replay's step, said to be
+    an unsampled one's."""
     report, firsts = _run(5)
     start = next(i for i, f in enumerate(firsts) if f is not None) + 1
     sampled = [s for s in range(1, 25) if (s - 1) % 5 == 0]
@@ -88,5 +90,7 @@ def test_a_start_between_sampled_steps_is_not_dated_to_the_step_that_saw_it():
     assert seen != start and seen != sampled[-1], (start, seen)  # the premise: seen later than it began, reported later
     words = report.reading.findings[0].words
     assert "began on step" not in words, words
-    assert (f"it was first seen at training step {seen} (a sampled one; the last finite sample was step "
-            f"{before})") in words, words
+    assert f"diverged at step {start}: " in words and f"sampled one; the last finite sample was step {before}" \
+        not in words, words
+    assert "it began in the loss, on a step not sampled (its activations were not read)" in words, words
+    assert report.first_non_finite["step"] == start and report.last_finite_step == start - 1

@@ -57,18 +57,21 @@ def test_a_climb_to_inf_is_dated_by_the_sampled_steps_of_the_losses_it_climbed_t
     chance = float(((y - y.mean()) ** 2).mean())
     model = nn.Sequential(nn.Linear(8, 32), nn.Tanh(), nn.Linear(32, 32), nn.Tanh(), nn.Linear(32, 1))
     opt = torch.optim.SGD(model.parameters(), lr=1.0)
-    mon, sampled = _run(model, opt, lambda: ((model(x) - y) ** 2).mean(), 300, chance)
+    every = []
+    mon, sampled = _run(model, opt, lambda: ((model(x) - y) ** 2).mean(), 300, chance, every_loss=every)
     assert not math.isfinite(sampled[-1][1])  # the run blew up on a sampled step (every=5: the loss stays inf)
-    finite = [(t, v) for t, v in sampled if math.isfinite(v)][-10:]  # the monitor keeps the last 10 finite ones
+    # every step's loss is held until the next sampled step (W28): the climb is read from the last 10 finite ones,
+    # each update's, and the NaN dated by its own step, the step before it finite
+    nan_at = next(t for t, v in enumerate(every, 1) if not math.isfinite(v))
+    finite = [(t, v) for t, v in enumerate(every, 1) if math.isfinite(v) and t < nan_at][-10:]
     assert finite[-1][1] > 1e3 * chance  # it climbed
-    (first_step, first), (last_step, last) = finite[0], finite[-1]
+    (first_step, _), (last_step, last) = finite[0], finite[-1]
     r = mon.report().reading
     assert r.status is Status.DIVERGED
-    assert (f"first seen at training step {sampled[-1][0]:,} (a sampled one; the last finite sample was step "
-            f"{last_step:,})") in r.words
-    grew = f"the loss grew first, from {first:.3g} to {last:.3g} ("
-    assert grew in r.words
-    dated = f" between training steps {first_step:,} and {last_step:,} (the losses of {len(finite)} sampled steps)"
+    assert r.words.startswith(f"diverged at step {nan_at:,}: ") and last_step == nan_at - 1, r.words
+    grew = f"the loss grew first, from {min(v for _, v in finite):.3g} to {last:.3g} ("
+    assert grew in r.words, r.words
+    dated = f" between steps {first_step:,} and {last_step:,} (each update's batch loss)"
     assert r.words.split(grew)[1].split(")", 1)[1].startswith(dated)
     assert "over the last" not in r.words
 

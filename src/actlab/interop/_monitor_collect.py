@@ -18,9 +18,34 @@ import torch
 from ..reading_loss import DIVERGING_LOSS, lower_low
 from . import _monitor_places as _places
 from . import _torch_stats
-from ._monitor_base import _StepHandle
+from ._monitor_base import LOSS_BATCHES, _StepHandle
 from ._monitor_places import _Layer
 from ._monitor_relu import _relu_views
+
+
+def _from_held_losses(here: dict, window: tuple[tuple[int, float | None], ...]) -> dict:
+    """The first sampled step of a run of non-finite ones, told from every training step's loss where the monitor
+    holds them all since the last finite sample (s.loss set on each, one number each): the step whose loss first
+    turned NaN or infinite ("unsampled" where it is not this sampled step), the step before it as the last finite
+    one, and the finite losses before it ("held"), which the reading reads its climb from. W28 walkthrough: a learning
+    rate raised to 5 at step 150 took the losses from 0.08 to 6.8e5, 8e14, 1.2e24 and inf at step 160; sampled every
+    50 steps, the NaN was first seen at step 162, and the reading said 'the samples show no climb ... the loss may have
+    climbed there', the remedy 'a climb ... is as likely as bad data'. Unchanged where some step of the gap is not
+    held (no s.loss, a tensor of several values, or steps beyond the JUDGED_STEPS kept) or no finite sample came
+    before."""
+    before = here.get("last_finite_step")
+    if before is None:
+        return here
+    gap = [(t, v) for t, v in window if t > before]
+    if (not gap or gap[0][0] != before + 1 or gap[-1][0] != here["step"] or any(v is None for _, v in gap)
+            or any(b - a != 1 for (a, _), (b, _) in zip(gap, gap[1:], strict=False))):
+        return here
+    at = next((t for t, v in gap if not math.isfinite(v)), here["step"])
+    held = tuple((t, v) for t, v in window if t < at and v is not None and math.isfinite(v))[-LOSS_BATCHES:]
+    found = {**here, "last_finite_step": at - 1, "held": held}
+    if at != here["step"]:
+        found.update(step=at, place="the loss", unsampled=True)
+    return found
 
 
 class _Collecting:
@@ -255,7 +280,7 @@ class _Collecting:
         if loss is not None and math.isfinite(self._loss):
             self._losses.append(self._loss)
             self._loss_steps.append(self.step_count + 1)
-        window = self._read_step_losses(loss)
+        window = held = self._read_step_losses(loss)  # held: every step's, kept whole for _from_held_losses
         if self.chance_loss is not None:  # the run's highest loss past DIVERGING_LOSS x chance, kept for the readings
             for t, v in window:
                 if v is not None and math.isfinite(v) and v > DIVERGING_LOSS * self.chance_loss \
@@ -291,6 +316,8 @@ class _Collecting:
                      f"the gradient at {bad_grad.label}")
             # the sampled step before, finite: between the two, unsampled steps may have been the first non-finite
             here = {"step": step, "place": place, "last_finite_step": self._last_finite_sample}
+            if self._non_finite_since is None:  # the first of a run of non-finite samples: when it began, if known
+                here = _from_held_losses(here, held)
             self._first_non_finite = self._first_non_finite or here
             self._non_finite_since = self._non_finite_since or here
         else:

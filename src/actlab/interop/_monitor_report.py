@@ -217,6 +217,8 @@ class _Reporting:
         began = non_finite_since or first_non_finite
         later = began is not None and began["step"] != step
         latest = f"on training step {step:,} (the latest sampled one), " if later else ""
+        said_again = len(notes)  # the notes from here to said_end tell where the NaN began and where it is now,
+        # which a diverged reading says itself (dropped there below: W28, step 162 five times on one screen)
         if first_bad is not None:
             notes.append(f"{latest}non-finite activations first appear at {first_bad}" +
                          (f"; where it began, on step {began['step']}, see below" if later else ""))
@@ -227,7 +229,11 @@ class _Reporting:
             notes.append(f"{latest}every watched activation and the loss are finite: the gradients are the first to "
                          f"hold a NaN or an inf, backward reaching {bad_grad} first")
         if first_non_finite is not None and first_non_finite["step"] != step:
-            notes.append(f"a NaN or an inf {_first_seen(first_non_finite)}, first at {first_non_finite['place']}")
+            place = first_non_finite["place"]
+            notes.append(f"a NaN or an inf {_first_seen(first_non_finite)}, "
+                         + ("in the loss of a step not sampled" if first_non_finite.get("unsampled") else
+                            f"first at {place}"))
+        said_end = len(notes)
         if non_finite_since is not None and first_non_finite is not None and non_finite_since != first_non_finite:
             notes.append(f"finite again after that; the sampled steps hold a NaN or an inf again from step "
                          f"{non_finite_since['step']} on, first at {non_finite_since['place']}")
@@ -319,6 +325,10 @@ class _Reporting:
                       and all(b - a == 1 for (a, _), (b, _) in zip(held, held[1:], strict=False)))
         if every_step:
             recent_steps, recent_losses = zip(*held, strict=True)
+        began_held = (non_finite_since or {}).get("held", ())
+        if len(began_held) >= 2:  # every step's loss up to the NaN is known: its climb is read from them (W28)
+            recent_steps, recent_losses = zip(*began_held, strict=True)
+            every_step = True
         summary = RunSummary(
             tuple(summaries), output_norm, judged, self.chance_loss, None, step,
             # dated from the first sampled step of this unbroken run of non-finite ones (the step the notes name),
@@ -438,14 +448,18 @@ class _Reporting:
                      f"every watched activation is finite: backward's gradient is first non-finite at {bad_grad}")
             if later:  # where it began first; this step's place second, said to be this step's
                 place = began["place"]
-                start = ("in the loss, every watched activation finite" if place == "the loss" else
+                start = ("in the loss, on a step not sampled (its activations were not read)" if began.get("unsampled")
+                         else "in the loss, every watched activation finite" if place == "the loss" else
                          f"in backward's gradient at {place[len('the gradient at '):]}, every watched activation "
                          "finite" if place.startswith("the gradient at ") else f"at {place}")
-                # when, by _first_seen's rule: 'it began on step 162' was said of a step after unsampled ones (W19:
-                # the loss went NaN on step 134); and the place once, not 'the first watched activation holding a
-                # NaN or an inf' for the start and again for the latest step
-                where = f"it {_first_seen(began)}, {start}; on training step {step:,} (the latest sampled one), {where}"
+                # the place once, not 'the first watched activation holding a NaN or an inf' for the start and again
+                # for the latest step; and not the step again: the headline dates it by _first_seen's rule (W28: 'first
+                # seen at training step 162 (a sampled one; ...)' twice in one reading)
+                where = f"it began {start}; on training step {step:,} (the latest sampled one), {where}"
             reading = Reading((dataclasses.replace(first, words=f"{first.words}; {where}"),) + reading.findings[1:])
+            if later and began is first_non_finite:  # the reading now says where it began and where it is now: not
+                # the notes too
+                del notes[said_again:said_end]
         return MonitorReport(step, sampled, self.every, tuple(rows), output_norm, loss, reading, tuple(notes),
                              first_non_finite=None if first_non_finite is None else
                              {k: first_non_finite[k] for k in ("step", "place")},

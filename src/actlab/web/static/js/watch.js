@@ -195,7 +195,8 @@ function sayNan(report) {
   const first = seen ? { step: seen.step, place: seen.place ?? own?.place } : own ?? view.firstNan;
   if (first && (!view.firstNan || first.step <= view.firstNan.step)) view.firstNan = first;
   const nan = view.firstNan;
-  const place = nan?.place ? `, first at ${nan.place}` : "";
+  // (W28: a NaN dated by a step's loss, between two samples, is "in the loss", not "first at the loss")
+  const place = !nan?.place ? "" : nan.place === "the loss" ? ", in the loss" : `, first at ${nan.place}`;
   const text = !nan ? "" : `A NaN or an inf ${whenFirst(nan.step, lineSteps(report).n)}${place}` +
     (view.nonFinite > 1 ? `; ${count(view.nonFinite)} of the ${count(view.total)} sampled steps held one ` +
       "(red marks)." : ".");

@@ -1,0 +1,70 @@
+"""A blow-up between two sampled steps, told from every step's loss (issue 17, walkthrough W28 finding 1).
+
+The walkthrough's run: an MLP learning a regression at lr 0.01, the rate raised to 5 at step 150, sampled every 50
+steps. Its losses went 0.08, 24, 6.8e5, ..., 1.3e34 and inf at an unsampled step; the NaN was first seen at the next
+sampled step, and the reading said 'the samples show no climb ... the loss may have climbed there' with a remedy that
+began 'A climb in the steps that were not sampled is as likely as bad data'. The monitor holds every step's s.loss
+until the next sampled step, so it knows the climb and the step: the reference is the script's own record of each
+step's loss."""
+
+from __future__ import annotations
+
+import math
+
+from conftest import require_torch
+
+torch = require_torch()
+from torch import nn  # noqa: E402
+
+from actlab.readings import Status  # noqa: E402
+from actlab.torch import Monitor  # noqa: E402
+
+
+def _run(every_loss: bool):
+    torch.manual_seed(1)
+    x = torch.randn(256, 8)
+    y = x @ torch.randn(8, 1) + 0.1 * torch.randn(256, 1)
+    model = nn.Sequential(nn.Linear(8, 64), nn.Tanh(), nn.Linear(64, 64), nn.Tanh(), nn.Linear(64, 1))
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    mon = Monitor(model, every=50, chance_loss=y.var().item())
+    losses = []
+    for step in range(1, 211):
+        if step == 150:
+            for g in opt.param_groups:
+                g["lr"] = 5.0
+        i = torch.randint(0, 256, (32,))
+        with mon.step() as s:
+            loss = ((model(x[i]) - y[i]) ** 2).mean()
+            loss.backward()
+            if every_loss or step % 50 == 1:
+                s.loss = loss
+        losses.append(loss.item())
+        opt.step()
+        opt.zero_grad()
+    return mon.report(), losses
+
+
+def test_the_climb_and_the_step_come_from_every_steps_loss():
+    report, losses = _run(every_loss=True)
+    nan_at = next(t for t, v in enumerate(losses, 1) if not math.isfinite(v))
+    assert nan_at % 50 != 1  # the premise: the loss turned non-finite on a step that was not sampled
+    last = losses[nan_at - 2]  # the step before it, finite
+    assert math.isfinite(last) and last > 1e6 * losses[148]  # it climbed from where it was before the raise
+    words = report.reading.words
+    assert report.reading.status == Status.DIVERGED
+    assert words.startswith(f"diverged at step {nan_at}: the loss became NaN or infinite"), words
+    assert f"to {last:.3g} (" in words and "(each update's batch loss)" in words, words
+    assert "may have climbed" not in words and "it began in the loss, on a step not sampled" in words, words
+    assert report.reading.remedy.startswith("Lower the learning rate"), report.reading.remedy
+    assert report.first_non_finite["step"] == nan_at and report.last_finite_step == nan_at - 1
+    assert words.count(f"step {nan_at}") == 1, words  # said once (W28 finding 2: five times on one screen)
+    assert not any("first seen" in n or "first appeared" in n for n in report.notes), report.notes
+
+
+def test_without_the_steps_between_the_samples_it_says_what_it_could_not_see():
+    report, losses = _run(every_loss=False)  # s.loss on the sampled steps only: the climb between them is unseen
+    nan_at = next(t for t, v in enumerate(losses, 1) if not math.isfinite(v))
+    seen = min(t for t in range(1, 211, 50) if t >= nan_at)
+    words = report.reading.words
+    assert f"first seen at training step {seen} (a sampled one; the last finite sample was step {seen - 50})" in words
+    assert "diverged at step" not in words and "(the losses of 4 sampled steps)" in words, words
