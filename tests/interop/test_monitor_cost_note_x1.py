@@ -37,3 +37,21 @@ def test_a_note_without_details_stays_one_line_in_every_face(monkeypatch):
     for note in plain:
         assert f"note: {note}" in str(report).splitlines()
     assert report._repr_html_().count("<details>") == sum("\n" in n for n in report.notes)
+
+
+def test_the_notes_times_are_taken_with_its_shares(monkeypatch):
+    """W28: once the timings taken while the compiled passes loaded were dropped, the shares stayed the old ones until
+    4 new pairs were timed, while the times beside them came from the new ones ('843 us' and later '250 us' a step,
+    beside the same 46.8%). Two new pairs at three times the step's time change neither."""
+    mon, _, note = _run(monkeypatch, 4.0, 0.5e-6)
+    before = (mon._step_seconds, mon.fixed_seconds, mon.calibrated_cost)
+    mon._recalibrate = True
+    for kept in mon._times.values():
+        kept.clear()
+    for _ in range(2):
+        for _ in range(8):
+            mon._calibrate(False, 3 * 126e-6, own=3 * 0.5e-6)
+        mon._calibrate(True, 3 * 126e-6 * 5)
+    assert len(mon._times["extra"]) == 2
+    assert (mon._step_seconds, mon.fixed_seconds, mon.calibrated_cost) == before
+    assert mon._cost_note().split("\n")[1] == note.split("\n")[1]  # the details' figures unchanged

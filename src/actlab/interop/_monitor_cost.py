@@ -214,11 +214,14 @@ class _Costing:
         # the monitor's own time on an unsampled step (entering and leaving the block), as a share of the step: paid
         # on every step, sampled or not, so no interval takes it back (W12: 15-30 us on a 126 us step)
         self._times["fixed"].append(own_median / reference)
-        self.fixed_seconds = own_median
-        # an unsampled step's time, the median over the latest comparisons: the cost note's figures are shares of it
         self._times["step"].append(reference)
-        self._step_seconds = statistics.median(self._times["step"])
         if len(extras) >= _CALIBRATION_PAIRS:
+            # the times the cost note gives beside its shares are taken with them, from the same timings (W28: after
+            # the timings taken while the compiled passes loaded were dropped, the shares stayed the old ones until
+            # 4 new pairs while the times came from the new: '843 us' then '250 us' beside the same 46.8%)
+            self.fixed_seconds = own_median
+            # an unsampled step's time, the median over the latest comparisons: the note's figures are shares of it
+            self._step_seconds = statistics.median(self._times["step"])
             # a sampled step is one timing, not a median like its reference: on a loaded machine one of them now and
             # then takes several times as long (8.3 and 12.3 against a run of 0.9-1.7 on a small MLP); each extra is
             # held to the median plus 5 scaled median absolute deviations before the mean, so that one such step does
