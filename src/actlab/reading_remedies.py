@@ -103,6 +103,10 @@ def vanishing_remedy(s: RunSummary) -> str:
     return text[0].upper() + text[1:] + "." if text else ""
 
 
+# off_remedy's last part, which a remedy that already leads with the learning rate leaves out (readings._recall_blow_up)
+SMALLER_LR_KEEPS = "a smaller learning rate keeps units from being pushed there"
+
+
 def off_remedy(s: RunSummary, layers: list[int]) -> str:
     """For hidden layers (1-based) whose every unit is dead or saturated: what brings units of their kind back."""
     acts = {s.layers[i - 1].activation for i in layers}
@@ -125,7 +129,7 @@ def off_remedy(s: RunSummary, layers: list[int]) -> str:
             part += "; normalise the layer's inputs (LayerNorm or BatchNorm)"
         parts.append(part)
     if offers_lower_lr(s):
-        parts.append("a smaller learning rate keeps units from being pushed there")
+        parts.append(SMALLER_LR_KEEPS)
     text = "; ".join(parts) or "reinitialise the network"
     return text[0].upper() + text[1:]
 

@@ -62,6 +62,7 @@ from .reading_loss import (  # noqa: F401  (re-exported: the loss thresholds and
     diverged,
     diverging,
     diverging_loss,
+    largest_grad,
     lower_lr,
     numbered_step,
     rising,
@@ -93,6 +94,7 @@ from .reading_record import (  # noqa: F401  (re-exported: every face imports th
 )
 from .reading_remedies import (  # noqa: F401  (re-exported: the activation families the remedies tell apart)
     LINEAR,
+    SMALLER_LR_KEEPS,
     SQUASHING,
     ZERO_RECTIFIERS,
     can_offer,
@@ -195,7 +197,10 @@ def _recall_blow_up(findings: list[Finding], s: RunSummary) -> list[Finding]:
         return findings
     blew, lead = _blow_up_words(s)
     step, loss = s.blown_up
-    remedy = f"{lead} {first.remedy}".rstrip()
+    # the learning rate said once: the lead asks for it, so off_remedy's closing reason for it goes (W28: 'Lower the
+    # learning rate (...): the loss blew up ... Use Leaky ReLU ...; a smaller learning rate keeps units from being
+    # pushed there; then restart')
+    remedy = f"{lead} {first.remedy.replace('; ' + SMALLER_LR_KEEPS, '')}".rstrip()
     if first.remedy.startswith("Lower the learning rate ("):  # one lead, not two (a dying layer's remedy has its own)
         remedy = first.remedy.replace("Lower the learning rate (", "Lower the learning rate (a tenth is a good first "
                                       f"try; the loss blew up to {s.blown_up[1]:.3g} at training step "
@@ -362,6 +367,9 @@ def _weights_still(s: RunSummary) -> Finding | None:
             return None
         which, get = "the weights have", "get"
     updates = s.steps - since
+    top, top_norm = max(kept, key=lambda r: r[1]) if s.still_weights else (None, None)
+    largest = (f"the largest weight gradient's norm is {sci(top_norm)}, at {top}" if s.still_weights else
+               largest_grad(s, floor))  # (named weights: the largest of those it names)
     # W15 finding 6: 'since sampled step 11' read as if the weights had moved until then, where step 11 was only the
     # first step the monitor compared their values at (it reads them every tenth sampled step): the words say so
     span = (f"at any {step_name(s)} from the first to step {s.steps:,} ({updates:,} updates)"
@@ -376,8 +384,8 @@ def _weights_still(s: RunSummary) -> Finding | None:
               "learn)" if moved else "")
     return Finding(Status.HEALTHY if moved else Status.NOT_LEARNING,
                    f"weights not changing: {which} not changed {span} "
-                   f"although {'they' if get == 'get' else 'it'} {get} gradients (the largest weight gradient's norm "
-                   f"is {sci(max(grads))}){learns}: is the optimiser stepping (opt.step()), does it hold these "
+                   f"although {'they' if get == 'get' else 'it'} {get} gradients ({largest}){learns}: is the "
+                   "optimiser stepping (opt.step()), does it hold these "
                    f"parameters, is its learning rate 0?{_loss_text(s)}",
                    "Call opt.step() after loss.backward() on every step, and opt.zero_grad() before the next backward; "
                    "build the optimiser from this model's parameters (model.parameters(), after the model is built "
@@ -512,8 +520,11 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
     where = (f"the loss is {times(s.loss / s.chance_loss)} times chance, above where a run begins" if above else
              f"the loss is {percent_below(s.loss, s.chance_loss)} below chance{_loss_text(s)}{noise}, and every run "
              "begins near chance" if noise else "every run begins near chance")
-    words = (f"starting: {flow}; {where}{'' if noise else _loss_text(s)}, so whether it learns shows "
-             f"over the first {JUDGE_AFTER_STEPS:,} updates ({s.steps or 0:,} so far)")
+    # the rule the wait is for, said (W28 finding 6: 'whether it learns shows over the first 1,000 updates' read as a
+    # claim about the run, with nothing to say where the figure came from)
+    words = (f"starting: {flow}; {where}{'' if noise else _loss_text(s)}, so the reading waits: a loss not "
+             f"{MOVED_FRACTION:.0%} below chance after {JUDGE_AFTER_STEPS:,} updates reads as not learning "
+             f"({s.steps or 0:,} update{'' if s.steps == 1 else 's'} so far)")
     # above chance and climbing over the recent losses (W13: a ReLU MLP at lr 5 went 0.70, 1.26, 2.81 and on to 17.7
     # against a chance of 0.69 and read 'starting' with nothing to do): not yet a divergence (DIVERGING_LOSS), but the
     # way one begins, so the words say it and name the usual cause; a climb is rising() over the window, not one

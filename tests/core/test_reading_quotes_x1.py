@@ -57,3 +57,44 @@ def test_the_healthy_reading_ci_caught_marks_both_cells():
     finding = diagnose(s)
     assert "the gradient passed back to layer 1 is 1.3e-3 of the one at the output layer" in finding.words
     assert {q for f in finding.findings for q in f.quotes} == {"dz", "dW"}, finding.words
+
+
+def test_the_largest_gradient_a_reading_quotes_says_whose_it_is():
+    """W28: 'the largest weight gradient's norm is 0.18' where the report's table, which lists the hidden layers, held
+    0.137 alone: the 0.18 was the output layer's. The words now say whose; the reference is the summary's norms."""
+    from actlab.reading_loss import largest_grad
+
+    s = RunSummary((LayerSummary("relu", 8, 0.137), LayerSummary("relu", 8, 0.02)), 0.18)
+    assert largest_grad(s) == "the largest weight gradient's norm is 0.18, at the output layer"
+    s = RunSummary((LayerSummary("relu", 8, 0.9, weights="'0.weight'"),), 0.18, output_weights="'2.weight'")
+    assert largest_grad(s) == "the largest weight gradient's norm is 0.9, at '0.weight'"
+    assert largest_grad(RunSummary((LayerSummary("relu", 8, float("nan")),), float("inf"))) == ""
+
+
+def test_a_starting_reading_says_the_rule_it_waits_on_and_the_rule_holds():
+    """W28 finding 6: 'whether it learns shows over the first 1,000 updates' gave no ground for the figure. The words
+    now state the rule; the same summary past 1,000 updates reads not learning, as they say."""
+    for steps in (1, 39, 999):
+        s = RunSummary((LayerSummary("relu", 8, 0.5, signal_norm=0.5),), 0.5, loss=0.69, chance_loss=0.69, epochs=1,
+                       steps=steps, output_signal_norm=0.5)
+        r = diagnose(s)
+        assert r.status.value == "starting"
+        assert r.words.endswith("so the reading waits: a loss not 10% below chance after 1,000 updates reads as not "
+                                f"learning ({steps:,} update{'' if steps == 1 else 's'} so far)"), r.words
+    s = RunSummary((LayerSummary("relu", 8, 0.5, signal_norm=0.5),), 0.5, loss=0.69, chance_loss=0.69, epochs=1,
+                   steps=1000, output_signal_norm=0.5)
+    assert diagnose(s).status.value == "not_learning"
+
+
+def test_a_remedy_after_a_blow_up_asks_for_a_lower_learning_rate_once():
+    """W28: 'Lower the learning rate (a tenth is a good first try): the loss blew up ... Use Leaky ReLU ...; a smaller
+    learning rate keeps units from being pushed there; then restart' asked for it twice."""
+    from actlab.readings import TORCH_LEVERS
+
+    s = RunSummary((LayerSummary("relu", 8, 0.0, dead=8, signal_norm=0.0),
+                    LayerSummary("relu", 8, 0.0, dead=2, signal_norm=0.0)), 0.5, loss=0.7, chance_loss=0.69, epochs=1,
+                   steps=500, output_signal_norm=0.5, blown_up=(4, 1e6), levers=TORCH_LEVERS)
+    r = diagnose(s)
+    assert r.remedy.startswith("Lower the learning rate (a tenth is a good first try): the loss blew up to 1e+06")
+    assert "smaller learning rate" not in r.remedy and r.remedy.lower().count("learning rate") == 1, r.remedy
+    assert "Use Leaky ReLU or GELU instead of relu" in r.remedy
