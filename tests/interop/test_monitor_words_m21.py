@@ -180,7 +180,7 @@ def test_the_cost_note_counts_its_timed_steps_in_words(timed, words):
 
 
 def test_a_dying_layer_of_one_unit_reads_in_the_singular():
-    f = _dying_layers([("module 'h'", 1, 2, 1, 9, 8, 1)], torch_restart)
+    f = _dying_layers([("module 'h'", 1, 2, 1, 9, 8, 1, 1, 9)], torch_restart)
     assert ("1 of 2 units of module 'h' was active earlier in the run and has had derivative 0 on every point of the "
             "last sampled batch (the latest of them first off on training step 9, a sampled one)") in f.words
     # before the sampled step they were last on: the update after it may be the one that killed them (W27)
@@ -197,10 +197,10 @@ def test_the_dying_remedy_takes_its_restart_words_from_the_function_it_is_given(
         asked.append(checkpoint)
         return f"load the weights {checkpoint}"
 
-    died = [("module 'h'", 40, 64, 5, 101, 100, 40)]
+    died = [("module 'h'", 40, 64, 5, 101, 100, 40, 40, 101)]
     assert _dying_layers(died, restart).remedy.endswith("; then load the weights saved before step 100.")
     assert asked == ["saved before step 100"]
-    assert _dying_layers([("module 'h'", 40, 64, 5, None, None, 40)], restart).remedy.endswith(
+    assert _dying_layers([("module 'h'", 40, 64, 5, None, None, 40, 40, None)], restart).remedy.endswith(
         "load the weights saved at the start.")
     assert torch_restart() == _monitor_base.TORCH_RESTART
 

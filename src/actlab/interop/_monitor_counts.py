@@ -100,7 +100,7 @@ class _Counting:
         if l.binary_deriv:
             nonzero = float(d.sum())
         # only a function with a zero region has dead units (elsewhere an f' of 0 is underflow: saturated)
-        dead, cover, died, silent_from = _Counting._dead(l, *history)
+        dead, cover, died, silent_from, died_latest, died_from = _Counting._dead(l, *history)
         silent, silent_for, need = _Counting._fallen_silent(l, *history)
         limit = SATURATION_FRACTION * (l.record.deriv_max if math.isfinite(l.record.deriv_max) else 1.0)
         saturated = d / rows < limit  # instruments.saturated_mask: mean |f'| below 1% of the maximum, or
@@ -121,15 +121,17 @@ class _Counting:
         return {"act_grad": grad_norm, "mean": mean, "std": std, "zero": 1 - nonzero / size,
                 "saturated": int(np.count_nonzero(saturated)), "dead": dead, "dormant": dormant,
                 "non_finite": non_finite, "act_non_finite": False, "window": cover, "died": died,
-                "silent_from": silent_from, "silent": silent, "silent_for": silent_for,
+                "silent_from": silent_from, "died_latest": died_latest, "died_from": died_from, "silent": silent,
+                "silent_for": silent_for,
                 "dead_after": need}
 
     @staticmethod
     def _dead(l: _Layer, last_active: np.ndarray | None, samples: deque, on: np.ndarray | None = None,
-              batches: deque = ()) -> tuple[int, int, int, int]:
+              batches: deque = ()) -> tuple[int, int, int, int, int, int]:
         """(dead units, the sampled batches that count covers: each unit counted was off on every one of them, how many
-        of them were active on an earlier sampled batch (units that died mid-run), and the sampled step the latest of
-        those was first off on: 0 where none). A unit
+        of them were active on an earlier sampled batch (units that died mid-run), the sampled step the latest of
+        those was first off on, how many were first off on it, and the sampled step the earliest of them was first off
+        on: 0 where none). A unit
         is dead when it was off on every sampled batch of the window and the window holds at least
         min(window, DEAD_EVIDENCE) of them; every unit is dead when each has been off on at least that many latest
         sampled batches (a layer that died mid-run, long before its window turns over). A unit is dead too, before
@@ -140,7 +142,7 @@ class _Counting:
         of its batches, needs a silence near the window's before it is counted."""
         n = len(samples)
         if not l.can_die or last_active is None or not n:
-            return 0, n, 0, 0
+            return 0, n, 0, 0, 0, 0
         need = min(samples.maxlen or n, DEAD_EVIDENCE)
         # each unit's run of sampled batches it was off on, up to now: those after its last active one
         steps = np.fromiter(samples, np.int64, n)
@@ -149,7 +151,7 @@ class _Counting:
         if shortest >= need:  # every unit off for at least `need` sampled batches: the whole layer is dead
             return (len(off_for), shortest, *_Counting._died(last_active > 0, last_active))
         if n < need:  # too few batches to call any unit dead
-            return 0, n, 0, 0
+            return 0, n, 0, 0, 0, 0
         dead = off_for >= n
         fell = (off_for >= need) & ~dead & (last_active > 0)  # silent for a while after being on in the window
         if on is not None and len(batches) == n and len(on) == len(off_for) and fell.any():
@@ -198,7 +200,13 @@ class _Counting:
         return count, int(off_for[silent].min()) if count else 0, need
 
     @staticmethod
-    def _died(died: np.ndarray, last_active: np.ndarray) -> tuple[int, int]:
-        """(how many units died mid-run, the sampled step the latest of them was first off on)."""
+    def _died(died: np.ndarray, last_active: np.ndarray) -> tuple[int, int, int, int]:
+        """(how many units died mid-run, the sampled step the latest of them was first off on, how many were first off
+        on that step, the sampled step the earliest of them was first off on): the words tell the latest deaths from
+        earlier ones (a layer whose units died at steps 101 and 301 read as if all 21 went off on step 301)."""
         count = int(np.count_nonzero(died))
-        return count, int(last_active[died].max()) + 1 if count else 0
+        if not count:
+            return 0, 0, 0, 0
+        last = last_active[died]
+        latest = int(last.max())
+        return count, latest + 1, int(np.count_nonzero(last == latest)), int(last.min()) + 1

@@ -281,7 +281,8 @@ class _Reporting:
             rows.append(stats)
             if r.get("died") and not at_output:
                 died.append((layer.label, r["died"], width, window, self._step_sampled(r["silent_from"]),
-                             self._step_sampled(r["silent_from"] - 1), int(dead or 0)))
+                             self._step_sampled(r["silent_from"] - 1), int(dead or 0), r.get("died_latest", 0),
+                             self._step_sampled(r["died_from"]) if r.get("died_from") else None))
             # the reading weighs the weights that are trained and got a gradient on this step
             if weight_module is not None and not at_output:
                 forward_stds.append((layer.label, r["std"]))

@@ -98,33 +98,41 @@ def _exploding_activations(stds: list[tuple[str, float]]) -> Finding | None:
 DYING_SHARE = 0.5
 
 
-def _dying_layers(died: list[tuple[str, int, int, int, int | None, int | None, int]],
+def _dying_layers(died: list[tuple[str, int, int, int, int | None, int | None, int, int, int | None]],
                   restart: Callable[[str], str]) -> Finding | None:
     """A DEAD_LAYER finding for the layers (label, units that died mid-run, width, the sampled batches they have been
     off on, the training step the latest of them was first off on, the sampled training step before it (they were on
-    there), each or None, and the units dead in all) where those are DYING_SHARE or more of the layer and not all of
-    it (a whole dead layer has the reading's own finding; W27: 30 of 32 units died mid-run and 2 never ran, and the
-    words said 'the layer works with the units left'). ``restart`` makes the remedy's words for starting again from
-    the checkpoint it is given in words (_monitor_base.torch_restart): one saved before the sampled step the units
-    were last on, since any update between it and the step they were first seen off may have killed them (W27: every
-    'auto' sampled steps 262 and 312 around a kill at 301, and 'saved before step 312' named checkpoints that held
-    the dead units)."""
+    there), each or None, the units dead in all, how many of those that died were first off on that latest step, and
+    the training step the earliest of them was first off on, or None) where those are DYING_SHARE or more of the layer
+    and not all of it (a whole dead layer has the reading's own finding; W27: 30 of 32 units died mid-run and 2 never
+    ran, and the words said 'the layer works with the units left'). ``restart`` makes the remedy's words for starting
+    again from the checkpoint it is given in words (_monitor_base.torch_restart): one saved before the sampled step
+    the units were last on, since any update between it and the step they were first seen off may have killed them
+    (W27: every='auto' sampled steps 262 and 312 around a kill at 301, and 'saved before step 312' named checkpoints
+    that held the dead units)."""
     dying = [d for d in died if d[2] and DYING_SHARE * d[2] <= d[1] < d[2] and d[6] < d[2]]
     if not dying:
         return None
     parts = []
     left = sum(d[2] - d[6] for d in dying)  # the units of those layers not dead
-    for label, count, width, batches, since, on, _ in dying:
-        # a training step's number, said to be one that was sampled (M21 item 5: 'the step sampled at step 101')
-        when = (f" (the latest of them first off on training step {since:,}, a sampled one" +
-                (f"; on at training step {on:,}, the sampled step before)" if on is not None and on < since - 1 else
-                 ")") if since is not None else "")
+    for label, count, width, batches, since, on, _, at_latest, earliest in dying:
+        # a training step's number, said to be one that was sampled (M21 item 5: 'the step sampled at step 101'); the
+        # units that went off earlier said apart from the latest ones (they were lumped: '21 of 32 ... the latest of
+        # them first off on training step 301', 12 of them off since step 101)
+        earlier = count - at_latest if 0 < at_latest < count and earliest is not None and earliest < (since or 0) \
+            else 0
+        latest = f"the latest {at_latest} of them" if earlier else "the latest of them"
+        others = f"; the other {earlier} went off earlier, the first on training step {earliest:,}" if earlier else ""
+        when = (f" ({latest} first off on training step {since:,}, a sampled one" +
+                (f"; on at training step {on:,}, the sampled step before" if on is not None and on < since - 1 else
+                 "") + f"{others})" if since is not None else "")
         one = count == 1
         parts.append(f"{_share(count, width, 'unit')} of {label} {'was' if one else 'were'} active earlier in the run "
                      f"and {'has' if one else 'have'} had derivative 0 on every point of "
                      f"{'each of ' if batches > 1 else ''}{_latest(batches, 'sampled batch', 'sampled batches')}{when}")
     # the earliest step a checkpoint must come before: the sampled step the units were last seen on
-    last_on = [d[5] if d[5] is not None else d[4] for d in dying if d[4] is not None]
+    last_on = [d[5] if d[5] is not None else d[4] for d in dying if d[4] is not None]  # (the latest deaths': the
+    # checkpoint undoes those; the earlier ones were there before it, as the words say)
     first = min(last_on, default=None)
     works = (f"the layer works with the {_counted(left, 'unit')} left" if len(dying) == 1 else
              f"the layers work with the {_counted(left, 'unit')} left in them")
