@@ -155,6 +155,10 @@ class RunSummary:
     # gradient on the step): the flow words say "every trained layer" and name them, and a model whose every hidden
     # place is left out is no linear model (W17: a frozen backbone under a trained head read 'no hidden layers')
     left_out: tuple[str, ...] = ()
+    # modules whose units and weights no hook reads (a monitor: an LSTM's fused kernel, "'rnn' (LSTM)"): the flow
+    # words say "every layer read" and name them (W28: 'gradients reach every layer' beside a note that the LSTM's
+    # weights are not read)
+    not_read: tuple[str, ...] = ()
     # a model the monitor found provably linear (only affine modules): its weighted layers' names in pairs with no
     # activation between them; the reading says they compose into one affine map (empty: not known to be)
     affine_between: tuple[tuple[str, str], ...] = ()

@@ -474,7 +474,7 @@ def _linear_stack(findings: list[Finding], s: RunSummary) -> list[Finding]:
 def _healthy_or_waiting(s: RunSummary) -> Finding:
     ratio = grad_ratio(s.layers[0].grad_norm, s.output_grad_norm) if s.layers else math.nan
     whose = f"{s.output_name}'s"
-    every = "every trained layer" if s.left_out else "every layer"
+    every = ("every trained layer" if s.left_out else "every layer") + (" read" if s.not_read else "")
     flow = (f"gradients reach {every} ({s.weights_name(0)} gets {share(ratio, whose)})"
             if s.layers else _linear_words(s))
     if s.layers and math.isnan(ratio):  # no ratio to an output gradient of 0 (it wrote "layer 1 gets nan of ...")
@@ -501,6 +501,8 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
             flow += f" (counted over the layers whose weights are trained; not counted: {shown})"
     elif s.left_out and s.layers:
         flow += f"; left out: {shown}"
+    if s.not_read and s.layers:
+        flow += "; not read: " + ", ".join(s.not_read[:4]) + (" ..." if len(s.not_read) > 4 else "")
     evidence |= {"loss": s.loss, "chance_loss": s.chance_loss, "epochs": s.epochs, "steps": s.steps,
                  "dead_units": dead}
     if s.loss is None or s.chance_loss is None:

@@ -53,6 +53,9 @@ class _Noting:
         # recurrent modules apply their non-linearities inside a fused kernel: no hook sees them
         self._opaque = [_opaque_words(name, module) for name, module in self.model.named_modules()
                         if isinstance(module, nn.RNNBase | nn.RNNCellBase)]
+        self._not_read = tuple(f"'{name or 'model'}' ({type(module).__name__})"
+                               for name, module in self.model.named_modules()
+                               if isinstance(module, nn.RNNBase | nn.RNNCellBase))
         for words in self._opaque:
             self.notes.append(f"{words} that the monitor cannot hook: its units are not read (no dead or saturated "
                               "counts there) and its weights are not among the weight gradients read")

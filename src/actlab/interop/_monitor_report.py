@@ -342,6 +342,7 @@ class _Reporting:
             reference_name="" if reference == "the output layer" else reference,
             output_weights="" if output is None else f"'{output}.weight'",
             left_out=tuple(left_out),  # the reading names them (a frozen backbone is no linear model)
+            not_read=self._not_read,  # an LSTM's fused kernel: gradients are said to reach every layer read
             dead_over=f"on every point of {dead_span} sampled batches" if dead_span else "on every sampled batch",
             loss_batches=finite if judged_ok else None,
             judged_losses=step_losses if judged_ok and step_losses else None,
