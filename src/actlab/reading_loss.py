@@ -194,7 +194,7 @@ def _steps_in_words(steps: list[int]) -> str:
 def judged_over(s: RunSummary) -> str:
     """What the judged mean is over, in words: "the last 10 training steps' batches"; where some of those steps' losses
     were NaN or infinite (unsampled steps: a sampled one's would be the judged loss), "the 8 finite losses of the last
-    10 training steps' batches (unsampled steps 43 and 47 had a NaN or infinite loss)"; where the script gave a loss
+    10 training steps' batches (training steps 43 and 47 had a NaN or infinite loss)"; where the script gave a loss
     on some steps only, the steps the batches span. A summary without judged_losses: "the last 10 sampled losses"."""
     window = s.judged_losses
     if window is None:
@@ -214,7 +214,9 @@ def judged_over(s: RunSummary) -> str:
     if not bad:
         return batches
     kept = n - len(bad)
-    steps = f"unsampled step{'' if len(bad) == 1 else 's'} {_steps_in_words(bad)}"
+    # 'training step', not 'unsampled step': a sampled step's NaN stays in the window of the sampled steps after it
+    # (W28: 'unsampled step 161' at step 171, where every=10 had sampled 161)
+    steps = f"training step{'' if len(bad) == 1 else 's'} {_steps_in_words(bad)}"
     return (f"the {kept} finite loss{'' if kept == 1 else 'es'} of {batches} ({steps} had a NaN or infinite loss, or "
             "none that is one number)")
 

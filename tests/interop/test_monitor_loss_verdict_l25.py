@@ -134,7 +134,7 @@ def test_a_nan_loss_on_an_unsampled_step_is_left_out_and_named():
     # step 3 (unsampled) gives a NaN loss
     words, script = _six_steps(lambda i, e: e.mean() * float("nan") if i == 2 else e.mean())
     finite = [v for i, v in enumerate(script) if i != 2]
-    assert (f"mean loss of the 5 finite losses of the last 6 training steps' batches (unsampled step 3 had a NaN or "
+    assert (f"mean loss of the 5 finite losses of the last 6 training steps' batches (training step 3 had a NaN or "
             f"infinite loss, or none that is one number) {statistics.fmean(finite):.3g}") in words, words
 
 
@@ -142,5 +142,5 @@ def test_a_loss_of_several_values_on_an_unsampled_step_is_left_out():
     # step 2 (unsampled) gives its 32 examples' losses
     words, script = _six_steps(lambda i, e: e.detach() if i == 1 else e.mean())
     kept = [v for i, v in enumerate(script) if i != 1]
-    assert "unsampled step 2 had a NaN or infinite loss, or none that is one number" in words, words
+    assert "training step 2 had a NaN or infinite loss, or none that is one number" in words, words
     assert f"{statistics.fmean(kept):.3g}" in words

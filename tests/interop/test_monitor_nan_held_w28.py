@@ -68,3 +68,41 @@ def test_without_the_steps_between_the_samples_it_says_what_it_could_not_see():
     words = report.reading.words
     assert f"first seen at training step {seen} (a sampled one; the last finite sample was step {seen - 50})" in words
     assert "diverged at step" not in words and "(the losses of 4 sampled steps)" in words, words
+
+
+def _nan_batch(nan_at: int, log=None):
+    """A 5-class ReLU MLP under every=10; a NaN in one input of step ``nan_at``'s batch, whose update the script skips
+    (the run goes on finite). Returns the report and the script's own losses."""
+    torch.manual_seed(0)
+    x_all = torch.randn(2000, 20)
+    y_all = (x_all @ torch.randn(20, 5)).argmax(1)
+    model = nn.Sequential(nn.Linear(20, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 5))
+    opt = torch.optim.SGD(model.parameters(), lr=0.05)
+    losses = []
+    with Monitor(model, every=10, chance_loss=math.log(5), log=log) as mon:
+        for step in range(1, 201):
+            i = torch.randint(0, 2000, (64,))
+            x = x_all[i].clone()
+            if step == nan_at:
+                x[3, 5] = math.nan
+            with mon.step() as s:
+                loss = nn.functional.cross_entropy(model(x), y_all[i])
+                loss.backward()
+                s.loss = loss
+            losses.append(loss.item())
+            if step != nan_at:
+                opt.step()
+            opt.zero_grad()
+    return mon.report(), losses
+
+
+def test_a_nan_loss_between_two_samples_stays_on_record_when_the_run_goes_on():
+    """W28 (second walkthrough, finding 1): a NaN batch at unsampled step 157, its update skipped, left the final
+    report 'healthy' with no note and first_non_finite None, where one at sampled step 161 kept its note."""
+    report, losses = _nan_batch(157)
+    assert [t for t, v in enumerate(losses, 1) if not math.isfinite(v)] == [157]  # the premise, from the script
+    assert report.status == "healthy", report.reading.words
+    assert report.first_non_finite == {"step": 157, "place": "the loss", "unsampled": True}
+    assert "a NaN or an inf first appeared at step 157, in the loss of a step not sampled" in report.notes
+    sampled, _ = _nan_batch(161)  # the same on a sampled step: on record as before
+    assert sampled.first_non_finite["step"] == 161 and "unsampled" not in sampled.first_non_finite

@@ -48,6 +48,18 @@ def _from_held_losses(here: dict, window: tuple[tuple[int, float | None], ...]) 
     return found
 
 
+def _unseen_non_finite(held: tuple[tuple[int, float | None], ...], sampled: int | None) -> dict | None:
+    """The first step between two samples whose held loss was NaN or infinite, as a first_non_finite record: the step
+    before it the last finite one where its loss is held and finite, else ``sampled``, the last finite sampled step
+    (None: none); None where there is no such step."""
+    for i, (t, v) in enumerate(held[:-1]):
+        if isinstance(v, float) and not math.isfinite(v):
+            before = held[i - 1] if i else None
+            known = before is not None and before[0] == t - 1 and before[1] is not None and math.isfinite(before[1])
+            return {"step": t, "place": "the loss", "unsampled": True, "last_finite_step": t - 1 if known else sampled}
+    return None
+
+
 class _Collecting:
     """Bringing a sampled step's numbers to the host in one transfer, the dead history, and the counts per layer."""
 
@@ -322,6 +334,10 @@ class _Collecting:
             self._non_finite_since = self._non_finite_since or here
         else:
             self._non_finite_since = None
+            if self._first_non_finite is None:  # a NaN loss on a step between two samples, held: on record too,
+                # though the run is finite again (W28: a NaN batch at unsampled step 157, skipped by the script, left
+                # the final report 'healthy' with no note, where one at sampled step 161 kept its note)
+                self._first_non_finite = _unseen_non_finite(held, self._last_finite_sample)
             self._last_finite_sample = step
         step_notes = tuple(self.notes) + self._blind_notes  # (_note_blind: this step's, not kept)
         if summed64:

@@ -464,7 +464,7 @@ class _Reporting:
                 del notes[said_again:said_end]
         return MonitorReport(step, sampled, self.every, tuple(rows), output_norm, loss, reading, tuple(notes),
                              first_non_finite=None if first_non_finite is None else
-                             {k: first_non_finite[k] for k in ("step", "place")},
+                             {k: first_non_finite[k] for k in ("step", "place", "unsampled") if k in first_non_finite},
                              last_finite_step=summary.last_finite_step, auto=self._auto)
 
     @staticmethod

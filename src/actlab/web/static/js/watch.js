@@ -197,7 +197,10 @@ function sayNan(report) {
   const nan = view.firstNan;
   // (W28: a NaN dated by a step's loss, between two samples, is "in the loss", not "first at the loss")
   const place = !nan?.place ? "" : nan.place === "the loss" ? ", in the loss" : `, first at ${nan.place}`;
-  const text = !nan ? "" : `A NaN or an inf ${whenFirst(nan.step, lineSteps(report).n)}${place}` +
+  // a step between two samples whose held loss the monitor found non-finite (first_non_finite.unsampled): its own
+  // step, known exactly (W28)
+  const when = nan?.unsampled ? `first appeared at step ${count(nan.step)}` : whenFirst(nan?.step, lineSteps(report).n);
+  const text = !nan ? "" : `A NaN or an inf ${when}${place}` +
     (view.nonFinite > 1 ? `; ${count(view.nonFinite)} of the ${count(view.total)} sampled steps held one ` +
       "(red marks)." : ".");
   if ($("watch-nan").textContent !== text) $("watch-nan").textContent = text;
