@@ -207,9 +207,12 @@ def judged_over(s: RunSummary) -> str:
     steps = [t for t, _ in window]
     bad = [t for t, v in window if v is None or not math.isfinite(v)]
     n = len(window)
-    if s.blown_up is not None and steps[0] == s.blown_up[0] + 1 and steps[-1] - steps[0] == n - 1:
-        # the monitor judges a run that blew up on the steps since the peak (its losses before are left out)
-        since = f"since training step {s.blown_up[0]:,}'s blow-up"
+    if s.blown_up is not None and s.judged_since is not None and steps[0] == s.judged_since + 1 \
+            and steps[-1] - steps[0] == n - 1:
+        # the monitor judges a run that blew up on the steps since the peak, or since the last loss still past
+        # DIVERGING_LOSS x chance after it (its losses before are left out)
+        since = (f"since training step {s.blown_up[0]:,}'s blow-up" if steps[0] == s.blown_up[0] + 1 else
+                 f"since the loss came back from training step {s.blown_up[0]:,}'s blow-up (from step {steps[0]:,})")
         batches = f"the {n} training steps' batches {since}" if n > 1 else f"the one training step's batch {since}"
     elif steps[-1] - steps[0] == n - 1:
         batches = f"the last {n} training steps' batches" if n > 1 else "the last training step's batch"

@@ -171,6 +171,9 @@ class RunSummary:
     # the highest loss a monitor saw on a training step, sampled or not, where it passed DIVERGING_LOSS x chance, and
     # that step: a run that blew up and came back with dead or saturated units says so (W26 finding 3); None: none
     blown_up: tuple[int, float] | None = None
+    # the step a monitor's judged_losses start after where it cut them after a blow-up (its peak, or the last loss
+    # still past DIVERGING_LOSS x chance after it); None: not cut
+    judged_since: int | None = None
     # the latest losses, oldest first, the last being this step's (a monitor keeps its last LOSS_BATCHES finite sampled
     # ones, actlab's engine its newest frames' or updates'; loss_steps says which); None: not kept
     recent_losses: tuple[float, ...] | None = None

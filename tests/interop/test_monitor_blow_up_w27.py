@@ -153,3 +153,17 @@ def test_a_dying_layer_after_a_blow_up_recalls_it():
     assert r.remedy.startswith(f"Lower the learning rate (a tenth is a good first try; the loss blew up to {peak:.3g} "
                                "at training step 4; one large update"), r.remedy
     assert r.remedy.count("Lower the learning rate") == 1
+
+
+def test_a_blow_up_s_tail_past_1000_times_chance_is_left_out_of_the_judged_mean_too():
+    """W28 (second walkthrough, finding 7): lr 60 on two steps took the losses to 5.16e7, then 1.85e6, then 5 to 15;
+    the mean 'since training step 122's blow-up' was step 123's loss alone (4.62e4). The judged window now starts
+    after the last loss still past DIVERGING_LOSS x chance; the reference is the mean of the script's losses since."""
+    tail = [2.0, 1.5, 1.2] * 4
+    losses = [1.0, 0.5, 0.3, 0.2, 5.16e7, 1.85e6, 9.0, 12.0, *tail]
+    seen = _run(losses)
+    step = len(losses)
+    mean = statistics.fmean(losses[6:])
+    words = seen[step].reading.words
+    assert (f"mean loss of the {step - 6} training steps' batches since the loss came back from training step 5's "
+            f"blow-up (from step 7) {mean:.3g};") in words, words

@@ -66,6 +66,9 @@ class _Collecting:
     # (places, float64 block, their total width): where the places' compiled ReLU passes write (_lay_lane)
     _lane: tuple | None = None
     _loss_set = False  # whether the latest sampled step set s.loss (refused or not)
+    # after a blow-up, the step the judged window starts after (its peak, or the last loss past DIVERGING_LOSS x chance
+    # after it); None: the window was not cut
+    _judged_since: int | None = None
 
     def _read_step_losses(self, loss) -> tuple[tuple[int, float | None], ...]:
         """The latest training steps' losses, this sampled step's last, as (step, value): the unsampled steps' held
@@ -301,8 +304,17 @@ class _Collecting:
         if self._blown_up is not None and window and window[0][0] <= self._blown_up[0] < window[-1][0]:
             # after a blow-up, learning is judged on the steps since its peak: a mean over the peak's batch read '19,000
             # times chance' at step 18 (lr 1: 2.27e5 at step 17, 3.36 at 18) and '7,600 times chance' at step 45,
-            # while the losses since were near 2 (W26 finding 3); the peak itself is recalled by the readings
-            window = tuple(p for p in window if p[0] > self._blown_up[0])
+            # while the losses since were near 2 (W26 finding 3); the peak itself is recalled by the readings. And since
+            # the last step still past DIVERGING_LOSS x chance, where one came after the peak (W28 second walkthrough:
+            # lr 60 on two steps, 5.16e7 at step 122, 1.85e6 at 123, then 5-15: 'the mean ... since training step
+            # 122's blow-up 4.62e+04', step 123's loss alone making it)
+            high = DIVERGING_LOSS * self.chance_loss
+            cut = max((t for t, v in window if t >= self._blown_up[0] and v is not None and math.isfinite(v)
+                       and v > high), default=self._blown_up[0])
+            self._judged_since = cut if cut < window[-1][0] else self._blown_up[0]
+            window = tuple(p for p in window if p[0] > self._judged_since)
+        else:
+            self._judged_since = None
         finite = [v for _, v in window if v is not None and math.isfinite(v)]
         judged = self._loss if self._loss is None or not math.isfinite(self._loss) or not finite else \
             statistics.fmean(finite)

@@ -350,6 +350,7 @@ class _Reporting:
             recent_losses=recent_losses, recent_loss_steps=recent_steps,
             loss_steps=LossSteps.EVERY if every_step else LossSteps.SAMPLED,
             blown_up=getattr(self, "_blown_up", None),  # a blow-up the run came back from (W26 finding 3)
+            judged_since=self._judged_since,  # where the judged losses start after it
             # the lowest judged mean so far: a run that had learned is not 'starting' once its low losses left
             lowest_judged_loss=lowest[1] if lowest is not None else None,
             lowest_judged_step=lowest[0] if lowest is not None else None,
