@@ -28,7 +28,7 @@ def _from_held_losses(here: dict, window: tuple[tuple[int, float | None], ...]) 
     holds them all since the last finite sample (s.loss set on each, one number each): the step whose loss first
     turned NaN or infinite ("unsampled" where it is not this sampled step), the step before it as the last finite
     one, and the finite losses before it ("held"), which the reading reads its climb from. W28 walkthrough: a learning
-    rate raised to 5 at step 150 took the losses from 0.08 to 6.8e5, 8e14, 1.2e24 and inf at step 160; sampled every
+    rate raised to 5 at step 150 took the losses from 0.08 to 6.8e5, 8e14, 1.2e24 and inf at step 159; sampled every
     50 steps, the NaN was first seen at step 162, and the reading said 'the samples show no climb ... the loss may have
     climbed there', the remedy 'a climb ... is as likely as bad data'. Unchanged where some step of the gap is not
     held (no s.loss, a tensor of several values, or steps beyond the JUDGED_STEPS kept) or no finite sample came
