@@ -199,7 +199,8 @@ function sayNan(report) {
   const place = !nan?.place ? "" : nan.place === "the loss" ? ", in the loss" : `, first at ${nan.place}`;
   // a step between two samples whose held loss the monitor found non-finite (first_non_finite.unsampled): its own
   // step, known exactly (W28)
-  const when = nan?.unsampled ? `first appeared at step ${count(nan.step)}` : whenFirst(nan?.step, lineSteps(report).n);
+  const when = !nan ? "" : nan.unsampled ? `first appeared at step ${count(nan.step)}` :
+    whenFirst(nan.step, lineSteps(report).n);
   const text = !nan ? "" : `A NaN or an inf ${when}${place}` +
     (view.nonFinite > 1 ? `; ${count(view.nonFinite)} of the ${count(view.total)} sampled steps held one ` +
       "(red marks)." : ".");
