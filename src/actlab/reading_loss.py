@@ -667,7 +667,8 @@ def diverging(s: RunSummary) -> Finding | None:
     else:
         how = f" after {s.steps:,} update{'' if s.steps == 1 else 's'}, and every run begins near chance"
     finite = [g for g in norms(s) if math.isfinite(g)]
-    grads = f"; {largest_grad(s)}" if largest_grad(s) else ""
+    largest = largest_grad(s)
+    grads = f"; {largest}" if largest else ""
     head = "diverged: the loss blew up to" if stuck is not None else "diverging: the loss has grown to"
     return Finding(Status.DIVERGED, f"{head} {size}{how}{grads}",
                    _diverging_remedy(s),
