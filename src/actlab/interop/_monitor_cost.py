@@ -19,7 +19,7 @@ from ._monitor_base import (
     AUTO_AIM,
     MAX_AUTO_EVERY,
 )
-from ._monitor_words import _counted
+from ._monitor_words import DETAILS, _counted
 
 # the longest interval the cost note advises: past it, readings are too far apart to be of use, and the advice is a
 # budget instead (the interval within the budget is extra / (budget - fixed), which blows up as the fixed cost nears
@@ -38,12 +38,6 @@ _SETTLED_PAIRS = 16  # every="auto"'s cost note is provisional until this many s
 OWN_CLOCK = ("The model's own code also slows a little after the monitor's, which that clock cannot see: timed from "
              "outside (CPU time, on a small model), a step took longer than a plain one by 1 to 2.6 times the "
              "own-work figure.")
-
-# a note's opening and its details are parted by a line break: the text report puts the details on lines of their own
-# under the opening, the notebook's table and the watch page behind a disclosure (W27: the cost note ran to 1,600
-# characters on one line of str(report))
-DETAILS = "\n"
-
 
 def _percent(share: float) -> str:
     """A share as a percentage with a figure that is not 0 (0.03%, not 0.0%: W17, 150 us of a 0.5 s step)."""

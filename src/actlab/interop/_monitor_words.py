@@ -303,12 +303,18 @@ def _row(l: LayerStats) -> list[str]:
             _num(l.dead, "d"), _low_count(l), _num(l.dormant, "d")]
 
 
+# a note's opening and its details are parted by a line break: the text report puts the details on lines of their own
+# under the opening, the notebook's table and the watch page behind a disclosure (W27: the cost note ran to 1,600
+# characters on one line of str(report))
+DETAILS = "\n"
+
+
 def _notes_html(notes: tuple[str, ...]) -> str:
     """The notes under the notebook's table: a note's details (after its line break) behind a disclosure."""
     import html
 
     def item(note: str) -> str:
-        opening, _, details = note.partition("\n")
+        opening, _, details = note.partition(DETAILS)
         more = (f" <details><summary>The rest of this note</summary>{html.escape(details)}</details>"
                 if details else "")
         return f"<li>{html.escape(opening)}{more}</li>"
@@ -405,7 +411,7 @@ class MonitorReport:
             lines.append(f"remedy: {self.reading.remedy}")
         lines += [f"also: {f.words}" for f in self.reading.others]
         for note in self.notes:  # a note's details (after its line break) on lines of their own, under its opening
-            opening, *details = note.split("\n")
+            opening, *details = note.split(DETAILS)
             lines += [f"note: {opening}", *(f"      {d}" for d in details)]
         return "\n".join(lines)
 
