@@ -48,6 +48,10 @@ SWING_FACTOR = 10.0
 # CV of 2: about 1 batch in 100,000; squared errors of one example: far fewer), though one such batch widens the
 # judged mean's noise bounds too far for the mean's rise to be told (unlearned())
 JUMP_FACTOR = 100.0
+# how many losses before the recent window a face keeps for dating a climb (RunSummary.earlier_losses, climb()): a
+# learning rate raised tenfold or more takes a float32 loss from its level to inf in 10 to 30 updates, and the recent
+# window's 10 saw only its end ('the loss grew first, from 1.3e+18', the loss having been 0.956 ten steps earlier)
+CLIMB_LOSSES = 50
 
 
 # A monitor judges the mean of its last few batch losses, and a mean of a few batches is noisy: on pure-noise MSE
@@ -418,9 +422,19 @@ def climb(s: RunSummary) -> Climb | None:
     if not rose:
         return Climb("stayed", values[0], values[-1], len(pairs), span(s, pairs))
     # the climb from the lowest of the earlier half, its span from that loss's step (W28 second walkthrough: 'from 1.12
-    # to 2.89e+23 ... between steps 146 and 155', where 1.12 was step 150's and step 146's was 1.27)
+    # to 2.89e+23 ... between steps 146 and 155', where 1.12 was step 150's and step 146's was 1.27), and from further
+    # back where the losses kept before the window fell all the way to it
     low = min(range(max(1, len(values) // 2)), key=values.__getitem__)
-    return Climb("rose", values[low], values[-1], len(pairs), span(s, pairs[low:]))
+    whole, earlier = pairs[low:], s.earlier_losses
+    if low == 0 and earlier and pairs[0][0] is not None and earlier[-1][0] < pairs[0][0]:
+        for p in reversed(earlier):
+            if not whole[0][1] > p[1] >= 0:
+                break
+            whole = [p, *whole]
+    # back to the oldest loss kept, after the run's first step: where it began is not known
+    already = f", already climbing at step {whole[0][0]:,}, the oldest loss kept" if earlier and \
+        whole[0] == earlier[0] and whole[0][0] > 1 else ""
+    return Climb("rose", whole[0][1], values[-1], len(pairs), span(s, whole) + already)
 
 
 def _at(s: RunSummary, t: int | None, also: str = "") -> str:

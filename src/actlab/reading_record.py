@@ -179,6 +179,10 @@ class RunSummary:
     recent_losses: tuple[float, ...] | None = None
     # the step of each of recent_losses, in the same order; None: not known, and no step is named for them
     recent_loss_steps: tuple[int, ...] | None = None
+    # the finite losses of the same kind before recent_losses, oldest first, as (step, loss), and each step's where
+    # they are one a step: a climb that began before the recent window is dated from its own start in them
+    # (reading_loss.climb; up to CLIMB_LOSSES of them); empty: none kept
+    earlier_losses: tuple[tuple[int, float], ...] = ()
     # the lowest loss the run was judged at so far (a monitor: the lowest mean of judged_losses at a sampled step; the
     # engine: the lowest frame's training loss) and the step it was judged at: a run that once learned and whose loss
     # then climbs is not starting, whatever its recent losses say (None: not kept; only the recent losses are looked at)

@@ -25,6 +25,7 @@ from .heads import head as head_record
 from .instruments import NetworkReading
 from .network import MLP, NetworkConfig
 from .optim import OptimConfig, Optimizer
+from .reading_loss import CLIMB_LOSSES
 from .reading_record import GRAD_NORM, WeightSwing
 from .readings import ENGINE_LEVERS, Lever, LossSteps, Reading, diagnose
 
@@ -217,7 +218,8 @@ class Trainer:
     # (step, loss) of the newest RECENT_LOSSES finite minibatch losses, and of the newest frames' full-set training
     # losses (see RECENT_LOSSES); set_lr keeps both, so a raised learning rate's climb is read against the losses
     # before it
-    loss_history: deque = field(init=False, default_factory=lambda: deque(maxlen=RECENT_LOSSES))
+    # (the minibatch losses: CLIMB_LOSSES more, before them, that a climb is dated back through: earlier_losses)
+    loss_history: deque = field(init=False, default_factory=lambda: deque(maxlen=RECENT_LOSSES + CLIMB_LOSSES))
     frame_losses: deque = field(init=False, default_factory=lambda: deque(maxlen=RECENT_LOSSES))
     # (step, full-set training loss) of the lowest finite loss a frame was judged at, or None before any frame
     lowest_judged: tuple[int, float] | None = field(init=False, default=None)
@@ -360,8 +362,9 @@ class Trainer:
             # the frame's loss is of the weights rolled back to, which a batch found NaN: the batches tell the story
             recent = self.recent_losses(step) if recent is None else recent
             kind = LossSteps.EVERY
+            earlier, recent = recent[:-RECENT_LOSSES], recent[-RECENT_LOSSES:]
         else:
-            kind = LossSteps.FRAMES
+            kind, earlier = LossSteps.FRAMES, ()
             earlier = [p for p in self.frame_losses if p[0] < step]  # a frame made again at its step replaces itself
             recent = (*earlier[-(RECENT_LOSSES - 1):], (step, float(train_loss)))
             while self.frame_losses and self.frame_losses[-1][0] >= step:
@@ -383,6 +386,7 @@ class Trainer:
             lowest_judged_loss=low, lowest_judged_step=low_step)
         # the initialiser and the learning rate in use: a remedy never offers either as a change (W15)
         summary = dataclasses.replace(summary, loss_steps=kind, restart=self.restart, levers=self.levers,
+                                      earlier_losses=tuple((t, v) for t, v in earlier if math.isfinite(v)),
                                       init=self.net_config.init, learning_rate=float(self.optimizer.config.lr),
                                       stepped_updates=self.stepped_updates, rate_fixed=self.rate_fixed,
                                       weight_swing=self.last_swing() if swing == "now" else swing,
@@ -399,7 +403,8 @@ class Trainer:
                      diagnose(summary), note)
 
     def recent_losses(self, step: int | None = None) -> tuple[tuple[int, float], ...]:
-        """The newest (step, minibatch loss) pairs kept, oldest first, up to ``step`` (None: all)."""
+        """The newest (step, minibatch loss) pairs kept, oldest first, up to ``step`` (None: all): the RECENT_LOSSES a
+        reading looks at, and up to CLIMB_LOSSES before them, which date a climb."""
         return tuple(p for p in self.loss_history if step is None or p[0] <= step)
 
     def evaluate(self, x: np.ndarray, t: np.ndarray, with_reading: bool = False):

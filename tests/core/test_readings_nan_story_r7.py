@@ -110,9 +110,11 @@ def test_the_engine_s_nan_remedy_names_no_optimiser_and_starts_with_the_learning
     assert r.status is Status.DIVERGED and r.words.startswith(f"diverged at step {d}: the loss")
     # the engine has no clipping setting: its remedy does not offer it
     assert "Adam" not in r.remedy and r.remedy.startswith("Lower the learning rate") and "clip" not in r.remedy
-    # R8: the engine keeps its last 10 minibatch losses; they climbed (the test's own record of them)
+    # R8: the engine reads its last 10 minibatch losses; they climbed (the test's own record of them), and every one of
+    # the 50 kept before them was lower than the next: the climb is dated back to the oldest kept, which says so
     first, last = min(losses[k] for k in range(d - 10, d - 5)), losses[d - 1]
-    assert last > 2 * first
-    assert f"the loss grew first, from {first:.3g} to {last:.3g}" in r.words
+    assert last > 2 * first and all(losses[k] < losses[k + 1] for k in range(d - 60, d - 1))
+    assert f"the loss grew first, from {losses[d - 60]:.3g} to {last:.3g}" in r.words
     # R10: the engine sees every update, and each of these losses is one update's batch
-    assert f"between steps {d - 10} and {d - 1} (each update's batch loss)" in r.words and "sampled" not in r.words
+    assert (f"between steps {d - 60} and {d - 1} (each update's batch loss), already climbing at step {d - 60}, the "
+            "oldest loss kept") in r.words and "sampled" not in r.words

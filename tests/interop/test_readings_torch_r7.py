@@ -38,10 +38,15 @@ def test_a_loss_that_climbs_then_becomes_inf_says_it_grew_first_from_the_losses_
             break
     assert not math.isfinite(losses[-1]) and losses[-2] > 1e3 * chance  # the run did climb, then blow up
     kept = losses[-11:-1]  # the monitor's last 10 finite sampled losses
+    assert kept[0] == min(kept[:5])  # they climbed from the first: the climb is dated back while each loss was lower
+    start = len(losses) - 11
+    while start > 0 and losses[start - 1] < losses[start]:
+        start -= 1
     r = mon.report().reading
     assert r.status is Status.DIVERGED
     assert r.words.startswith(f"diverged at step {len(losses)}: the loss became NaN or infinite")
-    assert f"the loss grew first, from {kept[0]:.3g} to {kept[-1]:.3g}" in r.words
+    assert f"the loss grew first, from {losses[start]:.3g} to {kept[-1]:.3g}" in r.words, r.words
+    assert f"between steps {start + 1} and {len(losses) - 1} (each update's batch loss)" in r.words, r.words
     assert "Adam" not in r.remedy and "clip_grad_norm_" in r.remedy
 
 

@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 import torch
 
-from ..reading_loss import DIVERGING_LOSS, lower_low
+from ..reading_loss import CLIMB_LOSSES, DIVERGING_LOSS, lower_low
 from . import _monitor_places as _places
 from . import _torch_stats
 from ._monitor_base import LOSS_BATCHES, _StepHandle
@@ -41,7 +41,8 @@ def _from_held_losses(here: dict, window: tuple[tuple[int, float | None], ...]) 
             or any(b - a != 1 for (a, _), (b, _) in zip(gap, gap[1:], strict=False))):
         return here
     at = next((t for t, v in gap if not math.isfinite(v)), here["step"])
-    held = tuple((t, v) for t, v in window if t < at and v is not None and math.isfinite(v))[-LOSS_BATCHES:]
+    held = tuple((t, v) for t, v in window if t < at and v is not None and math.isfinite(v))[-LOSS_BATCHES
+                                                                                             - CLIMB_LOSSES:]
     found = {**here, "last_finite_step": at - 1, "held": held}
     if at != here["step"]:
         found.update(step=at, place="the loss", unsampled=True)

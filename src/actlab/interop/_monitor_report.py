@@ -327,8 +327,11 @@ class _Reporting:
         if every_step:
             recent_steps, recent_losses = zip(*held, strict=True)
         began_held = (non_finite_since or {}).get("held", ())
-        if len(began_held) >= 2:  # every step's loss up to the NaN is known: its climb is read from them (W28)
-            recent_steps, recent_losses = zip(*began_held, strict=True)
+        earlier = ()
+        if len(began_held) >= 2:  # every step's loss up to the NaN is known: its climb is read from them (W28), the
+            # latest LOSS_BATCHES, and dated back through those before them
+            earlier = tuple(began_held[:-LOSS_BATCHES])
+            recent_steps, recent_losses = zip(*began_held[-LOSS_BATCHES:], strict=True)
             every_step = True
         summary = RunSummary(
             tuple(summaries), output_norm, judged, self.chance_loss, None, step,
@@ -347,7 +350,7 @@ class _Reporting:
             loss_batches=finite if judged_ok else None,
             judged_losses=step_losses if judged_ok and step_losses else None,
             # the losses to see a loss blowing up in (judged is judged_losses' mean), and the step of each
-            recent_losses=recent_losses, recent_loss_steps=recent_steps,
+            recent_losses=recent_losses, recent_loss_steps=recent_steps, earlier_losses=earlier,
             loss_steps=LossSteps.EVERY if every_step else LossSteps.SAMPLED,
             blown_up=getattr(self, "_blown_up", None),  # a blow-up the run came back from (W26 finding 3)
             judged_since=self._judged_since,  # where the judged losses start after it

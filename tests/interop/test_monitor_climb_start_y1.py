@@ -1,0 +1,58 @@
+"""A climb longer than the recent window is dated from where it began (issue 17). A classifier at lr 0.1, its rate
+raised to 40 at step 31, sampled every 5 steps: the loss stayed near 1 to step 31 and climbed for 20 steps to inf.
+The reading kept its last 10 losses and said 'the loss grew first, from 1.3e+18 ... between steps 41 and 50', where the
+loss had been 0.956 at step 31. The reference is the script's own record of each step's loss, and the start is the
+test's own: the lowest of the earlier half of the last 10 losses before the NaN, and back from it while each loss
+before is lower still."""
+
+from __future__ import annotations
+
+import math
+
+from conftest import require_torch
+
+torch = require_torch()
+from torch import nn  # noqa: E402
+
+from actlab.readings import Status  # noqa: E402
+from actlab.torch import Monitor  # noqa: E402
+
+
+def _raised(raise_at: int, lr: float, seed: int = 0):
+    torch.manual_seed(seed)
+    x = torch.randn(512, 8)
+    y = (x[:, 0] > 0).long() + (x[:, 1] > 0).long()
+    model = nn.Sequential(nn.Linear(8, 32), nn.Tanh(), nn.Linear(32, 32), nn.ReLU(), nn.Linear(32, 3))
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    mon = Monitor(model, every=5, chance_loss=math.log(3))
+    losses = []
+    for step in range(1, 81):
+        if step == raise_at:
+            for g in opt.param_groups:
+                g["lr"] = lr
+        i = torch.randint(0, 512, (64,))
+        with mon.step() as s:
+            loss = nn.functional.cross_entropy(model(x[i]), y[i])
+            s.loss = loss
+            loss.backward()
+        losses.append(loss.item())
+        opt.step()
+        opt.zero_grad()
+    return mon.report(), losses
+
+
+def test_a_twenty_step_climb_is_dated_from_its_start():
+    report, losses = _raised(31, 40.0)
+    nan_at = next(t for t, v in enumerate(losses, 1) if not math.isfinite(v))
+    finite = losses[:nan_at - 1]  # steps 1 .. nan_at - 1
+    window = len(finite) - 10
+    start = window + min(range(5), key=lambda i: finite[window + i])
+    if start == window:
+        while start > 0 and finite[start - 1] < finite[start]:
+            start -= 1
+    assert nan_at - 1 - start > 10  # the premise: the climb is longer than the 10 losses a reading looks at
+    assert start + 1 >= 30  # and begins at the raise, not before
+    words = report.reading.words
+    assert report.reading.status == Status.DIVERGED
+    assert (f"the loss grew first, from {finite[start]:.3g} to {finite[-1]:.3g} (") in words, words
+    assert f"between steps {start + 1} and {nan_at - 1} (each update's batch loss)" in words, words
