@@ -6,6 +6,7 @@ Part of actlab.torch (interop/torch.py holds the Monitor and re-exports the publ
 from __future__ import annotations
 
 import atexit
+import bisect
 import contextlib
 import json
 import numbers
@@ -217,6 +218,40 @@ def _short(value) -> str:
     except Exception:  # noqa: BLE001  (a broken __repr__ must not hide the message about the name)
         words = f"a {type(value).__name__}"
     return words if len(words) <= 80 else words[:77] + "..."
+
+
+class SampledSteps:
+    """The training step of every sampled step (the first sampled is 1), kept as runs of equal spacing: a fixed
+    interval is one run, each of every="auto"'s intervals a run while it holds. W29 walkthrough: a dying layer's words
+    lost the step its units went off once that step left the dead window (only the latest window's steps were kept),
+    and the remedy's checkpoint went from 'saved before step 199' to 'saved before the problem began'. Bounded: past
+    MAX_RUNS runs, the older half is dropped, and a step among them reads as not known (None)."""
+
+    MAX_RUNS = 4096
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._runs: list[list[int]] = []  # [first sampled step, its training step, spacing, length]
+
+    def append(self, step: int) -> None:
+        self.count += 1
+        run = self._runs[-1] if self._runs else None
+        if run is not None and run[3] == 1 and step > run[1]:
+            run[2], run[3] = step - run[1], 2
+        elif run is not None and step == run[1] + run[2] * run[3]:
+            run[3] += 1
+        else:
+            if len(self._runs) >= self.MAX_RUNS:
+                del self._runs[:self.MAX_RUNS // 2]
+            self._runs.append([self.count, step, 0, 1])
+
+    def at(self, g: int) -> int | None:
+        """The training step sampled step ``g`` was taken at; None where it is not kept."""
+        k = bisect.bisect_right(self._runs, g, key=lambda r: r[0]) - 1
+        if k < 0 or not self._runs[k][0] <= g < self._runs[k][0] + self._runs[k][3]:
+            return None
+        first, step, spacing, _ = self._runs[k]
+        return step + spacing * (g - first)
 
 
 class _StepHandle:

@@ -100,7 +100,7 @@ class _Collecting:
         there with NumPy, whose calls on a few thousand numbers cost a fraction of a torch call's dispatch; dead
         units keep their history on the host."""
         self.sampled_steps += 1
-        self._sampled_at.append(self.step_count + 1)  # the training step of each of the latest sampled steps
+        self._sampled_at.append(self.step_count + 1)  # the training step of each sampled step
         g = self.sampled_steps
         if self._forwards > 1 and not self._noted_forwards:
             self._noted_forwards = True

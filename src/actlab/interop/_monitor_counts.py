@@ -102,6 +102,10 @@ class _Counting:
         # only a function with a zero region has dead units (elsewhere an f' of 0 is underflow: saturated)
         dead, cover, died, silent_from, died_latest, died_from = _Counting._dead(l, *history)
         silent, silent_for, need = _Counting._fallen_silent(l, *history)
+        samples = history[1]  # the sampled steps (their numbers among all sampled) this place ran on, latest last
+        # the first batch the latest of the silent units was off on, and the one before, where they were on
+        silent_since = samples[-silent_for] if silent else None
+        silent_on = samples[-silent_for - 1] if silent and silent_for < len(samples) else None
         limit = SATURATION_FRACTION * (l.record.deriv_max if math.isfinite(l.record.deriv_max) else 1.0)
         saturated = d / rows < limit  # instruments.saturated_mask: mean |f'| below 1% of the maximum, or
         if rule is not None:  # the outputs within 1% of the scale of a level (Activation.saturated_outputs)
@@ -122,7 +126,7 @@ class _Counting:
                 "saturated": int(np.count_nonzero(saturated)), "dead": dead, "dormant": dormant,
                 "non_finite": non_finite, "act_non_finite": False, "window": cover, "died": died,
                 "silent_from": silent_from, "died_latest": died_latest, "died_from": died_from, "silent": silent,
-                "silent_for": silent_for,
+                "silent_for": silent_for, "silent_since": silent_since, "silent_on": silent_on,
                 "dead_after": need}
 
     @staticmethod

@@ -41,6 +41,7 @@ from ._monitor_words import (
     _ordinal,
     _sampled,
     _share,
+    _silencing_layers,
     _unwatched_reading,
 )
 
@@ -248,6 +249,7 @@ class _Reporting:
         owners = _weight_rows(seen)
         on_output = []  # the places on the output layer's result
         died = []  # (label, units dead after being active, width, batches, step first off) of each hidden layer
+        silencing = []  # (label, units gone silent, units died, width, batches, step first off, ...): _silencing_layers
         for layer, (_, weight_module, width, window), r in seen:
             w = weight_norm.get(weight_module, math.nan) if weight_module else math.nan
             is_frozen = weight_module in frozen
@@ -279,6 +281,11 @@ class _Reporting:
                                words, ratio, "" if shared else param, is_frozen, low_gradient_word(layer.record),
                                silent)
             rows.append(stats)
+            if silent and not at_output:
+                silencing.append((layer.label, silent, int(r.get("died") or 0), width, int(r["silent_for"]),
+                                  self._step_sampled(r["silent_since"]) if r.get("silent_since") else None,
+                                  self._step_sampled(r["silent_on"]) if r.get("silent_on") else None,
+                                  int(r.get("dead_after") or 0)))
             if r.get("died") and not at_output:
                 died.append((layer.label, r["died"], width, window, self._step_sampled(r["silent_from"]),
                              self._step_sampled(r["silent_from"] - 1), int(dead or 0), r.get("died_latest", 0),
@@ -432,6 +439,7 @@ class _Reporting:
             reading = _unwatched_reading(self._opaque, _loss_text(summary), self._unknown)
         healthy = next((f for f in reading.findings if f.status == Status.HEALTHY), None)
         for extra in (_exploding_activations(forward_stds), _dying_layers(died, torch_restart),
+                      _silencing_layers(silencing, torch_restart),
                       self._stopped_places(sampled, notes)):
             if extra is not None and reading.status != Status.UNWATCHED:  # placed by seriousness
                 rank = list(Status)
@@ -602,11 +610,10 @@ class _Reporting:
                           "last_step": l.last_run[1]} for l in stopped]})
 
     def _step_sampled(self, g: int) -> int | None:
-        """The training step that sampled step g (1 for the first sampled) was taken at, while it is among the
-        latest window + 1 sampled steps; None otherwise."""
-        back = self.sampled_steps - g
-        at = getattr(self, "_sampled_at", ())
-        return at[-1 - back] if 0 <= back < len(at) else None
+        """The training step that sampled step g (1 for the first sampled) was taken at; None where it is not kept
+        (SampledSteps)."""
+        at = getattr(self, "_sampled_at", None)
+        return at.at(g) if at is not None else None
 
     def report(self) -> MonitorReport:
         """The latest sampled step's report, with how many steps have run since (it says so before any sample)."""

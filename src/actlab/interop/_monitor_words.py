@@ -145,6 +145,43 @@ def _dying_layers(died: list[tuple[str, int, int, int, int | None, int | None, i
                    {"dying_layers": [d[0] for d in dying], "died_units": [d[1] for d in dying]})
 
 
+def _silencing_layers(silent: list[tuple[str, int, int, int, int, int | None, int | None, int]],
+                      restart: Callable[[str], str]) -> Finding | None:
+    """A DEAD_LAYER finding for the layers (label, units gone silent, units that died mid-run, width, the sampled
+    batches the latest silent ones have been off on, the training step they were first off on and the sampled step
+    before it, each or None, the sampled batches after which a unit counts as dead) where the silent and the dead
+    together are DYING_SHARE or more of the layer and the dead alone are not (_dying_layers says those). W29
+    walkthrough: under every="auto" (a sample every 50 steps) 40 of 64 units killed at step 200 read 'healthy' to step
+    362, since a unit counts as dead after 5 sampled batches off, about 250 steps, while the layer's line said '39 of
+    64 units ... gone silent'."""
+    going = [d for d in silent if d[1] and d[3] and d[1] + d[2] >= DYING_SHARE * d[3] > d[2]]
+    if not going:
+        return None
+    parts = []
+    for label, count, died, width, batches, since, on, _ in going:
+        when = "" if since is None else (
+            f" (the latest of them first off on training step {since:,}, a sampled one" +
+            (f"; on at training step {on:,}, the sampled step before" if on is not None and on < since - 1 else "")
+            + ")")
+        one = count == 1
+        also = f", and {_counted(died, 'other unit')} of it died earlier" if died else ""
+        off = _latest(batches, 'sampled batch', 'sampled batches')
+        parts.append(f"{_share(count, width, 'unit')} of {label} {'was' if one else 'were'} on in most of "
+                     f"{'its' if one else 'their'} sampled batches and {'has' if one else 'have'} been off on every "
+                     f"point of {'each of ' if batches > 1 else ''}{off}{when}{also}")
+    need = max(d[7] for d in going)
+    last_on = [d[6] if d[6] is not None else d[5] for d in going if d[5] is not None]
+    first = min(last_on, default=None)
+    return Finding(Status.DEAD_LAYER,
+                   "dying layer: " + "; ".join(parts) + f": gone silent, and counted dead if off for {need} sampled "
+                   "batches in a row; a unit that is off passes no gradient back, so the weights feeding it no "
+                   "longer learn through it",
+                   "Lower the learning rate (one large update can push a ReLU unit below 0 on every input for good), "
+                   "or use an activation with a slope below 0 (nn.LeakyReLU, nn.GELU); then "
+                   + (restart(f"saved before step {first:,}") if first is not None else restart()) + ".",
+                   {"silent_layers": [d[0] for d in going], "silent_units": [d[1] for d in going]})
+
+
 def _natural_key(name: str) -> list:
     """Sort 'layers.2' before 'layers.10': the digit runs compare as numbers."""
     return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", name)]
@@ -370,14 +407,37 @@ class MonitorReport:
                 "reading": self.reading.to_dict(),
                 "notes": list(self.notes)}
 
-    def __str__(self) -> str:
+    def _head(self) -> str:
+        """The report's first line: the step it is of, among the steps run, and the sampling rule."""
         age = (f" of {self.steps_run}" if self.steps_run is not None and self.steps_run != self.step else "")
         n = self.sampled_steps
         ran = self.steps_run if self.steps_run is not None else self.step
         head = (f"actlab monitor: sampled at step {self.step}{age}, {n} step{'' if n == 1 else 's'} sampled" if n else
                 f"actlab monitor: no step sampled yet, {ran} step{'' if ran == 1 else 's'} run")
-        lines = [head + (f" (every ~{self.every}, auto)" if self.every and self.auto else
-                         f" (every {self.every})" if self.every else "")]
+        return head + (f" (every ~{self.every}, auto)" if self.every and self.auto else
+                       f" (every {self.every})" if self.every else "")
+
+    def _under_table(self) -> list[tuple[str, str]]:
+        """What follows the table, each as (label, text), in the order both faces give it: the columns' legends, each
+        layer's words, the status, the reading, the remedy, the other findings, and the notes (label "note")."""
+        out = []
+        rare = sorted({l.activation for l in self.layers if l.low_word != "saturated"})
+        if rare:
+            out.append(("sat", f"for {', '.join(rare)}, units rarely active (on for under 1% of the batch): a function "
+                               "whose only flat part is 0 cannot saturate"))
+        if any(l.silent for l in self.layers):
+            out.append(("sat (n silent)", "n of those units were on before and have been off on every point since "
+                                          "(gone silent, not rarely active): counted dead if they stay off"))
+        out += [(f"{l.name} ({l.module_type}, {l.width} unit{'' if l.width == 1 else 's'})", l.words)
+                for l in self.layers if l.words]
+        out += [("status", self.reading.status.value), ("reading", self.reading.words)]
+        if self.reading.remedy:
+            out.append(("remedy", self.reading.remedy))
+        out += [("also", f.words) for f in self.reading.others]
+        return out + [("note", note) for note in self.notes]
+
+    def __str__(self) -> str:
+        lines = [self._head()]
         # a/last: |dL/da| over the last watched activation's (the watch page's "ratio to last"); W/out: |dL/dW| of
         # the weights before the activation over the output layer's, the ratio the words below read
         # the module column fits the longest name up to NAME_COLUMN characters; a longer one keeps its end, which tells
@@ -396,43 +456,32 @@ class MonitorReport:
             name = l.name if len(l.name) <= nw else "…" + l.name[-(nw - 1):]
             lines.append(f"{name:<{nw}} {row[0]:<{widths[0]}} " + " ".join(
                 f"{cell:>{w}}" for cell, w in zip(row[1:], widths[1:], strict=True)) + f" {weight}")
-        rare = sorted({l.activation for l in self.layers if l.low_word != "saturated"})
-        if rare:
-            lines.append(f"  sat: for {', '.join(rare)}, units rarely active (on for under 1% of the batch): "
-                         "a function whose only flat part is 0 cannot saturate")
-        if any(l.silent for l in self.layers):
-            lines.append("  sat (n silent): n of those units were on before and have been off on every point since "
-                         "(gone silent, not rarely active): counted dead if they stay off")
-        lines += [f"  {l.name} ({l.module_type}, {l.width} unit{'' if l.width == 1 else 's'}): {l.words}"
-                  for l in self.layers if l.words]
-        lines.append(f"status: {self.reading.status.value}")
-        lines.append(f"reading: {self.reading.words}")
-        if self.reading.remedy:
-            lines.append(f"remedy: {self.reading.remedy}")
-        lines += [f"also: {f.words}" for f in self.reading.others]
-        for note in self.notes:  # a note's details (after its line break) on lines of their own, under its opening
-            opening, *details = note.split(DETAILS)
-            lines += [f"note: {opening}", *(f"      {d}" for d in details)]
+        for label, text in self._under_table():
+            if label == "note":  # a note's details (after its line break) on lines of their own, under its opening
+                opening, *details = text.split(DETAILS)
+                lines += [f"note: {opening}", *(f"      {d}" for d in details)]
+            elif label in ("status", "reading", "remedy", "also"):
+                lines.append(f"{label}: {text}")
+            else:  # the legends and the layers' words, indented under the table
+                lines.append(f"  {label}: {text}")
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
+        """The notebook's face of the same parts as the text's (W29: the table dropped the mean and std, the step
+        and every layer's words, and read 'healthy: healthy: ...')."""
         import html
 
-        def cell(v, spec=".3g"):
-            return "-" if v is None or (isinstance(v, float) and math.isnan(v)) else format(v, spec)
-
-        rows = "".join(f"<tr><td>{html.escape(l.name)}</td><td>{l.activation}</td><td>{l.width}</td>"
-                       f"<td>{cell(l.act_grad_norm)}</td><td>{cell(l.act_grad_ratio_to_last)}</td>"
-                       f"<td>{cell(l.weight_grad_norm)}</td><td>{cell(l.weight_grad_ratio_to_output)}</td>"
-                       f"<td>{cell(l.dead, 'd')}</td><td>{html.escape(_low_count(l))}</td>"
-                       f"<td>{cell(l.dormant, 'd')}</td><td>{html.escape(_weights_cell(l))}</td>"
-                       f"</tr>" for l in self.layers)
-        return (f"<p>{html.escape(self.reading.status.value)}: <b>{html.escape(self.reading.words)}</b> "
-                f"{html.escape(self.reading.remedy)}</p>"
-                "<table><tr><th>layer</th><th>activation</th><th>units</th><th>‖∂L/∂a‖</th><th>a / last</th>"
-                "<th>‖∂L/∂W‖</th><th>W / output</th><th>dead</th><th>saturated / rarely active</th>"
-                "<th>dormant</th><th>weights</th></tr>"
-                f"{rows}</table>" + _notes_html(self.notes))
+        head = "".join(f"<th>{html.escape(t)}</th>" for t in ("module", *(t for t, _ in _COLUMNS), "weights"))
+        rows = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in (l.name, *_row(l), _weights_cell(l)))
+                       + "</tr>" for l in self.layers)
+        under = self._under_table()
+        said = "".join(f"<p><b>{html.escape(label)}</b>: {html.escape(text)}</p>" for label, text in under
+                       if label in ("status", "reading", "remedy", "also"))
+        legends = "".join(f"<li>{html.escape(label)}: {html.escape(text)}</li>" for label, text in under
+                          if label not in ("status", "reading", "remedy", "also", "note"))
+        return (f"<p>{html.escape(self._head())}</p>{said}<table><tr>{head}</tr>{rows}</table>"
+                + (f"<ul>{legends}</ul>" if legends else "")
+                + _notes_html(tuple(text for label, text in under if label == "note")))
 
 
 # how the note on steps that raised begins (report() puts the latest version in place of the one a sampled step kept)

@@ -66,6 +66,7 @@ from ._monitor_base import (  # noqa: F401  (some re-exported: tests import them
     LOSS_BATCHES,
     MAX_AUTO_EVERY,
     RELEARN_EVERY,
+    SampledSteps,
     _end_log,
     _ends_a_run,
     _exception_words,
@@ -402,7 +403,7 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
         # the places' last_active arrays as views of one buffer, and those views in its order (_advance_history)
         self._history: np.ndarray = np.zeros(0, dtype=np.int64)
         self._history_views: tuple = ()
-        self._sampled_at: deque = deque(maxlen=window + 1)  # the training step of each of the latest sampled steps
+        self._sampled_at = SampledSteps()  # the training step of each sampled step
         self._on: np.ndarray = np.zeros(0)  # laid out as _history: each unit's weighed count of the batches it was on
 
     def close(self) -> None:
