@@ -178,7 +178,7 @@ def _is_number(value, whole: bool = False) -> bool:
     return isinstance(value, kind) and not isinstance(value, bool)
 
 
-def _step_after_close() -> None:
+def _step_after_close(sample: bool = False) -> None:
     """What mon.step() is once the monitor is closed: a step then would be sampled and logged after the log's end
     line (W17: read_log kept those reports with no warning, and the watch page said the run was going on)."""
     raise RuntimeError("mon.step() after the monitor was closed (by mon.close(), or at the end of `with "

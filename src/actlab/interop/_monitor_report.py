@@ -633,5 +633,12 @@ class _Reporting:
                                  auto=self._auto)
         if unread is not None:
             notes.append(unread)
+        gap = self.step_count - self._last.step
+        if getattr(self, "_ended", False) and gap > 0:  # the final report, of an earlier step (W29: 'sampled at step
+            # 362 of 400', and nothing said the last 38 steps were never read)
+            notes.append(f"the run ended at step {self.step_count:,}; this report is of step {self._last.step:,}, the "
+                         f"last sampled one, and the {_counted(gap, 'step')} after it were not read: "
+                         "`with mon.step(sample=True)` on a run's last step samples it, so that the final report is "
+                         "of the end of the run")
         return dataclasses.replace(self._last, steps_run=self.step_count, every=self.every, auto=self._auto,
                                    notes=tuple(self._current_notes(self._last.notes) + notes))

@@ -10,7 +10,15 @@ import time
 from typing import TYPE_CHECKING
 
 from . import _monitor_compile
-from ._monitor_base import _BASE_STEPS, _WARMUP_STEPS, _ends_a_run, _exception_words, _held_loss, _StepHandle
+from ._monitor_base import (
+    _BASE_STEPS,
+    _WARMUP_STEPS,
+    _ends_a_run,
+    _exception_words,
+    _held_loss,
+    _StepHandle,
+    _what,
+)
 from ._monitor_compile import _compile_started, _watch_compiles
 
 if TYPE_CHECKING:
@@ -25,11 +33,12 @@ class _Step:
     context manager cost about 4 us a step on its own, W12 saw 15-30 us a step on a 126 us model)."""
 
     __slots__ = ("mon", "handle", "sample", "timed", "w0", "t0", "outside", "first", "places", "hooks", "promoted",
-                 "made")
+                 "made", "force")
 
     def __init__(self, mon: Monitor) -> None:
         self.mon = mon
         self.made = -1  # the step count when mon.step() last gave this context: equal to it still, never entered
+        self.force = False  # mon.step(sample=True): this step is sampled whatever the interval
 
     @property
     def loss(self):
@@ -60,9 +69,14 @@ class _Stepping:
             return self.step_count - self._last_sample >= self.every
         return self.step_count % self.every == 0
 
-    def step(self) -> _Step:
-        """One training step: forward, loss and backward go inside; the optimiser step may go after."""
+    def step(self, sample: bool = False) -> _Step:
+        """One training step: forward, loss and backward go inside; the optimiser step may go after. ``sample=True``
+        samples this step whatever the interval: a run's last step, so that the final report is of the end of the
+        run (W29: 'sampled at step 362 of 400', the 38 steps after it never read)."""
+        if not isinstance(sample, bool):
+            raise TypeError(f"mon.step(sample=...): True or False; got {_what(sample)}")
         st = self._step_context  # one per monitor, reused: steps do not nest (a second one open raises in _enter)
+        st.force = sample
         if self._auto:  # the monitor's own time on this step starts here, before its checks (_enter, _exit)
             st.w0 = time.perf_counter()
         # the last step made was never entered (and none is open, where _enter says steps do not nest): a script that
@@ -107,10 +121,11 @@ class _Stepping:
         if _compile_started not in _monitor_compile._START_CALLBACKS:
             _watch_compiles()
         st.handle = handle = _StepHandle()
-        if not self._auto and self.step_count % self.every:  # a fixed interval's unsampled step: nothing else to do
-            st.sample = st.timed = False
+        if not self._auto and self.step_count % self.every and not st.force:  # a fixed interval's unsampled step:
+            st.sample = st.timed = False  # nothing else to do
             return handle
-        st.sample = sample = self._should_sample()
+        due = self._should_sample()
+        st.sample = sample = st.force or due
         if not sample:
             st.timed = self._timed()
             if st.timed:
@@ -123,7 +138,7 @@ class _Stepping:
         self._last_sample = self.step_count
         # a one-off step: the first sampled step (the search for activation functions, first allocations) or one that
         # finds a new place; its time says nothing about what the sampled steps after it cost
-        st.first = self.sampled_steps == 0
+        st.first = self.sampled_steps == 0 or not due  # (not due: sampled by mon.step(sample=True), out of turn)
         st.places = len(self._layers)
         self._sync()
         st.t0 = time.perf_counter()  # before the hooks are attached: attaching them is part of a sampled step's cost

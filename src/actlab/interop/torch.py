@@ -415,6 +415,7 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
         self._end()
 
     def _end(self) -> None:
+        self._ended = True
         if self._closer is not None:
             self._closer()
         # an instance attribute shadows the class's step(): the steps of an open monitor pay nothing for this check
