@@ -82,7 +82,9 @@ def test_accumulation_over_steps_on_purpose_is_noted_on_a_sampled_step_that_foll
             opt.step()
             opt.zero_grad()
     notes = _notes(mon)
-    assert len(notes) == 1 and "when step 3's forward began, every weight" in notes[0]
+    # seen at the end of step 2, the unsampled step after the first sample, whose .grad was step 1's added to once
+    # (W29: the step after each of the first sampled steps is checked), before step 3's forward could see it
+    assert len(notes) == 1 and "at the end of step 2, every weight ('0.weight', ...) still held step 1's" in notes[0]
 
 
 def test_one_weight_with_a_leftover_gradient_is_named():

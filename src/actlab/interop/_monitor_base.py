@@ -65,6 +65,9 @@ DEAD_ODDS = 1e-6
 
 
 # the climbs and trends of the loss look at this many latest sampled steps' finite losses
+# the first sampled steps after which the next step's end checks whether the weights' .grad was zeroed between the
+# two (_Weights._set_probe): gradients accumulated across steps are a loop's habit, seen on its first steps
+PROBED_SAMPLES = 3
 LOSS_BATCHES = 10
 # learning is judged on the mean loss of this many latest training steps' batches with a loss, sampled or not, not on
 # one batch's (one batch's loss wobbles around the 10%-below-chance line, and the status flickered between healthy and

@@ -150,6 +150,11 @@ class _Stepping:
             loss = st.handle.loss
             if loss is not None:
                 self._step_losses.append([self.step_count + 1, _held_loss(loss)])
+        if self._probe is not None:  # the step after one of the first sampled ones: was .grad zeroed between?
+            if exc is None and not st.sample:
+                self._read_probe()
+            else:
+                self._probe = None
         if exc is None and not st.sample and not st.timed and self._mode is None:  # an untimed unsampled step
             self._open_step = None
             box = self._steps_box
@@ -173,6 +178,7 @@ class _Stepping:
                 self._note_blind()
             if exc is None and not st.promoted:
                 self._collect(st.handle)
+                self._set_probe()
             else:
                 kept = self._finish_odd_step(st, exc)
         elif self._mode is not None:

@@ -6,6 +6,7 @@ its methods read and write the Monitor's own attributes."""
 from __future__ import annotations
 
 import math
+import weakref
 
 import torch
 
@@ -156,17 +157,52 @@ class _Weights:
         held = [n for n, v in zip(names, torch.stack(norms).tolist(), strict=True) if v != 0]
         if not held:
             return
+        self._say_leftover(held, f"when step {self.step_count + 1}'s forward began, {{which}} already held a nonzero "
+                                 "gradient from before, and backward adds to it")
+
+    def _say_leftover(self, held: list[str], seen: str) -> None:
+        """The note that gradients accumulate across steps, once: ``seen`` says how it was seen, its {which} the
+        weights ``held`` names."""
         self._noted_leftover = True
+        self._probe = None
         total = len(self._weighted)
         which = (f"'{held[0]}.weight'" if len(held) == 1 else
                  f"{len(held)} of the {total} weights ('{held[0]}.weight', ...)" if len(held) < total else
                  f"every weight ('{held[0]}.weight', ...)")
-        step = self.step_count + 1
-        self.notes.append(f"gradients accumulate across steps: when step {step}'s forward began, {which} already "
-                          "held a nonzero gradient from before, and backward adds to it: zero_grad() is missing from "
-                          "the loop, or gradients are accumulated over several steps on purpose. |dL/dW| and W/out "
-                          "then read the gradients summed since the last zero_grad(), not this step's alone; |dL/da| "
-                          "and a/last are this step's")
+        self.notes.append(f"gradients accumulate across steps: {seen.format(which=which)}: zero_grad() is missing "
+                          "from the loop, or gradients are accumulated over several steps on purpose. |dL/dW| and "
+                          "W/out then read the gradients summed since the last zero_grad(), not this step's alone; "
+                          "|dL/da| and a/last are this step's")
+
+    def _set_probe(self) -> None:
+        """After one of the first PROBED_SAMPLES sampled steps, while no accumulation was seen: each weight's .grad (a
+        weak reference) and its version, for the next step's end to compare (_read_probe). W29 walkthrough: with 4
+        micro-batches a step and every=4, each sampled step was the first block after zero_grad(), so no .grad was
+        ever found set as its forward began, and |dL/dW| read one micro-batch's gradient with no note."""
+        if self._noted_leftover or self._probes_left <= 0:
+            return
+        self._probes_left -= 1
+        marks = [(name, m._parameters["weight"].grad) for name, m in self._weighted]
+        self._probe = (self.step_count + 1, [(n, weakref.ref(g), g._version) for n, g in marks if g is not None])
+
+    def _read_probe(self) -> None:
+        """At the end of the step after a sampled one (not itself sampled): a .grad that is the same tensor as at the
+        sampled step's end, its version one higher (backward's one add; zero_grad()'s zero_() would add another, its
+        default set_to_none a new tensor) still held the sampled step's gradient when backward added this step's."""
+        step, marks = self._probe
+        self._probe = None
+        if self.step_count + 1 != step + 1:
+            return
+        held = [n for n, ref, version in marks
+                if (g := self._grad_of(n)) is not None and g is ref() and g._version == version + 1]
+        if held:
+            self._say_leftover(held, f"at the end of step {step + 1}, {{which}} still held step {step}'s gradient "
+                                     "(no zero_grad() between the two), and backward added step "
+                                     f"{step + 1}'s to it")
+
+    def _grad_of(self, name: str):
+        module = dict(self._weighted).get(name)
+        return None if module is None else module._parameters["weight"].grad
 
     def _weight_grad_norms(self) -> list[tuple[str, torch.Tensor | None]]:
         """||dL/dW|| of each weighted module's weight, in one fused call (hooks that take each as its gradient is

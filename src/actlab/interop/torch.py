@@ -65,6 +65,7 @@ from ._monitor_base import (  # noqa: F401  (some re-exported: tests import them
     JUDGED_STEPS,
     LOSS_BATCHES,
     MAX_AUTO_EVERY,
+    PROBED_SAMPLES,
     RELEARN_EVERY,
     SampledSteps,
     _end_log,
@@ -376,6 +377,8 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
         self._grads_written = False
         self._leftover: tuple | None = None  # the weights whose .grad was set as the forward began, and its norms
         self._noted_leftover = False  # said once: a .grad held an earlier step's gradient (_note_leftover_gradients)
+        self._probe: tuple | None = None  # the .grads at a sampled step's end, for the next step's (_read_probe)
+        self._probes_left = PROBED_SAMPLES
         self._known: tuple | None = None  # the places, in the order they ran, when the structure was last learned
         self._since_learned = 0  # sampled steps since then
         self._reuse = False  # this sampled step reuses the learned structure (no weighted-module hooks)
