@@ -261,9 +261,10 @@ class RunHistory:
             self.first_seen = {"step": point["step"], "previous": previous, "place": _place_of(report)}
             own = report.get("first_non_finite")
             if (isinstance(own, dict) and type(own.get("step")) is int and previous is not None
-                    and previous < own["step"] < point["step"] and report.get("last_finite_step") == own["step"] - 1):
-                # a step between the two samples, dated by the monitor from every step's loss, held (W28): the
-                # banner names it as the reading does
+                    and previous < own["step"] <= point["step"] and report.get("last_finite_step") == own["step"] - 1):
+                # a step between the two samples, or the sampled one itself, dated by the monitor from every step's
+                # loss, held (W28): the banner names it as the reading does ('first seen at training step 51 (...;
+                # the last finite sample was step 46)' beside 'Diverged at step 51', the held loss of 50 finite)
                 self.first_seen = {"step": own["step"], "previous": own["step"] - 1, "place": own.get("place")}
         if point["non_finite"]:
             self._mark(point["step"], after_one=bool(self.recent) and self.recent[-1]["non_finite"])

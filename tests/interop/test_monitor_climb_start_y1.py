@@ -18,13 +18,13 @@ from actlab.readings import Status  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
 
 
-def _raised(raise_at: int, lr: float, seed: int = 0):
+def _raised(raise_at: int, lr: float, seed: int = 0, log=None):
     torch.manual_seed(seed)
     x = torch.randn(512, 8)
     y = (x[:, 0] > 0).long() + (x[:, 1] > 0).long()
     model = nn.Sequential(nn.Linear(8, 32), nn.Tanh(), nn.Linear(32, 32), nn.ReLU(), nn.Linear(32, 3))
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
-    mon = Monitor(model, every=5, chance_loss=math.log(3))
+    mon = Monitor(model, every=5, chance_loss=math.log(3), log=log)
     losses = []
     for step in range(1, 81):
         if step == raise_at:
@@ -38,6 +38,7 @@ def _raised(raise_at: int, lr: float, seed: int = 0):
         losses.append(loss.item())
         opt.step()
         opt.zero_grad()
+    mon.close()
     return mon.report(), losses
 
 
@@ -56,3 +57,21 @@ def test_a_twenty_step_climb_is_dated_from_its_start():
     assert report.reading.status == Status.DIVERGED
     assert (f"the loss grew first, from {finite[start]:.3g} to {finite[-1]:.3g} (") in words, words
     assert f"between steps {start + 1} and {nan_at - 1} (each update's batch loss)" in words, words
+
+
+def test_the_watch_api_dates_a_nan_in_a_sampled_step_s_own_loss_from_the_held_one_before(tmp_path):
+    """The same run logged, read by the lab: its first NaN is sampled step 51's own loss, and step 50's held loss was
+    finite, so first_seen names step 50 as the one before (the page's banner said 'first seen at training step 51
+    (a sampled one; the last finite sample was step 46)' beside the reading's 'Diverged at step 51')."""
+    from fastapi.testclient import TestClient
+
+    from actlab.web.app import create_app
+
+    log = tmp_path / "run.jsonl"
+    report, losses = _raised(31, 30.0, log=log)
+    nan_at = next(t for t, v in enumerate(losses, 1) if not math.isfinite(v))
+    assert nan_at % 5 == 1  # the premise: the NaN is a sampled step's own loss (every=5 samples 1, 6, 11, ...)
+    assert report.reading.words.startswith(f"diverged at step {nan_at}:")
+    app = create_app(db_path=tmp_path / "p.sqlite3", watch_log=log, allow_hosts=("testserver",))
+    data = TestClient(app).get("/api/watch").json()
+    assert data["first_seen"] == {"step": nan_at, "previous": nan_at - 1, "place": "the loss"}

@@ -201,7 +201,12 @@ function sayNan(report) {
   // step, known exactly (W28)
   const when = !nan ? "" : nan.unsampled ? `first appeared at step ${count(nan.step)}` :
     whenFirst(nan.step, lineSteps(report).n);
-  const text = !nan ? "" : `A NaN or an inf ${when}${place}` +
+  // the reading's headline dates a divergence from this same step: the banner then says only what the red marks are
+  // (W28 second walkthrough, finding 10: 'A NaN or an inf first appeared at step 4' over 'Diverged at step 4')
+  const told = nan && report?.reading?.status === "diverged" && report.reading.evidence?.diverged_at_step === nan.step;
+  const marks = view.nonFinite === 1 ? "a red mark" : "red marks";
+  const text = !nan ? "" : told ? `${count(view.nonFinite)} of the ${count(view.total)} sampled steps held a NaN or ` +
+    `an inf (${marks}); the reading below says when it began.` : `A NaN or an inf ${when}${place}` +
     (view.nonFinite > 1 ? `; ${count(view.nonFinite)} of the ${count(view.total)} sampled steps held one ` +
       "(red marks)." : ".");
   if ($("watch-nan").textContent !== text) $("watch-nan").textContent = text;
