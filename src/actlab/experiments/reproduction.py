@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from ..reading_loss import t_quantile
 from ._result import ResultMixin
 
 REPRODUCED, PARTLY, NOT_REPRODUCED, UNDECIDED, SHOWN = "reproduced", "partly", "not reproduced", "undecided", "shown"
@@ -110,21 +111,14 @@ def margin(mean: float, bounds: list[float | None]) -> float:
     return min(mean - low if low is not None else math.inf, high - mean if high is not None else math.inf)
 
 
-def t_quantile(dof: int) -> float:
-    """Student's t at RESOLVED with ``dof`` degrees of freedom (2.776 at 4)."""
-    from scipy.stats import t
-
-    return float(t.ppf(RESOLVED, dof))
-
-
 def _resolve(f: Finding, spread: float, spread_n: int, extra: str = "") -> Finding:
     """``f`` (criterion met in every seed) judged against a seed-to-seed ``spread`` estimated from ``spread_n``
     seeds: reproduced when its margin exceeds t(spread_n - 1) standard errors of its own mean, else undecided."""
-    need = t_quantile(spread_n - 1) * spread / math.sqrt(f.n)
+    need = t_quantile(spread_n - 1, RESOLVED) * spread / math.sqrt(f.n)
     inside = margin(f.measured, f.bounds)
     if inside > need:
         return replace(f, verdict=REPRODUCED, note=_join(f.note, extra))
-    unresolved = (f"margin {format(inside, f.fmt)} is within {t_quantile(spread_n - 1):.2f} standard errors "
+    unresolved = (f"margin {format(inside, f.fmt)} is within {t_quantile(spread_n - 1, RESOLVED):.2f} standard errors "
                   f"({format(need, f.fmt)}): the seeds do not resolve it")
     return replace(f, verdict=UNDECIDED, note=_join(f.note, extra, unresolved))
 
