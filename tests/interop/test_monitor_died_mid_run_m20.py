@@ -85,7 +85,8 @@ def test_units_killed_mid_run_are_dead_within_the_evidence_and_the_layer_is_dyin
             assert (report.status == "dead_layer") == (row.silent >= 8), (step, report.reading.words)
             if row.silent >= 8:
                 words = report.reading.words
-                assert f"dying layer: {row.silent} of 16 units of module '1' (ReLU) were on in most of" in words
+                assert (f"dying layer: {row.silent} of 16 units of module '1' (ReLU) were active earlier in the run "
+                        "and have been off on every point of") in words
                 assert f"first off on training step {kill}, a sampled one" in words and "gone silent" in words
 
 

@@ -29,7 +29,8 @@ from actlab.torch import Monitor  # noqa: E402
 from interop._steps import monitored_step  # noqa: E402
 
 # the helpers are looked up when a test runs, so that each test fails by itself on code without them
-_dying_layers = _monitor_words._dying_layers
+_stopping_layers = _monitor_words._stopping_layers
+Stopping = _monitor_words.Stopping
 
 
 def _counted(*a):
@@ -180,9 +181,9 @@ def test_the_cost_note_counts_its_timed_steps_in_words(timed, words):
 
 
 def test_a_dying_layer_of_one_unit_reads_in_the_singular():
-    f = _dying_layers([("module 'h'", 1, 2, 1, 9, 8, 1, 1, 9)], torch_restart)
+    f = _stopping_layers([Stopping("module 'h'", 2, 1, 1, 0, 1, 0, 5, 1, 9, 8, 9, 9)], torch_restart, set())
     assert ("1 of 2 units of module 'h' was active earlier in the run and has had derivative 0 on every point of the "
-            "last sampled batch (the latest of them first off on training step 9, a sampled one)") in f.words
+            "last sampled batch (first off on training step 9, a sampled one)") in f.words
     # before the sampled step they were last on: the update after it may be the one that killed them (W27)
     assert f.remedy.endswith("restart from freshly initialised weights or from a checkpoint saved before step 8.")
 
@@ -197,11 +198,11 @@ def test_the_dying_remedy_takes_its_restart_words_from_the_function_it_is_given(
         asked.append(checkpoint)
         return f"load the weights {checkpoint}"
 
-    died = [("module 'h'", 40, 64, 5, 101, 100, 40, 40, 101)]
-    assert _dying_layers(died, restart).remedy.endswith("; then load the weights saved before step 100.")
+    died = [Stopping("module 'h'", 64, 40, 40, 0, 5, 0, 5, 40, 101, 100, 101, 101)]
+    assert _stopping_layers(died, restart, set()).remedy.endswith("; then load the weights saved before step 100.")
     assert asked == ["saved before step 100"]
-    assert _dying_layers([("module 'h'", 40, 64, 5, None, None, 40, 40, None)], restart).remedy.endswith(
-        "load the weights saved at the start.")
+    unknown = [Stopping("module 'h'", 64, 40, 40, 0, 5, 0, 5, 40, None, None, None, None)]
+    assert _stopping_layers(unknown, restart, set()).remedy.endswith("load the weights saved at the start.")
     assert torch_restart() == _monitor_base.TORCH_RESTART
 
 
@@ -246,7 +247,7 @@ def test_units_killed_mid_run_read_as_gone_silent_and_the_dying_reading_keeps_th
             assert r.layers[1].dead == 40 and r.status.value == "dead_layer"
             words = r.reading.words
             assert words.startswith("dying layer: 40 of 64 units of module '3' (ReLU) were active earlier")
-            assert f"(the latest of them first off on training step {kill + 1}, a sampled one)" in words
+            assert f"(first off on training step {kill + 1}, a sampled one)" in words
             assert "sampled step 101" not in words and "the step sampled at" not in words
             # the sampled step before the kill, step 100 (every=1), was the last they were on
             assert r.reading.remedy.endswith(f"a checkpoint saved before step {kill}.")

@@ -100,12 +100,9 @@ class _Counting:
         if l.binary_deriv:
             nonzero = float(d.sum())
         # only a function with a zero region has dead units (elsewhere an f' of 0 is underflow: saturated)
-        dead, cover, died, silent_from, died_latest, died_from = _Counting._dead(l, *history)
-        silent, silent_for, need = _Counting._fallen_silent(l, *history)
-        samples = history[1]  # the sampled steps (their numbers among all sampled) this place ran on, latest last
-        # the first batch the latest of the silent units was off on, and the one before, where they were on
-        silent_since = samples[-silent_for] if silent else None
-        silent_on = samples[-silent_for - 1] if silent and silent_for < len(samples) else None
+        dead, cover, died, silent_from, died_latest, died_from, died_mask = _Counting._dead(l, *history)
+        silent, silent_for, need, silent_mask = _Counting._fallen_silent(l, *history)
+        stopped = _Counting._stopped(history[0], history[1], died_mask, silent_mask)
         limit = SATURATION_FRACTION * (l.record.deriv_max if math.isfinite(l.record.deriv_max) else 1.0)
         saturated = d / rows < limit  # instruments.saturated_mask: mean |f'| below 1% of the maximum, or
         if rule is not None:  # the outputs within 1% of the scale of a level (Activation.saturated_outputs)
@@ -126,8 +123,7 @@ class _Counting:
                 "saturated": int(np.count_nonzero(saturated)), "dead": dead, "dormant": dormant,
                 "non_finite": non_finite, "act_non_finite": False, "window": cover, "died": died,
                 "silent_from": silent_from, "died_latest": died_latest, "died_from": died_from, "silent": silent,
-                "silent_for": silent_for, "silent_since": silent_since, "silent_on": silent_on,
-                "dead_after": need}
+                "silent_for": silent_for, "stopped": stopped, "dead_after": need}
 
     @staticmethod
     def _dead(l: _Layer, last_active: np.ndarray | None, samples: deque, on: np.ndarray | None = None,
@@ -146,16 +142,16 @@ class _Counting:
         of its batches, needs a silence near the window's before it is counted."""
         n = len(samples)
         if not l.can_die or last_active is None or not n:
-            return 0, n, 0, 0, 0, 0
+            return 0, n, 0, 0, 0, 0, None
         need = min(samples.maxlen or n, DEAD_EVIDENCE)
         # each unit's run of sampled batches it was off on, up to now: those after its last active one
         steps = np.fromiter(samples, np.int64, n)
         off_for = n - np.searchsorted(steps, last_active, side="right")
         shortest = int(off_for.min())
         if shortest >= need:  # every unit off for at least `need` sampled batches: the whole layer is dead
-            return (len(off_for), shortest, *_Counting._died(last_active > 0, last_active))
+            return (len(off_for), shortest, *_Counting._died(last_active > 0, last_active), last_active > 0)
         if n < need:  # too few batches to call any unit dead
-            return 0, n, 0, 0, 0, 0
+            return 0, n, 0, 0, 0, 0, None
         dead = off_for >= n
         fell = (off_for >= need) & ~dead & (last_active > 0)  # silent for a while after being on in the window
         if on is not None and len(batches) == n and len(on) == len(off_for) and fell.any():
@@ -164,7 +160,7 @@ class _Counting:
             dead |= fell
         count = int(np.count_nonzero(dead))
         return (count, int(off_for[dead].min()) if count and fell.any() else n,
-                *_Counting._died(dead & (last_active > 0), last_active))
+                *_Counting._died(dead & (last_active > 0), last_active), dead & (last_active > 0))
 
     @staticmethod
     def _silence_odds(off: np.ndarray, on: np.ndarray, batches: deque, window: int) -> np.ndarray:
@@ -191,17 +187,48 @@ class _Counting:
         n = len(samples)
         if not l.can_die or last_active is None or not n or on is None or len(batches) != n \
                 or len(on) != len(last_active):
-            return 0, 0, 0
+            return 0, 0, 0, None
         need = min(samples.maxlen or n, DEAD_EVIDENCE)
         # off on the latest 1 to need - 1 sampled batches (and on before): last active on one of the batches before
         # those, two comparisons over the layer (the searchsorted that tells how long is over those units alone)
         quiet = np.flatnonzero((last_active >= max(samples[n - min(need, n)], 1)) & (last_active < samples[-1]))
         if not len(quiet):
-            return 0, 0, need
+            return 0, 0, need, None
         off_for = n - np.searchsorted(np.fromiter(samples, np.int64, n), last_active[quiet], side="right")
         silent = _Counting._silence_odds(off_for, on[quiet], batches, samples.maxlen or n) < math.log(SILENT_ODDS)
         count = int(np.count_nonzero(silent))
-        return count, int(off_for[silent].min()) if count else 0, need
+        mask = np.zeros(len(last_active), dtype=bool)
+        mask[quiet[silent]] = True
+        return count, int(off_for[silent].min()) if count else 0, need, mask
+
+    @staticmethod
+    def _stopped(last_active: np.ndarray | None, samples: deque, died: np.ndarray | None,
+                 silent: np.ndarray | None) -> dict | None:
+        """When the units that stopped after being on (dead now, or gone silent) went off, by the sampled step each
+        was first off on: the step most of them went off on ("bulk", with how many: the earliest such step where two
+        are alike) and the sampled step before it (they were on there), and the earliest and latest such steps. W30
+        walkthrough: 31 units killed at step 203 read 'the latest of them first off on training step 262', then 312,
+        as one or two borderline units flickered on and off, and the checkpoint named moved with them. None where no
+        unit stopped."""
+        masks = [m for m in (died, silent) if m is not None]
+        if last_active is None or not masks or not len(samples):
+            return None
+        stopped = np.logical_or.reduce(masks)
+        if not stopped.any():
+            return None
+        steps = np.fromiter(samples, np.int64, len(samples))
+        # the place's next sampled step after the one each was last on; before the window's samples, the next
+        # sampled step of all (a place runs on every sampled step but where a model skips it)
+        last = last_active[stopped]
+        at = np.searchsorted(steps, last, side="right")
+        first_off = np.where(at > 0, steps[np.minimum(at, len(steps) - 1)], last + 1)
+        days, counts = np.unique(first_off, return_counts=True)
+        k = int(np.argmax(counts))
+        return {"count": int(stopped.sum()), "died": int(np.count_nonzero(died)) if died is not None else 0,
+                "silent": int(np.count_nonzero(silent)) if silent is not None else 0,
+                "bulk_from": int(days[k]), "bulk": int(counts[k]),
+                "bulk_on": int(last_active[stopped][first_off == days[k]].max()),
+                "first_from": int(days[0]), "last_from": int(days[-1])}
 
     @staticmethod
     def _died(died: np.ndarray, last_active: np.ndarray) -> tuple[int, int, int, int]:

@@ -31,8 +31,8 @@ from ._monitor_places import _Layer
 from ._monitor_words import (
     LayerStats,
     MonitorReport,
+    Stopping,
     _counted,
-    _dying_layers,
     _exploding_activations,
     _first_seen,
     _is_affine,
@@ -41,7 +41,7 @@ from ._monitor_words import (
     _ordinal,
     _sampled,
     _share,
-    _silencing_layers,
+    _stopping_layers,
     _unwatched_reading,
 )
 
@@ -248,8 +248,7 @@ class _Reporting:
         forward_stds = []  # (label, std) of each hidden activation, in forward order
         owners = _weight_rows(seen)
         on_output = []  # the places on the output layer's result
-        died = []  # (label, units dead after being active, width, batches, step first off) of each hidden layer
-        silencing = []  # (label, units gone silent, units died, width, batches, step first off, ...): _silencing_layers
+        stopping = []  # each hidden layer whose units stopped after being on: _stopping_layers
         for layer, (_, weight_module, width, window), r in seen:
             w = weight_norm.get(weight_module, math.nan) if weight_module else math.nan
             is_frozen = weight_module in frozen
@@ -281,15 +280,13 @@ class _Reporting:
                                words, ratio, "" if shared else param, is_frozen, low_gradient_word(layer.record),
                                silent)
             rows.append(stats)
-            if silent and not at_output:
-                silencing.append((layer.label, silent, int(r.get("died") or 0), width, int(r["silent_for"]),
-                                  self._step_sampled(r["silent_since"]) if r.get("silent_since") else None,
-                                  self._step_sampled(r["silent_on"]) if r.get("silent_on") else None,
-                                  int(r.get("dead_after") or 0)))
-            if r.get("died") and not at_output:
-                died.append((layer.label, r["died"], width, window, self._step_sampled(r["silent_from"]),
-                             self._step_sampled(r["silent_from"] - 1), int(dead or 0), r.get("died_latest", 0),
-                             self._step_sampled(r["died_from"]) if r.get("died_from") else None))
+            off = r.get("stopped")
+            if off and not at_output:
+                at = self._step_sampled
+                stopping.append(Stopping(layer.label, width, int(dead or 0), off["died"], min(off["silent"], silent),
+                                         window, int(r.get("silent_for") or 0), int(r.get("dead_after") or 0),
+                                         off["bulk"], at(off["bulk_from"]), at(off["bulk_on"]) if off["bulk_on"] else
+                                         None, at(off["first_from"]), at(off["last_from"])))
             # the reading weighs the weights that are trained and got a gradient on this step
             if weight_module is not None and not at_output:
                 forward_stds.append((layer.label, r["std"]))
@@ -438,8 +435,8 @@ class _Reporting:
         else:
             reading = _unwatched_reading(self._opaque, _loss_text(summary), self._unknown)
         healthy = next((f for f in reading.findings if f.status == Status.HEALTHY), None)
-        for extra in (_exploding_activations(forward_stds), _dying_layers(died, torch_restart),
-                      _silencing_layers(silencing, torch_restart),
+        for extra in (_exploding_activations(forward_stds),
+                      _stopping_layers(stopping, torch_restart, self._dying_seen),
                       self._stopped_places(sampled, notes)):
             if extra is not None and reading.status != Status.UNWATCHED:  # placed by seriousness
                 rank = list(Status)

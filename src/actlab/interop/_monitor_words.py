@@ -98,88 +98,96 @@ def _exploding_activations(stds: list[tuple[str, float]]) -> Finding | None:
 DYING_SHARE = 0.5
 
 
-def _dying_layers(died: list[tuple[str, int, int, int, int | None, int | None, int, int, int | None]],
-                  restart: Callable[[str], str]) -> Finding | None:
-    """A DEAD_LAYER finding for the layers (label, units that died mid-run, width, the sampled batches they have been
-    off on, the training step the latest of them was first off on, the sampled training step before it (they were on
-    there), each or None, the units dead in all, how many of those that died were first off on that latest step, and
-    the training step the earliest of them was first off on, or None) where those are DYING_SHARE or more of the layer
-    and not all of it (a whole dead layer has the reading's own finding; W27: 30 of 32 units died mid-run and 2 never
-    ran, and the words said 'the layer works with the units left'). ``restart`` makes the remedy's words for starting
-    again from the checkpoint it is given in words (_monitor_base.torch_restart): one saved before the sampled step
-    the units were last on, since any update between it and the step they were first seen off may have killed them
-    (W27: every='auto' sampled steps 262 and 312 around a kill at 301, and 'saved before step 312' named checkpoints
-    that held the dead units)."""
-    dying = [d for d in died if d[2] and DYING_SHARE * d[2] <= d[1] < d[2] and d[6] < d[2]]
+@dataclass(frozen=True)
+class Stopping:
+    """A hidden layer's units that stopped after being on (interop/_monitor_counts._stopped): dead now, or gone silent
+    and not yet counted dead; the training steps most of them were first off on and last on, and the earliest and
+    latest steps any of them was first off on (None: not known)."""
+
+    label: str
+    width: int
+    dead: int  # every dead unit of the layer, those dead from the start too
+    died: int  # dead now, after being active
+    silent: int  # gone silent, not yet counted dead
+    window: int  # the sampled batches the dead count covers
+    silent_for: int  # the latest sampled batches every silent unit has been off on
+    need: int  # the sampled batches off after which a unit counts as dead
+    bulk: int  # how many went off on the step most of them went off on
+    bulk_from: int | None
+    bulk_on: int | None
+    first_from: int | None
+    last_from: int | None
+
+    @property
+    def stopped(self) -> int:
+        return self.died + self.silent
+
+
+def _stopping_layers(layers: list[Stopping], restart: Callable[[str], str], seen: set[str]) -> Finding | None:
+    """A DEAD_LAYER finding, "dying layer", for the layers whose units that stopped after being on (dead now, or gone
+    silent) are DYING_SHARE or more of the layer, and not all of it (a whole dead layer has the reading's own
+    finding; W27: 30 of 32 units died mid-run and 2 never ran, and the words said 'the layer works with the units
+    left'). A layer named in ``seen`` (it read dying before) reads so while half that share has stopped, and is added
+    to it: W30 walkthrough, 31 or 32 of 64 units dead flipped the status between 'dead_layer' and 'healthy' from one
+    sample to the next. Silent units count (W29: under every="auto", 40 of 64 units killed at step 200 read 'healthy'
+    to step 362, 5 sampled batches off being 250 steps). The step named is the one most of the units went off on, and
+    the remedy's checkpoint comes before the sampled step before it, where they were on: any update between the two
+    may have killed them (W27: 'saved before step 312' named checkpoints that held the dead units)."""
+    dying = [d for d in layers if d.width and d.stopped and d.dead < d.width
+             and d.stopped >= DYING_SHARE * d.width * (0.5 if d.label in seen else 1.0)]
     if not dying:
         return None
+    seen.update(d.label for d in dying)
     parts = []
-    left = sum(d[2] - d[6] for d in dying)  # the units of those layers not dead
-    for label, count, width, batches, since, on, _, at_latest, earliest in dying:
-        # a training step's number, said to be one that was sampled (M21 item 5: 'the step sampled at step 101'); the
-        # units that went off earlier said apart from the latest ones (they were lumped: '21 of 32 ... the latest of
-        # them first off on training step 301', 12 of them off since step 101)
-        earlier = count - at_latest if 0 < at_latest < count and earliest is not None and earliest < (since or 0) \
-            else 0
-        latest = f"the latest {at_latest} of them" if earlier else "the latest of them"
-        others = f"; the other {earlier} went off earlier, the first on training step {earliest:,}" if earlier else ""
-        when = (f" ({latest} first off on training step {since:,}, a sampled one" +
-                (f"; on at training step {on:,}, the sampled step before" if on is not None and on < since - 1 else
-                 "") + f"{others})" if since is not None else "")
-        one = count == 1
-        parts.append(f"{_share(count, width, 'unit')} of {label} {'was' if one else 'were'} active earlier in the run "
-                     f"and {'has' if one else 'have'} had derivative 0 on every point of "
-                     f"{'each of ' if batches > 1 else ''}{_latest(batches, 'sampled batch', 'sampled batches')}{when}")
-    # the earliest step a checkpoint must come before: the sampled step the units were last seen on
-    last_on = [d[5] if d[5] is not None else d[4] for d in dying if d[4] is not None]  # (the latest deaths': the
-    # checkpoint undoes those; the earlier ones were there before it, as the words say)
+    for d in dying:
+        one = d.stopped == 1
+        share = (f"{_share(d.stopped, d.width, 'unit')} of {d.label} {'was' if one else 'were'} active earlier in "
+                 "the run")
+        off = f"{'each of ' if d.silent_for > 1 else ''}{_latest(d.silent_for, 'sampled batch', 'sampled batches')}"
+        dead_for = (f"derivative 0 on every point of {'each of ' if d.window > 1 else ''}"
+                    f"{_latest(d.window, 'sampled batch', 'sampled batches')}")
+        tail = ""
+        if not d.silent:
+            what = f"{share} and {'has' if one else 'have'} had {dead_for}"
+        elif not d.died:
+            what = f"{share} and {'has' if one else 'have'} been off on every point of {off}"
+            tail = (f"; gone silent, {'it counts' if one else 'they count'} as dead once off for {d.need} sampled "
+                    "batches in a row")
+        else:  # the date said before the two kinds, each with its bracket
+            what = f"{share} and have stopped"
+            tail = (f": {d.died} dead ({dead_for}) and {d.silent} gone silent (off on every point of {off}, counted "
+                    f"dead once off for {d.need} in a row)")
+        if d.bulk_from is not None:
+            most = ("" if d.bulk == d.stopped else f"{d.bulk} of them " if d.bulk > 1 else "one of them ")
+            before = (f"; on at training step {d.bulk_on:,}, the sampled step before" if d.bulk_on is not None
+                      and d.bulk_on < d.bulk_from - 1 else "")
+            rest = d.stopped - d.bulk
+            others = ""
+            if rest:
+                span = ([f"the first on training step {d.first_from:,}"] if d.first_from is not None
+                        and d.first_from < d.bulk_from else []) + (
+                    [f"the latest on training step {d.last_from:,}"] if d.last_from is not None
+                    and d.last_from > d.bulk_from else [])
+                one_other = (d.first_from if d.first_from is not None and d.first_from < d.bulk_from else
+                             d.last_from)
+                others = (f"; the other one went off on training step {one_other:,}" if rest == 1 and one_other else
+                          f"; the other {rest} went off on other steps" + (f", {' and '.join(span)}" if span else ""))
+            what += f" ({most}first off on training step {d.bulk_from:,}, a sampled one{before}{others})"
+        parts.append(what + tail)
+    # the checkpoint: before the sampled step most units were last on (the earliest such step among the layers)
+    last_on = [d.bulk_on if d.bulk_on is not None else d.bulk_from for d in dying if d.bulk_from is not None]
     first = min(last_on, default=None)
+    left = sum(d.width - d.stopped - d.dead + d.died for d in dying)  # units neither dead nor stopped
     works = (f"the layer works with the {_counted(left, 'unit')} left" if len(dying) == 1 else
              f"the layers work with the {_counted(left, 'unit')} left in them")
     return Finding(Status.DEAD_LAYER,
-                   "dying layer: " + "; ".join(parts) + ": a dead unit passes no gradient back, so the weights "
+                   "dying layer: " + "; ".join(parts) + ": a unit that is off passes no gradient back, so the weights "
                    "feeding it no longer learn through it, and " + works,
                    "Lower the learning rate (one large update can push a ReLU unit below 0 on every input for good), "
                    "or use an activation with a slope below 0 (nn.LeakyReLU, nn.GELU); then "
                    + (restart(f"saved before step {first:,}") if first is not None else restart()) + ".",
-                   {"dying_layers": [d[0] for d in dying], "died_units": [d[1] for d in dying]})
-
-
-def _silencing_layers(silent: list[tuple[str, int, int, int, int, int | None, int | None, int]],
-                      restart: Callable[[str], str]) -> Finding | None:
-    """A DEAD_LAYER finding for the layers (label, units gone silent, units that died mid-run, width, the sampled
-    batches the latest silent ones have been off on, the training step they were first off on and the sampled step
-    before it, each or None, the sampled batches after which a unit counts as dead) where the silent and the dead
-    together are DYING_SHARE or more of the layer and the dead alone are not (_dying_layers says those). W29
-    walkthrough: under every="auto" (a sample every 50 steps) 40 of 64 units killed at step 200 read 'healthy' to step
-    362, since a unit counts as dead after 5 sampled batches off, about 250 steps, while the layer's line said '39 of
-    64 units ... gone silent'."""
-    going = [d for d in silent if d[1] and d[3] and d[1] + d[2] >= DYING_SHARE * d[3] > d[2]]
-    if not going:
-        return None
-    parts = []
-    for label, count, died, width, batches, since, on, _ in going:
-        when = "" if since is None else (
-            f" (the latest of them first off on training step {since:,}, a sampled one" +
-            (f"; on at training step {on:,}, the sampled step before" if on is not None and on < since - 1 else "")
-            + ")")
-        one = count == 1
-        also = f", and {_counted(died, 'other unit')} of it died earlier" if died else ""
-        off = _latest(batches, 'sampled batch', 'sampled batches')
-        parts.append(f"{_share(count, width, 'unit')} of {label} {'was' if one else 'were'} on in most of "
-                     f"{'its' if one else 'their'} sampled batches and {'has' if one else 'have'} been off on every "
-                     f"point of {'each of ' if batches > 1 else ''}{off}{when}{also}")
-    need = max(d[7] for d in going)
-    last_on = [d[6] if d[6] is not None else d[5] for d in going if d[5] is not None]
-    first = min(last_on, default=None)
-    return Finding(Status.DEAD_LAYER,
-                   "dying layer: " + "; ".join(parts) + f": gone silent, and counted dead if off for {need} sampled "
-                   "batches in a row; a unit that is off passes no gradient back, so the weights feeding it no "
-                   "longer learn through it",
-                   "Lower the learning rate (one large update can push a ReLU unit below 0 on every input for good), "
-                   "or use an activation with a slope below 0 (nn.LeakyReLU, nn.GELU); then "
-                   + (restart(f"saved before step {first:,}") if first is not None else restart()) + ".",
-                   {"silent_layers": [d[0] for d in going], "silent_units": [d[1] for d in going]})
+                   {"dying_layers": [d.label for d in dying], "died_units": [d.died for d in dying],
+                    "silent_units": [d.silent for d in dying]})
 
 
 def _natural_key(name: str) -> list:
