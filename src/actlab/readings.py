@@ -518,6 +518,20 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
     above = s.chance_loss > 0 and s.loss > (1 + MOVED_FRACTION) * s.chance_loss
     if s.blown_up is not None and math.isfinite(s.loss) and s.chance_loss > 0:
         return _back_from_blow_up(s, above, evidence)
+    judged, bound = s.lowest_judged_loss, s.lowest_judged_bound
+    if (judged is not None and math.isfinite(judged) and judged < (1 - MOVED_FRACTION) * s.chance_loss
+            and (bound is None or bound < s.chance_loss) and s.lowest_judged_step is not None):
+        # the run had learned, beyond its batches' noise: it is not starting (W30 walkthrough: lr 3 on three steps
+        # after the mean had come down to 0.344 read 'starting: ... every run begins near chance, so the reading
+        # waits' at steps 221 and 231, the window's mean back near chance while its batches' noise, one of them at
+        # 16.2, kept 'not learning any more' from being told)
+        what = "the mean loss" if s.loss_steps == LossSteps.SAMPLED else "the training loss"
+        now = f"{times(s.loss / s.chance_loss)} times chance" if above else "back near chance"
+        words = (f"unsettled: {flow}; {what} had come down to {judged:.3g} at {numbered_step(s, s.lowest_judged_step)}"
+                 f", {percent_below(judged, s.chance_loss)} below chance, and is {now}{_loss_text(s)}: not yet beyond "
+                 "the noise of its batches to say the run lost what it learned")
+        return Finding(Status.STARTING, words, "", {**evidence, "lowest_judged_loss": judged,
+                                                    "lowest_judged_step": s.lowest_judged_step})
     noise = within_noise(s)  # 10% below chance, within its batches' noise of it: said, and not read as learning
     where = (f"the loss is {times(s.loss / s.chance_loss)} times chance, above where a run begins" if above else
              f"the loss is {percent_below(s.loss, s.chance_loss)} below chance{_loss_text(s)}{noise}, and every run "
