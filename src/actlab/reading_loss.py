@@ -432,20 +432,51 @@ def climb(s: RunSummary) -> Climb | None:
         return None
     if not rose:
         return Climb("stayed", values[0], values[-1], len(pairs), span(s, pairs))
-    # the climb from the lowest of the earlier half, its span from that loss's step (W28 second walkthrough: 'from 1.12
-    # to 2.89e+23 ... between steps 146 and 155', where 1.12 was step 150's and step 146's was 1.27), and from further
-    # back where the losses kept before the window fell all the way to it
-    low = min(range(max(1, len(values) // 2)), key=values.__getitem__)
-    whole, earlier = pairs[low:], s.earlier_losses
-    if low == 0 and earlier and pairs[0][0] is not None and earlier[-1][0] < pairs[0][0]:
-        for p in reversed(earlier):
-            if not whole[0][1] > p[1] >= 0:
-                break
-            whole = [p, *whole]
+    start = climb_start(values)
+    whole, earlier = pairs[start:], s.earlier_losses
+    if start == 0 and earlier and pairs[0][0] is not None and earlier[-1][0] < pairs[0][0]:
+        whole = [*_fell_to(list(earlier), whole[0]), *whole]
     # back to the oldest loss kept, after the run's first step: where it began is not known
     already = f", already climbing at step {whole[0][0]:,}, the oldest loss kept" if earlier and \
         whole[0] == earlier[0] and whole[0][0] > 1 else ""
     return Climb("rose", whole[0][1], values[-1], len(pairs), span(s, whole) + already)
+
+
+# a climb dated back through the losses before its window passes over this many losses at a time for a lower one, so
+# that a noisy climb (a batch above the one after it) is followed to its start
+CLIMB_STEP_BACK = 3
+
+
+def climb_start(values: list[float]) -> int:
+    """Where the climb to the last of ``values`` began: the lowest of the earlier half (W28 second walkthrough: 'from
+    1.12 to 2.89e+23 ... between steps 146 and 155', where 1.12 was step 150's loss and step 146's was 1.27); where
+    that half does not itself rise, the last loss after it still within the half's range, the end of the level the
+    loss left (W30: lr 50 at step 152 read 'from 0.0181 ... between steps 147 and 155', 0.0181 being one noisy batch
+    of a level the loss kept to step 151). A level is a half of 4 losses or more that does not rise (rising()), left
+    by a jump past RISING_FACTOR times its highest that the losses stay above: a steady climb has no such jump."""
+    half = values[:max(1, len(values) // 2)]
+    k = min(range(len(half)), key=half.__getitem__)
+    if len(half) >= 4 and not rising(half):
+        top = max(half)
+        j = next((j for j in range(k + 1, len(values)) if values[j] > RISING_FACTOR * top), None)
+        if j is not None and values[j - 1] <= top and all(v > top for v in values[j:]):
+            k = j - 1
+    return k
+
+
+def _fell_to(earlier: list[tuple[int, float]], start: tuple[int, float]) -> list[tuple[int, float]]:
+    """The losses before a climb's window that it rose through: back from ``start`` while one of the CLIMB_STEP_BACK
+    losses before is lower, to that one (W30: lr raised 1.25 times a step read 'from 1.27 ... between steps 170 and
+    179', the loss having climbed, noisily, from 0.028 at step 157: step 169's 1.34 stopped a walk of lower losses
+    alone)."""
+    k, value = len(earlier), start[1]
+    while k > 0:
+        back = earlier[max(0, k - CLIMB_STEP_BACK):k]
+        j = min(range(len(back)), key=lambda i: (back[i][1], -i))
+        if not 0 <= back[j][1] < value:
+            break
+        k, value = k - len(back) + j, back[j][1]
+    return earlier[k:]
 
 
 def _at(s: RunSummary, t: int | None, also: str = "") -> str:

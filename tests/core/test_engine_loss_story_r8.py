@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from actlab.reading_loss import CLIMB_LOSSES, DIVERGING_LOSS, MOVED_FRACTION, RISING_FACTOR
 from actlab.session import RunConfig, build_trainer
 from actlab.training import RECENT_LOSSES, StopRule
+from climb_reference import climb_start
 
 
 def blow_up(lr: float = 3.0, seed: int = 1, optimizer: str = "sgd"):
@@ -29,18 +30,6 @@ def blow_up(lr: float = 3.0, seed: int = 1, optimizer: str = "sgd"):
         k = t.step_count + 1  # the step this update is counted as (step() counts it before it returns)
         losses[k] = t.step()
     return t, losses
-
-
-def own_start(values, window=RECENT_LOSSES):
-    """The test's own date of a climb's start in ``values`` (the last ``window`` being the losses a reading looks at,
-    those before kept to date it): the lowest of the window's earlier half, and from further back while each loss
-    before is lower still."""
-    first = max(0, len(values) - window)
-    k = first + min(range(max(1, (len(values) - first) // 2)), key=lambda i: values[first + i])
-    if k == first:
-        while k > 0 and 0 <= values[k - 1] < values[k]:
-            k -= 1
-    return k
 
 
 def own_climb(pairs, chance):
@@ -68,7 +57,7 @@ def test_a_blow_up_in_the_first_epoch_says_the_loss_grew_first_with_the_engine_s
     (_, _), (b, last) = before[0], before[-1]
     # dated from where it began, looked for in every loss since step 1 (the engine keeps CLIMB_LOSSES more)
     whole = [(k, losses[k]) for k in range(max(1, d - RECENT_LOSSES - CLIMB_LOSSES), d)]
-    a, first = whole[own_start([v for _, v in whole])]
+    a, first = whole[climb_start([v for _, v in whole], RECENT_LOSSES)]
     assert f"the loss grew first, from {first:.3g} to {last:.3g}" in words, words
     # R10: the engine saw every update, and these are their batches' losses, not samples
     assert f"between steps {a} and {b} (each update's batch loss)" in words and "sampled" not in words, words
@@ -106,7 +95,7 @@ def test_a_nan_is_told_as_the_end_of_a_climb_exactly_when_the_engine_s_losses_cl
     assert ("the loss grew first" in words or "already above" in words) == climbed, (pairs, words)
     if climbed:  # from where it began where it rose, looked for in the CLIMB_LOSSES before too; else from the first
         whole = [(k, losses[k]) for k in range(max(1, d - RECENT_LOSSES - CLIMB_LOSSES), d)]
-        start = own_start([v for _, v in whole]) if "grew first" in words else len(whole) - len(pairs)
+        start = climb_start([v for _, v in whole], RECENT_LOSSES) if "grew first" in words else len(whole) - len(pairs)
         assert f"between steps {whole[start][0]} and {pairs[-1][0]} (each update's batch loss)" in words, words
 
 

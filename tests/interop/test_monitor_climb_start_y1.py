@@ -2,8 +2,7 @@
 raised to 40 at step 31, sampled every 5 steps: the loss stayed near 1 to step 31 and climbed for 20 steps to inf.
 The reading kept its last 10 losses and said 'the loss grew first, from 1.3e+18 ... between steps 41 and 50', where the
 loss had been 0.956 at step 31. The reference is the script's own record of each step's loss, and the start is the
-test's own: the lowest of the earlier half of the last 10 losses before the NaN, and back from it while each loss
-before is lower still."""
+test's own (tests/climb_reference.py, from the rule's statement)."""
 
 from __future__ import annotations
 
@@ -16,6 +15,7 @@ from torch import nn  # noqa: E402
 
 from actlab.readings import Status  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
+from climb_reference import climb_start  # noqa: E402
 
 
 def _raised(raise_at: int, lr: float, seed: int = 0, log=None):
@@ -46,11 +46,7 @@ def test_a_twenty_step_climb_is_dated_from_its_start():
     report, losses = _raised(31, 40.0)
     nan_at = next(t for t, v in enumerate(losses, 1) if not math.isfinite(v))
     finite = losses[:nan_at - 1]  # steps 1 .. nan_at - 1
-    window = len(finite) - 10
-    start = window + min(range(5), key=lambda i: finite[window + i])
-    if start == window:
-        while start > 0 and finite[start - 1] < finite[start]:
-            start -= 1
+    start = climb_start(finite)
     assert nan_at - 1 - start > 10  # the premise: the climb is longer than the 10 losses a reading looks at
     assert start + 1 >= 30  # and begins at the raise, not before
     words = report.reading.words

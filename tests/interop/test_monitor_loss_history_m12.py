@@ -21,6 +21,7 @@ nn = torch.nn
 from actlab.interop.torch import JUDGED_STEPS  # noqa: E402
 from actlab.readings import Status  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
+from climb_reference import climb_start  # noqa: E402
 from interop._steps import monitored_step, squared_error  # noqa: E402
 
 EVERY = 5
@@ -66,10 +67,7 @@ def test_a_climb_to_inf_is_dated_by_the_sampled_steps_of_the_losses_it_climbed_t
     finite = [(t, v) for t, v in enumerate(every, 1) if math.isfinite(v) and t < nan_at][-10:]
     assert finite[-1][1] > 1e3 * chance  # it climbed
     (_, _), (last_step, last) = finite[0], finite[-1]
-    # from the lowest of the earlier half, and back from it while each step's loss before was lower (the test's own)
-    first_step = min(finite[:5], key=lambda p: p[1])[0]
-    while first_step <= finite[0][0] and first_step > 1 and every[first_step - 2] < every[first_step - 1]:
-        first_step -= 1
+    first_step = climb_start(every[:nan_at - 1]) + 1  # the test's own date (tests/climb_reference.py)
     r = mon.report().reading
     assert r.status is Status.DIVERGED
     assert r.words.startswith(f"diverged at step {nan_at:,}: ") and last_step == nan_at - 1, r.words

@@ -18,7 +18,7 @@ import torch
 from ..reading_loss import CLIMB_LOSSES, DIVERGING_LOSS, lower_low
 from . import _monitor_places as _places
 from . import _torch_stats
-from ._monitor_base import LOSS_BATCHES, _StepHandle
+from ._monitor_base import JUDGED_STEPS, LOSS_BATCHES, _StepHandle
 from ._monitor_places import _Layer
 from ._monitor_relu import _relu_views
 
@@ -296,7 +296,10 @@ class _Collecting:
         if loss is not None and math.isfinite(self._loss):
             self._losses.append(self._loss)
             self._loss_steps.append(self.step_count + 1)
-        window = held = self._read_step_losses(loss)  # held: every step's, kept whole for _from_held_losses
+        # held: every step's, kept whole for _from_held_losses (CLIMB_LOSSES more than are judged, to date a climb
+        # back through); window: the latest JUDGED_STEPS, which learning is judged on
+        held = self._read_step_losses(loss)
+        window = held[-JUDGED_STEPS:]
         if self.chance_loss is not None:  # the run's highest loss past DIVERGING_LOSS x chance, kept for the readings
             for t, v in window:
                 if v is not None and math.isfinite(v) and v > DIVERGING_LOSS * self.chance_loss \

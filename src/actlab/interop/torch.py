@@ -53,6 +53,7 @@ import torch
 from torch import nn
 
 from ..monitor_log import LOG_FORMAT, read_log
+from ..reading_loss import CLIMB_LOSSES
 from . import _torch_stats
 from ._monitor_base import (  # noqa: F401  (some re-exported: tests import them from here)
     _BASE_STEPS,
@@ -364,7 +365,7 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
         self._losses: deque = deque(maxlen=LOSS_BATCHES)  # the latest sampled steps' finite losses
         # the latest training steps' s.loss, sampled or not, as [step, value]: a detached 0-d tensor until a sampled
         # step reads them all at once (_read_step_losses), then a float; learning is judged on their mean
-        self._step_losses: deque = deque(maxlen=JUDGED_STEPS)
+        self._step_losses: deque = deque(maxlen=JUDGED_STEPS + CLIMB_LOSSES)
         self._blown_up: tuple[int, float] | None = None  # the highest loss past DIVERGING_LOSS x chance: (step, loss)
         self._loss_steps: deque = deque(maxlen=LOSS_BATCHES)  # the sampled step of each, in the same order
         # the lowest mean of the latest losses so far (over two or more: one batch is not learning) and its step

@@ -1,0 +1,35 @@
+"""The tests' own date of where a climb began, written from the rule's statement in docs/monitor.md and
+reading_loss.climb's docstring, not from its code: in the last ``window`` losses (those a reading looks at), the
+lowest of the earlier half; where that half (4 losses or more) holds a level, the medians of its own halves within a
+factor of 2, and the losses jump past twice its highest and stay above it, the loss just before the jump; and where the
+start is the window's first loss, back through the losses before it, up to 3 at a time, while one of them is lower."""
+
+from __future__ import annotations
+
+import statistics
+
+
+def _level(half: list[float]) -> bool:
+    n = len(half) // 2
+    return statistics.median(half[n:]) <= 2 * statistics.median(half[:n]) or half[-1] <= 2 * statistics.median(half[:n])
+
+
+def climb_start(values: list[float], window: int = 10) -> int:
+    first = max(0, len(values) - window)
+    recent = values[first:]
+    half = recent[:max(1, len(recent) // 2)]
+    k = min(range(len(half)), key=lambda i: half[i])
+    if len(half) >= 4 and _level(half):
+        top = max(half)
+        jumps = [j for j in range(k + 1, len(recent)) if recent[j] > 2 * top]
+        if jumps and recent[jumps[0] - 1] <= top and min(recent[jumps[0]:]) > top:
+            k = jumps[0] - 1
+    k += first
+    if k == first:
+        while k > 0:
+            back = list(range(max(0, k - 3), k))
+            lowest = min(back, key=lambda i: (values[i], -i))
+            if not 0 <= values[lowest] < values[k]:
+                break
+            k = lowest
+    return k
