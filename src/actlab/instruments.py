@@ -185,11 +185,21 @@ def unit_derivative(act, z: np.ndarray) -> np.ndarray:
     return np.abs(d)
 
 
-def saturated_mask(act, derivs: np.ndarray, outputs: np.ndarray) -> np.ndarray:
-    """Units whose mean |f'| over the batch is below 1% of max f', or whose outputs sit within 1% of the output's
-    scale of a level the record says it saturates at (Activation.saturates_at: tanh's +-1, sigmoid's 0 and 1). (H,)"""
+def saturation_limit(act) -> float:
+    """The mean |f'| under which a unit of activation record ``act`` is saturated: SATURATION_FRACTION of its max f';
+    0, so that none is, where f' never goes below that share (LeakyReLU with a slope of 0.01 or more: W30 walkthrough,
+    its units on the leak sat exactly on the line and read '32 of 64 units saturated' at slope 0.01 by float32's
+    rounding, none at 0.02, in the same state). The one rule the engine and the monitor count by."""
     limit = SATURATION_FRACTION * (act.deriv_max if math.isfinite(act.deriv_max) else 1.0)
-    return (derivs.mean(axis=0) < limit) | act.saturated_outputs(outputs, SATURATION_FRACTION)
+    least = act.deriv_range[0]
+    return 0.0 if math.isfinite(least) and least >= limit * (1 - 1e-6) else limit
+
+
+def saturated_mask(act, derivs: np.ndarray, outputs: np.ndarray) -> np.ndarray:
+    """Units whose mean |f'| over the batch is below saturation_limit (1% of max f'), or whose outputs sit within 1%
+    of the output's scale of a level the record says it saturates at (Activation.saturates_at: tanh's +-1, sigmoid's
+    0 and 1). (H,)"""
+    return (derivs.mean(axis=0) < saturation_limit(act)) | act.saturated_outputs(outputs, SATURATION_FRACTION)
 
 
 def dead_mask(derivs: np.ndarray) -> np.ndarray:

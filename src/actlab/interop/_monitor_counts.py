@@ -11,7 +11,7 @@ from collections import deque
 
 import numpy as np
 
-from ..instruments import DORMANT_TAU, SATURATION_FRACTION
+from ..instruments import DORMANT_TAU, saturation_limit
 from ._monitor_base import DEAD_EVIDENCE, DEAD_ODDS
 from ._monitor_places import _Layer
 
@@ -103,8 +103,8 @@ class _Counting:
         dead, cover, died, silent_from, died_latest, died_from, died_mask = _Counting._dead(l, *history)
         silent, silent_for, need, silent_mask = _Counting._fallen_silent(l, *history)
         stopped = _Counting._stopped(history[0], history[1], died_mask, silent_mask)
-        limit = SATURATION_FRACTION * (l.record.deriv_max if math.isfinite(l.record.deriv_max) else 1.0)
-        saturated = d / rows < limit  # instruments.saturated_mask: mean |f'| below 1% of the maximum, or
+        # instruments.saturated_mask: mean |f'| below saturation_limit (1% of the maximum), or
+        saturated = d / rows < saturation_limit(l.record)
         if rule is not None:  # the outputs within 1% of the scale of a level (Activation.saturated_outputs)
             if rule[0] == "ends":
                 dist = rule[2] * rows - (a if extra is None else extra)
