@@ -2,7 +2,8 @@
 reading_loss.climb's docstring, not from its code: in the last ``window`` losses (those a reading looks at), the
 lowest of the earlier half; where that half (4 losses or more) holds a level, the medians of its own halves within a
 factor of 2, and the losses jump past twice its highest and stay above it, the loss just before the jump; and where the
-start is the window's first loss, back through the losses before it, up to 3 at a time, while one of them is lower."""
+start is the window's first loss and above twice the median of the losses before it, back to the latest of those at
+most half of it, and on, until one is within twice the median of the losses before it or none is that low."""
 
 from __future__ import annotations
 
@@ -14,7 +15,14 @@ def _level(half: list[float]) -> bool:
     return statistics.median(half[n:]) <= 2 * statistics.median(half[:n]) or half[-1] <= 2 * statistics.median(half[:n])
 
 
-def climb_start(values: list[float], window: int = 10) -> int:
+def climb_start(values: list[float], window: int = 10, kept: int = 50) -> int:
+    """The index in ``values`` (every loss up to the NaN, oldest first) where the climb began; only the last ``window``
+    + ``kept`` are looked at, as a reading keeps no more."""
+    offset = max(0, len(values) - window - kept)
+    return offset + _start(values[offset:], window)
+
+
+def _start(values: list[float], window: int) -> int:
     first = max(0, len(values) - window)
     recent = values[first:]
     half = recent[:max(1, len(recent) // 2)]
@@ -26,10 +34,9 @@ def climb_start(values: list[float], window: int = 10) -> int:
             k = jumps[0] - 1
     k += first
     if k == first:
-        while k > 0:
-            back = list(range(max(0, k - 3), k))
-            lowest = min(back, key=lambda i: (values[i], -i))
-            if not 0 <= values[lowest] < values[k]:
+        while k > 0 and values[k] > 2 * statistics.median(values[:k]):
+            lower = [i for i in range(k) if 0 <= values[i] <= values[k] / 2]
+            if not lower:
                 break
-            k = lowest
+            k = lower[-1]
     return k

@@ -442,11 +442,6 @@ def climb(s: RunSummary) -> Climb | None:
     return Climb("rose", whole[0][1], values[-1], len(pairs), span(s, whole) + already)
 
 
-# a climb dated back through the losses before its window passes over this many losses at a time for a lower one, so
-# that a noisy climb (a batch above the one after it) is followed to its start
-CLIMB_STEP_BACK = 3
-
-
 def climb_start(values: list[float]) -> int:
     """Where the climb to the last of ``values`` began: the lowest of the earlier half (W28 second walkthrough: 'from
     1.12 to 2.89e+23 ... between steps 146 and 155', where 1.12 was step 150's loss and step 146's was 1.27); where
@@ -465,17 +460,20 @@ def climb_start(values: list[float]) -> int:
 
 
 def _fell_to(earlier: list[tuple[int, float]], start: tuple[int, float]) -> list[tuple[int, float]]:
-    """The losses before a climb's window that it rose through: back from ``start`` while one of the CLIMB_STEP_BACK
-    losses before is lower, to that one (W30: lr raised 1.25 times a step read 'from 1.27 ... between steps 170 and
-    179', the loss having climbed, noisily, from 0.028 at step 157: step 169's 1.34 stopped a walk of lower losses
-    alone)."""
+    """The losses before a climb's window that it rose through: where ``start`` is above its level (RISING_FACTOR
+    times the median of the losses kept before it), back to the latest earlier loss at most 1 / RISING_FACTOR of it,
+    and on from there, until the loss reached is at its level or none is that low. W30: lr raised 1.25 times a step
+    read 'from 1.27 ... between steps 170 and 179', the loss having climbed, noisily, from the 0.05 of its level at
+    step 160; W31: a dip to 1.77 at step 135 inside a climb from 0.496 at step 116 (lr 1.15 times a step) read 'from
+    1.77 ... between steps 135 and 146'."""
     k, value = len(earlier), start[1]
     while k > 0:
-        back = earlier[max(0, k - CLIMB_STEP_BACK):k]
-        j = min(range(len(back)), key=lambda i: (back[i][1], -i))
-        if not 0 <= back[j][1] < value:
+        if value <= RISING_FACTOR * _median([v for _, v in earlier[:k]]):
+            break  # at its level
+        j = next((i for i in range(k - 1, -1, -1) if 0 <= earlier[i][1] <= value / RISING_FACTOR), None)
+        if j is None:
             break
-        k, value = k - len(back) + j, back[j][1]
+        k, value = j, earlier[j][1]
     return earlier[k:]
 
 

@@ -65,6 +65,7 @@ from .reading_loss import (  # noqa: F401  (re-exported: the loss thresholds and
     largest_grad,
     lower_lr,
     numbered_step,
+    recent,
     rising,
     sampled_step,
     step_name,
@@ -546,7 +547,11 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
     # way one begins, so the words say it and name the usual cause; a climb is rising() over the window, not one
     # noisy batch at either end of it
     c = climb(s)
-    if above and c is not None and c.kind == "rose" and c.count >= 3:
+    # and still climbing: a loss fallen back from a peak more than RISING_FACTOR above it is no climb now (W31: one
+    # update at lr 40 took the loss to 129 at step 62, and at step 81, back down to 2.82, it read 'it has risen from
+    # 1.02 to 2.82 ... if it keeps rising, lower the learning rate')
+    peak = max((v for _, v in recent(s)), default=math.nan)
+    if above and c is not None and c.kind == "rose" and c.count >= 3 and RISING_FACTOR * c.last > peak:
         words += f"; it has risen from {c.first:.3g} to {c.last:.3g}{c.over()}"
         evidence = {**evidence, "recent_losses": list(s.recent_losses or ())}
         return Finding(Status.STARTING, words,

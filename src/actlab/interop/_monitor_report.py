@@ -440,7 +440,10 @@ class _Reporting:
                       self._stopped_places(sampled, notes)):
             if extra is not None and reading.status != Status.UNWATCHED:  # placed by seriousness
                 rank = list(Status)
-                kept = tuple(f for f in reading.findings if f.status != Status.HEALTHY)  # dying is no health
+                # dying is no health; nor is it 'starting' with a dead count that leaves out the units gone silent
+                # (W31: 'dying layer: 19 of 32 units' over 'starting: ... 1 of 64 hidden units is dead')
+                gone = {Status.HEALTHY} | ({Status.STARTING} if "dying_layers" in extra.evidence else set())
+                kept = tuple(f for f in reading.findings if f.status not in gone)
                 # a dying layer that heads now says the blow-up that pushed its units there, as a dead one does (W27
                 # doc walkthrough: a blow-up at step 4, then 10 of 16 units dead, read 'dying layer' alone)
                 reading = Reading(tuple(_recall_blow_up(sorted(kept + (extra,), key=lambda f: rank.index(f.status)),
