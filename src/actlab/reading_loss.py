@@ -188,8 +188,8 @@ def median_lower(values: list[float]) -> float:
     """A lower bound of the median that batch losses ``values`` were drawn around, at NOISE_QUANTILE and whatever
     their distribution: the k-th smallest, k the (1 - NOISE_QUANTILE) quantile of Binomial(n, 1/2) (fewer than k of n
     draws fall below the median with at most that chance). -inf where n is too small for any. One wild batch moves
-    it by one place where it moves a mean's bound by its whole size (W30: a batch at 16.2, 15 times chance, among
-    50 near 1.1 kept a run that had learned to 0.344 from reading as risen, and it read 'starting')."""
+    it by one place where it moves a mean's bound by its whole size (W30: one batch at 16.2, 15 times chance, widened
+    the noise bound of a mean of 50 so far that a rise from a low of 0.344 could not be told)."""
     k = int(binom.ppf(1 - NOISE_QUANTILE, len(values), 0.5))
     return sorted(values)[k - 1] if k >= 1 else -math.inf
 
@@ -445,10 +445,10 @@ def climb(s: RunSummary) -> Climb | None:
 def climb_start(values: list[float]) -> int:
     """Where the climb to the last of ``values`` began: the lowest of the earlier half (W28 second walkthrough: 'from
     1.12 to 2.89e+23 ... between steps 146 and 155', where 1.12 was step 150's loss and step 146's was 1.27); where
-    that half does not itself rise, the last loss after it still within the half's range, the end of the level the
-    loss left (W30: lr 50 at step 152 read 'from 0.0181 ... between steps 147 and 155', 0.0181 being one noisy batch
-    of a level the loss kept to step 151). A level is a half of 4 losses or more that does not rise (rising()), left
-    by a jump past RISING_FACTOR times its highest that the losses stay above: a steady climb has no such jump."""
+    that half is a level the losses then jumped from, the loss just before the jump (W30: lr 50 at step 152 read 'from
+    0.0181 ... between steps 147 and 155', 0.0181 being one noisy batch of a level the loss kept to step 151). A level
+    is a half of 4 losses or more that does not rise (rising()); the jump goes past RISING_FACTOR times its highest,
+    and the losses stay above that highest after it: a steady climb has no such jump."""
     half = values[:max(1, len(values) // 2)]
     k = min(range(len(half)), key=half.__getitem__)
     if len(half) >= 4 and not rising(half):

@@ -100,7 +100,7 @@ class _Counting:
         if l.binary_deriv:
             nonzero = float(d.sum())
         # only a function with a zero region has dead units (elsewhere an f' of 0 is underflow: saturated)
-        dead, cover, died, silent_from, died_latest, died_from, died_mask = _Counting._dead(l, *history)
+        dead, cover, died, _, _, _, died_mask = _Counting._dead(l, *history)
         silent, silent_for, need, silent_mask = _Counting._fallen_silent(l, *history)
         stopped = _Counting._stopped(history[0], history[1], died_mask, silent_mask)
         # instruments.saturated_mask: mean |f'| below saturation_limit (1% of the maximum), or
@@ -121,8 +121,7 @@ class _Counting:
         std = math.sqrt(max(var, 0.0)) if math.isfinite(var) else math.inf if var == math.inf else math.nan
         return {"act_grad": grad_norm, "mean": mean, "std": std, "zero": 1 - nonzero / size,
                 "saturated": int(np.count_nonzero(saturated)), "dead": dead, "dormant": dormant,
-                "non_finite": non_finite, "act_non_finite": False, "window": cover, "died": died,
-                "silent_from": silent_from, "died_latest": died_latest, "died_from": died_from, "silent": silent,
+                "non_finite": non_finite, "act_non_finite": False, "window": cover, "died": died, "silent": silent,
                 "silent_for": silent_for, "stopped": stopped, "dead_after": need}
 
     @staticmethod
