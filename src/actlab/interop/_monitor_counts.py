@@ -100,7 +100,8 @@ class _Counting:
         if l.binary_deriv:
             nonzero = float(d.sum())
         # only a function with a zero region has dead units (elsewhere an f' of 0 is underflow: saturated)
-        dead, cover, died, _, _, _, died_mask = _Counting._dead(l, *history)
+        dead, cover, died_mask = _Counting._dead(l, *history)
+        died = int(np.count_nonzero(died_mask)) if died_mask is not None else 0  # dead, after being on
         silent, silent_for, need, silent_mask = _Counting._fallen_silent(l, *history)
         stopped = _Counting._stopped(history[0], history[1], died_mask, silent_mask)
         # instruments.saturated_mask: mean |f'| below saturation_limit (1% of the maximum), or
@@ -126,11 +127,10 @@ class _Counting:
 
     @staticmethod
     def _dead(l: _Layer, last_active: np.ndarray | None, samples: deque, on: np.ndarray | None = None,
-              batches: deque = ()) -> tuple[int, int, int, int, int, int]:
-        """(dead units, the sampled batches that count covers: each unit counted was off on every one of them, how many
-        of them were active on an earlier sampled batch (units that died mid-run), the sampled step the latest of
-        those was first off on, how many were first off on it, and the sampled step the earliest of them was first off
-        on: 0 where none). A unit
+              batches: deque = ()) -> tuple[int, int, np.ndarray | None]:
+        """(dead units, the sampled batches that count covers: each unit counted was off on every one of them, and the
+        mask of those that were active on an earlier sampled batch, the units that died mid-run (None: none counted;
+        _stopped dates them)). A unit
         is dead when it was off on every sampled batch of the window and the window holds at least
         min(window, DEAD_EVIDENCE) of them; every unit is dead when each has been off on at least that many latest
         sampled batches (a layer that died mid-run, long before its window turns over). A unit is dead too, before
@@ -141,16 +141,16 @@ class _Counting:
         of its batches, needs a silence near the window's before it is counted."""
         n = len(samples)
         if not l.can_die or last_active is None or not n:
-            return 0, n, 0, 0, 0, 0, None
+            return 0, n, None
         need = min(samples.maxlen or n, DEAD_EVIDENCE)
         # each unit's run of sampled batches it was off on, up to now: those after its last active one
         steps = np.fromiter(samples, np.int64, n)
         off_for = n - np.searchsorted(steps, last_active, side="right")
         shortest = int(off_for.min())
         if shortest >= need:  # every unit off for at least `need` sampled batches: the whole layer is dead
-            return (len(off_for), shortest, *_Counting._died(last_active > 0, last_active), last_active > 0)
+            return len(off_for), shortest, last_active > 0
         if n < need:  # too few batches to call any unit dead
-            return 0, n, 0, 0, 0, 0, None
+            return 0, n, None
         dead = off_for >= n
         fell = (off_for >= need) & ~dead & (last_active > 0)  # silent for a while after being on in the window
         if on is not None and len(batches) == n and len(on) == len(off_for) and fell.any():
@@ -159,7 +159,7 @@ class _Counting:
             dead |= fell
         count = int(np.count_nonzero(dead))
         return (count, int(off_for[dead].min()) if count and fell.any() else n,
-                *_Counting._died(dead & (last_active > 0), last_active), dead & (last_active > 0))
+                dead & (last_active > 0))
 
     @staticmethod
     def _silence_odds(off: np.ndarray, on: np.ndarray, batches: deque, window: int) -> np.ndarray:
@@ -228,15 +228,3 @@ class _Counting:
                 "bulk_from": int(days[k]), "bulk": int(counts[k]),
                 "bulk_on": int(last_active[stopped][first_off == days[k]].max()),
                 "first_from": int(days[0]), "last_from": int(days[-1])}
-
-    @staticmethod
-    def _died(died: np.ndarray, last_active: np.ndarray) -> tuple[int, int, int, int]:
-        """(how many units died mid-run, the sampled step the latest of them was first off on, how many were first off
-        on that step, the sampled step the earliest of them was first off on): the words tell the latest deaths from
-        earlier ones (a layer whose units died at steps 101 and 301 read as if all 21 went off on step 301)."""
-        count = int(np.count_nonzero(died))
-        if not count:
-            return 0, 0, 0, 0
-        last = last_active[died]
-        latest = int(last.max())
-        return count, latest + 1, int(np.count_nonzero(last == latest)), int(last.min()) + 1

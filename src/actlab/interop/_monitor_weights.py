@@ -182,8 +182,8 @@ class _Weights:
         if self._noted_leftover or self._probes_left <= 0:
             return
         self._probes_left -= 1
-        marks = [(name, m._parameters["weight"].grad) for name, m in self._weighted]
-        self._probe = (self.step_count + 1, [(n, weakref.ref(g), g._version) for n, g in marks if g is not None])
+        marks = [(name, m, m._parameters["weight"].grad) for name, m in self._weighted]
+        self._probe = (self.step_count + 1, [(n, m, weakref.ref(g), g._version) for n, m, g in marks if g is not None])
 
     def _read_probe(self) -> None:
         """At the end of the step after a sampled one (not itself sampled): a .grad that is the same tensor as at the
@@ -193,16 +193,12 @@ class _Weights:
         self._probe = None
         if self.step_count + 1 != step + 1:
             return
-        held = [n for n, ref, version in marks
-                if (g := self._grad_of(n)) is not None and g is ref() and g._version == version + 1]
+        held = [n for n, m, ref, version in marks
+                if (g := m._parameters["weight"].grad) is not None and g is ref() and g._version == version + 1]
         if held:
             self._say_leftover(held, f"at the end of step {step + 1}, {{which}} still held step {step}'s gradient "
                                      "(no zero_grad() between the two), and backward added step "
                                      f"{step + 1}'s to it")
-
-    def _grad_of(self, name: str):
-        module = dict(self._weighted).get(name)
-        return None if module is None else module._parameters["weight"].grad
 
     def _weight_grad_norms(self) -> list[tuple[str, torch.Tensor | None]]:
         """||dL/dW|| of each weighted module's weight, in one fused call (hooks that take each as its gradient is
