@@ -6,6 +6,8 @@ Part of actlab.torch (interop/torch.py holds the Monitor and re-exports the publ
 
 from __future__ import annotations
 
+import sys
+import types
 from collections import deque
 from typing import TYPE_CHECKING
 
@@ -110,6 +112,53 @@ def _swish_words(place: str, scale, model: nn.Module) -> str:
             "output. nn.SiLU() or F.silu(x) would be read as SiLU, for beta fixed at 1")
 
 
+def _relay(func, args: tuple, kwargs: dict):
+    return func(*args, **kwargs)
+
+
+_RELAYS: dict = {}  # (the caller's code, its line) -> _relay, compiled as if written on that line, in that module
+
+
+def _called_as_by(caller, func, args: tuple, kwargs: dict):
+    """func(*args, **kwargs), through a frame that warnings take for the script's own line (W30 finding 8).
+
+    A warning that torch raises in a function called under the mode (a C++ warning, or a Python one with stacklevel=2)
+    is put on the Python frame that called the function, which was __torch_function__ here: F.softmax(h) without dim,
+    in the script's forward, read "actlab/interop/_monitor_functions.py:155: UserWarning: Implicit dimension choice
+    ...". The call goes through _relay, its code given the file and line of the frame the script called the function
+    from and its globals that module's, so that the warning is said there and the script's filters and registry act
+    on it as they would without the monitor ("default": once per line). warnings.catch_warnings was not used: it
+    would bump the filters' version on every call, which shows every "default" warning of the program once more.
+    An error raised inside the function shows that line once more in its traceback, in this frame."""
+    if caller is None:
+        return func(*args, **kwargs)
+    key = (caller.f_code, caller.f_lineno)
+    relay = _RELAYS.get(key)
+    if relay is None:
+        if len(_RELAYS) >= 1024:
+            _RELAYS.clear()
+        code = _relay.__code__.replace(co_filename=caller.f_code.co_filename, co_name=caller.f_code.co_name,
+                                       co_firstlineno=max(caller.f_lineno - 1, 1))
+        relay = _RELAYS[key] = types.FunctionType(code, caller.f_globals)
+    return relay(func, args, kwargs)
+
+
+def _caller(func):
+    """The frame that called func, seen from __torch_function__: past torch's dispatch (torch/overrides.py) and the
+    frame of func itself where func is written in Python (F.softmax calls handle_torch_function, which calls the
+    mode)."""
+    frame = sys._getframe(2)
+    code = getattr(func, "__code__", None)
+    while frame is not None and frame.f_code.co_filename == _OVERRIDES:
+        frame = frame.f_back
+    if frame is not None and code is not None and frame.f_code is code:
+        frame = frame.f_back
+    return frame
+
+
+_OVERRIDES = sys.modules[TorchFunctionMode.__module__].__file__
+
+
 class _FunctionWatch(TorchFunctionMode):
     """Active during the model's forward on a sampled step (only while functional activations are looked for or
     known): each call of an activation function outside an activation module is measured like a module.
@@ -151,8 +200,10 @@ class _FunctionWatch(TorchFunctionMode):
         # while Dynamo traces (torch.compile), nothing is followed: the places keep the names of the module before
         # them, as they had before inputs were followed
         following = mon._last_weighted is not None and not torch.compiler.is_compiling()
+        # (while Dynamo traces, the call is made as it is: it cannot trace through a relay named after another file)
+        caller = None if torch.compiler.is_compiling() else _caller(func)
         if spec is None or not args or not torch.is_tensor(args[0]) or not torch.is_floating_point(args[0]):
-            out = func(*args, **kwargs)
+            out = _called_as_by(caller, func, args, kwargs)
             if len(args) == 2 and func in self._muls:
                 if self._gates:
                     self._gated(func, args)
@@ -162,7 +213,7 @@ class _FunctionWatch(TorchFunctionMode):
             return out
         z, before = args[0], len(mon._seq)
         what = self._what(z) if following else None  # before the call: an in-place activation changes z
-        out = self._call(spec, func, args, kwargs)
+        out = _called_as_by(caller, self._call, (spec, func, args, kwargs), {})
         if spec[0] == "sigmoid" and torch.is_tensor(out) and len(mon._seq) > before:
             scaled = self._scaled.get(id(z))
             base, scale = (scaled[1], scaled[2]) if scaled is not None and scaled[0] is z else (None, None)
