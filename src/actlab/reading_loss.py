@@ -36,6 +36,14 @@ UNSCALED_INPUT_RMS = 100.0  # inputs whose root mean square is above this satura
 # unscaled (such a run begins far above chance). Without a chance loss, a latest loss DIVERGING_LOSS times the
 # smallest recent one, and above the first, is the same evidence.
 DIVERGING_LOSS = 1e3
+# A loss past BLOW_UP_LOSS x chance after one at or below it is a blow-up, whether or not it goes on to DIVERGING_LOSS:
+# the monitor recalls its peak and judges learning on the steps since (W31 walkthrough: lr 40 on one update took a
+# 4-class run from 1.02 to 129, 93 times chance, and the loss fell back over 50 steps, while the mean of 50 that held
+# it read 'starting: the loss is 4.6 times chance, above where a run begins' for 50 steps and nothing named the
+# spike). No batch of a run near chance comes there by its noise: one sample's squared error from the mean is past 30
+# times the variance with probability 4e-8 (a chi-squared of one degree of freedom), and a cross-entropy 30 times
+# chance is every sample of the batch confidently wrong. A run that starts above the line has not blown up
+BLOW_UP_LOSS = 30.0
 # Recent losses whose later half's median, and latest loss, are more than this many times the earlier half's median
 # are climbing (rising()): a starting run above chance says so and names the learning rate before the loss reaches
 # DIVERGING_LOSS, and a NaN after it is said as the end of that climb. A steady climb by a factor of 4 or more over
@@ -225,7 +233,7 @@ def judged_over(s: RunSummary) -> str:
     if s.blown_up is not None and s.judged_since is not None and steps[0] == s.judged_since + 1 \
             and steps[-1] - steps[0] == n - 1:
         # the monitor judges a run that blew up on the steps since the peak, or since the last loss still past
-        # DIVERGING_LOSS x chance after it (its losses before are left out)
+        # BLOW_UP_LOSS x chance after it (its losses before are left out)
         since = (f"since training step {s.blown_up[0]:,}'s blow-up" if steps[0] == s.blown_up[0] + 1 else
                  f"since the loss came back from training step {s.blown_up[0]:,}'s blow-up (from step {steps[0]:,})")
         batches = f"the {n} training steps' batches {since}" if n > 1 else f"the one training step's batch {since}"

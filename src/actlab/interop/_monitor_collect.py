@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 import torch
 
-from ..reading_loss import CLIMB_LOSSES, DIVERGING_LOSS, lower_low
+from ..reading_loss import BLOW_UP_LOSS, CLIMB_LOSSES, DIVERGING_LOSS, lower_low
 from . import _monitor_places as _places
 from . import _torch_stats
 from ._monitor_base import JUDGED_STEPS, LOSS_BATCHES, _StepHandle
@@ -70,6 +70,8 @@ class _Collecting:
     # after a blow-up, the step the judged window starts after (its peak, or the last loss past DIVERGING_LOSS x chance
     # after it); None: the window was not cut
     _judged_since: int | None = None
+    _first_low: int | None = None  # the first training step whose loss was at or below BLOW_UP_LOSS x chance
+    _spike: tuple[int, float] | None = None  # the highest loss past that line since it was last below: (step, loss)
 
     def _read_step_losses(self, loss) -> tuple[tuple[int, float | None], ...]:
         """The latest training steps' losses, this sampled step's last, as (step, value): the unsampled steps' held
@@ -93,6 +95,29 @@ class _Collecting:
             for e, v in zip(unread, read, strict=True):
                 e[1] = float(v)
         return tuple((t, v) for t, v in held)
+
+    def _find_blow_up(self, held: tuple) -> None:
+        """The run's highest loss past BLOW_UP_LOSS x chance after one at or below it, kept for the readings
+        (self._blown_up): at once where it is past DIVERGING_LOSS x chance, else once a loss after it is back at or
+        below the line. Until then the run is still up there, and its climb is read as a climb ('it has risen from
+        ...'), not as a blow-up it came back from."""
+        line, diverged = BLOW_UP_LOSS * self.chance_loss, DIVERGING_LOSS * self.chance_loss
+        for t, v in held:
+            if v is None or not math.isfinite(v):
+                continue
+            if v <= line:
+                if self._first_low is None or t < self._first_low:
+                    self._first_low = t
+                spike, self._spike = self._spike, None
+                if spike is not None and spike[0] < t and (self._blown_up is None or spike[1] > self._blown_up[1]):
+                    self._blown_up = spike
+            elif self._first_low is None or t <= self._first_low:  # the run started above the line
+                continue
+            elif v > diverged:
+                if self._blown_up is None or v > self._blown_up[1]:
+                    self._blown_up = (t, v)
+            elif self._spike is None or v > self._spike[1]:
+                self._spike = (t, v)
 
     def _collect(self, handle: _StepHandle) -> None:
         """After backward: every number of the step goes to the host in one transfer (the per-unit sums too; on a
@@ -300,19 +325,16 @@ class _Collecting:
         # back through); window: the latest JUDGED_STEPS, which learning is judged on
         held = self._read_step_losses(loss)
         window = held[-JUDGED_STEPS:]
-        if self.chance_loss is not None:  # the run's highest loss past DIVERGING_LOSS x chance, kept for the readings
-            for t, v in window:
-                if v is not None and math.isfinite(v) and v > DIVERGING_LOSS * self.chance_loss \
-                        and (self._blown_up is None or v > self._blown_up[1]):
-                    self._blown_up = (t, v)
+        if self.chance_loss is not None:
+            self._find_blow_up(held)
         if self._blown_up is not None and window and window[0][0] <= self._blown_up[0] < window[-1][0]:
             # after a blow-up, learning is judged on the steps since its peak: a mean over the peak's batch read '19,000
             # times chance' at step 18 (lr 1: 2.27e5 at step 17, 3.36 at 18) and '7,600 times chance' at step 45,
             # while the losses since were near 2 (W26 finding 3); the peak itself is recalled by the readings. And since
-            # the last step still past DIVERGING_LOSS x chance, where one came after the peak (W28 second walkthrough:
+            # the last step still past BLOW_UP_LOSS x chance, where one came after the peak (W28 second walkthrough:
             # lr 60 on two steps, 5.16e7 at step 122, 1.85e6 at 123, then 5-15: 'the mean ... since training step
             # 122's blow-up 4.62e+04', step 123's loss alone making it)
-            high = DIVERGING_LOSS * self.chance_loss
+            high = BLOW_UP_LOSS * self.chance_loss
             cut = max((t for t, v in window if t >= self._blown_up[0] and v is not None and math.isfinite(v)
                        and v > high), default=self._blown_up[0])
             self._judged_since = cut if cut < window[-1][0] else self._blown_up[0]

@@ -366,7 +366,7 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
         # the latest training steps' s.loss, sampled or not, as [step, value]: a detached 0-d tensor until a sampled
         # step reads them all at once (_read_step_losses), then a float; learning is judged on their mean
         self._step_losses: deque = deque(maxlen=JUDGED_STEPS + CLIMB_LOSSES)
-        self._blown_up: tuple[int, float] | None = None  # the highest loss past DIVERGING_LOSS x chance: (step, loss)
+        self._blown_up: tuple[int, float] | None = None  # the highest loss past BLOW_UP_LOSS x chance: (step, loss)
         self._loss_steps: deque = deque(maxlen=LOSS_BATCHES)  # the sampled step of each, in the same order
         # the lowest mean of the latest losses so far (over two or more: one batch is not learning) and its step
         self._lowest_judged: tuple[int, float, float] | None = None  # step, mean, bound (reading_loss.lower_low)
