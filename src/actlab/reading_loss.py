@@ -57,6 +57,9 @@ SWING_FACTOR = 10.0
 # CV of 2: about 1 batch in 100,000; squared errors of one example: far fewer), though one such batch widens the
 # judged mean's noise bounds too far for the mean's rise to be told (unlearned())
 JUMP_FACTOR = 100.0
+# the climbs and trends of the loss look at this many latest losses (a monitor's latest sampled steps' finite ones, or
+# its latest training steps' where every step gave one), and a climb late in the judged window is told from them
+LOSS_BATCHES = 10
 # how many losses before the recent window a face keeps for dating a climb (RunSummary.earlier_losses, climb()): a
 # learning rate raised tenfold or more takes a float32 loss from its level to inf in 10 to 30 updates, and the recent
 # window's 10 saw only its end ('the loss grew first, from 1.3e+18', the loss having been 0.956 ten steps earlier)
@@ -787,7 +790,12 @@ def unlearned(s: RunSummary) -> Finding | None:
     # (beyond the noise of a mean's lower bound, or of the median's: the median of right-skewed losses is at most
     # their mean, so its bound above the low's mean is a rise)
     risen = (window is None or bound is None or noise_bound(window, chance, upper=False) > bound
-             or median_lower(window) > bound)
+             or median_lower(window) > bound
+             # or the latest LOSS_BATCHES batches' median is above chance beyond their noise: a climb that began
+             # late in the window, which its earlier low batches keep the whole window's bounds below (W31: lr x1.15 a
+             # step from step 100, losses 0.5-0.8 to step 123, then 1.8-39.5 over 132-141, read 'unsettled: ... not
+             # yet beyond the noise of its batches', under a dying layer that dropped it)
+             or (len(window) >= LOSS_BATCHES and median_lower(window[-LOSS_BATCHES:]) > chance))
     # or the mean is above chance with the latest batch over JUMP_FACTOR x chance: one wild batch widens the noise
     # bounds so far that 'risen' cannot be told, and the run read 'starting ... above where a run begins' after it had
     # read healthy (W28 second walkthrough: lr raised to 50, a batch at 186, 116 times chance, the mean 3.1 times;

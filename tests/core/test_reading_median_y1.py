@@ -44,9 +44,24 @@ def test_one_wild_batch_no_longer_hides_a_rise_from_a_learned_low():
 
 
 def test_a_learned_run_back_near_chance_is_not_said_to_be_starting():
-    # the window's mean near chance and its median near the low: neither rise can be told, and the run had learned
-    window = [0.3] * 30 + [1.3] * 19 + [16.2]
+    # the window's mean near chance, its median near the low and its latest 10 batches not all above chance: no rise
+    # can be told, and the run had learned
+    window = [0.3] * 30 + [1.6, 1.0] * 9 + [1.6, 16.2]
+    assert median_lower(window[-10:]) < 1.1 and float(np.mean(window)) > 0.9 * 1.1  # the premise
     r = diagnose(_summary(window))
     assert r.status == Status.STARTING
     assert r.words.startswith("unsettled: ") and "every run begins near chance" not in r.words, r.words
     assert "had come down to 0.344 at training step 201 (a sampled one), 69% below chance" in r.words, r.words
+
+
+def test_a_climb_late_in_the_window_is_told_from_its_latest_batches():
+    # W31: the whole window's bounds sit near its early low batches, while its latest 10 are all above chance (their
+    # median beyond their noise, at 99.5%: the smallest of 10 is above the median with chance 1/1024)
+    window = [0.3] * 30 + [1.3] * 19 + [16.2]
+    assert median_lower(window) < 0.37 and median_lower(window[-10:]) == 1.3 > 1.1  # the premise
+    r = diagnose(_summary(window))
+    assert r.status == Status.NOT_LEARNING, r.words
+    assert r.words.startswith("not learning any more: the mean loss had come down to 0.344"), r.words
+    # one batch of the latest 10 at or under chance, and the rise is not told by them
+    window[-5] = 1.05
+    assert diagnose(_summary(window)).status == Status.STARTING

@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from ..monitor_log import end_line
+from ..reading_loss import LOSS_BATCHES  # noqa: F401  (the monitor's: _monitor_collect and _monitor_report)
 
 # how a remedy says "start again" to a script (the lab's own words say "reset", its button)
 TORCH_CLIP = "clip the gradients' norm (torch.nn.utils.clip_grad_norm_ between backward() and opt.step())"
@@ -64,11 +65,9 @@ DEAD_EVIDENCE = 5
 DEAD_ODDS = 1e-6
 
 
-# the climbs and trends of the loss look at this many latest sampled steps' finite losses
 # the first sampled steps after which the next step's end checks whether the weights' .grad was zeroed between the
 # two (_Weights._set_probe): gradients accumulated across steps are a loop's habit, seen on its first steps
 PROBED_SAMPLES = 3
-LOSS_BATCHES = 10
 # learning is judged on the mean loss of this many latest training steps' batches with a loss, sampled or not, not on
 # one batch's (one batch's loss wobbles around the 10%-below-chance line, and the status flickered between healthy and
 # starting). The sampled steps' losses alone, under every="auto" or every=10, spanned up to 500 steps of a falling loss
