@@ -205,7 +205,8 @@ class _Counting:
                  silent: np.ndarray | None) -> dict | None:
         """When the units that stopped after being on (dead now, or gone silent) went off, by the sampled step each
         was first off on: the step most of them went off on ("bulk", with how many: the earliest such step where two
-        are alike) and the sampled step before it (they were on there), and the earliest and latest such steps. W30
+        are alike) and the sampled step before it (they were on there), the earliest and latest such steps, and the
+        sampled step before the earliest. W30
         walkthrough: 31 units killed at step 203 read 'the latest of them first off on training step 262', then 312,
         as one or two borderline units flickered on and off, and the checkpoint named moved with them. None where no
         unit stopped."""
@@ -227,4 +228,5 @@ class _Counting:
                 "silent": int(np.count_nonzero(silent)) if silent is not None else 0,
                 "bulk_from": int(days[k]), "bulk": int(counts[k]),
                 "bulk_on": int(last_active[stopped][first_off == days[k]].max()),
-                "first_from": int(days[0]), "last_from": int(days[-1])}
+                "first_from": int(days[0]), "last_from": int(days[-1]),
+                "first_on": int(last_active[stopped][first_off == days[0]].max())}

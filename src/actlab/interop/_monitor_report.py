@@ -286,7 +286,8 @@ class _Reporting:
                 stopping.append(Stopping(layer.label, width, int(dead or 0), off["died"], min(off["silent"], silent),
                                          window, int(r.get("silent_for") or 0), int(r.get("dead_after") or 0),
                                          off["bulk"], at(off["bulk_from"]), at(off["bulk_on"]) if off["bulk_on"] else
-                                         None, at(off["first_from"]), at(off["last_from"])))
+                                         None, at(off["first_from"]), at(off["last_from"]),
+                                         at(off["first_on"]) if off.get("first_on") else None))
             # the reading weighs the weights that are trained and got a gradient on this step
             if weight_module is not None and not at_output:
                 forward_stds.append((layer.label, r["std"]))

@@ -117,10 +117,18 @@ class Stopping:
     bulk_on: int | None
     first_from: int | None
     last_from: int | None
+    first_on: int | None = None  # the sampled step before first_from, where the first of them to go was on
 
     @property
     def stopped(self) -> int:
         return self.died + self.silent
+
+    @property
+    def spread(self) -> bool:
+        """Whether they went off a few at a time over several sampled steps, not most of them on one (W31 finding 4:
+        biases pushed down a little every step)."""
+        return (self.bulk_from is not None and 2 * self.bulk < self.stopped and self.first_from is not None
+                and self.last_from is not None and self.last_from > self.first_from)
 
 
 def _stopping_layers(layers: list[Stopping], restart: Callable[[str], str], seen: set[str]) -> Finding | None:
@@ -157,7 +165,12 @@ def _stopping_layers(layers: list[Stopping], restart: Callable[[str], str], seen
             what = f"{share} and have stopped"
             tail = (f": {d.died} dead ({dead_for}) and {d.silent} gone silent (off on every point of {off}, counted "
                     f"dead once off for {d.need} in a row)")
-        if d.bulk_from is not None:
+        if d.spread:
+            before = (f"; the first of them on at training step {d.first_on:,}, the sampled step before" if
+                      d.first_on is not None and d.first_on < d.first_from - 1 else "")
+            what += (f" (first off a few at a time, on sampled steps from training step {d.first_from:,} to "
+                     f"{d.last_from:,}{before})")
+        elif d.bulk_from is not None:
             most = ("" if d.bulk == d.stopped else f"{d.bulk} of them " if d.bulk > 1 else "one of them ")
             before = (f"; on at training step {d.bulk_on:,}, the sampled step before" if d.bulk_on is not None
                       and d.bulk_on < d.bulk_from - 1 else "")
@@ -174,16 +187,25 @@ def _stopping_layers(layers: list[Stopping], restart: Callable[[str], str], seen
                           f"; the other {rest} went off on other steps" + (f", {' and '.join(span)}" if span else ""))
             what += f" ({most}first off on training step {d.bulk_from:,}, a sampled one{before}{others})"
         parts.append(what + tail)
-    # the checkpoint: before the sampled step most units were last on (the earliest such step among the layers)
-    last_on = [d.bulk_on if d.bulk_on is not None else d.bulk_from for d in dying if d.bulk_from is not None]
+    # the checkpoint: before the sampled step most units were last on (the earliest such step among the layers); where
+    # they went a few at a time, before the one the first of them was last on
+    last_on = [(d.first_on if d.first_on is not None else d.first_from) if d.spread else
+               d.bulk_on if d.bulk_on is not None else d.bulk_from for d in dying if d.bulk_from is not None]
     first = min(last_on, default=None)
     left = sum(d.width - d.stopped - d.dead + d.died for d in dying)  # units neither dead nor stopped
     works = (f"the layer works with the {_counted(left, 'unit')} left" if len(dying) == 1 else
              f"the layers work with the {_counted(left, 'unit')} left in them")
+    # how they went: most on one step (one large update), or a few at a time over many (W31 finding 4: biases pushed
+    # down a little every step, 20 units off over steps 41 to 86, and the remedy blamed 'one large update')
+    spread = [d for d in dying if d.spread]
+    how = ("one large update can push a ReLU unit below 0 on every input for good" if not spread else
+           "updates too large for where the weights are push ReLU units below 0 on every input for good, one large "
+           "update or many in a row: here they went off a few at a time, over training steps "
+           f"{min(d.first_from for d in spread):,} to {max(d.last_from for d in spread):,}")
     return Finding(Status.DEAD_LAYER,
                    "dying layer: " + "; ".join(parts) + ": a unit that is off passes no gradient back, so the weights "
                    "feeding it no longer learn through it, and " + works,
-                   "Lower the learning rate (one large update can push a ReLU unit below 0 on every input for good), "
+                   f"Lower the learning rate ({how}), "
                    "or use an activation with a slope below 0 (nn.LeakyReLU, nn.GELU); then "
                    + (restart(f"saved before step {first:,}") if first is not None else restart()) + ".",
                    {"dying_layers": [d.label for d in dying], "died_units": [d.died for d in dying],
