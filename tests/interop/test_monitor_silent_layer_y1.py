@@ -16,7 +16,7 @@ from actlab.torch import Monitor  # noqa: E402
 from interop._steps import monitored_step  # noqa: E402
 
 
-def _run(kill: bool):
+def _run(kill: bool, log=None):
     torch.manual_seed(0)
     x = torch.randn(2048, 10)
     y = (x @ torch.randn(10, 3)).argmax(1)
@@ -24,7 +24,7 @@ def _run(kill: bool):
     opt = torch.optim.SGD(model.parameters(), lr=0.05)
     on = []
     model[3].register_forward_hook(lambda m, i, o: on.append((o.detach() > 0).any(0)))
-    mon = Monitor(model, every=50, chance_loss=math.log(3))  # samples steps 1, 51, ..., 201, 251, ...
+    mon = Monitor(model, every=50, chance_loss=math.log(3), log=log)  # samples steps 1, 51, ..., 201, 251, ...
     seen = {}
     for step in range(1, 401):
         if kill and step == 200:

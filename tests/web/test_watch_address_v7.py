@@ -22,7 +22,7 @@ STATE = """() => { const c = document.getElementById('watch-health');
            stepAxis: document.getElementById('watch-step-axis').textContent,
            query: window.location.search }; }"""
 LAYERS = ["1: body.0.act", "2: body.1.act"]
-THREE = ["dead", "saturated or rarely active", "dormant"]
+THREE = ["dead or gone silent", "saturated or rarely active", "dormant"]  # the dead share holds the silent units
 
 
 def _goto(page, base: str, query: str) -> dict:

@@ -42,9 +42,11 @@ def test_all_three_measures_of_one_layer_are_drawn_named_and_read(browser, tmp_p
         assert page.locator("#watch-health-layer option").all_text_contents() == ["1: body.0.act", "2: body.1.act"]
         page.locator("#watch-health-layer").select_option("1")  # layer 2
         drawn = page.evaluate(SERIES)
-        assert drawn["names"] == ["dead", "saturated or rarely active", "dormant"]
+        assert drawn["names"] == ["dead or gone silent", "saturated or rarely active", "dormant"]
         ok = [s for s in range(1, 501) if s not in NAN_STEPS]
-        expect = {"dead": [_dead(s) / WIDTH for s in ok], "saturated or rarely active": [1 / WIDTH] * len(ok),
+        # (the log gives no silent units: the dead share is the dead count)
+        expect = {"dead or gone silent": [_dead(s) / WIDTH for s in ok],
+                  "saturated or rarely active": [1 / WIDTH] * len(ok),
                   "dormant": [(_dead(s) + 1) / WIDTH for s in ok]}
         for name, y in zip(drawn["names"], drawn["y"], strict=True):
             assert [v for s, v in zip(range(1, 501), y, strict=True) if s not in NAN_STEPS] == expect[name]

@@ -259,7 +259,9 @@ def test_units_killed_at_a_known_step_by_a_real_monitor_show_in_the_health_chart
         # (V20: the warm-up's 0s were drawn as 0% dead)
         warm = [r["layers"][0]["window"] < 5 for r in reports]
         assert warm == [True] * 4 + [False] * 396
-        assert drawn["series"] == [[None if w else d[k] / WIDTH for d, w in zip(dead, warm, strict=True)]
+        # the dead share holds the units gone silent too (on before, off on the latest sampled batches: Y2)
+        stopped = [[layer["dead"] + layer.get("silent", 0) for layer in r["layers"]] for r in reports]
+        assert drawn["series"] == [[None if w else d[k] / WIDTH for d, w in zip(stopped, warm, strict=True)]
                                    for k in (0, 1)]
         page.locator("#watch-health").focus()
         page.keyboard.press("Home")
@@ -271,7 +273,7 @@ def test_units_killed_at_a_known_step_by_a_real_monitor_show_in_the_health_chart
             f"Step {died}, layer 2 ('3 (ReLU)'): 16 of 16 units dead (100%); {r['saturated']} saturated or rarely "
             f"active, {r['dormant']} dormant (2 of 2 layers)")
         page.keyboard.press("ArrowLeft")
-        before = reports[died - 2]["layers"][1]["dead"]
+        before = stopped[died - 2][1]
         assert page.locator("#watch-readout").text_content().startswith(
             f"Step {died - 1}, layer 2 ('3 (ReLU)'): {before} of 16 units dead")
         # the pointer over the right end of the chart names the last step of the dead layer

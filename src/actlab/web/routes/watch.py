@@ -22,17 +22,23 @@ def _missing_text(path) -> str | None:
 
 def _health_measure(tail: LogTail) -> str:
     """The unit-health measure the page shows first: "saturated" where the latest report counts more saturated (or
-    rarely active) units than dead ones (R15: after a divergence every tanh unit was saturated while the chart opened
-    on the ReLU layers' 0% dead); else "dead" where a layer's activation has a region where f' is exactly 0 (ReLU,
-    ReLU6, hardtanh: only there can a unit die), else "saturated", which a squashing or smooth function's flat tail
-    can make nonzero (an all-sigmoid net's dead units are always 0%). An activation the lab does not know counts as
-    one that can die. The reader's or the address's pick is kept by the page whatever this says."""
+    rarely active) units than dead ones, those gone silent counted with the dead (R15: after a divergence every tanh
+    unit was saturated while the chart opened on the ReLU layers' 0% dead); else "dead" where a layer's activation
+    has a region where f' is exactly 0 (ReLU, ReLU6, hardtanh: only there can a unit die), else "saturated", which a
+    squashing or smooth function's flat tail can make nonzero (an all-sigmoid net's dead units are always 0%). An
+    activation the lab does not know counts as one that can die. The reader's or the address's pick is kept by the
+    page whatever this says."""
     from ...activations import get
 
     latest = tail.reports[-1] if tail.reports else tail.preview
     counted = [layer for layer in (latest or {}).get("layers", []) if isinstance(layer.get("dead"), int)
                and isinstance(layer.get("saturated"), int)]
-    if sum(layer["saturated"] for layer in counted) > sum(layer["dead"] for layer in counted):
+    # units gone silent are drawn with the dead ones (the dead share: a dying layer), not with the saturated ones
+    # that the log counts them among (W29: 39 of 64 units gone silent opened the page on "saturated or rarely active")
+    silent = [min(max(layer.get("silent") if type(layer.get("silent")) is int else 0, 0), layer["saturated"])
+              for layer in counted]
+    if sum(layer["saturated"] for layer in counted) - sum(silent) > sum(layer["dead"] for layer in counted) \
+            + sum(silent):
         return "saturated"
     names = [layer.get("activation") for layer in (latest or {}).get("layers", [])] \
         or list(tail.header.get("activations") or [])

@@ -83,8 +83,8 @@ export function sayStepAxis() {
 }
 
 // -- the unit-health measure ------------------------------------------------------------------------------------------
-export const MEASURES = { dead: "dead", saturated: "saturated or rarely active", dormant: "dormant" };
-export const AXIS_NAMES = { dead: "% of units dead", saturated: "% saturated or rare", dormant: "% of units dormant" };
+export const MEASURES = { dead: "dead or gone silent", saturated: "saturated or rarely active", dormant: "dormant" };
+export const AXIS_NAMES = { dead: "% of units dead or silent", saturated: "% saturated or rare", dormant: "% of units dormant" };
 export const measure = () => $("watch-health-measure").value;
 // "all": the three measures side by side for the layer chosen, each its own colour and dash (not colour alone)
 export const allMeasures = () => measure() === "all";

@@ -170,9 +170,18 @@ export function warmUp(layers) {
     return points.map((p) => {
       if (p.index >= view.head) return 0;  // past the unthinned head: long after any warm-up
       if (!p.non_finite) seen++;
-      return seen < need && !p.non_finite && !(ofPlace(p.dead, k) > 0) ? seen : 0;
+      return seen < need && !p.non_finite && !(stoppedOf(p, k) > 0) ? seen : 0;
     });
   });
+}
+
+// The units the dead share draws at a point: the dead ones and those gone silent (on before, then off on every point
+// of the latest sampled batches, counted dead once off for DEAD_EVIDENCE in a row). The reading names a layer dying
+// from both (W30/W31: it dated units killed at step 211 while the dead share, waiting for 5 sampled batches, stayed
+// at 0 until 251). null where the log counts no dead units.
+export function stoppedOf(p, k) {
+  const dead = ofPlace(p?.dead, k), silent = ofPlace(p?.silent, k);
+  return typeof dead !== "number" ? null : dead + (Number.isInteger(silent) && silent > 0 ? silent : 0);
 }
 
 // Per layer, the share of its units in the chosen measure at each point (null where the log counts none, and for
@@ -185,13 +194,16 @@ export function healthShares({ all, measure, layer }) {
   const warm = view.warmUp = warmUp(view.history.length);
   view.warm = view.healthRows.map(([key, k]) => (key === "dead" ? warm[k] : points.map(() => 0)));
   view.health = view.healthRows.map(([key, k], r) => points.map((p, i) => {
-    const n = ofPlace(p[key], k), units = ofPlace(p.units, k);
+    const n = key === "dead" ? stoppedOf(p, k) : ofPlace(p[key], k), units = ofPlace(p.units, k);
     return p.non_finite || typeof n !== "number" || !units || view.warm[r][i] ? null : n / units;
   }));
+  // (a thinned stretch's band holds the most dead units it counted; the silent ones of its own point are added by
+  // the line, which the band never goes under)
   view.healthBands = view.healthRows.map(([key, k], r) => points.map((p, i) => {
     const most = ofPlace(p.band?.[key], k), units = ofPlace(p.units, k);
     if (typeof most !== "number" || !units) return null;
-    return [view.health[r][i] ?? most / units, most / units, p.band.last];
+    const line = view.health[r][i];
+    return [line ?? most / units, Math.max(most / units, line ?? 0), p.band.last];
   }));
 }
 

@@ -3,7 +3,7 @@
 // steps arrive. Split from watch.js, which draws the charts (each canvas's geom maps values to pixels).
 import { fmt } from "./charts.js";
 import { MEASURES, allMeasures, setHealthLayer } from "./watch-controls.js";
-import { finite, numberOf, ofPlace, view } from "./watch-points.js";
+import { finite, numberOf, ofPlace, stoppedOf, view } from "./watch-points.js";
 
 // how many layers the log names, folded calls included (the numbers run over all of them)
 const layerCount = (shown) => Math.max(view.order?.length ?? 0, shown);
@@ -93,14 +93,21 @@ export function readHealth() {
   const silent = ofPlace(p?.silent, k);
   const apart = (measure) => (measure === "saturated" && Number.isInteger(silent) && silent > 0 ?
     ` (${count(silent)} of them gone silent)` : "");
-  const words = (other) => `${count(at(other))} ${MEASURES[other]}${apart(other)}`;
+  const silentNow = Number.isInteger(silent) && silent > 0 ? silent : 0;
+  // the dead share's units said apart: dead, and gone silent (counted dead once off for that many in a row)
+  const deadWords = () => `${count(at("dead"))} dead` + (silentNow ? `, ${count(silentNow)} gone silent (on before, ` +
+    `off on every point of the latest sampled batches; counted dead once off for ${count(view.deadNeed)} in a row)` : "");
+  const words = (other) => (other === "dead" ? deadWords() : `${count(at(other))} ${MEASURES[other]}${apart(other)}`);
+  const shown = (measure) => (measure === "dead" ? stoppedOf(p, k) : at(measure));
   const batch = view.warm[h.k]?.[h.i];
   const said = p?.non_finite ? "this step held a NaN or an inf, so no unit was counted (not drawn)"
     : batch ? `dead units not counted yet: this is the monitor's ${ordinal(batch)} sampled batch, and it calls a ` +
       `unit dead only after ${count(view.deadNeed)} (not drawn); ` + Object.keys(MEASURES).filter((other) =>
         other !== "dead" && typeof at(other) === "number").map(words).join(", ")
     : typeof at(key) !== "number" || !units ? "the log counts no units here"
-      : `${count(at(key))} of ${count(units)} units ${MEASURES[key]} (${percent(at(key) / units)})${apart(key)}; ` +
+      : `${count(shown(key))} of ${count(units)} units ${key === "dead" && !silentNow ? "dead" : MEASURES[key]} ` +
+        `(${percent(shown(key) / units)})` +
+        `${key === "dead" ? (silentNow ? `: ${deadWords()}` : "") : apart(key)}; ` +
         Object.keys(MEASURES).filter((other) => other !== key && typeof at(other) === "number").map(words)
           .join(", ");
   const which = allMeasures() ? `${h.k + 1} of 3 measures` : `${numberOf(k)} of ${layerCount(health.length)} layers`;
