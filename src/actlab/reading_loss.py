@@ -762,6 +762,19 @@ def _unlearned_remedy(s: RunSummary) -> str:
             f"steps are small again; if it does not, {s.restart}.")
 
 
+def coming_back(s: RunSummary) -> float | None:
+    """The highest of the latest LOSS_BATCHES judged batch losses where every one is MOVED_FRACTION below chance, where
+    learning is (their median below that at 99.5%, whatever their distribution: the largest of 10 is under the
+    median with chance 1/1024), else None: a run coming back down, whose judged mean older batches still hold up
+    (W32 walkthrough: one update at lr 30, then 'not learning any more: ... risen to 3.97' at step 251 while the last
+    20 batches were all between 1.5 and 2.03, chance 2.30)."""
+    window, chance = judged_window(s), chance_of(s)
+    if not window or chance is None or len(window) < LOSS_BATCHES:
+        return None
+    latest = max(window[-LOSS_BATCHES:])
+    return latest if latest < (1 - MOVED_FRACTION) * chance else None
+
+
 def unlearned(s: RunSummary) -> Finding | None:
     """A run that had learned and lost it: the last two recent losses over RISING_FACTOR times chance (one
     batch's spike is not enough), after the run was below chance by the reading's own measure: two or more of the
@@ -802,7 +815,7 @@ def unlearned(s: RunSummary) -> Finding | None:
     # with RISING_FACTOR in its place, noise around chance read 'not learning any more' on 62 of 6,000 steps)
     risen = risen or (s.loss is not None and s.loss > chance and pairs[-1][1] > JUMP_FACTOR * chance)
     back = (had and s.loss is not None and math.isfinite(s.loss) and s.loss >= learned
-            and s.loss - judged >= MOVED_FRACTION * chance and risen)
+            and s.loss - judged >= MOVED_FRACTION * chance and risen and coming_back(s) is None)
     if not back and min(v for _, v in pairs[-2:]) <= RISING_FACTOR * chance:
         return None
     t_last, last = pairs[-1]

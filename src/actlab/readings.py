@@ -53,12 +53,14 @@ from .reading_headline import headline_first
 from .reading_headline import loss_text as _loss_text  # noqa: F401  (the Monitor's report words the loss by it)
 from .reading_loss import (  # noqa: F401  (re-exported: the loss thresholds and the blow-up findings)
     DIVERGING_LOSS,
+    LOSS_BATCHES,
     MOVED_FRACTION,
     RISING_FACTOR,
     UNLEARNED,
     UNSCALED_INPUT_RMS,
     above_chance,
     climb,
+    coming_back,
     diverged,
     diverging,
     diverging_loss,
@@ -172,10 +174,21 @@ def _back_from_blow_up(s: RunSummary, above: bool, evidence: dict) -> Finding:
     blew, lead = _blow_up_words(s)
     now = f"it is {times(s.loss / s.chance_loss)} times chance" if above else "it is back near chance"
     step = s.blown_up[0]
+    back_down = coming_back(s)
+    if back_down is not None:  # learning again, the mean held up by the batches just after the blow-up (W32)
+        return Finding(Status.STARTING,
+                       f"unsettled: {blew}, and since then {now}{_loss_text(s)}, held up by the batches just after "
+                       f"it: the latest {LOSS_BATCHES} are all {MOVED_FRACTION:.0%} or more below chance (at most "
+                       f"{back_down:.3g}), so it is coming back down",
+                       f"{lead} If it does not keep coming down, {s.restart} (one from before training step "
+                       f"{step - 1:,}).",
+                       {**evidence, "blown_up_step": step, "blown_up_loss": s.blown_up[1]})
     return Finding(Status.NOT_LEARNING,
                    f"not learning: {blew}, and since then {now}{_loss_text(s)}; a blow-up leaves the weights where "
                    "its large steps threw them, so this is no run starting near chance",
-                   f"{lead} Then {s.restart} (one from before training step {step:,}).",
+                   # (step - 1: the loss of step N is of the weights step N - 1's update made, so a checkpoint saved
+                   # between the two holds them; W32 walkthrough)
+                   f"{lead} Then {s.restart} (one from before training step {step - 1:,}).",
                    {**evidence, "blown_up_step": step, "blown_up_loss": s.blown_up[1]})
 
 
@@ -528,9 +541,12 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
         # 16.2, kept 'not learning any more' from being told)
         what = "the mean loss" if s.loss_steps == LossSteps.SAMPLED else "the training loss"
         now = f"{times(s.loss / s.chance_loss)} times chance" if above else "back near chance"
+        back_down = coming_back(s)
         words = (f"unsettled: {flow}; {what} had come down to {judged:.3g} at {numbered_step(s, s.lowest_judged_step)}"
-                 f", {percent_below(judged, s.chance_loss)} below chance, and is {now}{_loss_text(s)}: not yet beyond "
-                 "the noise of its batches to say the run lost what it learned")
+                 f", {percent_below(judged, s.chance_loss)} below chance, and is {now}{_loss_text(s)}"
+                 + (f", held up by older batches: the latest {LOSS_BATCHES} are all {MOVED_FRACTION:.0%} or more below "
+                    f"chance (at most {back_down:.3g}), so it is coming back down" if back_down is not None else
+                    ": not yet beyond the noise of its batches to say the run lost what it learned"))
         return Finding(Status.STARTING, words, "", {**evidence, "lowest_judged_loss": judged,
                                                     "lowest_judged_step": s.lowest_judged_step})
     noise = within_noise(s)  # 10% below chance, within its batches' noise of it: said, and not read as learning

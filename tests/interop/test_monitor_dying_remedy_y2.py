@@ -12,7 +12,8 @@ from actlab.interop._monitor_words import Stopping, _stopping_layers  # noqa: E4
 
 def _layer(bulk: int, first: int, last: int, died: int = 20) -> Stopping:
     return Stopping("module '3' (ReLU)", 32, dead=died, died=died, silent=0, window=6, silent_for=6, need=5,
-                    bulk=bulk, bulk_from=46, bulk_on=41, first_from=first, last_from=last, first_on=first - 5)
+                    bulk=bulk, bulk_from=46, bulk_on=41, first_from=first, last_from=last, spread_from=first,
+                    spread_on=first - 5)
 
 
 def _finding(layer: Stopping):
@@ -38,6 +39,43 @@ def test_units_off_a_few_at_a_time_are_not_blamed_on_one_update():
     # the words date them as they went, and the checkpoint comes before the first went: not 'before step 41', the
     # sampled step before the 4 that went together
     words = _finding(_layer(bulk=4, first=31, last=86)).words
-    assert ("(first off a few at a time, on sampled steps from training step 31 to 86; the first of them on at "
+    assert ("(first off a few at a time, on sampled steps from training step 31 to 86; those first off there on at "
             "training step 26, the sampled step before)") in words, words
     assert "restart (saved before step 26)." in _remedy(_layer(bulk=4, first=31, last=86))
+
+
+def test_one_unit_off_long_before_does_not_date_a_spread_dying():
+    # W32: 40 units pushed off four at a time from step 203 (sampled every 10 steps), and one unit that happened to
+    # be off on every sampled batch from step 141 on: the layer read 'from training step 141' and its checkpoint
+    # moved to before step 131
+    from collections import deque
+
+    import numpy as np
+
+    from actlab.interop._monitor_counts import _Counting
+
+    samples = deque(range(1, 402, 10))
+    last_active = np.full(64, 391)
+    last_active[:40] = [201 + 10 * (k // 4) for k in range(40)]  # four go after each sampled step from 201
+    last_active[40] = 131  # the stray one
+    died = np.zeros(64, bool)
+    died[:41] = True
+    off = _Counting._stopped(last_active, samples, died, None)
+    assert off["first_from"] == 141  # the stray unit is still the earliest
+    assert (off["spread_from"], off["spread_on"]) == (211, 201)  # 41 // 10 = 4: the step by which 4 had gone
+    layer = Stopping("module '3' (ReLU)", 64, dead=41, died=41, silent=0, window=10, silent_for=10, need=5,
+                     bulk=off["bulk"], bulk_from=off["bulk_from"], bulk_on=off["bulk_on"],
+                     first_from=off["first_from"], last_from=off["last_from"], spread_from=off["spread_from"],
+                     spread_on=off["spread_on"])
+    finding = _finding(layer)
+    assert "on sampled steps from training step 211 to 301; those first off there on at training step 201" in \
+        finding.words, finding.words
+    assert finding.remedy.endswith("restart (saved before step 201)."), finding.remedy
+
+
+def test_a_blow_up_before_the_units_went_dates_the_checkpoint():
+    # W32: the words blamed a blow-up at step 201 and named a checkpoint from before step 212
+    layer = _layer(bulk=15, first=211, last=221)
+    layer = Stopping(**{**layer.__dict__, "bulk_from": 262, "bulk_on": 212})
+    remedy = _stopping_layers([layer], lambda when="": f"restart ({when})", set(), blown_up=201).remedy
+    assert remedy.endswith("restart (saved before step 200)."), remedy

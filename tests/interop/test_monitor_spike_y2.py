@@ -96,3 +96,39 @@ def test_a_blow_up_named_is_the_rules(losses):
         for loss, step in named:
             assert expected is not None, (k, losses[:k], r.reading.words)
             assert (int(step.replace(",", "")), loss) == (expected[0], f"{expected[1]:.3g}"), (k, losses[:k])
+
+
+# learned (0.5), a blow-up on step 21 (200, then 45 on step 22: both past the line), 3.0 for 15 steps, then 1.0
+COMING_BACK = [0.5] * 20 + [200.0, 45.0] + [3.0] * 15 + [1.0] * 40
+
+
+def test_the_steps_after_a_blow_up_stay_out_of_the_mean_while_the_window_reaches_them():
+    # W32: at step 251 the peak (201) had left the window, whose mean took step 202's 69.7 back in: 'risen to 3.97'
+    # where the losses since 203 averaged 2.63
+    seen = _run(COMING_BACK)
+    step = 71  # the window is steps 22 to 71: the peak is out of it, step 22 (45, past the line) in it
+    words = seen[step - 1].reading.words
+    since = COMING_BACK[22:step]  # steps 23 to 71
+    assert (f"mean loss of the {len(since)} training steps' batches since the loss came back from training step 21's "
+            f"blow-up (from step 23) {statistics.fmean(since):.3g};") in words, words
+
+
+def test_a_run_coming_back_down_after_a_blow_up_is_said_so():
+    seen = _run(COMING_BACK)
+    r = seen[36 - 1].reading  # still at 3.0, twice chance
+    assert r.status is Status.NOT_LEARNING and r.words.startswith("not learning any more: the mean loss had come "
+                                                                   "down to 0.5"), r.words
+    assert "the loss blew up to 200 at training step 21" in r.words, r.words
+    for step in range(47, 72):  # the latest 10 all at 1.0, under chance; the mean since the blow-up still above it
+        r = seen[step - 1].reading
+        mean = statistics.fmean(COMING_BACK[22:step])
+        assert mean > 1.1 * CHANCE  # the premise
+        assert r.status is Status.STARTING, (step, r.words)
+        assert r.words.startswith("unsettled: the loss blew up to 200 at training step 21 (140 times chance), and "
+                                  f"since then it is {mean / CHANCE:.2g} times chance"), (step, r.words)
+        assert ("held up by the batches just after it: the latest 10 are all 10% or more below chance (at most 1), so "
+                "it is coming back down") in r.words, r.words
+        assert "not learning" not in r.words
+        # the checkpoint before the update that made the blow-up: step 21's loss is of the weights step 20's update
+        # made, which a checkpoint saved before step 21 holds
+        assert "(one from before training step 20)." in r.remedy, r.remedy

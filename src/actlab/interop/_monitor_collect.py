@@ -327,20 +327,26 @@ class _Collecting:
         window = held[-JUDGED_STEPS:]
         if self.chance_loss is not None:
             self._find_blow_up(held)
-        if self._blown_up is not None and window and window[0][0] <= self._blown_up[0] < window[-1][0]:
+        self._judged_since = None
+        if self._blown_up is not None and window:
             # after a blow-up, learning is judged on the steps since its peak: a mean over the peak's batch read '19,000
             # times chance' at step 18 (lr 1: 2.27e5 at step 17, 3.36 at 18) and '7,600 times chance' at step 45,
             # while the losses since were near 2 (W26 finding 3); the peak itself is recalled by the readings. And since
             # the last step still past BLOW_UP_LOSS x chance, where one came after the peak (W28 second walkthrough:
             # lr 60 on two steps, 5.16e7 at step 122, 1.85e6 at 123, then 5-15: 'the mean ... since training step
-            # 122's blow-up 4.62e+04', step 123's loss alone making it)
+            # 122's blow-up 4.62e+04', step 123's loss alone making it), for as long as the window reaches back to
+            # that step, not only while it holds the peak (W32: the peak at 201 left the window at step 251, whose mean
+            # took step 202's 69.7 back in and read 'risen to 3.97' where the losses since 203 averaged 2.63)
+            peak = self._blown_up[0]
             high = BLOW_UP_LOSS * self.chance_loss
-            cut = max((t for t, v in window if t >= self._blown_up[0] and v is not None and math.isfinite(v)
-                       and v > high), default=self._blown_up[0])
-            self._judged_since = cut if cut < window[-1][0] else self._blown_up[0]
-            window = tuple(p for p in window if p[0] > self._judged_since)
-        else:
-            self._judged_since = None
+            cut = max((t for t, v in held if t >= peak and v is not None and math.isfinite(v) and v > high),
+                      default=peak)
+            if window[0][0] <= cut < window[-1][0]:
+                self._judged_since = cut
+            elif window[0][0] <= peak < window[-1][0]:  # still up there: since the peak
+                self._judged_since = peak
+            if self._judged_since is not None:
+                window = tuple(p for p in window if p[0] > self._judged_since)
         finite = [v for _, v in window if v is not None and math.isfinite(v)]
         judged = self._loss if self._loss is None or not math.isfinite(self._loss) or not finite else \
             statistics.fmean(finite)

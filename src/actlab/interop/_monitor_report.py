@@ -287,7 +287,7 @@ class _Reporting:
                                          window, int(r.get("silent_for") or 0), int(r.get("dead_after") or 0),
                                          off["bulk"], at(off["bulk_from"]), at(off["bulk_on"]) if off["bulk_on"] else
                                          None, at(off["first_from"]), at(off["last_from"]),
-                                         at(off["first_on"]) if off.get("first_on") else None))
+                                         at(off["spread_from"]), at(off["spread_on"]) if off["spread_on"] else None))
             # the reading weighs the weights that are trained and got a gradient on this step
             if weight_module is not None and not at_output:
                 forward_stds.append((layer.label, r["std"]))
@@ -437,7 +437,8 @@ class _Reporting:
             reading = _unwatched_reading(self._opaque, _loss_text(summary), self._unknown)
         healthy = next((f for f in reading.findings if f.status == Status.HEALTHY), None)
         for extra in (_exploding_activations(forward_stds),
-                      _stopping_layers(stopping, torch_restart, self._dying_seen),
+                      _stopping_layers(stopping, torch_restart, self._dying_seen,
+                                       summary.blown_up[0] if summary.blown_up is not None else None),
                       self._stopped_places(sampled, notes)):
             if extra is not None and reading.status != Status.UNWATCHED:  # placed by seriousness
                 rank = list(Status)

@@ -117,7 +117,10 @@ class Stopping:
     bulk_on: int | None
     first_from: int | None
     last_from: int | None
-    first_on: int | None = None  # the sampled step before first_from, where the first of them to go was on
+    # where they went a few at a time: the step by which a tenth of them (two at least) had gone, and the sampled step
+    # before it, where those were on
+    spread_from: int | None = None
+    spread_on: int | None = None
 
     @property
     def stopped(self) -> int:
@@ -127,11 +130,12 @@ class Stopping:
     def spread(self) -> bool:
         """Whether they went off a few at a time over several sampled steps, not most of them on one (W31 finding 4:
         biases pushed down a little every step)."""
-        return (self.bulk_from is not None and 2 * self.bulk < self.stopped and self.first_from is not None
-                and self.last_from is not None and self.last_from > self.first_from)
+        return (self.bulk_from is not None and 2 * self.bulk < self.stopped and self.spread_from is not None
+                and self.last_from is not None and self.last_from > self.spread_from)
 
 
-def _stopping_layers(layers: list[Stopping], restart: Callable[[str], str], seen: set[str]) -> Finding | None:
+def _stopping_layers(layers: list[Stopping], restart: Callable[[str], str], seen: set[str],
+                     blown_up: int | None = None) -> Finding | None:
     """A DEAD_LAYER finding, "dying layer", for the layers whose units that stopped after being on (dead now, or gone
     silent) are DYING_SHARE or more of the layer, and not all of it (a whole dead layer has the reading's own
     finding; W27: 30 of 32 units died mid-run and 2 never ran, and the words said 'the layer works with the units
@@ -140,7 +144,8 @@ def _stopping_layers(layers: list[Stopping], restart: Callable[[str], str], seen
     sample to the next. Silent units count (W29: under every="auto", 40 of 64 units killed at step 200 read 'healthy'
     to step 362, 5 sampled batches off being 250 steps). The step named is the one most of the units went off on, and
     the remedy's checkpoint comes before the sampled step before it, where they were on: any update between the two
-    may have killed them (W27: 'saved before step 312' named checkpoints that held the dead units)."""
+    may have killed them (W27: 'saved before step 312' named checkpoints that held the dead units), and before the
+    update that made a blow-up (``blown_up``: its step) where there was one."""
     dying = [d for d in layers if d.width and d.stopped and d.dead < d.width
              and d.stopped >= DYING_SHARE * d.width * (0.5 if d.label in seen else 1.0)]
     if not dying:
@@ -166,9 +171,9 @@ def _stopping_layers(layers: list[Stopping], restart: Callable[[str], str], seen
             tail = (f": {d.died} dead ({dead_for}) and {d.silent} gone silent (off on every point of {off}, counted "
                     f"dead once off for {d.need} in a row)")
         if d.spread:
-            before = (f"; the first of them on at training step {d.first_on:,}, the sampled step before" if
-                      d.first_on is not None and d.first_on < d.first_from - 1 else "")
-            what += (f" (first off a few at a time, on sampled steps from training step {d.first_from:,} to "
+            before = (f"; those first off there on at training step {d.spread_on:,}, the sampled step before" if
+                      d.spread_on is not None and d.spread_on < d.spread_from - 1 else "")
+            what += (f" (first off a few at a time, on sampled steps from training step {d.spread_from:,} to "
                      f"{d.last_from:,}{before})")
         elif d.bulk_from is not None:
             most = ("" if d.bulk == d.stopped else f"{d.bulk} of them " if d.bulk > 1 else "one of them ")
@@ -189,9 +194,14 @@ def _stopping_layers(layers: list[Stopping], restart: Callable[[str], str], seen
         parts.append(what + tail)
     # the checkpoint: before the sampled step most units were last on (the earliest such step among the layers); where
     # they went a few at a time, before the one the first of them was last on
-    last_on = [(d.first_on if d.first_on is not None else d.first_from) if d.spread else
+    last_on = [(d.spread_on if d.spread_on is not None else d.spread_from) if d.spread else
                d.bulk_on if d.bulk_on is not None else d.bulk_from for d in dying if d.bulk_from is not None]
     first = min(last_on, default=None)
+    if blown_up is not None and first is not None:  # the loss blew up at that step (the reading says so): before the
+        # update that made it, the step before (W32: units first off at 212 and on at 162 named 'a checkpoint saved
+        # before step 162', then, as one unit more or less moved the bulk, 'before step 212', after the blow-up at 201
+        # that the same words blamed)
+        first = min(first, blown_up - 1)
     left = sum(d.width - d.stopped - d.dead + d.died for d in dying)  # units neither dead nor stopped
     works = (f"the layer works with the {_counted(left, 'unit')} left" if len(dying) == 1 else
              f"the layers work with the {_counted(left, 'unit')} left in them")
@@ -201,7 +211,7 @@ def _stopping_layers(layers: list[Stopping], restart: Callable[[str], str], seen
     how = ("one large update can push a ReLU unit below 0 on every input for good" if not spread else
            "updates too large for where the weights are push ReLU units below 0 on every input for good, one large "
            "update or many in a row: here they went off a few at a time, over training steps "
-           f"{min(d.first_from for d in spread):,} to {max(d.last_from for d in spread):,}")
+           f"{min(d.spread_from for d in spread):,} to {max(d.last_from for d in spread):,}")
     return Finding(Status.DEAD_LAYER,
                    "dying layer: " + "; ".join(parts) + ": a unit that is off passes no gradient back, so the weights "
                    "feeding it no longer learn through it, and " + works,
