@@ -75,6 +75,12 @@ _SAID = {"add": "a sum", "sub": "a difference", "mul": "a product", "div": "a qu
          "rms_norm": "an RMS norm"}
 
 
+def _softmaxes() -> frozenset:
+    """The torch functions a softmax is applied by, outside an nn.Softmax module."""
+    F = nn.functional
+    return frozenset((F.softmax, torch.softmax, torch.Tensor.softmax, F.softmin))
+
+
 def _op(func) -> str:
     """torch's name of a function, the way the words say it: '__radd__', '__iadd__' and 'add_' are all 'add'."""
     name = getattr(func, "__name__", "").strip("_")
@@ -187,6 +193,7 @@ class _FunctionWatch(TorchFunctionMode):
         # that x * torch.sigmoid(beta * x) is known as a gate on x scaled (a Swish with its beta)
         self._scaled: dict[int, tuple] = {}
         self._muls = _muls()
+        self._softmax = _softmaxes()
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
@@ -204,6 +211,14 @@ class _FunctionWatch(TorchFunctionMode):
         caller = None if torch.compiler.is_compiling() else _caller(func)
         if spec is None or not args or not torch.is_tensor(args[0]) or not torch.is_floating_point(args[0]):
             out = _called_as_by(caller, func, args, kwargs)
+            if (mon._flow is not None and func in self._softmax and not mon._skip and following and args
+                    and isinstance(args[0], torch.Tensor) and self._what(args[0])[0] in ("output", "scaled")):
+                # a softmax applied to a weighted module's output, as a hidden layer's activation (W32: F.softmax
+                # between two layers had no note, where nn.Softmax has one, and the graph's walk stops at any
+                # softmax); attention's, on q @ k, is no layer's output
+                after = mon._last_weighted
+                mon._flow.softmax_at.append((f"{_op(func)} applied as a function to the output of "
+                                             f"{_label(after, mon._kinds.get(after, ''))}", mon._order))
             if len(args) == 2 and func in self._muls:
                 if self._gates:
                     self._gated(func, args)

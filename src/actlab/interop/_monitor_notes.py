@@ -107,9 +107,16 @@ class _Noting:
                                   + (", or a module named in the note on unknown activations" if self._unknown else "")
                                   + ") is not watched")
             last = max(self._weight_order.values(), default=-1)
-            softmax = [n for n, at in flow.softmax_at if at <= last]  # a weighted module ran after it: inside
-            if softmax:
-                self.notes.append(f"{_group_names(softmax)} (Softmax): not a watched layer, and no row: a softmax "
+            inside = [(n, at) for n, at in flow.softmax_at if at <= last]  # a weighted module ran after it
+            # a softmax applied as a function is named by what it acts on, a module by its name; the function an
+            # nn.Softmax calls inside its forward is the module's (the same weighted modules ran before both)
+            modules = {at for n, at in inside if " applied as a function " not in n}
+            softmax = list(dict.fromkeys(n for n, at in inside if " applied as a function " not in n))
+            called = list(dict.fromkeys(n for n, at in inside if " applied as a function " in n and at not in modules))
+            said = "; ".join(([f"{_group_names(softmax)} (Softmax)"] if softmax else []) + called[:4]
+                             + ([f"{len(called) - 4} more softmax calls"] if len(called) > 4 else []))
+            if inside:
+                self.notes.append(f"{said}: not a watched layer, and no row: a softmax "
                                   "makes each output from every unit of its row (attention's weights sum to 1), so a "
                                   "unit has no dead or saturated state of its own to count; the weighted modules "
                                   "it feeds are read as ever")
