@@ -59,10 +59,29 @@ def point_of(index: int, report: dict, slots: list[int] | None = None, size: int
     point = {"index": index, "step": report["step"], "loss": number(report.get("loss")),
              "non_finite": bool(report.get("non_finite")), "grads": grads, "dead": dead, "saturated": saturated,
              "dormant": dormant, "units": units}
+    between = _between(report.get("losses_between"))
+    if between is not None:  # the range of the losses of the training steps since the report before (W32)
+        point["between"] = between
     if any(silent):  # of the saturated units, those gone silent (the page's readout says them apart); most points
         # have none, and carry no list for it
         point["silent"] = silent
     return point
+
+
+def _between(held) -> list[float] | None:
+    """[lowest, highest] of the finite losses a report's ``losses_between`` holds ([[step, loss], ...]: the training
+    steps since the sampled step before, where the script gave a loss each step), or None where it holds none."""
+    if not isinstance(held, list):
+        return None
+    values = [pair[1] for pair in held if isinstance(pair, list) and len(pair) == 2 and type(pair[1]) in (int, float)
+              and math.isfinite(pair[1])]
+    return [min(values), max(values)] if values else None
+
+
+def _widen_loss(band: dict, low_high: list | None) -> None:
+    """A band's loss range widened, in place, by [low, high] (the losses of the steps up to the next report)."""
+    if low_high is not None:
+        band["loss"] = _span(band["loss"], list(low_high))
 
 
 def _place_of(report: dict) -> str | None:
@@ -272,13 +291,17 @@ class RunHistory:
         self.total += 1
         if len(self.recent) > self.recent_cap:
             old = self.recent.popleft()
+            # the losses of the steps between it and the next report, which the next report carries: its stretch's
+            after = self.recent[0].get("between")
             if old["index"] < self.head_cap:
                 self.head.append(old)
             elif (old["index"] - self.head_cap) % self.every == 0:
                 self.thinned.append(old)
                 self.bands[old["index"]] = _band_of(old)
+                _widen_loss(self.bands[old["index"]], after)
             else:  # the stretch of the thinned point before it
                 _take_in(self.bands[self.thinned[-1]["index"]], old)
+                _widen_loss(self.bands[self.thinned[-1]["index"]], after)
             if len(self.thinned) > self.thinned_cap:
                 self.every *= 2
                 kept = []

@@ -71,6 +71,8 @@ class _Collecting:
     # after it); None: the window was not cut
     _judged_since: int | None = None
     _first_low: int | None = None  # the first training step whose loss was at or below BLOW_UP_LOSS x chance
+    _previous_sample = 0  # the training step of the sampled step before the latest
+    _between: tuple = (0, ())  # (a sampled step, the held losses of the steps between it and the one before)
     _spike: tuple[int, float] | None = None  # the highest loss past that line since it was last below: (step, loss)
 
     def _read_step_losses(self, loss) -> tuple[tuple[int, float | None], ...]:
@@ -126,6 +128,7 @@ class _Collecting:
         units keep their history on the host."""
         self.sampled_steps += 1
         self._sampled_at.append(self.step_count + 1)  # the training step of each sampled step
+        previous, self._previous_sample = self._previous_sample, self.step_count + 1
         g = self.sampled_steps
         if self._forwards > 1 and not self._noted_forwards:
             self._noted_forwards = True
@@ -325,6 +328,10 @@ class _Collecting:
         # back through); window: the latest JUDGED_STEPS, which learning is judged on
         held = self._read_step_losses(loss)
         window = held[-JUDGED_STEPS:]
+        # the losses of the training steps since the sampled step before, held one a step: the log carries them, so
+        # that /watch draws their range between its points (W30 finding 7, W32 finding 4: a spike of 507 at an
+        # unsampled step, named by the reading, was on no chart)
+        self._between = (self.step_count + 1, tuple((t, v) for t, v in held if previous < t <= self.step_count))
         if self.chance_loss is not None:
             self._find_blow_up(held)
         self._judged_since = None

@@ -479,7 +479,8 @@ class _Reporting:
         return MonitorReport(step, sampled, self.every, tuple(rows), output_norm, loss, reading, tuple(notes),
                              first_non_finite=None if first_non_finite is None else
                              {k: first_non_finite[k] for k in ("step", "place", "unsampled") if k in first_non_finite},
-                             last_finite_step=summary.last_finite_step, auto=self._auto)
+                             last_finite_step=summary.last_finite_step, auto=self._auto,
+                             losses_between=self._between[1] if self._between[0] == step else ())
 
     @staticmethod
     def _layer_words(layer: _Layer, r: dict, width: int, window: int, param: str, is_frozen: bool, w: float,

@@ -425,6 +425,9 @@ class MonitorReport:
     # the sampled step, finite, before the run of non-finite ones the reading dates the divergence from; below that
     # step - 1 the steps between were not sampled, and the NaN was first seen, not first made, there
     last_finite_step: int | None = None
+    # the losses of the training steps between the sampled step before and this one, (step, loss), where the script
+    # gave one each step (s.loss): the log carries them for /watch's loss chart; None where one was no single number
+    losses_between: tuple[tuple[int, float | None], ...] = ()
 
     @property
     def status(self) -> Status:
@@ -445,7 +448,9 @@ class MonitorReport:
                 "loss": jsonable(self.loss), "non_finite": self.non_finite,
                 "first_non_finite": self.first_non_finite, "last_finite_step": self.last_finite_step,
                 "reading": self.reading.to_dict(),
-                "notes": list(self.notes)}
+                "notes": list(self.notes),
+                **({"losses_between": [[t, jsonable(v)] for t, v in self.losses_between]} if self.losses_between
+                   else {})}
 
     def _head(self) -> str:
         """The report's first line: the step it is of, among the steps run, and the sampling rule."""

@@ -28,7 +28,8 @@ export { LABEL_NEAR, watchBars } from "./watch-bars.js";
 // is ringed: the point the page's readout names.
 export function stepLines(canvas, args) {
   const { x, series, log, marks = [], xName = "step", empty = "", hover = null, xLog = false, yRange = null,
-          yLabel = (v) => fmt(v, 2), yName = null, mixedKey = null, zeroSaid = null, warm = null } = args;
+          yLabel = (v) => fmt(v, 2), yName = null, mixedKey = null, zeroSaid = null, warm = null,
+          bandKey = BAND_KEY } = args;
   canvas.drawn = { x, series, marks, bands: series.map((s) => s.band ?? null) };
   // the finite points at marked steps, [line, index]: one walk along the steps and the marks, both in order
   const spans = marks.map((m) => (Array.isArray(m) ? m : [m, m])).sort((a, b) => a[0] - b[0]), inMark = [];
@@ -60,7 +61,7 @@ export function stepLines(canvas, args) {
       `${num(k)}: ${short[k]}`));
     const end = rampKey(ctx, first, last, n, w, canvas.rampDrawn);
     const extra = [...(marks.length ? [{ name: markKey, color: NAN_COLOUR, dash: true, whole: true }] : []),
-      ...(banded ? [{ name: BAND_KEY, band: true }] : []), ...(warm ? [{ name: warm.key, warm: true }] : [])];
+      ...(banded ? [{ name: bandKey, band: true }] : []), ...(warm ? [{ name: warm.key, warm: true }] : [])];
     if (extra.length) keyRows = keys(ctx, extra, w, end, canvas.keysDrawn);
   } else {
     // the full names where they all fit on one row, else the parts that tell the layers apart, to the names' ends
@@ -74,7 +75,7 @@ export function stepLines(canvas, args) {
     keyRows = keys(ctx, [...series.map((s, k) => ({ name: named[k], ...style(k), whole: s.whole,
                                                     tail: s.raw !== undefined })),
       ...(marks.length ? [{ name: markKey, color: NAN_COLOUR, dash: true, whole: true }] : []),
-      ...(banded ? [{ name: BAND_KEY, band: true }] : []), ...(warm ? [{ name: warm.key, warm: true }] : [])],
+      ...(banded ? [{ name: bandKey, band: true }] : []), ...(warm ? [{ name: warm.key, warm: true }] : [])],
     w, M.l, canvas.keysDrawn, fit ? room : twoRows);
   }
   const top = M.t + 8 + keyRows, bottom = h - M.b;
@@ -260,6 +261,6 @@ export function stepLines(canvas, args) {
     ctx.fillText(note, (l + w - M.r) / 2, (top + bottom) / 2);
   }
   canvas.emptyNote = note;
-  canvas.legendNames = series.map((s) => s.name).concat(marks.length ? [markKey] : [], banded ? [BAND_KEY] : [],
+  canvas.legendNames = series.map((s) => s.name).concat(marks.length ? [markKey] : [], banded ? [bandKey] : [],
     warm ? [warm.key] : []);
 }

@@ -49,6 +49,9 @@ function bandOf(p) {
 }
 const upper = (a, b) => (a === null || a === undefined ? b ?? null : b === null || b === undefined ? a : Math.max(a, b));
 const span = (a, b) => (!a ? b ?? null : !b ? a : [Math.min(a[0], b[0]), Math.max(a[1], b[1])]);
+const withLosses = (band, range) => (range ? { ...band, loss: span(band.loss, range) } : band);
+// the loss chart's band: a thinned stretch's range, or the range of the steps between two sampled steps
+export const LOSS_BAND_KEY = "band: the lowest to highest loss of the steps each point stands for";
 function widen(band, other) {
   const n = Math.max(band.grads.length, other.grads.length);
   const pair = (a, b, f) => Array.from({ length: n }, (_, k) => f(a?.[k], b?.[k]));
@@ -69,13 +72,16 @@ export function take(data) {
   view.firstSeen = data.first_seen ?? null;
   Object.assign(view, { head: data.head, every: data.every, recentFrom: data.recent_from, spans: data.spans,
                         nonFinite: data.non_finite, total: data.total });
-  const held = [];
+  const held = [], all = points.concat(fresh);
   let keeper = null;  // the thinned point whose stretch the points after it join
-  for (const p of points.concat(fresh)) {
+  all.forEach((p, k) => {
+    // the losses of the steps up to the next report, which that report carries (as the server's RunHistory takes
+    // them in): a thinned stretch's loss band holds them
+    const next = all[k + 1], after = next?.index === p.index + 1 ? next.between : null;
     if (p.index < view.head || p.index >= view.recentFrom) held.push(p);
-    else if ((p.index - view.head) % view.every === 0) { p.band = bandOf(p); held.push(p); keeper = p; }
-    else if (keeper) keeper.band = widen(keeper.band, bandOf(p));
-  }
+    else if ((p.index - view.head) % view.every === 0) { p.band = withLosses(bandOf(p), after); held.push(p); keeper = p; }
+    else if (keeper) keeper.band = withLosses(widen(keeper.band, bandOf(p)), after);
+  });
   view.points = held;
   if (data.latest) {
     view.latest = data.latest;
@@ -143,7 +149,14 @@ export function series(health) {
   // the bands, [low, high, last step] per point of the thinned stretch (null elsewhere)
   const banded = (range, p) => (range ? [range[0], range[1], p.band.last] : null);
   view.historyBands = Array.from({ length: layers }, (_, k) => held.map((p) => banded(ofPlace(p.band?.grads, k), p)));
-  view.lossBands = held.map((p) => banded(p.band?.loss, p));
+  // a point of its own: the range of its loss and of the steps up to the next point, which that one carries (W32)
+  view.lossBands = held.map((p, i) => {
+    if (p.band) return banded(p.band.loss, p);
+    const next = held[i + 1];
+    if (!next?.between || next.index !== p.index + 1) return null;
+    const range = span(!p.non_finite && finite(p.loss) ? [p.loss, p.loss] : null, next.between);
+    return [range[0], range[1], next.step - 1];
+  });
   healthShares(health);
 }
 

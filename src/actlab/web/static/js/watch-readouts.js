@@ -122,7 +122,12 @@ function readLoss() {
   const said = raw === "inf" || raw === "-inf" ? `loss ${raw === "inf" ? "+" : "−"}infinity (a red mark, not drawn)` :
     points[i]?.non_finite ? "this step held a NaN or an inf (not drawn)" :
       finite(losses[i]) ? `loss ${fmt(losses[i], 4)}` : "no loss logged";
-  $("watch-readout").textContent = `Step ${count(steps[i])}: ${said}${thinnedNote(i, view.lossBands[i], (v) => fmt(v, 4))}`;
+  const band = view.lossBands[i], thinned = thinnedNote(i, band, (v) => fmt(v, 4));
+  // a point of its own with the steps up to the next sampled one (their losses in the log: W32)
+  const between = !thinned && band && band[2] > steps[i] ?
+    `; from step ${count(steps[i])} to ${count(band[2])}, the steps up to the next sampled one, the loss ranged from ` +
+    `${fmt(band[0], 4)} to ${fmt(band[1], 4)} (the band)` : "";
+  $("watch-readout").textContent = `Step ${count(steps[i])}: ${said}${thinned || between}`;
 }
 
 // the health chart's lines became the three measures of one layer (`all`), or the layers again: the readout stays on

@@ -16,7 +16,7 @@ import {
   AXIS_NAMES, MEASURES, allMeasures, fillLayerChoice, healthChoice, isStepLog, measure, offerMeasure, sayStepAxis,
   wireControls,
 } from "./watch-controls.js";
-import { layerName, lossIsLog, numberOf, resetView, series, showAllCalls, take, view } from "./watch-points.js";
+import { LOSS_BAND_KEY, layerName, lossIsLog, numberOf, resetView, series, showAllCalls, take, view } from "./watch-points.js";
 import { forget, healthSwitched, hover, percent, readHealth, wireReadouts } from "./watch-readouts.js";
 import {
   count, foldNotes, isReading, noteTiming, ordinal, resetTiming, runState, sayBadLines, sayDeadWindow, sayLayers, saySpan, sayWarnings,
@@ -184,6 +184,7 @@ function drawCharts() {
     .map((st) => [st, st]);
   stepLines($("watch-loss"), { x: steps, log: lossIsLog(view.losses), marks: [...nanMarks(), ...infLoss], xLog,
                                series: [{ name: "loss", y: view.losses, band: view.lossBands }], hover: hover.loss,
+                               bandKey: LOSS_BAND_KEY,
                                empty: "No loss logged: set s.loss = loss inside mon.step()" });
 }
 
@@ -223,8 +224,12 @@ function lossTitle(report) {
   const rule = auto === true ? ", chosen by every=\"auto\", which may change it" : auto === false ? ", fixed" : "";
   const interval = every === null ? (auto === true ? "every=\"auto\" is still timing the first steps" : "some steps") :
     `one step in ${every}${rule}`;
-  const text = every === null || (Number.isInteger(every) && every > 1) ?
-    `Loss at the sampled steps only (${interval}: the loss of the steps between is not in the log)` :
+  // where the script gave a loss each step, the log carries the steps' between the samples (losses_between), and
+  // the band draws their range (W32: a spike of 507 between two samples, named by the reading, was on no chart)
+  const between = view.points.some((p) => p.between);
+  const text = every === null || (Number.isInteger(every) && every > 1) ? (between ?
+    `Loss at the sampled steps (${interval}), and the band: the lowest to highest loss of the steps between` :
+    `Loss at the sampled steps only (${interval}: the loss of the steps between is not in the log)`) :
     "Loss over training";
   if ($("watch-loss-title").textContent !== text) $("watch-loss-title").textContent = text;
 }
