@@ -67,10 +67,11 @@ class _Collecting:
     # (places, float64 block, their total width): where the places' compiled ReLU passes write (_lay_lane)
     _lane: tuple | None = None
     _loss_set = False  # whether the latest sampled step set s.loss (refused or not)
-    # after a blow-up, the step the judged window starts after (its peak, or the last loss past DIVERGING_LOSS x chance
+    # after a blow-up, the step the judged window starts after (its peak, or the last loss past BLOW_UP_LOSS x chance
     # after it); None: the window was not cut
     _judged_since: int | None = None
     _first_low: int | None = None  # the first training step whose loss was at or below BLOW_UP_LOSS x chance
+    _scanned = 0  # the latest training step whose loss _find_blow_up has taken in
     _previous_sample = 0  # the training step of the sampled step before the latest
     _between: tuple = (0, ())  # (a sampled step, the held losses of the steps between it and the one before)
     _spike: tuple[int, float] | None = None  # the highest loss past that line since it was last below: (step, loss)
@@ -105,10 +106,13 @@ class _Collecting:
         ...'), not as a blow-up it came back from."""
         line, diverged = BLOW_UP_LOSS * self.chance_loss, DIVERGING_LOSS * self.chance_loss
         for t, v in held:
+            if t <= self._scanned:  # (each step's loss once, in order: held keeps the last 100)
+                continue
+            self._scanned = t
             if v is None or not math.isfinite(v):
                 continue
             if v <= line:
-                if self._first_low is None or t < self._first_low:
+                if self._first_low is None:
                     self._first_low = t
                 spike, self._spike = self._spike, None
                 if spike is not None and spike[0] < t and (self._blown_up is None or spike[1] > self._blown_up[1]):
