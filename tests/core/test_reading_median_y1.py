@@ -65,3 +65,17 @@ def test_a_climb_late_in_the_window_is_told_from_its_latest_batches():
     # one batch of the latest 10 at or under chance, and the rise is not told by them
     window[-5] = 1.05
     assert diagnose(_summary(window)).status == Status.STARTING
+
+
+def test_a_run_whose_latest_batches_are_all_learned_again_is_coming_back_down():
+    # W32: the mean of 50 held up by older batches above chance, the latest 10 all 10% or more below it (at 99.5%, the
+    # median of their batches is below the learning line: the largest of 10 is under it with chance 1/1024)
+    window = [0.3] * 20 + [2.5] * 20 + [0.5] * 10
+    assert float(np.mean(window)) > 0.9 * 1.1  # the premise: the judged mean is not learned
+    r = diagnose(_summary(window))
+    assert r.status == Status.STARTING, r.words
+    assert ("held up by older batches: the latest 10 are all 10% or more below chance (at most 0.5), so it is coming "
+            "back down") in r.words, r.words
+    assert "not learning" not in r.words
+    window[-3] = 1.0  # one of the latest 10 not below the learning line (0.99): no longer said
+    assert "coming back down" not in diagnose(_summary(window)).words
