@@ -291,7 +291,7 @@ class RunHistory:
         self.total += 1
         if len(self.recent) > self.recent_cap:
             old = self.recent.popleft()
-            # the losses of the steps between it and the next report, which the next report carries: its stretch's
+            # the losses of the steps between it and the next report (which that report carries): they join its band
             after = self.recent[0].get("between")
             if old["index"] < self.head_cap:
                 self.head.append(old)

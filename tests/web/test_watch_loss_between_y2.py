@@ -101,3 +101,15 @@ def test_a_thinned_stretch_takes_in_the_steps_between():
     for a, b in zip(kept, kept[1:], strict=False):  # each stretch: from its step to the next kept one's, exclusive
         span = [losses[t] for t in range(a["step"], b["step"])]
         assert history.bands[a["index"]]["loss"] == [min(span), max(span)], a["step"]
+
+
+def test_a_malformed_or_non_finite_losses_between_is_left_out():
+    from actlab.run_history import point_of
+
+    layers = [{"name": "act", "width": 4, "act_grad_norm": 0.1, "dead": 0, "saturated": 0, "dormant": 0}]
+    def between(held):
+        return point_of(0, {"step": 10, "loss": 1.0, "non_finite": False, "layers": layers,
+                            "losses_between": held}).get("between")
+    assert between([[8, None], [9, "inf"], [7, 2.5], [6, 0.5]]) == [0.5, 2.5]  # a NaN's null and an inf left out
+    assert between([[9, "inf"], [8, None]]) is None  # nothing finite: no band
+    assert between("not a list") is None and between([[1], [2, True], {"a": 1}, [3, 4, 5]]) is None
