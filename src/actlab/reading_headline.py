@@ -65,7 +65,8 @@ def _lost_first(findings: list[Finding]) -> list[Finding]:
     words = f"{lost.words}; also {head.words}"
     evidence = {**lost.evidence, "also": head.status.value}
     remedy = lost.remedy
-    why = _NO_WAY_BACK.get(head.status)
+    # (not for one sampled batch's gradient of 0: the run's other batches still move the weights)
+    why = None if head.evidence.get("batch_only") else _NO_WAY_BACK.get(head.status)
     if why is not None and head.remedy:  # 'the loss may come back down once the steps are small again' is not true
         # where the gradient is 0 whatever the step (R14: dead units; W18: a tanh output at exactly +-1 after lr 10,
         # whose loss stayed at 0.984 through 2,000 epochs at lr 0.003): the head's remedy is the one that acts

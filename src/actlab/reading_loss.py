@@ -60,6 +60,17 @@ JUMP_FACTOR = 100.0
 # the climbs and trends of the loss look at this many latest losses (a monitor's latest sampled steps' finite ones, or
 # its latest training steps' where every step gave one), and a climb late in the judged window is told from them
 LOSS_BATCHES = 10
+# a loss held one a step stands out as a spike (spike()) where it is above chance, under BLOW_UP_LOSS x chance (past it,
+# a blow-up), over SPIKE_FACTOR times the highest of the up to CLIMB_LOSSES losses held before it (LOSS_BATCHES at
+# least), and SPIKE_SPREADS robust standard deviations (1.4826 x the median absolute deviation) above their median
+# on the log scale: batch losses with a heavy tail make a loss twice the highest of 50 on their own (log-normal
+# losses with a CV of 1: 2.3 in 1,000 steps, so a window of 50 named one on 11% of steps; with the log-scale test
+# beside it, none in 200,000 steps at CVs 0.3 to 3, fp.py in the W33 notes). W32 walkthrough: lr 5 on one update
+# took a 10-class run from 0.834 to 10.4 (4.5 times chance) and the reading at that very step said 'healthy' and
+# nothing else
+SPIKE_FACTOR = RISING_FACTOR
+SPIKE_SPREADS = 6.0
+SPIKE_AFTER = 2
 # how many losses before the recent window a face keeps for dating a climb (RunSummary.earlier_losses, climb()): a
 # learning rate raised tenfold or more takes a float32 loss from its level to inf in 10 to 30 updates, and the recent
 # window's 10 saw only its end ('the loss grew first, from 1.3e+18', the loss having been 0.956 ten steps earlier)
@@ -470,6 +481,80 @@ def climb_start(values: list[float]) -> int:
     return k
 
 
+@dataclass(frozen=True)
+class Spike:
+    """One batch's loss that stood out from the losses before it (spike()): its training step and loss, the highest
+    of the losses held before it and how many those are, and whether its step was a sampled one."""
+
+    step: int
+    loss: float
+    before_highest: float
+    before_count: int
+    sampled: bool
+    stayed: int  # how many steps right after it kept a loss above before_highest (SPIKE_AFTER at least)
+    back: bool  # whether a loss held after those is back at or under before_highest
+
+    def words(self, chance: float) -> str:
+        at = sampled_step(self.step) if self.sampled else f"training step {self.step:,}"
+        after = (f"the next {self.stayed} steps' losses stayed above that" + (" before coming back" if self.back
+                                                                               else ""))
+        return (f"one batch's loss stood out: {self.loss:.3g} at {at}, {times(self.loss / chance)} times chance and "
+                f"{times(self.loss / self.before_highest)} times the highest of the {self.before_count} training "
+                f"steps' losses before it ({self.before_highest:.3g}), and {after}")
+
+
+def spike_remedy(s: RunSummary) -> str:
+    """What to do about a spike (spike()): look at the batch; if spikes recur, smaller steps."""
+    return ("One batch's loss far above every one before it comes from one update too large for where the weights "
+            "were, or from an unusual batch (mislabelled, unscaled, from another distribution): look at that batch; "
+            f"if such spikes recur, {lower_lr(s)}.")
+
+
+def _log_spread(values: list[float]) -> tuple[float, float]:
+    """The mean and the standard deviation of the logs of ``values`` (all above 0). Not their median and median
+    absolute deviation: a batch-1 classifier's losses are two crowds (most near 0, a tenth of them confidently wrong
+    near chance or above), whose robust spread is the narrow crowd's alone, and one of its wrong batches then read as
+    a spike in 14-45% of windows of 50 (fp3.py in the W33 notes)."""
+    logs = [math.log(v) for v in values]
+    return statistics.fmean(logs), statistics.stdev(logs)
+
+
+def spike(s: RunSummary) -> Spike | None:
+    """The highest loss of the judged window (s.judged_losses) that stands out from the losses held before it
+    (s.step_losses; SPIKE_FACTOR and SPIKE_SPREADS say how far), above chance and under BLOW_UP_LOSS x chance, or None.
+    A face that holds no loss a step (the engine; a script that gives none) has none."""
+    chance = chance_of(s)
+    if chance is None or not s.step_losses or not s.judged_losses:
+        return None
+    judged = {t for t, _ in s.judged_losses}
+    sampled_at = set(s.recent_loss_steps or ()) if s.loss_steps == LossSteps.SAMPLED else set()
+    held = list(s.step_losses)
+    found = None
+    for i, (t, v) in enumerate(held):
+        if t not in judged or not (1 + MOVED_FRACTION) * chance < v <= BLOW_UP_LOSS * chance:
+            continue
+        before = [b for _, b in held[max(0, i - CLIMB_LOSSES):i]]
+        if len(before) < LOSS_BATCHES or not on_ratio_scale(before) or v <= SPIKE_FACTOR * max(before):
+            continue
+        # the weights it left: the next SPIKE_AFTER steps' losses still above every one before (an unusual batch
+        # alone leaves the next loss where it was: a batch-1 classifier's confidently wrong examples, 3% of them, read
+        # as spikes in 41% of windows of 50 without this, in 1.3% with one step after, fp3.py)
+        after = held[i + 1:i + 1 + SPIKE_AFTER]
+        if len(after) < SPIKE_AFTER or after[-1][0] != t + SPIKE_AFTER or min(a for _, a in after) <= max(before):
+            continue
+        centre, spread = _log_spread(before)
+        if math.log(v) <= centre + SPIKE_SPREADS * spread:
+            continue
+        if found is None or v > found.loss:
+            top, stayed = max(before), 0
+            for k, (u, a) in enumerate(held[i + 1:]):
+                if u != t + 1 + k or a <= top:
+                    break
+                stayed += 1
+            found = Spike(t, v, top, len(before), t in sampled_at, stayed, i + 1 + stayed < len(held))
+    return found
+
+
 def _fell_to(earlier: list[tuple[int, float]], start: tuple[int, float]) -> list[tuple[int, float]]:
     """The losses before a climb's window that it rose through: where ``start`` is above its level (RISING_FACTOR
     times the median of the losses kept before it), back to the latest earlier loss at most 1 / RISING_FACTOR of it,
@@ -496,6 +581,38 @@ def _at(s: RunSummary, t: int | None, also: str = "") -> str:
     return f" at {numbered_step(s, t, also)}"
 
 
+def _jump_after(s: RunSummary, t_low: int | None, t_last: int | None) -> tuple[int, float] | None:
+    """Where the losses held one a step (RunSummary.step_losses) show the climb from the sampled low at ``t_low`` to
+    the latest loss, at ``t_last``, as a jump: the step before the first loss over RISING_FACTOR times the highest
+    since the low, and its loss. W32 walkthrough: lr 100 on one update, every=10, read 'it rose from 1.05 at training
+    step 191 (a sampled one) to it' at step 201, where every step's loss was held and step 200's was 0.834. None
+    where the steps between are not all held, where nothing jumps (a gradual climb: the sampled low dates it), or on
+    the low's own step."""
+    if s.loss_steps != LossSteps.SAMPLED or t_low is None or t_last is None or t_last - t_low < 2 \
+            or not s.step_losses:
+        return None
+    held = dict(s.step_losses)
+    if any(t not in held for t in range(t_low, t_last + 1)):
+        return None
+    highest = held[t_low]
+    for t in range(t_low + 1, t_last + 1):
+        if held[t] > RISING_FACTOR * highest:
+            return (t - 1, held[t - 1]) if t - 1 > t_low else None
+        highest = max(highest, held[t])
+    return None
+
+
+def _rose_to_it(s: RunSummary, t_low: int | None, low: float, t_last: int | None, unnamed: str = "") -> str:
+    """'it rose from 1.05 at training step 191 (a sampled one) to it', the latest loss; where the steps between are
+    held and jump, from the step before the jump (_jump_after): 'it rose from 0.834 at training step 200 to it in one
+    step'. ``unnamed`` stands for the step where it is not known."""
+    jump = _jump_after(s, t_low, t_last)
+    if jump is None:
+        return f"it rose from {low:.3g}{_at(s, t_low) or unnamed} to it"
+    t, v = jump
+    return f"it rose from {v:.3g} at training step {t:,} to it" + (" in one step" if t == t_last - 1 else "")
+
+
 def trend(s: RunSummary) -> str | None:
     """What the recent finite losses show as a whole, in words true of any window of them. Its level is the
     median of each half (the later half takes the middle loss): rising where the later half's is over RISING_FACTOR
@@ -517,10 +634,9 @@ def trend(s: RunSummary) -> str | None:
     before, after = _halves(values)
     last_n = f"the last {len(pairs)} {loss_noun(s, len(pairs))}"
     if last == hi and after > RISING_FACTOR * before:
-        if values.index(lo) == 0:
+        if values.index(lo) == 0 and _jump_after(s, t_lo, pairs[-1][0]) is None:
             return f"it rose from {lo:.3g}{over}"
-        where = _at(s, t_lo) or f", the lowest of {last_n},"
-        return f"it rose from {lo:.3g}{where} to it"
+        return _rose_to_it(s, t_lo, lo, pairs[-1][0], f", the lowest of {last_n},")
     if before > RISING_FACTOR * after and last < hi / RISING_FACTOR:
         where = _at(s, t_hi) or f", the highest of {last_n},"
         return f"it peaked at {hi:.3g}{where} and fell back to {last:.3g}"
@@ -728,7 +844,7 @@ def diverging(s: RunSummary) -> Finding | None:
     elif _rose_from_low([v for _, v in recent(s)]):  # down first, then up: the climb is from the lowest
         t_low, low = min(recent(s)[:-1], key=lambda p: p[1])
         # (no 'every run begins near chance' here: the climb from the low says it all; W28 second walkthrough)
-        how = f", and it rose from {low:.3g}{_at(s, t_low)} to it"
+        how = f", and {_rose_to_it(s, t_low, low, recent(s)[-1][0])}"
     else:
         how = f" after {s.steps:,} update{'' if s.steps == 1 else 's'}, and every run begins near chance"
     finite = [g for g in norms(s) if math.isfinite(g)]

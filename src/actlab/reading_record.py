@@ -162,6 +162,12 @@ class RunSummary:
     # a model the monitor found provably linear (only affine modules): its weighted layers' names in pairs with no
     # activation between them; the reading says they compose into one affine map (empty: not known to be)
     affine_between: tuple[tuple[str, str], ...] = ()
+    # the batch the weight gradients are of, in words, where they are one sampled batch's ("the batch of training step
+    # 312 (a sampled one)": a monitor); "": the whole training set's (the engine), so an exact 0 holds for every point
+    gradients_of: str = ""
+    # the hidden layers, by name, that a monitor found dying (units stopped after being on) and whose finding it adds
+    # to the reading: a batch on which every unit of one was off is said in that finding, not as 'no gradient'
+    dying: tuple[str, ...] = ()
     # what a dead unit's f' = 0 was measured on, in words (the lab: its training points; a monitor: sampled batches)
     dead_over: str = "on every training point"
     # the batch losses whose mean is the judged loss (a monitor's last JUDGED_STEPS training steps with a loss, sampled
@@ -183,6 +189,11 @@ class RunSummary:
     # they are one a step: a climb that began before the recent window is dated from its own start in them
     # (reading_loss.climb; up to CLIMB_LOSSES of them); empty: none kept
     earlier_losses: tuple[tuple[int, float], ...] = ()
+    # a monitor's latest training steps' finite losses, sampled or not, as (step, loss), oldest first, where the script
+    # gives its loss on each step (up to JUDGED_STEPS + CLIMB_LOSSES): a climb that recent_losses show between two
+    # sampled steps is dated on the step it began (reading_loss.trend: 'rose from 0.834 at training step 200', not
+    # from the sampled step 191 before it), and a spike between samples is seen; empty: none held
+    step_losses: tuple[tuple[int, float], ...] = ()
     # the lowest loss the run was judged at so far (a monitor: the lowest mean of judged_losses at a sampled step; the
     # engine: the lowest frame's training loss) and the step it was judged at: a run that once learned and whose loss
     # then climbs is not starting, whatever its recent losses say (None: not kept; only the recent losses are looked at)

@@ -70,6 +70,8 @@ from .reading_loss import (  # noqa: F401  (re-exported: the loss thresholds and
     recent,
     rising,
     sampled_step,
+    spike,
+    spike_remedy,
     step_name,
     unlearned,
     within_noise,
@@ -151,7 +153,23 @@ def diagnose(s: RunSummary) -> Reading:
     if not any(f.status in FAILURES or f.status == Status.HEALTHY for f in findings):
         findings.append(_healthy_or_waiting(s))
     findings.sort(key=lambda f: _ORDER[f.status])
-    return Reading(tuple(_linear_stack(headline_first(_recall_blow_up(findings, s), s), s)), ratio_texts(s))
+    return Reading(tuple(_with_spike(_linear_stack(headline_first(_recall_blow_up(findings, s), s), s), s)),
+                   ratio_texts(s))
+
+
+def _with_spike(findings: list[Finding], s: RunSummary) -> list[Finding]:
+    """A batch whose loss stood out from those before it (reading_loss.spike), said in the headline for as long as
+    the judged mean holds it, and its remedy where the headline has none (W32 walkthrough: lr 5 on one update, a loss
+    of 10.4 at the sampled step 201, 4.5 times chance, read 'healthy' and nothing more). Not beside a divergence or a
+    blow-up, whose words name the loss already."""
+    found = spike(s)
+    if found is None or s.chance_loss is None or not findings or findings[0].status == Status.DIVERGED:
+        return findings
+    first = findings[0]
+    said = dataclasses.replace(first, words=f"{first.words}; {found.words(s.chance_loss)}",
+                               remedy=first.remedy or spike_remedy(s),
+                               evidence={**first.evidence, "spike_step": found.step, "spike_loss": found.loss})
+    return [said, *findings[1:]]
 
 
 # what a loss that blew up earlier in the run leaves behind: units pushed off (dead, saturated) and no gradient
@@ -244,6 +262,13 @@ def _no_gradient(s: RunSummary) -> Finding | None:
                        {"grad_norms": norms, "loss": s.loss, "chance_loss": s.chance_loss,
                         "grad_floor": grad_floor(s.loss)})
     names = layers_in_words([s.name(i - 1) for i in off])
+    living = [i for i in off if s.layers[i - 1].dead < s.layers[i - 1].width]
+    if s.gradients_of and not stuck and not fit:
+        if s.dying:  # the face's dying-layer finding says this batch (W33: not a second status that comes and goes
+            # with the batches sampled)
+            return None
+        if living or not off:
+            return _no_gradient_on_batch(s, norms, off, living, exact)
     why = (", because the output is saturated" if stuck else
            f": every unit of {names} is dead or saturated, so nothing passes back through "
            f"{'it' if len(off) == 1 else 'them'}" if off else "")
@@ -260,6 +285,36 @@ def _no_gradient(s: RunSummary) -> Finding | None:
                    f"{_loss_text(s)}", no_gradient_remedy(s, stuck, off),
                    {"grad_norms": norms, "loss": s.loss, "chance_loss": s.chance_loss, "off_layers": off,
                     "grad_floor": grad_floor(s.loss)})
+
+
+def _no_gradient_on_batch(s: RunSummary, norms: list[float], off: list[int], living: list[int],
+                          exact: bool) -> Finding:
+    """Every weight gradient of one sampled batch exactly 0 because every unit of a layer was off on it, where some of
+    those units are not dead over the window (on in one of the last sampled batches): the batch's, not the run's for
+    good (W33 walkthrough: SGD at lr 0.12 with momentum left module '3' nearly dead; steps 312, 462, 562 read 'no
+    gradient ... no learning rate moves a weight again' from one batch of 32, and 412 and 512 'dying layer', while 135
+    of the 300 steps after 300 had nonzero weight gradients and 11 of the units were on at some step). A dying layer's
+    finding, where there is one, takes this batch in (diagnose)."""
+    size = "exactly 0" if exact else f"0 or round-off (every norm below {sci(grad_floor(s.loss))})"
+    if not off:  # no layer whose every unit was off on it, by the counts: the batch's zero is all that is known
+        return Finding(Status.NO_GRADIENT, f"no gradient on {s.gradients_of}: every weight's gradient is {size} "
+                       "on it, and no watched layer's units are all dead over the last sampled batches, so the "
+                       f"weights may still get a gradient on other batches{_loss_text(s)}",
+                       "Look at what makes the loss independent of the weights on such a batch (every unit of a "
+                       "layer off on it, a loss that is constant there, a detached tensor); if it recurs, sample "
+                       "every step (every=1) to see how often.",
+                       {"grad_norms": norms, "loss": s.loss, "chance_loss": s.chance_loss, "batch_only": True})
+    names = layers_in_words([s.name(i - 1) for i in off])
+    counts = "; ".join(f"{s.layers[i - 1].dead} of the {s.layers[i - 1].width} units of {s.name(i - 1)} are dead "
+                       f"({s.dead_over})" for i in living)
+    one = len(off) == 1
+    words = (f"no gradient on {s.gradients_of}: every unit of {names} was off on that batch, so nothing passed back "
+             f"through {'it' if one else 'them'} and every weight's gradient is {size} on it; not for good: "
+             f"{counts}, and the others were on in some of those batches, so the weights still get a gradient on "
+             f"batches that turn them on{_loss_text(s)}")
+    return Finding(Status.NO_GRADIENT, words, f"{off_remedy(s, off)}; then {s.restart}.",
+                   {"grad_norms": norms, "loss": s.loss, "chance_loss": s.chance_loss, "off_layers": off,
+                    "batch_only": True})
 
 
 def _unscaled(s: RunSummary) -> Finding | None:

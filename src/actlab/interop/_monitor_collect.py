@@ -323,8 +323,10 @@ class _Collecting:
                       not finite or (has_grad and grad_bad), not finite)
         if torch.is_tensor(loss):
             self._loss = values[-2]
-        elif loss is not None:
-            self._loss = float(loss)
+        else:  # a sampled step that gave no loss has none: not the one a sampled step before gave (W33 walkthrough:
+            # s.loss on every third step, every=10, logged step 321's loss at steps 331 and 341, and the page drew it
+            # flat across them, though step 330 had given a later one)
+            self._loss = None if loss is None else float(loss)
         if loss is not None and math.isfinite(self._loss):
             self._losses.append(self._loss)
             self._loss_steps.append(self.step_count + 1)
@@ -359,7 +361,8 @@ class _Collecting:
             if self._judged_since is not None:
                 window = tuple(p for p in window if p[0] > self._judged_since)
         finite = [v for _, v in window if v is not None and math.isfinite(v)]
-        judged = self._loss if self._loss is None or not math.isfinite(self._loss) or not finite else \
+        # the mean of the window's finite losses; this step's own where it is NaN or inf (the diverged reading's)
+        judged = self._loss if (self._loss is not None and not math.isfinite(self._loss)) or not finite else \
             statistics.fmean(finite)
         if judged is not None and math.isfinite(judged):  # the low a run is said to have come down to: by its bound
             self._lowest_judged = lower_low(self._lowest_judged, self.step_count + 1, finite,
@@ -406,7 +409,7 @@ class _Collecting:
                            "place); values this large usually precede a divergence (lower the learning rate)",)
         self._pending = (seen, order, weight_norm, step, self.sampled_steps, self._loss, step_notes,
                          self._frozen_now, self._first_non_finite, self._non_finite_since, frozenset(not_computed),
-                         stale, judged, window)
+                         stale, judged, window, held)
         self._last = None
         # written as the step ends (_Stepping._exit), after every="auto" has counted this step's timing: the line's
         # cost note is then the one report() gives until the next sampled step (W21 finding 7: the line was written

@@ -23,6 +23,7 @@ from ..readings import (
     _loss_text,
     _recall_blow_up,
     diagnose,
+    grad_floor,
     grad_ratio,
     low_gradient_word,
 )
@@ -118,7 +119,8 @@ class _Reporting:
                 loss: float | None, notes: tuple[str, ...], frozen: frozenset[str],
                 first_non_finite: dict | None, non_finite_since: dict | None = None,
                 not_computed: frozenset[str] = frozenset(), stale: bool = False, judged: float | None = None,
-                step_losses: tuple[tuple[int, float | None], ...] = ()) -> MonitorReport:
+                step_losses: tuple[tuple[int, float | None], ...] = (),
+                kept: tuple[tuple[int, float | None], ...] = ()) -> MonitorReport:
         seen = [(layer, fixed, self._count(*raw)) for layer, fixed, raw in seen]
         # the output layer: the last weighted module to run whose weight is trained and got a gradient (a frozen head
         # has no ratio); of heads side by side, the one whose weight gets the largest gradient (_output_layer)
@@ -352,10 +354,13 @@ class _Reporting:
             left_out=tuple(left_out),  # the reading names them (a frozen backbone is no linear model)
             not_read=self._not_read,  # an LSTM's fused kernel: gradients are said to reach every layer read
             dead_over=f"on every point of {dead_span} sampled batches" if dead_span else "on every sampled batch",
+            gradients_of=f"the batch of {_sampled(step)}", dying=tuple(d.label for d in stopping),
             loss_batches=finite if judged_ok else None,
             judged_losses=step_losses if judged_ok and step_losses else None,
             # the losses to see a loss blowing up in (judged is judged_losses' mean), and the step of each
             recent_losses=recent_losses, recent_loss_steps=recent_steps, earlier_losses=earlier,
+            # every training step's loss held (the script gives s.loss each step): a climb's start is dated on its step
+            step_losses=tuple((t, v) for t, v in kept if v is not None and math.isfinite(v)),
             loss_steps=LossSteps.EVERY if every_step else LossSteps.SAMPLED,
             blown_up=getattr(self, "_blown_up", None),  # a blow-up the run came back from (W26 finding 3)
             judged_since=self._judged_since,  # where the judged losses start after it
@@ -442,6 +447,15 @@ class _Reporting:
                       self._stopped_places(sampled, notes)):
             if extra is not None and reading.status != Status.UNWATCHED:  # placed by seriousness
                 rank = list(Status)
+                floor = grad_floor(summary.loss)
+                grads = [l.grad_norm for l in summary.layers] + [summary.output_grad_norm]
+                if "dying_layers" in extra.evidence and summary.layers and all(
+                        math.isfinite(g) and abs(g) < floor for g in grads):
+                    # every weight's gradient 0 on this batch: said here, beside the dying layer's counts
+                    # (readings._no_gradient leaves it to this finding: W33)
+                    size = "exactly 0" if all(g == 0 for g in grads) else "0 or round-off"
+                    extra = dataclasses.replace(extra, words=f"{extra.words}; on {summary.gradients_of} every "
+                                                f"weight's gradient was {size}, so that batch moved no weight")
                 # dying is no health; nor is it 'starting' with a dead count that leaves out the units gone silent
                 # (W31: 'dying layer: 19 of 32 units' over 'starting: ... 1 of 64 hidden units is dead')
                 gone = {Status.HEALTHY} | ({Status.STARTING} if "dying_layers" in extra.evidence else set())
