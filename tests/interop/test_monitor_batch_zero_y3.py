@@ -82,7 +82,7 @@ def test_a_layer_dead_on_every_batch_still_reads_no_weight_can_learn():
 
 
 def test_the_walkthrough_run_reads_no_gradient_only_where_the_layer_is_dead_over_its_window():
-    """W33's run: 20-64-64-10 ReLU on noisy blobs, SGD lr 0.12 momentum 0.9, batch 32, every='auto'. A sampled step
+    """W33's run: 20-64-64-10 ReLU on noisy blobs, SGD lr 0.12 momentum 0.9, batch 32 (every=10 here). A sampled step
     whose batch gave every weight a gradient of exactly 0 (autograd's own, the reference) reads 'no gradient' only
     where every unit of module '3' is dead over the window (the report's own count); otherwise 'dying layer', with
     that batch said in it (W33: 3 of 8 sampled steps from 312 read 'no gradient ... no weight matrix can learn')."""
@@ -95,7 +95,10 @@ def test_the_walkthrough_run_reads_no_gradient_only_where_the_layer_is_dead_over
     opt = torch.optim.SGD(model.parameters(), lr=0.12, momentum=0.9)
     pick = torch.Generator().manual_seed(1)
     zero, near_zero, seen = {}, {}, {}
-    with Monitor(model, chance_loss=math.log(10), every="auto") as mon:
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # one trajectory whatever the worker's threads (the sums' order moves a dying layer)
+    # every=10, not the walkthrough's "auto" (which chose 50): the steps auto samples depend on the machine's timing
+    with Monitor(model, chance_loss=math.log(10), every=10) as mon:
         for step in range(1, 601):
             idx = torch.randint(0, 4096, (32,), generator=pick)
             with mon.step() as s:
@@ -108,22 +111,20 @@ def test_the_walkthrough_run_reads_no_gradient_only_where_the_layer_is_dead_over
             opt.zero_grad()
             r = mon.report()
             seen[r.step] = r
+    torch.set_num_threads(threads)
     sampled_zero = [t for t in seen if zero[t] or near_zero[t]]
     assert len(sampled_zero) >= 2, sampled_zero  # the walkthrough's case: sampled batches with no weight gradient
     said = 0
     for t, r in seen.items():
         dead = next((l.dead for l in r.layers if l.name == "3"), None)
         words = r.reading.words
-        if r.status is Status.NO_GRADIENT:
-            assert (zero[t] or near_zero[t]) and dead == 64 and "no weight matrix can learn" in words, (t, dead,
-                                                                                                    words)
-        elif zero[t] and t >= 262:
+        if r.status is Status.NO_GRADIENT or "no weight matrix can learn" in words:
+            assert (zero[t] or near_zero[t]) and dead == 64, (t, dead, words)
+        elif (zero[t] or near_zero[t]) and dead is not None and dead < 64 and t >= 262:
+            # the dying layer says the batch (its units not all dead over the window)
+            size = "exactly 0" if zero[t] else "0 or round-off"
             assert r.status is Status.DEAD_LAYER, (t, words)
             assert words.endswith(f"; on the batch of training step {t} (a sampled one) every weight's gradient was "
-                                  "exactly 0, so that batch moved no weight"), (t, words)
-        elif near_zero[t] and t >= 262:  # 1e-13: a unit on by a hair
-            assert r.status is Status.DEAD_LAYER and words.endswith("every weight's gradient was 0 or round-off, so "
-                                                                    "that batch moved no weight"), (t, words)
-            said += 1
+                                  f"{size}, so that batch moved no weight"), (t, words)
             said += 1
     assert said >= 1
