@@ -61,7 +61,8 @@ def test_the_dead_share_holds_the_units_gone_silent(browser, tmp_path):
         assert readout.startswith(
             f"Step {max(seen)}, layer 2 ('3 (ReLU)'): {stopped} of 64 units dead or gone silent "
             f"({int(100 * stopped / 64 + 0.5)}%): {row.dead} dead, {row.silent} gone silent (on before, off on every "
-            "point of the latest sampled batches; counted dead once off for 5 in a row)"), readout
+            "point of the latest sampled batches; counted dead once off for 5 in a row at least, more for a unit that "
+            "was on less often)"), readout
         shot(page, "watch-y2-silent-share", page.locator("#watch-health"))
         assert errors == []
         context.close()

@@ -102,7 +102,7 @@ class _Counting:
         # only a function with a zero region has dead units (elsewhere an f' of 0 is underflow: saturated)
         dead, cover, died_mask = _Counting._dead(l, *history)
         died = int(np.count_nonzero(died_mask)) if died_mask is not None else 0  # dead, after being on
-        silent, silent_for, need, silent_mask = _Counting._fallen_silent(l, *history)
+        silent, silent_for, need, silent_mask = _Counting._fallen_silent(l, *history, dead_mask=died_mask)
         stopped = _Counting._stopped(history[0], history[1], died_mask, silent_mask)
         # instruments.saturated_mask: mean |f'| below saturation_limit (1% of the maximum), or
         saturated = d / rows < saturation_limit(l.record)
@@ -175,22 +175,28 @@ class _Counting:
 
     @staticmethod
     def _fallen_silent(l: _Layer, last_active: np.ndarray | None, samples: deque, on: np.ndarray | None = None,
-                       batches: deque = ()) -> tuple[int, int, int]:
+                       batches: deque = (), dead_mask: np.ndarray | None = None) -> tuple[int, int, int]:
         """(units that have gone silent, the latest sampled batches every one of them has been off on, the sampled
         batches off after which _dead counts a unit dead at the earliest): units on in
         most of their sampled batches before and off on every point of each of the latest ones since, too few of them
         (under min(window, DEAD_EVIDENCE)) for _dead to count them, at odds under SILENT_ODDS for their rate (M21 item
         6: 40 of 64 units killed at step 101 read 'rarely active' on the 4 sampled batches before they were counted
         dead). A rarely active unit, on in a few of its batches, is never silent by this rule: one off batch, or a few,
-        is its usual state."""
+        is its usual state. A unit silent that long or longer that _dead does not count (``dead_mask``: its silence is
+        not yet at DEAD_ODDS) stays silent: W33 walkthrough, with every="auto" sampling every 50 steps, 18 units
+        silent at step 212 dropped out of both counts at step 262, off for 5 sampled batches, and the layer's stopped
+        units read 31 where 60 had been off on both of the last two sampled batches."""
         n = len(samples)
         if not l.can_die or last_active is None or not n or on is None or len(batches) != n \
                 or len(on) != len(last_active):
             return 0, 0, 0, None
         need = min(samples.maxlen or n, DEAD_EVIDENCE)
-        # off on the latest 1 to need - 1 sampled batches (and on before): last active on one of the batches before
-        # those, two comparisons over the layer (the searchsorted that tells how long is over those units alone)
-        quiet = np.flatnonzero((last_active >= max(samples[n - min(need, n)], 1)) & (last_active < samples[-1]))
+        # off on the latest sampled batches (and on before), not counted dead: two comparisons over the layer (the
+        # searchsorted that tells how long is over those units alone)
+        quiet = (last_active >= 1) & (last_active < samples[-1])
+        if dead_mask is not None:
+            quiet &= ~dead_mask
+        quiet = np.flatnonzero(quiet)
         if not len(quiet):
             return 0, 0, need, None
         off_for = n - np.searchsorted(np.fromiter(samples, np.int64, n), last_active[quiet], side="right")

@@ -44,6 +44,7 @@ from ._monitor_words import (
     _share,
     _stopping_layers,
     _unwatched_reading,
+    is_dying,
 )
 
 IDLE_AFTER = 20  # sampled steps in a row without a run after which a place that ran before is said to have stopped
@@ -354,7 +355,8 @@ class _Reporting:
             left_out=tuple(left_out),  # the reading names them (a frozen backbone is no linear model)
             not_read=self._not_read,  # an LSTM's fused kernel: gradients are said to reach every layer read
             dead_over=f"on every point of {dead_span} sampled batches" if dead_span else "on every sampled batch",
-            gradients_of=f"the batch of {_sampled(step)}", dying=tuple(d.label for d in stopping),
+            gradients_of=f"the batch of {_sampled(step)}",
+            dying=tuple(d.label for d in stopping if is_dying(d, self._dying_seen)),
             loss_batches=finite if judged_ok else None,
             judged_losses=step_losses if judged_ok and step_losses else None,
             # the losses to see a loss blowing up in (judged is judged_losses' mean), and the step of each

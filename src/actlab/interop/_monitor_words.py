@@ -134,6 +134,13 @@ class Stopping:
                 and self.last_from is not None and self.last_from > self.spread_from)
 
 
+def is_dying(d: Stopping, seen: set[str]) -> bool:
+    """Whether _stopping_layers names the layer dying: units stopped after being on, DYING_SHARE or more of the
+    layer (half that where it read dying before, ``seen``), and not every unit dead."""
+    return bool(d.width and d.stopped and d.dead < d.width
+                and d.stopped >= DYING_SHARE * d.width * (0.5 if d.label in seen else 1.0))
+
+
 def _stopping_layers(layers: list[Stopping], restart: Callable[[str], str], seen: set[str],
                      blown_up: int | None = None) -> Finding | None:
     """A DEAD_LAYER finding, "dying layer", for the layers whose units that stopped after being on (dead now, or gone
@@ -146,8 +153,7 @@ def _stopping_layers(layers: list[Stopping], restart: Callable[[str], str], seen
     the remedy's checkpoint comes before the sampled step before it, where they were on: any update between the two
     may have killed them (W27: 'saved before step 312' named checkpoints that held the dead units), and before the
     update that made a blow-up (``blown_up``: its step) where there was one."""
-    dying = [d for d in layers if d.width and d.stopped and d.dead < d.width
-             and d.stopped >= DYING_SHARE * d.width * (0.5 if d.label in seen else 1.0)]
+    dying = [d for d in layers if is_dying(d, seen)]
     if not dying:
         return None
     seen.update(d.label for d in dying)
@@ -165,11 +171,11 @@ def _stopping_layers(layers: list[Stopping], restart: Callable[[str], str], seen
         elif not d.died:
             what = f"{share} and {'has' if one else 'have'} been off on every point of {off}"
             tail = (f"; gone silent, {'it counts' if one else 'they count'} as dead once off for {d.need} sampled "
-                    "batches in a row")
+                    "batches in a row at least, more for a unit that was on less often")
         else:  # the date said before the two kinds, each with its bracket
             what = f"{share} and have stopped"
             tail = (f": {d.died} dead ({dead_for}) and {d.silent} gone silent (off on every point of {off}, counted "
-                    f"dead once off for {d.need} in a row)")
+                    f"dead once off for {d.need} in a row at least, more for a unit that was on less often)")
         if d.spread:
             before = (f"; those first off there on at training step {d.spread_on:,}, the sampled step before" if
                       d.spread_on is not None and d.spread_on < d.spread_from - 1 else "")

@@ -189,7 +189,7 @@ export function warmUp(layers) {
 }
 
 // The units the dead share draws at a point: the dead ones and those gone silent (on before, then off on every point
-// of the latest sampled batches, counted dead once off for DEAD_EVIDENCE in a row). The reading names a layer dying
+// of the latest sampled batches, counted dead once off for DEAD_EVIDENCE in a row at least). The reading names a layer dying
 // from both (W30/W31: it dated units killed at step 211 while the dead share, waiting for 5 sampled batches, stayed
 // at 0 until 251). null where the log counts no dead units.
 export function stoppedOf(p, k) {

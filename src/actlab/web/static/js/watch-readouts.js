@@ -94,9 +94,10 @@ export function readHealth() {
   const apart = (measure) => (measure === "saturated" && Number.isInteger(silent) && silent > 0 ?
     ` (${count(silent)} of them gone silent)` : "");
   const silentNow = Number.isInteger(silent) && silent > 0 ? silent : 0;
-  // the dead share's units said apart: dead, and gone silent (counted dead once off for that many in a row)
+  // the dead share's units said apart: dead, and gone silent (counted dead once off for that many in a row at least)
   const deadWords = () => `${count(at("dead"))} dead` + (silentNow ? `, ${count(silentNow)} gone silent (on before, ` +
-    `off on every point of the latest sampled batches; counted dead once off for ${count(view.deadNeed)} in a row)` : "");
+    `off on every point of the latest sampled batches; counted dead once off for ${count(view.deadNeed)} in a row at ` +
+    "least, more for a unit that was on less often)" : "");
   const words = (other) => (other === "dead" ? deadWords() : `${count(at(other))} ${MEASURES[other]}${apart(other)}`);
   const shown = (measure) => (measure === "dead" ? stoppedOf(p, k) : at(measure));
   const batch = view.warm[h.k]?.[h.i];
