@@ -53,6 +53,10 @@ RISING_FACTOR = 2.0
 # recent losses that reach both SWING_FACTOR times their median and below its 1 / SWING_FACTOR have no level they
 # stayed around: they swung between their lowest and highest (trend())
 SWING_FACTOR = 10.0
+# a run that had learned and whose judged mean has since come back more than this share of the way from its low to
+# chance, beyond its batches' noise, is losing what it learned (unlearned()), though the mean is still MOVED_FRACTION
+# below chance
+HALF_WAY = 0.5
 # a batch loss this many times chance after a run had learned is a jump no batch noise makes (log-normal losses with a
 # CV of 2: about 1 batch in 100,000; squared errors of one example: far fewer), though one such batch widens the
 # judged mean's noise bounds too far for the mean's rise to be told (unlearned())
@@ -930,7 +934,11 @@ def unlearned(s: RunSummary) -> Finding | None:
     # read healthy (W28 second walkthrough: lr raised to 50, a batch at 186, 116 times chance, the mean 3.1 times;
     # with RISING_FACTOR in its place, noise around chance read 'not learning any more' on 62 of 6,000 steps)
     risen = risen or (s.loss is not None and s.loss > chance and pairs[-1][1] > JUMP_FACTOR * chance)
-    back = (had and s.loss is not None and math.isfinite(s.loss) and s.loss >= learned
+    # back above the learning line, or more than HALF_WAY of the way back to chance from the low (W32 walkthrough: lr
+    # raised for good took the mean from 1.31 to 2.01, chance 2.30, and step 312 read only 'dying layer ... the loss
+    # is 13% below chance', the rise unsaid for being under the line)
+    half_way = had and s.loss is not None and s.loss - judged > HALF_WAY * (chance - judged)
+    back = (had and s.loss is not None and math.isfinite(s.loss) and (s.loss >= learned or half_way)
             and s.loss - judged >= MOVED_FRACTION * chance and risen and coming_back(s) is None)
     if not back and min(v for _, v in pairs[-2:]) <= RISING_FACTOR * chance:
         return None
@@ -962,7 +970,9 @@ def unlearned(s: RunSummary) -> Finding | None:
         # loss, where the mean judged was 1.44), and not as times chance where it is below chance
         over = f"the mean of {judged_over(s)}" if window else ""
         where = (f"{times(s.loss / chance)} times chance ({chance:.3g})" if s.loss >= chance else
-                 f"no longer {MOVED_FRACTION:.0%} below chance ({chance:.3g})")
+                 f"no longer {MOVED_FRACTION:.0%} below chance ({chance:.3g})" if s.loss >= learned else
+                 f"{percent_below(s.loss, chance)} below chance ({chance:.3g}), over half of the way back to it "
+                 "from that low")
         loss = s.loss
     else:  # two batches in a row far above chance: the latest
         over, where, loss = "", f"{times(last / chance)} times chance ({chance:.3g})", last

@@ -77,7 +77,7 @@ def test_units_killed_mid_run_are_dead_within_the_evidence_and_the_layer_is_dyin
             assert report.status == "dead_layer", (step, report.reading.words)
             assert "dying layer: 8 of 16 units of module '1' (ReLU) were active earlier in the run" in \
                 report.reading.words
-            assert f"first off on training step {kill}, a sampled one" in report.reading.words
+            assert f"off on every sampled batch from training step {kill} on" in report.reading.words
         elif since:  # too soon: no unit is dead yet; the reading is 'dying' where half the layer has gone silent
             # (W29: 40 of 64 units killed read 'healthy' for the 5 sampled batches, 250 steps under every="auto"), and
             # a unit gone silent is off on the latest batch at least (the hook's own count)
@@ -87,7 +87,7 @@ def test_units_killed_mid_run_are_dead_within_the_evidence_and_the_layer_is_dyin
                 words = report.reading.words
                 assert (f"dying layer: {row.silent} of 16 units of module '1' (ReLU) were active earlier in the run "
                         "and have been off on every point of") in words
-                assert f"first off on training step {kill}, a sampled one" in words and "gone silent" in words
+                assert f"off on every sampled batch from training step {kill} on" in words and "gone silent" in words
 
 
 def test_rarely_active_units_are_not_counted_dead_early():

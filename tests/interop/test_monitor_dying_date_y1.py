@@ -39,7 +39,8 @@ def test_the_step_the_units_went_off_is_kept_after_the_window_passes_it():
     r = mon.report()
     words = r.reading.words
     assert "dying layer: 20 of 32 units of module '3'" in words, words
-    assert "first off on training step 161, a sampled one; on at training step 151, the sampled step before" in words
+    assert ("off on every sampled batch from training step 161 on; on at training step 151, the sampled step "
+            "before") in words
     assert r.reading.remedy.endswith("a checkpoint saved before step 151."), r.reading.remedy
 
 

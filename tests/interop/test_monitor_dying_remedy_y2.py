@@ -28,7 +28,7 @@ def test_most_units_off_on_one_step_is_one_large_update():
     remedy = _remedy(_layer(bulk=15, first=41, last=61))
     assert remedy.startswith("Lower the learning rate (one large update can push a ReLU unit below 0"), remedy
     assert "restart (saved before step 41)." in remedy, remedy  # the sampled step before most went off
-    assert "(15 of them first off on training step 46, a sampled one" in _finding(_layer(15, 41, 61)).words
+    assert "(15 of them off on every sampled batch from training step 46 on" in _finding(_layer(15, 41, 61)).words
 
 
 def test_units_off_a_few_at_a_time_are_not_blamed_on_one_update():

@@ -52,7 +52,7 @@ def test_the_checkpoint_comes_before_the_last_sampled_step_the_units_were_on():
     assert dying, [r.reading.words for r in seen.values()][-1]
     for r in dying:
         words, remedy = r.reading.words, r.reading.remedy
-        assert (f"first off on training step {off}, a sampled one; on at training step {on}, the sampled step "
+        assert (f"off on every sampled batch from training step {off} on; on at training step {on}, the sampled step "
                 "before") in words, words
         assert remedy.endswith(f"a checkpoint saved before step {on}."), remedy
         if "gone silent" in words and r.layers[1].dead == 0:  # off for fewer sampled batches than a unit needs to

@@ -45,8 +45,9 @@ def test_earlier_deaths_are_said_apart_from_the_latest():
     offs = [next(t for t in sampled if t > max(t for t in sampled if active[t - 1][u])) for u in range(21)]
     bulk = min(set(offs), key=lambda t: (-offs.count(t), t))
     assert offs.count(bulk) < 21 and max(offs) == 161
-    assert (f"({offs.count(bulk)} of them first off on training step {bulk}, a sampled one; on at training step "
-            f"{bulk - 10}, the sampled step before; the other {21 - offs.count(bulk)} went off on other steps") in words
+    assert (f"({offs.count(bulk)} of them off on every sampled batch from training step {bulk} on; on at training "
+            f"step {bulk - 10}, the sampled step before; the other {21 - offs.count(bulk)} from other sampled "
+            "steps") in words
     assert "the latest on training step 161)" in words and (min(offs) == bulk or f"the first on training step "
                                                             f"{min(offs)}" in words), words
     assert r.reading.remedy.endswith(f"a checkpoint saved before step {bulk - 10}."), r.reading.remedy

@@ -53,7 +53,7 @@ def test_a_layer_gone_silent_reads_dying_and_is_dated():
             words = r.reading.words
             assert (f"dying layer: {row.silent} of 64 units of module '3' (ReLU) were active earlier in the run and "
                     "have been off on every point of") in words, words
-            assert ("first off on training step 201, a sampled one; on at training step 151, the sampled step "
+            assert ("off on every sampled batch from training step 201 on; on at training step 151, the sampled step "
                     "before") in words, words
             assert r.reading.remedy.endswith("a checkpoint saved before step 151."), r.reading.remedy
             assert row.silent <= off

@@ -183,7 +183,7 @@ def test_the_cost_note_counts_its_timed_steps_in_words(timed, words):
 def test_a_dying_layer_of_one_unit_reads_in_the_singular():
     f = _stopping_layers([Stopping("module 'h'", 2, 1, 1, 0, 1, 0, 5, 1, 9, 8, 9, 9)], torch_restart, set())
     assert ("1 of 2 units of module 'h' was active earlier in the run and has had derivative 0 on every point of the "
-            "last sampled batch (first off on training step 9, a sampled one)") in f.words
+            "last sampled batch (off on every sampled batch from training step 9 on)") in f.words
     # before the sampled step they were last on: the update after it may be the one that killed them (W27)
     assert f.remedy.endswith("restart from freshly initialised weights or from a checkpoint saved before step 8.")
 
@@ -247,7 +247,7 @@ def test_units_killed_mid_run_read_as_gone_silent_and_the_dying_reading_keeps_th
             assert r.layers[1].dead == 40 and r.status.value == "dead_layer"
             words = r.reading.words
             assert words.startswith("dying layer: 40 of 64 units of module '3' (ReLU) were active earlier")
-            assert f"(first off on training step {kill + 1}, a sampled one)" in words
+            assert f"(off on every sampled batch from training step {kill + 1} on)" in words
             assert "sampled step 101" not in words and "the step sampled at" not in words
             # the sampled step before the kill, step 100 (every=1), was the last they were on
             assert r.reading.remedy.endswith(f"a checkpoint saved before step {kill}.")

@@ -194,9 +194,13 @@ def _stopping_layers(layers: list[Stopping], restart: Callable[[str], str], seen
                     and d.last_from > d.bulk_from else [])
                 one_other = (d.first_from if d.first_from is not None and d.first_from < d.bulk_from else
                              d.last_from)
-                others = (f"; the other one went off on training step {one_other:,}" if rest == 1 and one_other else
-                          f"; the other {rest} went off on other steps" + (f", {' and '.join(span)}" if span else ""))
-            what += f" ({most}first off on training step {d.bulk_from:,}, a sampled one{before}{others})"
+                others = (f"; the other one from training step {one_other:,}" if rest == 1 and one_other else
+                          f"; the other {rest} from other sampled steps" + (f", {' and '.join(span)}" if span else
+                                                                           ""))
+            # 'off on every sampled batch from', not 'first off on': the steps between samples are not seen, and a
+            # unit off on every sampled batch may have fired between them (W33 walkthrough finding 4: 12 of 27 units
+            # 'first off on training step 62' were on at unsampled steps up to 161)
+            what += f" ({most}off on every sampled batch from training step {d.bulk_from:,} on{before}{others})"
         parts.append(what + tail)
     # the checkpoint: before the sampled step most units were last on (the earliest such step among the layers); where
     # they went a few at a time, before the one the first of them was last on
@@ -219,8 +223,8 @@ def _stopping_layers(layers: list[Stopping], restart: Callable[[str], str], seen
            "update or many in a row: here they went off a few at a time, over training steps "
            f"{min(d.spread_from for d in spread):,} to {max(d.last_from for d in spread):,}")
     return Finding(Status.DEAD_LAYER,
-                   "dying layer: " + "; ".join(parts) + ": a unit that is off passes no gradient back, so the weights "
-                   "feeding it no longer learn through it, and " + works,
+                   "dying layer: " + "; ".join(parts) + ": a unit off on a batch passes no gradient back from it, so "
+                   "the weights feeding these units learn little or nothing through them, and " + works,
                    f"Lower the learning rate ({how}), "
                    "or use an activation with a slope below 0 (nn.LeakyReLU, nn.GELU); then "
                    + (restart(f"saved before step {first:,}") if first is not None else restart()) + ".",
