@@ -61,21 +61,24 @@ def point_of(index: int, report: dict, slots: list[int] | None = None, size: int
              "dormant": dormant, "units": units}
     between = _between(report.get("losses_between"))
     if between is not None:  # the range of the losses of the training steps since the report before (W32)
-        point["between"] = between
+        point["between"], point["between_from"] = between
     if any(silent):  # of the saturated units, those gone silent (the page's readout says them apart); most points
         # have none, and carry no list for it
         point["silent"] = silent
     return point
 
 
-def _between(held) -> list[float] | None:
+def _between(held) -> tuple[list[float], int] | None:
     """[lowest, highest] of the finite losses a report's ``losses_between`` holds ([[step, loss], ...]: the training
-    steps since the sampled step before, where the script gave a loss each step), or None where it holds none."""
+    steps since the sampled step before, where the script gave a loss each step), and the first step they are of, or
+    None where it holds none. The monitor holds the latest 100 losses: under every=1000 they are the last 100 of the
+    999 steps between two samples, and the page says so from that first step."""
     if not isinstance(held, list):
         return None
-    values = [pair[1] for pair in held if isinstance(pair, list) and len(pair) == 2 and type(pair[1]) in (int, float)
-              and math.isfinite(pair[1])]
-    return [min(values), max(values)] if values else None
+    pairs = [pair for pair in held if isinstance(pair, list) and len(pair) == 2 and type(pair[1]) in (int, float)
+             and math.isfinite(pair[1]) and type(pair[0]) is int]
+    values = [pair[1] for pair in pairs]
+    return ([min(values), max(values)], min(pair[0] for pair in pairs)) if values else None
 
 
 def _widen_loss(band: dict, low_high: list | None) -> None:

@@ -70,7 +70,7 @@ def test_a_spike_between_two_samples_is_on_the_loss_chart(browser, tmp_path):
         drawn = page.evaluate(LOSS)
         assert drawn["title"].endswith("and the band: the lowest to highest loss of the steps between"), drawn["title"]
         k = drawn["x"].index(201)  # the point before the spike: its band runs to step 210, over step 205
-        assert drawn["band"][k] == pytest.approx([min(own[200:210]), max(own[200:210]), 210], rel=1e-6)
+        assert drawn["band"][k] == pytest.approx([min(own[200:210]), max(own[200:210]), 210, 202], rel=1e-6)
         assert drawn["band"][k][1] > max(v for v in drawn["y"] if v is not None)  # the spike, above every point
         assert "band: the lowest to highest loss of the steps each point stands for" in drawn["legend"]
         page.locator("#watch-loss").focus()
@@ -80,6 +80,7 @@ def test_a_spike_between_two_samples_is_on_the_loss_chart(browser, tmp_path):
         said = page.locator("#watch-readout").text_content()
         assert said.startswith(f"Step 201: loss {own[200]:.4g}") or said.startswith("Step 201: loss"), said
         assert "from step 201 to 210, the steps up to the next sampled one, the loss ranged from" in said, said
+        assert "held from" not in said, said  # every step between held
         assert f"to {max(own[200:210]):.4g} (the band)" in said, said
         shot(page, "watch-y2-loss-between", page.locator("#watch-loss"))
         assert errors == []
@@ -113,3 +114,28 @@ def test_a_malformed_or_non_finite_losses_between_is_left_out():
     assert between([[8, None], [9, "inf"], [7, 2.5], [6, 0.5]]) == [0.5, 2.5]  # a NaN's null and an inf left out
     assert between([[9, "inf"], [8, None]]) is None  # nothing finite: no band
     assert between("not a list") is None and between([[1], [2, True], {"a": 1}, [3, 4, 5]]) is None
+
+
+@pytest.mark.browser
+def test_a_gap_longer_than_the_losses_held_is_said(browser, tmp_path):
+    """every=150: the monitor holds the latest 100 losses, so the band of the point at step 151 is of steps 202 to
+    300, not of the 149 steps the readout names; it says from which step they were held."""
+    log = tmp_path / "long.jsonl"
+    own = _run(log, every=150, spike_at=250, steps=301)
+    reports = [json.loads(line) for line in log.read_text().splitlines()[1:] if '"step"' in line]
+    assert [r["step"] for r in reports] == [1, 151, 301]
+    held = reports[2]["losses_between"]
+    assert [t for t, _ in held] == list(range(202, 301))  # the latest 100 held, this sampled step's among them
+    with serving(create_app(db_path=tmp_path / "p.sqlite3", watch_log=log)) as base:
+        context, page, errors = open_watch(browser, base, "document.getElementById('watch-loss').drawn?.x?.length >= 3")
+        drawn = page.evaluate(LOSS)
+        span = [own[151 - 1], *own[201:300]]  # the point's own loss and the held ones
+        assert drawn["band"][1] == pytest.approx([min(span), max(span), 300, 202], rel=1e-6)
+        page.locator("#watch-loss").focus()
+        page.keyboard.press("Home")
+        page.keyboard.press("ArrowRight")
+        said = page.locator("#watch-readout").text_content()
+        assert ("from step 151 to 300, the steps up to the next sampled one (their losses held from step 202 on: the "
+                "monitor keeps the latest 100), the loss ranged from") in said, said
+        assert errors == []
+        context.close()

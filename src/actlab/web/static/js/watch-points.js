@@ -155,7 +155,8 @@ export function series(health) {
     const next = held[i + 1];
     if (!next?.between || next.index !== p.index + 1) return null;
     const range = span(!p.non_finite && finite(p.loss) ? [p.loss, p.loss] : null, next.between);
-    return [range[0], range[1], next.step - 1];
+    // the first step whose loss the monitor held (it holds the latest 100: under every=1000, the last 100 of 999)
+    return [range[0], range[1], next.step - 1, Number.isInteger(next.between_from) ? next.between_from : p.step + 1];
   });
   healthShares(health);
 }

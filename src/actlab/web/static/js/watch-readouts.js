@@ -125,9 +125,11 @@ function readLoss() {
       finite(losses[i]) ? `loss ${fmt(losses[i], 4)}` : "no loss logged";
   const band = view.lossBands[i], thinned = thinnedNote(i, band, (v) => fmt(v, 4));
   // a point of its own with the steps up to the next sampled one (their losses in the log: W32)
+  const held = band && band[3] > steps[i] + 1 ? ` (their losses held from step ${count(band[3])} on: the monitor ` +
+    "keeps the latest 100)" : "";
   const between = !thinned && band && band[2] > steps[i] ?
-    `; from step ${count(steps[i])} to ${count(band[2])}, the steps up to the next sampled one, the loss ranged from ` +
-    `${fmt(band[0], 4)} to ${fmt(band[1], 4)} (the band)` : "";
+    `; from step ${count(steps[i])} to ${count(band[2])}, the steps up to the next sampled one${held}, the loss ` +
+    `ranged from ${fmt(band[0], 4)} to ${fmt(band[1], 4)} (the band)` : "";
   $("watch-readout").textContent = `Step ${count(steps[i])}: ${said}${thinned || between}`;
 }
 
