@@ -108,7 +108,7 @@ def test_the_page_says_a_run_that_wrote_its_end_line_ended_and_an_unowned_one_in
         text = page.locator("#watch-run").text_content()
         assert "may have stopped" not in text
         if case == "two":
-            assert state == "ended" and "the monitor closed its log after 40 steps" in text
+            assert state == "ended" and "the monitor closed its log after training step 40" in text
         else:
             assert state == "ended-unowned"
             assert "holds an end line that the lab could not give to one run" in text

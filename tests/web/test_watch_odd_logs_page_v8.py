@@ -106,7 +106,7 @@ def test_a_run_that_stopped_with_an_exception_says_which(browser, tmp_path):
         with log.open("a") as fh:
             fh.write(lines({"event": "end", "steps_run": 2}))
         page.wait_for_function(f"{RUN}.dataset.state === 'ended'")
-        assert _text(page, "watch-run") == "The run has ended: the monitor closed its log after 2 steps."
+        assert _text(page, "watch-run") == "The run has ended: the monitor closed its log after training step 2."
         assert errors == []
         context.close()
 

@@ -113,7 +113,7 @@ def test_a_dead_layers_zero_bar_is_drawn_and_the_end_of_the_run_is_said(browser,
         context, page, errors = _open(browser, base)
         page.wait_for_function("document.getElementById('watch-run').dataset.state === 'ended'")
         assert "The run has ended" in page.locator("#watch-run").text_content()
-        assert "6 steps" in page.locator("#watch-run").text_content()
+        assert "after training step 6" in page.locator("#watch-run").text_content()
         page.wait_for_function("document.getElementById('watch-bars').zeroBars !== undefined")
         assert 1 in page.evaluate("document.getElementById('watch-bars').zeroBars")
         # the zero bar's stub is on the canvas: blue pixels at the foot of the second slot

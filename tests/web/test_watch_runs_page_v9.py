@@ -59,7 +59,7 @@ def test_an_earlier_run_of_a_log_can_be_picked_and_is_drawn_alone(browser, tmp_p
         assert page.evaluate(f"{LOSS}.drawn.series[0].y") == [0.5] * 30  # run 1's own losses, no line into run 2
         assert page.url.endswith("/watch?run=1")
         assert page.locator("#watch-table tbody tr").count() == 1  # run 1's one layer
-        assert _text(page, "watch-run") == "The run has ended: the monitor closed its log after 30 steps."
+        assert _text(page, "watch-run") == "The run has ended: the monitor closed its log after training step 30."
         shot(page, f"watch-v9-runs-picked-{width}")
         page.reload()  # the pick is kept in the address
         page.wait_for_function(f"{DRAWN} && {LOSS}.drawn.x.length === 30")

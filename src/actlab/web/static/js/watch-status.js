@@ -127,7 +127,9 @@ export function runState(data) {
       "its log's last line. The charts show the steps sampled before it." };
   }
   if (data.ended) {
-    return { state: "ended", text: `The run has ended: the monitor closed its log after ${count(data.ended.steps_run)} steps.` };
+    // 'after training step N', not 'after N steps': a run resumed into the log counts on from its step (W33: steps
+    // 301 to 600 read 'after 600 steps')
+    return { state: "ended", text: `The run has ended: the monitor closed its log after training step ${count(data.ended.steps_run)}.` };
   }
   const steps = lineSteps(data.latest ?? view.latest), paced = lineTime(steps), idle = data.idle_s;
   if (idle !== null && idle > quietAfter(paced) && data.unowned_ends) {
