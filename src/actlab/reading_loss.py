@@ -487,7 +487,7 @@ def climb_start(values: list[float]) -> int:
 
 @dataclass(frozen=True)
 class Spike:
-    """One batch's loss that stood out from the losses before it (spike()): its training step and loss, the highest
+    """A loss that jumped above the losses before it (spike()): its training step and loss, the highest
     of the losses held before it and how many those are, and whether its step was a sampled one."""
 
     step: int
@@ -497,21 +497,27 @@ class Spike:
     sampled: bool
     stayed: int  # how many steps right after it kept a loss above before_highest (SPIKE_AFTER at least)
     back: bool  # whether a loss held after those is back at or under before_highest
+    peak: tuple[int, float]  # the highest of its loss and those after it that stayed up: (step, loss)
 
     def words(self, chance: float) -> str:
         at = sampled_step(self.step) if self.sampled else f"training step {self.step:,}"
-        after = (f"the next {self.stayed} steps' losses stayed above that" + (" before coming back" if self.back
-                                                                               else ""))
-        return (f"one batch's loss stood out: {self.loss:.3g} at {at}, {times(self.loss / chance)} times chance and "
+        # the highest of the steps that stayed up, where it is above the jump's own (W34: 'one batch's loss stood
+        # out: 8.53 at training step 301', where step 303's was 34.7 and the chart's band reached it)
+        up = (f", up to {self.peak[1]:.3g} at training step {self.peak[0]:,} ({times(self.peak[1] / chance)} times "
+              "chance)" if self.peak[0] != self.step else "")
+        after = f"the next {self.stayed} steps' losses stayed above that{up}" + (" before coming back" if self.back
+                                                                                 else "")
+        return (f"the loss jumped: {self.loss:.3g} at {at}, {times(self.loss / chance)} times chance and "
                 f"{times(self.loss / self.before_highest)} times the highest of the {self.before_count} training "
                 f"steps' losses before it ({self.before_highest:.3g}), and {after}")
 
 
 def spike_remedy(s: RunSummary) -> str:
     """What to do about a spike (spike()): look at the batch; if spikes recur, smaller steps."""
-    return ("One batch's loss far above every one before it comes from one update too large for where the weights "
-            "were, or from an unusual batch (mislabelled, unscaled, from another distribution): look at that batch; "
-            f"if such spikes recur, {lower_lr(s)}.")
+    return ("A loss that jumps far above every one before it and stays up on the steps after comes from an update too "
+            "large for where the weights were (a learning rate too high for this stage, or one batch's gradient far "
+            "larger than the rest, which clipping catches), not from one unusual batch alone: if such jumps recur, "
+            f"{lower_lr(s)}; look at the batch of the step before the jump too.")
 
 
 def _log_spread(values: list[float]) -> tuple[float, float]:
@@ -550,12 +556,13 @@ def spike(s: RunSummary) -> Spike | None:
         if math.log(v) <= centre + SPIKE_SPREADS * spread:
             continue
         if found is None or v > found.loss:
-            top, stayed = max(before), 0
+            top, stayed, peak = max(before), 0, (t, v)
             for k, (u, a) in enumerate(held[i + 1:]):
                 if u != t + 1 + k or a <= top:
                     break
                 stayed += 1
-            found = Spike(t, v, top, len(before), t in sampled_at, stayed, i + 1 + stayed < len(held))
+                peak = (u, a) if a > peak[1] else peak
+            found = Spike(t, v, top, len(before), t in sampled_at, stayed, i + 1 + stayed < len(held), peak)
     return found
 
 
@@ -937,7 +944,11 @@ def unlearned(s: RunSummary) -> Finding | None:
     # back above the learning line, or more than HALF_WAY of the way back to chance from the low (W32 walkthrough: lr
     # raised for good took the mean from 1.31 to 2.01, chance 2.30, and step 312 read only 'dying layer ... the loss
     # is 13% below chance', the rise unsaid for being under the line)
-    half_way = had and s.loss is not None and s.loss - judged > HALF_WAY * (chance - judged)
+    # (and the median too, beyond its noise: a mean held up by a spike's batches is no run losing ground; W34: one
+    # update at lr 4, then 8.53, 6.53, 6.09, 3.54, ... 0.86, read 'not learning any more ... over half of the way back'
+    # at step 321 while every batch since had come down)
+    half_way = (had and s.loss is not None and s.loss - judged > HALF_WAY * (chance - judged) and window is not None
+                and bound is not None and median_lower(window) > bound)
     back = (had and s.loss is not None and math.isfinite(s.loss) and (s.loss >= learned or half_way)
             and s.loss - judged >= MOVED_FRACTION * chance and risen and coming_back(s) is None)
     if not back and min(v for _, v in pairs[-2:]) <= RISING_FACTOR * chance:

@@ -158,7 +158,7 @@ def diagnose(s: RunSummary) -> Reading:
 
 
 def _with_spike(findings: list[Finding], s: RunSummary) -> list[Finding]:
-    """A batch whose loss stood out from those before it (reading_loss.spike), said in the headline for as long as
+    """A loss that jumped above those before it (reading_loss.spike), said in the headline for as long as
     the judged mean holds it, and its remedy where the headline has none (W32 walkthrough: lr 5 on one update, a loss
     of 10.4 at the sampled step 201, 4.5 times chance, read 'healthy' and nothing more). Not beside a divergence or a
     blow-up, whose words name the loss already."""
@@ -309,9 +309,9 @@ def _no_gradient_on_batch(s: RunSummary, norms: list[float], off: list[int], liv
                        f"({s.dead_over})" for i in living)
     one = len(off) == 1
     words = (f"no gradient on {s.gradients_of}: every unit of {names} was off on that batch, so nothing passed back "
-             f"through {'it' if one else 'them'} and every weight's gradient is {size} on it; not for good: "
-             f"{counts}, and the others were on in some of those batches, so the weights still get a gradient on "
-             f"batches that turn them on{_loss_text(s)}")
+             f"through {'it' if one else 'them'} and every weight's gradient is {size} on it; not known to be for "
+             f"good: {counts}, and the others were on in some of those batches, so the weights may still get a "
+             f"gradient on batches that turn them on{_loss_text(s)}")
     return Finding(Status.NO_GRADIENT, words, f"{off_remedy(s, off)}; then {s.restart}.",
                    {"grad_norms": norms, "loss": s.loss, "chance_loss": s.chance_loss, "off_layers": off,
                     "batch_only": True})

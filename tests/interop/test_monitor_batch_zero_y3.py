@@ -57,7 +57,7 @@ def test_a_batch_with_every_unit_off_reads_no_gradient_on_that_batch_only():
                 assert r.reading.words.startswith(f"no gradient on the batch of training step {step} (a sampled "
                                                   "one): every unit of module '1' (ReLU) was off on that batch"), \
                     r.reading.words
-                assert "not for good: 6 of the 8 units of module '1' (ReLU) are dead" in r.reading.words
+                assert "not known to be for good: 6 of the 8 units of module '1' (ReLU) are dead" in r.reading.words
                 assert "no learning rate moves" not in r.reading.remedy and "can learn" not in r.reading.words
         else:
             assert r.status is not Status.NO_GRADIENT, (step, r.reading.words)

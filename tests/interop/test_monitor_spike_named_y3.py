@@ -27,9 +27,10 @@ from actlab.torch import Monitor  # noqa: E402
 
 CLASSES = 10
 CHANCE = math.log(CLASSES)
-STOOD_OUT = re.compile(r"one batch's loss stood out: (\S+) at training step ([\d,]+)( \(a sampled one\))?, (\S+) times "
+STOOD_OUT = re.compile(r"the loss jumped: (\S+) at training step ([\d,]+)( \(a sampled one\))?, (\S+) times "
                        r"chance and (\S+) times the highest of the (\d+) training steps' losses before it \((\S+)\), "
-                       r"and the next (\d+) steps' losses stayed above that( before coming back)?")
+                       r"and the next (\d+) steps' losses stayed above that(?:, up to (\S+) at training step ([\d,]+) "
+                       r"\(\S+ times chance\))?( before coming back)?")
 
 
 def _run(steps, jump_at=None, jump_lr=0.0, every=10, loss_every_step=True):
@@ -75,16 +76,20 @@ def test_a_spike_under_the_line_is_named_while_the_judged_mean_holds_it():
     stayed = _stayed(losses, 201, top)
     assert stayed >= 2
     # step 201 itself: the steps after it are not yet seen, so a hard batch cannot be told from a thrown update
-    assert "stood out" not in reports[201].reading.words, reports[201].reading.words
+    assert "the loss jumped" not in reports[201].reading.words, reports[201].reading.words
     for step in (211, 221, 231, 241):  # the judged window of 50 holds step 201
         r = reports[step].reading
         m = STOOD_OUT.search(r.words)
         assert m, (step, r.words)
         assert (float(m[1]), int(m[2]), bool(m[3])) == (float(f"{peak:.3g}"), 201, True)
         assert float(m[7]) == float(f"{top:.3g}") and int(m[6]) == 50
-        assert float(m[5]) == pytest_approx_sig(peak / top) and int(m[8]) == stayed and m[9], (r.words, stayed)
-        assert r.remedy.startswith("One batch's loss far above every one before it"), r.remedy
-    assert "stood out" not in reports[251].reading.words  # out of the window
+        assert float(m[5]) == pytest_approx_sig(peak / top) and int(m[8]) == stayed and m[11], (r.words, stayed)
+        high = max(range(200, 201 + stayed), key=lambda k: losses[k])  # the highest of the jump and the steps up
+        assert (m[9] is None) == (high == 200), r.words
+        if m[9] is not None:
+            assert (float(m[9]), int(m[10])) == (float(f"{losses[high]:.3g}"), high + 1), r.words
+        assert r.remedy.startswith("A loss that jumps far above every one before it"), r.remedy
+    assert "the loss jumped" not in reports[251].reading.words  # out of the window
 
 
 def pytest_approx_sig(x):
@@ -102,7 +107,7 @@ def test_an_unsampled_spike_is_named_on_its_own_step():
 
 def test_a_run_without_a_spike_names_none():
     losses, reports = _run(260)
-    assert all("stood out" not in r.reading.words for r in reports.values())
+    assert all("the loss jumped" not in r.reading.words for r in reports.values())
 
 
 def test_a_one_update_climb_is_dated_on_its_own_step():
