@@ -179,6 +179,22 @@ def _dead_stop(s: RunSummary) -> Finding | None:
                    f"then {s.restart}.", evidence)
 
 
+def typical_ratio(s: RunSummary, ratio: float) -> float | None:
+    """Where the first layer's weight-gradient ratio on this sampled batch is beyond VANISHING_RATIO or EXPLODING_RATIO
+    but the median of it and the ratios at the monitor's sampled steps before (RunSummary.earlier_ratios, two at
+    least) is within them, that median: one batch's ratio, which the reading does not call vanishing or exploding (W34
+    walkthrough: a 2-layer GELU transformer under Adam, learning well, read 'vanishing: ... gets 6.6e-4 of the output
+    layer's gradient' on 24 of 500 steps at every=1, scattered among 'healthy' ones, the run's median ratio 1.8e-2).
+    None otherwise, and for a ratio of exactly 0 (every unit of a layer off: said as that batch's)."""
+    earlier = [r for r in s.earlier_ratios if math.isfinite(r) and r > 0]
+    if len(earlier) < 2 or not math.isfinite(ratio) or ratio == 0 or VANISHING_RATIO <= ratio <= EXPLODING_RATIO:
+        return None
+    ordered = sorted([ratio, *earlier])
+    n = len(ordered)
+    middle = ordered[n // 2] if n % 2 else math.sqrt(ordered[n // 2 - 1] * ordered[n // 2])
+    return middle if VANISHING_RATIO <= middle <= EXPLODING_RATIO else None
+
+
 def _ratio(s: RunSummary) -> Finding | None:
     if not s.layers:
         return None
@@ -194,6 +210,8 @@ def _ratio(s: RunSummary) -> Finding | None:
             or (_below_floor(s.output_grad_norm, s) and not exact_zero)):
         return None
     if ratio > EXPLODING_RATIO and _output_dw_near_zero(s):  # a huge quotient of a tiny divisor is no explosion
+        return None
+    if typical_ratio(s, ratio) is not None:  # one sampled batch's ratio, not the run's
         return None
     if ratio == 0:
         off = _off_layers(s)

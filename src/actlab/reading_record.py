@@ -165,6 +165,10 @@ class RunSummary:
     # the batch the weight gradients are of, in words, where they are one sampled batch's ("the batch of training step
     # 312 (a sampled one)": a monitor); "": the whole training set's (the engine), so an exact 0 holds for every point
     gradients_of: str = ""
+    # the first hidden layer's weight-gradient ratio to the output layer's at a monitor's latest sampled steps before
+    # this one (up to 4, oldest first): one batch's ratio beyond the vanishing or exploding line is not the run's
+    # (reading_flow.typical_ratio); empty: not kept (the engine's gradient is the whole training set's)
+    earlier_ratios: tuple[float, ...] = ()
     # the hidden layers, by name, that a monitor found dying (units stopped after being on) and whose finding it adds
     # to the reading: a batch on which every unit of one was off is said in that finding, not as 'no gradient'
     dying: tuple[str, ...] = ()

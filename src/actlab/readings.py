@@ -47,6 +47,7 @@ from .reading_flow import (  # noqa: F401  (re-exported: the gradient-flow thres
     grad_ratio,
     low_gradient_word,
     ratio_texts,
+    typical_ratio,
 )
 from .reading_headline import has_moved as _has_moved
 from .reading_headline import headline_first
@@ -546,6 +547,11 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
     every = ("every trained layer" if s.left_out else "every layer") + (" read" if s.not_read else "")
     flow = (f"gradients reach {every} ({s.weights_name(0)} gets {share(ratio, whose)})"
             if s.layers else _linear_words(s))
+    typical = typical_ratio(s, ratio) if s.layers else None
+    if typical is not None:  # one sampled batch's ratio beyond the line, the run's median within it (W34)
+        n = 1 + len([r for r in s.earlier_ratios if math.isfinite(r) and r > 0])
+        flow = (f"gradients reach {every} ({s.weights_name(0)} gets {share(ratio, whose)} on this sampled batch, "
+                f"{share(typical, whose)} at the median of the last {n} sampled steps)")
     if s.layers and math.isnan(ratio):  # no ratio to an output gradient of 0 (it wrote "layer 1 gets nan of ...")
         hidden = "every trained hidden layer" if s.left_out else "every hidden layer"
         flow = (f"gradients reach {hidden} ({s.weights_name(0)}'s {GRAD_NORM} is "

@@ -111,6 +111,18 @@ class _Reporting:
         n = self._compiles_outside
         return (f", {n} time{'' if n == 1 else 's'} while this monitor had no step open" if n else "")
 
+    def _earlier_ratios(self, step: int, summaries: list, output_norm: float) -> tuple[float, ...]:
+        """The first hidden layer's weight-gradient ratio to the output layer's at the latest sampled steps before
+        ``step`` whose report was built (every one where a log is written), up to 4; this step's is kept for the next.
+        """
+        kept = self.__dict__.setdefault("_ratios", {})
+        before = tuple(r for t, r in sorted(kept.items()) if t < step)[-4:]
+        if summaries:
+            kept[step] = grad_ratio(summaries[0].grad_norm, output_norm)
+            for t in sorted(kept)[:-8]:
+                del kept[t]
+        return before
+
     def _built(self) -> MonitorReport:
         if self._last is None and self._pending is not None:
             self._last = self._report(*self._pending)
@@ -356,6 +368,7 @@ class _Reporting:
             not_read=self._not_read,  # an LSTM's fused kernel: gradients are said to reach every layer read
             dead_over=f"on every point of {dead_span} sampled batches" if dead_span else "on every sampled batch",
             gradients_of=f"the batch of {_sampled(step)}",
+            earlier_ratios=self._earlier_ratios(step, summaries, output_norm),
             dying=tuple(d.label for d in stopping if is_dying(d, self._dying_seen)),
             loss_batches=finite if judged_ok else None,
             judged_losses=step_losses if judged_ok and step_losses else None,
