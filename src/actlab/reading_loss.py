@@ -64,14 +64,15 @@ JUMP_FACTOR = 100.0
 # the climbs and trends of the loss look at this many latest losses (a monitor's latest sampled steps' finite ones, or
 # its latest training steps' where every step gave one), and a climb late in the judged window is told from them
 LOSS_BATCHES = 10
-# a loss held one a step stands out as a spike (spike()) where it is above chance, under BLOW_UP_LOSS x chance (past it,
-# a blow-up), over SPIKE_FACTOR times the highest of the up to CLIMB_LOSSES losses held before it (LOSS_BATCHES at
-# least), and SPIKE_SPREADS robust standard deviations (1.4826 x the median absolute deviation) above their median
-# on the log scale: batch losses with a heavy tail make a loss twice the highest of 50 on their own (log-normal
-# losses with a CV of 1: 2.3 in 1,000 steps, so a window of 50 named one on 11% of steps; with the log-scale test
-# beside it, none in 200,000 steps at CVs 0.3 to 3, fp.py in the W33 notes). W32 walkthrough: lr 5 on one update
-# took a 10-class run from 0.834 to 10.4 (4.5 times chance) and the reading at that very step said 'healthy' and
-# nothing else
+# a loss held one a step is a jump (spike()) where it is above chance, under BLOW_UP_LOSS x chance (past it, a
+# blow-up), over SPIKE_FACTOR times the highest of the up to CLIMB_LOSSES losses held before it (LOSS_BATCHES at
+# least), more than SPIKE_SPREADS standard deviations above their logs' mean, and the next SPIKE_AFTER steps' losses
+# still above that highest (the weights it left, not one unusual batch). Batch losses with a heavy tail make a loss
+# twice the highest of 50 on their own (log-normal losses with a CV of 1: 2.3 in 1,000 steps, so a window of 50 held
+# one on 11% of steps); with the log-scale test and the steps after, no window of log-normal losses at CVs 0.3 to 3
+# held one, and a batch-1 classifier's confidently wrong examples one in 800 windows of 50 where measured
+# (test_monitor_spike_named_y3). W32 walkthrough: lr 5 on one update took a 10-class run from 0.834 to 10.4 (4.5
+# times chance), and nothing said so
 SPIKE_FACTOR = RISING_FACTOR
 SPIKE_SPREADS = 6.0
 SPIKE_AFTER = 2
@@ -524,7 +525,7 @@ def _log_spread(values: list[float]) -> tuple[float, float]:
     """The mean and the standard deviation of the logs of ``values`` (all above 0). Not their median and median
     absolute deviation: a batch-1 classifier's losses are two crowds (most near 0, a tenth of them confidently wrong
     near chance or above), whose robust spread is the narrow crowd's alone, and one of its wrong batches then read as
-    a spike in 14-45% of windows of 50 (fp3.py in the W33 notes)."""
+    a spike in 14-45% of windows of 50 where measured."""
     logs = [math.log(v) for v in values]
     return statistics.fmean(logs), statistics.stdev(logs)
 
@@ -548,7 +549,7 @@ def spike(s: RunSummary) -> Spike | None:
             continue
         # the weights it left: the next SPIKE_AFTER steps' losses still above every one before (an unusual batch
         # alone leaves the next loss where it was: a batch-1 classifier's confidently wrong examples, 3% of them, read
-        # as spikes in 41% of windows of 50 without this, in 1.3% with one step after, fp3.py)
+        # as spikes in 41% of windows of 50 without this, in 1.3% with one step after)
         after = held[i + 1:i + 1 + SPIKE_AFTER]
         if len(after) < SPIKE_AFTER or after[-1][0] != t + SPIKE_AFTER or min(a for _, a in after) <= max(before):
             continue

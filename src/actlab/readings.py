@@ -307,12 +307,14 @@ def _no_gradient_on_batch(s: RunSummary, norms: list[float], off: list[int], liv
                        {"grad_norms": norms, "loss": s.loss, "chance_loss": s.chance_loss, "batch_only": True})
     names = layers_in_words([s.name(i - 1) for i in off])
     counts = "; ".join(f"{s.layers[i - 1].dead} of the {s.layers[i - 1].width} units of {s.name(i - 1)} are dead "
-                       f"({s.dead_over})" for i in living)
+                       f"({s.dead_over})" if s.layers[i - 1].dead else
+                       f"none of the {s.layers[i - 1].width} units of {s.name(i - 1)} is dead over the last sampled "
+                       "batches" for i in living)
     one = len(off) == 1
     words = (f"no gradient on {s.gradients_of}: every unit of {names} was off on that batch, so nothing passed back "
              f"through {'it' if one else 'them'} and every weight's gradient is {size} on it; not known to be for "
-             f"good: {counts}, and the others were on in some of those batches, so the weights may still get a "
-             f"gradient on batches that turn them on{_loss_text(s)}")
+             f"good: {counts}, so the weights may still get a gradient on batches that turn "
+             f"{'the others' if any(s.layers[i - 1].dead for i in living) else 'them'} on{_loss_text(s)}")
     return Finding(Status.NO_GRADIENT, words, f"{off_remedy(s, off)}; then {s.restart}.",
                    {"grad_norms": norms, "loss": s.loss, "chance_loss": s.chance_loss, "off_layers": off,
                     "batch_only": True})
