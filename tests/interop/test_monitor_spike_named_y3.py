@@ -183,3 +183,40 @@ def test_noise_and_hard_examples_are_not_spikes():
         xs = [make() for _ in range(200 * 50 + 50)]
         named = sum(spike(_summary(xs[end - 100:end])) is not None for end in range(100, len(xs) + 1, 50))
         assert named <= 2, named  # of 199 windows
+
+
+def test_a_layer_dying_after_a_jump_names_a_checkpoint_from_before_the_update_that_made_it():
+    """W34: lr raised to 4 for good at step 300's update; the loss jumped at step 301 (8.53 against a highest of 0.73
+    before) and module '3' died from step 311 on; the remedy named 'a checkpoint saved before step 301', which holds
+    step 300's update. It must come before step 300, at every sampled step from then on (the jump leaves the judged
+    window at step 351). Reference: the jump found in the script's own losses."""
+    torch.manual_seed(1)
+    classes = 5
+    x = torch.randn(4096, 20)
+    y = (x @ torch.randn(20, classes) + 0.5 * torch.randn(4096, classes)).argmax(1)
+    model = nn.Sequential(nn.Linear(20, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, classes))
+    opt = torch.optim.SGD(model.parameters(), lr=0.05)
+    losses, dying = [], {}
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    with Monitor(model, every=10, chance_loss=math.log(classes)) as mon:
+        for step in range(1, 421):
+            i = torch.randint(0, 4096, (64,))
+            with mon.step() as s:
+                loss = F.cross_entropy(model(x[i]), y[i])
+                loss.backward()
+                s.loss = loss
+            losses.append(loss.item())
+            for g in opt.param_groups:
+                g["lr"] = 4.0 if step >= 300 else 0.05
+            opt.step()
+            opt.zero_grad()
+            r = mon.report()
+            if r.step == step and "dying layer" in r.reading.words:
+                dying[step] = r.reading.remedy
+    torch.set_num_threads(threads)
+    jump = next(t for t in range(51, 421) if losses[t - 1] > 2 * max(losses[t - 51:t - 1]))  # 1-based step
+    assert jump == 301, jump
+    assert dying and min(dying) <= 331 and max(dying) >= 401, sorted(dying)
+    for step, remedy in dying.items():
+        assert remedy.endswith(f"a checkpoint saved before step {jump - 1}."), (step, remedy)

@@ -26,6 +26,7 @@ from ..readings import (
     grad_floor,
     grad_ratio,
     low_gradient_word,
+    spike,
 )
 from ._monitor_base import _WARMUP_STEPS, LOSS_BATCHES, TORCH_CLIP, TORCH_RESTART, torch_restart
 from ._monitor_places import _Layer
@@ -104,6 +105,18 @@ def _listed(names: list[str]) -> str:
     return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
 
 
+def _threw(summary: RunSummary, jumped: int | None) -> int | None:
+    """The step whose loss first showed an update that threw the weights: the blow-up's, or a jump's
+    (reading_loss.spike) before it. A dying layer's checkpoint comes before the update that made it (W34: a jump at
+    step 301, lr 4 on step 300's update, and units off from 311 named 'a checkpoint saved before step 301', which
+    holds that update). ``jumped``: the latest jump a report of this monitor found, kept once it has left the judged
+    window, as the blow-up is."""
+    steps = [summary.blown_up[0]] if summary.blown_up is not None else []
+    if jumped is not None:
+        steps.append(jumped)
+    return min(steps, default=None)
+
+
 class _Reporting:
     """Building the report and the reading from what the sampled steps kept."""
 
@@ -122,6 +135,13 @@ class _Reporting:
             for t in sorted(kept)[:-8]:
                 del kept[t]
         return before
+
+    def _jumped(self, summary: RunSummary) -> int | None:
+        """The step of the latest jump (reading_loss.spike) the reports of this monitor found, this one's included."""
+        jump = spike(summary)
+        if jump is not None:
+            self.__dict__["_jump_step"] = jump.step
+        return self.__dict__.get("_jump_step")
 
     def _built(self) -> MonitorReport:
         if self._last is None and self._pending is not None:
@@ -458,7 +478,7 @@ class _Reporting:
         healthy = next((f for f in reading.findings if f.status == Status.HEALTHY), None)
         for extra in (_exploding_activations(forward_stds),
                       _stopping_layers(stopping, torch_restart, self._dying_seen,
-                                       summary.blown_up[0] if summary.blown_up is not None else None),
+                                       _threw(summary, self._jumped(summary))),
                       self._stopped_places(sampled, notes)):
             if extra is not None and reading.status != Status.UNWATCHED:  # placed by seriousness
                 rank = list(Status)
