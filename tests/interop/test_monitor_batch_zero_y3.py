@@ -17,6 +17,7 @@ from torch import nn  # noqa: E402
 
 from actlab.readings import Status  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
+from interop._dying_run import dying_run  # noqa: E402
 
 
 def _rare_units_model():
@@ -86,32 +87,15 @@ def test_the_walkthrough_run_reads_no_gradient_only_where_the_layer_is_dead_over
     whose batch gave every weight a gradient of exactly 0 (autograd's own, the reference) reads 'no gradient' only
     where every unit of module '3' is dead over the window (the report's own count); otherwise 'dying layer', with
     that batch said in it (W33: 3 of 8 sampled steps from 312 read 'no gradient ... no weight matrix can learn')."""
-    torch.manual_seed(0)
-    g = torch.Generator().manual_seed(0)
-    centers = torch.randn(10, 20, generator=g) * 1.5
-    labels = torch.randint(0, 10, (4096,), generator=g)
-    data = centers[labels] + 3.0 * torch.randn(4096, 20, generator=g)
-    model = nn.Sequential(nn.Linear(20, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10))
-    opt = torch.optim.SGD(model.parameters(), lr=0.12, momentum=0.9)
-    pick = torch.Generator().manual_seed(1)
     zero, near_zero, seen = {}, {}, {}
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # one trajectory whatever the worker's threads (the sums' order moves a dying layer)
+
+    def weigh(step, model):  # autograd's own weight gradients on this batch
+        weights = [p.grad.norm().item() for n, p in model.named_parameters() if n.endswith("weight")]
+        zero[step], near_zero[step] = all(g == 0 for g in weights), 0 < max(weights) < 1e-9
+
     # every=10, not the walkthrough's "auto" (which chose 50): the steps auto samples depend on the machine's timing
-    with Monitor(model, chance_loss=math.log(10), every=10) as mon:
-        for step in range(1, 601):
-            idx = torch.randint(0, 4096, (32,), generator=pick)
-            with mon.step() as s:
-                loss = F.cross_entropy(model(data[idx]), labels[idx])
-                loss.backward()
-                s.loss = loss
-            weights = [p.grad.norm().item() for n, p in model.named_parameters() if n.endswith("weight")]
-            zero[step], near_zero[step] = all(g == 0 for g in weights), 0 < max(weights) < 1e-9
-            opt.step()
-            opt.zero_grad()
-            r = mon.report()
-            seen[r.step] = r
-    torch.set_num_threads(threads)
+    for _, r in dying_run(10, after_backward=weigh):
+        seen[r.step] = r
     sampled_zero = [t for t in seen if zero[t] or near_zero[t]]
     assert len(sampled_zero) >= 2, sampled_zero  # the walkthrough's case: sampled batches with no weight gradient
     said = 0

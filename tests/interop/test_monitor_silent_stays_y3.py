@@ -6,46 +6,25 @@ page drew a recovery that never happened. Reference: the script's own forward ho
 
 from __future__ import annotations
 
-import math
-
 from conftest import require_torch
 
 torch = require_torch()
-import torch.nn.functional as F  # noqa: E402
-from torch import nn  # noqa: E402
 
-from actlab.torch import Monitor  # noqa: E402
+from interop._dying_run import dying_run  # noqa: E402
 
 
 def test_the_stopped_count_falls_only_by_units_that_came_back_on():
-    torch.manual_seed(0)
-    g = torch.Generator().manual_seed(0)
-    centers = torch.randn(10, 20, generator=g) * 1.5
-    labels = torch.randint(0, 10, (4096,), generator=g)
-    data = centers[labels] + 3.0 * torch.randn(4096, 20, generator=g)
-    model = nn.Sequential(nn.Linear(20, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10))
     on = []  # per step: the units of module '3' on for some row of the batch
-    model[3].register_forward_hook(lambda m, i, o: on.append((o > 0).any(0)))
-    opt = torch.optim.SGD(model.parameters(), lr=0.12, momentum=0.9)
-    pick = torch.Generator().manual_seed(1)
     stopped = {}
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # one trajectory whatever the worker's threads
-    with Monitor(model, chance_loss=math.log(10), every=50) as mon:
-        for step in range(1, 601):
-            idx = torch.randint(0, 4096, (32,), generator=pick)
-            with mon.step() as s:
-                loss = F.cross_entropy(model(data[idx]), labels[idx])
-                loss.backward()
-                s.loss = loss
-            opt.step()
-            opt.zero_grad()
-            r = mon.report()
-            if r.step == step:
-                row = next(l for l in r.layers if l.name == "3")
-                if row.dead is not None:
-                    stopped[step] = (row.dead + row.silent, int(on[step - 1].sum()))
-    torch.set_num_threads(threads)
+
+    def hook(model):
+        model[3].register_forward_hook(lambda m, i, o: on.append((o > 0).any(0)))
+
+    for step, r in dying_run(50, setup=hook):
+        if r.step == step:
+            row = next(l for l in r.layers if l.name == "3")
+            if row.dead is not None:
+                stopped[step] = (row.dead + row.silent, int(on[step - 1].sum()))
     steps = sorted(stopped)
     assert max(n for n, _ in stopped.values()) >= 40, stopped  # the walkthrough's dying layer
     for a, b in zip(steps, steps[1:], strict=False):
