@@ -128,7 +128,7 @@ class _Reporting:
         """The first hidden layer's weight-gradient ratio to the output layer's at the latest sampled steps before
         ``step`` whose report was built (every one where a log is written), up to 4; this step's is kept for the next.
         """
-        kept = self.__dict__.setdefault("_ratios", {})
+        kept = self._ratios
         before = tuple(r for t, r in sorted(kept.items()) if t < step)[-4:]
         if summaries:
             kept[step] = grad_ratio(summaries[0].grad_norm, output_norm)
@@ -140,8 +140,8 @@ class _Reporting:
         """The step of the latest jump (reading_loss.spike) the reports of this monitor found, this one's included."""
         jump = spike(summary)
         if jump is not None:
-            self.__dict__["_jump_step"] = jump.step
-        return self.__dict__.get("_jump_step")
+            self._jump_step = jump.step
+        return self._jump_step
 
     def _built(self) -> MonitorReport:
         if self._last is None and self._pending is not None:

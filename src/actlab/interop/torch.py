@@ -367,6 +367,9 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
         # step reads them all at once (_read_step_losses), then a float; learning is judged on their mean
         self._step_losses: deque = deque(maxlen=JUDGED_STEPS + CLIMB_LOSSES)
         self._blown_up: tuple[int, float] | None = None  # the highest loss past BLOW_UP_LOSS x chance: (step, loss)
+        self._jump_step: int | None = None  # the latest jump a report found (reading_loss.spike; _Reporting._jumped)
+        # the first hidden layer's weight-gradient ratio at the sampled steps whose report was built, by step (up to 8)
+        self._ratios: dict[int, float] = {}
         self._loss_steps: deque = deque(maxlen=LOSS_BATCHES)  # the sampled step of each, in the same order
         # the lowest mean of the latest losses so far (over two or more: one batch is not learning) and its step
         self._lowest_judged: tuple[int, float, float] | None = None  # step, mean, bound (reading_loss.lower_low)
