@@ -26,7 +26,6 @@ from ..readings import (
     grad_floor,
     grad_ratio,
     low_gradient_word,
-    spike,
 )
 from ._monitor_base import _WARMUP_STEPS, LOSS_BATCHES, TORCH_CLIP, TORCH_RESTART, torch_restart
 from ._monitor_places import _Layer
@@ -136,11 +135,12 @@ class _Reporting:
                 del kept[t]
         return before
 
-    def _jumped(self, summary: RunSummary) -> int | None:
-        """The step of the latest jump (reading_loss.spike) the reports of this monitor found, this one's included."""
-        jump = spike(summary)
-        if jump is not None:
-            self._jump_step = jump.step
+    def _jumped(self, reading: Reading) -> int | None:
+        """The step of the latest jump (reading_loss.spike) the reports of this monitor found, this one's included:
+        read from the reading's evidence, where diagnose put it, not found again."""
+        step = next((f.evidence["spike_step"] for f in reading.findings if "spike_step" in f.evidence), None)
+        if step is not None:
+            self._jump_step = step
         return self._jump_step
 
     def _built(self) -> MonitorReport:
@@ -478,7 +478,7 @@ class _Reporting:
         healthy = next((f for f in reading.findings if f.status == Status.HEALTHY), None)
         for extra in (_exploding_activations(forward_stds),
                       _stopping_layers(stopping, torch_restart, self._dying_seen,
-                                       _threw(summary, self._jumped(summary))),
+                                       _threw(summary, self._jumped(reading))),
                       self._stopped_places(sampled, notes)):
             if extra is not None and reading.status != Status.UNWATCHED:  # placed by seriousness
                 rank = list(Status)
