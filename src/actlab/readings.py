@@ -193,6 +193,16 @@ def _back_from_blow_up(s: RunSummary, above: bool, evidence: dict) -> Finding:
     blew, lead = _blow_up_words(s)
     now = f"it is {times(s.loss / s.chance_loss)} times chance" if above else "it is back near chance"
     step = s.blown_up[0]
+    noise = within_noise(s)
+    if noise:  # below chance by its mean, within its batches' noise of it: not 'back near chance' (W35 finding 1: lr
+        # 3,000 on one update; at step 243, a mean of 0.49 against a chance of 1.39 read 'not learning: ... back near
+        # chance', and the status went between that and 'healthy' five times over steps 213-400 as the run recovered)
+        return Finding(Status.STARTING,
+                       f"unsettled: {blew}, and since then the loss is {percent_below(s.loss, s.chance_loss)} below "
+                       f"chance{_loss_text(s)}{noise}",
+                       f"{lead} If it does not keep coming down, {s.restart} (one from before training step "
+                       f"{step - 1:,}).",
+                       {**evidence, "blown_up_step": step, "blown_up_loss": s.blown_up[1]})
     back_down = coming_back(s)
     if back_down is not None:  # learning again, the mean held up by the batches just after the blow-up (W32)
         return Finding(Status.STARTING,

@@ -12,10 +12,11 @@ from conftest import require_torch
 torch = require_torch()
 from torch import nn  # noqa: E402
 
-from actlab.interop.torch import DEAD_EVIDENCE  # noqa: E402
+from actlab.interop.torch import DEAD_EVIDENCE, DEAD_POINTS  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
 
 WINDOW = 4  # under DEAD_EVIDENCE: a unit is dead once off on every one of the last WINDOW sampled batches
+ROWS = DEAD_POINTS  # each batch holds the points dead needs, so that the count is the batches' alone
 
 
 class _Gates(nn.Module):
@@ -59,7 +60,7 @@ def test_dead_counts_equal_a_direct_count_as_the_window_wraps_and_the_places_cha
         # each unit is on (somewhere in the batch) with probability 1/3 on each step, column 0 of each layer always
         on = torch.rand(15, generator=g) < 1 / 3
         on[[0, 6, 11]] = True
-        x = torch.where(on, 1.0, -1.0).expand(8, 15).clone().requires_grad_()
+        x = torch.where(on, 1.0, -1.0).expand(ROWS, 15).clone().requires_grad_()
         with mon.step():
             model(x).backward()
         report = {layer.name: layer for layer in mon.report().layers}
@@ -80,7 +81,7 @@ def test_a_non_finite_step_leaves_the_history_and_the_next_finite_step_advances_
     model = _Gates()
     model.branch = True
     mon = Monitor(model, every=1, window=WINDOW)
-    x = torch.full((8, 15), -1.0)
+    x = torch.full((ROWS, 15), -1.0)
     x[:, [0, 6, 11]] = 1.0
     for _ in range(WINDOW):
         with mon.step():
@@ -102,7 +103,7 @@ def test_a_non_finite_step_leaves_the_history_and_the_next_finite_step_advances_
 def test_a_unit_on_once_is_dead_again_a_window_later(window):
     model = _Gates()
     mon = Monitor(model, every=1, window=window)
-    x = torch.full((8, 15), -1.0)
+    x = torch.full((ROWS, 15), -1.0)
     x[:, [0, 6, 11]] = 1.0
     once = x.clone()
     once[:, 2] = 1.0

@@ -58,7 +58,8 @@ def test_places_of_different_widths_and_kinds_each_read_their_own_numbers(act):
         model.fc3.bias[:1] = 30.0
     mon = Monitor(model, every=1, window=1)  # one batch's counts
     with mon.step():
-        model(torch.randn(6, 3, 5, dtype=torch.float64)).pow(2).mean().backward()
+        # 34 x 3 points a unit: over the DEAD_POINTS that a dead count needs
+        model(torch.randn(34, 3, 5, dtype=torch.float64)).pow(2).mean().backward()
     report = mon.report()
     assert [l.name for l in report.layers] == ["act", "act#2", "inplace", "fc3:silu"]
     assert [l.width for l in report.layers] == [7, 7, 4, 4]
@@ -127,7 +128,7 @@ def test_sigmoid_units_whose_derivative_underflows_are_saturated_not_dead():
             model[0].bias.copy_(torch.tensor([40.0 * sign, 30.0 * sign, 20.0 * sign, 0.5, 1.0]))
         mon = Monitor(model, every=1, window=1)  # one batch's counts
         with mon.step():
-            y = model(torch.randn(16, 2))
+            y = model(torch.randn(100, 2))  # the DEAD_POINTS that a dead count needs
             y.sum().backward()
         with torch.no_grad():
             a = act(model[0](torch.randn(16, 2)))

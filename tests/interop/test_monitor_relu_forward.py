@@ -67,9 +67,9 @@ def test_the_replaced_forward_reads_what_the_hook_reads_and_is_gone_after_each_s
     model = _model(inplace)
     twin = copy.deepcopy(model)
     seen = []
-    mon = Monitor(model, every=1, window=3)
+    mon = Monitor(model, every=1, window=4)  # 4 batches of 32: the DEAD_POINTS a dead count needs
     got = _steps(model, mon, seen=seen)
-    hooked = Monitor(twin, every=1, window=3)
+    hooked = Monitor(twin, every=1, window=4)  # 4 batches of 32: the DEAD_POINTS a dead count needs
     hooked._relu_forwards = {}  # every step through the hooks
     want = _steps(twin, hooked)
     _same(got, want)

@@ -314,7 +314,7 @@ def test_a_nan_step_read_through_the_lane_leaves_the_history_and_reads_non_finit
     finite_on = {"1": [], "3": []}
     try:
         for step in range(9):
-            x = torch.randn(16, 4)
+            x = torch.randn(34, 4)  # 3 batches of 34: the DEAD_POINTS a dead count needs
             if step == 5:
                 x[3, 1] = math.nan
             with mon.step():

@@ -21,6 +21,7 @@ from torch.nn import functional as F  # noqa: E402
 from actlab import instruments  # noqa: E402
 from actlab.interop import _monitor_places as monitor_places  # noqa: E402
 from actlab.interop import _torch_stats  # noqa: E402
+from actlab.interop._monitor_base import DEAD_POINTS  # noqa: E402
 from actlab.interop.torch import DEAD_EVIDENCE, record_for  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
 from interop import _steps  # noqa: E402
@@ -88,7 +89,7 @@ def _rows(t):  # units on the last axis: (N, H) or (N, T, H) -> (rows, H)
 
 @settings(max_examples=40)
 @given(act=st.sampled_from(sorted(ACTIVATIONS)), width=st.integers(1, 12), depth=st.integers(1, 3),
-       batch=st.integers(1, 9), seq=st.sampled_from([None, 3]), steps=st.integers(1, 4), window=st.integers(1, 3),
+       batch=st.integers(1, 40), seq=st.sampled_from([None, 3]), steps=st.integers(1, 4), window=st.integers(1, 3),
        scale=st.sampled_from([0.3, 1.0, 6.0]), kill=st.integers(0, 3), seed=st.integers(0, 2**16))
 def test_every_statistic_matches_a_reference_computed_from_the_same_tensors(act, width, depth, batch, seq, steps,
                                                                             window, scale, kill, seed):
@@ -120,7 +121,13 @@ def test_every_statistic_matches_a_reference_computed_from_the_same_tensors(act,
         a = _rows(cap.a[name][-1])
         d = derivs[-1]
         assert got.width == width and got.window == min(steps, window)
-        assert got.dead == int(_dead_reference(record, np.concatenate(derivs)).sum())
+        # dead over a full window (min(window, DEAD_EVIDENCE) batches here) that holds DEAD_POINTS points at least,
+        # or every unit at any count of points
+        held = np.concatenate(derivs)
+        dead = _dead_reference(record, held)
+        full = min(steps, window) >= min(window, DEAD_EVIDENCE)
+        counted = full and (len(held) >= DEAD_POINTS or dead.all())
+        assert got.dead == (int(dead.sum()) if counted else 0)
         sat = instruments.saturated_mask(record, d, a)
         assert got.saturated == max(int(sat.sum()) - got.dead, 0)
         assert got.dormant == int(instruments.dormant_mask(a).sum())
@@ -169,7 +176,7 @@ def test_activation_gradient_norm_matches_finite_differences(act):
 
 @settings(max_examples=40)
 @given(thresholds=st.lists(st.integers(0, 9), min_size=1, max_size=10), batches=st.integers(1, 8),
-       window=st.integers(1, 5), rows=st.integers(1, 4))
+       window=st.integers(1, 5), rows=st.integers(1, 40))
 def test_dead_means_inactive_on_every_batch_in_the_window_no_more_no_less(thresholds, batches, window, rows):
     """Unit i's pre-activation is v_b - c_i - 0.5, with batch b's inputs all equal to v_b = batches - b (falling):
     unit i is on in batch b exactly when v_b > c_i. A unit on only in early batches must turn dead once they leave
@@ -190,9 +197,10 @@ def test_dead_means_inactive_on_every_batch_in_the_window_no_more_no_less(thresh
     # window and it was off on all of them, or every unit when each was off on at least that many (issue 17)
     off_for = [next((k for k, v in enumerate(reversed(recent)) if v > c + 0.5), len(recent)) for c in thresholds]
     need = min(window, DEAD_EVIDENCE)
-    if min(off_for) >= need:
+    # ... and, unit by unit, holding DEAD_POINTS points at least (each batch holds `rows`)
+    if min(off_for) >= need:  # every unit off: the whole layer, at any count of points
         want = width
-    elif len(recent) < need:
+    elif len(recent) < need or rows * len(recent) < DEAD_POINTS:
         want = 0
     else:
         want = sum(1 for k in off_for if k >= len(recent))
@@ -351,9 +359,9 @@ def test_units_at_the_edges_are_classified_as_the_engine_classifies_them(act):
     model = nn.Sequential(lin, module, nn.Linear(width, 1)).double()
     mon = Monitor(model, every=1, window=1)
     with mon.step():
-        model(torch.randn(3, 1, dtype=torch.float64)).sum().backward()
+        model(torch.randn(DEAD_POINTS, 1, dtype=torch.float64)).sum().backward()  # enough points to say dead
     got = mon.report().layers[0]
-    z = grid.expand(3, width)
+    z = grid.expand(DEAD_POINTS, width)
     d = np.abs(_reference_derivative(module, z).numpy())
     a = _reference_module(module)(z).detach().numpy()
     record = record_for(module)
@@ -378,7 +386,8 @@ def test_image_units_are_channels_and_match_the_reference(act):
     cap = Capture([("1", model[1]), ("3", model[3])])
     mon = Monitor(model, every=1, window=1)
     with mon.step():
-        model(torch.randn(6, 3, 8, 8, dtype=torch.float64)).pow(2).mean().backward()
+        # 7 images: 7 x 4 x 4 points for the second layer's channels, over the DEAD_POINTS that dead needs
+        model(torch.randn(7, 3, 8, 8, dtype=torch.float64)).pow(2).mean().backward()
     cap.remove()
     for name, got in zip(("1", "3"), mon.report().layers, strict=True):
         module = model[int(name)]

@@ -65,6 +65,13 @@ DEAD_EVIDENCE = 5
 DEAD_ODDS = 1e-6
 
 
+# a unit off on every point of the window is dead only where the window holds this many points (rows) at least, and one
+# that went silent after being on only once its silence holds them: a unit on at 3% of points misses 100 in a row under
+# 1 time in 20 (0.97 ** 100 = 0.048). At batch size 1, 36 sampled batches are 36 points, which a unit on at 8% of them
+# misses 1 time in 20: W34 finding 5, a unit on at 144 of the first 1,559 training steps read dead for 2,000 steps
+DEAD_POINTS = 100
+
+
 # the first sampled steps after which the next step's end checks whether the weights' .grad was zeroed between the
 # two (_Weights._set_probe): gradients accumulated across steps are a loop's habit, seen on its first steps
 PROBED_SAMPLES = 3

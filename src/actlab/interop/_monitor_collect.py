@@ -272,7 +272,7 @@ class _Collecting:
             if not advanced:
                 self._advance_history(ran, host, g)
             for r, slot, l in zip(raw, slots, ran, strict=True):
-                r.append((l.last_active, l.samples, l.on, l.batches))
+                r.append((l.last_active, l.samples, l.on, l.batches, l.points))
                 grad = slot[3]
                 r += (values[slot[0]], values[slot[1]], values[slot[2]],
                       math.sqrt(values[grad]) if grad >= 0 else math.nan, False, False)
@@ -306,7 +306,7 @@ class _Collecting:
                     active = r[1] > 0
                     last[active] = g
                     self._count_on(l, active)
-                r.append((l.last_active, l.samples, l.on, l.batches))
+                r.append((l.last_active, l.samples, l.on, l.batches, l.points))
                 if l.sumsq_host is not None or l.grad_sq_host is not None:
                     summed64.append(l.label)
                 elif finite and not math.isfinite(sumsq + grad_sq):  # off a CPU: float32's sums of squares overflowed

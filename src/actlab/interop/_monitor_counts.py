@@ -12,7 +12,7 @@ from collections import deque
 import numpy as np
 
 from ..instruments import DORMANT_TAU, saturation_limit
-from ._monitor_base import DEAD_EVIDENCE, DEAD_ODDS
+from ._monitor_base import DEAD_EVIDENCE, DEAD_ODDS, DEAD_POINTS
 from ._monitor_places import _Layer
 
 # a unit on in most of its sampled batches and off on every point of each of the latest few, at odds under this for
@@ -62,6 +62,7 @@ class _Counting:
         for l in ran:
             l.samples.append(g)
             l.batches.append((l.batches[-1] if l.batches else 0.0) * self._on_weight + 1.0)
+            l.points.append(l.rows)
         return True
 
     def _count_on(self, l: _Layer, active: np.ndarray) -> None:
@@ -69,6 +70,7 @@ class _Counting:
         place): its batch counted, and its units' weighed counts of the batches they were on."""
         l.samples.append(self.sampled_steps)
         l.batches.append((l.batches[-1] if l.batches else 0.0) * self._on_weight + 1.0)
+        l.points.append(l.rows)
         l.on *= self._on_weight
         l.on += active
 
@@ -100,9 +102,12 @@ class _Counting:
         if l.binary_deriv:
             nonzero = float(d.sum())
         # only a function with a zero region has dead units (elsewhere an f' of 0 is underflow: saturated)
-        dead, cover, died_mask = _Counting._dead(l, *history)
+        dead, cover, died_mask, unseen_mask = _Counting._dead(l, *history)
         died = int(np.count_nonzero(died_mask)) if died_mask is not None else 0  # dead, after being on
-        silent, silent_for, need, silent_mask = _Counting._fallen_silent(l, *history, dead_mask=died_mask)
+        left_out = died_mask if unseen_mask is None else unseen_mask if died_mask is None else died_mask | unseen_mask
+        silent, silent_for, need, silent_mask = _Counting._fallen_silent(l, *history, dead_mask=left_out)
+        unseen = int(np.count_nonzero(unseen_mask)) if unseen_mask is not None else 0
+        points = int(sum(history[4])) if len(history) > 4 else 0
         stopped = _Counting._stopped(history[0], history[1], died_mask, silent_mask)
         # instruments.saturated_mask: mean |f'| below saturation_limit (1% of the maximum), or
         saturated = d / rows < saturation_limit(l.record)
@@ -123,43 +128,64 @@ class _Counting:
         return {"act_grad": grad_norm, "mean": mean, "std": std, "zero": 1 - nonzero / size,
                 "saturated": int(np.count_nonzero(saturated)), "dead": dead, "dormant": dormant,
                 "non_finite": non_finite, "act_non_finite": False, "window": cover, "died": died, "silent": silent,
-                "silent_for": silent_for, "stopped": stopped, "dead_after": need}
+                "silent_for": silent_for, "stopped": stopped, "dead_after": need, "unseen": unseen,
+                "unseen_points": points if unseen else 0, "dead_window": history[1].maxlen or 0}
 
     @staticmethod
     def _dead(l: _Layer, last_active: np.ndarray | None, samples: deque, on: np.ndarray | None = None,
-              batches: deque = ()) -> tuple[int, int, np.ndarray | None]:
-        """(dead units, the sampled batches that count covers: each unit counted was off on every one of them, and the
+              batches: deque = (), points: deque = ()) -> tuple[int, int, np.ndarray | None, np.ndarray | None]:
+        """(dead units, the sampled batches that count covers: each unit counted was off on every one of them, the
         mask of those that were active on an earlier sampled batch, the units that died mid-run (None: none counted;
-        _stopped dates them)). A unit
+        _stopped dates them), and the mask of the units off on every point of the window that are too few points to
+        call dead (None: none)). A unit
         is dead when it was off on every sampled batch of the window and the window holds at least
-        min(window, DEAD_EVIDENCE) of them; every unit is dead when each has been off on at least that many latest
-        sampled batches (a layer that died mid-run, long before its window turns over). A unit is dead too, before
-        its window turns over, when it has been off on every one of at least that many latest sampled batches and on
-        so many that, at the rate it was on before (the share of its batches it was on, about the window's last ones),
-        a silence that long has odds under DEAD_ODDS (W19: 40 of 64 units killed at step 101 read 'rarely active'
-        and 'healthy' for the 100 sampled batches of their window). A unit that is merely rarely active, on in a few
-        of its batches, needs a silence near the window's before it is counted."""
+        min(window, DEAD_EVIDENCE) of them and DEAD_POINTS points (W34 finding 5: at batch size 1, a unit on at 144 of
+        the first 1,559 training steps was off on all of its 36 sampled batches, 36 points, and read dead for 2,000
+        steps); every unit is dead when each has been off on at least that many latest sampled batches (a layer that
+        died mid-run, long before its window turns over: no unit of it passed a gradient back on those batches). A
+        unit is dead too, before its window turns over, when it has been off on every one of at least that many latest
+        sampled batches, holding DEAD_POINTS points, and on so many that, at the rate it was on before (the share of
+        its batches it was on, about the window's last ones), a silence that long has odds under DEAD_ODDS (W19: 40
+        of 64 units killed at step 101 read 'rarely active' and 'healthy' for the 100 sampled batches of their
+        window). A unit that is merely rarely active, on in a few of its batches, needs a silence near the window's
+        before it is counted."""
         n = len(samples)
         if not l.can_die or last_active is None or not n:
-            return 0, n, None
+            return 0, n, None, None
         need = min(samples.maxlen or n, DEAD_EVIDENCE)
         # each unit's run of sampled batches it was off on, up to now: those after its last active one
         steps = np.fromiter(samples, np.int64, n)
         off_for = n - np.searchsorted(steps, last_active, side="right")
+        # the points the latest k sampled batches hold (every k counted enough where they were not kept)
+        held = np.cumsum(np.fromiter(reversed(points), np.int64, len(points))) if len(points) == n else None
+
+        def enough(k: int) -> bool:
+            return held is None or held[k - 1] >= DEAD_POINTS
+
         shortest = int(off_for.min())
-        if shortest >= need:  # every unit off for at least `need` sampled batches: the whole layer is dead
-            return len(off_for), shortest, last_active > 0
+        if shortest >= need:  # every unit off for at least `need` sampled batches: the whole layer is dead, at any
+            # count of points (it passed no gradient back on any of them, and every unit at once is off on each)
+            return len(off_for), shortest, last_active > 0, None
         if n < need:  # too few batches to call any unit dead
-            return 0, n, None
-        dead = off_for >= n
-        fell = (off_for >= need) & ~dead & (last_active > 0)  # silent for a while after being on in the window
+            return 0, n, None, None
+        never = off_for >= n  # off on every sampled batch of the window
+        unseen = None
+        if enough(n):
+            dead = never
+        else:  # off on every point, and too few points to tell dead from rarely on
+            dead, unseen = np.zeros_like(never), never if never.any() else None
+        # silent for a while after being on in the window, over DEAD_POINTS points at least (at batch size 1, a unit
+        # on at 5 of its first 5 sampled batches and off on the next 6 read dead, and was on again 3 samples later)
+        fell = (off_for >= need) & ~never & (last_active > 0)
+        if held is not None:
+            fell &= held[np.minimum(off_for, n) - 1] >= DEAD_POINTS
         if on is not None and len(batches) == n and len(on) == len(off_for) and fell.any():
             fell[fell] = _Counting._silence_odds(off_for[fell], on[fell], batches, samples.maxlen or n) < math.log(
                 DEAD_ODDS)
             dead |= fell
         count = int(np.count_nonzero(dead))
         return (count, int(off_for[dead].min()) if count and fell.any() else n,
-                dead & (last_active > 0))
+                dead & (last_active > 0), unseen)
 
     @staticmethod
     def _silence_odds(off: np.ndarray, on: np.ndarray, batches: deque, window: int) -> np.ndarray:
@@ -175,7 +201,8 @@ class _Counting:
 
     @staticmethod
     def _fallen_silent(l: _Layer, last_active: np.ndarray | None, samples: deque, on: np.ndarray | None = None,
-                       batches: deque = (), dead_mask: np.ndarray | None = None) -> tuple[int, int, int]:
+                       batches: deque = (), points: deque = (), dead_mask: np.ndarray | None = None) \
+            -> tuple[int, int, int, np.ndarray | None]:
         """(units that have gone silent, the latest sampled batches every one of them has been off on, the sampled
         batches off after which _dead counts a unit dead at the earliest): units on in
         most of their sampled batches before and off on every point of each of the latest ones since, too few of them
@@ -191,6 +218,8 @@ class _Counting:
                 or len(on) != len(last_active):
             return 0, 0, 0, None
         need = min(samples.maxlen or n, DEAD_EVIDENCE)
+        if len(points) == n and points[-1] > 0:  # and DEAD_POINTS points, at the latest batch's size
+            need = max(need, -(-DEAD_POINTS // points[-1]))  # past the window's length where it cannot hold them
         # off on the latest sampled batches (and on before), not counted dead: two comparisons over the layer (the
         # searchsorted that tells how long is over those units alone)
         quiet = (last_active >= 1) & (last_active < samples[-1])

@@ -77,6 +77,7 @@ class _Measures:
             layer.last_active = layer.on = None
             layer.samples = deque(maxlen=self.window)
             layer.batches = deque(maxlen=self.window)
+            layer.points = deque(maxlen=self.window)
         layer.rows = rows
         return True
 

@@ -108,6 +108,8 @@ class _Layer:
     # was on before it fell silent (_Counting._dead)
     on: np.ndarray | None = None
     batches: deque = field(default_factory=deque)
+    # the points (rows) of each of those batches, aligned with samples: how much a unit's silence over them says
+    points: deque = field(default_factory=deque)
     ran: bool = False  # did it run on this sampled step
     # how many sampled steps it ran on, and the last of them (sampled step, training step): a mixture of experts'
     # expert that the router stopped sending tokens to stops running (_stopped_places)

@@ -27,7 +27,7 @@ from ..readings import (
     grad_ratio,
     low_gradient_word,
 )
-from ._monitor_base import _WARMUP_STEPS, LOSS_BATCHES, TORCH_CLIP, TORCH_RESTART, torch_restart
+from ._monitor_base import _WARMUP_STEPS, DEAD_POINTS, LOSS_BATCHES, TORCH_CLIP, TORCH_RESTART, torch_restart
 from ._monitor_places import _Layer
 from ._monitor_words import (
     LayerStats,
@@ -42,6 +42,7 @@ from ._monitor_words import (
     _ordinal,
     _sampled,
     _share,
+    _short_window,
     _stopping_layers,
     _unwatched_reading,
     is_dying,
@@ -322,7 +323,8 @@ class _Reporting:
                                          window, int(r.get("silent_for") or 0), int(r.get("dead_after") or 0),
                                          off["bulk"], at(off["bulk_from"]), at(off["bulk_on"]) if off["bulk_on"] else
                                          None, at(off["first_from"]), at(off["last_from"]),
-                                         at(off["spread_from"]), at(off["spread_on"]) if off["spread_on"] else None))
+                                         at(off["spread_from"]), at(off["spread_on"]) if off["spread_on"] else None,
+                                         self.window))
             # the reading weighs the weights that are trained and got a gradient on this step
             if weight_module is not None and not at_output:
                 forward_stds.append((layer.label, r["std"]))
@@ -575,9 +577,21 @@ class _Reporting:
             parts.append(f"{_share(silent, width, 'unit')} {'was' if one else 'were'} on in most of "
                          f"{'its' if one else 'their'} sampled batches and {'has' if one else 'have'} been off on "
                          f"every point of {'each of ' if batches > 1 else ''}"
-                         f"{_latest(batches, 'sampled batch', 'sampled batches')}: counted dead if "
-                         f"{'it stays' if one else 'they stay'} off, after "
-                         f"{_counted(int(r['dead_after']), 'sampled batch', 'sampled batches')} at the earliest")
+                         f"{_latest(batches, 'sampled batch', 'sampled batches')}: "
+                         + (_short_window(int(r['dead_after']), int(r.get('dead_window') or 0)) or
+                            f"counted dead if {'it stays' if one else 'they stay'} off, after "
+                            f"{_counted(int(r['dead_after']), 'sampled batch', 'sampled batches')} at the earliest"))
+        unseen = 0 if at_output else int(r.get("unseen") or 0)
+        if unseen:  # off on every point of the window, too few points to say dead (W34 finding 5)
+            one, points = unseen == 1, int(r["unseen_points"])
+            parts.append(f"{_share(unseen, width, 'unit')} {'was' if one else 'were'} off on every one of the "
+                         f"{points:,} points of {_latest(window, 'sampled batch', 'sampled batches')}: too few "
+                         f"points to call {'it' if one else 'them'} dead, since a unit on at "
+                         f"{(1 - 0.05 ** (1 / points)) * 100:.2g}% of points misses {points:,} in a row 1 time in 20 "
+                         f"(dead needs {DEAD_POINTS} points at least"
+                         + (f"; {_short_window(-(-DEAD_POINTS * window // points), int(r.get('dead_window') or 0))}"
+                            if _short_window(-(-DEAD_POINTS * window // points), int(r.get('dead_window') or 0))
+                            else "") + ")")
         if at_output and sat_all > dead:
             parts.append(f"{_share(sat_all - dead, width, 'output unit')} saturated (after the output layer: a "
                          "confident prediction, not a fault)")

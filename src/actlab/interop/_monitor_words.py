@@ -17,6 +17,7 @@ from ..readings import (
     Status,
 )
 from ..readings import sampled_step as _sampled  # a sampled step by its training step, as every face names it
+from ._monitor_base import DEAD_POINTS
 
 
 def _counted(n: int, noun: str, nouns: str = "") -> str:
@@ -40,6 +41,15 @@ def _ordinal(n: int) -> str:
     """'1st', '2nd', '3rd', '11th', '24th', '1,001st' (the watch page's ordinal() in watch-status.js says the same)."""
     tens, ones = n % 100, n % 10
     return f"{n:,}" + ("th" if 11 <= tens <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(ones, "th"))
+
+
+def _short_window(need: int, most: int) -> str:
+    """Why a silent unit is not counted dead where the window, ``most`` sampled batches, is shorter than the ``need``
+    it takes at this batch size to hold DEAD_POINTS points ("" where it is not)."""
+    if not most or need <= most:
+        return ""
+    return (f"not counted dead with this window: at this batch size its {most:,} sampled batches hold fewer than the "
+            f"{DEAD_POINTS} points dead needs (Monitor(window={need:,}) would hold them)")
 
 
 def _latest(n: int, noun: str, nouns: str = "") -> str:
@@ -121,6 +131,7 @@ class Stopping:
     # before it, where those were on
     spread_from: int | None = None
     spread_on: int | None = None
+    most: int = 0  # the window's length, in sampled batches (0: not known)
 
     @property
     def stopped(self) -> int:
@@ -170,12 +181,14 @@ def _stopping_layers(layers: list[Stopping], restart: Callable[[str], str], seen
             what = f"{share} and {'has' if one else 'have'} had {dead_for}"
         elif not d.died:
             what = f"{share} and {'has' if one else 'have'} been off on every point of {off}"
-            tail = (f"; gone silent, {'it counts' if one else 'they count'} as dead once off for {d.need} sampled "
+            tail = (f"; gone silent, {_short_window(d.need, d.most)}" if _short_window(d.need, d.most) else
+                    f"; gone silent, {'it counts' if one else 'they count'} as dead once off for {d.need} sampled "
                     "batches in a row at least, more for a unit that was on less often")
         else:  # the date said before the two kinds, each with its bracket
             what = f"{share} and have stopped"
             tail = (f": {d.died} dead ({dead_for}) and {d.silent} gone silent (off on every point of {off}, counted "
-                    f"dead once off for {d.need} in a row at least, more for a unit that was on less often)")
+                    f"dead once off for {d.need} in a row at least, more for a unit that was on less often)"
+                    if not _short_window(d.need, d.most) else f"{_short_window(d.need, d.most)})")
         if d.spread:
             before = (f"; those first off there on at training step {d.spread_on:,}, the sampled step before" if
                       d.spread_on is not None and d.spread_on < d.spread_from - 1 else "")

@@ -62,6 +62,7 @@ from ._monitor_base import (  # noqa: F401  (some re-exported: tests import them
     _WARMUP_STEPS,
     AUTO_AIM,
     DEAD_EVIDENCE,
+    DEAD_POINTS,
     DEFAULT_BUDGET,
     JUDGED_STEPS,
     LOSS_BATCHES,
