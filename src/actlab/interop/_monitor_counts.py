@@ -108,6 +108,12 @@ class _Counting:
         silent, silent_for, need, silent_mask = _Counting._fallen_silent(l, *history, dead_mask=left_out)
         unseen = int(np.count_nonzero(unseen_mask)) if unseen_mask is not None else 0
         points = int(sum(history[4])) if len(history) > 4 else 0
+        dead_from = _Counting._dead_from(history[1], history[4] if len(history) > 4 else ()) if l.can_die else 0
+        last, samples = history[0], history[1]
+        if dead_from and last is not None and len(samples) and int(last.max()) < samples[0]:
+            # every unit off on every batch so far: a whole layer off counts at min(window, DEAD_EVIDENCE) batches,
+            # at any count of points (_dead)
+            dead_from = min(samples.maxlen or len(samples), DEAD_EVIDENCE)
         stopped = _Counting._stopped(history[0], history[1], died_mask, silent_mask)
         # instruments.saturated_mask: mean |f'| below saturation_limit (1% of the maximum), or
         saturated = d / rows < saturation_limit(l.record)
@@ -129,7 +135,8 @@ class _Counting:
                 "saturated": int(np.count_nonzero(saturated)), "dead": dead, "dormant": dormant,
                 "non_finite": non_finite, "act_non_finite": False, "window": cover, "died": died, "silent": silent,
                 "silent_for": silent_for, "stopped": stopped, "dead_after": need, "unseen": unseen,
-                "unseen_points": points if unseen else 0, "dead_window": history[1].maxlen or 0}
+                "unseen_points": points if unseen else 0, "dead_window": history[1].maxlen or 0,
+                "dead_from": dead_from}
 
     @staticmethod
     def _dead(l: _Layer, last_active: np.ndarray | None, samples: deque, on: np.ndarray | None = None,
@@ -188,6 +195,16 @@ class _Counting:
                 dead & (last_active > 0), unseen)
 
     @staticmethod
+    def _dead_from(samples: deque, points: deque = ()) -> int:
+        """The sampled batches off after which a unit is counted dead at the earliest: min(window, DEAD_EVIDENCE), or
+        as many as hold DEAD_POINTS points at the latest batch's size where that is more (past the window's length
+        where the window cannot hold them)."""
+        need = min(samples.maxlen or len(samples), DEAD_EVIDENCE)
+        if len(points) and points[-1] > 0:
+            need = max(need, -(-DEAD_POINTS // points[-1]))
+        return need
+
+    @staticmethod
     def _silence_odds(off: np.ndarray, on: np.ndarray, batches: deque, window: int) -> np.ndarray:
         """The log of the chance of each unit's silence (off on every point of each of its latest ``off`` sampled
         batches, off >= 1 and under the place's batch count) at the rate it was on before: the share of its batches it
@@ -217,9 +234,7 @@ class _Counting:
         if not l.can_die or last_active is None or not n or on is None or len(batches) != n \
                 or len(on) != len(last_active):
             return 0, 0, 0, None
-        need = min(samples.maxlen or n, DEAD_EVIDENCE)
-        if len(points) == n and points[-1] > 0:  # and DEAD_POINTS points, at the latest batch's size
-            need = max(need, -(-DEAD_POINTS // points[-1]))  # past the window's length where it cannot hold them
+        need = _Counting._dead_from(samples, points)
         # off on the latest sampled batches (and on before), not counted dead: two comparisons over the layer (the
         # searchsorted that tells how long is over those units alone)
         quiet = (last_active >= 1) & (last_active < samples[-1])

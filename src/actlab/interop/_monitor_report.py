@@ -314,7 +314,7 @@ class _Reporting:
                                width, r["act_grad"], grad_ratio(r["act_grad"], last_act), w, r["mean"],
                                r["std"], r["zero"], sat, dead, r["dormant"], window, bool(r["non_finite"]),
                                words, ratio, "" if shared else param, is_frozen, low_gradient_word(layer.record),
-                               silent)
+                               silent, int(r.get("dead_from") or 0))
             rows.append(stats)
             off = r.get("stopped")
             if off and not at_output:

@@ -358,6 +358,9 @@ class LayerStats:
     # of the `saturated` units, those gone silent: on in most of their sampled batches before, off on every point of
     # the latest ones, and not yet counted dead (the layer's words say how long); they are not called rarely active
     silent: int = 0
+    # the sampled batches after which a unit off on every point of them is counted dead (the dead count's warm-up):
+    # min(window, 5), or more where a batch holds few points (DEAD_POINTS); 0 for a function that has no dead units
+    dead_from: int = 0
 
     def to_dict(self) -> dict:
         from .._json import fields_jsonable

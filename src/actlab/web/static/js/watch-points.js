@@ -162,8 +162,9 @@ export function series(health) {
 }
 
 // The monitor calls a unit dead only once its window holds DEAD_EVIDENCE sampled batches (interop/_monitor_base, the
-// same number; fewer where Monitor(window=...) is smaller): before that every layer's dead count is 0, whatever
-// its units do. Those first sampled steps are the warm-up: the health chart draws no dead share there and shades
+// same number; fewer where Monitor(window=...) is smaller), or more where its batches hold few points: a layer's
+// `dead_from` says how many (100 points at least, W34: at batch size 1, 100 batches). Before that every layer's dead
+// count is 0, whatever its units do, unless all of them are off. Those first sampled steps are the warm-up: the health chart draws no dead share there and shades
 // them (W19: units dead from the start read 0% for sampled steps 1 to 16, then 47% at step 21, as if they had died
 // there). A layer's batches are counted as the monitor counts them: its finite sampled steps (a step that held a
 // NaN or an inf adds none). The first 256 points are never thinned, so the count is exact. A log whose reports do not
@@ -173,13 +174,18 @@ export const DEAD_EVIDENCE = 5;
 export function warmUp(layers) {
   const { points, latest } = view;
   view.deadNeed = DEAD_EVIDENCE;
+  view.deadNeeds = [];  // per layer: the batches its dead count waits for
   return Array.from({ length: layers }, (_, k) => {
     const finiteHeld = points.filter((p) => !p.non_finite).length;
-    const window = (view.places ? view.latestOf?.get(view.places[k]) : latest?.layers?.[k])?.window;
+    const row = view.places ? view.latestOf?.get(view.places[k]) : latest?.layers?.[k];
+    const window = row?.window;
     if (!Number.isInteger(window)) return points.map(() => 0);  // a log that does not say its window: none assumed
-    // a window of fewer batches than DEAD_EVIDENCE, full by now (the page holds more steps than it covers)
-    const need = Number.isInteger(window) && window < DEAD_EVIDENCE && finiteHeld > window ? window : DEAD_EVIDENCE;
+    // the monitor's own figure where the log gives it; else a window of fewer batches than DEAD_EVIDENCE, full by
+    // now (the page holds more steps than it covers)
+    const need = Number.isInteger(row.dead_from) && row.dead_from > 0 ? row.dead_from
+      : window < DEAD_EVIDENCE && finiteHeld > window ? window : DEAD_EVIDENCE;
     if (k === 0 || need < view.deadNeed) view.deadNeed = need;
+    view.deadNeeds[k] = need;
     let seen = 0;
     return points.map((p) => {
       if (p.index >= view.head) return 0;  // past the unthinned head: long after any warm-up

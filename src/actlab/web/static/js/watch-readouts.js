@@ -95,15 +95,16 @@ export function readHealth() {
     ` (${count(silent)} of them gone silent)` : "");
   const silentNow = Number.isInteger(silent) && silent > 0 ? silent : 0;
   // the dead share's units said apart: dead, and gone silent (counted dead once off for that many in a row at least)
+  const need = view.deadNeeds?.[k] ?? view.deadNeed;  // this layer's: more batches where they hold few points
   const deadWords = () => `${count(at("dead"))} dead` + (silentNow ? `, ${count(silentNow)} gone silent (on before, ` +
-    `off on every point of the latest sampled batches; counted dead once off for ${count(view.deadNeed)} in a row at ` +
+    `off on every point of the latest sampled batches; counted dead once off for ${count(need)} in a row at ` +
     "least, more for a unit that was on less often)" : "");
   const words = (other) => (other === "dead" ? deadWords() : `${count(at(other))} ${MEASURES[other]}${apart(other)}`);
   const shown = (measure) => (measure === "dead" ? stoppedOf(p, k) : at(measure));
   const batch = view.warm[h.k]?.[h.i];
   const said = p?.non_finite ? "this step held a NaN or an inf, so no unit was counted (not drawn)"
     : batch ? `dead units not counted yet: this is the monitor's ${ordinal(batch)} sampled batch, and it calls a ` +
-      `unit dead only after ${count(view.deadNeed)} (not drawn); ` + Object.keys(MEASURES).filter((other) =>
+      `unit dead only after ${count(need)} (not drawn); ` + Object.keys(MEASURES).filter((other) =>
         other !== "dead" && typeof at(other) === "number").map(words).join(", ")
     : typeof at(key) !== "number" || !units ? "the log counts no units here"
       : `${count(shown(key))} of ${count(units)} units ${key === "dead" && !silentNow ? "dead" : MEASURES[key]} ` +

@@ -77,7 +77,7 @@ export function drawTable(wrap, report, finite = null, warm = [], need = 5, abse
     for (const v of [l.activation ?? "—", l.width ?? "—", num(l.act_grad_norm),
                      num(l.act_grad_ratio_to_last), l.weights_frozen ? "frozen" : num(l.weight_grad_norm),
                      num(l.weight_grad_ratio_to_output), num(l.mean), num(l.std),
-                     warm[k] ? `not counted yet (batch ${warm[k]} of ${need})` : num(l.dead), lowCount(l),
+                     warm[k] ? `not counted yet (batch ${warm[k]} of ${l.dead_from > 0 ? l.dead_from : need})` : num(l.dead), lowCount(l),
                      num(l.dormant), l.words ?? ""]) {
       row.append(cell("td", String(v)));
     }
