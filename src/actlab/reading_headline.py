@@ -7,8 +7,16 @@ from __future__ import annotations
 import dataclasses
 import math
 
-from .reading_loss import MOVED_FRACTION, UNLEARNED, above_chance, clearly_below, judged_over
-from .reading_record import Finding, RunSummary, Status, layers_in_words, times
+from .reading_loss import (
+    MOVED_FRACTION,
+    UNLEARNED,
+    above_chance,
+    clearly_below,
+    judged_over,
+    numbered_step,
+    within_noise,
+)
+from .reading_record import Finding, RunSummary, Status, layers_in_words, percent_below, times
 
 
 def loss_text(s: RunSummary) -> str:
@@ -129,9 +137,22 @@ def _with_the_loss(findings: list[Finding], s: RunSummary) -> list[Finding]:
         return findings
     else:  # too early to judge learning: say where the loss stands, not a verdict
         after = f" after {s.steps:,} update{'' if s.steps == 1 else 's'}" if s.steps is not None else ""
-        tail = (f"; the loss is {times(s.loss / s.chance_loss)} times chance{after}{loss_text(s)}"
-                if above_chance(s.loss, s.chance_loss) else
-                f"; the loss has not yet moved from chance{after}{loss_text(s)}")
+        judged, bound = s.lowest_judged_loss, s.lowest_judged_bound
+        if above_chance(s.loss, s.chance_loss):
+            tail = f"; the loss is {times(s.loss / s.chance_loss)} times chance{after}{loss_text(s)}"
+        elif s.loss < (1 - MOVED_FRACTION) * s.chance_loss:  # below chance, within its batches' noise of it
+            tail = (f"; the loss is {percent_below(s.loss, s.chance_loss)} below chance{after}{loss_text(s)}"
+                    f"{within_noise(s)}")
+        elif (judged is not None and math.isfinite(judged) and judged < (1 - MOVED_FRACTION) * s.chance_loss
+              and (bound is None or bound < s.chance_loss) and s.lowest_judged_step is not None):
+            # it had come down beyond its noise, and is back near chance: not 'not yet moved' (W35 walkthrough: a
+            # transformer at lr 3e-2 read healthy at steps 104-109, 18% below chance, then 'vanishing: ...; the loss
+            # has not yet moved from chance after 118 updates', which points at a learning rate too low)
+            tail = (f"; the loss had come down to {judged:.3g} at {numbered_step(s, s.lowest_judged_step)}, "
+                    f"{percent_below(judged, s.chance_loss)} below chance, and is back near chance{after}"
+                    f"{loss_text(s)}")
+        else:
+            tail = f"; the loss has not yet moved from chance{after}{loss_text(s)}"
     evidence = {**head.evidence, "loss": s.loss, "chance_loss": s.chance_loss, "steps": s.steps}
     return [dataclasses.replace(head, words=head.words + tail, evidence=evidence), *findings[1:]]
 

@@ -835,6 +835,30 @@ def _stuck(c: Climb | None, s: RunSummary) -> str | None:
     return f", and it is stuck there:{c.over()} {moved}"
 
 
+def _fell_from_peak(s: RunSummary, latest: float) -> str | None:
+    """Where a monitor saw the loss blow up to a peak over RISING_FACTOR times the latest loss (every step's loss
+    given), the blow-up in words and the losses sampled since: "the loss blew up to 7.7e+32 at training step 98
+    (5.6e+32 times chance), from 0.0458 at training step 95, and it is 5.72e+03 now, ...; since the blow-up its
+    sampled losses have been between ..."; else None. W35 walkthrough: lr 1e7 on one update took the loss from
+    0.0458 to 7.7e32 over three steps, and it then sat near 6e3 (a layer dead); the words said 'it has stayed around
+    0.371 between training steps 31 and 121 ..., no lower than 0.0789 and no higher than 7.38e+03' (the median of
+    losses from before and after the jump), then 'it has stayed above 1,000 times chance ...; every run begins near
+    chance', and never named the peak."""
+    chance = chance_of(s)
+    if s.blown_up is None or chance is None or not s.blown_up[1] > RISING_FACTOR * latest:
+        return None
+    t_peak, peak = s.blown_up
+    low = (f", from {s.blown_low[1]:.3g} at training step {s.blown_low[0]:,}" if s.blown_low is not None
+           and s.blown_from is not None and s.blown_low[0] == s.blown_from - 1 else
+           f", from {s.blown_low[1]:.3g} at training step {s.blown_low[0]:,} (the last loss under "
+           f"{BLOW_UP_LOSS:.0f} times chance before the climb)" if s.blown_low is not None else "")
+    since = [v for t, v in recent(s) if t > t_peak]
+    after = (f"; since the blow-up its sampled losses have been between {min(since):.3g} and {max(since):.3g} "
+             f"({len(since)} sampled steps)" if len(since) >= 2 else "")
+    return (f"diverged: the loss blew up to {peak:.3g} at training step {t_peak:,} ({times(peak / chance)} times "
+            f"chance){low}, and it is {latest:.3g} now, {times(latest / chance)} times chance ({chance:.3g}){after}")
+
+
 def diverging(s: RunSummary) -> Finding | None:
     latest = diverging_loss(s)
     if latest is None:
@@ -843,6 +867,17 @@ def diverging(s: RunSummary) -> Finding | None:
     chance = chance_of(s)
     size = f"{latest:.3g}, {times(latest / chance)} times chance ({chance:.3g})" if chance else f"{latest:.3g}"
     stuck = _stuck(c, s)
+    fell = _fell_from_peak(s, latest)
+    if fell is not None:  # blown up to a peak far above the loss now: said as such
+        finite = [g for g in norms(s) if math.isfinite(g)]
+        largest = largest_grad(s)
+        # (the checkpoint before the update of the step before the climb's first: W32, W35)
+        remedy = (_diverging_remedy(s).removesuffix(".")
+                  + f" (one from before training step {(s.blown_from or s.blown_up[0]) - 1:,}).")
+        return Finding(Status.DIVERGED, fell + (f"; {largest}" if largest else ""), remedy,
+                       {"loss": latest, "chance_loss": s.chance_loss, "recent_losses": [v for _, v in recent(s)],
+                        "diverging_loss": DIVERGING_LOSS, "largest_grad_norm": max(finite) if finite else None,
+                        "stuck": False, "blown_up_step": s.blown_up[0], "blown_up_loss": s.blown_up[1]})
     if stuck is not None:  # blown up and stuck there: no longer growing, so not "diverging"
         how = stuck
     elif c is not None and c.kind == "rose":

@@ -181,6 +181,11 @@ class RunSummary:
     # the highest loss a monitor saw on a training step, sampled or not, where it passed DIVERGING_LOSS x chance, and
     # that step: a run that blew up and came back with dead or saturated units says so (W26 finding 3); None: none
     blown_up: tuple[int, float] | None = None
+    # the first step of that blow-up's climb past the line (its peak may come a step or more after the update that
+    # made it, which a checkpoint must come before); None: the peak's step is all that is known
+    blown_from: int | None = None
+    # the last loss at or below that line before the climb, as (step, loss); None: not known
+    blown_low: tuple[int, float] | None = None
     # the step a monitor's judged_losses start after where it cut them after a blow-up (its peak, or the last loss
     # still past DIVERGING_LOSS x chance after it); None: not cut
     judged_since: int | None = None

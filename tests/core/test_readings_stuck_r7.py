@@ -75,3 +75,31 @@ def test_no_headline_hides_a_loss_that_never_moved_below_chance(ratio, dead, stu
     if r.status in CAUSES and steps >= 2:  # the headline says where the loss stands (after an update or none: not yet)
         assert "chance" in r.words, r.words
         assert ("not learning" in r.words) == (steps >= JUDGE_AFTER_STEPS), r.words
+
+
+def test_a_loss_that_had_come_down_and_is_back_near_chance_is_not_said_never_to_have_moved():
+    """W35 walkthrough finding 6: a transformer at lr 3e-2 read healthy at steps 104-109, its mean 18% below chance,
+    and then 'vanishing: ...; the loss has not yet moved from chance after 118 updates', which points at a learning
+    rate too low. The low the run kept (lowest_judged_loss, clearly below chance) is said instead."""
+    r = diagnose(deep_sigmoid(0.68, 118, lowest_judged_loss=0.57, lowest_judged_bound=0.62, lowest_judged_step=104))
+    assert r.status is Status.VANISHING
+    assert "not yet moved" not in r.words, r.words
+    assert (f"; the loss had come down to 0.57 at training step 104 (a sampled one), {1 - 0.57 / CHANCE:.0%} below "
+            "chance, and is back "
+            "near chance after 118 updates (loss 0.68; chance") in r.words, r.words
+    # a low within its noise (its bound above chance) is no evidence that it moved: the words stay as they were
+    r = diagnose(deep_sigmoid(0.68, 118, lowest_judged_loss=0.57, lowest_judged_bound=0.75, lowest_judged_step=104))
+    assert "; the loss has not yet moved from chance after 118 updates" in r.words, r.words
+
+
+@given(loss=st.floats(0.05, 0.62), steps=st.integers(2, JUDGE_AFTER_STEPS - 1))
+def test_a_mean_below_chance_is_never_said_not_to_have_moved(loss, steps):
+    """Below 90% of chance, within its batches' noise of chance (two batches, one near 0 and one near twice the
+    mean), the words say how far below and that the noise is too wide to tell, never 'not yet moved' (W35)."""
+    judged = ((steps - 1, loss * 0.02), (steps, loss * 1.98))  # their mean is `loss`
+    r = diagnose(deep_sigmoid(loss, steps, judged_losses=judged))
+    assert r.status is Status.VANISHING
+    assert "not yet moved" not in r.words, r.words
+    if "chance" in r.words:  # (a mean within its noise of chance: otherwise the loss has moved, and says nothing)
+        assert f"; the loss is {1 - loss / CHANCE:.0%} below chance after {steps:,} updates" in r.words, r.words
+        assert "spread too widely to tell that from chance" in r.words, r.words

@@ -16,6 +16,7 @@ from conftest import require_torch
 torch = require_torch()
 from torch import nn  # noqa: E402
 
+from actlab.reading_loss import BLOW_UP_LOSS  # noqa: E402
 from actlab.readings import Status  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
 
@@ -23,6 +24,13 @@ CHANCE = math.log(4)
 # the walkthrough's lr-1 run (SGD, momentum 0.9, 4 blobs), its losses to 3 figures: down to 1.2e-07, then the climb
 LR1 = [1.353, 0.3967, 0.04621, 0.03976, 0.02828, 1.525e-06, 0.1646, 1.229e-07, 10.95, 137.0, 1335.0, 1033.0,
        224.5, 1.244e5, 1.148e5, 7364.0, 2.267e5, 3.359, 2.445, 2.234, 1.663, 1.614, 1.84, 1.98, 2.083]
+
+
+def _climb(losses) -> int:
+    """The first step of the climb to the highest loss: the step after the last one at or below BLOW_UP_LOSS x
+    chance before the peak."""
+    peak = losses.index(max(losses))
+    return max(t for t in range(peak + 1) if losses[t] <= BLOW_UP_LOSS * CHANCE) + 2
 
 
 def _run(losses, every=1):
@@ -80,8 +88,9 @@ def test_after_a_blow_up_the_loss_is_judged_on_the_steps_since_its_peak():
         assert f"and since then it is {mean / CHANCE:.2g} times chance" in words, words
         assert r.remedy.startswith(f"Lower the learning rate (a tenth is a good first try): the loss blew up to "
                                    f"{peak:.3g} at training step {at}."), r.remedy
-        # the step before the peak's: its loss is of the weights the update of the step before made (W32)
-        assert f"(one from before training step {at - 1})" in r.remedy, r.remedy
+        # the step before the climb's first past 30 times chance (10: 137), not the peak's: that loss is of the
+        # weights the update of the step before made (W32), and the losses after it were of the climb (W35)
+        assert f"(one from before training step {_climb(LR1) - 1})" in r.remedy, r.remedy
 
 
 def test_past_the_window_the_judged_mean_is_the_usual_one():
@@ -187,4 +196,5 @@ def test_a_mean_below_chance_after_a_blow_up_within_its_batches_noise_is_not_sai
     assert r.words.startswith("unsettled: the loss blew up to 2.27e+05 at training step 17"), r.words
     assert f"and since then the loss is {below} below chance" in r.words, r.words
     assert "spread too widely to tell that from chance" in r.words and "back near chance" not in r.words, r.words
-    assert "from before training step 16" in r.remedy and r.remedy.startswith("Lower the learning rate"), r.remedy
+    assert f"from before training step {_climb(LR1) - 1})" in r.remedy, r.remedy
+    assert r.remedy.startswith("Lower the learning rate"), r.remedy

@@ -62,7 +62,8 @@ def test_the_checkpoint_comes_before_the_last_sampled_step_the_units_were_on():
         # the units neither dead nor gone silent (a unit on before and off on the latest 7 sampled batches is silent,
         # not dead, where its rate before does not put that beyond doubt: W33)
         left = 32 - r.layers[1].dead - r.layers[1].silent
-        assert f"the layer works with the {left} unit{'' if left == 1 else 's'} left" in words, words
+        assert f"the layer works with the {left} unit{'' if left == 1 else 's'} left on its sampled batches" in words, \
+            words
 
 
 def test_a_layer_that_ended_all_dead_is_not_said_to_work_with_the_units_left():

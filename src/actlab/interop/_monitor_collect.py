@@ -75,6 +75,15 @@ class _Collecting:
     _previous_sample = 0  # the training step of the sampled step before the latest
     _between: tuple = (0, ())  # (a sampled step, the held losses of the steps between it and the one before)
     _spike: tuple[int, float] | None = None  # the highest loss past that line since it was last below: (step, loss)
+    # the first training step past that line since it was last below, and that of the blow-up kept (its climb's first
+    # step: W35 walkthrough, lr 3,000 on step 150's update took the loss to 632 at step 151 and the peak, 6,947, to
+    # step 152; a checkpoint 'saved before step 151' named from the peak holds that update)
+    _above_from: int | None = None
+    _blown_from: int | None = None
+    # the latest loss at or below the line, as (step, loss); that before the climb now above it; that of the blow-up
+    _last_low: tuple[int, float] | None = None
+    _above_low: tuple[int, float] | None = None
+    _blown_low: tuple[int, float] | None = None
 
     def _read_step_losses(self, loss) -> tuple[tuple[int, float | None], ...]:
         """The latest training steps' losses, this sampled step's last, as (step, value): the unsampled steps' held
@@ -116,12 +125,16 @@ class _Collecting:
                     self._first_low = t
                 spike, self._spike = self._spike, None
                 if spike is not None and spike[0] < t and (self._blown_up is None or spike[1] > self._blown_up[1]):
-                    self._blown_up = spike
-            elif self._first_low is None or t <= self._first_low:  # the run started above the line
+                    self._blown_up, self._blown_from, self._blown_low = spike, self._above_from, self._above_low
+                self._above_from, self._last_low = None, (t, v)
                 continue
-            elif v > diverged:
+            if self._first_low is None or t <= self._first_low:  # the run started above the line
+                continue
+            if self._above_from is None:
+                self._above_from, self._above_low = t, self._last_low
+            if v > diverged:
                 if self._blown_up is None or v > self._blown_up[1]:
-                    self._blown_up = (t, v)
+                    self._blown_up, self._blown_from, self._blown_low = (t, v), self._above_from, self._above_low
             elif self._spike is None or v > self._spike[1]:
                 self._spike = (t, v)
 

@@ -83,7 +83,7 @@ class _Counting:
     @staticmethod
     def _count(l: _Layer, d: np.ndarray, a: np.ndarray, extra: np.ndarray | None, rows: int,
                history: tuple[np.ndarray, deque], ssum: float, nonzero: float, sumsq: float, grad_norm: float,
-               non_finite: bool, act_non_finite: bool = False) -> dict:
+               non_finite: bool, act_non_finite: bool = False, threw: int | None = None) -> dict:
         """One place's numbers from its per-unit sums on the host (the engine's masks, as instruments.py reads them);
         made when a report is built, not on every sampled step. A place whose activations hold a NaN or an inf gets
         its norms and no counts: which unit is dead, saturated or dormant cannot be read from NaN data. One whose
@@ -115,6 +115,10 @@ class _Counting:
             # at any count of points (_dead)
             dead_from = min(samples.maxlen or len(samples), DEAD_EVIDENCE)
         stopped = _Counting._stopped(history[0], history[1], died_mask, silent_mask)
+        if stopped is not None and threw is not None and len(history) > 3:
+            stopped["threw_fits"] = _Counting._fit_throw(history[0], history[1], history[2], history[3],
+                                                         died_mask, silent_mask, threw)
+            stopped["threw_at"] = threw
         # instruments.saturated_mask: mean |f'| below saturation_limit (1% of the maximum), or
         saturated = d / rows < saturation_limit(l.record)
         if rule is not None:  # the outputs within 1% of the scale of a level (Activation.saturated_outputs)
@@ -205,16 +209,48 @@ class _Counting:
         return need
 
     @staticmethod
-    def _silence_odds(off: np.ndarray, on: np.ndarray, batches: deque, window: int) -> np.ndarray:
-        """The log of the chance of each unit's silence (off on every point of each of its latest ``off`` sampled
-        batches, off >= 1 and under the place's batch count) at the rate it was on before: the share of its batches it
-        was on, weighed as ``on`` and ``batches`` are (_advance_history), pulled off 1 when they are few."""
+    def _on_rate(off: np.ndarray, on: np.ndarray, batches: deque, window: int) -> np.ndarray:
+        """The rate each unit was on at before its latest ``off`` sampled batches (off >= 1 and under the place's
+        batch count): the share of its batches it was on, weighed as ``on`` and ``batches`` are (_advance_history),
+        pulled off 1 when they are few."""
         n = len(batches)
         weight = 1.0 - 1.0 / window
         before = np.asarray(batches)[n - 1 - off]  # the place's weighed batch count when each was last on
         was_on = on / weight ** off  # its own then (nothing was added since)
-        rate = (was_on + 0.5) / (before + 1.0)
-        return off * np.log1p(-np.minimum(rate, 1.0 - 1e-12))
+        return np.minimum((was_on + 0.5) / (before + 1.0), 1.0 - 1e-12)
+
+    @staticmethod
+    def _silence_odds(off: np.ndarray, on: np.ndarray, batches: deque, window: int) -> np.ndarray:
+        """The log of the chance of each unit's silence (off on every point of each of its latest ``off`` sampled
+        batches, off >= 1 and under the place's batch count) at the rate it was on before (_on_rate)."""
+        return off * np.log1p(-_Counting._on_rate(off, on, batches, window))
+
+    @staticmethod
+    def _fit_throw(last_active: np.ndarray, samples: deque, on: np.ndarray | None, batches: deque,
+                   died: np.ndarray | None, silent: np.ndarray | None, threw: int) -> int:
+        """Of the units that stopped (dead after being on, or gone silent), how many may have been on up to the
+        update that threw the weights: last on at a sampled batch at or after ``threw`` (the sampled step before it),
+        or off on so few sampled batches before it that, at the rate each was on before, the silence has odds over
+        SILENT_ODDS. W35 walkthrough: at batch size 1 under every="auto", a layer the loss's blow-up at step 152
+        killed (51 of the 53 units that stopped fired at some step in 140-152) read 'first off a few at a time, on
+        sampled steps from 62 to 212' and named a checkpoint saved before step 12: one point a sample, a unit on at
+        half of them is off on two samples in a row one time in four."""
+        masks = [m for m in (died, silent) if m is not None]
+        n = len(samples)
+        if on is None or len(batches) != n or not masks or not n:
+            return 0
+        stopped = np.logical_or.reduce(masks)
+        last = last_active[stopped]
+        steps = np.fromiter(samples, np.int64, n)
+        after = np.searchsorted(steps, last, side="right")  # each one's batches after its last on, from this index
+        off = n - after
+        ok = (off >= 1) & (off < n)  # last on within the window, and off since: a rate to weigh
+        # the sampled batches each was off on up to and with the one at `threw` (0 where it was on at it or after)
+        before = np.maximum(np.searchsorted(steps, threw, side="right") - after, 0)
+        fits = np.zeros(len(last), dtype=bool)
+        fits[ok] = before[ok] * np.log1p(-_Counting._on_rate(off[ok], on[stopped][ok], batches, samples.maxlen or n)) \
+            >= math.log(SILENT_ODDS)
+        return int(np.count_nonzero(fits))
 
     @staticmethod
     def _fallen_silent(l: _Layer, last_active: np.ndarray | None, samples: deque, on: np.ndarray | None = None,

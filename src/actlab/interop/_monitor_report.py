@@ -105,13 +105,14 @@ def _listed(names: list[str]) -> str:
     return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
 
 
-def _threw(summary: RunSummary, jumped: int | None) -> int | None:
+def _threw(summary: RunSummary, jumped: int | None, climbed: int | None = None) -> int | None:
     """The step whose loss first showed an update that threw the weights: the blow-up's, or a jump's
     (reading_loss.spike) before it. A dying layer's checkpoint comes before the update that made it (W34: a jump at
     step 301, lr 4 on step 300's update, and units off from 311 named 'a checkpoint saved before step 301', which
     holds that update). ``jumped``: the latest jump a report of this monitor found, kept once it has left the judged
-    window, as the blow-up is."""
-    steps = [summary.blown_up[0]] if summary.blown_up is not None else []
+    window, as the blow-up is. ``climbed``: the first step of the blow-up's climb past the line, where it is known
+    (its peak may come a step or more after the update that made it)."""
+    steps = [climbed or summary.blown_up[0]] if summary.blown_up is not None else []
     if jumped is not None:
         steps.append(jumped)
     return min(steps, default=None)
@@ -155,7 +156,11 @@ class _Reporting:
                 not_computed: frozenset[str] = frozenset(), stale: bool = False, judged: float | None = None,
                 step_losses: tuple[tuple[int, float | None], ...] = (),
                 kept: tuple[tuple[int, float | None], ...] = ()) -> MonitorReport:
-        seen = [(layer, fixed, self._count(*raw)) for layer, fixed, raw in seen]
+        # the step whose loss first showed an update that threw the weights (_threw)
+        threw = [self._blown_from or self._blown_up[0]] if self._blown_up is not None else []
+        threw = min(threw + ([self._jump_step] if self._jump_step is not None else []), default=None)
+        seen = [(layer, fixed, self._count(*raw, threw=self._sample_by(layer.samples, threw)))
+                for layer, fixed, raw in seen]
         # the output layer: the last weighted module to run whose weight is trained and got a gradient (a frozen head
         # has no ratio); of heads side by side, the one whose weight gets the largest gradient (_output_layer)
         output, heads_note = self._output_layer(seen, order, weight_norm, frozen, not_computed)
@@ -324,7 +329,8 @@ class _Reporting:
                                          off["bulk"], at(off["bulk_from"]), at(off["bulk_on"]) if off["bulk_on"] else
                                          None, at(off["first_from"]), at(off["last_from"]),
                                          at(off["spread_from"]), at(off["spread_on"]) if off["spread_on"] else None,
-                                         self.window))
+                                         self.window, int(off.get("threw_fits") or 0),
+                                         at(off["threw_at"]) if off.get("threw_at") else None))
             # the reading weighs the weights that are trained and got a gradient on this step
             if weight_module is not None and not at_output:
                 forward_stds.append((layer.label, r["std"]))
@@ -400,6 +406,8 @@ class _Reporting:
             step_losses=tuple((t, v) for t, v in kept if v is not None and math.isfinite(v)),
             loss_steps=LossSteps.EVERY if every_step else LossSteps.SAMPLED,
             blown_up=getattr(self, "_blown_up", None),  # a blow-up the run came back from (W26 finding 3)
+            blown_from=self._blown_from if self._blown_up is not None else None,  # and its climb's first step
+            blown_low=self._blown_low if self._blown_up is not None else None,  # and the loss before that climb
             judged_since=self._judged_since,  # where the judged losses start after it
             # the lowest judged mean so far: a run that had learned is not 'starting' once its low losses left
             lowest_judged_loss=lowest[1] if lowest is not None else None,
@@ -480,7 +488,7 @@ class _Reporting:
         healthy = next((f for f in reading.findings if f.status == Status.HEALTHY), None)
         for extra in (_exploding_activations(forward_stds),
                       _stopping_layers(stopping, torch_restart, self._dying_seen,
-                                       _threw(summary, self._jumped(reading))),
+                                       _threw(summary, self._jumped(reading), self._blown_from)),
                       self._stopped_places(sampled, notes)):
             if extra is not None and reading.status != Status.UNWATCHED:  # placed by seriousness
                 rank = list(Status)
@@ -674,6 +682,13 @@ class _Reporting:
             "expert's share of the batch; if the model skips them by design, this only says they stopped.",
             {"stopped": [{"place": l.name, "runs": l.runs, "last_sampled_step": l.last_run[0],
                           "last_step": l.last_run[1]} for l in stopped]})
+
+    def _sample_by(self, samples, step: int | None) -> int | None:
+        """The latest of a place's sampled steps ``samples`` taken at training step ``step`` or before (None: none,
+        or no step)."""
+        if step is None:
+            return None
+        return next((g for g in reversed(samples) if (self._step_sampled(g) or step + 1) <= step), None)
 
     def _step_sampled(self, g: int) -> int | None:
         """The training step that sampled step g (1 for the first sampled) was taken at; None where it is not kept

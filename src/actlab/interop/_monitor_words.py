@@ -132,6 +132,10 @@ class Stopping:
     spread_from: int | None = None
     spread_on: int | None = None
     most: int = 0  # the window's length, in sampled batches (0: not known)
+    # of the units that stopped, those that may have been on up to the update that threw the weights (a blow-up's or a
+    # jump's: _Counting._fit_throw)
+    threw_fits: int = 0
+    threw_on: int | None = None  # the training step of the layer's latest sampled step at or before that update's
 
     @property
     def stopped(self) -> int:
@@ -152,6 +156,14 @@ def is_dying(d: Stopping, seen: set[str]) -> bool:
                 and d.stopped >= DYING_SHARE * d.width * (0.5 if d.label in seen else 1.0))
 
 
+def _sample_date(d: Stopping) -> int | None:
+    """The training step a dying layer's units were last seen on at by the samples (the checkpoint comes before it):
+    where they went a few at a time, that of the first of them, else that of most of them."""
+    if d.spread:
+        return d.spread_on if d.spread_on is not None else d.spread_from
+    return d.bulk_on if d.bulk_on is not None else d.bulk_from
+
+
 def _stopping_layers(layers: list[Stopping], restart: Callable[[str], str], seen: set[str],
                      blown_up: int | None = None) -> Finding | None:
     """A DEAD_LAYER finding, "dying layer", for the layers whose units that stopped after being on (dead now, or gone
@@ -168,6 +180,11 @@ def _stopping_layers(layers: list[Stopping], restart: Callable[[str], str], seen
     if not dying:
         return None
     seen.update(d.label for d in dying)
+    # the layers whose units most may have been on up to an update that threw the weights, where the samples date
+    # them before the sampled step just before it (at that step itself, their own dates are as close: W30's units on
+    # at the sampled step 201 and off from 211, with lr 3 on steps 201-203)
+    thrown = [d for d in dying if blown_up is not None and 2 * d.threw_fits > d.stopped and d.threw_on is not None
+              and _sample_date(d) is not None and _sample_date(d) < d.threw_on]
     parts = []
     for d in dying:
         one = d.stopped == 1
@@ -189,7 +206,13 @@ def _stopping_layers(layers: list[Stopping], restart: Callable[[str], str], seen
             tail = (f": {d.died} dead ({dead_for}) and {d.silent} gone silent (off on every point of {off}, counted "
                     f"dead once off for {d.need} in a row at least, more for a unit that was on less often)"
                     if not _short_window(d.need, d.most) else f"{_short_window(d.need, d.most)})")
-        if d.spread:
+        if d in thrown:  # most may have been on up to the update that threw the weights: their dates, off on every
+            # sampled batch from a step before it, are the samples' (W35)
+            most = "all of them" if d.threw_fits == d.stopped else f"{d.threw_fits} of them"
+            what += (f" ({most} off on every sampled batch since the loss shot up at training step {blown_up:,}, and "
+                     "before it off on too few sampled batches, for how often each was on, to say it had stopped "
+                     "sooner)")
+        elif d.spread:
             before = (f"; those first off there on at training step {d.spread_on:,}, the sampled step before" if
                       d.spread_on is not None and d.spread_on < d.spread_from - 1 else "")
             what += (f" (first off a few at a time, on sampled steps from training step {d.spread_from:,} to "
@@ -217,8 +240,7 @@ def _stopping_layers(layers: list[Stopping], restart: Callable[[str], str], seen
         parts.append(what + tail)
     # the checkpoint: before the sampled step most units were last on (the earliest such step among the layers); where
     # they went a few at a time, before the one the first of them was last on
-    last_on = [(d.spread_on if d.spread_on is not None else d.spread_from) if d.spread else
-               d.bulk_on if d.bulk_on is not None else d.bulk_from for d in dying if d.bulk_from is not None]
+    last_on = [blown_up - 1 if d in thrown else _sample_date(d) for d in dying if d.bulk_from is not None]
     first = min(last_on, default=None)
     if blown_up is not None and first is not None:  # the loss blew up at that step (the reading says so): before the
         # update that made it, the step before (W32: units first off at 212 and on at 162 named 'a checkpoint saved
@@ -226,12 +248,17 @@ def _stopping_layers(layers: list[Stopping], restart: Callable[[str], str], seen
         # that the same words blamed)
         first = min(first, blown_up - 1)
     left = sum(d.width - d.stopped - d.dead + d.died for d in dying)  # units neither dead nor stopped
-    works = (f"the layer works with the {_counted(left, 'unit')} left" if len(dying) == 1 else
-             f"the layers work with the {_counted(left, 'unit')} left in them")
+    # 'on its sampled batches': a unit counted dead or silent may fire between samples (W35 walkthrough: '56 dead ...
+    # and the layer works with the 6 units left' at batch 32 under every="auto", where 11 units fired in the last 50
+    # training steps)
+    works = (f"the layer works with the {_counted(left, 'unit')} left on its sampled batches" if len(dying) == 1 else
+             f"the layers work with the {_counted(left, 'unit')} left on their sampled batches")
     # how they went: most on one step (one large update), or a few at a time over many (W31 finding 4: biases pushed
     # down a little every step, 20 units off over steps 41 to 86, and the remedy blamed 'one large update')
-    spread = [d for d in dying if d.spread]
-    how = ("one large update can push a ReLU unit below 0 on every input for good" if not spread else
+    spread = [d for d in dying if d.spread and d not in thrown]
+    how = ("one large update can push a ReLU unit below 0 on every input for good" + (
+        f": here most of them stopped with the loss shooting up at training step {blown_up:,}" if thrown else "")
+        if not spread else
            "updates too large for where the weights are push ReLU units below 0 on every input for good, one large "
            "update or many in a row: here they went off a few at a time, over training steps "
            f"{min(d.spread_from for d in spread):,} to {max(d.last_from for d in spread):,}")
