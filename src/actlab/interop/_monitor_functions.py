@@ -228,6 +228,10 @@ class _FunctionWatch(TorchFunctionMode):
             return out
         z, before = args[0], len(mon._seq)
         what = self._what(z) if following else None  # before the call: an in-place activation changes z
+        if what is not None and what[2] == "detach":  # on a detached value: no gradient passes back through it, so
+            # it is no layer of the graph being trained (W35 walkthrough: F.gelu(out.detach()) in a script's own
+            # forward hook, a metric, became a place, and the model's own GELU rows were renamed ':gelu#2')
+            return _called_as_by(caller, func, args, kwargs)
         out = _called_as_by(caller, self._call, (spec, func, args, kwargs), {})
         if spec[0] == "sigmoid" and torch.is_tensor(out) and len(mon._seq) > before:
             scaled = self._scaled.get(id(z))
