@@ -521,6 +521,39 @@ def spike_remedy(s: RunSummary) -> str:
             f"{lower_lr(s)}; look at the batch of the step before the jump too.")
 
 
+# a judged mean this many times its run's low, risen beyond the noise of both, is said beside a reading that is not
+# about the loss (RISE_FACTOR): W34 walkthrough, a GELU transformer whose mean went from 0.599 to 1.076 (chance 2.30),
+# which the half-way rule of unlearned() leaves unsaid
+RISE_FACTOR = 1.5
+
+
+def rise(s: RunSummary) -> str | None:
+    """Where the judged mean has risen from the run's low (lowest_judged_loss, clearly below chance) to RISE_FACTOR
+    times it and by MOVED_FRACTION x chance at least, beyond the noise of both (the window's lower bound, or its
+    median's, above the low's upper bound), the rise in words: "the mean loss has risen from 0.599 at training step
+    240 (a sampled one) to 1.08, beyond the noise of its batches"; else None. Not said where unlearned() reads the
+    run as not learning any more."""
+    window, chance = judged_window(s), chance_of(s)
+    judged, bound = s.lowest_judged_loss, s.lowest_judged_bound
+    if (window is None or chance is None or judged is None or bound is None or s.loss is None
+            or not math.isfinite(s.loss) or not math.isfinite(judged) or judged >= (1 - MOVED_FRACTION) * chance
+            or bound >= chance or len(window) < 2):
+        return None
+    if s.loss < RISE_FACTOR * judged or s.loss - judged < MOVED_FRACTION * chance:
+        return None
+    if not (noise_bound(window, chance, upper=False) > bound or median_lower(window) > bound):
+        return None
+    what = "the mean loss" if s.loss_steps == LossSteps.SAMPLED else "the training loss"
+    return (f"{what} has risen from {judged:.3g}{_at(s, s.lowest_judged_step)} to {s.loss:.3g}, beyond the noise of "
+            "its batches")
+
+
+def rise_remedy(s: RunSummary) -> str:
+    """What to do about a rise (rise()): smaller steps, if it goes on."""
+    return ("A loss rising again after it had come down means steps too large for where the weights now are (a "
+            f"learning rate too high for this stage of training): if it keeps rising, {lower_lr(s)}.")
+
+
 def _log_spread(values: list[float]) -> tuple[float, float]:
     """The mean and the standard deviation of the logs of ``values`` (all above 0). Not their median and median
     absolute deviation: a batch-1 classifier's losses are two crowds (most near 0, a tenth of them confidently wrong

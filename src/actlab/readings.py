@@ -69,6 +69,8 @@ from .reading_loss import (  # noqa: F401  (re-exported: the loss thresholds and
     lower_lr,
     numbered_step,
     recent,
+    rise,
+    rise_remedy,
     rising,
     sampled_step,
     spike,
@@ -165,11 +167,28 @@ def _with_spike(findings: list[Finding], s: RunSummary) -> list[Finding]:
     blow-up, whose words name the loss already."""
     found = spike(s)
     if found is None or s.chance_loss is None or not findings or findings[0].status == Status.DIVERGED:
-        return findings
+        return _with_rise(findings, s)
     first = findings[0]
     said = dataclasses.replace(first, words=f"{first.words}; {found.words(s.chance_loss)}",
                                remedy=first.remedy or spike_remedy(s),
                                evidence={**first.evidence, "spike_step": found.step, "spike_loss": found.loss})
+    return [said, *findings[1:]]
+
+
+def _with_rise(findings: list[Finding], s: RunSummary) -> list[Finding]:
+    """A judged mean risen from the run's low beyond its noise (reading_loss.rise), said in the headline of a reading
+    that says nothing of it (healthy, or a gradient finding), with its remedy where the headline has none. Not beside
+    a blow-up, a divergence or a loss reading, whose words name the loss already."""
+    if not findings or s.chance_loss is None or s.blown_up is not None:
+        return findings
+    first = findings[0]
+    if first.status in (Status.DIVERGED, Status.NOT_LEARNING, Status.STARTING) or "blew up" in first.words:
+        return findings
+    found = rise(s)
+    if found is None:
+        return findings
+    said = dataclasses.replace(first, words=f"{first.words}; {found}", remedy=first.remedy or rise_remedy(s),
+                               evidence={**first.evidence, "risen_from": s.lowest_judged_loss, "risen_to": s.loss})
     return [said, *findings[1:]]
 
 
