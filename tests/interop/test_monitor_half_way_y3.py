@@ -6,42 +6,16 @@ means, computed here) and the rule restated from its statement."""
 
 from __future__ import annotations
 
-import math
-import random
 import statistics
 
 from conftest import require_torch
 
 torch = require_torch()
-from torch import nn  # noqa: E402
 
 from actlab.readings import Status  # noqa: E402
-from actlab.torch import Monitor  # noqa: E402
-
-CHANCE = math.log(10)
-
-
-def _losses(levels, seed=0, cv=0.1):
-    rnd = random.Random(seed)
-    return [level * math.exp(cv * rnd.gauss(0, 1)) for level, n in levels for _ in range(n)]
-
-
-def _run(losses):
-    """A small model under Monitor(every=1), each step's s.loss the next of ``losses``: every step's report."""
-    torch.manual_seed(0)
-    model = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 10))
-    opt = torch.optim.SGD(model.parameters(), lr=1e-3)
-    mon = Monitor(model, every=1, chance_loss=CHANCE)
-    x = torch.randn(32, 4)
-    seen = []
-    for v in losses:
-        with mon.step() as s:
-            model(x).square().mean().backward()
-            s.loss = torch.tensor(v, dtype=torch.float64)
-        opt.step()
-        opt.zero_grad()
-        seen.append(mon.report())
-    return seen
+from interop._scripted_losses import CHANCE  # noqa: E402
+from interop._scripted_losses import levels as _losses  # noqa: E402
+from interop._scripted_losses import scripted_run as _run  # noqa: E402
 
 
 def test_a_mean_back_more_than_half_way_to_chance_is_losing_what_it_learned():

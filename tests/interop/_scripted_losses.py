@@ -1,0 +1,40 @@
+"""Runs whose losses a test writes: a small model monitored on every step, each step's s.loss the next of a list, so
+that the readings can be checked against the list itself (its means, its steps). Shared by the half-way and the rise
+tests (issue 17, W32 and W34 walkthroughs)."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import torch
+from torch import nn
+
+from actlab.torch import Monitor
+
+CHANCE = math.log(10)
+
+
+def levels(spans, seed=0, cv=0.1) -> list[float]:
+    """Log-normal losses around each (level, steps) of ``spans`` in turn, with coefficient of variation about cv."""
+    rnd = random.Random(seed)
+    return [level * math.exp(cv * rnd.gauss(0, 1)) for level, n in spans for _ in range(n)]
+
+
+def scripted_run(losses) -> list:
+    """A small model under Monitor(every=1, chance_loss=CHANCE), stepped by SGD, each step's s.loss the next of
+    ``losses``: every step's report."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 10))
+    opt = torch.optim.SGD(model.parameters(), lr=1e-3)
+    mon = Monitor(model, every=1, chance_loss=CHANCE)
+    x = torch.randn(32, 4)
+    seen = []
+    for v in losses:
+        with mon.step() as s:
+            model(x).square().mean().backward()
+            s.loss = torch.tensor(v, dtype=torch.float64)
+        opt.step()
+        opt.zero_grad()
+        seen.append(mon.report())
+    return seen
