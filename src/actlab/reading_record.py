@@ -186,6 +186,17 @@ class RunSummary:
     blown_from: int | None = None
     # the last loss at or below that line before the climb, as (step, loss); None: not known
     blown_low: tuple[int, float] | None = None
+    # the reading made before this one (a monitor's last report) found the loss moved from chance beyond its noise:
+    # a mean still MOVED_FRACTION below chance keeps it so, though its batches' noise widens (reading_headline.
+    # has_moved; W35 walkthrough: after a blow-up, batches from 1e-4 to 5.5 and a mean 59-65% below chance went
+    # between 'healthy' and 'unsettled' five times over steps 213-400 as the noise bound crossed chance)
+    was_learning: bool = False
+    # the latest sampled batches in a row, this one included, on which every weight's gradient was exactly 0, and the
+    # training step of the first of them (a monitor's; 0 and None: not kept): a zero that holds over ZERO_GRADIENT_RUN
+    # of them is the run's, not one batch's (W36 walkthrough: a GELU layer pushed to pre-activations near -160 gave
+    # exactly 0 on each of 350 steps, and every reading said 'not known to be for good')
+    zero_gradient_batches: int = 0
+    zero_gradient_from: int | None = None
     # the step a monitor's judged_losses start after where it cut them after a blow-up (its peak, or the last loss
     # still past DIVERGING_LOSS x chance after it); None: not cut
     judged_since: int | None = None

@@ -60,11 +60,13 @@ from .reading_loss import (  # noqa: F401  (re-exported: the loss thresholds and
     UNLEARNED,
     UNSCALED_INPUT_RMS,
     above_chance,
+    clearly_below,
     climb,
     coming_back,
     diverged,
     diverging,
     diverging_loss,
+    judged_window,
     largest_grad,
     lower_lr,
     numbered_step,
@@ -273,6 +275,12 @@ def _recall_blow_up(findings: list[Finding], s: RunSummary) -> list[Finding]:
     return [said if f is first else f for f in findings]
 
 
+# every weight's gradient exactly 0 on this many latest sampled batches in a row is the run's zero, not one batch's
+# (RunSummary.zero_gradient_batches): where half the batches give a zero, ten in a row come by chance about one time in
+# a thousand
+ZERO_GRADIENT_RUN = 10
+
+
 def _no_gradient(s: RunSummary) -> Finding | None:
     norms = _norms(s)
     # NaN fails both tests: a non-finite gradient is the diverged finding
@@ -293,7 +301,8 @@ def _no_gradient(s: RunSummary) -> Finding | None:
                         "grad_floor": grad_floor(s.loss)})
     names = layers_in_words([s.name(i - 1) for i in off])
     living = [i for i in off if s.layers[i - 1].dead < s.layers[i - 1].width]
-    if s.gradients_of and not stuck and not fit:
+    lasting = s.zero_gradient_batches >= ZERO_GRADIENT_RUN  # the run's zero, not one batch's
+    if s.gradients_of and not stuck and not fit and not lasting:
         if s.dying:  # the face's dying-layer finding says this batch (W33: not a second status that comes and goes
             # with the batches sampled)
             return None
@@ -311,6 +320,9 @@ def _no_gradient(s: RunSummary) -> Finding | None:
     which = (f"{grouped} and {s.output_name}" if grouped.startswith("layers ") else
              names_in_order([*hidden, s.output_name]))
     size += f" (the weight matrices of {which}; biases are not read)"
+    if lasting and s.zero_gradient_from is not None:
+        size += (f", on each of the last {s.zero_gradient_batches:,} sampled batches (from training step "
+                 f"{s.zero_gradient_from:,})")
     return Finding(Status.NO_GRADIENT, f"no gradient: every weight's gradient is {size}{why}{tail}"
                    f"{_loss_text(s)}", no_gradient_remedy(s, stuck, off),
                    {"grad_norms": norms, "loss": s.loss, "chance_loss": s.chance_loss, "off_layers": off,
@@ -519,6 +531,18 @@ def _learning(s: RunSummary) -> Finding | None:
                   "more units or more layers cannot bend its decision boundary. Give the hidden layers a "
                   f"non-linear activation (ReLU, tanh or GELU), or add input features that the classes can be told "
                   f"apart by with a straight line; then {s.restart}.")
+    elif s.chance_loss > 0 and s.loss < 0.99 * s.chance_loss and clearly_below(s):  # below chance beyond its noise,
+        # 1% at least, short of the learning line (W36 walkthrough: a regression whose best possible MSE was 8.4%
+        # below chance reached it and read 'not learning ... the loss is not 10% below chance', with a remedy to
+        # change the run)
+        beyond = ", beyond the noise of its batches," if judged_window(s) is not None else ","
+        words = (f"{after} the loss is {(1 - s.loss / s.chance_loss) * 100:.1f}% below chance{beyond} short of the "
+                 f"{MOVED_FRACTION:.0%} the reading takes as learning{_loss_text(s)}")
+        remedy = ("Where the targets are mostly noise (a regression on a weak signal, labels partly random), the best "
+                  "possible loss can sit this close to chance, and the run may be at it: compare with a held-out "
+                  "loss, or with a simple model's (a linear one), before changing the run. Otherwise, if the loss is "
+                  "flat, raise the learning rate; if it wobbles, lower it; a harder data set may need more units, "
+                  "more layers or other input features.")
     else:  # 10% below chance within its batches' noise is not clearly below it: said so
         noise = within_noise(s)
         below = "clearly" if noise else f"{MOVED_FRACTION:.0%}"

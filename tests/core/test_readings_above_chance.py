@@ -27,11 +27,18 @@ def test_w13s_playground_loss_above_chance_is_said_with_its_ratio_and_the_learni
     assert "lower the learning rate" in remedy
 
 
-@pytest.mark.parametrize("loss", [0.46, 0.5, 0.5002, 0.54])
+@pytest.mark.parametrize("loss", [0.4975, 0.5, 0.5002, 0.54])
 def test_a_loss_near_chance_keeps_the_not_10_percent_below_words(loss):
     words, remedy = not_learning(loss, 0.5)
     assert "the loss is not 10% below chance" in words and "above chance" not in words
     assert remedy.startswith("If the loss is flat")
+
+
+def test_a_loss_below_chance_short_of_the_line_says_how_far_below():
+    """W36 walkthrough finding 2: 8% below chance, the words say so, and that the best possible loss may be there."""
+    words, remedy = not_learning(0.46, 0.5)
+    assert "the loss is 8.0% below chance, short of the 10% the reading takes as learning" in words, words
+    assert "the best possible loss can sit this close to chance" in remedy, remedy
 
 
 @given(st.floats(0.01, 100.0), st.floats(1.1001, 999.0))

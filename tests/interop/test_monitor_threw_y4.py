@@ -19,6 +19,7 @@ from torch import nn  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
 
 from actlab.reading_loss import BLOW_UP_LOSS  # noqa: E402
+from actlab.reading_record import times  # noqa: E402
 from actlab.readings import Status  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
 
@@ -151,3 +152,25 @@ def test_a_loss_that_blew_up_past_its_level_now_names_the_peak_and_the_loss_befo
                     f"{max(since):.3g} ({len(since)} sampled steps)") in words, (t, words)
         assert "stayed around" not in words and "every run begins near chance" not in words, (t, words)
         assert r.reading.remedy.endswith(f"(one from before training step {climb - 1})."), (t, r.reading.remedy)
+
+
+def test_a_steady_noisy_climb_is_read_as_a_climb_not_as_blow_ups():
+    """W36 walkthrough finding 3: SGD at lr 0.03 took a regression's loss from 15 to 29,000 (chance 13.9) over 300
+    steps; each time the noisy climb crossed 30 x chance the reading named a 'blow-up' (at steps 75, 141, 164, 176,
+    261 in turn), with checkpoints from the middle of the divergence. Scripted here: a loss growing 2.2% a step with
+    log-normal noise (CV 0.5) from near chance; the reference is the scripted losses."""
+    import random
+
+    from interop._scripted_losses import CHANCE as TEN
+    from interop._scripted_losses import scripted_run
+
+    rnd = random.Random(7)
+    losses = [TEN * 1.022 ** t * math.exp(0.5 * rnd.gauss(0, 1)) for t in range(260)]
+    assert max(losses[:200]) > BLOW_UP_LOSS * TEN and losses[-1] < 1e3 * TEN  # past the line, short of diverging
+    seen = scripted_run(losses)
+    said = [t + 1 for t, r in enumerate(seen) if "blew up" in r.reading.words]
+    assert said == [], (said[:5], seen[said[0] - 1].reading.words if said else "")
+    # never read as learning, and said far above chance at the end
+    assert all(r.status is not Status.HEALTHY for r in seen[100:])
+    mean = sum(losses[-50:]) / 50
+    assert f"the loss is {times(mean / TEN)} times chance" in seen[-1].reading.words, seen[-1].reading.words

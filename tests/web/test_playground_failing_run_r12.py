@@ -82,7 +82,10 @@ def test_the_signal_ratio_a_vanishing_reading_quotes_is_in_the_gradient_views_ta
         assert math.isclose(float(row[col].rstrip("*")), signal[k], rel_tol=0.05), (row, signal[k])
         # R14: where dead units stop the signal, the reading quotes this cell too (to say why it means little): *
         assert math.isclose(float(row[dw_col].rstrip("*")), weights[k], rel_tol=0.05), (row, weights[k])
-    assert signal[0] < 1e-3 < weights[0]  # the bars' gradients would not have shown it
+    # the bars' gradients would not have shown it: the signal passed back is a small share, the weights' far larger
+    # (5.1e-5 against 1.3 where the run pauses at epoch 50; on a loaded machine the pause comes later, the network
+    # further gone, and the signal's share read 1.5e-3 in CI)
+    assert signal[0] < 1e-2 and weights[0] > 100 * signal[0], (signal[0], weights[0])
     shot(page, "r12-playground-signal-ratio", page.locator(".pg-net"))
     assert not page.console_errors, page.console_errors
 

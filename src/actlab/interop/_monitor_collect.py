@@ -11,16 +11,21 @@ import json
 import math
 import statistics
 import warnings
+from collections import deque
 
 import numpy as np
 import torch
 
-from ..reading_loss import BLOW_UP_LOSS, CLIMB_LOSSES, DIVERGING_LOSS, lower_low
+from ..reading_loss import BLOW_UP_LOSS, CLIMB_LOSSES, DIVERGING_LOSS, RISING_FACTOR, lower_low
 from . import _monitor_places as _places
 from . import _torch_stats
 from ._monitor_base import JUDGED_STEPS, LOSS_BATCHES, _StepHandle
 from ._monitor_places import _Layer
 from ._monitor_relu import _relu_views
+
+# a climb past BLOW_UP_LOSS x chance is a blow-up where the median of this many losses before it is RISING_FACTOR x
+# chance at most
+BLOW_UP_FROM = 10
 
 
 def _from_held_losses(here: dict, window: tuple[tuple[int, float | None], ...]) -> dict:
@@ -79,6 +84,9 @@ class _Collecting:
     # step: W35 walkthrough, lr 3,000 on step 150's update took the loss to 632 at step 151 and the peak, 6,947, to
     # step 152; a checkpoint 'saved before step 151' named from the peak holds that update)
     _above_from: int | None = None
+    _zero_run: tuple[int, int | None] = (0, None)  # (sampled steps in a row with every weight gradient 0, the first)
+    _before: deque | None = None  # the latest BLOW_UP_FROM finite losses given, this step's last (_find_blow_up)
+    _from_low = False  # the current climb past the line began from losses near chance or below (their median)
     _blown_from: int | None = None
     # the latest loss at or below the line, as (step, loss); that before the climb now above it; that of the blow-up
     _last_low: tuple[int, float] | None = None
@@ -114,24 +122,39 @@ class _Collecting:
         below the line. Until then the run is still up there, and its climb is read as a climb ('it has risen from
         ...'), not as a blow-up it came back from."""
         line, diverged = BLOW_UP_LOSS * self.chance_loss, DIVERGING_LOSS * self.chance_loss
+        if self._before is None:
+            self._before = deque(maxlen=BLOW_UP_FROM)
         for t, v in held:
             if t <= self._scanned:  # (each step's loss once, in order: held keeps the last 100)
                 continue
             self._scanned = t
             if v is None or not math.isfinite(v):
                 continue
+            before = self._before
+            before.append(v)
             if v <= line:
                 if self._first_low is None:
                     self._first_low = t
                 spike, self._spike = self._spike, None
-                if spike is not None and spike[0] < t and (self._blown_up is None or spike[1] > self._blown_up[1]):
+                if (spike is not None and spike[0] < t and self._from_low
+                        and (self._blown_up is None or spike[1] > self._blown_up[1])):
                     self._blown_up, self._blown_from, self._blown_low = spike, self._above_from, self._above_low
                 self._above_from, self._last_low = None, (t, v)
                 continue
             if self._first_low is None or t <= self._first_low:  # the run started above the line
                 continue
             if self._above_from is None:
+                # a blow-up climbs from losses near chance or below: the median of the BLOW_UP_FROM losses before
+                # it is RISING_FACTOR x chance at most. A loss climbing steadily from far above it is a divergence
+                # under way, which the reading dates as a climb
+                # (W36 walkthrough: SGD at lr 0.03 took a regression's loss from 15 to 29,000 over 300 steps, and the
+                # reading named a 'blow-up' at steps 75, 141, 164, 176 and 261 in turn, each time the noisy climb
+                # crossed 30 x chance, with checkpoints from the middle of the divergence)
                 self._above_from, self._above_low = t, self._last_low
+                earlier = list(before)[:-1]
+                self._from_low = bool(earlier) and statistics.median(earlier) <= RISING_FACTOR * self.chance_loss
+            if not self._from_low:
+                continue
             if v > diverged:
                 if self._blown_up is None or v > self._blown_up[1]:
                     self._blown_up, self._blown_from, self._blown_low = (t, v), self._above_from, self._above_low
@@ -420,6 +443,13 @@ class _Collecting:
                            "about 1.8e19, whose squares float32 cannot sum: the std reads inf, a bound, and |dL/da| is "
                            "not shown (summing them again in float64 on this device would cost a synchronisation per "
                            "place); values this large usually precede a divergence (lower the learning rate)",)
+        # the latest sampled steps in a row on which every trained weight's gradient was exactly 0 (RunSummary.
+        # zero_gradient_batches), and the training step of the first of them
+        trained = [v for n, v in weight_norm.items() if n not in self._frozen_now]
+        if trained and all(v == 0 for v in trained):
+            self._zero_run = (self._zero_run[0] + 1, self._zero_run[1] or step)
+        else:
+            self._zero_run = (0, None)
         self._pending = (seen, order, weight_norm, step, self.sampled_steps, self._loss, step_notes,
                          self._frozen_now, self._first_non_finite, self._non_finite_since, frozenset(not_computed),
                          stale, judged, window, held)

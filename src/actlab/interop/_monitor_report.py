@@ -20,6 +20,7 @@ from ..readings import (
     Reading,
     RunSummary,
     Status,
+    _has_moved,
     _loss_text,
     _recall_blow_up,
     diagnose,
@@ -408,6 +409,8 @@ class _Reporting:
             blown_up=getattr(self, "_blown_up", None),  # a blow-up the run came back from (W26 finding 3)
             blown_from=self._blown_from if self._blown_up is not None else None,  # and its climb's first step
             blown_low=self._blown_low if self._blown_up is not None else None,  # and the loss before that climb
+            was_learning=self._was_learning,  # the report before found the loss moved from chance
+            zero_gradient_batches=self._zero_run[0], zero_gradient_from=self._zero_run[1],
             judged_since=self._judged_since,  # where the judged losses start after it
             # the lowest judged mean so far: a run that had learned is not 'starting' once its low losses left
             lowest_judged_loss=lowest[1] if lowest is not None else None,
@@ -485,6 +488,7 @@ class _Reporting:
             reading = diagnose(dataclasses.replace(summary, affine_between=tuple(zip(order, order[1:], strict=False))))
         else:
             reading = _unwatched_reading(self._opaque, _loss_text(summary), self._unknown)
+        self._was_learning = _has_moved(summary)
         healthy = next((f for f in reading.findings if f.status == Status.HEALTHY), None)
         for extra in (_exploding_activations(forward_stds),
                       _stopping_layers(stopping, torch_restart, self._dying_seen,

@@ -369,6 +369,7 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
         self._step_losses: deque = deque(maxlen=JUDGED_STEPS + CLIMB_LOSSES)
         self._blown_up: tuple[int, float] | None = None  # the highest loss past BLOW_UP_LOSS x chance: (step, loss)
         self._jump_step: int | None = None  # the latest jump a report found (reading_loss.spike; _Reporting._jumped)
+        self._was_learning = False  # the last report's loss had moved from chance (RunSummary.was_learning)
         # the first hidden layer's weight-gradient ratio at the sampled steps whose report was built, by step (up to 8)
         self._ratios: dict[int, float] = {}
         self._loss_steps: deque = deque(maxlen=LOSS_BATCHES)  # the sampled step of each, in the same order
