@@ -100,3 +100,33 @@ def test_a_unit_counted_dead_was_off_on_the_points_dead_needs_unless_its_whole_l
         assert row.dead <= sum(p >= DEAD_POINTS for p in streak_points), (step, row.words, streak_points)
         if len(kept) >= need and len(kept) * batch >= DEAD_POINTS:
             assert row.dead >= int((~kept.any(0)).sum()), (step, row.words)
+
+
+def test_a_window_that_can_never_hold_the_points_says_which_would():
+    """At batch size 1 a window of 50 sampled batches holds 50 points, under the DEAD_POINTS that dead needs: the
+    words say that waiting will not do, and which window would (the layer's own dead_from)."""
+    for step, row, on in _run(1, 12, [-50.0, 50.0], seed=1, window=50):
+        if step < DEAD_EVIDENCE:
+            continue
+        assert row.dead == 0 and row.dead_from == DEAD_POINTS, (step, row)
+        assert not np.array(on)[:, 0].any()  # the premise: unit 0 never on
+        assert (f"off on every one of the {step} points of the last {step} sampled batches: too few points to call "
+                f"it dead") in row.words, row.words
+        assert (f"(dead needs {DEAD_POINTS} points at least; not counted dead with this window: at this batch size "
+                f"its 50 sampled batches hold fewer than the {DEAD_POINTS} points dead needs "
+                f"(Monitor(window={DEAD_POINTS}) would hold them))") in row.words, row.words
+
+
+def test_a_dying_layer_with_dead_and_silent_units_keeps_both_counts_where_the_window_is_short():
+    """The dying layer's words with both kinds of stopped unit, where the window cannot hold the points a silent unit
+    needs: both counts stay, and the window is said inside the bracket (it replaced the counts before)."""
+    from actlab.interop._monitor_words import Stopping, _stopping_layers
+
+    d = Stopping("module '3' (ReLU)", 64, dead=20, died=20, silent=30, window=50, silent_for=6, need=100, bulk=50,
+                 bulk_from=211, bulk_on=201, first_from=211, last_from=211, most=50)
+    f = _stopping_layers([d], lambda when: f"restart {when}", set())
+    said = (": 20 dead (derivative 0 on every point of each of the last 50 sampled batches) and 30 gone silent (off "
+            "on every point of each of the last 6 sampled batches, not counted dead with this window: at this batch "
+            "size its 50 sampled batches hold fewer than the 100 points dead needs (Monitor(window=100) would hold "
+            "them))")
+    assert said in f.words, f.words

@@ -601,9 +601,9 @@ class _Reporting:
                          f"points to call {'it' if one else 'them'} dead, since a unit on at "
                          f"{(1 - 0.05 ** (1 / points)) * 100:.2g}% of points misses {points:,} in a row 1 time in 20 "
                          f"(dead needs {DEAD_POINTS} points at least"
-                         + (f"; {_short_window(-(-DEAD_POINTS * window // points), int(r.get('dead_window') or 0))}"
-                            if _short_window(-(-DEAD_POINTS * window // points), int(r.get('dead_window') or 0))
-                            else "") + ")")
+                         # (the batches that hold them, the count's own figure: LayerStats.dead_from)
+                         + (f"; {short}" if (short := _short_window(int(r.get("dead_from") or 0),
+                                                                    int(r.get("dead_window") or 0))) else "") + ")")
         if at_output and sat_all > dead:
             parts.append(f"{_share(sat_all - dead, width, 'output unit')} saturated (after the output layer: a "
                          "confident prediction, not a fault)")

@@ -194,18 +194,18 @@ def _stopping_layers(layers: list[Stopping], restart: Callable[[str], str], seen
         dead_for = (f"derivative 0 on every point of {'each of ' if d.window > 1 else ''}"
                     f"{_latest(d.window, 'sampled batch', 'sampled batches')}")
         tail = ""
+        short = _short_window(d.need, d.most)  # "" where the window holds the points dead needs
         if not d.silent:
             what = f"{share} and {'has' if one else 'have'} had {dead_for}"
         elif not d.died:
             what = f"{share} and {'has' if one else 'have'} been off on every point of {off}"
-            tail = (f"; gone silent, {_short_window(d.need, d.most)}" if _short_window(d.need, d.most) else
-                    f"; gone silent, {'it counts' if one else 'they count'} as dead once off for {d.need} sampled "
-                    "batches in a row at least, more for a unit that was on less often")
+            tail = f"; gone silent, {short or (('it counts' if one else 'they count') + ' as dead once off for ')}" + (
+                "" if short else f"{d.need} sampled batches in a row at least, more for a unit that was on less often")
         else:  # the date said before the two kinds, each with its bracket
             what = f"{share} and have stopped"
-            tail = (f": {d.died} dead ({dead_for}) and {d.silent} gone silent (off on every point of {off}, counted "
-                    f"dead once off for {d.need} in a row at least, more for a unit that was on less often)"
-                    if not _short_window(d.need, d.most) else f"{_short_window(d.need, d.most)})")
+            tail = (f": {d.died} dead ({dead_for}) and {d.silent} gone silent (off on every point of {off}, "
+                    + (short or f"counted dead once off for {d.need} in a row at least, more for a unit that was on "
+                       "less often") + ")")
         if d in thrown:  # most may have been on up to the update that threw the weights: their dates, off on every
             # sampled batch from a step before it, are the samples' (W35)
             most = "all of them" if d.threw_fits == d.stopped else f"{d.threw_fits} of them"
