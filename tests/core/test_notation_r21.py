@@ -80,6 +80,8 @@ def test_the_playground_table_and_the_lesson_legend_show_the_cores_notation(page
     from _browser import open_playground, shot
 
     open_playground(page)
+    # the rows come with the first drawn frame, which may follow "Ready"; the note is there from the start
+    page.wait_for_function("document.querySelectorAll('#gradient-ratios tbody tr').length > 0", timeout=60_000)
     heads = page.locator("#gradient-ratios th[scope=col]").all_text_contents()
     assert heads[1:3] == [GRAD_NORM, f"{GRAD_NORM} vs output"] and heads[3].startswith(f"{SIGNAL_NORM} vs output")
     note = page.locator("#gradient-ratios p").text_content()

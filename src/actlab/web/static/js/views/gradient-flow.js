@@ -21,7 +21,9 @@ function ratioTable(el, notation) {
   const cell = (tag, props) => Object.assign(document.createElement(tag), props, { style: "overflow-wrap: normal" });
   for (const name of columns(notation)) head.append(cell("th", { scope: "col", textContent: name }));
   const body = table.createTBody();
-  const note = Object.assign(document.createElement("p"), { className: "muted small" });
+  const about = `${notation.description} Both on the training set, over the output layer's.`;
+  // the notation is said from the start, not only once the first reading has come (a page read before it saw none)
+  const note = Object.assign(document.createElement("p"), { className: "muted small", textContent: about });
   el.replaceChildren(table, note);
   let shown = "";
   return (h) => {
@@ -44,8 +46,7 @@ function ratioTable(el, notation) {
                                                              : { scope: "row", textContent: c })));
       return tr;
     }));
-    note.textContent = `${notation.description} Both on the training set, over the output layer's.`
-      + (quoted.size ? " *: the number the reading above quotes." : "");
+    note.textContent = about + (quoted.size ? " *: the number the reading above quotes." : "");
   };
 }
 
