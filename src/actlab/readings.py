@@ -549,9 +549,31 @@ def _learning(s: RunSummary) -> Finding | None:
         words = f"{after} the loss is not {below} below chance{_loss_text(s)}{noise}"
         remedy = ("If the loss is flat, raise the learning rate; if it wobbles, lower it. A harder data set may "
                   "need more units, more layers or other input features.")
+    words, remedy = _with_left_out(s, words, remedy)
     return Finding(Status.NOT_LEARNING, words, remedy,
                    {"loss": s.loss, "chance_loss": s.chance_loss, "epochs": s.epochs, "steps": s.steps,
                     "moved_fraction": MOVED_FRACTION, "judge_after_steps": JUDGE_AFTER_STEPS})
+
+
+def _with_left_out(s: RunSummary, words: str, remedy: str) -> tuple[str, str]:
+    """A not-learning reading of a run whose hidden layers are left out of training (frozen, or no gradient reached
+    their weights) names them, and its remedy begins with them (W37 walkthrough: a regression with both hidden Linear
+    layers frozen read 'starting: only the output layer trains: every hidden layer is left out ...' until update
+    1,000, then only 'not learning: ... not 10% below chance', with 'raise the learning rate', which cannot help)."""
+    if not s.left_out:
+        return words, remedy
+    shown = "; ".join(s.left_out[:4]) + (" ..." if len(s.left_out) > 4 else "")
+    if not s.layers:
+        words += f"; only {s.output_name} trains: every hidden layer is left out ({shown})"
+    else:
+        words += f"; left out of training: {shown}"
+    if not any("frozen" in w or "no gradient" in w for w in s.left_out):  # (an activation before any weight)
+        return words, remedy
+    which = ("Every hidden layer sits after a weight that is frozen or gets no gradient, so only the output layer "
+             "learns, one linear map of features that never change" if not s.layers else
+             "Some hidden layers sit after a weight that is frozen or gets no gradient, so they never change")
+    return words, (f"{which}: if that is not meant, let those weights train (requires_grad=True, in the optimiser, "
+                   f"and no .detach() or torch.no_grad() on the way to them) and {s.restart}. {remedy}")
 
 
 def _generalising(s: RunSummary) -> Finding | None:

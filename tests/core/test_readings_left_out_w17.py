@@ -58,3 +58,25 @@ def test_the_loss_is_not_read_as_one_more_layer_left_out():
     assert r.status is Status.HEALTHY, r.words
     assert "after the frozen '2.weight'; the loss is 78% below chance" in r.words, r.words
     assert "'2.weight', and the loss" not in r.words
+
+
+def test_a_run_that_does_not_learn_names_the_layers_left_out_and_begins_its_remedy_with_them():
+    """W37 walkthrough: the cause was said while the reading waited ('starting'), and dropped once it judged the run
+    not learning, whose remedy was to raise the learning rate."""
+    stuck = RunSummary((), 0.4, loss=1.38, chance_loss=math.log(4), steps=1_500, left_out=FROZEN, restart="restart")
+    r = diagnose(stuck)
+    assert r.status is Status.NOT_LEARNING
+    assert "only the output layer trains: every hidden layer is left out (module '1' (ReLU), after the" in r.words
+    assert r.remedy.startswith("Every hidden layer sits after a weight that is frozen or gets no gradient")
+    assert "raise the learning rate" in r.remedy  # the usual remedy follows, for a freeze that is meant
+    trained = (LayerSummary("relu", 32, 0.2, label="module '5' (ReLU)", weights="'4.weight'"),)
+    partly = diagnose(RunSummary(trained, 0.4, loss=1.38, chance_loss=math.log(4), steps=1_500, left_out=FROZEN,
+                                 restart="restart"))
+    assert partly.status is Status.NOT_LEARNING
+    assert "left out of training: module '1' (ReLU), after the frozen '0.weight'; module '3'" in partly.words
+    assert partly.remedy.startswith("Some hidden layers sit after a weight that is frozen or gets no gradient")
+    # an activation before any weighted module is left out for another reason: no advice to unfreeze it
+    first = diagnose(RunSummary(trained, 0.4, loss=1.38, chance_loss=math.log(4), steps=1_500,
+                                left_out=("module '0' (ReLU), after no weighted module",), restart="restart"))
+    assert "left out of training: module '0' (ReLU), after no weighted module" in first.words
+    assert first.remedy.startswith("If the loss is flat")
