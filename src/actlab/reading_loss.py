@@ -735,19 +735,28 @@ def _story(s: RunSummary, c: Climb | None, bad_loss: bool) -> str:
     pairs = recent(s)
     if not bad_loss or not pairs:
         return ""
-    last = pairs[-1][1]
-    against = f" (chance {chance:.3g})" if chance is not None else ""
-    if len(pairs) == 1:
-        return f"; the last finite {loss_noun(s)} was {last:.3g}{against}"
-    went = (f"the last {len(pairs)} finite {loss_noun(s, len(pairs))} went from {pairs[0][1]:.3g} to "
-            f"{last:.3g}{against}")
-    if not _ordinary(s):
+    went = _went(s)
+    if len(pairs) == 1 or not _ordinary(s):
         return f"; {went}"
     unseen = _unseen(s)
     if unseen:  # W16: a learning rate raised 5 steps before a sample climbed 0.135 -> 1e8 -> 1.3e26 -> NaN unseen
         gap = f"the {unseen:,} step{'s' if unseen > 1 else ''} before it" if unseen > 0 else "the steps before it"
         return f"; the samples show no climb: {went}, but {gap} were not sampled, and the loss may have climbed there"
     return f"; it did not climb first: {went}"
+
+
+def _went(s: RunSummary) -> str:
+    """The finite losses held before a NaN, in words: "the last 10 finite batch losses went from 1.7e+14 to 3.08e+14
+    (chance 2.3)", or "the last finite batch loss was 0.5 (chance 2.3)"; "" where none is held."""
+    pairs, chance = recent(s), chance_of(s)
+    if not pairs:
+        return ""
+    last = pairs[-1][1]
+    against = f" (chance {chance:.3g})" if chance is not None else ""
+    if len(pairs) == 1:
+        return f"the last finite {loss_noun(s)} was {last:.3g}{against}"
+    return (f"the last {len(pairs)} finite {loss_noun(s, len(pairs))} went from {pairs[0][1]:.3g} to "
+            f"{last:.3g}{against}")
 
 
 def _ordinary(s: RunSummary) -> bool:
@@ -820,8 +829,16 @@ def diverged(s: RunSummary) -> Finding | None:
             "; the optimiser may already have written non-finite values into the weights")
     step, seen = _when(s)
     c = climb(s)
-    return Finding(Status.DIVERGED, f"diverged{step}: {what}{seen}{kept}{_story(s, c, bad_loss)}",
-                   _nan_remedy(s, c, bad_loss, bool(bad_grads)),
+    story, remedy = _story(s, c, bad_loss), _nan_remedy(s, c, bad_loss, bool(bad_grads))
+    if s.blown_up is not None and c is None and chance_of(s) is not None:
+        # a blow-up before the NaN that the latest losses show no climb of (W37 walkthrough: lr x 200 took the loss
+        # from 0.737 at step 401 to 1.56e25 at 408, back to 2.6-4.3 at 411-414, 3.08e14 at 415 and NaN from 416; the
+        # reading said only 'the last 10 finite batch losses went from 1.7e+14 to 3.08e+14' and 'a checkpoint saved
+        # before the problem began', with no step): said, and the checkpoint named from before its climb
+        went = _went(s)
+        story = f"; before it, {blown_up_words(s)}{f'; {went}' if went else ''}"
+        remedy = _diverging_remedy(s).removesuffix(".") + f" (one from before training step {blown_checkpoint(s):,})."
+    return Finding(Status.DIVERGED, f"diverged{step}: {what}{seen}{kept}{story}", remedy,
                    {"diverged_at_step": s.diverged_at_step, "last_finite_step": s.last_finite_step, "loss": s.loss,
                     "non_finite_layers": bad_grads, "recent_losses": [v for _, v in recent(s)] or None,
                     "climb": None if c is None else c.kind})
@@ -868,6 +885,22 @@ def _stuck(c: Climb | None, s: RunSummary) -> str | None:
     return f", and it is stuck there:{c.over()} {moved}"
 
 
+def blown_up_words(s: RunSummary) -> str:
+    """The run's blow-up (RunSummary.blown_up) in words, with where its climb began where that is known (the last
+    loss at its level before the climb, RunSummary.blown_low): "the loss blew up to 1.56e+25 at training step 408
+    (6.8e+24 times chance), from 0.737 at training step 401"."""
+    step, loss = s.blown_up
+    low = f", from {s.blown_low[1]:.3g} at training step {s.blown_low[0]:,}" if s.blown_low is not None else ""
+    return f"the loss blew up to {loss:.3g} at training step {step:,} ({times(loss / chance_of(s))} times chance){low}"
+
+
+def blown_checkpoint(s: RunSummary) -> int:
+    """The training step a checkpoint must come from before, after a blow-up: the step before the climb's first (the
+    loss of step N is of the weights step N - 1's update made, so one saved before step N - 1 holds the weights from
+    before the climb; W32 walkthrough)."""
+    return (s.blown_from or s.blown_up[0]) - 1
+
+
 def _fell_from_peak(s: RunSummary, latest: float) -> str | None:
     """Where a monitor saw the loss blow up to a peak over RISING_FACTOR times the latest loss (every step's loss
     given), the blow-up in words and the losses sampled since: "the loss blew up to 7.7e+32 at training step 98
@@ -880,16 +913,12 @@ def _fell_from_peak(s: RunSummary, latest: float) -> str | None:
     chance = chance_of(s)
     if s.blown_up is None or chance is None or not s.blown_up[1] > RISING_FACTOR * latest:
         return None
-    t_peak, peak = s.blown_up
-    low = (f", from {s.blown_low[1]:.3g} at training step {s.blown_low[0]:,}" if s.blown_low is not None
-           and s.blown_from is not None and s.blown_low[0] == s.blown_from - 1 else
-           f", from {s.blown_low[1]:.3g} at training step {s.blown_low[0]:,} (the last loss under "
-           f"{BLOW_UP_LOSS:.0f} times chance before the climb)" if s.blown_low is not None else "")
+    t_peak = s.blown_up[0]
     since = [v for t, v in recent(s) if t > t_peak]
     after = (f"; since the blow-up its sampled losses have been between {min(since):.3g} and {max(since):.3g} "
              f"({len(since)} sampled steps)" if len(since) >= 2 else "")
-    return (f"diverged: the loss blew up to {peak:.3g} at training step {t_peak:,} ({times(peak / chance)} times "
-            f"chance){low}, and it is {latest:.3g} now, {times(latest / chance)} times chance ({chance:.3g}){after}")
+    return (f"diverged: {blown_up_words(s)}, and it is {latest:.3g} now, {times(latest / chance)} times chance "
+            f"({chance:.3g}){after}")
 
 
 def diverging(s: RunSummary) -> Finding | None:
@@ -905,8 +934,7 @@ def diverging(s: RunSummary) -> Finding | None:
         finite = [g for g in norms(s) if math.isfinite(g)]
         largest = largest_grad(s)
         # (the checkpoint before the update of the step before the climb's first: W32, W35)
-        remedy = (_diverging_remedy(s).removesuffix(".")
-                  + f" (one from before training step {(s.blown_from or s.blown_up[0]) - 1:,}).")
+        remedy = _diverging_remedy(s).removesuffix(".") + f" (one from before training step {blown_checkpoint(s):,})."
         return Finding(Status.DIVERGED, fell + (f"; {largest}" if largest else ""), remedy,
                        {"loss": latest, "chance_loss": s.chance_loss, "recent_losses": [v for _, v in recent(s)],
                         "diverging_loss": DIVERGING_LOSS, "largest_grad_norm": max(finite) if finite else None,

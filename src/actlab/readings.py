@@ -60,6 +60,8 @@ from .reading_loss import (  # noqa: F401  (re-exported: the loss thresholds and
     UNLEARNED,
     UNSCALED_INPUT_RMS,
     above_chance,
+    blown_checkpoint,
+    blown_up_words,
     clearly_below,
     climb,
     coming_back,
@@ -201,7 +203,7 @@ _AFTER_BLOW_UP = (Status.NO_GRADIENT, Status.DEAD_LAYER, Status.OUTPUT_SATURATED
 def _blow_up_words(s: RunSummary) -> tuple[str, str]:
     """The run's blow-up (RunSummary.blown_up) in words, and the start of a remedy that leads with it."""
     step, loss = s.blown_up
-    return (f"the loss blew up to {loss:.3g} at training step {step:,} ({times(loss / s.chance_loss)} times chance)",
+    return (blown_up_words(s),
             f"Lower the learning rate (a tenth is a good first try): the loss blew up to {loss:.3g} at training step "
             f"{step:,}.")
 
@@ -213,7 +215,7 @@ def _back_from_blow_up(s: RunSummary, above: bool, evidence: dict) -> Finding:
     where the blow-up's steps left them, not where a run starts from."""
     blew, lead = _blow_up_words(s)
     now = f"it is {times(s.loss / s.chance_loss)} times chance" if above else "it is back near chance"
-    step = s.blown_from or s.blown_up[0]  # the checkpoint comes before the climb's first step
+    step = blown_checkpoint(s)  # the checkpoint comes before the climb's first step
     noise = within_noise(s)
     if noise:  # below chance by its mean, within its batches' noise of it: not 'back near chance' (W35 finding 1: lr
         # 3,000 on one update; at step 243, a mean of 0.49 against a chance of 1.39 read 'not learning: ... back near
@@ -221,8 +223,7 @@ def _back_from_blow_up(s: RunSummary, above: bool, evidence: dict) -> Finding:
         return Finding(Status.STARTING,
                        f"unsettled: {blew}, and since then the loss is {percent_below(s.loss, s.chance_loss)} below "
                        f"chance{_loss_text(s)}{noise}",
-                       f"{lead} If it does not keep coming down, {s.restart} (one from before training step "
-                       f"{step - 1:,}).",
+                       f"{lead} If it does not keep coming down, {s.restart} (one from before training step {step:,}).",
                        {**evidence, "blown_up_step": s.blown_up[0], "blown_up_loss": s.blown_up[1]})
     back_down = coming_back(s)
     if back_down is not None:  # learning again, the mean held up by the batches just after the blow-up (W32)
@@ -230,15 +231,12 @@ def _back_from_blow_up(s: RunSummary, above: bool, evidence: dict) -> Finding:
                        f"unsettled: {blew}, and since then {now}{_loss_text(s)}, held up by the batches just after "
                        f"it: the latest {LOSS_BATCHES} are all {MOVED_FRACTION:.0%} or more below chance (at most "
                        f"{back_down:.3g}), so it is coming back down",
-                       f"{lead} If it does not keep coming down, {s.restart} (one from before training step "
-                       f"{step - 1:,}).",
+                       f"{lead} If it does not keep coming down, {s.restart} (one from before training step {step:,}).",
                        {**evidence, "blown_up_step": s.blown_up[0], "blown_up_loss": s.blown_up[1]})
     return Finding(Status.NOT_LEARNING,
                    f"not learning: {blew}, and since then {now}{_loss_text(s)}; a blow-up leaves the weights where "
                    "its large steps threw them, so this is no run starting near chance",
-                   # (step - 1: the loss of step N is of the weights step N - 1's update made, so a checkpoint saved
-                   # between the two holds them; W32 walkthrough)
-                   f"{lead} Then {s.restart} (one from before training step {step - 1:,}).",
+                   f"{lead} Then {s.restart} (one from before training step {step:,}).",
                    {**evidence, "blown_up_step": s.blown_up[0], "blown_up_loss": s.blown_up[1]})
 
 

@@ -72,8 +72,10 @@ def test_the_spike_is_named_once_the_loss_is_back_under_the_line():
         mean = statistics.fmean(window)
         if mean > 1.1 * CHANCE:
             assert r.status is Status.NOT_LEARNING, (step, r.words)
+            # (the climb dated from the last loss at its level, step 61's: W37)
             assert r.words.startswith(f"not learning: the loss blew up to 129 at training step {peak} (93 times "
-                                      "chance), and since then it is"), (step, r.words)
+                                      f"chance), from {losses[peak - 2]:.3g} at training step {peak - 1}, and since "
+                                      "then it is"), (step, r.words)
             assert f" {mean:.3g}; chance" in r.words, (step, mean, r.words)
             assert r.remedy.startswith("Lower the learning rate (a tenth is a good first try): the loss blew up to 129 "
                                        f"at training step {peak}."), r.remedy
@@ -124,8 +126,9 @@ def test_a_run_coming_back_down_after_a_blow_up_is_said_so():
         mean = statistics.fmean(COMING_BACK[22:step])
         assert mean > 1.1 * CHANCE  # the premise
         assert r.status is Status.STARTING, (step, r.words)
-        assert r.words.startswith("unsettled: the loss blew up to 200 at training step 21 (140 times chance), and "
-                                  f"since then it is {mean / CHANCE:.2g} times chance"), (step, r.words)
+        assert r.words.startswith("unsettled: the loss blew up to 200 at training step 21 (140 times chance), from "
+                                  f"{COMING_BACK[19]:.3g} at training step 20, and since then it is "
+                                  f"{mean / CHANCE:.2g} times chance"), (step, r.words)
         assert ("held up by the batches just after it: the latest 10 are all 10% or more below chance (at most 1), so "
                 "it is coming back down") in r.words, r.words
         assert "not learning" not in r.words

@@ -90,6 +90,11 @@ class _Collecting:
     _blown_from: int | None = None
     # the latest loss at or below the line, as (step, loss); that before the climb now above it; that of the blow-up
     _last_low: tuple[int, float] | None = None
+    # the latest loss at its level (RISING_FACTOR x chance at most), as (step, loss): where a climb is dated from (W37
+    # walkthrough: lr x 200 after step 400 took the loss from 0.737 at step 401 to 27.4, 984, ... 1.56e25 at 408; the
+    # climb was dated from 984 at step 403, the first loss past BLOW_UP_LOSS x chance, and the checkpoint named, from
+    # before step 402, held the weights step 401's update had already thrown)
+    _last_level: tuple[int, float] | None = None
     _above_low: tuple[int, float] | None = None
     _blown_low: tuple[int, float] | None = None
 
@@ -132,6 +137,8 @@ class _Collecting:
                 continue
             before = self._before
             before.append(v)
+            if v <= RISING_FACTOR * self.chance_loss:
+                self._last_level = (t, v)
             if v <= line:
                 if self._first_low is None:
                     self._first_low = t
@@ -150,7 +157,13 @@ class _Collecting:
                 # (W36 walkthrough: SGD at lr 0.03 took a regression's loss from 15 to 29,000 over 300 steps, and the
                 # reading named a 'blow-up' at steps 75, 141, 164, 176 and 261 in turn, each time the noisy climb
                 # crossed 30 x chance, with checkpoints from the middle of the divergence)
-                self._above_from, self._above_low = t, self._last_low
+                # the climb is dated from the last loss at its level (a blow-up climbs from there, below); a run
+                # never at it, from the last loss under the line
+                level = self._last_level
+                if level is not None:
+                    self._above_from, self._above_low = level[0] + 1, level
+                else:
+                    self._above_from, self._above_low = t, self._last_low
                 earlier = list(before)[:-1]
                 self._from_low = bool(earlier) and statistics.median(earlier) <= RISING_FACTOR * self.chance_loss
             if not self._from_low:
