@@ -645,8 +645,12 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
     if s.left_out and not s.layers:
         flow = f"only {s.output_name} trains: every hidden layer is left out ({shown})"
     dead, total = sum(l.dead for l in s.layers), sum(l.width for l in s.layers)
+    mostly = _mostly_dead(s)
     if dead:
         flow += f"; {dead} of {total} hidden units {'is' if dead == 1 else 'are'} dead"
+        if mostly and len(s.layers) > 1:  # the pooled count hides a layer half dead or more (W37: 41 of 128, 40 in
+            # one layer of 64)
+            flow += ", " + ", ".join(f"{s.layers[i].dead} of {s.layers[i].width} in {s.name(i)}" for i in mostly)
         if s.left_out:
             flow += f" (counted over the layers whose weights are trained; not counted: {shown})"
     elif s.left_out and s.layers:
@@ -663,8 +667,8 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
         # after a list of the layers left out ('...; left out: module '3' (ReLU), after the frozen '2.weight''), the
         # loss is a clause of its own, not one more item of that list (W27 walkthrough)
         join = "; " if s.left_out and s.layers else ", and "
-        return Finding(Status.HEALTHY, f"healthy: {flow}{join}the loss is {below} below chance{_loss_text(s)}", "",
-                       evidence)
+        return Finding(Status.HEALTHY, f"healthy: {flow}{join}the loss is {below} below chance{_loss_text(s)}",
+                       _mostly_dead_remedy(s, mostly), evidence)
     above = s.chance_loss > 0 and s.loss > (1 + MOVED_FRACTION) * s.chance_loss
     if s.blown_up is not None and math.isfinite(s.loss) and s.chance_loss > 0:
         return _back_from_blow_up(s, above, evidence)
@@ -709,4 +713,31 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
         return Finding(Status.STARTING, words,
                        "A loss climbing above chance this early usually means steps too large: if it keeps rising, "
                        f"lower the learning rate (a tenth is a good first try) and {s.restart}.", evidence)
-    return Finding(Status.STARTING, words, "", evidence)
+    return Finding(Status.STARTING, words, _mostly_dead_remedy(s, mostly), evidence)
+
+
+# a hidden layer with this share of its units dead or more is named beside the run's pooled count, and a reading that
+# finds nothing wrong with the run says what those units cost and what brings them back (W37 walkthrough: 40 of a
+# ReLU layer's 64 units held off from the first step by biases of -8 read 'healthy: ... 41 of 128 hidden units are
+# dead, and the loss is 63% below chance', with no remedy)
+MOSTLY_DEAD = 0.5
+
+
+def _mostly_dead(s: RunSummary) -> list[int]:
+    """The hidden layers (0-based) with MOSTLY_DEAD of their units dead or more, not all of them (a layer all dead is
+    a finding of its own)."""
+    return [i for i, l in enumerate(s.layers) if l.width and MOSTLY_DEAD * l.width <= l.dead < l.width]
+
+
+def _mostly_dead_remedy(s: RunSummary, mostly: list[int]) -> str:
+    """What half a layer or more dead costs, and what brings its units back (off_remedy's levers); "" where no layer
+    is."""
+    if not mostly:
+        return ""
+    names = [s.name(i) for i in mostly]
+    named = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    fix = off_remedy(s, [i + 1 for i in mostly])
+    bias = ("; a bias far below 0 holds a unit off from the first step" if
+            any(s.layers[i].activation in ZERO_RECTIFIERS for i in mostly) else "")
+    return (f"Half or more of the units of {named} are dead: they pass no gradient back, so their weights stay where "
+            f"they are and the layer works with the rest. If it needs them, {fix[0].lower()}{fix[1:]}{bias}.")

@@ -80,3 +80,25 @@ def test_a_run_that_does_not_learn_names_the_layers_left_out_and_begins_its_reme
                                 left_out=("module '0' (ReLU), after no weighted module",), restart="restart"))
     assert "left out of training: module '0' (ReLU), after no weighted module" in first.words
     assert first.remedy.startswith("If the loss is flat")
+
+
+def test_a_layer_half_dead_or_more_is_named_beside_the_pooled_count_and_gets_a_remedy():
+    """W37 walkthrough: '41 of 128 hidden units are dead' hid 40 of 64 in one layer; a healthy reading had no
+    remedy. A layer all dead is a finding of its own, and a layer under half dead is not named."""
+    def reading(dead1, dead2, act="relu"):
+        layers = (LayerSummary(act, 64, 0.2, dead=dead1, label="module '1' (ReLU)"),
+                  LayerSummary(act, 64, 0.2, dead=dead2, label="module '3' (ReLU)"))
+        return diagnose(RunSummary(layers, 0.4, loss=0.3, chance_loss=math.log(4), steps=400, restart="restart"))
+    half = reading(40, 1)
+    assert half.status is Status.HEALTHY
+    assert "41 of 128 hidden units are dead, 40 of 64 in module '1' (ReLU), and the loss" in half.words, half.words
+    assert half.remedy.startswith("Half or more of the units of module '1' (ReLU) are dead")
+    assert "bias far below 0" in half.remedy
+    both = reading(32, 50)
+    assert "82 of 128 hidden units are dead, 32 of 64 in module '1' (ReLU), 50 of 64 in module '3' (ReLU)" in \
+        both.words
+    assert both.remedy.startswith("Half or more of the units of module '1' (ReLU) and module '3' (ReLU) are dead")
+    under = reading(31, 1)
+    assert "32 of 128 hidden units are dead, and the loss" in under.words and under.remedy == ""
+    squashing = reading(40, 0, act="tanh")
+    assert "bias far below 0" not in squashing.remedy and squashing.remedy.startswith("Half or more")
