@@ -61,6 +61,14 @@ def _off_layers(s: RunSummary) -> list[int]:
     return [i + 1 for i, l in enumerate(s.layers) if l.width and max(l.saturated, l.dead) >= l.width]
 
 
+def _off_on(s: RunSummary) -> str:
+    """What a layer's units were seen off on: a monitor's batch, whether or not every step's loss is given (W37
+    walkthrough: a monitor at every=1 said 'off on the training set' after 4 batches); the engine's training set."""
+    if s.gradients_of:
+        return f"on {s.gradients_of}"
+    return "on the sampled batch" if s.loss_steps == LossSteps.SAMPLED else "on the training set"
+
+
 def _below_floor(norm: float, s: RunSummary) -> bool:
     return math.isfinite(norm) and abs(norm) < grad_floor(s.loss)
 
@@ -222,7 +230,7 @@ def _ratio(s: RunSummary) -> Finding | None:
             return Finding(Status.VANISHING, f"vanishing: no gradient reaches {first} while {out} gets "
                            f"{sci(s.output_grad_norm)}: every unit of {which} is "
                            f"{_off_word(s, off)} "
-                           f"{'on the sampled batch' if s.loss_steps == LossSteps.SAMPLED else 'on the training set'}"
+                           f"{_off_on(s)}"
                            ", so nothing passes back "
                            f"through {'it' if len(off) == 1 else 'them'}", remedy, {**evidence, "off_layers": off})
         return Finding(Status.VANISHING, f"vanishing: no gradient reaches {first} while {out} gets "

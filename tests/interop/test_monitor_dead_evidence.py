@@ -112,8 +112,9 @@ def test_before_the_evidence_a_switched_off_relu_layer_is_said_to_be_off_with_a_
     r = mon.report()
     assert r.layers[0].dead == 0  # one batch is not the evidence for dead
     assert r.reading.status.value == "vanishing"
-    assert r.reading.words.endswith("every unit of module '1' (ReLU) is off on the sampled batch, so nothing "
-                                    "passes back through it")
+    # (the batch it was seen on, named: not 'the training set', W37)
+    assert r.reading.words.endswith("every unit of module '1' (ReLU) is off on the batch of training step 1 (a "
+                                    "sampled one), so nothing passes back through it"), r.reading.words
     assert "sigmoid" not in r.reading.remedy and "Leaky ReLU" in r.reading.remedy
 
 

@@ -28,7 +28,7 @@ from ..readings import (
     grad_ratio,
     low_gradient_word,
 )
-from ._monitor_base import _WARMUP_STEPS, DEAD_POINTS, LOSS_BATCHES, TORCH_CLIP, TORCH_RESTART, torch_restart
+from ._monitor_base import _WARMUP_STEPS, DEAD_ODDS, DEAD_POINTS, LOSS_BATCHES, TORCH_CLIP, TORCH_RESTART, torch_restart
 from ._monitor_places import _Layer
 from ._monitor_words import (
     LayerStats,
@@ -591,8 +591,14 @@ class _Reporting:
                          f"every point of {'each of ' if batches > 1 else ''}"
                          f"{_latest(batches, 'sampled batch', 'sampled batches')}: "
                          + (_short_window(int(r['dead_after']), int(r.get('dead_window') or 0)) or
-                            f"counted dead if {'it stays' if one else 'they stay'} off, after "
-                            f"{_counted(int(r['dead_after']), 'sampled batch', 'sampled batches')} at the earliest"))
+                            # off that long already: the odds keep them from the count (W37 walkthrough: 'off on ...
+                            # each of the last 5 sampled batches: counted dead if they stay off, after 5 sampled
+                            # batches at the earliest')
+                            (f"not yet counted dead, since at the rate {'it was' if one else 'they were'} on "
+                             "before a silence this long still happens by chance (dead needs odds under 1 in "
+                             f"{1 / DEAD_ODDS:,.0f})" if batches >= int(r['dead_after']) else
+                             f"counted dead if {'it stays' if one else 'they stay'} off, after "
+                             f"{_counted(int(r['dead_after']), 'sampled batch', 'sampled batches')} at the earliest")))
         unseen = 0 if at_output else int(r.get("unseen") or 0)
         if unseen:  # off on every point of the window, too few points to say dead (W34 finding 5)
             one, points = unseen == 1, int(r["unseen_points"])
