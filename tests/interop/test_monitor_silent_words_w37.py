@@ -47,3 +47,43 @@ def test_units_off_past_the_evidence_but_not_at_dead_odds_say_why_they_are_not_c
             in row.words, (step, row.words)
         assert f"(dead needs odds under 1 in {1 / DEAD_ODDS:,.0f})" in row.words
         assert "at the earliest" not in row.words, (step, row.words)
+
+
+def test_units_counted_dead_from_samples_say_that_steps_between_went_unseen():
+    """W37 walkthrough finding 3: every="auto" sampling every 50th step counted 50 units dead over 12 sampled batches;
+    11 of them fired on 0.5-24% of the steps between. Here one unit is on only on steps the monitor does not sample
+    (every 10th step is sampled; it fires on every 10th step, five after each): counted dead from the samples, as
+    its definition says, and the words say how rarely a unit may fire and still be missed."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
+    on = []
+    model[1].register_forward_hook(lambda m, i, o: on.append((o > 0).any(0)))
+    gen = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        model[0].weight.zero_()
+        model[0].bias.fill_(1.0)
+    mon = Monitor(model, every=10, chance_loss=math.log(3))
+    sampled = set()
+    for step in range(1, 301):
+        with torch.no_grad():
+            model[0].bias[0] = 1.0 if step % 10 == 5 else -1.0
+        monitored_step(mon, model, torch.randn(32, 4, generator=gen), torch.randint(0, 3, (32,), generator=gen))
+        model.zero_grad()
+        sampled.add(mon.report().step)
+    seen = torch.stack(on)
+    assert not any(bool(seen[t - 1, 0]) for t in sampled) and int(seen[:, 0].sum()) == 30  # the premise
+    row = mon.report().layers[0]
+    assert row.dead == 1, row
+    steps = sorted(sampled)[-row.window:]
+    spanned = steps[-1] - steps[0] + 1
+    rate = 1 - 0.05 ** (1 / row.window)
+    assert (f"1 of 8 units in module '1' (ReLU) is dead over the last {row.window} sampled batches (of the "
+            f"{spanned:,} training steps those batches span, {row.window} were sampled: a unit on in {rate:.0%} of "
+            f"batches misses all {row.window} 1 time in 20, so some counted dead may fire between samples)") \
+        in row.words, row.words
+    every = Monitor(model, every=1, chance_loss=math.log(3))  # sampling every step: nothing unseen, nothing said
+    for _ in range(10):
+        monitored_step(every, model, torch.randn(32, 4, generator=gen), torch.randint(0, 3, (32,), generator=gen))
+        model.zero_grad()
+    last = every.report().layers[0]
+    assert last.dead == 1 and "fire between samples" not in last.words, last.words

@@ -313,8 +313,10 @@ class _Reporting:
             # of those, the units gone silent (on before, off on every point since), said as such on the layer's line
             # and beside the count, not called rarely active (W26 finding 5: '2 rarely active' over 1 and 1)
             silent = 0 if at_output or sat is None else min(int(r.get("silent") or 0), sat)
+            first, last = self._step_sampled(self.sampled_steps - window + 1), self._step_sampled(self.sampled_steps)
             words = self._layer_words(layer, r, width, window, param, is_frozen, w, ratio, output_norm, is_missing,
-                                      at_output, reference, shared, never_stored, silent)
+                                      at_output, reference, shared, never_stored, silent,
+                                      last - first + 1 if first is not None and last is not None else 0)
             stats = LayerStats(layer.name, layer.record.name,
                                f"F.{layer.record.name}" if layer.functional else type(layer.module).__name__,
                                width, r["act_grad"], grad_ratio(r["act_grad"], last_act), w, r["mean"],
@@ -549,12 +551,13 @@ class _Reporting:
     def _layer_words(layer: _Layer, r: dict, width: int, window: int, param: str, is_frozen: bool, w: float,
                      ratio: float, output_norm: float, is_missing: bool = False, at_output: bool = False,
                      reference: str = "the output layer", shared: str = "", never_stored: bool = False,
-                     silent: int = 0) -> str:
+                     silent: int = 0, spanned: int = 0) -> str:
         """The place in words: the gradient of the weights before it (named as the parameter, 'fc1.weight', since
         the gradient may reach the activation's output and stop there), then its units (named as the module).
         ``shared``: the row that carries that gradient, where it is another place's (_weight_rows); ``never_stored``:
         backward ran and stored no weight's gradient in .grad (torch.autograd.grad); ``silent``: of the units under the
-        saturation threshold, those gone silent (LayerStats.silent)."""
+        saturation threshold, those gone silent (LayerStats.silent); ``spanned``: the training steps the dead count's
+        sampled batches span (0: not known)."""
         if r.get("act_non_finite"):
             return (f"{layer.label} holds a NaN or an inf on this step: no unit is counted dead, saturated or dormant "
                     "from it")
@@ -582,7 +585,15 @@ class _Reporting:
         units = layer_reading(name, "the output layer", 1.0, dead, dead if at_output else max(sat_all - silent, dead),
                               width, low_word=low_gradient_word(layer.record))
         if dead:  # dead here means: over the window of sampled batches, not one batch
-            units = units.replace(" dead", f" dead over {_latest(window, 'sampled batch', 'sampled batches')}", 1)
+            over = f" dead over {_latest(window, 'sampled batch', 'sampled batches')}"
+            if spanned > window and window > 1:  # steps between them went unseen (W37 walkthrough: every="auto"
+                # sampling every 50th step counted 50 dead over 12 sampled batches, 11 of which fired on 0.5-24% of
+                # the steps between)
+                rate = 1 - 0.05 ** (1 / window)
+                over += (f" (of the {spanned:,} training steps those batches span, {window:,} were sampled: a unit "
+                         f"on in {rate:.0%} of batches misses all {window:,} 1 time in 20, so some counted dead may "
+                         "fire between samples)")
+            units = units.replace(" dead", over, 1)
         parts.append(units)
         if silent:
             one, batches = silent == 1, int(r["silent_for"])
