@@ -162,13 +162,18 @@ def test_the_non_finite_note_names_the_module():
     assert "non-finite activations first appear at module '1' (ReLU)" in notes
 
 
-def test_gradient_accumulation_reads_one_layer_from_the_first_micro_batch():
+def test_gradient_accumulation_reads_one_layer_and_the_weight_gradient_the_optimiser_steps_with():
+    """The units from the first micro-batch; the weight gradient summed over all four, as the optimiser steps with it
+    (W37 walkthrough: it read the first micro-batch's, 0.0481 where the accumulated one was 0.0915)."""
     torch.manual_seed(0)
     X, y = _data()
     model = nn.Sequential(nn.Linear(16, 32), nn.ReLU(), nn.Linear(32, 4))
     ref = nn.Sequential(nn.Linear(16, 32), nn.ReLU(), nn.Linear(32, 4))
     ref.load_state_dict(model.state_dict())
-    (F.cross_entropy(ref(X[:16]), y[:16]) / 4).backward()  # the reference: the first micro-batch alone
+    (F.cross_entropy(ref(X[:16]), y[:16]) / 4).backward()
+    first = ref[0].weight.grad.norm().item()  # the first micro-batch alone
+    for i in range(1, 4):  # the reference: the four micro-batches' sum
+        (F.cross_entropy(ref(X[i * 16:(i + 1) * 16]), y[i * 16:(i + 1) * 16]) / 4).backward()
     a = ref[1](ref[0](X[:16])).detach()
     mon = Monitor(model, every=1)
     with mon.step():
@@ -177,8 +182,12 @@ def test_gradient_accumulation_reads_one_layer_from_the_first_micro_batch():
     r = mon.report()
     assert [l.name for l in r.layers] == ["1"]  # was '1', '1#2', '1#3', '1#4'
     (layer,) = r.layers
-    assert layer.weight_grad_norm == pytest.approx(ref[0].weight.grad.norm().item(), rel=1e-5)
+    summed = ref[0].weight.grad.norm().item()
+    assert abs(summed - first) > 0.05 * summed  # the premise: the two differ
+    assert layer.weight_grad_norm == pytest.approx(summed, rel=1e-5)
     assert layer.mean == pytest.approx(a.mean().item(), rel=1e-5)
+    assert any("the weight gradients when the last backward ends, summed over the micro-batches" in n
+               for n in r.notes)
     assert any("forward ran 4 times in one step" in n for n in r.notes)
     with mon.step():  # a later step with one forward reads as before
         F.cross_entropy(model(X), y).backward()

@@ -186,9 +186,9 @@ class _Collecting:
         if self._forwards > 1 and not self._noted_forwards:
             self._noted_forwards = True
             self.notes.append(f"the model's forward ran {self._forwards} times in one step (gradient accumulation's "
-                              "micro-batches, or several inputs): each reading is of the step's first forward, its "
-                              "activations and the gradients that reach them; the weight gradients are read when "
-                              "the first backward through them ends")
+                              "micro-batches, or several inputs): the units and the gradients that reach them are "
+                              "read from the step's first forward; the weight gradients when the last backward "
+                              "ends, summed over the micro-batches as the optimiser steps with them")
         self._note_leftover_gradients()
         self._reduce_held()
         self._reduce_kept()

@@ -37,6 +37,21 @@ def _relu_forward(module: torch.nn.ReLU, post):
     return forward
 
 
+def _first_grad_tensor(output, depth: int = 0) -> torch.Tensor | None:
+    """The first tensor that needs a gradient in a model's output (a tensor, or one inside a tuple, a list or a dict,
+    two levels deep at most: a Hugging Face output is a dict); None where there is none."""
+    if isinstance(output, torch.Tensor):
+        return output if output.requires_grad else None
+    if depth >= 2:
+        return None
+    items = output.values() if isinstance(output, dict) else output if isinstance(output, (tuple, list)) else ()
+    for item in items:
+        found = _first_grad_tensor(item, depth + 1)
+        if found is not None:
+            return found
+    return None
+
+
 def _rank(module: torch.nn.Module) -> int:
     """How a forward through ``module`` ranks as the step's training forward: 2 in train mode with gradients, 1 in
     eval mode with gradients, 0 with gradients disabled (backward cannot run through it)."""
@@ -70,6 +85,7 @@ class _Hooks:
     _parts_called: list | tuple = ()  # the model's top-level modules those parts belong to, in the order they ran
     _part_ignored = False  # the latest part call was not read (eval mode or gradients disabled after a training one)
     _skip_model = False  # the model's forward now running is not read (eval mode after parts' training calls)
+    _micro_batch = False  # the model's forward now running is a later micro-batch of the step's (_forward_started)
     _noted_parts = False
     _noted_blind: frozenset = frozenset()  # the modules run several times inside a reentrant checkpoint, noted
     _blind_notes: tuple = ()  # this sampled step's notes on places whose ||dL/da|| is not read (_note_blind)
@@ -102,7 +118,7 @@ class _Hooks:
         # first in the model's table: counts the model's forwards, so that a second one in the step (gradient
         # accumulation's micro-batches) is not read as new layers ('1#2', '1#3', ...)
         self._forwards, self._skip = 0, False
-        self._in_model = self._parts = self._part_ignored = self._skip_model = False
+        self._in_model = self._parts = self._part_ignored = self._skip_model = self._micro_batch = False
         self._read_rank, self._parts_called = 2, []
         self.model._forward_pre_hooks[keys[5]] = self._started_hook
         self.model._forward_hooks[keys[7]] = self._ended_hook
@@ -203,6 +219,8 @@ class _Hooks:
             self._forwards -= 1  # among the forwards that the note on accumulation's micro-batches counts
             if rank == 1:
                 self._note_eval(after=True)
+        else:  # a micro-batch of the same kind: its backward adds to the weights' gradients (_forward_ended)
+            self._micro_batch = True
         if not self._skip:
             self._skip = True
             self._leave_mode()
@@ -211,8 +229,20 @@ class _Hooks:
         if _graph_task() != -1:
             return
         self._in_model = False
+        if self._micro_batch:  # the weights' gradients are read again when its backward ends: what the optimiser
+            # steps with is their sum over the micro-batches (W37 walkthrough: with 4 micro-batches a step, |dL/dW|
+            # read 0.0481, the first micro-batch's, where the accumulated gradient was 0.0915)
+            self._micro_batch = False
+            out = _first_grad_tensor(output)
+            if out is not None:
+                out.register_hook(self._micro_backward)
         if self._skip_model:  # (parts called after it are weighed again)
             self._skip = self._skip_model = False
+
+    def _micro_backward(self, grad) -> None:
+        """A later micro-batch's backward reached the model's output: the weights' gradients are read again once it
+        ends (the later read wins, _read_weights)."""
+        self._read_weights_when_backward_ends()
 
     def _part_call(self, module) -> bool:
         """A hook ran outside the model's own forward: a part of the model called by itself (model.body(x),
