@@ -133,6 +133,9 @@ class RunSummary:
     signal_reference: str = "the output layer"  # what output_signal_norm belongs to, in words
     test_loss: float | None = None
     test_chance_loss: float | None = None
+    # the training step a held-out loss was given after (a monitor's Monitor.held_out); None: the test loss is of the
+    # weights the reading is of (the lab's test set, measured with them)
+    test_loss_step: int | None = None
     input_rms: float | None = None  # root mean square of the inputs
     has_output_head_saturation: bool = False  # the head can saturate (MSE on a tanh or sigmoid output)
     keeps_last_finite: bool = True  # actlab's engine stops at a non-finite loss; a watched torch model does not

@@ -579,13 +579,20 @@ def _generalising(s: RunSummary) -> Finding | None:
         return None
     if s.test_loss < (1 - MOVED_FRACTION) * s.test_chance_loss:
         return None
+    # a monitor's held-out loss is the script's own, given after a training step (W36/W37 walkthroughs: a model
+    # memorising random labels read 'healthy', the monitor having no loss but the training batches')
+    test = ("the test loss" if s.test_loss_step is None else
+            f"the held-out loss given after training step {s.test_loss_step:,}")
+    fewer = ("a smaller model, regularisation (weight decay, dropout)" if can_offer(s, Lever.ARCHITECTURE) else
+             "fewer units, regularisation (L2)")  # (dropout is a layer: a face that can add one)
     return Finding(Status.NOT_GENERALISING,
-                   f"not generalising: the training loss is {s.loss:.3g}, below chance, but the test loss is "
-                   f"{s.test_loss:.3g} against a chance of {s.test_chance_loss:.3g}: the network memorises the "
-                   "training points",
-                   "Use fewer units, regularisation (L2) or more data; if the labels are random, nothing can be "
-                   "learned that holds on new points.",
-                   {"loss": s.loss, "test_loss": s.test_loss, "test_chance_loss": s.test_chance_loss})
+                   f"not generalising: the training loss is {s.loss:.3g}, {percent_below(s.loss, s.chance_loss)} "
+                   f"below chance, but {test} is {s.test_loss:.3g} against a chance of {s.test_chance_loss:.3g}: "
+                   f"the network memorises the training points",
+                   f"Use {fewer} or more data; if the labels are random, nothing can be learned that holds on new "
+                   "points.",
+                   {"loss": s.loss, "test_loss": s.test_loss, "test_chance_loss": s.test_chance_loss,
+                    "test_loss_step": s.test_loss_step})
 
 
 LINEAR_REMEDY = ("If the model should fit relations that are not linear, put an activation (nn.ReLU, nn.GELU, ...) "
@@ -667,7 +674,13 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
         # after a list of the layers left out ('...; left out: module '3' (ReLU), after the frozen '2.weight''), the
         # loss is a clause of its own, not one more item of that list (W27 walkthrough)
         join = "; " if s.left_out and s.layers else ", and "
-        return Finding(Status.HEALTHY, f"healthy: {flow}{join}the loss is {below} below chance{_loss_text(s)}",
+        held = ""
+        if s.test_loss_step is not None and s.test_loss is not None and s.test_chance_loss:  # a monitor's held-out
+            # loss, said beside the training loss it is judged against (Monitor.held_out)
+            held = (f"; the held-out loss given after training step {s.test_loss_step:,} is {s.test_loss:.3g}, "
+                    f"{percent_below(s.test_loss, s.test_chance_loss)} below chance")
+            evidence |= {"test_loss": s.test_loss, "test_loss_step": s.test_loss_step}
+        return Finding(Status.HEALTHY, f"healthy: {flow}{join}the loss is {below} below chance{_loss_text(s)}{held}",
                        _mostly_dead_remedy(s, mostly), evidence)
     above = s.chance_loss > 0 and s.loss > (1 + MOVED_FRACTION) * s.chance_loss
     if s.blown_up is not None and math.isfinite(s.loss) and s.chance_loss > 0:

@@ -414,7 +414,36 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
         self._history: np.ndarray = np.zeros(0, dtype=np.int64)
         self._history_views: tuple = ()
         self._sampled_at = SampledSteps()  # the training step of each sampled step
+        # held_out()'s latest losses, as (the training steps done when it was given, the loss or None): a report
+        # made late (reports are made when asked for) takes the one given before its own step
+        self._held_out: deque[tuple[int, float | None]] = deque(maxlen=64)
         self._on: np.ndarray = np.zeros(0)  # laid out as _history: each unit's weighed count of the batches it was on
+
+    def held_out(self, loss) -> None:
+        """A loss on data the model does not train on (a validation batch or set), given between training steps:
+        each sampled step's reading takes in the latest one given before it and compares it with chance: where the
+        training loss came down and this one did not (10% below chance at least), the status reads not_generalising
+        ('the network memorises the training points'), naming the training step it was given after. ``loss``: a
+        number or a one-value tensor, finite; None: no held-out loss from here on. Raises TypeError or ValueError,
+        saying what was given, for anything else."""
+        if self._open_step is not None:
+            raise RuntimeError("mon.held_out() inside `with mon.step()`: give the held-out loss between steps, after "
+                               "the training step's block, so that it is not read as part of that step")
+        if loss is None:
+            self._held_out.append((self.step_count, None))
+            return
+        if torch.is_tensor(loss):
+            if loss.numel() != 1:
+                raise ValueError(f"held_out: one loss value; got a tensor of {loss.numel()} values (with "
+                                 "reduction='none', pass loss.mean())")
+            value = float(loss.detach().reshape(()))
+        elif _is_number(loss):
+            value = float(loss)
+        else:
+            raise TypeError(f"held_out: the held-out loss, a number or a one-value tensor; got {_what(loss)}")
+        if not math.isfinite(value) or value < 0:
+            raise ValueError(f"held_out: a finite loss of 0 or more; got {value!r}")
+        self._held_out.append((self.step_count, value))
 
     def close(self) -> None:
         """Ends the run: the log's last line says it finished (``actlab watch`` shows it). Idempotent. After it,

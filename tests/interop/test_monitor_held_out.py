@@ -1,0 +1,98 @@
+"""Issue 17 (W36 finding 7, W37): a model memorising random labels read 'healthy', the monitor seeing no loss but the
+training batches'. Monitor.held_out(loss) takes the script's own held-out loss between steps; the reading compares it
+with chance. References: the test's own held-out losses, computed on data the model never trains on."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from conftest import require_torch
+
+torch = require_torch()
+from torch import nn  # noqa: E402
+from torch.nn import functional as F  # noqa: E402
+
+from actlab.torch import Monitor  # noqa: E402
+
+
+def _run(labels: str, steps: int = 300, forget: bool = False):
+    torch.manual_seed(0)
+    X, Xv = torch.randn(256, 20), torch.randn(256, 20)
+    W = torch.randn(20, 10)
+    y, yv = ((torch.randint(0, 10, (256,)), torch.randint(0, 10, (256,))) if labels == "random" else
+             ((X @ W).argmax(1), (Xv @ W).argmax(1)))
+    model = nn.Sequential(nn.Linear(20, 128), nn.ReLU(), nn.Linear(128, 128), nn.ReLU(), nn.Linear(128, 10))
+    opt = torch.optim.Adam(model.parameters(), 3e-3)
+    seen, given = [], None
+    with Monitor(model, every=10, chance_loss=math.log(10)) as mon:
+        for t in range(1, steps + (12 if forget else 2)):
+            i = torch.randint(0, 256, (64,), generator=torch.Generator().manual_seed(t))
+            with mon.step() as s:
+                loss = F.cross_entropy(model(X[i]), y[i])
+                loss.backward()
+                s.loss = loss
+            opt.step()
+            opt.zero_grad()
+            if given is not None and mon.report().step == t:  # the next sampled step's reading takes it in
+                seen.append((*given, mon.report()))
+                given = None
+                if forget and t > steps:  # from here on, no held-out loss
+                    mon.held_out(None)
+            if t % 100 == 0:
+                before = mon.report()  # a sampled step's reading before it was given does not take it in
+                assert before.step < t and f"after training step {t:,}" not in before.reading.words
+                with torch.no_grad():
+                    held = F.cross_entropy(model(Xv), yv)
+                mon.held_out(held)
+                given = (t, held.item())
+    assert len(seen) == steps // 100
+    return seen, mon
+
+
+def test_a_model_memorising_random_labels_reads_not_generalising():
+    seen, _ = _run("random")
+    for t, held, report in seen:
+        assert held > 0.9 * math.log(10)  # the premise: nothing that holds on new points was learned
+        r = report.reading
+        assert r.status.value == "not_generalising", (t, r.words)
+        assert (f"but the held-out loss given after training step {t:,} is {held:.3g} against a chance of 2.3: the "
+                "network memorises the training points") in r.words, (t, r.words)
+        assert r.remedy.startswith("Use a smaller model, regularisation (weight decay, dropout) or more data")
+
+
+def test_a_model_that_learns_what_holds_reads_healthy_and_says_the_held_out_loss():
+    seen, mon = _run("learnable", forget=True)
+    t, held, report = seen[-1]
+    assert held < 0.5 * math.log(10)  # the premise
+    r = report.reading
+    assert r.status.value == "healthy", r.words
+    below = (1 - held / math.log(10)) * 100
+    assert f"; the held-out loss given after training step {t:,} is {held:.3g}, {below:.0f}% below chance" in r.words
+    # held_out(None) after step 301: the next sampled step's reading is of the training batches alone again
+    assert mon.report().step == 311 and "held-out" not in mon.report().reading.words, mon.report().reading.words
+
+
+@pytest.mark.parametrize(("bad", "kind", "said"), [
+    ("0.5", TypeError, "got '0.5', a string"),
+    (True, TypeError, "got True, a bool"),
+    ([0.5], TypeError, "got [0.5], a list"),
+    (float("nan"), ValueError, "a finite loss of 0 or more; got nan"),
+    (-1.0, ValueError, "a finite loss of 0 or more; got -1.0"),
+])
+def test_a_held_out_loss_that_is_no_loss_is_refused_with_what_was_given(bad, kind, said):
+    mon = Monitor(nn.Sequential(nn.Linear(2, 4), nn.ReLU(), nn.Linear(4, 2)), every=1)
+    with pytest.raises(kind, match="held_out") as caught:
+        mon.held_out(bad)
+    assert said in str(caught.value)
+
+
+def test_a_held_out_loss_of_several_values_or_inside_a_step_is_refused():
+    model = nn.Sequential(nn.Linear(2, 4), nn.ReLU(), nn.Linear(4, 2))
+    mon = Monitor(model, every=1)
+    with pytest.raises(ValueError, match="a tensor of 3 values .* pass loss.mean()"):
+        mon.held_out(torch.ones(3))
+    with pytest.raises(RuntimeError, match="between steps"), mon.step():
+        model(torch.randn(3, 2)).sum().backward()
+        mon.held_out(0.5)
