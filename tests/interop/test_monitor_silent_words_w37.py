@@ -6,6 +6,7 @@ of the test's own."""
 
 import math
 import random
+import re
 
 import pytest
 
@@ -41,6 +42,11 @@ def test_units_off_past_the_evidence_but_not_at_dead_odds_say_why_they_are_not_c
         if row.silent and off >= DEAD_EVIDENCE:
             said.append((step, off, row))
     assert said  # the premise: silent units past DEAD_EVIDENCE batches, not counted dead
+    # the share of their batches they were on in before, as the words give it, against the test's own (W38: 'on in
+    # most of its sampled batches' of a unit on in 11%); the monitor weighs the latest batches a little more
+    own = float(torch.stack(on)[:off_from - 1, :2].float().mean(0).min())
+    stated = re.search(r"were on in (\d+)% or more of their sampled batches before", said[-1][2].words)
+    assert stated and abs(int(stated.group(1)) / 100 - own) < 0.1, (own, said[-1][2].words)
     for step, off, row in said:
         assert row.dead == 0, (step, row)
         assert f"each of the last {off} sampled batches: not yet counted dead, since at the rate they were on before" \

@@ -105,7 +105,7 @@ class _Counting:
         dead, cover, died_mask, unseen_mask = _Counting._dead(l, *history)
         died = int(np.count_nonzero(died_mask)) if died_mask is not None else 0  # dead, after being on
         left_out = died_mask if unseen_mask is None else unseen_mask if died_mask is None else died_mask | unseen_mask
-        silent, silent_for, need, silent_mask = _Counting._fallen_silent(l, *history, dead_mask=left_out)
+        silent, silent_for, need, silent_mask, silent_rate = _Counting._fallen_silent(l, *history, dead_mask=left_out)
         unseen = int(np.count_nonzero(unseen_mask)) if unseen_mask is not None else 0
         points = int(sum(history[4])) if len(history) > 4 else 0
         dead_from = _Counting._dead_from(history[1], history[4] if len(history) > 4 else ()) if l.can_die else 0
@@ -138,7 +138,8 @@ class _Counting:
         return {"act_grad": grad_norm, "mean": mean, "std": std, "zero": 1 - nonzero / size,
                 "saturated": int(np.count_nonzero(saturated)), "dead": dead, "dormant": dormant,
                 "non_finite": non_finite, "act_non_finite": False, "window": cover, "died": died, "silent": silent,
-                "silent_for": silent_for, "stopped": stopped, "dead_after": need, "unseen": unseen,
+                "silent_for": silent_for, "silent_rate": silent_rate, "stopped": stopped, "dead_after": need,
+                "unseen": unseen,
                 "unseen_points": points if unseen else 0, "dead_window": history[1].maxlen or 0,
                 "dead_from": dead_from}
 
@@ -255,9 +256,10 @@ class _Counting:
     @staticmethod
     def _fallen_silent(l: _Layer, last_active: np.ndarray | None, samples: deque, on: np.ndarray | None = None,
                        batches: deque = (), points: deque = (), dead_mask: np.ndarray | None = None) \
-            -> tuple[int, int, int, np.ndarray | None]:
+            -> tuple[int, int, int, np.ndarray | None, float]:
         """(units that have gone silent, the latest sampled batches every one of them has been off on, the sampled
-        batches off after which _dead counts a unit dead at the earliest): units on in
+        batches off after which _dead counts a unit dead at the earliest, their mask, the lowest rate any of them was
+        on at before, _on_rate's): units on in
         most of their sampled batches before and off on every point of each of the latest ones since, too few of them
         (under min(window, DEAD_EVIDENCE)) for _dead to count them, at odds under SILENT_ODDS for their rate (M21 item
         6: 40 of 64 units killed at step 101 read 'rarely active' on the 4 sampled batches before they were counted
@@ -269,7 +271,7 @@ class _Counting:
         n = len(samples)
         if not l.can_die or last_active is None or not n or on is None or len(batches) != n \
                 or len(on) != len(last_active):
-            return 0, 0, 0, None
+            return 0, 0, 0, None, 0.0
         need = _Counting._dead_from(samples, points)
         # off on the latest sampled batches (and on before), not counted dead: two comparisons over the layer (the
         # searchsorted that tells how long is over those units alone)
@@ -278,13 +280,17 @@ class _Counting:
             quiet &= ~dead_mask
         quiet = np.flatnonzero(quiet)
         if not len(quiet):
-            return 0, 0, need, None
+            return 0, 0, need, None, 0.0
         off_for = n - np.searchsorted(np.fromiter(samples, np.int64, n), last_active[quiet], side="right")
         silent = _Counting._silence_odds(off_for, on[quiet], batches, samples.maxlen or n) < math.log(SILENT_ODDS)
         count = int(np.count_nonzero(silent))
         mask = np.zeros(len(last_active), dtype=bool)
         mask[quiet[silent]] = True
-        return count, int(off_for[silent].min()) if count else 0, need, mask
+        # the lowest rate a silent unit was on at before, for the words (W38 walkthrough: 'was on in most of its
+        # sampled batches' of a unit on in 11% of its batches, silent for 54)
+        rate = float(_Counting._on_rate(off_for[silent], on[quiet][silent], batches,
+                                        samples.maxlen or n).min()) if count else 0.0
+        return count, int(off_for[silent].min()) if count else 0, need, mask, rate
 
     @staticmethod
     def _stopped(last_active: np.ndarray | None, samples: deque, died: np.ndarray | None,

@@ -604,8 +604,10 @@ class _Reporting:
         parts.append(units)
         if silent:
             one, batches = silent == 1, int(r["silent_for"])
-            parts.append(f"{_share(silent, width, 'unit')} {'was' if one else 'were'} on in most of "
-                         f"{'its' if one else 'their'} sampled batches and {'has' if one else 'have'} been off on "
+            rate = float(r.get("silent_rate") or 0.0)  # the lowest of theirs, not 'most' (W38: a unit on in 11%)
+            parts.append(f"{_share(silent, width, 'unit')} {'was' if one else 'were'} on in "
+                         f"{f'about {rate:.0%}' if one else f'{rate:.0%} or more'} of {'its' if one else 'their'} "
+                         f"sampled batches before and {'has' if one else 'have'} been off on "
                          f"every point of {'each of ' if batches > 1 else ''}"
                          f"{_latest(batches, 'sampled batch', 'sampled batches')}: "
                          + (_short_window(int(r['dead_after']), int(r.get('dead_window') or 0)) or
