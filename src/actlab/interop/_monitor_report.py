@@ -499,7 +499,7 @@ class _Reporting:
             reading = _unwatched_reading(self._opaque, _loss_text(summary), self._unknown)
         self._was_learning = _has_moved(summary)
         healthy = next((f for f in reading.findings if f.status == Status.HEALTHY), None)
-        for extra in (_exploding_activations(forward_stds),
+        for extra in (_exploding_activations(forward_stds, self.chance_loss),
                       _stopping_layers(stopping, torch_restart, self._dying_seen,
                                        _threw(summary, self._jumped(reading), self._blown_from)),
                       self._stopped_places(sampled, notes)):

@@ -84,8 +84,17 @@ EXPLODE_PER_LAYER = 1.5
 EXPLODE_TOTAL = 10.0
 
 
-def _exploding_activations(stds: list[tuple[str, float]]) -> Finding | None:
-    """An EXPLODING finding when the forward activations' std grows layer by layer (the criterion above)."""
+# a chance loss above this is a regression's targets' variance far from 1 (a classifier's, ln C, stays under 12 up to
+# 100,000 classes): targets with a std over 10 ask the network's activations to grow to reach them
+UNSCALED_TARGET_VARIANCE = 100.0
+
+
+def _exploding_activations(stds: list[tuple[str, float]], chance_loss: float | None = None) -> Finding | None:
+    """An EXPLODING finding when the forward activations' std grows layer by layer (the criterion above). Where the
+    chance loss says the targets are large (UNSCALED_TARGET_VARIANCE), the words say so and the remedy leads with
+    standardising them (W38 walkthrough: a ReLU MLP on MSE targets of variance 1.55e6 read 'exploding activations:
+    ... grows about 8.5 times per layer' with a remedy to initialise or normalise; with the same targets at scale 1
+    the same model read healthy, its std about 0.3 in every layer)."""
     stds = [(label, v) for label, v in stds if math.isfinite(v) and v > 0]
     if len(stds) < EXPLODE_MIN_LAYERS:
         return None
@@ -93,13 +102,20 @@ def _exploding_activations(stds: list[tuple[str, float]]) -> Finding | None:
     growth = (b / a) ** (1 / (len(stds) - 1))
     if growth < EXPLODE_PER_LAYER or b / a < EXPLODE_TOTAL:
         return None
-    return Finding(Status.EXPLODING,
-                   f"exploding activations: the activations' std grows about {growth:.2g} times per layer, from "
-                   f"{a:.3g} at {first} to {b:.3g} at {last} over {len(stds)} watched layers (flagged from "
-                   f"{EXPLODE_PER_LAYER:g} times per layer and {EXPLODE_TOTAL:g} times in all)",
-                   "Initialise for the activation (He for the ReLU family: weight std sqrt(2 / fan_in); Xavier for "
-                   "tanh), or put a normalisation layer (LayerNorm, BatchNorm) between the layers.",
-                   {"activation_std": [v for _, v in stds], "growth_per_layer": growth})
+    words = (f"exploding activations: the activations' std grows about {growth:.2g} times per layer, from {a:.3g} at "
+             f"{first} to {b:.3g} at {last} over {len(stds)} watched layers (flagged from {EXPLODE_PER_LAYER:g} times "
+             f"per layer and {EXPLODE_TOTAL:g} times in all)")
+    remedy = ("Initialise for the activation (He for the ReLU family: weight std sqrt(2 / fan_in); Xavier for tanh), "
+              "or put a normalisation layer (LayerNorm, BatchNorm) between the layers.")
+    if chance_loss is not None and chance_loss > UNSCALED_TARGET_VARIANCE:
+        words += (f"; the targets are large (chance_loss, their variance, is {chance_loss:.3g}: a std of "
+                  f"{math.sqrt(chance_loss):.3g}), and a network whose output must reach them grows its activations "
+                  "to do so")
+        remedy = ("Standardise the targets (subtract their mean, divide by their std; train on those and scale the "
+                  "predictions back): the network then works at the scale its initialisation is made for. If the "
+                  f"growth stays after that: {remedy[0].lower()}{remedy[1:]}")
+    return Finding(Status.EXPLODING, words, remedy, {"activation_std": [v for _, v in stds], "growth_per_layer": growth,
+                                                     "chance_loss": chance_loss})
 
 
 # a layer at least this share of whose units were active earlier in the run and are dead now reads "dying layer"
