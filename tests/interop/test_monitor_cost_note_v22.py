@@ -50,7 +50,8 @@ def test_advice_past_the_cap_is_a_budget_not_an_interval():
     # the fixed cost 2.9% of a 3% budget, a sampled step 20 times an unsampled one: extra / (budget - fixed) is
     # 20000 steps, what faa7e5d advised (every=19987 in W21)
     note = _note(fixed=0.029, extra=20.0)
-    assert "every=20000" not in note and f"more than {_monitor_cost.ADVICE_CAP} steps apart" in note
+    assert "every=20000" not in note and "Only readings 20,000 or more steps apart would keep within it" in note
+    assert 20_000 > _monitor_cost.ADVICE_CAP
     needed = 0.029 + 20.0 / 50  # 0.429: the cost at every=50, by hand
     assert "Monitor(model, budget=0.429)" in note and round(needed, 9) == 0.429
 
@@ -95,3 +96,13 @@ def test_the_log_lines_write_is_counted_in_auto_s_cost(tmp_path, monkeypatch):
     # step's time (at faa7e5d the write ran inside the timing; after 8d06a3b, outside it and uncounted: the shares
     # read the monitor's reading alone)
     assert min(seen) >= slow / base * 0.5, (seen, base)
+
+
+def test_an_interval_within_the_budget_is_named_where_only_auto_s_margin_is_past_the_cap():
+    """W38 walkthrough: a sampled step 4.26 times an unsampled one, the fixed cost 1.2%: the note said 'only readings
+    more than 500 steps apart would keep within it', where 182 would (ceil(3.26 / (0.03 - 0.012)), by hand); auto's
+    margin, half the budget, asks for 1,087 (ceil(3.26 / (0.015 - 0.012)))."""
+    note = _note(fixed=0.012, extra=3.26)
+    assert ("Monitor(model, every=182) would keep just within the budget, with no margin for what the monitor's clock "
+            "cannot see (with auto's margin, its readings would be 1,087 steps apart)") in note, note
+    assert "Only readings" not in note

@@ -226,11 +226,12 @@ def test_auto_note_over_budget_says_so_and_which_interval_would_keep_it(monkeypa
     assert mon.calibrated_cost == pytest.approx(54.0 / 50)
     note = _cost_note(mon)
     assert "takes about 55 times as long as on an unsampled one; spread over 50 steps, that is 108.0%." in note
-    # every=3600 would keep within it (ceil(54 / 0.015)), but readings that far apart are of no use: past ADVICE_CAP
+    # every=3600 would keep within it with auto's margin (ceil(54 / 0.015)), 1,800 with none (ceil(54 / 0.03)), but
+    # readings that far apart are of no use: past ADVICE_CAP
     # (500) the note gives the budget that auto's longest interval keeps within (54 / 50 = 1.08) and says why, here
     # the sampled step's cost (at 8d06a3b it said the fixed cost, 0.0%, was 'close to the budget')
     assert note.startswith("every='auto' adds about 108.0% to the average step's time by the monitor's own clock, "
-                           "over the 3% budget by 105.0 percentage points. Only readings more than 500 steps apart "
+                           "over the 3% budget by 105.0 percentage points. Only readings 1,800 or more steps apart "
                            "would keep within it, too far apart to be of use: a sampled step takes about 55 times as "
                            "long as an unsampled one. It samples every 50 steps"), note
     assert "Monitor(model, budget=1.08) would take that cost as within its budget" in note

@@ -90,11 +90,21 @@ class _Costing:
             margin = AUTO_AIM * budget > fixed
             room = (AUTO_AIM * budget if margin else budget) - fixed
             keep = math.ceil(extra / room - 1e-9)  # 54 / 0.015 is 3600.0000000000005 in floating point
+            # with no margin: the interval that keeps just within the budget itself (W38 walkthrough: 'only readings
+            # more than 500 steps apart would keep within it' where 181 would, auto's margin asking for 1,087)
+            bare = math.ceil(extra / (budget - fixed) - 1e-9)
+            if keep > ADVICE_CAP and bare <= ADVICE_CAP:
+                keep, margin, far_margin = bare, False, keep
+            else:
+                far_margin = None
             if keep > ADVICE_CAP:  # the fixed cost near the budget: the division blows up (every=19987, W21)
-                advice = self._far_advice(fixed, extra, budget, every)
+                advice = self._far_advice(fixed, extra, budget, every, bare)
             else:
                 within = (f"would keep within the budget with auto's margin, its readings {keep} steps apart."
                           if margin else
+                          f"would keep just within the budget, with no margin for what the monitor's clock cannot "
+                          f"see (with auto's margin, its readings would be {far_margin:,} steps apart); its readings "
+                          f"would be {keep} steps apart." if far_margin is not None else
                           "would keep just within the budget, with no margin, since the monitor's own work on every "
                           f"step already adds {_percent(fixed)}; its readings would be {keep} steps apart.")
                 advice = (f"Monitor(model, every={keep}) {within} It samples every {every} steps, the longest "
@@ -102,16 +112,17 @@ class _Costing:
                           "are short next to the hooks' cost.")
         return " ".join([verdict, advice, *self._provisional()]) + DETAILS + " ".join(self._cost_details(aim))
 
-    def _far_advice(self, fixed: float, extra: float, budget: float, every: int) -> str:
-        """The advice where only readings more than ADVICE_CAP steps apart would keep within the budget: none that
-        far apart is of use, so it gives the budget that the longest interval auto takes would keep within."""
+    def _far_advice(self, fixed: float, extra: float, budget: float, every: int, bare: int) -> str:
+        """The advice where only readings more than ADVICE_CAP steps apart (``bare`` at the fewest, with no margin)
+        would keep within the budget: none that far apart is of use, so it gives the budget that the longest interval
+        auto takes would keep within."""
         needed = math.ceil((fixed + extra / MAX_AUTO_EVERY) * 1000 - 1e-9) / 1000  # 0.429 * 1000 is 429.00000000000006
         # why so far apart: the fixed cost near the budget, or a sampled step far dearer than an unsampled one (a
         # model whose steps are short next to the hooks': 54 times one, where the fixed cost read 0.0%)
         why = (f"the monitor's own work on every step already adds {_percent(fixed)}, close to the budget"
                if fixed >= AUTO_AIM * budget else
                f"a sampled step takes about {1 + extra:.3g} times as long as an unsampled one")
-        return (f"Only readings more than {ADVICE_CAP} steps apart would keep within it, too far apart to be of use: "
+        return (f"Only readings {bare:,} or more steps apart would keep within it, too far apart to be of use: "
                 f"{why}. It "
                 f"samples every {every} steps, the longest interval auto takes ({MAX_AUTO_EVERY}), so that the "
                 f"readings stay fresh; Monitor(model, budget={needed:g}) would take that cost as within its budget.")
