@@ -56,8 +56,9 @@ _NO_WAY_BACK = {
     Status.DEAD_LAYER: "A dead unit gets no gradient at any learning rate (one counted dead from the sampled batches "
                        "may still fire on a rare input, which gives it little), so smaller steps alone do not bring "
                        "the dead units back",
-    Status.NO_GRADIENT: "Every weight's gradient is exactly 0, so no learning rate moves a weight again: smaller "
-                        "steps alone do not bring the loss back",
+    Status.NO_GRADIENT: "Every weight's gradient is exactly 0, so the gradient moves no weight at any learning rate "
+                        "(an optimiser's momentum or weight decay may still move them for a while, and bring a unit "
+                        "back by chance): smaller steps alone do not bring the loss back",
     Status.OUTPUT_SATURATED: "A saturated output passes back almost no gradient at any learning rate, so smaller "
                              "steps alone do not bring the loss back",
 }

@@ -309,8 +309,10 @@ def _no_gradient(s: RunSummary) -> Finding | None:
     why = (", because the output is saturated" if stuck else
            f": every unit of {names} is dead or saturated, so nothing passes back through "
            f"{'it' if len(off) == 1 else 'them'}" if off else "")
-    tail = ("; the loss had come down below chance, and no weight matrix can learn any more" if learned else
-            "; no weight matrix can learn")
+    # no gradient to learn from, which is not 'no weight moves': an optimiser's momentum or weight decay moves the
+    # weights on for a while (W38 walkthrough: under Adam, units of a layer read all dead were on again 30 steps later)
+    tail = ("; the loss had come down below chance, and no weight matrix gets a gradient to learn from any more"
+            if learned else "; no weight matrix gets a gradient to learn from")
     size = "exactly 0" if exact else f"0 or round-off (every norm below {sci(grad_floor(s.loss))})"
     # the weight matrices read, by name: the biases are not, and an output bias may still get a gradient
     hidden = [s.weights_name(i) for i in range(len(s.layers))]

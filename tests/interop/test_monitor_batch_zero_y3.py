@@ -79,7 +79,8 @@ def test_a_layer_dead_on_every_batch_still_reads_no_weight_can_learn():
             s.loss = loss
         model.zero_grad()
     r = mon.report()
-    assert r.status is Status.NO_GRADIENT and "no weight matrix can learn" in r.reading.words, r.reading.words
+    assert r.status is Status.NO_GRADIENT and "no weight matrix gets a gradient to learn from" in r.reading.words, \
+        r.reading.words
 
 
 def test_the_walkthrough_run_reads_no_gradient_only_where_the_layer_is_dead_over_its_window():
@@ -102,7 +103,7 @@ def test_the_walkthrough_run_reads_no_gradient_only_where_the_layer_is_dead_over
     for t, r in seen.items():
         dead = next((l.dead for l in r.layers if l.name == "3"), None)
         words = r.reading.words
-        if r.status is Status.NO_GRADIENT or "no weight matrix can learn" in words:
+        if r.status is Status.NO_GRADIENT or "no weight matrix gets a gradient to learn from" in words:
             assert (zero[t] or near_zero[t]) and dead == 64, (t, dead, words)
         elif (zero[t] or near_zero[t]) and dead is not None and dead < 64 and t >= 262:
             # the dying layer says the batch (its units not all dead over the window)

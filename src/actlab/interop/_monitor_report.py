@@ -15,6 +15,7 @@ from ..instruments import layer_reading
 from ..reading_record import LossSteps, percent_below
 from ..readings import (
     TORCH_LEVERS,
+    UNLEARNED,
     Finding,
     LayerSummary,
     Reading,
@@ -493,6 +494,13 @@ class _Reporting:
                 f"gradients vanish{_loss_text(summary)}", "", {"output_activations": on_output}),))
         elif rows or (len(self._weighted) <= 1 and not self._opaque):
             reading = diagnose(summary)
+            low = summary.lowest_judged_step
+            if reading.findings and reading.findings[0].words.startswith(UNLEARNED) and low is not None:
+                # a run that learned and lost it: the checkpoint to go back to is one from its best point (W38
+                # walkthrough: lr x 300 at step 300 after the mean had come down to 0.375 there; the remedy said only
+                # 'a checkpoint saved before the problem began')
+                reading = diagnose(dataclasses.replace(summary, restart=torch_restart(
+                    f"saved before training step {low:,}, where the mean loss was at its lowest")))
         elif not self._opaque and not self._unknown and _is_affine(self.model):  # layers with nothing between them
             reading = diagnose(dataclasses.replace(summary, affine_between=tuple(zip(order, order[1:], strict=False))))
         else:
