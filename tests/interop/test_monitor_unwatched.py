@@ -50,3 +50,29 @@ def test_a_custom_autograd_activation_is_placed_between_the_modules_it_runs_betw
     notes = mon.report().notes
     assert any(n.startswith("no watched activation runs between fc1 -> out") and "custom autograd function" in n
                for n in notes)
+
+
+def test_a_gru_between_two_weighted_modules_is_named_in_the_note_on_what_runs_between_them():
+    """W38 walkthrough: a GRU between 'emb' and 'fc1' read 'no watched activation runs between emb -> fc1 ... (a
+    custom autograd function, a C++ kernel) is not watched', sending the reader after a hidden op where the GRU,
+    named in another note, is what runs there."""
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.emb, self.rnn = nn.Embedding(12, 8), nn.GRU(8, 16, batch_first=True)
+            self.fc1, self.act, self.out = nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 3)
+
+        def forward(self, x):
+            h, _ = self.rnn(self.emb(x))
+            return self.out(self.act(self.fc1(h[:, -1])))
+
+    torch.manual_seed(0)
+    model = Net()
+    mon = Monitor(model, every=1)
+    with mon.step():
+        model(torch.randint(0, 12, (4, 5))).sum().backward()
+    notes = mon.report().notes
+    between = [n for n in notes if n.startswith("no watched activation runs between emb -> fc1")]
+    assert between and "(a recurrent module's fused kernel ('rnn' (GRU), noted above), a custom autograd function" \
+        in between[0], notes
+    assert any(n.startswith("'rnn' (GRU)") or "'rnn' (GRU)" in n and "cannot hook" in n for n in notes), notes

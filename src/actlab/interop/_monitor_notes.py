@@ -100,10 +100,14 @@ class _Noting:
             bare = list(dict.fromkeys(self._fed))
             if bare and not _is_affine(self.model):  # a linear model: the reading names the layers (_linear_reading)
                 pairs = "; ".join(f"{a} -> {b}" for a, b in bare[:5])
+                # a recurrent module the monitor cannot hook may be what runs between them: named first (W38
+                # walkthrough: a GRU between 'emb' and 'fc1' read as 'a custom autograd function, a C++ kernel')
+                rnn = (f"a recurrent module's fused kernel ({', '.join(self._not_read[:3])}"
+                       f"{' ...' if len(self._not_read) > 3 else ''}, noted above), " if self._not_read else "")
                 self.notes.append(f"no watched activation runs between {pairs}: the output of the first feeds the "
                                   "second, as the autograd graph shows, and an activation applied there by other "
-                                  "means than a module actlab knows or a torch function (a custom autograd function, "
-                                  "a C++ kernel"
+                                  f"means than a module actlab knows or a torch function ({rnn}a custom autograd "
+                                  "function, a C++ kernel"
                                   + (", or a module named in the note on unknown activations" if self._unknown else "")
                                   + ") is not watched")
             last = max(self._weight_order.values(), default=-1)
