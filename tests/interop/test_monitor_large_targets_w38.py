@@ -12,6 +12,7 @@ torch = require_torch()
 from torch import nn  # noqa: E402
 
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 
 def _run(scale: float):
@@ -28,12 +29,7 @@ def _run(scale: float):
     with Monitor(model, every=10, chance_loss=chance) as mon:
         for t in range(300):
             idx = torch.randint(0, 4096, (64,), generator=torch.Generator().manual_seed(t))
-            with mon.step() as s:
-                loss = nn.functional.mse_loss(model(X[idx]), y[idx])
-                loss.backward()
-                s.loss = loss
-            opt.step()
-            opt.zero_grad()
+            monitored_step(mon, model, X[idx], y[idx], opt, nn.functional.mse_loss)
     return mon.report(), chance, stds
 
 

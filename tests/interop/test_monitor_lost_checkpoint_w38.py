@@ -15,6 +15,7 @@ torch = require_torch()
 from torch import nn  # noqa: E402
 
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 
 def test_a_run_that_learned_and_lost_it_names_the_checkpoint_of_its_lowest_mean_loss():
@@ -31,13 +32,7 @@ def test_a_run_that_learned_and_lost_it_names_the_checkpoint_of_its_lowest_mean_
                 for g in opt.param_groups:
                     g["lr"] = 0.3
             idx = torch.randint(0, 4096, (64,), generator=torch.Generator().manual_seed(t))
-            with mon.step() as s:
-                loss = nn.functional.cross_entropy(model(X[idx]), y[idx])
-                loss.backward()
-                s.loss = loss
-            opt.step()
-            opt.zero_grad()
-            losses.append(loss.item())
+            losses.append(monitored_step(mon, model, X[idx], y[idx], opt).item())
             seen[t] = mon.report().reading
     lost = {t: r for t, r in seen.items() if r.words.startswith("not learning any more")}
     assert lost  # the premise: the run learned and lost it
