@@ -921,10 +921,40 @@ def _fell_from_peak(s: RunSummary, latest: float) -> str | None:
             f"({chance:.3g}){after}")
 
 
+def started_far(s: RunSummary) -> str | None:
+    """Where the run's first loss (RunSummary.first_loss) was already past BLOW_UP_LOSS x chance and the loss has not
+    risen past it since, that start in words: "the first loss, 2.5e+05 at training step 1, was already 290,000 times
+    chance: the outputs began far from the targets"; else None. W39 check: a regression on targets of mean 500 and
+    variance 0.86 fell steadily from 2.5e5 to 19 over 800 steps, and read 'diverging: the loss has grown to 2.39e+05
+    ... lower the learning rate', then 'starting: ... above where a run begins' with nothing to do."""
+    chance = chance_of(s)
+    if s.first_loss is None or chance is None or s.loss is None or not math.isfinite(s.loss):
+        return None
+    t, first = s.first_loss
+    if first <= BLOW_UP_LOSS * chance or s.loss > RISING_FACTOR * first:
+        return None
+    since = (f", and the loss has come down to {s.loss:.3g} since" if s.loss < first / RISING_FACTOR else "")
+    return (f"the first loss, {first:.3g} at training step {t:,}, was already {times(first / chance)} times chance: "
+            f"the outputs began far from the targets{since}")
+
+
+def started_far_remedy(s: RunSummary) -> str:
+    """What a start far above chance asks for: targets at the network's scale, and a chance_loss that fits the loss."""
+    return ("A first loss this far above chance means the outputs start far from the targets: standardise the "
+            "targets (subtract their mean, divide by their std, and scale the predictions back), or set the output "
+            "layer's bias to their mean; and check that chance_loss fits this loss (the targets' variance for a mean "
+            "squared error, ln C for C balanced classes with cross-entropy).")
+
+
 def diverging(s: RunSummary) -> Finding | None:
     latest = diverging_loss(s)
     if latest is None:
         return None
+    far = started_far(s)
+    if far is not None and s.blown_up is None:  # it began up there: no climb to read as a divergence
+        return Finding(Status.STARTING, f"starting far from chance: {far}", started_far_remedy(s),
+                       {"loss": s.loss, "chance_loss": s.chance_loss, "first_loss": s.first_loss[1],
+                        "first_loss_step": s.first_loss[0]})
     c = climb(s)
     chance = chance_of(s)
     size = f"{latest:.3g}, {times(latest / chance)} times chance ({chance:.3g})" if chance else f"{latest:.3g}"

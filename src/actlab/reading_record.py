@@ -189,6 +189,9 @@ class RunSummary:
     blown_from: int | None = None
     # the last loss at or below that line before the climb, as (step, loss); None: not known
     blown_low: tuple[int, float] | None = None
+    # the run's first finite loss, as (step, loss) (a monitor's); None: not known. A run whose first loss is far above
+    # chance began far from its targets (reading_loss.started_far), which is no divergence
+    first_loss: tuple[int, float] | None = None
     # the reading made before this one (a monitor's last report) found the loss moved from chance beyond its noise:
     # a mean still MOVED_FRACTION below chance keeps it so, though its batches' noise widens (reading_headline.
     # has_moved; W35 walkthrough: after a blow-up, batches from 1e-4 to 5.5 and a mean 59-65% below chance went

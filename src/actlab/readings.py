@@ -79,6 +79,8 @@ from .reading_loss import (  # noqa: F401  (re-exported: the loss thresholds and
     sampled_step,
     spike,
     spike_remedy,
+    started_far,
+    started_far_remedy,
     step_name,
     unlearned,
     within_noise,
@@ -524,6 +526,9 @@ def _learning(s: RunSummary) -> Finding | None:
         remedy = ("A loss above chance after this many updates usually means steps too large for the network: lower "
                   f"the learning rate and {s.restart}. If it is already small, check the labels and the loss "
                   "function.")
+        far = started_far(s)
+        if far is not None:  # it began far above chance and has not climbed: the targets, not the steps
+            words, remedy = f"{words}; {far}", started_far_remedy(s)
     elif s.layers and all(l.activation in LINEAR for l in s.layers):
         # W15: a linear network read 'a harder data set may need more units, more layers', which cannot help it
         words = f"{after} the loss is not {MOVED_FRACTION:.0%} below chance{_loss_text(s)}"
@@ -704,6 +709,10 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
                     ": not yet beyond the noise of its batches to say the run lost what it learned"))
         return Finding(Status.STARTING, words, "", {**evidence, "lowest_judged_loss": judged,
                                                     "lowest_judged_step": s.lowest_judged_step})
+    far = started_far(s) if above else None
+    if far is not None:  # it began up there (W39 check: a regression on targets of mean 500)
+        return Finding(Status.STARTING, f"starting far from chance: {flow}; {far}{_loss_text(s)}",
+                       started_far_remedy(s), {**evidence, "first_loss": s.first_loss[1]})
     noise = within_noise(s)  # 10% below chance, within its batches' noise of it: said, and not read as learning
     where = (f"the loss is {times(s.loss / s.chance_loss)} times chance, above where a run begins" if above else
              f"the loss is {percent_below(s.loss, s.chance_loss)} below chance{_loss_text(s)}{noise}, and every run "

@@ -97,6 +97,7 @@ class _Collecting:
     _last_level: tuple[int, float] | None = None
     _above_low: tuple[int, float] | None = None
     _blown_low: tuple[int, float] | None = None
+    _first_loss: tuple[int, float] | None = None  # the run's first finite loss, as (step, loss)
 
     def _read_step_losses(self, loss) -> tuple[tuple[int, float | None], ...]:
         """The latest training steps' losses, this sampled step's last, as (step, value): the unsampled steps' held
@@ -137,6 +138,8 @@ class _Collecting:
                 continue
             before = self._before
             before.append(v)
+            if self._first_loss is None:
+                self._first_loss = (t, v)
             if v <= RISING_FACTOR * self.chance_loss:
                 self._last_level = (t, v)
             if v <= line:
