@@ -924,7 +924,7 @@ def _fell_from_peak(s: RunSummary, latest: float) -> str | None:
 def started_far(s: RunSummary) -> str | None:
     """Where the run's first loss (RunSummary.first_loss) was already past BLOW_UP_LOSS x chance and the loss has not
     risen past it since, that start in words: "the first loss, 2.5e+05 at training step 1, was already 290,000 times
-    chance: the outputs began far from the targets"; else None. W39 check: a regression on targets of mean 500 and
+    chance: the outputs began far from the targets"; else None. Issue 17: a regression on targets of mean 500 and
     variance 0.86 fell steadily from 2.5e5 to 19 over 800 steps, and read 'diverging: the loss has grown to 2.39e+05
     ... lower the learning rate', then 'starting: ... above where a run begins' with nothing to do."""
     chance = chance_of(s)

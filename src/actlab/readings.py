@@ -710,7 +710,7 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
         return Finding(Status.STARTING, words, "", {**evidence, "lowest_judged_loss": judged,
                                                     "lowest_judged_step": s.lowest_judged_step})
     far = started_far(s) if above else None
-    if far is not None:  # it began up there (W39 check: a regression on targets of mean 500)
+    if far is not None:  # it began up there (a regression on targets of mean 500: reading_loss.started_far)
         return Finding(Status.STARTING, f"starting far from chance: {flow}; {far}{_loss_text(s)}",
                        started_far_remedy(s), {**evidence, "first_loss": s.first_loss[1]})
     noise = within_noise(s)  # 10% below chance, within its batches' noise of it: said, and not read as learning
@@ -758,8 +758,7 @@ def _mostly_dead_remedy(s: RunSummary, mostly: list[int]) -> str:
     is."""
     if not mostly:
         return ""
-    names = [s.name(i) for i in mostly]
-    named = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    named = names_in_order([s.name(i) for i in mostly])
     fix = off_remedy(s, [i + 1 for i in mostly])
     bias = ("; a bias far below 0 holds a unit off from the first step" if
             any(s.layers[i].activation in ZERO_RECTIFIERS for i in mostly) else "")
