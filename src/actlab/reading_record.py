@@ -100,6 +100,18 @@ class WeightSwing:
 
 
 @dataclass(frozen=True)
+class HeldOutLow:
+    """The lowest window of a monitor's held-out losses (reading_held_out.HELD_OUT_WINDOW given in a row): their
+    median, the training steps the first and last were given after, and the lowest of them with its step."""
+
+    median: float
+    first_step: int
+    last_step: int
+    best_step: int
+    best: float
+
+
+@dataclass(frozen=True)
 class LayerSummary:
     """One hidden layer, as any backend can measure it."""
 
@@ -136,6 +148,13 @@ class RunSummary:
     # the training step a held-out loss was given after (a monitor's Monitor.held_out); None: the test loss is of the
     # weights the reading is of (the lab's test set, measured with them)
     test_loss_step: int | None = None
+    # a monitor's held-out losses as given up to the step the reading is of, oldest first, as (the training steps done
+    # when each was given, the loss; None where held_out(None) stopped them), up to HELD_OUT_KEPT of them, and the
+    # lowest window of them since the last stop (reading_held_out.lowest_window): a held-out loss risen from its lowest
+    # while the training loss kept falling is a network that stopped generalising (W39 walkthrough: 0.343 to 0.976
+    # over 1,400 steps read 'healthy' throughout, since it stayed below chance); empty and None: none given
+    held_out: tuple[tuple[int, float | None], ...] = ()
+    held_out_lowest: HeldOutLow | None = None
     input_rms: float | None = None  # root mean square of the inputs
     has_output_head_saturation: bool = False  # the head can saturate (MSE on a tanh or sigmoid output)
     keeps_last_finite: bool = True  # actlab's engine stops at a non-finite loss; a watched torch model does not

@@ -52,6 +52,13 @@ from .reading_flow import (  # noqa: F401  (re-exported: the gradient-flow thres
 from .reading_headline import has_moved as _has_moved
 from .reading_headline import headline_first
 from .reading_headline import loss_text as _loss_text  # noqa: F401  (the Monitor's report words the loss by it)
+from .reading_held_out import age as held_age
+from .reading_held_out import given_after, held_out_rise
+from .reading_held_out import latest as held_latest
+from .reading_held_out import rise_remedy as held_rise_remedy
+from .reading_held_out import rise_words as held_rise_words
+from .reading_held_out import stopped_words as held_stopped_words
+from .reading_held_out import was_low as held_was_low
 from .reading_loss import (  # noqa: F401  (re-exported: the loss thresholds and the blow-up findings)
     DIVERGING_LOSS,
     LOSS_BATCHES,
@@ -584,20 +591,33 @@ def _with_left_out(s: RunSummary, words: str, remedy: str) -> tuple[str, str]:
 def _generalising(s: RunSummary) -> Finding | None:
     if s.test_loss is None or s.test_chance_loss is None or not _has_moved(s) or not math.isfinite(s.test_loss):
         return None
-    if s.test_loss < (1 - MOVED_FRACTION) * s.test_chance_loss:
-        return None
-    # a monitor's held-out loss is the script's own, given after a training step (W36/W37 walkthroughs: a model
-    # memorising random labels read 'healthy', the monitor having no loss but the training batches')
-    test = ("the test loss" if s.test_loss_step is None else
-            f"the held-out loss given after training step {s.test_loss_step:,}")
     fewer = ("a smaller model, regularisation (weight decay, dropout)" if can_offer(s, Lever.ARCHITECTURE) else
              "fewer units, regularisation (L2)")  # (dropout is a layer: a face that can add one)
+    trained = f"the training loss is {percent_below(s.loss, s.chance_loss)} below chance{_loss_text(s)}"
+    if held_age(s) is not None:  # the weights it was of are long gone: it judges nothing (said beside healthy; W40
+        return None  # walkthrough: one given at step 3 read 'not generalising' at step 1,000 of a run that generalised)
+    found = held_out_rise(s)
+    if found is not None:  # it came down and went back up: the lowest is the point to stop at (W39 walkthrough)
+        return Finding(Status.NOT_GENERALISING, f"not generalising: {trained}, but {held_rise_words(s, found)}",
+                       held_rise_remedy(found, fewer),
+                       {"loss": s.loss, "test_loss": s.test_loss, "test_chance_loss": s.test_chance_loss,
+                        "test_loss_step": s.test_loss_step, "held_out_median": found.median,
+                        "held_out_lowest_median": found.lowest.median, "held_out_best_step": found.lowest.best_step})
+    window = held_latest(s)  # a monitor's: the median of the latest few given, not one batch's swing
+    level = s.test_loss if window is None or window[2] == 1 else window[0]
+    if level < (1 - MOVED_FRACTION) * s.test_chance_loss or s.test_loss_step == 0:
+        return None  # (a held-out loss given before any training step is the initial weights': it judges nothing)
+    # a monitor's held-out loss is the script's own, given after a training step (W36/W37 walkthroughs: a model
+    # memorising random labels read 'healthy', the monitor having no loss but the training batches')
+    random = ("" if held_was_low(s) else  # labels whose held-out loss once came down are not random (W39)
+              "; if the labels are random, nothing can be learned that holds on new points")
+    said = (f"{given_after(s)} is {s.test_loss:.3g}" if window is None or window[2] == 1 else
+            f"the latest {window[2]} held-out losses (given after training steps {window[1]:,} to "
+            f"{s.test_loss_step:,}) have a median of {level:.3g} (the latest, {s.test_loss:.3g})")
     return Finding(Status.NOT_GENERALISING,
-                   f"not generalising: the training loss is {s.loss:.3g}, {percent_below(s.loss, s.chance_loss)} "
-                   f"below chance, but {test} is {s.test_loss:.3g} against a chance of {s.test_chance_loss:.3g}: "
-                   f"the network memorises the training points",
-                   f"Use {fewer} or more data; if the labels are random, nothing can be learned that holds on new "
-                   "points.",
+                   f"not generalising: {trained}, but {said} against a chance of {s.test_chance_loss:.3g}: the "
+                   "network memorises the training points",
+                   f"Use {fewer} or more data{random}.",
                    {"loss": s.loss, "test_loss": s.test_loss, "test_chance_loss": s.test_chance_loss,
                     "test_loss_step": s.test_loss_step})
 
@@ -684,9 +704,13 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
         held = ""
         if s.test_loss_step is not None and s.test_loss is not None and s.test_chance_loss:  # a monitor's held-out
             # loss, said beside the training loss it is judged against (Monitor.held_out)
-            held = (f"; the held-out loss given after training step {s.test_loss_step:,} is {s.test_loss:.3g}, "
-                    f"{percent_below(s.test_loss, s.test_chance_loss)} below chance")
+            held = (f"; {given_after(s)} is {s.test_loss:.3g}, "
+                    + (f"{percent_below(s.test_loss, s.test_chance_loss)} below chance"
+                       if s.test_loss < s.test_chance_loss else f"against a chance of {s.test_chance_loss:.3g}")
+                    + ("" if held_age(s) is None else ": too old to judge the weights of this step, and none given "
+                       "since"))
             evidence |= {"test_loss": s.test_loss, "test_loss_step": s.test_loss_step}
+        held += held_stopped_words(s)  # a script that stopped giving them: the reading says it judges without one
         return Finding(Status.HEALTHY, f"healthy: {flow}{join}the loss is {below} below chance{_loss_text(s)}{held}",
                        _mostly_dead_remedy(s, mostly), evidence)
     above = s.chance_loss > 0 and s.loss > (1 + MOVED_FRACTION) * s.chance_loss

@@ -386,14 +386,15 @@ class _Reporting:
             recent_steps, recent_losses = zip(*began_held[-LOSS_BATCHES:], strict=True)
             every_step = True
         # the latest held-out loss given before this sampled step (Monitor.held_out; None: none, or forgotten)
-        held_out = next((h for h in reversed(getattr(self, "_held_out", ())) if h[0] < step), None)
-        held_out = held_out if held_out is not None and held_out[1] is not None else None
+        given = [h for h in getattr(self, "_held_out", ()) if h[0] < step]
+        held_out = given[-1] if given and given[-1][1] is not None else None
         summary = RunSummary(
             tuple(summaries), output_norm, judged, self.chance_loss, None, step,
             # the script's held-out loss, said with the step it was given after (Monitor.held_out)
             test_loss=held_out[1] if held_out is not None else None,
             test_chance_loss=self.chance_loss if held_out is not None else None,
             test_loss_step=held_out[0] if held_out is not None else None,
+            held_out=tuple((t, v) for t, v, _ in given), held_out_lowest=given[-1][2] if given else None,
             # dated from the first sampled step of this unbroken run of non-finite ones (the step the notes name),
             # not from the step sampled last
             diverged_at_step=non_finite_since["step"] if non_finite_since is not None else None,

@@ -53,7 +53,9 @@ import torch
 from torch import nn
 
 from ..monitor_log import LOG_FORMAT, read_log
+from ..reading_held_out import HELD_OUT_KEPT, lowest_window
 from ..reading_loss import CLIMB_LOSSES
+from ..reading_record import HeldOutLow
 from . import _torch_stats
 from ._monitor_base import (  # noqa: F401  (some re-exported: tests import them from here)
     _BASE_STEPS,
@@ -414,9 +416,10 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
         self._history: np.ndarray = np.zeros(0, dtype=np.int64)
         self._history_views: tuple = ()
         self._sampled_at = SampledSteps()  # the training step of each sampled step
-        # held_out()'s latest losses, as (the training steps done when it was given, the loss or None): a report
-        # made late (reports are made when asked for) takes the one given before its own step
-        self._held_out: deque[tuple[int, float | None]] = deque(maxlen=64)
+        # held_out()'s latest losses, as (the training steps done when it was given, the loss or None, the lowest
+        # window given since the last None): a report made late (reports are made when asked for) takes those given
+        # before its own step
+        self._held_out: deque[tuple[int, float | None, HeldOutLow | None]] = deque(maxlen=HELD_OUT_KEPT)
         self._on: np.ndarray = np.zeros(0)  # laid out as _history: each unit's weighed count of the batches it was on
 
     def held_out(self, loss) -> None:
@@ -430,7 +433,7 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
             raise RuntimeError("mon.held_out() inside `with mon.step()`: give the held-out loss between steps, after "
                                "the training step's block, so that it is not read as part of that step")
         if loss is None:
-            self._held_out.append((self.step_count, None))
+            self._held_out.append((self.step_count, None, None))
             return
         if torch.is_tensor(loss):
             if loss.numel() != 1:
@@ -443,7 +446,11 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
             raise TypeError(f"held_out: the held-out loss, a number or a one-value tensor; got {_what(loss)}")
         if not math.isfinite(value) or value < 0:
             raise ValueError(f"held_out: a finite loss of 0 or more; got {value!r}")
-        self._held_out.append((self.step_count, value))
+        given = [(t, v) for t, v, _ in self._held_out]
+        given = [*given[len(given) - next((i for i, (_, v) in enumerate(reversed(given)) if v is None), len(given)):],
+                 (self.step_count, value)]  # those since the last held_out(None), this one last
+        low = self._held_out[-1][2] if self._held_out else None  # the lowest window since the last held_out(None)
+        self._held_out.append((self.step_count, value, lowest_window(low, given)))
 
     def close(self) -> None:
         """Ends the run: the log's last line says it finished (``actlab watch`` shows it). Idempotent. After it,

@@ -1,0 +1,181 @@
+"""What a script's held-out losses say (a monitor's ``Monitor.held_out``): how old the latest is, whether it rose from
+its lowest while the training loss kept falling, and whether the script stopped giving them.
+
+The training loss alone cannot tell learning from memorising. A held-out loss can, in two ways: it never came down
+(the network memorises points whose labels say nothing it can carry to new ones), or it came down and went back up
+(past its lowest, the network fits its training points at the cost of new ones: the point early stopping keeps).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .reading_loss import MOVED_FRACTION
+from .reading_record import HeldOutLow, RunSummary
+
+HELD_OUT_RISE = 0.1  # a held-out loss this share or more above its lowest has risen from it
+# the held-out losses are read in windows of this many given in a row, by their median: one validation batch's swing
+# (a batch of 32 points can give a loss 30% off its mean, with heavy tails) moves no window's median far
+HELD_OUT_WINDOW = 7
+# and a rise must pass this many times the typical swing between one given and the next (log scale): the lowest
+# window is the lowest of many, and its median is low by chance as well (simulated with a flat held-out loss of 30%
+# noise, Gaussian or t(2), over 150 given: a rise read in 0.3-2% of runs; a falling one, in none)
+HELD_OUT_SWINGS = 3.5
+# the latest held-out loss is old where more training steps have passed since it was given than this many times the
+# interval between the two given before (or, where one was given, than the steps before it)
+HELD_OUT_STALE = 2
+HELD_OUT_KEPT = 64  # the latest held-out losses a monitor passes to a reading
+
+
+def _log_median(losses: list[float]) -> float:
+    return float(np.median(np.log(np.maximum(losses, np.finfo(float).tiny))))
+
+
+def lowest_window(lowest: HeldOutLow | None, given: list[tuple[int, float]]) -> HeldOutLow | None:
+    """The lowest window of HELD_OUT_WINDOW held-out losses in a row so far: ``lowest``, or the latest window of
+    ``given`` (the losses since the last stop, oldest first) where its median is lower."""
+    if len(given) < HELD_OUT_WINDOW:
+        return lowest
+    window = given[-HELD_OUT_WINDOW:]
+    median = math.exp(_log_median([v for _, v in window]))
+    if lowest is not None and median >= lowest.median:
+        return lowest
+    best = min(window, key=lambda g: g[1])
+    return HeldOutLow(median, window[0][0], window[-1][0], best[0], best[1])
+
+
+@dataclass(frozen=True)
+class HeldOutRise:
+    """The lowest window of held-out losses, the latest window (its median, the steps it spans) and the typical swing
+    between one held-out loss and the next, as a factor."""
+
+    lowest: HeldOutLow
+    median: float
+    first_step: int
+    last_step: int
+    swing: float
+
+
+def _since_stop(s: RunSummary) -> list[tuple[int, float]]:
+    """The held-out losses given since the last held_out(None), oldest first (empty: none, or stopped last)."""
+    given: list[tuple[int, float]] = []
+    for step, loss in s.held_out:
+        given = [] if loss is None else [*given, (step, loss)]
+    return given
+
+
+def held_out_rise(s: RunSummary) -> HeldOutRise | None:
+    """The held-out loss rose from its lowest: the lowest window's median was MOVED_FRACTION below chance (the network
+    had learned something that holds on new points), and the latest window, all given after it, has a median
+    HELD_OUT_RISE or more above it and HELD_OUT_SWINGS typical swings above it. None where not, or where the lowest
+    or the chance is not known."""
+    low = s.held_out_lowest
+    if low is None or s.test_chance_loss is None or s.test_chance_loss <= 0:
+        return None
+    if low.median >= (1 - MOVED_FRACTION) * s.test_chance_loss:
+        return None
+    given = _since_stop(s)
+    window = given[-HELD_OUT_WINDOW:]
+    if len(window) < HELD_OUT_WINDOW or window[0][0] <= low.last_step:
+        return None
+    logs = np.log(np.maximum([v for _, v in given], np.finfo(float).tiny))
+    # the typical swing: the median absolute step between successive losses, scaled to a standard deviation of one
+    # loss (for Gaussian noise the median |difference| is 0.6745 * sqrt(2) standard deviations)
+    swing = float(np.median(np.abs(np.diff(logs)))) / (0.6745 * math.sqrt(2))
+    rise = _log_median([v for _, v in window]) - math.log(low.median)
+    if rise < max(math.log1p(HELD_OUT_RISE), HELD_OUT_SWINGS * swing):
+        return None
+    return HeldOutRise(low, math.exp(_log_median([v for _, v in window])), window[0][0], window[-1][0],
+                       math.exp(swing))
+
+
+def latest(s: RunSummary) -> tuple[float, int, int] | None:
+    """The median of the latest held-out losses given since the last stop (up to HELD_OUT_WINDOW of them), the training
+    step the first of them was given after, and how many there are: one validation batch's swing is not the network's
+    (a held-out loss of 20 among losses near 0.5 read 'not generalising'). None where none was given (a test loss of
+    the lab's, or a stop)."""
+    window = _since_stop(s)[-HELD_OUT_WINDOW:]
+    if not window:
+        return None
+    return math.exp(_log_median([v for _, v in window])), window[0][0], len(window)
+
+
+def age(s: RunSummary) -> int | None:
+    """How many training steps before the reading's step the latest held-out loss was given, where that is more than
+    HELD_OUT_STALE times the interval it was given at (a script that stopped giving it, or gave one early on); None
+    where it is recent, or not known."""
+    given = _since_stop(s)
+    if not given or s.steps is None:
+        return None
+    last = given[-1][0]
+    interval = last - given[-2][0] if len(given) > 1 else last
+    gap = s.steps - last
+    return gap if gap > 1 and gap > HELD_OUT_STALE * max(interval, 1) else None
+
+
+def given_after(s: RunSummary) -> str:
+    """'the held-out loss given after training step 590', with its age where it is old."""
+    if s.test_loss_step is None:
+        return "the test loss"
+    when = ("given before the first training step" if s.test_loss_step == 0 else
+            f"given after training step {s.test_loss_step:,}")
+    old = age(s)
+    return (f"the held-out loss {when}" if old is None else
+            f"the held-out loss {when} (the latest given, {old:,} training steps before this reading)")
+
+
+def stopped(s: RunSummary) -> tuple[int, tuple[int, float] | None] | None:
+    """Where the latest entry is held_out(None): the training steps done when it was called, and the last loss given
+    before it as (step, loss) (None: none was). None where held-out losses are being given, or none ever was."""
+    if not s.held_out or s.held_out[-1][1] is not None:
+        return None
+    before = next(((t, v) for t, v in reversed(s.held_out) if v is not None), None)
+    return s.held_out[-1][0], before
+
+
+def stopped_words(s: RunSummary) -> str:
+    """'; no held-out loss is read since held_out(None) after training step 100 (the last one given, after step 100,
+    was 1.65 against a chance of 1.1)': a reading that no longer compares one says so. Empty where it does."""
+    stop = stopped(s)
+    if stop is None:
+        return ""
+    at, before = stop
+    last = "" if before is None or s.chance_loss is None else (
+        f" (the last one given, after training step {before[0]:,}, was {before[1]:.3g} against a chance of "
+        f"{s.chance_loss:.3g})")
+    return f"; no held-out loss is read since held_out(None) after training step {at:,}{last}"
+
+
+def rise_words(s: RunSummary, found: HeldOutRise) -> str:
+    """The held-out loss's rise from its lowest, in words."""
+    low, latest = found.lowest, s.held_out[-1]
+    old = age(s)
+    ago = "" if old is None else f", {old:,} training steps before this reading"
+    return (f"the held-out loss has risen from its lowest: the median of the {HELD_OUT_WINDOW} given after training "
+            f"steps {low.first_step:,} to {low.last_step:,} was {low.median:.3g} (the lowest, {low.best:.3g}, after "
+            f"step {low.best_step:,}), and of the latest {HELD_OUT_WINDOW} (after steps {found.first_step:,} to "
+            f"{found.last_step:,}) is {found.median:.3g}, {percent_above(found.median, low.median)} above it, more "
+            f"than the swings from one given to the next explain (typically {percent_above(found.swing, 1)}); the "
+            f"latest given, after training step {latest[0]:,}{ago}, is {latest[1]:.3g}: past training step "
+            f"{low.best_step:,} the network fits its training points at the cost of new ones")
+
+
+def rise_remedy(found: HeldOutRise, fewer: str) -> str:
+    """Early stopping first: the weights of the lowest held-out loss are the ones to keep."""
+    return (f"Keep the weights of the lowest held-out loss (early stopping): save a checkpoint each time the held-out "
+            f"loss reaches a new low, and use the one from after training step {found.lowest.best_step:,}; to train "
+            f"longer without losing it, use {fewer} or more data.")
+
+
+def percent_above(value: float, base: float) -> str:
+    return f"{(value / base - 1):.0%}"
+
+
+def was_low(s: RunSummary) -> bool:
+    """The held-out loss was MOVED_FRACTION below chance at its lowest: the labels carry something to new points."""
+    low = min((v for _, v in s.held_out if v is not None), default=None)
+    return (low is not None and s.test_chance_loss is not None
+            and low < (1 - MOVED_FRACTION) * s.test_chance_loss)

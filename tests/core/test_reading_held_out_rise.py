@@ -1,0 +1,124 @@
+"""Issue 17 (W39, W40 walkthroughs): a held-out loss that came down to 0.343 and rose to 0.976 over 1,400 steps read
+'healthy' throughout (it stayed below chance); one given at step 3 read 'not generalising' at step 1,000 of a run that
+generalised. The reading now finds a held-out loss risen from its lowest beyond the noise of the losses given, and
+says when the latest is too old to judge the weights.
+
+References: the tests' own series (their lowest, their medians by numpy, their steps), and, for the noise, series drawn
+with a known distribution that never rises: no reading may call such a run not generalising."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from actlab.reading_held_out import HELD_OUT_WINDOW, lowest_window
+from actlab.readings import LayerSummary, RunSummary, Status, diagnose
+
+CHANCE = math.log(10)
+
+
+def reading(losses, every: int = 10, step: int | None = None, train_loss: float = 0.01, stop_after: int | None = None):
+    """The reading of a healthy run given ``losses`` as held-out losses, one every ``every`` training steps, as a
+    monitor passes them (the lowest window kept as each is given)."""
+    given, low = [], None
+    for i, v in enumerate(losses, 1):
+        given.append((i * every, float(v)))
+        low = lowest_window(low, given)
+    held = list(given)
+    if stop_after is not None:
+        held.append((stop_after, None))
+    last = given[-1]
+    s = RunSummary((LayerSummary("relu", 64, 0.4),), 1.0, loss=train_loss, chance_loss=CHANCE,
+                   steps=step if step is not None else last[0] + 1, recent_losses=(train_loss,) * 10,
+                   loss_batches=10, test_loss=None if stop_after else last[1], test_chance_loss=CHANCE,
+                   test_loss_step=None if stop_after else last[0], held_out=tuple(held[-64:]),
+                   held_out_lowest=None if stop_after else low)
+    return diagnose(s)
+
+
+def test_a_held_out_loss_risen_from_its_lowest_reads_not_generalising_and_names_the_step_to_keep():
+    # W39's run, as its script gave it: down to 0.343, then up to 0.976
+    down = np.linspace(1.0, 0.343, 8)
+    up = np.linspace(0.36, 0.976, 40)
+    losses = np.concatenate([down, up])
+    r = reading(losses, every=20)
+    assert r.status is Status.NOT_GENERALISING, r.words
+    best = 20 * (int(np.argmin(losses)) + 1)
+    latest = np.median(losses[-HELD_OUT_WINDOW:])
+    assert f"(the lowest, 0.343, after step {best:,})" in r.words, r.words
+    assert f"and of the latest {HELD_OUT_WINDOW} (after steps {20 * (len(losses) - 6):,} to {20 * len(losses):,}) " \
+           f"is {latest:.3g}" in r.words, r.words
+    assert f"the latest given, after training step {20 * len(losses):,}, is 0.976" in r.words
+    assert r.remedy.startswith(f"Keep the weights of the lowest held-out loss (early stopping): save a checkpoint "
+                               f"each time the held-out loss reaches a new low, and use the one from after training "
+                               f"step {best:,}")
+    assert "random" not in r.remedy  # its held-out loss came down: the labels say something
+
+
+def test_one_noisy_held_out_batch_is_no_rise():
+    # a falling held-out loss, one batch of it jumping 80%: the latest window's median does not move
+    losses = list(np.linspace(1.0, 0.3, 30))
+    losses[-2] *= 1.8
+    assert reading(losses).status is Status.HEALTHY
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.sampled_from([0.05, 0.3]), st.sampled_from(["gauss", "t2", "gamma"]),
+       st.sampled_from(["flat", "falling"]))
+def test_no_held_out_loss_that_does_not_rise_reads_not_generalising(seed, noise, kind, trend):
+    """150 held-out losses (one validation batch each: 5% or 30% swings, Gaussian, heavy-tailed t(2) or gamma) whose
+    level stays flat or falls: never read as not generalising, at any point of the run."""
+    rng = np.random.default_rng(seed)
+    n = 150
+    level = np.full(n, 0.5) if trend == "flat" else 0.3 * np.exp(-np.arange(n) / 50) + 0.05
+    draw = {"gauss": lambda: np.exp(rng.normal(0, noise, n)),
+            "t2": lambda: np.exp(rng.standard_t(2, n) * noise * 0.7),
+            "gamma": lambda: rng.gamma(1 / noise**2, noise**2, n)}[kind]
+    losses = level * draw()
+    for end in range(20, n + 1, 10):
+        r = reading(losses[:end])
+        assert r.status is not Status.NOT_GENERALISING, (end, r.words)
+
+
+def test_a_held_out_loss_that_doubles_under_its_noise_is_found():
+    rng = np.random.default_rng(1)
+    level = np.concatenate([np.full(30, 0.4), 0.4 * (1 + 0.03 * np.arange(1, 71))])  # 0.4, then up to 1.24
+    r = reading(level * np.exp(rng.normal(0, 0.3, 100)))
+    assert r.status is Status.NOT_GENERALISING, r.words
+
+
+def test_a_held_out_loss_that_was_never_low_is_not_a_rise():
+    # near chance throughout: the old rule's words (and 'if the labels are random') stay
+    r = reading(np.full(30, 0.95 * CHANCE) * np.linspace(1, 1.05, 30))
+    assert r.status is Status.NOT_GENERALISING
+    assert "the network memorises the training points" in r.words and "if the labels are random" in r.remedy
+
+
+def test_a_held_out_loss_given_long_ago_judges_nothing_and_is_said_so():
+    # given once at step 3, before anything was learned; the reading of step 1,000 (W40 finding 2)
+    s = RunSummary((LayerSummary("relu", 64, 0.4),), 1.0, loss=0.6, chance_loss=CHANCE, steps=1000,
+                   recent_losses=(0.6,) * 10, loss_batches=10, test_loss=2.12, test_chance_loss=CHANCE,
+                   test_loss_step=3, held_out=((3, 2.12),), held_out_lowest=None)
+    r = diagnose(s)
+    assert r.status is Status.HEALTHY, r.words
+    assert ("the held-out loss given after training step 3 (the latest given, 997 training steps before this "
+            "reading) is 2.12, against a chance of 2.3: too old to judge the weights of this step, and none given "
+            "since") in r.words.replace("2.12, 8% below chance", "2.12, against a chance of 2.3"), r.words
+
+
+def test_a_held_out_loss_given_on_schedule_is_not_old():
+    # every 100 steps, read 90 steps after the latest: said without an age
+    r = reading(np.linspace(1.0, 0.5, 10), every=100, step=1090)
+    assert r.status is Status.HEALTHY and "training steps before this reading" not in r.words, r.words
+    r = reading(np.linspace(1.0, 0.5, 10), every=100, step=1300)  # three intervals on: old
+    assert "(the latest given, 300 training steps before this reading)" in r.words, r.words
+
+
+def test_a_stopped_held_out_loss_is_said_beside_healthy():
+    r = reading(np.linspace(1.0, 1.5, 10), every=10, stop_after=100, step=150)
+    assert r.status is Status.HEALTHY
+    assert r.words.endswith("; no held-out loss is read since held_out(None) after training step 100 (the last one "
+                            "given, after training step 100, was 1.5 against a chance of 2.3)"), r.words
