@@ -62,6 +62,10 @@ def point_of(index: int, report: dict, slots: list[int] | None = None, size: int
     between = _between(report.get("losses_between"))
     if between is not None:  # the range of the losses of the training steps since the report before (W32)
         point["between"], point["between_from"] = between
+    held = report.get("held_out")  # the held-out loss the reading took in: [the step it was given after, the loss]
+    if (isinstance(held, list) and len(held) == 2 and type(held[0]) is int and type(held[1]) in (int, float)
+            and math.isfinite(held[1])):
+        point["held_out"] = held
     if any(silent):  # of the saturated units, those gone silent (the page's readout says them apart); most points
         # have none, and carry no list for it
         point["silent"] = silent

@@ -562,7 +562,9 @@ class _Reporting:
                              first_non_finite=None if first_non_finite is None else
                              {k: first_non_finite[k] for k in ("step", "place", "unsampled") if k in first_non_finite},
                              last_finite_step=summary.last_finite_step, auto=self._auto,
-                             losses_between=self._between[1] if self._between[0] == step else ())
+                             losses_between=self._between[1] if self._between[0] == step else (),
+                             held_out=None if summary.test_loss is None or summary.test_loss_step is None else
+                             (summary.test_loss_step, summary.test_loss))
 
     @staticmethod
     def _layer_words(layer: _Layer, r: dict, width: int, window: int, param: str, is_frozen: bool, w: float,

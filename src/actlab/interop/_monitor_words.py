@@ -497,6 +497,10 @@ class MonitorReport:
     # the losses of the training steps between the sampled step before and this one, (step, loss), where the script
     # gave one each step (s.loss): the log carries them for /watch's loss chart; None where one was no single number
     losses_between: tuple[tuple[int, float | None], ...] = ()
+    # the held-out loss the reading took in (Monitor.held_out): (the training step it was given after, the loss); the
+    # log carries it for /watch's loss chart (W40: the number behind a not_generalising headline was on no chart).
+    # None where none was given, or held_out(None) stopped them
+    held_out: tuple[int, float] | None = None
 
     @property
     def status(self) -> Status:
@@ -519,7 +523,8 @@ class MonitorReport:
                 "reading": self.reading.to_dict(),
                 "notes": list(self.notes),
                 **({"losses_between": [[t, jsonable(v)] for t, v in self.losses_between]} if self.losses_between
-                   else {})}
+                   else {}),
+                **({"held_out": [self.held_out[0], jsonable(self.held_out[1])]} if self.held_out else {})}
 
     def _head(self) -> str:
         """The report's first line: the step it is of, among the steps run, and the sampling rule."""

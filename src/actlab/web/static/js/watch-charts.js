@@ -225,13 +225,16 @@ export function stepLines(canvas, args) {
     ctx.beginPath();
     let drawing = false;
     s.y.forEach((v, i) => {
-      if (!ok(v)) { drawing = false; return; }
+      if (!ok(v)) { if (!s.joined) drawing = false; return; }  // a joined series (values given now and then, the
+      // held-out loss) goes on over the steps without one
       if (drawing) ctx.lineTo(px(x[i]), py(v)); else ctx.moveTo(px(x[i]), py(v));
       drawing = true;
     });
     ctx.stroke(); ctx.setLineDash([]);
     s.y.forEach((v, i) => {
-      if (ok(v) && !ok(s.y[i - 1]) && !ok(s.y[i + 1])) { ctx.beginPath(); ctx.arc(px(x[i]), py(v), 2.5, 0, 2 * Math.PI); ctx.fill(); }
+      if (ok(v) && (s.joined || (!ok(s.y[i - 1]) && !ok(s.y[i + 1])))) {  // each value of a joined series is a dot
+        ctx.beginPath(); ctx.arc(px(x[i]), py(v), 2.5, 0, 2 * Math.PI); ctx.fill();
+      }
     });
   });
   // a finite value at a marked step: a dot in its line's colour ringed in white, on top of the mark and the lines

@@ -23,7 +23,7 @@ export const view = { run: null };
 export function resetView() {
   Object.assign(view, {
     next: 0, points: [], head: 0, every: 1, recentFrom: 0, spans: [], nonFinite: 0, total: 0,
-    steps: [], losses: [], history: [], health: [], names: [], lastFinite: null, latest: null, lossSaid: [],
+    steps: [], losses: [], heldOut: [], heldOutStep: [], history: [], health: [], names: [], lastFinite: null, latest: null, lossSaid: [],
     historyBands: [], healthBands: [], lossBands: [], healthRows: [], firstSeen: null, previewing: false,
     firstNan: null, warm: [], warmUp: [], order: null, places: null, slots: null, numbers: null, folds: [],
     hidden: new Set(),
@@ -52,6 +52,8 @@ const span = (a, b) => (!a ? b ?? null : !b ? a : [Math.min(a[0], b[0]), Math.ma
 const withLosses = (band, range) => (range ? { ...band, loss: span(band.loss, range) } : band);
 // the loss chart's band: a thinned stretch's range, or the range of the steps between two sampled steps
 export const LOSS_BAND_KEY = "band: the lowest to highest loss of the steps each point stands for";
+// the held-out loss's key on the loss chart (Monitor.held_out): a dot where the reading took one in
+export const HELD_OUT_KEY = "held-out loss (mon.held_out), a dot per one given";
 function widen(band, other) {
   const n = Math.max(band.grads.length, other.grads.length);
   const pair = (a, b, f) => Array.from({ length: n }, (_, k) => f(a?.[k], b?.[k]));
@@ -143,6 +145,13 @@ export function series(health) {
   // a step that held a NaN or an inf is a red mark, not a point: its loss is not drawn either
   view.losses = held.map((p) => (!p.non_finite && finite(p.loss) ? p.loss : null));
   view.lossSaid = held.map((p) => p.loss ?? null);
+  // the script's held-out loss (Monitor.held_out), drawn where the reading first took in each one given: at the first
+  // point held whose held-out loss was given after another step than the point's before (a thinned run keeps it on
+  // the first point kept); view.heldOutStep: the step it was given after
+  const givenAt = (p) => (Array.isArray(p.held_out) ? p.held_out[0] : null);
+  view.heldOut = held.map((p, i) => (givenAt(p) !== null && givenAt(p) !== givenAt(held[i - 1] ?? {}) &&
+    finite(p.held_out[1]) ? p.held_out[1] : null));
+  view.heldOutStep = held.map((p) => givenAt(p));
   const layers = view.slots ? view.slots.length :
     held.reduce((n, p) => Math.max(n, p.grads.length), 0);  // a new header adds places
   view.history = Array.from({ length: layers }, (_, k) => held.map((p) => ofPlace(p.grads, k) ?? null));

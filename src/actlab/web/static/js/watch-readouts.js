@@ -131,7 +131,11 @@ function readLoss() {
   const between = !thinned && band && band[2] > steps[i] ?
     `; from step ${count(steps[i])} to ${count(band[2])}, the steps up to the next sampled one${held}, the loss ` +
     `ranged from ${fmt(band[0], 4)} to ${fmt(band[1], 4)} (the band)` : "";
-  $("watch-readout").textContent = `Step ${count(steps[i])}: ${said}${thinned || between}`;
+  // the held-out loss the reading of this step took in, and the step it was given after (Monitor.held_out)
+  const given = view.heldOutStep[i], value = points[i]?.held_out?.[1];
+  const heldOut = Number.isInteger(given) && finite(value) ?
+    `; held-out loss ${fmt(value, 4)}, given after training step ${count(given)}` : "";
+  $("watch-readout").textContent = `Step ${count(steps[i])}: ${said}${heldOut}${thinned || between}`;
 }
 
 // the health chart's lines became the three measures of one layer (`all`), or the layers again: the readout stays on

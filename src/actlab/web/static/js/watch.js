@@ -16,7 +16,9 @@ import {
   AXIS_NAMES, MEASURES, allMeasures, fillLayerChoice, healthChoice, isStepLog, measure, offerMeasure, sayStepAxis,
   wireControls,
 } from "./watch-controls.js";
-import { LOSS_BAND_KEY, layerName, lossIsLog, numberOf, resetView, series, showAllCalls, take, view } from "./watch-points.js";
+import {
+  HELD_OUT_KEY, LOSS_BAND_KEY, finite, layerName, lossIsLog, numberOf, resetView, series, showAllCalls, take, view,
+} from "./watch-points.js";
 import { forget, healthSwitched, hover, percent, readHealth, wireReadouts } from "./watch-readouts.js";
 import {
   count, foldNotes, isReading, noteTiming, ordinal, resetTiming, runState, sayBadLines, sayDeadWindow, sayLayers, saySpan, sayWarnings,
@@ -182,8 +184,13 @@ function drawCharts() {
   const inSpan = (st) => spans.some(([first, last]) => first <= st && st <= last);
   const infLoss = steps.filter((st, i) => (lossSaid[i] === "inf" || lossSaid[i] === "-inf") && !inSpan(st))
     .map((st) => [st, st]);
-  stepLines($("watch-loss"), { x: steps, log: lossIsLog(view.losses), marks: [...nanMarks(), ...infLoss], xLog,
-                               series: [{ name: "loss", y: view.losses, band: view.lossBands }], hover: hover.loss,
+  // the held-out losses given (Monitor.held_out), joined point to point, each a dot: a second line where there are any
+  const heldOut = view.heldOut.some(finite) ?
+    [{ name: HELD_OUT_KEY, y: view.heldOut, joined: true, color: PALETTE[3], whole: true }] : [];
+  stepLines($("watch-loss"), { x: steps, log: lossIsLog([...view.losses, ...view.heldOut]),
+                               marks: [...nanMarks(), ...infLoss], xLog,
+                               series: [{ name: "loss", y: view.losses, band: view.lossBands }, ...heldOut],
+                               hover: hover.loss,
                                bandKey: LOSS_BAND_KEY,
                                empty: "No loss logged: set s.loss = loss inside mon.step()" });
 }

@@ -1,0 +1,116 @@
+"""The watch page's loss chart draws the held-out losses a script gives (Monitor.held_out) beside the training loss
+(issue 17, W40 walkthrough finding 6: a reading said 'not generalising' from a held-out loss that no chart showed, so
+it could not be seen or checked on the page). References: the script's own held-out losses and the steps it gave them
+after."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from actlab.run_history import RunHistory, point_of
+from actlab.web.app import create_app
+from web._watch_page import open_watch
+from web.conftest import serving, shot
+
+LOSS = """() => { const c = document.getElementById('watch-loss');
+  return { x: c.drawn.x, names: c.drawn.series.map((s) => s.name), y: c.drawn.series.map((s) => s.y),
+           legend: c.legendNames ?? null, keys: (c.keysDrawn ?? []).map((k) => k.name ?? k.text ?? String(k)) }; }"""
+
+
+def _overfit(log, steps=600, every_given=20):
+    """A 3-class MLP on 300 points with 20% of labels flipped, under Monitor(every=10, log=log), its held-out loss on
+    2,000 clean points given every ``every_given`` steps: its own (step, held-out loss)."""
+    from conftest import require_torch
+
+    torch = require_torch()
+    from torch import nn
+    from torch.nn import functional as F
+
+    from actlab.torch import Monitor
+
+    torch.manual_seed(0)
+    g = torch.Generator().manual_seed(0)
+    w = torch.randn(10, 3, generator=g)
+    x, xv = torch.randn(300, 10, generator=g), torch.randn(2000, 10, generator=g)
+    y, yv = (x @ w).argmax(1), (xv @ w).argmax(1)
+    flip = torch.rand(300, generator=g) < 0.2
+    y[flip] = torch.randint(0, 3, (int(flip.sum()),), generator=g)
+    model = nn.Sequential(nn.Linear(10, 128), nn.ReLU(), nn.Linear(128, 128), nn.ReLU(), nn.Linear(128, 3))
+    opt = torch.optim.Adam(model.parameters(), 3e-3)
+    given = []
+    with Monitor(model, every=10, chance_loss=math.log(3), log=log) as mon:
+        for t in range(1, steps + 1):
+            i = torch.randint(0, 300, (20,), generator=g)
+            with mon.step() as s:
+                loss = F.cross_entropy(model(x[i]), y[i])
+                loss.backward()
+                s.loss = loss
+            opt.step()
+            opt.zero_grad()
+            if t % every_given == 0:
+                with torch.no_grad():
+                    held = F.cross_entropy(model(xv), yv).item()
+                mon.held_out(held)
+                given.append((t, held))
+    return given
+
+
+def _latest_before(given, step):
+    return next(([t, v] for t, v in reversed(given) if t < step), None)
+
+
+@pytest.mark.browser
+def test_the_held_out_losses_given_are_on_the_loss_chart(browser, tmp_path):
+    log = tmp_path / "overfit.jsonl"
+    given = _overfit(log)
+    reports = [json.loads(line) for line in log.read_text().splitlines()[1:] if '"step"' in line]
+    for r in reports:  # the log carries the held-out loss each reading took in, with the step it was given after
+        want = _latest_before(given, r["step"])
+        assert (r.get("held_out") == pytest.approx(want, rel=1e-6)) if want else "held_out" not in r, r["step"]
+    assert reports[-1]["reading"]["status"] == "not_generalising"  # the premise: the reading is of it
+    with serving(create_app(db_path=tmp_path / "p.sqlite3", watch_log=log)) as base:
+        context, page, errors = open_watch(browser, base, "document.getElementById('watch-loss').drawn?.x?.length "
+                                           f">= {len(reports)}")
+        drawn = page.evaluate(LOSS)
+        assert drawn["names"] == ["loss", "held-out loss (mon.held_out), a dot per one given"], drawn["names"]
+        # one dot per held-out loss given, at the first sampled step whose reading took it in, at its own value
+        dots = [(x, v) for x, v in zip(drawn["x"], drawn["y"][1], strict=True) if v is not None]
+        want = [(next(r["step"] for r in reports if r["step"] > t), v) for t, v in given if t < reports[-1]["step"]]
+        assert [x for x, _ in dots] == [x for x, _ in want]
+        assert [v for _, v in dots] == pytest.approx([v for _, v in want], rel=1e-6)
+        # the readout names the held-out loss and the step it was given after
+        k = drawn["x"].index(want[-1][0])
+        page.locator("#watch-loss").focus()
+        page.keyboard.press("Home")
+        for _ in range(k):
+            page.keyboard.press("ArrowRight")
+        said = page.locator("#watch-readout").text_content()
+        t, v = given[len(want) - 1]
+        assert f"; held-out loss {v:.4g}, given after training step {t:,}" in said, said
+        shot(page, "watch-held-out", page.locator("#watch-loss"))
+        assert errors == []
+        context.close()
+
+
+def test_a_malformed_held_out_is_left_out_and_a_thinned_run_keeps_it():
+    layers = [{"name": "act", "width": 4, "act_grad_norm": 0.1, "dead": 0, "saturated": 0, "dormant": 0}]
+
+    def held(value):
+        return point_of(0, {"step": 10, "loss": 1.0, "non_finite": False, "layers": layers,
+                            "held_out": value}).get("held_out")
+
+    assert held([9, 0.5]) == [9, 0.5]
+    for bad in ([9, None], [9, "inf"], [9], [True, 0.5], "0.5", [9.5, 0.5], [9, 0.5, 1]):
+        assert held(bad) is None, bad
+    # 2,000 reports: every kept point, thinned or not, holds the held-out loss in force at its step
+    history = RunHistory()
+    for n in range(1, 2001):
+        history.add({"step": 5 * n, "loss": 1.0, "non_finite": False, "layers": layers,
+                     "held_out": [5 * n - 5 * (n % 7) - 1, 0.1 + (n - n % 7) / 1e4] if n > 7 else None})
+    assert history.every > 1
+    for p in history.head + history.thinned + list(history.recent):
+        n = p["step"] // 5
+        assert p.get("held_out") == ([5 * n - 5 * (n % 7) - 1, 0.1 + (n - n % 7) / 1e4] if n > 7 else None)
