@@ -196,6 +196,10 @@ class RunSummary:
     dying: tuple[str, ...] = ()
     # what a dead unit's f' = 0 was measured on, in words (the lab: its training points; a monitor: sampled batches)
     dead_over: str = "on every training point"
+    # the training steps not sampled among those a layer counted wholly dead spans (a monitor sampling one step in
+    # several): its units may fire on them, and a reading does not call the zero gradient the run's for certain; 0:
+    # every step was read (the engine; a monitor at every=1)
+    dead_unsampled: int = 0
     # the batch losses whose mean is the judged loss (a monitor's last JUDGED_STEPS training steps with a loss, sampled
     # or not), oldest first, as (step, loss): a loss None or not finite is left out of the mean and named by the words
     # (reading_loss.judged_over); None: the judged loss is recent_losses' mean where it is one (or exact)

@@ -322,6 +322,13 @@ def _no_gradient(s: RunSummary) -> Finding | None:
     # weights on for a while (W38 walkthrough: under Adam, units of a layer read all dead were on again 30 steps later)
     tail = ("; the loss had come down below chance, and no weight matrix gets a gradient to learn from any more"
             if learned else "; no weight matrix gets a gradient to learn from")
+    unread = s.dead_unsampled if not lasting else (  # read on the sampled batches only (W40 walkthrough: one unit
+        # fired on 8 of the unsampled steps, its weights getting a gradient there)
+        s.steps - s.zero_gradient_from + 1 - s.zero_gradient_batches
+        if s.steps is not None and s.zero_gradient_from is not None else 0)
+    if off and unread > 0:
+        tail += (f" on the sampled batches ({unread:,} training steps between them were not read: a unit that fires "
+                 "on one of them gives its weights a little gradient)")
     size = "exactly 0" if exact else f"0 or round-off (every norm below {sci(grad_floor(s.loss))})"
     # the weight matrices read, by name: the biases are not, and an output bias may still get a gradient
     hidden = [s.weights_name(i) for i in range(len(s.layers))]

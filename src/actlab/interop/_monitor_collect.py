@@ -354,7 +354,7 @@ class _Collecting:
                     if last is None:
                         last = l.last_active = np.zeros(l.width, dtype=np.int64)
                     if l.on is None:
-                        l.on = np.zeros(l.width)
+                        l.on = np.zeros((2, l.width))  # (the window's weighed count, the latest batches')
                     active = r[1] > 0
                     last[active] = g
                     self._count_on(l, active)

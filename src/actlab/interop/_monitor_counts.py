@@ -19,6 +19,11 @@ from ._monitor_places import _Layer
 # the rate it was on before, reads as gone silent (said on its layer's line) until _dead counts it, or it comes back:
 # a unit on in all of 100 batches is silent after one off batch, one on in 70% of them after four
 SILENT_ODDS = 0.01
+# the rate a unit was on at before a silence is the lower of two: over about the window's batches, and over about this
+# many latest ones (W40 walkthrough: a unit on in every batch of an 1,100-step plateau at lr 1e-7, then in 47% of them
+# once the rate was raised, read at about 91% and was counted dead after 10 sampled batches off, which at 47% is 1
+# time in 500; its recent rate reads it silent, not dead)
+RECENT_BATCHES = 20
 
 
 class _Counting:
@@ -37,13 +42,13 @@ class _Counting:
         if len(views) != len(ran) or any(l.last_active is not v or l.on is None or l.on.base is not self._on
                                          for l, v in zip(ran, views, strict=True)):
             width = sum(l.width for l in ran)
-            buffer, on = np.zeros(width, dtype=np.int64), np.zeros(width)
+            buffer, on = np.zeros(width, dtype=np.int64), np.zeros((2, width))
             k = 0
             for l in ran:
-                view, on_view = buffer[k:k + l.width], on[k:k + l.width]
+                view, on_view = buffer[k:k + l.width], on[:, k:k + l.width]
                 if l.last_active is not None and len(l.last_active) == l.width:
                     view[:] = l.last_active
-                if l.on is not None and len(l.on) == l.width:
+                if l.on is not None and l.on.shape == (2, l.width):
                     on_view[:] = l.on
                 l.last_active, l.on = view, on_view
                 k += l.width
@@ -56,12 +61,12 @@ class _Counting:
         else:
             active = host[:len(self._history)] > 0
             np.copyto(self._history, g, where=active)
-        on = self._on  # each unit's weighed count of the batches it was on: older ones weigh (1 - 1/window) less
-        on *= self._on_weight
+        on = self._on  # each unit's weighed counts of the batches it was on: older ones weigh less (_on_weights)
+        on *= self._on_weights[:, None]
         on += active
         for l in ran:
             l.samples.append(g)
-            l.batches.append((l.batches[-1] if l.batches else 0.0) * self._on_weight + 1.0)
+            l.batches.append((l.batches[-1] if l.batches else 0.0) * self._on_weights + 1.0)
             l.points.append(l.rows)
         return True
 
@@ -69,16 +74,17 @@ class _Counting:
         """One place's share of _advance_history, on a sampled step read place by place (a NaN or an inf in another
         place): its batch counted, and its units' weighed counts of the batches they were on."""
         l.samples.append(self.sampled_steps)
-        l.batches.append((l.batches[-1] if l.batches else 0.0) * self._on_weight + 1.0)
+        l.batches.append((l.batches[-1] if l.batches else 0.0) * self._on_weights + 1.0)
         l.points.append(l.rows)
-        l.on *= self._on_weight
+        l.on *= self._on_weights[:, None]
         l.on += active
 
     @property
-    def _on_weight(self) -> float:
-        """How much a sampled batch weighs in the units' counts of the batches they were on, next to the one after
-        it: 1 - 1/window, so that those counts span about the window's batches."""
-        return 1.0 - 1.0 / self.window
+    def _on_weights(self) -> np.ndarray:
+        """How much a sampled batch weighs in the units' two counts of the batches they were on, next to the one after
+        it: 1 - 1/window, so that the first spans about the window's batches, and 1 - 1/RECENT_BATCHES (or the
+        window's, where it is shorter), so that the second spans the latest ones."""
+        return _weights(self.window)
 
     @staticmethod
     def _count(l: _Layer, d: np.ndarray, a: np.ndarray, extra: np.ndarray | None, rows: int,
@@ -191,8 +197,8 @@ class _Counting:
         fell = (off_for >= need) & ~never & (last_active > 0)
         if held is not None:
             fell &= held[np.minimum(off_for, n) - 1] >= DEAD_POINTS
-        if on is not None and len(batches) == n and len(on) == len(off_for) and fell.any():
-            fell[fell] = _Counting._silence_odds(off_for[fell], on[fell], batches, samples.maxlen or n) < math.log(
+        if on is not None and len(batches) == n and on.shape[-1] == len(off_for) and fell.any():
+            fell[fell] = _Counting._silence_odds(off_for[fell], on[:, fell], batches, samples.maxlen or n) < math.log(
                 DEAD_ODDS)
             dead |= fell
         count = int(np.count_nonzero(dead))
@@ -213,12 +219,15 @@ class _Counting:
     def _on_rate(off: np.ndarray, on: np.ndarray, batches: deque, window: int) -> np.ndarray:
         """The rate each unit was on at before its latest ``off`` sampled batches (off >= 1 and under the place's
         batch count): the share of its batches it was on, weighed as ``on`` and ``batches`` are (_advance_history),
-        pulled off 1 when they are few."""
+        pulled off 1 when they are few; the lower of the window's and the latest batches' (RECENT_BATCHES), the latter
+        read generously (one batch more on than counted), so that it lowers the rate only where the latest batches
+        show a unit off often: a unit on in every batch keeps the window's rate, silent after one batch off."""
         n = len(batches)
-        weight = 1.0 - 1.0 / window
-        before = np.asarray(batches)[n - 1 - off]  # the place's weighed batch count when each was last on
+        weight = _weights(window)[:, None]
+        before = np.asarray(batches)[n - 1 - off].T  # the place's weighed batch counts when each was last on
         was_on = on / weight ** off  # its own then (nothing was added since)
-        return np.minimum((was_on + 0.5) / (before + 1.0), 1.0 - 1e-12)
+        rate = np.minimum((was_on[0] + 0.5) / (before[0] + 1.0), (was_on[1] + 1.0) / (before[1] + 1.0))
+        return np.minimum(rate, 1.0 - 1e-12)
 
     @staticmethod
     def _silence_odds(off: np.ndarray, on: np.ndarray, batches: deque, window: int) -> np.ndarray:
@@ -249,7 +258,8 @@ class _Counting:
         # the sampled batches each was off on up to and with the one at `threw` (0 where it was on at it or after)
         before = np.maximum(np.searchsorted(steps, threw, side="right") - after, 0)
         fits = np.zeros(len(last), dtype=bool)
-        fits[ok] = before[ok] * np.log1p(-_Counting._on_rate(off[ok], on[stopped][ok], batches, samples.maxlen or n)) \
+        fits[ok] = before[ok] * np.log1p(-_Counting._on_rate(off[ok], on[:, stopped][:, ok], batches,
+                                                             samples.maxlen or n)) \
             >= math.log(SILENT_ODDS)
         return int(np.count_nonzero(fits))
 
@@ -270,7 +280,7 @@ class _Counting:
         units read 31 where 60 had been off on both of the last two sampled batches."""
         n = len(samples)
         if not l.can_die or last_active is None or not n or on is None or len(batches) != n \
-                or len(on) != len(last_active):
+                or on.shape[-1] != len(last_active):
             return 0, 0, 0, None, 0.0
         need = _Counting._dead_from(samples, points)
         # off on the latest sampled batches (and on before), not counted dead: two comparisons over the layer (the
@@ -282,13 +292,13 @@ class _Counting:
         if not len(quiet):
             return 0, 0, need, None, 0.0
         off_for = n - np.searchsorted(np.fromiter(samples, np.int64, n), last_active[quiet], side="right")
-        silent = _Counting._silence_odds(off_for, on[quiet], batches, samples.maxlen or n) < math.log(SILENT_ODDS)
+        silent = _Counting._silence_odds(off_for, on[:, quiet], batches, samples.maxlen or n) < math.log(SILENT_ODDS)
         count = int(np.count_nonzero(silent))
         mask = np.zeros(len(last_active), dtype=bool)
         mask[quiet[silent]] = True
         # the lowest rate a silent unit was on at before, for the words (W38 walkthrough: 'was on in most of its
         # sampled batches' of a unit on in 11% of its batches, silent for 54)
-        rate = float(_Counting._on_rate(off_for[silent], on[quiet][silent], batches,
+        rate = float(_Counting._on_rate(off_for[silent], on[:, quiet][:, silent], batches,
                                         samples.maxlen or n).min()) if count else 0.0
         return count, int(off_for[silent].min()) if count else 0, need, mask, rate
 
@@ -328,3 +338,8 @@ class _Counting:
                 "bulk_on": int(last_active[stopped][first_off == days[k]].max()),
                 "first_from": int(days[0]), "last_from": int(days[-1]),
                 "spread_from": int(days[j]), "spread_on": int(last_active[stopped][first_off == days[j]].max())}
+
+
+def _weights(window: int) -> np.ndarray:
+    """The two weights of _Counting._on_weights for a window of ``window`` sampled batches."""
+    return 1.0 - 1.0 / np.array([window, min(window, RECENT_BATCHES)], dtype=float)

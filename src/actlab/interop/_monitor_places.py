@@ -103,9 +103,9 @@ class _Layer:
     width: int = 0
     samples: deque = field(default_factory=deque)  # the sampled-step numbers of its last `window` batches
     last_active: np.ndarray | None = None  # (H,): the sampled step at which each unit last had f' != 0 (0: never)
-    # (H,): how many sampled batches each unit was active on, each older batch weighed down by (1 - 1/window) a batch,
-    # and that weighed count of the place's batches after each of its samples (aligned with samples): how often a unit
-    # was on before it fell silent (_Counting._dead)
+    # (2, H): how many sampled batches each unit was active on, each older batch weighed down by (1 - 1/window) a
+    # batch, and by (1 - 1/RECENT_BATCHES) (_monitor_counts), and those weighed counts of the place's batches after each
+    # of its samples (aligned with samples): how often a unit was on before it fell silent (_Counting._dead)
     on: np.ndarray | None = None
     batches: deque = field(default_factory=deque)
     # the points (rows) of each of those batches, aligned with samples: how much a unit's silence over them says

@@ -368,6 +368,11 @@ class _Reporting:
         spans = sorted({s.window for s in rows if s.dead is not None and s.width and s.dead == s.width})
         dead_span = (f"its last {spans[0]}" if len(spans) == 1 else f"the last {spans[0]} to {spans[-1]}") if spans \
             else ""
+        # the training steps those whole-layer-dead windows span that were not sampled: a unit may fire on them (W40
+        # walkthrough: 'no weight matrix gets a gradient' while one unit of the layer fired on 8 unsampled steps)
+        first = self._step_sampled(self.sampled_steps - spans[-1] + 1) if spans else None
+        last_sampled = self._step_sampled(self.sampled_steps) if spans else None
+        unsampled = (last_sampled - first + 1 - spans[-1]) if first is not None and last_sampled is not None else 0
         # the recent losses climbs and trends are read from: the latest sampled steps' finite losses; while fewer than 3
         # steps were sampled, the latest training steps' own, where more of them were held, one a step (W26 finding 3:
         # under every="auto" the losses went 1.35, 0.72, 488, 176,217 and the first sampled step, the 4th, read
@@ -407,6 +412,7 @@ class _Reporting:
             left_out=tuple(left_out),  # the reading names them (a frozen backbone is no linear model)
             not_read=self._not_read,  # an LSTM's fused kernel: gradients are said to reach every layer read
             dead_over=f"on every point of {dead_span} sampled batches" if dead_span else "on every sampled batch",
+            dead_unsampled=max(unsampled, 0),
             gradients_of=f"the batch of {_sampled(step)}",
             earlier_ratios=self._earlier_ratios(step, summaries, output_norm),
             dying=tuple(d.label for d in stopping if is_dying(d, self._dying_seen)),

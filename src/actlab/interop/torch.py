@@ -420,13 +420,14 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
         # window given since the last None): a report made late (reports are made when asked for) takes those given
         # before its own step
         self._held_out: deque[tuple[int, float | None, HeldOutLow | None]] = deque(maxlen=HELD_OUT_KEPT)
-        self._on: np.ndarray = np.zeros(0)  # laid out as _history: each unit's weighed count of the batches it was on
+        # laid out as _history: each unit's two weighed counts of the batches it was on (_Counting._on_weights)
+        self._on: np.ndarray = np.zeros((2, 0))
 
     def held_out(self, loss) -> None:
         """A loss on data the model does not train on (a validation batch or set), given between training steps:
-        each sampled step's reading takes in the latest one given before it and compares it with chance: where the
-        training loss came down and this one did not (10% below chance at least), the status reads not_generalising
-        ('the network memorises the training points'), naming the training step it was given after. ``loss``: a
+        each sampled step's reading takes in those given before it: where the training loss came down and the
+        held-out one did not (10% below chance at least), or came down and rose again beyond its swings, the status
+        reads not_generalising, naming the training steps they were given after (reading_held_out). ``loss``: a
         number or a one-value tensor, finite; None: no held-out loss from here on. Raises TypeError or ValueError,
         saying what was given, for anything else."""
         if self._open_step is not None:
