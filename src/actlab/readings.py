@@ -169,8 +169,33 @@ def diagnose(s: RunSummary) -> Reading:
     if not any(f.status in FAILURES or f.status == Status.HEALTHY for f in findings):
         findings.append(_healthy_or_waiting(s))
     findings.sort(key=lambda f: _ORDER[f.status])
-    return Reading(tuple(_with_spike(_linear_stack(headline_first(_recall_blow_up(findings, s), s), s), s)),
-                   ratio_texts(s))
+    return Reading(tuple(_with_spike(_linear_stack(_with_far_start(headline_first(_recall_blow_up(findings, s), s), s),
+                                                   s), s)), ratio_texts(s))
+
+
+# gradient findings that targets far from the outputs' scale can cause: the weights grow to reach them and push units
+# to the flat ends of their activations (W40 walkthrough: a tanh regression on targets of mean 1,000 read 'vanishing'
+# from step 71 with 'Try ReLU, GELU or SiLU instead of tanh'; with the targets standardised, the same model had no
+# saturated unit and a ratio of 0.1-0.3)
+_FAR_START_CAUSES = frozenset({Status.VANISHING, Status.OUTPUT_SATURATED, Status.EXPLODING, Status.DEAD_LAYER,
+                               Status.NO_GRADIENT})
+
+
+def _with_far_start(findings: list[Finding], s: RunSummary) -> list[Finding]:
+    """A gradient headline of a run that began far above chance (reading_loss.started_far) and is still above it says
+    that start, and its remedy leads with the targets' scale."""
+    if not findings or findings[0].status not in _FAR_START_CAUSES or s.loss is None or not s.chance_loss:
+        return findings
+    far = started_far(s)
+    if far is None or s.loss <= (1 + MOVED_FRACTION) * s.chance_loss:
+        return findings
+    first = findings[0]
+    words = (f"{first.words}; {far}; to reach targets this far the weights grow, which can push units to the flat "
+             "ends of their activations, so the targets' scale may be the cause")
+    remedy = started_far_remedy(s) + (f" If it stays once the targets are at the network's scale: {first.remedy}"
+                                      if first.remedy else "")
+    return [dataclasses.replace(first, words=words, remedy=remedy,
+                                evidence={**first.evidence, "first_loss": s.first_loss[1]}), *findings[1:]]
 
 
 def _with_spike(findings: list[Finding], s: RunSummary) -> list[Finding]:
