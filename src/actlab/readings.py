@@ -132,6 +132,9 @@ OUTPUT_STUCK_FRACTION = 0.25  # output saturated: a quarter of the samples wrong
 # Weights that kept their values exactly over this many updates, while they get gradients, are not being stepped:
 # gradients accumulated over a few steps before one opt.step() keep them still for those few steps only
 WEIGHTS_STILL_STEPS = 100
+# a monitor reads the weights' values about this often (interop/_monitor_weights.VALUE_STEPS, the same number: the core
+# does not import the torch layer), so a date it gives for weights that stopped changing may be this late or more
+WEIGHTS_READ_STEPS = 50
 # a last update that carried weights holding more than half of the weights' size (sum |w|) across 0 swung the network
 # to the other side instead of moving it along: L1 at rate 10 and lr 1 moves every weight by 10 per update, and every
 # weight of a tanh net flipped sign on every update while its loss read healthy (R21). A run that L1 trains well
@@ -528,8 +531,9 @@ def _weights_still(s: RunSummary) -> Finding | None:
     # first step the monitor compared their values at (it reads them every tenth sampled step): the words say so
     span = (f"at any {step_name(s)} from the first to step {s.steps:,} ({updates:,} updates)"
             if since <= s.weights_first_seen else
-            f"from {numbered_step(s, since)} to step {s.steps:,} ({updates:,} updates; step {since:,} is where "
-            "their values were first compared, or last seen to change)")
+            f"from {numbered_step(s, since)} to step {s.steps:,} ({updates:,} updates; their values are compared "
+            f"exactly only every {WEIGHTS_READ_STEPS} training steps or so, so they may have stopped changing some "
+            f"steps before step {since:,})")
     # R18: a body left out of the optimiser under a trained head, its loss 33% below chance, read not_learning: the
     # status says what the loss shows, as at a learning rate of 0 (_zero_learning_rate: learned, and stopped), where a
     # loss clearly below chance is no 'not learning'; the words still ask after the optimiser
