@@ -223,7 +223,8 @@ def _with_rise(findings: list[Finding], s: RunSummary) -> list[Finding]:
     if not findings or s.chance_loss is None or s.blown_up is not None:
         return findings
     first = findings[0]
-    if first.status in (Status.DIVERGED, Status.NOT_LEARNING, Status.STARTING) or "blew up" in first.words:
+    if (first.status in (Status.DIVERGED, Status.NOT_LEARNING, Status.STARTING) or "blew up" in first.words
+            or first.words.startswith(UNLEARNED)):  # (a headline led by the loss lost says the rise: W40)
         return findings
     found = rise(s)
     if found is None:

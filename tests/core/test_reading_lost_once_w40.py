@@ -1,0 +1,29 @@
+"""Issue 17, W40 walkthrough finding 6 (the headline repeats itself): a run that learned to a mean loss of 0.664 and
+lost it when a layer died read 'not learning any more: the mean loss had come down to 0.664 at training step 1,421
+...; also no gradient: ...; the mean loss has risen from 0.664 at training step 1,421 (a sampled one) to 2.4', and
+with a dead layer '... the loss had come down to 0.664 at training step 1,421 ..., and is back near chance' after the
+same opening. A headline led by the loss lost says it once."""
+
+from __future__ import annotations
+
+from actlab.readings import LayerSummary, RunSummary, Status, diagnose
+
+
+def _lost(layers, output_norm):
+    return diagnose(RunSummary(layers, output_norm, loss=2.31, chance_loss=2.3, steps=1821,
+                               recent_losses=(2.31,) * 10, loss_batches=10, lowest_judged_loss=0.664,
+                               lowest_judged_step=1421, lowest_judged_bound=0.7, output_signal_norm=6.1))
+
+
+def test_a_lost_run_whose_layer_died_says_its_low_once():
+    r = _lost((LayerSummary("relu", 128, 0.0), LayerSummary("relu", 128, 0.0, dead=128)), 0.0)
+    assert r.status is Status.NO_GRADIENT
+    assert r.words.startswith("not learning any more: the mean loss had come down to 0.664 at training step 1,421")
+    assert r.words.count("0.664") == 1, r.words
+    assert "has risen from" not in r.words and "is back near chance" not in r.words, r.words
+
+
+def test_a_lost_run_with_a_vanishing_ratio_says_its_low_once():
+    r = _lost((LayerSummary("relu", 128, 1e-3, signal_norm=1.8e-3), LayerSummary("relu", 128, 1.0, signal_norm=6.1)),
+              1.0)
+    assert r.words.startswith("not learning any more: ") and r.words.count("0.664") == 1, r.words
