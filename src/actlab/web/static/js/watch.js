@@ -187,7 +187,10 @@ function drawCharts() {
   // the held-out losses given (Monitor.held_out), joined point to point, each a dot: a second line where there are any
   const heldOut = view.heldOut.some(finite) ?
     [{ name: HELD_OUT_KEY, y: view.heldOut, joined: true, color: PALETTE[3], whole: true }] : [];
-  stepLines($("watch-loss"), { x: steps, log: lossIsLog([...view.losses, ...view.heldOut]),
+  // the bands count: a spike between two samples (a band to 1e5 over losses near 1) put on a linear axis flattened
+  // every other loss onto its 0 (W41 walkthrough)
+  const banded = view.lossBands.flatMap((b) => (b ? [b[0], b[1]] : []));
+  stepLines($("watch-loss"), { x: steps, log: lossIsLog([...view.losses, ...view.heldOut, ...banded]),
                                marks: [...nanMarks(), ...infLoss], xLog,
                                series: [{ name: "loss", y: view.losses, band: view.lossBands }, ...heldOut],
                                hover: hover.loss,
