@@ -163,11 +163,24 @@ def rise_words(s: RunSummary, found: HeldOutRise) -> str:
             f"{low.best_step:,} the network fits its training points at the cost of new ones")
 
 
-def rise_remedy(found: HeldOutRise, fewer: str) -> str:
-    """Early stopping first: the weights of the lowest held-out loss are the ones to keep."""
+def rise_remedy(best_step: int, fewer: str) -> str:
+    """Early stopping first: the weights of the lowest held-out loss (given after ``best_step``) are the ones to
+    keep."""
     return (f"Keep the weights of the lowest held-out loss (early stopping): save a checkpoint each time the held-out "
-            f"loss reaches a new low, and use the one from after training step {found.lowest.best_step:,}; to train "
-            f"longer without losing it, use {fewer} or more data.")
+            f"loss reaches a new low, and use the one from after training step {best_step:,}; to train longer "
+            f"without losing it, use {fewer} or more data.")
+
+
+def lowest_given(s: RunSummary) -> tuple[int, float] | None:
+    """The lowest held-out loss given since the last stop, of those a reading holds (HELD_OUT_KEPT), and the step
+    it was given after; the lowest window's own lowest where that one is lower (a long run's may be older than those
+    held). None where none was given."""
+    given = _since_stop(s)
+    low = min(given, key=lambda g: g[1], default=None)
+    window = s.held_out_lowest
+    if window is not None and (low is None or window.best < low[1]):
+        return window.best_step, window.best
+    return low
 
 
 def percent_above(value: float, base: float) -> str:
@@ -176,6 +189,6 @@ def percent_above(value: float, base: float) -> str:
 
 def was_low(s: RunSummary) -> bool:
     """The held-out loss was MOVED_FRACTION below chance at its lowest: the labels carry something to new points."""
-    low = min((v for _, v in s.held_out if v is not None), default=None)
+    low = lowest_given(s)
     return (low is not None and s.test_chance_loss is not None
-            and low < (1 - MOVED_FRACTION) * s.test_chance_loss)
+            and low[1] < (1 - MOVED_FRACTION) * s.test_chance_loss)

@@ -55,6 +55,7 @@ from .reading_headline import loss_text as _loss_text  # noqa: F401  (the Monito
 from .reading_held_out import age as held_age
 from .reading_held_out import given_after, held_out_rise
 from .reading_held_out import latest as held_latest
+from .reading_held_out import lowest_given as held_lowest_given
 from .reading_held_out import rise_remedy as held_rise_remedy
 from .reading_held_out import rise_words as held_rise_words
 from .reading_held_out import stopped_words as held_stopped_words
@@ -636,7 +637,7 @@ def _generalising(s: RunSummary) -> Finding | None:
     found = held_out_rise(s)
     if found is not None:  # it came down and went back up: the lowest is the point to stop at (W39 walkthrough)
         return Finding(Status.NOT_GENERALISING, f"not generalising: {trained}, but {held_rise_words(s, found)}",
-                       held_rise_remedy(found, fewer),
+                       held_rise_remedy(found.lowest.best_step, fewer),
                        {"loss": s.loss, "test_loss": s.test_loss, "test_chance_loss": s.test_chance_loss,
                         "test_loss_step": s.test_loss_step, "held_out_median": found.median,
                         "held_out_lowest_median": found.lowest.median, "held_out_best_step": found.lowest.best_step})
@@ -646,15 +647,26 @@ def _generalising(s: RunSummary) -> Finding | None:
         return None  # (a held-out loss given before any training step is the initial weights': it judges nothing)
     # a monitor's held-out loss is the script's own, given after a training step (W36/W37 walkthroughs: a model
     # memorising random labels read 'healthy', the monitor having no loss but the training batches')
-    random = ("" if held_was_low(s) else  # labels whose held-out loss once came down are not random (W39)
-              "; if the labels are random, nothing can be learned that holds on new points")
     said = (f"{given_after(s)} is {s.test_loss:.3g}" if window is None or window[2] == 1 else
             f"the latest {window[2]} held-out losses (given after training steps {window[1]:,} to "
             f"{s.test_loss_step:,}) have a median of {level:.3g} (the latest, {s.test_loss:.3g})")
+    if held_was_low(s):  # it came down and is back near chance: the lowest is the point to stop at (W41 walkthrough:
+        # a held-out loss down to 0.946, 32% below chance, read 'the network memorises the training points' with no
+        # word of that low, before the rise rule had the 14 losses it needs)
+        best_step, best = held_lowest_given(s)
+        return Finding(Status.NOT_GENERALISING,
+                       f"not generalising: {trained}, but the held-out loss, down to {best:.3g} after training step "
+                       f"{best_step:,} ({percent_below(best, s.test_chance_loss)} below chance), is no longer 10% "
+                       f"below it: {said} against a chance of {s.test_chance_loss:.3g}: past training step "
+                       f"{best_step:,} the network fits its training points at the cost of new ones",
+                       held_rise_remedy(best_step, fewer),
+                       {"loss": s.loss, "test_loss": s.test_loss, "test_chance_loss": s.test_chance_loss,
+                        "test_loss_step": s.test_loss_step, "held_out_best_step": best_step})
     return Finding(Status.NOT_GENERALISING,
                    f"not generalising: {trained}, but {said} against a chance of {s.test_chance_loss:.3g}: the "
                    "network memorises the training points",
-                   f"Use {fewer} or more data{random}.",
+                   f"Use {fewer} or more data; if the labels are random, nothing can be learned that holds on new "
+                   "points.",
                    {"loss": s.loss, "test_loss": s.test_loss, "test_chance_loss": s.test_chance_loss,
                     "test_loss_step": s.test_loss_step})
 
