@@ -515,7 +515,18 @@ class _Reporting:
             reading = _unwatched_reading(self._opaque, _loss_text(summary), self._unknown)
         self._was_learning = _has_moved(summary)
         healthy = next((f for f in reading.findings if f.status == Status.HEALTHY), None)
-        for extra in (_exploding_activations(forward_stds, self.chance_loss),
+        if self._first_stds is None:  # the first report's: what training did since is told apart (too few finite
+            # stds to read a growth from: none is read from them, and no report is built early for them again)
+            self._first_stds = (step, list(forward_stds))
+        exploding = _exploding_activations(forward_stds, self.chance_loss, self._first_stds)
+        if (exploding is not None and exploding.evidence.get("grew_in_training")
+                and any(f.status == Status.HEALTHY for f in reading.findings)):
+            # a run that learned, its gradients reaching every layer: said in a note, not as the status (W41)
+            notes.append(f"{exploding.words.removeprefix('exploding activations: ')}; the run learned and its "
+                         "gradients reach every layer, so the status stays healthy (weight decay would keep the "
+                         "weights, and the activations, smaller)")
+            exploding = None
+        for extra in (exploding,
                       _stopping_layers(stopping, torch_restart, self._dying_seen,
                                        _threw(summary, self._jumped(reading), self._blown_from)),
                       self._stopped_places(sampled, notes)):

@@ -207,6 +207,11 @@ class _Stepping:
             w = time.perf_counter()
             self._write_log(step)
             self._write_seconds = time.perf_counter() - w
+        elif st.sample and self._first_stds is None and self._pending is not None:
+            # no log: the first sampled steps' reports are built anyway, until one holds the activations' stds, so that
+            # a growth training makes later is told apart from the initialisation's (W41: a report first asked for at
+            # the end of a run had no earlier stds to compare with)
+            self._built()
         self.step_count += 1
         self._steps_box[0] = self.step_count
         if own:  # the monitor's own time on this step ends here, its bookkeeping counted

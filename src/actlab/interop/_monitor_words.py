@@ -89,7 +89,18 @@ EXPLODE_TOTAL = 10.0
 UNSCALED_TARGET_VARIANCE = 100.0
 
 
-def _exploding_activations(stds: list[tuple[str, float]], chance_loss: float | None = None) -> Finding | None:
+def _growth(stds: list[tuple[str, float]]) -> tuple[float, float] | None:
+    """The activations' std growth per layer and in all, from the first watched layer to the last (finite, positive
+    stds only); None where fewer than EXPLODE_MIN_LAYERS are."""
+    stds = [(label, v) for label, v in stds if math.isfinite(v) and v > 0]
+    if len(stds) < EXPLODE_MIN_LAYERS:
+        return None
+    total = stds[-1][1] / stds[0][1]
+    return total ** (1 / (len(stds) - 1)), total
+
+
+def _exploding_activations(stds: list[tuple[str, float]], chance_loss: float | None = None,
+                           first_read: tuple[int, list[tuple[str, float]]] | None = None) -> Finding | None:
     """An EXPLODING finding when the forward activations' std grows layer by layer (the criterion above). Where the
     chance loss says the targets are large (UNSCALED_TARGET_VARIANCE), the words say so and the remedy leads with
     standardising them (W38 walkthrough: a ReLU MLP on MSE targets of variance 1.55e6 read 'exploding activations:
@@ -114,8 +125,24 @@ def _exploding_activations(stds: list[tuple[str, float]], chance_loss: float | N
         remedy = ("Standardise the targets (subtract their mean, divide by their std; train on those and scale the "
                   "predictions back): the network then works at the scale its initialisation is made for. If the "
                   f"growth stays after that: {remedy[0].lower()}{remedy[1:]}")
+    early = _growth(first_read[1]) if first_read is not None else None
+    # (large targets are their own cause, with their own remedy: the growth is the network reaching them)
+    large = chance_loss is not None and chance_loss > UNSCALED_TARGET_VARIANCE
+    grew = early is not None and (early[0] < EXPLODE_PER_LAYER or early[1] < EXPLODE_TOTAL) and not large
+    if grew:  # not so at the first step read: training grew it, and no initialisation undoes that (W41 walkthrough: a
+        # CNN that had learned its task read 'exploding' for 500 steps with 'Initialise for the activation (He ...)';
+        # at step 4 its stds shrank layer by layer)
+        step, then = first_read
+        shown = ", ".join(f"{v:.3g}" for _, v in then if math.isfinite(v) and v > 0)
+        how = (f"grew only {early[0]:.2g} times per layer" if early[0] >= 1 else
+               f"shrank layer by layer ({early[0]:.2g} times per layer)")
+        words += f"; at training step {step:,}, the first sampled step read, it {how} ({shown}): training grew it"
+        remedy = ("The growth came with training, not from the initialisation: the weights grow as the loss is "
+                  "pushed down. Where the loss is down and gradients reach every layer that is harmless; where not, "
+                  "lower the learning rate or add weight decay (torch.optim.AdamW's weight_decay), or put a "
+                  "normalisation layer (LayerNorm, BatchNorm) between the layers.")
     return Finding(Status.EXPLODING, words, remedy, {"activation_std": [v for _, v in stds], "growth_per_layer": growth,
-                                                     "chance_loss": chance_loss})
+                                                     "chance_loss": chance_loss, "grew_in_training": grew})
 
 
 # a layer at least this share of whose units were active earlier in the run and are dead now reads "dying layer"

@@ -386,6 +386,9 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
         self._leftover: tuple | None = None  # the weights whose .grad was set as the forward began, and its norms
         self._noted_leftover = False  # said once: a .grad held an earlier step's gradient (_note_leftover_gradients)
         self._dying_seen: set[str] = set()  # the layers a reading called dying (_stopping_layers reads them on)
+        # the first report's forward activations' stds, with its step: a std growth training made is told apart from
+        # one the initialisation made (_exploding_activations)
+        self._first_stds: tuple[int, list[tuple[str, float]]] | None = None
         self._probe: tuple | None = None  # the .grads at a sampled step's end, for the next step's (_read_probe)
         self._probes_left = PROBED_SAMPLES
         self._known: tuple | None = None  # the places, in the order they ran, when the structure was last learned
