@@ -24,7 +24,7 @@ _NUMBER = "number"  # a number, null (NaN: no value), or "inf" / "-inf"
 _REPORT_FIELDS = {"step": int, "steps_run": (int, None), "sampled_steps": int, "every": (int, None), "auto": bool,
                   "layers": list, "output_grad_norm": _NUMBER, "loss": _NUMBER, "non_finite": bool,
                   "first_non_finite": (dict, None), "reading": dict, "notes": list, "losses_between": list,
-                  "held_out": list}
+                  "held_out": list, "held_out_given": list}
 _LAYER_FIELDS = {"name": str, "activation": str, "module_type": str, "width": (int, None),
                  "act_grad_norm": _NUMBER, "act_grad_ratio_to_last": _NUMBER, "weight_grad_norm": _NUMBER,
                  "mean": _NUMBER, "std": _NUMBER, "zero_derivative_fraction": _NUMBER, "saturated": _NUMBER,

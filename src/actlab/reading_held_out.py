@@ -28,6 +28,7 @@ HELD_OUT_SWINGS = 3.5
 # interval between the two given before (or, where one was given, than the steps before it)
 HELD_OUT_STALE = 2
 HELD_OUT_KEPT = 64  # the latest held-out losses a monitor passes to a reading
+HELD_OUT_GIVEN = 16  # the held-out losses a monitor's report carries of those given since the sampled step before
 
 
 def _log_median(losses: list[float]) -> float:

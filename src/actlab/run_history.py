@@ -66,6 +66,9 @@ def point_of(index: int, report: dict, slots: list[int] | None = None, size: int
     if (isinstance(held, list) and len(held) == 2 and type(held[0]) is int and type(held[1]) in (int, float)
             and math.isfinite(held[1])):
         point["held_out"] = held
+    given = _pairs(report.get("held_out_given"))
+    if given:  # every held-out loss given since the report before (the chart draws each where it was given)
+        point["held_out_given"] = given
     if any(silent):  # of the saturated units, those gone silent (the page's readout says them apart); most points
         # have none, and carry no list for it
         point["silent"] = silent
@@ -83,6 +86,17 @@ def _between(held) -> tuple[list[float], int] | None:
              and math.isfinite(pair[1]) and type(pair[0]) is int]
     values = [pair[1] for pair in pairs]
     return ([min(values), max(values)], min(pair[0] for pair in pairs)) if values else None
+
+
+def _pairs(held) -> list[list]:
+    """The [step, loss] pairs of a list as the log holds it, each a whole step and a finite loss (others left out)."""
+    if not isinstance(held, list):
+        return []
+    return [pair for pair in held if isinstance(pair, list) and len(pair) == 2 and type(pair[0]) is int
+            and type(pair[1]) in (int, float) and math.isfinite(pair[1])]
+
+
+HELD_OUT_POINTS = 4096  # the held-out losses a history keeps (past it, every other one goes; the lowest stays)
 
 
 def _widen_loss(band: dict, low_high: list | None) -> None:
@@ -221,6 +235,9 @@ class RunHistory:
         self._last_run: tuple = ()  # the names of the newest report, in its order: a report like it changes nothing
         self.last_ran: dict[str, int] = {}
         self.dropped_places = 0  # places first named after MAX_PLACES were: no series of their own
+        # every held-out loss the reports carry (held_out_given), [step, loss], in order: at most HELD_OUT_POINTS, every
+        # other one dropped past that but the lowest (the step an early-stopping remedy names)
+        self.held_out: list[list] = []
 
     def kept(self, index: int) -> bool:
         """Whether the point of report ``index`` is kept (the page drops the others by the same rule)."""
@@ -282,6 +299,7 @@ class RunHistory:
                 self.last_ran[name] = report["step"]
         self._follow(tuple(self.places[slot] for slot in slots if slot is not None))
         point = point_of(self.total, report, slots, len(self.places))
+        self._keep_held_out(point.get("held_out_given", ()))
         if point["non_finite"] and self.first_seen is None:
             previous = self.recent[-1]["step"] if self.recent else None
             self.first_seen = {"step": point["step"], "previous": previous, "place": _place_of(report)}
@@ -318,6 +336,14 @@ class RunHistory:
                     else:
                         _widen(self.bands[kept[-1]["index"]], self.bands.pop(p["index"]))
                 self.thinned = kept
+
+    def _keep_held_out(self, given) -> None:
+        last = self.held_out[-1][0] if self.held_out else None
+        self.held_out.extend(pair for pair in given if last is None or pair[0] > last)
+        if len(self.held_out) > HELD_OUT_POINTS:
+            low = min(range(len(self.held_out)), key=lambda k: self.held_out[k][1])
+            self.held_out = [pair for k, pair in enumerate(self.held_out) if k % 2 == 0 or k == low
+                             or k == len(self.held_out) - 1]
 
     def _mark(self, step: int, after_one: bool) -> None:
         if after_one and self.spans:  # the report before held one too: the same stretch goes on

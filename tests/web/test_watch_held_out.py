@@ -17,6 +17,7 @@ from web.conftest import serving, shot
 
 LOSS = """() => { const c = document.getElementById('watch-loss');
   return { x: c.drawn.x, names: c.drawn.series.map((s) => s.name), y: c.drawn.series.map((s) => s.y),
+           xs: c.drawn.series.map((s) => s.x ?? null),
            legend: c.legendNames ?? null, keys: (c.keysDrawn ?? []).map((k) => k.name ?? k.text ?? String(k)) }; }"""
 
 
@@ -63,9 +64,10 @@ def _latest_before(given, step):
 
 
 @pytest.mark.browser
-def test_the_held_out_losses_given_are_on_the_loss_chart(browser, tmp_path):
+@pytest.mark.parametrize("every_given", [20, 3])
+def test_the_held_out_losses_given_are_on_the_loss_chart(browser, tmp_path, every_given):
     log = tmp_path / "overfit.jsonl"
-    given = _overfit(log)
+    given = _overfit(log, every_given=every_given)  # (every 3 steps: several between two sampled steps)
     reports = [json.loads(line) for line in log.read_text().splitlines()[1:] if '"step"' in line]
     for r in reports:  # the log carries the held-out loss each reading took in, with the step it was given after
         want = _latest_before(given, r["step"])
@@ -75,22 +77,22 @@ def test_the_held_out_losses_given_are_on_the_loss_chart(browser, tmp_path):
         context, page, errors = open_watch(browser, base, "document.getElementById('watch-loss').drawn?.x?.length "
                                            f">= {len(reports)}")
         drawn = page.evaluate(LOSS)
-        assert drawn["names"] == ["loss", "held-out loss (mon.held_out), a dot per one given"], drawn["names"]
-        # one dot per held-out loss given, at the first sampled step whose reading took it in, at its own value
-        dots = [(x, v) for x, v in zip(drawn["x"], drawn["y"][1], strict=True) if v is not None]
-        want = [(next(r["step"] for r in reports if r["step"] > t), v) for t, v in given if t < reports[-1]["step"]]
-        assert [x for x, _ in dots] == [x for x, _ in want]
-        assert [v for _, v in dots] == pytest.approx([v for _, v in want], rel=1e-6)
-        # the readout names the held-out loss and the step it was given after
-        k = drawn["x"].index(want[-1][0])
+        assert drawn["names"] == ["loss", "held-out loss (mon.held_out), every one given"], drawn["names"]
+        # one dot per held-out loss given, at the step it was given after, at its own value: every one a report took
+        # in or passed (W41 walkthrough: only the one each reading took in was drawn, 29 of 75)
+        want = [(t, v) for t, v in given if t < reports[-1]["step"]]
+        assert drawn["xs"][1] == [t for t, _ in want]
+        assert drawn["y"][1] == pytest.approx([v for _, v in want], rel=1e-6)
+        # the readout names the held-out loss a sampled step's reading took in, and the step it was given after
+        k = drawn["x"].index(next(r["step"] for r in reports if r["step"] > want[-1][0]))
         page.locator("#watch-loss").focus()
         page.keyboard.press("Home")
         for _ in range(k):
             page.keyboard.press("ArrowRight")
         said = page.locator("#watch-readout").text_content()
-        t, v = given[len(want) - 1]
+        t, v = want[-1]
         assert f"; held-out loss {v:.4g}, given after training step {t:,}" in said, said
-        shot(page, "watch-held-out", page.locator("#watch-loss"))
+        shot(page, f"watch-held-out-{every_given}", page.locator("#watch-loss"))
         assert errors == []
         context.close()
 
@@ -114,3 +116,46 @@ def test_a_malformed_held_out_is_left_out_and_a_thinned_run_keeps_it():
     for p in history.head + history.thinned + list(history.recent):
         n = p["step"] // 5
         assert p.get("held_out") == ([5 * n - 5 * (n % 7) - 1, 0.1 + (n - n % 7) / 1e4] if n > 7 else None)
+
+
+def test_a_report_carries_at_most_16_held_out_losses_with_the_lowest_and_the_latest(tmp_path):
+    from conftest import require_torch
+
+    torch = require_torch()
+    from torch import nn
+
+    from actlab.torch import Monitor
+
+    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+    x, y = torch.randn(16, 4), torch.randint(0, 2, (16,))
+    given = []
+    with Monitor(model, every=50, chance_loss=math.log(2), log=tmp_path / "h.jsonl") as mon:
+        for t in range(1, 102):
+            with mon.step() as s:
+                loss = nn.functional.cross_entropy(model(x), y)
+                loss.backward()
+                s.loss = loss
+            held = 1.0 + ((t * 37) % 11) / 10 - (0.5 if t == 23 else 0.0)  # the lowest after step 23
+            mon.held_out(held)
+            given.append((t, held))
+    reports = [json.loads(line) for line in (tmp_path / "h.jsonl").read_text().splitlines()[1:] if '"step"' in line]
+    second = next(r for r in reports if r["step"] == 51)
+    carried = second["held_out_given"]
+    between = [(t, v) for t, v in given if 1 <= t < 51]  # given since the sampled step before (step 1)
+    lowest = min(between, key=lambda g: g[1])
+    assert lowest[0] == 23 and len(carried) == 16 and carried[-1] == list(between[-1]), carried
+    assert [23, pytest.approx(lowest[1])] in carried, carried
+    assert all(list(p) in [list(b) for b in between] for p in carried)
+
+
+def test_the_history_keeps_every_held_out_loss_up_to_its_cap_and_the_lowest_past_it():
+    from actlab.run_history import HELD_OUT_POINTS
+
+    layers = [{"name": "act", "width": 4, "act_grad_norm": 0.1, "dead": 0, "saturated": 0, "dormant": 0}]
+    history = RunHistory()
+    for n in range(1, 1001):  # 5 held-out losses a report: 5,000 in all, past the cap
+        given = [[5 * n + k, 1.0 + ((5 * n + k) % 13) / 10 - (1.5 if 5 * n + k == 777 else 0)] for k in range(5)]
+        history.add({"step": 5 * n + 5, "loss": 1.0, "non_finite": False, "layers": layers, "held_out_given": given})
+    kept = history.held_out
+    assert len(kept) <= HELD_OUT_POINTS and [t for t, _ in kept] == sorted(t for t, _ in kept)
+    assert min(kept, key=lambda p: p[1])[0] == 777 and kept[-1][0] == 5 * 1000 + 4

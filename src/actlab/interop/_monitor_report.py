@@ -12,6 +12,7 @@ import sys
 from torch import nn
 
 from ..instruments import layer_reading
+from ..reading_held_out import HELD_OUT_GIVEN
 from ..reading_record import LossSteps, percent_below
 from ..readings import (
     TORCH_LEVERS,
@@ -581,7 +582,20 @@ class _Reporting:
                              last_finite_step=summary.last_finite_step, auto=self._auto,
                              losses_between=self._between[1] if self._between[0] == step else (),
                              held_out=None if summary.test_loss is None or summary.test_loss_step is None else
-                             (summary.test_loss_step, summary.test_loss))
+                             (summary.test_loss_step, summary.test_loss),
+                             held_out_given=self._held_out_given(step, sampled))
+
+    def _held_out_given(self, step: int, sampled: int) -> tuple[tuple[int, float], ...]:
+        """The held-out losses given since the sampled step before this one (those its report did not take in), at most
+        HELD_OUT_GIVEN: where more were, the lowest, the latest and others evenly spread among them."""
+        before = self._step_sampled(sampled - 1) if sampled > 1 else None
+        given = [(t, v) for t, v, _ in getattr(self, "_held_out", ())
+                 if v is not None and t < step and (before is None or t >= before)]
+        if len(given) <= HELD_OUT_GIVEN:
+            return tuple(given)
+        keep = {round(k * (len(given) - 1) / (HELD_OUT_GIVEN - 2)) for k in range(HELD_OUT_GIVEN - 1)}
+        keep.add(min(range(len(given)), key=lambda k: given[k][1]))
+        return tuple(given[k] for k in sorted(keep))
 
     @staticmethod
     def _layer_words(layer: _Layer, r: dict, width: int, window: int, param: str, is_frozen: bool, w: float,

@@ -528,6 +528,10 @@ class MonitorReport:
     # log carries it for /watch's loss chart (W40: the number behind a not_generalising headline was on no chart).
     # None where none was given, or held_out(None) stopped them
     held_out: tuple[int, float] | None = None
+    # every held-out loss given since the sampled step before (up to HELD_OUT_GIVEN of them: the lowest and the latest
+    # always among them), as (step given after, loss): /watch draws each where it was given (W41 walkthrough: 75
+    # given, 29 drawn, the lowest, which the remedy named, on no chart)
+    held_out_given: tuple[tuple[int, float], ...] = ()
 
     @property
     def status(self) -> Status:
@@ -551,7 +555,9 @@ class MonitorReport:
                 "notes": list(self.notes),
                 **({"losses_between": [[t, jsonable(v)] for t, v in self.losses_between]} if self.losses_between
                    else {}),
-                **({"held_out": [self.held_out[0], jsonable(self.held_out[1])]} if self.held_out else {})}
+                **({"held_out": [self.held_out[0], jsonable(self.held_out[1])]} if self.held_out else {}),
+                **({"held_out_given": [[t, jsonable(v)] for t, v in self.held_out_given]} if self.held_out_given
+                   else {})}
 
     def _head(self) -> str:
         """The report's first line: the step it is of, among the steps run, and the sampling rule."""

@@ -127,6 +127,9 @@ def watch(request: Request, since: Annotated[int, Query(ge=0, le=10**9, descript
                  "run": tail.run, "restarted": tail.restarted, "not_log": log.not_log, "bad_lines": log.bad_lines,
                  "problems": list(log.problems), "exists": log.size is not None, "size": log.size,
                  "unread": tail.unread, "mtime": log.mtime, "first_seen": history.first_seen,
+                 # every held-out loss kept, on the first answer (since 0); later answers carry the new ones in
+                 # their points' held_out_given, which the page adds
+                 "held_out": history.held_out if since == 0 else None,
                  "folder_missing": _missing_text(log.path), "warnings": log.said("page", tail.shown),
                  # the lines skipped per kind, in words, where some are not simply lines that are no record (a
                  # report written twice, one no run could take, an end line of two runs)

@@ -37,7 +37,9 @@ export function stepLines(canvas, args) {
     while (j < spans.length && spans[j][1] < x[i]) j++;
     if (j < spans.length && spans[j][0] <= x[i]) inMark.push(i);
   }
-  const stillFinite = series.flatMap((s, k) => inMark.filter((i) => Number.isFinite(s.y[i])).map((i) => [k, i]));
+  // (a series with steps of its own, s.x: values given now and then, the held-out loss, is no line of the x points)
+  const stillFinite = series.flatMap((s, k) => (s.x ? [] :
+    inMark.filter((i) => Number.isFinite(s.y[i])).map((i) => [k, i])));
   const markKey = stillFinite.length && mixedKey ? mixedKey : "NaN or inf";
   // keyed where a band stands for more than its own step (before the run is thinned, each stands for itself)
   const banded = series.some((s) => s.band?.some((b, i) => b && b[2] > x[i]));
@@ -219,7 +221,7 @@ export function stepLines(canvas, args) {
     flush();
   });
   series.forEach((s, k) => {
-    const { color, dash } = style(k);
+    const { color, dash } = style(k), sx = s.x ?? x;  // a series may have steps of its own (the held-out loss)
     ctx.strokeStyle = color; ctx.fillStyle = color; ctx.lineWidth = hover && hover.k === k ? 3 : 1.5;
     ctx.setLineDash(dashOf(dash));
     ctx.beginPath();
@@ -227,13 +229,14 @@ export function stepLines(canvas, args) {
     s.y.forEach((v, i) => {
       if (!ok(v)) { if (!s.joined) drawing = false; return; }  // a joined series (values given now and then, the
       // held-out loss) goes on over the steps without one
-      if (drawing) ctx.lineTo(px(x[i]), py(v)); else ctx.moveTo(px(x[i]), py(v));
+      if (drawing) ctx.lineTo(px(sx[i]), py(v)); else ctx.moveTo(px(sx[i]), py(v));
       drawing = true;
     });
     ctx.stroke(); ctx.setLineDash([]);
+    const dots = s.joined && s.y.length <= (w - l - M.r) / 8;  // (where they would merge into a thick line: none)
     s.y.forEach((v, i) => {
-      if (ok(v) && (s.joined || (!ok(s.y[i - 1]) && !ok(s.y[i + 1])))) {  // each value of a joined series is a dot
-        ctx.beginPath(); ctx.arc(px(x[i]), py(v), 2.5, 0, 2 * Math.PI); ctx.fill();
+      if (ok(v) && (dots || (!ok(s.y[i - 1]) && !ok(s.y[i + 1])))) {  // each value of a joined series is a dot
+        ctx.beginPath(); ctx.arc(px(sx[i]), py(v), 2.5, 0, 2 * Math.PI); ctx.fill();
       }
     });
   });
@@ -242,17 +245,17 @@ export function stepLines(canvas, args) {
     ctx.fillStyle = style(k).color; ctx.strokeStyle = "#fff"; ctx.lineWidth = 1;
     ctx.beginPath(); ctx.arc(px(x[i]), py(series[k].y[i]), 3.5, 0, 2 * Math.PI); ctx.fill(); ctx.stroke();
   }
-  if (hover && ok(series[hover.k]?.y[hover.i])) {
+  if (hover && !series[hover.k]?.x && ok(series[hover.k]?.y[hover.i])) {
     ctx.strokeStyle = "#333"; ctx.lineWidth = 1.5;
     ctx.beginPath(); ctx.arc(px(x[hover.i]), py(series[hover.k].y[hover.i]), 5, 0, 2 * Math.PI); ctx.stroke();
   }
   // the lines at 0 at the last step, named over the right end of the 0 row (V12: a deep net's ten layers at 0 were
   // one line there, in the colour of the last drawn): zeroSaid(their indices, all of them) says them, where no
   // line above 0 comes within 2 px of the words; canvas.zeroNote keeps them and their box
-  const zeros = series.flatMap((s, k) => (s.y[x.length - 1] === 0 ? [k] : []));
+  const zeros = series.flatMap((s, k) => (!s.x && s.y[x.length - 1] === 0 ? [k] : []));
   const said = zeroSaid && zeros.length ? zeroSaid(zeros, zeros.length === n) : "";
   const box = [w - M.r - 2 - ctx.measureText(said).width, bottom - 3 - TEXT_H, w - M.r - 2, bottom - 3];
-  const near = series.some((s) => s.y.some((v, i) => ok(v) && v !== 0 && px(x[i]) >= box[0] - 2 &&
+  const near = series.some((s) => s.y.some((v, i) => ok(v) && v !== 0 && px((s.x ?? x)[i]) >= box[0] - 2 &&
     py(v) >= box[1] - 2 && py(v) <= bottom));
   canvas.zeroNote = said && !near ? { text: said, box } : null;
   if (canvas.zeroNote) {

@@ -23,7 +23,7 @@ export const view = { run: null };
 export function resetView() {
   Object.assign(view, {
     next: 0, points: [], head: 0, every: 1, recentFrom: 0, spans: [], nonFinite: 0, total: 0,
-    steps: [], losses: [], heldOut: [], heldOutStep: [], history: [], health: [], names: [], lastFinite: null, latest: null, lossSaid: [],
+    steps: [], losses: [], heldOutStep: [], heldOutAll: new Map(), heldOutX: [], heldOutY: [], history: [], health: [], names: [], lastFinite: null, latest: null, lossSaid: [],
     historyBands: [], healthBands: [], lossBands: [], healthRows: [], firstSeen: null, previewing: false,
     firstNan: null, warm: [], warmUp: [], order: null, places: null, slots: null, numbers: null, folds: [],
     hidden: new Set(),
@@ -53,7 +53,7 @@ const withLosses = (band, range) => (range ? { ...band, loss: span(band.loss, ra
 // the loss chart's band: a thinned stretch's range, or the range of the steps between two sampled steps
 export const LOSS_BAND_KEY = "band: the lowest to highest loss of the steps each point stands for";
 // the held-out loss's key on the loss chart (Monitor.held_out): a dot where the reading took one in
-export const HELD_OUT_KEY = "held-out loss (mon.held_out), a dot per one given";
+export const HELD_OUT_KEY = "held-out loss (mon.held_out), every one given";  // (a dot each where they do not crowd)
 function widen(band, other) {
   const n = Math.max(band.grads.length, other.grads.length);
   const pair = (a, b, f) => Array.from({ length: n }, (_, k) => f(a?.[k], b?.[k]));
@@ -71,6 +71,10 @@ export function take(data) {
   // the band of a thinned point the page has, as it grew since (reports the page had not read were thinned into it)
   if (data.grown) { const had = points.find((q) => q.index === data.grown.index); if (had) had.band = data.grown.band; }
   const before = points.length + fresh.length;
+  // every held-out loss given, by the step it was given after: the server's list on the first answer, then those the
+  // new points carry (W41: only the one each reading took in was drawn, 29 of 75, the lowest among those left out)
+  for (const [t, v] of data.held_out ?? []) view.heldOutAll.set(t, v);
+  for (const p of fresh) for (const [t, v] of p.held_out_given ?? []) view.heldOutAll.set(t, v);
   view.firstSeen = data.first_seen ?? null;
   Object.assign(view, { head: data.head, every: data.every, recentFrom: data.recent_from, spans: data.spans,
                         nonFinite: data.non_finite, total: data.total });
@@ -145,13 +149,12 @@ export function series(health) {
   // a step that held a NaN or an inf is a red mark, not a point: its loss is not drawn either
   view.losses = held.map((p) => (!p.non_finite && finite(p.loss) ? p.loss : null));
   view.lossSaid = held.map((p) => p.loss ?? null);
-  // the script's held-out loss (Monitor.held_out), drawn where the reading first took in each one given: at the first
-  // point held whose held-out loss was given after another step than the point's before (a thinned run keeps it on
-  // the first point kept); view.heldOutStep: the step it was given after
-  const givenAt = (p) => (Array.isArray(p.held_out) ? p.held_out[0] : null);
-  view.heldOut = held.map((p, i) => (givenAt(p) !== null && givenAt(p) !== givenAt(held[i - 1] ?? {}) &&
-    finite(p.held_out[1]) ? p.held_out[1] : null));
-  view.heldOutStep = held.map((p) => givenAt(p));
+  // the script's held-out losses (Monitor.held_out), each at the step it was given after, in order; and per point the
+  // step of the one its reading took in (the readout names it)
+  const given = [...view.heldOutAll].filter(([, v]) => finite(v)).sort((a, b) => a[0] - b[0]);
+  view.heldOutX = given.map(([t]) => t);
+  view.heldOutY = given.map(([, v]) => v);
+  view.heldOutStep = held.map((p) => (Array.isArray(p.held_out) ? p.held_out[0] : null));
   const layers = view.slots ? view.slots.length :
     held.reduce((n, p) => Math.max(n, p.grads.length), 0);  // a new header adds places
   view.history = Array.from({ length: layers }, (_, k) => held.map((p) => ofPlace(p.grads, k) ?? null));

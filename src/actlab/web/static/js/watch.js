@@ -17,7 +17,7 @@ import {
   wireControls,
 } from "./watch-controls.js";
 import {
-  HELD_OUT_KEY, LOSS_BAND_KEY, finite, layerName, lossIsLog, numberOf, resetView, series, showAllCalls, take, view,
+  HELD_OUT_KEY, LOSS_BAND_KEY, layerName, lossIsLog, numberOf, resetView, series, showAllCalls, take, view,
 } from "./watch-points.js";
 import { forget, healthSwitched, hover, percent, readHealth, wireReadouts } from "./watch-readouts.js";
 import {
@@ -185,12 +185,14 @@ function drawCharts() {
   const infLoss = steps.filter((st, i) => (lossSaid[i] === "inf" || lossSaid[i] === "-inf") && !inSpan(st))
     .map((st) => [st, st]);
   // the held-out losses given (Monitor.held_out), joined point to point, each a dot: a second line where there are any
-  const heldOut = view.heldOut.some(finite) ?
-    [{ name: HELD_OUT_KEY, y: view.heldOut, joined: true, color: PALETTE[3], whole: true }] : [];
+  // (within the steps drawn: one given before the first sampled step has no place on the axis)
+  const inside = view.heldOutX.map((t) => t >= steps[0] && t <= steps.at(-1));
+  const heldOut = inside.some(Boolean) ? [{ name: HELD_OUT_KEY, x: view.heldOutX.filter((_, k) => inside[k]),
+    y: view.heldOutY.filter((_, k) => inside[k]), joined: true, color: PALETTE[3], whole: true }] : [];
   // the bands count: a spike between two samples (a band to 1e5 over losses near 1) put on a linear axis flattened
   // every other loss onto its 0 (W41 walkthrough)
   const banded = view.lossBands.flatMap((b) => (b ? [b[0], b[1]] : []));
-  stepLines($("watch-loss"), { x: steps, log: lossIsLog([...view.losses, ...view.heldOut, ...banded]),
+  stepLines($("watch-loss"), { x: steps, log: lossIsLog([...view.losses, ...(heldOut[0]?.y ?? []), ...banded]),
                                marks: [...nanMarks(), ...infLoss], xLog,
                                series: [{ name: "loss", y: view.losses, band: view.lossBands }, ...heldOut],
                                hover: hover.loss,
