@@ -62,10 +62,8 @@ class HeldOutRise:
 
 def _since_stop(s: RunSummary) -> list[tuple[int, float]]:
     """The held-out losses given since the last held_out(None), oldest first (empty: none, or stopped last)."""
-    given: list[tuple[int, float]] = []
-    for step, loss in s.held_out:
-        given = [] if loss is None else [*given, (step, loss)]
-    return given
+    stop = next((k for k in range(len(s.held_out) - 1, -1, -1) if s.held_out[k][1] is None), -1)
+    return [(step, loss) for step, loss in s.held_out[stop + 1:]]
 
 
 def held_out_rise(s: RunSummary) -> HeldOutRise | None:
@@ -151,16 +149,14 @@ def stopped_words(s: RunSummary) -> str:
 
 
 def rise_words(s: RunSummary, found: HeldOutRise) -> str:
-    """The held-out loss's rise from its lowest, in words."""
-    low, latest = found.lowest, s.held_out[-1]
-    old = age(s)
-    ago = "" if old is None else f", {old:,} training steps before this reading"
+    """The held-out loss's rise from its lowest, in words (never of an old one: _generalising judges none)."""
+    low, newest = found.lowest, s.held_out[-1]
     return (f"the held-out loss has risen from its lowest: the median of the {HELD_OUT_WINDOW} given after training "
             f"steps {low.first_step:,} to {low.last_step:,} was {low.median:.3g} (the lowest, {low.best:.3g}, after "
             f"step {low.best_step:,}), and of the latest {HELD_OUT_WINDOW} (after steps {found.first_step:,} to "
             f"{found.last_step:,}) is {found.median:.3g}, {percent_above(found.median, low.median)} above it, more "
             f"than the swings from one given to the next explain (typically {percent_above(found.swing, 1)}); the "
-            f"latest given, after training step {latest[0]:,}{ago}, is {latest[1]:.3g}: past training step "
+            f"latest given, after training step {newest[0]:,}, is {newest[1]:.3g}: past training step "
             f"{low.best_step:,} the network fits its training points at the cost of new ones")
 
 

@@ -200,6 +200,10 @@ class RunSummary:
     # several): its units may fire on them, and a reading does not call the zero gradient the run's for certain; 0:
     # every step was read (the engine; a monitor at every=1)
     dead_unsampled: int = 0
+    # some layer's dead units were counted over sampled batches with training steps between them that were not read
+    # (a monitor sampling one step in several): the headline's count says so (W41 walkthrough: '8 of 56 hidden units
+    # are dead' where the layer lines said some may fire between samples, and some did)
+    dead_between: bool = False
     # the batch losses whose mean is the judged loss (a monitor's last JUDGED_STEPS training steps with a loss, sampled
     # or not), oldest first, as (step, loss): a loss None or not finite is left out of the mean and named by the words
     # (reading_loss.judged_over); None: the judged loss is recent_losses' mean where it is one (or exact)

@@ -734,6 +734,8 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
         if mostly and len(s.layers) > 1:  # the pooled count hides a layer half dead or more (W37: 41 of 128, 40 in
             # one layer of 64)
             flow += ", " + ", ".join(f"{s.layers[i].dead} of {s.layers[i].width} in {s.name(i)}" for i in mostly)
+        if s.dead_between:  # counted from samples: the steps between them were not read (W41)
+            flow += " (off on every sampled batch; some may fire on the steps between)"
         if s.left_out:
             flow += f" (counted over the layers whose weights are trained; not counted: {shown})"
     elif s.left_out and s.layers:

@@ -290,6 +290,7 @@ class _Reporting:
         groups: dict[str, list[LayerSummary]] = {}  # the reading's hidden layers: one per weighted module
         left_out = []  # watched layers the reading's counts leave out, and why
         forward_stds = []  # (label, std) of each hidden activation, in forward order
+        dead_between = False  # some layer counts dead units over sampled batches with unsampled steps between them
         owners = _weight_rows(seen)
         on_output = []  # the places on the output layer's result
         stopping = []  # each hidden layer whose units stopped after being on: _stopping_layers
@@ -316,6 +317,7 @@ class _Reporting:
             # and beside the count, not called rarely active (W26 finding 5: '2 rarely active' over 1 and 1)
             silent = 0 if at_output or sat is None else min(int(r.get("silent") or 0), sat)
             first, last = self._step_sampled(self.sampled_steps - window + 1), self._step_sampled(self.sampled_steps)
+            dead_between |= bool(r["dead"]) and first is not None and last is not None and last - first + 1 > window
             words = self._layer_words(layer, r, width, window, param, is_frozen, w, ratio, output_norm, is_missing,
                                       at_output, reference, shared, never_stored, silent,
                                       last - first + 1 if first is not None and last is not None else 0)
@@ -413,7 +415,7 @@ class _Reporting:
             left_out=tuple(left_out),  # the reading names them (a frozen backbone is no linear model)
             not_read=self._not_read,  # an LSTM's fused kernel: gradients are said to reach every layer read
             dead_over=f"on every point of {dead_span} sampled batches" if dead_span else "on every sampled batch",
-            dead_unsampled=max(unsampled, 0),
+            dead_unsampled=max(unsampled, 0), dead_between=dead_between,
             gradients_of=f"the batch of {_sampled(step)}",
             earlier_ratios=self._earlier_ratios(step, summaries, output_norm),
             dying=tuple(d.label for d in stopping if is_dying(d, self._dying_seen)),
