@@ -151,13 +151,14 @@ def stopped_words(s: RunSummary) -> str:
 def rise_words(s: RunSummary, found: HeldOutRise) -> str:
     """The held-out loss's rise from its lowest, in words (never of an old one: _generalising judges none)."""
     low, newest = found.lowest, s.held_out[-1]
+    best_step, best = lowest_given(s) or (low.best_step, low.best)
     return (f"the held-out loss has risen from its lowest: the median of the {HELD_OUT_WINDOW} given after training "
-            f"steps {low.first_step:,} to {low.last_step:,} was {low.median:.3g} (the lowest, {low.best:.3g}, after "
-            f"step {low.best_step:,}), and of the latest {HELD_OUT_WINDOW} (after steps {found.first_step:,} to "
+            f"steps {low.first_step:,} to {low.last_step:,} was {low.median:.3g} (the lowest given, {best:.3g}, after "
+            f"step {best_step:,}), and of the latest {HELD_OUT_WINDOW} (after steps {found.first_step:,} to "
             f"{found.last_step:,}) is {found.median:.3g}, {percent_above(found.median, low.median)} above it, more "
-            f"than the swings from one given to the next explain (typically {percent_above(found.swing, 1)}); the "
+            f"than the swings from one given to the next explain (typically {_percent(found.swing - 1)}); the "
             f"latest given, after training step {newest[0]:,}, is {newest[1]:.3g}: past training step "
-            f"{low.best_step:,} the network fits its training points at the cost of new ones")
+            f"{best_step:,} the network fits its training points at the cost of new ones")
 
 
 def rise_remedy(best_step: int, fewer: str) -> str:
@@ -169,11 +170,11 @@ def rise_remedy(best_step: int, fewer: str) -> str:
 
 
 def lowest_given(s: RunSummary) -> tuple[int, float] | None:
-    """The lowest held-out loss given since the last stop, of those a reading holds (HELD_OUT_KEPT), and the step
-    it was given after; the lowest window's own lowest where that one is lower (a long run's may be older than those
-    held). None where none was given."""
-    given = _since_stop(s)
-    low = min(given, key=lambda g: g[1], default=None)
+    """The lowest held-out loss given, of those a reading holds (HELD_OUT_KEPT; across a held_out(None) pause: W42
+    walkthrough, a pause at step 100 made the remedy name a step after it, the lowest, after step 80, forgotten), and
+    the step it was given after; the lowest window's own lowest where that one is lower (a long run's may be older
+    than those held). None where none was given."""
+    low = min(((t, v) for t, v in s.held_out if v is not None), key=lambda g: g[1], default=None)
     window = s.held_out_lowest
     if window is not None and (low is None or window.best < low[1]):
         return window.best_step, window.best
@@ -181,7 +182,13 @@ def lowest_given(s: RunSummary) -> tuple[int, float] | None:
 
 
 def percent_above(value: float, base: float) -> str:
-    return f"{(value / base - 1):.0%}"
+    return _percent(value / base - 1)
+
+
+def _percent(share: float) -> str:
+    """A share as a percentage with two figures where it is under 10% (W42 walkthrough: a swing of 0.3% read 'typically
+    0%', as if the losses had no noise)."""
+    return f"{share:.0%}" if share >= 0.1 else f"{100 * share:.2g}%"
 
 
 def was_low(s: RunSummary) -> bool:

@@ -637,7 +637,7 @@ def _generalising(s: RunSummary) -> Finding | None:
     found = held_out_rise(s)
     if found is not None:  # it came down and went back up: the lowest is the point to stop at (W39 walkthrough)
         return Finding(Status.NOT_GENERALISING, f"not generalising: {trained}, but {held_rise_words(s, found)}",
-                       held_rise_remedy(found.lowest.best_step, fewer),
+                       held_rise_remedy((held_lowest_given(s) or (found.lowest.best_step,))[0], fewer),
                        {"loss": s.loss, "test_loss": s.test_loss, "test_chance_loss": s.test_chance_loss,
                         "test_loss_step": s.test_loss_step, "held_out_median": found.median,
                         "held_out_lowest_median": found.lowest.median, "held_out_best_step": found.lowest.best_step})
@@ -755,9 +755,15 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
         held = ""
         if s.test_loss_step is not None and s.test_loss is not None and s.test_chance_loss:  # a monitor's held-out
             # loss, said beside the training loss it is judged against (Monitor.held_out)
-            held = (f"; {given_after(s)} is {s.test_loss:.3g}, "
-                    + (f"{percent_below(s.test_loss, s.test_chance_loss)} below chance"
-                       if s.test_loss < s.test_chance_loss else f"against a chance of {s.test_chance_loss:.3g}")
+            window = held_latest(s)  # several given: their median, the latest beside it (W42 walkthrough: 'healthy:
+            # ... the held-out loss given after training step 200 is 2.44, against a chance of 1.61', one batch's)
+            level = s.test_loss if window is None or window[2] == 1 or held_age(s) is not None else window[0]
+            said = (f"{given_after(s)} is {s.test_loss:.3g}" if level is s.test_loss else
+                    f"the latest {window[2]} held-out losses (given after training steps {window[1]:,} to "
+                    f"{s.test_loss_step:,}) have a median of {level:.3g} (the latest, {s.test_loss:.3g})")
+            held = (f"; {said}, "
+                    + (f"{percent_below(level, s.test_chance_loss)} below chance"
+                       if level < s.test_chance_loss else f"against a chance of {s.test_chance_loss:.3g}")
                     + ("" if held_age(s) is None else ": too old to judge the weights of this step, and none given "
                        "since"))
             evidence |= {"test_loss": s.test_loss, "test_loss_step": s.test_loss_step}

@@ -48,7 +48,7 @@ def test_a_held_out_loss_risen_from_its_lowest_reads_not_generalising_and_names_
     assert r.status is Status.NOT_GENERALISING, r.words
     best = 20 * (int(np.argmin(losses)) + 1)
     latest = np.median(losses[-HELD_OUT_WINDOW:])
-    assert f"(the lowest, 0.343, after step {best:,})" in r.words, r.words
+    assert f"(the lowest given, 0.343, after step {best:,})" in r.words, r.words
     assert f"and of the latest {HELD_OUT_WINDOW} (after steps {20 * (len(losses) - 6):,} to {20 * len(losses):,}) " \
            f"is {latest:.3g}" in r.words, r.words
     assert f"the latest given, after training step {20 * len(losses):,}, is 0.976" in r.words
@@ -146,3 +146,10 @@ def test_a_held_out_loss_that_came_down_and_went_back_to_chance_names_its_low_be
     assert r.remedy.startswith("Keep the weights of the lowest held-out loss (early stopping): save a checkpoint "
                                "each time the held-out loss reaches a new low, and use the one from after training "
                                "step 40"), r.remedy
+
+
+def test_a_small_swing_is_not_rounded_to_0_percent():
+    from actlab.reading_held_out import percent_above
+
+    assert percent_above(1.003, 1.0) == "0.3%" and percent_above(1.07, 1.0) == "7%" and percent_above(2.07, 1.0) == \
+        "107%"

@@ -55,7 +55,9 @@ def _train(n_train, noise, steps, give, width=128):
                 reports.append(mon.report())
             with torch.no_grad():
                 held = give(t, model, xv, yv)
-            if held is not None:
+            if held == "stop":  # held_out(None): a pause
+                mon.held_out(None)
+            elif held is not None:
                 mon.held_out(held)
                 given.append((t, held))
     return mon, given, reports
@@ -115,3 +117,22 @@ def test_a_held_out_loss_given_once_early_judges_nothing_later():
     assert (f"the held-out loss given after training step 3 (the latest given, {mon.report().step - 3:,} training "
             f"steps before this reading) is {given[0][1]:.3g}") in r.words, r.words
     assert "too old to judge the weights of this step, and none given since" in r.words
+
+
+def test_a_pause_keeps_the_lowest_held_out_loss_for_the_remedy():
+    """W42 walkthrough finding 4: held_out(None) at step 100 and held-out losses again from step 300 named 'the one
+    from after training step 300' to keep, the run's lowest (after step 40) forgotten."""
+    def paused(t, model, xv, yv):
+        if t == 101:
+            return "stop"
+        if t % 20 or 100 < t < 300:
+            return None
+        return F.cross_entropy(model(xv), yv).item()
+
+    mon, given, reports = _train(300, 0.2, 700, paused)
+    r = mon.report().reading
+    assert r.status.value == "not_generalising", r.words
+    low = min(given, key=lambda g: g[1])
+    assert low[0] <= 100  # the premise: the lowest came before the pause
+    named = int(r.remedy.split("use the one from after training step ")[1].split(";")[0].replace(",", ""))
+    assert named <= 100 and dict(given)[named] <= 1.05 * low[1], (named, low)

@@ -420,8 +420,8 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
         self._history_views: tuple = ()
         self._sampled_at = SampledSteps()  # the training step of each sampled step
         # held_out()'s latest losses, as (the training steps done when it was given, the loss or None, the lowest
-        # window given since the last None): a report made late (reports are made when asked for) takes those given
-        # before its own step
+        # window given so far, kept across a held_out(None)): a report made late (reports are made when asked for)
+        # takes those given before its own step
         self._held_out: deque[tuple[int, float | None, HeldOutLow | None]] = deque(maxlen=HELD_OUT_KEPT)
         # laid out as _history: each unit's two weighed counts of the batches it was on (_Counting._on_weights)
         self._on: np.ndarray = np.zeros((2, 0))
@@ -436,8 +436,9 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
         if self._open_step is not None:
             raise RuntimeError("mon.held_out() inside `with mon.step()`: give the held-out loss between steps, after "
                                "the training step's block, so that it is not read as part of that step")
-        if loss is None:
-            self._held_out.append((self.step_count, None, None))
+        if loss is None:  # the lowest so far is kept across the pause (W42 walkthrough: after a pause the early-
+            # stopping remedy named a step from after it, the run's lowest, after step 40, forgotten)
+            self._held_out.append((self.step_count, None, self._held_out[-1][2] if self._held_out else None))
             return
         if torch.is_tensor(loss):
             if loss.numel() != 1:
@@ -453,7 +454,7 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
         given = [(t, v) for t, v, _ in self._held_out]
         given = [*given[len(given) - next((i for i, (_, v) in enumerate(reversed(given)) if v is None), len(given)):],
                  (self.step_count, value)]  # those since the last held_out(None), this one last
-        low = self._held_out[-1][2] if self._held_out else None  # the lowest window since the last held_out(None)
+        low = self._held_out[-1][2] if self._held_out else None  # the lowest window so far (kept across a pause)
         self._held_out.append((self.step_count, value, lowest_window(low, given)))
 
     def close(self) -> None:
