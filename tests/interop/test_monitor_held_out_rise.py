@@ -16,6 +16,7 @@ from torch import nn  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
 
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 CHANCE = math.log(3)
 
@@ -45,12 +46,7 @@ def _train(n_train, noise, steps, give, width=128):
     with Monitor(model, every=10, chance_loss=CHANCE) as mon:
         for t in range(1, steps + 1):
             i = torch.randint(0, n_train, (20,), generator=torch.Generator().manual_seed(t))
-            with mon.step() as s:
-                loss = F.cross_entropy(model(x[i]), y[i])
-                loss.backward()
-                s.loss = loss
-            opt.step()
-            opt.zero_grad()
+            monitored_step(mon, model, x[i], y[i], opt)
             if t % 10 == 1:
                 reports.append(mon.report())
             with torch.no_grad():

@@ -31,6 +31,7 @@ def _overfit(log, steps=600, every_given=20):
     from torch.nn import functional as F
 
     from actlab.torch import Monitor
+    from interop._steps import monitored_step
 
     torch.manual_seed(0)
     g = torch.Generator().manual_seed(0)
@@ -45,12 +46,7 @@ def _overfit(log, steps=600, every_given=20):
     with Monitor(model, every=10, chance_loss=math.log(3), log=log) as mon:
         for t in range(1, steps + 1):
             i = torch.randint(0, 300, (20,), generator=g)
-            with mon.step() as s:
-                loss = F.cross_entropy(model(x[i]), y[i])
-                loss.backward()
-                s.loss = loss
-            opt.step()
-            opt.zero_grad()
+            monitored_step(mon, model, x[i], y[i], opt)
             if t % every_given == 0:
                 with torch.no_grad():
                     held = F.cross_entropy(model(xv), yv).item()
