@@ -588,8 +588,9 @@ class _Reporting:
                              held_out_given=self._held_out_given(step, sampled))
 
     def _held_out_given(self, step: int, sampled: int) -> tuple[tuple[int, float], ...]:
-        """The held-out losses given since the sampled step before this one (those its report did not take in), at most
-        HELD_OUT_GIVEN: where more were, the lowest, the latest and others evenly spread among them."""
+        """The held-out losses given since the sampled step before this one (the one this reading takes in the latest
+        of them), at most HELD_OUT_GIVEN: where more were, the lowest, the latest and others evenly spread among them;
+        of those given, the monitor holds the latest HELD_OUT_KEPT."""
         before = self._step_sampled(sampled - 1) if sampled > 1 else None
         given = [(t, v) for t, v, _ in getattr(self, "_held_out", ())
                  if v is not None and t < step and (before is None or t >= before)]
