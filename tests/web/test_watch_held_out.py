@@ -155,3 +155,40 @@ def test_the_history_keeps_every_held_out_loss_up_to_its_cap_and_the_lowest_past
     kept = history.held_out
     assert len(kept) <= HELD_OUT_POINTS and [t for t, _ in kept] == sorted(t for t, _ in kept)
     assert min(kept, key=lambda p: p[1])[0] == 777 and kept[-1][0] == 5 * 1000 + 4
+
+
+def test_the_page_keeps_as_many_held_out_losses_as_the_server():
+    import re
+    from pathlib import Path
+
+    from actlab.run_history import HELD_OUT_POINTS
+
+    js = (Path(__file__).resolve().parents[2] / "src/actlab/web/static/js/watch-points.js").read_text()
+    assert re.search(r"export const HELD_OUT_POINTS = (\d+);", js).group(1) == str(HELD_OUT_POINTS)
+
+
+@pytest.mark.browser
+def test_a_page_following_a_long_run_keeps_its_held_out_losses_bounded_with_the_lowest(browser, tmp_path):
+    from web._watch_logs import header, lines, report
+
+    names = ["a"]
+    reports = []
+    for n in range(1, 401):  # 16 held-out losses a report: 6,400 in all, past the page's 4,096
+        r = report(20 * n, names, 0.5)
+        r["held_out_given"] = [[20 * n - 20 + k, 1.0 + ((20 * n + k) % 7) / 10 - (0.8 if 20 * n + k == 3003 else 0)]
+                               for k in range(1, 17)]
+        reports.append(r)
+    log = tmp_path / "long.jsonl"
+    log.write_text(lines(header(names), reports[0]))
+    with serving(create_app(db_path=tmp_path / "p.sqlite3", watch_log=log)) as base:
+        context, page, errors = open_watch(browser, base, "document.getElementById('watch-loss').drawn?.x?.length >= 1")
+        with log.open("a") as fh:  # the rest arrives while the page follows the run
+            fh.write(lines(*reports[1:]))
+        page.wait_for_function("document.getElementById('watch-loss').drawn?.x?.length >= 400", timeout=60_000)
+        drawn = page.evaluate(LOSS)
+        xs, ys = drawn["xs"][1], drawn["y"][1]
+        # 6,400 given, at most 4,096 kept: thinned, in order, the lowest (given after step 2,983) and the latest kept
+        assert len(xs) <= 4096 and xs == sorted(xs), len(xs)
+        assert xs[ys.index(min(ys))] == 2983 and xs[-1] == 20 * 400 - 20 + 16, (xs[ys.index(min(ys))], xs[-1])
+        assert errors == []
+        context.close()

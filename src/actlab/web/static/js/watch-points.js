@@ -23,7 +23,8 @@ export const view = { run: null };
 export function resetView() {
   Object.assign(view, {
     next: 0, points: [], head: 0, every: 1, recentFrom: 0, spans: [], nonFinite: 0, total: 0,
-    steps: [], losses: [], heldOutStep: [], heldOutAll: new Map(), heldOutX: [], heldOutY: [], history: [], health: [], names: [], lastFinite: null, latest: null, lossSaid: [],
+    steps: [], losses: [], heldOutStep: [], heldOutAll: new Map(), heldOutX: [], heldOutY: [], history: [],
+    health: [], names: [], lastFinite: null, latest: null, lossSaid: [],
     historyBands: [], healthBands: [], lossBands: [], healthRows: [], firstSeen: null, previewing: false,
     firstNan: null, warm: [], warmUp: [], order: null, places: null, slots: null, numbers: null, folds: [],
     hidden: new Set(),
@@ -52,7 +53,9 @@ const span = (a, b) => (!a ? b ?? null : !b ? a : [Math.min(a[0], b[0]), Math.ma
 const withLosses = (band, range) => (range ? { ...band, loss: span(band.loss, range) } : band);
 // the loss chart's band: a thinned stretch's range, or the range of the steps between two sampled steps
 export const LOSS_BAND_KEY = "band: the lowest to highest loss of the steps each point stands for";
-// the held-out loss's key on the loss chart (Monitor.held_out): a dot where the reading took one in
+// the held-out loss's key on the loss chart (Monitor.held_out), and the most held-out losses the page keeps: past it,
+// every other one goes but the lowest and the latest (the server's run_history.HELD_OUT_POINTS, the same number)
+export const HELD_OUT_POINTS = 4096;
 export const HELD_OUT_KEY = "held-out loss (mon.held_out), every one given";  // (a dot each where they do not crowd)
 function widen(band, other) {
   const n = Math.max(band.grads.length, other.grads.length);
@@ -75,6 +78,11 @@ export function take(data) {
   // new points carry (W41: only the one each reading took in was drawn, 29 of 75, the lowest among those left out)
   for (const [t, v] of data.held_out ?? []) view.heldOutAll.set(t, v);
   for (const p of fresh) for (const [t, v] of p.held_out_given ?? []) view.heldOutAll.set(t, v);
+  if (view.heldOutAll.size > HELD_OUT_POINTS) {  // bounded on a page that follows a long run for hours
+    const all = [...view.heldOutAll].sort((a, b) => a[0] - b[0]);
+    const low = all.reduce((k, g, i) => (g[1] < all[k][1] ? i : k), 0);
+    view.heldOutAll = new Map(all.filter((_, i) => i % 2 === 0 || i === low || i === all.length - 1));
+  }
   view.firstSeen = data.first_seen ?? null;
   Object.assign(view, { head: data.head, every: data.every, recentFrom: data.recent_from, spans: data.spans,
                         nonFinite: data.non_finite, total: data.total });
