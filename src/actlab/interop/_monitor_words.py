@@ -106,13 +106,12 @@ def _exploding_activations(stds: list[tuple[str, float]], chance_loss: float | N
     standardising them (W38 walkthrough: a ReLU MLP on MSE targets of variance 1.55e6 read 'exploding activations:
     ... grows about 8.5 times per layer' with a remedy to initialise or normalise; with the same targets at scale 1
     the same model read healthy, its std about 0.3 in every layer)."""
+    found = _growth(stds)
+    if found is None or found[0] < EXPLODE_PER_LAYER or found[1] < EXPLODE_TOTAL:
+        return None
+    growth = found[0]
     stds = [(label, v) for label, v in stds if math.isfinite(v) and v > 0]
-    if len(stds) < EXPLODE_MIN_LAYERS:
-        return None
     (first, a), (last, b) = stds[0], stds[-1]
-    growth = (b / a) ** (1 / (len(stds) - 1))
-    if growth < EXPLODE_PER_LAYER or b / a < EXPLODE_TOTAL:
-        return None
     words = (f"exploding activations: the activations' std grows about {growth:.2g} times per layer, from {a:.3g} at "
              f"{first} to {b:.3g} at {last} over {len(stds)} watched layers (flagged from {EXPLODE_PER_LAYER:g} times "
              f"per layer and {EXPLODE_TOTAL:g} times in all)")
