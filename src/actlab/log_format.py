@@ -25,6 +25,9 @@ _REPORT_FIELDS = {"step": int, "steps_run": (int, None), "sampled_steps": int, "
                   "layers": list, "output_grad_norm": _NUMBER, "loss": _NUMBER, "non_finite": bool,
                   "first_non_finite": (dict, None), "reading": dict, "notes": list, "losses_between": list,
                   "held_out": list, "held_out_given": list}
+# the end line's fields beside "event": where held-out losses were given after the last report, those losses and
+# the reading that takes them in (Monitor._end_extras), as a report holds them
+_END_FIELDS = {"steps_run": int, "exception": str, "held_out_given": list, "held_out": list, "reading": dict}
 _LAYER_FIELDS = {"name": str, "activation": str, "module_type": str, "width": (int, None),
                  "act_grad_norm": _NUMBER, "act_grad_ratio_to_last": _NUMBER, "weight_grad_norm": _NUMBER,
                  "mean": _NUMBER, "std": _NUMBER, "zero_derivative_fraction": _NUMBER, "saturated": _NUMBER,
@@ -47,11 +50,12 @@ def missing_folder(path: Path) -> tuple[Path | None, Path]:
     return missing, folder
 
 
-def end_line(steps: int, run: str | None = None) -> str:
+def end_line(steps: int, run: str | None = None, extras: dict | None = None) -> str:
     """The log's last line: the run ended after ``steps`` steps (Monitor.close(), or the monitor's end); ``run`` is
-    the writer's run id, where it writes one on its lines (log_runs)."""
-    record = {"event": "end", "steps_run": steps}
-    return json.dumps(record if run is None else {**record, "run": run}) + "\n"
+    the writer's run id, where it writes one on its lines (log_runs); ``extras``: the held-out losses given after the
+    last report line, and the reading that takes them in (END_FIELDS)."""
+    record = {"event": "end", "steps_run": steps, **(extras or {})}
+    return json.dumps(record if run is None else {**record, "run": run}, allow_nan=False) + "\n"
 
 
 def crash_of(end: dict | None) -> str | None:
@@ -106,7 +110,8 @@ def _exact_types(kind) -> frozenset:
 # per field of each table, (the exact types that fit it, whether "inf" and "-inf" do too): one set lookup a field,
 # where _fits walks the kinds (reading a 107 MB log spent 1.9 s of its 3.4 s in the checks)
 _FAST = {id(table): {key: (_exact_types(kind), kind == _NUMBER or (isinstance(kind, tuple) and _NUMBER in kind))
-                     for key, kind in table.items()} for table in (_REPORT_FIELDS, _LAYER_FIELDS, _READING_FIELDS)}
+                     for key, kind in table.items()}
+         for table in (_REPORT_FIELDS, _LAYER_FIELDS, _READING_FIELDS, _END_FIELDS)}
 _INF_WORDS = ("inf", "-inf")
 
 
@@ -126,6 +131,18 @@ def _check_fields(obj: dict, fields: dict, where: str) -> str | None:
     return None
 
 
+def _check_reading(reading: dict) -> str | None:
+    if "status" not in reading:
+        return "reading has no \"status\""
+    problem = _check_fields(reading, _READING_FIELDS, "reading.")
+    if problem:
+        return problem
+    for k, finding in enumerate(reading.get("findings", [])):
+        if not isinstance(finding, dict) or not isinstance(finding.get("words", ""), str):
+            return f"reading.findings[{k}] is not an object with \"words\" as a string"
+    return None
+
+
 def check_report(obj: dict) -> str | None:
     """Why ``obj`` is not a well-formed report (the first wrong field, in words), or None when it is one."""
     for key in ("step", "layers", "reading"):
@@ -142,15 +159,9 @@ def check_report(obj: dict) -> str | None:
         problem = _check_fields(layer, _LAYER_FIELDS, f"layers[{k}].")
         if problem:
             return problem
-    reading = obj["reading"]
-    if "status" not in reading:
-        return "reading has no \"status\""
-    problem = _check_fields(reading, _READING_FIELDS, "reading.")
+    problem = _check_reading(obj["reading"])
     if problem:
         return problem
-    for k, finding in enumerate(reading.get("findings", [])):
-        if not isinstance(finding, dict) or not isinstance(finding.get("words", ""), str):
-            return f"reading.findings[{k}] is not an object with \"words\" as a string"
     if not all(isinstance(n, str) for n in obj.get("notes", [])):
         return "notes holds something other than strings"
     first = obj.get("first_non_finite")
@@ -177,7 +188,10 @@ def check_record(obj) -> tuple[str | None, str | None]:
         if not isinstance(obj.get("exception", ""), str):
             return None, f"its \"exception\" is {_json_type(obj['exception'])}, expected a string (the exception " \
                          "that stopped the run, as \"RuntimeError: message\")"
-        return "end", None
+        problem = _check_fields(obj, _END_FIELDS, "its ")
+        if problem is None and "reading" in obj:
+            problem = _check_reading(obj["reading"])
+        return ("end", None) if problem is None else (None, problem)
     if "layers" not in obj and "reading" not in obj and "step" not in obj:
         keys = ", ".join(json.dumps(k) for k in list(obj)[:4]) or "no keys"
         return None, f"it is an object with {keys}: neither a header, a report nor the end line"

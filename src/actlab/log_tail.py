@@ -240,6 +240,7 @@ class LogTail:
                 self._skip("unowned_end", "which of the runs written at once it ends cannot be told")
             elif ended == self.shown and self.ended is None:  # the first end line ends it (Runs.end)
                 self.ended = obj
+                self.history.take_end(obj)
         else:
             run, skipped, why = self.runs.report(obj, self.lines, raw)
             if run is None:

@@ -337,6 +337,10 @@ class RunHistory:
                         _widen(self.bands[kept[-1]["index"]], self.bands.pop(p["index"]))
                 self.thinned = kept
 
+    def take_end(self, end: dict) -> None:
+        """Takes in the run's end line: the held-out losses it carries, given after the last sampled step."""
+        self._keep_held_out(_pairs(end.get("held_out_given")))
+
     def _keep_held_out(self, given) -> None:
         last = self.held_out[-1][0] if self.held_out else None
         self.held_out.extend(pair for pair in given if last is None or pair[0] > last)

@@ -69,7 +69,7 @@ def test_an_overfitting_model_reads_not_generalising_and_names_its_lowest_held_o
     assert losses[-1] > 1.5 * losses[low] and losses[low] < 0.6 * CHANCE  # the premise: down, then well up
     r = mon.report().reading
     assert r.status.value == "not_generalising", r.words
-    before = [(t, v) for t, v in given if t < mon.report().step][-7:]  # those the reading of step 591 takes in
+    before = given[-7:]  # those report() takes in: the one given after step 600, past the last sampled step, too
     assert (f"and of the latest 7 (after steps {before[0][0]:,} to {before[-1][0]:,}) is "
             f"{np.median([v for _, v in before]):.3g}") in r.words, r.words
     # the step named to keep: where the test's own held-out loss was at its lowest, or within 5% of it
@@ -132,3 +132,56 @@ def test_a_pause_keeps_the_lowest_held_out_loss_for_the_remedy():
     assert low[0] <= 100  # the premise: the lowest came before the pause
     named = int(r.remedy.split("use the one from after training step ")[1].split(";")[0].replace(",", ""))
     assert named <= 100 and dict(given)[named] <= 1.05 * low[1], (named, low)
+
+
+def test_a_held_out_loss_given_after_the_last_sampled_step_is_read_by_report_and_the_end_line(tmp_path):
+    """W42 finding 7: a validation after the run's last step (the usual end of an epoch loop) was in no reading: the
+    final report was of the last sampled step, whose reading took in only those given before it, and the log had it
+    nowhere. Reference: the held-out losses the test gives, and their own medians."""
+    import json
+
+    torch.manual_seed(0)
+    x = torch.randn(64, 4)
+    y = (x[:, 0] > 0).long()
+    model = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 2))
+    opt = torch.optim.SGD(model.parameters(), 0.1)
+    # down to 0.41 (41% below chance), then three near chance; the fourth, given after the last step, moves the
+    # median of the latest 7 from 0.44 to 0.69: no longer 10% below chance
+    given = [0.45, 0.42, 0.44, 0.41, 0.43, 0.42, 0.44, 0.7, 0.69, 0.71, 0.7]
+    chance = math.log(2)
+    log = tmp_path / "late.jsonl"
+    with Monitor(model, every=10, chance_loss=chance, log=log) as mon:
+        for epoch, v in enumerate(given):
+            for _ in range(10):
+                monitored_step(mon, model, x, y, opt)
+            if epoch == len(given) - 1:
+                before = mon.report()
+            mon.held_out(v)
+        after = mon.report()
+    assert np.median(given[-8:-1]) < 0.9 * chance <= np.median(given[-7:])  # the premise
+    assert before.step == after.step == 101  # the last sampled step: every=10 samples steps 1, 11, ..., 101
+    assert before.held_out == (100, 0.71) and before.reading.status.value == "healthy", before.reading.words
+    assert after.held_out == (110, 0.7) and (110, 0.7) in after.held_out_given
+    assert after.reading.status.value == "not_generalising", after.reading.words
+    assert "down to 0.41 after training step 40" in after.reading.words
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert lines[-2]["step"] == 101 and lines[-2]["held_out"] == [100, 0.71]  # its line, as it was written
+    end = lines[-1]
+    assert end["event"] == "end" and end["held_out_given"] == [[110, 0.7]] and end["held_out"] == [110, 0.7]
+    assert end["reading"]["status"] == "not_generalising" and end["reading"]["words"] == after.reading.words
+    from actlab.monitor_log import check_record
+
+    assert check_record(end) == ("end", None)
+
+
+def test_an_end_line_with_no_late_held_out_loss_carries_nothing_more(tmp_path):
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+    log = tmp_path / "plain.jsonl"
+    with Monitor(model, every=1, log=log) as mon:
+        for _ in range(3):
+            mon.held_out(0.5)  # before each step: the step's line carries it
+            monitored_step(mon, model, torch.randn(8, 4), torch.randint(0, 2, (8,)))
+    import json
+
+    assert json.loads(log.read_text().splitlines()[-1]) == {"event": "end", "steps_run": 3, "run": mon._run_id}

@@ -75,10 +75,22 @@ def test_the_held_out_losses_given_are_on_the_loss_chart(browser, tmp_path, ever
         drawn = page.evaluate(LOSS)
         assert drawn["names"] == ["loss", "held-out loss (mon.held_out), every one given"], drawn["names"]
         # one dot per held-out loss given, at the step it was given after, at its own value: every one a report took
-        # in or passed (W41 walkthrough: only the one each reading took in was drawn, 29 of 75)
+        # in or passed (W41 walkthrough: only the one each reading took in was drawn, 29 of 75), and the last, given
+        # after step 600, past the last sampled step, 591, which the end line carries (W42 finding 7)
+        assert given[-1][0] == 600 and reports[-1]["step"] == 591
+        assert drawn["xs"][1] == [t for t, _ in given]
+        assert drawn["y"][1] == pytest.approx([v for _, v in given], rel=1e-6)
+        # on the axis, every chart's alike
+        ends = page.evaluate("() => ['watch-loss', 'watch-history', 'watch-health'].map((id) => { "
+                             "const g = document.getElementById(id).geom; return [g.px(600), g.r]; })")
+        assert all(abs(px - r) < 1 for px, r in ends), ends
+        # and the reading shown takes it in, as mon.report() does (the end line's)
+        ended = json.loads(log.read_text().splitlines()[-1])
+        late = [[t, v] for t, v in given if t >= reports[-1]["step"]]  # given after step 591: none of its line's
+        assert ended["held_out_given"] == late and ended["held_out"] == list(given[-1])
+        assert "after training step 600" in page.locator("#watch-reading").text_content()
+        assert "after training step 600" not in reports[-1]["reading"]["words"]
         want = [(t, v) for t, v in given if t < reports[-1]["step"]]
-        assert drawn["xs"][1] == [t for t, _ in want]
-        assert drawn["y"][1] == pytest.approx([v for _, v in want], rel=1e-6)
         # the readout names the held-out loss a sampled step's reading took in, and the step it was given after
         k = drawn["x"].index(next(r["step"] for r in reports if r["step"] > want[-1][0]))
         page.locator("#watch-loss").focus()

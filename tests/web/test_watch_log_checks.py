@@ -164,3 +164,32 @@ def test_a_file_that_was_not_a_log_is_read_once_a_monitor_writes_it(tmp_path, fi
     write_run(log, NAMES, [1, 2, 3])  # a Monitor opens the log afresh
     data = _steps(client)
     assert data["not_log"] is None and data["run"] == 2 and [r["step"] for r in data["points"]] == [1, 2, 3]
+
+
+@pytest.mark.parametrize(("extra", "why"), [
+    ({"held_out_given": "0.5"}, 'its held_out_given is a string ("0.5"), expected a list'),
+    ({"held_out": 0.5}, "its held_out is a number (0.5), expected a list"),
+    ({"reading": "healthy"}, 'its reading is a string ("healthy"), expected an object'),
+    ({"reading": {"words": "no status"}}, 'reading has no "status"'),
+    ({"reading": {"status": "healthy", "findings": [3]}}, 'reading.findings[0] is not an object with "words"'),
+])
+def test_an_end_line_whose_held_out_or_reading_is_malformed_is_a_bad_line(tmp_path, extra, why):
+    """The end line carries the held-out losses given after the last report and the reading that takes them in (W42
+    finding 7): checked as a report's are, and a malformed one is named, the run left going on."""
+    from actlab.monitor_log import check_record
+
+    assert check_record({"event": "end", "steps_run": 7} | extra)[1].startswith(why)
+    log = tmp_path / "run.jsonl"
+    log.write_text(lines(header(NAMES), report(1, NAMES), {"event": "end", "steps_run": 2} | extra))
+    data = _client(log).get("/api/watch").json()
+    assert data["ended"] is None and data["bad_lines"] == 1 and data["problems"][0]["why"].startswith(why)
+
+
+def test_an_end_line_carrying_late_held_out_losses_adds_them_to_the_history(tmp_path):
+    log = tmp_path / "run.jsonl"
+    end = {"event": "end", "steps_run": 30, "held_out_given": [[20, 0.4], [30, 0.6], ["x", 1]], "held_out": [30, 0.6],
+           "reading": {"status": "not_generalising", "words": "not generalising: ...", "findings": []}}
+    log.write_text(lines(header(NAMES), report(1, NAMES) | {"held_out_given": [[0, 0.9]]}, report(11, NAMES), end))
+    data = _client(log).get("/api/watch").json()
+    assert data["ended"]["reading"]["status"] == "not_generalising"
+    assert data["held_out"] == [[0, 0.9], [20, 0.4], [30, 0.6]]  # the malformed pair left out

@@ -148,7 +148,7 @@ def _end_log(path: Path, box: list) -> None:
     id its lines carry (absent: none)]. Run at the interpreter's exit, the exception named is the one Python
     reported uncaught (a script that crashed without close() has set sys.last_value), never a step's that the
     script caught."""
-    line = end_line(box[0], box[3] if len(box) > 3 else None)
+    line = end_line(box[0], box[3] if len(box) > 3 else None, box[4] if len(box) > 4 else None)
     # at the interpreter's exit the script has run to its end: a step's exception it caught did not end the run (W21
     # finding 8: a script that caught one in its last step and exited with rc 0 was shown as "stopped with" it), and
     # one it did not catch is sys.last_value, below

@@ -490,6 +490,7 @@ class _Collecting:
                 if self._auto and self.calibrated_cost is not None:  # /watch shows the cost as the report does
                     built = dataclasses.replace(built, notes=built.notes + (self._cost_note(),))
                 fh.write(json.dumps({**built.to_dict(), "run": self._run_id}, allow_nan=False) + "\n")
+            self._steps_box[4] = {}  # the held-out losses given before this step: this line carries them
         except OSError as e:
             words = (f"the log {str(self._log_path)!r} could not be written at step {step:,} ({e.strerror or e}), so "
                      "it stops there and its last lines may be missing; the report (mon.report()) still holds the run")

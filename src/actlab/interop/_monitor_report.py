@@ -11,6 +11,7 @@ import sys
 
 from torch import nn
 
+from .._json import jsonable
 from ..instruments import layer_reading
 from ..reading_held_out import HELD_OUT_GIVEN
 from ..reading_record import LossSteps, percent_below
@@ -158,7 +159,13 @@ class _Reporting:
                 first_non_finite: dict | None, non_finite_since: dict | None = None,
                 not_computed: frozenset[str] = frozenset(), stale: bool = False, judged: float | None = None,
                 step_losses: tuple[tuple[int, float | None], ...] = (),
-                kept: tuple[tuple[int, float | None], ...] = ()) -> MonitorReport:
+                kept: tuple[tuple[int, float | None], ...] = (), held_to: int | None = None) -> MonitorReport:
+        # what the reports before this step's left for it to read: a report built again for report() (held_to)
+        # reads what the first build did and changes none of it
+        if held_to is None:
+            self._read_before = (self._was_learning, frozenset(self._dying_seen))
+        was_learning, dying_seen = self._read_before
+        dying_seen = self._dying_seen if held_to is None else set(dying_seen)
         # the step whose loss first showed an update that threw the weights (_threw)
         threw = [self._blown_from or self._blown_up[0]] if self._blown_up is not None else []
         threw = min(threw + ([self._jump_step] if self._jump_step is not None else []), default=None)
@@ -393,8 +400,10 @@ class _Reporting:
             earlier = tuple(began_held[:-LOSS_BATCHES])
             recent_steps, recent_losses = zip(*began_held[-LOSS_BATCHES:], strict=True)
             every_step = True
-        # the latest held-out loss given before this sampled step (Monitor.held_out; None: none, or forgotten)
-        given = [h for h in getattr(self, "_held_out", ()) if h[0] < step]
+        # the latest held-out loss given before this sampled step (Monitor.held_out; None: none, or forgotten); in the
+        # report asked for after it (report()), before ``held_to``: those given since are taken in too
+        held_to = step if held_to is None else held_to
+        given = [h for h in getattr(self, "_held_out", ()) if h[0] < held_to]
         held_out = given[-1] if given and given[-1][1] is not None else None
         summary = RunSummary(
             tuple(summaries), output_norm, judged, self.chance_loss, None, step,
@@ -418,7 +427,7 @@ class _Reporting:
             dead_unsampled=max(unsampled, 0), dead_between=dead_between,
             gradients_of=f"the batch of {_sampled(step)}",
             earlier_ratios=self._earlier_ratios(step, summaries, output_norm),
-            dying=tuple(d.label for d in stopping if is_dying(d, self._dying_seen)),
+            dying=tuple(d.label for d in stopping if is_dying(d, dying_seen)),
             loss_batches=finite if judged_ok else None,
             judged_losses=step_losses if judged_ok and step_losses else None,
             # the losses to see a loss blowing up in (judged is judged_losses' mean), and the step of each
@@ -430,7 +439,7 @@ class _Reporting:
             blown_from=self._blown_from if self._blown_up is not None else None,  # and its climb's first step
             blown_low=self._blown_low if self._blown_up is not None else None,  # and the loss before that climb
             first_loss=self._first_loss,  # a run that began far above chance is no divergence (started_far)
-            was_learning=self._was_learning,  # the report before found the loss moved from chance
+            was_learning=was_learning,  # the report before found the loss moved from chance
             zero_gradient_batches=self._zero_run[0], zero_gradient_from=self._zero_run[1],
             judged_since=self._judged_since,  # where the judged losses start after it
             # the lowest judged mean so far: a run that had learned is not 'starting' once its low losses left
@@ -516,7 +525,8 @@ class _Reporting:
             reading = diagnose(dataclasses.replace(summary, affine_between=tuple(zip(order, order[1:], strict=False))))
         else:
             reading = _unwatched_reading(self._opaque, _loss_text(summary), self._unknown)
-        self._was_learning = _has_moved(summary)
+        if held_to is None:
+            self._was_learning = _has_moved(summary)
         healthy = next((f for f in reading.findings if f.status == Status.HEALTHY), None)
         if self._first_stds is None:  # the first report's: what training did since is told apart (too few finite
             # stds to read a growth from: none is read from them, and no report is built early for them again)
@@ -530,7 +540,7 @@ class _Reporting:
                          "weights, and the activations, smaller)")
             exploding = None
         for extra in (exploding,
-                      _stopping_layers(stopping, torch_restart, self._dying_seen,
+                      _stopping_layers(stopping, torch_restart, dying_seen,
                                        _threw(summary, self._jumped(reading), self._blown_from)),
                       self._stopped_places(sampled, notes)):
             if extra is not None and reading.status != Status.UNWATCHED:  # placed by seriousness
@@ -585,15 +595,17 @@ class _Reporting:
                              losses_between=self._between[1] if self._between[0] == step else (),
                              held_out=None if summary.test_loss is None or summary.test_loss_step is None else
                              (summary.test_loss_step, summary.test_loss),
-                             held_out_given=self._held_out_given(step, sampled))
+                             held_out_given=self._held_out_given(sampled, held_to))
 
-    def _held_out_given(self, step: int, sampled: int) -> tuple[tuple[int, float], ...]:
-        """The held-out losses given since the sampled step before this one (the one this reading takes in the latest
-        of them), at most HELD_OUT_GIVEN: where more were, the lowest, the latest and others evenly spread among them;
-        of those given, the monitor holds the latest HELD_OUT_KEPT."""
-        before = self._step_sampled(sampled - 1) if sampled > 1 else None
+    def _held_out_given(self, sampled: int, held_to: int, before: int | None = None) -> tuple[tuple[int, float], ...]:
+        """The held-out losses given since the sampled step before this one (or since training step ``before``) and
+        before ``held_to`` (this step, or later for a report asked for after it), the one this reading takes in the
+        latest of them; at most HELD_OUT_GIVEN: where more were, the lowest, the latest and others evenly spread among
+        them; of those given, the monitor holds the latest HELD_OUT_KEPT."""
+        if before is None:
+            before = self._step_sampled(sampled - 1) if sampled > 1 else None
         given = [(t, v) for t, v, _ in getattr(self, "_held_out", ())
-                 if v is not None and t < step and (before is None or t >= before)]
+                 if v is not None and t < held_to and (before is None or t >= before)]
         if len(given) <= HELD_OUT_GIVEN:
             return tuple(given)
         keep = {round(k * (len(given) - 1) / (HELD_OUT_GIVEN - 2)) for k in range(HELD_OUT_GIVEN - 1)}
@@ -790,12 +802,44 @@ class _Reporting:
                                  auto=self._auto)
         if unread is not None:
             notes.append(unread)
-        gap = self.step_count - self._last.step
+        last = self._with_late_held_out()
+        gap = self.step_count - last.step
         if getattr(self, "_ended", False) and gap > 0:  # the final report, of an earlier step (W29: 'sampled at step
             # 362 of 400', and nothing said the last 38 steps were never read)
-            notes.append(f"the run ended at step {self.step_count:,}; this report is of step {self._last.step:,}, the "
+            notes.append(f"the run ended at step {self.step_count:,}; this report is of step {last.step:,}, the "
                          f"last sampled one, and the {_counted(gap, 'step')} after it were not read: "
                          "`with mon.step(sample=True)` on a run's last step samples it, so that the final report is "
                          "of the end of the run")
-        return dataclasses.replace(self._last, steps_run=self.step_count, every=self.every, auto=self._auto,
-                                   notes=tuple(self._current_notes(self._last.notes) + notes))
+        return dataclasses.replace(last, steps_run=self.step_count, every=self.every, auto=self._auto,
+                                   notes=tuple(self._current_notes(last.notes) + notes))
+
+    def _end_extras(self, reading: bool) -> dict:
+        """What the log's end line adds where held-out losses were given after the last sampled step (its line was
+        written before them): those losses (``held_out_given``, as a report carries them) and, where ``reading``, the
+        reading report() gives, which takes them in, with the held-out loss it used (W42 finding 7: a validation
+        after the run's last step was on no chart and in no reading). {} where none was given since."""
+        last = self._pending[3] if self._pending is not None else None
+        late = self._held_out_given(0, self.step_count + 1, before=-1 if last is None else last)
+        if not late:
+            return {}
+        extras = {"held_out_given": [[t, jsonable(v)] for t, v in late]}
+        if reading and last is not None:
+            final = self._with_late_held_out()
+            extras["reading"] = final.reading.to_dict()
+            if final.held_out is not None:
+                extras["held_out"] = [final.held_out[0], jsonable(final.held_out[1])]
+        return extras
+
+    def _with_late_held_out(self) -> MonitorReport:
+        """The latest sampled step's report, its reading taking in the held-out losses given since that step too
+        (or a held_out(None) said since): W42 finding 7, a validation after an epoch's last step, the run's last one
+        given, was in no report. Built once for each held-out loss given, and kept."""
+        last = self._built()
+        late = [h for h in getattr(self, "_held_out", ()) if h[0] >= last.step]
+        if not late or self._pending is None or self._pending[3] != last.step:
+            return last
+        key = (last.step, len(self._held_out), late[-1][:2])
+        kept = getattr(self, "_late_report", None)
+        if kept is None or kept[0] != key:
+            kept = self._late_report = (key, self._report(*self._pending, held_to=self.step_count + 1))
+        return kept[1]

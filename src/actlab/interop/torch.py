@@ -39,6 +39,7 @@ The per-layer summary feeds readings.diagnose(), the same function that reads ac
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -339,8 +340,9 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
         # the log's last line says the run ended (the watch page shows it): written by close(), or when the monitor
         # is collected or the interpreter exits; shared with the finaliser through this list: the step count, the
         # exception that ended the run (a step's block or the `with Monitor` block raised; None while none did) and
-        # the uncaught exception Python held when the monitor was made (an older one is not this run's), and the run id
-        self._steps_box = [self.step_count, None, getattr(sys, "last_value", None), self._run_id]
+        # the uncaught exception Python held when the monitor was made (an older one is not this run's), the run id,
+        # and what the end line adds: the held-out losses given after the last sampled step (_end_extras)
+        self._steps_box = [self.step_count, None, getattr(sys, "last_value", None), self._run_id, {}]
         self._closer = (weakref.finalize(self, _end_log, self._log_path, self._steps_box)
                         if self._log_path is not None else None)
         if self._closer is not None:
@@ -456,6 +458,8 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
                  (self.step_count, value)]  # those since the last held_out(None), this one last
         low = self._held_out[-1][2] if self._held_out else None  # the lowest window so far (kept across a pause)
         self._held_out.append((self.step_count, value, lowest_window(low, given)))
+        if self._closer is not None:  # the end line carries it, until a sampled step's line does
+            self._steps_box[4] = self._end_extras(reading=False)
 
     def close(self) -> None:
         """Ends the run: the log's last line says it finished (``actlab watch`` shows it). Idempotent. After it,
@@ -468,6 +472,10 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
     def _end(self) -> None:
         self._ended = True
         if self._closer is not None:
+            if self._steps_box[4]:  # held-out losses given after the last sampled step: the end line carries the
+                # reading that takes them in too (never raising: an exception may be on its way out of the block)
+                with contextlib.suppress(Exception):
+                    self._steps_box[4] = self._end_extras(reading=True)
             self._closer()
         # an instance attribute shadows the class's step(): the steps of an open monitor pay nothing for this check
         self.step = _step_after_close

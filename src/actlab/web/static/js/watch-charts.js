@@ -29,7 +29,7 @@ export { LABEL_NEAR, watchBars } from "./watch-bars.js";
 export function stepLines(canvas, args) {
   const { x, series, log, marks = [], xName = "step", empty = "", hover = null, xLog = false, yRange = null,
           yLabel = (v) => fmt(v, 2), yName = null, mixedKey = null, zeroSaid = null, warm = null,
-          bandKey = BAND_KEY } = args;
+          bandKey = BAND_KEY, xEnd = null } = args;
   canvas.drawn = { x, series, marks, bands: series.map((s) => s.band ?? null) };
   // the finite points at marked steps, [line, index]: one walk along the steps and the marks, both in order
   const spans = marks.map((m) => (Array.isArray(m) ? m : [m, m])).sort((a, b) => a[0] - b[0]), inMark = [];
@@ -119,7 +119,9 @@ export function stepLines(canvas, args) {
   yAxis(ctx, l, w, top, bottom, ticks);
   canvas.tickLabels = ticks.map((t) => t.label);
   canvas.tickYs = ticks.map((t) => [t.label, t.y]);
-  const x0 = x[0] ?? 0, x1 = Math.max(x[x.length - 1] ?? 1, x0 + 1);
+  // xEnd: a step past the last one drawn that the axis still reaches (a held-out loss given after a run's last
+  // sampled step: W42 finding 7), on every chart of the page alike
+  const x0 = x[0] ?? 0, x1 = Math.max(x[x.length - 1] ?? 1, x0 + 1, xEnd ?? -Infinity);
   // a log step axis gives each tenfold of steps the same width (steps from 0 are shifted by one to have a log)
   const shift = xLog ? Math.max(0, 1 - x0) : 0;
   const f = xLog ? (v) => Math.log10(v + shift) : (v) => v;

@@ -27,7 +27,7 @@ export function resetView() {
     health: [], names: [], lastFinite: null, latest: null, lossSaid: [],
     historyBands: [], healthBands: [], lossBands: [], healthRows: [], firstSeen: null, previewing: false,
     firstNan: null, warm: [], warmUp: [], order: null, places: null, slots: null, numbers: null, folds: [],
-    hidden: new Set(),
+    hidden: new Set(), ended: null,
   });
 }
 resetView();
@@ -78,6 +78,9 @@ export function take(data) {
   // new points carry (W41: only the one each reading took in was drawn, 29 of 75, the lowest among those left out)
   for (const [t, v] of data.held_out ?? []) view.heldOutAll.set(t, v);
   for (const p of fresh) for (const [t, v] of p.held_out_given ?? []) view.heldOutAll.set(t, v);
+  // and those given after the run's last sampled step, which its end line carries with the reading that takes them in
+  view.ended = data.ended ?? null;
+  for (const [t, v] of view.ended?.held_out_given ?? []) view.heldOutAll.set(t, v);
   if (view.heldOutAll.size > HELD_OUT_POINTS) {  // bounded on a page that follows a long run for hours
     const all = [...view.heldOutAll].sort((a, b) => a[0] - b[0]);
     const low = all.reduce((k, g, i) => (g[1] < all[k][1] ? i : k), 0);

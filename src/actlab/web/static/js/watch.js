@@ -156,12 +156,14 @@ function drawCharts() {
   }
   if (!view.points.length) return;
   sayStepAxis();
+  // the axis reaches the last held-out loss, where one was given after the last sampled step (the end line's)
+  const xEnd = Math.max(steps.at(-1), view.heldOutX.at(-1) ?? -Infinity);
   const xLog = isStepLog(), layerSeries = (ys, bands) => ys.map((y, k) => ({ name: `${numberOf(k)}: ${names[k] ?? ""}`,
     raw: names[k] ?? "", number: numberOf(k), y, band: bands[k] }));
   const empty = (said) => (hasNoLayer() ? NO_LAYER : said);
   // the lines' keys name only the layers: the axis says what they are
   stepLines($("watch-history"), { x: steps, log: true, marks: nanMarks(), empty: empty("No finite step yet"), hover: hover.history,
-                                  series: layerSeries(view.history, view.historyBands), xLog,
+                                  series: layerSeries(view.history, view.historyBands), xLog, xEnd,
                                   yName: "‖∂L/∂a‖ per layer, log scale", mixedKey: MIXED_KEY,
                                   zeroSaid: atZero("0") });
   const healthSeries = allMeasures()
@@ -176,7 +178,7 @@ function drawCharts() {
   const warm = lastWarm < 0 ? null : { from: steps[firstWarm], to: steps[Math.min(lastWarm + 1, steps.length - 1)],
     key: `dead counted from the ${ordinal(view.deadNeed)} sampled batch` };  // whole at 420 px (W27: cut there)
   const healthAxis = allMeasures() ? `% of layer ${numberOf(view.healthRows[0][1])}'s units` : AXIS_NAMES[measure()];
-  stepLines($("watch-health"), { x: steps, log: false, yRange: [0, 1], yLabel: percent, marks: nanMarks(), xLog,
+  stepLines($("watch-health"), { x: steps, log: false, yRange: [0, 1], yLabel: percent, marks: nanMarks(), xLog, xEnd,
                                  yName: healthAxis, empty: empty("No unit counted yet"), hover: hover.health,
                                  series: healthSeries, zeroSaid: allMeasures() ? null : atZero("0%"), warm });
   // a loss that spans decades (a diverging run) is drawn on a log axis; a loss that is itself not finite is a
@@ -186,14 +188,14 @@ function drawCharts() {
     .map((st) => [st, st]);
   // the held-out losses given (Monitor.held_out), joined point to point, each a dot: a second line where there are any
   // (within the steps drawn: one given before the first sampled step has no place on the axis)
-  const inside = view.heldOutX.map((t) => t >= steps[0] && t <= steps.at(-1));
+  const inside = view.heldOutX.map((t) => t >= steps[0] && t <= xEnd);
   const heldOut = inside.some(Boolean) ? [{ name: HELD_OUT_KEY, x: view.heldOutX.filter((_, k) => inside[k]),
     y: view.heldOutY.filter((_, k) => inside[k]), joined: true, color: PALETTE[3], whole: true }] : [];
   // the bands count: a spike between two samples (a band to 1e5 over losses near 1) put on a linear axis flattened
   // every other loss onto its 0 (W41 walkthrough)
   const banded = view.lossBands.flatMap((b) => (b ? [b[0], b[1]] : []));
   stepLines($("watch-loss"), { x: steps, log: lossIsLog([...view.losses, ...(heldOut[0]?.y ?? []), ...banded]),
-                               marks: [...nanMarks(), ...infLoss], xLog,
+                               marks: [...nanMarks(), ...infLoss], xLog, xEnd,
                                series: [{ name: "loss", y: view.losses, band: view.lossBands }, ...heldOut],
                                hover: hover.loss,
                                bandKey: LOSS_BAND_KEY,
@@ -249,7 +251,10 @@ function lossTitle(report) {
 function draw(report) {
   view.latest = report;
   lossTitle(report);
-  showReading($("watch-reading"), report.reading);
+  // a run that ended after held-out losses given past its last sampled step: its end line's reading, which takes
+  // them in (as mon.report() does), stands for the last report's
+  const late = !view.previewing && view.ended?.reading && report.step === view.steps.at(-1);
+  showReading($("watch-reading"), late ? view.ended.reading : report.reading);
   drawCharts();
   hover.again?.();
   // the dead count's warm-up at the report's step, where that step is the last point held
