@@ -40,6 +40,20 @@ READERS = {"page": ("the charts show", "pick another under \"Run\" above the cha
 _RECENT_LINES = 8  # per run, its newest report lines (as hashes): a line written again is skipped
 
 
+MODEL_CHARS = 80  # a header's model name is shown cut to this many characters
+
+
+def model_of(header: dict | None) -> dict | None:
+    """The model a run's header names (Monitor writes its class and its parameter count), as the run list shows it:
+    {"name": at most MODEL_CHARS characters, "parameters": a whole number or None}; None where the header names none
+    (a log written before the header held it, or by other means)."""
+    name = (header or {}).get("model")
+    if not isinstance(name, str) or not name:
+        return None
+    n = header.get("parameters")
+    return {"name": name[:MODEL_CHARS], "parameters": n if type(n) is int and n >= 0 else None}
+
+
 class _Writer:
     """One run's state while its stretch of the file is read."""
 
@@ -131,7 +145,8 @@ class Runs:
         self.total += 1
         summary = {"run": self.total, "began": line, "last_line": line, "first_step": None, "last_step": None,
                    "reports": 0, "ended": False, "exception": None, "id": run_id, "alongside": False, "why": why,
-                   "after": after, "from": dict(self.stretch), "end_line": None, "after_end": 0}
+                   "after": after, "from": dict(self.stretch), "end_line": None, "after_end": 0,
+                   "model": model_of(header)}
         self.summaries.append(summary)
         writer = _Writer(summary, run_id, header)
         self.writers.append(writer)
@@ -148,6 +163,7 @@ class Runs:
             known = next((w for w in self.writers if w.id == rid), None)
             if known is not None:
                 known.header = obj
+                known.summary["model"] = model_of(obj)
                 return None
             self._pending = None
             why = f"line {count(line)} begins another run's log (a header with its own run id)" if self.writers \

@@ -481,9 +481,10 @@ class _Collecting:
         the report still holds every step."""
         try:
             with self._log_path.open("a") as fh:
-                if len(self._layers) != self._header_layers:  # places first seen on this step (a second call of a
-                    # module, an activation applied as a function): a new header names every place seen so far, and
-                    # a reader keeps the latest one
+                if len(self._layers) != self._header_layers or self._header_lazy:  # places first seen on this
+                    # step (a second call of a module, an activation applied as a function): a new header names
+                    # every place seen so far, and a reader keeps the latest one; a lazy module's parameters, counted
+                    # now that its first forward made them
                     self._header_layers = len(self._layers)
                     fh.write(self._header())
                 built = self._built()

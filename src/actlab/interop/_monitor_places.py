@@ -49,8 +49,10 @@ def derivative(record: Activation, module: nn.Module, z: torch.Tensor) -> torch.
 
 
 def _is_weighted(module: nn.Module) -> bool:
+    """A module with a weight matrix or kernel: nn.Linear, a convolution, an embedding; a lazy one (nn.LazyLinear)
+    before its first forward, whose weight has no shape yet and becomes, in place, the matrix it is made for."""
     w = module._parameters.get("weight")
-    return w is not None and w.dim() >= 2
+    return w is not None and (isinstance(w, nn.parameter.UninitializedParameter) or w.dim() >= 2)
 
 
 def _unit_axis(t: torch.Tensor) -> int:

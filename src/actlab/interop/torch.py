@@ -244,6 +244,7 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
         self.step_count = self._step0
         self._last_sample = self._step0 - 1
         self.sampled_steps = 0
+        self._header_lazy = False  # the log's header was written before a lazy module's parameters existed
         # every="auto": each sampled step's extra time as a share of the unsampled steps just before it (a local
         # comparison: a shared machine's load drifts between samples); on a CPU the interval keeps following them,
         # on an accelerator only the first steps are timed (a timing there needs a synchronisation)
@@ -501,5 +502,13 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
         return super()._checked_loss(loss)
 
     def _header(self) -> str:
+        # the model's class and parameter count name the run in /watch's list of runs (W41 finding 9: two runs of
+        # one log told apart only by line numbers); a lazy module's parameters are not counted until they exist
+        params = list(self.model.parameters())
+        lazy = any(isinstance(p, nn.parameter.UninitializedParameter) for p in params)
+        # counted again on the first report's line, once a forward has made them (one header more, once)
+        self._header_lazy = lazy and not self.sampled_steps
         return json.dumps({"format": LOG_FORMAT, "layers": [l.name for l in self._layers],
-                           "activations": [l.record.name for l in self._layers], "run": self._run_id}) + "\n"
+                           "activations": [l.record.name for l in self._layers], "run": self._run_id,
+                           "model": type(self.model).__name__,
+                           "parameters": None if lazy else sum(p.numel() for p in params)}) + "\n"

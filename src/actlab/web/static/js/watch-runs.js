@@ -29,8 +29,11 @@ function runWords(r, latest) {
   const how = r.exception ? `stopped with ${r.exception.split(":")[0]}` : r.ended ? "ended" :
     r.run === latest ? "going on or stopped" : "no end line";
   const along = r.alongside ? ", written at the same time as another" : "";
-  return `Run ${count(r.run)}${r.run === latest ? " (the latest)" : ""}: from line ${count(r.began)}, ${steps}, ` +
-    `${how}${along}`;
+  // the model its header names (W41 finding 9: two runs told apart only by their lines)
+  const model = !r.model ? "" : `${r.model.name}` +
+    (Number.isInteger(r.model.parameters) ? ` (${count(r.model.parameters)} parameters)` : "") + ", ";
+  return `Run ${count(r.run)}${r.run === latest ? " (the latest)" : ""}: ${model}from line ${count(r.began)}, ` +
+    `${steps}, ${how}${along}`;
 }
 
 // A closed list shows only as much of the run picked as its box holds: where the window keeps the list narrower
