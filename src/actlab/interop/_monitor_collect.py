@@ -18,6 +18,7 @@ import torch
 
 from ..reading_loss import BLOW_UP_LOSS, CLIMB_LOSSES, DIVERGING_LOSS, RISING_FACTOR, lower_low
 from . import _monitor_places as _places
+from . import _monitor_scaler as _scaler
 from . import _torch_stats
 from ._monitor_base import JUDGED_STEPS, LOSS_BATCHES, _StepHandle
 from ._monitor_places import _Layer
@@ -373,6 +374,10 @@ class _Collecting:
                 # loss of inf)
                 r += (ssum, nonzero, sumsq, math.sqrt(grad_sq) if has_grad else math.nan,
                       not finite or (has_grad and grad_bad), not finite)
+        # a loss scaler's: the gradients are the scale times the loss's own (Monitor(scaler=...), _monitor_scaler)
+        scale = _scaler.scale_of(self._scaler)
+        if scale != 1.0:
+            _scaler.unscale(scale, weight_norm, raw)
         if torch.is_tensor(loss):
             self._loss = values[-2]
         else:  # a sampled step that gave no loss has none: not the one a sampled step before gave (W33 walkthrough:
@@ -428,6 +433,13 @@ class _Collecting:
         self._note_hidden(seen, order)
         # the words and the reading are built when asked for (report()) or logged: Python work a step need not pay
         step = self.step_count + 1
+        if self._scaler is not None and _scaler.overflowed(scale, self._loss, weight_norm,
+                                                           not_computed | self._frozen_now, raw, self.model,
+                                                           self._weight_ids.keys()):
+            # a step the scaler skips: no update was made, and its gradients are not read; the report stays the
+            # latest sampled step's with finite gradients, and no line is logged (its units were counted above)
+            self._skips.add(step, scale)
+            return
         bad = bad_grad = None  # on a step whose every number is finite, no place is looked for
         if not all_finite:
             bad = next((l for l, _, r in seen if r[-1]), None)  # the first place whose activations hold a NaN or inf
@@ -450,6 +462,8 @@ class _Collecting:
                 self._first_non_finite = _unseen_non_finite(held, self._last_finite_sample)
             self._last_finite_sample = step
         step_notes = tuple(self.notes) + self._blind_notes  # (_note_blind: this step's, not kept)
+        if scale != 1.0:
+            step_notes += (_scaler.unscaled_note(scale),)
         if summed64:
             step_notes += (f"the activations or their gradients at {', '.join(summed64[:4])} are finite but above "
                            "about 1.8e19, whose squares pass float32's range: their std and |dL/da| were summed again "
@@ -490,6 +504,9 @@ class _Collecting:
                 built = self._built()
                 if self._auto and self.calibrated_cost is not None:  # /watch shows the cost as the report does
                     built = dataclasses.replace(built, notes=built.notes + (self._cost_note(),))
+                if self._skips.count:  # and the steps the loss scaler skipped (_monitor_scaler)
+                    built = dataclasses.replace(built, notes=built.notes + (self._skips.words(self.sampled_steps,
+                                                                                              built.step),))
                 fh.write(json.dumps({**built.to_dict(), "run": self._run_id}, allow_nan=False) + "\n")
             self._steps_box[4] = {}  # the held-out losses given before this step: this line carries them
         except OSError as e:

@@ -33,6 +33,7 @@ from ..readings import (
 )
 from ._monitor_base import _WARMUP_STEPS, DEAD_ODDS, DEAD_POINTS, LOSS_BATCHES, TORCH_CLIP, TORCH_RESTART, torch_restart
 from ._monitor_places import _Layer
+from ._monitor_scaler import scaler_hint
 from ._monitor_words import (
     LayerStats,
     MonitorReport,
@@ -402,8 +403,8 @@ class _Reporting:
             every_step = True
         # the latest held-out loss given before this sampled step (Monitor.held_out; None: none, or forgotten); in the
         # report asked for after it (report()), before ``held_to``: those given since are taken in too
-        held_to = step if held_to is None else held_to
-        given = [h for h in getattr(self, "_held_out", ()) if h[0] < held_to]
+        held_before = step if held_to is None else held_to
+        given = [h for h in getattr(self, "_held_out", ()) if h[0] < held_before]
         held_out = given[-1] if given and given[-1][1] is not None else None
         summary = RunSummary(
             tuple(summaries), output_norm, judged, self.chance_loss, None, step,
@@ -588,6 +589,13 @@ class _Reporting:
             if later and began is first_non_finite:  # the reading now says where it began and where it is now: not
                 # the notes too
                 del notes[said_again:said_end]
+        bad_weight = any(not math.isfinite(v) for n, v in weight_norm.items() if n not in not_computed | frozen)
+        if reading.status == Status.DIVERGED and self._scaler is None and not first_bad and loss is not None \
+                and math.isfinite(loss) and (bad_grad or bad_weight) and summary.blown_up is None:
+            # this step's loss finite, its gradient not, and no blow-up of the loss before: a loss scaler's skip
+            first = reading.findings[0]  # (W43 finding 1: 29 skips of a GradScaler, each read 'diverged')
+            reading = Reading((dataclasses.replace(first, remedy=f"{first.remedy} {scaler_hint()}".strip()),)
+                              + reading.findings[1:])
         return MonitorReport(step, sampled, self.every, tuple(rows), output_norm, loss, reading, tuple(notes),
                              first_non_finite=None if first_non_finite is None else
                              {k: first_non_finite[k] for k in ("step", "place", "unsampled") if k in first_non_finite},
@@ -595,7 +603,7 @@ class _Reporting:
                              losses_between=self._between[1] if self._between[0] == step else (),
                              held_out=None if summary.test_loss is None or summary.test_loss_step is None else
                              (summary.test_loss_step, summary.test_loss),
-                             held_out_given=self._held_out_given(sampled, held_to))
+                             held_out_given=self._held_out_given(sampled, held_before))
 
     def _held_out_given(self, sampled: int, held_to: int, before: int | None = None) -> tuple[tuple[int, float], ...]:
         """The held-out losses given since the sampled step before this one (or since training step ``before``) and
@@ -794,6 +802,8 @@ class _Reporting:
                      f"no step has been sampled yet: {n} step{'' if n == 1 else 's'} run"
                      + (f"; every='auto' leaves the first {_WARMUP_STEPS + 1} unsampled, to time them"
                         if self._auto and unread is None else ""))
+            if self._skips.count:  # sampled, every one skipped by the loss scaler (Monitor(scaler=...))
+                words = f"no sampled step read yet: {self._skips.words(self.sampled_steps, None)}"
             if unread is not None:
                 words = f"{words}; {unread}"
             reading = Reading((Finding(Status.STARTING, words, "", {}),))
@@ -803,6 +813,8 @@ class _Reporting:
         if unread is not None:
             notes.append(unread)
         last = self._with_late_held_out()
+        if self._skips.count:
+            notes.append(self._skips.words(self.sampled_steps, last.step))
         gap = self.step_count - last.step
         if getattr(self, "_ended", False) and gap > 0:  # the final report, of an earlier step (W29: 'sampled at step
             # 362 of 400', and nothing said the last 38 steps were never read)

@@ -100,6 +100,7 @@ from ._monitor_places import (  # noqa: F401  (some re-exported: tests import th
 )
 from ._monitor_relu import _ReluMeasures
 from ._monitor_report import _Reporting
+from ._monitor_scaler import Skips, checked_scaler
 from ._monitor_step import _Step, _Stepping
 from ._monitor_weights import _Weights
 from ._monitor_words import (  # noqa: F401  (some re-exported: tests import them from here)
@@ -170,6 +171,10 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
             saved after step N passes first_step=N + 1, so that its steps (in the report, the log and on /watch)
             continue the first run's numbers, and a fixed ``every`` samples the steps it would have sampled; the
             report's steps_run then counts the earlier run's steps too. Give the resumed run a log of its own.
+        scaler: the loss scaler of float16 training (a torch.amp.GradScaler), where the script scales the loss
+            before backward: the gradients read are divided by its scale, and a sampled step whose scaled gradients
+            overflowed (one the scaler skips, making no update) is left out of the readings and named in a note,
+            not read as a divergence. Off a CPU, reading its scale costs a synchronisation per sampled step.
 
     What report() says (print it, or read its fields; to_dict() gives the same as JSON): one row per watched
     layer, from the latest sampled step: |dL/da|, the gradient reaching the activation's output, and a/last, its
@@ -190,7 +195,8 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
     """
 
     def __init__(self, model: nn.Module, every: int | str = "auto", budget: float | None = None, window: int = 100,
-                 log: str | Path | None = None, chance_loss: float | None = None, first_step: int = 1):
+                 log: str | Path | None = None, chance_loss: float | None = None, first_step: int = 1,
+                 scaler=None):
         if not isinstance(model, nn.Module):
             raise TypeError(f"model: a torch.nn.Module; got {type(model).__name__}")
         compiled = isinstance(getattr(model, "_orig_mod", None), nn.Module) and type(model).__name__ == \
@@ -223,6 +229,8 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
         if not (_is_number(first_step, whole=True) and first_step >= 1):
             raise ValueError(f"first_step: the number of this monitor's first step, a whole number, 1 or more (a run "
                              f"resumed after step N passes N + 1); got {_what(first_step, whole=True)}")
+        self._scaler = checked_scaler(scaler)
+        self._skips = Skips()  # the sampled steps it skipped
         log = _log_file(log)
         every = every if auto else int(every)
         window = int(window)
