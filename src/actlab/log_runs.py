@@ -41,6 +41,7 @@ _RECENT_LINES = 8  # per run, its newest report lines (as hashes): a line writte
 
 
 MODEL_CHARS = 80  # a header's model name is shown cut to this many characters
+ANEW_CHARS = 160  # and why the monitor began a run of its own (its header's "anew")
 
 
 def model_of(header: dict | None) -> dict | None:
@@ -168,6 +169,8 @@ class Runs:
             self._pending = None
             why = f"line {count(line)} begins another run's log (a header with its own run id)" if self.writers \
                 else None
+            if why and isinstance(obj.get("anew"), str):  # the same monitor, reading its model anew (Monitor)
+                why = f"line {count(line)} begins a run the monitor began itself: {obj['anew'][:ANEW_CHARS]}"
             return self._begin(line, obj, rid, why).summary["run"]
         newest = self.writers[-1] if self.writers else None
         why = None
@@ -338,9 +341,10 @@ class Runs:
                 else ""
             out.append(f"This log holds {self.total} runs, one after the other: {apart[-1]['why']}. "
                        f"{_start(shows)} {which}, "
-                       f"and no line joins two runs; {pick} ({others}{more}). Give each run a log of its own "
-                       "(Monitor(model, log=...) appends to the file it is given); a run resumed from a checkpoint "
-                       "saved after step N takes a new log= and first_step=N + 1, so that its steps go on from N.")
+                       f"and no line joins two runs; {pick} ({others}{more})." + ("" if "run the monitor began" in
+                       apart[-1]["why"] else " Give each run a log of its own (Monitor(model, log=...) appends to the "
+                       "file it is given); a run resumed from a checkpoint saved after step N takes a new log= and "
+                       "first_step=N + 1, so that its steps go on from N."))
         if at_once:
             m = self.mixed or {}
             how = "the run id on each line" if self.has_ids else "their steps and counts of sampled steps (the log " \

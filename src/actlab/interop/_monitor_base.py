@@ -288,3 +288,9 @@ class _StepHandle:
 
 
 _set_loss = _StepHandle._loss.__set__
+
+
+def _structure_of(model) -> tuple[int, ...]:
+    """The modules a model holds, as a sampled step compares them: their ids, in order (25 us for a 4-layer
+    TransformerEncoder's 42 modules, 270 us for 481)."""
+    return tuple(map(id, model.modules()))

@@ -17,12 +17,14 @@ from ._monitor_base import (
     _exception_words,
     _held_loss,
     _StepHandle,
+    _structure_of,
     _what,
 )
 from ._monitor_compile import _compile_started, _watch_compiles
 
 if TYPE_CHECKING:
     from .torch import Monitor
+
 
 _NOT_ENTERED = ("`s = mon.step()` makes a step but does not enter it, so nothing of it is read: write `with "
                 "mon.step() as s:` and put the forward, the loss and loss.backward() inside its block")
@@ -142,6 +144,10 @@ class _Stepping:
         st.places = len(self._layers)
         self._sync()
         st.t0 = time.perf_counter()  # before the hooks are attached: attaching them is part of a sampled step's cost
+        if self._structure != _structure_of(self.model):  # modules replaced, added or removed since it was made
+            self._open_step = None
+            self._begin_anew()
+            return self._enter(st)
         st.hooks = self._attach()
         return handle
 

@@ -81,6 +81,7 @@ from ._monitor_base import (  # noqa: F401  (some re-exported: tests import them
     _script_module,
     _step_after_close,
     _StepHandle,
+    _structure_of,
     _watch_exit,
     _what,
 )
@@ -194,9 +195,15 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
     when 1 - |a| is under 1%). Dead units are counted once, as dead, not again as saturated.
     """
 
+    # where this monitor began reading its model anew (_begin_anew): why, as its log's header says it
+    _anew: str | None = None
+
     def __init__(self, model: nn.Module, every: int | str = "auto", budget: float | None = None, window: int = 100,
                  log: str | Path | None = None, chance_loss: float | None = None, first_step: int = 1,
                  scaler=None):
+        # as given: a model whose modules change mid-run is read anew with them (_begin_anew)
+        given = {"model": model, "every": every, "budget": budget, "window": window, "log": log,
+                 "chance_loss": chance_loss, "scaler": scaler}
         if not isinstance(model, nn.Module):
             raise TypeError(f"model: a torch.nn.Module; got {type(model).__name__}")
         compiled = isinstance(getattr(model, "_orig_mod", None), nn.Module) and type(model).__name__ == \
@@ -237,6 +244,10 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
         budget = float(budget)
         chance_loss = float(chance_loss) if chance_loss is not None else None
         self.model = model
+        self._given = given
+        # the modules it holds, as the sampled steps compare them (ids, in order), and by name for the words
+        self._structure = _structure_of(model)
+        self._named = {n: (id(m), type(m).__name__) for n, m in model.named_modules()}
         self.budget = budget
         self.window = window
         self.chance_loss = chance_loss
@@ -470,6 +481,23 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
         if self._closer is not None:  # the end line carries it, until a sampled step's line does
             self._steps_box[4] = self._end_extras(reading=False)
 
+    def _begin_anew(self) -> None:
+        """The model's modules changed since the monitor was made (W43 walkthrough, finding 2: a head replaced at step
+        251 read 'no gradient was computed for head.0.weight', then dead_layer, its new SiLU never read): the run so
+        far ends in the log, and the monitor is made again on the model as it is, its steps going on from here, as a
+        resumed run is (first_step), with a note naming what changed."""
+        now = {n: (id(m), type(m).__name__) for n, m in self.model.named_modules()}
+        before, step = self._named, self.step_count + 1
+        last = self._step_sampled(self.sampled_steps) if self.sampled_steps else None  # (the training step)
+        words = _changed_words(before, now, step, last)
+        if self._closer is not None:  # the end line of the run so far; the new run's header follows it
+            self._closer()
+        context = self._step_context
+        self._anew = f"the model's modules changed {words.split(' changed ', 1)[1].split(':', 1)[0]}"
+        Monitor.__init__(self, **self._given, first_step=step)
+        self._step_context = context  # the step being entered is this one's
+        self.notes.append(words)
+
     def close(self) -> None:
         """Ends the run: the log's last line says it finished (``actlab watch`` shows it). Idempotent. After it,
         mon.step() raises RuntimeError (a step would be logged after the end line); report() still works."""
@@ -519,4 +547,27 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
         return json.dumps({"format": LOG_FORMAT, "layers": [l.name for l in self._layers],
                            "activations": [l.record.name for l in self._layers], "run": self._run_id,
                            "model": type(self.model).__name__,
-                           "parameters": None if lazy else sum(p.numel() for p in params)}) + "\n"
+                           "parameters": None if lazy else sum(p.numel() for p in params),
+                           **({"anew": self._anew} if self._anew else {})}) + "\n"
+
+
+def _changed_words(before: dict, now: dict, step: int, last: int | None) -> str:
+    """A note saying which modules were replaced, added or removed (the outermost of each), and what the monitor did."""
+    def outermost(names):
+        kept = set(names)
+        return [n for n in names if not any(n.startswith(p + ".") for p in kept if p and p != n)]
+
+    replaced = outermost([n for n in now if n in before and before[n][0] != now[n][0]])
+    added = outermost([n for n in now if n not in before])
+    removed = outermost([n for n in before if n not in now])
+    said = ([f"'{n}' was replaced (a {before[n][1]} by a {now[n][1]})" for n in replaced[:4]]
+            + [f"'{n}' ({now[n][1]}) was added" for n in added[:4]]
+            + [f"'{n}' ({before[n][1]}) was removed" for n in removed[:4]])
+    more = len(replaced) + len(added) + len(removed) - len(said)
+    what = "; ".join(said) + (f"; and {more} more" if more > 0 else "")
+    when = (f"after training step {last:,} (the last sampled one) and before step {step:,}" if last is not None
+            else f"before step {step:,}")
+    return (f"the model's modules changed {when}: {what}. The monitor watches the modules a model holds when it is "
+            f"made, so it began reading the model anew at step {step:,}, as a new run (in the log, the run before "
+            "ends there): its dead-unit window, loss history and held-out losses start again, and the report before "
+            "the change is the log's previous run")

@@ -1,0 +1,96 @@
+"""Issue 17 (W43 walkthrough, finding 2): a head replaced mid-run (m.head = nn.Sequential(...)) read 'no gradient was
+computed for head.0.weight', then dead_layer with a router-collapse remedy, and its new SiLU never got a row. The
+monitor now reads the model anew from the first sampled step after the change, as a new run of its log. References:
+the test's own record of the new head's gradients and of the modules it assigned."""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+
+import pytest
+
+from conftest import require_torch
+
+torch = require_torch()
+from torch import nn  # noqa: E402
+
+from actlab.log_read import read_log  # noqa: E402
+from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
+
+C = 5
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.trunk = nn.Sequential(nn.Linear(24, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU())
+        self.head = nn.Sequential(nn.Linear(64, 32), nn.GELU(), nn.Linear(32, C))
+
+    def forward(self, x):
+        return self.head(self.trunk(x))
+
+
+def _run(tmp_path, every, steps=120, swap=61):
+    torch.manual_seed(0)
+    x_all = torch.randn(1024, 24)
+    y_all = (torch.tanh(x_all @ torch.randn(24, 16)) @ torch.randn(16, C)).argmax(1)
+    torch.manual_seed(1)
+    model = Net()
+    opt = torch.optim.Adam(model.parameters(), 1e-3)
+    log = tmp_path / "swap.jsonl" if tmp_path is not None else None
+    reports, own = [], {}
+    g = torch.Generator().manual_seed(4)
+    with Monitor(model, every=every, log=log, chance_loss=math.log(C)) as mon:
+        for step in range(1, steps + 1):
+            if step == swap:
+                model.head = nn.Sequential(nn.Linear(64, 32), nn.SiLU(), nn.Linear(32, C))
+                opt = torch.optim.Adam(model.parameters(), 1e-3)
+            i = torch.randint(0, 1024, (128,), generator=g)
+            monitored_step(mon, model, x_all[i], y_all[i])
+            own[step] = {n: p.grad.norm().item() for n, p in model.named_parameters() if n.endswith("weight")}
+            opt.step()
+            opt.zero_grad()
+            reports.append(mon.report())
+    return mon, reports, own, log
+
+
+@pytest.mark.parametrize("every", [1, 7])
+def test_a_replaced_head_is_read_anew_from_the_next_sampled_step(tmp_path, every):
+    mon, reports, own, log = _run(tmp_path, every)
+    first = next(s for s in range(61, 121) if (s - 1) % every == 0 or every == 1)  # the first sampled step after
+    for r in reports[first - 1:]:
+        assert r.reading.status.value not in ("dead_layer", "no_gradient", "diverged"), (r.step, r.reading.words)
+        assert not any("no gradient was computed" in f.words for f in r.reading.findings), r.step
+    final = reports[-1]
+    rows = {l.name: l for l in final.layers}
+    assert set(rows) == {"trunk.1", "trunk.3", "head.1"} and rows["head.1"].activation == "silu"
+    assert rows["head.1"].weight_grad_norm == pytest.approx(own[final.step]["head.0.weight"], rel=1e-5)
+    note = next(n for n in final.notes if n.startswith("the model's modules changed"))
+    assert "'head' was replaced (a Sequential by a Sequential)" in note
+    assert f"began reading the model anew at step {first}" in note
+    # the log holds two runs: the first ends before the change, the second begins at its first sampled step
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        runs = read_log(log).runs
+    said = " ".join(str(w.message) for w in caught)
+    assert f"a run the monitor began itself: the model's modules changed after training step {first - every}" in said
+    assert "Give each run a log of its own" not in said  # (the script gave it one)
+    assert len(runs) == 2 and runs[0]["ended"] and runs[1]["first_step"] == first
+    ends = [json.loads(line) for line in log.read_text().splitlines() if '"event"' in line]
+    assert [e["steps_run"] for e in ends] == [first - 1, 120]
+
+
+def test_a_model_that_keeps_its_modules_is_never_read_anew(tmp_path):
+    mon, reports, own, log = _run(tmp_path, 1, steps=30, swap=None)
+    assert not any("modules changed" in n for r in reports for n in r.notes)
+    assert len(read_log(log).runs) == 1
+
+
+def test_a_monitor_without_a_log_reads_the_new_head_too():
+    mon, reports, own, _ = _run(None, 5, steps=80)
+    rows = {l.name: l.activation for l in reports[-1].layers}
+    assert rows == {"trunk.1": "relu", "trunk.3": "relu", "head.1": "silu"}
+    assert reports[-1].reading.status.value in ("healthy", "starting"), reports[-1].reading.words
