@@ -1,6 +1,7 @@
 """The tests' own date of where a climb began, written from the rule's statement in docs/monitor.md and
 reading_loss.climb's docstring, not from its code: in the last ``window`` losses (those a reading looks at), the
-lowest of the earlier half; where that half (4 losses or more) holds a level, the medians of its own halves within a
+lowest of the earlier half (cut before a loss past twice its median where the 4 or more before it hold a level);
+where that half (4 losses or more) holds a level, the medians of its own halves within a
 factor of 2, and the losses jump past twice its highest and stay above it, the loss just before the jump; and where the
 start is the window's first loss and above twice the median of the losses before it, back to the latest of those at
 most half of it, and on, until one is within twice the median of the losses before it or none is that low."""
@@ -26,6 +27,10 @@ def _start(values: list[float], window: int) -> int:
     first = max(0, len(values) - window)
     recent = values[first:]
     half = recent[:max(1, len(recent) // 2)]
+    if len(half) >= 4:  # a loss past twice the half's median, after 4 or more that hold a level, began the climb
+        outside = [i for i, v in enumerate(half) if v > 2 * statistics.median(half)]
+        if outside and outside[0] >= 4 and _level(half[:outside[0]]):
+            half = half[:outside[0]]
     k = min(range(len(half)), key=lambda i: half[i])
     if len(half) >= 4 and _level(half):
         top = max(half)

@@ -477,6 +477,13 @@ def climb_start(values: list[float]) -> int:
     is a half of 4 losses or more that does not rise (rising()); the jump goes past RISING_FACTOR times its highest,
     and the losses stay above that highest after it: a steady climb has no such jump."""
     half = values[:max(1, len(values) // 2)]
+    # a loss of that half past RISING_FACTOR times its median began the climb inside it, and is no part of the level
+    # (W43 walkthrough: 3.57, 3.29, 3.05, 3.04, 22.8, then 13.1 and 11,952: the half's 22.8 as the level's highest
+    # put the jump at 11,952 and dated the climb 'from 13.1 ... between steps 18 and 22', not from 3.04 at step 16)
+    cut = next((i for i, v in enumerate(half) if v > RISING_FACTOR * _median(half)), len(half)) if len(half) >= 4 \
+        else len(half)
+    if cut >= 4 and not rising(half[:cut]):  # (where the losses before it are a level: else the half is read whole)
+        half = half[:cut]
     k = min(range(len(half)), key=half.__getitem__)
     if len(half) >= 4 and not rising(half):
         top = max(half)

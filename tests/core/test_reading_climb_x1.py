@@ -29,3 +29,15 @@ def test_a_zero_loss_among_huge_ones_still_reads_as_a_climb():
     losses = [10.9, 88.3, 9359.0, 1.7e8, 0.0, 1e30, 1e60, 1e120, 1e200, 6.87e272]  # steps 13 to 22
     words = diagnose(_nan_after(losses, 13)).words
     assert "the loss grew first, from 0 to 6.87e+272" in words and "between steps 17 and 22" in words, words
+
+
+def test_a_climb_that_began_inside_the_earlier_half_is_dated_from_the_level_before_it():
+    # W43 walkthrough: a level of 3.0-3.6 at steps 13-16, then 22.8 at step 17, 13.1 at 18, 11,952 at 19 and on to
+    # 3.75e17 at 22, NaN at 23; it read 'from 13.1 ... between steps 18 and 22', the half's 22.8 taken as part of the
+    # level and 11,952 as the jump from it
+    losses = [3.569, 3.286, 3.055, 3.042, 22.805, 13.139, 11952.2, 1532.4, 4.657e8, 3.747e17]  # steps 13 to 22
+    words = diagnose(_nan_after(losses, 13)).words
+    assert "the loss grew first, from 3.04 to 3.75e+17" in words and "between steps 16 and 22" in words, words
+    from climb_reference import climb_start
+
+    assert climb_start(losses) == 3  # the tests' own statement of the rule agrees: step 16
