@@ -56,7 +56,9 @@ def test_an_exception_in_a_step_is_named_on_the_end_line(tmp_path):
     with pytest.raises(RuntimeError):
         with Monitor(model, every=1, log=tmp_path / "step.jsonl") as mon:
             _train(mon, model, 5, raise_at=3, error=RuntimeError("CUDA out of memory (simulated)"))
-    assert _end(tmp_path / "step.jsonl") == {"event": "end", "steps_run": 4,
+    # raised inside step 4's block: that step did not end, and the end line says so (W43 finding 7: 'after 398
+    # steps' for a run interrupted inside step 398)
+    assert _end(tmp_path / "step.jsonl") == {"event": "end", "steps_run": 4, "during_step": 4,
                                               "exception": "RuntimeError: CUDA out of memory (simulated)"}
 
 
@@ -132,6 +134,11 @@ def _script(tmp_path: Path, ending: str) -> dict:
 def test_a_script_that_crashes_without_close_names_the_exception(tmp_path):
     assert _script(tmp_path, "raise RuntimeError('crash in training')") == {
         "event": "end", "steps_run": 3, "exception": "RuntimeError: crash in training"}
+
+
+def test_a_script_that_crashes_inside_a_step_without_close_names_that_step(tmp_path):
+    assert _script(tmp_path, "with mon.step(): raise KeyboardInterrupt") == {
+        "event": "end", "steps_run": 4, "exception": "KeyboardInterrupt", "during_step": 4}
 
 
 def test_a_script_that_ends_without_close_ends_normally(tmp_path):

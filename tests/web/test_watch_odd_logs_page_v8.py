@@ -94,9 +94,9 @@ def test_a_run_that_stopped_with_an_exception_says_which(browser, tmp_path):
         context, page, errors = open_watch(browser, base, SETTLED)
         assert page.locator("#watch-run").get_attribute("data-state") == "stopped"
         said = _text(page, "watch-run")
-        assert said == ("The run stopped with RuntimeError: CUDA error: device-side assert triggered, after 4 "
-                        "steps: the monitor wrote the exception into its log's last line. The charts show the steps "
-                        "sampled before it.")
+        assert said == ("The run stopped with RuntimeError: CUDA error: device-side assert triggered after "
+                        "training step 4: the monitor wrote the exception into its log's last line. The charts show "
+                        "the steps sampled before it.")
         assert "has ended" not in said
         colour = page.evaluate(f"getComputedStyle({RUN}).color")
         assert colour == "rgb(179, 38, 30)"
@@ -226,5 +226,26 @@ def test_the_linear_step_axis_labels_round_steps_between_its_ends(browser, tmp_p
             assert next(iter(gaps)) in (5_000, 10_000, 20_000) and 1 < ticks[0] and ticks[-1] < 40_000
             assert 30_000 in ticks  # the NaN's step is labelled here
         shot(page, f"watch-v8-linear-steps-{width}")
+        assert errors == []
+        context.close()
+
+
+@pytest.mark.browser
+def test_a_run_stopped_inside_a_step_says_that_step_did_not_end(browser, tmp_path):
+    # W43 walkthrough, finding 7: Ctrl-C in step 398's backward read 'after 398 steps'; 397 had ended
+    from web._watch_page import open_watch
+    from web.conftest import serving
+
+    log = tmp_path / "interrupted.jsonl"
+    write_run(log, NAMES, range(1, 5))
+    with log.open("a") as fh:
+        fh.write(json.dumps({"event": "end", "steps_run": 5, "exception": "KeyboardInterrupt", "during_step": 5})
+                 + "\n")
+    with serving(_app(tmp_path, log)) as base:
+        context, page, errors = open_watch(browser, base, SETTLED)
+        assert _text(page, "watch-run") == (
+            "The run stopped with KeyboardInterrupt during training step 5, inside its `with mon.step()` block, so "
+            "that step did not end: the monitor wrote the exception into its log's last line. The charts show the "
+            "steps sampled before it.")
         assert errors == []
         context.close()

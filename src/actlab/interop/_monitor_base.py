@@ -160,6 +160,9 @@ def _end_log(path: Path, box: list) -> None:
     if exception is not None:
         record = json.loads(line)
         record["exception"] = exception
+        raised = box[5] if len(box) > 5 else None
+        if raised is not None and (exception is box[1] or raised[1] == id(last)):  # raised inside a step's block:
+            record["during_step"] = raised[0]  # that step did not end (W43: 'after 398 steps', 397 whole)
         line = json.dumps(record) + "\n"
     with contextlib.suppress(OSError):
         with path.open("a") as fh:

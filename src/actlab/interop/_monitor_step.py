@@ -174,6 +174,7 @@ class _Stepping:
             self._steps_box[1] = None
         elif _ends_a_run(exc):
             self._steps_box[1] = _exception_words(exc)
+            self._steps_box[5] = (self.step_count + 1, id(exc))  # the step it was raised in (W43 finding 7)
         self._open_step = None
         kept = False
         if st.sample:

@@ -361,8 +361,9 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
         # is collected or the interpreter exits; shared with the finaliser through this list: the step count, the
         # exception that ended the run (a step's block or the `with Monitor` block raised; None while none did) and
         # the uncaught exception Python held when the monitor was made (an older one is not this run's), the run id,
-        # and what the end line adds: the held-out losses given after the last sampled step (_end_extras)
-        self._steps_box = [self.step_count, None, getattr(sys, "last_value", None), self._run_id, {}]
+        # what the end line adds: the held-out losses given after the last sampled step (_end_extras), and the step
+        # whose block raised the latest exception with that exception's id (the end line says the run stopped in it)
+        self._steps_box = [self.step_count, None, getattr(sys, "last_value", None), self._run_id, {}, None]
         self._closer = (weakref.finalize(self, _end_log, self._log_path, self._steps_box)
                         if self._log_path is not None else None)
         if self._closer is not None:
@@ -524,6 +525,9 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
         # the end line says whether the block ended by an exception, and which (one a step raised and the block
         # caught is not how the run ended)
         self._steps_box[1] = _exception_words(exc) if _ends_a_run(exc) else None
+        raised = self._steps_box[5]
+        if raised is not None and (exc is None or raised[1] != id(exc)):  # not a step's: raised between steps
+            self._steps_box[5] = None
         self._end()  # never raises: an exception on its way out of the block is the one to see
 
     def _checked_loss(self, loss):

@@ -122,9 +122,13 @@ export function runState(data) {
       `mon.close()). The charts show its ${count(data.total)} sampled step${data.total === 1 ? "" : "s"}.` };
   }
   if (data.ended?.exception) {  // the end line names the exception that left the monitor's block: a crash
-    return { state: "stopped", text: `The run stopped with ${data.ended.exception}, after ` +
-      `${count(data.ended.steps_run)} step${data.ended.steps_run === 1 ? "" : "s"}: the monitor wrote the exception into ` +
-      "its log's last line. The charts show the steps sampled before it." };
+    // raised inside a step's block: that step did not end (W43: 'after 398 steps', step 398 interrupted in its
+    // backward); else between steps, after the last one ('after training step N': a resumed run counts on, W33)
+    const during = Number.isInteger(data.ended.during_step) ? data.ended.during_step : null;
+    const when = during !== null ? `during training step ${count(during)}, inside its \`with mon.step()\` block, ` +
+      "so that step did not end" : `after training step ${count(data.ended.steps_run)}`;
+    return { state: "stopped", text: `The run stopped with ${data.ended.exception} ${when}: the monitor wrote the ` +
+      "exception into its log's last line. The charts show the steps sampled before it." };
   }
   if (data.ended) {
     // 'after training step N', not 'after N steps': a run resumed into the log counts on from its step (W33: steps
