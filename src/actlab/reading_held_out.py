@@ -24,9 +24,18 @@ HELD_OUT_WINDOW = 7
 # window is the lowest of many, and its median is low by chance as well (simulated with a flat held-out loss of 30%
 # noise, Gaussian or t(2), over 150 given: a rise read in 0.3-2% of runs; a falling one, in none)
 HELD_OUT_SWINGS = 3.5
+# wider windows, once so many were given: a median of n losses swings about 1.25 / sqrt(n) as much as one loss, so
+# a rise too small for windows of 7 shows in them (W42 walkthrough, finding 1: one validation batch of 32 a time, its
+# losses swinging about 30%, a full-set rise of 62% never read). Their rise must pass HELD_OUT_MEDIAN_SWINGS standard
+# errors of the difference of two such medians: simulated as above (150 given; flat, falling or rising 60% after a low)
+HELD_OUT_WINDOWS = (HELD_OUT_WINDOW, 15, 31)
+HELD_OUT_MEDIAN_SWINGS = 5.0
 # the latest held-out loss is old where more training steps have passed since it was given than this many times the
 # interval between the two given before (or, where one was given, than the steps before it)
 HELD_OUT_STALE = 2
+# the held-out loss judged as not generalising only where it came down less than this share as far below chance as
+# the training loss did (its level, the median of the latest 7 given, lags a training loss still coming down)
+HELD_OUT_LAG = 0.5
 HELD_OUT_KEPT = 64  # the latest held-out losses a monitor passes to a reading
 HELD_OUT_GIVEN = 16  # the held-out losses a monitor's report carries of those given since the sampled step before
 
@@ -35,17 +44,24 @@ def _log_median(losses: list[float]) -> float:
     return float(np.median(np.log(np.maximum(losses, np.finfo(float).tiny))))
 
 
-def lowest_window(lowest: HeldOutLow | None, given: list[tuple[int, float]]) -> HeldOutLow | None:
-    """The lowest window of HELD_OUT_WINDOW held-out losses in a row so far: ``lowest``, or the latest window of
-    ``given`` (the losses since the last stop, oldest first) where its median is lower."""
-    if len(given) < HELD_OUT_WINDOW:
+def lowest_windows(lowest: tuple, given: list[tuple[int, float]]) -> tuple[HeldOutLow | None, ...]:
+    """The lowest window so far of each size in HELD_OUT_WINDOWS (``lowest``: those before this loss, or ())."""
+    before = tuple(lowest) + (None,) * (len(HELD_OUT_WINDOWS) - len(lowest))
+    return tuple(lowest_window(low, given, size) for low, size in zip(before, HELD_OUT_WINDOWS, strict=True))
+
+
+def lowest_window(lowest: HeldOutLow | None, given: list[tuple[int, float]],
+                  size: int = HELD_OUT_WINDOW) -> HeldOutLow | None:
+    """The lowest window of ``size`` held-out losses in a row so far: ``lowest``, or the latest window of ``given``
+    (the losses since the last stop, oldest first) where its median is lower."""
+    if len(given) < size:
         return lowest
-    window = given[-HELD_OUT_WINDOW:]
+    window = given[-size:]
     median = math.exp(_log_median([v for _, v in window]))
     if lowest is not None and median >= lowest.median:
         return lowest
     best = min(window, key=lambda g: g[1])
-    return HeldOutLow(median, window[0][0], window[-1][0], best[0], best[1])
+    return HeldOutLow(median, window[0][0], window[-1][0], best[0], best[1], size)
 
 
 @dataclass(frozen=True)
@@ -58,6 +74,7 @@ class HeldOutRise:
     first_step: int
     last_step: int
     swing: float
+    size: int = HELD_OUT_WINDOW  # how many held-out losses each of the two windows holds
 
 
 def _since_stop(s: RunSummary) -> list[tuple[int, float]]:
@@ -67,28 +84,35 @@ def _since_stop(s: RunSummary) -> list[tuple[int, float]]:
 
 
 def held_out_rise(s: RunSummary) -> HeldOutRise | None:
-    """The held-out loss rose from its lowest: the lowest window's median was MOVED_FRACTION below chance (the network
-    had learned something that holds on new points), and the latest window, all given after it, has a median
-    HELD_OUT_RISE or more above it and HELD_OUT_SWINGS typical swings above it. None where not, or where the lowest
-    or the chance is not known."""
-    low = s.held_out_lowest
-    if low is None or s.test_chance_loss is None or s.test_chance_loss <= 0:
-        return None
-    if low.median >= (1 - MOVED_FRACTION) * s.test_chance_loss:
+    """The held-out loss rose from its lowest: for a window size of HELD_OUT_WINDOWS, the lowest window's median was
+    MOVED_FRACTION below chance (the network had learned something that holds on new points), and the latest window,
+    all given after it, has a median HELD_OUT_RISE or more above it and beyond the noise: HELD_OUT_SWINGS typical
+    swings of one loss for windows of 7, HELD_OUT_MEDIAN_SWINGS standard errors of two medians' difference for wider
+    ones. The smallest window that shows a rise; None where none does, or where the lowest or the chance is not
+    known."""
+    if s.test_chance_loss is None or s.test_chance_loss <= 0:
         return None
     given = _since_stop(s)
-    window = given[-HELD_OUT_WINDOW:]
-    if len(window) < HELD_OUT_WINDOW or window[0][0] <= low.last_step:
+    if len(given) < 2:
         return None
     logs = np.log(np.maximum([v for _, v in given], np.finfo(float).tiny))
     # the typical swing: the median absolute step between successive losses, scaled to a standard deviation of one
     # loss (for Gaussian noise the median |difference| is 0.6745 * sqrt(2) standard deviations)
     swing = float(np.median(np.abs(np.diff(logs)))) / (0.6745 * math.sqrt(2))
-    rise = _log_median([v for _, v in window]) - math.log(low.median)
-    if rise < max(math.log1p(HELD_OUT_RISE), HELD_OUT_SWINGS * swing):
-        return None
-    return HeldOutRise(low, math.exp(_log_median([v for _, v in window])), window[0][0], window[-1][0],
-                       math.exp(swing))
+    for low in (s.held_out_lowest, *s.held_out_wider):
+        if low is None or low.median >= (1 - MOVED_FRACTION) * s.test_chance_loss:
+            continue
+        window = given[-low.size:]
+        if len(window) < low.size or window[0][0] <= low.last_step:
+            continue
+        # a median of n swings about 1.2533 / sqrt(n) times one loss (Gaussian noise), the difference of two sqrt(2)
+        # times that
+        noise = HELD_OUT_SWINGS * swing if low.size == HELD_OUT_WINDOW else \
+            HELD_OUT_MEDIAN_SWINGS * 1.2533 * swing * math.sqrt(2 / low.size)
+        median = _log_median([v for _, v in window])
+        if median - math.log(low.median) >= max(math.log1p(HELD_OUT_RISE), noise):
+            return HeldOutRise(low, math.exp(median), window[0][0], window[-1][0], math.exp(swing), low.size)
+    return None
 
 
 def latest(s: RunSummary) -> tuple[float, int, int] | None:
@@ -152,11 +176,13 @@ def rise_words(s: RunSummary, found: HeldOutRise) -> str:
     """The held-out loss's rise from its lowest, in words (never of an old one: _generalising judges none)."""
     low, newest = found.lowest, s.held_out[-1]
     best_step, best = lowest_given(s) or (low.best_step, low.best)
-    return (f"the held-out loss has risen from its lowest: the median of the {HELD_OUT_WINDOW} given after training "
+    n = found.size
+    return (f"the held-out loss has risen from its lowest: the median of the {n} given after training "
             f"steps {low.first_step:,} to {low.last_step:,} was {low.median:.3g} (the lowest given, {best:.3g}, after "
-            f"step {best_step:,}), and of the latest {HELD_OUT_WINDOW} (after steps {found.first_step:,} to "
+            f"step {best_step:,}), and of the latest {n} (after steps {found.first_step:,} to "
             f"{found.last_step:,}) is {found.median:.3g}, {percent_above(found.median, low.median)} above it, more "
-            f"than the swings from one given to the next explain (typically {_percent(found.swing - 1)}); the "
+            f"than the swings from one given to the next explain (typically {_percent(found.swing - 1)}"
+            f"{'' if n == HELD_OUT_WINDOW else f', over {n} given'}); the "
             f"latest given, after training step {newest[0]:,}, is {newest[1]:.3g}: past training step "
             f"{best_step:,} the network fits its training points at the cost of new ones")
 

@@ -109,6 +109,7 @@ class HeldOutLow:
     last_step: int
     best_step: int
     best: float
+    size: int = 7  # how many held-out losses the window holds (reading_held_out.HELD_OUT_WINDOWS)
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,9 @@ class RunSummary:
     # over 1,400 steps read 'healthy' throughout, since it stayed below chance); empty and None: none given
     held_out: tuple[tuple[int, float | None], ...] = ()
     held_out_lowest: HeldOutLow | None = None
+    # the lowest windows of more held-out losses in a row (reading_held_out.HELD_OUT_WINDOWS after the first), where
+    # so many were given: their medians swing less, so a rise that one of 7 cannot tell from the noise shows in them
+    held_out_wider: tuple[HeldOutLow, ...] = ()
     input_rms: float | None = None  # root mean square of the inputs
     has_output_head_saturation: bool = False  # the head can saturate (MSE on a tanh or sigmoid output)
     keeps_last_finite: bool = True  # actlab's engine stops at a non-finite loss; a watched torch model does not

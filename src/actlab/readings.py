@@ -52,8 +52,8 @@ from .reading_flow import (  # noqa: F401  (re-exported: the gradient-flow thres
 from .reading_headline import has_moved as _has_moved
 from .reading_headline import headline_first
 from .reading_headline import loss_text as _loss_text  # noqa: F401  (the Monitor's report words the loss by it)
+from .reading_held_out import HELD_OUT_LAG, given_after, held_out_rise
 from .reading_held_out import age as held_age
-from .reading_held_out import given_after, held_out_rise
 from .reading_held_out import latest as held_latest
 from .reading_held_out import lowest_given as held_lowest_given
 from .reading_held_out import rise_remedy as held_rise_remedy
@@ -645,6 +645,11 @@ def _generalising(s: RunSummary) -> Finding | None:
     level = s.test_loss if window is None or window[2] == 1 else window[0]
     if level < (1 - MOVED_FRACTION) * s.test_chance_loss or s.test_loss_step == 0:
         return None  # (a held-out loss given before any training step is the initial weights': it judges nothing)
+    if 1 - level / s.test_chance_loss >= HELD_OUT_LAG * (1 - s.loss / s.chance_loss):
+        # the held-out loss came down about as far as the training loss: early in a run both are near the line, and
+        # the held-out median, over losses given a little earlier, lags (W43 check: a run learning on 20,000 points
+        # read 'not generalising' at step 61, its training mean 11% below chance, the held-out median 9%)
+        return None
     # a monitor's held-out loss is the script's own, given after a training step (W36/W37 walkthroughs: a model
     # memorising random labels read 'healthy', the monitor having no loss but the training batches')
     said = (f"{given_after(s)} is {s.test_loss:.3g}" if window is None or window[2] == 1 else
@@ -654,6 +659,8 @@ def _generalising(s: RunSummary) -> Finding | None:
         # a held-out loss down to 0.946, 32% below chance, read 'the network memorises the training points' with no
         # word of that low, before the rise rule had the 14 losses it needs)
         best_step, best = held_lowest_given(s)
+        if window is not None and best_step >= window[1]:  # the low is among the latest: not back up from it
+            return None
         return Finding(Status.NOT_GENERALISING,
                        f"not generalising: {trained}, but the held-out loss, down to {best:.3g} after training step "
                        f"{best_step:,} ({percent_below(best, s.test_chance_loss)} below chance), is no longer 10% "

@@ -14,19 +14,20 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from actlab.reading_held_out import HELD_OUT_WINDOW, lowest_window
+from actlab.reading_held_out import HELD_OUT_KEPT, HELD_OUT_WINDOW, lowest_window, lowest_windows
 from actlab.readings import LayerSummary, RunSummary, Status, diagnose
 
 CHANCE = math.log(10)
 
 
-def reading(losses, every: int = 10, step: int | None = None, train_loss: float = 0.01, stop_after: int | None = None):
+def reading(losses, every: int = 10, step: int | None = None, train_loss: float = 0.01, stop_after: int | None = None,
+            wider: bool = True):
     """The reading of a healthy run given ``losses`` as held-out losses, one every ``every`` training steps, as a
     monitor passes them (the lowest window kept as each is given)."""
-    given, low = [], None
+    given, lows = [], ()
     for i, v in enumerate(losses, 1):
         given.append((i * every, float(v)))
-        low = lowest_window(low, given)
+        lows = lowest_windows(lows, given[-HELD_OUT_KEPT:])
     held = list(given)
     if stop_after is not None:
         held.append((stop_after, None))
@@ -35,7 +36,8 @@ def reading(losses, every: int = 10, step: int | None = None, train_loss: float 
                    steps=step if step is not None else last[0] + 1, recent_losses=(train_loss,) * 10,
                    loss_batches=10, test_loss=None if stop_after else last[1], test_chance_loss=CHANCE,
                    test_loss_step=None if stop_after else last[0], held_out=tuple(held[-64:]),
-                   held_out_lowest=None if stop_after else low)
+                   held_out_lowest=None if stop_after else lows[0],
+                   held_out_wider=() if stop_after or not wider else tuple(low for low in lows[1:] if low is not None))
     return diagnose(s)
 
 
@@ -153,3 +155,40 @@ def test_a_small_swing_is_not_rounded_to_0_percent():
 
     assert percent_above(1.003, 1.0) == "0.3%" and percent_above(1.07, 1.0) == "7%" and percent_above(2.07, 1.0) == \
         "107%"
+
+
+def test_a_rise_too_small_for_windows_of_7_under_noisy_batches_shows_in_wider_windows():
+    # W42 walkthrough, finding 1: one validation batch a time, its losses swinging about 30%, a rise of 62% on the
+    # full set never read: windows of 7 must rise 3.5 swings of one loss (here about 4.4 times). Here the level
+    # doubles after a low, under 30% noise: windows of 31, whose medians swing about a fifth as much, show it
+    rng = np.random.default_rng(3)
+    n = 120
+    level = np.concatenate([np.full(30, 0.5), 0.5 * (1 + np.arange(1, n - 29) / (n - 30))])  # 0.5, then up to 1.0
+    losses = level * np.exp(rng.normal(0, 0.3, n))
+    r = reading(losses)
+    assert r.status is Status.NOT_GENERALISING, r.words
+    # the figures are the test's own: the medians of the latest w and of the lowest w in a row before them, for the
+    # window the reading names (15 or 31)
+    w = int(r.words.split("the median of the ")[1].split(" given")[0])
+    assert w in (15, 31) and f"over {w} given" in r.words, r.words
+    windows = [np.median(losses[k:k + w]) for k in range(n - w + 1)]
+    lowest = min(windows[:n - 2 * w + 1])
+    assert f"was {lowest:.3g}" in r.words and f"is {np.median(losses[-w:]):.3g}" in r.words, r.words
+    # windows of 7 alone do not show it: the rise is under 3.5 swings of one loss
+    only7 = reading(losses, wider=False)
+    assert only7.status is Status.HEALTHY, only7.words
+
+
+def test_a_held_out_loss_still_coming_down_with_the_training_loss_is_not_read_as_back_at_chance():
+    # a run learning on 20,000 points, one validation batch of 32 every 10 steps: at step 61 its training mean was
+    # 11% below chance and the median of its 6 held-out losses 9% (the latest, the lowest, 20% below): it read 'the
+    # held-out loss, down to 0.881 after training step 60, is no longer 10% below it'
+    losses = CHANCE * np.array([1.02, 0.99, 0.93, 0.89, 0.9, 0.8])
+    r = reading(losses, train_loss=0.89 * CHANCE)
+    assert r.status is not Status.NOT_GENERALISING, r.words
+    # held-out losses that stay at chance beside a training loss far below it: the network fits what does not carry
+    far = reading(CHANCE * np.array([1.02, 0.99, 1.0, 0.98, 1.01, 1.0]), train_loss=0.1 * CHANCE)
+    assert far.status is Status.NOT_GENERALISING, far.words
+    # and held-out losses that did not move at all, beside the first case's training loss: less than half as far
+    near = reading(CHANCE * np.array([1.02, 0.99, 1.0, 0.98, 1.01, 1.0]), train_loss=0.89 * CHANCE)
+    assert near.status is Status.NOT_GENERALISING, near.words

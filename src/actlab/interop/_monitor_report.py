@@ -406,13 +406,15 @@ class _Reporting:
         held_before = step if held_to is None else held_to
         given = [h for h in getattr(self, "_held_out", ()) if h[0] < held_before]
         held_out = given[-1] if given and given[-1][1] is not None else None
+        lows = given[-1][2] if given else ()  # the lowest window of each size so far (reading_held_out)
         summary = RunSummary(
             tuple(summaries), output_norm, judged, self.chance_loss, None, step,
             # the script's held-out loss, said with the step it was given after (Monitor.held_out)
             test_loss=held_out[1] if held_out is not None else None,
             test_chance_loss=self.chance_loss if held_out is not None else None,
             test_loss_step=held_out[0] if held_out is not None else None,
-            held_out=tuple((t, v) for t, v, _ in given), held_out_lowest=given[-1][2] if given else None,
+            held_out=tuple((t, v) for t, v, _ in given), held_out_lowest=lows[0] if lows else None,
+            held_out_wider=tuple(low for low in lows[1:] if low is not None),
             # dated from the first sampled step of this unbroken run of non-finite ones (the step the notes name),
             # not from the step sampled last
             diverged_at_step=non_finite_since["step"] if non_finite_since is not None else None,

@@ -54,7 +54,7 @@ import torch
 from torch import nn
 
 from ..monitor_log import LOG_FORMAT, read_log
-from ..reading_held_out import HELD_OUT_KEPT, lowest_window
+from ..reading_held_out import HELD_OUT_KEPT, lowest_windows
 from ..reading_loss import CLIMB_LOSSES
 from ..reading_record import HeldOutLow
 from . import _torch_stats
@@ -445,7 +445,7 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
         # held_out()'s latest losses, as (the training steps done when it was given, the loss or None, the lowest
         # window given so far, kept across a held_out(None)): a report made late (reports are made when asked for)
         # takes those given before its own step
-        self._held_out: deque[tuple[int, float | None, HeldOutLow | None]] = deque(maxlen=HELD_OUT_KEPT)
+        self._held_out: deque[tuple[int, float | None, tuple[HeldOutLow | None, ...]]] = deque(maxlen=HELD_OUT_KEPT)
         # laid out as _history: each unit's two weighed counts of the batches it was on (_Counting._on_weights)
         self._on: np.ndarray = np.zeros((2, 0))
 
@@ -461,7 +461,7 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
                                "the training step's block, so that it is not read as part of that step")
         if loss is None:  # the lowest so far is kept across the pause (W42 walkthrough: after a pause the early-
             # stopping remedy named a step from after it, the run's lowest, after step 40, forgotten)
-            self._held_out.append((self.step_count, None, self._held_out[-1][2] if self._held_out else None))
+            self._held_out.append((self.step_count, None, self._held_out[-1][2] if self._held_out else ()))
             return
         if torch.is_tensor(loss):
             if loss.numel() != 1:
@@ -477,8 +477,8 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
         given = [(t, v) for t, v, _ in self._held_out]
         given = [*given[len(given) - next((i for i, (_, v) in enumerate(reversed(given)) if v is None), len(given)):],
                  (self.step_count, value)]  # those since the last held_out(None), this one last
-        low = self._held_out[-1][2] if self._held_out else None  # the lowest window so far (kept across a pause)
-        self._held_out.append((self.step_count, value, lowest_window(low, given)))
+        low = self._held_out[-1][2] if self._held_out else ()  # the lowest windows so far (kept across a pause)
+        self._held_out.append((self.step_count, value, lowest_windows(low, given)))
         if self._closer is not None:  # the end line carries it, until a sampled step's line does
             self._steps_box[4] = self._end_extras(reading=False)
 
