@@ -598,6 +598,10 @@ class _Reporting:
             first = reading.findings[0]  # (W43 finding 1: 29 skips of a GradScaler, each read 'diverged')
             reading = Reading((dataclasses.replace(first, remedy=f"{first.remedy} {scaler_hint()}".strip()),)
                               + reading.findings[1:])
+        on_no_row = _on_no_row(weight_norm, {wm for _, (_, wm, _, _), _ in seen if wm}, output, frozen | not_computed,
+                               output_norm)
+        if on_no_row:
+            notes.append(on_no_row)
         return MonitorReport(step, sampled, self.every, tuple(rows), output_norm, loss, reading, tuple(notes),
                              first_non_finite=None if first_non_finite is None else
                              {k: first_non_finite[k] for k in ("step", "place", "unsampled") if k in first_non_finite},
@@ -857,3 +861,30 @@ class _Reporting:
         if kept is None or kept[0] != key:
             kept = self._late_report = (key, self._report(*self._pending, held_to=self.step_count + 1))
         return kept[1]
+
+
+def _on_no_row(weight_norm: dict[str, float], on_rows: set[str], output: str | None, skip: frozenset[str],
+               output_norm: float) -> str:
+    """A note on the trained weights whose gradient is on no row: each feeds no watched activation directly (its output
+    is summed with another module's before one, as a recurrent cell's input and hidden projections are; or goes into
+    attention, a residual sum, the output). W43 walkthrough, finding 4: a hand-written LSTM's 'ih.weight' (|dL/dW|
+    0.085) was in no report, no log and on no page, every gate read on 'hh''s row. Empty where there is none."""
+    off = [(n, v) for n, v in weight_norm.items() if n not in on_rows and n != output and n not in skip
+           and math.isfinite(v)]
+    if not off:
+        return ""
+    def said(name: str, v: float) -> str:
+        ratio = grad_ratio(v, output_norm)
+        of = "" if not math.isfinite(ratio) else f", {ratio:.2g} of the output layer's"
+        return f"'{name}.weight' {v:.3g}{of}" if v > 0 else f"'{name}.weight' 0 (no gradient reaches it)"
+    zero = [n for n, v in off if v == 0]
+    if len(off) <= 3:
+        listed = "; ".join(said(n, v) for n, v in off)
+    else:
+        low, high = min(off, key=lambda p: p[1]), max(off, key=lambda p: p[1])
+        listed = (f"{len(off)} of them, from {said(*low)} to {said(*high)}"
+                  + (f"; {len(zero)} get no gradient: {', '.join(repr(n + '.weight') for n in zero[:4])}"
+                     f"{' ...' if len(zero) > 4 else ''}" if zero else ""))
+    return (f"|dL/dW| of weights on no row (each feeds no watched activation directly: its output is summed with "
+            f"another module's before one, as a recurrent cell's input and hidden projections are, or goes into "
+            f"attention, a residual sum or the output): {listed}")
