@@ -1036,6 +1036,26 @@ def coming_back(s: RunSummary) -> float | None:
     return latest if latest < (1 - MOVED_FRACTION) * chance else None
 
 
+def falling_again(s: RunSummary) -> list[float] | None:
+    """The medians of the latest 4 blocks of LOSS_BATCHES judged batch losses, oldest first, where each is under
+    1 / FALL_FACTOR of the one before and the latest under the judged mean / RISING_FACTOR: a run coming back down that
+    its mean still holds up (W41 walkthrough, finding 8: a task changed at step 9,000 read 'not learning any more ...
+    risen to 3.13' at step 9,062, its batches down from about 5.8 to 1.4 in 40 steps). Stationary log-normal batch
+    losses show such a fall in 0.07-0.7% of windows (spread 0.7 to 1.5). None where not, or too few batches."""
+    window = judged_window(s)
+    if window is None or len(window) < 4 * LOSS_BATCHES or s.loss is None:
+        return None
+    blocks = [_median(window[len(window) - LOSS_BATCHES * (k + 1):len(window) - LOSS_BATCHES * k]) for k in range(4)]
+    blocks.reverse()
+    falling = all(b < a / FALL_FACTOR for a, b in zip(blocks, blocks[1:], strict=False))
+    if falling and blocks[-1] < s.loss / RISING_FACTOR:
+        return blocks
+    return None
+
+
+FALL_FACTOR = 1.25  # each block of batch losses this many times under the one before: falling_again
+
+
 def unlearned(s: RunSummary) -> Finding | None:
     """A run that had learned and lost it: the last two recent losses over RISING_FACTOR times chance (one
     batch's spike is not enough), after the run was below chance by the reading's own measure: two or more of the
@@ -1122,6 +1142,16 @@ def unlearned(s: RunSummary) -> Finding | None:
     else:  # two batches in a row far above chance: the latest
         over, where, loss = "", f"{times(last / chance)} times chance ({chance:.3g})", last
     risen_to = f"the loss has risen to {loss:.3g}{_at(s, t_last, over)}, {where}"
-    return Finding(Status.NOT_LEARNING, f"{UNLEARNED}: {was}, and {risen_to}", _unlearned_remedy(s),
+    down = falling_again(s)
+    if down is not None:  # the mean lags batches already coming down (W41 walkthrough, finding 8)
+        risen_to += (f"; but its latest batch losses are coming down again: the medians of its last "
+                     f"{4 * LOSS_BATCHES} in blocks of {LOSS_BATCHES} went {', '.join(f'{m:.3g}' for m in down)}, so "
+                     "the mean lags them; if the data or the task changed, this is the network learning the new one, "
+                     "and a reading some steps on will say whether it gets there")
+    remedy = _unlearned_remedy(s)
+    if down is not None:
+        remedy = ("If the data or the task changed, let it train on: its batch losses are coming down. If not: "
+                  f"{remedy[0].lower()}{remedy[1:]}")
+    return Finding(Status.NOT_LEARNING, f"{UNLEARNED}: {was}, and {risen_to}", remedy,
                    {"loss": loss, "chance_loss": chance, "lowest_judged_loss": judged,
                     "lowest_judged_bound": bound, "recent_losses": [v for _, v in pairs]})
