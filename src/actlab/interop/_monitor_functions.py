@@ -202,7 +202,10 @@ class _FunctionWatch(TorchFunctionMode):
         except TypeError:  # an unhashable callable is no activation of ours
             spec = None
         mon = self.monitor
-        if mon._inside:
+        if mon._inside or mon._lazy:
+            # (a lazy module making its parameters on this forward: tensors with no shape yet, which no check can
+            # read (W44 walkthrough: ValueError from numel() inside the first sampled step); followed again once
+            # every parameter has one)
             return func(*args, **kwargs)
         # while Dynamo traces (torch.compile), nothing is followed: the places keep the names of the module before
         # them, as they had before inputs were followed

@@ -15,6 +15,7 @@ from ._monitor_base import (
     _WARMUP_STEPS,
     _ends_a_run,
     _exception_words,
+    _has_lazy,
     _held_loss,
     _StepHandle,
     _structure_of,
@@ -188,6 +189,8 @@ class _Stepping:
                 self._set_probe()
             else:
                 kept = self._finish_odd_step(st, exc)
+            if self._lazy:  # a lazy module's parameters made on this step: the function watch follows from the next
+                self._lazy = _has_lazy(self.model)
         elif self._mode is not None:
             self._leave_mode()
         if exc is not None:  # the script may catch it and go on: the report says which step raised, and what

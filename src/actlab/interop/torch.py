@@ -76,6 +76,7 @@ from ._monitor_base import (  # noqa: F401  (some re-exported: tests import them
     _end_log,
     _ends_a_run,
     _exception_words,
+    _has_lazy,
     _is_number,
     _log_file,
     _script_module,
@@ -376,6 +377,9 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
         self._calls: dict = {}
         self._open: dict[int, list[_Layer]] = {}  # module id -> places whose forward has started (pre-hook)
         self._inside = 0  # > 0 while an activation module's forward runs (its F.relu is not a functional one)
+        # the model holds a lazy module's parameters with no shape yet (nn.LazyLinear before its first forward): the
+        # function watch follows nothing until they have one (_FunctionWatch), looked at again after each sampled step
+        self._lazy = _has_lazy(model)
         self._mode: _FunctionWatch | None = None
         self._ones: dict[tuple, torch.Tensor] = {}  # full ones for torch's backward kernels (a stride-0 one is slow)
         self._pending: tuple | None = None
