@@ -36,6 +36,10 @@ HELD_OUT_STALE = 2
 # the held-out loss judged as not generalising only where it came down less than this share as far below chance as
 # the training loss did (its level, the median of the latest 7 given, lags a training loss still coming down)
 HELD_OUT_LAG = 0.5
+# a held-out loss whose typical swing from one given to the next is above this share is one validation batch's: its
+# single lowest may be a lucky batch, and the step to keep is the middle of its lowest window (keep_step)
+# (a validation loss over 2,000 points of an overfitting model swung 8%; one batch of 32 or 8 points, 30% and more)
+HELD_OUT_SMOOTH = 0.15
 HELD_OUT_KEPT = 64  # the latest held-out losses a monitor passes to a reading
 HELD_OUT_GIVEN = 16  # the held-out losses a monitor's report carries of those given since the sampled step before
 
@@ -61,7 +65,7 @@ def lowest_window(lowest: HeldOutLow | None, given: list[tuple[int, float]],
     if lowest is not None and median >= lowest.median:
         return lowest
     best = min(window, key=lambda g: g[1])
-    return HeldOutLow(median, window[0][0], window[-1][0], best[0], best[1], size)
+    return HeldOutLow(median, window[0][0], window[-1][0], best[0], best[1], size, window[len(window) // 2][0])
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,13 @@ class HeldOutRise:
     last_step: int
     swing: float
     size: int = HELD_OUT_WINDOW  # how many held-out losses each of the two windows holds
+
+
+def _swing(losses: list[float]) -> float:
+    """The typical swing of one held-out loss, in log: the median absolute step between successive losses, scaled to
+    a standard deviation of one loss (for Gaussian noise the median |difference| is 0.6745 * sqrt(2) of them)."""
+    logs = np.log(np.maximum(losses, np.finfo(float).tiny))
+    return float(np.median(np.abs(np.diff(logs)))) / (0.6745 * math.sqrt(2))
 
 
 def _since_stop(s: RunSummary) -> list[tuple[int, float]]:
@@ -95,10 +106,7 @@ def held_out_rise(s: RunSummary) -> HeldOutRise | None:
     given = _since_stop(s)
     if len(given) < 2:
         return None
-    logs = np.log(np.maximum([v for _, v in given], np.finfo(float).tiny))
-    # the typical swing: the median absolute step between successive losses, scaled to a standard deviation of one
-    # loss (for Gaussian noise the median |difference| is 0.6745 * sqrt(2) standard deviations)
-    swing = float(np.median(np.abs(np.diff(logs)))) / (0.6745 * math.sqrt(2))
+    swing = _swing([v for _, v in given])
     for low in (s.held_out_lowest, *s.held_out_wider):
         if low is None or low.median >= (1 - MOVED_FRACTION) * s.test_chance_loss:
             continue
@@ -176,6 +184,8 @@ def rise_words(s: RunSummary, found: HeldOutRise) -> str:
     """The held-out loss's rise from its lowest, in words (never of an old one: _generalising judges none)."""
     low, newest = found.lowest, s.held_out[-1]
     best_step, best = lowest_given(s) or (low.best_step, low.best)
+    keep = keep_step(s)
+    past = keep.step if keep is not None else best_step
     n = found.size
     return (f"the held-out loss has risen from its lowest: the median of the {n} given after training "
             f"steps {low.first_step:,} to {low.last_step:,} was {low.median:.3g} (the lowest given, {best:.3g}, after "
@@ -184,15 +194,53 @@ def rise_words(s: RunSummary, found: HeldOutRise) -> str:
             f"than the swings from one given to the next explain (typically {_percent(found.swing - 1)}"
             f"{'' if n == HELD_OUT_WINDOW else f', over {n} given'}); the "
             f"latest given, after training step {newest[0]:,}, is {newest[1]:.3g}: past training step "
-            f"{best_step:,} the network fits its training points at the cost of new ones")
+            f"{past:,} the network fits its training points at the cost of new ones")
 
 
-def rise_remedy(best_step: int, fewer: str) -> str:
-    """Early stopping first: the weights of the lowest held-out loss (given after ``best_step``) are the ones to
-    keep."""
-    return (f"Keep the weights of the lowest held-out loss (early stopping): save a checkpoint each time the held-out "
-            f"loss reaches a new low, and use the one from after training step {best_step:,}; to train longer "
-            f"without losing it, use {fewer} or more data.")
+@dataclass(frozen=True)
+class Keep:
+    """The training step whose weights an early-stopping remedy names, and why that one: the lowest held-out loss
+    given, or, where one given swings far from the next (one validation batch's), the middle of the lowest window."""
+
+    step: int
+    swing: float  # the typical swing from one held-out loss to the next, as a share
+    window: HeldOutLow | None  # the lowest window, where the step is its middle
+
+
+def keep_step(s: RunSummary) -> Keep | None:
+    """The step to keep (Keep). W44 walkthrough, finding 1: with a random batch of 8 points as the held-out loss, the
+    remedy named 'after training step 774', one lucky batch's (0.0586), where the full validation loss was at its
+    lowest after step 42 and 2.5 times that at 774; the step named had moved from 234 to 642 to 774 as luckier
+    batches came. None where none was given."""
+    single = lowest_given(s)
+    if single is None:
+        return None
+    given = [v for _, v in _since_stop(s)]
+    # the noise of one loss, its trend left out: second differences (of white noise of sd 1, sd sqrt(6))
+    swing = float(np.median(np.abs(np.diff(np.log(np.maximum(given, np.finfo(float).tiny)), 2)))) / \
+        (0.6745 * math.sqrt(6)) if len(given) >= 4 else 0.0
+    low = s.held_out_lowest
+    if math.expm1(swing) <= HELD_OUT_SMOOTH or low is None or low.mid_step is None:
+        return Keep(single[0], math.expm1(swing), None)
+    return Keep(low.mid_step, math.expm1(swing), low)
+
+
+def rise_remedy(keep: Keep | int, fewer: str) -> str:
+    """Early stopping first: the weights of the lowest held-out loss (given after the step kept) are the ones to
+    keep; where one given swings far from the next, those of the middle of the lowest window, checkpoints saved as
+    the losses are given, and more points to give the loss over."""
+    if isinstance(keep, int) or keep.window is None:
+        step = keep if isinstance(keep, int) else keep.step
+        return (f"Keep the weights of the lowest held-out loss (early stopping): save a checkpoint each time the "
+                f"held-out loss reaches a new low, and use the one from after training step {step:,}; to train longer "
+                f"without losing it, use {fewer} or more data.")
+    low = keep.window
+    return (f"Keep the weights from where the held-out loss was lowest (early stopping): about training step "
+            f"{keep.step:,}, the middle of the {low.size} given after steps {low.first_step:,} to {low.last_step:,}, "
+            f"whose median, {low.median:.3g}, is the lowest; one held-out loss swings about {_percent(keep.swing)} "
+            "from the next (one small validation batch?), so the single lowest may be a lucky batch's: save "
+            "a checkpoint each time you give one, give the loss over more held-out points (the whole validation "
+            f"set) to see the lowest truly, and to train longer without losing it, use {fewer} or more data.")
 
 
 def lowest_given(s: RunSummary) -> tuple[int, float] | None:

@@ -110,6 +110,7 @@ class HeldOutLow:
     best_step: int
     best: float
     size: int = 7  # how many held-out losses the window holds (reading_held_out.HELD_OUT_WINDOWS)
+    mid_step: int | None = None  # the training step its middle loss was given after (reading_held_out.keep_step)
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,7 @@ from .reading_headline import headline_first
 from .reading_headline import loss_text as _loss_text  # noqa: F401  (the Monitor's report words the loss by it)
 from .reading_held_out import HELD_OUT_LAG, given_after, held_out_rise
 from .reading_held_out import age as held_age
+from .reading_held_out import keep_step as held_keep_step
 from .reading_held_out import latest as held_latest
 from .reading_held_out import lowest_given as held_lowest_given
 from .reading_held_out import rise_remedy as held_rise_remedy
@@ -635,12 +636,14 @@ def _generalising(s: RunSummary) -> Finding | None:
     if held_age(s) is not None:  # the weights it was of are long gone: it judges nothing (said beside healthy; W40
         return None  # walkthrough: one given at step 3 read 'not generalising' at step 1,000 of a run that generalised)
     found = held_out_rise(s)
+    keep = held_keep_step(s)  # the step whose weights to keep: the lowest given, or the lowest window's middle
     if found is not None:  # it came down and went back up: the lowest is the point to stop at (W39 walkthrough)
         return Finding(Status.NOT_GENERALISING, f"not generalising: {trained}, but {held_rise_words(s, found)}",
-                       held_rise_remedy((held_lowest_given(s) or (found.lowest.best_step,))[0], fewer),
+                       held_rise_remedy(keep or found.lowest.best_step, fewer),
                        {"loss": s.loss, "test_loss": s.test_loss, "test_chance_loss": s.test_chance_loss,
                         "test_loss_step": s.test_loss_step, "held_out_median": found.median,
-                        "held_out_lowest_median": found.lowest.median, "held_out_best_step": found.lowest.best_step})
+                        "held_out_lowest_median": found.lowest.median,
+                        "held_out_best_step": keep.step if keep else found.lowest.best_step})
     window = held_latest(s)  # a monitor's: the median of the latest few given, not one batch's swing
     level = s.test_loss if window is None or window[2] == 1 else window[0]
     if level < (1 - MOVED_FRACTION) * s.test_chance_loss or s.test_loss_step == 0:
@@ -661,14 +664,15 @@ def _generalising(s: RunSummary) -> Finding | None:
         best_step, best = held_lowest_given(s)
         if window is not None and best_step >= window[1]:  # the low is among the latest: not back up from it
             return None
+        keep = held_keep_step(s)
         return Finding(Status.NOT_GENERALISING,
                        f"not generalising: {trained}, but the held-out loss, down to {best:.3g} after training step "
                        f"{best_step:,} ({percent_below(best, s.test_chance_loss)} below chance), is no longer 10% "
                        f"below it: {said} against a chance of {s.test_chance_loss:.3g}: past training step "
-                       f"{best_step:,} the network fits its training points at the cost of new ones",
-                       held_rise_remedy(best_step, fewer),
+                       f"{keep.step:,} the network fits its training points at the cost of new ones",
+                       held_rise_remedy(keep, fewer),
                        {"loss": s.loss, "test_loss": s.test_loss, "test_chance_loss": s.test_chance_loss,
-                        "test_loss_step": s.test_loss_step, "held_out_best_step": best_step})
+                        "test_loss_step": s.test_loss_step, "held_out_best_step": keep.step})
     return Finding(Status.NOT_GENERALISING,
                    f"not generalising: {trained}, but {said} against a chance of {s.test_chance_loss:.3g}: the "
                    "network memorises the training points",
