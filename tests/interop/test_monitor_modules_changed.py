@@ -71,6 +71,8 @@ def test_a_replaced_head_is_read_anew_from_the_next_sampled_step(tmp_path, every
     note = next(n for n in final.notes if n.startswith("the model's modules changed"))
     assert "'head' was replaced (a Sequential by a Sequential)" in note
     assert f"began reading the model anew at step {first}" in note
+    assert note.endswith(f"chance_loss stays {math.log(C):.3g}: where the new modules predict other classes or "
+                         "targets, set mon.chance_loss to theirs (ln C for C balanced classes)")
     # the log holds two runs: the first ends before the change, the second begins at its first sampled step
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -94,3 +96,27 @@ def test_a_monitor_without_a_log_reads_the_new_head_too():
     rows = {l.name: l.activation for l in reports[-1].layers}
     assert rows == {"trunk.1": "relu", "trunk.3": "relu", "head.1": "silu"}
     assert reports[-1].reading.status.value in ("healthy", "starting"), reports[-1].reading.words
+
+
+@pytest.mark.browser
+def test_the_watch_page_says_the_monitor_began_a_new_run(tmp_path, browser):
+    """W44 walkthrough, finding 6: a page following the run said 'the log was started again' at the swap."""
+    from actlab.web.app import create_app
+    from web._watch_page import open_watch
+    from web.conftest import serving
+
+    _, _, _, log = _run(tmp_path, 7)
+    lines = log.read_text().splitlines(keepends=True)
+    cut = next(k for k, t in enumerate(lines) if '"anew"' in t)
+    whole = "".join(lines)
+    log.write_text("".join(lines[:cut]))  # the run before the swap, as the page first sees it
+    with serving(create_app(db_path=tmp_path / "p.sqlite3", watch_log=log)) as base:
+        context, page, errors = open_watch(browser, base, "document.body.dataset.ready === 'true' && "
+                                           "document.getElementById('watch-run').dataset.state === 'ended'")
+        log.write_text(whole)  # the monitor's new run follows
+        page.wait_for_function("!document.getElementById('watch-restart').hidden", timeout=20000)
+        said = page.locator("#watch-restart").text_content()
+        assert "the monitor began a new run in this log: the model's modules changed after training step 57" in said
+        assert "started again" not in said
+        assert errors == []
+        context.close()

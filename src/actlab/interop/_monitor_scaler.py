@@ -96,12 +96,14 @@ class Skips:
             which = (f"{self.count:,} of the {sampled:,} sampled steps (steps {listed})" if self.count <= len(shown)
                      else f"{self.count:,} of the {sampled:,} sampled steps (the first, step {self.first:,}; the "
                           f"latest, {', '.join(f'{s:,}' for s in self.latest)})")
+        others = f" (those of the other {sampled - self.count:,} are)" if sampled > self.count else ""
         report = ("no sampled step has had finite gradients yet, so nothing is read from them" if reported is None
                   else f"the report is of step {reported:,}, the latest sampled step with finite gradients")
         return (f"the GradScaler skipped {which}: their scaled gradients overflowed (an inf or a NaN at a scale of "
                 f"{self.scale:g} on the latest), so the optimiser made no update on them and the scaler lowered its "
-                f"scale; their gradients are not read, and {report}. Skips while the scaler finds its scale, early in "
-                "a run, and one now and then after it has grown the scale, are how a loss scaler works; one that "
+                f"scale; their gradients are not read{others}, and {report}. Skips while the scaler finds its "
+                "scale, early in a run, and one now and then after it has grown the scale, are how a loss scaler "
+                "works; one that "
                 "skips step after step until its scale is 1 or less overflows at any scale, and is read as a "
                 "divergence")
 

@@ -343,7 +343,13 @@ async function poll() {
   }
   if (view.run !== null && shownKey(data) !== view.run) {  // the log was started again: the old run's views go
     reset();
-    restartNote = `At ${new Date().toLocaleTimeString("en-GB")} the log was started again: ${data.restarted}. ` +
+    // a run the monitor began itself, its model's modules changed (its header's "anew"), is no log started again
+    // (W44 walkthrough: 'the log was started again' over a head swapped mid-run)
+    const at = new Date().toLocaleTimeString("en-GB");
+    restartNote = typeof data.header?.anew === "string" ?
+      `At ${at} the monitor began a new run in this log: ${data.header.anew.slice(0, 200)}. The page shows it from ` +
+      "its first sampled step; the run before it is in the list under \"Run\"." :
+      `At ${at} the log was started again: ${data.restarted}. ` +
       "The page cleared the previous run and shows the new one from its first sampled step.";
     view.run = shownKey(data);
     setTimeout(poll, 0);
