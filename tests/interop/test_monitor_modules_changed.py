@@ -120,3 +120,18 @@ def test_the_watch_page_says_the_monitor_began_a_new_run(tmp_path, browser):
         assert "started again" not in said
         assert errors == []
         context.close()
+
+
+def test_a_chance_loss_set_before_the_swap_is_kept_in_the_new_run():
+    torch.manual_seed(0)
+    model = Net()
+    mon = Monitor(model, every=1, chance_loss=math.log(8))
+    x = torch.randn(32, 24)
+    monitored_step(mon, model, x, torch.randint(0, C, (32,)))
+    model.head = nn.Sequential(nn.Linear(64, 32), nn.SiLU(), nn.Linear(32, 3))  # 3 classes now
+    mon.chance_loss = math.log(3)
+    monitored_step(mon, model, x, torch.randint(0, 3, (32,)))
+    assert mon.chance_loss == math.log(3)
+    assert any(n.endswith(f"chance_loss stays {math.log(3):.3g}: where the new modules predict other classes or "
+                          "targets, set mon.chance_loss to theirs (ln C for C balanced classes)")
+               for n in mon.report().notes)
