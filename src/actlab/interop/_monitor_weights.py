@@ -171,8 +171,13 @@ class _Weights:
                  f"every weight ('{held[0]}.weight', ...)")
         self.notes.append(f"gradients accumulate across steps: {seen.format(which=which)}: zero_grad() is missing "
                           "from the loop, or gradients are accumulated over several steps on purpose. |dL/dW| and "
-                          "W/out then read the gradients summed since the last zero_grad(), not this step's alone; "
-                          "|dL/da| and a/last are this step's")
+                          "W/out then read the gradients summed since the last zero_grad() up to the sampled step (a "
+                          "step right after it: its own micro-batch's alone), not what the optimiser steps with; "
+                          "|dL/da| and a/last are this step's. Where each step is one micro-batch and s.loss its loss "
+                          "divided by their number (loss / K), the loss judged against chance_loss is that share: give "
+                          "s.loss the micro-batch's own loss, before dividing")
+        # (W44 walkthrough, finding 4: one run read 89% below chance with s.loss = loss / 4, and 49% with its four
+        # micro-batches in one step)
 
     def _set_probe(self) -> None:
         """After one of the first PROBED_SAMPLES sampled steps, while no accumulation was seen: each weight's .grad (a
