@@ -447,8 +447,8 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
         self._history_views: tuple = ()
         self._sampled_at = SampledSteps()  # the training step of each sampled step
         # held_out()'s latest losses, as (the training steps done when it was given, the loss or None, the lowest
-        # window given so far, kept across a held_out(None)): a report made late (reports are made when asked for)
-        # takes those given before its own step
+        # window of each size in reading_held_out.HELD_OUT_WINDOWS given so far, kept across a held_out(None)): a
+        # sampled step's report takes those given before its step, report() all of them (_with_late_held_out)
         self._held_out: deque[tuple[int, float | None, tuple[HeldOutLow | None, ...]]] = deque(maxlen=HELD_OUT_KEPT)
         # laid out as _history: each unit's two weighed counts of the batches it was on (_Counting._on_weights)
         self._on: np.ndarray = np.zeros((2, 0))
