@@ -155,7 +155,7 @@ def test_the_page_shades_the_spike_s_band_names_it_on_the_chart_and_holds_the_se
         assert page_bands == {s: [*b["loss"], b["last"]] for s, b in server.items()}
         assert page_bands[start][1] == SPIKE_LOSS and drawn["drawnBands"] == len(server)
         # (the loss chart's own key: its band also holds the steps between two sampled points, Y2)
-        assert "band: the lowest to highest loss of the steps each point stands for" in drawn["legend"]
+        assert "band: lowest to highest loss up to the next point" in drawn["legend"]
         # drawn: at the spike's height, the band's top edge is in the line's colour over the spike's stretch, and
         # not over the first stretch of the thinned middle
         first = min(server)

@@ -72,7 +72,7 @@ def test_a_spike_between_two_samples_is_on_the_loss_chart(browser, tmp_path):
         k = drawn["x"].index(201)  # the point before the spike: its band runs to step 210, over step 205
         assert drawn["band"][k] == pytest.approx([min(own[200:210]), max(own[200:210]), 210, 202], rel=1e-6)
         assert drawn["band"][k][1] > max(v for v in drawn["y"] if v is not None)  # the spike, above every point
-        assert "band: the lowest to highest loss of the steps each point stands for" in drawn["legend"]
+        assert "band: lowest to highest loss up to the next point" in drawn["legend"]
         page.locator("#watch-loss").focus()
         page.keyboard.press("Home")
         for _ in range(k):
@@ -83,6 +83,15 @@ def test_a_spike_between_two_samples_is_on_the_loss_chart(browser, tmp_path):
         assert "held from" not in said, said  # every step between held
         assert f"to {max(own[200:210]):.4g} (the band)" in said, said
         shot(page, "watch-y2-loss-between", page.locator("#watch-loss"))
+        assert errors == []
+        context.close()
+        # at 420 px the band's key is whole (W44 walkthrough: 'band: the lowest to highest loss of the steps each
+        # point …')
+        context, page, errors = open_watch(browser, base, "document.getElementById('watch-loss').drawn?.x?.length "
+                                           f">= {len(reports)}", 420)
+        keys = page.evaluate("document.getElementById('watch-loss').keysDrawn.map((k) => k.label)")
+        assert "band: lowest to highest loss up to the next point" in keys, keys
+        shot(page, "watch-y2-loss-between-420", page.locator("#watch-loss"))
         assert errors == []
         context.close()
 

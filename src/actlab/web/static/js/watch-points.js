@@ -52,7 +52,7 @@ const upper = (a, b) => (a === null || a === undefined ? b ?? null : b === null 
 const span = (a, b) => (!a ? b ?? null : !b ? a : [Math.min(a[0], b[0]), Math.max(a[1], b[1])]);
 const withLosses = (band, range) => (range ? { ...band, loss: span(band.loss, range) } : band);
 // the loss chart's band: a thinned stretch's range, or the range of the steps between two sampled steps
-export const LOSS_BAND_KEY = "band: the lowest to highest loss of the steps each point stands for";
+export const LOSS_BAND_KEY = "band: lowest to highest loss up to the next point";  // whole at 420 px (W44)
 // the held-out loss's key on the loss chart (Monitor.held_out), and the most held-out losses the page keeps: past it,
 // every other one goes but the lowest and the latest (the server's run_history.HELD_OUT_POINTS, the same number)
 export const HELD_OUT_POINTS = 4096;
