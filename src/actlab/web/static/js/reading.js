@@ -9,9 +9,46 @@ function span(cls, text) {
   return el;
 }
 
-export function showReading(el, reading) {
+// Words longer than `fold` characters show up to the first clause that ends past half of it, and a button shows the
+// rest (the monitor's readings run to 100 words and more: W41 walkthrough, 14 lines at 420 px before the remedy); the
+// button's state is kept when the reading is drawn again.
+// where a clause ends ("; " or ": ", outside brackets) between `from` and `to`, or -1
+function clauseEnd(words, from, to) {
+  let depth = 0;
+  for (let i = 0; i < Math.min(words.length - 1, to + 1); i++) {
+    const c = words[i];
+    if (c === "(") depth++;
+    else if (c === ")") depth = Math.max(0, depth - 1);
+    else if (i >= from && depth === 0 && (c === ";" || c === ":") && words[i + 1] === " ") return i;
+  }
+  return -1;
+}
+
+function foldedWords(el, words, fold) {
+  const at = fold && words.length > fold ? clauseEnd(words, Math.floor(fold / 2), fold) : -1;
+  if (at < 0) return [span("reading-words", words)];
+  const found = { index: at };
+  const open = el.querySelector(".reading-fold")?.getAttribute("aria-expanded") === "true";
+  const rest = span("reading-words reading-rest", `${words.slice(found.index + 2)} `);
+  rest.id = `${el.id}-rest`;
+  rest.hidden = !open;
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "reading-fold";
+  button.setAttribute("aria-controls", rest.id);
+  const show = (on) => {
+    rest.hidden = !on;
+    button.setAttribute("aria-expanded", String(on));
+    button.textContent = on ? "show less" : "show the rest of the reading";
+  };
+  show(open);
+  button.addEventListener("click", () => show(rest.hidden));
+  return [span("reading-words", `${words.slice(0, found.index + 1)} `), rest, button];
+}
+
+export function showReading(el, reading, { fold = 0 } = {}) {
   if (!reading) { el.replaceChildren(); el.className = "reading"; delete el.dataset.status; return; }
-  const parts = [span("reading-words", `${cap(reading.words)}.`)];
+  const parts = foldedWords(el, `${cap(reading.words)}.`, fold);
   if (reading.remedy) parts.push(span("reading-remedy", ` ${reading.remedy}`));
   // the findings the headline does not already say (readings.Reading.others); a log written before it had only
   // `findings`, every one after the headline

@@ -248,13 +248,15 @@ function lossTitle(report) {
   if ($("watch-loss-title").textContent !== text) $("watch-loss-title").textContent = text;
 }
 
+const READING_FOLD = 360;  // the reading's words past this many characters fold after a clause (reading.js)
+
 function draw(report) {
   view.latest = report;
   lossTitle(report);
   // a run that ended after held-out losses given past its last sampled step: its end line's reading, which takes
   // them in (as mon.report() does), stands for the last report's
   const late = !view.previewing && view.ended?.reading && report.step === view.steps.at(-1);
-  showReading($("watch-reading"), late ? view.ended.reading : report.reading);
+  showReading($("watch-reading"), late ? view.ended.reading : report.reading, { fold: READING_FOLD });
   drawCharts();
   hover.again?.();
   // the dead count's warm-up at the report's step, where that step is the last point held
