@@ -664,7 +664,6 @@ def _generalising(s: RunSummary) -> Finding | None:
         best_step, best = held_lowest_given(s)
         if window is not None and best_step >= window[1]:  # the low is among the latest: not back up from it
             return None
-        keep = held_keep_step(s)
         return Finding(Status.NOT_GENERALISING,
                        f"not generalising: {trained}, but the held-out loss, down to {best:.3g} after training step "
                        f"{best_step:,} ({percent_below(best, s.test_chance_loss)} below chance), is no longer 10% "
