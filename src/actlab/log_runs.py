@@ -209,7 +209,8 @@ class Runs:
         writer.open = False
         if writer.summary["ended"]:  # a second end line (after reports that followed the first): the first ended it
             return writer.summary["run"]
-        writer.summary.update(ended=True, exception=obj.get("exception"), last_line=line, end_line=line)
+        writer.summary.update(ended=True, exception=obj.get("exception"), last_line=line, end_line=line,
+                              steps_run=obj.get("steps_run"))  # (the run list: 'ended after training step N')
         return writer.summary["run"]
 
     def report(self, obj: dict, line: int, raw: bytes) -> tuple[int | None, str | None, str | None]:

@@ -95,6 +95,9 @@ def test_the_run_list_names_each_runs_model(browser, tmp_path):
         options = page.evaluate("[...document.getElementById('watch-run-pick').options].map((o) => o.textContent)")
         assert options[0].startswith(f"Run 1: Sequential ({counts[0]} parameters), from line 1, "), options
         assert options[1].startswith(f"Run 2 (the latest): TinyConv ({counts[1]} parameters), from line "), options
+        # an ended run names the step its end line gives (W44 walkthrough, finding 6: 'steps 1 to 146' of a run that
+        # ended after step 150)
+        assert options[0].endswith("ended after training step 3") and options[1].endswith("ended after training step 3")
         shot(page, "watch-run-models", page.locator("#watch-run-choice"))
         assert errors == []
         context.close()

@@ -49,8 +49,8 @@ def test_an_earlier_run_of_a_log_can_be_picked_and_is_drawn_alone(browser, tmp_p
         pick = page.get_by_label("Run:")
         assert pick.is_visible()
         options = pick.locator("option").all_text_contents()
-        assert options == ["Run 1: from line 1, steps 1 to 30, 30 sampled, ended",
-                           "Run 2 (the latest): from line 33, steps 1 to 50, 50 sampled, ended"]
+        assert options == ["Run 1: from line 1, steps 1 to 30, 30 sampled, ended after training step 30",
+                           "Run 2 (the latest): from line 33, steps 1 to 50, 50 sampled, ended after training step 50"]
         assert pick.input_value() == "2"
         shot(page, f"watch-v9-runs-latest-{width}")
         pick.select_option("1")

@@ -26,7 +26,10 @@ if (address().has("run") && pickedRun() === null) keepRun(null);  // ?run=abc, ?
 function runWords(r, latest) {
   const steps = r.first_step === null ? "no sampled step yet" :
     `steps ${count(r.first_step)} to ${count(r.last_step)}, ${count(r.reports)} sampled`;
-  const how = r.exception ? `stopped with ${r.exception.split(":")[0]}` : r.ended ? "ended" :
+  // an ended run's last step is its end line's, which may be past its last sampled one (W44: 'steps 1 to 146' of a
+  // run that ended after step 150)
+  const after = Number.isInteger(r.steps_run) ? ` after training step ${count(r.steps_run)}` : "";
+  const how = r.exception ? `stopped with ${r.exception.split(":")[0]}${after}` : r.ended ? `ended${after}` :
     r.run === latest ? "going on or stopped" : "no end line";
   const along = r.alongside ? ", written at the same time as another" : "";
   // the model its header names (W41 finding 9: two runs told apart only by their lines)
