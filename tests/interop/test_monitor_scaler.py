@@ -115,3 +115,26 @@ def test_a_disabled_scaler_changes_nothing():
         s.loss = loss
     assert mon.report().layers[0].weight_grad_norm == pytest.approx(model[0].weight.grad.norm().item(), rel=1e-6)
     assert not any("GradScaler" in n for n in mon.report().notes)
+
+
+def test_float16_without_the_scaler_says_the_gradients_may_be_scaled():
+    # W44 walkthrough, finding 7: after the scaler settled, |dL/dW| read 5.48e+04, the scale times the loss's own,
+    # with nothing said
+    _, reports, _, _ = _run(30, scaler_to_monitor=False)
+    note = "the activations are float16 (autocast or .half()): where the loss is scaled before backward"
+    assert any(n.startswith(note) for n in reports[-1].notes)
+    _, given, _, _ = _run(30)
+    assert not any(n.startswith(note) for n in given[-1].notes)
+
+
+def test_bfloat16_needs_no_scaler_and_gets_no_such_note():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 2))
+    mon = Monitor(model, every=1)
+    with mon.step() as s:
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            out = model(torch.randn(16, 4))
+        loss = nn.functional.cross_entropy(out.float(), torch.randint(0, 2, (16,)))
+        loss.backward()
+        s.loss = loss
+    assert not any("float16" in n for n in mon.report().notes)

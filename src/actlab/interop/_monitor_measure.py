@@ -332,6 +332,7 @@ class _Measures:
             return
 
         if output.dtype in _LOW_PRECISION:
+            self._half_seen |= output.dtype is torch.float16  # (a loss scaler's ground: _monitor_report's note)
             def node_hook(grad_outputs):
                 g = grad_outputs[slot]
                 if g is not None:

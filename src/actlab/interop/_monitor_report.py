@@ -33,7 +33,7 @@ from ..readings import (
 )
 from ._monitor_base import _WARMUP_STEPS, DEAD_ODDS, DEAD_POINTS, LOSS_BATCHES, TORCH_CLIP, TORCH_RESTART, torch_restart
 from ._monitor_places import _Layer
-from ._monitor_scaler import scaler_hint
+from ._monitor_scaler import half_note, scaler_hint
 from ._monitor_words import (
     LayerStats,
     MonitorReport,
@@ -598,6 +598,9 @@ class _Reporting:
             first = reading.findings[0]  # (W43 finding 1: 29 skips of a GradScaler, each read 'diverged')
             reading = Reading((dataclasses.replace(first, remedy=f"{first.remedy} {scaler_hint()}".strip()),)
                               + reading.findings[1:])
+        if self._half_seen and self._scaler is None:  # W44 walkthrough, finding 7: float16 under a GradScaler not
+            # given read |dL/dW| 5.48e+04, the scale times the loss's own, with nothing said
+            notes.append(half_note())
         on_no_row = _on_no_row(weight_norm, {wm for _, (_, wm, _, _), _ in seen if wm}, output, frozen | not_computed,
                                output_norm)
         if on_no_row:

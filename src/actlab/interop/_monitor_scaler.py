@@ -118,3 +118,11 @@ def scaler_hint() -> str:
     return ("If the loss is scaled before backward (torch.amp.GradScaler, for float16), a step whose scaled gradients "
             "overflow is one the scaler skips before it lowers its scale, and a few are normal: give Monitor(model, "
             "scaler=scaler), and the monitor divides the gradients by its scale and leaves the skipped steps out.")
+
+
+def half_note() -> str:
+    """Said where watched activations are float16 and no scaler was given."""
+    return ("the activations are float16 (autocast or .half()): where the loss is scaled before backward "
+            "(scaler.scale(loss).backward() with a torch.amp.GradScaler, as float16 training does), every gradient "
+            "here is the scale times the loss's own, and a step the scaler skips reads as a divergence: give "
+            "Monitor(model, scaler=scaler)")

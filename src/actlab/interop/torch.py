@@ -239,6 +239,7 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
                              f"resumed after step N passes N + 1); got {_what(first_step, whole=True)}")
         self._scaler = checked_scaler(scaler)
         self._skips = Skips()  # the sampled steps it skipped
+        self._half_seen = False  # a watched activation was float16 with a gradient to read: a scaler's ground
         log = _log_file(log)
         every = every if auto else int(every)
         window = int(window)
