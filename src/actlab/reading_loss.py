@@ -435,6 +435,7 @@ class Climb:
     last: float
     count: int
     span: str
+    start: int | None = None  # the step of ``first``, where a rise's is known (not where it was already climbing)
 
     def over(self) -> str:
         return self.span
@@ -466,7 +467,8 @@ def climb(s: RunSummary) -> Climb | None:
     # back to the oldest loss kept, after the run's first step: where it began is not known
     already = f", already climbing at step {whole[0][0]:,}, the oldest loss kept" if earlier and \
         whole[0] == earlier[0] and whole[0][0] > 1 else ""
-    return Climb("rose", whole[0][1], values[-1], len(pairs), span(s, whole) + already)
+    return Climb("rose", whole[0][1], values[-1], len(pairs), span(s, whole) + already,
+                 None if already else whole[0][0])
 
 
 def climb_start(values: list[float]) -> int:

@@ -66,3 +66,30 @@ def test_a_model_whose_every_weight_is_on_a_row_has_no_such_note():
     mon = Monitor(model, every=1)
     monitored_step(mon, model, torch.randn(16, 4), torch.randint(0, 2, (16,)))
     assert not any(n.startswith("|dL/dW| of weights on no row") for n in mon.report().notes)
+
+
+def test_a_gradient_that_vanishes_through_a_loop_over_time_is_said():
+    # W43 walkthrough, finding 4: the first time step's |dL/da| at 3e-6 of the last's was in the a/last column only
+    torch.manual_seed(0)
+    model = Cell()
+    x, y = torch.randn(16, 20, 8), torch.randint(0, 2, (16,))
+    mon = Monitor(model, every=1, chance_loss=math.log(2))
+    monitored_step(mon, model, x, y)
+    # the reference: autograd's own dL/dh at each time step, on the same weights and batch
+    hs, h = [], x.new_zeros(16, 32)
+    for t in range(20):
+        h = torch.tanh(model.ih(x[:, t]) + model.hh(h))
+        h.retain_grad()
+        hs.append(h)
+    torch.nn.functional.cross_entropy(model.out(h), y).backward()
+    first, last = hs[0].grad.norm().item(), hs[-1].grad.norm().item()
+    rows = {l.name: l.act_grad_norm for l in mon.report().layers}
+    assert math.isclose(rows["hh>add:tanh"], first, rel_tol=1e-4) and math.isclose(rows["hh>add:tanh#20"], last,
+                                                                                    rel_tol=1e-4)
+    assert first < 1e-3 * last  # the premise
+    note = next(n for n in mon.report().notes if n.startswith("through the 20 calls of hh>add:tanh"))
+    assert f"falls from {last:.3g} at the last call to {first:.3g} at the first, {first / last:.2g} of it" in note
+    # five time steps: the first keeps 4% of the last's, no vanishing to speak of
+    short = Monitor(model, every=1)
+    monitored_step(short, model, torch.randn(16, 5, 8), torch.randint(0, 2, (16,)))
+    assert not any(n.startswith("through the") for n in short.report().notes)

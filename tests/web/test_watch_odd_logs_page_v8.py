@@ -96,7 +96,8 @@ def test_a_run_that_stopped_with_an_exception_says_which(browser, tmp_path):
         said = _text(page, "watch-run")
         assert said == ("The run stopped with RuntimeError: CUDA error: device-side assert triggered after "
                         "training step 4: the monitor wrote the exception into its log's last line. The charts show "
-                        "the steps sampled before it.")
+                        "the steps sampled before it. The reading below is of training step 4, the last sampled one "
+                        "before it stopped.")
         assert "has ended" not in said
         colour = page.evaluate(f"getComputedStyle({RUN}).color")
         assert colour == "rgb(179, 38, 30)"
@@ -246,6 +247,7 @@ def test_a_run_stopped_inside_a_step_says_that_step_did_not_end(browser, tmp_pat
         assert _text(page, "watch-run") == (
             "The run stopped with KeyboardInterrupt during training step 5, inside its `with mon.step()` block, so "
             "that step did not end: the monitor wrote the exception into its log's last line. The charts show the "
-            "steps sampled before it.")
+            "steps sampled before it. The reading below is of training step 4, the last sampled one before it "
+            "stopped.")
         assert errors == []
         context.close()

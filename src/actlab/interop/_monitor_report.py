@@ -13,7 +13,9 @@ from torch import nn
 
 from .._json import jsonable
 from ..instruments import layer_reading
+from ..reading_flow import VANISHING_RATIO
 from ..reading_held_out import HELD_OUT_GIVEN
+from ..reading_loss import climb
 from ..reading_record import LossSteps, percent_below
 from ..readings import (
     TORCH_LEVERS,
@@ -524,6 +526,14 @@ class _Reporting:
                 # 'a checkpoint saved before the problem began')
                 reading = diagnose(dataclasses.replace(summary, restart=torch_restart(
                     f"saved before training step {low:,}, where the mean loss was at its lowest")))
+            elif reading.status == Status.DIVERGED:
+                # a climb to the NaN whose first step is known: the checkpoint to go back to is one from before it
+                # (W45 walkthrough: lr 30 at step 150, NaN at 157, 'from 0.261 ... between steps 150 and 156', and
+                # the remedy said only 'a checkpoint saved before the problem began')
+                went = climb(summary)
+                if went is not None and went.kind == "rose" and went.start is not None:
+                    reading = diagnose(dataclasses.replace(summary, restart=torch_restart(
+                        f"saved before training step {went.start:,}, where the loss began to climb")))
         elif not self._opaque and not self._unknown and _is_affine(self.model):  # layers with nothing between them
             reading = diagnose(dataclasses.replace(summary, affine_between=tuple(zip(order, order[1:], strict=False))))
         else:
@@ -601,6 +611,9 @@ class _Reporting:
         if self._half_seen and self._scaler is None:  # W44 walkthrough, finding 7: float16 under a GradScaler not
             # given read |dL/dW| 5.48e+04, the scale times the loss's own, with nothing said
             notes.append(half_note())
+        through = _through_calls(rows)
+        if through:
+            notes.append(through)
         on_no_row = _on_no_row(weight_norm, {wm for _, (_, wm, _, _), _ in seen if wm}, output, frozen | not_computed,
                                output_norm)
         if on_no_row:
@@ -891,3 +904,30 @@ def _on_no_row(weight_norm: dict[str, float], on_rows: set[str], output: str | N
     return (f"|dL/dW| of weights on no row (each feeds no watched activation directly: its output is summed with "
             f"another module's before one, as a recurrent cell's input and hidden projections are, or goes into "
             f"attention, a residual sum or the output): {listed}")
+
+
+def _through_calls(rows: list) -> str:
+    """A note where the places of one module or function called 3 or more times in one forward (a recurrent loop over
+    time steps, a block applied again) show |dL/da| at the first call under VANISHING_RATIO of the last's: the
+    gradient vanishes through the calls. W43 walkthrough, finding 4: a hand-written LSTM's first time step got 3e-6 of
+    the last's, visible only in the a/last column of 101 rows. Empty where none does."""
+    chains: dict[str, list] = {}
+    for row in rows:
+        base, _, k = row.name.rpartition("#")
+        base, k = (base, int(k)) if base and k.isdigit() else (row.name, 1)
+        chains.setdefault(base, []).append((k, row))
+    said = []
+    for calls in chains.values():
+        if len(calls) < 3:
+            continue
+        calls.sort(key=lambda c: c[0])
+        first, last = calls[0][1].act_grad_norm, calls[-1][1].act_grad_norm
+        if math.isfinite(first) and math.isfinite(last) and last > 0 and first < VANISHING_RATIO * last:
+            said.append(f"through the {len(calls)} calls of {calls[0][1].name} in one forward, |dL/da| falls from "
+                        f"{last:.3g} at the last call to {first:.3g} at the first, {first / last:.2g} of it")
+    if not said:
+        return ""
+    return ("; ".join(said[:3]) + ": the gradient vanishes through the calls (through time, in a loop over a "
+            "sequence), so what the earliest calls see barely trains; gated cells (nn.LSTM, nn.GRU) carry it further, "
+            "as do an orthogonal initialisation of the recurrent weight and shorter sequences (truncated "
+            "backpropagation through time)")

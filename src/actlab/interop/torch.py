@@ -501,11 +501,15 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
         context = self._step_context
         self._anew = f"the model's modules changed {words.split(' changed ', 1)[1].split(':', 1)[0]}"
         chance = self.chance_loss  # as set now (mon.chance_loss = ... is kept too)
+        was = self._given["chance_loss"]
         self._given["chance_loss"] = chance
         Monitor.__init__(self, **self._given, first_step=step)
         self._step_context = context  # the step being entered is this one's
-        if chance is not None:  # W44 walkthrough, finding 5: a head of 8 classes swapped for one of 3 read 'healthy,
-            # 49% below chance (2.08)' at a loss of 1.05, about ln 3
+        if chance is not None and (was is None or chance != float(was)):  # set by the script since (W45: 'stays'
+            # read as if the monitor had not taken the script's own setting)
+            words += f"; the loss is judged against chance_loss {chance:.3g}, as mon.chance_loss was set"
+        elif chance is not None:  # W44 walkthrough, finding 5: a head of 8 classes swapped for one of 3 read
+            # 'healthy, 49% below chance (2.08)' at a loss of 1.05, about ln 3
             words += (f"; chance_loss stays {chance:.3g}: where the new modules predict other classes or targets, set "
                       "mon.chance_loss to theirs (ln C for C balanced classes)")
         self.notes.append(words)

@@ -391,7 +391,12 @@ async function poll() {
   sayBadLines(data);
   saySpan();
   noteTiming(data, view.latest?.step ?? view.steps.at(-1) ?? 0, at);
-  const { state, text } = runState(data);
+  const { state, text: said } = runState(data);
+  // a run that stopped with an exception: the reading under it is of the last sampled step before it, whatever it
+  // says (W45 walkthrough: a green 'Healthy' right under the red crash line read as the run's end being fine)
+  const last = view.latest?.step ?? view.steps.at(-1);
+  const text = state === "stopped" && Number.isInteger(last) ?
+    `${said} The reading below is of training step ${count(last)}, the last sampled one before it stopped.` : said;
   $("watch-run").textContent = text;
   $("watch-run").dataset.state = state;
   // while the backlog is read the count changes at every answer (several a second): a screen reader waits for the
