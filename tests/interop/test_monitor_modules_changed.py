@@ -136,3 +136,29 @@ def test_a_chance_loss_set_before_the_swap_is_kept_in_the_new_run():
     assert any(n.endswith(f"; the loss is judged against chance_loss {math.log(3):.3g}, as mon.chance_loss was set")
                for n in notes), notes
     assert not any("chance_loss stays" in n for n in notes)  # (W45: 'stays' read as if the setting were not taken)
+
+
+class MadeEachCall(nn.Module):
+    """A forward that assigns a new module on every call: its modules change on every step."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1, self.fc2 = nn.Linear(4, 8), nn.Linear(8, 2)
+
+    def forward(self, x):
+        self.act = nn.ReLU()
+        return self.fc2(self.act(self.fc1(x)))
+
+
+def test_modules_made_on_every_call_start_at_most_a_few_runs(tmp_path):
+    torch.manual_seed(0)
+    model = MadeEachCall()
+    log = tmp_path / "each.jsonl"
+    with Monitor(model, every=1, log=log) as mon:
+        for _ in range(20):
+            monitored_step(mon, model, torch.randn(16, 4), torch.randint(0, 2, (16,)))
+    runs = {json.loads(t)["run"] for t in log.read_text().splitlines() if '"anew"' in t}
+    assert len(runs) == 4, runs  # ANEW_MOST runs begun anew, then no more
+    notes = mon.report().notes
+    assert any("The modules have now changed 4 times" in n for n in notes), notes
+    assert mon.report().step == 20

@@ -145,7 +145,8 @@ class _Stepping:
         st.places = len(self._layers)
         self._sync()
         st.t0 = time.perf_counter()  # before the hooks are attached: attaching them is part of a sampled step's cost
-        if self._structure != _structure_of(self.model):  # modules replaced, added or removed since it was made
+        if self._structure is not None and self._structure != _structure_of(self.model):  # modules replaced, added
+            # or removed since it was made
             self._open_step = None
             self._begin_anew()
             return self._enter(st)

@@ -196,8 +196,10 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
     when 1 - |a| is under 1%). Dead units are counted once, as dead, not again as saturated.
     """
 
-    # where this monitor began reading its model anew (_begin_anew): why, as its log's header says it
+    # where this monitor began reading its model anew (_begin_anew): why, as its log's header says it; and how many
+    # times it did (at most ANEW_MOST: a forward that assigns a new module on every call would start a run a step)
     _anew: str | None = None
+    _anew_times: int = 0
 
     def __init__(self, model: nn.Module, every: int | str = "auto", budget: float | None = None, window: int = 100,
                  log: str | Path | None = None, chance_loss: float | None = None, first_step: int = 1,
@@ -512,6 +514,12 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
             # 'healthy, 49% below chance (2.08)' at a loss of 1.05, about ln 3
             words += (f"; chance_loss stays {chance:.3g}: where the new modules predict other classes or targets, set "
                       "mon.chance_loss to theirs (ln C for C balanced classes)")
+        self._anew_times += 1
+        if self._anew_times >= ANEW_MOST:  # changed again and again: the modules are made anew as it runs
+            self._structure = None  # (no longer compared)
+            words += (f". The modules have now changed {self._anew_times} times; a forward that assigns a new module "
+                      "on each call would start a run a step, so the monitor reads the modules it holds now from here "
+                      "on, and a module made later is not watched")
         self.notes.append(words)
 
     def close(self) -> None:
@@ -568,6 +576,9 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
                            "model": type(self.model).__name__,
                            "parameters": None if lazy else sum(p.numel() for p in params),
                            **({"anew": self._anew} if self._anew else {})}) + "\n"
+
+
+ANEW_MOST = 4  # the times a monitor begins reading its model anew before it stops comparing its modules
 
 
 def _changed_words(before: dict, now: dict, step: int, last: int | None) -> str:
