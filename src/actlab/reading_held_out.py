@@ -46,7 +46,12 @@ HELD_OUT_GIVEN = 16  # the held-out losses a monitor's report carries of those g
 
 
 def _log_median(losses: list[float]) -> float:
-    return float(np.median(np.log(np.maximum(losses, np.finfo(float).tiny))))
+    return float(np.median(_logs(losses)))
+
+
+def _logs(losses) -> np.ndarray:
+    """The losses' logs, a loss of 0 read as the smallest float (a held-out loss can be exactly 0)."""
+    return np.log(np.maximum(losses, np.finfo(float).tiny))
 
 
 def lowest_windows(lowest: tuple, given: list[tuple[int, float]]) -> tuple[HeldOutLow | None, ...]:
@@ -85,8 +90,12 @@ class HeldOutRise:
 def _swing(losses: list[float]) -> float:
     """The typical swing of one held-out loss, in log: the median absolute step between successive losses, scaled to
     a standard deviation of one loss (for Gaussian noise the median |difference| is 0.6745 * sqrt(2) of them)."""
-    logs = np.log(np.maximum(losses, np.finfo(float).tiny))
-    return float(np.median(np.abs(np.diff(logs)))) / (0.6745 * math.sqrt(2))
+    return float(np.median(np.abs(np.diff(_logs(losses))))) / (0.6745 * math.sqrt(2))
+
+
+def _noise(losses: list[float]) -> float:
+    """As _swing, with the losses' trend left out: from second differences (of white noise of sd 1, sd sqrt(6))."""
+    return float(np.median(np.abs(np.diff(_logs(losses), 2)))) / (0.6745 * math.sqrt(6))
 
 
 def _since_stop(s: RunSummary) -> list[tuple[int, float]]:
@@ -217,9 +226,7 @@ def keep_step(s: RunSummary) -> Keep | None:
     if single is None:
         return None
     given = [v for _, v in _since_stop(s)]
-    # the noise of one loss, its trend left out: second differences (of white noise of sd 1, sd sqrt(6))
-    swing = float(np.median(np.abs(np.diff(np.log(np.maximum(given, np.finfo(float).tiny)), 2)))) / \
-        (0.6745 * math.sqrt(6)) if len(given) >= 4 else 0.0
+    swing = _noise(given) if len(given) >= 4 else 0.0  # one loss's noise, its trend left out
     low = s.held_out_lowest
     if math.expm1(swing) <= HELD_OUT_SMOOTH or low is None or low.mid_step is None:
         return Keep(single[0], math.expm1(swing), None)
