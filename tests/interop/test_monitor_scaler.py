@@ -138,3 +138,39 @@ def test_bfloat16_needs_no_scaler_and_gets_no_such_note():
         loss.backward()
         s.loss = loss
     assert not any("float16" in n for n in mon.report().notes)
+
+
+def test_float16_skips_without_the_scaler_lead_with_it_and_say_no_overflow_beside_a_nan():
+    # W44 walkthrough, finding 7: each layer's words said its gradient 'holds a NaN or an inf' while a note on the
+    # same step said the same layers' values were 'finite but above about 1.8e19'; the scaler came last in the remedy
+    torch.manual_seed(1)
+    model = nn.Sequential(nn.Linear(20, 64), nn.GELU(), nn.Linear(64, 64), nn.Tanh(), nn.Linear(64, C))
+    scaler = torch.amp.GradScaler("cpu", init_scale=2.0 ** 40)
+    seen = {}  # the reference: the gradient reaching each activation, as autograd gives it
+
+    def keep(name):
+        def hook(_module, _inputs, out):
+            out.register_hook(lambda g: seen.__setitem__(name, bool(torch.isfinite(g).all())))
+        return hook
+
+    for name in ("1", "3"):
+        model[int(name)].register_forward_hook(keep(name))
+    mon = Monitor(model, every=1, chance_loss=math.log(C))
+    x, y = torch.randn(64, 20, generator=torch.Generator().manual_seed(2)), torch.randint(0, C, (64,))
+    with mon.step() as s:
+        with torch.autocast("cpu", dtype=torch.float16):
+            loss = nn.functional.cross_entropy(model(x).float(), y)
+        scaler.scale(loss).backward()
+        s.loss = loss
+    rep = mon.report()
+    assert math.isfinite(loss.item()) and not all(seen.values())  # the premise: a finite loss, a non-finite gradient
+    assert rep.reading.status.value == "diverged"
+    assert rep.reading.remedy.startswith("The activations are float16, and if the loss is scaled before backward")
+    assert "Otherwise: A finite loss with a NaN or infinite gradient" in rep.reading.remedy
+    overflow = [n for n in rep.notes if "finite but above about 1.8e19" in n]
+    for name, finite in seen.items():
+        row = next(l for l in rep.layers if l.name == name)
+        assert row.non_finite == (not finite)
+        if not finite:  # a place whose gradient holds a NaN or an inf is not said to be finite
+            assert not any(f"module '{name}'" in n for n in overflow), overflow
+    assert not any(n.startswith("the activations are float16") for n in rep.notes)  # said once, in the remedy

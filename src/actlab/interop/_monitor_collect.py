@@ -362,7 +362,10 @@ class _Collecting:
                 r.append((l.last_active, l.samples, l.on, l.batches, l.points))
                 if l.sumsq_host is not None or l.grad_sq_host is not None:
                     summed64.append(l.label)
-                elif finite and not math.isfinite(sumsq + grad_sq):  # off a CPU: float32's sums of squares overflowed
+                elif finite and not math.isfinite(sumsq + (0.0 if grad_bad else grad_sq)):  # off a CPU: float32's
+                    # sums of squares overflowed. Not where the gradient holds a NaN: that place's words say so, and
+                    # 'finite but above 1.8e19' beside them read as a contradiction (W44 finding 7: float16 gradients
+                    # scaled by 2^40, no scaler given)
                     overflowed.append(l.label)
                     # the std reads inf (a bound: its sum of squares is past float32's range, and a note says so);
                     # |dL/da| is not shown, since the reading weighs it and an inf there would read as a divergence

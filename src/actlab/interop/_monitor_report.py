@@ -606,10 +606,14 @@ class _Reporting:
                 and math.isfinite(loss) and (bad_grad or bad_weight) and summary.blown_up is None:
             # this step's loss finite, its gradient not, and no blow-up of the loss before: a loss scaler's skip
             first = reading.findings[0]  # (W43 finding 1: 29 skips of a GradScaler, each read 'diverged')
-            reading = Reading((dataclasses.replace(first, remedy=f"{first.remedy} {scaler_hint()}".strip()),)
-                              + reading.findings[1:])
-        if self._half_seen and self._scaler is None:  # W44 walkthrough, finding 7: float16 under a GradScaler not
-            # given read |dL/dW| 5.48e+04, the scale times the loss's own, with nothing said
+            # after float16 activations the scaler is the likely cause: said first, the rest after 'Otherwise'
+            # (W44 finding 7: the hint came last, behind sqrt at 0 and a stable cross-entropy)
+            remedy = (f"{scaler_hint(half=True)} Otherwise: {first.remedy}" if self._half_seen else
+                      f"{first.remedy} {scaler_hint()}").strip()
+            reading = Reading((dataclasses.replace(first, remedy=remedy),) + reading.findings[1:])
+        if self._half_seen and self._scaler is None and not reading.findings[0].remedy.startswith(
+                scaler_hint(half=True)):  # W44 walkthrough, finding 7: float16 under a GradScaler not given read
+            # |dL/dW| 5.48e+04, the scale times the loss's own, with nothing said (not where the remedy leads with it)
             notes.append(half_note())
         through = _through_calls(rows)
         if through:

@@ -113,9 +113,11 @@ def unscaled_note(scale: float) -> str:
             "they are the loss's own, as the optimiser steps with them after scaler.unscale_()")
 
 
-def scaler_hint() -> str:
-    """Added to the remedy of a finite loss with an infinite gradient where no scaler was given."""
-    return ("If the loss is scaled before backward (torch.amp.GradScaler, for float16), a step whose scaled gradients "
+def scaler_hint(half: bool = False) -> str:
+    """Added to the remedy of a finite loss with an infinite gradient where no scaler was given; ``half``: the
+    watched activations were float16, and the hint leads the remedy."""
+    return (("The activations are float16, and i" if half else "I") +
+            "f the loss is scaled before backward (torch.amp.GradScaler, for float16), a step whose scaled gradients "
             "overflow is one the scaler skips before it lowers its scale, and a few are normal: give Monitor(model, "
             "scaler=scaler), and the monitor divides the gradients by its scale and leaves the skipped steps out.")
 
