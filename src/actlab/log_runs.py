@@ -147,7 +147,9 @@ class Runs:
         summary = {"run": self.total, "began": line, "last_line": line, "first_step": None, "last_step": None,
                    "reports": 0, "ended": False, "exception": None, "id": run_id, "alongside": False, "why": why,
                    "after": after, "from": dict(self.stretch), "end_line": None, "after_end": 0,
-                   "model": model_of(header)}
+                   "model": model_of(header),
+                   # a run the same monitor began itself, its model's modules having changed (the header's "anew")
+                   "anew": isinstance((header or {}).get("anew"), str)}
         self.summaries.append(summary)
         writer = _Writer(summary, run_id, header)
         self.writers.append(writer)

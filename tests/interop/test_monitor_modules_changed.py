@@ -103,7 +103,7 @@ def test_the_watch_page_says_the_monitor_began_a_new_run(tmp_path, browser):
     """W44 walkthrough, finding 6: a page following the run said 'the log was started again' at the swap."""
     from actlab.web.app import create_app
     from web._watch_page import open_watch
-    from web.conftest import serving
+    from web.conftest import serving, shot
 
     _, _, _, log = _run(tmp_path, 7)
     lines = log.read_text().splitlines(keepends=True)
@@ -118,6 +118,25 @@ def test_the_watch_page_says_the_monitor_began_a_new_run(tmp_path, browser):
         said = page.locator("#watch-restart").text_content()
         assert "the monitor began a new run in this log: the model's modules changed after training step 57" in said
         assert "started again" not in said
+        # the runs follow one another as the script meant: said, in the neutral colour (W45 walkthrough, finding 3:
+        # orange, as for two scripts' runs in one file)
+        warn = page.locator("#watch-warn")
+        page.wait_for_function("!document.getElementById('watch-warn').hidden", timeout=20000)
+        assert "This log holds 2 runs" in warn.text_content()
+        assert warn.evaluate("e => [e.classList.contains('neutral'), e.classList.contains('failure')]") == [True, False]
+        neutral = page.locator("#watch-restart").evaluate("e => getComputedStyle(e).color")
+        assert warn.evaluate("e => getComputedStyle(e).color") == neutral
+        # a third run another script appended to the same log is a fault of the file: the failure colour again
+        model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+        with Monitor(model, every=1, log=log) as mon:
+            for _ in range(3):
+                with mon.step():
+                    model(torch.randn(8, 4)).sum().backward()
+        page.wait_for_function("document.getElementById('watch-warn').textContent.includes('This log holds 3 runs')",
+                               timeout=20000)
+        assert warn.evaluate("e => [e.classList.contains('neutral'), e.classList.contains('failure')]") == [False, True]
+        assert warn.evaluate("e => getComputedStyle(e).color") != neutral
+        shot(page, "watch_anew_then_appended")
         assert errors == []
         context.close()
 
