@@ -52,11 +52,33 @@ def _functions() -> dict:
         "relu6": ([F.relu6], lambda a, k: nn.ReLU6()),
         "hardswish": ([F.hardswish], lambda a, k: nn.Hardswish()),
         "hardsigmoid": ([F.hardsigmoid], lambda a, k: nn.Hardsigmoid()),
+        # torch.clamp(x, -1, 1), a hard tanh written by hand: which activation it is depends on its bounds (_clamp_as)
+        "clamp": ([torch.clamp, torch.clip, torch.clamp_, torch.clip_, torch.Tensor.clamp, torch.Tensor.clip,
+                   torch.Tensor.clamp_, torch.Tensor.clip_], None),
     }
     for name, (fns, make) in table.items():
         for fn in fns:
             _FUNCTIONS[fn] = (name, make)
     return _FUNCTIONS
+
+
+def _bound(a) -> float | None:
+    return float(a) if isinstance(a, int | float) and not isinstance(a, bool) else None
+
+
+def _clamp_as(args: tuple, kwargs: dict):
+    """torch.clamp(x, min, max) as the activation it computes, (name, make) as _FUNCTIONS holds them, or None: both
+    bounds numbers, the lower below the upper, is a hard tanh (0 and 6: ReLU6); a lower bound of 0 alone is ReLU. A
+    single other bound (clamp(x, min=1e-6), a guard before a log or a division) or a tensor bound is no activation."""
+    lo, hi = _arg(args, kwargs, 1, "min", None), _arg(args, kwargs, 2, "max", None)
+    low, high = _bound(lo), _bound(hi)
+    if low is not None and high is not None and low < high:
+        if (low, high) == (0.0, 6.0):
+            return "relu6", lambda a, k: nn.ReLU6()
+        return "hardtanh", lambda a, k: nn.Hardtanh(low, high)
+    if low == 0.0 and hi is None:
+        return "relu", lambda a, k: nn.ReLU()
+    return None
 
 
 # what a function's input is (_FunctionWatch._trace): torch functions whose result holds the same values as their first
@@ -201,6 +223,10 @@ class _FunctionWatch(TorchFunctionMode):
             spec = _FUNCTIONS.get(func)
         except TypeError:  # an unhashable callable is no activation of ours
             spec = None
+        if spec is not None and spec[0] == "clamp":  # an activation or not, by its bounds (W46 walkthrough, finding 3:
+            # a hand-written hard tanh, torch.clamp(x, -1, 1), had no row, and the model was said to have no
+            # non-linearity)
+            spec = _clamp_as(args, kwargs)
         mon = self.monitor
         if mon._inside or mon._lazy:
             # (a lazy module making its parameters on this forward: tensors with no shape yet, which no check can
