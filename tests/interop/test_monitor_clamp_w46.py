@@ -90,3 +90,38 @@ def test_clamp_at_0_alone_is_relu_and_0_to_6_is_relu6():
 def test_a_guard_or_a_tensor_bound_is_no_activation(how):
     rep, _, _ = _run(how, steps=3, pin=False)
     assert rep.layers == ()
+
+
+@pytest.mark.parametrize("inside", [torch.relu, lambda z: z.clamp(min=0), nn.functional.gelu])
+def test_an_activation_inside_a_custom_autograd_function_is_no_row(inside):
+    # a custom Function's forward runs without gradients and its backward is the script's own: an activation
+    # computed there was a row 'made with gradients disabled ... under torch.no_grad()', beside the note that no
+    # watched activation runs between the two layers around it
+    class Opaque(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, z):
+            ctx.save_for_backward(z)
+            return inside(z)
+
+        @staticmethod
+        def backward(ctx, g):
+            (z,) = ctx.saved_tensors
+            return g * (z > 0)
+
+    class Mixed(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.act, self.b, self.c = nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 8), nn.Linear(8, 1)
+
+        def forward(self, x):
+            return self.c(Opaque.apply(self.b(self.act(self.a(x)))))
+
+    torch.manual_seed(0)
+    model = Mixed()
+    mon = Monitor(model, every=1)
+    with mon.step():
+        model(torch.randn(64, 4)).sum().backward()
+    rep = mon.report()
+    assert [l.name for l in rep.layers] == ["act"]
+    assert any("no watched activation runs between b -> c" in n for n in rep.notes)
+    assert not any("made with gradients disabled" in n for n in rep.notes)

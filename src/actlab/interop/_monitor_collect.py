@@ -433,7 +433,7 @@ class _Collecting:
                                                                                                    strict=True)),
                       key=lambda p: p[1][0])
         order = sorted(self._weight_order, key=self._weight_order.get)
-        self._note_hidden(seen, order)
+        self._note_hidden(seen, order, handle.loss)
         # the words and the reading are built when asked for (report()) or logged: Python work a step need not pay
         step = self.step_count + 1
         if self._scaler is not None and _scaler.overflowed(scale, self._loss, weight_norm,

@@ -120,3 +120,47 @@ class _Flow:
                 found.add(owner)
             stack.extend(fn for fn, _ in node.next_functions if fn is not None and fn not in seen)
         return found
+
+    def loss_heads(self, loss) -> tuple[str, ...] | None:
+        """The heads that compute the loss: the weighted modules whose output reaches it through no other weighted
+        module's op, of which none feeds another (a penalty on a hidden layer's activations reaches the loss from a
+        module that feeds the head, and is no head); in the order first met. None where the graph cannot say (a loss
+        with no graph, or more than _LIMIT nodes to look at). An op of a module takes its weight and something else;
+        a penalty on the weight alone ((w ** 2).sum()) is no op of the module."""
+        root = getattr(loss, "grad_fn", None)
+        if root is None:
+            return None
+        found: dict[str, list] = {}
+        seen, stack = set(), [root]
+        while stack:
+            node = stack.pop()
+            if node in seen:
+                continue
+            seen.add(node)
+            if len(seen) > _LIMIT:
+                return None
+            if type(node).__name__ == "AccumulateGrad":
+                continue
+            owner = self._owner(node) if len(node.next_functions) >= 2 else None
+            if owner is not None:
+                found.setdefault(owner, []).append(node)
+                continue
+            stack.extend(fn for fn, _ in node.next_functions if fn is not None and fn not in seen)
+        if len(found) < 2:
+            return tuple(found)
+        nodes = {node: name for name, held in found.items() for node in held}
+        fed = set()  # the candidates that feed another: met among the ancestors of another's op
+        for name, held in found.items():
+            seen, stack = set(held), [fn for node in held for fn, _ in node.next_functions if fn is not None]
+            while stack:
+                node = stack.pop()
+                if node in seen:
+                    continue
+                seen.add(node)
+                if len(seen) > _LIMIT:
+                    return None
+                other = nodes.get(node)
+                if other is not None and other != name:
+                    fed.add(other)
+                stack.extend(fn for fn, _ in node.next_functions if fn is not None and fn not in seen)
+        return tuple(n for n in found if n not in fed)

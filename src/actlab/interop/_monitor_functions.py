@@ -6,6 +6,7 @@ Part of actlab.torch (interop/torch.py holds the Monitor and re-exports the publ
 
 from __future__ import annotations
 
+import os
 import sys
 import types
 from collections import deque
@@ -185,6 +186,22 @@ def _caller(func):
 
 
 _OVERRIDES = sys.modules[TorchFunctionMode.__module__].__file__
+_TORCH_DIR = os.path.dirname(torch.__file__) + os.sep
+
+
+def _in_custom_function(frame, depth: int = 4) -> bool:
+    """Whether a call is made inside the forward of a custom torch.autograd.Function (its first argument the ctx), at
+    most ``depth`` frames up: an activation computed there has a backward of the script's own, and no gradient of
+    its own to read (under the Function's no-grad forward), so it is no layer (the Function is, unwatched, and a note
+    says so)."""
+    while frame is not None and depth > 0:
+        code = frame.f_code
+        if code.co_name == "forward" and code.co_argcount and \
+                isinstance(frame.f_locals.get(code.co_varnames[0]), torch.autograd.function.FunctionCtx):
+            # torch's own (the reentrant checkpoint's CheckpointFunction runs the block's forward in its own) is not
+            return not code.co_filename.startswith(_TORCH_DIR)
+        frame, depth = frame.f_back, depth - 1
+    return False
 
 
 class _FunctionWatch(TorchFunctionMode):
@@ -238,6 +255,9 @@ class _FunctionWatch(TorchFunctionMode):
         following = mon._last_weighted is not None and not torch.compiler.is_compiling()
         # (while Dynamo traces, the call is made as it is: it cannot trace through a relay named after another file)
         caller = None if torch.compiler.is_compiling() else _caller(func)
+        if spec is not None and not torch.is_grad_enabled() and _in_custom_function(caller):  # (a ReLU written
+            # into a custom Function's forward read as a row 'made with gradients disabled ... under torch.no_grad()')
+            spec = None
         if spec is None or not args or not torch.is_tensor(args[0]) or not torch.is_floating_point(args[0]):
             out = _called_as_by(caller, func, args, kwargs)
             if (mon._flow is not None and func in self._softmax and not mon._skip and following and args

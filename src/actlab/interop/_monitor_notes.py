@@ -7,6 +7,7 @@ its methods read and write the Monitor's own attributes."""
 
 from __future__ import annotations
 
+import torch
 from torch import nn
 
 from ._monitor_base import _exception_words
@@ -86,11 +87,13 @@ class _Noting:
                               "steps only), PyTorch skips the fast path it takes for inference; the outputs are the "
                               "same, and training is not affected")
 
-    def _note_hidden(self, seen: list, order: list[str]) -> None:
+    def _note_hidden(self, seen: list, order: list[str], loss=None) -> None:
         self._note_parts()  # (the model itself not called: parts of it were)
         if self._blocks:
             self._note_eval_blocks()
         flow, self._flow = self._flow, None
+        if flow is not None and torch.is_tensor(loss):  # the heads the loss is computed from (_output_layer)
+            self._loss_heads = flow.loss_heads(loss)
         if self._unmatched and flow is not None and not self._no_grad_only:
             # once, from the first sampled step whose forward ran with gradients: where one weighted module's output
             # reaches the next through no watched activation and no op that mixes it with others (a residual sum, a

@@ -618,8 +618,10 @@ class _Reporting:
         through = _through_calls(rows)
         if through:
             notes.append(through)
-        on_no_row = _on_no_row(weight_norm, {wm for _, (_, wm, _, _), _ in seen if wm}, output, frozen | not_computed,
-                               output_norm)
+        said_heads = frozenset(self._loss_heads or ()) if heads_note.startswith("the loss is computed from") \
+            else frozenset()  # (each head's |dL/dW| is in that note)
+        on_no_row = _on_no_row(weight_norm, {wm for _, (_, wm, _, _), _ in seen if wm}, output,
+                               frozen | not_computed | said_heads, output_norm)
         if on_no_row:
             notes.append(on_no_row)
         return MonitorReport(step, sampled, self.every, tuple(rows), output_norm, loss, reading, tuple(notes),
@@ -741,7 +743,11 @@ class _Reporting:
         known = others <= checked  # the step that read the data flow ran the same modules before the output layer
         # said only where the output layer is not fed by all the others (in series, as 'blocks.1.out' -> residual ->
         # lnf -> 'head', the output layer is plainly the last: W21 finding 4), in the words the data flow supports
-        if not heads or (known and others <= feeding):
+        if not heads:  # heads of different depths (W46 walkthrough, finding 2: 'cls' a Linear on the trunk, 'reg' a
+            # Linear, a Tanh and a Linear; the output layer was 'reg.2', the last to run, with no note, though the docs
+            # said the head with the largest gradient): the loss's own graph says which modules compute it
+            return self._loss_head(last, weight_norm, frozen, not_computed)
+        if known and others <= feeding:
             return last, ""
         fed = [n for n in heads if n in feeding]
         listed = f"{len(heads)} weighted modules run after the last watched activation ({_listed(heads)}, "
@@ -764,6 +770,26 @@ class _Reporting:
                "side by side or in series: the data flow between them was not read on a step that ran them")
         return last, (f"{listed}{how}): the output layer, the reference of W/out and of the reading, is taken to be "
                       f"the last of them to run, '{last}'")
+
+    def _loss_head(self, last: str | None, weight_norm: dict[str, float], frozen: frozenset[str],
+                   not_computed: frozenset[str]) -> tuple[str | None, str]:
+        """Of the heads the loss is computed from (_Flow.loss_heads, read on the step that read the data flow), where
+        two or more are trained and got a finite gradient on this step, the one whose weight gets the largest, with
+        the note; else ``last``, with none."""
+        heads = [n for n in sorted(self._loss_heads or (), key=lambda n: self._weight_order.get(n, -1))
+                 if n in weight_norm and n not in frozen and n not in not_computed
+                 and math.isfinite(weight_norm[n])]
+        if len(heads) < 2:
+            return last, ""
+        output = max(heads, key=lambda n: weight_norm[n])
+        rest = "; ".join(f"'{n}' {weight_norm[n]:.3g}" for n in heads if n != output)
+        return output, (
+            f"the loss is computed from {len(heads)} heads side by side ({_listed(heads)}: the autograd graph shows "
+            "each reaching the loss through no other weighted module, and none feeding another): the output layer, "
+            f"the reference of W/out and of the reading, is '{output}', the head whose weight gets the largest "
+            f"gradient on this step (|dL/dW| {weight_norm[output]:.3g}; {rest}): the gradient reaching the trunk "
+            "comes mostly through it. The loss is one number for all the heads, so a head whose task does not "
+            "learn can sit behind a loss that comes down: log each head's loss yourself to see its own")
 
     def _heads(self, seen: list, order: list[str], output: str | None) -> list[str]:
         """The weighted modules that ran after the last watched activation, where there are several and the output

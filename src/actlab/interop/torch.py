@@ -300,6 +300,8 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
         # on that step, for a weighted module run after others with no watched place between: those others, and which
         # of them its input is computed from (_read_series); a module the graph could not tell of is absent
         self._series_read: dict[str, tuple[frozenset, frozenset]] = {}
+        # the weighted modules the loss is computed from, none feeding another (_Flow.loss_heads), read once
+        self._loss_heads: tuple[str, ...] | None = None
         self.notes: list[str] = []
         if budget_given and not auto:  # W17: every=1, budget=0.5 was taken silently
             sampled = "every step is" if every == 1 else f"one step in {every} is"
