@@ -41,7 +41,7 @@ MEASURE = """(() => {
   const W = c.width, H = c.height, px = ctx.getImageData(0, 0, W, H).data;
   const blue = (x, y) => { const k = 4 * (y * W + x);
     return Math.abs(px[k] - 0) < 40 && Math.abs(px[k + 1] - 114) < 40 && Math.abs(px[k + 2] - 178) < 40; };
-  const base = c.tickYs.find((t) => t[0] === '0')[1], top = Math.min(...c.tickYs.map((t) => t[1]));
+  const base = c.base, top = Math.min(...c.tickYs.map((t) => t[1]));
   const row = Math.round((base - 3) * dpr), bars = [];
   for (let x = 0; x < W; x++) {
     if (!blue(x, row)) continue;
@@ -209,7 +209,7 @@ def test_a_zero_between_narrow_bars_is_written_over_its_stub(browser, tmp_path):
                                "value:"), note
         got = page.evaluate(MEASURE)
         assert [label["text"] for label in got["labels"]] == ["0"]
-        base_y = page.evaluate("document.getElementById('watch-bars').tickYs.find((t) => t[0] === '0')[1]")
+        base_y = page.evaluate("document.getElementById('watch-bars').base")
         left, _, right, foot = got["labels"][0]["glyph"]
         geom = page.evaluate("document.getElementById('watch-bars').geom")
         assert left < geom["l"] + geom["slot"] * 20.5 < right  # over layer 21's stub

@@ -65,7 +65,7 @@ def test_the_table_names_a_sequentials_layers_as_the_charts_do(browser, tmp_path
 ORANGE_BETWEEN = """(([a, b]) => {
   const c = document.getElementById('watch-bars'), ctx = c.getContext('2d');
   const dpr = c.width / c.getBoundingClientRect().width, g = c.geom, at = (i) => g.l + g.slot * (i + 0.5);
-  const top = Math.min(...c.tickYs.map((t) => t[1])), base = c.tickYs.find((t) => t[0] === '0')[1];
+  const top = Math.min(...c.tickYs.map((t) => t[1])), base = c.base;
   const x0 = Math.round((at(a) + 6) * dpr), x1 = Math.round((at(b) - 6) * dpr);
   const y0 = Math.round(top * dpr), y1 = Math.round((base - 10) * dpr);
   const px = ctx.getImageData(0, 0, c.width, c.height).data;

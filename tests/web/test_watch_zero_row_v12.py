@@ -102,3 +102,25 @@ def test_the_unit_health_chart_names_the_layers_at_zero(browser, tmp_path, width
             assert got["geom"]["l"] < left and right <= got["geom"]["r"] and foot < got["geom"]["zero"]
             assert errors == []
             context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("zero", [[], [2]])
+def test_the_bar_chart_labels_a_zero_row_only_where_a_value_stands_on_it(browser, tmp_path, zero):
+    """W46 walkthrough: the log-scale bar chart wrote "0" under "10⁻¹" with every bar and marker above 0."""
+    from web._watch_page import open_watch
+    from web.conftest import serving, shot
+
+    log = tmp_path / "bars.jsonl"
+    _write(log, zero)
+    with serving(create_app(db_path=tmp_path / "p.sqlite3", watch_log=log)) as base:
+        context, page, errors = open_watch(browser, base, READY, 1280)
+        got = page.evaluate("""(() => { const c = document.getElementById('watch-bars');
+          return { ticks: c.tickYs.map((t) => t[0]), line: c.drawn.line, bars: c.drawn.bars }; })()""")
+        on_zero = any(v == 0 for v in got["line"] + got["bars"])
+        assert on_zero == bool(zero)  # the premise: a 0 to stand on the row, or none
+        assert ("0" in got["ticks"]) == on_zero
+        assert len(got["ticks"]) >= 2 and all(t != "0" for t in got["ticks"][:-1])  # the decades, "0" last if any
+        shot(page, f"watch-w46-bars-zero-{len(zero)}", page.locator("#watch-bars"))
+        assert errors == []
+        context.close()

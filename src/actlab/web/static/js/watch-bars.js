@@ -42,8 +42,13 @@ export function watchBars(canvas, args) {
   // highest: the tallest bar's value label, which would otherwise run into the caption above the plot, and which
   // goes above its marker where the marker stands on the bar (V11: with 14 px a marker at the top left it no room)
   const axis = logAxis([...bars, ...line], top + LABEL_ROOM, base - ZERO_ROW);
-  const ticks = [...axis.ticks.map((k) => ({ y: axis.y(10 ** k), label: power10(k) })), { y: base, label: "0" }];
+  // the "0" row is labelled only where a bar or a marker stands on it: a log axis has no 0, and the bars of values
+  // above 0 rise from the plot's floor (W46 walkthrough: a "0" under "10⁻¹" where every value was positive)
+  const zero = [...bars, ...line].some((v) => v === 0);
+  const ticks = [...axis.ticks.map((k) => ({ y: axis.y(10 ** k), label: power10(k) })),
+    ...(zero ? [{ y: base, label: "0" }] : [])];
   canvas.tickYs = ticks.map((t) => [t.label, t.y]);
+  canvas.base = base;
   const l = leftMargin(ctx, ticks.map((t) => t.label));
   yAxis(ctx, l, w, top, base, ticks);
   ctx.fillStyle = "#5b6570"; ctx.textAlign = "right"; ctx.textBaseline = "middle";
