@@ -30,3 +30,5 @@ def test_still_weights_with_a_loss_at_chance_stay_not_learning():
     r = diagnose(_still(0.69))  # failure path: nothing learned
     assert r.status is Status.NOT_LEARNING and r.words.startswith("weights not changing")
     assert "below chance (the weights" not in r.words
+    # nothing learned: no schedule that ended is said first (W46), the remedy starts with the optimiser
+    assert r.remedy.startswith("Call opt.step() after loss.backward()") and "scheduler brought" in r.remedy
