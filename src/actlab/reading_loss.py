@@ -112,6 +112,7 @@ CLIMB_LOSSES = 50
 # 'not learning any more' read 1.8% of log-normal batch-1 chance-level steps with it, 0.7% with this one).
 # An engine's judged loss (the whole training set's) is exact: no margin.
 NOISE_QUANTILE = 0.995
+FEW_BATCHES = 4  # fewer batch losses than this are said to be too few, whatever their spread (within_noise)
 LOG_FLOOR = 0.1
 _U_NODES = 96  # the nodes in log U^2 the pivot's distribution is summed over (_quantile)
 _BISECTIONS = 42  # asinh(q / s) from a bracket about 110 wide to 1e-10
@@ -285,6 +286,10 @@ def within_noise(s: RunSummary) -> str:
         return ""
     if len(window) < 2:
         return ", but that is one batch's loss, which says nothing yet of learning"
+    if len(window) < FEW_BATCHES:  # (W46 walkthrough: 'could be as high as 1.92' of two batches at 0.150 and 0.156
+        # read as a wrong figure: with so few, the t quantile alone is 9.9 to 64)
+        return (f", but {judged_over(s)} are too few to tell that from chance: with {len(window)}, the mean they were "
+                f"drawn around could be as high as {noise_bound(window, chance):.3g}")
     return (f", but {judged_over(s)} spread too widely to tell that from chance (the mean they were drawn around "
             f"could be as high as {noise_bound(window, chance):.3g})")
 

@@ -812,9 +812,16 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
         return Finding(Status.STARTING, f"starting far from chance: {flow}; {far}{_loss_text(s)}",
                        started_far_remedy(s), {**evidence, "first_loss": s.first_loss[1]})
     noise = within_noise(s)  # 10% below chance, within its batches' noise of it: said, and not read as learning
+    # a run whose first loss was already far below chance began trained (resumed from a checkpoint, fine-tuned): not
+    # 'every run begins near chance' (W46 walkthrough: steps 301-303 of a resumed run at 0.15 against a chance of 1.39)
+    first = s.first_loss
+    began = (f", and it began there: its first loss, at training step {first[0]:,}, was {first[1]:.3g}, "
+             f"{percent_below(first[1], s.chance_loss)} below chance, as a model trained before (a run resumed from "
+             "a checkpoint) begins" if first is not None and math.isfinite(first[1]) and not above
+             and first[1] < (1 - MOVED_FRACTION) * s.chance_loss else "")
     where = (f"the loss is {times(s.loss / s.chance_loss)} times chance, above where a run begins" if above else
-             f"the loss is {percent_below(s.loss, s.chance_loss)} below chance{_loss_text(s)}{noise}, and every run "
-             "begins near chance" if noise else "every run begins near chance")
+             f"the loss is {percent_below(s.loss, s.chance_loss)} below chance{_loss_text(s)}{noise}"
+             + (began or ", and every run begins near chance") if noise else "every run begins near chance")
     # the rule the wait is for, said (W28 finding 6: 'whether it learns shows over the first 1,000 updates' read as a
     # claim about the run, with nothing to say where the figure came from)
     words = (f"starting: {flow}; {where}{'' if noise else _loss_text(s)}, so the reading waits: a loss not "
