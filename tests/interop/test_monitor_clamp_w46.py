@@ -125,3 +125,32 @@ def test_an_activation_inside_a_custom_autograd_function_is_no_row(inside):
     assert [l.name for l in rep.layers] == ["act"]
     assert any("no watched activation runs between b -> c" in n for n in rep.notes)
     assert not any("made with gradients disabled" in n for n in rep.notes)
+
+
+def test_a_hand_written_swish_gate_is_left_out_of_the_std_growth():
+    # W46 walkthrough, finding 3: 'the activations' std grows about 2.3 times per layer, from 0.134' took the first
+    # std from a hand-written Swish's sigmoid gate (0.134), where the Swish's own output had 0.303
+    class Swish(nn.Module):
+        def forward(self, x):
+            return x * torch.sigmoid(x)
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(16, 64), Swish(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(),
+                          nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 3))
+    with torch.no_grad():
+        for k in (2, 4, 6):
+            model[k].weight.mul_(20.0)  # each ReLU layer's std several times the one before
+    mon = Monitor(model, every=1)
+    x = torch.randn(256, 16)
+    with mon.step() as s:
+        loss = nn.functional.cross_entropy(model(x), torch.randint(0, 3, (256,)))
+        loss.backward()
+        s.loss = loss
+    rep = mon.report()
+    gate = next(l for l in rep.layers if l.activation == "sigmoid")
+    assert any("is a sigmoid used as a gate" in n for n in rep.notes)  # the premise: the gate is known as one
+    said = " ".join([f.words for f in rep.reading.findings] + list(rep.notes))
+    assert "times per layer, from " in said  # the growth is said, over the ReLU layers
+    assert f"from {gate.std:.3g} at" not in said and f"at {gate.name}" not in said.split("times per layer, from ")[1]
+    relus = [l.std for l in rep.layers if l.activation == "relu"]
+    assert f"from {relus[0]:.3g} at" in said
