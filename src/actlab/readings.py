@@ -29,6 +29,7 @@ from __future__ import annotations
 import dataclasses
 import math
 
+from .activations.registry import get
 from .reading_flow import (  # noqa: F401  (re-exported: the gradient-flow thresholds, ratios and findings)
     DEAD_DROP,
     EXPLODING_RATIO,
@@ -716,6 +717,20 @@ def _linear_stack(findings: list[Finding], s: RunSummary) -> list[Finding]:
                                {"linear_between": [list(p) for p in s.affine_between]})]
 
 
+def _saturated_units(s: RunSummary) -> int:
+    """The hidden units saturated and not dead, over the layers whose function saturates (tanh's, sigmoid's tails; a
+    ReLU's are 'rarely active' instead, said on its layer's line)."""
+    count = 0
+    for l in s.layers:
+        try:
+            saturates = low_gradient_word(get(l.activation)) == "saturated"
+        except ValueError:  # a name the registry does not know
+            saturates = False
+        if saturates:
+            count += max(l.saturated - l.dead, 0)
+    return count
+
+
 def _healthy_or_waiting(s: RunSummary) -> Finding:
     ratio = grad_ratio(s.layers[0].grad_norm, s.output_grad_norm) if s.layers else math.nan
     whose = f"{s.output_name}'s"
@@ -757,6 +772,11 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
             flow += f" (counted over the layers whose weights are trained; not counted: {shown})"
     elif s.left_out and s.layers:
         flow += f"; left out: {shown}"
+    saturated = _saturated_units(s)
+    if saturated:  # said as dead units are (W46 walkthrough: 12 of 32 tanh units saturated on the layer's line, and a
+        # headline 'starting' with nothing of them)
+        flow += (f"; {saturated} of {total} hidden units {'is' if saturated == 1 else 'are'} saturated (a mean |f'| "
+                 "under 1% of its peak: little gradient passes back through them)")
     if s.not_read and s.layers:
         flow += "; not read: " + ", ".join(s.not_read[:4]) + (" ..." if len(s.not_read) > 4 else "")
     evidence |= {"loss": s.loss, "chance_loss": s.chance_loss, "epochs": s.epochs, "steps": s.steps,
