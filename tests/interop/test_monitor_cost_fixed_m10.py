@@ -78,7 +78,8 @@ def test_tiny_model_whose_fixed_cost_alone_is_over_the_budget_is_told_so_and_giv
     note = _note(mon)
     assert "The monitor's own work on every step, sampled or not (entering and leaving the block), adds 15.9%, " \
            "about 20 us a step." in note  # (R16's wording: the share first, then its time)
-    assert note.startswith("every='auto' adds about 21.9% to the average step's time by the monitor's own clock, "
+    assert note.startswith("every='auto' adds about 21.9% to the average step's time inside `with mon.step()` by "
+                           "the monitor's own clock, "
                            "over the 3% budget by 18.9 "
                            "percentage points. No interval can keep within it")
     assert "No interval can keep within it" in note and "never under it" in note

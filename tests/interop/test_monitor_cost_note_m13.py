@@ -63,7 +63,8 @@ def test_the_verdict_comes_first_with_its_margin_and_no_sentence_is_long(monkeyp
     mon, measured, note = _run(monkeypatch, extra, own)
     assert measured == pytest.approx(mon.calibrated_cost, rel=0.05)
     first = _sentences(note)[0]
-    m = re.fullmatch(r"every='auto' adds about ([\d.]+)% to the average step's time by the monitor's own clock, "
+    m = re.fullmatch(r"every='auto' adds about ([\d.]+)% to the average step's time inside `with mon.step\(\)` "
+                     r"by the monitor's own clock, "
                      r"(within the 3% budget|over the 3% budget by ([\d.]+) percentage points)\.", first)
     assert m, first
     assert float(m.group(1)) == pytest.approx(100 * measured, abs=0.1 + 0.05 * 100 * measured)

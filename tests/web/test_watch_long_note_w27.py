@@ -12,7 +12,8 @@ from web._watch_page import open_watch
 from web.conftest import serving, shot
 
 pytestmark = pytest.mark.browser
-OPENING = ("every='auto' adds about 23.4% to the average step's time by the monitor's own clock, over the 3% budget "
+OPENING = ("every='auto' adds about 23.4% to the average step's time inside `with mon.step()` by the monitor's own "
+           "clock, over the 3% budget "
            "by 20.4 percentage points. It samples every 50 steps, the longest interval auto takes (50), so that the "
            "readings stay fresh.")  # the opening: the sentences up to the first end past 160 characters
 REST = ("Only readings more than 500 steps apart would keep within it. " * 6).strip()

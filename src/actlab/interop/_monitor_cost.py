@@ -26,6 +26,10 @@ from ._monitor_words import DETAILS, _counted
 # the budget: W21 saw every=1674 and every=19987 advised for one 192-step run)
 ADVICE_CAP = 10 * MAX_AUTO_EVERY
 
+LOOP_KEPT = 64  # the latest times from one unsampled step's start to the next kept (_loop_seconds)
+LOOP_LEAST = 8  # fewer of them say nothing of the loop
+LOOP_LONGER = 1.5  # the whole step said beside the block's where it takes this many times as long
+
 _SETTLED_PAIRS = 16  # every="auto"'s cost note is provisional until this many sampled steps were timed
 
 # what the own-work figure is, and what its clock cannot see. Measured (M19, 2026-12-02, load 5-9 on 2 cores): a
@@ -73,9 +77,18 @@ class _Costing:
         # short sentences, the verdict first (within the budget or not, by how much), the advice next, whether the
         # figures are settled, then, after DETAILS, where they come from (W14: one sentence of 900+ characters put
         # the verdict in its middle)
-        verdict = (f"every='auto' adds about {cost:.1%} to the average step's time by the monitor's own clock" +
+        verdict = (f"every='auto' adds about {cost:.1%} to the average step's time inside `with mon.step()` by the "
+                   "monitor's own clock" +
                    (f", within the {budget:.0%} budget." if cost <= budget else
                     f", over the {budget:.0%} budget by {(cost - budget) * 100:.1f} percentage points."))
+        loop = self._loop_seconds()
+        step = self._step_seconds
+        if loop is not None and math.isfinite(step) and loop >= LOOP_LONGER * step:  # most of the step is outside
+            # the block (data loading, the optimiser, the script's own work): the share of the whole loop, said beside
+            # it (W46 walkthrough: '17.3%' of a step that took 150 ms, almost all of it outside the block)
+            verdict += (f" The whole step, from one `with mon.step()` to the next, takes about {_duration(loop)} "
+                        f"against {_duration(step)} inside the block: over the whole loop that is about "
+                        f"{_percent(cost * step / loop)}.")
         aim = (f"The interval auto chooses aims at {AUTO_AIM * budget:.1%} by the monitor's own clock, {AUTO_AIM:.0%} "
                "of the budget, and keeps the rest as margin for what that clock cannot see.")
         if cost <= budget:
@@ -111,6 +124,12 @@ class _Costing:
                           f"interval auto takes ({MAX_AUTO_EVERY}), so that the readings stay fresh: the model's steps "
                           "are short next to the hooks' cost.")
         return " ".join([verdict, advice, *self._provisional()]) + DETAILS + " ".join(self._cost_details(aim))
+
+    def _loop_seconds(self) -> float | None:
+        """The median time from one unsampled step's `mon.step()` to the next one's, over the latest LOOP_KEPT (None
+        before LOOP_LEAST): the whole loop's step, the block and everything the script does between blocks."""
+        kept = self._loop
+        return statistics.median(kept) if len(kept) >= LOOP_LEAST else None
 
     def _far_advice(self, fixed: float, extra: float, budget: float, every: int, bare: int) -> str:
         """The advice where only readings more than ADVICE_CAP steps apart (``bare`` at the fewest, with no margin)

@@ -81,7 +81,11 @@ class _Stepping:
         st = self._step_context  # one per monitor, reused: steps do not nest (a second one open raises in _enter)
         st.force = sample
         if self._auto:  # the monitor's own time on this step starts here, before its checks (_enter, _exit)
-            st.w0 = time.perf_counter()
+            now = time.perf_counter()
+            if not getattr(st, "sample", True) and st.made == self.step_count - 1:  # the step before was unsampled
+                # and ended: from its start to this one is the loop's whole step (st is reused: w0 is still its)
+                self._loop.append(now - st.w0)
+            st.w0 = now
         # the last step made was never entered (and none is open, where _enter says steps do not nest): a script that
         # forgot the `with` ran steps the monitor never saw, and its report said only that none had been sampled
         if st.made == self.step_count and self._open_step is None:

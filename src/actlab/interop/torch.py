@@ -88,7 +88,7 @@ from ._monitor_base import (  # noqa: F401  (some re-exported: tests import them
 )
 from ._monitor_collect import _Collecting
 from ._monitor_compile import _CompileWatch
-from ._monitor_cost import _Costing
+from ._monitor_cost import LOOP_KEPT, _Costing
 from ._monitor_counts import _Counting
 from ._monitor_functions import _functions, _FunctionWatch  # noqa: F401  (re-exported: tests import them here)
 from ._monitor_hooks import _Hooks, _relu_forward
@@ -274,6 +274,9 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
         self._times: dict[str, deque] = {"base": deque(maxlen=_BASE_STEPS), "extra": deque(maxlen=32),
                                          "own": deque(maxlen=_BASE_STEPS), "fixed": deque(maxlen=32),
                                          "step": deque(maxlen=32)}
+        # every="auto": the times from one unsampled step's mon.step() to the next (the loop's whole step, with what
+        # the script does between blocks), said beside the cost inside the block where much longer (_cost_note)
+        self._loop: deque = deque(maxlen=LOOP_KEPT)
         self._recalibrate = all(p.device.type == "cpu" for p in model.parameters())
         # a CPU model: its sums take the compiled passes, loaded in a background thread (numba's import took 3.7-6.5 s
         # under load, which Monitor() used to wait for); the torch path makes the same sums until they are ready
