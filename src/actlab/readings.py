@@ -717,6 +717,20 @@ def _linear_stack(findings: list[Finding], s: RunSummary) -> list[Finding]:
                                {"linear_between": [list(p) for p in s.affine_between]})]
 
 
+def _flat_ends(s: RunSummary) -> list[str]:
+    """The functions of the layers with dead units whose flat parts include a level other than 0 (hardtanh's -1 and
+    1, ReLU6's 6, hardsigmoid's 1): a unit dead there may be held at that level, not at 0."""
+    names = []
+    for l in s.layers:
+        try:
+            act = get(l.activation)
+        except ValueError:
+            continue
+        if l.dead and act.has_zero_region and any(v != 0 for v in act.saturates_at) and act.name not in names:
+            names.append(act.name)
+    return names
+
+
 def _saturated_units(s: RunSummary) -> int:
     """The hidden units saturated and not dead, over the layers whose function saturates (tanh's, sigmoid's tails; a
     ReLU's are 'rarely active' instead, said on its layer's line)."""
@@ -766,6 +780,11 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
         if mostly and len(s.layers) > 1:  # the pooled count hides a layer half dead or more (W37: 41 of 128, 40 in
             # one layer of 64)
             flow += ", " + ", ".join(f"{s.layers[i].dead} of {s.layers[i].width} in {s.name(i)}" for i in mostly)
+        ends = _flat_ends(s)
+        if ends:  # a dead unit of a function whose flat parts are levels other than 0 is held at one of them (W46
+            # walkthrough: hardtanh units stuck at +1 read 'dead', as tanh's at 1 read 'saturated')
+            flow += (f" ({' and '.join(ends)}: a dead unit's every input falls on a flat part, "
+                     "at one of the levels it clips to, where no gradient passes)")
         if s.dead_between:  # counted from samples: the steps between them were not read (W41)
             flow += " (off on every sampled batch; some may fire on the steps between)"
         if s.left_out:

@@ -75,12 +75,17 @@ def test_a_hand_written_hard_tanh_is_read_as_one(how):
     assert outside == 12 and row.dead == outside  # the units held on a flat part, as the test counts them
     assert row.act_grad_norm == pytest.approx(grads[-1], rel=1e-4)  # autograd's gradient at the clamp's output
     assert rep.reading.status.value != "unwatched" and "one affine map" not in rep.reading.words
+    # held at -1 or 1, not at 0: the headline says where a dead hard tanh unit is (W46: 'dead' beside tanh's
+    # 'saturated' for the same fault)
+    assert "12 of 32 hidden units are dead (hardtanh: a dead unit's every input falls on a flat part, at one of the " \
+        "levels it clips to" in rep.reading.words
 
 
 def test_clamp_at_0_alone_is_relu_and_0_to_6_is_relu6():
     rep, outside, _ = _run(_relu, pin=False)
     (row,) = rep.layers
     assert row.activation == "relu" and row.dead == outside
+    assert "falls on a flat part" not in rep.reading.words  # a ReLU's dead units sit at 0, as ever
     rep6, _, _ = _run(lambda x: torch.clamp(x, 0, 6), pin=False)
     assert [r.activation for r in rep6.layers] == ["relu6"]
 
