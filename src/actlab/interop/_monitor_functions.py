@@ -63,6 +63,11 @@ def _functions() -> dict:
     return _FUNCTIONS
 
 
+def _lazy_arg(args: tuple, kwargs: dict) -> bool:
+    """Whether a call is given a lazy module's parameter or buffer that has no shape yet."""
+    return any(torch.nn.parameter.is_lazy(a) for a in (*args, *kwargs.values()) if isinstance(a, torch.Tensor))
+
+
 def _bound(a) -> float | None:
     return float(a) if isinstance(a, int | float) and not isinstance(a, bool) else None
 
@@ -245,10 +250,10 @@ class _FunctionWatch(TorchFunctionMode):
             # non-linearity)
             spec = _clamp_as(args, kwargs)
         mon = self.monitor
-        if mon._inside or mon._lazy:
+        if mon._inside or (mon._lazy and _lazy_arg(args, kwargs)):
             # (a lazy module making its parameters on this forward: tensors with no shape yet, which no check can
-            # read (W44 walkthrough: ValueError from numel() inside the first sampled step); followed again once
-            # every parameter has one)
+            # read (W44 walkthrough: ValueError from numel() inside the first sampled step). Only the calls given
+            # one are passed by: a lazy module that never runs kept the whole watch off)
             return func(*args, **kwargs)
         # while Dynamo traces (torch.compile), nothing is followed: the places keep the names of the module before
         # them, as they had before inputs were followed
