@@ -271,7 +271,7 @@ class _StepHandle:
 
     # loss alone: a misspelt name (s.los = loss) raises AttributeError at that line, where it was set silently and the
     # loss never judged (W17). No __init__: one is made on every step, and an unset slot reads as None (loss below)
-    __slots__ = ("_loss",)
+    __slots__ = ("_loss", "_parts")
 
     @property
     def loss(self) -> torch.Tensor | float | None:
@@ -280,17 +280,31 @@ class _StepHandle:
         except AttributeError:
             return None
 
+    @property
+    def parts(self) -> dict | None:
+        """The loss's named parts as given (s.parts = {"cls": loss_cls, "reg": loss_reg}), held detached; None."""
+        try:
+            return self._parts
+        except AttributeError:
+            return None
+
     def __setattr__(self, name: str, value) -> None:
         # Python 3.11 said "'_StepHandle' object has no attribute 'los'", which names a private class and not the
         # name the handle takes (R17)
+        if name == "parts":
+            from ._monitor_parts import checked_parts
+            _set_parts(self, checked_parts(value))
+            return
         if name != "loss":
-            raise AttributeError(f"s.{name} = {_short(value)}: the step handle (`with mon.step() as s`) takes one "
-                                 f"name, s.loss (the loss tensor that backward() was called on, or its value as a "
-                                 f"number); {name!r} is not it", name=name, obj=self)
+            raise AttributeError(f"s.{name} = {_short(value)}: the step handle (`with mon.step() as s`) takes two "
+                                 f"names, s.loss (the loss tensor that backward() was called on, or its value as a "
+                                 f"number) and s.parts (a dict of its named parts, {{'cls': loss_cls, 'reg': "
+                                 f"loss_reg}}); {name!r} is neither", name=name, obj=self)
         _set_loss(self, value)
 
 
 _set_loss = _StepHandle._loss.__set__
+_set_parts = _StepHandle._parts.__set__
 
 
 def _has_lazy(model) -> bool:

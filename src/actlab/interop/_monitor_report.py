@@ -620,6 +620,17 @@ class _Reporting:
         through = _through_calls(rows)
         if through:
             notes.append(through)
+        moved = summary.loss is not None and summary.chance_loss is not None and _has_moved(summary)
+        parts, stuck = self._parts_words(moved)
+        if parts:
+            notes.append(parts)
+        if stuck and moved and reading.status == Status.HEALTHY:  # the headline says it (W46 walkthrough, finding 2)
+            head = reading.findings[0]
+            which = " and ".join(f"'{n}'" for n in stuck)
+            reading = Reading((dataclasses.replace(head, words=(
+                f"{head.words}; but {'part' if len(stuck) == 1 else 'parts'} {which} of the loss (s.parts) "
+                f"{'has' if len(stuck) == 1 else 'have'} not come down from {'its' if len(stuck) == 1 else 'their'} "
+                "first steps (the note on the loss's parts says by how much)")),) + reading.findings[1:])
         said_heads = frozenset(self._loss_heads or ()) if heads_note.startswith("the loss is computed from") \
             else frozenset()  # (each head's |dL/dW| is in that note)
         on_no_row = _on_no_row(weight_norm, {wm for _, (_, wm, _, _), _ in seen if wm}, output,

@@ -17,6 +17,7 @@ from ._monitor_base import (
     _exception_words,
     _has_lazy,
     _held_loss,
+    _set_parts,
     _StepHandle,
     _structure_of,
     _what,
@@ -128,6 +129,7 @@ class _Stepping:
         if _compile_started not in _monitor_compile._START_CALLBACKS:
             _watch_compiles()
         st.handle = handle = _StepHandle()
+        _set_parts(handle, None)  # (read on every step's exit: an unset slot would raise there, 1-3 us a step)
         if not self._auto and self.step_count % self.every and not st.force:  # a fixed interval's unsampled step:
             st.sample = st.timed = False  # nothing else to do
             return handle
@@ -162,6 +164,9 @@ class _Stepping:
             loss = st.handle.loss
             if loss is not None:
                 self._step_losses.append([self.step_count + 1, _held_loss(loss)])
+            parts = st.handle.parts
+            if parts:  # and its named parts (s.parts), as they are
+                self._hold_parts(self.step_count + 1, parts)
         if self._probe is not None:  # the step after one of the first sampled ones: was .grad zeroed between?
             if exc is None and not st.sample:
                 self._read_probe()

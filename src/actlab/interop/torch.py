@@ -94,6 +94,7 @@ from ._monitor_functions import _functions, _FunctionWatch  # noqa: F401  (re-ex
 from ._monitor_hooks import _Hooks, _relu_forward
 from ._monitor_measure import _Measures
 from ._monitor_notes import _Noting
+from ._monitor_parts import _Parts
 from ._monitor_places import (  # noqa: F401  (some re-exported: tests import them from here)
     _is_weighted,
     _Layer,
@@ -122,7 +123,7 @@ __all__ = ["LayerStats", "Monitor", "MonitorReport", "RecipeModule", "TorchSourc
 
 
 class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting, _Counting, _Reporting, _Noting,
-              _Costing, _CompileWatch):
+              _Costing, _CompileWatch, _Parts):
     """Watches a PyTorch model's activations and gradients while it trains, and says in words how they are doing.
 
         mon = Monitor(model, every="auto", budget=0.03, log="runs/exp1.jsonl", chance_loss=math.log(10))
@@ -305,6 +306,7 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
         self._series_read: dict[str, tuple[frozenset, frozenset]] = {}
         # the weighted modules the loss is computed from, none feeding another (_Flow.loss_heads), read once
         self._loss_heads: tuple[str, ...] | None = None
+        self._parts_first = self._parts_latest = None  # the loss's named parts (s.parts), held: _monitor_parts
         self.notes: list[str] = []
         if budget_given and not auto:  # W17: every=1, budget=0.5 was taken silently
             sampled = "every step is" if every == 1 else f"one step in {every} is"

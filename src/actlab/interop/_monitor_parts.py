@@ -1,0 +1,120 @@
+"""The loss's named parts (`s.parts = {"cls": loss_cls, "reg": loss_reg}`): a loss summed over several heads or tasks
+is one number, and a part that learns nothing hides behind the others (W46 walkthrough, finding 2: a regression head
+on random targets, its loss 1.02 against a target variance of 0.99, under a summed loss read 'healthy ... 54% below
+chance'). Each part is held as the loss is (a detached tensor, read with the sampled step's one transfer), and the
+report compares its latest steps' mean with its first steps'.
+
+One part of the Monitor class (interop/torch.py), kept apart because it is one idea: Monitor inherits it, and
+its methods read and write the Monitor's own attributes."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections import deque
+from collections.abc import Mapping
+
+import torch
+
+from ..reading_loss import MOVED_FRACTION
+from ._monitor_base import JUDGED_STEPS, _short
+
+PARTS_MOST = 8  # named parts a step may give
+PARTS_LEAST = 20  # steps with parts before the first and the latest of them are compared
+NAME_MOST = 40  # characters of a part's name
+
+
+def checked_parts(value) -> dict:
+    """s.parts as the monitor holds it: a dict of at most PARTS_MOST names, each a one-value tensor (detached) or a
+    real number; anything else raises TypeError saying which part and what is allowed."""
+    if not isinstance(value, Mapping) or not value:
+        raise TypeError(f"s.parts = {_short(value)}: give a dict of the loss's named parts, such as "
+                        "s.parts = {'cls': loss_cls, 'reg': loss_reg} (each one number, a tensor or a float)")
+    if len(value) > PARTS_MOST:
+        raise TypeError(f"s.parts: {len(value)} parts given, at most {PARTS_MOST} are read")
+    held = {}
+    for name, part in value.items():
+        if not isinstance(name, str) or not name or len(name) > NAME_MOST:
+            raise TypeError(f"s.parts: each part is named by a string of 1 to {NAME_MOST} characters; got "
+                            f"{_short(name)}")
+        if isinstance(part, torch.Tensor) and part.numel() == 1:
+            held[name] = part.detach().reshape(())
+        elif isinstance(part, numbers.Real) and not isinstance(part, bool):
+            held[name] = float(part)
+        else:
+            raise TypeError(f"s.parts[{name!r}] = {_short(part)}: each part is one number (a tensor of one value, "
+                            "or a float), as s.loss is")
+    return held
+
+
+class _Parts:
+    """Holding the loss's named parts, and the note that compares each one's latest steps with its first."""
+
+    _parts_first: list | None = None  # the first steps' parts, [step, {name: value}], up to JUDGED_STEPS of them
+    _parts_latest = None  # the latest JUDGED_STEPS steps' parts (a deque, made with the first)
+
+    def _hold_parts(self, step: int, parts: dict | None) -> None:
+        if not parts:
+            return
+        if self._parts_first is None:
+            self._parts_first, self._parts_latest = [], deque(maxlen=JUDGED_STEPS)
+        entry = [step, dict(parts)]
+        if len(self._parts_first) < JUDGED_STEPS:
+            self._parts_first.append(entry)
+        self._parts_latest.append(entry)
+
+    def _read_parts(self) -> None:
+        """The held tensors read as floats, in one transfer (a sampled step's)."""
+        if self._parts_first is None:
+            return
+        unread = [(d, k) for e in (*self._parts_first, *self._parts_latest) for d in (e[1],) for k, v in d.items()
+                  if isinstance(v, torch.Tensor)]
+        if not unread:
+            return
+        ts = [d[k] for d, k in unread]
+        try:
+            read = torch.stack(ts).tolist()
+        except RuntimeError:  # several dtypes or devices
+            read = torch.stack([t.to("cpu", torch.float64) for t in ts]).tolist()
+        for (d, k), v in zip(unread, read, strict=True):
+            d[k] = float(v)
+
+    def _parts_words(self, moved: bool) -> tuple[str, list[str]]:
+        """The note on the parts (empty before PARTS_LEAST steps gave them), and the names of those that have not
+        come down by MOVED_FRACTION from their first steps' mean. ``moved``: the whole loss has come down."""
+        self._read_parts()
+        early = self._parts_first
+        if not early or len(early) < PARTS_LEAST:
+            return "", []
+        late = [e for e in self._parts_latest if e[0] > early[-1][0]]  # the latest steps after the first ones
+        if len(late) < PARTS_LEAST:
+            return "", []
+        names = list(dict.fromkeys(k for _, d in (*early, *late) for k in d))
+        said, stuck = [], []
+        for name in names:
+            a = [d[name] for _, d in early if math.isfinite(d.get(name, math.nan))]
+            b = [d[name] for _, d in late if math.isfinite(d.get(name, math.nan))]
+            if not a or not b:
+                continue
+            was, now = sum(a) / len(a), sum(b) / len(b)
+            if was > 0 and now > (1 - MOVED_FRACTION) * was:
+                stuck.append(name)
+            change = ("" if was <= 0 else f", {1 - now / was:.0%} below" if now < was else
+                      f", {now / was - 1:.0%} above" if now > was else ", the same as")
+            said.append(f"'{name}' {now:.3g}{change} its mean over its first {len(a)} steps ({was:.3g})")
+        if not said:
+            return "", []
+        steps = f"training steps {late[0][0]:,} to {late[-1][0]:,}"
+        words = f"the loss's parts (s.parts), mean over {steps}: " + "; ".join(said)
+        if stuck and moved and len(stuck) < len(said):
+            words += (f". {_listed(stuck)} {'has' if len(stuck) == 1 else 'have'} not come down "
+                      f"{MOVED_FRACTION:.0%} or more while the whole loss has: the head or task "
+                      f"{'it measures' if len(stuck) == 1 else 'they measure'} may be learning nothing (targets it "
+                      "cannot predict, a head cut off from the gradient, or a weight in the sum too small for it "
+                      "to matter), where a part meant to stay up (a regulariser, a KL term) is no fault")
+        return words, stuck
+
+
+def _listed(names: list[str]) -> str:
+    quoted = [f"'{n}'" for n in names]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} and {quoted[-1]}"

@@ -1,0 +1,104 @@
+"""Issue 17 (W46 walkthrough, finding 2): a regression head on random targets under a summed loss read 'healthy ...
+54% below chance' to the end, with nothing to say that one task learned nothing. `s.parts = {"cls": l1, "reg": l2}`
+names the loss's parts; the report compares each part's mean over its latest steps with its first, says so in a
+note, and where the whole loss has come down and a part has not, the headline says that too. References: the test's
+own per-step parts and their means."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from conftest import require_torch
+
+torch = require_torch()
+from torch import nn  # noqa: E402
+
+from actlab.torch import Monitor  # noqa: E402
+
+
+class TwoTasks(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.trunk = nn.Sequential(nn.Linear(10, 64), nn.ReLU())
+        self.cls, self.reg = nn.Linear(64, 4), nn.Linear(64, 1)
+
+    def forward(self, x):
+        h = self.trunk(x)
+        return self.cls(h), self.reg(h)
+
+
+def _run(noise_targets: bool, steps=200, every=10):
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(4096, 10, generator=g)
+    yc = (x @ torch.randn(10, 4, generator=g)).argmax(1)
+    yr = torch.randn(4096, 1, generator=g) if noise_targets else x[:, :1] * 2  # noise, or a target it can learn
+    torch.manual_seed(0)
+    model = TwoTasks()
+    opt = torch.optim.Adam(model.parameters(), 3e-3)
+    chance = math.log(4) + float(yr.var())
+    own = []
+    with Monitor(model, every=every, chance_loss=chance) as mon:
+        for _ in range(steps):
+            i = torch.randint(0, 4096, (64,), generator=g)
+            with mon.step() as s:
+                c, r = model(x[i])
+                l1, l2 = nn.functional.cross_entropy(c, yc[i]), nn.functional.mse_loss(r, yr[i])
+                loss = l1 + l2
+                loss.backward()
+                s.loss = loss
+                s.parts = {"cls": l1, "reg": l2}
+            own.append((l1.item(), l2.item()))
+            opt.step()
+            opt.zero_grad()
+    return mon.report(), own
+
+
+def _mean(values):
+    return sum(values) / len(values)
+
+
+def test_a_part_that_learns_nothing_is_said_in_the_note_and_the_headline():
+    rep, own = _run(noise_targets=True)
+    first, last = own[:50], own[-50:]
+    cls_was, cls_now = _mean([a for a, _ in first]), _mean([a for a, _ in last])
+    reg_was, reg_now = _mean([b for _, b in first]), _mean([b for _, b in last])
+    assert cls_now < 0.5 * cls_was and reg_now > 0.9 * reg_was  # the premise: one learns, one does not
+    note = next(n for n in rep.notes if n.startswith("the loss's parts (s.parts), mean over training steps 151 to "
+                                                      "200: "))
+    assert f"'cls' {cls_now:.3g}, {1 - cls_now / cls_was:.0%} below its mean over its first 50 steps " \
+           f"({cls_was:.3g})" in note
+    assert f"'reg' {reg_now:.3g}" in note and f"({reg_was:.3g})" in note
+    assert "'reg' has not come down 10% or more while the whole loss has" in note
+    assert rep.reading.status.value == "healthy"
+    assert rep.reading.words.endswith("; but part 'reg' of the loss (s.parts) has not come down from its first "
+                                      "steps (the note on the loss's parts says by how much)")
+
+
+def test_parts_that_both_learn_say_nothing_in_the_headline():
+    rep, own = _run(noise_targets=False)
+    note = next(n for n in rep.notes if n.startswith("the loss's parts (s.parts)"))
+    assert "has not come down" not in note and "(s.parts)" not in rep.reading.words
+    assert _mean([b for _, b in own[-50:]]) < 0.9 * _mean([b for _, b in own[:50]])  # the premise: both learn
+
+
+def test_too_few_steps_give_no_note():
+    rep, _ = _run(noise_targets=True, steps=60)  # 50 first steps, then 10: too few to compare
+    assert not any(n.startswith("the loss's parts") for n in rep.notes)
+
+
+@pytest.mark.parametrize(("parts", "match"), [
+    ([1.0, 2.0], r"s\.parts = \[1\.0, 2\.0\]: give a dict of the loss's named parts"),
+    ({}, r"give a dict of the loss's named parts"),
+    ({"a": torch.ones(3)}, r"s\.parts\['a'\] = .*: each part is one number"),
+    ({"a": "x"}, r"s\.parts\['a'\] = 'x': each part is one number"),
+    ({1: 0.5}, r"each part is named by a string of 1 to 40 characters; got 1"),
+    ({f"p{k}": 0.1 for k in range(9)}, r"9 parts given, at most 8 are read"),
+])
+def test_bad_parts_are_refused_with_what_was_wrong(parts, match):
+    model = nn.Linear(3, 2)
+    mon = Monitor(model, every=1)
+    with pytest.raises(TypeError, match=match), mon.step() as s:
+        model(torch.randn(4, 3)).sum().backward()
+        s.parts = parts
