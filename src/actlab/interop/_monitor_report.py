@@ -15,7 +15,7 @@ from .._json import jsonable
 from ..instruments import layer_reading
 from ..reading_flow import VANISHING_RATIO
 from ..reading_held_out import HELD_OUT_GIVEN
-from ..reading_loss import climb
+from ..reading_loss import MOVED_FRACTION, climb, recent
 from ..reading_record import LossSteps, percent_below
 from ..readings import (
     TORCH_LEVERS,
@@ -533,9 +533,35 @@ class _Reporting:
                 # (W45 walkthrough: lr 30 at step 150, NaN at 157, 'from 0.261 ... between steps 150 and 156', and
                 # the remedy said only 'a checkpoint saved before the problem began')
                 went = climb(summary)
-                if went is not None and went.kind == "rose" and went.start is not None:
+                learned = (low is not None and summary.chance_loss is not None and summary.lowest_judged_loss
+                           is not None and summary.lowest_judged_loss < (1 - MOVED_FRACTION) * summary.chance_loss)
+                if learned and (went is None or went.start is None or low < went.start and went.first >
+                                (1 - MOVED_FRACTION) * summary.chance_loss):
+                    # a run that had learned and whose climb, as the recent losses show it, starts from a loss no
+                    # longer below chance: its best point, not the latest stretch of the climb (W47 walkthrough: a
+                    # learning-rate range test, lowest at step 79, read 'saved before training step 157, where the
+                    # loss began to climb' at a loss over 1,000 times chance). A climb from the learned level (lr
+                    # raised at step 150, the loss 0.26 there) keeps its start
                     reading = diagnose(dataclasses.replace(summary, restart=torch_restart(
-                        f"saved before training step {went.start:,}, where the loss began to climb")))
+                        f"saved before training step {low:,}, where the mean loss was at its lowest")))
+                elif went is not None and went.kind == "rose" and went.start is not None:
+                    # a start whose next step's loss is not held is the last step read before the climb, not where
+                    # it began (W47 walkthrough: every="auto" sampled steps 62 and 112; the loss fell until step 79)
+                    start, where = went.start, "where the loss began to climb"
+                    nxt = min((t for t, _ in recent(summary) if t > start), default=None)
+                    if nxt is not None and nxt > start + 1:  # steps between the two the climb was read from
+                        held = [(e[0], e[1]) for e in self._step_losses if start <= e[0] < nxt
+                                and isinstance(e[1], float) and math.isfinite(e[1])]
+                        if len(held) == nxt - start:  # every one's loss held: the lowest of them is where it turned
+                            turned, low_loss = min(held, key=lambda p: p[1])
+                            if turned != start:
+                                start, where = turned, ("where the loss was at its lowest before the climb (that "
+                                                        f"step's batch, {low_loss:.3g})")
+                        else:
+                            where = ("the last step before the climb whose loss was read (the next read is step "
+                                     f"{nxt:,})")
+                    reading = diagnose(dataclasses.replace(summary, restart=torch_restart(
+                        f"saved before training step {start:,}, {where}")))
         elif not self._opaque and not self._unknown and _is_affine(self.model):  # layers with nothing between them
             reading = diagnose(dataclasses.replace(summary, affine_between=tuple(zip(order, order[1:], strict=False))))
         else:
