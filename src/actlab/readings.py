@@ -780,15 +780,16 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
         if mostly and len(s.layers) > 1:  # the pooled count hides a layer half dead or more (W37: 41 of 128, 40 in
             # one layer of 64)
             flow += ", " + ", ".join(f"{s.layers[i].dead} of {s.layers[i].width} in {s.name(i)}" for i in mostly)
-        ends = _flat_ends(s)
-        if ends:  # a dead unit of a function whose flat parts are levels other than 0 is held at one of them (W46
-            # walkthrough: hardtanh units stuck at +1 read 'dead', as tanh's at 1 read 'saturated')
-            flow += (f" ({' and '.join(ends)}: a dead unit's every input falls on a flat part, "
-                     "at one of the levels it clips to, where no gradient passes)")
         if s.dead_between:  # counted from samples: the steps between them were not read (W41)
             flow += " (off on every sampled batch; some may fire on the steps between)"
         if s.left_out:
             flow += f" (counted over the layers whose weights are trained; not counted: {shown})"
+        ends = _flat_ends(s)
+        if ends:  # a dead unit of a function whose flat parts are levels other than 0 is held at one of them (W46
+            # walkthrough: hardtanh units stuck at +1 read 'dead', as tanh's at 1 read 'saturated'), said after the
+            # counts (W47: it came between the total and a ReLU layer's count)
+            flow += (f"; a dead {' or '.join(ends)} unit's every input falls on a flat part, at one of the levels it "
+                     "clips to, where no gradient passes")
     elif s.left_out and s.layers:
         flow += f"; left out: {shown}"
     saturated = _saturated_units(s)

@@ -77,7 +77,7 @@ def test_a_hand_written_hard_tanh_is_read_as_one(how):
     assert rep.reading.status.value != "unwatched" and "one affine map" not in rep.reading.words
     # held at -1 or 1, not at 0: the headline says where a dead hard tanh unit is (W46: 'dead' beside tanh's
     # 'saturated' for the same fault)
-    assert "12 of 32 hidden units are dead (hardtanh: a dead unit's every input falls on a flat part, at one of the " \
+    assert "12 of 32 hidden units are dead; a dead hardtanh unit's every input falls on a flat part, at one of the " \
         "levels it clips to" in rep.reading.words
 
 

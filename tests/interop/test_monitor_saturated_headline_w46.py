@@ -57,3 +57,30 @@ def test_no_saturated_units_no_words_and_a_relu_is_never_said_saturated():
     assert own == 0 and "saturated" not in rep.reading.words
     rep, _ = _run(nn.ReLU(), 12)  # units always on: no f' near 0; and a ReLU's low ones are 'rarely active'
     assert "saturated" not in rep.reading.words
+
+
+def test_a_hand_written_silus_gate_open_at_1_is_not_said_saturated():
+    # W47 walkthrough, finding 6: x * torch.sigmoid(x) with 7 units pushed far positive (the SiLU linear there, its
+    # slope about 1) read '12 of 32 hidden units are saturated (... little gradient passes back through them)'
+    class Swish(nn.Module):
+        def forward(self, x):
+            return x * torch.sigmoid(x)
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(16, 32), Swish(), nn.Linear(32, 3))
+    with torch.no_grad():
+        model[0].weight[:7] *= 0.05
+        model[0].bias[:7] = 12.0  # the gate at 1: the SiLU passes the gradient through
+    mon = Monitor(model, every=1, chance_loss=math.log(3))
+    x = torch.randn(256, 16)
+    with mon.step() as s:
+        z = model[0](x)
+        a = model[1](z)
+        loss = nn.functional.cross_entropy(model[2](a), torch.randint(0, 3, (256,)))
+        loss.backward()
+        s.loss = loss
+    silu_slope = (torch.sigmoid(z) * (1 + z * (1 - torch.sigmoid(z)))).mean(0)  # the SiLU's own f', per unit
+    assert (silu_slope[:7] > 0.99).all()  # the premise: those units pass gradient
+    rep = mon.report()
+    assert any("is a sigmoid used as a gate" in n for n in rep.notes)
+    assert "saturated" not in rep.reading.words, rep.reading.words

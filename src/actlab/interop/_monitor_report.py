@@ -361,7 +361,10 @@ class _Reporting:
             elif not is_frozen and not is_missing and weight_module is not None:
                 groups.setdefault(weight_module, []).append(LayerSummary(
                     stats.activation, width, weight_norm.get(weight_module, math.nan), dead or 0,
-                    (0 if at_output else sat or 0) + (dead or 0), r["act_grad"], layer.label, f"'{param}'"))
+                    # (not a hand-written SiLU's gate: its sigmoid saturates at 1 where the SiLU is linear, and
+                    # passes gradient; W47 walkthrough: 7 such units read 'little gradient passes back')
+                    (0 if at_output or layer.name in self._noted_gates else sat or 0) + (dead or 0), r["act_grad"],
+                    layer.label, f"'{param}'"))
                 if not shared:  # the weight's own row leads its layer
                     groups[weight_module].insert(0, groups[weight_module].pop())
             else:
