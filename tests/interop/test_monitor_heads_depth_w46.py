@@ -83,3 +83,28 @@ def test_one_head_gets_no_note():
     rep = mon.report()
     assert not any(n.startswith("the loss is computed from") for n in rep.notes)
     assert rep.output_grad_norm == pytest.approx(model[4].weight.grad.norm().item(), rel=1e-5)
+
+
+def test_a_frozen_head_is_said_to_still_send_its_loss_back():
+    # W47 walkthrough, finding 5: a head on noise targets frozen mid-run still drove the trunk, and the note said
+    # only that the ratios' reference had changed
+    torch.manual_seed(0)
+    model = Deep()
+    x, yc, yr = torch.randn(64, 10), torch.randint(0, 4, (64,)), torch.randn(64, 1)
+    mon = Monitor(model, every=1, chance_loss=2.4)
+    for step in range(4):
+        if step == 2:
+            model.reg[2].weight.requires_grad_(False)
+            model.reg[2].bias.requires_grad_(False)
+        with mon.step() as s:
+            c, r, _ = model(x)
+            l1, l2 = nn.functional.cross_entropy(c, yc), nn.functional.mse_loss(r, yr)
+            trunk_from_reg = torch.autograd.grad(l2, model.trunk[0].weight, retain_graph=True)[0].norm().item()
+            loss = l1 + l2
+            loss.backward()
+            s.loss = loss
+        model.zero_grad()
+    assert trunk_from_reg > 0  # the premise: the frozen head's loss reaches the trunk
+    note = next(n for n in mon.report().notes if n.startswith("the output layer, module 'reg.2' (Linear), is frozen"))
+    assert "(where it was frozen mid-run, every ratio moves at that step)" in note
+    assert note.endswith("the loss computed from 'reg.2' still sends its gradient back into the layers before it")

@@ -204,9 +204,15 @@ class _Reporting:
                      else "the last trained layer")
         if reference != "the output layer":
             why = "frozen" if order[-1] in frozen else "without a gradient on this step"
+            # a frozen head whose output the loss is computed from still sends its loss's gradient back into the
+            # layers before it (W47 walkthrough: a head on noise targets, frozen at step 301, still drove the trunk:
+            # its gradient there 1.48 against the classifier's 0.095, and its loss kept coming down)
+            still = (f"; freezing a head's weights does not take its loss out of training: the loss computed from "
+                     f"'{order[-1]}' still sends its gradient back into the layers before it"
+                     if why == "frozen" and order[-1] in (self._loss_heads or ()) else "")
             notes.append(f"the output layer, {_label(order[-1], self._kinds.get(order[-1], ''))}, is {why}: the "
-                         "weight-gradient ratios are taken "
-                         f"against the last trained layer, '{output}.weight'")
+                         "weight-gradient ratios are taken against the last trained layer, "
+                         f"'{output}.weight' (where it was frozen mid-run, every ratio moves at that step){still}")
         if getattr(self, "_noted_leftover", False):  # gradients summed over several blocks: what a step is here (M21
             # item 4: 40 optimiser steps over 160 blocks read '160 so far' of the first 1,000 updates)
             notes.append(f"the steps counted here, {step:,} so far, are `with mon.step()` blocks, and so are the "
