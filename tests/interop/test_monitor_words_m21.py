@@ -82,7 +82,7 @@ def test_a_relu_on_a_batch_norm_reads_as_one_sentence():
     row = mon.report().layers[1]
     assert "batch_norm" in row.name and row.dead == off and row.width == 8
     assert row.words == ("acts on a batch norm (batch_norm) computed after module 'c2' (not its output); "
-                         f"{off} of 8 units in this relu are dead over the last 6 sampled batches")
+                         f"{off} of 8 units in this relu are dead over the last 6 sampled batches (by index: 0, 1)")
     assert "not its output are" not in str(mon.report())
 
 

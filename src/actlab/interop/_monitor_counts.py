@@ -15,6 +15,8 @@ from ..instruments import DORMANT_TAU, saturation_limit
 from ._monitor_base import DEAD_EVIDENCE, DEAD_ODDS, DEAD_POINTS
 from ._monitor_places import _Layer
 
+DEAD_NAMED = 32  # dead units named by index in a report, at most (the count says how many in all)
+
 # a unit on in most of its sampled batches and off on every point of each of the latest few, at odds under this for
 # the rate it was on before, reads as gone silent (said on its layer's line) until _dead counts it, or it comes back:
 # a unit on in all of 100 batches is silent after one off batch, one on in 70% of them after four
@@ -108,7 +110,7 @@ class _Counting:
         if l.binary_deriv:
             nonzero = float(d.sum())
         # only a function with a zero region has dead units (elsewhere an f' of 0 is underflow: saturated)
-        dead, cover, died_mask, unseen_mask = _Counting._dead(l, *history)
+        dead, cover, died_mask, unseen_mask, dead_mask = _Counting._dead(l, *history)
         died = int(np.count_nonzero(died_mask)) if died_mask is not None else 0  # dead, after being on
         left_out = died_mask if unseen_mask is None else unseen_mask if died_mask is None else died_mask | unseen_mask
         silent, silent_for, need, silent_mask, silent_rate = _Counting._fallen_silent(l, *history, dead_mask=left_out)
@@ -147,15 +149,19 @@ class _Counting:
                 "silent_for": silent_for, "silent_rate": silent_rate, "stopped": stopped, "dead_after": need,
                 "unseen": unseen,
                 "unseen_points": points if unseen else 0, "dead_window": history[1].maxlen or 0,
-                "dead_from": dead_from}
+                "dead_from": dead_from,
+                # which units (channels of a convolution), by index along the unit axis: the first DEAD_NAMED
+                "dead_units": () if dead_mask is None else
+                tuple(int(k) for k in np.flatnonzero(dead_mask)[:DEAD_NAMED])}
 
     @staticmethod
     def _dead(l: _Layer, last_active: np.ndarray | None, samples: deque, on: np.ndarray | None = None,
-              batches: deque = (), points: deque = ()) -> tuple[int, int, np.ndarray | None, np.ndarray | None]:
+              batches: deque = (), points: deque = ()) -> tuple[int, int, np.ndarray | None, np.ndarray | None,
+                                                                  np.ndarray | None]:
         """(dead units, the sampled batches that count covers: each unit counted was off on every one of them, the
         mask of those that were active on an earlier sampled batch, the units that died mid-run (None: none counted;
-        _stopped dates them), and the mask of the units off on every point of the window that are too few points to
-        call dead (None: none)). A unit
+        _stopped dates them), the mask of the units off on every point of the window that are too few points to
+        call dead (None: none), and the mask of the dead units (None: none can be counted yet)). A unit
         is dead when it was off on every sampled batch of the window and the window holds at least
         min(window, DEAD_EVIDENCE) of them and DEAD_POINTS points (W34 finding 5: at batch size 1, a unit on at 144 of
         the first 1,559 training steps was off on all of its 36 sampled batches, 36 points, and read dead for 2,000
@@ -169,7 +175,7 @@ class _Counting:
         before it is counted."""
         n = len(samples)
         if not l.can_die or last_active is None or not n:
-            return 0, n, None, None
+            return 0, n, None, None, None
         need = min(samples.maxlen or n, DEAD_EVIDENCE)
         # each unit's run of sampled batches it was off on, up to now: those after its last active one
         steps = np.fromiter(samples, np.int64, n)
@@ -183,9 +189,9 @@ class _Counting:
         shortest = int(off_for.min())
         if shortest >= need:  # every unit off for at least `need` sampled batches: the whole layer is dead, at any
             # count of points (it passed no gradient back on any of them, and every unit at once is off on each)
-            return len(off_for), shortest, last_active > 0, None
+            return len(off_for), shortest, last_active > 0, None, np.ones(len(off_for), dtype=bool)
         if n < need:  # too few batches to call any unit dead
-            return 0, n, None, None
+            return 0, n, None, None, None
         never = off_for >= n  # off on every sampled batch of the window
         unseen = None
         if enough(n):
@@ -203,7 +209,7 @@ class _Counting:
             dead |= fell
         count = int(np.count_nonzero(dead))
         return (count, int(off_for[dead].min()) if count and fell.any() else n,
-                dead & (last_active > 0), unseen)
+                dead & (last_active > 0), unseen, dead)
 
     @staticmethod
     def _dead_from(samples: deque, points: deque = ()) -> int:

@@ -342,7 +342,7 @@ class _Reporting:
                                width, r["act_grad"], grad_ratio(r["act_grad"], last_act), w, r["mean"],
                                r["std"], r["zero"], sat, dead, r["dormant"], window, bool(r["non_finite"]),
                                words, ratio, "" if shared else param, is_frozen, low_gradient_word(layer.record),
-                               silent, int(r.get("dead_from") or 0))
+                               silent, int(r.get("dead_from") or 0), tuple(r.get("dead_units") or ()))
             rows.append(stats)
             off = r.get("stopped")
             if off and not at_output:
@@ -742,6 +742,11 @@ class _Reporting:
                 over += (f" (of the {spanned:,} training steps those batches span, {window:,} were sampled: a unit "
                          f"on in {rate:.0%} of batches misses all {window:,} 1 time in 20, so some counted dead may "
                          "fire between samples)")
+            ids = tuple(r.get("dead_units") or ())
+            if ids and dead < width:  # which ones (W47 walkthrough: three channels killed on purpose, and the count
+                # alone could not say they were those)
+                over += (f" (by index{f', the first {len(ids)}' if dead > len(ids) else ''}: "
+                         f"{', '.join(map(str, ids))})")
             units = units.replace(" dead", over, 1)
         parts.append(units)
         if silent:

@@ -430,6 +430,8 @@ class LayerStats:
     # the sampled batches after which a unit off on every point of them is counted dead (the dead count's warm-up):
     # min(window, 5), or more where a batch holds few points (DEAD_POINTS); 0 for a function that has no dead units
     dead_from: int = 0
+    # the dead units by index along the unit axis (a convolution's channels), the first DEAD_NAMED of them
+    dead_units: tuple[int, ...] = ()
 
     def to_dict(self) -> dict:
         from .._json import fields_jsonable
