@@ -597,9 +597,14 @@ def _learning(s: RunSummary) -> Finding | None:
         beyond = ", beyond the noise of its batches," if judged_window(s) is not None else ","
         words = (f"{after} the loss is {(1 - s.loss / s.chance_loss) * 100:.1f}% below chance{beyond} short of the "
                  f"{MOVED_FRACTION:.0%} the reading takes as learning{_loss_text(s)}")
-        remedy = ("Where the targets are mostly noise (a regression on a weak signal, labels partly random), the best "
-                  "possible loss can sit this close to chance, and the run may be at it: compare with a held-out "
-                  "loss, or with a simple model's (a linear one), before changing the run. Otherwise, if the loss is "
+        # (W47 walkthrough: label smoothing 0.8 over 10 classes puts the best possible loss 5.5% below ln 10; the
+        # run had gone 90% of the way there and read 'not learning')
+        remedy = ("Where the targets are mostly noise (a regression on a weak signal, labels partly random) or "
+                  "smoothed (label smoothing: with 0.8 over 10 classes the best possible cross-entropy is 5.5% below "
+                  "ln 10), the best possible loss can sit this close to chance, and the run may be at it: compare "
+                  "with a held-out loss, or with a simple model's (a linear one), before changing the run; under "
+                  "label smoothing, give s.loss the cross-entropy against the unsmoothed labels (computed under "
+                  "torch.no_grad()), which chance_loss ln C fits. Otherwise, if the loss is "
                   "flat, raise the learning rate; if it wobbles, lower it; a harder data set may need more units, "
                   "more layers or other input features.")
     else:  # 10% below chance within its batches' noise is not clearly below it: said so
