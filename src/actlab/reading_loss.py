@@ -44,6 +44,7 @@ DIVERGING_LOSS = 1e3
 # times the variance with probability 4e-8 (a chi-squared of one degree of freedom), and a cross-entropy 30 times
 # chance is every sample of the batch confidently wrong. A run that starts above the line has not blown up
 BLOW_UP_LOSS = 30.0
+DIVERGING_HOLD = 4.0  # a divergence read holds while the latest loss stays within this factor under DIVERGING_LOSS
 # Recent losses whose later half's median, and latest loss, are more than this many times the earlier half's median
 # are climbing (rising()): a starting run above chance says so and names the learning rate before the loss reaches
 # DIVERGING_LOSS, and a NaN after it is said as the end of that climb. A steady climb by a factor of 4 or more over
@@ -877,7 +878,17 @@ def diverging_loss(s: RunSummary) -> float | None:
         limit = DIVERGING_LOSS * (chance if chance is not None else min(values))
         # rose over the recent losses, or stayed far above chance over all of them (a run blown up to a plateau)
         kept_up = chance is not None and min(values) > limit
-        return latest if latest > limit and (latest > values[0] or _rose_from_low(values) or kept_up) else None
+        if latest > limit and (latest > values[0] or _rose_from_low(values) or kept_up):
+            return latest
+        # past the line on an earlier one of the recent losses, still within DIVERGING_HOLD of it, and the later half
+        # of them no lower than the earlier (by their medians: not falling back): one batch
+        # under the line does not end a divergence (W47 walkthrough: a range test read diverged, no_gradient,
+        # no_gradient, ..., diverged, diverged, no_gradient between steps 137 and 145, the batches 1,000 times chance
+        # give or take)
+        crossed = any(v > limit for v in values[:-1])
+        # (a loss falling back from a blow-up, 5,000 then 980 times chance, is no divergence held)
+        earlier, later = _halves(values)
+        return latest if crossed and latest > limit / DIVERGING_HOLD and later >= earlier else None
     scaled = s.input_rms is None or not math.isfinite(s.input_rms) or s.input_rms <= UNSCALED_INPUT_RMS
     if chance is None or not s.steps or not scaled:
         return None
@@ -960,6 +971,16 @@ def started_far_remedy(s: RunSummary) -> str:
             "squared error, ln C for C balanced classes with cross-entropy).")
 
 
+def _learned_from(s: RunSummary, chance: float | None) -> str:
+    """Where a run that had learned came down to ('up from a mean of 2.06 at training step 82, 11% below chance, its
+    lowest'), or "" where it had not (its lowest judged mean not MOVED_FRACTION below chance, or not known)."""
+    low, step = s.lowest_judged_loss, s.lowest_judged_step
+    if low is None or step is None or not chance or not low < (1 - MOVED_FRACTION) * chance:
+        return ""
+    return (f"up from a mean of {low:.3g} at training step {step:,}, {percent_below(low, chance)} below chance, its "
+            "lowest")
+
+
 def diverging(s: RunSummary) -> Finding | None:
     latest = diverging_loss(s)
     if latest is None:
@@ -991,12 +1012,16 @@ def diverging(s: RunSummary) -> Finding | None:
         shape = trend(s) or ""
         shape = (f", {shape.removeprefix('it has stayed ').replace(c.over(), '')}"
                  if shape.startswith("it has stayed ") else f" ({shape})")
-        how = (f", and it has stayed above {DIVERGING_LOSS:,.0f} times chance{c.over()}{shape}; every run begins "
-               "near chance")
+        learned = _learned_from(s, chance)
+        how = (f", and it has stayed above {DIVERGING_LOSS:,.0f} times chance{c.over()}{shape}; "
+               + (f"it is {learned}" if learned else "every run begins near chance"))
     elif _rose_from_low([v for _, v in recent(s)]):  # down first, then up: the climb is from the lowest
         t_low, low = min(recent(s)[:-1], key=lambda p: p[1])
         # (no 'every run begins near chance' here: the climb from the low says it all; W28 second walkthrough)
         how = f", and {_rose_to_it(s, t_low, low, recent(s)[-1][0])}"
+    elif _learned_from(s, chance):  # it had learned: from where (W47: 'every run begins near chance' after 145
+        # updates of a run whose mean had come down to 2.06 at step 82)
+        how = f" after {s.steps:,} update{'' if s.steps == 1 else 's'}, {_learned_from(s, chance)}"
     else:
         how = f" after {s.steps:,} update{'' if s.steps == 1 else 's'}, and every run begins near chance"
     finite = [g for g in norms(s) if math.isfinite(g)]
