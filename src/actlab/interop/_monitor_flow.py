@@ -131,36 +131,41 @@ class _Flow:
         if root is None:
             return None
         found: dict[str, list] = {}
-        seen, stack = set(), [root]
-        while stack:
-            node = stack.pop()
-            if node in seen:
-                continue
-            seen.add(node)
-            if len(seen) > _LIMIT:
-                return None
-            if type(node).__name__ == "AccumulateGrad":
-                continue
+
+        def head(node) -> bool:  # a module's op: a head met, and the walk stops there
             owner = self._owner(node) if len(node.next_functions) >= 2 else None
             if owner is not None:
                 found.setdefault(owner, []).append(node)
-                continue
-            stack.extend(fn for fn, _ in node.next_functions if fn is not None and fn not in seen)
+            return owner is not None
+
+        if not _walk([root], set(), head):
+            return None
         if len(found) < 2:
             return tuple(found)
         nodes = {node: name for name, held in found.items() for node in held}
         fed = set()  # the candidates that feed another: met among the ancestors of another's op
         for name, held in found.items():
-            seen, stack = set(held), [fn for node in held for fn, _ in node.next_functions if fn is not None]
-            while stack:
-                node = stack.pop()
-                if node in seen:
-                    continue
-                seen.add(node)
-                if len(seen) > _LIMIT:
-                    return None
-                other = nodes.get(node)
-                if other is not None and other != name:
-                    fed.add(other)
-                stack.extend(fn for fn, _ in node.next_functions if fn is not None and fn not in seen)
+            def other(node, name=name) -> bool:
+                if nodes.get(node, name) != name:
+                    fed.add(nodes[node])
+                return False
+            if not _walk([fn for node in held for fn, _ in node.next_functions if fn is not None], set(held), other):
+                return None
         return tuple(n for n in found if n not in fed)
+
+
+def _walk(stack: list, seen: set, stop) -> bool:
+    """Every graph node reachable from ``stack`` (leaves' AccumulateGrad nodes not entered), each once, past those in
+    ``seen``; ``stop(node)`` is called on each and ends the walk there where it returns True. False where more than
+    _LIMIT nodes were seen."""
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        if len(seen) > _LIMIT:
+            return False
+        if type(node).__name__ == "AccumulateGrad" or stop(node):
+            continue
+        stack.extend(fn for fn, _ in node.next_functions if fn is not None and fn not in seen)
+    return True
