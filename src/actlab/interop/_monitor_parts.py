@@ -1,7 +1,7 @@
 """The loss's named parts (`s.parts = {"cls": loss_cls, "reg": loss_reg}`): a loss summed over several heads or tasks
 is one number, and a part that learns nothing hides behind the others (W46 walkthrough, finding 2: a regression head
 on random targets, its loss 1.02 against a target variance of 0.99, under a summed loss read 'healthy ... 54% below
-chance'). Each part is held as the loss is (a detached tensor, read with the sampled step's one transfer), and the
+chance'). Each part is held as the loss is (a detached tensor), read in one transfer when a report is built, and the
 report compares its latest steps' mean with its first steps'.
 
 One part of the Monitor class (interop/torch.py), kept apart because it is one idea: Monitor inherits it, and
@@ -64,7 +64,7 @@ class _Parts:
         self._parts_latest.append(entry)
 
     def _read_parts(self) -> None:
-        """The held tensors read as floats, in one transfer (a sampled step's)."""
+        """The held tensors read as floats, in one transfer (when a report is built: a log line or report())."""
         if self._parts_first is None:
             return
         unread = [(d, k) for e in (*self._parts_first, *self._parts_latest) for d in (e[1],) for k, v in d.items()
