@@ -599,14 +599,17 @@ def _learning(s: RunSummary) -> Finding | None:
                  f"{MOVED_FRACTION:.0%} the reading takes as learning{_loss_text(s)}")
         # (W47 walkthrough: label smoothing 0.8 over 10 classes puts the best possible loss 5.5% below ln 10; the
         # run had gone 90% of the way there and read 'not learning')
-        remedy = ("Where the targets are mostly noise (a regression on a weak signal, labels partly random) or "
-                  "smoothed (label smoothing: with 0.8 over 10 classes the best possible cross-entropy is 5.5% below "
-                  "ln 10), the best possible loss can sit this close to chance, and the run may be at it: compare "
-                  "with a held-out loss, or with a simple model's (a linear one), before changing the run; under "
-                  "label smoothing, give s.loss the cross-entropy against the unsmoothed labels (computed under "
-                  "torch.no_grad()), which chance_loss ln C fits. Otherwise, if the loss is "
-                  "flat, raise the learning rate; if it wobbles, lower it; a harder data set may need more units, "
-                  "more layers or other input features.")
+        # (said only where the data and targets are the script's own: actlab's own runs smooth no labels)
+        own = Lever.INPUTS in s.levers
+        remedy = ("Where the targets are mostly noise (a regression on a weak signal, labels partly random)"
+                  + (" or smoothed (label smoothing: with 0.8 over 10 classes the best possible cross-entropy is 5.5% "
+                     "below ln 10)" if own else "")
+                  + ", the best possible loss can sit this close to chance, and the run may be at it: compare "
+                  "with a held-out loss, or with a simple model's (a linear one), before changing the run"
+                  + ("; under label smoothing, give s.loss the cross-entropy against the unsmoothed labels (computed "
+                     "under torch.no_grad()), which chance_loss ln C fits" if own else "")
+                  + ". Otherwise, if the loss is flat, raise the learning rate; if it wobbles, lower it; a harder data "
+                  "set may need more units, more layers or other input features.")
     else:  # 10% below chance within its batches' noise is not clearly below it: said so
         noise = within_noise(s)
         below = "clearly" if noise else f"{MOVED_FRACTION:.0%}"
