@@ -105,21 +105,16 @@ class _Flow:
         if node is None:
             return None
         found: set[str] = set()
-        seen, stack = set(), [node]
-        while stack and found != names:
-            node = stack.pop()
-            if node in seen:
-                continue
-            seen.add(node)
-            if len(seen) > _LIMIT:
-                return None
-            if type(node).__name__ == "AccumulateGrad" or node in self.activations:
-                continue
+
+        def stop(node) -> bool:  # at watched activations; everywhere once every name was found
+            if found == names or node in self.activations:
+                return True
             owner = self._owner(node)
             if owner in names:
                 found.add(owner)
-            stack.extend(fn for fn, _ in node.next_functions if fn is not None and fn not in seen)
-        return found
+            return False
+
+        return found if _walk([node], set(), stop) or found == names else None
 
     def loss_heads(self, loss) -> tuple[str, ...] | None:
         """The heads that compute the loss: the weighted modules whose output reaches it through no other weighted
