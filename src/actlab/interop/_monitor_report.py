@@ -666,8 +666,9 @@ class _Reporting:
                 f"{head.words}; but {'part' if len(stuck) == 1 else 'parts'} {which} of the loss (s.parts) "
                 f"{'has' if len(stuck) == 1 else 'have'} not come down from {'its' if len(stuck) == 1 else 'their'} "
                 "first steps (the note on the loss's parts says by how much)")),) + reading.findings[1:])
-        said_heads = frozenset(self._loss_heads or ()) if heads_note.startswith("the loss is computed from") \
-            else frozenset()  # (each head's |dL/dW| is in that note)
+        # (each head's |dL/dW| is in the heads note, where the output layer was chosen among them)
+        said_heads = frozenset(self._loss_heads or ()) if heads_note and output in (self._loss_heads or ()) \
+            else frozenset()
         on_no_row = _on_no_row(weight_norm, {wm for _, (_, wm, _, _), _ in seen if wm}, output,
                                frozen | not_computed | said_heads, output_norm)
         if on_no_row:
