@@ -11,6 +11,7 @@ import math
 from collections import deque
 
 from ._json import jsonable
+from .run_changes import StatusChanges
 
 HEAD_POINTS = 256  # the run's first reports, every one of them (the start, where gradients vanish and units die)
 THINNED_POINTS = 1000  # at most this many points between the first reports and the newest ones
@@ -238,6 +239,8 @@ class RunHistory:
         # every held-out loss the reports carry (held_out_given), [step, loss], in order: at most HELD_OUT_POINTS, every
         # other one dropped past that but the lowest (the step an early-stopping remedy names)
         self.held_out: list[list] = []
+        # where the reading's status changed (run_changes): the page marks each on its charts
+        self.status = StatusChanges()
 
     def kept(self, index: int) -> bool:
         """Whether the point of report ``index`` is kept (the page drops the others by the same rule)."""
@@ -312,6 +315,7 @@ class RunHistory:
                 self.first_seen = {"step": own["step"], "previous": own["step"] - 1, "place": own.get("place")}
         if point["non_finite"]:
             self._mark(point["step"], after_one=bool(self.recent) and self.recent[-1]["non_finite"])
+        self.status.take(point["step"], report.get("reading"))
         self.recent.append(point)
         self.total += 1
         if len(self.recent) > self.recent_cap:

@@ -240,6 +240,21 @@ def _broken_run_log(tmp_path):
     return log, reports
 
 
+def _status_words(reports: list[dict], k: int) -> str:
+    """The readout's words for the reading's status at report ``k``, told from the log's own statuses (W47: the
+    readout names the status where the run's reading changed at all)."""
+    said = [r["reading"]["status"] for r in reports]
+    if len(set(said)) == 1:
+        return ""
+    words = [s.replace("_", " ") for s in said]
+    if k > 0 and said[k] != said[k - 1]:
+        return f"; the reading changed here from {words[k - 1]} to {words[k]}"
+    since = k
+    while since > 0 and said[since - 1] == said[k]:
+        since -= 1
+    return f"; the reading here: {words[k]}" + (f" (since step {reports[since]['step']:,})" if since else "")
+
+
 @pytest.mark.browser
 def test_units_killed_at_a_known_step_by_a_real_monitor_show_in_the_health_chart(browser, tmp_path):
     from web.conftest import serving, shot
@@ -271,7 +286,7 @@ def test_units_killed_at_a_known_step_by_a_real_monitor_show_in_the_health_chart
         r = reports[died - 1]["layers"][1]
         assert page.locator("#watch-readout").text_content() == (
             f"Step {died}, layer 2 ('3 (ReLU)'): 16 of 16 units dead (100%); {r['saturated']} saturated or rarely "
-            f"active, {r['dormant']} dormant (2 of 2 layers)")
+            f"active, {r['dormant']} dormant (2 of 2 layers){_status_words(reports, died - 1)}")
         page.keyboard.press("ArrowLeft")
         before = stopped[died - 2][1]
         assert page.locator("#watch-readout").text_content().startswith(

@@ -17,6 +17,8 @@ import {
 export { BAND_KEY, MANY, chartNote, distinctNames, lineColour, wrapText } from "./watch-keys.js";
 export { LABEL_NEAR, watchBars } from "./watch-bars.js";
 
+const CHANGE_ROW = 14;  // px above the plot for the names of the reading's changes
+
 // Lines against the training step, on a log axis (log: true; a 0 sits on a "0" row under it) or a linear one (its
 // range fixed by yRange, its tick labels then by yLabel; else from 0 to a round value); the chart writes which under its axis, at the left ("log scale"
 // / "linear scale", or yName: what the axis counts), and keeps it as canvas.axisKind. The steps are on a log axis
@@ -25,11 +27,12 @@ export { LABEL_NEAR, watchBars } from "./watch-bars.js";
 // lines) are red vertical lines, keyed "NaN or inf"; a finite point with no finite neighbour is a dot, so a run that
 // alternates finite and NaN steps still shows its numbers, and so is a finite point at a marked step (a layer still
 // finite where others held a NaN: a true value), the key then reading mixedKey. `hover` ({i, k}: step index, line)
-// is ringed: the point the page's readout names.
+// is ringed: the point the page's readout names. `changes` ({step, label, colour, failure}: watch-changes.js) are the
+// steps where the reading's status changed: a line each, its new status named in a row above the plot.
 export function stepLines(canvas, args) {
   const { x, series, log, marks = [], xName = "step", empty = "", hover = null, xLog = false, yRange = null,
           yLabel = (v) => fmt(v, 2), yName = null, mixedKey = null, zeroSaid = null, warm = null,
-          bandKey = BAND_KEY, xEnd = null } = args;
+          bandKey = BAND_KEY, xEnd = null, changes = [] } = args;
   canvas.drawn = { x, series, marks, bands: series.map((s) => s.band ?? null) };
   // the finite points at marked steps, [line, index]: one walk along the steps and the marks, both in order
   const spans = marks.map((m) => (Array.isArray(m) ? m : [m, m])).sort((a, b) => a[0] - b[0]), inMark = [];
@@ -80,7 +83,11 @@ export function stepLines(canvas, args) {
       ...(banded ? [{ name: bandKey, band: true }] : []), ...(warm ? [{ name: warm.key, warm: true }] : [])],
     w, M.l, canvas.keysDrawn, fit ? room : twoRows);
   }
-  const top = M.t + 8 + keyRows, bottom = h - M.b;
+  // the reading's changes of status (watch-changes.js) within the steps drawn: a row above the plot names them. The
+  // steps' axis ends at xEnd where that is past the last step drawn (see below)
+  const xFirst = x[0] ?? 0, xLast = Math.max(x[x.length - 1] ?? 1, xFirst + 1, xEnd ?? -Infinity);
+  const turns = x.length ? changes.filter((c) => c.step >= xFirst && c.step <= xLast) : [];
+  const top = M.t + 8 + keyRows + (turns.length ? CHANGE_ROW : 0), bottom = h - M.b;
   const ok = Number.isFinite;
   // the axis takes in the bands too: a spike between two drawn steps is on the chart, not above its top
   const all = series.flatMap((s) => s.y.filter(ok).concat((s.band ?? []).flatMap((b) => (b ? [b[0], b[1]] : []))
@@ -121,7 +128,7 @@ export function stepLines(canvas, args) {
   canvas.tickYs = ticks.map((t) => [t.label, t.y]);
   // xEnd: a step past the last one drawn that the axis still reaches (a held-out loss given after a run's last
   // sampled step: W42 finding 7), on every chart of the page alike
-  const x0 = x[0] ?? 0, x1 = Math.max(x[x.length - 1] ?? 1, x0 + 1, xEnd ?? -Infinity);
+  const x0 = xFirst, x1 = xLast;
   // a log step axis gives each tenfold of steps the same width (steps from 0 are shifted by one to have a log)
   const shift = xLog ? Math.max(0, 1 - x0) : 0;
   const f = xLog ? (v) => Math.log10(v + shift) : (v) => v;
@@ -197,6 +204,26 @@ export function stepLines(canvas, args) {
     for (const mx of b > a ? [a, b] : [a]) { ctx.beginPath(); ctx.moveTo(mx, top); ctx.lineTo(mx, bottom); ctx.stroke(); }
   }
   ctx.setLineDash([]);
+  // each change of the reading's status: a line in its colour (a failure's, healthy's, or grey), its new status
+  // named in the row above the plot where the name fits clear of the others (the newest first: the latest change is
+  // the one always named); canvas.changesDrawn keeps each line's step and place and the name written, or null
+  canvas.changesDrawn = [];
+  const named = [];  // [left, right] of each name written
+  ctx.save(); ctx.font = `bold ${ctx.font}`; ctx.textBaseline = "middle";
+  for (const c of [...turns].reverse()) {
+    const at = Math.round(px(c.step)) + 0.5;
+    ctx.strokeStyle = c.colour; ctx.lineWidth = c.failure ? 1.5 : 1;
+    ctx.beginPath(); ctx.moveTo(at, top - 3); ctx.lineTo(at, bottom); ctx.stroke();
+    const width = ctx.measureText(c.label).width;
+    const left = Math.min(Math.max(at - width / 2, l), w - M.r - width);
+    const free = !named.some(([a, b]) => left < b + 6 && left + width > a - 6);
+    if (free) {
+      ctx.fillStyle = c.colour; ctx.textAlign = "left"; ctx.fillText(c.label, left, top - CHANGE_ROW / 2 - 1);
+      named.push([left, left + width]);
+    }
+    canvas.changesDrawn.unshift({ step: c.step, x: at, label: free ? c.label : null });
+  }
+  ctx.restore();
   // each thinned point's band: from its step to the last step it stands for, its stretch's lowest to highest value,
   // shaded in its line's colour with the top and bottom edges drawn, so a spike one stretch wide is a needle
   canvas.bandsDrawn = 0;

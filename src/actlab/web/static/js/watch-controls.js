@@ -100,16 +100,38 @@ const wantedLayer = /^[1-9]\d{0,5}$/.test(address.get("layer") ?? "") ? Number(a
 if (!allMeasures()) keepInAddress({ layer: null });
 let layerSettled = false;  // whether the address's layer was looked for among the log's layers
 // the measure shown first: the lab's pick for the run's activations (dead units only where a unit can die; an
-// all-sigmoid net's are always 0%), until the address names one or the reader picks one
-let firstMeasure = "dead", measureChosen = pick(HEALTH_CHOICES, "health") !== null;
+// all-sigmoid net's are always 0%), until the address names one or the reader picks one. The pick is taken once the
+// page has a step to draw; after that the chart keeps its measure, and a later pick that differs is offered in words
+// under the controls (W48 walkthrough: during a live run the chart went from dead units to saturated ones at step
+// 133, on 2 rarely active units of 256, and back once units died: its axis changed meaning with no one touching it)
+let firstMeasure = "dead", measureChosen = pick(HEALTH_CHOICES, "health") !== null, settled = false, offering = false;
 const keepHealth = () => keepInAddress({ health: measure() === firstMeasure ? null : measure(),
                                          layer: allMeasures() ? String(healthLayer() + 1) : null });
-export function offerMeasure(wanted) {
-  if (!wanted || !(wanted in HEALTH_CHOICES) || wanted === firstMeasure) return;
+const OFFERED = {
+  dead: "More units are now dead or gone silent than saturated or rarely active, at the latest step: choose " +
+    "\u201cdead or gone silent units\u201d above to draw them. The chart keeps what it shows until you choose.",
+  saturated: "More units are now saturated or rarely active than dead, at the latest step: choose \u201csaturated " +
+    "or rarely active units\u201d above to draw them. The chart keeps what it shows until you choose.",
+};
+function sayOffer(text) {
+  const el = $("watch-health-offer");
+  if (el.textContent !== text) el.textContent = text;
+  el.hidden = !text;
+}
+// wanted: the lab's pick for the latest step; drawn: whether the page has a step to draw
+export function offerMeasure(wanted, drawn = true) {
+  if (!wanted || !(wanted in HEALTH_CHOICES)) return;
+  if (settled) {  // the chart keeps its measure: a pick that differs is said, not made
+    sayOffer(measureChosen || wanted === measure() || allMeasures() ? "" : OFFERED[wanted] ?? "");
+    return;
+  }
+  settled = drawn;
+  if (wanted === firstMeasure) return;
   firstMeasure = wanted;
   if (measureChosen) { keepHealth(); return; }  // the address's or the reader's pick stays, named in the address
   $("watch-health-measure").value = wanted;
-  $("watch-health-measure").dispatchEvent(new Event("change"));  // drawn as a pick is, but not kept in the address
+  offering = true;  // drawn as a pick is, but not kept in the address, and no reader's choice
+  try { $("watch-health-measure").dispatchEvent(new Event("change")); } finally { offering = false; }
 }
 
 export function setHealthLayer(k) { $("watch-health-layer").value = String(k); }
@@ -139,8 +161,8 @@ export function wireControls({ onHealth, onSwitch, onSteps }) {
     healthShares(healthChoice());
     onHealth();
   });
-  $("watch-health-measure").addEventListener("change", (ev) => {
-    if (ev.isTrusted) measureChosen = true;
+  $("watch-health-measure").addEventListener("change", () => {
+    if (!offering) { measureChosen = true; sayOffer(""); }  // the reader's choice (the keyboard's, a script's)
     if (allMeasures() !== healthAll) onSwitch(allMeasures());
     healthAll = allMeasures();
     $("watch-health-layer-pick").hidden = !healthAll;

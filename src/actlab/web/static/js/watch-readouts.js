@@ -8,6 +8,7 @@ import { finite, numberOf, ofPlace, stoppedOf, view } from "./watch-points.js";
 // how many layers the log names, folded calls included (the numbers run over all of them)
 const layerCount = (shown) => Math.max(view.order?.length ?? 0, shown);
 import { count, ordinal, sayLayers } from "./watch-status.js";
+import { statusAt } from "./watch-changes.js";
 
 const $ = (id) => document.getElementById(id);
 // what each chart's readout names; again: the readout last used, said again as steps arrive
@@ -81,7 +82,8 @@ function readHistory() {
     `${fmt(v, 3)} (finite; this step held a NaN or an inf: ${none.length ? `${which} not drawn` :
       "not in any layer's ‖∂L/∂a‖"})`;
   $("watch-readout").textContent = `Step ${count(steps[h.i])}, layer ${numberOf(h.k)} ('${names[h.k] ?? ""}'): ‖∂L/∂a‖ ${said}` +
-    ` (${numberOf(h.k)} of ${layerCount(history.length)} layers)${thinnedNote(h.i, view.historyBands[h.k]?.[h.i])}`;
+    ` (${numberOf(h.k)} of ${layerCount(history.length)} layers)${thinnedNote(h.i, view.historyBands[h.k]?.[h.i])}` +
+    statusAt(steps[h.i]);
 }
 
 export function readHealth() {
@@ -114,7 +116,7 @@ export function readHealth() {
           .join(", ");
   const which = allMeasures() ? `${h.k + 1} of 3 measures` : `${numberOf(k)} of ${layerCount(health.length)} layers`;
   $("watch-readout").textContent = `Step ${count(steps[h.i])}, layer ${numberOf(k)} ('${names[k] ?? ""}'): ${said}` +
-    ` (${which})${thinnedNote(h.i, view.healthBands[h.k]?.[h.i], percent, true)}`;
+    ` (${which})${thinnedNote(h.i, view.healthBands[h.k]?.[h.i], percent, true)}${statusAt(steps[h.i])}`;
 }
 
 function readLoss() {
@@ -135,7 +137,7 @@ function readLoss() {
   const given = view.heldOutStep[i], value = points[i]?.held_out?.[1];
   const heldOut = Number.isInteger(given) && finite(value) ?
     `; held-out loss ${fmt(value, 4)}, given after training step ${count(given)}` : "";
-  $("watch-readout").textContent = `Step ${count(steps[i])}: ${said}${heldOut}${thinned || between}`;
+  $("watch-readout").textContent = `Step ${count(steps[i])}: ${said}${heldOut}${thinned || between}${statusAt(steps[i])}`;
 }
 
 // the health chart's lines became the three measures of one layer (`all`), or the layers again: the readout stays on

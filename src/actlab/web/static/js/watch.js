@@ -25,6 +25,7 @@ import {
   lineSteps, whenFirst,
 } from "./watch-status.js";
 import { fillRuns, forgetRun, noteLatest, pickedRun, wireRuns } from "./watch-runs.js";
+import { changeMarks, resetChanges, sayChanges, takeChanges } from "./watch-changes.js";
 import { cell, drawTable, fitOnResize } from "./watch-table.js";
 
 const $ = (id) => document.getElementById(id);
@@ -39,6 +40,7 @@ let restartNote = "";
 
 function reset() {
   resetView();
+  resetChanges();
   resetTiming();
   forget(true);
   for (const id of CHARTS) {
@@ -50,6 +52,7 @@ function reset() {
   showReading($("watch-reading"), null);
   sayDeadWindow(null);
   $("watch-nan").hidden = true; $("watch-nan").textContent = "";
+  sayChanges();
 }
 
 function barsArgs() {
@@ -161,11 +164,12 @@ function drawCharts() {
   const xLog = isStepLog(), layerSeries = (ys, bands) => ys.map((y, k) => ({ name: `${numberOf(k)}: ${names[k] ?? ""}`,
     raw: names[k] ?? "", number: numberOf(k), y, band: bands[k] }));
   const empty = (said) => (hasNoLayer() ? NO_LAYER : said);
+  const changes = changeMarks();  // where the reading's status changed: marked on the three charts over the steps
   // the lines' keys name only the layers: the axis says what they are
   stepLines($("watch-history"), { x: steps, log: true, marks: nanMarks(), empty: empty("No finite step yet"), hover: hover.history,
                                   series: layerSeries(view.history, view.historyBands), xLog, xEnd,
                                   yName: "‖∂L/∂a‖ per layer, log scale", mixedKey: MIXED_KEY,
-                                  zeroSaid: atZero("0") });
+                                  zeroSaid: atZero("0"), changes });
   const healthSeries = allMeasures()
     ? view.healthRows.map(([key], r) => ({ name: MEASURES[key], y: view.health[r], band: view.healthBands[r],
                                            color: PALETTE[r], dash: MEASURE_DASHES[r], whole: true }))
@@ -180,7 +184,7 @@ function drawCharts() {
   const healthAxis = allMeasures() ? `% of layer ${numberOf(view.healthRows[0][1])}'s units` : AXIS_NAMES[measure()];
   stepLines($("watch-health"), { x: steps, log: false, yRange: [0, 1], yLabel: percent, marks: nanMarks(), xLog, xEnd,
                                  yName: healthAxis, empty: empty("No unit counted yet"), hover: hover.health,
-                                 series: healthSeries, zeroSaid: allMeasures() ? null : atZero("0%"), warm });
+                                 series: healthSeries, zeroSaid: allMeasures() ? null : atZero("0%"), warm, changes });
   // a loss that spans decades (a diverging run) is drawn on a log axis; a loss that is itself not finite is a
   // red mark like a step that held a NaN or an inf, never a silent gap
   const inSpan = (st) => spans.some(([first, last]) => first <= st && st <= last);
@@ -197,7 +201,7 @@ function drawCharts() {
   stepLines($("watch-loss"), { x: steps, log: lossIsLog([...view.losses, ...(heldOut[0]?.y ?? []), ...banded]),
                                marks: [...nanMarks(), ...infLoss], xLog, xEnd,
                                series: [{ name: "loss", y: view.losses, band: view.lossBands }, ...heldOut],
-                               hover: hover.loss,
+                               hover: hover.loss, changes,
                                bandKey: LOSS_BAND_KEY,
                                empty: "No loss logged: set s.loss = loss inside mon.step()" });
 }
@@ -367,10 +371,12 @@ async function poll() {
   $("watch-source").textContent = isReading(data) ? `${data.path}: reading` :
     `${data.path}: ${sampled}${data.ended || isOver(data) ? "" : " so far"}`;
   const { thinned, changed } = take(data);
+  takeChanges(data);
   if (thinned) forget(false);  // thinned: a step the readout named may have gone
   fillLayerChoice();
   if (changed) series(healthChoice());
-  offerMeasure(data.health_measure);  // after the series: a switch of measure draws them again
+  // after the series: a switch of measure draws them again; taken once the page has a step to draw
+  offerMeasure(data.health_measure, Boolean(view.latest || view.points.length));
   view.next = data.next;
   // no report yet (waiting, or not a Monitor log): no empty chart frames, nothing to point at; shown before the
   // first draw, so the charts are sized in place
@@ -389,6 +395,7 @@ async function poll() {
   }
   sayWarnings(data);
   sayBadLines(data);
+  sayChanges();
   saySpan();
   noteTiming(data, view.latest?.step ?? view.steps.at(-1) ?? 0, at);
   const { state, text: said } = runState(data);
