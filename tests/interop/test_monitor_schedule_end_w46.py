@@ -1,7 +1,8 @@
 """Issue 17 (W46 walkthrough, finding 5): a cosine schedule that reached a learning rate of 0 at step 400, in a run
 that went on to step 700. The reading said 'weights not changing' and its remedy began 'Call opt.step() after
 loss.backward()', which the script did; it now says first that a schedule ending at 0 ended the training, and by
-which step at the latest. Reference: the test's own record of the last step whose update changed a weight."""
+which step at the latest: the first read of the weights' values after their last change. Reference: the test's own
+record of the last step whose update changed a weight."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from conftest import require_torch
 torch = require_torch()
 from torch import nn  # noqa: E402
 
+from actlab.interop._monitor_weights import VALUE_STEPS  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
 
 
@@ -47,6 +49,9 @@ def test_a_schedule_that_ends_at_0_is_said_first():
     assert r.status.value == "healthy" and "weights not changing" in r.words
     since = r.findings[0].evidence["weights_still_since"]
     assert since > last_change  # 'by step N at the latest' holds: no weight changed on or after it
+    # and it is dated by the first read of the values after the last change, within one read interval of it (W46
+    # finding 5, rest: it was the second read after it, step 251 for a last change at step 199)
+    assert since - last_change <= VALUE_STEPS, (since, last_change)
     assert r.remedy.startswith("If a scheduler brought the learning rate to 0 (a cosine or linear decay ends there), "
                                f"training ended where it reached 0, by step {since:,} at the latest")
     assert "Otherwise: call opt.step() after loss.backward()" in r.remedy

@@ -50,11 +50,14 @@ class _Weights:
         kept, exactly, at the cost of reading an attribute. One that was written (an optimiser steps it in place) has
         its values read on the first sampled step VALUE_STEPS steps or more after the last such read, and at every
         sampled step while the last read found it kept; between, a written weight counts as changed. A read takes the
-        norms in the weights' own dtype, in one fused call: a norm that differs means values that differ. Only the
-        weights whose norm is the same have their norm summed again in float64 and compared bit for bit: an optimiser
-        whose learning rate is 0 writes the same values back, and an update too small to move a float32 norm still moves
-        the float64 sum. A training run pays the cheap read alone: about 80 us CPU against 420 us for the float64 sum on
-        the 8 x 256 x 256 MLP of bench/torch_monitor.py, once every VALUE_STEPS steps. A weight seen for the first time
+        norms in the weights' own dtype, in one fused call: a norm that differs means values that differ. The read
+        every VALUE_STEPS steps also sums each norm in float64, compared bit for bit with the last such sum: an
+        optimiser whose learning rate is 0 writes the same values back, and an update too small to move a float32 norm
+        still moves the float64 sum. The sum is taken on every such read, the changing weights' too, so that the first
+        read after the weights stop has a sum to compare with at the next (W46 finding 5: taken only where the float32
+        norm was the same, the stop was dated from the second read after it, up to 2 x VALUE_STEPS steps late). Between
+        those reads, a weight found kept pays the cheap read alone at each sampled step: about 80 us CPU against 420 us
+        for the float64 sum on the 8 x 256 x 256 MLP of bench/torch_monitor.py. A weight seen for the first time
         has its values read then (one more transfer on the step where a weight first appears), so that one never changed
         reads as kept from that step on. W14: a loop with no opt.step() held the loss at 2.3831605911254883 for 1,200
         steps and read 'not learning ... raise the learning rate'; with lr=0 it read 'starting'."""
@@ -99,7 +102,7 @@ class _Weights:
         _fingerprint_weights. A NaN never equals itself, and an inf is no value a weight keeps: neither is kept."""
         quick = _norms([w for _, w, _ in read], None)
         exact = [i for i, ((_, _, old), q) in enumerate(zip(read, quick, strict=True))
-                 if old[1] is None or (old[1] == q and (every or old[2] is None))]
+                 if every or old[1] is None or (old[1] == q and old[2] is None)]
         full = dict(zip(exact, _norms([read[i][1] for i in exact], torch.float64), strict=True)) if exact else {}
         for i, ((name, w, old), q) in enumerate(zip(read, quick, strict=True)):
             if i in full:
