@@ -84,3 +84,34 @@ def test_the_gates_held_are_bounded_however_many_sigmoids_a_forward_calls():
         model(torch.randn(16, 6)).sum().backward()
     assert seen and max(seen) <= GATES
     assert any("SiLU written by hand" in n for n in mon.report().notes)  # the latest gate is still held
+
+
+def _silu_saturated(z: torch.Tensor) -> int:
+    """The test's own count of SiLU units saturated: a mean |SiLU'(z)| over the batch under 1% of SiLU''s largest
+    value (1.0998, at z = 2.3994), SiLU'(z) = s(z) (1 + z (1 - s(z))) with s the sigmoid."""
+    s = torch.sigmoid(z)
+    slope = (s * (1 + z * (1 - s))).abs().mean(0)
+    return int((slope < 0.01 * 1.0998).sum())
+
+
+@pytest.mark.parametrize("biases", [{k: 8.0 for k in range(16)}, {0: 30.0, 1: 30.0, 2: 30.0, 3: -30.0, 4: -30.0,
+                                                                   5: -30.0}])
+def test_a_hand_written_silu_s_gate_counts_only_the_units_flat_for_the_silu(biases):
+    """W48 walkthrough, finding 2: at a bias of +8 every gate sits at 1, where the SiLU is linear (its mean slope
+    1.003), and the row read '32 of 32 units saturated'; with 3 units at +30 and 3 at -30 it read 6 where the SiLU's own
+    slope makes 3. Reference: the SiLU's slope per unit on the test's own pre-activations, and the same network with
+    F.silu, which the monitor reads as SiLU."""
+    counts = {}
+    for how in ("hand", "module"):
+        torch.manual_seed(0)
+        model = Net(how)
+        with torch.no_grad():
+            for k, b in biases.items():
+                model.fc1.bias[k] = b
+        x, y = torch.randn(64, 6), torch.randint(0, 3, (64,))
+        mon = three_steps(model, x, y)
+        row = next(layer for layer in mon.report().layers if layer.activation in ("sigmoid", "silu"))
+        counts[how] = row.saturated
+        own = _silu_saturated(model.fc1(x).detach())
+    assert own == (0 if len(biases) == 16 else 3)  # the premise: the units at -30 alone are flat
+    assert counts == {"hand": own, "module": own}

@@ -65,6 +65,13 @@ def test_a_closed_monitor_whose_report_is_of_an_earlier_step_says_so():
                            "steps after it were not read: `with mon.step(sample=True)`"), note
 
 
+def test_one_step_after_the_last_sampled_one_is_said_in_the_singular():
+    report, sampled, _ = _train(102, last=False, every=50)  # (W48: 'the 1 step after it were not read')
+    assert sampled == [1, 51, 101] and report.step == 101
+    note = next(n for n in report.notes if "the run ended at step" in n)
+    assert "and the 1 step after it was not read: " in note, note
+
+
 def test_sample_takes_true_or_false_only():
     mon = Monitor(nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 1)), every=5)
     with pytest.raises(TypeError, match=r"mon.step\(sample=...\): True or False; got"):

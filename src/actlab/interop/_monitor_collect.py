@@ -426,8 +426,8 @@ class _Collecting:
         judged = self._loss if (self._loss is not None and not math.isfinite(self._loss)) or not finite else \
             statistics.fmean(finite)
         if judged is not None and math.isfinite(judged):  # the low a run is said to have come down to: by its bound
-            self._lowest_judged = lower_low(self._lowest_judged, self.step_count + 1, finite,
-                                            self.chance_loss)
+            self._lowest_judged = lower_low(self._lowest_judged, self.step_count + 1, finite, self.chance_loss,
+                                            window)
         for l in ran:  # drop this step's tensors (the last sums stay only until the next sampled step)
             l.dsum = l.nz = l.asum = l.ssum = l.sumsq = l.grad_sq = l.dist = None
         seen = sorted(((l, (l.order, l.weight_module, l.width, len(l.samples)), r) for l, r in zip(ran, raw,

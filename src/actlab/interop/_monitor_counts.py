@@ -137,6 +137,11 @@ class _Counting:
             else:
                 dist = extra
             saturated |= dist / rows < l.saturation_limit
+        # of those, the units saturated at the lower of two levels (a sigmoid's 0: a / rows holds its mean output),
+        # the only ones of a sigmoid used as a hand-written SiLU's gate where the SiLU is flat too (W48 walkthrough:
+        # 32 units at a bias of +8, their SiLU's mean slope 1.003, read "32 of 32 units saturated")
+        low = (int(np.count_nonzero(saturated & (a / rows < rule[1])))
+               if rule is not None and rule[0] == "ends" and l.nonneg_out else None)
         # Sokar et al.: E|a_i| <= tau * mean_j E|a_j|, i.e. sum|a_i| * H <= tau * sum_j sum|a_j|
         dormant = int(np.count_nonzero(a * width <= DORMANT_TAU * a.sum()))
         mean = ssum / size
@@ -144,7 +149,7 @@ class _Counting:
         # inf where float32's sum of squares overflowed off a CPU (a bound, with a note); NaN only from NaN data
         std = math.sqrt(max(var, 0.0)) if math.isfinite(var) else math.inf if var == math.inf else math.nan
         return {"act_grad": grad_norm, "mean": mean, "std": std, "zero": 1 - nonzero / size,
-                "saturated": int(np.count_nonzero(saturated)), "dead": dead, "dormant": dormant,
+                "saturated": int(np.count_nonzero(saturated)), "saturated_low": low, "dead": dead, "dormant": dormant,
                 "non_finite": non_finite, "act_non_finite": False, "window": cover, "died": died, "silent": silent,
                 "silent_for": silent_for, "silent_rate": silent_rate, "stopped": stopped, "dead_after": need,
                 "unseen": unseen,

@@ -143,7 +143,12 @@ def _swish_words(place: str, scale, model: nn.Module) -> str:
     return (f"'{place}' is a sigmoid used as a gate: the model computes x * torch.sigmoid(beta * x){owner} (Swish, "
             f"beta {value:.3g} on the step this was seen; SiLU where beta is 1), and its row reads the gate (values "
             "between 0 and 1, the sigmoid of x scaled by beta) and the gradient that reaches it, not the Swish's "
-            "output. nn.SiLU() or F.silu(x) would be read as SiLU, for beta fixed at 1")
+            f"output; {_GATE_SATURATED}. nn.SiLU() or F.silu(x) would be read as SiLU, for beta fixed at 1")
+
+
+# what a gate's row counts as saturated (_monitor_report: the units saturated at 0 alone)
+_GATE_SATURATED = ("its saturated units are only those whose gate sits at 0, where the product is flat too (a gate at "
+                   "1 passes the input whole)")
 
 
 def _relay(func, args: tuple, kwargs: dict):
@@ -329,8 +334,8 @@ class _FunctionWatch(TorchFunctionMode):
                     mon.notes.append(
                         f"'{layer.name}' is a sigmoid used as a gate: the model multiplies it by its own input "
                         "(torch.sigmoid(h) * h is SiLU written by hand), and its row reads the sigmoid's output "
-                        "(values between 0 and 1) and the gradient that reaches it, not the SiLU's. Written as "
-                        "F.silu(h) or nn.SiLU(), it would be read as SiLU")
+                        "(values between 0 and 1) and the gradient that reaches it, not the SiLU's; "
+                        f"{_GATE_SATURATED}. Written as F.silu(h) or nn.SiLU(), it would be read as SiLU")
                 return
 
     def _trace(self, func, args: tuple, kwargs: dict, out) -> None:

@@ -15,7 +15,7 @@ from .._json import jsonable
 from ..instruments import layer_reading
 from ..reading_flow import VANISHING_RATIO
 from ..reading_held_out import HELD_OUT_GIVEN
-from ..reading_loss import MOVED_FRACTION, climb, recent
+from ..reading_loss import MOVED_FRACTION, climb, low_point, recent
 from ..reading_record import LossSteps, percent_below
 from ..readings import (
     TORCH_LEVERS,
@@ -311,6 +311,10 @@ class _Reporting:
         on_output = []  # the places on the output layer's result
         stopping = []  # each hidden layer whose units stopped after being on: _stopping_layers
         for layer, (_, weight_module, width, window), r in seen:
+            if layer.name in self._noted_gates and r.get("saturated_low") is not None:
+                # a hand-written SiLU's gate (x * torch.sigmoid(x)): its units saturated at 1 are where the SiLU is
+                # linear and passes its gradient whole; only those at 0 are flat for the SiLU too
+                r = {**r, "saturated": r["saturated_low"]}
             w = weight_norm.get(weight_module, math.nan) if weight_module else math.nan
             is_frozen = weight_module in frozen
             is_missing = weight_module in not_computed
@@ -367,9 +371,9 @@ class _Reporting:
             elif not is_frozen and not is_missing and weight_module is not None:
                 groups.setdefault(weight_module, []).append(LayerSummary(
                     stats.activation, width, weight_norm.get(weight_module, math.nan), dead or 0,
-                    # (not a hand-written SiLU's gate: its sigmoid saturates at 1 where the SiLU is linear, and
+                    # (a hand-written SiLU's gate counts its units saturated at 0 alone: at 1 the SiLU is linear and
                     # passes gradient; W47 walkthrough: 7 such units read 'little gradient passes back')
-                    (0 if at_output or layer.name in self._noted_gates else sat or 0) + (dead or 0), r["act_grad"],
+                    (0 if at_output else sat or 0) + (dead or 0), r["act_grad"],
                     layer.label, f"'{param}'"))
                 if not shared:  # the weight's own row leads its layer
                     groups[weight_module].insert(0, groups[weight_module].pop())
@@ -535,8 +539,9 @@ class _Reporting:
                 # a run that learned and lost it: the checkpoint to go back to is one from its best point (W38
                 # walkthrough: lr x 300 at step 300 after the mean had come down to 0.375 there; the remedy said only
                 # 'a checkpoint saved before the problem began')
+                best, why = low_point(self._lowest_judged)
                 reading = diagnose(dataclasses.replace(summary, restart=torch_restart(
-                    f"saved before training step {low:,}, where the mean loss was at its lowest")))
+                    f"saved before training step {best:,}, {why}")))
             elif reading.status == Status.DIVERGED:
                 # a climb to the NaN whose first step is known: the checkpoint to go back to is one from before it
                 # (W45 walkthrough: lr 30 at step 150, NaN at 157, 'from 0.261 ... between steps 150 and 156', and
@@ -551,8 +556,9 @@ class _Reporting:
                     # learning-rate range test, lowest at step 79, read 'saved before training step 157, where the
                     # loss began to climb' at a loss over 1,000 times chance). A climb from the learned level (lr
                     # raised at step 150, the loss 0.26 there) keeps its start
+                    best, why = low_point(self._lowest_judged)
                     reading = diagnose(dataclasses.replace(summary, restart=torch_restart(
-                        f"saved before training step {low:,}, where the mean loss was at its lowest")))
+                        f"saved before training step {best:,}, {why}")))
                 elif went is not None and went.kind == "rose" and went.start is not None:
                     # a start whose next step's loss is not held is the last step read before the climb, not where
                     # it began (W47 walkthrough: every="auto" sampled steps 62 and 112; the loss fell until step 79)
@@ -925,7 +931,8 @@ class _Reporting:
         if getattr(self, "_ended", False) and gap > 0:  # the final report, of an earlier step (W29: 'sampled at step
             # 362 of 400', and nothing said the last 38 steps were never read)
             notes.append(f"the run ended at step {self.step_count:,}; this report is of step {last.step:,}, the "
-                         f"last sampled one, and the {_counted(gap, 'step')} after it were not read: "
+                         f"last sampled one, and the {_counted(gap, 'step')} after it {'was' if gap == 1 else 'were'} "
+                         "not read: "
                          "`with mon.step(sample=True)` on a run's last step samples it, so that the final report is "
                          "of the end of the run")
         return dataclasses.replace(last, steps_run=self.step_count, every=self.every, auto=self._auto,

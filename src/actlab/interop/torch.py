@@ -413,7 +413,8 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
         self._ratios: dict[int, float] = {}
         self._loss_steps: deque = deque(maxlen=LOSS_BATCHES)  # the sampled step of each, in the same order
         # the lowest mean of the latest losses so far (over two or more: one batch is not learning) and its step
-        self._lowest_judged: tuple[int, float, float] | None = None  # step, mean, bound (reading_loss.lower_low)
+        # step, mean, bound, its (step, loss) pairs (reading_loss.lower_low)
+        self._lowest_judged: tuple | None = None
         self._weight_norms: list | None = None  # the weight norms read when this step's backward ended
         self._frozen_now: frozenset[str] = frozenset()  # weighted modules whose weight is frozen, at the last read
         # each weight's .grad when the sampled step's forward began, with its version (None: no .grad then), and
