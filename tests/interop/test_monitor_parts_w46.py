@@ -29,17 +29,20 @@ class TwoTasks(nn.Module):
         return self.cls(h), self.reg(h)
 
 
-def _run(noise_targets: bool, steps=200, every=10):
+def _run(noise_targets: bool, steps=200, every=10, shift=0.0, part_chance=None):
     g = torch.Generator().manual_seed(0)
     x = torch.randn(4096, 10, generator=g)
     yc = (x @ torch.randn(10, 4, generator=g)).argmax(1)
-    yr = torch.randn(4096, 1, generator=g) if noise_targets else x[:, :1] * 2  # noise, or a target it can learn
+    # noise (around `shift`: a head can learn its mean and no more), or a target it can learn
+    yr = shift + torch.randn(4096, 1, generator=g) if noise_targets else x[:, :1] * 2
     torch.manual_seed(0)
     model = TwoTasks()
     opt = torch.optim.Adam(model.parameters(), 3e-3)
     chance = math.log(4) + float(yr.var())
     own = []
-    with Monitor(model, every=every, chance_loss=chance) as mon:
+    if part_chance == "variance":
+        part_chance = {"reg": float(yr.var())}
+    with Monitor(model, every=every, chance_loss=chance, part_chance=part_chance) as mon:
         for _ in range(steps):
             i = torch.randint(0, 4096, (64,), generator=g)
             with mon.step() as s:
@@ -70,7 +73,7 @@ def test_a_part_that_learns_nothing_is_said_in_the_note_and_the_headline():
     assert f"'cls' {cls_now:.3g}, {1 - cls_now / cls_was:.0%} below its mean over its first 50 steps " \
            f"({cls_was:.3g})" in note
     assert f"'reg' {reg_now:.3g}" in note and f"({reg_was:.3g})" in note
-    assert "'reg' has not come down 10% or more while the whole loss has" in note
+    assert "'reg' has not come down 10% or more from its first steps while the whole loss has" in note
     assert rep.reading.status.value == "healthy"
     assert rep.reading.words.endswith("; but part 'reg' of the loss (s.parts) has not come down from its first "
                                       "steps (the note on the loss's parts says by how much)")
@@ -102,3 +105,49 @@ def test_bad_parts_are_refused_with_what_was_wrong(parts, match):
     with pytest.raises(TypeError, match=match), mon.step() as s:
         model(torch.randn(4, 3)).sum().backward()
         s.parts = parts
+
+
+def test_a_part_that_learns_only_its_targets_mean_is_judged_against_its_chance_level():
+    """W48 walkthrough, finding 4: targets 5 + noise. The head learns their mean alone: its loss falls from 14.1
+    over its first 50 steps towards the noise's variance (0.986; 1.34 over steps 351 to 400), and the note said '90%
+    below its mean over its first 50 steps' and nothing more. Without part_chance the note now says that such a fall
+    tells nothing of learning more than a constant; with it, the part is judged against it, and the headline says so.
+    Reference: the targets' variance."""
+    rep, own = _run(noise_targets=True, steps=400, shift=5.0)
+    reg_was, reg_now = _mean([b for _, b in own[:50]]), _mean([b for _, b in own[-50:]])
+    assert reg_now < 0.5 * reg_was  # the premise: it came down from its first steps
+    note = next(n for n in rep.notes if n.startswith("the loss's parts (s.parts)"))
+    assert f"'reg' {reg_now:.3g}, {1 - reg_now / reg_was:.0%} below its mean over its first 50 steps" in note
+    assert "That 'cls' and 'reg' came down from their first steps does not tell that they learned more than a " \
+           "constant guess" in note
+    assert "(s.parts)" not in rep.reading.words  # nothing said to be wrong
+
+    rep, own = _run(noise_targets=True, steps=400, shift=5.0, part_chance="variance")
+    g = torch.Generator().manual_seed(0)
+    torch.randn(4096, 10, generator=g), torch.randn(10, 4, generator=g)
+    variance = float((5.0 + torch.randn(4096, 1, generator=g)).var())  # the test's own chance level
+    reg_now = _mean([b for _, b in own[-50:]])
+    assert reg_now > 0.9 * variance  # the premise: the head is no better than the constant guess
+    note = next(n for n in rep.notes if n.startswith("the loss's parts (s.parts)"))
+    level = f"{1 - reg_now / variance:.0%} below" if reg_now < variance else f"{reg_now / variance - 1:.0%} above"
+    assert f"'reg' {reg_now:.3g}, {level} its chance level {variance:.3g} (part_chance; its mean over its first 50 " \
+           "steps: " in note, note
+    assert "'reg' has not come down 10% or more below its chance level while the whole loss has" in note
+    assert "That 'cls' came down from its first steps does not tell that it learned more" in note
+    assert rep.reading.status.value == "healthy"
+    assert rep.reading.words.endswith("; but part 'reg' of the loss (s.parts) has not come down below its chance "
+                                      "level (part_chance) (the note on the loss's parts says by how much)")
+
+
+@pytest.mark.parametrize(("given", "match"), [
+    ("reg", r"part_chance: a dict of part names .*; got 'reg'"),
+    ({"reg": -1.0}, r"part_chance\['reg'\] = -1\.0: the part's loss under the best constant guess, a finite number "
+                    r"above 0"),
+    ({"reg": math.nan}, r"part_chance\['reg'\] = nan"),
+    ({"reg": True}, r"part_chance\['reg'\] = True"),
+    ({"": 1.0}, r"each part is named by a string of 1 to 40 characters"),
+    ({f"p{k}": 1.0 for k in range(9)}, r"part_chance: 9 parts given, at most 8 are read"),
+])
+def test_a_bad_part_chance_is_refused_with_what_was_wrong(given, match):
+    with pytest.raises(ValueError, match=match):
+        Monitor(nn.Linear(3, 2), every=1, part_chance=given)

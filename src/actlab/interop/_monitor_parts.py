@@ -47,6 +47,31 @@ def checked_parts(value) -> dict:
     return held
 
 
+def checked_part_chance(value) -> dict[str, float]:
+    """Monitor(part_chance=...) as the monitor holds it: a dict of at most PARTS_MOST part names, each to its chance
+    level, a finite number above 0; None gives {}. Anything else raises ValueError saying which entry and what is
+    allowed."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ValueError(f"part_chance: a dict of part names (as s.parts names them) to each part's chance level, "
+                         f"such as part_chance={{'reg': float(y_reg.var())}}, or None; got {_short(value)}")
+    if len(value) > PARTS_MOST:
+        raise ValueError(f"part_chance: {len(value)} parts given, at most {PARTS_MOST} are read")
+    held = {}
+    for name, level in value.items():
+        if not isinstance(name, str) or not name or len(name) > NAME_MOST:
+            raise ValueError(f"part_chance: each part is named by a string of 1 to {NAME_MOST} characters; got "
+                             f"{_short(name)}")
+        if (isinstance(level, bool) or not isinstance(level, numbers.Real) or not math.isfinite(level)
+                or level <= 0):
+            raise ValueError(f"part_chance[{name!r}] = {_short(level)}: the part's loss under the best constant "
+                             "guess, a finite number above 0 (the targets' variance for a mean squared error, ln C "
+                             "for cross-entropy over C balanced classes)")
+        held[name] = float(level)
+    return held
+
+
 class _Parts:
     """Holding the loss's named parts, and the note that compares each one's latest steps with its first."""
 
@@ -90,28 +115,52 @@ class _Parts:
         if len(late) < PARTS_LEAST:
             return "", []
         names = list(dict.fromkeys(k for _, d in (*early, *late) for k in d))
-        said, stuck = [], []
+        said, stuck, unjudged = [], [], []
+        chances = self.part_chance
         for name in names:
             a = [d[name] for _, d in early if math.isfinite(d.get(name, math.nan))]
             b = [d[name] for _, d in late if math.isfinite(d.get(name, math.nan))]
             if not a or not b:
                 continue
             was, now = sum(a) / len(a), sum(b) / len(b)
-            if was > 0 and now > (1 - MOVED_FRACTION) * was:
-                stuck.append(name)
+            chance = chances.get(name)
             change = ("" if was <= 0 else f", {1 - now / was:.0%} below" if now < was else
                       f", {now / was - 1:.0%} above" if now > was else ", the same as")
+            if chance is not None:  # judged against its chance level, as the whole loss is (W48 walkthrough,
+                # finding 4: a head on targets 5 + noise learned their mean alone, its loss from 13.3 to 1.04, the
+                # noise's variance, and read '92% below its first steps')
+                if now > (1 - MOVED_FRACTION) * chance:
+                    stuck.append(name)
+                level = (f"{1 - now / chance:.0%} below" if now < chance else f"{now / chance - 1:.0%} above"
+                         if now > chance else "at")
+                said.append(f"'{name}' {now:.3g}, {level} its chance level {chance:.3g} (part_chance; its mean over "
+                            f"its first {len(a)} steps: {was:.3g})")
+                continue
+            if was > 0 and now > (1 - MOVED_FRACTION) * was:
+                stuck.append(name)
+            elif was > 0:
+                unjudged.append(name)
             said.append(f"'{name}' {now:.3g}{change} its mean over its first {len(a)} steps ({was:.3g})")
         if not said:
             return "", []
         steps = f"training steps {late[0][0]:,} to {late[-1][0]:,}"
         words = f"the loss's parts (s.parts), mean over {steps}: " + "; ".join(said)
         if stuck and moved and len(stuck) < len(said):
-            words += (f". {_listed(stuck)} {'has' if len(stuck) == 1 else 'have'} not come down "
-                      f"{MOVED_FRACTION:.0%} or more while the whole loss has: the head or task "
+            one = len(stuck) == 1
+            against = (("below its chance level" if one else "below their chance levels")
+                       if all(n in chances for n in stuck) else f"from {'its' if one else 'their'} first steps")
+            words += (f". {_listed(stuck)} {'has' if one else 'have'} not come down "
+                      f"{MOVED_FRACTION:.0%} or more {against} while the whole loss has: the head or task "
                       f"{'it measures' if len(stuck) == 1 else 'they measure'} may be learning nothing (targets it "
                       "cannot predict, a head cut off from the gradient, or a weight in the sum too small for it "
                       "to matter), where a part meant to stay up (a regulariser, a KL term) is no fault")
+        if unjudged:
+            one = len(unjudged) == 1
+            words += (f". That {_listed(unjudged)} came down from {'its' if one else 'their'} first steps does not "
+                      f"tell that {'it' if one else 'they'} learned more than a constant guess (a regression head "
+                      "that learns only its targets' mean comes down to their variance): part_chance={name: its "
+                      "chance level} "
+                      "judges a part against chance, as chance_loss does the whole loss")
         return words, stuck
 
 

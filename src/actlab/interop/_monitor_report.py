@@ -668,10 +668,13 @@ class _Reporting:
         if stuck and moved and reading.status == Status.HEALTHY:  # the headline says it (W46 walkthrough, finding 2)
             head = reading.findings[0]
             which = " and ".join(f"'{n}'" for n in stuck)
+            one = len(stuck) == 1
+            below = ("below its chance level (part_chance)" if one else "below their chance levels (part_chance)") \
+                if all(n in self.part_chance for n in stuck) else f"from {'its' if one else 'their'} first steps"
             reading = Reading((dataclasses.replace(head, words=(
-                f"{head.words}; but {'part' if len(stuck) == 1 else 'parts'} {which} of the loss (s.parts) "
-                f"{'has' if len(stuck) == 1 else 'have'} not come down from {'its' if len(stuck) == 1 else 'their'} "
-                "first steps (the note on the loss's parts says by how much)")),) + reading.findings[1:])
+                f"{head.words}; but {'part' if one else 'parts'} {which} of the loss (s.parts) "
+                f"{'has' if one else 'have'} not come down {below} (the note on the loss's parts says by how "
+                "much)")),) + reading.findings[1:])
         # (each head's |dL/dW| is in the heads note, where the output layer was chosen among them)
         said_heads = frozenset(self._loss_heads or ()) if heads_note and output in (self._loss_heads or ()) \
             else frozenset()

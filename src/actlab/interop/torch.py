@@ -47,6 +47,7 @@ import secrets
 import sys
 import weakref
 from collections import deque
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -94,7 +95,7 @@ from ._monitor_functions import _functions, _FunctionWatch  # noqa: F401  (re-ex
 from ._monitor_hooks import _Hooks, _relu_forward
 from ._monitor_measure import _Measures
 from ._monitor_notes import _Noting
-from ._monitor_parts import _Parts
+from ._monitor_parts import _Parts, checked_part_chance
 from ._monitor_places import (  # noqa: F401  (some re-exported: tests import them from here)
     _is_weighted,
     _Layer,
@@ -178,6 +179,9 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
             before backward: the gradients read are divided by its scale, and a sampled step whose scaled gradients
             overflowed (one the scaler skips, making no update) is left out of the readings and named in a note,
             not read as a divergence. Off a CPU, reading its scale costs a synchronisation per sampled step.
+        part_chance: for a loss given in named parts (``s.parts``), each part's chance level, by name
+            (``{"reg": float(y_reg.var())}``): the note on the parts then judges that part against it, as
+            chance_loss judges the whole loss. A part without one is compared with its own first steps only.
 
     What report() says (print it, or read its fields; to_dict() gives the same as JSON): one row per watched
     layer, from the latest sampled step: |dL/da|, the gradient reaching the activation's output, and a/last, its
@@ -204,10 +208,10 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
 
     def __init__(self, model: nn.Module, every: int | str = "auto", budget: float | None = None, window: int = 100,
                  log: str | Path | None = None, chance_loss: float | None = None, first_step: int = 1,
-                 scaler=None):
+                 scaler=None, part_chance: Mapping[str, float] | None = None):
         # as given: a model whose modules change mid-run is read anew with them (_begin_anew)
         given = {"model": model, "every": every, "budget": budget, "window": window, "log": log,
-                 "chance_loss": chance_loss, "scaler": scaler}
+                 "chance_loss": chance_loss, "scaler": scaler, "part_chance": part_chance}
         if not isinstance(model, nn.Module):
             raise TypeError(f"model: a torch.nn.Module; got {type(model).__name__}")
         compiled = isinstance(getattr(model, "_orig_mod", None), nn.Module) and type(model).__name__ == \
@@ -241,6 +245,7 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
             raise ValueError(f"first_step: the number of this monitor's first step, a whole number, 1 or more (a run "
                              f"resumed after step N passes N + 1); got {_what(first_step, whole=True)}")
         self._scaler = checked_scaler(scaler)
+        self.part_chance = checked_part_chance(part_chance)
         self._skips = Skips()  # the sampled steps it skipped
         self._half_seen = False  # a watched activation was float16 with a gradient to read: a scaler's ground
         log = _log_file(log)
@@ -513,6 +518,7 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
         chance = self.chance_loss  # as set now (mon.chance_loss = ... is kept too)
         was = self._given["chance_loss"]
         self._given["chance_loss"] = chance
+        self._given["part_chance"] = self.part_chance  # (as set now too)
         Monitor.__init__(self, **self._given, first_step=step)
         self._step_context = context  # the step being entered is this one's
         if chance is not None and (was is None or chance != float(was)):  # set by the script since (W45: 'stays'
