@@ -29,7 +29,7 @@ class TwoTasks(nn.Module):
         return self.cls(h), self.reg(h)
 
 
-def _run(noise_targets: bool, steps=200, every=10, shift=0.0, part_chance=None):
+def _run(noise_targets: bool, steps=200, every=10, shift=0.0, part_chance=None, parts=True):
     g = torch.Generator().manual_seed(0)
     x = torch.randn(4096, 10, generator=g)
     yc = (x @ torch.randn(10, 4, generator=g)).argmax(1)
@@ -51,7 +51,8 @@ def _run(noise_targets: bool, steps=200, every=10, shift=0.0, part_chance=None):
                 loss = l1 + l2
                 loss.backward()
                 s.loss = loss
-                s.parts = {"cls": l1, "reg": l2}
+                if parts:
+                    s.parts = {"cls": l1, "reg": l2}
             own.append((l1.item(), l2.item()))
             opt.step()
             opt.zero_grad()
@@ -151,3 +152,13 @@ def test_a_part_that_learns_only_its_targets_mean_is_judged_against_its_chance_l
 def test_a_bad_part_chance_is_refused_with_what_was_wrong(given, match):
     with pytest.raises(ValueError, match=match):
         Monitor(nn.Linear(3, 2), every=1, part_chance=given)
+
+
+def test_the_heads_note_points_to_s_parts_where_none_are_given():
+    """W48 walkthrough: the note on heads side by side said only to log each head's loss yourself."""
+    for parts, said in ((False, "give each head's loss as a part of it (s.parts = {'cls': loss_cls, 'reg': loss_reg}) "
+                                "and the report compares each part's own"),
+                        (True, "the note on the loss's parts (s.parts) compares each part's own")):
+        rep, _ = _run(noise_targets=True, steps=80, parts=parts)
+        note = next(n for n in rep.notes if "heads side by side" in n)
+        assert note.endswith(said), note

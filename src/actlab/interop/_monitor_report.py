@@ -852,7 +852,10 @@ class _Reporting:
             f"the reference of W/out and of the reading, is '{output}', the head whose weight gets the largest "
             f"gradient on this step (|dL/dW| {weight_norm[output]:.3g}; {rest}): the gradient reaching the trunk "
             "comes mostly through it. The loss is one number for all the heads, so a head whose task does not "
-            "learn can sit behind a loss that comes down: log each head's loss yourself to see its own")
+            "learn can sit behind a loss that comes down: " + (
+                "the note on the loss's parts (s.parts) compares each part's own" if self._parts_first else
+                "give each head's loss as a part of it (s.parts = {'cls': loss_cls, 'reg': loss_reg}) and the report "
+                "compares each part's own"))  # (W48 walkthrough: it said only to log each head's loss)
 
     def _heads(self, seen: list, order: list[str], output: str | None) -> list[str]:
         """The weighted modules that ran after the last watched activation, where there are several and the output
