@@ -827,12 +827,20 @@ class _Reporting:
                 f"largest gradient on this step (|dL/dW| {weight_norm[output]:.3g}"
                 + (f"; {rest}" if rest else "") + "): the heads read the same features, so the largest weight "
                 "gradient marks the head the loss leans on most; against a head whose loss weighs little, the "
-                "layers before would read as exploding")
+                f"layers before would read as exploding. {self._parts_hint()}")
         how = (f"of which {_listed(fed)} feed{'s' if len(fed) == 1 else ''} '{last}' and the others do not, as the "
                "autograd graph shows" if known else
                "side by side or in series: the data flow between them was not read on a step that ran them")
         return last, (f"{listed}{how}): the output layer, the reference of W/out and of the reading, is taken to be "
                       f"the last of them to run, '{last}'")
+
+    def _parts_hint(self) -> str:
+        """The heads notes' last sentence: one loss for several heads hides a head that learns nothing, and s.parts
+        shows each head's own (W48 walkthrough: the note said only to log each head's loss yourself)."""
+        return ("The loss is one number for all the heads, so a head whose task does not learn can sit behind a loss "
+                "that comes down: " + ("the note on the loss's parts (s.parts) compares each part's own"
+                                       if self._parts_first else "give each head's loss as a part of it (s.parts = "
+                                       "{'cls': loss_cls, 'reg': loss_reg}) and the report compares each part's own"))
 
     def _loss_head(self, last: str | None, weight_norm: dict[str, float], frozen: frozenset[str],
                    not_computed: frozenset[str]) -> tuple[str | None, str]:
@@ -851,11 +859,7 @@ class _Reporting:
             "each reaching the loss through no other weighted module, and none feeding another): the output layer, "
             f"the reference of W/out and of the reading, is '{output}', the head whose weight gets the largest "
             f"gradient on this step (|dL/dW| {weight_norm[output]:.3g}; {rest}): the gradient reaching the trunk "
-            "comes mostly through it. The loss is one number for all the heads, so a head whose task does not "
-            "learn can sit behind a loss that comes down: " + (
-                "the note on the loss's parts (s.parts) compares each part's own" if self._parts_first else
-                "give each head's loss as a part of it (s.parts = {'cls': loss_cls, 'reg': loss_reg}) and the report "
-                "compares each part's own"))  # (W48 walkthrough: it said only to log each head's loss)
+            f"comes mostly through it. {self._parts_hint()}")
 
     def _heads(self, seen: list, order: list[str], output: str | None) -> list[str]:
         """The weighted modules that ran after the last watched activation, where there are several and the output
