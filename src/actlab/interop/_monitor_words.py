@@ -578,6 +578,14 @@ class MonitorReport:
         if rare:
             out.append(("sat", f"for {', '.join(rare)}, units rarely active (on for under 1% of the batch): a function "
                                "whose only flat part is 0 cannot saturate"))
+        warming = [l for l in self.layers if l.dead_from and l.window < l.dead_from and not l.non_finite]
+        if warming:  # (W48 walkthrough, finding 5: a resumed run's 40 dead units read 0 dead, and 'healthy', for the
+            # first 4 sampled steps, with nothing to say the count had not begun)
+            need, have = max(l.dead_from for l in warming), min(l.window for l in warming)
+            had = _counted(have, "sampled batch", "sampled batches")
+            out.append(("dead", f"not counted yet: a unit is called dead once it gave no gradient on each of "
+                                f"{need:,} sampled batches, and this report has {had}; a unit off on every one so far "
+                                "counts in the sat column until then"))
         if any(l.silent for l in self.layers):
             out.append(("sat (n silent)", "n of those units were on before and have been off on every point since "
                                           "(gone silent, not rarely active): counted dead if they stay off"))
