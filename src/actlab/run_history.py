@@ -10,8 +10,8 @@ import json
 import math
 from collections import deque
 
-from ._json import jsonable
 from .run_changes import StatusChanges
+from .run_points import _pairs, number, point_of  # noqa: F401 (number and point_of: importable from here too)
 
 HEAD_POINTS = 256  # the run's first reports, every one of them (the start, where gradients vanish and units die)
 THINNED_POINTS = 1000  # at most this many points between the first reports and the newest ones
@@ -21,80 +21,6 @@ MAX_SPANS = 64  # stretches of steps that held a NaN or an inf (the nearest two 
 # new places (malformed, or written by other means) would grow each point and the place list without end; a place
 # first named past this many gets no series (dropped_places counts them)
 MAX_PLACES = 1024
-
-
-def number(value):
-    """A number of the log as JSON can carry it, in the package's one convention (actlab._json: a float that is
-    not finite becomes "inf", "-inf" or None for NaN); anything else as it is."""
-    return jsonable(value) if isinstance(value, float) else value
-
-
-def _count(value) -> int | None:
-    """A count of units as the log holds it, or None where it holds none (a step with a NaN, a width not known)."""
-    return value if type(value) is int and value >= 0 else None  # True is a bool, not a count
-
-
-def point_of(index: int, report: dict, slots: list[int] | None = None, size: int = 0) -> dict:
-    """What the history charts draw of one report: its step, its loss as the log holds it, whether it held a NaN or
-    an inf, the gradient reaching each layer's activation (None where that layer has no finite one), and each
-    layer's unit health as the log counts it: dead, saturated (or rarely active) and dormant units of ``units``
-    (None where the log holds no count), and, where some layer has any, ``silent``: of the saturated, those gone
-    silent. With ``slots`` (per report layer, its place's index among ``size``), each
-    list is by place: a place that did not run on this step (an MoE expert given no token) holds None, and the
-    layers after it keep their own series (W21 finding 3: by position, expert 1's numbers went on expert 0's line)."""
-    layers = report["layers"]
-    if slots is None:
-        slots, size = range(len(layers)), max(size, len(layers))
-    grads, dead, saturated, dormant, units, silent = ([None] * size for _ in range(6))
-    for k, layer in zip(slots, layers, strict=True):  # one pass (a big log's reading spent a third of its time here)
-        if k is None:  # a place past MAX_PLACES: no series
-            continue
-        g = layer.get("act_grad_norm")
-        is_drawn = (type(g) in (int, float) and not layer.get("non_finite") and math.isfinite(g) and g >= 0)
-        grads[k] = g if is_drawn else None
-        dead[k] = _count(layer.get("dead"))
-        saturated[k] = _count(layer.get("saturated"))
-        dormant[k] = _count(layer.get("dormant"))
-        units[k] = _count(layer.get("width"))
-        silent[k] = _count(layer.get("silent"))
-    point = {"index": index, "step": report["step"], "loss": number(report.get("loss")),
-             "non_finite": bool(report.get("non_finite")), "grads": grads, "dead": dead, "saturated": saturated,
-             "dormant": dormant, "units": units}
-    between = _between(report.get("losses_between"))
-    if between is not None:  # the range of the losses of the training steps since the report before (W32)
-        point["between"], point["between_from"] = between
-    held = report.get("held_out")  # the held-out loss the reading took in: [the step it was given after, the loss]
-    if (isinstance(held, list) and len(held) == 2 and type(held[0]) is int and type(held[1]) in (int, float)
-            and math.isfinite(held[1])):
-        point["held_out"] = held
-    given = _pairs(report.get("held_out_given"))
-    if given:  # every held-out loss given since the report before (the chart draws each where it was given)
-        point["held_out_given"] = given
-    if any(silent):  # of the saturated units, those gone silent (the page's readout says them apart); most points
-        # have none, and carry no list for it
-        point["silent"] = silent
-    return point
-
-
-def _between(held) -> tuple[list[float], int] | None:
-    """[lowest, highest] of the finite losses a report's ``losses_between`` holds ([[step, loss], ...]: the training
-    steps since the sampled step before, where the script gave a loss each step), and the first step they are of, or
-    None where it holds none. The monitor holds the latest 100 losses: under every=1000 they are the last 100 of the
-    999 steps between two samples, and the page says so from that first step."""
-    if not isinstance(held, list):
-        return None
-    pairs = [pair for pair in held if isinstance(pair, list) and len(pair) == 2 and type(pair[1]) in (int, float)
-             and math.isfinite(pair[1]) and type(pair[0]) is int]
-    values = [pair[1] for pair in pairs]
-    return ([min(values), max(values)], min(pair[0] for pair in pairs)) if values else None
-
-
-def _pairs(held) -> list[list]:
-    """The [step, loss] pairs of a list as the log holds it, each a whole step and a finite loss (others left out)."""
-    if not isinstance(held, list):
-        return []
-    return [pair for pair in held if isinstance(pair, list) and len(pair) == 2 and type(pair[0]) is int
-            and type(pair[1]) in (int, float) and math.isfinite(pair[1])]
 
 
 HELD_OUT_POINTS = 4096  # the held-out losses a history keeps (past it, every other one goes; the lowest stays)

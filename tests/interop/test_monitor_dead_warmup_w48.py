@@ -14,7 +14,7 @@ from torch import nn  # noqa: E402
 
 from actlab.torch import Monitor  # noqa: E402
 
-LEGEND = "dead: not counted yet: a unit is called dead once it gave no gradient on each of 5 sampled batches"
+LEGEND = "dead: not counted yet: a unit is called dead once its derivative was 0 on every point of 5 sampled batches"
 
 
 def test_the_dead_count_s_warm_up_is_said_under_the_table_until_it_ends():

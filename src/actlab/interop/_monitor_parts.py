@@ -17,11 +17,15 @@ from collections.abc import Mapping
 import torch
 
 from ..reading_loss import MOVED_FRACTION
+from ..run_points import NAME_MOST, PARTS_MOST  # named parts a step may give, and characters of a part's name
 from ._monitor_base import JUDGED_STEPS, _short
 
-PARTS_MOST = 8  # named parts a step may give
 PARTS_LEAST = 20  # steps with parts before the first and the latest of them are compared
-NAME_MOST = 40  # characters of a part's name
+
+
+def _check_name(name, where: str, error: type[Exception]) -> None:
+    if not isinstance(name, str) or not name or len(name) > NAME_MOST:
+        raise error(f"{where}: each part is named by a string of 1 to {NAME_MOST} characters; got {_short(name)}")
 
 
 def checked_parts(value) -> dict:
@@ -34,9 +38,7 @@ def checked_parts(value) -> dict:
         raise TypeError(f"s.parts: {len(value)} parts given, at most {PARTS_MOST} are read")
     held = {}
     for name, part in value.items():
-        if not isinstance(name, str) or not name or len(name) > NAME_MOST:
-            raise TypeError(f"s.parts: each part is named by a string of 1 to {NAME_MOST} characters; got "
-                            f"{_short(name)}")
+        _check_name(name, "s.parts", TypeError)
         if isinstance(part, torch.Tensor) and part.numel() == 1:
             held[name] = part.detach().reshape(())
         elif isinstance(part, numbers.Real) and not isinstance(part, bool):
@@ -60,9 +62,7 @@ def checked_part_chance(value) -> dict[str, float]:
         raise ValueError(f"part_chance: {len(value)} parts given, at most {PARTS_MOST} are read")
     held = {}
     for name, level in value.items():
-        if not isinstance(name, str) or not name or len(name) > NAME_MOST:
-            raise ValueError(f"part_chance: each part is named by a string of 1 to {NAME_MOST} characters; got "
-                             f"{_short(name)}")
+        _check_name(name, "part_chance", ValueError)
         if (isinstance(level, bool) or not isinstance(level, numbers.Real) or not math.isfinite(level)
                 or level <= 0):
             raise ValueError(f"part_chance[{name!r}] = {_short(level)}: the part's loss under the best constant "
@@ -103,6 +103,16 @@ class _Parts:
             read = torch.stack([t.to("cpu", torch.float64) for t in ts]).tolist()
         for (d, k), v in zip(unread, read, strict=True):
             d[k] = float(v)
+
+    def _parts_of(self, step: int) -> tuple[tuple[str, float], ...]:
+        """The parts given on training step ``step`` (a sampled one), as floats, in the order given; () where none
+        were (a report carries them for /watch's loss chart)."""
+        latest = self._parts_latest
+        if not latest or latest[-1][0] < step:
+            return ()
+        self._read_parts()
+        own = next((d for t, d in reversed(latest) if t == step), None)
+        return tuple((name, float(v)) for name, v in own.items()) if own else ()
 
     def _parts_words(self, moved: bool) -> tuple[str, list[str]]:
         """The note on the parts (empty before PARTS_LEAST steps gave them), and the names of those that have not

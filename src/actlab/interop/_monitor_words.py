@@ -533,6 +533,8 @@ class MonitorReport:
     # always among them), as (step given after, loss): /watch draws each where it was given (W41 walkthrough: 75
     # given, 29 drawn, the lowest, which the remedy named, on no chart)
     held_out_given: tuple[tuple[int, float], ...] = ()
+    # the loss's named parts on this sampled step (s.parts), (name, value): the log carries them for /watch's loss chart
+    parts: tuple[tuple[str, float], ...] = ()
 
     @property
     def status(self) -> Status:
@@ -558,7 +560,8 @@ class MonitorReport:
                    else {}),
                 **({"held_out": [self.held_out[0], jsonable(self.held_out[1])]} if self.held_out else {}),
                 **({"held_out_given": [[t, jsonable(v)] for t, v in self.held_out_given]} if self.held_out_given
-                   else {})}
+                   else {}),
+                **({"parts": {name: jsonable(v) for name, v in self.parts}} if self.parts else {})}
 
     def _head(self) -> str:
         """The report's first line: the step it is of, among the steps run, and the sampling rule."""
@@ -583,9 +586,9 @@ class MonitorReport:
             # first 4 sampled steps, with nothing to say the count had not begun)
             need, have = max(l.dead_from for l in warming), min(l.window for l in warming)
             had = _counted(have, "sampled batch", "sampled batches")
-            out.append(("dead", f"not counted yet: a unit is called dead once it gave no gradient on each of "
-                                f"{need:,} sampled batches, and this report has {had}; a unit off on every one so far "
-                                "counts in the sat column until then"))
+            out.append(("dead", f"not counted yet: a unit is called dead once its derivative was 0 on every point "
+                                f"of {need:,} sampled batches, and this report has {had}; a unit off on every one so "
+                                "far counts in the sat column until then"))
         if any(l.silent for l in self.layers):
             out.append(("sat (n silent)", "n of those units were on before and have been off on every point since "
                                           "(gone silent, not rarely active): counted dead if they stay off"))

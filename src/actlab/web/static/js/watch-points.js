@@ -8,6 +8,7 @@
 // the server's does (run_history._widen). Split from watch.js, which draws what this holds.
 
 export const finite = (v) => typeof v === "number" && Number.isFinite(v);
+export const PARTS_MOST = 8;  // the loss's named parts a point holds (the server's run_points.PARTS_MOST)
 export const HEALTH_KEYS = ["dead", "saturated", "dormant"];
 
 // what the page holds of the run. points: as the server keeps them ({index, step, loss, non_finite, grads, dead,
@@ -27,7 +28,7 @@ export function resetView() {
     health: [], names: [], lastFinite: null, latest: null, lossSaid: [],
     historyBands: [], healthBands: [], lossBands: [], healthRows: [], firstSeen: null, previewing: false,
     firstNan: null, warm: [], warmUp: [], order: null, places: null, slots: null, numbers: null, folds: [],
-    hidden: new Set(), ended: null,
+    hidden: new Set(), ended: null, partNames: [], parts: [],
   });
 }
 resetView();
@@ -166,6 +167,14 @@ export function series(health) {
   view.heldOutX = given.map(([t]) => t);
   view.heldOutY = given.map(([, v]) => v);
   view.heldOutStep = held.map((p) => (Array.isArray(p.held_out) ? p.held_out[0] : null));
+  // the loss's named parts (s.parts): per name, in the order first given (at most PARTS_MOST, as the server keeps
+  // them), its value at each point, null where that step gave none or held a NaN or an inf
+  const names = [];
+  for (const p of held) {
+    for (const name of Object.keys(p.parts ?? {})) if (!names.includes(name) && names.length < PARTS_MOST) names.push(name);
+  }
+  view.partNames = names;
+  view.parts = names.map((name) => held.map((p) => (!p.non_finite && finite(p.parts?.[name]) ? p.parts[name] : null)));
   const layers = view.slots ? view.slots.length :
     held.reduce((n, p) => Math.max(n, p.grads.length), 0);  // a new header adds places
   view.history = Array.from({ length: layers }, (_, k) => held.map((p) => ofPlace(p.grads, k) ?? null));

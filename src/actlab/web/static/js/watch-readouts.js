@@ -137,7 +137,12 @@ function readLoss() {
   const given = view.heldOutStep[i], value = points[i]?.held_out?.[1];
   const heldOut = Number.isInteger(given) && finite(value) ?
     `; held-out loss ${fmt(value, 4)}, given after training step ${count(given)}` : "";
-  $("watch-readout").textContent = `Step ${count(steps[i])}: ${said}${heldOut}${thinned || between}${statusAt(steps[i])}`;
+  // the loss's named parts at this step (s.parts)
+  const parts = view.partNames.flatMap((name, k) => (finite(view.parts[k][i]) ? [`'${name}' ${fmt(view.parts[k][i], 4)}`] :
+    []));
+  const partsSaid = parts.length ? `; parts (s.parts): ${parts.join(", ")}` : "";
+  $("watch-readout").textContent = `Step ${count(steps[i])}: ${said}${partsSaid}${heldOut}${thinned || between}` +
+    statusAt(steps[i]);
 }
 
 // the health chart's lines became the three measures of one layer (`all`), or the layers again: the readout stays on

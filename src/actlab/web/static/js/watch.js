@@ -36,6 +36,8 @@ const CHARTS = ["watch-bars", "watch-history", "watch-health", "watch-loss"];
 // said "not drawn")
 const MIXED_KEY = "NaN or inf in some layers (a dot: a layer still finite there)";
 const MEASURE_DASHES = [false, [7, 3], [2, 2]];  // the three measures of one layer: solid, dashed, dotted
+// the loss's parts' lines: dashed, in the palette's colours other than the loss's and the held-out loss's
+const PART_COLOURS = [PALETTE[1], PALETTE[2], PALETTE[4], PALETTE[5], PALETTE[6]], PART_DASH = [6, 3];
 let restartNote = "";
 
 function reset() {
@@ -198,9 +200,13 @@ function drawCharts() {
   // the bands count: a spike between two samples (a band to 1e5 over losses near 1) put on a linear axis flattened
   // every other loss onto its 0 (W41 walkthrough)
   const banded = view.lossBands.flatMap((b) => (b ? [b[0], b[1]] : []));
-  stepLines($("watch-loss"), { x: steps, log: lossIsLog([...view.losses, ...(heldOut[0]?.y ?? []), ...banded]),
+  // the loss's named parts (s.parts), each a dashed line of its own colour
+  const parts = view.partNames.map((name, k) => ({ name: `part '${name}'`, y: view.parts[k], whole: true,
+                                                   color: PART_COLOURS[k % PART_COLOURS.length], dash: PART_DASH }));
+  stepLines($("watch-loss"), { x: steps, log: lossIsLog([...view.losses, ...(heldOut[0]?.y ?? []), ...banded,
+                                                          ...view.parts.flat()]),
                                marks: [...nanMarks(), ...infLoss], xLog, xEnd,
-                               series: [{ name: "loss", y: view.losses, band: view.lossBands }, ...heldOut],
+                               series: [{ name: "loss", y: view.losses, band: view.lossBands }, ...parts, ...heldOut],
                                hover: hover.loss, changes,
                                bandKey: LOSS_BAND_KEY,
                                empty: "No loss logged: set s.loss = loss inside mon.step()" });
