@@ -157,8 +157,8 @@ def test_a_bad_part_chance_is_refused_with_what_was_wrong(given, match):
 def test_the_heads_note_points_to_s_parts_where_none_are_given():
     """W48 walkthrough: the note on heads side by side said only to log each head's loss yourself."""
     for parts, said in ((False, "give each head's loss as a part of it (s.parts = {'cls': loss_cls, 'reg': loss_reg}) "
-                                "and the report compares each part's own"),
-                        (True, "the note on the loss's parts (s.parts) compares each part's own")):
+                                "and the report gives each part's own mean, early and late"),
+                        (True, "the note on the loss's parts (s.parts) gives each part's own mean, early and late")):
         rep, _ = _run(noise_targets=True, steps=80, parts=parts)
         note = next(n for n in rep.notes if "heads side by side" in n)
         assert note.endswith(said), note

@@ -357,7 +357,8 @@ class _Reporting:
                                          None, at(off["first_from"]), at(off["last_from"]),
                                          at(off["spread_from"]), at(off["spread_on"]) if off["spread_on"] else None,
                                          self.window, int(off.get("threw_fits") or 0),
-                                         at(off["threw_at"]) if off.get("threw_at") else None))
+                                         at(off["threw_at"]) if off.get("threw_at") else None,
+                                         r.get("zero") == 1.0))
             # the reading weighs the weights that are trained and got a gradient on this step
             # (not a hand-written Swish's gate: its std is the sigmoid's, not the layer's output's; W46 walkthrough:
             # 'grows about 2.3 times per layer, from 0.134', the gate's std, where the Swish's was 0.303)
@@ -839,9 +840,10 @@ class _Reporting:
         """The heads notes' last sentence: one loss for several heads hides a head that learns nothing, and s.parts
         shows each head's own (W48 walkthrough: the note said only to log each head's loss yourself)."""
         return ("The loss is one number for all the heads, so a head whose task does not learn can sit behind a loss "
-                "that comes down: " + ("the note on the loss's parts (s.parts) compares each part's own"
-                                       if self._parts_first else "give each head's loss as a part of it (s.parts = "
-                                       "{'cls': loss_cls, 'reg': loss_reg}) and the report compares each part's own"))
+                "that comes down: " + ("the note on the loss's parts (s.parts) gives each part's own mean, early and "
+                                       "late" if self._parts_first else "give each head's loss as a part of it "
+                                       "(s.parts = {'cls': loss_cls, 'reg': loss_reg}) and the report gives each "
+                                       "part's own mean, early and late"))
 
     def _loss_head(self, last: str | None, weight_norm: dict[str, float], frozen: frozenset[str],
                    not_computed: frozenset[str]) -> tuple[str | None, str]:

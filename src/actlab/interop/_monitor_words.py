@@ -178,6 +178,10 @@ class Stopping:
     # jump's: _Counting._fit_throw)
     threw_fits: int = 0
     threw_on: int | None = None  # the training step of the layer's latest sampled step at or before that update's
+    # no unit of the layer was on on its latest sampled batch (a rectifier's derivative 0 on every point): the units
+    # neither dead nor gone silent are rarely active ones, off there too (W49 walkthrough: 'the layer works with the 5
+    # units left' where none was on from step 400 on)
+    all_off: bool = False
 
     @property
     def stopped(self) -> int:
@@ -289,12 +293,22 @@ def _stopping_layers(layers: list[Stopping], restart: Callable[[str], str], seen
         # before step 162', then, as one unit more or less moved the bulk, 'before step 212', after the blow-up at 201
         # that the same words blamed)
         first = min(first, blown_up - 1)
-    left = sum(d.width - d.stopped - d.dead + d.died for d in dying)  # units neither dead nor stopped
+    working = [d for d in dying if not d.all_off]
+    off = [d for d in dying if d.all_off]
+    left = sum(d.width - d.stopped - d.dead + d.died for d in working)  # units neither dead nor stopped
     # 'on its sampled batches': a unit counted dead or silent may fire between samples (W35 walkthrough: '56 dead ...
     # and the layer works with the 6 units left' at batch 32 under every="auto", where 11 units fired in the last 50
     # training steps)
-    works = (f"the layer works with the {_counted(left, 'unit')} left on its sampled batches" if len(dying) == 1 else
-             f"the layers work with the {_counted(left, 'unit')} left on their sampled batches")
+    other = "other " if off else ""
+    works = (f"the {other}layer works with the {_counted(left, 'unit')} left on its sampled batches"
+             if len(working) == 1 else
+             f"the {other}layers work with the {_counted(left, 'unit')} left on their sampled batches")
+    if off:  # a layer none of whose units was on on its latest sampled batch passes no gradient back there at all
+        one = len(off) == 1
+        none_on = (f"no unit of {'the layer' if len(dying) == 1 else ' and '.join(d.label for d in off)} was on on "
+                   f"{'its' if one else 'their'} latest sampled batch (the units not counted dead or gone silent are "
+                   f"rarely active ones), so {'it passes' if one else 'they pass'} no gradient back there at all")
+        works = f"{works}, and {none_on}" if working else none_on
     # how they went: most on one step (one large update), or a few at a time over many (W31 finding 4: biases pushed
     # down a little every step, 20 units off over steps 41 to 86, and the remedy blamed 'one large update')
     spread = [d for d in dying if d.spread and d not in thrown]
