@@ -316,8 +316,8 @@ def low_point(low: tuple | None) -> tuple[int, str] | None:
 
     The window's mean is a trailing one: where the loss turned within it (a learning-rate range test), the weights at
     its end are already worse than any at its low (W48 walkthrough: the lowest 50-step mean ended at step 159, whose
-    weights scored 1.15 on the whole data set; the best, before step 133, scored 0.52). A run whose loss was still
-    falling when it ended keeps its low at the window's end, where the median is lowest."""
+    weights scored 1.15 on the whole data set; the best, before step 133, scored 0.52). Where the lowest stretch ends
+    the window (a loss still falling, or flat, there), its last step: the latest weights of that stretch."""
     if low is None:
         return None
     pairs = [(t, v) for t, v in low[3] if v is not None and math.isfinite(v)]
@@ -325,9 +325,15 @@ def low_point(low: tuple | None) -> tuple[int, str] | None:
         return low[0], "where the mean loss was at its lowest"
     k = min(LOW_SPAN, len(pairs) - (1 - len(pairs) % 2))  # an odd span: it has a middle step
     values = [v for _, v in pairs]
-    medians = [statistics.median(values[i:i + k]) for i in range(len(values) - k + 1)]
-    i = min(range(len(medians)), key=medians.__getitem__)
+    spans = [values[i:i + k] for i in range(len(values) - k + 1)]
+    medians = [statistics.median(span) for span in spans]
+    # (equal medians, as a V's spans around its bottom have: the lower mean, the span centred on it)
+    i = min(range(len(medians)), key=lambda j: (medians[j], statistics.fmean(spans[j])))
     steps = "steps" if pairs[i + k - 1][0] - pairs[i][0] == k - 1 else "losses read"
+    if i == len(medians) - 1:  # the lowest stretch ends the window: the loss was still falling, or flat, at its end,
+        # and the weights at the end are the latest of that stretch
+        return pairs[-1][0], (f"where the loss was at its lowest (the median of the {k} {steps} up to it, "
+                              f"{medians[i]:.3g})")
     return pairs[i + k // 2][0], (f"where the loss was at its lowest (the median of the {k} {steps} around it, "
                                   f"{medians[i]:.3g})")
 

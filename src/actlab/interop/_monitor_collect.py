@@ -98,6 +98,11 @@ class _Collecting:
     _last_level: tuple[int, float] | None = None
     _above_low: tuple[int, float] | None = None
     _blown_low: tuple[int, float] | None = None
+    # a blow-up under way, begun from losses near chance or below: (its climb's first step, the loss before it), kept
+    # while its losses dip under the line without coming back to their level (W49 walkthrough: lr 3 from step 400,
+    # losses 14, 16, 14, 353, 12.6, 649, 8.3e5, ... 3.55e12 at step 411; the dip to 12.6 ended the blow-up at 353, and
+    # the climb after it, from losses near 14, was no blow-up 'from low': the words said 'blew up to 353')
+    _episode: tuple[int, tuple[int, float] | None] | None = None
     _first_loss: tuple[int, float] | None = None  # the run's first finite loss, as (step, loss)
 
     def _read_step_losses(self, loss) -> tuple[tuple[int, float | None], ...]:
@@ -150,11 +155,17 @@ class _Collecting:
                 if (spike is not None and spike[0] < t and self._from_low
                         and (self._blown_up is None or spike[1] > self._blown_up[1])):
                     self._blown_up, self._blown_from, self._blown_low = spike, self._above_from, self._above_low
+                if v <= RISING_FACTOR * self.chance_loss:  # back at its level: a blow-up under way has ended
+                    self._episode = None
                 self._above_from, self._last_low = None, (t, v)
                 continue
             if self._first_low is None or t <= self._first_low:  # the run started above the line
                 continue
-            if self._above_from is None:
+            if self._above_from is None and self._episode is not None:  # the same blow-up goes on: it dipped under
+                # the line, not back to its level
+                self._above_from, self._above_low = self._episode
+                self._from_low = True
+            elif self._above_from is None:
                 # a blow-up climbs from losses near chance or below: the median of the BLOW_UP_FROM losses before
                 # it is RISING_FACTOR x chance at most. A loss climbing steadily from far above it is a divergence
                 # under way, which the reading dates as a climb
@@ -170,6 +181,8 @@ class _Collecting:
                     self._above_from, self._above_low = t, self._last_low
                 earlier = list(before)[:-1]
                 self._from_low = bool(earlier) and statistics.median(earlier) <= RISING_FACTOR * self.chance_loss
+                if self._from_low:
+                    self._episode = (self._above_from, self._above_low)
             if not self._from_low:
                 continue
             if v > diverged:
