@@ -79,3 +79,17 @@ def test_a_blow_up_before_the_units_went_dates_the_checkpoint():
     layer = Stopping(**{**layer.__dict__, "bulk_from": 262, "bulk_on": 212})
     remedy = _stopping_layers([layer], lambda when="": f"restart ({when})", set(), blown_up=201).remedy
     assert remedy.endswith("restart (saved before step 200)."), remedy
+
+
+def test_a_run_that_learned_and_lost_it_names_the_earlier_of_its_best_point_and_the_units_last_on():
+    """W49 walkthrough, finding 3: a range test's report named 'before step 212' for its dying layer (weights that
+    scored 0.834 on the whole data set) and 'before training step 173, where the loss was at its lowest' (0.584) in
+    its other finding. The dying layer's remedy now names the best point where that comes first."""
+    layer = _layer(bulk=15, first=41, last=61)  # most units last on at step 41
+    best = (30, "where the loss was at its lowest (the median of the 9 steps around it, 0.4)")
+    found = _stopping_layers([layer], lambda when="": f"restart ({when})", set(), None, best)
+    assert found.remedy.endswith("restart (saved before training step 30, where the loss was at its lowest (the median "
+                                 "of the 9 steps around it, 0.4))."), found.remedy
+    later = (50, best[1])  # units died before the loss was at its lowest: the checkpoint that holds them alive
+    found = _stopping_layers([layer], lambda when="": f"restart ({when})", set(), None, later)
+    assert found.remedy.endswith("restart (saved before step 41)."), found.remedy

@@ -470,6 +470,7 @@ class _Reporting:
             # trained weights that no step has changed although they get gradients (_monitor_weights)
             weights_still_since=self._weights_still_since, still_weights=self._still_weights,
             weights_first_seen=self._weights_first_seen)
+        best_point = None  # a run that learned and lost it: (the step of its best point, why there)
         if output is None and order and set(order) <= frozen and not any(p.requires_grad
                                                                           for p in self.model.parameters()):
             reading = Reading((Finding(
@@ -540,7 +541,7 @@ class _Reporting:
                 # a run that learned and lost it: the checkpoint to go back to is one from its best point (W38
                 # walkthrough: lr x 300 at step 300 after the mean had come down to 0.375 there; the remedy said only
                 # 'a checkpoint saved before the problem began')
-                best, why = low_point(self._lowest_judged)
+                best, why = best_point = low_point(self._lowest_judged)
                 reading = diagnose(dataclasses.replace(summary, restart=torch_restart(
                     f"saved before training step {best:,}, {why}")))
             elif reading.status == Status.DIVERGED:
@@ -557,7 +558,7 @@ class _Reporting:
                     # learning-rate range test, lowest at step 79, read 'saved before training step 157, where the
                     # loss began to climb' at a loss over 1,000 times chance). A climb from the learned level (lr
                     # raised at step 150, the loss 0.26 there) keeps its start
-                    best, why = low_point(self._lowest_judged)
+                    best, why = best_point = low_point(self._lowest_judged)
                     reading = diagnose(dataclasses.replace(summary, restart=torch_restart(
                         f"saved before training step {best:,}, {why}")))
                 elif went is not None and went.kind == "rose" and went.start is not None:
@@ -598,7 +599,7 @@ class _Reporting:
             exploding = None
         for extra in (exploding,
                       _stopping_layers(stopping, torch_restart, dying_seen,
-                                       _threw(summary, self._jumped(reading), self._blown_from)),
+                                       _threw(summary, self._jumped(reading), self._blown_from), best_point),
                       self._stopped_places(sampled, notes)):
             if extra is not None and reading.status != Status.UNWATCHED:  # placed by seriousness
                 rank = list(Status)

@@ -211,7 +211,7 @@ def _sample_date(d: Stopping) -> int | None:
 
 
 def _stopping_layers(layers: list[Stopping], restart: Callable[[str], str], seen: set[str],
-                     blown_up: int | None = None) -> Finding | None:
+                     blown_up: int | None = None, best: tuple[int, str] | None = None) -> Finding | None:
     """A DEAD_LAYER finding, "dying layer", for the layers whose units that stopped after being on (dead now, or gone
     silent) are DYING_SHARE or more of the layer, and not all of it (a whole dead layer has the reading's own
     finding; W27: 30 of 32 units died mid-run and 2 never ran, and the words said 'the layer works with the units
@@ -221,7 +221,11 @@ def _stopping_layers(layers: list[Stopping], restart: Callable[[str], str], seen
     to step 362, 5 sampled batches off being 250 steps). The step named is the one most of the units went off on, and
     the remedy's checkpoint comes before the sampled step before it, where they were on: any update between the two
     may have killed them (W27: 'saved before step 312' named checkpoints that held the dead units), and before the
-    update that made a blow-up (``blown_up``: its step) where there was one."""
+    update that made a blow-up (``blown_up``: its step) where there was one. ``best``: where a run that learned and
+    lost it was at its best (the step, and why there, as its reading's remedy names it): the checkpoint named where
+    that comes earlier (W49 walkthrough: a range test's report named 'before step 212' for its dying layer, whose
+    weights scored 0.834 on the whole data set, and 'before training step 173, where the loss was at its lowest',
+    0.584, in its other finding)."""
     dying = [d for d in layers if is_dying(d, seen)]
     if not dying:
         return None
@@ -323,7 +327,9 @@ def _stopping_layers(layers: list[Stopping], restart: Callable[[str], str], seen
                    "the weights feeding these units learn little or nothing through them, and " + works,
                    f"Lower the learning rate ({how}), "
                    "or use an activation with a slope below 0 (nn.LeakyReLU, nn.GELU); then "
-                   + (restart(f"saved before step {first:,}") if first is not None else restart()) + ".",
+                   + (restart(f"saved before training step {best[0]:,}, {best[1]}")
+                      if best is not None and (first is None or best[0] < first) else
+                      restart(f"saved before step {first:,}") if first is not None else restart()) + ".",
                    {"dying_layers": [d.label for d in dying], "died_units": [d.died for d in dying],
                     "silent_units": [d.silent for d in dying]})
 
