@@ -162,3 +162,49 @@ def test_the_heads_note_points_to_s_parts_where_none_are_given():
         rep, _ = _run(noise_targets=True, steps=80, parts=parts)
         note = next(n for n in rep.notes if "heads side by side" in n)
         assert note.endswith(said), note
+
+
+class CutHead(TwoTasks):
+    def forward(self, x):
+        h = self.trunk(x)
+        return self.cls(h), self.reg(h).detach()  # the regression head cut off from the loss
+
+
+def test_a_whole_loss_held_up_by_a_cut_head_is_not_blamed_on_the_learning_rate():
+    """W49 walkthrough, finding 4: a regression head cut off by .detach() held the summed loss above chance while the
+    classifier's part came 98% below its own chance level; the reading said 'not learning ... lower the learning
+    rate'. With part_chance given, the headline says which part learns and which holds the loss up, and the remedy
+    names the weight that got no gradient. References: the test's own part losses against the chance levels it gave."""
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(4096, 10, generator=g)
+    yc = (x @ torch.randn(10, 4, generator=g)).argmax(1)
+    yr = 5.0 + 2.0 * x[:, :1]  # learnable, but the head is cut off
+    torch.manual_seed(0)
+    model = CutHead()
+    opt = torch.optim.Adam(model.parameters(), 3e-3)
+    chances = {"cls": math.log(4), "reg": float(yr.var())}
+    own = []
+    with Monitor(model, every=10, chance_loss=sum(chances.values()), part_chance=chances) as mon:
+        for _ in range(300):
+            i = torch.randint(0, 4096, (64,), generator=g)
+            with mon.step() as s:
+                c, r = model(x[i])
+                l1, l2 = nn.functional.cross_entropy(c, yc[i]), nn.functional.mse_loss(r, yr[i])
+                loss = l1 + l2
+                loss.backward()
+                s.loss, s.parts = loss, {"cls": l1, "reg": l2}
+            own.append((l1.item(), l2.item(), loss.item()))
+            opt.step()
+            opt.zero_grad()
+    last = own[-50:]
+    assert _mean([a for a, _, _ in last]) < 0.5 * chances["cls"]  # the premise: the classifier learns
+    assert _mean([b for _, b, _ in last]) > chances["reg"]  # the regression head does not
+    assert _mean([w for _, _, w in last]) > 0.9 * sum(chances.values())  # and the whole loss is not below chance
+    r = mon.report().reading
+    assert r.status.value in ("starting", "not_learning"), r.words
+    assert r.words.endswith("; but part 'cls' of the loss (s.parts) is below its chance level (part_chance): that "
+                            "task learns, and part 'reg', not below its own, holds the whole loss up"), r.words
+    assert r.remedy.startswith("The learning rate is no cause here, since part 'cls' learns: look at what feeds "
+                               "'reg'. 'reg.weight' got no gradient on this step: a head cut off from the "
+                               "loss"), r.remedy
+    assert "lower the learning rate" not in r.remedy.lower()

@@ -114,18 +114,20 @@ class _Parts:
         own = next((d for t, d in reversed(latest) if t == step), None)
         return tuple((name, float(v)) for name, v in own.items()) if own else ()
 
-    def _parts_words(self, moved: bool) -> tuple[str, list[str]]:
-        """The note on the parts (empty before PARTS_LEAST steps gave them), and the names of those that have not
-        come down by MOVED_FRACTION from their first steps' mean. ``moved``: the whole loss has come down."""
+    def _parts_words(self, moved: bool) -> tuple[str, list[str], list[str]]:
+        """The note on the parts (empty before PARTS_LEAST steps gave them), the names of those that have not come
+        down by MOVED_FRACTION from their first steps' mean (or below their chance level, where part_chance gives
+        one), and the names of those that have come down that far below their chance level. ``moved``: the whole
+        loss has come down."""
         self._read_parts()
         early = self._parts_first
         if not early or len(early) < PARTS_LEAST:
-            return "", []
+            return "", [], []
         late = [e for e in self._parts_latest if e[0] > early[-1][0]]  # the latest steps after the first ones
         if len(late) < PARTS_LEAST:
-            return "", []
+            return "", [], []
         names = list(dict.fromkeys(k for _, d in (*early, *late) for k in d))
-        said, stuck, unjudged = [], [], []
+        said, stuck, unjudged, learned = [], [], [], []
         chances = self.part_chance
         for name in names:
             a = [d[name] for _, d in early if math.isfinite(d.get(name, math.nan))]
@@ -139,8 +141,7 @@ class _Parts:
             if chance is not None:  # judged against its chance level, as the whole loss is (W48 walkthrough,
                 # finding 4: a head on targets 5 + noise learned their mean alone, its loss from 13.3 to 1.04, the
                 # noise's variance, and read '92% below its first steps')
-                if now > (1 - MOVED_FRACTION) * chance:
-                    stuck.append(name)
+                (stuck if now > (1 - MOVED_FRACTION) * chance else learned).append(name)
                 level = (f"{1 - now / chance:.0%} below" if now < chance else f"{now / chance - 1:.0%} above"
                          if now > chance else "at")
                 said.append(f"'{name}' {now:.3g}, {level} its chance level {chance:.3g} (part_chance; its mean over "
@@ -152,7 +153,7 @@ class _Parts:
                 unjudged.append(name)
             said.append(f"'{name}' {now:.3g}{change} its mean over its first {len(a)} steps ({was:.3g})")
         if not said:
-            return "", []
+            return "", [], []
         steps = f"training steps {late[0][0]:,} to {late[-1][0]:,}"
         words = f"the loss's parts (s.parts), mean over {steps}: " + "; ".join(said)
         if stuck and moved and len(stuck) < len(said):
@@ -171,7 +172,7 @@ class _Parts:
                       "that learns only its targets' mean comes down to their variance): part_chance={name: its "
                       "chance level} "
                       "judges a part against chance, as chance_loss does the whole loss")
-        return words, stuck
+        return words, stuck, learned
 
 
 def _listed(names: list[str]) -> str:

@@ -664,9 +664,12 @@ class _Reporting:
         if through:
             notes.append(through)
         moved = summary.loss is not None and summary.chance_loss is not None and _has_moved(summary)
-        parts, stuck = self._parts_words(moved)
+        parts, stuck, learned = self._parts_words(moved)
         if parts:
             notes.append(parts)
+        if stuck and learned and reading.status in (Status.NOT_LEARNING, Status.STARTING) \
+                and all(n in self.part_chance for n in stuck):
+            reading = self._held_up(reading, stuck, learned, not_computed)
         if stuck and moved and reading.status == Status.HEALTHY:  # the headline says it (W46 walkthrough, finding 2)
             head = reading.findings[0]
             which = " and ".join(f"'{n}'" for n in stuck)
@@ -836,6 +839,27 @@ class _Reporting:
                "side by side or in series: the data flow between them was not read on a step that ran them")
         return last, (f"{listed}{how}): the output layer, the reference of W/out and of the reading, is taken to be "
                       f"the last of them to run, '{last}'")
+
+    def _held_up(self, reading: Reading, stuck: list[str], learned: list[str], not_computed) -> Reading:
+        """A whole loss that reads not learning (or starting) while some of its parts are below their chance levels:
+        the parts that are not hold it up, and the learning rate is no cause (W49 walkthrough: a regression head cut
+        off by .detach() kept the summed loss 1.2 times chance while the classifier's part was 98% below its own, and
+        the remedy said to lower the learning rate)."""
+        head = reading.findings[0]
+        one, done = len(stuck) == 1, len(learned) == 1
+        words = (f"{head.words}; but {'part' if done else 'parts'} {_listed(learned)} of the loss (s.parts) "
+                 f"{'is' if done else 'are'} below {'its' if done else 'their'} chance level (part_chance): that "
+                 f"task learns, and {'part' if one else 'parts'} {_listed(stuck)}, not below "
+                 f"{'its' if one else 'their'} own, {'holds' if one else 'hold'} the whole loss up")
+        cut = sorted(not_computed)
+        remedy = (f"The learning rate is no cause here, since part{'' if done else 's'} {_listed(learned)} "
+                  f"learn{'s' if done else ''}: look at what feeds {_listed(stuck)}. "
+                  + (f"{_listed([f'{n}.weight' for n in cut])} got no gradient on this step: a head cut off from the "
+                     "loss (.detach(), torch.no_grad(), or a parameter left out of requires_grad) learns nothing. "
+                     if cut else "")
+                  + "A task whose targets cannot be predicted from the inputs stays at its chance level, as does one "
+                  "whose weight in the sum is too small for it to matter.")
+        return Reading((dataclasses.replace(head, words=words, remedy=remedy),) + reading.findings[1:])
 
     def _parts_hint(self) -> str:
         """The heads notes' last sentence: one loss for several heads hides a head that learns nothing, and s.parts
