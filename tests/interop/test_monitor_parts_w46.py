@@ -76,8 +76,8 @@ def test_a_part_that_learns_nothing_is_said_in_the_note_and_the_headline():
     assert f"'reg' {reg_now:.3g}" in note and f"({reg_was:.3g})" in note
     assert "'reg' has not come down 10% or more from its first steps while the whole loss has" in note
     assert rep.reading.status.value == "healthy"
-    assert rep.reading.words.endswith("; but part 'reg' of the loss (s.parts) has not come down from its first "
-                                      "steps (the note on the loss's parts says by how much)")
+    assert rep.reading.words.startswith("healthy, but part 'reg' of the loss (s.parts) has not come down from its "
+                                        "first steps (the note on the loss's parts says by how much): gradients reach")
 
 
 def test_parts_that_both_learn_say_nothing_in_the_headline():
@@ -136,8 +136,8 @@ def test_a_part_that_learns_only_its_targets_mean_is_judged_against_its_chance_l
     assert "'reg' has not come down 10% or more below its chance level while the whole loss has" in note
     assert "That 'cls' came down from its first steps does not tell that it learned more" in note
     assert rep.reading.status.value == "healthy"
-    assert rep.reading.words.endswith("; but part 'reg' of the loss (s.parts) has not come down below its chance "
-                                      "level (part_chance) (the note on the loss's parts says by how much)")
+    assert rep.reading.words.startswith("healthy, but part 'reg' of the loss (s.parts) has not come down below its "
+                                        "chance level (part_chance; the note on the loss's parts says by how much): ")
 
 
 @pytest.mark.parametrize(("given", "match"), [
@@ -202,8 +202,9 @@ def test_a_whole_loss_held_up_by_a_cut_head_is_not_blamed_on_the_learning_rate()
     assert _mean([w for _, _, w in last]) > 0.9 * sum(chances.values())  # and the whole loss is not below chance
     r = mon.report().reading
     assert r.status.value in ("starting", "not_learning"), r.words
-    assert r.words.endswith("; but part 'cls' of the loss (s.parts) is below its chance level (part_chance): that "
-                            "task learns, and part 'reg', not below its own, holds the whole loss up"), r.words
+    assert r.words.startswith(f"{r.status.value.replace('_', ' ')}, but part 'cls' of the loss (s.parts) is below its "
+                              "chance level (part_chance), so that task learns, and part 'reg', not below its own, "
+                              "holds the whole loss up: "), r.words
     assert r.remedy.startswith("The learning rate is no cause here, since part 'cls' learns: look at what feeds "
                                "'reg'. 'reg.weight' got no gradient on this step: a head cut off from the "
                                "loss"), r.remedy

@@ -106,6 +106,13 @@ def _one_layer(places: list[LayerSummary]) -> LayerSummary:
                                saturated=sum(p.saturated for p in places), signal_norm=signal)
 
 
+def _lead(words: str, clause: str) -> str:
+    """A reading's words with ``clause`` said right after its status ('healthy, but part 'reg' ... : gradients
+    reach ...'), where the page's fold of a long headline would otherwise hide it at the end (W49 walkthrough)."""
+    status, colon, rest = words.partition(": ")
+    return f"{status}, but {clause}: {rest}" if colon else f"{words}; but {clause}"
+
+
 def _listed(names: list[str]) -> str:
     """Names in words: 'a', 'a and b', 'a, b and c'; names that are not labels already are quoted."""
     quoted = [n if n.startswith("module ") or n.startswith("'") else f"'{n}'" for n in names]
@@ -674,12 +681,14 @@ class _Reporting:
             head = reading.findings[0]
             which = " and ".join(f"'{n}'" for n in stuck)
             one = len(stuck) == 1
-            below = ("below its chance level (part_chance)" if one else "below their chance levels (part_chance)") \
-                if all(n in self.part_chance for n in stuck) else f"from {'its' if one else 'their'} first steps"
-            reading = Reading((dataclasses.replace(head, words=(
-                f"{head.words}; but {'part' if one else 'parts'} {which} of the loss (s.parts) "
-                f"{'has' if one else 'have'} not come down {below} (the note on the loss's parts says by how "
-                "much)")),) + reading.findings[1:])
+            said = "the note on the loss's parts says by how much"
+            below = ((f"below its chance level (part_chance; {said})" if one else
+                      f"below their chance levels (part_chance; {said})")
+                     if all(n in self.part_chance for n in stuck) else
+                     f"from {'its' if one else 'their'} first steps ({said})")
+            reading = Reading((dataclasses.replace(head, words=_lead(
+                head.words, f"{'part' if one else 'parts'} {which} of the loss (s.parts) {'has' if one else 'have'} "
+                f"not come down {below}")),) + reading.findings[1:])
         # (each head's |dL/dW| is in the heads note, where the output layer was chosen among them)
         said_heads = frozenset(self._loss_heads or ()) if heads_note and output in (self._loss_heads or ()) \
             else frozenset()
@@ -847,10 +856,11 @@ class _Reporting:
         the remedy said to lower the learning rate)."""
         head = reading.findings[0]
         one, done = len(stuck) == 1, len(learned) == 1
-        words = (f"{head.words}; but {'part' if done else 'parts'} {_listed(learned)} of the loss (s.parts) "
-                 f"{'is' if done else 'are'} below {'its' if done else 'their'} chance level (part_chance): that "
-                 f"task learns, and {'part' if one else 'parts'} {_listed(stuck)}, not below "
-                 f"{'its' if one else 'their'} own, {'holds' if one else 'hold'} the whole loss up")
+        words = _lead(head.words, f"{'part' if done else 'parts'} {_listed(learned)} of the loss (s.parts) "
+                      f"{'is' if done else 'are'} below {'its' if done else 'their'} chance level (part_chance), so "
+                      f"{'that task learns' if done else 'those tasks learn'}, and {'part' if one else 'parts'} "
+                      f"{_listed(stuck)}, not below {'its' if one else 'their'} own, {'holds' if one else 'hold'} the "
+                      "whole loss up")
         cut = sorted(not_computed)
         remedy = (f"The learning rate is no cause here, since part{'' if done else 's'} {_listed(learned)} "
                   f"learn{'s' if done else ''}: look at what feeds {_listed(stuck)}. "
