@@ -37,7 +37,9 @@ def test_a_point_keeps_the_parts_bounded_and_only_finite_numbers():
 
 
 def test_a_monitor_s_log_carries_each_sampled_step_s_parts(tmp_path):
-    torch = pytest.importorskip("torch")
+    from conftest import require_torch
+
+    torch = require_torch()
     from torch import nn
 
     from actlab.torch import Monitor
@@ -59,6 +61,8 @@ def test_a_monitor_s_log_carries_each_sampled_step_s_parts(tmp_path):
             own[t] = {"cls": l1.item(), "reg": l2.item()}
             opt.step()
             opt.zero_grad()
+    header = json.loads(log.read_text().splitlines()[0])
+    assert "part_chance" not in header  # none given
     reports = [json.loads(line) for line in log.read_text().splitlines() if '"reading"' in line]
     assert [r["step"] for r in reports] == [1, 6, 11, 16, 21, 26]
     for r in reports:
@@ -81,12 +85,16 @@ def test_the_loss_chart_draws_each_part_and_the_readout_names_them(browser, tmp_
             r["parts"]["reg"] = None  # a NaN part: no point drawn there
         rows.append(r)
     log = tmp_path / "run.jsonl"
-    log.write_text(lines({"format": LOG_FORMAT, "layers": NAMES, "activations": ["gelu", "gelu"]}, *rows))
+    # the parts' chance levels, as Monitor(part_chance=...) writes them into the header: 'reg' has one, 'cls' none,
+    # and a name no part has is left out
+    log.write_text(lines({"format": LOG_FORMAT, "layers": NAMES, "activations": ["gelu", "gelu"],
+                          "part_chance": {"reg": 1.0, "other": 2.0}}, *rows))
     with serving(create_app(db_path=tmp_path / "p.sqlite3", watch_log=log)) as base:
         context, page, errors = open_watch(browser, base, READY, width)
         drawn = page.evaluate("document.getElementById('watch-loss').drawn")
         names = [s["name"] for s in drawn["series"]]
-        assert names == ["loss", "part 'cls'", "part 'reg'"], names
+        assert names == ["loss", "part 'cls'", "part 'reg'", "'reg' chance level"], names
+        assert drawn["series"][3]["y"] == [1.0] * 60
         for k, name in ((1, "cls"), (2, "reg")):
             want = [r["parts"][name] for r in rows]
             assert drawn["series"][k]["y"] == want, name
@@ -96,7 +104,7 @@ def test_the_loss_chart_draws_each_part_and_the_readout_names_them(browser, tmp_
         page.keyboard.press("End")
         said = page.locator("#watch-readout").inner_text()
         assert said.startswith("Step 60: loss ") and \
-            f"; parts (s.parts): 'cls' {rows[-1]['parts']['cls']:.4g}, 'reg' 1" in said, said
+            f"; parts (s.parts): 'cls' {rows[-1]['parts']['cls']:.4g}, 'reg' 1 (its chance level 1)" in said, said
         for _ in range(30):
             page.keyboard.press("ArrowLeft")
         said = page.locator("#watch-readout").inner_text()
@@ -104,3 +112,19 @@ def test_the_loss_chart_draws_each_part_and_the_readout_names_them(browser, tmp_
         shot(page, f"watch-parts-{width}", page.locator("#watch-loss").locator(".."))
         assert errors == []
         context.close()
+
+
+def test_a_monitor_s_header_carries_the_parts_chance_levels(tmp_path):
+    from conftest import require_torch
+
+    require_torch()
+    from torch import nn
+
+    from actlab.torch import Monitor
+
+    log = tmp_path / "run.jsonl"
+    with Monitor(nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2)), every=1, log=log,
+                 part_chance={"reg": 0.986, "cls": math.log(4)}):
+        pass
+    header = json.loads(log.read_text().splitlines()[0])
+    assert header["part_chance"] == {"reg": 0.986, "cls": math.log(4)}

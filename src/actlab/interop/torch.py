@@ -589,7 +589,9 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
                            "activations": [l.record.name for l in self._layers], "run": self._run_id,
                            "model": type(self.model).__name__,
                            "parameters": None if lazy else sum(p.numel() for p in params),
-                           **({"anew": self._anew} if self._anew else {})}) + "\n"
+                           **({"anew": self._anew} if self._anew else {}),
+                           # the loss's parts' chance levels: /watch draws each as a dotted line beside its part's
+                           **({"part_chance": self.part_chance} if self.part_chance else {})}) + "\n"
 
 
 ANEW_MOST = 4  # the times a monitor begins reading its model anew before it stops comparing its modules

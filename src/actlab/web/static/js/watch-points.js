@@ -28,7 +28,7 @@ export function resetView() {
     health: [], names: [], lastFinite: null, latest: null, lossSaid: [],
     historyBands: [], healthBands: [], lossBands: [], healthRows: [], firstSeen: null, previewing: false,
     firstNan: null, warm: [], warmUp: [], order: null, places: null, slots: null, numbers: null, folds: [],
-    hidden: new Set(), ended: null, partNames: [], parts: [],
+    hidden: new Set(), ended: null, partNames: [], parts: [], partChance: [], header: null,
   });
 }
 resetView();
@@ -113,6 +113,7 @@ export function take(data) {
   if (data.places) Object.assign(view, { order: data.order ?? data.places, serverPlaces: data.places });
   if (data.last_ran) view.lastRan = data.last_ran;
   view.latestOf = new Map((view.latest?.layers ?? []).map((l) => [l.name, l]));
+  view.header = data.header;
   arrange(data.header.layers);
   return { thinned: held.length < before, changed: fresh.length > 0 || held.length !== view.steps.length };
 }
@@ -174,6 +175,10 @@ export function series(health) {
     for (const name of Object.keys(p.parts ?? {})) if (!names.includes(name) && names.length < PARTS_MOST) names.push(name);
   }
   view.partNames = names;
+  // each part's chance level, where the log's header gives one (Monitor(part_chance=...)): a number above 0
+  const levels = view.header?.part_chance;
+  view.partChance = names.map((name) => (levels && typeof levels === "object" && finite(levels[name]) &&
+    levels[name] > 0 ? levels[name] : null));
   view.parts = names.map((name) => held.map((p) => (!p.non_finite && finite(p.parts?.[name]) ? p.parts[name] : null)));
   const layers = view.slots ? view.slots.length :
     held.reduce((n, p) => Math.max(n, p.grads.length), 0);  // a new header adds places

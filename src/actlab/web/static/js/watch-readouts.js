@@ -138,8 +138,9 @@ function readLoss() {
   const heldOut = Number.isInteger(given) && finite(value) ?
     `; held-out loss ${fmt(value, 4)}, given after training step ${count(given)}` : "";
   // the loss's named parts at this step (s.parts)
-  const parts = view.partNames.flatMap((name, k) => (finite(view.parts[k][i]) ? [`'${name}' ${fmt(view.parts[k][i], 4)}`] :
-    []));
+  const chance = (k) => (view.partChance[k] === null ? "" : ` (its chance level ${fmt(view.partChance[k], 4)})`);
+  const parts = view.partNames.flatMap((name, k) => (finite(view.parts[k][i]) ?
+    [`'${name}' ${fmt(view.parts[k][i], 4)}${chance(k)}`] : []));
   const partsSaid = parts.length ? `; parts (s.parts): ${parts.join(", ")}` : "";
   $("watch-readout").textContent = `Step ${count(steps[i])}: ${said}${partsSaid}${heldOut}${thinned || between}` +
     statusAt(steps[i]);

@@ -38,6 +38,7 @@ const MIXED_KEY = "NaN or inf in some layers (a dot: a layer still finite there)
 const MEASURE_DASHES = [false, [7, 3], [2, 2]];  // the three measures of one layer: solid, dashed, dotted
 // the loss's parts' lines: dashed, in the palette's colours other than the loss's and the held-out loss's
 const PART_COLOURS = [PALETTE[1], PALETTE[2], PALETTE[4], PALETTE[5], PALETTE[6]], PART_DASH = [6, 3];
+const CHANCE_DASH = [1, 3];  // a part's chance level: dotted, in the part's colour
 let restartNote = "";
 
 function reset() {
@@ -203,10 +204,16 @@ function drawCharts() {
   // the loss's named parts (s.parts), each a dashed line of its own colour
   const parts = view.partNames.map((name, k) => ({ name: `part '${name}'`, y: view.parts[k], whole: true,
                                                    color: PART_COLOURS[k % PART_COLOURS.length], dash: PART_DASH }));
+  // and its chance level, where the log gives one (Monitor(part_chance=...)): a dotted line in the part's colour
+  const chances = view.partNames.flatMap((name, k) => (view.partChance[k] === null ? [] : [{
+    name: `'${name}' chance level`, y: steps.map(() => view.partChance[k]), whole: true,
+    color: PART_COLOURS[k % PART_COLOURS.length], dash: CHANCE_DASH }]));
+  const partValues = [...view.parts.flat(), ...view.partChance.filter((c) => c !== null)];
   stepLines($("watch-loss"), { x: steps, log: lossIsLog([...view.losses, ...(heldOut[0]?.y ?? []), ...banded,
-                                                          ...view.parts.flat()]),
+                                                          ...partValues]),
                                marks: [...nanMarks(), ...infLoss], xLog, xEnd,
-                               series: [{ name: "loss", y: view.losses, band: view.lossBands }, ...parts, ...heldOut],
+                               series: [{ name: "loss", y: view.losses, band: view.lossBands }, ...parts, ...chances,
+                                        ...heldOut],
                                hover: hover.loss, changes,
                                bandKey: LOSS_BAND_KEY,
                                empty: "No loss logged: set s.loss = loss inside mon.step()" });
