@@ -338,6 +338,21 @@ def low_point(low: tuple | None) -> tuple[int, str] | None:
                                   f"{medians[i]:.3g})")
 
 
+def risen_in_low(low: tuple | None) -> float:
+    """How far the loss rose within the run's lowest window (lower_low's) after its low point: the median of its last
+    LOW_SPAN finite losses less the lowest such median in it (0 where it holds too few). A dying layer's checkpoint
+    gives way to the low point only where this is clear of the batches' noise (W49: a range test rose from a median
+    of 0.433 at step 175 to the units' last sample at 212; W35: batch-size-1 losses, learned to the blow-up at 150,
+    had their lowest median at 93 by noise alone)."""
+    if low is None:
+        return 0.0
+    values = [v for _, v in low[3] if v is not None and math.isfinite(v)]
+    if len(values) < LOW_SPAN:
+        return 0.0
+    medians = [statistics.median(values[i:i + LOW_SPAN]) for i in range(len(values) - LOW_SPAN + 1)]
+    return medians[-1] - min(medians)
+
+
 def chance_of(s: RunSummary) -> float | None:
     c = s.chance_loss
     return c if c is not None and math.isfinite(c) and c > 0 else None

@@ -44,3 +44,14 @@ def test_the_step_named_is_near_the_bottom_of_a_noisy_v(seed, bottom, noise):
     step, _ = low_point(_low(pairs))
     # within half a span of the bottom: the noise (at most 0.1 between two steps) is under the slope over 5 steps
     assert abs(step - bottom) <= LOW_SPAN // 2, (step, bottom)
+
+
+def test_the_rise_after_the_low_point_is_the_last_median_less_the_lowest():
+    from actlab.reading_loss import risen_in_low
+
+    v_shape = [(t, abs(t - 20) * 0.1 + 0.5) for t in range(50)]  # down to 0.5 at step 20, then up to 3.4 at 49
+    last = sorted(v for _, v in v_shape[-9:])[4]
+    assert abs(risen_in_low(_low(v_shape)) - (last - 0.7)) < 1e-9  # the lowest median, around step 20: 0.7
+    falling = [(t, 2.0 - 0.01 * t) for t in range(50)]
+    assert risen_in_low(_low(falling)) == 0.0  # still falling at its end
+    assert risen_in_low(_low(v_shape[:5])) == 0.0 and risen_in_low(None) == 0.0

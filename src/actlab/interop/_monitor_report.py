@@ -15,7 +15,7 @@ from .._json import jsonable
 from ..instruments import layer_reading
 from ..reading_flow import VANISHING_RATIO
 from ..reading_held_out import HELD_OUT_GIVEN
-from ..reading_loss import MOVED_FRACTION, climb, low_point, recent
+from ..reading_loss import MOVED_FRACTION, climb, low_point, recent, risen_in_low
 from ..reading_record import LossSteps, percent_below
 from ..readings import (
     TORCH_LEVERS,
@@ -606,7 +606,10 @@ class _Reporting:
             exploding = None
         for extra in (exploding,
                       _stopping_layers(stopping, torch_restart, dying_seen,
-                                       _threw(summary, self._jumped(reading), self._blown_from), best_point),
+                                       _threw(summary, self._jumped(reading), self._blown_from),
+                                       # (only where the loss rose from its low point by more than its noise)
+                                       best_point if self.chance_loss and risen_in_low(self._lowest_judged)
+                                       > MOVED_FRACTION * self.chance_loss else None),
                       self._stopped_places(sampled, notes)):
             if extra is not None and reading.status != Status.UNWATCHED:  # placed by seriousness
                 rank = list(Status)

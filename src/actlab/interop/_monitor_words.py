@@ -225,7 +225,8 @@ def _stopping_layers(layers: list[Stopping], restart: Callable[[str], str], seen
     lost it was at its best (the step, and why there, as its reading's remedy names it): the checkpoint named where
     that comes earlier (W49 walkthrough: a range test's report named 'before step 212' for its dying layer, whose
     weights scored 0.834 on the whole data set, and 'before training step 173, where the loss was at its lowest',
-    0.584, in its other finding)."""
+    0.584, in its other finding). The report gives it only where the loss rose from that point by more than its
+    noise (reading_loss.risen_in_low)."""
     dying = [d for d in layers if is_dying(d, seen)]
     if not dying:
         return None
