@@ -205,7 +205,8 @@ _CONSTANTS = {"NaN": None, "Infinity": "inf", "-Infinity": "-inf"}
 _DECODER = json.JSONDecoder(parse_constant=_CONSTANTS.__getitem__)  # one decoder for every line, not one a line
 
 
-BAD_KINDS = ("not_text", "not_json", "not_a_record")  # why decode() gives a line up: the kinds of a bad line
+# why a line is given up: the kinds of a bad line (decode()'s, and "too_long": a line the reader would not hold)
+BAD_KINDS = ("not_text", "not_json", "not_a_record", "too_long")
 
 
 def decode(raw: bytes) -> tuple[str, object, str | None]:

@@ -74,8 +74,8 @@ def findings(tail: LogTail, reader: str = "terminal", shown: int | None = None) 
 def check_log(path: str | Path) -> LogTail:
     """The whole log read once for its findings (``actlab watch`` says them on the terminal): a LogTail that has read
     every line, kept no report and drawn no chart. Memory is bounded, whatever the file's size: one piece of
-    MAX_READ_BYTES (4 MB) and the longest line, the summaries of 100 runs, 8 runs told apart at once, and per kind of
-    skipped line a count and 5 line numbers."""
+    MAX_READ_BYTES (4 MB) and a line of at most MAX_LINE_BYTES (16 MB; a longer one is skipped unread), the
+    summaries of 100 runs, 8 runs told apart at once, and per kind of skipped line a count and 5 line numbers."""
     return _read_all(LogTail(path, keep=0, charts=False))
 
 

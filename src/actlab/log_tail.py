@@ -13,6 +13,10 @@ from .log_runs import Runs
 from .run_history import RunHistory
 
 MAX_READ_BYTES = 4 * 1024 * 1024  # read at most this much of a growing log per call
+# the longest line read: a Monitor's report for 1,024 places is some 1 MB. A longer line is not held: the reader skips
+# its bytes up to its end and counts it (W50 walkthrough: a 300 MB line of garbage took the server to 1.2 GB, each
+# 4 MB piece copied onto the unfinished line before it)
+MAX_LINE_BYTES = 16 * 1024 * 1024
 KEEP_REPORTS = 1  # the newest reports kept whole (the charts read RunHistory, which covers the whole run)
 KEEP_PROBLEMS = 5  # the first bad lines named (the rest are counted), overall and per kind
 PREVIEW_BYTES = 1024 * 1024  # where a poll finds more than MAX_READ_BYTES unread, the newest report is looked for here
@@ -23,6 +27,8 @@ _FINGERPRINT_TAIL = 4096  # poll: a log written again from its start differs the
 SKIP_KINDS = {
     "not_text": ("line that is not text (bytes that are not UTF-8)", "lines that are not text"),
     "not_json": ("line that is not JSON", "lines that are not JSON"),
+    "too_long": (f"line longer than {MAX_LINE_BYTES // 2**20} MB, not read",
+                 f"lines longer than {MAX_LINE_BYTES // 2**20} MB, not read"),
     "not_a_record": ("line of JSON that is no record of the format (header, report or end line)",
                      "lines of JSON that are no record of the format"),
     "repeat": ("report written twice", "reports written twice"),
@@ -85,6 +91,7 @@ class LogTail:
         self._records = 0  # well-formed records read
         self._offset = self.start["offset"]
         self._partial = b""
+        self._overlong: int | None = None  # inside a line past MAX_LINE_BYTES: its bytes so far, skipped unread
         self._inode: tuple | None = None
         self._fingerprint = b""
 
@@ -164,14 +171,30 @@ class LogTail:
             position = self._offset - len(self._partial)  # where the first line of this read begins
             self._offset += len(chunk)
             self._fingerprint = self._read_fingerprint(fh)
+        before = self.total
+        if self._overlong is not None:  # inside a line too long to hold: its bytes go unread up to its end
+            end = chunk.find(b"\n")
+            if end < 0:
+                self._overlong += len(chunk)
+                return 0
+            self._too_long(self._overlong + end)
+            chunk, position = chunk[end + 1:], position + end + 1
+            if self.not_log or self.done:
+                return 0
         data, chunk = self._partial + chunk, None
-        before, start = self.total, 0
+        start = 0
         while (end := data.find(b"\n", start)) >= 0:  # line by line: no list of a piece's lines (a 4 MB piece of
-            self._line(data[start:end], position + start)  # short lines made a list of 12 MB)
+            if end - start > MAX_LINE_BYTES:  # short lines made a list of 12 MB)
+                self._too_long(end - start)
+            else:
+                self._line(data[start:end], position + start)
             start = end + 1
             if self.not_log or self.done:
                 return 0
         self._partial = data[start:]  # an unfinished line waits for the rest
+        if len(self._partial) > MAX_LINE_BYTES:  # unless it is too long to hold
+            self._overlong, self._partial = len(self._partial), b""
+            return self.total - before
         if not self._records and self._partial.strip():  # nothing complete yet: is it even text that starts a record?
             begins = self._partial.lstrip()[:1]
             if begins != b"{" or b"\0" in self._partial:
@@ -213,6 +236,18 @@ class LogTail:
         found["count"] += 1
         if len(found["lines"]) < KEEP_PROBLEMS:
             found["lines"].append(self.lines)
+
+    def _too_long(self, size: int) -> None:
+        """A line of ``size`` bytes, past MAX_LINE_BYTES, read to its end and skipped."""
+        self.lines += 1
+        self._overlong = None
+        why = (f"it is {size:,} bytes long, past the {MAX_LINE_BYTES // 2**20} MB a line may hold (a Monitor's "
+               "report is far shorter), and was skipped unread")
+        if not self._records:  # the first record: not a log at all
+            self.not_log = (f"{self.path.name} is not a Monitor log: line {self.lines}: {why}; a Monitor log begins "
+                            f"with the header {HEADER_EXAMPLE}")
+            return
+        self._skip("too_long", why)
 
     def _line(self, raw: bytes, offset: int) -> None:
         self.lines += 1
