@@ -92,5 +92,5 @@ def test_a_start_between_sampled_steps_is_not_dated_to_the_step_that_saw_it():
     assert "began on step" not in words, words
     assert f"diverged at step {start}: " in words and f"sampled one; the last finite sample was step {before}" \
         not in words, words
-    assert "it began in the loss, on a step not sampled (its activations were not read)" in words, words
+    assert "it was first seen in the loss, on a step not sampled (its activations were not read" in words, words
     assert report.first_non_finite["step"] == start and report.last_finite_step == start - 1

@@ -54,7 +54,7 @@ def test_the_climb_and_the_step_come_from_every_steps_loss():
     assert report.reading.status == Status.DIVERGED
     assert words.startswith(f"diverged at step {nan_at}: the loss became NaN or infinite"), words
     assert f"to {last:.3g} (" in words and "(each update's batch loss)" in words, words
-    assert "may have climbed" not in words and "it began in the loss, on a step not sampled" in words, words
+    assert "may have climbed" not in words and "it was first seen in the loss, on a step not sampled" in words, words
     assert report.reading.remedy.startswith("Lower the learning rate"), report.reading.remedy
     assert report.first_non_finite["step"] == nan_at and report.last_finite_step == nan_at - 1
     assert words.count(f"step {nan_at}") == 1, words  # said once (W28 finding 2: five times on one screen)

@@ -70,7 +70,7 @@ def test_divergence_is_dated_from_the_first_sampled_step_that_went_non_finite():
     # there (W28), and says it was not a sampled step's; the notes do not say it again
     assert rep.reading.findings[0].evidence["diverged_at_step"] == 11
     assert rep.reading.words.startswith("diverged at step 11: the loss became NaN or infinite")
-    assert "it began in the loss, on a step not sampled (its activations were not read)" in rep.reading.words
+    assert "it was first seen in the loss, on a step not sampled (its activations were not read" in rep.reading.words
     assert rep.first_non_finite["step"] == 11 and rep.last_finite_step == 10
     assert not any("first seen" in n or "first appeared" in n for n in rep.notes), rep.notes
 

@@ -106,6 +106,9 @@ def _one_layer(places: list[LayerSummary]) -> LayerSummary:
                                saturated=sum(p.saturated for p in places), signal_norm=signal)
 
 
+_NAN_AT_DATA = "A loss that turns NaN without climbing first points at the data or the loss"  # reading_loss's
+
+
 def _lead(words: str, clause: str) -> str:
     """A reading's words with ``clause`` said right after its status ('healthy, but part 'reg' ... : gradients
     reach ...'), where the page's fold of a long headline would otherwise hide it at the end (W49 walkthrough)."""
@@ -642,17 +645,33 @@ class _Reporting:
             where = (f"the first watched activation holding a NaN or an inf is {first_bad}" if first_bad else
                      "every watched activation is finite: it starts in the loss" if bad_loss else
                      f"every watched activation is finite: backward's gradient is first non-finite at {bad_grad}")
+            inside = first_bad  # the place inside the model where it began, where one is known
             if later:  # where it began first; this step's place second, said to be this step's
                 place = began["place"]
-                start = ("in the loss, on a step not sampled (its activations were not read)" if began.get("unsampled")
-                         else "in the loss, every watched activation finite" if place == "the loss" else
-                         f"in backward's gradient at {place[len('the gradient at '):]}, every watched activation "
-                         "finite" if place.startswith("the gradient at ") else f"at {place}")
+                # (a NaN met first in the loss of a step not sampled began somewhere in that step: in the model or
+                # in the loss, which is not known. W50 walkthrough: a log of a negative value inside the model at
+                # step 150, sampled every 5, read 'it began in the loss')
+                start = ("was first seen in the loss, on a step not sampled (its activations were not read, so where "
+                         "in the model or the loss it began is not known)" if began.get("unsampled")
+                         else "began in the loss, every watched activation finite" if place == "the loss" else
+                         f"began in backward's gradient at {place[len('the gradient at '):]}, every watched "
+                         "activation finite" if place.startswith("the gradient at ") else f"began at {place}")
+                inside = place if start.startswith("began at ") else None
                 # the place once, not 'the first watched activation holding a NaN or an inf' for the start and again
                 # for the latest step; and not the step again: the headline dates it by _first_seen's rule (W28: 'first
                 # seen at training step 162 (a sampled one; ...)' twice in one reading)
-                where = f"it began {start}; on training step {step:,} (the latest sampled one), {where}"
-            reading = Reading((dataclasses.replace(first, words=f"{first.words}; {where}"),) + reading.findings[1:])
+                where = f"it {start}; on training step {step:,} (the latest sampled one), {where}"
+            remedy = first.remedy
+            if inside and remedy.startswith(_NAN_AT_DATA):  # found inside the model: the remedy looks there first
+                # (W50 walkthrough: the reading named the log inside the model, and the remedy sent the reader to
+                # the data and the loss)
+                remedy = (f"The NaN first appears inside the model, at {inside}, not in the loss: look there, and just "
+                          "before it, for an operation that makes one from finite values (a log or a square root of a "
+                          "value at or below 0, a division by 0, an exp that overflows) and keep its input in range "
+                          "(torch.log(x.clamp_min(1e-12))); if that is clean, look for a NaN or an inf in the batch's "
+                          f"inputs; then {remedy.rsplit('; then ', 1)[-1]}")
+            reading = Reading((dataclasses.replace(first, words=f"{first.words}; {where}", remedy=remedy),)
+                              + reading.findings[1:])
             if later and began is first_non_finite:  # the reading now says where it began and where it is now: not
                 # the notes too
                 del notes[said_again:said_end]
