@@ -29,19 +29,22 @@ class TwoTasks(nn.Module):
         return self.cls(h), self.reg(h)
 
 
-def _run(noise_targets: bool, steps=200, every=10, shift=0.0, part_chance=None, parts=True):
+def _run(noise_targets: bool, steps=200, every=10, shift=0.0, part_chance=None, parts=True, model_cls=TwoTasks,
+         targets=None):
+    """The two tasks trained by Adam; part_chance "variance" (the regression targets' own) or "both" (ln 4 too);
+    ``targets``: the regression targets from the inputs, in place of noise or 2 x[:, 0]."""
     g = torch.Generator().manual_seed(0)
     x = torch.randn(4096, 10, generator=g)
     yc = (x @ torch.randn(10, 4, generator=g)).argmax(1)
     # noise (around `shift`: a head can learn its mean and no more), or a target it can learn
-    yr = shift + torch.randn(4096, 1, generator=g) if noise_targets else x[:, :1] * 2
+    yr = targets(x) if targets else shift + torch.randn(4096, 1, generator=g) if noise_targets else x[:, :1] * 2
     torch.manual_seed(0)
-    model = TwoTasks()
+    model = model_cls()
     opt = torch.optim.Adam(model.parameters(), 3e-3)
     chance = math.log(4) + float(yr.var())
     own = []
-    if part_chance == "variance":
-        part_chance = {"reg": float(yr.var())}
+    if part_chance in ("variance", "both"):
+        part_chance = {"reg": float(yr.var()), **({"cls": math.log(4)} if part_chance == "both" else {})}
     with Monitor(model, every=every, chance_loss=chance, part_chance=part_chance) as mon:
         for _ in range(steps):
             i = torch.randint(0, 4096, (64,), generator=g)
@@ -175,32 +178,16 @@ def test_a_whole_loss_held_up_by_a_cut_head_is_not_blamed_on_the_learning_rate()
     classifier's part came 98% below its own chance level; the reading said 'not learning ... lower the learning
     rate'. With part_chance given, the headline says which part learns and which holds the loss up, and the remedy
     names the weight that got no gradient. References: the test's own part losses against the chance levels it gave."""
-    g = torch.Generator().manual_seed(0)
-    x = torch.randn(4096, 10, generator=g)
-    yc = (x @ torch.randn(10, 4, generator=g)).argmax(1)
-    yr = 5.0 + 2.0 * x[:, :1]  # learnable, but the head is cut off
-    torch.manual_seed(0)
-    model = CutHead()
-    opt = torch.optim.Adam(model.parameters(), 3e-3)
-    chances = {"cls": math.log(4), "reg": float(yr.var())}
-    own = []
-    with Monitor(model, every=10, chance_loss=sum(chances.values()), part_chance=chances) as mon:
-        for _ in range(300):
-            i = torch.randint(0, 4096, (64,), generator=g)
-            with mon.step() as s:
-                c, r = model(x[i])
-                l1, l2 = nn.functional.cross_entropy(c, yc[i]), nn.functional.mse_loss(r, yr[i])
-                loss = l1 + l2
-                loss.backward()
-                s.loss, s.parts = loss, {"cls": l1, "reg": l2}
-            own.append((l1.item(), l2.item(), loss.item()))
-            opt.step()
-            opt.zero_grad()
+    rep, own = _run(noise_targets=False, steps=300, part_chance="both", model_cls=CutHead,
+                    targets=lambda x: 5.0 + 2.0 * x[:, :1])  # learnable, but the head is cut off
+    x = torch.randn(4096, 10, generator=torch.Generator().manual_seed(0))  # the inputs _run draws first
+    chances = {"cls": math.log(4), "reg": float((5.0 + 2.0 * x[:, :1]).var())}
+    own = [(a, b, a + b) for a, b in own]
     last = own[-50:]
     assert _mean([a for a, _, _ in last]) < 0.5 * chances["cls"]  # the premise: the classifier learns
     assert _mean([b for _, b, _ in last]) > chances["reg"]  # the regression head does not
     assert _mean([w for _, _, w in last]) > 0.9 * sum(chances.values())  # and the whole loss is not below chance
-    r = mon.report().reading
+    r = rep.reading
     assert r.status.value in ("starting", "not_learning"), r.words
     assert r.words.startswith(f"{r.status.value.replace('_', ' ')}, but part 'cls' of the loss (s.parts) is below its "
                               "chance level (part_chance), so that task learns, and part 'reg', not below its own, "

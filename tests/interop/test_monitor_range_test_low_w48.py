@@ -18,6 +18,7 @@ import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 N, STEPS = 4096, 242
 
@@ -34,12 +35,7 @@ def _range_test(every):
             with torch.no_grad():
                 whole[step] = F.cross_entropy(model(x), y).item()
             i = torch.randint(0, N, (128,))
-            with mon.step() as s:
-                loss = F.cross_entropy(model(x[i]), y[i])
-                loss.backward()
-                s.loss = loss
-            opt.step()
-            opt.zero_grad()
+            monitored_step(mon, model, x[i], y[i], opt)
             for group in opt.param_groups:
                 group["lr"] *= 1.06
     return mon.report().reading, whole
