@@ -912,6 +912,21 @@ def _rose_from_low(values: list[float]) -> bool:
     return len(values) >= 2 and comparable(values) and values[-1] > RISING_FACTOR * min(values[:-1])
 
 
+def _stayed_up(s: RunSummary) -> bool:
+    """Whether the run blew up past DIVERGING_LOSS x chance (RunSummary.blown_up, from losses near chance or below) and
+    every recent loss since its peak (two at least) is still past the blow-up line (BLOW_UP_LOSS x chance): a run
+    thrown onto a plateau far above
+    chance reads diverged for as long as it stays there (W50 walkthrough: lr 50 at step 200 took the loss to a
+    plateau of 440 to 2,060, 300 to 1,500 times chance, and the status went from diverged to not learning and back 10
+    times in 200 steps, as each batch's loss fell on one side of 1,000 times chance or the other)."""
+    chance = chance_of(s)
+    if chance is None or s.blown_up is None or not s.blown_up[1] > DIVERGING_LOSS * chance:  # (a peak short of that
+        # line, 390 times chance, is a run thrown off that reads 'not learning any more': R7)
+        return False
+    since = [v for t, v in recent(s) if t > s.blown_up[0]]
+    return len(since) >= 2 and min(since) > BLOW_UP_LOSS * chance
+
+
 def diverging_loss(s: RunSummary) -> float | None:
     """The latest loss when the run is blowing up (see DIVERGING_LOSS), else None."""
     values = [v for _, v in recent(s)]
@@ -926,6 +941,8 @@ def diverging_loss(s: RunSummary) -> float | None:
         # rose over the recent losses, or stayed far above chance over all of them (a run blown up to a plateau)
         kept_up = chance is not None and min(values) > limit
         if latest > limit and (latest > values[0] or _rose_from_low(values) or kept_up):
+            return latest
+        if _stayed_up(s):
             return latest
         # past the line on an earlier one of the recent losses, still within DIVERGING_HOLD of it, and the later half
         # of them no lower than the earlier (by their medians: not falling back): one batch
@@ -983,10 +1000,13 @@ def _fell_from_peak(s: RunSummary, latest: float) -> str | None:
     losses from before and after the jump), then 'it has stayed above 1,000 times chance ...; every run begins near
     chance', and never named the peak."""
     chance = chance_of(s)
-    if s.blown_up is None or chance is None or not s.blown_up[1] > RISING_FACTOR * latest:
+    if s.blown_up is None or chance is None:
         return None
     t_peak = s.blown_up[0]
     since = [v for t, v in recent(s) if t > t_peak]
+    # fallen from the peak, or still up there, every loss since it past the blow-up line (_stayed_up)
+    if not (s.blown_up[1] > RISING_FACTOR * latest or _stayed_up(s)):
+        return None
     after = (f"; since the blow-up its sampled losses have been between {min(since):.3g} and {max(since):.3g} "
              f"({len(since)} sampled steps)" if len(since) >= 2 else "")
     return (f"diverged: {blown_up_words(s)}, and it is {latest:.3g} now, {times(latest / chance)} times chance "
