@@ -915,10 +915,10 @@ def _rose_from_low(values: list[float]) -> bool:
 def _stayed_up(s: RunSummary) -> bool:
     """Whether the run blew up past DIVERGING_LOSS x chance (RunSummary.blown_up, from losses near chance or below) and
     every recent loss since its peak (two at least) is still past the blow-up line (BLOW_UP_LOSS x chance): a run
-    thrown onto a plateau far above
-    chance reads diverged for as long as it stays there (W50 walkthrough: lr 50 at step 200 took the loss to a
-    plateau of 440 to 2,060, 300 to 1,500 times chance, and the status went from diverged to not learning and back 10
-    times in 200 steps, as each batch's loss fell on one side of 1,000 times chance or the other)."""
+    thrown onto a plateau far above chance reads diverged for as long as it stays there (W50 walkthrough: lr 50 at
+    step 200 took the loss to a plateau of 440 to 2,060, 300 to 1,500 times chance, and the status went from
+    diverged to not learning and back 10 times in 200 steps, as each batch's loss fell on one side of 1,000 times
+    chance or the other)."""
     chance = chance_of(s)
     if chance is None or s.blown_up is None or not s.blown_up[1] > DIVERGING_LOSS * chance:  # (a peak short of that
         # line, 390 times chance, is a run thrown off that reads 'not learning any more': R7)
