@@ -320,13 +320,9 @@ def low_point(low: tuple | None) -> tuple[int, str] | None:
     the window (a loss still falling, or flat, there), its last step: the latest weights of that stretch."""
     if low is None:
         return None
-    pairs = [(t, v) for t, v in low[3] if v is not None and math.isfinite(v)]
-    if len(pairs) < 3:
+    pairs, k, spans, medians = _spans(low)
+    if not medians:
         return low[0], "where the mean loss was at its lowest"
-    k = min(LOW_SPAN, len(pairs) - (1 - len(pairs) % 2))  # an odd span: it has a middle step
-    values = [v for _, v in pairs]
-    spans = [values[i:i + k] for i in range(len(values) - k + 1)]
-    medians = [statistics.median(span) for span in spans]
     # (equal medians, as a V's spans around its bottom have: the lower mean, the span centred on it)
     i = min(range(len(medians)), key=lambda j: (medians[j], statistics.fmean(spans[j])))
     steps = "steps" if pairs[i + k - 1][0] - pairs[i][0] == k - 1 else "losses read"
@@ -346,11 +342,21 @@ def risen_in_low(low: tuple | None) -> float:
     had their lowest median at 93 by noise alone)."""
     if low is None:
         return 0.0
-    values = [v for _, v in low[3] if v is not None and math.isfinite(v)]
-    if len(values) < LOW_SPAN:
-        return 0.0
-    medians = [statistics.median(values[i:i + LOW_SPAN]) for i in range(len(values) - LOW_SPAN + 1)]
-    return medians[-1] - min(medians)
+    _, k, _, medians = _spans(low)
+    return medians[-1] - min(medians) if medians and k == LOW_SPAN else 0.0
+
+
+def _spans(low: tuple) -> tuple[list, int, list, list]:
+    """The finite (step, loss) pairs of the lowest window, the span k (LOW_SPAN, or the odd number under the pairs'
+    count where they are fewer), the losses of each k consecutive pairs, and each one's median (none under 3 pairs):
+    what low_point and risen_in_low both read."""
+    pairs = [(t, v) for t, v in low[3] if v is not None and math.isfinite(v)]
+    if len(pairs) < 3:
+        return pairs, 0, [], []
+    k = min(LOW_SPAN, len(pairs) - (1 - len(pairs) % 2))  # an odd span: it has a middle step
+    values = [v for _, v in pairs]
+    spans = [values[i:i + k] for i in range(len(values) - k + 1)]
+    return pairs, k, spans, [statistics.median(span) for span in spans]
 
 
 def chance_of(s: RunSummary) -> float | None:
