@@ -43,6 +43,19 @@ def serving(app, port: int | None = None) -> Iterator[str]:
         thread.join(10)
 
 
+def wait_pumping(page, event: threading.Event, seconds: float) -> bool:
+    """Wait for ``event``, set by the server's side, while the page's requests go on. Every request of a
+    recording_page passes a route handler that Playwright's sync API runs only inside a Playwright call: a plain
+    ``event.wait`` holds back any request the page sends after the last call returned, so a click whose fetch left
+    after click() came back never reached the server (the papers tests' two CI failures, at 90 s)."""
+    deadline = time.monotonic() + seconds
+    while not event.is_set():
+        if time.monotonic() > deadline:
+            return False
+        page.wait_for_timeout(50)
+    return True
+
+
 def shot(page, name: str, locator=None) -> Path:
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"{name}.png"

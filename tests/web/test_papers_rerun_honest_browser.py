@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from _browser import shot
+from _browser import shot, wait_pumping
 from actlab.experiments import papers
 from actlab.experiments.reproduction import Reproduction, asserted
 
@@ -81,7 +81,7 @@ def test_a_page_reloaded_mid_run_shows_the_run_and_counts_from_its_start(page, l
     fake.hold.clear()
     _open(page, live_server)
     page.get_by_role("button", name="Rerun the quick versions").click()
-    assert fake.started.wait(90)  # the click reaches the job pool in seconds; a CI machine at load 10-12 took over 30
+    assert wait_pumping(page, fake.started, 60)  # the click's request passes the page's route handler (wait_pumping)
     page.wait_for_timeout(2500)  # the run is some seconds old when the page comes back
     page.reload()
     page.wait_for_function("document.getElementById('papers-status').textContent.includes('already under way')",
@@ -102,7 +102,7 @@ def test_a_server_that_stops_answering_mid_run_is_said_in_words(page, live_serve
     fake.hold.clear()
     _open(page, live_server)
     page.get_by_role("button", name="Rerun the quick versions").click()
-    assert fake.started.wait(90)  # the click reaches the job pool in seconds; a CI machine at load 10-12 took over 30
+    assert wait_pumping(page, fake.started, 60)  # the click's request passes the page's route handler (wait_pumping)
     page.route("**/api/jobs/*", lambda route: route.abort())  # as when the lab's process is gone
     page.wait_for_function("document.getElementById('papers-status').classList.contains('error')", timeout=30_000)
     status = page.locator("#papers-status").inner_text()
