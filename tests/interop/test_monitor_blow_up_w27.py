@@ -24,6 +24,10 @@ CHANCE = math.log(4)
 # the walkthrough's lr-1 run (SGD, momentum 0.9, 4 blobs), its losses to 3 figures: down to 1.2e-07, then the climb
 LR1 = [1.353, 0.3967, 0.04621, 0.03976, 0.02828, 1.525e-06, 0.1646, 1.229e-07, 10.95, 137.0, 1335.0, 1033.0,
        224.5, 1.244e5, 1.148e5, 7364.0, 2.267e5, 3.359, 2.445, 2.234, 1.663, 1.614, 1.84, 1.98, 2.083]
+# the blow-up's named peak: step 14's 1.244e5, its first loss past 1,000 x chance. Step 17's 2.267e5 is higher, but
+# under twice it and after step 16's 7,364, under half of it, so the step named stays (W50 walkthrough: each new high
+# of a noisy plateau moved it, from 205 to 260 to 311); the loss is back under 30 x chance from step 18
+PEAK, AT, BACK = 1.244e5, 14, 18
 
 
 def _climb(losses) -> int:
@@ -67,21 +71,20 @@ def test_a_learned_run_climbing_far_above_chance_is_not_said_to_be_starting():
     assert seen[10].status is Status.STARTING and "it has risen from" in seen[10].reading.words
 
 
-def test_after_a_blow_up_the_loss_is_judged_on_the_steps_since_its_peak():
+def test_after_a_blow_up_the_loss_is_judged_on_the_steps_since_it_came_back():
     seen = _run(LR1)
-    peak = max(LR1)
-    at = LR1.index(peak) + 1
-    for step in range(at + 1, len(LR1) + 1):
-        since = LR1[at:step]
+    peak, at = PEAK, AT
+    for step in range(BACK, len(LR1) + 1):
+        since = LR1[BACK - 1:step]
         mean = statistics.fmean(since)
         words = seen[step].reading.words
         n = len(since)
-        over = (f"the {n} training steps' batches since training step {at}'s blow-up" if n > 1 else
-                f"the one training step's batch since training step {at}'s blow-up")
+        batches = f"the {n} training steps' batches" if n > 1 else "the one training step's batch"
+        over = f"{batches} since the loss came back from training step {at}'s blow-up (from step {BACK})"
         assert f"mean loss of {over} {mean:.3g};" in words, (step, words)
-        assert f"the loss blew up to {peak:.3g} at training step {at} (160,000 times chance)" in words, words
+        assert f"the loss blew up to {peak:.3g} at training step {at} (90,000 times chance)" in words, words
         # no figure of thousands of times chance for losses that are near 2 (the whole window's mean read 19,000)
-        assert re.findall(r"([\d,.]+) times chance", words) == ["160,000", f"{mean / CHANCE:.2g}"], words
+        assert re.findall(r"([\d,.]+) times chance", words) == ["90,000", f"{mean / CHANCE:.2g}"], words
         # not 'starting': the weights are where the blow-up left them
         r = seen[step].reading
         assert r.status is Status.NOT_LEARNING, words
@@ -99,14 +102,15 @@ def test_past_the_window_the_judged_mean_is_the_usual_one():
     seen = _run(losses)
     words = seen[len(losses)].reading.words
     assert "mean loss of the last 50 training steps' batches 1.4;" in words, words
-    assert "the loss blew up to 2.27e+05 at training step 17" in words  # still recalled, as the cause
+    assert f"the loss blew up to {PEAK:.3g} at training step {AT}" in words  # still recalled, as the cause
 
 
 def test_a_run_that_learns_again_after_a_blow_up_reads_healthy():
     losses = LR1 + [0.05] * 40
     r = _run(losses)[len(losses)].reading
     assert r.status is Status.HEALTHY, r.words
-    assert "mean loss of the 48 training steps' batches since training step 17's blow-up" in r.words, r.words
+    assert (f"mean loss of the 48 training steps' batches since the loss came back from training step {AT}'s blow-up "
+            f"(from step {BACK})") in r.words, r.words
 
 
 def test_a_blow_up_at_the_first_steps_from_chance_reads_not_starting():
@@ -195,7 +199,7 @@ def test_a_mean_below_chance_after_a_blow_up_within_its_batches_noise_is_not_sai
     assert mean < 0.9 * CHANCE
     assert r.status is Status.STARTING, r.words
     below = f"{(1 - mean / CHANCE):.0%}"
-    assert r.words.startswith("unsettled: the loss blew up to 2.27e+05 at training step 17"), r.words
+    assert r.words.startswith(f"unsettled: the loss blew up to {PEAK:.3g} at training step {AT}"), r.words
     assert f"and since then the loss is {below} below chance" in r.words, r.words
     assert "spread too widely to tell that from chance" in r.words and "back near chance" not in r.words, r.words
     assert f"from before training step {_climb(LR1) - 1})" in r.remedy, r.remedy

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 
 from conftest import require_torch
 
@@ -49,6 +50,14 @@ def test_a_run_thrown_onto_a_plateau_far_above_chance_reads_diverged_throughout(
     after = {t: r for t, r in seen.items() if t > 205}
     statuses = {r.status.value for r in after.values()}
     assert statuses == {"diverged"}, {t: r.status.value for t, r in after.items()}
+    # one step named for the blow-up from its first reading to the last (each new high of the plateau moved it, from
+    # 205 to 260 to 311): a later high within twice the peak, after a dip under half of it, leaves it (_moves_peak)
+    found = (re.search(r"blew up to (\S+) at training step ([\d,]+)", r.words) for r in after.values())
+    named = {m.groups() for m in found if m}
+    assert len(named) == 1, sorted(named, key=lambda n: int(n[1]))
+    (loss, step), = named
+    assert f"{losses[int(step) - 1]:.3g}" == loss and float(loss) > 1000 * CHANCE, (loss, step)
+    assert max(losses) > float(loss) and losses.index(max(losses)) > int(step)  # the premise: higher ones came later
     last = seen[max(seen)]
     assert "diverged: the loss blew up to" in last.words and "from 0.485 at training step 200" in last.words, last.words
     assert "since the blow-up its sampled losses have been between" in last.words, last.words

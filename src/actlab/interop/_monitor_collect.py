@@ -27,6 +27,7 @@ from ._monitor_relu import _relu_views
 # a climb past BLOW_UP_LOSS x chance is a blow-up where the median of this many losses before it is RISING_FACTOR x
 # chance at most
 BLOW_UP_FROM = 10
+PEAK_MOVES = 2.0  # a blow-up's later high moves its named peak when it is this many times higher (_moves_peak)
 
 
 def _from_held_losses(here: dict, window: tuple[tuple[int, float | None], ...]) -> dict:
@@ -67,6 +68,19 @@ def _unseen_non_finite(held: tuple[tuple[int, float | None], ...], sampled: int 
     return None
 
 
+def _moves_peak(v: float, peak: tuple[int, float] | None, low_since: float, diverged: float) -> bool:
+    """Whether the loss ``v`` takes the place of the peak of the blow-up it belongs to: it is higher, and it is the
+    first past the DIVERGING_LOSS line, or more than PEAK_MOVES x the peak, or no loss since the peak fell to 1 /
+    PEAK_MOVES of it (the climb goes on). A noisy plateau's new highs, between dips, leave the step named where it is
+    (W50 walkthrough: lr 50 at step 200 took the loss onto a plateau between 440 and 2,060, and the step named for the
+    blow-up went from 205 to 260 to 311 as each new high came)."""
+    if peak is None:
+        return True
+    if v <= peak[1]:
+        return False
+    return (v > diverged >= peak[1]) or v > PEAK_MOVES * peak[1] or low_since > peak[1] / PEAK_MOVES
+
+
 class _Collecting:
     """Bringing a sampled step's numbers to the host in one transfer, the dead history, and the counts per layer."""
 
@@ -80,7 +94,10 @@ class _Collecting:
     _scanned = 0  # the latest training step whose loss _find_blow_up has taken in
     _previous_sample = 0  # the training step of the sampled step before the latest
     _between: tuple = (0, ())  # (a sampled step, the held losses of the steps between it and the one before)
-    _spike: tuple[int, float] | None = None  # the highest loss past that line since it was last below: (step, loss)
+    # the peak of the blow-up under way (_episode), as (step, loss), and the lowest loss since it: a higher loss of the
+    # same blow-up takes its place only as _moves_peak allows
+    _spike: tuple[int, float] | None = None
+    _spike_low = math.inf
     # the first training step past that line since it was last below, and that of the blow-up kept (its climb's first
     # step: W35 walkthrough, lr 3,000 on step 150's update took the loss to 632 at step 151 and the peak, 6,947, to
     # step 152; a checkpoint 'saved before step 151' named from the peak holds that update)
@@ -129,10 +146,10 @@ class _Collecting:
         return tuple((t, v) for t, v in held)
 
     def _find_blow_up(self, held: tuple) -> None:
-        """The run's highest loss past BLOW_UP_LOSS x chance after one at or below it, kept for the readings
-        (self._blown_up): at once where it is past DIVERGING_LOSS x chance, else once a loss after it is back at or
-        below the line. Until then the run is still up there, and its climb is read as a climb ('it has risen from
-        ...'), not as a blow-up it came back from."""
+        """The peak of the run's highest blow-up past BLOW_UP_LOSS x chance after a loss at or below it (its peak
+        as _moves_peak picks it), kept for the readings (self._blown_up): at once where it is past DIVERGING_LOSS x
+        chance, else once a loss after it is back at or below the line. Until then the run is still up there, and
+        its climb is read as a climb ('it has risen from ...'), not as a blow-up it came back from."""
         line, diverged = BLOW_UP_LOSS * self.chance_loss, DIVERGING_LOSS * self.chance_loss
         if self._before is None:
             self._before = deque(maxlen=BLOW_UP_FROM)
@@ -151,12 +168,13 @@ class _Collecting:
             if v <= line:
                 if self._first_low is None:
                     self._first_low = t
-                spike, self._spike = self._spike, None
-                if (spike is not None and spike[0] < t and self._from_low
-                        and (self._blown_up is None or spike[1] > self._blown_up[1])):
-                    self._blown_up, self._blown_from, self._blown_low = spike, self._above_from, self._above_low
+                spike = self._spike
+                if spike is not None and self._from_low and spike != self._blown_up:
+                    self._keep_blow_up(spike)
                 if v <= RISING_FACTOR * self.chance_loss:  # back at its level: a blow-up under way has ended
-                    self._episode = None
+                    self._episode, self._spike = None, None
+                else:
+                    self._spike_low = min(self._spike_low, v)
                 self._above_from, self._last_low = None, (t, v)
                 continue
             if self._first_low is None or t <= self._first_low:  # the run started above the line
@@ -181,15 +199,23 @@ class _Collecting:
                     self._above_from, self._above_low = t, self._last_low
                 earlier = list(before)[:-1]
                 self._from_low = bool(earlier) and statistics.median(earlier) <= RISING_FACTOR * self.chance_loss
+                self._spike = None
                 if self._from_low:
                     self._episode = (self._above_from, self._above_low)
             if not self._from_low:
                 continue
-            if v > diverged:
-                if self._blown_up is None or v > self._blown_up[1]:
-                    self._blown_up, self._blown_from, self._blown_low = (t, v), self._above_from, self._above_low
-            elif self._spike is None or v > self._spike[1]:
-                self._spike = (t, v)
+            if _moves_peak(v, self._spike, self._spike_low, diverged):
+                self._spike, self._spike_low = (t, v), math.inf
+            else:
+                self._spike_low = min(self._spike_low, v)
+            if self._spike[1] > diverged and self._spike != self._blown_up:
+                self._keep_blow_up(self._spike)
+
+    def _keep_blow_up(self, peak: tuple[int, float]) -> None:
+        """The blow-up under way, with ``peak`` as its peak, becomes the one the readings recall: in place of an
+        earlier peak of its own (_moves_peak chose it), or of an earlier blow-up's lower peak."""
+        if self._blown_up is None or self._blown_from == self._above_from or peak[1] > self._blown_up[1]:
+            self._blown_up, self._blown_from, self._blown_low = peak, self._above_from, self._above_low
 
     def _collect(self, handle: _StepHandle) -> None:
         """After backward: every number of the step goes to the host in one transfer (the per-unit sums too; on a

@@ -411,7 +411,8 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
         # the latest training steps' s.loss, sampled or not, as [step, value]: a detached 0-d tensor until a sampled
         # step reads them all at once (_read_step_losses), then a float; learning is judged on their mean
         self._step_losses: deque = deque(maxlen=JUDGED_STEPS + CLIMB_LOSSES)
-        self._blown_up: tuple[int, float] | None = None  # the highest loss past BLOW_UP_LOSS x chance: (step, loss)
+        # the peak of the highest blow-up past BLOW_UP_LOSS x chance (_moves_peak, _keep_blow_up): (step, loss)
+        self._blown_up: tuple[int, float] | None = None
         self._jump_step: int | None = None  # the latest jump a report found (reading_loss.spike; _Reporting._jumped)
         self._was_learning = False  # the last report's loss had moved from chance (RunSummary.was_learning)
         # the first hidden layer's weight-gradient ratio at the sampled steps whose report was built, by step (up to 8)
