@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import math
+import re
+from pathlib import Path
 
 import pytest
 
@@ -169,14 +171,23 @@ def test_the_history_keeps_every_held_out_loss_up_to_its_cap_and_the_lowest_past
     assert min(kept, key=lambda p: p[1])[0] == 777 and kept[-1][0] == 5 * 1000 + 4
 
 
-def test_the_page_keeps_as_many_held_out_losses_as_the_server():
-    import re
-    from pathlib import Path
+def test_each_answer_carries_the_bounds_the_page_keeps_as_the_server_does(tmp_path):
+    """The page reads the server's bounds from each answer (it kept copies of the numbers, with nothing to keep
+    them equal): the held-out losses a history keeps, and the named parts a point holds."""
+    from fastapi.testclient import TestClient
 
     from actlab.run_history import HELD_OUT_POINTS
+    from actlab.run_points import PARTS_MOST
+    from web._watch_logs import header, lines, report
 
+    log = tmp_path / "run.jsonl"
+    log.write_text(lines(header(["a"]), report(1, ["a"], 0.5)))
+    with TestClient(create_app(db_path=tmp_path / "p.sqlite3", watch_log=log, allow_hosts=("testserver",))) as client:
+        for since in (0, 1):
+            limits = client.get("/api/watch", params={"since": since}).json()["limits"]
+            assert limits == {"held_out_points": HELD_OUT_POINTS, "parts_most": PARTS_MOST}
     js = (Path(__file__).resolve().parents[2] / "src/actlab/web/static/js/watch-points.js").read_text()
-    assert re.search(r"export const HELD_OUT_POINTS = (\d+);", js).group(1) == str(HELD_OUT_POINTS)
+    assert not re.search(r"\b(HELD_OUT_POINTS|PARTS_MOST)\s*=", js)  # no copy of either number on the page
 
 
 @pytest.mark.browser

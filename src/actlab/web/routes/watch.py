@@ -10,6 +10,8 @@ from fastapi import APIRouter, HTTPException, Query, Request
 
 from ...log_format import BAD_KINDS
 from ...monitor_log import LogTail, missing_folder, strict
+from ...run_history import HELD_OUT_POINTS
+from ...run_points import PARTS_MOST
 
 router = APIRouter(tags=["watch"])
 MAX_POINT_BYTES = 200_000  # per answer, the history's points as JSON: the page asks again for the rest
@@ -96,7 +98,8 @@ def watch(request: Request, since: Annotated[int, Query(ge=0, le=10**9, descript
     is drawn (``mixed``: where two monitors' lines first interleave); ``ended`` is the run's end line, whose
     ``exception`` names what stopped a run that crashed; ``not_log`` says why the file is not a Monitor log;
     ``exists``, ``size`` and ``folder_missing`` (the first folder of its path that does not exist yet) tell a page
-    that waits what for."""
+    that waits what for; ``limits`` are the bounds the page keeps as the server does (the parts a point holds, the
+    held-out losses kept)."""
     tail: LogTail | None = getattr(request.app.state, "watch", None)
     if tail is None:
         raise HTTPException(404, "no log is being watched: start the lab with `actlab watch FILE`")
@@ -139,6 +142,9 @@ def watch(request: Request, since: Annotated[int, Query(ge=0, le=10**9, descript
                  # end lines that carry no run id and fit no single open run (two monitors wrote the log at once)
                  "unowned_ends": log.skipped.get("unowned_end", {}).get("count", 0),
                  "health_measure": _health_measure(tail),
+                 # the server's own bounds, which the page keeps too: the named parts a point holds, and the
+                 # held-out losses a history keeps (past it, every other one goes but the lowest and the latest)
+                 "limits": {"parts_most": PARTS_MOST, "held_out_points": HELD_OUT_POINTS},
                  "mixed": log.mixed, "runs": log.runs.listed(), "runs_total": log.runs.total, "shown": tail.shown,
                  "latest_run": log.shown, "restarts": log.restarts,
                  # a run not found once the whole file was read (while it is read, a later run may be the one asked)

@@ -8,7 +8,6 @@
 // the server's does (run_history._widen). Split from watch.js, which draws what this holds.
 
 export const finite = (v) => typeof v === "number" && Number.isFinite(v);
-export const PARTS_MOST = 8;  // the loss's named parts a point holds (the server's run_points.PARTS_MOST)
 export const HEALTH_KEYS = ["dead", "saturated", "dormant"];
 
 // what the page holds of the run. points: as the server keeps them ({index, step, loss, non_finite, grads, dead,
@@ -55,8 +54,8 @@ const withLosses = (band, range) => (range ? { ...band, loss: span(band.loss, ra
 // the loss chart's band: a thinned stretch's range, or the range of the steps between two sampled steps
 export const LOSS_BAND_KEY = "band: lowest to highest loss up to the next point";  // whole at 420 px (W44)
 // the held-out loss's key on the loss chart (Monitor.held_out), and the most held-out losses the page keeps: past it,
-// every other one goes but the lowest and the latest (the server's run_history.HELD_OUT_POINTS, the same number)
-export const HELD_OUT_POINTS = 4096;
+// every other one goes but the lowest and the latest: the server's rule, at the bound each answer carries
+// (limits.held_out_points, run_history.HELD_OUT_POINTS)
 export const HELD_OUT_KEY = "held-out loss (mon.held_out), every one given";  // (a dot each where they do not crowd)
 function widen(band, other) {
   const n = Math.max(band.grads.length, other.grads.length);
@@ -81,8 +80,9 @@ export function take(data) {
   for (const p of fresh) for (const [t, v] of p.held_out_given ?? []) view.heldOutAll.set(t, v);
   // and those given after the run's last sampled step, which its end line carries with the reading that takes them in
   view.ended = data.ended ?? null;
+  view.limits = data.limits;  // the server's bounds (parts per point, held-out losses kept), on every answer
   for (const [t, v] of view.ended?.held_out_given ?? []) view.heldOutAll.set(t, v);
-  if (view.heldOutAll.size > HELD_OUT_POINTS) {  // bounded on a page that follows a long run for hours
+  if (view.heldOutAll.size > view.limits.held_out_points) {  // bounded on a page that follows a long run for hours
     const all = [...view.heldOutAll].sort((a, b) => a[0] - b[0]);
     const low = all.reduce((k, g, i) => (g[1] < all[k][1] ? i : k), 0);
     view.heldOutAll = new Map(all.filter((_, i) => i % 2 === 0 || i === low || i === all.length - 1));
@@ -168,11 +168,11 @@ export function series(health) {
   view.heldOutX = given.map(([t]) => t);
   view.heldOutY = given.map(([, v]) => v);
   view.heldOutStep = held.map((p) => (Array.isArray(p.held_out) ? p.held_out[0] : null));
-  // the loss's named parts (s.parts): per name, in the order first given (at most PARTS_MOST, as the server keeps
-  // them), its value at each point, null where that step gave none or held a NaN or an inf
-  const names = [];
+  // the loss's named parts (s.parts): per name, in the order first given (at most limits.parts_most, as the server
+  // keeps them), its value at each point, null where that step gave none or held a NaN or an inf
+  const names = [], most = view.limits?.parts_most ?? 0;  // (none before the server's first answer)
   for (const p of held) {
-    for (const name of Object.keys(p.parts ?? {})) if (!names.includes(name) && names.length < PARTS_MOST) names.push(name);
+    for (const name of Object.keys(p.parts ?? {})) if (!names.includes(name) && names.length < most) names.push(name);
   }
   view.partNames = names;
   // each part's chance level, where the log's header gives one (Monitor(part_chance=...)): a number above 0
