@@ -186,6 +186,9 @@ class RunSummary:
     # words say "every layer read" and name them (W28: 'gradients reach every layer' beside a note that the LSTM's
     # weights are not read)
     not_read: tuple[str, ...] = ()
+    # trained weights no row stands for, in words ("'fc1.weight'": a monitor that sees none of the model's activations,
+    # a ReLU written as h * (h > 0)): a no-gradient reading's list of the weight matrices read names them too
+    unseen_weights: tuple[str, ...] = ()
     # a model the monitor found provably linear (only affine modules): its weighted layers' names in pairs with no
     # activation between them; the reading says they compose into one affine map (empty: not known to be)
     affine_between: tuple[tuple[str, str], ...] = ()

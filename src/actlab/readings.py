@@ -363,7 +363,7 @@ def _no_gradient(s: RunSummary) -> Finding | None:
                  "on one of them gives its weights a little gradient)")
     size = "exactly 0" if exact else f"0 or round-off (every norm below {sci(grad_floor(s.loss))})"
     # the weight matrices read, by name: the biases are not, and an output bias may still get a gradient
-    hidden = [s.weights_name(i) for i in range(len(s.layers))]
+    hidden = [s.weights_name(i) for i in range(len(s.layers))] + list(s.unseen_weights)
     grouped = layers_in_words(hidden) if len(hidden) > 1 else ""
     which = (f"{grouped} and {s.output_name}" if grouped.startswith("layers ") else
              names_in_order([*hidden, s.output_name]))

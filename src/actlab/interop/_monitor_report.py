@@ -592,7 +592,7 @@ class _Reporting:
         elif not self._opaque and not self._unknown and _is_affine(self.model):  # layers with nothing between them
             reading = diagnose(dataclasses.replace(summary, affine_between=tuple(zip(order, order[1:], strict=False))))
         else:
-            reading = _unwatched_reading(self._opaque, _loss_text(summary), self._unknown)
+            reading = self._judged_unwatched(summary, weight_norm, frozen)
         if held_to is None:
             self._was_learning = _has_moved(summary)
         healthy = next((f for f in reading.findings if f.status == Status.HEALTHY), None)
@@ -870,6 +870,29 @@ class _Reporting:
                "side by side or in series: the data flow between them was not read on a step that ran them")
         return last, (f"{listed}{how}): the output layer, the reference of W/out and of the reading, is taken to be "
                       f"the last of them to run, '{last}'")
+
+    def _judged_unwatched(self, summary: RunSummary, weight_norm: dict[str, float], frozen: frozenset[str]) -> Reading:
+        """A model whose activations the monitor cannot see (a ReLU written as h * (h > 0), an LSTM's fused kernel):
+        its loss and its weights' gradients are read all the same, so a run that blew up, stopped learning or gets no
+        gradient says so first, and the unwatched finding follows. W51 walkthrough: a hand-written ReLU layer whose
+        units were all turned off at step 300 read only 'unwatched' while its loss went from 0.528 to 1.58 and every
+        weight's gradient was 0; with F.relu the same model read 'not learning any more ...; also no gradient'."""
+        unwatched = _unwatched_reading(self._opaque, _loss_text(summary), self._unknown)
+        others = tuple(f"'{n}.weight'" for n, v in weight_norm.items()
+                       if n not in frozen and f"'{n}.weight'" != summary.output_weights and math.isfinite(v))
+        summary = dataclasses.replace(summary, unseen_weights=others)
+        judged = diagnose(summary)
+        if judged.findings[0].words.startswith(UNLEARNED) and summary.lowest_judged_step is not None:
+            best, why = low_point(self._lowest_judged)  # the checkpoint from its best point, as a watched run's
+            judged = diagnose(dataclasses.replace(summary, restart=torch_restart(f"saved before training step "
+                                                                                 f"{best:,}, {why}")))
+        # a no-gradient finding only where every trained weight's gradient was 0 on the latest sampled step (the
+        # summary's layers hold none of the hidden weights here, so its own test reads the output layer's alone)
+        kept = tuple(f for f in judged.findings if f.status in (Status.DIVERGED, Status.NOT_LEARNING)
+                     or f.status == Status.NO_GRADIENT and self._zero_run[0] > 0)
+        if not kept:
+            return unwatched
+        return Reading(kept + unwatched.findings)
 
     def _held_up(self, reading: Reading, stuck: list[str], learned: list[str], not_computed) -> Reading:
         """A whole loss that reads not learning (or starting) while some of its parts are below their chance levels:
