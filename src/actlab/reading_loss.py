@@ -44,6 +44,8 @@ DIVERGING_LOSS = 1e3
 # times the variance with probability 4e-8 (a chi-squared of one degree of freedom), and a cross-entropy 30 times
 # chance is every sample of the batch confidently wrong. A run that starts above the line has not blown up
 BLOW_UP_LOSS = 30.0
+# the losses since a blow-up's peak whose median says whether the run is still on the plateau it was thrown onto
+PLATEAU_LOSSES = 10
 DIVERGING_HOLD = 4.0  # a divergence read holds while the latest loss stays within this factor under DIVERGING_LOSS
 # Recent losses whose later half's median, and latest loss, are more than this many times the earlier half's median
 # are climbing (rising()): a starting run above chance says so and names the learning rate before the loss reaches
@@ -920,17 +922,24 @@ def _rose_from_low(values: list[float]) -> bool:
 
 def _stayed_up(s: RunSummary) -> bool:
     """Whether the run blew up past DIVERGING_LOSS x chance (RunSummary.blown_up, from losses near chance or below) and
-    every recent loss since its peak (two at least) is still past the blow-up line (BLOW_UP_LOSS x chance): a run
-    thrown onto a plateau far above chance reads diverged for as long as it stays there (W50 walkthrough: lr 50 at
-    step 200 took the loss to a plateau of 440 to 2,060, 300 to 1,500 times chance, and the status went from
+    is still on the plateau it was thrown onto: the median of its latest PLATEAU_LOSSES losses since the peak is past
+    the blow-up line (BLOW_UP_LOSS x chance), and it has not come down off it since (RunSummary.plateau_left: that
+    median at or under the line, or a loss back at its level). Such a
+    run reads diverged for as long as it stays there, and not learning once it has come down, once. W50 walkthrough:
+    lr 50 at step 200 took the loss to a plateau of 440 to 2,060, 300 to 1,500 times chance, and the status went from
     diverged to not learning and back 10 times in 200 steps, as each batch's loss fell on one side of 1,000 times
-    chance or the other)."""
+    chance or the other; W51: with every loss since the peak held to the line, a batch under it on the way down, or
+    in a blow-up's first wild steps, flipped the status 32 times (a run whose learning rate was lowered after 800
+    steps up there) and 7 times in 10 steps (one head's learning rate raised to 1)."""
     chance = chance_of(s)
     if chance is None or s.blown_up is None or not s.blown_up[1] > DIVERGING_LOSS * chance:  # (a peak short of that
         # line, 390 times chance, is a run thrown off that reads 'not learning any more': R7)
         return False
+    if s.plateau_left is not None and s.plateau_left > s.blown_up[0]:
+        return False
     since = [v for t, v in recent(s) if t > s.blown_up[0]]
-    return len(since) >= 2 and min(since) > BLOW_UP_LOSS * chance
+    return (bool(since) and statistics.median(since[-PLATEAU_LOSSES:]) > BLOW_UP_LOSS * chance
+            and min(since) > RISING_FACTOR * chance)
 
 
 def diverging_loss(s: RunSummary) -> float | None:
@@ -1013,8 +1022,11 @@ def _fell_from_peak(s: RunSummary, latest: float) -> str | None:
     # fallen from the peak, or still up there, every loss since it past the blow-up line (_stayed_up)
     if not (s.blown_up[1] > RISING_FACTOR * latest or _stayed_up(s)):
         return None
-    after = (f"; since the blow-up its sampled losses have been between {min(since):.3g} and {max(since):.3g} "
-             f"({len(since)} sampled steps)" if len(since) >= 2 else "")
+    # the sampled losses held since the peak, from the first of them (W51: 'since the blow-up its sampled losses have
+    # been between 78.6 and 211 (10 sampled steps)' of 1,446 since the peak, which went from 13.8 to 3.9e4)
+    first = min((t for t, _ in recent(s) if t > t_peak), default=None)
+    after = (f"; its sampled losses from training step {first:,} on ({len(since)} sampled steps) have been between "
+             f"{min(since):.3g} and {max(since):.3g}" if len(since) >= 2 else "")
     return (f"diverged: {blown_up_words(s)}, and it is {latest:.3g} now, {times(latest / chance)} times chance "
             f"({chance:.3g}){after}")
 

@@ -224,6 +224,11 @@ class RunSummary:
     blown_from: int | None = None
     # the last loss at or below that line before the climb, as (step, loss); None: not known
     blown_low: tuple[int, float] | None = None
+    # the training step at which the losses since that blow-up's peak came down off the plateau: the median of the
+    # latest PLATEAU_LOSSES of them (fewer just after the peak) first at or under BLOW_UP_LOSS x chance, or one back at
+    # its level, RISING_FACTOR x chance (a monitor's, which reads every step's loss); None: not yet, or not known. Once
+    # it has, the run no longer reads as staying up
+    plateau_left: int | None = None
     # the run's first finite loss, as (step, loss) (a monitor's); None: not known. A run whose first loss is far above
     # chance began far from its targets (reading_loss.started_far), which is no divergence
     first_loss: tuple[int, float] | None = None

@@ -146,10 +146,12 @@ def test_a_loss_that_blew_up_past_its_level_now_names_the_peak_and_the_loss_befo
         assert r.status is Status.DIVERGED, (t, words)
         assert words.startswith(f"diverged: the loss blew up to {peak:.3g} at training step {t_peak}"), (t, words)
         assert f"from {losses[climb - 2]:.3g} at training step {climb - 1}, and it is {losses[t - 1]:.3g} now" in words
-        since = [losses[u - 1] for u in reports if t_peak < u <= t]
+        held = [u for u in reports if u <= t][-10:]  # the sampled losses the reading holds
+        since = [losses[u - 1] for u in held if u > t_peak]
         if len(since) >= 2:
-            assert (f"since the blow-up its sampled losses have been between {min(since):.3g} and "
-                    f"{max(since):.3g} ({len(since)} sampled steps)") in words, (t, words)
+            first = min(u for u in held if u > t_peak)
+            assert (f"its sampled losses from training step {first:,} on ({len(since)} sampled steps) have been "
+                    f"between {min(since):.3g} and {max(since):.3g}") in words, (t, words)
         assert "stayed around" not in words and "every run begins near chance" not in words, (t, words)
         assert r.reading.remedy.endswith(f"(one from before training step {climb - 1})."), (t, r.reading.remedy)
 

@@ -16,7 +16,7 @@ from collections import deque
 import numpy as np
 import torch
 
-from ..reading_loss import BLOW_UP_LOSS, CLIMB_LOSSES, DIVERGING_LOSS, RISING_FACTOR, lower_low
+from ..reading_loss import BLOW_UP_LOSS, CLIMB_LOSSES, DIVERGING_LOSS, PLATEAU_LOSSES, RISING_FACTOR, lower_low
 from . import _monitor_places as _places
 from . import _monitor_scaler as _scaler
 from . import _torch_stats
@@ -121,6 +121,10 @@ class _Collecting:
     # the climb after it, from losses near 14, was no blow-up 'from low': the words said 'blew up to 353')
     _episode: tuple[int, tuple[int, float] | None] | None = None
     _first_loss: tuple[int, float] | None = None  # the run's first finite loss, as (step, loss)
+    # the kept blow-up's peak with the latest losses since it, and the step they came down off its plateau at
+    # (_track_plateau, RunSummary.plateau_left)
+    _plateau: tuple[tuple[int, float], deque] | None = None
+    _plateau_left: int | None = None
 
     def _read_step_losses(self, loss) -> tuple[tuple[int, float | None], ...]:
         """The latest training steps' losses, this sampled step's last, as (step, value): the unsampled steps' held
@@ -159,6 +163,7 @@ class _Collecting:
             self._scanned = t
             if v is None or not math.isfinite(v):
                 continue
+            self._track_plateau(t, v, line)
             before = self._before
             before.append(v)
             if self._first_loss is None:
@@ -210,6 +215,23 @@ class _Collecting:
                 self._spike_low = min(self._spike_low, v)
             if self._spike[1] > diverged and self._spike != self._blown_up:
                 self._keep_blow_up(self._spike)
+
+    def _track_plateau(self, t: int, v: float, line: float) -> None:
+        """The step at which the losses since the kept blow-up's peak come down off the plateau it threw the run onto
+        (RunSummary.plateau_left): the first whose median with the losses before it since the peak (the latest
+        PLATEAU_LOSSES) is at or under the blow-up line, or that is back at its level. Once, for each peak kept."""
+        peak = self._blown_up
+        if peak is None or t <= peak[0]:
+            return
+        if self._plateau is None or self._plateau[0] != peak:
+            self._plateau, self._plateau_left = (peak, deque(maxlen=PLATEAU_LOSSES)), None
+        if self._plateau_left is None:
+            held = self._plateau[1]
+            held.append(v)
+            # (or a loss back at its level, RISING_FACTOR x chance, which ends a blow-up under way too: one batch
+            # back there after a plateau of 30 times chance and more is no noise)
+            if statistics.median(held) <= line or v <= RISING_FACTOR * self.chance_loss:
+                self._plateau_left = t
 
     def _keep_blow_up(self, peak: tuple[int, float]) -> None:
         """The blow-up under way, with ``peak`` as its peak, becomes the one the readings recall: in place of an

@@ -469,6 +469,7 @@ class _Reporting:
             blown_up=getattr(self, "_blown_up", None),  # a blow-up the run came back from (W26 finding 3)
             blown_from=self._blown_from if self._blown_up is not None else None,  # and its climb's first step
             blown_low=self._blown_low if self._blown_up is not None else None,  # and the loss before that climb
+            plateau_left=self._plateau_left,  # and where the losses came down off the plateau it threw the run onto
             first_loss=self._first_loss,  # a run that began far above chance is no divergence (started_far)
             was_learning=was_learning,  # the report before found the loss moved from chance
             zero_gradient_batches=self._zero_run[0], zero_gradient_from=self._zero_run[1],
