@@ -15,8 +15,8 @@ from .._json import jsonable
 from ..instruments import layer_reading
 from ..reading_flow import VANISHING_RATIO
 from ..reading_held_out import HELD_OUT_GIVEN
-from ..reading_loss import MOVED_FRACTION, climb, low_point, recent, risen_in_low
-from ..reading_record import LossSteps, percent_below
+from ..reading_loss import MOVED_FRACTION, RISING_FACTOR, climb, low_point, recent, risen_in_low
+from ..reading_record import LossSteps, percent_below, times
 from ..readings import (
     TORCH_LEVERS,
     UNLEARNED,
@@ -699,7 +699,7 @@ class _Reporting:
             notes.append(parts)
         if stuck and learned and reading.status in (Status.NOT_LEARNING, Status.STARTING) \
                 and all(n in self.part_chance for n in stuck):
-            reading = self._held_up(reading, stuck, learned, not_computed)
+            reading = self._held_up(reading, stuck, learned, not_computed, bool(frozen), summary.blown_up is not None)
         if stuck and moved and reading.status == Status.HEALTHY:  # the headline says it (W46 walkthrough, finding 2)
             head = reading.findings[0]
             which = " and ".join(f"'{n}'" for n in stuck)
@@ -895,24 +895,49 @@ class _Reporting:
             return unwatched
         return Reading(kept + unwatched.findings)
 
-    def _held_up(self, reading: Reading, stuck: list[str], learned: list[str], not_computed) -> Reading:
+    def _held_up(self, reading: Reading, stuck: list[str], learned: list[str], not_computed: frozenset[str],
+                 frozen: bool, blew_up: bool) -> Reading:
         """A whole loss that reads not learning (or starting) while some of its parts are below their chance levels:
-        the parts that are not hold it up, and the learning rate is no cause (W49 walkthrough: a regression head cut
-        off by .detach() kept the summed loss 1.2 times chance while the classifier's part was 98% below its own, and
-        the remedy said to lower the learning rate)."""
+        the parts that are not hold it up. Where they sit near their chance levels (twice it at most) and nothing blew
+        up, or some weights got no gradient (none computed, or frozen), the learning rate is no cause (W49
+        walkthrough: a regression head cut off by .detach() kept the summed loss 1.2 times chance while the
+        classifier's part was 98% below its own, and the remedy said to lower the learning rate). A part thrown far
+        above its chance level, or a run that blew up, keeps the reading's own remedy, with the part named: W51
+        walkthrough, one head's learning rate raised to 1, its part 9 to 2,900 times its chance level, read 'The
+        learning rate is no cause here ... A task whose targets cannot be predicted from the inputs stays at its
+        chance level'."""
         head = reading.findings[0]
         one, done = len(stuck) == 1, len(learned) == 1
-        words = _lead(head.words, f"{'part' if done else 'parts'} {_listed(learned)} of the loss (s.parts) "
-                      f"{'is' if done else 'are'} below {'its' if done else 'their'} chance level (part_chance), so "
-                      f"{'that task learns' if done else 'those tasks learn'}, and {'part' if one else 'parts'} "
-                      f"{_listed(stuck)}, not below {'its' if one else 'their'} own, {'holds' if one else 'hold'} the "
-                      "whole loss up")
-        cut = sorted(not_computed)
+        latest = self._parts_latest or ()
+        far = {}
+        for name in stuck:
+            values = [d[name] for _, d in latest if math.isfinite(d.get(name, math.nan))]
+            mean = sum(values) / len(values) if values else math.nan
+            if mean > RISING_FACTOR * self.part_chance[name]:
+                far[name] = mean / self.part_chance[name]
+        lead = (f"{'part' if done else 'parts'} {_listed(learned)} of the loss (s.parts) {'is' if done else 'are'} "
+                f"below {'its' if done else 'their'} chance level (part_chance), so "
+                f"{'that task learns' if done else 'those tasks learn'}, and {'part' if one else 'parts'} "
+                f"{_listed(stuck)}, ")
+        if (far or blew_up) and not not_computed and not frozen:
+            over = f"the mean over the latest {len(latest)} steps"
+            if far and one:
+                mid = f"{times(far[stuck[0]])} times its chance level ({over}), "
+            elif far:
+                mid = ("not below their own (" + "; ".join(f"'{n}' {times(x)} times its chance level"
+                                                           for n, x in far.items()) + f", {over}), ")
+            else:
+                mid = f"not below {'its' if one else 'their'} own, "
+            words = _lead(head.words, lead + mid + f"{'holds' if one else 'hold'} the whole loss up")
+            return Reading((dataclasses.replace(head, words=words),) + reading.findings[1:])
+        words = _lead(head.words, lead + f"not below {'its' if one else 'their'} own, "
+                      f"{'holds' if one else 'hold'} the whole loss up")
+        gone = sorted(not_computed)
         remedy = (f"The learning rate is no cause here, since part{'' if done else 's'} {_listed(learned)} "
                   f"learn{'s' if done else ''}: look at what feeds {_listed(stuck)}. "
-                  + (f"{_listed([f'{n}.weight' for n in cut])} got no gradient on this step: a head cut off from the "
+                  + (f"{_listed([f'{n}.weight' for n in gone])} got no gradient on this step: a head cut off from the "
                      "loss (.detach(), torch.no_grad(), or a parameter left out of requires_grad) learns nothing. "
-                     if cut else "")
+                     if gone else "")
                   + "A task whose targets cannot be predicted from the inputs stays at its chance level, as does one "
                   "whose weight in the sum is too small for it to matter.")
         return Reading((dataclasses.replace(head, words=words, remedy=remedy),) + reading.findings[1:])

@@ -1,0 +1,81 @@
+"""Issue 17 (W51 walkthrough, finding 1): one head's learning rate raised to 1 threw its part of the loss to 9 to
+2,900 times its chance level, and the reading said 'The learning rate is no cause here, since part 'cls' learns ...
+A task whose targets cannot be predicted from the inputs stays at its chance level'. A part thrown far above its
+chance level, or a run that blew up, keeps the learning-rate remedy, and the words say how far above its chance level
+the part is; a head cut off from the gradient still reads as one (test_monitor_parts_w46). References: the test's own
+per-step parts, their means and the targets' variance."""
+
+from __future__ import annotations
+
+import math
+import re
+
+from conftest import require_torch
+
+torch = require_torch()
+from torch import nn  # noqa: E402
+
+from actlab.readings import Status  # noqa: E402
+from actlab.torch import Monitor  # noqa: E402
+
+
+class TwoTasks(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.trunk = nn.Sequential(nn.Linear(10, 64), nn.ReLU())
+        self.cls = nn.Linear(64, 4)
+        self.reg = nn.Sequential(nn.Linear(64, 32), nn.Tanh(), nn.Linear(32, 1))
+
+    def forward(self, x):
+        h = self.trunk(x)
+        return self.cls(h), self.reg(h).squeeze(-1)
+
+
+def _run(steps=700, raise_at=400, lr=1.0):
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(4096, 10, generator=g)
+    yc = (x @ torch.randn(10, 4, generator=g)).argmax(1)
+    yr = torch.sin(2 * x[:, 0]) + 0.3 * torch.randn(4096, generator=g)
+    torch.manual_seed(0)
+    model = TwoTasks()
+    opt = torch.optim.Adam([{"params": [*model.trunk.parameters(), *model.cls.parameters()], "lr": 3e-3},
+                            {"params": model.reg.parameters(), "lr": 3e-3}])
+    chances = {"cls": math.log(4), "reg": float(yr.var())}
+    own, seen = [], {}
+    with Monitor(model, every=1, chance_loss=sum(chances.values()), part_chance=chances) as mon:
+        for step in range(1, steps + 1):
+            if step == raise_at:
+                opt.param_groups[1]["lr"] = lr
+            i = torch.randint(0, 4096, (64,), generator=g)
+            with mon.step() as s:
+                c, r = model(x[i])
+                l1, l2 = nn.functional.cross_entropy(c, yc[i]), nn.functional.mse_loss(r, yr[i])
+                (l1 + l2).backward()
+                s.loss, s.parts = l1 + l2, {"cls": l1, "reg": l2}
+            opt.step()
+            opt.zero_grad()
+            own.append((l1.item(), l2.item()))
+            if step > raise_at:
+                seen[step] = mon.report().reading
+    return seen, own, chances
+
+
+def test_a_head_thrown_far_above_its_chance_level_keeps_the_learning_rate_remedy():
+    seen, own, chances = _run()
+    assert max(b for _, b in own[400:]) > 100 * chances["reg"]  # the premise: the head's part blew up
+    held = {t: r for t, r in seen.items() if r.status in (Status.NOT_LEARNING, Status.STARTING)
+            and "of the loss (s.parts) is below its chance level" in r.words}
+    assert held, {t: r.status.value for t, r in seen.items()}
+    for t, r in held.items():
+        assert not r.remedy.startswith("The learning rate is no cause"), (t, r.remedy)
+        assert "stays at its chance level" not in r.remedy, (t, r.remedy)
+        assert "lower the learning rate" in r.remedy.lower(), (t, r.remedy)
+        m = re.search(r"part 'reg', (\S+) times its chance level \(the mean over the latest (\d+) steps\), holds the "
+                      r"whole loss up", r.words)
+        if m:  # (a part not twice its chance level reads 'not below its own')
+            n = int(m.group(2))
+            mean = sum(b for _, b in own[t - n:t]) / n
+            assert float(m.group(1).replace(",", "")) == float(f"{mean / chances['reg']:.2g}"), (t, m.group(1), mean)
+        else:
+            assert "and part 'reg', not below its own, holds the whole loss up" in r.words, (t, r.words)
+    assert any("times its chance level (the mean over the latest" in r.words for r in held.values())
