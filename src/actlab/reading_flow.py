@@ -7,7 +7,18 @@ from __future__ import annotations
 import math
 
 from .activations.registry import get
-from .reading_record import GRAD_NORM, SIGNAL_NORM, Finding, LossSteps, RunSummary, Status, layers_in_words, sci
+from .reading_record import (
+    GRAD_NORM,
+    SIGNAL_NORM,
+    Finding,
+    LossSteps,
+    RunSummary,
+    Status,
+    layers_in_words,
+    names_in_order,
+    sci,
+    share,
+)
 from .reading_remedies import (
     ZERO_RECTIFIERS,
     exploding_remedy,
@@ -209,6 +220,9 @@ def _ratio(s: RunSummary) -> Finding | None:
     ratio = grad_ratio(s.layers[0].grad_norm, s.output_grad_norm)
     first, out = s.weights_name(0), s.output_name
     evidence = {"first_to_last_ratio": ratio}
+    stopped = _stopped_branch(s, ratio)
+    if stopped is not None:
+        return stopped
     # the floor that grows with the loss keeps quotients of round-off from being read; a gradient of exactly 0 under
     # an output gradient above the loss-free floor is no such quotient (R18: an ELU run at lr 10 blown up to a loss
     # of 2.4e8 and more, every hidden weight's gradient exactly 0 and layer 2's units all saturated, the output
@@ -240,6 +254,47 @@ def _ratio(s: RunSummary) -> Finding | None:
                        vanishing_remedy(s), evidence)
     return Finding(Status.EXPLODING, f"exploding: {first} gets {sci(ratio)} times {out}'s gradient",
                    exploding_remedy(s), evidence)
+
+
+def _stopped_branch(s: RunSummary, first_ratio: float) -> Finding | None:
+    """A hidden layer other than the first whose every unit is off (dead or saturated) and whose weights get under
+    VANISHING_RATIO of the output layer's gradient, while the first layer's gradient is within the lines: a layer on a
+    branch the first layer's gradient does not pass through (a second head), whose stop the first layer's ratio cannot
+    show. Read over a monitor's latest sampled steps where it keeps them (RunSummary.stopped_branches), else on this
+    batch. W51 walkthrough: a regression head's Tanh layer, its 32 units all saturated after a blow-up, passed no
+    gradient to 'reg.0.weight' on 607 of 800 steps, and the reading said 'healthy: gradients reach every layer
+    ('trunk.0.weight' gets 0.089 of the output layer's)' beside the row's 'no gradient reaches 'reg.0.weight''."""
+    if not (VANISHING_RATIO <= first_ratio <= EXPLODING_RATIO) or _below_floor(s.output_grad_norm, s):
+        return None
+    if s.stopped_branches is not None:
+        held = {i: (n, m) for i, n, m in s.stopped_branches if 1 < i <= len(s.layers)}
+    else:
+        held = {i: None for i in _off_layers(s)
+                if i > 1 and grad_ratio(s.layers[i - 1].grad_norm, s.output_grad_norm) < VANISHING_RATIO}
+    if not held:
+        return None
+    off = sorted(held)
+    one = len(off) == 1
+    weights = names_in_order([s.weights_name(i - 1) for i in off])
+    which = layers_in_words([s.name(i - 1) for i in off])
+    ratios = [grad_ratio(s.layers[i - 1].grad_norm, s.output_grad_norm) for i in off]
+    said = [("none" if r == 0 else f"{sci(r)} of it") for r in ratios]
+    now = said[0] if one else "; ".join(f"{s.weights_name(i - 1)} {w}" for i, w in zip(off, said, strict=True))
+    if s.stopped_branches is None:
+        when = _off_on(s)
+        gets = f"{'gets' if one else 'get'} under {sci(VANISHING_RATIO)} of {s.output_name}'s gradient ({now})"
+    else:
+        counts = sorted({f"{n} of the latest {m}" for n, m in held.values()})
+        when = f"on {' and '.join(counts)} sampled batches"
+        gets = (f"{'gets' if one else 'get'} under {sci(VANISHING_RATIO)} of {s.output_name}'s gradient on "
+                f"those batches (on this one: {now})")
+    return Finding(Status.VANISHING,
+                   f"vanishing at {'a layer' if one else 'layers'} off the path to {s.weights_name(0)}: every unit "
+                   f"of {which} was {_off_word(s, off)} {when}, so nothing passes back through "
+                   f"{'it' if one else 'them'}, and {weights} {gets}, while {s.weights_name(0)} gets "
+                   f"{share(first_ratio, s.output_name + chr(39) + 's')}",
+                   f"{off_remedy(s, off)}; then {s.restart}.",
+                   {"first_to_last_ratio": first_ratio, "off_layers": off, "branch_ratios": ratios})
 
 
 def _signal_ratio(s: RunSummary) -> Finding | None:

@@ -199,6 +199,11 @@ class RunSummary:
     # this one (up to 4, oldest first): one batch's ratio beyond the vanishing or exploding line is not the run's
     # (reading_flow.typical_ratio); empty: not kept (the engine's gradient is the whole training set's)
     earlier_ratios: tuple[float, ...] = ()
+    # hidden layers past the first whose every unit was off and whose weights got under VANISHING_RATIO of the output
+    # layer's gradient on 3 or more of a monitor's latest sampled steps (up to 9 read, this one's included), each as
+    # (layer, 1-based; the steps it was so; the steps read): a branch's stop is read over steps, not one batch (W51: a
+    # head's saturated Tanh layer, off on most batches, read vanishing and healthy by turns); None: this batch's alone
+    stopped_branches: tuple[tuple[int, int, int], ...] | None = None
     # the hidden layers, by name, that a monitor found dying (units stopped after being on) and whose finding it adds
     # to the reading: a batch on which every unit of one was off is said in that finding, not as 'no gradient'
     dying: tuple[str, ...] = ()

@@ -5,6 +5,7 @@ its methods read and write the Monitor's own attributes."""
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import math
 import sys
@@ -55,6 +56,8 @@ from ._monitor_words import (
     is_dying,
 )
 
+# a branch layer's stop (_branch_stops) is read over this many sampled steps, and said where it held on this many
+BRANCH_STEPS, BRANCH_LEAST = 9, 3
 IDLE_AFTER = 20  # sampled steps in a row without a run after which a place that ran before is said to have stopped
 
 # why a compiled forward calls none of the monitor's hooks, and what to do (checked on torch 2.13, eager and inductor
@@ -153,6 +156,21 @@ class _Reporting:
             for t in sorted(kept)[:-8]:
                 del kept[t]
         return before
+
+    def _branch_stops(self, step: int, summaries: list, output_norm: float) -> tuple[tuple[int, int, int], ...] | None:
+        """RunSummary.stopped_branches: the hidden layers past the first whose every unit was off and whose weights got
+        under VANISHING_RATIO of the output layer's gradient, on 3 or more of the latest 9 sampled steps whose report
+        was built (this one's included); None while fewer than 3 were."""
+        kept = self._branch_offs
+        kept[step] = frozenset(
+            i + 1 for i, l in enumerate(summaries) if i > 0 and l.width and max(l.saturated, l.dead) >= l.width
+            and grad_ratio(l.grad_norm, output_norm) < VANISHING_RATIO)
+        for t in sorted(kept)[:-BRANCH_STEPS]:
+            del kept[t]
+        if len(kept) < BRANCH_LEAST:
+            return None
+        counts = collections.Counter(i for off in kept.values() for i in off)
+        return tuple((i, n, len(kept)) for i, n in sorted(counts.items()) if n >= BRANCH_LEAST)
 
     def _jumped(self, reading: Reading) -> int | None:
         """The step of the latest jump (reading_loss.spike) the reports of this monitor found, this one's included:
@@ -458,6 +476,7 @@ class _Reporting:
             dead_unsampled=max(unsampled, 0), dead_between=dead_between,
             gradients_of=f"the batch of {_sampled(step)}",
             earlier_ratios=self._earlier_ratios(step, summaries, output_norm),
+            stopped_branches=self._branch_stops(step, summaries, output_norm),
             dying=tuple(d.label for d in stopping if is_dying(d, dying_seen)),
             loss_batches=finite if judged_ok else None,
             judged_losses=step_losses if judged_ok and step_losses else None,
