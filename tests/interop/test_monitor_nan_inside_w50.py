@@ -65,3 +65,9 @@ def test_a_nan_made_inside_the_model_is_looked_for_there(every):
         assert "it began in the loss" not in r.words, r.words
         assert "it was first seen in the loss, on a step not sampled (its activations were not read, so where in the " \
                "model or the loss it began is not known)" in r.words, r.words
+        # and the remedy first says how to find where (W51 walkthrough: it led with 'points at the data or the loss,
+        # first', while the NaN came from inside the model)
+        first = next(t for t, v in enumerate(losses, 1) if not math.isfinite(v))
+        assert r.remedy.startswith(f"Where the NaN began is not known: training step {first:,} was not sampled, "), \
+            r.remedy
+        assert "Monitor(every=1)" in r.remedy and "Meanwhile: a loss that turns NaN without climbing first" in r.remedy

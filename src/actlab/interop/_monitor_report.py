@@ -682,7 +682,19 @@ class _Reporting:
                 # seen at training step 162 (a sampled one; ...)' twice in one reading)
                 where = f"it {start}; on training step {step:,} (the latest sampled one), {where}"
             remedy = first.remedy
-            if inside and remedy.startswith(_NAN_AT_DATA):  # found inside the model: the remedy looks there first
+            if later and began.get("unsampled") and remedy.startswith(_NAN_AT_DATA):
+                # where it began is not known: the remedy says how to find it before it sends the reader to the data
+                # (W51 walkthrough: a square root of a value below 0 inside the model, sampled by every="auto", led
+                # with 'points at the data or the loss, first', and the latest sampled step's first place, the first
+                # layer, was only where the NaN weights carried it)
+                t = began["step"]
+                remedy = (f"Where the NaN began is not known: training step {t:,} was not sampled, and once the "
+                          "weights hold a NaN every layer does, so the latest sampled step's first place need not be "
+                          f"where it began. To find it, rerun from a checkpoint before training step {t:,} with the "
+                          f"steps up to it sampled (Monitor(every=1), or `with mon.step(sample=True)` from a few steps "
+                          f"before it): the report then names the first place that made it. Meanwhile: "
+                          f"{remedy[0].lower()}{remedy[1:]}")
+            elif inside and remedy.startswith(_NAN_AT_DATA):  # found inside the model: the remedy looks there first
                 # (W50 walkthrough: the reading named the log inside the model, and the remedy sent the reader to
                 # the data and the loss)
                 remedy = (f"The NaN first appears inside the model, at {inside}, not in the loss: look there, and just "
