@@ -217,6 +217,9 @@ def decode(raw: bytes) -> tuple[str, object, str | None]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         return "not_text", None, "it is not text (bytes that are not UTF-8, as in a binary file)"
+    # a byte-order mark, as an editor saving "UTF-8 with BOM" puts before the first line, is no part of the record (W51
+    # walkthrough: such a log read 'not a Monitor log: line 1: it is not JSON (it begins '\ufeff{"format": ...')
+    text = text.removeprefix("\ufeff")
     try:
         obj = _DECODER.decode(text)
     except (json.JSONDecodeError, RecursionError):

@@ -196,7 +196,7 @@ class LogTail:
             self._overlong, self._partial = len(self._partial), b""
             return self.total - before
         if not self._records and self._partial.strip():  # nothing complete yet: is it even text that starts a record?
-            begins = self._partial.lstrip()[:1]
+            begins = self._partial.lstrip().removeprefix(b"\xef\xbb\xbf")[:1]  # (a byte-order mark: decode())
             if begins != b"{" or b"\0" in self._partial:
                 self.not_log = (f"{self.path.name} is not a Monitor log: line {self.lines + 1} does not begin a "
                                 f"JSON object as a Monitor log's header does ({HEADER_EXAMPLE})")
