@@ -79,3 +79,54 @@ def test_a_head_thrown_far_above_its_chance_level_keeps_the_learning_rate_remedy
         else:
             assert "and part 'reg', not below its own, holds the whole loss up" in r.words, (t, r.words)
     assert any("times its chance level (the mean over the latest" in r.words for r in held.values())
+
+
+class Cut(TwoTasks):
+    cut = False
+
+    def forward(self, x):
+        h = self.trunk(x)
+        return self.cls(h), self.reg(h.detach() if self.cut else h).squeeze(-1)
+
+
+def test_a_head_frozen_and_cut_off_far_above_its_chance_level_is_said_so_and_sends_no_gradient():
+    """W51 walkthrough, findings 1 and 8: a regression head re-initialised, frozen and fed a .detach()ed trunk at step
+    300 read 'A task whose targets cannot be predicted from the inputs stays at its chance level' (its part was 47 to
+    50 times it), and a note said its loss 'still sends its gradient back into the layers before it'."""
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(4096, 10, generator=g)
+    yc = (x @ torch.randn(10, 4, generator=g)).argmax(1)
+    yr = torch.sin(2 * x[:, 0])
+    torch.manual_seed(0)
+    model = Cut()
+    opt = torch.optim.Adam(model.parameters(), 3e-3)
+    chances = {"cls": math.log(4), "reg": float(yr.var())}
+    own = []
+    with Monitor(model, every=10, chance_loss=sum(chances.values()), part_chance=chances) as mon:
+        for step in range(1, 501):
+            if step == 300:
+                model.cut = True
+                with torch.no_grad():
+                    for p in model.reg.parameters():
+                        p.normal_(0, 1.0)
+                model.reg.requires_grad_(False)
+            i = torch.randint(0, 4096, (64,), generator=g)
+            with mon.step() as s:
+                c, r = model(x[i])
+                l1, l2 = nn.functional.cross_entropy(c, yc[i]), nn.functional.mse_loss(r, yr[i])
+                (l1 + l2).backward()
+                s.loss, s.parts = l1 + l2, {"cls": l1, "reg": l2}
+            opt.step()
+            opt.zero_grad()
+            own.append(l2.item())
+        rep = mon.report()
+    times = sum(own[-50:]) / 50 / chances["reg"]
+    assert times > 2  # the premise: far above its chance level
+    r = rep.reading
+    assert f"part 'reg', {times:.2g} times its chance level (the mean over the latest 50 steps)" in r.words, r.words
+    assert r.remedy.startswith("The learning rate is no cause here, since part 'cls' learns"), r.remedy
+    assert "'reg.0.weight' and 'reg.2.weight' are frozen (requires_grad=False)" in r.remedy, r.remedy
+    assert "stays at its chance level" not in r.remedy and "far above its chance level" in r.remedy, r.remedy
+    note = next(n for n in rep.notes if n.startswith("the output layer, module 'reg.2'"))
+    assert "still sends its gradient back" not in note, note
+    assert "what 'reg.2' is computed from needs no gradient on this step" in note, note

@@ -235,9 +235,14 @@ class _Reporting:
             # a frozen head whose output the loss is computed from still sends its loss's gradient back into the
             # layers before it (W47 walkthrough: a head on noise targets, frozen at step 301, still drove the trunk:
             # its gradient there 1.48 against the classifier's 0.095, and its loss kept coming down)
-            still = (f"; freezing a head's weights does not take its loss out of training: the loss computed from "
-                     f"'{order[-1]}' still sends its gradient back into the layers before it"
-                     if why == "frozen" and order[-1] in (self._loss_heads or ()) else "")
+            # unless what it is computed from needs no gradient (W51 walkthrough: a head frozen and fed a .detach()ed
+            # trunk read 'still sends its gradient back' beside the note that its layer needs none)
+            blind = ref is not None and not (math.isfinite(last_act) and last_act > 0)
+            still = ("" if why != "frozen" or order[-1] not in (self._loss_heads or ()) else
+                     f"; what '{order[-1]}' is computed from needs no gradient on this step (the notes say why), so "
+                     "its loss sends none back into the layers before it" if blind else
+                     f"; freezing a head's weights does not take its loss out of training: the loss computed from "
+                     f"'{order[-1]}' still sends its gradient back into the layers before it")
             notes.append(f"the output layer, {_label(order[-1], self._kinds.get(order[-1], ''))}, is {why}: the "
                          "weight-gradient ratios are taken against the last trained layer, "
                          f"'{output}.weight' (where it was frozen mid-run, every ratio moves at that step){still}")
@@ -730,7 +735,7 @@ class _Reporting:
             notes.append(parts)
         if stuck and learned and reading.status in (Status.NOT_LEARNING, Status.STARTING) \
                 and all(n in self.part_chance for n in stuck):
-            reading = self._held_up(reading, stuck, learned, not_computed, bool(frozen), summary.blown_up is not None)
+            reading = self._held_up(reading, stuck, learned, not_computed, frozen, summary.blown_up is not None)
         if stuck and moved and reading.status == Status.HEALTHY:  # the headline says it (W46 walkthrough, finding 2)
             head = reading.findings[0]
             which = " and ".join(f"'{n}'" for n in stuck)
@@ -927,7 +932,7 @@ class _Reporting:
         return Reading(kept + unwatched.findings)
 
     def _held_up(self, reading: Reading, stuck: list[str], learned: list[str], not_computed: frozenset[str],
-                 frozen: bool, blew_up: bool) -> Reading:
+                 frozen: frozenset[str], blew_up: bool) -> Reading:
         """A whole loss that reads not learning (or starting) while some of its parts are below their chance levels:
         the parts that are not hold it up. Where they sit near their chance levels (twice it at most) and nothing blew
         up, or some weights got no gradient (none computed, or frozen), the learning rate is no cause (W49
@@ -950,27 +955,34 @@ class _Reporting:
                 f"below {'its' if done else 'their'} chance level (part_chance), so "
                 f"{'that task learns' if done else 'those tasks learn'}, and {'part' if one else 'parts'} "
                 f"{_listed(stuck)}, ")
-        if (far or blew_up) and not not_computed and not frozen:
-            over = f"the mean over the latest {len(latest)} steps"
-            if far and one:
-                mid = f"{times(far[stuck[0]])} times its chance level ({over}), "
-            elif far:
-                mid = ("not below their own (" + "; ".join(f"'{n}' {times(x)} times its chance level"
-                                                           for n, x in far.items()) + f", {over}), ")
-            else:
-                mid = f"not below {'its' if one else 'their'} own, "
-            words = _lead(head.words, lead + mid + f"{'holds' if one else 'hold'} the whole loss up")
+        over = f"the mean over the latest {len(latest)} steps"
+        if far and one:
+            mid = f"{times(far[stuck[0]])} times its chance level ({over}), "
+        elif far:
+            mid = ("not below their own (" + "; ".join(f"'{n}' {times(x)} times its chance level"
+                                                       for n, x in far.items()) + f", {over}), ")
+        else:
+            mid = f"not below {'its' if one else 'their'} own, "
+        words = _lead(head.words, lead + mid + f"{'holds' if one else 'hold'} the whole loss up")
+        # the learning rate stays a cause after a blow-up (a frozen backbone beside it is no cut), or for a part far
+        # above its chance level with nothing frozen or cut off
+        if not not_computed and (blew_up or far and not frozen):
             return Reading((dataclasses.replace(head, words=words),) + reading.findings[1:])
-        words = _lead(head.words, lead + f"not below {'its' if one else 'their'} own, "
-                      f"{'holds' if one else 'hold'} the whole loss up")
-        gone = sorted(not_computed)
+        gone, still = sorted(not_computed), sorted(frozen)
         remedy = (f"The learning rate is no cause here, since part{'' if done else 's'} {_listed(learned)} "
                   f"learn{'s' if done else ''}: look at what feeds {_listed(stuck)}. "
                   + (f"{_listed([f'{n}.weight' for n in gone])} got no gradient on this step: a head cut off from the "
                      "loss (.detach(), torch.no_grad(), or a parameter left out of requires_grad) learns nothing. "
                      if gone else "")
-                  + "A task whose targets cannot be predicted from the inputs stays at its chance level, as does one "
-                  "whose weight in the sum is too small for it to matter.")
+                  + (f"{_listed([f'{n}.weight' for n in still[:4]])}{' ...' if len(still) > 4 else ''} "
+                     f"{'is' if len(still) == 1 else 'are'} frozen (requires_grad=False): a head whose weights cannot "
+                     "move learns nothing. " if still else "")
+                  + (f"{_listed(list(far))} {'sits' if len(far) == 1 else 'sit'} far above "
+                     f"{'its' if len(far) == 1 else 'their'} chance level, where no task that merely fails to learn "
+                     "stays: weights that cannot move hold it wherever they were left (a head re-initialised, or "
+                     "thrown by large steps, then frozen or cut off)." if far else
+                     "A task whose targets cannot be predicted from the inputs stays at its chance level, as does one "
+                     "whose weight in the sum is too small for it to matter."))
         return Reading((dataclasses.replace(head, words=words, remedy=remedy),) + reading.findings[1:])
 
     def _parts_hint(self) -> str:
