@@ -3,6 +3,7 @@
 // choice is kept in the page's address (?steps=log, ?health=all&layer=2), so a reload or a shared link shows the same
 // charts; a value in the address that names no choice (or a layer the log does not have) is ignored, the default is
 // shown and the value is dropped from the address. Split from watch.js, which draws the charts these choose.
+import { changes, statusWords } from "./watch-changes.js";
 import { healthShares, numberOf, view } from "./watch-points.js";
 import { count, sig2 } from "./watch-status.js";
 
@@ -46,7 +47,21 @@ export function finiteShare() {
   const even = (good + shift - first) / (last - first), log = Math.log10((good + shift) / first) / Math.log10(last / first);
   return even < SQUEEZED && log > even ? { good, even, log } : null;
 }
-const stepAxisAuto = () => Math.log10(stepRatio()) >= STEP_DECADES || finiteShare() !== null;
+// A run that went wrong late: on a log axis, the steps from the reading's first change to a failure to the last step
+// take under LATE of the width, and more on an even one, so the page keeps the even axis (W51 walkthrough: a blow-up
+// at step 600 of 1,500 drew in the right-hand 12% of each chart, the 600 steps of learning before it in the rest).
+// Returns the shares on each axis, or null where that does not apply.
+const LATE = 0.25;
+export function failureShare() {
+  const { steps } = view, shift = stepShift();
+  const first = changes.list.find((c) => c[2] && c[3] !== null);  // (a change after the first reading)
+  if (!first || steps.length < 2 || stepRatio() < 10) return null;
+  const [a, b, f] = [steps[0] + shift, steps[steps.length - 1] + shift, Math.max(first[0] + shift, steps[0] + shift)];
+  const even = (b - f) / (b - a), log = Math.log10(b / f) / Math.log10(b / a);
+  return log < LATE && even > log ? { step: first[0], status: first[1], even, log } : null;
+}
+const stepAxisAuto = () => (Math.log10(stepRatio()) >= STEP_DECADES && failureShare() === null) ||
+  finiteShare() !== null;
 export const isStepLog = () => stepLog ?? stepAxisAuto();
 
 // What the step axis sentence says of the steps held: the ratio of the last to the first, said with two figures below
@@ -62,11 +77,14 @@ function stepsHeld() {
 export function sayStepAxis() {
   const log = isStepLog(), { steps } = view, spread = steps.length > 1;
   $("watch-step-log").checked = log;
-  const squeezed = finiteShare(), pc = (v) => `${Math.round(100 * v)}%`;
+  const squeezed = finiteShare(), late = log ? null : failureShare(), pc = (v) => `${Math.round(100 * v)}%`;
   const why = stepLog !== null ? "as you chose" : Math.log10(stepRatio()) < STEP_DECADES && squeezed ?
     `since the run's steps without a NaN or an inf end at step ${count(squeezed.good)} of ` +
     `${count(steps[steps.length - 1])} (on an even axis they would take ${pc(squeezed.even)} of the width; on this ` +
-    `one, ${pc(squeezed.log)})` : `since ${stepsHeld()}`;
+    `one, ${pc(squeezed.log)})` : late && Math.log10(stepRatio()) >= STEP_DECADES ?
+    `since the reading turned to ${statusWords(late.status)} at step ${count(late.step)}: on a log axis the steps ` +
+    `from there to step ${count(steps[steps.length - 1])} would take ${pc(late.log)} of the width; on this one, ` +
+    `${pc(late.even)}, though ${stepsHeld()}` : `since ${stepsHeld()}`;
   // a log axis chosen for steps that span less than tenfold spreads them much as an even one would: say so
   const flat = !spread ? ` ${stepsHeld().replace(/^t/, "T")}, so there is no stretch of steps to spread yet.` :
     stepRatio() < 10 ? ` This run's steps span less than a tenfold stretch so far (${stepsHeld()}), so the axis ` +
@@ -76,7 +94,8 @@ export function sayStepAxis() {
       "(1 to 10, 10 to 100, …) gets the same width, so the start of the run is not squeezed into a few pixels." +
       (stepLog !== null ? flat : "")
     : `The history charts put the steps on an even (linear) axis, ${why}` +
-      (stepLog !== null ? "." : spread ? `; past ${count(10 ** STEP_DECADES)} times, the page switches to a log axis.` :
+      (stepLog !== null ? "." : late && Math.log10(stepRatio()) >= STEP_DECADES ? "; tick \"Steps on a log axis\" for one." :
+        spread ? `; past ${count(10 ** STEP_DECADES)} times, the page switches to a log axis.` :
         `; once the last step is ${count(10 ** STEP_DECADES)} times the first, the page switches to a log axis.`);
   // not a live region: on a growing run the ratio changes at every poll, and the checkbox says the axis itself
   if ($("watch-step-axis").textContent !== text) $("watch-step-axis").textContent = text;
