@@ -576,7 +576,7 @@ class _Reporting:
                 # a run that learned and lost it: the checkpoint to go back to is one from its best point (W38
                 # walkthrough: lr x 300 at step 300 after the mean had come down to 0.375 there; the remedy said only
                 # 'a checkpoint saved before the problem began')
-                best, why = best_point = low_point(self._lowest_judged)
+                best, why = best_point = low_point(self._latest_low or self._lowest_judged)
                 reading = diagnose(dataclasses.replace(summary, restart=torch_restart(
                     f"saved before training step {best:,}, {why}")))
             elif reading.status == Status.DIVERGED:
@@ -593,7 +593,7 @@ class _Reporting:
                     # learning-rate range test, lowest at step 79, read 'saved before training step 157, where the
                     # loss began to climb' at a loss over 1,000 times chance). A climb from the learned level (lr
                     # raised at step 150, the loss 0.26 there) keeps its start
-                    best, why = best_point = low_point(self._lowest_judged)
+                    best, why = best_point = low_point(self._latest_low or self._lowest_judged)
                     reading = diagnose(dataclasses.replace(summary, restart=torch_restart(
                         f"saved before training step {best:,}, {why}")))
                 elif went is not None and went.kind == "rose" and went.start is not None:
@@ -612,6 +612,12 @@ class _Reporting:
                         else:
                             where = ("the last step before the climb whose loss was read (the next read is step "
                                      f"{nxt:,})")
+                    latest = self._latest_low
+                    if latest is not None and nxt is not None and start < latest[0] < nxt:  # a window of losses
+                        # held one a step, within the lowest's noise, ends between the two reads (_latest_low_between):
+                        # its low point is later and as good (W51: 'before training step 462, the last step before
+                        # the climb whose loss was read (the next read is step 512)' of a run that learned to 499)
+                        start, where = low_point(latest)
                     reading = diagnose(dataclasses.replace(summary, restart=torch_restart(
                         f"saved before training step {start:,}, {where}")))
         elif not self._opaque and not self._unknown and _is_affine(self.model):  # layers with nothing between them
@@ -636,7 +642,8 @@ class _Reporting:
                       _stopping_layers(stopping, torch_restart, dying_seen,
                                        _threw(summary, self._jumped(reading), self._blown_from),
                                        # (only where the loss rose from its low point by more than its noise)
-                                       best_point if self.chance_loss and risen_in_low(self._lowest_judged)
+                                       best_point if self.chance_loss and risen_in_low(
+                                           self._latest_low or self._lowest_judged)
                                        > MOVED_FRACTION * self.chance_loss else None),
                       self._stopped_places(sampled, notes)):
             if extra is not None and reading.status != Status.UNWATCHED:  # placed by seriousness
@@ -920,7 +927,8 @@ class _Reporting:
         summary = dataclasses.replace(summary, unseen_weights=others)
         judged = diagnose(summary)
         if judged.findings[0].words.startswith(UNLEARNED) and summary.lowest_judged_step is not None:
-            best, why = low_point(self._lowest_judged)  # the checkpoint from its best point, as a watched run's
+            # the checkpoint from its best point, as a watched run's
+            best, why = low_point(self._latest_low or self._lowest_judged)
             judged = diagnose(dataclasses.replace(summary, restart=torch_restart(f"saved before training step "
                                                                                  f"{best:,}, {why}")))
         # a no-gradient finding only where every trained weight's gradient was 0 on the latest sampled step (the
