@@ -58,7 +58,7 @@ def model_of(header: dict | None) -> dict | None:
 class _Writer:
     """One run's state while its stretch of the file is read."""
 
-    __slots__ = ("summary", "id", "last_step", "last_sampled", "every", "names", "header", "recent", "open")
+    __slots__ = ("summary", "id", "last_step", "last_sampled", "every", "names", "header", "recent", "open", "again")
 
     def __init__(self, summary: dict, run_id: str | None, header: dict | None):
         self.summary = summary
@@ -70,6 +70,7 @@ class _Writer:
         self.header = header
         self.recent: deque = deque(maxlen=_RECENT_LINES)
         self.open = True  # no end line read for it (yet)
+        self.again: int | None = None  # the line where its header came again after its end line (the run repeated)
 
 
 def _by_steps(writers: list[_Writer], steps_run) -> list[_Writer]:
@@ -165,6 +166,10 @@ class Runs:
             self.has_ids = True
             known = next((w for w in self.writers if w.id == rid), None)
             if known is not None:
+                if not known.open and obj == known.header:  # its own header again after its end line: the lines
+                    # that follow repeat the run (W51 walkthrough: a log appended to itself read '36 reports no run
+                    # could take ... its step 4 goes back' and '8 reports written twice')
+                    known.again = line
                 known.header = obj
                 known.summary["model"] = model_of(obj)
                 return None
@@ -227,6 +232,11 @@ class Runs:
             self.has_ids = True
             writer = next((w for w in self.writers if w.id == rid), None)
             if writer is not None and writer.last_step is not None and step <= writer.last_step:
+                if writer.again is not None:
+                    return None, "repeat", f"it repeats the run whose id is {rid!r}: that run's header comes again " \
+                                           f"on line {count(writer.again)}, after its end line, and the lines after " \
+                                           "it go over its steps again (a log appended to itself, as by `cat log >> " \
+                                           "log`); each step is drawn once"
                 if digest in writer.recent:
                     return None, "repeat", f"it repeats a report of step {count(step)}, read already (a line " \
                                            "written twice is drawn once)"
