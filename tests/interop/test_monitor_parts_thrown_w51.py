@@ -130,3 +130,42 @@ def test_a_head_frozen_and_cut_off_far_above_its_chance_level_is_said_so_and_sen
     note = next(n for n in rep.notes if n.startswith("the output layer, module 'reg.2'"))
     assert "still sends its gradient back" not in note, note
     assert "what 'reg.2' is computed from needs no gradient on this step" in note, note
+
+
+def test_the_report_names_a_part_s_lowest_mean_after_it_rose():
+    """W51 walkthrough, finding 2: after a head's blow-up the note said "'reg' 0.543, 46% below its chance level 1
+    (part_chance; its mean over its first 50 steps: 0.637)", which reads as a head that came down; its lowest mean had
+    been 0.181. Reference: the test's own part losses, their means over the windows the monitor reads."""
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(4096, 10, generator=g)
+    yc = (x @ torch.randn(10, 4, generator=g)).argmax(1)
+    yr = torch.sin(2 * x[:, 0]) + 0.3 * torch.randn(4096, generator=g)
+    torch.manual_seed(0)
+    model = TwoTasks()
+    opt = torch.optim.Adam([{"params": [*model.trunk.parameters(), *model.cls.parameters()], "lr": 3e-3},
+                            {"params": model.reg.parameters(), "lr": 3e-3}])
+    chances = {"cls": math.log(4), "reg": float(yr.var())}
+    own = []
+    with Monitor(model, every=10, chance_loss=sum(chances.values()), part_chance=chances) as mon:
+        for step in range(1, 701):
+            if step == 400:
+                opt.param_groups[1]["lr"] = 1.0
+            i = torch.randint(0, 4096, (64,), generator=g)
+            with mon.step() as s:
+                c, r = model(x[i])
+                l1, l2 = nn.functional.cross_entropy(c, yc[i]), nn.functional.mse_loss(r, yr[i])
+                (l1 + l2).backward()
+                s.loss, s.parts = l1 + l2, {"cls": l1, "reg": l2}
+            opt.step()
+            opt.zero_grad()
+            own.append(l2.item())
+        rep = mon.report()
+    note = next(n for n in rep.notes if n.startswith("the loss's parts (s.parts)"))
+    m = re.search(r"'reg' \S+, .*?its lowest mean, over the (\d+) steps to training step ([\d,]+), was (\S+)\)", note)
+    assert m, note
+    n, at = int(m.group(1)), int(m.group(2).replace(",", ""))
+    assert at % 10 == 1 and at < 400  # a sampled step's window, before the raise
+    assert float(m.group(3)) == float(f"{sum(own[at - n:at]) / n:.3g}")
+    lowest = min(sum(own[t - n:t]) / n for t in range(101, 700, 10))  # every sampled step's window the monitor read
+    assert abs(float(m.group(3)) - lowest) <= 0.005 * lowest + 1e-3
+    assert sum(own[-50:]) / 50 - lowest > 0.1 * chances["reg"]  # the premise: it rose by more than that

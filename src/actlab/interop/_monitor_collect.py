@@ -477,6 +477,8 @@ class _Collecting:
         # back through); window: the latest JUDGED_STEPS, which learning is judged on
         held = self._read_step_losses(loss)
         self._hold_parts(self.step_count + 1, handle.parts)  # (read when a report is built: _parts_words)
+        if handle.parts:
+            self._track_parts_low()
         window = held[-JUDGED_STEPS:]
         # the losses of the training steps since the sampled step before, held one a step: the log carries them, so
         # that /watch draws their range between its points (W30 finding 7, W32 finding 4: a spike of 507 at an

@@ -77,6 +77,8 @@ class _Parts:
 
     _parts_first: list | None = None  # the first steps' parts, [step, {name: value}], up to JUDGED_STEPS of them
     _parts_latest = None  # the latest JUDGED_STEPS steps' parts (a deque, made with the first)
+    # per part, its lowest mean over the latest steps at a report: (mean, the last of those steps, how many)
+    _parts_low: dict | None = None
 
     def _hold_parts(self, step: int, parts: dict | None) -> None:
         if not parts:
@@ -87,6 +89,25 @@ class _Parts:
         if len(self._parts_first) < JUDGED_STEPS:
             self._parts_first.append(entry)
         self._parts_latest.append(entry)
+
+    def _track_parts_low(self) -> None:
+        """At a sampled step: each part's mean over its latest steps after its first ones (as _parts_words takes
+        them), kept where it is the part's lowest so far (_parts_low). Reads the held parts (one transfer, which a
+        report built at this step would make anyway)."""
+        first = self._parts_first
+        if not first or len(first) < PARTS_LEAST:
+            return
+        late = [e for e in self._parts_latest if e[0] > first[-1][0]]  # as _parts_words takes them
+        if len(late) < PARTS_LEAST:
+            return
+        self._read_parts()
+        lows = self._parts_low = self._parts_low or {}
+        for name in {k for _, d in late for k in d}:
+            values = [d[name] for _, d in late if math.isfinite(d.get(name, math.nan))]
+            if len(values) >= PARTS_LEAST:
+                mean = sum(values) / len(values)
+                if name not in lows or mean < lows[name][0]:
+                    lows[name] = (mean, late[-1][0], len(values))
 
     def _read_parts(self) -> None:
         """The held tensors read as floats, in one transfer (when a report is built: a log line or report())."""
@@ -136,6 +157,12 @@ class _Parts:
                 continue
             was, now = sum(a) / len(a), sum(b) / len(b)
             chance = chances.get(name)
+            low = (self._parts_low or {}).get(name) or (now, late[-1][0], len(b))
+            # a part that has risen from its lowest mean by a tenth of its chance level (of that low, with none
+            # given): said, or a head that lost most of what it learned reads as one that came down (W51
+            # walkthrough: "'reg' 0.543, 46% below its chance level 1 (...: 0.637)", its lowest mean 0.181)
+            risen = (f"; its lowest mean, over the {low[2]} steps to training step {low[1]:,}, was {low[0]:.3g}"
+                     if now - low[0] > MOVED_FRACTION * (chance if chance is not None else low[0]) else "")
             change = ("" if was <= 0 else f", {1 - now / was:.0%} below" if now < was else
                       f", {now / was - 1:.0%} above" if now > was else ", the same as")
             if chance is not None:  # judged against its chance level, as the whole loss is (W48 walkthrough,
@@ -145,13 +172,13 @@ class _Parts:
                 level = (f"{1 - now / chance:.0%} below" if now < chance else f"{now / chance - 1:.0%} above"
                          if now > chance else "at")
                 said.append(f"'{name}' {now:.3g}, {level} its chance level {chance:.3g} (part_chance; its mean over "
-                            f"its first {len(a)} steps: {was:.3g})")
+                            f"its first {len(a)} steps: {was:.3g}{risen})")
                 continue
             if was > 0 and now > (1 - MOVED_FRACTION) * was:
                 stuck.append(name)
             elif was > 0:
                 unjudged.append(name)
-            said.append(f"'{name}' {now:.3g}{change} its mean over its first {len(a)} steps ({was:.3g})")
+            said.append(f"'{name}' {now:.3g}{change} its mean over its first {len(a)} steps ({was:.3g}{risen})")
         if not said:
             return "", [], []
         steps = f"training steps {late[0][0]:,} to {late[-1][0]:,}"
