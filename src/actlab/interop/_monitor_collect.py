@@ -238,6 +238,45 @@ class _Collecting:
                 self._latest_low = (pairs[end][0], mean, low[2], tuple(window))
                 return
 
+    def _cut_at_rise(self, held: tuple) -> None:
+        """Where the losses have left the lowest window's noise since the checkpoint's window (_latest_low) ended, and
+        the rise began inside that window (a few of its last batches already up, too few to move its medians), the
+        window is cut where the rise began: the step that best splits the held losses from the window's start into a
+        lower stretch and a higher one, where the higher is above the lower beyond the noise (3 standard errors of
+        the difference of their means, the batches' noise read from successive differences). W52 walkthrough: lr x 12
+        at step 600, and the window up to step 604 (its last 5 losses 0.21, 0.37, 0.78, 0.74, 0.37) was taken as
+        still within the noise; its end's weights scored 0.551 on the whole data set, those before step 600 0.356."""
+        latest = self._latest_low
+        if latest is None or len(latest) > 4:  # (none yet, or cut already: a fifth member marks it)
+            return
+        start = latest[3][0][0] if latest[3] else latest[0]
+        pairs = [(t, v) for t, v in held if t >= start and v is not None and math.isfinite(v)]
+        if len(pairs) < 20 or pairs[-1][0] <= latest[0] + 4:
+            return
+        values = [v for _, v in pairs]
+        diffs = [b - a for a, b in zip(values, values[1:], strict=False)]
+        mid = statistics.median(diffs)
+        sigma = 1.4826 * statistics.median(abs(d - mid) for d in diffs) / math.sqrt(2)
+        total, best = sum(values), None
+        before = 0.0
+        for c in range(5, len(values) - 4):  # c: the first of the higher stretch
+            before += values[c - 1] if c > 5 else sum(values[:5])
+            n1, n2 = c, len(values) - c
+            gap = (total - before) / n2 - before / n1
+            score = gap / math.sqrt(1 / n1 + 1 / n2)
+            if best is None or score > best[0]:
+                best = (score, c, gap)
+        if best is None or best[2] <= 3 * sigma * math.sqrt(1 / best[1] + 1 / (len(values) - best[1])):
+            return
+        cut = pairs[best[1]][0]  # the first step read as risen
+        if cut > latest[0]:
+            return  # it began after the window: the window stands
+        # the loss of a step is of the weights the update before it made, and the noise hides the rise's first step
+        # as often as not: the window stops two steps before the first one read as risen
+        window = tuple(p for p in pairs if p[0] < cut - 1)[-JUDGED_STEPS:]
+        if len(window) >= 2:
+            self._latest_low = (window[-1][0], statistics.fmean(v for _, v in window), latest[2], window, cut)
+
     def _track_plateau(self, t: int, v: float, line: float) -> None:
         """The step at which the losses since the kept blow-up's peak come down off the plateau it threw the run onto
         (RunSummary.plateau_left): the first whose median with the losses before it since the peak (the latest
@@ -521,6 +560,7 @@ class _Collecting:
                 self._latest_low = (self.step_count + 1, judged, low[2], window)
             else:
                 self._latest_low_between(held, previous)
+                self._cut_at_rise(held)
         for l in ran:  # drop this step's tensors (the last sums stay only until the next sampled step)
             l.dsum = l.nz = l.asum = l.ssum = l.sumsq = l.grad_sq = l.dist = None
         seen = sorted(((l, (l.order, l.weight_module, l.width, len(l.samples)), r) for l, r in zip(ran, raw,

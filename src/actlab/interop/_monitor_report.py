@@ -16,7 +16,7 @@ from .._json import jsonable
 from ..instruments import layer_reading
 from ..reading_flow import VANISHING_RATIO
 from ..reading_held_out import HELD_OUT_GIVEN
-from ..reading_loss import MOVED_FRACTION, RISING_FACTOR, climb, low_point, recent, risen_in_low
+from ..reading_loss import MOVED_FRACTION, RISING_FACTOR, climb, low_point, recent, rise, risen_in_low
 from ..reading_record import LossSteps, percent_below, times
 from ..readings import (
     TORCH_LEVERS,
@@ -638,13 +638,29 @@ class _Reporting:
                          "gradients reach every layer, so the status stays healthy (weight decay would keep the "
                          "weights, and the activations, smaller)")
             exploding = None
+        # a best point is computed only for a run read as having learned and lost it (not learning any more, or a
+        # climb from below chance): the loss rose from there, which the dying layer's checkpoint heeds too
+        rose = best_point is not None
+        if best_point is None and stopping and summary.lowest_judged_step is not None:
+            # the judged mean has risen from the run's low beyond its noise (and not come back to it since: a rise
+            # whose batches spread wider is no less a rise): the dying layer's checkpoint comes from that low where
+            # it is earlier (W52 walkthrough: lr x 12 at step 600, the mean up from 0.366 at 580 to 0.816, and the
+            # dying layer named 'before step 617', whose weights scored 0.686 on the whole data set against 0.356
+            # before step 600)
+            if rise(summary) is not None:
+                self._rose_from_low = True
+            elif summary.loss is not None and summary.lowest_judged_bound is not None \
+                    and summary.loss <= summary.lowest_judged_bound:
+                self._rose_from_low = False
+            if self._rose_from_low:
+                best_point, rose = low_point(self._latest_low or self._lowest_judged), True
         for extra in (exploding,
                       _stopping_layers(stopping, torch_restart, dying_seen,
                                        _threw(summary, self._jumped(reading), self._blown_from),
                                        # (only where the loss rose from its low point by more than its noise)
-                                       best_point if self.chance_loss and risen_in_low(
+                                       best_point if self.chance_loss and (rose or risen_in_low(
                                            self._latest_low or self._lowest_judged)
-                                       > MOVED_FRACTION * self.chance_loss else None),
+                                           > MOVED_FRACTION * self.chance_loss) else None),
                       self._stopped_places(sampled, notes)):
             if extra is not None and reading.status != Status.UNWATCHED:  # placed by seriousness
                 rank = list(Status)
