@@ -172,6 +172,38 @@ class _Reporting:
         counts = collections.Counter(i for off in kept.values() for i in off)
         return tuple((i, n, len(kept)) for i, n in sorted(counts.items()) if n >= BRANCH_LEAST)
 
+    def _off_row_stops(self, step: int, weight_norm: dict[str, float], on_rows: set[str], output: str | None,
+                       skip: frozenset[str], output_norm: float, summary: RunSummary) -> Finding | None:
+        """Trained weights on no row (no watched activation follows them: a torch.where, an activation written by
+        hand, inside a custom module) whose gradient was exactly 0 on 3 or more of the latest 9 sampled steps whose
+        report was built, while the output layer's was not: a `vanishing` finding names them (W52 walkthrough: a
+        residual block's custom where-ReLU, all 64 units dead from step 600, read 'healthy: gradients reach every
+        layer' to the end beside a note saying 'b2a.weight' and 'b2b.weight' got no gradient)."""
+        kept = self._off_row_zero
+        kept[step] = frozenset(n for n, v in weight_norm.items() if n not in on_rows and n != output and n not in skip
+                               and v == 0) if math.isfinite(output_norm) and output_norm > 0 else frozenset()
+        for t in sorted(kept)[:-BRANCH_STEPS]:
+            del kept[t]
+        counts = collections.Counter(n for names in kept.values() for n in names)
+        held = sorted((n for n, c in counts.items() if c >= BRANCH_LEAST), key=lambda n: self._weight_order.get(n, 0))
+        if not held or len(kept) < BRANCH_LEAST:
+            return None
+        most = max(counts[n] for n in held)
+        one = len(held) == 1
+        names = _listed([f"{n}.weight" for n in held[:4]]) + (" ..." if len(held) > 4 else "")
+        return Finding(Status.VANISHING,
+                       f"vanishing at weights no watched activation follows: no gradient reaches {names} on "
+                       f"{'up to ' if any(counts[n] != most for n in held) else ''}{most} of the latest {len(kept)} "
+                       f"sampled batches, while the output layer's weights get {output_norm:.3g} on this one; what "
+                       f"follows {'it' if one else 'them'} is not watched (a torch.where, an activation written by "
+                       "hand or inside a module of the script's own: the notes say which layers), so where the "
+                       "gradient stops there is not read",
+                       "Look at what comes after those weights: a unit off on every input (a mask or torch.where at "
+                       "0, a ReLU written by hand, whose bias was pushed far below 0) passes no gradient back. Apply "
+                       "the activation as a module or function actlab knows (nn.ReLU, F.relu, nn.GELU, ...) to have "
+                       f"its units read; then {summary.restart}.",
+                       {"no_gradient_weights": [f"{n}.weight" for n in held]})
+
     def _jumped(self, reading: Reading) -> int | None:
         """The step of the latest jump (reading_loss.spike) the reports of this monitor found, this one's included:
         read from the reading's evidence, where diagnose put it, not found again."""
@@ -661,7 +693,9 @@ class _Reporting:
                                        best_point if self.chance_loss and (rose or risen_in_low(
                                            self._latest_low or self._lowest_judged)
                                            > MOVED_FRACTION * self.chance_loss) else None),
-                      self._stopped_places(sampled, notes)):
+                      self._stopped_places(sampled, notes),
+                      self._off_row_stops(step, weight_norm, {wm for _, (_, wm, _, _), _ in seen if wm}, output,
+                                          frozen | not_computed, output_norm, summary)):
             if extra is not None and reading.status != Status.UNWATCHED:  # placed by seriousness
                 rank = list(Status)
                 floor = grad_floor(summary.loss)

@@ -418,6 +418,7 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
         # the first hidden layer's weight-gradient ratio at the sampled steps whose report was built, by step (up to 8)
         self._ratios: dict[int, float] = {}
         self._branch_offs: dict[int, frozenset[int]] = {}  # per sampled step reported, its stopped layers
+        self._off_row_zero: dict[int, frozenset[str]] = {}  # per one, its weights on no row with a gradient of 0
         self._loss_steps: deque = deque(maxlen=LOSS_BATCHES)  # the sampled step of each, in the same order
         # the lowest mean of the latest losses so far (over two or more: one batch is not learning) and its step
         # step, mean, bound, its (step, loss) pairs (reading_loss.lower_low)
