@@ -21,13 +21,13 @@ def levels(spans, seed=0, cv=0.1) -> list[float]:
     return [level * math.exp(cv * rnd.gauss(0, 1)) for level, n in spans for _ in range(n)]
 
 
-def scripted_run(losses) -> list:
-    """A small model under Monitor(every=1, chance_loss=CHANCE), stepped by SGD, each step's s.loss the next of
+def scripted_run(losses, chance: float = CHANCE) -> list:
+    """A small model under Monitor(every=1, chance_loss=chance), stepped by SGD, each step's s.loss the next of
     ``losses``: every step's report."""
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 10))
     opt = torch.optim.SGD(model.parameters(), lr=1e-3)
-    mon = Monitor(model, every=1, chance_loss=CHANCE)
+    mon = Monitor(model, every=1, chance_loss=chance)
     x = torch.randn(32, 4)
     seen = []
     for v in losses:

@@ -19,6 +19,7 @@ from torch import nn  # noqa: E402
 
 from actlab.readings import Status  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
+from interop._scripted_losses import scripted_run  # noqa: E402
 
 
 class TwoHeads(nn.Module):
@@ -93,27 +94,11 @@ def test_a_layer_saturated_on_two_of_nine_batches_is_not_read_as_stopped():
 LEARNED = [1.4 - 0.0018 * k for k in range(500)]  # to 0.5
 
 
-def _scripted(losses):
-    chance = math.log(4)
-    torch.manual_seed(0)
-    model = nn.Sequential(nn.Linear(4, 16), nn.Tanh(), nn.Linear(16, 4))
-    x = torch.randn(32, 4)
-    opt = torch.optim.SGD(model.parameters(), lr=1e-3)
-    with Monitor(model, every=1, chance_loss=chance) as mon:
-        for v in losses:
-            with mon.step() as s:
-                model(x).square().mean().backward()
-                s.loss = torch.tensor(v, dtype=torch.float64)
-            opt.step()
-            opt.zero_grad()
-        return mon.report().reading
-
-
 def test_a_mean_risen_after_a_blow_up_is_said_beside_a_healthy_reading():
     # learned to 0.5, one update blew the loss up to 3,000, and it settled near 0.95: 1.9 times its low, below chance
     back = [0.95 + 0.05 * math.sin(k) for k in range(120)]
     losses = LEARNED + [3000.0] + back
-    r = _scripted(losses)
+    r = scripted_run(losses, math.log(4))[-1].reading
     low = min(statistics.fmean(losses[t - 50:t]) for t in range(50, 501))
     assert r.status is Status.HEALTHY, r.words
     m = re.search(r"the mean loss has risen from (\S+) at training step ([\d,]+) \(a sampled one\) to (\S+), beyond "

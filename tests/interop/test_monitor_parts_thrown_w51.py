@@ -31,7 +31,9 @@ class TwoTasks(nn.Module):
         return self.cls(h), self.reg(h).squeeze(-1)
 
 
-def _run(steps=700, raise_at=400, lr=1.0):
+def _run(steps=700, raise_at=400, lr=1.0, every=1, readings=True):
+    """The two heads trained by Adam, the regression head's learning rate set to ``lr`` at ``raise_at``: the reading of
+    every step after it (where ``readings``), each step's part losses, the parts' chance levels and the last report."""
     g = torch.Generator().manual_seed(0)
     x = torch.randn(4096, 10, generator=g)
     yc = (x @ torch.randn(10, 4, generator=g)).argmax(1)
@@ -42,7 +44,7 @@ def _run(steps=700, raise_at=400, lr=1.0):
                             {"params": model.reg.parameters(), "lr": 3e-3}])
     chances = {"cls": math.log(4), "reg": float(yr.var())}
     own, seen = [], {}
-    with Monitor(model, every=1, chance_loss=sum(chances.values()), part_chance=chances) as mon:
+    with Monitor(model, every=every, chance_loss=sum(chances.values()), part_chance=chances) as mon:
         for step in range(1, steps + 1):
             if step == raise_at:
                 opt.param_groups[1]["lr"] = lr
@@ -55,13 +57,13 @@ def _run(steps=700, raise_at=400, lr=1.0):
             opt.step()
             opt.zero_grad()
             own.append((l1.item(), l2.item()))
-            if step > raise_at:
+            if readings and step > raise_at:
                 seen[step] = mon.report().reading
-    return seen, own, chances
+        return seen, own, chances, mon.report()
 
 
 def test_a_head_thrown_far_above_its_chance_level_keeps_the_learning_rate_remedy():
-    seen, own, chances = _run()
+    seen, own, chances, _ = _run()
     assert max(b for _, b in own[400:]) > 100 * chances["reg"]  # the premise: the head's part blew up
     held = {t: r for t, r in seen.items() if r.status in (Status.NOT_LEARNING, Status.STARTING)
             and "of the loss (s.parts) is below its chance level" in r.words}
@@ -136,30 +138,8 @@ def test_the_report_names_a_part_s_lowest_mean_after_it_rose():
     """W51 walkthrough, finding 2: after a head's blow-up the note said "'reg' 0.543, 46% below its chance level 1
     (part_chance; its mean over its first 50 steps: 0.637)", which reads as a head that came down; its lowest mean had
     been 0.181. Reference: the test's own part losses, their means over the windows the monitor reads."""
-    g = torch.Generator().manual_seed(0)
-    x = torch.randn(4096, 10, generator=g)
-    yc = (x @ torch.randn(10, 4, generator=g)).argmax(1)
-    yr = torch.sin(2 * x[:, 0]) + 0.3 * torch.randn(4096, generator=g)
-    torch.manual_seed(0)
-    model = TwoTasks()
-    opt = torch.optim.Adam([{"params": [*model.trunk.parameters(), *model.cls.parameters()], "lr": 3e-3},
-                            {"params": model.reg.parameters(), "lr": 3e-3}])
-    chances = {"cls": math.log(4), "reg": float(yr.var())}
-    own = []
-    with Monitor(model, every=10, chance_loss=sum(chances.values()), part_chance=chances) as mon:
-        for step in range(1, 701):
-            if step == 400:
-                opt.param_groups[1]["lr"] = 1.0
-            i = torch.randint(0, 4096, (64,), generator=g)
-            with mon.step() as s:
-                c, r = model(x[i])
-                l1, l2 = nn.functional.cross_entropy(c, yc[i]), nn.functional.mse_loss(r, yr[i])
-                (l1 + l2).backward()
-                s.loss, s.parts = l1 + l2, {"cls": l1, "reg": l2}
-            opt.step()
-            opt.zero_grad()
-            own.append(l2.item())
-        rep = mon.report()
+    _, own, chances, rep = _run(every=10, readings=False)
+    own = [b for _, b in own]
     note = next(n for n in rep.notes if n.startswith("the loss's parts (s.parts)"))
     m = re.search(r"'reg' \S+, .*?its lowest mean, over the (\d+) steps to training step ([\d,]+), was (\S+)\)", note)
     assert m, note
