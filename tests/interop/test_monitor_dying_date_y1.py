@@ -1,6 +1,6 @@
 """A dying layer keeps the step its units went off after that step leaves the dead window (issue 17, W29 walkthrough
 finding 4): 40 of 64 units killed at step 200 read '(the latest of them first off on training step 200 ...)' and
-'a checkpoint saved before step 199' until the window rolled past, then no step and 'saved before the problem
+'a checkpoint saved before training step 199' until the window rolled past, then no step and 'saved before the problem
 began'. The monitor keeps every sampled step's training step (SampledSteps). References: the kill's own step, the
 sampled steps around it, and a forward hook's record of each unit's activity."""
 
@@ -41,7 +41,7 @@ def test_the_step_the_units_went_off_is_kept_after_the_window_passes_it():
     assert "dying layer: 20 of 32 units of module '3'" in words, words
     assert ("off on every sampled batch from training step 161 on; on at training step 151, the sampled step "
             "before") in words
-    assert r.reading.remedy.endswith("a checkpoint saved before step 151."), r.reading.remedy
+    assert r.reading.remedy.endswith("a checkpoint saved before training step 151."), r.reading.remedy
 
 
 def test_sampled_steps_are_kept_as_runs_and_bounded():

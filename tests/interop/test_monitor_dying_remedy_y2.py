@@ -27,7 +27,7 @@ def _remedy(layer: Stopping) -> str:
 def test_most_units_off_on_one_step_is_one_large_update():
     remedy = _remedy(_layer(bulk=15, first=41, last=61))
     assert remedy.startswith("Lower the learning rate (one large update can push a ReLU unit below 0"), remedy
-    assert "restart (saved before step 41)." in remedy, remedy  # the sampled step before most went off
+    assert "restart (saved before training step 41)." in remedy, remedy  # the sampled step before most went off
     assert "(15 of them off on every sampled batch from training step 46 on" in _finding(_layer(15, 41, 61)).words
 
 
@@ -41,7 +41,7 @@ def test_units_off_a_few_at_a_time_are_not_blamed_on_one_update():
     words = _finding(_layer(bulk=4, first=31, last=86)).words
     assert ("(first off a few at a time, on sampled steps from training step 31 to 86; those first off there on at "
             "training step 26, the sampled step before)") in words, words
-    assert "restart (saved before step 26)." in _remedy(_layer(bulk=4, first=31, last=86))
+    assert "restart (saved before training step 26)." in _remedy(_layer(bulk=4, first=31, last=86))
 
 
 def test_one_unit_off_long_before_does_not_date_a_spread_dying():
@@ -70,7 +70,7 @@ def test_one_unit_off_long_before_does_not_date_a_spread_dying():
     finding = _finding(layer)
     assert "on sampled steps from training step 211 to 301; those first off there on at training step 201" in \
         finding.words, finding.words
-    assert finding.remedy.endswith("restart (saved before step 201)."), finding.remedy
+    assert finding.remedy.endswith("restart (saved before training step 201)."), finding.remedy
 
 
 def test_a_blow_up_before_the_units_went_dates_the_checkpoint():
@@ -78,7 +78,7 @@ def test_a_blow_up_before_the_units_went_dates_the_checkpoint():
     layer = _layer(bulk=15, first=211, last=221)
     layer = Stopping(**{**layer.__dict__, "bulk_from": 262, "bulk_on": 212})
     remedy = _stopping_layers([layer], lambda when="": f"restart ({when})", set(), blown_up=201).remedy
-    assert remedy.endswith("restart (saved before step 200)."), remedy
+    assert remedy.endswith("restart (saved before training step 200)."), remedy
 
 
 def test_a_run_that_learned_and_lost_it_names_the_earlier_of_its_best_point_and_the_units_last_on():
@@ -92,4 +92,4 @@ def test_a_run_that_learned_and_lost_it_names_the_earlier_of_its_best_point_and_
                                  "of the 9 steps around it, 0.4))."), found.remedy
     later = (50, best[1])  # units died before the loss was at its lowest: the checkpoint that holds them alive
     found = _stopping_layers([layer], lambda when="": f"restart ({when})", set(), None, later)
-    assert found.remedy.endswith("restart (saved before step 41)."), found.remedy
+    assert found.remedy.endswith("restart (saved before training step 41)."), found.remedy

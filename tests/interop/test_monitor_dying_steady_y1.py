@@ -57,4 +57,4 @@ def test_the_reading_and_its_date_hold_while_the_units_stay_off():
         assert r.status == "dead_layer", (t, r.reading.words)
         assert ("off on every sampled batch from training step 211 on; on at training step 201, the sampled step "
                 "before") in r.reading.words, (t, r.reading.words)
-        assert r.reading.remedy.endswith("a checkpoint saved before step 201."), (t, r.reading.remedy)
+        assert r.reading.remedy.endswith("a checkpoint saved before training step 201."), (t, r.reading.remedy)

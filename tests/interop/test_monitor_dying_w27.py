@@ -54,7 +54,7 @@ def test_the_checkpoint_comes_before_the_last_sampled_step_the_units_were_on():
         words, remedy = r.reading.words, r.reading.remedy
         assert (f"off on every sampled batch from training step {off} on; on at training step {on}, the sampled step "
                 "before") in words, words
-        assert remedy.endswith(f"a checkpoint saved before step {on}."), remedy
+        assert remedy.endswith(f"a checkpoint saved before training step {on}."), remedy
         if "gone silent" in words and r.layers[1].dead == 0:  # off for fewer sampled batches than a unit needs to
             # count as dead (W29)
             assert r.layers[1].silent >= 16, words

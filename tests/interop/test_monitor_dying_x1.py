@@ -50,4 +50,4 @@ def test_earlier_deaths_are_said_apart_from_the_latest():
             "steps") in words
     assert "the latest on training step 161)" in words and (min(offs) == bulk or f"the first on training step "
                                                             f"{min(offs)}" in words), words
-    assert r.reading.remedy.endswith(f"a checkpoint saved before step {bulk - 10}."), r.reading.remedy
+    assert r.reading.remedy.endswith(f"a checkpoint saved before training step {bulk - 10}."), r.reading.remedy

@@ -55,7 +55,7 @@ def test_a_layer_gone_silent_reads_dying_and_is_dated():
                     "have been off on every point of") in words, words
             assert ("off on every sampled batch from training step 201 on; on at training step 151, the sampled step "
                     "before") in words, words
-            assert r.reading.remedy.endswith("a checkpoint saved before step 151."), r.reading.remedy
+            assert r.reading.remedy.endswith("a checkpoint saved before training step 151."), r.reading.remedy
             assert row.silent <= off
     # said before the units count as dead: a unit on in 4 of the 4 sampled batches before (0.9 by the rule's
     # estimate) has odds of 0.1 per off batch and is silent after 3 (odds under 0.01), at step 301; dead after 5

@@ -219,4 +219,4 @@ def test_a_layer_dying_after_a_jump_names_a_checkpoint_from_before_the_update_th
     assert jump == 301, jump
     assert dying and min(dying) <= 331 and max(dying) >= 401, sorted(dying)
     for step, remedy in dying.items():
-        assert remedy.endswith(f"a checkpoint saved before step {jump - 1}."), (step, remedy)
+        assert remedy.endswith(f"a checkpoint saved before training step {jump - 1}."), (step, remedy)

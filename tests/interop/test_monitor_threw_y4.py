@@ -76,12 +76,12 @@ def test_a_layer_a_blow_up_killed_at_batch_size_one_is_dated_by_it():
                       r"(\d+(?:,\d{3})*)", finding.words)
         if m:  # dated by the blow-up, the checkpoint before the update of the step before the climb (the spiked one)
             assert int(m[2].replace(",", "")) == climb, (t, finding.words)
-            assert f"saved before step {climb - 1:,}" in finding.remedy, (t, finding.remedy)
+            assert f"saved before training step {climb - 1:,}" in finding.remedy, (t, finding.remedy)
             thrown += 1
         else:  # or by the sampled step just before the climb, where most were last seen on (112: 12, 62, 112, ...)
             assert "off on every sampled batch from training step 162 on; on at training step 112" in finding.words, (
                 t, finding.words)
-            assert "saved before step 112" in finding.remedy, (t, finding.remedy)
+            assert "saved before training step 112" in finding.remedy, (t, finding.remedy)
         # never the samples' noise: 'a few at a time', a checkpoint before step 12
         assert "a few at a time" not in finding.words and "before step 12." not in finding.remedy, (t, finding.remedy)
     assert thrown >= len(dying) // 2, dying
@@ -106,7 +106,7 @@ def test_units_killed_long_before_a_blow_up_keep_their_own_date():
     for f in found:
         assert "since the loss shot up" not in f.words, f.words
         assert "off on every sampled batch from training step 101 on" in f.words, f.words
-        m = re.search(r"saved before step (\d+(?:,\d{3})*)", f.remedy)
+        m = re.search(r"saved before training step (\d+(?:,\d{3})*)", f.remedy)
         assert m and int(m[1].replace(",", "")) <= 100, f.remedy
 
 

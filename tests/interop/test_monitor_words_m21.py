@@ -185,7 +185,8 @@ def test_a_dying_layer_of_one_unit_reads_in_the_singular():
     assert ("1 of 2 units of module 'h' was active earlier in the run and has had derivative 0 on every point of the "
             "last sampled batch (off on every sampled batch from training step 9 on)") in f.words
     # before the sampled step they were last on: the update after it may be the one that killed them (W27)
-    assert f.remedy.endswith("restart from freshly initialised weights or from a checkpoint saved before step 8.")
+    assert f.remedy.endswith("restart from freshly initialised weights or from a checkpoint saved before training "
+                             "step 8.")
 
 
 # 6. the dying finding's restart words are an argument, not a splice
@@ -199,8 +200,9 @@ def test_the_dying_remedy_takes_its_restart_words_from_the_function_it_is_given(
         return f"load the weights {checkpoint}"
 
     died = [Stopping("module 'h'", 64, 40, 40, 0, 5, 0, 5, 40, 101, 100, 101, 101)]
-    assert _stopping_layers(died, restart, set()).remedy.endswith("; then load the weights saved before step 100.")
-    assert asked == ["saved before step 100"]
+    assert _stopping_layers(died, restart, set()).remedy.endswith("; then load the weights saved before training "
+                                                                  "step 100.")
+    assert asked == ["saved before training step 100"]
     unknown = [Stopping("module 'h'", 64, 40, 40, 0, 5, 0, 5, 40, None, None, None, None)]
     assert _stopping_layers(unknown, restart, set()).remedy.endswith("load the weights saved at the start.")
     assert torch_restart() == _monitor_base.TORCH_RESTART
@@ -250,7 +252,7 @@ def test_units_killed_mid_run_read_as_gone_silent_and_the_dying_reading_keeps_th
             assert f"(off on every sampled batch from training step {kill + 1} on)" in words
             assert "sampled step 101" not in words and "the step sampled at" not in words
             # the sampled step before the kill, step 100 (every=1), was the last they were on
-            assert r.reading.remedy.endswith(f"a checkpoint saved before step {kill}.")
+            assert r.reading.remedy.endswith(f"a checkpoint saved before training step {kill}.")
             first = first or r
     # the run had learned before the kill and still reads 'healthy' under the dying finding: the headline keeps
     # saying how far below chance the loss is, as the reading without it does

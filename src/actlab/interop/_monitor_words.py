@@ -330,7 +330,7 @@ def _stopping_layers(layers: list[Stopping], restart: Callable[[str], str], seen
                    "or use an activation with a slope below 0 (nn.LeakyReLU, nn.GELU); then "
                    + (restart(f"saved before training step {best[0]:,}, {best[1]}")
                       if best is not None and (first is None or best[0] < first) else
-                      restart(f"saved before step {first:,}") if first is not None else restart()) + ".",
+                      restart(f"saved before training step {first:,}") if first is not None else restart()) + ".",
                    {"dying_layers": [d.label for d in dying], "died_units": [d.died for d in dying],
                     "silent_units": [d.silent for d in dying]})
 
