@@ -73,6 +73,6 @@ def test_a_gru_between_two_weighted_modules_is_named_in_the_note_on_what_runs_be
         model(torch.randint(0, 12, (4, 5))).sum().backward()
     notes = mon.report().notes
     between = [n for n in notes if n.startswith("no watched activation runs between emb -> fc1")]
-    assert between and "(a recurrent module's fused kernel ('rnn' (GRU), noted above), a custom autograd function" \
-        in between[0], notes
+    assert between and "(a recurrent module's fused kernel ('rnn' (GRU), noted above), an expression written by " \
+        "hand" in between[0], notes
     assert any(n.startswith("'rnn' (GRU)") or "'rnn' (GRU)" in n and "cannot hook" in n for n in notes), notes

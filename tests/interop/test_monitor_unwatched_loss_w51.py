@@ -68,6 +68,8 @@ def test_a_hand_written_relu_layer_turned_off_reads_no_gradient_and_not_learning
     early, end, losses, zero = _run(by_hand=True)
     assert all(zero[299:]) and not any(zero[:299])  # the premise: every weight's gradient 0 from step 300 on
     assert early.status is Status.UNWATCHED, early.reading.words  # learning: nothing to say beyond unwatched
+    # (W52 finding 5: the words named only 'a custom autograd Function, a C++ kernel' as what the monitor cannot see)
+    assert "an expression written by hand, such as h * (h > 0) or torch.where" in early.reading.words
     r = end.reading
     assert r.status is Status.NO_GRADIENT, r.words
     assert r.words.startswith("not learning any more: the mean loss had come down to "), r.words

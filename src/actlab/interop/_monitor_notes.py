@@ -124,8 +124,9 @@ class _Noting:
                        f"{' ...' if len(self._not_read) > 3 else ''}, noted above), " if self._not_read else "")
                 self.notes.append(f"no watched activation runs between {pairs}: the output of the first feeds the "
                                   "second, as the autograd graph shows, and an activation applied there by other "
-                                  f"means than a module actlab knows or a torch function ({rnn}a custom autograd "
-                                  "function, a C++ kernel"
+                                  f"means than a module actlab knows or a torch function ({rnn}an expression "
+                                  "written by hand, such as h * (h > 0), torch.where(h > 0, h, 0) or "
+                                  "torch.maximum(h, 0), a custom autograd function, a C++ kernel"
                                   + (", or a module named in the note on unknown activations" if self._unknown else "")
                                   + ") is not watched")
             last = max(self._weight_order.values(), default=-1)

@@ -407,8 +407,9 @@ def _unwatched_reading(opaque: list[str], loss_text: str, unknown: list[tuple[st
         where = f"its activation module{'' if len(unknown) == 1 else 's'}, {ran}, {has} no actlab record"
     else:  # W17: a model with no non-linearity at all was told it applies one by other means
         where = ("no activation module or function it knows ran: the model applies its non-linearity by other means "
-                 "(a custom autograd Function, a C++ kernel: the notes say between which layers), or it has none, and "
-                 "its weighted layers then compute one affine map, as a single layer would")
+                 "(an expression written by hand, such as h * (h > 0) or torch.where, a custom autograd Function, a "
+                 "C++ kernel: the notes say between which layers), or it has none, and its weighted layers then "
+                 "compute one affine map, as a single layer would")
     head = "cannot see this model's activations" if opaque or unknown else "saw no activation in this model"
     return Reading((Finding(Status.UNWATCHED, f"unwatched: the monitor {head}: {where}; "
                             "the table has a row for each watched activation, so it is empty, and nothing here says "
