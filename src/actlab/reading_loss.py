@@ -335,10 +335,10 @@ def low_point(low: tuple | None) -> tuple[int, str] | None:
         # no rise after it beyond the noise, by the medians nor by the means (a few bad batches at the end move a
         # median not at all: a layer turned off on the window's last 2 steps), nor by the last few alone (W52: lr x 12
         # at step 600 took the last 4 of 9 batches to 0.74-0.78, and the end named, 604, scored 0.551 against 0.356
-        # before step 600): the loss was flat, or still falling, to
-        # the window's end, whose weights trained longest (W51 walkthrough: a run still learning when its learning
-        # rate was raised at step 500 was told 'before step 464' by a median 0.02 under the end's; the weights before
-        # 464 scored 0.417 on the whole data set, before 499 0.400)
+        # before step 600): the loss was flat, or still falling, to the window's end, whose weights trained longest
+        # (W51 walkthrough: a run still learning when its learning rate was raised at step 500 was told 'before step
+        # 464' by a median 0.02 under the end's; the weights before 464 scored 0.417 on the whole data set, before
+        # 499 0.400)
         i = len(medians) - 1
     steps = "steps" if pairs[i + k - 1][0] - pairs[i][0] == k - 1 else "losses read"
     if i == len(medians) - 1:  # the lowest stretch ends the window: the loss was still falling, or flat, at its end,
@@ -951,13 +951,13 @@ def _stayed_up(s: RunSummary) -> bool:
     """Whether the run blew up past DIVERGING_LOSS x chance (RunSummary.blown_up, from losses near chance or below) and
     is still on the plateau it was thrown onto: the median of its latest PLATEAU_LOSSES losses since the peak is past
     the blow-up line (BLOW_UP_LOSS x chance), and it has not come down off it since (RunSummary.plateau_left: that
-    median at or under the line, or a loss back at its level). Such a
-    run reads diverged for as long as it stays there, and not learning once it has come down, once. W50 walkthrough:
-    lr 50 at step 200 took the loss to a plateau of 440 to 2,060, 300 to 1,500 times chance, and the status went from
-    diverged to not learning and back 10 times in 200 steps, as each batch's loss fell on one side of 1,000 times
-    chance or the other; W51: with every loss since the peak held to the line, a batch under it on the way down, or
-    in a blow-up's first wild steps, flipped the status 32 times (a run whose learning rate was lowered after 800
-    steps up there) and 7 times in 10 steps (one head's learning rate raised to 1)."""
+    median at or under the line, or a loss back at its level). Such a run reads diverged for as long as it stays
+    there, and not learning once it has come down, once. W50 walkthrough: lr 50 at step 200 took the loss to a
+    plateau of 440 to 2,060, 300 to 1,500 times chance, and the status went from diverged to not learning and back
+    10 times in 200 steps, as each batch's loss fell on one side of 1,000 times chance or the other; W51: with every
+    loss since the peak held to the line, a batch under it on the way down, or in a blow-up's first wild steps,
+    flipped the status 32 times (a run whose learning rate was lowered after 800 steps up there) and 7 times in 10
+    steps (one head's learning rate raised to 1)."""
     chance = chance_of(s)
     if chance is None or s.blown_up is None or not s.blown_up[1] > DIVERGING_LOSS * chance:  # (a peak short of that
         # line, 390 times chance, is a run thrown off that reads 'not learning any more': R7)
