@@ -20,18 +20,7 @@ from torch import nn  # noqa: E402
 from actlab.readings import Status  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
 from interop._scripted_losses import scripted_run  # noqa: E402
-
-
-class TwoHeads(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.trunk = nn.Sequential(nn.Linear(10, 64), nn.ReLU())
-        self.cls = nn.Linear(64, 4)
-        self.reg = nn.Sequential(nn.Linear(64, 32), nn.Tanh(), nn.Linear(32, 1))
-
-    def forward(self, x):
-        h = self.trunk(x)
-        return self.cls(h), self.reg(h).squeeze(-1)
+from interop._two_heads import TwoHeads  # noqa: E402
 
 
 def _run(saturate_at=300, steps=400):
