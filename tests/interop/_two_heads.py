@@ -1,18 +1,18 @@
-"""A two-head model the parts and branch tests share: a ReLU trunk, a 4-class head and a regression head with a Tanh
-hidden layer (W51 walkthrough's multitask model, smaller)."""
+"""A model with two heads on one trunk (a classifier and a regressor), for the Monitor's tests of which layer it takes
+as the output layer and of where its data flows."""
 
-from __future__ import annotations
+from conftest import require_torch
 
-from torch import nn
+torch = require_torch()
+from torch import nn  # noqa: E402
 
 
 class TwoHeads(nn.Module):
     def __init__(self):
         super().__init__()
-        self.trunk = nn.Sequential(nn.Linear(10, 64), nn.ReLU())
-        self.cls = nn.Linear(64, 4)
-        self.reg = nn.Sequential(nn.Linear(64, 32), nn.Tanh(), nn.Linear(32, 1))
+        self.trunk = nn.Sequential(nn.Linear(4, 8), nn.Tanh())
+        self.cls, self.reg = nn.Linear(8, 3), nn.Linear(8, 1)
 
     def forward(self, x):
         h = self.trunk(x)
-        return self.cls(h), self.reg(h).squeeze(-1)
+        return self.cls(h), self.reg(h)

@@ -20,7 +20,7 @@ from torch import nn  # noqa: E402
 from actlab.readings import Status  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
 from interop._scripted_losses import scripted_run  # noqa: E402
-from interop._two_heads import TwoHeads  # noqa: E402
+from interop._tanh_heads import TanhHeads  # noqa: E402
 
 
 def _run(saturate_at=300, steps=400):
@@ -32,7 +32,7 @@ def _run(saturate_at=300, steps=400):
     yc = (x @ torch.randn(10, 4, generator=g)).argmax(1)
     yr = torch.sin(2 * x[:, 0])
     torch.manual_seed(0)
-    model = TwoHeads()
+    model = TanhHeads()
     opt = torch.optim.Adam(model.parameters(), 3e-3)
     seen, off, grad = {}, {}, {}
     with Monitor(model, every=1, log=None, chance_loss=math.log(4) + float(yr.var())) as mon:

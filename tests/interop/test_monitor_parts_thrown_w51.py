@@ -17,7 +17,7 @@ from torch import nn  # noqa: E402
 
 from actlab.readings import Status  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
-from interop._two_heads import TwoHeads  # noqa: E402
+from interop._tanh_heads import TanhHeads  # noqa: E402
 
 
 def _run(steps=700, raise_at=400, lr=1.0, every=1, readings=True):
@@ -28,7 +28,7 @@ def _run(steps=700, raise_at=400, lr=1.0, every=1, readings=True):
     yc = (x @ torch.randn(10, 4, generator=g)).argmax(1)
     yr = torch.sin(2 * x[:, 0]) + 0.3 * torch.randn(4096, generator=g)
     torch.manual_seed(0)
-    model = TwoHeads()
+    model = TanhHeads()
     opt = torch.optim.Adam([{"params": [*model.trunk.parameters(), *model.cls.parameters()], "lr": 3e-3},
                             {"params": model.reg.parameters(), "lr": 3e-3}])
     chances = {"cls": math.log(4), "reg": float(yr.var())}
@@ -72,7 +72,7 @@ def test_a_head_thrown_far_above_its_chance_level_keeps_the_learning_rate_remedy
     assert any("times its chance level (the mean over the latest" in r.words for r in held.values())
 
 
-class Cut(TwoHeads):
+class Cut(TanhHeads):
     cut = False
 
     def forward(self, x):
