@@ -16,7 +16,15 @@ from collections import deque
 import numpy as np
 import torch
 
-from ..reading_loss import BLOW_UP_LOSS, CLIMB_LOSSES, DIVERGING_LOSS, PLATEAU_LOSSES, RISING_FACTOR, lower_low
+from ..reading_loss import (
+    BLOW_UP_LOSS,
+    CLIMB_LOSSES,
+    DIVERGING_LOSS,
+    PLATEAU_LOSSES,
+    RISING_FACTOR,
+    lower_low,
+    step_noise,
+)
 from . import _monitor_places as _places
 from . import _monitor_scaler as _scaler
 from . import _torch_stats
@@ -254,9 +262,7 @@ class _Collecting:
         if len(pairs) < 20 or pairs[-1][0] <= latest[0] + 4:
             return
         values = [v for _, v in pairs]
-        diffs = [b - a for a, b in zip(values, values[1:], strict=False)]
-        mid = statistics.median(diffs)
-        sigma = 1.4826 * statistics.median(abs(d - mid) for d in diffs) / math.sqrt(2)
+        sigma = step_noise(values)
         total, best = sum(values), None
         before = 0.0
         for c in range(5, len(values) - 4):  # c: the first of the higher stretch
