@@ -248,6 +248,11 @@ class RunSummary:
     # exactly 0 on each of 350 steps, and every reading said 'not known to be for good')
     zero_gradient_batches: int = 0
     zero_gradient_from: int | None = None
+    # a sampled batch with a gradient ended such a zero (of a monitor's DEAD_EVIDENCE batches in a row at least)
+    # within its window of sampled batches: the zero that holds now is not the run's for good yet (W52 walkthrough
+    # finding 3: a layer whose last units fired on about one batch in 30 read 'no gradient' after each 10 batches of
+    # zero and 'dying layer' on each batch with a gradient, 34 changes in 400 steps)
+    zero_gradient_leaked: bool = False
     # the step a monitor's judged_losses start after where it cut them after a blow-up (its peak, or the last loss
     # still past DIVERGING_LOSS x chance after it); None: not cut
     judged_since: int | None = None

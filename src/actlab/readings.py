@@ -345,7 +345,8 @@ def _no_gradient(s: RunSummary) -> Finding | None:
                         "grad_floor": grad_floor(s.loss)})
     names = layers_in_words([s.name(i - 1) for i in off])
     living = [i for i in off if s.layers[i - 1].dead < s.layers[i - 1].width]
-    lasting = s.zero_gradient_batches >= ZERO_GRADIENT_RUN  # the run's zero, not one batch's
+    # the run's zero, not one batch's, and not one that gradients broke within the window
+    lasting = s.zero_gradient_batches >= ZERO_GRADIENT_RUN and not s.zero_gradient_leaked
     if s.gradients_of and not stuck and not fit and not lasting:
         if s.dying:  # the face's dying-layer finding says this batch (W33: not a second status that comes and goes
             # with the batches sampled)

@@ -80,7 +80,8 @@ def test_a_unit_counted_dead_was_off_on_the_points_dead_needs_unless_its_whole_l
                                                                                           biases, seed):
     """Whatever the batch size, window and units: each unit counted dead was off, by the hook's own record, on every
     point of its latest batches holding DEAD_POINTS points at least, unless every unit of the layer was off on the
-    latest min(window, DEAD_EVIDENCE) batches (a whole layer off passes no gradient back on any of them); and where
+    latest min(window, DEAD_EVIDENCE) batches (a whole layer off passes no gradient back on any of them) and did not
+    come back on after such a silence within the window; and where
     a unit was off on each of a full window holding those points, it is counted."""
     width = len(biases)
     for step, row, on in _run(batch, steps, biases, seed, window):
@@ -93,7 +94,11 @@ def test_a_unit_counted_dead_was_off_on_the_points_dead_needs_unless_its_whole_l
             while k < len(kept) and not kept[-1 - k, u]:
                 k += 1
             streak_points.append(k * batch)
-        whole = len(kept) >= need and not kept[-need:].any()
+        # a unit on after every unit had been off on `need` batches or more, within the window: the layer came back
+        # on, and is not wholly dead at once again (W52 finding 3); each unit is then judged on its own
+        came_back = any(record[b].any() and b >= need and not record[b - need:b].any()
+                        for b in range(max(len(record) - window, 0), len(record)))
+        whole = len(kept) >= need and not kept[-need:].any() and not came_back
         if whole:
             assert row.dead == width, (step, row.words)
             continue

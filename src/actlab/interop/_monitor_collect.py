@@ -28,7 +28,7 @@ from ..reading_loss import (
 from . import _monitor_places as _places
 from . import _monitor_scaler as _scaler
 from . import _torch_stats
-from ._monitor_base import JUDGED_STEPS, LOSS_BATCHES, _StepHandle
+from ._monitor_base import DEAD_EVIDENCE, JUDGED_STEPS, LOSS_BATCHES, _StepHandle
 from ._monitor_places import _Layer
 from ._monitor_relu import _relu_views
 
@@ -111,6 +111,9 @@ class _Collecting:
     # step 152; a checkpoint 'saved before step 151' named from the peak holds that update)
     _above_from: int | None = None
     _zero_run: tuple[int, int | None] = (0, None)  # (sampled steps in a row with every weight gradient 0, the first)
+    # the latest sampled step whose gradient ended DEAD_EVIDENCE or more of them: as long as the evidence that makes a
+    # whole layer dead (_Counting._dead), and within the window, the zero that holds now is not the run's for good yet
+    _zero_leak: int | None = None
     _before: deque | None = None  # the latest BLOW_UP_FROM finite losses given, this step's last (_find_blow_up)
     _from_low = False  # the current climb past the line began from losses near chance or below (their median)
     _blown_from: int | None = None
@@ -622,6 +625,8 @@ class _Collecting:
         if trained and all(v == 0 for v in trained):
             self._zero_run = (self._zero_run[0] + 1, self._zero_run[1] or step)
         else:
+            if self._zero_run[0] >= DEAD_EVIDENCE:
+                self._zero_leak = self.sampled_steps
             self._zero_run = (0, None)
         self._pending = (seen, order, weight_norm, step, self.sampled_steps, self._loss, step_notes,
                          self._frozen_now, self._first_non_finite, self._non_finite_since, frozenset(not_computed),

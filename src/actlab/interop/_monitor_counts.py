@@ -56,6 +56,7 @@ class _Counting:
                 k += l.width
             self._history, self._on = buffer, on
             self._history_views = tuple(l.last_active for l in ran)
+            self._history_starts = np.cumsum([0] + [l.width for l in ran[:-1]])
         if kernels is not None:
             if not kernels.mark_if_finite(host, self._history, g):
                 return False
@@ -66,7 +67,11 @@ class _Counting:
         on = self._on  # each unit's weighed counts of the batches it was on: older ones weigh less (_on_weights)
         on *= self._on_weights[:, None]
         on += active
-        for l in ran:
+        # each place: was a unit of it on
+        lit = np.logical_or.reduceat(active, self._history_starts).tolist() if len(active) else [False] * len(ran)
+        for l, one_on in zip(ran, lit, strict=True):
+            if one_on:
+                self._light(l, g)
             l.samples.append(g)
             l.batches.append((l.batches[-1] if l.batches else 0.0) * self._on_weights + 1.0)
             l.points.append(l.rows)
@@ -75,11 +80,22 @@ class _Counting:
     def _count_on(self, l: _Layer, active: np.ndarray) -> None:
         """One place's share of _advance_history, on a sampled step read place by place (a NaN or an inf in another
         place): its batch counted, and its units' weighed counts of the batches they were on."""
+        if active.any():
+            self._light(l, self.sampled_steps)
         l.samples.append(self.sampled_steps)
         l.batches.append((l.batches[-1] if l.batches else 0.0) * self._on_weights + 1.0)
         l.points.append(l.rows)
         l.on *= self._on_weights[:, None]
         l.on += active
+
+    @staticmethod
+    def _light(l: _Layer, g: int) -> None:
+        """A unit of the place was on at sampled step g (not yet among its samples): where every unit had been off on
+        each of at least min(window, DEAD_EVIDENCE) sampled batches before it, the place came back on (l.revived)."""
+        need = min(l.samples.maxlen or DEAD_EVIDENCE, DEAD_EVIDENCE)
+        if len(l.samples) >= need and l.lit < l.samples[-need]:
+            l.revived = g
+        l.lit = g
 
     @property
     def _on_weights(self) -> np.ndarray:
@@ -192,8 +208,11 @@ class _Counting:
             return held is None or held[k - 1] >= DEAD_POINTS
 
         shortest = int(off_for.min())
-        if shortest >= need:  # every unit off for at least `need` sampled batches: the whole layer is dead, at any
-            # count of points (it passed no gradient back on any of them, and every unit at once is off on each)
+        if shortest >= need and l.revived < samples[0]:  # every unit off for at least `need` sampled batches: the
+            # whole layer is dead, at any count of points (it passed no gradient back on any of them, and every unit
+            # at once is off on each). Not where units came back on after such a silence within the window (W52
+            # finding 3: a layer whose last few units fired now and then read wholly dead, then dying, 34 times in
+            # 400 steps): its units are then each judged on their own
             return len(off_for), shortest, last_active > 0, None, np.ones(len(off_for), dtype=bool)
         if n < need:  # too few batches to call any unit dead
             return 0, n, None, None, None

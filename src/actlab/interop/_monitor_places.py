@@ -112,6 +112,11 @@ class _Layer:
     batches: deque = field(default_factory=deque)
     # the points (rows) of each of those batches, aligned with samples: how much a unit's silence over them says
     points: deque = field(default_factory=deque)
+    # the latest sampled step on which one of its units was on, and the latest on which one came back on after every
+    # unit had been off on each of at least min(window, DEAD_EVIDENCE) sampled batches (0: none): a place whose units
+    # came back so within its window is not dead as a whole at once (_Counting._dead)
+    lit: int = 0
+    revived: int = 0
     ran: bool = False  # did it run on this sampled step
     # how many sampled steps it ran on, and the last of them (sampled step, training step): a mixture of experts'
     # expert that the router stopped sending tokens to stops running (_stopped_places)

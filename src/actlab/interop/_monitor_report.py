@@ -529,6 +529,7 @@ class _Reporting:
             first_loss=self._first_loss,  # a run that began far above chance is no divergence (started_far)
             was_learning=was_learning,  # the report before found the loss moved from chance
             zero_gradient_batches=self._zero_run[0], zero_gradient_from=self._zero_run[1],
+            zero_gradient_leaked=self._zero_leak is not None and self.sampled_steps - self._zero_leak < self.window,
             judged_since=self._judged_since,  # where the judged losses start after it
             # the lowest judged mean so far: a run that had learned is not 'starting' once its low losses left
             lowest_judged_loss=lowest[1] if lowest is not None else None,

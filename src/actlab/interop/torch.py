@@ -466,6 +466,7 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
         # the places' last_active arrays as views of one buffer, and those views in its order (_advance_history)
         self._history: np.ndarray = np.zeros(0, dtype=np.int64)
         self._history_views: tuple = ()
+        self._history_starts = np.zeros(0, dtype=np.int64)
         self._sampled_at = SampledSteps()  # the training step of each sampled step
         # held_out()'s latest losses, as (the training steps done when it was given, the loss or None, the lowest
         # window of each size in reading_held_out.HELD_OUT_WINDOWS given so far, kept across a held_out(None)): a
