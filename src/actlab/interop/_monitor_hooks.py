@@ -425,10 +425,12 @@ class _Hooks:
                 prev = self._seq[-2] if len(self._seq) > 1 else None
                 layer.order = prev.order + 0.5 if prev is not None else -0.5
                 layer.weight_module = prev.weight_module if prev is not None else None
+                layer.feeds = self._feeds.get(layer.weight_module)
             return  # otherwise its order and weighted module are those learned
         layer.order = self._order
         self._order += 1
         layer.weight_module = self._last_weighted
+        layer.feeds = self._feeds.get(layer.weight_module)
 
     def _pre_hook(self, base: _Layer):
         def hook(module, inputs):

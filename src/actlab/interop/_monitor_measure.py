@@ -13,7 +13,17 @@ import torch
 
 from . import _monitor_places as _places
 from . import _torch_stats
-from ._monitor_places import _LOW_PRECISION, _Layer, _overflowed, _per_unit, _shape, _sumsq, _total, derivative
+from ._monitor_places import (
+    _LOW_PRECISION,
+    _as_units,
+    _Layer,
+    _overflowed,
+    _per_unit,
+    _shape,
+    _sumsq,
+    _total,
+    derivative,
+)
 
 # whether the backward running now keeps its graph (retain_graph=True): only then can a later backward of the step
 # reach the same place again
@@ -87,8 +97,10 @@ class _Measures:
         would hold memory until backward. z is detached, so nothing here is recorded by autograd. ``hold`` (the
         post-hook, whose _measure_output follows at once): where the compiled pass can read f', it is left in
         layer.held_derivative for _measure_output to reduce with the output in one pass."""
-        if not fitted and not self._fit(layer, z):
-            return
+        if not fitted:
+            z = _as_units(z, layer.feeds)
+            if not self._fit(layer, z):
+                return
         if hold and layer.erf_gelu and z.dtype is torch.float32 and _torch_stats.kernels() is not None:
             if _torch_stats.rows_view(z) is not None and _torch_stats.gelu_zeros():
                 layer.held_input = z
@@ -111,7 +123,7 @@ class _Measures:
             self._flow.activations.add(output.grad_fn)  # a watched activation: no layer's output passes it as it is
         z, layer.held_input = layer.held_input, None
         if z is not None:  # nn.GELU's input (_measure_derivative): with its output in one pass, without f'
-            a = output.detach() if torch.is_tensor(output) else None
+            a = _as_units(output.detach(), layer.feeds) if torch.is_tensor(output) else None
             v = _torch_stats.rows_view(a) if a is not None and a.dtype is torch.float32 else None
             zv = _torch_stats.rows_view(z)
             if v is not None and v.shape == zv.shape and self._fit(layer, a):
@@ -125,7 +137,7 @@ class _Measures:
             if held is not None:
                 self._derivative_compiled(_torch_stats.kernels(), layer, held)
             return
-        a = output.detach()
+        a = _as_units(output.detach(), layer.feeds)
         if held is not None:  # f' of the post-hook: with the output in one pass where the pass can read both
             rule = layer.saturation_rule
             v = _torch_stats.rows_view(a) if rule is None or rule[0] != "levels" else None

@@ -56,8 +56,37 @@ def _is_weighted(module: nn.Module) -> bool:
 
 
 def _unit_axis(t: torch.Tensor) -> int:
-    """Units are features: the last axis of (N, H) and (N, T, H); the channel axis of (N, C, H, W)."""
+    """Units are features: the last axis of (N, H) and (N, T, H); the channel axis of (N, C, H, W). A tensor whose
+    weighted module says otherwise is laid out first (_as_units): a Conv1d's (N, C, L)."""
     return 1 if t.dim() >= 4 else t.dim() - 1
+
+
+def _feeds(module: nn.Module) -> tuple[bool, int] | None:
+    """Where a weighted module puts its units, for the activation after it: (True, channels) for a convolution, whose
+    channels are axis 1 of its output; (False, features) for a module whose features are the last axis (nn.Linear,
+    an embedding, nn.Bilinear); None where neither is known."""
+    if isinstance(module, nn.modules.conv._ConvNd):
+        return True, module.out_channels
+    size = next((getattr(module, k) for k in ("out_features", "embedding_dim") if hasattr(module, k)), None)
+    return (False, size) if isinstance(size, int) else None
+
+
+def _as_units(t: torch.Tensor, feeds: tuple[bool, int] | None) -> torch.Tensor:
+    """t laid out so that _unit_axis finds its units, read from the weighted module before it (feeds, _feeds):
+    a Conv1d's (N, C, L) output as (N, C, L, 1), whose units are then its C channels and not its L positions (W53
+    walkthrough finding 1: 6 of 16 channels killed read '40 units, 0 dead'); a Linear's output on a 4-D input (N, H,
+    W, F: a channels-last block) as (N * H * W, F), whose units are its F features. Where the module's axis does not
+    hold its size (a permute between them) the other one is taken if it does, and otherwise t is left as it is."""
+    d = t.dim()
+    if feeds is None or d < 3:
+        return t
+    first, size = feeds
+    for axis in ((1, d - 1) if first else (d - 1, 1)):
+        if t.shape[axis] == size:
+            if axis == d - 1:
+                return t.flatten(0, -2) if d >= 4 else t
+            return t.unsqueeze(-1) if d == 3 else t
+    return t
 
 
 def _reduce_dims(t: torch.Tensor) -> list[int]:
@@ -117,6 +146,8 @@ class _Layer:
     # came back so within its window is not dead as a whole at once (_Counting._dead)
     lit: int = 0
     revived: int = 0
+    # where the weighted module before it puts its units (_feeds): how its tensors are laid out to be read (_as_units)
+    feeds: tuple[bool, int] | None = None
     ran: bool = False  # did it run on this sampled step
     # how many sampled steps it ran on, and the last of them (sampled step, training step): a mixture of experts'
     # expert that the router stopped sending tokens to stops running (_stopped_places)

@@ -14,7 +14,7 @@ import torch
 
 from . import _monitor_places as _places
 from . import _torch_stats
-from ._monitor_places import _LOW_PRECISION, _Layer
+from ._monitor_places import _LOW_PRECISION, _as_units, _Layer
 
 _FLOAT32_MAX = float(torch.finfo(torch.float32).max)
 # what a sampled step's ReLU node hooks may keep to the end of backward (each place's output and the gradient
@@ -79,7 +79,7 @@ class _ReluMeasures:
             return False
         a = output.detach()
         width = layer.width
-        if not _torch_stats.readable(a) or a.shape[-1] != width or not a.numel():
+        if not _torch_stats.readable(a) or a.shape[-1] != width or not a.numel() or _as_units(a, layer.feeds) is not a:
             return False
         self._calls[module] = 1
         self._seq.append(layer)

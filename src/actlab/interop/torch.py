@@ -97,6 +97,7 @@ from ._monitor_measure import _Measures
 from ._monitor_notes import _Noting
 from ._monitor_parts import _Parts, checked_part_chance
 from ._monitor_places import (  # noqa: F401  (some re-exported: tests import them from here)
+    _feeds,
     _is_weighted,
     _Layer,
     _outside_graph,
@@ -294,6 +295,7 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
         self._repeat_notes: dict[str, int] = {}  # a module run several times in one forward -> its note's index
         self._weighted = [(n, m) for n, m in model.named_modules() if _is_weighted(m)]
         self._kinds = {n: type(m).__name__ for n, m in self._weighted}  # how the words name a function's input
+        self._feeds = {n: _feeds(m) for n, m in self._weighted}  # where each puts its units (_monitor_places._feeds)
         # made once: a closure per module and step would be made and dropped on every sampled step
         self._weight_pre_hooks = [(m, self._weight_pre_hook(n)) for n, m in self._weighted]
         self._weight_ids = {}  # each weighted module's weight, by id -> the module's name (the first, if tied)
