@@ -284,6 +284,11 @@ class RunSummary:
     # that step and the weights get gradients (no opt.step(), an optimiser given other parameters, a learning rate of 0)
     weights_still_since: int | None = None
     still_weights: tuple[str, ...] = ()
+    # the trained weight matrices' size (the root of the sum of their squares) where a monitor read it largest, and
+    # where it read it last, as (training step, size); None: not read. A size fallen WEIGHTS_SHRUNK times from its
+    # largest is something pulling the weights to 0 (weight decay too large: W53 walkthrough finding 2)
+    weights_size_high: tuple[int, float] | None = None
+    weights_size_now: tuple[int, float] | None = None
     # the step at which the weights' values were first seen (a monitor: its first sampled step, 4 under every="auto"'s
     # warm-up): weights kept since then never changed at all
     weights_first_seen: int = 1

@@ -175,8 +175,56 @@ def diagnose(s: RunSummary) -> Reading:
     if not any(f.status in FAILURES or f.status == Status.HEALTHY for f in findings):
         findings.append(_healthy_or_waiting(s))
     findings.sort(key=lambda f: _ORDER[f.status])
-    return Reading(tuple(_with_spike(_linear_stack(_with_far_start(headline_first(_recall_blow_up(findings, s), s), s),
-                                                   s), s)), ratio_texts(s))
+    findings = _with_shrink(_with_far_start(headline_first(_recall_blow_up(findings, s), s), s), s)
+    return Reading(tuple(_with_spike(_linear_stack(findings, s), s)), ratio_texts(s))
+
+
+# the weights' size fallen this many times from its largest, in a run that is not learning or fails, is the cause
+# read first: something pulls them to 0 harder than the gradient pushes (W53 walkthrough finding 2: AdamW with
+# weight_decay=50 took the size from 11.4 to 0.0003 by step 1,001 and read 'starting', then 'dead layer', then
+# 'exploding activations' from stds near 1e-18 with 'add weight decay'; SGD with weight_decay=5, 'no gradient' with
+# 'Lower the learning rate'). Healthy runs here kept it within 2 times (AdamW at weight_decay 0.05: 11.4 to 17.6)
+WEIGHTS_SHRUNK = 10.0
+# the findings a shrinking of the weights can be behind (a divergence, inputs off scale and a held-out rise are not)
+_SHRINK_CAUSES = frozenset({Status.NO_GRADIENT, Status.OUTPUT_SATURATED, Status.DEAD_LAYER, Status.EXPLODING,
+                            Status.OSCILLATING, Status.VANISHING, Status.NOT_LEARNING, Status.STARTING})
+
+
+def shrunk(s: RunSummary) -> str | None:
+    """The words for weights whose size fell WEIGHTS_SHRUNK times or more from its largest, or None."""
+    high, now = s.weights_size_high, s.weights_size_now
+    if high is None or now is None or now[0] <= high[0] or not high[1] > 0 or not math.isfinite(now[1]) \
+            or now[1] * WEIGHTS_SHRUNK > high[1]:
+        return None
+    times = high[1] / now[1] if now[1] > 0 else math.inf
+    times = f"{times:.0f}" if times < 1000 else sci(times)
+    by = (f"to 0 at training step {now[0]:,}" if now[1] == 0 else
+          f"to {now[1]:.3g} at training step {now[0]:,}, {times} times smaller")
+    return (f"the weights have shrunk: the size of the trained weight matrices (the root of their squares' sum) fell "
+            f"from {high[1]:.3g} at training step {high[0]:,} {by}, so something pulls them toward 0 harder than the "
+            "loss's gradient pushes them: weight decay set too large does this (an optimiser's weight_decay, or an L2 "
+            "penalty added to the loss)")
+
+
+def _with_shrink(findings: list[Finding], s: RunSummary) -> list[Finding]:
+    """A run that is not learning or fails while its weights shrank (shrunk): the headline says so, and its remedy
+    leads with the weight decay. A run still 'starting' reads not learning: its weights are being pulled to 0."""
+    if not findings or findings[0].status not in _SHRINK_CAUSES:
+        return findings
+    found = shrunk(s)
+    if found is None:
+        return findings
+    first = findings[0]
+    remedy = ("Lower the weight decay (the optimiser's weight_decay: with AdamW, 0.01 to 0.1 is usual, with SGD 1e-4 "
+              "to 5e-4; or the coefficient of an L2 penalty in the loss): the decay takes a share of every weight on "
+              f"every update, and a gradient this small cannot make up for it; then {s.restart}.")
+    evidence = {**first.evidence, "weights_size_high": list(s.weights_size_high),
+                "weights_size_now": list(s.weights_size_now)}
+    if first.status == Status.STARTING:
+        said = Finding(Status.NOT_LEARNING, f"not learning: {found}{_loss_text(s)}", remedy, evidence)
+    else:
+        said = dataclasses.replace(first, words=f"{first.words}; {found}", remedy=remedy, evidence=evidence)
+    return [said, *findings[1:]]
 
 
 # gradient findings that targets far from the outputs' scale can cause: the weights grow to reach them and push units

@@ -537,6 +537,7 @@ class _Reporting:
             lowest_judged_bound=lowest[2] if lowest is not None else None,
             # trained weights that no step has changed although they get gradients (_monitor_weights)
             weights_still_since=self._weights_still_since, still_weights=self._still_weights,
+            weights_size_high=self._size_high, weights_size_now=self._size_now,
             weights_first_seen=self._weights_first_seen)
         best_point = None  # a run that learned and lost it: (the step of its best point, why there)
         if output is None and order and set(order) <= frozen and not any(p.requires_grad

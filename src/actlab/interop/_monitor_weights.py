@@ -43,6 +43,10 @@ class _Weights:
     _weights_still_since: int | None = None
     _weights_first_seen = 1  # the sampled step whose forward first read the trained weights' values
     _still_weights: tuple[str, ...] = ()
+    # the trained weight matrices' size (root sum of squares of their norms) where the reads every VALUE_STEPS steps
+    # found it largest, and at the latest of them, as (training step, size): RunSummary.weights_size_high and _now
+    _size_high: tuple[int, float] | None = None
+    _size_now: tuple[int, float] | None = None
 
     def _fingerprint_weights(self) -> None:
         """Whether each trained weight kept its value since the last sampled step, as its forward begins. A weight whose
@@ -89,6 +93,12 @@ class _Weights:
         if read:
             self._read_values(read, records, step, every)
         self._prints = {name: records[name] for name, _ in trained} if read else records
+        if every:  # every weight's record holds its norm now (those written since were read on this step)
+            norms = [r[1] for r in self._prints.values()]
+            if norms and all(v is not None and math.isfinite(v) for v in norms):
+                self._size_now = (step, math.sqrt(sum(v * v for v in norms)))
+                if self._size_high is None or self._size_now[1] > self._size_high[1]:
+                    self._size_high = self._size_now
         kept = {name: r[3] for name, r in self._prints.items() if r[4]}
         if len(kept) == len(self._prints):
             self._weights_still_since, self._still_weights = max(kept.values()), ()

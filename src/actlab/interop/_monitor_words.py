@@ -84,6 +84,12 @@ EXPLODE_PER_LAYER = 1.5
 EXPLODE_TOTAL = 10.0
 
 
+# and the last of those layers' std reaches this at least: activations that grow layer by layer from 1e-18 to 3e-9
+# have collapsed, not exploded (W53 walkthrough finding 2: weights pulled to 0 by weight decay left only the biases'
+# small differences, and 'exploding activations ... grows about 1.8e+04 times per layer' said to add weight decay)
+EXPLODE_FLOOR = 1.0
+
+
 # a chance loss above this is a regression's targets' variance far from 1 (a classifier's, ln C, stays under 12 up to
 # 100,000 classes): targets with a std over 10 ask the network's activations to grow to reach them
 UNSCALED_TARGET_VARIANCE = 100.0
@@ -111,6 +117,8 @@ def _exploding_activations(stds: list[tuple[str, float]], chance_loss: float | N
         return None
     growth = found[0]
     stds = [(label, v) for label, v in stds if math.isfinite(v) and v > 0]
+    if stds[-1][1] < EXPLODE_FLOOR:
+        return None
     (first, a), (last, b) = stds[0], stds[-1]
     words = (f"exploding activations: the activations' std grows about {growth:.2g} times per layer, from {a:.3g} at "
              f"{first} to {b:.3g} at {last} over {len(stds)} watched layers (flagged from {EXPLODE_PER_LAYER:g} times "
