@@ -676,18 +676,20 @@ class _Reporting:
         # climb from below chance): the loss rose from there, which the dying layer's checkpoint heeds too
         rose = best_point is not None
         if best_point is None and stopping and summary.lowest_judged_step is not None:
-            # the judged mean has risen from the run's low beyond its noise (and not come back to it since: a rise
-            # whose batches spread wider is no less a rise): the dying layer's checkpoint comes from that low where
-            # it is earlier (W52 walkthrough: lr x 12 at step 600, the mean up from 0.366 at 580 to 0.816, and the
-            # dying layer named 'before step 617', whose weights scored 0.686 on the whole data set against 0.356
-            # before step 600)
-            if rise(summary) is not None:
-                self._rose_from_low = True
-            elif summary.loss is not None and summary.lowest_judged_bound is not None \
-                    and summary.loss <= summary.lowest_judged_bound:
-                self._rose_from_low = False
-            if self._rose_from_low:
-                best_point, rose = low_point(self._latest_low or self._lowest_judged), True
+            # the judged mean has risen from the run's low beyond its noise (a rise whose batches spread wider is no
+            # less a rise): the dying layer's checkpoint comes from that low where it is earlier (W52 walkthrough: lr
+            # x 12 at step 600, the mean up from 0.366 at 580 to 0.816, and the dying layer named 'before step 617',
+            # whose weights scored 0.686 on the whole data set against 0.356 before step 600).
+            # That low is kept while layers read dying, the loss's coming back down included (W53 walkthrough finding
+            # 3: lr 0.6 on steps 400-479 threw the loss from 0.41 to 2.07 at step 401 and units stopped from 408; with
+            # the loss back down by step 1,182, the checkpoint went from 'before 399' (0.504 on the whole data set)
+            # to 'before 407', after the throw (1.766), worse than the weights of the run's end (0.558))
+            if self._rose_from_low is None and rise(summary) is not None:
+                self._rose_from_low = low_point(self._latest_low or self._lowest_judged)
+            if self._rose_from_low is not None:
+                best_point, rose = self._rose_from_low, True
+        elif not stopping:
+            self._rose_from_low = None
         for extra in (exploding,
                       _stopping_layers(stopping, torch_restart, dying_seen,
                                        _threw(summary, self._jumped(reading), self._blown_from),

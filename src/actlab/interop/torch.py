@@ -426,7 +426,9 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
         # step, mean, bound, its (step, loss) pairs (reading_loss.lower_low)
         self._lowest_judged: tuple | None = None
         self._latest_low: tuple | None = None  # the latest judged window within the lowest's noise (_collect)
-        self._rose_from_low = False  # a rise from the run's low was read, and the loss has not come back to it
+        # where the loss was at its lowest before a rise read while layers read dying (low_point's): the dying layer's
+        # checkpoint, kept while they do
+        self._rose_from_low: tuple[int, str] | None = None
         self._weight_norms: list | None = None  # the weight norms read when this step's backward ended
         self._frozen_now: frozenset[str] = frozenset()  # weighted modules whose weight is frozen, at the last read
         # each weight's .grad when the sampled step's forward began, with its version (None: no .grad then), and

@@ -1,0 +1,65 @@
+"""A dying layer's checkpoint stays before the update that threw the weights once the loss comes back down (issue 17,
+W53 walkthrough finding 3): lr 0.6 on steps 400-479 took the loss from 0.41 to 2.07 at step 401 and units stopped
+from step 408; the remedy named 'before training step 399' (0.504 on the whole data set) until the loss came back,
+and from step 1,182 to the end 'before training step 407' (1.766), after the throw and worse than the run's own end
+(0.558). Reference: every checkpoint named, scored on the whole data set, against the best before the throw."""
+
+from __future__ import annotations
+
+import copy
+import math
+import re
+
+import pytest
+
+from conftest import require_torch
+
+torch = require_torch()
+
+from torch import nn  # noqa: E402
+from torch.nn import functional as F  # noqa: E402
+
+from actlab.torch import Monitor  # noqa: E402
+
+THROW = 300  # the first step whose update uses the high learning rate
+
+
+@pytest.mark.parametrize(("back", "steps", "high"), [(380, 900, 0.6), (380, 1200, 0.8)])
+def test_a_dying_layers_checkpoint_stays_before_the_throw_once_the_loss_is_back_down(back, steps, high):
+    g = torch.Generator().manual_seed(0)
+    X = torch.randn(2048, 10, generator=g)
+    y = (X @ torch.randn(10, 4, generator=g) + torch.sin(X @ torch.randn(10, 4, generator=g)) * 2).argmax(1)
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(10, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 4))
+    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    mon = Monitor(model, every=1, chance_loss=math.log(4))
+    saved, named, statuses = {}, {}, []
+    for step in range(1, steps + 1):
+        for group in opt.param_groups:
+            group["lr"] = high if THROW <= step < back else 0.05
+        saved[step] = copy.deepcopy(model.state_dict())
+        idx = torch.randint(0, 2048, (64,), generator=g)
+        with mon.step() as s:
+            loss = F.cross_entropy(model(X[idx]), y[idx])
+            loss.backward()
+            s.loss = loss
+        opt.step()
+        opt.zero_grad()
+        r = mon.report().reading
+        statuses.append(r.status.value)
+        for m in re.findall(r"saved before training step ([\d,]+)", r.remedy):
+            named.setdefault(int(m.replace(",", "")), []).append(step)
+
+    def scored(state) -> float:
+        m = copy.deepcopy(model)
+        m.load_state_dict(state)
+        with torch.no_grad():
+            return F.cross_entropy(m(X), y).item()
+
+    best = min(scored(saved[t]) for t in range(THROW - 50, THROW + 1))
+    # the premise: the throw left a dying layer, read to the end, and the loss came back down after it
+    assert statuses[-1] in ("dead_layer", "no_gradient") and named
+    assert scored(model.state_dict()) < 2 * best
+    for step, at in sorted(named.items()):
+        assert step <= THROW, (step, at[0], at[-1])  # no checkpoint that holds an update of the throw
+        assert scored(saved[step]) <= 1.05 * best, (step, scored(saved[step]), best)
