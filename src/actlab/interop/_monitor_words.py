@@ -225,7 +225,8 @@ def _stopping_layers(layers: list[Stopping], restart: Callable[[str], str], seen
     finding; W27: 30 of 32 units died mid-run and 2 never ran, and the words said 'the layer works with the units
     left'). A layer named in ``seen`` (it read dying before) reads so while half that share has stopped, and is added
     to it: W30 walkthrough, 31 or 32 of 64 units dead flipped the status between 'dead_layer' and 'healthy' from one
-    sample to the next. Silent units count (W29: under every="auto", 40 of 64 units killed at step 200 read 'healthy'
+    sample to the next; it leaves ``seen`` once under that, and reads dying again only at the full share. Silent
+    units count (W29: under every="auto", 40 of 64 units killed at step 200 read 'healthy'
     to step 362, 5 sampled batches off being 250 steps). The step named is the one most of the units went off on, and
     the remedy's checkpoint comes before the sampled step before it, where they were on: any update between the two
     may have killed them (W27: 'saved before step 312' named checkpoints that held the dead units), and before the
@@ -236,6 +237,10 @@ def _stopping_layers(layers: list[Stopping], restart: Callable[[str], str], seen
     0.584, in its other finding). The report gives it only where the loss rose from that point by more than its
     noise (reading_loss.risen_in_low)."""
     dying = [d for d in layers if is_dying(d, seen)]
+    # a layer that read dying and no longer does leaves ``seen``: it reads dying again only at the full share (W53
+    # walkthrough finding 4: a layer back down to 31 and 32 of 128 stopped units, about the half share, went between
+    # 'dying layer' and 'not generalising' 18 times in 67 steps)
+    seen.intersection_update(d.label for d in dying)
     if not dying:
         return None
     seen.update(d.label for d in dying)
