@@ -718,7 +718,14 @@ def _generalising(s: RunSummary) -> Finding | None:
     level = s.test_loss if window is None or window[2] == 1 else window[0]
     if level < (1 - MOVED_FRACTION) * s.test_chance_loss or s.test_loss_step == 0:
         return None  # (a held-out loss given before any training step is the initial weights': it judges nothing)
-    if 1 - level / s.test_chance_loss >= HELD_OUT_LAG * (1 - s.loss / s.chance_loss):
+    then = _trained_then(s)
+    if then is not None and then > (1 - MOVED_FRACTION) * s.chance_loss:
+        # the training loss had not come down yet when the held-out loss was given: that one judges nothing (W53
+        # walkthrough finding 5: a run warming up read 'the network memorises the training points' at steps 86-96,
+        # from a held-out loss given after step 50 against the training mean of steps 37-86; on the whole data sets
+        # at step 86 the two differed by 0.039)
+        return None
+    if 1 - level / s.test_chance_loss >= HELD_OUT_LAG * (1 - (then if then is not None else s.loss) / s.chance_loss):
         # the held-out loss came down about as far as the training loss: early in a run both are near the line, and
         # the held-out median, over losses given a little earlier, lags (W43 check: a run learning on 20,000 points
         # read 'not generalising' at step 61, its training mean 11% below chance, the held-out median 9%)
@@ -749,6 +756,19 @@ def _generalising(s: RunSummary) -> Finding | None:
                    "points.",
                    {"loss": s.loss, "test_loss": s.test_loss, "test_chance_loss": s.test_chance_loss,
                     "test_loss_step": s.test_loss_step})
+
+
+def _trained_then(s: RunSummary) -> float | None:
+    """The training loss as it stood when the latest held-out loss was given: the mean of the training steps' losses
+    up to that step (as many as the judged mean takes), where a monitor still holds at least half of them
+    (RunSummary.step_losses); None where it does not (the judged loss stands for it)."""
+    if s.test_loss_step is None or not s.step_losses:
+        return None
+    n = len(s.judged_losses) if s.judged_losses else 0
+    then = [v for t, v in s.step_losses if t <= s.test_loss_step and v is not None and math.isfinite(v)][-n:]
+    if not n or 2 * len(then) < n:
+        return None
+    return sum(then) / len(then)
 
 
 LINEAR_REMEDY = ("If the model should fit relations that are not linear, put an activation (nn.ReLU, nn.GELU, ...) "

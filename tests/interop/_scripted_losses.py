@@ -21,9 +21,9 @@ def levels(spans, seed=0, cv=0.1) -> list[float]:
     return [level * math.exp(cv * rnd.gauss(0, 1)) for level, n in spans for _ in range(n)]
 
 
-def scripted_run(losses, chance: float = CHANCE) -> list:
+def scripted_run(losses, chance: float = CHANCE, held_out: dict[int, float] | None = None) -> list:
     """A small model under Monitor(every=1, chance_loss=chance), stepped by SGD, each step's s.loss the next of
-    ``losses``: every step's report."""
+    ``losses``: every step's report. ``held_out``: training step -> a held-out loss given after that step."""
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 10))
     opt = torch.optim.SGD(model.parameters(), lr=1e-3)
@@ -36,5 +36,7 @@ def scripted_run(losses, chance: float = CHANCE) -> list:
             s.loss = torch.tensor(v, dtype=torch.float64)
         opt.step()
         opt.zero_grad()
+        if held_out and len(seen) + 1 in held_out:
+            mon.held_out(held_out[len(seen) + 1])
         seen.append(mon.report())
     return seen
