@@ -63,3 +63,44 @@ def test_a_dying_layers_checkpoint_stays_before_the_throw_once_the_loss_is_back_
     for step, at in sorted(named.items()):
         assert step <= THROW, (step, at[0], at[-1])  # no checkpoint that holds an update of the throw
         assert scored(saved[step]) <= 1.05 * best, (step, scored(saved[step]), best)
+
+
+@pytest.mark.parametrize(("peak", "warm"), [(0.2, 300), (0.3, 200)])
+def test_a_dying_layer_names_no_checkpoint_from_before_the_loss_came_down(peak, warm):
+    """W53 walkthrough finding 6: Adam warmed up to lr 0.2 killed units from step 11 while the loss fell to step 66,
+    and the remedy named 'before training step 6' (2.25 on the whole data set, chance 2.30). A checkpoint the remedy
+    names holds the learning (the script's losses of the up to 50 steps before it 10% below chance), or the remedy
+    says to start afresh, and why."""
+    g = torch.Generator().manual_seed(0)
+    X = torch.randn(2048, 10, generator=g)
+    y = (X @ torch.randn(10, 4, generator=g) + torch.sin(X @ torch.randn(10, 4, generator=g)) * 2).argmax(1)
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(10, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 4))
+    opt = torch.optim.Adam(model.parameters(), lr=peak)
+    schedule = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: (s + 1) / warm if s < warm else 1.0)
+    chance = math.log(4)
+    mon = Monitor(model, every=1, chance_loss=chance)
+    losses, fresh, kept = [], 0, 0
+    for _ in range(300):
+        idx = torch.randint(0, 2048, (64,), generator=g)
+        with mon.step() as s:
+            loss = F.cross_entropy(model(X[idx]), y[idx])
+            loss.backward()
+            s.loss = loss
+        opt.step()
+        opt.zero_grad()
+        schedule.step()
+        losses.append(loss.item())
+        remedy = mon.report().reading.remedy
+        for m in re.findall(r"checkpoint saved before training step ([\d,]+)", remedy):
+            n = int(m.replace(",", ""))
+            before = losses[max(0, n - 51):n - 1]
+            mean = sum(before) / len(before) if before else chance
+            if "holds next to none of the learning" in remedy:
+                fresh += 1
+                assert "restart from freshly initialised weights: the units began to stop before" in remedy, remedy
+                assert mean > 0.85 * chance, (n, mean)
+            else:
+                kept += 1
+                assert mean <= 0.9 * chance, (n, mean, remedy)
+    assert fresh  # the premise: units began to stop before the loss came down, and a dying layer was read

@@ -7,6 +7,7 @@ References: the kill's own step and the sampled steps around it; a direct count 
 from __future__ import annotations
 
 import math
+import re
 
 from conftest import require_torch
 
@@ -54,7 +55,9 @@ def test_the_checkpoint_comes_before_the_last_sampled_step_the_units_were_on():
         words, remedy = r.reading.words, r.reading.remedy
         assert (f"off on every sampled batch from training step {off} on; on at training step {on}, the sampled step "
                 "before") in words, words
-        assert remedy.endswith(f"a checkpoint saved before training step {on}."), remedy
+        # (the units were killed before the loss came down: the step is named as one whose checkpoint holds next to
+        # none of the learning, W53 finding 6)
+        assert re.search(rf"a checkpoint saved before training step {on}(\.$| holds next to none)", remedy), remedy
         if "gone silent" in words and r.layers[1].dead == 0:  # off for fewer sampled batches than a unit needs to
             # count as dead (W29)
             assert r.layers[1].silent >= 16, words

@@ -20,6 +20,7 @@ from ..reading_loss import (
     BLOW_UP_LOSS,
     CLIMB_LOSSES,
     DIVERGING_LOSS,
+    MOVED_FRACTION,
     PLATEAU_LOSSES,
     RISING_FACTOR,
     lower_low,
@@ -558,6 +559,9 @@ class _Collecting:
         # the mean of the window's finite losses; this step's own where it is NaN or inf (the diverged reading's)
         judged = self._loss if (self._loss is not None and not math.isfinite(self._loss)) or not finite else \
             statistics.fmean(finite)
+        if (self._moved_at is None and self.chance_loss and judged is not None
+                and judged < (1 - MOVED_FRACTION) * self.chance_loss):  # whether or not a report is built here
+            self._moved_at = self.step_count + 1
         if judged is not None and math.isfinite(judged):  # the low a run is said to have come down to: by its bound
             self._lowest_judged = lower_low(self._lowest_judged, self.step_count + 1, finite, self.chance_loss,
                                             window)

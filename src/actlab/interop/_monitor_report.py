@@ -696,7 +696,7 @@ class _Reporting:
                                        # (only where the loss rose from its low point by more than its noise)
                                        best_point if self.chance_loss and (rose or risen_in_low(
                                            self._latest_low or self._lowest_judged)
-                                           > MOVED_FRACTION * self.chance_loss) else None),
+                                           > MOVED_FRACTION * self.chance_loss) else None, self._moved_at),
                       self._stopped_places(sampled, notes),
                       self._off_row_stops(step, weight_norm, {wm for _, (_, wm, _, _), _ in seen if wm}, output,
                                           frozen | not_computed, output_norm, summary)):

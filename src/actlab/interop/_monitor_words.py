@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from torch import nn
 
 from ..readings import (
+    MOVED_FRACTION,
     Finding,
     Reading,
     Status,
@@ -219,7 +220,8 @@ def _sample_date(d: Stopping) -> int | None:
 
 
 def _stopping_layers(layers: list[Stopping], restart: Callable[[str], str], seen: set[str],
-                     blown_up: int | None = None, best: tuple[int, str] | None = None) -> Finding | None:
+                     blown_up: int | None = None, best: tuple[int, str] | None = None,
+                     learned_from: int | None = None) -> Finding | None:
     """A DEAD_LAYER finding, "dying layer", for the layers whose units that stopped after being on (dead now, or gone
     silent) are DYING_SHARE or more of the layer, and not all of it (a whole dead layer has the reading's own
     finding; W27: 30 of 32 units died mid-run and 2 never ran, and the words said 'the layer works with the units
@@ -235,7 +237,10 @@ def _stopping_layers(layers: list[Stopping], restart: Callable[[str], str], seen
     that comes earlier (W49 walkthrough: a range test's report named 'before step 212' for its dying layer, whose
     weights scored 0.834 on the whole data set, and 'before training step 173, where the loss was at its lowest',
     0.584, in its other finding). The report gives it only where the loss rose from that point by more than its
-    noise (reading_loss.risen_in_low)."""
+    noise (reading_loss.risen_in_low). ``learned_from``: the training step whose judged mean first read MOVED_FRACTION
+    below chance; a checkpoint before it holds next to none of the learning, and the remedy says to start afresh (W53
+    walkthrough finding 6: Adam warmed up to lr 0.2 killed units from step 11 while the loss fell to step 66, and the
+    remedy named 'before training step 6', at chance)."""
     dying = [d for d in layers if is_dying(d, seen)]
     # a layer that read dying and no longer does leaves ``seen``: it reads dying again only at the full share (W53
     # walkthrough finding 4: a layer back down to 31 and 32 of 128 stopped units, about the half share, went between
@@ -343,6 +348,11 @@ def _stopping_layers(layers: list[Stopping], restart: Callable[[str], str], seen
                    "or use an activation with a slope below 0 (nn.LeakyReLU, nn.GELU); then "
                    + (restart(f"saved before training step {best[0]:,}, {best[1]}")
                       if best is not None and (first is None or best[0] < first) else
+                      "restart from freshly initialised weights: the units began to stop before the loss had come "
+                      f"down (its mean first read {MOVED_FRACTION:.0%} below chance at training step "
+                      f"{learned_from:,}), so a checkpoint saved before training step {first:,} holds next to none "
+                      "of the learning"
+                      if first is not None and learned_from is not None and first < learned_from else
                       restart(f"saved before training step {first:,}") if first is not None else restart()) + ".",
                    {"dying_layers": [d.label for d in dying], "died_units": [d.died for d in dying],
                     "silent_units": [d.silent for d in dying]})

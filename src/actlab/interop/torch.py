@@ -417,6 +417,7 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
         self._blown_up: tuple[int, float] | None = None
         self._jump_step: int | None = None  # the latest jump a report found (reading_loss.spike; _Reporting._jumped)
         self._was_learning = False  # the last report's loss had moved from chance (RunSummary.was_learning)
+        self._moved_at: int | None = None  # the first sampled step whose judged mean was MOVED_FRACTION below chance
         # the first hidden layer's weight-gradient ratio at the sampled steps whose report was built, by step (up to 8)
         self._ratios: dict[int, float] = {}
         self._branch_offs: dict[int, frozenset[int]] = {}  # per sampled step reported, its stopped layers
