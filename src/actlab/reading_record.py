@@ -29,6 +29,10 @@ class Status(StrEnum):
     VANISHING = "vanishing"
     NOT_LEARNING = "not_learning"
     NOT_GENERALISING = "not_generalising"  # the training loss moved, the test loss did not
+    # the loss came down, and trained weights that get gradients keep their values: the optimiser does not step them
+    # (left out of it, or its learning rate at 0). Not a failure (what is stepped learns), never healthy (W54
+    # walkthrough: an AdamW given the head alone read 'healthy' over a body that never moved)
+    WEIGHTS_STILL = "weights_still"
     STARTING = "starting"  # gradients flow; too early to say whether it learns
     FLOWING = "flowing"  # gradients flow; no loss to judge (a network at initialisation)
     UNWATCHED = "unwatched"  # the backend cannot see the model's activations (a fused recurrent kernel, ...)
@@ -284,11 +288,25 @@ class RunSummary:
     # that step and the weights get gradients (no opt.step(), an optimiser given other parameters, a learning rate of 0)
     weights_still_since: int | None = None
     still_weights: tuple[str, ...] = ()
+    # where some weights keep their values (still_weights), the other trained parameters nothing has written since the
+    # weights were first read (a monitor compares version counters), by their names in the model
+    unwritten_params: tuple[str, ...] = ()
     # the trained weight matrices' size (the root of the sum of their squares) where a monitor read it largest, and
     # where it read it last, as (training step, size); None: not read. A size fallen WEIGHTS_SHRUNK times from its
     # largest is something pulling the weights to 0 (weight decay too large: W53 walkthrough finding 2)
     weights_size_high: tuple[int, float] | None = None
     weights_size_now: tuple[int, float] | None = None
+    # how much smaller the gradients were as the optimiser stepped with them than as backward computed them (a
+    # monitor compares their norms at opt.step() with those after backward): (the latest such step, the median of that
+    # ratio over the latest sampled steps, the latest's norm after backward and at the optimiser's step, how many
+    # steps); None: not seen, or an optimiser whose update does not scale with the gradient (Adam). A median at or
+    # below GRADIENT_CUT is clipping far tighter than the gradients' norm (W53 walkthrough finding 7)
+    gradient_cut: tuple[int, float, float, float, int] | None = None
+    # every sample of the latest sampled batches reached the first weighted module with the same values (a monitor
+    # reads the input's spread over the batch): (that module, the first training step of the run of such batches, how
+    # many, whether all of them were 0); None: the samples differ, or not read. Nothing can be learned from such
+    # inputs but the labels' frequencies (W54 walkthrough finding 2)
+    inputs_alike: tuple[str, int, int, bool] | None = None
     # the step at which the weights' values were first seen (a monitor: its first sampled step, 4 under every="auto"'s
     # warm-up): weights kept since then never changed at all
     weights_first_seen: int = 1

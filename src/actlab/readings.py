@@ -172,10 +172,10 @@ def diagnose(s: RunSummary) -> Reading:
             seen.add(f.status)
             unique.append(f)
     findings = unique
-    if not any(f.status in FAILURES or f.status == Status.HEALTHY for f in findings):
+    if not any(f.status in FAILURES or f.status in (Status.HEALTHY, Status.WEIGHTS_STILL) for f in findings):
         findings.append(_healthy_or_waiting(s))
     findings.sort(key=lambda f: _ORDER[f.status])
-    findings = _with_shrink(_with_far_start(headline_first(_recall_blow_up(findings, s), s), s), s)
+    findings = _with_cut(_with_shrink(_with_far_start(headline_first(_recall_blow_up(findings, s), s), s), s), s)
     return Reading(tuple(_with_spike(_linear_stack(findings, s), s)), ratio_texts(s))
 
 
@@ -225,6 +225,65 @@ def _with_shrink(findings: list[Finding], s: RunSummary) -> list[Finding]:
     else:
         said = dataclasses.replace(first, words=f"{first.words}; {found}", remedy=remedy, evidence=evidence)
     return [said, *findings[1:]]
+
+
+# the median of the gradients' ratio at the optimiser's step to their size after backward, at or below which a run that
+# is not learning is read as clipped to a standstill (W53 walkthrough finding 7: SGD at lr 0.1 with clip_grad_norm_'s
+# max_norm=1e-4 cut the gradients' norm from about 1 to 1e-4 on every step and read 'not learning ... raise the learning
+# rate'). Clipping meant for spikes cuts a step now and then, and far less: its median stays near 1
+GRADIENT_CUT = 0.01
+
+
+def _with_cut(findings: list[Finding], s: RunSummary) -> list[Finding]:
+    """A run not learning (or still 'starting') whose gradients reach the optimiser cut to GRADIENT_CUT of their size
+    or less, on the median sampled step: the headline says the cut, and the remedy leads with the clipping limit. A
+    run still starting stays so (its loss may yet come down, slowly), with the cut said; a healthy one too, its remedy
+    saying how it would learn faster (W54 walkthrough: SGD with momentum and max_norm 1e-3 on gradients of norm 0.66
+    read 'healthy ... 23% below chance' with nothing on the clip). Weights that shrank (_with_shrink) keep that
+    headline: a weight decay too large is said first."""
+    cut = s.gradient_cut
+    if (cut is None or not cut[1] <= GRADIENT_CUT or not findings or shrunk(s) is not None
+            or findings[0].status not in (Status.NOT_LEARNING, Status.STARTING, Status.HEALTHY)):
+        return findings
+    step, ratio, before, after, seen = cut
+    times = f"{1 / ratio:,.0f}" if ratio > 0 else "infinitely many"
+    said = (f"the gradients reach the optimiser cut to {sci(ratio)} of their size (the median over the latest {seen} "
+            f"sampled steps; on training step {step:,} backward gave them a norm of {before:.3g}, and the optimiser "
+            f"stepped with {after:.3g}), so every update is {times} times smaller than the learning rate makes it: "
+            "clipping with a limit far below the gradients' norm does this (clip_grad_norm_'s max_norm, "
+            "clip_grad_value_'s clip_value)")
+    first = findings[0]
+    words = (f"{first.words}; {said}" if first.status == Status.STARTING else
+             f"{first.words}; it learns, but {said}" if first.status == Status.HEALTHY else
+             f"not learning: {said}{_loss_text(s)}")
+    remedy = ("To learn faster: r" if first.status == Status.HEALTHY else "R") + (
+        f"aise the clipping limit to about the gradients' usual norm ({before:.3g} on step {step:,}), or drop the "
+        "clipping: it is for the rare step whose gradient spikes, and one that cuts every step works as a learning "
+        f"rate {times} times smaller than the one set.")
+    evidence = {**first.evidence, "gradient_cut": list(cut)}
+    return [Finding(first.status, words, remedy, evidence), *findings[1:]]
+
+
+def with_alike_inputs(reading: Reading, s: RunSummary) -> Reading:
+    """A reading whose latest sampled batches' samples all reached the first weighted module alike (inputs_alike):
+    the headline says so, as the cause of whatever else is found (which follows it), and the remedy sends the reader to
+    the data. A divergence keeps its headline: its NaN is the first thing to find. Called by a face once its findings
+    are all in (a monitor adds some after diagnose)."""
+    alike = s.inputs_alike
+    if alike is None or not reading.findings or reading.status == Status.DIVERGED:
+        return reading
+    module, since, batches, zero = alike
+    values = "all 0" if zero else "the same values"
+    words = (f"not learning: the inputs do not tell the samples apart: every sample of the latest {batches} sampled "
+             f"batches reached the first weighted module, {module}, {'with its inputs ' if zero else 'with '}{values} "
+             f"(since training step {since:,}), so the model can learn no more than how often each target comes, and "
+             f"what else is read here follows from that{_loss_text(s)}")
+    remedy = ("Check what reaches the model, not the model: print x.abs().max() and x.std(0).max() of a batch as the "
+              "loop gets it. A transform that zeroes the data (a mask, a normalisation by an infinite or huge std), "
+              "the wrong tensor passed to the model (a buffer never filled), or a batch made of one sample repeated "
+              "does this; the activations, the learning rate and the initialisation are not the cause.")
+    head = Finding(Status.NOT_LEARNING, words, remedy, {"inputs_alike": list(alike)})
+    return Reading((head, *(f for f in reading.findings if f.status != Status.HEALTHY)), reading.ratios)
 
 
 # gradient findings that targets far from the outputs' scale can cause: the weights grow to reach them and push units
@@ -592,15 +651,23 @@ def _weights_still(s: RunSummary) -> Finding | None:
             f"from {numbered_step(s, since)} to step {s.steps:,} ({updates:,} updates; their values are compared "
             f"exactly only every {WEIGHTS_READ_STEPS} training steps or so, so they may have stopped changing some "
             f"steps before step {since:,})")
-    # R18: a body left out of the optimiser under a trained head, its loss 33% below chance, read not_learning: the
-    # status says what the loss shows, as at a learning rate of 0 (_zero_learning_rate: learned, and stopped), where a
-    # loss clearly below chance is no 'not learning'; the words still ask after the optimiser
+    # R18: a body left out of the optimiser under a trained head, its loss 33% below chance, read not_learning: a loss
+    # clearly below chance is no 'not learning'. Nor is it healthy (W54: status 'healthy' hid a body that never moved
+    # from a script that gates on it): weights_still, no failure, and the words ask after the optimiser
+    # the still weights of no row (a module no watched activation follows: an embedding, a projection), and the
+    # other parameters nothing wrote
+    rest = (*(f"{n}.weight" for n in s.still_weights if f"'{n}.weight'" not in got), *s.unwritten_params) \
+        if s.still_weights else ()
+    others = "" if not rest else (
+        f"; nothing has written {len(rest)} other trained parameter{'s' if len(rest) > 1 else ''} either since the "
+        "weights were first read (" + ", ".join(f"'{n}'" for n in rest[:6])
+        + (f" and {len(rest) - 6} more" if len(rest) > 6 else "") + ")")
     moved = _has_moved(s)
     learns = (f", while the loss is {percent_below(s.loss, s.chance_loss)} below chance (the weights that are stepped "
               "learn)" if moved else "")
-    return Finding(Status.HEALTHY if moved else Status.NOT_LEARNING,
+    return Finding(Status.WEIGHTS_STILL if moved else Status.NOT_LEARNING,
                    f"weights not changing: {which} not changed {span} "
-                   f"although {'they' if get == 'get' else 'it'} {get} gradients ({largest}){learns}: is the "
+                   f"although {'they' if get == 'get' else 'it'} {get} gradients ({largest}){others}{learns}: is the "
                    "optimiser stepping (opt.step()), does it hold these "
                    f"parameters, is its learning rate 0?{_loss_text(s)}",
                    # a run that learned and then stopped: most often a schedule that ends at 0 (cosine, linear decay),
@@ -705,7 +772,12 @@ def _generalising(s: RunSummary) -> Finding | None:
     trained = f"the training loss is {percent_below(s.loss, s.chance_loss)} below chance{_loss_text(s)}"
     if held_age(s) is not None:  # the weights it was of are long gone: it judges nothing (said beside healthy; W40
         return None  # walkthrough: one given at step 3 read 'not generalising' at step 1,000 of a run that generalised)
-    found = held_out_rise(s)
+    # a held-out loss back up while the training loss has risen from its low as well is no fitting of the training
+    # points at the cost of new ones: the network got worse on both, which the rise's own finding says (W54
+    # walkthrough: lr 1.5 for 20 steps took the whole training set's loss from 0.41 to 1.02 and the held-out loss to
+    # 1.07, and the reading added 'not generalising: ... fits its training points at the cost of new ones')
+    both = rise(s) is not None
+    found = None if both else held_out_rise(s)
     keep = held_keep_step(s)  # the step whose weights to keep: the lowest given, or the lowest window's middle
     if found is not None:  # it came down and went back up: the lowest is the point to stop at (W39 walkthrough)
         return Finding(Status.NOT_GENERALISING, f"not generalising: {trained}, but {held_rise_words(s, found)}",
@@ -738,6 +810,8 @@ def _generalising(s: RunSummary) -> Finding | None:
     if held_was_low(s):  # it came down and is back near chance: the lowest is the point to stop at (W41 walkthrough:
         # a held-out loss down to 0.946, 32% below chance, read 'the network memorises the training points' with no
         # word of that low, before the rise rule had the 14 losses it needs)
+        if both:  # (the training loss rose too: both got worse)
+            return None
         best_step, best = held_lowest_given(s)
         if window is not None and best_step >= window[1]:  # the low is among the latest: not back up from it
             return None

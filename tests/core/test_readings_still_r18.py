@@ -20,7 +20,8 @@ def _still(loss: float) -> RunSummary:
 def test_a_body_left_out_of_the_optimiser_under_a_head_that_learns_is_not_not_learning():
     r = diagnose(_still(0.693 * 0.67))  # 33% below chance
     assert r.status is not Status.NOT_LEARNING and not r.is_failure
-    assert r.status is Status.HEALTHY
+    assert r.status is Status.WEIGHTS_STILL  # no health (W54 finding 1)
+    assert not any(f.status is Status.HEALTHY for f in r.findings)
     assert r.words.startswith("weights not changing: the weights '0.weight' and '2.weight' have not changed")
     assert "while the loss is 33% below chance (the weights that are stepped learn)" in r.words, r.words
     assert "opt.step()" in r.remedy  # the remedy still asks after the optimiser

@@ -46,7 +46,7 @@ def test_a_schedule_that_ends_at_0_is_said_first():
     rep = mon.report()
     assert 150 <= last_change < 200  # the premise: the schedule's last update that moved a weight
     r = rep.reading
-    assert r.status.value == "healthy" and "weights not changing" in r.words
+    assert r.status.value == "weights_still" and "weights not changing" in r.words
     since = r.findings[0].evidence["weights_still_since"]
     assert since > last_change  # 'by step N at the latest' holds: no weight changed on or after it
     # and it is dated by the first read of the values after the last change, within one read interval of it (W46

@@ -246,8 +246,9 @@ def test_a_learned_structure_is_reused_without_hooks_on_weights_and_its_numbers_
     model = _model()
     mon = Monitor(model, every=1)
     counts = _weighted_hook_counts(model, mon, RELEARN_EVERY + 2, lambda i: _batch(20 + i))
-    # learned on the first sampled step and again after RELEARN_EVERY reuses; no weight hooks in between
-    assert counts[0] == 3 and counts[1:RELEARN_EVERY + 1] == [0] * RELEARN_EVERY and counts[RELEARN_EVERY + 1] == 3
+    # learned on the first sampled step and again after RELEARN_EVERY reuses; in between, the first weighted module's
+    # alone, which reads whether the inputs tell the samples apart (_monitor_inputs)
+    assert counts[0] == 3 and counts[1:RELEARN_EVERY + 1] == [1] * RELEARN_EVERY and counts[RELEARN_EVERY + 1] == 3
     x, y = _batch(99)
     act, weight = _reference(model, x, y)
     with mon.step():

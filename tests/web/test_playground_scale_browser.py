@@ -70,11 +70,12 @@ def test_a_32_by_256_run_keeps_the_page_responsive(browser, big_lab):
         shot(pg, "playground-32x256-surface", pg.locator("#output-surface"))
         pg.get_by_role("button", name="Pause").click()
         # frames already sent may still arrive, late on a loaded machine (a clean-clone CI run beside other tests saw
-        # one more frame 3 to 5 s after Pause): wait for 3 s with none, at most 30 s; a run that kept training would
-        # never go quiet that long and fails the check below
-        paused_at, deadline = pg.evaluate("window.__actlab.received"), time.monotonic() + 30
+        # one more frame 3 to 5 s after Pause, and another, with two test suites beside it, after 3 s of none): wait
+        # for 6 s with none, at most 60 s; a run that kept training sends several a second, never goes quiet that
+        # long, and fails the check below
+        paused_at, deadline = pg.evaluate("window.__actlab.received"), time.monotonic() + 60
         while True:
-            pg.wait_for_timeout(3000)
+            pg.wait_for_timeout(6000)
             received = pg.evaluate("window.__actlab.received")
             if received == paused_at or time.monotonic() > deadline:
                 break

@@ -352,6 +352,9 @@ class _Collecting:
             again = dict(self._weight_grad_norms())
             weights = [(n, again[n] if t is None else t) for n, t in weights]
         scalars = [t for _, t in weights if t is not None]
+        inputs_at = len(scalars)  # then the first weighted module's input figures (_monitor_inputs), if read
+        scalars += self._input_scalars(scalars)
+        inputs_end = len(scalars)
         slots = []  # per place: where its total a, nonzero f', a^2 and ||dL/da||^2 are among the scalars (-1: not
         # sent, the host has it from the per-unit sums, or no gradient reached the place)
         loss = self._checked_loss(handle.loss)
@@ -420,6 +423,7 @@ class _Collecting:
         if lane is None:  # the next steps' ReLU passes may write where this one reads (_lane_read)
             self._lay_lane(ran)
         # the scalars, the loss last where it is a tensor; index -1, a value not sent, reads 0
+        self._judge_inputs(values[inputs_at:inputs_end])
         values.append(0.0)
         weight_norm = {}
         not_computed = set()  # trained weights whose gradient this step's backward never wrote

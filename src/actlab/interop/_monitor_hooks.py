@@ -127,6 +127,12 @@ class _Hooks:
             for m, hook in self._weight_pre_hooks:
                 m._forward_pre_hooks[keys[0]] = hook
                 attached.append((m._forward_pre_hooks, keys[0]))
+        elif self._weight_order:  # the first weighted module alone: do the inputs tell the samples apart
+            first = min(self._weight_order, key=self._weight_order.get)
+            module = self._weighted_by_name.get(first)
+            if module is not None:
+                module._forward_pre_hooks[keys[0]] = self._input_hook(first)
+                attached.append((module._forward_pre_hooks, keys[0]))
         if self._flow is not None:  # where each softmax module runs: inside the model, or on its output
             for name, module in self._softmaxes:
                 module._forward_hooks[keys[6]] = self._softmax_hook(name)
@@ -165,6 +171,7 @@ class _Hooks:
         self._order = 0
         self._seq = []
         self._held, self._held_bytes = [], 0
+        self._first_input = None
         if not self._reuse:
             self._weight_order = {}
             self._last_weighted = None
@@ -342,6 +349,12 @@ class _Hooks:
             mode, self._mode = self._mode, None
             mode.__exit__(None, None, None)
 
+    def _input_hook(self, name: str):
+        def hook(module, inputs):
+            if self._first_input is None and not self._skip and _graph_task() == -1:
+                self._read_input(name, module, inputs)
+        return _outside_graph(hook)
+
     def _weight_pre_hook(self, name: str):
         def hook(module, inputs):
             if self._skip or _graph_task() != -1:  # (a forward recomputed in backward: no place of this step)
@@ -351,6 +364,8 @@ class _Hooks:
             self._weight_order[name] = self._order
             self._order += 1
             self._last_weighted = name
+            if self._first_input is None:  # the forward's first weighted module: do its inputs differ (_monitor_inputs)
+                self._read_input(name, module, inputs)
             if self._flow is not None and inputs:
                 fed_by = self._flow.producer(inputs[0])
                 if fed_by is not None and fed_by != name:

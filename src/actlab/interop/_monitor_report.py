@@ -33,6 +33,7 @@ from ..readings import (
     grad_floor,
     grad_ratio,
     low_gradient_word,
+    with_alike_inputs,
 )
 from ._monitor_base import _WARMUP_STEPS, DEAD_ODDS, DEAD_POINTS, LOSS_BATCHES, TORCH_CLIP, TORCH_RESTART, torch_restart
 from ._monitor_places import _Layer
@@ -537,7 +538,9 @@ class _Reporting:
             lowest_judged_bound=lowest[2] if lowest is not None else None,
             # trained weights that no step has changed although they get gradients (_monitor_weights)
             weights_still_since=self._weights_still_since, still_weights=self._still_weights,
-            weights_size_high=self._size_high, weights_size_now=self._size_now,
+            unwritten_params=self._unwritten(),
+            weights_size_high=self._size_high, weights_size_now=self._size_now, gradient_cut=self._gradient_cut(),
+            inputs_alike=self._inputs_alike(),
             weights_first_seen=self._weights_first_seen)
         best_point = None  # a run that learned and lost it: (the step of its best point, why there)
         if output is None and order and set(order) <= frozen and not any(p.requires_grad
@@ -816,6 +819,7 @@ class _Reporting:
                                frozen | not_computed | said_heads, output_norm)
         if on_no_row:
             notes.append(on_no_row)
+        reading = with_alike_inputs(reading, summary)
         return MonitorReport(step, sampled, self.every, tuple(rows), output_norm, loss, reading, tuple(notes),
                              first_non_finite=None if first_non_finite is None else
                              {k: first_non_finite[k] for k in ("step", "place", "unsampled") if k in first_non_finite},

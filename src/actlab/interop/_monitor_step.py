@@ -117,6 +117,8 @@ class _Stepping:
         return None
 
     def _enter(self, st: _Step) -> _StepHandle:
+        if self._cut_hook is not None:  # the last sampled step's optimiser step has come, or will not now
+            self._drop_cut_hook()
         if self._open_step is not None:
             raise RuntimeError("mon.step() is already open: steps do not nest. Open one `with mon.step()` per "
                                "training step, with the forward, the loss and loss.backward() inside it")
@@ -197,6 +199,7 @@ class _Stepping:
             if exc is None and not st.promoted:
                 self._collect(st.handle)
                 self._set_probe()
+                self._await_optimiser()
             else:
                 kept = self._finish_odd_step(st, exc)
             if self._lazy:  # a lazy module's parameters made on this step: the function watch follows from the next

@@ -43,6 +43,7 @@ class _Weights:
     _weights_still_since: int | None = None
     _weights_first_seen = 1  # the sampled step whose forward first read the trained weights' values
     _still_weights: tuple[str, ...] = ()
+    _param_marks: list = []  # (name, parameter, version counter) of every trained parameter at the first read
     # the trained weight matrices' size (root sum of squares of their norms) where the reads every VALUE_STEPS steps
     # found it largest, and at the latest of them, as (training step, size): RunSummary.weights_size_high and _now
     _size_high: tuple[int, float] | None = None
@@ -76,6 +77,10 @@ class _Weights:
             self._values_read_at = step
         if not self._prints:
             self._weights_first_seen = step
+            # every trained parameter's version counter now: one nothing writes from here on is named beside the
+            # watched weights that keep their values (W54 walkthrough: an optimiser given the head alone kept 14
+            # parameters still, the embedding and the attention's among them, and the words named 2)
+            self._param_marks = [(n, p, p._version) for n, p in self.model.named_parameters() if p.requires_grad]
         before = self._prints or {}
         records, read = {}, []
         for name, w in trained:
@@ -105,6 +110,14 @@ class _Weights:
         else:  # some kept theirs: since when, all of those together (None: none did)
             self._weights_still_since = max(kept.values()) if kept else None
             self._still_weights = tuple(name for name in self._prints if name in kept)
+
+    def _unwritten(self) -> tuple[str, ...]:
+        """RunSummary.unwritten_params: where some watched weights keep their values, the other trained parameters
+        that nothing has written since the first read (their version counters unmoved), by name."""
+        if not self._still_weights:
+            return ()
+        watched = {f"{name}.weight" for name in self._still_weights}
+        return tuple(n for n, p, v in self._param_marks if p._version == v and n not in watched)
 
     @staticmethod
     def _read_values(read: list, records: dict, step: int, every: bool) -> None:
@@ -243,7 +256,11 @@ class _Weights:
             grads.append(g)
         present = [t for t in grads if t is not None]
         self._grads_written = bool(present)
-        norms = iter(torch._foreach_norm(present) if present else ())
+        found = torch._foreach_norm(present) if present else ()
+        # kept for the optimiser's step, which may see them cut (_monitor_cut)
+        self._grads_read = ([m._parameters["weight"] for (_, m), g in zip(self._weighted, grads, strict=True)
+                             if g is not None], present, [g._version for g in present], found) if present else None
+        norms = iter(found)
         self._frozen_now = frozenset(frozen)
         return [(name, None if grad is None else next(norms)) for (name, _), grad in zip(self._weighted, grads,
                                                                                          strict=True)]

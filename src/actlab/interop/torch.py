@@ -91,8 +91,10 @@ from ._monitor_collect import _Collecting
 from ._monitor_compile import _CompileWatch
 from ._monitor_cost import LOOP_KEPT, _Costing
 from ._monitor_counts import _Counting
+from ._monitor_cut import _Cut
 from ._monitor_functions import _functions, _FunctionWatch  # noqa: F401  (re-exported: tests import them here)
 from ._monitor_hooks import _Hooks, _relu_forward
+from ._monitor_inputs import _Inputs
 from ._monitor_measure import _Measures
 from ._monitor_notes import _Noting
 from ._monitor_parts import _Parts, checked_part_chance
@@ -124,8 +126,8 @@ __all__ = ["LayerStats", "Monitor", "MonitorReport", "RecipeModule", "TorchSourc
 # --- the monitor ----------------------------------------------------------------------------
 
 
-class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting, _Counting, _Reporting, _Noting,
-              _Costing, _CompileWatch, _Parts):
+class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Cut, _Inputs, _Collecting, _Counting,
+              _Reporting, _Noting, _Costing, _CompileWatch, _Parts):
     """Watches a PyTorch model's activations and gradients while it trains, and says in words how they are doing.
 
         mon = Monitor(model, every="auto", budget=0.03, log="runs/exp1.jsonl", chance_loss=math.log(10))
@@ -294,6 +296,7 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
         self._calls_of: dict[tuple, _Layer] = {}  # (base name, call number) or (after, function, call) -> place
         self._repeat_notes: dict[str, int] = {}  # a module run several times in one forward -> its note's index
         self._weighted = [(n, m) for n, m in model.named_modules() if _is_weighted(m)]
+        self._weighted_by_name = dict(self._weighted)
         self._kinds = {n: type(m).__name__ for n, m in self._weighted}  # how the words name a function's input
         self._feeds = {n: _feeds(m) for n, m in self._weighted}  # where each puts its units (_monitor_places._feeds)
         # made once: a closure per module and step would be made and dropped on every sampled step
@@ -557,6 +560,7 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Collecting
 
     def _end(self) -> None:
         self._ended = True
+        self._drop_cut_hook()
         if self._closer is not None:
             if self._steps_box[4]:  # held-out losses given after the last sampled step: the end line carries the
                 # reading that takes them in too (never raising: an exception may be on its way out of the block)

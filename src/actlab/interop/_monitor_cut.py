@@ -1,0 +1,109 @@
+"""The gradients the optimiser steps with, against those backward computed. One part of the Monitor class
+(interop/torch.py), kept apart because it is one idea: Monitor inherits it.
+
+The monitor reads the weights' gradients as backward ends, and the script may change them before opt.step():
+torch.nn.utils.clip_grad_norm_ scales them all down in place when their norm is above max_norm, clip_grad_value_
+clamps them. Clipping meant for the rare spike is harmless; a limit far below the gradients' usual norm cuts every
+update, and with plain SGD a run then moves by the learning rate times that cut (W53 walkthrough finding 7: SGD with
+max_norm=1e-4 read 'not learning ... raise the learning rate', the clip unseen). After a sampled step, an optimiser
+step pre-hook (torch.optim's global one, attached until the next step begins) finds whether the watched weights'
+gradients were changed in place since backward, and if so takes their norm again: the cut is the ratio of the two.
+An optimiser that scales each update by its own gradient statistics (Adam, RMSprop, Adagrad: an ``eps`` among its
+defaults) takes out a uniform cut, which is then not held against the run.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+import weakref
+from collections import deque
+
+import torch
+from torch.optim.optimizer import register_optimizer_step_pre_hook
+
+from ._monitor_scaler import scale_of
+
+CUT_KEPT = 8  # the latest sampled steps' cuts the reading looks at
+CUT_STEPS = 3  # sampled steps whose optimiser step was seen before a cut is said
+
+
+def _is_loss_scale(ratio: float) -> bool:
+    """A cut by a power of 2 of 256 or more, to float precision: a loss scaler's unscale_ (a GradScaler not given to
+    the monitor), not a clip."""
+    if not 0 < ratio <= 1 / 256:
+        return False
+    power = -math.log2(ratio)
+    return abs(power - round(power)) < 1e-4
+
+
+class _Cut:
+    # set as backward ends (_Weights._weight_grad_norms): the trained weights whose gradient this step wrote, those
+    # gradients, their version counters and norms then; None: none read, or already compared
+    _grads_read: tuple | None = None
+    _cut_hook = None  # the optimiser pre-hook's handle, while one waits for this sampled step's opt.step()
+    _cut_step = 0  # the training step (1-based) whose gradients it waits for
+    _cuts: deque | None = None  # (training step, cut, norm at backward, norm at opt.step()), the latest CUT_KEPT
+    _cut_adaptive = False  # the optimiser that stepped the watched weights scales its updates (eps in its defaults)
+
+    def _await_optimiser(self) -> None:
+        """At the end of a sampled step whose gradients were read: the next opt.step() before another step begins
+        compares them (_at_optimiser). The hook holds the monitor weakly: a monitor collected unclosed leaves a hook
+        that does nothing until the next step of that monitor, which never comes, or the interpreter's end."""
+        self._drop_cut_hook()
+        if self._grads_read is None:
+            return
+        self._cut_step = self.step_count + 1
+        ref = weakref.ref(self)
+
+        def hook(opt, args, kwargs):
+            mon = ref()
+            if mon is not None:
+                mon._at_optimiser(opt)
+
+        self._cut_hook = register_optimizer_step_pre_hook(hook)
+
+    def _drop_cut_hook(self) -> None:
+        """As the next step begins, and as the run ends (torch iterates its hooks as it calls them: a hook cannot
+        remove itself)."""
+        if self._cut_hook is not None:
+            self._cut_hook.remove()
+            self._cut_hook = None
+
+    def _at_optimiser(self, opt) -> None:
+        held = self._grads_read
+        if held is None or self._open_step is not None or self.step_count != self._cut_step:
+            return
+        weights, grads, versions, norms = held
+        if not any(p is weights[0] for group in opt.param_groups for p in group["params"]):
+            return  # another optimiser's step: this one's may follow
+        self._grads_read = None
+        now = [w.grad for w in weights]
+        if any(n is not g for n, g in zip(now, grads, strict=True)):  # set anew (zeroed, or replaced): not a cut of
+            return  # this step's gradient
+        self._cut_adaptive = "eps" in getattr(opt, "defaults", {})
+        before = math.sqrt(sum(float(n) ** 2 for n in norms))
+        if not (math.isfinite(before) and before > 0):
+            return
+        if self._scaler is None and all(g._version == v for g, v in zip(grads, versions, strict=True)):
+            after = before  # (a GradScaler's unscale_ leaves the version counters as they were: read where given)
+        else:
+            after = math.sqrt(sum(float(n) ** 2 for n in torch._foreach_norm(now)))
+        scale = scale_of(self._scaler)  # the scaler's unscale_ (before the optimiser's step) is no cut
+        before /= scale
+        ratio = after / before
+        if not math.isfinite(ratio) or (self._scaler is None and _is_loss_scale(ratio)):
+            return
+        if self._cuts is None:
+            self._cuts = deque(maxlen=CUT_KEPT)
+        self._cuts.append((self._cut_step, ratio, before, after))
+
+    def _gradient_cut(self) -> tuple[int, float, float, float, int] | None:
+        """RunSummary.gradient_cut: (the latest cut's training step, the median cut over the latest CUT_KEPT, the
+        latest's norms at backward and at opt.step(), how many), or None: fewer than CUT_STEPS seen, or an optimiser
+        whose updates do not scale with the gradient's size."""
+        cuts = self._cuts
+        if not cuts or len(cuts) < CUT_STEPS or self._cut_adaptive:
+            return None
+        step, _, before, after = cuts[-1]
+        return step, statistics.median(c[1] for c in cuts), before, after, len(cuts)

@@ -1,0 +1,69 @@
+"""Whether the model's inputs tell its samples apart. One part of the Monitor class (interop/torch.py), kept apart
+because it is one idea: Monitor inherits it.
+
+A batch whose samples all reach the first weighted module with the same values (all 0, from a transform that zeroes
+them, or one sample repeated) leaves nothing to learn but the labels' frequencies, and what follows reads as a
+failure of the network: with BatchNorm after the first convolution, every unit after it is 0, every weight's gradient
+is 0, and the readings said 'vanishing', then 'dying layer', then 'dead layer' with remedies about the activation and
+the learning rate (W54 walkthrough finding 2: inputs replaced by zeros). On a sampled step, the first weighted
+module's forward pre-hook takes the input's spread over the batch (the largest of max - min over the samples, per
+value) and its largest magnitude in one small tensor, read with the step's other numbers.
+"""
+
+from __future__ import annotations
+
+import torch
+
+# sampled batches in a row whose samples were all alike before the reading says so
+ALIKE_BATCHES = 2
+
+
+def _spread(x) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """(the largest spread of one input value over the batch, the largest |value|), two 0-d tensors, of a floating
+    input with a batch of 2 or more; None for anything else (token ids, a single sample)."""
+    if not torch.is_tensor(x) or not x.is_floating_point() or x.dim() < 2 or x.shape[0] < 2:
+        return None
+    x = x.detach()
+    return (x.amax(0) - x.amin(0)).amax(), x.abs().amax()
+
+
+class _Inputs:
+    # this sampled step's (the first weighted module's label, its input's _spread); None: not read yet
+    _first_input: tuple | None = None
+    # the samples alike on the latest sampled batches in a row: (module label, first training step, batches, all 0)
+    _alike: tuple[str, int, int, bool] | None = None
+    _input_label: str | None = None  # the label of the module whose input figures this step sends to the host
+
+    def _read_input(self, name: str, module, inputs: tuple) -> None:
+        """In the first weighted module's forward pre-hook of a sampled step's forward."""
+        self._first_input = (f"'{name}' ({type(module).__name__})", _spread(inputs[0]) if inputs else None)
+
+    def _input_scalars(self, like: list) -> list:
+        """The sampled step's two input figures as 0-d tensors to go to the host with the step's other figures (in
+        the dtype of ``like``'s first, so that they stack with them), or none; the step's label is kept for
+        _judge_inputs."""
+        held, self._first_input = self._first_input, None
+        if held is None or held[1] is None:
+            self._input_label = None
+            return []
+        self._input_label = held[0]
+        return [t.to(like[0].dtype) for t in held[1]] if like else [t.float() for t in held[1]]
+
+    def _judge_inputs(self, figures: list[float]) -> None:
+        """As the sampled step is collected, from its two input figures (none: not read, and no judgement): its
+        batch's samples alike or not (a NaN spread is not alike)."""
+        if len(figures) != 2 or self._input_label is None:
+            return
+        name, (gap, top) = self._input_label, figures
+        if gap == 0:
+            step = self.step_count + 1
+            run = self._alike
+            self._alike = ((name, run[1], run[2] + 1, run[3] and top == 0) if run is not None and run[0] == name else
+                           (name, step, 1, top == 0))
+        else:
+            self._alike = None
+
+    def _inputs_alike(self) -> tuple[str, int, int, bool] | None:
+        """RunSummary.inputs_alike: the run of alike batches, where it is ALIKE_BATCHES long or more."""
+        run = self._alike
+        return run if run is not None and run[2] >= ALIKE_BATCHES else None
