@@ -215,7 +215,7 @@ def typical_ratio(s: RunSummary, ratio: float) -> float | None:
 
 
 def _ratio(s: RunSummary) -> Finding | None:
-    if not s.layers:
+    if not s.layers or s.summed_gradients:  # (unlike sums: RunSummary.summed_gradients)
         return None
     ratio = grad_ratio(s.layers[0].grad_norm, s.output_grad_norm)
     first, out = s.weights_name(0), s.output_name

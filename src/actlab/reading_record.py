@@ -129,6 +129,9 @@ class LayerSummary:
     signal_norm: float | None = None  # ||dL/dz|| (or ||dL/da||): the gradient passed back to the layer
     label: str = ""  # how the words name it ("layer 2", "module 'encoder.3'"); empty: "layer k"
     weights: str = ""  # how the words name its weights where they are not the label's ("'fc1.weight'"); empty: label
+    # an activation applied to another's output in the same layer (a monitor's tanh on softplus): the same units,
+    # which a layer's count takes once
+    chained: bool = False
 
 
 @dataclass(frozen=True)
@@ -291,6 +294,10 @@ class RunSummary:
     # where some weights keep their values (still_weights), the other trained parameters nothing has written since the
     # weights were first read (a monitor compares version counters), by their names in the model
     unwritten_params: tuple[str, ...] = ()
+    # the weights whose gradient norm sums earlier steps' while other layers' is the step's own (a monitor: their .grad
+    # was kept while others' were cleared, as by the zero_grad() of an optimiser holding only some weights): the
+    # ratios between layers' weight gradients compare unlike sums and are not read
+    summed_gradients: tuple[str, ...] = ()
     # the trained weight matrices' size (the root of the sum of their squares) where a monitor read it largest, and
     # where it read it last, as (training step, size); None: not read. A size fallen WEIGHTS_SHRUNK times from its
     # largest is something pulling the weights to 0 (weight decay too large: W53 walkthrough finding 2)
@@ -304,9 +311,10 @@ class RunSummary:
     gradient_cut: tuple[int, float, float, float, int] | None = None
     # every sample of the latest sampled batches reached the first weighted module with the same values (a monitor
     # reads the input's spread over the batch): (that module, the first training step of the run of such batches, how
-    # many, whether all of them were 0); None: the samples differ, or not read. Nothing can be learned from such
-    # inputs but the labels' frequencies (W54 walkthrough finding 2)
-    inputs_alike: tuple[str, int, int, bool] | None = None
+    # many, whether all of them were 0, whether the batches differed from one another: one sample repeated, another
+    # each step); None: the samples differ, or not read. From the same values on every batch nothing can be learned
+    # but the labels' frequencies (W54 walkthrough finding 2)
+    inputs_alike: tuple[str, int, int, bool, bool] | None = None
     # the step at which the weights' values were first seen (a monitor: its first sampled step, 4 under every="auto"'s
     # warm-up): weights kept since then never changed at all
     weights_first_seen: int = 1

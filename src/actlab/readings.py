@@ -175,8 +175,14 @@ def diagnose(s: RunSummary) -> Reading:
     if not any(f.status in FAILURES or f.status in (Status.HEALTHY, Status.WEIGHTS_STILL) for f in findings):
         findings.append(_healthy_or_waiting(s))
     findings.sort(key=lambda f: _ORDER[f.status])
-    findings = _with_cut(_with_shrink(_with_far_start(headline_first(_recall_blow_up(findings, s), s), s), s), s)
+    findings = with_causes(_with_far_start(headline_first(_recall_blow_up(findings, s), s), s), s)
     return Reading(tuple(_with_spike(_linear_stack(findings, s), s)), ratio_texts(s))
+
+
+def with_causes(findings: list[Finding], s: RunSummary) -> list[Finding]:
+    """The headline with the causes the run's history shows put in it: weights pulled to 0 (_with_shrink), gradients
+    cut before the optimiser steps (_with_cut). A face that adds findings after diagnose applies it again."""
+    return _with_cut(_with_shrink(list(findings), s), s)
 
 
 # the weights' size fallen this many times from its largest, in a run that is not learning or fails, is the cause
@@ -209,8 +215,8 @@ def shrunk(s: RunSummary) -> str | None:
 def _with_shrink(findings: list[Finding], s: RunSummary) -> list[Finding]:
     """A run that is not learning or fails while its weights shrank (shrunk): the headline says so, and its remedy
     leads with the weight decay. A run still 'starting' reads not learning: its weights are being pulled to 0."""
-    if not findings or findings[0].status not in _SHRINK_CAUSES:
-        return findings
+    if not findings or findings[0].status not in _SHRINK_CAUSES or "weights_size_high" in findings[0].evidence:
+        return findings  # (said already: with_causes may be applied again)
     found = shrunk(s)
     if found is None:
         return findings
@@ -237,12 +243,14 @@ GRADIENT_CUT = 0.01
 def _with_cut(findings: list[Finding], s: RunSummary) -> list[Finding]:
     """A run not learning (or still 'starting') whose gradients reach the optimiser cut to GRADIENT_CUT of their size
     or less, on the median sampled step: the headline says the cut, and the remedy leads with the clipping limit. A
-    run still starting stays so (its loss may yet come down, slowly), with the cut said; a healthy one too, its remedy
-    saying how it would learn faster (W54 walkthrough: SGD with momentum and max_norm 1e-3 on gradients of norm 0.66
-    read 'healthy ... 23% below chance' with nothing on the clip). Weights that shrank (_with_shrink) keep that
-    headline: a weight decay too large is said first."""
+    run still 'starting' reads not learning: its updates are a hundredth of their size or less (W55 walkthrough: SGD
+    with max_norm 1e-4 read 'starting' for 400 steps, the cut said at the end of a 725-character headline); a
+    healthy one stays so, the cut said and its remedy saying how it would learn faster (W54 walkthrough: SGD with
+    momentum and max_norm 1e-3 on gradients of norm 0.66 read 'healthy ... 23% below chance' with nothing on the
+    clip). Weights that shrank (_with_shrink) keep that headline: a weight decay too large is said first."""
     cut = s.gradient_cut
     if (cut is None or not cut[1] <= GRADIENT_CUT or not findings or shrunk(s) is not None
+            or "gradient_cut" in findings[0].evidence
             or findings[0].status not in (Status.NOT_LEARNING, Status.STARTING, Status.HEALTHY)):
         return findings
     step, ratio, before, after, seen = cut
@@ -253,15 +261,21 @@ def _with_cut(findings: list[Finding], s: RunSummary) -> list[Finding]:
             "clipping with a limit far below the gradients' norm does this (clip_grad_norm_'s max_norm, "
             "clip_grad_value_'s clip_value)")
     first = findings[0]
-    words = (f"{first.words}; {said}" if first.status == Status.STARTING else
-             f"{first.words}; it learns, but {said}" if first.status == Status.HEALTHY else
+    words = (f"{first.words}; it learns, but {said}" if first.status == Status.HEALTHY else
              f"not learning: {said}{_loss_text(s)}")
     remedy = ("To learn faster: r" if first.status == Status.HEALTHY else "R") + (
         f"aise the clipping limit to about the gradients' usual norm ({before:.3g} on step {step:,}), or drop the "
         "clipping: it is for the rare step whose gradient spikes, and one that cuts every step works as a learning "
         f"rate {times} times smaller than the one set.")
     evidence = {**first.evidence, "gradient_cut": list(cut)}
-    return [Finding(first.status, words, remedy, evidence), *findings[1:]]
+    status = Status.HEALTHY if first.status == Status.HEALTHY else Status.NOT_LEARNING
+    return [Finding(status, words, remedy, evidence), *findings[1:]]
+
+
+_ALIKE_REMEDY = ("Check what reaches the model, not the model: print x.abs().max() and x.std(0).max() of a batch as "
+                 "the loop gets it. A transform that zeroes the data (a mask, a normalisation by an infinite or huge "
+                 "std), the wrong tensor passed to the model (a buffer never filled), or a batch made of one sample "
+                 "repeated does this; the activations, the learning rate and the initialisation are not the cause.")
 
 
 def with_alike_inputs(reading: Reading, s: RunSummary) -> Reading:
@@ -272,17 +286,27 @@ def with_alike_inputs(reading: Reading, s: RunSummary) -> Reading:
     alike = s.inputs_alike
     if alike is None or not reading.findings or reading.status == Status.DIVERGED:
         return reading
-    module, since, batches, zero = alike
+    module, since, batches, zero, varies = alike
+    if varies:  # one sample repeated, another each batch: the run learns from one sample a step (W55 walkthrough: it
+        # read 'can learn no more than how often each target comes' beside a loss 68% below chance)
+        said = (f"every batch is one sample repeated: all of the latest {batches} sampled batches reached the first "
+                f"weighted module, {module}, as copies of one sample, another each batch (since training step "
+                f"{since:,}), so each step learns from one sample at the cost of a whole batch, and a batch norm sees "
+                "no spread between samples")
+        head = reading.findings[0]
+        if reading.status in (Status.HEALTHY, Status.WEIGHTS_STILL):
+            return Reading((dataclasses.replace(head, words=f"{head.words}; but {said}",
+                                                remedy=head.remedy or _ALIKE_REMEDY),
+                            *reading.findings[1:]), reading.ratios)
+        words = f"not learning: {said}{_loss_text(s)}"
+        return Reading((Finding(Status.NOT_LEARNING, words, _ALIKE_REMEDY, {"inputs_alike": list(alike)}),
+                        *(f for f in reading.findings if f.status != Status.HEALTHY)), reading.ratios)
     values = "all 0" if zero else "the same values"
     words = (f"not learning: the inputs do not tell the samples apart: every sample of the latest {batches} sampled "
              f"batches reached the first weighted module, {module}, {'with its inputs ' if zero else 'with '}{values} "
              f"(since training step {since:,}), so the model can learn no more than how often each target comes, and "
              f"what else is read here follows from that{_loss_text(s)}")
-    remedy = ("Check what reaches the model, not the model: print x.abs().max() and x.std(0).max() of a batch as the "
-              "loop gets it. A transform that zeroes the data (a mask, a normalisation by an infinite or huge std), "
-              "the wrong tensor passed to the model (a buffer never filled), or a batch made of one sample repeated "
-              "does this; the activations, the learning rate and the initialisation are not the cause.")
-    head = Finding(Status.NOT_LEARNING, words, remedy, {"inputs_alike": list(alike)})
+    head = Finding(Status.NOT_LEARNING, words, _ALIKE_REMEDY, {"inputs_alike": list(alike)})
     return Reading((head, *(f for f in reading.findings if f.status != Status.HEALTHY)), reading.ratios)
 
 
@@ -619,11 +643,13 @@ def _weights_still(s: RunSummary) -> Finding | None:
     # the wrong way: the vanishing finding says why these weights do not move
     # (W17: a 10-layer sigmoid stack under the Monitor, whose weight ratios read 0.009 at the lowest while the signal
     # passed back read 1.9e-8, and '0.weight' kept its values at a gradient norm of 1.5e-9: the signal ratios count)
-    if any(math.isfinite(l.grad_norm) and grad_ratio(l.grad_norm, s.output_grad_norm) < VANISHING_RATIO
-           for l in s.layers) or any(l.signal_norm is not None and s.output_signal_norm is not None
-                                     and math.isfinite(l.signal_norm)
-                                     and grad_ratio(l.signal_norm, s.output_signal_norm) < VANISHING_RATIO
-                                     for l in s.layers):
+    # (weight gradients summed over unlike spans, RunSummary.summed_gradients, have no ratio to read)
+    weights_vanish = not s.summed_gradients and any(
+        math.isfinite(l.grad_norm) and grad_ratio(l.grad_norm, s.output_grad_norm) < VANISHING_RATIO for l in s.layers)
+    if weights_vanish or any(l.signal_norm is not None and s.output_signal_norm is not None
+                             and math.isfinite(l.signal_norm)
+                             and grad_ratio(l.signal_norm, s.output_signal_norm) < VANISHING_RATIO
+                             for l in s.layers):
         return None
     if s.still_weights:  # only some: those whose layer's weights got a gradient
         named = {f"'{n}.weight'" for n in s.still_weights}

@@ -51,16 +51,51 @@ def _train(batch_of, steps=120, every=5, model=None):
     return seen
 
 
-@pytest.mark.parametrize(("kind", "said"), [("zero", "with its inputs all 0"), ("one", "with the same values")])
+BATCHES = {"zero": lambda step, x: torch.zeros_like(x), "constant": lambda step, x: torch.full_like(x, 3.0),
+           "one": lambda step, x: x[:1].expand_as(x).clone()}
+
+
+@pytest.mark.parametrize(("kind", "said"), [("zero", f"{WORDS}: every sample of the latest"),
+                                            ("constant", f"{WORDS}: every sample of the latest"),
+                                            ("one", "every batch is one sample repeated: all of the latest")])
 def test_samples_that_reach_the_model_alike_are_named_as_the_cause(kind, said):
-    seen = _train(lambda step, x: torch.zeros_like(x) if kind == "zero" else x[:1].expand_as(x).clone())
+    seen = _train(BATCHES[kind])
     late = [r for step, r in seen.items() if step > 20]
-    for r in late:
-        assert r.status.value == "not_learning" and r.reading.words.startswith(f"not learning: {WORDS}"), \
+    for r in late:  # (a batch norm over copies of one sample outputs 0: nothing learns from them either)
+        assert r.status.value == "not_learning" and r.reading.words.startswith(f"not learning: {said}"), \
             r.reading.words
-        assert said in r.reading.words and "the first weighted module, '0' (Conv2d)" in r.reading.words
+        assert {"zero": "with its inputs all 0", "constant": "with the same values",
+                "one": "as copies of one sample, another each batch"}[kind] in r.reading.words
+        assert "the first weighted module, '0' (Conv2d)" in r.reading.words
         assert r.reading.remedy.startswith("Check what reaches the model, not the model")
         assert "healthy" not in str(r)
+
+
+def test_one_sample_repeated_in_a_model_that_learns_from_it_reads_healthy_with_the_batch_said():
+    """W55 walkthrough finding 3: batches of one sample repeated, another each step, read 'not learning ... can learn
+    no more than how often each target comes' beside a loss 68% below chance. The reference: the whole data set's loss
+    before and after, against chance."""
+    torch.manual_seed(0)
+    centres = torch.randn(10, 32) * 3
+    y = torch.randint(0, 10, (4096,))
+    x = centres[y] + 1.5 * torch.randn(4096, 32)
+    model = nn.Sequential(nn.Linear(32, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10))
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    mon = Monitor(model, every=10, chance_loss=math.log(10))
+    for step in range(400):
+        i = step % 4096
+        with mon.step() as s:
+            loss = F.cross_entropy(model(x[i:i + 1].expand(64, -1)), y[i:i + 1].expand(64))
+            loss.backward()
+            s.loss = loss
+        opt.step()
+        opt.zero_grad()
+    with torch.no_grad():
+        whole = F.cross_entropy(model(x), y).item()
+    assert whole < 0.5 * math.log(10)  # the premise: it learned, one sample a step
+    r = mon.report()
+    assert r.status.value == "healthy", r.reading.words
+    assert "but every batch is one sample repeated" in r.reading.words and WORDS not in r.reading.words
 
 
 def test_inputs_that_differ_never_read_alike_and_a_fixed_pipeline_clears_it():
@@ -97,7 +132,7 @@ def test_token_ids_and_single_samples_are_not_read():
                 min_size=2, max_size=5))
 def test_the_spread_is_zero_exactly_when_every_sample_equals_the_first(rows):
     x = torch.tensor(rows, dtype=torch.float32)
-    gap, top = (float(t) for t in _spread(x))
+    gap, top, first = (float(t) for t in _spread(x))
     same = all(torch.equal(x[0], x[i]) for i in range(len(x)))
     assert (gap == 0) == same, (rows, gap)
-    assert top == float(x.abs().max())
+    assert top == float(x.abs().max()) and first == float(x[0].sum())

@@ -153,10 +153,13 @@ class _Counting:
             else:
                 dist = extra
             saturated |= dist / rows < l.saturation_limit
-        # of those, the units saturated at the lower of two levels (a sigmoid's 0: a / rows holds its mean output),
-        # the only ones of a sigmoid used as a hand-written SiLU's gate where the SiLU is flat too (W48 walkthrough:
-        # 32 units at a bias of +8, their SiLU's mean slope 1.003, read "32 of 32 units saturated")
-        low = (int(np.count_nonzero(saturated & (a / rows < rule[1])))
+        # the units whose outputs sit, on average, within the saturation limit of the lower of two levels (a
+        # sigmoid's 0: a / rows holds its mean output): the only ones of a sigmoid used as a hand-written SiLU's gate
+        # where the SiLU is flat too (W48 walkthrough: 32 units at a bias of +8, their SiLU's mean slope 1.003, read
+        # "32 of 32 units saturated"). Not those whose mean f' is small from outputs at both ends (W55 walkthrough:
+        # weights x 8 put 12 of 64 gates at 0 on some samples and 1 on others, read saturated where 1 unit's SiLU was
+        # flat: its slope is about 1 wherever the gate is)
+        low = (int(np.count_nonzero(a / rows - (rule[1] - rule[2]) < l.saturation_limit))
                if rule is not None and rule[0] == "ends" and l.nonneg_out else None)
         # Sokar et al.: E|a_i| <= tau * mean_j E|a_j|, i.e. sum|a_i| * H <= tau * sum_j sum|a_j|
         dormant = int(np.count_nonzero(a * width <= DORMANT_TAU * a.sum()))

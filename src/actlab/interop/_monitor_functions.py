@@ -116,6 +116,8 @@ def _op(func) -> str:
 
 
 GATES = 16  # sigmoid outputs held per forward for the hand-written SiLU check (its product follows at once)
+ROOTS = 64  # results of elementwise arithmetic held per forward for the gate check (GELU's tanh form: some 8 calls)
+_ELEMENTWISE = frozenset(("add", "sub", "mul", "div", "truediv", "pow", "neg", "rsub"))
 
 
 def _muls() -> frozenset:
@@ -144,6 +146,17 @@ def _swish_words(place: str, scale, model: nn.Module) -> str:
             f"beta {value:.3g} on the step this was seen; SiLU where beta is 1), and its row reads the gate (values "
             "between 0 and 1, the sigmoid of x scaled by beta) and the gradient that reaches it, not the Swish's "
             f"output; {_GATE_SATURATED}. nn.SiLU() or F.silu(x) would be read as SiLU, for beta fixed at 1")
+
+
+def _tanh_gate_words(place: str) -> str:
+    """The note on a tanh of x (or of a function of x) that the model multiplies, shifted or scaled, by x: GELU's
+    tanh form, 0.5 * x * (1 + tanh(...)), and Mish, x * tanh(softplus(x)), written by hand."""
+    return (f"'{place}' is a tanh used as a gate: the model multiplies it, or a shift or scale of it, by the input it "
+            "is computed from (GELU's tanh form, 0.5 * x * (1 + torch.tanh(...)), and Mish, x * "
+            "torch.tanh(F.softplus(x)), are written so), and its row reads the gate and the gradient that reaches it, "
+            "not the product's; where the tanh sits at 1 the product is x and passes its gradient whole, so none of "
+            "its units counts as saturated, and a row before it in the chain holds the same units, counted once. "
+            "F.gelu(x, approximate='tanh'), F.mish(x), nn.GELU or nn.Mish would be read as what they are")
 
 
 # what a gate's row counts as saturated (_monitor_report: the units saturated at 0 alone)
@@ -241,6 +254,15 @@ class _FunctionWatch(TorchFunctionMode):
         # by id, the latest GATES products of a tensor and a scalar (beta * x): (product, the tensor, the scalar), so
         # that x * torch.sigmoid(beta * x) is known as a gate on x scaled (a Swish with its beta)
         self._scaled: dict[int, tuple] = {}
+        # by id, the latest GATES activation places' outputs (output, its input): a tanh on softplus(x) multiplied by x
+        # is a gate on x (Mish written by hand: W54 walkthrough, finding 3)
+        self._fed: dict[int, tuple] = {}
+        # by id, the latest ROOTS results of elementwise arithmetic on one tensor (0.044715 * x ** 3 + x: x), with
+        # that tensor, and those on a gate's output (1 + tanh(...)), with the gate: a product of the two kinds with the
+        # same tensor behind them is a gate on it (W55 walkthrough: GELU's tanh form written by hand, read as a tanh
+        # with 44 of 64 units saturated where 1 unit's GELU was flat)
+        self._roots: dict[int, tuple] = {}
+        self._from_gate: dict[int, tuple] = {}
         self._muls = _muls()
         self._softmax = _softmaxes()
 
@@ -283,6 +305,8 @@ class _FunctionWatch(TorchFunctionMode):
                     self._gated(func, args)
                 self._scaling(args, out)
             if following:
+                self._derive(func, args, out)
+            if following:
                 self._trace(func, args, kwargs, out)
             return out
         z, before = args[0], len(mon._seq)
@@ -292,12 +316,21 @@ class _FunctionWatch(TorchFunctionMode):
             # forward hook, a metric, became a place, and the model's own GELU rows were renamed ':gelu#2')
             return _called_as_by(caller, func, args, kwargs)
         out = _called_as_by(caller, self._call, (spec, func, args, kwargs), {})
-        if spec[0] == "sigmoid" and torch.is_tensor(out) and len(mon._seq) > before:
-            scaled = self._scaled.get(id(z))
-            base, scale = (scaled[1], scaled[2]) if scaled is not None and scaled[0] is z else (None, None)
+        if spec[0] in ("sigmoid", "tanh") and torch.is_tensor(out) and len(mon._seq) > before:
+            if spec[0] == "sigmoid":
+                scaled = self._scaled.get(id(z))
+                base, scale = (scaled[1], scaled[2]) if scaled is not None and scaled[0] is z else (None, None)
+            else:  # a tanh: on another activation's output (softplus(x)), whose input x the product may take, or on
+                # arithmetic on one tensor (GELU's c * (x + 0.044715 * x ** 3))
+                fed = self._fed.get(id(z))
+                base, scale = (self._root_of(fed[1]) if fed is not None and fed[0] is z else self._root_of(z)), None
             self._gates[id(out)] = (out, z, mon._seq[-1], base, scale)
             if len(self._gates) > GATES:
                 del self._gates[next(iter(self._gates))]  # the oldest
+        if torch.is_tensor(out) and len(mon._seq) > before:
+            self._fed[id(out)] = (out, z)
+            if len(self._fed) > GATES:
+                del self._fed[next(iter(self._fed))]
         if what is not None:
             if len(mon._seq) > before:
                 self._describe(mon._seq[-1], *what)
@@ -315,6 +348,40 @@ class _FunctionWatch(TorchFunctionMode):
             if len(self._scaled) > GATES:
                 del self._scaled[next(iter(self._scaled))]  # the oldest
 
+    def _root_of(self, t):
+        """The tensor that elementwise arithmetic made ``t`` from (t itself where none did)."""
+        held = self._roots.get(id(t))
+        return held[1] if held is not None and held[0] is t else t
+
+    def _gate_of(self, t) -> tuple | None:
+        """The gate record (_gates) of a gate place's output, or of a shift or scale of it (1 + tanh(...))."""
+        gate = self._gates.get(id(t))
+        if gate is not None and gate[0] is t:
+            return gate
+        held = self._from_gate.get(id(t))
+        return held[1] if held is not None and held[0] is t else None
+
+    def _derive(self, func, args: tuple, out) -> None:
+        """Follows elementwise arithmetic: on tensors with one tensor behind them (_root_of), and on a gate's output
+        with numbers (_gate_of), for the gate check (_gated)."""
+        if not isinstance(out, torch.Tensor) or _op(func) not in _ELEMENTWISE:
+            return
+        tensors = [a for a in args[:2] if isinstance(a, torch.Tensor) and a.numel() != 1]
+        if not tensors:
+            return
+        if len(tensors) == 1 and self._gates:
+            gate = self._gate_of(tensors[0])
+            if gate is not None:
+                self._from_gate[id(out)] = (out, gate)
+                if len(self._from_gate) > ROOTS:
+                    del self._from_gate[next(iter(self._from_gate))]
+                return
+        roots = {id(r): r for r in (self._root_of(t) for t in tensors)}
+        if len(roots) == 1:
+            self._roots[id(out)] = (out, next(iter(roots.values())))
+            if len(self._roots) > ROOTS:
+                del self._roots[next(iter(self._roots))]
+
     def _gated(self, func, args: tuple) -> None:
         """A product of a sigmoid place's output with that sigmoid's own input: SiLU written by hand (W15: the row of
         torch.sigmoid(h) * h read the gate's mean 0.502 and std 0.151 where the SiLU's were 0.106 and 0.370, and
@@ -323,10 +390,16 @@ class _FunctionWatch(TorchFunctionMode):
             return
         a, b = args
         for g, other in ((a, b), (b, a)):
-            gate = self._gates.get(id(g)) if isinstance(g, torch.Tensor) else None
-            if gate is not None and gate[0] is g and (gate[1] is other or gate[3] is other):
+            gate = self._gate_of(g) if isinstance(g, torch.Tensor) else None
+            behind = self._root_of(other) if isinstance(other, torch.Tensor) else None
+            if gate is not None and behind is not None and (
+                    gate[1] is other or gate[3] is other or behind is gate[3] or behind is self._root_of(gate[1])):
                 layer, mon = gate[2], self.monitor
-                if layer.name not in mon._noted_gates and gate[1] is not other:  # x * torch.sigmoid(beta * x)
+                if layer.record.name == "tanh":
+                    if layer.name not in mon._noted_gates:
+                        mon._noted_gates.add(layer.name)
+                        mon.notes.append(_tanh_gate_words(layer.name))
+                elif layer.name not in mon._noted_gates and gate[1] is not other:  # x * torch.sigmoid(beta * x)
                     mon._noted_gates.add(layer.name)
                     mon.notes.append(_swish_words(layer.name, gate[4], mon.model))
                 elif layer.name not in mon._noted_gates:
@@ -400,6 +473,7 @@ class _FunctionWatch(TorchFunctionMode):
         if (layer.acts_on, layer.acts_on_words) == (acts_on, words):  # as on the last sampled step (or, on the
             return  # first, the weighted module's output, as hooks named it)
         layer.acts_on, layer.acts_on_words = acts_on, words
+        layer.chained = acts_on == "other" and op in {name for name, _ in _functions().values()}
         after = self.monitor._last_weighted
         where = _label(after, self.monitor._kinds.get(after, ""))
         if acts_on == "scaled":

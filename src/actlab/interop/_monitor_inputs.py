@@ -18,20 +18,22 @@ import torch
 ALIKE_BATCHES = 2
 
 
-def _spread(x) -> tuple[torch.Tensor, torch.Tensor] | None:
-    """(the largest spread of one input value over the batch, the largest |value|), two 0-d tensors, of a floating
-    input with a batch of 2 or more; None for anything else (token ids, a single sample)."""
+def _spread(x) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None:
+    """(the largest spread of one input value over the batch, the largest |value|, the first sample's sum), three 0-d
+    tensors, of a floating input with a batch of 2 or more; None for anything else (token ids, a single sample). The
+    sum tells batches of one sample repeated, a different one each step, from the same values on every step."""
     if not torch.is_tensor(x) or not x.is_floating_point() or x.dim() < 2 or x.shape[0] < 2:
         return None
     x = x.detach()
-    return (x.amax(0) - x.amin(0)).amax(), x.abs().amax()
+    return (x.amax(0) - x.amin(0)).amax(), x.abs().amax(), x[0].sum()
 
 
 class _Inputs:
     # this sampled step's (the first weighted module's label, its input's _spread); None: not read yet
     _first_input: tuple | None = None
-    # the samples alike on the latest sampled batches in a row: (module label, first training step, batches, all 0)
-    _alike: tuple[str, int, int, bool] | None = None
+    # the samples alike on the latest sampled batches in a row: (module label, first training step, batches, all 0,
+    # whether the batches differed from one another, the latest one's first sample's sum)
+    _alike: tuple[str, int, int, bool, bool, float] | None = None
     _input_label: str | None = None  # the label of the module whose input figures this step sends to the host
 
     def _read_input(self, name: str, module, inputs: tuple) -> None:
@@ -39,7 +41,7 @@ class _Inputs:
         self._first_input = (f"'{name}' ({type(module).__name__})", _spread(inputs[0]) if inputs else None)
 
     def _input_scalars(self, like: list) -> list:
-        """The sampled step's two input figures as 0-d tensors to go to the host with the step's other figures (in
+        """The sampled step's three input figures as 0-d tensors to go to the host with the step's other figures (in
         the dtype of ``like``'s first, so that they stack with them), or none; the step's label is kept for
         _judge_inputs."""
         held, self._first_input = self._first_input, None
@@ -50,20 +52,20 @@ class _Inputs:
         return [t.to(like[0].dtype) for t in held[1]] if like else [t.float() for t in held[1]]
 
     def _judge_inputs(self, figures: list[float]) -> None:
-        """As the sampled step is collected, from its two input figures (none: not read, and no judgement): its
-        batch's samples alike or not (a NaN spread is not alike)."""
-        if len(figures) != 2 or self._input_label is None:
+        """As the sampled step is collected, from its three input figures (none: not read, and no judgement): its
+        batch's samples alike or not (a NaN spread is not alike), and whether it differs from the last alike one."""
+        if len(figures) != 3 or self._input_label is None:
             return
-        name, (gap, top) = self._input_label, figures
+        name, (gap, top, first) = self._input_label, figures
         if gap == 0:
             step = self.step_count + 1
             run = self._alike
-            self._alike = ((name, run[1], run[2] + 1, run[3] and top == 0) if run is not None and run[0] == name else
-                           (name, step, 1, top == 0))
+            self._alike = ((name, run[1], run[2] + 1, run[3] and top == 0, run[4] or first != run[5], first)
+                           if run is not None and run[0] == name else (name, step, 1, top == 0, False, first))
         else:
             self._alike = None
 
-    def _inputs_alike(self) -> tuple[str, int, int, bool] | None:
+    def _inputs_alike(self) -> tuple[str, int, int, bool, bool] | None:
         """RunSummary.inputs_alike: the run of alike batches, where it is ALIKE_BATCHES long or more."""
         run = self._alike
-        return run if run is not None and run[2] >= ALIKE_BATCHES else None
+        return run[:5] if run is not None and run[2] >= ALIKE_BATCHES else None

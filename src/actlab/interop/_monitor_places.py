@@ -129,6 +129,7 @@ class _Layer:
     # other value in words ("a sum (add)")
     acts_on: str = "output"
     acts_on_words: str = ""
+    chained: bool = False  # applied to another watched activation's output (tanh on softplus): the same units
     order: int = -1  # execution order on the last sampled step it ran in
     weight_module: str | None = None  # the weighted module that ran just before it
     width: int = 0

@@ -34,6 +34,7 @@ from ..readings import (
     grad_ratio,
     low_gradient_word,
     with_alike_inputs,
+    with_causes,
 )
 from ._monitor_base import _WARMUP_STEPS, DEAD_ODDS, DEAD_POINTS, LOSS_BATCHES, TORCH_CLIP, TORCH_RESTART, torch_restart
 from ._monitor_places import _Layer
@@ -106,8 +107,15 @@ def _one_layer(places: list[LayerSummary]) -> LayerSummary:
         return first
     signals = [p.signal_norm for p in places]
     signal = None if None in signals else math.hypot(*signals)
-    return dataclasses.replace(first, width=sum(p.width for p in places), dead=sum(p.dead for p in places),
-                               saturated=sum(p.saturated for p in places), signal_norm=signal)
+    # a place applied to another's output holds that place's units (W54 walkthrough: x * tanh(softplus(x)) read '28
+    # of 384 hidden units' in a model of 256): counted once, each count the larger of the two
+    width = dead = saturated = 0
+    for p in places:
+        if p.chained and width:
+            dead, saturated = max(dead, p.dead), max(saturated, p.saturated)
+        else:
+            width, dead, saturated = width + p.width, dead + p.dead, saturated + p.saturated
+    return dataclasses.replace(first, width=width, dead=dead, saturated=saturated, signal_norm=signal)
 
 
 _NAN_AT_DATA = "A loss that turns NaN without climbing first points at the data or the loss"  # reading_loss's
@@ -377,7 +385,12 @@ class _Reporting:
         on_output = []  # the places on the output layer's result
         stopping = []  # each hidden layer whose units stopped after being on: _stopping_layers
         for layer, (_, weight_module, width, window), r in seen:
-            if layer.name in self._noted_gates and r.get("saturated_low") is not None:
+            if layer.name in self._noted_gates and layer.record.name == "tanh":
+                # a tanh gate (x * tanh(softplus(x))): at 1 or -1 it passes x whole, times 1 or -1; where the product
+                # is flat, the gate is not (W54 walkthrough: 28 units at a tanh of 1 read 'little gradient passes
+                # back through them', the Mish's mean |slope| 0.97)
+                r = {**r, "saturated": 0}
+            elif layer.name in self._noted_gates and r.get("saturated_low") is not None:
                 # a hand-written SiLU's gate (x * torch.sigmoid(x)): its units saturated at 1 are where the SiLU is
                 # linear and passes its gradient whole; only those at 0 are flat for the SiLU too
                 r = {**r, "saturated": r["saturated_low"]}
@@ -441,7 +454,7 @@ class _Reporting:
                     # (a hand-written SiLU's gate counts its units saturated at 0 alone: at 1 the SiLU is linear and
                     # passes gradient; W47 walkthrough: 7 such units read 'little gradient passes back')
                     (0 if at_output else sat or 0) + (dead or 0), r["act_grad"],
-                    layer.label, f"'{param}'"))
+                    layer.label, f"'{param}'", chained=layer.chained))
                 if not shared:  # the weight's own row leads its layer
                     groups[weight_module].insert(0, groups[weight_module].pop())
             else:
@@ -538,7 +551,7 @@ class _Reporting:
             lowest_judged_bound=lowest[2] if lowest is not None else None,
             # trained weights that no step has changed although they get gradients (_monitor_weights)
             weights_still_since=self._weights_still_since, still_weights=self._still_weights,
-            unwritten_params=self._unwritten(),
+            unwritten_params=self._unwritten(), summed_gradients=self._summed_now,
             weights_size_high=self._size_high, weights_size_now=self._size_now, gradient_cut=self._gradient_cut(),
             inputs_alike=self._inputs_alike(),
             weights_first_seen=self._weights_first_seen)
@@ -720,8 +733,11 @@ class _Reporting:
                 kept = tuple(f for f in reading.findings if f.status not in gone)
                 # a dying layer that heads now says the blow-up that pushed its units there, as a dead one does (W27
                 # doc walkthrough: a blow-up at step 4, then 10 of 16 units dead, read 'dying layer' alone)
-                reading = Reading(tuple(_recall_blow_up(sorted(kept + (extra,), key=lambda f: rank.index(f.status)),
-                                                        summary)))
+                # and the causes read across the run stay in its headline: weights pulled to 0, gradients cut before
+                # the optimiser (W55 walkthrough: AdamW at weight_decay 50 read 'dying layer' with 'Lower the learning
+                # rate' at steps 311 and 361, between readings that named the weight decay)
+                reading = Reading(tuple(with_causes(_recall_blow_up(
+                    sorted(kept + (extra,), key=lambda f: rank.index(f.status)), summary), summary)))
         if healthy is not None and healthy not in reading.findings:  # the loss had come down: the headline keeps
             # saying so (M21 item 6: 'healthy: ..., and the loss is 43% below chance' lost its loss words when the
             # dying layer's finding took its place)
@@ -1238,6 +1254,11 @@ def _through_calls(rows: list) -> str:
     said = []
     for calls in chains.values():
         if len(calls) < 3:
+            continue
+        if len({row.weights for _, row in calls if row.weights}) > 1:
+            # each call after another layer's weights: one activation module reused down a stack, no loop over time
+            # (W55 walkthrough: a plain MLP with one nn.ReLU after every layer read 'through time ... gated cells'),
+            # whose gradient flow the layers' ratios read
             continue
         calls.sort(key=lambda c: c[0])
         first, last = calls[0][1].act_grad_norm, calls[-1][1].act_grad_norm

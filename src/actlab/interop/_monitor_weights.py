@@ -44,6 +44,9 @@ class _Weights:
     _weights_first_seen = 1  # the sampled step whose forward first read the trained weights' values
     _still_weights: tuple[str, ...] = ()
     _param_marks: list = []  # (name, parameter, version counter) of every trained parameter at the first read
+    # the weights whose .grad held a gradient as the sampled step's forward began while other trained weights' was
+    # cleared (None): their |dL/dW| sums earlier steps', the others' do not (RunSummary.summed_gradients)
+    _summed_now: tuple[str, ...] = ()
     # the trained weight matrices' size (root sum of squares of their norms) where the reads every VALUE_STEPS steps
     # found it largest, and at the latest of them, as (training step, size): RunSummary.weights_size_high and _now
     _size_high: tuple[int, float] | None = None
@@ -162,6 +165,15 @@ class _Weights:
         self._fingerprint_weights()
         grads = [m._parameters["weight"].grad for _, m in self._weighted]
         self._grad_marks = [(g, g._version) if g is not None else None for g in grads]
+        # some trained weights' .grad cleared (None) and others' kept: zero_grad() of an optimiser that holds only
+        # some of them (it clears its own), so the others' gradients sum over the steps since the run began, and the
+        # ratios between layers compare a step's gradient with a sum of hundreds (W55 walkthrough: an AdamW given
+        # 'fcs.0' alone read 'vanishing: 'fcs.0.weight' gets 9.1e-4 of the output layer's gradient', 0.13 on freshly
+        # zeroed gradients)
+        trained = [(name, g) for (name, m), g in zip(self._weighted, grads, strict=True)
+                   if m._parameters["weight"].requires_grad]
+        kept = tuple(name for name, g in trained if g is not None)
+        self._summed_now = kept if kept and len(kept) < len(trained) else ()
         # a .grad already there may hold an earlier step's gradient, which this step's backward adds to: its norm,
         # read after the step (_note_leftover_gradients), until one is found nonzero. None after zero_grad()'s
         # default (set_to_none=True): nothing to check
