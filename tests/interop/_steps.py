@@ -41,3 +41,12 @@ def hooked(module) -> int:
     """How many hooks a module carries now, counting a forward replaced by the monitor's (a plain nn.ReLU's post-hook
     runs from its forward on a sampled step): 0 between sampled steps."""
     return len(module._forward_hooks) + len(module._forward_pre_hooks) + ("forward" in module.__dict__)
+
+
+def clusters(spread: float = 3.0, n: int = 4096, dim: int = 32, classes: int = 10):
+    """The walkthroughs' classification data, drawn after torch.manual_seed(0): ``classes`` centres of scale
+    ``spread`` in ``dim`` dimensions, each point one centre plus noise of std 1.5. (x, y)."""
+    torch.manual_seed(0)
+    centres = torch.randn(classes, dim) * spread
+    y = torch.randint(0, classes, (n,))
+    return centres[y] + 1.5 * torch.randn(n, dim), y

@@ -20,6 +20,7 @@ from torch.nn import functional as F  # noqa: E402
 
 from actlab.interop._monitor_inputs import _spread  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import clusters, monitored_step  # noqa: E402
 
 WORDS = "the inputs do not tell the samples apart"
 
@@ -75,21 +76,13 @@ def test_one_sample_repeated_in_a_model_that_learns_from_it_reads_healthy_with_t
     """W55 walkthrough finding 3: batches of one sample repeated, another each step, read 'not learning ... can learn
     no more than how often each target comes' beside a loss 68% below chance. The reference: the whole data set's loss
     before and after, against chance."""
-    torch.manual_seed(0)
-    centres = torch.randn(10, 32) * 3
-    y = torch.randint(0, 10, (4096,))
-    x = centres[y] + 1.5 * torch.randn(4096, 32)
+    x, y = clusters()
     model = nn.Sequential(nn.Linear(32, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10))
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
     mon = Monitor(model, every=10, chance_loss=math.log(10))
     for step in range(400):
         i = step % 4096
-        with mon.step() as s:
-            loss = F.cross_entropy(model(x[i:i + 1].expand(64, -1)), y[i:i + 1].expand(64))
-            loss.backward()
-            s.loss = loss
-        opt.step()
-        opt.zero_grad()
+        monitored_step(mon, model, x[i:i + 1].expand(64, -1), y[i:i + 1].expand(64), opt)
     with torch.no_grad():
         whole = F.cross_entropy(model(x), y).item()
     assert whole < 0.5 * math.log(10)  # the premise: it learned, one sample a step

@@ -18,13 +18,11 @@ from torch.nn import functional as F  # noqa: E402
 
 from actlab.readings import VANISHING_RATIO  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import clusters, monitored_step  # noqa: E402
 
 
 def test_an_optimiser_holding_one_layer_reads_its_still_weights_not_a_vanishing_gradient():
-    torch.manual_seed(0)
-    centres = torch.randn(10, 32) * 3
-    y = torch.randint(0, 10, (4096,))
-    x = centres[y] + 1.5 * torch.randn(4096, 32)
+    x, y = clusters()
     model = nn.Sequential(nn.Linear(32, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(),
                           nn.Linear(64, 10))
     before = copy.deepcopy(model.state_dict())
@@ -34,12 +32,7 @@ def test_an_optimiser_holding_one_layer_reads_its_still_weights_not_a_vanishing_
     g = torch.Generator().manual_seed(1)
     for _ in range(400):
         i = torch.randint(0, 4096, (64,), generator=g)
-        with mon.step() as s:
-            loss = F.cross_entropy(model(x[i]), y[i])
-            loss.backward()
-            s.loss = loss
-        opt.step()
-        opt.zero_grad()
+        monitored_step(mon, model, x[i], y[i], opt)
         said.append(mon.report())
     moved = {k for k, v in model.state_dict().items() if not torch.equal(v, before[k])}
     assert moved == {"0.weight", "0.bias"}  # the premise

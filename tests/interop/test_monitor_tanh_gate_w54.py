@@ -17,6 +17,7 @@ from torch import nn  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
 
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import clusters, monitored_step  # noqa: E402
 
 KILLED = 10
 
@@ -46,12 +47,7 @@ def _run(gated: bool):
     mon = Monitor(model, every=5, chance_loss=math.log(10))
     for step in range(60):
         i = slice((step * 64) % 2048, (step * 64) % 2048 + 64)
-        with mon.step() as s:
-            loss = F.cross_entropy(model(x[i]), y[i])
-            loss.backward()
-            s.loss = loss
-        opt.step()
-        opt.zero_grad()
+        monitored_step(mon, model, x[i], y[i], opt)
     h = model.fc2(F.relu(model.fc1(x[:64]))).detach().requires_grad_(True)
     (h * torch.tanh(F.softplus(h)) if gated else torch.tanh(F.softplus(h))).sum().backward()
     gate = torch.tanh(F.softplus(h.detach()))
@@ -109,10 +105,7 @@ def test_hand_written_gated_activations_count_the_units_the_product_leaves_flat(
     """W55 walkthrough finding 2: with the hidden weights x 8, GELU's tanh form written by hand read 44 of 64 units
     saturated (1 unit's GELU was flat), a hand-written SiLU 12 (1), QuickGELU 18 (1). The reference: the product's own
     slope per unit, by autograd, on the last batch; a plain tanh, no gate, keeps its saturated units."""
-    torch.manual_seed(0)
-    centres = torch.randn(10, 32) * 3
-    y = torch.randint(0, 10, (4096,))
-    x = centres[y] + 1.5 * torch.randn(4096, 32)
+    x, y = clusters()
     model = Stack(act)
     with torch.no_grad():
         for f in model.fcs:
@@ -124,12 +117,7 @@ def test_hand_written_gated_activations_count_the_units_the_product_leaves_flat(
     g = torch.Generator().manual_seed(1)
     for _ in range(150):
         i = torch.randint(0, 4096, (64,), generator=g)
-        with mon.step() as s:
-            loss = F.cross_entropy(model(x[i]), y[i])
-            loss.backward()
-            s.loss = loss
-        opt.step()
-        opt.zero_grad()
+        monitored_step(mon, model, x[i], y[i], opt)
     r = mon.report()
     flat, h = [], x[i]
     for f in model.fcs:  # units whose product's mean |slope| is under 1% of 1 on the last batch

@@ -12,9 +12,9 @@ from conftest import require_torch
 
 torch = require_torch()
 from torch import nn  # noqa: E402
-from torch.nn import functional as F  # noqa: E402
 
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 
 def _size(model) -> float:
@@ -25,7 +25,7 @@ def _run():
     """The walkthrough's run: the reports every 10th step, and the weights' size at the start and the end."""
     torch.manual_seed(0)
     centres = torch.randn(10, 32)  # classes that overlap: the gradient pushes back weakly
-    y = torch.arange(4096) % 10
+    y = torch.arange(4096) % 10  # (labels in turn, as the walkthrough drew them)
     x = centres[y] + 1.5 * torch.randn(4096, 32)
     act = nn.ReLU()  # one module after every layer, as the walkthrough's model had it
     model = nn.Sequential(nn.Linear(32, 64), act, nn.Linear(64, 64), act, nn.Linear(64, 64), act, nn.Linear(64, 10))
@@ -36,12 +36,7 @@ def _run():
     reports = []
     for _ in range(400):
         i = torch.randint(0, 4096, (64,), generator=g)
-        with mon.step() as s:
-            loss = F.cross_entropy(model(x[i]), y[i])
-            loss.backward()
-            s.loss = loss
-        opt.step()
-        opt.zero_grad()
+        monitored_step(mon, model, x[i], y[i], opt)
         if mon.sampled_steps and mon.step_count % 10 == 1:
             reports.append(mon.report())
     return reports, start, _size(model)
