@@ -698,11 +698,13 @@ def _weights_still(s: RunSummary) -> Finding | None:
                    f"parameters, is its learning rate 0?{_loss_text(s)}",
                    # a run that learned and then stopped: most often a schedule that ends at 0 (cosine, linear decay),
                    # said first (W46 walkthrough: a cosine schedule ended at step 400, the run went on to 700, and the
-                   # remedy began 'Call opt.step()', which the script did)
+                   # remedy began 'Call opt.step()', which the script did). Only where every trained weight keeps
+                   # its values: a schedule stops them all, not some (W56 walkthrough: an optimiser holding 2 of 4
+                   # layers read 'training ended where it reached 0, by step 4' of a loss falling from 2.27 to 1.19)
                    (f"If a scheduler brought the learning rate to 0 (a cosine or linear decay ends there), training "
                     f"ended where it reached 0, by step {since:,} at the latest: the steps since change no weight, so "
-                    "end the run there, or give the schedule as many steps as the run takes. Otherwise: c" if moved
-                    else "C") +
+                    "end the run there, or give the schedule as many steps as the run takes. Otherwise: c"
+                    if moved and not s.still_weights else "C") +
                    "all opt.step() after loss.backward() on every step, and opt.zero_grad() before the next backward; "
                    "build the optimiser from this model's parameters (model.parameters(), after the model is built "
                    "and moved, not from a copy or another model); check that its learning rate "

@@ -60,6 +60,8 @@ def test_a_model_stepped_in_part_reads_weights_still_and_counts_what_never_moved
     assert m, r.words
     named = set(re.findall(r"'([^']+)'", m.group(2)))
     assert int(m.group(1)) == len(named) == len(still) - 1 and named == still - {"fc1.weight"}, (named, still)
+    # a schedule stops every weight, not some: the remedy leads with the optimiser's parameters (W56 finding 3)
+    assert r.remedy.startswith("Call opt.step() after loss.backward()") and "scheduler brought" in r.remedy, r.remedy
 
 
 def test_a_model_the_optimiser_holds_whole_names_no_other_parameter():

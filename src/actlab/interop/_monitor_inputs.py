@@ -12,6 +12,8 @@ value) and its largest magnitude in one small tensor, read with the step's other
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 # sampled batches in a row whose samples were all alike before the reading says so
@@ -35,6 +37,9 @@ class _Inputs:
     # whether the batches differed from one another, the latest one's first sample's sum)
     _alike: tuple[str, int, int, bool, bool, float] | None = None
     _input_label: str | None = None  # the label of the module whose input figures this step sends to the host
+    # the first sampled step whose inputs held a NaN or an inf, and the module that got them (W56 walkthrough: a
+    # column of NaN read 'diverged ... Lower the learning rate', the NaN named at the ReLU after the first layer)
+    _input_bad: tuple[int, str] | None = None
 
     def _read_input(self, name: str, module, inputs: tuple) -> None:
         """In the first weighted module's forward pre-hook of a sampled step's forward."""
@@ -57,6 +62,8 @@ class _Inputs:
         if len(figures) != 3 or self._input_label is None:
             return
         name, (gap, top, first) = self._input_label, figures
+        if not math.isfinite(top) and self._input_bad is None:  # a NaN or an inf in the inputs themselves
+            self._input_bad = (self.step_count + 1, name)
         if gap == 0:
             step = self.step_count + 1
             run = self._alike

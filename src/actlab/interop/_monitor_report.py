@@ -787,6 +787,15 @@ class _Reporting:
                           "value at or below 0, a division by 0, an exp that overflows) and keep its input in range "
                           "(torch.log(x.clamp_min(1e-12))); if that is clean, look for a NaN or an inf in the batch's "
                           f"inputs; then {remedy.rsplit('; then ', 1)[-1]}")
+            bad_in = self._input_bad
+            if bad_in is not None and bad_in[0] <= step:  # before any layer: the data's, whatever the places say
+                where = (f"the model's inputs hold a NaN or an inf: the first weighted module, {bad_in[1]}, got one on "
+                         f"training step {bad_in[0]:,} (a sampled one); {where}")
+                remedy = ("The inputs hold a NaN or an inf before any layer runs: no learning rate or clipping can "
+                          "fix that. Find it in the data: torch.isnan(x).any(dim=0) and torch.isinf(x).any(dim=0) of "
+                          "a batch name the columns (a standardisation that divides a constant column by its std of 0 "
+                          "makes 0/0, a missing value read as NaN), fix it there, and restart from freshly initialised "
+                          "weights, which hold no NaN.")
             reading = Reading((dataclasses.replace(first, words=f"{first.words}; {where}", remedy=remedy),)
                               + reading.findings[1:])
             if later and began is first_non_finite:  # the reading now says where it began and where it is now: not
