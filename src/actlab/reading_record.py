@@ -298,6 +298,10 @@ class RunSummary:
     # was kept while others' were cleared, as by the zero_grad() of an optimiser holding only some weights): the
     # ratios between layers' weight gradients compare unlike sums and are not read
     summed_gradients: tuple[str, ...] = ()
+    # the training step of the latest optimiser step after which the next backward added its gradient to the one the
+    # optimiser had stepped with (a monitor probes it after sampled steps), where two probes in a row found so: no
+    # zero_grad() between steps (W56 walkthrough finding 2); None: not found, or not probed
+    gradients_unzeroed: int | None = None
     # the trained weight matrices' size (the root of the sum of their squares) where a monitor read it largest, and
     # where it read it last, as (training step, size); None: not read. A size fallen WEIGHTS_SHRUNK times from its
     # largest is something pulling the weights to 0 (weight decay too large: W53 walkthrough finding 2)

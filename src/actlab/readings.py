@@ -182,7 +182,29 @@ def diagnose(s: RunSummary) -> Reading:
 def with_causes(findings: list[Finding], s: RunSummary) -> list[Finding]:
     """The headline with the causes the run's history shows put in it: weights pulled to 0 (_with_shrink), gradients
     cut before the optimiser steps (_with_cut). A face that adds findings after diagnose applies it again."""
-    return _with_cut(_with_shrink(list(findings), s), s)
+    return _with_unzeroed(_with_cut(_with_shrink(list(findings), s), s), s)
+
+
+def _with_unzeroed(findings: list[Finding], s: RunSummary) -> list[Finding]:
+    """Gradients never zeroed between optimiser steps (RunSummary.gradients_unzeroed) lead the headline, whatever it
+    is, and the remedy: every update steps with the sum of all the gradients so far, which no learning rate, activation
+    or initialisation can mend (W56 walkthrough: SGD with momentum and no zero_grad() read 'dying layer ... Lower the
+    learning rate', then 'dead layer ... Use Leaky ReLU or GELU', while its loss went from 2.17 to 155)."""
+    step = s.gradients_unzeroed
+    if step is None or not findings or "gradients_unzeroed" in findings[0].evidence:
+        return findings
+    first = findings[0]
+    said = (f"the gradients are never zeroed: after the optimiser's step at training step {step:,} (and the sampled "
+            "one before it), the next backward added its gradient to the one already in .grad, so every update steps "
+            "with the sum of the gradients since the run began, and grows with it")
+    head, colon, rest = first.words.partition(": ")  # said right after the status, not at the end of a long line
+    words = (f"{first.words}; {said}" if not colon else f"{head}, but {said}: {rest}"
+             if first.status == Status.HEALTHY else f"{head}: {said}; {rest}")
+    remedy = ("Call opt.zero_grad() once per optimiser step (after opt.step(), or before loss.backward()); where "
+              "gradients are accumulated over micro-batches on purpose, zero them after each optimiser step. The "
+              f"updates so far were sums that grew with the run: {s.restart}.")
+    return [dataclasses.replace(first, words=words, remedy=remedy,
+                                evidence={**first.evidence, "gradients_unzeroed": step}), *findings[1:]]
 
 
 # the weights' size fallen this many times from its largest, in a run that is not learning or fails, is the cause

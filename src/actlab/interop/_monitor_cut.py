@@ -26,6 +26,8 @@ from ._monitor_scaler import scale_of
 
 CUT_KEPT = 8  # the latest sampled steps' cuts the reading looks at
 CUT_STEPS = 3  # sampled steps whose optimiser step was seen before a cut is said
+ZERO_PROBE = 8  # values of the first watched weight's gradient the zeroing probe compares
+UNZEROED_PROBES = 2  # probes in a row that found the gradient added to the old one before it is said
 
 
 def _is_loss_scale(ratio: float) -> bool:
@@ -45,6 +47,10 @@ class _Cut:
     _cut_step = 0  # the training step (1-based) whose gradients it waits for
     _cuts: deque | None = None  # (training step, cut, norm at backward, norm at opt.step()), the latest CUT_KEPT
     _cut_adaptive = False  # the optimiser that stepped the watched weights scales its updates (eps in its defaults)
+    _zero_probe: tuple | None = None  # the hooks that watch the next backward's gradient land (_probe_zeroing)
+    # (the training step of the latest optimiser step whose next backward added to the old gradient, how many probes
+    # in a row found so); None: the latest probe found the gradient zeroed
+    _unzeroed: tuple[int, int] | None = None
 
     def _await_optimiser(self) -> None:
         """At the end of a sampled step whose gradients were read: the next opt.step() before another step begins
@@ -78,6 +84,7 @@ class _Cut:
         if not any(p is weights[0] for group in opt.param_groups for p in group["params"]):
             return  # another optimiser's step: this one's may follow
         self._grads_read = None
+        self._probe_zeroing(weights[0])
         now = [w.grad for w in weights]
         if any(n is not g for n, g in zip(now, grads, strict=True)):  # set anew (zeroed, or replaced): not a cut of
             return  # this step's gradient
@@ -97,6 +104,51 @@ class _Cut:
         if self._cuts is None:
             self._cuts = deque(maxlen=CUT_KEPT)
         self._cuts.append((self._cut_step, ratio, before, after))
+
+    def _probe_zeroing(self, w) -> None:
+        """At the optimiser's step after a sampled step: whether the next backward's gradient for ``w`` lands in a
+        .grad that was zeroed. A few of its values are copied now; a hook on w takes the next backward's own gradient
+        there, and one after its accumulation compares: the gradient alone (zeroed, or set to None) or added to the
+        old one (W56 walkthrough: a loop with no zero_grad() read 'dying layer ... Lower the learning rate', then
+        'dead layer ... Use Leaky ReLU', the cause only in a note). Two hooks, once per sampled step, removed as the
+        step after next begins."""
+        self._drop_zero_probe()
+        g = w.grad
+        if g is None or g.numel() == 0:
+            return
+        before = g.detach().reshape(-1)[:ZERO_PROBE].clone()
+        if not bool(before.ne(0).any()):  # all 0 there: no telling a sum from the gradient alone
+            return
+        seen: dict = {}
+        step = self._cut_step
+
+        def own(grad):
+            if "own" not in seen:
+                seen["own"] = grad.detach().reshape(-1)[:ZERO_PROBE].clone()
+            return None
+
+        def after(p):
+            if "after" in seen or "own" not in seen or p.grad is None:
+                return
+            now = p.grad.detach().reshape(-1)[:ZERO_PROBE]
+            seen["after"] = True
+            summed = bool(torch.allclose(now, before + seen["own"], rtol=1e-4, atol=0)) and \
+                not bool(torch.allclose(now, seen["own"], rtol=1e-4, atol=0))
+            self._unzeroed = (step, (self._unzeroed[1] + 1) if self._unzeroed else 1) if summed else None
+
+        self._zero_probe = (w.register_hook(own), w.register_post_accumulate_grad_hook(after))
+
+    def _drop_zero_probe(self) -> None:
+        if self._zero_probe is not None:
+            for h in self._zero_probe:
+                h.remove()
+            self._zero_probe = None
+
+    def _gradients_unzeroed(self) -> int | None:
+        """RunSummary.gradients_unzeroed: the training step of the latest optimiser step whose next backward added to
+        the gradient it had stepped with, where UNZEROED_PROBES probes in a row found it so; None otherwise."""
+        run = self._unzeroed
+        return run[0] if run is not None and run[1] >= UNZEROED_PROBES else None
 
     def _gradient_cut(self) -> tuple[int, float, float, float, int] | None:
         """RunSummary.gradient_cut: (the latest cut's training step, the median cut over the latest CUT_KEPT, the

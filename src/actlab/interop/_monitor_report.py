@@ -552,6 +552,7 @@ class _Reporting:
             # trained weights that no step has changed although they get gradients (_monitor_weights)
             weights_still_since=self._weights_still_since, still_weights=self._still_weights,
             unwritten_params=self._unwritten(), summed_gradients=self._summed_now,
+            gradients_unzeroed=self._gradients_unzeroed(),
             weights_size_high=self._size_high, weights_size_now=self._size_now, gradient_cut=self._gradient_cut(),
             inputs_alike=self._inputs_alike(),
             weights_first_seen=self._weights_first_seen)

@@ -119,6 +119,8 @@ class _Stepping:
     def _enter(self, st: _Step) -> _StepHandle:
         if self._cut_hook is not None:  # the last sampled step's optimiser step has come, or will not now
             self._drop_cut_hook()
+        elif self._zero_probe is not None and self.step_count > self._cut_step:  # its probe has seen a backward
+            self._drop_zero_probe()
         if self._open_step is not None:
             raise RuntimeError("mon.step() is already open: steps do not nest. Open one `with mon.step()` per "
                                "training step, with the forward, the loss and loss.backward() inside it")

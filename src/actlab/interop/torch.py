@@ -561,6 +561,7 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Cut, _Inpu
     def _end(self) -> None:
         self._ended = True
         self._drop_cut_hook()
+        self._drop_zero_probe()
         if self._closer is not None:
             if self._steps_box[4]:  # held-out losses given after the last sampled step: the end line carries the
                 # reading that takes them in too (never raising: an exception may be on its way out of the block)

@@ -1,0 +1,67 @@
+"""W56 walkthrough finding 2: a loop with no opt.zero_grad() (SGD with momentum; AdamW) read 'dying layer ... Lower
+the learning rate', then 'dead layer ... Use Leaky ReLU or GELU ... or He initialisation', the cause only in a note,
+while the whole training set's loss went from 2.17 to 155. After a sampled step's optimiser step, a probe now sees
+whether the next backward's gradient lands on a zeroed .grad, and a loop that never zeroes reads so in its headline
+and remedy. The reference: the loop itself (zero_grad() called or not; accumulation over micro-batches as the
+control that must not read so)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from conftest import require_torch
+
+torch = require_torch()
+from torch import nn  # noqa: E402
+from torch.nn import functional as F  # noqa: E402
+
+from actlab.torch import Monitor  # noqa: E402
+
+SAID = "the gradients are never zeroed: after the optimiser's step at training step"
+
+
+def _run(make_opt, zero: str, steps: int = 300):
+    """``zero``: 'never', 'after' (zero_grad after each step), 'none-false' (set_to_none=False), 'accumulate'
+    (4 micro-batches a step, each its own mon.step, zero_grad after the optimiser's step)."""
+    torch.manual_seed(0)
+    x = torch.randn(4000, 20)
+    teacher = nn.Sequential(nn.Linear(20, 32), nn.Tanh(), nn.Linear(32, 10))
+    with torch.no_grad():
+        y = teacher(x).argmax(1)
+    torch.manual_seed(1)
+    model = nn.Sequential(nn.Linear(20, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10))
+    opt = make_opt(model.parameters())
+    mon = Monitor(model, every=5, chance_loss=math.log(10))
+    reports = []
+    for step in range(1, steps + 1):
+        i = torch.randint(0, 4000, (64,))
+        with mon.step() as s:
+            loss = F.cross_entropy(model(x[i]), y[i])
+            (loss / 4 if zero == "accumulate" else loss).backward()
+            s.loss = loss
+        if zero != "accumulate" or step % 4 == 0:
+            opt.step()
+            if zero in ("after", "accumulate"):
+                opt.zero_grad()
+            elif zero == "none-false":
+                opt.zero_grad(set_to_none=False)
+        if step % 50 == 0:
+            reports.append(mon.report())
+    return reports
+
+
+@pytest.mark.parametrize("make_opt", [lambda p: torch.optim.SGD(p, lr=0.01, momentum=0.9),
+                                      lambda p: torch.optim.AdamW(p, lr=1e-3)])
+def test_a_loop_that_never_zeroes_its_gradients_reads_so_first(make_opt):
+    reports = _run(make_opt, "never")
+    for r in reports[1:]:  # said right after the status, not at the end of a long headline
+        assert SAID in r.reading.words[:120], r.reading.words
+        assert r.reading.remedy.startswith("Call opt.zero_grad() once per optimiser step"), r.reading.remedy
+
+
+@pytest.mark.parametrize("zero", ["after", "none-false", "accumulate"])
+def test_loops_that_zero_their_gradients_do_not_read_so(zero):
+    for r in _run(lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.9), zero):
+        assert "never zeroed" not in str(r.reading), (zero, r.reading.words)
