@@ -313,12 +313,14 @@ def with_alike_inputs(reading: Reading, s: RunSummary) -> Reading:
         # read 'can learn no more than how often each target comes' beside a loss 68% below chance)
         said = (f"every batch is one sample repeated: all of the latest {batches} sampled batches reached the first "
                 f"weighted module, {module}, as copies of one sample, another each batch (since training step "
-                f"{since:,}), so each step learns from one sample at the cost of a whole batch, and a batch norm sees "
-                "no spread between samples")
+                f"{since:,}), so each step learns from one sample at the cost of a whole batch, a batch norm sees "
+                "no spread between samples, and the unit counts here are of one sample a batch (a unit off for it "
+                "counts as off)")
         head = reading.findings[0]
-        if reading.status in (Status.HEALTHY, Status.WEIGHTS_STILL):
-            return Reading((dataclasses.replace(head, words=f"{head.words}; but {said}",
-                                                remedy=head.remedy or _ALIKE_REMEDY),
+        if reading.status in (Status.HEALTHY, Status.WEIGHTS_STILL):  # said right after the status
+            status, colon, rest = head.words.partition(": ")
+            words = f"{status}, but {said}: {rest}" if colon else f"{head.words}; but {said}"
+            return Reading((dataclasses.replace(head, words=words, remedy=head.remedy or _ALIKE_REMEDY),
                             *reading.findings[1:]), reading.ratios)
         words = f"not learning: {said}{_loss_text(s)}"
         return Reading((Finding(Status.NOT_LEARNING, words, _ALIKE_REMEDY, {"inputs_alike": list(alike)}),

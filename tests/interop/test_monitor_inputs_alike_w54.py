@@ -88,7 +88,8 @@ def test_one_sample_repeated_in_a_model_that_learns_from_it_reads_healthy_with_t
     assert whole < 0.5 * math.log(10)  # the premise: it learned, one sample a step
     r = mon.report()
     assert r.status.value == "healthy", r.reading.words
-    assert "but every batch is one sample repeated" in r.reading.words and WORDS not in r.reading.words
+    assert r.reading.words.startswith("healthy, but every batch is one sample repeated"), r.reading.words
+    assert WORDS not in r.reading.words and "the unit counts here are of one sample a batch" in r.reading.words
 
 
 def test_inputs_that_differ_never_read_alike_and_a_fixed_pipeline_clears_it():

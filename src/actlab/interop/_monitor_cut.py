@@ -120,7 +120,7 @@ class _Cut:
         if not bool(before.ne(0).any()):  # all 0 there: no telling a sum from the gradient alone
             return
         seen: dict = {}
-        step = self._cut_step
+        step, ref = self._cut_step, weakref.ref(self)  # (held weakly, as the optimiser hook is)
 
         def own(grad):
             if "own" not in seen:
@@ -134,7 +134,9 @@ class _Cut:
             seen["after"] = True
             summed = bool(torch.allclose(now, before + seen["own"], rtol=1e-4, atol=0)) and \
                 not bool(torch.allclose(now, seen["own"], rtol=1e-4, atol=0))
-            self._unzeroed = (step, (self._unzeroed[1] + 1) if self._unzeroed else 1) if summed else None
+            mon = ref()
+            if mon is not None:
+                mon._unzeroed = (step, (mon._unzeroed[1] + 1) if mon._unzeroed else 1) if summed else None
 
         self._zero_probe = (w.register_hook(own), w.register_post_accumulate_grad_hook(after))
 
