@@ -179,6 +179,16 @@ def diagnose(s: RunSummary) -> Reading:
     return Reading(tuple(_with_spike(_linear_stack(findings, s), s)), ratio_texts(s))
 
 
+def lead(words: str, clause: str, but: bool = True) -> str:
+    """A reading's words with ``clause`` said right after its status ('healthy, but part 'reg' ... : gradients
+    reach ...'; without ``but``, 'dead layer: <clause>; <the rest>'), where the page's fold of a long headline would
+    otherwise hide it at the end (W49 walkthrough; W55: a clipping cut said at the end of 725 characters)."""
+    status, colon, rest = words.partition(": ")
+    if not colon:
+        return f"{words}; {'but ' if but else ''}{clause}"
+    return f"{status}, but {clause}: {rest}" if but else f"{status}: {clause}; {rest}"
+
+
 def with_causes(findings: list[Finding], s: RunSummary) -> list[Finding]:
     """The headline with the causes the run's history shows put in it: weights pulled to 0 (_with_shrink), gradients
     cut before the optimiser steps (_with_cut). A face that adds findings after diagnose applies it again."""
@@ -197,9 +207,7 @@ def _with_unzeroed(findings: list[Finding], s: RunSummary) -> list[Finding]:
     said = (f"the gradients are never zeroed: after the optimiser's step at training step {step:,} (and the sampled "
             "one before it), the next backward added its gradient to the one already in .grad, so every update steps "
             "with the sum of the gradients since the run began, and grows with it")
-    head, colon, rest = first.words.partition(": ")  # said right after the status, not at the end of a long line
-    words = (f"{first.words}; {said}" if not colon else f"{head}, but {said}: {rest}"
-             if first.status == Status.HEALTHY else f"{head}: {said}; {rest}")
+    words = lead(first.words, said, but=first.status == Status.HEALTHY)  # not at the end of a long line
     remedy = ("Call opt.zero_grad() once per optimiser step (after opt.step(), or before loss.backward()); where "
               "gradients are accumulated over micro-batches on purpose, zero them after each optimiser step. The "
               f"updates so far were sums that grew with the run: {s.restart}.")
@@ -318,9 +326,8 @@ def with_alike_inputs(reading: Reading, s: RunSummary) -> Reading:
                 "counts as off)")
         head = reading.findings[0]
         if reading.status in (Status.HEALTHY, Status.WEIGHTS_STILL):  # said right after the status
-            status, colon, rest = head.words.partition(": ")
-            words = f"{status}, but {said}: {rest}" if colon else f"{head.words}; but {said}"
-            return Reading((dataclasses.replace(head, words=words, remedy=head.remedy or _ALIKE_REMEDY),
+            return Reading((dataclasses.replace(head, words=lead(head.words, said),
+                                                remedy=head.remedy or _ALIKE_REMEDY),
                             *reading.findings[1:]), reading.ratios)
         words = f"not learning: {said}{_loss_text(s)}"
         return Reading((Finding(Status.NOT_LEARNING, words, _ALIKE_REMEDY, {"inputs_alike": list(alike)}),

@@ -16,6 +16,7 @@ from torch import nn  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
 
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 
 class Net(nn.Module):
@@ -43,12 +44,7 @@ def test_a_model_stepped_in_part_reads_weights_still_and_counts_what_never_moved
     g = torch.Generator().manual_seed(1)
     for _ in range(400):
         i = torch.randint(0, 1024, (64,), generator=g)
-        with mon.step() as s:
-            loss = F.cross_entropy(model(ids[i]), y[i])
-            loss.backward()
-            s.loss = loss
-        opt.step()
-        opt.zero_grad()
+        monitored_step(mon, model, ids[i], y[i], opt)
     still = {n for n, p in model.named_parameters() if torch.equal(p, before[n])}
     assert still == {"emb.weight", "fc1.weight", "fc1.bias", "proj.weight", "proj.bias"}  # the premise
     r = mon.report().reading
@@ -73,12 +69,7 @@ def test_a_model_the_optimiser_holds_whole_names_no_other_parameter():
     mon = Monitor(model, every=5, chance_loss=math.log(4))
     for step in range(200):
         i = slice((step * 64) % 1024, (step * 64) % 1024 + 64)
-        with mon.step() as s:
-            loss = F.cross_entropy(model(ids[i]), y[i])
-            loss.backward()
-            s.loss = loss
-        opt.step()
-        opt.zero_grad()
+        monitored_step(mon, model, ids[i], y[i], opt)
     r = mon.report()
     assert "weights not changing" not in str(r) and "nothing has written" not in str(r)
     assert r.status.value == "healthy", r.reading.words

@@ -243,7 +243,7 @@ class _FunctionWatch(TorchFunctionMode):
         # by id, for the weighted module that ran last (each tensor held, so that no id is reused, and dropped when
         # another one runs): its outputs (tensor, version, _Layer.acts_on, the function that took a part), and tensors
         # made from its parameters alone
-        self._modules = dict(monitor._weighted)
+        self._modules = monitor._weighted_by_name
         self._owner: str | None = None
         self._outputs: dict[int, tuple] = {}
         self._weights: dict[int, torch.Tensor] = {}

@@ -36,6 +36,7 @@ from ..readings import (
     with_alike_inputs,
     with_causes,
 )
+from ..readings import lead as _lead
 from ._monitor_base import _WARMUP_STEPS, DEAD_ODDS, DEAD_POINTS, LOSS_BATCHES, TORCH_CLIP, TORCH_RESTART, torch_restart
 from ._monitor_places import _Layer
 from ._monitor_scaler import half_note, scaler_hint
@@ -119,13 +120,6 @@ def _one_layer(places: list[LayerSummary]) -> LayerSummary:
 
 
 _NAN_AT_DATA = "A loss that turns NaN without climbing first points at the data or the loss"  # reading_loss's
-
-
-def _lead(words: str, clause: str) -> str:
-    """A reading's words with ``clause`` said right after its status ('healthy, but part 'reg' ... : gradients
-    reach ...'), where the page's fold of a long headline would otherwise hide it at the end (W49 walkthrough)."""
-    status, colon, rest = words.partition(": ")
-    return f"{status}, but {clause}: {rest}" if colon else f"{words}; but {clause}"
 
 
 def _listed(names: list[str]) -> str:

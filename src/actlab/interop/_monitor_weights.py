@@ -43,7 +43,7 @@ class _Weights:
     _weights_still_since: int | None = None
     _weights_first_seen = 1  # the sampled step whose forward first read the trained weights' values
     _still_weights: tuple[str, ...] = ()
-    _param_marks: list = []  # (name, parameter, version counter) of every trained parameter at the first read
+    _param_marks: tuple | list = ()  # (name, parameter, version counter) of every trained parameter at the first read
     # the weights whose .grad held a gradient as the sampled step's forward began while other trained weights' was
     # cleared (None): their |dL/dW| sums earlier steps', the others' do not (RunSummary.summed_gradients)
     _summed_now: tuple[str, ...] = ()
