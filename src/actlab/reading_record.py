@@ -118,6 +118,24 @@ class HeldOutLow:
 
 
 @dataclass(frozen=True)
+class OutputBeyond:
+    """A bounded output (tanh, sigmoid) whose squared-error loss asks it for values outside its range, over a
+    monitor's latest sampled batches: each output's goal, the value that would zero its error, read from the loss's
+    gradient (interop/_monitor_head.py). The error beyond the range cannot go, whatever the training."""
+
+    where: str  # the activation, in words ("module '5' (Tanh)")
+    low: float  # its range
+    high: float
+    margin: float  # how far past an end a goal lies, and how near one an output sits, to count
+    batches: int  # the sampled batches read
+    since: int  # the training step of the first of them
+    share: float  # of the outputs the loss reads, those whose goal lies beyond the range
+    pinned: float  # of those outputs, those within margin of an end
+    floor: float  # the loss that cannot go (a batch's, mean over the batches)
+    loss: float  # the loss on the same batches (mean)
+
+
+@dataclass(frozen=True)
 class LayerSummary:
     """One hidden layer, as any backend can measure it."""
 
@@ -319,6 +337,10 @@ class RunSummary:
     # each step); None: the samples differ, or not read. From the same values on every batch nothing can be learned
     # but the labels' frequencies (W54 walkthrough finding 2)
     inputs_alike: tuple[str, int, int, bool, bool] | None = None
+    # a bounded output whose squared-error loss asks for values outside its range (a monitor reads each output's goal
+    # from the loss's gradient); None: none, or not read (W54 walkthrough finding 5: a tanh head 'healthy' with 84% of
+    # its targets beyond +-1)
+    output_beyond: OutputBeyond | None = None
     # the step at which the weights' values were first seen (a monitor: its first sampled step, 4 under every="auto"'s
     # warm-up): weights kept since then never changed at all
     weights_first_seen: int = 1

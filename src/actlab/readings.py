@@ -106,6 +106,7 @@ from .reading_record import (  # noqa: F401  (re-exported: every face imports th
     LayerSummary,
     Lever,
     LossSteps,
+    OutputBeyond,
     Reading,
     RunSummary,
     Status,
@@ -131,6 +132,9 @@ from .reading_remedies import (  # noqa: F401  (re-exported: the activation fami
 )
 
 JUDGE_AFTER_STEPS = 1000  # learning (MOVED_FRACTION below chance) is judged after at most this many minibatch updates
+# a bounded output asked for values beyond its range on fewer outputs than that is said where the loss that cannot go
+# is this share of the loss or more
+BEYOND_LOSS_SHARE = 0.25
 OUTPUT_STUCK_FRACTION = 0.25  # output saturated: a quarter of the samples wrong with f' below 1% of its maximum
 # Weights that kept their values exactly over this many updates, while they get gradients, are not being stepped:
 # gradients accumulated over a few steps before one opt.step() keep them still for those few steps only
@@ -192,7 +196,39 @@ def lead(words: str, clause: str, but: bool = True) -> str:
 def with_causes(findings: list[Finding], s: RunSummary) -> list[Finding]:
     """The headline with the causes the run's history shows put in it: weights pulled to 0 (_with_shrink), gradients
     cut before the optimiser steps (_with_cut). A face that adds findings after diagnose applies it again."""
-    return _with_unzeroed(_with_cut(_with_shrink(list(findings), s), s), s)
+    return _with_beyond(_with_unzeroed(_with_cut(_with_shrink(list(findings), s), s), s), s)
+
+
+def beyond_words(b: OutputBeyond) -> str:
+    """What a bounded output asked for values outside its range is told (RunSummary.output_beyond)."""
+    return (f"the loss asks {b.where} for values outside its range, {b.low:g} to {b.high:g}, on {b.share:.0%} of the "
+            f"outputs (their targets lie beyond it), so at least {b.floor:.3g} of the loss ({b.floor / b.loss:.0%} of "
+            f"{b.loss:.3g}, a batch's mean over {_batches(b)}) cannot go whatever the training; {b.pinned:.0%} of the "
+            f"outputs sit within {b.margin:g} of an end, where its slope is about 0 and little gradient passes back")
+
+
+def beyond_remedy(b: OutputBeyond) -> str:
+    return (f"Scale the targets into {b.low:g} to {b.high:g} (and the model's outputs back by the same map), or take "
+            "the activation off the output layer, so that the output can reach every target.")
+
+
+def _batches(b: OutputBeyond) -> str:
+    return (f"the sampled batch at training step {b.since:,}" if b.batches == 1 else
+            f"the last {b.batches} sampled batches, from training step {b.since:,}")
+
+
+def _with_beyond(findings: list[Finding], s: RunSummary) -> list[Finding]:
+    """Fewer than OUTPUT_STUCK_FRACTION of the outputs asked for values beyond a bounded output's range, where the
+    loss that cannot go is BEYOND_LOSS_SHARE of the loss or more: said right after the status, with the remedy."""
+    b = s.output_beyond
+    if b is None or not findings or b.share >= OUTPUT_STUCK_FRACTION or b.floor < BEYOND_LOSS_SHARE * b.loss or \
+            "output_beyond_share" in findings[0].evidence:
+        return findings
+    first = findings[0]
+    words = lead(first.words, beyond_words(b), but=first.status == Status.HEALTHY)
+    remedy = f"{first.remedy} {beyond_remedy(b)}".strip()
+    return [dataclasses.replace(first, words=words, remedy=remedy,
+                                evidence={**first.evidence, "output_beyond_share": b.share}), *findings[1:]]
 
 
 def _with_unzeroed(findings: list[Finding], s: RunSummary) -> list[Finding]:
@@ -590,6 +626,10 @@ def _unscaled(s: RunSummary) -> Finding | None:
 
 
 def _output_saturated(s: RunSummary) -> Finding | None:
+    beyond = s.output_beyond
+    if beyond is not None and beyond.share >= OUTPUT_STUCK_FRACTION:
+        return Finding(Status.OUTPUT_SATURATED, f"output saturated: {beyond_words(beyond)}", beyond_remedy(beyond),
+                       {"output_beyond_share": beyond.share, "output_beyond_floor": beyond.floor})
     stuck = s.output_stuck_fraction
     if stuck is None or stuck < OUTPUT_STUCK_FRACTION:
         return None

@@ -355,6 +355,8 @@ class _Collecting:
         inputs_at = len(scalars)  # then the first weighted module's input figures (_monitor_inputs), if read
         scalars += self._input_scalars(scalars)
         inputs_end = len(scalars)
+        scalars += self._head_scalars(scalars, handle.loss)  # a bounded output's goals (_monitor_head), if read
+        head_end = len(scalars)
         slots = []  # per place: where its total a, nonzero f', a^2 and ||dL/da||^2 are among the scalars (-1: not
         # sent, the host has it from the per-unit sums, or no gradient reached the place)
         loss = self._checked_loss(handle.loss)
@@ -424,6 +426,8 @@ class _Collecting:
             self._lay_lane(ran)
         # the scalars, the loss last where it is a tensor; index -1, a value not sent, reads 0
         self._judge_inputs(values[inputs_at:inputs_end])
+        self._judge_head(values[inputs_end:head_end], loss if isinstance(loss, float) else
+                         values[-1] if torch.is_tensor(loss) else None)
         values.append(0.0)
         weight_norm = {}
         not_computed = set()  # trained weights whose gradient this step's backward never wrote

@@ -119,6 +119,8 @@ class _Measures:
         layer.nz = None if layer.binary_deriv else _total(ad.sign_())
 
     def _measure_output(self, layer: _Layer, output) -> None:
+        if layer is self._head_place:  # a bounded output: its goals are read as the step ends (_monitor_head)
+            self._hold_head(output)
         if self._flow is not None and torch.is_tensor(output) and output.grad_fn is not None:
             self._flow.activations.add(output.grad_fn)  # a watched activation: no layer's output passes it as it is
         z, layer.held_input = layer.held_input, None

@@ -378,6 +378,7 @@ class _Reporting:
         owners = _weight_rows(seen)
         on_output = []  # the places on the output layer's result
         stopping = []  # each hidden layer whose units stopped after being on: _stopping_layers
+        head = None  # the bounded activation nearest the loss on the output layer's result (_monitor_head)
         for layer, (_, weight_module, width, window), r in seen:
             if layer.name in self._noted_gates and layer.record.name == "tanh":
                 # a tanh gate (x * tanh(softplus(x))): at 1 or -1 it passes x whole, times 1 or -1; where the product
@@ -403,6 +404,8 @@ class _Reporting:
             # the activation applied to the output layer's result (a binary classifier's sigmoid): saturation there is
             # a confident prediction, and the hidden layers' reading does not weigh it
             at_output = after_output((layer, (None, weight_module)))
+            if at_output and layer.saturation_rule is not None and layer.saturation_rule[0] == "ends":
+                head = layer
             dead = r["dead"]
             # saturated units this batch include the dead ones (f' = 0): each unit is counted once, as dead
             sat = None if dead is None else max(int(r["saturated"]) - dead, 0)
@@ -456,6 +459,8 @@ class _Reporting:
                                 f"{layer.label}, after '{param}', which got no gradient" if is_missing else
                                 f"{layer.label}, after no weighted module")
         summaries = [_one_layer(places) for places in groups.values()]
+        if held_to is None:  # (a report built again for report() changes nothing)
+            self._watch_head(head)
         if on_output:
             notes.append(f"{_listed(on_output)} act{'s' if len(on_output) == 1 else ''} on the output layer's "
                          f"('{output}') result: read as the model's output, not as a hidden layer; "
@@ -548,7 +553,7 @@ class _Reporting:
             unwritten_params=self._unwritten(), summed_gradients=self._summed_now,
             gradients_unzeroed=self._gradients_unzeroed(),
             weights_size_high=self._size_high, weights_size_now=self._size_now, gradient_cut=self._gradient_cut(),
-            inputs_alike=self._inputs_alike(),
+            inputs_alike=self._inputs_alike(), output_beyond=self._output_beyond(),
             weights_first_seen=self._weights_first_seen)
         best_point = None  # a run that learned and lost it: (the step of its best point, why there)
         if output is None and order and set(order) <= frozen and not any(p.requires_grad

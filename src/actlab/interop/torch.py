@@ -93,6 +93,7 @@ from ._monitor_cost import LOOP_KEPT, _Costing
 from ._monitor_counts import _Counting
 from ._monitor_cut import _Cut
 from ._monitor_functions import _functions, _FunctionWatch  # noqa: F401  (re-exported: tests import them here)
+from ._monitor_head import _HeadGoals
 from ._monitor_hooks import _Hooks, _relu_forward
 from ._monitor_inputs import _Inputs
 from ._monitor_measure import _Measures
@@ -126,8 +127,8 @@ __all__ = ["LayerStats", "Monitor", "MonitorReport", "RecipeModule", "TorchSourc
 # --- the monitor ----------------------------------------------------------------------------
 
 
-class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Cut, _Inputs, _Collecting, _Counting,
-              _Reporting, _Noting, _Costing, _CompileWatch, _Parts):
+class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Cut, _Inputs, _HeadGoals, _Collecting,
+              _Counting, _Reporting, _Noting, _Costing, _CompileWatch, _Parts):
     """Watches a PyTorch model's activations and gradients while it trains, and says in words how they are doing.
 
         mon = Monitor(model, every="auto", budget=0.03, log="runs/exp1.jsonl", chance_loss=math.log(10))

@@ -1,0 +1,185 @@
+"""Targets a bounded output cannot reach. One part of the Monitor class (interop/torch.py), kept apart because it is
+one idea: Monitor inherits it.
+
+A Tanh or a Sigmoid on the output layer's result, trained with a squared error against targets outside its range,
+pins those outputs at its bounds: the error there cannot shrink, and the pinned outputs, where the function's slope is
+about 0, pass back almost no gradient. The per-unit figures cannot see it (the head's mean |f'| over the batch is
+fine while most outputs sit at +-1), and the run read 'healthy' with 84% of the targets beyond +-1 (W54 walkthrough,
+finding 5).
+
+Where the loss is a positive multiple of a sum of squared differences between the head's output and values that
+need no gradient (nn.MSELoss, F.mse_loss, ``((out - y) ** 2).mean()``, ``(d * d).sum() / n``: found by following
+the loss's autograd graph down to the head), its gradient at each output is 2 s (a - t) with one factor s for all
+of them, and the loss is s times the sum of (a - t)^2; so s = sum(g^2) / (4 L), and each output's goal, the value
+that would zero its error, is t = a - g / (2 s). No target is needed, and a head under any other loss
+(BCELoss after a Sigmoid, whose outputs rightly sit near 0 and 1) is not read at all.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+
+import torch
+
+from ..reading_record import OutputBeyond
+
+HEAD_BATCHES = 10  # the latest sampled batches the figures are taken over
+HEAD_MOST = 1 << 22  # a head with more outputs is not read (its output and gradient are held to the step's end)
+
+# autograd nodes that move or drop values without changing any: an output's goal reads through them
+_SHAPE = frozenset({"ViewBackward0", "UnsafeViewBackward0", "ReshapeAliasBackward0", "SqueezeBackward0",
+                    "SqueezeBackward1", "SqueezeBackward2", "UnsqueezeBackward0", "TBackward0", "TransposeBackward0",
+                    "PermuteBackward0", "SelectBackward0", "SliceBackward0", "CloneBackward0", "AliasBackward0",
+                    "ToCopyBackward0", "FlattenBackward0"})
+_SCALAR = frozenset({"MulBackward0", "DivBackward0", "NegBackward0"})  # applied to the 0-d loss: one factor for all
+_FULL = frozenset({"MeanBackward0", "SumBackward0"})  # .mean(), .sum(): to 0-d
+_PARTIAL = frozenset({"MeanBackward1", "SumBackward1"})  # over some dims: every element weighed alike all the same
+
+
+def _one_input(node):
+    """The one input of ``node`` that carries a gradient, or None where there is not exactly one."""
+    inputs = [n for n, _ in node.next_functions if n is not None]
+    return inputs[0] if len(inputs) == 1 else None
+
+
+def _through_shape(node):
+    while node is not None and type(node).__name__ in _SHAPE:
+        node = _one_input(node)
+    return node
+
+
+def squared_error_of(loss: torch.Tensor, head, outputs: int) -> float | None:
+    """Whether ``loss`` is a multiple of a sum of squared differences between the ``outputs`` values the autograd
+    node ``head`` made and values that need no gradient. None where it is anything else (or where the differences
+    outnumber the outputs: a target broadcast against them); else the factor s it must have where that is known (1
+    for a bare sum, 1 over the count for a mean; -1.0: 1 over the outputs the loss reads, nn.MSELoss's mean), 0.0
+    where a number multiplies it (not known, not checked)."""
+    node, scaled = loss.grad_fn, False
+    while node is not None and type(node).__name__ in _SCALAR:
+        node, scaled = _one_input(node), True
+    name = type(node).__name__ if node is not None else ""
+    if name == "MseLossBackward0":
+        (first, _), (second, _) = node.next_functions
+        if second is not None or _through_shape(first) is not head or node._saved_reduction not in (1, 2):
+            return None
+        return 0.0 if scaled else -1.0 if node._saved_reduction == 1 else 1.0
+    if name not in _FULL:
+        return None
+    count = node._saved_self_sym_numel if name == "MeanBackward0" else math.prod(node._saved_self_sym_sizes)
+    factor = 1 / count if name == "MeanBackward0" else 1.0
+    node = _one_input(node)
+    while node is not None and type(node).__name__ in _PARTIAL | _SHAPE:
+        if type(node).__name__ == "MeanBackward1":
+            factor = 0.0  # (its count is not kept)
+        node = _one_input(node)
+    name = type(node).__name__ if node is not None else ""
+    if name == "PowBackward0" and node._saved_exponent == 2:
+        node = _through_shape(_one_input(node))
+    elif name == "MulBackward0" and node.next_functions[0][0] is not None and \
+            node.next_functions[0][0] is node.next_functions[1][0]:  # d * d
+        node = _through_shape(node.next_functions[0][0])
+    else:
+        return None
+    if node is None or type(node).__name__ != "SubBackward0" or node._saved_alpha != 1:
+        return None
+    sides = [n for n, _ in node.next_functions if n is not None]
+    if len(sides) != 1 or _through_shape(sides[0]) is not head or count > outputs:
+        return None
+    return 0.0 if scaled else factor
+
+
+class _HeadGoals:
+    # the place whose outputs are read (a bounded activation on the output layer's result, as the latest report
+    # found it), and this step's (output, its version, gradient) once its forward and backward ran
+    _head_place = None
+    _head_held: list | None = None
+    _head_host: list | None = None  # the figures, read on the host where the head is on a CPU
+    _head_form: tuple | None = None  # this step's (squared_error_of, the head's outputs), its figures sent to the host
+    # per sampled batch read: (training step, outputs the loss reads, goals beyond the range, outputs pinned at an end,
+    # the loss that cannot go, the loss)
+    _head_batches: deque | None = None
+
+    def _watch_head(self, layer) -> None:
+        """From the report: ``layer`` is a bounded activation on the output layer's result (None: there is none)."""
+        if layer is not self._head_place:
+            self._head_place, self._head_batches = layer, None
+
+    def _hold_head(self, output) -> None:
+        """In the head place's forward on a sampled step: its output, and a hook that keeps the gradient reaching it."""
+        if not torch.is_tensor(output) or not output.requires_grad or output.numel() > HEAD_MOST or \
+                not output.is_floating_point():
+            return
+        held = self._head_held = [output.detach(), output._version, None, output.grad_fn]
+
+        def keep(g):
+            held[2] = g.detach()
+        output.register_hook(keep)
+
+    def _head_scalars(self, like: list, loss) -> list:
+        """The sampled step's head figures as 0-d tensors to go to the host with its other figures: the outputs the
+        loss reads, those whose goal lies beyond the range (by more than the saturation limit), those within it of an
+        end, the loss that cannot go, and the factor s (with the count it should be 1 over, for a mean); none where
+        nothing was held or the loss is no squared error of the head."""
+        held, self._head_held, self._head_form = self._head_held, None, None
+        layer = self._head_place
+        if held is None or layer is None or held[2] is None or not torch.is_tensor(loss) or loss.dim() != 0 or \
+                held[0]._version != held[1] or layer.saturation_rule is None or layer.saturation_rule[0] != "ends":
+            return []
+        form = squared_error_of(loss, held[3], held[0].numel())
+        if form is None:
+            return []
+        self._head_form = (form, held[0].numel())
+        rule = (*layer.saturation_rule[1:], layer.saturation_limit)
+        a, g = held[0].reshape(-1), held[2].reshape(-1)
+        if a.is_cpu and g.is_cpu and loss.is_cpu:  # read here: NumPy on a few hundred numbers costs a fraction of
+            # torch's dispatch for each call (100-200 us a sampled step on a 0.1 ms model with torch's)
+            self._head_host = [float(v) for v in _figures(a.numpy(force=True).astype(float),
+                                                          g.numpy(force=True).astype(float), loss.item(), *rule)]
+            return []
+        dtype = like[0].dtype if like else torch.float64
+        return [t.to(dtype) for t in _figures(a.double(), g.double(), loss.detach().double(), *rule)]
+
+    def _judge_head(self, figures: list[float], loss: float | None) -> None:
+        """As the sampled step is collected: its head figures joined to the latest batches'. A factor that is not 1
+        it should be (a target broadcast against the output) is no squared error of each output: not read."""
+        if self._head_host is not None:
+            figures, self._head_host = self._head_host, None
+        if len(figures) != 5 or self._head_form is None or loss is None or not loss > 0:
+            return
+        (form, outputs), (used, beyond, pinned, floor, s) = self._head_form, figures
+        if not used or not all(map(math.isfinite, figures)):
+            return
+        # nn.MSELoss's mean is over the outputs it reads: all of them, or a slice; those it reads with no error (an
+        # output at exactly its target) get no gradient and are not among those counted (used)
+        low, high = (1 / outputs, 1 / used) if form == -1.0 else (form, form)
+        if form and not low * (1 - 1e-3) <= s <= high * (1 + 1e-3):
+            return
+        if self._head_batches is None:
+            self._head_batches = deque(maxlen=HEAD_BATCHES)
+        self._head_batches.append((self.step_count + 1, used, beyond, pinned, floor, loss))
+
+    def _output_beyond(self) -> OutputBeyond | None:
+        """RunSummary.output_beyond, from the latest sampled batches read."""
+        batches, layer = self._head_batches, self._head_place
+        if not batches or layer is None:
+            return None
+        used = sum(b[1] for b in batches)
+        _, mid, half = layer.saturation_rule
+        return OutputBeyond(
+            layer.label, mid - half, mid + half, layer.saturation_limit, len(batches), batches[0][0],
+            sum(b[2] for b in batches) / used, sum(b[3] for b in batches) / used,
+            sum(b[4] for b in batches) / len(batches), sum(b[5] for b in batches) / len(batches))
+
+
+def _figures(a, g, loss, mid: float, half: float, margin: float) -> list:
+    """(outputs the loss reads, those whose goal lies beyond the range by more than ``margin``, those within
+    ``margin`` of an end, the loss that cannot go, the factor s) from the outputs ``a`` and the gradient ``g`` reaching
+    them (NumPy arrays, or torch tensors to stay on their device), flat, in float64."""
+    s = (g * g).sum() / (4 * loss)
+    goal = a - g / (2 * s)
+    used = g != 0
+    over = abs(goal - mid) - half
+    over = over * (over > 0)
+    return [used.sum(), (used & (over > margin)).sum(), (used & (half - abs(a - mid) < margin)).sum(),
+            s * (over * over * used).sum(), s]
