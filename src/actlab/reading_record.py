@@ -88,6 +88,10 @@ SATURATED = ("Saturated: units whose mean |f′| is under 1% of its maximum, or 
 PLAYGROUND_RESTART = "press Reset"
 QUOTED_RATIOS = {"first_to_last_ratio": "dW", "first_to_last_signal_ratio": "dz"}
 
+# inputs standardised column by column have a root mean square of about 1: at or below this no remedy tells the
+# learner to scale them
+SCALED_INPUT_RMS = 3.0
+
 _ORDER = {s: i for i, s in enumerate(Status)}
 FAILURES = frozenset({Status.DIVERGED, Status.UNSCALED_INPUTS, Status.NO_GRADIENT, Status.OUTPUT_SATURATED,
                       Status.DEAD_LAYER, Status.EXPLODING, Status.OSCILLATING, Status.VANISHING, Status.NOT_LEARNING,

@@ -9,7 +9,7 @@ use (W15: a run with He initialisation was offered He initialisation). readings.
 from __future__ import annotations
 
 from .activations.registry import get
-from .reading_record import Lever, RunSummary, names_in_order
+from .reading_record import SCALED_INPUT_RMS, Lever, RunSummary, names_in_order
 
 SQUASHING = frozenset({"sigmoid", "tanh", "hardtanh", "hardsigmoid", "softsign"})  # bounded: both tails flat
 ZERO_RECTIFIERS = frozenset({"relu", "relu6", "relu_squared"})  # f' exactly 0 for every negative input
@@ -47,9 +47,10 @@ def offers_lower_lr(s: RunSummary) -> bool:
 
 
 def scale_inputs(s: RunSummary, lead: str = "; ") -> str:
-    """The advice to scale the inputs, where the inputs are the learner's own; "" where they are not. Where they were
-    not measured (input_rms None: the PyTorch Monitor never sees a model's inputs) it is a check to make, not a claim
-    that they are unscaled."""
+    """The advice to scale the inputs, where the inputs are the learner's own and not measured scaled; "" where they
+    are not the learner's, or measured at SCALED_INPUT_RMS or below. Where they were not measured (input_rms None:
+    the PyTorch Monitor judges the inputs only where the first activation acts on the first layer's output with no
+    normalisation between) it is a check to make, not a claim that they are unscaled."""
     if not can_offer(s, Lever.INPUTS):
         return ""
     if s.input_rms is None and s.blown_up is not None:  # a blow-up on record explains what a check would look for
@@ -57,6 +58,8 @@ def scale_inputs(s: RunSummary, lead: str = "; ") -> str:
         return ""
     if s.input_rms is None:
         return f"{lead}check that the inputs are scaled to mean 0 and variance 1 (they were not measured here)"
+    if s.input_rms <= SCALED_INPUT_RMS:  # measured, and scaled: no advice to do what is done (a monitor reads it)
+        return ""
     return f"{lead}scale the inputs to mean 0 and variance 1"
 
 

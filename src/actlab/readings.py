@@ -620,8 +620,12 @@ def _unscaled(s: RunSummary) -> Finding | None:
                    f"unscaled inputs: their root mean square is {s.input_rms:.3g}, so the first layer's inputs to "
                    "its activation are huge (saturated, or enormous steps)",
                    "Standardise each input column to mean 0 and variance 1 before training (subtract its mean, "
-                   "divide by its standard deviation): in the CSV file itself for the lab and for `actlab train "
-                   "--csv`, which train on the columns as they are; in the data pipeline for a script.",
+                   "divide by its standard deviation): " + (
+                       "in the data pipeline, with the training set's mean and standard deviation applied to every "
+                       "batch (torchvision's Normalize for images), or with a normalisation layer before the first "
+                       "activation." if can_offer(s, Lever.ARCHITECTURE) else
+                       "in the CSV file itself for the lab and for `actlab train --csv`, which train on the columns "
+                       "as they are; in the data pipeline for a script."),
                    {"input_rms": s.input_rms, "limit": UNSCALED_INPUT_RMS})
 
 

@@ -133,8 +133,16 @@ def test_the_monitor_is_asked_to_check_the_inputs_not_told_they_are_unscaled():
 
 
 def test_a_face_that_measured_its_inputs_keeps_the_plain_advice():
-    r = diagnose(_vanishing(levers=ENGINE_LEVERS | TORCH_LEVERS, input_rms=1.0))
+    r = diagnose(_vanishing(levers=ENGINE_LEVERS | TORCH_LEVERS, input_rms=50.0))
     assert "scale the inputs to mean 0 and variance 1" in r.remedy and "check that" not in r.remedy
+
+
+def test_inputs_measured_scaled_get_no_advice_to_scale_them():
+    """A root mean square of 1 is what standardising gives: no face tells the learner to do what is done (the
+    Monitor measures its inputs since the W57 walkthrough)."""
+    for rms in (0.2, 1.0, 3.0):
+        r = diagnose(_vanishing(levers=ENGINE_LEVERS | TORCH_LEVERS, input_rms=rms))
+        assert "scale" not in r.remedy and "check that" not in r.remedy, r.remedy
 
 
 # --- items 3 and 4: a learned run, the learning rate per face --------------------------------------------------------

@@ -152,11 +152,12 @@ def test_a_few_targets_beyond_that_hold_most_of_the_loss_are_said_after_the_stat
     first = report.reading.findings[0]
     assert report.status != Status.OUTPUT_SATURATED
     status = first.words.partition(": ")[0]  # (the clause's own colon comes after its start)
+    b = beyond
     assert status == (f"{first.status}, but the loss asks module '5' (Tanh) for values outside its range, -1 to 1, on "
-                      f"{beyond.share:.0%} of the outputs (their targets lie beyond it), so at least {beyond.floor:.3g} "
-                      f"of the loss ({beyond.floor / beyond.loss:.0%} of {beyond.loss:.3g}, a batch's mean over the last "
-                      "10 sampled batches, from training step 391) cannot go whatever the training; "
-                      f"{beyond.pinned:.0%} of the outputs sit within 0.01 of an end, where its slope is about 0 and "
+                      f"{b.share:.0%} of the outputs (their targets lie beyond it), so at least {b.floor:.3g} of the "
+                      f"loss ({b.floor / b.loss:.0%} of {b.loss:.3g}, a batch's mean over the last 10 sampled batches, "
+                      "from training step 391) cannot go whatever the training; "
+                      f"{b.pinned:.0%} of the outputs sit within 0.01 of an end, where its slope is about 0 and "
                       "little gradient passes back")
     assert "Scale the targets into -1 to 1" in first.remedy
 

@@ -20,14 +20,18 @@ import torch
 ALIKE_BATCHES = 2
 
 
-def _spread(x) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None:
-    """(the largest spread of one input value over the batch, the largest |value|, the first sample's sum), three 0-d
-    tensors, of a floating input with a batch of 2 or more; None for anything else (token ids, a single sample). The
-    sum tells batches of one sample repeated, a different one each step, from the same values on every step."""
+def _spread(x) -> tuple[torch.Tensor, ...] | None:
+    """(the largest spread of one input value over the batch, the largest |value|, the first sample's sum, the root
+    mean square of the values), four 0-d tensors, of a floating input with a batch of 2 or more; None for anything
+    else (token ids, a single sample). The sum tells batches of one sample repeated, a different one each step, from
+    the same values on every step."""
     if not torch.is_tensor(x) or not x.is_floating_point() or x.dim() < 2 or x.shape[0] < 2:
         return None
     x = x.detach()
-    return (x.amax(0) - x.amin(0)).amax(), x.abs().amax(), x[0].sum()
+    # in float32 at least: float16's squares overflow past 256
+    low = x.dtype in (torch.float16, torch.bfloat16)
+    rms = torch.linalg.vector_norm(x, dtype=torch.float32 if low else None) / math.sqrt(x.numel())
+    return (x.amax(0) - x.amin(0)).amax(), x.abs().amax(), x[0].sum(), rms
 
 
 class _Inputs:
@@ -37,31 +41,37 @@ class _Inputs:
     # whether the batches differed from one another, the latest one's first sample's sum)
     _alike: tuple[str, int, int, bool, bool, float] | None = None
     _input_label: str | None = None  # the label of the module whose input figures this step sends to the host
+    _input_name: str | None = None  # and its name
+    # the root mean square of the latest sampled batch's inputs to that module, and the module's name (None: not read)
+    _input_rms: tuple[float, str] | None = None
     # the first sampled step whose inputs held a NaN or an inf, and the module that got them (W56 walkthrough: a
     # column of NaN read 'diverged ... Lower the learning rate', the NaN named at the ReLU after the first layer)
     _input_bad: tuple[int, str] | None = None
 
     def _read_input(self, name: str, module, inputs: tuple) -> None:
         """In the first weighted module's forward pre-hook of a sampled step's forward."""
-        self._first_input = (f"'{name}' ({type(module).__name__})", _spread(inputs[0]) if inputs else None)
+        self._first_input = (f"'{name}' ({type(module).__name__})", _spread(inputs[0]) if inputs else None, name)
 
     def _input_scalars(self, like: list) -> list:
-        """The sampled step's three input figures as 0-d tensors to go to the host with the step's other figures (in
+        """The sampled step's four input figures as 0-d tensors to go to the host with the step's other figures (in
         the dtype of ``like``'s first, so that they stack with them), or none; the step's label is kept for
         _judge_inputs."""
         held, self._first_input = self._first_input, None
         if held is None or held[1] is None:
             self._input_label = None
             return []
-        self._input_label = held[0]
+        self._input_label, self._input_name = held[0], held[2]
         return [t.to(like[0].dtype) for t in held[1]] if like else [t.float() for t in held[1]]
 
     def _judge_inputs(self, figures: list[float]) -> None:
-        """As the sampled step is collected, from its three input figures (none: not read, and no judgement): its
-        batch's samples alike or not (a NaN spread is not alike), and whether it differs from the last alike one."""
-        if len(figures) != 3 or self._input_label is None:
+        """As the sampled step is collected, from its four input figures (none: not read, and no judgement): its
+        batch's samples alike or not (a NaN spread is not alike), whether it differs from the last alike one, and the
+        inputs' root mean square."""
+        if len(figures) != 4 or self._input_label is None:
+            self._input_rms = None
             return
-        name, (gap, top, first) = self._input_label, figures
+        name, (gap, top, first, rms) = self._input_label, figures
+        self._input_rms = (rms, self._input_name)
         if not math.isfinite(top) and self._input_bad is None:  # a NaN or an inf in the inputs themselves
             self._input_bad = (self.step_count + 1, name)
         if gap == 0:
@@ -71,6 +81,25 @@ class _Inputs:
                            if run is not None and run[0] == name else (name, step, 1, top == 0, False, first))
         else:
             self._alike = None
+
+    def _rms_read(self, seen: list) -> float | None:
+        """RunSummary.input_rms: the latest sampled batch's, where the first watched activation acts on the output of
+        the module that read it. A normalisation between them (Linear, BatchNorm1d, Tanh) rescales what the activation
+        gets, and the inputs' scale then says nothing of it (W57 walkthrough finding 9: inputs of root mean square 112
+        into Linear and Tanh read 'healthy', at 35 times the loss the same model reached on standardised ones)."""
+        rms = self._input_rms
+        layer, weighted = next(((layer, fixed[1]) for layer, fixed, _ in seen if fixed[1] is not None), (None, None))
+        if rms is None or layer is None or weighted != rms[1]:
+            return None
+        if layer.functional:  # F.tanh(self.fc(x)), not F.tanh(self.norm(self.fc(x)))
+            return rms[0] if layer.acts_on in ("output", "scaled") else None
+        # a norm module (BatchNorm1d, LayerNorm, a hand-written RMSNorm) registered between the two: the weighted
+        # module (norm weights are vectors) before the activation is still the first one, but the norm ran between
+        names = list(self._named)
+        if weighted not in names or layer.name not in names:
+            return None
+        start, end = sorted((names.index(weighted), names.index(layer.name)))
+        return None if any("Norm" in self._named[n][1] for n in names[start + 1:end]) else rms[0]
 
     def _inputs_alike(self) -> tuple[str, int, int, bool, bool] | None:
         """RunSummary.inputs_alike: the run of alike batches, where it is ALIKE_BATCHES long or more."""
