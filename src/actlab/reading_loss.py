@@ -680,7 +680,7 @@ def spike(s: RunSummary) -> Spike | None:
     judged = {t for t, _ in s.judged_losses}
     sampled_at = set(s.recent_loss_steps or ()) if s.loss_steps == LossSteps.SAMPLED else set()
     held = list(s.step_losses)
-    found = None
+    found, found_early = None, 0.0
     for i, (t, v) in enumerate(held):
         if t not in judged or not (1 + MOVED_FRACTION) * chance < v <= BLOW_UP_LOSS * chance:
             continue
@@ -693,10 +693,16 @@ def spike(s: RunSummary) -> Spike | None:
         after = held[i + 1:i + 1 + SPIKE_AFTER]
         if len(after) < SPIKE_AFTER or after[-1][0] != t + SPIKE_AFTER or min(a for _, a in after) <= max(before):
             continue
+        # how far above the spread of those before it it jumped is read from the highest of it and those steps: a
+        # jump may take two steps to show (W57 walkthrough finding 10: Adam's learning rate raised 30 times at step 601
+        # took the loss from 0.067 to 0.599 at step 602, then 6.49 at 603, and went unsaid: 603 had 602's loss among
+        # those before it, and 602 alone, 2.5 times the highest before it, was not 6 spreads above them)
+        early = max(v, *(a for _, a in after))
         centre, spread = _log_spread(before)
-        if math.log(v) <= centre + SPIKE_SPREADS * spread:
+        if early > BLOW_UP_LOSS * chance or math.log(early) <= centre + SPIKE_SPREADS * spread:
             continue
-        if found is None or v > found.loss:
+        if found is None or early > found_early:
+            found_early = early
             top, stayed, peak = max(before), 0, (t, v)
             for k, (u, a) in enumerate(held[i + 1:]):
                 if u != t + 1 + k or a <= top:
