@@ -620,6 +620,49 @@ class Spike:
                 f"steps' losses before it ({self.before_highest:.3g}), and {after}")
 
 
+RATE_RAISED = 1.5  # a learning rate this many times the one read before a jump in the loss is said as its likely cause
+RATE_SPAN = 10  # the optimiser steps before the one a jump followed whose rates it is compared with
+
+
+def _rate_at(changes: tuple[tuple[int, float], ...], step: int) -> float | None:
+    """The rate in use at the optimiser step of training ``step``: the latest change at or before it (None: none)."""
+    rate = None
+    for t, lr in changes:
+        if t > step:
+            break
+        rate = lr
+    return rate
+
+
+def rate_around(s: RunSummary, t: int | None) -> str:
+    """A sentence on the learning rate around training step ``t``, whose loss first showed a jump (the optimiser's
+    step of training step t - 1 made it), where a monitor read the rate at every optimiser step from RATE_SPAN steps
+    before that one to it (RunSummary.learning_rates): raised RATE_RAISED times or more in that span, the likeliest
+    cause; the same throughout, a pointer to the data; "" otherwise (not read, lowered, or changed less, as a warm-up
+    or a schedule changes it)."""
+    if t is None or not s.learning_rates:
+        return ""
+    first, last, changes = s.learning_rates
+    k = t - 1
+    if k - RATE_SPAN < first or k > last:
+        return ""
+    now = _rate_at(changes, k)
+    before = [_rate_at(changes, j) for j in range(k - RATE_SPAN, k)]
+    if now is None or any(b is None for b in before):
+        return ""
+    low = min(before)
+    if now >= RATE_RAISED * low:
+        rose = next(j for j, lr in changes if k - RATE_SPAN < j <= k and lr >= RATE_RAISED * low)
+        return (f"The learning rate went from {low:.3g} to {now:.3g} at the optimiser's step of training step "
+                f"{rose:,}, just before the jump: the likeliest cause; go back to {low:.3g}, or raise it over many "
+                "steps (a warm-up).")
+    if all(b == now for b in before):
+        return (f"The learning rate was {now:.3g} at every optimiser step from training step {k - RATE_SPAN:,} to "
+                f"{k:,}, the one before the jump among them: if the data changed at training step {t:,} (other "
+                "labels, other inputs, another source), look there first; if nothing changed, what follows applies.")
+    return ""
+
+
 def spike_remedy(s: RunSummary) -> str:
     """What to do about a spike (spike()): look at the batch; if spikes recur, smaller steps."""
     return ("A loss that jumps far above every one before it and stays up on the steps after comes from an update too "
@@ -739,32 +782,45 @@ def _at(s: RunSummary, t: int | None, also: str = "") -> str:
     return f" at {numbered_step(s, t, also)}"
 
 
-def _jump_after(s: RunSummary, t_low: int | None, t_last: int | None) -> tuple[int, float] | None:
+def _jump_after(s: RunSummary, t_low: int | None, t_last: int | None, low: float | None = None
+                ) -> tuple[int, float] | None:
     """Where the losses held one a step (RunSummary.step_losses) show the climb from the sampled low at ``t_low`` to
-    the latest loss, at ``t_last``, as a jump: the step before the first loss over RISING_FACTOR times the highest
-    since the low, and its loss. W32 walkthrough: lr 100 on one update, every=10, read 'it rose from 1.05 at training
-    step 191 (a sampled one) to it' at step 201, where every step's loss was held and step 200's was 0.834. None
-    where the steps between are not all held, where nothing jumps (a gradual climb: the sampled low dates it), or on
-    the low's own step."""
+    the latest loss, at ``t_last``, as a jump: the step before the largest rise (and the rises of RISING_FACTOR or
+    more just before it), and its loss. W32 walkthrough: lr 100 on one update, every=10, read 'it rose from 1.05 at
+    training step 191 (a sampled one) to it' at step 201, where every step's loss was held and step 200's was 0.834.
+    None where the steps between are not all held, where nothing jumps (a gradual climb: the sampled low dates it),
+    or on the low's own step."""
     if s.loss_steps != LossSteps.SAMPLED or t_low is None or t_last is None or t_last - t_low < 2 \
             or not s.step_losses:
         return None
     held = dict(s.step_losses)
+    if t_low not in held and low is not None and t_low + 1 in held:  # the sampled low just before the losses held
+        # (W57 walkthrough finding 4: every="auto" sampled steps 412 and 512, 100 losses held, 413 to 512: the climb
+        # that began at step 503 read 'it rose from 0.000265 at training step 412')
+        held[t_low] = low
     if any(t not in held for t in range(t_low, t_last + 1)):
         return None
-    highest = held[t_low]
-    for t in range(t_low + 1, t_last + 1):
-        if held[t] > RISING_FACTOR * highest:
-            return (t - 1, held[t - 1]) if t - 1 > t_low else None
-        highest = max(highest, held[t])
-    return None
+    # the jump: the step with the largest rise over the loss before it, back through the steps before it that rose
+    # RISING_FACTOR times or more too (a jump may take two steps: 0.067, 0.599, 6.49). Not the first loss over
+    # RISING_FACTOR times the highest since the low: losses of 1e-4 with a spread of their own crossed that on the
+    # step after the low (W57 walkthrough finding 4: 'from 3.41e-05 at training step 415', the climb at step 503)
+    values = [held[t] for t in range(t_low, t_last + 1)]
+    if min(values) <= 0 or not all(math.isfinite(v) for v in values):
+        return None
+    rises = {t: held[t] / held[t - 1] for t in range(t_low + 1, t_last + 1)}
+    j = max(rises, key=rises.get)
+    if rises[j] <= RISING_FACTOR:
+        return None
+    while j - 1 > t_low and rises[j - 1] > RISING_FACTOR:
+        j -= 1
+    return (j - 1, held[j - 1]) if j - 1 > t_low else None
 
 
 def _rose_to_it(s: RunSummary, t_low: int | None, low: float, t_last: int | None, unnamed: str = "") -> str:
     """'it rose from 1.05 at training step 191 (a sampled one) to it', the latest loss; where the steps between are
     held and jump, from the step before the jump (_jump_after): 'it rose from 0.834 at training step 200 to it in one
     step'. ``unnamed`` stands for the step where it is not known."""
-    jump = _jump_after(s, t_low, t_last)
+    jump = _jump_after(s, t_low, t_last, low)
     if jump is None:
         return f"it rose from {low:.3g}{_at(s, t_low) or unnamed} to it"
     t, v = jump
@@ -1122,6 +1178,7 @@ def diverging(s: RunSummary) -> Finding | None:
     chance = chance_of(s)
     size = f"{latest:.3g}, {times(latest / chance)} times chance ({chance:.3g})" if chance else f"{latest:.3g}"
     stuck = _stuck(c, s)
+    jumped = None  # the first step of the climb's jump, where the losses held show one (_jump_after)
     fell = _fell_from_peak(s, latest)
     if fell is not None:  # blown up to a peak far above the loss now: said as such
         finite = [g for g in norms(s) if math.isfinite(g)]
@@ -1147,6 +1204,8 @@ def diverging(s: RunSummary) -> Finding | None:
         t_low, low = min(recent(s)[:-1], key=lambda p: p[1])
         # (no 'every run begins near chance' here: the climb from the low says it all; W28 second walkthrough)
         how = f", and {_rose_to_it(s, t_low, low, recent(s)[-1][0])}"
+        jump = _jump_after(s, t_low, recent(s)[-1][0], low)
+        jumped = jump[0] + 1 if jump is not None else None
     elif _learned_from(s, chance):  # it had learned: from where (W47: 'every run begins near chance' after 145
         # updates of a run whose mean had come down to 2.06 at step 82)
         how = f" after {s.steps:,} update{'' if s.steps == 1 else 's'}, {_learned_from(s, chance)}"
@@ -1160,7 +1219,7 @@ def diverging(s: RunSummary) -> Finding | None:
                    _diverging_remedy(s),
                    {"loss": latest, "chance_loss": s.chance_loss, "recent_losses": [v for _, v in recent(s)] or None,
                     "diverging_loss": DIVERGING_LOSS, "largest_grad_norm": max(finite) if finite else None,
-                    "stuck": stuck is not None})
+                    "stuck": stuck is not None, "jump_step": jumped})
 
 
 # how the words of a run that had learned and lost it begin: readings.py puts that finding first by them

@@ -82,6 +82,7 @@ from .reading_loss import (  # noqa: F401  (re-exported: the loss thresholds and
     largest_grad,
     lower_lr,
     numbered_step,
+    rate_around,
     recent,
     rise,
     rise_remedy,
@@ -180,7 +181,7 @@ def diagnose(s: RunSummary) -> Reading:
         findings.append(_healthy_or_waiting(s))
     findings.sort(key=lambda f: _ORDER[f.status])
     findings = with_causes(_with_far_start(headline_first(_recall_blow_up(findings, s), s), s), s)
-    return Reading(tuple(_with_spike(_linear_stack(findings, s), s)), ratio_texts(s))
+    return Reading(tuple(_with_rate(_with_spike(_linear_stack(findings, s), s), s)), ratio_texts(s))
 
 
 def lead(words: str, clause: str, but: bool = True) -> str:
@@ -196,7 +197,25 @@ def lead(words: str, clause: str, but: bool = True) -> str:
 def with_causes(findings: list[Finding], s: RunSummary) -> list[Finding]:
     """The headline with the causes the run's history shows put in it: weights pulled to 0 (_with_shrink), gradients
     cut before the optimiser steps (_with_cut). A face that adds findings after diagnose applies it again."""
-    return _with_beyond(_with_unzeroed(_with_cut(_with_shrink(list(findings), s), s), s), s)
+    return _with_rate(_with_beyond(_with_unzeroed(_with_cut(_with_shrink(list(findings), s), s), s), s), s)
+
+
+def _with_rate(findings: list[Finding], s: RunSummary) -> list[Finding]:
+    """Where the headline or its remedy tells of a jump in the loss (a spike, a blow-up, a diverging climb's jump),
+    the learning rate around it as a monitor read it (reading_loss.rate_around) leads the remedy: raised there, the
+    likeliest cause; the same on both sides, a pointer to the data (W57 walkthrough: labels replaced at step 401 at a
+    constant rate read 'steps too large ... lower the learning rate'; a rate raised 40 times at step 501 was never
+    named)."""
+    if not findings or not s.learning_rates:
+        return findings
+    first = findings[0]
+    t = first.evidence.get("spike_step") or first.evidence.get("jump_step")
+    if t is None and s.blown_up is not None and "blew up" in first.words + first.remedy:
+        t = s.blown_from or s.blown_up[0]
+    said = rate_around(s, t)
+    if not said or said in first.remedy:
+        return findings
+    return [dataclasses.replace(first, remedy=f"{said} {first.remedy}".strip()), *findings[1:]]
 
 
 def beyond_words(b: OutputBeyond) -> str:

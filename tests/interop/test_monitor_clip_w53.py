@@ -177,7 +177,8 @@ def test_the_optimiser_hook_leaves_with_the_step_and_the_monitor():
         opt.step()
         opt.zero_grad()
     assert len(mon._cuts) == 4 and all(c[1] < 0.1 for c in mon._cuts)
-    assert len(hooks) == there + 1  # the last sampled step's hook waits for the next step to begin
+    # the last sampled step's hook waits for the next step to begin; the learning rate's stays to the end
+    assert len(hooks) == there + 2
     mon.close()
     assert len(hooks) == there
     mon2 = Monitor(model, every=1, chance_loss=CHANCE)

@@ -28,6 +28,7 @@ CUT_KEPT = 8  # the latest sampled steps' cuts the reading looks at
 CUT_STEPS = 3  # sampled steps whose optimiser step was seen before a cut is said
 ZERO_PROBE = 8  # values of the first watched weight's gradient the zeroing probe compares
 UNZEROED_PROBES = 2  # probes in a row that found the gradient added to the old one before it is said
+LR_CHANGES = 512  # the latest changes of the learning rate kept
 
 
 def _is_loss_scale(ratio: float) -> bool:
@@ -51,6 +52,13 @@ class _Cut:
     # (the training step of the latest optimiser step whose next backward added to the old gradient, how many probes
     # in a row found so); None: the latest probe found the gradient zeroed
     _unzeroed: tuple[int, int] | None = None
+    # the learning rate of every optimiser step from the first sampled one on (_watch_rate): its hook, the training
+    # step it began reading at and the latest it read, and the changes, (training step, rate), the latest LR_CHANGES
+    # (the Monitor's __init__ gives each monitor its own deque)
+    _rate_hook = None
+    _rate_from = 0
+    _rate_read = 0
+    _rate_changes: deque
 
     def _await_optimiser(self) -> None:
         """At the end of a sampled step whose gradients were read: the next opt.step() before another step begins
@@ -81,8 +89,10 @@ class _Cut:
         if held is None or self._open_step is not None or self.step_count != self._cut_step:
             return
         weights, grads, versions, norms = held
-        if not any(p is weights[0] for group in opt.param_groups for p in group["params"]):
+        index = next((i for i, g in enumerate(opt.param_groups) if any(p is weights[0] for p in g["params"])), None)
+        if index is None:
             return  # another optimiser's step: this one's may follow
+        self._watch_rate(opt, index)  # (this step's rate is noted by that hook, which torch calls after this one)
         self._grads_read = None
         self._probe_zeroing(weights[0])
         now = [w.grad for w in weights]
@@ -104,6 +114,47 @@ class _Cut:
         if self._cuts is None:
             self._cuts = deque(maxlen=CUT_KEPT)
         self._cuts.append((self._cut_step, ratio, before, after))
+
+    def _watch_rate(self, opt, index: int) -> None:
+        """From the first sampled step's optimiser step on, every optimiser step of ``opt`` (the one stepping the first
+        watched weight, in its parameter group ``index``) notes its learning rate where it changes, through a global
+        step pre-hook held weakly (about a microsecond a step): RunSummary.learning_rates. A rate held in a tensor is
+        not read (its read would wait for the device)."""
+        if self._rate_hook is not None:
+            return
+        ref, opt_ref = weakref.ref(self), weakref.ref(opt)
+
+        def hook(o, args, kwargs):
+            mon = ref()
+            if mon is not None and o is opt_ref():
+                mon._note_rate(o, index)
+
+        self._rate_hook = handle = register_optimizer_step_pre_hook(hook)
+        weakref.finalize(self, handle.remove)  # a monitor collected unclosed takes its hook with it
+        self._rate_from = self.step_count + (self._open_step is not None)
+        self._note_rate(opt, index)  # (torch calls a hook added during its hooks' calls from the next step on)
+
+    def _note_rate(self, opt, index: int) -> None:
+        lr = opt.param_groups[index].get("lr") if index < len(opt.param_groups) else None
+        if lr.__class__ is not float and lr.__class__ is not int:
+            return
+        # the training step this update follows (its block ended; inside an open block, that block's step)
+        step = self.step_count + (self._open_step is not None)
+        changes = self._rate_changes
+        if not changes or changes[-1][1] != lr:
+            changes.append((step, lr))
+        self._rate_read = step
+
+    def _drop_rate_hook(self) -> None:
+        if self._rate_hook is not None:
+            self._rate_hook.remove()
+            self._rate_hook = None
+
+    def _learning_rates(self) -> tuple:
+        """RunSummary.learning_rates: (the first training step read, the latest, the changes as (step, rate))."""
+        if self._rate_hook is None or not self._rate_changes:
+            return ()
+        return (self._rate_from, self._rate_read, tuple(self._rate_changes))
 
     def _probe_zeroing(self, w) -> None:
         """At the optimiser's step after a sampled step: whether the next backward's gradient for ``w`` lands in a

@@ -554,6 +554,7 @@ class _Reporting:
             gradients_unzeroed=self._gradients_unzeroed(),
             weights_size_high=self._size_high, weights_size_now=self._size_now, gradient_cut=self._gradient_cut(),
             inputs_alike=self._inputs_alike(), output_beyond=self._output_beyond(), input_rms=self._rms_read(seen),
+            learning_rates=self._learning_rates(),
             weights_first_seen=self._weights_first_seen)
         best_point = None  # a run that learned and lost it: (the step of its best point, why there)
         if output is None and order and set(order) <= frozen and not any(p.requires_grad

@@ -91,7 +91,7 @@ from ._monitor_collect import _Collecting
 from ._monitor_compile import _CompileWatch
 from ._monitor_cost import LOOP_KEPT, _Costing
 from ._monitor_counts import _Counting
-from ._monitor_cut import _Cut
+from ._monitor_cut import LR_CHANGES, _Cut
 from ._monitor_functions import _functions, _FunctionWatch  # noqa: F401  (re-exported: tests import them here)
 from ._monitor_head import _HeadGoals
 from ._monitor_hooks import _Hooks, _relu_forward
@@ -252,6 +252,7 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Cut, _Inpu
         self.part_chance = checked_part_chance(part_chance)
         self._skips = Skips()  # the sampled steps it skipped
         self._half_seen = False  # a watched activation was float16 with a gradient to read: a scaler's ground
+        self._rate_changes = deque(maxlen=LR_CHANGES)  # the learning rate's changes (_monitor_cut)
         log = _log_file(log)
         every = every if auto else int(every)
         window = int(window)
@@ -528,6 +529,7 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Cut, _Inpu
         words = _changed_words(before, now, step, last)
         if self._closer is not None:  # the end line of the run so far; the new run's header follows it
             self._closer()
+        self._drop_rate_hook()  # (the monitor made again reads the rate from its own first sampled step)
         context = self._step_context
         self._anew = f"the model's modules changed {words.split(' changed ', 1)[1].split(':', 1)[0]}"
         chance = self.chance_loss  # as set now (mon.chance_loss = ... is kept too)
@@ -563,6 +565,7 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Cut, _Inpu
         self._ended = True
         self._drop_cut_hook()
         self._drop_zero_probe()
+        self._drop_rate_hook()
         if self._closer is not None:
             if self._steps_box[4]:  # held-out losses given after the last sampled step: the end line carries the
                 # reading that takes them in too (never raising: an exception may be on its way out of the block)

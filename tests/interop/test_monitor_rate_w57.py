@@ -1,0 +1,132 @@
+"""The learning rate around a jump in the loss (W57 walkthrough findings 4, 5 and 10). Labels replaced by random ones
+at step 401 under a constant Adam rate read 'A loss that climbs back above chance ... means steps too large ... lower
+the learning rate'; a rate raised 40 times at step 501 (SGD) and 30 times at step 601 (Adam) was never named, and the
+climb was dated 'from 0.000265 at training step 412' where it began at 503. The monitor reads the rate at every
+optimiser step from its first sampled one on (a global step pre-hook, held weakly); a remedy about a jump leads with
+the rate raised just before it, or, where it stayed the same, with the data. References: the scripts' own rates and
+losses."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from conftest import require_torch
+
+torch = require_torch()
+from torch import nn  # noqa: E402
+from torch.nn import functional as F  # noqa: E402
+
+from actlab.reading_loss import RATE_SPAN, rate_around  # noqa: E402
+from actlab.reading_record import RunSummary  # noqa: E402
+from actlab.torch import Monitor  # noqa: E402
+from interop._steps import clusters  # noqa: E402
+
+CHANCE = 2.302585
+
+
+def _run(steps, opt_of, rate_at=None, labels_from=None, every=10):
+    """A 32-64-64-10 ReLU classifier of the cluster data, its rate set by ``rate_at(step)`` before each step's block
+    where given, the labels random from step ``labels_from`` on. (every step's loss, every sampled step's report)."""
+    x, y = clusters()
+    torch.manual_seed(1)
+    model = nn.Sequential(nn.Linear(32, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10))
+    opt = opt_of(model.parameters())
+    mon = Monitor(model, every=every, chance_loss=CHANCE)
+    losses, reports = [], {}
+    for step in range(1, steps + 1):
+        if rate_at is not None:
+            for g in opt.param_groups:
+                g["lr"] = rate_at(step)
+        i = torch.randint(0, len(x), (64,))
+        target = torch.randint(0, 10, (64,)) if labels_from is not None and step >= labels_from else y[i]
+        with mon.step() as s:
+            loss = F.cross_entropy(model(x[i]), target)
+            loss.backward()
+            s.loss = loss
+        opt.step()
+        opt.zero_grad()
+        losses.append(loss.item())
+        r = mon.report()
+        if r.step == step:
+            reports[step] = r
+    mon.close()
+    return losses, reports
+
+
+def test_labels_changed_at_a_constant_rate_point_at_the_data():
+    losses, reports = _run(230, lambda p: torch.optim.Adam(p, 1e-3), labels_from=201)
+    assert losses[200] > 5 * max(losses[150:200])  # the script's own jump at step 201
+    remedy = reports[211].reading.remedy
+    assert "the loss jumped" in reports[211].reading.words and "at training step 201" in reports[211].reading.words
+    assert remedy.startswith(f"The learning rate was 0.001 at every optimiser step from training step "
+                             f"{200 - RATE_SPAN} to 200, the one before the jump among them: if the data changed at "
+                             "training step 201 (other labels, other inputs, another source), look there first"), remedy
+
+
+@pytest.mark.parametrize("raised_at", [150, 155])  # on a sampled step's update, and on an unsampled one's
+def test_a_rate_raised_before_a_jump_is_named_with_its_step(raised_at):
+    losses, reports = _run(180, lambda p: torch.optim.SGD(p, 0.05),
+                           rate_at=lambda step: 5.0 if step >= raised_at else 0.05)
+    jumped = [r for r in reports.values() if "jump" in r.reading.words or "blew up" in r.reading.words
+              or "grown" in r.reading.words]
+    assert jumped, {t: r.reading.words[:120] for t, r in reports.items()}
+    for r in jumped:
+        assert r.reading.remedy.startswith(f"The learning rate went from 0.05 to 5 at the optimiser's step of training "
+                                           f"step {raised_at}, just before the jump"), (r.step, r.reading.remedy)
+
+
+def test_a_warm_up_and_a_cosine_schedule_with_no_jump_say_nothing_of_the_rate():
+    def rate(step):  # 50 steps of linear warm-up to 1e-3, then a cosine to 0 over 250
+        import math
+        return 1e-3 * step / 50 if step <= 50 else 0.5e-3 * (1 + math.cos(math.pi * (step - 50) / 250))
+
+    _, reports = _run(300, lambda p: torch.optim.Adam(p, 1e-3), rate_at=rate)
+    assert all("learning rate was" not in r.reading.remedy and "learning rate went" not in r.reading.remedy
+               for r in reports.values())
+
+
+def test_a_rate_held_in_a_tensor_is_not_read_and_breaks_nothing():
+    losses, reports = _run(60, lambda p: torch.optim.Adam(p, torch.tensor(1e-3)))
+    assert reports and all(r.reading is not None for r in reports.values())
+
+
+def _summary(first, last, changes):
+    return RunSummary((), 1.0, learning_rates=(first, last, tuple(changes)))
+
+
+def test_the_rate_sentence_against_the_rates_themselves():
+    # raised on the update before the jump, within the span, or more than the span before (then: nothing)
+    assert rate_around(_summary(1, 300, [(1, 0.1), (200, 0.5)]), 201).startswith(
+        "The learning rate went from 0.1 to 0.5 at the optimiser's step of training step 200")
+    assert rate_around(_summary(1, 300, [(1, 0.1), (195, 0.5)]), 201).startswith(
+        "The learning rate went from 0.1 to 0.5 at the optimiser's step of training step 195")
+    assert rate_around(_summary(1, 300, [(1, 0.1), (150, 0.5)]), 201).startswith("The learning rate was 0.5")
+    assert rate_around(_summary(1, 300, [(1, 0.1), (200, 0.14)]), 201) == ""  # under RATE_RAISED times
+    assert rate_around(_summary(1, 300, [(1, 0.1), (200, 0.01)]), 201) == ""  # lowered
+    assert rate_around(_summary(195, 300, [(195, 0.1)]), 201) == ""  # not read over the whole span before
+    assert rate_around(_summary(1, 199, [(1, 0.1)]), 201) == ""  # the jump's own update not read yet
+    assert rate_around(RunSummary((), 1.0), 201) == "" and rate_around(_summary(1, 300, [(1, 0.1)]), None) == ""
+
+
+def test_the_rate_hook_leaves_with_the_monitor():
+    hooks = sys.modules["torch.optim.optimizer"]._global_optimizer_pre_hooks
+    there = len(hooks)
+    x, y = clusters(n=256)
+    model = nn.Sequential(nn.Linear(32, 16), nn.ReLU(), nn.Linear(16, 10))
+    opt = torch.optim.SGD(model.parameters(), 0.1)
+    other = torch.optim.SGD(nn.Linear(2, 2).parameters(), 0.5)  # another optimiser's steps are not read
+    mon = Monitor(model, every=1, chance_loss=CHANCE)
+    for step in range(1, 4):
+        with mon.step() as s:
+            loss = F.cross_entropy(model(x[:64]), y[:64])
+            loss.backward()
+            s.loss = loss
+        other.step()
+        opt.param_groups[0]["lr"] = 0.1 if step < 3 else 0.3
+        opt.step()
+        opt.zero_grad()
+    assert mon._learning_rates() == (1, 3, ((1, 0.1), (3, 0.3)))
+    mon.close()
+    assert len(hooks) == there
