@@ -39,7 +39,7 @@ BLOW_UP_FROM = 10
 PEAK_MOVES = 2.0  # a blow-up's later high moves its named peak when it is this many times higher (_moves_peak)
 
 
-def _from_held_losses(here: dict, window: tuple[tuple[int, float | None], ...]) -> dict:
+def _from_held_losses(here: dict, window: tuple[tuple[int, float | None], ...], start: int = 0) -> dict:
     """The first sampled step of a run of non-finite ones, told from every training step's loss where the monitor
     holds them all since the last finite sample (s.loss set on each, one number each): the step whose loss first
     turned NaN or infinite ("unsampled" where it is not this sampled step), the step before it as the last finite
@@ -47,11 +47,13 @@ def _from_held_losses(here: dict, window: tuple[tuple[int, float | None], ...]) 
     rate raised to 5 at step 150 took the losses from 0.08 to 6.8e5, 8e14, 1.2e24 and inf at step 159; sampled every
     50 steps, the NaN was first seen at step 162, and the reading said 'the samples show no climb ... the loss may have
     climbed there', the remedy 'a climb ... is as likely as bad data'. Unchanged where some step of the gap is not
-    held (no s.loss, a tensor of several values, or steps beyond the JUDGED_STEPS kept) or no finite sample came
-    before."""
+    held (no s.loss, a tensor of several values, or steps beyond the JUDGED_STEPS kept). With no finite sample
+    before, the gap runs from the monitor's first step (``start`` is the step before it): under every="auto" the
+    warm-up's steps 1 to 3 are not sampled, and a NaN loss on step 2 read 'first seen at training step 4, the first
+    step sampled' (W56 walkthrough)."""
     before = here.get("last_finite_step")
     if before is None:
-        return here
+        before = start
     gap = [(t, v) for t, v in window if t > before]
     if (not gap or gap[0][0] != before + 1 or gap[-1][0] != here["step"] or any(v is None for _, v in gap)
             or any(b - a != 1 for (a, _), (b, _) in zip(gap, gap[1:], strict=False))):
@@ -59,7 +61,7 @@ def _from_held_losses(here: dict, window: tuple[tuple[int, float | None], ...]) 
     at = next((t for t, v in gap if not math.isfinite(v)), here["step"])
     held = tuple((t, v) for t, v in window if t < at and v is not None and math.isfinite(v))[-LOSS_BATCHES
                                                                                              - CLIMB_LOSSES:]
-    found = {**here, "last_finite_step": at - 1, "held": held}
+    found = {**here, "last_finite_step": at - 1 if at - 1 > start else None, "held": held}
     if at != here["step"]:
         found.update(step=at, place="the loss", unsampled=True)
     return found
@@ -609,7 +611,7 @@ class _Collecting:
             # the sampled step before, finite: between the two, unsampled steps may have been the first non-finite
             here = {"step": step, "place": place, "last_finite_step": self._last_finite_sample}
             if self._non_finite_since is None:  # the first of a run of non-finite samples: when it began, if known
-                here = _from_held_losses(here, held)
+                here = _from_held_losses(here, held, self._step0)
             self._first_non_finite = self._first_non_finite or here
             self._non_finite_since = self._non_finite_since or here
         else:
