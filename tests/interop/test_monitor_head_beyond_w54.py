@@ -184,3 +184,24 @@ def test_the_goals_read_from_the_gradient_are_the_targets(targets, reduction, fa
     goal = a.detach() - g / (2 * s)
     assert torch.allclose(goal, y, atol=1e-9)
     assert math.isclose(s.item(), factor / (len(targets) if reduction == "mean" else 1), rel_tol=1e-9)
+
+
+def test_a_bfloat16_head_under_autocast_is_read():
+    """NumPy has no bfloat16: the head's figures go through float64 in torch (a tanh head under autocast on a CPU)."""
+    x, y = _data()
+    torch.manual_seed(1)
+    model = nn.Sequential(nn.Linear(8, 64), nn.ReLU(), nn.Linear(64, 1), nn.Tanh())
+    opt = torch.optim.Adam(model.parameters(), 1e-2)
+    mon = Monitor(model, every=1, chance_loss=float(y.var()))
+    for _ in range(20):
+        i = torch.randint(0, len(x), (128,))
+        with mon.step() as s:
+            with torch.autocast("cpu", dtype=torch.bfloat16):
+                out = model(x[i])
+            loss = F.mse_loss(out.float(), y[i])
+            loss.backward()
+            s.loss = loss
+        opt.step()
+        opt.zero_grad()
+    beyond = mon._output_beyond()
+    assert beyond is not None and beyond.share > 0.5

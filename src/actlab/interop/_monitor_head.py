@@ -134,15 +134,17 @@ class _HeadGoals:
         a, g = held[0].reshape(-1), held[2].reshape(-1)
         if a.is_cpu and g.is_cpu and loss.is_cpu:  # read here: NumPy on a few hundred numbers costs a fraction of
             # torch's dispatch for each call (100-200 us a sampled step on a 0.1 ms model with torch's)
-            self._head_host = [float(v) for v in _figures(a.numpy(force=True).astype(float),
-                                                          g.numpy(force=True).astype(float), loss.item(), *rule)]
+            # (through float64 in torch: NumPy has no bfloat16)
+            self._head_host = [float(v) for v in _figures(a.double().numpy(force=True), g.double().numpy(force=True),
+                                                          loss.item(), *rule)]
             return []
         dtype = like[0].dtype if like else torch.float64
         return [t.to(dtype) for t in _figures(a.double(), g.double(), loss.detach().double(), *rule)]
 
     def _judge_head(self, figures: list[float], loss: float | None) -> None:
-        """As the sampled step is collected: its head figures joined to the latest batches'. A factor that is not 1
-        it should be (a target broadcast against the output) is no squared error of each output: not read."""
+        """As the sampled step is collected: its head figures joined to the latest batches'. Where the loss's form
+        fixes the factor s (a mean, a sum) and s is not that (a target broadcast against the outputs, a loss scaler's
+        scale in the gradient), the loss is no squared error of each output as given: not read."""
         if self._head_host is not None:
             figures, self._head_host = self._head_host, None
         if len(figures) != 5 or self._head_form is None or loss is None or not loss > 0:
