@@ -1275,6 +1275,32 @@ def falling_again(s: RunSummary) -> list[float] | None:
 FALL_FACTOR = 1.25  # each block of batch losses this many times under the one before: falling_again
 
 
+def _held_out_with_it(s: RunSummary) -> str:
+    """Where a monitor was given held-out losses before and after a training loss that climbed back: whether the
+    held-out loss rose with it (the model itself got worse) or stayed near its lowest (the batches got harder, as when
+    the training data change). W57 walkthrough: labels replaced at step 401 took the clean held-out loss from 0.24 to
+    2.15, and no reading said so. "" where none was given after the lowest window, or it moved between the two."""
+    low, now, at = s.held_out_lowest, s.test_loss, s.test_loss_step
+    chance = s.test_chance_loss
+    if low is None or now is None or at is None or chance is None or at <= low.last_step or not math.isfinite(now):
+        return ""
+    lowest = (f"{low.median:.3g}, the median of the {low.size} given after training steps {low.first_step:,} to "
+              f"{low.last_step:,}, its lowest")
+    if now >= RISE_FACTOR * low.median and now - low.median >= MOVED_FRACTION * chance:
+        return (f"; the held-out loss rose with it, to {now:.3g} (given after training step {at:,}) from {lowest}: "
+                "the model itself got worse, not only on its training batches")
+    # not risen, said only of one given after the training loss first rose past the learning line (W57's labels
+    # replaced at step 401: the held-out loss given after step 400, from before the change, is no evidence)
+    learned = (1 - MOVED_FRACTION) * (s.chance_loss or chance)
+    since = s.lowest_judged_step or 0
+    rose = next((t for t, v in (*s.step_losses, *recent(s)) if t > since and v is not None and v >= learned), None)
+    if rose is not None and at >= rose and now < (1 + MOVED_FRACTION) * low.median:
+        return (f"; the held-out loss has not risen with it: {now:.3g} (given after training step {at:,}), against "
+                f"{lowest}: the training batches got harder while the model did not get worse on held-out data, "
+                "as when the training data change (other labels or inputs)")
+    return ""
+
+
 def unlearned(s: RunSummary) -> Finding | None:
     """A run that had learned and lost it: the last two recent losses over RISING_FACTOR times chance (one
     batch's spike is not enough), after the run was below chance by the reading's own measure: two or more of the
@@ -1360,7 +1386,7 @@ def unlearned(s: RunSummary) -> Finding | None:
         loss = s.loss
     else:  # two batches in a row far above chance: the latest
         over, where, loss = "", f"{times(last / chance)} times chance ({chance:.3g})", last
-    risen_to = f"the loss has risen to {loss:.3g}{_at(s, t_last, over)}, {where}"
+    risen_to = f"the loss has risen to {loss:.3g}{_at(s, t_last, over)}, {where}{_held_out_with_it(s)}"
     down = falling_again(s)
     if down is not None:  # the mean lags batches already coming down (W41 walkthrough, finding 8)
         risen_to += (f"; but its latest batch losses are coming down again: the medians of its last "

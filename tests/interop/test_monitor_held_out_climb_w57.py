@@ -1,0 +1,36 @@
+"""A training loss that climbed back after the run had learned, with held-out losses given (W57 walkthrough finding
+5: labels replaced at step 401 took the clean held-out loss from 0.24 to 2.15, and no reading said so). The reading
+says whether the held-out loss rose with it (the model got worse) or, given after the climb began, stayed near its
+lowest (the training batches got harder). References: the scripted losses themselves."""
+
+from __future__ import annotations
+
+from interop._scripted_losses import CHANCE, levels, scripted_run
+
+TRAIN = levels([(0.2, 150), (2.6, 60)], cv=0.1)
+
+
+def _held(after: float, every: int = 10, last_before: int = 150) -> dict[int, float]:
+    """Held-out losses every ``every`` steps: 0.25 up to ``last_before``, ``after`` from then on."""
+    return {t: (0.25 if t <= last_before else after) for t in range(every, len(TRAIN) + 1, every)}
+
+
+def test_a_held_out_loss_that_rose_with_the_training_loss_is_said():
+    words = scripted_run(TRAIN, CHANCE, _held(2.4))[-1].reading.words
+    assert words.startswith("not learning any more"), words
+    assert ("the held-out loss rose with it, to 2.4 (given after training step 210) from 0.25, the median of the 7 "
+            "given after training steps") in words, words
+
+
+def test_a_held_out_loss_that_stayed_low_after_the_climb_points_at_the_training_data():
+    words = scripted_run(TRAIN, CHANCE, _held(0.26))[-1].reading.words
+    assert ("the held-out loss has not risen with it: 0.26 (given after training step 210), against 0.25, the median"
+            in words), words
+    assert "as when the training data change (other labels or inputs)" in words
+
+
+def test_held_out_losses_from_before_the_climb_say_nothing_of_it():
+    held = {t: 0.25 for t in range(10, 151, 10)}  # none given after step 150
+    words = scripted_run(TRAIN, CHANCE, held)[-1].reading.words
+    assert words.startswith("not learning any more") and "held-out loss rose" not in words \
+        and "has not risen" not in words, words
