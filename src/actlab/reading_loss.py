@@ -636,30 +636,40 @@ def _rate_at(changes: tuple[tuple[int, float], ...], step: int) -> float | None:
 
 def rate_around(s: RunSummary, t: int | None) -> str:
     """A sentence on the learning rate around training step ``t``, whose loss first showed a jump (the optimiser's
-    step of training step t - 1 made it), where a monitor read the rate at every optimiser step from RATE_SPAN steps
-    before that one to it (RunSummary.learning_rates): raised RATE_RAISED times or more in that span, the likeliest
-    cause; the same throughout, a pointer to the data; "" otherwise (not read, lowered, or changed less, as a warm-up
-    or a schedule changes it)."""
+    step of training step t - 1 made it), where a monitor read the rate at every optimiser step from the run's low
+    (lowest_judged_step), or RATE_SPAN steps before that one if later, to it (RunSummary.learning_rates): raised
+    RATE_RAISED times or more since, the likeliest cause; the same throughout, a pointer to the data; "" otherwise
+    (not read over that span, lowered, or changed less). W58 walkthrough: a rate raised from 0.05 to 3 at step 300
+    threw the loss at 301, and a second climb at 315 read 'The learning rate was 3 at every optimiser step from
+    training step 303 to 313 ... if the data changed at training step 314 ...'."""
     if t is None or not s.learning_rates:
         return ""
     first, last, changes = s.learning_rates
     k = t - 1
-    if k - RATE_SPAN < first or k > last:
+    low = s.lowest_judged_step if s.lowest_judged_step is not None and s.lowest_judged_step < k else k
+    start = max(first, min(k - RATE_SPAN, low))
+    if k - RATE_SPAN < start or k > last:
         return ""
     now = _rate_at(changes, k)
-    before = [_rate_at(changes, j) for j in range(k - RATE_SPAN, k)]
+    before = [_rate_at(changes, j) for j in range(start, k)]
     if now is None or any(b is None for b in before):
         return ""
-    low = min(before)
-    if now >= RATE_RAISED * low:
-        rose = next(j for j, lr in changes if k - RATE_SPAN < j <= k and lr >= RATE_RAISED * low)
-        return (f"The learning rate went from {low:.3g} to {now:.3g} at the optimiser's step of training step "
-                f"{rose:,}, just before the jump: the likeliest cause; go back to {low:.3g}, or raise it over many "
-                "steps (a warm-up).")
+    least = min(before)
+    if now >= RATE_RAISED * least:
+        # one change that raised it so, or a climb over many (a warm-up, a schedule, steps by hand)
+        jump = next(((j, lr) for j, lr in changes if start < j <= k and lr >= RATE_RAISED * _rate_at(changes, j - 1)),
+                    None)
+        if jump is not None:
+            was = _rate_at(changes, jump[0] - 1)
+            return (f"The learning rate went from {was:.3g} to {jump[1]:.3g} at the optimiser's step of training step "
+                    f"{jump[0]:,}, before the jump: the likeliest cause; go back to {was:.3g}, or raise it over many "
+                    "steps (a warm-up).")
+        return (f"The learning rate rose from {least:.3g} to {now:.3g} between training steps {start:,} and {k:,}, "
+                f"before the jump: the likeliest cause; keep it nearer {least:.3g}.")
     if all(b == now for b in before):
-        return (f"The learning rate was {now:.3g} at every optimiser step from training step {k - RATE_SPAN:,} to "
-                f"{k:,}, the one before the jump among them: if the data changed at training step {t:,} (other "
-                "labels, other inputs, another source), look there first; if nothing changed, what follows applies.")
+        return (f"The learning rate was {now:.3g} at every optimiser step from training step {start:,} to {k:,}, "
+                f"the one before the jump among them: if the data changed at training step {t:,} (other labels, "
+                "other inputs, another source), look there first; if nothing changed, what follows applies.")
     return ""
 
 

@@ -190,6 +190,9 @@ class RunSummary:
     # so many were given: their medians swing less, so a rise that one of 7 cannot tell from the noise shows in them
     held_out_wider: tuple[HeldOutLow, ...] = ()
     input_rms: float | None = None  # root mean square of the inputs
+    # a normalisation between the first layer and its activation, in words (a monitor: "'1' (LayerNorm)"): inputs
+    # above UNSCALED_INPUT_RMS are then said after the status, not as a failure of the first layer's activation
+    input_normalised: str = ""
     has_output_head_saturation: bool = False  # the head can saturate (MSE on a tanh or sigmoid output)
     keeps_last_finite: bool = True  # actlab's engine stops at a non-finite loss; a watched torch model does not
     # how a remedy says "start again": the lab's Reset button (the default, PLAYGROUND_RESTART); `actlab train` run
@@ -351,6 +354,11 @@ class RunSummary:
     # in the loss (W57 walkthrough: labels replaced at a constant rate read 'steps too large ... lower the learning
     # rate'; a rate raised 40 times at step 501 was never named)
     learning_rates: tuple = ()
+    # the latest jump in the loss (reading_loss.spike) a monitor's earlier readings found, kept after it left the
+    # judged window: a reading that follows from it still says what the rate did around it (W58 walkthrough: labels
+    # shuffled at step 400 read 'if the data changed at training step 400, look there first' at step 430, and 'lower
+    # the learning rate' alone from step 500 on)
+    jump_step: int | None = None
     # the step at which the weights' values were first seen (a monitor: its first sampled step, 4 under every="auto"'s
     # warm-up): weights kept since then never changed at all
     weights_first_seen: int = 1

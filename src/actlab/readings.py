@@ -197,7 +197,27 @@ def lead(words: str, clause: str, but: bool = True) -> str:
 def with_causes(findings: list[Finding], s: RunSummary) -> list[Finding]:
     """The headline with the causes the run's history shows put in it: weights pulled to 0 (_with_shrink), gradients
     cut before the optimiser steps (_with_cut). A face that adds findings after diagnose applies it again."""
-    return _with_rate(_with_beyond(_with_unzeroed(_with_cut(_with_shrink(list(findings), s), s), s), s), s)
+    return _with_rate(_with_normalised(_with_beyond(_with_unzeroed(_with_cut(_with_shrink(list(findings), s), s), s),
+                                                   s), s), s)
+
+
+def _with_normalised(findings: list[Finding], s: RunSummary) -> list[Finding]:
+    """Inputs above UNSCALED_INPUT_RMS where a normalisation runs between the first layer and its activation
+    (RunSummary.input_normalised): said right after the status, with the remedy to standardise the columns."""
+    rms = s.input_rms
+    if not findings or not s.input_normalised or rms is None or not math.isfinite(rms) or rms <= UNSCALED_INPUT_RMS \
+            or "input_rms" in findings[0].evidence:
+        return findings
+    first = findings[0]
+    said = (f"the inputs are unscaled: their root mean square is {rms:.3g}; {s.input_normalised}, between the first "
+            "layer and its activation, rescales that layer's outputs, not the input columns against one another, so "
+            "columns of small scale count for little")
+    remedy = ("Standardise each input column to mean 0 and variance 1 before training (subtract its mean, divide by "
+              "its standard deviation, from the training set), in the data pipeline or with a normalisation on the "
+              "inputs themselves (BatchNorm1d before the first layer).")
+    return [dataclasses.replace(first, words=lead(first.words, said, but=first.status == Status.HEALTHY),
+                                remedy=f"{remedy} {first.remedy}".strip(),
+                                evidence={**first.evidence, "input_rms": rms}), *findings[1:]]
 
 
 def _with_rate(findings: list[Finding], s: RunSummary) -> list[Finding]:
@@ -212,6 +232,10 @@ def _with_rate(findings: list[Finding], s: RunSummary) -> list[Finding]:
     t = first.evidence.get("spike_step") or first.evidence.get("jump_step")
     if t is None and s.blown_up is not None and "blew up" in first.words + first.remedy:
         t = s.blown_from or s.blown_up[0]
+    follows = first.status in FAILURES or first.words.startswith(UNLEARNED) or "risen_from" in first.evidence
+    if t is None and s.jump_step is not None and follows and s.lowest_judged_step is not None \
+            and s.lowest_judged_step < s.jump_step:
+        t = s.jump_step  # an earlier reading's jump, out of the judged window now, the run never back at its low
     said = rate_around(s, t)
     if not said or said in first.remedy:
         return findings
@@ -633,7 +657,8 @@ def _no_gradient_on_batch(s: RunSummary, norms: list[float], off: list[int], liv
 
 
 def _unscaled(s: RunSummary) -> Finding | None:
-    if s.input_rms is None or not math.isfinite(s.input_rms) or s.input_rms <= UNSCALED_INPUT_RMS:
+    if s.input_rms is None or not math.isfinite(s.input_rms) or s.input_rms <= UNSCALED_INPUT_RMS or \
+            s.input_normalised:
         return None
     return Finding(Status.UNSCALED_INPUTS,
                    f"unscaled inputs: their root mean square is {s.input_rms:.3g}, so the first layer's inputs to "

@@ -49,10 +49,11 @@ def _run(losses):
 def _reference(losses: list[float]) -> tuple[int, float] | None:
     """The rule's statement. A blow-up is a stretch of losses past LINE after a loss at or below LINE (each drawn loss
     at or below LINE is at the run's level, so the next one ends it) whose 10 losses before it have a median of twice
-    chance at most (it climbed from near chance or below). Its peak is its first loss, and then each later
-    higher loss that is its first past DIVERGED, or more than twice the peak, or that came with no loss since the peak
-    under half of it. A blow-up's peak is named once it is past DIVERGED or the stretch has ended; the run's is the
-    highest of those, the first of equal ones."""
+    chance at most (it climbed from near chance or below), or, in a run fewer than 9 losses old with none of them past
+    LINE, whose losses up to the last one at twice chance or below have such a median. Its peak is its first loss, and
+    then each later higher loss that is its first past DIVERGED, or more than twice the peak, or that came with no loss
+    since the peak under half of it. A blow-up's peak is named once it is past DIVERGED or the stretch has ended; the
+    run's is the highest of those, the first of equal ones."""
     named, t = None, 0
     while t < len(losses):
         if losses[t] <= LINE or not any(u <= LINE for u in losses[:t]):
@@ -61,7 +62,13 @@ def _reference(losses: list[float]) -> tuple[int, float] | None:
         end = t
         while end < len(losses) and losses[end] > LINE:
             end += 1
-        if statistics.median(losses[max(t - 10, 0):t]) > 2 * CHANCE:
+        before = losses[max(t - 10, 0):t]
+        # (or, in a run fewer than 9 losses old with none past LINE before it, the losses up to its last one at twice
+        # chance or below have a median of twice chance at most: it climbed from its start, W58)
+        last = max((i for i, v in enumerate(before) if v <= 2 * CHANCE), default=None)
+        from_start = len(before) < 9 and max(before) <= LINE and last is not None and \
+            statistics.median(before[:last + 1]) <= 2 * CHANCE
+        if statistics.median(before) > 2 * CHANCE and not from_start:
             t = end
             continue
         peak, low = None, math.inf

@@ -79,6 +79,15 @@ def _unseen_non_finite(held: tuple[tuple[int, float | None], ...], sampled: int 
     return None
 
 
+def _climbs_from_start(earlier: list[float], level: float, line: float) -> bool:
+    """Whether a run fewer than BLOW_UP_FROM - 1 losses old, none of them past ``line``, climbed from its level: the
+    losses up to its last one at ``level`` or below (one at least) have a median at ``level`` at most."""
+    if len(earlier) >= BLOW_UP_FROM - 1 or max(earlier) > line:
+        return False
+    last = max((i for i, v in enumerate(earlier) if v <= level), default=None)
+    return last is not None and statistics.median(earlier[:last + 1]) <= level
+
+
 def _moves_peak(v: float, peak: tuple[int, float] | None, low_since: float, diverged: float) -> bool:
     """Whether the loss ``v`` takes the place of the peak of the blow-up it belongs to: it is higher, and it is the
     first past the DIVERGING_LOSS line, or more than PEAK_MOVES x the peak, or no loss since the peak fell to 1 /
@@ -217,7 +226,12 @@ class _Collecting:
                 else:
                     self._above_from, self._above_low = t, self._last_low
                 earlier = list(before)[:-1]
-                self._from_low = bool(earlier) and statistics.median(earlier) <= RISING_FACTOR * self.chance_loss
+                # (a run a few steps old climbs from its first losses: its level is where one of them was at chance
+                # or below; W58 walkthrough: Adam at lr 1 took a sigmoid's BCE from 0.68 to 3.23 and 26.5 on steps 1
+                # to 3, and for 100 steps the reading said 'starting ... above where a run begins')
+                self._from_low = bool(earlier) and (
+                    statistics.median(earlier) <= RISING_FACTOR * self.chance_loss or _climbs_from_start(
+                        earlier, RISING_FACTOR * self.chance_loss, line))
                 self._spike = None
                 if self._from_low:
                     self._episode = (self._above_from, self._above_low)

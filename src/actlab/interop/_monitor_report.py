@@ -503,6 +503,7 @@ class _Reporting:
         given = [h for h in getattr(self, "_held_out", ()) if h[0] < held_before]
         held_out = given[-1] if given and given[-1][1] is not None else None
         lows = given[-1][2] if given else ()  # the lowest window of each size so far (reading_held_out)
+        rms_read = self._rms_read(seen)
         summary = RunSummary(
             tuple(summaries), output_norm, judged, self.chance_loss, None, step,
             # the script's held-out loss, said with the step it was given after (Monitor.held_out)
@@ -553,8 +554,9 @@ class _Reporting:
             unwritten_params=self._unwritten(), summed_gradients=self._summed_now,
             gradients_unzeroed=self._gradients_unzeroed(),
             weights_size_high=self._size_high, weights_size_now=self._size_now, gradient_cut=self._gradient_cut(),
-            inputs_alike=self._inputs_alike(), output_beyond=self._output_beyond(), input_rms=self._rms_read(seen),
-            learning_rates=self._learning_rates(),
+            inputs_alike=self._inputs_alike(), output_beyond=self._output_beyond(),
+            input_rms=rms_read[0], input_normalised=rms_read[1],
+            learning_rates=self._learning_rates(), jump_step=self._jump_step,
             weights_first_seen=self._weights_first_seen)
         best_point = None  # a run that learned and lost it: (the step of its best point, why there)
         if output is None and order and set(order) <= frozen and not any(p.requires_grad
