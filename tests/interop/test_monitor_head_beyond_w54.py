@@ -21,7 +21,7 @@ from torch.nn import functional as F  # noqa: E402
 from actlab.interop._monitor_head import HEAD_BATCHES, squared_error_of  # noqa: E402
 from actlab.readings import Status  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
-from interop._steps import squared_error  # noqa: E402
+from interop._steps import monitored_step, squared_error  # noqa: E402
 
 MARGIN = 0.01  # the saturation limit: 1% of the range's half (tanh's 0.01, sigmoid's 0.005)
 
@@ -42,12 +42,7 @@ def _train(head, x, y, loss_fn=F.mse_loss, steps=300, lr=1e-2, every=1):
     batches = []
     for _ in range(steps):
         i = torch.randint(0, len(x), (128,))
-        with mon.step() as s:
-            loss = loss_fn(model(x[i]), y[i])
-            loss.backward()
-            s.loss = loss
-        opt.step()
-        opt.zero_grad()
+        monitored_step(mon, model, x[i], y[i], opt, loss_fn=loss_fn)
         batches = (batches + [y[i]])[-HEAD_BATCHES:]
     return mon, mon.report(), torch.cat(batches)
 

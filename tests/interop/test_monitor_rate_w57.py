@@ -21,7 +21,7 @@ from torch.nn import functional as F  # noqa: E402
 from actlab.reading_loss import RATE_SPAN, rate_around  # noqa: E402
 from actlab.reading_record import FAILURES, RunSummary  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
-from interop._steps import clusters  # noqa: E402
+from interop._steps import clusters, monitored_step  # noqa: E402
 
 CHANCE = 2.302585
 
@@ -41,13 +41,7 @@ def _run(steps, opt_of, rate_at=None, labels_from=None, every=10):
                 g["lr"] = rate_at(step)
         i = torch.randint(0, len(x), (64,))
         target = torch.randint(0, 10, (64,)) if labels_from is not None and step >= labels_from else y[i]
-        with mon.step() as s:
-            loss = F.cross_entropy(model(x[i]), target)
-            loss.backward()
-            s.loss = loss
-        opt.step()
-        opt.zero_grad()
-        losses.append(loss.item())
+        losses.append(monitored_step(mon, model, x[i], target, opt).item())
         r = mon.report()
         if r.step == step:
             reports[step] = r

@@ -18,6 +18,7 @@ from torch.nn import functional as F  # noqa: E402
 
 from actlab.readings import UNSCALED_INPUT_RMS, Status  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 
 class _RMSNorm(nn.Module):  # a hand-written one, as LLaMA-style code has it
@@ -50,12 +51,7 @@ def _run(model, scale, steps=30, dtype=torch.float32):
     mon = Monitor(model, every=1, chance_loss=1.0)
     for _ in range(steps):
         i = torch.randint(0, 1024, (128,))
-        with mon.step() as s:
-            loss = F.mse_loss(model(x[i]), y[i])
-            loss.backward()
-            s.loss = loss
-        opt.step()
-        opt.zero_grad()
+        monitored_step(mon, model, x[i], y[i], opt, loss_fn=F.mse_loss)
     return mon.report(), x[i], mon
 
 
