@@ -634,43 +634,60 @@ def _rate_at(changes: tuple[tuple[int, float], ...], step: int) -> float | None:
     return rate
 
 
-def rate_around(s: RunSummary, t: int | None) -> str:
-    """A sentence on the learning rate around training step ``t``, whose loss first showed a jump (the optimiser's
-    step of training step t - 1 made it), where a monitor read the rate at every optimiser step from the run's low
-    (lowest_judged_step), or RATE_SPAN steps before that one if later, to it (RunSummary.learning_rates): raised
-    RATE_RAISED times or more since, the likeliest cause; the same throughout, a pointer to the data; "" otherwise
-    (not read over that span, lowered, or changed less). W58 walkthrough: a rate raised from 0.05 to 3 at step 300
-    threw the loss at 301, and a second climb at 315 read 'The learning rate was 3 at every optimiser step from
-    training step 303 to 313 ... if the data changed at training step 314 ...'."""
-    if t is None or not s.learning_rates:
-        return ""
-    first, last, changes = s.learning_rates
-    k = t - 1
+def _rate_in(s: RunSummary, series: tuple, k: int) -> tuple | None:
+    """One parameter group's rates (a RunSummary.learning_rates entry) around the optimiser step of training step k:
+    ("raised", the change or None, the least before, the rate at k, the span's start), ("same", the rate, the span's
+    start), or None (not read over the span, lowered, or changed less)."""
+    _, first, last, changes = series
     low = s.lowest_judged_step if s.lowest_judged_step is not None and s.lowest_judged_step < k else k
     start = max(first, min(k - RATE_SPAN, low))
     if k - RATE_SPAN < start or k > last:
-        return ""
+        return None
     now = _rate_at(changes, k)
     before = [_rate_at(changes, j) for j in range(start, k)]
     if now is None or any(b is None for b in before):
-        return ""
+        return None
     least = min(before)
     if now >= RATE_RAISED * least:
         # one change that raised it so, or a climb over many (a warm-up, a schedule, steps by hand)
-        jump = next(((j, lr) for j, lr in changes if start < j <= k and lr >= RATE_RAISED * _rate_at(changes, j - 1)),
-                    None)
+        jump = next(((j, _rate_at(changes, j - 1), lr) for j, lr in changes
+                     if start < j <= k and lr >= RATE_RAISED * _rate_at(changes, j - 1)), None)
+        return ("raised", jump, least, now, start)
+    return ("same", now, start) if all(b == now for b in before) else None
+
+
+def rate_around(s: RunSummary, t: int | None) -> str:
+    """A sentence on the learning rate around training step ``t``, whose loss first showed a jump (the optimiser's
+    step of training step t - 1 made it), where a monitor read the rates at every optimiser step from the run's low
+    (lowest_judged_step), or RATE_SPAN steps before that one if later, to it (RunSummary.learning_rates, per parameter
+    group): raised RATE_RAISED times or more since in a group, the likeliest cause; the same throughout in every
+    group, a pointer to the data; "" otherwise (not read over that span, lowered, or changed less). W58 walkthrough: a
+    rate raised from 0.05 to 3 at step 300 threw the loss at 301, and a second climb at 315 read 'The learning rate
+    was 3 at every optimiser step from training step 303 to 313 ... if the data changed at training step 314'."""
+    if t is None or not s.learning_rates:
+        return ""
+    k, groups = t - 1, s.learning_rates
+    read = [(series[0], _rate_in(s, series, k)) for series in groups]
+    whose = (lambda label: f" of the parameter group holding {label}") if len(groups) > 1 else (lambda label: "")
+    raised = next(((label, r) for label, r in read if r is not None and r[0] == "raised"), None)
+    if raised is not None:
+        label, (_, jump, least, now, start) = raised
         if jump is not None:
-            was = _rate_at(changes, jump[0] - 1)
-            return (f"The learning rate went from {was:.3g} to {jump[1]:.3g} at the optimiser's step of training step "
-                    f"{jump[0]:,}, before the jump: the likeliest cause; go back to {was:.3g}, or raise it over many "
-                    "steps (a warm-up).")
-        return (f"The learning rate rose from {least:.3g} to {now:.3g} between training steps {start:,} and {k:,}, "
-                f"before the jump: the likeliest cause; keep it nearer {least:.3g}.")
-    if all(b == now for b in before):
-        return (f"The learning rate was {now:.3g} at every optimiser step from training step {start:,} to {k:,}, "
-                f"the one before the jump among them: if the data changed at training step {t:,} (other labels, "
-                "other inputs, another source), look there first; if nothing changed, what follows applies.")
-    return ""
+            j, was, to = jump
+            return (f"The learning rate{whose(label)} went from {was:.3g} to {to:.3g} at the optimiser's step of "
+                    f"training step {j:,}, before the jump: the likeliest cause; go back to {was:.3g}, or raise it "
+                    "over many steps (a warm-up).")
+        return (f"The learning rate{whose(label)} rose from {least:.3g} to {now:.3g} between training steps "
+                f"{start:,} and {k:,}, before the jump: the likeliest cause; keep it nearer {least:.3g}.")
+    if not read or any(r is None or r[0] != "same" for _, r in read):
+        return ""
+    start = max(r[2] for _, r in read)
+    rates = " and ".join(dict.fromkeys(f"{r[1]:.3g}" for _, r in read))
+    what = (f"The learning rate was {rates}" if len(read) == 1 else
+            f"The learning rates of the {len(read)} parameter groups read were {rates}, unchanged,")
+    return (f"{what} at every optimiser step from training step {start:,} to {k:,}, the one before the jump among "
+            f"them: if the data changed at training step {t:,} (other labels, other inputs, another source), look "
+            "there first; if nothing changed, what follows applies.")
 
 
 def spike_remedy(s: RunSummary) -> str:

@@ -348,9 +348,10 @@ class RunSummary:
     # from the loss's gradient); None: none, or not read (W54 walkthrough finding 5: a tanh head 'healthy' with 84% of
     # its targets beyond +-1)
     output_beyond: OutputBeyond | None = None
-    # the learning rate a monitor read at every optimiser step (of the first watched weight's parameter group) from
-    # its first sampled step on: (the first training step read, the latest, its changes as (training step, rate),
-    # oldest first); () where none was read (actlab's own runs have learning_rate). Whether it changed around a jump
+    # the learning rates a monitor read at every optimiser step from its first sampled step on, per parameter group
+    # holding watched weights: (the first watched weight it holds, in words, the first training step read, the latest,
+    # its changes as (training step, rate), oldest first); () where none was read (actlab's own runs have
+    # learning_rate). Whether it changed around a jump
     # in the loss (W57 walkthrough: labels replaced at a constant rate read 'steps too large ... lower the learning
     # rate'; a rate raised 40 times at step 501 was never named)
     learning_rates: tuple = ()

@@ -87,7 +87,7 @@ def test_a_rate_held_in_a_tensor_is_not_read_and_breaks_nothing():
 
 
 def _summary(first, last, changes):
-    return RunSummary((), 1.0, learning_rates=(first, last, tuple(changes)))
+    return RunSummary((), 1.0, learning_rates=(("'0.weight'", first, last, tuple(changes)),))
 
 
 def test_the_rate_sentence_against_the_rates_themselves():
@@ -120,8 +120,8 @@ def test_the_rate_hook_leaves_with_the_monitor():
         opt.param_groups[0]["lr"] = 0.1 if step < 3 else 0.3
         opt.step()
         opt.zero_grad()
-    assert mon._learning_rates() == (1, 3, ((1, 0.1), (3, 0.3)))
-    key = mon._rate_hook.id
+    assert mon._learning_rates() == (("'0.weight'", 1, 3, ((1, 0.1), (3, 0.3))),)
+    key = mon._rate_hook.id  # (one hook for every optimiser; 'other' holds no watched weight: no group of its)
     assert key in hooks
     mon.close()
     assert key not in hooks  # (by its key: other tests' monitors' hooks may go meanwhile, as those are collected)
@@ -132,12 +132,12 @@ def test_the_rate_is_compared_back_to_the_run_s_low_w58():
     'The learning rate was 3 at every optimiser step from training step 303 to 313 ... if the data changed at
     training step 314'. Compared back to the run's low (step 295 here), the raise is named."""
     changes = [(1, 0.05), (300, 3.0)]
-    low = RunSummary((), 1.0, learning_rates=(1, 400, tuple(changes)), lowest_judged_step=295)
+    low = RunSummary((), 1.0, learning_rates=(("'0.weight'", 1, 400, tuple(changes)),), lowest_judged_step=295)
     assert rate_around(low, 315).startswith("The learning rate went from 0.05 to 3 at the optimiser's step of "
                                             "training step 300, before the jump")
     # a warm-up: no one change raised it so much, the climb over many steps is said as such
     ramp = tuple((t, 1e-3 * t / 100) for t in range(1, 101))
-    warm = RunSummary((), 1.0, learning_rates=(1, 400, ramp), lowest_judged_step=40)
+    warm = RunSummary((), 1.0, learning_rates=(("'0.weight'", 1, 400, ramp),), lowest_judged_step=40)
     assert rate_around(warm, 101) == ("The learning rate rose from 0.0004 to 0.001 between training steps 40 and 100, "
                                       "before the jump: the likeliest cause; keep it nearer 0.0004.")
 
@@ -155,3 +155,33 @@ def test_a_jump_out_of_the_judged_window_still_leads_what_follows_from_it_w58():
         assert r.reading.remedy.startswith("The learning rate was 0.001 at every optimiser step from training step "
                                            ) and "if the data changed at training step 201" in r.reading.remedy, \
             (r.step, r.reading.remedy[:300])
+
+
+@pytest.mark.parametrize("split", ["groups", "optimisers"])
+def test_a_rate_raised_in_another_parameter_group_or_optimiser_is_named_w58(split):
+    """W58 finding 13: the later layers' rate raised from 0.05 to 3 at step 300 (here to 20), in a parameter group of
+    its own or an optimiser of its own, read 'dying layer ... Lower the learning rate', the raise unsaid (only the
+    first weight's group was read)."""
+    x, y = clusters()
+    torch.manual_seed(1)
+    model = nn.Sequential(nn.Linear(32, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10))
+    early, late = list(model[0].parameters()), [*model[2].parameters(), *model[4].parameters()]
+    opts = ([torch.optim.SGD([{"params": early}, {"params": late}], 0.05)] if split == "groups" else
+            [torch.optim.SGD(early, 0.05), torch.optim.SGD(late, 0.05)])
+    mon = Monitor(model, every=5, chance_loss=CHANCE)
+    reports = {}
+    for step in range(1, 341):
+        if step == 300:
+            (opts[0].param_groups[1] if split == "groups" else opts[1].param_groups[0])["lr"] = 20.0
+        i = torch.randint(0, len(x), (64,))
+        monitored_step(mon, model, x[i], y[i])
+        for o in opts:
+            o.step()
+            o.zero_grad()
+        r = mon.report()
+        reports[r.step] = r
+    said = [r for t, r in reports.items() if t > 300 and "the likeliest cause" in r.reading.remedy]
+    assert said, {t: r.reading.remedy[:160] for t, r in reports.items() if t > 300}
+    for r in said:
+        assert r.reading.remedy.startswith("The learning rate of the parameter group holding '2.weight' went from "
+                                           "0.05 to 20 at the optimiser's step of training step 300"), r.reading.remedy

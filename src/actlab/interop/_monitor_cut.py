@@ -52,13 +52,14 @@ class _Cut:
     # (the training step of the latest optimiser step whose next backward added to the old gradient, how many probes
     # in a row found so); None: the latest probe found the gradient zeroed
     _unzeroed: tuple[int, int] | None = None
-    # the learning rate of every optimiser step from the first sampled one on (_watch_rate): its hook, the training
-    # step it began reading at and the latest it read, and the changes, (training step, rate), the latest LR_CHANGES
-    # (the Monitor's __init__ gives each monitor its own deque)
+    # the learning rates of every optimiser step from the first sampled one on (_watch_rate): its hook, and each
+    # group's changes, (training step, rate), the latest LR_CHANGES
     _rate_hook = None
-    _rate_from = 0
-    _rate_read = 0
-    _rate_changes: deque
+    # per parameter group read (by the first watched weight it holds): [first step read, latest, changes]; and per
+    # optimiser seen, weakly, its groups that hold watched weights, as (index, label) (the Monitor's __init__ gives
+    # each monitor its own)
+    _rate_series: dict
+    _rate_opts: weakref.WeakKeyDictionary
 
     def _await_optimiser(self) -> None:
         """At the end of a sampled step whose gradients were read: the next opt.step() before another step begins
@@ -89,10 +90,11 @@ class _Cut:
         if held is None or self._open_step is not None or self.step_count != self._cut_step:
             return
         weights, grads, versions, norms = held
-        index = next((i for i, g in enumerate(opt.param_groups) if any(p is weights[0] for p in g["params"])), None)
-        if index is None:
+        if not any(p is weights[0] for g in opt.param_groups for p in g["params"]):
             return  # another optimiser's step: this one's may follow
-        self._watch_rate(opt, index)  # (this step's rate is noted by that hook, which torch calls after this one)
+        if self._rate_hook is None:  # (torch calls a hook added during its hooks' calls from the next step on)
+            self._watch_rate()
+            self._note_rates(opt)
         self._grads_read = None
         self._probe_zeroing(weights[0])
         now = [w.grad for w in weights]
@@ -115,35 +117,44 @@ class _Cut:
             self._cuts = deque(maxlen=CUT_KEPT)
         self._cuts.append((self._cut_step, ratio, before, after))
 
-    def _watch_rate(self, opt, index: int) -> None:
-        """From the first sampled step's optimiser step on, every optimiser step of ``opt`` (the one stepping the first
-        watched weight, in its parameter group ``index``) notes its learning rate where it changes, through a global
-        step pre-hook held weakly (about a microsecond a step): RunSummary.learning_rates. A rate held in a tensor is
-        not read (its read would wait for the device)."""
+    def _watch_rate(self) -> None:
+        """From the first sampled step's optimiser step on, every optimiser step of an optimiser holding watched
+        weights notes the learning rate of each of its parameter groups that holds one, where it changes, through a
+        global step pre-hook held weakly (about a microsecond a step): RunSummary.learning_rates. Two optimisers on one
+        model, or parameter groups of their own rates, are read each (W58 walkthrough finding 13: a rate raised in the
+        later layers' group went unsaid). A rate held in a tensor is not read (its read would wait for the device)."""
         if self._rate_hook is not None:
             return
-        ref, opt_ref = weakref.ref(self), weakref.ref(opt)
+        ref = weakref.ref(self)
 
         def hook(o, args, kwargs):
             mon = ref()
-            if mon is not None and o is opt_ref():
-                mon._note_rate(o, index)
+            if mon is not None:
+                mon._note_rates(o)
 
         self._rate_hook = handle = register_optimizer_step_pre_hook(hook)
         weakref.finalize(self, handle.remove)  # a monitor collected unclosed takes its hook with it
-        self._rate_from = self.step_count + (self._open_step is not None)
-        self._note_rate(opt, index)  # (torch calls a hook added during its hooks' calls from the next step on)
 
-    def _note_rate(self, opt, index: int) -> None:
-        lr = opt.param_groups[index].get("lr") if index < len(opt.param_groups) else None
-        if lr.__class__ is not float and lr.__class__ is not int:
-            return
+    def _note_rates(self, opt) -> None:
+        groups = self._rate_opts.get(opt)
+        if groups is None:  # an optimiser not seen before: which of its groups hold watched weights, once
+            ids = self._weight_ids
+            groups = self._rate_opts[opt] = [
+                (i, next(f"'{ids[id(p)]}.weight'" for p in g["params"] if id(p) in ids))
+                for i, g in enumerate(opt.param_groups) if any(id(p) in ids for p in g["params"])]
         # the training step this update follows (its block ended; inside an open block, that block's step)
         step = self.step_count + (self._open_step is not None)
-        changes = self._rate_changes
-        if not changes or changes[-1][1] != lr:
-            changes.append((step, lr))
-        self._rate_read = step
+        for index, label in groups:
+            lr = opt.param_groups[index].get("lr") if index < len(opt.param_groups) else None
+            if lr.__class__ is not float and lr.__class__ is not int:
+                continue
+            series = self._rate_series.get(label)
+            if series is None:
+                series = self._rate_series[label] = [step, step, deque(maxlen=LR_CHANGES)]
+            changes = series[2]
+            if not changes or changes[-1][1] != lr:
+                changes.append((step, lr))
+            series[1] = step
 
     def _drop_rate_hook(self) -> None:
         if self._rate_hook is not None:
@@ -151,10 +162,10 @@ class _Cut:
             self._rate_hook = None
 
     def _learning_rates(self) -> tuple:
-        """RunSummary.learning_rates: (the first training step read, the latest, the changes as (step, rate))."""
-        if self._rate_hook is None or not self._rate_changes:
-            return ()
-        return (self._rate_from, self._rate_read, tuple(self._rate_changes))
+        """RunSummary.learning_rates: per parameter group read, (the first watched weight it holds, the first
+        training step read, the latest, the changes as (step, rate))."""
+        return tuple((label, first, last, tuple(changes)) for label, (first, last, changes)
+                     in self._rate_series.items() if changes)
 
     def _probe_zeroing(self, w) -> None:
         """At the optimiser's step after a sampled step: whether the next backward's gradient for ``w`` lands in a

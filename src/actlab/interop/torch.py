@@ -91,7 +91,7 @@ from ._monitor_collect import _Collecting
 from ._monitor_compile import _CompileWatch
 from ._monitor_cost import LOOP_KEPT, _Costing
 from ._monitor_counts import _Counting
-from ._monitor_cut import LR_CHANGES, _Cut
+from ._monitor_cut import _Cut
 from ._monitor_functions import _functions, _FunctionWatch  # noqa: F401  (re-exported: tests import them here)
 from ._monitor_head import _HeadGoals
 from ._monitor_hooks import _Hooks, _relu_forward
@@ -252,7 +252,7 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Cut, _Inpu
         self.part_chance = checked_part_chance(part_chance)
         self._skips = Skips()  # the sampled steps it skipped
         self._half_seen = False  # a watched activation was float16 with a gradient to read: a scaler's ground
-        self._rate_changes = deque(maxlen=LR_CHANGES)  # the learning rate's changes (_monitor_cut)
+        self._rate_series, self._rate_opts = {}, weakref.WeakKeyDictionary()  # the learning rates (_monitor_cut)
         log = _log_file(log)
         every = every if auto else int(every)
         window = int(window)
