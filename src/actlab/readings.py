@@ -196,7 +196,9 @@ def lead(words: str, clause: str, but: bool = True) -> str:
 
 def with_causes(findings: list[Finding], s: RunSummary) -> list[Finding]:
     """The headline with the causes the run's history shows put in it: weights pulled to 0 (_with_shrink), gradients
-    cut before the optimiser steps (_with_cut). A face that adds findings after diagnose applies it again."""
+    cut before the optimiser steps (_with_cut), gradients never zeroed (_with_unzeroed), targets a bounded output
+    cannot reach (_with_beyond), unscaled inputs under a normalisation (_with_normalised), the learning rate around a
+    jump (_with_rate). A face that adds findings after diagnose applies it again."""
     return _with_rate(_with_normalised(_with_beyond(_with_unzeroed(_with_cut(_with_shrink(list(findings), s), s), s),
                                                    s), s), s)
 
@@ -212,9 +214,7 @@ def _with_normalised(findings: list[Finding], s: RunSummary) -> list[Finding]:
     said = (f"the inputs are unscaled: their root mean square is {rms:.3g}; {s.input_normalised}, between the first "
             "layer and its activation, rescales that layer's outputs, not the input columns against one another, so "
             "columns of small scale count for little")
-    remedy = ("Standardise each input column to mean 0 and variance 1 before training (subtract its mean, divide by "
-              "its standard deviation, from the training set), in the data pipeline or with a normalisation on the "
-              "inputs themselves (BatchNorm1d before the first layer).")
+    remedy = f"{_STANDARDISE} {_IN_A_SCRIPT}"
     return [dataclasses.replace(first, words=lead(first.words, said, but=first.status == Status.HEALTHY),
                                 remedy=f"{remedy} {first.remedy}".strip(),
                                 evidence={**first.evidence, "input_rms": rms}), *findings[1:]]
@@ -656,6 +656,15 @@ def _no_gradient_on_batch(s: RunSummary, norms: list[float], off: list[int], liv
                     "batch_only": True})
 
 
+_STANDARDISE = ("Standardise each input column to mean 0 and variance 1 before training (subtract its mean, divide by "
+                "its standard deviation):")
+# where a script's inputs are standardised: a normalisation after the first layer rescales that layer's outputs, not
+# the input columns against one another (W58 walkthrough finding 5), so only one on the inputs themselves serves
+_IN_A_SCRIPT = ("in the data pipeline, with the training set's mean and standard deviation applied to every batch "
+                "(torchvision's Normalize for images), or with a normalisation of the inputs themselves (BatchNorm1d "
+                "before the first layer).")
+
+
 def _unscaled(s: RunSummary) -> Finding | None:
     if s.input_rms is None or not math.isfinite(s.input_rms) or s.input_rms <= UNSCALED_INPUT_RMS or \
             s.input_normalised:
@@ -663,11 +672,8 @@ def _unscaled(s: RunSummary) -> Finding | None:
     return Finding(Status.UNSCALED_INPUTS,
                    f"unscaled inputs: their root mean square is {s.input_rms:.3g}, so the first layer's inputs to "
                    "its activation are huge (saturated, or enormous steps)",
-                   "Standardise each input column to mean 0 and variance 1 before training (subtract its mean, "
-                   "divide by its standard deviation): " + (
-                       "in the data pipeline, with the training set's mean and standard deviation applied to every "
-                       "batch (torchvision's Normalize for images), or with a normalisation layer before the first "
-                       "activation." if can_offer(s, Lever.ARCHITECTURE) else
+                   f"{_STANDARDISE} " + (
+                       _IN_A_SCRIPT if can_offer(s, Lever.ARCHITECTURE) else
                        "in the CSV file itself for the lab and for `actlab train --csv`, which train on the columns "
                        "as they are; in the data pipeline for a script."),
                    {"input_rms": s.input_rms, "limit": UNSCALED_INPUT_RMS})
