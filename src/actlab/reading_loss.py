@@ -1320,7 +1320,8 @@ def _held_out_with_it(s: RunSummary) -> str:
     # replaced at step 401: the held-out loss given after step 400, from before the change, is no evidence)
     learned = (1 - MOVED_FRACTION) * (s.chance_loss or chance)
     since = s.lowest_judged_step or 0
-    rose = next((t for t, v in (*s.step_losses, *recent(s)) if t > since and v is not None and v >= learned), None)
+    rose = min((t for t, v in (*s.step_losses, *recent(s)) if t > since and v is not None and v >= learned),
+               default=None)
     if rose is not None and at >= rose and now < (1 + MOVED_FRACTION) * low.median:
         return (f"; the held-out loss has not risen with it: {now:.3g} (given after training step {at:,}), against "
                 f"{lowest}: the training batches got harder while the model did not get worse on held-out data, "
