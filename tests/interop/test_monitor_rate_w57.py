@@ -11,6 +11,8 @@ from __future__ import annotations
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import require_torch
 
@@ -185,3 +187,49 @@ def test_a_rate_raised_in_another_parameter_group_or_optimiser_is_named_w58(spli
     for r in said:
         assert r.reading.remedy.startswith("The learning rate of the parameter group holding '2.weight' went from "
                                            "0.05 to 20 at the optimiser's step of training step 300"), r.reading.remedy
+
+
+def _rate_at_scanned(changes, step):
+    rate = None
+    for t, lr in changes:
+        if t > step:
+            break
+        rate = lr
+    return rate
+
+
+def _restated(changes, first, last, low, t):
+    """rate_around's rule stated step by step (each step's rate found by a scan), for one parameter group."""
+    k = t - 1
+    start = max(first, min(k - RATE_SPAN, low if low < k else k))
+    if k - RATE_SPAN < start or k > last:
+        return None
+    now, before = _rate_at_scanned(changes, k), [_rate_at_scanned(changes, j) for j in range(start, k)]
+    if now is None or None in before:
+        return None
+    if now >= 1.5 * min(before):
+        step = next((j for j, lr in changes if start < j <= k and lr >= 1.5 * _rate_at_scanned(changes, j - 1)), None)
+        return ("raised", step)
+    return ("same",) if all(b == now for b in before) else None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 60), st.sampled_from([0.01, 0.012, 0.02, 0.05, 0.1])), min_size=1,
+                max_size=12), st.integers(1, 20), st.integers(1, 80), st.integers(2, 90))
+def test_the_rate_sentence_is_the_rule_stated_step_by_step(raw, first, low, t):
+    changes = []
+    for step, lr in sorted(raw):
+        step = max(step, first)
+        if (not changes or changes[-1][0] < step) and (not changes or changes[-1][1] != lr):
+            changes.append((step, lr))
+    changes = tuple(changes)
+    s = RunSummary((), 1.0, learning_rates=(("'0.weight'", changes[0][0], 100, changes),), lowest_judged_step=low)
+    said, expected = rate_around(s, t), _restated(changes, changes[0][0], 100, low, t)
+    if expected is None:
+        assert said == "", (changes, low, t, said)
+    elif expected[0] == "same":
+        assert said.startswith("The learning rate was "), (changes, low, t, said)
+    elif expected[1] is not None:
+        assert said.startswith("The learning rate went from ") and f"training step {expected[1]:,}," in said, said
+    else:
+        assert said.startswith("The learning rate rose from "), said

@@ -44,6 +44,9 @@ class _Inputs:
     _input_name: str | None = None  # and its name
     # the root mean square of the latest sampled batch's inputs to that module, and the module's name (None: not read)
     _input_rms: tuple[float, str] | None = None
+    # (first weighted module, first activation's place) -> the norm module between them in words, "" for none, False
+    # where they are not both modules of the model: found once (the Monitor's __init__ gives each its own dict)
+    _norm_between: dict
     # the first sampled step whose inputs held a NaN or an inf, and the module that got them (W56 walkthrough: a
     # column of NaN read 'diverged ... Lower the learning rate', the NaN named at the ReLU after the first layer)
     _input_bad: tuple[int, str] | None = None
@@ -100,12 +103,17 @@ class _Inputs:
             return (rms[0], layer.acts_on_words) if "norm" in layer.acts_on_words.lower() else (None, "")
         # a norm module (BatchNorm1d, LayerNorm, a hand-written RMSNorm) registered between the two: the weighted
         # module (norm weights are vectors) before the activation is still the first one, but the norm ran between
-        names = list(self._named)
-        if weighted not in names or layer.name not in names:
-            return None, ""
-        start, end = sorted((names.index(weighted), names.index(layer.name)))
-        norm = next((n for n in names[start + 1:end] if "Norm" in self._named[n][1]), None)
-        return rms[0], "" if norm is None else f"'{norm}' ({self._named[norm][1]})"
+        key = (weighted, layer.name)
+        between = self._norm_between.get(key)  # (the modules do not change: a model changed is read anew)
+        if between is None:
+            names = list(self._named)
+            if weighted not in names or layer.name not in names:
+                between = self._norm_between[key] = False
+            else:
+                start, end = sorted((names.index(weighted), names.index(layer.name)))
+                norm = next((n for n in names[start + 1:end] if "Norm" in self._named[n][1]), None)
+                between = self._norm_between[key] = "" if norm is None else f"'{norm}' ({self._named[norm][1]})"
+        return (None, "") if between is False else (rms[0], between)
 
     def _inputs_alike(self) -> tuple[str, int, int, bool, bool] | None:
         """RunSummary.inputs_alike: the run of alike batches, where it is ALIKE_BATCHES long or more."""
