@@ -140,6 +140,23 @@ class OutputBeyond:
 
 
 @dataclass(frozen=True)
+class OutputAtEnd:
+    """A bounded output (sigmoid, tanh, hardtanh) whose value is exactly at an end of its range, where its slope is
+    exactly 0, while the loss asks it to move back into the range: such an output passes no gradient back at all,
+    under any loss (a sigmoid rounded to exactly 0 or 1 under nn.BCELoss: W58 walkthrough finding 6), so the training
+    no longer learns from its point. Over a monitor's latest sampled batches (interop/_monitor_head.py)."""
+
+    where: str  # the activation, in words ("module '3' (Sigmoid)")
+    activation: str  # its registry record's name ("sigmoid")
+    low: float  # its range
+    high: float
+    batches: int  # the sampled batches read
+    since: int  # the training step of the first of them
+    share: float  # of all their outputs, those at an end with the loss asking them back in
+    outputs: int  # how many outputs the batches held
+
+
+@dataclass(frozen=True)
 class LayerSummary:
     """One hidden layer, as any backend can measure it."""
 
@@ -348,6 +365,9 @@ class RunSummary:
     # from the loss's gradient); None: none, or not read (W54 walkthrough finding 5: a tanh head 'healthy' with 84% of
     # its targets beyond +-1)
     output_beyond: OutputBeyond | None = None
+    # a bounded output sitting exactly at an end of its range on the points the loss asks it back in, where no
+    # gradient passes at all (OutputAtEnd); None: none such, or not read
+    output_at_end: OutputAtEnd | None = None
     # the learning rates a monitor read at every optimiser step from its first sampled step on, per parameter group
     # holding watched weights: (the first watched weight it holds, in words, the first training step read, the latest,
     # its changes as (training step, rate), oldest first); () where none was read (actlab's own runs have

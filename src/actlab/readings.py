@@ -107,6 +107,7 @@ from .reading_record import (  # noqa: F401  (re-exported: every face imports th
     LayerSummary,
     Lever,
     LossSteps,
+    OutputAtEnd,
     OutputBeyond,
     Reading,
     RunSummary,
@@ -137,6 +138,9 @@ JUDGE_AFTER_STEPS = 1000  # learning (MOVED_FRACTION below chance) is judged aft
 # is this share of the loss or more
 BEYOND_LOSS_SHARE = 0.25
 OUTPUT_STUCK_FRACTION = 0.25  # output saturated: a quarter of the samples wrong with f' below 1% of its maximum
+# outputs exactly at an end with the loss asking them back in (RunSummary.output_at_end), fewer than
+# OUTPUT_STUCK_FRACTION: said after the status from this share of the outputs (1 in 100 points no longer learnt from)
+AT_END_SAID = 0.01
 # Weights that kept their values exactly over this many updates, while they get gradients, are not being stepped:
 # gradients accumulated over a few steps before one opt.step() keep them still for those few steps only
 WEIGHTS_STILL_STEPS = 100
@@ -197,10 +201,13 @@ def lead(words: str, clause: str, but: bool = True) -> str:
 def with_causes(findings: list[Finding], s: RunSummary) -> list[Finding]:
     """The headline with the causes the run's history shows put in it: weights pulled to 0 (_with_shrink), gradients
     cut before the optimiser steps (_with_cut), gradients never zeroed (_with_unzeroed), targets a bounded output
-    cannot reach (_with_beyond), unscaled inputs under a normalisation (_with_normalised), the learning rate around a
-    jump (_with_rate). A face that adds findings after diagnose applies it again."""
-    return _with_rate(_with_normalised(_with_beyond(_with_unzeroed(_with_cut(_with_shrink(list(findings), s), s), s),
-                                                   s), s), s)
+    cannot reach (_with_beyond), outputs stuck at an end of a bounded output's range (_with_at_end), unscaled inputs
+    under a normalisation (_with_normalised), the learning rate around a jump (_with_rate), in that order. A face that
+    adds findings after diagnose applies it again."""
+    findings = list(findings)
+    for cause in (_with_shrink, _with_cut, _with_unzeroed, _with_beyond, _with_at_end, _with_normalised, _with_rate):
+        findings = cause(findings, s)
+    return findings
 
 
 def _with_normalised(findings: list[Finding], s: RunSummary) -> list[Finding]:
@@ -272,6 +279,40 @@ def _with_beyond(findings: list[Finding], s: RunSummary) -> list[Finding]:
     remedy = f"{first.remedy} {beyond_remedy(b)}".strip()
     return [dataclasses.replace(first, words=words, remedy=remedy,
                                 evidence={**first.evidence, "output_beyond_share": b.share}), *findings[1:]]
+
+
+def at_end_words(e: OutputAtEnd) -> str:
+    """What a bounded output stuck at the ends of its range is told (RunSummary.output_at_end)."""
+    over = (f"the sampled batch at training step {e.since:,}" if e.batches == 1 else
+            f"the last {e.batches} sampled batches, from training step {e.since:,}")
+    return (f"{e.where} gives exactly {e.low:g} or {e.high:g}, an end of its range where its slope is exactly 0, on "
+            f"{e.share:.0%} of the outputs of {over} ({round(e.share * e.outputs):,} of {e.outputs:,}), while the "
+            "loss asks those outputs back into the range: no gradient at all passes back from them, so the training "
+            "no longer learns from their points")
+
+
+def at_end_remedy(e: OutputAtEnd) -> str:
+    first = ("Take the Sigmoid off the output layer and give its result, the logit, to nn.BCEWithLogitsLoss "
+             "(F.binary_cross_entropy_with_logits) in place of nn.BCELoss: it reads the loss from the logit, so its "
+             "gradient there, sigmoid(logit) - target, never rounds to 0." if e.activation == "sigmoid" else
+             "Take the activation off the output layer, or keep the output layer's results small enough that it "
+             "does not round to an end.")
+    return (f"{first} Outputs round to an end when the output layer's results grow very large, most often from "
+            "steps too large: lower the learning rate, and restart from weights from before they grew (an output "
+            "stuck there gets no gradient to bring it back).")
+
+
+def _with_at_end(findings: list[Finding], s: RunSummary) -> list[Finding]:
+    """Outputs stuck at an end of a bounded output's range (RunSummary.output_at_end) on AT_END_SAID of the outputs
+    or more, fewer than the OUTPUT_STUCK_FRACTION that leads: said right after the status, with the remedy."""
+    e = s.output_at_end
+    if e is None or not findings or not AT_END_SAID <= e.share < OUTPUT_STUCK_FRACTION or \
+            "output_at_end_share" in findings[0].evidence:
+        return findings
+    first = findings[0]
+    return [dataclasses.replace(first, words=lead(first.words, at_end_words(e), but=first.status == Status.HEALTHY),
+                                remedy=f"{first.remedy} {at_end_remedy(e)}".strip(),
+                                evidence={**first.evidence, "output_at_end_share": e.share}), *findings[1:]]
 
 
 def _with_unzeroed(findings: list[Finding], s: RunSummary) -> list[Finding]:
@@ -431,7 +472,9 @@ _FAR_START_CAUSES = frozenset({Status.VANISHING, Status.OUTPUT_SATURATED, Status
 def _with_far_start(findings: list[Finding], s: RunSummary) -> list[Finding]:
     """A gradient headline of a run that began far above chance (reading_loss.started_far) and is still above it says
     that start, and its remedy leads with the targets' scale."""
-    if not findings or findings[0].status not in _FAR_START_CAUSES or s.loss is None or not s.chance_loss:
+    if not findings or findings[0].status not in _FAR_START_CAUSES or s.loss is None or not s.chance_loss or \
+            "output_at_end_share" in findings[0].evidence:  # (outputs stuck at the ends of a bounded range: the
+        # loss's size comes from them, not from targets far from the outputs' scale)
         return findings
     far = started_far(s)
     if far is None or s.loss <= (1 + MOVED_FRACTION) * s.chance_loss:
@@ -571,6 +614,10 @@ def _no_gradient(s: RunSummary) -> Finding | None:
     # NaN fails both tests: a non-finite gradient is the diverged finding
     if not norms or not all(g == 0 or _below_floor(g, s) for g in norms):
         return None
+    if s.output_at_end is not None and s.output_at_end.share >= AT_END_SAID:  # outputs stuck at the ends of the
+        # output's range are why (W58 walkthrough finding 6: a sigmoid rounded to 0 and 1 under BCELoss read 'no
+        # gradient ... the weights may still get a gradient on other batches'): _output_saturated says it
+        return None
     exact = all(g == 0 for g in norms)
     learned = _has_moved(s)
     off = _off_layers(s)
@@ -680,6 +727,19 @@ def _unscaled(s: RunSummary) -> Finding | None:
 
 
 def _output_saturated(s: RunSummary) -> Finding | None:
+    at_end, norms = s.output_at_end, _norms(s)
+    none = bool(norms) and all(g == 0 or _below_floor(g, s) for g in norms)  # and no weight got a gradient
+    # it leads where a quarter of the outputs are stuck, where no weight gets a gradient, or where the loss is above
+    # chance (W59 walkthrough finding 7: 12% of a sigmoid's outputs wrong at exactly 0 or 1 under nn.BCELoss, the loss
+    # 18 times chance after 500 updates, read 'starting ... so the reading waits'; BCELoss counts each such point 100)
+    above = s.loss is not None and bool(s.chance_loss) and s.loss > s.chance_loss
+    if at_end is not None and (at_end.share >= OUTPUT_STUCK_FRACTION or (none or above) and
+                               at_end.share >= AT_END_SAID):
+        # (no gradient at all from them: before the targets beyond the range)
+        nothing = (f"; and every weight's gradient is {'exactly 0' if all(g == 0 for g in norms) else 'round-off'} "
+                   f"on {s.gradients_of}, so nothing at all is learnt from it" if none else "")
+        return Finding(Status.OUTPUT_SATURATED, f"output saturated: {at_end_words(at_end)}{nothing}",
+                       at_end_remedy(at_end), {"output_at_end_share": at_end.share, "grad_norms": norms})
     beyond = s.output_beyond
     if beyond is not None and beyond.share >= OUTPUT_STUCK_FRACTION:
         return Finding(Status.OUTPUT_SATURATED, f"output saturated: {beyond_words(beyond)}", beyond_remedy(beyond),

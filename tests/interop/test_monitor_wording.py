@@ -1,5 +1,5 @@
 """Issue 17 items 15, 17: counts agree with their nouns, a transformer's note names the module of its own function,
-and an output sigmoid's saturation is a confident prediction, not a fault."""
+and an output sigmoid's saturation is a confident prediction, not in itself a fault."""
 
 import pytest
 
@@ -26,7 +26,8 @@ def test_a_confident_output_sigmoid_is_not_read_as_a_fault():
     r = mon.report()
     out = r.layers[-1]
     assert out.saturated == 1  # the table still counts it
-    assert "the only output unit saturated (after the output layer: a confident prediction, not a fault)" in out.words
+    assert ("the only output unit saturated (after the output layer: a confident prediction, not in itself a "
+            "fault)") in out.words
     assert "1 of 1" not in out.words  # M21 item 3
     assert "1 of 1 units saturated" not in out.words
     assert "(Sigmoid, 1 unit):" in str(r)

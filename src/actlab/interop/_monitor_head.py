@@ -22,7 +22,7 @@ from collections import deque
 
 import torch
 
-from ..reading_record import OutputBeyond
+from ..reading_record import OutputAtEnd, OutputBeyond
 
 HEAD_BATCHES = 10  # the latest sampled batches the figures are taken over
 HEAD_MOST = 1 << 22  # a head with more outputs is not read (its output and gradient are held to the step's end)
@@ -99,11 +99,14 @@ class _HeadGoals:
     # per sampled batch read: (training step, outputs the loss reads, goals beyond the range, outputs pinned at an end,
     # the loss that cannot go, the loss)
     _head_batches: deque | None = None
+    # per sampled batch read, under any loss: (training step, its outputs, those exactly at an end of the range with
+    # the loss's gradient asking them back in, where no gradient passes)
+    _end_batches: deque | None = None
 
     def _watch_head(self, layer) -> None:
         """From the report: ``layer`` is a bounded activation on the output layer's result (None: there is none)."""
         if layer is not self._head_place:
-            self._head_place, self._head_batches = layer, None
+            self._head_place, self._head_batches, self._end_batches = layer, None, None
 
     def _hold_head(self, output) -> None:
         """In the head place's forward on a sampled step: its output, and a hook that keeps the gradient reaching it."""
@@ -117,29 +120,31 @@ class _HeadGoals:
         output.register_hook(keep)
 
     def _head_scalars(self, like: list, loss) -> list:
-        """The sampled step's head figures as 0-d tensors to go to the host with its other figures: the outputs the
-        loss reads, those whose goal lies beyond the range (by more than the saturation limit), those within it of an
-        end, the loss that cannot go, and the factor s (with the count it should be 1 over, for a mean); none where
-        nothing was held or the loss is no squared error of the head."""
+        """The sampled step's head figures as 0-d tensors to go to the host with its other figures: under any loss,
+        the outputs stuck at an end (_at_end); and where the loss is a squared error of the head, the
+        outputs the loss reads, those whose goal lies beyond the range (by more than the saturation limit), those
+        within it of an end, the loss that cannot go, and the factor s (with the count it should be 1 over, for a
+        mean). None where nothing was held."""
         held, self._head_held, self._head_form = self._head_held, None, None
         layer = self._head_place
-        if held is None or layer is None or held[2] is None or not torch.is_tensor(loss) or loss.dim() != 0 or \
-                held[0]._version != held[1] or layer.saturation_rule is None or layer.saturation_rule[0] != "ends":
+        if held is None or layer is None or held[2] is None or held[0]._version != held[1] or \
+                layer.saturation_rule is None or layer.saturation_rule[0] != "ends":
             return []
-        form = squared_error_of(loss, held[3], held[0].numel())
-        if form is None:
-            return []
+        form = squared_error_of(loss, held[3], held[0].numel()) if torch.is_tensor(loss) and loss.dim() == 0 else None
         self._head_form = (form, held[0].numel())
         rule = (*layer.saturation_rule[1:], layer.saturation_limit)
         a, g = held[0].reshape(-1), held[2].reshape(-1)
-        if a.is_cpu and g.is_cpu and loss.is_cpu:  # read here: NumPy on a few hundred numbers costs a fraction of
-            # torch's dispatch for each call (100-200 us a sampled step on a 0.1 ms model with torch's)
-            # (through float64 in torch: NumPy has no bfloat16)
-            self._head_host = [float(v) for v in _figures(a.double().numpy(force=True), g.double().numpy(force=True),
-                                                          loss.item(), *rule)]
+        if a.is_cpu and g.is_cpu and (form is None or loss.is_cpu):  # read here: NumPy on a few hundred numbers
+            # costs a fraction of torch's dispatch for each call (100-200 us a sampled step on a 0.1 ms model with
+            # torch's) (through float64 in torch: NumPy has no bfloat16)
+            a, g = a.double().numpy(force=True), g.double().numpy(force=True)
+            self._head_host = [float(v) for v in _at_end(a, g, *rule[:2]) + (
+                [] if form is None else _figures(a, g, loss.item(), *rule))]
             return []
         dtype = like[0].dtype if like else torch.float64
-        return [t.to(dtype) for t in _figures(a.double(), g.double(), loss.detach().double(), *rule)]
+        a, g = a.double(), g.double()
+        return [t.to(dtype) for t in _at_end(a, g, *rule[:2]) + (
+            [] if form is None else _figures(a, g, loss.detach().double(), *rule))]
 
     def _judge_head(self, figures: list[float], loss: float | None) -> None:
         """As the sampled step is collected: its head figures joined to the latest batches'. Where the loss's form
@@ -147,7 +152,13 @@ class _HeadGoals:
         scale in the gradient), the loss is no squared error of each output as given: not read."""
         if self._head_host is not None:
             figures, self._head_host = self._head_host, None
-        if len(figures) != 5 or self._head_form is None or loss is None or not loss > 0:
+        if not figures or self._head_form is None:
+            return
+        if self._end_batches is None:
+            self._end_batches = deque(maxlen=HEAD_BATCHES)
+        self._end_batches.append((self.step_count + 1, self._head_form[1], figures[0]))
+        figures = figures[1:]
+        if len(figures) != 5 or loss is None or not loss > 0:
             return
         (form, outputs), (used, beyond, pinned, floor, s) = self._head_form, figures
         if not used or not all(map(math.isfinite, figures)):
@@ -172,6 +183,27 @@ class _HeadGoals:
             layer.label, mid - half, mid + half, layer.saturation_limit, len(batches), batches[0][0],
             sum(b[2] for b in batches) / used, sum(b[3] for b in batches) / used,
             sum(b[4] for b in batches) / len(batches), sum(b[5] for b in batches) / len(batches))
+
+
+    def _output_at_end(self) -> OutputAtEnd | None:
+        """RunSummary.output_at_end, from the latest sampled batches read: None where no output of them was stuck."""
+        batches, layer = self._end_batches, self._head_place
+        if not batches or layer is None:
+            return None
+        outputs, stuck = sum(b[1] for b in batches), sum(b[2] for b in batches)
+        if not stuck or not outputs or not math.isfinite(stuck):
+            return None
+        _, mid, half = layer.saturation_rule
+        return OutputAtEnd(layer.label, layer.record.name, mid - half, mid + half, len(batches), batches[0][0],
+                           stuck / outputs,
+                           int(outputs))
+
+
+def _at_end(a, g, mid: float, half: float) -> list:
+    """[the outputs exactly at an end of mid +- half with the gradient ``g`` asking them back into the range]:
+    gradient descent moves an output against its gradient, so one at the top end with a positive gradient is asked
+    down; from the outputs ``a`` and the gradient reaching them, flat (NumPy or torch)."""
+    return [(((a == mid + half) & (g > 0)) | ((a == mid - half) & (g < 0))).sum()]
 
 
 def _figures(a, g, loss, mid: float, half: float, margin: float) -> list:

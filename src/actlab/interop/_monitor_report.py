@@ -554,7 +554,7 @@ class _Reporting:
             unwritten_params=self._unwritten(), summed_gradients=self._summed_now,
             gradients_unzeroed=self._gradients_unzeroed(),
             weights_size_high=self._size_high, weights_size_now=self._size_now, gradient_cut=self._gradient_cut(),
-            inputs_alike=self._inputs_alike(), output_beyond=self._output_beyond(),
+            inputs_alike=self._inputs_alike(), output_beyond=self._output_beyond(), output_at_end=self._output_at_end(),
             input_rms=rms_read[0], input_normalised=rms_read[1],
             learning_rates=self._learning_rates(), jump_step=self._jump_step,
             weights_first_seen=self._weights_first_seen)
@@ -956,7 +956,7 @@ class _Reporting:
                                                                     int(r.get("dead_window") or 0))) else "") + ")")
         if at_output and sat_all > dead:
             parts.append(f"{_share(sat_all - dead, width, 'output unit')} saturated (after the output layer: a "
-                         "confident prediction, not a fault)")
+                         "confident prediction, not in itself a fault)")
         return "; ".join(p for p in parts if p)
 
     def _output_layer(self, seen: list, order: list[str], weight_norm: dict[str, float], frozen: frozenset[str],
