@@ -102,6 +102,11 @@ def test_the_rate_sentence_against_the_rates_themselves():
     assert rate_around(_summary(1, 300, [(1, 0.1), (200, 0.14)]), 201) == ""  # under RATE_RAISED times
     assert rate_around(_summary(1, 300, [(1, 0.1), (200, 0.01)]), 201) == ""  # lowered
     assert rate_around(_summary(195, 300, [(195, 0.1)]), 201) == ""  # not read over the whole span before
+    # but a rise over the steps read is told (W59 walkthrough finding 2: a warm-up that blew the loss up at step 22)
+    assert rate_around(_summary(195, 300, [(195, 0.1), (199, 0.5)]), 201).startswith(
+        "The learning rate went from 0.1 to 0.5 at the optimiser's step of training step 199")
+    assert rate_around(_summary(4, 300, [(4, 0.3), (6, 0.4), (8, 0.5)]), 11).startswith(
+        "The learning rate rose from 0.3 to 0.5 between training steps 4 and 10, before the jump")
     assert rate_around(_summary(1, 199, [(1, 0.1)]), 201) == ""  # the jump's own update not read yet
     assert rate_around(RunSummary((), 1.0), 201) == "" and rate_around(_summary(1, 300, [(1, 0.1)]), None) == ""
 
@@ -202,15 +207,19 @@ def _restated(changes, first, last, low, t):
     """rate_around's rule stated step by step (each step's rate found by a scan), for one parameter group."""
     k = t - 1
     start = max(first, min(k - RATE_SPAN, low if low < k else k))
-    if k - RATE_SPAN < start or k > last:
+    if start > k or k > last:
         return None
-    now, before = _rate_at_scanned(changes, k), [_rate_at_scanned(changes, j) for j in range(start, k)]
+    now = _rate_at_scanned(changes, k)
+    before = [_rate_at_scanned(changes, j) for j in range(start, k)] or [_rate_at_scanned(changes, start)]
     if now is None or None in before:
         return None
-    if now >= 1.5 * min(before):
-        step = next((j for j, lr in changes if start < j <= k and lr >= 1.5 * _rate_at_scanned(changes, j - 1)), None)
-        return ("raised", step)
-    return ("same",) if all(b == now for b in before) else None
+    if now >= 1.5 * min(before):  # a rise is told over however few steps were read before the jump
+        # one change named where it alone made half the rise or more (by ratio), the largest such (the first of equals)
+        ratios = [(lr / _rate_at_scanned(changes, j - 1), j) for j, lr in changes if start < j <= k]
+        named = [(r, j) for r, j in ratios if r >= 1.5 and r * r >= now / min(before)]
+        return ("raised", max(named, key=lambda p: (p[0], -p[1]))[1] if named else None)
+    # the same rate throughout is claimed only over RATE_SPAN steps at least
+    return ("same",) if k - RATE_SPAN >= start and all(b == now for b in before) else None
 
 
 @settings(max_examples=200, deadline=None)

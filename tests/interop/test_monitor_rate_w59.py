@@ -1,0 +1,85 @@
+"""The learning rate around a jump, where W59's walkthrough found it unsaid: a warm-up that blew the loss up in the
+run's first 22 steps (its rate read over fewer than RATE_SPAN steps before the climb), and a rate raised in a second
+optimiser whose jump a report found as the dying layer's finding took the headline (the causes were put in again
+without the jump). Each run's own record of the rates is the reference."""
+
+from __future__ import annotations
+
+import math
+
+from conftest import require_torch
+
+torch = require_torch()
+from torch import nn  # noqa: E402
+
+from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
+
+
+def _blobs(n=2000, classes=4, dim=8):
+    gen = torch.Generator().manual_seed(0)
+    centres = torch.randn(classes, dim, generator=gen) * 1.5
+    y = torch.randint(0, classes, (n,), generator=gen)
+    return centres[y] + torch.randn(n, dim, generator=gen), y
+
+
+def _mlp(seed):
+    torch.manual_seed(seed)
+    return nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Linear(32, 32), nn.ReLU(), nn.Linear(32, 4))
+
+
+def _batches(x, y, steps):
+    gen = torch.Generator().manual_seed(1)
+    for _ in range(steps):
+        i = torch.randint(0, len(x), (64,), generator=gen)
+        yield x[i], y[i]
+
+
+def test_a_warm_up_that_blows_the_loss_up_in_the_first_steps_is_named_w59():
+    """W59 finding 2: SGD with momentum warmed up towards 8; the loss blew up to 2.4e26 at step 22 and the remedy said
+    'Lower the learning rate' alone, the rate's rise since step 1 never named."""
+    x, y = _blobs()
+    model = _mlp(3)
+    opt = torch.optim.SGD(model.parameters(), lr=8.0, momentum=0.9)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda k: 0.01 + 0.99 * k / 100)
+    mon = Monitor(model, every=5, chance_loss=math.log(4))
+    rates, losses = {}, {}
+    for t, (xb, yb) in enumerate(_batches(x, y, 120), start=1):
+        rates[t] = opt.param_groups[0]["lr"]  # the rate this step's optimiser step uses
+        losses[t] = monitored_step(mon, model, xb, yb, opt).item()
+        sched.step()
+    blown = next(t for t, v in losses.items() if not v <= 30 * math.log(4))  # the reference: the run's own losses
+    assert blown < 30
+    remedy = mon.report().reading.remedy
+    assert remedy.startswith("The learning rate rose from "), remedy
+    said = remedy.split("The learning rate rose from ", 1)[1]
+    least, rest = said.split(" to ", 1)
+    now, rest = rest.split(" between training steps ", 1)
+    start, end = (int(v) for v in rest.split(", before the jump")[0].split(" and "))
+    assert start < end < blown  # before the climb, over the steps read
+    assert float(least) == float(f"{rates[start]:.3g}") and float(now) == float(f"{rates[end]:.3g}")
+    assert rates[end] >= 1.5 * rates[start]
+
+
+def test_a_rate_raised_in_a_second_optimiser_leads_a_dying_layer_s_remedy_w59():
+    """W59 finding 3B: Adam on the first layer, SGD at 0.05 on the rest raised to 5 at step 301; the first report, at
+    step 316, read 'dying layer ... Lower the learning rate' with no word of the raise (a report at 396 named it)."""
+    x, y = _blobs()
+    model = _mlp(5)
+    opts = [torch.optim.Adam(model[0].parameters(), lr=1e-3),
+            torch.optim.SGD([*model[2].parameters(), *model[4].parameters()], lr=0.05)]
+    mon = Monitor(model, every=5, chance_loss=math.log(4))
+    losses = {}
+    for t, (xb, yb) in enumerate(_batches(x, y, 320), start=1):
+        if t == 301:
+            opts[1].param_groups[0]["lr"] = 5.0
+        losses[t] = monitored_step(mon, model, xb, yb).item()
+        for opt in opts:
+            opt.step()
+            opt.zero_grad()
+    assert losses[302] > 10 * max(losses[t] for t in range(252, 302))  # the reference: the jump, in its own losses
+    report = mon.report()
+    assert report.status == "dead_layer"
+    assert report.reading.remedy.startswith(
+        "The learning rate of the parameter group holding '2.weight' went from 0.05 to 5 at the optimiser's step of "
+        "training step 301, before the jump: the likeliest cause"), report.reading.remedy
