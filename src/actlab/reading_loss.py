@@ -700,6 +700,34 @@ def rate_around(s: RunSummary, t: int | None) -> str:
             "there first; if nothing changed, what follows applies.")
 
 
+def rate_since_low(s: RunSummary) -> str:
+    """For a run that had learned and lost it with no jump to date the loss by (a climb over many steps): the
+    learning rate at the run's low (lowest_judged_step) and the highest read since, where that is RATE_RAISED times it
+    or more in a parameter group, as the likeliest cause; "" otherwise. W59 walkthrough finding 4: OneCycleLR to 30
+    took a Tanh MLP's mean loss from 0.705 at step 11 to 424 at step 114 (rate 29.8 there) and every reading from step
+    151 on said 'vanishing ... Try ReLU, GELU or SiLU instead of tanh', the rate never named."""
+    low = s.lowest_judged_step
+    if low is None or not s.learning_rates or s.steps is None:
+        return ""
+    whose = (lambda label: f" of the parameter group holding {label}") if len(s.learning_rates) > 1 else \
+        (lambda label: "")
+    for label, first, last, changes in s.learning_rates:
+        was = _rate_at(changes, low) if first <= low <= last else None
+        if not was or not math.isfinite(was):
+            continue
+        after = changes[bisect.bisect_right(changes, low, key=lambda c: c[0]):
+                        bisect.bisect_right(changes, last, key=lambda c: c[0])]
+        top = max(after, key=lambda c: c[1], default=None)  # (the first step of the highest)
+        if top is None or not top[1] >= RATE_RAISED * was:
+            continue
+        now = _rate_at(changes, last)
+        since = f", and is {now:.3g} now" if now is not None and now != top[1] else ""
+        return (f"The learning rate{whose(label)} rose from {was:.3g} at training step {low:,}, where the loss was at "
+                f"its lowest, to {top[1]:.3g} at training step {top[0]:,}{since}: the likeliest cause of the loss's "
+                f"rise; keep it nearer {was:.3g}.")
+    return ""
+
+
 def spike_remedy(s: RunSummary) -> str:
     """What to do about a spike (spike()): look at the batch; if spikes recur, smaller steps."""
     return ("A loss that jumps far above every one before it and stays up on the steps after comes from an update too "
@@ -763,6 +791,11 @@ def spike(s: RunSummary) -> Spike | None:
     found, found_early = None, 0.0
     for i, (t, v) in enumerate(held):
         if t not in judged or not (1 + MOVED_FRACTION) * chance < v <= BLOW_UP_LOSS * chance:
+            continue
+        if found is not None and t <= found.step + found.stayed:  # the jump found goes on: its losses after it are
+            # no jump of their own (W59 walkthrough finding 1: 4.76 at step 302 after losses under 0.24, then 9.53,
+            # 5.37 and 18.2; 303 had 302's loss among those before it, and with 18.2 in its next steps it was named
+            # 'the loss jumped: 9.53 at training step 303 ... 2 times the highest ... before it (4.76)')
             continue
         before = [b for _, b in held[max(0, i - CLIMB_LOSSES):i]]
         if len(before) < LOSS_BATCHES or not on_ratio_scale(before) or v <= SPIKE_FACTOR * max(before):
@@ -1354,8 +1387,16 @@ def unlearned(s: RunSummary) -> Finding | None:
         return None
     learned = (1 - MOVED_FRACTION) * chance
     judged, bound = s.lowest_judged_loss, s.lowest_judged_bound
+    # (or, its bound not under chance, a mean now past RISING_FACTOR x chance and past that bound too, and the last
+    # two batches with it: no noise of the low's batches reaches there, where no two low batches of the recent ones
+    # tell it instead (below). W59 walkthrough finding 4: a mean of 0.705 at step 11 with a bound of 1.64, chance
+    # 1.39, then OneCycleLR to 30 and a mean of 132 at step 151, which read 'vanishing ... Try ReLU' and at step 291
+    # 'starting ... the loss is 55 times chance, above where a run begins')
+    lows = [(t, v) for t, v in pairs if v < learned]
     had = (judged is not None and math.isfinite(judged) and judged < learned
-           and (bound is None or bound < chance))
+           and (bound is None or bound < chance or len(lows) < 2 and s.loss is not None
+                and s.loss > max(bound, RISING_FACTOR * chance)
+                and min(v for _, v in pairs[-2:]) > RISING_FACTOR * chance))
     # back where it began, if not far above: the judged loss (the mean of a monitor's recent batches, the engine's
     # whole training set's at a frame) no longer below chance by the reading's measure, after a judged loss that
     # was (W15: a tanh 4,2 playground run trained to 0.0005 and set to lr 10 sat at 1.3 times chance and read 'not
@@ -1391,7 +1432,6 @@ def unlearned(s: RunSummary) -> Finding | None:
     if not back and min(v for _, v in pairs[-2:]) <= RISING_FACTOR * chance:
         return None
     t_last, last = pairs[-1]
-    lows = [(t, v) for t, v in pairs if v < learned]
     if had:
         # a monitor judges the mean of its recent sampled losses; the engine, each frame's training loss
         what = "the mean loss" if s.loss_steps == LossSteps.SAMPLED else "the training loss"

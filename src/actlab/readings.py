@@ -83,6 +83,7 @@ from .reading_loss import (  # noqa: F401  (re-exported: the loss thresholds and
     lower_lr,
     numbered_step,
     rate_around,
+    rate_since_low,
     recent,
     rise,
     rise_remedy,
@@ -243,7 +244,7 @@ def _with_rate(findings: list[Finding], s: RunSummary) -> list[Finding]:
     if t is None and s.jump_step is not None and follows and s.lowest_judged_step is not None \
             and s.lowest_judged_step < s.jump_step:
         t = s.jump_step  # an earlier reading's jump, out of the judged window now, the run never back at its low
-    said = rate_around(s, t)
+    said = rate_around(s, t) if t is not None or not first.words.startswith(UNLEARNED) else rate_since_low(s)
     if not said or said in first.remedy:
         return findings
     return [dataclasses.replace(first, remedy=f"{said} {first.remedy}".strip()), *findings[1:]]

@@ -83,3 +83,19 @@ def test_a_rate_raised_in_a_second_optimiser_leads_a_dying_layer_s_remedy_w59():
     assert report.reading.remedy.startswith(
         "The learning rate of the parameter group holding '2.weight' went from 0.05 to 5 at the optimiser's step of "
         "training step 301, before the jump: the likeliest cause"), report.reading.remedy
+
+
+def test_a_jump_is_dated_from_its_first_step_not_from_a_larger_one_inside_it_w59():
+    """W59 finding 1: losses under 0.24 to step 301, then 4.76, 9.53, 5.37, 18.2: read 'the loss jumped: 9.53 at
+    training step 303 ... 2 times the highest of the 50 training steps' losses before it (4.76)', 302's own loss
+    counted among those before the jump. The scripted losses are the reference."""
+    from interop._scripted_losses import levels, scripted_run
+
+    chance = math.log(4)
+    losses = levels([(0.15, 301)], seed=3, cv=0.2) + [4.76, 9.53, 5.37, 18.2, 2.25, 1.07, 0.78, 0.59, 0.55, 0.43]
+    reports = scripted_run(losses, chance=chance)
+    said = [f for f in reports[-1].reading.findings if "spike_step" in f.evidence]
+    assert said and {f.evidence["spike_step"] for f in said} == {302}
+    words = " ".join(f.words for f in said)
+    top = max(losses[251:301])  # the 50 steps' losses before step 302
+    assert "the loss jumped: 4.76 at training step 302" in words and f"({top:.3g})" in words

@@ -1,0 +1,107 @@
+"""A run that learned and lost it over a climb, with no one jump to date it by (W59 walkthrough finding 4):
+OneCycleLR to 30 took a Tanh MLP's mean loss from 0.705 at step 11 to 424 at step 114; every reading from step 151 on
+said 'vanishing ... Try ReLU, GELU or SiLU instead of tanh', step 291 'starting ... above where a run begins', and
+the rate's rise was never named. The low's mean was 49% below chance with a noise bound above chance, which kept
+'not learning any more' from being said once the early low batches left the window. The run's own record of its
+losses and rates is the reference."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from conftest import require_torch
+
+torch = require_torch()
+from torch import nn  # noqa: E402
+from torch.nn import functional as F  # noqa: E402
+
+from actlab.reading_loss import rate_since_low  # noqa: E402
+from actlab.reading_record import RunSummary  # noqa: E402
+from actlab.readings import UNLEARNED  # noqa: E402
+from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
+
+
+def _blobs(n=2000, classes=4, dim=8):
+    gen = torch.Generator().manual_seed(0)
+    centres = torch.randn(classes, dim, generator=gen) * 1.5
+    y = torch.randint(0, classes, (n,), generator=gen)
+    return centres[y] + torch.randn(n, dim, generator=gen), y
+
+
+def _one_cycle(max_lr, steps=300, report_at=(151, 291)):
+    """W59's run: a Tanh MLP under SGD with momentum and OneCycleLR to ``max_lr``, sampled every 10 steps. Returns
+    the reports at ``report_at`` (each after that step), the rate each step's optimiser step used, and the losses."""
+    x, y = _blobs()
+    torch.manual_seed(7)
+    model = nn.Sequential(nn.Linear(8, 32), nn.Tanh(), nn.Linear(32, 32), nn.Tanh(), nn.Linear(32, 4))
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=max_lr, total_steps=400)
+    mon = Monitor(model, every=10, chance_loss=math.log(4))
+    gen = torch.Generator().manual_seed(1)
+    rates, losses, reports = {}, {}, {}
+    for t in range(1, steps + 1):
+        i = torch.randint(0, len(x), (64,), generator=gen)
+        rates[t] = opt.param_groups[0]["lr"]
+        losses[t] = monitored_step(mon, model, x[i], y[i], opt, loss_fn=F.cross_entropy).item()
+        sched.step()
+        if t in report_at:
+            reports[t] = mon.report()
+    return reports, rates, losses
+
+
+def test_one_cycle_to_30_reads_not_learning_any_more_with_the_rate_s_rise_w59():
+    reports, rates, losses = _one_cycle(30.0)
+    chance = math.log(4)
+    for t, report in reports.items():
+        first = report.reading.findings[0]
+        assert report.status == "not_learning" and first.words.startswith(UNLEARNED), (t, first.words)
+        said = first.remedy.split("The learning rate rose from ", 1)[1]
+        was, rest = said.split(" at training step ", 1)
+        low = int(rest.split(",", 1)[0])
+        peak, rest = rest.split("where the loss was at its lowest, to ", 1)[1].split(" at training step ", 1)
+        at = int(rest.split(",")[0].split(":")[0])
+        # against the run's own record: the rate at the low, and the highest since (its first step)
+        assert float(was) == float(f"{rates[low]:.3g}")
+        top = max(rates[k] for k in range(low + 1, t + 1))
+        assert float(peak) == float(f"{top:.3g}") and at == min(k for k in range(low + 1, t + 1) if rates[k] == top)
+        # the premise: the run had come down (its losses near the low) and is far above chance now
+        assert min(losses[k] for k in range(1, low + 1)) < 0.5 * chance
+        assert sum(losses[k] for k in range(t - 49, t + 1)) / 50 > 2 * chance
+    assert "starting" not in str(reports[291].reading)
+
+
+def test_one_cycle_to_a_rate_that_suits_reads_healthy_and_names_no_rate():
+    reports, _, losses = _one_cycle(0.2, report_at=(300,))
+    assert reports[300].status == "healthy" and "learning rate" not in reports[300].reading.remedy
+    assert sum(list(losses.values())[-50:]) / 50 < 0.3 * math.log(4)
+
+
+def _summary(changes, low, steps=300, groups=None):
+    return RunSummary((), 1.0, steps=steps, lowest_judged_step=low,
+                      learning_rates=groups or (("'0.weight'", 1, steps, tuple(changes)),))
+
+
+@pytest.mark.parametrize("changes, low, want", [
+    ([(1, 0.1), (50, 0.5), (80, 3.0), (200, 0.2)], 20,
+     "The learning rate rose from 0.1 at training step 20, where the loss was at its lowest, to 3 at training step 80, "
+     "and is 0.2 now: the likeliest cause of the loss's rise; keep it nearer 0.1."),
+    ([(1, 0.1), (100, 0.2)], 20,
+     "The learning rate rose from 0.1 at training step 20, where the loss was at its lowest, to 0.2 at training step "
+     "100: the likeliest cause of the loss's rise; keep it nearer 0.1."),
+    ([(1, 0.1), (100, 0.14)], 20, ""),  # under RATE_RAISED times
+    ([(1, 0.1), (100, 0.01)], 20, ""),  # lowered
+    ([(1, 0.1), (10, 5.0)], 20, ""),  # raised before the low, not since
+    ([(30, 0.1), (100, 5.0)], 20, ""),  # not read at the low
+])
+def test_the_rate_since_the_low_against_the_rates_themselves(changes, low, want):
+    assert rate_since_low(_summary(changes, low)) == want
+
+
+def test_the_group_raised_is_named_among_several():
+    groups = (("'0.weight'", 1, 300, ((1, 0.01),)), ("'2.weight'", 1, 300, ((1, 0.05), (150, 5.0))))
+    assert rate_since_low(_summary((), 20, groups=groups)).startswith(
+        "The learning rate of the parameter group holding '2.weight' rose from 0.05 at training step 20")
+    assert rate_since_low(RunSummary((), 1.0, steps=300)) == ""
