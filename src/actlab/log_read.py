@@ -137,12 +137,15 @@ def read_log(path: str | Path, run: int | None = None, strict: bool = False) -> 
     said = findings(whole, "python", tail.shown)
     if not tail.total:
         said = [_nothing_yet(str(path), whole)] + said
-    if said and strict:
-        raise ValueError(f"{path}: " + " ".join(said))
-    if said:
+    # a run asked for by its number: that the file holds others after one another is no news to the caller, and stays
+    # in the result's warnings only (W59 walkthrough: read_log(path, run=1) warned that the file holds 2 runs)
+    loud = [w for w in said if run is None or not w.startswith("This log holds ")]
+    if loud and strict:
+        raise ValueError(f"{path}: " + " ".join(loud))
+    if loud:
         returns = f"returns run {tail.shown} ({plural(tail.total, 'report')})" if tail.shown is not None \
             else "returns no report"
-        warnings.warn(f"read_log({str(path)!r}) {returns}. " + " ".join(said), LogWarning, stacklevel=2)
+        warnings.warn(f"read_log({str(path)!r}) {returns}. " + " ".join(loud), LogWarning, stacklevel=2)
     return LogRead(tail.header, list(tail.reports), run=tail.shown, runs=whole.runs.listed(),
                    bad_lines=whole.bad_lines, skipped={k: dict(v) for k, v in whole.skipped.items()},
                    problems=list(whole.problems), cut=whole.cut, lines=whole.lines, warnings=said)

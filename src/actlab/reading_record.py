@@ -123,9 +123,10 @@ class HeldOutLow:
 
 @dataclass(frozen=True)
 class OutputBeyond:
-    """A bounded output (tanh, sigmoid) whose squared-error loss asks it for values outside its range, over a
-    monitor's latest sampled batches: each output's goal, the value that would zero its error, read from the loss's
-    gradient (interop/_monitor_head.py). The error beyond the range cannot go, whatever the training."""
+    """A bounded output (tanh, sigmoid) whose squared-error, Huber or smooth L1 loss asks it for values outside its
+    range, over a monitor's latest sampled batches: each output's goal, the value that would zero its error, read
+    from the loss's gradient (interop/_monitor_head.py). The error beyond the range cannot go, whatever the
+    training."""
 
     where: str  # the activation, in words ("module '5' (Tanh)")
     low: float  # its range
@@ -137,6 +138,9 @@ class OutputBeyond:
     pinned: float  # of those outputs, those within margin of an end
     floor: float  # the loss that cannot go (a batch's, mean over the batches)
     loss: float  # the loss on the same batches (mean)
+    # share and floor are the least they can be: under a Huber or smooth L1 loss whose clamp bit, a target is known
+    # only to lie delta (beta) from its output or further
+    at_least: bool = False
 
 
 @dataclass(frozen=True)

@@ -252,10 +252,11 @@ def _with_rate(findings: list[Finding], s: RunSummary) -> list[Finding]:
 
 def beyond_words(b: OutputBeyond) -> str:
     """What a bounded output asked for values outside its range is told (RunSummary.output_beyond)."""
-    return (f"the loss asks {b.where} for values outside its range, {b.low:g} to {b.high:g}, on {b.share:.0%} of the "
-            f"outputs (their targets lie beyond it), so at least {b.floor:.3g} of the loss ({b.floor / b.loss:.0%} of "
-            f"{b.loss:.3g}, a batch's mean over {_batches(b)}) cannot go whatever the training; {b.pinned:.0%} of the "
-            f"outputs sit within {b.margin:g} of an end, where its slope is about 0 and little gradient passes back")
+    return (f"the loss asks {b.where} for values outside its range, {b.low:g} to {b.high:g}, on "
+            f"{'at least ' if b.at_least else ''}{b.share:.0%} of the outputs (their targets lie beyond it), so at "
+            f"least {b.floor:.3g} of the loss ({b.floor / b.loss:.0%} of {b.loss:.3g}, a batch's mean over "
+            f"{_batches(b)}) cannot go whatever the training; {b.pinned:.0%} of the outputs sit within "
+            f"{b.margin:g} of an end, where its slope is about 0 and little gradient passes back")
 
 
 def beyond_remedy(b: OutputBeyond) -> str:
@@ -292,15 +293,18 @@ def at_end_words(e: OutputAtEnd) -> str:
             "no longer learns from their points")
 
 
-def at_end_remedy(e: OutputAtEnd) -> str:
-    first = ("Take the Sigmoid off the output layer and give its result, the logit, to nn.BCEWithLogitsLoss "
-             "(F.binary_cross_entropy_with_logits) in place of nn.BCELoss: it reads the loss from the logit, so its "
-             "gradient there, sigmoid(logit) - target, never rounds to 0." if e.activation == "sigmoid" else
-             "Take the activation off the output layer, or keep the output layer's results small enough that it "
-             "does not round to an end.")
+def at_end_remedy(e: OutputAtEnd, after_beyond: bool = False) -> str:
+    """What to do about outputs stuck at an end; ``after_beyond``: said after beyond_remedy, which already takes the
+    activation off the output layer."""
+    first = "" if after_beyond else (
+        "Take the Sigmoid off the output layer and give its result, the logit, to nn.BCEWithLogitsLoss "
+        "(F.binary_cross_entropy_with_logits) in place of nn.BCELoss: it reads the loss from the logit, so its "
+        "gradient there, sigmoid(logit) - target, never rounds to 0." if e.activation == "sigmoid" else
+        "Take the activation off the output layer, or keep the output layer's results small enough that it does not "
+        "round to an end.")
     return (f"{first} Outputs round to an end when the output layer's results grow very large, most often from "
             "steps too large: lower the learning rate, and restart from weights from before they grew (an output "
-            "stuck there gets no gradient to bring it back).")
+            "stuck there gets no gradient to bring it back).").strip()
 
 
 def _with_at_end(findings: list[Finding], s: RunSummary) -> list[Finding]:
@@ -311,8 +315,10 @@ def _with_at_end(findings: list[Finding], s: RunSummary) -> list[Finding]:
             "output_at_end_share" in findings[0].evidence:
         return findings
     first = findings[0]
-    return [dataclasses.replace(first, words=lead(first.words, at_end_words(e), but=first.status == Status.HEALTHY),
-                                remedy=f"{first.remedy} {at_end_remedy(e)}".strip(),
+    beyond = "output_beyond_share" in first.evidence  # the head's targets beyond its range lead: this after them
+    words = f"{first.words}; and {at_end_words(e)}" if beyond else \
+        lead(first.words, at_end_words(e), but=first.status == Status.HEALTHY)
+    return [dataclasses.replace(first, words=words, remedy=f"{first.remedy} {at_end_remedy(e, beyond)}".strip(),
                                 evidence={**first.evidence, "output_at_end_share": e.share}), *findings[1:]]
 
 

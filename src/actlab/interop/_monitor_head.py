@@ -89,6 +89,30 @@ def squared_error_of(loss: torch.Tensor, head, outputs: int) -> float | None:
     return 0.0 if scaled else factor
 
 
+# the robust losses read (nn.HuberLoss / F.huber_loss, nn.SmoothL1Loss / F.smooth_l1_loss): their autograd node, and
+# the attribute that holds their delta or beta
+_ROBUST = {"HuberLossBackward0": ("huber", "_saved_delta"), "SmoothL1LossBackward0": ("smooth_l1", "_saved_beta")}
+
+
+def robust_loss_of(loss: torch.Tensor, head, outputs: int) -> tuple[str, float, float] | None:
+    """Where ``loss`` is a Huber or a smooth L1 loss of the ``outputs`` values the autograd node ``head`` made against
+    values that need no gradient, unscaled, by mean or sum: (its kind, its delta or beta, the factor c each output's
+    loss is weighed by: 1 over the outputs for a mean, 1 for a sum); else None. Its gradient at each output is then
+    c clamp(a - t, -delta, delta) for Huber, c clamp((a - t) / beta, -1, 1) for smooth L1: the target itself where
+    the clamp does not bite, its nearest bound where it does (the target lies further out)."""
+    node = loss.grad_fn
+    kind = _ROBUST.get(type(node).__name__) if node is not None else None
+    if kind is None:
+        return None
+    (first, _), (second, _) = node.next_functions
+    if second is not None or _through_shape(first) is not head or node._saved_reduction not in (1, 2):
+        return None
+    param = float(getattr(node, kind[1]))
+    if not param > 0 or not math.isfinite(param):  # (smooth L1 with beta 0 is an L1 loss: no target to read)
+        return None
+    return kind[0], param, 1 / outputs if node._saved_reduction == 1 else 1.0
+
+
 class _HeadGoals:
     # the place whose outputs are read (a bounded activation on the output layer's result, as the latest report
     # found it), and this step's (output, its version, gradient) once its forward and backward ran
@@ -130,21 +154,28 @@ class _HeadGoals:
         if held is None or layer is None or held[2] is None or held[0]._version != held[1] or \
                 layer.saturation_rule is None or layer.saturation_rule[0] != "ends":
             return []
-        form = squared_error_of(loss, held[3], held[0].numel()) if torch.is_tensor(loss) and loss.dim() == 0 else None
-        self._head_form = (form, held[0].numel())
+        outputs, scalar = held[0].numel(), torch.is_tensor(loss) and loss.dim() == 0
+        form = squared_error_of(loss, held[3], outputs) if scalar else None
+        if form is None and scalar:
+            form = robust_loss_of(loss, held[3], outputs)
+        self._head_form = (form, outputs)
         rule = (*layer.saturation_rule[1:], layer.saturation_limit)
         a, g = held[0].reshape(-1), held[2].reshape(-1)
+
+        def figures(a, g, value) -> list:
+            return [] if form is None else _figures(a, g, value, *rule) if isinstance(form, float) else \
+                _robust_figures(a, g, value, *form, *rule)
         if a.is_cpu and g.is_cpu and (form is None or loss.is_cpu):  # read here: NumPy on a few hundred numbers
             # costs a fraction of torch's dispatch for each call (100-200 us a sampled step on a 0.1 ms model with
             # torch's) (through float64 in torch: NumPy has no bfloat16)
             a, g = a.double().numpy(force=True), g.double().numpy(force=True)
-            self._head_host = [float(v) for v in _at_end(a, g, *rule[:2]) + (
-                [] if form is None else _figures(a, g, loss.item(), *rule))]
+            self._head_host = [float(v) for v in _at_end(a, g, *rule[:2]) + figures(
+                a, g, loss.item() if form is not None else None)]
             return []
         dtype = like[0].dtype if like else torch.float64
         a, g = a.double(), g.double()
-        return [t.to(dtype) for t in _at_end(a, g, *rule[:2]) + (
-            [] if form is None else _figures(a, g, loss.detach().double(), *rule))]
+        return [t.to(dtype) for t in _at_end(a, g, *rule[:2]) + figures(
+            a, g, loss.detach().double() if form is not None else None)]
 
     def _judge_head(self, figures: list[float], loss: float | None) -> None:
         """As the sampled step is collected: its head figures joined to the latest batches'. Where the loss's form
@@ -158,9 +189,21 @@ class _HeadGoals:
             self._end_batches = deque(maxlen=HEAD_BATCHES)
         self._end_batches.append((self.step_count + 1, self._head_form[1], figures[0]))
         figures = figures[1:]
+        form, outputs = self._head_form
+        if len(figures) == 6 and isinstance(form, tuple) and loss is not None and loss > 0 and \
+                all(map(math.isfinite, figures)) and figures[0]:
+            # a Huber or smooth L1 loss: the loss its outputs' distances give (each the least it can be where the
+            # clamp bites) must be the loss itself, or under it where a clamp bit; else the factor c is not the
+            # loss's (a target broadcast against the outputs, a slice of them) and nothing is read
+            used, beyond, pinned, floor, made, clamped = figures
+            if made <= loss * (1 + 1e-3) and (clamped or made >= loss * (1 - 1e-3)):
+                if self._head_batches is None:
+                    self._head_batches = deque(maxlen=HEAD_BATCHES)
+                self._head_batches.append((self.step_count + 1, used, beyond, pinned, floor, loss, bool(clamped)))
+            return
         if len(figures) != 5 or loss is None or not loss > 0:
             return
-        (form, outputs), (used, beyond, pinned, floor, s) = self._head_form, figures
+        used, beyond, pinned, floor, s = figures
         if not used or not all(map(math.isfinite, figures)):
             return
         # nn.MSELoss's mean is over the outputs it reads: all of them, or a slice; those it reads with no error (an
@@ -170,7 +213,7 @@ class _HeadGoals:
             return
         if self._head_batches is None:
             self._head_batches = deque(maxlen=HEAD_BATCHES)
-        self._head_batches.append((self.step_count + 1, used, beyond, pinned, floor, loss))
+        self._head_batches.append((self.step_count + 1, used, beyond, pinned, floor, loss, False))
 
     def _output_beyond(self) -> OutputBeyond | None:
         """RunSummary.output_beyond, from the latest sampled batches read."""
@@ -182,7 +225,8 @@ class _HeadGoals:
         return OutputBeyond(
             layer.label, mid - half, mid + half, layer.saturation_limit, len(batches), batches[0][0],
             sum(b[2] for b in batches) / used, sum(b[3] for b in batches) / used,
-            sum(b[4] for b in batches) / len(batches), sum(b[5] for b in batches) / len(batches))
+            sum(b[4] for b in batches) / len(batches), sum(b[5] for b in batches) / len(batches),
+            at_least=any(b[6] for b in batches))
 
 
     def _output_at_end(self) -> OutputAtEnd | None:
@@ -217,3 +261,28 @@ def _figures(a, g, loss, mid: float, half: float, margin: float) -> list:
     over = over * (over > 0)
     return [used.sum(), (used & (over > margin)).sum(), (used & (half - abs(a - mid) < margin)).sum(),
             s * (over * over * used).sum(), s]
+
+
+def _robust_figures(a, g, loss, kind: str, param: float, c: float, mid: float, half: float, margin: float) -> list:
+    """(outputs the loss reads, those whose target lies beyond the range by more than ``margin``, those within it of
+    an end, the loss that cannot go, the loss the outputs' distances to their targets give, the outputs whose gradient
+    the clamp bounds) for a Huber (``param`` its delta) or smooth L1 (its beta) loss weighed by ``c``, from the
+    outputs ``a`` and the gradient ``g`` reaching them (robust_loss_of). Where the clamp bounds an output's gradient,
+    its target lies ``param`` from it or further, and that nearest one is taken: the figures are then the least they
+    can be."""
+    r = g / c  # Huber: clamp(a - t, +-delta); smooth L1: clamp((a - t) / beta, +-1)
+    bound = param if kind == "huber" else 1.0
+    d = r if kind == "huber" else r * param  # a - t, or its least size where the clamp bites
+    clamped = abs(r) >= bound * (1 - 1e-6)
+    goal = a - d
+    used = g != 0
+    over = abs(goal - mid) - half
+    over = over * (over > 0)
+
+    def each(x):  # the loss of one output at distance x from its target, before c
+        size = abs(x)
+        inside = size <= param
+        value = inside * (0.5 * x * x) + (~inside) * (param * (size - 0.5 * param))
+        return value if kind == "huber" else value / param
+    return [used.sum(), (used & (over > margin)).sum(), (used & (half - abs(a - mid) < margin)).sum(),
+            c * (each(over) * used).sum(), c * each(d).sum(), (used & clamped).sum()]
