@@ -50,10 +50,15 @@ class _Inputs:
     # the first sampled step whose inputs held a NaN or an inf, and the module that got them (W56 walkthrough: a
     # column of NaN read 'diverged ... Lower the learning rate', the NaN named at the ReLU after the first layer)
     _input_bad: tuple[int, str] | None = None
+    # this sampled step's first weighted module, in words, where its input held no value (a batch of no samples); its
+    # step is not read (_Stepping._drop_empty). None: it held values, or was not read
+    _empty_input: str | None = None
 
     def _read_input(self, name: str, module, inputs: tuple) -> None:
         """In the first weighted module's forward pre-hook of a sampled step's forward."""
         self._first_input = (f"'{name}' ({type(module).__name__})", _spread(inputs[0]) if inputs else None, name)
+        if inputs and torch.is_tensor(inputs[0]) and inputs[0].numel() == 0:  # a batch of no samples
+            self._empty_input = f"'{name}' ({type(module).__name__})"
 
     def _input_scalars(self, like: list) -> list:
         """The sampled step's four input figures as 0-d tensors to go to the host with the step's other figures (in

@@ -1200,9 +1200,16 @@ class _Reporting:
         elif gap > 0 and unread is None:  # mid-run, between samples: the words are of the latest sampled step (W58
             # walkthrough finding 10: report() at step 410 said 'healthy ... 92% below chance' of step 400, while the
             # mean loss of steps 400-409 was 7.6, 55 times that)
+            empty = self._empty_last if self._empty_last > last.step else None  # a step since held no sample
+            if empty is not None and self._noted_empty not in last.notes:
+                notes.append(self._noted_empty)
             notes.insert(0, f"this report is of training step {last.step:,}, the latest sampled one; the "
                             f"{_counted(gap, 'step')} run since {'is' if gap == 1 else 'are'} not read yet (the next "
-                            "sampled step reads them; `with mon.step(sample=True)` samples one now)")
+                            "sampled step reads them; `with mon.step(sample=True)` samples one now)" if empty is None
+                         else f"this report is of training step {last.step:,}, the latest sampled one read: training "
+                              f"step {empty:,} held no sample and is not read (the note below)"
+                              + (f", and {_counted(gap - 1, 'other step')} run since "
+                                 f"{'is' if gap == 2 else 'are'} not read yet" if gap > 1 else ""))
         return dataclasses.replace(last, steps_run=self.step_count, every=self.every, auto=self._auto,
                                    notes=tuple(self._current_notes(last.notes) + notes))
 

@@ -148,6 +148,7 @@ class _Stepping:
             return handle
         st.timed = True
         st.promoted = False
+        self._empty_input = None  # (set by the first weighted module's pre-hook where its input holds no value)
         self._last_sample = self.step_count
         # a one-off step: the first sampled step (the search for activation functions, first allocations) or one that
         # finds a new place; its time says nothing about what the sampled steps after it cost
@@ -198,7 +199,9 @@ class _Stepping:
             self._leave_mode()
             if self._blind:
                 self._note_blind()
-            if exc is None and not st.promoted:
+            if exc is None and not st.promoted and self._empty_input is not None:
+                self._drop_empty(st)
+            elif exc is None and not st.promoted:
                 self._collect(st.handle)
                 self._set_probe()
                 self._await_optimiser()
@@ -261,10 +264,31 @@ class _Stepping:
                 return True
             except Exception:  # noqa: BLE001  (the script's exception, not the monitor's, is what it should see)
                 pass
+        self._drop_measures()
+        return False
+
+    def _drop_measures(self) -> None:
+        """What a sampled step measured, dropped: its reports and readings leave it out."""
         for layer in self._layers:
             layer.dsum = layer.nz = layer.asum = layer.ssum = layer.sumsq = layer.grad_sq = layer.dist = None
             layer.sumsq_host = layer.grad_sq_host = layer.kept = layer.grad_sum = None
             layer.grad_calls, layer.grad_summed = 0, False
         self._weight_norms = self._leftover = self._grad_marks = None
         self._held, self._held_bytes = [], 0
-        return False
+        self._first_input = self._head_held = None
+
+    def _drop_empty(self, st: _Step) -> None:
+        """A sampled step whose batch held no sample (the first weighted module's input had no value): nothing of it
+        is read, and a note says so once (W59 walkthrough: a batch of none, whose mean loss is NaN, read 'diverged at
+        step 1 ... the optimiser may already have written non-finite values into the weights', though a batch of
+        none gives every weight a gradient of 0 and the weights were as they were)."""
+        where, self._empty_input = self._empty_input, None
+        self._drop_measures()
+        said = (f"training step {self.step_count + 1}'s batch held no sample (the input to {where} had no value), so "
+                "the monitor did not read that step, nor will it read such a step again: a mean loss over no sample "
+                "is NaN and every weight's gradient is 0. Skip empty batches in the loop (`if len(x) == 0: "
+                "continue`); a filter or a mask that can leave none is where they come from")
+        if self._noted_empty is None:
+            self.notes.append(said)
+            self._noted_empty = said
+        self._empty_last = self.step_count + 1  # (report() between samples says it of its own step: _Reporting)

@@ -468,6 +468,10 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Cut, _Inpu
         # (step, exception in words, "unsampled" | "kept" | "dropped"); said in a note (_note_step_error)
         self._step_errors: dict | None = None
         self._noted_promoted = False  # said once: a compile made an unsampled step sampled (_finish_odd_step)
+        # said once: a sampled step whose batch held no sample was not read (_drop_empty): the note, and the latest
+        # such step
+        self._noted_empty: str | None = None
+        self._empty_last = 0
         self._join_compile_watch()  # torch.compile's compiles are told to this monitor (_monitor_compile)
         self._forwards = 0  # the model's forwards on this sampled step
         self._skip = False  # a later forward of the step: the hooks watch nothing
