@@ -332,7 +332,7 @@ def low_point(low: tuple | None) -> tuple[int, str] | None:
     if not medians:
         return low[0], "where the mean loss was at its lowest"
     # (equal medians, as a V's spans around its bottom have: the lower mean, the span centred on it)
-    i = min(range(len(medians)), key=lambda j: (medians[j], statistics.fmean(spans[j])))
+    i = lowest = min(range(len(medians)), key=lambda j: (medians[j], statistics.fmean(spans[j])))
     noise = _median_noise([v for _, v in pairs], k)
     tail = [v for _, v in pairs[-(k + 1) // 2:]]  # the last few: a rise begun there leaves the span's median low
     if (medians[-1] - medians[i] <= noise and statistics.fmean(spans[-1]) - statistics.fmean(spans[i]) <= noise
@@ -346,6 +346,12 @@ def low_point(low: tuple | None) -> tuple[int, str] | None:
         # 499 0.400)
         i = len(medians) - 1
     steps = "steps" if pairs[i + k - 1][0] - pairs[i][0] == k - 1 else "losses read"
+    if i == len(medians) - 1 and i != lowest:  # the end, within the noise of a lower stretch before it: said as
+        # such, with that stretch (W60 walkthrough: 'where the loss was at its lowest (the median of the 9 steps up to
+        # it, 1.47)' of a run whose lowest 9-step median was 1.14, at step 78)
+        return pairs[-1][0], (f"where the loss was last within the noise of its lowest (the median of the {k} "
+                              f"{steps} up to it, {medians[i]:.3g}, against {medians[lowest]:.3g} around training "
+                              f"step {pairs[lowest + k // 2][0]:,}: the later weights trained longer)")
     if i == len(medians) - 1:  # the lowest stretch ends the window: the loss was still falling, or flat, at its end,
         # and the weights at the end are the latest of that stretch
         return pairs[-1][0], (f"where the loss was at its lowest (the median of the {k} {steps} up to it, "
@@ -722,9 +728,9 @@ def rate_since_low(s: RunSummary) -> str:
             continue
         now = _rate_at(changes, last)
         since = f", and is {now:.3g} now" if now is not None and now != top[1] else ""
-        return (f"The learning rate{whose(label)} rose from {was:.3g} at training step {low:,}, where the loss was at "
-                f"its lowest, to {top[1]:.3g} at training step {top[0]:,}{since}: the likeliest cause of the loss's "
-                f"rise; keep it nearer {was:.3g}.")
+        return (f"The learning rate{whose(label)} rose from {was:.3g} at training step {low:,}, where the mean loss "
+                f"was at its lowest, to {top[1]:.3g} at training step {top[0]:,}{since}: the likeliest cause of the "
+                f"loss's rise; keep it nearer {was:.3g}.")
     return ""
 
 
@@ -1213,12 +1219,29 @@ def started_far(s: RunSummary) -> str | None:
     if first <= BLOW_UP_LOSS * chance or s.loss > RISING_FACTOR * first:
         return None
     since = (f", and the loss has come down to {s.loss:.3g} since" if s.loss < first / RISING_FACTOR else "")
+    if s.loss_summed:  # a sum over each batch against chance_loss: a per-sample chance does not fit it
+        return (f"the first loss, {first:.3g} at training step {t:,}, was {times(first / chance)} times chance_loss, "
+                "and the loss is a sum over each batch (reduction='sum'): a chance_loss of one sample's loss does not "
+                f"fit it{since}")
     return (f"the first loss, {first:.3g} at training step {t:,}, was already {times(first / chance)} times chance: "
             f"the outputs began far from the targets{since}")
 
 
 def started_far_remedy(s: RunSummary) -> str:
-    """What a start far above chance asks for: targets at the network's scale, and a chance_loss that fits the loss."""
+    """What a start far above chance asks for: a chance_loss that fits a summed loss; for a classifier, logits near 0
+    at the start; else targets at the network's scale, and a chance_loss that fits the loss (W60 walkthrough: a
+    classifier under BCEWithLogitsLoss with output weights 400 times the default was told to standardise its 0/1
+    targets, and a summed loss against a per-sample chance to scale its targets)."""
+    if s.loss_summed:
+        return ("The loss is summed over each batch (reduction='sum'): give Monitor(chance_loss=...) the chance of "
+                "that sum (the batch size times one sample's: ln C times it for C balanced classes, the targets' "
+                "variance times the values per batch for a squared error), or use reduction='mean', whose chance is "
+                "one sample's.")
+    if s.loss_kind == "classification":
+        return ("A first cross-entropy this far above chance means confidently wrong outputs: the output layer's "
+                "results (the logits) start far from 0. Start from PyTorch's default initialisation of the output "
+                "layer (or scale its weights down, or zero them), and check that chance_loss fits this loss (ln C "
+                "for C balanced classes).")
     return ("A first loss this far above chance means the outputs start far from the targets: standardise the "
             "targets (subtract their mean, divide by their std, and scale the predictions back), or set the output "
             "layer's bias to their mean; and check that chance_loss fits this loss (the targets' variance for a mean "

@@ -158,6 +158,9 @@ class OutputAtEnd:
     since: int  # the training step of the first of them
     share: float  # of all their outputs, those at an end with the loss asking them back in
     outputs: int  # how many outputs the batches held
+    # its ends are flat stretches reached at finite inputs (hardtanh, hardsigmoid: Activation.has_zero_region), not
+    # limits that only large inputs round to
+    flat: bool = False
 
 
 @dataclass(frozen=True)
@@ -372,6 +375,12 @@ class RunSummary:
     # a bounded output sitting exactly at an end of its range on the points the loss asks it back in, where no
     # gradient passes at all (OutputAtEnd); None: none such, or not read
     output_at_end: OutputAtEnd | None = None
+    # what a monitor's loss measures, read from its autograd node ("classification": cross-entropy, binary or not;
+    # "regression": a squared, absolute, Huber or smooth L1 error; None: not known), and whether it is summed over the
+    # batch (reduction='sum'), where chance_loss must be a sum's too (W60 walkthrough: a per-sample chance against a
+    # summed loss read 'the outputs began far from the targets ... standardise the targets')
+    loss_kind: str | None = None
+    loss_summed: bool = False
     # the learning rates a monitor read at every optimiser step from its first sampled step on, per parameter group
     # holding watched weights: (the first watched weight it holds, in words, the first training step read, the latest,
     # its changes as (training step, rate), oldest first); () where none was read (actlab's own runs have

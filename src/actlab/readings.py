@@ -66,6 +66,7 @@ from .reading_loss import (  # noqa: F401  (re-exported: the loss thresholds and
     DIVERGING_LOSS,
     LOSS_BATCHES,
     MOVED_FRACTION,
+    RISE_FACTOR,
     RISING_FACTOR,
     UNLEARNED,
     UNSCALED_INPUT_RMS,
@@ -135,6 +136,7 @@ from .reading_remedies import (  # noqa: F401  (re-exported: the activation fami
 )
 
 JUDGE_AFTER_STEPS = 1000  # learning (MOVED_FRACTION below chance) is judged after at most this many minibatch updates
+FAR_JUDGE_STEPS = 200  # ... after this many where the loss is past RISING_FACTOR x chance and not falling (_learning)
 # a bounded output asked for values beyond its range on fewer outputs than that is said where the loss that cannot go
 # is this share of the loss or more
 BEYOND_LOSS_SHARE = 0.25
@@ -244,7 +246,15 @@ def _with_rate(findings: list[Finding], s: RunSummary) -> list[Finding]:
     if t is None and s.jump_step is not None and follows and s.lowest_judged_step is not None \
             and s.lowest_judged_step < s.jump_step:
         t = s.jump_step  # an earlier reading's jump, out of the judged window now, the run never back at its low
-    said = rate_around(s, t) if t is not None or not first.words.startswith(UNLEARNED) else rate_since_low(s)
+    # no jump to date it by, where the run had come down and its loss is up from there (lost, or risen, or a failure
+    # after that): the rate since the run's low (W60 walkthrough findings 10, 11: a rate raised 1.004 times a step
+    # read 'healthy ... the mean loss has risen from 0.277 to 1.08 ... if it keeps rising, lower the learning rate',
+    # and a scheduler's rise named at step 400 was gone from the reports after 600, the run still failing)
+    risen = (first.words.startswith(UNLEARNED) or "risen_from" in first.evidence or follows and
+             s.lowest_judged_loss is not None and s.loss is not None and s.chance_loss is not None
+             and s.lowest_judged_loss < (1 - MOVED_FRACTION) * s.chance_loss
+             and s.loss > RISE_FACTOR * s.lowest_judged_loss)
+    said = (rate_around(s, t) if t is not None else "") or (rate_since_low(s) if risen else "")
     if not said or said in first.remedy:
         return findings
     return [dataclasses.replace(first, remedy=f"{said} {first.remedy}".strip()), *findings[1:]]
@@ -254,8 +264,14 @@ def beyond_words(b: OutputBeyond) -> str:
     """What a bounded output asked for values outside its range is told (RunSummary.output_beyond)."""
     return (f"the loss asks {b.where} for values outside its range, {b.low:g} to {b.high:g}, on "
             f"{'at least ' if b.at_least else ''}{b.share:.0%} of the outputs (their targets lie beyond it), so at "
-            f"least {b.floor:.3g} of the loss ({b.floor / b.loss:.0%} of {b.loss:.3g}, a batch's mean over "
-            f"{_batches(b)}) cannot go whatever the training; {b.pinned:.0%} of the outputs sit within "
+            f"least {b.floor:.3g} of the loss "
+            # (a bound only where a Huber or smooth L1 clamp bit: no share of the loss from it, W60 walkthrough: 'at
+            # least 0.0188 of the loss (6% of 0.302)' of a smooth L1 loss 65% of which could not go)
+            + (f"(a batch's mean is {b.loss:.3g}, over {_batches(b)}; a bound only: where the loss's clamp bites, its "
+               "gradient tells that a target lies beyond a set distance from its output, not how far)"
+               if b.at_least else
+               f"({b.floor / b.loss:.0%} of {b.loss:.3g}, a batch's mean over {_batches(b)})")
+            + f" cannot go whatever the training; {b.pinned:.0%} of the outputs sit within "
             f"{b.margin:g} of an end, where its slope is about 0 and little gradient passes back")
 
 
@@ -302,6 +318,12 @@ def at_end_remedy(e: OutputAtEnd, after_beyond: bool = False) -> str:
         "gradient there, sigmoid(logit) - target, never rounds to 0." if e.activation == "sigmoid" else
         "Take the activation off the output layer, or keep the output layer's results small enough that it does not "
         "round to an end.")
+    if e.flat:  # (W60 walkthrough: a Hardtanh head's outputs clipped at inputs of about 2 were told 'grow very
+        # large, most often from steps too large: lower the learning rate')
+        return (f"{first} {e.where[0].upper()}{e.where[1:]} is flat beyond its ends, so any result of the output "
+                "layer past them gives an end and passes no gradient back: a bounded output whose slope never "
+                "reaches 0 (Tanh, Sigmoid) keeps a gradient for such points, and a linear output has no ends at "
+                "all.").strip()
     return (f"{first} Outputs round to an end when the output layer's results grow very large, most often from "
             "steps too large: lower the learning rate, and restart from weights from before they grew (an output "
             "stuck there gets no gradient to bring it back).").strip()
@@ -487,10 +509,14 @@ def _with_far_start(findings: list[Finding], s: RunSummary) -> list[Finding]:
     if far is None or s.loss <= (1 + MOVED_FRACTION) * s.chance_loss:
         return findings
     first = findings[0]
-    words = (f"{first.words}; {far}; to reach targets this far the weights grow, which can push units to the flat "
-             "ends of their activations, so the targets' scale may be the cause")
-    remedy = started_far_remedy(s) + (f" If it stays once the targets are at the network's scale: {first.remedy}"
-                                      if first.remedy else "")
+    regression = not s.loss_summed and s.loss_kind != "classification"  # (a sum, or logits: not the targets' scale)
+    words = f"{first.words}; {far}" + ("; to reach targets this far the weights grow, which can push units to the "
+                                       "flat ends of their activations, so the targets' scale may be the cause"
+                                       if regression else "")
+    once = "once the targets are at the network's scale" if regression else "once the logits start near 0"
+    remedy = (f"{first.remedy} {started_far_remedy(s)}".strip() if s.loss_summed else  # (a chance that does not fit
+              # the loss is no cause of the headline: said after its remedy)
+              started_far_remedy(s) + (f" If it stays {once}: {first.remedy}" if first.remedy else ""))
     return [dataclasses.replace(first, words=words, remedy=remedy,
                                 evidence={**first.evidence, "first_loss": s.first_loss[1]}), *findings[1:]]
 
@@ -911,7 +937,14 @@ def _learning(s: RunSummary) -> Finding | None:
     lost = unlearned(s)  # had learned, and the latest losses are far above chance: at any step, mean or not
     if lost is not None:
         return lost
-    if _has_moved(s) or s.steps < JUDGE_AFTER_STEPS:
+    # a loss past twice chance that has not come down to half its first after FAR_JUDGE_STEPS updates is judged then:
+    # no run waits there for 1,000 (W59 walkthrough finding 7: a classifier whose first loss was 10 times chance read
+    # 'starting ... 13 times chance, above where a run begins ... so the reading waits' at 500 updates, no remedy)
+    # (a loss climbing there is read as the climb it is: _starting says it and names the learning rate)
+    far_up = (s.chance_loss > 0 and s.loss > RISING_FACTOR * s.chance_loss and s.first_loss is not None
+              and s.loss >= s.first_loss[1] / RISING_FACTOR and s.steps >= FAR_JUDGE_STEPS
+              and getattr(climb(s), "kind", None) != "rose")
+    if _has_moved(s) or s.steps < JUDGE_AFTER_STEPS and not far_up:
         return None
     after = f"not learning: after {s.steps:,} updates{f' ({s.epochs:,} epochs)' if s.epochs is not None else ''}"
     # clearly worse than the constant guess (by as much as learning asks it to be better): say so, not "not 10%

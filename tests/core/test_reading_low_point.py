@@ -80,3 +80,20 @@ def test_a_rise_after_the_low_beyond_the_noise_still_names_the_low():
     pairs = [(t, 0.4 + 0.012 * abs(t - 125) + rng.gauss(0, 0.03)) for t in range(100, 150)]
     step, _ = low_point(_low(pairs))
     assert abs(step - 125) <= LOW_SPAN // 2 + 2, step
+
+
+def test_an_end_named_within_the_noise_of_a_lower_stretch_says_so_with_that_stretch_w60():
+    """W60 walkthrough finding 9: 'where the loss was at its lowest (the median of the 9 steps up to it, 1.47)' of a
+    run whose lowest 9-step median was 1.14, at step 78. Where the end is named for being within the noise of a lower
+    stretch, the words say so and name that stretch: its median and its middle step, against the window's own."""
+    import statistics
+
+    rng = random.Random(3)
+    pairs = [(t, 1.3 + rng.gauss(0, 0.4)) for t in range(60, 110)]  # flat and noisy
+    step, words = low_point(_low(pairs))
+    medians = [statistics.median(v for _, v in pairs[j:j + LOW_SPAN]) for j in range(len(pairs) - LOW_SPAN + 1)]
+    low = min(range(len(medians)), key=lambda j: medians[j])
+    assert step == 109 and low != len(medians) - 1  # the premise: the end named, a lower stretch before it
+    assert words == (f"where the loss was last within the noise of its lowest (the median of the 9 steps up to it, "
+                     f"{medians[-1]:.3g}, against {medians[low]:.3g} around training step {pairs[low + 4][0]}: the "
+                     "later weights trained longer)")

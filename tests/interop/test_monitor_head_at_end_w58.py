@@ -160,3 +160,12 @@ def test_the_count_is_the_rule_stated_point_by_point(points):
     want = sum((v == 1.0 and d > 0) or (v == -1.0 and d < 0) for v, d in points)
     assert int(_at_end(a, g, 0.0, 1.0)[0]) == want
     assert int(_at_end(torch.from_numpy(a), torch.from_numpy(g), 0.0, 1.0)[0].item()) == want
+
+
+def test_a_hardtanh_head_is_told_its_flat_ends_not_a_learning_rate_w60():
+    """W60 walkthrough finding 5: a Hardtanh head's outputs at exactly +-1 for inputs of about 2 were told 'Outputs
+    round to an end when the output layer's results grow very large ...: lower the learning rate'."""
+    mon, report, stuck, outputs = _run(nn.Hardtanh(), 10.0, 0.35, F.mse_loss)
+    assert mon._output_at_end().share == pytest.approx(stuck / outputs, abs=1e-12) and stuck / outputs > 0.25
+    remedy = report.reading.findings[0].remedy
+    assert "Module '3' (Hardtanh) is flat beyond its ends" in remedy and "learning rate" not in remedy

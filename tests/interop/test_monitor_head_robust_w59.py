@@ -85,7 +85,11 @@ def test_where_the_clamp_bites_the_figures_are_the_least_they_can_be_w59(loss_fn
     assert beyond.at_least and share * 0.8 <= beyond.share <= share + 1e-9
     assert 0 < beyond.floor <= floor * (1 + 1e-6)
     assert report.status == Status.OUTPUT_SATURATED
-    assert f"on at least {beyond.share:.0%} of the outputs" in report.reading.findings[0].words
+    words = report.reading.findings[0].words
+    assert f"on at least {beyond.share:.0%} of the outputs" in words
+    # no share of the loss from a bound (W60: 'at least 0.0188 of the loss (6% of 0.302)', 65% out of reach)
+    assert f"so at least {beyond.floor:.3g} of the loss (a batch's mean is " in words and "a bound only" in words
+    assert f"{beyond.floor / beyond.loss:.0%} of {beyond.loss:.3g}" not in words
 
 
 def test_targets_in_range_under_huber_are_not_read_as_beyond():

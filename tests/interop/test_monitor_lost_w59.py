@@ -61,7 +61,7 @@ def test_one_cycle_to_30_reads_not_learning_any_more_with_the_rate_s_rise_w59():
         said = first.remedy.split("The learning rate rose from ", 1)[1]
         was, rest = said.split(" at training step ", 1)
         low = int(rest.split(",", 1)[0])
-        peak, rest = rest.split("where the loss was at its lowest, to ", 1)[1].split(" at training step ", 1)
+        peak, rest = rest.split("where the mean loss was at its lowest, to ", 1)[1].split(" at training step ", 1)
         at = int(rest.split(",")[0].split(":")[0])
         # against the run's own record: the rate at the low, and the highest since (its first step)
         assert float(was) == float(f"{rates[low]:.3g}")
@@ -86,11 +86,11 @@ def _summary(changes, low, steps=300, groups=None):
 
 @pytest.mark.parametrize("changes, low, want", [
     ([(1, 0.1), (50, 0.5), (80, 3.0), (200, 0.2)], 20,
-     "The learning rate rose from 0.1 at training step 20, where the loss was at its lowest, to 3 at training step 80, "
-     "and is 0.2 now: the likeliest cause of the loss's rise; keep it nearer 0.1."),
+     "The learning rate rose from 0.1 at training step 20, where the mean loss was at its lowest, to 3 at training "
+     "step 80, and is 0.2 now: the likeliest cause of the loss's rise; keep it nearer 0.1."),
     ([(1, 0.1), (100, 0.2)], 20,
-     "The learning rate rose from 0.1 at training step 20, where the loss was at its lowest, to 0.2 at training step "
-     "100: the likeliest cause of the loss's rise; keep it nearer 0.1."),
+     "The learning rate rose from 0.1 at training step 20, where the mean loss was at its lowest, to 0.2 at training "
+     "step 100: the likeliest cause of the loss's rise; keep it nearer 0.1."),
     ([(1, 0.1), (100, 0.14)], 20, ""),  # under RATE_RAISED times
     ([(1, 0.1), (100, 0.01)], 20, ""),  # lowered
     ([(1, 0.1), (10, 5.0)], 20, ""),  # raised before the low, not since
@@ -105,3 +105,61 @@ def test_the_group_raised_is_named_among_several():
     assert rate_since_low(_summary((), 20, groups=groups)).startswith(
         "The learning rate of the parameter group holding '2.weight' rose from 0.05 at training step 20")
     assert rate_since_low(RunSummary((), 1.0, steps=300)) == ""
+
+
+def _ramp(steps, reports_at):
+    """W60's run: a 10-class MLP under SGD with momentum at 0.05, its rate raised 0.4% a step from step 400, a
+    held-out loss given after every step; every=5. Reports at ``reports_at``, and the rate each step used."""
+    torch.manual_seed(0)
+    x, w = torch.randn(4096, 20), torch.randn(20, 10)
+    y = (x @ w + 0.5 * torch.randn(4096, 10)).argmax(1)
+    xv = torch.randn(1024, 20)
+    yv = (xv @ w + 0.5 * torch.randn(1024, 10)).argmax(1)
+    model = nn.Sequential(nn.Linear(20, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10))
+    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    mon = Monitor(model, every=5, chance_loss=math.log(10))
+    rates, reports = {}, {}
+    for t in range(1, steps + 1):
+        if t >= 400:
+            opt.param_groups[0]["lr"] = 0.05 * 1.004 ** (t - 400)
+        rates[t] = opt.param_groups[0]["lr"]
+        i = torch.randint(0, 4096, (64,))
+        monitored_step(mon, model, x[i], y[i], opt)
+        with torch.no_grad():
+            mon.held_out(F.cross_entropy(model(xv), yv).item())
+        if t in reports_at:
+            reports[t] = mon.report()
+    return reports, rates
+
+
+def test_a_slow_ramp_of_the_rate_is_named_beside_a_risen_loss_w60():
+    """W60 walkthrough finding 11: 'healthy ... the mean loss has risen from 0.277 ... to 1.08' at steps 650 to 900,
+    with 'if it keeps rising, lower the learning rate', the rate risen 2.7 to 7.4 times never named."""
+    reports, rates = _ramp(900, (700, 900))
+    for t, report in reports.items():
+        remedy = report.reading.remedy
+        assert remedy.startswith("The learning rate rose from "), (t, report.reading.words, remedy)
+        was, rest = remedy.split("The learning rate rose from ", 1)[1].split(" at training step ", 1)
+        low = int(rest.split(",", 1)[0].replace(",", ""))
+        assert float(was) == float(f"{rates[low]:.3g}")
+        peak = rest.split("where the mean loss was at its lowest, to ", 1)[1].split(" at training step ", 1)[0]
+        assert float(peak) == float(f"{max(rates[k] for k in range(low + 1, t + 1)):.3g}")
+
+
+def test_the_rates_kept_are_said_known_from_the_oldest_kept_change(monkeypatch):
+    """A rate changed on every step past LR_CHANGES: the steps before the oldest change kept are not claimed read."""
+    from actlab.interop import _monitor_cut
+
+    monkeypatch.setattr(_monitor_cut, "LR_CHANGES", 16)
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    mon = Monitor(model, every=1)
+    x, y = torch.randn(16, 4), torch.randint(0, 2, (16,))
+    for t in range(1, 41):
+        opt.param_groups[0]["lr"] = 0.1 + 0.01 * t
+        monitored_step(mon, model, x, y, opt)
+    (label, first, last, changes), = mon._learning_rates()
+    assert len(changes) == 16 and first == changes[0][0] == 25 and last == 40
+    low = RunSummary((), 1.0, steps=40, lowest_judged_step=10, learning_rates=mon._learning_rates())
+    assert rate_since_low(low) == ""  # the rate at step 10 is no longer known

@@ -175,4 +175,8 @@ def test_a_steady_noisy_climb_is_read_as_a_climb_not_as_blow_ups():
     # never read as learning, and said far above chance at the end
     assert all(r.status is not Status.HEALTHY for r in seen[100:])
     mean = sum(losses[-50:]) / 50
-    assert f"the loss is {times(mean / TEN)} times chance" in seen[-1].reading.words, seen[-1].reading.words
+    # (past FAR_JUDGE_STEPS updates, far above chance and not falling, it is judged: 'not learning: after 260 updates
+    # the loss is above chance, 210 times it')
+    words = seen[-1].reading.words
+    assert f"the loss is {times(mean / TEN)} times chance" in words or \
+        f"the loss is above chance, {times(mean / TEN)} times it" in words, words

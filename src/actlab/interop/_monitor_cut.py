@@ -28,7 +28,10 @@ CUT_KEPT = 8  # the latest sampled steps' cuts the reading looks at
 CUT_STEPS = 3  # sampled steps whose optimiser step was seen before a cut is said
 ZERO_PROBE = 8  # values of the first watched weight's gradient the zeroing probe compares
 UNZEROED_PROBES = 2  # probes in a row that found the gradient added to the old one before it is said
-LR_CHANGES = 512  # the latest changes of the learning rate kept
+# the latest changes of the learning rate kept, per parameter group: a schedule that changes it every step (cosine,
+# OneCycleLR, a slow ramp) is known over this many steps back (W60 walkthrough: 512 had lost the rate at the run's low,
+# step 431, by step 1,190 of a ramp, and the reading said nothing of a rise to 24 times it)
+LR_CHANGES = 8192
 
 
 def _is_loss_scale(ratio: float) -> bool:
@@ -164,8 +167,9 @@ class _Cut:
     def _learning_rates(self) -> tuple:
         """RunSummary.learning_rates: per parameter group read, (the first watched weight it holds, the first
         training step read, the latest, the changes as (step, rate))."""
-        return tuple((label, first, last, tuple(changes)) for label, (first, last, changes)
-                     in self._rate_series.items() if changes)
+        # (where the oldest changes were dropped, the rates are known from the oldest one kept)
+        return tuple((label, changes[0][0] if len(changes) == changes.maxlen else first, last, tuple(changes))
+                     for label, (first, last, changes) in self._rate_series.items() if changes)
 
     def _probe_zeroing(self, w) -> None:
         """At the optimiser's step after a sampled step: whether the next backward's gradient for ``w`` lands in a

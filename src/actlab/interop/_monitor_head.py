@@ -113,6 +113,28 @@ def robust_loss_of(loss: torch.Tensor, head, outputs: int) -> tuple[str, float, 
     return kind[0], param, 1 / outputs if node._saved_reduction == 1 else 1.0
 
 
+# loss nodes whose reduction a loss function's autograd node keeps (_saved_reduction: 1 mean, 2 sum), and what their
+# loss measures: the errors of a classifier's outputs, or of a regression's
+_LOSS_NODES = {"NllLossBackward0": "classification", "NllLoss2DBackward0": "classification",
+               "BinaryCrossEntropyBackward0": "classification",
+               "BinaryCrossEntropyWithLogitsBackward0": "classification", "MseLossBackward0": "regression",
+               "HuberLossBackward0": "regression", "SmoothL1LossBackward0": "regression",
+               "L1LossBackward0": "regression"}
+
+
+def loss_form(loss) -> tuple[str | None, bool]:
+    """(what the loss measures, "classification" or "regression", or None where not known; whether it is summed over
+    its values, reduction='sum'), from the 0-d ``loss``'s autograd node, through numbers multiplying it. Cross-entropy
+    is nn.CrossEntropyLoss's or F.cross_entropy's log-softmax and NLL (NllLossBackward0)."""
+    node = loss.grad_fn if torch.is_tensor(loss) and loss.dim() == 0 else None
+    while node is not None and type(node).__name__ in _SCALAR:
+        node = _one_input(node)
+    kind = _LOSS_NODES.get(type(node).__name__) if node is not None else None
+    if kind is None:
+        return None, False
+    return kind, getattr(node, "_saved_reduction", 1) == 2
+
+
 class _HeadGoals:
     # the place whose outputs are read (a bounded activation on the output layer's result, as the latest report
     # found it), and this step's (output, its version, gradient) once its forward and backward ran
@@ -126,6 +148,7 @@ class _HeadGoals:
     # per sampled batch read, under any loss: (training step, its outputs, those exactly at an end of the range with
     # the loss's gradient asking them back in, where no gradient passes)
     _end_batches: deque | None = None
+    _loss_form: tuple[str | None, bool] = (None, False)  # the latest sampled step's loss, as loss_form reads it
 
     def _watch_head(self, layer) -> None:
         """From the report: ``layer`` is a bounded activation on the output layer's result (None: there is none)."""
@@ -239,8 +262,7 @@ class _HeadGoals:
             return None
         _, mid, half = layer.saturation_rule
         return OutputAtEnd(layer.label, layer.record.name, mid - half, mid + half, len(batches), batches[0][0],
-                           stuck / outputs,
-                           int(outputs))
+                           stuck / outputs, int(outputs), flat=layer.record.has_zero_region)
 
 
 def _at_end(a, g, mid: float, half: float) -> list:

@@ -1,0 +1,70 @@
+"""What the loss measures and how it is reduced, read from its autograd node (W60 walkthrough findings 3 and 6): a
+classifier under BCEWithLogitsLoss whose output weights were 400 times the default was told to 'standardise the
+targets ... or set the output layer's bias to their mean' (its targets are 0 and 1), and a loss summed over the batch
+against a per-sample chance_loss read 'the outputs began far from the targets ... standardise the targets'."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from conftest import require_torch
+
+torch = require_torch()
+from torch import nn  # noqa: E402
+from torch.nn import functional as F  # noqa: E402
+
+from actlab.interop._monitor_head import loss_form  # noqa: E402
+from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
+
+A = torch.randn(8, 3, requires_grad=True)
+Y = torch.randint(0, 3, (8,))
+T = torch.rand(8, 3)
+
+
+@pytest.mark.parametrize("loss, want", [
+    (lambda: F.cross_entropy(A, Y), ("classification", False)),
+    (lambda: F.cross_entropy(A, Y, reduction="sum"), ("classification", True)),
+    (lambda: nn.BCEWithLogitsLoss()(A, T), ("classification", False)),
+    (lambda: F.binary_cross_entropy(torch.sigmoid(A), T, reduction="sum"), ("classification", True)),
+    (lambda: 0.5 * F.mse_loss(A, T, reduction="sum"), ("regression", True)),
+    (lambda: F.huber_loss(A, T) / 4, ("regression", False)),
+    (lambda: ((A - T) ** 2).mean(), (None, False)),  # written out: not a loss function's node
+    (lambda: F.mse_loss(A, T, reduction="none"), (None, False)),  # not 0-d
+], ids=["ce", "ce-sum", "bce-logits", "bce-sum", "half-mse-sum", "huber-quarter", "written", "unreduced"])
+def test_the_loss_form_against_the_loss_functions_own_reduction(loss, want):
+    assert loss_form(loss()) == want
+
+
+def _binary(scale, loss_fn, chance, steps=60):
+    torch.manual_seed(0)
+    x = torch.randn(1024, 6)
+    y = (x[:, :1] > 0).float()
+    torch.manual_seed(1)
+    model = nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 1))
+    with torch.no_grad():
+        model[2].weight.mul_(scale)
+    opt = torch.optim.Adam(model.parameters(), 1e-3)
+    mon = Monitor(model, every=1, chance_loss=chance)
+    for _ in range(steps):
+        i = torch.randint(0, 1024, (64,))
+        monitored_step(mon, model, x[i], y[i], opt, loss_fn=loss_fn)
+    return mon.report()
+
+
+def test_a_classifier_starting_far_above_chance_is_told_of_its_logits_not_its_targets_w60():
+    report = _binary(400.0, F.binary_cross_entropy_with_logits, math.log(2))
+    first = report.reading.findings[0]
+    assert "the first loss" in first.words and "was already" in first.words  # the premise: a start far above
+    assert first.remedy.startswith("A first cross-entropy this far above chance means confidently wrong outputs")
+    assert "standardise the targets" not in f"{report.reading.words} {report.reading.remedy}"
+
+
+def test_a_summed_loss_against_a_per_sample_chance_is_told_so_w60():
+    """MSE summed over batches of 64 with chance_loss the targets' variance: the first loss is about 64 times it."""
+    report = _binary(1.0, lambda out, y: F.mse_loss(out, y, reduction="sum"), 0.25)
+    text = f"{report.reading.words} {report.reading.remedy}"
+    assert "reduction='sum'" in text and "standardise the targets" not in text, text
+    assert "Monitor(chance_loss=...) the chance of that sum" in report.reading.remedy
