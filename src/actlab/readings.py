@@ -205,10 +205,12 @@ def with_causes(findings: list[Finding], s: RunSummary) -> list[Finding]:
     """The headline with the causes the run's history shows put in it: weights pulled to 0 (_with_shrink), gradients
     cut before the optimiser steps (_with_cut), gradients never zeroed (_with_unzeroed), targets a bounded output
     cannot reach (_with_beyond), outputs stuck at an end of a bounded output's range (_with_at_end), unscaled inputs
-    under a normalisation (_with_normalised), the learning rate around a jump (_with_rate), in that order. A face that
-    adds findings after diagnose applies it again."""
+    under a normalisation (_with_normalised), a training and a held-out loss risen together (_with_worse_on_both), the
+    learning rate around a jump or since the run's low (_with_rate), in that order. A face that adds findings after
+    diagnose applies it again."""
     findings = list(findings)
-    for cause in (_with_shrink, _with_cut, _with_unzeroed, _with_beyond, _with_at_end, _with_normalised, _with_rate):
+    for cause in (_with_shrink, _with_cut, _with_unzeroed, _with_beyond, _with_at_end, _with_normalised,
+                  _with_worse_on_both, _with_rate):
         findings = cause(findings, s)
     return findings
 
@@ -1017,6 +1019,37 @@ def _with_left_out(s: RunSummary, words: str, remedy: str) -> tuple[str, str]:
                    f"and no .detach() or torch.no_grad() on the way to them) and {s.restart}. {remedy}")
 
 
+def _worse_on_both(s: RunSummary, found) -> bool:
+    """Whether the training mean is up from its low beyond that low's noise bound, by half the held-out loss's rise
+    (``found``, held_out_rise's) or more: the network got worse on its training batches too, and fits no training
+    point at the cost of new ones (W60 walkthrough finding 7: a rate ramped 0.4% a step took the training mean from
+    0.277 to 0.458 and the held-out median from 0.405 to 0.642, which read 'not generalising ... fits its training
+    points at the cost of new ones'; rise() waits for a rise of a tenth of chance, 0.23 there)."""
+    low, bound = s.lowest_judged_loss, s.lowest_judged_bound
+    return (found is not None and low is not None and bound is not None and low > 0 and s.loss is not None
+            and s.loss > bound and s.loss / low - 1 >= 0.5 * (found.median / found.lowest.median - 1))
+
+
+def _with_worse_on_both(findings: list[Finding], s: RunSummary) -> list[Finding]:
+    """A healthy headline of a run whose training mean and held-out loss both rose from their lows (_worse_on_both),
+    short of what rise() says: said right after the status, with the rise's remedy (the learning rate since the run's
+    low leads it, _with_rate)."""
+    if not findings or findings[0].status != Status.HEALTHY or "risen_from" in findings[0].evidence or \
+            s.test_chance_loss is None or rise(s) is not None:
+        return findings
+    found = held_out_rise(s)
+    if not _worse_on_both(s, found):
+        return findings
+    first = findings[0]
+    said = (f"the mean loss has risen from {s.lowest_judged_loss:.3g} at "
+            f"{numbered_step(s, s.lowest_judged_step)} to {s.loss:.3g}, past the noise of that low, and the held-out "
+            f"loss with it, from a median of {found.lowest.median:.3g} to {found.median:.3g}: the network is getting "
+            "worse on its training batches and on new points alike")
+    return [dataclasses.replace(first, words=lead(first.words, said), remedy=f"{rise_remedy(s)} {first.remedy}".strip(),
+                                evidence={**first.evidence, "risen_from": s.lowest_judged_loss,
+                                          "risen_to": s.loss}), *findings[1:]]
+
+
 def _generalising(s: RunSummary) -> Finding | None:
     if s.test_loss is None or s.test_chance_loss is None or not _has_moved(s) or not math.isfinite(s.test_loss):
         return None
@@ -1031,6 +1064,12 @@ def _generalising(s: RunSummary) -> Finding | None:
     # 1.07, and the reading added 'not generalising: ... fits its training points at the cost of new ones')
     both = rise(s) is not None
     found = None if both else held_out_rise(s)
+    # or the training mean is up from its low beyond that low's noise bound, by half the held-out loss's rise or more
+    # (W60 walkthrough finding 7: a rate ramped 0.4% a step took the training mean from 0.277 to 0.458 and the
+    # held-out median from 0.405 to 0.642, and it read 'not generalising ... fits its training points at the cost of
+    # new ones'; rise() waits for a rise of a tenth of chance, 0.23 there)
+    if found is not None and _worse_on_both(s, found):  # said beside the headline (_with_worse_on_both)
+        found = None
     keep = held_keep_step(s)  # the step whose weights to keep: the lowest given, or the lowest window's middle
     if found is not None:  # it came down and went back up: the lowest is the point to stop at (W39 walkthrough)
         return Finding(Status.NOT_GENERALISING, f"not generalising: {trained}, but {held_rise_words(s, found)}",

@@ -118,24 +118,25 @@ def _ramp(steps, reports_at):
     model = nn.Sequential(nn.Linear(20, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10))
     opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
     mon = Monitor(model, every=5, chance_loss=math.log(10))
-    rates, reports = {}, {}
+    rates, reports, losses, held = {}, {}, {}, {}
     for t in range(1, steps + 1):
         if t >= 400:
             opt.param_groups[0]["lr"] = 0.05 * 1.004 ** (t - 400)
         rates[t] = opt.param_groups[0]["lr"]
         i = torch.randint(0, 4096, (64,))
-        monitored_step(mon, model, x[i], y[i], opt)
+        losses[t] = monitored_step(mon, model, x[i], y[i], opt).item()
         with torch.no_grad():
-            mon.held_out(F.cross_entropy(model(xv), yv).item())
+            held[t] = F.cross_entropy(model(xv), yv).item()
+        mon.held_out(held[t])
         if t in reports_at:
             reports[t] = mon.report()
-    return reports, rates
+    return reports, rates, losses, held
 
 
 def test_a_slow_ramp_of_the_rate_is_named_beside_a_risen_loss_w60():
     """W60 walkthrough finding 11: 'healthy ... the mean loss has risen from 0.277 ... to 1.08' at steps 650 to 900,
     with 'if it keeps rising, lower the learning rate', the rate risen 2.7 to 7.4 times never named."""
-    reports, rates = _ramp(900, (700, 900))
+    reports, rates, _, _ = _ramp(900, (700, 900))
     for t, report in reports.items():
         remedy = report.reading.remedy
         assert remedy.startswith("The learning rate rose from "), (t, report.reading.words, remedy)
@@ -163,3 +164,20 @@ def test_the_rates_kept_are_said_known_from_the_oldest_kept_change(monkeypatch):
     assert len(changes) == 16 and first == changes[0][0] == 25 and last == 40
     low = RunSummary((), 1.0, steps=40, lowest_judged_step=10, learning_rates=mon._learning_rates())
     assert rate_since_low(low) == ""  # the rate at step 10 is no longer known
+
+
+def test_worse_on_training_batches_and_new_points_alike_is_not_read_as_memorising_w60():
+    """W60 walkthrough finding 7: at step 600 of the ramp, the training mean up from 0.277 to 0.458 and the held-out
+    median from 0.405 to 0.642 read 'not generalising ... fits its training points at the cost of new ones'."""
+    import statistics
+
+    reports, _, losses, held = _ramp(600, (600,))
+    report = reports[600]
+    # the premise, from the run's own losses: both up by a half or more from their lows
+    means = [statistics.fmean(losses[k] for k in range(t - 49, t + 1)) for t in range(50, 601)]
+    medians = [statistics.median(held[k] for k in range(t - 6, t + 1)) for t in range(7, 601)]
+    assert means[-1] > 1.5 * min(means) and medians[-1] > 1.4 * min(medians)
+    words = report.reading.words
+    assert report.status != "not_generalising" and "at the cost of new ones" not in words
+    assert "the network is getting worse on its training batches and on new points alike" in words
+    assert report.reading.remedy.startswith("The learning rate rose from ")
