@@ -183,7 +183,10 @@ def test_nan_steps_count_no_units_keep_the_dead_history_and_say_where_and_when(t
     row = nan_rep.layers[0]
     assert row.non_finite and row.dead is None and row.saturated is None and row.dormant is None
     assert "no unit is counted" in row.words and nan_rep.reading.status == Status.DIVERGED
-    assert "the first watched activation holding a NaN or an inf is module '1' (ReLU)" in nan_rep.reading.words
+    # (a NaN in the inputs: the first watched activation is where it shows, not where it began, W60)
+    said = "every layer after it carries it on (the first watched activation: module '1' (ReLU))"
+    assert said in nan_rep.reading.words
+    assert "the model's inputs hold a NaN or an inf" in nan_rep.reading.words
     assert nan_rep.first_non_finite == {"step": 2, "place": "module '1' (ReLU)"}
     last = mon.report()
     # the window counts the finite batches only, and the dead units are exactly the ones switched off

@@ -799,6 +799,9 @@ class _Reporting:
                           f"inputs; then {remedy.rsplit('; then ', 1)[-1]}")
             bad_in = self._input_bad
             if bad_in is not None and bad_in[0] <= step:  # before any layer: the data's, whatever the places say
+                head = "the first watched activation holding a NaN or an inf is "
+                if where.startswith(head):  # (not where it began: the inputs are, W60 walkthrough finding 12)
+                    where = f"every layer after it carries it on (the first watched activation: {where[len(head):]})"
                 where = (f"the model's inputs hold a NaN or an inf: the first weighted module, {bad_in[1]}, got one on "
                          f"training step {bad_in[0]:,} (a sampled one); {where}")
                 remedy = ("The inputs hold a NaN or an inf before any layer runs: no learning rate or clipping can "
