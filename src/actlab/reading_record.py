@@ -381,6 +381,10 @@ class RunSummary:
     # summed loss read 'the outputs began far from the targets ... standardise the targets')
     loss_kind: str | None = None
     loss_summed: bool = False
+    # the model's outputs' shape where the loss (F.mse_loss, F.huber_loss, F.smooth_l1_loss) broadcast them against
+    # targets of another shape, comparing every output with every target (W60 walkthrough: (64, 1) outputs against
+    # (64,) targets read 'starting ... every run begins near chance', the model able to learn only the targets' mean)
+    loss_broadcast: tuple[int, ...] | None = None
     # the learning rates a monitor read at every optimiser step from its first sampled step on, per parameter group
     # holding watched weights: (the first watched weight it holds, in words, the first training step read, the latest,
     # its changes as (training step, rate), oldest first); () where none was read (actlab's own runs have

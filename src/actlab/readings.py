@@ -206,11 +206,12 @@ def with_causes(findings: list[Finding], s: RunSummary) -> list[Finding]:
     cut before the optimiser steps (_with_cut), gradients never zeroed (_with_unzeroed), targets a bounded output
     cannot reach (_with_beyond), outputs stuck at an end of a bounded output's range (_with_at_end), unscaled inputs
     under a normalisation (_with_normalised), a training and a held-out loss risen together (_with_worse_on_both), the
-    learning rate around a jump or since the run's low (_with_rate), in that order. A face that adds findings after
+    learning rate around a jump or since the run's low (_with_rate), in that order; last, so that it leads, a loss
+    that broadcast the outputs against targets of another shape (_with_broadcast). A face that adds findings after
     diagnose applies it again."""
     findings = list(findings)
     for cause in (_with_shrink, _with_cut, _with_unzeroed, _with_beyond, _with_at_end, _with_normalised,
-                  _with_worse_on_both, _with_rate):
+                  _with_worse_on_both, _with_rate, _with_broadcast):
         findings = cause(findings, s)
     return findings
 
@@ -344,6 +345,26 @@ def _with_at_end(findings: list[Finding], s: RunSummary) -> list[Finding]:
         lead(first.words, at_end_words(e), but=first.status == Status.HEALTHY)
     return [dataclasses.replace(first, words=words, remedy=f"{first.remedy} {at_end_remedy(e, beyond)}".strip(),
                                 evidence={**first.evidence, "output_at_end_share": e.share}), *findings[1:]]
+
+
+def _with_broadcast(findings: list[Finding], s: RunSummary) -> list[Finding]:
+    """A loss that broadcast the model's outputs against targets of another shape (RunSummary.loss_broadcast) leads
+    the headline, whatever it is, and the remedy: it compares every output with every target, so no model can fit
+    the targets; torch's own warning ('Using a target size ... different to the input size') is easy to miss."""
+    shape = s.loss_broadcast
+    if shape is None or not findings or "loss_broadcast" in findings[0].evidence:
+        return findings
+    first = findings[0]
+    dims = ", ".join(str(v) for v in shape) + ("," if len(shape) == 1 else "")
+    said = (f"the loss broadcasts the model's outputs, of shape ({dims}), against targets of another shape: it "
+            f"compares every output with every target (a ({shape[0]},) target against ({shape[0]}, 1) outputs makes "
+            f"{shape[0]} x {shape[0]} pairs), so the model can learn no more than the targets' mean")
+    remedy = ("Give the targets the outputs' shape before the loss (y.view_as(out), or out.squeeze(-1) against a "
+              "target of shape (N,)): torch's warning 'Using a target size that is different to the input size' "
+              "says the same.")
+    return [dataclasses.replace(first, words=lead(first.words, said, but=first.status == Status.HEALTHY),
+                                remedy=f"{remedy} {first.remedy}".strip(),
+                                evidence={**first.evidence, "loss_broadcast": list(shape)}), *findings[1:]]
 
 
 def _with_unzeroed(findings: list[Finding], s: RunSummary) -> list[Finding]:

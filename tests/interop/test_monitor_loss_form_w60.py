@@ -68,3 +68,41 @@ def test_a_summed_loss_against_a_per_sample_chance_is_told_so_w60():
     text = f"{report.reading.words} {report.reading.remedy}"
     assert "reduction='sum'" in text and "standardise the targets" not in text, text
     assert "Monitor(chance_loss=...) the chance of that sum" in report.reading.remedy
+
+
+def test_the_broadcast_is_read_from_the_loss_function_s_own_expand():
+    import warnings
+
+    from actlab.interop._monitor_head import broadcast_of
+
+    out = torch.randn(8, 1, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # torch's own: 'Using a target size ...'
+        assert broadcast_of(F.mse_loss(out, torch.randn(8))) == (8, 1)
+        assert broadcast_of(2 * nn.HuberLoss()(out, torch.randn(8))) == (8, 1)
+        assert broadcast_of(F.smooth_l1_loss(out, torch.randn(8), reduction="sum")) == (8, 1)
+    assert broadcast_of(F.mse_loss(out, torch.randn(8, 1))) is None  # the same shape: nothing expanded
+    assert broadcast_of(F.cross_entropy(A, Y)) is None and broadcast_of(((out - 1) ** 2).mean()) is None
+
+
+def test_outputs_broadcast_against_targets_of_another_shape_lead_the_reading_w60():
+    """W60 walkthrough finding 4: (64, 1) outputs against (64,) targets under nn.MSELoss read 'starting ... every run
+    begins near chance', the model able to learn only the targets' mean (its whole-data MSE 1.25 against a chance of
+    1.28), torch's warning fired 192 times."""
+    torch.manual_seed(0)
+    x = torch.randn(1024, 4)
+    y = x[:, 0] + 0.5 * x[:, 1]  # (N,): the outputs are (N, 1)
+    torch.manual_seed(1)
+    model = nn.Sequential(nn.Linear(4, 32), nn.ReLU(), nn.Linear(32, 1))
+    opt = torch.optim.Adam(model.parameters(), 1e-2)
+    mon = Monitor(model, every=5, chance_loss=float(y.var()))
+    with pytest.warns(UserWarning, match="target size"):
+        for _ in range(200):
+            i = torch.randint(0, 1024, (64,))
+            monitored_step(mon, model, x[i], y[i], opt, loss_fn=F.mse_loss)
+    with torch.no_grad():  # the premise: the model learned no more than the mean (its own outputs, shaped rightly)
+        assert F.mse_loss(model(x).squeeze(1), y).item() > 0.9 * float(y.var())
+    report = mon.report()
+    assert report.reading.words.split(": ", 1)[1].startswith(
+        "the loss broadcasts the model's outputs, of shape (64, 1), against targets of another shape")
+    assert report.reading.remedy.startswith("Give the targets the outputs' shape before the loss")

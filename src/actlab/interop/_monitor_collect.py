@@ -30,7 +30,7 @@ from . import _monitor_places as _places
 from . import _monitor_scaler as _scaler
 from . import _torch_stats
 from ._monitor_base import DEAD_EVIDENCE, JUDGED_STEPS, LOSS_BATCHES, _StepHandle
-from ._monitor_head import loss_form
+from ._monitor_head import broadcast_of, loss_form
 from ._monitor_places import _Layer
 from ._monitor_relu import _relu_views
 
@@ -378,8 +378,9 @@ class _Collecting:
         # sent, the host has it from the per-unit sums, or no gradient reached the place)
         loss = self._checked_loss(handle.loss)
         self._loss_set = handle.loss is not None  # set on this step (refused or not): the report's no-loss note
-        if torch.is_tensor(handle.loss):  # what it measures, and whether it is summed over the batch (loss_form)
-            self._loss_form = loss_form(handle.loss)
+        if torch.is_tensor(handle.loss):  # what it measures, and whether it is summed over the batch (loss_form),
+            # and whether it broadcast the outputs against targets of another shape (broadcast_of)
+            self._loss_form, self._broadcast = loss_form(handle.loss), broadcast_of(handle.loss)
         lane = self._lane_read(ran, scalars, slots, loss)
         if lane is not None:  # every place a ReLU whose pass wrote the lane: its numbers are on the host already
             values, host = lane

@@ -135,6 +135,25 @@ def loss_form(loss) -> tuple[str | None, bool]:
     return kind, getattr(node, "_saved_reduction", 1) == 2
 
 
+# the element-wise losses whose functions broadcast their input against the target (and warn) before the loss
+_BROADCASTING = frozenset({"MseLossBackward0", "HuberLossBackward0", "SmoothL1LossBackward0"})
+
+
+def broadcast_of(loss) -> tuple[int, ...] | None:
+    """The shape of the model's outputs where ``loss`` is F.mse_loss, F.huber_loss or F.smooth_l1_loss (their nn
+    modules too) of outputs expanded to another shape on the way in, as those functions expand an input whose shape
+    differs from the target's (a (128,) target against (128, 1) outputs compares all 128 x 128 pairs); else None."""
+    node = loss.grad_fn if torch.is_tensor(loss) and loss.dim() == 0 else None
+    while node is not None and type(node).__name__ in _SCALAR:
+        node = _one_input(node)
+    if node is None or type(node).__name__ not in _BROADCASTING:
+        return None
+    first = node.next_functions[0][0]
+    if first is None or type(first).__name__ != "ExpandBackward0":
+        return None
+    return tuple(int(v) for v in first._saved_self_sym_sizes)
+
+
 class _HeadGoals:
     # the place whose outputs are read (a bounded activation on the output layer's result, as the latest report
     # found it), and this step's (output, its version, gradient) once its forward and backward ran
@@ -149,6 +168,7 @@ class _HeadGoals:
     # the loss's gradient asking them back in, where no gradient passes)
     _end_batches: deque | None = None
     _loss_form: tuple[str | None, bool] = (None, False)  # the latest sampled step's loss, as loss_form reads it
+    _broadcast: tuple[int, ...] | None = None  # and the outputs' shape, where it broadcast them (broadcast_of)
 
     def _watch_head(self, layer) -> None:
         """From the report: ``layer`` is a bounded activation on the output layer's result (None: there is none)."""
