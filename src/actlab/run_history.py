@@ -11,7 +11,7 @@ import math
 from collections import deque
 
 from .run_changes import StatusChanges
-from .run_points import _pairs, number, point_of  # noqa: F401 (number and point_of: importable from here too)
+from .run_points import RATE_GROUPS_MOST, _pairs, number, point_of, rates_of  # noqa: F401 (number and point_of: importable from here too)
 
 HEAD_POINTS = 256  # the run's first reports, every one of them (the start, where gradients vanish and units die)
 THINNED_POINTS = 1000  # at most this many points between the first reports and the newest ones
@@ -24,6 +24,7 @@ MAX_PLACES = 1024
 
 
 HELD_OUT_POINTS = 4096  # the held-out losses a history keeps (past it, every other one goes; the lowest stays)
+RATE_POINTS = 4096  # the learning-rate changes a history keeps per group (past it, every other one goes)
 
 
 def _widen_loss(band: dict, low_high: list | None) -> None:
@@ -165,6 +166,9 @@ class RunHistory:
         # every held-out loss the reports carry (held_out_given), [step, loss], in order: at most HELD_OUT_POINTS, every
         # other one dropped past that but the lowest (the step an early-stopping remedy names)
         self.held_out: list[list] = []
+        # the learning rate's changes the reports carry (rates), per parameter group, [step, rate], in order: at most
+        # RATE_POINTS a group, every other one dropped past that but the first and the latest
+        self.rates: dict[str, list[list]] = {}
         # where the reading's status changed (run_changes): the page marks each on its charts
         self.status = StatusChanges()
 
@@ -229,6 +233,7 @@ class RunHistory:
         self._follow(tuple(self.places[slot] for slot in slots if slot is not None))
         point = point_of(self.total, report, slots, len(self.places))
         self._keep_held_out(point.get("held_out_given", ()))
+        self._keep_rates(point.get("rates"))
         if point["non_finite"] and self.first_seen is None:
             previous = self.recent[-1]["step"] if self.recent else None
             self.first_seen = {"step": point["step"], "previous": previous, "place": _place_of(report)}
@@ -270,6 +275,17 @@ class RunHistory:
     def take_end(self, end: dict) -> None:
         """Takes in the run's end line: the held-out losses it carries, given after the last sampled step."""
         self._keep_held_out(_pairs(end.get("held_out_given")))
+        self._keep_rates(rates_of(end.get("rates")))
+
+    def _keep_rates(self, given: dict | None) -> None:
+        for name, changes in (given or {}).items():
+            if name not in self.rates and len(self.rates) >= RATE_GROUPS_MOST:
+                continue
+            kept = self.rates.setdefault(name, [])
+            last = kept[-1][0] if kept else None
+            kept.extend(c for c in changes if last is None or c[0] > last)
+            if len(kept) > RATE_POINTS:
+                self.rates[name] = [c for k, c in enumerate(kept) if k % 2 == 0 or k == len(kept) - 1]
 
     def _keep_held_out(self, given) -> None:
         last = self.held_out[-1][0] if self.held_out else None

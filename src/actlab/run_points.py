@@ -12,6 +12,8 @@ from ._json import jsonable
 # (interop/_monitor_parts reads them from here), and a point's for a log written by other means
 PARTS_MOST = 8
 NAME_MOST = 40
+RATE_GROUPS_MOST = 8  # the parameter groups whose learning rates a point keeps (Monitor's "rates")
+RATE_CHANGES_MOST = 64  # and their changes per point (the monitor's own cap: _monitor_cut.RATE_LINE_MOST)
 
 
 def number(value):
@@ -64,10 +66,29 @@ def point_of(index: int, report: dict, slots: list[int] | None = None, size: int
     parts = _parts(report.get("parts"))
     if parts:  # the loss's named parts on this step (s.parts), for the loss chart's lines
         point["parts"] = parts
+    rates = rates_of(report.get("rates"))
+    if rates:  # the learning rate's changes read since the report before, per parameter group
+        point["rates"] = rates
     if any(silent):  # of the saturated units, those gone silent (the page's readout says them apart); most points
         # have none, and carry no list for it
         point["silent"] = silent
     return point
+
+
+def rates_of(given) -> dict:
+    """The learning rate's changes as a point keeps them ({group: [[training step, rate], ...]}): at most
+    RATE_GROUPS_MOST groups, each name cut to NAME_MOST characters, RATE_CHANGES_MOST changes each, of an int step and
+    a finite rate of 0 or more (a log written by other means may hold anything)."""
+    if not isinstance(given, dict):
+        return {}
+    out = {}
+    for name, changes in list(given.items())[:RATE_GROUPS_MOST]:
+        kept = [[t, v] for t, v in (c for c in changes[:RATE_CHANGES_MOST] if isinstance(c, list) and len(c) == 2)
+                if type(t) is int and type(v) in (int, float) and math.isfinite(v) and v >= 0] \
+            if isinstance(changes, list) else []
+        if kept:
+            out[str(name)[:NAME_MOST]] = kept
+    return out
 
 
 def _parts(given) -> dict:

@@ -32,6 +32,7 @@ UNZEROED_PROBES = 2  # probes in a row that found the gradient added to the old 
 # OneCycleLR, a slow ramp) is known over this many steps back (W60 walkthrough: 512 had lost the rate at the run's low,
 # step 431, by step 1,190 of a ramp, and the reading said nothing of a rise to 24 times it)
 LR_CHANGES = 8192
+RATE_LINE_MOST = 64  # the rate's changes one log line carries per group (a schedule's, every step: evenly thinned)
 
 
 def _is_loss_scale(ratio: float) -> bool:
@@ -62,6 +63,8 @@ class _Cut:
     # optimiser seen, weakly, its groups that hold watched weights, as (index, label) (the Monitor's __init__ gives
     # each monitor its own)
     _rate_series: dict
+    _rates_logged = 0  # the step of the latest report whose line carried the rates' changes (_rates_for_line)
+    _rates_line: tuple = (0, ())  # and that step with what it carried
     _rate_opts: weakref.WeakKeyDictionary
 
     def _await_optimiser(self) -> None:
@@ -158,6 +161,31 @@ class _Cut:
             if not changes or changes[-1][1] != lr:
                 changes.append((step, lr))
             series[1] = step
+
+    def _rates_for_line(self, step: int, first_build: bool) -> tuple:
+        """MonitorReport.rates: per group, the changes read from the last report's step to the one before ``step``
+        (an optimiser step follows its training step's report, so the rate of step t is read after t's report: the
+        next line carries it), at most RATE_LINE_MOST, evenly thinned, the first and last kept; on a report built
+        again for report(), the same ones as its first build (kept with it)."""
+        if not first_build:
+            return self._rates_line[1] if self._rates_line[0] == step else ()
+        since, out = self._rates_logged, []
+        for label, (_, _, changes) in self._rate_series.items():
+            new = []
+            for t, lr in reversed(changes):  # (the newest last: few a line, so a walk from the end)
+                if t < since:
+                    break
+                if t < step:
+                    new.append((t, lr))
+            new.reverse()
+            if len(new) > RATE_LINE_MOST:
+                keep = {round(k * (len(new) - 1) / (RATE_LINE_MOST - 1)) for k in range(RATE_LINE_MOST)}
+                new = [c for k, c in enumerate(new) if k in keep]
+            if new:
+                out.append((label, tuple(new)))
+        self._rates_logged = step
+        self._rates_line = (step, tuple(out))
+        return self._rates_line[1]
 
     def _drop_rate_hook(self) -> None:
         if self._rate_hook is not None:

@@ -580,6 +580,10 @@ class MonitorReport:
     held_out_given: tuple[tuple[int, float], ...] = ()
     # the loss's named parts on this sampled step (s.parts), (name, value): the log carries them for /watch's loss chart
     parts: tuple[tuple[str, float], ...] = ()
+    # the learning rate's changes the monitor read since the sampled step before (the first report: since it began),
+    # per parameter group holding a watched weight, (its label, ((training step, rate), ...)): the log carries them
+    # for /watch's learning-rate chart (W60 walkthrough: the readings name the rate, and no chart drew it)
+    rates: tuple[tuple[str, tuple[tuple[int, float], ...]], ...] = ()
 
     @property
     def status(self) -> Status:
@@ -606,7 +610,9 @@ class MonitorReport:
                 **({"held_out": [self.held_out[0], jsonable(self.held_out[1])]} if self.held_out else {}),
                 **({"held_out_given": [[t, jsonable(v)] for t, v in self.held_out_given]} if self.held_out_given
                    else {}),
-                **({"parts": {name: jsonable(v) for name, v in self.parts}} if self.parts else {})}
+                **({"parts": {name: jsonable(v) for name, v in self.parts}} if self.parts else {}),
+                **({"rates": {label: [[t, jsonable(v)] for t, v in changes] for label, changes in self.rates}}
+                   if self.rates else {})}
 
     def _head(self) -> str:
         """The report's first line: the step it is of, among the steps run, and the sampling rule."""

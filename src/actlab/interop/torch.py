@@ -54,6 +54,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .._json import jsonable
 from ..monitor_log import LOG_FORMAT, read_log
 from ..reading_held_out import HELD_OUT_KEPT, lowest_windows
 from ..reading_loss import CLIMB_LOSSES
@@ -576,6 +577,11 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Cut, _Inpu
                 # reading that takes them in too (never raising: an exception may be on its way out of the block)
                 with contextlib.suppress(Exception):
                     self._steps_box[4] = self._end_extras(reading=True)
+            with contextlib.suppress(Exception):  # and the learning rate's changes read since the last line
+                rates = self._rates_for_line(self.step_count + 1, True)
+                if rates:
+                    self._steps_box[4] = {**(self._steps_box[4] or {}), "rates": {
+                        label: [[t, jsonable(v)] for t, v in changes] for label, changes in rates}}
             self._closer()
         # an instance attribute shadows the class's step(): the steps of an open monitor pay nothing for this check
         self.step = _step_after_close

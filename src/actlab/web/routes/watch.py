@@ -133,6 +133,8 @@ def watch(request: Request, since: Annotated[int, Query(ge=0, le=10**9, descript
                  # every held-out loss kept, on the first answer (since 0); later answers carry the new ones in
                  # their points' held_out_given, which the page adds
                  "held_out": history.held_out if since == 0 else None,
+                 # and every learning-rate change kept, per parameter group, the same way (points carry "rates")
+                 "rates": history.rates if since == 0 else None,
                  # where the reading's status changed, on every answer (at most run_changes.MAX_CHANGES of them)
                  "changes": [list(c) for c in history.status.changes], "changes_left_out": history.status.left_out,
                  "folder_missing": _missing_text(log.path), "warnings": log.said("page", tail.shown),

@@ -28,9 +28,43 @@ export function resetView() {
     historyBands: [], healthBands: [], lossBands: [], healthRows: [], firstSeen: null, previewing: false,
     firstNan: null, warm: [], warmUp: [], order: null, places: null, slots: null, numbers: null, folds: [],
     hidden: new Set(), ended: null, partNames: [], parts: [], partChance: [], header: null,
+    rateAll: new Map(), rateSeries: [],
   });
 }
 resetView();
+
+// The most learning-rate changes the page keeps per group (the server's run_history.RATE_POINTS): past it, every
+// other one goes, the first and the latest kept
+const RATE_POINTS = 4096;
+
+// One answer's learning-rate changes ({group: [[step, rate], ...]}) into view.rateAll: numbers only (an end line is
+// sent as the log holds it), a rate of 0 or more at an integer step
+function takeRates(given) {
+  if (!given || typeof given !== "object") return;
+  for (const [name, changes] of Object.entries(given)) {
+    if (!Array.isArray(changes)) continue;
+    if (!view.rateAll.has(name)) { if (view.rateAll.size >= 8) continue; view.rateAll.set(name, new Map()); }
+    const kept = view.rateAll.get(name);
+    for (const c of changes) {
+      if (Array.isArray(c) && Number.isInteger(c[0]) && finite(c[1]) && c[1] >= 0) kept.set(c[0], c[1]);
+    }
+    if (kept.size > RATE_POINTS) {
+      const all = [...kept].sort((a, b) => a[0] - b[0]);
+      view.rateAll.set(name, new Map(all.filter((_, i) => i % 2 === 0 || i === all.length - 1)));
+    }
+  }
+}
+
+// The learning-rate chart's lines, one per group: each rate held from its change to the next (a step drawn as a
+// vertical rise at the change), the last to `end`
+export function rateLines(end) {
+  return [...view.rateAll].map(([name, kept]) => {
+    const all = [...kept].sort((a, b) => a[0] - b[0]), x = [], y = [];
+    all.forEach(([t, v], i) => { if (i) { x.push(t); y.push(all[i - 1][1]); } x.push(t); y.push(v); });
+    if (all.length && end > all.at(-1)[0]) { x.push(end); y.push(all.at(-1)[1]); }
+    return { name, x, y, changes: all };
+  });
+}
 
 // A layer's name as the page shows it: an nn.Sequential's modules are named by bare indices ('1', '3', or '3#2' for
 // a second call), which read as counts ('1: 1'), so those carry the module's class: '1 (ReLU)'.
@@ -82,6 +116,9 @@ export function take(data) {
   view.ended = data.ended ?? null;
   view.limits = data.limits;  // the server's bounds (parts per point, held-out losses kept), on every answer
   for (const [t, v] of view.ended?.held_out_given ?? []) view.heldOutAll.set(t, v);
+  // the learning rate's changes, per parameter group: the server's lists on the first answer, then those the new
+  // points and the end line carry (the monitor reads the rate at every optimiser step)
+  for (const given of [data.rates, ...fresh.map((p) => p.rates), view.ended?.rates]) takeRates(given);
   if (view.heldOutAll.size > view.limits.held_out_points) {  // bounded on a page that follows a long run for hours
     const all = [...view.heldOutAll].sort((a, b) => a[0] - b[0]);
     const low = all.reduce((k, g, i) => (g[1] < all[k][1] ? i : k), 0);

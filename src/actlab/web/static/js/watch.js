@@ -9,7 +9,7 @@
 // watch-table.js and the choice of run, for a log that holds several, watch-runs.js. The charts cover the whole run
 // at any length (watch-points.js says how).
 import { getJSON } from "./api.js";
-import { PALETTE } from "./charts.js";
+import { PALETTE, fmt } from "./charts.js";
 import { showReading } from "./reading.js";
 import { chartNote, stepLines, watchBars } from "./watch-charts.js";
 import {
@@ -17,7 +17,7 @@ import {
   wireControls,
 } from "./watch-controls.js";
 import {
-  HELD_OUT_KEY, LOSS_BAND_KEY, layerName, lossIsLog, numberOf, resetView, series, showAllCalls, take, view,
+  HELD_OUT_KEY, LOSS_BAND_KEY, layerName, lossIsLog, numberOf, rateLines, resetView, series, showAllCalls, take, view,
 } from "./watch-points.js";
 import { forget, healthSwitched, hover, percent, readHealth, wireReadouts } from "./watch-readouts.js";
 import {
@@ -217,6 +217,35 @@ function drawCharts() {
                                hover: hover.loss, changes,
                                bandKey: LOSS_BAND_KEY,
                                empty: "No loss logged: set s.loss = loss inside mon.step()" });
+  drawRates(steps, xLog, xEnd, changes);
+}
+
+// The learning rate the monitor read at every optimiser step, per parameter group (W60 walkthrough: the readings
+// named the rate's rise as the likeliest cause, and no chart drew it): shown where the log carries any, on a log axis
+// where every rate is above 0 and they span a factor of 10 or more; the sentence under it lists the changes
+function drawRates(steps, xLog, xEnd, changes) {
+  const lines = rateLines(xEnd).filter((l) => l.y.length);
+  $("watch-rate-figure").hidden = !lines.length;
+  const said = $("watch-rate-said");
+  if (!lines.length) { said.textContent = ""; return; }
+  const values = lines.flatMap((l) => l.y), low = Math.min(...values), high = Math.max(...values);
+  const one = lines.length === 1;
+  stepLines($("watch-rate"), { x: steps, log: low > 0 && high >= 10 * low, xLog, xEnd, changes,
+                               yName: "learning rate",
+                               series: lines.map((l, k) => ({ name: one ? "learning rate" : `group holding ${l.name}`,
+                                                              x: l.x, y: l.y, joined: true, whole: true,
+                                                              color: PALETTE[k % PALETTE.length] })) });
+  // in words too: each group's rate at its first read, its highest, and its latest, with their steps
+  const words = lines.map((l) => {
+    const first = l.changes[0], last = l.changes.at(-1);
+    const top = l.changes.reduce((a, c) => (c[1] > a[1] ? c : a), first);
+    const who = one ? "The learning rate" : `The learning rate of the group holding ${l.name}`;
+    const highest = top === first ? ", its highest," : `, ${fmt(top[1], 3)} at its highest (step ${count(top[0])}),`;
+    return l.changes.length === 1 ? `${who} was ${fmt(first[1], 3)} at every optimiser step read, from step ` +
+      `${count(first[0])}.` : `${who} was ${fmt(first[1], 3)} at step ${count(first[0])}${highest} and ` +
+      `${fmt(last[1], 3)} from step ${count(last[0])} (${count(l.changes.length)} changes read).`;
+  });
+  said.textContent = words.join(" ");
 }
 
 // The banner of the first NaN or inf, for everything read so far: the lab's first_seen (the history's, whatever the

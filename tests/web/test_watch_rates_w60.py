@@ -1,0 +1,133 @@
+"""The watch page draws the learning rate the monitor read at every optimiser step, per parameter group (W60
+walkthrough finding 13: the readings named a rate's rise as the likeliest cause of a loss's, and no chart drew the
+rate). The log carries the changes read since the line before (the last ones on the end line); the reference is the
+script's own record of each group's rate at each step."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from actlab.run_history import RunHistory
+from actlab.run_points import rates_of
+from actlab.web.app import create_app
+from web._watch_page import open_watch
+from web.conftest import serving, shot
+
+RATE = """() => { const c = document.getElementById('watch-rate');
+  return { names: c.drawn.series.map((s) => s.name), xs: c.drawn.series.map((s) => s.x),
+           ys: c.drawn.series.map((s) => s.y),
+           hidden: document.getElementById('watch-rate-figure').hidden,
+           said: document.getElementById('watch-rate-said').textContent }; }"""
+
+
+def _run(log, steps=300):
+    """Two parameter groups under SGD, the first stepped down by StepLR every 50 steps, the second raised by hand at
+    step 200; every=10. Returns each group's rate at each training step, as the script read it before opt.step()."""
+    from conftest import require_torch
+
+    torch = require_torch()
+    from torch import nn
+
+    from actlab.torch import Monitor
+    from interop._steps import monitored_step
+
+    torch.manual_seed(0)
+    x, y = torch.randn(256, 6), torch.randint(0, 3, (256,))
+    model = nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 3))
+    opt = torch.optim.SGD([{"params": model[0].parameters(), "lr": 0.1},
+                           {"params": [*model[2].parameters(), *model[4].parameters()], "lr": 0.01}])
+    sched = torch.optim.lr_scheduler.StepLR(opt, 50, 0.5)
+    rates = {}
+    with Monitor(model, every=10, chance_loss=math.log(3), log=log) as mon:
+        for t in range(1, steps + 1):
+            if t == 200:
+                opt.param_groups[1]["lr"] = 0.5
+            rates[t] = (opt.param_groups[0]["lr"], opt.param_groups[1]["lr"])
+            i = torch.randint(0, 256, (32,))
+            monitored_step(mon, model, x[i], y[i], opt)
+            sched.step()
+    return rates
+
+
+def _changes(rates, k):
+    out, last = [], None
+    for t, pair in sorted(rates.items()):
+        if pair[k] != last:
+            out.append([t, pair[k]])
+            last = pair[k]
+    return out
+
+
+def test_the_log_carries_every_change_once_and_the_history_keeps_them(tmp_path):
+    log = tmp_path / "rates.jsonl"
+    rates = _run(log)
+    lines = [json.loads(line) for line in log.read_text().splitlines()[1:]]
+    carried = {}
+    for line in lines:
+        for name, changes in (line.get("rates") or {}).items():
+            carried.setdefault(name, []).extend(changes)
+    assert carried == {"'0.weight'": _changes(rates, 0), "'2.weight'": _changes(rates, 1)}
+    history = RunHistory()
+    for line in lines:
+        if "step" in line:
+            history.add(line)
+        else:
+            history.take_end(line)
+    assert history.rates == carried
+    assert rates_of({"g": [[1, 0.1], [2, float("nan")], ["3", 0.2], [4, -1.0], [5, 0.3]], "h": "junk"}) == \
+        {"g": [[1, 0.1], [5, 0.3]]}  # a log written by other means: numbers only
+
+
+@pytest.mark.browser
+def test_the_page_draws_each_group_s_rate_and_says_it(browser, tmp_path):
+    log = tmp_path / "rates.jsonl"
+    rates = _run(log)
+    with serving(create_app(db_path=tmp_path / "p.sqlite3", watch_log=log)) as base:
+        context, page, errors = open_watch(browser, base, "!document.getElementById('watch-rate-figure').hidden")
+        drawn = page.evaluate(RATE)
+        shot(page, "watch-rates")
+        assert not errors, errors
+        context.close()
+    assert drawn["names"] == ["group holding '0.weight'", "group holding '2.weight'"]
+    for k in (0, 1):  # the line holds each change's rate from its step to the next change's
+        xs, ys = drawn["xs"][k], drawn["ys"][k]
+        for t, v in _changes(rates, k):
+            assert any(x == t and y == pytest.approx(v) for x, y in zip(xs, ys, strict=True)), (k, t, v)
+        assert ys[-1] == pytest.approx(rates[300][k]) and xs[-1] >= 291
+    assert "The learning rate of the group holding '2.weight' was 0.01 at step 1, 0.5 at its highest (step 200)" in \
+        drawn["said"], drawn["said"]
+    assert "The learning rate of the group holding '0.weight' was 0.1 at step 1, its highest, and 0.00313 from step " \
+        "251 (6 changes read)." in drawn["said"], drawn["said"]
+
+
+def test_a_line_carries_at_most_its_cap_of_changes_evenly_thinned(tmp_path):
+    """A rate changed on every step, sampled every 100: each line carries RATE_LINE_MOST changes at most, the first
+    and the last of its span among them."""
+    from conftest import require_torch
+
+    torch = require_torch()
+    from torch import nn
+
+    from actlab.interop._monitor_cut import RATE_LINE_MOST
+    from actlab.torch import Monitor
+    from interop._steps import monitored_step
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    x, y = torch.randn(16, 4), torch.randint(0, 2, (16,))
+    log = tmp_path / "thin.jsonl"
+    with Monitor(model, every=100, log=log) as mon:
+        for t in range(1, 302):
+            opt.param_groups[0]["lr"] = 0.001 * t
+            monitored_step(mon, model, x, y, opt)
+    lines = [json.loads(line) for line in log.read_text().splitlines()[1:]]
+    spans = [(line["step"], line["rates"]["'0.weight'"]) for line in lines if "rates" in line and "step" in line]
+    assert [s for s, _ in spans] == [101, 201, 301]
+    for step, changes in spans:
+        assert len(changes) == RATE_LINE_MOST and changes[-1][0] == step - 1
+        assert changes[0][0] == (1 if step == 101 else step - 100)
+        assert all(v == pytest.approx(0.001 * t) for t, v in changes)
