@@ -50,3 +50,12 @@ def clusters(spread: float = 3.0, n: int = 4096, dim: int = 32, classes: int = 1
     centres = torch.randn(classes, dim) * spread
     y = torch.randint(0, classes, (n,))
     return centres[y] + 1.5 * torch.randn(n, dim), y
+
+
+def blobs(n: int = 2000, classes: int = 4, dim: int = 8):
+    """The W59 walkthrough's classification data: ``classes`` centres of scale 1.5 in ``dim`` dimensions drawn from
+    a generator seeded 0, each point one centre plus noise of std 1. (x, y)."""
+    gen = torch.Generator().manual_seed(0)
+    centres = torch.randn(classes, dim, generator=gen) * 1.5
+    y = torch.randint(0, classes, (n,), generator=gen)
+    return centres[y] + torch.randn(n, dim, generator=gen), y

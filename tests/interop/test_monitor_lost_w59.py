@@ -21,20 +21,13 @@ from actlab.reading_loss import rate_since_low  # noqa: E402
 from actlab.reading_record import RunSummary  # noqa: E402
 from actlab.readings import UNLEARNED  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
-from interop._steps import monitored_step  # noqa: E402
-
-
-def _blobs(n=2000, classes=4, dim=8):
-    gen = torch.Generator().manual_seed(0)
-    centres = torch.randn(classes, dim, generator=gen) * 1.5
-    y = torch.randint(0, classes, (n,), generator=gen)
-    return centres[y] + torch.randn(n, dim, generator=gen), y
+from interop._steps import blobs, monitored_step  # noqa: E402
 
 
 def _one_cycle(max_lr, steps=300, report_at=(151, 291)):
     """W59's run: a Tanh MLP under SGD with momentum and OneCycleLR to ``max_lr``, sampled every 10 steps. Returns
     the reports at ``report_at`` (each after that step), the rate each step's optimiser step used, and the losses."""
-    x, y = _blobs()
+    x, y = blobs()
     torch.manual_seed(7)
     model = nn.Sequential(nn.Linear(8, 32), nn.Tanh(), nn.Linear(32, 32), nn.Tanh(), nn.Linear(32, 4))
     opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)

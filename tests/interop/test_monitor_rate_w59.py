@@ -13,14 +13,7 @@ torch = require_torch()
 from torch import nn  # noqa: E402
 
 from actlab.torch import Monitor  # noqa: E402
-from interop._steps import monitored_step  # noqa: E402
-
-
-def _blobs(n=2000, classes=4, dim=8):
-    gen = torch.Generator().manual_seed(0)
-    centres = torch.randn(classes, dim, generator=gen) * 1.5
-    y = torch.randint(0, classes, (n,), generator=gen)
-    return centres[y] + torch.randn(n, dim, generator=gen), y
+from interop._steps import blobs, monitored_step  # noqa: E402
 
 
 def _mlp(seed):
@@ -38,7 +31,7 @@ def _batches(x, y, steps):
 def test_a_warm_up_that_blows_the_loss_up_in_the_first_steps_is_named_w59():
     """W59 finding 2: SGD with momentum warmed up towards 8; the loss blew up to 2.4e26 at step 22 and the remedy said
     'Lower the learning rate' alone, the rate's rise since step 1 never named."""
-    x, y = _blobs()
+    x, y = blobs()
     model = _mlp(3)
     opt = torch.optim.SGD(model.parameters(), lr=8.0, momentum=0.9)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda k: 0.01 + 0.99 * k / 100)
@@ -64,7 +57,7 @@ def test_a_warm_up_that_blows_the_loss_up_in_the_first_steps_is_named_w59():
 def test_a_rate_raised_in_a_second_optimiser_leads_a_dying_layer_s_remedy_w59():
     """W59 finding 3B: Adam on the first layer, SGD at 0.05 on the rest raised to 5 at step 301; the first report, at
     step 316, read 'dying layer ... Lower the learning rate' with no word of the raise (a report at 396 named it)."""
-    x, y = _blobs()
+    x, y = blobs()
     model = _mlp(5)
     opts = [torch.optim.Adam(model[0].parameters(), lr=1e-3),
             torch.optim.SGD([*model[2].parameters(), *model[4].parameters()], lr=0.05)]
