@@ -356,9 +356,10 @@ def _with_broadcast(findings: list[Finding], s: RunSummary) -> list[Finding]:
         return findings
     first = findings[0]
     dims = ", ".join(str(v) for v in shape) + ("," if len(shape) == 1 else "")
+    pairs = (f" (a ({shape[0]},) target against ({shape[0]}, 1) outputs makes {shape[0]} x {shape[0]} pairs)"
+             if len(shape) == 2 and shape[1] == 1 else "")
     said = (f"the loss broadcasts the model's outputs, of shape ({dims}), against targets of another shape: it "
-            f"compares every output with every target (a ({shape[0]},) target against ({shape[0]}, 1) outputs makes "
-            f"{shape[0]} x {shape[0]} pairs), so the model can learn no more than the targets' mean")
+            f"compares every output with every target{pairs}, so the model can learn no more than the targets' mean")
     remedy = ("Give the targets the outputs' shape before the loss (y.view_as(out), or out.squeeze(-1) against a "
               "target of shape (N,)): torch's warning 'Using a target size that is different to the input size' "
               "says the same.")
@@ -1085,11 +1086,7 @@ def _generalising(s: RunSummary) -> Finding | None:
     # 1.07, and the reading added 'not generalising: ... fits its training points at the cost of new ones')
     both = rise(s) is not None
     found = None if both else held_out_rise(s)
-    # or the training mean is up from its low beyond that low's noise bound, by half the held-out loss's rise or more
-    # (W60 walkthrough finding 7: a rate ramped 0.4% a step took the training mean from 0.277 to 0.458 and the
-    # held-out median from 0.405 to 0.642, and it read 'not generalising ... fits its training points at the cost of
-    # new ones'; rise() waits for a rise of a tenth of chance, 0.23 there)
-    if found is not None and _worse_on_both(s, found):  # said beside the headline (_with_worse_on_both)
+    if found is not None and _worse_on_both(s, found):  # worse on both: said beside the headline (_with_worse_on_both)
         found = None
     keep = held_keep_step(s)  # the step whose weights to keep: the lowest given, or the lowest window's middle
     if found is not None:  # it came down and went back up: the lowest is the point to stop at (W39 walkthrough)

@@ -271,7 +271,6 @@ class _HeadGoals:
             sum(b[4] for b in batches) / len(batches), sum(b[5] for b in batches) / len(batches),
             at_least=any(b[6] for b in batches))
 
-
     def _output_at_end(self) -> OutputAtEnd | None:
         """RunSummary.output_at_end, from the latest sampled batches read: None where no output of them was stuck."""
         batches, layer = self._end_batches, self._head_place
