@@ -19,7 +19,7 @@ from web.conftest import serving, shot
 RATE = """() => { const c = document.getElementById('watch-rate');
   return { names: c.drawn.series.map((s) => s.name), xs: c.drawn.series.map((s) => s.x),
            ys: c.drawn.series.map((s) => s.y),
-           hidden: document.getElementById('watch-rate-figure').hidden,
+           hidden: document.getElementById('watch-rate-figure').hidden, x_end: c.drawn.xEnd ?? null,
            said: document.getElementById('watch-rate-said').textContent }; }"""
 
 
@@ -45,6 +45,8 @@ def _run(log, steps=300):
         for t in range(1, steps + 1):
             if t == 200:
                 opt.param_groups[1]["lr"] = 0.5
+            if t == 295:  # after the last sampled step (291): the end line carries it
+                opt.param_groups[0]["lr"] = 0.2
             rates[t] = (opt.param_groups[0]["lr"], opt.param_groups[1]["lr"])
             i = torch.randint(0, 256, (32,))
             monitored_step(mon, model, x[i], y[i], opt)
@@ -97,10 +99,14 @@ def test_the_page_draws_each_group_s_rate_and_says_it(browser, tmp_path):
         for t, v in _changes(rates, k):
             assert any(x == t and y == pytest.approx(v) for x, y in zip(xs, ys, strict=True)), (k, t, v)
         assert ys[-1] == pytest.approx(rates[300][k]) and xs[-1] >= 291
+    # the axis reaches the last change read (the end line's, past the last sampled step, 291: W61)
+    assert drawn["x_end"] == 295 and drawn["xs"][0][-1] == 295
     assert "The learning rate of the group holding '2.weight' was 0.01 at step 1, 0.5 at its highest (step 200)" in \
         drawn["said"], drawn["said"]
-    assert "The learning rate of the group holding '0.weight' was 0.1 at step 1, its highest, and 0.00313 from step " \
-        "251 (6 changes read)." in drawn["said"], drawn["said"]
+    # (6 changes after the first: W61 found the first counted as a change)
+    assert "The learning rate of the group holding '0.weight' was 0.1 at step 1, 0.2 at its highest (step 295), and " \
+        "0.2 from step 295 (6 changes read after the first)." in drawn["said"], drawn["said"]
+    assert len(_changes(rates, 0)) - 1 == 6
 
 
 def test_a_line_carries_at_most_its_cap_of_changes_evenly_thinned(tmp_path):

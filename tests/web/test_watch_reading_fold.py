@@ -69,3 +69,27 @@ def test_a_short_reading_does_not_fold(browser, tmp_path):
         assert page.locator("#watch-reading .reading-fold").count() == 0
         assert errors == []
         context.close()
+
+
+@pytest.mark.browser
+def test_a_long_reading_with_no_clause_end_near_its_middle_still_folds_w61(browser, tmp_path):
+    """W61 walkthrough finding 4: an 889-character headline whose clauses ended at characters 172 and 415 showed whole
+    (none ended between 180 and 360), some 20 lines of bold text at 420 px before the remedy. It folds at the last
+    clause end before half the limit."""
+    first = "dying layer: " + "x" * 145 + " units stopped"  # a clause ending at character 172
+    words = f"{first}; " + "y" * 240 + "; " + "z" * 470
+    assert words.index(";") == 172 and words.index(";", 173) == 414 and len(words) > 700
+
+    def _at(step):
+        r = report(step, NAMES, status="dead_layer")
+        r["reading"].update(words=words, remedy="Lower the learning rate.", is_failure=True)
+        return r
+    log = tmp_path / "gap.jsonl"
+    log.write_text(lines(header(NAMES), *[_at(s) for s in range(1, 4)]))
+    with serving(create_app(db_path=tmp_path / "p.sqlite3", watch_log=log)) as base:
+        context, page, errors = open_watch(browser, base, "document.querySelector('#watch-reading .reading-fold')",
+                                           420)
+        shown = page.locator("#watch-reading").inner_text()
+        assert shown.startswith("Dying layer: " + "x" * 145 + " units stopped;") and "yyy" not in shown, shown
+        assert errors == []
+        context.close()

@@ -33,7 +33,7 @@ export function stepLines(canvas, args) {
   const { x, series, log, marks = [], xName = "step", empty = "", hover = null, xLog = false, yRange = null,
           yLabel = (v) => fmt(v, 2), yName = null, mixedKey = null, zeroSaid = null, warm = null,
           bandKey = BAND_KEY, xEnd = null, changes = [] } = args;
-  canvas.drawn = { x, series, marks, bands: series.map((s) => s.band ?? null) };
+  canvas.drawn = { x, series, marks, bands: series.map((s) => s.band ?? null), xEnd };
   // the finite points at marked steps, [line, index]: one walk along the steps and the marks, both in order
   const spans = marks.map((m) => (Array.isArray(m) ? m : [m, m])).sort((a, b) => a[0] - b[0]), inMark = [];
   for (let i = 0, j = 0; i < x.length; i++) {

@@ -224,13 +224,15 @@ function drawCharts() {
 // named the rate's rise as the likeliest cause, and no chart drew it): shown where the log carries any, on a log axis
 // where every rate is above 0 and they span a factor of 10 or more; the sentence under it lists the changes
 function drawRates(steps, xLog, xEnd, changes) {
-  const lines = rateLines(xEnd).filter((l) => l.y.length);
+  // (the axis reaches the last change read, which the end line may carry past the last sampled step: W61)
+  const end = Math.max(xEnd, ...[...view.rateAll.values()].flatMap((m) => [...m.keys()]));
+  const lines = rateLines(end).filter((l) => l.y.length);
   $("watch-rate-figure").hidden = !lines.length;
   const said = $("watch-rate-said");
   if (!lines.length) { said.textContent = ""; return; }
   const values = lines.flatMap((l) => l.y), low = Math.min(...values), high = Math.max(...values);
   const one = lines.length === 1;
-  stepLines($("watch-rate"), { x: steps, log: low > 0 && high >= 10 * low, xLog, xEnd, changes,
+  stepLines($("watch-rate"), { x: steps, log: low > 0 && high >= 10 * low, xLog, xEnd: end, changes,
                                yName: "learning rate",
                                series: lines.map((l, k) => ({ name: one ? "learning rate" : `group holding ${l.name}`,
                                                               x: l.x, y: l.y, joined: true, whole: true,
@@ -243,7 +245,8 @@ function drawRates(steps, xLog, xEnd, changes) {
     const highest = top === first ? ", its highest," : `, ${fmt(top[1], 3)} at its highest (step ${count(top[0])}),`;
     return l.changes.length === 1 ? `${who} was ${fmt(first[1], 3)} at every optimiser step read, from step ` +
       `${count(first[0])}.` : `${who} was ${fmt(first[1], 3)} at step ${count(first[0])}${highest} and ` +
-      `${fmt(last[1], 3)} from step ${count(last[0])} (${count(l.changes.length)} changes read).`;
+      `${fmt(last[1], 3)} from step ${count(last[0])} (${count(l.changes.length - 1)} ` +
+      `change${l.changes.length === 2 ? "" : "s"} read after the first).`;
   });
   said.textContent = words.join(" ");
 }
