@@ -632,8 +632,18 @@ RATE_SPAN = 10  # the optimiser steps before the one a jump followed whose rates
 
 def _rate_at(changes: tuple[tuple[int, float], ...], step: int) -> float | None:
     """The rate in use at the optimiser step of training ``step``: the latest change at or before it (None: none)."""
-    i = bisect.bisect_right(changes, step, key=lambda c: c[0])
+    i = _past(changes, step)
     return changes[i - 1][1] if i else None
+
+
+def _past(changes: tuple[tuple[int, float], ...], step: int, right: bool = True) -> int:
+    """The index of the first change after training ``step`` (``right``; else at or after it), by bisection."""
+    return (bisect.bisect_right if right else bisect.bisect_left)(changes, step, key=lambda c: c[0])
+
+
+def _whose(groups: tuple):
+    """The words naming a parameter group by its label, where a monitor read several; "" where it read one."""
+    return (lambda label: f" of the parameter group holding {label}") if len(groups) > 1 else (lambda label: "")
 
 
 def _rate_in(s: RunSummary, series: tuple, k: int) -> tuple | None:
@@ -654,14 +664,12 @@ def _rate_in(s: RunSummary, series: tuple, k: int) -> tuple | None:
         return None
     # the rates in use over steps start to k - 1: the one at start, and those of the changes after it, before k (one
     # bisect, not a scan of the changes for each step: a jump 10,000 steps after the run's low took 37 ms a reading)
-    inside = changes[bisect.bisect_right(changes, start, key=lambda c: c[0]):
-                     bisect.bisect_left(changes, k, key=lambda c: c[0])]
+    inside = changes[_past(changes, start):_past(changes, k, right=False)]
     before = [first_rate, *(lr for _, lr in inside)]
     least = min(before)
     if now >= RATE_RAISED * least:
         # one change that raised it so, or a climb over many (a warm-up, a schedule, steps by hand)
-        upto = changes[bisect.bisect_right(changes, start, key=lambda c: c[0]) - 1:
-                       bisect.bisect_right(changes, k, key=lambda c: c[0])]
+        upto = changes[_past(changes, start) - 1:_past(changes, k)]
         # one change is named where it alone made half the rise or more (by ratio, the largest such): a warm-up's
         # first steps double its rate, and one of them named as 'the likeliest cause' hid the rise over the steps
         # after (W59 walkthrough finding 2: 0.08 to 0.159 at step 2, of a rise to 0.79 by step 10)
@@ -684,7 +692,7 @@ def rate_around(s: RunSummary, t: int | None) -> str:
         return ""
     k, groups = t - 1, s.learning_rates
     read = [(series[0], _rate_in(s, series, k)) for series in groups]
-    whose = (lambda label: f" of the parameter group holding {label}") if len(groups) > 1 else (lambda label: "")
+    whose = _whose(groups)
     raised = next(((label, r) for label, r in read if r is not None and r[0] == "raised"), None)
     if raised is not None:
         label, (_, jump, least, now, start) = raised
@@ -715,14 +723,12 @@ def rate_since_low(s: RunSummary) -> str:
     low = s.lowest_judged_step
     if low is None or not s.learning_rates or s.steps is None:
         return ""
-    whose = (lambda label: f" of the parameter group holding {label}") if len(s.learning_rates) > 1 else \
-        (lambda label: "")
+    whose = _whose(s.learning_rates)
     for label, first, last, changes in s.learning_rates:
         was = _rate_at(changes, low) if first <= low <= last else None
         if not was or not math.isfinite(was):
             continue
-        after = changes[bisect.bisect_right(changes, low, key=lambda c: c[0]):
-                        bisect.bisect_right(changes, last, key=lambda c: c[0])]
+        after = changes[_past(changes, low):_past(changes, last)]
         top = max(after, key=lambda c: c[1], default=None)  # (the first step of the highest)
         if top is None or not top[1] >= RATE_RAISED * was:
             continue

@@ -13,7 +13,15 @@ from ._json import jsonable
 PARTS_MOST = 8
 NAME_MOST = 40
 RATE_GROUPS_MOST = 8  # the parameter groups whose learning rates a point keeps (Monitor's "rates")
-RATE_CHANGES_MOST = 64  # and their changes per point (the monitor's own cap: _monitor_cut.RATE_LINE_MOST)
+RATE_CHANGES_MOST = 64  # and their changes per point: the monitor's own cap too (_monitor_cut.RATE_LINE_MOST)
+
+
+def evenly(n: int, most: int) -> set[int]:
+    """The indices of ``most`` of ``n`` items spread evenly from the first to the last, both kept (all of them where
+    ``n`` is ``most`` or fewer): how a log line thins what it carries (the rates' changes, the held-out losses)."""
+    if n <= most:
+        return set(range(n))
+    return {round(k * (n - 1) / (most - 1)) for k in range(most)}
 
 
 def number(value):

@@ -173,11 +173,11 @@ def test_the_history_keeps_every_held_out_loss_up_to_its_cap_and_the_lowest_past
 
 def test_each_answer_carries_the_bounds_the_page_keeps_as_the_server_does(tmp_path):
     """The page reads the server's bounds from each answer (it kept copies of the numbers, with nothing to keep
-    them equal): the held-out losses a history keeps, and the named parts a point holds."""
+    them equal): the held-out losses a history keeps, the named parts a point holds, and the rates' bounds."""
     from fastapi.testclient import TestClient
 
-    from actlab.run_history import HELD_OUT_POINTS
-    from actlab.run_points import PARTS_MOST
+    from actlab.run_history import HELD_OUT_POINTS, RATE_POINTS
+    from actlab.run_points import PARTS_MOST, RATE_GROUPS_MOST
     from web._watch_logs import header, lines, report
 
     log = tmp_path / "run.jsonl"
@@ -185,7 +185,9 @@ def test_each_answer_carries_the_bounds_the_page_keeps_as_the_server_does(tmp_pa
     with TestClient(create_app(db_path=tmp_path / "p.sqlite3", watch_log=log, allow_hosts=("testserver",))) as client:
         for since in (0, 1):
             limits = client.get("/api/watch", params={"since": since}).json()["limits"]
-            assert limits == {"held_out_points": HELD_OUT_POINTS, "parts_most": PARTS_MOST}
+            # (and the learning-rate changes a history keeps per group, and the groups: the rate chart's, W60)
+            assert limits == {"held_out_points": HELD_OUT_POINTS, "parts_most": PARTS_MOST,
+                              "rate_points": RATE_POINTS, "rate_groups_most": RATE_GROUPS_MOST}
     js = (Path(__file__).resolve().parents[2] / "src/actlab/web/static/js/watch-points.js").read_text()
     assert not re.search(r"\b(HELD_OUT_POINTS|PARTS_MOST)\s*=", js)  # no copy of either number on the page
 

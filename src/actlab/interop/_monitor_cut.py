@@ -22,6 +22,7 @@ from collections import deque
 import torch
 from torch.optim.optimizer import register_optimizer_step_pre_hook
 
+from ..run_points import RATE_CHANGES_MOST, evenly
 from ._monitor_scaler import scale_of
 
 CUT_KEPT = 8  # the latest sampled steps' cuts the reading looks at
@@ -32,7 +33,9 @@ UNZEROED_PROBES = 2  # probes in a row that found the gradient added to the old 
 # OneCycleLR, a slow ramp) is known over this many steps back (W60 walkthrough: 512 had lost the rate at the run's low,
 # step 431, by step 1,190 of a ramp, and the reading said nothing of a rise to 24 times it)
 LR_CHANGES = 8192
-RATE_LINE_MOST = 64  # the rate's changes one log line carries per group (a schedule's, every step: evenly thinned)
+# the rate's changes one log line carries per group (a schedule's, every step: evenly thinned): the cap a log's reader
+# keeps them to, from its one home
+RATE_LINE_MOST = RATE_CHANGES_MOST
 
 
 def _is_loss_scale(ratio: float) -> bool:
@@ -178,9 +181,8 @@ class _Cut:
                 if t < step:
                     new.append((t, lr))
             new.reverse()
-            if len(new) > RATE_LINE_MOST:
-                keep = {round(k * (len(new) - 1) / (RATE_LINE_MOST - 1)) for k in range(RATE_LINE_MOST)}
-                new = [c for k, c in enumerate(new) if k in keep]
+            keep = evenly(len(new), RATE_LINE_MOST)
+            new = [c for k, c in enumerate(new) if k in keep]
             if new:
                 out.append((label, tuple(new)))
         self._rates_logged = step

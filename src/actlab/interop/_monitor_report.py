@@ -37,6 +37,7 @@ from ..readings import (
     with_causes,
 )
 from ..readings import lead as _lead
+from ..run_points import evenly
 from ._monitor_base import _WARMUP_STEPS, DEAD_ODDS, DEAD_POINTS, LOSS_BATCHES, TORCH_CLIP, TORCH_RESTART, torch_restart
 from ._monitor_places import _Layer
 from ._monitor_scaler import half_note, scaler_hint
@@ -879,8 +880,7 @@ class _Reporting:
                  if v is not None and t < held_to and (before is None or t >= before)]
         if len(given) <= HELD_OUT_GIVEN:
             return tuple(given)
-        keep = {round(k * (len(given) - 1) / (HELD_OUT_GIVEN - 2)) for k in range(HELD_OUT_GIVEN - 1)}
-        keep.add(min(range(len(given)), key=lambda k: given[k][1]))
+        keep = evenly(len(given), HELD_OUT_GIVEN - 1) | {min(range(len(given)), key=lambda k: given[k][1])}
         return tuple(given[k] for k in sorted(keep))
 
     @staticmethod

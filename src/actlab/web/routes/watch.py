@@ -10,8 +10,8 @@ from fastapi import APIRouter, HTTPException, Query, Request
 
 from ...log_format import BAD_KINDS
 from ...monitor_log import LogTail, missing_folder, strict
-from ...run_history import HELD_OUT_POINTS
-from ...run_points import PARTS_MOST
+from ...run_history import HELD_OUT_POINTS, RATE_POINTS
+from ...run_points import PARTS_MOST, RATE_GROUPS_MOST
 
 router = APIRouter(tags=["watch"])
 MAX_POINT_BYTES = 200_000  # per answer, the history's points as JSON: the page asks again for the rest
@@ -146,7 +146,8 @@ def watch(request: Request, since: Annotated[int, Query(ge=0, le=10**9, descript
                  "health_measure": _health_measure(tail),
                  # the server's own bounds, which the page keeps too: the named parts a point holds, and the
                  # held-out losses a history keeps (past it, every other one goes but the lowest and the latest)
-                 "limits": {"parts_most": PARTS_MOST, "held_out_points": HELD_OUT_POINTS},
+                 "limits": {"parts_most": PARTS_MOST, "held_out_points": HELD_OUT_POINTS,
+                            "rate_points": RATE_POINTS, "rate_groups_most": RATE_GROUPS_MOST},
                  "mixed": log.mixed, "runs": log.runs.listed(), "runs_total": log.runs.total, "shown": tail.shown,
                  "latest_run": log.shown, "restarts": log.restarts,
                  # a run not found once the whole file was read (while it is read, a later run may be the one asked)

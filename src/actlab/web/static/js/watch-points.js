@@ -33,22 +33,20 @@ export function resetView() {
 }
 resetView();
 
-// The most learning-rate changes the page keeps per group (the server's run_history.RATE_POINTS): past it, every
-// other one goes, the first and the latest kept
-const RATE_POINTS = 4096;
-
 // One answer's learning-rate changes ({group: [[step, rate], ...]}) into view.rateAll: numbers only (an end line is
-// sent as the log holds it), a rate of 0 or more at an integer step
+// sent as the log holds it), a rate of 0 or more at an integer step; at most the server's bounds (limits.rate_points a
+// group: past it, every other one goes, the first and the latest kept; limits.rate_groups_most groups)
 function takeRates(given) {
   if (!given || typeof given !== "object") return;
+  const { rate_points: most, rate_groups_most: groups } = view.limits;
   for (const [name, changes] of Object.entries(given)) {
     if (!Array.isArray(changes)) continue;
-    if (!view.rateAll.has(name)) { if (view.rateAll.size >= 8) continue; view.rateAll.set(name, new Map()); }
+    if (!view.rateAll.has(name)) { if (view.rateAll.size >= groups) continue; view.rateAll.set(name, new Map()); }
     const kept = view.rateAll.get(name);
     for (const c of changes) {
       if (Array.isArray(c) && Number.isInteger(c[0]) && finite(c[1]) && c[1] >= 0) kept.set(c[0], c[1]);
     }
-    if (kept.size > RATE_POINTS) {
+    if (kept.size > most) {
       const all = [...kept].sort((a, b) => a[0] - b[0]);
       view.rateAll.set(name, new Map(all.filter((_, i) => i % 2 === 0 || i === all.length - 1)));
     }
@@ -114,7 +112,7 @@ export function take(data) {
   for (const p of fresh) for (const [t, v] of p.held_out_given ?? []) view.heldOutAll.set(t, v);
   // and those given after the run's last sampled step, which its end line carries with the reading that takes them in
   view.ended = data.ended ?? null;
-  view.limits = data.limits;  // the server's bounds (parts per point, held-out losses kept), on every answer
+  view.limits = data.limits;  // the server's bounds (parts per point, held-out losses and rates kept), on every answer
   for (const [t, v] of view.ended?.held_out_given ?? []) view.heldOutAll.set(t, v);
   // the learning rate's changes, per parameter group: the server's lists on the first answer, then those the new
   // points and the end line carry (the monitor reads the rate at every optimiser step)
