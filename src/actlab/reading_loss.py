@@ -627,6 +627,10 @@ class Spike:
 
 
 RATE_RAISED = 1.5  # a learning rate this many times the one read before a jump in the loss is said as its likely cause
+# a learning rate this many times the least read before a jump, and under RATE_RAISED times it, is told as a rise too
+# small to call the cause alone (W61 walkthrough finding 5: a warm-up's 1.4-times climb before a blow-up got 'Lower
+# the learning rate' with no word that a schedule had been raising it)
+RATE_NOTED = 1.1
 RATE_SPAN = 10  # the optimiser steps before the one a jump followed whose rates it is compared with
 
 
@@ -648,8 +652,9 @@ def _whose(groups: tuple):
 
 def _rate_in(s: RunSummary, series: tuple, k: int) -> tuple | None:
     """One parameter group's rates (a RunSummary.learning_rates entry) around the optimiser step of training step k:
-    ("raised", the change or None, the least before, the rate at k, the span's start), ("same", the rate, the span's
-    start), or None (not read over the span, lowered, or changed less)."""
+    ("raised", the change or None, the least before, the rate at k, the span's start), ("rising", the least before, the
+    rate at k, the span's start) where it rose RATE_NOTED times but not RATE_RAISED times, ("same", the rate, the
+    span's start), or None (not read over the span, lowered, or changed less)."""
     _, first, last, changes = series
     low = s.lowest_judged_step if s.lowest_judged_step is not None and s.lowest_judged_step < k else k
     start = max(first, min(k - RATE_SPAN, low))
@@ -677,6 +682,8 @@ def _rate_in(s: RunSummary, series: tuple, k: int) -> tuple | None:
                  if lr >= RATE_RAISED * was and lr * lr >= was * was * now / least]
         top = max(rises, key=lambda r: r[0], default=None)
         return ("raised", top[1:] if top is not None else None, least, now, start)
+    if now >= RATE_NOTED * least:
+        return ("rising", least, now, start)
     return ("same", now, start) if not short and all(b == now for b in before) else None
 
 
@@ -684,7 +691,8 @@ def rate_around(s: RunSummary, t: int | None) -> str:
     """A sentence on the learning rate around training step ``t``, whose loss first showed a jump (the optimiser's
     step of training step t - 1 made it), where a monitor read the rates at every optimiser step from the run's low
     (lowest_judged_step), or RATE_SPAN steps before that one if later, to it (RunSummary.learning_rates, per parameter
-    group): raised RATE_RAISED times or more since in a group, the likeliest cause; the same throughout in every
+    group): raised RATE_RAISED times or more since in a group, the likeliest cause; RATE_NOTED times, a rise told as
+    too small to blame alone; the same throughout in every
     group, a pointer to the data; "" otherwise (not read over that span, lowered, or changed less). W58 walkthrough: a
     rate raised from 0.05 to 3 at step 300 threw the loss at 301, and a second climb at 315 read 'The learning rate
     was 3 at every optimiser step from training step 303 to 313 ... if the data changed at training step 314'."""
@@ -703,6 +711,13 @@ def rate_around(s: RunSummary, t: int | None) -> str:
                     "over many steps (a warm-up).")
         return (f"The learning rate{whose(label)} rose from {least:.3g} to {now:.3g} between training steps "
                 f"{start:,} and {k:,}, before the jump: the likeliest cause; keep it nearer {least:.3g}.")
+    rising = next(((label, r) for label, r in read if r is not None and r[0] == "rising"), None)
+    if rising is not None:
+        label, (_, least, now, start) = rising
+        return (f"The learning rate{whose(label)} rose {now / least:.2g} times, from {least:.3g} to {now:.3g}, "
+                f"between training steps {start:,} and {k:,}, before the jump: too little to call the cause alone, "
+                "but a schedule's climb (a warm-up, a cycle) can take the steps past what the weights bear; where a "
+                "schedule sets the rate, lower its peak.")
     if not read or any(r is None or r[0] != "same" for _, r in read):
         return ""
     start = max(r[2] for _, r in read)
@@ -752,13 +767,20 @@ def spike_remedy(s: RunSummary) -> str:
 # about the loss (RISE_FACTOR): W34 walkthrough, a GELU transformer whose mean went from 0.599 to 1.076 (chance 2.30),
 # which the half-way rule of unlearned() leaves unsaid
 RISE_FACTOR = 1.5
+# a judged mean this many times its run's low, beyond the noise of both, is said however small the rise is against
+# chance (W61 walkthrough finding 6: a second optimiser's rate raised 900 times at step 301 took the whole data's loss
+# from 0.0152 to 0.0839, at chance 1.39, and every reading said healthy; a rise of a twentieth of chance was under
+# MOVED_FRACTION of it. That run's batches alone cannot tell it from noise: its last 50 held more exact zeros than the
+# low's and nine losses above all of the low's, a tail a batch-1 classifier's noise also gives)
+RISE_FAR = 3.0
 
 
 def rise(s: RunSummary) -> str | None:
     """Where the judged mean has risen from the run's low (lowest_judged_loss, clearly below chance) to RISE_FACTOR
     times it and by MOVED_FRACTION x chance at least, beyond the noise of both (the window's lower bound, or its
     median's, above the low's upper bound), the rise in words: "the mean loss has risen from 0.599 at training step
-    240 (a sampled one) to 1.08, beyond the noise of its batches"; else None. Not said where unlearned() reads the
+    240 (a sampled one) to 1.08, beyond the noise of its batches"; a rise to RISE_FAR times the low is said however
+    small against chance; else None. Not said where unlearned() reads the
     run as not learning any more."""
     window, chance = judged_window(s), chance_of(s)
     judged, bound = s.lowest_judged_loss, s.lowest_judged_bound
@@ -766,7 +788,7 @@ def rise(s: RunSummary) -> str | None:
             or not math.isfinite(s.loss) or not math.isfinite(judged) or judged >= (1 - MOVED_FRACTION) * chance
             or bound >= chance or len(window) < 2):
         return None
-    if s.loss < RISE_FACTOR * judged or s.loss - judged < MOVED_FRACTION * chance:
+    if s.loss < RISE_FACTOR * judged or s.loss - judged < MOVED_FRACTION * chance and s.loss < RISE_FAR * judged:
         return None
     if not (noise_bound(window, chance, upper=False) > bound or median_lower(window) > bound):
         return None
@@ -1092,7 +1114,7 @@ def diverged(s: RunSummary) -> Finding | None:
     return Finding(Status.DIVERGED, f"diverged{step}: {what}{seen}{kept}{story}", remedy,
                    {"diverged_at_step": s.diverged_at_step, "last_finite_step": s.last_finite_step, "loss": s.loss,
                     "non_finite_layers": bad_grads, "recent_losses": [v for _, v in recent(s)] or None,
-                    "climb": None if c is None else c.kind})
+                    "climb": None if c is None else c.kind, "climb_from": None if c is None else c.start})
 
 
 def _rose_from_low(values: list[float]) -> bool:

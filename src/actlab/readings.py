@@ -243,6 +243,9 @@ def _with_rate(findings: list[Finding], s: RunSummary) -> list[Finding]:
         return findings
     first = findings[0]
     t = first.evidence.get("spike_step") or first.evidence.get("jump_step")
+    if t is None and first.evidence.get("climb_from") is not None:  # a NaN's climb: the step after its start (W61
+        # walkthrough finding 5: a warm-up's rise of 1.4 times before a climb to NaN went unsaid)
+        t = first.evidence["climb_from"] + 1
     if t is None and s.blown_up is not None and "blew up" in first.words + first.remedy:
         t = s.blown_from or s.blown_up[0]
     follows = first.status in FAILURES or first.words.startswith(UNLEARNED) or "risen_from" in first.evidence

@@ -21,16 +21,20 @@ def levels(spans, seed=0, cv=0.1) -> list[float]:
     return [level * math.exp(cv * rnd.gauss(0, 1)) for level, n in spans for _ in range(n)]
 
 
-def scripted_run(losses, chance: float = CHANCE, held_out: dict[int, float] | None = None) -> list:
+def scripted_run(losses, chance: float = CHANCE, held_out: dict[int, float] | None = None,
+                 rates: list[float] | None = None) -> list:
     """A small model under Monitor(every=1, chance_loss=chance), stepped by SGD, each step's s.loss the next of
-    ``losses``: every step's report. ``held_out``: training step -> a held-out loss given after that step."""
+    ``losses``: every step's report. ``held_out``: training step -> a held-out loss given after that step; ``rates``:
+    the learning rate of each step's update (1e-3 throughout where not given)."""
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 10))
     opt = torch.optim.SGD(model.parameters(), lr=1e-3)
     mon = Monitor(model, every=1, chance_loss=chance)
     x = torch.randn(32, 4)
     seen = []
-    for v in losses:
+    for i, v in enumerate(losses):
+        if rates is not None:
+            opt.param_groups[0]["lr"] = rates[i]
         with mon.step() as s:
             model(x).square().mean().backward()
             s.loss = torch.tensor(v, dtype=torch.float64)

@@ -55,7 +55,10 @@ def test_the_climb_and_the_step_come_from_every_steps_loss():
     assert words.startswith(f"diverged at step {nan_at}: the loss became NaN or infinite"), words
     assert f"to {last:.3g} (" in words and "(each update's batch loss)" in words, words
     assert "may have climbed" not in words and "it was first seen in the loss, on a step not sampled" in words, words
-    assert report.reading.remedy.startswith("Lower the learning rate"), report.reading.remedy
+    # the raise the script made before the climb is named, then the remedy for a climb
+    assert report.reading.remedy.startswith("The learning rate went from 0.01 to 5 at the optimiser's step of training "
+                                            "step 150, before the jump: the likeliest cause"), report.reading.remedy
+    assert "Lower the learning rate" in report.reading.remedy, report.reading.remedy
     assert report.first_non_finite["step"] == nan_at and report.last_finite_step == nan_at - 1
     assert words.count(f"step {nan_at}") == 1, words  # said once (W28 finding 2: five times on one screen)
     assert not any("first seen" in n or "first appeared" in n for n in report.notes), report.notes

@@ -99,7 +99,11 @@ def test_the_rate_sentence_against_the_rates_themselves():
     assert rate_around(_summary(1, 300, [(1, 0.1), (195, 0.5)]), 201).startswith(
         "The learning rate went from 0.1 to 0.5 at the optimiser's step of training step 195")
     assert rate_around(_summary(1, 300, [(1, 0.1), (150, 0.5)]), 201).startswith("The learning rate was 0.5")
-    assert rate_around(_summary(1, 300, [(1, 0.1), (200, 0.14)]), 201) == ""  # under RATE_RAISED times
+    assert rate_around(_summary(1, 300, [(1, 0.1), (200, 0.14)]), 201) == (  # under RATE_RAISED times: told, not blamed
+        "The learning rate rose 1.4 times, from 0.1 to 0.14, between training steps 190 and 200, before the jump: too "
+        "little to call the cause alone, but a schedule's climb (a warm-up, a cycle) can take the steps past what the "
+        "weights bear; where a schedule sets the rate, lower its peak.")
+    assert rate_around(_summary(1, 300, [(1, 0.1), (200, 0.109)]), 201) == ""  # under RATE_NOTED times
     assert rate_around(_summary(1, 300, [(1, 0.1), (200, 0.01)]), 201) == ""  # lowered
     assert rate_around(_summary(195, 300, [(195, 0.1)]), 201) == ""  # not read over the whole span before
     # but a rise over the steps read is told (W59 walkthrough finding 2: a warm-up that blew the loss up at step 22)
@@ -218,6 +222,8 @@ def _restated(changes, first, last, low, t):
         ratios = [(lr / _rate_at_scanned(changes, j - 1), j) for j, lr in changes if start < j <= k]
         named = [(r, j) for r, j in ratios if r >= 1.5 and r * r >= now / min(before)]
         return ("raised", max(named, key=lambda p: (p[0], -p[1]))[1] if named else None)
+    if now >= 1.1 * min(before):  # a smaller rise is told, not blamed
+        return ("rising",)
     # the same rate throughout is claimed only over RATE_SPAN steps at least
     return ("same",) if k - RATE_SPAN >= start and all(b == now for b in before) else None
 
@@ -236,6 +242,8 @@ def test_the_rate_sentence_is_the_rule_stated_step_by_step(raw, first, low, t):
     said, expected = rate_around(s, t), _restated(changes, changes[0][0], 100, low, t)
     if expected is None:
         assert said == "", (changes, low, t, said)
+    elif expected[0] == "rising":
+        assert said.startswith("The learning rate rose ") and "too little to call the cause alone" in said, said
     elif expected[0] == "same":
         assert said.startswith("The learning rate was "), (changes, low, t, said)
     elif expected[1] is not None:

@@ -50,3 +50,35 @@ def test_noise_at_one_level_after_coming_down_never_reads_as_a_rise():
         seen = _run(losses)
         risen = [t + 1 for t, x in enumerate(seen) if "has risen" in x.reading.words]
         assert risen == [], (seed, cv, risen[:5])
+
+
+def test_a_mean_tripled_far_below_chance_is_said():
+    """W61 walkthrough finding 6: a rise to several times the low, a twentieth of chance, read healthy unsaid."""
+    losses = _losses([(0.02, 150), (0.08, 100)], cv=0.3)
+    seen = _run(losses)
+    r = seen[-1].reading
+    assert 0.08 - 0.02 < 0.1 * CHANCE  # the premise: under a tenth of chance
+    assert r.status is Status.HEALTHY, r.words
+    m = re.search(r"; the mean loss has risen from ([\d.]+) at training step \d+ \(a sampled one\) to ([\d.]+), beyond "
+                  r"the noise of its batches", r.words)
+    assert m, r.words
+    assert float(m[2]) == float(f"{statistics.fmean(losses[-50:]):.3g}")
+    assert float(m[2]) / float(m[1]) >= 3
+    # doubled only, that far below chance: not said
+    seen = _run(_losses([(0.02, 150), (0.04, 100)], cv=0.3))
+    assert not any("has risen" in x.reading.words for x in seen)
+
+
+def test_low_noise_far_below_chance_never_reads_as_a_rise():
+    """Noise at one low level, log-normal or a few confidently wrong batches among near-zero ones (a batch-1
+    classifier's), is no rise however large its means' ratios."""
+    for seed in (1, 2, 3):
+        rnd = random.Random(seed)
+        sigma = math.sqrt(math.log(2.0))  # cv 1
+        lognormal = [1.0] * 20 + [0.01 * math.exp(rnd.gauss(-sigma * sigma / 2, sigma)) for _ in range(600)]
+        tailed = [1.0] * 20 + [rnd.uniform(1.0, 3.0) if rnd.random() < 0.05 else rnd.uniform(0, 0.002)
+                               for _ in range(600)]
+        for losses in (lognormal, tailed):
+            seen = _run(losses)
+            risen = [t + 1 for t, x in enumerate(seen) if "has risen" in x.reading.words]
+            assert risen == [], (seed, risen[:5])
