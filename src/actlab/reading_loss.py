@@ -687,7 +687,7 @@ def _rate_in(s: RunSummary, series: tuple, k: int) -> tuple | None:
     return ("same", now, start) if not short and all(b == now for b in before) else None
 
 
-def rate_around(s: RunSummary, t: int | None) -> str:
+def rate_around(s: RunSummary, t: int | None, event: str = "the jump") -> str:
     """A sentence on the learning rate around training step ``t``, whose loss first showed a jump (the optimiser's
     step of training step t - 1 made it), where a monitor read the rates at every optimiser step from the run's low
     (lowest_judged_step), or RATE_SPAN steps before that one if later, to it (RunSummary.learning_rates, per parameter
@@ -695,7 +695,9 @@ def rate_around(s: RunSummary, t: int | None) -> str:
     too small to blame alone; the same throughout in every
     group, a pointer to the data; "" otherwise (not read over that span, lowered, or changed less). W58 walkthrough: a
     rate raised from 0.05 to 3 at step 300 threw the loss at 301, and a second climb at 315 read 'The learning rate
-    was 3 at every optimiser step from training step 303 to 313 ... if the data changed at training step 314'."""
+    was 3 at every optimiser step from training step 303 to 313 ... if the data changed at training step 314'.
+    ``event``: what followed step t in words ("the jump"); for another (units that stopped) a rate the same
+    throughout says nothing."""
     if t is None or not s.learning_rates:
         return ""
     k, groups = t - 1, s.learning_rates
@@ -707,18 +709,19 @@ def rate_around(s: RunSummary, t: int | None) -> str:
         if jump is not None:
             j, was, to = jump
             return (f"The learning rate{whose(label)} went from {was:.3g} to {to:.3g} at the optimiser's step of "
-                    f"training step {j:,}, before the jump: the likeliest cause; go back to {was:.3g}, or raise it "
-                    "over many steps (a warm-up).")
+                    f"training step {j:,}, before {event}: the likeliest cause; go back to {was:.3g}"
+                    + ("" if event == "the jump" else f" from a checkpoint saved before training step {j:,}")
+                    + ", or raise it over many steps (a warm-up).")
         return (f"The learning rate{whose(label)} rose from {least:.3g} to {now:.3g} between training steps "
-                f"{start:,} and {k:,}, before the jump: the likeliest cause; keep it nearer {least:.3g}.")
+                f"{start:,} and {k:,}, before {event}: the likeliest cause; keep it nearer {least:.3g}.")
     rising = next(((label, r) for label, r in read if r is not None and r[0] == "rising"), None)
     if rising is not None:
         label, (_, least, now, start) = rising
         return (f"The learning rate{whose(label)} rose {now / least:.2g} times, from {least:.3g} to {now:.3g}, "
-                f"between training steps {start:,} and {k:,}, before the jump: too little to call the cause alone, "
+                f"between training steps {start:,} and {k:,}, before {event}: too little to call the cause alone, "
                 "but a schedule's climb (a warm-up, a cycle) can take the steps past what the weights bear; where a "
                 "schedule sets the rate, lower its peak.")
-    if not read or any(r is None or r[0] != "same" for _, r in read):
+    if not read or any(r is None or r[0] != "same" for _, r in read) or event != "the jump":
         return ""
     start = max(r[2] for _, r in read)
     rates = " and ".join(dict.fromkeys(f"{r[1]:.3g}" for _, r in read))
@@ -795,6 +798,36 @@ def rise(s: RunSummary) -> str | None:
     what = "the mean loss" if s.loss_steps == LossSteps.SAMPLED else "the training loss"
     return (f"{what} has risen from {judged:.3g}{_at(s, s.lowest_judged_step)} to {s.loss:.3g}, beyond the noise of "
             "its batches")
+
+
+def fresh_jump(s: RunSummary) -> tuple[int, float, float, int] | None:
+    """A jump too new for spike() to tell from one unusual batch: the earliest of the last SPIKE_AFTER losses held
+    (s.step_losses, the latest judged) that is above chance and stands out from the CLIMB_LOSSES before it as spike()
+    asks (SPIKE_FACTOR times their highest and SPIKE_SPREADS of their log spread above their centre, or
+    FRESH_JUMP_FACTOR times their highest), every loss after
+    it still above their highest: (its step, its loss, their highest, how many). None otherwise. W62 walkthrough: lr
+    raised to 2 at step 150 took the loss from 0.032 to 52.8 at step 151 (38 times chance), and step 151 read
+    'unsettled ... back near chance ...: not yet beyond the noise of its batches', that one batch alone having moved
+    the mean of 50 to near chance."""
+    chance = chance_of(s)
+    if chance is None or not s.step_losses or not s.judged_losses or s.judged_losses[-1][0] != s.step_losses[-1][0]:
+        return None
+    held = list(s.step_losses)
+    for i in range(max(0, len(held) - SPIKE_AFTER), len(held)):
+        t, v = held[i]
+        before = [b for _, b in held[max(0, i - CLIMB_LOSSES):i]]
+        if (v <= (1 + MOVED_FRACTION) * chance or len(before) < LOSS_BATCHES or not on_ratio_scale(before)
+                or v <= SPIKE_FACTOR * max(before) or min(a for _, a in held[i:]) <= max(before)):
+            continue
+        centre, spread = _log_spread(before)
+        # (or FRESH_JUMP_FACTOR times their highest, whatever their spread: W62's 52.8 followed losses from 0.02 to
+        # 1.12, whose log spread put 6 spreads at 87)
+        if math.log(v) > centre + SPIKE_SPREADS * spread or v > FRESH_JUMP_FACTOR * max(before):
+            return t, v, max(before), len(before)
+    return None
+
+
+FRESH_JUMP_FACTOR = 10.0
 
 
 def rise_remedy(s: RunSummary) -> str:
@@ -1381,14 +1414,18 @@ def falling_again(s: RunSummary) -> list[float] | None:
     1 / FALL_FACTOR of the one before and the latest under the judged mean / RISING_FACTOR: a run coming back down that
     its mean still holds up (W41 walkthrough, finding 8: a task changed at step 9,000 read 'not learning any more ...
     risen to 3.13' at step 9,062, its batches down from about 5.8 to 1.4 in 40 steps). Stationary log-normal batch
-    losses show such a fall in 0.07-0.7% of windows (spread 0.7 to 1.5). None where not, or too few batches."""
+    losses show such a fall in 0.07-0.7% of windows (spread 0.7 to 1.5). The latest block's mean must be under the
+    judged mean. None where not, or too few batches."""
     window = judged_window(s)
     if window is None or len(window) < 4 * LOSS_BATCHES or s.loss is None:
         return None
     blocks = [_median(window[len(window) - LOSS_BATCHES * (k + 1):len(window) - LOSS_BATCHES * k]) for k in range(4)]
     blocks.reverse()
     falling = all(b < a / FALL_FACTOR for a, b in zip(blocks, blocks[1:], strict=False))
-    if falling and blocks[-1] < s.loss / RISING_FACTOR:
+    # and the mean held up by older batches, not by the latest block's own (W62 walkthrough: lr raised to 2 at step 150
+    # took the last two of the window to 52.8 and 387, and step 152 read 'coming down again: the medians of its last 40
+    # in blocks of 10 went 0.401, 0.188, 0.0776, 0.0456', every block's median from before the jump)
+    if falling and blocks[-1] < s.loss / RISING_FACTOR and statistics.fmean(window[-LOSS_BATCHES:]) < s.loss:
         return blocks
     return None
 
@@ -1405,8 +1442,13 @@ def _held_out_with_it(s: RunSummary) -> str:
     chance = s.test_chance_loss
     if low is None or now is None or at is None or chance is None or at <= low.last_step or not math.isfinite(now):
         return ""
+    # (and the lowest one given, where the window's median is above it: a window of 7 still holding untrained losses
+    # has a median far above the lowest; W62 walkthrough: 'from 0.848, the median of the 7 given after training steps
+    # 20 to 140, its lowest', whose lowest loss was 0.038)
+    single = (f"; the lowest one given, {low.best:.3g}, after training step {low.best_step:,}"
+              if f"{low.best:.3g}" != f"{low.median:.3g}" else "")
     lowest = (f"{low.median:.3g}, the median of the {low.size} given after training steps {low.first_step:,} to "
-              f"{low.last_step:,}, its lowest")
+              f"{low.last_step:,}, the lowest such median{single}")
     if now >= RISE_FACTOR * low.median and now - low.median >= MOVED_FRACTION * chance:
         return (f"; the held-out loss rose with it, to {now:.3g} (given after training step {at:,}) from {lowest}: "
                 "the model itself got worse, not only on its training batches")

@@ -79,6 +79,7 @@ from .reading_loss import (  # noqa: F401  (re-exported: the loss thresholds and
     diverged,
     diverging,
     diverging_loss,
+    fresh_jump,
     judged_window,
     largest_grad,
     lower_lr,
@@ -233,6 +234,24 @@ def _with_normalised(findings: list[Finding], s: RunSummary) -> list[Finding]:
                                 evidence={**first.evidence, "input_rms": rms}), *findings[1:]]
 
 
+def _fresh_jump_words(s: RunSummary, jumped: tuple[int, float, float, int]) -> str:
+    """What a jump too new to tell from one unusual batch (reading_loss.fresh_jump) says after an unsettled run's
+    mean: what moved it, and that the next steps tell."""
+    t, v, highest, count = jumped
+    last = s.step_losses[-1][0] == t
+    return (f", moved there by its latest batch{'' if last else 'es'}: the loss jumped to {v:.3g} at training step "
+            f"{t:,}, {times(v / s.chance_loss)} times chance and {times(v / highest)} times the highest of the "
+            f"{count} training steps' losses before it ({highest:.3g})"
+            + ("" if last else ", and has stayed above that since")
+            + "; one unusual batch leaves the next steps' losses where they were, weights thrown off by an update "
+            "keep them up: the next steps tell which")
+
+
+def _fresh_jump_remedy(s: RunSummary) -> str:
+    return (f"If the next steps' losses stay up, the update was too large for where the weights were: {lower_lr(s)}; "
+            "if they come back down, it was one unusual batch: look at that step's batch.")
+
+
 def _with_rate(findings: list[Finding], s: RunSummary) -> list[Finding]:
     """Where the headline or its remedy tells of a jump in the loss (a spike, a blow-up, a diverging climb's jump),
     the learning rate around it as a monitor read it (reading_loss.rate_around) leads the remedy: raised there, the
@@ -260,7 +279,12 @@ def _with_rate(findings: list[Finding], s: RunSummary) -> list[Finding]:
              s.lowest_judged_loss is not None and s.loss is not None and s.chance_loss is not None
              and s.lowest_judged_loss < (1 - MOVED_FRACTION) * s.chance_loss
              and s.loss > RISE_FACTOR * s.lowest_judged_loss)
-    said = (rate_around(s, t) if t is not None else "") or (rate_since_low(s) if risen else "")
+    # no jump, where units stopped (a dying layer's finding, under this headline or heading it): the rate raised
+    # before they went (W62 walkthrough finding 2: lr 0.02 raised to 2 at step 80, units off from step 82 and every
+    # weight's gradient 0 from 97; the no-gradient reading led with 'Use Leaky ReLU ... or He initialisation')
+    stopped = next((f.evidence["stopped_after"] for f in findings if f.evidence.get("stopped_after") is not None), None)
+    said = ((rate_around(s, t) if t is not None else "") or (rate_since_low(s) if risen else "")
+            or (rate_around(s, stopped + 1, "the units stopped") if t is None and stopped is not None else ""))
     if not said or said in first.remedy:
         return findings
     return [dataclasses.replace(first, remedy=f"{said} {first.remedy}".strip()), *findings[1:]]
@@ -1308,14 +1332,16 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
         # 16.2, kept 'not learning any more' from being told)
         what = "the mean loss" if s.loss_steps == LossSteps.SAMPLED else "the training loss"
         now = f"{times(s.loss / s.chance_loss)} times chance" if above else "back near chance"
-        back_down = coming_back(s)
+        back_down, jumped = coming_back(s), fresh_jump(s)
         words = (f"unsettled: {flow}; {what} had come down to {judged:.3g} at {numbered_step(s, s.lowest_judged_step)}"
                  f", {percent_below(judged, s.chance_loss)} below chance, and is {now}{_loss_text(s)}"
                  + (f", held up by older batches: the latest {LOSS_BATCHES} are all {MOVED_FRACTION:.0%} or more below "
                     f"chance (at most {back_down:.3g}), so it is coming back down" if back_down is not None else
+                    _fresh_jump_words(s, jumped) if jumped is not None else
                     ": not yet beyond the noise of its batches to say the run lost what it learned"))
-        return Finding(Status.STARTING, words, "", {**evidence, "lowest_judged_loss": judged,
-                                                    "lowest_judged_step": s.lowest_judged_step})
+        return Finding(Status.STARTING, words, _fresh_jump_remedy(s) if jumped is not None else "",
+                       {**evidence, "lowest_judged_loss": judged, "lowest_judged_step": s.lowest_judged_step,
+                        **({"jump_step": jumped[0]} if jumped is not None else {})})
     far = started_far(s) if above else None
     if far is not None:  # it began up there (a regression on targets of mean 500: reading_loss.started_far)
         return Finding(Status.STARTING, f"starting far from chance: {flow}; {far}{_loss_text(s)}",

@@ -34,3 +34,14 @@ def test_held_out_losses_from_before_the_climb_say_nothing_of_it():
     words = scripted_run(TRAIN, CHANCE, held)[-1].reading.words
     assert words.startswith("not learning any more") and "held-out loss rose" not in words \
         and "has not risen" not in words, words
+
+
+def test_the_lowest_held_out_loss_is_named_beside_a_lagging_median():
+    """W62 walkthrough finding 3: held-out losses falling from near chance to 0.038 within the first window of 7 read
+    'from 0.848, the median of the 7 ..., its lowest', never naming 0.038."""
+    falling = [2.2, 2.1, 2.0, 0.85, 0.35, 0.34, 0.04]
+    held = {10 * (i + 1): v for i, v in enumerate(falling)} | {t: 2.4 for t in range(80, len(TRAIN) + 1, 10)}
+    # ten more given after the climb began: the window of 7 moves on only past the lower median
+    words = scripted_run(TRAIN, CHANCE, held)[-1].reading.words
+    assert ("from 0.85, the median of the 7 given after training steps 10 to 70, the lowest such median; the lowest "
+            "one given, 0.04, after training step 70: the model itself got worse") in words, words

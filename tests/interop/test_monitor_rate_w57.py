@@ -8,6 +8,7 @@ losses."""
 
 from __future__ import annotations
 
+import gc
 import sys
 
 import pytest
@@ -19,7 +20,9 @@ from conftest import require_torch
 torch = require_torch()
 from torch import nn  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
+from torch.optim.optimizer import register_optimizer_step_pre_hook  # noqa: E402
 
+from actlab.interop import _monitor_cut  # noqa: E402
 from actlab.reading_loss import RATE_SPAN, rate_around  # noqa: E402
 from actlab.reading_record import FAILURES, RunSummary  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
@@ -132,10 +135,43 @@ def test_the_rate_hook_leaves_with_the_monitor():
         opt.step()
         opt.zero_grad()
     assert mon._learning_rates() == (("'0.weight'", 1, 3, ((1, 0.1), (3, 0.3))),)
-    key = mon._rate_hook.id  # (one hook for every optimiser; 'other' holds no watched weight: no group of its)
-    assert key in hooks
+    assert mon in _monitor_cut._READING_RATES and _monitor_cut._LISTENING[0].id in hooks
     mon.close()
-    assert key not in hooks  # (by its key: other tests' monitors' hooks may go meanwhile, as those are collected)
+    assert mon not in _monitor_cut._READING_RATES
+
+
+def test_a_monitor_collected_during_an_optimiser_step_breaks_no_step():
+    """The script's opt.step() iterates torch's global optimiser hooks: a hook removed meanwhile, by the finalizer of a
+    monitor the garbage collector took during the step, raised 'OrderedDict mutated during iteration' (seen in the
+    suite), and so could one added meanwhile (a monitor's first read of the rate, from its probe's hook, where a hook
+    registered after the probe's was still to come)."""
+    x, y = clusters(n=256)
+    dropped: list = []
+
+    def collect(o, a, k):  # a global hook of the script's, called before the monitors': the collector runs in it
+        if dropped:
+            dropped.clear()
+            gc.collect()
+
+    first = register_optimizer_step_pre_hook(collect)
+    try:
+        model = nn.Sequential(nn.Linear(32, 16), nn.ReLU(), nn.Linear(16, 10))
+        opt = torch.optim.SGD(model.parameters(), 0.1)
+        mon = Monitor(model, every=1, chance_loss=CHANCE)
+        monitored_step(mon, model, x[:64], y[:64])  # a sampled step: its probe waits for the optimiser's step
+        later = register_optimizer_step_pre_hook(lambda o, a, k: None)  # a hook of the script's after the probe's
+        opt.step()  # the probe starts the rate's reading here (no RuntimeError)
+        opt.zero_grad()
+        later.remove()
+        monitored_step(mon, model, x[:64], y[:64], opt)
+        dropped.append((model, opt, mon))  # the model, its optimiser and its monitor, dropped unclosed
+        del model, opt, mon
+        other = torch.optim.SGD(nn.Linear(2, 2).parameters(), 0.1)
+        other.step()  # the collector takes them inside the step's hooks (no RuntimeError)
+        assert not dropped
+    finally:
+        first.remove()
+
 
 
 def test_the_rate_is_compared_back_to_the_run_s_low_w58():

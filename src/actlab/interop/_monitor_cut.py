@@ -47,11 +47,34 @@ def _is_loss_scale(ratio: float) -> bool:
     return abs(power - round(power)) < 1e-4
 
 
+
+# the monitors waiting for the optimiser's step after a sampled step (_await_optimiser) and those reading the
+# learning rate at every optimiser step (_watch_rate), held weakly; one global optimiser pre-hook serves them all,
+# registered once and never removed. torch iterates its global hooks as it calls them: a hook registered or removed
+# meanwhile (a monitor's first read of the rate, from inside the probe's hook, or a weakref finalizer of a monitor the
+# garbage collector took during the step) raised 'OrderedDict mutated during iteration' from the script's opt.step()
+_AWAITING: weakref.WeakSet = weakref.WeakSet()
+_READING_RATES: weakref.WeakSet = weakref.WeakSet()
+_LISTENING: list = []  # the hook's handle, once registered
+
+
+def _dispatch(opt, args, kwargs) -> None:
+    reading = list(_READING_RATES)  # (a monitor that starts reading the rates in its probe reads this step itself)
+    for mon in list(_AWAITING):
+        mon._at_optimiser(opt)
+    for mon in reading:
+        mon._note_rates(opt)
+
+
+def _listen() -> None:
+    if not _LISTENING:
+        _LISTENING.append(register_optimizer_step_pre_hook(_dispatch))
+
 class _Cut:
     # set as backward ends (_Weights._weight_grad_norms): the trained weights whose gradient this step wrote, those
     # gradients, their version counters and norms then; None: none read, or already compared
     _grads_read: tuple | None = None
-    _cut_hook = None  # the optimiser pre-hook's handle, while one waits for this sampled step's opt.step()
+    _cut_hook = None  # True while this monitor waits for this sampled step's opt.step() (in _AWAITING)
     _cut_step = 0  # the training step (1-based) whose gradients it waits for
     _cuts: deque | None = None  # (training step, cut, norm at backward, norm at opt.step()), the latest CUT_KEPT
     _cut_adaptive = False  # the optimiser that stepped the watched weights scales its updates (eps in its defaults)
@@ -59,7 +82,8 @@ class _Cut:
     # (the training step of the latest optimiser step whose next backward added to the old gradient, how many probes
     # in a row found so); None: the latest probe found the gradient zeroed
     _unzeroed: tuple[int, int] | None = None
-    # the learning rates of every optimiser step from the first sampled one on (_watch_rate): its hook, and each
+    # the learning rates of every optimiser step from the first sampled one on (_watch_rate): whether it reads them
+    # (True while in _READING_RATES), and each
     # group's changes, (training step, rate), the latest LR_CHANGES
     _rate_hook = None
     # per parameter group read (by the first watched weight it holds): [first step read, latest, changes]; and per
@@ -72,26 +96,19 @@ class _Cut:
 
     def _await_optimiser(self) -> None:
         """At the end of a sampled step whose gradients were read: the next opt.step() before another step begins
-        compares them (_at_optimiser). The hook holds the monitor weakly: a monitor collected unclosed leaves a hook
-        that does nothing until the next step of that monitor, which never comes, or the interpreter's end."""
+        compares them (_at_optimiser), through the one optimiser hook (_dispatch), which holds the monitor weakly."""
         self._drop_cut_hook()
         if self._grads_read is None:
             return
         self._cut_step = self.step_count + 1
-        ref = weakref.ref(self)
-
-        def hook(opt, args, kwargs):
-            mon = ref()
-            if mon is not None:
-                mon._at_optimiser(opt)
-
-        self._cut_hook = register_optimizer_step_pre_hook(hook)
+        _listen()
+        _AWAITING.add(self)
+        self._cut_hook = True
 
     def _drop_cut_hook(self) -> None:
-        """As the next step begins, and as the run ends (torch iterates its hooks as it calls them: a hook cannot
-        remove itself)."""
+        """As the next step begins, and as the run ends."""
         if self._cut_hook is not None:
-            self._cut_hook.remove()
+            _AWAITING.discard(self)
             self._cut_hook = None
 
     def _at_optimiser(self, opt) -> None:
@@ -101,7 +118,7 @@ class _Cut:
         weights, grads, versions, norms = held
         if not any(p is weights[0] for g in opt.param_groups for p in g["params"]):
             return  # another optimiser's step: this one's may follow
-        if self._rate_hook is None:  # (torch calls a hook added during its hooks' calls from the next step on)
+        if self._rate_hook is None:  # (_dispatch reads the rates of those reading them before this step's probes)
             self._watch_rate()
             self._note_rates(opt)
         self._grads_read = None
@@ -134,15 +151,9 @@ class _Cut:
         later layers' group went unsaid). A rate held in a tensor is not read (its read would wait for the device)."""
         if self._rate_hook is not None:
             return
-        ref = weakref.ref(self)
-
-        def hook(o, args, kwargs):
-            mon = ref()
-            if mon is not None:
-                mon._note_rates(o)
-
-        self._rate_hook = handle = register_optimizer_step_pre_hook(hook)
-        weakref.finalize(self, handle.remove)  # a monitor collected unclosed takes its hook with it
+        _listen()
+        _READING_RATES.add(self)  # (held weakly: a monitor collected unclosed leaves it)
+        self._rate_hook = True
 
     def _note_rates(self, opt) -> None:
         groups = self._rate_opts.get(opt)
@@ -191,7 +202,7 @@ class _Cut:
 
     def _drop_rate_hook(self) -> None:
         if self._rate_hook is not None:
-            self._rate_hook.remove()
+            _READING_RATES.discard(self)
             self._rate_hook = None
 
     def _learning_rates(self) -> tuple:

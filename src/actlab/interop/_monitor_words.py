@@ -355,7 +355,7 @@ def _stopping_layers(layers: list[Stopping], restart: Callable[[str], str], seen
                       if first is not None and learned_from is not None and first < learned_from else
                       restart(f"saved before training step {first:,}") if first is not None else restart()) + ".",
                    {"dying_layers": [d.label for d in dying], "died_units": [d.died for d in dying],
-                    "silent_units": [d.silent for d in dying]})
+                    "silent_units": [d.silent for d in dying], "stopped_after": first})
 
 
 def _natural_key(name: str) -> list:
