@@ -35,7 +35,8 @@ _LAYER_FIELDS = {"name": str, "activation": str, "module_type": str, "width": (i
                  "mean": _NUMBER, "std": _NUMBER, "zero_derivative_fraction": _NUMBER, "saturated": _NUMBER,
                  "dead": _NUMBER, "dormant": _NUMBER, "window": (int, None), "non_finite": bool, "words": str,
                  "weight_grad_ratio_to_output": _NUMBER, "weights": str, "weights_frozen": bool, "low_word": str,
-                 "silent": int, "dead_from": int, "dead_units": list}
+                 "silent": int, "dead_from": int, "dead_units": list, "saturated_units": list,
+                 "silent_units": list}
 _READING_FIELDS = {"status": str, "words": str, "remedy": str, "evidence": dict, "is_failure": bool,
                    "findings": list}
 _TYPE_WORDS = {int: "a whole number", str: "a string", list: "a list", dict: "an object", bool: "true or false",

@@ -60,3 +60,45 @@ def test_past_32_dead_units_the_first_32_are_named():
     row = mon.report().layers[0]
     assert row.dead == 40 and row.dead_units == tuple(range(32))
     assert "(by index, the first 32: 0, 1, 2," in row.words and ", 31)" in row.words
+
+
+def _flat_channels(act: nn.Module, x: torch.Tensor) -> tuple[int, ...]:
+    """The channels whose mean |f'| over the batch and every position is under 1% of the function's largest slope,
+    from autograd on the activation's own input (1.0998 for SiLU, 1.1289 for GELU, 1 for ReLU)."""
+    xr = x.detach().requires_grad_(True)
+    slope = torch.autograd.grad(act(xr).sum(), xr)[0].abs().mean(dim=(0, 2, 3))
+    peak = {nn.SiLU: 1.0998, nn.GELU: 1.1289, nn.ReLU: 1.0}[type(act)]
+    return tuple(int(k) for k in torch.nonzero(slope < 0.01 * peak).flatten())
+
+
+def test_saturated_channels_are_named_by_index(tmp_path):
+    """W62 walkthrough finding 4: SiLU channels 1 and 6 and GELU channels 0 and 9 killed on purpose read '2 of 8
+    units saturated' and '2 of 12 units saturated', with no index to check them by."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.SiLU(), nn.MaxPool2d(2), nn.Conv2d(8, 12, 3, padding=1),
+                          nn.GELU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(12, 4))
+    with torch.no_grad():
+        model[0].bias[[1, 6]] = -100.0
+        model[3].bias[[0, 9]] = -100.0
+    log = tmp_path / "sat.jsonl"
+    seen = {}
+    hooks = [model[i].register_forward_hook(lambda m, a, out, i=i: seen.__setitem__(i, a[0])) for i in (1, 4)]
+    with Monitor(model, every=1, chance_loss=math.log(4), log=log) as mon:
+        for _ in range(6):
+            x = torch.randn(32, 1, 12, 12)
+            with mon.step() as s:
+                loss = nn.functional.cross_entropy(model(x), torch.randint(0, 4, (32,)))
+                loss.backward()
+                s.loss = loss
+            model.zero_grad()
+    for h in hooks:
+        h.remove()
+    own = {i: _flat_channels(model[i], seen[i]) for i in (1, 4)}  # the last batch's, as the monitor's mask is
+    assert own == {1: (1, 6), 4: (0, 9)}  # the premise
+    rows = mon.report().layers
+    assert [r.saturated_units for r in rows] == [own[1], own[4]]
+    assert rows[0].words == "2 of 8 units saturated (by index: 1, 6)", rows[0].words
+    assert rows[1].words == "2 of 12 units saturated (by index: 0, 9)", rows[1].words
+    last = [json.loads(t) for t in log.read_text().splitlines() if '"layers"' in t][-1]
+    assert [r["saturated_units"] for r in last["layers"]] == [[1, 6], [0, 9]]
+    assert read_log(log).reports[-1]["layers"][1]["saturated_units"] == [0, 9]

@@ -67,8 +67,12 @@ def test_units_gone_silent_are_counted_apart_from_the_rarely_active_ones():
         assert row.saturated >= row.silent
         rare = row.saturated - row.silent
         # the words say the rarely active and the silent units apart, with the same counts as the table
-        assert re.search(r"2 of 16 units were on in \d+% or more of their sampled batches before", row.words), \
-            row.words
+        # (by index: the killed ones, and the rarely active ones by theirs)
+        assert re.search(rf"2 of 16 units \(by index: {RARE}, {RARE + 1}\) were on in \d+% or more of their sampled "
+                         "batches before", row.words), row.words
+        assert row.silent_units == (RARE, RARE + 1), row
+        if rare:
+            assert row.saturated_units == tuple(range(rare)), row
         if rare:
             assert f"{rare} of 16 units rarely active" in row.words, row.words
         else:

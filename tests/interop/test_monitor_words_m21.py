@@ -237,11 +237,13 @@ def test_units_killed_mid_run_read_as_gone_silent_and_the_dying_reading_keeps_th
             before = r
         if kill < step <= kill + 4:  # off on every batch since the kill, not yet counted dead (5 sampled batches)
             assert r.layers[1].dead == 0 and bool(off[:40].all()) and not bool(off[40:].any())
-            said = re.search(r"(\d+) of 64 units were on in \d+% or more of their sampled batches before and have "
+            said = re.search(r"(\d+) of 64 units \(by index, the first 32: [\d, ]+\) were on in \d+% or more of their "
+                             r"sampled batches before and have "
                              r"been off on every point of (each of the last (\d) sampled batches|the last sampled "
                              r"batch): counted dead if they stay off, after 5 sampled batches at the earliest", line)
             assert said is not None, line
             assert 36 <= int(said.group(1)) <= 40  # the killed units (a few of them were on less often before)
+            assert set(r.layers[1].silent_units) <= set(range(40)) and len(r.layers[1].silent_units) == 32
             assert (int(said.group(3)) if said.group(3) else 1) == step - kill  # off since the kill
             if step >= kill + 2:  # off on two batches: every killed unit, and no other, and none 'rarely active'
                 assert int(said.group(1)) == 40 and "rarely active" not in line

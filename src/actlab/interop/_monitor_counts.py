@@ -17,6 +17,16 @@ from ._monitor_places import _Layer
 
 DEAD_NAMED = 32  # dead units named by index in a report, at most (the count says how many in all)
 
+
+def _first_named(mask: np.ndarray | None, *without: np.ndarray | None) -> tuple[int, ...]:
+    """The first DEAD_NAMED indices set in ``mask`` and in none of ``without`` (None: no index set)."""
+    if mask is None:
+        return ()
+    for other in without:
+        if other is not None:
+            mask = mask & ~other
+    return tuple(int(k) for k in np.flatnonzero(mask)[:DEAD_NAMED])
+
 # a unit on in most of its sampled batches and off on every point of each of the latest few, at odds under this for
 # the rate it was on before, reads as gone silent (said on its layer's line) until _dead counts it, or it comes back:
 # a unit on in all of 100 batches is silent after one off batch, one on in 70% of them after four
@@ -176,7 +186,12 @@ class _Counting:
                 "dead_from": dead_from,
                 # which units (channels of a convolution), by index along the unit axis: the first DEAD_NAMED
                 "dead_units": () if dead_mask is None else
-                tuple(int(k) for k in np.flatnonzero(dead_mask)[:DEAD_NAMED])}
+                tuple(int(k) for k in np.flatnonzero(dead_mask)[:DEAD_NAMED]),
+                # and the units saturated (rarely active, for a ReLU) on this batch that are neither dead nor gone
+                # silent, and those gone silent: the first DEAD_NAMED of each (W62 walkthrough finding 4: two SiLU
+                # and two GELU channels killed on purpose read '2 of 8 units saturated', with no index to check)
+                "saturated_units": _first_named(saturated, dead_mask, silent_mask),
+                "silent_units": _first_named(silent_mask)}
 
     @staticmethod
     def _dead(l: _Layer, last_active: np.ndarray | None, samples: deque, on: np.ndarray | None = None,

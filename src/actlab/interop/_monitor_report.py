@@ -39,6 +39,7 @@ from ..readings import (
 from ..readings import lead as _lead
 from ..run_points import evenly
 from ._monitor_base import _WARMUP_STEPS, DEAD_ODDS, DEAD_POINTS, LOSS_BATCHES, TORCH_CLIP, TORCH_RESTART, torch_restart
+from ._monitor_counts import DEAD_NAMED
 from ._monitor_places import _Layer
 from ._monitor_scaler import half_note, scaler_hint
 from ._monitor_words import (
@@ -140,6 +141,11 @@ def _threw(summary: RunSummary, jumped: int | None, climbed: int | None = None) 
     if jumped is not None:
         steps.append(jumped)
     return min(steps, default=None)
+
+
+def _by_index(ids: tuple[int, ...], count: int) -> str:
+    """Units named by index along the unit axis: "by index: 1, 6", or "by index, the first 32: ..." of more."""
+    return f"by index{f', the first {len(ids)}' if count > len(ids) else ''}: {', '.join(map(str, ids))}"
 
 
 class _Reporting:
@@ -423,7 +429,9 @@ class _Reporting:
                                width, r["act_grad"], grad_ratio(r["act_grad"], last_act), w, r["mean"],
                                r["std"], r["zero"], sat, dead, r["dormant"], window, bool(r["non_finite"]),
                                words, ratio, "" if shared else param, is_frozen, low_gradient_word(layer.record),
-                               silent, int(r.get("dead_from") or 0), tuple(r.get("dead_units") or ()))
+                               silent, int(r.get("dead_from") or 0), tuple(r.get("dead_units") or ()),
+                               tuple(r.get("saturated_units") or ()) if sat else (),
+                               tuple(r.get("silent_units") or ()) if silent else ())
             rows.append(stats)
             off = r.get("stopped")
             if off and not at_output:
@@ -932,14 +940,23 @@ class _Reporting:
             ids = tuple(r.get("dead_units") or ())
             if ids and dead < width:  # which ones (W47 walkthrough: three channels killed on purpose, and the count
                 # alone could not say they were those)
-                over += (f" (by index{f', the first {len(ids)}' if dead > len(ids) else ''}: "
-                         f"{', '.join(map(str, ids))})")
+                over += f" ({_by_index(ids, dead)})"
             units = units.replace(" dead", over, 1)
+        more = (0 if at_output else max(sat_all - silent, dead)) - dead  # the units the words call saturated
+        sat_ids = tuple(r.get("saturated_units") or ())
+        if 0 < more < width and len(sat_ids) == min(more, DEAD_NAMED):  # which ones, where the batch's mask agrees
+            # with the count (W62 walkthrough finding 4: GELU channels 0 and 9 killed on purpose, '2 of 12 units
+            # saturated')
+            word = low_gradient_word(layer.record)
+            said = f"{more} more {word}" if dead else f"{more} of {width} units {word}"
+            units = units.replace(said, f"{said} ({_by_index(sat_ids, more)})", 1)
         parts.append(units)
         if silent:
             one, batches = silent == 1, int(r["silent_for"])
             rate = float(r.get("silent_rate") or 0.0)  # the lowest of theirs, not 'most' (W38: a unit on in 11%)
-            parts.append(f"{_share(silent, width, 'unit')} {'was' if one else 'were'} on in "
+            quiet = tuple(r.get("silent_units") or ())
+            named = f" ({_by_index(quiet, silent)})" if silent < width and len(quiet) == min(silent, DEAD_NAMED) else ""
+            parts.append(f"{_share(silent, width, 'unit')}{named} {'was' if one else 'were'} on in "
                          f"{f'about {rate:.0%}' if one else f'{rate:.0%} or more'} of {'its' if one else 'their'} "
                          f"sampled batches before and {'has' if one else 'have'} been off on "
                          f"every point of {'each of ' if batches > 1 else ''}"

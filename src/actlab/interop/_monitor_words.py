@@ -477,6 +477,9 @@ class LayerStats:
     dead_from: int = 0
     # the dead units by index along the unit axis (a convolution's channels), the first DEAD_NAMED of them
     dead_units: tuple[int, ...] = ()
+    # the `saturated` units by index, the silent ones left out (they are in silent_units), the first DEAD_NAMED
+    saturated_units: tuple[int, ...] = ()
+    silent_units: tuple[int, ...] = ()  # the units gone silent by index, the first DEAD_NAMED
 
     def to_dict(self) -> dict:
         from .._json import fields_jsonable
