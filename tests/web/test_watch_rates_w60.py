@@ -137,3 +137,56 @@ def test_a_line_carries_at_most_its_cap_of_changes_evenly_thinned(tmp_path):
         assert len(changes) == RATE_LINE_MOST and changes[-1][0] == step - 1
         assert changes[0][0] == (1 if step == 101 else step - 100)
         assert all(v == pytest.approx(0.001 * t) for t, v in changes)
+
+
+@pytest.mark.browser
+def test_the_rate_chart_reads_out_by_keyboard_and_pointer(browser, tmp_path):
+    """W61 finding 3, W62 finding 5: the rate chart could be neither focused nor pointed at; its values were in the
+    sentence under it only. Tab reaches it, the arrow keys walk the changes read (up and down the groups), the
+    pointer picks the nearest change, and the readout gives each group's rate in use there, against the script's."""
+    log = tmp_path / "rates.jsonl"
+    rates = _run(log)
+    steps = sorted({t for k in (0, 1) for t, _ in _changes(rates, k)})
+    with serving(create_app(db_path=tmp_path / "p.sqlite3", watch_log=log)) as base:
+        context, page, errors = open_watch(browser, base, "!document.getElementById('watch-rate-figure').hidden")
+        page.focus("#watch-rate")
+        assert page.evaluate("document.activeElement.id") == "watch-rate"
+        read = lambda: page.inner_text("#watch-readout")  # noqa: E731
+        said = {}
+        said["end"] = read()  # focus: the last change read
+        page.keyboard.press("Home")
+        said["home"] = read()
+        page.keyboard.press("ArrowRight")
+        said["next"] = read()
+        for _ in range(3):
+            page.keyboard.press("ArrowRight")
+        said["fourth"] = read()
+        ring = page.evaluate("() => { const c = document.getElementById('watch-rate'); return c.geom ? "
+                             "[c.geom.px(200), c.getBoundingClientRect().left, c.getBoundingClientRect().top, "
+                             "c.getBoundingClientRect().height] : null; }")
+        page.mouse.move(ring[1] + ring[0] + 1, ring[2] + ring[3] / 2)
+        said["pointer"] = read()
+        # the ring: on the group that changed at the step read ('2.weight', raised by hand at step 200)
+        ringed = page.evaluate("() => document.getElementById('watch-rate').hoverDrawn ?? null")
+        shot(page, "watch-rate-readout")
+        assert not errors, errors
+        context.close()
+
+    def words(t):  # each group's rate in use at step t, as the script set it
+        def one(k):
+            changes = _changes(rates, k)
+            i = max(j for j, (s, _) in enumerate(changes) if s <= t)
+            s, v = changes[i]
+            how = (f"since step {s:,}" if s != t else f"changed at this step from {changes[i - 1][1]:.3g}" if i
+                   else "the first read")
+            return f"{v:.3g} ({how})"
+        return (f"Step {t:,}: learning rate group holding '0.weight': {one(0)}; group holding '2.weight': {one(1)} "
+                f"(change {steps.index(t) + 1} of {len(steps)} read)")
+
+    assert said["end"].startswith(words(steps[-1])), said["end"]
+    assert said["home"].startswith(words(steps[0])), said["home"]
+    assert said["next"].startswith(words(steps[1])), said["next"]
+    assert said["fourth"].startswith(words(steps[4])), said["fourth"]
+    assert said["pointer"].startswith(words(200)), said["pointer"]
+    assert "'2.weight': 0.5 (changed at this step from 0.00125)" in said["pointer"]  # the raise by hand, after StepLR
+    assert ringed == [1, 200, pytest.approx(0.5)], ringed

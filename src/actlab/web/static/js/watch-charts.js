@@ -27,7 +27,7 @@ const CHANGE_ROW = 14;  // px above the plot for the names of the reading's chan
 // lines) are red vertical lines, keyed "NaN or inf"; a finite point with no finite neighbour is a dot, so a run that
 // alternates finite and NaN steps still shows its numbers, and so is a finite point at a marked step (a layer still
 // finite where others held a NaN: a true value), the key then reading mixedKey. `hover` ({i, k}: step index, line)
-// is ringed: the point the page's readout names. `changes` ({step, label, colour, failure}: watch-changes.js) are the
+// is ringed: the point the page's readout names (of a series with steps of its own, where hover.own says so). `changes` ({step, label, colour, failure}: watch-changes.js) are the
 // steps where the reading's status changed: a line each, its new status named in a row above the plot.
 export function stepLines(canvas, args) {
   const { x, series, log, marks = [], xName = "step", empty = "", hover = null, xLog = false, yRange = null,
@@ -274,9 +274,13 @@ export function stepLines(canvas, args) {
     ctx.fillStyle = style(k).color; ctx.strokeStyle = "#fff"; ctx.lineWidth = 1;
     ctx.beginPath(); ctx.arc(px(x[i]), py(series[k].y[i]), 3.5, 0, 2 * Math.PI); ctx.fill(); ctx.stroke();
   }
-  if (hover && !series[hover.k]?.x && ok(series[hover.k]?.y[hover.i])) {
+  // (a line of steps of its own is ringed where the hover says so, hover.own: the learning rate's changes)
+  const ringed = series[hover?.k];
+  canvas.hoverDrawn = null;  // (the line, step and value ringed: for the page's tests)
+  if (hover && (!ringed?.x || hover.own) && ok(ringed?.y[hover.i])) {
+    canvas.hoverDrawn = [hover.k, (ringed.x ?? x)[hover.i], ringed.y[hover.i]];
     ctx.strokeStyle = "#333"; ctx.lineWidth = 1.5;
-    ctx.beginPath(); ctx.arc(px(x[hover.i]), py(series[hover.k].y[hover.i]), 5, 0, 2 * Math.PI); ctx.stroke();
+    ctx.beginPath(); ctx.arc(px((ringed.x ?? x)[hover.i]), py(ringed.y[hover.i]), 5, 0, 2 * Math.PI); ctx.stroke();
   }
   // the lines at 0 at the last step, named over the right end of the 0 row (V12: a deep net's ten layers at 0 were
   // one line there, in the colour of the last drawn): zeroSaid(their indices, all of them) says them, where no

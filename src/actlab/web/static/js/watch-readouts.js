@@ -12,12 +12,47 @@ import { statusAt } from "./watch-changes.js";
 
 const $ = (id) => document.getElementById(id);
 // what each chart's readout names; again: the readout last used, said again as steps arrive
-export const hover = { bars: null, history: null, loss: null, health: null, again: null };
+export const hover = { bars: null, history: null, loss: null, health: null, rate: null, again: null };
 export const percent = (v) => `${Math.round(v * 100)}%`;
 
 export function forget(all) {  // the steps named may have gone: all, or all but the bars' layer
   hover.history = hover.loss = hover.health = null;
-  if (all) { hover.bars = null; hover.again = null; } else if (hover.again !== readBars) hover.again = null;
+  if (all) { hover.bars = null; hover.rate = null; hover.again = null; }
+  else if (hover.again !== readBars && hover.again !== readRate) hover.again = null;
+}
+
+// The learning-rate chart's points are the changes read (W61 finding 3, W62 finding 5: it could be neither pointed
+// at nor reached by keyboard): the pointer or the arrow keys pick a step among every group's changes, up and down a
+// group, and the readout gives each group's rate in use at that step
+const rateSteps = (lines) => [...new Set(lines.flatMap((l) => l.changes.map((c) => c[0])))].sort((a, b) => a - b);
+const inUse = (l, t) => l.changes.reduce((v, c) => (c[0] <= t ? c : v), null);
+// the group ringed at step t: the one ringed before where it changed there, else the first that did
+const changedAt = (lines, t, k) => (lines[k]?.changes.some((c) => c[0] === t) ? k :
+  Math.max(0, lines.findIndex((l) => l.changes.some((c) => c[0] === t))));
+
+function readRate() {
+  const lines = $("watch-rate").lines ?? [], h = hover.rate;
+  if (!h || !lines.length) return;
+  const one = lines.length === 1;
+  const said = lines.map((l) => {
+    const c = inUse(l, h.t), who = one ? "" : `group holding ${l.name}: `;
+    if (!c) return `${who}not read yet`;
+    const prev = l.changes[l.changes.indexOf(c) - 1];
+    const how = c[0] !== h.t ? `since step ${count(c[0])}` : prev ? `changed at this step from ${fmt(prev[1], 3)}` :
+      "the first read";
+    return `${who}${fmt(c[1], 3)} (${how})`;
+  });
+  const n = rateSteps(lines).length, at = rateSteps(lines).indexOf(h.t) + 1;
+  $("watch-readout").textContent = `Step ${count(h.t)}: learning rate ${said.join("; ")} (change ${count(at)} of ` +
+    `${count(n)} read)${statusAt(h.t)}`;
+}
+
+// the ring on the rate chart: the focused group's point at the step read (the last of its points at or before it)
+export function rateRing(lines) {
+  const h = hover.rate, l = lines[h?.k];
+  if (!h || !l) return null;
+  const i = l.x.reduce((best, t, j) => (t <= h.t ? j : best), -1);
+  return i < 0 ? null : { i, k: h.k, own: true };
 }
 
 function nearestStep(canvas, clientX) {
@@ -207,6 +242,26 @@ export function wireReadouts(redraw) {
       : { i: move(key, h.i, view.steps.length), k: h.k };
     readHealth();
   }, () => { hover.health ??= { i: lastStep(), k: 0 }; readHealth(); }, readHealth);
+
+  const rateLinesDrawn = () => $("watch-rate").lines ?? [];
+  wire("watch-rate", (ev) => {
+    const c = $("watch-rate"), ts = rateSteps(rateLinesDrawn()), x = ev.clientX - c.getBoundingClientRect().left;
+    if (!ts.length) return;
+    const t = ts.reduce((b, s) => (Math.abs(c.geom.px(s) - x) < Math.abs(c.geom.px(b) - x) ? s : b), ts[0]);
+    hover.rate = { t, k: changedAt(rateLinesDrawn(), t, hover.rate?.k ?? 0) }; readRate();
+  }, (key) => {
+    const lines = rateLinesDrawn(), ts = rateSteps(lines);
+    if (!ts.length) return;
+    const h = hover.rate ?? { t: ts.at(-1), k: 0 };
+    hover.rate = key === "ArrowUp" || key === "ArrowDown"
+      ? { t: h.t, k: clamp(h.k + (key === "ArrowUp" ? 1 : -1), lines.length) }
+      : { t: ts[move(key, Math.max(0, ts.indexOf(h.t)), ts.length)], k: h.k };
+    hover.rate.k = key === "ArrowUp" || key === "ArrowDown" ? hover.rate.k : changedAt(lines, hover.rate.t, h.k);
+    readRate();
+  }, () => {
+    const ts = rateSteps(rateLinesDrawn());
+    if (ts.length) { hover.rate ??= { t: ts.at(-1), k: changedAt(rateLinesDrawn(), ts.at(-1), 0) }; readRate(); }
+  }, readRate);
 
   wire("watch-loss", (ev) => { hover.loss = nearestStep($("watch-loss"), ev.clientX); readLoss(); },
     (key) => { hover.loss = move(key, hover.loss ?? lastStep(), view.steps.length); readLoss(); },

@@ -19,7 +19,7 @@ import {
 import {
   HELD_OUT_KEY, LOSS_BAND_KEY, layerName, lossIsLog, numberOf, rateLines, resetView, series, showAllCalls, take, view,
 } from "./watch-points.js";
-import { forget, healthSwitched, hover, percent, readHealth, wireReadouts } from "./watch-readouts.js";
+import { forget, healthSwitched, hover, percent, rateRing, readHealth, wireReadouts } from "./watch-readouts.js";
 import {
   count, foldNotes, isReading, noteTiming, ordinal, resetTiming, runState, sayBadLines, sayDeadWindow, sayLayers, saySpan, sayWarnings,
   lineSteps, whenFirst,
@@ -227,13 +227,14 @@ function drawRates(steps, xLog, xEnd, changes) {
   // (the axis reaches the last change read, which the end line may carry past the last sampled step: W61)
   const end = Math.max(xEnd, ...[...view.rateAll.values()].flatMap((m) => [...m.keys()]));
   const lines = rateLines(end).filter((l) => l.y.length);
+  $("watch-rate").lines = lines;  // (the readout's: watch-readouts.readRate)
   $("watch-rate-figure").hidden = !lines.length;
   const said = $("watch-rate-said");
   if (!lines.length) { said.textContent = ""; return; }
   const values = lines.flatMap((l) => l.y), low = Math.min(...values), high = Math.max(...values);
   const one = lines.length === 1;
   stepLines($("watch-rate"), { x: steps, log: low > 0 && high >= 10 * low, xLog, xEnd: end, changes,
-                               yName: "learning rate",
+                               yName: "learning rate", hover: rateRing(lines),
                                series: lines.map((l, k) => ({ name: one ? "learning rate" : `group holding ${l.name}`,
                                                               x: l.x, y: l.y, joined: true, whole: true,
                                                               color: PALETTE[k % PALETTE.length] })) });
