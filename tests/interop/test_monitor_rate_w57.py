@@ -286,3 +286,23 @@ def test_the_rate_sentence_is_the_rule_stated_step_by_step(raw, first, low, t):
         assert said.startswith("The learning rate went from ") and f"training step {expected[1]:,}," in said, said
     else:
         assert said.startswith("The learning rate rose from "), said
+
+
+def test_the_rate_is_read_from_the_first_step_sampled_or_not():
+    """W62 walkthrough finding 7: every="auto" times its first steps unsampled, and the page said 'The learning rate
+    was 0.05 at step 4' of a rate set from step 1. Read from the monitor's first step on; an update before a resumed
+    monitor's first step is none of its run's."""
+    x, y = clusters(n=256)
+    model = nn.Sequential(nn.Linear(32, 16), nn.ReLU(), nn.Linear(16, 10))
+    opt = torch.optim.SGD(model.parameters(), 0.05)
+    mon = Monitor(model, every="auto", chance_loss=CHANCE)
+    for step in range(1, 9):
+        if step == 3:
+            opt.param_groups[0]["lr"] = 0.02
+        monitored_step(mon, model, x[:64], y[:64], opt)
+    assert mon._sampled_at.at(1) != 1  # the premise: step 1 was not sampled (auto times it)
+    assert mon._learning_rates() == (("'0.weight'", 1, 8, ((1, 0.05), (3, 0.02))),)
+    resumed = Monitor(model, every=1, chance_loss=CHANCE, first_step=101)
+    opt.step()  # before the resumed monitor's first step
+    monitored_step(resumed, model, x[:64], y[:64], opt)
+    assert resumed._learning_rates() == (("'0.weight'", 101, 101, ((101, 0.02),)),)

@@ -144,7 +144,7 @@ class _Cut:
         self._cuts.append((self._cut_step, ratio, before, after))
 
     def _watch_rate(self) -> None:
-        """From the first sampled step's optimiser step on, every optimiser step of an optimiser holding watched
+        """From the monitor's first step on, every optimiser step of an optimiser holding watched
         weights notes the learning rate of each of its parameter groups that holds one, where it changes, through a
         global step pre-hook held weakly (about a microsecond a step): RunSummary.learning_rates. Two optimisers on one
         model, or parameter groups of their own rates, are read each (W58 walkthrough finding 13: a rate raised in the
@@ -164,6 +164,8 @@ class _Cut:
                 for i, g in enumerate(opt.param_groups) if any(id(p) in ids for p in g["params"])]
         # the training step this update follows (its block ended; inside an open block, that block's step)
         step = self.step_count + (self._open_step is not None)
+        if step <= self._step0:  # an update before this monitor's first step: none of its run's
+            return
         for index, label in groups:
             lr = opt.param_groups[index].get("lr") if index < len(opt.param_groups) else None
             if lr.__class__ is not float and lr.__class__ is not int:

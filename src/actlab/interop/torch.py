@@ -490,6 +490,10 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Cut, _Inpu
         self._held_out: deque[tuple[int, float | None, tuple[HeldOutLow | None, ...]]] = deque(maxlen=HELD_OUT_KEPT)
         # laid out as _history: each unit's two weighed counts of the batches it was on (_Counting._on_weights)
         self._on: np.ndarray = np.zeros((2, 0))
+        # the learning rate is read from this monitor's first step on, sampled or not (W62 walkthrough finding 7:
+        # every="auto" times its first steps unsampled, and the page said 'The learning rate was 0.05 at step 4' of a
+        # rate set from step 1)
+        self._watch_rate()
 
     def held_out(self, loss) -> None:
         """A loss on data the model does not train on (a validation batch or set), given between training steps:
