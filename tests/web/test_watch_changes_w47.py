@@ -118,3 +118,24 @@ def test_a_run_whose_reading_never_changed_has_no_mark_and_a_hostile_status_stay
         assert page.evaluate("document.querySelectorAll('#watch-changes img').length === 0 && !window.owned")
         assert errors == []
         context.close()
+
+
+@pytest.mark.browser
+def test_changes_too_close_for_one_row_of_names_get_a_second(browser, tmp_path):
+    """W62 walkthrough finding 6: at 400 px, 'not learning' at step 162 was dropped beside 'dead layer' at 212, its
+    line drawn with no name. Names that cannot share a row take a second one, clear of each other."""
+    from web._watch_page import open_watch
+    from web.conftest import serving, shot
+
+    log = tmp_path / "close.jsonl"
+    _write(log, status=lambda s: "starting" if s <= 50 else "not_learning" if s <= 58 else "dead_layer")
+    with serving(create_app(db_path=tmp_path / "p.sqlite3", watch_log=log)) as base:
+        context, page, errors = open_watch(browser, base, READY, 400)
+        for chart in LINE_CHARTS:
+            drawn = page.evaluate(f"document.getElementById('{chart}').changesDrawn")
+            assert [d["step"] for d in drawn] == [51, 59], (chart, drawn)
+            assert [d["label"] for d in drawn] == ["not learning", "dead layer"], (chart, drawn)
+            assert sorted(d["row"] for d in drawn) == [0, 1], (chart, drawn)  # (the newest in the row by the plot)
+        shot(page, "watch-w62-close-changes-400", page.locator(".grid2.watch-charts"))
+        assert errors == []
+        context.close()

@@ -29,6 +29,22 @@ const CHANGE_ROW = 14;  // px above the plot for the names of the reading's chan
 // finite where others held a NaN: a true value), the key then reading mixedKey. `hover` ({i, k}: step index, line)
 // is ringed: the point the page's readout names (of a series with steps of its own, where hover.own says so). `changes` ({step, label, colour, failure}: watch-changes.js) are the
 // steps where the reading's status changed: a line each, its new status named in a row above the plot.
+const LEFT_ABOUT = 48;  // px: a usual left margin of a step chart, where the axis's own is not known yet
+
+// Where each change's name goes ({c, left, row}, the newest first: the latest change is the one always named): in the
+// lowest of `rows` rows where it clears the names placed there by 6 px, row null where none is free; `px` places a
+// step, `l` and `w` bound the plot
+function placeNames(turns, widths, px, l, w, rows) {
+  const named = Array.from({ length: rows }, () => []);  // [left, right] of each name written, per row
+  return turns.map((c, k) => [c, widths[k]]).reverse().map(([c, width]) => {
+    const at = Math.round(px(c.step)) + 0.5;
+    const left = Math.min(Math.max(at - width / 2, l), w - M.r - width);
+    const row = named.findIndex((taken) => !taken.some(([a, b]) => left < b + 6 && left + width > a - 6));
+    if (row >= 0) named[row].push([left, left + width]);
+    return { c, left, row: row >= 0 ? row : null };
+  });
+}
+
 export function stepLines(canvas, args) {
   const { x, series, log, marks = [], xName = "step", empty = "", hover = null, xLog = false, yRange = null,
           yLabel = (v) => fmt(v, 2), yName = null, mixedKey = null, zeroSaid = null, warm = null,
@@ -87,7 +103,18 @@ export function stepLines(canvas, args) {
   // steps' axis ends at xEnd where that is past the last step drawn (see below)
   const xFirst = x[0] ?? 0, xLast = Math.max(x[x.length - 1] ?? 1, xFirst + 1, xEnd ?? -Infinity);
   const turns = x.length ? changes.filter((c) => c.step >= xFirst && c.step <= xLast) : [];
-  const top = M.t + 8 + keyRows + (turns.length ? CHANGE_ROW : 0), bottom = h - M.b;
+  // a log step axis gives each tenfold of steps the same width (steps from 0 are shifted by one to have a log)
+  const shift = xLog ? Math.max(0, 1 - xFirst) : 0;
+  const f = xLog ? (v) => Math.log10(v + shift) : (v) => v;
+  // a second row for the names where one row would leave one out (W62 walkthrough finding 6: at 400 px 'not
+  // learning' at step 162 was dropped beside 'dead layer' at 212, its line drawn with no name), judged on the plot's
+  // width with a usual left margin (the axis's own is known only once its ticks are)
+  ctx.save(); ctx.font = `bold ${ctx.font}`;
+  const widths = turns.map((c) => ctx.measureText(c.label).width);
+  ctx.restore();
+  const pxAbout = (v) => LEFT_ABOUT + ((f(v) - f(xFirst)) / (f(xLast) - f(xFirst))) * (w - LEFT_ABOUT - M.r);
+  const nameRows = placeNames(turns, widths, pxAbout, LEFT_ABOUT, w, 1).some((p) => p.row === null) ? 2 : 1;
+  const top = M.t + 8 + keyRows + (turns.length ? CHANGE_ROW * nameRows : 0), bottom = h - M.b;
   const ok = Number.isFinite;
   // the axis takes in the bands too: a spike between two drawn steps is on the chart, not above its top
   const all = series.flatMap((s) => s.y.filter(ok).concat((s.band ?? []).flatMap((b) => (b ? [b[0], b[1]] : []))
@@ -129,9 +156,6 @@ export function stepLines(canvas, args) {
   // xEnd: a step past the last one drawn that the axis still reaches (a held-out loss given after a run's last
   // sampled step: W42 finding 7), on every chart of the page alike
   const x0 = xFirst, x1 = xLast;
-  // a log step axis gives each tenfold of steps the same width (steps from 0 are shifted by one to have a log)
-  const shift = xLog ? Math.max(0, 1 - x0) : 0;
-  const f = xLog ? (v) => Math.log10(v + shift) : (v) => v;
   const px = (v) => l + ((f(v) - f(x0)) / (f(x1) - f(x0))) * (w - l - M.r);
   canvas.geom = { l, r: w - M.r, px, py };
   ctx.fillStyle = "#5b6570"; ctx.textBaseline = "top";
@@ -208,20 +232,16 @@ export function stepLines(canvas, args) {
   // named in the row above the plot where the name fits clear of the others (the newest first: the latest change is
   // the one always named); canvas.changesDrawn keeps each line's step and place and the name written, or null
   canvas.changesDrawn = [];
-  const named = [];  // [left, right] of each name written
   ctx.save(); ctx.font = `bold ${ctx.font}`; ctx.textBaseline = "middle";
-  for (const c of [...turns].reverse()) {
+  for (const { c, left, row } of placeNames(turns, widths, px, l, w, nameRows)) {
     const at = Math.round(px(c.step)) + 0.5;
     ctx.strokeStyle = c.colour; ctx.lineWidth = c.failure ? 1.5 : 1;
     ctx.beginPath(); ctx.moveTo(at, top - 3); ctx.lineTo(at, bottom); ctx.stroke();
-    const width = ctx.measureText(c.label).width;
-    const left = Math.min(Math.max(at - width / 2, l), w - M.r - width);
-    const free = !named.some(([a, b]) => left < b + 6 && left + width > a - 6);
-    if (free) {
-      ctx.fillStyle = c.colour; ctx.textAlign = "left"; ctx.fillText(c.label, left, top - CHANGE_ROW / 2 - 1);
-      named.push([left, left + width]);
+    if (row !== null) {
+      ctx.fillStyle = c.colour; ctx.textAlign = "left";
+      ctx.fillText(c.label, left, top - CHANGE_ROW * (row + 0.5) - 1);
     }
-    canvas.changesDrawn.unshift({ step: c.step, x: at, label: free ? c.label : null });
+    canvas.changesDrawn.unshift({ step: c.step, x: at, label: row !== null ? c.label : null, row });
   }
   ctx.restore();
   // each thinned point's band: from its step to the last step it stands for, its stretch's lowest to highest value,
