@@ -21,6 +21,21 @@ from ._monitor_words import (
 )
 from .torch_recipes import record_for
 
+EVAL_RUN = 3  # sampled steps in a row trained from an eval-mode forward before the note says so
+
+
+def _differs_in_eval(m: nn.Module) -> bool:
+    """Whether ``m`` computes otherwise in eval mode than in train mode, as far as its class and settings tell: a batch
+    normalisation that tracks running statistics, a dropout of p above 0, a transformer layer or an attention module
+    with dropout."""
+    if isinstance(m, nn.modules.batchnorm._BatchNorm) or isinstance(m, nn.modules.instancenorm._InstanceNorm):
+        return bool(m.track_running_stats)
+    if isinstance(m, nn.modules.dropout._DropoutNd):
+        return m.p > 0
+    if isinstance(m, nn.MultiheadAttention):
+        return m.dropout > 0
+    return False
+
 _SOFTMAX_MODULES = ("Softmax", "LogSoftmax", "Softmin", "Softmax2d")  # per row, not per unit: no unknown activation
 
 
@@ -102,7 +117,45 @@ class _Noting:
                               "steps only), PyTorch skips the fast path it takes for inference; the outputs are the "
                               "same, and training is not affected")
 
+    def _note_trained_in_eval(self) -> None:
+        """EVAL_RUN sampled steps in a row read from a forward in eval mode with gradients (no train-mode forward in
+        the step), of a model whose modules compute otherwise in eval mode (BatchNorm's running statistics, Dropout):
+        a validation pass's model.eval() with no model.train() after it (W62 walkthrough finding 8: every step from 40
+        on trained in eval mode, and the reading stayed 'healthy' with no word of it). One note, kept up to date: the
+        stretch's first and latest steps, and the step train mode came back, where it did."""
+        step = self.step_count + 1
+        if self._read_rank != 1 or self._no_grad_only:
+            if self._eval_run is not None and self._eval_note is not None and self._read_rank == 2:
+                self._say_trained_in_eval(*self._eval_run, back=step)
+                self._eval_note = None  # (a later stretch is said in a note of its own)
+            self._eval_run = None
+            return
+        first, count, _ = self._eval_run or (step, 0, step)
+        self._eval_run = (first, count + 1, step)
+        if count + 1 >= EVAL_RUN:
+            self._say_trained_in_eval(*self._eval_run)
+
+    def _say_trained_in_eval(self, first: int, count: int, last: int, back: int | None = None) -> None:
+        if self._eval_note is None:
+            differ = [(n, type(m).__name__) for n, m in self.model.named_modules() if _differs_in_eval(m)]
+            if not differ:  # eval mode computes the same as train mode here: nothing to say
+                return
+            said = [f"'{n}' ({kind})" for n, kind in differ[:4]] + ([f"{len(differ) - 4} more"] if len(differ) > 4
+                                                                     else [])
+            self._eval_names = said[0] if len(said) == 1 else f"{', '.join(said[:-1])} and {said[-1]}"
+            self.notes.append("")
+            self._eval_note = len(self.notes) - 1
+        until = (f"up to training step {last:,}, and in train mode again from training step {back:,}" if back else
+                 f"up to training step {last:,}, the latest")
+        self.notes[self._eval_note] = (
+            f"from training step {first:,}, the forwards of {count:,} sampled steps in a row ran in eval mode "
+            f"(model.eval()) and backward ran through them, {until}: the model trained as it evaluates, and "
+            f"{self._eval_names} compute otherwise in eval mode (BatchNorm normalises with its running statistics and "
+            "no longer updates them; Dropout drops nothing). A validation pass that calls model.eval() needs "
+            "model.train() after it, before the next training step")
+
     def _note_hidden(self, seen: list, order: list[str], loss=None) -> None:
+        self._note_trained_in_eval()
         self._note_parts()  # (the model itself not called: parts of it were)
         if self._blocks:
             self._note_eval_blocks()
