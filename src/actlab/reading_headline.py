@@ -16,7 +16,7 @@ from .reading_loss import (
     numbered_step,
     within_noise,
 )
-from .reading_record import Finding, RunSummary, Status, layers_in_words, percent_below, times
+from .reading_record import Finding, RunSummary, Status, layers_in_words, percent_below, said_low, times
 
 
 def loss_text(s: RunSummary) -> str:
@@ -153,8 +153,9 @@ def _with_the_loss(findings: list[Finding], s: RunSummary) -> list[Finding]:
             # it had come down beyond its noise, and is back near chance: not 'not yet moved' (W35 walkthrough: a
             # transformer at lr 3e-2 read healthy at steps 104-109, 18% below chance, then 'vanishing: ...; the loss
             # has not yet moved from chance after 118 updates', which points at a learning rate too low)
-            tail = (f"; the loss had come down to {judged:.3g} at {numbered_step(s, s.lowest_judged_step)}, "
-                    f"{percent_below(judged, s.chance_loss)} below chance, and is back near chance{after}"
+            low, at = said_low(s)
+            tail = (f"; the loss had come down to {low:.3g} at {numbered_step(s, at)}, "
+                    f"{percent_below(low, s.chance_loss)} below chance, and is back near chance{after}"
                     f"{loss_text(s)}")
         else:
             tail = f"; the loss has not yet moved from chance{after}{loss_text(s)}"

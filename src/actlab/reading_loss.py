@@ -22,7 +22,7 @@ import numpy as np
 from scipy.special import chdtri, gammaln, ndtr, stdtrit
 from scipy.stats import binom
 
-from .reading_record import Finding, Lever, LossSteps, RunSummary, Status, percent_below, sci, times
+from .reading_record import Finding, Lever, LossSteps, RunSummary, Status, percent_below, said_low, sci, times
 from .reading_remedies import can_offer, uses_he, uses_xavier
 
 MOVED_FRACTION = 0.1  # learning means the loss is at least 10% below chance; "above chance" means 10% above it
@@ -738,7 +738,7 @@ def rate_since_low(s: RunSummary) -> str:
     or more in a parameter group, as the likeliest cause; "" otherwise. W59 walkthrough finding 4: OneCycleLR to 30
     took a Tanh MLP's mean loss from 0.705 at step 11 to 424 at step 114 (rate 29.8 there) and every reading from step
     151 on said 'vanishing ... Try ReLU, GELU or SiLU instead of tanh', the rate never named."""
-    low = s.lowest_judged_step
+    low = said_low(s)[1]  # (the step the words quote as the run's low)
     if low is None or not s.learning_rates or s.steps is None:
         return ""
     whose = _whose(s.learning_rates)
@@ -1528,8 +1528,8 @@ def unlearned(s: RunSummary) -> Finding | None:
     if had:
         # a monitor judges the mean of its recent sampled losses; the engine, each frame's training loss
         what = "the mean loss" if s.loss_steps == LossSteps.SAMPLED else "the training loss"
-        was = (f"{what} had come down to {judged:.3g}{_at(s, s.lowest_judged_step)}, "
-               f"{percent_below(judged, chance)} below chance")
+        low, at = said_low(s)
+        was = f"{what} had come down to {low:.3g}{_at(s, at)}, {percent_below(low, chance)} below chance"
     elif len(lows) >= 2 and (judged is None or (
             math.isfinite(judged) and judged < learned and rising([v for _, v in pairs])
             and min(v for _, v in pairs[-2:]) > SWING_FACTOR * chance)):

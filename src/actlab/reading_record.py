@@ -334,6 +334,10 @@ class RunSummary:
     # that judged loss's upper noise bound (reading_loss.noise_bound: a monitor's mean of batches, whose low is kept by
     # it); None: the judged loss is exact (the engine's whole training set's)
     lowest_judged_bound: float | None = None
+    # the lowest judged mean over a window at least half full (a monitor's), (step, mean): what the words quote as
+    # the run's low (lowest_judged_loss is the window of the lowest noise bound, which the claims about a rise stand
+    # on; W62 walkthrough finding 3: 'had come down to 0.336 at training step 143' where the mean reached 0.286 at 150)
+    lowest_mean: tuple[int, float] | None = None
     # the sampled step since which the trained weights have kept their values exactly (a monitor compares a fingerprint
     # of each at every sampled step; None: they changed, or not known), and the modules whose weights these are where
     # only some kept theirs (empty: every trained weight); a reading says it once the run is WEIGHTS_STILL_STEPS past
@@ -532,6 +536,15 @@ def sci(v: float) -> str:
         return f"{float(f'{v:.2g}'):g}"
     mantissa, exponent = f"{v:.1e}".split("e")
     return f"{mantissa}e{int(exponent)}"  # 3.5e8, 3.0e20, 1.2e-7: no '+' and no leading 0 at any size
+
+
+def said_low(s: RunSummary) -> tuple[float, int | None]:
+    """The run's low as the words quote it, (mean, step): the lowest judged mean (RunSummary.lowest_mean) where it is
+    at or under the low the claims stand on (lowest_judged_loss), else that low."""
+    m = s.lowest_mean
+    if m is not None and s.lowest_judged_loss is not None and m[1] <= s.lowest_judged_loss:
+        return m[1], m[0]
+    return s.lowest_judged_loss, s.lowest_judged_step
 
 
 def times(v: float) -> str:

@@ -118,6 +118,7 @@ from .reading_record import (  # noqa: F401  (re-exported: every face imports th
     layers_in_words,
     names_in_order,
     percent_below,
+    said_low,
     sci,
     share,
     times,
@@ -1333,8 +1334,9 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
         what = "the mean loss" if s.loss_steps == LossSteps.SAMPLED else "the training loss"
         now = f"{times(s.loss / s.chance_loss)} times chance" if above else "back near chance"
         back_down, jumped = coming_back(s), fresh_jump(s)
-        words = (f"unsettled: {flow}; {what} had come down to {judged:.3g} at {numbered_step(s, s.lowest_judged_step)}"
-                 f", {percent_below(judged, s.chance_loss)} below chance, and is {now}{_loss_text(s)}"
+        low, at = said_low(s)
+        words = (f"unsettled: {flow}; {what} had come down to {low:.3g} at {numbered_step(s, at)}"
+                 f", {percent_below(low, s.chance_loss)} below chance, and is {now}{_loss_text(s)}"
                  + (f", held up by older batches: the latest {LOSS_BATCHES} are all {MOVED_FRACTION:.0%} or more below "
                     f"chance (at most {back_down:.3g}), so it is coming back down" if back_down is not None else
                     _fresh_jump_words(s, jumped) if jumped is not None else

@@ -108,3 +108,16 @@ def test_units_stopped_after_a_raise_name_the_raise_without_a_jump(at, lr, statu
                                f"{at}, before the units stopped: the likeliest cause; go back to 0.02 from a "
                                f"checkpoint saved before training step {at}"), r.remedy
     assert re.search(r"dying layer: \d+ of \d+ units", " ".join(f.words for f in r.findings)), r.findings
+
+
+def test_the_low_quoted_is_the_lowest_mean():
+    """W62 walkthrough finding 3: 'the mean loss had come down to 0.336 at training step 143' where the mean of 50
+    reached 0.286 at step 150 (the window kept for the claims is the one of the lowest noise bound). The words quote
+    the lowest mean of a window at least half full, computed here from the scripted losses."""
+    losses = levels([(2.0, 20), (0.3, 100), (0.6, 20), (3.0, 60)], seed=5, cv=0.6)
+    r = scripted_run(losses)[-1].reading
+    means = {t: statistics.fmean(losses[max(0, t - 50):t]) for t in range(25, len(losses) + 1)}
+    at = min(means, key=means.get)
+    assert r.status is Status.NOT_LEARNING, r.words
+    assert f"the mean loss had come down to {means[at]:.3g} at training step {at} (a sampled one)" in r.words, \
+        (r.words, at, means[at])

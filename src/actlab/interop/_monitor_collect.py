@@ -593,6 +593,8 @@ class _Collecting:
         if judged is not None and math.isfinite(judged):  # the low a run is said to have come down to: by its bound
             self._lowest_judged = lower_low(self._lowest_judged, self.step_count + 1, finite, self.chance_loss,
                                             window)
+            if 2 * len(finite) >= JUDGED_STEPS and (self._lowest_mean is None or judged < self._lowest_mean[1]):
+                self._lowest_mean = (self.step_count + 1, judged)  # and the lowest mean, which the words quote
             low = self._lowest_judged
             if low is not None and len(finite) >= 2 and (low[0] == self.step_count + 1 or judged <= low[2]):
                 # the latest window whose mean is within the lowest one's noise: where a checkpoint is looked for (W51

@@ -558,6 +558,7 @@ class _Reporting:
             # the lowest judged mean so far: a run that had learned is not 'starting' once its low losses left
             lowest_judged_loss=lowest[1] if lowest is not None else None,
             lowest_judged_step=lowest[0] if lowest is not None else None,
+            lowest_mean=self._lowest_mean,
             lowest_judged_bound=lowest[2] if lowest is not None else None,
             # trained weights that no step has changed although they get gradients (_monitor_weights)
             weights_still_since=self._weights_still_since, still_weights=self._still_weights,

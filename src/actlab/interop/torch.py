@@ -433,6 +433,7 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Cut, _Inpu
         # the lowest mean of the latest losses so far (over two or more: one batch is not learning) and its step
         # step, mean, bound, its (step, loss) pairs (reading_loss.lower_low)
         self._lowest_judged: tuple | None = None
+        self._lowest_mean: tuple[int, float] | None = None  # (step, mean): RunSummary.lowest_mean
         self._latest_low: tuple | None = None  # the latest judged window within the lowest's noise (_collect)
         # where the loss was at its lowest before a rise read while layers read dying (low_point's): the dying layer's
         # checkpoint, kept while they do
