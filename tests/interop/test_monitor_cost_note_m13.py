@@ -76,3 +76,17 @@ def test_the_verdict_comes_first_with_its_margin_and_no_sentence_is_long(monkeyp
         assert second.startswith(("Monitor(model, every=", "No interval can keep within it")), second
         assert note.index(second) < note.index("Where the ")  # (R16: the details begin so)
     assert max(len(s) for s in _sentences(note)) <= 260, [len(s) for s in _sentences(note)]
+
+
+def test_an_advised_interval_says_what_it_leaves_of_a_short_run_and_the_budget_that_keeps_auto_s(monkeypatch):
+    """W62 walkthrough finding 9: 'Monitor(model, every=315) would keep within the budget' of a run of 260 steps, with
+    no word of what that leaves of its readings. The note says how long a run is read 10 times at that interval, and
+    the budget at which auto's own interval is fair: the cost measured by the fake clock, rounded up to a percent."""
+    mon, measured, note = _run(monkeypatch, 4.0, 0.5e-6)
+    keep = int(re.search(r"Monitor\(model, every=(\d+)\)", note).group(1))
+    m = re.search(r"At every=(\d+) a run of ([\d,]+) steps gets 10 readings; with budget=([\d.]+), this "
+                  r"interval is within it\.", note)
+    assert m, note
+    assert int(m.group(1)) == keep and int(m.group(2).replace(",", "")) == 10 * keep
+    asked = float(m.group(3))
+    assert measured <= asked + 0.005 and asked - 0.01 < mon.calibrated_cost <= asked

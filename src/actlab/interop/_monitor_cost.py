@@ -120,9 +120,13 @@ class _Costing:
                           f"would be {keep} steps apart." if far_margin is not None else
                           "would keep just within the budget, with no margin, since the monitor's own work on every "
                           f"step already adds {_percent(fixed)}; its readings would be {keep} steps apart.")
+                # and what that interval leaves of a short run's readings, with the budget that keeps auto's own
+                # (W62 walkthrough finding 9: 'every=315 would keep within the budget' of a run of 260 steps)
+                asked = math.ceil(cost * 100) / 100
                 advice = (f"Monitor(model, every={keep}) {within} It samples every {every} steps, the longest "
                           f"interval auto takes ({MAX_AUTO_EVERY}), so that the readings stay fresh: the model's steps "
-                          "are short next to the hooks' cost.")
+                          f"are short next to the hooks' cost. At every={keep} a run of {10 * keep:,} steps gets 10 "
+                          f"readings; with budget={asked:g}, this interval is within it.")
         return " ".join([verdict, advice, *self._provisional()]) + DETAILS + " ".join(self._cost_details(aim))
 
     def _loop_seconds(self) -> float | None:
