@@ -25,6 +25,12 @@ class StatusChanges:
         """Takes a report's reading in, where its status is not the one before (a report with no status changes
         nothing)."""
         status = reading.get("status") if isinstance(reading, dict) else None
+        # a dead layer's status heads both a layer wholly dead and one dying (units stopped after being on): the
+        # marks say which, as the headline does (its finding's evidence names the dying layers), where they had said
+        # 'dead layer' over a headline 'dying layer: ...'
+        evidence = reading.get("evidence") if isinstance(reading, dict) else None
+        if status == "dead_layer" and isinstance(evidence, dict) and evidence.get("dying_layers"):
+            status = "dying_layer"
         if not isinstance(status, str) or status[:STATUS_CHARS] == self._status:
             return
         status = status[:STATUS_CHARS]

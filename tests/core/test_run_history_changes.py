@@ -89,3 +89,16 @@ def test_the_status_of_every_step_is_told_back_from_the_changes_or_said_unknown(
     for step, status, failure, before in h.status.changes:
         prior = next((s for s in reversed(statuses[:step - 1]) if s is not None), None)
         assert before == prior and status != prior and failure == (status in FAILURES)
+
+
+def test_a_dying_layer_is_marked_dying_and_a_wholly_dead_one_dead():
+    """The marks had said 'dead layer' over a headline 'dying layer: ...' (one status heads both): the head finding's
+    evidence names the dying layers, and the change says 'dying_layer' there."""
+    h = RunHistory()
+    h.add(_report(1, "healthy"))
+    dying = _report(2, "dead_layer")
+    dying["reading"]["evidence"] = {"dying_layers": ["module '1' (ReLU)"], "died_units": [5]}
+    h.add(dying)
+    h.add(_report(3, "dead_layer"))  # the whole layer dead now: its own finding, no dying layers
+    assert h.status.changes == [[1, "healthy", False, None], [2, "dying_layer", True, "healthy"],
+                                [3, "dead_layer", True, "dying_layer"]]
