@@ -1136,6 +1136,22 @@ def diverged(s: RunSummary) -> Finding | None:
     step, seen = _when(s)
     c = climb(s)
     story, remedy = _story(s, c, bad_loss), _nan_remedy(s, c, bad_loss, bool(bad_grads))
+    if bad_loss and s.nan_loss_grads_finite and not bad_grads and c is None:
+        # a NaN loss whose backward left every weight's gradient finite: the NaN did not pass back through the model,
+        # as a mean over nothing's does not (W63 walkthrough finding 1: every target the pad token, ignored, made
+        # cross-entropy 0/0 from step 1, and the reading said 'diverged ... Lower the learning rate')
+        which = f" ({s.loss_ignore_index} in this loss)" if s.loss_ignore_index is not None else ""
+        kept = ""
+        story += ("; every weight's gradient from it is finite, so the optimiser wrote no NaN into the weights and "
+                  "the NaN did not pass back through the model: it came from a part of the loss whose gradient "
+                  f"does not carry it, as a mean over nothing does (a cross-entropy whose every target in the batch "
+                  f"is its ignore_index{which}, 0 divided by 0; a "
+                  "masked mean over an empty selection)")
+        remedy = ("Check the batch's targets and the loss's masks first: a batch whose every target is the "
+                  "ignore_index (padding alone, or a tokenizer or shifting bug that leaves every target padding) makes "
+                  "cross-entropy's mean 0/0; skip such a batch, or divide a summed loss by the count of counted "
+                  "targets, at least 1. The learning rate plays no part in a NaN that the gradient does not carry, "
+                  "and the weights took none from it: the run can go on once the batches are mended.")
     if s.blown_up is not None and c is None and chance_of(s) is not None:
         # a blow-up before the NaN that the latest losses show no climb of (W37 walkthrough: lr x 200 took the loss
         # from 0.737 at step 401 to 1.56e25 at 408, back to 2.6-4.3 at 411-414, 3.08e14 at 415 and NaN from 416; the

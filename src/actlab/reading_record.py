@@ -389,6 +389,12 @@ class RunSummary:
     # targets of another shape, comparing every output with every target (W60 walkthrough: (64, 1) outputs against
     # (64,) targets read 'starting ... every run begins near chance', the model able to learn only the targets' mean)
     loss_broadcast: tuple[int, ...] | None = None
+    # the target a cross-entropy in a non-finite loss ignores (its ignore_index), where a monitor found one: a batch
+    # whose every target is that one makes the mean over its counted targets 0/0 (W63 walkthrough finding 1)
+    loss_ignore_index: int | None = None
+    # the latest sampled step's loss is NaN or infinite and its backward left every weight's gradient finite (a
+    # monitor reads both on that step): the NaN did not pass back through the model
+    nan_loss_grads_finite: bool = False
     # the learning rates a monitor read at every optimiser step from its first sampled step on, per parameter group
     # holding watched weights: (the first watched weight it holds, in words, the first training step read, the latest,
     # its changes as (training step, rate), oldest first); () where none was read (actlab's own runs have

@@ -30,7 +30,7 @@ from . import _monitor_places as _places
 from . import _monitor_scaler as _scaler
 from . import _torch_stats
 from ._monitor_base import DEAD_EVIDENCE, JUDGED_STEPS, LOSS_BATCHES, _StepHandle
-from ._monitor_head import broadcast_of, loss_form
+from ._monitor_head import broadcast_of, ignore_index_of, loss_form
 from ._monitor_places import _Layer
 from ._monitor_relu import _relu_views
 
@@ -547,6 +547,14 @@ class _Collecting:
             # s.loss on every third step, every=10, logged step 321's loss at steps 331 and 341, and the page drew it
             # flat across them, though step 330 had given a later one)
             self._loss = None if loss is None else float(loss)
+        # a non-finite loss whose backward left every weight's gradient finite (RunSummary.nan_loss_grads_finite),
+        # and the target a cross-entropy in it ignores, which an empty mean over the batch's counted targets points at
+        # (RunSummary.loss_ignore_index; W63 walkthrough finding 1)
+        bad = loss is not None and not math.isfinite(self._loss)
+        read = [v for n, v in weight_norm.items() if n not in not_computed and n not in self._frozen_now]
+        self._nan_grads_finite = bad and bool(read) and all(math.isfinite(v) for v in read)
+        if bad and self._ignored_target is None:
+            self._ignored_target = ignore_index_of(handle.loss)
         if loss is not None and math.isfinite(self._loss):
             self._losses.append(self._loss)
             self._loss_steps.append(self.step_count + 1)

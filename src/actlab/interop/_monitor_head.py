@@ -135,6 +135,26 @@ def loss_form(loss) -> tuple[str | None, bool]:
     return kind, getattr(node, "_saved_reduction", 1) == 2
 
 
+GRAPH_NODES = 64  # autograd nodes looked at from a loss back, at most, for a cross-entropy in it (ignore_index_of)
+
+
+def ignore_index_of(loss) -> int | None:
+    """The target a cross-entropy in ``loss`` ignores (its NLL node's ignore_index, readable after backward), looked
+    for among the GRAPH_NODES nodes nearest the loss (label smoothing, a sum of parts: no longer the loss's own node);
+    None where none is found."""
+    node = loss.grad_fn if torch.is_tensor(loss) else None
+    seen, queue = set(), [node] if node is not None else []
+    while queue and len(seen) < GRAPH_NODES:
+        node = queue.pop(0)
+        if node in seen:
+            continue
+        seen.add(node)
+        if type(node).__name__ in ("NllLossBackward0", "NllLoss2DBackward0"):
+            return int(node._saved_ignore_index)
+        queue.extend(f for f, _ in node.next_functions if f is not None)
+    return None
+
+
 # the element-wise losses whose functions broadcast their input against the target (and warn) before the loss
 _BROADCASTING = frozenset({"MseLossBackward0", "HuberLossBackward0", "SmoothL1LossBackward0"})
 

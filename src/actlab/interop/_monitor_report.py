@@ -551,6 +551,7 @@ class _Reporting:
             plateau_left=self._plateau_left,  # and where the losses came down off the plateau it threw the run onto
             first_loss=self._first_loss,  # a run that began far above chance is no divergence (started_far)
             loss_kind=self._loss_form[0], loss_summed=self._loss_form[1], loss_broadcast=self._broadcast,
+            loss_ignore_index=self._ignored_target, nan_loss_grads_finite=self._nan_grads_finite,
             was_learning=was_learning,  # the report before found the loss moved from chance
             zero_gradient_batches=self._zero_run[0], zero_gradient_from=self._zero_run[1],
             zero_gradient_leaked=self._zero_leak is not None and self.sampled_steps - self._zero_leak < self.window,

@@ -434,6 +434,8 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Cut, _Inpu
         # step, mean, bound, its (step, loss) pairs (reading_loss.lower_low)
         self._lowest_judged: tuple | None = None
         self._lowest_mean: tuple[int, float] | None = None  # (step, mean): RunSummary.lowest_mean
+        self._ignored_target: int | None = None  # RunSummary.loss_ignore_index
+        self._nan_grads_finite = False  # RunSummary.nan_loss_grads_finite
         self._latest_low: tuple | None = None  # the latest judged window within the lowest's noise (_collect)
         # where the loss was at its lowest before a rise read while layers read dying (low_point's): the dying layer's
         # checkpoint, kept while they do
