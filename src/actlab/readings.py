@@ -618,8 +618,12 @@ _AFTER_BLOW_UP = (Status.NO_GRADIENT, Status.DEAD_LAYER, Status.OUTPUT_SATURATED
 def _blow_up_words(s: RunSummary) -> tuple[str, str]:
     """The run's blow-up (RunSummary.blown_up) in words, and the start of a remedy that leads with it."""
     step, loss = s.blown_up
+    # the rate in use now, where one parameter group's was read (W63 walkthrough finding 2: 'a tenth is a good first
+    # try' with no word that the rate was 1)
+    now = s.learning_rates[0][3][-1][1] if len(s.learning_rates) == 1 and s.learning_rates[0][3] else None
+    tenth = f"it is {now:.3g} now; a tenth, {now / 10:.3g}," if now is not None else "a tenth"
     return (blown_up_words(s),
-            f"Lower the learning rate (a tenth is a good first try): the loss blew up to {loss:.3g} at training step "
+            f"Lower the learning rate ({tenth} is a good first try): the loss blew up to {loss:.3g} at training step "
             f"{step:,}.")
 
 
@@ -1324,6 +1328,10 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
     above = s.chance_loss > 0 and s.loss > (1 + MOVED_FRACTION) * s.chance_loss
     if s.blown_up is not None and math.isfinite(s.loss) and s.chance_loss > 0:
         return _back_from_blow_up(s, above, evidence)
+    if s.blowing_up is not None and above and math.isfinite(s.loss):  # still up there: said as the blow-up it is
+        peak, start, low = s.blowing_up
+        return _back_from_blow_up(dataclasses.replace(s, blown_up=peak, blown_from=start, blown_low=low), above,
+                                  evidence)
     judged, bound = s.lowest_judged_loss, s.lowest_judged_bound
     if (judged is not None and math.isfinite(judged) and judged < (1 - MOVED_FRACTION) * s.chance_loss
             and (bound is None or bound < s.chance_loss) and s.lowest_judged_step is not None):

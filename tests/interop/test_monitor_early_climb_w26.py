@@ -95,8 +95,9 @@ def test_a_run_that_blew_up_and_came_back_with_a_dead_layer_says_so():
     assert head.status in (Status.NO_GRADIENT, Status.DEAD_LAYER, Status.VANISHING), r.words
     assert (f"earlier, the loss blew up to {peak:.3g} at training step {losses.index(peak) + 1:,} "
             f"({float(f'{peak / chance:.2g}'):,.0f} times chance)") in head.words, head.words
-    assert head.remedy.startswith("Lower the learning rate (a tenth is a good first try): the loss blew up to "
-                                  f"{peak:.3g} at training step {losses.index(peak) + 1:,}."), head.remedy
+    said = (f"Lower the learning rate (it is 5 now; a tenth, 0.5, is a good first try): the loss blew up to {peak:.3g} "
+            f"at training step {losses.index(peak) + 1:,}.")
+    assert head.remedy.startswith(said), head.remedy
 
 
 def test_a_run_that_never_blew_up_recalls_nothing():

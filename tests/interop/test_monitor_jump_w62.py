@@ -121,3 +121,34 @@ def test_the_low_quoted_is_the_lowest_mean():
     assert r.status is Status.NOT_LEARNING, r.words
     assert f"the mean loss had come down to {means[at]:.3g} at training step {at} (a sampled one)" in r.words, \
         (r.words, at, means[at])
+
+
+def test_a_blow_up_still_under_way_is_said_after_three_losses_past_the_line():
+    """W63 walkthrough finding 2: AdamW at lr 1 took the loss from 2.69 to 111 by step 4 and 165 by step 13, staying
+    20 to 70 times chance, and every reading to step 14 said 'starting ... above where a run begins ... so the
+    reading waits', with no remedy from step 8. Three losses in a row past 30 times chance, climbed from near
+    chance, are a blow-up under way: said with its peak so far and the rate in use."""
+    losses = [2.3, 13.0, 46.0, 111.0, 157.0, 150.0, 160.0, 140.0]
+    seen = scripted_run(losses, rates=[1.0] * len(losses))
+    line = 30 * CHANCE
+    for k, r in enumerate(seen, 1):
+        above = sum(1 for v in losses[:k] if v > line)
+        if above < 3:  # one or two losses up there may be unusual batches: the spike's rules
+            assert "blew up" not in r.reading.words, (k, r.reading.words)
+            continue
+        # the peak so far, as a blow-up's is moved: by a higher loss with no loss since the peak under half of it
+        peak, low = None, math.inf
+        for t, v in enumerate(losses[:k], 1):
+            if v <= line:
+                continue
+            if peak is None or (v > peak[1] and low > peak[1] / 2):
+                peak, low = (t, v), math.inf
+            else:
+                low = min(low, v)
+        assert r.reading.status is Status.NOT_LEARNING, (k, r.reading.words)
+        assert r.reading.words.startswith(f"not learning: the loss blew up to {peak[1]:.3g} at training step "
+                                          f"{peak[0]} ("), (k, r.reading.words)
+        assert "from 2.3 at training step 1" in r.reading.words, r.reading.words
+        assert r.reading.remedy.startswith("Lower the learning rate (it is 1 now; a tenth, 0.1, is a good first try): "
+                                           f"the loss blew up to {peak[1]:.3g} at training step {peak[0]}."), \
+            r.reading.remedy

@@ -53,8 +53,9 @@ def _reference(losses: list[float]) -> tuple[int, float] | None:
     LINE, whose losses up to the last one at twice chance or below have such a median. Its peak is its first loss, and
     then each later higher loss that is its first past DIVERGED, or more than twice the peak, or that came with no loss
     since the peak under half of it. A blow-up's peak is named once it is past DIVERGED or the stretch has ended; the
-    run's is the highest of those, the first of equal ones."""
-    named, t = None, 0
+    run's is the highest of those, the first of equal ones; with none such, the peak so far of a last stretch 3 losses
+    long or more, still going on (a blow-up under way, W63 walkthrough finding 2)."""
+    named, ongoing, t = None, None, 0
     while t < len(losses):
         if losses[t] <= LINE or not any(u <= LINE for u in losses[:t]):
             t += 1
@@ -80,8 +81,10 @@ def _reference(losses: list[float]) -> tuple[int, float] | None:
                 low = min(low, v)
         if (peak[1] > DIVERGED or end < len(losses)) and (named is None or peak[1] > named[1]):
             named = peak
+        elif end == len(losses) and end - t >= 3:  # still up there, 3 losses in a row: a blow-up under way
+            ongoing = peak
         t = end
-    return named
+    return named if named is not None else ongoing
 
 
 def test_the_spike_is_named_once_the_loss_is_back_under_the_line():

@@ -101,6 +101,8 @@ def _moves_peak(v: float, peak: tuple[int, float] | None, low_since: float, dive
         return False
     return (v > diverged >= peak[1]) or v > PEAK_MOVES * peak[1] or low_since > peak[1] / PEAK_MOVES
 
+BLOWING_STEPS = 3  # losses in a row past BLOW_UP_LOSS x chance, climbed from near chance: a blow-up under way
+
 
 class _Collecting:
     """Bringing a sampled step's numbers to the host in one transfer, the dead history, and the counts per layer."""
@@ -129,6 +131,7 @@ class _Collecting:
     _zero_leak: int | None = None
     _before: deque | None = None  # the latest BLOW_UP_FROM finite losses given, this step's last (_find_blow_up)
     _from_low = False  # the current climb past the line began from losses near chance or below (their median)
+    _above_run = 0  # the losses in a row past the line of that climb
     _blown_from: int | None = None
     # the latest loss at or below the line, as (step, loss); that before the climb now above it; that of the blow-up
     _last_low: tuple[int, float] | None = None
@@ -204,7 +207,7 @@ class _Collecting:
                     self._episode, self._spike = None, None
                 else:
                     self._spike_low = min(self._spike_low, v)
-                self._above_from, self._last_low = None, (t, v)
+                self._above_from, self._last_low, self._above_run = None, (t, v), 0
                 continue
             if self._first_low is None or t <= self._first_low:  # the run started above the line
                 continue
@@ -238,12 +241,22 @@ class _Collecting:
                     self._episode = (self._above_from, self._above_low)
             if not self._from_low:
                 continue
+            self._above_run += 1
             if _moves_peak(v, self._spike, self._spike_low, diverged):
                 self._spike, self._spike_low = (t, v), math.inf
             else:
                 self._spike_low = min(self._spike_low, v)
             if self._spike[1] > diverged and self._spike != self._blown_up:
                 self._keep_blow_up(self._spike)
+
+    def _blowing_up(self) -> tuple | None:
+        """RunSummary.blowing_up: the blow-up _find_blow_up follows, climbed from near chance past the line and not
+        back under it for BLOWING_STEPS losses in a row (its peak not kept as self._blown_up); None otherwise. One or
+        two losses up there may be unusual batches, which the readings leave to the spike's rules."""
+        if (not self._from_low or self._spike is None or self._above_from is None or self._spike == self._blown_up
+                or self._above_run < BLOWING_STEPS):
+            return None
+        return self._spike, self._above_from, self._above_low
 
     def _latest_low_between(self, held: tuple, previous: int) -> None:
         """Where this sampled step's window is not within the lowest one's noise, the latest window of JUDGED_STEPS

@@ -546,6 +546,7 @@ class _Reporting:
             step_losses=tuple((t, v) for t, v in kept if v is not None and math.isfinite(v)),
             loss_steps=LossSteps.EVERY if every_step else LossSteps.SAMPLED,
             blown_up=getattr(self, "_blown_up", None),  # a blow-up the run came back from (W26 finding 3)
+            blowing_up=self._blowing_up(),  # and one still under way
             blown_from=self._blown_from if self._blown_up is not None else None,  # and its climb's first step
             blown_low=self._blown_low if self._blown_up is not None else None,  # and the loss before that climb
             plateau_left=self._plateau_left,  # and where the losses came down off the plateau it threw the run onto
