@@ -243,7 +243,9 @@ def _broken_run_log(tmp_path):
 def _status_words(reports: list[dict], k: int) -> str:
     """The readout's words for the reading's status at report ``k``, told from the log's own statuses (W47: the
     readout names the status where the run's reading changed at all)."""
-    said = [r["reading"]["status"] for r in reports]
+    # (a dead layer's status whose finding names dying layers is said 'dying layer', as its headline says)
+    said = ["dying_layer" if r["reading"]["status"] == "dead_layer" and r["reading"].get("evidence", {})
+            .get("dying_layers") else r["reading"]["status"] for r in reports]
     if len(set(said)) == 1:
         return ""
     words = [s.replace("_", " ") for s in said]
