@@ -190,3 +190,43 @@ def test_the_rate_chart_reads_out_by_keyboard_and_pointer(browser, tmp_path):
     assert said["pointer"].startswith(words(200)), said["pointer"]
     assert "'2.weight': 0.5 (changed at this step from 0.00125)" in said["pointer"]  # the raise by hand, after StepLR
     assert ringed == [1, 200, pytest.approx(0.5)], ringed
+
+
+@pytest.mark.browser
+def test_the_rate_chart_s_axis_reaches_back_to_the_first_rate_read_and_the_loss_chart_rings_its_point(browser,
+                                                                                                      tmp_path):
+    """W63 walkthrough findings 5 and 7: under every="auto" the rate is read from step 1 while the first sampled step
+    comes later, and the rate chart's axis began at the first sampled step; the loss chart named a point in the
+    readout with no ring on it."""
+    from conftest import require_torch
+
+    torch = require_torch()
+    from torch import nn
+
+    from actlab.torch import Monitor
+    from interop._steps import monitored_step
+
+    torch.manual_seed(0)
+    x, y = torch.randn(256, 6), torch.randint(0, 3, (256,))
+    model = nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 3))
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    log = tmp_path / "auto.jsonl"
+    with Monitor(model, every="auto", chance_loss=math.log(3), log=log) as mon:
+        for _ in range(40):
+            i = torch.randint(0, 256, (32,))
+            monitored_step(mon, model, x[i], y[i], opt)
+    first_sampled = json.loads(log.read_text().splitlines()[1])["step"]
+    assert first_sampled > 1  # the premise: auto timed its first steps unsampled
+    with serving(create_app(db_path=tmp_path / "p.sqlite3", watch_log=log)) as base:
+        context, page, errors = open_watch(browser, base, "!document.getElementById('watch-rate-figure').hidden")
+        drawn = page.evaluate("() => { const c = document.getElementById('watch-rate'); return [c.drawn.x[0], "
+                              "c.drawn.series[0].x[0], c.geom.px(1) >= 0]; }")
+        page.focus("#watch-loss")
+        page.keyboard.press("End")
+        ring = page.evaluate("document.getElementById('watch-loss').hoverDrawn")
+        last = page.evaluate("() => { const d = document.getElementById('watch-loss').drawn; "
+                             "return [d.x.at(-1), d.series[0].y.at(-1)]; }")
+        assert not errors, errors
+        context.close()
+    assert drawn == [1, 1, True], drawn
+    assert ring == [0, last[0], pytest.approx(last[1])], (ring, last)

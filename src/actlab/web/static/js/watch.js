@@ -214,7 +214,8 @@ function drawCharts() {
                                marks: [...nanMarks(), ...infLoss], xLog, xEnd,
                                series: [{ name: "loss", y: view.losses, band: view.lossBands }, ...parts, ...chances,
                                         ...heldOut],
-                               hover: hover.loss, changes,
+                               // (the loss line ringed at the step the readout names: W63 finding 5)
+                               hover: hover.loss === null ? null : { i: hover.loss, k: 0 }, changes,
                                bandKey: LOSS_BAND_KEY,
                                empty: "No loss logged: set s.loss = loss inside mon.step()" });
   drawRates(steps, xLog, xEnd, changes);
@@ -233,7 +234,11 @@ function drawRates(steps, xLog, xEnd, changes) {
   if (!lines.length) { said.textContent = ""; return; }
   const values = lines.flatMap((l) => l.y), low = Math.min(...values), high = Math.max(...values);
   const one = lines.length === 1;
-  stepLines($("watch-rate"), { x: steps, log: low > 0 && high >= 10 * low, xLog, xEnd: end, changes,
+  // (the axis from the first rate read, which may come before the first sampled step: every="auto" times its first
+  // steps unsampled, and the rate read from step 1 was drawn left of an axis that began at step 4: W63 finding 7)
+  const first = Math.min(...lines.map((l) => l.x[0]));
+  const x = first < steps[0] ? [first, ...steps] : steps;
+  stepLines($("watch-rate"), { x, log: low > 0 && high >= 10 * low, xLog, xEnd: end, changes,
                                yName: "learning rate", hover: rateRing(lines),
                                series: lines.map((l, k) => ({ name: one ? "learning rate" : `group holding ${l.name}`,
                                                               x: l.x, y: l.y, joined: true, whole: true,
