@@ -117,3 +117,13 @@ def test_a_linear_through_a_residual_sum_is_not_named():
 
     torch.manual_seed(2)
     assert _pairs(_notes(Residual(), torch.randn(4, 8))) == []
+
+
+def test_an_embedding_feeding_a_layer_hides_nothing():
+    """W63 walkthrough finding 6: an embedding's rows fed straight to a Linear (an input projection) read 'no watched
+    activation runs between emb -> ih', as if an activation might hide there; a Linear feeding a Linear still does."""
+    torch.manual_seed(0)
+    emb_in = nn.Sequential(nn.Embedding(10, 8), nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 4))
+    assert _pairs(_notes(emb_in, torch.randint(0, 10, (6, 5)))) == []
+    two = nn.Sequential(nn.Embedding(10, 8), nn.Linear(8, 16), nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 4))
+    assert _pairs(_notes(two, torch.randint(0, 10, (6, 5)))) == ["1 -> 2"]

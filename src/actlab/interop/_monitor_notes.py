@@ -168,7 +168,11 @@ class _Noting:
             # normalisation, attention's softmax, a gate's product), as the autograd graph shows (W19: the modules'
             # call order, read as one chain, named transformer blocks, attention's q -> k -> v and two heads)
             self._unmatched = False
-            bare = list(dict.fromkeys(self._fed))
+            # (an embedding's lookup feeding a weighted module hides nothing: a table row fed to a layer is what an
+            # input projection is; W63 walkthrough finding 6: 'no watched activation runs between emb -> ih'. Where a
+            # module the monitor cannot hook runs in the model, a recurrent one, the pair stays: it may run there)
+            bare = [(a, b) for a, b in dict.fromkeys(self._fed)
+                    if self._not_read or not isinstance(self._weighted_by_name.get(a), nn.Embedding)]
             if bare and not _is_affine(self.model):  # a linear model: the reading names the layers (_linear_reading)
                 pairs = "; ".join(f"{a} -> {b}" for a, b in bare[:5])
                 # a recurrent module the monitor cannot hook may be what runs between them: named first (W38
