@@ -230,3 +230,43 @@ def test_the_rate_chart_s_axis_reaches_back_to_the_first_rate_read_and_the_loss_
         context.close()
     assert drawn == [1, 1, True], drawn
     assert ring == [0, last[0], pytest.approx(last[1])], (ring, last)
+
+
+@pytest.mark.browser
+def test_a_run_whose_every_sampled_step_held_a_nan_says_so_on_its_charts(browser, tmp_path):
+    """W63 walkthrough finding 1: every target the pad token made the loss NaN on every step; the loss chart said 'No
+    loss logged: set s.loss = loss inside mon.step()' (s.loss was set on every step), the unit-health chart 'No unit
+    counted yet', and the red marks' key 'NaN or inf in some layers' over layers that stayed finite."""
+    from conftest import require_torch
+
+    torch = require_torch()
+    from torch import nn
+    from torch.nn import functional as F
+
+    from actlab.torch import Monitor
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Embedding(6, 16), nn.Linear(16, 32), nn.GELU(), nn.Linear(32, 6))
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    log = tmp_path / "allpad.jsonl"
+    with Monitor(model, every=1, chance_loss=math.log(6), log=log) as mon:
+        for _ in range(12):
+            x = torch.randint(1, 6, (8, 12))
+            with mon.step() as s:
+                loss = F.cross_entropy(model(x).reshape(-1, 6), torch.zeros(96, dtype=torch.long), ignore_index=0)
+                loss.backward()
+                s.loss = loss
+            opt.step()
+            opt.zero_grad()
+    with serving(create_app(db_path=tmp_path / "p.sqlite3", watch_log=log)) as base:
+        context, page, errors = open_watch(browser, base, "document.getElementById('watch-loss').drawn?.x?.length "
+                                                          "=== 12")
+        notes = page.evaluate("() => ['watch-loss', 'watch-health', 'watch-history'].map((id) => "
+                              "[document.getElementById(id).emptyNote ?? null, "
+                              "document.getElementById(id).legendNames ?? []])")
+        shot(page, "watch-w63-all-nan")
+        assert not errors, errors
+        context.close()
+    said = "Every sampled step held a NaN or an inf (red marks)"
+    assert notes[0][0] == said and notes[1][0] == said, notes
+    assert not any("in some layers" in n for _, names in notes for n in names), notes

@@ -31,10 +31,14 @@ import { cell, drawTable, fitOnResize } from "./watch-table.js";
 const $ = (id) => document.getElementById(id);
 const POLL_MS = 1000;
 const CHARTS = ["watch-bars", "watch-history", "watch-health", "watch-loss"];
+// the charts' note where every sampled step held a NaN or an inf (W63 walkthrough finding 1)
+const ALL_BAD = "Every sampled step held a NaN or an inf (red marks)";
 // the history chart's key for its red marks where some layers stayed finite at a marked step: their points are true
 // values, drawn as dots over the mark (V12: they were drawn as if the mark did not concern them, and the readout
 // said "not drawn")
-const MIXED_KEY = "NaN or inf in some layers (a dot: a layer still finite there)";
+// (the step held one, in the loss or in some layers: W63 walkthrough finding 1, a NaN loss over finite layers had read
+// 'in some layers')
+const MIXED_KEY = "NaN or inf in the step (a dot: a layer still finite there)";
 const MEASURE_DASHES = [false, [7, 3], [2, 2]];  // the three measures of one layer: solid, dashed, dotted
 // the loss's parts' lines: dashed, in the palette's colours other than the loss's and the held-out loss's
 const PART_COLOURS = [PALETTE[1], PALETTE[2], PALETTE[4], PALETTE[5], PALETTE[6]], PART_DASH = [6, 3];
@@ -166,7 +170,10 @@ function drawCharts() {
   const xEnd = Math.max(steps.at(-1), view.heldOutX.at(-1) ?? -Infinity);
   const xLog = isStepLog(), layerSeries = (ys, bands) => ys.map((y, k) => ({ name: `${numberOf(k)}: ${names[k] ?? ""}`,
     raw: names[k] ?? "", number: numberOf(k), y, band: bands[k] }));
-  const empty = (said) => (hasNoLayer() ? NO_LAYER : said);
+  // every sampled step held a NaN or an inf: said so, not 'no loss logged' or 'no unit counted yet' (W63 finding 1: a
+  // loss NaN from step 1, s.loss set on every step)
+  const allBad = view.points.every((p) => p.non_finite);
+  const empty = (said) => (hasNoLayer() ? NO_LAYER : allBad ? ALL_BAD : said);
   const changes = changeMarks();  // where the reading's status changed: marked on the three charts over the steps
   // the lines' keys name only the layers: the axis says what they are
   stepLines($("watch-history"), { x: steps, log: true, marks: nanMarks(), empty: empty("No finite step yet"), hover: hover.history,
@@ -217,7 +224,7 @@ function drawCharts() {
                                // (the loss line ringed at the step the readout names: W63 finding 5)
                                hover: hover.loss === null ? null : { i: hover.loss, k: 0 }, changes,
                                bandKey: LOSS_BAND_KEY,
-                               empty: "No loss logged: set s.loss = loss inside mon.step()" });
+                               empty: allBad ? ALL_BAD : "No loss logged: set s.loss = loss inside mon.step()" });
   drawRates(steps, xLog, xEnd, changes);
 }
 
