@@ -796,7 +796,8 @@ def rise(s: RunSummary) -> str | None:
     if not (noise_bound(window, chance, upper=False) > bound or median_lower(window) > bound):
         return None
     what = "the mean loss" if s.loss_steps == LossSteps.SAMPLED else "the training loss"
-    return (f"{what} has risen from {judged:.3g}{_at(s, s.lowest_judged_step)} to {s.loss:.3g}, beyond the noise of "
+    low, at = said_low(s)  # (the run's low as every reading quotes it)
+    return (f"{what} has risen from {low:.3g}{_at(s, at)} to {s.loss:.3g}, beyond the noise of "
             "its batches")
 
 
@@ -804,8 +805,8 @@ def fresh_jump(s: RunSummary) -> tuple[int, float, float, int] | None:
     """A jump too new for spike() to tell from one unusual batch: the earliest of the last SPIKE_AFTER losses held
     (s.step_losses, the latest judged) that is above chance and stands out from the CLIMB_LOSSES before it as spike()
     asks (SPIKE_FACTOR times their highest and SPIKE_SPREADS of their log spread above their centre, or
-    FRESH_JUMP_FACTOR times their highest), every loss after
-    it still above their highest: (its step, its loss, their highest, how many). None otherwise. W62 walkthrough: lr
+    FRESH_JUMP_FACTOR times their highest), every loss after it still above their highest: (its step, its loss, their
+    highest, how many). None otherwise. W62 walkthrough: lr
     raised to 2 at step 150 took the loss from 0.032 to 52.8 at step 151 (38 times chance), and step 151 read
     'unsettled ... back near chance ...: not yet beyond the noise of its batches', that one batch alone having moved
     the mean of 50 to near chance."""
@@ -1144,9 +1145,8 @@ def diverged(s: RunSummary) -> Finding | None:
         kept = ""
         story += ("; every weight's gradient from it is finite, so the optimiser wrote no NaN into the weights and "
                   "the NaN did not pass back through the model: it came from a part of the loss whose gradient "
-                  f"does not carry it, as a mean over nothing does (a cross-entropy whose every target in the batch "
-                  f"is its ignore_index{which}, 0 divided by 0; a "
-                  "masked mean over an empty selection)")
+                  "does not carry it, as a mean over nothing does (a cross-entropy whose every target in the batch "
+                  f"is its ignore_index{which}, 0 divided by 0; a masked mean over an empty selection)")
         remedy = ("Check the batch's targets and the loss's masks first: a batch whose every target is the "
                   "ignore_index (padding alone, or a tokenizer or shifting bug that leaves every target padding) makes "
                   "cross-entropy's mean 0/0; skip such a batch, or divide a summed loss by the count of counted "

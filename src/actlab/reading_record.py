@@ -400,7 +400,7 @@ class RunSummary:
     # the latest sampled step's loss is NaN or infinite and its backward left every weight's gradient finite (a
     # monitor reads both on that step): the NaN did not pass back through the model
     nan_loss_grads_finite: bool = False
-    # the learning rates a monitor read at every optimiser step from its first sampled step on, per parameter group
+    # the learning rates a monitor read at every optimiser step from its first step on, per parameter group
     # holding watched weights: (the first watched weight it holds, in words, the first training step read, the latest,
     # its changes as (training step, rate), oldest first); () where none was read (actlab's own runs have
     # learning_rate). Whether it changed around a jump

@@ -27,6 +27,7 @@ def _first_named(mask: np.ndarray | None, *without: np.ndarray | None) -> tuple[
             mask = mask & ~other
     return tuple(int(k) for k in np.flatnonzero(mask)[:DEAD_NAMED])
 
+
 # a unit on in most of its sampled batches and off on every point of each of the latest few, at odds under this for
 # the rate it was on before, reads as gone silent (said on its layer's line) until _dead counts it, or it comes back:
 # a unit on in all of 100 batches is silent after one off batch, one on in 70% of them after four

@@ -47,7 +47,6 @@ def _is_loss_scale(ratio: float) -> bool:
     return abs(power - round(power)) < 1e-4
 
 
-
 # the monitors waiting for the optimiser's step after a sampled step (_await_optimiser) and those reading the
 # learning rate at every optimiser step (_watch_rate), held weakly; one global optimiser pre-hook serves them all,
 # registered once and never removed. torch iterates its global hooks as it calls them: a hook registered or removed
@@ -70,6 +69,7 @@ def _listen() -> None:
     if not _LISTENING:
         _LISTENING.append(register_optimizer_step_pre_hook(_dispatch))
 
+
 class _Cut:
     # set as backward ends (_Weights._weight_grad_norms): the trained weights whose gradient this step wrote, those
     # gradients, their version counters and norms then; None: none read, or already compared
@@ -82,9 +82,8 @@ class _Cut:
     # (the training step of the latest optimiser step whose next backward added to the old gradient, how many probes
     # in a row found so); None: the latest probe found the gradient zeroed
     _unzeroed: tuple[int, int] | None = None
-    # the learning rates of every optimiser step from the first sampled one on (_watch_rate): whether it reads them
-    # (True while in _READING_RATES), and each
-    # group's changes, (training step, rate), the latest LR_CHANGES
+    # the learning rates of every optimiser step from the monitor's first step on (_watch_rate): whether it reads them
+    # (True while in _READING_RATES), and each group's changes, (training step, rate), the latest LR_CHANGES
     _rate_hook = None
     # per parameter group read (by the first watched weight it holds): [first step read, latest, changes]; and per
     # optimiser seen, weakly, its groups that hold watched weights, as (index, label) (the Monitor's __init__ gives

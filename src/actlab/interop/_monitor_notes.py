@@ -26,8 +26,8 @@ EVAL_RUN = 3  # sampled steps in a row trained from an eval-mode forward before 
 
 def _differs_in_eval(m: nn.Module) -> bool:
     """Whether ``m`` computes otherwise in eval mode than in train mode, as far as its class and settings tell: a batch
-    normalisation that tracks running statistics, a dropout of p above 0, a transformer layer or an attention module
-    with dropout."""
+    or instance normalisation that tracks running statistics, a dropout of p above 0, an attention module with
+    dropout (a transformer layer holds its dropouts as modules of their own)."""
     if isinstance(m, nn.modules.batchnorm._BatchNorm) or isinstance(m, nn.modules.instancenorm._InstanceNorm):
         return bool(m.track_running_stats)
     if isinstance(m, nn.modules.dropout._DropoutNd):
@@ -35,6 +35,7 @@ def _differs_in_eval(m: nn.Module) -> bool:
     if isinstance(m, nn.MultiheadAttention):
         return m.dropout > 0
     return False
+
 
 _SOFTMAX_MODULES = ("Softmax", "LogSoftmax", "Softmin", "Softmax2d")  # per row, not per unit: no unknown activation
 
