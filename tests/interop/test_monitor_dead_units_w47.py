@@ -15,6 +15,7 @@ from torch import nn  # noqa: E402
 
 from actlab.log_read import read_log  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 
 def test_the_dead_channels_are_named_by_index(tmp_path):
@@ -85,11 +86,7 @@ def test_saturated_channels_are_named_by_index(tmp_path):
     hooks = [model[i].register_forward_hook(lambda m, a, out, i=i: seen.__setitem__(i, a[0])) for i in (1, 4)]
     with Monitor(model, every=1, chance_loss=math.log(4), log=log) as mon:
         for _ in range(6):
-            x = torch.randn(32, 1, 12, 12)
-            with mon.step() as s:
-                loss = nn.functional.cross_entropy(model(x), torch.randint(0, 4, (32,)))
-                loss.backward()
-                s.loss = loss
+            monitored_step(mon, model, torch.randn(32, 1, 12, 12), torch.randint(0, 4, (32,)))
             model.zero_grad()
     for h in hooks:
         h.remove()
