@@ -199,3 +199,36 @@ def test_a_whole_loss_held_up_by_a_cut_head_is_not_blamed_on_the_learning_rate()
                                "'reg'. 'reg.weight' got no gradient on this step: a head cut off from the "
                                "loss"), r.remedy
     assert "lower the learning rate" not in r.remedy.lower()
+
+
+def test_a_small_part_that_rises_stays_out_of_the_headline():
+    """W63 walkthrough finding 6: a z-loss at 1% of the loss, rising as such a term does, led a healthy run's headline
+    ('healthy, but part 'z' of the loss (s.parts) has not come down'). A part under PART_LEAD_SHARE of all the parts'
+    latest means is said in the note alone; the premise is checked from the script's own part losses."""
+    from actlab.interop._monitor_parts import PART_LEAD_SHARE
+
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(4096, 10, generator=g)
+    y = (x @ torch.randn(10, 4, generator=g)).argmax(1)
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(10, 64), nn.ReLU(), nn.Linear(64, 4))
+    opt = torch.optim.Adam(model.parameters(), 3e-3)
+    own = []
+    with Monitor(model, every=10, chance_loss=math.log(4)) as mon:
+        for _ in range(200):
+            i = torch.randint(0, 4096, (64,), generator=g)
+            with mon.step() as s:
+                out = model(x[i])
+                ce, z = nn.functional.cross_entropy(out, y[i]), 5e-4 * out.logsumexp(-1).square().mean()
+                (ce + z).backward()
+                s.loss, s.parts = ce + z, {"ce": ce, "z": z}
+            own.append((ce.item(), z.item()))
+            opt.step()
+            opt.zero_grad()
+    rep = mon.report()
+    z_first, z_late = _mean([z for _, z in own[:50]]), _mean([z for _, z in own[-50:]])
+    ce_late = _mean([c for c, _ in own[-50:]])
+    assert z_late > 0.9 * z_first and z_late < PART_LEAD_SHARE * (ce_late + z_late)  # the premise: small, not down
+    assert rep.reading.status.value == "healthy" and "(s.parts)" not in rep.reading.words, rep.reading.words
+    note = next(n for n in rep.notes if n.startswith("the loss's parts (s.parts)"))
+    assert "'z' has not come down" in note, note

@@ -72,8 +72,13 @@ def checked_part_chance(value) -> dict[str, float]:
     return held
 
 
+PART_LEAD_SHARE = 0.05  # a part under this share of all the parts' latest means is not said in the headline
+
+
 class _Parts:
     """Holding the loss's named parts, and the note that compares each one's latest steps with its first."""
+
+    _parts_small: set | frozenset = frozenset()  # the parts under PART_LEAD_SHARE of all theirs (_parts_words)
 
     _parts_first: list | None = None  # the first steps' parts, [step, {name: value}], up to JUDGED_STEPS of them
     _parts_latest = None  # the latest JUDGED_STEPS steps' parts (a deque, made with the first)
@@ -150,12 +155,15 @@ class _Parts:
         names = list(dict.fromkeys(k for _, d in (*early, *late) for k in d))
         said, stuck, unjudged, learned = [], [], [], []
         chances = self.part_chance
+        self._parts_small = set()  # (the parts whose latest mean is under PART_LEAD_SHARE of all theirs: below)
+        nows = {}
         for name in names:
             a = [d[name] for _, d in early if math.isfinite(d.get(name, math.nan))]
             b = [d[name] for _, d in late if math.isfinite(d.get(name, math.nan))]
             if not a or not b:
                 continue
             was, now = sum(a) / len(a), sum(b) / len(b)
+            nows[name] = now
             chance = chances.get(name)
             low = (self._parts_low or {}).get(name) or (now, late[-1][0], len(b))
             # a part that has risen from its lowest mean by a tenth of its chance level (of that low, with none
@@ -181,6 +189,11 @@ class _Parts:
             said.append(f"'{name}' {now:.3g}{change} its mean over its first {len(a)} steps ({was:.3g}{risen})")
         if not said:
             return "", [], []
+        # a part this small next to the others (a z-loss, a weight decay written into the loss) is said in the note
+        # and not in the headline (W63 walkthrough finding 6: a z-loss at 1% of the loss, rising as such a term does,
+        # led a healthy run's headline)
+        total = sum(v for v in nows.values() if v > 0)
+        self._parts_small = {n for n, v in nows.items() if total > 0 and abs(v) < PART_LEAD_SHARE * total}
         steps = f"training steps {late[0][0]:,} to {late[-1][0]:,}"
         words = f"the loss's parts (s.parts), mean over {steps}: " + "; ".join(said)
         if stuck and moved and len(stuck) < len(said):

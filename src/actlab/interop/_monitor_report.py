@@ -850,7 +850,9 @@ class _Reporting:
         if stuck and learned and reading.status in (Status.NOT_LEARNING, Status.STARTING) \
                 and all(n in self.part_chance for n in stuck):
             reading = self._held_up(reading, stuck, learned, not_computed, frozen, summary.blown_up is not None)
-        if stuck and moved and reading.status == Status.HEALTHY:  # the headline says it (W46 walkthrough, finding 2)
+        lead = [n for n in stuck if n not in self._parts_small]  # (a small part: the note alone)
+        if lead and moved and reading.status == Status.HEALTHY:  # the headline says it (W46 walkthrough, finding 2)
+            stuck = lead
             head = reading.findings[0]
             which = " and ".join(f"'{n}'" for n in stuck)
             one = len(stuck) == 1
