@@ -124,3 +124,33 @@ def test_the_bar_chart_labels_a_zero_row_only_where_a_value_stands_on_it(browser
         shot(page, f"watch-w46-bars-zero-{len(zero)}", page.locator("#watch-bars"))
         assert errors == []
         context.close()
+
+
+@pytest.mark.browser
+def test_no_note_where_a_line_drops_through_its_place(browser, tmp_path):
+    """W62 walkthrough finding 6: 'layers 1 and 2 at 0' was written over a line that fell to 0 at the last step, through
+    the words (the check looked at the points alone). Layer 5 falls from its value at step 4 to 0 at step 5: its
+    segment crosses the words' place, and the note is left out (the readout still names each layer)."""
+    from web._watch_page import open_watch
+    from web.conftest import serving
+
+    log = tmp_path / "drop.jsonl"
+    rows = [header(NAMES)]
+    for s in range(1, 6):
+        r = report(s, NAMES)
+        for k in range(4):
+            r["layers"][k]["act_grad_norm"] = 0.0
+        if s == 5:
+            r["layers"][4]["act_grad_norm"] = 0.0
+        rows.append(r)
+    log.write_text(lines(*rows))
+    with serving(create_app(db_path=tmp_path / "p.sqlite3", watch_log=log)) as base:
+        context, page, errors = open_watch(browser, base, READY, 420)
+        # the premise: the segment from step 4 to step 5 of layer 5 passes through the note's box, were it written
+        crossing = page.evaluate("""(() => {
+          const c = document.getElementById('watch-history'), { px, py } = c.geom, s = c.drawn.series[4];
+          return [py(s.y[3]) < py(0), s.y[4] === 0, px(c.drawn.x[3]), px(c.drawn.x[4])]; })()""")
+        assert crossing[0] and crossing[1], crossing
+        assert page.evaluate("document.getElementById('watch-history').zeroNote") is None
+        assert errors == []
+        context.close()

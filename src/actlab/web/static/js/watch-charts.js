@@ -29,6 +29,7 @@ const CHANGE_ROW = 14;  // px above the plot for the names of the reading's chan
 // finite where others held a NaN: a true value), the key then reading mixedKey. `hover` ({i, k}: step index, line)
 // is ringed: the point the page's readout names (of a series with steps of its own, where hover.own says so). `changes` ({step, label, colour, failure}: watch-changes.js) are the
 // steps where the reading's status changed: a line each, its new status named in a row above the plot.
+const ZERO_NOTE_SAMPLES = 16;  // places along a segment looked at for the zero row's words (stepLines)
 const LEFT_ABOUT = 48;  // px: a usual left margin of a step chart, where the axis's own is not known yet
 
 // Where each change's name goes ({c, left, row}, the newest first: the latest change is the one always named): in the
@@ -308,8 +309,21 @@ export function stepLines(canvas, args) {
   const zeros = series.flatMap((s, k) => (!s.x && s.y[x.length - 1] === 0 ? [k] : []));
   const said = zeroSaid && zeros.length ? zeroSaid(zeros, zeros.length === n) : "";
   const box = [w - M.r - 2 - ctx.measureText(said).width, bottom - 3 - TEXT_H, w - M.r - 2, bottom - 3];
-  const near = series.some((s) => s.y.some((v, i) => ok(v) && v !== 0 && px((s.x ?? x)[i]) >= box[0] - 2 &&
-    py(v) >= box[1] - 2 && py(v) <= bottom));
+  // (a point within 2 px of the words, or a segment through them: a line dropping to 0 at the last step crossed the
+  // words, W62 walkthrough finding 6; a segment is looked at in ZERO_NOTE_SAMPLES places)
+  const inBox = (X, Y) => X >= box[0] - 2 && Y >= box[1] - 2 && Y <= bottom;
+  const near = series.some((s) => s.y.some((v, i) => {
+    if (!ok(v)) return false;
+    const X = px((s.x ?? x)[i]), Y = py(v), prev = s.y[i - 1];
+    if (v !== 0 && inBox(X, Y)) return true;
+    if (i === 0 || !ok(prev) || (v === 0 && prev === 0)) return false;
+    const X0 = px((s.x ?? x)[i - 1]), Y0 = py(prev);
+    for (let k = 1; k < ZERO_NOTE_SAMPLES; k++) {
+      const f = k / ZERO_NOTE_SAMPLES;
+      if (inBox(X0 + f * (X - X0), Y0 + f * (Y - Y0)) && Y0 + f * (Y - Y0) < bottom - 1) return true;
+    }
+    return false;
+  }));
   canvas.zeroNote = said && !near ? { text: said, box } : null;
   if (canvas.zeroNote) {
     ctx.fillStyle = "#333"; ctx.textAlign = "right"; ctx.textBaseline = "bottom"; ctx.fillText(said, box[2], box[3]);
