@@ -284,12 +284,13 @@ def _percentiles(h: np.ndarray) -> tuple[float, float, float]:
 
 def layer_reading(layer: int | str, last_layer: int | str, ratio: float, dead: int, saturated: int, width: int,
                   grad_norm: float | None = None, last_grad_norm: float | None = None,
-                  loss: float | None = None, low_word: str = "saturated") -> str:
+                  loss: float | None = None, low_word: str = "saturated", low_named: str = "") -> str:
     """One layer's state in words, most serious first. ``layer`` and ``last_layer`` are numbers ("layer 2") or
     labels as they should read ("module 'fc1'"). ``saturated`` counts the dead units too (f' = 0 is below any
     threshold); the words count each unit once. A layer with nothing to report gets "": whether the network is
     healthy is the network's reading (readings.diagnose), which also weighs the loss. When ``last_grad_norm`` is
     below readings.grad_floor(loss) the ratio is of round-off and is not read as vanishing or exploding.
+    ``low_named`` follows their count where given (a monitor's "by index: 0, 9").
     ``low_word`` names the units under the saturation threshold (readings.low_gradient_word: "rarely active" for
     ReLU, which cannot saturate)."""
     name = layer if isinstance(layer, str) else f"layer {layer}"
@@ -301,8 +302,8 @@ def layer_reading(layer: int | str, last_layer: int | str, ratio: float, dead: i
         parts.append(f"{dead} of {width} units in {name} {'is' if dead == 1 else 'are'} dead")
     if saturated > dead:
         more = saturated - dead
-        parts.append(f"{more} more {low_word}" if dead else f"the only unit {low_word}" if width == 1
-                     else f"{more} of {width} units {low_word}")
+        parts.append((f"{more} more {low_word}" if dead else f"the only unit {low_word}" if width == 1
+                      else f"{more} of {width} units {low_word}") + (f" ({low_named})" if low_named else ""))
     if grad_norm is not None and not math.isfinite(grad_norm):
         parts.insert(0, f"the gradient of {name} is not finite")
     elif math.isnan(ratio) or (last_grad_norm is not None and abs(last_grad_norm) < grad_floor(loss)):

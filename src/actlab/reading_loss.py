@@ -820,10 +820,9 @@ def fresh_jump(s: RunSummary) -> tuple[int, float, float, int] | None:
         if (v <= (1 + MOVED_FRACTION) * chance or len(before) < LOSS_BATCHES or not on_ratio_scale(before)
                 or v <= SPIKE_FACTOR * max(before) or min(a for _, a in held[i:]) <= max(before)):
             continue
-        centre, spread = _log_spread(before)
         # (or FRESH_JUMP_FACTOR times their highest, whatever their spread: W62's 52.8 followed losses from 0.02 to
         # 1.12, whose log spread put 6 spreads at 87)
-        if math.log(v) > centre + SPIKE_SPREADS * spread or v > FRESH_JUMP_FACTOR * max(before):
+        if _stands_out(v, before) or v > FRESH_JUMP_FACTOR * max(before):
             return t, v, max(before), len(before)
     return None
 
@@ -844,6 +843,13 @@ def _log_spread(values: list[float]) -> tuple[float, float]:
     a spike in 14-45% of windows of 50 where measured."""
     logs = [math.log(v) for v in values]
     return statistics.fmean(logs), statistics.stdev(logs)
+
+
+def _stands_out(v: float, before: list[float]) -> bool:
+    """Whether the loss ``v`` is more than SPIKE_SPREADS of the log spread of the losses ``before`` it above their
+    centre (_log_spread): spike()'s and fresh_jump()'s test of a jump against the noise before it."""
+    centre, spread = _log_spread(before)
+    return math.log(v) > centre + SPIKE_SPREADS * spread
 
 
 def spike(s: RunSummary) -> Spike | None:
@@ -879,8 +885,7 @@ def spike(s: RunSummary) -> Spike | None:
         # took the loss from 0.067 to 0.599 at step 602, then 6.49 at 603, and went unsaid: 603 had 602's loss among
         # those before it, and 602 alone, 2.5 times the highest before it, was not 6 spreads above them)
         early = max(v, *(a for _, a in after))
-        centre, spread = _log_spread(before)
-        if early > BLOW_UP_LOSS * chance or math.log(early) <= centre + SPIKE_SPREADS * spread:
+        if early > BLOW_UP_LOSS * chance or not _stands_out(early, before):
             continue
         if found is None or early > found_early:
             found_early = early

@@ -186,8 +186,7 @@ class _Counting:
                 "unseen_points": points if unseen else 0, "dead_window": history[1].maxlen or 0,
                 "dead_from": dead_from,
                 # which units (channels of a convolution), by index along the unit axis: the first DEAD_NAMED
-                "dead_units": () if dead_mask is None else
-                tuple(int(k) for k in np.flatnonzero(dead_mask)[:DEAD_NAMED]),
+                "dead_units": _first_named(dead_mask),
                 # and the units saturated (rarely active, for a ReLU) on this batch that are neither dead nor gone
                 # silent, and those gone silent: the first DEAD_NAMED of each (W62 walkthrough finding 4: two SiLU
                 # and two GELU channels killed on purpose read '2 of 8 units saturated', with no index to check)

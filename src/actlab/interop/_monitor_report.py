@@ -931,8 +931,14 @@ class _Reporting:
             parts.insert(0, "acts on " + layer.label.partition(" applied as a function to ")[2])
             name = f"this {layer.record.name}"
         dead, sat_all = int(r["dead"]), int(r["saturated"])
-        units = layer_reading(name, "the output layer", 1.0, dead, dead if at_output else max(sat_all - silent, dead),
-                              width, low_word=low_gradient_word(layer.record))
+        shown = dead if at_output else max(sat_all - silent, dead)  # the saturated count the words give, dead in it
+        sat_ids = tuple(r.get("saturated_units") or ())
+        # which ones, where the batch's mask agrees with the count (W62 walkthrough finding 4: GELU channels 0 and 9
+        # killed on purpose, '2 of 12 units saturated')
+        named = (_by_index(sat_ids, shown - dead) if 0 < shown - dead < width
+                 and len(sat_ids) == min(shown - dead, DEAD_NAMED) else "")
+        units = layer_reading(name, "the output layer", 1.0, dead, shown, width,
+                              low_word=low_gradient_word(layer.record), low_named=named)
         if dead:  # dead here means: over the window of sampled batches, not one batch
             over = f" dead over {_latest(window, 'sampled batch', 'sampled batches')}"
             if spanned > window and window > 1:  # steps between them went unseen (W37 walkthrough: every="auto"
@@ -947,14 +953,6 @@ class _Reporting:
                 # alone could not say they were those)
                 over += f" ({_by_index(ids, dead)})"
             units = units.replace(" dead", over, 1)
-        more = (0 if at_output else max(sat_all - silent, dead)) - dead  # the units the words call saturated
-        sat_ids = tuple(r.get("saturated_units") or ())
-        if 0 < more < width and len(sat_ids) == min(more, DEAD_NAMED):  # which ones, where the batch's mask agrees
-            # with the count (W62 walkthrough finding 4: GELU channels 0 and 9 killed on purpose, '2 of 12 units
-            # saturated')
-            word = low_gradient_word(layer.record)
-            said = f"{more} more {word}" if dead else f"{more} of {width} units {word}"
-            units = units.replace(said, f"{said} ({_by_index(sat_ids, more)})", 1)
         parts.append(units)
         if silent:
             one, batches = silent == 1, int(r["silent_for"])

@@ -42,9 +42,9 @@ function readRate() {
       "the first read";
     return `${who}${fmt(c[1], 3)} (${how})`;
   });
-  const n = rateSteps(lines).length, at = rateSteps(lines).indexOf(h.t) + 1;
-  $("watch-readout").textContent = `Step ${count(h.t)}: learning rate ${said.join("; ")} (change ${count(at)} of ` +
-    `${count(n)} read)${statusAt(h.t)}`;
+  const steps = rateSteps(lines);
+  $("watch-readout").textContent = `Step ${count(h.t)}: learning rate ${said.join("; ")} (change ` +
+    `${count(steps.indexOf(h.t) + 1)} of ${count(steps.length)} read)${statusAt(h.t)}`;
 }
 
 // the ring on the rate chart: the focused group's point at the step read (the last of its points at or before it)
