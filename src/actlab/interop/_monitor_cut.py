@@ -230,8 +230,8 @@ class _Cut:
         seen: dict = {}
         step, ref = self._cut_step, weakref.ref(self)  # (held weakly, as the optimiser hook is)
 
-        def own(grad):
-            if "own" not in seen:
+        def own(grad):  # (a monitor collected meanwhile left these two on w: they then do nothing)
+            if "own" not in seen and ref() is not None:
                 seen["own"] = grad.detach().reshape(-1)[:ZERO_PROBE].clone()
             return None
 

@@ -56,7 +56,12 @@ class _Step:
         return self.mon._enter(self)
 
     def __exit__(self, kind, exc, traceback) -> None:
-        self.mon._exit(self, exc)
+        try:
+            self.mon._exit(self, exc)
+        finally:  # the handle holds s.loss, whose graph holds the hooks' closures over the monitor: a cycle through
+            # autograd's C++ nodes that the collector cannot see, which kept a monitor dropped unclosed alive with
+            # its hooks and held graph (the script's own `s` keeps its handle as long as it likes)
+            self.handle = None
 
 
 class _Stepping:

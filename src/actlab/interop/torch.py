@@ -128,6 +128,11 @@ __all__ = ["LayerStats", "Monitor", "MonitorReport", "RecipeModule", "TorchSourc
 # --- the monitor ----------------------------------------------------------------------------
 
 
+# a script's mon.loss = loss (or mon.parts) went to the step's handle in its author's mind
+_ON_THE_HANDLE = ("mon.{name}: the monitor takes the loss from the step's handle, `with mon.step() as s:` ... "
+                  "`s.{name} = ...` inside the block, so that it belongs to that step")
+
+
 class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Cut, _Inputs, _HeadGoals, _Collecting,
               _Counting, _Reporting, _Noting, _Costing, _CompileWatch, _Parts):
     """Watches a PyTorch model's activations and gradients while it trains, and says in words how they are doing.
@@ -502,6 +507,22 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Cut, _Inpu
         # every="auto" times its first steps unsampled, and the page said 'The learning rate was 0.05 at step 4' of a
         # rate set from step 1)
         self._watch_rate()
+
+    @property
+    def loss(self):
+        raise AttributeError(_ON_THE_HANDLE.format(name="loss"), name="loss", obj=self)
+
+    @loss.setter
+    def loss(self, value) -> None:  # mon.loss = loss was kept as a new attribute, and the loss never judged
+        raise AttributeError(_ON_THE_HANDLE.format(name="loss"), name="loss", obj=self)
+
+    @property
+    def parts(self):
+        raise AttributeError(_ON_THE_HANDLE.format(name="parts"), name="parts", obj=self)
+
+    @parts.setter
+    def parts(self, value) -> None:
+        raise AttributeError(_ON_THE_HANDLE.format(name="parts"), name="parts", obj=self)
 
     def held_out(self, loss) -> None:
         """A loss on data the model does not train on (a validation batch or set), given between training steps:

@@ -1,0 +1,72 @@
+"""A monitor's lifetime (issue 17): one a script drops without close() is collected with what it held, whatever step
+it was dropped after, and a loss set on the monitor itself (mon.loss = loss, where s.loss was meant) is refused with
+the line to write, where it was kept as a new attribute and the loss never judged. Reference: weakref and the
+collector (whether the monitor is gone), the script's own parameter's hook table."""
+
+from __future__ import annotations
+
+import gc
+import json
+import weakref
+
+import pytest
+
+from conftest import require_torch
+
+torch = require_torch()
+
+from torch import nn  # noqa: E402
+
+from actlab.torch import Monitor  # noqa: E402
+
+
+def _dropped(every, steps, log=None):
+    """A short run whose monitor the script lets go of unclosed: (the model, a weak reference to the monitor)."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    mon = Monitor(model, every=every, log=log)
+    for _ in range(steps):
+        with mon.step() as s:
+            loss = model(torch.randn(16, 4)).pow(2).mean()
+            loss.backward()
+            s.loss = loss
+        opt.step()
+        opt.zero_grad()
+    return model, weakref.ref(mon)
+
+
+@pytest.mark.parametrize("every,steps", [(1, 3), (2, 3), (1, 1), ("auto", 30), (1, 0)])
+def test_a_monitor_dropped_unclosed_is_collected(every, steps):
+    """Its last step's loss (on the step's handle, held by the monitor) held the graph, whose nodes held the monitor's
+    gradient hooks, which held the monitor: a cycle through autograd's C++ nodes that the collector cannot follow, so
+    a monitor sampled on its last step lived as long as the process (every=1 and every=2 both kept it)."""
+    _, ref = _dropped(every, steps)
+    gc.collect()
+    assert ref() is None
+
+
+def test_a_dropped_monitor_ends_its_log(tmp_path):
+    """Collected, its finaliser writes the log's end line (the watch page then says the run ended)."""
+    log = tmp_path / "run.jsonl"
+    _, ref = _dropped(1, 3, log=log)
+    gc.collect()
+    assert ref() is None
+    end = json.loads(log.read_text().splitlines()[-1])
+    assert end["event"] == "end" and end["steps_run"] == 3
+
+
+@pytest.mark.parametrize("name", ["loss", "parts"])
+def test_a_loss_set_on_the_monitor_is_refused_with_the_line_to_write(name):
+    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+    mon = Monitor(model, every=1)
+    with mon.step() as s:
+        loss = model(torch.randn(16, 4)).pow(2).mean()
+        loss.backward()
+        with pytest.raises(AttributeError, match=rf"mon\.{name}: .*`s\.{name} = \.\.\.` inside the block"):
+            setattr(mon, name, loss if name == "loss" else {"a": loss})
+        with pytest.raises(AttributeError, match=rf"mon\.{name}: "):
+            getattr(mon, name)
+        s.loss = loss
+    assert mon.report().loss == pytest.approx(loss.item())
+    mon.close()
