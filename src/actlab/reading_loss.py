@@ -727,9 +727,57 @@ def rate_around(s: RunSummary, t: int | None, event: str = "the jump") -> str:
     rates = " and ".join(dict.fromkeys(f"{r[1]:.3g}" for _, r in read))
     what = (f"The learning rate was {rates}" if len(read) == 1 else
             f"The learning rates of the {len(read)} parameter groups read were {rates}, unchanged,")
-    return (f"{what} at every optimiser step from training step {start:,} to {k:,}, the one before the jump among "
-            f"them: if the data changed at training step {t:,} (other labels, other inputs, another source), look "
-            "there first; if nothing changed, what follows applies.")
+    said = (f"{what} at every optimiser step from training step {start:,} to {k:,}, the one before the jump among "
+            "them")
+    earlier = _raised_before(groups, start)
+    if earlier is None:
+        return (f"{said}: if the data changed at training step {t:,} (other labels, other inputs, another source), "
+                "look there first; if nothing changed, what follows applies.")
+    # (lr 0.02 raised to 1 at step 5, the loss down at it to step 24 and thrown up at 37, read 'The learning rate was 1
+    # at every optimiser step from training step 24 to 34 ...: if the data changed at training step 35 ..., look
+    # there first', the raise 50 times before the span unsaid)
+    return (f"{said}; {earlier[0]}. If the data changed at training step {t:,} (other labels, other inputs, another "
+            f"source), look there first; if nothing changed, go back nearer {earlier[1]:.3g}.")
+
+
+def _raised_before(groups: tuple, start: int) -> tuple[str, float] | None:
+    """Where a parameter group's rate at training step ``start`` was raised RATE_RAISED times or more before it
+    (_raised_earlier), the first such group's rise in words ("it went there from 0.02 at the optimiser's step of
+    training step 4, 50 times, and the loss still came down at it for a while: ...") and the rate it rose from; None
+    otherwise."""
+    for series in groups:
+        e = _raised_earlier(series, start)
+        if e is None:
+            continue
+        least, since, now, single = e
+        who = f"that of the parameter group holding {series[0]}" if len(groups) > 1 else "it"
+        how = (f"{who} went there from {least:.3g} at the optimiser's step of training step {since:,}, "
+               f"{times(now / least)} times," if single else
+               f"{who} had risen there from {least:.3g}, {times(now / least)} times, by training step {since:,},")
+        return (f"{how} and the loss still came down at it for a while: a rate can hold while the weights are where "
+                "the loss is flat and throw them off where it is sharper", least)
+    return None
+
+
+def _raised_earlier(series: tuple, start: int) -> tuple[float, int, float, bool] | None:
+    """Where the rate a parameter group had at training step ``start`` is RATE_RAISED times or more the least it
+    had from the monitor's first step on: (that least, the training step of the change that raised it most, the rate
+    at ``start``, whether that one change made half the rise or more, by ratio); None otherwise. A rise made before the
+    span rate_around() compares, which then reads the rate as the same throughout."""
+    _, first, _, changes = series
+    upto = changes[:_past(changes, start)]
+    if not upto or first > start:
+        return None
+    now = upto[-1][1]
+    k = min(range(len(upto)), key=lambda i: upto[i][1])
+    least = upto[k][1]
+    if not (least > 0 and math.isfinite(now) and now >= RATE_RAISED * least):
+        return None
+    rises = [(lr / was, j) for (_, was), (j, lr) in zip(upto[k:], upto[k + 1:], strict=False) if was > 0 and lr > was]
+    if not rises:
+        return None
+    ratio, j = max(rises)
+    return least, (j if ratio * ratio >= now / least else upto[-1][0]), now, ratio * ratio >= now / least
 
 
 def rate_since_low(s: RunSummary) -> str:
@@ -755,7 +803,13 @@ def rate_since_low(s: RunSummary) -> str:
         return (f"The learning rate{whose(label)} rose from {was:.3g} at training step {low:,}, where the mean loss "
                 f"was at its lowest, to {top[1]:.3g} at training step {top[0]:,}{since}: the likeliest cause of the "
                 f"loss's rise; keep it nearer {was:.3g}.")
-    return ""
+    earlier = _raised_before(s.learning_rates, low)  # no rise since the low: one before it, weighed
+    if earlier is None:
+        return ""
+    rates = " and ".join(dict.fromkeys(f"{_rate_at(c, low):.3g}" for *_, c in s.learning_rates
+                                       if _rate_at(c, low) is not None))
+    return (f"The learning rate was {rates} at training step {low:,}, where the mean loss was at its lowest; "
+            f"{earlier[0]}; go back nearer {earlier[1]:.3g}.")
 
 
 def spike_remedy(s: RunSummary) -> str:

@@ -235,12 +235,12 @@ def _with_normalised(findings: list[Finding], s: RunSummary) -> list[Finding]:
                                 evidence={**first.evidence, "input_rms": rms}), *findings[1:]]
 
 
-def _fresh_jump_words(s: RunSummary, jumped: tuple[int, float, float, int]) -> str:
-    """What a jump too new to tell from one unusual batch (reading_loss.fresh_jump) says after an unsettled run's
-    mean: what moved it, and that the next steps tell."""
+def _fresh_jump_words(s: RunSummary, jumped: tuple[int, float, float, int], lead: str = ", moved there by") -> str:
+    """What a jump too new to tell from one unusual batch (reading_loss.fresh_jump) says after a run's mean (an
+    unsettled one's: what moved it; a healthy one's, ``lead`` ", but ... in"), and that the next steps tell."""
     t, v, highest, count = jumped
     last = s.step_losses[-1][0] == t
-    return (f", moved there by its latest batch{'' if last else 'es'}: the loss jumped to {v:.3g} at training step "
+    return (f"{lead} its latest batch{'' if last else 'es'}: the loss jumped to {v:.3g} at training step "
             f"{t:,}, {times(v / s.chance_loss)} times chance and {times(v / highest)} times the highest of the "
             f"{count} training steps' losses before it ({highest:.3g})"
             + ("" if last else ", and has stayed above that since")
@@ -1323,6 +1323,12 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
                        "since"))
             evidence |= {"test_loss": s.test_loss, "test_loss_step": s.test_loss_step}
         held += held_stopped_words(s)  # a script that stopped giving them: the reading says it judges without one
+        jumped = fresh_jump(s)
+        if jumped is not None:  # the mean still low, its latest batches far above it: not yet healthy (lr 0.02 raised
+            # to 1 at step 5 and a loss of 40 at step 83, 17 times chance, read 'healthy ... 45% below chance')
+            return Finding(Status.STARTING, f"unsettled: {flow}{join}the mean loss is {below} below chance"
+                           f"{_loss_text(s)}{held}" + _fresh_jump_words(s, jumped, ", but not"),
+                           _fresh_jump_remedy(s), {**evidence, "jump_step": jumped[0]})
         return Finding(Status.HEALTHY, f"healthy: {flow}{join}the loss is {below} below chance{_loss_text(s)}{held}",
                        _mostly_dead_remedy(s, mostly), evidence)
     above = s.chance_loss > 0 and s.loss > (1 + MOVED_FRACTION) * s.chance_loss

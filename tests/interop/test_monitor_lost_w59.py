@@ -86,7 +86,10 @@ def _summary(changes, low, steps=300, groups=None):
      "step 100: the likeliest cause of the loss's rise; keep it nearer 0.1."),
     ([(1, 0.1), (100, 0.14)], 20, ""),  # under RATE_RAISED times
     ([(1, 0.1), (100, 0.01)], 20, ""),  # lowered
-    ([(1, 0.1), (10, 5.0)], 20, ""),  # raised before the low, not since
+    ([(1, 0.1), (10, 5.0)], 20,  # raised before the low, not since: told as that, the loss having come down after
+     "The learning rate was 5 at training step 20, where the mean loss was at its lowest; it went there from 0.1 at "
+     "the optimiser's step of training step 10, 50 times, and the loss still came down at it for a while: a rate can "
+     "hold while the weights are where the loss is flat and throw them off where it is sharper; go back nearer 0.1."),
     ([(30, 0.1), (100, 5.0)], 20, ""),  # not read at the low
 ])
 def test_the_rate_since_the_low_against_the_rates_themselves(changes, low, want):
