@@ -164,6 +164,41 @@ class OutputAtEnd:
 
 
 @dataclass(frozen=True)
+class LossScale:
+    """The loss given is ``factor`` times the batch's mean cross-entropy of the model's outputs, read back from the
+    outputs and their gradient (interop/_monitor_lossread.py), while chance_loss is on the cross-entropy's own scale:
+    the two do not compare (W64 walkthrough: a loss divided by 1000 read 'healthy ... 99.9% below chance' on a model
+    that learned nothing; a loss summed over 64 rows, 'not learning ... 1.4 times chance' on one at 98.5%)."""
+
+    factor: float
+    cross_entropy: float  # the batch's mean cross-entropy at ``step``
+    step: int  # the training step of the latest read
+    rows: int  # the rows (samples, or tokens) it was taken over
+    classes: int
+    summed: bool  # the factor is the rows' count: a sum over the batch
+
+    def words(self, chance: float) -> str:
+        ce = self.cross_entropy
+        where = (f"{percent_below(ce, chance)} below chance" if ce < chance else
+                 f"{ce / chance - 1:.0%} above chance" if ce < 2 * chance else f"{times(ce / chance)} times chance")
+        what = (f"the sum of the cross-entropies of the batch's {self.rows:,} rows, not their mean" if self.summed else
+                f"{self.factor:.3g} times the batch's mean cross-entropy")
+        return (f"s.loss is {what} (read back from the model's outputs and their gradient, at training step "
+                f"{self.step:,}), while chance_loss ({chance:.3g}) is on the cross-entropy's scale, so the two do not "
+                f"compare; the batch's mean cross-entropy there was {ce:.3g}, {where}")
+
+    def remedy(self, chance: float) -> str:
+        if self.summed:
+            return ("Give s.loss the batch's mean (reduction='mean', or the sum divided by the batch's rows), or "
+                    f"Monitor(chance_loss=...) the chance of the sum ({self.rows:,} x {chance:.3g} = "
+                    f"{self.rows * chance:.3g} for batches of {self.rows:,} rows).")
+        return (f"Give s.loss the cross-entropy itself, before it is multiplied by {self.factor:.3g} (divided, for "
+                "gradient accumulation, by the micro-batches' count: the micro-batch's own loss), or "
+                f"Monitor(chance_loss=...) the chance on the loss's scale ({self.factor:.3g} x {chance:.3g} = "
+                f"{self.factor * chance:.3g}).")
+
+
+@dataclass(frozen=True)
 class LayerSummary:
     """One hidden layer, as any backend can measure it."""
 
@@ -400,6 +435,10 @@ class RunSummary:
     # the latest sampled step's loss is NaN or infinite and its backward left every weight's gradient finite (a
     # monitor reads both on that step): the NaN did not pass back through the model
     nan_loss_grads_finite: bool = False
+    # the loss given and chance_loss on different scales, read back from a cross-entropy's gradient (LossScale): the
+    # loss is then not judged against chance (a monitor gives no chance_loss beside it)
+    loss_scale: LossScale | None = None
+    loss_scale_chance: float | None = None  # the chance_loss given, which the loss is not judged against
     # the learning rates a monitor read at every optimiser step from its first step on, per parameter group
     # holding watched weights: (the first watched weight it holds, in words, the first training step read, the latest,
     # its changes as (training step, rate), oldest first); () where none was read (actlab's own runs have

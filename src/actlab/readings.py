@@ -1299,6 +1299,10 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
         flow += "; not read: " + ", ".join(s.not_read[:4]) + (" ..." if len(s.not_read) > 4 else "")
     evidence |= {"loss": s.loss, "chance_loss": s.chance_loss, "epochs": s.epochs, "steps": s.steps,
                  "dead_units": dead}
+    if s.loss_scale is not None and s.loss_scale_chance is not None:  # the loss and chance_loss do not compare
+        return Finding(Status.FLOWING, f"{flow}; the loss is not judged: {s.loss_scale.words(s.loss_scale_chance)}",
+                       s.loss_scale.remedy(s.loss_scale_chance),
+                       {**evidence, "loss_scale": s.loss_scale.factor, "cross_entropy": s.loss_scale.cross_entropy})
     if s.loss is None or s.chance_loss is None:
         return Finding(Status.FLOWING, flow, "", evidence)
     if _has_moved(s):

@@ -236,6 +236,9 @@ class _Hooks:
         if _graph_task() != -1:
             return
         self._in_model = False
+        if self._forwards == 1 and not self._skip and self._read_rank:  # the training forward's output: the
+            # loss read back from it and its gradient (_monitor_lossread)
+            self._hold_output(output)
         if self._micro_batch:  # the weights' gradients are read again when its backward ends: what the optimiser
             # steps with is their sum over the micro-batches (W37 walkthrough: with 4 micro-batches a step, |dL/dW|
             # read 0.0481, the first micro-batch's, where the accumulated gradient was 0.0915)

@@ -97,6 +97,7 @@ from ._monitor_functions import _functions, _FunctionWatch  # noqa: F401  (re-ex
 from ._monitor_head import _HeadGoals
 from ._monitor_hooks import _Hooks, _relu_forward
 from ._monitor_inputs import _Inputs
+from ._monitor_lossread import _LossRead
 from ._monitor_measure import _Measures
 from ._monitor_notes import _Noting
 from ._monitor_parts import _Parts, checked_part_chance
@@ -133,8 +134,8 @@ _ON_THE_HANDLE = ("mon.{name}: the monitor takes the loss from the step's handle
                   "`s.{name} = ...` inside the block, so that it belongs to that step")
 
 
-class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Cut, _Inputs, _HeadGoals, _Collecting,
-              _Counting, _Reporting, _Noting, _Costing, _CompileWatch, _Parts):
+class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Cut, _Inputs, _HeadGoals, _LossRead,
+              _Collecting, _Counting, _Reporting, _Noting, _Costing, _CompileWatch, _Parts):
     """Watches a PyTorch model's activations and gradients while it trains, and says in words how they are doing.
 
         mon = Monitor(model, every="auto", budget=0.03, log="runs/exp1.jsonl", chance_loss=math.log(10))

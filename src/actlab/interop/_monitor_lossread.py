@@ -1,0 +1,133 @@
+"""The loss read back from the model's output and its gradient. One part of the Monitor class (interop/torch.py),
+kept apart because it is one idea: Monitor inherits it.
+
+Under a cross-entropy of the model's outputs taken as logits against one class per row, the gradient reaching row i
+is k_i (p_i - e_y), p_i the softmax of the row and y its target: every entry but the target's is k_i times its
+probability, the target's alone is negative. A mean over R rows has k_i = c / R for all rows, c the factor the loss
+was multiplied by (1 where s.loss is the cross-entropy itself); a sum over the batch has c = R. So from the output
+and its gradient alone, with no target given, the monitor reads each row's target, the batch's cross-entropy and the
+factor c, and checks them against s.loss: they must give it back (c times the cross-entropy), or nothing is read. A
+loss divided by 1000, or summed over a batch of 64, read 'healthy ... 99.9% below chance' on a model that learned
+nothing, and 'not learning ... 1.4 times chance' on one at 98.5% accuracy (W64 walkthrough findings 1 and 2): the
+loss given and chance_loss were on different scales.
+
+Anything else (label smoothing, class weights, a loss with other parts, an output that is not the logits) fails the
+check and is not read.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+
+import numpy as np
+import torch
+
+from ..reading_record import LossScale
+
+LOSS_READS = 5  # the latest reads kept
+READ_FIRST = 3  # every one of a monitor's first sampled steps is read, then every READ_EVERY-th
+READ_EVERY = 64
+READ_MOST = 1 << 19  # an output with more values is not read (it is copied to the host)
+RATIO_TOLERANCE = 1e-3  # how closely each row's entries must follow k (p - e_y), and the loss c times the mean
+SCALE_ONE = 0.02  # a factor within this of 1 is the cross-entropy itself
+
+
+def read_cross_entropy(z: np.ndarray, g: np.ndarray, loss: float) -> tuple[float, float, int, np.ndarray] | None:
+    """From outputs ``z`` (rows of logits) and the gradient ``g`` reaching them (both (rows, classes), float64) and
+    the loss they gave: (the factor c, the rows' mean cross-entropy, the rows read, each read row's target), where
+    loss = c x that mean with every row's gradient k (p - e_y) and one k for all rows; None otherwise. A row whose
+    gradient is all 0 is a target ignored (not read), or one the model is sure of and right about (its cross-entropy
+    0 in float32): the loss cannot tell the two apart, and the factor taken is the one of the two nearer 1."""
+    nonzero = np.abs(g).sum(axis=1) > 0
+    rows, every = int(nonzero.sum()), len(g)
+    if rows == 0 or not math.isfinite(loss) or loss <= 0:
+        return None
+    z, g = z[nonzero], g[nonzero]
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    negative = (g < 0).sum(axis=1)
+    if (negative > 1).any():
+        return None
+    # the target: the one negative entry; in a row with none, the class the model is sure of (its p_y rounded to 1
+    # in float32, so its gradient there is 0)
+    target = np.where(negative == 1, (g < 0).argmax(axis=1), p.argmax(axis=1))
+    at = np.arange(rows)
+    own = np.zeros_like(p, dtype=bool)
+    own[at, target] = True
+    rest = np.where(own, 0.0, p).sum(axis=1)  # 1 - p_y, summed from the small entries (no cancellation)
+    k = np.where(own, 0.0, g).sum(axis=1) / np.maximum(rest, 1e-300)
+    sure = rest > 1e-4  # rows whose k is well read
+    if not sure.any():
+        return None
+    kk = float(np.median(k[sure]))
+    if not (kk > 0 and (np.abs(k[sure] / kk - 1) <= RATIO_TOLERANCE).all()):  # one k for every row: a mean or a sum,
+        return None  # no class weights
+    expected = kk * (p - own)
+    if not (np.abs(g - expected) <= RATIO_TOLERANCE * kk * np.maximum(p, 1e-3)).all():
+        return None
+    summed = float(-np.log(np.maximum(p[at, target], 1e-300)).sum())
+    if not (summed > 0 and abs(loss - kk * summed) <= 10 * RATIO_TOLERANCE * loss):
+        return None
+    c = min(kk * rows, kk * every, key=lambda v: abs(math.log(v)))
+    count = rows if c == kk * rows else every
+    return c, summed / count, count, target
+
+
+class _LossRead:
+    _loss_held: list | None = None  # this sampled step's [output, its version, gradient]
+    _loss_reads: deque | None = None  # per read: (training step, c, cross-entropy, rows, classes, targets' top share)
+    _loss_first_ce: float | None = None  # the first read's cross-entropy (which scale chance_loss is on)
+
+    def _hold_output(self, output) -> None:
+        """At the end of the model's first forward on a sampled step that is due a read: its output, and a hook that
+        keeps the gradient reaching it."""
+        n = self.sampled_steps
+        if n >= READ_FIRST and n % READ_EVERY:
+            return
+        if not (torch.is_tensor(output) and output.requires_grad and output.is_floating_point()
+                and output.dim() >= 2 and output.shape[-1] >= 2 and 0 < output.numel() <= READ_MOST):
+            return
+        held = self._loss_held = [output.detach(), output._version, None]
+
+        def keep(g):
+            held[2] = g.detach()
+        output.register_hook(keep)
+
+    def _read_loss_back(self, loss: float | None) -> None:
+        """As the sampled step is collected: the cross-entropy read from the held output and gradient, checked
+        against the loss given (read_cross_entropy), kept."""
+        held, self._loss_held = self._loss_held, None
+        if held is None or held[2] is None or loss is None or held[0]._version != held[1]:
+            return
+        out, grad = held[0], held[2]
+        if grad.shape != out.shape or not grad.is_floating_point():
+            return
+        classes = out.shape[-1]
+        z = out.reshape(-1, classes).double().numpy(force=True)
+        g = grad.reshape(-1, classes).double().numpy(force=True)
+        if not (np.isfinite(z).all() and np.isfinite(g).all()):
+            return
+        found = read_cross_entropy(z, g, float(loss))
+        if found is None:
+            return
+        c, ce, rows, target = found
+        top = np.bincount(target, minlength=classes)
+        if self._loss_reads is None:
+            self._loss_reads = deque(maxlen=LOSS_READS)
+            self._loss_first_ce = ce
+        self._loss_reads.append((self.step_count + 1, c, ce, rows, classes, int(top.argmax()),
+                                 float(top.max() / rows)))
+
+    def _loss_scale(self) -> LossScale | None:
+        """RunSummary.loss_scale: where the latest read's factor c is away from 1 and chance_loss is on the
+        cross-entropy's scale, not the loss's (nearer the first read cross-entropy than c times it). One read says it:
+        the check that the outputs' gradient is a cross-entropy's, and that it gives the loss back, is exact."""
+        reads, chance = self._loss_reads, self.chance_loss
+        if not reads or chance is None or not chance > 0:
+            return None
+        step, c, ce, rows, classes, _, _ = reads[-1]
+        first = self._loss_first_ce
+        if abs(c - 1) <= SCALE_ONE or abs(math.log(chance / first)) >= abs(math.log(chance / (c * first))):
+            return None
+        return LossScale(c, ce, step, rows, classes, abs(c - rows) <= 0.01 * rows and rows > 1)
