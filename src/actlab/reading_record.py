@@ -165,35 +165,40 @@ class OutputAtEnd:
 
 @dataclass(frozen=True)
 class LossScale:
-    """The loss given is ``factor`` times the batch's mean cross-entropy of the model's outputs, read back from the
-    outputs and their gradient (interop/_monitor_lossread.py), while chance_loss is on the cross-entropy's own scale:
-    the two do not compare (W64 walkthrough: a loss divided by 1000 read 'healthy ... 99.9% below chance' on a model
-    that learned nothing; a loss summed over 64 rows, 'not learning ... 1.4 times chance' on one at 98.5%)."""
+    """The loss given is ``factor`` times the batch's mean cross-entropy of the model's outputs, or their mean squared
+    error, read back from the outputs and their gradient (interop/_monitor_lossread.py), while chance_loss is on the
+    measure's own scale: the two do not compare (W64 walkthrough: a loss divided by 1000 read 'healthy ... 99.9%
+    below chance' on a model that learned nothing; a loss summed over 64 rows, 'not learning ... 1.4 times chance' on
+    one at 98.5%; half a mean squared error, 'healthy ... 49% below chance' at R^2 = 0.0035)."""
 
     factor: float
-    cross_entropy: float  # the batch's mean cross-entropy at ``step``
+    value: float  # the batch's mean cross-entropy, or mean squared error, at ``step``
     step: int  # the training step of the latest read
-    rows: int  # the rows (samples, or tokens) it was taken over
-    classes: int
+    rows: int  # the rows (samples, or tokens) it was taken over; the outputs, for a squared error
+    classes: int  # (0 for a squared error)
     summed: bool  # the factor is the rows' count: a sum over the batch
+    kind: str = "cross-entropy"  # or "squared error"
 
     def words(self, chance: float) -> str:
-        ce = self.cross_entropy
-        where = (f"{percent_below(ce, chance)} below chance" if ce < chance else
-                 f"{ce / chance - 1:.0%} above chance" if ce < 2 * chance else f"{times(ce / chance)} times chance")
-        what = (f"the sum of the cross-entropies of the batch's {self.rows:,} rows, not their mean" if self.summed else
-                f"{self.factor:.3g} times the batch's mean cross-entropy")
+        v = self.value
+        where = (f"{percent_below(v, chance)} below chance" if v < chance else
+                 f"{v / chance - 1:.0%} above chance" if v < 2 * chance else f"{times(v / chance)} times chance")
+        what = (f"the sum of the {self.kind.replace('-entropy', '-entropie')}s of the batch's {self.rows:,} "
+                f"{'rows' if self.classes else 'outputs'}, not their mean (reduction='sum', or a .sum())" if self.summed
+                else
+                f"{self.factor:.3g} times the batch's mean {self.kind}")
         return (f"s.loss is {what} (read back from the model's outputs and their gradient, at training step "
-                f"{self.step:,}), while chance_loss ({chance:.3g}) is on the cross-entropy's scale, so the two do not "
-                f"compare; the batch's mean cross-entropy there was {ce:.3g}, {where}")
+                f"{self.step:,}), while chance_loss ({chance:.3g}) is on the {self.kind}'s scale, so the two do not "
+                f"compare; the batch's mean {self.kind} there was {v:.3g}, {where}")
 
     def remedy(self, chance: float) -> str:
         if self.summed:
-            return ("Give s.loss the batch's mean (reduction='mean', or the sum divided by the batch's rows), or "
+            what = "rows" if self.classes else "outputs"
+            return (f"Give s.loss the batch's mean (reduction='mean', or the sum divided by the batch's {what}), or "
                     f"Monitor(chance_loss=...) the chance of the sum ({self.rows:,} x {chance:.3g} = "
-                    f"{self.rows * chance:.3g} for batches of {self.rows:,} rows).")
-        return (f"Give s.loss the cross-entropy itself, before it is multiplied by {self.factor:.3g} (divided, for "
-                "gradient accumulation, by the micro-batches' count: the micro-batch's own loss), or "
+                    f"{self.rows * chance:.3g} for batches of {self.rows:,} {what}).")
+        return (f"Give s.loss the batch's mean {self.kind} itself, before it is multiplied by {self.factor:.3g} "
+                "(divided, for gradient accumulation, by the micro-batches' count: the micro-batch's own loss), or "
                 f"Monitor(chance_loss=...) the chance on the loss's scale ({self.factor:.3g} x {chance:.3g} = "
                 f"{self.factor * chance:.3g}).")
 

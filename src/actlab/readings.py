@@ -1302,7 +1302,7 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
     if s.loss_scale is not None and s.loss_scale_chance is not None:  # the loss and chance_loss do not compare
         return Finding(Status.FLOWING, f"{flow}; the loss is not judged: {s.loss_scale.words(s.loss_scale_chance)}",
                        s.loss_scale.remedy(s.loss_scale_chance),
-                       {**evidence, "loss_scale": s.loss_scale.factor, "cross_entropy": s.loss_scale.cross_entropy})
+                       {**evidence, "loss_scale": s.loss_scale.factor, "loss_measured": s.loss_scale.value})
     if s.loss is None or s.chance_loss is None:
         return Finding(Status.FLOWING, flow, "", evidence)
     if _has_moved(s):

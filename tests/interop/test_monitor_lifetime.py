@@ -16,40 +16,52 @@ from conftest import require_torch
 torch = require_torch()
 
 from torch import nn  # noqa: E402
+from torch.nn import functional as F  # noqa: E402
 
 from actlab.torch import Monitor  # noqa: E402
 
 
-def _dropped(every, steps, log=None):
-    """A short run whose monitor the script lets go of unclosed: (the model, a weak reference to the monitor)."""
+def _dropped(every, steps, log=None, head="relu"):
+    """A short run whose monitor the script lets go of unclosed: (the model, a weak reference to the monitor, one to
+    each step's output). ``head``: a ReLU MLP under a plain mean of squares; "sigmoid", a bounded output under a
+    squared error (its outputs' goals read from their gradient); "logits", a cross-entropy (read back from them)."""
     torch.manual_seed(0)
-    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+    layers = [nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3)] + ([nn.Sigmoid()] if head == "sigmoid" else [])
+    model = nn.Sequential(*layers)
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
     mon = Monitor(model, every=every, log=log)
+    outs = []
     for _ in range(steps):
         with mon.step() as s:
-            loss = model(torch.randn(16, 4)).pow(2).mean()
+            out = model(torch.randn(16, 4))
+            outs.append(weakref.ref(out))
+            loss = (F.cross_entropy(out, torch.randint(0, 3, (16,))) if head == "logits" else
+                    F.mse_loss(out, torch.rand(16, 3)) if head == "sigmoid" else out.pow(2).mean())
             loss.backward()
             s.loss = loss
         opt.step()
         opt.zero_grad()
-    return model, weakref.ref(mon)
+    return model, weakref.ref(mon), outs
 
 
+@pytest.mark.parametrize("head", ["relu", "sigmoid", "logits"])
 @pytest.mark.parametrize("every,steps", [(1, 3), (2, 3), (1, 1), ("auto", 30), (1, 0)])
-def test_a_monitor_dropped_unclosed_is_collected(every, steps):
+def test_a_monitor_dropped_unclosed_is_collected(every, steps, head):
     """Its last step's loss (on the step's handle, held by the monitor) held the graph, whose nodes held the monitor's
     gradient hooks, which held the monitor: a cycle through autograd's C++ nodes that the collector cannot follow, so
-    a monitor sampled on its last step lived as long as the process (every=1 and every=2 both kept it)."""
-    _, ref = _dropped(every, steps)
+    a monitor sampled on its last step lived as long as the process (every=1 and every=2 both kept it). So did a
+    hook on the output that held the output's own node (a bounded head's goals, the loss read back): the graph then
+    held itself, and the monitor with it."""
+    _, ref, outs = _dropped(every, steps, head=head)
     gc.collect()
     assert ref() is None
+    assert [k + 1 for k, out in enumerate(outs) if out() is not None] == []  # every step's graph freed
 
 
 def test_a_dropped_monitor_ends_its_log(tmp_path):
     """Collected, its finaliser writes the log's end line (the watch page then says the run ended)."""
     log = tmp_path / "run.jsonl"
-    _, ref = _dropped(1, 3, log=log)
+    _, ref, _ = _dropped(1, 3, log=log)
     gc.collect()
     assert ref() is None
     end = json.loads(log.read_text().splitlines()[-1])

@@ -67,7 +67,9 @@ def test_a_summed_loss_against_a_per_sample_chance_is_told_so_w60():
     report = _binary(1.0, lambda out, y: F.mse_loss(out, y, reduction="sum"), 0.25)
     text = f"{report.reading.words} {report.reading.remedy}"
     assert "reduction='sum'" in text and "standardise the targets" not in text, text
-    assert "Monitor(chance_loss=...) the chance of that sum" in report.reading.remedy
+    # (read back from the outputs' gradient since W64: the sum named with its count, and the chance that fits it)
+    assert "s.loss is the sum of the squared errors of the batch's 64 outputs, not their mean" in text, text
+    assert "Monitor(chance_loss=...) the chance of the sum (64 x 0.25 = 16 for batches of 64 outputs)" in text
 
 
 def test_the_broadcast_is_read_from_the_loss_function_s_own_expand():

@@ -21,7 +21,7 @@ torch = require_torch()
 from torch import nn  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
 
-from actlab.interop._monitor_lossread import read_cross_entropy  # noqa: E402
+from actlab.interop._monitor_lossread import read_cross_entropy, read_squared_error  # noqa: E402
 from actlab.readings import Status  # noqa: E402
 
 
@@ -134,7 +134,8 @@ def test_a_loss_summed_over_the_batch_by_hand_is_named_a_sum():
     report, ces = _run(lambda out, y: F.cross_entropy(out, y, reduction="none").sum(), math.log(5), lr=0.05 / 64)
     r = report.reading
     m = WORDS.search(r.words)
-    assert m and m[1] == "the sum of the cross-entropies of the batch's 64 rows, not their mean", r.words
+    assert m and m[1] == ("the sum of the cross-entropies of the batch's 64 rows, not their mean (reduction='sum', "
+                          "or a .sum())"), r.words
     assert float(m[4]) == float(f"{ces[int(m[2])]:.3g}")
     assert "the chance of the sum (64 x 1.61 = 103 for batches of 64 rows)" in r.remedy
 
@@ -148,3 +149,53 @@ def test_a_loss_on_its_chances_scale_or_not_read_is_judged_as_before(loss_of, ch
     report, _ = _run(loss_of, chance)
     assert "the loss is not judged" not in report.reading.words, report.reading.words
     assert report.reading.status is not Status.FLOWING
+
+
+@pytest.mark.parametrize("loss_of, factor, summed", [
+    (lambda out, y: 0.5 * F.mse_loss(out, y), 0.5, False),
+    (lambda out, y: 0.5 * ((out - y) ** 2).mean(), 0.5, False),
+    (lambda out, y: ((out - y) ** 2).sum(), 64, True),
+    (lambda out, y: F.mse_loss(out, y, reduction="sum") / 8, 8, False),
+])
+def test_a_squared_error_on_another_scale_than_the_targets_variance_is_not_judged(loss_of, factor, summed):
+    """W64 finding 1: half a mean squared error on targets the inputs do not predict read 'healthy ... 49% below
+    chance' at R^2 = 0.0035. References: the script's own mean squared error of each batch."""
+    from actlab.torch import Monitor
+    torch.manual_seed(0)
+    x, y = torch.randn(1024, 8), 3 * torch.randn(1024, 1)
+    model = nn.Sequential(nn.Linear(8, 32), nn.Tanh(), nn.Linear(32, 1))
+    opt = torch.optim.SGD(model.parameters(), lr=0.01 / (64 if summed else 1))
+    mon = Monitor(model, every=5, chance_loss=y.var().item())
+    mse = {}
+    for step in range(1, 61):
+        i = torch.randint(0, 1024, (64,))
+        with mon.step() as s:
+            out = model(x[i])
+            mse[step] = F.mse_loss(out, y[i]).item()
+            loss = loss_of(out, y[i])
+            loss.backward()
+            s.loss = loss
+        opt.step()
+        opt.zero_grad()
+    r = mon.report().reading
+    mon.close()
+    m = re.search(r"the loss is not judged: s\.loss is (.+?) \(read back .* at training step (\d+)\), while "
+                  r"chance_loss \(([\d.]+)\) is on the squared error's scale, .* the batch's mean squared error there "
+                  r"was ([\d.]+)", r.words)
+    assert r.status is Status.FLOWING and m, r.words
+    assert m[1] == ("the sum of the squared errors of the batch's 64 outputs, not their mean (reduction='sum', or "
+                    "a .sum())" if summed else
+                    f"{factor:.3g} times the batch's mean squared error")
+    assert float(m[4]) == float(f"{mse[int(m[2])]:.3g}")
+    assert r.evidence["loss_scale"] == pytest.approx(factor, rel=1e-4)
+
+
+def test_the_squared_errors_factor_against_the_losses_own():
+    torch.manual_seed(2)
+    a, t = torch.randn(40, 3, requires_grad=True), torch.randn(40, 3)
+    for scale in (1e-3, 0.5, 1.0, 7.0):
+        loss = scale * F.mse_loss(a, t)
+        (g,) = torch.autograd.grad(loss, a)
+        c, mean, used = read_squared_error(g.double().numpy(), loss.item())
+        assert c == pytest.approx(scale, rel=1e-5) and used == 120
+        assert mean == pytest.approx(F.mse_loss(a, t).item(), rel=1e-5)

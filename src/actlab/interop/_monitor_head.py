@@ -55,6 +55,13 @@ def squared_error_of(loss: torch.Tensor, head, outputs: int) -> float | None:
     outnumber the outputs: a target broadcast against them); else the factor s it must have where that is known (1
     for a bare sum, 1 over the count for a mean; -1.0: 1 over the outputs the loss reads, nn.MSELoss's mean), 0.0
     where a number multiplies it (not known, not checked)."""
+    form = squared_error_form(loss, head, outputs)
+    return None if form is None else 0.0 if form[1] else form[0]
+
+
+def squared_error_form(loss: torch.Tensor, head, outputs: int) -> tuple[float, bool] | None:
+    """squared_error_of's factor before any number multiplying the loss (1, 1 over the count, -1.0, or 0.0 where a
+    mean over some dimensions hides it), and whether a number multiplies it; None as there."""
     node, scaled = loss.grad_fn, False
     while node is not None and type(node).__name__ in _SCALAR:
         node, scaled = _one_input(node), True
@@ -63,7 +70,7 @@ def squared_error_of(loss: torch.Tensor, head, outputs: int) -> float | None:
         (first, _), (second, _) = node.next_functions
         if second is not None or _through_shape(first) is not head or node._saved_reduction not in (1, 2):
             return None
-        return 0.0 if scaled else -1.0 if node._saved_reduction == 1 else 1.0
+        return (-1.0 if node._saved_reduction == 1 else 1.0), scaled
     if name not in _FULL:
         return None
     count = node._saved_self_sym_numel if name == "MeanBackward0" else math.prod(node._saved_self_sym_sizes)
@@ -86,7 +93,7 @@ def squared_error_of(loss: torch.Tensor, head, outputs: int) -> float | None:
     sides = [n for n, _ in node.next_functions if n is not None]
     if len(sides) != 1 or _through_shape(sides[0]) is not head or count > outputs:
         return None
-    return 0.0 if scaled else factor
+    return factor, scaled
 
 
 # the robust losses read (nn.HuberLoss / F.huber_loss, nn.SmoothL1Loss / F.smooth_l1_loss): their autograd node, and
@@ -179,6 +186,7 @@ class _HeadGoals:
     # found it), and this step's (output, its version, gradient) once its forward and backward ran
     _head_place = None
     _head_held: list | None = None
+    _head_node = None  # the autograd node that made the held output
     _head_host: list | None = None  # the figures, read on the host where the head is on a CPU
     _head_form: tuple | None = None  # this step's (squared_error_of, the head's outputs), its figures sent to the host
     # per sampled batch read: (training step, outputs the loss reads, goals beyond the range, outputs pinned at an end,
@@ -200,7 +208,10 @@ class _HeadGoals:
         if not torch.is_tensor(output) or not output.requires_grad or output.numel() > HEAD_MOST or \
                 not output.is_floating_point():
             return
-        held = self._head_held = [output.detach(), output._version, None, output.grad_fn]
+        # (the node is held beside, not in, the list the hook keeps: the graph holds the hook, and a hook holding the
+        # graph's node back made a cycle through autograd's C++ nodes that kept the graph, and the monitor, alive)
+        held = self._head_held = [output.detach(), output._version, None]
+        self._head_node = output.grad_fn
 
         def keep(g):
             held[2] = g.detach()
@@ -213,14 +224,15 @@ class _HeadGoals:
         within it of an end, the loss that cannot go, and the factor s (with the count it should be 1 over, for a
         mean). None where nothing was held."""
         held, self._head_held, self._head_form = self._head_held, None, None
+        node, self._head_node = self._head_node, None
         layer = self._head_place
         if held is None or layer is None or held[2] is None or held[0]._version != held[1] or \
                 layer.saturation_rule is None or layer.saturation_rule[0] != "ends":
             return []
         outputs, scalar = held[0].numel(), torch.is_tensor(loss) and loss.dim() == 0
-        form = squared_error_of(loss, held[3], outputs) if scalar else None
+        form = squared_error_of(loss, node, outputs) if scalar else None
         if form is None and scalar:
-            form = robust_loss_of(loss, held[3], outputs)
+            form = robust_loss_of(loss, node, outputs)
         self._head_form = (form, outputs)
         rule = (*layer.saturation_rule[1:], layer.saturation_limit)
         a, g = held[0].reshape(-1), held[2].reshape(-1)

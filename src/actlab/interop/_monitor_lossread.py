@@ -24,6 +24,7 @@ import numpy as np
 import torch
 
 from ..reading_record import LossScale
+from ._monitor_head import squared_error_form
 
 LOSS_READS = 5  # the latest reads kept
 READ_FIRST = 3  # every one of a monitor's first sampled steps is read, then every READ_EVERY-th
@@ -76,8 +77,11 @@ def read_cross_entropy(z: np.ndarray, g: np.ndarray, loss: float) -> tuple[float
 
 class _LossRead:
     _loss_held: list | None = None  # this sampled step's [output, its version, gradient]
-    _loss_reads: deque | None = None  # per read: (training step, c, cross-entropy, rows, classes, targets' top share)
-    _loss_first_ce: float | None = None  # the first read's cross-entropy (which scale chance_loss is on)
+    _loss_node = None  # and the autograd node that made it
+    # per read: (training step, c, the batch's mean cross-entropy or squared error, rows or outputs read, classes, the
+    # targets' commonest class and its share, which of the two)
+    _loss_reads: deque | None = None
+    _loss_first: float | None = None  # the first read's measure (which scale chance_loss is on)
 
     def _hold_output(self, output) -> None:
         """At the end of the model's first forward on a sampled step that is due a read: its output, and a hook that
@@ -86,48 +90,77 @@ class _LossRead:
         if n >= READ_FIRST and n % READ_EVERY:
             return
         if not (torch.is_tensor(output) and output.requires_grad and output.is_floating_point()
-                and output.dim() >= 2 and output.shape[-1] >= 2 and 0 < output.numel() <= READ_MOST):
+                and output.dim() >= 1 and 0 < output.numel() <= READ_MOST):
             return
+        # (the node beside the list the hook keeps, not in it: _monitor_head._hold_head says why)
         held = self._loss_held = [output.detach(), output._version, None]
+        self._loss_node = output.grad_fn
 
         def keep(g):
             held[2] = g.detach()
         output.register_hook(keep)
 
-    def _read_loss_back(self, loss: float | None) -> None:
+    def _read_loss_back(self, loss: float | None, given) -> None:
         """As the sampled step is collected: the cross-entropy read from the held output and gradient, checked
-        against the loss given (read_cross_entropy), kept."""
+        against the loss given (read_cross_entropy), or where the loss's autograd graph is a squared error of the
+        output (_monitor_head.squared_error_form), its factor read from the gradient (read_squared_error); kept."""
         held, self._loss_held = self._loss_held, None
+        node, self._loss_node = self._loss_node, None
         if held is None or held[2] is None or loss is None or held[0]._version != held[1]:
             return
         out, grad = held[0], held[2]
         if grad.shape != out.shape or not grad.is_floating_point():
             return
-        classes = out.shape[-1]
+        classes = out.shape[-1] if out.dim() >= 2 else 1
         z = out.reshape(-1, classes).double().numpy(force=True)
         g = grad.reshape(-1, classes).double().numpy(force=True)
         if not (np.isfinite(z).all() and np.isfinite(g).all()):
             return
-        found = read_cross_entropy(z, g, float(loss))
-        if found is None:
-            return
-        c, ce, rows, target = found
-        top = np.bincount(target, minlength=classes)
-        if self._loss_reads is None:
+        found = read_cross_entropy(z, g, float(loss)) if classes >= 2 else None
+        if found is not None:
+            c, value, rows, target = found
+            top = np.bincount(target, minlength=classes)
+            read = (self.step_count + 1, c, value, rows, classes, int(top.argmax()), float(top.max() / len(target)),
+                    "cross-entropy")
+        else:
+            form = squared_error_form(given, node, out.numel()) if torch.is_tensor(given) and \
+                given.dim() == 0 else None
+            found = read_squared_error(g, float(loss)) if form is not None else None
+            if found is None:
+                return
+            c, value, used = found
+            read = (self.step_count + 1, c, value, used, 0, 0, 0.0, "squared error")
+        if self._loss_reads is None or self._loss_reads[-1][7] != read[7]:
             self._loss_reads = deque(maxlen=LOSS_READS)
-            self._loss_first_ce = ce
-        self._loss_reads.append((self.step_count + 1, c, ce, rows, classes, int(top.argmax()),
-                                 float(top.max() / rows)))
+            self._loss_first = read[2]
+        self._loss_reads.append(read)
 
     def _loss_scale(self) -> LossScale | None:
         """RunSummary.loss_scale: where the latest read's factor c is away from 1 and chance_loss is on the
-        cross-entropy's scale, not the loss's (nearer the first read cross-entropy than c times it). One read says it:
-        the check that the outputs' gradient is a cross-entropy's, and that it gives the loss back, is exact."""
+        measure's scale, not the loss's (nearer the first read measure than c times it). One read says it: the check
+        that the outputs' gradient is a cross-entropy's and gives the loss back is exact, and a squared error's form
+        is the loss's own autograd graph."""
         reads, chance = self._loss_reads, self.chance_loss
         if not reads or chance is None or not chance > 0:
             return None
-        step, c, ce, rows, classes, _, _ = reads[-1]
-        first = self._loss_first_ce
-        if abs(c - 1) <= SCALE_ONE or abs(math.log(chance / first)) >= abs(math.log(chance / (c * first))):
+        step, c, value, rows, classes, _, _, kind = reads[-1]
+        first = self._loss_first
+        if abs(c - 1) <= SCALE_ONE or not first > 0 or \
+                abs(math.log(chance / first)) >= abs(math.log(chance / (c * first))):
             return None
-        return LossScale(c, ce, step, rows, classes, abs(c - rows) <= 0.01 * rows and rows > 1)
+        summed = abs(c - rows) <= 0.01 * rows and rows > 1
+        return LossScale(c, value, step, rows, classes, summed, kind)
+
+
+def read_squared_error(g: np.ndarray, loss: float) -> tuple[float, float, int] | None:
+    """For a loss whose autograd graph is s times a sum of squared differences of the outputs and values that need no
+    gradient (_monitor_head.squared_error_form): the gradient at each output is 2 s (a - t) and the loss s sum (a -
+    t)^2, so s = sum(g^2) / (4 L), and the loss is c = s n times the mean squared error over the n outputs the loss
+    reads (those with a gradient). (c, that mean, n); None where nothing is read."""
+    used = int((g != 0).sum())
+    if not (used and math.isfinite(loss) and loss > 0):
+        return None
+    c = float((g * g).sum()) / (4 * loss) * used
+    if not (c > 0 and math.isfinite(c)):
+        return None
+    return c, loss / c, used

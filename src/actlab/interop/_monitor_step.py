@@ -280,7 +280,7 @@ class _Stepping:
             layer.grad_calls, layer.grad_summed = 0, False
         self._weight_norms = self._leftover = self._grad_marks = None
         self._held, self._held_bytes = [], 0
-        self._first_input = self._head_held = None
+        self._first_input = self._head_held = self._head_node = None
 
     def _drop_empty(self, st: _Step) -> None:
         """A sampled step whose batch held no sample (the first weighted module's input had no value): nothing of it
