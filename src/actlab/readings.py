@@ -1303,6 +1303,10 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
         return Finding(Status.FLOWING, f"{flow}; the loss is not judged: {s.loss_scale.words(s.loss_scale_chance)}",
                        s.loss_scale.remedy(s.loss_scale_chance),
                        {**evidence, "loss_scale": s.loss_scale.factor, "loss_measured": s.loss_scale.value})
+    if s.targets_skewed is not None and s.loss_scale_chance is not None:  # a constant guess far under chance_loss
+        return Finding(Status.FLOWING, f"{flow}; the loss is not judged: "
+                       f"{s.targets_skewed.words(s.loss_scale_chance)}", s.targets_skewed.remedy(),
+                       {**evidence, "target_entropy": s.targets_skewed.entropy})
     if s.loss is None or s.chance_loss is None:
         return Finding(Status.FLOWING, flow, "", evidence)
     if _has_moved(s):

@@ -18,12 +18,13 @@ check and is not read.
 from __future__ import annotations
 
 import math
+import statistics
 from collections import deque
 
 import numpy as np
 import torch
 
-from ..reading_record import LossScale
+from ..reading_record import LossScale, TargetSkew
 from ._monitor_head import squared_error_form
 
 LOSS_READS = 5  # the latest reads kept
@@ -75,11 +76,27 @@ def read_cross_entropy(z: np.ndarray, g: np.ndarray, loss: float) -> tuple[float
     return c, summed / count, count, target
 
 
+def target_entropy(counts: np.ndarray) -> float:
+    """The cross-entropy the best constant guess gets on a batch whose targets fall in the classes ``counts`` says:
+    the entropy of their frequencies, with Miller and Madow's correction for a sample's bias low ((m - 1) / 2n, m
+    the classes seen, n the targets)."""
+    n = int(counts.sum())
+    f = counts[counts > 0] / n
+    return float(-(f * np.log(f)).sum()) + (len(f) - 1) / (2 * n)
+
+
+SKEW_READS = 3  # the latest reads that must all show it
+SKEW_ROWS = 16  # with this many targets each at least
+SKEW_SHARE = 0.5  # one class this share of each batch's targets at least
+SKEW_CHANCE = 0.5  # and the entropy of their frequencies under this share of chance_loss (the median over the reads)
+
+
+
 class _LossRead:
     _loss_held: list | None = None  # this sampled step's [output, its version, gradient]
     _loss_node = None  # and the autograd node that made it
     # per read: (training step, c, the batch's mean cross-entropy or squared error, rows or outputs read, classes, the
-    # targets' commonest class and its share, which of the two)
+    # targets' commonest class and its share, which of the two, the targets' entropy (target_entropy))
     _loss_reads: deque | None = None
     _loss_first: float | None = None  # the first read's measure (which scale chance_loss is on)
 
@@ -119,9 +136,9 @@ class _LossRead:
         found = read_cross_entropy(z, g, float(loss)) if classes >= 2 else None
         if found is not None:
             c, value, rows, target = found
-            top = np.bincount(target, minlength=classes)
-            read = (self.step_count + 1, c, value, rows, classes, int(top.argmax()), float(top.max() / len(target)),
-                    "cross-entropy")
+            counts = np.bincount(target, minlength=classes)
+            read = (self.step_count + 1, c, value, rows, classes, int(counts.argmax()),
+                    float(counts.max() / len(target)), "cross-entropy", target_entropy(counts))
         else:
             form = squared_error_form(given, node, out.numel()) if torch.is_tensor(given) and \
                 given.dim() == 0 else None
@@ -129,7 +146,7 @@ class _LossRead:
             if found is None:
                 return
             c, value, used = found
-            read = (self.step_count + 1, c, value, used, 0, 0, 0.0, "squared error")
+            read = (self.step_count + 1, c, value, used, 0, 0, 0.0, "squared error", math.nan)
         if self._loss_reads is None or self._loss_reads[-1][7] != read[7]:
             self._loss_reads = deque(maxlen=LOSS_READS)
             self._loss_first = read[2]
@@ -143,13 +160,31 @@ class _LossRead:
         reads, chance = self._loss_reads, self.chance_loss
         if not reads or chance is None or not chance > 0:
             return None
-        step, c, value, rows, classes, _, _, kind = reads[-1]
+        step, c, value, rows, classes, _, _, kind, _ = reads[-1]
         first = self._loss_first
         if abs(c - 1) <= SCALE_ONE or not first > 0 or \
                 abs(math.log(chance / first)) >= abs(math.log(chance / (c * first))):
             return None
         summed = abs(c - rows) <= 0.01 * rows and rows > 1
         return LossScale(c, value, step, rows, classes, summed, kind)
+
+
+    def _targets_skewed(self) -> TargetSkew | None:
+        """RunSummary.targets_skewed: where the latest SKEW_READS cross-entropy reads each held SKEW_ROWS targets or
+        more, SKEW_SHARE or more of them one class, the same in all, and the best constant guess on them gets under
+        SKEW_CHANCE of chance_loss."""
+        reads, chance = self._loss_reads, self.chance_loss
+        if not reads or len(reads) < SKEW_READS or chance is None or not chance > 0:
+            return None
+        latest = list(reads)[-SKEW_READS:]
+        if any(r[7] != "cross-entropy" or r[3] < SKEW_ROWS or r[6] < SKEW_SHARE or r[5] != latest[0][5]
+               for r in latest):
+            return None
+        entropy = statistics.median(r[8] for r in latest)
+        if not entropy < SKEW_CHANCE * chance:
+            return None
+        return TargetSkew(latest[0][5], latest[0][4], min(r[6] for r in latest), max(r[6] for r in latest),
+                          entropy, len(latest), latest[0][0], latest[-1][0], min(r[3] for r in latest))
 
 
 def read_squared_error(g: np.ndarray, loss: float) -> tuple[float, float, int] | None:
@@ -164,3 +199,4 @@ def read_squared_error(g: np.ndarray, loss: float) -> tuple[float, float, int] |
     if not (c > 0 and math.isfinite(c)):
         return None
     return c, loss / c, used
+

@@ -513,14 +513,18 @@ class _Reporting:
         held_out = given[-1] if given and given[-1][1] is not None else None
         lows = given[-1][2] if given else ()  # the lowest window of each size so far (reading_held_out)
         rms_read = self._rms_read(seen)
-        scale = self._loss_scale()  # the loss given and chance_loss on different scales: not judged (_monitor_lossread)
-        chance = self.chance_loss if scale is None else None
+        # the loss given and chance_loss on different scales, or targets a constant guess fits far better than
+        # chance_loss says: the loss is not judged (_monitor_lossread)
+        scale = self._loss_scale()
+        skew = self._targets_skewed() if scale is None else None
+        chance = self.chance_loss if scale is None and skew is None else None
         summary = RunSummary(
             tuple(summaries), output_norm, judged, chance, None, step,
             # the script's held-out loss, said with the step it was given after (Monitor.held_out)
             test_loss=held_out[1] if held_out is not None else None,
             test_chance_loss=chance if held_out is not None else None,
-            loss_scale=scale, loss_scale_chance=self.chance_loss if scale is not None else None,
+            loss_scale=scale, loss_scale_chance=self.chance_loss if scale is not None or skew is not None else None,
+            targets_skewed=skew,
             test_loss_step=held_out[0] if held_out is not None else None,
             held_out=tuple((t, v) for t, v, _ in given), held_out_lowest=lows[0] if lows else None,
             held_out_wider=tuple(low for low in lows[1:] if low is not None),
