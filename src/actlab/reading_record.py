@@ -448,6 +448,11 @@ class RunSummary:
     # each step); None: the samples differ, or not read. From the same values on every batch nothing can be learned
     # but the labels' frequencies (W54 walkthrough finding 2)
     inputs_alike: tuple[str, int, int, bool, bool] | None = None
+    # the same batch at the latest sampled steps: their inputs to the first weighted module equal (a monitor compares
+    # each sampled batch's first sample's sum and root mean square with the one before): (the training step of the
+    # first of them, how many in a row); None: they differ, or not read. A loader that repeats one batch read 'healthy
+    # ... 99.99% below chance' on a model whose whole-data loss was above chance (W64 walkthrough finding 4)
+    same_batch: tuple[int, int] | None = None
     # a bounded output whose squared-error loss asks for values outside its range (a monitor reads each output's goal
     # from the loss's gradient); None: none, or not read (W54 walkthrough finding 5: a tanh head 'healthy' with 84% of
     # its targets beyond +-1)

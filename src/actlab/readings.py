@@ -213,9 +213,34 @@ def with_causes(findings: list[Finding], s: RunSummary) -> list[Finding]:
     diagnose applies it again."""
     findings = list(findings)
     for cause in (_with_shrink, _with_cut, _with_unzeroed, _with_beyond, _with_at_end, _with_normalised,
-                  _with_worse_on_both, _with_rate, _with_broadcast):
+                  _with_worse_on_both, _with_rate, _with_same_batch, _with_broadcast):
         findings = cause(findings, s)
     return findings
+
+
+def _with_same_batch(findings: list[Finding], s: RunSummary) -> list[Finding]:
+    """The same batch read at the latest sampled steps (RunSummary.same_batch): said right after the status, the
+    loss being that one batch's, with where a loader repeats one and what tells learning when it is all the data."""
+    same = s.same_batch
+    if not findings or same is None or "same_batch" in findings[0].evidence:
+        return findings
+    first = findings[0]
+    # where the loss reads as learning, or the held-out loss as memorising: a failure's cause lies elsewhere, and a
+    # held-out loss given beside a healthy reading already judges the data as a whole (full-batch training)
+    if not (first.status is Status.NOT_GENERALISING or first.status is Status.STARTING
+            or first.status is Status.HEALTHY and s.test_loss is None):
+        return findings
+    since, count = same
+    said = (f"every one of the last {count} sampled steps, from training step {since:,}, read the same batch (its "
+            "inputs to the first weighted layer equal, sum and root mean square): the loss judged is that one "
+            "batch's, which a model can fit without learning the data")
+    remedy = ("If the data is more than that batch, the loader gives the same batch on every step (a `next(iter("
+              "loader))` taken once, a DataLoader made anew inside the loop without shuffling, an index that does not "
+              "advance); if it is all the data (full-batch training), judge learning by a held-out loss "
+              "(mon.held_out(...)).")
+    return [dataclasses.replace(first, words=lead(first.words, said, but=first.status == Status.HEALTHY),
+                                remedy=f"{remedy} {first.remedy}".strip(),
+                                evidence={**first.evidence, "same_batch": list(same)}), *findings[1:]]
 
 
 def _with_normalised(findings: list[Finding], s: RunSummary) -> list[Finding]:

@@ -30,13 +30,12 @@ def scripted_run(losses, chance: float = CHANCE, held_out: dict[int, float] | No
     model = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 10))
     opt = torch.optim.SGD(model.parameters(), lr=1e-3)
     mon = Monitor(model, every=1, chance_loss=chance)
-    x = torch.randn(32, 4)
     seen = []
     for i, v in enumerate(losses):
         if rates is not None:
             opt.param_groups[0]["lr"] = rates[i]
-        with mon.step() as s:
-            model(x).square().mean().backward()
+        with mon.step() as s:  # (a batch of its own each step: one batch repeated is a finding of its own)
+            model(torch.randn(32, 4)).square().mean().backward()
             s.loss = torch.tensor(v, dtype=torch.float64)
         opt.step()
         opt.zero_grad()

@@ -44,12 +44,11 @@ def _run(losses, every=1):
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(4, 16), nn.Tanh(), nn.Linear(16, 4))
     mon = Monitor(model, every=every, chance_loss=CHANCE)
-    x = torch.randn(32, 4)
     seen = {}
     for i, v in enumerate(losses):
         before = mon.sampled_steps
         with mon.step() as s:
-            model(x).square().mean().backward()
+            model(torch.randn(32, 4)).square().mean().backward()  # (a batch of its own each step)
             s.loss = torch.tensor(v, dtype=torch.float64)
         model.zero_grad()
         if mon.sampled_steps > before:

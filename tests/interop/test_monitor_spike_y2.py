@@ -35,11 +35,10 @@ def _run(losses):
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(4, 16), nn.Tanh(), nn.Linear(16, 4))
     mon = Monitor(model, every=1, chance_loss=CHANCE)
-    x = torch.randn(32, 4)
     seen = []
     for v in losses:
         with mon.step() as s:
-            model(x).square().mean().backward()
+            model(torch.randn(32, 4)).square().mean().backward()  # (a batch of its own each step)
             s.loss = torch.tensor(v, dtype=torch.float64)
         model.zero_grad()
         seen.append(mon.report())

@@ -18,6 +18,8 @@ import torch
 
 # sampled batches in a row whose samples were all alike before the reading says so
 ALIKE_BATCHES = 2
+# sampled batches in a row with the same inputs (first sample's sum and root mean square) before the reading says so
+SAME_BATCHES = 3
 
 
 def _spread(x) -> tuple[torch.Tensor, ...] | None:
@@ -44,6 +46,9 @@ class _Inputs:
     _input_name: str | None = None  # and its name
     # the root mean square of the latest sampled batch's inputs to that module, and the module's name (None: not read)
     _input_rms: tuple[float, str] | None = None
+    # the latest sampled batches with the same inputs: (the first one's training step, how many, the module's label,
+    # their first sample's sum and root mean square)
+    _same: tuple[int, int, str, float, float] | None = None
     # (first weighted module, first activation's place) -> the norm module between them in words, "" for none, False
     # where they are not both modules of the model: found once (the Monitor's __init__ gives each its own dict)
     _norm_between: dict
@@ -76,14 +81,17 @@ class _Inputs:
         batch's samples alike or not (a NaN spread is not alike), whether it differs from the last alike one, and the
         inputs' root mean square."""
         if len(figures) != 4 or self._input_label is None:
-            self._input_rms = None
+            self._input_rms = self._same = None
             return
         name, (gap, top, first, rms) = self._input_label, figures
         self._input_rms = (rms, self._input_name)
         if not math.isfinite(top) and self._input_bad is None:  # a NaN or an inf in the inputs themselves
             self._input_bad = (self.step_count + 1, name)
+        step = self.step_count + 1
+        same = self._same
+        self._same = ((same[0], same[1] + 1, name, first, rms) if same is not None and same[2:] == (name, first, rms)
+                      and gap > 0 and math.isfinite(rms) else (step, 1, name, first, rms))
         if gap == 0:
-            step = self.step_count + 1
             run = self._alike
             self._alike = ((name, run[1], run[2] + 1, run[3] and top == 0, run[4] or first != run[5], first)
                            if run is not None and run[0] == name else (name, step, 1, top == 0, False, first))
@@ -124,3 +132,9 @@ class _Inputs:
         """RunSummary.inputs_alike: the run of alike batches, where it is ALIKE_BATCHES long or more."""
         run = self._alike
         return run[:5] if run is not None and run[2] >= ALIKE_BATCHES else None
+
+    def _same_batch(self) -> tuple[int, int] | None:
+        """RunSummary.same_batch: the run of sampled batches with the same inputs, where it is SAME_BATCHES long or
+        more."""
+        same = self._same
+        return same[:2] if same is not None and same[1] >= SAME_BATCHES else None
