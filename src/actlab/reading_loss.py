@@ -780,6 +780,48 @@ def _raised_earlier(series: tuple, start: int) -> tuple[float, int, float, bool]
     return least, (j if ratio * ratio >= now / least else upto[-1][0]), now, ratio * ratio >= now / least
 
 
+RATE_FALLEN = 1e-3  # a learning rate under this share of the highest read has all but stopped the training
+RATE_FALLEN_STEPS = 50  # ... said once it has been so for this many training steps
+
+
+def rate_fallen(s: RunSummary) -> str:
+    """Where every parameter group's learning rate has been under RATE_FALLEN of the highest it had for
+    RATE_FALLEN_STEPS training steps or more (RunSummary.learning_rates), that in words: "the learning rate has been
+    under a thousandth of its highest since training step 101 (7.5e-38 now, 0.05 at training step 1): updates that
+    small barely move the weights"; "" otherwise. W64 walkthrough finding 3: StepLR(step_size=10, gamma=0.5) stepped
+    on every batch took the rate from 0.05 to 9.8e-05 by step 100, and the run read 'healthy' until step 391."""
+    groups = s.learning_rates
+    if not groups or s.steps is None:
+        return ""
+    said = []
+    for label, _, last, changes in groups:
+        if not changes:
+            return ""
+        peak_step, peak = max(changes, key=lambda c: c[1])  # (the first step of the highest)
+        now = changes[-1][1]
+        if not (peak > 0 and math.isfinite(peak) and now <= RATE_FALLEN * peak):
+            return ""
+        # the step from which the rate stayed under the line: after the last change above it
+        above = [t for t, lr in changes if lr > RATE_FALLEN * peak]
+        since = next((t for t, lr in changes if t > above[-1]), None) if above else changes[0][0]
+        if since is None or last - since < RATE_FALLEN_STEPS:
+            return ""
+        said.append((label, now, peak, peak_step, since))
+    label, now, peak, peak_step, since = max(said, key=lambda g: g[4])  # (the latest to fall)
+    whose = _whose(groups)(label)
+    return (f"the learning rate{whose} has been under a thousandth of its highest since training step {since:,} "
+            f"({now:.3g} now, {peak:.3g} at training step {peak_step:,})"
+            + (", and every other group's too" if len(said) > 1 else "")
+            + ": updates that small barely move the weights")
+
+
+def rate_fallen_remedy() -> str:
+    return ("If a scheduler sets the rate, check how often scheduler.step() is called: StepLR, MultiStepLR and "
+            "ExponentialLR count its calls, so one called on every batch instead of every epoch decays the rate as "
+            "many times faster as there are batches in an epoch; a schedule that has reached its floor has ended the "
+            "training.")
+
+
 def rate_since_low(s: RunSummary) -> str:
     """For a run that had learned and lost it with no jump to date the loss by (a climb over many steps): the
     learning rate at the run's low (lowest_judged_step) and the highest read since, where that is RATE_RAISED times it

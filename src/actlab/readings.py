@@ -85,6 +85,8 @@ from .reading_loss import (  # noqa: F401  (re-exported: the loss thresholds and
     lower_lr,
     numbered_step,
     rate_around,
+    rate_fallen,
+    rate_fallen_remedy,
     rate_since_low,
     recent,
     rise,
@@ -213,9 +215,26 @@ def with_causes(findings: list[Finding], s: RunSummary) -> list[Finding]:
     diagnose applies it again."""
     findings = list(findings)
     for cause in (_with_shrink, _with_cut, _with_unzeroed, _with_beyond, _with_at_end, _with_normalised,
-                  _with_worse_on_both, _with_rate, _with_same_batch, _with_broadcast):
+                  _with_worse_on_both, _with_rate, _with_same_batch, _with_rate_fallen, _with_broadcast):
         findings = cause(findings, s)
     return findings
+
+
+def _with_rate_fallen(findings: list[Finding], s: RunSummary) -> list[Finding]:
+    """A learning rate fallen under a thousandth of its highest for a while (reading_loss.rate_fallen): said right
+    after the status, with where a scheduler does that, unless the run diverged or its gradients explode."""
+    if not findings or findings[0].status in (Status.DIVERGED, Status.EXPLODING) or \
+            "rate_fallen" in findings[0].evidence:
+        return findings
+    said = rate_fallen(s)
+    if not said:
+        return findings
+    first = findings[0]
+    # (a schedule that ended at 0 under weights that stopped: that finding's remedy says so first, W46)
+    remedy = first.remedy if first.remedy.startswith("If a scheduler brought") else \
+        f"{rate_fallen_remedy()} {first.remedy}".strip()
+    return [dataclasses.replace(first, words=lead(first.words, said, but=first.status == Status.HEALTHY),
+                                remedy=remedy, evidence={**first.evidence, "rate_fallen": True}), *findings[1:]]
 
 
 def _with_same_batch(findings: list[Finding], s: RunSummary) -> list[Finding]:
