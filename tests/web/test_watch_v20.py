@@ -59,12 +59,17 @@ def test_a_slow_run_between_two_lines_is_going_on_and_a_stopped_one_is_said_at_i
         _touch(log, start - 92.0)  # step 1's line came 8 s after the header
         page.wait_for_function(f"{SOURCE}.includes('1 sampled step')")
         page.wait_for_timeout(1200)
+        # no end line, the latest line 92 s old: going on as far as the log tells, not more (W64 walkthrough finding
+        # 8: a run killed outright read 'The run is going on' for its first 30 s)
+        state, text = _state(page)
+        assert state == "running" and text.startswith("No end line in the log, and no new line for 9"), text
         _touch(log, time.time() - 36)  # no new line for 36 s: well within 3 x 400 s
         page.wait_for_function(f"{RUN}.textContent.includes('no new line for 3')")
         state, text = _state(page)
         assert state == "running", text
         assert 7.6 <= _pace(text) <= 8.4, text
-        assert "which is within its pace: this run's lines have come about 6 min" in text
+        assert text.startswith("No end line in the log, and no new line for 3"), text
+        assert "which is within this run's pace: its lines have come about 6 min" in text
         assert "(a line every 50th step, at up to " in text and re.search("may have stopped after (19|20) min", text)
         shot(page, "watch-v20-slow-going-on")
         _touch(log, time.time() - 1300)  # the run really stopped: 1,300 s > 3 x 400 s
@@ -93,6 +98,23 @@ def test_a_run_the_page_has_not_timed_says_how_slow_a_step_would_have_to_be(brow
                                "a line every 50th step, and the page has not yet seen a line arrive to time the steps",
                                text).group(1))
         assert abs(over - idle / 50) <= 0.011, text  # the idle seconds over the 50 steps a line stands for
+        assert errors == []
+        context.close()
+
+
+def test_a_fresh_line_with_no_end_line_says_only_what_the_log_tells(browser, tmp_path):
+    # W64 walkthrough finding 8: a log whose script was killed read 'The run is going on: the page follows the log.'
+    # for its first 30 s; the page cannot know that, and says what it can
+    log = tmp_path / "fresh.jsonl"
+    log.write_text(lines(header(["0"]), report(1, ["0"])))
+    _touch(log, time.time() - 5)
+    with serving(_app(tmp_path, log)) as base:
+        context, page, errors = open_watch(browser, base, f"{RUN}.dataset.state === 'running'")
+        state, text = _state(page)
+        m = re.match(r"No end line in the log yet, and its latest line came ([\d.]+) s ago: the run is going on, as "
+                     r"far as the log tells \(a script killed outright writes no end line: the page says the log has "
+                     r"gone quiet after 30 s without a line\)\. The page follows the log\.$", text)
+        assert m and 5 <= float(m[1]) <= 25, text
         assert errors == []
         context.close()
 

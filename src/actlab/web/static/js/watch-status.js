@@ -155,12 +155,17 @@ export function runState(data) {
       `: the run may have stopped unless a step takes over ${sig2(idle / n)} s: the monitor writes a line ` +
       `${lineEvery(steps)}, and the page has not yet seen a line arrive to time the steps ${ending}.`) };
   }
+  // no end line, and not yet quiet for long: going on as far as the log tells, which a script killed outright also
+  // leaves for a while (W64 walkthrough finding 8: a killed run read 'The run is going on' for its first 30 s)
   if (idle !== null && idle > QUIET_MIN_S && paced) {  // quiet longer than the least wait, as this run's pace allows
-    return { state: "running", text: `The run is going on: no new line for ${duration(idle)}, which is within its ` +
-      `pace: this run's lines have come about ${duration(paced.line)} apart ${pace}. The page says it may have ` +
-      `stopped after ${duration(quietAfter(paced))} without one.` };
+    return { state: "running", text: `No end line in the log, and no new line for ${duration(idle)}, which is ` +
+      `within this run's pace: its lines have come about ${duration(paced.line)} apart ${pace}. The page says it ` +
+      `may have stopped after ${duration(quietAfter(paced))} without one.` };
   }
-  return { state: "running", text: "The run is going on: the page follows the log." };
+  return { state: "running", text: "No end line in the log yet" + (idle === null ? "" :
+    `, and its latest line came ${duration(idle)} ago`) + ": the run is going on, as far as the log tells (a " +
+    "script killed outright writes no end line: the page says the log has gone quiet after " +
+    `${duration(quietAfter(paced))} without a line). The page follows the log.` };
 }
 
 // what the lab found wrong with the file itself: it holds more than one run, one after the other or written by two
