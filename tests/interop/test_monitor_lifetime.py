@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gc
 import json
+import warnings
 import weakref
 
 import pytest
@@ -82,3 +83,43 @@ def test_a_loss_set_on_the_monitor_is_refused_with_the_line_to_write(name):
         s.loss = loss
     assert mon.report().loss == pytest.approx(loss.item())
     mon.close()
+
+
+def _step(mon, model):
+    with mon.step() as s:
+        loss = model(torch.randn(16, 4)).pow(2).mean()
+        loss.backward()
+        s.loss = loss
+    model.zero_grad()
+
+
+def test_a_second_monitor_stepping_one_model_beside_the_first_is_warned_of():
+    """W64 walkthrough: two monitors on one model read the same figures twice over, and nothing said so. Said once
+    both step; a monitor made while an earlier one lingers unstepped (dropped, its last loss's graph still held: a
+    notebook's cell run again) says nothing."""
+    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+    first = Monitor(model, every=1)
+    _step(first, model)
+    second = Monitor(model, every=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _step(second, model)  # the first has not stepped since: nothing yet
+    _step(first, model)
+    with pytest.warns(RuntimeWarning, match="another Monitor made before this one steps this model too") as seen:
+        _step(second, model)
+    assert seen[0].filename == __file__  # pointed at the script's own `with mon.step()`
+    assert sum("steps this model too" in n for n in second.notes) == 1
+    assert not any("steps this model too" in n for n in first.notes)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # said once
+        _step(first, model)
+        _step(second, model)
+    second.close()
+    first.close()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the earlier one closed: nothing to say
+        third = Monitor(model, every=1)
+        fourth = Monitor(model, every=1)
+        third.close()
+        _step(fourth, model)
+        fourth.close()

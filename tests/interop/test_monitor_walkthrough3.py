@@ -153,6 +153,7 @@ def test_a_report_says_its_status_and_why_a_run_never_reads_healthy_without_chan
                 s.loss = _loss(model, x, y)
                 s.loss.backward()
             model.zero_grad()
+        mon.close()  # (each in turn: two monitors stepping one model at once are warned of)
     assert "status: healthy" in str(judged.report()).splitlines()
     text = str(unjudged.report())
     assert "status: flowing" in text.splitlines() and "no chance_loss was given" in text

@@ -568,6 +568,8 @@ class _Collecting:
         self._nan_grads_finite = bad and bool(read) and all(math.isfinite(v) for v in read)
         if bad and self._ignored_target is None:
             self._ignored_target = ignore_index_of(handle.loss)
+        if self._rivals:  # another monitor open on this model (_monitor_compile)
+            self._check_rivals()
         self._read_loss_back(self._loss, handle.loss)  # (its scale against the measure, _monitor_lossread)
         if loss is not None and math.isfinite(self._loss):
             self._losses.append(self._loss)

@@ -8,6 +8,7 @@ puts _compile_started among Dynamo's callbacks where it is missing (_watch_compi
 
 from __future__ import annotations
 
+import warnings
 import weakref
 
 # the monitors a compile by torch.compile is told to (_compile_started), and Dynamo's list of callbacks to call as a
@@ -45,9 +46,14 @@ class _CompileWatch:
     """The Monitor's side of the watch: it joins _MONITORS when made, and _compile_started calls its _compiling."""
 
     def _join_compile_watch(self) -> None:
-        """Monitor.__init__: from now on every compile Dynamo begins is told to this monitor (held weakly)."""
+        """Monitor.__init__: from now on every compile Dynamo begins is told to this monitor (held weakly); and the
+        monitors open on the same model are kept, weakly, for _check_rivals."""
         self._compiles_outside = 0  # Dynamo compiles begun while no step of this monitor was open
         self._compiles_seen = False  # Dynamo began compiling a frame since this monitor was made
+        # the other monitors open on this model now: said once one of them steps after this one was made (one a
+        # script dropped and the collector has not taken, or that its last loss's graph still holds, never steps)
+        self._rivals = [(weakref.ref(m), m.step_count) for m in list(_MONITORS)
+                        if m is not self and m.model is self.model and not getattr(m, "_ended", False)]
         _MONITORS.add(self)
 
     def _compiling(self) -> None:
@@ -68,3 +74,21 @@ class _CompileWatch:
         st.hooks = self._attach()  # first: should it raise, the step stays unsampled (_compile_started swallows it)
         st.sample, st.timed, st.promoted = True, False, True
         self._last_sample = self.step_count
+
+    def _check_rivals(self) -> None:
+        """On a sampled step: another monitor open on this model that has stepped since this one was made is said in
+        a note and a warning, once (W64 walkthrough: two monitors on one model read the same figures twice over, and
+        nothing said so)."""
+        stepping = [m for m, then in ((ref(), then) for ref, then in self._rivals)
+                    if m is not None and not getattr(m, "_ended", False) and m.step_count > then]
+        self._rivals = [(ref, then) for ref, then in self._rivals if ref() is not None]
+        if not stepping:
+            return
+        self._rivals = []
+        n = len(stepping)
+        words = (f"{'another Monitor' if n == 1 else f'{n} other Monitors'} made before this one "
+                 f"{'steps' if n == 1 else 'step'} this model too: on their sampled steps the hooks of each run, each "
+                 "reads the same figures, and the cost is paid as many times; close the earlier one (mon.close(), or "
+                 "make each in a `with Monitor(...)` block), or keep one")
+        self.notes.append(words)
+        warnings.warn(f"actlab Monitor: {words}", RuntimeWarning, stacklevel=5)  # (the script's `with mon.step()`)
