@@ -46,13 +46,16 @@ ANEW_CHARS = 160  # and why the monitor began a run of its own (its header's "an
 
 def model_of(header: dict | None) -> dict | None:
     """The model a run's header names (Monitor writes its class and its parameter count), as the run list shows it:
-    {"name": at most MODEL_CHARS characters, "parameters": a whole number or None}; None where the header names none
+    {"name": at most MODEL_CHARS characters, "parameters": a whole number or None, and "label": the run's own name
+    (Monitor(name=...)) where given}; None where the header names none
     (a log written before the header held it, or by other means)."""
     name = (header or {}).get("model")
     if not isinstance(name, str) or not name:
         return None
     n = header.get("parameters")
-    return {"name": name[:MODEL_CHARS], "parameters": n if type(n) is int and n >= 0 else None}
+    label = header.get("name")  # Monitor(name=...): the run's own name, where given
+    return {"name": name[:MODEL_CHARS], "parameters": n if type(n) is int and n >= 0 else None,
+            **({"label": label[:MODEL_CHARS]} if isinstance(label, str) and label else {})}
 
 
 class _Writer:

@@ -35,7 +35,7 @@ def test_the_docstring_explains_every_argument_and_what_the_report_says():
     doc = inspect.getdoc(Monitor)
     args = [p for p in inspect.signature(Monitor.__init__).parameters if p != "self"]
     assert args == ["model", "every", "budget", "window", "log", "chance_loss", "first_step", "scaler",
-                    "part_chance"]
+                    "part_chance", "name"]
     for name in args:  # an entry of its own under Args, not a mention inside another's
         assert f"\n    {name}: " in doc, name
     assert "see the module docstring" not in doc

@@ -190,6 +190,8 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Cut, _Inpu
             before backward: the gradients read are divided by its scale, and a sampled step whose scaled gradients
             overflowed (one the scaler skips, making no update) is left out of the readings and named in a note,
             not read as a divergence. Off a CPU, reading its scale costs a synchronisation per sampled step.
+        name: a short name for the run (up to 80 characters: "generator", "student"), written into the log's
+            header: /watch's list of runs names it so, where two models of one class would read alike.
         part_chance: for a loss given in named parts (``s.parts``), each part's chance level, by name
             (``{"reg": float(y_reg.var())}``): the note on the parts then judges that part against it, as
             chance_loss judges the whole loss. A part without one is compared with its own first steps only.
@@ -219,10 +221,10 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Cut, _Inpu
 
     def __init__(self, model: nn.Module, every: int | str = "auto", budget: float | None = None, window: int = 100,
                  log: str | Path | None = None, chance_loss: float | None = None, first_step: int = 1,
-                 scaler=None, part_chance: Mapping[str, float] | None = None):
+                 scaler=None, part_chance: Mapping[str, float] | None = None, name: str | None = None):
         # as given: a model whose modules change mid-run is read anew with them (_begin_anew)
         given = {"model": model, "every": every, "budget": budget, "window": window, "log": log,
-                 "chance_loss": chance_loss, "scaler": scaler, "part_chance": part_chance}
+                 "chance_loss": chance_loss, "scaler": scaler, "part_chance": part_chance, "name": name}
         if not isinstance(model, nn.Module):
             raise TypeError(f"model: a torch.nn.Module; got {type(model).__name__}")
         compiled = isinstance(getattr(model, "_orig_mod", None), nn.Module) and type(model).__name__ == \
@@ -255,6 +257,11 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Cut, _Inpu
         if not (_is_number(first_step, whole=True) and first_step >= 1):
             raise ValueError(f"first_step: the number of this monitor's first step, a whole number, 1 or more (a run "
                              f"resumed after step N passes N + 1); got {_what(first_step, whole=True)}")
+        if name is not None and not (isinstance(name, str) and name.strip() and len(name.strip()) <= NAME_CHARS
+                                     and name.isprintable()):
+            raise ValueError(f"name: a short name for the run, a string of 1 to {NAME_CHARS} printable characters "
+                             f"(\"generator\"), or None; got {_what(name)}")
+        self.name = name.strip() if name is not None else None
         self._scaler = checked_scaler(scaler)
         self.part_chance = checked_part_chance(part_chance)
         self._skips = Skips()  # the sampled steps it skipped
@@ -652,13 +659,14 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Cut, _Inpu
         self._header_lazy = lazy and not self.sampled_steps
         return json.dumps({"format": LOG_FORMAT, "layers": [l.name for l in self._layers],
                            "activations": [l.record.name for l in self._layers], "run": self._run_id,
-                           "model": type(self.model).__name__,
+                           "model": type(self.model).__name__, **({"name": self.name} if self.name else {}),
                            "parameters": None if lazy else sum(p.numel() for p in params),
                            **({"anew": self._anew} if self._anew else {}),
                            # the loss's parts' chance levels: /watch draws each as a dotted line beside its part's
                            **({"part_chance": self.part_chance} if self.part_chance else {})}) + "\n"
 
 
+NAME_CHARS = 80  # a run's name (Monitor(name=...)), at most: log_runs shows the header's name cut to as many
 ANEW_MOST = 4  # the times a monitor begins reading its model anew before it stops comparing its modules
 
 

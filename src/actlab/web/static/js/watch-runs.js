@@ -33,7 +33,8 @@ function runWords(r, latest) {
     r.run === latest ? "going on or stopped" : "no end line";
   const along = r.alongside ? ", written at the same time as another" : "";
   // the model its header names (W41 finding 9: two runs told apart only by their lines)
-  const model = !r.model ? "" : `${r.model.name}` +
+  // and the name the script gave it (Monitor(name=...): W64, a generator and a discriminator of one class)
+  const model = !r.model ? "" : (r.model.label ? `"${r.model.label}", ` : "") + `${r.model.name}` +
     (Number.isInteger(r.model.parameters) ? ` (${count(r.model.parameters)} parameters)` : "") + ", ";
   return `Run ${count(r.run)}${r.run === latest ? " (the latest)" : ""}: ${model}from line ${count(r.began)}, ` +
     `${steps}, ${how}${along}`;
