@@ -87,8 +87,11 @@ class _CompileWatch:
         self._rivals = []
         n = len(stepping)
         words = (f"{'another Monitor' if n == 1 else f'{n} other Monitors'} made before this one "
-                 f"{'steps' if n == 1 else 'step'} this model too: on their sampled steps the hooks of each run, each "
-                 "reads the same figures, and the cost is paid as many times; close the earlier one (mon.close(), or "
-                 "make each in a `with Monitor(...)` block), or keep one")
+                 f"{'steps' if n == 1 else 'step'} this model too: each monitor's hooks run on its own sampled steps "
+                 "and read the same figures, so the cost is paid as many times; close the earlier one (mon.close(), "
+                 "or make each in a `with Monitor(...)` block), or keep one")
         self.notes.append(words)
+        for m in stepping:  # and in the earlier one's report
+            m.notes.append("a Monitor made after this one steps this model too: each monitor's hooks run on its own "
+                           "sampled steps and read the same figures, so the cost is paid as many times; close one")
         warnings.warn(f"actlab Monitor: {words}", RuntimeWarning, stacklevel=5)  # (the script's `with mon.step()`)
