@@ -231,7 +231,7 @@ def _with_rate_fallen(findings: list[Finding], s: RunSummary) -> list[Finding]:
         return findings
     first = findings[0]
     # (a schedule that ended at 0 under weights that stopped: that finding's remedy says so first, W46)
-    remedy = first.remedy if first.remedy.startswith("If a scheduler brought") else \
+    remedy = first.remedy if first.remedy.startswith(("If a scheduler brought", rate_fallen_remedy())) else \
         f"{rate_fallen_remedy()} {first.remedy}".strip()
     return [dataclasses.replace(first, words=lead(first.words, said, but=first.status == Status.HEALTHY),
                                 remedy=remedy, evidence={**first.evidence, "rate_fallen": True}), *findings[1:]]
@@ -1007,8 +1007,14 @@ def _weights_still(s: RunSummary) -> Finding | None:
         "weights were first read (" + ", ".join(f"'{n}'" for n in rest[:6])
         + (f" and {len(rest) - 6} more" if len(rest) > 6 else "") + ")")
     moved = _has_moved(s)
-    learns = (f", while the loss is {percent_below(s.loss, s.chance_loss)} below chance (the weights that are stepped "
-              "learn)" if moved else "")
+    # every group's rate fallen under a thousandth of its highest, not to 0: the rate is why, said as such (W65
+    # walkthrough finding 3: a StepLR stepped per batch read '(the weights that are stepped learn)' and 'If a
+    # scheduler brought the learning rate to 0 (a cosine or linear decay ends there)', its rate 5e-21, every weight
+    # in the optimiser)
+    fallen = bool(rate_fallen(s)) and not all(series[3] and series[3][-1][1] == 0 for series in s.learning_rates)
+    learns = (f", while the loss is {percent_below(s.loss, s.chance_loss)} below chance "
+              + ("(from the steps before the rate fell)" if fallen else "(the weights that are stepped learn)")
+              if moved else "")
     return Finding(Status.WEIGHTS_STILL if moved else Status.NOT_LEARNING,
                    f"weights not changing: {which} not changed {span} "
                    f"although {'they' if get == 'get' else 'it'} {get} gradients ({largest}){others}{learns}: is the "
@@ -1019,6 +1025,7 @@ def _weights_still(s: RunSummary) -> Finding | None:
                    # remedy began 'Call opt.step()', which the script did). Only where every trained weight keeps
                    # its values: a schedule stops them all, not some (W56 walkthrough: an optimiser holding 2 of 4
                    # layers read 'training ended where it reached 0, by step 4' of a loss falling from 2.27 to 1.19)
+                   rate_fallen_remedy() if fallen and not s.still_weights else
                    (f"If a scheduler brought the learning rate to 0 (a cosine or linear decay ends there), training "
                     f"ended where it reached 0, by step {since:,} at the latest: the steps since change no weight, so "
                     "end the run there, or give the schedule as many steps as the run takes. Otherwise: c"

@@ -84,3 +84,17 @@ def test_one_group_still_training_keeps_it_unsaid():
     reports, used = _run(120, decay_first, groups=2)
     assert used[120][0] < 1e-3 * 0.05 and used[120][1] == 0.05
     assert not SAID.search(reports[120].words), reports[120].words
+
+
+def test_weights_that_stopped_under_a_fallen_rate_are_told_the_rate_not_the_optimiser():
+    """W65 walkthrough finding 3: StepLR(step_size=30, gamma=0.1) stepped per batch; from step 401 'weights not
+    changing ... (the weights that are stepped learn) ... If a scheduler brought the learning rate to 0 (a cosine or
+    linear decay ends there)', the rate at 5e-21, never 0, every weight in the optimiser."""
+    reports, used = _run(500, lambda opt: torch.optim.lr_scheduler.StepLR(opt, step_size=30, gamma=0.1))
+    assert 0 < used[500][0] < 1e-15  # the premise: tiny, not 0
+    r = reports[500]
+    assert r.status.value == "weights_still", r.words
+    assert SAID.search(r.words) and "(from the steps before the rate fell)" in r.words, r.words
+    assert "the weights that are stepped learn" not in r.words
+    assert r.remedy.startswith("If a scheduler sets the rate, check how often scheduler.step() is called"), r.remedy
+    assert "cosine or linear decay" not in r.remedy and r.remedy.count("If a scheduler sets the rate") == 1
