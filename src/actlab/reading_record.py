@@ -205,33 +205,32 @@ class LossScale:
 
 @dataclass(frozen=True)
 class TargetSkew:
-    """The targets of a monitor's latest cross-entropy reads (read back from the outputs' gradient) are mostly one
-    class, and the best constant guess on them gets a cross-entropy far under chance_loss: the loss cannot be judged
-    against it (W63 walkthrough finding 3: padding counted as a target read 'healthy' against ln V)."""
+    """The targets of a monitor's latest cross-entropy reads (read back from the outputs' gradient) are far from
+    balanced: a constant guess of their frequencies gets a cross-entropy well under chance_loss, which then says more
+    learning than there is (W63 walkthrough finding 3: padding counted as a target read 'healthy' against ln V; W65
+    finding 1: 62% of the labels one class read 'healthy ... 40% below chance' on inputs of pure noise)."""
 
-    target: int  # the class
+    target: int  # the commonest class
     classes: int
-    low: float  # its share of each batch's targets: the least and the most over the reads
-    high: float
-    entropy: float  # the best constant guess's cross-entropy on them (the median over the reads)
-    reads: int
+    share: float  # its share of the targets read
+    entropy: float  # a constant guess of their frequencies: its cross-entropy (their entropy)
+    reads: int  # the batches read
     since: int  # the training steps of the first and the latest read
     step: int
-    rows: int  # the fewest targets a read held
+    targets: int  # the targets read, over those batches
 
     def words(self, chance: float) -> str:
-        low, high = f"{self.low:.0%}", f"{self.high:.0%}"
-        share = low if low == high else f"from {low} to {high}"
-        return (f"the targets, read back from the outputs' gradient, are mostly class {self.target} of "
-                f"{self.classes:,} ({share} of each sampled batch's, over the {self.reads} batches read from training "
-                f"step {self.since:,} to {self.step:,}), so the best constant guess on them gets a cross-entropy of "
-                f"about {self.entropy:.3g}, while chance_loss is {chance:.3g}: a loss under chance_loss says nothing "
-                "of learning here")
+        return (f"the targets, read back from the outputs' gradient, are far from balanced: the commonest, class "
+                f"{self.target} of {self.classes:,}, is {self.share:.0%} of the {self.targets:,} read ({self.reads} "
+                f"batches, from training step {self.since:,} to {self.step:,}), so a constant guess of their "
+                f"frequencies gets a cross-entropy of about {self.entropy:.3g}, while chance_loss is {chance:.3g}: "
+                "judged against it, any loss would read as more learning than there is")
 
     def remedy(self) -> str:
         return (f"If class {self.target} is padding or a filler, leave it out of the loss (ignore_index={self.target} "
-                "in the cross-entropy); if the targets are this skewed, give Monitor(chance_loss=...) the entropy of "
-                f"their frequencies (about {self.entropy:.3g} here), the loss a constant guess gets.")
+                "in the cross-entropy); otherwise give Monitor(chance_loss=...) the entropy of the targets' "
+                "frequencies over the whole training set, -sum(f * log(f)) over each class's share f (about "
+                f"{self.entropy:.3g} from the {self.targets:,} targets read here).")
 
 
 @dataclass(frozen=True)
