@@ -208,9 +208,18 @@ export function wireReadouts(redraw) {
     const live = (on) => () => $("watch-readout").classList.toggle("live", on);
     canvas.addEventListener("mousemove", live(true)); canvas.addEventListener("focus", live(true));
     canvas.addEventListener("mouseleave", live(false)); canvas.addEventListener("blur", live(false));
+    // a chart read from the keyboard is scrolled clear of the readout at the window's foot, whose height follows
+    // its words (W64 walkthrough: the readout covered the loss chart's step axis)
+    const clear = () => requestAnimationFrame(() => {
+      const readout = $("watch-readout");
+      if (document.activeElement !== canvas || !readout.classList.contains("live")) return;
+      const over = canvas.getBoundingClientRect().bottom - readout.getBoundingClientRect().top;
+      if (over > 0) window.scrollBy(0, Math.ceil(over) + 8);
+    });
+    canvas.addEventListener("focus", clear);
     canvas.addEventListener("keydown", (ev) => {
       if (!view.latest || !["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End"].includes(ev.key)) return;
-      ev.preventDefault(); onKey(ev.key); redraw();
+      ev.preventDefault(); onKey(ev.key); redraw(); clear();
     });
   }
   const lastStep = () => view.steps.length - 1;
