@@ -306,6 +306,11 @@ def _stopping_layers(layers: list[Stopping], restart: Callable[[str], str], seen
             # unit off on every sampled batch may have fired between them (W33 walkthrough finding 4: 12 of 27 units
             # 'first off on training step 62' were on at unsampled steps up to 161)
             what += f" ({most}off on every sampled batch from training step {d.bulk_from:,} on{before}{others})"
+        never = d.dead - d.died  # dead, and never seen active: the layer's own dead count holds them too (W65
+        # walkthrough finding 5: '28 dead ... and 6 gone silent' beside the layer's line '29 of 64 units ... dead')
+        if never > 0:
+            tail += (f"; {never} more {'was' if never == 1 else 'were'} not seen active on any sampled batch "
+                     f"({d.dead} dead in all, as the layer's line counts)")
         parts.append(what + tail)
     # the checkpoint: before the sampled step most units were last on (the earliest such step among the layers); where
     # they went a few at a time, before the one the first of them was last on
