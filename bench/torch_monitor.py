@@ -50,6 +50,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import torch
@@ -365,6 +366,8 @@ def _secs(values: list[float]) -> str:
 
 
 def main() -> None:
+    # the variants' monitors step one model in turn on purpose: the monitor's warning of that is no news here
+    warnings.filterwarnings("ignore", message="actlab Monitor: .* this model too", category=RuntimeWarning)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=200, help="interleaved rounds per model and run (default 200)")
     parser.add_argument("--repeat", type=int, default=1, help="whole comparisons per model (default 1)")
