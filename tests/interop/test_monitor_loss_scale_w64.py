@@ -23,6 +23,7 @@ from torch.nn import functional as F  # noqa: E402
 
 from actlab.interop._monitor_lossread import read_cross_entropy, read_squared_error  # noqa: E402
 from actlab.readings import Status  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 
 def _read(z, loss):
@@ -79,6 +80,14 @@ def test_other_losses_are_not_read(loss_of):
     assert _read(z, loss_of(z, y)) is None
 
 
+def _measured(loss_of, measure, into, step):
+    """The loss function of a step that also keeps ``measure`` of its batch (the script's own figure) in ``into``."""
+    def loss_fn(out, y):
+        into[step] = measure(out, y).item()
+        return loss_of(out, y)
+    return loss_fn
+
+
 def _run(loss_of, chance, steps=41, every=10, lr=0.05, held_out=False):
     """A 5-class MLP on separable data under Monitor(every, chance_loss=chance); s.loss = loss_of(out, y). The final
     report, and the batch's mean cross-entropy of each step as the script computes it."""
@@ -92,14 +101,7 @@ def _run(loss_of, chance, steps=41, every=10, lr=0.05, held_out=False):
     ces = {}
     for step in range(1, steps + 1):
         i = torch.randint(0, 1024, (64,))
-        with mon.step() as s:
-            out = model(x[i])
-            ces[step] = F.cross_entropy(out, y[i]).item()
-            loss = loss_of(out, y[i])
-            loss.backward()
-            s.loss = loss
-        opt.step()
-        opt.zero_grad()
+        monitored_step(mon, model, x[i], y[i], opt, loss_fn=_measured(loss_of, F.cross_entropy, ces, step))
         if held_out and step % 10 == 0:
             with torch.no_grad():
                 mon.held_out(F.cross_entropy(model(x[:256]), y[:256]).item())
@@ -169,14 +171,7 @@ def test_a_squared_error_on_another_scale_than_the_targets_variance_is_not_judge
     mse = {}
     for step in range(1, 61):
         i = torch.randint(0, 1024, (64,))
-        with mon.step() as s:
-            out = model(x[i])
-            mse[step] = F.mse_loss(out, y[i]).item()
-            loss = loss_of(out, y[i])
-            loss.backward()
-            s.loss = loss
-        opt.step()
-        opt.zero_grad()
+        monitored_step(mon, model, x[i], y[i], opt, loss_fn=_measured(loss_of, F.mse_loss, mse, step))
     r = mon.report().reading
     mon.close()
     m = re.search(r"the loss is not judged: s\.loss is (.+?) \(read back .* at training step (\d+)\), while "

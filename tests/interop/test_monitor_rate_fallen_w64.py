@@ -16,9 +16,9 @@ from conftest import require_torch
 torch = require_torch()
 
 from torch import nn  # noqa: E402
-from torch.nn import functional as F  # noqa: E402
 
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 SAID = re.compile(r"the learning rate has been under a thousandth of its highest since training step (\d+) \((\S+) "
                   r"now, (\S+) at training step (\d+)\)(, and every other group's too)?: updates that small barely "
@@ -39,13 +39,8 @@ def _run(steps, schedule, groups=1):
     reports = {}
     for step in range(1, steps + 1):
         i = torch.randint(0, 4096, (64,))
-        with mon.step() as s:
-            loss = F.cross_entropy(model(x[i]), y[i])
-            loss.backward()
-            s.loss = loss
-        used[step] = [g["lr"] for g in opt.param_groups]
-        opt.step()
-        opt.zero_grad()
+        monitored_step(mon, model, x[i], y[i], opt)
+        used[step] = [g["lr"] for g in opt.param_groups]  # (the rate that step's opt.step() used)
         if sched is not None:
             sched.step()
         reports[step] = mon.report().reading if step % 20 == 0 else None

@@ -20,6 +20,7 @@ from torch.nn import functional as F  # noqa: E402
 
 from actlab.readings import Status  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 
 def _run(batch_of, steps=120, every=5):
@@ -30,13 +31,7 @@ def _run(batch_of, steps=120, every=5):
     opt = torch.optim.Adam(model.parameters(), lr=1e-2)
     mon = Monitor(model, every=every, chance_loss=math.log(5))
     for step in range(1, steps + 1):
-        xb, yb = batch_of(step, x, y)
-        with mon.step() as s:
-            loss = F.cross_entropy(model(xb), yb)
-            loss.backward()
-            s.loss = loss
-        opt.step()
-        opt.zero_grad()
+        monitored_step(mon, model, *batch_of(step, x, y), opt)
     r = mon.report().reading
     mon.close()
     with torch.no_grad():

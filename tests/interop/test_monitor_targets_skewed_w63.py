@@ -22,6 +22,7 @@ from torch.nn import functional as F  # noqa: E402
 
 from actlab.readings import Status  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 V, T, B = 11, 32, 16
 
@@ -38,12 +39,8 @@ def _padded_run(ignore, steps=60):
         x = x.masked_fill(pad, 0)
         y = torch.roll(x, -1, 1).masked_fill(pad, 0)  # the next token; 0 where padded
         targets[step] = y.reshape(-1).numpy()
-        with mon.step() as s:
-            loss = F.cross_entropy(model(x).reshape(-1, V), y.reshape(-1), ignore_index=0 if ignore else -100)
-            loss.backward()
-            s.loss = loss
-        opt.step()
-        opt.zero_grad()
+        monitored_step(mon, model, x, y, opt, loss_fn=lambda out, y: F.cross_entropy(
+            out.reshape(-1, V), y.reshape(-1), ignore_index=0 if ignore else -100))
     r = mon.report().reading
     mon.close()
     return r, targets
@@ -93,12 +90,7 @@ def test_a_classifiers_own_targets(weights, flagged):
     mon = Monitor(model, every=2, chance_loss=math.log(k))
     for _ in range(20):
         i = torch.randint(0, 2048, (64,))
-        with mon.step() as s:
-            loss = F.cross_entropy(model(x[i]), y[i])
-            loss.backward()
-            s.loss = loss
-        opt.step()
-        opt.zero_grad()
+        monitored_step(mon, model, x[i], y[i], opt)
     r = mon.report().reading
     mon.close()
     assert ("are far from balanced: the commonest, class 0" in r.words) == flagged, r.words
@@ -111,10 +103,8 @@ def test_a_vocabulary_too_large_for_the_targets_read_is_not_judged_by_them():
     mon = Monitor(model, every=1, chance_loss=math.log(500))
     for _ in range(5):
         x = torch.randint(0, 500, (4, 24))
-        with mon.step() as s:
-            loss = F.cross_entropy(model(x).reshape(-1, 500), torch.roll(x, -1, 1).reshape(-1))
-            loss.backward()
-            s.loss = loss
+        monitored_step(mon, model, x, torch.roll(x, -1, 1),
+                       loss_fn=lambda out, y: F.cross_entropy(out.reshape(-1, 500), y.reshape(-1)))
         model.zero_grad()
     r = mon.report().reading
     mon.close()
