@@ -181,6 +181,19 @@ def broadcast_of(loss) -> tuple[int, ...] | None:
     return tuple(int(v) for v in first._saved_self_sym_sizes)
 
 
+def held_with_gradient(output: torch.Tensor) -> list:
+    """[``output`` detached, its version, the gradient that reaches it once backward has run (None till then)]: a
+    hook on the output fills the last. The output's autograd node is not to go in the list: the graph holds the hook,
+    and a hook holding the graph's node back made a cycle through autograd's C++ nodes that kept the graph, and the
+    monitor, alive (a monitor on a sigmoid head dropped unclosed was never collected)."""
+    held = [output.detach(), output._version, None]
+
+    def keep(g):
+        held[2] = g.detach()
+    output.register_hook(keep)
+    return held
+
+
 class _HeadGoals:
     # the place whose outputs are read (a bounded activation on the output layer's result, as the latest report
     # found it), and this step's (output, its version, gradient) once its forward and backward ran
@@ -208,14 +221,8 @@ class _HeadGoals:
         if not torch.is_tensor(output) or not output.requires_grad or output.numel() > HEAD_MOST or \
                 not output.is_floating_point():
             return
-        # (the node is held beside, not in, the list the hook keeps: the graph holds the hook, and a hook holding the
-        # graph's node back made a cycle through autograd's C++ nodes that kept the graph, and the monitor, alive)
-        held = self._head_held = [output.detach(), output._version, None]
-        self._head_node = output.grad_fn
-
-        def keep(g):
-            held[2] = g.detach()
-        output.register_hook(keep)
+        self._head_held = held_with_gradient(output)
+        self._head_node = output.grad_fn  # (beside the list, not in it: held_with_gradient says why)
 
     def _head_scalars(self, like: list, loss) -> list:
         """The sampled step's head figures as 0-d tensors to go to the host with its other figures: under any loss,

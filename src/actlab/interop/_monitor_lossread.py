@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from ..reading_record import LossScale, TargetSkew
-from ._monitor_head import squared_error_form
+from ._monitor_head import held_with_gradient, squared_error_form
 
 LOSS_READS = 5  # the latest reads kept
 READ_FIRST = 3  # every one of a monitor's first sampled steps is read, then every READ_EVERY-th
@@ -109,13 +109,8 @@ class _LossRead:
         if not (torch.is_tensor(output) and output.requires_grad and output.is_floating_point()
                 and output.dim() >= 1 and 0 < output.numel() <= READ_MOST):
             return
-        # (the node beside the list the hook keeps, not in it: _monitor_head._hold_head says why)
-        held = self._loss_held = [output.detach(), output._version, None]
-        self._loss_node = output.grad_fn
-
-        def keep(g):
-            held[2] = g.detach()
-        output.register_hook(keep)
+        self._loss_held = held_with_gradient(output)
+        self._loss_node = output.grad_fn  # (beside the list, not in it: held_with_gradient says why)
 
     def _read_loss_back(self, loss: float | None, given) -> None:
         """As the sampled step is collected: the cross-entropy read from the held output and gradient, checked
