@@ -12,7 +12,11 @@ nothing, and 'not learning ... 1.4 times chance' on one at 98.5% accuracy (W64 w
 loss given and chance_loss were on different scales.
 
 Anything else (label smoothing, class weights, a loss with other parts, an output that is not the logits) fails the
-check and is not read.
+check and is not read. Where the loss's own autograd graph is a squared error of the output, its gradient there is
+2 s (a - t) and the loss s sum (a - t)^2: s = sum(g^2) / (4 L) gives the factor as well (half an MSE read 'healthy ...
+49% below chance' at R^2 = 0.0035). The targets read are pooled over the latest reads: where a constant guess of their
+frequencies gets well under chance_loss (padding left in a next-token loss, a data set mostly one class), chance_loss
+says more learning than there is (W63 finding 3, W65 finding 1).
 """
 
 from __future__ import annotations
@@ -94,9 +98,9 @@ SKEW_CHANCE = 0.8  # the entropy of the pooled targets' frequencies under this s
 class _LossRead:
     _loss_held: list | None = None  # this sampled step's [output, its version, gradient]
     _loss_node = None  # and the autograd node that made it
-    # per read: (training step, c, the batch's mean cross-entropy or squared error, rows or outputs read, classes, the
-    # targets' commonest class and its share, which of the two, the count of each class's targets where the classes
-    # are few enough for SKEW_READS reads to tell their frequencies (else None))
+    # per read: (training step, c, the batch's mean cross-entropy or squared error, rows or outputs read, classes,
+    # which of the two, the count of each class's targets where the classes are few enough for SKEW_READS reads to
+    # tell their frequencies (else None))
     _loss_reads: deque | None = None
     _loss_first: float | None = None  # the first read's measure (which scale chance_loss is on)
 
@@ -131,10 +135,9 @@ class _LossRead:
         found = read_cross_entropy(z, g, float(loss)) if classes >= 2 else None
         if found is not None:
             c, value, rows, target = found
-            counts = np.bincount(target, minlength=classes)
-            read = (self.step_count + 1, c, value, rows, classes, int(counts.argmax()),
-                    float(counts.max() / len(target)), "cross-entropy",
-                    counts if classes * SKEW_PER_CLASS <= SKEW_READS * len(target) else None)
+            counts = np.bincount(target, minlength=classes) if classes * SKEW_PER_CLASS <= SKEW_READS * len(target) \
+                else None
+            read = (self.step_count + 1, c, value, rows, classes, "cross-entropy", counts)
         else:
             form = squared_error_form(given, node, out.numel()) if torch.is_tensor(given) and \
                 given.dim() == 0 else None
@@ -142,8 +145,8 @@ class _LossRead:
             if found is None:
                 return
             c, value, used = found
-            read = (self.step_count + 1, c, value, used, 0, 0, 0.0, "squared error", None)
-        if self._loss_reads is None or self._loss_reads[-1][7] != read[7]:
+            read = (self.step_count + 1, c, value, used, 0, "squared error", None)
+        if self._loss_reads is None or self._loss_reads[-1][5] != read[5]:
             self._loss_reads = deque(maxlen=LOSS_READS)
             self._loss_first = read[2]
         self._loss_reads.append(read)
@@ -156,14 +159,13 @@ class _LossRead:
         reads, chance = self._loss_reads, self.chance_loss
         if not reads or chance is None or not chance > 0:
             return None
-        step, c, value, rows, classes, _, _, kind, _ = reads[-1]
+        step, c, value, rows, classes, kind, _ = reads[-1]
         first = self._loss_first
         if abs(c - 1) <= SCALE_ONE or not first > 0 or \
                 abs(math.log(chance / first)) >= abs(math.log(chance / (c * first))):
             return None
         summed = abs(c - rows) <= 0.01 * rows and rows > 1
         return LossScale(c, value, step, rows, classes, summed, kind)
-
 
     def _targets_skewed(self) -> TargetSkew | None:
         """RunSummary.targets_skewed: where the latest SKEW_READS cross-entropy reads each held SKEW_ROWS targets or
@@ -176,16 +178,17 @@ class _LossRead:
         if not reads or len(reads) < SKEW_READS or chance is None or not chance > 0 or self._inputs_alike():
             return None
         latest = list(reads)[-SKEW_READS:]
-        if any(r[7] != "cross-entropy" or r[3] < SKEW_ROWS or r[8] is None or r[4] != latest[0][4]
+        if any(r[5] != "cross-entropy" or r[3] < SKEW_ROWS or r[6] is None or r[4] != latest[0][4]
                for r in latest):
             return None
-        counts = sum(r[8] for r in latest)
+        counts = sum(r[6] for r in latest)
         entropy = target_entropy(counts)
         if not entropy < SKEW_CHANCE * chance:
             return None
         n = int(counts.sum())
         return TargetSkew(int(counts.argmax()), latest[0][4], float(counts.max() / n), entropy, len(latest),
                           latest[0][0], latest[-1][0], n)
+
 
 def read_squared_error(g: np.ndarray, loss: float) -> tuple[float, float, int] | None:
     """For a loss whose autograd graph is s times a sum of squared differences of the outputs and values that need no
