@@ -183,9 +183,9 @@ class LossScale:
         v = self.value
         where = (f"{percent_below(v, chance)} below chance" if v < chance else
                  f"{v / chance - 1:.0%} above chance" if v < 2 * chance else f"{times(v / chance)} times chance")
-        what = (f"the sum of the {self.kind.replace('-entropy', '-entropie')}s of the batch's {self.rows:,} "
-                f"{'rows' if self.classes else 'outputs'}, not their mean (reduction='sum', or a .sum())" if self.summed
-                else
+        each = "cross-entropies" if self.kind == "cross-entropy" else "squared errors"
+        what = (f"the sum of the {each} of the batch's {self.rows:,} {'rows' if self.classes else 'outputs'}, not "
+                "their mean (reduction='sum', or a .sum())" if self.summed else
                 f"{self.factor:.3g} times the batch's mean {self.kind}")
         return (f"s.loss is {what} (read back from the model's outputs and their gradient, at training step "
                 f"{self.step:,}), while chance_loss ({chance:.3g}) is on the {self.kind}'s scale, so the two do not "
