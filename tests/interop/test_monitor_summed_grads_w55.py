@@ -47,3 +47,27 @@ def test_an_optimiser_holding_one_layer_reads_its_still_weights_not_a_vanishing_
     last = said[-1].reading
     assert last.words.startswith("weights not changing: the weights '2.weight', '4.weight' and '6.weight' have not "
                                  "changed"), last.words
+
+
+def test_a_weight_left_out_of_the_optimiser_reads_no_ratio_on_its_row():
+    """W64 walkthrough finding 9: an optimiser holding the last layer alone; '0.weight''s .grad, never zeroed, summed
+    100 steps' gradients, and its row read 'exploding: '0.weight' gets 3.8e3 times the output layer's gradient'. The
+    reference: the test's own ratio on freshly zeroed gradients, which explodes nothing."""
+    x, y = clusters()
+    model = nn.Sequential(nn.Linear(32, 64), nn.ReLU(), nn.Linear(64, 10))
+    opt = torch.optim.SGD(model[2].parameters(), lr=0.05)  # the bug: the last layer alone
+    mon = Monitor(model, every=10, chance_loss=math.log(10))
+    g = torch.Generator().manual_seed(1)
+    for _ in range(200):
+        i = torch.randint(0, 4096, (64,), generator=g)
+        monitored_step(mon, model, x[i], y[i], opt)
+    row = mon.report().layers[0]
+    # the premise: the optimiser's zero_grad() cleared its own (to None), and '0.weight''s .grad kept the sum
+    assert model[2].weight.grad is None and model[0].weight.grad is not None
+    fresh = copy.deepcopy(model)
+    fresh.zero_grad(set_to_none=True)
+    F.cross_entropy(fresh(x[:1024]), y[:1024]).backward()
+    assert float(fresh[0].weight.grad.norm() / fresh[2].weight.grad.norm()) < 10  # the reference: no explosion
+    assert "exploding" not in row.words and "vanishing" not in row.words, row.words
+    assert row.words.startswith("'0.weight' is not compared with the output layer: one of their .grad sums the "
+                              "steps since it was last cleared"), row.words

@@ -421,9 +421,14 @@ class _Reporting:
             silent = 0 if at_output or sat is None else min(int(r.get("silent") or 0), sat)
             first, last = self._step_sampled(self.sampled_steps - window + 1), self._step_sampled(self.sampled_steps)
             dead_between |= bool(r["dead"]) and first is not None and last is not None and last - first + 1 > window
+            # one of this weight's .grad and the output layer's sums the steps since it was last cleared, the other
+            # is this step's (zero_grad() of an optimiser clears its own parameters): no ratio between them is read
+            # (W64 walkthrough: 'exploding: '0.weight' gets 3.8e3 times the output layer's gradient', a sum of 100)
+            unlike = bool(self._summed_now) and bool(param) and not is_frozen and \
+                (weight_module in self._summed_now) != (output in self._summed_now)
             words = self._layer_words(layer, r, width, window, param, is_frozen, w, ratio, output_norm, is_missing,
                                       at_output, reference, shared, never_stored, silent,
-                                      last - first + 1 if first is not None and last is not None else 0)
+                                      last - first + 1 if first is not None and last is not None else 0, unlike)
             stats = LayerStats(layer.name, layer.record.name,
                                f"F.{layer.record.name}" if layer.functional else type(layer.module).__name__,
                                width, r["act_grad"], grad_ratio(r["act_grad"], last_act), w, r["mean"],
@@ -908,13 +913,14 @@ class _Reporting:
     def _layer_words(layer: _Layer, r: dict, width: int, window: int, param: str, is_frozen: bool, w: float,
                      ratio: float, output_norm: float, is_missing: bool = False, at_output: bool = False,
                      reference: str = "the output layer", shared: str = "", never_stored: bool = False,
-                     silent: int = 0, spanned: int = 0) -> str:
+                     silent: int = 0, spanned: int = 0, unlike: bool = False) -> str:
         """The place in words: the gradient of the weights before it (named as the parameter, 'fc1.weight', since
         the gradient may reach the activation's output and stop there), then its units (named as the module).
         ``shared``: the row that carries that gradient, where it is another place's (_weight_rows); ``never_stored``:
         backward ran and stored no weight's gradient in .grad (torch.autograd.grad); ``silent``: of the units under the
         saturation threshold, those gone silent (LayerStats.silent); ``spanned``: the training steps the dead count's
-        sampled batches span (0: not known)."""
+        sampled batches span (0: not known); ``unlike``: its gradient and the reference's sum unlike spans of steps,
+        so their ratio is not read."""
         if r.get("act_non_finite"):
             return (f"{layer.label} holds a NaN or an inf on this step: no unit is counted dead, saturated or dormant "
                     "from it")
@@ -931,6 +937,10 @@ class _Reporting:
                          f"no gradient was computed for '{param}' on this step (not computed, not zero)")
         elif shared:
             parts.append(f"the gradient of '{param}', the weight before it, is read on {shared}'s row, not here")
+        elif param and unlike:
+            parts.append(f"'{param}' is not compared with {reference}: one of their .grad sums the steps since it was "
+                         "last cleared, the other holds this step's alone (zero_grad() clears only the optimiser's "
+                         "own parameters; the notes say which)")
         elif param:
             parts.append(layer_reading(f"'{param}'", reference, ratio, 0, 0, width, w, output_norm))
         name = layer.label
