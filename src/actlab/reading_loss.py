@@ -815,6 +815,41 @@ def rate_fallen(s: RunSummary) -> str:
             + ": updates that small barely move the weights")
 
 
+RATE_CYCLES = 3  # a rate that fell near 0 and came back this many times is said (a schedule restarting)
+RATE_CYCLE_LOW = 0.01  # near 0: under this share of its highest; back: at half of it or more
+
+
+def rate_cycles(groups: tuple) -> str:
+    """Where a parameter group's learning rate fell under RATE_CYCLE_LOW of its highest and came back to half of it
+    or more RATE_CYCLES times or more (``groups``: RunSummary.learning_rates), a note in words: "the learning rate fell
+    near 0 and came back 30 times, about every 20 training steps (from 0.05 to 0 and back): ..."; "" otherwise. W65
+    walkthrough finding 7: CosineAnnealingLR(T_max=10), meant for epochs and stepped on every batch, swung the rate
+    between 0.05 and 0 every 20 steps for the whole run, and nothing said so."""
+    for label, _, _, changes in groups:
+        if len(changes) < 2 * RATE_CYCLES:
+            continue
+        peak = max(lr for _, lr in changes)
+        if not (peak > 0 and math.isfinite(peak)):
+            continue
+        low_seen, backs, least = None, [], peak
+        for t, lr in changes:
+            least = min(least, lr)
+            if lr <= RATE_CYCLE_LOW * peak:
+                low_seen = t if low_seen is None else low_seen
+            elif lr >= 0.5 * peak and low_seen is not None:
+                backs.append(t)
+                low_seen = None
+        if len(backs) < RATE_CYCLES:
+            continue
+        every = (backs[-1] - backs[0]) / (len(backs) - 1)
+        return (f"the learning rate{_whose(groups)(label)} fell near 0 and came back {len(backs)} times, "
+                f"about every {every:,.0f} training steps (from {peak:.3g} to {least:.3g} and back, the latest by "
+                f"training step {backs[-1]:,}): a schedule counted in epochs (CosineAnnealingLR's T_max) but "
+                "stepped on every batch restarts so; if the restarts are not meant, call scheduler.step() once an "
+                "epoch, or count its length in batches")
+    return ""
+
+
 def rate_fallen_remedy() -> str:
     return ("If a scheduler sets the rate, check how often scheduler.step() is called: StepLR, MultiStepLR and "
             "ExponentialLR count its calls, so one called on every batch instead of every epoch decays the rate as "

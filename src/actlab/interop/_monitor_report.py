@@ -16,7 +16,7 @@ from .._json import jsonable
 from ..instruments import layer_reading
 from ..reading_flow import VANISHING_RATIO
 from ..reading_held_out import HELD_OUT_GIVEN
-from ..reading_loss import MOVED_FRACTION, RISING_FACTOR, climb, low_point, recent, rise, risen_in_low
+from ..reading_loss import MOVED_FRACTION, RISING_FACTOR, climb, low_point, rate_cycles, recent, rise, risen_in_low
 from ..reading_record import LossSteps, percent_below, times
 from ..readings import (
     TORCH_LEVERS,
@@ -259,6 +259,9 @@ class _Reporting:
         ref = next((p for p in reversed(seen) if not after_output(p)), seen[-1] if seen else None)
         last_act = ref[2]["act_grad"] if ref is not None else math.nan
         rows, notes = [], list(notes)
+        cycles = rate_cycles(self._learning_rates())
+        if cycles:  # a schedule restarting (reading_loss.rate_cycles)
+            notes.append(cycles)
         if self.chance_loss is None and loss is not None:
             notes.append("the loss is not judged, since no chance_loss was given: the status says whether gradients "
                          "flow ('flowing') but never 'healthy' or 'not learning'; Monitor(model, chance_loss=...) "
