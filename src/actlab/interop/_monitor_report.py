@@ -259,7 +259,8 @@ class _Reporting:
         ref = next((p for p in reversed(seen) if not after_output(p)), seen[-1] if seen else None)
         last_act = ref[2]["act_grad"] if ref is not None else math.nan
         rows, notes = [], list(notes)
-        cycles = rate_cycles(self._learning_rates())
+        rates = self._learning_rates()  # (built once: the summary below holds them too)
+        cycles = rate_cycles(rates)
         if cycles:  # a schedule restarting (reading_loss.rate_cycles)
             notes.append(cycles)
         if self.chance_loss is None and loss is not None:
@@ -585,7 +586,7 @@ class _Reporting:
             inputs_alike=self._inputs_alike(), same_batch=self._same_batch(),
             output_beyond=self._output_beyond(), output_at_end=self._output_at_end(),
             input_rms=rms_read[0], input_normalised=rms_read[1],
-            learning_rates=self._learning_rates(), jump_step=self._jump_step,
+            learning_rates=rates, jump_step=self._jump_step,
             weights_first_seen=self._weights_first_seen)
         best_point = None  # a run that learned and lost it: (the step of its best point, why there)
         if output is None and order and set(order) <= frozen and not any(p.requires_grad
