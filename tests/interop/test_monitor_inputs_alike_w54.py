@@ -126,7 +126,10 @@ def test_token_ids_and_single_samples_are_not_read():
                 min_size=2, max_size=5))
 def test_the_spread_is_zero_exactly_when_every_sample_equals_the_first(rows):
     x = torch.tensor(rows, dtype=torch.float32)
-    gap, top, first, _ = (float(t) for t in _spread(x))
+    got = _spread(x)
+    gap, top, first, _ = (float(t) for t in got)
     same = all(torch.equal(x[0], x[i]) for i in range(len(x)))
     assert (gap == 0) == same, (rows, gap)
-    assert top == float(x.abs().max()) and first == float(x[0].sum())
+    # the compiled pass (floats) sums in float64, torch's path (0-d tensors) in float32 (3e38 twice: inf)
+    assert top == float(x.abs().max()) and first == float(x[0].double().sum() if isinstance(got[0], float)
+                                                              else x[0].sum())

@@ -458,7 +458,7 @@ class _Collecting:
         if lane is None:  # the next steps' ReLU passes may write where this one reads (_lane_read)
             self._lay_lane(ran)
         # the scalars, the loss last where it is a tensor; index -1, a value not sent, reads 0
-        self._judge_inputs(values[inputs_at:inputs_end])
+        self._judge_inputs(self._input_host if self._input_host is not None else values[inputs_at:inputs_end])
         self._judge_head(values[inputs_end:head_end], loss if isinstance(loss, float) else
                          values[-1] if torch.is_tensor(loss) else None)
         values.append(0.0)

@@ -400,3 +400,46 @@ def mark_if_finite(host, history, g):
         if host[j] > 0:
             history[j] = g
     return True
+
+
+_SIGS_SPREAD = ["void(float32[:, ::1], float64[::1])", "void(float64[:, ::1], float64[::1])"]
+
+
+@njit(_SIGS_SPREAD, cache=True, nogil=True, error_model="numpy")
+def input_spread(x, out):
+    """A batch of inputs x (samples, values), two samples or more, in one pass: out[0] the largest spread of one value
+    over the samples (max - min down a column), out[1] the largest |x|, out[2] the first sample's sum, out[3] the
+    root mean square of x (its squares summed in float64). A NaN anywhere makes out[0] and out[1] NaN, and a column
+    whose max - min is NaN (+inf down all of it) makes out[0] NaN, as torch's amax gives them; out[3] is then NaN or
+    inf as the squares make it. Where _monitor_inputs._spread took eight torch calls (amax, amin, their difference,
+    abs, three more reductions, a norm), each with its dispatch and a pass or a scratch tensor."""
+    rows, width = x.shape
+    hi = x[0].copy()
+    lo = x[0].copy()
+    sq = np.zeros(width, np.float64)
+    nan = False
+    for i in range(rows):
+        r = x[i]
+        for j in range(width):
+            v = r[j]
+            hi[j] = v if v > hi[j] else hi[j]
+            lo[j] = v if v < lo[j] else lo[j]
+            w = np.float64(v)
+            sq[j] += w * w
+            nan |= v != v
+    gap = 0.0
+    top = 0.0
+    first = 0.0
+    total = 0.0
+    for j in range(width):
+        d = np.float64(hi[j]) - np.float64(lo[j])
+        nan_gap = d != d
+        gap = np.nan if nan_gap or gap != gap else (d if d > gap else gap)
+        m = max(abs(np.float64(hi[j])), abs(np.float64(lo[j])))
+        top = m if m > top else top
+        first += x[0, j]
+        total += sq[j]
+    out[0] = np.nan if nan else gap
+    out[1] = np.nan if nan else top
+    out[2] = first
+    out[3] = np.sqrt(total / (rows * width))
