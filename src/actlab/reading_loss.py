@@ -1380,10 +1380,32 @@ def _stuck(c: Climb | None, s: RunSummary) -> str | None:
 def blown_up_words(s: RunSummary) -> str:
     """The run's blow-up (RunSummary.blown_up) in words, with where its climb began where that is known (the last
     loss at its level before the climb, RunSummary.blown_low): "the loss blew up to 1.56e+25 at training step 408
-    (6.8e+24 times chance), from 0.737 at training step 401"."""
+    (6.8e+24 times chance), from 0.737 at training step 401". Where the climb went up in more than one go (a loss
+    under the line between its first past it and the peak: RunSummary.blown_first), the words date it from the first
+    and name the peak after: "the loss blew up to 58.4 at training step 4 (84 times chance), from 0.892 at training
+    step 2, and went on to 128 at training step 11 (180 times chance)"; where a higher loss came after the peak
+    (RunSummary.loss_top), they say it too."""
     step, loss = s.blown_up
+    chance = chance_of(s)
     low = f", from {s.blown_low[1]:.3g} at training step {s.blown_low[0]:,}" if s.blown_low is not None else ""
-    return f"the loss blew up to {loss:.3g} at training step {step:,} ({times(loss / chance_of(s))} times chance){low}"
+    first = s.blown_first
+    if first is not None and first[0] < step:
+        words = (f"the loss blew up to {first[1]:.3g} at training step {first[0]:,} ({times(first[1] / chance)} times "
+                 f"chance){low}, and went on to {loss:.3g} at training step {step:,} ({times(loss / chance)} times "
+                 "chance)")
+    else:
+        words = f"the loss blew up to {loss:.3g} at training step {step:,} ({times(loss / chance)} times chance){low}"
+    top = s.loss_top
+    if top is not None and top[0] > step and top[1] > loss:
+        words += f"; its highest since was {top[1]:.3g}, at training step {top[0]:,}"
+    return words
+
+
+def blown_start(s: RunSummary) -> tuple[int, float]:
+    """The blow-up as a remedy's one clause dates it, (step, loss): its climb's first loss past the line where that
+    came before the peak (RunSummary.blown_first), else its peak."""
+    first = s.blown_first
+    return first if first is not None and first[0] < s.blown_up[0] else s.blown_up
 
 
 def blown_checkpoint(s: RunSummary) -> int:

@@ -355,11 +355,17 @@ class RunSummary:
     blown_from: int | None = None
     # the last loss at or below that line before the climb, as (step, loss); None: not known
     blown_low: tuple[int, float] | None = None
+    # that climb's first loss past BLOW_UP_LOSS x chance, as (step, loss), where a loss under that line came between it
+    # and the peak (W66 walkthrough finding 1: up in more than one go); None: not known, or none came between
+    blown_first: tuple[int, float] | None = None
+    # the highest finite loss a monitor was given on a training step, sampled or not, as (step, loss); None: not known
+    loss_top: tuple[int, float] | None = None
     # a blow-up still under way (a monitor's): the loss climbed from near chance past BLOW_UP_LOSS x chance and has not
     # come back under that line, as (its peak so far (step, loss), the climb's first step, the last loss at its level
     # before it (step, loss)); None: none. W63 walkthrough finding 2: AdamW at lr 1 took the loss from 2.69 to 165 by
     # step 13, and every reading to step 14 said 'starting ... above where a run begins ... so the reading waits'
-    blowing_up: tuple[tuple[int, float], int, tuple[int, float] | None] | None = None
+    # (a fourth member: the climb's first loss past the line, as (step, loss), or None, as blown_first)
+    blowing_up: tuple[tuple[int, float], int, tuple[int, float] | None, tuple[int, float] | None] | None = None
     # the training step at which the losses since that blow-up's peak came down off the plateau: the median of the
     # latest PLATEAU_LOSSES of them (fewer just after the peak) first at or under BLOW_UP_LOSS x chance, or one back at
     # its level, RISING_FACTOR x chance (a monitor's, which reads every step's loss); None: not yet, or not known. Once

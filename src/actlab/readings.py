@@ -72,6 +72,7 @@ from .reading_loss import (  # noqa: F401  (re-exported: the loss thresholds and
     UNSCALED_INPUT_RMS,
     above_chance,
     blown_checkpoint,
+    blown_start,
     blown_up_words,
     clearly_below,
     climb,
@@ -649,7 +650,8 @@ def _with_rise(findings: list[Finding], s: RunSummary) -> list[Finding]:
     if found is None:
         return findings
     if s.blown_up is not None and "blew up" not in first.words:
-        found += f", after the loss blew up to {s.blown_up[1]:.3g} at training step {s.blown_up[0]:,}"
+        step, loss = blown_start(s)
+        found += f", after the loss blew up to {loss:.3g} at training step {step:,}"
     said = dataclasses.replace(first, words=f"{first.words}; {found}", remedy=first.remedy or rise_remedy(s),
                                evidence={**first.evidence, "risen_from": s.lowest_judged_loss, "risen_to": s.loss})
     return [said, *findings[1:]]
@@ -661,7 +663,7 @@ _AFTER_BLOW_UP = (Status.NO_GRADIENT, Status.DEAD_LAYER, Status.OUTPUT_SATURATED
 
 def _blow_up_words(s: RunSummary) -> tuple[str, str]:
     """The run's blow-up (RunSummary.blown_up) in words, and the start of a remedy that leads with it."""
-    step, loss = s.blown_up
+    step, loss = blown_start(s)
     # the rate in use now, where one parameter group's was read (W63 walkthrough finding 2: 'a tenth is a good first
     # try' with no word that the rate was 1)
     now = s.learning_rates[0][3][-1][1] if len(s.learning_rates) == 1 and s.learning_rates[0][3] else None
@@ -728,8 +730,8 @@ def _recall_blow_up(findings: list[Finding], s: RunSummary) -> list[Finding]:
     remedy = f"{lead} {first.remedy.replace('; ' + SMALLER_LR_KEEPS, '')}".rstrip()
     if first.remedy.startswith("Lower the learning rate ("):  # one lead, not two (a dying layer's remedy has its own)
         remedy = first.remedy.replace("Lower the learning rate (", "Lower the learning rate (a tenth is a good first "
-                                      f"try; the loss blew up to {s.blown_up[1]:.3g} at training step "
-                                      f"{s.blown_up[0]:,}; ", 1)
+                                      f"try; the loss blew up to {blown_start(s)[1]:.3g} at training step "
+                                      f"{blown_start(s)[0]:,}; ", 1)
     said = dataclasses.replace(
         first, words=f"{first.words}; earlier, {blew}{why}", remedy=remedy,
         evidence={**first.evidence, "blown_up_step": step, "blown_up_loss": loss})
@@ -1394,9 +1396,9 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
     if s.blown_up is not None and math.isfinite(s.loss) and s.chance_loss > 0:
         return _back_from_blow_up(s, above, evidence)
     if s.blowing_up is not None and above and math.isfinite(s.loss):  # still up there: said as the blow-up it is
-        peak, start, low = s.blowing_up
-        return _back_from_blow_up(dataclasses.replace(s, blown_up=peak, blown_from=start, blown_low=low), above,
-                                  evidence)
+        peak, start, low, first = s.blowing_up
+        return _back_from_blow_up(dataclasses.replace(s, blown_up=peak, blown_from=start, blown_low=low,
+                                                      blown_first=first), above, evidence)
     judged, bound = s.lowest_judged_loss, s.lowest_judged_bound
     if (judged is not None and math.isfinite(judged) and judged < (1 - MOVED_FRACTION) * s.chance_loss
             and (bound is None or bound < s.chance_loss) and s.lowest_judged_step is not None):

@@ -2,7 +2,8 @@
 353, 12.6, 649, 8.3e5, 36, 5.3e5, 1.07e11 and 3.55e12 at step 411, then back to 5. Every reading from step 412 on said
 'the loss blew up to 353 at training step 404': the dip to 12.6 (under 30 times chance, but 8 times it) ended that
 blow-up, and the climb after it, from losses near 14, did not count as one from low. A blow-up now goes on while its
-losses dip under the line without coming back to their level. References: the scripted losses (their highest, and
+losses dip under the line without coming back to their level (and, since W66, the words date it from its first loss
+past the line and name the peak after it). References: the scripted losses (their highest, and
 the last loss at the level before the climb)."""
 
 from __future__ import annotations
@@ -38,6 +39,11 @@ def test_a_blow_up_that_dips_under_the_line_on_its_way_up_is_named_by_its_peak()
             if t > peak:
                 said = mon.report().reading
                 text = said.words + " " + said.remedy
-                assert f"the loss blew up to {losses[peak - 1]:.3g} at training step {peak}" in text, (t, text)
-                assert f"from {losses[start - 1]:.3g} at training step {start}" in said.words, (t, said.words)
-                assert "blew up to 353" not in text
+                assert "the loss blew up to 353 at training step 64." in text, (t, text)  # the remedy's date
+                # (W66 walkthrough finding 1: a climb in more than one go is dated from its first loss past the
+                # line, step 64's 353, and its peak named after it)
+                first = next(k for k in range(start + 1, peak) if losses[k - 1] > 30 * CHANCE)
+                assert first == 64
+                assert (f"the loss blew up to {losses[first - 1]:.3g} at training step {first} (220 times chance), "
+                        f"from {losses[start - 1]:.3g} at training step {start}, and went on to "
+                        f"{losses[peak - 1]:.3g} at training step {peak} (") in said.words, (t, said.words)

@@ -147,6 +147,15 @@ class _Collecting:
     # losses 14, 16, 14, 353, 12.6, 649, 8.3e5, ... 3.55e12 at step 411; the dip to 12.6 ended the blow-up at 353, and
     # the climb after it, from losses near 14, was no blow-up 'from low': the words said 'blew up to 353')
     _episode: tuple[int, tuple[int, float] | None] | None = None
+    # the first loss past the line of the blow-up under way (_episode), as (step, loss), and the first step since it
+    # whose loss dipped under the line; that of the blow-up kept where the dip came before its peak: the words then
+    # date the blow-up from it (W66 walkthrough finding 1: a GRU at lr 10, 58.4 at step 4, back to 1.67 at step 6,
+    # then 79.6, 92.1, 128 at step 11: the words said 'blew up to 128 at training step 11', read as the blow-up's date)
+    _episode_first: tuple[int, float] | None = None
+    _episode_dip: int | None = None
+    _blown_first: tuple[int, float] | None = None
+    # the highest finite loss given on a training step, sampled or not, as (step, loss) (RunSummary.loss_top)
+    _top: tuple[int, float] | None = None
     _first_loss: tuple[int, float] | None = None  # the run's first finite loss, as (step, loss)
     # the kept blow-up's peak with the latest losses since it, and the step they came down off its plateau at
     # (_track_plateau, RunSummary.plateau_left)
@@ -191,6 +200,8 @@ class _Collecting:
             if v is None or not math.isfinite(v):
                 continue
             self._track_plateau(t, v, line)
+            if self._top is None or v > self._top[1]:
+                self._top = (t, v)
             before = self._before
             before.append(v)
             if self._first_loss is None:
@@ -207,6 +218,8 @@ class _Collecting:
                     self._episode, self._spike = None, None
                 else:
                     self._spike_low = min(self._spike_low, v)
+                    if self._episode is not None and self._episode_dip is None:
+                        self._episode_dip = t
                 self._above_from, self._last_low, self._above_run = None, (t, v), 0
                 continue
             if self._first_low is None or t <= self._first_low:  # the run started above the line
@@ -239,6 +252,7 @@ class _Collecting:
                 self._spike = None
                 if self._from_low:
                     self._episode = (self._above_from, self._above_low)
+                    self._episode_first, self._episode_dip = (t, v), None
             if not self._from_low:
                 continue
             self._above_run += 1
@@ -256,7 +270,13 @@ class _Collecting:
         if (not self._from_low or self._spike is None or self._above_from is None or self._spike == self._blown_up
                 or self._above_run < BLOWING_STEPS):
             return None
-        return self._spike, self._above_from, self._above_low
+        return self._spike, self._above_from, self._above_low, self._dipped_first(self._spike)
+
+    def _dipped_first(self, peak: tuple[int, float]) -> tuple[int, float] | None:
+        """The blow-up under way's first loss past the line, where a loss under the line came between it and
+        ``peak`` (the climb went up in more than one go); None otherwise."""
+        dip = self._episode_dip
+        return self._episode_first if dip is not None and dip < peak[0] else None
 
     def _latest_low_between(self, held: tuple, previous: int) -> None:
         """Where this sampled step's window is not within the lowest one's noise, the latest window of JUDGED_STEPS
@@ -339,6 +359,7 @@ class _Collecting:
         earlier peak of its own (_moves_peak chose it), or of an earlier blow-up's lower peak."""
         if self._blown_up is None or self._blown_from == self._above_from or peak[1] > self._blown_up[1]:
             self._blown_up, self._blown_from, self._blown_low = peak, self._above_from, self._above_low
+            self._blown_first = self._dipped_first(peak)
 
     def _collect(self, handle: _StepHandle) -> None:
         """After backward: every number of the step goes to the host in one transfer (the per-unit sums too; on a

@@ -565,6 +565,8 @@ class _Reporting:
             blowing_up=self._blowing_up(),  # and one still under way
             blown_from=self._blown_from if self._blown_up is not None else None,  # and its climb's first step
             blown_low=self._blown_low if self._blown_up is not None else None,  # and the loss before that climb
+            blown_first=self._blown_first if self._blown_up is not None else None,  # and its first loss past the line
+            loss_top=self._top,  # the highest loss given
             plateau_left=self._plateau_left,  # and where the losses came down off the plateau it threw the run onto
             first_loss=self._first_loss,  # a run that began far above chance is no divergence (started_far)
             loss_kind=self._loss_form[0], loss_summed=self._loss_form[1], loss_broadcast=self._broadcast,
