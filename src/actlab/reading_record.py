@@ -458,6 +458,11 @@ class RunSummary:
     # first of them, how many in a row); None: they differ, or not read. A loader that repeats one batch read 'healthy
     # ... 99.99% below chance' on a model whose whole-data loss was above chance (W64 walkthrough finding 4)
     same_batch: tuple[int, int] | None = None
+    # the latest sampled steps trained from forwards in eval mode, up to the latest, of a model with modules that
+    # compute otherwise in eval mode (BatchNorm, Dropout): (the training step of the first, how many sampled steps,
+    # those modules in words); None: not so. W66 walkthrough finding 4: a validation pass's model.eval() with no
+    # model.train() after it, and the reading led with 'dead layer ... Use Leaky ReLU or GELU', the cause in a note
+    trained_in_eval: tuple[int, int, str] | None = None
     # a bounded output whose squared-error loss asks for values outside its range (a monitor reads each output's goal
     # from the loss's gradient); None: none, or not read (W54 walkthrough finding 5: a tanh head 'healthy' with 84% of
     # its targets beyond +-1)

@@ -216,7 +216,8 @@ def with_causes(findings: list[Finding], s: RunSummary) -> list[Finding]:
     diagnose applies it again."""
     findings = list(findings)
     for cause in (_with_shrink, _with_cut, _with_unzeroed, _with_beyond, _with_at_end, _with_normalised,
-                  _with_worse_on_both, _with_rate, _with_same_batch, _with_rate_fallen, _with_broadcast):
+                  _with_worse_on_both, _with_rate, _with_same_batch, _with_rate_fallen, _with_trained_in_eval,
+                  _with_broadcast):
         findings = cause(findings, s)
     return findings
 
@@ -236,6 +237,30 @@ def _with_rate_fallen(findings: list[Finding], s: RunSummary) -> list[Finding]:
         f"{rate_fallen_remedy()} {first.remedy}".strip()
     return [dataclasses.replace(first, words=lead(first.words, said, but=first.status == Status.HEALTHY),
                                 remedy=remedy, evidence={**first.evidence, "rate_fallen": True}), *findings[1:]]
+
+
+def _with_trained_in_eval(findings: list[Finding], s: RunSummary) -> list[Finding]:
+    """Training from forwards in eval mode up to the latest sampled step (RunSummary.trained_in_eval), under any
+    reading but a healthy one: said right after the status, and the remedy leads with model.train(). BatchNorm with
+    its running statistics and no batch statistics can leave units off and the loss at chance, and the remedies for
+    those (another activation, He initialisation) do nothing for it (W66 walkthrough finding 4: units died from step
+    30 on, four steps after the validation pass's model.eval() at step 26, and the reading led with 'dead layer ... Use
+    Leaky ReLU or GELU'). A healthy run is left to the note: freezing BatchNorm so is a way to fine-tune."""
+    run = s.trained_in_eval
+    if not findings or run is None or findings[0].status is Status.HEALTHY or "trained_in_eval" in findings[0].evidence:
+        return findings
+    first = findings[0]
+    since, count, names = run
+    how = [h for k, h in (("Norm", "BatchNorm normalises with its running statistics and stops updating them"),
+                          ("Dropout", "Dropout drops nothing")) if k in names]
+    said = (f"the model has trained in eval mode since training step {since:,} (its latest {count:,} sampled steps, "
+            f"model.eval() with no model.train() after it), where {names} compute otherwise"
+            + (f" ({'; '.join(how)})" if how else "") + ", so what follows may be that mode's doing")
+    remedy = (f"If eval mode is not meant for training, call model.train() after the validation pass (the model has "
+              f"trained in eval mode since training step {since:,}) and look again")
+    return [dataclasses.replace(first, words=lead(first.words, said, but=False),
+                                remedy=f"{remedy}; then: {first.remedy}" if first.remedy else f"{remedy}.",
+                                evidence={**first.evidence, "trained_in_eval": since}), *findings[1:]]
 
 
 def _with_same_batch(findings: list[Finding], s: RunSummary) -> list[Finding]:

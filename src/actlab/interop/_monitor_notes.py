@@ -136,6 +136,13 @@ class _Noting:
         if count + 1 >= EVAL_RUN:
             self._say_trained_in_eval(*self._eval_run)
 
+    def _trained_in_eval(self) -> tuple[int, int, str] | None:
+        """RunSummary.trained_in_eval: the stretch said in the note (_say_trained_in_eval), while it lasts."""
+        run = self._eval_run
+        if run is None or self._eval_note is None or run[1] < EVAL_RUN:
+            return None
+        return run[0], run[1], self._eval_names
+
     def _say_trained_in_eval(self, first: int, count: int, last: int, back: int | None = None) -> None:
         if self._eval_note is None:
             differ = [(n, type(m).__name__) for n, m in self.model.named_modules() if _differs_in_eval(m)]

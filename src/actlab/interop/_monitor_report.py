@@ -585,7 +585,7 @@ class _Reporting:
             unwritten_params=self._unwritten(), summed_gradients=self._summed_now,
             gradients_unzeroed=self._gradients_unzeroed(),
             weights_size_high=self._size_high, weights_size_now=self._size_now, gradient_cut=self._gradient_cut(),
-            inputs_alike=self._inputs_alike(), same_batch=self._same_batch(),
+            inputs_alike=self._inputs_alike(), same_batch=self._same_batch(), trained_in_eval=self._trained_in_eval(),
             output_beyond=self._output_beyond(), output_at_end=self._output_at_end(),
             input_rms=rms_read[0], input_normalised=rms_read[1],
             learning_rates=rates, jump_step=self._jump_step,

@@ -323,14 +323,16 @@ def _stopping_layers(layers: list[Stopping], restart: Callable[[str], str], seen
         first = min(first, blown_up - 1)
     working = [d for d in dying if not d.all_off]
     off = [d for d in dying if d.all_off]
-    left = sum(d.width - d.stopped - d.dead + d.died for d in working)  # units neither dead nor stopped
+    left = [d.width - d.stopped - d.dead + d.died for d in working]  # each one's units neither dead nor stopped
     # 'on its sampled batches': a unit counted dead or silent may fire between samples (W35 walkthrough: '56 dead ...
     # and the layer works with the 6 units left' at batch 32 under every="auto", where 11 units fired in the last 50
-    # training steps)
+    # training steps). Several layers: each one's count (W66 walkthrough finding 4: 'the layers work with the 6 units
+    # left', 2 in one layer and 4 in another)
     other = "other " if off else ""
-    works = (f"the {other}layer works with the {_counted(left, 'unit')} left on its sampled batches"
+    works = (f"the {other}layer works with the {_counted(sum(left), 'unit')} left on its sampled batches"
              if len(working) == 1 else
-             f"the {other}layers work with the {_counted(left, 'unit')} left on their sampled batches")
+             f"the {other}layers work with the units left on their sampled batches: "
+             + ", ".join(f"{n:,} in {d.label}" for n, d in zip(left, working, strict=True)))
     if off:  # a layer none of whose units was on on its latest sampled batch passes no gradient back there at all
         one = len(off) == 1
         none_on = (f"no unit of {'the layer' if len(dying) == 1 else ' and '.join(d.label for d in off)} was on on "
