@@ -170,7 +170,8 @@ def diagnose(s: RunSummary) -> Reading:
                 if f is not None]
     findings += _dead_layers(s)
     stopped = _dead_stop(s)
-    findings += [f for f in (stopped, _ratio(s), _signal_ratio(s), _zero_learning_rate(s), _weights_still(s),
+    findings += [f for f in (stopped, _ratio(s), _signal_ratio(s), _calls_vanishing(s), _zero_learning_rate(s),
+                             _weights_still(s),
                              _oscillating(s), _learning(s), _generalising(s)) if f is not None]
     if any(f.status == Status.DIVERGED for f in findings):
         # a blown-up run's gradients are enormous: their ratios say nothing of vanishing, and the floor, which grows
@@ -194,6 +195,33 @@ def diagnose(s: RunSummary) -> Reading:
     findings.sort(key=lambda f: _ORDER[f.status])
     findings = with_causes(_with_far_start(headline_first(_recall_blow_up(findings, s), s), s), s)
     return Reading(tuple(_with_rate(_with_spike(_linear_stack(findings, s), s), s)), ratio_texts(s))
+
+
+def _calls_vanishing(s: RunSummary) -> Finding | None:
+    """Vanishing through time: the gradient through the calls of one module or function in one forward (a loop over
+    a sequence) falls under VANISHING_RATIO of the last call's at the first (RunSummary.calls_vanish), and the loss
+    has not moved from chance. The weights still get their gradient from the latest calls, so the weights' ratios read
+    'gradients reach every layer' (W66 walkthrough finding 2: a tanh RNN on copy-first-token over 40 steps, 1.4e-17 at
+    the first step, read 'starting ... so the reading waits'). A run whose loss has moved learns from the later calls,
+    and the notes say the chain."""
+    chain = s.calls_vanish
+    if chain is None or _has_moved(s) or s.loss is None or not math.isfinite(s.loss):
+        return None
+    name, calls, first, last, gated = chain
+    # a cell already gated (a sigmoid gate in the loop: a hand-written LSTM): its gradient vanishes where the forget
+    # gates sit near 0 or the gates are saturated, which steps too large bring about
+    remedy = ("Let the cell keep its state: a forget-gate bias of 1 at initialisation, a lower learning rate (gates "
+              "pushed to 0 or 1 pass no gradient), or shorter sequences (truncated backpropagation through time)"
+              if gated else
+              "Carry the gradient further back: a gated cell (nn.LSTM, nn.GRU) in place of the plain recurrence, an "
+              "orthogonal initialisation of the recurrent weight, or shorter sequences (truncated backpropagation "
+              "through time)")
+    return Finding(Status.VANISHING,
+                   f"vanishing through time: through the {calls:,} calls of {name} in one forward, |dL/da| falls from "
+                   f"{last:.3g} at the last call to {first:.3g} at the first, {first / last:.2g} of it, so what the "
+                   "earliest calls see barely trains; the weights get their gradient from the latest calls",
+                   f"{remedy}; then {s.restart}.",
+                   {"calls_vanish": list(chain), "first_to_last_ratio": first / last})
 
 
 def lead(words: str, clause: str, but: bool = True) -> str:

@@ -586,6 +586,7 @@ class _Reporting:
             gradients_unzeroed=self._gradients_unzeroed(),
             weights_size_high=self._size_high, weights_size_now=self._size_now, gradient_cut=self._gradient_cut(),
             inputs_alike=self._inputs_alike(), same_batch=self._same_batch(), trained_in_eval=self._trained_in_eval(),
+            calls_vanish=min(_vanishing_chains(rows), key=lambda c: c[2] / c[3], default=None),
             output_beyond=self._output_beyond(), output_at_end=self._output_at_end(),
             input_rms=rms_read[0], input_normalised=rms_read[1],
             learning_rates=rates, jump_step=self._jump_step,
@@ -859,7 +860,7 @@ class _Reporting:
                 scaler_hint(half=True)):  # W44 walkthrough, finding 7: float16 under a GradScaler not given read
             # |dL/dW| 5.48e+04, the scale times the loss's own, with nothing said (not where the remedy leads with it)
             notes.append(half_note())
-        through = _through_calls(rows)
+        through = _through_calls(rows, bool(reading.findings) and "calls_vanish" in reading.findings[0].evidence)
         if through:
             notes.append(through)
         moved = summary.loss is not None and summary.chance_loss is not None and _has_moved(summary)
@@ -1320,33 +1321,75 @@ def _on_no_row(weight_norm: dict[str, float], on_rows: set[str], output: str | N
             f"attention, a residual sum or the output): {listed}")
 
 
-def _through_calls(rows: list) -> str:
-    """A note where the places of one module or function called 3 or more times in one forward (a recurrent loop over
-    time steps, a block applied again) show |dL/da| at the first call under VANISHING_RATIO of the last's: the
-    gradient vanishes through the calls. W43 walkthrough, finding 4: a hand-written LSTM's first time step got 3e-6 of
-    the last's, visible only in the a/last column of 101 rows. Empty where none does."""
+def _loop_period(labels: list[str], base: str) -> int:
+    """How many times each pass of a loop calls the function ``base``, from the places in the order they ran in the
+    forward (``labels``, each call's name without its number): the places from its first call to its last repeat with
+    a shortest period (an LSTM cell's pass: sigmoid, sigmoid, tanh, sigmoid, tanh), and the function's calls in one
+    period are its calls per pass (3 sigmoid gates). 1 where nothing repeats twice."""
+    at = [i for i, b in enumerate(labels) if b == base]
+    if not at:
+        return 1
+    span = labels[at[0]:at[-1] + 1]
+    for p in range(1, len(span) // 2 + 1):
+        if all(span[j] == span[j + p] for j in range(len(span) - p)):
+            return max(1, span[:p].count(base))
+    return 1
+
+
+def _vanishing_chains(rows: list) -> list[tuple[str, int, float, float, bool]]:
+    """The places of one module or function called 3 or more times in one forward (a recurrent loop over time steps,
+    a block applied again) whose |dL/da| at the first call is under VANISHING_RATIO of the last's: (the chain's calls
+    in words, how many, |dL/da| at the first, at the last, whether a sigmoid gate runs in the same loop) each, the
+    gradient vanishing through the calls. Where each pass of the loop calls the function more than once (an LSTM
+    cell's input, forget and output gates, all sigmoid), each of those is a chain of its own (W66 walkthrough finding
+    3: the three gates read as one chain from the input gate at step 1 to the output gate at step 30)."""
     chains: dict[str, list] = {}
-    for row in rows:
+    labels = []
+    for i, row in enumerate(rows):
         base, _, k = row.name.rpartition("#")
         base, k = (base, int(k)) if base and k.isdigit() else (row.name, 1)
-        chains.setdefault(base, []).append((k, row))
-    said = []
+        chains.setdefault(base, []).append((k, i, row))
+        labels.append(base)
+    looped = []
     for calls in chains.values():
         if len(calls) < 3:
             continue
-        if len({row.weights for _, row in calls if row.weights}) > 1:
+        if len({row.weights for _, _, row in calls if row.weights}) > 1:
             # each call after another layer's weights: one activation module reused down a stack, no loop over time
             # (W55 walkthrough: a plain MLP with one nn.ReLU after every layer read 'through time ... gated cells'),
             # whose gradient flow the layers' ratios read
             continue
         calls.sort(key=lambda c: c[0])
-        first, last = calls[0][1].act_grad_norm, calls[-1][1].act_grad_norm
-        if math.isfinite(first) and math.isfinite(last) and last > 0 and first < VANISHING_RATIO * last:
-            said.append(f"through the {len(calls)} calls of {calls[0][1].name} in one forward, |dL/da| falls from "
-                        f"{last:.3g} at the last call to {first:.3g} at the first, {first / last:.2g} of it")
+        q = _loop_period(labels, calls[0][2].name.rpartition("#")[0] or calls[0][2].name)
+        looped += [calls[r::q] for r in range(q) if len(calls[r::q]) >= 3]
+    gated = any(chain[0][2].activation == "sigmoid" for chain in looped)
+    said = []
+    for chain in looped:
+        first, last = chain[0][2].act_grad_norm, chain[-1][2].act_grad_norm
+        # (a first call whose gradient is exactly 0 is one nothing depends on, not one it vanished on the way to: a
+        # forget gate at the first step multiplies a zero state)
+        if math.isfinite(first) and math.isfinite(last) and last > 0 and 0 < first < VANISHING_RATIO * last:
+            name = chain[0][2].name if chain[1][0] - chain[0][0] == 1 else \
+                f"{chain[0][2].name}, #{chain[1][0]}, ..., #{chain[-1][0]}"
+            said.append((name, len(chain), first, last, gated))
+    return said
+
+
+def _through_calls(rows: list, said_already: bool = False) -> str:
+    """A note where the gradient vanishes through the calls of one module or function (_vanishing_chains). W43
+    walkthrough, finding 4: a hand-written LSTM's first time step got 3e-6 of the last's, visible only in the a/last
+    column of 101 rows. Empty where none does, or where the reading says the one chain there is (said_already)."""
+    chains = _vanishing_chains(rows)
+    if said_already and len(chains) == 1:
+        return ""
+    said = [f"through the {n} calls of {name} in one forward, |dL/da| falls from {last:.3g} at the last call to "
+            f"{first:.3g} at the first, {first / last:.2g} of it" for name, n, first, last, _ in chains]
     if not said:
         return ""
+    help_ = ("a forget-gate bias of 1 at initialisation and a lower learning rate (gates pushed to 0 or 1 pass no "
+             "gradient) let a gated cell carry it further, as do shorter sequences" if chains[0][4] else
+             "gated cells (nn.LSTM, nn.GRU) carry it further, as do an orthogonal initialisation of the recurrent "
+             "weight and shorter sequences")
     return ("; ".join(said[:3]) + ": the gradient vanishes through the calls (through time, in a loop over a "
-            "sequence), so what the earliest calls see barely trains; gated cells (nn.LSTM, nn.GRU) carry it further, "
-            "as do an orthogonal initialisation of the recurrent weight and shorter sequences (truncated "
-            "backpropagation through time)")
+            f"sequence), so what the earliest calls see barely trains; {help_} (truncated backpropagation through "
+            "time)")
