@@ -118,4 +118,54 @@ def test_a_log_with_no_layer_says_so_instead_of_empty_frames(browser, tmp_path):
         assert page.locator("#watch-table").inner_text().startswith("No layer to chart")
         assert page.locator("#watch-table table").count() == 0
         assert page.evaluate("document.getElementById('watch-loss').drawn.series[0].y.length") == 6
+        # W66 walkthrough finding 5: the charts over training drew their axes and the status marks over no data, the
+        # note on one line cut at both ends and over the axis's '50%'; now no axes, and every line of the note
+        # within the canvas (each chart redrawn with its text calls recorded)
+        for chart in ("watch-history", "watch-health"):
+            assert page.evaluate(f"document.getElementById('{chart}').drawn") is None, chart
+            drawn = page.evaluate(_TEXTS_OF % chart)
+            assert len(drawn) >= 2 and " ".join(t for t, *_ in drawn).startswith("No layer to chart"), drawn
+            for text, left, right, width in drawn:
+                assert 0 <= left and right <= width, (chart, text, left, right, width)
         shot(page, "watch-v25-no-layer")
+
+
+@pytest.mark.browser
+def test_a_long_empty_note_over_steps_is_wrapped_inside_the_plot(browser, tmp_path):
+    """A chart over the steps with nothing to draw and a note longer than its plot is wide (stepLines' own note, at
+    400 px): the note on several lines, each inside the plot."""
+    reports = [report(step, ["a1"]) for step in range(1, 5)]
+    with _serve(browser, tmp_path, "wrap", [header(["a1"]), *reports], width=400) as page:
+        page.evaluate("""async () => {
+          const { stepLines } = await import('/static/js/watch-charts.js');
+          const canvas = document.createElement('canvas');
+          canvas.id = 'wrap-test'; canvas.style.width = '360px'; canvas.style.height = '220px';
+          document.body.append(canvas);
+          const empty = 'No unit to count: ' + 'a long reason '.repeat(12);
+          stepLines(canvas, { x: [1, 2, 3], log: true, series: [], empty });
+        }""")
+        note = page.evaluate("document.getElementById('wrap-test').emptyNote")
+        drawn = [d for d in page.evaluate(_TEXTS_OF % "wrap-test") if d[0] in note]
+        assert len(drawn) >= 3 and " ".join(t for t, *_ in drawn) == note, drawn
+        geom = page.evaluate("({l: document.getElementById('wrap-test').geom.l, "
+                             "r: document.getElementById('wrap-test').geom.r})")
+        for text, left, right, _ in drawn:
+            assert geom["l"] - 1 <= left and right <= geom["r"] + 1, (text, left, right, geom)
+
+
+# the texts a chart draws when redrawn, each as [text, left edge, right edge, canvas width in CSS pixels], the
+# empty note's lines among them
+_TEXTS_OF = """((id) => {
+  const canvas = document.getElementById(id), ctx = canvas.getContext('2d'), seen = [];
+  const fill = CanvasRenderingContext2D.prototype.fillText;
+  CanvasRenderingContext2D.prototype.fillText = function (text, x, y) {
+    if (this === ctx) {
+      const w = this.measureText(text).width;
+      const left = this.textAlign === 'center' ? x - w / 2 : this.textAlign === 'right' ? x - w : x;
+      seen.push([String(text), left, left + w, canvas.clientWidth]);
+    }
+    return fill.apply(this, arguments);
+  };
+  try { canvas.redraw(); } finally { CanvasRenderingContext2D.prototype.fillText = fill; }
+  return seen.filter(([t]) => t.length > 12);
+})('%s')"""

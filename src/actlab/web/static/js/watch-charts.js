@@ -9,7 +9,7 @@ import { logAxis, power10, sized } from "./livechart.js";
 import { TEXT_H, ZERO_ROW, leftMargin, yAxis } from "./watch-axis.js";
 import {
   BAND_KEY, M, MANY, NAN_COLOUR, WARM_EDGE, WARM_FILL, dashOf, distinctNames, keyRoom, keys, lineColour, rampKey,
-  rampRoom,
+  rampRoom, wrapText,
 } from "./watch-keys.js";
 
 // the keys' and texts' helpers live in watch-keys.js, the bar chart in watch-bars.js; the page and the tests import
@@ -329,9 +329,10 @@ export function stepLines(canvas, args) {
     ctx.fillStyle = "#333"; ctx.textAlign = "right"; ctx.textBaseline = "bottom"; ctx.fillText(said, box[2], box[3]);
   }
   const note = all.length ? null : empty || null;
-  if (note) {
+  if (note) {  // wrapped within the plot (W66 walkthrough finding 5: one line ran past both ends, over the axis)
     ctx.fillStyle = "#5b6570"; ctx.textAlign = "center"; ctx.textBaseline = "middle";
-    ctx.fillText(note, (l + w - M.r) / 2, (top + bottom) / 2);
+    const lines = wrapText(ctx, note, w - M.r - l - 16);
+    lines.forEach((line, k) => ctx.fillText(line, (l + w - M.r) / 2, (top + bottom) / 2 + 16 * (k - (lines.length - 1) / 2)));
   }
   canvas.emptyNote = note;
   canvas.legendNames = series.map((s) => s.name).concat(marks.length ? [markKey] : [], banded ? [bandKey] : [],

@@ -176,7 +176,11 @@ function drawCharts() {
   const empty = (said) => (hasNoLayer() ? NO_LAYER : allBad ? ALL_BAD : said);
   const changes = changeMarks();  // where the reading's status changed: marked on the three charts over the steps
   // the lines' keys name only the layers: the axis says what they are
-  stepLines($("watch-history"), { x: steps, log: true, marks: nanMarks(), empty: empty("No finite step yet"), hover: hover.history,
+  // no layer at all: the two charts over layers say so and draw no axes, no status marks over no data (W66
+  // walkthrough finding 5)
+  const noLayer = hasNoLayer();
+  if (noLayer) chartNote($("watch-history"), NO_LAYER);
+  else stepLines($("watch-history"), { x: steps, log: true, marks: nanMarks(), empty: empty("No finite step yet"), hover: hover.history,
                                   series: layerSeries(view.history, view.historyBands), xLog, xEnd,
                                   yName: "‖∂L/∂a‖ per layer, log scale", mixedKey: MIXED_KEY,
                                   zeroSaid: atZero("0"), changes });
@@ -192,7 +196,8 @@ function drawCharts() {
   const warm = lastWarm < 0 ? null : { from: steps[firstWarm], to: steps[Math.min(lastWarm + 1, steps.length - 1)],
     key: `dead counted from the ${ordinal(view.deadNeed)} sampled batch` };  // whole at 420 px (W27: cut there)
   const healthAxis = allMeasures() ? `% of layer ${numberOf(view.healthRows[0][1])}'s units` : AXIS_NAMES[measure()];
-  stepLines($("watch-health"), { x: steps, log: false, yRange: [0, 1], yLabel: percent, marks: nanMarks(), xLog, xEnd,
+  if (noLayer) chartNote($("watch-health"), NO_LAYER);
+  else stepLines($("watch-health"), { x: steps, log: false, yRange: [0, 1], yLabel: percent, marks: nanMarks(), xLog, xEnd,
                                  yName: healthAxis, empty: empty("No unit counted yet"), hover: hover.health,
                                  series: healthSeries, zeroSaid: allMeasures() ? null : atZero("0%"), warm, changes });
   // a loss that spans decades (a diverging run) is drawn on a log axis; a loss that is itself not finite is a
