@@ -248,6 +248,10 @@ class LayerSummary:
     # an activation applied to another's output in the same layer (a monitor's tanh on softplus): the same units,
     # which a layer's count takes once
     chained: bool = False
+    # of its places, how many are a later call of a function called before in the same forward (a loop over time
+    # steps: its units counted again at each call, W66 walkthrough finding 3: '811 of 2400 hidden units are saturated'
+    # in a cell of 16 units called 150 times); 0: none
+    repeats: int = 0
 
 
 @dataclass(frozen=True)

@@ -1379,8 +1379,14 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
         flow = f"only {s.output_name} trains: every hidden layer is left out ({shown})"
     dead, total = sum(l.dead for l in s.layers), sum(l.width for l in s.layers)
     mostly = _mostly_dead(s)
+    repeats = sum(l.repeats for l in s.layers)
+    # a loop's calls each count their units: said, or '811 of 2400 hidden units' reads as a layer of 2400 (W66)
+    per_call = (f"units counted at each call: {repeats:,} of the places are later calls, in one forward, of a "
+                "function called before them, as a loop over time steps makes them") if repeats else ""
     if dead:
-        flow += f"; {dead} of {total} hidden units {'is' if dead == 1 else 'are'} dead"
+        flow += f"; {dead} of {total} hidden units {'is' if dead == 1 else 'are'} dead" + (f" ({per_call})" if per_call
+                                                                                          else "")
+        per_call = ""
         if mostly and len(s.layers) > 1:  # the pooled count hides a layer half dead or more (W37: 41 of 128, 40 in
             # one layer of 64)
             flow += ", " + ", ".join(f"{s.layers[i].dead} of {s.layers[i].width} in {s.name(i)}" for i in mostly)
@@ -1400,7 +1406,7 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
     if saturated:  # said as dead units are (W46 walkthrough: 12 of 32 tanh units saturated on the layer's line, and a
         # headline 'starting' with nothing of them)
         flow += (f"; {saturated} of {total} hidden units {'is' if saturated == 1 else 'are'} saturated (a mean |f'| "
-                 "under 1% of its peak: little gradient passes back through them)")
+                 f"under 1% of its peak: little gradient passes back through them{'; ' if per_call else ''}{per_call})")
     if s.not_read and s.layers:
         flow += "; not read: " + ", ".join(s.not_read[:4]) + (" ..." if len(s.not_read) > 4 else "")
     evidence |= {"loss": s.loss, "chance_loss": s.chance_loss, "epochs": s.epochs, "steps": s.steps,

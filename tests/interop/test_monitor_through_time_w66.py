@@ -155,3 +155,29 @@ def test_every_pass_of_a_loop_gives_each_call_of_its_function_a_chain_of_its_own
     shortest = next(d for d in range(1, len(pattern) + 1) if len(pattern) % d == 0 and pattern == pattern[d:] +
                     pattern[:d])
     assert q == pattern[:shortest].count("a"), (pattern, q)
+
+
+def test_a_loops_unit_counts_say_they_are_counted_at_each_call():
+    """W66 walkthrough finding 3: '811 of 2400 hidden units are saturated' in a cell of 16 units called 150 times
+    read as a layer of 2,400. The count now says its units are counted at each call, and how many places are later
+    calls; the reference is the report's own rows (16 units a call, each call's name)."""
+    torch.manual_seed(0)
+    report, _ = _train(_LSTM(), lambda x: (x.sign().sum(dim=(1, 2)) > 0).long(), steps=20, lr=1.0, seq=5)
+    words = report.reading.words
+    m = re.search(r"(\d+) of (\d+) hidden units are (?:saturated|dead)", words)
+    assert m, words
+    cell = [row for row in report.layers if row.name.startswith("u>")]
+    assert int(m[2]) == sum(row.width for row in cell) == 16 * 5 * 5
+    later = sum(1 for row in cell if "#" in row.name)
+    assert f"units counted at each call: {later} of the places are later calls, in one forward, of a function" \
+        in words, words
+    # a network whose activations each run once says nothing of calls
+    torch.manual_seed(0)
+    mlp = nn.Sequential(nn.Linear(4, 16), nn.Tanh(), nn.Linear(16, 2))
+    mon = Monitor(mlp, every=1, chance_loss=math.log(2))
+    for _ in range(3):
+        with mon.step() as s:
+            loss = F.cross_entropy(mlp(torch.randn(32, 4) * 30), torch.randint(0, 2, (32,)))
+            loss.backward()
+            s.loss = loss
+    assert "counted at each call" not in mon.report().reading.words

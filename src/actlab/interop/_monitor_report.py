@@ -118,7 +118,8 @@ def _one_layer(places: list[LayerSummary]) -> LayerSummary:
             dead, saturated = max(dead, p.dead), max(saturated, p.saturated)
         else:
             width, dead, saturated = width + p.width, dead + p.dead, saturated + p.saturated
-    return dataclasses.replace(first, width=width, dead=dead, saturated=saturated, signal_norm=signal)
+    return dataclasses.replace(first, width=width, dead=dead, saturated=saturated, signal_norm=signal,
+                               repeats=sum(p.repeats for p in places))
 
 
 _NAN_AT_DATA = "A loss that turns NaN without climbing first points at the data or the loss"  # reading_loss's
@@ -469,7 +470,8 @@ class _Reporting:
                     # (a hand-written SiLU's gate counts its units saturated at 0 alone: at 1 the SiLU is linear and
                     # passes gradient; W47 walkthrough: 7 such units read 'little gradient passes back')
                     (0 if at_output else sat or 0) + (dead or 0), r["act_grad"],
-                    layer.label, f"'{param}'", chained=layer.chained))
+                    layer.label, f"'{param}'", chained=layer.chained,
+                    repeats=int(stats.name.rpartition("#")[2].isdigit() and "#" in stats.name)))
                 if not shared:  # the weight's own row leads its layer
                     groups[weight_module].insert(0, groups[weight_module].pop())
             else:
