@@ -458,9 +458,10 @@ class RunSummary:
     # but the labels' frequencies (W54 walkthrough finding 2)
     inputs_alike: tuple[str, int, int, bool, bool] | None = None
     # the same batch at the latest sampled steps: their inputs to the first weighted module equal (a monitor compares
-    # each sampled batch's first sample's sum and root mean square with the one before): (the training step of the
-    # first of them, how many in a row); None: they differ, or not read. A loader that repeats one batch read 'healthy
-    # ... 99.99% below chance' on a model whose whole-data loss was above chance (W64 walkthrough finding 4)
+    # each sampled batch's first sample's sum, root mean square and a sum weighted by place with the one before): (the
+    # training step of the first of them, how many in a row); None: they differ, or not read. A loader that repeats
+    # one batch read 'healthy ... 99.99% below chance' on a model whose whole-data loss was above chance (W64
+    # walkthrough finding 4)
     same_batch: tuple[int, int] | None = None
     # the latest sampled steps trained from forwards in eval mode, up to the latest, of a model with modules that
     # compute otherwise in eval mode (BatchNorm, Dropout): (the training step of the first, how many sampled steps,

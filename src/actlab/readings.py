@@ -305,7 +305,8 @@ def _with_same_batch(findings: list[Finding], s: RunSummary) -> list[Finding]:
         return findings
     since, count = same
     said = (f"every one of the last {count} sampled steps, from training step {since:,}, read the same batch (its "
-            "inputs to the first weighted layer equal, sum and root mean square): the loss judged is that one "
+            "inputs to the first weighted layer equal: their sums, root mean squares and sums weighted by place): "
+            "the loss judged is that one "
             "batch's, which a model can fit without learning the data")
     remedy = ("If the data is more than that batch, the loader gives the same batch on every step (a `next(iter("
               "loader))` taken once, a DataLoader made anew inside the loop without shuffling, an index that does not "

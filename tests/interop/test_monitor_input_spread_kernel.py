@@ -23,6 +23,7 @@ from torch.nn import functional as F  # noqa: E402
 
 from actlab.interop import _torch_stats  # noqa: E402
 from actlab.interop._monitor_inputs import _spread  # noqa: E402
+from actlab.interop._torch_stats import SPREAD_COLUMN_STEP, SPREAD_ROW_STEP  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
 
 VALUES = [0.0, -0.0, 1.0, -2.5, 1e-30, 3e38, -3e38, math.inf, -math.inf, math.nan, 0.125]
@@ -35,8 +36,9 @@ def _kernels():
     return module
 
 
-def _reference(x: np.ndarray) -> tuple[float, float, float, float]:
-    """The four figures in float64 by NumPy, each NaN where torch's reductions give NaN."""
+def _reference(x: np.ndarray) -> tuple[float, float, float, float, float]:
+    """The five figures in float64 by NumPy and plain Python, each NaN where torch's reductions give NaN; the mark
+    summed in the kernel's order (along each row, then down the rows), so that cancellations round alike."""
     rows = x.reshape(x.shape[0], -1).astype(np.float64)
     if np.isnan(rows).any():
         gap = top = math.nan
@@ -46,9 +48,18 @@ def _reference(x: np.ndarray) -> tuple[float, float, float, float]:
         gap = math.nan if np.isnan(spans).any() else float(spans.max())
         top = float(np.abs(rows).max())
     with np.errstate(invalid="ignore", over="ignore"):
-        first = float(np.add.reduce(rows[0]))
         rms = float(np.sqrt(np.add.reduce(rows.reshape(-1) ** 2) / rows.size))
-    return gap, top, first, rms
+    first = 0.0
+    for v in rows[0].tolist():  # in order, as the pass adds them (3e38 + 1 - 3e38 is 0 so, 1 pairwise)
+        first += v
+    across = [1.0 + (j * SPREAD_COLUMN_STEP) % 1.0 for j in range(rows.shape[1])]
+    mark = 0.0
+    for i, row in enumerate(rows.tolist()):
+        along = 0.0
+        for v, w in zip(row, across, strict=True):
+            along += v * w
+        mark += along * (1.0 + (i * SPREAD_ROW_STEP) % 1.0)
+    return gap, top, first, rms, mark
 
 
 def _same_figure(got: float, want: float) -> bool:
@@ -63,9 +74,9 @@ def _same_figure(got: float, want: float) -> bool:
         lambda s: s[0] >= 2), elements=st.sampled_from(VALUES).map(dtype))))
 def test_the_compiled_pass_gives_numpys_four_figures(x):
     module = _kernels()
-    out = np.empty(4)
+    out = np.empty(5)
     module.input_spread(np.ascontiguousarray(x).reshape(x.shape[0], -1), out)
-    for got, want, what in zip(out.tolist(), _reference(x), ("spread", "largest |x|", "first sum", "rms"),
+    for got, want, what in zip(out.tolist(), _reference(x), ("spread", "largest |x|", "first sum", "rms", "mark"),
                                strict=True):
         assert _same_figure(got, want), (what, got, want, x.tolist())
 
@@ -77,7 +88,7 @@ def test_through_the_monitor_the_spread_is_zero_exactly_when_every_sample_equals
     _kernels()
     x = torch.tensor(rows, dtype=dtype)
     got = _spread(x)
-    assert all(isinstance(v, float) for v in got)  # the compiled pass made them
+    assert len(got) == 5 and all(isinstance(v, float) for v in got)  # the compiled pass made them
     same = all(torch.equal(x[0], x[i]) for i in range(len(x)))
     assert (got[0] == 0) == same, (rows, got)
     assert got[1] == float(x.abs().max()) and got[2] == math.fsum(x[0].double().tolist())
@@ -92,12 +103,17 @@ def test_batches_the_pass_cannot_read_take_the_torch_path(batch):
     wide = batch.double()  # the torch path takes half precision's differences in half precision: to its rounding
     assert float(got[0]) == pytest.approx(float((wide.amax(0) - wide.amin(0)).amax()), rel=1e-2)
     assert float(got[1]) == float(wide.abs().max())
+    # the mark by its formula, in float64 (half precision's sums to its rounding)
+    rows = wide.reshape(wide.shape[0], -1)
+    across = 1 + (torch.arange(rows.shape[1], dtype=torch.float64) * SPREAD_COLUMN_STEP) % 1
+    down = 1 + (torch.arange(rows.shape[0], dtype=torch.float64) * SPREAD_ROW_STEP) % 1
+    assert float(got[4]) == pytest.approx(float(down @ (rows @ across)), rel=1e-2)
 
 
-def _train(batch_of, compiled: bool, monkeypatch, steps=40):
+def _train(batch_of, compiled: bool, monkeypatch, steps=40, features=6):
     monkeypatch.setattr(_torch_stats, "ENABLED", compiled)
     torch.manual_seed(0)
-    model = nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 3))
+    model = nn.Sequential(nn.Linear(features, 16), nn.ReLU(), nn.Linear(16, 3))
     opt = torch.optim.SGD(model.parameters(), lr=0.05)
     mon = Monitor(model, every=2, chance_loss=math.log(3))
     g = torch.Generator().manual_seed(1)
@@ -131,3 +147,33 @@ def test_alike_repeated_and_fine_inputs_read_the_same_on_either_path(monkeypatch
     assert fine._inputs_alike() is None and fine._same_batch() is None
     # the latest sampled batch (every=2: steps 1, 3, ..., 39) by its own root mean square
     assert fine._input_rms[0] == pytest.approx(float(given[38].double().pow(2).mean().sqrt()), rel=1e-6)
+
+
+def _bars(n: int, g: torch.Generator) -> torch.Tensor:
+    """n images of 8 x 8, each one bar across and one down (15 pixels on): every sample has the same sum and energy."""
+    x = torch.zeros(n, 64)
+    rows, cols = torch.randint(0, 8, (n,), generator=g), torch.randint(0, 8, (n,), generator=g)
+    for k in range(n):
+        img = x[k].view(8, 8)
+        img[rows[k], :] = 1.0
+        img[:, cols[k]] = 1.0
+    return x
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_fresh_batches_of_samples_with_one_sum_and_energy_are_not_called_the_same(monkeypatch, compiled):
+    """W67 walkthrough finding 1: fresh batches of bar images (15 pixels on in each) read 'every one of the last 3
+    sampled steps ... read the same batch', their first sample's sum and root mean square equal by construction. The
+    batches here differ (the test checks it); a batch given again is still called so."""
+    if compiled:
+        _kernels()
+    g = torch.Generator().manual_seed(4)
+    pool = _bars(512, g)
+    fresh, _ = _train(lambda step, x: pool[torch.randint(0, 512, (32,), generator=g)], compiled, monkeypatch,
+                      features=64)
+    firsts = {float(b.sum()) for b in pool}
+    assert firsts == {15.0}  # the premise: one sum for every sample
+    assert fresh._same_batch() is None, fresh._same
+    again = pool[:32].clone()
+    repeated, _ = _train(lambda step, x: again, compiled, monkeypatch, features=64)
+    assert repeated._same_batch() == (1, 20)

@@ -127,7 +127,7 @@ def test_token_ids_and_single_samples_are_not_read():
 def test_the_spread_is_zero_exactly_when_every_sample_equals_the_first(rows):
     x = torch.tensor(rows, dtype=torch.float32)
     got = _spread(x)
-    gap, top, first, _ = (float(t) for t in got)
+    gap, top, first, _, _ = (float(t) for t in got)
     same = all(torch.equal(x[0], x[i]) for i in range(len(x)))
     assert (gap == 0) == same, (rows, gap)
     # the compiled pass (floats) sums in float64, torch's path (0-d tensors) in float32 (3e38 twice: inf)

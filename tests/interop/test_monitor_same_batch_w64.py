@@ -44,8 +44,8 @@ def test_one_batch_repeated_is_said_after_the_status():
     assert whole > math.log(5)  # the premise: on the whole data the model is worse than a constant guess
     assert r.status is Status.HEALTHY
     m = re.match(r"healthy, but every one of the last (\d+) sampled steps, from training step (\d+), read the same "
-                 r"batch \(its inputs to the first weighted layer equal, sum and root mean square\): the loss judged "
-                 r"is that one batch's", r.words)
+                 r"batch \(its inputs to the first weighted layer equal: their sums, root mean squares and sums "
+                 r"weighted by place\): the loss judged is that one batch's", r.words)
     assert m, r.words
     assert (int(m[1]), int(m[2])) == (120 // 5, 1)  # every=5 samples steps 1, 6, ..., 116: all of them
     assert r.remedy.startswith("If the data is more than that batch, the loader gives the same batch on every step")

@@ -18,19 +18,25 @@ import numpy as np
 import torch
 
 from . import _torch_stats
+from ._torch_stats import SPREAD_COLUMN_STEP, SPREAD_ROW_STEP
 
 # sampled batches in a row whose samples were all alike before the reading says so
 ALIKE_BATCHES = 2
-# sampled batches in a row with the same inputs (first sample's sum and root mean square) before the reading says so
+# sampled batches in a row with the same inputs (first sample's sum, root mean square, mark) before the reading says so
 SAME_BATCHES = 3
+# the relative difference under which two batches' figures are the same (float32 against float64 sums of one batch)
+SAME_TOLERANCE = 1e-6
 
 
 def _spread(x) -> tuple | None:
     """(the largest spread of one input value over the batch, the largest |value|, the first sample's sum, the root
-    mean square of the values) of a floating input with a batch of 2 or more; None for anything else (token ids, a
-    single sample). The sum tells batches of one sample repeated, a different one each step, from the same values on
-    every step. As four floats where the compiled pass reads x (a contiguous float32 or float64 CPU tensor, the kernels
-    loaded: _torch_stats_numba.input_spread), in one pass; else as four 0-d tensors, read with the step's other
+    mean square of the values, the batch's mark) of a floating input with a batch of 2 or more; None for anything else
+    (token ids, a single sample). The sum tells batches of one sample repeated, a different one each step, from the
+    same values on every step. The mark is the sum of the values weighted by place (1 + frac(i g)) (1 + frac(j h)) for
+    sample i and value j: batches of images whose every sample has the same sum and energy (one bar across and one
+    down, 15 pixels on) differ in it (W67 walkthrough finding 1: fresh batches of such images read 'the same batch').
+    As five floats where the compiled pass reads x (a contiguous float32 or float64 CPU tensor, the kernels
+    loaded: _torch_stats_numba.input_spread), in one pass; else as five 0-d tensors, read with the step's other
     numbers. The eight torch calls cost a sampled step of the benchmark's MLP about 0.18 ms (4.7% of its bare step,
     measured by leaving the figures out), the pass about 0.01 ms."""
     if not torch.is_tensor(x) or not x.is_floating_point() or x.dim() < 2 or x.shape[0] < 2:
@@ -38,13 +44,16 @@ def _spread(x) -> tuple | None:
     x = x.detach()
     kernels = _torch_stats.kernels()
     if kernels is not None and x.is_cpu and x.dtype in _HOST_DTYPES and x.is_contiguous() and x.numel() > 0:
-        out = np.empty(4)
+        out = np.empty(5)
         kernels.input_spread(x.numpy().reshape(x.shape[0], -1), out)
         return tuple(out.tolist())
     # in float32 at least: float16's squares overflow past 256
     low = x.dtype in (torch.float16, torch.bfloat16)
     rms = torch.linalg.vector_norm(x, dtype=torch.float32 if low else None) / math.sqrt(x.numel())
-    return (x.amax(0) - x.amin(0)).amax(), x.abs().amax(), x[0].sum(), rms
+    rows = x.reshape(x.shape[0], -1).to(torch.float32 if low else x.dtype)
+    across = 1.0 + torch.arange(rows.shape[1], device=x.device, dtype=rows.dtype).mul_(SPREAD_COLUMN_STEP).remainder_(1)
+    down = 1.0 + torch.arange(rows.shape[0], device=x.device, dtype=rows.dtype).mul_(SPREAD_ROW_STEP).remainder_(1)
+    return (x.amax(0) - x.amin(0)).amax(), x.abs().amax(), x[0].sum(), rms, torch.dot(rows @ across, down)
 
 
 _HOST_DTYPES = (torch.float32, torch.float64)
@@ -61,8 +70,8 @@ class _Inputs:
     # the root mean square of the latest sampled batch's inputs to that module, and the module's name (None: not read)
     _input_rms: tuple[float, str] | None = None
     # the latest sampled batches with the same inputs: (the first one's training step, how many, the module's label,
-    # their first sample's sum and root mean square)
-    _same: tuple[int, int, str, float, float] | None = None
+    # their first sample's sum, root mean square and mark)
+    _same: tuple[int, int, str, float, float, float] | None = None
     # (first weighted module, first activation's place) -> the norm module between them in words, "" for none, False
     # where they are not both modules of the model: found once (the Monitor's __init__ gives each its own dict)
     _norm_between: dict
@@ -72,7 +81,7 @@ class _Inputs:
     # this sampled step's first weighted module, in words, where its input held no value (a batch of no samples); its
     # step is not read (_Stepping._drop_empty). None: it held values, or was not read
     _empty_input: str | None = None
-    # this sampled step's four input figures where the compiled pass made them on the host (_spread), else None
+    # this sampled step's five input figures where the compiled pass made them on the host (_spread), else None
     _input_host: list[float] | None = None
 
     def _read_input(self, name: str, module, inputs: tuple) -> None:
@@ -82,7 +91,7 @@ class _Inputs:
             self._empty_input = f"'{name}' ({type(module).__name__})"
 
     def _input_scalars(self, like: list) -> list:
-        """The sampled step's four input figures as 0-d tensors to go to the host with the step's other figures (in
+        """The sampled step's five input figures as 0-d tensors to go to the host with the step's other figures (in
         the dtype of ``like``'s first, so that they stack with them), or none: not read, or made on the host by the
         compiled pass (kept in self._input_host); the step's label is kept for _judge_inputs."""
         held, self._first_input = self._first_input, None
@@ -97,20 +106,24 @@ class _Inputs:
         return [t.to(like[0].dtype) for t in held[1]] if like else [t.float() for t in held[1]]
 
     def _judge_inputs(self, figures: list[float]) -> None:
-        """As the sampled step is collected, from its four input figures (none: not read, and no judgement): its
+        """As the sampled step is collected, from its five input figures (none: not read, and no judgement): its
         batch's samples alike or not (a NaN spread is not alike), whether it differs from the last alike one, and the
         inputs' root mean square."""
-        if len(figures) != 4 or self._input_label is None:
+        if len(figures) != 5 or self._input_label is None:
             self._input_rms = self._same = None
             return
-        name, (gap, top, first, rms) = self._input_label, figures
+        name, (gap, top, first, rms, mark) = self._input_label, figures
         self._input_rms = (rms, self._input_name)
         if not math.isfinite(top) and self._input_bad is None:  # a NaN or an inf in the inputs themselves
             self._input_bad = (self.step_count + 1, name)
         step = self.step_count + 1
         same = self._same
-        self._same = ((same[0], same[1] + 1, name, first, rms) if same is not None and same[2:] == (name, first, rms)
-                      and gap > 0 and math.isfinite(rms) else (step, 1, name, first, rms))
+        # (to a millionth: the torch path sums in float32, the compiled pass in float64, and the first steps take the
+        # torch path while the pass loads, which restarted a repeated batch's count)
+        self._same = ((same[0], same[1] + 1, name, first, rms, mark) if same is not None and same[2] == name
+                      and all(math.isclose(a, b, rel_tol=SAME_TOLERANCE, abs_tol=1e-30)
+                              for a, b in zip(same[3:], (first, rms, mark), strict=True))
+                      and gap > 0 and math.isfinite(rms) else (step, 1, name, first, rms, mark))
         if gap == 0:
             run = self._alike
             self._alike = ((name, run[1], run[2] + 1, run[3] and top == 0, run[4] or first != run[5], first)

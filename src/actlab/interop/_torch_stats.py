@@ -23,6 +23,10 @@ import torch
 from .._kernel_loader import KernelLoader
 
 ENABLED = True  # False: the torch path everywhere (the tests compare the two)
+# the weights of the inputs' mark (_monitor_inputs._spread, _torch_stats_numba.input_spread): 1 + frac(k x step)
+# down the columns and down the rows (the golden ratio's fraction and sqrt(2)'s)
+SPREAD_COLUMN_STEP = 0.6180339887498949
+SPREAD_ROW_STEP = 0.41421356237309515
 # the loader's state (_kernel_loader): _torch_stats_numba once imported, why it could not be, preload()'s thread
 _module = None
 _failure: str | None = None

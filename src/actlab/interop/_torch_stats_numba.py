@@ -16,6 +16,8 @@ import numpy as np
 from numba import carray, njit, types
 from numba.extending import intrinsic
 
+from ._torch_stats import SPREAD_COLUMN_STEP, SPREAD_ROW_STEP
+
 _SIGS3 = ["float64(float32[:, ::1], boolean, float32[::1])", "float64(float64[:, ::1], boolean, float64[::1])"]
 
 
@@ -409,24 +411,34 @@ _SIGS_SPREAD = ["void(float32[:, ::1], float64[::1])", "void(float64[:, ::1], fl
 def input_spread(x, out):
     """A batch of inputs x (samples, values), two samples or more, in one pass: out[0] the largest spread of one value
     over the samples (max - min down a column), out[1] the largest |x|, out[2] the first sample's sum, out[3] the
-    root mean square of x (its squares summed in float64). A NaN anywhere makes out[0] and out[1] NaN, and a column
-    whose max - min is NaN (+inf down all of it) makes out[0] NaN, as torch's amax gives them; out[3] is then NaN or
-    inf as the squares make it. Where _monitor_inputs._spread took eight torch calls (amax, amin, their difference,
-    abs, three more reductions, a norm), each with its dispatch and a pass or a scratch tensor."""
+    root mean square of x (its squares summed in float64), out[4] the mark: the sum of x[i, j] (1 + frac(i g))
+    (1 + frac(j h)), with g and h two irrational steps (weights that differ from place to place, so that two batches
+    with the same sums and energy but their values elsewhere tell apart: W67 walkthrough finding 1). A NaN anywhere
+    makes out[0] and out[1] NaN, and a column whose max - min is NaN (+inf down all of it) makes out[0] NaN, as
+    torch's amax gives them; out[3] and out[4] are then NaN or inf as the sums make them. Where
+    _monitor_inputs._spread took eight torch calls (amax, amin, their difference, abs, three more reductions, a
+    norm), each with its dispatch and a pass or a scratch tensor."""
     rows, width = x.shape
     hi = x[0].copy()
     lo = x[0].copy()
     sq = np.zeros(width, np.float64)
+    across = np.empty(width, np.float64)
+    for j in range(width):
+        across[j] = 1.0 + (j * SPREAD_COLUMN_STEP) % 1.0
+    mark = 0.0
     nan = False
     for i in range(rows):
         r = x[i]
+        along = 0.0
         for j in range(width):
             v = r[j]
             hi[j] = v if v > hi[j] else hi[j]
             lo[j] = v if v < lo[j] else lo[j]
             w = np.float64(v)
             sq[j] += w * w
+            along += w * across[j]
             nan |= v != v
+        mark += along * (1.0 + (i * SPREAD_ROW_STEP) % 1.0)
     gap = 0.0
     top = 0.0
     first = 0.0
@@ -443,3 +455,4 @@ def input_spread(x, out):
     out[1] = np.nan if nan else top
     out[2] = first
     out[3] = np.sqrt(total / (rows * width))
+    out[4] = mark
