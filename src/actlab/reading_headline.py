@@ -128,7 +128,7 @@ _SILENT_ON_LOSS = frozenset({Status.UNSCALED_INPUTS, Status.OUTPUT_SATURATED, St
                              Status.VANISHING})
 
 
-def _with_the_loss(findings: list[Finding], s: RunSummary) -> list[Finding]:
+def with_the_loss(findings: list[Finding], s: RunSummary) -> list[Finding]:
     head = findings[0]
     if (head.status not in _SILENT_ON_LOSS or s.loss is None or s.chance_loss is None or not math.isfinite(s.loss)
             or s.chance_loss <= 0 or has_moved(s) or head.words.startswith(UNLEARNED)):
@@ -165,4 +165,4 @@ def _with_the_loss(findings: list[Finding], s: RunSummary) -> list[Finding]:
 
 def headline_first(findings: list[Finding], s: RunSummary) -> list[Finding]:
     """The findings, sorted by Status, with the headline each exception makes first and what it adds to it."""
-    return _with_the_second_cause(_with_the_loss(_lost_first(_zero_rate_first(findings)), s), s)
+    return _with_the_second_cause(with_the_loss(_lost_first(_zero_rate_first(findings)), s), s)

@@ -162,6 +162,8 @@ WEIGHTS_READ_STEPS = 50
 FLIP_SHARE = 0.5
 # a loss at most this share of chance with no gradient left is a fit (xor learned to a loss of 0), not a failure
 FIT_FRACTION = 0.01
+# every learning rate read at or under this is small for any optimiser: a loss above chance is not its steps' doing
+SMALL_RATE = 1e-5
 
 
 def diagnose(s: RunSummary) -> Reading:
@@ -1117,6 +1119,15 @@ def _learning(s: RunSummary) -> Finding | None:
         remedy = ("A loss above chance after this many updates usually means steps too large for the network: lower "
                   f"the learning rate and {s.restart}. If it is already small, check the labels and the loss "
                   "function.")
+        rates = [changes[-1][1] for *_, changes in s.learning_rates if changes] or (
+            [s.learning_rate] if s.learning_rate is not None else [])
+        if rates and max(rates) <= SMALL_RATE:  # the rates read are small already: not the steps (W67 walkthrough
+            # finding 3: a GAN's generator at lr 1e-6 was told to lower it, beside a page saying 'was 1.00e-6')
+            said = f"{rates[0]:.3g}" if len(set(rates)) == 1 else f"at most {max(rates):.3g}"
+            remedy = (f"The learning rate is already small ({said}), so steps too large are not the cause: check the "
+                      "labels and the loss function (the targets given, their shift and scale). A loss that plays "
+                      "against another model, a GAN's, moves with its opponent: chance does not judge it, so leave "
+                      "chance_loss out there.")
         far = started_far(s)
         if far is not None:  # it began far above chance and has not climbed: the targets, not the steps
             words, remedy = f"{words}; {far}", started_far_remedy(s)

@@ -17,7 +17,7 @@ def _layer(bulk: int, first: int, last: int, died: int = 20) -> Stopping:
 
 
 def _finding(layer: Stopping):
-    return _stopping_layers([layer], lambda when="": f"restart ({when})", set())
+    return _stopping_layers([layer], lambda when="", step=None: f"restart ({when})", set())
 
 
 def _remedy(layer: Stopping) -> str:
@@ -77,7 +77,7 @@ def test_a_blow_up_before_the_units_went_dates_the_checkpoint():
     # W32: the words blamed a blow-up at step 201 and named a checkpoint from before step 212
     layer = _layer(bulk=15, first=211, last=221)
     layer = Stopping(**{**layer.__dict__, "bulk_from": 262, "bulk_on": 212})
-    remedy = _stopping_layers([layer], lambda when="": f"restart ({when})", set(), blown_up=201).remedy
+    remedy = _stopping_layers([layer], lambda when="", step=None: f"restart ({when})", set(), blown_up=201).remedy
     assert remedy.endswith("restart (saved before training step 200)."), remedy
 
 
@@ -87,9 +87,9 @@ def test_a_run_that_learned_and_lost_it_names_the_earlier_of_its_best_point_and_
     its other finding. The dying layer's remedy now names the best point where that comes first."""
     layer = _layer(bulk=15, first=41, last=61)  # most units last on at step 41
     best = (30, "where the loss was at its lowest (the median of the 9 steps around it, 0.4)")
-    found = _stopping_layers([layer], lambda when="": f"restart ({when})", set(), None, best)
+    found = _stopping_layers([layer], lambda when="", step=None: f"restart ({when})", set(), None, best)
     assert found.remedy.endswith("restart (saved before training step 30, where the loss was at its lowest (the median "
                                  "of the 9 steps around it, 0.4))."), found.remedy
     later = (50, best[1])  # units died before the loss was at its lowest: the checkpoint that holds them alive
-    found = _stopping_layers([layer], lambda when="": f"restart ({when})", set(), None, later)
+    found = _stopping_layers([layer], lambda when="", step=None: f"restart ({when})", set(), None, later)
     assert found.remedy.endswith("restart (saved before training step 41)."), found.remedy

@@ -24,7 +24,7 @@ def test_a_layer_back_under_half_the_share_needs_the_full_share_again():
     was = False
     changes = 0
     for stopped in counts:
-        dying = _stopping_layers([_layer(stopped)], lambda when: f"restart {when}", seen) is not None
+        dying = _stopping_layers([_layer(stopped)], lambda when, step=None: f"restart {when}", seen) is not None
         # the reference: in at the full share, out under half of it, and in again only at the full share
         want = stopped >= DYING_SHARE * 128 * (0.5 if was else 1.0)
         assert dying == want, (stopped, dying, seen)
@@ -35,7 +35,8 @@ def test_a_layer_back_under_half_the_share_needs_the_full_share_again():
 
 def test_a_layer_whose_units_all_come_back_leaves_seen():
     seen: set[str] = set()
-    assert _stopping_layers([_layer(70)], lambda when: when, seen) is not None
-    assert _stopping_layers([], lambda when: when, seen) is None  # no unit stopped any more: not in the list at all
+    assert _stopping_layers([_layer(70)], lambda when, step=None: when, seen) is not None
+    # no unit stopped any more: not in the list at all
+    assert _stopping_layers([], lambda when, step=None: when, seen) is None
     assert not seen
-    assert _stopping_layers([_layer(40)], lambda when: when, seen) is None  # 40 is under the full share
+    assert _stopping_layers([_layer(40)], lambda when, step=None: when, seen) is None  # 40 is under the full share

@@ -129,7 +129,7 @@ def test_a_dying_layer_with_dead_and_silent_units_keeps_both_counts_where_the_wi
 
     d = Stopping("module '3' (ReLU)", 64, dead=20, died=20, silent=30, window=50, silent_for=6, need=100, bulk=50,
                  bulk_from=211, bulk_on=201, first_from=211, last_from=211, most=50)
-    f = _stopping_layers([d], lambda when: f"restart {when}", set())
+    f = _stopping_layers([d], lambda when, step=None: f"restart {when}", set())
     said = (": 20 dead (derivative 0 on every point of each of the last 50 sampled batches) and 30 gone silent (off "
             "on every point of each of the last 6 sampled batches, not counted dead with this window: at this batch "
             "size its 50 sampled batches hold fewer than the 100 points dead needs (Monitor(window=100) would hold "

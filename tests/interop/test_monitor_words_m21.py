@@ -195,7 +195,7 @@ def test_a_dying_layer_of_one_unit_reads_in_the_singular():
 def test_the_dying_remedy_takes_its_restart_words_from_the_function_it_is_given():
     asked = []
 
-    def restart(checkpoint: str = "saved at the start") -> str:
+    def restart(checkpoint: str = "saved at the start", step: int | None = None) -> str:
         asked.append(checkpoint)
         return f"load the weights {checkpoint}"
 
@@ -206,6 +206,11 @@ def test_the_dying_remedy_takes_its_restart_words_from_the_function_it_is_given(
     unknown = [Stopping("module 'h'", 64, 40, 40, 0, 5, 0, 5, 40, None, None, None, None)]
     assert _stopping_layers(unknown, restart, set()).remedy.endswith("load the weights saved at the start.")
     assert torch_restart() == _monitor_base.TORCH_RESTART
+    # a checkpoint from before the first training step is the fresh weights (W67 walkthrough finding 8)
+    assert torch_restart("saved before training step 1", 1) == ("restart from freshly initialised weights (the trouble "
+                                                                "began at the first training step)")
+    assert torch_restart("saved before training step 2", 2).endswith("or from a checkpoint saved before training "
+                                                                      "step 2")
 
 
 def _die_mid(steps: int, kill: int, every: int = 1):

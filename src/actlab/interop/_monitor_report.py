@@ -15,6 +15,7 @@ from torch import nn
 from .._json import jsonable
 from ..instruments import layer_reading
 from ..reading_flow import VANISHING_RATIO
+from ..reading_headline import with_the_loss
 from ..reading_held_out import HELD_OUT_GIVEN
 from ..reading_loss import MOVED_FRACTION, RISING_FACTOR, climb, low_point, rate_cycles, recent, rise, risen_in_low
 from ..reading_record import LossSteps, percent_below, times
@@ -666,7 +667,7 @@ class _Reporting:
                 # 'a checkpoint saved before the problem began')
                 best, why = best_point = low_point(self._latest_low or self._lowest_judged)
                 reading = diagnose(dataclasses.replace(summary, restart=torch_restart(
-                    f"saved before training step {best:,}, {why}")))
+                    f"saved before training step {best:,}, {why}", best)))
             elif reading.status == Status.DIVERGED:
                 # a climb to the NaN whose first step is known: the checkpoint to go back to is one from before it
                 # (W45 walkthrough: lr 30 at step 150, NaN at 157, 'from 0.261 ... between steps 150 and 156', and
@@ -683,7 +684,7 @@ class _Reporting:
                     # raised at step 150, the loss 0.26 there) keeps its start
                     best, why = best_point = low_point(self._latest_low or self._lowest_judged)
                     reading = diagnose(dataclasses.replace(summary, restart=torch_restart(
-                        f"saved before training step {best:,}, {why}")))
+                        f"saved before training step {best:,}, {why}", best)))
                 elif went is not None and went.kind == "rose" and went.start is not None:
                     # a start whose next step's loss is not held is the last step read before the climb, not where
                     # it began (W47 walkthrough: every="auto" sampled steps 62 and 112; the loss fell until step 79)
@@ -707,7 +708,7 @@ class _Reporting:
                         # the climb whose loss was read (the next read is step 512)' of a run that learned to 499)
                         start, where = low_point(latest)
                     reading = diagnose(dataclasses.replace(summary, restart=torch_restart(
-                        f"saved before training step {start:,}, {where}")))
+                        f"saved before training step {start:,}, {where}", start)))
         elif not self._opaque and not self._unknown and _is_affine(self.model):  # layers with nothing between them
             reading = diagnose(dataclasses.replace(summary, affine_between=tuple(zip(order, order[1:], strict=False))))
         else:
@@ -780,8 +781,15 @@ class _Reporting:
                 # and the causes read across the run stay in its headline: weights pulled to 0, gradients cut before
                 # the optimiser (W55 walkthrough: AdamW at weight_decay 50 read 'dying layer' with 'Lower the learning
                 # rate' at steps 311 and 361, between readings that named the weight decay)
-                reading = Reading(tuple(with_causes(_recall_blow_up(
-                    sorted(kept + (extra,), key=lambda f: rank.index(f.status)), summary), summary)))
+                merged = sorted(kept + (extra,), key=lambda f: rank.index(f.status))
+                if merged[0] is extra and not any(f.status in (Status.NOT_LEARNING, Status.DIVERGED) for f in kept):
+                    # it heads now: it says where the loss stands, as diagnose's head would (a not-learning or diverged
+                    # finding behind it says so itself, and a blow-up is recalled below) (W67
+                    # walkthrough finding 2: a VAE collapsed to chance read 'dying layer ...' with no word of the loss,
+                    # the 'starting' finding that said it gone)
+                    extra = with_the_loss([extra, *kept], summary)[0]
+                    merged = [extra, *merged[1:]]
+                reading = Reading(tuple(with_causes(_recall_blow_up(merged, summary), summary)))
         if healthy is not None and healthy not in reading.findings:  # the loss had come down: the headline keeps
             # saying so (M21 item 6: 'healthy: ..., and the loss is 43% below chance' lost its loss words when the
             # dying layer's finding took its place)
@@ -1073,7 +1081,7 @@ class _Reporting:
             # the checkpoint from its best point, as a watched run's
             best, why = low_point(self._latest_low or self._lowest_judged)
             judged = diagnose(dataclasses.replace(summary, restart=torch_restart(f"saved before training step "
-                                                                                 f"{best:,}, {why}")))
+                                                                                 f"{best:,}, {why}", best)))
         # a no-gradient finding only where every trained weight's gradient was 0 on the latest sampled step (the
         # summary's layers hold none of the hidden weights here, so its own test reads the output layer's alone)
         kept = tuple(f for f in judged.findings if f.status in (Status.DIVERGED, Status.NOT_LEARNING)

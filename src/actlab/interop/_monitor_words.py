@@ -219,7 +219,7 @@ def _sample_date(d: Stopping) -> int | None:
     return d.bulk_on if d.bulk_on is not None else d.bulk_from
 
 
-def _stopping_layers(layers: list[Stopping], restart: Callable[[str], str], seen: set[str],
+def _stopping_layers(layers: list[Stopping], restart: Callable[..., str], seen: set[str],
                      blown_up: int | None = None, best: tuple[int, str] | None = None,
                      learned_from: int | None = None) -> Finding | None:
     """A DEAD_LAYER finding, "dying layer", for the layers whose units that stopped after being on (dead now, or gone
@@ -353,14 +353,15 @@ def _stopping_layers(layers: list[Stopping], restart: Callable[[str], str], seen
                    "the weights feeding these units learn little or nothing through them, and " + works,
                    f"Lower the learning rate ({how}), "
                    "or use an activation with a slope below 0 (nn.LeakyReLU, nn.GELU); then "
-                   + (restart(f"saved before training step {best[0]:,}, {best[1]}")
+                   + (restart(f"saved before training step {best[0]:,}, {best[1]}", best[0])
                       if best is not None and (first is None or best[0] < first) else
                       "restart from freshly initialised weights: the units began to stop before the loss had come "
                       f"down (its mean first read {MOVED_FRACTION:.0%} below chance at training step "
                       f"{learned_from:,}), so a checkpoint saved before training step {first:,} holds next to none "
                       "of the learning"
                       if first is not None and learned_from is not None and first < learned_from else
-                      restart(f"saved before training step {first:,}") if first is not None else restart()) + ".",
+                      restart(f"saved before training step {first:,}", first) if first is not None else restart())
+                   + ".",
                    {"dying_layers": [d.label for d in dying], "died_units": [d.died for d in dying],
                     "silent_units": [d.silent for d in dying], "stopped_after": first})
 
