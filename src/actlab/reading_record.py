@@ -288,6 +288,7 @@ class RunSummary:
     # so many were given: their medians swing less, so a rise that one of 7 cannot tell from the noise shows in them
     held_out_wider: tuple[HeldOutLow, ...] = ()
     input_rms: float | None = None  # root mean square of the inputs
+    input_ids: bool = False  # the inputs are integers (token ids into an embedding): there is no scale to check
     # a normalisation between the first layer and its activation, in words (a monitor: "'1' (LayerNorm)"): inputs
     # above UNSCALED_INPUT_RMS are then said after the status, not as a failure of the first layer's activation
     input_normalised: str = ""

@@ -51,7 +51,7 @@ def scale_inputs(s: RunSummary, lead: str = "; ") -> str:
     are not the learner's, or measured at SCALED_INPUT_RMS or below. Where they were not measured (input_rms None:
     the PyTorch Monitor judges the inputs only where the first activation acts on the first layer's output with no
     normalisation between) it is a check to make, not a claim that they are unscaled."""
-    if not can_offer(s, Lever.INPUTS):
+    if not can_offer(s, Lever.INPUTS) or s.input_ids:
         return ""
     if s.input_rms is None and s.blown_up is not None:  # a blow-up on record explains what a check would look for
         # (W27 walkthrough: 'check that the inputs are scaled' after 'the loss blew up to 6.53e+08 at step 308')

@@ -164,6 +164,8 @@ FLIP_SHARE = 0.5
 FIT_FRACTION = 0.01
 # every learning rate read at or under this is small for any optimiser: a loss above chance is not its steps' doing
 SMALL_RATE = 1e-5
+# a held-out loss past this many times chance, under a training loss below it: the targets differ, not only the points
+HELD_OUT_FAR = 3.0
 
 
 def diagnose(s: RunSummary) -> Reading:
@@ -1283,10 +1285,20 @@ def _generalising(s: RunSummary) -> Finding | None:
                        held_rise_remedy(keep, fewer),
                        {"loss": s.loss, "test_loss": s.test_loss, "test_chance_loss": s.test_chance_loss,
                         "test_loss_step": s.test_loss_step, "held_out_best_step": keep.step})
+    far = s.test_loss is not None and s.test_chance_loss > 0 and s.test_loss > HELD_OUT_FAR * s.test_chance_loss
+    # a held-out loss far above the constant guess's: the model is sure of answers that are wrong there, which a
+    # memorising network's confidence makes, and so do training targets built otherwise than the held-out ones (W67
+    # walkthrough finding 5: next-token targets not shifted, 'y = x', trained to 3.6e-8 while the held-out next-token
+    # loss was 43, 14 times chance, read as memorising with only a remedy of regularisation)
+    check = (f"; at {times(s.test_loss / s.test_chance_loss)} times chance the network is sure of wrong answers "
+             "there, as a memorising network is, and as one trained on targets built otherwise than the held-out "
+             "ones is" if far else "")
     return Finding(Status.NOT_GENERALISING,
                    f"not generalising: {trained}, but {said} against a chance of {s.test_chance_loss:.3g}: the "
-                   "network memorises the training points",
-                   f"Use {fewer} or more data; if the labels are random, nothing can be learned that holds on new "
+                   f"network memorises the training points{check}",
+                   ("Check first that the training targets are built as the held-out ones are (a next-token target "
+                    "shifted by one, the same labels in the same order); if they are, use " if far else "Use ")
+                   + f"{fewer} or more data; if the labels are random, nothing can be learned that holds on new "
                    "points.",
                    {"loss": s.loss, "test_loss": s.test_loss, "test_chance_loss": s.test_chance_loss,
                     "test_loss_step": s.test_loss_step})

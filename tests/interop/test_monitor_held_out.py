@@ -5,6 +5,7 @@ with chance. References: the test's own held-out losses, computed on data the mo
 from __future__ import annotations
 
 import math
+import re
 import statistics
 
 import pytest
@@ -15,6 +16,7 @@ torch = require_torch()
 from torch import nn  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
 
+from actlab.reading_record import times  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
 
 
@@ -111,3 +113,36 @@ def test_a_held_out_loss_of_several_values_or_inside_a_step_is_refused():
     with pytest.raises(RuntimeError, match="between steps"), mon.step():
         model(torch.randn(3, 2)).sum().backward()
         mon.held_out(0.5)
+
+
+def test_a_held_out_loss_far_above_chance_asks_first_whether_the_targets_are_built_alike():
+    """W67 walkthrough finding 5: next-token targets not shifted trained to 3.6e-8 while the held-out loss was 43, 14
+    times chance, and the remedy was only regularisation. Here the held-out labels are the training rule's plus one:
+    the network learns the rule and is sure of wrong answers on the held-out points. The reference: the test's own
+    held-out loss against ln 10."""
+    torch.manual_seed(0)
+    X, Xv, W = torch.randn(512, 20), torch.randn(256, 20), torch.randn(20, 10)
+    y, yv = (X @ W).argmax(1), ((Xv @ W).argmax(1) + 1) % 10  # built otherwise
+    model = nn.Sequential(nn.Linear(20, 64), nn.ReLU(), nn.Linear(64, 10))
+    opt = torch.optim.Adam(model.parameters(), 1e-2)
+    mon = Monitor(model, every=5, chance_loss=math.log(10))
+    for t in range(1, 402):
+        i = torch.randint(0, 512, (64,), generator=torch.Generator().manual_seed(t))
+        with mon.step() as s:
+            loss = F.cross_entropy(model(X[i]), y[i])
+            loss.backward()
+            s.loss = loss
+        opt.step()
+        opt.zero_grad()
+        if t % 100 == 0:
+            with torch.no_grad():
+                held = F.cross_entropy(model(Xv), yv).item()
+            mon.held_out(held)
+    assert held > 3 * math.log(10)  # the premise: far above chance
+    r = mon.report().reading
+    assert r.status.value == "not_generalising", r.words
+    m = re.search(r"; at (\S+) times chance the network is sure of wrong answers there, as a memorising network is, "
+                  r"and as one trained on targets built otherwise than the held-out ones is", r.words)
+    assert m, r.words
+    assert m[1] == times(held / math.log(10))  # the latest held-out loss given, against chance
+    assert r.remedy.startswith("Check first that the training targets are built as the held-out ones are"), r.remedy

@@ -125,3 +125,31 @@ def test_a_warning_can_be_made_an_error_by_a_script(tmp_path):
         warnings.simplefilter("error", LogWarning)
         with pytest.raises(LogWarning):
             read_log(_odd(tmp_path))
+
+
+def test_two_monitors_sharing_a_log_by_run_id_warn_only_where_no_run_is_named(tmp_path):
+    """W67 walkthrough finding 8: a GAN's two monitors on one log, each line carrying its run's id;
+    read_log(path, run=1) warned that two monitors wrote the log at once, which the caller naming the run knows."""
+    torch = pytest.importorskip("torch")
+    from actlab.torch import Monitor
+
+    path = tmp_path / "gan.jsonl"
+    torch.manual_seed(0)
+    g, d = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.ReLU(), torch.nn.Linear(8, 2)), \
+        torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.ReLU(), torch.nn.Linear(8, 1))
+    with Monitor(d, every=1, log=path, name="discriminator") as md, Monitor(g, every=1, log=path,
+                                                                             name="generator") as mg:
+        for _ in range(4):
+            for mon, model in ((md, d), (mg, g)):
+                with mon.step() as s:
+                    loss = model(torch.randn(16, 2)).square().mean()
+                    loss.backward()
+                    s.loss = loss
+                model.zero_grad()
+    with pytest.warns(LogWarning, match="2 monitors wrote this log at once"):
+        latest = read_log(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", LogWarning)
+        first = read_log(path, run=1)
+    assert any("monitors wrote this log at once" in w for w in first.warnings)  # in the result all the same
+    assert [r["step"] for r in first.reports] == [1, 2, 3, 4] and latest.run == 2

@@ -81,12 +81,17 @@ class _Inputs:
     # this sampled step's first weighted module, in words, where its input held no value (a batch of no samples); its
     # step is not read (_Stepping._drop_empty). None: it held values, or was not read
     _empty_input: str | None = None
+    _input_ids = False  # the latest sampled step's first weighted module took integers (token ids), not values
     # this sampled step's five input figures where the compiled pass made them on the host (_spread), else None
     _input_host: list[float] | None = None
 
     def _read_input(self, name: str, module, inputs: tuple) -> None:
         """In the first weighted module's forward pre-hook of a sampled step's forward."""
         self._first_input = (f"'{name}' ({type(module).__name__})", _spread(inputs[0]) if inputs else None, name)
+        # token ids (an embedding's lookup): no scale to check (W67 walkthrough finding 6: 'check that the inputs are
+        # scaled to mean 0 and variance 1' of a language model's character ids)
+        self._input_ids = bool(inputs) and torch.is_tensor(inputs[0]) and not inputs[0].is_floating_point() \
+            and not inputs[0].is_complex()
         if inputs and torch.is_tensor(inputs[0]) and inputs[0].numel() == 0:  # a batch of no samples
             self._empty_input = f"'{name}' ({type(module).__name__})"
 

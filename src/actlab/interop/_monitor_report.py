@@ -591,7 +591,7 @@ class _Reporting:
             inputs_alike=self._inputs_alike(), same_batch=self._same_batch(), trained_in_eval=self._trained_in_eval(),
             calls_vanish=min(_vanishing_chains(rows), key=lambda c: c[2] / c[3], default=None),
             output_beyond=self._output_beyond(), output_at_end=self._output_at_end(),
-            input_rms=rms_read[0], input_normalised=rms_read[1],
+            input_rms=rms_read[0], input_normalised=rms_read[1], input_ids=self._input_ids,
             learning_rates=rates, jump_step=self._jump_step,
             weights_first_seen=self._weights_first_seen)
         best_point = None  # a run that learned and lost it: (the step of its best point, why there)
