@@ -169,3 +169,27 @@ _TEXTS_OF = """((id) => {
   try { canvas.redraw(); } finally { CanvasRenderingContext2D.prototype.fillText = fill; }
   return seen.filter(([t]) => t.length > 12);
 })('%s')"""
+
+
+@pytest.mark.browser
+def test_a_linear_axis_of_tiny_or_huge_values_keeps_one_notation(browser, tmp_path):
+    """W67 walkthrough finding 8: the learning-rate chart of a rate of 1e-6 read "0.000001" over "5e-7" (String()'s
+    two notations on one axis); the ticks now share one."""
+    reports = [report(step, ["a1"]) for step in range(1, 4)]
+    with _serve(browser, tmp_path, "notation", [header(["a1"]), *reports]) as page:
+        labels = page.evaluate("""async () => {
+          const { stepLines } = await import('/static/js/watch-charts.js');
+          const out = [];
+          for (const [k, y] of [[0, 1e-6], [1, 3e5], [2, 0.5]]) {
+            const canvas = document.createElement('canvas');
+            canvas.id = `notation-${k}`; canvas.style.width = '360px'; canvas.style.height = '200px';
+            document.body.append(canvas);
+            stepLines(canvas, { x: [1, 2, 3], log: false, series: [{ name: 'r', y: [y, y, y], joined: true }] });
+            out.push(canvas.tickLabels);
+          }
+          return out;
+        }""")
+    tiny, huge, plain = labels
+    assert tiny == ["0", "5e-7", "1e-6"], tiny
+    assert all(t == "0" or "e+" in t for t in huge), huge
+    assert all("e" not in t for t in plain), plain

@@ -145,9 +145,14 @@ export function stepLines(canvas, args) {
     const span = max - min || 1, round = (v) => (yRange ? v : Number(v.toFixed(places)));
     py = (v) => bottom - ((v - min) / span) * (bottom - top);
     ticks = [];
+    // one notation down the axis: past 1e5 or under 1e-3, every tick in powers of ten (W67 walkthrough: a learning
+    // rate's axis read "0.000001" over "5e-7", String()'s two notations)
+    const top10 = Math.max(Math.abs(min), Math.abs(max));
+    const sci = top10 > 0 && (top10 < 1e-3 || top10 >= 1e5);
+    const said = (v) => (v === 0 ? "0" : sci ? Number(v.toPrecision(12)).toExponential() : String(v));
     for (let k = 0; k <= Math.round((max - min) / gap); k++) {
       const v = round(min + k * gap);
-      ticks.push({ y: py(v), label: yRange ? yLabel(v) : String(v) });
+      ticks.push({ y: py(v), label: yRange ? yLabel(v) : said(v) });
     }
   }
   const l = leftMargin(ctx, ticks.map((t) => t.label));
