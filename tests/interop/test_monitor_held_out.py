@@ -18,6 +18,7 @@ from torch.nn import functional as F  # noqa: E402
 
 from actlab.reading_record import times  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 
 def _run(labels: str, steps: int = 300, forget: bool = False):
@@ -128,12 +129,7 @@ def test_a_held_out_loss_far_above_chance_asks_first_whether_the_targets_are_bui
     mon = Monitor(model, every=5, chance_loss=math.log(10))
     for t in range(1, 402):
         i = torch.randint(0, 512, (64,), generator=torch.Generator().manual_seed(t))
-        with mon.step() as s:
-            loss = F.cross_entropy(model(X[i]), y[i])
-            loss.backward()
-            s.loss = loss
-        opt.step()
-        opt.zero_grad()
+        monitored_step(mon, model, X[i], y[i], opt)
         if t % 100 == 0:
             with torch.no_grad():
                 held = F.cross_entropy(model(Xv), yv).item()

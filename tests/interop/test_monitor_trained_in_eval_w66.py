@@ -20,6 +20,7 @@ from torch.nn import functional as F  # noqa: E402
 
 from actlab.readings import Status  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 LEAD = "the model has trained in eval mode since training step"
 
@@ -129,13 +130,7 @@ def test_a_healthy_run_trained_in_eval_mode_on_purpose_keeps_it_to_the_note():
     mon = Monitor(model, every=5, chance_loss=math.log(3))
     for _ in range(200):
         y = torch.randint(0, 3, (64,), generator=g)
-        x = centres[y] + torch.randn(64, 8, generator=g)
-        with mon.step() as s:
-            loss = F.cross_entropy(model(x), y)
-            loss.backward()
-            s.loss = loss
-        opt.step()
-        opt.zero_grad()
+        monitored_step(mon, model, centres[y] + torch.randn(64, 8, generator=g), y, opt)
     r = mon.report()
     assert r.reading.status is Status.HEALTHY, r.reading.words
     assert LEAD not in r.reading.words
