@@ -787,9 +787,9 @@ def _recall_blow_up(findings: list[Finding], s: RunSummary) -> list[Finding]:
     # pushed there; then restart')
     remedy = f"{lead} {first.remedy.replace('; ' + SMALLER_LR_KEEPS, '')}".rstrip()
     if first.remedy.startswith("Lower the learning rate ("):  # one lead, not two (a dying layer's remedy has its own)
+        at, went = blown_start(s)
         remedy = first.remedy.replace("Lower the learning rate (", "Lower the learning rate (a tenth is a good first "
-                                      f"try; the loss blew up to {blown_start(s)[1]:.3g} at training step "
-                                      f"{blown_start(s)[0]:,}; ", 1)
+                                      f"try; the loss blew up to {went:.3g} at training step {at:,}; ", 1)
     said = dataclasses.replace(
         first, words=f"{first.words}; earlier, {blew}{why}", remedy=remedy,
         evidence={**first.evidence, "blown_up_step": step, "blown_up_loss": loss})

@@ -472,7 +472,7 @@ class _Reporting:
                     # passes gradient; W47 walkthrough: 7 such units read 'little gradient passes back')
                     (0 if at_output else sat or 0) + (dead or 0), r["act_grad"],
                     layer.label, f"'{param}'", chained=layer.chained,
-                    repeats=int(stats.name.rpartition("#")[2].isdigit() and "#" in stats.name)))
+                    repeats=int(_later_call(stats.name))))
                 if not shared:  # the weight's own row leads its layer
                     groups[weight_module].insert(0, groups[weight_module].pop())
             else:
@@ -530,6 +530,7 @@ class _Reporting:
         scale = self._loss_scale()
         skew = self._targets_skewed() if scale is None else None
         chance = self.chance_loss if scale is None and skew is None else None
+        chains = _vanishing_chains(rows)  # the gradient vanishing through a loop's calls: the reading's, or a note
         summary = RunSummary(
             tuple(summaries), output_norm, judged, chance, None, step,
             # the script's held-out loss, said with the step it was given after (Monitor.held_out)
@@ -589,7 +590,7 @@ class _Reporting:
             gradients_unzeroed=self._gradients_unzeroed(),
             weights_size_high=self._size_high, weights_size_now=self._size_now, gradient_cut=self._gradient_cut(),
             inputs_alike=self._inputs_alike(), same_batch=self._same_batch(), trained_in_eval=self._trained_in_eval(),
-            calls_vanish=min(_vanishing_chains(rows), key=lambda c: c[2] / c[3], default=None),
+            calls_vanish=min(chains, key=lambda c: c[2] / c[3], default=None),
             output_beyond=self._output_beyond(), output_at_end=self._output_at_end(),
             input_rms=rms_read[0], input_normalised=rms_read[1], input_ids=self._input_ids,
             learning_rates=rates, jump_step=self._jump_step,
@@ -870,7 +871,7 @@ class _Reporting:
                 scaler_hint(half=True)):  # W44 walkthrough, finding 7: float16 under a GradScaler not given read
             # |dL/dW| 5.48e+04, the scale times the loss's own, with nothing said (not where the remedy leads with it)
             notes.append(half_note())
-        through = _through_calls(rows, bool(reading.findings) and "calls_vanish" in reading.findings[0].evidence)
+        through = _through_calls(chains, bool(reading.findings) and "calls_vanish" in reading.findings[0].evidence)
         if through:
             notes.append(through)
         moved = summary.loss is not None and summary.chance_loss is not None and _has_moved(summary)
@@ -1331,6 +1332,12 @@ def _on_no_row(weight_norm: dict[str, float], on_rows: set[str], output: str | N
             f"attention, a residual sum or the output): {listed}")
 
 
+def _later_call(name: str) -> bool:
+    """Whether a place's name is a later call's: 'hh>add:tanh#2', not 'hh>add:tanh'."""
+    _, mark, k = name.rpartition("#")
+    return bool(mark) and k.isdigit()
+
+
 def _loop_period(labels: list[str], base: str) -> int:
     """How many times each pass of a loop calls the function ``base``, from the places in the order they ran in the
     forward (``labels``, each call's name without its number): the places from its first call to its last repeat with
@@ -1385,11 +1392,11 @@ def _vanishing_chains(rows: list) -> list[tuple[str, int, float, float, bool]]:
     return said
 
 
-def _through_calls(rows: list, said_already: bool = False) -> str:
-    """A note where the gradient vanishes through the calls of one module or function (_vanishing_chains). W43
-    walkthrough, finding 4: a hand-written LSTM's first time step got 3e-6 of the last's, visible only in the a/last
-    column of 101 rows. Empty where none does, or where the reading says the one chain there is (said_already)."""
-    chains = _vanishing_chains(rows)
+def _through_calls(chains: list, said_already: bool = False) -> str:
+    """A note where the gradient vanishes through the calls of one module or function (``chains``, as
+    _vanishing_chains finds them). W43 walkthrough, finding 4: a hand-written LSTM's first time step got 3e-6 of the
+    last's, visible only in the a/last column of 101 rows. Empty where none does, or where the reading says the one
+    chain there is (said_already)."""
     if said_already and len(chains) == 1:
         return ""
     said = [f"through the {n} calls of {name} in one forward, |dL/da| falls from {last:.3g} at the last call to "
