@@ -177,3 +177,26 @@ def test_fresh_batches_of_samples_with_one_sum_and_energy_are_not_called_the_sam
     again = pool[:32].clone()
     repeated, _ = _train(lambda step, x: again, compiled, monkeypatch, features=64)
     assert repeated._same_batch() == (1, 20)
+
+    def one_changed(step, x):  # the batch given again, but for its last sample, another each step
+        batch = again.clone()
+        batch[-1] = next(p for p in pool[100 + step:] if not torch.equal(p, again[-1]))
+        return batch
+    nearly, _ = _train(one_changed, compiled, monkeypatch, features=64)
+    assert nearly._same_batch() is None, nearly._same
+
+
+def test_the_torch_path_and_the_pass_give_one_batch_the_same_figures_within_the_same_batch_tolerance(monkeypatch):
+    """A CPU run takes the torch path until the pass loads: a batch given on both sides of that switch must read the
+    same (SAME_TOLERANCE), on a wide image batch too, where float32 weights 1 + frac(k g) lost their digits past
+    k = 1e4 and the marks differed by about 1e-3."""
+    from actlab.interop._monitor_inputs import SAME_TOLERANCE
+
+    _kernels()
+    x = torch.rand(4, 3, 224, 224, generator=torch.Generator().manual_seed(7))
+    passed = _spread(x)
+    monkeypatch.setattr(_torch_stats, "ENABLED", False)
+    torch_path = [float(t) for t in _spread(x)]
+    monkeypatch.setattr(_torch_stats, "ENABLED", True)
+    for a, b in zip(passed[2:], torch_path[2:], strict=True):  # the figures the same-batch check compares
+        assert math.isclose(a, b, rel_tol=SAME_TOLERANCE), (a, b)
