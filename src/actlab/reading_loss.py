@@ -1462,6 +1462,43 @@ def started_far(s: RunSummary) -> str | None:
             f"the outputs began far from the targets{since}")
 
 
+def climbed_from_first(s: RunSummary) -> tuple[int, float, float] | None:
+    """A loss that has climbed from the run's first: the median of the recent losses past RISING_FACTOR times the
+    first loss and times chance, as (the first loss's step, the first loss, that median); None otherwise. rising() looks
+    inside the recent window only, and a steady climb of a little each step never doubles within it (W67 walkthrough
+    finding 6: a character model whose first loss was 15 times chance went on to 90 times it over 150 steps, and every
+    reading to step 200 said 'starting ... above where a run begins ... so the reading waits'). A median, not the
+    mean: one batch far up does not make a climb."""
+    chance = chance_of(s)
+    values = [v for _, v in recent(s)]
+    if s.first_loss is None or chance is None or len(values) < 2 or s.loss is None or not math.isfinite(s.loss):
+        return None
+    t, first = s.first_loss
+    level = _median(values)
+    # (past RISING_FACTOR times chance too: a first batch far below chance by luck makes no climb of a loss that
+    # stays near chance)
+    if not math.isfinite(first) or first <= 0 or level <= RISING_FACTOR * max(first, chance):
+        return None
+    return t, first, level
+
+
+def climbed_from_first_remedy(s: RunSummary, first: float) -> str:
+    """The remedy of a climb from the first loss (climbed_from_first): steps too large; where that first loss was
+    itself well above chance, the outputs' start too (started_far_remedy's advice for a classifier)."""
+    chance = chance_of(s)
+    steps = ("A loss that climbs from its first usually means steps too large: lower the learning rate (a tenth is a "
+             f"good first try) and {s.restart}.")
+    if chance is None or first <= RISING_FACTOR * chance or s.loss_summed:
+        return steps
+    if s.loss_kind == "classification":
+        return (steps + f" The first loss was already {times(first / chance)} times chance: the output layer's "
+                "results (the logits) began far from 0, so start from PyTorch's default initialisation of the output "
+                "layer (an output layer tied to an embedding of std 1 gives logits of std about the square root of "
+                "its width), or scale its weights down.")
+    return (steps + f" The first loss was already {times(first / chance)} times chance: the outputs began far from "
+            "the targets, so standardise the targets, or set the output layer's bias to their mean.")
+
+
 def started_far_remedy(s: RunSummary) -> str:
     """What a start far above chance asks for: a chance_loss that fits a summed loss; for a classifier, logits near 0
     at the start; else targets at the network's scale, and a chance_loss that fits the loss (W60 walkthrough: a

@@ -76,6 +76,8 @@ from .reading_loss import (  # noqa: F401  (re-exported: the loss thresholds and
     blown_up_words,
     clearly_below,
     climb,
+    climbed_from_first,
+    climbed_from_first_remedy,
     coming_back,
     diverged,
     diverging,
@@ -1537,6 +1539,14 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
         return Finding(Status.STARTING, words,
                        "A loss climbing above chance this early usually means steps too large: if it keeps rising, "
                        f"lower the learning rate (a tenth is a good first try) and {s.restart}.", evidence)
+    rose = climbed_from_first(s) if above else None
+    if rose is not None:  # a steady climb from the first loss, too slow to double inside the recent window
+        t, first, level = rose
+        words = (f"climbing: {flow}; the loss has risen from its first, {first:.3g} at training step {t:,}, to a "
+                 f"median of {level:.3g} over the latest {len(recent(s))} losses, {times(level / first)} times it and "
+                 f"{times(level / s.chance_loss)} times chance{_loss_text(s)}")
+        return Finding(Status.STARTING, words, climbed_from_first_remedy(s, first),
+                       {**evidence, "first_loss": first, "first_loss_step": t})
     return Finding(Status.STARTING, words, _mostly_dead_remedy(s, mostly), evidence)
 
 

@@ -1,0 +1,106 @@
+"""A loss that climbs steadily from a first loss already above chance is told as a climb (issue 17, W67 walkthrough
+finding 6: a character model whose tied embedding gave logits of std 1 began at 15 times chance and went on to 90 times
+it over 150 steps, and every reading to step 200 said 'starting ... above where a run begins ... so the reading waits',
+the climb too slow to double inside the recent window). References: the scripted losses themselves."""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+import statistics
+
+from conftest import require_torch
+
+torch = require_torch()
+from torch import nn  # noqa: E402
+from torch.nn import functional as F  # noqa: E402
+
+from actlab.readings import Status  # noqa: E402
+from actlab.torch import Monitor  # noqa: E402
+from interop._scripted_losses import CHANCE, scripted_run  # noqa: E402
+
+RECENT = 10  # the monitor's recent losses (LOSS_BATCHES)
+
+
+def _climb(start: float, fold: float, steps: int, n: int, seed: int = 1, cv: float = 0.05) -> list[float]:
+    rnd = random.Random(seed)
+    return [start * CHANCE * fold ** min(i / steps, 1) * math.exp(cv * rnd.gauss(0, 1)) for i in range(n)]
+
+
+def _said(words: str) -> tuple[float, int, float, float, float]:
+    m = re.search(r"the loss has risen from its first, ([\d.e+]+) at training step (\d+), to a median of ([\d.e+]+) "
+                  r"over the latest (\d+) losses, ([\d.]+) times it and ([\d,.]+) times chance", words)
+    assert m, words
+    return float(m[1]), int(m[2]), float(m[3]), float(m[4]), float(m[5])
+
+
+def test_a_steady_climb_from_a_high_start_is_told_with_the_scripts_figures():
+    losses = _climb(15, 6, 150, 151)
+    r = scripted_run(losses)[-1].reading
+    assert r.status is Status.STARTING, r.words
+    assert r.words.startswith("climbing: "), r.words
+    assert "the reading waits" not in r.words, r.words
+    first, step, level, count, ratio = _said(r.words)
+    assert step == 1 and first == float(f"{losses[0]:.3g}")
+    assert count == RECENT
+    median = statistics.median(losses[-RECENT:])
+    assert level == float(f"{median:.3g}")
+    assert ratio == float(f"{median / losses[0]:.2g}")
+    assert r.remedy.startswith("A loss that climbs from its first usually means steps too large: lower the learning "
+                               "rate"), r.remedy
+    assert f"The first loss was already {losses[0] / CHANCE:.2g} times chance" in r.remedy, r.remedy
+
+
+def test_the_climb_is_told_once_the_recent_median_doubles_the_first_loss_and_not_before():
+    losses = _climb(15, 6, 150, 151)
+    reports = scripted_run(losses)
+    for t, rep in enumerate(reports, start=1):
+        median = statistics.median(losses[max(0, t - RECENT):t])
+        told = rep.reading.words.startswith("climbing: ")
+        # (the verdict follows the independent median of the script's own losses, step by step; a step whose
+        # median sits within 2% of the line is left out, its float rounding not the point)
+        if abs(median / (2 * losses[0]) - 1) > 0.02:
+            assert told == (median > 2 * losses[0]), (t, median / losses[0], rep.reading.words)
+
+
+def test_a_high_start_that_stays_or_rises_a_little_is_no_climb():
+    for losses in (_climb(15, 1, 150, 151), _climb(15, 1.6, 150, 151)):
+        r = scripted_run(losses)[-1].reading
+        assert not r.words.startswith("climbing"), r.words
+        assert "risen from its first" not in r.words, r.words
+
+
+def test_one_batch_far_up_is_no_climb_from_the_first_loss():
+    losses = _climb(15, 1, 150, 60)
+    losses[-1] *= 10  # one batch ten times the rest: a spike, not a climb (the median does not move)
+    r = scripted_run(losses)[-1].reading
+    assert "risen from its first" not in r.words, r.words
+
+
+def test_a_classifier_climbing_from_confident_logits_is_told_of_its_output_layer_too():
+    # a cross-entropy whose value is the script's: logits [a, 0, ..., 0] against class 1 give log(e^a + 9)
+    losses = _climb(15, 6, 150, 151)
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 10))
+    opt = torch.optim.SGD(model.parameters(), lr=1e-3)
+    mon = Monitor(model, every=1, chance_loss=CHANCE)
+    for v in losses:
+        with mon.step() as s:
+            model(torch.randn(32, 4)).square().mean().backward()
+            a = math.log(math.expm1(v) - 9 + 1)
+            logits = torch.tensor([[a] + [0.0] * 9], dtype=torch.float64, requires_grad=True)
+            s.loss = F.cross_entropy(logits, torch.tensor([1]))
+        opt.step()
+        opt.zero_grad()
+    r = mon.report().reading
+    assert r.words.startswith("climbing: "), r.words
+    assert "the output layer's results (the logits) began far from 0" in r.remedy, r.remedy
+    assert "standardise the targets" not in r.remedy, r.remedy
+
+
+def test_a_lucky_first_batch_makes_no_climb_of_a_loss_near_chance():
+    # the first batch at a third of chance by luck, then batches 1.3 times chance: twice the first loss, and no climb
+    losses = [CHANCE / 3, *_climb(1.3, 1, 100, 80)]
+    r = scripted_run(losses)[-1].reading
+    assert "risen from its first" not in r.words, r.words
