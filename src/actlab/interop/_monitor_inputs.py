@@ -12,6 +12,7 @@ value) and its largest magnitude in one small tensor, read with the step's other
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 
@@ -57,7 +58,13 @@ def _spread(x) -> tuple | None:
     rows = x.reshape(x.shape[0], -1).to(torch.float32 if low else x.dtype)
     across = _place_weights(rows.shape[1], SPREAD_COLUMN_STEP, rows.device, rows.dtype)
     down = _place_weights(rows.shape[0], SPREAD_ROW_STEP, rows.device, rows.dtype)
-    return (x.amax(0) - x.amin(0)).amax(), x.abs().amax(), x[0].sum(), rms, torch.dot(rows @ across, down)
+    kind = x.device.type
+    # the pre-hook runs inside the user's autocast, which would make the product bfloat16 and the dot raise (W68
+    # walkthrough finding 1: 'dot : expected both vectors to have same dtype, but found BFloat16 and Float', from
+    # inside the user's forward): the mark is made in the batch's own precision, as without autocast
+    with torch.autocast(kind, enabled=False) if torch.is_autocast_enabled(kind) else contextlib.nullcontext():
+        mark = torch.dot(rows @ across, down)
+    return (x.amax(0) - x.amin(0)).amax(), x.abs().amax(), x[0].sum(), rms, mark
 
 
 _HOST_DTYPES = (torch.float32, torch.float64)
