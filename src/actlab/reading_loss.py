@@ -53,6 +53,9 @@ DIVERGING_HOLD = 4.0  # a divergence read holds while the latest loss stays with
 # the window reads rising for any window of 2 to 10 losses (about RISING_FACTOR ** 2: the halves' medians lie about
 # half the window apart)
 RISING_FACTOR = 2.0
+# a loss whose recent median is this many times the run's first, and RISING_FACTOR times chance, has climbed from
+# its start (climbed_from_first)
+CLIMBED_FROM_FIRST = 1.5
 # recent losses that reach both SWING_FACTOR times their median and below its 1 / SWING_FACTOR have no level they
 # stayed around: they swung between their lowest and highest (trend())
 SWING_FACTOR = 10.0
@@ -1463,21 +1466,22 @@ def started_far(s: RunSummary) -> str | None:
 
 
 def climbed_from_first(s: RunSummary) -> tuple[int, float, float] | None:
-    """A loss that has climbed from the run's first: the median of the recent losses past RISING_FACTOR times the
-    first loss and times chance, as (the first loss's step, the first loss, that median); None otherwise. rising() looks
-    inside the recent window only, and a steady climb of a little each step never doubles within it (W67 walkthrough
-    finding 6: a character model whose first loss was 15 times chance went on to 90 times it over 150 steps, and every
-    reading to step 200 said 'starting ... above where a run begins ... so the reading waits'). A median, not the
-    mean: one batch far up does not make a climb."""
+    """A loss that has climbed from the run's first: the median of the recent losses past CLIMBED_FROM_FIRST times the
+    first loss and past RISING_FACTOR times chance, as (the first loss's step, the first loss, that median); None
+    otherwise. rising() looks inside the recent window only, and a steady climb of a little each step never doubles
+    within it (W67 walkthrough finding 6: a character model whose first loss was 15 times chance went on to 90 times
+    it over 150 steps, and every reading to step 200 said 'starting ... above where a run begins ... so the reading
+    waits'); nor does a climb that stopped (W68 finding 3: a new head from 1.87 to 10.2 at step 6, then 2 to 5 to step
+    100 against a chance of 1.39, read the same from step 21 with no remedy). A median, not the mean: one batch far
+    up does not make a climb; past twice chance: a first batch far below chance by luck makes no climb of a loss that
+    stays near chance."""
     chance = chance_of(s)
     values = [v for _, v in recent(s)]
     if s.first_loss is None or chance is None or len(values) < 2 or s.loss is None or not math.isfinite(s.loss):
         return None
     t, first = s.first_loss
     level = _median(values)
-    # (past RISING_FACTOR times chance too: a first batch far below chance by luck makes no climb of a loss that
-    # stays near chance)
-    if not math.isfinite(first) or first <= 0 or level <= RISING_FACTOR * max(first, chance):
+    if not math.isfinite(first) or first <= 0 or level <= CLIMBED_FROM_FIRST * first or level <= RISING_FACTOR * chance:
         return None
     return t, first, level
 

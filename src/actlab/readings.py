@@ -1542,7 +1542,7 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
     rose = climbed_from_first(s) if above else None
     if rose is not None:  # a steady climb from the first loss, too slow to double inside the recent window
         t, first, level = rose
-        words = (f"climbing: {flow}; the loss has risen from its first, {first:.3g} at training step {t:,}, to a "
+        words = (f"climbed: {flow}; the loss has risen from its first, {first:.3g} at training step {t:,}, to a "
                  f"median of {level:.3g} over the latest {len(recent(s))} losses, {times(level / first)} times it and "
                  f"{times(level / s.chance_loss)} times chance{_loss_text(s)}")
         return Finding(Status.STARTING, words, climbed_from_first_remedy(s, first),
