@@ -177,23 +177,28 @@ class LossScale:
     rows: int  # the rows (samples, or tokens) it was taken over; the outputs, for a squared error
     classes: int  # (0 for a squared error)
     summed: bool  # the factor is the rows' count: a sum over the batch
-    kind: str = "cross-entropy"  # or "squared error"
+    kind: str = "cross-entropy"  # or "binary cross-entropy", "squared error"
 
     def words(self, chance: float) -> str:
         v = self.value
         where = (f"{percent_below(v, chance)} below chance" if v < chance else
                  f"{v / chance - 1:.0%} above chance" if v < 2 * chance else f"{times(v / chance)} times chance")
-        each = "cross-entropies" if self.kind == "cross-entropy" else "squared errors"
-        what = (f"the sum of the {each} of the batch's {self.rows:,} {'rows' if self.classes else 'outputs'}, not "
+        each = {"cross-entropy": "cross-entropies", "binary cross-entropy": "binary cross-entropies"}.get(
+            self.kind, "squared errors")
+        what = (f"the sum of the {each} of the batch's {self.rows:,} {self._noun()}, not "
                 "their mean (reduction='sum', or a .sum())" if self.summed else
                 f"{self.factor:.3g} times the batch's mean {self.kind}")
         return (f"s.loss is {what} (read back from the model's outputs and their gradient, at training step "
                 f"{self.step:,}), while chance_loss ({chance:.3g}) is on the {self.kind}'s scale, so the two do not "
                 f"compare; the batch's mean {self.kind} there was {v:.3g}, {where}")
 
+    def _noun(self) -> str:
+        """What a sum runs over: a cross-entropy's rows, each output of a binary cross-entropy or a squared error."""
+        return "rows" if self.kind == "cross-entropy" else "outputs"
+
     def remedy(self, chance: float) -> str:
         if self.summed:
-            what = "rows" if self.classes else "outputs"
+            what = self._noun()
             return (f"Give s.loss the batch's mean (reduction='mean', or the sum divided by the batch's {what}), or "
                     f"Monitor(chance_loss=...) the chance of the sum ({self.rows:,} x {chance:.3g} = "
                     f"{self.rows * chance:.3g} for batches of {self.rows:,} {what}).")
@@ -218,8 +223,19 @@ class TargetSkew:
     since: int  # the training steps of the first and the latest read
     step: int
     targets: int  # the targets read, over those batches
+    # a binary cross-entropy's targets (W68 walkthrough finding 2: eight labels all 0 read 'healthy ... 99.9% below
+    # chance' against ln 2): ``target`` is then the commoner value, 0 or 1, over every label, ``classes`` the labels,
+    # and ``entropy`` the mean of each label's
+    binary: bool = False
 
     def words(self, chance: float) -> str:
+        if self.binary:
+            labels = f"{self.classes:,} label{'' if self.classes == 1 else 's'} a row"
+            return (f"the targets, read back from the outputs' gradient, are far from balanced: {self.share:.0%} of "
+                    f"the {self.targets:,} read ({labels}, {self.reads} batches, from training step {self.since:,} "
+                    f"to {self.step:,}) are {self.target}, so a constant guess of each label's frequency gets a "
+                    f"binary cross-entropy of about {self.entropy:.3g}, while chance_loss is {chance:.3g}: judged "
+                    "against it, any loss would read as more learning than there is")
         return (f"the targets, read back from the outputs' gradient, are far from balanced: the commonest, class "
                 f"{self.target} of {self.classes:,}, is {self.share:.0%} of the {self.targets:,} read ({self.reads} "
                 f"batches, from training step {self.since:,} to {self.step:,}), so a constant guess of their "
@@ -227,6 +243,11 @@ class TargetSkew:
                 "judged against it, any loss would read as more learning than there is")
 
     def remedy(self) -> str:
+        if self.binary:
+            return (f"A label that is always {self.target} teaches nothing: check the targets, and leave such labels "
+                    "out; otherwise give Monitor(chance_loss=...) the mean over the labels of each one's binary "
+                    "entropy over the whole training set, -(f log(f) + (1 - f) log(1 - f)) with f its share of 1s "
+                    f"(about {self.entropy:.3g} from the {self.targets:,} targets read here).")
         return (f"If class {self.target} is padding or a filler, leave it out of the loss (ignore_index={self.target} "
                 "in the cross-entropy); otherwise give Monitor(chance_loss=...) the entropy of the targets' "
                 "frequencies over the whole training set, -sum(f * log(f)) over each class's share f (about "

@@ -26,6 +26,7 @@ from collections import deque
 
 import numpy as np
 import torch
+from scipy.special import expit
 
 from ..reading_record import LossScale, TargetSkew
 from ._monitor_head import held_with_gradient, squared_error_form
@@ -79,6 +80,35 @@ def read_cross_entropy(z: np.ndarray, g: np.ndarray, loss: float) -> tuple[float
     return c, summed / count, count, target
 
 
+def read_binary_cross_entropy(z: np.ndarray, g: np.ndarray,
+                              loss: float) -> tuple[float, float, int, np.ndarray] | None:
+    """From outputs ``z`` (rows of logits, one column a label) and the gradient ``g`` reaching them (both (rows,
+    labels), float64) and the loss they gave: (the factor c, the mean binary cross-entropy over every output, the
+    outputs read, each output's target, 0 or 1), where loss = c x that mean with every output's gradient k (sigmoid(z)
+    - t) for one k and targets 0 or 1 (binary_cross_entropy_with_logits, BCEWithLogitsLoss: k = c / outputs); None
+    otherwise (soft targets, pos_weight or weights, probabilities instead of logits). An output whose gradient is 0 is
+    one the model is sure of and right about (its target the rounded probability)."""
+    if not math.isfinite(loss) or loss <= 0 or g.size == 0:
+        return None
+    p, q = expit(z), expit(-z)  # sigmoid(z) and 1 - sigmoid(z), each without cancellation
+    target = np.where(g < 0, 1, np.where(g > 0, 0, (z > 0).astype(int)))
+    rest = np.where(target == 1, q, p)  # |sigmoid(z) - t|
+    sure = rest > 1e-4
+    if not sure.any():
+        return None
+    k = np.abs(g[sure]) / rest[sure]
+    kk = float(np.median(k))
+    if not (kk > 0 and (np.abs(k / kk - 1) <= RATIO_TOLERANCE).all()):
+        return None
+    if not (np.abs(np.abs(g) - kk * rest) <= RATIO_TOLERANCE * kk * np.maximum(rest, 1e-3)).all():
+        return None
+    # softplus(z) - t z: the loss of one output, log(1 + e^-|z|) + max(z, 0) - t z
+    summed = float((np.log1p(np.exp(-np.abs(z))) + np.maximum(z, 0) - target * z).sum())
+    if not (summed > 0 and abs(loss - kk * summed) <= 10 * RATIO_TOLERANCE * loss):
+        return None
+    return kk * g.size, summed / g.size, int(g.size), target
+
+
 def target_entropy(counts: np.ndarray) -> float:
     """The cross-entropy the best constant guess gets on a batch whose targets fall in the classes ``counts`` says:
     the entropy of their frequencies, with Miller and Madow's correction for a sample's bias low ((m - 1) / 2n, m
@@ -86,6 +116,13 @@ def target_entropy(counts: np.ndarray) -> float:
     n = int(counts.sum())
     f = counts[counts > 0] / n
     return float(-(f * np.log(f)).sum()) + (len(f) - 1) / (2 * n)
+
+
+def labels_entropy(counts: np.ndarray) -> float:
+    """The binary cross-entropy the best constant guess gets on outputs whose targets ``counts`` says (shape (2,
+    labels): each label's 0s and 1s): each label's entropy (target_entropy), averaged over the labels, as the mean
+    reduction averages over every output."""
+    return float(np.mean([target_entropy(counts[:, j]) for j in range(counts.shape[1])]))
 
 
 SKEW_READS = 3  # the latest reads whose targets are pooled
@@ -133,11 +170,16 @@ class _LossRead:
         if not (np.isfinite(z).all() and np.isfinite(g).all()):
             return
         found = read_cross_entropy(z, g, float(loss)) if classes >= 2 else None
+        binary = read_binary_cross_entropy(z, g, float(loss)) if found is None else None
         if found is not None:
             c, value, rows, target = found
             counts = np.bincount(target, minlength=classes) if classes * SKEW_PER_CLASS <= SKEW_READS * len(target) \
                 else None
             read = (self.step_count + 1, c, value, rows, classes, "cross-entropy", counts)
+        elif binary is not None:  # (each label's 0s and 1s: counts[0] and counts[1])
+            c, value, outputs, target = binary
+            counts = np.stack([(target == 0).sum(axis=0), (target == 1).sum(axis=0)])
+            read = (self.step_count + 1, c, value, outputs, classes, "binary cross-entropy", counts)
         else:
             form = squared_error_form(given, node, out.numel()) if torch.is_tensor(given) and \
                 given.dim() == 0 else None
@@ -178,16 +220,23 @@ class _LossRead:
         if not reads or len(reads) < SKEW_READS or chance is None or not chance > 0 or self._inputs_alike():
             return None
         latest = list(reads)[-SKEW_READS:]
-        if any(r[5] != "cross-entropy" or r[3] < SKEW_ROWS or r[6] is None or r[4] != latest[0][4]
-               for r in latest):
+        kind = latest[0][5]
+        # (a binary cross-entropy's read counts its outputs: its rows are those over its labels)
+        if kind not in ("cross-entropy", "binary cross-entropy") or any(
+                r[5] != kind or r[3] < SKEW_ROWS * (r[4] if kind != "cross-entropy" else 1) or r[6] is None
+                or r[4] != latest[0][4] for r in latest):
             return None
         counts = sum(r[6] for r in latest)
-        entropy = target_entropy(counts)
+        entropy = target_entropy(counts) if kind == "cross-entropy" else labels_entropy(counts)
         if not entropy < SKEW_CHANCE * chance:
             return None
         n = int(counts.sum())
-        return TargetSkew(int(counts.argmax()), latest[0][4], float(counts.max() / n), entropy, len(latest),
-                          latest[0][0], latest[-1][0], n)
+        if kind == "cross-entropy":
+            return TargetSkew(int(counts.argmax()), latest[0][4], float(counts.max() / n), entropy, len(latest),
+                              latest[0][0], latest[-1][0], n)
+        value = int(counts[1].sum() > counts[0].sum())  # the commoner target over every label
+        return TargetSkew(value, latest[0][4], float(counts[value].sum() / n), entropy, len(latest), latest[0][0],
+                          latest[-1][0], n, binary=True)
 
 
 def read_squared_error(g: np.ndarray, loss: float) -> tuple[float, float, int] | None:
