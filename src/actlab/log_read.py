@@ -4,6 +4,7 @@ size; both say what they skipped. Split from monitor_log, which re-exports the p
 
 from __future__ import annotations
 
+import time
 import warnings
 from pathlib import Path
 
@@ -63,12 +64,34 @@ def _read_all(tail: LogTail) -> LogTail:
     return tail
 
 
+# a last line left unfinished in a file that has not changed for this many seconds is said: a writer in the middle
+# of a line finishes it within a step, and a Monitor writes each line in one call
+CUT_QUIET_S = 30.0
+
+
+def cut_words(tail: LogTail, now: float | None = None) -> str | None:
+    """The file's unfinished last line, in words, where the file has not changed for CUT_QUIET_S seconds; None
+    otherwise (none, or a writer may be in the middle of it). W68 walkthrough finding 4: a log whose last report was
+    cut to 300 bytes read as sound, with no word of the line left out."""
+    if tail.cut is None or tail.mtime is None:
+        return None
+    quiet = (time.time() if now is None else now) - tail.mtime
+    if quiet < CUT_QUIET_S:
+        return None
+    since = f"{quiet:.0f} s" if quiet < 120 else f"{quiet / 60:.0f} min" if quiet < 7200 else f"{quiet / 3600:.0f} h"
+    return (f"Line {count(tail.cut)}, the last, is unfinished ({plural(tail.cut_bytes, 'byte')}, no newline after "
+            f"it) and the file has not changed for {since}: its writer stopped in the middle of it (a script killed "
+            "while writing, a full disk) or the file was cut short. It is left out.")
+
+
 def findings(tail: LogTail, reader: str = "terminal", shown: int | None = None) -> list[str]:
     """What a reading of the whole file found, in words, for ``reader`` (log_runs.READERS): the lines skipped, per
-    kind, and the file's runs, run ``shown`` (the tail's own where None) being shown."""
+    kind, a last line left unfinished in a file gone quiet (cut_words), and the file's runs, run ``shown`` (the tail's
+    own where None) being shown."""
     out = [f"{plural(sum(f['count'] for f in tail.skipped.values()), 'line')} of {count(tail.lines)} could not "
            f"be used: {tail.skipped_words()}."] if tail.skipped else []
-    return out + tail.said(reader, shown)
+    cut = cut_words(tail)
+    return out + ([cut] if cut else []) + tail.said(reader, shown)
 
 
 def check_log(path: str | Path) -> LogTail:
@@ -84,7 +107,10 @@ def _nothing_yet(name: str, whole: LogTail) -> str:
     start of a line), each a state a log passes through while its monitor begins, or a file cut short."""
     unfinished = f"line {count(whole.cut)} is unfinished, so a monitor may be writing it, or the file was cut " \
         "short" if whole.cut else ""
-    if whole.header:
+    if whole.cut_head and not whole.header:
+        held = (f"a first line that is not a whole header (line {count(whole.cut_head[0])}: {whole.cut_head[1]}): "
+                "the start of a header cut short, and no record after it")
+    elif whole.header:
         held = "a header and no report yet: the monitor has not written a sampled step (it writes one report per " \
                "sampled step, after its backward pass)"
         held += f"; {unfinished}" if unfinished else ""
@@ -101,8 +127,10 @@ def _nothing_yet(name: str, whole: LogTail) -> str:
 
 def read_log(path: str | Path, run: int | None = None, strict: bool = False) -> LogRead:
     """A whole log: its header and every complete report of one run, the latest unless ``run`` names another (runs
-    are numbered 1, 2, ... in the order they begin in the file). A half-written last line is left out silently (a log
-    being written: ``cut`` names it). A file that holds no report at all (empty, blank lines, a header alone, a
+    are numbered 1, 2, ... in the order they begin in the file). A half-written last line is left out (``cut``
+    names it), silently while the file changes (a log being written), with a LogWarning once it has not changed for
+    CUT_QUIET_S seconds. A first line that begins as a header and is cut short is skipped and said, and the reports
+    after it read (``header`` is then {}). A file that holds no report at all (empty, blank lines, a header alone, a
     header cut short) is no error, since a log passes through these while its monitor begins: the result has
     ``reports == []`` and a LogWarning (a ValueError with ``strict=True``) says what the file holds.
 
@@ -154,4 +182,4 @@ def read_log(path: str | Path, run: int | None = None, strict: bool = False) -> 
                    problems=list(whole.problems), cut=whole.cut, lines=whole.lines, warnings=said)
 
 
-__all__ = ["MAX_READ_BYTES", "LogRead", "LogWarning", "check_log", "findings", "read_log"]
+__all__ = ["CUT_QUIET_S", "MAX_READ_BYTES", "LogRead", "LogWarning", "check_log", "cut_words", "findings", "read_log"]

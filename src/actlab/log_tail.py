@@ -84,6 +84,10 @@ class LogTail:
         # per kind (SKIP_KINDS): {"count", "lines": the first KEEP_PROBLEMS line numbers, "why": the first's words}
         self.skipped: dict[str, dict] = {}
         self.not_log: str | None = None  # the file is not a Monitor log: which line, what was expected
+        # the first line, where it is a header cut short (it begins as one, and is not JSON), and why it was not
+        # read, as (line, words): held until a record after it shows the rest of the file is a log (W68 walkthrough
+        # finding 4: a log whose first line was cut to 50 characters, 121 sound reports after it, was refused whole)
+        self.cut_head: tuple[int, str] | None = None
         self.preview: dict | None = None  # the newest report at the file's end, read first while a backlog is read
         self.runs = Runs(self.start["first_run"])
         self.shown: int | None = self.pick  # the run drawn
@@ -227,15 +231,16 @@ class LogTail:
         fh.seek(start)
         return head + fh.read(self._offset - start)
 
-    def _skip(self, kind: str, why: str) -> None:
+    def _skip(self, kind: str, why: str, line: int | None = None) -> None:
+        line = self.lines if line is None else line
         if kind != "unowned_end":  # an end line that no run can take is kept out of the charts, not a bad line
             self.bad_lines += 1
             if len(self.problems) < KEEP_PROBLEMS:
-                self.problems.append({"line": self.lines, "why": why})
+                self.problems.append({"line": line, "why": why})
         found = self.skipped.setdefault(kind, {"count": 0, "lines": [], "why": why})
         found["count"] += 1
         if len(found["lines"]) < KEEP_PROBLEMS:
-            found["lines"].append(self.lines)
+            found["lines"].append(line)
 
     def _too_long(self, size: int) -> None:
         """A line of ``size`` bytes, past MAX_LINE_BYTES, read to its end and skipped."""
@@ -255,13 +260,21 @@ class LogTail:
             return
         kind, obj, why = decode(raw)
         if kind in BAD_KINDS:
+            if not self._records and self.cut_head is None and kind == "not_json" and _begins_header(raw):
+                self.cut_head = (self.lines, why)  # a header cut short: the lines after it say whether this is a log
+                return
             if not self._records:  # the first record: not a log at all
-                self.not_log = (f"{self.path.name} is not a Monitor log: line {self.lines}: {why}; "
+                line, why = self.cut_head or (self.lines, why)
+                self.not_log = (f"{self.path.name} is not a Monitor log: line {line}: {why}; "
                                 f"a Monitor log begins with the header {HEADER_EXAMPLE}")
                 return
             self._skip(kind, why)
             return
         self._records += 1
+        if self._records == 1 and self.cut_head is not None:
+            line, why = self.cut_head
+            self._skip("not_json", f"{why}: the log's header cut short, so the layers' names and the run's settings "
+                                   "it held are not known; the reports after it are read without it", line)
         if kind == "header":
             began = self.runs.header(obj, self.lines, offset)
             if began is not None:
@@ -314,4 +327,11 @@ class LogTail:
         self.total += 1  # a report after the run's end line leaves it ended (log_runs says those reports follow it)
 
 
+def _begins_header(raw: bytes) -> bool:
+    """Whether a line begins as a Monitor log's header does (its first key "format"), after any byte-order mark and
+    blanks: one cut short is a damaged log, where a line of another JSON format is none."""
+    return raw[:64].removeprefix(b"\xef\xbb\xbf").lstrip().replace(b" ", b"").startswith(b'{"format":')
+
+
 __all__ = ["KEEP_PROBLEMS", "KEEP_REPORTS", "MAX_READ_BYTES", "PREVIEW_BYTES", "SKIP_KINDS", "LogTail"]
+

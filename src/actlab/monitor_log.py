@@ -36,13 +36,13 @@ from .log_format import (
     plural,
     strict,
 )
-from .log_read import LogRead, LogWarning, check_log, findings, read_log
+from .log_read import CUT_QUIET_S, LogRead, LogWarning, check_log, cut_words, findings, read_log
 from .log_runs import KEEP_RUNS, MAX_WRITERS, Runs
 from .log_tail import KEEP_PROBLEMS, KEEP_REPORTS, MAX_READ_BYTES, PREVIEW_BYTES, SKIP_KINDS, LogTail
 from .run_history import HEAD_POINTS, MAX_SPANS, RECENT_POINTS, THINNED_POINTS, RunHistory, point_of
 
-__all__ = ["HEADER_EXAMPLE", "HEAD_POINTS", "KEEP_PROBLEMS", "KEEP_REPORTS", "KEEP_RUNS", "LOG_FORMAT",
+__all__ = ["CUT_QUIET_S", "HEADER_EXAMPLE", "HEAD_POINTS", "KEEP_PROBLEMS", "KEEP_REPORTS", "KEEP_RUNS", "LOG_FORMAT",
            "MAX_READ_BYTES", "MAX_SPANS", "MAX_WRITERS", "PREVIEW_BYTES", "RECENT_POINTS", "SKIP_KINDS",
            "THINNED_POINTS", "LogRead", "LogTail", "LogWarning", "RunHistory", "Runs", "check_log", "check_record",
-           "check_report", "count", "crash_of", "decode", "end_line", "findings", "missing_folder", "plural",
-           "point_of", "read_log", "strict"]
+           "check_report", "count", "crash_of", "cut_words", "decode", "end_line", "findings", "missing_folder",
+           "plural", "point_of", "read_log", "strict"]

@@ -143,6 +143,9 @@ def watch(request: Request, since: Annotated[int, Query(ge=0, le=10**9, descript
                  "skipped_words": log.skipped_words() if set(log.skipped) - set(BAD_KINDS) else None,
                  # end lines that carry no run id and fit no single open run (two monitors wrote the log at once)
                  "unowned_ends": log.skipped.get("unowned_end", {}).get("count", 0),
+                 # the file's unfinished last line and its bytes so far (a writer in the middle of it; said once the
+                 # file has gone quiet: W68 walkthrough finding 4)
+                 "cut": log.cut, "cut_bytes": log.cut_bytes,
                  "health_measure": _health_measure(tail),
                  # the server's own bounds, which the page keeps too: the named parts a point holds, and the
                  # held-out losses a history keeps (past it, every other one goes but the lowest and the latest)

@@ -149,11 +149,16 @@ export function runState(data) {
     "timed it)";
   if (idle !== null && idle > quietAfter(paced)) {
     const n = steps.n;
+    // a last line left unfinished in a file gone quiet: the writer stopped in the middle of it (W68 walkthrough
+    // finding 4: a log whose last report was cut short read only 'the run may have stopped')
+    const cut = data.cut ? ` Its last line, line ${count(data.cut)}, is unfinished (${count(data.cut_bytes)} ` +
+      "bytes, no newline after it): the writer stopped in the middle of it (a script killed while writing, a full " +
+      "disk), or the file was cut short; the page leaves it out." : "";
     return { state: "quiet", text: `No new line in the log for ${duration(idle)}` + (paced ?
       `, over ${QUIET_TIMES} times the ${duration(paced.line)} between this run's lines ${pace}: the run may have ` +
       `stopped ${ending}.` :
       `: the run may have stopped unless a step takes over ${sig2(idle / n)} s: the monitor writes a line ` +
-      `${lineEvery(steps)}, and the page has not yet seen a line arrive to time the steps ${ending}.`) };
+      `${lineEvery(steps)}, and the page has not yet seen a line arrive to time the steps ${ending}.`) + cut };
   }
   // no end line, and not yet quiet for long: going on as far as the log tells, which a script killed outright also
   // leaves for a while (W64 walkthrough finding 8: a killed run read 'The run is going on' for its first 30 s)
