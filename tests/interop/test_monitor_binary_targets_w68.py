@@ -130,3 +130,15 @@ def test_a_summed_binary_cross_entropy_is_said_as_a_sum_of_outputs():
                                                                                                    reduction="sum"))
     r = mon.report().reading
     assert f"s.loss is the sum of the binary cross-entropies of the batch's {B * LABELS:,} outputs" in r.words, r.words
+
+
+def test_a_saturated_two_class_cross_entropy_is_not_read_as_a_binary_one():
+    # logits of +-636 (a tanh MLP thrown by lr 40): each row's cross-entropy is 0 or the gap, as two binary
+    # cross-entropies' would be; every row's gradient sums to 0, as a softmax's does (the m12 loss-history run)
+    z = torch.tensor([[635.5, -636.3]] * 6, dtype=torch.float64, requires_grad=True)
+    y = torch.tensor([1, 0, 1, 0, 0, 1])
+    loss = F.cross_entropy(z, y)
+    loss.backward()
+    zz, gg = z.detach().numpy(), z.grad.numpy()
+    assert read_cross_entropy(zz, gg, float(loss.detach())) is None  # (the premise: no row is read by it)
+    assert read_binary_cross_entropy(zz, gg, float(loss.detach())) is None

@@ -90,6 +90,11 @@ def read_binary_cross_entropy(z: np.ndarray, g: np.ndarray,
     one the model is sure of and right about (its target the rounded probability)."""
     if not math.isfinite(loss) or loss <= 0 or g.size == 0:
         return None
+    # rows whose gradient sums to 0, every one, are a softmax cross-entropy's (k (softmax - one-hot)): a 2-class
+    # cross-entropy with every row's logits saturated, which read_cross_entropy cannot read, fits a binary one too
+    # (logits of +-636: each row's loss the gap either way), and is no binary cross-entropy's
+    if g.shape[1] >= 2 and (np.abs(g.sum(axis=1)) <= 1e-6 * np.abs(g).sum(axis=1)).all():
+        return None
     p, q = expit(z), expit(-z)  # sigmoid(z) and 1 - sigmoid(z), each without cancellation
     target = np.where(g < 0, 1, np.where(g > 0, 0, (z > 0).astype(int)))
     rest = np.where(target == 1, q, p)  # |sigmoid(z) - t|
