@@ -707,23 +707,25 @@ def rate_around(s: RunSummary, t: int | None, event: str = "the jump") -> str:
     read = [(series[0], _rate_in(s, series, k)) for series in groups]
     whose = _whose(groups)
     raised = next(((label, r) for label, r in read if r is not None and r[0] == "raised"), None)
+    series_of = {series[0]: series for series in groups}
     if raised is not None:
         label, (_, jump, least, now, start) = raised
+        after = went_on(series_of[label], k, now)
         if jump is not None:
             j, was, to = jump
             return (f"The learning rate{whose(label)} went from {was:.3g} to {to:.3g} at the optimiser's step of "
-                    f"training step {j:,}, before {event}: the likeliest cause; go back to {was:.3g}"
+                    f"training step {j:,}, before {event}{after}: the likeliest cause; go back to {was:.3g}"
                     + ("" if event == "the jump" else f" from a checkpoint saved before training step {j:,}")
                     + ", or raise it over many steps (a warm-up).")
         return (f"The learning rate{whose(label)} rose from {least:.3g} to {now:.3g} between training steps "
-                f"{start:,} and {k:,}, before {event}: the likeliest cause; keep it nearer {least:.3g}.")
+                f"{start:,} and {k:,}, before {event}{after}: the likeliest cause; keep it nearer {least:.3g}.")
     rising = next(((label, r) for label, r in read if r is not None and r[0] == "rising"), None)
     if rising is not None:
         label, (_, least, now, start) = rising
         return (f"The learning rate{whose(label)} rose {now / least:.2g} times, from {least:.3g} to {now:.3g}, "
-                f"between training steps {start:,} and {k:,}, before {event}: too little to call the cause alone, "
-                "but a schedule's climb (a warm-up, a cycle) can take the steps past what the weights bear; where a "
-                "schedule sets the rate, lower its peak.")
+                f"between training steps {start:,} and {k:,}, before {event}{went_on(series_of[label], k, now)}: too "
+                "little to call the cause alone, but a schedule's climb (a warm-up, a cycle) can take the steps past "
+                "what the weights bear; where a schedule sets the rate, lower its peak.")
     if not read or any(r is None or r[0] != "same" for _, r in read) or event != "the jump":
         return ""
     start = max(r[2] for _, r in read)
@@ -741,6 +743,22 @@ def rate_around(s: RunSummary, t: int | None, event: str = "the jump") -> str:
     # there first', the raise 50 times before the span unsaid)
     return (f"{said}; {earlier[0]}. If the data changed at training step {t:,} (other labels, other inputs, another "
             f"source), look there first; if nothing changed, go back nearer {earlier[1]:.3g}.")
+
+
+def went_on(series: tuple, k: int, now: float) -> str:
+    """Where one parameter group's rate (a RunSummary.learning_rates entry) went on rising after the optimiser step of
+    training step k, to RATE_RAISED times ``now`` or more, its highest read since in words (", and it went on rising
+    after it, to 30 at training step 60, its highest read"); "" otherwise. W68 walkthrough finding 5: OneCycleLR to 30
+    killed a ReLU layer while the rate climbed from 8 to 23, and the remedy named only its rise from 1.2 to 3.19 before
+    an early jump in the loss at step 12."""
+    changes = series[3]
+    later = changes[_past(changes, k):]
+    if not later:
+        return ""
+    top = max(later, key=lambda c: c[1])
+    if not top[1] >= RATE_RAISED * now:
+        return ""
+    return f", and it went on rising after it, to {top[1]:.3g} at training step {top[0]:,}, its highest read"
 
 
 def _raised_before(groups: tuple, start: int) -> tuple[str, float] | None:
