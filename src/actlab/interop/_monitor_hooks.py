@@ -73,6 +73,9 @@ class _Hooks:
     # an evaluation batch), so a forward with gradients that follows is read in its place (_forward_started)
     _no_grad_only = False
     _noted_no_grad = False
+    # the first weighted module's input pre-hook on a step that reuses the structure, as (its name, the hook): kept
+    # across sampled steps (it holds no state of a step)
+    _input_hook_made: tuple | None = None
     # the forward the step is read from, ranked: 2 in train mode with gradients, 1 in eval mode with gradients (a
     # validation batch without torch.no_grad()), 0 with gradients disabled; a later forward of a higher rank is read
     # in its place, one of a lower rank is not read (_forward_started, _part_call)
@@ -132,7 +135,11 @@ class _Hooks:
             first = min(self._weight_order, key=self._weight_order.get)
             module = self._weighted_by_name.get(first)
             if module is not None:
-                module._forward_pre_hooks[keys[0]] = self._input_hook(first)
+                # (made once per module: torch.compiler.disable's wrapper, made with it, cost some 18 us a step)
+                made = self._input_hook_made
+                if made is None or made[0] != first:
+                    made = self._input_hook_made = (first, self._input_hook(first))
+                module._forward_pre_hooks[keys[0]] = made[1]
                 attached.append((module._forward_pre_hooks, keys[0]))
         if self._flow is not None:  # where each softmax module runs: inside the model, or on its output
             for name, module in self._softmaxes:
