@@ -109,3 +109,24 @@ def test_a_header_cut_short_and_nothing_after_it_says_so(tmp_path):
     log.write_text(lines(json.dumps(header(NAMES))[:30]))
     with pytest.warns(LogWarning, match=r"holds a first line that is not a whole header \(line 1: it is not JSON"):
         assert read_log(log).reports == []
+
+
+def test_a_line_cut_short_after_the_end_line_is_said_once_the_file_is_quiet(browser, tmp_path):
+    # W69 walkthrough: a 25-byte fragment after a finished run's end line was said by read_log and never on the page
+    log = tmp_path / "after_end.jsonl"
+    log.write_text(lines(header(NAMES), *[report(s, NAMES) for s in range(1, 6)],
+                         {"event": "end", "steps_run": 5}) + '{"step": 6, "layers": [')
+    _age(log, 100)
+    with serving(_app(tmp_path, log)) as base:
+        context, page, errors = open_watch(browser, base, f"{RUN}.dataset.state === 'ended'")
+        text = page.evaluate(f"{RUN}.textContent")
+        assert text.startswith("The run has ended: the monitor closed its log after training step 5. A line after "
+                               "it, line 8, is unfinished (23 bytes, no newline after it) and the file has not "
+                               "changed for "), text
+        assert errors == []
+        context.close()
+    _age(log, 5)  # written a moment ago: a writer may be in the middle of it
+    with serving(_app(tmp_path, log)) as base:
+        context, page, errors = open_watch(browser, base, f"{RUN}.dataset.state === 'ended'")
+        assert "unfinished" not in page.evaluate(f"{RUN}.textContent")
+        context.close()

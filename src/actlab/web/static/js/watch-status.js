@@ -132,8 +132,13 @@ export function runState(data) {
   }
   if (data.ended) {
     // 'after training step N', not 'after N steps': a run resumed into the log counts on from its step (W33: steps
-    // 301 to 600 read 'after 600 steps')
-    return { state: "ended", text: `The run has ended: the monitor closed its log after training step ${count(data.ended.steps_run)}.` };
+    // 301 to 600 read 'after 600 steps'); a line begun after the end line and left unfinished, once the file has
+    // been quiet for the least wait (W69 walkthrough: a fragment after the end line was never said on the page)
+    const idle = data.idle_s, cut = data.cut && idle !== null && idle > QUIET_MIN_S ? ` A line after it, line ` +
+      `${count(data.cut)}, is unfinished (${count(data.cut_bytes)} bytes, no newline after it) and the file has not ` +
+      `changed for ${duration(idle)}: a writer stopped in the middle of it, or the file was cut short; the page ` +
+      "leaves it out." : "";
+    return { state: "ended", text: `The run has ended: the monitor closed its log after training step ${count(data.ended.steps_run)}.${cut}` };
   }
   const steps = lineSteps(data.latest ?? view.latest), paced = lineTime(steps), idle = data.idle_s;
   if (idle !== null && idle > quietAfter(paced) && data.unowned_ends) {
