@@ -48,7 +48,8 @@ class LogRead(tuple):
 
     @property
     def ok(self) -> bool:
-        """Nothing was skipped and the file holds one run (a cut last line, a log being written, is fine)."""
+        """Nothing was skipped and the file holds one run (a cut last line is not counted here, as a log being
+        written has one: ``cut`` names it, and ``warnings`` says it once the file has not changed for CUT_QUIET_S)."""
         return not self.bad_lines and not self.skipped and len(self.runs) <= 1
 
     def __repr__(self) -> str:
