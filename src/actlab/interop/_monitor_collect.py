@@ -803,8 +803,12 @@ class _Collecting:
         between two weighted modules where no activation ran at all (a function that first runs on a later step, a
         branch taken from step 5 on, is found there, at most RELEARN_EVERY sampled steps after it first ran). The
         first sampled step watched the whole forward; the model's input and what follows the last weighted module
-        are watched only then."""
-        found = {l.weight_module for l in ran if l.functional}
+        are watched only then. A module a function was found after keeps its window on every later sampled step,
+        whether or not it ran on this one."""
+        # (every module a function was ever found after, not only this step's: an expert of a mixture that got no
+        # token on one step ran its F.silu unwatched on the next ones, W70 walkthrough finding 1: experts with 1 to 7
+        # tokens had no row on 68 of 150 steps, and read 'stopped running' 139 steps after they last ran)
+        found = self._found_after = self._found_after | {l.weight_module for l in ran if l.functional}
         windows = set(found)
         wo = self._weight_order
         order = sorted(wo, key=wo.get)

@@ -374,6 +374,7 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Cut, _Inpu
         # sampled steps watch functions only from such a module's start to the next weighted module's, not through
         # the whole forward (the mode intercepts every torch call it spans, in Python): _choose_windows
         self._windows: frozenset = frozenset()
+        self._found_after: frozenset = frozenset()  # every weighted module a function was found after so far
         self._note_what_cannot_be_seen()
         # this monitor's run id, on every line it writes: readers tell runs sharing one log apart by it, even two
         # monitors writing the same steps at once (log_runs)
