@@ -60,6 +60,7 @@ from .reading_held_out import latest as held_latest
 from .reading_held_out import lowest_given as held_lowest_given
 from .reading_held_out import rise_remedy as held_rise_remedy
 from .reading_held_out import rise_words as held_rise_words
+from .reading_held_out import still_falling as held_still_falling
 from .reading_held_out import stopped_words as held_stopped_words
 from .reading_held_out import was_low as held_was_low
 from .reading_loss import (  # noqa: F401  (re-exported: the loss thresholds and the blow-up findings)
@@ -1260,6 +1261,9 @@ def _generalising(s: RunSummary) -> Finding | None:
         # walkthrough finding 5: a run warming up read 'the network memorises the training points' at steps 86-96,
         # from a held-out loss given after step 50 against the training mean of steps 37-86; on the whole data sets
         # at step 86 the two differed by 0.039)
+        return None
+    if held_still_falling(s) is not None:  # still coming down: the window's older losses are of weights not yet
+        # trained, and say nothing of memorising (W70 walkthrough finding 3)
         return None
     if 1 - level / s.test_chance_loss >= HELD_OUT_LAG * (1 - (then if then is not None else s.loss) / s.chance_loss):
         # the held-out loss came down about as far as the training loss: early in a run both are near the line, and
