@@ -1520,9 +1520,22 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
              f"{percent_below(first[1], s.chance_loss)} below chance, as a model trained before (a run resumed from "
              "a checkpoint) begins" if first is not None and math.isfinite(first[1]) and not above
              and first[1] < (1 - MOVED_FRACTION) * s.chance_loss else "")
-    where = (f"the loss is {times(s.loss / s.chance_loss)} times chance, above where a run begins" if above else
-             f"the loss is {percent_below(s.loss, s.chance_loss)} below chance{_loss_text(s)}{noise}"
-             + (began or ", and every run begins near chance") if noise else "every run begins near chance")
+    # a first loss well above chance, under started_far's line, that has come down: the run did not begin near
+    # chance, and its start says where to look (W70 walkthrough finding 4: a tied embedding's logits began a character
+    # model at 61.9, 19 times chance, and the reading said 'every run begins near chance' with no remedy)
+    far_start = (first is not None and math.isfinite(first[1]) and not s.loss_summed
+                 and first[1] > RISING_FACTOR * s.chance_loss and s.loss < first[1] / RISING_FACTOR)
+    came = (f"its first loss, {first[1]:.3g} at training step {first[0]:,}, was {times(first[1] / s.chance_loss)} "
+            "times chance (the outputs began far from the targets), and the loss has come down to "
+            + (f"{times(s.loss / s.chance_loss)} times chance" if above else "near chance") + " since"
+            if far_start else "")
+    if above:
+        where = came or f"the loss is {times(s.loss / s.chance_loss)} times chance, above where a run begins"
+    elif noise:
+        where = (f"the loss is {percent_below(s.loss, s.chance_loss)} below chance{_loss_text(s)}{noise}"
+                 + (began or (f", and {came}" if came else ", and every run begins near chance")))
+    else:
+        where = came or "every run begins near chance"
     # the rule the wait is for, said (W28 finding 6: 'whether it learns shows over the first 1,000 updates' read as a
     # claim about the run, with nothing to say where the figure came from)
     words = (f"starting: {flow}; {where}{'' if noise else _loss_text(s)}, so the reading waits: a loss not "
@@ -1551,7 +1564,11 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
                  f"{times(level / s.chance_loss)} times chance{_loss_text(s)}")
         return Finding(Status.STARTING, words, climbed_from_first_remedy(s, first),
                        {**evidence, "first_loss": first, "first_loss_step": t})
-    return Finding(Status.STARTING, words, _mostly_dead_remedy(s, mostly), evidence)
+    remedy = _mostly_dead_remedy(s, mostly)
+    if came:
+        remedy = f"{started_far_remedy(s)} {remedy}".strip()
+        evidence = {**evidence, "first_loss": first[1], "first_loss_step": first[0]}
+    return Finding(Status.STARTING, words, remedy, evidence)
 
 
 # a hidden layer with this share of its units dead or more is named beside the run's pooled count, and a reading that
