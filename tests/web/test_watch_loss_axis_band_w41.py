@@ -41,3 +41,28 @@ def test_a_band_that_spans_decades_puts_the_loss_on_a_log_axis(browser, tmp_path
             shot(page, "watch-w41-loss-band-log", page.locator("#watch-loss"))
         assert errors == []
         context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("first", "axis"), [(61.9, "log"), (6.0, "linear")])
+def test_a_first_loss_ten_times_the_rest_puts_the_loss_on_a_log_axis(browser, tmp_path, first, axis):
+    # W70 walkthrough: a first loss of 61.9 put a character model's losses of 2.5 to 3.5 in the bottom 2% of a linear
+    # axis to 70; a loss that spans a factor of 10 or more is drawn on a log axis, where they keep room
+    log = tmp_path / "first.jsonl"
+    losses = [first] + [3.5 - 0.02 * n for n in range(1, 40)]
+    log.write_text(lines(header(NAMES), *[report(n, NAMES, v) for n, v in enumerate(losses, start=1)]))
+    with serving(create_app(db_path=tmp_path / "p.sqlite3", watch_log=log)) as base:
+        context, page, errors = open_watch(browser, base, "document.getElementById('watch-loss').drawn?.x?.length "
+                                           ">= 40")
+        kind, _ = page.evaluate(AXIS)
+        assert kind == axis, (first, kind)
+        if axis == "log":  # the later losses take several times the height a linear axis from 0 gives them
+            share = page.evaluate("""(() => { const c = document.getElementById('watch-loss'), g = c.geom;
+              const ys = c.drawn.series[0].y.slice(1).map(g.py), top = g.py(c.drawn.series[0].y[0]);
+              const foot = Math.max(...c.tickYs.map(([, y]) => y));
+              return (Math.max(...ys) - Math.min(...ys)) / (foot - top); })()""")
+            rest = losses[1:]
+            assert share > 3 * (max(rest) - min(rest)) / first, share
+            shot(page, "watch-w70-loss-first-log", page.locator("#watch-loss"))
+        assert errors == []
+        context.close()

@@ -98,7 +98,7 @@ def test_the_dashed_line_still_joins_two_values(browser, tmp_path):
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("losses", [[1.1183, 0.9, 0.1], [0.6931, 0.69, 0.2], [2.3026, 1.7, 1.2],
+@pytest.mark.parametrize("losses", [[1.1183, 0.9, 0.2], [0.6931, 0.69, 0.2], [2.3026, 1.7, 1.2],
                                     [0.0123, 0.011, 0.004]])
 def test_a_linear_loss_axis_has_each_tick_at_the_value_it_writes(browser, tmp_path, losses):
     with _open(browser, tmp_path, act_grads=[0.1, 0.05, 0.03],

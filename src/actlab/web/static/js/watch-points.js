@@ -299,9 +299,10 @@ export function healthShares({ all, measure, layer }) {
   }));
 }
 
-// Whether the loss is drawn on a log axis: every finite value is above 0 and the largest is at least 100 times the
-// smallest (a diverging run: 131 then 1.3e7 would sit on the floor of a linear axis running to 4e21).
-export const LOSS_DECADES = 2;
+// Whether the loss is drawn on a log axis: every finite value is above 0 and the largest is at least 10 times the
+// smallest (a diverging run: 131 then 1.3e7 would sit on the floor of a linear axis running to 4e21; a first loss of
+// 61.9 put a character model's losses of 2.5 to 3.5 in the bottom 2% of a linear axis to 70, W70 walkthrough).
+export const LOSS_DECADES = 1;
 export function lossIsLog(values) {
   const ok = values.filter(Number.isFinite);
   if (!ok.length || ok.some((v) => v <= 0)) return false;
