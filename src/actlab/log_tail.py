@@ -334,4 +334,3 @@ def _begins_header(raw: bytes) -> bool:
 
 
 __all__ = ["KEEP_PROBLEMS", "KEEP_REPORTS", "MAX_READ_BYTES", "PREVIEW_BYTES", "SKIP_KINDS", "LogTail"]
-
