@@ -351,6 +351,9 @@ class RunSummary:
     # this one (up to 4, oldest first): one batch's ratio beyond the vanishing or exploding line is not the run's
     # (reading_flow.typical_ratio); empty: not kept (the engine's gradient is the whole training set's)
     earlier_ratios: tuple[float, ...] = ()
+    # and the first watched activation's ||dL/da|| ratio to the last one's at those steps (the signal's,
+    # reading_flow._signal_ratio), kept alike
+    earlier_signal_ratios: tuple[float, ...] = ()
     # hidden layers past the first whose every unit was off and whose weights got under VANISHING_RATIO of the output
     # layer's gradient on 3 or more of a monitor's latest sampled steps (up to 9 read, this one's included), each as
     # (layer, 1-based; the steps it was so; the steps read): a branch's stop is read over steps, not one batch (W51: a

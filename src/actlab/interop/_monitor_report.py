@@ -157,14 +157,18 @@ class _Reporting:
         n = self._compiles_outside
         return (f", {n} time{'' if n == 1 else 's'} while this monitor had no step open" if n else "")
 
-    def _earlier_ratios(self, step: int, summaries: list, output_norm: float) -> tuple[float, ...]:
+    def _earlier_ratios(self, step: int, summaries: list, output_norm: float,
+                        kept: dict | None = None) -> tuple[float, ...]:
         """The first hidden layer's weight-gradient ratio to the output layer's at the latest sampled steps before
         ``step`` whose report was built (every one where a log is written), up to 4; this step's is kept for the next.
-        """
-        kept = self._ratios
+        With ``kept`` (the signal's own dict) and ``output_norm`` the last watched activation's ||dL/da||: the first
+        place's ||dL/da|| ratio to it, kept alike."""
+        signal = kept is not None
+        kept = self._ratios if kept is None else kept
         before = tuple(r for t, r in sorted(kept.items()) if t < step)[-4:]
         if summaries:
-            kept[step] = grad_ratio(summaries[0].grad_norm, output_norm)
+            first = summaries[0].signal_norm if signal else summaries[0].grad_norm
+            kept[step] = grad_ratio(first, output_norm) if first is not None else math.nan
             for t in sorted(kept)[:-8]:
                 del kept[t]
         return before
@@ -556,6 +560,8 @@ class _Reporting:
             dead_unsampled=max(unsampled, 0), dead_between=dead_between,
             gradients_of=f"the batch of {_sampled(step)}",
             earlier_ratios=self._earlier_ratios(step, summaries, output_norm),
+            earlier_signal_ratios=self._earlier_ratios(step, summaries, last_act, self._signal_ratios)
+            if rows else (),
             stopped_branches=self._branch_stops(step, summaries, output_norm),
             dying=tuple(d.label for d in stopping if is_dying(d, dying_seen)),
             loss_batches=finite if judged_ok else None,

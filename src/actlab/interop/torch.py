@@ -441,6 +441,7 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Cut, _Inpu
         self._moved_at: int | None = None  # the first sampled step whose judged mean was MOVED_FRACTION below chance
         # the first hidden layer's weight-gradient ratio at the sampled steps whose report was built, by step (up to 8)
         self._ratios: dict[int, float] = {}
+        self._signal_ratios: dict[int, float] = {}  # and the first place's ||dL/da|| ratio to the last one's, alike
         self._branch_offs: dict[int, frozenset[int]] = {}  # per sampled step reported, its stopped layers
         self._off_row_zero: dict[int, frozenset[str]] = {}  # per one, its weights on no row with a gradient of 0
         self._loss_steps: deque = deque(maxlen=LOSS_BATCHES)  # the sampled step of each, in the same order
