@@ -76,18 +76,20 @@ def vanishing_remedy(s: RunSummary) -> str:
     squash = acts & SQUASHING
     steps = []
     # Xavier initialisation keeps a squashing function in its slope-1 regime (Glorot and Bengio: tanh); one whose
-    # slope is under 1 everywhere (the registry's deriv_max: sigmoid 0.25) shrinks the gradient at every layer
-    # whatever the initialisation (W16: an 8-layer sigmoid net stayed at loss 0.502 with xavier_uniform, with
-    # xavier_normal, and at lr 1)
+    # slope is under 1 everywhere (the registry's deriv_max: sigmoid 0.25) shrinks the gradient at every layer at
+    # Xavier's scale (W16: an 8-layer sigmoid net stayed at loss 0.502 with xavier_uniform, with xavier_normal, and at
+    # lr 1); weights larger by about 1 / deriv_max make up for it (W71 walkthrough finding 2: a 15-layer sigmoid net
+    # with orthogonal weights of gain 4 read healthy and learned, where the words said no initialisation helps)
     shallow = sorted(n for n in squash if get(n).deriv_max < 1)
     centred = not shallow
     if squash and can_offer(s, Lever.ACTIVATION):
         keep = "it" if len(squash) == 1 else "them"
         slopes = " and ".join(f"{get(n).deriv_max:.3g}" for n in shallow)
         xavier = (f" (or, keeping {keep}, Xavier initialisation)" if centred and offers_xavier(s) else
-                  "" if centred else f" (no initialisation helps {_names(set(shallow))}: "
-                  f"{'its slope is' if len(shallow) == 1 else 'their slopes are'} at most {slopes}, so the gradient "
-                  "shrinks at every layer)")
+                  "" if centred else f" ({_names(set(shallow))}: "
+                  f"{'its slope is' if len(shallow) == 1 else 'their slopes are'} at most {slopes}, so at the usual "
+                  "initialisations' scale the gradient shrinks at every layer; only weights several times larger, "
+                  "such as orthogonal ones with gain 4, make up for it)")
         steps.append(f"ReLU, GELU or SiLU instead of {_names(squash)}{xavier}")
     elif squash and centred and offers_xavier(s):
         steps.append("Xavier initialisation")
