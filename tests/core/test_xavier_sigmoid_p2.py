@@ -23,7 +23,7 @@ def test_xavier_is_offered_for_tanh_and_not_for_sigmoid():
     assert "Xavier initialisation" in vanishing(["tanh"] * 6)
     remedy = vanishing(["sigmoid"] * 6)
     assert "Xavier" not in remedy and "(sigmoid: its slope is at most 0.25, so at the usual initialisations' scale" \
-        in remedy and "orthogonal ones with gain 4, make up for it" in remedy
+        in remedy and "orthogonal ones with gain 4 and biases that centre" in remedy
     mixed = vanishing(["sigmoid", "tanh"] * 3)
     assert "Xavier" not in mixed and "(sigmoid: its slope is at most 0.25" in mixed
 
