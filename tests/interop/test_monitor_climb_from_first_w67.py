@@ -14,11 +14,8 @@ import statistics
 from conftest import require_torch
 
 torch = require_torch()
-from torch import nn  # noqa: E402
-from torch.nn import functional as F  # noqa: E402
 
 from actlab.readings import Status  # noqa: E402
-from actlab.torch import Monitor  # noqa: E402
 from interop._scripted_losses import CHANCE, levels, scripted_run  # noqa: E402
 
 RECENT = 10  # the monitor's recent losses (LOSS_BATCHES)
@@ -81,21 +78,7 @@ def test_one_batch_far_up_is_no_climb_from_the_first_loss():
 
 
 def test_a_classifier_climbing_from_confident_logits_is_told_of_its_output_layer_too():
-    # a cross-entropy whose value is the script's: logits [a, 0, ..., 0] against class 1 give log(e^a + 9)
-    losses = _climb(15, 6, 150, 151)
-    torch.manual_seed(0)
-    model = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 10))
-    opt = torch.optim.SGD(model.parameters(), lr=1e-3)
-    mon = Monitor(model, every=1, chance_loss=CHANCE)
-    for v in losses:
-        with mon.step() as s:
-            model(torch.randn(32, 4)).square().mean().backward()
-            a = math.log(math.expm1(v) - 9 + 1)
-            logits = torch.tensor([[a] + [0.0] * 9], dtype=torch.float64, requires_grad=True)
-            s.loss = F.cross_entropy(logits, torch.tensor([1]))
-        opt.step()
-        opt.zero_grad()
-    r = mon.report().reading
+    r = scripted_run(_climb(15, 6, 150, 151), cross_entropy=True)[-1].reading
     assert r.words.startswith("climbed: "), r.words
     assert "the output layer's results (the logits) began far from 0" in r.remedy, r.remedy
     assert "standardise the targets" not in r.remedy, r.remedy

@@ -5,16 +5,12 @@ reading waits' with no remedy). References: the scripted losses themselves."""
 
 from __future__ import annotations
 
-import math
 import re
 
 from conftest import require_torch
 
 torch = require_torch()
-from torch import nn  # noqa: E402
-from torch.nn import functional as F  # noqa: E402
 
-from actlab.torch import Monitor  # noqa: E402
 from interop._scripted_losses import CHANCE, levels, scripted_run  # noqa: E402
 
 
@@ -50,17 +46,6 @@ def test_a_start_near_chance_reads_as_before():
 
 
 def test_a_classifier_is_told_of_its_logits():
-    # a cross-entropy whose value is the script's: logits [0, a, ..., a] against class 0 give log(1 + 9 e^a)
-    torch.manual_seed(0)
-    model = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 10))
-    mon = Monitor(model, every=1, chance_loss=CHANCE)
-    for v in _losses(n=60):
-        with mon.step() as s:
-            model(torch.randn(32, 4)).square().mean().backward()
-            a = math.log(math.expm1(v) / 9)
-            s.loss = F.cross_entropy(torch.tensor([[0.0] + [a] * 9], dtype=torch.float64, requires_grad=True),
-                                     torch.tensor([0]))
-        model.zero_grad()
-    r = mon.report().reading
+    r = scripted_run(_losses(n=60), cross_entropy=True)[-1].reading
     _said(r.words)
     assert r.remedy.startswith("A first cross-entropy this far above chance means confidently wrong outputs"), r.remedy

@@ -17,6 +17,7 @@ from torch import nn  # noqa: E402
 
 from actlab.monitor_log import read_log  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 LINES = (1e-3, 1e3)  # VANISHING_RATIO and EXPLODING_RATIO
 
@@ -52,12 +53,7 @@ def test_one_batchs_signal_ratio_past_the_line_is_not_read_as_vanishing(tmp_path
     with Monitor(model, every=10, log=log, chance_loss=math.log(2)) as mon:
         for _ in range(600):
             i = torch.randint(0, len(x), (128,))
-            with mon.step() as s:
-                loss = nn.functional.cross_entropy(model(x[i]), y[i])
-                loss.backward()
-                s.loss = loss
-            opt.step()
-            opt.zero_grad()
+            monitored_step(mon, model, x[i], y[i], opt)
     _, reports = read_log(log)
     signal = [r["layers"][0]["act_grad_ratio_to_last"] for r in reports]
     weight = [r["layers"][0]["weight_grad_ratio_to_output"] for r in reports]
