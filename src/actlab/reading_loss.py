@@ -1618,7 +1618,11 @@ def _unlearned_remedy(s: RunSummary) -> str:
     to its last (RunSummary.rate_fixed), so its steps never become small again by themselves; the lab's playground
     and a Trainer change the rate between frames (set by hand, no schedule); a script's rate may come from a schedule
     or a warm-up (the Monitor does not see the optimiser: learning_rate None)."""
-    why = ("A loss that climbs back above chance after the network had learned means steps too large for where the "
+    # (back up near chance, not above it: the words say where it is; W72 walkthrough finding 3: 'climbs back above
+    # chance' of a loss risen from 1.62 to 2.09 against a chance of 2.30)
+    chance = chance_of(s)
+    where = "above chance" if chance is not None and s.loss is not None and s.loss > chance else "up toward chance"
+    why = (f"A loss that climbs back {where} after the network had learned means steps too large for where the "
            "weights now are: a learning rate too high for this stage of training")
     if s.rate_fixed:
         return (f"{why} (this run's rate, the same from its first step to its last, so its steps never become "
