@@ -227,8 +227,19 @@ class TargetSkew:
     # chance' against ln 2): ``target`` is then the commoner value, 0 or 1, over every label, ``classes`` the labels,
     # and ``entropy`` the mean of each label's
     binary: bool = False
+    # the targets are near balanced over the outputs' own classes (their entropy 0.9 of ln C or more): chance_loss fits
+    # another number of classes, not this head (W72 walkthrough finding 2: a head of 4 classes swapped in under a
+    # chance_loss of ln 10 read 'far from balanced: the commonest, class 3 of 4, is 33%' and 'ignore_index=3')
+    balanced: bool = False
 
     def words(self, chance: float) -> str:
+        if self.balanced:
+            return (f"the outputs have {self.classes:,} classes, and the targets read back from their gradient are "
+                    f"near balanced over them (the commonest, class {self.target}, is {self.share:.0%} of the "
+                    f"{self.targets:,} read, {self.reads} batches from training step {self.since:,} to "
+                    f"{self.step:,}), so a constant guess gets a cross-entropy of about {self.entropy:.3g}, near "
+                    f"ln {self.classes} = {math.log(self.classes):.3g}, while chance_loss is {chance:.3g}: it does "
+                    "not fit this head, and any loss judged against it would read wrong")
         if self.binary:
             labels = f"{self.classes:,} label{'' if self.classes == 1 else 's'} a row"
             return (f"the targets, read back from the outputs' gradient, are far from balanced: {self.share:.0%} of "
@@ -243,6 +254,10 @@ class TargetSkew:
                 "judged against it, any loss would read as more learning than there is")
 
     def remedy(self) -> str:
+        if self.balanced:
+            return (f"Set mon.chance_loss = math.log({self.classes}) ({math.log(self.classes):.3g}), the chance of a "
+                    f"head of {self.classes} balanced classes (or the entropy of the classes' frequencies over the "
+                    "whole training set, where they are not balanced).")
         if self.binary:
             return (f"A label that is always {self.target} teaches nothing: check the targets, and leave such labels "
                     "out; otherwise give Monitor(chance_loss=...) the mean over the labels of each one's binary "

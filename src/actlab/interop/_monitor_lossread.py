@@ -134,6 +134,9 @@ SKEW_READS = 3  # the latest reads whose targets are pooled
 SKEW_ROWS = 16  # each with this many targets at least
 SKEW_PER_CLASS = 4  # and the pool this many times the classes at least (too few to tell a vocabulary's frequencies)
 SKEW_CHANCE = 0.8  # the entropy of the pooled targets' frequencies under this share of chance_loss is said
+# and where that entropy is this share of ln C or more (C the outputs' classes), the targets are near balanced over
+# the head's own classes: it is chance_loss that fits another head (TargetSkew.balanced)
+BALANCED_SHARE = 0.9
 
 
 
@@ -237,8 +240,9 @@ class _LossRead:
             return None
         n = int(counts.sum())
         if kind == "cross-entropy":
-            return TargetSkew(int(counts.argmax()), latest[0][4], float(counts.max() / n), entropy, len(latest),
-                              latest[0][0], latest[-1][0], n)
+            classes = latest[0][4]
+            return TargetSkew(int(counts.argmax()), classes, float(counts.max() / n), entropy, len(latest),
+                              latest[0][0], latest[-1][0], n, balanced=entropy >= BALANCED_SHARE * math.log(classes))
         value = int(counts[1].sum() > counts[0].sum())  # the commoner target over every label
         return TargetSkew(value, latest[0][4], float(counts[value].sum() / n), entropy, len(latest), latest[0][0],
                           latest[-1][0], n, binary=True)
