@@ -259,10 +259,10 @@ class TargetSkew:
                     f"head of {self.classes} balanced classes (or the entropy of the classes' frequencies over the "
                     "whole training set, where they are not balanced).")
         if self.binary:
-            return (f"A label that is always {self.target} teaches nothing: check the targets, and leave such labels "
-                    "out; otherwise give Monitor(chance_loss=...) the mean over the labels of each one's binary "
-                    "entropy over the whole training set, -(f log(f) + (1 - f) log(1 - f)) with f its share of 1s "
-                    f"(about {self.entropy:.3g} from the {self.targets:,} targets read here).")
+            return ("Give Monitor(chance_loss=...) the mean over the labels of each one's binary entropy over the "
+                    "whole training set, -(f log(f) + (1 - f) log(1 - f)) with f its share of 1s (about "
+                    f"{self.entropy:.3g} from the {self.targets:,} targets read here); and check the targets: a label "
+                    "that is the same on every row teaches nothing, and can be left out.")
         return (f"If class {self.target} is padding or a filler, leave it out of the loss (ignore_index={self.target} "
                 "in the cross-entropy); otherwise give Monitor(chance_loss=...) the entropy of the targets' "
                 "frequencies over the whole training set, -sum(f * log(f)) over each class's share f (about "
