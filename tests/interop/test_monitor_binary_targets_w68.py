@@ -70,7 +70,10 @@ def _entropy(y):
     return float(np.mean(out))
 
 
-def _run(targets, steps=40, every=1, chance=math.log(2)):
+LN2 = math.log(2)
+
+
+def _run(targets, steps=40, every=1, chance=LN2):
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(16, 32), nn.ReLU(), nn.Linear(32, LABELS))
     opt = torch.optim.Adam(model.parameters(), lr=1e-2)
