@@ -1475,6 +1475,11 @@ def started_far(s: RunSummary) -> str | None:
     if first <= BLOW_UP_LOSS * chance or s.loss > RISING_FACTOR * first:
         return None
     since = (f", and the loss has come down to {s.loss:.3g} since" if s.loss < first / RISING_FACTOR else "")
+    if at_zero_output(s, first):  # where every classifier begins: chance_loss is far under it (rare targets)
+        return (f"the first loss, {first:.3g} at training step {t:,}, is that of outputs at 0 (ln "
+                f"{round(math.exp(s.zero_output_loss))} = {s.zero_output_loss:.3g}), where a classifier begins, and "
+                f"chance_loss is {times(first / chance)} times under it, as rare targets make it: "
+                f"the loss comes down toward it as the model learns their frequencies{since}")
     if s.loss_summed:  # a sum over each batch against chance_loss: a per-sample chance does not fit it
         return (f"the first loss, {first:.3g} at training step {t:,}, was {times(first / chance)} times chance_loss, "
                 "and the loss is a sum over each batch (reduction='sum'): a chance_loss of one sample's loss does not "
@@ -1521,11 +1526,22 @@ def climbed_from_first_remedy(s: RunSummary, first: float) -> str:
             "the targets, so standardise the targets, or set the output layer's bias to their mean.")
 
 
+def at_zero_output(s: RunSummary, first: float) -> bool:
+    """Whether a first loss is within MOVED_FRACTION of the loss of a classifier's outputs all at 0
+    (RunSummary.zero_output_loss: ln C, or ln 2 for a binary cross-entropy): where any classifier begins."""
+    zero = s.zero_output_loss
+    return zero is not None and zero > 0 and abs(first / zero - 1) <= MOVED_FRACTION
+
+
 def started_far_remedy(s: RunSummary) -> str:
     """What a start far above chance asks for: a chance_loss that fits a summed loss; for a classifier, logits near 0
     at the start; else targets at the network's scale, and a chance_loss that fits the loss (W60 walkthrough: a
     classifier under BCEWithLogitsLoss with output weights 400 times the default was told to standardise its 0/1
     targets, and a summed loss against a per-sample chance to scale its targets)."""
+    if s.first_loss is not None and at_zero_output(s, s.first_loss[1]) and not s.loss_summed:
+        return ("Nothing to change at the start: outputs at 0 are where a classifier begins. Check that chance_loss "
+                "is the constant guess of the targets' own frequencies over the whole training set (for rare "
+                "labels, far under ln 2).")
     if s.loss_summed:
         return ("The loss is summed over each batch (reduction='sum'): give Monitor(chance_loss=...) the chance of "
                 "that sum (the batch size times one sample's: ln C times it for C balanced classes, the targets' "

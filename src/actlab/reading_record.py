@@ -543,6 +543,10 @@ class RunSummary:
     loss_scale_chance: float | None = None  # the chance_loss given, which the loss is not judged against
     # the targets mostly one class, and a constant guess far under chance_loss (TargetSkew): the loss is not judged
     targets_skewed: TargetSkew | None = None
+    # the loss a classifier whose outputs are all 0 gets, where a monitor read the loss back as one (ln C for a
+    # cross-entropy over C classes, ln 2 for a binary one): a first loss near it is where any classifier begins, not a
+    # start far from the targets, whatever chance_loss says (W72 walkthrough finding 1); None: not read
+    zero_output_loss: float | None = None
     # the learning rates a monitor read at every optimiser step from its first step on, per parameter group
     # holding watched weights: (the first watched weight it holds, in words, the first training step read, the latest,
     # its changes as (training step, rate), oldest first); () where none was read (actlab's own runs have

@@ -87,10 +87,10 @@ def vanishing_remedy(s: RunSummary) -> str:
         slopes = " and ".join(f"{get(n).deriv_max:.3g}" for n in shallow)
         xavier = (f" (or, keeping {keep}, Xavier initialisation)" if centred and offers_xavier(s) else
                   "" if centred else f" ({_names(set(shallow))}: "
-                  f"{'its slope is' if len(shallow) == 1 else 'their slopes are'} at most {slopes}, so at the usual "
-                  "initialisations' scale the gradient shrinks at every layer; only weights several times larger, "
-                  "such as orthogonal ones with gain 4 and biases that centre each layer's inputs (its outputs sit "
-                  "around 0.5), make up for it)")
+                  f"{'its slope is' if len(shallow) == 1 else 'their slopes are'} at most {slopes}, so under the usual "
+                  "initialisations the gradient shrinks at every layer; only weights several times larger, "
+                  "such as orthogonal ones with gain 4 and biases that centre what each layer takes in (its "
+                  "outputs sit around 0.5), make up for it)")
         steps.append(f"ReLU, GELU or SiLU instead of {_names(squash)}{xavier}")
     elif squash and centred and offers_xavier(s):
         steps.append("Xavier initialisation")

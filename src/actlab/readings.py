@@ -72,6 +72,7 @@ from .reading_loss import (  # noqa: F401  (re-exported: the loss thresholds and
     UNLEARNED,
     UNSCALED_INPUT_RMS,
     above_chance,
+    at_zero_output,
     blown_checkpoint,
     blown_start,
     blown_up_words,
@@ -1524,7 +1525,8 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
     # chance, and its start says where to look (W70 walkthrough finding 4: a tied embedding's logits began a character
     # model at 61.9, 19 times chance, and the reading said 'every run begins near chance' with no remedy)
     far_start = (first is not None and math.isfinite(first[1]) and not s.loss_summed
-                 and first[1] > RISING_FACTOR * s.chance_loss and s.loss < first[1] / RISING_FACTOR)
+                 and first[1] > RISING_FACTOR * s.chance_loss and s.loss < first[1] / RISING_FACTOR
+                 and not at_zero_output(s, first[1]))  # (outputs at 0: where any classifier begins)
     came = (f"its first loss, {first[1]:.3g} at training step {first[0]:,}, was {times(first[1] / s.chance_loss)} "
             "times chance (the outputs began far from the targets), and the loss has come down to "
             + (f"{times(s.loss / s.chance_loss)} times chance" if above else "near chance") + " since"

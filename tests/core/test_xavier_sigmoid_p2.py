@@ -22,7 +22,7 @@ def test_xavier_is_offered_for_tanh_and_not_for_sigmoid():
     assert get("tanh").deriv_max == 1 and get("sigmoid").deriv_max == 0.25
     assert "Xavier initialisation" in vanishing(["tanh"] * 6)
     remedy = vanishing(["sigmoid"] * 6)
-    assert "Xavier" not in remedy and "(sigmoid: its slope is at most 0.25, so at the usual initialisations' scale" \
+    assert "Xavier" not in remedy and "(sigmoid: its slope is at most 0.25, so under the usual initialisations" \
         in remedy and "orthogonal ones with gain 4 and biases that centre" in remedy
     mixed = vanishing(["sigmoid", "tanh"] * 3)
     assert "Xavier" not in mixed and "(sigmoid: its slope is at most 0.25" in mixed

@@ -163,3 +163,18 @@ def test_rare_labels_against_the_chance_the_guide_gives_are_judged():
     pooled = np.concatenate([seen[t] for t in (1, 2, 3)])
     assert _entropy(pooled) < 0.8 * chance  # the premise: the batches read alone say less than chance
     assert "far from balanced" not in r.words and "the loss is not judged" not in r.words, r.words
+
+
+def test_a_first_loss_of_outputs_at_0_under_a_small_chance_is_where_a_classifier_begins():
+    # W72 walkthrough finding 1: at PyTorch's default initialisation (logits near 0) the first loss was ln 2, 48 times
+    # the exact chance of rare labels, and read 'starting far from chance ... confidently wrong outputs: the output
+    # layer's results (the logits) start far from 0'
+    rate = 0.002
+    chance = -(rate * math.log(rate) + (1 - rate) * math.log1p(-rate))
+    r, _ = _run(lambda g: (torch.rand(B, LABELS, generator=g) < rate).float(), steps=3, chance=chance)
+    m = re.search(r"the first loss, ([\d.]+) at training step 1, is that of outputs at 0 \(ln 2 = 0\.693\), where a "
+                  r"classifier begins, and chance_loss is (\d+) times under it", r.words)
+    assert m, r.words
+    assert abs(float(m[1]) / math.log(2) - 1) < 0.1 and int(m[2]) == round(float(m[1]) / chance)
+    assert r.remedy.startswith("Nothing to change at the start"), r.remedy
+    assert "confidently wrong" not in r.remedy and "far from 0" not in r.remedy

@@ -40,7 +40,7 @@ def _first_to_last(init: str) -> float:
 def test_the_initialisation_the_remedy_names_keeps_the_gradient_and_the_default_does_not():
     remedy = diagnose(RunSummary(tuple(LayerSummary("sigmoid", 8, 1e-9) for _ in range(6)), 0.5, loss=0.69,
                                  chance_loss=0.69, steps=5000)).remedy
-    assert "orthogonal ones with gain 4 and biases that centre each layer's inputs" in remedy
+    assert "orthogonal ones with gain 4 and biases that centre what each layer takes in" in remedy
     default, named = _first_to_last("default"), _first_to_last("orthogonal-4")
     assert default < 1e-3  # vanishing, as the reading says (about 1e-12)
     assert 0.1 < named < 10  # kept (about 0.56)

@@ -234,6 +234,16 @@ class _LossRead:
         summed = abs(c - rows) <= 0.01 * rows and rows > 1
         return LossScale(c, value, step, rows, classes, summed, kind)
 
+    def _zero_output_loss(self) -> float | None:
+        """RunSummary.zero_output_loss: ln C for the latest read of a cross-entropy over C classes, ln 2 for a binary
+        one; None where the latest read is neither, or none was made."""
+        reads = self._loss_reads
+        if not reads:
+            return None
+        kind, classes = reads[-1][5], reads[-1][4]
+        return math.log(classes) if kind == "cross-entropy" and classes >= 2 else math.log(2) \
+            if kind == "binary cross-entropy" else None
+
     def _targets_skewed(self) -> TargetSkew | None:
         """RunSummary.targets_skewed: where the latest SKEW_READS cross-entropy reads each held SKEW_ROWS targets or
         more, SKEW_PER_CLASS per class or more pooled, and a constant guess of their pooled frequencies (their entropy,
