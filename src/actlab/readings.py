@@ -669,9 +669,11 @@ def _with_far_start(findings: list[Finding], s: RunSummary) -> list[Finding]:
         return findings
     first = findings[0]
     regression = not s.loss_summed and s.loss_kind != "classification"  # (a sum, or logits: not the targets' scale)
-    words = f"{first.words}; {far}" + ("; to reach targets this far the weights grow, which can push units to the "
-                                       "flat ends of their activations, so the targets' scale may be the cause"
-                                       if regression else "")
+    # (said once: a not-learning finding joined to the headline says the start already; W72 walkthrough finding 5:
+    # a Tanh regression on targets of mean 500 said 'the first loss, 2.47e+05 ... was already 79 times chance' twice)
+    words = (first.words if far in first.words else f"{first.words}; {far}") + (
+        "; to reach targets this far the weights grow, which can push units to the flat ends of their activations, so "
+        "the targets' scale may be the cause" if regression else "")
     once = "once the targets are at the network's scale" if regression else "once the logits start near 0"
     remedy = (f"{first.remedy} {started_far_remedy(s)}".strip() if s.loss_summed else  # (a chance that does not fit
               # the loss is no cause of the headline: said after its remedy)
