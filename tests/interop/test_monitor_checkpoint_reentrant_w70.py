@@ -58,7 +58,7 @@ def _run(mode):
 
 @pytest.mark.parametrize("mode", ["reentrant", "non-reentrant"])
 def test_a_checkpointed_model_reads_as_the_same_model_without_it(mode):
-    plain, plain_ratios = _run(None)
+    plain, _ = _run(None)
     report, ratios = _run(mode)
     assert [l.name for l in report.layers] == [l.name for l in plain.layers]
     for got, want in zip(report.layers, plain.layers, strict=True):
