@@ -169,6 +169,11 @@ def _dead_stop(s: RunSummary) -> Finding | None:
     ratio = grad_ratio(signals[0], signals[-1])
     if math.isnan(ratio) or ratio >= VANISHING_RATIO or _below_floor(s.output_grad_norm, s):
         return None
+    # one sampled batch's fall, the median with the steps before within the line, is not the run's, as for
+    # _signal_ratio (a 15-layer ReLU net learning well, one batch's gradient to its first ReLU 1e-5 of the usual,
+    # read 'dead units stop the gradient ... it stops at module '3'' between 'healthy' ones)
+    if typical_ratio(s, ratio, s.earlier_signal_ratios) is not None:
+        return None
     # each fall, signals[i + 1] to signals[i], by the layer whose units make it
     falls = [(i if engine else i + 1, i) for i in range(len(signals) - 1)]
     drops = [(k, i) for k, i in falls if s.layers[k].dead and signals[i] < DEAD_DROP * signals[i + 1]]
