@@ -1527,12 +1527,25 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
     # chance, and its start says where to look (W70 walkthrough finding 4: a tied embedding's logits began a character
     # model at 61.9, 19 times chance, and the reading said 'every run begins near chance' with no remedy)
     far_start = (first is not None and math.isfinite(first[1]) and not s.loss_summed
-                 and first[1] > RISING_FACTOR * s.chance_loss and s.loss < first[1] / RISING_FACTOR
+                 and first[1] > RISING_FACTOR * s.chance_loss
                  and not at_zero_output(s, first[1]))  # (outputs at 0: where any classifier begins)
-    came = (f"its first loss, {first[1]:.3g} at training step {first[0]:,}, was {times(first[1] / s.chance_loss)} "
-            "times chance (the outputs began far from the targets), and the loss has come down to "
-            + (f"{times(s.loss / s.chance_loss)} times chance" if above else "near chance") + " since"
-            if far_start else "")
+    # and one that has not come down yet, the first reading's included: the start is said with its remedy (W72
+    # walkthrough finding 4: a classifier's output layer initialised 50 times too large began at 3.9 times chance and
+    # read 'the loss is 3.9 times chance, above where a run begins ... so the reading waits', with no remedy)
+    if not far_start:
+        came = ""
+    elif s.loss < first[1] / RISING_FACTOR:
+        came = (f"its first loss, {first[1]:.3g} at training step {first[0]:,}, was "
+                f"{times(first[1] / s.chance_loss)} times chance (the outputs began far from the targets), and the "
+                "loss has come down to " + (f"{times(s.loss / s.chance_loss)} times chance" if above else
+                                            "near chance") + " since")
+    elif s.loss == first[1]:  # the first reading: the loss is the first
+        came = (f"the loss is {times(s.loss / s.chance_loss)} times chance at training step {first[0]:,}, the "
+                "run's first: the outputs begin far from the targets")
+    else:
+        came = (f"the loss is {times(s.loss / s.chance_loss)} times chance, and its first, {first[1]:.3g} at "
+                f"training step {first[0]:,}, was {times(first[1] / s.chance_loss)} times chance: the outputs began "
+                "far from the targets")
     if above:
         where = came or f"the loss is {times(s.loss / s.chance_loss)} times chance, above where a run begins"
     elif noise:
