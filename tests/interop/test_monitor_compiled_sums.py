@@ -189,22 +189,28 @@ def test_the_kernels_on_nan_inf_and_zero_units_equal_torch():
         np.testing.assert_allclose(out[5:10], (t - 0.5).abs().sum(0).numpy(), rtol=1e-6)
         assert math.isnan(out[10]) and math.isnan(out[11])
     big = np.full((4, 3), 3e19, np.float32)
+    big[1::2] = 0.0  # a spread of 3e19: its squares pass float32's range (values all alike would sum to 0)
     out = np.empty(8, np.float32)
     module.output_sums(big, True, 0, 0.0, out)
     assert math.isinf(out[7])  # float32's sum of squares overflowed, as torch's dot does: the monitor sums it again
+    module.output_sums(np.full((4, 3), 3e19, np.float32), True, 0, 0.0, out)
+    assert out[7] == 0.0  # about their mean, values all alike sum to 0, whatever their size
 
 
 def test_a_float32_sum_of_squares_past_its_range_is_summed_again_in_float64(monkeypatch):
-    """Outputs near 3e19 square past float32's range in the compiled pass too: the std is made from a float64 sum
-    of squares, as on the torch path, and is finite."""
+    """Outputs spread over 3e19 square past float32's range in the compiled pass too: the std is made from a float64
+    sum of squares, as on the torch path, and is finite (half the units at 3e19, half at ELU's floor of -1: a mean of
+    1.5e19, a std of 1.5e19 times 32/31's root)."""
     _kernels()
     model = nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 4), nn.ELU(), nn.Linear(4, 1))
     with torch.no_grad():
-        model[2].bias.fill_(3e19)
+        model[2].weight.zero_()
+        model[2].bias.copy_(torch.tensor([3e19, -3e19, 3e19, -3e19]))
     x = torch.randn(8, 2)
     got = _run(copy.deepcopy(model), [x], True, monkeypatch)[0]
     want = _run(model, [x], False, monkeypatch)[0]
-    assert math.isfinite(got.layers[1].std) and got.layers[1].mean == pytest.approx(3e19, rel=1e-6)
+    assert got.layers[1].mean == pytest.approx(1.5e19, rel=1e-6)
+    assert got.layers[1].std == pytest.approx(1.5e19 * math.sqrt(32 / 31), rel=1e-6)
     _same(got, want, 1e-5)
     assert any("summed again in float64" in n for n in got.notes)
 

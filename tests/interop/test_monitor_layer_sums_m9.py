@@ -57,7 +57,7 @@ def test_layer_sums_equal_the_two_passes(dtype, nonneg_deriv, nonneg, dist):
 
 def test_layer_sums_on_finite_data_are_the_direct_sums():
     """Without NaN or inf: per-unit |f'| sums, the nonzero count, per-unit |a| sums, distances to mid, the total of a
-    and of a^2, each against NumPy in float64."""
+    and of (a - its mean)^2, each against NumPy in float64."""
     module = _kernels()
     d, a = _arrays(np.float64)
     d, a = np.nan_to_num(d, posinf=2.0, neginf=-2.0), np.nan_to_num(a, posinf=2.0, neginf=-2.0)
@@ -69,13 +69,15 @@ def test_layer_sums_on_finite_data_are_the_direct_sums():
     np.testing.assert_allclose(out[w + 1:2 * w + 1], np.abs(a).sum(0), rtol=1e-12)
     np.testing.assert_allclose(out[2 * w + 1:3 * w + 1], np.abs(a - 0.25).sum(0), rtol=1e-12)
     assert out[3 * w + 1] == pytest.approx(a.sum(), rel=1e-12)
-    assert out[3 * w + 2] == pytest.approx((a * a).sum(), rel=1e-12)
+    assert out[3 * w + 2] == pytest.approx(((a - a.mean()) ** 2).sum(), rel=1e-12)
 
 
 def test_layer_sums_overflow_in_float32_as_the_output_pass_does():
     """A float32 sum of squares past float32's range reads inf, as output_sums' does (the monitor sums it again in
-    float64)."""
+    float64). Values of both signs near 3e19: their spread, not only their size, squares past the range (values all
+    alike sum to 0 about their mean, which no range limits)."""
     module = _kernels()
     big = np.full((4, 3), 3e19, np.float32)
+    big[1::2] *= -1
     out = np.empty(12, np.float32)
     assert np.isinf(module.layer_sums(np.ones_like(big), big, True, True, 0, 0.0, out)) and np.isinf(out[11])

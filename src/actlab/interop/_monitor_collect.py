@@ -521,7 +521,7 @@ class _Collecting:
             for r, slot, l in zip(raw, slots, ran, strict=True):
                 r.append((l.last_active, l.samples, l.on, l.batches, l.points))
                 grad = slot[3]
-                r += (values[slot[0]], values[slot[1]], values[slot[2]],
+                r += (values[slot[0]], values[slot[1]], values[slot[2]], l.centered,
                       math.sqrt(values[grad]) if grad >= 0 else math.nan, False, False)
         else:
             for r, slot, l in zip(raw, slots, ran, strict=True):
@@ -569,7 +569,7 @@ class _Collecting:
                 # the place is flagged where its activations or the gradient reaching them hold a NaN or an inf; its
                 # counts are made where its activations are finite (the practitioner's ReLU at 4.8e16 under an MSE
                 # loss of inf)
-                r += (ssum, nonzero, sumsq, math.sqrt(grad_sq) if has_grad else math.nan,
+                r += (ssum, nonzero, sumsq, l.centered, math.sqrt(grad_sq) if has_grad else math.nan,
                       not finite or (has_grad and grad_bad), not finite)
         # a loss scaler's: the gradients are the scale times the loss's own (Monitor(scaler=...), _monitor_scaler)
         scale = _scaler.scale_of(self._scaler)

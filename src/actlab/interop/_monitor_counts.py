@@ -117,8 +117,8 @@ class _Counting:
 
     @staticmethod
     def _count(l: _Layer, d: np.ndarray, a: np.ndarray, extra: np.ndarray | None, rows: int,
-               history: tuple[np.ndarray, deque], ssum: float, nonzero: float, sumsq: float, grad_norm: float,
-               non_finite: bool, act_non_finite: bool = False, threw: int | None = None) -> dict:
+               history: tuple[np.ndarray, deque], ssum: float, nonzero: float, sumsq: float, centered: bool,
+               grad_norm: float, non_finite: bool, act_non_finite: bool = False, threw: int | None = None) -> dict:
         """One place's numbers from its per-unit sums on the host (the engine's masks, as instruments.py reads them);
         made when a report is built, not on every sampled step. A place whose activations hold a NaN or an inf gets
         its norms and no counts: which unit is dead, saturated or dormant cannot be read from NaN data. One whose
@@ -175,7 +175,8 @@ class _Counting:
         # Sokar et al.: E|a_i| <= tau * mean_j E|a_j|, i.e. sum|a_i| * H <= tau * sum_j sum|a_j|
         dormant = int(np.count_nonzero(a * width <= DORMANT_TAU * a.sum()))
         mean = ssum / size
-        var = (sumsq - size * mean * mean) / max(size - 1, 1)
+        # sumsq about the mean where the compiled pass took it so (centered); the sum of a^2 elsewhere
+        var = (sumsq if centered else sumsq - size * mean * mean) / max(size - 1, 1)
         # inf where float32's sum of squares overflowed off a CPU (a bound, with a note); NaN only from NaN data
         std = math.sqrt(max(var, 0.0)) if math.isfinite(var) else math.inf if var == math.inf else math.nan
         return {"act_grad": grad_norm, "mean": mean, "std": std, "zero": 1 - nonzero / size,

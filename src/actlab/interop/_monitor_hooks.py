@@ -192,6 +192,7 @@ class _Hooks:
             layer.ran = layer.blind = False
             layer.dsum = layer.nz = layer.asum = layer.ssum = layer.sumsq = layer.grad_sq = layer.dist = None
             layer.sumsq_host = layer.grad_sq_host = None
+            layer.centered = False
             layer.kept, layer.input_version = None, -1
             layer.grad_sum, layer.grad_calls, layer.grad_summed = None, 0, False
         self._summed_backwards = 0

@@ -16,6 +16,7 @@ from . import _torch_stats
 from ._monitor_places import (
     _LOW_PRECISION,
     _as_units,
+    _centred_sq,
     _Layer,
     _overflowed,
     _per_unit,
@@ -169,7 +170,13 @@ class _Measures:
             self._watch_gradient(layer, output)
             return
         layer.asum = _per_unit(a if layer.nonneg_out else torch.abs(a, out=self._scratch(a)))
-        layer.sumsq = s = _sumsq(a)
+        # the sum of (a - mean)^2, as the compiled passes take it (_centred_sq); the sum of a^2 in a low precision
+        layer.centered = a.dtype in (torch.float32, torch.float64)
+        total = None
+        if layer.centered:
+            layer.sumsq, total = s, _ = _centred_sq(a)
+        else:
+            layer.sumsq = s = _sumsq(a)
         if _places.SUM64_ON_CPU and a.is_cpu and s.dtype is torch.float32 and math.isinf(s.item()):
             self._check_squares(layer, a)
         if rule is not None:
@@ -182,7 +189,8 @@ class _Measures:
                 levels = torch.tensor(rule[1], dtype=a.dtype, device=a.device)
                 layer.dist = _per_unit((a.unsqueeze(-1) - levels).abs().amin(-1))
         # the total of a: from the per-unit sums where they hold it (a >= 0, or the "floor" rule's sums of a)
-        layer.ssum = None if layer.nonneg_out or (rule is not None and rule[0] == "floor") else _total(a)
+        layer.ssum = None if layer.nonneg_out or (rule is not None and rule[0] == "floor") else \
+            total if total is not None else _total(a)
         layer.ran = True
         self._watch_gradient(layer, output)
 
@@ -200,7 +208,7 @@ class _Measures:
         buf = torch.empty(2 * w + 2, dtype=a.dtype)
         host = buf.numpy()
         kernels.output_sums(v, layer.nonneg_out, mode, mid, host)
-        layer.asum, layer.sumsq = buf[:w], buf[2 * w + 1]
+        layer.asum, layer.sumsq, layer.centered = buf[:w], buf[2 * w + 1], True
         if mode:
             layer.dist = buf[w:2 * w]
         # the total of a: from the per-unit sums where they hold it (a >= 0, or the "floor" rule's sums of a)
@@ -234,7 +242,7 @@ class _Measures:
         layer.dsum = buf[:w]
         layer.nz = None if layer.binary_deriv else buf[w]
         o = w + 1
-        layer.asum, layer.sumsq = buf[o:o + w], buf[o + 2 * w + 1]
+        layer.asum, layer.sumsq, layer.centered = buf[o:o + w], buf[o + 2 * w + 1], True
         if mode:
             layer.dist = buf[o + w:o + 2 * w]
         layer.ssum = None if layer.nonneg_out or mode == 2 else buf[o + 2 * w]
@@ -253,13 +261,15 @@ class _Measures:
         _torch_stats.kernels().gelu_sums(z, v, tail, points, host)
         layer.dsum, layer.nz = buf[:w], buf[w]
         layer.asum, layer.ssum, layer.sumsq = buf[w + 1:2 * w + 1], buf[2 * w + 1], buf[2 * w + 2]
+        layer.centered = True
         if _places.SUM64_ON_CPU and math.isinf(host[2 * w + 2]):  # float32 overflowed
             _Measures._check_squares(layer, a)
 
     @staticmethod
     def _check_squares(layer: _Layer, t: torch.Tensor) -> None:
-        """The std's sum of squares in float64 where float32's overflowed (a CPU place: _overflowed)."""
-        exact = _overflowed(layer.sumsq, t)
+        """The std's sum of squares in float64 where float32's overflowed (a CPU place: _overflowed), about the mean
+        where the compiled pass took it so (layer.centered)."""
+        exact = _overflowed(layer.sumsq, t, centered=layer.centered)
         if exact is not None:
             layer.sumsq, layer.sumsq_host = None, exact
 

@@ -167,6 +167,8 @@ class _Layer:
     ssum: torch.Tensor | None = None
     sumsq: torch.Tensor | None = None
     grad_sq: torch.Tensor | None = None  # ||dL/da||^2 (the host takes the root)
+    # sumsq is the sum of (a - mean)^2 (the compiled passes: _torch_stats_numba._centred), not of a^2
+    centered: bool = False
     # the same two in float64 on the host, where float32 overflowed on a CPU (_overflowed); the tensors are then None
     sumsq_host: float | None = None
     grad_sq_host: float | None = None
@@ -268,20 +270,44 @@ def _sumsq(t: torch.Tensor) -> torch.Tensor:
     return torch.dot(flat, flat)
 
 
+def _centred_sq(t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The sum of (t - mean)^2 and the sum of t, 0-d, on t's device with no synchronisation: taken about t's first
+    value k, as the sum of (t - k)^2 less (the sum of (t - k))^2 / n, and n k plus the sum of (t - k). Neither
+    cancels where the values barely differ: the sum of t^2 less n mean^2 does, to float32's rounding, and so does
+    torch's own float32 var on a CPU (a tanh layer at 0.99999976, std 8.8e-8, read 2.0e-7 by torch.var, 2.4e-4 by
+    the first: W73 walkthrough finding 6); torch's float32 sum read its mean 0.99999994."""
+    flat = t.reshape(-1)
+    n = flat.numel()
+    if not n:
+        return flat.sum(), flat.sum()
+    k = flat[0]
+    d = flat - k
+    s = d.sum()
+    q = torch.dot(d, d)
+    # (the sum of (t - k))^2 / n is at most q (Cauchy-Schwarz): the difference is NaN only where q is inf, a spread
+    # whose squares pass the dtype's range, and reads inf, as the sum of t^2 did (made again in float64 on a CPU,
+    # a bound elsewhere); NaN data reads NaN in the sum of t, which is what tells it
+    centred = torch.addcmul(q, s / n, s, value=-1).clamp_(min=0).nan_to_num_(math.inf, math.inf)
+    return centred, torch.add(s, k, alpha=n)
+
+
 # on a CPU, each float32 sum of squares is read where it is made (a CPU number costs no synchronisation) and made
 # again in float64 if it overflowed (_overflowed), and a step's 0-d figures are read one by one rather than stacked
 # for one transfer (_collect); a test turns this off to see the path every device takes
 SUM64_ON_CPU = True
 
 
-def _overflowed(s: torch.Tensor, t: torch.Tensor) -> float | None:
+def _overflowed(s: torch.Tensor, t: torch.Tensor, centered: bool = False) -> float | None:
     """A float32 sum of squares s of t that overflowed (finite values near 1.8e19 or more square past float32's
     range) made again in float64, on a CPU only, where reading s costs no synchronisation: the figure itself, for the
     host to use instead of s. None where s is not float32, is off the CPU, or is finite (an inf inside t also sums
-    to inf: float64 gives inf again, and the place reads non-finite as before)."""
+    to inf: float64 gives inf again, and the place reads non-finite as before). ``centered``: s is the sum of
+    (t - mean)^2, and so is the figure made again."""
     if s.dtype != torch.float32 or not t.is_cpu or not math.isinf(s.item()):
         return None
     flat = t.detach().reshape(-1).double()
+    if centered:
+        flat = flat - flat.mean()
     return float(torch.dot(flat, flat))
 
 

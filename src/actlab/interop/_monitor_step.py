@@ -277,6 +277,7 @@ class _Stepping:
         for layer in self._layers:
             layer.dsum = layer.nz = layer.asum = layer.ssum = layer.sumsq = layer.grad_sq = layer.dist = None
             layer.sumsq_host = layer.grad_sq_host = layer.kept = layer.grad_sum = None
+            layer.centered = False
             layer.grad_calls, layer.grad_summed = 0, False
         self._weight_norms = self._leftover = self._grad_marks = None
         self._held, self._held_bytes = [], 0

@@ -52,6 +52,20 @@ def derivative_sums(d, nonneg, out):
     return n
 
 
+@njit(["float64(float64, float64, int64)"], cache=True, nogil=True, error_model="numpy")
+def _centred(shifted: float, squares: float, n: int) -> float:
+    """The sum of (a - mean)^2 over n values from their sums taken about a shift k, one of the values: ``shifted``
+    the sum of (a - k), ``squares`` of (a - k)^2. The sum of a^2 less n mean^2, as the std was taken before, cancels
+    to float32's rounding where the values barely differ (W73 walkthrough finding 6: a tanh layer saturated at
+    0.99999976, std 8.8e-8, read 2.4e-4); about a value of their own, the sums hold the differences themselves."""
+    if n == 0:
+        return 0.0
+    if squares - squares != 0.0:  # inf (finite values whose squares pass float32's range: made again) or NaN
+        return squares
+    v = squares - shifted * shifted / n
+    return v if v > 0.0 else 0.0 if v == v else v
+
+
 _SIGS4 = ["float64(float32[:, ::1], boolean, int64, float64, float32[::1])",
           "float64(float64[:, ::1], boolean, int64, float64, float64[::1])"]
 
@@ -60,50 +74,58 @@ _SIGS4 = ["float64(float32[:, ::1], boolean, int64, float64, float32[::1])",
 def output_sums(a, nonneg, dist, mid, out):
     """An activation's output a (rows, H): out[:H] per-unit sums of |a| (of a where nonneg: a >= 0 by the record);
     out[H:2H] the saturation rule's per-unit distance sums (dist 1: |a - mid|; dist 2: a, the "floor" rule; 0: none,
-    left as they are); out[2H] the sum of a; out[2H + 1] the sum of a^2, also returned."""
+    left as they are); out[2H] the sum of a; out[2H + 1] the sum of (a - mean)^2 (_centred), also returned."""
     rows, width = a.shape
     s = np.zeros(width, a.dtype)
     plain = np.zeros(width, a.dtype)
     sq = np.zeros(width, a.dtype)
     far = np.zeros(width, a.dtype)
-    m = np.zeros(1, a.dtype)
+    m = np.zeros(2, a.dtype)
     m[0] = mid
     c = m[0]
+    if rows and width:
+        m[1] = a[0, 0]
+    k = m[1]  # the shift: a value of a itself, so that a saturated layer's sums do not cancel (_centred)
     if dist == 1:
         for i in range(rows):
             r = a[i]
             for j in range(width):
                 x = r[j]
                 s[j] += abs(x)
-                plain[j] += x
-                sq[j] += x * x
+                y = x - k
+                plain[j] += y
+                sq[j] += y * y
                 far[j] += abs(x - c)
     elif nonneg:
         for i in range(rows):
             r = a[i]
             for j in range(width):
-                x = r[j]
-                plain[j] += x
-                sq[j] += x * x
+                y = r[j] - k
+                plain[j] += y
+                sq[j] += y * y
     else:
         for i in range(rows):
             r = a[i]
             for j in range(width):
                 x = r[j]
                 s[j] += abs(x)
-                plain[j] += x
-                sq[j] += x * x
+                y = x - k
+                plain[j] += y
+                sq[j] += y * y
     total = 0.0
     q = 0.0
+    shift = float(k) * rows
     for j in range(width):
-        out[j] = plain[j] if nonneg else s[j]
+        unit = plain[j] + shift  # the unit's sum of a, in float64
+        out[j] = unit if nonneg else s[j]
         if dist == 1:
             out[width + j] = far[j]
         elif dist == 2:
-            out[width + j] = plain[j]
+            out[width + j] = unit
         total += plain[j]
         q += sq[j]
-    out[2 * width] = total
+    q = _centred(total, q, rows * width)
+    out[2 * width] = total + shift * width
     out[2 * width + 1] = q
     return q
 
@@ -116,9 +138,9 @@ _SIGS6 = ["float64(float32[:, ::1], float32[:, ::1], boolean, boolean, int64, fl
 def layer_sums(d, a, nonneg_deriv, nonneg, dist, mid, out):
     """derivative_sums and output_sums of one place in one pass down the rows of f' and a (the same shape, (rows, H)),
     with the same figures in the same order of additions: out[:H] and out[H] as derivative_sums writes them (per-unit
-    |f'| sums, the nonzero count), out[H + 1:] as output_sums writes them (out[H + 1 + 2H + 1], the sum of a^2, is
-    also returned). One call and one pass where there were two: the place's f' (a scratch buffer torch has just
-    written) is read while it is still in the cache, beside the output."""
+    |f'| sums, the nonzero count), out[H + 1:] as output_sums writes them (out[H + 1 + 2H + 1], the sum of
+    (a - mean)^2, is also returned). One call and one pass where there were two: the place's f' (a scratch buffer
+    torch has just written) is read while it is still in the cache, beside the output."""
     rows, width = d.shape
     ds = np.zeros(width, d.dtype)
     nz = np.zeros(width, d.dtype)
@@ -128,9 +150,12 @@ def layer_sums(d, a, nonneg_deriv, nonneg, dist, mid, out):
     far = np.zeros(width, a.dtype)
     one = np.ones(1, d.dtype)[0]
     zero = np.zeros(1, d.dtype)[0]
-    m = np.zeros(1, a.dtype)
+    m = np.zeros(2, a.dtype)
     m[0] = mid
     c = m[0]
+    if rows and width:
+        m[1] = a[0, 0]
+    k = m[1]  # the shift (output_sums, _centred)
     # each combination its own loop, so that LLVM vectorises each across the units
     if nonneg_deriv and dist == 1:
         for i in range(rows):
@@ -141,9 +166,10 @@ def layer_sums(d, a, nonneg_deriv, nonneg, dist, mid, out):
                 nz[j] += (one if x > zero else zero) - (one if x < zero else zero)
                 y = q[j]
                 s[j] += abs(y)
+                far[j] += abs(y - c)
+                y -= k
                 plain[j] += y
                 sq[j] += y * y
-                far[j] += abs(y - c)
     elif dist == 1:
         for i in range(rows):
             r, q = d[i], a[i]
@@ -153,9 +179,10 @@ def layer_sums(d, a, nonneg_deriv, nonneg, dist, mid, out):
                 nz[j] += one if x > zero else zero
                 y = q[j]
                 s[j] += abs(y)
+                far[j] += abs(y - c)
+                y -= k
                 plain[j] += y
                 sq[j] += y * y
-                far[j] += abs(y - c)
     elif nonneg_deriv:
         for i in range(rows):
             r, q = d[i], a[i]
@@ -165,6 +192,7 @@ def layer_sums(d, a, nonneg_deriv, nonneg, dist, mid, out):
                 nz[j] += (one if x > zero else zero) - (one if x < zero else zero)
                 y = q[j]
                 s[j] += abs(y)
+                y -= k
                 plain[j] += y
                 sq[j] += y * y
     else:
@@ -176,6 +204,7 @@ def layer_sums(d, a, nonneg_deriv, nonneg, dist, mid, out):
                 nz[j] += one if x > zero else zero
                 y = q[j]
                 s[j] += abs(y)
+                y -= k
                 plain[j] += y
                 sq[j] += y * y
     n = 0.0
@@ -186,15 +215,18 @@ def layer_sums(d, a, nonneg_deriv, nonneg, dist, mid, out):
     o = width + 1
     total = 0.0
     q2 = 0.0
+    shift = float(k) * rows
     for j in range(width):
-        out[o + j] = plain[j] if nonneg else s[j]
+        unit = plain[j] + shift
+        out[o + j] = unit if nonneg else s[j]
         if dist == 1:
             out[o + width + j] = far[j]
         elif dist == 2:
-            out[o + width + j] = plain[j]
+            out[o + width + j] = unit
         total += plain[j]
         q2 += sq[j]
-    out[o + 2 * width] = total
+    q2 = _centred(total, q2, rows * width)
+    out[o + 2 * width] = total + shift * width
     out[o + 2 * width + 1] = q2
     return q2
 
@@ -204,7 +236,8 @@ def layer_sums(d, a, nonneg_deriv, nonneg, dist, mid, out):
 def gelu_sums(z, a, tail, points, out):
     """GELU (erf form) on float32: its input z and output a = z Phi(z), (rows, H), read once, with nothing written but
     out: layer_sums' figures (out[:H] per-unit |f'| sums, out[H] the nonzero count, out[H + 1:2H + 1] per-unit |a|
-    sums, out[2H + 1] the sum of a, out[2H + 2] the sum of a^2, also returned) without torch's gelu_backward pass.
+    sums, out[2H + 1] the sum of a, out[2H + 2] the sum of (a - mean)^2, also returned) without torch's gelu_backward
+    pass.
 
     f'(z) = Phi(z) + z phi(z), with Phi(z) = a / z from the forward's own output (0.5 where |z| < 1e-30) and
     phi(z) = exp(-z^2 / 2) / sqrt(2 pi) by a degree-5 polynomial after reducing by powers of two (relative error
@@ -244,6 +277,7 @@ def gelu_sums(z, a, tail, points, out):
     tiny = np.float32(1e-30)
     top = np.float32(np.inf)
     p0, p1, p2, p3 = points[0], points[1], points[2], points[3]
+    at = a[0, 0] if rows and width else zero  # the shift (output_sums, _centred)
     for i in range(rows):
         zr = z[i]
         ar = a[i]
@@ -272,6 +306,7 @@ def gelu_sums(z, a, tail, points, out):
             ds[j] += abs(cdf + x * phi)
             nz[j] += one if (x > tail) & (x < top) & (x != p0) & (x != p1) & (x != p2) & (x != p3) else zero
             s[j] += abs(v)
+            v -= at
             plain[j] += v
             sq[j] += v * v
     count = 0.0
@@ -283,8 +318,9 @@ def gelu_sums(z, a, tail, points, out):
         out[width + 1 + j] = s[j]
         total += plain[j]
         q += sq[j]
+    q = _centred(total, q, rows * width)
     out[width] = count
-    out[2 * width + 1] = total
+    out[2 * width + 1] = total + float(at) * rows * width
     out[2 * width + 2] = q
     return q
 
