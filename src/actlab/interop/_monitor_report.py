@@ -10,6 +10,7 @@ import dataclasses
 import math
 import sys
 
+import torch
 from torch import nn
 
 from .._json import jsonable
@@ -84,6 +85,12 @@ def _dynamo_compiled() -> bool:
         return bool(utils is not None and utils.counters["frames"]["ok"])
     except Exception:  # noqa: BLE001
         return False
+
+
+def _names_of(labels: tuple[str, ...]) -> str:
+    """Module labels in a sentence: the first three, and how many more."""
+    shown = ", ".join(labels[:3])
+    return shown + (f" and {len(labels) - 3} more" if len(labels) > 3 else "")
 
 
 def _weight_rows(seen: list) -> dict:
@@ -219,6 +226,23 @@ class _Reporting:
                        "the activation as a module or function actlab knows (nn.ReLU, F.relu, nn.GELU, ...) to have "
                        f"its units read; then {summary.restart}.",
                        {"no_gradient_weights": [f"{n}.weight" for n in held]})
+
+    def _unwatched_weights(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The modules that hold trained parameters of their own and are no weighted module the monitor watches (an
+        nn.RNN, an nn.LSTM: their own weights, no .weight), named as the words name modules, and of those, the ones
+        whose parameters hold a NaN or an inf now. Read only where a NaN is said (a check of every such parameter)."""
+        watched = {id(p) for _, m in self._weighted for p in m.parameters(recurse=False)}
+        owners, bad = [], []
+        for name, module in self.model.named_modules():
+            own = [p for p in module.parameters(recurse=False) if p.requires_grad and id(p) not in watched]
+            if not own:
+                continue
+            label = f"'{name or 'model'}' ({type(module).__name__})"
+            owners.append(label)
+            with torch.no_grad():
+                if not all(bool(torch.isfinite(p).all()) for p in own if p.numel()):
+                    bad.append(label)
+        return tuple(owners), tuple(bad)
 
     def _jumped(self, reading: Reading) -> int | None:
         """The step of the latest jump (reading_loss.spike) the reports of this monitor found, this one's included:
@@ -368,7 +392,7 @@ class _Reporting:
         if first_bad is not None:
             notes.append(f"{latest}non-finite activations first appear at {first_bad}" +
                          (f"; where it began, on step {began['step']}, see below" if later else ""))
-        elif bad_loss:
+        elif bad_loss and seen:
             notes.append(f"{latest}every watched activation is finite: the NaN or inf starts in the loss ({loss}), "
                          "and the gradients backward computes from it" + (" are non-finite too" if bad_grad else ""))
         elif bad_grad is not None:
@@ -806,7 +830,10 @@ class _Reporting:
             reading = Reading((dataclasses.replace(head, words=head.words + learned),) + reading.findings[1:])
         if reading.status == Status.DIVERGED and (first_bad or bad_loss or bad_grad):  # say where it started
             first = reading.findings[0]
+            # (no activation watched at all, as in a model whose only ones are an nn.RNN's: none tells where it is,
+            # W73 walkthrough finding 3: 'every watched activation is finite: it starts in the loss')
             where = (f"the first watched activation holding a NaN or an inf is {first_bad}" if first_bad else
+                     "no activation is watched, so where in the model it is cannot be read" if not seen else
                      "every watched activation is finite: it starts in the loss" if bad_loss else
                      f"every watched activation is finite: backward's gradient is first non-finite at {bad_grad}")
             inside = first_bad  # the place inside the model where it began, where one is known
@@ -847,17 +874,38 @@ class _Reporting:
                           "(torch.log(x.clamp_min(1e-12))); if that is clean, look for a NaN or an inf in the batch's "
                           f"inputs; then {remedy.rsplit('; then ', 1)[-1]}")
             bad_in = self._input_bad
-            if bad_in is not None and bad_in[0] <= step:  # before any layer: the data's, whatever the places say
+            unwatched, unwatched_bad = self._unwatched_weights() if bad_in is not None else ((), ())
+            if bad_in is not None and bad_in[0] <= step and unwatched_bad:
+                # weights no watched module holds (an nn.RNN's) are non-finite: the first watched weighted module's
+                # input need not be the model's (W73 walkthrough finding 3: a ReLU nn.RNN at lr 0.01 went NaN after
+                # its first update, and 'head', after it, was said to get the model's inputs' NaN, with the data's
+                # remedy, 'no learning rate or clipping can fix that', where clipping at 1 kept the run finite)
+                where = (f"{bad_in[1]}, the first weighted module the monitor watches, got a NaN or an inf in its "
+                         f"input on training step {bad_in[0]:,} (a sampled one), and the weights of "
+                         f"{_names_of(unwatched_bad)}, which the monitor does not watch, hold one: an update wrote it "
+                         f"there, and what they make carries it on; {where}")
+            elif bad_in is not None and bad_in[0] <= step:  # before any layer: the data's, whatever the places say
                 head = "the first watched activation holding a NaN or an inf is "
                 if where.startswith(head):  # (not where it began: the inputs are, W60 walkthrough finding 12)
                     where = f"every layer after it carries it on (the first watched activation: {where[len(head):]})"
-                where = (f"the model's inputs hold a NaN or an inf: the first weighted module, {bad_in[1]}, got one on "
-                         f"training step {bad_in[0]:,} (a sampled one); {where}")
-                remedy = ("The inputs hold a NaN or an inf before any layer runs: no learning rate or clipping can "
-                          "fix that. Find it in the data: torch.isnan(x).any(dim=0) and torch.isinf(x).any(dim=0) of "
-                          "a batch name the columns (a standardisation that divides a constant column by its std of 0 "
-                          "makes 0/0, a missing value read as NaN), fix it there, and restart from freshly initialised "
-                          "weights, which hold no NaN.")
+                if unwatched:  # modules before it may have made it: the inputs, or they
+                    where = (f"{bad_in[1]}, the first weighted module the monitor watches, got a NaN or an inf in "
+                             f"its input on training step {bad_in[0]:,} (a sampled one): the model's inputs hold one, "
+                             f"or {_names_of(unwatched)}, which the monitor does not watch, made it from finite "
+                             f"inputs; {where}")
+                    remedy = ("Look for a NaN or an inf in a batch's inputs: torch.isnan(x).any(dim=0) and "
+                              "torch.isinf(x).any(dim=0) name the columns (a standardisation that divides a constant "
+                              "column by its std of 0 makes 0/0, a missing value read as NaN). If they are clean, "
+                              f"the NaN is made in {_names_of(unwatched)}: check its output with the same test. Fix "
+                              "it there, and restart from freshly initialised weights, which hold no NaN.")
+                else:
+                    where = (f"the model's inputs hold a NaN or an inf: the first weighted module, {bad_in[1]}, got "
+                             f"one on training step {bad_in[0]:,} (a sampled one); {where}")
+                    remedy = ("The inputs hold a NaN or an inf before any layer runs: no learning rate or clipping "
+                              "can fix that. Find it in the data: torch.isnan(x).any(dim=0) and "
+                              "torch.isinf(x).any(dim=0) of a batch name the columns (a standardisation that divides "
+                              "a constant column by its std of 0 makes 0/0, a missing value read as NaN), fix it "
+                              "there, and restart from freshly initialised weights, which hold no NaN.")
             reading = Reading((dataclasses.replace(first, words=f"{first.words}; {where}", remedy=remedy),)
                               + reading.findings[1:])
             if later and began is first_non_finite:  # the reading now says where it began and where it is now: not
