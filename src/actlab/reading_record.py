@@ -512,8 +512,9 @@ class RunSummary:
     # call is furthest under VANISHING_RATIO of the last's: (its calls in words, how many, |dL/da| at the first, at the
     # last, whether a sigmoid gate runs in the same loop: a gated cell); None: none. W66 walkthrough finding 2: a tanh
     # RNN over 40 steps, 1.4e-17 of the last step's gradient at the first, read 'starting: gradients reach every layer
-    # ... so the reading waits' on copy-first-token
-    calls_vanish: tuple[str, int, float, float, bool] | None = None
+    # ... so the reading waits' on copy-first-token. A sixth item: the calls at the start whose gradient is exactly 0
+    # (rounded to 0 on the way back, two or more in a row; 0 where none or one is), the first's figure then 0
+    calls_vanish: tuple[str, int, float, float, bool, int] | None = None
     # a bounded output whose squared-error loss asks for values outside its range (a monitor reads each output's goal
     # from the loss's gradient); None: none, or not read (W54 walkthrough finding 5: a tanh head 'healthy' with 84% of
     # its targets beyond +-1)

@@ -205,6 +205,12 @@ def diagnose(s: RunSummary) -> Reading:
     return Reading(tuple(_with_rate(_with_spike(_linear_stack(findings, s), s), s)), ratio_texts(s))
 
 
+def underflow_words(zeros: int, calls: int, first: float) -> str:
+    """A gradient through a loop's ``calls`` calls that is exactly 0 at the first ``zeros`` of them and ``first`` at
+    the one after, in words."""
+    return f"{first:.3g} at call {zeros + 1:,} of the {calls:,} and exactly 0 at the {zeros:,} before it"
+
+
 def _calls_vanishing(s: RunSummary) -> Finding | None:
     """Vanishing through time: the gradient through the calls of one module or function in one forward (a loop over
     a sequence) falls under VANISHING_RATIO of the last call's at the first (RunSummary.calls_vanish), and the loss
@@ -215,7 +221,7 @@ def _calls_vanishing(s: RunSummary) -> Finding | None:
     chain = s.calls_vanish
     if chain is None or _has_moved(s) or s.loss is None or not math.isfinite(s.loss):
         return None
-    name, calls, first, last, gated = chain
+    name, calls, first, last, gated, zeros = chain
     # a cell already gated (a sigmoid gate in the loop: a hand-written LSTM): its gradient vanishes where the forget
     # gates sit near 0 or the gates are saturated, which steps too large bring about
     remedy = ("Let the cell keep its state: a forget-gate bias of 1 at initialisation, a lower learning rate (gates "
@@ -226,8 +232,11 @@ def _calls_vanishing(s: RunSummary) -> Finding | None:
               "through time)")
     return Finding(Status.VANISHING,
                    f"vanishing through time: through the {calls:,} calls of {name} in one forward, |dL/da| falls from "
-                   f"{last:.3g} at the last call to {first:.3g} at the first, {first / last:.2g} of it, so what the "
-                   "earliest calls see barely trains; the weights get their gradient from the latest calls",
+                   f"{last:.3g} at the last call to "
+                   + (f"{first:.3g} at the first, {first / last:.2g} of it" if not zeros else
+                      underflow_words(zeros, calls, first))
+                   + ", so what the earliest calls see barely trains; the weights get their gradient from the latest "
+                   "calls",
                    f"{remedy}; then {s.restart}.",
                    {"calls_vanish": list(chain), "first_to_last_ratio": first / last})
 

@@ -35,6 +35,7 @@ from ..readings import (
     grad_floor,
     grad_ratio,
     low_gradient_word,
+    underflow_words,
     with_alike_inputs,
     with_causes,
 )
@@ -1437,12 +1438,21 @@ def _vanishing_chains(rows: list) -> list[tuple[str, int, float, float, bool]]:
     said = []
     for chain in looped:
         first, last = chain[0][2].act_grad_norm, chain[-1][2].act_grad_norm
-        # (a first call whose gradient is exactly 0 is one nothing depends on, not one it vanished on the way to: a
-        # forget gate at the first step multiplies a zero state)
-        if math.isfinite(first) and math.isfinite(last) and last > 0 and 0 < first < VANISHING_RATIO * last:
+        # the calls at the start whose gradient is exactly 0: one alone is a call nothing depends on, not one the
+        # gradient vanished on the way to (a forget gate at the first step multiplies a zero state); two or more in a
+        # row are calls the gradient no longer reaches (every unit of a later call flat to the last bit, tanh's 1 - a^2
+        # at a = 1, or values past the dtype's smallest). W73 walkthrough finding 1: a tanh RNN over 150 steps,
+        # exactly 0 at the first 90 and 1.7e-22 at the 91st, read 'gradients reach every layer', where over 30 steps,
+        # 1.1e-11 at the first, it read 'vanishing through time'. The first figure is then the first call's not 0
+        zeros = next((i for i, c in enumerate(chain) if c[2].act_grad_norm != 0), len(chain))
+        if zeros >= 2 and zeros < len(chain):
+            first = chain[zeros][2].act_grad_norm
+        if not (math.isfinite(first) and math.isfinite(last) and last > 0):
+            continue
+        if (zeros >= 2 and zeros < len(chain)) or 0 < first < VANISHING_RATIO * last:
             name = chain[0][2].name if chain[1][0] - chain[0][0] == 1 else \
                 f"{chain[0][2].name}, #{chain[1][0]}, ..., #{chain[-1][0]}"
-            said.append((name, len(chain), first, last, gated))
+            said.append((name, len(chain), first, last, gated, zeros if zeros >= 2 else 0))
     return said
 
 
@@ -1454,7 +1464,8 @@ def _through_calls(chains: list, said_already: bool = False) -> str:
     if said_already and len(chains) == 1:
         return ""
     said = [f"through the {n} calls of {name} in one forward, |dL/da| falls from {last:.3g} at the last call to "
-            f"{first:.3g} at the first, {first / last:.2g} of it" for name, n, first, last, _ in chains]
+            + (f"{first:.3g} at the first, {first / last:.2g} of it" if not zeros else underflow_words(zeros, n, first))
+            for name, n, first, last, _, zeros in chains]
     if not said:
         return ""
     help_ = ("a forget-gate bias of 1 at initialisation and a lower learning rate (gates pushed to 0 or 1 pass no "
