@@ -221,7 +221,14 @@ class _Noting:
                 self.notes[self._functional_note] = note
         if not seen and order and not self._noted_none:  # a forward ran (a step with none says so elsewhere)
             self._noted_none = True
-            if self._unknown:  # those did run: the note on unknown activations names them
+            if self._not_read:  # a recurrent module's fused kernel ran them, as its own note says (W73 walkthrough
+                # finding 2: 'no activation found ... ran in the model's forward' of an nn.GRU, which had)
+                unknown = ", and in the unknown ones named above" if self._unknown else ""
+                self.notes.append(f"no watched activation found: the model's activations run inside "
+                                  f"{', '.join(self._not_read[:3])}{' ...' if len(self._not_read) > 3 else ''}, as "
+                                  f"noted above{unknown}, and no activation module or function actlab knows ran "
+                                  "outside it")
+            elif self._unknown:  # those did run: the note on unknown activations names them
                 self.notes.append("no watched activation found: the only activation modules in the model are the "
                                   "unknown ones named above, and no activation function actlab knows (F.relu, "
                                   "F.gelu, torch.tanh, ...) ran in the model's forward")
