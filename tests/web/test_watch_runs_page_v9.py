@@ -158,7 +158,7 @@ def test_an_earlier_run_with_no_end_line_is_said_to_have_stopped_and_a_bad_run_i
         assert _text(page, "watch-run") == (
             "Run 1 has no end line: run 2 began after it, on line 42, so it stopped without its monitor closing the "
             "log (killed, or the script ended in a way that skipped mon.close()). The charts show its 40 sampled "
-            "steps.")
+            "steps. The reading below is of training step 40, the last sampled one before it stopped.")
         assert _text(page, "watch-source") == "killed.jsonl: 40 sampled steps"  # not "so far": it will not go on
         assert page.get_by_label("Run:").locator("option").first.text_content() == (
             "Run 1: from line 1, steps 1 to 40, 40 sampled, no end line")

@@ -286,8 +286,10 @@ def _centred_sq(t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     q = torch.dot(d, d)
     # (the sum of (t - k))^2 / n is at most q (Cauchy-Schwarz): the difference is NaN only where q is inf, a spread
     # whose squares pass the dtype's range, and reads inf, as the sum of t^2 did (made again in float64 on a CPU,
-    # a bound elsewhere); NaN data reads NaN in the sum of t, which is what tells it
-    centred = torch.addcmul(q, s / n, s, value=-1).clamp_(min=0).nan_to_num_(math.inf, math.inf)
+    # a bound elsewhere); NaN data reads NaN in the sum of t, which is what tells it. A rounding below 0 is left for
+    # the host's max(var, 0): a clamp at 0 here, inside the forward, was taken by the function watch for an
+    # activation (a clamp(min=0) is a ReLU written as a function)
+    centred = torch.addcmul(q, s / n, s, value=-1).nan_to_num_(math.inf, math.inf)
     return centred, torch.add(s, k, alpha=n)
 
 

@@ -465,8 +465,14 @@ async function poll() {
   // a run that stopped with an exception: the reading under it is of the last sampled step before it, whatever it
   // says (W45 walkthrough: a green 'Healthy' right under the red crash line read as the run's end being fine)
   const last = view.latest?.step ?? view.steps.at(-1);
-  const text = state === "stopped" && Number.isInteger(last) ?
-    `${said} The reading below is of training step ${count(last)}, the last sampled one before it stopped.` : said;
+  // a run gone quiet with no end line, or one a later run followed: the reading is of its last sampled step too, and
+  // its green 'Healthy' reads as the state of a run that may have stopped (W73 walkthrough finding 10: a run killed
+  // outright, its quiet line in plain text under the title, a large green 'Healthy' under it): said, and drawn in the
+  // neutral colour
+  const gone = { stopped: "it stopped", quiet: "the log went quiet", "stopped-silently": "it stopped" }[state];
+  const text = gone && Number.isInteger(last) ?
+    `${said} The reading below is of training step ${count(last)}, the last sampled one before ${gone}.` : said;
+  $("watch-reading").classList.toggle("stale", Boolean(gone));
   $("watch-run").textContent = text;
   $("watch-run").dataset.state = state;
   // while the backlog is read the count changes at every answer (several a second): a screen reader waits for the
