@@ -80,8 +80,17 @@ def _off_on(s: RunSummary) -> str:
     return "on the sampled batch" if s.loss_steps == LossSteps.SAMPLED else "on the training set"
 
 
+def floor_of(s: RunSummary) -> float:
+    """grad_floor of the loss the latest gradients are of: the latest of recent_losses (this step's, where it is
+    finite), not the loss the reading judges, a mean over a window that a blow-up before may hold far up (W73
+    walkthrough finding 4: a loss of 0.69 on a step whose window mean was 2.85e14 read 'no gradient ... every norm
+    below 280' of gradients of 0.47 and 0.32)."""
+    latest = s.recent_losses[-1] if s.recent_losses else None
+    return grad_floor(latest if latest is not None and math.isfinite(latest) else s.loss)
+
+
 def _below_floor(norm: float, s: RunSummary) -> bool:
-    return math.isfinite(norm) and abs(norm) < grad_floor(s.loss)
+    return math.isfinite(norm) and abs(norm) < floor_of(s)
 
 
 def low_gradient_word(act) -> str:

@@ -1548,10 +1548,14 @@ def started_far_remedy(s: RunSummary) -> str:
                 "variance times the values per batch for a squared error), or use reduction='mean', whose chance is "
                 "one sample's.")
     if s.loss_kind == "classification":
+        # (its weights, or its inputs: W73 walkthrough finding 4, a ReLU RNN over 100 steps whose state grew through
+        # time began at 240 times chance under a head at PyTorch's default, and was told to start from that default)
         return ("A first cross-entropy this far above chance means confidently wrong outputs: the output layer's "
-                "results (the logits) start far from 0. Start from PyTorch's default initialisation of the output "
-                "layer (or scale its weights down, or zero them), and check that chance_loss fits this loss (ln C "
-                "for C balanced classes).")
+                "results (the logits) start far from 0, from its weights or from large inputs to it. Start from "
+                "PyTorch's default initialisation of the output layer (or scale its weights down, or zero them); "
+                "where it has that already, the layers before it (or a recurrent loop's steps) grew its inputs: "
+                "their mean and std in the table say how large. Check that chance_loss fits this loss (ln C for C "
+                "balanced classes).")
     return ("A first loss this far above chance means the outputs start far from the targets: standardise the "
             "targets (subtract their mean, divide by their std, and scale the predictions back), or set the output "
             "layer's bias to their mean; and check that chance_loss fits this loss (the targets' variance for a mean "

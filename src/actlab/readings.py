@@ -44,6 +44,7 @@ from .reading_flow import (  # noqa: F401  (re-exported: the gradient-flow thres
     _output_dw_near_zero,
     _ratio,
     _signal_ratio,
+    floor_of,
     grad_floor,
     grad_ratio,
     low_gradient_word,
@@ -838,7 +839,7 @@ def _no_gradient(s: RunSummary) -> Finding | None:
         return Finding(Status.HEALTHY, f"learned: the network fits the training data, so every weight's gradient "
                        f"is {size} and no update changes it any more{_loss_text(s)}", "",
                        {"grad_norms": norms, "loss": s.loss, "chance_loss": s.chance_loss,
-                        "grad_floor": grad_floor(s.loss)})
+                        "grad_floor": floor_of(s)})
     names = layers_in_words([s.name(i - 1) for i in off])
     living = [i for i in off if s.layers[i - 1].dead < s.layers[i - 1].width]
     # the run's zero, not one batch's, and not one that gradients broke within the window
@@ -863,7 +864,7 @@ def _no_gradient(s: RunSummary) -> Finding | None:
     if off and unread > 0:
         tail += (f" on the sampled batches ({unread:,} training steps between them were not read: a unit that fires "
                  "on one of them gives its weights a little gradient)")
-    size = "exactly 0" if exact else f"0 or round-off (every norm below {sci(grad_floor(s.loss))})"
+    size = "exactly 0" if exact else f"0 or round-off (every norm below {sci(floor_of(s))})"
     # the weight matrices read, by name: the biases are not, and an output bias may still get a gradient
     hidden = [s.weights_name(i) for i in range(len(s.layers))] + list(s.unseen_weights)
     grouped = layers_in_words(hidden) if len(hidden) > 1 else ""
@@ -876,7 +877,7 @@ def _no_gradient(s: RunSummary) -> Finding | None:
     return Finding(Status.NO_GRADIENT, f"no gradient: every weight's gradient is {size}{why}{tail}"
                    f"{_loss_text(s)}", no_gradient_remedy(s, stuck, off),
                    {"grad_norms": norms, "loss": s.loss, "chance_loss": s.chance_loss, "off_layers": off,
-                    "grad_floor": grad_floor(s.loss)})
+                    "grad_floor": floor_of(s)})
 
 
 def _no_gradient_on_batch(s: RunSummary, norms: list[float], off: list[int], living: list[int],
@@ -887,7 +888,7 @@ def _no_gradient_on_batch(s: RunSummary, norms: list[float], off: list[int], liv
     gradient ... no learning rate moves a weight again' from one batch of 32, and 412 and 512 'dying layer', while 135
     of the 300 steps after 300 had nonzero weight gradients and 11 of the units were on at some step). A dying layer's
     finding, where there is one, takes this batch in (diagnose)."""
-    size = "exactly 0" if exact else f"0 or round-off (every norm below {sci(grad_floor(s.loss))})"
+    size = "exactly 0" if exact else f"0 or round-off (every norm below {sci(floor_of(s))})"
     if not off:  # no layer whose every unit was off on it, by the counts: the batch's zero is all that is known
         return Finding(Status.NO_GRADIENT, f"no gradient on {s.gradients_of}: every weight's gradient is {size} "
                        "on it, and no watched layer's units are all dead over the last sampled batches, so the "
@@ -1028,7 +1029,7 @@ def _weights_still(s: RunSummary) -> Finding | None:
     since = s.weights_still_since
     if since is None or s.steps is None or s.steps - since < WEIGHTS_STILL_STEPS:
         return None
-    floor = grad_floor(s.loss)
+    floor = floor_of(s)
     # weights still in a network whose gradient vanishes (under VANISHING_RATIO of the output layer's somewhere): the
     # optimiser steps them by updates that round away in float32 (a 12-layer sigmoid stack at lr 0.05, gradient norms
     # of 2e-10; with the values compared every 50 steps, its whole stack, output layer included, kept its weights

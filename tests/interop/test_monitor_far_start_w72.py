@@ -46,7 +46,8 @@ def test_a_classifier_whose_logits_start_far_from_0_is_told_so_at_its_first_read
             "the targets") in reading.words, reading.words
     assert "above where a run begins" not in reading.words
     assert reading.remedy.startswith("A first cross-entropy this far above chance means confidently wrong outputs: "
-                                     "the output layer's results (the logits) start far from 0."), reading.remedy
+                                     "the output layer's results (the logits) start far from 0, from its weights or "
+                                     "from large inputs to it."), reading.remedy
     # a few updates later, the loss still over half its first: the start is said beside the loss now
     opt = torch.optim.SGD(model.parameters(), lr=1e-4)
     losses = [monitored_step(mon, model, x[128:256], y[128:256], opt).item() for _ in range(3)]

@@ -32,7 +32,7 @@ from ..readings import (
     _loss_text,
     _recall_blow_up,
     diagnose,
-    grad_floor,
+    floor_of,
     grad_ratio,
     low_gradient_word,
     underflow_words,
@@ -810,7 +810,7 @@ class _Reporting:
                                           frozen | not_computed, output_norm, summary)):
             if extra is not None and reading.status != Status.UNWATCHED:  # placed by seriousness
                 rank = list(Status)
-                floor = grad_floor(summary.loss)
+                floor = floor_of(summary)
                 grads = [l.grad_norm for l in summary.layers] + [summary.output_grad_norm]
                 if "dying_layers" in extra.evidence and summary.layers and all(
                         math.isfinite(g) and abs(g) < floor for g in grads):
