@@ -611,10 +611,14 @@ def _with_cut(findings: list[Finding], s: RunSummary) -> list[Finding]:
     first = findings[0]
     words = (f"{first.words}; it learns, but {said}" if first.status == Status.HEALTHY else
              f"not learning: {said}{_loss_text(s)}")
+    # a few times at a time, and not 'or drop the clipping' (W73 walkthrough finding 4: a ReLU RNN whose gradient
+    # grew through time, cut from 154 to 1, went NaN at step 2 unclipped and to a loss of 2.85e14 clipped at 154)
     remedy = ("To learn faster: r" if first.status == Status.HEALTHY else "R") + (
-        f"aise the clipping limit to about the gradients' usual norm ({before:.3g} on step {step:,}), or drop the "
-        "clipping: it is for the rare step whose gradient spikes, and one that cuts every step works as a learning "
-        f"rate {times} times smaller than the one set.")
+        f"aise the clipping limit toward the gradients' usual norm ({before:.3g} on step {step:,}) a few times at a "
+        "time, watching the loss: clipping is for the rare step whose gradient spikes, and one that cuts every step "
+        f"works as a learning rate {times} times smaller than the one set. If the loss blows up as the limit rises, "
+        "the gradients themselves are too large (grown through the layers, or through time in a recurrent loop): "
+        "keep the clipping and lower the learning rate instead.")
     evidence = {**first.evidence, "gradient_cut": list(cut)}
     status = Status.HEALTHY if first.status == Status.HEALTHY else Status.NOT_LEARNING
     return [Finding(status, words, remedy, evidence), *findings[1:]]

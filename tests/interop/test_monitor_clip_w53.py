@@ -94,6 +94,10 @@ def test_a_clip_far_below_the_gradients_norm_is_named_as_the_cause_with_its_meas
     assert "clip_grad_norm_'s max_norm" in r.reading.words
     assert r.reading.remedy.startswith("Raise the clipping limit"), r.reading.remedy
     assert "raise the learning rate" not in r.reading.remedy.lower()
+    # a few times at a time, never dropped (W73 walkthrough finding 4: an RNN told to drop its clipping went NaN)
+    assert f"toward the gradients' usual norm ({before:.3g} on step {step:,}) a few times at a time" in r.reading.remedy
+    assert "keep the clipping and lower the learning rate instead" in r.reading.remedy
+    assert "drop the clipping" not in r.reading.remedy
     assert r.reading.evidence["gradient_cut"] == [step, median, before, after, seen]
 
 
