@@ -969,7 +969,7 @@ class _Reporting:
         said_heads = frozenset(self._loss_heads or ()) if heads_note and output in (self._loss_heads or ()) \
             else frozenset()
         on_no_row = _on_no_row(weight_norm, {wm for _, (_, wm, _, _), _ in seen if wm}, output,
-                               frozen | not_computed | said_heads, output_norm)
+                               frozen | not_computed | said_heads, output_norm, self._unknown)
         if on_no_row:
             notes.append(on_no_row)
         reading = with_alike_inputs(reading, summary)
@@ -1379,7 +1379,7 @@ class _Reporting:
 
 
 def _on_no_row(weight_norm: dict[str, float], on_rows: set[str], output: str | None, skip: frozenset[str],
-               output_norm: float) -> str:
+               output_norm: float, unknown: list | tuple = ()) -> str:
     """A note on the trained weights whose gradient is on no row: each feeds no watched activation directly (its output
     is summed with another module's before one, as a recurrent cell's input and hidden projections are; or goes into
     attention, a residual sum, the output). W43 walkthrough, finding 4: a hand-written LSTM's 'ih.weight' (|dL/dW|
@@ -1400,9 +1400,15 @@ def _on_no_row(weight_norm: dict[str, float], on_rows: set[str], output: str | N
         listed = (f"{len(off)} of them, from {said(*low)} to {said(*high)}"
                   + (f"; {len(zero)} get no gradient: {', '.join(repr(n + '.weight') for n in zero[:4])}"
                      f"{' ...' if len(zero) > 4 else ''}" if zero else ""))
-    return (f"|dL/dW| of weights on no row (each feeds no watched activation directly: its output is summed with "
-            f"another module's before one, as a recurrent cell's input and hidden projections are, or goes into "
-            f"attention, a residual sum or the output): {listed}")
+    # the model's activation modules that actlab has no record for run unwatched: a weight that feeds one is on no
+    # row for that reason first (W73 walkthrough finding 5: a conv net's layer before an nn.PReLU read as 'summed with
+    # another module's ... as a recurrent cell's', none of which it was)
+    named = ", ".join(f"'{n}' ({k})" for n, k in unknown[:3]) + (" ..." if len(unknown) > 3 else "")
+    why = (f"it feeds an activation the monitor does not watch ({named}), or its output is summed with another "
+           "module's before a watched one" if unknown else "its output is summed with another module's before one")
+    return (f"|dL/dW| of weights on no row (each feeds no watched activation directly: {why}, as a recurrent "
+            f"cell's input and hidden projections are, or goes into attention, a residual sum or the output): "
+            f"{listed}")
 
 
 def _later_call(name: str) -> bool:
