@@ -49,8 +49,9 @@ function placeNames(turns, widths, px, l, w, rows) {
 export function stepLines(canvas, args) {
   const { x, series, log, marks = [], xName = "step", empty = "", hover = null, xLog = false, yRange = null,
           yLabel = (v) => fmt(v, 2), yName = null, mixedKey = null, zeroSaid = null, warm = null,
-          bandKey = BAND_KEY, xEnd = null, changes = [] } = args;
-  canvas.drawn = { x, series, marks, bands: series.map((s) => s.band ?? null), xEnd };
+          bandKey = BAND_KEY, xStart = null, xEnd = null, changes = [] } = args;
+  canvas.drawn = { x, series, marks, bands: series.map((s) => s.band ?? null), xEnd, xStart,
+                   leads: series.map((s) => s.lead ?? null) };
   // the finite points at marked steps, [line, index]: one walk along the steps and the marks, both in order
   const spans = marks.map((m) => (Array.isArray(m) ? m : [m, m])).sort((a, b) => a[0] - b[0]), inMark = [];
   for (let i = 0, j = 0; i < x.length; i++) {
@@ -62,7 +63,7 @@ export function stepLines(canvas, args) {
     inMark.filter((i) => Number.isFinite(s.y[i])).map((i) => [k, i])));
   const markKey = stillFinite.length && mixedKey ? mixedKey : "NaN or inf";
   // keyed where a band stands for more than its own step (before the run is thinned, each stands for itself)
-  const banded = series.some((s) => s.band?.some((b, i) => b && b[2] > x[i]));
+  const banded = series.some((s) => s.lead || s.band?.some((b, i) => b && b[2] > x[i]));
   canvas.redraw = () => stepLines(canvas, args);
   const { ctx, w, h } = sized(canvas);
   const n = series.length, many = n > MANY;
@@ -102,7 +103,9 @@ export function stepLines(canvas, args) {
   }
   // the reading's changes of status (watch-changes.js) within the steps drawn: a row above the plot names them. The
   // steps' axis ends at xEnd where that is past the last step drawn (see below)
-  const xFirst = x[0] ?? 0, xLast = Math.max(x[x.length - 1] ?? 1, xFirst + 1, xEnd ?? -Infinity);
+  // and begins at xStart where that is before the first step drawn (steps whose losses the first report carries)
+  const xFirst = Math.min(x[0] ?? 0, xStart ?? Infinity), xLast = Math.max(x[x.length - 1] ?? 1, xFirst + 1,
+                                                                         xEnd ?? -Infinity);
   const turns = x.length ? changes.filter((c) => c.step >= xFirst && c.step <= xLast) : [];
   // a log step axis gives each tenfold of steps the same width (steps from 0 are shifted by one to have a log)
   const shift = xLog ? Math.max(0, 1 - xFirst) : 0;
@@ -118,8 +121,8 @@ export function stepLines(canvas, args) {
   const top = M.t + 8 + keyRows + (turns.length ? CHANGE_ROW * nameRows : 0), bottom = h - M.b;
   const ok = Number.isFinite;
   // the axis takes in the bands too: a spike between two drawn steps is on the chart, not above its top
-  const all = series.flatMap((s) => s.y.filter(ok).concat((s.band ?? []).flatMap((b) => (b ? [b[0], b[1]] : []))
-    .filter(ok)));
+  const all = series.flatMap((s) => s.y.filter(ok).concat([...(s.band ?? []), s.lead].flatMap((b) => (b ? [b[0], b[1]] :
+    [])).filter(ok)));
   let py, ticks;
   if (log) {  // a zero has no place on a log axis: it goes on a "0" row ZERO_ROW px under the lowest decade
     const zero = all.some((v) => v === 0);
@@ -274,6 +277,18 @@ export function stepLines(canvas, args) {
     };
     s.band.forEach((b, i) => { if (b && ok(b[0]) && ok(b[1])) run.push(i); else flush(); });
     flush();
+  });
+  // the lead: the steps before the first drawn, from the first to the first drawn step, shaded as a band is
+  canvas.leadsDrawn = 0;
+  series.forEach((s, k) => {
+    const b = s.lead;
+    if (!b || !ok(b[0]) || !ok(b[1])) return;
+    const [a, c] = [px(b[2]), px(b[3])], [top, foot] = [py(b[1]), py(b[0])];
+    ctx.fillStyle = style(k).color; ctx.strokeStyle = style(k).color; ctx.lineWidth = 1;
+    ctx.globalAlpha = many ? 0.1 : 0.2; ctx.fillRect(a, top, c - a, foot - top);
+    ctx.globalAlpha = many ? 0.35 : 0.6; ctx.strokeRect(a, top, c - a, foot - top);
+    ctx.globalAlpha = 1;
+    canvas.leadsDrawn += 1;
   });
   series.forEach((s, k) => {
     const { color, dash } = style(k), sx = s.x ?? x;  // a series may have steps of its own (the held-out loss)

@@ -25,7 +25,7 @@ export function resetView() {
     next: 0, points: [], head: 0, every: 1, recentFrom: 0, spans: [], nonFinite: 0, total: 0,
     steps: [], losses: [], heldOutStep: [], heldOutAll: new Map(), heldOutX: [], heldOutY: [], history: [],
     health: [], names: [], lastFinite: null, latest: null, lossSaid: [],
-    historyBands: [], healthBands: [], lossBands: [], healthRows: [], firstSeen: null, previewing: false,
+    historyBands: [], healthBands: [], lossBands: [], lossLead: null, healthRows: [], firstSeen: null, previewing: false,
     firstNan: null, warm: [], warmUp: [], order: null, places: null, slots: null, numbers: null, folds: [],
     hidden: new Set(), ended: null, partNames: [], parts: [], partChance: [], header: null,
     rateAll: new Map(), rateSeries: [],
@@ -221,6 +221,12 @@ export function series(health) {
   // the bands, [low, high, last step] per point of the thinned stretch (null elsewhere)
   const banded = (range, p) => (range ? [range[0], range[1], p.band.last] : null);
   view.historyBands = Array.from({ length: layers }, (_, k) => held.map((p) => banded(ofPlace(p.band?.grads, k), p)));
+  // the steps before the run's first sampled step, whose losses its report carries: a band of their own from the
+  // first of them to that step, [low, high, first step, the sampled step] (W73 walkthrough finding 8: every="auto"
+  // sampled step 4 first, and a blow-up to 634 at step 3 that the headline named was on no chart); null: none
+  const lead = held[0];
+  view.lossLead = lead && lead.index === 0 && lead.between && Number.isInteger(lead.between_from) &&
+    lead.between_from < lead.step ? [lead.between[0], lead.between[1], lead.between_from, lead.step] : null;
   // a point of its own: the range of its loss and of the steps up to the next point, which that one carries (W32)
   view.lossBands = held.map((p, i) => {
     if (p.band) return banded(p.band.loss, p);

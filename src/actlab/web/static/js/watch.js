@@ -168,6 +168,9 @@ function drawCharts() {
   sayStepAxis();
   // the axis reaches the last held-out loss, where one was given after the last sampled step (the end line's)
   const xEnd = Math.max(steps.at(-1), view.heldOutX.at(-1) ?? -Infinity);
+  // and begins at the first step whose loss the log holds, where the first report carries losses before its own step
+  // (watch-points: view.lossLead), on every chart alike, so that the charts' steps line up
+  const xStart = view.lossLead ? Math.min(steps[0], view.lossLead[2]) : null;
   const xLog = isStepLog(), layerSeries = (ys, bands) => ys.map((y, k) => ({ name: `${numberOf(k)}: ${names[k] ?? ""}`,
     raw: names[k] ?? "", number: numberOf(k), y, band: bands[k] }));
   // every sampled step held a NaN or an inf: said so, not 'no loss logged' or 'no unit counted yet' (W63 finding 1: a
@@ -181,7 +184,7 @@ function drawCharts() {
   const noLayer = hasNoLayer();
   if (noLayer) chartNote($("watch-history"), NO_LAYER);
   else stepLines($("watch-history"), { x: steps, log: true, marks: nanMarks(), empty: empty("No finite step yet"), hover: hover.history,
-                                  series: layerSeries(view.history, view.historyBands), xLog, xEnd,
+                                  series: layerSeries(view.history, view.historyBands), xLog, xStart, xEnd,
                                   yName: "‖∂L/∂a‖ per layer, log scale", mixedKey: MIXED_KEY,
                                   zeroSaid: atZero("0"), changes });
   const healthSeries = allMeasures()
@@ -197,7 +200,7 @@ function drawCharts() {
     key: `dead counted from the ${ordinal(view.deadNeed)} sampled batch` };  // whole at 420 px (W27: cut there)
   const healthAxis = allMeasures() ? `% of layer ${numberOf(view.healthRows[0][1])}'s units` : AXIS_NAMES[measure()];
   if (noLayer) chartNote($("watch-health"), NO_LAYER);
-  else stepLines($("watch-health"), { x: steps, log: false, yRange: [0, 1], yLabel: percent, marks: nanMarks(), xLog, xEnd,
+  else stepLines($("watch-health"), { x: steps, log: false, yRange: [0, 1], yLabel: percent, marks: nanMarks(), xLog, xStart, xEnd,
                                  yName: healthAxis, empty: empty("No unit counted yet"), hover: hover.health,
                                  series: healthSeries, zeroSaid: allMeasures() ? null : atZero("0%"), warm, changes });
   // a loss that spans decades (a diverging run) is drawn on a log axis; a loss that is itself not finite is a
@@ -212,7 +215,7 @@ function drawCharts() {
     y: view.heldOutY.filter((_, k) => inside[k]), joined: true, color: PALETTE[3], whole: true }] : [];
   // the bands count: a spike between two samples (a band to 1e5 over losses near 1) put on a linear axis flattened
   // every other loss onto its 0 (W41 walkthrough)
-  const banded = view.lossBands.flatMap((b) => (b ? [b[0], b[1]] : []));
+  const banded = [...view.lossBands, view.lossLead].flatMap((b) => (b ? [b[0], b[1]] : []));
   // the loss's named parts (s.parts), each a dashed line of its own colour
   const parts = view.partNames.map((name, k) => ({ name: `part '${name}'`, y: view.parts[k], whole: true,
                                                    color: PART_COLOURS[k % PART_COLOURS.length], dash: PART_DASH }));
@@ -223,20 +226,21 @@ function drawCharts() {
   const partValues = [...view.parts.flat(), ...view.partChance.filter((c) => c !== null)];
   stepLines($("watch-loss"), { x: steps, log: lossIsLog([...view.losses, ...(heldOut[0]?.y ?? []), ...banded,
                                                           ...partValues]),
-                               marks: [...nanMarks(), ...infLoss], xLog, xEnd,
-                               series: [{ name: "loss", y: view.losses, band: view.lossBands }, ...parts, ...chances,
+                               marks: [...nanMarks(), ...infLoss], xLog, xStart, xEnd,
+                               series: [{ name: "loss", y: view.losses, band: view.lossBands, lead: view.lossLead },
+                                        ...parts, ...chances,
                                         ...heldOut],
                                // (the loss line ringed at the step the readout names: W63 finding 5)
                                hover: hover.loss === null ? null : { i: hover.loss, k: 0 }, changes,
                                bandKey: LOSS_BAND_KEY,
                                empty: allBad ? ALL_BAD : "No loss logged: set s.loss = loss inside mon.step()" });
-  drawRates(steps, xLog, xEnd, changes);
+  drawRates(steps, xLog, xStart, xEnd, changes);
 }
 
 // The learning rate the monitor read at every optimiser step, per parameter group (W60 walkthrough: the readings
 // named the rate's rise as the likeliest cause, and no chart drew it): shown where the log carries any, on a log axis
 // where every rate is above 0 and they span a factor of 10 or more; the sentence under it lists the changes
-function drawRates(steps, xLog, xEnd, changes) {
+function drawRates(steps, xLog, xStart, xEnd, changes) {
   // (the axis reaches the last change read, which the end line may carry past the last sampled step: W61)
   const end = Math.max(xEnd, ...[...view.rateAll.values()].flatMap((m) => [...m.keys()]));
   const lines = rateLines(end).filter((l) => l.y.length);
@@ -250,7 +254,7 @@ function drawRates(steps, xLog, xEnd, changes) {
   // steps unsampled, and the rate read from step 1 was drawn left of an axis that began at step 4: W63 finding 7)
   const first = Math.min(...lines.map((l) => l.x[0]));
   const x = first < steps[0] ? [first, ...steps] : steps;
-  stepLines($("watch-rate"), { x, log: low > 0 && high >= 10 * low, xLog, xEnd: end, changes,
+  stepLines($("watch-rate"), { x, log: low > 0 && high >= 10 * low, xLog, xStart, xEnd: end, changes,
                                yName: "learning rate", hover: rateRing(lines),
                                series: lines.map((l, k) => ({ name: one ? "learning rate" : `group holding ${l.name}`,
                                                               x: l.x, y: l.y, joined: true, whole: true,
