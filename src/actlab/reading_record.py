@@ -429,6 +429,11 @@ class RunSummary:
     # exactly 0 on each of 350 steps, and every reading said 'not known to be for good')
     zero_gradient_batches: int = 0
     zero_gradient_from: int | None = None
+    # the same count of batches on which every weight's gradient was under the round-off floor of that batch's own loss
+    # (reading_flow.grad_floor), 0 or not, and its first step: said beside one batch's zero (W73 walkthrough finding 7:
+    # every gradient under 1.4e-12 for 150 steps, a Softplus slope of 1e-13, read as one batch's)
+    tiny_gradient_batches: int = 0
+    tiny_gradient_from: int | None = None
     # a sampled batch with a gradient ended such a zero (of a monitor's DEAD_EVIDENCE batches in a row at least)
     # within its window of sampled batches: the zero that holds now is not the run's for good yet (W52 walkthrough
     # finding 3: a layer whose last units fired on about one batch in 30 read 'no gradient' after each 10 batches of

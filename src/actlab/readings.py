@@ -907,9 +907,20 @@ def _no_gradient_on_batch(s: RunSummary, norms: list[float], off: list[int], liv
                        f"none of the {s.layers[i - 1].width} units of {s.name(i - 1)} is dead over the last sampled "
                        "batches" for i in living)
     one = len(off) == 1
-    words = (f"no gradient on {s.gradients_of}: every unit of {names} was off on that batch, so nothing passed back "
-             f"through {'it' if one else 'them'} and every weight's gradient is {size} on it; not known to be for "
-             f"good: {counts}, so the weights may still get a gradient on batches that turn "
+    # 'off' only of rectifiers, whose flat part is exactly 0: a Hardswish or Softplus unit is flat there, its slope
+    # under 1% of its largest (W73 walkthrough finding 7: 'every unit of module '5' (Hardswish) ... was off' of units
+    # none of which had a slope of 0 on every point)
+    flat = "off" if all(s.layers[i - 1].activation in ZERO_RECTIFIERS for i in off) else \
+        "on a flat part (a slope of 0, or under 1% of its largest)"
+    # and how long it has held, where it held on the sampled batches before (W73: 150 steps, every sampled batch's
+    # gradient under 1.4e-12, read as one batch's)
+    runs, since = max((s.zero_gradient_batches, s.zero_gradient_from), (s.tiny_gradient_batches, s.tiny_gradient_from),
+                      key=lambda r: r[0])
+    held = (f", as on each of the last {runs:,} sampled batches (from training step {since:,})"
+            if runs >= 2 and since is not None else "")
+    words = (f"no gradient on {s.gradients_of}: every unit of {names} was {flat} on that batch, so nothing passed "
+             f"back through {'it' if one else 'them'} and every weight's gradient is {size} on it{held}; not known "
+             f"to be for good: {counts}, so the weights may still get a gradient on batches that turn "
              f"{'the others' if any(s.layers[i - 1].dead for i in living) else 'them'} on{_loss_text(s)}")
     return Finding(Status.NO_GRADIENT, words, f"{off_remedy(s, off)}; then {s.restart}.",
                    {"grad_norms": norms, "loss": s.loss, "chance_loss": s.chance_loss, "off_layers": off,

@@ -16,6 +16,7 @@ from collections import deque
 import numpy as np
 import torch
 
+from ..reading_flow import grad_floor
 from ..reading_loss import (
     BLOW_UP_LOSS,
     CLIMB_LOSSES,
@@ -126,6 +127,7 @@ class _Collecting:
     # step 152; a checkpoint 'saved before step 151' named from the peak holds that update)
     _above_from: int | None = None
     _zero_run: tuple[int, int | None] = (0, None)  # (sampled steps in a row with every weight gradient 0, the first)
+    _tiny_run: tuple[int, int | None] = (0, None)  # the same, with every one under its loss's round-off floor
     # the latest sampled step whose gradient ended DEAD_EVIDENCE or more of them: as long as the evidence that makes a
     # whole layer dead (_Counting._dead), and within the window, the zero that holds now is not the run's for good yet
     _zero_leak: int | None = None
@@ -701,6 +703,9 @@ class _Collecting:
         # the latest sampled steps in a row on which every trained weight's gradient was exactly 0 (RunSummary.
         # zero_gradient_batches), and the training step of the first of them
         trained = [v for n, v in weight_norm.items() if n not in self._frozen_now]
+        floor = grad_floor(self._loss if self._loss is not None and math.isfinite(self._loss) else None)
+        self._tiny_run = ((self._tiny_run[0] + 1, self._tiny_run[1] or step)
+                          if trained and all(math.isfinite(v) and abs(v) < floor for v in trained) else (0, None))
         if trained and all(v == 0 for v in trained):
             self._zero_run = (self._zero_run[0] + 1, self._zero_run[1] or step)
         else:

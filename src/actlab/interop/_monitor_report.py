@@ -623,6 +623,7 @@ class _Reporting:
             loss_ignore_index=self._ignored_target, nan_loss_grads_finite=self._nan_grads_finite,
             was_learning=was_learning,  # the report before found the loss moved from chance
             zero_gradient_batches=self._zero_run[0], zero_gradient_from=self._zero_run[1],
+            tiny_gradient_batches=self._tiny_run[0], tiny_gradient_from=self._tiny_run[1],
             zero_gradient_leaked=self._zero_leak is not None and self.sampled_steps - self._zero_leak < self.window,
             judged_since=self._judged_since,  # where the judged losses start after it
             # the lowest judged mean so far: a run that had learned is not 'starting' once its low losses left
