@@ -84,3 +84,4 @@ def test_a_layer_holding_a_nan_reads_no_std(monkeypatch):
         model(x).pow(2).mean().backward()
     row = mon.report().layers[0]
     assert math.isnan(row.std) and row.non_finite
+

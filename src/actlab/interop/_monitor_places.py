@@ -280,7 +280,7 @@ def _centred_sq(t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     n = flat.numel()
     if not n:
         return flat.sum(), flat.sum()
-    k = flat[0]
+    k = torch.nan_to_num(flat[0], nan=0.0, posinf=0.0, neginf=0.0)  # (a NaN or an inf: every difference NaN)
     d = flat - k
     s = d.sum()
     q = torch.dot(d, d)

@@ -83,7 +83,7 @@ def output_sums(a, nonneg, dist, mid, out):
     m = np.zeros(2, a.dtype)
     m[0] = mid
     c = m[0]
-    if rows and width:
+    if rows and width and a[0, 0] - a[0, 0] == 0:  # (a NaN or an inf there would make every unit's sums NaN)
         m[1] = a[0, 0]
     k = m[1]  # the shift: a value of a itself, so that a saturated layer's sums do not cancel (_centred)
     if dist == 1:
@@ -153,7 +153,7 @@ def layer_sums(d, a, nonneg_deriv, nonneg, dist, mid, out):
     m = np.zeros(2, a.dtype)
     m[0] = mid
     c = m[0]
-    if rows and width:
+    if rows and width and a[0, 0] - a[0, 0] == 0:
         m[1] = a[0, 0]
     k = m[1]  # the shift (output_sums, _centred)
     # each combination its own loop, so that LLVM vectorises each across the units
@@ -277,7 +277,7 @@ def gelu_sums(z, a, tail, points, out):
     tiny = np.float32(1e-30)
     top = np.float32(np.inf)
     p0, p1, p2, p3 = points[0], points[1], points[2], points[3]
-    at = a[0, 0] if rows and width else zero  # the shift (output_sums, _centred)
+    at = a[0, 0] if rows and width and a[0, 0] - a[0, 0] == 0 else zero  # the shift (output_sums, _centred)
     for i in range(rows):
         zr = z[i]
         ar = a[i]
