@@ -77,3 +77,38 @@ def test_a_gradient_that_only_falls_reads_as_it_did():
     words = report.reading.words
     assert (f"|dL/da| falls from {mine[-1]:.3g} at the last call to {mine[0]:.3g} at the first, "
             f"{mine[0] / mine[-1]:.2g} of it") in words, words
+
+
+class MaskedRNN(HandRNN):
+    """The first ``pad`` time steps are padding: the state is held through them (h = m h_new + (1 - m) h), so their
+    outputs get a gradient of exactly 0, and the first real step one like the last's."""
+
+    def __init__(self, pad):
+        super().__init__()
+        self.pad = pad
+
+    def forward(self, x):
+        h = x.new_zeros(x.shape[0], self.hidden)
+        for t in range(x.shape[1]):
+            new = torch.tanh(self.ih(x[:, t]) + self.hh(h))
+            h = new * 0.0 + h if t < self.pad else new
+        return self.out(h)
+
+
+def test_padding_held_out_of_the_state_is_no_vanishing():
+    torch.manual_seed(0)
+    model = MaskedRNN(pad=20)
+    mon = Monitor(model, every=1, chance_loss=math.log(2))
+    for _ in range(3):
+        x = torch.randn(32, 25, 2)
+        with mon.step() as s:
+            loss = F.cross_entropy(model(x), (x[:, 20, 0] > 0).long())
+            loss.backward()
+            s.loss = loss
+        model.zero_grad()
+    report = mon.report()
+    grads = [layer.act_grad_norm for layer in report.layers]
+    assert all(g == 0 for g in grads[:20]) and all(g > 0 for g in grads[20:])  # the premise
+    assert grads[20] > 1e-3 * grads[-1]
+    assert report.status != "vanishing" and "vanishing through time" not in report.reading.words
+    assert not any("falls from" in n for n in report.notes)

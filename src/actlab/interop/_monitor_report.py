@@ -244,9 +244,11 @@ class _Reporting:
                        {"no_gradient_weights": [f"{n}.weight" for n in held]})
 
     def _unwatched_weights(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """The modules that hold trained parameters of their own and are no weighted module the monitor watches (an
-        nn.RNN, an nn.LSTM: their own weights, no .weight), named as the words name modules, and of those, the ones
-        whose parameters hold a NaN or an inf now. Read only where a NaN is said (a check of every such parameter)."""
+        """The modules that hold trained matrices of their own and are no weighted module the monitor watches (an
+        nn.RNN, an nn.LSTM, an attention's in_proj_weight: no .weight matrix), which may make a NaN from finite
+        inputs; and the modules with trained parameters of their own, those included (a norm layer's scale), whose
+        parameters hold a NaN or an inf now: an update wrote it there. Named as the words name modules. Read only
+        where a NaN is said (a check of every such parameter)."""
         watched = {id(p) for _, m in self._weighted for p in m.parameters(recurse=False)}
         owners, bad = [], []
         for name, module in self.model.named_modules():
@@ -254,7 +256,8 @@ class _Reporting:
             if not own:
                 continue
             label = f"'{name or 'model'}' ({type(module).__name__})"
-            owners.append(label)
+            if any(p.dim() >= 2 for p in own):
+                owners.append(label)
             with torch.no_grad():
                 if not all(bool(torch.isfinite(p).all()) for p in own if p.numel()):
                     bad.append(label)
@@ -1433,10 +1436,11 @@ def _loop_period(labels: list[str], base: str) -> int:
     return 1
 
 
-def _vanishing_chains(rows: list) -> list[tuple[str, int, float, float, bool]]:
+def _vanishing_chains(rows: list) -> list[tuple[str, int, float, float, bool, int]]:
     """The places of one module or function called 3 or more times in one forward (a recurrent loop over time steps,
     a block applied again) whose |dL/da| at the first call is under VANISHING_RATIO of the last's: (the chain's calls
-    in words, how many, |dL/da| at the first, at the last, whether a sigmoid gate runs in the same loop) each, the
+    in words, how many, |dL/da| at the first, at the last, whether a sigmoid gate runs in the same loop, how many
+    calls from the first are exactly 0: 0 for none or one, the first figure then the first call's not 0) each, the
     gradient vanishing through the calls. Where each pass of the loop calls the function more than once (an LSTM
     cell's input, forget and output gates, all sigmoid), each of those is a chain of its own (W66 walkthrough finding
     3: the three gates read as one chain from the input gate at step 1 to the output gate at step 30)."""
@@ -1469,12 +1473,14 @@ def _vanishing_chains(rows: list) -> list[tuple[str, int, float, float, bool]]:
         # at a = 1, or values past the dtype's smallest). W73 walkthrough finding 1: a tanh RNN over 150 steps,
         # exactly 0 at the first 90 and 1.7e-22 at the 91st, read 'gradients reach every layer', where over 30 steps,
         # 1.1e-11 at the first, it read 'vanishing through time'. The first figure is then the first call's not 0
+        # (and read as vanishing only where the first call not 0 is itself under the line: steps masked out of a
+        # padded sequence get exactly 0 too, and the first step after them a gradient like the last's)
         zeros = next((i for i, c in enumerate(chain) if c[2].act_grad_norm != 0), len(chain))
         if zeros >= 2 and zeros < len(chain):
             first = chain[zeros][2].act_grad_norm
         if not (math.isfinite(first) and math.isfinite(last) and last > 0):
             continue
-        if (zeros >= 2 and zeros < len(chain)) or 0 < first < VANISHING_RATIO * last:
+        if 0 < first < VANISHING_RATIO * last:
             name = chain[0][2].name if chain[1][0] - chain[0][0] == 1 else \
                 f"{chain[0][2].name}, #{chain[1][0]}, ..., #{chain[-1][0]}"
             said.append((name, len(chain), first, last, gated, zeros if zeros >= 2 else 0))
