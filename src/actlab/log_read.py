@@ -74,14 +74,20 @@ def cut_words(tail: LogTail, now: float | None = None) -> str | None:
     """The file's unfinished last line, in words, where the file has not changed for CUT_QUIET_S seconds; None
     otherwise (none, or a writer may be in the middle of it). W68 walkthrough finding 4: a log whose last report was
     cut to 300 bytes read as sound, with no word of the line left out."""
-    if tail.cut is None or tail.mtime is None:
-        return None
-    quiet = (time.time() if now is None else now) - tail.mtime
-    if quiet < CUT_QUIET_S:
+    quiet = _quiet(tail, now) if tail.cut is not None else None
+    if quiet is None:
         return None
     return (f"Line {count(tail.cut)}, the last, is unfinished ({plural(tail.cut_bytes, 'byte')}, no newline after "
             f"it) and the file has not changed for {_since(quiet)}: its writer stopped in the middle of it (a script "
             "killed while writing, a full disk) or the file was cut short. It is left out.")
+
+
+def _quiet(tail: LogTail, now: float | None = None) -> float | None:
+    """The seconds the file has not changed for, where that is CUT_QUIET_S or more; None otherwise."""
+    if tail.mtime is None:
+        return None
+    quiet = (time.time() if now is None else now) - tail.mtime
+    return quiet if quiet >= CUT_QUIET_S else None
 
 
 def _since(quiet: float) -> str:
@@ -96,11 +102,9 @@ def unended_words(tail: LogTail, shown: int | None = None, now: float | None = N
     from read_log with no warning at all, and nothing on the terminal; only the page said the log had gone quiet."""
     shown = tail.shown if shown is None else shown
     summary = tail.runs.find(shown) if shown is not None else None
-    if summary is None or summary["ended"] or shown != tail.runs.total or tail.mtime is None \
+    quiet = _quiet(tail, now)
+    if summary is None or summary["ended"] or shown != tail.runs.total or quiet is None \
             or summary["last_step"] is None:
-        return None
-    quiet = (time.time() if now is None else now) - tail.mtime
-    if quiet < CUT_QUIET_S:
         return None
     return (f"Run {count(shown)} has no end line, and the file has not changed for {_since(quiet)} since its latest "
             f"sampled step, training step {count(summary['last_step'])}: unless the run's steps (or its interval "

@@ -17,6 +17,7 @@ from torch import nn  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
 
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 
 class HandRNN(nn.Module):
@@ -48,12 +49,7 @@ def _run(steps_in_time: int):
             twin.kept = []
             F.cross_entropy(twin(x), y).backward()
             mine = [float(h.grad.norm()) for h in twin.kept]
-        with mon.step() as s:
-            loss = F.cross_entropy(model(x), y)
-            loss.backward()
-            s.loss = loss
-        opt.step()
-        opt.zero_grad()
+        monitored_step(mon, model, x, y, opt)
     return mon.report(), mine
 
 
