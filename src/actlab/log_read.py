@@ -113,14 +113,14 @@ def unended_words(tail: LogTail, shown: int | None = None, now: float | None = N
             "calls mon.close(), writes an end line.")
 
 
-def findings(tail: LogTail, reader: str = "terminal", shown: int | None = None) -> list[str]:
+def findings(tail: LogTail, reader: str = "terminal", shown: int | None = None, now: float | None = None) -> list[str]:
     """What a reading of the whole file found, in words, for ``reader`` (log_runs.READERS): the lines skipped, per
     kind, a last line left unfinished in a file gone quiet (cut_words), the file's runs, run ``shown`` (the tail's
     own where None) being shown, and that run gone quiet with no end line (unended_words)."""
     out = [f"{plural(sum(f['count'] for f in tail.skipped.values()), 'line')} of {count(tail.lines)} could not "
            f"be used: {tail.skipped_words()}."] if tail.skipped else []
-    cut = cut_words(tail)
-    unended = unended_words(tail, shown)
+    cut = cut_words(tail, now)
+    unended = unended_words(tail, shown, now)
     return out + ([cut] if cut else []) + tail.said(reader, shown) + ([unended] if unended else [])
 
 
@@ -194,7 +194,8 @@ def read_log(path: str | Path, run: int | None = None, strict: bool = False) -> 
         tail = _read_all(LogTail(path, keep=None, pick=run, start=summary["from"]))
     if not tail.total and whole.bad_lines:
         raise ValueError(f"{path} holds no report that could be read: {whole.skipped_words()}")
-    said = findings(whole, "python", tail.shown)
+    now = time.time()  # one clock for the findings and for telling the run gone quiet apart from them (strict)
+    said = findings(whole, "python", tail.shown, now)
     if not tail.total:
         said = [_nothing_yet(str(path), whole)] + said
     # a run asked for by its number: that the file holds others after one another is no news to the caller, and stays
@@ -205,7 +206,7 @@ def read_log(path: str | Path, run: int | None = None, strict: bool = False) -> 
         whole.runs.has_ids and " monitors wrote this log at once " in w))]
     # a run with no end line, gone quiet, is warned of and not raised under strict: nothing of the file was left out,
     # and a run whose steps are slow is still going on
-    unended = unended_words(whole, tail.shown)
+    unended = unended_words(whole, tail.shown, now)
     if strict and [w for w in loud if w != unended]:
         raise ValueError(f"{path}: " + " ".join(w for w in loud if w != unended))
     if loud:

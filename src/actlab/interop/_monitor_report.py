@@ -18,7 +18,17 @@ from ..instruments import layer_reading
 from ..reading_flow import VANISHING_RATIO
 from ..reading_headline import with_the_loss
 from ..reading_held_out import HELD_OUT_GIVEN
-from ..reading_loss import MOVED_FRACTION, RISING_FACTOR, climb, low_point, rate_cycles, recent, rise, risen_in_low
+from ..reading_loss import (
+    MOVED_FRACTION,
+    RISING_FACTOR,
+    above_chance,
+    climb,
+    low_point,
+    rate_cycles,
+    recent,
+    rise,
+    risen_in_low,
+)
 from ..reading_record import LossSteps, percent_below, times
 from ..readings import (
     TORCH_LEVERS,
@@ -97,16 +107,15 @@ def _standing(summary: RunSummary) -> str:
         return ""
     if loss < (1 - MOVED_FRACTION) * chance:
         return f"; the loss is {percent_below(loss, chance)} below chance"
-    if loss > (1 + MOVED_FRACTION) * chance:
+    if above_chance(loss, chance):
         return f"; the loss is {times(loss / chance)} times chance"
     return (f"; the loss is within {MOVED_FRACTION:.0%} of chance after {summary.steps or 0:,} "
             f"update{'' if summary.steps == 1 else 's'}")
 
 
 def _names_of(labels: tuple[str, ...]) -> str:
-    """Module labels in a sentence: the first three, and how many more."""
-    shown = ", ".join(labels[:3])
-    return shown + (f" and {len(labels) - 3} more" if len(labels) > 3 else "")
+    """Module labels in a sentence (_listed), the first three where there are more, and how many more."""
+    return _listed(list(labels)) if len(labels) <= 3 else ", ".join(labels[:3]) + f" and {len(labels) - 3} more"
 
 
 def _weight_rows(seen: list) -> dict:

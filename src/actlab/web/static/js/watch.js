@@ -471,8 +471,8 @@ async function poll() {
   const last = view.latest?.step ?? view.steps.at(-1);
   // a run gone quiet with no end line, or one a later run followed: the reading is of its last sampled step too, and
   // its green 'Healthy' reads as the state of a run that may have stopped (W73 walkthrough finding 10: a run killed
-  // outright, its quiet line in plain text under the title, a large green 'Healthy' under it): said, and drawn in the
-  // neutral colour
+  // outright, its quiet line in plain text under the title, a large green 'Healthy' under it): said, and a healthy
+  // headline drawn in ink (lab.css's .stale)
   const gone = { stopped: "it stopped", quiet: "the log went quiet", "stopped-silently": "it stopped" }[state];
   const text = gone && Number.isInteger(last) ?
     `${said} The reading below is of training step ${count(last)}, the last sampled one before ${gone}.` : said;
