@@ -628,8 +628,15 @@ class _Collecting:
                 self._judged_since = cut
             elif window[0][0] <= peak < window[-1][0]:  # still up there: since the peak
                 self._judged_since = peak
-            if self._judged_since is not None:
-                window = tuple(p for p in window if p[0] > self._judged_since)
+        low = self._first_low
+        if self._judged_since is None and window and low is not None and self._first_loss is not None \
+                and self._first_loss[0] < low and window[0][0] < low <= window[-1][0]:
+            # a run that began past BLOW_UP_LOSS x chance (started_far) is judged, likewise, on the steps since it
+            # first came under that line: its first loss held in the mean read 'the loss has come down to 98.2 since'
+            # (the mean of 388 and three batches of 1.4 to 2.4), and a mean of 14.4 thirty steps on (W74 finding 11)
+            self._judged_since = low - 1
+        if self._judged_since is not None:
+            window = tuple(p for p in window if p[0] > self._judged_since)
         finite = [v for _, v in window if v is not None and math.isfinite(v)]
         # the mean of the window's finite losses; this step's own where it is NaN or inf (the diverged reading's)
         judged = self._loss if (self._loss is not None and not math.isfinite(self._loss)) or not finite else \
