@@ -113,6 +113,7 @@ from .reading_record import (  # noqa: F401  (re-exported: every face imports th
     ENGINE_LEVERS,
     FAILURES,
     GRAD_NORM,
+    SCALED_INPUT_RMS,
     TORCH_LEVERS,
     Finding,
     LayerSummary,
@@ -937,17 +938,30 @@ _IN_A_SCRIPT = ("in the data pipeline, with the training set's mean and standard
 
 
 def _unscaled(s: RunSummary) -> Finding | None:
-    if s.input_rms is None or not math.isfinite(s.input_rms) or s.input_rms <= UNSCALED_INPUT_RMS or \
-            s.input_normalised:
+    """Inputs past UNSCALED_INPUT_RMS; or past SCALED_INPUT_RMS where half or more of the first layer's units (acting
+    on the first weighted module's output, as input_rms is read) are saturated. W74 walkthrough finding 10: inputs
+    offset by 60 (root mean square 60) held 59 of a first Tanh layer's 64 units in its tails, and the reading said
+    only '60 of 128 hidden units are saturated', with no remedy, at 53% accuracy where standardised ones reached 90%."""
+    rms = s.input_rms
+    if rms is None or not math.isfinite(rms) or s.input_normalised or rms <= SCALED_INPUT_RMS:
         return None
-    return Finding(Status.UNSCALED_INPUTS,
-                   f"unscaled inputs: their root mean square is {s.input_rms:.3g}, so the first layer's inputs to "
-                   "its activation are huge (saturated, or enormous steps)",
+    held = _mostly_saturated(s)
+    first = held[0] == 0 if held else False
+    if rms <= UNSCALED_INPUT_RMS and not first:
+        return None
+    l = s.layers[0]
+    words = (f"unscaled inputs: their root mean square is {rms:.3g}, so the first layer's inputs to its activation "
+             "are huge (saturated, or enormous steps)") if rms > UNSCALED_INPUT_RMS else (
+        f"unscaled inputs: their root mean square is {rms:.3g}, and {_saturated_of(l)} of the {l.width} units of "
+        f"{s.name(0)} are saturated (a mean |f'| under 1% of its peak), their inputs far out in the flat tails, "
+        "where little gradient passes back")
+    return Finding(Status.UNSCALED_INPUTS, words,
                    f"{_STANDARDISE} " + (
                        _IN_A_SCRIPT if can_offer(s, Lever.ARCHITECTURE) else
                        "in the CSV file itself for the lab and for `actlab train --csv`, which train on the columns "
                        "as they are; in the data pipeline for a script."),
-                   {"input_rms": s.input_rms, "limit": UNSCALED_INPUT_RMS})
+                   {"input_rms": rms, "limit": UNSCALED_INPUT_RMS if rms > UNSCALED_INPUT_RMS else SCALED_INPUT_RMS,
+                    **({"saturated_units": _saturated_of(l)} if rms <= UNSCALED_INPUT_RMS else {})})
 
 
 def _output_saturated(s: RunSummary) -> Finding | None:
@@ -1393,18 +1407,26 @@ def _flat_ends(s: RunSummary) -> list[str]:
     return names
 
 
+def _saturated_of(l: LayerSummary) -> int:
+    """A hidden layer's units saturated and not dead, where its function saturates (tanh's, sigmoid's tails; a ReLU's
+    are 'rarely active' instead, said on its layer's line); 0 otherwise."""
+    try:
+        saturates = low_gradient_word(get(l.activation)) == "saturated"
+    except ValueError:  # a name the registry does not know
+        saturates = False
+    return max(l.saturated - l.dead, 0) if saturates else 0
+
+
 def _saturated_units(s: RunSummary) -> int:
-    """The hidden units saturated and not dead, over the layers whose function saturates (tanh's, sigmoid's tails; a
-    ReLU's are 'rarely active' instead, said on its layer's line)."""
-    count = 0
-    for l in s.layers:
-        try:
-            saturates = low_gradient_word(get(l.activation)) == "saturated"
-        except ValueError:  # a name the registry does not know
-            saturates = False
-        if saturates:
-            count += max(l.saturated - l.dead, 0)
-    return count
+    """The hidden units saturated and not dead, over the layers whose function saturates."""
+    return sum(_saturated_of(l) for l in s.layers)
+
+
+def _mostly_saturated(s: RunSummary) -> list[int]:
+    """The hidden layers (0-based) with MOSTLY_DEAD of their units saturated or more: a pooled count over the layers
+    hides one (W74 walkthrough finding 10: '59 of 128 hidden units are saturated', 59 of them in the first layer's
+    64)."""
+    return [i for i, l in enumerate(s.layers) if l.width and _saturated_of(l) >= MOSTLY_DEAD * l.width]
 
 
 def _healthy_or_waiting(s: RunSummary) -> Finding:
@@ -1465,6 +1487,10 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
         # headline 'starting' with nothing of them)
         flow += (f"; {saturated} of {total} hidden units {'is' if saturated == 1 else 'are'} saturated (a mean |f'| "
                  f"under 1% of its peak: little gradient passes back through them{'; ' if per_call else ''}{per_call})")
+        held = _mostly_saturated(s)
+        if held and len(s.layers) > 1:
+            flow += ", " + ", ".join(f"{_saturated_of(s.layers[i])} of {s.layers[i].width} in {s.name(i)}"
+                                     for i in held)
     if s.not_read and s.layers:
         flow += "; not read: " + ", ".join(s.not_read[:4]) + (" ..." if len(s.not_read) > 4 else "")
     evidence |= {"loss": s.loss, "chance_loss": s.chance_loss, "epochs": s.epochs, "steps": s.steps,
