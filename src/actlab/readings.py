@@ -928,6 +928,13 @@ def _no_gradient_on_batch(s: RunSummary, norms: list[float], off: list[int], liv
                     "batch_only": True})
 
 
+# what a saturated unit is, as the words say it (instruments.saturated_mask, the monitor's _Counting): either rule
+# counts; the second alone takes a sigmoid whose mean output is 0.996, its mean f' 1.6% of its peak (W74 walkthrough
+# finding 2: the words gave the first rule only, where units of 1% to 3.6% were counted)
+SATURATED_RULE = ("a mean |f'| under 1% of its peak, or a mean output nearer a level it flattens at than 1% of half "
+                  "its range")
+
+
 _STANDARDISE = ("Standardise each input column to mean 0 and variance 1 before training (subtract its mean, divide by "
                 "its standard deviation):")
 # where a script's inputs are standardised: a normalisation after the first layer rescales that layer's outputs, not
@@ -953,7 +960,7 @@ def _unscaled(s: RunSummary) -> Finding | None:
     words = (f"unscaled inputs: their root mean square is {rms:.3g}, so the first layer's inputs to its activation "
              "are huge (saturated, or enormous steps)") if rms > UNSCALED_INPUT_RMS else (
         f"unscaled inputs: their root mean square is {rms:.3g}, and {_saturated_of(l)} of the {l.width} units of "
-        f"{s.name(0)} are saturated (a mean |f'| under 1% of its peak), their inputs far out in the flat tails, "
+        f"{s.name(0)} are saturated ({SATURATED_RULE}), their inputs far out in the flat tails, "
         "where little gradient passes back")
     return Finding(Status.UNSCALED_INPUTS, words,
                    f"{_STANDARDISE} " + (
@@ -1485,8 +1492,8 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
     saturated = _saturated_units(s)
     if saturated:  # said as dead units are (W46 walkthrough: 12 of 32 tanh units saturated on the layer's line, and a
         # headline 'starting' with nothing of them)
-        flow += (f"; {saturated} of {total} hidden units {'is' if saturated == 1 else 'are'} saturated (a mean |f'| "
-                 f"under 1% of its peak: little gradient passes back through them{'; ' if per_call else ''}{per_call})")
+        flow += (f"; {saturated} of {total} hidden units {'is' if saturated == 1 else 'are'} saturated "
+                 f"({SATURATED_RULE}: little gradient passes back through them{'; ' if per_call else ''}{per_call})")
         held = _mostly_saturated(s)
         if held and len(s.layers) > 1:
             flow += ", " + ", ".join(f"{_saturated_of(s.layers[i])} of {s.layers[i].width} in {s.name(i)}"

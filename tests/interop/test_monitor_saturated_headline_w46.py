@@ -49,7 +49,8 @@ def test_saturated_tanh_units_are_said_in_the_headline(pinned):
     (row,) = rep.layers
     assert row.saturated == own
     verb = "is" if own == 1 else "are"
-    assert f"; {own} of 32 hidden units {verb} saturated (a mean |f'| under 1% of its peak" in rep.reading.words
+    assert (f"; {own} of 32 hidden units {verb} saturated (a mean |f'| under 1% of its peak, or a mean output nearer "
+            "a level") in rep.reading.words
 
 
 def test_no_saturated_units_no_words_and_a_relu_is_never_said_saturated():
