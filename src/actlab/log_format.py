@@ -28,7 +28,7 @@ _REPORT_FIELDS = {"step": int, "steps_run": (int, None), "sampled_steps": int, "
 # the end line's fields beside "event": where held-out losses were given after the last report, those losses and
 # the reading that takes them in (Monitor._end_extras), as a report holds them
 _END_FIELDS = {"steps_run": int, "exception": str, "held_out_given": list, "held_out": list, "reading": dict,
-               "rates": dict,
+               "rates": dict, "losses_between": list,
                "during_step": int}
 _LAYER_FIELDS = {"name": str, "activation": str, "module_type": str, "width": (int, None),
                  "act_grad_norm": _NUMBER, "act_grad_ratio_to_last": _NUMBER, "weight_grad_norm": _NUMBER,

@@ -31,6 +31,9 @@ class LogRead(tuple):
         bad_lines: lines skipped; skipped: per kind ("not_text", "not_json", "not_a_record", "repeat", "left_out",
             "unowned_end": SKIP_KINDS says each in words), {"count", "lines": the first 5, "why": the first's words};
             problems: the first 5 skipped lines, {"line", "why"}.
+        end: the returned run's end line as a dict ({"event": "end", "steps_run", and where there were any, the
+            losses of the steps after its last sampled one, "losses_between": [[step, loss], ...], the held-out losses
+            given after it, the learning rate's changes, the exception that stopped it}), or None: it has no end line.
         cut: the number of a last line left unfinished (a writer in the middle of it), or None.
         lines: the lines read. warnings: what the reader must know, in words ([] for a sound log of one run).
     """
@@ -215,7 +218,7 @@ def read_log(path: str | Path, run: int | None = None, strict: bool = False) -> 
         warnings.warn(f"read_log({str(path)!r}) {returns}. " + " ".join(loud), LogWarning, stacklevel=2)
     return LogRead(tail.header, list(tail.reports), run=tail.shown, runs=whole.runs.listed(),
                    bad_lines=whole.bad_lines, skipped={k: dict(v) for k, v in whole.skipped.items()},
-                   problems=list(whole.problems), cut=whole.cut, lines=whole.lines, warnings=said)
+                   problems=list(whole.problems), cut=whole.cut, lines=whole.lines, warnings=said, end=tail.ended)
 
 
 __all__ = ["CUT_QUIET_S", "MAX_READ_BYTES", "LogRead", "LogWarning", "check_log", "cut_words", "findings", "read_log",

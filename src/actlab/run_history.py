@@ -11,7 +11,7 @@ import math
 from collections import deque
 
 from .run_changes import StatusChanges
-from .run_points import RATE_GROUPS_MOST, _pairs, number, point_of, rates_of  # noqa: F401 (number and point_of: importable from here too)
+from .run_points import RATE_GROUPS_MOST, _pairs, number, point_of, rates_of, tail_of  # noqa: F401 (number and point_of: importable from here too)
 
 HEAD_POINTS = 256  # the run's first reports, every one of them (the start, where gradients vanish and units die)
 THINNED_POINTS = 1000  # at most this many points between the first reports and the newest ones
@@ -171,6 +171,8 @@ class RunHistory:
         self.rates: dict[str, list[list]] = {}
         # where the reading's status changed (run_changes): the page marks each on its charts
         self.status = StatusChanges()
+        # the losses of the steps after the last sampled one, from the end line (run_points.tail_of); None: none
+        self.tail: dict | None = None
 
     def kept(self, index: int) -> bool:
         """Whether the point of report ``index`` is kept (the page drops the others by the same rule)."""
@@ -273,7 +275,9 @@ class RunHistory:
                 self.thinned = kept
 
     def take_end(self, end: dict) -> None:
-        """Takes in the run's end line: the held-out losses it carries, given after the last sampled step."""
+        """Takes in the run's end line: the held-out losses it carries, given after the last sampled step, and the
+        losses of the training steps after that step (run_points.tail_of)."""
+        self.tail = tail_of(end, self.recent[-1]["step"] if self.recent else None)
         self._keep_held_out(_pairs(end.get("held_out_given")))
         self._keep_rates(rates_of(end.get("rates")))
 

@@ -121,6 +121,24 @@ def _between(held) -> tuple[list[float], int] | None:
     return ([min(values), max(values)], min(pair[0] for pair in pairs)) if values else None
 
 
+def tail_of(end: dict, last_step: int | None) -> dict | None:
+    """What the watch page draws of the steps after the last sampled one, from the run's end line (its
+    ``losses_between``, the steps' losses the monitor held since that step): {"range": [lowest, highest] of the finite
+    ones, or None, "from": the first step held, "to": the last, "after": the last sampled step, "count": the losses,
+    "non_finite": how many were NaN or infinite}; None where the end line holds none after ``last_step``."""
+    held = end.get("losses_between")
+    if not isinstance(held, list):
+        return None
+    pairs = [p for p in held if isinstance(p, list) and len(p) == 2 and type(p[0]) is int
+             and (last_step is None or p[0] > last_step)]
+    if not pairs:
+        return None
+    values = [p[1] for p in pairs if type(p[1]) in (int, float) and math.isfinite(p[1])]
+    return {"range": [min(values), max(values)] if values else None, "from": min(p[0] for p in pairs),
+            "to": max(p[0] for p in pairs), "after": last_step, "count": len(pairs),
+            "non_finite": len(pairs) - len(values)}
+
+
 def _pairs(held) -> list[list]:
     """The [step, loss] pairs of a list as the log holds it, each a whole step and a finite loss (others left out)."""
     if not isinstance(held, list):

@@ -620,6 +620,10 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Cut, _Inpu
                 # reading that takes them in too (never raising: an exception may be on its way out of the block)
                 with contextlib.suppress(Exception):
                     self._steps_box[4] = self._end_extras(reading=True)
+            with contextlib.suppress(Exception):  # the losses of the steps after the last sampled one
+                tail = self._tail_losses()
+                if tail:
+                    self._steps_box[4] = {**(self._steps_box[4] or {}), "losses_between": tail}
             with contextlib.suppress(Exception):  # and the learning rate's changes read since the last line
                 rates = self._rates_for_line(self.step_count + 1, True)
                 if rates:
@@ -628,6 +632,15 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Cut, _Inpu
             self._closer()
         # an instance attribute shadows the class's step(): the steps of an open monitor pay nothing for this check
         self.step = _step_after_close
+
+    def _tail_losses(self) -> list:
+        """The losses given on the training steps after the last sampled step, as [step, loss] in the log's numbers
+        (NaN as null), the latest JUDGED_STEPS + CLIMB_LOSSES of them at most (those the monitor holds); [] where the
+        run's last step was sampled or no loss was given since. The end line carries them, as a report carries those
+        before its own step (W74 walkthrough finding 12: the 49 steps after the last sampled one of 300 were in
+        neither the log nor its end line)."""
+        last = self._between[0]
+        return [[t, jsonable(v)] for t, v in self._read_step_losses(None) if t > last and v is not None]
 
     def __enter__(self) -> Monitor:
         return self

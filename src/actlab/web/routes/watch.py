@@ -135,6 +135,8 @@ def watch(request: Request, since: Annotated[int, Query(ge=0, le=10**9, descript
                  "held_out": history.held_out if since == 0 else None,
                  # and every learning-rate change kept, per parameter group, the same way (points carry "rates")
                  "rates": history.rates if since == 0 else None,
+                 # the losses of the steps after the last sampled one, from the end line (run_points.tail_of)
+                 "loss_tail": history.tail,
                  # where the reading's status changed, on every answer (at most run_changes.MAX_CHANGES of them)
                  "changes": [list(c) for c in history.status.changes], "changes_left_out": history.status.left_out,
                  "folder_missing": _missing_text(log.path), "warnings": log.said("page", tail.shown),

@@ -51,7 +51,7 @@ export function stepLines(canvas, args) {
           yLabel = (v) => fmt(v, 2), yName = null, mixedKey = null, zeroSaid = null, warm = null,
           bandKey = BAND_KEY, xStart = null, xEnd = null, changes = [] } = args;
   canvas.drawn = { x, series, marks, bands: series.map((s) => s.band ?? null), xEnd, xStart,
-                   leads: series.map((s) => s.lead ?? null) };
+                   leads: series.map((s) => s.lead ?? null), tails: series.map((s) => s.tail ?? null) };
   // the finite points at marked steps, [line, index]: one walk along the steps and the marks, both in order
   const spans = marks.map((m) => (Array.isArray(m) ? m : [m, m])).sort((a, b) => a[0] - b[0]), inMark = [];
   for (let i = 0, j = 0; i < x.length; i++) {
@@ -121,7 +121,7 @@ export function stepLines(canvas, args) {
   const top = M.t + 8 + keyRows + (turns.length ? CHANGE_ROW * nameRows : 0), bottom = h - M.b;
   const ok = Number.isFinite;
   // the axis takes in the bands too: a spike between two drawn steps is on the chart, not above its top
-  const all = series.flatMap((s) => s.y.filter(ok).concat([...(s.band ?? []), s.lead].flatMap((b) => (b ? [b[0], b[1]] :
+  const all = series.flatMap((s) => s.y.filter(ok).concat([...(s.band ?? []), s.lead, s.tail].flatMap((b) => (b ? [b[0], b[1]] :
     [])).filter(ok)));
   let py, ticks;
   if (log) {  // a zero has no place on a log axis: it goes on a "0" row ZERO_ROW px under the lowest decade
@@ -278,17 +278,20 @@ export function stepLines(canvas, args) {
     s.band.forEach((b, i) => { if (b && ok(b[0]) && ok(b[1])) run.push(i); else flush(); });
     flush();
   });
-  // the lead: the steps before the first drawn, from the first to the first drawn step, shaded as a band is
+  // the lead: the steps before the first drawn, from the first to the first drawn step, shaded as a band is; and the
+  // tail: the steps after the last drawn one, from it to the last step the end line holds a loss of
   canvas.leadsDrawn = 0;
+  canvas.tailsDrawn = 0;
   series.forEach((s, k) => {
-    const b = s.lead;
-    if (!b || !ok(b[0]) || !ok(b[1])) return;
-    const [a, c] = [px(b[2]), px(b[3])], [top, foot] = [py(b[1]), py(b[0])];
-    ctx.fillStyle = style(k).color; ctx.strokeStyle = style(k).color; ctx.lineWidth = 1;
-    ctx.globalAlpha = many ? 0.1 : 0.2; ctx.fillRect(a, top, c - a, foot - top);
-    ctx.globalAlpha = many ? 0.35 : 0.6; ctx.strokeRect(a, top, c - a, foot - top);
-    ctx.globalAlpha = 1;
-    canvas.leadsDrawn += 1;
+    for (const [b, end] of [[s.lead, "lead"], [s.tail, "tail"]]) {
+      if (!b || !ok(b[0]) || !ok(b[1])) continue;
+      const [a, c] = [px(b[2]), px(b[3])], [top, foot] = [py(b[1]), py(b[0])];
+      ctx.fillStyle = style(k).color; ctx.strokeStyle = style(k).color; ctx.lineWidth = 1;
+      ctx.globalAlpha = many ? 0.1 : 0.2; ctx.fillRect(a, top, c - a, foot - top);
+      ctx.globalAlpha = many ? 0.35 : 0.6; ctx.strokeRect(a, top, c - a, foot - top);
+      ctx.globalAlpha = 1;
+      if (end === "lead") canvas.leadsDrawn += 1; else canvas.tailsDrawn += 1;
+    }
   });
   series.forEach((s, k) => {
     const { color, dash } = style(k), sx = s.x ?? x;  // a series may have steps of its own (the held-out loss)

@@ -25,7 +25,8 @@ export function resetView() {
     next: 0, points: [], head: 0, every: 1, recentFrom: 0, spans: [], nonFinite: 0, total: 0,
     steps: [], losses: [], heldOutStep: [], heldOutAll: new Map(), heldOutX: [], heldOutY: [], history: [],
     health: [], names: [], lastFinite: null, latest: null, lossSaid: [],
-    historyBands: [], healthBands: [], lossBands: [], lossLead: null, healthRows: [], firstSeen: null, previewing: false,
+    historyBands: [], healthBands: [], lossBands: [], lossLead: null, lossTail: null, tail: null, healthRows: [],
+    firstSeen: null, previewing: false,
     firstNan: null, warm: [], warmUp: [], order: null, places: null, slots: null, numbers: null, folds: [],
     hidden: new Set(), ended: null, partNames: [], parts: [], partChance: [], header: null,
     rateAll: new Map(), rateSeries: [],
@@ -112,6 +113,7 @@ export function take(data) {
   for (const p of fresh) for (const [t, v] of p.held_out_given ?? []) view.heldOutAll.set(t, v);
   // and those given after the run's last sampled step, which its end line carries with the reading that takes them in
   view.ended = data.ended ?? null;
+  view.tail = data.loss_tail ?? null;  // the steps after the last sampled one, from the end line (run_points.tail_of)
   view.limits = data.limits;  // the server's bounds (parts per point, held-out losses and rates kept), on every answer
   for (const [t, v] of view.ended?.held_out_given ?? []) view.heldOutAll.set(t, v);
   // the learning rate's changes, per parameter group: the server's lists on the first answer, then those the new
@@ -227,6 +229,13 @@ export function series(health) {
   const lead = held[0];
   view.lossLead = lead && lead.index === 0 && lead.between && Number.isInteger(lead.between_from) &&
     lead.between_from < lead.step ? [lead.between[0], lead.between[1], lead.between_from, lead.step] : null;
+  // the steps after the last sampled one, whose losses the end line carries: a band from that step to the last of
+  // them, [low, high, the sampled step, the last step] (W74 walkthrough finding 12: the 49 steps after the last
+  // sampled one were on no chart); null: none, none finite, or the page does not hold the last point yet. Where the
+  // end line holds the last of more steps (the monitor keeps the latest 100), the band begins at the first it holds
+  const tail = view.tail, last = held.at(-1);
+  view.lossTail = tail?.range && last && tail.after === last.step && tail.to > last.step ?
+    [tail.range[0], tail.range[1], tail.from > last.step + 1 ? tail.from : last.step, tail.to] : null;
   // a point of its own: the range of its loss and of the steps up to the next point, which that one carries (W32)
   view.lossBands = held.map((p, i) => {
     if (p.band) return banded(p.band.loss, p);

@@ -1,6 +1,7 @@
 // The watch page's sentences about the log and the run: how far the page has read, what the run is doing (waiting,
 // going on, quiet, ended, not a Monitor log), the lines it skipped, when the first NaN or inf came and which steps
 // the charts show. Split from watch.js, which calls these after each answer of the lab.
+import { fmt } from "./charts.js";
 import { view } from "./watch-points.js";
 
 const $ = (id) => document.getElementById(id);
@@ -97,6 +98,24 @@ function readSoFar(data) {
   return `${mb}${count(had)} of about ${count(about)} sampled steps`;
 }
 
+// The steps after the last sampled one, whose losses the end line carries (run_points.tail_of), in words: the range
+// the loss chart shades, and how many of them held a NaN or an inf (W74 walkthrough finding 12: the steps after
+// the last sampled one were on no chart and in no words); "" where the end line holds none
+function tailWords(tail, run) {
+  if (!tail || !Number.isInteger(tail.count) || tail.count < 1) return "";
+  const after = tail.after ?? 0, ran = Number.isInteger(run) ? run - after : tail.count;
+  // the monitor holds the latest 100 steps' losses: of more steps than that, the last ones
+  const of = ran > tail.count ? `The last ${count(tail.count)} of the ${count(ran)} steps` :
+    `The ${count(tail.count)} steps`;
+  const steps = tail.count === 1 && ran <= 1 ? `The step after the last sampled one (training step ${count(after)}) had` :
+    `${of} after the last sampled one (training step ${count(after)}), ${count(tail.from)} to ${count(tail.to)}, had`;
+  const range = tail.range ? (tail.range[0] === tail.range[1] ? ` a loss of ${fmt(tail.range[0])}` :
+    ` losses from ${fmt(tail.range[0])} to ${fmt(tail.range[1])}`) + ", shaded on the loss chart" : " no finite loss";
+  const bad = tail.non_finite ? `; ${tail.non_finite === tail.count ? (tail.count === 1 ? "it was" : "every one was") :
+    `${count(tail.non_finite)} of them ${tail.non_finite === 1 ? "was" : "were"}`} NaN or infinite, which no reading has taken in` : "";
+  return ` ${steps}${range}${bad}.`;
+}
+
 // what the run is doing, or what the page waits for, or why it cannot show the file
 export function runState(data) {
   if (data.not_log) return { state: "not-a-log", text: `${data.not_log}. The page shows nothing from it; it reads ` +
@@ -138,7 +157,8 @@ export function runState(data) {
       `${count(data.cut)}, is unfinished (${count(data.cut_bytes)} bytes, no newline after it) and the file has not ` +
       `changed for ${duration(idle)}: a writer stopped in the middle of it, or the file was cut short; the page ` +
       "leaves it out." : "";
-    return { state: "ended", text: `The run has ended: the monitor closed its log after training step ${count(data.ended.steps_run)}.${cut}` };
+    return { state: "ended", text: `The run has ended: the monitor closed its log after training step ` +
+      `${count(data.ended.steps_run)}.${tailWords(data.loss_tail, data.ended.steps_run)}${cut}` };
   }
   const steps = lineSteps(data.latest ?? view.latest), paced = lineTime(steps), idle = data.idle_s;
   if (idle !== null && idle > quietAfter(paced) && data.unowned_ends) {

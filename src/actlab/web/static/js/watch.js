@@ -167,7 +167,8 @@ function drawCharts() {
   if (!view.points.length) return;
   sayStepAxis();
   // the axis reaches the last held-out loss, where one was given after the last sampled step (the end line's)
-  const xEnd = Math.max(steps.at(-1), view.heldOutX.at(-1) ?? -Infinity);
+  // and the last step after the last sampled one whose loss the end line carries (watch-points: view.lossTail)
+  const xEnd = Math.max(steps.at(-1), view.heldOutX.at(-1) ?? -Infinity, view.lossTail?.[3] ?? -Infinity);
   // and begins at the first step whose loss the log holds, where the first report carries losses before its own step
   // (watch-points: view.lossLead), on every chart alike, so that the charts' steps line up
   const xStart = view.lossLead ? Math.min(steps[0], view.lossLead[2]) : null;
@@ -215,7 +216,7 @@ function drawCharts() {
     y: view.heldOutY.filter((_, k) => inside[k]), joined: true, color: PALETTE[3], whole: true }] : [];
   // the bands count: a spike between two samples (a band to 1e5 over losses near 1) put on a linear axis flattened
   // every other loss onto its 0 (W41 walkthrough)
-  const banded = [...view.lossBands, view.lossLead].flatMap((b) => (b ? [b[0], b[1]] : []));
+  const banded = [...view.lossBands, view.lossLead, view.lossTail].flatMap((b) => (b ? [b[0], b[1]] : []));
   // the loss's named parts (s.parts), each a dashed line of its own colour
   const parts = view.partNames.map((name, k) => ({ name: `part '${name}'`, y: view.parts[k], whole: true,
                                                    color: PART_COLOURS[k % PART_COLOURS.length], dash: PART_DASH }));
@@ -227,7 +228,8 @@ function drawCharts() {
   stepLines($("watch-loss"), { x: steps, log: lossIsLog([...view.losses, ...(heldOut[0]?.y ?? []), ...banded,
                                                           ...partValues]),
                                marks: [...nanMarks(), ...infLoss], xLog, xStart, xEnd,
-                               series: [{ name: "loss", y: view.losses, band: view.lossBands, lead: view.lossLead },
+                               series: [{ name: "loss", y: view.losses, band: view.lossBands, lead: view.lossLead,
+                                          tail: view.lossTail },
                                         ...parts, ...chances,
                                         ...heldOut],
                                // (the loss line ringed at the step the readout names: W63 finding 5)
