@@ -1547,6 +1547,18 @@ def started_far_remedy(s: RunSummary) -> str:
                 "that sum (the batch size times one sample's: ln C times it for C balanced classes, the targets' "
                 "variance times the values per batch for a squared error), or use reduction='mean', whose chance is "
                 "one sample's.")
+    grew = s.calls_grew
+    if grew is not None:  # a recurrence grew the output layer's inputs: that first (W74 walkthrough finding 5)
+        name, calls, a, b, weight, step = grew
+        weight = f"'{weight}'" if weight and not weight.startswith("'") else weight
+        return (f"A recurrent loop grew the output layer's inputs: at training step {step:,} the activations' std grew "
+                f"from {a:.3g} at the first of the {calls:,} calls of {name} to {b:.3g} at the last, and the outputs "
+                "started far from the targets with them. Initialise the recurrent weight"
+                f"{' ' + weight if weight else ''} so that its "
+                "largest singular value is at most 1 (torch.nn.init.orthogonal_ makes every one 1; or scale it "
+                "down), or use a gated cell (nn.LSTM, nn.GRU), whose state stays bounded; and check that chance_loss "
+                "fits this loss (ln C for C balanced classes with cross-entropy, the targets' variance for a mean "
+                "squared error).")
     if s.loss_kind == "classification":
         # (its weights, or its inputs: W73 walkthrough finding 4, a ReLU RNN over 100 steps whose state grew through
         # time began at 240 times chance under a head at PyTorch's default, and was told to start from that default)

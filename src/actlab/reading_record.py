@@ -520,6 +520,18 @@ class RunSummary:
     # ... so the reading waits' on copy-first-token. A sixth item: the calls at the start whose gradient is exactly 0
     # (rounded to 0 on the way back, two or more in a row; 0 where none or one is), the first's figure then 0
     calls_vanish: tuple[str, int, float, float, bool, int] | None = None
+    # the loop that grows what it carries the most: its |dL/da| at the first call over EXPLODING_RATIO times the
+    # last's (first), or its activations' std growing call by call by the layers' rule: (its calls in words, how many,
+    # |dL/da| at the first call, at the last, the activations' std at the first call and at the last, the weight its
+    # calls follow or '', whether the gradient grew so, whether the std did); None: none. W74 walkthrough findings 3
+    # and 4: a ReLU recurrence 3 times PyTorch's default scale read as its own merged gradient set against its last
+    # call, and its calls as layers
+    calls_explode: tuple[str, int, float, float, float, float, str, bool, bool] | None = None
+    # the loop whose activations' std grew the most from its first call to its last at the first report, where it
+    # grew 10 times or more: (its calls in words, how many, the std at the first call, at the last, the weight its
+    # calls follow or '', that report's training step); None: none. A far start's remedy leads with it (W74
+    # walkthrough finding 5)
+    calls_grew: tuple[str, int, float, float, str, int] | None = None
     # a bounded output whose squared-error loss asks for values outside its range (a monitor reads each output's goal
     # from the loss's gradient); None: none, or not read (W54 walkthrough finding 5: a tanh head 'healthy' with 84% of
     # its targets beyond +-1)

@@ -180,7 +180,8 @@ def diagnose(s: RunSummary) -> Reading:
                 if f is not None]
     findings += _dead_layers(s)
     stopped = _dead_stop(s)
-    findings += [f for f in (stopped, _ratio(s), _signal_ratio(s), _calls_vanishing(s), _zero_learning_rate(s),
+    findings += [f for f in (stopped, _calls_exploding(s), _ratio(s), _signal_ratio(s), _calls_vanishing(s),
+                             _zero_learning_rate(s),
                              _weights_still(s),
                              _oscillating(s), _learning(s), _generalising(s)) if f is not None]
     if any(f.status == Status.DIVERGED for f in findings):
@@ -241,6 +242,38 @@ def _calls_vanishing(s: RunSummary) -> Finding | None:
                    "calls",
                    f"{remedy}; then {s.restart}.",
                    {"calls_vanish": list(chain), "first_to_last_ratio": first / last})
+
+
+def _calls_exploding(s: RunSummary) -> Finding | None:
+    """Exploding through time: the gradient through the calls of one module or function in one forward (a loop over
+    a sequence) grows past EXPLODING_RATIO times the last call's at the first (RunSummary.calls_explode). The
+    recurrence multiplies the gradient, and the state, at every step; a layer's ratio to the last watched activation
+    does not say that where the loop is the only hidden layer: it set the loop's calls, merged, against the last of
+    them (W74 walkthrough finding 3), and its remedy led with the output layer's initialisation (finding 5)."""
+    chain = s.calls_explode
+    if chain is None:
+        return None
+    name, calls, first, last, std_first, std_last, weights, grad, std = chain
+    said = []
+    if grad:
+        said.append(f"|dL/da| grows from {last:.3g} at the last call to {first:.3g} at the first, {first / last:.2g} "
+                    "times it")
+    if std or (math.isfinite(std_first) and math.isfinite(std_last) and std_first > 0
+               and std_last > RISING_FACTOR * std_first):
+        per = (std_last / std_first) ** (1 / (calls - 1))
+        said.append(f"the activations' std grows{' with it,' if grad else ''} from {std_first:.3g} at the first call "
+                    f"to {std_last:.3g} at the last, about {per:.2g} times a call")
+    weight = f"the recurrent weight '{weights}'" if weights and not weights.startswith("'") else \
+        f"the recurrent weight {weights}" if weights else "the recurrent weight"
+    return Finding(Status.EXPLODING,
+                   f"exploding through time: through the {calls:,} calls of {name} in one forward, "
+                   + "; ".join(said) + ": the recurrence multiplies what it carries by more than 1 at every step",
+                   f"Make the recurrence shrink what it carries: initialise {weight} so that its largest singular "
+                   "value is at most 1 (torch.nn.init.orthogonal_ makes every one 1; or scale it down), or use a gated "
+                   "cell (nn.LSTM, nn.GRU); clip the gradients' norm (torch.nn.utils.clip_grad_norm_ between "
+                   "backward() and opt.step()) or train on shorter sequences (truncated backpropagation through time); "
+                   f"then {s.restart}.",
+                   {"calls_explode": list(chain), "first_to_last_ratio": first / last if last > 0 else math.nan})
 
 
 def lead(words: str, clause: str, but: bool = True) -> str:
@@ -690,8 +723,10 @@ def _with_far_start(findings: list[Finding], s: RunSummary) -> list[Finding]:
         "; to reach targets this far the weights grow, which can push units to the flat ends of their activations, so "
         "the targets' scale may be the cause" if regression else "")
     once = "once the targets are at the network's scale" if regression else "once the logits start near 0"
-    remedy = (f"{first.remedy} {started_far_remedy(s)}".strip() if s.loss_summed else  # (a chance that does not fit
-              # the loss is no cause of the headline: said after its remedy)
+    # (a loop that grows what it carries made the start: its remedy is the start's; W74 walkthrough finding 5)
+    remedy = (first.remedy if "calls_explode" in first.evidence and not s.loss_summed else
+              f"{first.remedy} {started_far_remedy(s)}".strip() if s.loss_summed else
+              # (a chance that does not fit the loss is no cause of the headline: said after its remedy)
               started_far_remedy(s) + (f" If it stays {once}: {first.remedy}" if first.remedy else ""))
     return [dataclasses.replace(first, words=words, remedy=remedy,
                                 evidence={**first.evidence, "first_loss": s.first_loss[1]}), *findings[1:]]

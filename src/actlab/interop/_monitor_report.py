@@ -15,7 +15,7 @@ from torch import nn
 
 from .._json import jsonable
 from ..instruments import layer_reading
-from ..reading_flow import VANISHING_RATIO
+from ..reading_flow import EXPLODING_RATIO, VANISHING_RATIO
 from ..reading_headline import with_the_loss
 from ..reading_held_out import HELD_OUT_GIVEN
 from ..reading_loss import (
@@ -56,6 +56,9 @@ from ._monitor_counts import DEAD_NAMED
 from ._monitor_places import _Layer
 from ._monitor_scaler import half_note, scaler_hint
 from ._monitor_words import (
+    EXPLODE_FLOOR,
+    EXPLODE_PER_LAYER,
+    EXPLODE_TOTAL,
     LayerStats,
     MonitorReport,
     Stopping,
@@ -443,6 +446,7 @@ class _Reporting:
         groups: dict[str, list[LayerSummary]] = {}  # the reading's hidden layers: one per weighted module
         left_out = []  # watched layers the reading's counts leave out, and why
         forward_stds = []  # (label, std) of each hidden activation, in forward order
+        stds_of: set = set()  # (the place without its call number, its weight module) of each std taken
         dead_between = False  # some layer counts dead units over sampled batches with unsampled steps between them
         owners = _weight_rows(seen)
         on_output = []  # the places on the output layer's result
@@ -514,8 +518,14 @@ class _Reporting:
             # the reading weighs the weights that are trained and got a gradient on this step
             # (not a hand-written Swish's gate: its std is the sigmoid's, not the layer's output's; W46 walkthrough:
             # 'grows about 2.3 times per layer, from 0.134', the gate's std, where the Swish's was 0.303)
-            if weight_module is not None and not at_output and layer.name not in self._noted_gates:
+            # A loop's later calls after the same weight are no layers of their own: its growth through the calls is
+            # read as the loop's (_growing_chain, _exploding_chains; W74 walkthrough finding 4: a recurrence grown at
+            # initialisation read 'grows ... over 9 watched layers', the calls, then 'training grew it')
+            call_of = (stats.name.rpartition("#")[0] if _later_call(stats.name) else stats.name, weight_module)
+            if weight_module is not None and not at_output and layer.name not in self._noted_gates \
+                    and not (_later_call(stats.name) and call_of in stds_of):
                 forward_stds.append((layer.label, r["std"]))
+                stds_of.add(call_of)
             if weight_module is not None and weight_module == output:
                 # on the output layer's result (a sigmoid or softplus head): the model's output, no hidden layer (W19:
                 # a sigmoid head's unit was among '2 of 65 hidden units', a softplus head read as the only hidden
@@ -536,6 +546,20 @@ class _Reporting:
                                 f"{layer.label}, after '{param}', which got no gradient" if is_missing else
                                 f"{layer.label}, after no weighted module")
         summaries = [_one_layer(places) for places in groups.values()]
+        # the signal reference in a layer of several places (a loop's calls, each after the one recurrent weight): the
+        # layer's merged gradient, as its row in the reading holds it, not its last place's alone, which set the
+        # layer against a part of itself (W74 walkthrough finding 3: 'the gradient passed back to module 'act' is
+        # 5.0e6 times the one at the last watched activation (module 'act' (call 50))')
+        ref_words = f"the last watched activation ({ref[0].label})" if ref is not None else ""
+        group = groups.get(ref[1][1]) if ref is not None else None
+        if group is not None and len(group) > 1 and any(p.label == ref[0].label for p in group):
+            merged = _one_layer(group)
+            if merged.signal_norm is not None:
+                last_act = merged.signal_norm
+                ref_words = (f"the last watched layer ({group[0].label}, its {len(group)} calls together)"
+                             if merged.repeats == len(group) - 1 else
+                             f"the last watched layer ({group[0].label} and the {len(group) - 1} other places after "
+                             f"'{ref[1][1]}', together)")
         if held_to is None:  # (a report built again for report() changes nothing)
             self._watch_head(head)
         if on_output:
@@ -602,7 +626,7 @@ class _Reporting:
             diverged_at_step=non_finite_since["step"] if non_finite_since is not None else None,
             last_finite_step=non_finite_since.get("last_finite_step") if non_finite_since is not None else None,
             output_signal_norm=last_act if rows else None,
-            signal_reference=f"the last watched activation ({ref[0].label})" if rows else "",
+            signal_reference=ref_words if rows else "",
             keeps_last_finite=False, restart=TORCH_RESTART, clip=TORCH_CLIP, levers=TORCH_LEVERS,
             reference_name="" if reference == "the output layer" else reference,
             output_weights="" if output is None else f"'{output}.weight'",
@@ -650,6 +674,9 @@ class _Reporting:
             weights_size_high=self._size_high, weights_size_now=self._size_now, gradient_cut=self._gradient_cut(),
             inputs_alike=self._inputs_alike(), same_batch=self._same_batch(), trained_in_eval=self._trained_in_eval(),
             calls_vanish=min(chains, key=lambda c: c[2] / c[3], default=None),
+            calls_explode=max(_exploding_chains(rows), key=lambda c: (c[7], c[2] / c[3] if c[7] else c[5] / c[4]),
+                              default=None),
+            calls_grew=self._grew_at_first(rows, step, held_to),
             output_beyond=self._output_beyond(), output_at_end=self._output_at_end(),
             input_rms=rms_read[0], input_normalised=rms_read[1], input_ids=self._input_ids,
             learning_rates=rates, jump_step=self._jump_step,
@@ -1359,6 +1386,15 @@ class _Reporting:
         return dataclasses.replace(last, steps_run=self.step_count, every=self.every, auto=self._auto,
                                    notes=tuple(self._current_notes(last.notes) + notes))
 
+    def _grew_at_first(self, rows: list, step: int, held_to: int | None) -> tuple | None:
+        """RunSummary.calls_grew: the loop that grew its state at the first report built, with that report's step (a
+        far start is a start: what a loop did at the first read is its cause, while training may shrink the state
+        after it, and the remedy must not turn to the output layer's initialisation on the second step)."""
+        if self._first_grew is None and held_to is None:
+            self._first_grew = (step, _growing_chain(rows))
+        first = self._first_grew
+        return None if first is None or first[1] is None else (*first[1], first[0])
+
     def _end_extras(self, reading: bool) -> dict:
         """What the log's end line adds where held-out losses were given after the last sampled step (its line was
         written before them): those losses (``held_out_given``, as a report carries them) and, where ``reading``, the
@@ -1445,14 +1481,12 @@ def _loop_period(labels: list[str], base: str) -> int:
     return 1
 
 
-def _vanishing_chains(rows: list) -> list[tuple[str, int, float, float, bool, int]]:
+def _loop_chains(rows: list) -> tuple[list[list], bool]:
     """The places of one module or function called 3 or more times in one forward (a recurrent loop over time steps,
-    a block applied again) whose |dL/da| at the first call is under VANISHING_RATIO of the last's: (the chain's calls
-    in words, how many, |dL/da| at the first, at the last, whether a sigmoid gate runs in the same loop, how many
-    calls from the first are exactly 0: 0 for none or one, the first figure then the first call's not 0) each, the
-    gradient vanishing through the calls. Where each pass of the loop calls the function more than once (an LSTM
-    cell's input, forget and output gates, all sigmoid), each of those is a chain of its own (W66 walkthrough finding
-    3: the three gates read as one chain from the input gate at step 1 to the output gate at step 30)."""
+    a block applied again), each chain's calls as (call number, row index, row) in call order, and whether a sigmoid
+    gate runs in the same loops. Where each pass of the loop calls the function more than once (an LSTM cell's input,
+    forget and output gates, all sigmoid), each of those is a chain of its own (W66 walkthrough finding 3: the three
+    gates read as one chain from the input gate at step 1 to the output gate at step 30)."""
     chains: dict[str, list] = {}
     labels = []
     for i, row in enumerate(rows):
@@ -1472,7 +1506,22 @@ def _vanishing_chains(rows: list) -> list[tuple[str, int, float, float, bool, in
         calls.sort(key=lambda c: c[0])
         q = _loop_period(labels, calls[0][2].name.rpartition("#")[0] or calls[0][2].name)
         looped += [calls[r::q] for r in range(q) if len(calls[r::q]) >= 3]
-    gated = any(chain[0][2].activation == "sigmoid" for chain in looped)
+    return looped, any(chain[0][2].activation == "sigmoid" for chain in looped)
+
+
+def _chain_name(chain: list) -> str:
+    """A chain's calls in words: its first call's name, or, where a pass calls the function more than once, which of
+    its calls ('act, #4, ..., #88')."""
+    return chain[0][2].name if chain[1][0] - chain[0][0] == 1 else \
+        f"{chain[0][2].name}, #{chain[1][0]}, ..., #{chain[-1][0]}"
+
+
+def _vanishing_chains(rows: list) -> list[tuple[str, int, float, float, bool, int]]:
+    """The loops' chains (_loop_chains) whose |dL/da| at the first call is under VANISHING_RATIO of the last's: (the
+    chain's calls in words, how many, |dL/da| at the first, at the last, whether a sigmoid gate runs in the same loop,
+    how many calls from the first are exactly 0: 0 for none or one, the first figure then the first call's not 0)
+    each, the gradient vanishing through the calls."""
+    looped, gated = _loop_chains(rows)
     said = []
     for chain in looped:
         first, last = chain[0][2].act_grad_norm, chain[-1][2].act_grad_norm
@@ -1490,9 +1539,44 @@ def _vanishing_chains(rows: list) -> list[tuple[str, int, float, float, bool, in
         if not (math.isfinite(first) and math.isfinite(last) and last > 0):
             continue
         if 0 < first < VANISHING_RATIO * last:
-            name = chain[0][2].name if chain[1][0] - chain[0][0] == 1 else \
-                f"{chain[0][2].name}, #{chain[1][0]}, ..., #{chain[-1][0]}"
-            said.append((name, len(chain), first, last, gated, zeros if zeros >= 2 else 0))
+            said.append((_chain_name(chain), len(chain), first, last, gated, zeros if zeros >= 2 else 0))
+    return said
+
+
+def _growing_chain(rows: list) -> tuple | None:
+    """The loop chain (_loop_chains) whose activations' std grows the most from its first call to its last, where it
+    grows EXPLODE_TOTAL times or more: (its calls in words, how many, the std at the first call, at the last, the
+    weight its calls follow or ''); None otherwise. A recurrence that grows its state hands the output layer large
+    inputs (W74 walkthrough finding 5: a first cross-entropy 2.3 times chance, from a state whose std went from 0.36
+    to 3.5 over 30 calls, was told first to start from the output layer's default initialisation, which it had)."""
+    grown = []
+    for chain in _loop_chains(rows)[0]:
+        a, b = chain[0][2].std, chain[-1][2].std
+        if math.isfinite(a) and math.isfinite(b) and a > 0 and b >= EXPLODE_TOTAL * a:
+            grown.append((_chain_name(chain), len(chain), a, b,
+                          next((row.weights for _, _, row in chain if row.weights), "")))
+    return max(grown, key=lambda c: c[3] / c[2], default=None)
+
+
+def _exploding_chains(rows: list) -> list[tuple]:
+    """The loops' chains (_loop_chains) that grow what they carry: |dL/da| at the first call over EXPLODING_RATIO
+    times the last's, or the activations' std growing by the layers' rule (EXPLODE_PER_LAYER a call on average and
+    EXPLODE_TOTAL in all, to EXPLODE_FLOOR or more at the last call). Each as (the chain's calls in words, how many,
+    |dL/da| at the first call, at the last, the std at the first call, at the last, the weight the calls follow or
+    '', whether the gradient grew so, whether the std did). W74 walkthrough findings 3 and 4: a ReLU recurrence with
+    its weight 3 times PyTorch's default read 'the gradient passed back to module 'act' is 5.0e6 times the one at the
+    last watched activation (module 'act' (call 50))', the loop's calls merged and set against the last of them, and
+    at 4 times over 9 calls 'the activations' std grows about 1.7 times per layer ... over 9 watched layers'."""
+    said = []
+    for chain in _loop_chains(rows)[0]:
+        first, last = chain[0][2].act_grad_norm, chain[-1][2].act_grad_norm
+        a, b = chain[0][2].std, chain[-1][2].std
+        grad = math.isfinite(first) and math.isfinite(last) and last > 0 and first > EXPLODING_RATIO * last
+        std = (math.isfinite(a) and math.isfinite(b) and a > 0 and b >= max(EXPLODE_TOTAL * a, EXPLODE_FLOOR)
+               and (b / a) ** (1 / (len(chain) - 1)) >= EXPLODE_PER_LAYER)
+        if grad or std:
+            said.append((_chain_name(chain), len(chain), first, last, a, b,
+                         next((row.weights for _, _, row in chain if row.weights), ""), grad, std))
     return said
 
 

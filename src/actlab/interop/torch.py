@@ -467,6 +467,8 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Cut, _Inpu
         # the first report's forward activations' stds, with its step: a std growth training made is told apart from
         # one the initialisation made (_exploding_activations)
         self._first_stds: tuple[int, list[tuple[str, float]]] | None = None
+        # the first report's loop that grew its state, with its step (RunSummary.calls_grew); None: no report yet
+        self._first_grew: tuple[int, tuple | None] | None = None
         self._probe: tuple | None = None  # the .grads at a sampled step's end, for the next step's (_read_probe)
         self._probes_left = PROBED_SAMPLES
         self._known: tuple | None = None  # the places, in the order they ran, when the structure was last learned
