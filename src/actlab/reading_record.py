@@ -288,6 +288,11 @@ class LayerSummary:
     # steps: its units counted again at each call, W66 walkthrough finding 3: '811 of 2400 hidden units are saturated'
     # in a cell of 16 units called 150 times); 0: none
     repeats: int = 0
+    # a normalisation module between the layer's weights and its activation, in words ("'4' (BatchNorm1d)"): its own
+    # bias and weight set where the units sit, whatever the weights before it do (W73 walkthrough finding 7: a conv
+    # net flat behind a BatchNorm whose bias was far below 0 was told to 'normalise the layer's inputs'); "" where
+    # none runs there, or it is not known
+    normed: str = ""
 
 
 @dataclass(frozen=True)

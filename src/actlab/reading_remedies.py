@@ -117,6 +117,8 @@ def off_remedy(s: RunSummary, layers: list[int]) -> str:
     """For hidden layers (1-based) whose every unit is dead or saturated: what brings units of their kind back."""
     acts = {s.layers[i - 1].activation for i in layers}
     parts = []
+    # a normalisation before every one of them (a monitor reads where one is registered)
+    normed = [s.layers[i - 1].normed for i in layers] if all(s.layers[i - 1].normed for i in layers) else []
     he = ", or He initialisation" if offers_he(s) else ""
     if acts & ZERO_RECTIFIERS and can_offer(s, Lever.ACTIVATION):
         parts.append(f"use Leaky ReLU or GELU instead of {_names(acts & ZERO_RECTIFIERS)}, whose units get no "
@@ -131,9 +133,15 @@ def off_remedy(s: RunSummary, layers: list[int]) -> str:
                 " and the weights' initialisation" if can_offer(s, Lever.INIT) else "")
         part = (f"check the biases{init}: every unit's input sits so far into {_names(others)}'s flat tail "
                 "that its slope rounds to 0")
-        if can_offer(s, Lever.ARCHITECTURE):
+        if can_offer(s, Lever.ARCHITECTURE) and not normed:
             part += "; normalise the layer's inputs (LayerNorm or BatchNorm)"
         parts.append(part)
+    if normed:  # a normalisation runs just before each: its own bias and weight set where the units sit
+        norms = sorted(set(normed))
+        parts.append(f"{' and '.join('module ' + n for n in norms)} {'runs' if len(norms) == 1 else 'run'} just before "
+                     f"{'it' if len(layers) == 1 else 'them'}, so {'its' if len(norms) == 1 else 'their'} own bias "
+                     "(beta) and weight (gamma) set where the units sit, whatever the weights before do: check them "
+                     "(reset_parameters() restores 0 and 1)")
     if offers_lower_lr(s):
         parts.append(SMALLER_LR_KEEPS)
     text = "; ".join(parts) or "reinitialise the network"

@@ -173,19 +173,25 @@ class _Inputs:
             if layer.acts_on in ("output", "scaled"):
                 return rms[0], ""
             return (rms[0], layer.acts_on_words) if "norm" in layer.acts_on_words.lower() else (None, "")
-        # a norm module (BatchNorm1d, LayerNorm, a hand-written RMSNorm) registered between the two: the weighted
-        # module (norm weights are vectors) before the activation is still the first one, but the norm ran between
-        key = (weighted, layer.name)
+        between = self._norm_before(weighted, layer.name)
+        return (None, "") if between is False else (rms[0], between)
+
+    def _norm_before(self, weighted: str, place: str) -> str | bool:
+        """A norm module (BatchNorm1d, LayerNorm, a hand-written RMSNorm) registered between the weighted module
+        ``weighted`` and the activation module ``place``, in words ("'4' (BatchNorm1d)"); "" where none is; False
+        where either is no module of the model (a function's place). The weighted module before the activation is
+        still the one before the norm (norm weights are vectors), but the norm ran between them."""
+        key = (weighted, place)
         between = self._norm_between.get(key)  # (the modules do not change: a model changed is read anew)
         if between is None:
             names = list(self._named)
-            if weighted not in names or layer.name not in names:
+            if weighted not in names or place not in names:
                 between = self._norm_between[key] = False
             else:
-                start, end = sorted((names.index(weighted), names.index(layer.name)))
+                start, end = sorted((names.index(weighted), names.index(place)))
                 norm = next((n for n in names[start + 1:end] if "Norm" in self._named[n][1]), None)
                 between = self._norm_between[key] = "" if norm is None else f"'{norm}' ({self._named[norm][1]})"
-        return (None, "") if between is False else (rms[0], between)
+        return between
 
     def _inputs_alike(self) -> tuple[str, int, int, bool, bool] | None:
         """RunSummary.inputs_alike: the run of alike batches, where it is ALIKE_BATCHES long or more."""

@@ -538,7 +538,7 @@ class _Reporting:
                     # passes gradient; W47 walkthrough: 7 such units read 'little gradient passes back')
                     (0 if at_output else sat or 0) + (dead or 0), r["act_grad"],
                     layer.label, f"'{param}'", chained=layer.chained,
-                    repeats=int(_later_call(stats.name))))
+                    repeats=int(_later_call(stats.name)), normed=self._norm_before(weight_module, layer.name) or ""))
                 if not shared:  # the weight's own row leads its layer
                     groups[weight_module].insert(0, groups[weight_module].pop())
             else:
