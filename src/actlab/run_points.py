@@ -125,7 +125,8 @@ def tail_of(end: dict, last_step: int | None) -> dict | None:
     """What the watch page draws of the steps after the last sampled one, from the run's end line (its
     ``losses_between``, the steps' losses the monitor held since that step): {"range": [lowest, highest] of the finite
     ones, or None, "from": the first step held, "to": the last, "after": the last sampled step, "count": the losses,
-    "non_finite": how many were NaN or infinite}; None where the end line holds none after ``last_step``."""
+    "non_finite": how many were NaN or infinite, "non_finite_at": [the first, the last] of those, or None}; None where
+    the end line holds none after ``last_step``."""
     held = end.get("losses_between")
     if not isinstance(held, list):
         return None
@@ -134,9 +135,10 @@ def tail_of(end: dict, last_step: int | None) -> dict | None:
     if not pairs:
         return None
     values = [p[1] for p in pairs if type(p[1]) in (int, float) and math.isfinite(p[1])]
+    bad = [p[0] for p in pairs if not (type(p[1]) in (int, float) and math.isfinite(p[1]))]
     return {"range": [min(values), max(values)] if values else None, "from": min(p[0] for p in pairs),
             "to": max(p[0] for p in pairs), "after": last_step, "count": len(pairs),
-            "non_finite": len(pairs) - len(values)}
+            "non_finite": len(bad), "non_finite_at": [min(bad), max(bad)] if bad else None}
 
 
 def _pairs(held) -> list[list]:

@@ -59,7 +59,7 @@ def test_the_end_line_holds_the_losses_after_the_last_sampled_step(tmp_path):
     history.take_end(read.end)
     finite = [given[t] for t in range(102, 131) if t != 125]
     assert history.tail == {"range": [min(finite), max(finite)], "from": 102, "to": 130, "after": 101, "count": 29,
-                            "non_finite": 1}
+                            "non_finite": 1, "non_finite_at": [125, 125]}
 
 
 def test_a_run_whose_last_step_was_sampled_carries_none(tmp_path):

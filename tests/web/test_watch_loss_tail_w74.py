@@ -75,3 +75,30 @@ def test_more_steps_than_the_monitor_holds_are_said_as_the_last_of_them(browser,
         assert page.evaluate(f"{LOSS}.drawn.tails[0]") == [0.9, 0.9, 1701, 1800]  # (none held before 1,701)
         assert errors == []
         context.close()
+
+
+def test_a_nan_after_the_last_sampled_step_is_marked_and_the_end_line_s_reading_shown(browser, tmp_path):
+    """W75 walkthrough finding 1: losses NaN at the run's last steps, after its last sampled one, drew no red mark,
+    and the green 'Healthy' of the last sampled step stood under the ended line. The end line's reading, which takes
+    them in, is the one shown, and the steps are marked on every chart over the steps."""
+    log = tmp_path / "nan.jsonl"
+    reports = []
+    for step in range(4, 44, 4):
+        r = report(step, NAMES, 0.5)
+        r["every"] = 4
+        r["reading"]["status"], r["reading"]["words"] = "healthy", "healthy: gradients reach every layer"
+        reports.append(r)
+    reading = {"status": "diverged", "words": "diverged at step 45: the loss became NaN or infinite", "remedy": "",
+               "evidence": {}, "is_failure": True, "findings": []}
+    end = {"event": "end", "steps_run": 47, "reading": reading,
+           "losses_between": [[41, 0.5], [42, 0.48], [43, 0.5], [44, 0.49], [45, None], [46, None], [47, None]]}
+    log.write_text(lines(header(NAMES), *reports, end))
+    with serving(create_app(db_path=tmp_path / "p.sqlite3", watch_log=log)) as base:
+        context, page, errors = open_watch(browser, base, f"{LOSS}.tailsDrawn === 1")
+        assert page.evaluate(f"{LOSS}.drawn.marks").count([45, 47]) == 1
+        assert page.evaluate("document.getElementById('watch-history').drawn.marks").count([45, 47]) == 1
+        assert page.inner_text("#watch-reading").lower().startswith("diverged"), page.inner_text("#watch-reading")
+        assert "3 of them were NaN or infinite, which the reading below takes in" in page.inner_text("#watch-run")
+        shot(page, "watch-w75-tail-nan")
+        assert errors == []
+        context.close()

@@ -114,6 +114,10 @@ class _Collecting:
     # after a blow-up, the step the judged window starts after (its peak, or the last loss past BLOW_UP_LOSS x chance
     # after it); None: the window was not cut
     _judged_since: int | None = None
+    # the gradient norms of trained matrices that are no module's .weight, as _weight_grad_norms takes them (name,
+    # 0-d tensor or None: no gradient), and as the latest sampled step read them: (its training step, {name: norm})
+    _matrix_norms: list = []
+    _matrix_read: tuple[int, dict] = (0, {})
     _first_low: int | None = None  # the first training step whose loss was at or below BLOW_UP_LOSS x chance
     _scanned = 0  # the latest training step whose loss _find_blow_up has taken in
     _previous_sample = 0  # the training step of the sampled step before the latest
@@ -186,6 +190,71 @@ class _Collecting:
             for e, v in zip(unread, read, strict=True):
                 e[1] = float(v)
         return tuple((t, v) for t, v in held)
+
+    def _closing_report(self):
+        """As the run ends (close, or leaving the `with Monitor` block): where a step after the last sampled one had a
+        loss that is NaN or infinite, or past BLOW_UP_LOSS x chance, the last sampled step's report built again with
+        those losses taken in, as a sampled step at the run's last step would have read them (the rows stay the last
+        sampled step's: its units and gradients are the latest read); None where no such step came after it. W75
+        walkthrough finding 1: losses NaN at steps 106 to 110, after the last sampled step 101, ended as 'Healthy';
+        finding 2: a learning rate of 50 at step 134 took the loss to 218 after the last sampled step 101, and the
+        final reading said 'healthy' of a mean over steps 52 to 101."""
+        pending = self._pending
+        if pending is None:
+            return None
+        held = self._read_step_losses(None)
+        tail = [(t, v) for t, v in held if t > pending[3] and v is not None]
+        line = BLOW_UP_LOSS * self.chance_loss if self.chance_loss else math.inf
+        if not any(not math.isfinite(v) or v > line for _, v in tail):
+            return None
+        seen, order, weight_norm, step, sampled, _, notes, frozen, first, since, not_computed, stale = pending[:12]
+        last_t, last_v = tail[-1]
+        if not math.isfinite(last_v):  # ended non-finite: the divergence, dated from every step's loss
+            here = {"step": last_t, "place": "the loss", "last_finite_step": self._last_finite_sample}
+            here = _from_held_losses(here, held, self._step0)
+            first, since = first or here, since or here
+        elif first is None:  # a NaN step between, the run finite again at its end: on record, as mid-run
+            first = _unseen_non_finite(held, self._last_finite_sample)
+        window = self._judged_window(held, held[-JUDGED_STEPS:])
+        finite = [v for _, v in window if v is not None and math.isfinite(v)]
+        judged = last_v if not math.isfinite(last_v) or not finite else statistics.fmean(finite)
+        return self._report(seen, order, weight_norm, step, sampled, last_v, notes, frozen, first, since,
+                            not_computed, stale, judged, window, held, held_to=self.step_count + 1)
+
+    def _judged_window(self, held: tuple, window: tuple) -> tuple:
+        """The losses learning is judged on, of the latest JUDGED_STEPS held (``window``): after a blow-up, those
+        since it; after a start past the blow-up line, those since the loss first came under it (self._judged_since
+        says after which step). Finds the blow-up first (_find_blow_up), from ``held``."""
+        if self.chance_loss is not None:
+            self._find_blow_up(held)
+        self._judged_since = None
+        if self._blown_up is not None and window:
+            # after a blow-up, learning is judged on the steps since its peak: a mean over the peak's batch read '19,000
+            # times chance' at step 18 (lr 1: 2.27e5 at step 17, 3.36 at 18) and '7,600 times chance' at step 45,
+            # while the losses since were near 2 (W26 finding 3); the peak itself is recalled by the readings. And since
+            # the last step still past BLOW_UP_LOSS x chance, where one came after the peak (W28 second walkthrough:
+            # lr 60 on two steps, 5.16e7 at step 122, 1.85e6 at 123, then 5-15: 'the mean ... since training step
+            # 122's blow-up 4.62e+04', step 123's loss alone making it), for as long as the window reaches back to
+            # that step, not only while it holds the peak (W32: the peak at 201 left the window at step 251, whose mean
+            # took step 202's 69.7 back in and read 'risen to 3.97' where the losses since 203 averaged 2.63)
+            peak = self._blown_up[0]
+            high = BLOW_UP_LOSS * self.chance_loss
+            cut = max((t for t, v in held if t >= peak and v is not None and math.isfinite(v) and v > high),
+                      default=peak)
+            if window[0][0] <= cut < window[-1][0]:
+                self._judged_since = cut
+            elif window[0][0] <= peak < window[-1][0]:  # still up there: since the peak
+                self._judged_since = peak
+        low = self._first_low
+        if self._judged_since is None and window and low is not None and self._first_loss is not None \
+                and self._first_loss[0] < low and window[0][0] < low <= window[-1][0]:
+            # a run that began past BLOW_UP_LOSS x chance (started_far) is judged, likewise, on the steps since it
+            # first came under that line: its first loss held in the mean read 'the loss has come down to 98.2 since'
+            # (the mean of 388 and three batches of 1.4 to 2.4), and a mean of 14.4 thirty steps on (W74 finding 11)
+            self._judged_since = low - 1
+        if self._judged_since is not None:
+            window = tuple(p for p in window if p[0] > self._judged_since)
+        return window
 
     def _find_blow_up(self, held: tuple) -> None:
         """The peak of the run's highest blow-up past BLOW_UP_LOSS x chance after a loss at or below it (its peak
@@ -405,6 +474,10 @@ class _Collecting:
             again = dict(self._weight_grad_norms())
             weights = [(n, again[n] if t is None else t) for n, t in weights]
         scalars = [t for _, t in weights if t is not None]
+        # then the gradient norms of trained matrices that are no module's .weight (an LSTM's weight_hh_l0), if any
+        matrices = [(n, t) for n, t in self._matrix_norms if t is not None]
+        matrices_at = len(scalars)
+        scalars += [t for _, t in matrices]
         inputs_at = len(scalars)  # then the first weighted module's input figures (_monitor_inputs), if read
         scalars += self._input_scalars(scalars)
         inputs_end = len(scalars)
@@ -481,6 +554,7 @@ class _Collecting:
         if lane is None:  # the next steps' ReLU passes may write where this one reads (_lane_read)
             self._lay_lane(ran)
         # the scalars, the loss last where it is a tensor; index -1, a value not sent, reads 0
+        self._matrix_read = (self.step_count + 1, {n: values[matrices_at + k] for k, (n, _) in enumerate(matrices)})
         self._judge_inputs(self._input_host if self._input_host is not None else values[inputs_at:inputs_end])
         self._judge_head(values[inputs_end:head_end], loss if isinstance(loss, float) else
                          values[-1] if torch.is_tensor(loss) else None)
@@ -608,35 +682,7 @@ class _Collecting:
         # that /watch draws their range between its points (W30 finding 7, W32 finding 4: a spike of 507 at an
         # unsampled step, named by the reading, was on no chart)
         self._between = (self.step_count + 1, tuple((t, v) for t, v in held if previous < t <= self.step_count))
-        if self.chance_loss is not None:
-            self._find_blow_up(held)
-        self._judged_since = None
-        if self._blown_up is not None and window:
-            # after a blow-up, learning is judged on the steps since its peak: a mean over the peak's batch read '19,000
-            # times chance' at step 18 (lr 1: 2.27e5 at step 17, 3.36 at 18) and '7,600 times chance' at step 45,
-            # while the losses since were near 2 (W26 finding 3); the peak itself is recalled by the readings. And since
-            # the last step still past BLOW_UP_LOSS x chance, where one came after the peak (W28 second walkthrough:
-            # lr 60 on two steps, 5.16e7 at step 122, 1.85e6 at 123, then 5-15: 'the mean ... since training step
-            # 122's blow-up 4.62e+04', step 123's loss alone making it), for as long as the window reaches back to
-            # that step, not only while it holds the peak (W32: the peak at 201 left the window at step 251, whose mean
-            # took step 202's 69.7 back in and read 'risen to 3.97' where the losses since 203 averaged 2.63)
-            peak = self._blown_up[0]
-            high = BLOW_UP_LOSS * self.chance_loss
-            cut = max((t for t, v in held if t >= peak and v is not None and math.isfinite(v) and v > high),
-                      default=peak)
-            if window[0][0] <= cut < window[-1][0]:
-                self._judged_since = cut
-            elif window[0][0] <= peak < window[-1][0]:  # still up there: since the peak
-                self._judged_since = peak
-        low = self._first_low
-        if self._judged_since is None and window and low is not None and self._first_loss is not None \
-                and self._first_loss[0] < low and window[0][0] < low <= window[-1][0]:
-            # a run that began past BLOW_UP_LOSS x chance (started_far) is judged, likewise, on the steps since it
-            # first came under that line: its first loss held in the mean read 'the loss has come down to 98.2 since'
-            # (the mean of 388 and three batches of 1.4 to 2.4), and a mean of 14.4 thirty steps on (W74 finding 11)
-            self._judged_since = low - 1
-        if self._judged_since is not None:
-            window = tuple(p for p in window if p[0] > self._judged_since)
+        window = self._judged_window(held, window)
         finite = [v for _, v in window if v is not None and math.isfinite(v)]
         # the mean of the window's finite losses; this step's own where it is NaN or inf (the diverged reading's)
         judged = self._loss if (self._loss is not None and not math.isfinite(self._loss)) or not finite else \

@@ -75,7 +75,8 @@ class _Noting:
                                if isinstance(module, nn.RNNBase | nn.RNNCellBase))
         for words in self._opaque:
             self.notes.append(f"{words} that the monitor cannot hook: its units are not read (no dead or saturated "
-                              "counts there) and its weights are not among the weight gradients read")
+                              "counts there), and its weights' gradients are in no row and no reading (their |dL/dW| "
+                              "is in the note on trained matrices that are no module's .weight)")
         # trained matrices that are no module's .weight (nn.MultiheadAttention's in_proj_weight, a hand-made
         # nn.Parameter matrix): no row, figure or reading has their gradient, which the notes say (W50 walkthrough: a
         # transformer layer's note on the weights read named its out_proj and linear1/linear2, never the attention's
@@ -83,14 +84,15 @@ class _Noting:
         weighted = {id(m._parameters["weight"]) for _, m in self._weighted}
         unread = [(n, p) for n, p in self.model.named_parameters()
                   if p.requires_grad and not nn.parameter.is_lazy(p) and p.dim() >= 2 and id(p) not in weighted]
+        self._matrices = unread  # their gradients' norms are read on each sampled step, for a note of their own
         if unread:
             shown = ", ".join(f"'{n}'" for n, _ in unread[:4])
             attention = " (an in_proj_weight holds a MultiheadAttention's query, key and value projections)" \
                 if any(n.endswith("in_proj_weight") for n, _ in unread) else ""
-            self.notes.append(f"trained matrices that are no module's .weight are not read: {shown}"
+            self.notes.append(f"trained matrices that are no module's .weight are on no row: {shown}"
                               f"{f' and {len(unread) - 4} more' if len(unread) > 4 else ''}{attention}; their "
-                              "gradients are in no row, no |dL/dW| figure and no reading (an nn.Linear holding such a "
-                              "matrix is read)")
+                              "gradients are in no row and no reading, and their |dL/dW| is in a note of each report "
+                              "(an nn.Linear holding such a matrix is read)")
         # activation modules of torch's own that actlab has no record for (nn.PReLU, nn.RReLU, ...): they run, unwatched
         self._unknown = [(name, type(module).__name__) for name, module in self.model.named_modules()
                          if type(module).__module__ == "torch.nn.modules.activation" and record_for(module) is None

@@ -907,7 +907,9 @@ class _Reporting:
                 # the place once, not 'the first watched activation holding a NaN or an inf' for the start and again
                 # for the latest step; and not the step again: the headline dates it by _first_seen's rule (W28: 'first
                 # seen at training step 162 (a sampled one; ...)' twice in one reading)
-                where = f"it {start}; on training step {step:,} (the latest sampled one), {where}"
+                where = (f"it {start}; the last sampled step, training step {step:,}, came before it"
+                         if began["step"] > step else  # (the run's end read after its last sample: _closing_report)
+                         f"it {start}; on training step {step:,} (the latest sampled one), {where}")
             remedy = first.remedy
             if later and began.get("unsampled") and remedy.startswith(_NAN_AT_DATA):
                 # where it began is not known: the remedy says how to find it before it sends the reader to the data
@@ -1012,6 +1014,9 @@ class _Reporting:
                                frozen | not_computed | said_heads, output_norm, self._unknown)
         if on_no_row:
             notes.append(on_no_row)
+        matrices = _matrices_note(self._matrix_read[1] if self._matrix_read[0] == step else {}, output_norm)
+        if matrices:
+            notes.append(matrices)
         reading = with_alike_inputs(reading, summary)
         return MonitorReport(step, sampled, self.every, tuple(rows), output_norm, loss, reading, tuple(notes),
                              first_non_finite=None if first_non_finite is None else
@@ -1363,7 +1368,11 @@ class _Reporting:
         if self._skips.count:
             notes.append(self._skips.words(self.sampled_steps, last.step))
         gap = self.step_count - last.step
-        if getattr(self, "_ended", False) and gap > 0:  # the final report, of an earlier step (W29: 'sampled at step
+        if getattr(self, "_ended", False) and gap > 0 and getattr(self, "_final", None) is not None:
+            notes.append(f"the run ended at step {self.step_count:,}; this report's rows are of step {last.step:,}, "
+                         f"the last sampled one, and its reading takes in the losses of the {_counted(gap, 'step')} "
+                         "after it, which hold a NaN, an inf or a blow-up")
+        elif getattr(self, "_ended", False) and gap > 0:  # the final report, of an earlier step (W29: 'sampled at step
             # 362 of 400', and nothing said the last 38 steps were never read)
             notes.append(f"the run ended at step {self.step_count:,}; this report is of step {last.step:,}, the "
                          f"last sampled one, and the {_counted(gap, 'step')} after it {'was' if gap == 1 else 'were'} "
@@ -1416,6 +1425,8 @@ class _Reporting:
         """The latest sampled step's report, its reading taking in the held-out losses given since that step too
         (or a held_out(None) said since): W42 finding 7, a validation after an epoch's last step, the run's last one
         given, was in no report. Built once for each held-out loss given, and kept."""
+        if getattr(self, "_final", None) is not None:  # the run ended, its last steps' losses taken in
+            return self._final
         last = self._built()
         late = [h for h in getattr(self, "_held_out", ()) if h[0] >= last.step]
         if not late or self._pending is None or self._pending[3] != last.step:
@@ -1425,6 +1436,23 @@ class _Reporting:
         if kept is None or kept[0] != key:
             kept = self._late_report = (key, self._report(*self._pending, held_to=self.step_count + 1))
         return kept[1]
+
+
+def _matrices_note(norms: dict[str, float], output_norm: float) -> str:
+    """A note on the gradients of trained matrices that are no module's .weight (an nn.LSTM's weight_ih_l0 and
+    weight_hh_l0, an attention's in_proj_weight, a bare nn.Parameter), read on the sampled step: "|dL/dW| of trained
+    matrices that are no module's .weight: 'rnn.weight_ih_l0' 0.0301, 0.89 of the output layer's; ...", the first
+    six in the model's order; "" where none was read. W74 walkthrough finding 7: an LSTM's matrices got 0.89 and 0.34
+    of the output layer's gradient, and no figure said so."""
+    if not norms:
+        return ""
+    def said(name: str, v: float) -> str:
+        ratio = grad_ratio(v, output_norm)
+        of = f", {ratio:.2g} of the output layer's" if math.isfinite(ratio) and math.isfinite(v) else ""
+        return f"'{name}' {v:.3g}{of}" if v != 0 else f"'{name}' 0 (no gradient reaches it)"
+    shown = [said(n, v) for n, v in list(norms.items())[:6]]
+    more = f"; and {len(norms) - 6} more" if len(norms) > 6 else ""
+    return f"|dL/dW| of trained matrices that are no module's .weight: {'; '.join(shown)}{more}"
 
 
 def _on_no_row(weight_norm: dict[str, float], on_rows: set[str], output: str | None, skip: frozenset[str],

@@ -32,6 +32,9 @@ class _Weights:
     """Which weight gradients this step's backward wrote (not a leftover), their norms in one fused call, and the
     loss as the block gave it; and whether the trained weights change at all from one sampled step to the next."""
 
+    # trained matrices that are no module's .weight, (name, parameter), as _note_what_cannot_be_seen finds them
+    _matrices: list = []
+
     # by weighted module's name, each trained weight's record (_fingerprint_weights): its version counter, its norm in
     # its own dtype and its norm summed in float64 (None: not taken) when its values were last read, the sampled step
     # since which it has kept its value, and whether it had at the last read
@@ -268,7 +271,16 @@ class _Weights:
             grads.append(g)
         present = [t for t in grads if t is not None]
         self._grads_written = bool(present)
-        found = torch._foreach_norm(present) if present else ()
+        # the trained matrices that are no module's .weight (an LSTM's weight_ih_l0, an attention's in_proj_weight):
+        # their norms in the same fused call, for a note (W74 walkthrough finding 7: an nn.LSTM's weight_hh_l0 got 0.34
+        # of the output layer's gradient, on no row and in no figure)
+        extra = [(n, p.grad) for n, p in self._matrices if p.requires_grad and p.grad is not None]
+        found = torch._foreach_norm(present + [g for _, g in extra]) if present or extra else ()
+        if extra:
+            self._matrix_norms = list(zip([n for n, _ in extra], found[len(present):], strict=True))
+            found = found[:len(present)]
+        else:
+            self._matrix_norms = []
         # kept for the optimiser's step, which may see them cut (_monitor_cut)
         self._grads_read = ([m._parameters["weight"] for (_, m), g in zip(self._weighted, grads, strict=True)
                              if g is not None], present, [g._version for g in present], found) if present else None

@@ -467,6 +467,8 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Cut, _Inpu
         # the first report's forward activations' stds, with its step: a std growth training made is told apart from
         # one the initialisation made (_exploding_activations)
         self._first_stds: tuple[int, list[tuple[str, float]]] | None = None
+        # the report that takes in the losses after the last sampled step, built as the run ends (_closing_report)
+        self._final = None
         # the first report's loop that grew its state, with its step (RunSummary.calls_grew); None: no report yet
         self._first_grew: tuple[int, tuple | None] | None = None
         self._probe: tuple | None = None  # the .grads at a sampled step's end, for the next step's (_read_probe)
@@ -626,6 +628,10 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Cut, _Inpu
                 tail = self._tail_losses()
                 if tail:
                     self._steps_box[4] = {**(self._steps_box[4] or {}), "losses_between": tail}
+                # and where they hold a NaN or a blow-up, the reading that takes them in (_closing_report)
+                self._final = self._closing_report()
+                if self._final is not None:
+                    self._steps_box[4] = {**(self._steps_box[4] or {}), "reading": self._final.reading.to_dict()}
             with contextlib.suppress(Exception):  # and the learning rate's changes read since the last line
                 rates = self._rates_for_line(self.step_count + 1, True)
                 if rates:

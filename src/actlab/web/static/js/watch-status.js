@@ -101,7 +101,7 @@ function readSoFar(data) {
 // The steps after the last sampled one, whose losses the end line carries (run_points.tail_of), in words: the range
 // the loss chart shades, and how many of them held a NaN or an inf (W74 walkthrough finding 12: the steps after
 // the last sampled one were on no chart and in no words); "" where the end line holds none
-function tailWords(tail, run) {
+function tailWords(tail, run, taken = false) {
   if (!tail || !Number.isInteger(tail.count) || tail.count < 1) return "";
   const after = tail.after ?? 0, ran = Number.isInteger(run) ? run - after : tail.count;
   // the monitor holds the latest 100 steps' losses: of more steps than that, the last ones
@@ -112,7 +112,7 @@ function tailWords(tail, run) {
   const range = tail.range ? (tail.range[0] === tail.range[1] ? ` a loss of ${fmt(tail.range[0])}` :
     ` losses from ${fmt(tail.range[0])} to ${fmt(tail.range[1])}`) + ", shaded on the loss chart" : " no finite loss";
   const bad = tail.non_finite ? `; ${tail.non_finite === tail.count ? (tail.count === 1 ? "it was" : "every one was") :
-    `${count(tail.non_finite)} of them ${tail.non_finite === 1 ? "was" : "were"}`} NaN or infinite, which no reading has taken in` : "";
+    `${count(tail.non_finite)} of them ${tail.non_finite === 1 ? "was" : "were"}`} NaN or infinite, ${taken ? "which the reading below takes in" : "which no reading has taken in"}` : "";
   return ` ${steps}${range}${bad}.`;
 }
 
@@ -158,7 +158,7 @@ export function runState(data) {
       `changed for ${duration(idle)}: a writer stopped in the middle of it, or the file was cut short; the page ` +
       "leaves it out." : "";
     return { state: "ended", text: `The run has ended: the monitor closed its log after training step ` +
-      `${count(data.ended.steps_run)}.${tailWords(data.loss_tail, data.ended.steps_run)}${cut}` };
+      `${count(data.ended.steps_run)}.${tailWords(data.loss_tail, data.ended.steps_run, Boolean(data.ended.reading))}${cut}` };
   }
   const steps = lineSteps(data.latest ?? view.latest), paced = lineTime(steps), idle = data.idle_s;
   if (idle !== null && idle > quietAfter(paced) && data.unowned_ends) {

@@ -130,7 +130,10 @@ const hasNoLayer = () => Boolean(view.latest) && !view.latest.layers.length && !
 // the words over a chart's 0 row for the layers whose lines sit on it at the last step (`all`: every layer)
 const atZero = (zero) => (ks, all) => (all ? `every layer at ${zero}` :
   `${ks.length === 1 ? "layer" : "layers"} ${sayLayers(ks.map((k) => numberOf(k) - 1))} at ${zero}`);
-const nanMarks = () => view.spans.map(([first, last]) => [first, last]);
+// (and the steps after the last sampled one whose loss the end line holds as NaN or infinite: W75 walkthrough finding
+// 1, a run NaN at its last 5 steps drew no mark where the caption promised one)
+const nanMarks = () => [...view.spans.map(([first, last]) => [first, last]),
+  ...(Array.isArray(view.tail?.non_finite_at) ? [view.tail.non_finite_at] : [])];
 
 // the layers whose bars are too narrow for their value at this width, those whose value has no place near the bar
 // clear of the dashed line (`crowded`), and where to read them instead
