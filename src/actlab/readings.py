@@ -205,7 +205,29 @@ def diagnose(s: RunSummary) -> Reading:
         findings.append(_healthy_or_waiting(s))
     findings.sort(key=lambda f: _ORDER[f.status])
     findings = with_causes(_with_far_start(headline_first(_recall_blow_up(findings, s), s), s), s)
-    return Reading(tuple(_with_rate(_with_spike(_linear_stack(findings, s), s), s)), ratio_texts(s))
+    findings = _with_unstandardised(_with_rate(_with_spike(_linear_stack(findings, s), s), s), s)
+    return Reading(tuple(findings), ratio_texts(s))
+
+
+def _with_unstandardised(findings: list[Finding], s: RunSummary) -> list[Finding]:
+    """Inputs measured past SCALED_INPUT_RMS that no finding names (under the lines of _unscaled): a run that is
+    healthy, starting or flowing says so after its words, and its remedy adds standardising them. W75 walkthrough
+    finding 3: a Tanh MLP on inputs offset by 5 (root mean square 5.1) reached 45% accuracy where standardised ones
+    reached 90%, and on columns of scales 1 to 30 (17.8) 75%, both read 'healthy' with no remedy."""
+    rms = s.input_rms
+    if (not findings or findings[0].status not in (Status.HEALTHY, Status.STARTING, Status.FLOWING) or rms is None
+            or not math.isfinite(rms) or rms <= SCALED_INPUT_RMS or s.input_ids or not can_offer(s, Lever.INPUTS)
+            or any(f.status == Status.UNSCALED_INPUTS or "input_rms" in f.evidence for f in findings)):
+        return findings
+    head = findings[0]
+    where = (_IN_A_SCRIPT if can_offer(s, Lever.ARCHITECTURE) else
+             "in the CSV file itself for the lab and for `actlab train --csv`; in the data pipeline for a script.")
+    advice = (f"The inputs are not standardised (their root mean square is {rms:.3g}, where standardised columns give "
+              f"1): a network learns best at the scale its initialisation is made for, and columns of unequal scales "
+              f"weigh unequally from the first step. {_STANDARDISE} {where}")
+    return [dataclasses.replace(head, words=f"{head.words}; the inputs are not standardised (root mean square "
+                                f"{rms:.3g})", remedy=f"{head.remedy} {advice}".strip(),
+                                evidence={**head.evidence, "input_rms": rms}), *findings[1:]]
 
 
 def underflow_words(zeros: int, calls: int, first: float) -> str:

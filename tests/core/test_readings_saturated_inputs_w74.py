@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from actlab.reading_loss import UNSCALED_INPUT_RMS
 from actlab.reading_record import SCALED_INPUT_RMS
-from actlab.readings import LayerSummary, RunSummary, Status, diagnose
+from actlab.readings import TORCH_LEVERS, LayerSummary, RunSummary, Status, diagnose
 
 CHANCE = math.log(3)
 
@@ -22,7 +22,8 @@ def _run(rms, first_saturated, act="tanh", width=64, second_saturated=0):
                            weights="'0.weight'"),
               LayerSummary(act, width, 0.5, saturated=second_saturated, label=f"module '3' ({act})",
                            weights="'2.weight'"))
-    return RunSummary(layers, 0.5, loss=0.95 * CHANCE, chance_loss=CHANCE, steps=200, input_rms=rms)
+    return RunSummary(layers, 0.5, loss=0.95 * CHANCE, chance_loss=CHANCE, steps=200, input_rms=rms,
+                      levers=TORCH_LEVERS)
 
 
 def test_inputs_of_rms_60_with_the_first_layer_saturated_read_unscaled_with_the_standardising_remedy():
@@ -48,3 +49,9 @@ def test_unscaled_is_said_exactly_where_the_inputs_are_past_a_line(rms, first, s
     assert (Status.UNSCALED_INPUTS in {f.status for f in r.findings}) == expected, (rms, first, act, r.words)
     if expected and rms <= UNSCALED_INPUT_RMS:
         assert f"{first} of the 64 units" in r.words
+    # under the lines, inputs past a root mean square of 3 are still said, with the advice (W75 finding 3)
+    said = "the inputs are not standardised" in r.words
+    assert said == (not expected and rms > SCALED_INPUT_RMS and r.status.value in ("healthy", "starting", "flowing")), \
+        (rms, r.words)
+    if said:
+        assert "Standardise each input column" in r.remedy

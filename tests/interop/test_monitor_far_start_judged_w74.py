@@ -47,3 +47,20 @@ def test_a_run_still_past_the_line_is_judged_on_all_its_steps():
     reading = scripted_run(losses, chance=CHANCE)[-1].reading
     assert reading.evidence["loss"] == pytest.approx(statistics.fmean(losses), rel=1e-6)
     assert f"{statistics.fmean(losses):.3g}" in reading.words, reading.words
+
+
+def test_a_start_under_the_blow_up_line_is_judged_since_the_loss_came_down_to_twice_chance():
+    """W75 walkthrough finding 9: a first loss 9.9 times chance, then 4.2 and 3.9, then batches below chance, read
+    'the loss has come down to 4.2 times chance since' at step 4 (the mean of the first four) and 'starting' until the
+    first three left the 50-step window at step 51."""
+    chance = 1.386
+    losses = [13.77, 4.2, 3.9, 1.23, 1.18] + [0.8 + 0.05 * (i % 4) for i in range(25)]
+    reports = scripted_run(losses, chance=chance)
+    for step in (5, 10, 30):
+        r = reports[step - 1].reading
+        since = losses[3:step]
+        assert r.evidence["loss"] == pytest.approx(statistics.fmean(since), rel=1e-6), (step, r.words)
+        assert "times chance since" not in r.words
+        # two batches below chance are too few to tell from it (said so); seven and more are healthy
+        assert r.status.value == ("starting" if step == 5 else "healthy"), (step, r.words)
+    assert "too few to tell that from chance" in reports[4].reading.words

@@ -119,6 +119,7 @@ class _Collecting:
     _matrix_norms: list = []
     _matrix_read: tuple[int, dict] = (0, {})
     _first_low: int | None = None  # the first training step whose loss was at or below BLOW_UP_LOSS x chance
+    _first_near: int | None = None  # and at or below RISING_FACTOR x chance
     _scanned = 0  # the latest training step whose loss _find_blow_up has taken in
     _previous_sample = 0  # the training step of the sampled step before the latest
     _between: tuple = (0, ())  # (a sampled step, the held losses of the steps between it and the one before)
@@ -245,13 +246,16 @@ class _Collecting:
                 self._judged_since = cut
             elif window[0][0] <= peak < window[-1][0]:  # still up there: since the peak
                 self._judged_since = peak
-        low = self._first_low
-        if self._judged_since is None and window and low is not None and self._first_loss is not None \
-                and self._first_loss[0] < low and window[0][0] < low <= window[-1][0]:
-            # a run that began past BLOW_UP_LOSS x chance (started_far) is judged, likewise, on the steps since it
-            # first came under that line: its first loss held in the mean read 'the loss has come down to 98.2 since'
-            # (the mean of 388 and three batches of 1.4 to 2.4), and a mean of 14.4 thirty steps on (W74 finding 11)
-            self._judged_since = low - 1
+        # a run that began past RISING_FACTOR x chance is judged, likewise, on the steps since it first came down to
+        # that line, or, until then, since it first came under BLOW_UP_LOSS x chance where it began past that: its
+        # first loss held in the mean read 'the loss has come down to 98.2 since' (the mean of 388 and three batches
+        # of 1.4 to 2.4), and a mean of 14.4 thirty steps on (W74 finding 11); a first loss 9.9 times chance, then
+        # 4.2, 3.9 and 1.23, read 'come down to 4.2 times chance' at step 4 and 'starting' to step 51 (W75 finding 9)
+        first = self._first_loss
+        lows = [low for low in (self._first_near, self._first_low) if low is not None and first is not None
+                and first[0] < low and window and window[0][0] < low <= window[-1][0]]
+        if self._judged_since is None and lows:
+            self._judged_since = max(lows) - 1
         if self._judged_since is not None:
             window = tuple(p for p in window if p[0] > self._judged_since)
         return window
@@ -279,6 +283,8 @@ class _Collecting:
                 self._first_loss = (t, v)
             if v <= RISING_FACTOR * self.chance_loss:
                 self._last_level = (t, v)
+                if self._first_near is None:
+                    self._first_near = t
             if v <= line:
                 if self._first_low is None:
                     self._first_low = t
