@@ -180,7 +180,8 @@ def diagnose(s: RunSummary) -> Reading:
                 if f is not None]
     findings += _dead_layers(s)
     stopped = _dead_stop(s)
-    findings += [f for f in (stopped, _calls_exploding(s), _ratio(s), _signal_ratio(s), _calls_vanishing(s),
+    findings += [f for f in (stopped, _calls_exploding(s), _calls_saturated(s), _ratio(s), _signal_ratio(s),
+                             _calls_vanishing(s),
                              _zero_learning_rate(s),
                              _weights_still(s),
                              _oscillating(s), _learning(s), _generalising(s)) if f is not None]
@@ -206,7 +207,30 @@ def diagnose(s: RunSummary) -> Reading:
     findings.sort(key=lambda f: _ORDER[f.status])
     findings = with_causes(_with_far_start(headline_first(_recall_blow_up(findings, s), s), s), s)
     findings = _with_unstandardised(_with_rate(_with_spike(_linear_stack(findings, s), s), s), s)
+    findings = _with_loop_exploded(findings, s)
     return Reading(tuple(findings), ratio_texts(s))
+
+
+def _with_loop_exploded(findings: list[Finding], s: RunSummary) -> list[Finding]:
+    """A run that diverged after a loop's gradient grew back through its calls (RunSummary.loop_exploded) says so, and
+    its remedy leads with clipping and the recurrent weight: a lower learning rate scales every update by the same
+    factor, while the growth through the calls is many orders of magnitude (W75 walkthrough finding 5: lr 0.05 to
+    0.005 diverged all the same at step 3, and clipping at 1 kept the run finite)."""
+    loop = s.loop_exploded
+    if loop is None or not findings or findings[0].status != Status.DIVERGED:
+        return findings
+    name, step, weights, growth = loop
+    head = findings[0]
+    weight = f"'{weights}'" if weights and not weights.startswith("'") else weights or "the recurrent weight"
+    lead_words = (f"{head.words}; at training step {step:,} the gradient grew {growth:.2g} times back through the "
+                  f"calls of {name} (exploding through time)")
+    remedy = (f"Clip the gradients' norm (torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0) between backward() "
+              f"and opt.step()): it bounds every update however far the loop grows the gradient, where a lower "
+              f"learning rate only scales it down; and initialise {weight} so that its largest singular value is at "
+              f"most 1 (torch.nn.init.orthogonal_ makes every one 1), or use a gated cell (nn.LSTM, nn.GRU). "
+              f"{head.remedy}")
+    return [dataclasses.replace(head, words=lead_words, remedy=remedy.strip(),
+                                evidence={**head.evidence, "loop_exploded": list(loop)}), *findings[1:]]
 
 
 def _with_unstandardised(findings: list[Finding], s: RunSummary) -> list[Finding]:
@@ -296,6 +320,30 @@ def _calls_exploding(s: RunSummary) -> Finding | None:
                    "backward() and opt.step()) or train on shorter sequences (truncated backpropagation through time); "
                    f"then {s.restart}.",
                    {"calls_explode": list(chain), "first_to_last_ratio": first / last if last > 0 else math.nan})
+
+
+def _calls_saturated(s: RunSummary) -> Finding | None:
+    """Saturated through time: half or more of a loop's units saturated at every one of its calls
+    (RunSummary.calls_saturated), the loss not moved from chance. The state sits at its activation's flat ends, where
+    little gradient passes back, and what holds it there is a recurrent weight too large, not too small (W75
+    walkthrough finding 6: a tanh recurrence at 4 times PyTorch's default read 'vanishing through time' with a remedy
+    of orthogonal initialisation, and 'starting' with none)."""
+    chain = s.calls_saturated
+    if chain is None or _has_moved(s):
+        return None
+    name, calls, low, high, width, weights = chain
+    weight = f"the recurrent weight '{weights}'" if weights and not weights.startswith("'") else \
+        f"the recurrent weight {weights}" if weights else "the recurrent weight"
+    count = f"{low} to {high}" if low != high else f"{low}"
+    return Finding(Status.VANISHING,
+                   f"saturated through time: {count} of the {width} units of {name} are saturated at each of its "
+                   f"{calls:,} calls in one forward: the state sits at the flat ends of its activation, where little "
+                   "gradient passes back through the calls",
+                   f"Scale {weight} down, so that its largest singular value is at most 1 (torch.nn.init.orthogonal_ "
+                   "makes every one 1, or multiply it by a factor under 1): one larger pushes the state to the flat "
+                   "ends at every call; or use a gated cell (nn.LSTM, nn.GRU); a lower learning rate keeps training "
+                   f"from growing it there; then {s.restart}.",
+                   {"calls_saturated": list(chain)})
 
 
 def lead(words: str, clause: str, but: bool = True) -> str:

@@ -121,3 +121,53 @@ def test_a_far_start_from_a_grown_state_leads_its_remedy_with_the_loop_at_every_
     for rep in reports:
         assert "far from the targets" in rep.reading.words, rep.reading.words
         assert rep.reading.remedy.startswith(said), rep.reading.remedy
+
+
+def test_a_run_that_diverges_after_its_loop_exploded_is_told_to_clip_first(tmp_path):
+    """W75 walkthrough finding 5: at step 11 the remedy turned to 'Lower the learning rate', which did not keep the run
+    finite at a tenth of it, where clipping at 1 did."""
+    torch.manual_seed(0)
+    model = Loop(3.0)
+    opt = torch.optim.SGD(model.parameters(), lr=5e-3)
+    mon = Monitor(model, every=1, chance_loss=CHANCE)
+    for _ in range(5):
+        x = torch.randn(64, 30, 8)
+        with mon.step() as s:
+            loss = F.cross_entropy(model(x), x[:, -1, :4].argmax(1))
+            loss.backward()
+            s.loss = loss
+        opt.step()
+        opt.zero_grad()
+    r = mon.report().reading
+    assert r.status is Status.DIVERGED, r.words
+    assert "at training step 1 the gradient grew" in r.words and "back through the calls of act" in r.words
+    assert r.remedy.startswith("Clip the gradients' norm (torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)")
+    assert "'rec.weight'" in r.remedy
+
+
+def test_a_loop_saturated_at_every_call_is_told_to_scale_its_weight_down():
+    """W75 walkthrough finding 6: a tanh recurrence 4 times the default scale, its state at tanh's ends at every call,
+    read 'vanishing through time' with a remedy for a weight too small, then 'starting' with none."""
+    torch.manual_seed(0)
+    model = Loop(4.0)
+    model.act = nn.Tanh()
+    opt = torch.optim.SGD(model.parameters(), lr=1e-2)
+    mon = Monitor(model, every=1, chance_loss=CHANCE)
+    kept = []
+    for _ in range(8):
+        x = torch.randn(64, 60, 8)
+        with mon.step() as s:
+            loss = F.cross_entropy(model(x), x[:, -1, :4].argmax(1))
+            loss.backward()
+            s.loss = loss
+        kept.clear()  # the reference: each call's outputs, on the same batch and weights
+        model(x, kept)
+        opt.step()
+        opt.zero_grad()
+    r = mon.report().reading
+    saturated = [int(((1 - h.detach().square()).mean(0) < 0.01).sum()) for h in kept]
+    assert min(saturated) >= 16  # the premise: half the units or more at every call
+    assert r.words.startswith("saturated through time: "), r.words
+    assert "of the 32 units of act are saturated at each of its 60 calls" in r.words
+    assert r.remedy.startswith("Scale the recurrent weight 'rec.weight' down, so that its largest singular value is "
+                               "at most 1")

@@ -676,7 +676,8 @@ class _Reporting:
             calls_vanish=min(chains, key=lambda c: c[2] / c[3], default=None),
             calls_explode=max(_exploding_chains(rows), key=lambda c: (c[7], c[2] / c[3] if c[7] else c[5] / c[4]),
                               default=None),
-            calls_grew=self._grew_at_first(rows, step, held_to),
+            calls_grew=self._grew_at_first(rows, step, held_to), calls_saturated=_saturated_chain(rows),
+            loop_exploded=self._loop_exploded_first(rows, step, held_to),
             output_beyond=self._output_beyond(), output_at_end=self._output_at_end(),
             input_rms=rms_read[0], input_normalised=rms_read[1], input_ids=self._input_ids,
             learning_rates=rates, jump_step=self._jump_step,
@@ -1395,6 +1396,17 @@ class _Reporting:
         return dataclasses.replace(last, steps_run=self.step_count, every=self.every, auto=self._auto,
                                    notes=tuple(self._current_notes(last.notes) + notes))
 
+    def _loop_exploded_first(self, rows: list, step: int, held_to: int | None) -> tuple | None:
+        """RunSummary.loop_exploded: the first report's loop whose gradient grew back through its calls past
+        EXPLODING_RATIO, as (its calls in words, that report's step, the weight its calls follow or '', the growth),
+        kept for the run: a run that diverges after it diverged through the loop (W75 walkthrough finding 5)."""
+        if self._loop_exploded is None and held_to is None:
+            grown = [c for c in _exploding_chains(rows) if c[7]]
+            if grown:
+                top = max(grown, key=lambda c: c[2] / c[3])
+                self._loop_exploded = (top[0], step, top[6], top[2] / top[3])
+        return self._loop_exploded
+
     def _grew_at_first(self, rows: list, step: int, held_to: int | None) -> tuple | None:
         """RunSummary.calls_grew: the loop that grew its state at the first report built, with that report's step (a
         far start is a start: what a loop did at the first read is its cause, while training may shrink the state
@@ -1584,6 +1596,27 @@ def _growing_chain(rows: list) -> tuple | None:
             grown.append((_chain_name(chain), len(chain), a, b,
                           next((row.weights for _, _, row in chain if row.weights), "")))
     return max(grown, key=lambda c: c[3] / c[2], default=None)
+
+
+def _saturated_chain(rows: list) -> tuple | None:
+    """The loop chain (_loop_chains) half or more of whose units are saturated at every call, the most of them on
+    average: (its calls in words, how many, the fewest units saturated at a call, the most, the width, the weight the
+    calls follow or ''); None where none is. A state pushed to its activation's flat ends at every call (a tanh
+    recurrence whose weight is too large) passes little gradient back through time. W75 walkthrough finding 6: 27 to 30
+    of 32 tanh units saturated at each call read only 'vanishing through time', with a remedy for a weight too small,
+    and with the state saturated and no vanishing chain, 'starting: ... 1914 of 1920 hidden units are saturated', no
+    remedy."""
+    found = []
+    looped, gated = _loop_chains(rows)
+    if gated:  # a gated cell (a sigmoid gate in the loop): gates at 0 or 1 are its own matter (_calls_vanishing's)
+        return None
+    for chain in looped:
+        width = chain[0][2].width
+        counts = [row.saturated for _, _, row in chain if row.low_word == "saturated"]
+        if width and len(counts) == len(chain) and all(c is not None and 2 * c >= width for c in counts):
+            found.append((_chain_name(chain), len(chain), min(counts), max(counts), width,
+                          next((row.weights for _, _, row in chain if row.weights), "")))
+    return max(found, key=lambda c: (c[2] + c[3]) / c[4], default=None)
 
 
 def _exploding_chains(rows: list) -> list[tuple]:

@@ -469,6 +469,8 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Cut, _Inpu
         self._first_stds: tuple[int, list[tuple[str, float]]] | None = None
         # the report that takes in the losses after the last sampled step, built as the run ends (_closing_report)
         self._final = None
+        # the first loop read whose gradient grew back through its calls (RunSummary.loop_exploded); None: none yet
+        self._loop_exploded: tuple | None = None
         # the first report's loop that grew its state, with its step (RunSummary.calls_grew); None: no report yet
         self._first_grew: tuple[int, tuple | None] | None = None
         self._probe: tuple | None = None  # the .grads at a sampled step's end, for the next step's (_read_probe)
