@@ -1061,10 +1061,11 @@ def _unscaled(s: RunSummary) -> Finding | None:
     first = held[0] == 0 if held else False
     if rms <= UNSCALED_INPUT_RMS and not first:
         return None
-    l = s.layers[0]
+    # (past the RMS-100 line a model may have no hidden layer at all; under it, the first layer's count is the cause)
+    saturated = _saturated_of(s.layers[0]) if rms <= UNSCALED_INPUT_RMS else 0
     words = (f"unscaled inputs: their root mean square is {rms:.3g}, so the first layer's inputs to its activation "
              "are huge (saturated, or enormous steps)") if rms > UNSCALED_INPUT_RMS else (
-        f"unscaled inputs: their root mean square is {rms:.3g}, and {_saturated_of(l)} of the {l.width} units of "
+        f"unscaled inputs: their root mean square is {rms:.3g}, and {saturated} of the {s.layers[0].width} units of "
         f"{s.name(0)} are saturated ({SATURATED_RULE}), their inputs far out in the flat tails, "
         "where little gradient passes back")
     return Finding(Status.UNSCALED_INPUTS, words,
@@ -1073,7 +1074,7 @@ def _unscaled(s: RunSummary) -> Finding | None:
                        "in the CSV file itself for the lab and for `actlab train --csv`, which train on the columns "
                        "as they are; in the data pipeline for a script."),
                    {"input_rms": rms, "limit": UNSCALED_INPUT_RMS if rms > UNSCALED_INPUT_RMS else SCALED_INPUT_RMS,
-                    **({"saturated_units": _saturated_of(l)} if rms <= UNSCALED_INPUT_RMS else {})})
+                    **({"saturated_units": saturated} if rms <= UNSCALED_INPUT_RMS else {})})
 
 
 def _output_saturated(s: RunSummary) -> Finding | None:

@@ -55,3 +55,10 @@ def test_unscaled_is_said_exactly_where_the_inputs_are_past_a_line(rms, first, s
         (rms, r.words)
     if said:
         assert "Standardise each input column" in r.remedy
+
+
+def test_huge_inputs_into_a_model_with_no_hidden_layer_read_unscaled():
+    """The RMS-100 line needs no hidden layer (a linear model): the first layer's count is read only under it."""
+    r = diagnose(RunSummary((), 0.5, loss=0.95 * CHANCE, chance_loss=CHANCE, steps=200, input_rms=250.0,
+                            levers=TORCH_LEVERS))
+    assert r.status is Status.UNSCALED_INPUTS and "root mean square is 250" in r.words

@@ -23,7 +23,7 @@ from actlab.torch import Monitor  # noqa: E402
 CHANCE = math.log(4)
 
 
-def _run(path, steps, every, nan_from=None, lr_at=None):
+def _run(path, steps, every, nan_from=None, lr_at=None, log=True):
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(8, 32), nn.Tanh(), nn.Linear(32, 4))
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
@@ -31,7 +31,7 @@ def _run(path, steps, every, nan_from=None, lr_at=None):
     x_all = torch.randn(2000, 8, generator=g)
     y_all = (x_all @ torch.randn(8, 4, generator=g)).argmax(1)
     losses = {}
-    with Monitor(model, every=every, chance_loss=CHANCE, log=path) as mon:
+    with Monitor(model, every=every, chance_loss=CHANCE, log=path if log else None) as mon:
         for k in range(1, steps + 1):
             if lr_at is not None and k == lr_at:
                 opt.param_groups[0]["lr"] = 50.0
@@ -45,7 +45,8 @@ def _run(path, steps, every, nan_from=None, lr_at=None):
                 losses[k] = loss.item()
             opt.step()
             opt.zero_grad()
-    end = json.loads(path.read_text().splitlines()[-1])
+    mon.close()  # (a second close changes nothing)
+    end = json.loads(path.read_text().splitlines()[-1]) if log else None
     return mon.report(), end, losses
 
 
@@ -76,3 +77,9 @@ def test_a_calm_end_keeps_the_last_sampled_reading(tmp_path, steps):
     assert rep.step == 101 and "reading" not in end
     lines = [json.loads(x) for x in (tmp_path / "calm.jsonl").read_text().splitlines()]
     assert rep.reading.words == lines[-2]["reading"]["words"]  # the last sampled step's line
+
+
+def test_a_monitor_with_no_log_reads_its_end_too(tmp_path):
+    rep, _, _ = _run(tmp_path / "none.jsonl", 110, 25, nan_from=106, log=False)
+    assert not (tmp_path / "none.jsonl").exists()
+    assert rep.reading.status is Status.DIVERGED and rep.reading.words.startswith("diverged at step 106")

@@ -617,10 +617,13 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Cut, _Inpu
         self._end()
 
     def _end(self) -> None:
-        self._ended = True
+        ended, self._ended = getattr(self, "_ended", False), True
         self._drop_cut_hook()
         self._drop_zero_probe()
         self._drop_rate_hook()
+        if not ended:  # a NaN or a blow-up after the last sampled step: the reading that takes it in, log or none
+            with contextlib.suppress(Exception):  # (never raising: an exception may be on its way out of the block)
+                self._final = self._closing_report()
         if self._closer is not None:
             if self._steps_box[4]:  # held-out losses given after the last sampled step: the end line carries the
                 # reading that takes them in too (never raising: an exception may be on its way out of the block)
@@ -631,7 +634,6 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Cut, _Inpu
                 if tail:
                     self._steps_box[4] = {**(self._steps_box[4] or {}), "losses_between": tail}
                 # and where they hold a NaN or a blow-up, the reading that takes them in (_closing_report)
-                self._final = self._closing_report()
                 if self._final is not None:
                     self._steps_box[4] = {**(self._steps_box[4] or {}), "reading": self._final.reading.to_dict()}
             with contextlib.suppress(Exception):  # and the learning rate's changes read since the last line
