@@ -523,7 +523,7 @@ class RunSummary:
     # last, whether a sigmoid gate runs in the same loop: a gated cell); None: none. W66 walkthrough finding 2: a tanh
     # RNN over 40 steps, 1.4e-17 of the last step's gradient at the first, read 'starting: gradients reach every layer
     # ... so the reading waits' on copy-first-token. A sixth item: the calls at the start whose gradient is exactly 0
-    # (rounded to 0 on the way back, two or more in a row; 0 where none or one is), the first's figure then 0
+    # (rounded to 0 on the way back; 0 where none is), the first figure then the first call's not 0
     calls_vanish: tuple[str, int, float, float, bool, int] | None = None
     # the loop that grows what it carries the most: its |dL/da| at the first call over EXPLODING_RATIO times the
     # last's (first), or its activations' std growing call by call by the layers' rule: (its calls in words, how many,

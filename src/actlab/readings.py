@@ -217,10 +217,17 @@ def _with_loop_exploded(findings: list[Finding], s: RunSummary) -> list[Finding]
     factor, while the growth through the calls is many orders of magnitude (W75 walkthrough finding 5: lr 0.05 to
     0.005 diverged all the same at step 3, and clipping at 1 kept the run finite)."""
     loop = s.loop_exploded
-    if loop is None or not findings or findings[0].status != Status.DIVERGED:
+    if loop is None or not findings:
         return findings
-    name, step, weights, growth = loop
     head = findings[0]
+    name, step, weights, growth = loop
+    # a loop read vanishing or saturated through time after it exploded: an update that large pushed its state to
+    # the flat ends, and clipping is what keeps the next from doing it (W76 walkthrough finding 3: exploding 2e4 times
+    # at step 1, then 'vanishing' from step 11 with a remedy of gated cells and orthogonal weights, clipping unsaid)
+    through = head.status == Status.VANISHING and ("calls_vanish" in head.evidence or
+                                                   "calls_saturated" in head.evidence)
+    if head.status != Status.DIVERGED and not through:
+        return findings
     weight = f"'{weights}'" if weights and not weights.startswith("'") else weights or "the recurrent weight"
     lead_words = (f"{head.words}; at training step {step:,} the gradient grew {growth:.2g} times back through the "
                   f"calls of {name} (exploding through time)")
@@ -257,6 +264,8 @@ def _with_unstandardised(findings: list[Finding], s: RunSummary) -> list[Finding
 def underflow_words(zeros: int, calls: int, first: float) -> str:
     """A gradient through a loop's ``calls`` calls that is exactly 0 at the first ``zeros`` of them and ``first`` at
     the one after, in words."""
+    if zeros == 1:
+        return f"{first:.3g} at call 2 of the {calls:,} and exactly 0 at the first"
     return f"{first:.3g} at call {zeros + 1:,} of the {calls:,} and exactly 0 at the {zeros:,} before it"
 
 
@@ -894,6 +903,10 @@ def _recall_blow_up(findings: list[Finding], s: RunSummary) -> list[Finding]:
     with a ReLU layer left dead; from then on it read 'no gradient ... every unit of module '3' is dead', its remedy
     leading with Leaky ReLU, and nothing recalled the blow-up that killed the layer. The most serious of those findings
     now says it and its remedy leads with the learning rate (the other findings keep their words)."""
+    if s.chance_loss is None and s.loss_scale_chance is not None and s.blown_up is not None:
+        # a chance_loss the loss is not judged against (targets far from balanced, a loss of another scale): the
+        # blow-up is still the run's own, said against the chance_loss given (W76 walkthrough finding 1)
+        s = dataclasses.replace(s, chance_loss=s.loss_scale_chance)
     if s.blown_up is None or any(f.status == Status.DIVERGED for f in findings) or s.chance_loss is None:
         return findings
     first = next((f for f in findings if f.status in _AFTER_BLOW_UP), None)
@@ -901,9 +914,13 @@ def _recall_blow_up(findings: list[Finding], s: RunSummary) -> list[Finding]:
         # joins the findings)
         return findings
     why = ", which is how units are usually pushed there"
-    if first is None:  # a loss not coming down after a blow-up: said beside it, unless its words already say it
-        first, why = next((f for f in findings if f.status == Status.NOT_LEARNING and "blew up" not in f.words),
-                          None), ""
+    if first is None:  # a loss not coming down after a blow-up: said beside it, unless its words already say it;
+        # and beside a loss not judged against chance (a chance_loss that does not fit it): the blow-up is the run's
+        # own, from its own level (W76 walkthrough finding 1: a loss from 0.77 to 1.78e36 under targets far from
+        # balanced read 'flowing ... the loss is not judged', the blow-up said nowhere)
+        first, why = next((f for f in findings if "blew up" not in f.words and (
+            f.status == Status.NOT_LEARNING or f.status == Status.FLOWING and "the loss is not judged" in f.words)),
+            None), ""
     if first is None:
         return findings
     blew, lead = _blow_up_words(s)

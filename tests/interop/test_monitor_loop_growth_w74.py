@@ -169,5 +169,5 @@ def test_a_loop_saturated_at_every_call_is_told_to_scale_its_weight_down():
     assert min(saturated) >= 16  # the premise: half the units or more at every call
     assert r.words.startswith("saturated through time: "), r.words
     assert "of the 32 units of act are saturated at each of its 60 calls" in r.words
-    assert r.remedy.startswith("Scale the recurrent weight 'rec.weight' down, so that its largest singular value is "
-                               "at most 1")
+    # (its step-1 explosion leads the remedy with clipping: W76 walkthrough finding 3; then the weight's scale)
+    assert "Scale the recurrent weight 'rec.weight' down, so that its largest singular value is at most 1" in r.remedy

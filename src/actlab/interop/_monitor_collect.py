@@ -205,7 +205,11 @@ class _Collecting:
             return None
         held = self._read_step_losses(None)
         tail = [(t, v) for t, v in held if t > pending[3] and v is not None]
-        line = BLOW_UP_LOSS * self.chance_loss if self.chance_loss else math.inf
+        # a blow-up: past BLOW_UP_LOSS x chance and past RISING_FACTOR x the highest loss the last report judged on (a
+        # run still coming down from a far start is above the line all along, and no blow-up)
+        before = [v for _, v in pending[13] if v is not None and math.isfinite(v)]
+        line = max(BLOW_UP_LOSS * self.chance_loss, RISING_FACTOR * max(before, default=0.0)) if self.chance_loss \
+            else math.inf
         if not any(not math.isfinite(v) or v > line for _, v in tail):
             return None
         seen, order, weight_norm, step, sampled, _, notes, frozen, first, since, not_computed, stale = pending[:12]

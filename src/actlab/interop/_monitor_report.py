@@ -1559,14 +1559,15 @@ def _chain_name(chain: list) -> str:
 def _vanishing_chains(rows: list) -> list[tuple[str, int, float, float, bool, int]]:
     """The loops' chains (_loop_chains) whose |dL/da| at the first call is under VANISHING_RATIO of the last's: (the
     chain's calls in words, how many, |dL/da| at the first, at the last, whether a sigmoid gate runs in the same loop,
-    how many calls from the first are exactly 0: 0 for none or one, the first figure then the first call's not 0)
+    how many calls from the first are exactly 0, the first figure then the first call's not 0)
     each, the gradient vanishing through the calls."""
     looped, gated = _loop_chains(rows)
     said = []
     for chain in looped:
         first, last = chain[0][2].act_grad_norm, chain[-1][2].act_grad_norm
-        # the calls at the start whose gradient is exactly 0: one alone is a call nothing depends on, not one the
-        # gradient vanished on the way to (a forget gate at the first step multiplies a zero state); two or more in a
+        # the calls at the start whose gradient is exactly 0 are left out, and the first call not 0 is compared: one
+        # alone may be a call nothing depends on (a forget gate at the first step multiplies a zero state, and its
+        # next call's gradient is like the last's), or the first the gradient no longer reaches; two or more in a
         # row are calls the gradient no longer reaches (every unit of a later call flat to the last bit, tanh's 1 - a^2
         # at a = 1, or values past the dtype's smallest). W73 walkthrough finding 1: a tanh RNN over 150 steps,
         # exactly 0 at the first 90 and 1.7e-22 at the 91st, read 'gradients reach every layer', where over 30 steps,
@@ -1574,12 +1575,13 @@ def _vanishing_chains(rows: list) -> list[tuple[str, int, float, float, bool, in
         # (and read as vanishing only where the first call not 0 is itself under the line: steps masked out of a
         # padded sequence get exactly 0 too, and the first step after them a gradient like the last's)
         zeros = next((i for i, c in enumerate(chain) if c[2].act_grad_norm != 0), len(chain))
-        if zeros >= 2 and zeros < len(chain):
+        if zeros >= 1 and zeros < len(chain):  # (one alone too: W76 walkthrough finding 2, a saturated tanh cell's
+            # first call exactly 0 and 2.5e-21 at the second read 'gradients reach every layer')
             first = chain[zeros][2].act_grad_norm
         if not (math.isfinite(first) and math.isfinite(last) and last > 0):
             continue
         if 0 < first < VANISHING_RATIO * last:
-            said.append((_chain_name(chain), len(chain), first, last, gated, zeros if zeros >= 2 else 0))
+            said.append((_chain_name(chain), len(chain), first, last, gated, zeros))
     return said
 
 
