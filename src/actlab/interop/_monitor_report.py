@@ -610,7 +610,9 @@ class _Reporting:
         scale = self._loss_scale()
         skew = self._targets_skewed() if scale is None else None
         chance = self.chance_loss if scale is None and skew is None else None
-        chains = _vanishing_chains(rows)  # the gradient vanishing through a loop's calls: the reading's, or a note
+        loops = _loop_chains(rows)  # the loops' chains, found once for every reader of them below
+        chains = _vanishing_chains(loops)  # the gradient vanishing through a loop's calls: the reading's, or a note
+        exploding = _exploding_chains(loops)
         summary = RunSummary(
             tuple(summaries), output_norm, judged, chance, None, step,
             # the script's held-out loss, said with the step it was given after (Monitor.held_out)
@@ -674,10 +676,10 @@ class _Reporting:
             weights_size_high=self._size_high, weights_size_now=self._size_now, gradient_cut=self._gradient_cut(),
             inputs_alike=self._inputs_alike(), same_batch=self._same_batch(), trained_in_eval=self._trained_in_eval(),
             calls_vanish=min(chains, key=lambda c: c[2] / c[3], default=None),
-            calls_explode=max(_exploding_chains(rows), key=lambda c: (c[7], c[2] / c[3] if c[7] else c[5] / c[4]),
+            calls_explode=max(exploding, key=lambda c: (c[7], c[2] / c[3] if c[7] else c[5] / c[4]),
                               default=None),
-            calls_grew=self._grew_at_first(rows, step, held_to), calls_saturated=_saturated_chain(rows),
-            loop_exploded=self._loop_exploded_first(rows, step, held_to),
+            calls_grew=self._grew_at_first(loops, step, held_to), calls_saturated=_saturated_chain(loops),
+            loop_exploded=self._loop_exploded_first(exploding, step, held_to),
             output_beyond=self._output_beyond(), output_at_end=self._output_at_end(),
             input_rms=rms_read[0], input_normalised=rms_read[1], input_ids=self._input_ids,
             learning_rates=rates, jump_step=self._jump_step,
@@ -1396,23 +1398,23 @@ class _Reporting:
         return dataclasses.replace(last, steps_run=self.step_count, every=self.every, auto=self._auto,
                                    notes=tuple(self._current_notes(last.notes) + notes))
 
-    def _loop_exploded_first(self, rows: list, step: int, held_to: int | None) -> tuple | None:
+    def _loop_exploded_first(self, exploding: list, step: int, held_to: int | None) -> tuple | None:
         """RunSummary.loop_exploded: the first report's loop whose gradient grew back through its calls past
         EXPLODING_RATIO, as (its calls in words, that report's step, the weight its calls follow or '', the growth),
         kept for the run: a run that diverges after it diverged through the loop (W75 walkthrough finding 5)."""
         if self._loop_exploded is None and held_to is None:
-            grown = [c for c in _exploding_chains(rows) if c[7]]
+            grown = [c for c in exploding if c[7]]
             if grown:
                 top = max(grown, key=lambda c: c[2] / c[3])
                 self._loop_exploded = (top[0], step, top[6], top[2] / top[3])
         return self._loop_exploded
 
-    def _grew_at_first(self, rows: list, step: int, held_to: int | None) -> tuple | None:
+    def _grew_at_first(self, loops: tuple, step: int, held_to: int | None) -> tuple | None:
         """RunSummary.calls_grew: the loop that grew its state at the first report built, with that report's step (a
         far start is a start: what a loop did at the first read is its cause, while training may shrink the state
         after it, and the remedy must not turn to the output layer's initialisation on the second step)."""
         if self._first_grew is None and held_to is None:
-            self._first_grew = (step, _growing_chain(rows))
+            self._first_grew = (step, _growing_chain(loops))
         first = self._first_grew
         return None if first is None or first[1] is None else (*first[1], first[0])
 
@@ -1556,12 +1558,12 @@ def _chain_name(chain: list) -> str:
         f"{chain[0][2].name}, #{chain[1][0]}, ..., #{chain[-1][0]}"
 
 
-def _vanishing_chains(rows: list) -> list[tuple[str, int, float, float, bool, int]]:
+def _vanishing_chains(loops: tuple) -> list[tuple[str, int, float, float, bool, int]]:
     """The loops' chains (_loop_chains) whose |dL/da| at the first call is under VANISHING_RATIO of the last's: (the
     chain's calls in words, how many, |dL/da| at the first, at the last, whether a sigmoid gate runs in the same loop,
     how many calls from the first are exactly 0, the first figure then the first call's not 0)
     each, the gradient vanishing through the calls."""
-    looped, gated = _loop_chains(rows)
+    looped, gated = loops
     said = []
     for chain in looped:
         first, last = chain[0][2].act_grad_norm, chain[-1][2].act_grad_norm
@@ -1585,14 +1587,14 @@ def _vanishing_chains(rows: list) -> list[tuple[str, int, float, float, bool, in
     return said
 
 
-def _growing_chain(rows: list) -> tuple | None:
+def _growing_chain(loops: tuple) -> tuple | None:
     """The loop chain (_loop_chains) whose activations' std grows the most from its first call to its last, where it
     grows EXPLODE_TOTAL times or more: (its calls in words, how many, the std at the first call, at the last, the
     weight its calls follow or ''); None otherwise. A recurrence that grows its state hands the output layer large
     inputs (W74 walkthrough finding 5: a first cross-entropy 2.3 times chance, from a state whose std went from 0.36
     to 4.4 over 30 calls, was told first to start from the output layer's default initialisation, which it had)."""
     grown = []
-    for chain in _loop_chains(rows)[0]:
+    for chain in loops[0]:
         a, b = chain[0][2].std, chain[-1][2].std
         if math.isfinite(a) and math.isfinite(b) and a > 0 and b >= EXPLODE_TOTAL * a:
             grown.append((_chain_name(chain), len(chain), a, b,
@@ -1600,7 +1602,7 @@ def _growing_chain(rows: list) -> tuple | None:
     return max(grown, key=lambda c: c[3] / c[2], default=None)
 
 
-def _saturated_chain(rows: list) -> tuple | None:
+def _saturated_chain(loops: tuple) -> tuple | None:
     """The loop chain (_loop_chains) half or more of whose units are saturated at every call, the most of them on
     average: (its calls in words, how many, the fewest units saturated at a call, the most, the width, the weight the
     calls follow or ''); None where none is. A state pushed to its activation's flat ends at every call (a tanh
@@ -1609,7 +1611,7 @@ def _saturated_chain(rows: list) -> tuple | None:
     and with the state saturated and no vanishing chain, 'starting: ... 1914 of 1920 hidden units are saturated', no
     remedy."""
     found = []
-    looped, gated = _loop_chains(rows)
+    looped, gated = loops
     if gated:  # a gated cell (a sigmoid gate in the loop): gates at 0 or 1 are its own matter (_calls_vanishing's)
         return None
     for chain in looped:
@@ -1621,7 +1623,7 @@ def _saturated_chain(rows: list) -> tuple | None:
     return max(found, key=lambda c: (c[2] + c[3]) / c[4], default=None)
 
 
-def _exploding_chains(rows: list) -> list[tuple]:
+def _exploding_chains(loops: tuple) -> list[tuple]:
     """The loops' chains (_loop_chains) that grow what they carry: |dL/da| at the first call over EXPLODING_RATIO
     times the last's, or the activations' std growing by the layers' rule (EXPLODE_PER_LAYER a call on average and
     EXPLODE_TOTAL in all, to EXPLODE_FLOOR or more at the last call). Each as (the chain's calls in words, how many,
@@ -1631,7 +1633,7 @@ def _exploding_chains(rows: list) -> list[tuple]:
     last watched activation (module 'act' (call 50))', the loop's calls merged and set against the last of them, and
     at 4 times over 9 calls 'the activations' std grows about 1.7 times per layer ... over 9 watched layers'."""
     said = []
-    for chain in _loop_chains(rows)[0]:
+    for chain in loops[0]:
         first, last = chain[0][2].act_grad_norm, chain[-1][2].act_grad_norm
         a, b = chain[0][2].std, chain[-1][2].std
         grad = math.isfinite(first) and math.isfinite(last) and last > 0 and first > EXPLODING_RATIO * last
