@@ -22,7 +22,7 @@ from actlab.torch import Monitor  # noqa: E402
 SAID = "the gradients are never zeroed: after the optimiser's step at training step"
 
 
-def _run(make_opt, zero: str, steps: int = 300):
+def _run(make_opt, zero: str, steps: int = 300, every: int = 5):
     """``zero``: 'never', 'after' (zero_grad after each step), 'none-false' (set_to_none=False), 'accumulate'
     (4 micro-batches a step, each its own mon.step, zero_grad after the optimiser's step)."""
     torch.manual_seed(0)
@@ -33,7 +33,7 @@ def _run(make_opt, zero: str, steps: int = 300):
     torch.manual_seed(1)
     model = nn.Sequential(nn.Linear(20, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10))
     opt = make_opt(model.parameters())
-    mon = Monitor(model, every=5, chance_loss=math.log(10))
+    mon = Monitor(model, every=every, chance_loss=math.log(10))
     reports = []
     for step in range(1, steps + 1):
         i = torch.randint(0, 4000, (64,))
@@ -49,6 +49,7 @@ def _run(make_opt, zero: str, steps: int = 300):
                 opt.zero_grad(set_to_none=False)
         if step % 50 == 0:
             reports.append(mon.report())
+    mon.close()
     return reports
 
 
@@ -65,3 +66,27 @@ def test_a_loop_that_never_zeroes_its_gradients_reads_so_first(make_opt):
 def test_loops_that_zero_their_gradients_do_not_read_so(zero):
     for r in _run(lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.9), zero):
         assert "never zeroed" not in str(r.reading), (zero, r.reading.words)
+
+
+@pytest.mark.parametrize("zero", ["never", "after"])
+def test_every_step_sampled_probes_one_step_in_five_and_still_reads_it(zero):
+    """Under every=1 the zeroing probe runs on one optimiser step in ZERO_PROBE_GAP (its hooks cost 30-40 us a step):
+    a loop that never zeroes still reads so by the first report (step 50), one that zeroes never does, and the probes
+    ran on steps ZERO_PROBE_GAP apart (counted by wrapping the probe)."""
+    from actlab.interop import _monitor_cut
+
+    probed = []
+    real = _monitor_cut._Cut._probe_zeroing
+
+    def counting(self, w):
+        probed.append(self._cut_step)
+        return real(self, w)
+    _monitor_cut._Cut._probe_zeroing = counting
+    try:
+        reports = _run(lambda p: torch.optim.SGD(p, lr=0.01, momentum=0.9), zero, steps=100, every=1)
+    finally:
+        _monitor_cut._Cut._probe_zeroing = real
+    assert probed[:3] == [1, 1 + _monitor_cut.ZERO_PROBE_GAP, 1 + 2 * _monitor_cut.ZERO_PROBE_GAP], probed[:5]
+    assert len(probed) == 100 // _monitor_cut.ZERO_PROBE_GAP, probed
+    for r in reports:
+        assert (SAID in r.reading.words[:120]) == (zero == "never"), r.reading.words

@@ -28,6 +28,10 @@ from ._monitor_scaler import scale_of
 CUT_KEPT = 8  # the latest sampled steps' cuts the reading looks at
 CUT_STEPS = 3  # sampled steps whose optimiser step was seen before a cut is said
 ZERO_PROBE = 8  # values of the first watched weight's gradient the zeroing probe compares
+# the fewest training steps from one zeroing probe to the next: every sampled step's at an interval of 5 or more; under
+# every=1 its two hooks' registration and removal (30-40 us of each step, measured on the benchmark's MLP) are paid
+# one step in five, and UNZEROED_PROBES in a row take that many more steps to say a missing zero_grad()
+ZERO_PROBE_GAP = 5
 UNZEROED_PROBES = 2  # probes in a row that found the gradient added to the old one before it is said
 # the latest changes of the learning rate kept, per parameter group: a schedule that changes it every step (cosine,
 # OneCycleLR, a slow ramp) is known over this many steps back (W60 walkthrough: 512 had lost the rate at the run's low,
@@ -70,6 +74,12 @@ def _listen() -> None:
         _LISTENING.append(register_optimizer_step_pre_hook(_dispatch))
 
 
+def _close(values: list, reference: list) -> bool:
+    """Each value within 1e-4 of its reference, relative to the reference, as torch.allclose(rtol=1e-4, atol=0) has
+    it: an infinity is close to itself alone, a NaN to nothing."""
+    return all(v == r or abs(v - r) <= 1e-4 * abs(r) for v, r in zip(values, reference, strict=True))
+
+
 class _Cut:
     # set as backward ends (_Weights._weight_grad_norms): the trained weights whose gradient this step wrote, those
     # gradients, their version counters and norms then; None: none read, or already compared
@@ -78,6 +88,7 @@ class _Cut:
     _cut_step = 0  # the training step (1-based) whose gradients it waits for
     _cuts: deque | None = None  # (training step, cut, norm at backward, norm at opt.step()), the latest CUT_KEPT
     _cut_adaptive = False  # the optimiser that stepped the watched weights scales its updates (eps in its defaults)
+    _probed_at = -ZERO_PROBE_GAP  # the training step whose optimiser step began the latest zeroing probe
     _zero_probe: tuple | None = None  # the hooks that watch the next backward's gradient land (_probe_zeroing)
     # (the training step of the latest optimiser step whose next backward added to the old gradient, how many probes
     # in a row found so); None: the latest probe found the gradient zeroed
@@ -121,7 +132,9 @@ class _Cut:
             self._watch_rate()
             self._note_rates(opt)
         self._grads_read = None
-        self._probe_zeroing(weights[0])
+        if self._cut_step - self._probed_at >= ZERO_PROBE_GAP:
+            self._probed_at = self._cut_step
+            self._probe_zeroing(weights[0])
         now = [w.grad for w in weights]
         if any(n is not g for n, g in zip(now, grads, strict=True)):  # set anew (zeroed, or replaced): not a cut of
             return  # this step's gradient
@@ -224,8 +237,10 @@ class _Cut:
         g = w.grad
         if g is None or g.numel() == 0:
             return
-        before = g.detach().reshape(-1)[:ZERO_PROBE].clone()
-        if not bool(before.ne(0).any()):  # all 0 there: no telling a sum from the gradient alone
+        # (read as Python floats, compared as such: torch's clone, any and two allclose calls on these 8 values cost
+        # 70 us of every sampled step, a list and a loop 7 us)
+        before = g.detach().reshape(-1)[:ZERO_PROBE].tolist()
+        if not any(before):  # all 0 there: no telling a sum from the gradient alone
             return
         seen: dict = {}
         step, ref = self._cut_step, weakref.ref(self)  # (held weakly, as the optimiser hook is)
@@ -238,10 +253,10 @@ class _Cut:
         def after(p):
             if "after" in seen or "own" not in seen or p.grad is None:
                 return
-            now = p.grad.detach().reshape(-1)[:ZERO_PROBE]
+            now = p.grad.detach().reshape(-1)[:ZERO_PROBE].tolist()
             seen["after"] = True
-            summed = bool(torch.allclose(now, before + seen["own"], rtol=1e-4, atol=0)) and \
-                not bool(torch.allclose(now, seen["own"], rtol=1e-4, atol=0))
+            own = seen["own"].tolist()
+            summed = _close(now, [b + o for b, o in zip(before, own, strict=True)]) and not _close(now, own)
             mon = ref()
             if mon is not None:
                 mon._unzeroed = (step, (mon._unzeroed[1] + 1) if mon._unzeroed else 1) if summed else None

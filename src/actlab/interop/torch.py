@@ -434,6 +434,7 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Cut, _Inpu
         # the latest training steps' s.loss, sampled or not, as [step, value]: a detached 0-d tensor until a sampled
         # step reads them all at once (_read_step_losses), then a float; learning is judged on their mean
         self._step_losses: deque = deque(maxlen=JUDGED_STEPS + CLIMB_LOSSES)
+        self._losses_read_to = 0  # the training step of the latest of them read so
         # the peak of the highest blow-up past BLOW_UP_LOSS x chance (_moves_peak, _keep_blow_up): (step, loss)
         self._blown_up: tuple[int, float] | None = None
         self._jump_step: int | None = None  # the latest jump a report found (reading_loss.spike; _Reporting._jumped)
