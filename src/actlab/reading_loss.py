@@ -745,6 +745,22 @@ def rate_around(s: RunSummary, t: int | None, event: str = "the jump") -> str:
             f"source), look there first; if nothing changed, go back nearer {earlier[1]:.3g}.")
 
 
+def rate_before(s: RunSummary, t: int) -> tuple[float, float] | None:
+    """(the learning rate of the optimiser step of training step t - 1, whose update the loss of step t is the first to
+    show; the rate now), where a monitor read one parameter group's rates over that step; None otherwise. A blow-up's
+    remedy divides the first, not the rate a schedule has moved to since (W77 walkthrough finding 2: a warm-up then
+    cosine decay blew the loss up from 2.10 to 357 at step 2, its update at 5, and the remedy read 'it is 51 now; a
+    tenth, 5.1, is a good first try', then 'it is 0.00274 now')."""
+    if len(s.learning_rates) != 1:
+        return None
+    _, first, last, changes = s.learning_rates[0]
+    k = max(t - 1, 1)  # (a first loss is of the weights as made: the first update is the one nearest it)
+    if not changes or not first <= k <= last:
+        return None
+    then = _rate_at(changes, k)
+    return None if then is None else (then, changes[-1][1])
+
+
 def went_on(series: tuple, k: int, now: float) -> str:
     """Where one parameter group's rate (a RunSummary.learning_rates entry) went on rising after the optimiser step of
     training step k, to RATE_RAISED times ``now`` or more, its highest read since in words (", and it went on rising

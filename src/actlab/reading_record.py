@@ -293,6 +293,11 @@ class LayerSummary:
     # net flat behind a BatchNorm whose bias was far below 0 was told to 'normalise the layer's inputs'); "" where
     # none runs there, or it is not known
     normed: str = ""
+    # no unit of it was on at any sampled batch from the run's first training step, before any update, on: the
+    # initialisation put them off, not the training (W77 walkthrough finding 3: hidden biases of -2 read 'dead ... a
+    # smaller learning rate keeps units from being pushed there; then restart ... from a checkpoint saved before the
+    # problem began' at step 1)
+    never_on: bool = False
 
 
 @dataclass(frozen=True)

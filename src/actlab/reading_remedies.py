@@ -9,7 +9,7 @@ use (W15: a run with He initialisation was offered He initialisation). readings.
 from __future__ import annotations
 
 from .activations.registry import get
-from .reading_record import SCALED_INPUT_RMS, Lever, RunSummary, names_in_order
+from .reading_record import SCALED_INPUT_RMS, Lever, RunSummary, layers_in_words, names_in_order
 
 SQUASHING = frozenset({"sigmoid", "tanh", "hardtanh", "hardsigmoid", "softsign"})  # bounded: both tails flat
 ZERO_RECTIFIERS = frozenset({"relu", "relu6", "relu_squared"})  # f' exactly 0 for every negative input
@@ -142,10 +142,28 @@ def off_remedy(s: RunSummary, layers: list[int]) -> str:
                      f"{'it' if len(layers) == 1 else 'them'}, so {'its' if len(norms) == 1 else 'their'} own bias "
                      "(beta) and weight (gamma) set where the units sit, whatever the weights before do: check them "
                      "(reset_parameters() restores 0 and 1)")
-    if offers_lower_lr(s):
+    start = off_from_start(s, layers)
+    if start:  # off before any update: the initialisation's doing, not the learning rate's (and a checkpoint holds
+        # them off too)
+        one = len(start) == 1
+        names = layers_in_words([s.name(i - 1) for i in start])
+        parts.insert(0, f"every unit of {names} was off on every sampled batch from the first training step on, "
+                        f"{FROM_START}, so the initialisation put them there: check "
+                        f"{'its' if one else 'their'} biases and the weights before {'it' if one else 'them'} (a bias "
+                        "far below what the weights give a unit keeps it off on every input)")
+    if offers_lower_lr(s) and not start:
         parts.append(SMALLER_LR_KEEPS)
     text = "; ".join(parts) or "reinitialise the network"
     return text[0].upper() + text[1:]
+
+
+FROM_START = "before any update changed a weight"  # off_remedy's words for units off from the initialisation
+
+
+def off_from_start(s: RunSummary, layers: list[int]) -> list[int]:
+    """Those of the hidden layers ``layers`` (1-based) that had no unit on at any sampled batch from the run's first
+    training step on (LayerSummary.never_on): off from the initialisation."""
+    return [i for i in layers if 0 < i <= len(s.layers) and s.layers[i - 1].never_on]
 
 
 def exploding_remedy(s: RunSummary) -> str:

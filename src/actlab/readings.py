@@ -41,6 +41,7 @@ from .reading_flow import (  # noqa: F401  (re-exported: the gradient-flow thres
     _dead_stop,
     _near_zero_words,
     _off_layers,
+    _off_word,
     _output_dw_near_zero,
     _ratio,
     _signal_ratio,
@@ -91,6 +92,7 @@ from .reading_loss import (  # noqa: F401  (re-exported: the loss thresholds and
     lower_lr,
     numbered_step,
     rate_around,
+    rate_before,
     rate_fallen,
     rate_fallen_remedy,
     rate_since_low,
@@ -518,7 +520,11 @@ def _with_rate(findings: list[Finding], s: RunSummary) -> list[Finding]:
             or (rate_around(s, stopped + 1, "the units stopped") if t is None and stopped is not None else ""))
     if not said or said in first.remedy:
         return findings
-    return [dataclasses.replace(first, remedy=f"{said} {first.remedy}".strip()), *findings[1:]]
+    remedy = first.remedy
+    if "the likeliest cause" in said:  # a raised rate and the rate to go back to: no tenth of the raised one beside
+        # it (W76 walkthrough: 'go back to 0.05' and 'a tenth, 5' in one remedy)
+        remedy = remedy.replace(" (a tenth is a good first try)", "")
+    return [dataclasses.replace(first, remedy=f"{said} {remedy}".strip()), *findings[1:]]
 
 
 def beyond_words(b: OutputBeyond) -> str:
@@ -857,13 +863,22 @@ _AFTER_BLOW_UP = (Status.NO_GRADIENT, Status.DEAD_LAYER, Status.OUTPUT_SATURATED
 def _blow_up_words(s: RunSummary) -> tuple[str, str]:
     """The run's blow-up (RunSummary.blown_up) in words, and the start of a remedy that leads with it."""
     step, loss = blown_start(s)
-    # the rate in use now, where one parameter group's was read (W63 walkthrough finding 2: 'a tenth is a good first
-    # try' with no word that the rate was 1)
-    now = s.learning_rates[0][3][-1][1] if len(s.learning_rates) == 1 and s.learning_rates[0][3] else None
-    tenth = f"it is {now:.3g} now; a tenth, {now / 10:.3g}," if now is not None else "a tenth"
-    return (blown_up_words(s),
-            f"Lower the learning rate ({tenth} is a good first try): the loss blew up to {loss:.3g} at training step "
-            f"{step:,}.")
+    blew = f"the loss blew up to {loss:.3g} at training step {step:,}"
+    # a rate raised before it, named by the remedy's sentence on the rate (rate_around) with the rate to go back to:
+    # no tenth of the raised one beside it (W76 walkthrough: 'go back to 0.05' and 'a tenth, 5' in one remedy)
+    if "the likeliest cause" in rate_around(s, s.blown_from or s.blown_up[0]):
+        return blown_up_words(s), f"Lower the learning rate: {blew}."
+    # the rate of the update before the climb, where one parameter group's was read (W63 walkthrough finding 2: 'a
+    # tenth is a good first try' with no word that the rate was 1), not the rate a schedule has moved to since
+    rates = rate_before(s, step)
+    if rates is None:
+        tenth = "a tenth"
+    elif math.isclose(rates[0], rates[1], rel_tol=1e-6):
+        tenth = f"it is {rates[1]:.3g} now; a tenth, {rates[1] / 10:.3g},"
+    else:
+        tenth = (f"it was {rates[0]:.3g} at the optimiser's step before it, {rates[1]:.3g} now; a tenth of "
+                 f"{rates[0]:.3g}, {rates[0] / 10:.3g},")
+    return blown_up_words(s), f"Lower the learning rate ({tenth} is a good first try): {blew}."
 
 
 def _back_from_blow_up(s: RunSummary, above: bool, evidence: dict) -> Finding:
@@ -978,7 +993,7 @@ def _no_gradient(s: RunSummary) -> Finding | None:
         if living or not off:
             return _no_gradient_on_batch(s, norms, off, living, exact)
     why = (", because the output is saturated" if stuck else
-           f": every unit of {names} is dead or saturated, so nothing passes back through "
+           f": every unit of {names} is {_off_word(s, off)}, so nothing passes back through "
            f"{'it' if len(off) == 1 else 'them'}" if off else "")
     # no gradient to learn from, which is not 'no weight moves': an optimiser's momentum or weight decay moves the
     # weights on for a while (W38 walkthrough: under Adam, units of a layer read all dead were on again 30 steps later)

@@ -264,7 +264,8 @@ def test_no_gradient_under_cross_entropy_blames_the_layer_not_an_mse_output():
     d = frame.diagnosis
     assert d.is_failure and "MSE" not in d.remedy.split(";")[0] and "tanh or sigmoid output" not in d.words
     if d.status == Status.NO_GRADIENT:
-        assert d.evidence["off_layers"] and "dead or saturated" in d.words
+        # (ReLU units cannot saturate: 'off', not 'dead or saturated', W77 walkthrough finding 3)
+        assert d.evidence["off_layers"] and "is off, so nothing passes back" in d.words and "saturated" not in d.words
 
 
 def test_memorising_random_labels_reads_not_generalising(rng):

@@ -84,6 +84,8 @@ class _Counting:
         for l, one_on in zip(ran, lit, strict=True):
             if one_on:
                 self._light(l, g)
+            if not l.first_seen:
+                l.first_seen = self.step_count + 1
             l.samples.append(g)
             l.batches.append((l.batches[-1] if l.batches else 0.0) * self._on_weights + 1.0)
             l.points.append(l.rows)
@@ -94,6 +96,8 @@ class _Counting:
         place): its batch counted, and its units' weighed counts of the batches they were on."""
         if active.any():
             self._light(l, self.sampled_steps)
+        if not l.first_seen:
+            l.first_seen = self.step_count + 1
         l.samples.append(self.sampled_steps)
         l.batches.append((l.batches[-1] if l.batches else 0.0) * self._on_weights + 1.0)
         l.points.append(l.rows)

@@ -86,7 +86,7 @@ class _Measures:
         if width != layer.width:  # a new width: the unit history starts again
             layer.width = width
             layer.last_active = layer.on = None
-            layer.lit = layer.revived = 0
+            layer.lit = layer.revived = layer.first_seen = 0
             layer.samples = deque(maxlen=self.window)
             layer.batches = deque(maxlen=self.window)
             layer.points = deque(maxlen=self.window)

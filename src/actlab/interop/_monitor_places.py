@@ -147,6 +147,9 @@ class _Layer:
     # came back so within its window is not dead as a whole at once (_Counting._dead)
     lit: int = 0
     revived: int = 0
+    # the training step of its first sample (0: none yet): with lit still 0, no unit of it was on at any sampled
+    # batch since then (LayerSummary.never_on where that is the run's first step)
+    first_seen: int = 0
     # where the weighted module before it puts its units (_feeds): how its tensors are laid out to be read (_as_units)
     feeds: tuple[bool, int] | None = None
     ran: bool = False  # did it run on this sampled step

@@ -30,6 +30,7 @@ from ..reading_loss import (
     risen_in_low,
 )
 from ..reading_record import LossSteps, percent_below, times
+from ..reading_remedies import FROM_START
 from ..readings import (
     TORCH_LEVERS,
     UNLEARNED,
@@ -155,7 +156,7 @@ def _one_layer(places: list[LayerSummary]) -> LayerSummary:
         else:
             width, dead, saturated = width + p.width, dead + p.dead, saturated + p.saturated
     return dataclasses.replace(first, width=width, dead=dead, saturated=saturated, signal_norm=signal,
-                               repeats=sum(p.repeats for p in places))
+                               repeats=sum(p.repeats for p in places), never_on=all(p.never_on for p in places))
 
 
 _NAN_AT_DATA = "A loss that turns NaN without climbing first points at the data or the loss"  # reading_loss's
@@ -538,7 +539,8 @@ class _Reporting:
                     # passes gradient; W47 walkthrough: 7 such units read 'little gradient passes back')
                     (0 if at_output else sat or 0) + (dead or 0), r["act_grad"],
                     layer.label, f"'{param}'", chained=layer.chained,
-                    repeats=int(_later_call(stats.name)), normed=self._norm_before(weight_module, layer.name) or ""))
+                    repeats=int(_later_call(stats.name)), normed=self._norm_before(weight_module, layer.name) or "",
+                    never_on=layer.lit == 0 and layer.first_seen == 1 and bool(layer.samples)))
                 if not shared:  # the weight's own row leads its layer
                     groups[weight_module].insert(0, groups[weight_module].pop())
             else:
@@ -799,6 +801,10 @@ class _Reporting:
                         start, where = low_point(latest)
                     reading = diagnose(dataclasses.replace(summary, restart=torch_restart(
                         f"saved before training step {start:,}, {where}", start)))
+            elif reading.findings and FROM_START in reading.findings[0].remedy:
+                # units off from the initialisation: no checkpoint holds weights from before it (W77 walkthrough
+                # finding 3: 'restart ... from a checkpoint saved before the problem began' of biases set at -2)
+                reading = diagnose(dataclasses.replace(summary, restart=torch_restart(step=1)))
         elif not self._opaque and not self._unknown and _is_affine(self.model):  # layers with nothing between them
             reading = diagnose(dataclasses.replace(summary, affine_between=tuple(zip(order, order[1:], strict=False))))
         else:
