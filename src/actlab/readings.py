@@ -1775,8 +1775,23 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
         words = (f"climbed: {flow}; the loss has risen from its first, {first:.3g} at training step {t:,}, to a "
                  f"median of {level:.3g} over the latest {len(recent(s))} losses, {times(level / first)} times it and "
                  f"{times(level / s.chance_loss)} times chance{_loss_text(s)}")
-        return Finding(Status.STARTING, words, climbed_from_first_remedy(s, first),
+        # a failure, not a wait: the loss has gone the wrong way, well past chance (W77 walkthrough finding 1: a
+        # transformer's climb to 9.9 times chance read 'starting' at every sampled step, and the page drew no change)
+        return Finding(Status.NOT_LEARNING, words, climbed_from_first_remedy(s, first),
                        {**evidence, "first_loss": first, "first_loss_step": t})
+    back = s.climbed_peak
+    if back is not None and not came and not noise:  # climbed, and come back to chance or near it: the climb is the
+        # run's story, not 'every run begins near chance' (W77 walkthrough finding 1)
+        t, first, level, at = back
+        now = f"is {times(s.loss / s.chance_loss)} times chance now" if above else "is back near chance"
+        return Finding(Status.NOT_LEARNING,
+                       f"not learning: {flow}; the loss climbed from its first, {first:.3g} at training step {t:,}, to "
+                       f"a median of {level:.3g} over the recent sampled losses at training step {at:,} "
+                       f"({times(level / s.chance_loss)} times chance), and {now}{_loss_text(s)}; a climb leaves the "
+                       "weights where its large steps threw them, so this is no run starting near chance",
+                       climbed_from_first_remedy(s, first),
+                       {**evidence, "first_loss": first, "first_loss_step": t, "climbed_to": level,
+                        "climbed_step": at})
     remedy = _mostly_dead_remedy(s, mostly)
     if came:
         remedy = f"{started_far_remedy(s)} {remedy}".strip()

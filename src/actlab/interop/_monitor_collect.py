@@ -20,6 +20,7 @@ from ..reading_flow import grad_floor
 from ..reading_loss import (
     BLOW_UP_LOSS,
     CLIMB_LOSSES,
+    CLIMBED_FROM_FIRST,
     DIVERGING_LOSS,
     MOVED_FRACTION,
     PLATEAU_LOSSES,
@@ -164,6 +165,9 @@ class _Collecting:
     # the highest finite loss given on a training step, sampled or not, as (step, loss) (RunSummary.loss_top)
     _top: tuple[int, float] | None = None
     _first_loss: tuple[int, float] | None = None  # the run's first finite loss, as (step, loss)
+    # the highest climb from it (_track_climb): (its step, the first loss, the recent losses' median, the training
+    # step of that median)
+    _climbed: tuple[int, float, float, int] | None = None
     # the kept blow-up's peak with the latest losses since it, and the step they came down off its plateau at
     # (_track_plateau, RunSummary.plateau_left)
     _plateau: tuple[tuple[int, float], deque] | None = None
@@ -444,6 +448,23 @@ class _Collecting:
             if statistics.median(held) <= line or v <= RISING_FACTOR * self.chance_loss:
                 self._plateau_left = t
 
+    def _track_climb(self) -> None:
+        """The highest climb from the run's first loss so far (RunSummary.climbed_peak): the median of the recent
+        sampled losses past CLIMBED_FROM_FIRST x the first loss and RISING_FACTOR x chance, as readings'
+        climbed_from_first reads it on the same losses, kept once the losses have come back: over a whole window of
+        them (LOSS_BATCHES), so that half of them at least were past the line (a first loss of 1.5 times chance, then
+        two batches at 4 and 5 times it and the rest below chance, is no climb to recall). The median is taken only
+        where the highest of them is past the line (one comparison on most steps)."""
+        first, chance, losses = self._first_loss, self.chance_loss, self._losses
+        if first is None or not chance or len(losses) < LOSS_BATCHES or not first[1] > 0:
+            return
+        line = max(CLIMBED_FROM_FIRST * first[1], RISING_FACTOR * chance)
+        if max(losses) <= line:
+            return
+        level = statistics.median(losses)
+        if level > line and (self._climbed is None or level > self._climbed[2]):
+            self._climbed = (first[0], first[1], level, self.step_count + 1)
+
     def _keep_blow_up(self, peak: tuple[int, float]) -> None:
         """The blow-up under way, with ``peak`` as its peak, becomes the one the readings recall: in place of an
         earlier peak of its own (_moves_peak chose it), or of an earlier blow-up's lower peak."""
@@ -690,6 +711,7 @@ class _Collecting:
         if loss is not None and math.isfinite(self._loss):
             self._losses.append(self._loss)
             self._loss_steps.append(self.step_count + 1)
+            self._track_climb()
         # held: every step's, kept whole for _from_held_losses (CLIMB_LOSSES more than are judged, to date a climb
         # back through); window: the latest JUDGED_STEPS, which learning is judged on
         held = self._read_step_losses(loss)
