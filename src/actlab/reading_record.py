@@ -501,6 +501,10 @@ class RunSummary:
     # optimiser had stepped with (a monitor probes it after sampled steps), where two probes in a row found so: no
     # zero_grad() between steps (W56 walkthrough finding 2); None: not found, or not probed
     gradients_unzeroed: int | None = None
+    # the optimiser that stepped the watched weights scales each update by its own gradient statistics (an eps among
+    # its defaults: Adam, AdamW, RMSprop, Adagrad), so an update's size does not follow the gradient's (a monitor reads
+    # it at the optimiser's step after a sampled one); False: not such an optimiser, or not seen
+    optimiser_adaptive: bool = False
     # the trained weight matrices' size (the root of the sum of their squares) where a monitor read it largest, and
     # where it read it last, as (training step, size); None: not read. A size fallen WEIGHTS_SHRUNK times from its
     # largest is something pulling the weights to 0 (weight decay too large: W53 walkthrough finding 2)

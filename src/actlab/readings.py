@@ -643,13 +643,21 @@ def _with_unzeroed(findings: list[Finding], s: RunSummary) -> list[Finding]:
     if step is None or not findings or "gradients_unzeroed" in findings[0].evidence:
         return findings
     first = findings[0]
+    # an adaptive optimiser (Adam) divides each update by the gradients' own running size: the sum steers the updates,
+    # it does not grow them (W77 walkthrough finding 5: 'and grows with it' of Adam, whose run reached 99.9% accuracy)
+    grows = ("follows the sum of the gradients since the run began: Adam and its kin keep each update's size, but its "
+             "direction leans more and more on the old gradients" if s.optimiser_adaptive else
+             "steps with the sum of the gradients since the run began, and grows with it")
     said = (f"the gradients are never zeroed: after the optimiser's step at training step {step:,} (and the sampled "
-            "one before it), the next backward added its gradient to the one already in .grad, so every update steps "
-            "with the sum of the gradients since the run began, and grows with it")
+            "one before it), the next backward added its gradient to the one already in .grad, so every update "
+            + grows)
     words = lead(first.words, said, but=first.status == Status.HEALTHY)  # not at the end of a long line
     remedy = ("Call opt.zero_grad() once per optimiser step (after opt.step(), or before loss.backward()); where "
-              "gradients are accumulated over micro-batches on purpose, zero them after each optimiser step. The "
-              f"updates so far were sums that grew with the run: {s.restart}.")
+              "gradients are accumulated over micro-batches on purpose, zero them after each optimiser step. "
+              # a run that learned all the same keeps its weights: the fix is for the steps from here
+              + ("The run learned all the same: the fix makes each update follow its own batch's gradient from here."
+                 if first.status == Status.HEALTHY else
+                 f"The updates so far followed those sums: {s.restart}."))
     return [dataclasses.replace(first, words=words, remedy=remedy,
                                 evidence={**first.evidence, "gradients_unzeroed": step}), *findings[1:]]
 

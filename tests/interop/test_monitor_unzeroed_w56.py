@@ -90,3 +90,21 @@ def test_every_step_sampled_probes_one_step_in_five_and_still_reads_it(zero):
     assert len(probed) == 100 // _monitor_cut.ZERO_PROBE_GAP, probed
     for r in reports:
         assert (SAID in r.reading.words[:120]) == (zero == "never"), r.reading.words
+
+
+@pytest.mark.parametrize("adaptive", [False, True])
+def test_the_words_fit_the_optimiser_and_a_run_that_learned_keeps_its_weights(adaptive):
+    """W77 walkthrough finding 5: under Adam the headline said every update 'grows with' the summed gradient (Adam
+    divides it by its running size: the sum steers it, it does not grow it), and a run that reached 99.9% accuracy was
+    told to restart. Reference: which optimiser the loop used, and the reading's own status."""
+    make = (lambda p: torch.optim.AdamW(p, lr=1e-3)) if adaptive else \
+        (lambda p: torch.optim.SGD(p, lr=0.01, momentum=0.9))
+    reports = [r for r in _run(make, "never") if SAID in r.reading.words]
+    assert reports
+    for r in reports:
+        words, remedy = r.reading.words, r.reading.remedy
+        assert ("Adam and its kin keep each update's size" in words) == adaptive, words
+        assert ("and grows with it" in words) == (not adaptive), words
+        healthy = r.reading.status.value == "healthy"
+        assert ("The run learned all the same" in remedy) == healthy, (r.reading.status, remedy)
+        assert ("restart from freshly initialised weights" in remedy) == (not healthy), remedy

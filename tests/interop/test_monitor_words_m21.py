@@ -294,8 +294,11 @@ def test_blocks_are_said_to_be_what_is_counted_when_gradients_accumulate_over_th
     r = mon.report()
     assert r.step == 40 and optimiser_steps == 10  # the premise: 4 blocks to an optimiser step
     note = next(n for n in r.notes if n.startswith("the steps counted here"))
+    # the optimiser's own count beside it, the script's (W77 walkthrough finding 5: 'the monitor does not see
+    # opt.step()', where its hook reads the learning rate at each)
     assert note.startswith("the steps counted here, 40 so far, are `with mon.step()` blocks, and so are the updates "
-                           "the reading counts: the monitor does not see opt.step()")
+                           "the reading counts: the optimiser stepped the watched weights "
+                           f"{optimiser_steps} times over them"), note
     # a loop that steps the optimiser after every block says nothing of it
     mon = Monitor(model, every=1, chance_loss=math.log(3))
     for _ in range(4):

@@ -178,6 +178,9 @@ class _Cut:
         step = self.step_count + (self._open_step is not None)
         if step <= self._step0:  # an update before this monitor's first step: none of its run's
             return
+        if groups:  # how many times it stepped the watched weights (the note on blocks and updates says it)
+            count = self._opt_counts[opt] = self._opt_counts.get(opt, 0) + 1
+            self._opt_steps = max(self._opt_steps, count)
         for index, label in groups:
             lr = opt.param_groups[index].get("lr") if index < len(opt.param_groups) else None
             if lr.__class__ is not float and lr.__class__ is not int:

@@ -356,10 +356,13 @@ class _Reporting:
                          f"'{output}.weight' (where it was frozen mid-run, every ratio moves at that step){still}")
         if getattr(self, "_noted_leftover", False):  # gradients summed over several blocks: what a step is here (M21
             # item 4: 40 optimiser steps over 160 blocks read '160 so far' of the first 1,000 updates)
+            # the optimiser's own steps, where its hook counted them (W77 walkthrough finding 5: the note said 'the
+            # monitor does not see opt.step()' beside a learning-rate chart read at every optimiser step)
+            stepped = (f"the optimiser stepped the watched weights {self._opt_steps:,} times over them"
+                       if self._opt_steps else "no optimiser step of the watched weights was seen")
             notes.append(f"the steps counted here, {step:,} so far, are `with mon.step()` blocks, and so are the "
-                         "updates the reading counts: the monitor does not see opt.step(), so where it runs once "
-                         "every few blocks (gradients accumulated over micro-batches), the optimiser has stepped fewer "
-                         "times than that; judge how far the run has gone by its own count of optimiser steps")
+                         f"updates the reading counts: {stepped} (gradients accumulated over micro-batches take "
+                         "several blocks to a step); judge how far the run has gone by the optimiser's steps")
         tied = self._ties.get(f"{output}.weight" if output else "weight", []) if output is not None else []
         if tied:  # W21 finding 5: a GPT's head tied to its embedding
             notes.append(f"'{output}.weight' is tied to {_listed(tied)} (one Parameter used by several modules): its "
@@ -675,7 +678,7 @@ class _Reporting:
             # trained weights that no step has changed although they get gradients (_monitor_weights)
             weights_still_since=self._weights_still_since, still_weights=self._still_weights,
             unwritten_params=self._unwritten(), summed_gradients=self._summed_now,
-            gradients_unzeroed=self._gradients_unzeroed(),
+            gradients_unzeroed=self._gradients_unzeroed(), optimiser_adaptive=self._cut_adaptive,
             weights_size_high=self._size_high, weights_size_now=self._size_now, gradient_cut=self._gradient_cut(),
             inputs_alike=self._inputs_alike(), same_batch=self._same_batch(), trained_in_eval=self._trained_in_eval(),
             calls_vanish=min(chains, key=lambda c: c[2] / c[3], default=None),
