@@ -540,6 +540,12 @@ class RunSummary:
     # ... so the reading waits' on copy-first-token. A sixth item: the calls at the start whose gradient is exactly 0
     # (rounded to 0 on the way back; 0 where none is), the first figure then the first call's not 0
     calls_vanish: tuple[str, int, float, float, bool, int] | None = None
+    # the recurrent weight of that loop (the one weight its calls follow, square): (its name in words, its smallest
+    # singular value and its largest now, the training step they were first read at (the loop's first report: as
+    # initialised, where the run began there), its smallest and largest then, or None, None, None); None: none such,
+    # or not read. One orthogonal at the start (every singular value 1) cannot be offered an orthogonal initialisation
+    # (W75 walkthrough finding 7, W76 finding 4)
+    loop_spectrum: tuple[str, float, float, int | None, float | None, float | None] | None = None
     # the loop that grows what it carries the most: its |dL/da| at the first call over EXPLODING_RATIO times the
     # last's (first), or its activations' std growing call by call by the layers' rule: (its calls in words, how many,
     # |dL/da| at the first call, at the last, the activations' std at the first call and at the last, the weight its

@@ -288,10 +288,7 @@ def _calls_vanishing(s: RunSummary) -> Finding | None:
     # gates sit near 0 or the gates are saturated, which steps too large bring about
     remedy = ("Let the cell keep its state: a forget-gate bias of 1 at initialisation, a lower learning rate (gates "
               "pushed to 0 or 1 pass no gradient), or shorter sequences (truncated backpropagation through time)"
-              if gated else
-              "Carry the gradient further back: a gated cell (nn.LSTM, nn.GRU) in place of the plain recurrence, an "
-              "orthogonal initialisation of the recurrent weight, or shorter sequences (truncated backpropagation "
-              "through time)")
+              if gated else _plain_loop_remedy(s))
     return Finding(Status.VANISHING,
                    f"vanishing through time: through the {calls:,} calls of {name} in one forward, |dL/da| falls from "
                    f"{last:.3g} at the last call to "
@@ -301,6 +298,50 @@ def _calls_vanishing(s: RunSummary) -> Finding | None:
                    "calls",
                    f"{remedy}; then {s.restart}.",
                    {"calls_vanish": list(chain), "first_to_last_ratio": first / last})
+
+
+# singular values this close together (relative to the largest) make a weight orthogonal up to its scale
+ORTHOGONAL_SPREAD = 0.01
+
+
+def _orthogonal(low: float | None, high: float | None) -> bool:
+    """Singular values all within ORTHOGONAL_SPREAD of the largest, which is 1 or more (1 - ORTHOGONAL_SPREAD)."""
+    return low is not None and high is not None and high >= 1 - ORTHOGONAL_SPREAD \
+        and low >= (1 - ORTHOGONAL_SPREAD) * high
+
+
+def _values_words(low: float, high: float) -> str:
+    return f"all {high:.3g}" if high - low < 0.0005 * high else f"from {low:.3g} to {high:.3g}"
+
+
+def _plain_loop_remedy(s: RunSummary) -> str:
+    """What carries a plain recurrence's gradient further back, by its recurrent weight's singular values where they
+    were read (RunSummary.loop_spectrum): one orthogonal already, at a scale of 1 or more, now or as the run began,
+    is not offered an orthogonal initialisation (W75 walkthrough finding 7, W76 finding 4: a tanh RNN whose weight was
+    initialised orthogonal read 'an orthogonal initialisation of the recurrent weight'): each call's activation slope,
+    under 1, shrinks the gradient then, which only a gate or shorter sequences get round."""
+    rest = "or shorter sequences (truncated backpropagation through time)"
+    spectrum = s.loop_spectrum
+    if spectrum is None:
+        return (f"Carry the gradient further back: a gated cell (nn.LSTM, nn.GRU) in place of the plain recurrence, an "
+                f"orthogonal initialisation of the recurrent weight, {rest}")
+    words, low, high, at, low0, high0 = spectrum
+    now = f"its singular values are {_values_words(low, high)}"
+    gate = f"use a gated cell (nn.LSTM, nn.GRU) in place of the plain recurrence, {rest}"
+    if _orthogonal(low, high) or _orthogonal(low0, high0):
+        was = (f"is orthogonal already ({now})" if _orthogonal(low, high) else
+               f"was orthogonal at training step {at:,} (its singular values {_values_words(low0, high0)}; "
+               f"{low:.3g} to {high:.3g} now)")
+        return (f"Carry the gradient further back: the recurrent weight {words} {was}, so "
+                "what shrinks the gradient at each call is the activation's slope, under 1 wherever the state is away "
+                f"from 0: {gate}")
+    if high < 1:
+        return (f"Carry the gradient further back: the recurrent weight {words} has its largest singular value at "
+                f"{high:.3g}, under 1, so each call shrinks the gradient by that at least: initialise it orthogonally "
+                f"(torch.nn.init.orthogonal_ makes every singular value 1), use a gated cell (nn.LSTM, nn.GRU), {rest}")
+    return (f"Carry the gradient further back: a gated cell (nn.LSTM, nn.GRU) in place of the plain recurrence, an "
+            f"orthogonal initialisation of the recurrent weight {words} ({now}; torch.nn.init.orthogonal_ makes every "
+            f"one 1), {rest}")
 
 
 def _calls_exploding(s: RunSummary) -> Finding | None:

@@ -470,6 +470,7 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Cut, _Inpu
         # the first report's forward activations' stds, with its step: a std growth training made is told apart from
         # one the initialisation made (_exploding_activations)
         self._first_stds: tuple[int, list[tuple[str, float]]] | None = None
+        self._first_spectra: dict[str, tuple[int, float, float]] = {}  # loops' recurrent weights (_note_loop_weights)
         # the report that takes in the losses after the last sampled step, built as the run ends (_closing_report)
         self._final = None
         # the first loop read whose gradient grew back through its calls (RunSummary.loop_exploded); None: none yet
