@@ -534,7 +534,9 @@ def _with_rate(findings: list[Finding], s: RunSummary) -> list[Finding]:
     likeliest cause; the same on both sides, a pointer to the data (W57 walkthrough: labels replaced at step 401 at a
     constant rate read 'steps too large ... lower the learning rate'; a rate raised 40 times at step 501 was never
     named)."""
-    if not findings or not s.learning_rates:
+    if not findings or not s.learning_rates or "gradients_unzeroed" in findings[0].evidence:
+        # (gradients never zeroed lead the remedy with the fix: the rates' sentence before it, 'if the data changed
+        # at training step 75 ... look there first', sent the reader elsewhere, W78 walkthrough finding 2)
         return findings
     first = findings[0]
     t = first.evidence.get("spike_step") or first.evidence.get("jump_step")
@@ -1779,7 +1781,9 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
     began = (f", and it began there: its first loss, at training step {first[0]:,}, was {first[1]:.3g}, "
              f"{percent_below(first[1], s.chance_loss)} below chance, as a model trained before (a run resumed from "
              "a checkpoint) begins" if first is not None and math.isfinite(first[1]) and not above
-             and first[1] < (1 - MOVED_FRACTION) * s.chance_loss else "")
+             # (under half of chance: a first batch 20% below it is one batch's noise, W78 walkthrough finding 4: a
+             # fresh model's 0.798 against 1.0 read 'as a model trained before begins', 27% of its batches as low)
+             and first[1] < s.chance_loss / RISING_FACTOR else "")
     # a first loss well above chance, under started_far's line, that has come down: the run did not begin near
     # chance, and its start says where to look (W70 walkthrough finding 4: a tied embedding's logits began a character
     # model at 61.9, 19 times chance, and the reading said 'every run begins near chance' with no remedy)

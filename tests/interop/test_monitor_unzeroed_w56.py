@@ -108,3 +108,33 @@ def test_the_words_fit_the_optimiser_and_a_run_that_learned_keeps_its_weights(ad
         healthy = r.reading.status.value == "healthy"
         assert ("The run learned all the same" in remedy) == healthy, (r.reading.status, remedy)
         assert ("restart from freshly initialised weights" in remedy) == (not healthy), remedy
+        # the optimiser stepped after every block: no note that blocks are not its steps (W78 walkthrough finding 3)
+        assert not any(n.startswith("the steps counted here") for n in r.notes), r.notes
+
+
+def test_the_cause_stays_said_after_the_loss_turns_nan():
+    """W78 walkthrough finding 2: SGD with no zero_grad() read 'the gradients are never zeroed' until its loss went
+    NaN; the probes after it compared NaN values, found no sum, and the cause left the headline and the remedy, which
+    led with 'if the data changed at training step 75 ... look there first'. A probe that reads a NaN or an inf now
+    leaves the finding as it was. Reference: the loop (no zero_grad()), and its own losses (NaN at the end)."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(12, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 1))
+    opt = torch.optim.SGD(model.parameters(), lr=0.03, momentum=0.9)
+    mon = Monitor(model, every=5, chance_loss=1.0)
+    losses, said = [], []
+    for _ in range(160):
+        x = torch.randn(64, 12)
+        with mon.step() as s:
+            loss = F.mse_loss(model(x * 10), x[:, :1] * 3)
+            loss.backward()
+            s.loss = loss
+        losses.append(loss.item())
+        opt.step()
+        said.append(SAID in mon.report().reading.words)
+    reading = mon.report().reading
+    mon.close()
+    assert not math.isfinite(losses[-1]) and any(said)  # the premise: read so, then NaN
+    first = said.index(True)
+    assert all(said[first:]), said.index(False, first)
+    assert reading.status.value == "diverged" and SAID in reading.words, reading.words
+    assert reading.remedy.startswith("Call opt.zero_grad() once per optimiser step"), reading.remedy

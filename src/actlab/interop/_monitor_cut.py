@@ -259,6 +259,10 @@ class _Cut:
             now = p.grad.detach().reshape(-1)[:ZERO_PROBE].tolist()
             seen["after"] = True
             own = seen["own"].tolist()
+            if not all(map(math.isfinite, now + own + before)):  # a NaN or an inf tells neither way: the finding
+                # stands as it was (W78 walkthrough finding 2: a loop with no zero_grad() whose loss went NaN lost
+                # 'never zeroed' from its reading at the next probe)
+                return
             summed = _close(now, [b + o for b, o in zip(before, own, strict=True)]) and not _close(now, own)
             mon = ref()
             if mon is not None:

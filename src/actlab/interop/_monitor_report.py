@@ -355,7 +355,13 @@ class _Reporting:
             notes.append(f"the output layer, {_label(order[-1], self._kinds.get(order[-1], ''))}, is {why}: the "
                          "weight-gradient ratios are taken against the last trained layer, "
                          f"'{output}.weight' (where it was frozen mid-run, every ratio moves at that step){still}")
-        if getattr(self, "_noted_leftover", False):  # gradients summed over several blocks: what a step is here (M21
+        # (where the optimiser stepped after every block, the blocks are its steps: a loop with no zero_grad() sums
+        # its gradients over the blocks too, and the note had said 'gradients accumulated over micro-batches take
+        # several blocks to a step' of one that stepped after each, W78 walkthrough finding 3; the report after a
+        # block comes before that block's own opt.step(), one short)
+        if getattr(self, "_noted_leftover", False) and not (
+                self._opt_steps and 0 <= self.step_count - self._opt_steps <= 1):
+            # gradients summed over several blocks: what a step is here (M21
             # item 4: 40 optimiser steps over 160 blocks read '160 so far' of the first 1,000 updates)
             # the optimiser's own steps, where its hook counted them (W77 walkthrough finding 5: the note said 'the
             # monitor does not see opt.step()' beside a learning-rate chart read at every optimiser step)
