@@ -1,12 +1,15 @@
 """Issue 17, W77 walkthrough finding 4: labels shuffled apart from their inputs held a CNN's loss at 2.0805 against
 ln 8 = 2.0794 for 1,100 updates, and the not-learning remedy began 'If the loss is flat, raise the learning rate',
 never naming the data. A not-learning loss within PINNED_AT_CHANCE of chance now leads with the check of the targets
-(and a one-batch overfit test); one further off keeps the learning-rate advice. References: a model trained on labels
-drawn apart from its inputs (nothing to learn: its loss sits at ln C), and scripted losses 6% above chance."""
+(and a one-batch overfit test); one further off keeps the learning-rate advice. W78 finding 5: targets shifted by one
+sample held a regression 5% below chance, and the line is 10% (MOVED_FRACTION) either way. References: a model
+trained on labels drawn apart from its inputs (nothing to learn: its loss sits at ln C), and scripted losses 20% below
+chance within their noise."""
 
 from __future__ import annotations
 
 import math
+import random
 
 from conftest import require_torch
 
@@ -17,7 +20,7 @@ from torch.nn import functional as F  # noqa: E402
 from actlab.readings import PINNED_AT_CHANCE, Status  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
 
-CHECK = "most often means targets that do not follow their inputs"
+CHECK = "often means targets that do not follow their inputs"
 
 
 def _run(loss_of, steps=1050):
@@ -47,16 +50,18 @@ def test_labels_apart_from_their_inputs_lead_the_remedy_with_the_targets():
     assert reading.status is Status.NOT_LEARNING, reading.words
     updates = reading.findings[0].evidence["steps"]  # (the last sampled step's count)
     assert updates >= 1000
-    assert reading.remedy.startswith(f"A loss pinned at chance (within {PINNED_AT_CHANCE:.0%} of it) after "
-                                     f"{updates:,} updates {CHECK}"), reading.remedy
+    assert reading.remedy.startswith(f"A loss still at chance (within {PINNED_AT_CHANCE:.0%} of it) after "
+                                     f"{updates:,} updates, while the gradients flow, {CHECK}"), reading.remedy
     assert "If they are right: if the loss is flat, raise the learning rate" in reading.remedy
 
 
 def test_a_loss_further_from_chance_keeps_the_learning_rate_advice():
     chance = math.log(8)
 
-    def scripted(m, x, step):  # 6% above chance, with the model's graph under it (a small gradient for it to read)
-        return 1e-3 * m(x).square().mean() + chance * 1.06 * math.exp(0.02 * math.sin(step))
+    def scripted(m, x, step):  # 20% below chance, spread too widely to tell from it, with the model's graph under it
+        # (a small gradient for it to read)
+        # (log-normal, sigma 1: a coefficient of variation of 1.3, its mean 0.8 x chance)
+        return 1e-3 * m(x).square().mean() + chance * 0.8 * math.exp(random.Random(step).gauss(0, 1) - 0.5)
     reading, _ = _run(scripted)
     assert reading.status is Status.NOT_LEARNING, reading.words
     assert CHECK not in reading.remedy and reading.remedy.startswith("If the loss is flat"), reading.remedy
