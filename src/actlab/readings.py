@@ -245,6 +245,28 @@ def _with_loop_exploded(findings: list[Finding], s: RunSummary) -> list[Finding]
                                 evidence={**head.evidence, "loop_exploded": list(loop)}), *findings[1:]]
 
 
+def _with_unscaled_first(findings: list[Finding], s: RunSummary) -> list[Finding]:
+    """A divergence, or a blow-up, beside inputs past UNSCALED_INPUT_RMS: the inputs lead the headline's cause and
+    the remedy. W78 walkthrough finding 6: columns of scales up to 8,000 (root mean square 2.95e3) diverged at step 3,
+    the remedy led with 'Lower the learning rate (a tenth is a good first try)', the inputs only in an 'also'; a tenth
+    of the rate diverged at step 3 all the same, and standardising alone made the run healthy."""
+    if not findings:
+        return findings
+    first = findings[0]
+    unscaled = next((f for f in findings[1:] if f.status == Status.UNSCALED_INPUTS), None)
+    blew = first.status == Status.DIVERGED or "blew up" in first.words
+    if unscaled is None or not blew or unscaled.evidence.get("input_rms", 0) <= UNSCALED_INPUT_RMS:
+        return findings
+    rms = unscaled.evidence["input_rms"]
+    words = (f"{first.words}; the inputs are unscaled (their root mean square is {rms:.3g}), so the first layer's "
+             "weights get gradients that much larger than standardised inputs give them: a learning rate that suits "
+             "the other layers is far too large for the first, and columns of unequal scales leave no one rate right "
+             "for all of them")
+    remedy = f"{unscaled.remedy} Then, if it still blows up: {first.remedy}"
+    return [dataclasses.replace(first, words=words, remedy=remedy, evidence={**first.evidence, "input_rms": rms}),
+            *findings[1:]]
+
+
 def _with_unstandardised(findings: list[Finding], s: RunSummary) -> list[Finding]:
     """Inputs measured past SCALED_INPUT_RMS that no finding names (under the lines of _unscaled): a run that is
     healthy, starting or flowing says so after its words, and its remedy adds standardising them. W75 walkthrough
@@ -421,8 +443,8 @@ def with_causes(findings: list[Finding], s: RunSummary) -> list[Finding]:
     diagnose applies it again."""
     findings = list(findings)
     for cause in (_with_shrink, _with_cut, _with_unzeroed, _with_beyond, _with_at_end, _with_normalised,
-                  _with_worse_on_both, _with_rate, _with_same_batch, _with_rate_fallen, _with_trained_in_eval,
-                  _with_broadcast):
+                  _with_worse_on_both, _with_rate, _with_unscaled_first, _with_same_batch, _with_rate_fallen,
+                  _with_trained_in_eval, _with_broadcast):
         findings = cause(findings, s)
     return findings
 
