@@ -610,6 +610,10 @@ class _Collecting:
             else:
                 weight_norm[name] = values[i]
                 i += 1
+        held = self._grads_read
+        if held is not None and len(held[1]) == i:  # the optimiser's step compares the norms read here, on the
+            # host, not the tensors again (a transfer, and a synchronisation on a GPU, at each of its reads)
+            self._grads_read = (*held[:3], values[:i])
         self._renorm_overflowed(weight_norm)
         # places whose output needs a gradient were hooked, yet backward reached none of them inside the block: the
         # weights' .grad is not this step's (backward runs after the block). Gradients left at exactly 0 by
