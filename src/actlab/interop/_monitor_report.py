@@ -910,8 +910,13 @@ class _Reporting:
             first = reading.findings[0]
             # (no activation watched at all, as in a model whose only ones are an nn.RNN's: none tells where it is,
             # W73 walkthrough finding 3: 'every watched activation is finite: it starts in the loss')
+            # (the output layer after the last watched activation: its own parameters may hold the NaN, written by
+            # an update, W78 walkthrough finding 7: '4.weight' and '4.bias' NaN read 'it starts in the loss')
+            held = self._output_non_finite(output) if bad_loss and seen and not first_bad else ""
             where = (f"the first watched activation holding a NaN or an inf is {first_bad}" if first_bad else
                      "no activation is watched, so where in the model it is cannot be read" if not seen else
+                     f"every watched activation is finite, and the output layer's {held} hold NaN or infinite "
+                     "values: it starts there (an update wrote them)" if held else
                      "every watched activation is finite: it starts in the loss" if bad_loss else
                      f"every watched activation is finite: backward's gradient is first non-finite at {bad_grad}")
             inside = first_bad  # the place inside the model where it began, where one is known
@@ -1416,6 +1421,16 @@ class _Reporting:
                                  f"{'is' if gap == 2 else 'are'} not read yet" if gap > 1 else ""))
         return dataclasses.replace(last, steps_run=self.step_count, every=self.every, auto=self._auto,
                                    notes=tuple(self._current_notes(last.notes) + notes))
+
+    def _output_non_finite(self, output: str | None) -> str:
+        """The output layer's parameters that hold a NaN or an inf, in words ("'4.weight' and '4.bias'"); "" where
+        none does, or there is no output layer."""
+        module = self._weighted_by_name.get(output) if output is not None else None
+        if module is None:
+            return ""
+        bad = [f"'{output}.{n}'" for n, p in module.named_parameters(recurse=False)
+               if p.is_floating_point() and not bool(torch.isfinite(p.detach()).all())]
+        return _listed(bad) if bad else ""
 
     def _loop_weight(self, chain: list) -> tuple[str, torch.Tensor] | None:
         """The recurrent weight of a loop chain: the one weight its calls follow, square, of a watched module, no wider
