@@ -293,11 +293,12 @@ class LayerSummary:
     # net flat behind a BatchNorm whose bias was far below 0 was told to 'normalise the layer's inputs'); "" where
     # none runs there, or it is not known
     normed: str = ""
-    # no unit of it was on at any sampled batch from the run's first training step, before any update, on: the
-    # initialisation put them off, not the training (W77 walkthrough finding 3: hidden biases of -2 read 'dead ... a
-    # smaller learning rate keeps units from being pushed there; then restart ... from a checkpoint saved before the
-    # problem began' at step 1)
-    never_on: bool = False
+    # no unit of it was on at any sampled batch from the run's first sampled step on: that step's training step (1:
+    # before any update), where the losses before it did not blow up; 0: not so. The initialisation put them off, not
+    # the training (W77 walkthrough finding 3: hidden biases of -2 read 'dead ... a smaller learning rate keeps units
+    # from being pushed there; then restart ... from a checkpoint saved before the problem began' at step 1; W78
+    # finding 1: under every="auto", first sampled at step 4, the same run read so where every=1's named the biases)
+    never_on: int = 0
 
 
 @dataclass(frozen=True)

@@ -147,8 +147,12 @@ def off_remedy(s: RunSummary, layers: list[int]) -> str:
         # them off too)
         one = len(start) == 1
         names = layers_in_words([s.name(i - 1) for i in start])
-        parts.insert(0, f"every unit of {names} was off on every sampled batch from the first training step on, "
-                        f"{FROM_START}, so the initialisation put them there: check "
+        at = max(s.layers[i - 1].never_on for i in start)
+        since = (f"from the first training step on, {FROM_START}, so the initialisation put them there" if at == 1
+                 else f"from training step {at:,}, the first sampled, on, and the loss did not blow up before it, so "
+                 f"the initialisation most likely put them there (the steps before it were not sampled: what the "
+                 f"units did {FROM_START} is not known)")
+        parts.insert(0, f"every unit of {names} was off on every sampled batch {since}: check "
                         f"{'its' if one else 'their'} biases and the weights before {'it' if one else 'them'} (a bias "
                         "far below what the weights give a unit keeps it off on every input)")
     if offers_lower_lr(s) and not start:

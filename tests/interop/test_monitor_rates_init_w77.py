@@ -120,3 +120,44 @@ def test_units_killed_by_a_raised_rate_keep_the_learning_rate_advice():
     reading = report.reading
     assert FROM_START not in reading.remedy, reading.remedy
     assert "learning rate" in reading.remedy, reading.remedy
+
+
+def _auto_run(lr: float, bias: float):
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(12, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 1))
+    with torch.no_grad():
+        model[0].bias.fill_(bias)
+        model[2].bias.fill_(bias)
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    mon = Monitor(model, every="auto", chance_loss=1.0)
+    on = []  # the script's own count of module '3''s units on at each step
+    model[3].register_forward_hook(lambda m, i, o: on.append(int((o > 0).any(0).sum())))
+    for _ in range(200):
+        x = torch.randn(64, 12)
+        with mon.step() as s:
+            loss = F.mse_loss(model(x), x[:, :1])
+            loss.backward()
+            s.loss = loss
+        opt.step()
+        opt.zero_grad()
+    first = mon._step_sampled(1)
+    reading = mon.report().reading
+    mon.close()
+    return reading, first, on
+
+
+def test_under_auto_units_off_from_its_first_sample_are_still_the_initialisations_doing():
+    """W78 walkthrough finding 1: every="auto" first samples step 4, and the same biases read 'a smaller learning rate
+    keeps units from being pushed there ... a checkpoint saved before the problem began' where every=1 named them."""
+    reading, first, on = _auto_run(1e-2, -1.5)
+    assert first > 1 and sum(on) == 0  # the premise: not sampled at step 1; off at every step, the first included
+    assert reading.remedy.startswith(f"Every unit of module '3' (ReLU) was off on every sampled batch from training "
+                                     f"step {first}, the first sampled, on, and the loss did not blow up before it, so "
+                                     "the initialisation most likely put them there"), reading.remedy
+    assert SMALLER_LR_KEEPS not in reading.remedy and "checkpoint" not in reading.remedy, reading.remedy
+
+
+def test_under_auto_units_killed_by_a_blow_up_before_its_first_sample_are_not_put_on_the_initialisation():
+    reading, first, on = _auto_run(30.0, 0.0)
+    assert first > 1 and on[0] > 0 and on[-1] == 0, on[:6]  # the premise: on at step 1, off by the end
+    assert FROM_START not in reading.remedy, reading.remedy

@@ -157,7 +157,8 @@ def _one_layer(places: list[LayerSummary]) -> LayerSummary:
         else:
             width, dead, saturated = width + p.width, dead + p.dead, saturated + p.saturated
     return dataclasses.replace(first, width=width, dead=dead, saturated=saturated, signal_norm=signal,
-                               repeats=sum(p.repeats for p in places), never_on=all(p.never_on for p in places))
+                               repeats=sum(p.repeats for p in places),
+                               never_on=max(p.never_on for p in places) if all(p.never_on for p in places) else 0)
 
 
 _NAN_AT_DATA = "A loss that turns NaN without climbing first points at the data or the loss"  # reading_loss's
@@ -550,7 +551,7 @@ class _Reporting:
                     (0 if at_output else sat or 0) + (dead or 0), r["act_grad"],
                     layer.label, f"'{param}'", chained=layer.chained,
                     repeats=int(_later_call(stats.name)), normed=self._norm_before(weight_module, layer.name) or "",
-                    never_on=layer.lit == 0 and layer.first_seen == 1 and bool(layer.samples)))
+                    never_on=self._never_on(layer)))
                 if not shared:  # the weight's own row leads its layer
                     groups[weight_module].insert(0, groups[weight_module].pop())
             else:
@@ -1421,6 +1422,16 @@ class _Reporting:
                                  f"{'is' if gap == 2 else 'are'} not read yet" if gap > 1 else ""))
         return dataclasses.replace(last, steps_run=self.step_count, every=self.every, auto=self._auto,
                                    notes=tuple(self._current_notes(last.notes) + notes))
+
+    def _never_on(self, layer) -> int:
+        """LayerSummary.never_on: the training step of the run's first sampled step where no unit of ``layer`` was
+        on at any sampled batch from it on, the run began at step 1 and its losses before that step did not blow up
+        (a blow-up dated after it); 0 otherwise."""
+        first = self._step_sampled(1)
+        if layer.lit != 0 or not layer.samples or first is None or layer.first_seen != first or self._step0 != 0:
+            return 0
+        blown = self._blown_up
+        return first if blown is None or (self._blown_from or blown[0]) > first else 0
 
     def _output_non_finite(self, output: str | None) -> str:
         """The output layer's parameters that hold a NaN or an inf, in words ("'4.weight' and '4.bias'"); "" where
