@@ -236,8 +236,12 @@ def _with_loop_exploded(findings: list[Finding], s: RunSummary) -> list[Finding]
     weight = f"'{weights}'" if weights and not weights.startswith("'") else weights or "the recurrent weight"
     lead_words = (f"{head.words}; at training step {step:,} the gradient grew {growth:.2g} times back through the "
                   f"calls of {name} (exploding through time)")
-    remedy = (f"Clip the gradients' norm (torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0) between backward() "
-              f"and opt.step()): it bounds every update however far the loop grows the gradient, where a lower "
+    # (clipping on already, where the monitor saw the optimiser step with a cut gradient: a tighter limit, W76
+    # walkthrough finding 5: a loop clipped at 1 was told to clip)
+    clip = (f"{s.clip[0].upper()}{s.clip[1:]}" if s.clip.startswith(CLIPPING_ON) else
+            "Clip the gradients' norm (torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0) between backward() "
+            "and opt.step())")
+    remedy = (f"{clip}: it bounds every update however far the loop grows the gradient, where a lower "
               f"learning rate only scales it down; and initialise {weight} so that its largest singular value is at "
               f"most 1 (torch.nn.init.orthogonal_ makes every one 1), or use a gated cell (nn.LSTM, nn.GRU). "
               f"{head.remedy}")
@@ -323,6 +327,8 @@ def _calls_vanishing(s: RunSummary) -> Finding | None:
                    {"calls_vanish": list(chain), "first_to_last_ratio": first / last})
 
 
+# how RunSummary.clip begins where the monitor saw clipping on (its remedies then ask for a tighter limit)
+CLIPPING_ON = "clip tighter: clipping is on already"
 # singular values this close together (relative to the largest) make a weight orthogonal up to its scale
 ORTHOGONAL_SPREAD = 0.01
 
@@ -393,9 +399,10 @@ def _calls_exploding(s: RunSummary) -> Finding | None:
                    + "; ".join(said) + ": the recurrence multiplies what it carries by more than 1 at every step",
                    f"Make the recurrence shrink what it carries: initialise {weight} so that its largest singular "
                    "value is at most 1 (torch.nn.init.orthogonal_ makes every one 1; or scale it down), or use a gated "
-                   "cell (nn.LSTM, nn.GRU); clip the gradients' norm (torch.nn.utils.clip_grad_norm_ between "
-                   "backward() and opt.step()) or train on shorter sequences (truncated backpropagation through time); "
-                   f"then {s.restart}.",
+                   "cell (nn.LSTM, nn.GRU); "
+                   + (s.clip if s.clip.startswith(CLIPPING_ON) else "clip the gradients' norm "
+                      "(torch.nn.utils.clip_grad_norm_ between backward() and opt.step())")
+                   + f" or train on shorter sequences (truncated backpropagation through time); then {s.restart}.",
                    {"calls_explode": list(chain), "first_to_last_ratio": first / last if last > 0 else math.nan})
 
 

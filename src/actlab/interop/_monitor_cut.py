@@ -22,7 +22,9 @@ from collections import deque
 import torch
 from torch.optim.optimizer import register_optimizer_step_pre_hook
 
+from ..readings import CLIPPING_ON
 from ..run_points import RATE_CHANGES_MOST, evenly
+from ._monitor_base import TORCH_CLIP
 from ._monitor_scaler import scale_of
 
 CUT_KEPT = 8  # the latest sampled steps' cuts the reading looks at
@@ -32,6 +34,7 @@ ZERO_PROBE = 8  # values of the first watched weight's gradient the zeroing prob
 # every=1 its two hooks' registration and removal (30-40 us of each step, measured on the benchmark's MLP) are paid
 # one step in five, and UNZEROED_PROBES in a row take that many more steps to say a missing zero_grad()
 ZERO_PROBE_GAP = 5
+CLIPPED = 0.99  # a gradient this much smaller at opt.step() than after backward was clipped (RunSummary.clip)
 UNZEROED_PROBES = 2  # probes in a row that found the gradient added to the old one before it is said
 # the latest changes of the learning rate kept, per parameter group: a schedule that changes it every step (cosine,
 # OneCycleLR, a slow ramp) is known over this many steps back (W60 walkthrough: 512 had lost the rate at the run's low,
@@ -281,6 +284,19 @@ class _Cut:
         the gradient it had stepped with, where UNZEROED_PROBES probes in a row found it so; None otherwise."""
         run = self._unzeroed
         return run[0] if run is not None and run[1] >= UNZEROED_PROBES else None
+
+    def _clip_words(self) -> str:
+        """RunSummary.clip: how a remedy offers clipping. Where the latest sampled step's gradient reached the
+        optimiser cut (clipping is on), a tighter limit, with the figures; else clip_grad_norm_ (W76 walkthrough
+        finding 5: a run clipped at 1 that diverged was told to 'clip the gradients' norm')."""
+        cuts = self._cuts
+        if not cuts or self._cut_adaptive:
+            return TORCH_CLIP
+        step, ratio, before, after = cuts[-1]
+        if not ratio < CLIPPED:
+            return TORCH_CLIP
+        return (f"{CLIPPING_ON} (at training step {step:,} the gradients' norm was {before:.3g} after backward and "
+                f"{after:.3g} at opt.step()), so lower its limit")
 
     def _gradient_cut(self) -> tuple[int, float, float, float, int] | None:
         """RunSummary.gradient_cut: (the latest cut's training step, the median cut over the latest CUT_KEPT, the

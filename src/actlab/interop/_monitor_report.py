@@ -53,7 +53,7 @@ from ..readings import (
 )
 from ..readings import lead as _lead
 from ..run_points import evenly
-from ._monitor_base import _WARMUP_STEPS, DEAD_ODDS, DEAD_POINTS, LOSS_BATCHES, TORCH_CLIP, TORCH_RESTART, torch_restart
+from ._monitor_base import _WARMUP_STEPS, DEAD_ODDS, DEAD_POINTS, LOSS_BATCHES, TORCH_RESTART, torch_restart
 from ._monitor_counts import DEAD_NAMED
 from ._monitor_places import _Layer
 from ._monitor_scaler import half_note, scaler_hint
@@ -643,7 +643,7 @@ class _Reporting:
             last_finite_step=non_finite_since.get("last_finite_step") if non_finite_since is not None else None,
             output_signal_norm=last_act if rows else None,
             signal_reference=ref_words if rows else "",
-            keeps_last_finite=False, restart=TORCH_RESTART, clip=TORCH_CLIP, levers=TORCH_LEVERS,
+            keeps_last_finite=False, restart=TORCH_RESTART, clip=self._clip_words(), levers=TORCH_LEVERS,
             reference_name="" if reference == "the output layer" else reference,
             output_weights="" if output is None else f"'{output}.weight'",
             left_out=tuple(left_out),  # the reading names them (a frozen backbone is no linear model)
