@@ -138,3 +138,31 @@ def test_the_cause_stays_said_after_the_loss_turns_nan():
     assert all(said[first:]), said.index(False, first)
     assert reading.status.value == "diverged" and SAID in reading.words, reading.words
     assert reading.remedy.startswith("Call opt.zero_grad() once per optimiser step"), reading.remedy
+
+
+@pytest.mark.parametrize("every", [1, "auto"])
+def test_a_gradient_growing_past_the_old_one_leaves_the_finding_as_it_was(every):
+    """W79 walkthrough finding 1: SGD at lr 2 with momentum and no zero_grad() climbed to NaN at step 133; under
+    every=1 'never zeroed' left the reading before it (auto kept it): each gradient, 1e4 times the one before, was
+    within 1e-4 of both the sum and itself alone, which the probe took for a zeroed .grad. Such a probe is now no
+    evidence either way. Reference: the loop (no zero_grad()), its own losses (NaN at the end)."""
+    torch.manual_seed(4)
+    x = torch.randn(4096, 20)
+    y = (x @ torch.randn(20, 5) + 0.3 * torch.randn(4096, 5)).argmax(1)
+    model = nn.Sequential(nn.Linear(20, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 5))
+    opt = torch.optim.SGD(model.parameters(), lr=2.0, momentum=0.9)
+    mon = Monitor(model, every=every, chance_loss=math.log(5))
+    losses = []
+    for _ in range(160):
+        i = torch.randint(0, 4096, (64,))
+        with mon.step() as s:
+            loss = F.cross_entropy(model(x[i]), y[i])
+            loss.backward()
+            s.loss = loss
+        losses.append(loss.item())
+        opt.step()
+    reading = mon.report().reading
+    mon.close()
+    assert not math.isfinite(losses[-1])  # the premise: NaN by the end
+    assert SAID in reading.words, reading.words
+    assert reading.remedy.startswith("Call opt.zero_grad() once per optimiser step"), reading.remedy

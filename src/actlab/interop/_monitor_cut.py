@@ -266,7 +266,12 @@ class _Cut:
                 # stands as it was (W78 walkthrough finding 2: a loop with no zero_grad() whose loss went NaN lost
                 # 'never zeroed' from its reading at the next probe)
                 return
-            summed = _close(now, [b + o for b, o in zip(before, own, strict=True)]) and not _close(now, own)
+            added, alone = _close(now, [b + o for b, o in zip(before, own, strict=True)]), _close(now, own)
+            if added and alone:  # the old gradient too small beside the new one to tell the two apart: no evidence
+                # either way (W79 walkthrough finding 1: a loop with no zero_grad() climbing to NaN, each gradient
+                # 1e4 times the last, lost 'never zeroed' at every=1 as its losses grew)
+                return
+            summed = added
             mon = ref()
             if mon is not None:
                 mon._unzeroed = (step, (mon._unzeroed[1] + 1) if mon._unzeroed else 1) if summed else None
