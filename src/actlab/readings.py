@@ -329,8 +329,10 @@ def _calls_vanishing(s: RunSummary) -> Finding | None:
 
 # how RunSummary.clip begins where the monitor saw clipping on (its remedies then ask for a tighter limit)
 CLIPPING_ON = "clip tighter: clipping is on already"
-# singular values this close together (relative to the largest) make a weight orthogonal up to its scale
-ORTHOGONAL_SPREAD = 0.01
+# singular values this close together (relative to the largest) make a weight orthogonal up to its scale, or nearly:
+# every="auto" first reads a loop at step 4, after three updates (W79 walkthrough finding 3: an orthogonal weight read
+# 0.978 to 1.017 there and was offered an orthogonal initialisation)
+ORTHOGONAL_SPREAD = 0.1
 
 
 def _orthogonal(low: float | None, high: float | None) -> bool:
@@ -358,8 +360,10 @@ def _plain_loop_remedy(s: RunSummary) -> str:
     now = f"its singular values are {_values_words(low, high)}"
     gate = f"use a gated cell (nn.LSTM, nn.GRU) in place of the plain recurrence, {rest}"
     if _orthogonal(low, high) or _orthogonal(low0, high0):
-        was = (f"is orthogonal already ({now})" if _orthogonal(low, high) else
-               f"was orthogonal at training step {at:,} (its singular values {_values_words(low0, high0)}; "
+        nearly = "" if (low0 if not _orthogonal(low, high) else low) >= 0.99 * (
+            high0 if not _orthogonal(low, high) else high) else "nearly "
+        was = (f"is {nearly}orthogonal already ({now})" if _orthogonal(low, high) else
+               f"was {nearly}orthogonal at training step {at:,} (its singular values {_values_words(low0, high0)}; "
                f"{low:.3g} to {high:.3g} now)")
         return (f"Carry the gradient further back: the recurrent weight {words} {was}, so "
                 "what shrinks the gradient at each call is the activation's slope, under 1 wherever the state is away "

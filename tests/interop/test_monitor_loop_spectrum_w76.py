@@ -23,13 +23,13 @@ from actlab.torch import Monitor  # noqa: E402
 from interop.test_monitor_through_time_w66 import _RNN  # noqa: E402
 
 
-def _run(gain):
+def _run(gain, every=10):
     torch.manual_seed(0)
     model = _RNN(hidden=32)
     nn.init.orthogonal_(model.hh.weight, gain=gain)
     first = torch.linalg.svdvals(model.hh.weight.detach().double())
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    mon = Monitor(model, every=10, chance_loss=math.log(2))
+    mon = Monitor(model, every=every, chance_loss=math.log(2))
     for _ in range(60):
         x = torch.randn(64, 80, 1)
         with mon.step() as s:
@@ -64,3 +64,13 @@ def test_a_recurrent_weight_under_1_is_told_its_largest_singular_value(gain):
     said = re.search(r"'hh.weight' has its largest singular value at ([\d.]+), under 1", reading.remedy)
     assert said and float(said[1]) == float(f"{float(now.max()):.3g}"), reading.remedy
     assert "initialise it orthogonally (torch.nn.init.orthogonal_" in reading.remedy
+
+
+def test_under_auto_a_weight_orthogonal_at_the_start_is_read_nearly_so_at_its_first_sample():
+    """W79 walkthrough finding 3: every="auto" first samples step 4, after three updates, where the weight's singular
+    values were 0.978 to 1.017, and the remedy offered an orthogonal initialisation."""
+    reading, first, _ = _run(1.0, every="auto")
+    assert float(first.max() - first.min()) < 1e-6
+    assert re.search(r"the recurrent weight 'hh.weight' was nearly orthogonal at training step 4 \(its singular "
+                     r"values from [\d.]+ to [\d.]+;", reading.remedy), reading.remedy
+    assert "orthogonal initialisation" not in reading.remedy and "orthogonal_" not in reading.remedy

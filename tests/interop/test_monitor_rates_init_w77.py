@@ -155,6 +155,8 @@ def test_under_auto_units_off_from_its_first_sample_are_still_the_initialisation
                                      f"step {first}, the first sampled, on, and the loss did not blow up before it, so "
                                      "the initialisation most likely put them there"), reading.remedy
     assert SMALLER_LR_KEEPS not in reading.remedy and "checkpoint" not in reading.remedy, reading.remedy
+    # (not sampled at step 1: the restart claims no first step, W79 walkthrough finding 6)
+    assert reading.remedy.endswith("then restart from freshly initialised weights."), reading.remedy
 
 
 def test_under_auto_units_killed_by_a_blow_up_before_its_first_sample_are_not_put_on_the_initialisation():

@@ -818,7 +818,10 @@ class _Reporting:
             elif reading.findings and FROM_START in reading.findings[0].remedy:
                 # units off from the initialisation: no checkpoint holds weights from before it (W77 walkthrough
                 # finding 3: 'restart ... from a checkpoint saved before the problem began' of biases set at -2)
-                reading = diagnose(dataclasses.replace(summary, restart=torch_restart(step=1)))
+                # (from the first sampled step under every="auto": fresh weights, the first step not claimed)
+                fresh = torch_restart(step=1) if "from the first training step on" in reading.findings[0].remedy \
+                    else "restart from freshly initialised weights"
+                reading = diagnose(dataclasses.replace(summary, restart=fresh))
         elif not self._opaque and not self._unknown and _is_affine(self.model):  # layers with nothing between them
             reading = diagnose(dataclasses.replace(summary, affine_between=tuple(zip(order, order[1:], strict=False))))
         else:
