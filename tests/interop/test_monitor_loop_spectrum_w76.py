@@ -16,10 +16,10 @@ from conftest import require_torch
 
 torch = require_torch()
 from torch import nn  # noqa: E402
-from torch.nn import functional as F  # noqa: E402
 
 from actlab.readings import Status  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 from interop.test_monitor_through_time_w66 import _RNN  # noqa: E402
 
 
@@ -32,12 +32,7 @@ def _run(gain, every=10):
     mon = Monitor(model, every=every, chance_loss=math.log(2))
     for _ in range(60):
         x = torch.randn(64, 80, 1)
-        with mon.step() as s:
-            loss = F.cross_entropy(model(x), (x[:, 0, 0] > 0).long())
-            loss.backward()
-            s.loss = loss
-        opt.step()
-        opt.zero_grad()
+        monitored_step(mon, model, x, (x[:, 0, 0] > 0).long(), opt)
     reading = mon.report().reading
     now = torch.linalg.svdvals(model.hh.weight.detach().double())
     mon.close()

@@ -25,6 +25,7 @@ from torch.nn import functional as F  # noqa: E402
 
 from actlab.reading_remedies import FROM_START, SMALLER_LR_KEEPS  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 
 def _data(n=2000, d=20, classes=8):
@@ -42,11 +43,7 @@ def _run(model, opt, steps, sched=None, rate_at=None, keep=None):
         if rate_at is not None and step in rate_at:
             opt.param_groups[0]["lr"] = rate_at[step]
         i = torch.randint(0, len(x), (64,))
-        with mon.step() as s:
-            out = model(x[i])
-            loss = F.cross_entropy(out, y[i])
-            loss.backward()
-            s.loss = loss
+        monitored_step(mon, model, x[i], y[i])
         if keep is not None:
             keep(step)
         rates[step] = opt.param_groups[0]["lr"]
@@ -134,12 +131,7 @@ def _auto_run(lr: float, bias: float):
     model[3].register_forward_hook(lambda m, i, o: on.append(int((o > 0).any(0).sum())))
     for _ in range(200):
         x = torch.randn(64, 12)
-        with mon.step() as s:
-            loss = F.mse_loss(model(x), x[:, :1])
-            loss.backward()
-            s.loss = loss
-        opt.step()
-        opt.zero_grad()
+        monitored_step(mon, model, x, x[:, :1], opt, F.mse_loss)
     first = mon._step_sampled(1)
     reading = mon.report().reading
     mon.close()

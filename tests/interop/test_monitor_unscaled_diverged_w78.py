@@ -19,6 +19,7 @@ from torch.nn import functional as F  # noqa: E402
 
 from actlab.readings import Status  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 STANDARDISE = "Standardise each input column to mean 0 and variance 1 before training"
 
@@ -36,12 +37,7 @@ def _run(lr: float, standardise: bool):
     mon = Monitor(model, every=1, chance_loss=1.0)
     for _ in range(60):
         i = torch.randint(0, 2048, (64,))
-        with mon.step() as s:
-            loss = F.mse_loss(model(x[i]), y[i])
-            loss.backward()
-            s.loss = loss
-        opt.step()
-        opt.zero_grad()
+        monitored_step(mon, model, x[i], y[i], opt, F.mse_loss)
     reading = mon.report().reading
     mon.close()
     return reading, float(x.square().mean().sqrt())
