@@ -1455,7 +1455,7 @@ class _Reporting:
             if len(names) == 1 and names[0].endswith(".weight") else None
         w = getattr(module, "weight", None)
         if not isinstance(w, torch.Tensor) or w.dim() != 2 or w.shape[0] != w.shape[1] \
-                or w.shape[0] > LOOP_SPECTRUM_MOST or not bool(torch.isfinite(w).all()):
+                or w.shape[0] > LOOP_SPECTRUM_MOST:
             return None
         return f"'{names[0]}'", w
 
@@ -1464,8 +1464,11 @@ class _Reporting:
         sampled step: as initialised, where the run began there), kept for the vanishing reading's remedy."""
         for chain in loops[0]:
             found = self._loop_weight(chain)
+            # (a weight read once is not read again: the scan of its values for NaN is paid once too)
             if found is not None and found[0] not in self._first_spectra:
-                self._first_spectra[found[0]] = (step, *_spectrum(found[1]))
+                values = _spectrum(found[1])
+                if values is not None:
+                    self._first_spectra[found[0]] = (step, *values)
 
     def _loop_spectrum(self, loops: tuple, name: str) -> tuple | None:
         """RunSummary.loop_spectrum for the loop chain called ``name``: (its recurrent weight in words, the smallest and
@@ -1477,8 +1480,11 @@ class _Reporting:
         if found is None:
             return None
         words, w = found
+        now = _spectrum(w)
+        if now is None:
+            return None
         first = self._first_spectra.get(words)
-        return (words, *_spectrum(w), *(first if first is not None else (None, None, None)))
+        return (words, *now, *(first if first is not None else (None, None, None)))
 
     def _loop_exploded_first(self, exploding: list, step: int, held_to: int | None) -> tuple | None:
         """RunSummary.loop_exploded: the first report's loop whose gradient grew back through its calls past
@@ -1608,9 +1614,12 @@ def _loop_period(labels: list[str], base: str) -> int:
 LOOP_SPECTRUM_MOST = 1024  # the widest recurrent weight whose singular values a report reads
 
 
-def _spectrum(w: torch.Tensor) -> tuple[float, float]:
-    """A matrix's smallest and largest singular values, in float64 on the CPU."""
-    values = torch.linalg.svdvals(w.detach().to("cpu", torch.float64))
+def _spectrum(w: torch.Tensor) -> tuple[float, float] | None:
+    """A matrix's smallest and largest singular values, in float64 on the CPU; None where it holds a NaN or an inf."""
+    w = w.detach().to("cpu", torch.float64)
+    if not bool(torch.isfinite(w).all()):
+        return None
+    values = torch.linalg.svdvals(w)
     return float(values.min()), float(values.max())
 
 
