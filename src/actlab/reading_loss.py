@@ -321,19 +321,44 @@ def lower_low(low: tuple | None, step: int, values: list[float], chance: float |
     return (step, statistics.fmean(values), bound, window) if low is None or bound < low[2] else low
 
 
-def low_point(low: tuple | None) -> tuple[int, str] | None:
+def low_point(low: tuple | None, lowest: tuple | None = None) -> tuple[int, str] | None:
     """Where within the run's lowest window (lower_low's) the loss was lowest, and in words why there: the middle step
     of the LOW_SPAN consecutive finite losses whose median is lowest; the window's last step where it holds too few.
 
     The window's mean is a trailing one: where the loss turned within it (a learning-rate range test), the weights at
     its end are already worse than any at its low (W48 walkthrough: the lowest 50-step mean ended at step 159, whose
     weights scored 1.15 on the whole data set; the best, before step 133, scored 0.52). Where the lowest stretch ends
-    the window (a loss still falling, or flat, there), its last step: the latest weights of that stretch."""
+    the window (a loss still falling, or flat, there), its last step: the latest weights of that stretch.
+
+    ``low`` may be a later window within the lowest one's noise (the monitor's _latest_low), and ``lowest`` the
+    lowest window itself: the point found in ``low`` is named only where its median is within the noise of the lowest
+    median of ``lowest`` (and said to be so where it is higher); beyond it, the lowest window's point. W79
+    walkthrough finding 2: a warm-up too high, and 'where the loss was at its lowest (the median of the 9 steps around
+    it, 0.857)' at step 65, in a later window whose mean was within the lowest's bound, where the median around step
+    28 was 0.649 (the weights before 65 scored 1.04 on the whole data set, those before 28 0.593)."""
+    found = _low_at(low)
+    if found is None or lowest is None or lowest is low or found[2] is None:
+        return None if found is None else found[:2]
+    base = _low_at(lowest)
+    if base is None or base[3] is None or found[2] <= base[3]:
+        return found[:2]
+    pairs = _spans(lowest)[0]
+    if found[2] - base[3] > _median_noise([v for _, v in pairs], found[5]):
+        return base[:2]
+    return found[0], (f"where the loss was last within the noise of its lowest (the median of the {found[5]} "
+                      f"{found[6]} {'up to' if found[7] else 'around'} it, {found[2]:.3g}, against {base[3]:.3g} "
+                      f"around training step {base[4]:,}: the later weights trained longer)")
+
+
+def _low_at(low: tuple | None) -> tuple | None:
+    """low_point's reading of one window: (step, words, the median named or None, the window's lowest median, the
+    middle step of that lowest span, the span k, "steps" or "losses read", whether the step named is the window's
+    end); None where there is no window."""
     if low is None:
         return None
     pairs, k, spans, medians = _spans(low)
     if not medians:
-        return low[0], "where the mean loss was at its lowest"
+        return low[0], "where the mean loss was at its lowest", None, None, None, k, "steps", True
     # (equal medians, as a V's spans around its bottom have: the lower mean, the span centred on it)
     i = lowest = min(range(len(medians)), key=lambda j: (medians[j], statistics.fmean(spans[j])))
     noise = _median_noise([v for _, v in pairs], k)
@@ -349,18 +374,20 @@ def low_point(low: tuple | None) -> tuple[int, str] | None:
         # 499 0.400)
         i = len(medians) - 1
     steps = "steps" if pairs[i + k - 1][0] - pairs[i][0] == k - 1 else "losses read"
+    least = (medians[lowest], pairs[lowest + k // 2][0])
     if i == len(medians) - 1 and i != lowest:  # the end, within the noise of a lower stretch before it: said as
         # such, with that stretch (W60 walkthrough: 'where the loss was at its lowest (the median of the 9 steps up to
         # it, 1.47)' of a run whose lowest 9-step median was 1.14, at step 78)
         return pairs[-1][0], (f"where the loss was last within the noise of its lowest (the median of the {k} "
                               f"{steps} up to it, {medians[i]:.3g}, against {medians[lowest]:.3g} around training "
-                              f"step {pairs[lowest + k // 2][0]:,}: the later weights trained longer)")
+                              f"step {pairs[lowest + k // 2][0]:,}: the later weights trained longer)"), \
+            medians[i], *least, k, steps, True
     if i == len(medians) - 1:  # the lowest stretch ends the window: the loss was still falling, or flat, at its end,
         # and the weights at the end are the latest of that stretch
         return pairs[-1][0], (f"where the loss was at its lowest (the median of the {k} {steps} up to it, "
-                              f"{medians[i]:.3g})")
+                              f"{medians[i]:.3g})"), medians[i], *least, k, steps, True
     return pairs[i + k // 2][0], (f"where the loss was at its lowest (the median of the {k} {steps} around it, "
-                                  f"{medians[i]:.3g})")
+                                  f"{medians[i]:.3g})"), medians[i], *least, k, steps, False
 
 
 def risen_in_low(low: tuple | None) -> float:

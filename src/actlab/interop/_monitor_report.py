@@ -58,6 +58,7 @@ from ._monitor_counts import DEAD_NAMED
 from ._monitor_places import _Layer
 from ._monitor_scaler import half_note, scaler_hint
 from ._monitor_words import (
+    DYING_SHARE,
     EXPLODE_FLOOR,
     EXPLODE_PER_LAYER,
     EXPLODE_TOTAL,
@@ -70,7 +71,9 @@ from ._monitor_words import (
     _is_affine,
     _label,
     _latest,
+    _off_date,
     _ordinal,
+    _sample_date,
     _sampled,
     _share,
     _short_window,
@@ -277,6 +280,41 @@ class _Reporting:
                 if not all(bool(torch.isfinite(p).all()) for p in own if p.numel()):
                     bad.append(label)
         return tuple(owners), tuple(bad)
+
+    def _low_point(self, low: tuple | None = None) -> tuple[int, str] | None:
+        """The checkpoint's point (reading_loss.low_point) in ``low``, by default the latest window within the lowest
+        one's noise, checked against the lowest window itself."""
+        return low_point(low or self._latest_low or self._lowest_judged, self._lowest_judged)
+
+    def _before_units_stopped(self, best: tuple[int, str], stopping: list[Stopping]) -> tuple[int, str]:
+        """A run's best point (``best``) as its checkpoint, or an earlier one where it comes after half or more of a
+        layer's units stopped (their last sampled step on, as the dying layer's remedy dates it), once the loss had
+        come down: the lowest window's own point where it comes before that, else that step. Restarted with the
+        same activation, a checkpoint whose units are off keeps them off (W79 walkthrough finding 2: a warm-up too
+        high, units off from step 42 and every gradient 0 by 200, and the checkpoint named 'before training step
+        65', whose layer held 26 units off on all 4,096 points; before step 28 none was, and it scored 0.593 on the
+        whole data set against 1.04)."""
+        many = [d for d in stopping if d.width and d.stopped >= DYING_SHARE * d.width and _sample_date(d) is not None]
+        on = min((_sample_date(d) for d in many), default=None)
+        if on is None or best[0] <= on or self._moved_at is None:
+            return best
+        off = min((_off_date(d) for d in many if _off_date(d) is not None), default=None)
+
+        def unsure(point: tuple[int, str]) -> tuple[int, str]:
+            # between the samples that saw the units on and off (every=10 or "auto"): whether they were still on
+            # there the samples do not tell, and a checkpoint from before holds less of the learning
+            return point[0], (f"{point[1]}; the units that stopped were seen on at training step {on:,} and off at "
+                              f"{off:,}, so check that it has them on")
+
+        if off is not None and best[0] < off:
+            return unsure(best)
+        lowest = low_point(self._lowest_judged)
+        if lowest is not None and lowest[0] <= on:
+            return lowest
+        if lowest is not None and off is not None and lowest[0] < off and lowest[0] >= self._moved_at:
+            return unsure(lowest)
+        return best if on < self._moved_at else (on, "the last sampled step at which most of the units that stopped "
+                                                      "were on")
 
     def _jumped(self, reading: Reading) -> int | None:
         """The step of the latest jump (reading_loss.spike) the reports of this monitor found, this one's included:
@@ -771,7 +809,7 @@ class _Reporting:
                 # a run that learned and lost it: the checkpoint to go back to is one from its best point (W38
                 # walkthrough: lr x 300 at step 300 after the mean had come down to 0.375 there; the remedy said only
                 # 'a checkpoint saved before the problem began')
-                best, why = best_point = low_point(self._latest_low or self._lowest_judged)
+                best, why = best_point = self._before_units_stopped(self._low_point(), stopping)
                 reading = diagnose(dataclasses.replace(summary, restart=torch_restart(
                     f"saved before training step {best:,}, {why}", best)))
             elif reading.status == Status.DIVERGED:
@@ -788,7 +826,7 @@ class _Reporting:
                     # learning-rate range test, lowest at step 79, read 'saved before training step 157, where the
                     # loss began to climb' at a loss over 1,000 times chance). A climb from the learned level (lr
                     # raised at step 150, the loss 0.26 there) keeps its start
-                    best, why = best_point = low_point(self._latest_low or self._lowest_judged)
+                    best, why = best_point = self._low_point()
                     reading = diagnose(dataclasses.replace(summary, restart=torch_restart(
                         f"saved before training step {best:,}, {why}", best)))
                 elif went is not None and went.kind == "rose" and went.start is not None:
@@ -812,7 +850,7 @@ class _Reporting:
                         # held one a step, within the lowest's noise, ends between the two reads (_latest_low_between):
                         # its low point is later and as good (W51: 'before training step 462, the last step before
                         # the climb whose loss was read (the next read is step 512)' of a run that learned to 499)
-                        start, where = low_point(latest)
+                        start, where = self._low_point(latest)
                     reading = diagnose(dataclasses.replace(summary, restart=torch_restart(
                         f"saved before training step {start:,}, {where}", start)))
             elif reading.findings and FROM_START in reading.findings[0].remedy:
@@ -853,7 +891,7 @@ class _Reporting:
             # the loss back down by step 1,182, the checkpoint went from 'before 399' (0.504 on the whole data set)
             # to 'before 407', after the throw (1.766), worse than the weights of the run's end (0.558))
             if self._rose_from_low is None and rise(summary) is not None:
-                self._rose_from_low = low_point(self._latest_low or self._lowest_judged)
+                self._rose_from_low = self._low_point()
             if self._rose_from_low is not None:
                 best_point, rose = self._rose_from_low, True
         elif not stopping:
@@ -1229,7 +1267,7 @@ class _Reporting:
         unwatched = _unwatched_reading(self._opaque, _standing(summary) + _loss_text(summary), self._unknown)
         if judged.findings[0].words.startswith(UNLEARNED) and summary.lowest_judged_step is not None:
             # the checkpoint from its best point, as a watched run's
-            best, why = low_point(self._latest_low or self._lowest_judged)
+            best, why = self._low_point()
             judged = diagnose(dataclasses.replace(summary, restart=torch_restart(f"saved before training step "
                                                                                  f"{best:,}, {why}", best)))
         # a no-gradient finding only where every trained weight's gradient was 0 on the latest sampled step (the

@@ -219,6 +219,12 @@ def _sample_date(d: Stopping) -> int | None:
     return d.bulk_on if d.bulk_on is not None else d.bulk_from
 
 
+def _off_date(d: Stopping) -> int | None:
+    """The training step a layer's stopped units were first seen off at by the samples (_sample_date's counterpart:
+    the first of them where they went a few at a time, else most of them)."""
+    return d.spread_from if d.spread else d.bulk_from
+
+
 def _stopping_layers(layers: list[Stopping], restart: Callable[..., str], seen: set[str],
                      blown_up: int | None = None, best: tuple[int, str] | None = None,
                      learned_from: int | None = None) -> Finding | None:
@@ -316,6 +322,7 @@ def _stopping_layers(layers: list[Stopping], restart: Callable[..., str], seen: 
     # they went a few at a time, before the one the first of them was last on
     last_on = [blown_up - 1 if d in thrown else _sample_date(d) for d in dying if d.bulk_from is not None]
     first = min(last_on, default=None)
+    seen_off = min((_off_date(d) for d in dying if d.bulk_from is not None and _off_date(d) is not None), default=None)
     if blown_up is not None and first is not None:  # the loss blew up at that step (the reading says so): before the
         # update that made it, the step before (W32: units first off at 212 and on at 162 named 'a checkpoint saved
         # before step 162', then, as one unit more or less moved the bulk, 'before step 212', after the blow-up at 201
@@ -359,6 +366,15 @@ def _stopping_layers(layers: list[Stopping], restart: Callable[..., str], seen: 
                       f"down (its mean first read {MOVED_FRACTION:.0%} below chance at training step "
                       f"{learned_from:,}), so a checkpoint saved before training step {first:,} holds next to none "
                       "of the learning"
+                      if first is not None and learned_from is not None and first < learned_from and (
+                          seen_off is None or seen_off <= learned_from) else
+                      # seen on before the loss came down and off after it: when they stopped, the samples do not
+                      # tell (W79 walkthrough finding 2: sampled at 12 and 62, the mean below chance from 22)
+                      f"restart from freshly initialised weights, or from a checkpoint saved between training steps "
+                      f"{learned_from:,} and {seen_off:,} where one holds the units on: the samples saw them on at "
+                      f"training step {first:,} and off at {seen_off:,}, and the loss's mean first read "
+                      f"{MOVED_FRACTION:.0%} below chance at {learned_from:,}, so one saved before {first:,} holds "
+                      "next to none of the learning"
                       if first is not None and learned_from is not None and first < learned_from else
                       restart(f"saved before training step {first:,}", first) if first is not None else restart())
                    + ".",
