@@ -711,7 +711,16 @@ def _rate_in(s: RunSummary, series: tuple, k: int) -> tuple | None:
         rises = [(lr / was, j, was, lr) for (_, was), (j, lr) in zip(upto, upto[1:], strict=False)
                  if lr >= RATE_RAISED * was and lr * lr >= was * was * now / least]
         top = max(rises, key=lambda r: r[0], default=None)
-        return ("raised", top[1:] if top is not None else None, least, now, start)
+        # a change that took the rate to a level no step of the span had used (RATE_RAISED times the highest before
+        # it), within RATE_RAISED of the rate at k, is named before any larger ratio: a schedule's restart from near
+        # 0 back to a rate the run bore is no cause (W80 walkthrough finding 1: cosine restarts to 0.05 at steps 201
+        # and 301, then 1.5 from step 302; the NaN at 310 was blamed on 'from 1.23e-05 to 0.05 at ... step 201')
+        highest, new = first_rate, None
+        for (_, was), (j, lr) in zip(upto, upto[1:], strict=False):
+            if j > start and lr >= RATE_RAISED * max(highest, was) and lr * RATE_RAISED >= now:
+                new = (j, was, lr)
+            highest = max(highest, lr) if j >= start else highest
+        return ("raised", new if new is not None else top[1:] if top is not None else None, least, now, start)
     if now >= RATE_NOTED * least:
         return ("rising", least, now, start)
     return ("same", now, start) if not short and all(b == now for b in before) else None

@@ -257,7 +257,11 @@ def _restated(changes, first, last, low, t):
         # one change named where it alone made half the rise or more (by ratio), the largest such (the first of equals)
         ratios = [(lr / _rate_at_scanned(changes, j - 1), j) for j, lr in changes if start < j <= k]
         named = [(r, j) for r, j in ratios if r >= 1.5 and r * r >= now / min(before)]
-        return ("raised", max(named, key=lambda p: (p[0], -p[1]))[1] if named else None)
+        # but first the latest change to a rate 1.5 times every one used since the span's start, within 1.5 of now
+        # (W80 walkthrough finding 1: a restart to a rate never used before, after restarts from near 0)
+        new = [j for j, lr in changes if start < j <= k and lr * 1.5 >= now
+               and lr >= 1.5 * max(_rate_at_scanned(changes, i) for i in range(start, j))]
+        return ("raised", new[-1] if new else max(named, key=lambda p: (p[0], -p[1]))[1] if named else None)
     if now >= 1.1 * min(before):  # a smaller rise is told, not blamed
         return ("rising",)
     # the same rate throughout is claimed only over RATE_SPAN steps at least

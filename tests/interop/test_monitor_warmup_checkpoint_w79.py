@@ -73,12 +73,18 @@ def _medians(losses):
 
 @pytest.fixture(scope="module", params=[1, "auto"])
 def run(request):
-    return request.param, _run(request.param)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # a rate of 1 makes the run chaotic: its sums in the walkthrough's order, one thread
+    try:
+        return request.param, _run(request.param)
+    finally:
+        torch.set_num_threads(threads)
 
 
 def test_the_checkpoint_is_the_runs_lowest_point_and_holds_its_units_on(run):
     every, (_, end, losses, states, model, data) = run
-    assert end.status is Status.NO_GRADIENT, end.reading.words  # the premise: every unit off by the end
+    # the premise: the layer's units off by the end (all of them, or all but one rarely active)
+    assert end.status in (Status.NO_GRADIENT, Status.DEAD_LAYER), end.reading.words
     found = re.search(r"a checkpoint saved before training step (\d+), where the loss was at its lowest \(the median "
                       r"of the 9 steps around it, ([\d.]+)\)", end.reading.remedy)
     assert found, end.reading.remedy
