@@ -1434,6 +1434,9 @@ class _Reporting:
         if unread is not None:
             notes.append(unread)
         last = self._with_late_held_out()
+        late = self._between_report(last) if unread is None else None
+        if late is not None:
+            last = late
         if self._skips.count:
             notes.append(self._skips.words(self.sampled_steps, last.step))
         gap = self.step_count - last.step
@@ -1448,6 +1451,10 @@ class _Reporting:
                          "not read: "
                          "`with mon.step(sample=True)` on a run's last step samples it, so that the final report is "
                          "of the end of the run")
+        elif gap > 0 and late is not None:  # mid-run, its reading taking in a NaN or a blow-up since the sample
+            notes.insert(0, f"this report's rows are of training step {last.step:,}, the latest sampled one; its "
+                            f"reading takes in the losses of the {_counted(gap, 'step')} run since, which hold a NaN, "
+                            "an inf or a blow-up (the next sampled step reads the units and gradients)")
         elif gap > 0 and unread is None:  # mid-run, between samples: the words are of the latest sampled step (W58
             # walkthrough finding 10: report() at step 410 said 'healthy ... 92% below chance' of step 400, while the
             # mean loss of steps 400-409 was 7.6, 55 times that)
@@ -1560,6 +1567,20 @@ class _Reporting:
             if final.held_out is not None:
                 extras["held_out"] = [final.held_out[0], jsonable(final.held_out[1])]
         return extras
+
+    def _between_report(self, last: MonitorReport) -> MonitorReport | None:
+        """Mid-run, between sampled steps: the latest sampled step's report built again with the losses of the steps
+        since taken in, where one of them is NaN or infinite or past the blow-up line (_closing_report's rule); None
+        otherwise, and once the run has ended (its final report does this). Built once for each step count. W80
+        walkthrough finding 2: under every="auto", report() at steps 305 (loss 78) and 310 (NaN) read 'healthy ...
+        99.9% below chance' of step 262, though every step's loss was given."""
+        if getattr(self, "_ended", False) or self._pending is None or self._pending[3] != last.step \
+                or self.step_count <= last.step or last.status is Status.DIVERGED:
+            return None
+        kept = getattr(self, "_between_kept", None)
+        if kept is None or kept[0] != self.step_count:
+            kept = self._between_kept = (self.step_count, self._closing_report())
+        return kept[1]
 
     def _with_late_held_out(self) -> MonitorReport:
         """The latest sampled step's report, its reading taking in the held-out losses given since that step too
