@@ -10,6 +10,8 @@ import weakref
 
 import torch
 
+from ._monitor_parts import _listed
+
 # a weight its optimiser writes has its values compared on the first sampled step VALUE_STEPS training steps or more
 # after the last such comparison. Counted in training steps, not sampled ones: sampled every 50 steps (every="auto"
 # on W15's lr=0 run), a read every 10th sampled step came 500 steps apart and said 'weights not changing' only after
@@ -180,11 +182,16 @@ class _Weights:
         # a .grad already there may hold an earlier step's gradient, which this step's backward adds to: its norm,
         # read after the step (_note_leftover_gradients), until one is found nonzero. None after zero_grad()'s
         # default (set_to_none=True): nothing to check
+        # (a frozen weight's .grad is none of it: backward adds nothing there. W80 walkthrough finding 3: a backbone
+        # frozen with its pretraining's gradients in .grad read 'zero_grad() is missing from the loop' from step 1)
         self._leftover = None
         if not self._noted_leftover:
-            held = [(name, g) for (name, _), g in zip(self._weighted, grads, strict=True) if g is not None]
+            held = [(name, g) for (name, m), g in zip(self._weighted, grads, strict=True)
+                    if g is not None and m._parameters["weight"].requires_grad]
             if held:
-                self._leftover = ([n for n, _ in held], torch._foreach_norm([g.detach() for _, g in held]))
+                # (and those frozen at the sampled step before: _note_leftover_gradients says them apart)
+                self._leftover = ([n for n, _ in held], torch._foreach_norm([g.detach() for _, g in held]),
+                                  frozenset(n for n, _ in held if n in self._frozen_now))
 
     def _note_leftover_gradients(self) -> None:
         """Says once that the weights' gradients accumulate across steps: a weight's .grad held a nonzero value when
@@ -193,9 +200,23 @@ class _Weights:
         accumulated inside one step are not this: the marks are taken when the step's first forward begins."""
         if self._leftover is None:
             return
-        names, norms = self._leftover
+        names, norms, was_frozen = self._leftover
         self._leftover = None
         held = [n for n, v in zip(names, torch.stack(norms).tolist(), strict=True) if v != 0]
+        # a weight frozen at the sampled step before and trained now: its .grad is left from before the freeze (a
+        # pretraining's), added to once, not a loop with no zero_grad() (W80 walkthrough finding 3: unfrozen at step
+        # 201 with opt.add_param_group, its old gradient added to that step's)
+        thawed = [n for n in held if n in was_frozen]
+        held = [n for n in held if n not in thawed]
+        if thawed and not getattr(self, "_noted_thawed", False):
+            self._noted_thawed = True
+            one = len(thawed) == 1
+            self.notes.append(
+                f"{_listed([f'{n}.weight' for n in thawed])}, frozen at the sampled step before, "
+                f"{'was' if one else 'were'} trained on step {self.step_count + 1} with a .grad still holding a "
+                "gradient from before the freeze (a pretraining's, or an earlier run's): backward added this step's "
+                f"to it, so the first update after unfreezing moved {'it' if one else 'them'} by both; set .grad to "
+                "None (optimizer.zero_grad() over every group, or p.grad = None) as the weights are unfrozen")
         if not held:
             return
         self._say_leftover(held, f"when step {self.step_count + 1}'s forward began, {{which}} already held a nonzero "
