@@ -893,30 +893,39 @@ RATE_CYCLE_LOW = 0.01  # near 0: under this share of its highest; back: at half 
 
 
 def rate_cycles(groups: tuple) -> str:
-    """Where a parameter group's learning rate fell under RATE_CYCLE_LOW of its highest and came back to half of it
-    or more RATE_CYCLES times or more (``groups``: RunSummary.learning_rates), a note in words: "the learning rate fell
-    near 0 and came back 30 times, about every 20 training steps (from 0.05 to 0 and back): ..."; "" otherwise. W65
-    walkthrough finding 7: CosineAnnealingLR(T_max=10), meant for epochs and stepped on every batch, swung the rate
-    between 0.05 and 0 every 20 steps for the whole run, and nothing said so."""
+    """Where a parameter group's learning rate fell under RATE_CYCLE_LOW of its cycle's top (the highest since it last
+    came back) and came back to half of that or more RATE_CYCLES times or more (``groups``: RunSummary.learning_rates),
+    a note in words: "the learning rate fell near 0 and came back 30 times, about every 20 training steps (from 0.05 to
+    0 and back): ..."; "" otherwise. W65 walkthrough finding 7: CosineAnnealingLR(T_max=10), meant for epochs and
+    stepped on every batch, swung the rate between 0.05 and 0 every 20 steps for the whole run, and nothing said so."""
+    # near 0 and back by each cycle's own top, the highest since the last restart: restarts to tops that differ are
+    # each one (W80 walkthrough finding 5: cycles at 0.05, then at 1.5 from the fourth, read 'came back 3 times' of 5,
+    # the cycles at 0.05 never reaching half of 1.5)
     for label, _, _, changes in groups:
         if len(changes) < 2 * RATE_CYCLES:
             continue
-        peak = max(lr for _, lr in changes)
-        if not (peak > 0 and math.isfinite(peak)):
-            continue
-        low_seen, backs, least = None, [], peak
+        high, low_seen, backs, tops, least = changes[0][1], False, [], [], changes[0][1]
         for t, lr in changes:
+            if not math.isfinite(lr):
+                continue
             least = min(least, lr)
-            if lr <= RATE_CYCLE_LOW * peak:
-                low_seen = t if low_seen is None else low_seen
-            elif lr >= 0.5 * peak and low_seen is not None:
+            if not low_seen:
+                if high > 0 and lr <= RATE_CYCLE_LOW * high:
+                    low_seen = True
+                else:
+                    high = max(high, lr)
+            elif lr >= 0.5 * high:
                 backs.append(t)
-                low_seen = None
+                tops.append(high)
+                high, low_seen = lr, False
         if len(backs) < RATE_CYCLES:
             continue
+        tops.append(high)
         every = (backs[-1] - backs[0]) / (len(backs) - 1)
+        top = (f"{max(tops):.3g}" if max(tops) <= 1.5 * min(tops) else
+               f"highs between {min(tops):.3g} and {max(tops):.3g}")
         return (f"the learning rate{_whose(groups)(label)} fell near 0 and came back {len(backs)} times, "
-                f"about every {every:,.0f} training steps (from {peak:.3g} to {least:.3g} and back, the latest by "
+                f"about every {every:,.0f} training steps (from {top} to {least:.3g} and back, the latest by "
                 f"training step {backs[-1]:,}): a schedule counted in epochs (CosineAnnealingLR's T_max) but "
                 "stepped on every batch restarts so; if the restarts are not meant, call scheduler.step() once an "
                 "epoch, or count its length in batches")

@@ -68,3 +68,41 @@ def test_a_cosine_stepped_every_batch_is_said_to_restart():
 def test_a_schedule_that_does_not_fall_near_0_and_come_back_is_not_said(schedule):
     notes, used = _run(schedule)
     assert notes == [] and _backs(used) < 3, (notes, _backs(used))
+
+
+def test_restarts_to_peaks_that_differ_are_each_counted_w80():
+    """W80 walkthrough finding 5: CosineAnnealingWarmRestarts(T_0=100) whose base rate went from 0.05 to 1.5 at the
+    fourth cycle read 'came back 3 times ... (from 1.5 to 1.23e-05 and back, the latest by training step 501)' of 5
+    restarts (101 to 501): the cycles at 0.05 never reached half of 1.5. Reference: the scheduler restarts every T_0
+    steps, by construction."""
+
+    def schedule(opt):
+        sched = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=20)
+        opt.param_groups[0]["initial_lr"] = 0.05
+        return sched
+
+    x, y = clusters()
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(32, 64), nn.ReLU(), nn.Linear(64, 10))
+    opt = torch.optim.SGD(model.parameters(), lr=0.05)
+    sched = schedule(opt)
+    mon = Monitor(model, every=10, chance_loss=math.log(10))
+    g = torch.Generator().manual_seed(1)
+    used = []
+    for step in range(1, 131):
+        if step == 61:
+            sched.base_lrs = [1.5]  # (a small rate, so the run stays finite: 1.5 here, applied to a tiny model)
+        i = torch.randint(0, 4096, (64,), generator=g)
+        monitored_step(mon, model, x[i] * 0.01, y[i], opt)
+        used.append(opt.param_groups[0]["lr"])
+        sched.step()
+    notes = [n for n in mon.report().notes if "fell near 0 and came back" in n]
+    mon.close()
+    restarts = [t for t in range(21, 131, 20)]  # steps 21, 41, ..., 121: the optimiser's rate back at its top
+    assert all(used[t - 1] > 10 * used[t - 2] for t in restarts)  # the premise
+    assert len(notes) == 1, notes
+    m = re.match(r"the learning rate fell near 0 and came back (\d+) times, about every (\d+) training steps \(from "
+                 r"highs between 0\.05 and 1\.5 to (\S+) and back, the latest by training step (\d+)\)", notes[0])
+    assert m, notes[0]
+    assert int(m[1]) == len(restarts) and int(m[2]) == 20 and int(m[4]) == restarts[-1], notes[0]
+    assert float(m[3]) == float(f"{min(used):.3g}")

@@ -79,3 +79,41 @@ def test_a_live_run_keeps_its_measure_and_offers_the_other_in_words(browser, tmp
         assert page.evaluate(measure) == "saturated" and page.locator(offer).is_hidden()
         assert errors == []
         context.close()
+
+
+def _uncounted(steps) -> list[dict]:
+    """Rows of a step whose counts are not known (a NaN step: the log holds null for each)."""
+    rows = _rows(steps, saturated=0, dead=0)
+    for r in rows:
+        for layer in r["layers"]:
+            layer.update(saturated=None, dead=None)
+    return rows
+
+
+@pytest.mark.browser
+def test_no_offer_says_more_units_are_dead_where_the_latest_step_counts_none(browser, tmp_path):
+    """W80 walkthrough finding 4: at a NaN step, every count '—', the page said 'More units are now dead or gone
+    silent than saturated or rarely active, at the latest step': the lab's pick fell back on the activation (ReLU)."""
+    from web._watch_page import open_watch
+    from web.conftest import serving, shot
+
+    log = tmp_path / "run.jsonl"
+    log.write_text(lines({"format": LOG_FORMAT, "layers": NAMES, "activations": ["relu", "relu"]},
+                         *_rows(range(1, 41), saturated=9, dead=1)))
+    offer = "#watch-health-offer"
+    with serving(create_app(db_path=tmp_path / "p.sqlite3", watch_log=log)) as base:
+        context, page, errors = open_watch(browser, base, _drawn(40))
+        assert page.evaluate("document.getElementById('watch-health-measure').value") == "saturated"
+        with log.open("a") as fh:  # the counts gone (a NaN step): the lab's pick is 'dead' by the activation alone
+            fh.write(lines(*_uncounted(range(41, 51))))
+        page.wait_for_function(_drawn(50))
+        assert page.request.get(f"{base}/api/watch").json()["health_by_counts"] is None
+        assert page.locator(offer).is_hidden(), page.locator(offer).inner_text()
+        with log.open("a") as fh:  # counted again, more dead than saturated: offered
+            fh.write(lines(*_rows(range(51, 61), saturated=0, dead=5)))
+        page.wait_for_function(_drawn(60))
+        page.wait_for_function(f"!document.querySelector('{offer}').hidden")
+        assert page.locator(offer).inner_text().startswith("More units are now dead or gone silent")
+        shot(page, "watch-w80-no-offer-uncounted", page.locator("#main"))
+        assert errors == []
+        context.close()

@@ -22,6 +22,27 @@ def _missing_text(path) -> str | None:
     return None if missing is None else str(missing)
 
 
+def _unit_counts(tail: LogTail) -> tuple[int, int]:
+    """The latest report's saturated (or rarely active) units and its dead ones, over its layers that count both:
+    units gone silent are counted with the dead (the dead share: a dying layer), not with the saturated ones that the
+    log counts them among (W29: 39 of 64 units gone silent opened the page on "saturated or rarely active")."""
+    latest = tail.reports[-1] if tail.reports else tail.preview
+    counted = [layer for layer in (latest or {}).get("layers", []) if isinstance(layer.get("dead"), int)
+               and isinstance(layer.get("saturated"), int)]
+    silent = sum(min(max(layer.get("silent") if type(layer.get("silent")) is int else 0, 0), layer["saturated"])
+                 for layer in counted)
+    return (sum(layer["saturated"] for layer in counted) - silent, sum(layer["dead"] for layer in counted) + silent)
+
+
+def _by_counts(tail: LogTail) -> str | None:
+    """The measure the latest report's counts pick, "saturated" or "dead" (more units of that kind than of the
+    other), or None where they tie (none counted, at a NaN step, or as many of each): the page offers a measure "as
+    more units are now ..." only where this names it (W80 walkthrough finding 4: at a NaN step, every count '—', the
+    page said 'More units are now dead or gone silent than saturated or rarely active')."""
+    saturated, dead = _unit_counts(tail)
+    return "saturated" if saturated > dead else "dead" if dead > saturated else None
+
+
 def _health_measure(tail: LogTail) -> str:
     """The unit-health measure the page shows first: "saturated" where the latest report counts more saturated (or
     rarely active) units than dead ones, those gone silent counted with the dead (R15: after a divergence every tanh
@@ -32,16 +53,10 @@ def _health_measure(tail: LogTail) -> str:
     page whatever this says."""
     from ...activations import get
 
-    latest = tail.reports[-1] if tail.reports else tail.preview
-    counted = [layer for layer in (latest or {}).get("layers", []) if isinstance(layer.get("dead"), int)
-               and isinstance(layer.get("saturated"), int)]
-    # units gone silent are drawn with the dead ones (the dead share: a dying layer), not with the saturated ones
-    # that the log counts them among (W29: 39 of 64 units gone silent opened the page on "saturated or rarely active")
-    silent = [min(max(layer.get("silent") if type(layer.get("silent")) is int else 0, 0), layer["saturated"])
-              for layer in counted]
-    if sum(layer["saturated"] for layer in counted) - sum(silent) > sum(layer["dead"] for layer in counted) \
-            + sum(silent):
+    saturated, dead = _unit_counts(tail)
+    if saturated > dead:
         return "saturated"
+    latest = tail.reports[-1] if tail.reports else tail.preview
     names = [layer.get("activation") for layer in (latest or {}).get("layers", [])] \
         or list(tail.header.get("activations") or [])
     if not names:
@@ -148,7 +163,7 @@ def watch(request: Request, since: Annotated[int, Query(ge=0, le=10**9, descript
                  # the file's unfinished last line and its bytes so far (a writer in the middle of it; said once the
                  # file has gone quiet: W68 walkthrough finding 4)
                  "cut": log.cut, "cut_bytes": log.cut_bytes,
-                 "health_measure": _health_measure(tail),
+                 "health_measure": _health_measure(tail), "health_by_counts": _by_counts(tail),
                  # the server's own bounds, which the page keeps too: the named parts a point holds, and the
                  # held-out losses a history keeps (past it, every other one goes but the lowest and the latest)
                  "limits": {"parts_most": PARTS_MOST, "held_out_points": HELD_OUT_POINTS,

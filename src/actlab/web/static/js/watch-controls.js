@@ -137,11 +137,14 @@ function sayOffer(text) {
   if (el.textContent !== text) el.textContent = text;
   el.hidden = !text;
 }
-// wanted: the lab's pick for the latest step; drawn: whether the page has a step to draw
-export function offerMeasure(wanted, drawn = true) {
+// wanted: the lab's pick for the latest step; drawn: whether the page has a step to draw; counted: the measure the
+// latest step's counts pick (more units of that kind), null where they tie: the offer says "more units are now ..."
+// only of that one (W80 walkthrough finding 4: said at a NaN step whose counts were all "—")
+export function offerMeasure(wanted, drawn = true, counted = wanted) {
   if (!wanted || !(wanted in HEALTH_CHOICES)) return;
   if (settled) {  // the chart keeps its measure: a pick that differs is said, not made
-    sayOffer(measureChosen || wanted === measure() || allMeasures() ? "" : OFFERED[wanted] ?? "");
+    sayOffer(measureChosen || wanted === measure() || allMeasures() || counted !== wanted ? ""
+      : OFFERED[wanted] ?? "");
     return;
   }
   settled = drawn;

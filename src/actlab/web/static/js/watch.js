@@ -448,7 +448,7 @@ async function poll() {
   fillLayerChoice();
   if (changed) series(healthChoice());
   // after the series: a switch of measure draws them again; taken once the page has a step to draw
-  offerMeasure(data.health_measure, Boolean(view.latest || view.points.length));
+  offerMeasure(data.health_measure, Boolean(view.latest || view.points.length), data.health_by_counts ?? null);
   view.next = data.next;
   // no report yet (waiting, or not a Monitor log): no empty chart frames, nothing to point at; shown before the
   // first draw, so the charts are sized in place
