@@ -326,6 +326,16 @@ def _signal_ratio(s: RunSummary) -> Finding | None:
     # steps in a row, read 'vanishing' at steps 531 and 591 between 'healthy' ones, orange over a falling loss)
     if typical_ratio(s, ratio, s.earlier_signal_ratios) is not None:
         return None
+    off = _off_layers(s) if ratio == 0 else []
+    if off:  # every unit of a layer off: that, not a chain of small derivatives, stops it, as _ratio says (W79
+        # walkthrough finding 5: a loop with no zero_grad() kept the weight ratios up, and module '3', all 64 units
+        # off, read 'vanishing: the gradient passed back to module '1' is 0 of the one at the last watched activation')
+        which = layers_in_words([s.name(i - 1) for i in off])
+        return Finding(Status.VANISHING, f"vanishing: no gradient is passed back to {s.name(0)} while the one at "
+                       f"{s.signal_reference} is {sci(s.output_signal_norm)}: every unit of {which} is "
+                       f"{_off_word(s, off)} {_off_on(s)}, so nothing passes back through "
+                       f"{'it' if len(off) == 1 else 'them'}", f"{off_remedy(s, off)}; then {s.restart}.",
+                       {**evidence, "off_layers": off})
     if ratio < VANISHING_RATIO:
         return Finding(Status.VANISHING, f"vanishing: the gradient passed back to {s.name(0)} is {sci(ratio)} of "
                        f"the one at {s.signal_reference}", vanishing_remedy(s), evidence)

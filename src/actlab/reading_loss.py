@@ -340,8 +340,8 @@ def low_point(low: tuple | None, lowest: tuple | None = None) -> tuple[int, str]
     if found is None or lowest is None or lowest is low or found[2] is None:
         return None if found is None else found[:2]
     base = _low_at(lowest)
-    if base is None or base[3] is None or found[2] <= base[3]:
-        return found[:2]
+    if base is None or base[3] is None or f"{found[2]:.3g}" == f"{base[3]:.3g}" or found[2] <= base[3]:
+        return found[:2]  # (as low to the digits said: 'against 1.03' of 1.03 says nothing)
     pairs = _spans(lowest)[0]
     if found[2] - base[3] > _median_noise([v for _, v in pairs], found[5]):
         return base[:2]
@@ -375,7 +375,9 @@ def _low_at(low: tuple | None) -> tuple | None:
         i = len(medians) - 1
     steps = "steps" if pairs[i + k - 1][0] - pairs[i][0] == k - 1 else "losses read"
     least = (medians[lowest], pairs[lowest + k // 2][0])
-    if i == len(medians) - 1 and i != lowest:  # the end, within the noise of a lower stretch before it: said as
+    if i == len(medians) - 1 and i != lowest and f"{medians[i]:.3g}" != f"{medians[lowest]:.3g}":  # the end,
+        # within the noise of a lower stretch before it (lower to the digits said: 'against 1.03' of 1.03 says
+        # nothing): said as
         # such, with that stretch (W60 walkthrough: 'where the loss was at its lowest (the median of the 9 steps up to
         # it, 1.47)' of a run whose lowest 9-step median was 1.14, at step 78)
         return pairs[-1][0], (f"where the loss was last within the noise of its lowest (the median of the {k} "

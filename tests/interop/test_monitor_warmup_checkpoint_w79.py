@@ -136,3 +136,15 @@ def test_a_later_window_is_named_only_within_the_noise_of_the_lowest_median():
     assert f"against {min(_medians([v for _, v in lowest[3]]).values()):.3g}" in words
     assert low_point(far, lowest) == low_point(lowest)
     assert low_point(far) == low_point(far, far)  # one window alone: as before
+
+
+def test_a_median_equal_to_the_digits_said_is_not_told_as_above_the_lowest():
+    """'the median of the 9 steps up to it, 1.03, against 1.03 around training step 11' (seen on a W79 script): a
+    median above the lowest by less than its third digit is said as the lowest."""
+    rng = torch.Generator().manual_seed(5)
+    noise = (1e-4 * torch.randn(200, generator=rng)).tolist()
+    lowest = _window([(t, 1.03 + noise[t]) for t in range(1, 51)])
+    later = _window([(t, 1.0301 + noise[t]) for t in range(51, 101)])
+    for words in (low_point(lowest)[1], low_point(later, lowest)[1]):
+        assert words.startswith("where the loss was at its lowest (the median of the 9 steps"), words
+        assert "against" not in words, words
