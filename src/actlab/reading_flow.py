@@ -326,10 +326,12 @@ def _signal_ratio(s: RunSummary) -> Finding | None:
     # steps in a row, read 'vanishing' at steps 531 and 591 between 'healthy' ones, orange over a falling loss)
     if typical_ratio(s, ratio, s.earlier_signal_ratios) is not None:
         return None
-    off = _off_layers(s) if ratio == 0 else []
-    if off:  # every unit of a layer off: that, not a chain of small derivatives, stops it, as _ratio says (W79
-        # walkthrough finding 5: a loop with no zero_grad() kept the weight ratios up, and module '3', all 64 units
-        # off, read 'vanishing: the gradient passed back to module '1' is 0 of the one at the last watched activation')
+    weights = grad_ratio(s.layers[0].grad_norm, s.output_grad_norm)
+    off = _off_layers(s) if ratio == 0 and math.isfinite(weights) and weights > 0 else []
+    if off:  # every unit of a layer off: that, not a chain of small derivatives, stops it, as _ratio says of a weight
+        # gradient of 0 (W79 walkthrough finding 5: a loop with no zero_grad() kept the weight ratios up, and module
+        # '3', all 64 units off, read 'vanishing: the gradient passed back to module '1' is 0 of the one at the last
+        # watched activation')
         which = layers_in_words([s.name(i - 1) for i in off])
         return Finding(Status.VANISHING, f"vanishing: no gradient is passed back to {s.name(0)} while the one at "
                        f"{s.signal_reference} is {sci(s.output_signal_norm)}: every unit of {which} is "

@@ -16,7 +16,6 @@ from conftest import require_torch
 torch = require_torch()
 from torch import nn  # noqa: E402
 
-from actlab.interop._monitor_cut import _close  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
 
 KINDS = ("tensor", "float", "several", "none")
@@ -52,13 +51,3 @@ def test_each_steps_loss_is_read_as_given(kinds, every):
     for (t, v), (_, reference) in zip(read, expected[-len(read):], strict=True):
         assert v is None if reference is None else type(v) is float and math.isclose(v, reference, rel_tol=1e-12), t
     mon.close()
-
-
-@given(st.lists(st.tuples(st.floats(allow_nan=True, allow_infinity=True, width=32),
-                          st.floats(allow_nan=True, allow_infinity=True, width=32)), min_size=1, max_size=8))
-def test_the_zeroing_probes_comparison_is_torch_allclose(pairs):
-    values, reference = [p[0] for p in pairs], [p[1] for p in pairs]
-    expected = bool(torch.allclose(torch.tensor(values, dtype=torch.float64), torch.tensor(reference,
-                                                                                            dtype=torch.float64),
-                                   rtol=1e-4, atol=0))
-    assert _close(values, reference) == expected

@@ -77,12 +77,6 @@ def _listen() -> None:
         _LISTENING.append(register_optimizer_step_pre_hook(_dispatch))
 
 
-def _close(values: list, reference: list) -> bool:
-    """Each value within 1e-4 of its reference, relative to the reference, as torch.allclose(rtol=1e-4, atol=0) has
-    it: an infinity is close to itself alone, a NaN to nothing."""
-    return all(v == r or abs(v - r) <= 1e-4 * abs(r) for v, r in zip(values, reference, strict=True))
-
-
 class _Cut:
     # set as backward ends (_Weights._weight_grad_norms): the trained weights whose gradient this step wrote, those
     # gradients, their version counters and norms then; None: none read, or already compared
@@ -252,26 +246,31 @@ class _Cut:
         step, ref = self._cut_step, weakref.ref(self)  # (held weakly, as the optimiser hook is)
 
         def own(grad):  # (a monitor collected meanwhile left these two on w: they then do nothing)
-            if "own" not in seen and ref() is not None:
-                seen["own"] = grad.detach().reshape(-1)[:ZERO_PROBE].clone()
+            mon = ref()
+            # only a backward inside a step block: another network's backward through this one, outside it (a GAN's
+            # generator step through the discriminator), lands in a .grad its own loop zeroes before its next
+            # backward (W81 walkthrough finding 1: the DCGAN loop read 'the gradients are never zeroed')
+            if "own" in seen or mon is None or mon._open_step is None:
+                return None
+            seen["own"] = grad.detach().reshape(-1)[:ZERO_PROBE].clone()
+            # and what .grad held as this backward began, before it accumulates: zeroed (None, or zeros) or not
+            held = w.grad
+            seen["pre"] = None if held is None else held.detach().reshape(-1)[:ZERO_PROBE].tolist()
             return None
 
         def after(p):
             if "after" in seen or "own" not in seen or p.grad is None:
                 return
-            now = p.grad.detach().reshape(-1)[:ZERO_PROBE].tolist()
             seen["after"] = True
-            own = seen["own"].tolist()
-            if not all(map(math.isfinite, now + own + before)):  # a NaN or an inf tells neither way: the finding
-                # stands as it was (W78 walkthrough finding 2: a loop with no zero_grad() whose loss went NaN lost
-                # 'never zeroed' from its reading at the next probe)
+            pre, own = seen["pre"], seen["own"].tolist()
+            if not all(map(math.isfinite, (pre or []) + own + before)):  # a NaN or an inf tells neither way: the
+                # finding stands as it was (W78 walkthrough finding 2: a loop with no zero_grad() whose loss went NaN
+                # lost 'never zeroed' from its reading at the next probe)
                 return
-            added, alone = _close(now, [b + o for b, o in zip(before, own, strict=True)]), _close(now, own)
-            if added and alone:  # the old gradient too small beside the new one to tell the two apart: no evidence
-                # either way (W79 walkthrough finding 1: a loop with no zero_grad() climbing to NaN, each gradient
-                # 1e4 times the last, lost 'never zeroed' at every=1 as its losses grew)
-                return
-            summed = added
+            # .grad held a nonzero value as the backward began: it was not zeroed since the optimiser's step, however
+            # small that value is beside the new gradient (W79 walkthrough finding 1: a loop with no zero_grad()
+            # climbing to NaN, each gradient 1e4 times the last, lost 'never zeroed' when a sum was compared)
+            summed = pre is not None and any(pre)
             mon = ref()
             if mon is not None:
                 mon._unzeroed = (step, (mon._unzeroed[1] + 1) if mon._unzeroed else 1) if summed else None
