@@ -135,6 +135,15 @@ def test_a_model_holding_a_torchscript_block_names_that_block():
         Monitor(model)
 
 
+@pytest.mark.parametrize("model", [nn.Sequential(nn.ReLU(), nn.Tanh()), nn.Sequential()], ids=["activations", "empty"])
+def test_a_model_with_no_parameters_is_refused_by_name(model):
+    """W81 walkthrough finding 6: it read 'diverged: the gradients became NaN or infinite while the loss is finite' of
+    finite values and gradients."""
+    with pytest.raises(ValueError, match=r"^model: Sequential holds no parameters, so no training updates it"):
+        Monitor(model, every=1)
+    Monitor(nn.LazyLinear(3)).close()  # a lazy module's parameter, not made yet, is one
+
+
 # -- 11: s.loss -----------------------------------------------------------------------------------------------------
 
 
