@@ -1410,6 +1410,20 @@ def _learning(s: RunSummary) -> Finding | None:
         far = started_far(s)
         if far is not None:  # it began far above chance and has not climbed: the targets, not the steps
             words, remedy = f"{words}; {far}", started_far_remedy(s)
+        elif s.first_loss is not None and s.first_loss[1] > RISING_FACTOR * s.chance_loss \
+                and s.loss <= s.first_loss[1]:
+            # it began above chance (if not past the blow-up line) and has not risen from there: no step took it up,
+            # so steps too large are no story (W81 walkthrough finding 4: Huber on targets near 1e4 under Adam at
+            # 1e-3, first loss 11 times chance and barely lower at step 200, was told to lower the learning rate; at
+            # 1e-2 it came down to a third of chance, at 1e-4 it stayed)
+            t, first = s.first_loss
+            words = (f"{words}; the first loss, {first:.3g} at training step {t:,}, was already "
+                     f"{times(first / s.chance_loss)} times chance, and the loss has not risen from it: the outputs "
+                     "began far from the targets and have not come to them")
+            remedy = started_far_remedy(s) + ("" if s.loss_kind == "classification" else (
+                " Where the targets must keep their scale, steps too small to cover that distance are the other "
+                "cause (under Adam an update moves each weight by about the learning rate): raise the learning rate "
+                "rather than lower it."))
     elif s.layers and all(l.activation in LINEAR for l in s.layers):
         # W15: a linear network read 'a harder data set may need more units, more layers', which cannot help it
         words = f"{after} the loss is not {MOVED_FRACTION:.0%} below chance{_loss_text(s)}"
@@ -1851,8 +1865,12 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
         where = came or "every run begins near chance"
     # the rule the wait is for, said (W28 finding 6: 'whether it learns shows over the first 1,000 updates' read as a
     # claim about the run, with nothing to say where the figure came from)
+    # (one above twice chance is judged after FAR_JUDGE_STEPS where it has not come down to half its first: _learning;
+    # said so, or the rule said broke its word, W81 walkthrough finding 4: 'not learning' at 200 after '1,000')
+    far_rule = (f", or one above {RISING_FACTOR:g} times chance that has not come down to half its first after "
+                f"{FAR_JUDGE_STEPS:,}" if s.chance_loss > 0 and s.loss > RISING_FACTOR * s.chance_loss else "")
     words = (f"starting: {flow}; {where}{'' if noise else _loss_text(s)}, so the reading waits: a loss not "
-             f"{MOVED_FRACTION:.0%} below chance after {JUDGE_AFTER_STEPS:,} updates reads as not learning "
+             f"{MOVED_FRACTION:.0%} below chance after {JUDGE_AFTER_STEPS:,} updates{far_rule} reads as not learning "
              f"({s.steps or 0:,} update{'' if s.steps == 1 else 's'} so far)")
     # above chance and climbing over the recent losses (W13: a ReLU MLP at lr 5 went 0.70, 1.26, 2.81 and on to 17.7
     # against a chance of 0.69 and read 'starting' with nothing to do): not yet a divergence (DIVERGING_LOSS), but the

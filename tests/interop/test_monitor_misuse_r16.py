@@ -136,12 +136,23 @@ def test_a_model_holding_a_torchscript_block_names_that_block():
 
 
 @pytest.mark.parametrize("model", [nn.Sequential(nn.ReLU(), nn.Tanh()), nn.Sequential()], ids=["activations", "empty"])
-def test_a_model_with_no_parameters_is_refused_by_name(model):
+def test_a_model_with_no_parameters_reads_unwatched_not_diverged(model):
     """W81 walkthrough finding 6: it read 'diverged: the gradients became NaN or infinite while the loss is finite' of
     finite values and gradients."""
-    with pytest.raises(ValueError, match=r"^model: Sequential holds no parameters, so no training updates it"):
-        Monitor(model, every=1)
-    Monitor(nn.LazyLinear(3)).close()  # a lazy module's parameter, not made yet, is one
+    x = torch.randn(16, 4, requires_grad=True)
+    with Monitor(model, every=1, chance_loss=1.0) as mon:
+        for _ in range(3):
+            with mon.step() as s:
+                out = model(x)
+                loss = out.pow(2).mean()
+                loss.backward()
+                s.loss = loss
+            assert torch.isfinite(x.grad).all()  # the premise: every gradient finite
+            x.grad = None
+        r = mon.report()
+    assert r.status == "unwatched" and r.reading.words.startswith("unwatched: the model holds no parameters, so no "
+                                                                  "weight gets a gradient"), r.reading.words
+    assert "diverged" not in r.reading.words and "NaN" not in r.reading.words
 
 
 # -- 11: s.loss -----------------------------------------------------------------------------------------------------

@@ -802,6 +802,16 @@ class _Reporting:
                 "layers is one actlab reads no units of (a softmax, as in attention, or one applied by other means: "
                 "the notes say which), so nothing here says whether hidden units are dead or saturated or whether "
                 f"gradients vanish{_loss_text(summary)}", "", {"output_activations": on_output}),))
+        elif not self._weighted and next(iter(self.model.parameters()), None) is None:
+            # no parameter at all (a block of activations alone): no weight gradient to read, none NaN (W81
+            # walkthrough finding 6: nn.Sequential(nn.ReLU(), nn.Tanh()) read 'diverged: the gradients became NaN or
+            # infinite while the loss is finite' of finite values and gradients)
+            reading = Reading((Finding(
+                Status.UNWATCHED, "unwatched: the model holds no parameters, so no weight gets a gradient and no "
+                "update changes it: the rows read its activations (their |dL/da|, dead and saturated units), and "
+                f"nothing is judged of learning or of the gradient's flow to weights{_loss_text(summary)}",
+                "To have a training run read, give Monitor the model whose weights the optimiser steps (the whole "
+                "network, not a block of activations alone).", {}),))
         elif rows or (len(self._weighted) <= 1 and not self._opaque):
             reading = diagnose(summary)
             low = summary.lowest_judged_step

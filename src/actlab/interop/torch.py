@@ -227,10 +227,6 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Cut, _Inpu
                  "chance_loss": chance_loss, "scaler": scaler, "part_chance": part_chance, "name": name}
         if not isinstance(model, nn.Module):
             raise TypeError(f"model: a torch.nn.Module; got {type(model).__name__}")
-        if next(iter(model.parameters()), None) is None:  # (W81 walkthrough finding 6: nn.Sequential(nn.ReLU(),
-            # nn.Tanh()) read 'diverged: the gradients became NaN or infinite' of finite values)
-            raise ValueError(f"model: {type(model).__name__} holds no parameters, so no training updates it and no "
-                             "gradient flows to a weight; give Monitor the model whose weights the optimiser steps")
         compiled = isinstance(getattr(model, "_orig_mod", None), nn.Module) and type(model).__name__ == \
             "OptimizedModule"
         if compiled:  # torch.compile(model): its hooks would never run in the compiled graph; watch the model in it
