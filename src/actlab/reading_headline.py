@@ -9,6 +9,7 @@ import math
 
 from .reading_loss import (
     MOVED_FRACTION,
+    RISING_FACTOR,
     UNLEARNED,
     above_chance,
     clearly_below,
@@ -27,6 +28,17 @@ def loss_text(s: RunSummary) -> str:
     return f" ({what} {s.loss:.3g}; chance, the best constant guess, is {s.chance_loss:.3g})"
 
 
+def began_below(s: RunSummary) -> bool:
+    """Whether the run's first loss, at its first step (not a resumed run's: Monitor(first_step=...)), was under half
+    of chance. A fresh model begins near chance; one that begins that far below it was trained before, or chance_loss
+    is too high for the loss: learning is read only once the loss has come MOVED_FRACTION down from that first loss
+    (W81 walkthrough finding 5: a Huber loss given the targets' variance as chance_loss, 9.99e3 against 1.1e6, read
+    'healthy ... 99% below chance' from step 2, the loss at 9.95e3 at the end and R^2 -61.6)."""
+    first = s.first_loss
+    return (first is not None and first[0] == 1 and s.chance_loss is not None and math.isfinite(first[1])
+            and first[1] < s.chance_loss / RISING_FACTOR)
+
+
 def has_moved(s: RunSummary) -> bool:
     """The judged loss is MOVED_FRACTION below chance, and below chance beyond its batches' noise where it is a mean
     of a few (reading_loss.clearly_below), or the reading before this one found it so (RunSummary.was_learning). A run
@@ -37,6 +49,8 @@ def has_moved(s: RunSummary) -> bool:
     about chance, once below the line by luck, would be)."""
     if s.loss is None or s.chance_loss is None or not math.isfinite(s.loss):
         return False
+    if not s.was_learning and began_below(s) and s.loss >= (1 - MOVED_FRACTION) * s.first_loss[1]:
+        return False  # began far below chance at the run's first step, and not come down from there (began_below)
     if s.loss < (1 - MOVED_FRACTION) * s.chance_loss:
         return s.was_learning or clearly_below(s)
     return s.was_learning and s.loss < (1 - MOVED_FRACTION / 2) * s.chance_loss and clearly_below(s)

@@ -52,8 +52,8 @@ from .reading_flow import (  # noqa: F401  (re-exported: the gradient-flow thres
     ratio_texts,
     typical_ratio,
 )
+from .reading_headline import began_below, headline_first
 from .reading_headline import has_moved as _has_moved
-from .reading_headline import headline_first
 from .reading_headline import loss_text as _loss_text  # noqa: F401  (the Monitor's report words the loss by it)
 from .reading_held_out import HELD_OUT_LAG, given_after, held_out_rise
 from .reading_held_out import age as held_age
@@ -1790,6 +1790,11 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
             return Finding(Status.STARTING, f"unsettled: {flow}{join}the mean loss is {below} below chance"
                            f"{_loss_text(s)}{held}" + _fresh_jump_words(s, jumped, ", but not"),
                            _fresh_jump_remedy(s), {**evidence, "jump_step": jumped[0]})
+        if began_below(s):  # (W81 walkthrough finding 5: a chance_loss too high reads far below it from the start)
+            first = s.first_loss
+            held += (f"; it began {percent_below(first[1], s.chance_loss)} below chance (its first loss, "
+                     f"{first[1]:.3g} at training step 1), as a model trained before does: if this one was not, "
+                     "chance_loss is too high for this loss")
         return Finding(Status.HEALTHY, f"healthy: {flow}{join}the loss is {below} below chance{_loss_text(s)}{held}",
                        _mostly_dead_remedy(s, mostly), evidence)
     above = s.chance_loss > 0 and s.loss > (1 + MOVED_FRACTION) * s.chance_loss
@@ -1800,8 +1805,10 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
         return _back_from_blow_up(dataclasses.replace(s, blown_up=peak, blown_from=start, blown_low=low,
                                                       blown_first=first), above, evidence)
     judged, bound = s.lowest_judged_loss, s.lowest_judged_bound
+    # (a run that began far below chance has learned once it came down from its first: began_below)
+    unmoved = began_below(s) and judged is not None and judged >= (1 - MOVED_FRACTION) * s.first_loss[1]
     if (judged is not None and math.isfinite(judged) and judged < (1 - MOVED_FRACTION) * s.chance_loss
-            and (bound is None or bound < s.chance_loss) and s.lowest_judged_step is not None):
+            and (bound is None or bound < s.chance_loss) and s.lowest_judged_step is not None and not unmoved):
         # the run had learned, beyond its batches' noise: it is not starting (W30 walkthrough: lr 3 on three steps
         # after the mean had come down to 0.344 read 'starting: ... every run begins near chance, so the reading
         # waits' at steps 221 and 231, the window's mean back near chance while its batches' noise, one of them at
@@ -1861,6 +1868,9 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
     elif noise:
         where = (f"the loss is {percent_below(s.loss, s.chance_loss)} below chance{_loss_text(s)}{noise}"
                  + (began or (f", and {came}" if came else ", and every run begins near chance")))
+    elif began and unmoved:  # clearly below chance, where it began: no learning read yet (began_below)
+        where = (f"the loss is {percent_below(s.loss, s.chance_loss)} below chance{began}, and it has not come "
+                 f"{MOVED_FRACTION:.0%} down from that first loss since")
     else:
         where = came or "every run begins near chance"
     # the rule the wait is for, said (W28 finding 6: 'whether it learns shows over the first 1,000 updates' read as a
@@ -1869,8 +1879,10 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
     # said so, or the rule said broke its word, W81 walkthrough finding 4: 'not learning' at 200 after '1,000')
     far_rule = (f", or one above {RISING_FACTOR:g} times chance that has not come down to half its first after "
                 f"{FAR_JUDGE_STEPS:,}" if s.chance_loss > 0 and s.loss > RISING_FACTOR * s.chance_loss else "")
-    words = (f"starting: {flow}; {where}{'' if noise else _loss_text(s)}, so the reading waits: a loss not "
-             f"{MOVED_FRACTION:.0%} below chance after {JUDGE_AFTER_STEPS:,} updates{far_rule} reads as not learning "
+    rule = (f"learning is read once the loss has come {MOVED_FRACTION:.0%} down from its first" if began and unmoved
+            else f"a loss not {MOVED_FRACTION:.0%} below chance after {JUDGE_AFTER_STEPS:,} updates{far_rule} reads "
+            "as not learning")
+    words = (f"starting: {flow}; {where}{'' if noise else _loss_text(s)}, so the reading waits: {rule} "
              f"({s.steps or 0:,} update{'' if s.steps == 1 else 's'} so far)")
     # above chance and climbing over the recent losses (W13: a ReLU MLP at lr 5 went 0.70, 1.26, 2.81 and on to 17.7
     # against a chance of 0.69 and read 'starting' with nothing to do): not yet a divergence (DIVERGING_LOSS), but the
@@ -1913,6 +1925,13 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
     remedy = _mostly_dead_remedy(s, mostly)
     if came:
         remedy = f"{started_far_remedy(s)} {remedy}".strip()
+        evidence = {**evidence, "first_loss": first[1], "first_loss_step": first[0]}
+    elif began and unmoved:
+        remedy = ("If the model was trained before (fine-tuned, or resumed: Monitor(first_step=N + 1) says so), "
+                  "nothing to change. If not, a fresh model begins near chance, so chance_loss is too high for this "
+                  "loss: give it the loss of the best constant guess on the training targets (their variance for a "
+                  "mean squared error; for L1, Huber or another loss, that loss at the constant that minimises it). "
+                  + remedy).strip()
         evidence = {**evidence, "first_loss": first[1], "first_loss_step": first[0]}
     return Finding(Status.STARTING, words, remedy, evidence)
 

@@ -75,3 +75,54 @@ def test_a_loss_that_began_far_up_and_never_rose_is_not_told_to_lower_the_learni
     assert early.status == "starting" and "or one above 2 times chance that has not come down to half its first " \
         "after 200 reads as not learning" in early.reading.words, early.reading.words
 
+
+
+def test_a_fresh_run_that_began_far_below_chance_reads_no_learning_until_it_comes_down_from_there():
+    """W81 walkthrough finding 5: the same regression given the targets' variance (1.1e6) as chance_loss, where a
+    Huber loss's chance is its best constant guess's (a thousand times less). The first loss, 9.99e3, read '99%
+    below chance, as a model trained before begins, so the reading waits' at step 1, then 'healthy ... 99% below
+    chance' from step 2 on, the loss at 9.95e3. Learning is read once the loss comes 10% down from its first."""
+    _, y = _data()
+    variance = float(y.var())
+    _, r, losses = _run(1e-3, steps=100, chance=variance)
+    first, mean = losses[0], sum(losses[-50:]) / 50
+    assert first < variance / 2 and mean >= 0.9 * first, (first, mean)  # the premise: began far under, not down
+    assert r.status == "starting", r.reading.words
+    assert (f"its first loss, at training step 1, was {first:.3g}, 99% below chance, as a model trained before (a run "
+            "resumed from a checkpoint) begins, and it has not come 10% down from that first loss since") \
+        in r.reading.words, r.reading.words
+    assert "learning is read once the loss has come 10% down from its first" in r.reading.words
+    assert "chance_loss is too high for this loss" in r.reading.remedy
+    # once it has come 10% down from its first (larger steps), learning is read, with its start said beside it
+    end, losses = (lambda run: (run[1], run[2]))(_run(1e-2, steps=100, chance=variance))
+    assert sum(losses[-50:]) / 50 < 0.9 * losses[0]
+    assert end.status == "healthy" and f"it began 99% below chance (its first loss, {losses[0]:.3g} at training " \
+        "step 1)" in end.reading.words, end.reading.words
+
+
+def test_a_resumed_run_that_begins_below_chance_reads_as_before():
+    """Monitor(first_step=N + 1): a run resumed from a checkpoint begins below chance, and is read as learning."""
+    x, y = _data()
+    y = (y - y.mean()) / y.std()
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Linear(32, 32), nn.ReLU(), nn.Linear(32, 1))
+    opt = torch.optim.Adam(net.parameters(), lr=1e-2)
+    for _ in range(300):  # trained before the monitor
+        i = torch.randint(0, N, (128,))
+        loss = nn.functional.huber_loss(net(x[i]), y[i])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    chance = _chance(y)
+    with Monitor(net, every=10, chance_loss=chance, first_step=301) as mon:
+        for step in range(301, 401):
+            i = torch.randint(0, N, (128,))
+            with mon.step(sample=step == 400) as s:
+                loss = nn.functional.huber_loss(net(x[i]), y[i])
+                loss.backward()
+                s.loss = loss
+            opt.step()
+            opt.zero_grad()
+        r = mon.report()
+    assert loss.item() < chance / 2  # the premise: it began, and stays, far below chance
+    assert r.status == "healthy" and "it began" not in r.reading.words, r.reading.words
