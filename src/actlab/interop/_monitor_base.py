@@ -40,6 +40,12 @@ TORCH_RESTART = torch_restart()
 RELEARN_EVERY = 32  # sampled steps that reuse a learned structure before the next one learns it again
 
 
+# the output layer's weight gradient on the first this-many sampled steps is what a later one is compared with, and a
+# fall under OUTPUT_FALL of their median is said (_Reporting._output_fall)
+EARLY_OUTPUT = 5
+OUTPUT_FALL = 0.01
+
+
 MAX_AUTO_EVERY = 50  # every="auto" samples at least this often, whatever the budget
 
 

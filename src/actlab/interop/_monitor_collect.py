@@ -31,7 +31,7 @@ from ..reading_loss import (
 from . import _monitor_places as _places
 from . import _monitor_scaler as _scaler
 from . import _torch_stats
-from ._monitor_base import DEAD_EVIDENCE, JUDGED_STEPS, LOSS_BATCHES, _StepHandle
+from ._monitor_base import DEAD_EVIDENCE, EARLY_OUTPUT, JUDGED_STEPS, LOSS_BATCHES, _StepHandle
 from ._monitor_head import broadcast_of, ignore_index_of, loss_form
 from ._monitor_places import _Layer
 from ._monitor_relu import _relu_views
@@ -811,6 +811,9 @@ class _Collecting:
             if self._zero_run[0] >= DEAD_EVIDENCE:
                 self._zero_leak = self.sampled_steps
             self._zero_run = (0, None)
+        out = weight_norm.get(order[-1]) if order else None
+        if out is not None and len(self._early_output) < EARLY_OUTPUT and math.isfinite(out) and out > 0:
+            self._early_output.append(out)
         self._pending = (seen, order, weight_norm, step, self.sampled_steps, self._loss, step_notes,
                          self._frozen_now, self._first_non_finite, self._non_finite_since, frozenset(not_computed),
                          stale, judged, window, held)

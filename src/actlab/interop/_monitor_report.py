@@ -9,6 +9,7 @@ import collections
 import dataclasses
 import math
 import re
+import statistics
 import sys
 
 import torch
@@ -53,7 +54,16 @@ from ..readings import (
 )
 from ..readings import lead as _lead
 from ..run_points import evenly
-from ._monitor_base import _WARMUP_STEPS, DEAD_ODDS, DEAD_POINTS, LOSS_BATCHES, TORCH_RESTART, torch_restart
+from ._monitor_base import (
+    _WARMUP_STEPS,
+    DEAD_ODDS,
+    DEAD_POINTS,
+    EARLY_OUTPUT,
+    LOSS_BATCHES,
+    OUTPUT_FALL,
+    TORCH_RESTART,
+    torch_restart,
+)
 from ._monitor_counts import DEAD_NAMED
 from ._monitor_places import _Layer
 from ._monitor_scaler import half_note, scaler_hint
@@ -281,6 +291,31 @@ class _Reporting:
                     bad.append(label)
         return tuple(owners), tuple(bad)
 
+    def _output_fall(self, output: str | None, norm: float, judged: float | None) -> str:
+        """A note where the output layer's weight gradient has fallen under OUTPUT_FALL of its median over the first
+        EARLY_OUTPUT sampled steps, and the loss is not read as learned (no chance_loss, or not MOVED_FRACTION below
+        it): the loss sends every layer alike almost no gradient, which the ratios between layers cannot show. W81
+        walkthrough finding 2: a GAN whose discriminator won outright (D(fake) 1e-4) under the saturating generator
+        loss; the generator's output-layer gradient fell from 0.085 to 2.2e-4, and it read 'flowing' on all 300
+        steps. "" otherwise."""
+        early = self._early_output
+        if output is None or len(early) < EARLY_OUTPUT or not math.isfinite(norm):
+            return ""
+        first = statistics.median(early)
+        if not norm < OUTPUT_FALL * first:
+            return ""
+        chance = self.chance_loss
+        if chance and judged is not None and math.isfinite(judged) and judged < (1 - MOVED_FRACTION) * chance:
+            return ""  # learned: a loss near its floor sends little gradient back
+        times_less = f"{first / norm:,.0f} times less" if norm > 0 else "none"
+        return (f"the output layer's weight gradient ('{output}.weight') is {norm:.3g}, {times_less} than its median "
+                f"over the first {EARLY_OUTPUT} sampled steps ({first:.3g}): the loss sends every layer alike next to "
+                "no gradient, which the ratios between layers do not show. Where the loss has come down to its "
+                "floor, that is learning done; where another model sets it (a GAN's generator against its "
+                "discriminator), the opponent has most likely won outright: a saturating loss (the generator "
+                "minimising log(1 - D(G(z)))) gives next to none once the discriminator is sure, so use the "
+                "non-saturating one (BCE with target 1 on the fakes, from logits) or slow the discriminator")
+
     def _low_point(self, low: tuple | None = None) -> tuple[int, str] | None:
         """The checkpoint's point (reading_loss.low_point) in ``low``, by default the latest window within the lowest
         one's noise, checked against the lowest window itself."""
@@ -361,6 +396,9 @@ class _Reporting:
         ref = next((p for p in reversed(seen) if not after_output(p)), seen[-1] if seen else None)
         last_act = ref[2]["act_grad"] if ref is not None else math.nan
         rows, notes = [], list(notes)
+        fell = self._output_fall(output, output_norm, judged)
+        if fell:
+            notes.append(fell)
         rates = self._learning_rates()  # (built once: the summary below holds them too)
         cycles = rate_cycles(rates)
         if cycles:  # a schedule restarting (reading_loss.rate_cycles)

@@ -470,6 +470,9 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Cut, _Inpu
         # the first report's forward activations' stds, with its step: a std growth training made is told apart from
         # one the initialisation made (_exploding_activations)
         self._first_stds: tuple[int, list[tuple[str, float]]] | None = None
+        # the output layer's weight-gradient norm on the first EARLY_OUTPUT sampled steps where it was finite and
+        # above 0 (_note_output_fall compares the latest with their median)
+        self._early_output: list[float] = []
         self._first_spectra: dict[str, tuple[int, float, float]] = {}  # loops' recurrent weights (_note_loop_weights)
         # the report that takes in the losses after the last sampled step, built as the run ends (_closing_report)
         self._final = None

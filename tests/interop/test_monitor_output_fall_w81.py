@@ -1,0 +1,75 @@
+"""W81 walkthrough finding 2: a GAN whose discriminator wins outright (data left at 100 times its scale, the
+discriminator's learning rate 10 times the generator's, a sigmoid output under BCELoss, the saturating generator loss
+log(1 - D(G(z)))). The generator's output-layer gradient fell some 400 times, every layer alike, and its monitor read
+'flowing' on every step with no word of it. A note now says so, with the figures, checked against the script's own
+record of that gradient; the same GAN with the non-saturating loss on data at its scale gets no such note."""
+
+import math
+import statistics
+
+import pytest
+
+from conftest import require_torch
+
+torch = require_torch()
+from torch import nn  # noqa: E402
+from torch.nn import functional as F  # noqa: E402
+
+from actlab.interop._monitor_base import EARLY_OUTPUT, OUTPUT_FALL  # noqa: E402
+from actlab.torch import Monitor  # noqa: E402
+
+
+def _ring(n, scale):
+    k = torch.randint(0, 8, (n,))
+    angle = k.float() * 2 * math.pi / 8
+    return scale * (torch.stack([2 * torch.cos(angle), 2 * torch.sin(angle)], 1) + 0.05 * torch.randn(n, 2))
+
+
+def _gan(broken: bool, steps: int = 300):
+    torch.manual_seed(0)
+    g = nn.Sequential(nn.Linear(2, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 2))
+    d = nn.Sequential(nn.Linear(2, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 1),
+                      *([nn.Sigmoid()] if broken else []))
+    opt_g = torch.optim.Adam(g.parameters(), 1e-3, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(d.parameters(), 1e-2 if broken else 1e-3, betas=(0.5, 0.999))
+    mon_g = Monitor(g, every=1, name="generator")
+    own = []  # the generator's output-layer weight gradient, step by step
+    with mon_g:
+        for _ in range(steps):
+            real, z = _ring(128, 100.0 if broken else 1.0), torch.randn(128, 2)
+            opt_d.zero_grad()
+            fake = g(z).detach()
+            if broken:
+                loss_d = F.binary_cross_entropy(d(real), torch.ones(128, 1)) + F.binary_cross_entropy(
+                    d(fake), torch.zeros(128, 1))
+            else:
+                loss_d = F.binary_cross_entropy_with_logits(d(real), torch.ones(128, 1)) + \
+                    F.binary_cross_entropy_with_logits(d(fake), torch.zeros(128, 1))
+            loss_d.backward()
+            opt_d.step()
+            opt_g.zero_grad()
+            with mon_g.step() as s:
+                out = d(g(z))
+                loss_g = -F.binary_cross_entropy(out, torch.zeros(128, 1)) if broken else \
+                    F.binary_cross_entropy_with_logits(out, torch.ones(128, 1))
+                loss_g.backward()
+                s.loss = loss_g
+            own.append(float(g[4].weight.grad.norm()))
+            opt_g.step()
+        return mon_g.report(), own
+
+
+@pytest.mark.parametrize("broken", [True, False])
+def test_a_generator_whose_gradient_collapsed_is_told_so(broken):
+    report, own = _gan(broken)
+    first = statistics.median(own[:EARLY_OUTPUT])
+    said = [n for n in report.notes if n.startswith("the output layer's weight gradient ('4.weight') is ")]
+    if not broken:
+        assert own[-1] > OUTPUT_FALL * first and said == [], (own[-1], first, said)
+        return
+    assert own[-1] < OUTPUT_FALL * first, (own[-1], first)  # the premise: a fall of over 100 times
+    assert len(said) == 1, report.notes
+    assert said[0].startswith(f"the output layer's weight gradient ('4.weight') is {own[-1]:.3g}, "
+                              f"{first / own[-1]:,.0f} times less than its median over the first {EARLY_OUTPUT} "
+                              f"sampled steps ({first:.3g})"), said[0]
+    assert "use the non-saturating one" in said[0]
