@@ -491,8 +491,10 @@ def step_name(s: RunSummary) -> str:
 def numbered_step(s: RunSummary, step: int, also: str = "") -> str:
     """A step of the summary by its number: a monitor's as sampled_step() says it, the engine's (every step seen) as
     plain "step 12"; ``also`` in brackets after it, in the same brackets as "a sampled one" (never two in a row)."""
-    if s.loss_steps == LossSteps.SAMPLED:
+    if s.loss_steps == LossSteps.SAMPLED and step not in s.unsampled_lows:
         return sampled_step(step, also)
+    if s.loss_steps == LossSteps.SAMPLED:  # a low between samples: a training step, not a sampled one
+        return f"training step {step:,}" + (f" ({also})" if also else "")
     return f"step {step:,}" + (f" ({also})" if also else "")
 
 

@@ -478,6 +478,10 @@ class RunSummary:
     # then climbs is not starting, whatever its recent losses say (None: not kept; only the recent losses are looked at)
     lowest_judged_loss: float | None = None
     lowest_judged_step: int | None = None
+    # of the steps the words name as the run's low (lowest_judged_step, lowest_mean's), those a monitor did not sample:
+    # their windows are of the losses held between samples (W82 walkthrough finding 1), and numbered_step names them
+    # without "(a sampled one)"
+    unsampled_lows: frozenset[int] = frozenset()
     # that judged loss's upper noise bound (reading_loss.noise_bound: a monitor's mean of batches, whose low is kept by
     # it); None: the judged loss is exact (the engine's whole training set's)
     lowest_judged_bound: float | None = None

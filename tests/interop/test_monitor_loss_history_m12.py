@@ -102,7 +102,16 @@ def test_a_run_that_learned_and_was_thrown_above_chance_says_so_after_its_low_lo
     def bound(w):
         return noise_bound(w, chance)
 
-    windows = [(every[max(0, t - JUDGED_STEPS):t], t) for t, _ in sampled if t > 1]
+    # and, between two sampled steps, the window ending at the step not sampled whose mean is lowest (W82: every
+    # step's loss held, the windows between samples are judged too), taken before the sampled step's own
+    windows = []
+    steps = [t for t, _ in sampled]
+    for previous, t in zip([0, *steps], steps, strict=False):
+        between = [(every[max(0, u - JUDGED_STEPS):u], u) for u in range(previous + 1, t) if u > 1]
+        if between:
+            windows.append(min(between, key=lambda p: statistics.fmean(p[0])))
+        if t > 1:
+            windows.append((every[max(0, t - JUDGED_STEPS):t], t))
     w, low_step = min(windows, key=lambda p: bound(p[0]))
     low = statistics.fmean(w)
     assert bound(w) < chance  # clearly below chance, beyond its batches' noise
@@ -112,9 +121,10 @@ def test_a_run_that_learned_and_was_thrown_above_chance_says_so_after_its_low_lo
     assert r.status not in (Status.STARTING, Status.HEALTHY), r.words
     found = [f for f in r.findings if f.status is Status.NOT_LEARNING]
     assert len(found) == 1, r.words
+    said = "(a sampled one), " if low_step in steps else ", "
     assert found[0].words.startswith(
-        f"not learning any more: the mean loss had come down to {low:.3g} at training step {low_step:,} (a sampled "
-        "one), ")
+        f"not learning any more: the mean loss had come down to {low:.3g} at training step {low_step:,} {said}"
+        .replace(" , ", ", ")), found[0].words
     # the loss judged: the mean of the last 10 training steps', not the last batch's (L22, L25)
     last = sampled[-1][0]  # the report is the last sampled step's
     assert (f"the loss has risen to {statistics.fmean(every[last - JUDGED_STEPS:last]):.3g} at training step "

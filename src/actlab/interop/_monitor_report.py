@@ -759,6 +759,9 @@ class _Reporting:
             lowest_judged_loss=lowest[1] if lowest is not None else None,
             lowest_judged_step=lowest[0] if lowest is not None else None,
             lowest_mean=self._lowest_mean,
+            unsampled_lows=frozenset(t for t in (lowest[0] if lowest is not None else None,
+                                                 self._lowest_mean[0] if self._lowest_mean else None)
+                                     if t is not None and t in self._unsampled_lows),
             lowest_judged_bound=lowest[2] if lowest is not None else None,
             # trained weights that no step has changed although they get gradients (_monitor_weights)
             weights_still_since=self._weights_still_since, still_weights=self._still_weights,
