@@ -375,19 +375,31 @@ def _low_at(low: tuple | None) -> tuple | None:
         i = len(medians) - 1
     steps = "steps" if pairs[i + k - 1][0] - pairs[i][0] == k - 1 else "losses read"
     least = (medians[lowest], pairs[lowest + k // 2][0])
+    # the window's end named: the latest step of its last span whose batch loss is at or under the span's median, not
+    # one of the last few above it, where a rise too short to move the median began (W82 walkthrough finding 2: a
+    # OneCycle to a rate of 3 named 'before training step 19 (the median of the 9 steps up to it, 0.75)', batches
+    # 0.955 and 1.17 at steps 18 and 19, whose weights scored 1.38 on the whole data set; before step 17, 0.311)
+    # (only in a window cut where the held losses after it rose, _cut_at_rise's fifth member: a window flat or still
+    # falling to its end names its end, W51)
+    last = len(pairs) - 1
+    if i == len(medians) - 1 and len(low) > 4:
+        while last > len(pairs) - 1 - k // 2 and pairs[last][1] > medians[i]:
+            last -= 1
+    above = (f"; the {len(pairs) - 1 - last} batches after it were above that" if last < len(pairs) - 1 else "")
+    upto = "up to it" if not above else f"up to training step {pairs[-1][0]:,}"
     if i == len(medians) - 1 and i != lowest and f"{medians[i]:.3g}" != f"{medians[lowest]:.3g}":  # the end,
         # within the noise of a lower stretch before it (lower to the digits said: 'against 1.03' of 1.03 says
         # nothing): said as
         # such, with that stretch (W60 walkthrough: 'where the loss was at its lowest (the median of the 9 steps up to
         # it, 1.47)' of a run whose lowest 9-step median was 1.14, at step 78)
-        return pairs[-1][0], (f"where the loss was last within the noise of its lowest (the median of the {k} "
-                              f"{steps} up to it, {medians[i]:.3g}, against {medians[lowest]:.3g} around training "
-                              f"step {pairs[lowest + k // 2][0]:,}: the later weights trained longer)"), \
+        return pairs[last][0], (f"where the loss was last within the noise of its lowest (the median of the {k} "
+                                f"{steps} {upto}, {medians[i]:.3g}, against {medians[lowest]:.3g} around training "
+                                f"step {pairs[lowest + k // 2][0]:,}: the later weights trained longer{above})"), \
             medians[i], *least, k, steps, True
     if i == len(medians) - 1:  # the lowest stretch ends the window: the loss was still falling, or flat, at its end,
         # and the weights at the end are the latest of that stretch
-        return pairs[-1][0], (f"where the loss was at its lowest (the median of the {k} {steps} up to it, "
-                              f"{medians[i]:.3g})"), medians[i], *least, k, steps, True
+        return pairs[last][0], (f"where the loss was at its lowest (the median of the {k} {steps} {upto}, "
+                                f"{medians[i]:.3g}{above})"), medians[i], *least, k, steps, True
     return pairs[i + k // 2][0], (f"where the loss was at its lowest (the median of the {k} {steps} around it, "
                                   f"{medians[i]:.3g})"), medians[i], *least, k, steps, False
 

@@ -22,7 +22,7 @@ from actlab.torch import Monitor  # noqa: E402
 CHANCE = math.log(5)
 
 
-def _run(every):
+def _run(every, rate=lambda step: 2.0 * min(1.0, step / 100), steps=120, schedule=None):
     g = torch.Generator().manual_seed(0)
     centres = torch.randn(5, 10, generator=g) * 1.2
     y = torch.randint(0, 5, (2048,), generator=g)
@@ -31,14 +31,16 @@ def _run(every):
     model = nn.Sequential(nn.Linear(10, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(),
                           nn.Linear(64, 5))
     opt = torch.optim.SGD(model.parameters(), lr=0.0, momentum=0.9)
+    sched = schedule(opt) if schedule is not None else None
     saved, losses = {}, {}
     shuffle = torch.Generator().manual_seed(0)
     order, pos = torch.randperm(2048, generator=shuffle), 0
     with Monitor(model, every=every, chance_loss=CHANCE) as mon:
-        for step in range(1, 121):
+        for step in range(1, steps + 1):
             saved[step] = copy.deepcopy(model.state_dict())
-            for group in opt.param_groups:
-                group["lr"] = 2.0 * min(1.0, step / 100)
+            if sched is None:
+                for group in opt.param_groups:
+                    group["lr"] = rate(step)
             if pos + 64 > 2048:  # a new order each pass
                 order, pos = torch.randperm(2048, generator=shuffle), 0
             i, pos = order[pos:pos + 64], pos + 64
@@ -49,6 +51,8 @@ def _run(every):
             losses[step] = loss.item()
             opt.step()
             opt.zero_grad()
+            if sched is not None:
+                sched.step()
         report = mon.report()
 
     def score(step):
@@ -70,3 +74,22 @@ def test_the_checkpoint_of_a_warm_up_that_blew_up_is_from_before_the_blow_up(eve
     step = int(named.group(1))
     up = min(t for t, v in losses.items() if v > 3 * CHANCE)  # the first batch far past chance: the blow-up's
     assert step < up and score(step) < 0.6 * CHANCE, (step, up, score(step))
+
+
+def test_a_window_cut_at_a_rise_names_its_latest_batch_under_the_median_not_the_rise_begun_in_it():
+    """W82 walkthrough finding 2: OneCycle to a rate of 3 (its warm-up over 120 steps) named 'before training step 19,
+    where the loss was at its lowest (the median of the 9 steps up to it, 0.75)': the batches of steps 18 and 19
+    (0.955 and 1.17) were the rise's first, too few to move the median, and the weights before step 19 scored 1.38 on
+    the whole data set, those before step 17 0.311. A window cut where the held losses after it rose names the latest
+    step of its last span whose batch is at or under the median."""
+    report, losses, score = _run(1, steps=60, schedule=lambda opt: torch.optim.lr_scheduler.OneCycleLR(
+        opt, max_lr=3, total_steps=400))
+    named = re.search(r"a checkpoint saved before training step (\d+), where the loss was at its lowest \(the median "
+                      r"of the 9 steps up to training step (\d+), ([\d.]+); the (\d+) batches after it were above "
+                      r"that\)", report.reading.remedy)
+    assert named, report.reading.remedy
+    step, end, median, after = int(named.group(1)), int(named.group(2)), float(named.group(3)), int(named.group(4))
+    assert median == float(f"{sorted(losses[t] for t in range(end - 8, end + 1))[4]:.3g}")  # the script's own
+    assert end - step == after and all(losses[t] > median for t in range(step + 1, end + 1))
+    assert losses[step] <= median
+    assert score(step) < score(end), (score(step), score(end))  # better weights than the window's end's

@@ -49,7 +49,7 @@ def test_a_run_that_learned_then_diverged_names_its_best_point():
     assert losses[low - 1] < 0.6 * math.log(C) and losses[-1] > 1000 * math.log(C)  # the premise
     assert rep.reading.status.value == "diverged"
     m = re.search(r"a checkpoint saved before training step ([\d,]+), where the loss was at its lowest \(the median "
-                  r"of the 9 steps (around|up to) it", rep.reading.remedy)
+                  r"of the 9 steps (around it|up to it|up to training step [\d,]+)", rep.reading.remedy)
     assert m, rep.reading.remedy
     named = int(m.group(1).replace(",", ""))
     # where the loss was 10% below chance, and before the loss climbed past chance again

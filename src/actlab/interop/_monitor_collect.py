@@ -397,9 +397,9 @@ class _Collecting:
         self._lowest_judged = lower_low(self._lowest_judged, step, [v for _, v in window], self.chance_loss, window)
         if 2 * len(window) >= JUDGED_STEPS and (self._lowest_mean is None or mean < self._lowest_mean[1]):
             self._lowest_mean = (step, mean)
-        if step in (self._lowest_judged[0] if self._lowest_judged else None, (self._lowest_mean or (None,))[0]):
-            self._unsampled_lows = {t for t in self._unsampled_lows if t in (
-                self._lowest_judged[0] if self._lowest_judged else None, (self._lowest_mean or (None,))[0])} | {step}
+        lows = {low[0] for low in (self._lowest_judged, self._lowest_mean) if low is not None}
+        if step in lows:  # (only the lows still held are kept: RunSummary.unsampled_lows)
+            self._unsampled_lows = {t for t in self._unsampled_lows if t in lows} | {step}
 
     def _latest_low_between(self, held: tuple, previous: int) -> None:
         """Where this sampled step's window is not within the lowest one's noise, the latest window of JUDGED_STEPS

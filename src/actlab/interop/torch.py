@@ -471,7 +471,7 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Cut, _Inpu
         # one the initialisation made (_exploding_activations)
         self._first_stds: tuple[int, list[tuple[str, float]]] | None = None
         # the output layer's weight-gradient norm on the first EARLY_OUTPUT sampled steps where it was finite and
-        # above 0 (_note_output_fall compares the latest with their median)
+        # above 0 (_Reporting._output_fall compares the latest with their median)
         self._early_output: list[float] = []
         self._unsampled_lows: set[int] = set()  # RunSummary.unsampled_lows: lows found between samples (_low_between)
         self._first_spectra: dict[str, tuple[int, float, float]] = {}  # loops' recurrent weights (_note_loop_weights)
