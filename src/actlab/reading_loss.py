@@ -346,19 +346,20 @@ def low_point(low: tuple | None, lowest: tuple | None = None) -> tuple[int, str]
     if found[2] - base[3] > _median_noise([v for _, v in pairs], found[5]):
         return base[:2]
     return found[0], (f"where the loss was last within the noise of its lowest (the median of the {found[5]} "
-                      f"{found[6]} {'up to' if found[7] else 'around'} it, {found[2]:.3g}, against {base[3]:.3g} "
-                      f"around training step {base[4]:,}: the later weights trained longer)")
+                      f"{found[6]} {found[7]}, {found[2]:.3g}, against {base[3]:.3g} around training step "
+                      f"{base[4]:,}: the later weights trained longer{found[8]})")
 
 
 def _low_at(low: tuple | None) -> tuple | None:
     """low_point's reading of one window: (step, words, the median named or None, the window's lowest median, the
-    middle step of that lowest span, the span k, "steps" or "losses read", whether the step named is the window's
-    end); None where there is no window."""
+    middle step of that lowest span, the span k, "steps" or "losses read", where the span is against the step named
+    ("around it", "up to it", "up to training step N"), and the words on batches after it above the median, or "");
+    None where there is no window."""
     if low is None:
         return None
     pairs, k, spans, medians = _spans(low)
     if not medians:
-        return low[0], "where the mean loss was at its lowest", None, None, None, k, "steps", True
+        return low[0], "where the mean loss was at its lowest", None, None, None, k, "steps", "up to it", ""
     # (equal medians, as a V's spans around its bottom have: the lower mean, the span centred on it)
     i = lowest = min(range(len(medians)), key=lambda j: (medians[j], statistics.fmean(spans[j])))
     noise = _median_noise([v for _, v in pairs], k)
@@ -395,13 +396,13 @@ def _low_at(low: tuple | None) -> tuple | None:
         return pairs[last][0], (f"where the loss was last within the noise of its lowest (the median of the {k} "
                                 f"{steps} {upto}, {medians[i]:.3g}, against {medians[lowest]:.3g} around training "
                                 f"step {pairs[lowest + k // 2][0]:,}: the later weights trained longer{above})"), \
-            medians[i], *least, k, steps, True
+            medians[i], *least, k, steps, upto, above
     if i == len(medians) - 1:  # the lowest stretch ends the window: the loss was still falling, or flat, at its end,
         # and the weights at the end are the latest of that stretch
         return pairs[last][0], (f"where the loss was at its lowest (the median of the {k} {steps} {upto}, "
-                                f"{medians[i]:.3g}{above})"), medians[i], *least, k, steps, True
+                                f"{medians[i]:.3g}{above})"), medians[i], *least, k, steps, upto, above
     return pairs[i + k // 2][0], (f"where the loss was at its lowest (the median of the {k} {steps} around it, "
-                                  f"{medians[i]:.3g})"), medians[i], *least, k, steps, False
+                                  f"{medians[i]:.3g})"), medians[i], *least, k, steps, "around it", ""
 
 
 def risen_in_low(low: tuple | None) -> float:

@@ -11,6 +11,7 @@ from torch import nn  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
 
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 
 def _notes(unfreeze_at=21, steps=30):
@@ -31,10 +32,7 @@ def _notes(unfreeze_at=21, steps=30):
                 for p in backbone:
                     p.requires_grad_(True)
                 opt.add_param_group({"params": backbone, "lr": 0.01})
-            with mon.step() as s:
-                loss = F.cross_entropy(model(x[:64]), y[:64])
-                loss.backward()
-                s.loss = loss
+            monitored_step(mon, model, x[:64], y[:64])
             grads[step] = model[0].weight.grad.clone()
             opt.step()
             opt.zero_grad()
@@ -61,10 +59,7 @@ def test_a_loop_with_no_zero_grad_is_still_told_so():
     opt = torch.optim.SGD(model.parameters(), lr=0.01)
     with Monitor(model, every=1) as mon:
         for _ in range(3):
-            with mon.step() as s:
-                loss = F.cross_entropy(model(x), y)
-                loss.backward()
-                s.loss = loss
+            monitored_step(mon, model, x, y)
             opt.step()
         words = " ".join(mon.report().notes)
     assert "gradients accumulate across steps: when step 2's forward began" in words, words

@@ -10,9 +10,9 @@ from conftest import require_torch
 
 torch = require_torch()
 from torch import nn  # noqa: E402
-from torch.nn import functional as F  # noqa: E402
 
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 
 def test_a_layer_all_off_on_the_batch_is_said_to_stop_the_signal_not_to_let_it_vanish():
@@ -34,10 +34,7 @@ def test_a_layer_all_off_on_the_batch_is_said_to_stop_the_signal_not_to_let_it_v
         with Monitor(model, every=1, chance_loss=math.log(5)) as mon:
             for _ in range(100):
                 idx = torch.randint(0, 4096, (64,))
-                with mon.step() as s:
-                    loss = F.cross_entropy(model(x[idx]), y[idx])
-                    loss.backward()
-                    s.loss = loss
+                monitored_step(mon, model, x[idx], y[idx])
                 opt.step()  # no zero_grad(), on purpose
             report = mon.report()
     finally:

@@ -20,7 +20,9 @@ from actlab.torch import Monitor  # noqa: E402
 from interop._steps import clusters, monitored_step  # noqa: E402
 
 
-def _run(schedule, steps=200):
+def _run(schedule, steps=200, before=None, scale=1.0):
+    """``steps`` monitored steps under ``schedule(opt)``; ``before(step, sched)`` is called before each (1-based), and
+    the inputs are multiplied by ``scale``. Returns the notes on restarts and the rate of each step."""
     x, y = clusters()
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(32, 64), nn.ReLU(), nn.Linear(64, 10))
@@ -29,9 +31,11 @@ def _run(schedule, steps=200):
     mon = Monitor(model, every=10, chance_loss=math.log(10))
     used = []
     g = torch.Generator().manual_seed(1)
-    for _ in range(steps):
+    for step in range(1, steps + 1):
+        if before is not None:
+            before(step, sched)
         i = torch.randint(0, 4096, (64,), generator=g)
-        monitored_step(mon, model, x[i], y[i], opt)
+        monitored_step(mon, model, x[i] * scale, y[i], opt)
         used.append(opt.param_groups[0]["lr"])
         if sched is not None:
             sched.step()
@@ -76,28 +80,12 @@ def test_restarts_to_peaks_that_differ_are_each_counted_w80():
     restarts (101 to 501): the cycles at 0.05 never reached half of 1.5. Reference: the scheduler restarts every T_0
     steps, by construction."""
 
-    def schedule(opt):
-        sched = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=20)
-        opt.param_groups[0]["initial_lr"] = 0.05
-        return sched
-
-    x, y = clusters()
-    torch.manual_seed(0)
-    model = nn.Sequential(nn.Linear(32, 64), nn.ReLU(), nn.Linear(64, 10))
-    opt = torch.optim.SGD(model.parameters(), lr=0.05)
-    sched = schedule(opt)
-    mon = Monitor(model, every=10, chance_loss=math.log(10))
-    g = torch.Generator().manual_seed(1)
-    used = []
-    for step in range(1, 131):
+    def raise_at_61(step, sched):
         if step == 61:
-            sched.base_lrs = [1.5]  # (a small rate, so the run stays finite: 1.5 here, applied to a tiny model)
-        i = torch.randint(0, 4096, (64,), generator=g)
-        monitored_step(mon, model, x[i] * 0.01, y[i], opt)
-        used.append(opt.param_groups[0]["lr"])
-        sched.step()
-    notes = [n for n in mon.report().notes if "fell near 0 and came back" in n]
-    mon.close()
+            sched.base_lrs = [1.5]  # (applied to inputs a hundredth of their scale, so the run stays finite)
+
+    notes, used = _run(lambda opt: torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=20), steps=130,
+                       before=raise_at_61, scale=0.01)
     restarts = [t for t in range(21, 131, 20)]  # steps 21, 41, ..., 121: the optimiser's rate back at its top
     assert all(used[t - 1] > 10 * used[t - 2] for t in restarts)  # the premise
     assert len(notes) == 1, notes

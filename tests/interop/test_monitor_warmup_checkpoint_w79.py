@@ -23,6 +23,7 @@ from actlab.interop._monitor_base import JUDGED_STEPS  # noqa: E402
 from actlab.reading_loss import MOVED_FRACTION, low_point  # noqa: E402
 from actlab.readings import Status  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 N, D, C, WARM, STEPS = 4096, 20, 5, 100, 420
 CHANCE = math.log(C)
@@ -44,13 +45,7 @@ def _run(every):
             if step <= 120:
                 states[step] = {k: v.clone() for k, v in model.state_dict().items()}
             idx = torch.randint(0, N, (64,))
-            with mon.step() as s:
-                loss = F.cross_entropy(model(x[idx]), y[idx])
-                loss.backward()
-                s.loss = loss
-            losses.append(loss.item())
-            opt.step()
-            opt.zero_grad()
+            losses.append(monitored_step(mon, model, x[idx], y[idx], opt).item())
             sched.step()
             if step == (100 if every == 1 else 200):
                 mid = mon.report()
