@@ -73,3 +73,28 @@ def test_a_generator_whose_gradient_collapsed_is_told_so(broken):
                               f"{first / own[-1]:,.0f} times less than its median over the first {EARLY_OUTPUT} "
                               f"sampled steps ({first:.3g})"), said[0]
     assert "use the non-saturating one" in said[0]
+
+
+def test_a_classifier_that_learned_gets_no_note_when_its_gradient_falls():
+    """The other side of the rule: a loss that came down to its floor sends little gradient back, which is learning
+    done. A separable two-class task trained to a loss near 0: its output-layer gradient falls under 1% of where it
+    began (the script's own record), the reading is healthy, and no note says the gradient fell."""
+    torch.manual_seed(0)
+    x = torch.randn(512, 8)
+    y = (x[:, 0] > 0).long()
+    model = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Linear(32, 2))
+    opt = torch.optim.SGD(model.parameters(), lr=2.0)
+    own = []
+    with Monitor(model, every=1, chance_loss=math.log(2)) as mon:
+        for _ in range(600):
+            with mon.step() as s:
+                loss = F.cross_entropy(model(x), y)
+                loss.backward()
+                s.loss = loss
+            own.append(float(model[2].weight.grad.norm()))
+            opt.step()
+            opt.zero_grad()
+        report = mon.report()
+    assert own[-1] < OUTPUT_FALL * statistics.median(own[:EARLY_OUTPUT])  # the premise: a fall past the line
+    assert report.status == "healthy", report.reading.words
+    assert not any(n.startswith("the output layer's weight gradient") for n in report.notes), report.notes
