@@ -842,9 +842,8 @@ class _Collecting:
             if self._zero_run[0] >= DEAD_EVIDENCE:
                 self._zero_leak = self.sampled_steps
             self._zero_run = (0, None)
-        out = weight_norm.get(order[-1]) if order else None
-        if out is not None and len(self._early_output) < EARLY_OUTPUT and math.isfinite(out) and out > 0:
-            self._early_output.append(out)
+        if not self._early_full:  # each weighted module's first EARLY_OUTPUT finite gradients above 0 (_output_fall)
+            self._early_full = self._note_early(weight_norm)
         self._pending = (seen, order, weight_norm, step, self.sampled_steps, self._loss, step_notes,
                          self._frozen_now, self._first_non_finite, self._non_finite_since, frozenset(not_computed),
                          stale, judged, window, held)
@@ -913,6 +912,23 @@ class _Collecting:
         if torch.is_tensor(loss):
             values.append(loss.item())
         return values, block[:2 * width].copy()
+
+    def _note_early(self, weight_norm: dict[str, float]) -> bool:
+        """Adds this step's weight-gradient norms to each weighted module's first EARLY_OUTPUT finite ones above 0
+        (self._early_output, by name: the output layer the report chooses among heads side by side is not always the
+        last to run); returns whether every module that got one so far has its EARLY_OUTPUT, so that later steps skip
+        this (a module that first runs later, or a frozen one, then gets none)."""
+        early = self._early_output
+        full = True
+        for name, v in weight_norm.items():
+            kept = early.get(name)
+            if kept is None:
+                kept = early[name] = []
+            if len(kept) < EARLY_OUTPUT:
+                if math.isfinite(v) and v > 0:
+                    kept.append(v)
+                full = full and (len(kept) >= EARLY_OUTPUT or name in self._frozen_now)
+        return full and self.sampled_steps >= EARLY_OUTPUT
 
     def _lay_lane(self, ran: list[_Layer]) -> None:
         """Where every place that ran is an nn.ReLU on the compiled path, one float64 block holds what their passes

@@ -291,15 +291,21 @@ class _Reporting:
                     bad.append(label)
         return tuple(owners), tuple(bad)
 
-    def _output_fall(self, output: str | None, norm: float, judged: float | None) -> str:
+    def _output_fall(self, output: str | None, norm: float, judged: float | None, ref: tuple | None = None) -> str:
         """A note where the output layer's weight gradient has fallen under OUTPUT_FALL of its median over the first
         EARLY_OUTPUT sampled steps, and the loss is not read as learned (no chance_loss, or not MOVED_FRACTION below
         it): the loss sends every layer alike almost no gradient, which the ratios between layers cannot show. W81
         walkthrough finding 2: a GAN whose discriminator won outright (D(fake) 1e-4) under the saturating generator
         loss; the generator's output-layer gradient fell from 0.085 to 2.2e-4, and it read 'flowing' on all 300
-        steps. "" otherwise."""
-        early = self._early_output
-        if output is None or len(early) < EARLY_OUTPUT or not math.isfinite(norm):
+        steps. "" otherwise, and where ``ref`` (the last watched activation before the output layer, as
+        _build_report pairs it with its figures) passes no gradient at all on the batch: every unit off, the output
+        layer's input is 0 and so is its weight gradient, whatever the loss sends (W83 walkthrough finding 5: a CNN
+        whose last ReLU layer had died read 'is 0, none than its median ...' with the GAN's remedy; the dead layer's
+        own finding says what is wrong)."""
+        early = self._early_output.get(output, ()) if output is not None else ()
+        if len(early) < EARLY_OUTPUT or not math.isfinite(norm):
+            return ""
+        if ref is not None and ref[2].get("zero") == 1 and ref[0].can_die:
             return ""
         first = statistics.median(early)
         if not norm < OUTPUT_FALL * first:
@@ -307,9 +313,11 @@ class _Reporting:
         chance = self.chance_loss
         if chance and judged is not None and math.isfinite(judged) and judged < (1 - MOVED_FRACTION) * chance:
             return ""  # learned: a loss near its floor sends little gradient back
-        times_less = f"{first / norm:,.0f} times less" if norm > 0 else "none"
-        return (f"the output layer's weight gradient ('{output}.weight') is {norm:.3g}, {times_less} than its median "
-                f"over the first {EARLY_OUTPUT} sampled steps ({first:.3g}): the loss sends every layer alike next to "
+        than = (f"{norm:.3g}, {first / norm:,.0f} times less than its median over the first {EARLY_OUTPUT} sampled "
+                f"steps ({first:.3g})" if norm > 0 else
+                f"exactly 0, against a median of {first:.3g} over the first {EARLY_OUTPUT} sampled steps")
+        return (f"the output layer's weight gradient ('{output}.weight') is {than}: the loss sends every layer alike "
+                "next to "
                 "no gradient, which the ratios between layers do not show. Where the loss has come down to its "
                 "floor, that is learning done; where another model sets it (a GAN's generator against its "
                 "discriminator), the opponent has most likely won outright: a saturating loss (the generator "
@@ -396,7 +404,7 @@ class _Reporting:
         ref = next((p for p in reversed(seen) if not after_output(p)), seen[-1] if seen else None)
         last_act = ref[2]["act_grad"] if ref is not None else math.nan
         rows, notes = [], list(notes)
-        fell = self._output_fall(output, output_norm, judged)
+        fell = self._output_fall(output, output_norm, judged, ref)
         if fell:
             notes.append(fell)
         rates = self._learning_rates()  # (built once: the summary below holds them too)

@@ -470,9 +470,10 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Cut, _Inpu
         # the first report's forward activations' stds, with its step: a std growth training made is told apart from
         # one the initialisation made (_exploding_activations)
         self._first_stds: tuple[int, list[tuple[str, float]]] | None = None
-        # the output layer's weight-gradient norm on the first EARLY_OUTPUT sampled steps where it was finite and
-        # above 0 (_Reporting._output_fall compares the latest with their median)
-        self._early_output: list[float] = []
+        # each weighted module's weight-gradient norm on the first EARLY_OUTPUT sampled steps where it was finite and
+        # above 0 (_Reporting._output_fall compares the output layer's latest with their median), until all have them
+        self._early_output: dict[str, list[float]] = {}
+        self._early_full = False
         self._unsampled_lows: set[int] = set()  # RunSummary.unsampled_lows: lows found between samples (_low_between)
         self._first_spectra: dict[str, tuple[int, float, float]] = {}  # loops' recurrent weights (_note_loop_weights)
         # the report that takes in the losses after the last sampled step, built as the run ends (_closing_report)
