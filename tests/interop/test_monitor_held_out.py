@@ -96,8 +96,7 @@ def test_a_model_that_learns_what_holds_reads_healthy_and_says_the_held_out_loss
     ("0.5", TypeError, "got '0.5', a string"),
     (True, TypeError, "got True, a bool"),
     ([0.5], TypeError, "got [0.5], a list"),
-    (float("nan"), ValueError, "a finite loss of 0 or more; got nan"),
-    (-1.0, ValueError, "a finite loss of 0 or more; got -1.0"),
+    (-1.0, ValueError, "a loss of 0 or more (NaN and inf are taken, and said in a note); got -1.0"),
 ])
 def test_a_held_out_loss_that_is_no_loss_is_refused_with_what_was_given(bad, kind, said):
     mon = Monitor(nn.Sequential(nn.Linear(2, 4), nn.ReLU(), nn.Linear(4, 2)), every=1)

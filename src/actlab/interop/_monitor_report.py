@@ -324,6 +324,25 @@ class _Reporting:
                 "minimising log(1 - D(G(z)))) gives next to none once the discriminator is sure, so use the "
                 "non-saturating one (BCE with target 1 on the fakes, from logits) or slow the discriminator")
 
+    def _held_out_bad_note(self, before: int) -> str:
+        """A note on the NaN or infinite held-out losses given before training step ``before`` (Monitor.held_out keeps
+        them apart): which, and that the held-out reading leaves them out; "" where none was."""
+        bad = [h for h in self._held_out_bad if h[0] < before]
+        if not bad:
+            return ""
+        first, last = bad[0], bad[-1]
+        # how many were given before it: all of them but those held from `before` on (the deque holds the latest)
+        count = self._held_out_bad_count - sum(1 for h in self._held_out_bad if h[0] >= before)
+        if count == 1:
+            said = f"the held-out loss given after training step {first[0]:,} was {first[1]}"
+        else:
+            span = (f"given after training steps {first[0]:,} to {last[0]:,}" if count == len(bad) else
+                    f"the latest given after training step {last[0]:,}")
+            said = f"{count:,} held-out losses were NaN or infinite ({span})"
+        return (f"{said}: left out of the held-out reading. A held-out loss is NaN or infinite where the weights hold "
+                "a NaN or an inf (the training reading says whether its loss went so too) or the outputs overflow on "
+                "the held-out data, or where that data holds one: check torch.isfinite() on a held-out batch")
+
     def _low_point(self, low: tuple | None = None) -> tuple[int, str] | None:
         """The checkpoint's point (reading_loss.low_point) in ``low``, by default the latest window within the lowest
         one's noise, checked against the lowest window itself."""
@@ -407,6 +426,9 @@ class _Reporting:
         fell = self._output_fall(output, output_norm, judged, ref)
         if fell:
             notes.append(fell)
+        bad = self._held_out_bad_note(step if held_to is None else held_to)
+        if bad:
+            notes.append(bad)
         rates = self._learning_rates()  # (built once: the summary below holds them too)
         cycles = rate_cycles(rates)
         if cycles:  # a schedule restarting (reading_loss.rate_cycles)
@@ -1649,9 +1671,10 @@ class _Reporting:
             return self._final
         last = self._built()
         late = [h for h in getattr(self, "_held_out", ()) if h[0] >= last.step]
-        if not late or self._pending is None or self._pending[3] != last.step:
+        late_bad = any(h[0] >= last.step for h in self._held_out_bad)  # (a NaN one: its note)
+        if not (late or late_bad) or self._pending is None or self._pending[3] != last.step:
             return last
-        key = (last.step, len(self._held_out), late[-1][:2])
+        key = (last.step, len(self._held_out), late[-1][:2] if late else None, self._held_out_bad_count)
         kept = getattr(self, "_late_report", None)
         if kept is None or kept[0] != key:
             kept = self._late_report = (key, self._report(*self._pending, held_to=self.step_count + 1))

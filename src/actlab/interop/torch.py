@@ -526,6 +526,10 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Cut, _Inpu
         # window of each size in reading_held_out.HELD_OUT_WINDOWS given so far, kept across a held_out(None)): a
         # sampled step's report takes those given before its step, report() all of them (_with_late_held_out)
         self._held_out: deque[tuple[int, float | None, tuple[HeldOutLow | None, ...]]] = deque(maxlen=HELD_OUT_KEPT)
+        # held_out()'s NaN or infinite losses, (training steps done, the loss), the latest HELD_OUT_KEPT, and how many
+        # were given: left out of the held-out reading, said in a note (_Reporting._held_out_bad_note)
+        self._held_out_bad: deque[tuple[int, float]] = deque(maxlen=HELD_OUT_KEPT)
+        self._held_out_bad_count = 0
         # laid out as _history: each unit's two weighed counts of the batches it was on (_Counting._on_weights)
         self._on: np.ndarray = np.zeros((2, 0))
         # the learning rate is read from this monitor's first step on, sampled or not (W62 walkthrough finding 7:
@@ -554,8 +558,10 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Cut, _Inpu
         each sampled step's reading takes in those given before it: where the training loss came down and the
         held-out one did not (10% below chance at least), or came down and rose again beyond its swings, the status
         reads not_generalising, naming the training steps they were given after (reading_held_out). ``loss``: a
-        number or a one-value tensor, finite; None: no held-out loss from here on. Raises TypeError or ValueError,
-        saying what was given, for anything else."""
+        number or a one-value tensor, 0 or more; None: no held-out loss from here on. A NaN or an infinite one is
+        kept apart: left out of that reading and said in a note of the reports after it (a diverged run's validation
+        must not stop its loop: W83 walkthrough finding 1). Raises TypeError or ValueError, saying what was given,
+        for anything else."""
         if self._open_step is not None:
             raise RuntimeError("mon.held_out() inside `with mon.step()`: give the held-out loss between steps, after "
                                "the training step's block, so that it is not read as part of that step")
@@ -572,8 +578,13 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Cut, _Inpu
             value = float(loss)
         else:
             raise TypeError(f"held_out: the held-out loss, a number or a one-value tensor; got {_what(loss)}")
-        if not math.isfinite(value) or value < 0:
-            raise ValueError(f"held_out: a finite loss of 0 or more; got {value!r}")
+        if not math.isfinite(value):
+            self._held_out_bad.append((self.step_count, value))
+            self._held_out_bad_count += 1
+            return
+        if value < 0:
+            raise ValueError(f"held_out: a loss of 0 or more (NaN and inf are taken, and said in a note); got "
+                             f"{value!r}")
         given = [(t, v) for t, v, _ in self._held_out]
         given = [*given[len(given) - next((i for i, (_, v) in enumerate(reversed(given)) if v is None), len(given)):],
                  (self.step_count, value)]  # those since the last held_out(None), this one last
