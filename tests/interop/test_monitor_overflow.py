@@ -57,11 +57,19 @@ def test_a_tensor_holding_an_inf_still_reads_non_finite():
     assert r.layers[0].non_finite and r.first_non_finite is not None
 
 
-@pytest.mark.parametrize("bad", [-1.0, 0.0, math.nan, math.inf, "high"])
+@pytest.mark.parametrize("bad", [-1.0, 0.0, math.nan, math.inf, "high", torch.tensor(math.nan), torch.ones(2)])
 def test_a_chance_loss_that_is_no_loss_is_refused_with_what_to_give(bad):
     model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
     with pytest.raises(ValueError, match="chance_loss: the loss of the best constant guess, a finite number above 0"):
         Monitor(model, chance_loss=bad)
+
+
+@pytest.mark.parametrize("given", [torch.tensor(2.3), torch.tensor([2.3]), torch.tensor(2.3, dtype=torch.float64)])
+def test_a_one_value_tensor_is_taken_as_chance_loss_as_held_out_takes_one(given):
+    """W83 walkthrough finding 8: chance_loss=torch.tensor(2.3) was refused while held_out() takes one."""
+    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+    mon = Monitor(model, chance_loss=given)
+    assert type(mon.chance_loss) is float and mon.chance_loss == pytest.approx(2.3, rel=1e-7)
 
 
 def test_a_loss_far_above_chance_is_not_said_to_be_near_it():

@@ -250,10 +250,13 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Cut, _Inpu
                              f"got {_what(budget)}")
         if not (_is_number(window, whole=True) and window >= 1):
             raise ValueError(f"window: a whole number of sampled batches, 1 or more; got {_what(window, whole=True)}")
+        if torch.is_tensor(chance_loss) and chance_loss.numel() == 1:  # a one-value tensor, as held_out takes (W83
+            chance_loss = float(chance_loss.detach().reshape(()))   # walkthrough finding 8: torch.tensor(2.3) refused)
         if chance_loss is not None and not (_is_number(chance_loss) and math.isfinite(chance_loss)
                                             and chance_loss > 0):
             raise ValueError(f"chance_loss: the loss of the best constant guess, a finite number above 0 (ln C for "
-                             f"C balanced classes with cross-entropy), or None; got {_what(chance_loss)}")
+                             f"C balanced classes with cross-entropy), or a one-value tensor of it, or None; got "
+                             f"{_what(chance_loss)}")
         if not (_is_number(first_step, whole=True) and first_step >= 1):
             raise ValueError(f"first_step: the number of this monitor's first step, a whole number, 1 or more (a run "
                              f"resumed after step N passes N + 1); got {_what(first_step, whole=True)}")
