@@ -228,6 +228,20 @@ class _Weights:
         self._noted_leftover = True
         self._probe = None
         total = len(self._weighted)
+        if self._in_no_optimiser(held):  # (W83 walkthrough finding 8: an optimiser built without one block's
+            # parameters read 'zero_grad() is missing from the loop')
+            one = len(held) == 1
+            it, it_is, its = ("it", "it is", "its") if one else ("them", "they are", "their")
+            opts = ("the optimisers that step the model, whose zero_grad() clears only their own parameters' gradients "
+                    "and whose step() never updates" if len(self._rate_opts) > 1 else
+                    "the optimiser that steps the model, whose zero_grad() clears only its own parameters' gradients "
+                    "and whose step() never updates")
+            self.notes.append(
+                f"gradients accumulate across steps: {seen.format(which=_listed([f'{n}.weight' for n in held]))}: "
+                f"{it_is} in no parameter group of {opts} {it}: add {it} to the optimiser, or freeze {it} with "
+                f"requires_grad_(False) if {it_is} meant to stay as {it_is}. Until then {its} |dL/dW| and W/out read "
+                "the gradients summed since the run began")
+            return
         which = (f"'{held[0]}.weight'" if len(held) == 1 else
                  f"{len(held)} of the {total} weights ('{held[0]}.weight', ...)" if len(held) < total else
                  f"every weight ('{held[0]}.weight', ...)")
@@ -240,6 +254,16 @@ class _Weights:
                           "s.loss the micro-batch's own loss, before dividing")
         # (W44 walkthrough, finding 4: one run read 89% below chance with s.loss = loss / 4, and 49% with its four
         # micro-batches in one step)
+
+    def _in_no_optimiser(self, held: list[str]) -> bool:
+        """Whether every weight of the modules ``held`` names is in no parameter group of the optimisers seen stepping
+        this model's weights (_monitor_cut reads each as it steps); False where none was seen yet."""
+        opts = list(self._rate_opts.keys())
+        if not opts:
+            return False
+        stepped = {id(p) for opt in opts for g in opt.param_groups for p in g["params"]}
+        modules = dict(self._weighted)
+        return all(id(modules[n]._parameters["weight"]) not in stepped for n in held if n in modules)
 
     def _set_probe(self) -> None:
         """After one of the first PROBED_SAMPLES sampled steps, while no accumulation was seen: each weight's .grad (a
