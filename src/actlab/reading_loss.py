@@ -1323,6 +1323,11 @@ def _diverging_remedy(s: RunSummary) -> str:
                                                                                       "or He)"]
     checks += ["that the inputs are scaled to mean 0 and variance 1"] if can_offer(s, Lever.INPUTS) else []
     check = f"; check {' and '.join(checks)}" if checks else ""
+    far = began_far_words(s)
+    if far:  # the start first: its gradients are as large as its loss, and so are the first updates (W83 finding 2)
+        return (f"Fix the start first: {far}, so its gradients, and the first updates with them, were huge. "
+                f"{started_far_remedy(s)} If it still diverges from a start near chance: {lower_lr(s)}; then "
+                f"{s.restart}.")
     return f"{lower_lr(s).capitalize()}{check}; then {s.restart}."
 
 
@@ -1564,6 +1569,33 @@ def started_far(s: RunSummary) -> str | None:
                 f"fit it{since}")
     return (f"the first loss, {first:.3g} at training step {t:,}, was already {times(first / chance)} times chance: "
             f"the outputs began far from the targets{since}")
+
+
+def began_far(s: RunSummary) -> tuple[int, float] | None:
+    """The run's first loss, (training step, loss), where it came at training step 1, before any update had moved the
+    weights, and was past BLOW_UP_LOSS x chance: the start made it (the initialisation, or inputs or targets far from
+    the network's scale), whatever came after; None otherwise, and where the loss is a sum over the batch or that of
+    a classifier's outputs at 0 (chance_loss fits neither: started_far says those). W83 walkthrough finding 2: a CNN
+    with its weights at 10 times PyTorch's default began at 9,300 times chance; it diverged at lr 0.05 and at 0.005
+    with 'Lower the learning rate' first, and at 0.0005 a layer died while the loss came down to chance, with 'Lower
+    the learning rate ... or from a checkpoint saved before training step 6', weights that held the same start."""
+    chance = chance_of(s)
+    if s.first_loss is None or chance is None or s.loss_summed:
+        return None
+    t, first = s.first_loss
+    if t != 1 or not first > BLOW_UP_LOSS * chance or at_zero_output(s, first):
+        return None
+    return t, first
+
+
+def began_far_words(s: RunSummary) -> str:
+    """began_far() in words: "the first loss, 2.15e+04 at training step 1, before any update, was already 9,300 times
+    chance" ("" where it does not hold)."""
+    far = began_far(s)
+    if far is None:
+        return ""
+    return (f"the first loss, {far[1]:.3g} at training step {far[0]:,}, before any update, was already "
+            f"{times(far[1] / chance_of(s))} times chance")
 
 
 def climbed_from_first(s: RunSummary) -> tuple[int, float, float] | None:

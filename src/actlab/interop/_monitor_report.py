@@ -24,12 +24,15 @@ from ..reading_loss import (
     MOVED_FRACTION,
     RISING_FACTOR,
     above_chance,
+    began_far,
+    began_far_words,
     climb,
     low_point,
     rate_cycles,
     recent,
     rise,
     risen_in_low,
+    started_far_remedy,
 )
 from ..reading_record import LossSteps, percent_below, times
 from ..reading_remedies import FROM_START
@@ -989,7 +992,9 @@ class _Reporting:
                                        # (only where the loss rose from its low point by more than its noise)
                                        best_point if self.chance_loss and (rose or risen_in_low(
                                            self._latest_low or self._lowest_judged)
-                                           > MOVED_FRACTION * self.chance_loss) else None, self._moved_at),
+                                           > MOVED_FRACTION * self.chance_loss) else None, self._moved_at,
+                                       (began_far_words(summary), started_far_remedy(summary))
+                                       if began_far(summary) is not None else None),
                       self._stopped_places(sampled, notes),
                       self._off_row_stops(step, weight_norm, {wm for _, (_, wm, _, _), _ in seen if wm}, output,
                                           frozen | not_computed, output_norm, summary)):

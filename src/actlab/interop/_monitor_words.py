@@ -227,7 +227,7 @@ def _off_date(d: Stopping) -> int | None:
 
 def _stopping_layers(layers: list[Stopping], restart: Callable[..., str], seen: set[str],
                      blown_up: int | None = None, best: tuple[int, str] | None = None,
-                     learned_from: int | None = None) -> Finding | None:
+                     learned_from: int | None = None, far: tuple[str, str] | None = None) -> Finding | None:
     """A DEAD_LAYER finding, "dying layer", for the layers whose units that stopped after being on (dead now, or gone
     silent) are DYING_SHARE or more of the layer, and not all of it (a whole dead layer has the reading's own
     finding; W27: 30 of 32 units died mid-run and 2 never ran, and the words said 'the layer works with the units
@@ -246,7 +246,11 @@ def _stopping_layers(layers: list[Stopping], restart: Callable[..., str], seen: 
     noise (reading_loss.risen_in_low). ``learned_from``: the training step whose judged mean first read MOVED_FRACTION
     below chance; a checkpoint before it holds next to none of the learning, and the remedy says to start afresh (W53
     walkthrough finding 6: Adam warmed up to lr 0.2 killed units from step 11 while the loss fell to step 66, and the
-    remedy named 'before training step 6', at chance)."""
+    remedy named 'before training step 6', at chance). ``far``: where the run began far above chance before any
+    update and its loss has not come below chance since (reading_loss.began_far), that start in words and its
+    remedy: the remedy leads with it, and no checkpoint of the run is named (W83 walkthrough finding 2: weights at 10
+    times PyTorch's default, a layer dead over steps 8 to 18 as the loss came down from 9,300 times chance, and
+    'Lower the learning rate ... or from a checkpoint saved before training step 6', weights that held that start)."""
     dying = [d for d in layers if is_dying(d, seen)]
     # a layer that read dying and no longer does leaves ``seen``: it reads dying again only at the full share (W53
     # walkthrough finding 4: a layer back down to 31 and 32 of 128 stopped units, about the half share, went between
@@ -355,9 +359,17 @@ def _stopping_layers(layers: list[Stopping], restart: Callable[..., str], seen: 
            "updates too large for where the weights are push ReLU units below 0 on every input for good, one large "
            "update or many in a row: here they went off a few at a time, over training steps "
            f"{min(d.spread_from for d in spread):,} to {max(d.last_from for d in spread):,}")
-    return Finding(Status.DEAD_LAYER,
-                   "dying layer: " + "; ".join(parts) + ": a unit off on a batch passes no gradient back from it, so "
-                   "the weights feeding these units learn little or nothing through them, and " + works,
+    evidence = {"dying_layers": [d.label for d in dying], "died_units": [d.died for d in dying],
+                "silent_units": [d.silent for d in dying], "stopped_after": first}
+    words = ("dying layer: " + "; ".join(parts) + ": a unit off on a batch passes no gradient back from it, so the "
+             "weights feeding these units learn little or nothing through them, and " + works)
+    if far is not None and learned_from is None:
+        return Finding(Status.DEAD_LAYER, f"{words}; {far[0]}, and the loss has not come below chance since",
+                       f"Fix the start first: {far[0]}, so its gradients, and the first updates with them, were huge, "
+                       f"and the units stopped before the loss had ever come below chance. {far[1]} If units still "
+                       f"stop from a start near chance: lower the learning rate ({how}), or use an activation with a "
+                       f"slope below 0 (nn.LeakyReLU, nn.GELU); then {restart(step=1)}.", evidence)
+    return Finding(Status.DEAD_LAYER, words,
                    f"Lower the learning rate ({how}), "
                    "or use an activation with a slope below 0 (nn.LeakyReLU, nn.GELU); then "
                    + (restart(f"saved before training step {best[0]:,}, {best[1]}", best[0])
@@ -377,9 +389,7 @@ def _stopping_layers(layers: list[Stopping], restart: Callable[..., str], seen: 
                       "next to none of the learning"
                       if first is not None and learned_from is not None and first < learned_from else
                       restart(f"saved before training step {first:,}", first) if first is not None else restart())
-                   + ".",
-                   {"dying_layers": [d.label for d in dying], "died_units": [d.died for d in dying],
-                    "silent_units": [d.silent for d in dying], "stopped_after": first})
+                   + ".", evidence)
 
 
 def _natural_key(name: str) -> list:
