@@ -299,6 +299,13 @@ class LayerSummary:
     # from being pushed there; then restart ... from a checkpoint saved before the problem began' at step 1; W78
     # finding 1: under every="auto", first sampled at step 4, the same run read so where every=1's named the biases)
     never_on: int = 0
+    # as never_on, of the units counted dead (some of the layer's others on): nine in ten of them or more were on at
+    # no sampled batch from the run's first sampled step on (W83 walkthrough finding 4: weights at 0.01 of PyTorch's
+    # default left the biases to decide, and the units with a bias below 0 were dead from the first step, the remedy
+    # blaming the learning rate); 0: not so, or none dead. dead_seen_on: how many of the dead units were on at an
+    # earlier sampled batch (the others never were)
+    dead_from_start: int = 0
+    dead_seen_on: int = 0
 
 
 @dataclass(frozen=True)

@@ -113,8 +113,9 @@ def vanishing_remedy(s: RunSummary) -> str:
 SMALLER_LR_KEEPS = "a smaller learning rate keeps units from being pushed there"
 
 
-def off_remedy(s: RunSummary, layers: list[int]) -> str:
-    """For hidden layers (1-based) whose every unit is dead or saturated: what brings units of their kind back."""
+def off_remedy(s: RunSummary, layers: list[int], pushed: bool = True) -> str:
+    """For hidden layers (1-based) whose every unit is dead or saturated: what brings units of their kind back.
+    ``pushed``: False where the units were off from the initialisation (no learning rate pushed them there)."""
     acts = {s.layers[i - 1].activation for i in layers}
     parts = []
     # a normalisation before every one of them (a monitor reads where one is registered)
@@ -148,20 +149,27 @@ def off_remedy(s: RunSummary, layers: list[int]) -> str:
         one = len(start) == 1
         names = layers_in_words([s.name(i - 1) for i in start])
         at = max(s.layers[i - 1].never_on for i in start)
-        since = (f"from the first training step on, {FROM_START}, so the initialisation put them there" if at == 1
-                 else f"from training step {at:,}, the first sampled, on, and the loss did not blow up before it, so "
-                 f"the initialisation most likely put them there (the steps before it were not sampled: what the "
-                 f"units did {FROM_START} is not known)")
+        since = from_start_words(at)
         parts.insert(0, f"every unit of {names} was off on every sampled batch {since}: check "
                         f"{'its' if one else 'their'} biases and the weights before {'it' if one else 'them'} (a bias "
                         "far below what the weights give a unit keeps it off on every input)")
-    if offers_lower_lr(s) and not start:
+    if offers_lower_lr(s) and not start and pushed:
         parts.append(SMALLER_LR_KEEPS)
     text = "; ".join(parts) or "reinitialise the network"
     return text[0].upper() + text[1:]
 
 
 FROM_START = "before any update changed a weight"  # off_remedy's words for units off from the initialisation
+
+
+def from_start_words(at: int) -> str:
+    """How units off on every sampled batch from training step ``at`` (LayerSummary.never_on, dead_from_start) came to
+    be off: "from the first training step on, before any update changed a weight, so the initialisation put them
+    there", or, where the first sampled step came later, that it most likely did."""
+    return (f"from the first training step on, {FROM_START}, so the initialisation put them there" if at == 1 else
+            f"from training step {at:,}, the first sampled, on, and the loss did not blow up before it, so the "
+            f"initialisation most likely put them there (the steps before it were not sampled: what the units did "
+            f"{FROM_START} is not known)")
 
 
 def off_from_start(s: RunSummary, layers: list[int]) -> list[int]:

@@ -141,6 +141,7 @@ from .reading_remedies import (  # noqa: F401  (re-exported: the activation fami
     ZERO_RECTIFIERS,
     can_offer,
     exploding_remedy,
+    from_start_words,
     no_gradient_remedy,
     off_remedy,
     offers_lower_lr,
@@ -1955,8 +1956,23 @@ def _mostly_dead_remedy(s: RunSummary, mostly: list[int]) -> str:
     if not mostly:
         return ""
     named = names_in_order([s.name(i) for i in mostly])
-    fix = off_remedy(s, [i + 1 for i in mostly])
-    bias = ("; a bias far below 0 holds a unit off from the first step" if
-            any(s.layers[i].activation in ZERO_RECTIFIERS for i in mostly) else "")
-    return (f"Half or more of the units of {named} are dead: they pass no gradient back, so their weights stay where "
-            f"they are and the layer works with the rest. If it needs them, {fix[0].lower()}{fix[1:]}{bias}.")
+    # dead from the first sampled step on, every one of them: the initialisation's doing, not the learning rate's
+    # (W83 walkthrough finding 4: weights at 0.01 of PyTorch's default, the dead channels exactly those whose bias was
+    # below 0, and 'a smaller learning rate keeps units from being pushed there')
+    start = max(s.layers[i].dead_from_start for i in mostly) if all(s.layers[i].dead_from_start for i in mostly) \
+        else 0
+    fix = off_remedy(s, [i + 1 for i in mostly], pushed=not start)
+    zero = any(s.layers[i].activation in ZERO_RECTIFIERS for i in mostly)
+    bias = "; a bias far below 0 holds a unit off from the first step" if zero and not start else ""
+    cost = (f"Half or more of the units of {named} are dead: they pass no gradient back, so their weights stay where "
+            f"they are and the layer works with the rest.")
+    if start:
+        one = len(mostly) == 1
+        seen = sum(s.layers[i].dead_seen_on for i in mostly)
+        which = "Every one of the dead units was" if not seen else f"All but {seen:,} of the dead units were"
+        return (f"{cost} {which} off on every sampled batch {from_start_words(start)}: check the "
+                f"biases of {'that layer' if one else 'those layers'} and the weights before "
+                f"{'it' if one else 'them'} (a bias far below what the weights give a unit keeps it off on every "
+                "input; weights scaled far down leave the biases to decide which units are on). If it needs them, "
+                f"{fix[0].lower()}{fix[1:]}.")
+    return f"{cost} If it needs them, {fix[0].lower()}{fix[1:]}{bias}."

@@ -35,4 +35,8 @@ def test_a_layer_mostly_dead_from_the_start_is_named_in_a_healthy_reading_with_a
     assert reading.status.value == "healthy", reading.words
     assert f"of 128 hidden units are dead, {never} of 64 in module '1' (ReLU)" in reading.words, reading.words
     assert reading.remedy.startswith("Half or more of the units of module '1' (ReLU) are dead"), reading.remedy
-    assert "a bias far below 0 holds a unit off from the first step" in reading.remedy
+    # off from the first step: the initialisation's doing, not the learning rate's (W83 walkthrough finding 4)
+    assert "Every one of the dead units was off on every sampled batch from the first training step on, before any " \
+           "update changed a weight, so the initialisation put them there: check the biases of that layer and the " \
+           "weights before it" in reading.remedy, reading.remedy
+    assert "learning rate" not in reading.remedy

@@ -174,7 +174,10 @@ def _one_layer(places: list[LayerSummary]) -> LayerSummary:
             width, dead, saturated = width + p.width, dead + p.dead, saturated + p.saturated
     return dataclasses.replace(first, width=width, dead=dead, saturated=saturated, signal_norm=signal,
                                repeats=sum(p.repeats for p in places),
-                               never_on=max(p.never_on for p in places) if all(p.never_on for p in places) else 0)
+                               never_on=max(p.never_on for p in places) if all(p.never_on for p in places) else 0,
+                               dead_from_start=max(p.dead_from_start for p in places)
+                               if all(p.dead_from_start or not p.dead for p in places) else 0,
+                               dead_seen_on=sum(p.dead_seen_on for p in places))
 
 
 _NAN_AT_DATA = "A loss that turns NaN without climbing first points at the data or the loss"  # reading_loss's
@@ -660,7 +663,9 @@ class _Reporting:
                     (0 if at_output else sat or 0) + (dead or 0), r["act_grad"],
                     layer.label, f"'{param}'", chained=layer.chained,
                     repeats=int(_later_call(stats.name)), normed=self._norm_before(weight_module, layer.name) or "",
-                    never_on=self._never_on(layer)))
+                    never_on=self._never_on(layer),
+                    dead_from_start=self._never_on(layer, r) if r.get("dead") and 10 * (r.get("died") or 0) <=
+                    r["dead"] else 0, dead_seen_on=r.get("died") or 0))
                 if not shared:  # the weight's own row leads its layer
                     groups[weight_module].insert(0, groups[weight_module].pop())
             else:
@@ -1557,12 +1562,14 @@ class _Reporting:
         return dataclasses.replace(last, steps_run=self.step_count, every=self.every, auto=self._auto,
                                    notes=tuple(self._current_notes(last.notes) + notes))
 
-    def _never_on(self, layer) -> int:
+    def _never_on(self, layer, counted: dict | None = None) -> int:
         """LayerSummary.never_on: the training step of the run's first sampled step where no unit of ``layer`` was
         on at any sampled batch from it on, the run began at step 1 and its losses before that step did not blow up
-        (a blow-up dated after it); 0 otherwise."""
+        (a blow-up dated after it); 0 otherwise. With ``counted`` (the place's figures, whose dead units none was ever
+        on: the caller checks), LayerSummary.dead_from_start: the same of its dead units alone."""
         first = self._step_sampled(1)
-        if layer.lit != 0 or not layer.samples or first is None or layer.first_seen != first or self._step0 != 0:
+        if (counted is None and layer.lit != 0) or not layer.samples or first is None or layer.first_seen != first \
+                or self._step0 != 0:
             return 0
         blown = self._blown_up
         return first if blown is None or (self._blown_from or blown[0]) > first else 0
