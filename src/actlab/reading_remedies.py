@@ -153,7 +153,16 @@ def off_remedy(s: RunSummary, layers: list[int], pushed: bool = True) -> str:
         parts.insert(0, f"every unit of {names} was off on every sampled batch {since}: check "
                         f"{'its' if one else 'their'} biases and the weights before {'it' if one else 'them'} (a bias "
                         "far below what the weights give a unit keeps it off on every input)")
-    if offers_lower_lr(s) and not start and pushed:
+    # most of the dead units were on earlier in the run: updates pushed them off, so the learning rate leads (W83
+    # walkthrough finding 3: lr 100 times too high killed a layer whose units had been on, and 'Use Leaky ReLU or
+    # GELU instead' came first; at that rate the Leaky ReLU network diverged, and a tenth of it trained)
+    dead = [i for i in layers if 0 < i <= len(s.layers) and s.layers[i - 1].dead]
+    seen_on = dead and all(2 * s.layers[i - 1].dead_seen_on >= s.layers[i - 1].dead for i in dead)
+    if offers_lower_lr(s) and not start and pushed and seen_on:
+        names = layers_in_words([s.name(i - 1) for i in dead])
+        parts.insert(0, f"lower the learning rate: the units of {names} were on earlier in the run and updates "
+                        "pushed them off (steps too large push a unit below 0 on every input for good)")
+    elif offers_lower_lr(s) and not start and pushed:
         parts.append(SMALLER_LR_KEEPS)
     text = "; ".join(parts) or "reinitialise the network"
     return text[0].upper() + text[1:]
