@@ -87,6 +87,7 @@ from .reading_loss import (  # noqa: F401  (re-exported: the loss thresholds and
     diverging,
     diverging_loss,
     fresh_jump,
+    judged_over,
     judged_window,
     largest_grad,
     lower_lr,
@@ -1754,7 +1755,19 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
     evidence |= {"loss": s.loss, "chance_loss": s.chance_loss, "epochs": s.epochs, "steps": s.steps,
                  "dead_units": dead}
     if s.loss_scale is not None and s.loss_scale_chance is not None:  # the loss and chance_loss do not compare
-        return Finding(Status.FLOWING, f"{flow}; the loss is not judged: {s.loss_scale.words(s.loss_scale_chance)}",
+        scale, chance = s.loss_scale, s.loss_scale_chance
+        now = ""
+        if s.loss is not None and math.isfinite(s.loss) and scale.factor > 0 and s.steps and scale.step < s.steps:
+            # the judged mean on the measure's scale, where the read back is older than this step (W83 walkthrough
+            # finding 6: 'the batch's mean cross-entropy there was 2.26, 2% below chance' of training step 8, read
+            # at step 362, where the cross-entropy was 0.0907, 96% below it)
+            value = s.loss / scale.factor
+            where = (f"{percent_below(value, chance)} below chance" if value < chance else
+                     f"{value / chance - 1:.0%} above chance" if value < 2 * chance else
+                     f"{times(value / chance)} times chance")
+            now = (f"; the mean of s.loss over {judged_over(s)}, {s.loss:.3g}, is {value:.3g} on the {scale.kind}'s "
+                   f"scale (divided by {scale.factor:.3g}), {where}")
+        return Finding(Status.FLOWING, f"{flow}; the loss is not judged: {scale.words(chance)}{now}",
                        s.loss_scale.remedy(s.loss_scale_chance),
                        {**evidence, "loss_scale": s.loss_scale.factor, "loss_measured": s.loss_scale.value})
     if s.targets_skewed is not None and s.loss_scale_chance is not None:  # a constant guess far under chance_loss

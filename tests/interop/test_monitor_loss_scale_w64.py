@@ -23,6 +23,7 @@ from torch.nn import functional as F  # noqa: E402
 
 from actlab.interop._monitor_lossread import read_cross_entropy, read_squared_error  # noqa: E402
 from actlab.readings import Status  # noqa: E402
+from actlab.torch import Monitor  # noqa: E402
 from interop._steps import monitored_step  # noqa: E402
 
 
@@ -194,3 +195,37 @@ def test_the_squared_errors_factor_against_the_losses_own():
         c, mean, used = read_squared_error(g.double().numpy(), loss.item())
         assert c == pytest.approx(scale, rel=1e-5) and used == 120
         assert mean == pytest.approx(F.mse_loss(a, t).item(), rel=1e-5)
+
+
+def test_a_scaled_loss_read_back_long_ago_says_where_the_loss_stands_now():
+    """W83 walkthrough finding 6: s.loss = loss / 4 under every="auto", one block per micro-batch; at step 362 the
+    words said only 'the batch's mean cross-entropy there was 2.26, 2% below chance' of the read at training step 8.
+    They now add the judged mean of s.loss on the cross-entropy's scale, divided by the factor read: against the
+    script's own s.loss values over the window the words name."""
+    torch.manual_seed(0)
+    x = torch.randn(1024, 16)
+    y = (x @ torch.randn(16, 5)).argmax(1)
+    model = nn.Sequential(nn.Linear(16, 64), nn.ReLU(), nn.Linear(64, 5))
+    opt = torch.optim.SGD(model.parameters(), lr=0.2, momentum=0.9)
+    given = []
+    with Monitor(model, every="auto", chance_loss=math.log(5)) as mon:
+        for t in range(400):
+            i = torch.randint(0, 1024, (16,), generator=torch.Generator().manual_seed(t))
+            with mon.step(sample=t == 399) as s:
+                loss = F.cross_entropy(model(x[i]), y[i]) / 4
+                loss.backward()
+                s.loss = loss
+            given.append(loss.item())
+            if t % 4 == 3:
+                opt.step()
+                opt.zero_grad()
+        report = mon.report()
+    words = report.reading.words
+    read = re.search(r"at training step (\d+)\), while chance_loss", words)
+    assert report.status == "flowing" and read and int(read.group(1)) < 400, words
+    mean = sum(given[-50:]) / 50
+    ce = mean / 0.25
+    assert ce < 0.5 * math.log(5)  # the premise: it learned, where the old read said near chance
+    assert (f"; the mean of s.loss over the last 50 training steps' batches, {mean:.3g}, is {ce:.3g} on the "
+            f"cross-entropy's scale (divided by 0.25), {round(100 * (1 - ce / math.log(5)))}% below chance") in words, \
+        words
