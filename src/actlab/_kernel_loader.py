@@ -14,6 +14,7 @@ them (monkeypatch `_module` or `_failure`) and see the owner behave accordingly:
     _module      the kernels' module, once imported
     _failure     why it could not be imported, in words (then _module stays None)
     _preloading  preload()'s thread, once one was started
+    _preload_cpu the CPU seconds that thread took, once it is done
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import importlib
 import importlib.util
 import sys
 import threading
+import time
 from collections.abc import Callable
 from types import ModuleType
 
@@ -79,8 +81,12 @@ class KernelLoader:
             work = run or self.load
 
             def body() -> None:
-                with contextlib.suppress(Exception):
-                    work()
+                start = time.thread_time()
+                try:
+                    with contextlib.suppress(Exception):
+                        work()
+                finally:  # the CPU time the load took, for a cost note to say (the thread's own, not the process's)
+                    state._preload_cpu = time.thread_time() - start
 
             state._preloading = threading.Thread(target=body, name=self.thread_name, daemon=True)
             state._preloading.start()
@@ -89,6 +95,10 @@ class KernelLoader:
             # shut down under numba's compiler at work in the thread. The exit waits for the load instead (seconds
             # at most, once per process; a minute at the very most); a daemon thread still, so nothing else waits.
             atexit.register(state._preloading.join, 60)
+
+    def preload_cpu(self) -> float | None:
+        """The CPU seconds preload()'s thread took, once it is done; None before (or where none was started)."""
+        return getattr(self._state(), "_preload_cpu", None)
 
     def loading(self) -> bool:
         """Whether preload()'s thread is still at work."""

@@ -184,6 +184,10 @@ class _Costing:
             details.append(OWN_CLOCK)
         if self.sampled_steps > len(self._times["extra"]):  # what the provisional count leaves out
             details.append("The first sampled steps, and those that find a new place, are not timed.")
+        load = _torch_stats.preload_cpu()
+        if load is not None and load >= 0.05:  # (W83 walkthrough: 0.84 s of CPU, +23.6% of a 200-step run, unsaid)
+            details.append(f"Once per process, the first Monitor also loads its compiled passes in a background "
+                           f"thread: {_duration(load)} of CPU in this one, in none of the figures above.")
         return details
 
     def _provisional(self) -> list[str]:

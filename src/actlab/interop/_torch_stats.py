@@ -112,6 +112,12 @@ def _measure_gelu_zeros():
         return tail, points.numpy()
 
 
+def preload_cpu() -> float | None:
+    """The CPU seconds preload()'s thread took in this process (loading the kernels and measuring gelu_zeros), once
+    it is done; None before, or where no thread was started."""
+    return _loader.preload_cpu()
+
+
 def loading() -> bool:
     """Whether preload()'s thread is still at work."""
     return _loader.loading()
