@@ -231,8 +231,20 @@ class TargetSkew:
     # another number of classes, not this head (W72 walkthrough finding 2: a head of 4 classes swapped in under a
     # chance_loss of ln 10 read 'far from balanced: the commonest, class 3 of 4, is 33%' and 'ignore_index=3')
     balanced: bool = False
+    # a squared error's targets (W82 walkthrough finding 5: chance_loss a tenth of the targets' variance read a batch's
+    # wiggle as 'risen ... lower the learning rate'; a model whose loss came down 5 times from its first read 'not
+    # learning ... 1.6 times chance'): ``entropy`` is then the loss a constant guess of their mean gets, on the loss's
+    # scale (its factor times their variance), far above chance_loss; ``classes`` the outputs per row
+    squared: bool = False
 
     def words(self, chance: float) -> str:
+        if self.squared:
+            return (f"the targets, read back from the outputs and their gradient ({self.targets:,} values, "
+                    f"{self.reads} batches from training step {self.since:,} to {self.step:,}), vary so much that "
+                    f"a constant guess of their mean gets a loss of about {self.entropy:.3g}, "
+                    f"{times(self.entropy / chance)} times chance_loss ({chance:.3g}): chance_loss is below what "
+                    "any constant guess reaches, and judged against it a model that learned reads as one that did "
+                    "not")
         if self.balanced:
             return (f"the outputs have {self.classes:,} classes, and the targets read back from their gradient are "
                     f"near balanced over them (the commonest, class {self.target}, is {self.share:.0%} of the "
@@ -254,6 +266,10 @@ class TargetSkew:
                 "judged against it, any loss would read as more learning than there is")
 
     def remedy(self) -> str:
+        if self.squared:
+            return ("Give Monitor(chance_loss=...) the loss of the best constant guess: for a mean squared error, the "
+                    "targets' variance over the whole training set (the mean of each output's, for several; about "
+                    f"{self.entropy:.3g} from the {self.targets:,} targets read here).")
         if self.balanced:
             return (f"Set mon.chance_loss = math.log({self.classes}) ({math.log(self.classes):.3g}), the chance of a "
                     f"head of {self.classes} balanced classes (or the entropy of the classes' frequencies over the "

@@ -17,6 +17,7 @@ from conftest import require_torch
 torch = require_torch()
 from torch import nn  # noqa: E402
 
+from actlab.interop import _torch_stats  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
 from interop.test_monitor_cost_note_m13 import _run  # noqa: E402  (every="auto" under a fake clock)
 
@@ -103,9 +104,10 @@ def test_every_figure_of_the_cost_note_is_the_runs_own(monkeypatch, base, extra,
     every = mon.every
     assert "e+" not in note and "e-" not in note  # no exponents: '1.5e+02 us' read badly
     # the times it names are this run's: the unsampled step and the monitor's own work, nothing of another model's
+    load = _torch_stats.preload_cpu()  # and the one-off load of the compiled passes in this process, where there was
     durations = _durations(note)
     assert durations and all(d == pytest.approx(base, rel=0.03) or d == pytest.approx(own, rel=0.03)
-                             for d in durations), note
+                             or (load is not None and d == pytest.approx(load, rel=0.03)) for d in durations), note
     inside = "the code inside `with mon.step()` takes about "
     assert re.search(re.escape(inside) + r"[\d.]+ (s|ms|us) on an unsampled step", note)
     assert _durations(note.split(inside)[1])[0] == pytest.approx(base, rel=0.03)
