@@ -12,10 +12,10 @@ def squared_error(out, y):
     return ((out - y) ** 2).mean()
 
 
-def monitored_step(mon, model, x, y, opt=None, loss_fn=F.cross_entropy):
-    """``loss_fn(model(x), y)`` with its backward inside one ``mon.step()``; then ``opt.step()`` and
+def monitored_step(mon, model, x, y, opt=None, loss_fn=F.cross_entropy, sample: bool = False):
+    """``loss_fn(model(x), y)`` with its backward inside one ``mon.step(sample=sample)``; then ``opt.step()`` and
     ``opt.zero_grad()`` when ``opt`` is given. Returns the loss."""
-    with mon.step() as s:
+    with mon.step(sample=sample) as s:
         loss = loss_fn(model(x), y)
         loss.backward()
         s.loss = loss

@@ -17,10 +17,10 @@ from conftest import require_torch
 
 torch = require_torch()
 from torch import nn  # noqa: E402
-from torch.nn import functional as F  # noqa: E402
 
 from actlab.reading_record import times  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 CHANCE = math.log(10)
 
@@ -39,13 +39,7 @@ def _run(scale: float, lr: float, every, act=nn.ReLU, steps: int = 300):
     with Monitor(model, every=every, chance_loss=CHANCE) as mon:
         for step in range(steps):
             i = torch.randint(0, 2048, (64,), generator=torch.Generator().manual_seed(step))
-            with mon.step(sample=step == steps - 1) as s:
-                loss = F.cross_entropy(model(x[i]), y[i])
-                loss.backward()
-                s.loss = loss
-            losses.append(loss.item())
-            opt.step()
-            opt.zero_grad()
+            losses.append(monitored_step(mon, model, x[i], y[i], opt, sample=step == steps - 1).item())
         return mon.report(), losses
 
 

@@ -15,6 +15,7 @@ from torch import nn  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
 
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 TAIL = ("left out of the held-out reading. A held-out loss is NaN or infinite where the weights hold a NaN or an inf "
         "(the training reading says whether its loss went so too) or the outputs overflow on the held-out data, or "
@@ -35,12 +36,7 @@ def test_a_diverged_runs_nan_validation_loss_is_taken_and_said():
     given = []
     with Monitor(model, every=10, chance_loss=math.log(4)) as mon:
         for step in range(1, 101):
-            with mon.step() as s:
-                loss = F.cross_entropy(model(x), y)
-                loss.backward()
-                s.loss = loss
-            opt.step()
-            opt.zero_grad()
+            monitored_step(mon, model, x, y, opt)
             if step % 20 == 0:
                 with torch.no_grad():
                     value = F.cross_entropy(model(xv), yv)
@@ -66,12 +62,7 @@ def test_a_nan_held_out_loss_leaves_the_finite_ones_reading_as_they_did():
     with Monitor(model, every=10, chance_loss=math.log(10)) as mon:
         for t in range(1, 302):
             i = torch.randint(0, 256, (64,), generator=torch.Generator().manual_seed(t))
-            with mon.step() as s:
-                loss = F.cross_entropy(model(X[i]), y[i])
-                loss.backward()
-                s.loss = loss
-            opt.step()
-            opt.zero_grad()
+            monitored_step(mon, model, X[i], y[i], opt)
             if t % 10 == 0:
                 with torch.no_grad():
                     mon.held_out(F.cross_entropy(model(Xv), yv))
@@ -82,11 +73,8 @@ def test_a_nan_held_out_loss_leaves_the_finite_ones_reading_as_they_did():
         assert after.reading.words == before.reading.words
         assert f"the held-out loss given after training step 301 was nan: {TAIL}" in after.notes, after.notes
         assert not any(TAIL in n for n in before.notes)
-        for _ in range(302, 312):
-            with mon.step() as s:
-                loss = F.cross_entropy(model(X[:64]), y[:64])
-                loss.backward()
-                s.loss = loss
+        for _ in range(302, 312):  # no update: the reading stays the finite held-out losses'
+            monitored_step(mon, model, X[:64], y[:64])
             opt.zero_grad()
         mon.held_out(torch.tensor(math.inf))
         last = mon.report()

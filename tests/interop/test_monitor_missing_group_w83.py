@@ -14,9 +14,9 @@ from conftest import require_torch
 
 torch = require_torch()
 from torch import nn  # noqa: E402
-from torch.nn import functional as F  # noqa: E402
 
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 
 def _run(every, case: str):
@@ -30,10 +30,7 @@ def _run(every, case: str):
     with Monitor(model, every=every, chance_loss=math.log(5)) as mon:
         for step in range(120):
             i = torch.randint(0, 2048, (64,), generator=torch.Generator().manual_seed(step))
-            with mon.step() as s:
-                loss = F.cross_entropy(model(x[i]), y[i])
-                loss.backward()
-                s.loss = loss
+            monitored_step(mon, model, x[i], y[i])
             norms.append(float(model[2].weight.grad.norm()))
             opt.step()
             if case != "no zero_grad":

@@ -17,6 +17,7 @@ from torch.nn import functional as F  # noqa: E402
 
 from actlab.interop._monitor_base import EARLY_OUTPUT, OUTPUT_FALL  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 NOTE = "the output layer's weight gradient"
 
@@ -91,10 +92,7 @@ def test_a_last_layer_with_every_unit_off_gets_the_dead_layer_not_the_note(every
                 with torch.no_grad():
                     model[2].bias.fill_(-100.0)
             i = torch.randint(0, 2048, (64,), generator=gen)
-            with mon.step(sample=step == 399) as s:
-                loss = F.cross_entropy(model(x[i]), y[i])
-                loss.backward()
-                s.loss = loss
+            monitored_step(mon, model, x[i], y[i], sample=step == 399)
             own.append(float(model[4].weight.grad.norm()))
             opt.step()
             opt.zero_grad()

@@ -13,9 +13,9 @@ from conftest import require_torch
 
 torch = require_torch()
 from torch import nn  # noqa: E402
-from torch.nn import functional as F  # noqa: E402
 
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 
 def _run(lr: float):
@@ -29,12 +29,7 @@ def _run(lr: float):
     with Monitor(model, every=1, chance_loss=math.log(5)) as mon:
         for t in range(300):
             i = torch.randint(0, 1024, (64,), generator=torch.Generator().manual_seed(t))
-            with mon.step() as s:
-                loss = F.cross_entropy(model(x[i]), y[i])
-                loss.backward()
-                s.loss = loss
-            opt.step()
-            opt.zero_grad()
+            monitored_step(mon, model, x[i], y[i], opt)
         return mon.report(), torch.stack(on)
 
 

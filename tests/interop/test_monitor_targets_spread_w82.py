@@ -20,6 +20,7 @@ from torch.nn import functional as F  # noqa: E402
 
 from actlab.interop._monitor_lossread import read_squared_error, squared_targets  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 
 @settings(max_examples=60, deadline=None)
@@ -73,13 +74,7 @@ def _run(chance: float, every, steps: int = 600):
     with Monitor(model, every=every, chance_loss=chance) as mon:
         for t in range(steps):
             i = torch.randint(0, 4096, (32,), generator=torch.Generator().manual_seed(t))
-            with mon.step(sample=t == steps - 1) as s:
-                loss = F.mse_loss(model(x[i]), y[i])
-                loss.backward()
-                s.loss = loss
-            losses.append(loss.item())
-            opt.step()
-            opt.zero_grad()
+            losses.append(monitored_step(mon, model, x[i], y[i], opt, F.mse_loss, sample=t == steps - 1).item())
         return mon.report(), losses
 
 
