@@ -46,7 +46,10 @@ HELD_OUT_GIVEN = 16  # the held-out losses a monitor's report carries of those g
 
 
 def _log_median(losses: list[float]) -> float:
-    return float(np.median(_logs(losses)))
+    """The log of the losses' median, the median the words give: of an even count, the mean of the two middle ones
+    (the median of their logs had been used, whose exp is the two's geometric mean: W84 walkthrough finding 6, 'median
+    of 6.32' for held-out losses 5.017 and 7.972, whose median is 6.49)."""
+    return float(_logs([float(np.median(losses))])[0])
 
 
 def _logs(losses) -> np.ndarray:

@@ -65,7 +65,7 @@ def test_a_model_memorising_random_labels_reads_not_generalising():
             said = f"the held-out loss given after training step {t:,} is {held:.3g}"
         else:  # several: the median of the latest (up to 7), one batch's swing not being the network's
             window = [h for _, h, _ in seen[:k + 1]][-7:]
-            median = math.exp(statistics.median(math.log(h) for h in window))
+            median = statistics.median(window)  # (of an even count, the two middle ones' mean: W84)
             said = (f"the latest {len(window)} held-out losses (given after training steps {seen[max(0, k - 6)][0]:,} "
                     f"to {t:,}) have a median of {median:.3g} (the latest, {held:.3g})")
         assert f"but {said} against a chance of 2.3: the network memorises the training points" in r.words, r.words
@@ -80,7 +80,7 @@ def test_a_model_that_learns_what_holds_reads_healthy_and_says_the_held_out_loss
     assert r.status.value == "healthy", r.words
     # several given: their median beside the latest (W42 walkthrough: one batch's value was quoted as the network's)
     values = [h for _, h, _ in seen]
-    median = math.exp(statistics.median(math.log(h) for h in values))
+    median = statistics.median(values)
     below = (1 - median / math.log(10)) * 100
     assert (f"; the latest {len(values)} held-out losses (given after training steps {seen[0][0]:,} to {t:,}) have a "
             f"median of {median:.3g} (the latest, {held:.3g}), {below:.0f}% below chance") in r.words, r.words
