@@ -93,3 +93,34 @@ def test_a_long_reading_with_no_clause_end_near_its_middle_still_folds_w61(brows
         assert shown.startswith("Dying layer: " + "x" * 145 + " units stopped;") and "yyy" not in shown, shown
         assert errors == []
         context.close()
+
+
+@pytest.mark.browser
+def test_a_headline_whose_clause_past_half_ends_in_commas_folds_at_a_comma_w84(browser, tmp_path):
+    """W84 walkthrough finding 4: a healthy transformer's headline, whose one warning (the saturated units) is a clause
+    listed with commas, folded at character 93, before the warning: no '; ' or ': ' ended a clause between 180 and
+    360. It folds at the first comma past 180 instead, the warning in view."""
+    words = ("healthy: gradients reach every layer ('blocks.0.fc1.weight' gets 0.4 of the output layer's); 334 of 768 "
+             "hidden units are saturated (mean |f'| under 1% of its maximum: little gradient passes back through "
+             "them), 165 of 256 in module 'blocks.1.act', 164 of 256 in module 'blocks.2.act', and the loss is 30% "
+             "below chance (mean loss of the last 50 training steps' batches 2.21; chance, the best constant guess, "
+             "is 3.18); the latest 7 held-out losses (given after training steps 300 to 600) have a median of 2.4")
+    assert words.index("; ") == 91 and len(words) > 360  # (the first clause end, before half of 360)
+    cut = words.index(", ", 180)  # the first comma past 180, outside brackets
+
+    def _at(step):
+        r = report(step, NAMES, status="healthy")
+        r["reading"].update(words=words, remedy="", is_failure=False)
+        return r
+    log = tmp_path / "commas.jsonl"
+    log.write_text(lines(header(NAMES), *[_at(s) for s in range(1, 4)]))
+    with serving(create_app(db_path=tmp_path / "p.sqlite3", watch_log=log)) as base:
+        context, page, errors = open_watch(browser, base, "document.querySelector('#watch-reading .reading-fold')",
+                                           420)
+        reading = page.locator("#watch-reading")
+        shown = reading.inner_text()
+        assert shown.startswith("H" + words[1:cut + 1]), shown
+        assert "334 of 768 hidden units are saturated" in shown and "164 of 256" not in shown
+        shot(page, "watch-reading-folded-comma-w84", reading)
+        assert errors == []
+        context.close()

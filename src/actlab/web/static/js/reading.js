@@ -12,25 +12,32 @@ function span(cls, text) {
 // Words longer than `fold` characters show up to the first clause that ends past half of it, and a button shows the
 // rest (the monitor's readings run to 100 words and more: W41 walkthrough, 14 lines at 420 px before the remedy); the
 // button's state is kept when the reading is drawn again.
-// where a clause ends ("; " or ": ", outside brackets) between `from` and `to`, or -1
-function clauseEnd(words, from, to) {
+// where a clause ends ("; " or ": ", outside brackets; with `comma`, ", " too) between `from` and `to`, or -1
+function clauseEnd(words, from, to, comma = false) {
   let depth = 0;
   for (let i = 0; i < Math.min(words.length - 1, to + 1); i++) {
     const c = words[i];
     if (c === "(") depth++;
     else if (c === ")") depth = Math.max(0, depth - 1);
-    else if (i >= from && depth === 0 && (c === ";" || c === ":") && words[i + 1] === " ") return i;
+    else if (i >= from && depth === 0 && (c === ";" || c === ":" || (comma && c === ",")) && words[i + 1] === " ") {
+      return i;
+    }
   }
   return -1;
 }
 
-// Where a reading longer than `fold` folds: the first clause end past half of it, within it; where none is, the last
-// one before half (past a quarter), else the first past it (W61 walkthrough: an 889-character headline whose clauses
-// ended at 172 and 415 showed whole, some 20 lines at 420 px before the remedy)
+// Where a reading longer than `fold` folds: the first clause end past half of it, within it; where none is, the first
+// comma past half, within it (W84 walkthrough finding 4: 'healthy: gradients reach every layer (...); 334 of 768
+// hidden units are saturated (...), 165 of 256 in ...' folded at character 93, before the saturated units, its one
+// warning); where none is either, the last clause end before half (past a quarter), else the first past it (W61
+// walkthrough: an 889-character headline whose clauses ended at 172 and 415 showed whole, some 20 lines at 420 px
+// before the remedy)
 function foldAt(words, fold) {
   if (!fold || words.length <= fold) return -1;
   const half = Math.floor(fold / 2), within = clauseEnd(words, half, fold);
   if (within >= 0) return within;
+  const comma = clauseEnd(words, half, fold, true);
+  if (comma >= 0) return comma;
   let before = -1;
   for (let from = Math.floor(fold / 4), at; (at = clauseEnd(words, from, half - 1)) >= 0; from = at + 1) before = at;
   return before >= 0 ? before : clauseEnd(words, fold, words.length - 3);
