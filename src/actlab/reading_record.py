@@ -538,6 +538,11 @@ class RunSummary:
     # largest is something pulling the weights to 0 (weight decay too large: W53 walkthrough finding 2)
     weights_size_high: tuple[int, float] | None = None
     weights_size_now: tuple[int, float] | None = None
+    # where half or more of those matrices are each 5 times smaller or more than at their largest: (how many, of how
+    # many, the one fallen most as (its name, its largest (step, norm), its norm now (step, norm)), the names of those
+    # that fell under 2 times); None otherwise. Their size together can stay up where some are not decayed (a
+    # transformer's embeddings: W84 walkthrough finding 1)
+    weights_shrunk_each: tuple | None = None
     # how much smaller the gradients were as the optimiser stepped with them than as backward computed them (a
     # monitor compares their norms at opt.step() with those after backward): (the latest such step, the median of that
     # ratio over the latest sampled steps, the latest's norm after backward and at the optimiser's step, how many

@@ -752,20 +752,46 @@ _SHRINK_CAUSES = frozenset({Status.NO_GRADIENT, Status.OUTPUT_SATURATED, Status.
                             Status.OSCILLATING, Status.VANISHING, Status.NOT_LEARNING, Status.STARTING})
 
 
+_PULL = ("so something pulls them toward 0 harder than the loss's gradient pushes them: weight decay set too large "
+         "does this (an optimiser's weight_decay, or an L2 penalty added to the loss)")
+
+
 def shrunk(s: RunSummary) -> str | None:
-    """The words for weights whose size fell WEIGHTS_SHRUNK times or more from its largest, or None."""
+    """The words for weights whose size fell WEIGHTS_SHRUNK times or more from its largest, or half or more of whose
+    matrices each fell 5 times or more (RunSummary.weights_shrunk_each), or None."""
     high, now = s.weights_size_high, s.weights_size_now
     if high is None or now is None or now[0] <= high[0] or not high[1] > 0 or not math.isfinite(now[1]) \
             or now[1] * WEIGHTS_SHRUNK > high[1]:
-        return None
+        return _shrunk_each(s)
     times = high[1] / now[1] if now[1] > 0 else math.inf
     times = f"{times:.0f}" if times < 1000 else sci(times)
     by = (f"to 0 at training step {now[0]:,}" if now[1] == 0 else
           f"to {now[1]:.3g} at training step {now[0]:,}, {times} times smaller")
     return (f"the weights have shrunk: the size of the trained weight matrices (the root of their squares' sum) fell "
-            f"from {high[1]:.3g} at training step {high[0]:,} {by}, so something pulls them toward 0 harder than the "
-            "loss's gradient pushes them: weight decay set too large does this (an optimiser's weight_decay, or an L2 "
-            "penalty added to the loss)")
+            f"from {high[1]:.3g} at training step {high[0]:,} {by}, {_PULL}")
+
+
+def _shrunk_each(s: RunSummary) -> str | None:
+    """shrunk()'s words where half or more of the matrices each fell 5 times or more while their size together fell
+    less (held up by matrices that did not shrink: embeddings left out of the decay, W84 walkthrough finding 1)."""
+    each = s.weights_shrunk_each
+    if each is None:
+        return None
+    count, total, (name, (high_step, high), (now_step, now)), held = each
+    together = ""
+    if s.weights_size_high is not None and s.weights_size_now is not None:
+        together = (f"; the size of them all together fell less, from {s.weights_size_high[1]:.3g} to "
+                    f"{s.weights_size_now[1]:.3g}" + (f", held up by {_listed_names(held)}, which did not shrink"
+                                                      if held else ""))
+    return (f"the weights have shrunk: {count} of the {total} trained weight matrices are each 5 times smaller or more "
+            f"than at their largest (the most, '{name}.weight', from {high:.3g} at training step {high_step:,} to "
+            f"{now:.3g} at training step {now_step:,}, {high / now:.3g} times smaller){together}: {_PULL}")
+
+
+def _listed_names(names: tuple[str, ...]) -> str:
+    """Weight names in words: "'tok.weight' and 'pos.weight'", the first four and how many more."""
+    said = [f"'{n}.weight'" for n in names[:4]] + ([f"{len(names) - 4} more"] if len(names) > 4 else [])
+    return said[0] if len(said) == 1 else f"{', '.join(said[:-1])} and {said[-1]}"
 
 
 def _with_shrink(findings: list[Finding], s: RunSummary) -> list[Finding]:
@@ -780,8 +806,9 @@ def _with_shrink(findings: list[Finding], s: RunSummary) -> list[Finding]:
     remedy = ("Lower the weight decay (the optimiser's weight_decay: with AdamW, 0.01 to 0.1 is usual, with SGD 1e-4 "
               "to 5e-4; or the coefficient of an L2 penalty in the loss): the decay takes a share of every weight on "
               f"every update, and a gradient this small cannot make up for it; then {s.restart}.")
-    evidence = {**first.evidence, "weights_size_high": list(s.weights_size_high),
-                "weights_size_now": list(s.weights_size_now)}
+    evidence = {**first.evidence, "weights_size_high": list(s.weights_size_high or ()),
+                "weights_size_now": list(s.weights_size_now or ()),
+                **({"weights_shrunk_each": s.weights_shrunk_each[:2]} if s.weights_shrunk_each else {})}
     if first.status == Status.STARTING:
         said = Finding(Status.NOT_LEARNING, f"not learning: {found}{_loss_text(s)}", remedy, evidence)
     else:

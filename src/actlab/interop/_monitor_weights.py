@@ -18,6 +18,10 @@ from ._monitor_parts import _listed
 # step 400 had read 'starting'; sampled every step, a read every 10th cost 1.3% of the benchmark MLP's step, and
 # the reading that uses it waits WEIGHTS_STILL_STEPS (100) steps anyway
 VALUE_STEPS = 50
+# a trained weight matrix this many times smaller than at its largest counts as shrunk (_shrunk_each): half of them or
+# more so, in a run that is not learning, is something pulling them to 0 (W84 walkthrough finding 1: weight decay 100
+# shrank each decayed matrix 6.7 to 13.6 times; healthy runs kept their size together within 2 times, W53)
+WEIGHTS_SHRUNK_EACH = 5.0
 
 
 def _norms(weights: list, dtype) -> list[float]:
@@ -56,6 +60,29 @@ class _Weights:
     # found it largest, and at the latest of them, as (training step, size): RunSummary.weights_size_high and _now
     _size_high: tuple[int, float] | None = None
     _size_now: tuple[int, float] | None = None
+    # and each trained weight's own largest norm over those reads, (training step, norm), by module name: most of them
+    # shrunk is told where their size together is held up by weights that did not shrink (_shrunk_each)
+    _sizes_high: dict | None = None
+
+    def _shrunk_each(self) -> tuple | None:
+        """RunSummary.weights_shrunk_each: where half or more of the trained weight matrices (two at least) are
+        WEIGHTS_SHRUNK_EACH times smaller or more than at their largest at the latest read, (how many, of how many,
+        the one fallen most as (name, its largest (step, norm), its norm now (step, norm)), the names of those that
+        fell under 2 times); None otherwise. W84 walkthrough finding 1: AdamW with weight_decay=100 on a transformer's
+        matrices, not on its embeddings (as is usual), shrank every decayed matrix 6.7 to 13.6 times, while the size of
+        all of them together, held up by the embeddings, fell from 104 to 91.8: the run read 'vanishing' and was sent
+        to He initialisation and fewer layers."""
+        highs, prints, now = self._sizes_high, self._prints, self._size_now
+        if not highs or not prints or now is None or len(prints) < 2:
+            return None
+        falls = {n: highs[n][1] / r[1] for n, r in prints.items() if n in highs and r[1] is not None and r[1] > 0
+                 and math.isfinite(r[1])}
+        fell = [n for n, f in falls.items() if f >= WEIGHTS_SHRUNK_EACH]
+        if not fell or 2 * len(fell) < len(prints):
+            return None
+        most = max(fell, key=falls.get)
+        held = tuple(n for n, f in falls.items() if f < 2)
+        return len(fell), len(prints), (most, highs[most], (now[0], prints[most][1])), held
 
     def _fingerprint_weights(self) -> None:
         """Whether each trained weight kept its value since the last sampled step, as its forward begins. A weight whose
@@ -112,6 +139,10 @@ class _Weights:
                 self._size_now = (step, math.sqrt(sum(v * v for v in norms)))
                 if self._size_high is None or self._size_now[1] > self._size_high[1]:
                     self._size_high = self._size_now
+                highs = self._sizes_high = {} if self._sizes_high is None else self._sizes_high
+                for name, r in self._prints.items():
+                    if name not in highs or r[1] > highs[name][1]:
+                        highs[name] = (step, r[1])
         kept = {name: r[3] for name, r in self._prints.items() if r[4]}
         if len(kept) == len(self._prints):
             self._weights_still_since, self._still_weights = max(kept.values()), ()
