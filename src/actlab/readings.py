@@ -785,7 +785,7 @@ def _shrunk_each(s: RunSummary) -> str | None:
                                                       if held else ""))
     return (f"the weights have shrunk: {count} of the {total} trained weight matrices are each 5 times smaller or more "
             f"than at their largest (the most, '{name}.weight', from {high:.3g} at training step {high_step:,} to "
-            f"{now:.3g} at training step {now_step:,}, {high / now:.3g} times smaller){together}: {_PULL}")
+            f"{now:.3g} at training step {now_step:,}, {times(high / now)} times smaller){together}: {_PULL}")
 
 
 def _listed_names(names: tuple[str, ...]) -> str:
