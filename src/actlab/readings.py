@@ -1881,6 +1881,10 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
              # (under half of chance: a first batch 20% below it is one batch's noise, W78 walkthrough finding 4: a
              # fresh model's 0.798 against 1.0 read 'as a model trained before begins', 27% of its batches as low)
              and first[1] < s.chance_loss / RISING_FACTOR else "")
+    # a run whose monitor began after training step 1 (Monitor(first_step=N)) was resumed: its loss need not begin near
+    # chance (W84 walkthrough finding 9: step 301 of a resumed run read 'every run begins near chance')
+    begins = (f"the monitor began at training step {first[0]:,}, in a run resumed, whose loss need not begin near "
+              "chance" if first is not None and first[0] > 1 else "every run begins near chance")
     # a first loss well above chance, under started_far's line, that has come down: the run did not begin near
     # chance, and its start says where to look (W70 walkthrough finding 4: a tied embedding's logits began a character
     # model at 61.9, 19 times chance, and the reading said 'every run begins near chance' with no remedy)
@@ -1908,12 +1912,12 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
         where = came or f"the loss is {times(s.loss / s.chance_loss)} times chance, above where a run begins"
     elif noise:
         where = (f"the loss is {percent_below(s.loss, s.chance_loss)} below chance{_loss_text(s)}{noise}"
-                 + (began or (f", and {came}" if came else ", and every run begins near chance")))
+                 + (began or (f", and {came}" if came else f", and {begins}")))
     elif began and unmoved:  # clearly below chance, where it began: no learning read yet (began_below)
         where = (f"the loss is {percent_below(s.loss, s.chance_loss)} below chance{began}, and it has not come "
                  f"{MOVED_FRACTION:.0%} down from that first loss since")
     else:
-        where = came or "every run begins near chance"
+        where = came or begins
     # the rule the wait is for, said (W28 finding 6: 'whether it learns shows over the first 1,000 updates' read as a
     # claim about the run, with nothing to say where the figure came from)
     # (one above twice chance is judged after FAR_JUDGE_STEPS where it has not come down to half its first: _learning;

@@ -71,3 +71,25 @@ def test_a_fresh_run_still_begins_near_chance():
     assert abs(losses[0] - math.log(C)) < 0.3 * math.log(C)
     assert all("every run begins near chance" in r.reading.words for r in reports)
     assert not any("it began there" in r.reading.words for r in reports)
+
+
+def test_a_resumed_run_near_chance_is_not_told_every_run_begins_there_w84():
+    """W84 walkthrough finding 9: step 301 of a resumed run whose loss was below chance, but not under half of it, read
+    '... which says nothing yet of learning, and every run begins near chance'. The words now say the monitor began
+    at training step 301, in a run resumed."""
+    x, y, g = _data()
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(10, 64), nn.ReLU(), nn.Linear(64, C))
+    opt = torch.optim.SGD(model.parameters(), 0.05)
+    for _ in range(30):  # a little training before the checkpoint
+        i = torch.randint(0, 2048, (64,), generator=g)
+        nn.functional.cross_entropy(model(x[i]), y[i]).backward()
+        opt.step()
+        opt.zero_grad()
+    with Monitor(model, every=1, chance_loss=math.log(C), first_step=301) as mon:
+        losses, reports = _steps(model, opt, mon, x, y, g, 1)
+    assert 0.5 * math.log(C) < losses[0] < 0.9 * math.log(C)  # the premise: below chance, not under half of it
+    words = reports[0].reading.words
+    assert reports[0].reading.status.value == "starting", words
+    assert "every run begins near chance" not in words
+    assert "the monitor began at training step 301, in a run resumed, whose loss need not begin near chance" in words
