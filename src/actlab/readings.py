@@ -1836,8 +1836,9 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
             held += (f"; it began {percent_below(first[1], s.chance_loss)} below chance (its first loss, "
                      f"{first[1]:.3g} at training step 1), as a model trained before does: if this one was not, "
                      "chance_loss is too high for this loss")
+        remedy = " ".join(r for r in (_mostly_dead_remedy(s, mostly), _mostly_saturated_remedy(s)) if r)
         return Finding(Status.HEALTHY, f"healthy: {flow}{join}the loss is {below} below chance{_loss_text(s)}{held}",
-                       _mostly_dead_remedy(s, mostly), evidence)
+                       remedy, evidence)
     above = s.chance_loss > 0 and s.loss > (1 + MOVED_FRACTION) * s.chance_loss
     if s.blown_up is not None and math.isfinite(s.loss) and s.chance_loss > 0:
         return _back_from_blow_up(s, above, evidence)
@@ -1992,6 +1993,30 @@ def _mostly_dead(s: RunSummary) -> list[int]:
     """The hidden layers (0-based) with MOSTLY_DEAD of their units dead or more, not all of them (a layer all dead is
     a finding of its own)."""
     return [i for i, l in enumerate(s.layers) if l.width and MOSTLY_DEAD * l.width <= l.dead < l.width]
+
+
+def _mostly_saturated_remedy(s: RunSummary) -> str:
+    """What half a layer or more saturated costs a run that learns, and what brings its units back; "" where no layer
+    is. W84 walkthrough finding 3: a transformer at 30 times its learning rate read 'healthy ... 334 of 768 hidden
+    units are saturated, 165 of 256 in ...' with no remedy at any of 60 sampled steps; its units had gone flat as the
+    rate peaked, and at the usual rate none was."""
+    held = _mostly_saturated(s)
+    if not held:
+        return ""
+    named = names_in_order([s.name(i) for i in held])
+    acts = {s.layers[i].activation for i in held}
+    levers = []
+    if offers_lower_lr(s):
+        levers.append("a lower learning rate (steps too large push a unit's inputs far out, where its function is "
+                      "flat)")
+    if can_offer(s, Lever.ARCHITECTURE) and not all(s.layers[i].normed for i in held):
+        levers.append("inputs normalised before the layer (LayerNorm or BatchNorm)")
+    if acts & SQUASHING and can_offer(s, Lever.ACTIVATION):
+        levers.append(f"ReLU, GELU or SiLU instead of {', '.join(sorted(acts & SQUASHING))}, which flattens at both "
+                      "ends")
+    fix = f" Where it needs them, try {' or '.join(levers)}." if levers else ""
+    return (f"Half or more of the units of {named} are saturated: little gradient passes back through them, so the "
+            f"layer learns with the rest.{fix}")
 
 
 def _mostly_dead_remedy(s: RunSummary, mostly: list[int]) -> str:
