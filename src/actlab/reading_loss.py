@@ -472,7 +472,10 @@ def largest_grad(s: RunSummary, floor: float = 0.0) -> str:
     if not kept:
         return ""
     name, g = max(kept, key=lambda r: r[1])
-    return f"the largest weight gradient's norm is {sci(g)}, at {name}"
+    # (a .grad no optimiser clears sums every step since: said, W84 walkthrough finding 8)
+    summed = ", a sum over the steps since its .grad was last cleared" if any(
+        name == f"'{n}.weight'" for n in s.summed_gradients) else ""
+    return f"the largest weight gradient's norm is {sci(g)}, at {name}{summed}"
 
 
 def recent(s: RunSummary) -> list[tuple[int | None, float]]:

@@ -1352,7 +1352,8 @@ def _weights_still(s: RunSummary) -> Finding | None:
         which, get = "the weights have", "get"
     updates = s.steps - since
     top, top_norm = max(kept, key=lambda r: r[1]) if s.still_weights else (None, None)
-    largest = (f"the largest weight gradient's norm is {sci(top_norm)}, at {top}" if s.still_weights else
+    summed = ", a sum over the steps since its .grad was last cleared" if top in _summed_names(s) else ""
+    largest = (f"the largest weight gradient's norm is {sci(top_norm)}, at {top}{summed}" if s.still_weights else
                largest_grad(s, floor))  # (named weights: the largest of those it names)
     # W15 finding 6: 'since sampled step 11' read as if the weights had moved until then, where step 11 was only the
     # first step the monitor compared their values at (it reads them every tenth sampled step): the words say so
@@ -1708,6 +1709,11 @@ def _saturated_units(s: RunSummary) -> int:
     return sum(_saturated_of(l) for l in s.layers)
 
 
+def _summed_names(s: RunSummary) -> set[str]:
+    """RunSummary.summed_gradients as the words name weights ("'head.weight'")."""
+    return {f"'{n}.weight'" for n in s.summed_gradients}
+
+
 def _mostly_saturated(s: RunSummary) -> list[int]:
     """The hidden layers (0-based) with MOSTLY_DEAD of their units saturated or more: a pooled count over the layers
     hides one (W74 walkthrough finding 10: '59 of 128 hidden units are saturated', 59 of them in the first layer's
@@ -1719,8 +1725,14 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
     ratio = grad_ratio(s.layers[0].grad_norm, s.output_grad_norm) if s.layers else math.nan
     whose = f"{s.output_name}'s"
     every = ("every trained layer" if s.left_out else "every layer") + (" read" if s.not_read else "")
-    flow = (f"gradients reach {every} ({s.weights_name(0)} gets {share(ratio, whose)})"
-            if s.layers else _linear_words(s))
+    # (where one of the two sums unlike spans of steps, no share is read: W84 walkthrough finding 8, '0.02 of the
+    # output layer's' against a head's .grad summed since the run began)
+    unlike = bool(s.summed_gradients) and s.layers and (s.weights_name(0) in _summed_names(s)) != (
+        s.output_weights in _summed_names(s))
+    flow = (f"gradients reach {every} ({s.weights_name(0)} is not compared with {s.output_name}'s: one of their .grad "
+            "sums several steps)" if unlike else
+            f"gradients reach {every} ({s.weights_name(0)} gets {share(ratio, whose)})" if s.layers else
+            _linear_words(s))
     typical = typical_ratio(s, ratio) if s.layers else None
     if typical is not None:  # one sampled batch's ratio beyond the line, the run's median within it (W34)
         n = 1 + len([r for r in s.earlier_ratios if math.isfinite(r) and r > 0])

@@ -58,3 +58,31 @@ def test_a_loop_without_zero_grad_keeps_its_note():
     said = [n for n in report.notes if n.startswith("gradients accumulate across steps")]
     assert len(said) == 1 and "every weight ('0.weight', ...) already held a nonzero gradient" in said[0] and \
         "zero_grad() is missing from the loop" in said[0], report.notes
+
+
+def test_a_head_in_no_parameter_group_has_no_ratio_in_the_table_or_the_headline_w84():
+    """W84 walkthrough finding 8: the head left out of the optimiser, its .grad summing every step since the run began:
+    each layer's line said its weight 'is not compared with the output layer', yet the table printed W/out figures,
+    an early headline quoted "'blocks.0.fc1.weight' gets 0.02 of the output layer's" and 'the largest weight
+    gradient's norm is 1.7, at 'head.weight'' was that sum. No ratio is printed or quoted now, and the sum is said."""
+    torch.manual_seed(0)
+    x = torch.randn(2048, 20)
+    y = (x @ torch.randn(20, 5)).argmax(1)
+    model = nn.Sequential(nn.Linear(20, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 5))
+    head = {id(p) for p in model[4].parameters()}
+    opt = torch.optim.SGD([p for p in model.parameters() if id(p) not in head], lr=0.05)
+    reports = []
+    with Monitor(model, every=10, chance_loss=math.log(5)) as mon:
+        for step in range(160):
+            i = torch.randint(0, 2048, (64,), generator=torch.Generator().manual_seed(step))
+            monitored_step(mon, model, x[i], y[i], opt)
+            if step % 10 == 0:
+                reports.append(mon.report())
+    later = [r for r in reports if r.step > 1]
+    assert all(math.isnan(l.weight_grad_ratio_to_output) for r in later for l in r.layers)
+    for r in later:
+        rows = str(r).splitlines()[3:5]
+        assert all(row.split()[6] == "-" for row in rows), rows  # the W/out column
+        assert "of the output layer's" not in r.reading.words.split(";")[0], r.reading.words
+    last = reports[-1].reading.words
+    assert "at '4.weight', a sum over the steps since its .grad was last cleared" in last, last

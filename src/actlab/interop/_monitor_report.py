@@ -623,7 +623,9 @@ class _Reporting:
                                f"F.{layer.record.name}" if layer.functional else type(layer.module).__name__,
                                width, r["act_grad"], grad_ratio(r["act_grad"], last_act), w, r["mean"],
                                r["std"], r["zero"], sat, dead, r["dormant"], window, bool(r["non_finite"]),
-                               words, ratio, "" if shared else param, is_frozen, low_gradient_word(layer.record),
+                               # (no ratio where the two sum unlike spans of steps, as the words say: W84 finding 8)
+                               words, math.nan if unlike else ratio, "" if shared else param, is_frozen,
+                               low_gradient_word(layer.record),
                                silent, int(r.get("dead_from") or 0), tuple(r.get("dead_units") or ()),
                                tuple(r.get("saturated_units") or ()) if sat else (),
                                tuple(r.get("silent_units") or ()) if silent else ())
