@@ -640,6 +640,10 @@ class RunSummary:
     # in the loss (W57 walkthrough: labels replaced at a constant rate read 'steps too large ... lower the learning
     # rate'; a rate raised 40 times at step 501 was never named)
     learning_rates: tuple = ()
+    # the model holds a normalisation module (LayerNorm, RMSNorm, GroupNorm, a BatchNorm): a network that has one and
+    # loses its gradient was most often thrown there by its first updates (W84 walkthrough finding 2: a post-LN
+    # transformer at lr 3e-2 with no warm-up read 'vanishing' with 'Try ... residual connections or normalisation')
+    normalised: bool = False
     # the latest jump in the loss (reading_loss.spike) a monitor's earlier readings found, kept after it left the
     # judged window: a reading that follows from it still says what the rate did around it (W58 walkthrough: labels
     # shuffled at step 400 read 'if the data changed at training step 400, look there first' at step 430, and 'lower

@@ -98,7 +98,8 @@ def vanishing_remedy(s: RunSummary) -> str:
         steps.append(f"He initialisation{' for the other layers' if squash else ''}")
     if len(s.layers) > 2:
         if can_offer(s, Lever.ARCHITECTURE):
-            steps.append("residual connections or normalisation (LayerNorm or BatchNorm) between layers")
+            steps.append("residual connections between layers, where there are none" if s.normalised else
+                         "residual connections or normalisation (LayerNorm or BatchNorm) between layers")
         if can_offer(s, Lever.LAYERS):
             steps.append("fewer layers")
     elif offers_lower_lr(s):  # depth is not what stops the gradient in one or two hidden layers (W15: a 2-layer ReLU
@@ -106,7 +107,31 @@ def vanishing_remedy(s: RunSummary) -> str:
         steps.append("a lower learning rate (steps too large push units off, dead or saturated, and the gradient "
                      "stops at them)")
     text = _try(steps) + scale_inputs(s, "; " if steps else "")
-    return text[0].upper() + text[1:] + "." if text else ""
+    text = text[0].upper() + text[1:] + "." if text else ""
+    start = no_warm_up(s) if s.normalised and offers_lower_lr(s) else None
+    if start is not None:  # (W84 walkthrough finding 2: a warm-up, or a third of the rate, trained it)
+        rate, step = start
+        warm = (f"Start with a warm-up: the learning rate was {rate:.3g} from training step {step:,}, its highest, "
+                "and in a network that normalises its layers a gradient lost is most often one the first large "
+                "updates threw there; raise the rate from near 0 over the first few hundred steps, or lower it.")
+        text = f"{warm} If it still vanishes: {text[0].lower()}{text[1:]}" if text else warm
+    return text
+
+
+def no_warm_up(s: RunSummary) -> tuple[float, int] | None:
+    """(the rate, the training step) where every parameter group's learning rate read (RunSummary.learning_rates) was
+    at its highest from the first step read, the run's first (no warm-up), taking the group whose rate is highest;
+    None where a rate rose after its first step, or none was read."""
+    found = None
+    for _label, first, _last, changes in s.learning_rates:
+        if not changes or first != 1 or changes[0][0] > first:
+            return None
+        top = max(r for _, r in changes)
+        if changes[0][1] < 0.99 * top:  # it rose after its first step: a warm-up
+            return None
+        if found is None or changes[0][1] > found[0]:
+            found = (changes[0][1], changes[0][0])
+    return found
 
 
 # off_remedy's last part, which a remedy that already leads with the learning rate leaves out (readings._recall_blow_up)

@@ -283,6 +283,8 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Cut, _Inpu
         # the modules it holds, as the sampled steps compare them (ids, in order), and by name for the words
         self._structure = _structure_of(model)
         self._named = {n: (id(m), type(m).__name__) for n, m in model.named_modules()}
+        # it holds a normalisation module (RunSummary.normalised)
+        self._normalised = any(isinstance(m, _NORMS) for m in model.modules())
         self.budget = budget
         self.window = window
         self.chance_loss = chance_loss
@@ -718,6 +720,9 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Cut, _Inpu
 
 NAME_CHARS = 80  # a run's name (Monitor(name=...)), at most: log_runs shows the header's name cut to as many
 ANEW_MOST = 4  # the times a monitor begins reading its model anew before it stops comparing its modules
+
+
+_NORMS = (nn.LayerNorm, nn.GroupNorm, nn.RMSNorm, nn.modules.batchnorm._NormBase)
 
 
 def _changed_words(before: dict, now: dict, step: int, last: int | None) -> str:
