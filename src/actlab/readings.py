@@ -1812,7 +1812,8 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
     if s.targets_skewed is not None and s.loss_scale_chance is not None:  # a constant guess far under chance_loss
         return Finding(Status.FLOWING, f"{flow}; the loss is not judged: "
                        f"{s.targets_skewed.words(s.loss_scale_chance)}", s.targets_skewed.remedy(),
-                       {**evidence, "target_entropy": s.targets_skewed.entropy})
+                       {**evidence, ("constant_guess_loss" if s.targets_skewed.squared else "target_entropy"):
+                        s.targets_skewed.entropy})
     if s.loss is None or s.chance_loss is None:
         return Finding(Status.FLOWING, flow, "", evidence)
     if _has_moved(s):

@@ -28,7 +28,7 @@ function clauseEnd(words, from, to, comma = false) {
 
 // Where a reading longer than `fold` folds: the first clause end past half of it, within it; where none is, the first
 // comma past half, within it (W84 walkthrough finding 4: 'healthy: gradients reach every layer (...); 334 of 768
-// hidden units are saturated (...), 165 of 256 in ...' folded at character 93, before the saturated units, its one
+// hidden units are saturated (...), 165 of 256 in ...' folded at character 91, before the saturated units, its one
 // warning); where none is either, the last clause end before half (past a quarter), else the first past it (W61
 // walkthrough: an 889-character headline whose clauses ended at 172 and 415 showed whole, some 20 lines at 420 px
 // before the remedy)
