@@ -24,6 +24,15 @@ def _data():
     return x, (x @ torch.randn(10, C, generator=g)).argmax(1), g
 
 
+def _trained(model, opt, x, y, g, n):
+    """n unmonitored training steps."""
+    for _ in range(n):
+        i = torch.randint(0, 2048, (64,), generator=g)
+        nn.functional.cross_entropy(model(x[i]), y[i]).backward()
+        opt.step()
+        opt.zero_grad()
+
+
 def _steps(model, opt, mon, x, y, g, n):
     losses, reports = [], []
     for _ in range(n):
@@ -44,11 +53,7 @@ def test_a_resumed_run_says_it_began_below_chance():
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(10, 64), nn.ReLU(), nn.Linear(64, C))
     opt = torch.optim.Adam(model.parameters(), 1e-2)
-    for _ in range(300):  # trained before the monitor is made, as a checkpoint's weights are
-        i = torch.randint(0, 2048, (64,), generator=g)
-        nn.functional.cross_entropy(model(x[i]), y[i]).backward()
-        opt.step()
-        opt.zero_grad()
+    _trained(model, opt, x, y, g, 300)  # before the monitor is made, as a checkpoint's weights are
     with Monitor(model, every=1, chance_loss=math.log(C), first_step=301) as mon:
         losses, reports = _steps(model, opt, mon, x, y, g, 3)
     assert losses[0] < 0.5 * math.log(C)  # the premise: the first loss is far below chance
@@ -81,11 +86,7 @@ def test_a_resumed_run_near_chance_is_not_told_every_run_begins_there_w84():
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(10, 64), nn.ReLU(), nn.Linear(64, C))
     opt = torch.optim.SGD(model.parameters(), 0.05)
-    for _ in range(30):  # a little training before the checkpoint
-        i = torch.randint(0, 2048, (64,), generator=g)
-        nn.functional.cross_entropy(model(x[i]), y[i]).backward()
-        opt.step()
-        opt.zero_grad()
+    _trained(model, opt, x, y, g, 30)  # a little training before the checkpoint
     with Monitor(model, every=1, chance_loss=math.log(C), first_step=301) as mon:
         losses, reports = _steps(model, opt, mon, x, y, g, 1)
     assert 0.5 * math.log(C) < losses[0] < 0.9 * math.log(C)  # the premise: below chance, not under half of it

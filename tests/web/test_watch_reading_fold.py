@@ -5,6 +5,7 @@ when the next report is drawn. Reference: the words the log holds."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import pytest
@@ -20,6 +21,19 @@ HEAD = ("not learning any more: the mean loss had come down to 0.0243 at trainin
         "training steps' batches)")
 REST = "; ".join(f"clause {k} of the reading, which says one more thing about the run and its layers" for k in range(8))
 WORDS = f"{HEAD}; {REST}"
+
+
+@contextlib.contextmanager
+def _folded(browser, tmp_path, words: str, status: str, remedy: str):
+    """The watch page at 420 px over a log of three reports whose reading is ``words``, its fold drawn."""
+    def at(step):
+        r = report(step, NAMES, status=status)
+        r["reading"].update(words=words, remedy=remedy, is_failure=status != "healthy")
+        return r
+    log = tmp_path / "words.jsonl"
+    log.write_text(lines(header(NAMES), *[at(s) for s in range(1, 4)]))
+    with serving(create_app(db_path=tmp_path / "p.sqlite3", watch_log=log)) as base:
+        yield open_watch(browser, base, "document.querySelector('#watch-reading .reading-fold')", 420)
 
 
 def _long(step):
@@ -80,15 +94,7 @@ def test_a_long_reading_with_no_clause_end_near_its_middle_still_folds_w61(brows
     words = f"{first}; " + "y" * 240 + "; " + "z" * 470
     assert words.index(";") == 172 and words.index(";", 173) == 414 and len(words) > 700
 
-    def _at(step):
-        r = report(step, NAMES, status="dead_layer")
-        r["reading"].update(words=words, remedy="Lower the learning rate.", is_failure=True)
-        return r
-    log = tmp_path / "gap.jsonl"
-    log.write_text(lines(header(NAMES), *[_at(s) for s in range(1, 4)]))
-    with serving(create_app(db_path=tmp_path / "p.sqlite3", watch_log=log)) as base:
-        context, page, errors = open_watch(browser, base, "document.querySelector('#watch-reading .reading-fold')",
-                                           420)
+    with _folded(browser, tmp_path, words, "dead_layer", "Lower the learning rate.") as (context, page, errors):
         shown = page.locator("#watch-reading").inner_text()
         assert shown.startswith("Dying layer: " + "x" * 145 + " units stopped;") and "yyy" not in shown, shown
         assert errors == []
@@ -98,7 +104,7 @@ def test_a_long_reading_with_no_clause_end_near_its_middle_still_folds_w61(brows
 @pytest.mark.browser
 def test_a_headline_whose_clause_past_half_ends_in_commas_folds_at_a_comma_w84(browser, tmp_path):
     """W84 walkthrough finding 4: a healthy transformer's headline, whose one warning (the saturated units) is a clause
-    listed with commas, folded at character 93, before the warning: no '; ' or ': ' ended a clause between 180 and
+    listed with commas, folded at character 91, before the warning: no '; ' or ': ' ended a clause between 180 and
     360. It folds at the first comma past 180 instead, the warning in view."""
     words = ("healthy: gradients reach every layer ('blocks.0.fc1.weight' gets 0.4 of the output layer's); 334 of 768 "
              "hidden units are saturated (mean |f'| under 1% of its maximum: little gradient passes back through "
@@ -108,15 +114,7 @@ def test_a_headline_whose_clause_past_half_ends_in_commas_folds_at_a_comma_w84(b
     assert words.index("; ") == 91 and len(words) > 360  # (the first clause end, before half of 360)
     cut = words.index(", ", 180)  # the first comma past 180, outside brackets
 
-    def _at(step):
-        r = report(step, NAMES, status="healthy")
-        r["reading"].update(words=words, remedy="", is_failure=False)
-        return r
-    log = tmp_path / "commas.jsonl"
-    log.write_text(lines(header(NAMES), *[_at(s) for s in range(1, 4)]))
-    with serving(create_app(db_path=tmp_path / "p.sqlite3", watch_log=log)) as base:
-        context, page, errors = open_watch(browser, base, "document.querySelector('#watch-reading .reading-fold')",
-                                           420)
+    with _folded(browser, tmp_path, words, "healthy", "") as (context, page, errors):
         reading = page.locator("#watch-reading")
         shown = reading.inner_text()
         assert shown.startswith("H" + words[1:cut + 1]), shown
