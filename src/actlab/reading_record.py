@@ -518,6 +518,11 @@ class RunSummary:
     # that step and the weights get gradients (no opt.step(), an optimiser given other parameters, a learning rate of 0)
     weights_still_since: int | None = None
     still_weights: tuple[str, ...] = ()
+    # of those, the ones on no row (an embedding, a weight no watched activation follows), each with its gradient's norm
+    # on this step, in words ("'tok.weight'"): read as the others are (W84 walkthrough finding 7: an embedding left out
+    # of the optimiser read 'healthy', bit for bit its first values after 400 steps, where a head left out read
+    # 'weights_still')
+    still_unrowed: tuple[tuple[str, float], ...] = ()
     # where some weights keep their values (still_weights), the other trained parameters nothing has written since the
     # weights were first read (a monitor compares version counters), by their names in the model
     unwritten_params: tuple[str, ...] = ()

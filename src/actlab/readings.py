@@ -1337,7 +1337,8 @@ def _weights_still(s: RunSummary) -> Finding | None:
         return None
     if s.still_weights:  # only some: those whose layer's weights got a gradient
         named = {f"'{n}.weight'" for n in s.still_weights}
-        rows = [(l.weights, l.grad_norm) for l in s.layers] + [(s.output_weights, s.output_grad_norm)]
+        rows = [(l.weights, l.grad_norm) for l in s.layers] + [(s.output_weights, s.output_grad_norm),
+                                                                  *s.still_unrowed]
         kept = [(w, g) for w, g in rows if w and w in named and math.isfinite(g) and g > floor]
         if not kept:
             return None

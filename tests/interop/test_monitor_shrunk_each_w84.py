@@ -63,3 +63,25 @@ def test_a_usual_weight_decay_is_not_read_as_shrinking():
     report, _ = _run(0.01)
     assert "the weights have shrunk" not in report.reading.words
     assert report.status == "healthy", report.reading.words
+
+
+def test_an_embedding_left_out_of_the_optimiser_reads_weights_still_w84():
+    """W84 walkthrough finding 7: the embedding left out of the optimiser kept its first values bit for bit over 400
+    steps, and the run read 'healthy' (a note said it was in no parameter group), where the head left out read
+    'weights_still': the embedding is on no row, and the still weights were read only on rows. Reference: the
+    embedding's own values, compared with its first."""
+    torch.manual_seed(0)
+    model = _Tokens()
+    x = torch.randint(0, 64, (2048, 8))
+    y = x[:, 0] % 10
+    first = model.tok.weight.detach().clone()
+    opt = torch.optim.AdamW(model.mlp.parameters(), lr=3e-3)
+    with Monitor(model, every=10, chance_loss=math.log(10)) as mon:
+        for t in range(300):
+            i = torch.randint(0, 2048, (64,), generator=torch.Generator().manual_seed(t))
+            monitored_step(mon, model, x[i], y[i], opt, sample=t == 299)
+        report = mon.report()
+    assert torch.equal(model.tok.weight.detach(), first)  # the premise: never stepped
+    assert report.status == "weights_still", report.reading.words
+    assert report.reading.words.startswith("weights not changing: the weight 'tok.weight' has not changed"), \
+        report.reading.words

@@ -805,6 +805,9 @@ class _Reporting:
             lowest_judged_bound=lowest[2] if lowest is not None else None,
             # trained weights that no step has changed although they get gradients (_monitor_weights)
             weights_still_since=self._weights_still_since, still_weights=self._still_weights,
+            still_unrowed=tuple((f"'{n}.weight'", weight_norm[n]) for n in self._still_weights
+                                if n in weight_norm and n != output and f"'{n}.weight'" not in
+                                {l.weights for l in summaries}),
             unwritten_params=self._unwritten(), summed_gradients=self._summed_now,
             gradients_unzeroed=self._gradients_unzeroed(), optimiser_adaptive=self._cut_adaptive,
             weights_size_high=self._size_high, weights_size_now=self._size_now, weights_shrunk_each=self._shrunk_each(),
