@@ -24,7 +24,7 @@ _NUMBER = "number"  # a number, null (NaN: no value), or "inf" / "-inf"
 _REPORT_FIELDS = {"step": int, "steps_run": (int, None), "sampled_steps": int, "every": (int, None), "auto": bool,
                   "layers": list, "output_grad_norm": _NUMBER, "loss": _NUMBER, "non_finite": bool,
                   "first_non_finite": (dict, None), "reading": dict, "notes": list, "losses_between": list,
-                  "held_out": list, "held_out_given": list, "parts": dict, "rates": dict}
+                  "held_out": list, "held_out_given": list, "parts": dict, "rates": dict, "chance_loss": _NUMBER}
 # the end line's fields beside "event": where held-out losses were given after the last report, those losses and
 # the reading that takes them in (Monitor._end_extras), as a report holds them
 _END_FIELDS = {"steps_run": int, "exception": str, "held_out_given": list, "held_out": list, "reading": dict,

@@ -77,6 +77,9 @@ def point_of(index: int, report: dict, slots: list[int] | None = None, size: int
     rates = rates_of(report.get("rates"))
     if rates:  # the learning rate's changes read since the report before, per parameter group
         point["rates"] = rates
+    chance = report.get("chance_loss")
+    if type(chance) in (int, float) and math.isfinite(chance) and chance > 0:  # the level the reading judged against
+        point["chance"] = chance
     if any(silent):  # of the saturated units, those gone silent (the page's readout says them apart); most points
         # have none, and carry no list for it
         point["silent"] = silent

@@ -1192,7 +1192,8 @@ class _Reporting:
                              held_out=None if summary.test_loss is None or summary.test_loss_step is None else
                              (summary.test_loss_step, summary.test_loss),
                              held_out_given=self._held_out_given(sampled, held_before),
-                             parts=self._parts_of(step), rates=self._rates_for_line(step, held_to is None))
+                             parts=self._parts_of(step), rates=self._rates_for_line(step, held_to is None),
+                             chance_loss=summary.chance_loss)
 
     def _held_out_given(self, sampled: int, held_to: int, before: int | None = None) -> tuple[tuple[int, float], ...]:
         """The held-out losses given since the sampled step before this one (or since training step ``before``) and

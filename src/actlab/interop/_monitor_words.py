@@ -621,6 +621,10 @@ class MonitorReport:
     # per parameter group holding a watched weight, (its label, ((training step, rate), ...)): the log carries them
     # for /watch's learning-rate chart (W60 walkthrough: the readings name the rate, and no chart drew it)
     rates: tuple[tuple[str, tuple[tuple[int, float], ...]], ...] = ()
+    # the chance level the reading judged the loss against (chance_loss; None where none was given or the loss is not
+    # judged against it): /watch draws it on the loss chart (W84 walkthrough finding 11: every verdict is against
+    # chance, and the chart never showed it)
+    chance_loss: float | None = None
 
     @property
     def status(self) -> Status:
@@ -649,7 +653,8 @@ class MonitorReport:
                    else {}),
                 **({"parts": {name: jsonable(v) for name, v in self.parts}} if self.parts else {}),
                 **({"rates": {label: [[t, jsonable(v)] for t, v in changes] for label, changes in self.rates}}
-                   if self.rates else {})}
+                   if self.rates else {}),
+                **({"chance_loss": jsonable(self.chance_loss)} if self.chance_loss is not None else {})}
 
     def _head(self) -> str:
         """The report's first line: the step it is of, among the steps run, and the sampling rule."""

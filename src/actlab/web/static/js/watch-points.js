@@ -28,7 +28,7 @@ export function resetView() {
     historyBands: [], healthBands: [], lossBands: [], lossLead: null, lossTail: null, tail: null, healthRows: [],
     firstSeen: null, previewing: false,
     firstNan: null, warm: [], warmUp: [], order: null, places: null, slots: null, numbers: null, folds: [],
-    hidden: new Set(), ended: null, partNames: [], parts: [], partChance: [], header: null,
+    hidden: new Set(), ended: null, partNames: [], parts: [], partChance: [], chance: [], header: null,
     rateAll: new Map(), rateSeries: [],
   });
 }
@@ -217,6 +217,8 @@ export function series(health) {
   view.partChance = names.map((name) => (levels && typeof levels === "object" && finite(levels[name]) &&
     levels[name] > 0 ? levels[name] : null));
   view.parts = names.map((name) => held.map((p) => (!p.non_finite && finite(p.parts?.[name]) ? p.parts[name] : null)));
+  // the chance level each reading judged the loss against (chance_loss), null where none (W84 walkthrough finding 11)
+  view.chance = held.map((p) => (finite(p.chance) && p.chance > 0 ? p.chance : null));
   const layers = view.slots ? view.slots.length :
     held.reduce((n, p) => Math.max(n, p.grads.length), 0);  // a new header adds places
   view.history = Array.from({ length: layers }, (_, k) => held.map((p) => ofPlace(p.grads, k) ?? null));

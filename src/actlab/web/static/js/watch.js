@@ -228,12 +228,16 @@ function drawCharts() {
     name: `'${name}' chance level`, y: steps.map(() => view.partChance[k]), whole: true,
     color: PART_COLOURS[k % PART_COLOURS.length], dash: CHANCE_DASH }]));
   const partValues = [...view.parts.flat(), ...view.partChance.filter((c) => c !== null)];
+  // the chance level the readings judged the loss against (chance_loss), a dotted grey line (W84 walkthrough finding
+  // 11: every verdict is against it, and the chart never drew it)
+  const chanceLine = view.chance.some((c) => c !== null) ? [{ name: "chance level (chance_loss)", y: view.chance,
+                                                               whole: true, color: "#6b7480", dash: CHANCE_DASH }] : [];
   stepLines($("watch-loss"), { x: steps, log: lossIsLog([...view.losses, ...(heldOut[0]?.y ?? []), ...banded,
-                                                          ...partValues]),
+                                                          ...partValues, ...view.chance.filter((c) => c !== null)]),
                                marks: [...nanMarks(), ...infLoss], xLog, xStart, xEnd,
                                series: [{ name: "loss", y: view.losses, band: view.lossBands, lead: view.lossLead,
                                           tail: view.lossTail },
-                                        ...parts, ...chances,
+                                        ...parts, ...chances, ...chanceLine,
                                         ...heldOut],
                                // (the loss line ringed at the step the readout names: W63 finding 5)
                                hover: hover.loss === null ? null : { i: hover.loss, k: 0 }, changes,
