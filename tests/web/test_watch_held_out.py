@@ -75,13 +75,15 @@ def test_the_held_out_losses_given_are_on_the_loss_chart(browser, tmp_path, ever
         context, page, errors = open_watch(browser, base, "document.getElementById('watch-loss').drawn?.x?.length "
                                            f">= {len(reports)}")
         drawn = page.evaluate(LOSS)
-        assert drawn["names"] == ["loss", "held-out loss (mon.held_out), every one given"], drawn["names"]
+        assert drawn["names"] == ["loss", "chance level (chance_loss)", "held-out loss (mon.held_out), every one "
+                                  "given"], drawn["names"]  # (the chance level the readings judged against: W84)
         # one dot per held-out loss given, at the step it was given after, at its own value: every one a report took
         # in or passed (W41 walkthrough: only the one each reading took in was drawn, 29 of 75), and the last, given
         # after step 600, past the last sampled step, 591, which the end line carries (W42 finding 7)
         assert given[-1][0] == 600 and reports[-1]["step"] == 591
-        assert drawn["xs"][1] == [t for t, _ in given]
-        assert drawn["y"][1] == pytest.approx([v for _, v in given], rel=1e-6)
+        held = drawn["names"].index("held-out loss (mon.held_out), every one given")
+        assert drawn["xs"][held] == [t for t, _ in given]
+        assert drawn["y"][held] == pytest.approx([v for _, v in given], rel=1e-6)
         # on the axis, every chart's alike
         ends = page.evaluate("() => ['watch-loss', 'watch-history', 'watch-health'].map((id) => { "
                              "const g = document.getElementById(id).geom; return [g.px(600), g.r]; })")

@@ -230,8 +230,9 @@ function drawCharts() {
   const partValues = [...view.parts.flat(), ...view.partChance.filter((c) => c !== null)];
   // the chance level the readings judged the loss against (chance_loss), a dotted grey line (W84 walkthrough finding
   // 11: every verdict is against it, and the chart never drew it)
-  const chanceLine = view.chance.some((c) => c !== null) ? [{ name: "chance level (chance_loss)", y: view.chance,
-                                                               whole: true, color: "#6b7480", dash: CHANCE_DASH }] : [];
+  // (only beside a loss drawn: a chart whose every loss was NaN keeps saying so, W63)
+  const chanceLine = view.chance.some((c) => c !== null) && view.losses.some((v) => v !== null) ?
+    [{ name: "chance level (chance_loss)", y: view.chance, whole: true, color: "#6b7480", dash: CHANCE_DASH }] : [];
   stepLines($("watch-loss"), { x: steps, log: lossIsLog([...view.losses, ...(heldOut[0]?.y ?? []), ...banded,
                                                           ...partValues, ...view.chance.filter((c) => c !== null)]),
                                marks: [...nanMarks(), ...infLoss], xLog, xStart, xEnd,
