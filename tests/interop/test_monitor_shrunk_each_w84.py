@@ -8,6 +8,9 @@ of each matrix at each step, and the same run with weight decay 0.01."""
 from __future__ import annotations
 
 import math
+import re
+
+import pytest
 
 from conftest import require_torch
 
@@ -35,12 +38,14 @@ def _run(decay: float, steps: int = 300):
     y = (x[:, 0] % 10)  # the first token's class: learnable from the embeddings
     opt = torch.optim.AdamW([{"params": model.tok.parameters(), "weight_decay": 0.0},
                              {"params": model.mlp.parameters(), "weight_decay": decay}], lr=1e-3)
-    norms = []  # each matrix's norm after every step, by name
+    def matrices():
+        return {n: float(p.detach().norm()) for n, p in model.named_parameters() if n.endswith("weight")}
+    norms = [matrices()]  # each matrix's norm as training step k + 1's forward sees it, by name
     with Monitor(model, every=10, chance_loss=math.log(10)) as mon:
         for t in range(steps):
             i = torch.randint(0, 2048, (64,), generator=torch.Generator().manual_seed(t))
             monitored_step(mon, model, x[i], y[i], opt, sample=t == steps - 1)
-            norms.append({n: float(p.detach().norm()) for n, p in model.named_parameters() if n.endswith("weight")})
+            norms.append(matrices())
         return mon.report(), norms
 
 
@@ -56,6 +61,14 @@ def test_most_matrices_shrunk_under_an_undecayed_embedding_read_as_weight_decay(
     assert words.startswith("not learning: the weights have shrunk: 3 of the 4 trained weight matrices are each 5 "
                             "times smaller or more than at their largest (the most, 'mlp."), words
     assert "held up by 'tok.weight', which did not shrink" in words
+    # the figures named, against the script's own norms of that matrix at the steps named
+    most = re.search(r"the most, '([^']+)', from (\S+) at training step (\d+) to (\S+) at training step (\d+), "
+                     r"([\d,.]+) times smaller", words)
+    assert most, words
+    name, high, high_step, now, now_step = most[1], float(most[2]), int(most[3]), float(most[4]), int(most[5])
+    assert high == pytest.approx(norms[high_step - 1][name], rel=5e-3)
+    assert now == pytest.approx(norms[now_step - 1][name], rel=5e-3)
+    assert high <= 1.005 * max(n[name] for n in norms[:now_step])  # no larger than any it could have read
     assert report.reading.remedy.startswith("Lower the weight decay")
 
 

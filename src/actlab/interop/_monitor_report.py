@@ -666,8 +666,9 @@ class _Reporting:
                     layer.label, f"'{param}'", chained=layer.chained,
                     repeats=int(_later_call(stats.name)), normed=self._norm_before(weight_module, layer.name) or "",
                     never_on=self._never_on(layer),
-                    dead_from_start=self._never_on(layer, r) if r.get("dead") and 10 * (r.get("died") or 0) <=
-                    r["dead"] else 0, dead_seen_on=r.get("died") or 0))
+                    dead_from_start=self._never_on(layer, dead_only=True)
+                    if r.get("dead") and 10 * (r.get("died") or 0) <= r["dead"] else 0,
+                    dead_seen_on=r.get("died") or 0))
                 if not shared:  # the weight's own row leads its layer
                     groups[weight_module].insert(0, groups[weight_module].pop())
             else:
@@ -805,9 +806,7 @@ class _Reporting:
             lowest_judged_bound=lowest[2] if lowest is not None else None,
             # trained weights that no step has changed although they get gradients (_monitor_weights)
             weights_still_since=self._weights_still_since, still_weights=self._still_weights,
-            still_unrowed=tuple((f"'{n}.weight'", weight_norm[n]) for n in self._still_weights
-                                if n in weight_norm and n != output and f"'{n}.weight'" not in
-                                {l.weights for l in summaries}),
+            still_unrowed=self._still_unrowed(weight_norm, output, summaries),
             unwritten_params=self._unwritten(), summed_gradients=self._summed_now,
             gradients_unzeroed=self._gradients_unzeroed(), optimiser_adaptive=self._cut_adaptive,
             weights_size_high=self._size_high, weights_size_now=self._size_now, weights_shrunk_each=self._shrunk_each(),
@@ -1569,13 +1568,20 @@ class _Reporting:
         return dataclasses.replace(last, steps_run=self.step_count, every=self.every, auto=self._auto,
                                    notes=tuple(self._current_notes(last.notes) + notes))
 
-    def _never_on(self, layer, counted: dict | None = None) -> int:
+    def _still_unrowed(self, weight_norm: dict[str, float], output: str | None, summaries: list) -> tuple:
+        """RunSummary.still_unrowed: the still weights on no row and not the output layer's, with their gradient's
+        norm on this step."""
+        rowed = {l.weights for l in summaries}
+        return tuple((f"'{n}.weight'", weight_norm[n]) for n in self._still_weights
+                     if n in weight_norm and n != output and f"'{n}.weight'" not in rowed)
+
+    def _never_on(self, layer, dead_only: bool = False) -> int:
         """LayerSummary.never_on: the training step of the run's first sampled step where no unit of ``layer`` was
         on at any sampled batch from it on, the run began at step 1 and its losses before that step did not blow up
-        (a blow-up dated after it); 0 otherwise. With ``counted`` (the place's figures, whose dead units none was ever
-        on: the caller checks), LayerSummary.dead_from_start: the same of its dead units alone."""
+        (a blow-up dated after it); 0 otherwise. ``dead_only``: LayerSummary.dead_from_start, the same of its dead
+        units alone (the caller checks that they were never on)."""
         first = self._step_sampled(1)
-        if (counted is None and layer.lit != 0) or not layer.samples or first is None or layer.first_seen != first \
+        if (not dead_only and layer.lit != 0) or not layer.samples or first is None or layer.first_seen != first \
                 or self._step0 != 0:
             return 0
         blown = self._blown_up
