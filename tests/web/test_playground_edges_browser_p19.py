@@ -70,7 +70,10 @@ def test_a_reload_says_the_run_starts_again(page):
 def test_step_and_play_on_a_diverged_run_say_nothing_trained(page):
     open_playground(page, NAN_RUN)
     page.get_by_role("button", name="Play").click()
-    page.wait_for_function(f"{STATUS}.startsWith('Diverged at step')", timeout=60_000)
+    # the "stopped" words can come before the diverged frame is drawn (frames wait for the next animation frame):
+    # the step counter is read once it shows the step the words name
+    page.wait_for_function(f"{STATUS}.startsWith('Diverged at step') && {STATUS}.startsWith("
+                           "`Diverged at step ${document.getElementById('step-count').textContent}:`)", timeout=60_000)
     steps = page.locator("#step-count").text_content()
     for button in ("Step", "Play"):
         page.evaluate("document.getElementById('status').textContent = ''")  # an answer shows as new words
