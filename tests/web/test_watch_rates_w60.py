@@ -271,3 +271,50 @@ def test_a_run_whose_every_sampled_step_held_a_nan_says_so_on_its_charts(browser
     said = "Every sampled step held a NaN or an inf (red marks)"
     assert notes[0][0] == said and notes[1][0] == said, notes
     assert not any("in some layers" in n for _, names in notes for n in names), notes
+
+
+@pytest.mark.browser
+def test_groups_of_one_schedule_are_one_line_named_by_all_of_them_and_said_once(browser, tmp_path):
+    """W84 walkthrough finding 11: AdamW's decayed and undecayed groups under one schedule drew two lines one over the
+    other, and the sentence under the chart said the same thing twice. A third group with a rate of its own keeps its
+    line. Reference: the script's own rates."""
+    from conftest import require_torch
+
+    torch = require_torch()
+    from torch import nn
+
+    from actlab.torch import Monitor
+    from interop._steps import monitored_step
+
+    torch.manual_seed(0)
+    x, y = torch.randn(256, 6), torch.randint(0, 3, (256,))
+    model = nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 3))
+    opt = torch.optim.SGD([{"params": model[0].parameters(), "lr": 0.1, "weight_decay": 1e-4},
+                           {"params": model[2].parameters(), "lr": 0.1},
+                           {"params": model[4].parameters(), "lr": 0.02}])
+    sched = torch.optim.lr_scheduler.StepLR(opt, 40, 0.5)
+    log = tmp_path / "same.jsonl"
+    seen = []
+    with Monitor(model, every=10, chance_loss=math.log(3), log=log) as mon:
+        for _ in range(120):
+            seen.append(tuple(g["lr"] for g in opt.param_groups))
+            i = torch.randint(0, 256, (32,))
+            monitored_step(mon, model, x[i], y[i], opt)
+            sched.step()
+    assert all(a == b for a, b, _ in seen) and len({a for a, _, _ in seen}) == 3  # the premise: one schedule, 3 rates
+    with serving(create_app(db_path=tmp_path / "p.sqlite3", watch_log=log)) as base:
+        context, page, errors = open_watch(browser, base, "!document.getElementById('watch-rate-figure').hidden")
+        drawn = page.evaluate(RATE)
+        page.focus("#watch-rate")
+        readout = page.inner_text("#watch-readout")
+        shot(page, "watch-rates-one-schedule", page.locator("#watch-rate-figure"))
+        assert not errors, errors
+        context.close()
+    assert drawn["names"] == ["groups holding '0.weight' and '2.weight'", "group holding '4.weight'"], drawn["names"]
+    assert drawn["said"].count("The learning rate of the") == 2, drawn["said"]
+    assert (f"The learning rate of the groups holding '0.weight' and '2.weight' was {seen[0][0]:.3g} at step 1, its "
+            f"highest, and {seen[-1][0]:.3g} from step 81 (2 changes read after the first).") in drawn["said"]
+    expected = (f"Step 81: learning rate groups holding '0.weight' and '2.weight': {seen[-1][0]:.3g} (changed at "
+                f"this step from {seen[79][0]:.3g}); group holding '4.weight': {seen[-1][2]:.3g} (changed at this "
+                f"step from {seen[79][2]:.3g}) (change 3 of 3 read)")
+    assert readout.startswith(expected), readout

@@ -55,14 +55,26 @@ function takeRates(given) {
 }
 
 // The learning-rate chart's lines, one per group: each rate held from its change to the next (a step drawn as a
-// vertical rise at the change), the last to `end`
+// vertical rise at the change), the last to `end`. Groups whose every change read is the same (one schedule over
+// the decayed weights and the others) are one line, named by all of them (W84 walkthrough finding 11: two lines
+// drawn one over the other, and the sentence under the chart said the same thing twice). ``who``: the line's name,
+// "group holding 'a'" or "groups holding 'a' and 'b'".
 export function rateLines(end) {
-  return [...view.rateAll].map(([name, kept]) => {
-    const all = [...kept].sort((a, b) => a[0] - b[0]), x = [], y = [];
+  const lines = [];
+  for (const [name, kept] of view.rateAll) {
+    const all = [...kept].sort((a, b) => a[0] - b[0]), key = JSON.stringify(all);
+    const same = lines.find((l) => l.key === key);
+    if (same) { same.names.push(name); continue; }
+    const x = [], y = [];
     all.forEach(([t, v], i) => { if (i) { x.push(t); y.push(all[i - 1][1]); } x.push(t); y.push(v); });
     if (all.length && end > all.at(-1)[0]) { x.push(end); y.push(all.at(-1)[1]); }
-    return { name, x, y, changes: all };
-  });
+    lines.push({ name, names: [name], key, x, y, changes: all });
+  }
+  for (const l of lines) {
+    const n = l.names;
+    l.who = n.length === 1 ? `group holding ${n[0]}` : `groups holding ${n.slice(0, -1).join(", ")} and ${n.at(-1)}`;
+  }
+  return lines;
 }
 
 // A layer's name as the page shows it: an nn.Sequential's modules are named by bare indices ('1', '3', or '3#2' for

@@ -35,7 +35,7 @@ function readRate() {
   if (!h || !lines.length) return;
   const one = lines.length === 1;
   const said = lines.map((l) => {
-    const c = inUse(l, h.t), who = one ? "" : `group holding ${l.name}: `;
+    const c = inUse(l, h.t), who = one && l.names.length === 1 ? "" : `${l.who}: `;
     if (!c) return `${who}not read yet`;
     const prev = l.changes[l.changes.indexOf(c) - 1];
     const how = c[0] !== h.t ? `since step ${count(c[0])}` : prev ? `changed at this step from ${fmt(prev[1], 3)}` :

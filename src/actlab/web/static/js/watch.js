@@ -266,14 +266,15 @@ function drawRates(steps, xLog, xStart, xEnd, changes) {
   const x = first < steps[0] ? [first, ...steps] : steps;
   stepLines($("watch-rate"), { x, log: low > 0 && high >= 10 * low, xLog, xStart, xEnd: end, changes,
                                yName: "learning rate", hover: rateRing(lines),
-                               series: lines.map((l, k) => ({ name: one ? "learning rate" : `group holding ${l.name}`,
+                               series: lines.map((l, k) => ({ name: one ? "learning rate" : l.who,
                                                               x: l.x, y: l.y, joined: true, whole: true,
                                                               color: PALETTE[k % PALETTE.length] })) });
   // in words too: each group's rate at its first read, its highest, and its latest, with their steps
   const words = lines.map((l) => {
     const first = l.changes[0], last = l.changes.at(-1);
     const top = l.changes.reduce((a, c) => (c[1] > a[1] ? c : a), first);
-    const who = one ? "The learning rate" : `The learning rate of the group holding ${l.name}`;
+    // (groups of one schedule: one sentence for all of them, and one line; a single line of several groups names them)
+    const who = one && l.names.length === 1 ? "The learning rate" : `The learning rate of the ${l.who}`;
     const highest = top === first ? ", its highest," : `, ${fmt(top[1], 3)} at its highest (step ${count(top[0])}),`;
     return l.changes.length === 1 ? `${who} was ${fmt(first[1], 3)} at every optimiser step read, from step ` +
       `${count(first[0])}.` : `${who} was ${fmt(first[1], 3)} at step ${count(first[0])}${highest} and ` +
