@@ -28,13 +28,27 @@ class _Net(nn.Module):
         return self.out(F.gelu(self.fc2(F.gelu(self.fc1(x)))))
 
 
-def _rows(hooked: bool):
+def _no_grad_gelu(o):
+    with torch.no_grad():
+        return F.gelu(o).mean()
+
+
+# the script's own metric on fc1's output, each way of cutting it from the graph (W35: detached; W84 finding 10: a
+# float copy of the detached value, as a bf16 model's script writes it; under no_grad)
+METRICS = {
+    "detach": lambda o: (F.gelu(o.detach()) > 0.5 * o.detach()).float().mean(),
+    "detach_float": lambda o: F.gelu(o.detach().float()).mean(),
+    "no_grad": _no_grad_gelu,
+}
+
+
+def _rows(hooked: str | None):
     torch.manual_seed(0)
     model = _Net()
     seen = []
     if hooked:  # the script's own metric: the share of fc1's outputs GELU would pass at more than half
-        model.fc1.register_forward_hook(
-            lambda m, i, o: seen.append(float((F.gelu(o.detach()) > 0.5 * o.detach()).float().mean())))
+        metric = METRICS[hooked]
+        model.fc1.register_forward_hook(lambda m, i, o: seen.append(float(metric(o))))
     mon = Monitor(model, every=1)
     for _ in range(4):
         with mon.step():
@@ -43,9 +57,10 @@ def _rows(hooked: bool):
     return [dataclasses.asdict(l) for l in mon.report().layers], seen
 
 
-def test_a_function_on_a_detached_value_in_a_script_hook_is_no_place():
-    plain, _ = _rows(False)
-    hooked, seen = _rows(True)
+@pytest.mark.parametrize("hooked", list(METRICS))
+def test_a_function_on_a_detached_value_in_a_script_hook_is_no_place(hooked):
+    plain, _ = _rows(None)
+    hooked, seen = _rows(hooked)
     assert len(seen) == 4  # the premise: the hook ran on every step, F.gelu on the detached output
     assert [r["name"] for r in hooked] == [r["name"] for r in plain] == ["fc1:gelu", "fc2:gelu"]
     for h, p in zip(hooked, plain, strict=True):  # (the compiled passes may sum in another order: to round-off)
@@ -55,3 +70,29 @@ def test_a_function_on_a_detached_value_in_a_script_hook_is_no_place():
                 assert h[key] == pytest.approx(value, rel=1e-6, abs=1e-12, nan_ok=True), key
             else:
                 assert h[key] == value, key
+
+
+def test_a_layer_written_as_a_hook_that_returns_an_activation_keeps_its_row():
+    """The other side: a hook that returns F.relu of the module's output makes the model's layer (its return value is
+    the output), so its call is watched as one. Reference: the fraction of units never on, counted from the hook's
+    own output, and |dL/da| from autograd on it."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(6, 16), nn.Linear(16, 2))
+    held = []
+
+    def hook(m, i, o):
+        a = F.relu(o)
+        a.retain_grad()
+        held.append(a)
+        return a
+
+    model[0].register_forward_hook(hook)
+    mon = Monitor(model, every=1)
+    x = torch.randn(32, 6)
+    with mon.step():
+        model(x).pow(2).mean().backward()
+    rows = mon.report().layers
+    assert [r.name for r in rows] == ["0:relu"], [r.name for r in rows]
+    a = held[-1]
+    assert rows[0].act_grad_norm == pytest.approx(float(a.grad.norm()), rel=1e-5)
+    assert rows[0].dead == int(((a > 0).sum(0) == 0).sum())

@@ -227,6 +227,24 @@ def _in_custom_function(frame, depth: int = 4) -> bool:
     return False
 
 
+_MODULE_CALL = sys.modules[torch.nn.Module.__module__].__file__
+
+
+def _in_hook(frame, depth: int = 12) -> bool:
+    """Whether a call is made inside a hook that a module's call runs (a forward hook or pre-hook of the script's
+    own), not inside that module's forward: the frame just above torch's call of the module (its ``inner`` or
+    ``_call_impl``) at most ``depth`` frames up runs code other than the forward it calls. False where none is
+    found, or the forward is no Python function."""
+    while frame is not None and depth > 0:
+        back = frame.f_back
+        if back is not None and back.f_code.co_filename == _MODULE_CALL and back.f_code.co_name in ("inner",
+                                                                                                    "_call_impl"):
+            code = getattr(back.f_locals.get("forward_call"), "__code__", None)
+            return code is not None and frame.f_code is not code
+        frame, depth = back, depth - 1
+    return False
+
+
 class _FunctionWatch(TorchFunctionMode):
     """Active during the model's forward on a sampled step (only while functional activations are looked for or
     known): each call of an activation function outside an activation module is measured like a module.
@@ -289,6 +307,13 @@ class _FunctionWatch(TorchFunctionMode):
         caller = None if torch.compiler.is_compiling() else _caller(func)
         if spec is not None and not torch.is_grad_enabled() and _in_custom_function(caller):  # (a ReLU written
             # into a custom Function's forward read as a row 'made with gradients disabled ... under torch.no_grad()')
+            spec = None
+        if spec is not None and caller is not None and (not torch.is_grad_enabled() or (
+                args and torch.is_tensor(args[0]) and not args[0].requires_grad)) and _in_hook(caller):
+            # a script's own metric in a hook of its own, on a value cut from the graph (under no_grad, detached,
+            # a copy of it): no gradient passes back through it, so it is no layer (W84 walkthrough finding 10:
+            # F.gelu(o.detach().float()) in a hook on each block's fc1 made rows 'blocks.0.fc1>float:gelu'). A hook
+            # that returns an activation of the module's output (a layer written as a hook) keeps its place
             spec = None
         if spec is None or not args or not torch.is_tensor(args[0]) or not torch.is_floating_point(args[0]):
             out = _called_as_by(caller, func, args, kwargs)
