@@ -301,8 +301,12 @@ def within_noise(s: RunSummary) -> str:
         # read as a wrong figure: with so few, the t quantile alone is 9.9 to 64)
         return (f", but {judged_over(s)} are too few to tell that from chance: with {len(window)}, the mean they were "
                 f"drawn around could be as high as {noise_bound(window, chance):.3g}")
-    return (f", but {judged_over(s)} spread too widely to tell that from chance (the mean they were drawn around "
-            f"could be as high as {noise_bound(window, chance):.3g})")
+    # their range and, where few, their count: a bound near chance over losses all far below it reads as a wrong
+    # figure without them (W83 walkthrough finding 7: a resumed run's 4 losses, 0.00267 to 0.00967, 'could be as high
+    # as 2.91'; the spread, 3.6 times from least to most, taken to chance's level and t(3) at 99.5%, allows it)
+    few = f"with only {len(window)} of them, " if len(window) < 10 else ""
+    return (f", but {judged_over(s)}, from {min(window):.3g} to {max(window):.3g}, spread too widely to tell that "
+            f"from chance ({few}the mean they were drawn around could be as high as {noise_bound(window, chance):.3g})")
 
 
 LOW_NOISE = 5.0  # standard errors of a median that a window's end may sit above its lowest median by noise

@@ -11,6 +11,7 @@ The references: the sampled losses the tests give, compared with chance by the t
 from __future__ import annotations
 
 import math
+import re
 import statistics
 
 from hypothesis import given
@@ -86,3 +87,29 @@ def test_no_run_whose_latest_losses_are_over_twice_chance_after_learning_reads_h
     r = diagnose(run(losses, steps=steps))
     assert r.status is Status.NOT_LEARNING and r.is_failure, r.words
     assert f"{len(low)} of the last {len(losses)} sampled losses were more than 10% below chance" in r.words
+
+
+def test_losses_too_spread_to_tell_from_chance_are_said_with_their_range_and_how_few():
+    """W83 walkthrough finding 7: a resumed run's first 4 losses, all under 0.01, read 'the mean they were drawn around
+    could be as high as 2.91' with nothing to say why. The words now give their range and, under 10, their count.
+    Reference for the bound: mean + t(3, 99.5%) x the standard error taken to chance's level (scipy), the lower of the
+    two bounds here."""
+    from scipy import stats
+
+    chance = math.log(10)
+    losses = (0.008527862839400768, 0.0026699311565607786, 0.00966761726886034, 0.00795668549835682)
+    r = diagnose(RunSummary(LAYERS, 1.0, loss=statistics.fmean(losses), chance_loss=chance, steps=4,
+                            recent_losses=losses, loss_batches=4))
+    mean, sd = statistics.fmean(losses), statistics.stdev(losses)
+    bound = mean + stats.t.ppf(0.995, 3) * sd / 2 * chance / mean
+    assert f"{bound:.3g}" == "2.91"
+    assert (f", from {min(losses):.3g} to {max(losses):.3g}, spread too widely to tell that from chance (with only 4 "
+            f"of them, the mean they were drawn around could be as high as {bound:.3g})") in r.words, r.words
+    spike = (0.1,) * 9 + (1.6,)  # 10 of them (test_one_spike_is_not_enough): no count said
+    mean, sd = statistics.fmean(spike), statistics.stdev(spike)
+    bound = mean + stats.t.ppf(0.995, 9) * sd / math.sqrt(10) * CHANCE / mean
+    r = diagnose(run(spike))
+    said = re.search(r", from 0\.1 to 1\.6, spread too widely to tell that from chance \(the mean they were drawn "
+                     r"around could be as high as (\S+)\)", r.words)
+    assert said, r.words
+    assert CHANCE <= float(said[1]) <= bound  # (here the log scale's bound, the lower, is the one said: 1.34)
