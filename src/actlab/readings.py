@@ -466,8 +466,8 @@ def _with_rate_fallen(findings: list[Finding], s: RunSummary) -> list[Finding]:
     """A learning rate fallen under a thousandth of its highest for a while (reading_loss.rate_fallen): said right
     after the status, with where a scheduler does that, unless the run diverged or its gradients explode."""
     if not findings or findings[0].status in (Status.DIVERGED, Status.EXPLODING) or \
-            "rate_fallen" in findings[0].evidence:
-        return findings
+            "rate_fallen" in findings[0].evidence or "learning_rate_zero_since" in findings[0].evidence:
+        return findings  # (weights still under rates at 0: that finding says when they reached it)
     said = rate_fallen(s)
     if not said:
         return findings
@@ -1380,9 +1380,23 @@ def _weights_still(s: RunSummary) -> Finding | None:
     # scheduler brought the learning rate to 0 (a cosine or linear decay ends there)', its rate 5e-21, every weight
     # in the optimiser)
     fallen = bool(rate_fallen(s)) and not all(series[3] and series[3][-1][1] == 0 for series in s.learning_rates)
+    zero = None if s.still_weights else _rates_at_zero(s)
     learns = (f", while the loss is {percent_below(s.loss, s.chance_loss)} below chance "
-              + ("(from the steps before the rate fell)" if fallen else "(the weights that are stepped learn)")
+              + ("(from the steps before the rate fell)" if fallen or zero else "(the weights that are stepped learn)")
               if moved else "")
+    if zero is not None:  # the rates read say why: no question to ask (W85 walkthrough finding 10: Adam at lr 0 read
+        # 'is its learning rate 0?' beside a log whose rates were 0 at every step)
+        return Finding(Status.WEIGHTS_STILL if moved else Status.NOT_LEARNING,
+                       f"weights not changing: {which} not changed {span} although they get gradients ({largest})"
+                       f"{learns}: {_zero_rate_words(s, *zero)}{_loss_text(s)}",
+                       "Set the learning rate above 0: every optimiser's step is proportional to it, so a rate of 0 "
+                       "leaves each weight where it is." if zero[1] else
+                       f"Training ended where the learning rate reached 0, at training step {zero[0]:,}: the steps "
+                       "since change no weight, so end the run there, or give the schedule as many steps as the run "
+                       "takes (a rate set to 0 by hand: set it above 0).",
+                       {"weights_still_since": since, "still_weights": [], "updates": updates,
+                        "largest_grad_norm": max(grads), "weights_still_steps": WEIGHTS_STILL_STEPS,
+                        "learning_rate_zero_since": zero[0]})
     return Finding(Status.WEIGHTS_STILL if moved else Status.NOT_LEARNING,
                    f"weights not changing: {which} not changed {span} "
                    f"although {'they' if get == 'get' else 'it'} {get} gradients ({largest}){others}{learns}: is the "
@@ -1404,6 +1418,33 @@ def _weights_still(s: RunSummary) -> Finding | None:
                    "(opt.param_groups[i]['lr']) is above 0 and that no scheduler brought it to 0.",
                    {"weights_still_since": since, "still_weights": list(s.still_weights), "updates": updates,
                     "largest_grad_norm": max(grads), "weights_still_steps": WEIGHTS_STILL_STEPS})
+
+
+def _rates_at_zero(s: RunSummary) -> tuple[int, bool] | None:
+    """Where a monitor read every parameter group's learning rate and each is 0 now: (the training step since which
+    all of them have been 0, whether each was 0 at every step read); None otherwise."""
+    if not s.learning_rates:
+        return None
+    since, always = 0, True
+    for *_, changes in s.learning_rates:
+        if not changes or changes[-1][1] != 0:
+            return None
+        k = len(changes)
+        while k > 0 and changes[k - 1][1] == 0:
+            k -= 1
+        since, always = max(since, changes[k][0]), always and k == 0
+    return since, always
+
+
+def _zero_rate_words(s: RunSummary, since: int, always: bool) -> str:
+    groups = len(s.learning_rates)
+    every = "the optimiser's learning rate is" if groups == 1 else f"each of the {groups} parameter groups' rates is"
+    if always:
+        return f"{every} 0, read at every optimiser step from training step {s.learning_rates[0][1]:,}"
+    before = max((c for *_, changes in s.learning_rates for c in changes if c[0] < since and c[1] != 0),
+                 key=lambda c: c[0])
+    return (f"{every} 0 since training step {since:,} ({before[1]:.3g} at training step {before[0]:,}): a schedule "
+            "that ends at 0, or a rate set to 0")
 
 
 def _learning(s: RunSummary) -> Finding | None:
