@@ -6,6 +6,8 @@ the activations' std, measured by the test's own forward hooks."""
 
 from __future__ import annotations
 
+import pytest
+
 from conftest import require_torch
 
 torch = require_torch()
@@ -15,11 +17,12 @@ from actlab.torch import Monitor  # noqa: E402
 from interop._steps import monitored_step  # noqa: E402
 
 
-def _run(scale: float):
+def _run(scale: float, loss=None):
     torch.manual_seed(0)
     X = torch.randn(4096, 20)
     y = (torch.sin(X[:, :3]).sum(1, keepdim=True) + 0.5 * X[:, 3:4] * X[:, 4:5]) * scale
-    chance = float(y.var())
+    # the constant guess's loss: the variance under a squared error, the guess at the mean's loss under another
+    chance = float(y.var()) if loss is None else float(loss(torch.full_like(y, float(y.mean())), y))
     model = nn.Sequential(nn.Linear(20, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(),
                           nn.Linear(64, 1))
     stds = {}
@@ -29,7 +32,7 @@ def _run(scale: float):
     with Monitor(model, every=10, chance_loss=chance) as mon:
         for t in range(300):
             idx = torch.randint(0, 4096, (64,), generator=torch.Generator().manual_seed(t))
-            monitored_step(mon, model, X[idx], y[idx], opt, nn.functional.mse_loss)
+            monitored_step(mon, model, X[idx], y[idx], opt, loss or nn.functional.mse_loss)
     return mon.report(), chance, stds
 
 
@@ -47,3 +50,23 @@ def test_the_same_model_on_targets_at_scale_one_reads_no_exploding_activations()
     report, chance, stds = _run(1.0)
     assert chance < 10 and stds[5] < 3 * stds[1]  # the premise
     assert not any(f.words.startswith("exploding activations") for f in report.reading.findings)
+
+
+@pytest.mark.parametrize("loss", [nn.functional.huber_loss, nn.functional.l1_loss, nn.SmoothL1Loss(beta=2.0)],
+                         ids=["huber", "l1", "smooth-l1"])
+def test_under_a_loss_that_grows_as_the_error_s_size_the_chance_loss_is_no_variance(loss):
+    """W85 walkthrough finding 1: a Huber loss's chance_loss of 721 was read as the targets' variance, 'a std of 26.8',
+    of targets whose std was 864. Under L1, Huber or smooth L1 it is their mean distance from their middle, said so.
+    Reference: the targets' own mean absolute deviation from their mean (within the Huber delta's half of it)."""
+    report, chance, stds = _run(1000.0, loss)
+    torch.manual_seed(0)
+    X = torch.randn(4096, 20)
+    y = (torch.sin(X[:, :3]).sum(1, keepdim=True) + 0.5 * X[:, 3:4] * X[:, 4:5]) * 1000.0
+    spread = float((y - y.mean()).abs().mean())
+    assert abs(chance - spread) <= 1.0 and float(y.std()) > 1.2 * spread  # the premise: the std is another figure
+    found = next(f for f in report.reading.findings if f.words.startswith("exploding activations"))
+    assert (f"the targets are large (chance_loss is {chance:.3g} under a loss that grows as the error's size, as L1 "
+            f"and Huber do: the targets lie some {chance:.3g} from their middle on average), and a network whose "
+            "output must reach them grows its activations to do so") in found.words, found.words
+    assert "variance" not in found.words and "a std of" not in found.words
+    assert found.remedy.startswith("Standardise the targets (subtract their mean, divide by their std")

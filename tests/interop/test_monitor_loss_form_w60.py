@@ -108,3 +108,20 @@ def test_outputs_broadcast_against_targets_of_another_shape_lead_the_reading_w60
     assert report.reading.words.split(": ", 1)[1].startswith(
         "the loss broadcasts the model's outputs, of shape (64, 1), against targets of another shape")
     assert report.reading.remedy.startswith("Give the targets the outputs' shape before the loss")
+
+
+@pytest.mark.parametrize("loss, want", [
+    (lambda: F.mse_loss(A, T), "squared"),
+    (lambda: ((A - T) ** 2).mean() / 2, "squared"),  # written out: a square's mean
+    (lambda: F.l1_loss(A, T), "absolute"),  # (autograd's nodes: the mean of a difference's size)
+    (lambda: 3 * F.huber_loss(A, T, reduction="sum"), "absolute"),
+    (lambda: nn.SmoothL1Loss(beta=0.5)(A, T), "absolute"),
+    (lambda: ((A - T) ** 3).mean(), None),
+    (lambda: F.cross_entropy(A, Y), None),
+], ids=["mse", "written-square", "l1", "huber-sum", "smooth-l1", "cube", "ce"])
+def test_the_loss_measure_against_how_each_loss_grows_with_the_error(loss, want):
+    """How a regression loss grows with the error (W85 walkthrough finding 1: a Huber loss's chance_loss was read as
+    the targets' variance)."""
+    from actlab.interop._monitor_head import loss_measure
+
+    assert loss_measure(loss()) == want

@@ -32,7 +32,7 @@ from . import _monitor_places as _places
 from . import _monitor_scaler as _scaler
 from . import _torch_stats
 from ._monitor_base import DEAD_EVIDENCE, EARLY_OUTPUT, JUDGED_STEPS, LOSS_BATCHES, _StepHandle
-from ._monitor_head import broadcast_of, ignore_index_of, loss_form
+from ._monitor_head import broadcast_of, ignore_index_of, loss_form, loss_measure
 from ._monitor_places import _Layer
 from ._monitor_relu import _relu_views
 
@@ -559,6 +559,7 @@ class _Collecting:
         if torch.is_tensor(handle.loss):  # what it measures, and whether it is summed over the batch (loss_form),
             # and whether it broadcast the outputs against targets of another shape (broadcast_of)
             self._loss_form, self._broadcast = loss_form(handle.loss), broadcast_of(handle.loss)
+            self._loss_measure = loss_measure(handle.loss) if self._loss_form[0] != "classification" else None
         lane = self._lane_read(ran, scalars, slots, loss)
         if lane is not None:  # every place a ReLU whose pass wrote the lane: its numbers are on the host already
             values, host = lane

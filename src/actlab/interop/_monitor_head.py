@@ -142,6 +142,33 @@ def loss_form(loss) -> tuple[str | None, bool]:
     return kind, getattr(node, "_saved_reduction", 1) == 2
 
 
+# how a regression loss grows with the error: squared (its constant guess's loss is the targets' variance about their
+# mean), or about as its size past a small error (L1; Huber and smooth L1 past their delta, or beta: the mean distance
+# of the targets from their middle)
+_MEASURES = {"MseLossBackward0": "squared", "L1LossBackward0": "absolute", "HuberLossBackward0": "absolute",
+             "SmoothL1LossBackward0": "absolute"}
+
+
+def loss_measure(loss) -> str | None:
+    """"squared" or "absolute" (_MEASURES) for a 0-d ``loss`` made by a regression loss function, through numbers
+    multiplying it, or written as the mean or sum of a difference's size or square (F.l1_loss is
+    (a - t).abs().mean() to autograd); None for any other."""
+    node = loss.grad_fn if torch.is_tensor(loss) and loss.dim() == 0 else None
+    while node is not None and type(node).__name__ in _SCALAR:
+        node = _one_input(node)
+    if node is None:
+        return None
+    if type(node).__name__ in _FULL:
+        inner = _one_input(node)
+        name = type(inner).__name__ if inner is not None else ""
+        if name == "AbsBackward0":
+            return "absolute"
+        if name == "PowBackward0" and getattr(inner, "_saved_exponent", None) == 2:
+            return "squared"
+        return None
+    return _MEASURES.get(type(node).__name__)
+
+
 GRAPH_NODES = 64  # autograd nodes looked at from a loss back, at most, for a cross-entropy in it (ignore_index_of)
 
 
@@ -209,6 +236,7 @@ class _HeadGoals:
     # the loss's gradient asking them back in, where no gradient passes)
     _end_batches: deque | None = None
     _loss_form: tuple[str | None, bool] = (None, False)  # the latest sampled step's loss, as loss_form reads it
+    _loss_measure: str | None = None  # and a regression loss's growth with the error, as loss_measure reads it
     _broadcast: tuple[int, ...] | None = None  # and the outputs' shape, where it broadcast them (broadcast_of)
 
     def _watch_head(self, layer) -> None:

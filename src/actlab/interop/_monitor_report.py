@@ -964,7 +964,7 @@ class _Reporting:
         if self._first_stds is None:  # the first report's: what training did since is told apart (too few finite
             # stds to read a growth from: none is read from them, and no report is built early for them again)
             self._first_stds = (step, list(forward_stds))
-        exploding = _exploding_activations(forward_stds, self.chance_loss, self._first_stds)
+        exploding = _exploding_activations(forward_stds, self.chance_loss, self._first_stds, self._loss_measure)
         if (exploding is not None and exploding.evidence.get("grew_in_training")
                 and any(f.status == Status.HEALTHY for f in reading.findings)):
             # a run that learned, its gradients reaching every layer: said in a note, not as the status (W41)

@@ -94,6 +94,9 @@ EXPLODE_FLOOR = 1.0
 # a chance loss above this is a regression's targets' variance far from 1 (a classifier's, ln C, stays under 12 up to
 # 100,000 classes): targets with a std over 10 ask the network's activations to grow to reach them
 UNSCALED_TARGET_VARIANCE = 100.0
+# the same targets under a loss that grows as the error's size (L1, Huber, smooth L1: "absolute"): a constant guess
+# at their middle loses their mean distance from it, over 10 there
+UNSCALED_TARGET_SPREAD = 10.0
 
 
 def _growth(stds: list[tuple[str, float]]) -> tuple[float, float] | None:
@@ -106,13 +109,31 @@ def _growth(stds: list[tuple[str, float]]) -> tuple[float, float] | None:
     return total ** (1 / (len(stds) - 1)), total
 
 
+def _large_targets(chance_loss: float | None, measure: str | None) -> str:
+    """Where the chance loss says a regression's targets are large, how it says so, in words ("" where it does not):
+    under a squared error (or a loss not known) it is their variance (UNSCALED_TARGET_VARIANCE); under a loss that
+    grows as the error's size (measure "absolute": L1, Huber, smooth L1) their mean distance from their middle
+    (UNSCALED_TARGET_SPREAD), and no variance (W85 walkthrough finding 1: a Huber loss's chance_loss of 721 was read
+    as a variance, 'a std of 26.8', of targets whose std was 864)."""
+    if chance_loss is None:
+        return ""
+    if measure == "absolute":
+        return (f"chance_loss is {chance_loss:.3g} under a loss that grows as the error's size, as L1 and Huber do: "
+                f"the targets lie some {chance_loss:.3g} from their middle on average"
+                if chance_loss > UNSCALED_TARGET_SPREAD else "")
+    return (f"chance_loss, their variance, is {chance_loss:.3g}: a std of {math.sqrt(chance_loss):.3g}"
+            if chance_loss > UNSCALED_TARGET_VARIANCE else "")
+
+
 def _exploding_activations(stds: list[tuple[str, float]], chance_loss: float | None = None,
-                           first_read: tuple[int, list[tuple[str, float]]] | None = None) -> Finding | None:
+                           first_read: tuple[int, list[tuple[str, float]]] | None = None,
+                           measure: str | None = None) -> Finding | None:
     """An EXPLODING finding when the forward activations' std grows layer by layer (the criterion above). Where the
-    chance loss says the targets are large (UNSCALED_TARGET_VARIANCE), the words say so and the remedy leads with
-    standardising them (W38 walkthrough: a ReLU MLP on MSE targets of variance 1.55e6 read 'exploding activations:
-    ... grows about 8.5 times per layer' with a remedy to initialise or normalise; with the same targets at scale 1
-    the same model read healthy, its std about 0.3 in every layer)."""
+    chance loss says the targets are large (_large_targets: ``measure``, the regression loss's growth with the error,
+    says how it is read), the words say so and the remedy leads with standardising them (W38 walkthrough: a ReLU MLP
+    on MSE targets of variance 1.55e6 read 'exploding activations: ... grows about 8.5 times per layer' with a remedy
+    to initialise or normalise; with the same targets at scale 1 the same model read healthy, its std about 0.3 in
+    every layer)."""
     found = _growth(stds)
     if found is None or found[0] < EXPLODE_PER_LAYER or found[1] < EXPLODE_TOTAL:
         return None
@@ -126,16 +147,15 @@ def _exploding_activations(stds: list[tuple[str, float]], chance_loss: float | N
              f"per layer and {EXPLODE_TOTAL:g} times in all)")
     remedy = ("Initialise for the activation (He for the ReLU family: weight std sqrt(2 / fan_in); Xavier for tanh), "
               "or put a normalisation layer (LayerNorm, BatchNorm) between the layers.")
-    if chance_loss is not None and chance_loss > UNSCALED_TARGET_VARIANCE:
-        words += (f"; the targets are large (chance_loss, their variance, is {chance_loss:.3g}: a std of "
-                  f"{math.sqrt(chance_loss):.3g}), and a network whose output must reach them grows its activations "
-                  "to do so")
+    large = _large_targets(chance_loss, measure)
+    if large:
+        words += (f"; the targets are large ({large}), and a network whose output must reach them grows its "
+                  "activations to do so")
         remedy = ("Standardise the targets (subtract their mean, divide by their std; train on those and scale the "
                   "predictions back): the network then works at the scale its initialisation is made for. If the "
                   f"growth stays after that: {remedy[0].lower()}{remedy[1:]}")
     early = _growth(first_read[1]) if first_read is not None else None
     # (large targets are their own cause, with their own remedy: the growth is the network reaching them)
-    large = chance_loss is not None and chance_loss > UNSCALED_TARGET_VARIANCE
     grew = early is not None and (early[0] < EXPLODE_PER_LAYER or early[1] < EXPLODE_TOTAL) and not large
     if grew:  # not so at the first step read: training grew it, and no initialisation undoes that (W41 walkthrough: a
         # CNN that had learned its task read 'exploding' for 500 steps with 'Initialise for the activation (He ...)';
