@@ -73,6 +73,12 @@ def checked_part_chance(value) -> dict[str, float]:
 
 
 PART_LEAD_SHARE = 0.05  # a part under this share of all the parts' latest means is not said in the headline
+# a part whose latest mean is this many times its first steps' while the whole loss came down is traded for the others
+# (a VAE's KL term rises as the code carries more): said in the note, not in a healthy run's headline (W85 walkthrough
+# finding 3: a working VAE's KL, 0.0351 to 0.114, led the headline 'healthy, but part 'kl' ... has not come down')
+PART_ROSE = 1.5
+# a part whose latest mean is under this share of its first steps' has been driven to near 0 (_parts_words' fell)
+PART_FELL = 0.1
 
 
 class _Parts:
@@ -140,20 +146,22 @@ class _Parts:
         own = next((d for t, d in reversed(latest) if t == step), None)
         return tuple((name, float(v)) for name, v in own.items()) if own else ()
 
-    def _parts_words(self, moved: bool) -> tuple[str, list[str], list[str]]:
+    def _parts_words(self, moved: bool) -> tuple[str, list[str], list[str], dict[str, tuple[float, float]]]:
         """The note on the parts (empty before PARTS_LEAST steps gave them), the names of those that have not come
         down by MOVED_FRACTION from their first steps' mean (or below their chance level, where part_chance gives
-        one), and the names of those that have come down that far below their chance level. ``moved``: the whole
-        loss has come down."""
+        one; not those that rose PART_ROSE times while the whole loss came down, which the note says apart), the
+        names of those that have come down that far below their chance level, and those with no chance level given
+        that fell under PART_FELL of their first steps' mean, by name: (first mean, latest mean). ``moved``: the
+        whole loss has come down."""
         self._read_parts()
         early = self._parts_first
         if not early or len(early) < PARTS_LEAST:
-            return "", [], []
+            return "", [], [], {}
         late = [e for e in self._parts_latest if e[0] > early[-1][0]]  # the latest steps after the first ones
         if len(late) < PARTS_LEAST:
-            return "", [], []
+            return "", [], [], {}
         names = list(dict.fromkeys(k for _, d in (*early, *late) for k in d))
-        said, stuck, unjudged, learned = [], [], [], []
+        said, stuck, unjudged, learned, rose, fell = [], [], [], [], {}, {}
         chances = self.part_chance
         self._parts_small = set()  # (the parts whose latest mean is under PART_LEAD_SHARE of all theirs: below)
         nows = {}
@@ -182,13 +190,17 @@ class _Parts:
                 said.append(f"'{name}' {now:.3g}, {level} its chance level {chance:.3g} (part_chance; its mean over "
                             f"its first {len(a)} steps: {was:.3g}{risen})")
                 continue
-            if was > 0 and now > (1 - MOVED_FRACTION) * was:
+            if was > 0 and moved and now >= PART_ROSE * was:
+                rose[name] = now / was
+            elif was > 0 and now > (1 - MOVED_FRACTION) * was:
                 stuck.append(name)
             elif was > 0:
                 unjudged.append(name)
+                if now < PART_FELL * was:
+                    fell[name] = (was, now)
             said.append(f"'{name}' {now:.3g}{change} its mean over its first {len(a)} steps ({was:.3g}{risen})")
         if not said:
-            return "", [], []
+            return "", [], [], {}
         # a part this small next to the others (a z-loss, a weight decay written into the loss) is said in the note
         # and not in the headline (W63 walkthrough finding 6: a z-loss at 1% of the loss, rising as such a term does,
         # led a healthy run's headline)
@@ -205,6 +217,13 @@ class _Parts:
                       f"{'it measures' if len(stuck) == 1 else 'they measure'} may be learning nothing (targets it "
                       "cannot predict, a head cut off from the gradient, or a weight in the sum too small for it "
                       "to matter), where a part meant to stay up (a regulariser, a KL term) is no fault")
+        if rose:
+            one = len(rose) == 1
+            by = "; ".join(f"'{n}' {x:.2g} times" for n, x in rose.items())
+            words += (f". {_listed(list(rose))} rose while the whole loss came down ({by} {'its' if one else 'their'} "
+                      f"first steps' mean): the optimiser trades {'it' if one else 'them'} for the other parts, as a "
+                      "KL term or a regulariser is traded for the fit, which is no fault; a task's own loss that "
+                      "rises so is losing the shared weights to the others")
         if unjudged:
             one = len(unjudged) == 1
             words += (f". That {_listed(unjudged)} came down from {'its' if one else 'their'} first steps does not "
@@ -212,7 +231,7 @@ class _Parts:
                       "that learns only its targets' mean comes down to their variance): part_chance={name: its "
                       "chance level} "
                       "judges a part against chance, as chance_loss does the whole loss")
-        return words, stuck, learned
+        return words, stuck, learned, fell
 
 
 def _listed(names: list[str]) -> str:

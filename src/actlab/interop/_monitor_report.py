@@ -1152,12 +1152,14 @@ class _Reporting:
         if through:
             notes.append(through)
         moved = summary.loss is not None and summary.chance_loss is not None and _has_moved(summary)
-        parts, stuck, learned = self._parts_words(moved)
+        parts, stuck, learned, fell = self._parts_words(moved)
         if parts:
             notes.append(parts)
         if stuck and learned and reading.status in (Status.NOT_LEARNING, Status.STARTING) \
                 and all(n in self.part_chance for n in stuck):
             reading = self._held_up(reading, stuck, learned, not_computed, frozen, summary.blown_up is not None)
+        elif stuck and fell and not learned and reading.status in (Status.NOT_LEARNING, Status.STARTING):
+            reading = self._collapsed(reading, stuck, fell)
         lead = [n for n in stuck if n not in self._parts_small]  # (a small part: the note alone)
         if lead and moved and reading.status == Status.HEALTHY:  # the headline says it (W46 walkthrough, finding 2)
             stuck = lead
@@ -1427,6 +1429,29 @@ class _Reporting:
                      "thrown by large steps, then frozen or cut off)." if far else
                      "A task whose targets cannot be predicted from the inputs stays at its chance level, as does one "
                      "whose weight in the sum is too small for it to matter."))
+        return Reading((dataclasses.replace(head, words=words, remedy=remedy),) + reading.findings[1:])
+
+    def _collapsed(self, reading: Reading, stuck: list[str], fell: dict[str, tuple[float, float]]) -> Reading:
+        """A whole loss that reads not learning (or starting) while one part or more were driven to near 0 and the
+        others did not come down: the loss came down by those alone. W85 walkthrough finding 2: a VAE with its KL
+        term weighted 30 times, every latent collapsed onto the prior, its reconstruction at its chance level, read
+        'targets that do not follow their inputs ... raise the learning rate', nothing said of the KL's weight."""
+        head = reading.findings[0]
+        one, single = len(fell) == 1, len(stuck) == 1
+        down = "; ".join(f"{'' if one else f'{n!r} '}{1 - now / was:.0%} below its first steps' mean, to {now:.3g}"
+                         for n, (was, now) in fell.items())
+        judged = all(n in self.part_chance for n in stuck)
+        against = ("below its chance level" if single else "below their chance levels") if judged else \
+            f"from {'its' if single else 'their'} first steps"
+        words = _lead(head.words, f"the {'one part' if one else 'parts'} of the loss (s.parts) that came down, "
+                                  f"{_listed(list(fell))}, {'was' if one else 'were'} driven to near 0 ({down}) "
+                                  f"while {_listed(stuck)} did not come down {against}: a term weighted too heavily "
+                                  "against the others is driven to 0 so (a VAE's KL term: the code collapses onto the "
+                                  "prior, and the decoder ignores it)")
+        remedy = (f"Lower the weight of {_listed(list(fell))} in the sum, or raise it from 0 over the first steps (a "
+                  f"KL warm-up), so that {_listed(stuck)} can come down; where {'it' if single else 'they'} cannot "
+                  f"however {'it is' if single else 'they are'} weighted, look at what feeds "
+                  f"{'it' if single else 'them'} (targets that do not follow the inputs stay at chance).")
         return Reading((dataclasses.replace(head, words=words, remedy=remedy),) + reading.findings[1:])
 
     def _parts_hint(self) -> str:
