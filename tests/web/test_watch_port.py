@@ -54,3 +54,28 @@ def test_a_free_port_serves_the_page_on_the_socket_it_took(tmp_path):
         proc.terminate()
         out, _ = proc.communicate(timeout=20)
     assert out.startswith(f"watching {tmp_path / 'run.jsonl'} (the file does not exist yet")
+
+
+def test_a_page_opened_as_soon_as_the_address_is_printed_is_answered_not_refused(tmp_path):
+    """W85 walkthrough: the first page load right after 'watching ... on http://...' read ERR_CONNECTION_REFUSED, the
+    socket bound but not yet listening while the log was checked and the server started. A connection made the moment
+    the line is printed now waits and is answered (one try, no retry). The log holds 20,000 lines, checked before the
+    server starts."""
+    log = tmp_path / "run.jsonl"
+    line = '{"step": %d, "loss": 1.0}\n'
+    log.write_text('{"actlab_monitor": 1}\n' + "".join(line % t for t in range(1, 20001)))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "actlab.cli", "watch", str(log), "--port", str(port),
+                             "--no-browser"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+    try:
+        said = proc.stdout.readline()
+        assert said.startswith(f"watching {log}"), said
+        started = time.monotonic()
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/watch", timeout=60) as res:  # one try, no retry
+            assert res.status == 200
+        assert time.monotonic() - started < 60
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=20)

@@ -105,6 +105,10 @@ def watch(
             f"could not be opened ({exc.strerror})"
         fail(f"port {port} {taken}: nothing is watching {log}; start again with another port, such as "
              f"`actlab watch {log} --port {port + 1 if port < 65535 else 8766}`")
+    # listening from here on: a page opened as soon as the address is printed waits in the queue while the log is
+    # checked and the server starts, where a bound socket not yet listening refused it (W85 walkthrough: the first
+    # load, 5-10 s before the server took connections, read ERR_CONNECTION_REFUSED)
+    sock.listen(2048)
     application = create_app(watch_log=log, port=port)
     open_at_watch(application)
     url = f"http://127.0.0.1:{port}/watch"
