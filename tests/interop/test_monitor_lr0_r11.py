@@ -49,7 +49,8 @@ def test_lr_0_reads_never_changed_from_the_first_sampled_step():
     assert r.evidence["weights_still_since"] == 1
     assert f"not changed at any sampled step from the first to step {STEPS}" in r.words, r.words
     assert "since sampled step" not in r.words
-    assert "learning rate 0" in r.words and "above 0" in r.remedy
+    # (the rates read say it: W85 finding 10)
+    assert "learning rate is 0, read at every optimiser step from training step 1" in r.words and "above 0" in r.remedy
 
 
 def test_a_loop_without_opt_step_reads_never_changed_from_the_first_sampled_step():
