@@ -59,6 +59,30 @@ def squared_error_of(loss: torch.Tensor, head, outputs: int) -> float | None:
     return None if form is None else 0.0 if form[1] else form[0]
 
 
+_BINARY = {"BinaryCrossEntropyBackward0": False, "BinaryCrossEntropyWithLogitsBackward0": True}
+
+
+def binary_form(loss: torch.Tensor, head) -> tuple[bool, bool] | None:
+    """Where ``loss`` is itself F.binary_cross_entropy or F.binary_cross_entropy_with_logits (their nn modules too,
+    no number multiplying it) of the output whose autograd node is ``head`` against targets that need no gradient,
+    with no weight or pos_weight, and a mean or a sum over every value: (whether it takes logits, whether it is a
+    mean); None otherwise."""
+    node = loss.grad_fn
+    logits = _BINARY.get(type(node).__name__)
+    if logits is None or node._saved_reduction not in (1, 2):
+        return None
+    inputs = [n for n, _ in node.next_functions]
+    if len(inputs) < 2 or any(n is not None for n in inputs[1:]) or _through_shape(inputs[0]) is not head:
+        return None
+    for name in ("_saved_weight", "_saved_pos_weight") if logits else ("_saved_weight",):
+        try:  # (a weight saved is freed by backward: reading it raises, which says one was given)
+            if getattr(node, name) is not None:
+                return None
+        except RuntimeError:
+            return None
+    return logits, node._saved_reduction == 1
+
+
 def squared_error_form(loss: torch.Tensor, head, outputs: int) -> tuple[float, bool] | None:
     """squared_error_of's factor before any number multiplying the loss (1, 1 over the count, -1.0, or 0.0 where a
     mean over some dimensions hides it), and whether a number multiplies it; None as there."""

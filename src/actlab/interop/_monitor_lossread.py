@@ -30,7 +30,7 @@ from scipy.special import expit
 from scipy.stats import beta
 
 from ..reading_record import LossScale, TargetSkew
-from ._monitor_head import held_with_gradient, squared_error_form
+from ._monitor_head import binary_form, held_with_gradient, squared_error_form
 
 LOSS_READS = 5  # the latest reads kept
 READ_FIRST = 3  # every one of a monitor's first sampled steps is read, then every READ_EVERY-th
@@ -210,6 +210,12 @@ class _LossRead:
             c, value, outputs, target = binary
             counts = np.stack([(target == 0).sum(axis=0), (target == 1).sum(axis=0)])
             read = (self.step_count + 1, c, value, outputs, classes, "binary cross-entropy", counts)
+        elif (soft := binary_form(given, node) if torch.is_tensor(given) and given.dim() == 0 else None) is not None:
+            found = soft_binary_targets(z, g, float(loss), *soft)
+            if found is None:
+                return
+            value, floor = found
+            read = (self.step_count + 1, 1.0, value, int(z.size), classes, "soft binary cross-entropy", floor)
         else:
             form = squared_error_form(given, node, out.numel()) if torch.is_tensor(given) and \
                 given.dim() == 0 else None
@@ -262,6 +268,30 @@ class _LossRead:
         return TargetSkew(0, int(latest[0][4]), 1.0, guess, len(latest), latest[0][0], latest[-1][0], int(n.sum()),
                           squared=True)
 
+    def _soft_floor_note(self, loss: float | None, chance: float | None) -> str:
+        """Where the latest read found a binary cross-entropy against soft targets (values between 0 and 1): their
+        own entropy, under which no model's loss goes, from the latest reads of that kind, beside the judged ``loss``
+        and ``chance``; "" otherwise, or where that floor is under SOFT_FLOOR_SHARE of chance. W85 walkthrough
+        finding 5: an autoencoder's BCE at 0.364 read '48% below chance' while its floor was 0.355."""
+        reads = [r for r in (self._loss_reads or ()) if r[5] == "soft binary cross-entropy"]
+        if not reads or self._loss_reads[-1][5] != "soft binary cross-entropy":
+            return ""
+        floor = sum(r[6] for r in reads) / len(reads)
+        if chance is not None and floor < SOFT_FLOOR_SHARE * chance:
+            return ""
+        steps = (f"the batch read at training step {reads[0][0]:,}" if len(reads) == 1 else
+                 f"the {len(reads)} batches read at training steps {reads[0][0]:,} to {reads[-1][0]:,}")
+        words = (f"the targets are soft (values between 0 and 1, read back from the outputs and the gradient reaching "
+                 f"them): no model's binary cross-entropy gets under their own entropy, {floor:.3g} over {steps}")
+        if loss is not None and math.isfinite(loss) and chance is not None and chance > floor:
+            above = loss - floor
+            share = (chance - loss) / (chance - floor)
+            way = f"{share:.0%}" if share < 0.995 else f"{share:.1%}"  # (not '100%' of a loss above it)
+            words += (f"; the judged mean loss, {loss:.3g}, is {above:.2g} above it, {way} of the way from chance "
+                      f"({chance:.3g}) down to it" if above > 0 else
+                      f"; the judged mean loss, {loss:.3g}, is at it")
+        return words
+
     def _zero_output_loss(self) -> float | None:
         """RunSummary.zero_output_loss: ln C for the latest read of a cross-entropy over C classes, ln 2 for a binary
         one; None where the latest read is neither, or none was made."""
@@ -305,6 +335,48 @@ class _LossRead:
         value = int(counts[1].sum() > counts[0].sum())  # the commoner target over every label
         return TargetSkew(value, latest[0][4], float(counts[value].sum() / n), entropy, len(latest), latest[0][0],
                           latest[-1][0], n, binary=True)
+
+
+SOFT_FLOOR_SHARE = 0.05  # a soft-target floor under this share of chance is not said (_soft_floor_note)
+SOFT_TOLERANCE = 1e-3  # how far out of [0, 1] a target read back may fall, and the loss given may be from the read one
+
+
+def soft_binary_targets(z: np.ndarray, g: np.ndarray, loss: float, logits: bool,
+                        mean: bool) -> tuple[float, float] | None:
+    """Under a binary cross-entropy whose form binary_form read (on logits or on probabilities, a mean or a sum): the
+    targets t read back from the outputs z and their gradient g (logits: g = k (sigmoid(z) - t); probabilities: g = k
+    (z - t) / (z (1 - z)); k = 1 / the values for a mean, 1 for a sum), checked to lie in [0, 1] and to give the loss
+    back; (the mean binary cross-entropy, the targets' mean binary entropy, its floor) where some target lies between
+    0 and 1, and None otherwise (hard targets, which read_binary_cross_entropy reads, or a check that fails)."""
+    n = z.size
+    if not n or not math.isfinite(loss):
+        return None
+    k = 1.0 / n if mean else 1.0
+    if logits:
+        p, q = expit(z), expit(-z)
+        t = p - g / k
+    else:
+        if (z < 0).any() or (z > 1).any():
+            return None
+        p, q = z, 1.0 - z
+        t = z - g * z * q / k
+    if not ((t >= -SOFT_TOLERANCE) & (t <= 1 + SOFT_TOLERANCE)).all():
+        return None
+    t = np.clip(t, 0.0, 1.0)
+    # each value's loss as torch takes it: logs clamped at -100 on probabilities; softplus(z) - t z on logits
+    if logits:
+        each = np.log1p(np.exp(-np.abs(z))) + np.maximum(z, 0) - t * z
+    else:
+        log_p, log_q = (np.maximum(np.log(np.maximum(v, 1e-300)), -100) for v in (p, q))
+        each = -(t * log_p + (1 - t) * log_q)
+    if not abs(loss - k * float(each.sum())) <= SOFT_TOLERANCE * max(loss, 1e-12):
+        return None
+    inside = (t > SOFT_TOLERANCE) & (t < 1 - SOFT_TOLERANCE)
+    if not inside.any():
+        return None
+    u = t[inside]
+    floor = float(-(u * np.log(u) + (1 - u) * np.log1p(-u)).sum()) / n
+    return float(each.mean()), floor
 
 
 def squared_targets(z: np.ndarray, g: np.ndarray, s: float, eps: float) -> np.ndarray | None:

@@ -1151,6 +1151,9 @@ class _Reporting:
         through = _through_calls(chains, bool(reading.findings) and "calls_vanish" in reading.findings[0].evidence)
         if through:
             notes.append(through)
+        soft = self._soft_floor_note(summary.loss, summary.chance_loss)  # (soft targets' own entropy: the floor)
+        if soft:
+            notes.append(soft)
         moved = summary.loss is not None and summary.chance_loss is not None and _has_moved(summary)
         parts, stuck, learned, fell = self._parts_words(moved)
         if parts:
