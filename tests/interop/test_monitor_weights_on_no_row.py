@@ -57,7 +57,8 @@ def test_a_weight_on_no_row_that_gets_no_gradient_is_said_so():
     monitored = Monitor(model, every=1)
     monitored_step(monitored, model, x, torch.randint(0, 2, (16,)))
     assert model.ih.weight.grad.abs().max().item() == 0  # the premise
-    assert "'ih.weight' 0 (no gradient reaches it)" in _note(monitored.report())
+    # (computed, and exactly 0: not 'no gradient reaches it', which sent a reader to look for a .detach(), W86)
+    assert "'ih.weight' 0 (its gradient was computed, and is exactly 0)" in _note(monitored.report())
 
 
 def test_a_model_whose_every_weight_is_on_a_row_has_no_such_note():

@@ -569,6 +569,7 @@ class _Reporting:
                         and any(not math.isnan(r["act_grad"]) for _, _, r in seen))
         groups: dict[str, list[LayerSummary]] = {}  # the reading's hidden layers: one per weighted module
         left_out = []  # watched layers the reading's counts leave out, and why
+        zero_adapters = []  # frozen layers' adapters whose every matrix is 0 (_adapter_of), named
         forward_stds = []  # (label, std) of each hidden activation, in forward order
         stds_of: set = set()  # (the place without its call number, its weight module) of each std taken
         dead_between = False  # some layer counts dead units over sampled batches with unsampled steps between them
@@ -657,6 +658,16 @@ class _Reporting:
                 # a sigmoid head's unit was among '2 of 65 hidden units', a softplus head read as the only hidden
                 # layer, its weight getting 'as much as the output layer's', its own)
                 on_output.append(layer.label)
+            elif is_frozen and (adapter := self._adapter_of(weight_module, weight_norm, frozen, owners, step)):
+                if adapter[2]:
+                    zero_adapters.append(adapter[0])
+                # a frozen weight beside trained ones that add to its output (a low-rank adapter's A and B): the
+                # layer trains through them, and their gradient stands for it (W86 walkthrough finding 1: LoRA on a
+                # frozen body read 'only the output layer trains: every hidden layer is left out')
+                groups.setdefault(weight_module, []).append(LayerSummary(
+                    stats.activation, width, adapter[1], dead or 0, (0 if at_output else sat or 0) + (dead or 0),
+                    r["act_grad"], layer.label, adapter[0], chained=layer.chained,
+                    repeats=int(_later_call(stats.name)), never_on=self._never_on(layer)))
             elif not is_frozen and not is_missing and weight_module is not None:
                 groups.setdefault(weight_module, []).append(LayerSummary(
                     stats.activation, width, weight_norm.get(weight_module, math.nan), dead or 0,
@@ -1187,6 +1198,8 @@ class _Reporting:
         matrices = _matrices_note(self._matrix_read[1] if self._matrix_read[0] == step else {}, output_norm)
         if matrices:
             notes.append(matrices)
+        if zero_adapters:
+            reading = _zero_adapters(reading, zero_adapters)
         reading = with_alike_inputs(reading, summary)
         return MonitorReport(step, sampled, self.every, tuple(rows), output_norm, loss, reading, tuple(notes),
                              first_non_finite=None if first_non_finite is None else
@@ -1433,6 +1446,33 @@ class _Reporting:
                      "A task whose targets cannot be predicted from the inputs stays at its chance level, as does one "
                      "whose weight in the sum is too small for it to matter."))
         return Reading((dataclasses.replace(head, words=words, remedy=remedy),) + reading.findings[1:])
+
+    def _adapter_of(self, weight_module: str, weight_norm: dict[str, float], frozen, owners: dict,
+                    step: int) -> tuple[str, float, bool] | None:
+        """A frozen weighted module's trained adapter, where the module that holds it also holds trained matrices of
+        its own (a hand-written LoRA's A and B) or trained weighted modules on no row (peft's lora_A and lora_B), read
+        on this step: (how the words name them, the root sum of their gradients' squared norms, whether two or more
+        of them are there, every gradient exactly 0 and every value 0: a product of factors that are all 0, which no
+        step moves); None where there is none. Only the holding module's own parameters and modules count: a body's
+        other layers are no adapter."""
+        parent = weight_module.rpartition(".")[0]
+        if not parent:
+            return None
+        at, matrices = self._matrix_read
+        found = [(n, v) for n, v in (matrices.items() if at == step else ()) if n.rpartition(".")[0] == parent]
+        found += [(f"{n}.weight", v) for n, v in weight_norm.items()
+                  if n != weight_module and n.startswith(f"{parent}.") and n not in frozen and n not in owners]
+        found = [(n, v) for n, v in found if math.isfinite(v)]
+        if not found:
+            return None
+        norm = math.sqrt(math.fsum(v * v for _, v in found))
+        stuck = False
+        if norm == 0 and len(found) >= 2:
+            try:
+                stuck = all(not self.model.get_parameter(n).detach().any() for n, _ in found)
+            except AttributeError:  # (a name that is no parameter of the model's)
+                stuck = False
+        return _adapter_names(parent, [n for n, _ in found]), norm, stuck
 
     def _collapsed(self, reading: Reading, stuck: list[str], fell: dict[str, tuple[float, float]]) -> Reading:
         """A whole loss that reads not learning (or starting) while one part or more were driven to near 0 and the
@@ -1734,6 +1774,30 @@ class _Reporting:
         return kept[1]
 
 
+def _adapter_names(parent: str, names: list[str]) -> str:
+    """How the words name a frozen weight's adapters under module ``parent``: "the adapter of 'body.fc1' (A, B)"."""
+    short = [n[len(parent) + 1:].removesuffix(".weight") for n in names]
+    return f"the adapter of '{parent}' ({', '.join(short)})"
+
+
+def _zero_adapters(reading: Reading, named: list[str]) -> Reading:
+    """The reading where frozen layers' adapters are all 0, every factor of each (_adapter_of): said first, as weights
+    that never change, and the vanishing or no-gradient findings that their gradient of exactly 0 makes are dropped
+    (W86 walkthrough finding 2: LoRA's A and B both initialised at 0 read 'healthy ... only the output layer trains',
+    and once the adapters were read, 'vanishing ... Try He initialisation')."""
+    listed = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
+    one = len(named) == 1
+    found = Finding(Status.WEIGHTS_STILL,
+                    f"weights not changing: {listed} {'is' if one else 'are'} 0 in every factor: each factor's "
+                    "gradient passes through the other factors, so factors that are all 0 get a gradient of "
+                    f"exactly 0 and never move, and the frozen layer{'' if one else 's'} they adapt train nothing",
+                    "Initialise one factor of each adapter at random and the other at 0 (LoRA starts A at random, B at "
+                    "0): the adapter then adds nothing at the start, as meant, and its gradient is not 0.",
+                    {"zero_adapters": list(named)})
+    rest = tuple(f for f in reading.findings if f.status not in (Status.VANISHING, Status.NO_GRADIENT))
+    return Reading((found, *rest))
+
+
 def _matrices_note(norms: dict[str, float], output_norm: float) -> str:
     """A note on the gradients of trained matrices that are no module's .weight (an nn.LSTM's weight_ih_l0 and
     weight_hh_l0, an attention's in_proj_weight, a bare nn.Parameter), read on the sampled step: "|dL/dW| of trained
@@ -1745,7 +1809,7 @@ def _matrices_note(norms: dict[str, float], output_norm: float) -> str:
     def said(name: str, v: float) -> str:
         ratio = grad_ratio(v, output_norm)
         of = f", {ratio:.2g} of the output layer's" if math.isfinite(ratio) and math.isfinite(v) else ""
-        return f"'{name}' {v:.3g}{of}" if v != 0 else f"'{name}' 0 (no gradient reaches it)"
+        return f"'{name}' {v:.3g}{of}" if v != 0 else f"'{name}' 0 (its gradient was computed, and is exactly 0)"
     shown = [said(n, v) for n, v in list(norms.items())[:6]]
     more = f"; and {len(norms) - 6} more" if len(norms) > 6 else ""
     return f"|dL/dW| of trained matrices that are no module's .weight: {'; '.join(shown)}{more}"
@@ -1764,14 +1828,16 @@ def _on_no_row(weight_norm: dict[str, float], on_rows: set[str], output: str | N
     def said(name: str, v: float) -> str:
         ratio = grad_ratio(v, output_norm)
         of = "" if not math.isfinite(ratio) else f", {ratio:.2g} of the output layer's"
-        return f"'{name}.weight' {v:.3g}{of}" if v > 0 else f"'{name}.weight' 0 (no gradient reaches it)"
+        # (a gradient not computed is NaN and left out above: a 0 here was computed, W86 walkthrough finding 2)
+        return f"'{name}.weight' {v:.3g}{of}" if v > 0 else f"'{name}.weight' 0 (its gradient was computed, and is " \
+            "exactly 0)"
     zero = [n for n, v in off if v == 0]
     if len(off) <= 3:
         listed = "; ".join(said(n, v) for n, v in off)
     else:
         low, high = min(off, key=lambda p: p[1]), max(off, key=lambda p: p[1])
         listed = (f"{len(off)} of them, from {said(*low)} to {said(*high)}"
-                  + (f"; {len(zero)} get no gradient: {', '.join(repr(n + '.weight') for n in zero[:4])}"
+                  + (f"; {len(zero)} get a gradient of exactly 0: {', '.join(repr(n + '.weight') for n in zero[:4])}"
                      f"{' ...' if len(zero) > 4 else ''}" if zero else ""))
     # the model's activation modules that actlab has no record for run unwatched: a weight that feeds one is on no
     # row for that reason first (W73 walkthrough finding 5: a conv net's layer before an nn.PReLU read as 'summed with

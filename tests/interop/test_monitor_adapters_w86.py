@@ -1,0 +1,104 @@
+"""Issue 17, W86 walkthrough findings 1 and 2: low-rank adapters on a frozen body. With A at random and B at 0 (LoRA)
+every hidden layer trains through its adapter, and the reading said 'only the output layer trains: every hidden layer
+is left out'. With A and B both at 0 nothing moves (each factor's gradient passes through the other), and it read the
+same 'healthy'; the note said 'no gradient reaches it' of gradients computed and exactly 0. References: the test's own
+gradient norms of A and B, and its own record of whether they moved."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from conftest import require_torch
+
+torch = require_torch()
+from torch import nn  # noqa: E402
+
+from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
+
+
+class LoRA(nn.Module):
+    """A frozen linear layer and its low-rank adapter, as matrices (A, B) or as modules (peft's lora_A, lora_B)."""
+
+    def __init__(self, base: nn.Linear, zero_a: bool, modules: bool, rank: int = 4):
+        super().__init__()
+        self.base = base.requires_grad_(False)
+        a = torch.zeros(rank, base.in_features) if zero_a else torch.randn(rank, base.in_features) / base.in_features
+        if modules:
+            self.lora_A, self.lora_B = nn.Linear(base.in_features, rank, bias=False), nn.Linear(rank, base.out_features,
+                                                                                                bias=False)
+            with torch.no_grad():
+                self.lora_A.weight.copy_(a)
+                self.lora_B.weight.zero_()
+        else:
+            self.A, self.B = nn.Parameter(a), nn.Parameter(torch.zeros(base.out_features, rank))
+        self.modules_ = modules
+
+    def forward(self, x):
+        extra = self.lora_B(self.lora_A(x)) if self.modules_ else x @ self.A.t() @ self.B.t()
+        return self.base(x) + 2.0 * extra
+
+
+def _run(zero_a: bool, modules: bool = False):
+    torch.manual_seed(0)
+    x, w = torch.randn(1024, 16), torch.randn(16, 3)
+    y = (torch.tanh(x @ torch.randn(16, 16)) @ w).argmax(1)
+    body = nn.Sequential(LoRA(nn.Linear(16, 32), zero_a, modules), nn.GELU(), LoRA(nn.Linear(32, 32), zero_a, modules),
+                         nn.ReLU())
+    model = nn.Sequential(body, nn.Linear(32, 3))
+    start = {n: p.detach().clone() for n, p in model.named_parameters() if p.requires_grad}
+    opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], 3e-3)
+    with Monitor(model, every=5, chance_loss=math.log(3)) as mon:
+        for t in range(149):
+            i = torch.randint(0, 1024, (64,), generator=torch.Generator().manual_seed(t))
+            monitored_step(mon, model, x[i], y[i], opt)
+        with mon.step(sample=True) as s:  # the last step, sampled: its gradients are the report's
+            loss = nn.functional.cross_entropy(model(x[:64]), y[:64])
+            loss.backward()
+            s.loss = loss
+        grads = {n: p.grad.norm().item() for n, p in model.named_parameters() if p.grad is not None}
+        opt.step()
+    moved = {n: not torch.equal(start[n], p) for n, p in model.named_parameters() if p.requires_grad}
+    return mon.report(), grads, moved
+
+
+@pytest.mark.parametrize("modules", [False, True], ids=["matrices", "modules"])
+def test_layers_that_train_through_adapters_are_not_left_out(modules):
+    report, grads, moved = _run(zero_a=False, modules=modules)
+    assert all(moved.values()), moved  # the premise: every adapter moved
+    r = report.reading
+    assert "left out" not in r.words and "only the output layer trains" not in r.words, r.words
+    names = ("lora_A", "lora_B") if modules else ("A", "B")
+    own = math.sqrt(sum(grads[f"0.0.{n}{'.weight' if modules else ''}"] ** 2 for n in names))
+    out = grads["1.weight"]
+    said = f"{own / out:.2g} times" if own >= out else f"{own / out:.2g} of"
+    assert f"(the adapter of '0.0' ({', '.join(names)}) gets {said} the output layer's)" in r.words, r.words
+
+
+def test_adapters_all_0_in_every_factor_read_weights_not_changing_with_the_initialisation_to_change():
+    report, grads, moved = _run(zero_a=True)
+    assert not any(moved[n] for n in moved if not n.startswith("1.")) and moved["1.weight"]  # the premise
+    assert all(grads[f"0.{k}.{n}"] == 0 for k in (0, 2) for n in "AB")  # computed, and exactly 0
+    r = report.reading
+    assert r.status.value == "weights_still", r.words
+    assert r.words.startswith("weights not changing: the adapter of '0.0' (A, B) and the adapter of '0.2' (A, B) are "
+                              "0 in every factor: each factor's gradient passes through the other factors"), r.words
+    assert r.remedy.startswith("Initialise one factor of each adapter at random and the other at 0"), r.remedy
+    assert not any(f.status.value in ("vanishing", "no_gradient") for f in r.findings)
+    note = next(n for n in report.notes if n.startswith("|dL/dW| of trained matrices"))
+    assert "'0.0.A' 0 (its gradient was computed, and is exactly 0)" in note and "no gradient reaches" not in note
+
+
+def test_a_frozen_body_with_no_adapter_is_still_left_out():
+    """The other side: a body frozen with no adapter beside it reads as before, only the head training."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(16, 32), nn.GELU(), nn.Linear(32, 3))
+    model[0].requires_grad_(False)
+    x, y = torch.randn(256, 16), torch.randint(0, 3, (256,))
+    opt = torch.optim.Adam(model[2].parameters(), 3e-3)
+    with Monitor(model, every=5, chance_loss=math.log(3)) as mon:
+        for t in range(20):
+            monitored_step(mon, model, x[t * 8:t * 8 + 64], y[t * 8:t * 8 + 64], opt)
+    assert "only the output layer trains: every hidden layer is left out" in mon.report().reading.words
