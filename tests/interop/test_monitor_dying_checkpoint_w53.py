@@ -19,6 +19,7 @@ torch = require_torch()
 from torch import nn  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
 
+from actlab.interop._monitor_base import START_WEIGHTS  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
 from interop._steps import monitored_step  # noqa: E402
 
@@ -90,7 +91,7 @@ def test_a_dying_layer_names_no_checkpoint_from_before_the_loss_came_down(peak, 
             mean = sum(before) / len(before) if before else chance
             if "holds next to none of the learning" in remedy:
                 fresh += 1
-                assert "restart from freshly initialised weights: the units began to stop before" in remedy, remedy
+                assert f"restart from {START_WEIGHTS}: the units began to stop before" in remedy, remedy
                 assert mean > 0.85 * chance, (n, mean)
             else:
                 assert mean <= 0.9 * chance, (n, mean, remedy)

@@ -18,6 +18,7 @@ from conftest import require_torch
 torch = require_torch()
 from torch import nn  # noqa: E402
 
+from actlab.interop._monitor_base import START_WEIGHTS  # noqa: E402
 from actlab.reading_record import times  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
 from interop._steps import monitored_step  # noqa: E402
@@ -57,7 +58,7 @@ def test_a_dying_layer_after_a_far_start_is_sent_to_the_start_not_to_a_checkpoin
     assert remedy.startswith(f"Fix the start first: {_start(losses[0])}, so its gradients, and the first updates with "
                              "them, were huge, and the units stopped before the loss had ever come below chance. A "
                              "first cross-entropy this far above chance"), remedy
-    assert remedy.endswith("; then restart from freshly initialised weights (the trouble began at the first training "
+    assert remedy.endswith(f"; then restart from {START_WEIGHTS} (the trouble began at the first training "
                            "step)."), remedy
     assert "checkpoint saved before" not in remedy
     assert f"{_start(losses[0])}, and the loss has not come below chance since" in report.reading.words

@@ -23,6 +23,7 @@ torch = require_torch()
 from torch import nn  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
 
+from actlab.interop._monitor_base import START_WEIGHTS  # noqa: E402
 from actlab.reading_remedies import FROM_START, SMALLER_LR_KEEPS  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
 from interop._steps import monitored_step  # noqa: E402
@@ -107,7 +108,7 @@ def test_units_off_from_the_first_step_are_the_initialisations_doing():
                                      f"training step on, {FROM_START}, so the initialisation put them there: check "
                                      "its biases"), reading.remedy
     assert SMALLER_LR_KEEPS not in reading.remedy
-    assert reading.remedy.endswith("restart from freshly initialised weights (the trouble began at the first training "
+    assert reading.remedy.endswith(f"restart from {START_WEIGHTS} (the trouble began at the first training "
                                    "step)."), reading.remedy
 
 
@@ -148,7 +149,7 @@ def test_under_auto_units_off_from_its_first_sample_are_still_the_initialisation
                                      "the initialisation most likely put them there"), reading.remedy
     assert SMALLER_LR_KEEPS not in reading.remedy and "checkpoint" not in reading.remedy, reading.remedy
     # (not sampled at step 1: the restart claims no first step, W79 walkthrough finding 6)
-    assert reading.remedy.endswith("then restart from freshly initialised weights."), reading.remedy
+    assert reading.remedy.endswith(f"then restart from {START_WEIGHTS}."), reading.remedy
 
 
 def test_under_auto_units_killed_by_a_blow_up_before_its_first_sample_are_not_put_on_the_initialisation():

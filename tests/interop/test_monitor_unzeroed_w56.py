@@ -17,6 +17,7 @@ torch = require_torch()
 from torch import nn  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
 
+from actlab.interop._monitor_base import START_WEIGHTS  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
 
 SAID = "the gradients are never zeroed: after the optimiser's step at training step"
@@ -107,7 +108,7 @@ def test_the_words_fit_the_optimiser_and_a_run_that_learned_keeps_its_weights(ad
         assert ("and grows with it" in words) == (not adaptive), words
         healthy = r.reading.status.value == "healthy"
         assert ("The run learned all the same" in remedy) == healthy, (r.reading.status, remedy)
-        assert ("restart from freshly initialised weights" in remedy) == (not healthy), remedy
+        assert (f"restart from {START_WEIGHTS}" in remedy) == (not healthy), remedy
         # the optimiser stepped after every block: no note that blocks are not its steps (W78 walkthrough finding 3)
         assert not any(n.startswith("the steps counted here") for n in r.notes), r.notes
 

@@ -15,6 +15,7 @@ from conftest import require_torch
 torch = require_torch()
 from torch import nn  # noqa: E402
 
+from actlab.interop._monitor_base import START_WEIGHTS  # noqa: E402
 from actlab.monitor_log import LogTail, read_log  # noqa: E402
 from actlab.readings import LayerSummary, RunSummary, Status, diagnose  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
@@ -137,7 +138,7 @@ def test_remedies_tell_a_script_what_to_do_and_the_lab_keeps_its_reset():
         s.loss.backward()
     rep = mon.report()
     remedies = [f.remedy for f in rep.reading.findings if f.remedy]
-    assert remedies and all("reset" not in r and "restart from freshly initialised weights" in r for r in remedies)
+    assert remedies and all("reset" not in r and f"restart from {START_WEIGHTS}" in r for r in remedies)
     engine = diagnose(RunSummary((LayerSummary("relu", 4, 0.0, dead=4, saturated=4),), 0.0, loss=1.0,
                                  chance_loss=1.0))
     assert engine.remedy.endswith("press Reset.")  # R21: the button as it is labelled

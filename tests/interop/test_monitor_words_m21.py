@@ -25,6 +25,7 @@ import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
 from actlab.interop import _monitor_base, _monitor_words  # noqa: E402
+from actlab.interop._monitor_base import START_WEIGHTS  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
 from interop._steps import monitored_step  # noqa: E402
 
@@ -185,7 +186,7 @@ def test_a_dying_layer_of_one_unit_reads_in_the_singular():
     assert ("1 of 2 units of module 'h' was active earlier in the run and has had derivative 0 on every point of the "
             "last sampled batch (off on every sampled batch from training step 9 on)") in f.words
     # before the sampled step they were last on: the update after it may be the one that killed them (W27)
-    assert f.remedy.endswith("restart from freshly initialised weights or from a checkpoint saved before training "
+    assert f.remedy.endswith(f"restart from {START_WEIGHTS} or from a checkpoint saved before training "
                              "step 8.")
 
 
@@ -207,7 +208,7 @@ def test_the_dying_remedy_takes_its_restart_words_from_the_function_it_is_given(
     assert _stopping_layers(unknown, restart, set()).remedy.endswith("load the weights saved at the start.")
     assert torch_restart() == _monitor_base.TORCH_RESTART
     # a checkpoint from before the first training step is the fresh weights (W67 walkthrough finding 8)
-    assert torch_restart("saved before training step 1", 1) == ("restart from freshly initialised weights (the trouble "
+    assert torch_restart("saved before training step 1", 1) == (f"restart from {START_WEIGHTS} (the trouble "
                                                                 "began at the first training step)")
     assert torch_restart("saved before training step 2", 2).endswith("or from a checkpoint saved before training "
                                                                       "step 2")

@@ -24,14 +24,20 @@ from ..reading_loss import LOSS_BATCHES  # noqa: F401  (the monitor's: _monitor_
 TORCH_CLIP = "clip the gradients' norm (torch.nn.utils.clip_grad_norm_ between backward() and opt.step())"
 
 
+# the weights a script starts again from, said once: the initial ones are fresh only where the run did not load them
+# (W86 walkthrough finding 4: a fine-tuning run at too high a rate was told to restart from freshly initialised
+# weights, which would throw the pretraining away)
+START_WEIGHTS = "the weights the run began with (fresh ones, or the pretrained ones a fine-tuning loads)"
+
+
 def torch_restart(checkpoint: str = "saved before the problem began", step: int | None = None) -> str:
     """How a remedy says "start again" to a script, with which checkpoint ('saved before step 101', where the step the
     problem began on is known): an argument, not a phrase replaced inside the words (M21 item 6). ``step``: the
     training step the checkpoint must come before; at the first, the only weights from before it are the fresh ones
     (W67 walkthrough finding 8: 'freshly initialised weights or ... a checkpoint saved before training step 1')."""
     if step is not None and step <= 1:
-        return "restart from freshly initialised weights (the trouble began at the first training step)"
-    return f"restart from freshly initialised weights or from a checkpoint {checkpoint}"
+        return f"restart from {START_WEIGHTS} (the trouble began at the first training step)"
+    return f"restart from {START_WEIGHTS} or from a checkpoint {checkpoint}"
 
 
 TORCH_RESTART = torch_restart()

@@ -64,6 +64,7 @@ from ._monitor_base import (
     EARLY_OUTPUT,
     LOSS_BATCHES,
     OUTPUT_FALL,
+    START_WEIGHTS,
     TORCH_RESTART,
     torch_restart,
 )
@@ -963,7 +964,7 @@ class _Reporting:
                 # finding 3: 'restart ... from a checkpoint saved before the problem began' of biases set at -2)
                 # (from the first sampled step under every="auto": fresh weights, the first step not claimed)
                 fresh = torch_restart(step=1) if "from the first training step on" in reading.findings[0].remedy \
-                    else "restart from freshly initialised weights"
+                    else f"restart from {START_WEIGHTS}"
                 reading = diagnose(dataclasses.replace(summary, restart=fresh))
         elif not self._opaque and not self._unknown and _is_affine(self.model):  # layers with nothing between them
             reading = diagnose(dataclasses.replace(summary, affine_between=tuple(zip(order, order[1:], strict=False))))
@@ -1131,7 +1132,7 @@ class _Reporting:
                               "torch.isinf(x).any(dim=0) name the columns (a standardisation that divides a constant "
                               "column by its std of 0 makes 0/0, a missing value read as NaN). If they are clean, "
                               f"the NaN is made in {_names_of(unwatched)}: check its output with the same test. Fix "
-                              "it there, and restart from freshly initialised weights, which hold no NaN.")
+                              f"it there, and restart from {START_WEIGHTS}, which hold no NaN.")
                 else:
                     where = (f"the model's inputs hold a NaN or an inf: the first weighted module, {bad_in[1]}, got "
                              f"one on training step {bad_in[0]:,} (a sampled one); {where}")
@@ -1139,7 +1140,7 @@ class _Reporting:
                               "can fix that. Find it in the data: torch.isnan(x).any(dim=0) and "
                               "torch.isinf(x).any(dim=0) of a batch name the columns (a standardisation that divides "
                               "a constant column by its std of 0 makes 0/0, a missing value read as NaN), fix it "
-                              "there, and restart from freshly initialised weights, which hold no NaN.")
+                              f"there, and restart from {START_WEIGHTS}, which hold no NaN.")
             reading = Reading((dataclasses.replace(first, words=f"{first.words}; {where}", remedy=remedy),)
                               + reading.findings[1:])
             if later and began is first_non_finite:  # the reading now says where it began and where it is now: not

@@ -18,7 +18,7 @@ from ..readings import (
     Status,
 )
 from ..readings import sampled_step as _sampled  # a sampled step by its training step, as every face names it
-from ._monitor_base import DEAD_POINTS
+from ._monitor_base import DEAD_POINTS, START_WEIGHTS
 
 
 def _counted(n: int, noun: str, nouns: str = "") -> str:
@@ -394,7 +394,7 @@ def _stopping_layers(layers: list[Stopping], restart: Callable[..., str], seen: 
                    "or use an activation with a slope below 0 (nn.LeakyReLU, nn.GELU); then "
                    + (restart(f"saved before training step {best[0]:,}, {best[1]}", best[0])
                       if best is not None and (first is None or best[0] < first) else
-                      "restart from freshly initialised weights: the units began to stop before the loss had come "
+                      f"restart from {START_WEIGHTS}: the units began to stop before the loss had come "
                       f"down (its mean first read {MOVED_FRACTION:.0%} below chance at training step "
                       f"{learned_from:,}), so a checkpoint saved before training step {first:,} holds next to none "
                       "of the learning"
@@ -402,7 +402,7 @@ def _stopping_layers(layers: list[Stopping], restart: Callable[..., str], seen: 
                           seen_off is None or seen_off <= learned_from) else
                       # seen on before the loss came down and off after it: when they stopped, the samples do not
                       # tell (W79 walkthrough finding 2: sampled at 12 and 62, the mean below chance from 22)
-                      f"restart from freshly initialised weights, or from a checkpoint saved between training steps "
+                      f"restart from {START_WEIGHTS}, or from a checkpoint saved between training steps "
                       f"{learned_from:,} and {seen_off:,} where one holds the units on: the samples saw them on at "
                       f"training step {first:,} and off at {seen_off:,}, and the loss's mean first read "
                       f"{MOVED_FRACTION:.0%} below chance at {learned_from:,}, so one saved before {first:,} holds "
