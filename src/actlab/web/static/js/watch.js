@@ -17,7 +17,8 @@ import {
   wireControls,
 } from "./watch-controls.js";
 import {
-  HELD_OUT_KEY, LOSS_BAND_KEY, layerName, lossIsLog, numberOf, rateLines, resetView, series, showAllCalls, take, view,
+  HELD_OUT_KEY, LOSS_BAND_KEY, layerName, lossIsLog, numberOf, ofPlace, rateLines, resetView, series, showAllCalls,
+  stoppedOf, take, view,
 } from "./watch-points.js";
 import { forget, healthSwitched, hover, percent, rateRing, readHealth, wireReadouts } from "./watch-readouts.js";
 import {
@@ -207,6 +208,7 @@ function drawCharts() {
   else stepLines($("watch-health"), { x: steps, log: false, yRange: [0, 1], yLabel: percent, marks: nanMarks(), xLog, xStart, xEnd,
                                  yName: healthAxis, empty: empty("No unit counted yet"), hover: hover.health,
                                  series: healthSeries, zeroSaid: allMeasures() ? null : atZero("0%"), warm, changes });
+  sayDeadLeft();
   // a loss that spans decades (a diverging run) is drawn on a log axis; a loss that is itself not finite is a
   // red mark like a step that held a NaN or an inf, never a silent gap
   const inSpan = (st) => spans.some(([first, last]) => first <= st && st <= last);
@@ -245,6 +247,28 @@ function drawCharts() {
                                bandKey: LOSS_BAND_KEY,
                                empty: allBad ? ALL_BAD : "No loss logged: set s.loss = loss inside mon.step()" });
   drawRates(steps, xLog, xStart, xEnd, changes);
+}
+
+// Units that die leave the saturated or rarely active count, each unit being counted once: where that count is drawn
+// and layers have dead units at the latest step, said under the chart, or a line's fall reads as a recovery (W86
+// walkthrough finding 5: a ReLU layer's line fell from 100% to 0% as its units died, 49 of 64 dead to the end)
+function sayDeadLeft() {
+  const el = $("watch-health-note"), last = view.points.at(-1);
+  let text = "";
+  if (!allMeasures() && measure() === "saturated" && last && !last.non_finite) {
+    const dying = view.history.map((_, k) => [k, stoppedOf(last, k), ofPlace(last.units, k)])
+      .filter(([, n, units]) => Number.isInteger(n) && n > 0 && units);
+    if (dying.length) {
+      const said = dying.slice(0, 3).map(([k, n, units]) => `${count(n)} of ${count(units)} units of ` +
+        `${numberOf(k)}: ${view.names[k]}`).join("; ") + (dying.length > 3 ? `; and ${dying.length - 3} more layers` : "");
+      const one = dying.length === 1 && dying[0][1] === 1;
+      text = `Units that die leave this count (each unit is counted once): at step ${count(last.step)}, ${said} ` +
+        `${one ? "is" : "are"} dead or gone silent, drawn under \u201cdead or gone silent units\u201d, so a fall here ` +
+        "is no recovery.";
+    }
+  }
+  if (el.textContent !== text) el.textContent = text;
+  el.hidden = !text;
 }
 
 // The learning rate the monitor read at every optimiser step, per parameter group (W60 walkthrough: the readings
