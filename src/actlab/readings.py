@@ -191,7 +191,7 @@ def diagnose(s: RunSummary) -> Reading:
                              _calls_vanishing(s),
                              _zero_learning_rate(s),
                              _weights_still(s),
-                             _oscillating(s), _learning(s), _generalising(s)) if f is not None]
+                             _oscillating(s), _learning(s), _with_forgetting(_generalising(s), s)) if f is not None]
     if any(f.status == Status.DIVERGED for f in findings):
         # a blown-up run's gradients are enormous: their ratios say nothing of vanishing, and the floor, which grows
         # with the loss, nothing of round-off; "no gradient" stays only for norms below the loss-free floor
@@ -1699,6 +1699,26 @@ def _held_never_below(s: RunSummary) -> tuple[int, float] | None:
         given.append((window.best_step, window.best))
     low = min(given, key=lambda g: g[1], default=None)
     return low if low is not None and s.test_chance_loss is not None and low[1] > s.test_chance_loss else None
+
+
+def _with_forgetting(found: Finding | None, s: RunSummary) -> Finding | None:
+    """A held-out loss back up from its low where that low was its first read (3 given at least, the first after a
+    training step): so an earlier task's loss rises while a fine-tuning forgets it, from the first steps, where a
+    memorising network first comes down on new points. Said beside the rise, and the remedy for forgetting after its
+    own (W86 walkthrough finding 3: the first task's held-out loss, 0.588 before fine-tuning, rose from 1.05 to 2.13
+    and read only 'the network fits its training points at the cost of new ones')."""
+    if found is None or "held_out_best_step" not in found.evidence:
+        return found
+    given = [(t, v) for t, v in s.held_out if v is not None and t >= 1]
+    low = s.held_out_lowest
+    if len(given) < 3 or min(given, key=lambda g: g[1]) != given[0] or (low is not None and low.best < given[0][1]):
+        return found
+    return dataclasses.replace(
+        found, words=f"{found.words}; it was lowest at its first read, after training step {given[0][0]:,}, and rose "
+                     "from there, as an earlier task's held-out loss rises while a fine-tuning forgets that task",
+        remedy=f"{found.remedy} If the held-out loss is an earlier task's (a fine-tuning's), that task is being "
+               "forgotten: lower the learning rate, train fewer steps, freeze more of the network, or mix that "
+               "task's data into the training.")
 
 
 def _trained_then(s: RunSummary) -> float | None:
