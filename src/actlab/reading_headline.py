@@ -53,6 +53,10 @@ def has_moved(s: RunSummary) -> bool:
         return False  # began far below chance at the run's first step, and not come down from there (began_below)
     if s.loss < (1 - MOVED_FRACTION) * s.chance_loss:
         return s.was_learning or clearly_below(s)
+    floor = s.loss_floor  # soft targets' own entropy: MOVED_FRACTION of the way from chance down to it is learning
+    if floor is not None and 0 <= floor < s.chance_loss and s.loss < s.chance_loss - MOVED_FRACTION * (
+            s.chance_loss - floor):
+        return s.was_learning or clearly_below(s)
     return s.was_learning and s.loss < (1 - MOVED_FRACTION / 2) * s.chance_loss and clearly_below(s)
 
 

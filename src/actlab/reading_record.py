@@ -638,6 +638,11 @@ class RunSummary:
     # cross-entropy over C classes, ln 2 for a binary one): a first loss near it is where any classifier begins, not a
     # start far from the targets, whatever chance_loss says (W72 walkthrough finding 1); None: not read
     zero_output_loss: float | None = None
+    # the lowest loss any model reaches on the targets a monitor read back, where they are soft (probabilities, smoothed
+    # labels, intensities between 0 and 1): their own entropy, on the loss's scale; None where not read. A loss at it
+    # has learned all there is, however near chance it sits (W87 walkthrough: label smoothing 0.8 over 10 classes, its
+    # floor 5.5% below ln 10, reached at 100% accuracy, read 'not learning')
+    loss_floor: float | None = None
     # the learning rates a monitor read at every optimiser step from its first step on, per parameter group
     # holding watched weights: (the first watched weight it holds, in words, the first training step read, the latest,
     # its changes as (training step, rate), oldest first); () where none was read (actlab's own runs have

@@ -220,11 +220,16 @@ class _LossRead:
             form = squared_error_form(given, node, out.numel()) if torch.is_tensor(given) and \
                 given.dim() == 0 else None
             found = read_squared_error(g, float(loss)) if form is not None else None
-            if found is None:
-                return
-            c, value, used = found
-            read = (self.step_count + 1, c, value, used, classes, "squared error",
-                    squared_targets(z, g, c / used, torch.finfo(out.dtype).eps))
+            if found is not None:
+                c, value, used = found
+                read = (self.step_count + 1, c, value, used, classes, "squared error",
+                        squared_targets(z, g, c / used, torch.finfo(out.dtype).eps))
+            else:  # soft targets under a cross-entropy (probabilities, smoothed labels): their entropy is the floor
+                soft = read_soft_cross_entropy(z, g, float(loss)) if classes >= 2 else None
+                if soft is None:
+                    return
+                value, floor, rows = soft
+                read = (self.step_count + 1, 1.0, value, rows, classes, "soft cross-entropy", floor)
         if self._loss_reads is None or self._loss_reads[-1][5] != read[5]:
             self._loss_reads = deque(maxlen=LOSS_READS)
             self._loss_first = read[2]
@@ -273,16 +278,18 @@ class _LossRead:
         own entropy, under which no model's loss goes, from the latest reads of that kind, beside the judged ``loss``
         and ``chance``; "" otherwise, or where that floor is under SOFT_FLOOR_SHARE of chance. W85 walkthrough
         finding 5: an autoencoder's BCE at 0.364 read '48% below chance' while its floor was 0.355."""
-        reads = [r for r in (self._loss_reads or ()) if r[5] == "soft binary cross-entropy"]
-        if not reads or self._loss_reads[-1][5] != "soft binary cross-entropy":
+        kind = self._loss_reads[-1][5] if self._loss_reads else None
+        if kind not in SOFT_KINDS:
             return ""
+        reads = [r for r in self._loss_reads if r[5] == kind]
         floor = sum(r[6] for r in reads) / len(reads)
         if chance is not None and floor < SOFT_FLOOR_SHARE * chance:
             return ""
         steps = (f"the batch read at training step {reads[0][0]:,}" if len(reads) == 1 else
                  f"the {len(reads)} batches read at training steps {reads[0][0]:,} to {reads[-1][0]:,}")
-        words = (f"the targets are soft (values between 0 and 1, read back from the outputs and the gradient reaching "
-                 f"them): no model's binary cross-entropy gets under their own entropy, {floor:.3g} over {steps}")
+        what = SOFT_KINDS[kind]
+        words = (f"the targets are soft ({what}, read back from the outputs and the gradient reaching them): no "
+                 f"model's {kind.removeprefix('soft ')} gets under their own entropy, {floor:.3g} over {steps}")
         if loss is not None and math.isfinite(loss) and chance is not None and chance > floor:
             above = loss - floor
             share = (chance - loss) / (chance - floor)
@@ -291,6 +298,14 @@ class _LossRead:
                       f"({chance:.3g}) down to it" if above > 0 else
                       f"; the judged mean loss, {loss:.3g}, is at it")
         return words
+
+    def _loss_floor(self) -> float | None:
+        """RunSummary.loss_floor: the mean floor of the latest reads, where the latest is of soft targets."""
+        kind = self._loss_reads[-1][5] if self._loss_reads else None
+        if kind not in SOFT_KINDS:
+            return None
+        floors = [r[6] for r in self._loss_reads if r[5] == kind]
+        return sum(floors) / len(floors)
 
     def _zero_output_loss(self) -> float | None:
         """RunSummary.zero_output_loss: ln C for the latest read of a cross-entropy over C classes, ln 2 for a binary
@@ -338,6 +353,10 @@ class _LossRead:
 
 
 SOFT_FLOOR_SHARE = 0.05  # a soft-target floor under this share of chance is not said (_soft_floor_note)
+# the reads of soft targets, and what their targets are in words
+SOFT_KINDS = {"soft binary cross-entropy": "values between 0 and 1",
+              "soft cross-entropy": "each row a spread of probability over the classes, as smoothed labels or a "
+                                    "teacher's outputs are"}
 SOFT_TOLERANCE = 1e-3  # how far out of [0, 1] a target read back may fall, and the loss given may be from the read one
 
 
@@ -375,8 +394,42 @@ def soft_binary_targets(z: np.ndarray, g: np.ndarray, loss: float, logits: bool,
     if not inside.any():
         return None
     u = t[inside]
-    floor = float(-(u * np.log(u) + (1 - u) * np.log1p(-u)).sum()) / n
+    floor = k * float(-(u * np.log(u) + (1 - u) * np.log1p(-u)).sum())  # (on the loss's scale: a mean or a sum)
     return float(each.mean()), floor
+
+
+def read_soft_cross_entropy(z: np.ndarray, g: np.ndarray, loss: float) -> tuple[float, float, int] | None:
+    """Under a cross-entropy of logits ``z`` (rows, classes) against soft targets q (each row's probabilities: smoothed
+    labels, a teacher's outputs), a mean over the rows or a sum: the gradient is k (softmax(z) - q), k = 1 / the rows
+    (a mean; the rows whose gradient is not all 0, where some targets are ignored) or 1 (a sum). The targets read back
+    for each k, q = p - g / k, must lie in [0, 1] (each row of g summing to 0) and give the loss back, k times the
+    sum of their cross-entropies; no other factor is taken (a KL divergence, or a loss times T^2, fails the check and
+    is not read). Returns (the mean cross-entropy, the targets' own entropy on the loss's scale, the rows read) where
+    some row is not one class alone, else None."""
+    live = np.abs(g).sum(axis=1) > 0
+    rows = int(live.sum())
+    if rows == 0 or not math.isfinite(loss) or loss <= 0:
+        return None
+    z, g = z[live], g[live]
+    if not (np.abs(g.sum(axis=1)) <= RATIO_TOLERANCE * np.abs(g).sum(axis=1)).all():
+        return None  # no cross-entropy of a softmax: each row's gradient sums to 0 there
+    log_p = z - z.max(axis=1, keepdims=True)
+    log_p -= np.log(np.exp(log_p).sum(axis=1, keepdims=True))
+    p = np.exp(log_p)
+    for k in dict.fromkeys((1.0 / rows, 1.0 / len(live), 1.0)):
+        q = p - g / k
+        if not ((q >= -SOFT_TOLERANCE) & (q <= 1 + SOFT_TOLERANCE)).all():
+            continue
+        q = np.clip(q, 0.0, 1.0)
+        each = -(q * log_p).sum(axis=1)
+        if not abs(loss - k * float(each.sum())) <= SOFT_TOLERANCE * loss:
+            continue
+        if not (q.max(axis=1) < 1 - SOFT_TOLERANCE).any():
+            return None  # one class a row: a hard target's cross-entropy (read_cross_entropy's)
+        safe = np.where(q > 0, q, 1.0)
+        floor = k * float(-(q * np.log(safe)).sum())
+        return float(each.mean()), floor, rows
+    return None
 
 
 def squared_targets(z: np.ndarray, g: np.ndarray, s: float, eps: float) -> np.ndarray | None:

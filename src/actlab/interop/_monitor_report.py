@@ -762,7 +762,7 @@ class _Reporting:
             test_loss=held_out[1] if held_out is not None else None,
             test_chance_loss=chance if held_out is not None else None,
             loss_scale=scale, loss_scale_chance=self.chance_loss if scale is not None or skew is not None else None,
-            targets_skewed=skew, zero_output_loss=self._zero_output_loss(),
+            targets_skewed=skew, zero_output_loss=self._zero_output_loss(), loss_floor=self._loss_floor(),
             test_loss_step=held_out[0] if held_out is not None else None,
             held_out=tuple((t, v) for t, v, _ in given), held_out_lowest=lows[0] if lows else None,
             held_out_wider=tuple(low for low in lows[1:] if low is not None),
