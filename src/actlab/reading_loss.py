@@ -1342,6 +1342,13 @@ def _nan_remedy(s: RunSummary, c: Climb | None, bad_loss: bool, bad_grads: bool)
     """The remedy the summary supports: a climb first means steps too large; a finite loss with a NaN gradient, an
     infinite slope; a NaN straight from ordinary losses, the data or the loss first. (Not "use Adam": Adam with too
     high a learning rate diverges too, and the run may be one.)"""
+    if bad_loss and s.diverged_at_step == 1:  # before any update: no rate or clipping made it (W87 walkthrough
+        # finding 4: exp(sim / 0.001) by hand overflowed to inf / inf at step 1, and the remedy led with the rate)
+        return ("The loss was NaN or infinite at the first training step, before any update changed a weight, so "
+                "neither the learning rate nor clipping made it: look at how the loss is computed (a log of 0; an "
+                "exp that overflows, as exp(x / t) does for a small temperature t: use torch.logsumexp, or "
+                "F.cross_entropy on the logits, instead of exp and log by hand; a division by a sum that is 0) and at "
+                f"the first batch's inputs and labels for a NaN or an inf; then {s.restart}.")
     if c is not None:
         return _diverging_remedy(s)
     if bad_grads and not bad_loss and s.loss is not None:
