@@ -73,3 +73,37 @@ def test_soft_targets_floor_is_their_own_entropy_and_the_note_says_how_near_the_
 def test_no_floor_is_said_where_the_targets_are_hard_or_the_loss_cannot_be_read_back(form):
     report, _, _, _ = _run(form, steps=40)
     assert not any(n.startswith("the targets are soft") for n in report.notes), report.notes
+
+
+def test_hard_labels_under_bce_on_probabilities_are_read_and_their_balance_judged():
+    """W87 walkthrough finding 6: nn.BCELoss after nn.Sigmoid on labels as rare as 0.3%, chance_loss ln 2 while the
+    labels' mean binary entropy was 0.313, read 'healthy ... 94% below chance' with no word of their balance, which
+    the same labels under BCEWithLogitsLoss get. Their 0s and 1s are now read back on probabilities too. Reference:
+    the labels' own mean binary entropy over the whole set."""
+    import math
+
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(4000, 12, generator=g)
+    score = x @ torch.randn(12, 6, generator=g)
+    freqs = torch.tensor([0.5, 0.2, 0.1, 0.05, 0.02, 0.01])
+    y = (score > torch.stack([score[:, j].quantile(1 - freqs[j]) for j in range(6)])).float()
+    f = y.mean(0)
+    entropy = float((-(f * f.log() + (1 - f) * (1 - f).log())).mean())
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(12, 32), nn.ReLU(), nn.Linear(32, 6), nn.Sigmoid())
+    opt = torch.optim.Adam(model.parameters(), 3e-3)
+    with Monitor(model, every=5, chance_loss=math.log(2)) as mon:
+        for t in range(40):
+            i = torch.randint(0, 4000, (128,), generator=torch.Generator().manual_seed(t))
+            with mon.step() as s:
+                loss = nn.BCELoss()(model(x[i]), y[i])
+                loss.backward()
+                s.loss = loss
+            opt.step()
+            opt.zero_grad()
+    r = mon.report().reading
+    m = re.search(r"the targets, read back from the outputs' gradient, are far from balanced: \d+% of the [\d,]+ read "
+                  r"\(6 labels a row, 3 batches, from training step \d+ to \d+\) are 0, so a constant guess of each "
+                  r"label's frequency gets a binary cross-entropy of about (\S+), while chance_loss is 0.693", r.words)
+    assert m, r.words
+    assert float(m[1]) == pytest.approx(entropy, rel=0.2)  # (from 3 batches of 128 rows, not the whole set)

@@ -214,8 +214,14 @@ class _LossRead:
             found = soft_binary_targets(z, g, float(loss), *soft)
             if found is None:
                 return
-            value, floor = found
-            read = (self.step_count + 1, 1.0, value, int(z.size), classes, "soft binary cross-entropy", floor)
+            value, floor, target = found
+            if floor is not None:
+                read = (self.step_count + 1, 1.0, value, int(z.size), classes, "soft binary cross-entropy", floor)
+            else:  # every target 0 or 1, on probabilities (nn.BCELoss after nn.Sigmoid): each label's 0s and 1s, as
+                # a binary cross-entropy on logits gives them (W87 walkthrough finding 6: labels 0.3% 1s read no
+                # word of their balance under nn.BCELoss)
+                counts = np.stack([(target == 0).sum(axis=0), (target == 1).sum(axis=0)])
+                read = (self.step_count + 1, 1.0, value, int(z.size), classes, "binary cross-entropy", counts)
         else:
             form = squared_error_form(given, node, out.numel()) if torch.is_tensor(given) and \
                 given.dim() == 0 else None
@@ -361,12 +367,13 @@ SOFT_TOLERANCE = 1e-3  # how far out of [0, 1] a target read back may fall, and 
 
 
 def soft_binary_targets(z: np.ndarray, g: np.ndarray, loss: float, logits: bool,
-                        mean: bool) -> tuple[float, float] | None:
+                        mean: bool) -> tuple[float, float | None, np.ndarray] | None:
     """Under a binary cross-entropy whose form binary_form read (on logits or on probabilities, a mean or a sum): the
     targets t read back from the outputs z and their gradient g (logits: g = k (sigmoid(z) - t); probabilities: g = k
     (z - t) / (z (1 - z)); k = 1 / the values for a mean, 1 for a sum), checked to lie in [0, 1] and to give the loss
-    back; (the mean binary cross-entropy, the targets' mean binary entropy, its floor) where some target lies between
-    0 and 1, and None otherwise (hard targets, which read_binary_cross_entropy reads, or a check that fails)."""
+    back; (the mean binary cross-entropy, the targets' binary entropy on the loss's scale, its floor, the targets
+    rounded to 0 or 1) where some target lies between 0 and 1; with a floor of None where every one is 0 or 1 (hard
+    targets); None where a check fails."""
     n = z.size
     if not n or not math.isfinite(loss):
         return None
@@ -391,11 +398,12 @@ def soft_binary_targets(z: np.ndarray, g: np.ndarray, loss: float, logits: bool,
     if not abs(loss - k * float(each.sum())) <= SOFT_TOLERANCE * max(loss, 1e-12):
         return None
     inside = (t > SOFT_TOLERANCE) & (t < 1 - SOFT_TOLERANCE)
+    target = (t >= 0.5).astype(int)
     if not inside.any():
-        return None
+        return float(each.mean()), None, target
     u = t[inside]
     floor = k * float(-(u * np.log(u) + (1 - u) * np.log1p(-u)).sum())  # (on the loss's scale: a mean or a sum)
-    return float(each.mean()), floor
+    return float(each.mean()), floor, target
 
 
 def read_soft_cross_entropy(z: np.ndarray, g: np.ndarray, loss: float) -> tuple[float, float, int] | None:
