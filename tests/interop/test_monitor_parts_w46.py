@@ -236,3 +236,12 @@ def test_a_small_part_that_rises_stays_out_of_the_headline():
 
     assert ("'z' rose while the whole loss came down" if z_late >= PART_ROSE * z_first else
             "'z' has not come down") in note, note
+
+
+def test_a_part_s_share_below_is_never_rounded_up_to_100_percent():
+    """W87 walkthrough finding 9: 'kd' 0.0844 against its chance level 30.9 read '100% below' beside a headline's
+    '99.7% below chance'. Reference: 1 - 0.0844 / 30.9 = 0.99727."""
+    from actlab.interop._monitor_parts import _below
+
+    assert _below(0.0844, 30.9) == "99.7%" and _below(0.5, 1.0) == "50%" and _below(0.0, 1.0) == "100%"
+    assert _below(0.996, 1000.0) == "99.9%"  # (0.9990, to one figure more)

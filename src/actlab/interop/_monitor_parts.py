@@ -17,6 +17,7 @@ from collections.abc import Mapping
 import torch
 
 from ..reading_loss import MOVED_FRACTION
+from ..reading_record import percent_below
 from ..run_points import NAME_MOST, PARTS_MOST  # named parts a step may give, and characters of a part's name
 from ._monitor_base import JUDGED_STEPS, _short
 
@@ -179,13 +180,14 @@ class _Parts:
             # walkthrough: "'reg' 0.543, 46% below its chance level 1 (...: 0.637)", its lowest mean 0.181)
             risen = (f"; its lowest mean, over the {low[2]} steps to training step {low[1]:,}, was {low[0]:.3g}"
                      if now - low[0] > MOVED_FRACTION * (chance if chance is not None else low[0]) else "")
-            change = ("" if was <= 0 else f", {1 - now / was:.0%} below" if now < was else
+            # (never rounded up to 100%: 99.7% read '100% below' beside a headline's '99.7% below', W87 finding 9)
+            change = ("" if was <= 0 else f", {_below(now, was)} below" if now < was else
                       f", {now / was - 1:.0%} above" if now > was else ", the same as")
             if chance is not None:  # judged against its chance level, as the whole loss is (W48 walkthrough,
                 # finding 4: a head on targets 5 + noise learned their mean alone, its loss from 13.3 to 1.04, the
                 # noise's variance, and read '92% below its first steps')
                 (stuck if now > (1 - MOVED_FRACTION) * chance else learned).append(name)
-                level = (f"{1 - now / chance:.0%} below" if now < chance else f"{now / chance - 1:.0%} above"
+                level = (f"{_below(now, chance)} below" if now < chance else f"{now / chance - 1:.0%} above"
                          if now > chance else "at")
                 said.append(f"'{name}' {now:.3g}, {level} its chance level {chance:.3g} (part_chance; its mean over "
                             f"its first {len(a)} steps: {was:.3g}{risen})")
@@ -232,6 +234,12 @@ class _Parts:
                       "chance level} "
                       "judges a part against chance, as chance_loss does the whole loss")
         return words, stuck, learned, fell
+
+
+def _below(value: float, base: float) -> str:
+    """How far below ``base`` a value is, to whole percents, with a figure more only where that would read 100%."""
+    share = 1 - value / base
+    return f"{share:.0%}" if share < 0.995 or value <= 0 else percent_below(value, base)
 
 
 def _listed(names: list[str]) -> str:

@@ -69,6 +69,7 @@ from ._monitor_base import (
     torch_restart,
 )
 from ._monitor_counts import DEAD_NAMED
+from ._monitor_parts import _below
 from ._monitor_places import _Layer
 from ._monitor_scaler import half_note, scaler_hint
 from ._monitor_words import (
@@ -1482,7 +1483,7 @@ class _Reporting:
         'targets that do not follow their inputs ... raise the learning rate', nothing said of the KL's weight."""
         head = reading.findings[0]
         one, single = len(fell) == 1, len(stuck) == 1
-        down = "; ".join(f"{'' if one else f'{n!r} '}{1 - now / was:.0%} below its first steps' mean, to {now:.3g}"
+        down = "; ".join(f"{'' if one else f'{n!r} '}{_below(now, was)} below its first steps' mean, to {now:.3g}"
                          for n, (was, now) in fell.items())
         judged = all(n in self.part_chance for n in stuck)
         against = ("below its chance level" if single else "below their chance levels") if judged else \
