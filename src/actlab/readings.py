@@ -1930,7 +1930,8 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
             first = s.first_loss
             held += (f"; it began {percent_below(first[1], s.chance_loss)} below chance (its first loss, "
                      f"{first[1]:.3g} at training step 1), as a model trained before does: if this one was not, "
-                     "chance_loss is too high for this loss")
+                     "chance_loss may be too high for this loss, or the loss lets an untrained model start there (a "
+                     "contrastive loss at a small temperature tells two views of one input apart before any training)")
         remedy = " ".join(r for r in (_mostly_dead_remedy(s, mostly), _mostly_saturated_remedy(s)) if r)
         return Finding(Status.HEALTHY, f"healthy: {flow}{join}the loss is {below} below chance{_loss_text(s)}{held}",
                        remedy, evidence)
