@@ -175,7 +175,11 @@ class _LossRead:
         """At the end of the model's first forward on a sampled step that is due a read: its output, and a hook that
         keeps the gradient reaching it."""
         n = self.sampled_steps
-        if n >= READ_FIRST and n % READ_EVERY:
+        # soft targets read last, on a small output: every sampled step, so that the floor follows the batches (W88
+        # walkthrough finding 5: Mixup's floor, 0.05 to 0.63 a batch, was taken from the first 3 reads alone)
+        soft = bool(self._loss_reads) and self._loss_reads[-1][5] in SOFT_KINDS
+        if n >= READ_FIRST and n % READ_EVERY and not (soft and torch.is_tensor(output)
+                                                       and output.numel() <= SOFT_READ_MOST):
             return
         if not (torch.is_tensor(output) and output.requires_grad and output.is_floating_point()
                 and output.dim() >= 1 and 0 < output.numel() <= READ_MOST):
@@ -236,6 +240,10 @@ class _LossRead:
                     return
                 value, floor, rows = soft
                 read = (self.step_count + 1, 1.0, value, rows, classes, "soft cross-entropy", floor)
+        if self._loss_reads and self._loss_reads[-1][5] == f"soft {read[5]}" and abs(read[1] - 1) <= SCALE_ONE:
+            # a batch of hard targets among soft ones (CutMix's whole-image batch, a Mixup lambda of 1): a soft read
+            # whose targets' entropy is 0, not a new kind of loss that drops the floor (W88 walkthrough finding 6)
+            read = (*read[:5], f"soft {read[5]}", 0.0)
         if self._loss_reads is None or self._loss_reads[-1][5] != read[5]:
             self._loss_reads = deque(maxlen=LOSS_READS)
             self._loss_first = read[2]
@@ -359,6 +367,7 @@ class _LossRead:
 
 
 SOFT_FLOOR_SHARE = 0.05  # a soft-target floor under this share of chance is not said (_soft_floor_note)
+SOFT_READ_MOST = 1 << 16  # an output of soft targets this small or smaller is read on every sampled step
 # the reads of soft targets, and what their targets are in words
 SOFT_KINDS = {"soft binary cross-entropy": "values between 0 and 1",
               "soft cross-entropy": "each row a spread of probability over the classes, as smoothed labels or a "
