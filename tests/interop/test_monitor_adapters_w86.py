@@ -102,3 +102,42 @@ def test_a_frozen_body_with_no_adapter_is_still_left_out():
         for t in range(20):
             monitored_step(mon, model, x[t * 8:t * 8 + 64], y[t * 8:t * 8 + 64], opt)
     assert "only the output layer trains: every hidden layer is left out" in mon.report().reading.words
+
+
+class Bottleneck(nn.Module):
+    """A frozen linear layer and a bottleneck adapter added to its output (down, ReLU, up), both projections at 0."""
+
+    def __init__(self, base: nn.Linear):
+        super().__init__()
+        self.base = base.requires_grad_(False)
+        self.down, self.up = nn.Linear(base.out_features, 4), nn.Linear(4, base.out_features)
+        for m in (self.down, self.up):
+            nn.init.zeros_(m.weight)
+            nn.init.zeros_(m.bias)
+
+    def forward(self, x):
+        h = self.base(x)
+        return h + self.up(torch.relu(self.down(h)))
+
+
+@pytest.mark.parametrize("kind", ["lora-behind-a-norm", "bottleneck"])
+def test_factors_all_0_read_weights_not_changing_whatever_row_they_feed(kind):
+    """W88 walkthrough finding 3: LoRA written as modules, both at 0, behind a LayerNorm (the row's weight is the
+    norm's, not the adapted layer's) read 'no_gradient ... Lower the learning rate'; a bottleneck adapter with both
+    projections at 0 read 'dead layer ... use Leaky ReLU or GELU', which cannot help (f(0) = 0 and up is 0).
+    Reference: the test's own gradients of the factors, exactly 0, and their values, unmoved."""
+    torch.manual_seed(0)
+    first = LoRA(nn.Linear(16, 32), zero_a=True, modules=True) if kind.startswith("lora") else Bottleneck(
+        nn.Linear(16, 32))
+    model = nn.Sequential(first, nn.LayerNorm(32).requires_grad_(False), nn.ReLU(), nn.Linear(32, 3))
+    x, y = torch.randn(256, 16), torch.randint(0, 3, (256,))
+    opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], 3e-3)
+    names = ("lora_A", "lora_B") if kind.startswith("lora") else ("down", "up")
+    with Monitor(model, every=5, chance_loss=math.log(3)) as mon:
+        for t in range(30):
+            monitored_step(mon, model, x[t * 4:t * 4 + 64], y[t * 4:t * 4 + 64], opt)
+    assert all(not getattr(model[0], n).weight.any() for n in names)  # the premise: never moved from 0
+    r = mon.report().reading
+    assert r.status.value == "weights_still", r.words
+    assert r.words.startswith(f"weights not changing: the adapter of '0' ({', '.join(names)}) is 0 in every factor")
+    assert r.remedy.startswith("Initialise one factor of each adapter at random")

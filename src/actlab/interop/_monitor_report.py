@@ -1200,6 +1200,7 @@ class _Reporting:
         matrices = _matrices_note(self._matrix_read[1] if self._matrix_read[0] == step else {}, output_norm)
         if matrices:
             notes.append(matrices)
+        zero_adapters += [n for n in self._zero_factors(weight_norm, frozen, step) if n not in zero_adapters]
         if zero_adapters:
             reading = _zero_adapters(reading, zero_adapters)
         reading = with_alike_inputs(reading, summary)
@@ -1475,6 +1476,31 @@ class _Reporting:
             except AttributeError:  # (a name that is no parameter of the model's)
                 stuck = False
         return _adapter_names(parent, [n for n, _ in found]), norm, stuck
+
+    def _zero_factors(self, weight_norm: dict[str, float], frozen, step: int) -> list[str]:
+        """Trained weights, two or more in one module, each 0 in every value and with a gradient of exactly 0 on this
+        step, whatever rows they feed: the factors of a product that are all 0, which no step moves (LoRA's A and B,
+        an adapter's down and up projections, both initialised at 0), named as _adapter_names names them (W88
+        walkthrough finding 3: LoRA written as modules behind a LayerNorm read 'no_gradient ... Lower the learning
+        rate'; a bottleneck adapter, 'dead layer ... use Leaky ReLU or GELU')."""
+        at, matrices = self._matrix_read
+        zero = [f"{n}.weight" for n, v in weight_norm.items() if v == 0 and n not in frozen]
+        zero += [n for n, v in (matrices.items() if at == step else ()) if v == 0]
+        by_parent: dict[str, list[str]] = {}
+        for name in zero:
+            parent = name.rpartition(".")[0]
+            parent = parent.rpartition(".")[0] if name.endswith(".weight") else parent  # (a module's: its holder)
+            by_parent.setdefault(parent, []).append(name)
+        named = []
+        for parent, names in by_parent.items():
+            if len(names) < 2 or not parent:
+                continue
+            try:
+                if all(not self.model.get_parameter(n).detach().any() for n in names):
+                    named.append(_adapter_names(parent, names))
+            except AttributeError:
+                continue
+        return named
 
     def _collapsed(self, reading: Reading, stuck: list[str], fell: dict[str, tuple[float, float]]) -> Reading:
         """A whole loss that reads not learning (or starting) while one part or more were driven to near 0 and the
