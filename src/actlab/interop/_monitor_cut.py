@@ -171,6 +171,12 @@ class _Cut:
             groups = self._rate_opts[opt] = [
                 (i, next(f"'{ids[id(p)]}.weight'" for p in g["params"] if id(p) in ids))
                 for i, g in enumerate(opt.param_groups) if any(id(p) in ids for p in g["params"])]
+            if not groups:  # no watched weight in it (BitFit: biases and norms alone train): the groups holding
+                # the model's parameters, named by their first (W88 walkthrough finding 1: lr 0 went unread)
+                names = {id(p): n for n, p in self.model.named_parameters()}
+                groups = self._rate_opts[opt] = [
+                    (i, next(f"'{names[id(p)]}'" for p in g["params"] if id(p) in names))
+                    for i, g in enumerate(opt.param_groups) if any(id(p) in names for p in g["params"])]
         # the training step this update follows (its block ended; inside an open block, that block's step)
         step = self.step_count + (self._open_step is not None)
         if step <= self._step0:  # an update before this monitor's first step: none of its run's

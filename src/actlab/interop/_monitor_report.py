@@ -37,6 +37,7 @@ from ..reading_loss import (
 from ..reading_record import LossSteps, percent_below, times
 from ..reading_remedies import FROM_START
 from ..readings import (
+    JUDGE_AFTER_STEPS,
     TORCH_LEVERS,
     UNLEARNED,
     Finding,
@@ -46,7 +47,9 @@ from ..readings import (
     Status,
     _has_moved,
     _loss_text,
+    _rates_at_zero,
     _recall_blow_up,
+    _zero_rate_words,
     diagnose,
     floor_of,
     grad_ratio,
@@ -845,9 +848,7 @@ class _Reporting:
                 "(model.requires_grad_(True), or only the layers to fine-tune) and give those to the optimiser.",
                 {"frozen": sorted(frozen)}),))
         elif output is None and order and set(order) <= frozen:
-            reading = Reading((Finding(Status.FLOWING, "every weighted module's weight is frozen "
-                                       "(requires_grad=False): no weight gradient to read; only the model's other "
-                                       "parameters (biases, norms) are trained", "", {}),))
+            reading = self._others_train(summary)
         elif never_stored:
             reading = Reading((Finding(
                 Status.UNWATCHED, f"unwatched: the weights' gradients were computed but never stored in .grad on "
@@ -1476,6 +1477,38 @@ class _Reporting:
             except AttributeError:  # (a name that is no parameter of the model's)
                 stuck = False
         return _adapter_names(parent, [n for n, _ in found]), norm, stuck
+
+    def _others_train(self, summary: RunSummary) -> Reading:
+        """Every weighted module's weight frozen while other parameters train (BitFit's biases and norms, a learned
+        scale beside a frozen layer): which train, by name; the rates read where each is 0; and the loss judged where
+        chance_loss was given. W88 walkthrough findings 1 and 2: such a run read 'only the model's other parameters
+        (biases, norms) are trained' at lr 0, nothing moving, as it did when the loss came down 37% below chance, and
+        named norms that were frozen."""
+        trained = [n for n, p in self.model.named_parameters() if p.requires_grad]
+        shown = ", ".join(f"'{n}'" for n in trained[:6]) + (f" and {len(trained) - 6} more" if len(trained) > 6 else "")
+        words = (f"every weighted module's weight is frozen (requires_grad=False): no weight gradient to read; only "
+                 f"other parameters of the model are set to train ({shown})")
+        zero = _rates_at_zero(summary)
+        if zero is not None:
+            return Reading((Finding(Status.NOT_LEARNING, f"weights not changing: {words}, but "
+                                    f"{_zero_rate_words(summary, *zero)}{_loss_text(summary)}",
+                                    "Set the learning rate above 0: every optimiser's step is proportional to it, so "
+                                    "a rate of 0 leaves each parameter where it is.",
+                                    {"learning_rate_zero_since": zero[0]}),))
+        if summary.chance_loss is None or summary.loss is None or not math.isfinite(summary.loss):
+            return Reading((Finding(Status.FLOWING, f"{words}{_loss_text(summary)}", "", {}),))
+        if _has_moved(summary):
+            return Reading((Finding(Status.FLOWING, f"{words}, and the loss is "
+                                    f"{percent_below(summary.loss, summary.chance_loss)} below chance"
+                                    f"{_loss_text(summary)}", "", {}),))
+        if (summary.steps or 0) >= JUDGE_AFTER_STEPS:
+            return Reading((Finding(Status.NOT_LEARNING, f"not learning: {words}, and after {summary.steps:,} "
+                                    f"updates the loss is not {MOVED_FRACTION:.0%} below chance{_loss_text(summary)}",
+                                    "Parameters other than the weights move the layers' outputs by shifts and "
+                                    "scales alone: if that is too little for the task, let some weights train too "
+                                    "(an adapter, or the last layers); if the loss is flat, raise the learning rate.",
+                                    {}),))
+        return Reading((Finding(Status.FLOWING, f"{words}{_loss_text(summary)}", "", {}),))
 
     def _zero_factors(self, weight_norm: dict[str, float], frozen, step: int) -> list[str]:
         """Trained weights, two or more in one module, each 0 in every value and with a gradient of exactly 0 on this
