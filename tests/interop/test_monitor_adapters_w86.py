@@ -141,3 +141,19 @@ def test_factors_all_0_read_weights_not_changing_whatever_row_they_feed(kind):
     assert r.status.value == "weights_still", r.words
     assert r.words.startswith(f"weights not changing: the adapter of '0' ({', '.join(names)}) is 0 in every factor")
     assert r.remedy.startswith("Initialise one factor of each adapter at random")
+
+
+@pytest.mark.parametrize("modules", [False, True], ids=["matrices", "modules"])
+def test_a_low_rank_adapter_s_factors_are_not_said_to_lack_an_activation(modules):
+    """W88 walkthrough finding 8: every LoRA run read 'no watched activation runs between 0.A -> 0.B ... is not
+    watched': an adapter's two factors are linear on purpose. A pair of layers with nothing between them elsewhere is
+    still said (the other side)."""
+    torch.manual_seed(0)
+    body = nn.Sequential(LoRA(nn.Linear(16, 32), False, modules), nn.GELU(), nn.Linear(32, 32), nn.Linear(32, 3))
+    x, y = torch.randn(64, 16), torch.randint(0, 3, (64,))
+    opt = torch.optim.Adam([p for p in body.parameters() if p.requires_grad], 3e-3)
+    with Monitor(body, every=1, chance_loss=math.log(3)) as mon:
+        monitored_step(mon, body, x, y, opt)
+    note = next((n for n in mon.report().notes if n.startswith("no watched activation runs between")), "")
+    assert "lora" not in note.lower() and "0.A" not in note, note
+    assert "2 -> 3" in note, note  # the two plain layers with nothing between them

@@ -164,6 +164,21 @@ class _Noting:
             "no longer updates them; Dropout drops nothing). A validation pass that calls model.eval() needs "
             "model.train() after it, before the next training step")
 
+    def _adapter_pair(self, a: str, b: str) -> bool:
+        """Whether weighted modules ``a`` -> ``b`` are a low-rank adapter's two factors, linear on purpose: both within
+        two levels of a module that also holds a frozen weighted module (the layer they adapt: LoRA's lora_A ->
+        lora_B beside its frozen base). W88 walkthrough finding 8: every LoRA run read 'no watched activation runs
+        between 0.A -> 0.B ... is not watched'."""
+        pa, pb = a.split("."), b.split(".")
+        common = 0
+        while common < min(len(pa), len(pb)) - 1 and pa[common] == pb[common]:
+            common += 1
+        if not common or len(pa) - common > 2 or len(pb) - common > 2:
+            return False
+        holder = ".".join(pa[:common]) + "."
+        return any(n.startswith(holder) and n not in (a, b) and getattr(m, "weight", None) is not None
+                   and not m.weight.requires_grad for n, m in self._weighted_by_name.items())
+
     def _note_hidden(self, seen: list, order: list[str], loss=None) -> None:
         self._note_trained_in_eval()
         self._note_parts()  # (the model itself not called: parts of it were)
@@ -182,7 +197,8 @@ class _Noting:
             # input projection is; W63 walkthrough finding 6: 'no watched activation runs between emb -> ih'. Where a
             # module the monitor cannot hook runs in the model, a recurrent one, the pair stays: it may run there)
             bare = [(a, b) for a, b in dict.fromkeys(self._fed)
-                    if self._not_read or not isinstance(self._weighted_by_name.get(a), nn.Embedding)]
+                    if (self._not_read or not isinstance(self._weighted_by_name.get(a), nn.Embedding))
+                    and not self._adapter_pair(a, b)]
             if bare and not _is_affine(self.model):  # a linear model: the reading names the layers (_linear_reading)
                 pairs = "; ".join(f"{a} -> {b}" for a, b in bare[:5])
                 # a recurrent module the monitor cannot hook may be what runs between them: named first (W38
