@@ -157,3 +157,35 @@ def test_a_low_rank_adapter_s_factors_are_not_said_to_lack_an_activation(modules
     note = next((n for n in mon.report().notes if n.startswith("no watched activation runs between")), "")
     assert "lora" not in note.lower() and "0.A" not in note, note
     assert "2 -> 3" in note, note  # the two plain layers with nothing between them
+
+
+def test_a_block_s_other_trained_modules_are_no_adapter_of_its_frozen_layer():
+    """The other side of the adapters: a block whose MLP layer is frozen while a module deeper in the same block
+    trains (its attention's projection, here a Linear inside a child module) is no adapter: the frozen layer is left
+    out, as before."""
+
+    class Inner(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.proj = nn.Linear(16, 16)
+
+        def forward(self, x):
+            return self.proj(x)
+
+    class Block(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.attn, self.fc1, self.act = Inner(), nn.Linear(16, 32).requires_grad_(False), nn.GELU()
+
+        def forward(self, x):
+            return self.act(self.fc1(x + self.attn(x)))
+
+    torch.manual_seed(0)
+    model = nn.Sequential(Block(), nn.Linear(32, 3))
+    x, y = torch.randn(256, 16), torch.randint(0, 3, (256,))
+    opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], 3e-3)
+    with Monitor(model, every=5, chance_loss=math.log(3)) as mon:
+        for t in range(20):
+            monitored_step(mon, model, x[t * 8:t * 8 + 64], y[t * 8:t * 8 + 64], opt)
+    words = mon.report().reading.words
+    assert "adapter" not in words and "after the frozen '0.fc1.weight'" in words, words

@@ -30,6 +30,24 @@ TORCH_CLIP = "clip the gradients' norm (torch.nn.utils.clip_grad_norm_ between b
 START_WEIGHTS = "the weights the run began with (fresh ones, or the pretrained ones a fine-tuning loads)"
 
 
+def held_directly(model, holder: str, name: str) -> bool:
+    """Whether module ``name`` is a child of module ``holder`` in ``model``, or a child of a container child of it (an
+    nn.ModuleDict or nn.ModuleList: peft keeps lora_A['default'] so): an adapter's place beside the layer it adapts,
+    not any module further down (a transformer block's attention beside its frozen MLP is no adapter of it)."""
+    if not holder or not name.startswith(f"{holder}."):
+        return False
+    rest = name[len(holder) + 1:].split(".")
+    if len(rest) == 1:
+        return True
+    if len(rest) != 2:
+        return False
+    try:
+        middle = model.get_submodule(f"{holder}.{rest[0]}")
+    except AttributeError:
+        return False
+    return isinstance(middle, torch.nn.ModuleDict | torch.nn.ModuleList)
+
+
 def torch_restart(checkpoint: str = "saved before the problem began", step: int | None = None) -> str:
     """How a remedy says "start again" to a script, with which checkpoint ('saved before step 101', where the step the
     problem began on is known): an argument, not a phrase replaced inside the words (M21 item 6). ``step``: the

@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ._monitor_base import _exception_words
+from ._monitor_base import _exception_words, held_directly
 from ._monitor_words import (
     STEP_ERROR_HEADS,
     _group_names,
@@ -175,8 +175,10 @@ class _Noting:
             common += 1
         if not common or len(pa) - common > 2 or len(pb) - common > 2:
             return False
-        holder = ".".join(pa[:common]) + "."
-        return any(n.startswith(holder) and n not in (a, b) and getattr(m, "weight", None) is not None
+        holder = ".".join(pa[:common])
+        if not (held_directly(self.model, holder, a) and held_directly(self.model, holder, b)):
+            return False
+        return any(held_directly(self.model, holder, n) and n not in (a, b) and getattr(m, "weight", None) is not None
                    and not m.weight.requires_grad for n, m in self._weighted_by_name.items())
 
     def _note_hidden(self, seen: list, order: list[str], loss=None) -> None:

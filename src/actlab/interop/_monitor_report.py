@@ -69,6 +69,7 @@ from ._monitor_base import (
     OUTPUT_FALL,
     START_WEIGHTS,
     TORCH_RESTART,
+    held_directly,
     torch_restart,
 )
 from ._monitor_counts import DEAD_NAMED
@@ -1465,7 +1466,8 @@ class _Reporting:
         at, matrices = self._matrix_read
         found = [(n, v) for n, v in (matrices.items() if at == step else ()) if n.rpartition(".")[0] == parent]
         found += [(f"{n}.weight", v) for n, v in weight_norm.items()
-                  if n != weight_module and n.startswith(f"{parent}.") and n not in frozen and n not in owners]
+                  if n != weight_module and held_directly(self.model, parent, n) and n not in frozen
+                  and n not in owners]
         found = [(n, v) for n, v in found if math.isfinite(v)]
         if not found:
             return None
