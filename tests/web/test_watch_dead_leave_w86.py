@@ -10,9 +10,11 @@ import json
 import pytest
 
 from actlab.web.app import create_app
+from web._watch_page import open_watch
 from web.conftest import serving, shot
 
 NAMES = ["body.0.act", "body.1.act"]
+READY = "document.getElementById('watch-source').textContent.includes('30 sampled steps')"
 WIDTH = 16
 
 
@@ -33,16 +35,6 @@ def _write(path, dying: bool) -> None:
         fh.write("".join(json.dumps(report(s)) + "\n" for s in range(10, 301, 10)))
 
 
-def _open(browser, base, health):
-    context = browser.new_context(viewport={"width": 1280, "height": 1000})
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(f"{base}/watch?health={health}")
-    page.wait_for_function("document.getElementById('watch-source').textContent.includes('30 sampled steps')")
-    return context, page, errors
-
-
 @pytest.mark.browser
 @pytest.mark.parametrize(("dying", "health", "said"), [
     (True, "saturated", True), (True, "dead", False), (False, "saturated", False)])
@@ -50,7 +42,7 @@ def test_dead_units_that_left_the_saturated_count_are_said_under_it(browser, tmp
     log = tmp_path / "run.jsonl"
     _write(log, dying)
     with serving(create_app(db_path=tmp_path / "p.sqlite3", watch_log=log)) as base:
-        context, page, errors = _open(browser, base, health)
+        context, page, errors = open_watch(browser, base, READY, query=f"?health={health}")
         note = page.locator("#watch-health-note")
         text, hidden = note.text_content(), note.is_hidden()
         if said:

@@ -18,6 +18,15 @@ def _watch(tmp_path, port: int, timeout: float = 60):
                            str(port), "--no-browser"], capture_output=True, text=True, timeout=timeout, env=ENV)
 
 
+def _spawn(log) -> tuple[int, subprocess.Popen]:
+    """`actlab watch LOG --no-browser` on a free port, started: (the port, the process)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return port, subprocess.Popen([sys.executable, "-m", "actlab.cli", "watch", str(log), "--port", str(port),
+                                   "--no-browser"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+
+
 def test_a_port_in_use_is_one_error_line_and_nothing_claims_to_watch(tmp_path):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -33,12 +42,7 @@ def test_a_port_in_use_is_one_error_line_and_nothing_claims_to_watch(tmp_path):
 
 
 def test_a_free_port_serves_the_page_on_the_socket_it_took(tmp_path):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "actlab.cli", "watch", str(tmp_path / "run.jsonl"), "--port",
-                             str(port), "--no-browser"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=ENV)
+    port, proc = _spawn(tmp_path / "run.jsonl")
     try:
         for _ in range(200):
             try:
@@ -64,11 +68,7 @@ def test_a_page_opened_as_soon_as_the_address_is_printed_is_answered_not_refused
     log = tmp_path / "run.jsonl"
     line = '{"step": %d, "loss": 1.0}\n'
     log.write_text('{"actlab_monitor": 1}\n' + "".join(line % t for t in range(1, 20001)))
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "actlab.cli", "watch", str(log), "--port", str(port),
-                             "--no-browser"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+    port, proc = _spawn(log)
     try:
         said = proc.stdout.readline()
         assert said.startswith(f"watching {log}"), said
