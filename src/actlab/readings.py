@@ -1690,10 +1690,15 @@ def _generalising(s: RunSummary) -> Finding | None:
                     "test_loss_step": s.test_loss_step})
 
 
+def _given_in_training(s: RunSummary) -> list[tuple[int, float]]:
+    """The held-out losses given after a training step (not before any: the initial weights'), as (step, loss)."""
+    return [(t, v) for t, v in s.held_out if v is not None and t >= 1]
+
+
 def _held_never_below(s: RunSummary) -> tuple[int, float] | None:
     """Where every held-out loss given after a training step is above the held-out chance (the lowest window's lowest
     too), the lowest of them as (training step given after, loss); None otherwise, or where none was given."""
-    given = [(t, v) for t, v in s.held_out if v is not None and t >= 1]
+    given = _given_in_training(s)
     window = s.held_out_lowest
     if window is not None and window.best_step >= 1:
         given.append((window.best_step, window.best))
@@ -1709,7 +1714,7 @@ def _with_forgetting(found: Finding | None, s: RunSummary) -> Finding | None:
     and read only 'the network fits its training points at the cost of new ones')."""
     if found is None or "held_out_best_step" not in found.evidence:
         return found
-    given = [(t, v) for t, v in s.held_out if v is not None and t >= 1]
+    given = _given_in_training(s)
     low = s.held_out_lowest
     if len(given) < 3 or min(given, key=lambda g: g[1]) != given[0] or (low is not None and low.best < given[0][1]):
         return found

@@ -189,3 +189,48 @@ def test_a_block_s_other_trained_modules_are_no_adapter_of_its_frozen_layer():
             monitored_step(mon, model, x[t * 8:t * 8 + 64], y[t * 8:t * 8 + 64], opt)
     words = mon.report().reading.words
     assert "adapter" not in words and "after the frozen '0.fc1.weight'" in words, words
+
+
+class PeftLike(nn.Module):
+    """A frozen linear layer with lora_A and lora_B kept in nn.ModuleDicts under 'default', as peft keeps them."""
+
+    def __init__(self, base: nn.Linear, zero: bool, rank: int = 4):
+        super().__init__()
+        self.base_layer = base.requires_grad_(False)
+        self.lora_A = nn.ModuleDict({"default": nn.Linear(base.in_features, rank, bias=False)})
+        self.lora_B = nn.ModuleDict({"default": nn.Linear(rank, base.out_features, bias=False)})
+        nn.init.zeros_(self.lora_B["default"].weight)
+        if zero:
+            nn.init.zeros_(self.lora_A["default"].weight)
+
+    def forward(self, x):
+        return self.base_layer(x) + self.lora_B["default"](self.lora_A["default"](x))
+
+
+@pytest.mark.parametrize("zero", [False, True])
+def test_adapters_kept_in_module_dicts_as_peft_keeps_them(zero):
+    """peft keeps lora_A['default'] and lora_B['default']: the layer is not left out (lora_B, the last weighted
+    module to run before the GELU, carries its row), and both at 0 read weights not changing. Reference: the test's
+    own gradient norms, after the last (sampled) step."""
+    torch.manual_seed(0)
+    model = nn.Sequential(PeftLike(nn.Linear(16, 32), zero), nn.GELU(), nn.Linear(32, 3))
+    x, y = torch.randn(256, 16), torch.randint(0, 3, (256,))
+    opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], 3e-3)
+    with Monitor(model, every=5, chance_loss=math.log(3)) as mon:
+        for t in range(29):
+            monitored_step(mon, model, x[t * 4:t * 4 + 64], y[t * 4:t * 4 + 64], opt)
+        with mon.step(sample=True) as s:
+            loss = nn.functional.cross_entropy(model(x[:64]), y[:64])
+            loss.backward()
+            s.loss = loss
+        own = model[0].lora_B["default"].weight.grad.norm().item()
+        out = model[2].weight.grad.norm().item()
+        opt.step()
+    r = mon.report().reading
+    if zero:
+        assert own == 0 and r.status.value == "weights_still", r.words
+        assert r.words.startswith("weights not changing: the adapter of '0' (lora_A.default, lora_B.default) is 0")
+    else:
+        said = f"{own / out:.2g} times" if own >= out else f"{own / out:.2g} of"
+        assert f"('0.lora_B.default.weight' gets {said} the output layer's)" in r.words, r.words
+        assert "left out" not in r.words

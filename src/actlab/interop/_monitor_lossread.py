@@ -288,17 +288,15 @@ class _LossRead:
                           squared=True)
 
     def _soft_floor_note(self, loss: float | None, chance: float | None) -> str:
-        """Where the latest read found a binary cross-entropy against soft targets (values between 0 and 1): their
-        own entropy, under which no model's loss goes, from the latest reads of that kind, beside the judged ``loss``
-        and ``chance``; "" otherwise, or where that floor is under SOFT_FLOOR_SHARE of chance. W85 walkthrough
-        finding 5: an autoencoder's BCE at 0.364 read '48% below chance' while its floor was 0.355."""
-        kind = self._loss_reads[-1][5] if self._loss_reads else None
-        if kind not in SOFT_KINDS:
+        """Where the latest reads found a cross-entropy or a binary cross-entropy against soft targets: their own
+        entropy (_loss_floor), under which no model's loss goes, beside the judged ``loss`` and ``chance``; ""
+        otherwise, or where that floor is under SOFT_FLOOR_SHARE of chance. W85 walkthrough finding 5: an
+        autoencoder's BCE at 0.364 read '48% below chance' while its floor was 0.355."""
+        floor = self._loss_floor()
+        if floor is None or chance is not None and floor < SOFT_FLOOR_SHARE * chance:
             return ""
+        kind = self._loss_reads[-1][5]
         reads = [r for r in self._loss_reads if r[5] == kind]
-        floor = sum(r[6] for r in reads) / len(reads)
-        if chance is not None and floor < SOFT_FLOOR_SHARE * chance:
-            return ""
         steps = (f"the batch read at training step {reads[0][0]:,}" if len(reads) == 1 else
                  f"the {len(reads)} batches read at training steps {reads[0][0]:,} to {reads[-1][0]:,}")
         what = SOFT_KINDS[kind]

@@ -575,7 +575,6 @@ class _Reporting:
                         and any(not math.isnan(r["act_grad"]) for _, _, r in seen))
         groups: dict[str, list[LayerSummary]] = {}  # the reading's hidden layers: one per weighted module
         left_out = []  # watched layers the reading's counts leave out, and why
-        zero_adapters = []  # frozen layers' adapters whose every matrix is 0 (_adapter_of), named
         forward_stds = []  # (label, std) of each hidden activation, in forward order
         stds_of: set = set()  # (the place without its call number, its weight module) of each std taken
         dead_between = False  # some layer counts dead units over sampled batches with unsampled steps between them
@@ -665,8 +664,6 @@ class _Reporting:
                 # layer, its weight getting 'as much as the output layer's', its own)
                 on_output.append(layer.label)
             elif is_frozen and (adapter := self._adapter_of(weight_module, weight_norm, frozen, owners, step)):
-                if adapter[2]:
-                    zero_adapters.append(adapter[0])
                 # a frozen weight beside trained ones that add to its output (a low-rank adapter's A and B): the
                 # layer trains through them, and their gradient stands for it (W86 walkthrough finding 1: LoRA on a
                 # frozen body read 'only the output layer trains: every hidden layer is left out')
@@ -1202,7 +1199,7 @@ class _Reporting:
         matrices = _matrices_note(self._matrix_read[1] if self._matrix_read[0] == step else {}, output_norm)
         if matrices:
             notes.append(matrices)
-        zero_adapters += [n for n in self._zero_factors(weight_norm, frozen, step) if n not in zero_adapters]
+        zero_adapters = self._zero_factors(weight_norm, frozen, step)
         if zero_adapters:
             reading = _zero_adapters(reading, zero_adapters)
         reading = with_alike_inputs(reading, summary)
@@ -1453,13 +1450,12 @@ class _Reporting:
         return Reading((dataclasses.replace(head, words=words, remedy=remedy),) + reading.findings[1:])
 
     def _adapter_of(self, weight_module: str, weight_norm: dict[str, float], frozen, owners: dict,
-                    step: int) -> tuple[str, float, bool] | None:
+                    step: int) -> tuple[str, float] | None:
         """A frozen weighted module's trained adapter, where the module that holds it also holds trained matrices of
         its own (a hand-written LoRA's A and B) or trained weighted modules on no row (peft's lora_A and lora_B), read
-        on this step: (how the words name them, the root sum of their gradients' squared norms, whether two or more
-        of them are there, every gradient exactly 0 and every value 0: a product of factors that are all 0, which no
-        step moves); None where there is none. Only the holding module's own parameters and modules count: a body's
-        other layers are no adapter."""
+        on this step: (how the words name them, the root sum of their gradients' squared norms); None where there is
+        none. Only the holding module's own parameters and modules count (held_directly): a body's other layers are
+        no adapter. Factors that are all 0 are _zero_factors'."""
         parent = weight_module.rpartition(".")[0]
         if not parent:
             return None
@@ -1471,14 +1467,7 @@ class _Reporting:
         found = [(n, v) for n, v in found if math.isfinite(v)]
         if not found:
             return None
-        norm = math.sqrt(math.fsum(v * v for _, v in found))
-        stuck = False
-        if norm == 0 and len(found) >= 2:
-            try:
-                stuck = all(not self.model.get_parameter(n).detach().any() for n, _ in found)
-            except AttributeError:  # (a name that is no parameter of the model's)
-                stuck = False
-        return _adapter_names(parent, [n for n, _ in found]), norm, stuck
+        return _adapter_names(parent, [n for n, _ in found]), math.sqrt(math.fsum(v * v for _, v in found))
 
     def _others_train(self, summary: RunSummary) -> Reading:
         """Every weighted module's weight frozen while other parameters train (BitFit's biases and norms, a learned
@@ -1524,7 +1513,12 @@ class _Reporting:
         by_parent: dict[str, list[str]] = {}
         for name in zero:
             parent = name.rpartition(".")[0]
-            parent = parent.rpartition(".")[0] if name.endswith(".weight") else parent  # (a module's: its holder)
+            if name.endswith(".weight"):  # a module's: its holder, past a container (peft's lora_A['default'])
+                module = parent
+                parent = module.rpartition(".")[0]
+                holder = parent.rpartition(".")[0]
+                if holder and held_directly(self.model, holder, module):
+                    parent = holder
             by_parent.setdefault(parent, []).append(name)
         named = []
         for parent, names in by_parent.items():
