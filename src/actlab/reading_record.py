@@ -428,11 +428,11 @@ class RunSummary:
     # the highest loss a monitor saw on a training step, sampled or not, where it passed DIVERGING_LOSS x chance, and
     # that step: a run that blew up and came back with dead or saturated units says so (W26 finding 3); None: none
     blown_up: tuple[int, float] | None = None
-    # the highest climb from the run's first loss a monitor saw (reading_loss.climbed_from_first on its recent sampled
-    # losses), kept after the losses came back: (the first loss's step, the first loss, the recent losses' median,
-    # the training step of that median); None: none. W77 walkthrough finding 1: a transformer at AdamW lr 1 climbed
-    # to a median of 34 (9.9 times chance) by step 100 and was back at 3.53 by step 200, where the reading said
-    # 'starting ... every run begins near chance ... so the reading waits', the climb forgotten
+    # the highest climb from the run's first loss a monitor saw (reading_loss.climbed_from_first's rule on every
+    # LOSS_BATCHES losses given in a row), kept after the losses came back: (the first loss's step, the first loss,
+    # their median, the training step of the last of them); None: none. W77 walkthrough finding 1: a transformer at
+    # AdamW lr 1 climbed to a median of 34 (9.9 times chance) by step 100 and was back at 3.53 by step 200, where the
+    # reading said 'starting ... every run begins near chance ... so the reading waits', the climb forgotten
     climbed_peak: tuple[int, float, float, int] | None = None
     # the first step of that blow-up's climb past the line (its peak may come a step or more after the update that
     # made it, which a checkpoint must come before); None: the peak's step is all that is known

@@ -214,8 +214,42 @@ def diagnose(s: RunSummary) -> Reading:
     findings.sort(key=lambda f: _ORDER[f.status])
     findings = with_causes(_with_far_start(headline_first(_recall_blow_up(findings, s), s), s), s)
     findings = _with_unstandardised(_with_rate(_with_spike(_linear_stack(findings, s), s), s), s)
-    findings = _with_loop_exploded(findings, s)
+    findings = _with_past_climb(_with_loop_exploded(findings, s), s)
     return Reading(tuple(findings), ratio_texts(s))
+
+
+def _with_past_climb(findings: list[Finding], s: RunSummary) -> list[Finding]:
+    """A healthy run whose loss blew up (RunSummary.blown_up) or climbed from its first (RunSummary.climbed_peak) and
+    came back says so in its headline, with a remedy on the learning rate: it learns, but from where the large steps
+    threw its weights, and a run at a lower rate may go further (W88 walkthrough finding 7: Adam at lr 1 took a
+    classifier from 3.4 to 80 times chance over its first steps and back to 42% below it, with 37 units dead and 121
+    saturated, and the reading said 'healthy' with no word of the climb; at lr 0.3 the same run ended 85% below)."""
+    if not findings or findings[0].status != Status.HEALTHY or s.chance_loss is None or not s.chance_loss > 0:
+        return findings
+    head = findings[0]
+    if "blew up" in head.words or "climbed" in head.words:
+        return findings
+    if s.blown_up is not None:
+        words, lead = _blow_up_words(s)
+        evidence = {"blown_up_step": s.blown_up[0], "blown_up_loss": s.blown_up[1]}
+        said = f"earlier, {words}, and it came back down"
+    elif s.climbed_peak is not None:
+        t, first, level, at = s.climbed_peak
+        said = (f"earlier, the loss climbed from its first, {first:.3g} at training step {t:,}, to a median of "
+                f"{level:.3g} over {LOSS_BATCHES} losses up to training step {at:,} "
+                f"({times(level / s.chance_loss)} times chance), and it came back down")
+        lead = climbed_from_first_remedy(s, first)
+        evidence = {"first_loss": first, "first_loss_step": t, "climbed_to": level, "climbed_step": at}
+    else:
+        return findings
+    pushed = ("; the units read dead or saturated here are likely where its large steps pushed them"
+              if any(layer.dead for layer in s.layers) or _saturated_units(s) else "")
+    remedy = (f"The run learns, but from where the climb's large steps threw its weights{pushed}. For a lower loss: "
+              f"{lead[0].lower()}{lead[1:]}")
+    if head.remedy:
+        remedy = f"{head.remedy} {remedy}"
+    return [dataclasses.replace(head, words=f"{head.words}; {said}", remedy=remedy,
+                                evidence={**head.evidence, **evidence}), *findings[1:]]
 
 
 def _with_loop_exploded(findings: list[Finding], s: RunSummary) -> list[Finding]:
@@ -2063,7 +2097,7 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
         now = f"is {times(s.loss / s.chance_loss)} times chance now" if above else "is back near chance"
         return Finding(Status.NOT_LEARNING,
                        f"not learning: {flow}; the loss climbed from its first, {first:.3g} at training step {t:,}, to "
-                       f"a median of {level:.3g} over the recent sampled losses at training step {at:,} "
+                       f"a median of {level:.3g} over {LOSS_BATCHES} losses up to training step {at:,} "
                        f"({times(level / s.chance_loss)} times chance), and {now}{_loss_text(s)}; a climb leaves the "
                        "weights where its large steps threw them, so this is no run starting near chance",
                        climbed_from_first_remedy(s, first),

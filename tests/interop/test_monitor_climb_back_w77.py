@@ -40,7 +40,7 @@ def test_a_climb_reads_not_learning_while_it_lasts_and_is_recalled_after_it():
     end = reports[-1].reading
     assert end.status is Status.NOT_LEARNING, end.words
     m = re.search(r"the loss climbed from its first, ([\d.e+]+) at training step 1, to a median of ([\d.e+]+) over "
-                  r"the recent sampled losses at training step ([\d,]+) \(([\d.]+) times chance\), and is back near "
+                  r"10 losses up to training step ([\d,]+) \(([\d.]+) times chance\), and is back near "
                   r"chance", end.words)
     assert m, end.words
     assert float(m[1]) == float(f"{losses[0]:.3g}")

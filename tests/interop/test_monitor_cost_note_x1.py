@@ -20,7 +20,10 @@ def test_the_cost_note_opens_with_its_verdict_and_keeps_its_details_apart(monkey
     opening, details = note.split("\n")  # one break, no more
     assert opening.startswith("every='auto' adds about ") and "Where the" not in opening
     assert details.startswith("Where the ") and "upper estimates" in details
-    assert len(opening) < 600, opening  # the verdict and its advice, at a glance
+    # the verdict and its advice, at a glance; a machine under load may add a sentence that the figures are
+    # provisional (timed while the compiled passes loaded: CI on 30a6b8d's tree here, 633 characters with it)
+    verdict, _, provisional = opening.partition(" Provisional: ")
+    assert len(verdict) < 600 and len(provisional) < 200, opening
     report = mon.report()
     text = str(report).splitlines()
     at = text.index(f"note: {opening}")

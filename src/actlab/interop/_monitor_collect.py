@@ -165,9 +165,10 @@ class _Collecting:
     # the highest finite loss given on a training step, sampled or not, as (step, loss) (RunSummary.loss_top)
     _top: tuple[int, float] | None = None
     _first_loss: tuple[int, float] | None = None  # the run's first finite loss, as (step, loss)
-    # the highest climb from it (_track_climb): (its step, the first loss, the recent losses' median, the training
-    # step of that median)
+    # the highest climb from it (_track_climb): (its step, the first loss, the median of LOSS_BATCHES losses given in a
+    # row, the training step of the last of them), and those latest losses
     _climbed: tuple[int, float, float, int] | None = None
+    _climb_window: deque | None = None
     # the kept blow-up's peak with the latest losses since it, and the step they came down off its plateau at
     # (_track_plateau, RunSummary.plateau_left)
     _plateau: tuple[tuple[int, float], deque] | None = None
@@ -285,6 +286,7 @@ class _Collecting:
         line, diverged = BLOW_UP_LOSS * self.chance_loss, DIVERGING_LOSS * self.chance_loss
         if self._before is None:
             self._before = deque(maxlen=BLOW_UP_FROM)
+            self._climb_window = deque(maxlen=LOSS_BATCHES)
         for t, v in held:
             if t <= self._scanned:  # (each step's loss once, in order: held keeps the last 100)
                 continue
@@ -298,6 +300,7 @@ class _Collecting:
             before.append(v)
             if self._first_loss is None:
                 self._first_loss = (t, v)
+            self._track_climb(t, v)
             if v <= RISING_FACTOR * self.chance_loss:
                 self._last_level = (t, v)
                 if self._first_near is None:
@@ -477,22 +480,24 @@ class _Collecting:
             if statistics.median(held) <= line or v <= RISING_FACTOR * self.chance_loss:
                 self._plateau_left = t
 
-    def _track_climb(self) -> None:
-        """The highest climb from the run's first loss so far (RunSummary.climbed_peak): the median of the recent
-        sampled losses past CLIMBED_FROM_FIRST x the first loss and RISING_FACTOR x chance, as readings'
-        climbed_from_first reads it on the same losses, kept once the losses have come back: over a whole window of
-        them (LOSS_BATCHES), so that half of them at least were past the line (a first loss of 1.5 times chance, then
-        two batches at 4 and 5 times it and the rest below chance, is no climb to recall). The median is taken only
-        where the highest of them is past the line (one comparison on most steps)."""
-        first, chance, losses = self._first_loss, self.chance_loss, self._losses
-        if first is None or not chance or len(losses) < LOSS_BATCHES or not first[1] > 0:
+    def _track_climb(self, t: int, v: float) -> None:
+        """The highest climb from the run's first loss so far (RunSummary.climbed_peak), from every loss given, in
+        order (_find_blow_up's scan): the median of the latest LOSS_BATCHES of them past CLIMBED_FROM_FIRST x the first
+        loss and RISING_FACTOR x chance, kept once the losses have come back (a first loss of 1.5 times chance, then two
+        batches at 4 and 5 times it and the rest below chance, is no climb to recall). Taken where the newest loss is
+        past the line (one comparison on most steps). Every step's loss, not the sampled ones: under every="auto" a
+        window of sampled losses spans hundreds of steps (W89 session: a climb to 66 times chance over steps 2 to 11
+        was dated 'a median of 39 at training step 166')."""
+        first, chance, window = self._first_loss, self.chance_loss, self._climb_window
+        window.append(v)
+        if len(window) < LOSS_BATCHES or not first[1] > 0:
             return
         line = max(CLIMBED_FROM_FIRST * first[1], RISING_FACTOR * chance)
-        if max(losses) <= line:
+        if v <= line:
             return
-        level = statistics.median(losses)
+        level = statistics.median(window)
         if level > line and (self._climbed is None or level > self._climbed[2]):
-            self._climbed = (first[0], first[1], level, self.step_count + 1)
+            self._climbed = (first[0], first[1], level, t)
 
     def _keep_blow_up(self, peak: tuple[int, float]) -> None:
         """The blow-up under way, with ``peak`` as its peak, becomes the one the readings recall: in place of an
@@ -745,7 +750,6 @@ class _Collecting:
         if loss is not None and math.isfinite(self._loss):
             self._losses.append(self._loss)
             self._loss_steps.append(self.step_count + 1)
-            self._track_climb()
         # held: every step's, kept whole for _from_held_losses (CLIMB_LOSSES more than are judged, to date a climb
         # back through); window: the latest JUDGED_STEPS, which learning is judged on
         held = self._read_step_losses(loss)
