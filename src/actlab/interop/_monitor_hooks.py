@@ -37,16 +37,19 @@ def _relu_forward(module: torch.nn.ReLU, post):
     return forward
 
 
-def _first_grad_tensor(output, depth: int = 0) -> torch.Tensor | None:
+def _first_grad_tensor(output, depth: int = 0, vector: bool = False) -> torch.Tensor | None:
     """The first tensor that needs a gradient in a model's output (a tensor, or one inside a tuple, a list or a dict,
-    two levels deep at most: a Hugging Face output is a dict); None where there is none."""
+    two levels deep at most: a Hugging Face output is a dict); None where there is none. ``vector``: the first of
+    floating point with one dimension at least (the outputs a loss is read back from: a recurrent model's (logits,
+    state), a Hugging Face output's logits after its 0-d loss)."""
     if isinstance(output, torch.Tensor):
-        return output if output.requires_grad else None
+        return output if output.requires_grad and (
+            not vector or output.dim() >= 1 and output.is_floating_point()) else None
     if depth >= 2:
         return None
     items = output.values() if isinstance(output, dict) else output if isinstance(output, (tuple, list)) else ()
     for item in items:
-        found = _first_grad_tensor(item, depth + 1)
+        found = _first_grad_tensor(item, depth + 1, vector)
         if found is not None:
             return found
     return None
@@ -246,8 +249,10 @@ class _Hooks:
             return
         self._in_model = False
         if self._forwards == 1 and not self._skip and self._read_rank:  # the training forward's output: the
-            # loss read back from it and its gradient (_monitor_lossread)
-            self._hold_output(output)
+            # loss read back from it and its gradient (_monitor_lossread); from the first such tensor of a tuple or a
+            # dict (W89 walkthrough finding 2: a recurrent cell's (logits, state) was never read, and a loss divided
+            # by 4 micro-batches read '75% below chance' from the first step, and 'healthy' where it was 13% below)
+            self._hold_output(_first_grad_tensor(output, vector=True))
         if self._micro_batch:  # the weights' gradients are read again when its backward ends: what the optimiser
             # steps with is their sum over the micro-batches (W37 walkthrough: with 4 micro-batches a step, |dL/dW|
             # read 0.0481, the first micro-batch's, where the accumulated gradient was 0.0915)
