@@ -599,12 +599,14 @@ class RunSummary:
     # the loop half or more of whose units are saturated at every call: (its calls in words, how many, the fewest units
     # saturated at a call, the most, the width, the weight its calls follow or ''); None: none (W75 finding 6)
     calls_saturated: tuple[str, int, int, int, int, str] | None = None
-    # the first loop a monitor read whose gradient grew back through its calls past EXPLODING_RATIO: (its calls in
-    # words, the training step it was read at, the weight its calls follow or '', the growth); None: none. A divergence
+    # the first loop a monitor read whose gradient grew back through its calls past EXPLODING_RATIO, or whose
+    # activations' std grew through them by the loop's rule: (its calls in words, the training step it was read at,
+    # the weight its calls follow or '', the growth, whether that is the std's rather than the gradient's); None: none.
+    # A divergence
     # after it leads its remedy with clipping and the recurrent weight (W75 walkthrough finding 5: a ReLU recurrence 3
     # times the default scale, told at step 11 only to lower the learning rate, diverged at lr 0.005 and was rescued by
     # clipping at 1)
-    loop_exploded: tuple[str, int, str, float] | None = None
+    loop_exploded: tuple[str, int, str, float, bool] | None = None
     # a bounded output whose squared-error loss asks for values outside its range (a monitor reads each output's goal
     # from the loss's gradient); None: none, or not read (W54 walkthrough finding 5: a tanh head 'healthy' with 84% of
     # its targets beyond +-1)

@@ -261,7 +261,7 @@ def _with_loop_exploded(findings: list[Finding], s: RunSummary) -> list[Finding]
     if loop is None or not findings:
         return findings
     head = findings[0]
-    name, step, weights, growth = loop
+    name, step, weights, growth, std = loop
     # a loop read vanishing or saturated through time after it exploded: an update that large pushed its state to
     # the flat ends, and clipping is what keeps the next from doing it (W76 walkthrough finding 3: exploding 2e4 times
     # at step 1, then 'vanishing' from step 11 with a remedy of gated cells and orthogonal weights, clipping unsaid)
@@ -270,8 +270,9 @@ def _with_loop_exploded(findings: list[Finding], s: RunSummary) -> list[Finding]
     if head.status != Status.DIVERGED and not through:
         return findings
     weight = f"'{weights}'" if weights and not weights.startswith("'") else weights or "the recurrent weight"
-    lead_words = (f"{head.words}; at training step {step:,} the gradient grew {growth:.2g} times back through the "
-                  f"calls of {name} (exploding through time)")
+    grew = (f"the activations' std grew {growth:.2g} times through the calls of {name}" if std else
+            f"the gradient grew {growth:.2g} times back through the calls of {name}")
+    lead_words = f"{head.words}; at training step {step:,} {grew} (exploding through time)"
     # (clipping on already, where the monitor saw the optimiser step with a cut gradient: a tighter limit, W76
     # walkthrough finding 5: a loop clipped at 1 was told to clip)
     clip = (f"{s.clip[0].upper()}{s.clip[1:]}" if s.clip.startswith(CLIPPING_ON) else
@@ -280,7 +281,7 @@ def _with_loop_exploded(findings: list[Finding], s: RunSummary) -> list[Finding]
     remedy = (f"{clip}: it bounds every update however far the loop grows the gradient, where a lower "
               f"learning rate only scales it down; and initialise {weight} so that its largest singular value is at "
               f"most 1 (torch.nn.init.orthogonal_ makes every one 1), or use a gated cell (nn.LSTM, nn.GRU). "
-              f"{head.remedy}")
+              + (head.remedy.replace(f" or {s.clip}", "", 1) if s.clip else head.remedy))  # (clipping said once)
     return [dataclasses.replace(head, words=lead_words, remedy=remedy.strip(),
                                 evidence={**head.evidence, "loop_exploded": list(loop)}), *findings[1:]]
 
@@ -349,9 +350,8 @@ def _calls_vanishing(s: RunSummary) -> Finding | None:
     name, calls, first, last, gated, zeros = chain
     # a cell already gated (a sigmoid gate in the loop: a hand-written LSTM): its gradient vanishes where the forget
     # gates sit near 0 or the gates are saturated, which steps too large bring about
-    remedy = ("Let the cell keep its state: a forget-gate bias of 1 at initialisation, a lower learning rate (gates "
-              "pushed to 0 or 1 pass no gradient), or shorter sequences (truncated backpropagation through time)"
-              if gated else _plain_loop_remedy(s))
+    remedy = (f"Let the cell keep its state: {KEEPING_GATE}, a lower learning rate (gates pushed to 0 or 1 pass no "
+              f"gradient), {SHORTER_SEQUENCES}" if gated else _plain_loop_remedy(s))
     return Finding(Status.VANISHING,
                    f"vanishing through time: through the {calls:,} calls of {name} in one forward, |dL/da| falls from "
                    f"{last:.3g} at the last call to "
@@ -363,8 +363,17 @@ def _calls_vanishing(s: RunSummary) -> Finding | None:
                    {"calls_vanish": list(chain), "first_to_last_ratio": first / last})
 
 
+# a gate that keeps a recurrent cell's state at initialisation, for either form of the update (W89 walkthrough finding
+# 7: 'a forget-gate bias of 1' to a hand-written GRU whose h = (1 - z) h + z c keeps h at z near 0, where +1 forgets)
+KEEPING_GATE = ("a gate bias at initialisation that keeps the state (an LSTM's forget gate at +1; a GRU's update gate "
+                "toward the old state: +1 in nn.GRU's form h' = (1 - z) n + z h, -1 where z weighs the new candidate)")
+# shorter sequences carry no gradient further back: they help where the task's dependencies are short, and cut the
+# longer ones out (W89 walkthrough finding 6: offered to a task that recalls a token 40 steps back)
+SHORTER_SEQUENCES = ("or, where what the task must carry spans fewer steps than a sequence, shorter sequences "
+                     "(truncated backpropagation through time, which cuts longer dependencies out of the gradient)")
 # how RunSummary.clip begins where the monitor saw clipping on (its remedies then ask for a tighter limit)
 CLIPPING_ON = "clip tighter: clipping is on already"
+CLIP_TIGHTER = ", so lower its limit"  # ... and ends so
 # singular values this close together (relative to the largest) make a weight orthogonal up to its scale, or nearly:
 # every="auto" first reads a loop at step 4, after three updates (W79 walkthrough finding 3: an orthogonal weight read
 # 0.978 to 1.017 there and was offered an orthogonal initialisation)
@@ -387,7 +396,7 @@ def _plain_loop_remedy(s: RunSummary) -> str:
     is not offered an orthogonal initialisation (W75 walkthrough finding 7, W76 finding 4: a tanh RNN whose weight was
     initialised orthogonal read 'an orthogonal initialisation of the recurrent weight'): each call's activation slope,
     under 1, shrinks the gradient then, which only a gate or shorter sequences get round."""
-    rest = "or shorter sequences (truncated backpropagation through time)"
+    rest = SHORTER_SEQUENCES
     spectrum = s.loop_spectrum
     if spectrum is None:
         return (f"Carry the gradient further back: a gated cell (nn.LSTM, nn.GRU) in place of the plain recurrence, an "
@@ -434,15 +443,18 @@ def _calls_exploding(s: RunSummary) -> Finding | None:
                     f"to {std_last:.3g} at the last, about {per:.2g} times a call")
     weight = f"the recurrent weight '{weights}'" if weights and not weights.startswith("'") else \
         f"the recurrent weight {weights}" if weights else "the recurrent weight"
+    # clipping on already holds what the loop grows, where the run goes on finite: kept, not tightened (W89
+    # walkthrough finding 1: a clip at 1 cut the gradients to 1e-4 of their size on every step, and the remedy said
+    # to lower its limit)
+    clip = (f"keep the clipping, which is on already{s.clip.removeprefix(CLIPPING_ON).removesuffix(CLIP_TIGHTER)} "
+            "and holds the updates while the loop grows the gradient" if s.clip.startswith(CLIPPING_ON) else
+            "clip the gradients' norm (torch.nn.utils.clip_grad_norm_ between backward() and opt.step())")
     return Finding(Status.EXPLODING,
                    f"exploding through time: through the {calls:,} calls of {name} in one forward, "
                    + "; ".join(said) + ": the recurrence multiplies what it carries by more than 1 at every step",
                    f"Make the recurrence shrink what it carries: initialise {weight} so that its largest singular "
                    "value is at most 1 (torch.nn.init.orthogonal_ makes every one 1; or scale it down), or use a gated "
-                   "cell (nn.LSTM, nn.GRU); "
-                   + (s.clip if s.clip.startswith(CLIPPING_ON) else "clip the gradients' norm "
-                      "(torch.nn.utils.clip_grad_norm_ between backward() and opt.step())")
-                   + f" or train on shorter sequences (truncated backpropagation through time); then {s.restart}.",
+                   f"cell (nn.LSTM, nn.GRU); {clip}; {SHORTER_SEQUENCES.removeprefix('or, ')}; then {s.restart}.",
                    {"calls_explode": list(chain), "first_to_last_ratio": first / last if last > 0 else math.nan})
 
 
@@ -877,8 +889,21 @@ def _with_cut(findings: list[Finding], s: RunSummary) -> list[Finding]:
             f"stepped with {after:.3g}), so every update is {times} times smaller than the learning rate makes it: "
             "clipping with a limit far below the gradients' norm does this (clip_grad_norm_'s max_norm, "
             "clip_grad_value_'s clip_value)")
+    loop = s.loop_exploded
+    if loop is not None:  # the gradients are large because a loop grew them: the clip holds the run, and the
+        # recurrence is what to change (W89 walkthrough finding 1: a ReLU recurrence at 1.15 I, clipped at 1, was
+        # told to raise the limit toward 8.73e3; at 1e4 it went NaN at step 2)
+        name, at, weights, growth, std = loop
+        weight = f"'{weights}'" if weights and not weights.startswith("'") else weights or "the recurrent weight"
+        grew = (f"the activations' std grew {growth:.2g} times through the calls of {name}" if std else
+                f"the gradient grew {growth:.2g} times back through the calls of {name}")
+        said += f"; at training step {at:,} {grew} (exploding through time), which is what makes them this large"
     first = findings[0]
-    words = (f"{first.words}; it learns, but {said}" if first.status == Status.HEALTHY else
+    # a loss far above chance and come down to half its first or less is learning, however slowly: 'starting', not
+    # 'not learning' (W89 walkthrough finding 1: 838 to 65 over 60 steps, clipped to 1e-4 of the gradients' size)
+    falling = (first.status == Status.STARTING and s.first_loss is not None and s.loss is not None
+               and s.loss <= s.first_loss[1] / 2)
+    words = (f"{first.words}; it learns, but {said}" if first.status == Status.HEALTHY or falling else
              f"not learning: {said}{_loss_text(s)}")
     # a few times at a time, and not 'or drop the clipping' (W73 walkthrough finding 4: a ReLU RNN whose gradient
     # grew through time, cut from 154 to 1, went NaN at step 2 unclipped and to a loss of 2.85e14 clipped at 154)
@@ -888,8 +913,14 @@ def _with_cut(findings: list[Finding], s: RunSummary) -> list[Finding]:
         f"works as a learning rate {times} times smaller than the one set. If the loss blows up as the limit rises, "
         "the gradients themselves are too large (grown through the layers, or through time in a recurrent loop): "
         "keep the clipping and lower the learning rate instead.")
+    if loop is not None:
+        remedy = (f"Keep the clipping, which holds the run while the loop grows the gradient, and make the recurrence "
+                  f"shrink what it carries: initialise {weight} so that its largest singular value is at most 1 "
+                  "(torch.nn.init.orthogonal_ makes every one 1; or scale it down), or use a gated cell (nn.LSTM, "
+                  f"nn.GRU); then {s.restart}. Raise the limit only once the gradients' norm after backward has come "
+                  "down toward it.")
     evidence = {**first.evidence, "gradient_cut": list(cut)}
-    status = Status.HEALTHY if first.status == Status.HEALTHY else Status.NOT_LEARNING
+    status = first.status if first.status == Status.HEALTHY or falling else Status.NOT_LEARNING
     return [Finding(status, words, remedy, evidence), *findings[1:]]
 
 

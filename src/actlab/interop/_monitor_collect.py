@@ -11,7 +11,7 @@ import json
 import math
 import statistics
 import warnings
-from collections import deque
+from collections import Counter, deque
 
 import numpy as np
 import torch
@@ -80,6 +80,13 @@ def _unseen_non_finite(held: tuple[tuple[int, float | None], ...], sampled: int 
             known = before is not None and before[0] == t - 1 and before[1] is not None and math.isfinite(before[1])
             return {"step": t, "place": "the loss", "unsampled": True, "last_finite_step": t - 1 if known else sampled}
     return None
+
+
+def _places_words(labels: list[str]) -> str:
+    """Places in a note, each once, in order, the first 4: a loop's calls share one label, and are counted ('relu
+    applied as a function ... (4 of its calls)'; W89 session: the same place named 4 times over)."""
+    counts = Counter(labels)
+    return ", ".join(f"{label} ({n} of its calls)" if n > 1 else label for label, n in list(counts.items())[:4])
 
 
 def _climbs_from_start(earlier: list[float], level: float, line: float) -> bool:
@@ -827,11 +834,11 @@ class _Collecting:
         if scale != 1.0:
             step_notes += (_scaler.unscaled_note(scale),)
         if summed64:
-            step_notes += (f"the activations or their gradients at {', '.join(summed64[:4])} are finite but above "
+            step_notes += (f"the activations or their gradients at {_places_words(summed64)} are finite but above "
                            "about 1.8e19, whose squares pass float32's range: their std and |dL/da| were summed again "
                            "in float64; values this large usually precede a divergence (lower the learning rate)",)
         if overflowed:
-            step_notes += (f"the activations or their gradients at {', '.join(overflowed[:4])} are finite but above "
+            step_notes += (f"the activations or their gradients at {_places_words(overflowed)} are finite but above "
                            "about 1.8e19, whose squares float32 cannot sum: the std reads inf, a bound, and |dL/da| is "
                            "not shown (summing them again in float64 on this device would cost a synchronisation per "
                            "place); values this large usually precede a divergence (lower the learning rate)",)

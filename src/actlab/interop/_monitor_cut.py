@@ -22,7 +22,7 @@ from collections import deque
 import torch
 from torch.optim.optimizer import register_optimizer_step_pre_hook
 
-from ..readings import CLIPPING_ON
+from ..readings import CLIP_TIGHTER, CLIPPING_ON
 from ..run_points import RATE_CHANGES_MOST, evenly
 from ._monitor_base import TORCH_CLIP
 from ._monitor_scaler import scale_of
@@ -306,7 +306,7 @@ class _Cut:
         if not ratio < CLIPPED:
             return TORCH_CLIP
         return (f"{CLIPPING_ON} (at training step {step:,} the gradients' norm was {before:.3g} after backward and "
-                f"{after:.3g} at opt.step()), so lower its limit")
+                f"{after:.3g} at opt.step()){CLIP_TIGHTER}")
 
     def _gradient_cut(self) -> tuple[int, float, float, float, int] | None:
         """RunSummary.gradient_cut: (the latest cut's training step, the median cut over the latest CUT_KEPT, the

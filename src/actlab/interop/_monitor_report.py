@@ -38,6 +38,7 @@ from ..reading_record import LossSteps, percent_below, times
 from ..reading_remedies import FROM_START
 from ..readings import (
     JUDGE_AFTER_STEPS,
+    KEEPING_GATE,
     TORCH_LEVERS,
     UNLEARNED,
     Finding,
@@ -325,6 +326,11 @@ class _Reporting:
         chance = self.chance_loss
         if chance and judged is not None and math.isfinite(judged) and judged < (1 - MOVED_FRACTION) * chance:
             return ""  # learned: a loss near its floor sends little gradient back
+        start = self._first_loss
+        if start is not None and start[1] > 0 and judged is not None and judged <= start[1] / 2:
+            return ""  # a loss come down to half its first or less: the early gradients were those of a loss far up
+            # (W89 session: a recurrence that began 400 times chance, its loss from 838 to 2.86, read '242 times less
+            # ... the loss sends every layer alike next to no gradient')
         than = (f"{norm:.3g}, {first / norm:,.0f} times less than its median over the first {EARLY_OUTPUT} sampled "
                 f"steps ({first:.3g})" if norm > 0 else
                 f"exactly 0, against a median of {first:.3g} over the first {EARLY_OUTPUT} sampled steps")
@@ -1764,13 +1770,19 @@ class _Reporting:
 
     def _loop_exploded_first(self, exploding: list, step: int, held_to: int | None) -> tuple | None:
         """RunSummary.loop_exploded: the first report's loop whose gradient grew back through its calls past
-        EXPLODING_RATIO, as (its calls in words, that report's step, the weight its calls follow or '', the growth),
-        kept for the run: a run that diverges after it diverged through the loop (W75 walkthrough finding 5)."""
+        EXPLODING_RATIO (else whose activations' std grew through them), as (its calls in words, that report's step,
+        the weight its calls follow or '', the growth, whether it is the std's), kept for the run: a run that
+        diverges after it diverged through the loop (W75 walkthrough finding 5)."""
         if self._loop_exploded is None and held_to is None:
             grown = [c for c in exploding if c[7]]
             if grown:
                 top = max(grown, key=lambda c: c[2] / c[3])
-                self._loop_exploded = (top[0], step, top[6], top[2] / top[3])
+                self._loop_exploded = (top[0], step, top[6], top[2] / top[3], False)
+            elif exploding:  # the state's std grew through the calls (W89 walkthrough finding 3: a ReLU recurrence
+                # at 1.15 I, its state's std 0.155 to 808 over 50 calls and the gradient 593 times, diverged at step 2
+                # and was told to lower the learning rate, the loop unsaid)
+                top = max(exploding, key=lambda c: c[5] / c[4])
+                self._loop_exploded = (top[0], step, top[6], top[5] / top[4], True)
         return self._loop_exploded
 
     def _grew_at_first(self, loops: tuple, step: int, held_to: int | None) -> tuple | None:
@@ -2054,8 +2066,14 @@ def _exploding_chains(loops: tuple) -> list[tuple]:
         first, last = chain[0][2].act_grad_norm, chain[-1][2].act_grad_norm
         a, b = chain[0][2].std, chain[-1][2].std
         grad = math.isfinite(first) and math.isfinite(last) and last > 0 and first > EXPLODING_RATIO * last
+        middle = chain[len(chain) // 2][2].std
         std = (math.isfinite(a) and math.isfinite(b) and a > 0 and b >= max(EXPLODE_TOTAL * a, EXPLODE_FLOOR)
-               and (b / a) ** (1 / (len(chain) - 1)) >= EXPLODE_PER_LAYER)
+               and ((b / a) ** (1 / (len(chain) - 1)) >= EXPLODE_PER_LAYER
+                    # or, over a long loop, by EXPLODING_RATIO in all as the gradient's rule, and by EXPLODE_TOTAL over
+                    # its second half (a first call near 0 the next calls leave behind is no growth; W89 walkthrough
+                    # finding 1: a ReLU recurrence at 1.15 I took the state's std from 0.155 to 808 over 50 calls, 1.19
+                    # times a call, and read 'starting far from chance', then only the clipping that held it)
+                    or b >= EXPLODING_RATIO * a and math.isfinite(middle) and b >= EXPLODE_TOTAL * middle))
         if grad or std:
             said.append((_chain_name(chain), len(chain), first, last, a, b,
                          next((row.weights for _, _, row in chain if row.weights), ""), grad, std))
@@ -2074,10 +2092,9 @@ def _through_calls(chains: list, said_already: bool = False) -> str:
             for name, n, first, last, _, zeros in chains]
     if not said:
         return ""
-    help_ = ("a forget-gate bias of 1 at initialisation and a lower learning rate (gates pushed to 0 or 1 pass no "
-             "gradient) let a gated cell carry it further, as do shorter sequences" if chains[0][4] else
-             "gated cells (nn.LSTM, nn.GRU) carry it further, as do an orthogonal initialisation of the recurrent "
-             "weight and shorter sequences")
+    help_ = (f"{KEEPING_GATE} and a lower learning rate (gates pushed to 0 or 1 pass no gradient) let a gated cell "
+             "carry it further" if chains[0][4] else
+             "gated cells (nn.LSTM, nn.GRU) carry it further, as does an orthogonal initialisation of the recurrent "
+             "weight")
     return ("; ".join(said[:3]) + ": the gradient vanishes through the calls (through time, in a loop over a "
-            f"sequence), so what the earliest calls see barely trains; {help_} (truncated backpropagation through "
-            "time)")
+            f"sequence), so what the earliest calls see barely trains; {help_}")
