@@ -67,3 +67,8 @@ def test_a_plain_rnn_stuck_at_chance_says_so():
     assert abs(statistics.fmean(losses) / math.log(2) - 1) < 0.1  # the premise: it stayed near chance
     assert report.status == "unwatched"
     assert "; the loss is within 10% of chance after 31 updates (mean loss" in report.reading.words
+    # how to see inside it (W89 walkthrough finding 4: no remedy at all); the cell written out is read, as the
+    # through-time tests show for hand-written LSTM and GRU cells
+    assert report.reading.remedy.startswith("To watch its units, write the recurrence out for a diagnostic run: a "
+                                            "loop over the time steps whose gates are nn.Linear layers"), \
+        report.reading.remedy

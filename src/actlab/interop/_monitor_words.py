@@ -472,6 +472,14 @@ def _is_affine(model: nn.Module) -> bool:
     return all(type(m) is nn.Sequential or type(m) in _AFFINE for m in model.modules())
 
 
+# how to have a fused recurrent module's units watched (W89 walkthrough finding 4: an nn.LSTM, nn.GRU and nn.RNN at
+# chance read 'unwatched' with no remedy at all)
+UNFUSED = ("To watch its units, write the recurrence out for a diagnostic run: a loop over the time steps whose gates "
+           "are nn.Linear layers followed by torch.sigmoid and torch.tanh (nn.LSTMCell and nn.GRUCell are fused too). "
+           "The monitor then reads each call: dead and saturated units, and the gradient through time. It runs slower "
+           "than the fused kernel, so go back to that once the run is read.")
+
+
 def _unwatched_reading(opaque: list[str], loss_text: str, unknown: list[tuple[str, str]] = ()) -> Reading:
     """The monitor saw no activation while the model has some it cannot reach: never 'a linear model'."""
     ran = ", ".join(f"'{n}' ({k})" for n, k in unknown[:3]) + (" ..." if len(unknown) > 3 else "")
@@ -491,8 +499,8 @@ def _unwatched_reading(opaque: list[str], loss_text: str, unknown: list[tuple[st
     return Reading((Finding(Status.UNWATCHED, f"unwatched: the monitor {head}: {where}; "
                             "the table has a row for each watched activation, so it is empty, and nothing here says "
                             f"whether units are dead or saturated or whether gradients vanish{loss_text}",
-                            "" if opaque else "To have it watched, apply the activation with a torch module or "
-                            "function that actlab knows (nn.ReLU, F.gelu, torch.tanh, ...).",
+                            UNFUSED if opaque else "To have it watched, apply the activation with a torch module "
+                            "or function that actlab knows (nn.ReLU, F.gelu, torch.tanh, ...).",
                             {"unwatched": opaque, "unknown": [n for n, _ in unknown]}),))
 
 

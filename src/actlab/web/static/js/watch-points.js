@@ -201,6 +201,11 @@ export function showAllCalls(all) {
 // the number the page gives the k-th layer it shows (its place in the forward order)
 export const numberOf = (k) => view.numbers?.[k] ?? k + 1;
 
+// whether the k-th place shown has run on no sampled step read so far: a module the header names that the forward
+// never calls (W89 walkthrough finding 10: '41: act' in the legend of a loop of 40 torch.tanh calls, beside an
+// nn.Tanh the model holds and never runs), said beside its name on the charts' keys as the table's row says it
+export const neverRan = (k) => Boolean(view.latest && view.lastRan && view.places) && !(view.places[k] in view.lastRan);
+
 // the k-th place's entry of one of a point's per-place arrays (grads, dead, units, ...), in the page's order
 export const ofPlace = (arr, k) => arr?.[view.slots ? view.slots[k] : k];
 

@@ -17,8 +17,8 @@ import {
   wireControls,
 } from "./watch-controls.js";
 import {
-  HELD_OUT_KEY, LOSS_BAND_KEY, layerName, lossIsLog, numberOf, ofPlace, rateLines, resetView, series, showAllCalls,
-  stoppedOf, take, view,
+  HELD_OUT_KEY, LOSS_BAND_KEY, layerName, lossIsLog, neverRan, numberOf, ofPlace, rateLines, resetView, series,
+  showAllCalls, stoppedOf, take, view,
 } from "./watch-points.js";
 import { forget, healthSwitched, hover, percent, rateRing, readHealth, wireReadouts } from "./watch-readouts.js";
 import {
@@ -176,8 +176,9 @@ function drawCharts() {
   // and begins at the first step whose loss the log holds, where the first report carries losses before its own step
   // (watch-points: view.lossLead), on every chart alike, so that the charts' steps line up
   const xStart = view.lossLead ? Math.min(steps[0], view.lossLead[2]) : null;
-  const xLog = isStepLog(), layerSeries = (ys, bands) => ys.map((y, k) => ({ name: `${numberOf(k)}: ${names[k] ?? ""}`,
-    raw: names[k] ?? "", number: numberOf(k), y, band: bands[k] }));
+  const named = (k) => `${names[k] ?? ""}${neverRan(k) ? " (has not run)" : ""}`;
+  const xLog = isStepLog(), layerSeries = (ys, bands) => ys.map((y, k) => ({ name: `${numberOf(k)}: ${named(k)}`,
+    raw: named(k), number: numberOf(k), y, band: bands[k] }));
   // every sampled step held a NaN or an inf: said so, not 'no loss logged' or 'no unit counted yet' (W63 finding 1: a
   // loss NaN from step 1, s.loss set on every step)
   const allBad = view.points.every((p) => p.non_finite);
