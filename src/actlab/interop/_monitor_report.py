@@ -990,6 +990,19 @@ class _Reporting:
                          "gradients reach every layer, so the status stays healthy (weight decay would keep the "
                          "weights, and the activations, smaller)")
             exploding = None
+        elif exploding is not None and exploding.evidence.get("large_targets") and healthy is not None:
+            # a run that learns, its activations grown to reach large targets: healthy, with the growth and the
+            # targets' remedy in its headline (W85 walkthrough finding 4: targets of std 864 read 'exploding', a
+            # failure, at 87% below chance)
+            grown = exploding.words.removeprefix("exploding activations: ")
+            remedy = f"It learns as it is; to keep its activations from growing: {exploding.remedy}"
+            said = dataclasses.replace(healthy, words=f"{healthy.words}; {grown}",
+                                       remedy=f"{healthy.remedy} {remedy}".strip(),
+                                       evidence={**healthy.evidence, "activation_std": exploding.evidence[
+                                           "activation_std"], "growth_per_layer": exploding.evidence[
+                                           "growth_per_layer"]})
+            reading = Reading(tuple(said if f is healthy else f for f in reading.findings), reading.ratios)
+            healthy, exploding = said, None
         # a best point is computed only for a run read as having learned and lost it (not learning any more, or a
         # climb from below chance): the loss rose from there, which the dying layer's checkpoint heeds too
         rose = best_point is not None

@@ -170,7 +170,8 @@ def _exploding_activations(stds: list[tuple[str, float]], chance_loss: float | N
                   "lower the learning rate or add weight decay (torch.optim.AdamW's weight_decay), or put a "
                   "normalisation layer (LayerNorm, BatchNorm) between the layers.")
     return Finding(Status.EXPLODING, words, remedy, {"activation_std": [v for _, v in stds], "growth_per_layer": growth,
-                                                     "chance_loss": chance_loss, "grew_in_training": grew})
+                                                     "chance_loss": chance_loss, "grew_in_training": grew,
+                                                     "large_targets": bool(large)})
 
 
 # a layer at least this share of whose units were active earlier in the run and are dead now reads "dying layer"
