@@ -434,6 +434,10 @@ class RunSummary:
     # AdamW lr 1 climbed to a median of 34 (9.9 times chance) by step 100 and was back at 3.53 by step 200, where the
     # reading said 'starting ... every run begins near chance ... so the reading waits', the climb forgotten
     climbed_peak: tuple[int, float, float, int] | None = None
+    # where a monitor's first sampled step came after updates it did not sample (every="auto" first samples the
+    # fourth): (that step's training step, how many updates came before it); None: the first step was sampled, or
+    # not a monitor's. Units off there may have been pushed off by those updates or left off by the initialisation
+    first_sampled: tuple[int, int] | None = None
     # the first step of that blow-up's climb past the line (its peak may come a step or more after the update that
     # made it, which a checkpoint must come before); None: the peak's step is all that is known
     blown_from: int | None = None

@@ -183,10 +183,25 @@ def off_remedy(s: RunSummary, layers: list[int], pushed: bool = True) -> str:
     # GELU instead' came first; at that rate the Leaky ReLU network diverged, and a tenth of it trained)
     dead = [i for i in layers if 0 < i <= len(s.layers) and s.layers[i - 1].dead]
     seen_on = dead and all(2 * s.layers[i - 1].dead_seen_on >= s.layers[i - 1].dead for i in dead)
+    # dead units never seen on, where the first sampled step came after updates: those updates may have pushed them
+    # off as well as the initialisation left them so, and the remedy says both (W90 walkthrough finding 1: SGD at lr 1
+    # with momentum killed most of a CNN's units over steps 1 to 3 with no blow-up; every="auto" first sampled step 4,
+    # and the remedy led with Leaky ReLU where the learning rate was the cause)
+    first = s.first_sampled
+    unseen = sum(s.layers[i - 1].dead - s.layers[i - 1].dead_seen_on for i in dead)
+    unsure = first is not None and unseen and not seen_on
     if offers_lower_lr(s) and not start and pushed and seen_on:
         names = layers_in_words([s.name(i - 1) for i in dead])
         parts.insert(0, f"lower the learning rate: the units of {names} were on earlier in the run and updates "
                         "pushed them off (steps too large push a unit below 0 on every input for good)")
+    elif offers_lower_lr(s) and not start and pushed and unsure:
+        names = layers_in_words([s.name(i - 1) for i in dead])
+        updates = f"{first[1]:,} update{'' if first[1] == 1 else 's'}"
+        parts.insert(0, f"lower the learning rate, or check the biases and the weights' initialisation: {unseen:,} of "
+                        f"the dead units of {names} were off on every sampled batch from training step {first[0]:,}, "
+                        f"the first sampled, after {updates} not sampled, so whether those updates pushed them off or "
+                        "the initialisation left them so is not known (mon.step(sample=True) on the first step reads "
+                        "the units as the initialisation left them)")
     elif offers_lower_lr(s) and not start and pushed:
         parts.append(SMALLER_LR_KEEPS)
     text = "; ".join(parts) or "reinitialise the network"

@@ -802,6 +802,7 @@ class _Reporting:
             loss_steps=LossSteps.EVERY if every_step else LossSteps.SAMPLED,
             blown_up=getattr(self, "_blown_up", None),  # a blow-up the run came back from (W26 finding 3)
             climbed_peak=self._climbed,  # and a climb under that line (W77 walkthrough finding 1)
+            first_sampled=self._first_sampled(),  # (W90 walkthrough finding 1)
             blowing_up=self._blowing_up(),  # and one still under way
             blown_from=self._blown_from if self._blown_up is not None else None,  # and its climb's first step
             blown_low=self._blown_low if self._blown_up is not None else None,  # and the loss before that climb
@@ -1780,6 +1781,13 @@ class _Reporting:
             return None
         first = self._first_spectra.get(words)
         return (words, *now, *(first if first is not None else (None, None, None)))
+
+    def _first_sampled(self) -> tuple[int, int] | None:
+        """RunSummary.first_sampled: the first sampled step's training step and the updates this monitor saw before
+        it, where there were any; None otherwise."""
+        first = self._sampled_at.at(1)
+        before = first - 1 - self._step0 if first is not None else 0
+        return (first, before) if before > 0 else None
 
     def _loop_exploded_first(self, exploding: list, step: int, held_to: int | None) -> tuple | None:
         """RunSummary.loop_exploded: the first report's loop whose gradient grew back through its calls past
