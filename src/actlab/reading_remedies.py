@@ -75,6 +75,8 @@ def vanishing_remedy(s: RunSummary) -> str:
     acts = {l.activation for l in s.layers}
     squash = acts & SQUASHING
     steps = []
+    # a network that normalises its layers, its rates read: the rate leads (below)
+    rate_leads = s.normalised and offers_lower_lr(s) and top_rate(s) is not None
     # Xavier initialisation keeps a squashing function in its slope-1 regime (Glorot and Bengio: tanh); one whose
     # slope is under 1 everywhere (the registry's deriv_max: sigmoid 0.25) shrinks the gradient at every layer at
     # Xavier's scale (W16: an 8-layer sigmoid net stayed at loss 0.502 with xavier_uniform, with xavier_normal, and at
@@ -102,8 +104,9 @@ def vanishing_remedy(s: RunSummary) -> str:
                          "residual connections or normalisation (LayerNorm or BatchNorm) between layers")
         if can_offer(s, Lever.LAYERS):
             steps.append("fewer layers")
-    elif offers_lower_lr(s):  # depth is not what stops the gradient in one or two hidden layers (W15: a 2-layer ReLU
-        # net at lr 3 was told 'or fewer layers'); units pushed off, dead or saturated, by steps too large are
+    elif offers_lower_lr(s) and not rate_leads:  # depth is not what stops the gradient in one or two hidden layers
+        # (W15: a 2-layer ReLU net at lr 3 was told 'or fewer layers'); units pushed off, dead or saturated, by steps
+        # too large are (said once: where the rate leads the remedy, below, not again here)
         steps.append("a lower learning rate (steps too large push units off, dead or saturated, and the gradient "
                      "stops at them)")
     text = _try(steps) + scale_inputs(s, "; " if steps else "")
@@ -115,7 +118,25 @@ def vanishing_remedy(s: RunSummary) -> str:
                 "and in a network that normalises its layers a gradient lost is most often one the first large "
                 "updates threw there; raise the rate from near 0 over the first few hundred steps, or lower it.")
         text = f"{warm} If it still vanishes: {text[0].lower()}{text[1:]}" if text else warm
+    elif rate_leads:
+        # warmed up, and still lost: the rate it rose to leads too (W90 walkthrough finding 2: a small vision
+        # transformer under OneCycle to 0.5 read 'Try He initialisation, or a lower learning rate'; at 3e-3 it learned)
+        rate, step = top_rate(s)
+        lower = (f"Lower the learning rate: it rose to {rate:.3g} at training step {step:,}, its highest, and in a "
+                 "network that normalises its layers a gradient lost is most often one large updates threw there.")
+        text = f"{lower} If it still vanishes: {text[0].lower()}{text[1:]}" if text else lower
     return text
+
+
+def top_rate(s: RunSummary) -> tuple[float, int] | None:
+    """(the highest learning rate read in any parameter group, the training step it was first read at); None where
+    none was read."""
+    found = None
+    for _label, _first, _last, changes in s.learning_rates:
+        for step, rate in changes:
+            if found is None or rate > found[0]:
+                found = (rate, step)
+    return found
 
 
 def no_warm_up(s: RunSummary) -> tuple[float, int] | None:

@@ -12,7 +12,7 @@ import dataclasses
 from hypothesis import given
 from hypothesis import strategies as st
 
-from actlab.reading_remedies import no_warm_up
+from actlab.reading_remedies import no_warm_up, top_rate
 from actlab.readings import TORCH_LEVERS, LayerSummary, RunSummary, Status, diagnose
 
 
@@ -53,3 +53,25 @@ def test_no_warm_up_is_every_group_at_its_highest_from_step_1(groups):
     assert (found is not None) == want
     if found is not None:
         assert found == (max(c[0][1] for _, _, _, c in rates), 1)
+
+
+def test_a_warmed_up_normalised_network_is_sent_to_the_rate_it_rose_to():
+    """W90 walkthrough finding 2: a small vision transformer under OneCycle to 0.5 read 'vanishing' with 'Try He
+    initialisation, or a lower learning rate'; at 3e-3 it learned. The rate it rose to leads, said once."""
+    reading = diagnose(_vanishing((("'tok.weight'", 1, 591, ((1, 5e-4), (30, 0.015), (60, 0.03), (200, 0.01))),), True))
+    assert reading.remedy.startswith(
+        "Lower the learning rate: it rose to 0.03 at training step 60, its highest, and in a network that normalises "
+        "its layers a gradient lost is most often one large updates threw there. If it still vanishes: try "), \
+        reading.remedy
+    assert reading.remedy.lower().count("lower learning rate") + reading.remedy.lower().count(
+        "lower the learning rate") == 1, reading.remedy
+
+
+@given(st.lists(st.lists(st.tuples(st.integers(1, 500), st.floats(1e-6, 1.0)), min_size=1, max_size=5),
+                min_size=1, max_size=3))
+def test_the_top_rate_is_the_highest_read_in_any_group_at_its_first_step(groups):
+    rates = tuple((f"'g{k}.weight'", 1, 600, tuple(sorted(g))) for k, g in enumerate(groups))
+    found = top_rate(_vanishing(rates, True))
+    pairs = [c for _, _, _, changes in rates for c in changes]
+    top = max(r for _, r in pairs)
+    assert found[0] == top and found[1] in {t for t, r in pairs if r == top}
