@@ -73,7 +73,11 @@ def test_every_line_is_named_and_the_table_says_what_did_not_run(browser, tmp_pa
         for label in labels:
             number, _, name = label.partition(": ")
             assert name.strip(), label
-            assert PLACES[int(number) - 1].endswith(name.lstrip("…")), label
+            place = PLACES[int(number) - 1]
+            if place == "experts.3.1":  # a place no report named says so on its key (W89 walkthrough finding 10)
+                assert name.endswith(" (has not run)"), label
+                name = name.removesuffix(" (has not run)")
+            assert place.endswith(name.lstrip("…")), label
     assert [r[0] for r in got["rows"]] == PLACES  # in the charts' order (at faa7e5d: act0 and experts.2.1 only)
     rows = {r[0]: r for r in got["rows"]}
     assert rows["experts.0.1"][1] == "did not run on step 12: it last ran on training step 6 (a sampled one)"
