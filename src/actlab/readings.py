@@ -1249,8 +1249,9 @@ def _no_gradient_on_batch(s: RunSummary, norms: list[float], off: list[int], liv
 # what a saturated unit is, as the words say it (instruments.saturated_mask, the monitor's _Counting): either rule
 # counts; the second alone takes a sigmoid whose mean output is 0.996, its mean f' 1.6% of its peak (W74 walkthrough
 # finding 2: the words gave the first rule only, where units of 1% to 3.6% were counted)
-SATURATED_RULE = ("a mean |f'| under 1% of its peak, or a mean output nearer a level it flattens at than 1% of half "
-                  "its range")
+# (the distance of each output to its nearest level, averaged: not the mean output's, W91 walkthrough finding 1)
+SATURATED_RULE = ("a mean |f'| under 1% of its peak, or outputs nearer a level it flattens at than 1% of half its "
+                  "range, on average")
 
 
 _STANDARDISE = ("Standardise each input column to mean 0 and variance 1 before training (subtract its mean, divide by "

@@ -49,7 +49,7 @@ def test_saturated_tanh_units_are_said_in_the_headline(pinned):
     (row,) = rep.layers
     assert row.saturated == own
     verb = "is" if own == 1 else "are"
-    assert (f"; {own} of 32 hidden units {verb} saturated (a mean |f'| under 1% of its peak, or a mean output nearer "
+    assert (f"; {own} of 32 hidden units {verb} saturated (a mean |f'| under 1% of its peak, or outputs nearer "
             "a level") in rep.reading.words
 
 

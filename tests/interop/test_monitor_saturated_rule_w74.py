@@ -38,5 +38,5 @@ def test_sigmoid_units_counted_by_their_outputs_are_said_so():
     assert int((slope < 0.01).sum()) == 0
     rep = mon.report()
     assert rep.layers[0].saturated == 10
-    assert ("10 of 32 hidden units are saturated (a mean |f'| under 1% of its peak, or a mean output nearer a level it "
-            "flattens at than 1% of half its range") in rep.reading.words, rep.reading.words
+    assert ("10 of 32 hidden units are saturated (a mean |f'| under 1% of its peak, or outputs nearer a level it "
+            "flattens at than 1% of half its range, on average") in rep.reading.words, rep.reading.words
