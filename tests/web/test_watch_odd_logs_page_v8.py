@@ -51,7 +51,7 @@ def test_a_log_holding_two_runs_says_so_and_draws_only_the_latest(browser, tmp_p
             x = page.evaluate(f"{LOSS}.drawn.x")
             assert x == list(range(1, 51))  # the second run alone: no line back to step 1
             assert page.evaluate(f"{LOSS}.drawn.series[0].y[0]") == 2.0
-            assert _text(page, "watch-source") == "concat.jsonl: 50 sampled steps"
+            assert _text(page, "watch-source") == "concat.jsonl: run 2 of 2, 50 sampled steps"  # (W91 finding 3)
             shot(page, f"watch-v8-two-runs-{width}")
             assert errors == []
             context.close()

@@ -159,7 +159,8 @@ def test_an_earlier_run_with_no_end_line_is_said_to_have_stopped_and_a_bad_run_i
             "Run 1 has no end line: run 2 began after it, on line 42, so it stopped without its monitor closing the "
             "log (killed, or the script ended in a way that skipped mon.close()). The charts show its 40 sampled "
             "steps. The reading below is of training step 40, the last sampled one before it stopped.")
-        assert _text(page, "watch-source") == "killed.jsonl: 40 sampled steps"  # not "so far": it will not go on
+        # not "so far": it will not go on; the run it counts, of the two (W91 walkthrough finding 3)
+        assert _text(page, "watch-source") == "killed.jsonl: run 1 of 2, 40 sampled steps"
         assert page.get_by_label("Run:").locator("option").first.text_content() == (
             "Run 1: from line 1, steps 1 to 40, 40 sampled, no end line")
         shot(page, "watch-v9-killed-run-picked-1280")

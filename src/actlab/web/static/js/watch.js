@@ -470,7 +470,11 @@ async function poll() {
   if (isReading(data)) ahead = ask(data.next);  // catching up: the next answer is read while this one is drawn
   $("watch-restart").textContent = restartNote;
   $("watch-restart").hidden = !restartNote;
-  const sampled = `${count(data.total)} sampled step${data.total === 1 ? "" : "s"}`;
+  // a log of several runs: the count is the run shown's, and says so (W91 walkthrough finding 3: 'multi.jsonl: 20
+  // sampled steps' of the third of three runs, 80 in the file)
+  const runs = data.runs_total ?? (data.runs ?? []).length;
+  const ofRun = runs > 1 ? `run ${count(data.shown ?? data.latest_run)} of ${count(runs)}, ` : "";
+  const sampled = `${ofRun}${count(data.total)} sampled step${data.total === 1 ? "" : "s"}`;
   $("watch-source").textContent = isReading(data) ? `${data.path}: reading` :
     `${data.path}: ${sampled}${data.ended || isOver(data) ? "" : " so far"}`;
   const { thinned, changed } = take(data);
