@@ -55,7 +55,8 @@ def _duration(seconds: float) -> str:
     for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
         if seconds >= scale or unit == "us":
             value = seconds / scale
-            return f"{value:.0f} {unit}" if value >= 100 else f"{value:.2g} {unit}"
+            # (99.6 rounds to '1e+02' at two figures: past 99.5 the whole number, '100 ms')
+            return f"{value:.0f} {unit}" if value >= 99.5 else f"{value:.2g} {unit}"
     raise AssertionError  # the loop always returns
 
 

@@ -98,6 +98,9 @@ class _Noting:
         # recurrent modules apply their non-linearities inside a fused kernel: no hook sees them
         self._opaque = [_opaque_words(name, module) for name, module in self.model.named_modules()
                         if isinstance(module, nn.RNNBase | nn.RNNCellBase)]
+        self._recurrent = [(name or "model", module) for name, module in self.model.named_modules()
+                           if isinstance(module, nn.RNNBase)]
+        self._packed_noted = False
         self._not_read = tuple(f"'{name or 'model'}' ({type(module).__name__})"
                                for name, module in self.model.named_modules()
                                if isinstance(module, nn.RNNBase | nn.RNNCellBase))
