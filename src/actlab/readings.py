@@ -901,8 +901,8 @@ def _with_cut(findings: list[Finding], s: RunSummary) -> list[Finding]:
     first = findings[0]
     # a loss far above chance and come down to half its first or less is learning, however slowly: 'starting', not
     # 'not learning' (W89 walkthrough finding 1: 838 to 65 over 60 steps, clipped to 1e-4 of the gradients' size)
-    falling = (first.status == Status.STARTING and s.first_loss is not None and s.loss is not None
-               and s.loss <= s.first_loss[1] / 2)
+    falling = (first.status == Status.STARTING and s.first_loss is not None and s.first_loss[1] > 0
+               and s.loss is not None and s.loss <= s.first_loss[1] / 2)
     words = (f"{first.words}; it learns, but {said}" if first.status == Status.HEALTHY or falling else
              f"not learning: {said}{_loss_text(s)}")
     # a few times at a time, and not 'or drop the clipping' (W73 walkthrough finding 4: a ReLU RNN whose gradient

@@ -1785,7 +1785,9 @@ class _Reporting:
     def _first_sampled(self) -> tuple[int, int] | None:
         """RunSummary.first_sampled: the first sampled step's training step and the updates this monitor saw before
         it, where there were any; None otherwise."""
-        first = self._sampled_at.at(1)
+        if self._first_sample is None:  # (kept: SampledSteps drops its oldest runs past a bound)
+            self._first_sample = self._sampled_at.at(1)
+        first = self._first_sample
         before = first - 1 - self._step0 if first is not None else 0
         return (first, before) if before > 0 else None
 

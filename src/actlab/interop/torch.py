@@ -527,6 +527,7 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Cut, _Inpu
         self._history_views: tuple = ()
         self._history_starts = np.zeros(0, dtype=np.int64)
         self._sampled_at = SampledSteps()  # the training step of each sampled step
+        self._first_sample: int | None = None  # the first of them, kept (_first_sampled)
         # held_out()'s latest losses, as (the training steps done when it was given, the loss or None, the lowest
         # window of each size in reading_held_out.HELD_OUT_WINDOWS given so far, kept across a held_out(None)): a
         # sampled step's report takes those given before its step, report() all of them (_with_late_held_out)
