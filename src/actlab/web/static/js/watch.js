@@ -526,8 +526,11 @@ async function poll() {
   // only a trouble of the page itself
   $("status").textContent = trouble;
   document.body.dataset.ready = "true";
-  // catch up at once (points the page has not had, or a long log the lab has not read to its end), then follow
-  setTimeout(poll, data.next < data.total || data.unread > 0 ? 0 : POLL_MS);
+  // catch up at once (points the page has not had, or a long log the lab has not read to its end), then follow; a
+  // run that has ended is asked after three times less often, for a run appended after it (W91 walkthrough finding
+  // 3: the page asked every second, 1.5 KB each time, of a run long over)
+  const idle = data.ended || isOver(data) ? POLL_MS * 3 : POLL_MS;
+  setTimeout(poll, data.next < data.total || data.unread > 0 ? 0 : idle);
 }
 
 wireReadouts(drawCharts);
