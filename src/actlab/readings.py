@@ -252,6 +252,15 @@ def _with_past_climb(findings: list[Finding], s: RunSummary) -> list[Finding]:
                                 evidence={**head.evidence, **evidence}), *findings[1:]]
 
 
+def _loop_grew(loop: tuple[str, int, str, float, bool]) -> tuple[str, str]:
+    """RunSummary.loop_exploded in words: (its recurrent weight, named; what grew through its calls, and how much)."""
+    name, _, weights, growth, std = loop
+    weight = f"'{weights}'" if weights and not weights.startswith("'") else weights or "the recurrent weight"
+    grew = (f"the activations' std grew {growth:.2g} times through the calls of {name}" if std else
+            f"the gradient grew {growth:.2g} times back through the calls of {name}")
+    return weight, grew
+
+
 def _with_loop_exploded(findings: list[Finding], s: RunSummary) -> list[Finding]:
     """A run that diverged after a loop's gradient grew back through its calls (RunSummary.loop_exploded) says so, and
     its remedy leads with clipping and the recurrent weight: a lower learning rate scales every update by the same
@@ -261,7 +270,7 @@ def _with_loop_exploded(findings: list[Finding], s: RunSummary) -> list[Finding]
     if loop is None or not findings:
         return findings
     head = findings[0]
-    name, step, weights, growth, std = loop
+    step = loop[1]
     # a loop read vanishing or saturated through time after it exploded: an update that large pushed its state to
     # the flat ends, and clipping is what keeps the next from doing it (W76 walkthrough finding 3: exploding 2e4 times
     # at step 1, then 'vanishing' from step 11 with a remedy of gated cells and orthogonal weights, clipping unsaid)
@@ -269,9 +278,7 @@ def _with_loop_exploded(findings: list[Finding], s: RunSummary) -> list[Finding]
                                                    "calls_saturated" in head.evidence)
     if head.status != Status.DIVERGED and not through:
         return findings
-    weight = f"'{weights}'" if weights and not weights.startswith("'") else weights or "the recurrent weight"
-    grew = (f"the activations' std grew {growth:.2g} times through the calls of {name}" if std else
-            f"the gradient grew {growth:.2g} times back through the calls of {name}")
+    weight, grew = _loop_grew(loop)
     lead_words = f"{head.words}; at training step {step:,} {grew} (exploding through time)"
     # (clipping on already, where the monitor saw the optimiser step with a cut gradient: a tighter limit, W76
     # walkthrough finding 5: a loop clipped at 1 was told to clip)
@@ -893,11 +900,8 @@ def _with_cut(findings: list[Finding], s: RunSummary) -> list[Finding]:
     if loop is not None:  # the gradients are large because a loop grew them: the clip holds the run, and the
         # recurrence is what to change (W89 walkthrough finding 1: a ReLU recurrence at 1.15 I, clipped at 1, was
         # told to raise the limit toward 8.73e3; at 1e4 it went NaN at step 2)
-        name, at, weights, growth, std = loop
-        weight = f"'{weights}'" if weights and not weights.startswith("'") else weights or "the recurrent weight"
-        grew = (f"the activations' std grew {growth:.2g} times through the calls of {name}" if std else
-                f"the gradient grew {growth:.2g} times back through the calls of {name}")
-        said += f"; at training step {at:,} {grew} (exploding through time), which is what makes them this large"
+        weight, grew = _loop_grew(loop)
+        said += f"; at training step {loop[1]:,} {grew} (exploding through time), which is what makes them this large"
     first = findings[0]
     # a loss far above chance and come down to half its first or less is learning, however slowly: 'starting', not
     # 'not learning' (W89 walkthrough finding 1: 838 to 65 over 60 steps, clipped to 1e-4 of the gradients' size)

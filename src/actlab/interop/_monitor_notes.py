@@ -48,19 +48,23 @@ class _Noting:
         does: the weights before them get no gradient until it moves, and little while it is small, by design (W90
         walkthrough finding 4: a ResNet's 'blocks.0.c2.weight' read 'no gradient reaches' at step 1 and 'vanishing'
         at steps 2 and 3 beside a headline 'gradients reach every layer', with no word of why)."""
-        zero, before, last = [], [], None
+        norms, last = [], None  # (name, the weighted module registered before it, whether any weight is not 0)
         for name, module in self.model.named_modules():
             weight = getattr(module, "weight", None)
             if not isinstance(weight, torch.Tensor) or nn.parameter.is_lazy(weight) or not weight.numel():
                 continue  # (a lazy module's weight has no values before its first forward)
             if "Norm" in type(module).__name__ and weight.dim() == 1:
                 with torch.no_grad():
-                    if not bool(weight.any()):
-                        zero.append(f"'{name}'")
-                        if last is not None:
-                            before.append(f"'{last}.weight'")
+                    norms.append((name, last, weight.any()))
             elif weight.dim() >= 2:
                 last = name
+        # one transfer per device, not one per norm module (a GPU model of hundreds of norms, at start-up)
+        nonzero: dict[int, bool] = {}
+        for device in {any_.device for _, _, any_ in norms}:
+            held = [(k, any_) for k, (_, _, any_) in enumerate(norms) if any_.device == device]
+            nonzero.update(zip((k for k, _ in held), torch.stack([a for _, a in held]).tolist(), strict=True))
+        zero = [f"'{name}'" for k, (name, _, _) in enumerate(norms) if not nonzero[k]]
+        before = [f"'{last}.weight'" for k, (_, last, _) in enumerate(norms) if not nonzero[k] and last is not None]
         if not zero:
             return
         shown = ", ".join(zero[:4]) + (" ..." if len(zero) > 4 else "")
