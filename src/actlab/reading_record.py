@@ -286,6 +286,40 @@ class TargetSkew:
 
 
 @dataclass(frozen=True)
+class OutputCollapse:
+    """The model's outputs have collapsed onto one direction: the spread of their unit vectors over a batch's rows
+    (the std of each output over the rows, their mean times the root of the outputs' count: 1 for directions spread
+    evenly, 0 for one direction; Chen & He 2021's measure of collapse, scaled) fell far under its first reads', where
+    the loss is of no kind a monitor reads back (W87 walkthrough finding 8: an encoder trained on a negative cosine
+    between two views, its spread from 0.45 to 0.007, read 'flowing' with a note that its loss at its floor was
+    'learning done')."""
+
+    spread: float  # the latest read's
+    step: int  # the training step it was read at
+    first: float  # the first read's
+    first_step: int  # its training step
+    rows: int
+    outputs: int
+
+    def words(self) -> str:
+        return (f"the model's outputs have collapsed onto one direction: at training step {self.step:,} the spread "
+                f"of their unit vectors over the batch's {self.rows:,} rows was {self.spread:.2g} (1 for directions "
+                f"spread evenly over the {self.outputs:,} outputs, 0 for one), against {self.first:.2g} at training "
+                f"step {self.first_step:,}: every input gets nearly the same output, and a loss that such an output "
+                "meets says nothing of learning")
+
+    def remedy(self) -> str:
+        return ("A loss that a constant output meets pulls every output together (a negative cosine or a squared "
+                "distance between two views of an input, with nothing that keeps the outputs apart): stop the "
+                "gradient through one view's branch and add a predictor head (SimSiam), take the target from a "
+                "momentum copy of the encoder (BYOL), add a term that keeps each output's variance up (VICReg), or "
+                "compare against other inputs' outputs (a contrastive loss such as InfoNCE). A GAN's generator "
+                "whose samples collapsed onto one mode: a Wasserstein loss with a gradient penalty, or a "
+                "discriminator that sees the batch (minibatch discrimination). Where the outputs are meant to differ "
+                "by under 2% of their size (targets around a large common offset), standardise the targets.")
+
+
+@dataclass(frozen=True)
 class LayerSummary:
     """One hidden layer, as any backend can measure it."""
 
@@ -640,6 +674,9 @@ class RunSummary:
     loss_scale_chance: float | None = None  # the chance_loss given, which the loss is not judged against
     # the targets mostly one class, and a constant guess far under chance_loss (TargetSkew): the loss is not judged
     targets_skewed: TargetSkew | None = None
+    # the outputs collapsed onto one direction, under a loss of no kind a monitor reads back (OutputCollapse); None:
+    # not seen, or not read
+    output_collapse: OutputCollapse | None = None
     # the loss a classifier whose outputs are all 0 gets, where a monitor read the loss back as one (ln C for a
     # cross-entropy over C classes, ln 2 for a binary one): a first loss near it is where any classifier begins, not a
     # start far from the targets, whatever chance_loss says (W72 walkthrough finding 1); None: not read

@@ -124,6 +124,7 @@ from .reading_record import (  # noqa: F401  (re-exported: every face imports th
     LossSteps,
     OutputAtEnd,
     OutputBeyond,
+    OutputCollapse,
     Reading,
     RunSummary,
     Status,
@@ -214,8 +215,23 @@ def diagnose(s: RunSummary) -> Reading:
     findings.sort(key=lambda f: _ORDER[f.status])
     findings = with_causes(_with_far_start(headline_first(_recall_blow_up(findings, s), s), s), s)
     findings = _with_unstandardised(_with_rate(_with_spike(_linear_stack(findings, s), s), s), s)
-    findings = _with_past_climb(_with_loop_exploded(findings, s), s)
+    findings = _with_collapse(_with_past_climb(_with_loop_exploded(findings, s), s), s)
     return Reading(tuple(findings), ratio_texts(s))
+
+
+def _with_collapse(findings: list[Finding], s: RunSummary) -> list[Finding]:
+    """Outputs collapsed onto one direction (RunSummary.output_collapse) under a headline that finds nothing wrong
+    (healthy, starting, flowing) make it 'not learning', with the collapse first in its words and its remedy: the
+    loss such a run brought down says nothing of learning (W87 walkthrough finding 8). A failure already read keeps
+    its place: a dead last layer gives every input one output too, and its own finding says why."""
+    collapse = s.output_collapse
+    if collapse is None or not findings or findings[0].status not in (Status.HEALTHY, Status.STARTING,
+                                                                       Status.FLOWING):
+        return findings
+    head = findings[0]
+    said = Finding(Status.NOT_LEARNING, f"{collapse.words()}; {head.words}", collapse.remedy(),
+                   {**head.evidence, "output_spread": collapse.spread, "first_output_spread": collapse.first})
+    return [said, *findings[1:]]
 
 
 def _with_past_climb(findings: list[Finding], s: RunSummary) -> list[Finding]:

@@ -564,6 +564,8 @@ class _Collecting:
         inputs_end = len(scalars)
         scalars += self._head_scalars(scalars, handle.loss)  # a bounded output's goals (_monitor_head), if read
         head_end = len(scalars)
+        scalars += self._spread_scalars()  # the outputs' spread (_monitor_lossread), if taken
+        spread_end = len(scalars)
         slots = []  # per place: where its total a, nonzero f', a^2 and ||dL/da||^2 are among the scalars (-1: not
         # sent, the host has it from the per-unit sums, or no gradient reached the place)
         loss = self._checked_loss(handle.loss)
@@ -638,6 +640,7 @@ class _Collecting:
         # the scalars, the loss last where it is a tensor; index -1, a value not sent, reads 0
         self._matrix_read = (self.step_count + 1, {n: values[matrices_at + k] for k, (n, _) in enumerate(matrices)})
         self._judge_inputs(self._input_host if self._input_host is not None else values[inputs_at:inputs_end])
+        self._track_spread(values[head_end:spread_end])
         self._judge_head(values[inputs_end:head_end], loss if isinstance(loss, float) else
                          values[-1] if torch.is_tensor(loss) else None)
         values.append(0.0)

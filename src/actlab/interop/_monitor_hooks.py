@@ -103,7 +103,8 @@ class _Hooks:
 
     def _attach(self) -> list:
         self._weight_norms = None
-        self._loss_held = self._loss_node = None  # (an earlier step's, where that step was not collected)
+        self._loss_held = self._loss_node = self._spread_held = None  # (an earlier step's, where that step was not
+        # collected)
         self._grad_marks = None  # taken when the model's forward begins (_forward_started)
         self._weight_read_queued = False
         self._grad_watched = False

@@ -29,7 +29,7 @@ import torch
 from scipy.special import expit
 from scipy.stats import beta
 
-from ..reading_record import LossScale, TargetSkew
+from ..reading_record import LossScale, OutputCollapse, TargetSkew
 from ._monitor_head import binary_form, held_with_gradient, squared_error_form
 
 LOSS_READS = 5  # the latest reads kept
@@ -38,6 +38,13 @@ READ_EVERY = 64
 READ_MOST = 1 << 19  # an output with more values is not read (it is copied to the host)
 RATIO_TOLERANCE = 1e-3  # how closely each row's entries must follow k (p - e_y), and the loss c times the mean
 SCALE_ONE = 0.02  # a factor within this of 1 is the cross-entropy itself
+# the outputs' spread (output_spread): the first read's is where it began; a latest under COLLAPSED and COLLAPSE_FALL
+# times under that is a collapse (an encoder under a negative cosine between two views: 0.45 at its
+# first step, 0.10 at step 11, 0.023 at 101, 0.007 at 400; targets around a common offset 50 times their spread
+# would read about 0.02 too, which the remedy names). Read from SPREAD_ROWS rows or more.
+COLLAPSED = 0.02
+COLLAPSE_FALL = 10
+SPREAD_ROWS = 8
 
 
 def read_cross_entropy(z: np.ndarray, g: np.ndarray, loss: float) -> tuple[float, float, int, np.ndarray] | None:
@@ -115,6 +122,26 @@ def read_binary_cross_entropy(z: np.ndarray, g: np.ndarray,
     return kk * g.size, summed / g.size, int(g.size), target
 
 
+def output_spread(z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """How far apart the rows of ``z`` (its last dimension the outputs, the others the rows) point, as 0-d float32
+    tensors on its device, read with the step's other figures in its one host transfer: the spread, and how many
+    rows it is of. Each row's unit vector (rows with a NaN, an inf or every output 0 left out), the std of each output
+    over the rows, their mean times the root of the outputs' count. Directions spread evenly over the sphere give 1
+    (each coordinate of a uniform unit vector has variance 1/d), rows that all point one way 0: SimSiam's measure of
+    collapse (Chen & He 2021, the std of the l2-normalised output per channel, 1/sqrt(d) when spread), scaled by
+    sqrt(d). None for fewer than 2 outputs a row."""
+    if z.dim() < 1 or z.shape[-1] < 2:
+        return None
+    z = z.detach().reshape(-1, z.shape[-1]).float()
+    unit = z / z.abs().amax(1, keepdim=True)  # (each row by its largest first: its norm cannot overflow)
+    unit = unit / torch.linalg.vector_norm(unit, dim=1, keepdim=True)
+    kept = torch.isfinite(unit).all(1, keepdim=True)
+    unit = torch.where(kept, unit, torch.nan)
+    # two passes: the deviations from the mean, not E[u^2] - E[u]^2, whose float32 difference loses a collapse's
+    spread = ((unit - unit.nanmean(0)) ** 2).nanmean(0).sqrt().mean() * math.sqrt(z.shape[1])
+    return spread, kept.sum().float()
+
+
 def target_entropy(counts: np.ndarray) -> float:
     """The cross-entropy the best constant guess gets on a batch whose targets fall in the classes ``counts`` says:
     the entropy of their frequencies, with Miller and Madow's correction for a sample's bias low ((m - 1) / 2n, m
@@ -170,19 +197,28 @@ class _LossRead:
     # tell their frequencies (else None))
     _loss_reads: deque | None = None
     _loss_first: float | None = None  # the first read's measure (which scale chance_loss is on)
+    # the outputs' spread (output_spread) as (training step, spread, rows, outputs): the first read's, and the latest
+    _spread_first: tuple | None = None
+    _spread_held: tuple | None = None  # this sampled step's (output_spread's two tensors, the outputs' count)
+    _spread_latest: tuple | None = None
 
     def _hold_output(self, output) -> None:
         """At the end of the model's first forward on a sampled step that is due a read: its output, and a hook that
-        keeps the gradient reaching it."""
+        keeps the gradient reaching it. Where no read has found the loss's kind, on every sampled step: the spread of
+        a small output (SOFT_READ_MOST values or fewer; output_spread), so that it follows the run (a collapse comes
+        on after the first reads: W87 walkthrough finding 8)."""
         n = self.sampled_steps
+        if not (torch.is_tensor(output) and output.requires_grad and output.is_floating_point()
+                and output.dim() >= 1 and 0 < output.numel() <= READ_MOST):
+            return
+        small = output.numel() <= SOFT_READ_MOST
+        if small and not self._loss_reads:
+            spread = output_spread(output)
+            self._spread_held = None if spread is None else (spread, output.shape[-1])
         # soft targets read last, on a small output: every sampled step, so that the floor follows the batches (W88
         # walkthrough finding 5: Mixup's floor, 0.05 to 0.63 a batch, was taken from the first 3 reads alone)
         soft = bool(self._loss_reads) and self._loss_reads[-1][5] in SOFT_KINDS
-        if n >= READ_FIRST and n % READ_EVERY and not (soft and torch.is_tensor(output)
-                                                       and output.numel() <= SOFT_READ_MOST):
-            return
-        if not (torch.is_tensor(output) and output.requires_grad and output.is_floating_point()
-                and output.dim() >= 1 and 0 < output.numel() <= READ_MOST):
+        if n >= READ_FIRST and n % READ_EVERY and not (soft and small):
             return
         self._loss_held = held_with_gradient(output)
         self._loss_node = output.grad_fn  # (beside the list, not in it: held_with_gradient says why)
@@ -248,6 +284,35 @@ class _LossRead:
             self._loss_reads = deque(maxlen=LOSS_READS)
             self._loss_first = read[2]
         self._loss_reads.append(read)
+
+    def _spread_scalars(self) -> list:
+        """This sampled step's spread figures (output_spread), sent to the host with the step's others; [] where
+        none was taken."""
+        held = self._spread_held
+        return [] if held is None else list(held[0])
+
+    def _track_spread(self, values: list) -> None:
+        """The outputs' spread as read on the host (``values``: _spread_scalars'), kept: the first, and the latest,
+        as (training step, spread, rows, outputs)."""
+        held, self._spread_held = self._spread_held, None
+        if held is None or len(values) != 2 or not (values[1] >= SPREAD_ROWS and math.isfinite(values[0])):
+            return
+        read = (self.step_count + 1, float(values[0]), int(values[1]), held[1])
+        if self._spread_first is None:
+            self._spread_first = read
+        self._spread_latest = read
+
+    def _output_collapse(self) -> OutputCollapse | None:
+        """RunSummary.output_collapse: where no read found the loss's kind (a cross-entropy or a squared error is
+        judged by its loss: their reads say what it is), and the latest spread is under COLLAPSED and COLLAPSE_FALL
+        times or more under the first read's, at a later step. (The first alone: a collapse can be well on its way by
+        the third sampled step, 0.45 to 0.28 over 3 steps of the encoder COLLAPSED's comment follows.)"""
+        first, latest = self._spread_first, self._spread_latest
+        if self._loss_reads or first is None or latest is None or latest[0] <= first[0]:
+            return None
+        if not (latest[1] < COLLAPSED and latest[1] * COLLAPSE_FALL <= first[1]):
+            return None
+        return OutputCollapse(latest[1], latest[0], first[1], first[0], latest[2], latest[3])
 
     def _loss_scale(self) -> LossScale | None:
         """RunSummary.loss_scale: where the latest read's factor c is away from 1 and chance_loss is on the

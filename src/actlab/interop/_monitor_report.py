@@ -321,8 +321,8 @@ class _Reporting:
         if ref is not None and ref[2].get("zero") == 1 and ref[0].can_die:
             return ""
         first = statistics.median(early)
-        if not norm < OUTPUT_FALL * first:
-            return ""
+        if not norm < OUTPUT_FALL * first or self._output_collapse() is not None:
+            return ""  # (outputs collapsed onto one: the reading says so, which no 'learning done' may follow)
         chance = self.chance_loss
         if chance and judged is not None and math.isfinite(judged) and judged < (1 - MOVED_FRACTION) * chance:
             return ""  # learned: a loss near its floor sends little gradient back
@@ -452,8 +452,10 @@ class _Reporting:
         if cycles:  # a schedule restarting (reading_loss.rate_cycles)
             notes.append(cycles)
         if self.chance_loss is None and loss is not None:
+            never = ("never 'healthy', and 'not learning' only where the outputs collapse" if self._output_collapse()
+                     else "never 'healthy' or 'not learning'")
             notes.append("the loss is not judged, since no chance_loss was given: the status says whether gradients "
-                         "flow ('flowing') but never 'healthy' or 'not learning'; Monitor(model, chance_loss=...) "
+                         f"flow ('flowing') but {never}; Monitor(model, chance_loss=...) "
                          "takes the loss of the best constant guess (ln C for C balanced classes with cross-entropy, "
                          "the targets' variance with MSE)")
         elif self.chance_loss is not None and loss is None and not self._loss_set:  # W17: no
@@ -771,6 +773,7 @@ class _Reporting:
             test_chance_loss=chance if held_out is not None else None,
             loss_scale=scale, loss_scale_chance=self.chance_loss if scale is not None or skew is not None else None,
             targets_skewed=skew, zero_output_loss=self._zero_output_loss(), loss_floor=self._loss_floor(),
+            output_collapse=self._output_collapse(),
             test_loss_step=held_out[0] if held_out is not None else None,
             held_out=tuple((t, v) for t, v, _ in given), held_out_lowest=lows[0] if lows else None,
             held_out_wider=tuple(low for low in lows[1:] if low is not None),
