@@ -674,6 +674,17 @@ class RunSummary:
     loss_scale_chance: float | None = None  # the chance_loss given, which the loss is not judged against
     # the targets mostly one class, and a constant guess far under chance_loss (TargetSkew): the loss is not judged
     targets_skewed: TargetSkew | None = None
+    # the first loss under 0 a monitor held, as (training step, loss), where chance_loss is above 0: a loss that goes
+    # there (a policy gradient, a negative cosine) has no chance level, and is not judged (loss_scale_chance holds the
+    # chance_loss given; W92 walkthrough finding 5: REINFORCE's -0.428 against ln 2 read 'just under 100% below
+    # chance', and 'healthy'); None: none
+    loss_below_zero: tuple[int, float] | None = None
+    # the output layer's weight gradient now and its median over a monitor's first sampled steps, where it has fallen
+    # under 1% of that median and the loss is not read as learned (the monitor's note says what may cause it): said in
+    # a headline that finds gradients reaching every layer, which a ratio between layers cannot show (W92 walkthrough
+    # finding 8: a starved generator's bold line read 'gradients reach every layer' over a gradient 10,964 times
+    # smaller than its first ones); None: not so
+    output_fell: tuple[float, float] | None = None
     # the outputs collapsed onto one direction, under a loss of no kind a monitor reads back (OutputCollapse); None:
     # not seen, or not read
     output_collapse: OutputCollapse | None = None

@@ -1928,6 +1928,13 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
     shown = "; ".join(s.left_out[:4]) + (" ..." if len(s.left_out) > 4 else "")
     if s.left_out and not s.layers:
         flow = f"only {s.output_name} trains: every hidden layer is left out ({shown})"
+    if s.output_fell is not None and s.layers:  # every gradient small alike, which no ratio shows (W92 finding 8)
+        now, first = s.output_fell
+        fallen = (f"{first / now:,.0f} times less than its median over the first sampled steps, {first:.3g}"
+                  if now > 0 else f"0, against a median of {first:.3g} over the first sampled steps")
+        flow += (f", but all of them are small: {s.output_name}'s weight gradient is {fallen} (a note says what may "
+                 "cause it)")
+        evidence["output_gradient_fell"] = first / now if now > 0 else math.inf
     dead, total = sum(l.dead for l in s.layers), sum(l.width for l in s.layers)
     mostly = _mostly_dead(s)
     repeats = sum(l.repeats for l in s.layers)
@@ -1987,6 +1994,16 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
                        f"{s.targets_skewed.words(s.loss_scale_chance)}", s.targets_skewed.remedy(),
                        {**evidence, ("constant_guess_loss" if s.targets_skewed.squared else "target_entropy"):
                         s.targets_skewed.entropy})
+    if s.loss_below_zero is not None and s.loss_scale_chance is not None:  # a loss no chance level is of
+        t, v = s.loss_below_zero
+        return Finding(Status.FLOWING, f"{flow}; the loss is not judged: it went below 0 ({v:.3g} at training step "
+                       f"{t:,}), and chance_loss ({s.loss_scale_chance:.3g}) is the level of a loss that is never "
+                       "below 0 (a cross-entropy, a squared error), so the two do not compare",
+                       "Judge such a run by what it is for (a policy's return, a held-out accuracy): a loss that can "
+                       "go below 0 (a policy gradient, -log p times a return; a negative cosine; a game's loss) has "
+                       "no chance level. Give the monitor no chance_loss, or give s.loss a loss that is 0 or more "
+                       "with its chance beside it.",
+                       {**evidence, "loss_below_zero": v, "loss_below_zero_step": t})
     if s.loss is None or s.chance_loss is None:
         return Finding(Status.FLOWING, flow, "", evidence)
     if _has_moved(s):

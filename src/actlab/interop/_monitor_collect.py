@@ -172,6 +172,8 @@ class _Collecting:
     # the highest finite loss given on a training step, sampled or not, as (step, loss) (RunSummary.loss_top)
     _top: tuple[int, float] | None = None
     _first_loss: tuple[int, float] | None = None  # the run's first finite loss, as (step, loss)
+    _below_zero: tuple[int, float] | None = None  # its first loss under 0 (RunSummary.loss_below_zero)
+    _first_given: tuple[int, float] | None = None  # its first finite loss held, as _first_loss but with no chance_loss
     # the highest climb from it (_track_climb): (its step, the first loss, the median of LOSS_BATCHES losses given in a
     # row, the training step of the last of them), and those latest losses
     _climbed: tuple[int, float, float, int] | None = None
@@ -307,6 +309,8 @@ class _Collecting:
             before.append(v)
             if self._first_loss is None:
                 self._first_loss = (t, v)
+            if v < 0 and self._below_zero is None and self.chance_loss > 0:
+                self._below_zero = (t, v)
             self._track_climb(t, v)
             if v <= RISING_FACTOR * self.chance_loss:
                 self._last_level = (t, v)
@@ -771,6 +775,8 @@ class _Collecting:
         # that /watch draws their range between its points (W30 finding 7, W32 finding 4: a spike of 507 at an
         # unsampled step, named by the reading, was on no chart)
         self._between = (self.step_count + 1, tuple((t, v) for t, v in held if previous < t <= self.step_count))
+        if self._first_given is None:  # the run's first finite loss, chance_loss or not (_output_fall)
+            self._first_given = next(((t, v) for t, v in held if v is not None and math.isfinite(v)), None)
         window = self._judged_window(held, window)
         finite = [v for _, v in window if v is not None and math.isfinite(v)]
         # the mean of the window's finite losses; this step's own where it is NaN or inf (the diverged reading's)

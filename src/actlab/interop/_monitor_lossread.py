@@ -45,6 +45,10 @@ SCALE_ONE = 0.02  # a factor within this of 1 is the cross-entropy itself
 COLLAPSED = 0.02
 COLLAPSE_FALL = 10
 SPREAD_ROWS = 8
+# and of outputs this many or more a row (an embedding): fewer are a choice among a few (a policy's actions, a 2-D
+# sample), which may rightly be the same for every input (a policy whose best action is the same in every state read
+# 0.0033 against 0.72, W92 walkthrough)
+SPREAD_OUTPUTS = 8
 
 
 def read_cross_entropy(z: np.ndarray, g: np.ndarray, loss: float) -> tuple[float, float, int, np.ndarray] | None:
@@ -205,14 +209,14 @@ class _LossRead:
     def _hold_output(self, output) -> None:
         """At the end of the model's first forward on a sampled step that is due a read: its output, and a hook that
         keeps the gradient reaching it. Where no read has found the loss's kind, on every sampled step: the spread of
-        a small output (SOFT_READ_MOST values or fewer; output_spread), so that it follows the run (a collapse comes
-        on after the first reads: W87 walkthrough finding 8)."""
+        a small output (SOFT_READ_MOST values or fewer, SPREAD_OUTPUTS a row or more; output_spread), so that it
+        follows the run (a collapse comes on after the first reads: W87 walkthrough finding 8)."""
         n = self.sampled_steps
         if not (torch.is_tensor(output) and output.requires_grad and output.is_floating_point()
                 and output.dim() >= 1 and 0 < output.numel() <= READ_MOST):
             return
         small = output.numel() <= SOFT_READ_MOST
-        if small and not self._loss_reads:
+        if small and not self._loss_reads and output.shape[-1] >= SPREAD_OUTPUTS:
             spread = output_spread(output)
             self._spread_held = None if spread is None else (spread, output.shape[-1])
         # soft targets read last, on a small output: every sampled step, so that the floor follows the batches (W88

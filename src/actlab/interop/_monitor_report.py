@@ -326,21 +326,25 @@ class _Reporting:
         chance = self.chance_loss
         if chance and judged is not None and math.isfinite(judged) and judged < (1 - MOVED_FRACTION) * chance:
             return ""  # learned: a loss near its floor sends little gradient back
-        start = self._first_loss
+        start = self._first_loss or self._first_given
         if start is not None and start[1] > 0 and judged is not None and judged <= start[1] / 2:
             return ""  # a loss come down to half its first or less: the early gradients were those of a loss far up
             # (W89 session: a recurrence that began 400 times chance, its loss from 838 to 2.86, read '242 times less
-            # ... the loss sends every layer alike next to no gradient')
+            # ... the loss sends every layer alike next to no gradient'); with no chance_loss too (W92 walkthrough
+            # finding 2: a GAN's discriminator whose loss came down from 1.39 to 1.6e-6 was told to use the
+            # generator's non-saturating loss)
         than = (f"{norm:.3g}, {first / norm:,.0f} times less than its median over the first {EARLY_OUTPUT} sampled "
                 f"steps ({first:.3g})" if norm > 0 else
                 f"exactly 0, against a median of {first:.3g} over the first {EARLY_OUTPUT} sampled steps")
+        self._fell_now = (norm, first)
         return (f"the output layer's weight gradient ('{output}.weight') is {than}: the loss sends every layer alike "
-                "next to "
-                "no gradient, which the ratios between layers do not show. Where the loss has come down to its "
-                "floor, that is learning done; where another model sets it (a GAN's generator against its "
-                "discriminator), the opponent has most likely won outright: a saturating loss (the generator "
-                "minimising log(1 - D(G(z)))) gives next to none once the discriminator is sure, so use the "
-                "non-saturating one (BCE with target 1 on the fakes, from logits) or slow the discriminator")
+                "next to no gradient, which the ratios between layers do not show. Where another model sets the "
+                "loss (a GAN's generator against its discriminator), the opponent has most likely won outright: a "
+                "saturating loss (the generator minimising log(1 - D(G(z)))) gives next to none once the "
+                "discriminator is sure, so use the non-saturating one (BCE with target 1 on the fakes, from logits) "
+                "or slow the discriminator. Where the loss is a policy gradient (-log p times a return), the policy "
+                "has grown sure of its actions (log p near 0), and has stopped exploring: an entropy bonus in the "
+                "loss keeps it trying others. Where the loss has come down to its floor, that is learning done")
 
     def _held_out_bad_note(self, before: int) -> str:
         """A note on the NaN or infinite held-out losses given before training step ``before`` (Monitor.held_out keeps
@@ -441,6 +445,7 @@ class _Reporting:
         ref = next((p for p in reversed(seen) if not after_output(p)), seen[-1] if seen else None)
         last_act = ref[2]["act_grad"] if ref is not None else math.nan
         rows, notes = [], list(notes)
+        self._fell_now = None
         fell = self._output_fall(output, output_norm, judged, ref)
         if fell:
             notes.append(fell)
@@ -761,7 +766,8 @@ class _Reporting:
         # chance_loss says: the loss is not judged (_monitor_lossread)
         scale = self._loss_scale()
         skew = self._targets_skewed() if scale is None else None
-        chance = self.chance_loss if scale is None and skew is None else None
+        below = self._below_zero if scale is None and skew is None else None
+        chance = self.chance_loss if scale is None and skew is None and below is None else None
         loops = _loop_chains(rows)  # the loops' chains, found once for every reader of them below
         self._note_loop_weights(loops, step)
         chains = _vanishing_chains(loops)  # the gradient vanishing through a loop's calls: the reading's, or a note
@@ -771,9 +777,10 @@ class _Reporting:
             # the script's held-out loss, said with the step it was given after (Monitor.held_out)
             test_loss=held_out[1] if held_out is not None else None,
             test_chance_loss=chance if held_out is not None else None,
-            loss_scale=scale, loss_scale_chance=self.chance_loss if scale is not None or skew is not None else None,
+            loss_scale=scale, loss_below_zero=below,
+            loss_scale_chance=self.chance_loss if scale is not None or skew is not None or below else None,
             targets_skewed=skew, zero_output_loss=self._zero_output_loss(), loss_floor=self._loss_floor(),
-            output_collapse=self._output_collapse(),
+            output_collapse=self._output_collapse(), output_fell=self._fell_now,
             test_loss_step=held_out[0] if held_out is not None else None,
             held_out=tuple((t, v) for t, v, _ in given), held_out_lowest=lows[0] if lows else None,
             held_out_wider=tuple(low for low in lows[1:] if low is not None),
