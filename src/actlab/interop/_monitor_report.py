@@ -214,6 +214,15 @@ def _by_index(ids: tuple[int, ...], count: int) -> str:
     return f"by index{f', the first {len(ids)}' if count > len(ids) else ''}: {', '.join(map(str, ids))}"
 
 
+def _fed_by_off(seen: list, order: list[str]) -> frozenset[str]:
+    """The weighted modules that run right after one whose watched activation has every unit off on the batch (and
+    can die): their input is 0, so their weight gradient is 0 whatever follows them, and the dead layer's finding
+    says why (W92 walkthrough finding 6: a second head after a dead ReLU branch read 'what follows it is not watched
+    (a torch.where, an activation written by hand ...)', though nothing followed it)."""
+    off = {wm for layer, (_, wm, _, _), counts in seen if wm and counts.get("zero") == 1 and layer.can_die}
+    return frozenset(after for before, after in zip(order, order[1:], strict=False) if before in off)
+
+
 class _Reporting:
     """Building the report and the reading from what the sampled steps kept."""
 
@@ -1049,7 +1058,7 @@ class _Reporting:
                                        if began_far(summary) is not None else None),
                       self._stopped_places(sampled, notes),
                       self._off_row_stops(step, weight_norm, {wm for _, (_, wm, _, _), _ in seen if wm}, output,
-                                          frozen | not_computed, output_norm, summary)):
+                                          frozen | not_computed | _fed_by_off(seen, order), output_norm, summary)):
             if extra is not None and reading.status != Status.UNWATCHED:  # placed by seriousness
                 rank = list(Status)
                 floor = floor_of(summary)
