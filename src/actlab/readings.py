@@ -592,7 +592,8 @@ def _with_same_batch(findings: list[Finding], s: RunSummary) -> list[Finding]:
     remedy = ("If the data is more than that batch, the loader gives the same batch on every step (a `next(iter("
               "loader))` taken once, a DataLoader made anew inside the loop without shuffling, an index that does not "
               "advance); if it is all the data (full-batch training), judge learning by a held-out loss "
-              "(mon.held_out(...)).")
+              "(mon.held_out(...)). A policy whose episodes visit the same states at every step reads so too: it has "
+              "stopped exploring.")
     return [dataclasses.replace(first, words=lead(first.words, said, but=first.status == Status.HEALTHY),
                                 remedy=f"{remedy} {first.remedy}".strip(),
                                 evidence={**first.evidence, "same_batch": list(same)}), *findings[1:]]
