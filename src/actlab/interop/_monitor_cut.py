@@ -19,12 +19,12 @@ import statistics
 import weakref
 from collections import deque
 
-import torch
 from torch.optim.optimizer import register_optimizer_step_pre_hook
 
 from ..readings import CLIP_TIGHTER, CLIPPING_ON
 from ..run_points import RATE_CHANGES_MOST, evenly
 from ._monitor_base import TORCH_CLIP
+from ._monitor_places import grad_norms
 from ._monitor_scaler import scale_of
 
 CUT_KEPT = 8  # the latest sampled steps' cuts the reading looks at
@@ -142,7 +142,7 @@ class _Cut:
         if self._scaler is None and all(g._version == v for g, v in zip(grads, versions, strict=True)):
             after = before  # (a GradScaler's unscale_ leaves the version counters as they were: read where given)
         else:
-            after = math.sqrt(sum(float(n) ** 2 for n in torch._foreach_norm(now)))
+            after = math.sqrt(sum(float(n) ** 2 for n in grad_norms(now)))
         scale = scale_of(self._scaler)  # the scaler's unscale_ (before the optimiser's step) is no cut
         before /= scale
         ratio = after / before
@@ -241,7 +241,7 @@ class _Cut:
         step after next begins."""
         self._drop_zero_probe()
         g = w.grad
-        if g is None or g.numel() == 0:
+        if g is None or g.numel() == 0 or g.is_sparse:  # (a sparse .grad has no first values to compare)
             return
         # (read as Python floats, compared as such: torch's clone, any and two allclose calls on these 8 values cost
         # 70 us of every sampled step, a list and a loop 7 us)

@@ -16,6 +16,7 @@ _MIXING = re.compile(r"Norm|Softmax|Softmin|Attention|Pool|Embedding|Sort|Topk|G
 _WEIGHT_PATH = ("TBackward0", "TransposeBackward0", "PermuteBackward0", "ViewBackward0", "ToCopyBackward0")
 _OTHER = "\0other"  # a source that is not a weighted module: an activation, a mixing op
 _LIMIT = 5000  # graph nodes looked at per sampled step, at most: past that no pair is claimed
+COMPUTED_NODES = 64  # the nodes of a computed weight's own graph looked at, at most (_Flow._made_from)
 
 
 class _Flow:
@@ -23,8 +24,14 @@ class _Flow:
     reaches it through no watched activation and no mixing node; a module whose input has exactly one source is fed
     by that module alone."""
 
-    def __init__(self, weights: dict[int, str]):
+    def __init__(self, weights: dict[int, str], computed: dict[int, str] | None = None):
         self.weights = weights  # id of each weighted module's weight -> the module's name
+        # where a module's weight is computed as it runs (pruning's weight_orig times a mask, a parametrization):
+        # id of each parameter it is made from -> the module's name. Its op takes the computed weight, the end of
+        # a small graph of its own whose only leaves are those parameters (_made_from); the nodes of that graph
+        # are no op of the module (W93 walkthrough: weight_norm's node, taking its two parameters, read as a head)
+        self.computed = computed or {}
+        self.made: dict = {}  # a node -> the module whose computed weight it is, or None (_made_from)
         self.activations: set = set()  # the graph nodes that made watched places' outputs on this forward
         self.memo: dict = {}
         self.looked = 0
@@ -47,7 +54,36 @@ class _Flow:
                         owner = self.weights.get(id(inner.variable))
                         if owner is not None:
                             return owner
+            if self.computed and name != "AccumulateGrad":
+                owner = self._made_from(fn)
+                if owner is not None:
+                    return owner
         return None
+
+    def _made_from(self, node) -> str | None:
+        """The module whose computed weight ``node`` makes: every leaf it reaches, within COMPUTED_NODES nodes, is a
+        parameter that module's weight is made from (and no watched activation is on the way); None otherwise."""
+        if node in self.made:
+            return self.made[node]
+        owner, seen, stack = None, set(), [node]
+        while stack:
+            fn = stack.pop()
+            if fn in seen:
+                continue
+            seen.add(fn)
+            if len(seen) > COMPUTED_NODES or fn in self.activations:
+                owner = None
+                break
+            if type(fn).__name__ == "AccumulateGrad":
+                found = self.computed.get(id(fn.variable))
+                if found is None or (owner is not None and found != owner):
+                    owner = None
+                    break
+                owner = found
+                continue
+            stack.extend(inner for inner, _ in fn.next_functions if inner is not None)
+        self.made[node] = owner
+        return owner
 
     def _terminal(self, node) -> frozenset | None:
         if type(node).__name__ == "AccumulateGrad":  # a parameter or leaf tensor added in: no layer's output

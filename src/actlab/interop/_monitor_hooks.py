@@ -10,7 +10,7 @@ import torch
 from ._monitor_base import RELEARN_EVERY
 from ._monitor_flow import _Flow
 from ._monitor_functions import _FunctionWatch
-from ._monitor_places import _Layer, _outside_graph
+from ._monitor_places import _Layer, _outside_graph, _weight_sources
 from ._monitor_report import _dynamo_compiled
 from ._monitor_words import _label
 from .torch_recipes import record_for
@@ -97,6 +97,9 @@ class _Hooks:
     _skip_model = False  # the model's forward now running is not read (eval mode after parts' training calls)
     _micro_batch = False  # the model's forward now running is a later micro-batch of the step's (_forward_started)
     _noted_parts = False
+    _transformed_step = 0  # the latest step whose forward ran inside a torch.func transform
+    _swapped = False  # the weighted modules ran with parameters swapped in (functional_call)
+    _noted_transformed = False  # the note on a forward inside a torch.func transform, said
     _noted_blind: frozenset = frozenset()  # the modules run several times inside a reentrant checkpoint, noted
     _blind_notes: tuple = ()  # this sampled step's notes on places whose ||dL/da|| is not read (_note_blind)
     _blind: list | tuple = ()  # this step's places whose output needed no gradient, as a forward with one ran
@@ -120,7 +123,12 @@ class _Hooks:
         self._forget_forward()
         # the first step that learns the structure reads, from the autograd graph, which weighted module's output feeds
         # which (the note on where an activation may hide, _note_hidden)
-        self._flow = _Flow(self._weight_ids) if self._unmatched and not self._reuse else None
+        if self._unmatched and not self._reuse:  # (the weights computed as they run: made from their sources)
+            sources = {n: _weight_sources(m) for n, m in self._weighted}
+            made = {id(p): n for n, found in sources.items() for p in found}
+            self._flow = _Flow({k: n for k, n in self._weight_ids.items() if not sources.get(n)}, made)
+        else:
+            self._flow = None
         self._fed = []
         # the hooks go straight into each module's hook tables under keys of this monitor's own, and come out of them
         # at the end of the step: register_forward_hook() and its handle's remove() cost some 3 us a hook (a quarter
@@ -221,6 +229,14 @@ class _Hooks:
         if _graph_task() != -1:  # the whole model recomputed by a checkpoint in backward: no forward of the step
             return
         self._in_model = True
+        if torch._C._functorch.peek_interpreter_stack() is not None:  # under torch.func's vmap, grad, jacrev: its
+            # tensors are wrapped, and the figures' kernels have no batching rules (W93 walkthrough finding 8: an
+            # ensemble through stack_module_state, functional_call and vmap raised from the hooks on its first step)
+            self._note_transformed()
+            self._transformed_step = self.step_count + 1
+            self._skip = self._skip_model = True
+            self._leave_mode()
+            return
         rank = _rank(module)
         if self._parts:  # parts of the model ran by themselves before model(x) in this step
             if rank >= self._read_rank:
@@ -334,6 +350,16 @@ class _Hooks:
                 "so the readings leave it out and read the forward with gradients (said once, for the first such "
                 "step)")
 
+    def _note_transformed(self) -> None:
+        """Said once: the model ran inside a torch.func transform, where nothing is read."""
+        if self._noted_transformed:
+            return
+        self._noted_transformed = True
+        self.notes.append("the model ran inside a torch.func transform (vmap, grad, jacrev: an ensemble stacked with "
+                          "stack_module_state and run through functional_call under vmap): nothing is read there, "
+                          "so a step whose forward ran only so has no activation or gradient figures. To watch one "
+                          "member, run it as a module of its own in a diagnostic run")
+
     def _note_eval(self, after: bool) -> None:
         """Said once: a forward in eval mode with gradients enabled ran in the step beside the train-mode one, and
         is not what the readings are of."""
@@ -390,6 +416,10 @@ class _Hooks:
             self._weight_order[name] = self._order
             self._order += 1
             self._last_weighted = name
+            w = module._parameters.get("weight")
+            if w is not None:  # its parameters swapped for others as it runs (torch.func.functional_call: those get
+                # the .grad), as the latest step that learned the structure found them (this hook runs on those)
+                self._swapped = id(w) not in self._weight_ids
             if self._first_input is None:  # the forward's first weighted module: do its inputs differ (_monitor_inputs)
                 self._read_input(name, module, inputs)
             if self._flow is not None and inputs:

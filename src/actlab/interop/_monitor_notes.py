@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from ._monitor_base import _exception_words, held_directly
+from ._monitor_places import _held_weight, _weight_sources
 from ._monitor_words import (
     STEP_ERROR_HEADS,
     _group_names,
@@ -116,7 +117,8 @@ class _Noting:
         # nn.Parameter matrix): no row, figure or reading has their gradient, which the notes say (W50 walkthrough: a
         # transformer layer's note on the weights read named its out_proj and linear1/linear2, never the attention's
         # query, key and value projections)
-        weighted = {id(m._parameters["weight"]) for _, m in self._weighted}
+        weighted = {id(_held_weight(m)) for _, m in self._weighted} | {
+            id(p) for _, m in self._weighted for p in _weight_sources(m)}  # (a weight_norm's scale too)
         unread = [(n, p) for n, p in self.model.named_parameters()
                   if p.requires_grad and not nn.parameter.is_lazy(p) and p.dim() >= 2 and id(p) not in weighted]
         self._matrices = unread  # their gradients' norms are read on each sampled step, for a note of their own
@@ -214,7 +216,7 @@ class _Noting:
         if not (held_directly(self.model, holder, a) and held_directly(self.model, holder, b)):
             return False
         return any(held_directly(self.model, holder, n) and n not in (a, b) and getattr(m, "weight", None) is not None
-                   and not m.weight.requires_grad for n, m in self._weighted_by_name.items())
+                   and not _held_weight(m).requires_grad for n, m in self._weighted_by_name.items())
 
     def _note_hidden(self, seen: list, order: list[str], loss=None) -> None:
         self._note_trained_in_eval()

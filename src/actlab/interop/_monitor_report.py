@@ -873,6 +873,17 @@ class _Reporting:
                 {"frozen": sorted(frozen)}),))
         elif output is None and order and set(order) <= frozen:
             reading = self._others_train(summary)
+        elif never_stored and self._swapped:  # W93 walkthrough finding 7: functional_call's own
+            # tensors got the gradients, and the words named torch.autograd.grad and backward(inputs=...)
+            reading = Reading((Finding(
+                Status.UNWATCHED, f"unwatched: the model's weighted modules ran with parameters other than their own "
+                f"on {_sampled(step)} (torch.func.functional_call, or another swap of module.weight as it runs): "
+                "backward reached the watched activations (their |dL/da| is read), and the weight gradients went to "
+                "the tensors swapped in, whose .grad the monitor does not read, so no weight gradient or ratio is "
+                "read, and nothing is said of whether they vanish",
+                "To have the weights' gradients read, train the module's own parameters (call the model itself), or "
+                "read the gradients of the tensors given to functional_call yourself.",
+                {"not_computed": sorted(not_computed)}),))
         elif never_stored:
             reading = Reading((Finding(
                 Status.UNWATCHED, f"unwatched: the weights' gradients were computed but never stored in .grad on "
@@ -908,6 +919,13 @@ class _Reporting:
                 Status.UNWATCHED if written else Status.NO_GRADIENT,
                 ("unwatched: " if written else "") + f"nothing seen: {grads}, so nothing was read; {why}",
                 _COMPILED_REMEDY + " Call the model, with loss.backward(), inside `with mon.step()`.", {}),))
+        elif self._weighted and not order and self._transformed_step == step:  # W93 walkthrough finding 8
+            reading = Reading((Finding(
+                Status.UNWATCHED, f"unwatched: the model ran inside a torch.func transform (vmap, grad, jacrev) on "
+                f"{_sampled(step)}, where nothing is read, so nothing is said of its units or gradients",
+                "To watch them, run one member as a module of its own (the model called directly, with "
+                "loss.backward()) in a diagnostic run; the gradients of an ensemble's stacked parameters are in the "
+                "tensors given to functional_call.", {}),))
         elif self._weighted and not order:  # no forward, so no gradient: not 'flowing'
             reading = Reading((Finding(
                 Status.NO_GRADIENT, f"nothing ran: no weighted module of the watched model ran its forward on "

@@ -16,6 +16,7 @@ import math
 import torch
 
 from ._monitor_base import _what
+from ._monitor_places import grad_norms
 
 # skips named in the note: the first, then at most this many of the latest
 SKIPS_NAMED = 5
@@ -67,7 +68,7 @@ def overflowed(scale: float, loss: float | None, weight_norm: dict[str, float], 
     if any(r[-2] for r in raw) or any(not math.isfinite(v) for n, v in weight_norm.items() if n not in skip):
         return True
     others = [p.grad.detach() for p in model.parameters() if p.grad is not None and id(p) not in read]
-    norms = torch._foreach_norm(others) if others else ()
+    norms = grad_norms(others)
     return bool(others) and not math.isfinite(float(torch.stack([n.double() for n in norms]).sum()))
 
 

@@ -11,6 +11,7 @@ import weakref
 import torch
 
 from ._monitor_parts import _listed
+from ._monitor_places import _NO_WEIGHT, _held_weight, grad_norms
 
 # a weight its optimiser writes has its values compared on the first sampled step VALUE_STEPS training steps or more
 # after the last such comparison. Counted in training steps, not sampled ones: sampled every 50 steps (every="auto"
@@ -40,6 +41,7 @@ class _Weights:
 
     # trained matrices that are no module's .weight, (name, parameter), as _note_what_cannot_be_seen finds them
     _matrices: list = []
+    _computed_noted: tuple = ()  # the weighted modules whose weights are computed, as last noted
 
     # by weighted module's name, each trained weight's record (_fingerprint_weights): its version counter, its norm in
     # its own dtype and its norm summed in float64 (None: not taken) when its values were last read, the sampled step
@@ -102,7 +104,7 @@ class _Weights:
         reads as kept from that step on. W14: a loop with no opt.step() held the loss at 2.3831605911254883 for 1,200
         steps and read 'not learning ... raise the learning rate'; with lr=0 it read 'starting'."""
         step = self.step_count + 1
-        trained = [(name, w) for name, w in ((n, m._parameters["weight"]) for n, m in self._weighted)
+        trained = [(name, w) for name, w in ((n, _held_weight(m)) for n, m in self._weighted)
                    if w is not None and w.requires_grad and not torch.nn.parameter.is_lazy(w)]
         if not trained:
             self._prints, self._weights_still_since, self._still_weights = None, None, ()
@@ -195,11 +197,44 @@ class _Weights:
                               "scalar that backward() was called on (with reduction='none', s.loss = loss.mean())")
         return None
 
+    def _note_computed_weights(self) -> None:
+        """Says once, for each new set of them, which weighted modules' weights are computed from other parameters
+        (pruning's weight_orig times a mask, a parametrization's original): their |dL/dW| is read from the parameter
+        that trains (_weight_of), which the optimiser steps with. Checked at each sampled step, since pruning is
+        often applied mid-run (W93 walkthrough finding 2)."""
+        computed = tuple(n for n, m in self._weighted if "weight" not in m._parameters
+                         and _held_weight(m) is not _NO_WEIGHT)
+        if not computed or computed == self._computed_noted:
+            return
+        self._computed_noted = computed
+        names = {id(p): n for n, p in self.model.named_parameters()}
+        shown = [f"'{n}.weight' from '{names.get(id(_held_weight(self._weighted_by_name[n])), '?')}'"
+                 for n in computed[:6]]
+        rows = []  # rows a mask prunes away whole: their units get the bias alone (W93 walkthrough finding 1)
+        for n in computed:
+            mask = self._weighted_by_name[n]._buffers.get("weight_mask")
+            if mask is not None and mask.dim() >= 2:
+                whole = int((mask.detach().flatten(1) == 0).all(1).sum())
+                if whole:
+                    rows.append(f"{whole:,} of {mask.shape[0]:,} in '{n}'")
+        pruned = (f". Rows pruned away whole ({', '.join(rows)}) leave their units the bias alone: the activation "
+                  "after them reads such a unit dead where that bias is 0 or below, and it is counted among the "
+                  "dead units" if rows else "")
+        self.notes.append(
+            f"the weights of modules {_listed(list(computed[:6]))}{' ...' if len(computed) > 6 else ''} are "
+            f"computed from other parameters (pruning: weight_orig times a mask; a parametrization: weight_norm, "
+            f"spectral_norm, orthogonal): their |dL/dW| is read from the parameter that trains, "
+            f"{', '.join(shown)}, which the optimiser steps with: for a pruned weight, the gradient on the entries "
+            "kept; for a parametrized one, the gradient that reaches the original through the parametrization. The "
+            "computed weight's own gradient, which autograd does not store, may be larger (a pruned weight's "
+            f"masked entries get one too, though they never change){pruned}")
+
     def _mark_gradients(self) -> None:
         """Remembers each weight's .grad as the step's forward begins (the tensor and its version counter), so that
         a gradient autograd never wrote on this step is told from one it computed, zero or not."""
         self._fingerprint_weights()
-        grads = [m._parameters["weight"].grad for _, m in self._weighted]
+        self._note_computed_weights()
+        grads = [_held_weight(m).grad for _, m in self._weighted]
         self._grad_marks = [(g, g._version) if g is not None else None for g in grads]
         # some trained weights' .grad cleared (None) and others' kept: zero_grad() of an optimiser that holds only
         # some of them (it clears its own), so the others' gradients sum over the steps since the run began, and the
@@ -207,7 +242,7 @@ class _Weights:
         # 'fcs.0' alone read 'vanishing: 'fcs.0.weight' gets 9.1e-4 of the output layer's gradient', 0.13 on freshly
         # zeroed gradients)
         trained = [(name, g) for (name, m), g in zip(self._weighted, grads, strict=True)
-                   if m._parameters["weight"].requires_grad]
+                   if _held_weight(m).requires_grad]
         kept = tuple(name for name, g in trained if g is not None)
         self._summed_now = kept if kept and len(kept) < len(trained) else ()
         # a .grad already there may hold an earlier step's gradient, which this step's backward adds to: its norm,
@@ -218,10 +253,10 @@ class _Weights:
         self._leftover = None
         if not self._noted_leftover:
             held = [(name, g) for (name, m), g in zip(self._weighted, grads, strict=True)
-                    if g is not None and m._parameters["weight"].requires_grad]
+                    if g is not None and _held_weight(m).requires_grad]
             if held:
                 # (and those frozen at the sampled step before: _note_leftover_gradients says them apart)
-                self._leftover = ([n for n, _ in held], torch._foreach_norm([g.detach() for _, g in held]),
+                self._leftover = ([n for n, _ in held], grad_norms([g.detach() for _, g in held]),
                                   frozenset(n for n, _ in held if n in self._frozen_now))
 
     def _note_leftover_gradients(self) -> None:
@@ -294,7 +329,7 @@ class _Weights:
             return False
         stepped = {id(p) for opt in opts for g in opt.param_groups for p in g["params"]}
         modules = dict(self._weighted)
-        return all(id(modules[n]._parameters["weight"]) not in stepped for n in held if n in modules)
+        return all(id(_held_weight(modules[n])) not in stepped for n in held if n in modules)
 
     def _set_probe(self) -> None:
         """After one of the first PROBED_SAMPLES sampled steps, while no accumulation was seen: each weight's .grad (a
@@ -304,7 +339,7 @@ class _Weights:
         if self._noted_leftover or self._probes_left <= 0:
             return
         self._probes_left -= 1
-        marks = [(name, m, m._parameters["weight"].grad) for name, m in self._weighted]
+        marks = [(name, m, _held_weight(m).grad) for name, m in self._weighted]
         self._probe = (self.step_count + 1, [(n, m, weakref.ref(g), g._version) for n, m, g in marks if g is not None])
 
     def _read_probe(self) -> None:
@@ -316,7 +351,7 @@ class _Weights:
         if self.step_count + 1 != step + 1:
             return
         held = [n for n, m, ref, version in marks
-                if (g := m._parameters["weight"].grad) is not None and g is ref() and g._version == version + 1]
+                if (g := _held_weight(m).grad) is not None and g is ref() and g._version == version + 1]
         if held:
             self._say_leftover(held, f"at the end of step {step + 1}, {{which}} still held step {step}'s gradient "
                                      "(no zero_grad() between the two), and backward added step "
@@ -335,7 +370,7 @@ class _Weights:
         marks = self._grad_marks or ()
         grads, frozen = [], []
         for i, (name, m) in enumerate(self._weighted):
-            w = m._parameters["weight"]  # not Module.__getattr__ per module
+            w = _held_weight(m)  # not Module.__getattr__ per module
             g = w.grad
             if not w.requires_grad:
                 frozen.append(name)
@@ -351,14 +386,14 @@ class _Weights:
         # their norms in the same fused call, for a note (W74 walkthrough finding 7: an nn.LSTM's weight_hh_l0 got 0.34
         # of the output layer's gradient, on no row and in no figure)
         extra = [(n, p.grad) for n, p in self._matrices if p.requires_grad and p.grad is not None]
-        found = torch._foreach_norm(present + [g for _, g in extra]) if present or extra else ()
+        found = grad_norms(present + [g for _, g in extra])
         if extra:
             self._matrix_norms = list(zip([n for n, _ in extra], found[len(present):], strict=True))
             found = found[:len(present)]
         else:
             self._matrix_norms = []
         # kept for the optimiser's step, which may see them cut (_monitor_cut)
-        self._grads_read = ([m._parameters["weight"] for (_, m), g in zip(self._weighted, grads, strict=True)
+        self._grads_read = ([_held_weight(m) for (_, m), g in zip(self._weighted, grads, strict=True)
                              if g is not None], present, [g._version for g in present], found) if present else None
         norms = iter(found)
         self._frozen_now = frozenset(frozen)
@@ -386,7 +421,7 @@ class _Weights:
         for name, module in self._weighted:
             if weight_norm.get(name) != math.inf:
                 continue
-            grad = module._parameters["weight"].grad
+            grad = _held_weight(module).grad
             if grad is None or grad.dtype == torch.float64:
                 continue
             again = float(torch.linalg.vector_norm(grad.detach(), dtype=torch.float64))

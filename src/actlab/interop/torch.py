@@ -106,6 +106,7 @@ from ._monitor_places import (  # noqa: F401  (some re-exported: tests import th
     _is_weighted,
     _Layer,
     _outside_graph,
+    _weight_of,
     derivative,
 )
 from ._monitor_relu import _ReluMeasures
@@ -327,7 +328,7 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Cut, _Inpu
         self._weight_pre_hooks = [(m, self._weight_pre_hook(n)) for n, m in self._weighted]
         self._weight_ids = {}  # each weighted module's weight, by id -> the module's name (the first, if tied)
         for n, m in self._weighted:
-            self._weight_ids.setdefault(id(m._parameters["weight"]), n)
+            self._weight_ids.setdefault(id(_weight_of(m)), n)
         self._flow = None  # on the step that reads it: which weighted module feeds which (_monitor_flow)
         # tied weights (one Parameter in several modules, as a GPT's embedding and head): each use's name -> the others
         uses: dict[int, list[str]] = {}
