@@ -674,11 +674,13 @@ class RunSummary:
     loss_scale_chance: float | None = None  # the chance_loss given, which the loss is not judged against
     # the targets mostly one class, and a constant guess far under chance_loss (TargetSkew): the loss is not judged
     targets_skewed: TargetSkew | None = None
-    # the first loss under 0 a monitor held, as (training step, loss), where chance_loss is above 0: a loss that goes
-    # there (a policy gradient, a negative cosine) has no chance level, and is not judged (loss_scale_chance holds the
-    # chance_loss given; W92 walkthrough finding 5: REINFORCE's -0.428 against ln 2 read 'just under 100% below
-    # chance', and 'healthy'); None: none
-    loss_below_zero: tuple[int, float] | None = None
+    # the first loss under 0 a monitor held, as (training step, loss, the run's first loss), where chance_loss is
+    # above 0 and the run's first loss was under half of it: a fresh model starts near chance, so a loss that starts
+    # far under it and goes below 0 (a policy gradient, a negative cosine) is on no scale chance_loss is on, and is not
+    # judged (loss_scale_chance holds the chance_loss given; W92 walkthrough finding 5: REINFORCE's -0.428 against
+    # ln 2 read 'just under 100% below chance', and 'healthy'). A Gaussian negative log-likelihood, which begins
+    # near its chance and goes below 0 as it learns, is judged (W94 walkthrough finding 6); None: none
+    loss_below_zero: tuple[int, float, float] | None = None
     # the output layer's weight gradient now and its median over a monitor's first sampled steps, where it has fallen
     # under 1% of that median and the loss is not read as learned (the monitor's note says what may cause it): said in
     # a headline that finds gradients reaching every layer, which a ratio between layers cannot show (W92 walkthrough
@@ -902,6 +904,8 @@ def percent_below(loss: float, chance: float) -> str:
     below = 1 - loss / chance
     if loss == 0:
         return "100%"
+    if loss < 0:  # past 100%, as a loss below 0 is (a likelihood of a density: W94 walkthrough finding 6)
+        return f"{below * 100:,.0f}%"
     for digits in range(10):
         text = f"{below * 100:.{digits}f}"
         if float(text) < 100:

@@ -1590,6 +1590,21 @@ def _learning(s: RunSummary) -> Finding | None:
                   "more units or more layers cannot bend its decision boundary. Give the hidden layers a "
                   f"non-linear activation (ReLU, tanh or GELU), or add input features that the classes can be told "
                   f"apart by with a straight line; then {s.restart}.")
+    elif began_below(s) and s.loss < (1 - MOVED_FRACTION) * s.chance_loss:  # far below chance, where it began: the
+        # learning line is a fall from that first loss (W94 walkthrough finding 8: L1 on shuffled targets, chance_loss
+        # the targets' variance, read '59.7% below chance, ... short of the 10% the reading takes as learning')
+        t, first = s.first_loss
+        words = (f"{after} the loss is {percent_below(s.loss, s.chance_loss)} below chance, but it began there: its "
+                 f"first loss, {first:.3g} at training step {t:,}, was already {percent_below(first, s.chance_loss)} "
+                 f"below it, and it has not come {MOVED_FRACTION:.0%} down from that first loss, which the reading "
+                 f"takes as learning where a run begins under half of chance{_loss_text(s)}")
+        remedy = ("Check chance_loss against the loss a fresh model begins at: it is the loss of the best constant "
+                  "guess under this loss (for a squared error, the targets' variance; for an L1 loss, their mean "
+                  "absolute deviation from their median; for a cross-entropy, the entropy of the classes' "
+                  "frequencies), and one too high makes any loss look far below it. A model trained before begins "
+                  "below chance too: give it Monitor(first_step=...) where it resumes. If the loss is flat from its "
+                  "first step, the targets may not follow the inputs (shuffled apart, misaligned): train on one "
+                  "small batch alone until its loss falls near 0.")
     elif s.chance_loss > 0 and s.loss < 0.99 * s.chance_loss and clearly_below(s):  # below chance beyond its noise,
         # 1% at least, short of the learning line (W36 walkthrough: a regression whose best possible MSE was 8.4%
         # below chance reached it and read 'not learning ... the loss is not 10% below chance', with a remedy to
@@ -1996,15 +2011,16 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
                        {**evidence, ("constant_guess_loss" if s.targets_skewed.squared else "target_entropy"):
                         s.targets_skewed.entropy})
     if s.loss_below_zero is not None and s.loss_scale_chance is not None:  # a loss no chance level is of
-        t, v = s.loss_below_zero
-        return Finding(Status.FLOWING, f"{flow}; the loss is not judged: it went below 0 ({v:.3g} at training step "
-                       f"{t:,}), and chance_loss ({s.loss_scale_chance:.3g}) is the level of a loss that is never "
-                       "below 0 (a cross-entropy, a squared error), so the two do not compare",
-                       "Judge such a run by what it is for (a policy's return, a held-out accuracy): a loss that can "
-                       "go below 0 (a policy gradient, -log p times a return; a negative cosine; a game's loss) has "
-                       "no chance level. Give the monitor no chance_loss, or give s.loss a loss that is 0 or more "
-                       "with its chance beside it.",
-                       {**evidence, "loss_below_zero": v, "loss_below_zero_step": t})
+        t, v, first = s.loss_below_zero
+        return Finding(Status.FLOWING, f"{flow}; the loss is not judged: it began at {first:.3g}, under half of "
+                       f"chance_loss ({s.loss_scale_chance:.3g}), and went below 0 ({v:.3g} at training step {t:,}): "
+                       "a fresh model begins near the chance level of its loss, so this loss is on another scale "
+                       "than chance_loss, and the two do not compare",
+                       "Judge such a run by what it is for (a policy's return, a held-out accuracy): a loss such as "
+                       "a policy gradient (-log p times a return) or a negative cosine has no chance level, so give "
+                       "the monitor none. Where the loss does have one (a likelihood whose best constant guess gets "
+                       "a loss above 0), check chance_loss against the loss a fresh model begins at.",
+                       {**evidence, "loss_below_zero": v, "loss_below_zero_step": t, "first_loss": first})
     if s.loss is None or s.chance_loss is None:
         return Finding(Status.FLOWING, flow, "", evidence)
     if _has_moved(s):

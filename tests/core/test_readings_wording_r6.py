@@ -41,6 +41,15 @@ def test_percent_below_keeps_whole_percentages_and_only_a_zero_loss_is_100():
     assert percent_below(1e-9, 1.0) == "99.9999999%"
 
 
+@given(loss=st.floats(min_value=-1e3, max_value=-1e-6), chance=st.floats(min_value=1e-3, max_value=1e3))
+def test_a_loss_below_zero_is_said_past_100_percent_as_it_is(loss, chance):
+    """W94 walkthrough finding 6 (and W92's 5): a loss below 0 read 'just under 100%' below chance; a Gaussian NLL at
+    -1.76 against 1.13 is 256% below it."""
+    words = percent_below(loss, chance)
+    assert words.endswith("%") and float(words[:-1].replace(",", "")) == round(100 * (1 - loss / chance))
+    assert float(words[:-1].replace(",", "")) >= 100
+
+
 @given(ratio=st.floats(min_value=1e-3, max_value=1e3))
 def test_share_says_times_exactly_when_the_number_shown_is_above_1(ratio):
     words = share(ratio, "x's")

@@ -172,7 +172,7 @@ class _Collecting:
     # the highest finite loss given on a training step, sampled or not, as (step, loss) (RunSummary.loss_top)
     _top: tuple[int, float] | None = None
     _first_loss: tuple[int, float] | None = None  # the run's first finite loss, as (step, loss)
-    _below_zero: tuple[int, float] | None = None  # its first loss under 0 (RunSummary.loss_below_zero)
+    _below_zero: tuple[int, float, float] | None = None  # its first loss under 0 (RunSummary.loss_below_zero)
     _first_given: tuple[int, float] | None = None  # its first finite loss held, as _first_loss but with no chance_loss
     # the highest climb from it (_track_climb): (its step, the first loss, the median of LOSS_BATCHES losses given in a
     # row, the training step of the last of them), and those latest losses
@@ -309,8 +309,9 @@ class _Collecting:
             before.append(v)
             if self._first_loss is None:
                 self._first_loss = (t, v)
-            if v < 0 and self._below_zero is None and self.chance_loss > 0:
-                self._below_zero = (t, v)
+            if v < 0 and self._below_zero is None and self.chance_loss > 0 and self._step0 == 0 \
+                    and self._first_loss[1] < self.chance_loss / 2:  # (RunSummary.loss_below_zero)
+                self._below_zero = (t, v, self._first_loss[1])
             self._track_climb(t, v)
             if v <= RISING_FACTOR * self.chance_loss:
                 self._last_level = (t, v)

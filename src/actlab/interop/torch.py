@@ -255,9 +255,14 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Cut, _Inpu
             chance_loss = float(chance_loss.detach().reshape(()))   # walkthrough finding 8: torch.tensor(2.3) refused)
         if chance_loss is not None and not (_is_number(chance_loss) and math.isfinite(chance_loss)
                                             and chance_loss > 0):
+            below = (" A loss whose best constant guess is 0 or below (a Gaussian negative log-likelihood of targets "
+                     "with a small spread, a Poisson NLL with full=False) is judged only once a constant lifts it: "
+                     "give s.loss the loss plus a constant, and chance_loss that guess's loss plus the same constant "
+                     "(or, for the Poisson NLL, use full=True)." if _is_number(chance_loss)
+                     and math.isfinite(chance_loss) else "")
             raise ValueError(f"chance_loss: the loss of the best constant guess, a finite number above 0 (ln C for "
                              f"C balanced classes with cross-entropy), or a one-value tensor of it, or None; got "
-                             f"{_what(chance_loss)}")
+                             f"{_what(chance_loss)}.{below}")
         if not (_is_number(first_step, whole=True) and first_step >= 1):
             raise ValueError(f"first_step: the number of this monitor's first step, a whole number, 1 or more (a run "
                              f"resumed after step N passes N + 1); got {_what(first_step, whole=True)}")
