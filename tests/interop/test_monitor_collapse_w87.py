@@ -129,6 +129,32 @@ def test_a_read_loss_is_judged_by_itself_not_by_the_spread():
     assert "collapsed" not in r.words and r.status != Status.NOT_LEARNING, r.words
 
 
+def test_an_image_map_of_one_class_is_no_collapse():
+    """A fully convolutional net trained (an L1 loss, of no kind read back) toward a mask's logits that are
+    background everywhere: its (N, 1, H, W) output along the width, the last axis, points one way, as a collapse would,
+    by the reference; the output's axes are not rows and outputs, and nothing is said of a collapse."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(3, 16, 3, padding=1), nn.ReLU(), nn.Conv2d(16, 1, 1))
+    target = torch.full((8, 1, 16, 16), -4.0)
+    opt = torch.optim.Adam(model.parameters(), 1e-2)
+    kept = {}
+    with Monitor(model, every=5) as mon:
+        for t in range(1, 201):
+            x = torch.randn(8, 3, 16, 16, generator=torch.Generator().manual_seed(t))
+            with mon.step() as s:
+                out = model(x)
+                kept[t] = out.detach().clone()
+                loss = F.l1_loss(out, target)
+                loss.backward()
+                s.loss = loss
+            opt.step()
+            opt.zero_grad()
+    first, last = (_torch_spread(kept[t].reshape(-1, 16)) for t in (1, 200))
+    assert last < COLLAPSED and last * 10 < first  # the premise: read as rows of the last axis, it would collapse
+    r = mon.report().reading
+    assert r.status != Status.NOT_LEARNING and "collapsed" not in r.words, r.words
+
+
 def _spread(z) -> float | None:
     """output_spread's figure as the host reads it, None where it is of fewer than SPREAD_ROWS rows."""
     read = output_spread(torch.as_tensor(z))

@@ -47,7 +47,9 @@ COLLAPSE_FALL = 10
 SPREAD_ROWS = 8
 # and of outputs this many or more a row (an embedding): fewer are a choice among a few (a policy's actions, a 2-D
 # sample), which may rightly be the same for every input (a policy whose best action is the same in every state read
-# 0.0033 against 0.72, W92 walkthrough)
+# 0.0033 against 0.72, W92 walkthrough). Outputs of 3 dimensions at most, whose last is the outputs (rows x outputs, a
+# sequence's batch x positions x outputs): an image's (N, C, H, W) has its width there, along which a map that is
+# mostly one class points one way without any collapse
 SPREAD_OUTPUTS = 8
 
 
@@ -216,7 +218,7 @@ class _LossRead:
                 and output.dim() >= 1 and 0 < output.numel() <= READ_MOST):
             return
         small = output.numel() <= SOFT_READ_MOST
-        if small and not self._loss_reads and output.shape[-1] >= SPREAD_OUTPUTS:
+        if small and not self._loss_reads and output.dim() <= 3 and output.shape[-1] >= SPREAD_OUTPUTS:
             spread = output_spread(output)
             self._spread_held = None if spread is None else (spread, output.shape[-1])
         # soft targets read last, on a small output: every sampled step, so that the floor follows the batches (W88
