@@ -118,6 +118,10 @@ CLIMB_LOSSES = 50
 # 'not learning any more' read 1.8% of log-normal batch-1 chance-level steps with it, 0.7% with this one).
 # An engine's judged loss (the whole training set's) is exact: no margin.
 NOISE_QUANTILE = 0.995
+# the loss of the best constant guess under the commonest losses, as every face's words give chance_loss's examples
+# (W94 walkthrough: the hint named a squared error and a cross-entropy, never the L1 loss the run used)
+CHANCE_EXAMPLES = ("ln C for C balanced classes with cross-entropy, the targets' variance with a mean squared error, "
+                   "their mean absolute deviation from their median with an L1 loss")
 FEW_BATCHES = 4  # fewer batch losses than this are said to be too few, whatever their spread (within_noise)
 LOG_FLOOR = 0.1
 _U_NODES = 96  # the nodes in log U^2 the pivot's distribution is summed over (_quantile)
@@ -1681,8 +1685,7 @@ def started_far_remedy(s: RunSummary) -> str:
                 f"{' ' + weight if weight else ''} so that its "
                 "largest singular value is at most 1 (torch.nn.init.orthogonal_ makes every one 1; or scale it "
                 "down), or use a gated cell (nn.LSTM, nn.GRU), whose state stays bounded; and check that chance_loss "
-                "fits this loss (ln C for C balanced classes with cross-entropy, the targets' variance for a mean "
-                "squared error).")
+                f"fits this loss ({CHANCE_EXAMPLES}).")
     if s.loss_kind == "classification":
         # (its weights, or its inputs: W73 walkthrough finding 4, a ReLU RNN over 100 steps whose state grew through
         # time began at 240 times chance under a head at PyTorch's default, and was told to start from that default)
@@ -1694,8 +1697,7 @@ def started_far_remedy(s: RunSummary) -> str:
                 "balanced classes).")
     return ("A first loss this far above chance means the outputs start far from the targets: standardise the "
             "targets (subtract their mean, divide by their std, and scale the predictions back), or set the output "
-            "layer's bias to their mean; and check that chance_loss fits this loss (the targets' variance for a mean "
-            "squared error, ln C for C balanced classes with cross-entropy).")
+            f"layer's bias to their mean; and check that chance_loss fits this loss ({CHANCE_EXAMPLES}).")
 
 
 def _learned_from(s: RunSummary, chance: float | None) -> str:

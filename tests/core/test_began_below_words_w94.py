@@ -12,6 +12,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from actlab.reading_loss import CHANCE_EXAMPLES, started_far_remedy
 from actlab.readings import LayerSummary, RunSummary, Status, diagnose
 
 LAYER = (LayerSummary("relu", 64, 0.5, signal_norm=0.5, label="module '1' (ReLU)", weights="'0.weight'"),)
@@ -44,3 +45,12 @@ def test_no_not_learning_words_call_a_fall_past_the_line_short_of_it(first_share
         assert float(said[1].replace(",", "")) < float(said[2]), r.words
     if r.status == Status.NOT_LEARNING:
         assert f"its first loss, {first:.3g} at training step 1" in r.words, r.words
+
+
+def test_the_chance_examples_name_an_l1_loss_where_a_start_far_up_asks_for_chance():
+    """W94 walkthrough finding 5: house prices under an L1 loss, first loss 5.2 times chance, were told to check
+    chance_loss with the squared error's and the cross-entropy's examples alone."""
+    s = RunSummary(LAYER, 1.0, loss=1.2e5, chance_loss=4.04e4, steps=1500, first_loss=(1, 2.09e5),
+                   output_signal_norm=0.5)
+    remedy = started_far_remedy(s)
+    assert CHANCE_EXAMPLES in remedy and "mean absolute deviation from their median with an L1 loss" in remedy

@@ -21,6 +21,7 @@ from ..reading_flow import EXPLODING_RATIO, VANISHING_RATIO
 from ..reading_headline import with_the_loss
 from ..reading_held_out import HELD_OUT_GIVEN
 from ..reading_loss import (
+    CHANCE_EXAMPLES,
     MOVED_FRACTION,
     RISING_FACTOR,
     above_chance,
@@ -470,8 +471,7 @@ class _Reporting:
                      else "never 'healthy' or 'not learning'")
             notes.append("the loss is not judged, since no chance_loss was given: the status says whether gradients "
                          f"flow ('flowing') but {never}; Monitor(model, chance_loss=...) "
-                         "takes the loss of the best constant guess (ln C for C balanced classes with cross-entropy, "
-                         "the targets' variance with MSE)")
+                         f"takes the loss of the best constant guess ({CHANCE_EXAMPLES})")
         elif self.chance_loss is not None and loss is None and not self._loss_set:  # W17: no
             # s.loss on this step (a refused one has its own note, said once)
             notes.append(f"the loss is not judged: chance_loss was given, but {_sampled(step)} set no s.loss, so "
