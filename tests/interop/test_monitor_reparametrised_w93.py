@@ -179,12 +179,29 @@ def test_an_ensemble_under_vmap_is_said_unwatched():
     assert r.status == "unwatched" and "inside a torch.func transform" in r.words, r.words
 
 
-def test_functional_call_with_parameters_of_its_own_names_the_swap():
+def test_functional_call_with_parameters_of_its_own_is_read_from_them():
+    """The tensors functional_call runs the model with get the gradients, and the optimiser steps them: they are read
+    (the module's own stay without a .grad), with a note. W93 walkthrough finding 7: it had read 'unwatched ... never
+    stored in .grad (torch.autograd.grad ...)'."""
     from torch.func import functional_call
     model = _mlp()
     params = {k: v.detach().clone().requires_grad_(True) for k, v in model.named_parameters()}
-    report, _ = _train(model, steps=40, params=list(params.values()),
-                       forward=lambda x: functional_call(model, params, (x,)))
-    r = report.reading
-    assert r.status == "unwatched" and "ran with parameters other than their own" in r.words, r.words
+    x, y = _data()
+    opt = torch.optim.Adam(params.values(), 3e-3)
+    with Monitor(model, every=1, chance_loss=math.log(CLASSES)) as mon:
+        for t in range(1, 41):
+            i = torch.randint(0, len(x), (128,), generator=torch.Generator().manual_seed(t))
+            with mon.step() as s:
+                loss = F.cross_entropy(functional_call(model, params, (x[i],)), y[i])
+                loss.backward()
+                s.loss = loss
+            mine = {k: float(p.grad.norm()) for k, p in params.items()}
+            opt.step()
+            opt.zero_grad()
+    report = mon.report()
     assert all(p.grad is None for p in model.parameters())  # the premise: the module's own got nothing
+    assert report.reading.status == "healthy", report.reading.words
+    rows = _rows(report)
+    assert rows["0.weight"].weight_grad_norm == pytest.approx(mine["0.weight"], rel=1e-5)
+    assert rows["0.weight"].weight_grad_ratio_to_output == pytest.approx(mine["0.weight"] / mine["4.weight"], rel=1e-5)
+    assert any(n.startswith("the weighted modules ran with parameters other than their own") for n in report.notes)

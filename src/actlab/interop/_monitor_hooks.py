@@ -99,13 +99,14 @@ class _Hooks:
     _noted_parts = False
     _transformed_step = 0  # the latest step whose forward ran inside a torch.func transform
     _swapped = False  # the weighted modules ran with parameters swapped in (functional_call)
+    _noted_swapped = False
     _noted_transformed = False  # the note on a forward inside a torch.func transform, said
     _noted_blind: frozenset = frozenset()  # the modules run several times inside a reentrant checkpoint, noted
     _blind_notes: tuple = ()  # this sampled step's notes on places whose ||dL/da|| is not read (_note_blind)
     _blind: list | tuple = ()  # this step's places whose output needed no gradient, as a forward with one ran
 
     def _attach(self) -> list:
-        self._weight_norms = None
+        self._weight_norms = self._weights_read = None
         self._loss_held = self._loss_node = self._spread_held = None  # (an earlier step's, where that step was not
         # collected)
         self._grad_marks = None  # taken when the model's forward begins (_forward_started)
@@ -420,6 +421,13 @@ class _Hooks:
             if w is not None:  # its parameters swapped for others as it runs (torch.func.functional_call: those get
                 # the .grad), as the latest step that learned the structure found them (this hook runs on those)
                 self._swapped = id(w) not in self._weight_ids
+                if self._swapped and not self._noted_swapped:
+                    self._noted_swapped = True
+                    self.notes.append(
+                        "the weighted modules ran with parameters other than their own (torch.func.functional_call, "
+                        "or module.weight set anew as the model runs): |dL/dW| and the weights' changes are read from "
+                        "the tensors they ran with, as the step's forward began, which is what an optimiser given "
+                        "those tensors steps")
             if self._first_input is None:  # the forward's first weighted module: do its inputs differ (_monitor_inputs)
                 self._read_input(name, module, inputs)
             if self._flow is not None and inputs:

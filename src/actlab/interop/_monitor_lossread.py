@@ -214,17 +214,21 @@ class _LossRead:
         a small output (SOFT_READ_MOST values or fewer, SPREAD_OUTPUTS a row or more; output_spread), so that it
         follows the run (a collapse comes on after the first reads: W87 walkthrough finding 8)."""
         n = self.sampled_steps
+        reads = self._loss_reads
+        # soft targets read last, on a small output: every sampled step, so that the floor follows the batches (W88
+        # walkthrough finding 5: Mixup's floor, 0.05 to 0.63 a batch, was taken from the first 3 reads alone)
+        soft = bool(reads) and reads[-1][5] in SOFT_KINDS
+        due = n < READ_FIRST or not n % READ_EVERY
+        if not due and reads and not soft:  # (the commonest sampled step: the kind known, no read due)
+            return
         if not (torch.is_tensor(output) and output.requires_grad and output.is_floating_point()
                 and output.dim() >= 1 and 0 < output.numel() <= READ_MOST):
             return
         small = output.numel() <= SOFT_READ_MOST
-        if small and not self._loss_reads and output.dim() <= 3 and output.shape[-1] >= SPREAD_OUTPUTS:
+        if small and not reads and output.dim() <= 3 and output.shape[-1] >= SPREAD_OUTPUTS:
             spread = output_spread(output)
             self._spread_held = None if spread is None else (spread, output.shape[-1])
-        # soft targets read last, on a small output: every sampled step, so that the floor follows the batches (W88
-        # walkthrough finding 5: Mixup's floor, 0.05 to 0.63 a batch, was taken from the first 3 reads alone)
-        soft = bool(self._loss_reads) and self._loss_reads[-1][5] in SOFT_KINDS
-        if n >= READ_FIRST and n % READ_EVERY and not (soft and small):
+        if not (due or soft and small):
             return
         self._loss_held = held_with_gradient(output)
         self._loss_node = output.grad_fn  # (beside the list, not in it: held_with_gradient says why)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import math
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -66,13 +67,18 @@ def _weight_of(module: nn.Module) -> torch.Tensor | None:
     return w
 
 
-def grad_norms(grads: list[torch.Tensor]) -> list[torch.Tensor]:
+def grad_norms(grads: list[torch.Tensor]) -> Sequence[torch.Tensor]:
     """torch._foreach_norm of ``grads`` (one fused call), a sparse one's taken apart: coalesced (a row touched twice
     holds two entries until summed), the norm of its values. foreach_norm has no sparse kernel: an nn.Embedding with
     sparse=True under SparseAdam raised NotImplementedError from inside the script's backward (W93 walkthrough
-    finding 6)."""
-    if not any(g.is_sparse for g in grads):
-        return list(torch._foreach_norm(grads)) if grads else []
+    finding 6). (Tried first as it is: a look at each gradient's layout cost every sampled step.)"""
+    if not grads:
+        return ()
+    try:
+        return torch._foreach_norm(grads)
+    except (NotImplementedError, RuntimeError):
+        if not any(g.is_sparse for g in grads):
+            raise
     dense = [g for g in grads if not g.is_sparse]
     found = iter(torch._foreach_norm(dense) if dense else ())
     return [torch.linalg.vector_norm(g.coalesce().values()) if g.is_sparse else next(found) for g in grads]

@@ -42,6 +42,7 @@ class _Weights:
     # trained matrices that are no module's .weight, (name, parameter), as _note_what_cannot_be_seen finds them
     _matrices: list = []
     _computed_noted: tuple = ()  # the weighted modules whose weights are computed, as last noted
+    _weights_read: list | None = None  # this step's trained weights (_weights_now)
 
     # by weighted module's name, each trained weight's record (_fingerprint_weights): its version counter, its norm in
     # its own dtype and its norm summed in float64 (None: not taken) when its values were last read, the sampled step
@@ -104,7 +105,7 @@ class _Weights:
         reads as kept from that step on. W14: a loop with no opt.step() held the loss at 2.3831605911254883 for 1,200
         steps and read 'not learning ... raise the learning rate'; with lr=0 it read 'starting'."""
         step = self.step_count + 1
-        trained = [(name, w) for name, w in ((n, _held_weight(m)) for n, m in self._weighted)
+        trained = [(name, w) for (name, _), w in zip(self._weighted, self._weights_now(), strict=True)
                    if w is not None and w.requires_grad and not torch.nn.parameter.is_lazy(w)]
         if not trained:
             self._prints, self._weights_still_since, self._still_weights = None, None, ()
@@ -197,14 +198,31 @@ class _Weights:
                               "scalar that backward() was called on (with reduction='none', s.loss = loss.mean())")
         return None
 
-    def _note_computed_weights(self) -> None:
+    def _weights_now(self) -> list:
+        """Each weighted module's trained weight (_held_weight), in the order of self._weighted: read once a step
+        (the step's hooks, as they are attached, clear it), the checks of a step all reading the one list."""
+        found = self._weights_read
+        if found is not None:
+            return found
+        found, computed = [], []
+        for n, m in self._weighted:
+            w = m._parameters.get("weight")
+            if w is None:  # (computed as the model runs: pruning, a parametrization)
+                w = _held_weight(m)
+                if w is not _NO_WEIGHT:
+                    computed.append(n)
+            found.append(w)
+        self._weights_read = found
+        if computed:
+            self._note_computed_weights(tuple(computed))
+        return found
+
+    def _note_computed_weights(self, computed: tuple[str, ...]) -> None:
         """Says once, for each new set of them, which weighted modules' weights are computed from other parameters
-        (pruning's weight_orig times a mask, a parametrization's original): their |dL/dW| is read from the parameter
-        that trains (_weight_of), which the optimiser steps with. Checked at each sampled step, since pruning is
-        often applied mid-run (W93 walkthrough finding 2)."""
-        computed = tuple(n for n, m in self._weighted if "weight" not in m._parameters
-                         and _held_weight(m) is not _NO_WEIGHT)
-        if not computed or computed == self._computed_noted:
+        (``computed``: pruning's weight_orig times a mask, a parametrization's original): their |dL/dW| is read from
+        the parameter that trains (_weight_of), which the optimiser steps with. Checked at each sampled step, since
+        pruning is often applied mid-run (W93 walkthrough finding 2)."""
+        if computed == self._computed_noted:
             return
         self._computed_noted = computed
         names = {id(p): n for n, p in self.model.named_parameters()}
@@ -233,16 +251,16 @@ class _Weights:
         """Remembers each weight's .grad as the step's forward begins (the tensor and its version counter), so that
         a gradient autograd never wrote on this step is told from one it computed, zero or not."""
         self._fingerprint_weights()
-        self._note_computed_weights()
-        grads = [_held_weight(m).grad for _, m in self._weighted]
+        weights = self._weights_now()
+        grads = [w.grad for w in weights]
         self._grad_marks = [(g, g._version) if g is not None else None for g in grads]
         # some trained weights' .grad cleared (None) and others' kept: zero_grad() of an optimiser that holds only
         # some of them (it clears its own), so the others' gradients sum over the steps since the run began, and the
         # ratios between layers compare a step's gradient with a sum of hundreds (W55 walkthrough: an AdamW given
         # 'fcs.0' alone read 'vanishing: 'fcs.0.weight' gets 9.1e-4 of the output layer's gradient', 0.13 on freshly
         # zeroed gradients)
-        trained = [(name, g) for (name, m), g in zip(self._weighted, grads, strict=True)
-                   if _held_weight(m).requires_grad]
+        trained = [(name, g) for (name, _), g, w in zip(self._weighted, grads, weights, strict=True)
+                   if w.requires_grad]
         kept = tuple(name for name, g in trained if g is not None)
         self._summed_now = kept if kept and len(kept) < len(trained) else ()
         # a .grad already there may hold an earlier step's gradient, which this step's backward adds to: its norm,
@@ -252,8 +270,8 @@ class _Weights:
         # frozen with its pretraining's gradients in .grad read 'zero_grad() is missing from the loop' from step 1)
         self._leftover = None
         if not self._noted_leftover:
-            held = [(name, g) for (name, m), g in zip(self._weighted, grads, strict=True)
-                    if g is not None and _held_weight(m).requires_grad]
+            held = [(name, g) for (name, _), g, w in zip(self._weighted, grads, weights, strict=True)
+                    if g is not None and w.requires_grad]
             if held:
                 # (and those frozen at the sampled step before: _note_leftover_gradients says them apart)
                 self._leftover = ([n for n, _ in held], grad_norms([g.detach() for _, g in held]),
@@ -369,8 +387,7 @@ class _Weights:
         a gradient autograd did compute stays whatever it is, exactly 0 included (a layer behind dead units)."""
         marks = self._grad_marks or ()
         grads, frozen = [], []
-        for i, (name, m) in enumerate(self._weighted):
-            w = _held_weight(m)  # not Module.__getattr__ per module
+        for i, ((name, _), w) in enumerate(zip(self._weighted, self._weights_now(), strict=True)):
             g = w.grad
             if not w.requires_grad:
                 frozen.append(name)
@@ -393,7 +410,7 @@ class _Weights:
         else:
             self._matrix_norms = []
         # kept for the optimiser's step, which may see them cut (_monitor_cut)
-        self._grads_read = ([_held_weight(m) for (_, m), g in zip(self._weighted, grads, strict=True)
+        self._grads_read = ([w for w, g in zip(self._weights_now(), grads, strict=True)
                              if g is not None], present, [g._version for g in present], found) if present else None
         norms = iter(found)
         self._frozen_now = frozenset(frozen)
