@@ -89,6 +89,10 @@ EXPLODE_TOTAL = 10.0
 # have collapsed, not exploded (W53 walkthrough finding 2: weights pulled to 0 by weight decay left only the biases'
 # small differences, and 'exploding activations ... grows about 1.8e+04 times per layer' said to add weight decay)
 EXPLODE_FLOOR = 1.0
+# activations whose growth came with training (not at the first sampled step) and whose largest std stays under this
+# are said in a note, not as the status: a conv net's stds grown from 0.14 to 3-17 over four layers learned (W95
+# walkthrough finding 4); growth that far and beyond is read as exploding whatever the loss
+GREW_HARMLESS = 100.0
 
 
 # a chance loss above this is a regression's targets' variance far from 1 (a classifier's, ln C, stays under 12 up to
