@@ -111,3 +111,28 @@ def test_activations_grown_by_training_to_a_moderate_size_are_a_note():
     assert first["a4"] < first["a1"]
     assert report.reading.status != "exploding", report.reading.words
     assert any("is no failure in itself, so it is not the status" in n for n in report.notes), report.notes
+
+
+def test_a_diverged_map_net_is_not_said_finite():
+    """Finding 11: SGD at lr 20 took the loss to NaN at step 8; the last sampled step's rows said each layer 'holds a
+    NaN or an inf' beside a note that the same layers' activations 'are finite but above about 1.8e19'."""
+    x, y = _images(384, seed=0)
+    torch.manual_seed(0)
+    model = _EncDec()
+    seen = {}
+    model.a4.register_forward_hook(lambda m, i, o: seen.__setitem__("finite", bool(torch.isfinite(o).all())))
+    opt = torch.optim.SGD(model.parameters(), lr=20.0)
+    with Monitor(model, every=5) as mon:
+        for t in range(36):
+            k = (t % 12) * 32
+            with mon.step(sample=t == 35) as s:
+                loss = F.cross_entropy(model(x[k:k + 32]), y[k:k + 32])
+                loss.backward()
+                s.loss = loss
+            opt.step()
+            opt.zero_grad()
+    report = mon.report()
+    assert not seen["finite"]  # the premise
+    assert report.reading.status == "diverged"
+    assert all("holds a NaN or an inf" in layer.words for layer in report.layers)
+    assert not any("are finite but above about 1.8e19" in n for n in report.notes), report.notes

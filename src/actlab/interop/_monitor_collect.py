@@ -725,7 +725,10 @@ class _Collecting:
                     self._count_on(l, active)
                 r.append((l.last_active, l.samples, l.on, l.batches, l.points))
                 if l.sumsq_host is not None or l.grad_sq_host is not None:
-                    summed64.append(l.label)
+                    if finite and not grad_bad:  # (summed again where the float32 sums were not finite: a NaN or an
+                        # inf in the activations or their gradient is no 'finite but above 1.8e19', W95 walkthrough
+                        # finding 11: that note beside rows holding a NaN on a diverged step)
+                        summed64.append(l.label)
                 elif finite and not math.isfinite(sumsq + (0.0 if grad_bad else grad_sq)):  # off a CPU: float32's
                     # sums of squares overflowed. Not where the gradient holds a NaN: that place's words say so, and
                     # 'finite but above 1.8e19' beside them read as a contradiction (W44 finding 7: float16 gradients
