@@ -56,15 +56,10 @@ def _weight_of(module: nn.Module) -> torch.Tensor | None:
     matrix: weight_norm's direction, not its scale). Its .grad is what the optimiser steps with: pruning's is the
     computed weight's gradient on the entries kept. W93 walkthrough findings 1 to 5: pruned and parametrised layers
     were no weighted modules, and read 'only the output layer trains', or 'diverged' where every layer was so."""
-    params = module._parameters
-    w = params.get("weight")
-    if w is None:
-        w = params.get("weight_orig")
-    if w is None and "parametrizations" in module._modules:
-        found = module._modules["parametrizations"]._modules.get("weight")
-        matrices = [] if found is None else [p for p in found._parameters.values() if p is not None and p.dim() >= 2]
-        w = max(matrices, key=lambda p: p.numel(), default=None)
-    return w
+    w = module._parameters.get("weight")
+    if w is not None:
+        return w
+    return max((p for p in _weight_sources(module) if p.dim() >= 2), key=lambda p: p.numel(), default=None)
 
 
 def grad_norms(grads: list[torch.Tensor]) -> Sequence[torch.Tensor]:

@@ -874,16 +874,16 @@ class _Reporting:
                 {"frozen": sorted(frozen)}),))
         elif output is None and order and set(order) <= frozen:
             reading = self._others_train(summary)
-        elif never_stored and self._swapped:  # W93 walkthrough finding 7: functional_call's own
-            # tensors got the gradients, and the words named torch.autograd.grad and backward(inputs=...)
+        elif never_stored and self._swapped:  # W93 walkthrough finding 7: the tensors functional_call ran the model
+            # with are read (_weights_now); here none of theirs got a .grad, and the words named only autograd.grad
             reading = Reading((Finding(
                 Status.UNWATCHED, f"unwatched: the model's weighted modules ran with parameters other than their own "
-                f"on {_sampled(step)} (torch.func.functional_call, or another swap of module.weight as it runs): "
-                "backward reached the watched activations (their |dL/da| is read), and the weight gradients went to "
-                "the tensors swapped in, whose .grad the monitor does not read, so no weight gradient or ratio is "
-                "read, and nothing is said of whether they vanish",
-                "To have the weights' gradients read, train the module's own parameters (call the model itself), or "
-                "read the gradients of the tensors given to functional_call yourself.",
+                f"on {_sampled(step)} (torch.func.functional_call, or another swap of module.weight as it runs), and "
+                "no .grad of those tensors was written: backward reached the watched activations (their |dL/da| is "
+                "read), yet no weight gradient is read (torch.autograd.grad returns the gradients without storing "
+                "them; a tensor made without requires_grad gets none), so nothing is said of whether they vanish",
+                "Give functional_call tensors that require gradients and call loss.backward() on the loss (or store "
+                "torch.autograd.grad's results in their .grad), which is what the optimiser steps with.",
                 {"not_computed": sorted(not_computed)}),))
         elif never_stored:
             reading = Reading((Finding(
