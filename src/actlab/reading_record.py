@@ -309,14 +309,15 @@ class OutputCollapse:
                 "meets says nothing of learning")
 
     def remedy(self) -> str:
-        return ("A loss that a constant output meets pulls every output together (a negative cosine or a squared "
-                "distance between two views of an input, with nothing that keeps the outputs apart): stop the "
-                "gradient through one view's branch and add a predictor head (SimSiam), take the target from a "
-                "momentum copy of the encoder (BYOL), add a term that keeps each output's variance up (VICReg), or "
-                "compare against other inputs' outputs (a contrastive loss such as InfoNCE). A GAN's generator "
-                "whose samples collapsed onto one mode: a Wasserstein loss with a gradient penalty, or a "
-                "discriminator that sees the batch (minibatch discrimination). Where the outputs are meant to differ "
-                "by under 2% of their size (targets around a large common offset), standardise the targets.")
+        return ("Where the targets are themselves nearly one vector, or differ by under 7% of their size (around a "
+                "large common offset), standardise them (subtract their mean, divide by their std). Otherwise a loss "
+                "that a constant output meets pulls every output together (a negative cosine or a squared distance "
+                "between two views of an input, with nothing that keeps the outputs apart): stop the gradient "
+                "through one view's branch and add a predictor head (SimSiam), take the target from a momentum copy "
+                "of the encoder (BYOL), add a term that keeps each output's variance up (VICReg), or compare against "
+                "other inputs' outputs (a contrastive loss such as InfoNCE). A GAN's generator whose samples "
+                "collapsed onto one mode: a Wasserstein loss with a gradient penalty, or a discriminator that sees "
+                "the batch (minibatch discrimination).")
 
 
 @dataclass(frozen=True)

@@ -229,7 +229,8 @@ def _with_collapse(findings: list[Finding], s: RunSummary) -> list[Finding]:
                                                                        Status.FLOWING):
         return findings
     head = findings[0]
-    said = Finding(Status.NOT_LEARNING, f"{collapse.words()}; {head.words}", collapse.remedy(),
+    words = head.words.removeprefix(f"{head.status.value}: ")  # ('healthy: ...' read on under 'not learning')
+    said = Finding(Status.NOT_LEARNING, f"{collapse.words()}; {words}", collapse.remedy(),
                    {**head.evidence, "output_spread": collapse.spread, "first_output_spread": collapse.first})
     return [said, *findings[1:]]
 

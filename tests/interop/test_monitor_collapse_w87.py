@@ -39,7 +39,7 @@ def _torch_spread(z: torch.Tensor) -> float:
     return float(F.normalize(z.double(), dim=1).std(0, unbiased=False).mean() * math.sqrt(z.shape[1]))
 
 
-def _encoder_run(loss_kind: str, steps: int = 300, chance: float | None = None):
+def _encoder_run(loss_kind: str, steps: int = 300, chance: float | None = None, lift: float = 0.0):
     g = torch.Generator().manual_seed(0)
     centres = torch.randn(8, 20, generator=g) * 2
     x = centres[torch.randint(0, 8, (4096,), generator=g)] + torch.randn(4096, 20, generator=g)
@@ -62,7 +62,7 @@ def _encoder_run(loss_kind: str, steps: int = 300, chance: float | None = None):
                     sim = (z @ z.T / 0.1).masked_fill(torch.eye(2 * ROWS, dtype=torch.bool), -1e9)
                     loss = F.cross_entropy(sim, torch.cat([torch.arange(ROWS, 2 * ROWS), torch.arange(ROWS)]))
                 loss.backward()
-                s.loss = loss
+                s.loss = loss + lift
             opt.step()
             opt.zero_grad()
     return mon.report(), outputs
@@ -92,6 +92,48 @@ def test_an_encoder_collapsed_under_a_negative_cosine_reads_not_learning():
     # no note calls the loss at its floor 'learning done' beside it
     assert not any("learning done" in n for n in report.notes), report.notes
     assert any("'not learning' only where the outputs collapse" in n for n in report.notes), report.notes
+
+
+def test_a_collapse_under_a_chance_loss_overrides_healthy_and_its_words():
+    """W96 walkthrough finding 2: SimSiam with no stop-gradient, s.loss lifted by 1 and chance_loss 1, read 'healthy
+    ... 99.9% below chance' with its outputs' spread from 0.585 to 0.062 (the first thresholds, 0.02 and 10 times,
+    missed it)."""
+    report, outputs = _encoder_run("negative_cosine", chance=1.0, lift=1.0)
+    r = report.reading
+    assert r.status == Status.NOT_LEARNING and r.words.startswith("the model's outputs have collapsed"), r.words
+    assert "healthy:" not in r.words and "starting:" not in r.words
+
+
+def test_a_simsiam_encoder_without_stop_gradient_is_read_as_collapsed():
+    """W96 walkthrough finding 2's run, its model called as a whole: masked noisy views of 8 clusters in 32
+    dimensions, SGD with momentum; its outputs' spread fell from about 0.58 to about 0.06, short of the first
+    thresholds (under 0.02, and 10 times)."""
+    g = torch.Generator().manual_seed(0)
+    x = (torch.randn(8, 32, generator=g) * 2)[torch.randint(0, 8, (4096,), generator=g)] + torch.randn(4096, 32,
+                                                                                                        generator=g)
+    torch.manual_seed(1)
+    model = nn.Sequential(nn.Linear(32, 128), nn.ReLU(), nn.Linear(128, 128), nn.ReLU(), nn.Linear(128, 64))
+    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    first = last = None
+    with Monitor(model, every=1) as mon:
+        for t in range(300):
+            gen = torch.Generator().manual_seed(t)
+            xb = x[torch.randint(0, 4096, (128,), generator=gen)]
+            v1, v2 = ((xb + 0.5 * torch.randn(xb.shape, generator=gen)) * (torch.rand(xb.shape, generator=gen) > 0.2)
+                      for _ in range(2))
+            with mon.step() as s:
+                z1, z2 = model(v1), model(v2)
+                loss = -F.cosine_similarity(z1, z2).mean()
+                loss.backward()
+                s.loss = loss
+            last = _torch_spread(z1.detach())
+            first = first if first is not None else last
+            opt.step()
+            opt.zero_grad()
+    r = mon.report().reading
+    # the premise: a collapse the first thresholds (under 0.02, and 10 times) missed
+    assert 0.02 < last < COLLAPSED and 5 * last <= first < 10 * last, (first, last)
+    assert r.status == Status.NOT_LEARNING and r.evidence["output_spread"] == pytest.approx(last, rel=1e-4), r.words
 
 
 def test_the_same_encoder_under_a_contrastive_loss_keeps_its_outputs_apart():

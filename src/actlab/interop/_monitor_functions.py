@@ -195,6 +195,12 @@ def _called_as_by(caller, func, args: tuple, kwargs: dict):
     return relay(func, args, kwargs)
 
 
+def _outside_model(caller, ids: frozenset[int]) -> bool:
+    """Whether the frame ``caller`` is the forward of a module that is not the watched model's (its `self`)."""
+    owner = caller.f_locals.get("self")
+    return isinstance(owner, nn.Module) and id(owner) not in ids
+
+
 def _caller(func):
     """The frame that called func, seen from __torch_function__: past torch's dispatch (torch/overrides.py) and the
     frame of func itself where func is written in Python (F.softmax calls handle_torch_function, which calls the
@@ -305,6 +311,10 @@ class _FunctionWatch(TorchFunctionMode):
         following = mon._last_weighted is not None and not torch.compiler.is_compiling()
         # (while Dynamo traces, the call is made as it is: it cannot trace through a relay named after another file)
         caller = None if torch.compiler.is_compiling() else _caller(func)
+        if spec is not None and caller is not None and _outside_model(caller, mon._module_ids):  # a module of
+            # another network's (an EMA target run inside the step while the watch is on: W96 walkthrough finding 1,
+            # a BYOL target's ReLUs read as rows after the predictor, taking its weight gradient)
+            spec = None
         if spec is not None and not torch.is_grad_enabled() and _in_custom_function(caller):  # (a ReLU written
             # into a custom Function's forward read as a row 'made with gradients disabled ... under torch.no_grad()')
             spec = None

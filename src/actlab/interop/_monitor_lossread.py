@@ -39,11 +39,12 @@ READ_MOST = 1 << 19  # an output with more values is not read (it is copied to t
 RATIO_TOLERANCE = 1e-3  # how closely each row's entries must follow k (p - e_y), and the loss c times the mean
 SCALE_ONE = 0.02  # a factor within this of 1 is the cross-entropy itself
 # the outputs' spread (output_spread): the first read's is where it began; a latest under COLLAPSED and COLLAPSE_FALL
-# times under that is a collapse (an encoder under a negative cosine between two views: 0.45 at its
-# first step, 0.10 at step 11, 0.023 at 101, 0.007 at 400; targets around a common offset 50 times their spread
-# would read about 0.02 too, which the remedy names). Read from SPREAD_ROWS rows or more.
-COLLAPSED = 0.02
-COLLAPSE_FALL = 10
+# times under that is a collapse (an encoder under a negative cosine between two views: 0.45 at its first step, 0.10
+# at step 11, 0.023 at 101, 0.007 at 400; a SimSiam encoder with no stop-gradient or predictor, 0.585 at step 1 to
+# 0.062 at 300, W96 walkthrough finding 2; contrastive and triplet encoders that learned read 0.6 to 1). Targets
+# around a common offset some 14 times their spread or more read under it too, which the remedy names first
+COLLAPSED = 0.07
+COLLAPSE_FALL = 5
 SPREAD_ROWS = 8
 # and of outputs this many or more a row (an embedding): fewer are a choice among a few (a policy's actions, a 2-D
 # sample), which may rightly be the same for every input (a policy whose best action is the same in every state read

@@ -326,6 +326,7 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Cut, _Inpu
         self._calls_of: dict[tuple, _Layer] = {}  # (base name, call number) or (after, function, call) -> place
         self._repeat_notes: dict[str, int] = {}  # a module run several times in one forward -> its note's index
         self._weighted = [(n, m) for n, m in model.named_modules() if _is_weighted(m)]
+        self._module_ids = frozenset(id(m) for m in model.modules())  # (a function called by another's: not read)
         self._weighted_by_name = dict(self._weighted)
         self._kinds = {n: type(m).__name__ for n, m in self._weighted}  # how the words name a function's input
         self._feeds = {n: _feeds(m) for n, m in self._weighted}  # where each puts its units (_monitor_places._feeds)
