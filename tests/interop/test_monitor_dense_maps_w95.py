@@ -23,6 +23,7 @@ from torch import nn  # noqa: E402
 
 from actlab.interop._monitor_words import EXPLODE_PER_LAYER, EXPLODE_TOTAL, GREW_HARMLESS  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 SIZE, CLASSES = 32, 3
 
@@ -125,12 +126,7 @@ def test_a_diverged_map_net_is_not_said_finite():
     with Monitor(model, every=5) as mon:
         for t in range(36):
             k = (t % 12) * 32
-            with mon.step(sample=t == 35) as s:
-                loss = F.cross_entropy(model(x[k:k + 32]), y[k:k + 32])
-                loss.backward()
-                s.loss = loss
-            opt.step()
-            opt.zero_grad()
+            monitored_step(mon, model, x[k:k + 32], y[k:k + 32], opt, sample=t == 35)
     report = mon.report()
     assert not seen["finite"]  # the premise
     assert report.reading.status == "diverged"

@@ -22,6 +22,7 @@ from torch import nn  # noqa: E402
 
 from actlab.readings import Status  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 
 def _bandit(steps: int = 300, every: int | str = 5):
@@ -75,6 +76,11 @@ def test_under_auto_the_first_loss_below_zero_is_found_between_samples():
     assert f"went below 0 ({first[1]:.3g} at training step {first[0]:,})" in report.reading.words
 
 
+def _gaussian_nll(out, y):
+    """A mean and a log-variance a row: the Gaussian negative log-likelihood (full=False)."""
+    return F.gaussian_nll_loss(out[:, :1], y, out[:, 1:].exp())
+
+
 def test_a_gaussian_likelihood_below_zero_is_judged_against_its_chance():
     """Targets of variance about 3.5 with noise 0.1: the best constant guess's Gaussian NLL (full=False) is
     (ln Var + 1) / 2, about 1.13; a model that learns takes it to about -1.7."""
@@ -89,14 +95,7 @@ def test_a_gaussian_likelihood_below_zero_is_judged_against_its_chance():
     with Monitor(model, every=10, chance_loss=chance) as mon:
         for t in range(1200):
             i = torch.randint(0, 4096, (128,), generator=torch.Generator().manual_seed(t))
-            with mon.step() as s:
-                out = model(x[i])
-                loss = F.gaussian_nll_loss(out[:, :1], y[i], out[:, 1:].exp())
-                loss.backward()
-                s.loss = loss
-            losses.append(loss.item())
-            opt.step()
-            opt.zero_grad()
+            losses.append(monitored_step(mon, model, x[i], y[i], opt, loss_fn=_gaussian_nll).item())
     r = mon.report().reading
     assert losses[0] > chance / 2 and min(losses) < 0  # the premise: it began near chance and went below 0
     mean = sum(losses[-50:]) / 50

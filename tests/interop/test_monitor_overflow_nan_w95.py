@@ -8,10 +8,10 @@ from __future__ import annotations
 from conftest import require_torch
 
 torch = require_torch()
-import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 NOTE = "are finite but above about 1.8e19"
 
@@ -25,12 +25,7 @@ def _run(lr: float, steps: int):
     model[3].register_forward_hook(lambda m, i, o: seen.__setitem__("finite", bool(torch.isfinite(o).all())))
     with Monitor(model, every=1) as mon:
         for _ in range(steps):
-            with mon.step() as s:
-                loss = F.cross_entropy(model(x), y)
-                loss.backward()
-                s.loss = loss
-            opt.step()
-            opt.zero_grad()
+            monitored_step(mon, model, x, y, opt)
     return mon.report(), seen
 
 

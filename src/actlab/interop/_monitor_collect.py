@@ -173,7 +173,7 @@ class _Collecting:
     _top: tuple[int, float] | None = None
     _first_loss: tuple[int, float] | None = None  # the run's first finite loss, as (step, loss)
     _below_zero: tuple[int, float, float] | None = None  # its first loss under 0 (RunSummary.loss_below_zero)
-    _first_given: tuple[int, float] | None = None  # its first finite loss held, as _first_loss but with no chance_loss
+    _first_given: tuple[int, float] | None = None  # its first finite loss held, chance_loss or not (_output_fall)
     # the highest climb from it (_track_climb): (its step, the first loss, the median of LOSS_BATCHES losses given in a
     # row, the training step of the last of them), and those latest losses
     _climbed: tuple[int, float, float, int] | None = None

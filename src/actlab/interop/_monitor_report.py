@@ -337,7 +337,7 @@ class _Reporting:
         chance = self.chance_loss
         if chance and judged is not None and math.isfinite(judged) and judged < (1 - MOVED_FRACTION) * chance:
             return ""  # learned: a loss near its floor sends little gradient back
-        start = self._first_loss or self._first_given
+        start = self._first_given  # (the run's first finite loss, chance_loss or not)
         if start is not None and start[1] > 0 and judged is not None and judged <= start[1] / 2:
             return ""  # a loss come down to half its first or less: the early gradients were those of a loss far up
             # (W89 session: a recurrence that began 400 times chance, its loss from 838 to 2.86, read '242 times less
