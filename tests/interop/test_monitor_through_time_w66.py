@@ -125,11 +125,13 @@ def test_each_gate_of_a_hand_written_lstm_is_a_chain_of_its_own():
     report, kept = _train(_LSTM(), lambda x: (x.sign().sum(dim=(1, 2)) > 0).long(), steps=200, lr=1.0, seq=30)
     said = " ".join([report.reading.words, *report.notes])
     chains = {m[1]: (m[2], m[3]) for m in re.finditer(
-        r"calls of (u>value:sigmoid(?:#\d)?, #\d+, \.\.\., #\d+) in one forward, \|dL/da\| falls from (\S+) at "
-        r"the last call to (\S+) at the first", said)}
+        r"calls of (u>value:sigmoid(?:#\d)?, #\d+, \.\.\., #\d+) in one forward, \|dL/da\| (?:falls|grows) from "
+        r"(\S+) at the last call to (\S+) at the first", said)}
     norms = {gate: (kept[-1][k].grad.norm().item(), kept[0][k].grad.norm().item())
              for k, gate in enumerate(("input", "forget", "output"))}
     assert norms["forget"][1] == 0  # the premise: the first forget gate multiplies a zero state
+    # (at lr=1.0 the run is chaotic: on one CPU its gradient fell through the calls, on another (an AMD EPYC) it grew
+    # and read 'exploding through time'; the chains are named alike either way)
     # the input gates are calls 1, 4, ..., 88 of the function, the forget gates 2, 5, ..., 89, the output 3, ..., 90
     named = {"u>value:sigmoid, #4, ..., #88": "input", "u>value:sigmoid#3, #6, ..., #90": "output"}
     for chain, gate in named.items():
@@ -167,20 +169,20 @@ def test_every_pass_of_a_loop_gives_each_call_of_its_function_a_chain_of_its_own
     assert q == pattern[:shortest].count("a"), (pattern, q)
 
 
-def test_a_loops_unit_counts_say_they_are_counted_at_each_call():
+def test_a_loops_unit_counts_take_each_unit_once():
     """W66 walkthrough finding 3: '811 of 2400 hidden units are saturated' in a cell of 16 units called 150 times
-    read as a layer of 2,400. The count now says its units are counted at each call, and how many places are later
-    calls; the reference is the report's own rows (16 units a call, each call's name)."""
+    read as a layer of 2,400. It then said its units were counted at each call; since W96 walkthrough finding 4 (two
+    views through one encoder, '400 of 512' of 256 units) each unit is counted once over its calls: the cell's five
+    functions of a pass (three sigmoid gates, two tanh), 16 units each. Reference: the model's widths."""
     torch.manual_seed(0)
     report, _ = _train(_LSTM(), lambda x: (x.sign().sum(dim=(1, 2)) > 0).long(), steps=20, lr=1.0, seq=5)
     words = report.reading.words
-    m = re.search(r"(\d+) of (\d+) hidden units are (?:saturated|dead)", words)
+    m = re.search(r"(\d+) of (\d+) hidden units (?:is|are) (?:saturated|dead)", words)
     assert m, words
     cell = [row for row in report.layers if row.name.startswith("u>")]
-    assert int(m[2]) == sum(row.width for row in cell) == 16 * 5 * 5
-    later = sum(1 for row in cell if "#" in row.name)
-    assert f"units counted at each call: {later} of the places are later calls, in one forward, of a function" \
-        in words, words
+    assert len(cell) == 5 * 5 and {row.width for row in cell} == {16}
+    assert int(m[2]) == 16 * 5, words
+    assert "counted at each call" not in words, words
     # a network whose activations each run once says nothing of calls
     torch.manual_seed(0)
     mlp = nn.Sequential(nn.Linear(4, 16), nn.Tanh(), nn.Linear(16, 2))

@@ -201,7 +201,10 @@ class _Counting:
                 # silent, and those gone silent: the first DEAD_NAMED of each (W62 walkthrough finding 4: two SiLU
                 # and two GELU channels killed on purpose read '2 of 8 units saturated', with no index to check)
                 "saturated_units": _first_named(saturated, dead_mask, silent_mask),
-                "silent_units": _first_named(silent_mask)}
+                "silent_units": _first_named(silent_mask),
+                # the masks themselves (a function called again on the same units, one unit counted once over its
+                # calls: _monitor_report's _Units)
+                "dead_mask": dead_mask, "saturated_mask": saturated}
 
     @staticmethod
     def _dead(l: _Layer, last_active: np.ndarray | None, samples: deque, on: np.ndarray | None = None,

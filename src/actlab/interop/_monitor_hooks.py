@@ -511,7 +511,9 @@ class _Hooks:
         note = (f"{base.label} ran {calls} times in one forward (one activation module called at several places: "
                 f"reused after several layers, or inside a block applied to several inputs): each call is read as a "
                 f"place of its own, over its own input and the gradient "
-                f"that reaches its own output: '{base.name}' is the first call, {later} the later ones")
+                f"that reaches its own output: '{base.name}' is the first call, {later} the later ones; where calls "
+                "follow the same weight (one encoder on two views, a recurrent cell), the reading's counts take each "
+                "unit once, dead or saturated where it is so at every call")
         where = self._repeat_notes.get(base.name)
         if where is None:
             self._repeat_notes[base.name] = len(self.notes)

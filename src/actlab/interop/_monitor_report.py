@@ -12,6 +12,7 @@ import re
 import statistics
 import sys
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -164,6 +165,84 @@ def _weight_rows(seen: list) -> dict:
     return owners
 
 
+class _Units:
+    """A function called again in one forward on the same units, after the same weight: two views through one encoder
+    (z1, z2 = enc(x1), enc(x2)), a recurrent cell at each time step. Each of its calls is a place of the report, and
+    the reading counts each unit once: dead where it is dead at every call, saturated where it is saturated at every
+    call (W96 walkthrough finding 4: two views through a 256-unit encoder read '400 of 512 hidden units are dead').
+    Where a pass of a loop calls the function more than once (an LSTM cell's three sigmoid gates), each of those is
+    units of its own, told apart by the loop's period (_loop_period). A later call whose units cannot be matched to
+    its first (another width, no counts) is counted as its own."""
+
+    def __init__(self, names: list[str]):
+        self._bases = [_call_base(n) for n in names]
+        seen = collections.Counter()
+        self._nth = {}  # each place's count of calls before it with the same name but for the number, in forward order
+        for name, base in zip(names, self._bases, strict=True):
+            self._nth[name], seen[base] = seen[base], seen[base] + 1
+        self._period: dict[str, int] = {}
+        self._firsts: dict[tuple, list] = {}  # (function, weight, which call of a pass): [summary, dead, saturated,
+        # whether a count is not its mask's, whether a later call was counted in]
+        self._by_summary: dict[int, list] = {}
+
+    def _key(self, name: str, weight: str) -> tuple:
+        base = _call_base(name)
+        if base not in self._period:
+            self._period[base] = _loop_period(self._bases, base)
+        return base, weight, self._nth.get(name, 0) % self._period[base]
+
+    def first(self, name: str, weight: str, r: dict, summary: LayerSummary, adjusted: bool) -> LayerSummary:
+        """The summary of a place whose units are counted: the first call on its units, or one that cannot be
+        counted into that one's place, which alone keeps `repeats` (its units counted again, and said so). Kept with
+        its masks so that later calls can be counted into it (``adjusted``: as again's)."""
+        key = self._key(name, weight)
+        if key in self._firsts:
+            return summary
+        summary = dataclasses.replace(summary, repeats=0)
+        if r.get("dead") is not None and r.get("saturated_mask") is not None:
+            entry = [summary, r.get("dead_mask"), r["saturated_mask"], summary.saturated if adjusted else None, False]
+            self._firsts[key] = self._by_summary[id(summary)] = entry
+        return summary
+
+    def again(self, name: str, weight: str, r: dict, adjusted: bool) -> bool:
+        """Whether a place is a later call on units counted at an earlier one's place: if so, its masks are taken
+        into that place's counts. Where a place's saturated count is not its mask's (``adjusted``: a hand-written
+        gate's, _noted_gates), the fewest of the calls' counts is kept, which bounds the units saturated at all."""
+        if r.get("dead") is None or r.get("saturated_mask") is None:
+            return False
+        entry = self._firsts.get(self._key(name, weight))
+        if entry is None or len(entry[2]) != len(r["saturated_mask"]):
+            return False
+        dead = r.get("dead_mask")
+        if adjusted and entry[3] is None:
+            entry[3] = entry[0].saturated
+        if entry[3] is not None:
+            entry[3] = min(entry[3], max(int(r["saturated"]), int(r["dead"])) if adjusted else
+                           int(np.count_nonzero(r["saturated_mask"] if dead is None else r["saturated_mask"] | dead)))
+        entry[1] = None if dead is None or entry[1] is None else entry[1] & dead
+        entry[2] = entry[2] & r["saturated_mask"]
+        entry[4] = True
+        return True
+
+    def counted(self, summary: LayerSummary) -> LayerSummary:
+        """A first call's summary with its units' counts over every call (each unit once)."""
+        entry = self._by_summary.get(id(summary))
+        if entry is None or entry[0] is not summary or not entry[4]:
+            return summary
+        dead = int(np.count_nonzero(entry[1])) if entry[1] is not None else 0
+        saturated = entry[3] if entry[3] is not None else \
+            int(np.count_nonzero(entry[2] if entry[1] is None else entry[2] | entry[1]))
+        return dataclasses.replace(summary, dead=dead, saturated=max(saturated, dead),
+                                   dead_seen_on=min(summary.dead_seen_on, dead),
+                                   dead_from_start=summary.dead_from_start if dead else 0)
+
+
+def _call_base(name: str) -> str:
+    """A place's name without its call number: 'hh>add:tanh' of 'hh>add:tanh#2'."""
+    base, _, k = name.rpartition("#")
+    return base if base and k.isdigit() else name
+
+
 def _one_layer(places: list[LayerSummary]) -> LayerSummary:
     """The reading's hidden layer for one weighted module: its own row's place, with the units of every place after
     the module counted in (a unit of a sigmoid on a residual sum is a unit of that layer; its weight is one), and the
@@ -182,8 +261,11 @@ def _one_layer(places: list[LayerSummary]) -> LayerSummary:
         else:
             width, dead, saturated = width + p.width, dead + p.dead, saturated + p.saturated
     return dataclasses.replace(first, width=width, dead=dead, saturated=saturated, signal_norm=signal,
-                               repeats=sum(p.repeats for p in places),
-                               never_on=max(p.never_on for p in places) if all(p.never_on for p in places) else 0,
+                               # (the places counted at each call: a later call whose units its first call's
+                               # place counts has no width here, _Units)
+                               repeats=sum(p.repeats for p in places if p.width),
+                               never_on=max(p.never_on for p in places) if all(p.never_on for p in places if p.width)
+                               else 0,
                                dead_from_start=max(p.dead_from_start for p in places)
                                if all(p.dead_from_start or not p.dead for p in places) else 0,
                                dead_seen_on=sum(p.dead_seen_on for p in places))
@@ -605,6 +687,7 @@ class _Reporting:
         on_output = []  # the places on the output layer's result
         stopping = []  # each hidden layer whose units stopped after being on: _stopping_layers
         head = None  # the bounded activation nearest the loss on the output layer's result (_monitor_head)
+        units = _Units([layer.name for layer, _, _ in seen])  # a function called again on the same units
         for layer, (_, weight_module, width, window), r in seen:
             if layer.name in self._noted_gates and layer.record.name == "tanh":
                 # a tanh gate (x * tanh(softplus(x))): at 1 or -1 it passes x whole, times 1 or -1; where the product
@@ -694,8 +777,13 @@ class _Reporting:
                     stats.activation, width, adapter[1], dead or 0, (0 if at_output else sat or 0) + (dead or 0),
                     r["act_grad"], layer.label, adapter[0], chained=layer.chained,
                     repeats=int(_later_call(stats.name)), never_on=self._never_on(layer)))
+            elif not is_frozen and not is_missing and weight_module is not None and units.again(
+                    layer.name, weight_module, r, layer.name in self._noted_gates):
+                groups[weight_module].append(LayerSummary(  # its units are counted on its first call's place
+                    stats.activation, 0, math.nan, 0, 0, r["act_grad"], layer.label, f"'{param}'",
+                    chained=layer.chained, repeats=1))
             elif not is_frozen and not is_missing and weight_module is not None:
-                groups.setdefault(weight_module, []).append(LayerSummary(
+                groups.setdefault(weight_module, []).append(units.first(layer.name, weight_module, r, LayerSummary(
                     stats.activation, width, weight_norm.get(weight_module, math.nan), dead or 0,
                     # (a hand-written SiLU's gate counts its units saturated at 0 alone: at 1 the SiLU is linear and
                     # passes gradient; W47 walkthrough: 7 such units read 'little gradient passes back')
@@ -705,13 +793,14 @@ class _Reporting:
                     never_on=self._never_on(layer),
                     dead_from_start=self._never_on(layer, dead_only=True)
                     if r.get("dead") and 10 * (r.get("died") or 0) <= r["dead"] else 0,
-                    dead_seen_on=r.get("died") or 0))
+                    dead_seen_on=r.get("died") or 0), layer.name in self._noted_gates))
                 if not shared:  # the weight's own row leads its layer
                     groups[weight_module].insert(0, groups[weight_module].pop())
             else:
                 left_out.append(f"{layer.label}, after the frozen '{param}'" if is_frozen else
                                 f"{layer.label}, after '{param}', which got no gradient" if is_missing else
                                 f"{layer.label}, after no weighted module")
+        groups = {module: [units.counted(p) for p in places] for module, places in groups.items()}
         summaries = [_one_layer(places) for places in groups.values()]
         # the signal reference in a layer of several places (a loop's calls, each after the one recurrent weight): the
         # layer's merged gradient, as its row in the reading holds it, not its last place's alone, which set the
@@ -724,7 +813,7 @@ class _Reporting:
             if merged.signal_norm is not None:
                 last_act = merged.signal_norm
                 ref_words = (f"the last watched layer ({group[0].label}, its {len(group)} calls together)"
-                             if merged.repeats == len(group) - 1 else
+                             if sum(p.repeats for p in group) == len(group) - 1 else
                              f"the last watched layer ({group[0].label} and the {len(group) - 1} other places after "
                              f"'{ref[1][1]}', together)")
         if held_to is None:  # (a report built again for report() changes nothing)
