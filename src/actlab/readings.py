@@ -219,16 +219,41 @@ def diagnose(s: RunSummary) -> Reading:
     return Reading(tuple(findings), ratio_texts(s))
 
 
+# the failures after which a collapse of the outputs is said, not in their place
+_COLLAPSE_BESIDE = (Status.DEAD_LAYER, Status.EXPLODING, Status.OSCILLATING, Status.VANISHING, Status.NOT_LEARNING,
+                    Status.WEIGHTS_STILL, Status.OUTPUT_SATURATED)
+
+
+def collapse_beside(findings: list[Finding], s: RunSummary) -> list[Finding]:
+    """A failure of its own (_COLLAPSE_BESIDE) heading a run whose outputs collapsed, with no layer wholly dead (which
+    gives every input one output by itself): the collapse is said after it, and a finding that said it alone is
+    dropped (W96 walkthrough finding 2: SimSiam through its parts read 'dying layer' of its predictor, with no word
+    of outputs whose spread fell from 0.23 to 0.015)."""
+    collapse, head = s.output_collapse, findings[0] if findings else None
+    if collapse is None or head is None or head.status not in _COLLAPSE_BESIDE or "output_spread" in head.evidence \
+            or any(l.width and l.dead >= l.width for l in s.layers):
+        return findings
+    said = Finding(head.status, f"{head.words}; besides, {collapse.words()}",
+                   f"{head.remedy} For the outputs' collapse: {collapse.remedy()}" if head.remedy else
+                   collapse.remedy(),
+                   {**head.evidence, "output_spread": collapse.spread, "first_output_spread": collapse.first})
+    return [said, *(f for f in findings[1:] if "output_spread" not in f.evidence)]
+
+
 def _with_collapse(findings: list[Finding], s: RunSummary) -> list[Finding]:
     """Outputs collapsed onto one direction (RunSummary.output_collapse) under a headline that finds nothing wrong
     (healthy, starting, flowing) make it 'not learning', with the collapse first in its words and its remedy: the
     loss such a run brought down says nothing of learning (W87 walkthrough finding 8). A failure already read keeps
-    its place: a dead last layer gives every input one output too, and its own finding says why."""
+    its place, the collapse said after it (_COLLAPSE_BESIDE); where a layer is wholly dead, which gives every input
+    one output by itself, its own finding says why, and the collapse is not said."""
     collapse = s.output_collapse
-    if collapse is None or not findings or findings[0].status not in (Status.HEALTHY, Status.STARTING,
-                                                                       Status.FLOWING):
+    if collapse is None or not findings:
         return findings
     head = findings[0]
+    if head.status in _COLLAPSE_BESIDE:
+        return collapse_beside(findings, s)
+    if head.status not in (Status.HEALTHY, Status.STARTING, Status.FLOWING):
+        return findings
     words = head.words.removeprefix(f"{head.status.value}: ")  # ('healthy: ...' read on under 'not learning')
     said = Finding(Status.NOT_LEARNING, f"{collapse.words()}; {words}", collapse.remedy(),
                    {**head.evidence, "output_spread": collapse.spread, "first_output_spread": collapse.first})

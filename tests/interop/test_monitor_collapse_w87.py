@@ -258,3 +258,17 @@ def test_a_collapse_turns_a_reading_that_finds_nothing_wrong_and_leaves_a_failur
     failing = diagnose(_summary(dead, collapse))
     assert failing.status == diagnose(_summary(dead)).status
     assert failing.status not in (Status.NOT_LEARNING, Status.FLOWING)
+
+
+def test_a_failure_that_heads_says_the_collapse_after_it():
+    """W96 walkthrough finding 2, through its parts: a failure of its own heads (here a vanishing gradient), and the
+    collapse is said after it with its remedy, where no layer is wholly dead."""
+    collapse = OutputCollapse(0.007, 400, 0.2, 10, 128, 16)
+    faint = LayerSummary("sigmoid", 64, 1e-9, signal_norm=1e-9)
+    alone = diagnose(_summary(faint))
+    read = diagnose(_summary(faint, collapse))
+    assert read.status == alone.status == Status.VANISHING
+    assert read.words == f"{alone.words}; besides, {collapse.words()}", read.words
+    assert read.remedy == f"{alone.remedy} For the outputs' collapse: {collapse.remedy()}"
+    assert read.evidence["output_spread"] == 0.007 and not any("output_spread" in f.evidence
+                                                               for f in read.findings[1:])

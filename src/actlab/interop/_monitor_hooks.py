@@ -144,6 +144,7 @@ class _Hooks:
         self.model._forward_pre_hooks[keys[5]] = self._started_hook
         self.model._forward_hooks[keys[7]] = self._ended_hook
         attached = [(self.model._forward_pre_hooks, keys[5]), (self.model._forward_hooks, keys[7])]
+        self._attached = attached  # (a step driven through the model's parts adds their hooks: _part_call)
         if not self._reuse:
             for m, hook in self._weight_pre_hooks:
                 m._forward_pre_hooks[keys[0]] = hook
@@ -305,6 +306,7 @@ class _Hooks:
         top = self._tops.get(id(module), "")
         if self._forwards == 0:
             self._forwards, self._parts, self._read_rank, self._parts_called = 1, True, rank, [top]
+            self._hook_parts()
             self._mark_gradients()
             self._no_grad_only = rank == 0
             if self._watching and (self._functional is None or None in self._windows):
@@ -323,6 +325,26 @@ class _Hooks:
                 self._parts_called.append(top)
         self._part_ignored = ignored
         return ignored
+
+    def _hook_parts(self) -> None:
+        """A step driven through the model's parts: a hook at the end of each top-level module's forward, for the
+        rest of the step, holds the output of the latest part to run as the model's (_part_ended). A part already
+        running as this is called (the one whose module called _part_call) took Module's path without hooks: its
+        call is not held, the later ones are."""
+        key, attached = self._hook_keys[7], self._attached
+        for child in self._children:
+            if key not in child._forward_hooks:
+                child._forward_hooks[key] = self._part_ended_hook
+                attached.append((child._forward_hooks, key))
+
+    def _part_ended(self, module, inputs, output) -> None:
+        """A top-level module of the model ended a forward called by the script itself, in a step driven through the
+        parts: its output is held as the model's output would be (_hold_output), the latest such call's winning. Its
+        loss is read back from it, and its spread followed (W96 walkthrough finding 2: SimSiam through
+        model['enc'] and model['pred'] read 'healthy' after its outputs collapsed, no output having been held)."""
+        if _graph_task() != -1 or self._in_model or not self._parts or self._skip or self._part_ignored:
+            return
+        self._hold_output(_first_grad_tensor(output, vector=True))
 
     def _read_this_forward(self, dropped: int, parts: list | tuple = ()) -> None:
         """A forward of a higher rank after those read so far (of rank ``dropped``; or ``parts`` called by

@@ -53,6 +53,7 @@ from ..readings import (
     _rates_at_zero,
     _recall_blow_up,
     _zero_rate_words,
+    collapse_beside,
     diagnose,
     floor_of,
     grad_ratio,
@@ -742,8 +743,11 @@ class _Reporting:
                                tuple(r.get("saturated_units") or ()) if sat else (),
                                tuple(r.get("silent_units") or ()) if silent else ())
             rows.append(stats)
+            # a later call on units counted at an earlier call's place (_Units): its stops are that place's
+            repeat = weight_module is not None and weight_module != output and not is_frozen and not is_missing \
+                and units.again(layer.name, weight_module, r, layer.name in self._noted_gates)
             off = r.get("stopped")
-            if off and not at_output:
+            if off and not at_output and not repeat:
                 at = self._step_sampled
                 stopping.append(Stopping(layer.label, width, int(dead or 0), off["died"], min(off["silent"], silent),
                                          window, int(r.get("silent_for") or 0), int(r.get("dead_after") or 0),
@@ -777,8 +781,7 @@ class _Reporting:
                     stats.activation, width, adapter[1], dead or 0, (0 if at_output else sat or 0) + (dead or 0),
                     r["act_grad"], layer.label, adapter[0], chained=layer.chained,
                     repeats=int(_later_call(stats.name)), never_on=self._never_on(layer)))
-            elif not is_frozen and not is_missing and weight_module is not None and units.again(
-                    layer.name, weight_module, r, layer.name in self._noted_gates):
+            elif repeat:
                 groups[weight_module].append(LayerSummary(  # its units are counted on its first call's place
                     stats.activation, 0, math.nan, 0, 0, r["act_grad"], layer.label, f"'{param}'",
                     chained=layer.chained, repeats=1))
@@ -1204,7 +1207,8 @@ class _Reporting:
                     # the 'starting' finding that said it gone)
                     extra = with_the_loss([extra, *kept], summary)[0]
                     merged = [extra, *merged[1:]]
-                reading = Reading(tuple(with_causes(_recall_blow_up(merged, summary), summary)))
+                reading = Reading(tuple(collapse_beside(with_causes(_recall_blow_up(merged, summary), summary),
+                                                        summary)))
         if healthy is not None and healthy not in reading.findings:  # the loss had come down: the headline keeps
             # saying so (M21 item 6: 'healthy: ..., and the loss is 43% below chance' lost its loss words when the
             # dying layer's finding took its place)

@@ -375,6 +375,9 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Cut, _Inpu
         # of the model called by themselves name them (_Hooks._part_call)
         self._tops = {id(m): n.partition(".")[0] for n, m in model.named_modules() if n}
         self._kinds_top = {n: type(m).__name__ for n, m in model.named_children()}
+        # the model's top-level modules, and the hook that holds a part's output as the model's (_Hooks._part_ended)
+        self._children = [m for _, m in model.named_children()]
+        self._part_ended_hook = _outside_graph(self._part_ended)
         self._enter_hook = _outside_graph(self._enter_mode)
         self._leave_hook = _outside_graph(self._leave_mode_hook)
         # the keys of this monitor's hooks in the modules' hook tables (_attach): a weighted module's pre-hook, an
