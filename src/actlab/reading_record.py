@@ -236,6 +236,9 @@ class TargetSkew:
     # learning ... 1.6 times chance'): ``entropy`` is then the loss a constant guess of their mean gets, on the loss's
     # scale (its factor times their variance), far above chance_loss; ``classes`` the outputs per row
     squared: bool = False
+    # a binary cross-entropy on a map's (N, C, H, W) logits: ``classes`` are its channels, each one's targets pooled
+    # over this many positions a row (W95 walkthrough finding 3: a mask of 32 x 32 read as '32 labels a row'); 0: none
+    positions: int = 0
 
     def words(self, chance: float) -> str:
         if self.squared:
@@ -253,10 +256,13 @@ class TargetSkew:
                     f"ln {self.classes} = {math.log(self.classes):.3g}, while chance_loss is {chance:.3g}: it does "
                     "not fit this head, and any loss judged against it would read wrong")
         if self.binary:
-            labels = f"{self.classes:,} label{'' if self.classes == 1 else 's'} a row"
+            labels = (f"a map of {self.classes:,} channel{'' if self.classes == 1 else 's'} over "
+                      f"{self.positions:,} positions a row" if self.positions else
+                      f"{self.classes:,} label{'' if self.classes == 1 else 's'} a row")
+            each = "each channel's frequency over every position" if self.positions else "each label's frequency"
             return (f"the targets, read back from the outputs' gradient, are far from balanced: {self.share:.0%} of "
                     f"the {self.targets:,} read ({labels}, {self.reads} batches, from training step {self.since:,} "
-                    f"to {self.step:,}) are {self.target}, so a constant guess of each label's frequency gets a "
+                    f"to {self.step:,}) are {self.target}, so a constant guess of {each} gets a "
                     f"binary cross-entropy of about {self.entropy:.3g}, while chance_loss is {chance:.3g}: judged "
                     "against it, any loss would read as more learning than there is")
         return (f"the targets, read back from the outputs' gradient, are far from balanced: the commonest, class "
@@ -275,10 +281,14 @@ class TargetSkew:
                     f"head of {self.classes} balanced classes (or the entropy of the classes' frequencies over the "
                     "whole training set, where they are not balanced).")
         if self.binary:
-            return ("Give Monitor(chance_loss=...) the mean over the labels of each one's binary entropy over the "
-                    "whole training set, -(f log(f) + (1 - f) log(1 - f)) with f its share of 1s (about "
-                    f"{self.entropy:.3g} from the {self.targets:,} targets read here); and check the targets: a label "
-                    "that is the same on every row teaches nothing, and can be left out.")
+            over = ("the mean over the channels of each one's binary entropy over every position of the whole "
+                    "training set" if self.positions else
+                    "the mean over the labels of each one's binary entropy over the whole training set")
+            return (f"Give Monitor(chance_loss=...) {over}, -(f log(f) + (1 - f) log(1 - f)) with f its share of 1s "
+                    "(about "
+                    f"{self.entropy:.3g} from the {self.targets:,} targets read here)" + (
+                        "." if self.positions else "; and check the targets: a label that is the same on every row "
+                        "teaches nothing, and can be left out."))
         return (f"If class {self.target} is padding or a filler, leave it out of the loss (ignore_index={self.target} "
                 "in the cross-entropy); otherwise give Monitor(chance_loss=...) the entropy of the targets' "
                 "frequencies over the whole training set, -sum(f * log(f)) over each class's share f (about "

@@ -260,7 +260,19 @@ class _LossRead:
             found = read_cross_entropy(z1, g1, float(loss))
             if found is not None:
                 classes, z, g = across, z1, g1
-        binary = read_binary_cross_entropy(z, g, float(loss)) if found is None else None
+        positions = 0  # a map's positions a row, each channel's pooled over them (a binary read's)
+        if found is None and out.dim() >= 4:  # a map's (N, C, H, W) logits under a binary cross-entropy: its labels
+            # are its channels, each pooled over the positions (W95 walkthrough finding 3: a mask of (N, 1, 32, 32)
+            # was read as '32 labels a row', its width). Not a 3-D output: (N, T, L), a sequence's labels at each
+            # step, has its labels last as often as a 1-D map's (N, C, L) has them first
+            across = out.shape[1]
+            zm = out.movedim(1, -1).reshape(-1, across).double().numpy(force=True)
+            gm = grad.movedim(1, -1).reshape(-1, across).double().numpy(force=True)
+            binary = read_binary_cross_entropy(zm, gm, float(loss))
+            if binary is not None:
+                classes, z, g, positions = across, zm, gm, math.prod(out.shape[2:])
+        else:
+            binary = read_binary_cross_entropy(z, g, float(loss)) if found is None else None
         if found is not None:
             c, value, rows, target = found
             counts = np.bincount(target, minlength=classes) if classes * SKEW_PER_CLASS <= SKEW_READS * len(target) \
@@ -296,10 +308,11 @@ class _LossRead:
                     return
                 value, floor, rows = soft
                 read = (self.step_count + 1, 1.0, value, rows, classes, "soft cross-entropy", floor)
+        read = (*read, positions)  # (read[7])
         if self._loss_reads and self._loss_reads[-1][5] == f"soft {read[5]}" and abs(read[1] - 1) <= SCALE_ONE:
             # a batch of hard targets among soft ones (CutMix's whole-image batch, a Mixup lambda of 1): a soft read
             # whose targets' entropy is 0, not a new kind of loss that drops the floor (W88 walkthrough finding 6)
-            read = (*read[:5], f"soft {read[5]}", 0.0)
+            read = (*read[:5], f"soft {read[5]}", 0.0, positions)
         if self._loss_reads is None or self._loss_reads[-1][5] != read[5]:
             self._loss_reads = deque(maxlen=LOSS_READS)
             self._loss_first = read[2]
@@ -342,7 +355,7 @@ class _LossRead:
         reads, chance = self._loss_reads, self.chance_loss
         if not reads or chance is None or not chance > 0:
             return None
-        step, c, value, rows, classes, kind, _ = reads[-1]
+        step, c, value, rows, classes, kind = reads[-1][:6]
         first = self._loss_first
         if abs(c - 1) <= SCALE_ONE or not first > 0 or \
                 abs(math.log(chance / first)) >= abs(math.log(chance / (c * first))):
@@ -446,7 +459,7 @@ class _LossRead:
                               latest[0][0], latest[-1][0], n, balanced=entropy >= BALANCED_SHARE * math.log(classes))
         value = int(counts[1].sum() > counts[0].sum())  # the commoner target over every label
         return TargetSkew(value, latest[0][4], float(counts[value].sum() / n), entropy, len(latest), latest[0][0],
-                          latest[-1][0], n, binary=True)
+                          latest[-1][0], n, binary=True, positions=latest[-1][7])
 
 
 SOFT_FLOOR_SHARE = 0.05  # a soft-target floor under this share of chance is not said (_soft_floor_note)
