@@ -310,9 +310,13 @@ class OutputCollapse:
     first_step: int  # its training step
     rows: int
     outputs: int
+    # the part of the model whose outputs these are, where the script drives it through its parts (model['enc'](x)):
+    # its name; "": the model's own output
+    part: str = ""
 
     def words(self) -> str:
-        return (f"the model's outputs have collapsed onto one direction: at training step {self.step:,} the spread "
+        whose = f"the outputs of the model's part '{self.part}'" if self.part else "the model's outputs"
+        return (f"{whose} have collapsed onto one direction: at training step {self.step:,} the spread "
                 f"of their unit vectors over the batch's {self.rows:,} rows was {self.spread:.2g} (1 for directions "
                 f"spread evenly over the {self.outputs:,} outputs, 0 for one), against {self.first:.2g} at training "
                 f"step {self.first_step:,}: every input gets nearly the same output, and a loss that such an output "

@@ -233,10 +233,17 @@ def collapse_beside(findings: list[Finding], s: RunSummary) -> list[Finding]:
     if collapse is None or head is None or head.status not in _COLLAPSE_BESIDE or "output_spread" in head.evidence \
             or any(l.width and l.dead >= l.width for l in s.layers):
         return findings
-    said = Finding(head.status, f"{head.words}; besides, {collapse.words()}",
-                   f"{head.remedy} For the outputs' collapse: {collapse.remedy()}" if head.remedy else
-                   collapse.remedy(),
-                   {**head.evidence, "output_spread": collapse.spread, "first_output_spread": collapse.first})
+    evidence = {**head.evidence, "output_spread": collapse.spread, "first_output_spread": collapse.first}
+    if head.status == Status.DEAD_LAYER:  # units a collapse left off: the collapse first, and its remedy (W97
+        # walkthrough finding 1: 'dying layer ... Lower the learning rate' led for SimSiam with no stop-gradient,
+        # which collapsed at a tenth of the rate too)
+        said = Finding(head.status, f"{collapse.words()}; with it, {head.words}",
+                       f"{collapse.remedy()} For the dead units, once the outputs stay apart: {head.remedy}"
+                       if head.remedy else collapse.remedy(), evidence)
+    else:
+        said = Finding(head.status, f"{head.words}; besides, {collapse.words()}",
+                       f"{head.remedy} For the outputs' collapse: {collapse.remedy()}" if head.remedy else
+                       collapse.remedy(), evidence)
     return [said, *(f for f in findings[1:] if "output_spread" not in f.evidence)]
 
 

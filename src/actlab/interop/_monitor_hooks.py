@@ -104,6 +104,7 @@ class _Hooks:
     _noted_blind: frozenset = frozenset()  # the modules run several times inside a reentrant checkpoint, noted
     _blind_notes: tuple = ()  # this sampled step's notes on places whose ||dL/da|| is not read (_note_blind)
     _blind: list | tuple = ()  # this step's places whose output needed no gradient, as a forward with one ran
+    _parts_seen = False  # a sampled step was driven through the model's parts (_hook_parts)
 
     def _attach(self) -> list:
         self._weight_norms = self._weights_read = None
@@ -145,6 +146,8 @@ class _Hooks:
         self.model._forward_hooks[keys[7]] = self._ended_hook
         attached = [(self.model._forward_pre_hooks, keys[5]), (self.model._forward_hooks, keys[7])]
         self._attached = attached  # (a step driven through the model's parts adds their hooks: _part_call)
+        if self._parts_seen:  # (from a step's start, so that the first part's first call is held too)
+            self._hook_parts()
         if not self._reuse:
             for m, hook in self._weight_pre_hooks:
                 m._forward_pre_hooks[keys[0]] = hook
@@ -331,6 +334,7 @@ class _Hooks:
         rest of the step, holds the output of the latest part to run as the model's (_part_ended). A part already
         running as this is called (the one whose module called _part_call) took Module's path without hooks: its
         call is not held, the later ones are."""
+        self._parts_seen = True
         key, attached = self._hook_keys[7], self._attached
         for child in self._children:
             if key not in child._forward_hooks:
@@ -339,12 +343,13 @@ class _Hooks:
 
     def _part_ended(self, module, inputs, output) -> None:
         """A top-level module of the model ended a forward called by the script itself, in a step driven through the
-        parts: its output is held as the model's output would be (_hold_output), the latest such call's winning. Its
-        loss is read back from it, and its spread followed (W96 walkthrough finding 2: SimSiam through
-        model['enc'] and model['pred'] read 'healthy' after its outputs collapsed, no output having been held)."""
+        parts: its output is held as the model's output would be (_hold_output), the latest such call's winning, and
+        the loss is read back from it; each part's first output in the step gives that part's spread (W96
+        walkthrough finding 2: SimSiam through model['enc'] and model['pred'] read 'healthy' after its outputs
+        collapsed, no output having been held)."""
         if _graph_task() != -1 or self._in_model or not self._parts or self._skip or self._part_ignored:
             return
-        self._hold_output(_first_grad_tensor(output, vector=True))
+        self._hold_output(_first_grad_tensor(output, vector=True), self._tops.get(id(module), "?"))
 
     def _read_this_forward(self, dropped: int, parts: list | tuple = ()) -> None:
         """A forward of a higher rank after those read so far (of rank ``dropped``; or ``parts`` called by
@@ -525,23 +530,31 @@ class _Hooks:
         return layer
 
     def _note_repeated(self, base: _Layer, calls: int) -> None:
-        """Says that a module ran several times in one forward and how each call is read (one note per module, kept
-        up to the most calls seen)."""
-        later = ", ".join(f"'{base.name}#{i}'" for i in range(2, calls + 1))
+        """Says that a module ran several times in one forward and how each call is read: one note for every such
+        module, each kept up to the most calls seen (W97 walkthrough finding 5: an encoder, a projector and a
+        predictor on two views gave four notes of some 80 words each, alike but for the module's name)."""
+        def later(name: str, calls: int) -> str:
+            return ", ".join(f"'{name}#{i}'" for i in range(2, calls + 1))
+
+        self._repeat_notes[base.name] = (base.label, max(calls, self._repeat_notes.get(base.name, ("", 0))[1]))
+        (name, (label, most)), *others = self._repeat_notes.items()
         # M21 item 2: not 'as in a siamese network' for one nn.ReLU() reused after three layers; the note does not
         # tell the two uses apart, so it names both
-        note = (f"{base.label} ran {calls} times in one forward (one activation module called at several places: "
+        note = (f"{label} ran {most} times in one forward (one activation module called at several places: "
                 f"reused after several layers, or inside a block applied to several inputs): each call is read as a "
                 f"place of its own, over its own input and the gradient "
-                f"that reaches its own output: '{base.name}' is the first call, {later} the later ones; where calls "
-                "follow the same weight (one encoder on two views, a recurrent cell), the reading's counts take each "
-                "unit once, dead or saturated where it is so at every call")
-        where = self._repeat_notes.get(base.name)
-        if where is None:
-            self._repeat_notes[base.name] = len(self.notes)
+                f"that reaches its own output: '{name}' is the first call, {later(name, most)} the later ones")
+        if others:
+            note += "; so did " + ", ".join(f"{label} ({most} times: {later(name, most)})"
+                                            for name, (label, most) in others[:8])
+            note += f" and {len(others) - 8} more" if len(others) > 8 else ""
+        note += ("; where calls follow the same weight (one encoder on two views, a recurrent cell), the reading's "
+                 "counts take each unit once, dead or saturated where it is so at every call")
+        if self._repeat_note_at is None:
+            self._repeat_note_at = len(self.notes)
             self.notes.append(note)
         else:
-            self.notes[where] = note
+            self.notes[self._repeat_note_at] = note
 
     def _claim(self, layer: _Layer) -> None:
         self._seq.append(layer)

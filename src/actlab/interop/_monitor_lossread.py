@@ -204,16 +204,23 @@ class _LossRead:
     # tell their frequencies (else None))
     _loss_reads: deque | None = None
     _loss_first: float | None = None  # the first read's measure (which scale chance_loss is on)
-    # the outputs' spread (output_spread) as (training step, spread, rows, outputs): the first read's, and the latest
-    _spread_first: tuple | None = None
-    _spread_held: tuple | None = None  # this sampled step's (output_spread's two tensors, the outputs' count)
-    _spread_latest: tuple | None = None
+    # the outputs' spread (output_spread) as (training step, spread, rows, outputs): the first read's, and the latest,
+    # by part ('' for the model's own output; a part's name where the script drives the model through its parts)
+    _spread_first: dict | None = None
+    _spread_held: list | None = None  # this sampled step's [(part, output_spread's two tensors, the outputs' count)]
+    _spread_latest: dict | None = None
+    # the part whose output is not judged for a collapse: of two or more parts, the last to give its first output in
+    # a step (SimSiam's predictor, whose output is compared with the encoder's: W97 walkthrough finding 2, its spread
+    # from 0.060 to 0.013 in a run whose encoder kept its outputs apart, 0.16 to 0.18)
+    _spread_unjudged: str | None = None
 
-    def _hold_output(self, output) -> None:
+    def _hold_output(self, output, part: str = "") -> None:
         """At the end of the model's first forward on a sampled step that is due a read: its output, and a hook that
         keeps the gradient reaching it. Where no read has found the loss's kind, on every sampled step: the spread of
         a small output (SOFT_READ_MOST values or fewer, SPREAD_OUTPUTS a row or more; output_spread), so that it
-        follows the run (a collapse comes on after the first reads: W87 walkthrough finding 8)."""
+        follows the run (a collapse comes on after the first reads: W87 walkthrough finding 8). Where the script drives
+        the model through its parts, each part's first call in the step gives its spread (``part``: its name), and the
+        latest part's output is the one held for the loss (_Hooks._part_ended)."""
         n = self.sampled_steps
         reads = self._loss_reads
         # soft targets read last, on a small output: every sampled step, so that the floor follows the batches (W88
@@ -226,9 +233,12 @@ class _LossRead:
                 and output.dim() >= 1 and 0 < output.numel() <= READ_MOST):
             return
         small = output.numel() <= SOFT_READ_MOST
-        if small and not reads and output.dim() <= 3 and output.shape[-1] >= SPREAD_OUTPUTS:
+        held = self._spread_held
+        if small and not reads and output.dim() <= 3 and output.shape[-1] >= SPREAD_OUTPUTS and (
+                held is None or all(h[0] != part for h in held)):
             spread = output_spread(output)
-            self._spread_held = None if spread is None else (spread, output.shape[-1])
+            if spread is not None:
+                self._spread_held = [*(held or ()), (part, spread, output.shape[-1])]
         if not (due or soft and small):
             return
         self._loss_held = held_with_gradient(output)
@@ -322,30 +332,43 @@ class _LossRead:
         """This sampled step's spread figures (output_spread), sent to the host with the step's others; [] where
         none was taken."""
         held = self._spread_held
-        return [] if held is None else list(held[0])
+        return [] if held is None else [t for h in held for t in h[1]]
 
     def _track_spread(self, values: list) -> None:
         """The outputs' spread as read on the host (``values``: _spread_scalars'), kept: the first, and the latest,
         as (training step, spread, rows, outputs)."""
         held, self._spread_held = self._spread_held, None
-        if held is None or len(values) != 2 or not (values[1] >= SPREAD_ROWS and math.isfinite(values[0])):
+        if held is None or len(values) != 2 * len(held):
             return
-        read = (self.step_count + 1, float(values[0]), int(values[1]), held[1])
-        if self._spread_first is None:
-            self._spread_first = read
-        self._spread_latest = read
+        if len(held) >= 2:
+            self._spread_unjudged = held[-1][0]
+        for k, (part, _, outputs) in enumerate(held):
+            spread, rows = values[2 * k], values[2 * k + 1]
+            if not (rows >= SPREAD_ROWS and math.isfinite(spread)):
+                continue
+            read = (self.step_count + 1, float(spread), int(rows), outputs)
+            self._spread_first = self._spread_first or {}
+            self._spread_latest = self._spread_latest or {}
+            self._spread_first.setdefault(part, read)
+            self._spread_latest[part] = read
 
     def _output_collapse(self) -> OutputCollapse | None:
         """RunSummary.output_collapse: where no read found the loss's kind (a cross-entropy or a squared error is
         judged by its loss: their reads say what it is), and the latest spread is under COLLAPSED and COLLAPSE_FALL
         times or more under the first read's, at a later step. (The first alone: a collapse can be well on its way by
         the third sampled step, 0.45 to 0.28 over 3 steps of the encoder COLLAPSED's comment follows.)"""
-        first, latest = self._spread_first, self._spread_latest
-        if self._loss_reads or first is None or latest is None or latest[0] <= first[0]:
+        if self._loss_reads or not self._spread_latest:
             return None
-        if not (latest[1] < COLLAPSED and latest[1] * COLLAPSE_FALL <= first[1]):
+        found = []
+        for part, latest in self._spread_latest.items():
+            first = self._spread_first[part]
+            if part != self._spread_unjudged and latest[0] > first[0] and latest[1] < COLLAPSED and \
+                    latest[1] * COLLAPSE_FALL <= first[1]:
+                found.append((latest[1] / first[1], part, first, latest))
+        if not found:
             return None
-        return OutputCollapse(latest[1], latest[0], first[1], first[0], latest[2], latest[3])
+        _, part, first, latest = min(found)  # (the part fallen the furthest)
+        return OutputCollapse(latest[1], latest[0], first[1], first[0], latest[2], latest[3], part)
 
     def _loss_scale(self) -> LossScale | None:
         """RunSummary.loss_scale: where the latest read's factor c is away from 1 and chance_loss is on the

@@ -324,7 +324,9 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Cut, _Inpu
         self._layers: list[_Layer] = []  # every watched place, in the order first seen
         self._modules: list[tuple[nn.Module, _Layer]] = []  # activation modules and their first-call place
         self._calls_of: dict[tuple, _Layer] = {}  # (base name, call number) or (after, function, call) -> place
-        self._repeat_notes: dict[str, int] = {}  # a module run several times in one forward -> its note's index
+        # a module run several times in one forward -> (its label, the most calls seen), and their note's index
+        self._repeat_notes: dict[str, tuple[str, int]] = {}
+        self._repeat_note_at: int | None = None
         self._weighted = [(n, m) for n, m in model.named_modules() if _is_weighted(m)]
         self._module_ids = frozenset(id(m) for m in model.modules())  # (a function called by another's: not read)
         self._weighted_by_name = dict(self._weighted)
