@@ -28,15 +28,58 @@ def loss_text(s: RunSummary) -> str:
     return f" ({what} {s.loss:.3g}; chance, the best constant guess, is {s.chance_loss:.3g})"
 
 
+FIRST_LOSSES = 10  # the run's first losses whose mean tells where it began (RunSummary.first_losses)
+NOISE_SE = 2  # that mean is below the learning line beyond its noise where this many standard errors over it are
+
+
+def _began(s: RunSummary) -> tuple[str, float] | None:
+    """Where the run began, where that was already past the learning line, as ('first', its first loss) or ('mean',
+    its first losses' mean): the loss learning is then read from (it must come MOVED_FRACTION down from it). A fresh
+    model begins near chance; one that begins far below it was trained before, or chance_loss is too high for the
+    loss, or the loss is on another scale than chance_loss. Its first loss, at its first step (not a resumed run's:
+    Monitor(first_step=...)), under half of chance (W81 walkthrough finding 5: a Huber loss given the targets' variance
+    as chance_loss, 9.99e3 against 1.1e6, read 'healthy ... 99% below chance' from step 2, the loss at 9.95e3 at the
+    end and R^2 -61.6); or the mean of its first FIRST_LOSSES losses below the learning line by more than NOISE_SE of
+    its standard errors (W96 walkthrough finding 5: a focal loss over 10 classes begins near (1 - 1/10)^2 ln 10, 19%
+    under ln 10, and on labels of pure noise read 'healthy ... 19% below chance'). None otherwise."""
+    first, chance = s.first_loss, s.chance_loss
+    if first is None or first[0] != 1 or chance is None or not math.isfinite(first[1]):
+        return None
+    if first[1] < chance / RISING_FACTOR:
+        return "first", first[1]
+    early = s.first_losses
+    if early is not None and early[0] >= FIRST_LOSSES and chance > 0 and math.isfinite(early[1]) and \
+            early[1] + NOISE_SE * early[2] < (1 - MOVED_FRACTION) * chance:
+        return "mean", early[1]
+    return None
+
+
+def began_at(s: RunSummary) -> float | None:
+    """The loss learning is read from, where the run began past the learning line (_began); None otherwise."""
+    began = _began(s)
+    return None if began is None else began[1]
+
+
+def began_by_mean(s: RunSummary) -> bool:
+    """Whether began_at is the first losses' mean (not the first loss)."""
+    began = _began(s)
+    return began is not None and began[0] == "mean"
+
+
 def began_below(s: RunSummary) -> bool:
-    """Whether the run's first loss, at its first step (not a resumed run's: Monitor(first_step=...)), was under half
-    of chance. A fresh model begins near chance; one that begins that far below it was trained before, or chance_loss
-    is too high for the loss: learning is read only once the loss has come MOVED_FRACTION down from that first loss
-    (W81 walkthrough finding 5: a Huber loss given the targets' variance as chance_loss, 9.99e3 against 1.1e6, read
-    'healthy ... 99% below chance' from step 2, the loss at 9.95e3 at the end and R^2 -61.6)."""
-    first = s.first_loss
-    return (first is not None and first[0] == 1 and s.chance_loss is not None and math.isfinite(first[1])
-            and first[1] < s.chance_loss / RISING_FACTOR)
+    """Whether the run began past the learning line (_began)."""
+    return _began(s) is not None
+
+
+def began_words(s: RunSummary) -> str:
+    """Where the run began (began_at) in words: "its first loss, 1.54 at training step 1," or "the mean of its first
+    10 losses, 1.91,"."""
+    began = _began(s)
+    if began is None:
+        return ""
+    if began[0] == "first":
+        return f"its first loss, {began[1]:.3g} at training step {s.first_loss[0]:,},"
+    return f"the mean of its first {s.first_losses[0]} losses, {began[1]:.3g},"
 
 
 def has_moved(s: RunSummary) -> bool:
@@ -49,7 +92,7 @@ def has_moved(s: RunSummary) -> bool:
     about chance, once below the line by luck, would be)."""
     if s.loss is None or s.chance_loss is None or not math.isfinite(s.loss):
         return False
-    if not s.was_learning and began_below(s) and s.loss >= (1 - MOVED_FRACTION) * s.first_loss[1]:
+    if not s.was_learning and began_below(s) and s.loss >= (1 - MOVED_FRACTION) * began_at(s):
         return False  # began far below chance at the run's first step, and not come down from there (began_below)
     if s.loss < (1 - MOVED_FRACTION) * s.chance_loss:
         return s.was_learning or clearly_below(s)

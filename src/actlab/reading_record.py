@@ -508,6 +508,10 @@ class RunSummary:
     # its level, RISING_FACTOR x chance (a monitor's, which reads every step's loss); None: not yet, or not known. Once
     # it has, the run no longer reads as staying up
     plateau_left: int | None = None
+    # the run's first FIRST_LOSSES finite losses from training step 1, as (how many, their mean, its standard error),
+    # a monitor's; None: not known, or the run did not begin at step 1. A fresh model begins near chance: one whose
+    # first losses sit below the learning line beyond their noise began there (reading_headline.began_at)
+    first_losses: tuple[int, float, float] | None = None
     # the run's first finite loss, as (step, loss) (a monitor's); None: not known. A run whose first loss is far above
     # chance began far from its targets (reading_loss.started_far), which is no divergence
     first_loss: tuple[int, float] | None = None

@@ -52,7 +52,7 @@ from .reading_flow import (  # noqa: F401  (re-exported: the gradient-flow thres
     ratio_texts,
     typical_ratio,
 )
-from .reading_headline import began_below, headline_first
+from .reading_headline import began_at, began_below, began_by_mean, began_words, headline_first
 from .reading_headline import has_moved as _has_moved
 from .reading_headline import loss_text as _loss_text  # noqa: F401  (the Monitor's report words the loss by it)
 from .reading_held_out import HELD_OUT_LAG, given_after, held_out_rise
@@ -1626,15 +1626,19 @@ def _learning(s: RunSummary) -> Finding | None:
     elif began_below(s) and s.loss < (1 - MOVED_FRACTION) * s.chance_loss:  # far below chance, where it began: the
         # learning line is a fall from that first loss (W94 walkthrough finding 8: L1 on shuffled targets, chance_loss
         # the targets' variance, read '59.7% below chance, ... short of the 10% the reading takes as learning')
-        t, first = s.first_loss
-        words = (f"{after} the loss is {percent_below(s.loss, s.chance_loss)} below chance, but it began there: its "
-                 f"first loss, {first:.3g} at training step {t:,}, was already {percent_below(first, s.chance_loss)} "
-                 f"below it, and it has not come {MOVED_FRACTION:.0%} down from that first loss, which the reading "
-                 f"takes as learning where a run begins under half of chance{_loss_text(s)}")
+        first = began_at(s)
+        words = (f"{after} the loss is {percent_below(s.loss, s.chance_loss)} below chance, but it began there: "
+                 f"{began_words(s)} was already {percent_below(first, s.chance_loss)} below it, and it has not come "
+                 + (f"{MOVED_FRACTION:.0%} down from that first loss, which the reading takes as learning where a run "
+                    "begins under half of chance" if not began_by_mean(s) else
+                    f"{MOVED_FRACTION:.0%} down from there, which the reading takes as learning where a run's first "
+                    "losses are past the learning line") + _loss_text(s))
         remedy = ("Check chance_loss against the loss a fresh model begins at: it is the loss of the best constant "
                   "guess under this loss (for a squared error, the targets' variance; for an L1 loss, their mean "
                   "absolute deviation from their median; for a cross-entropy, the entropy of the classes' "
-                  "frequencies), and one too high makes any loss look far below it. A model trained before begins "
+                  "frequencies; for a focal loss, which weighs each example's cross-entropy by (1 - p)^gamma, "
+                  "(1 - 1/C)^gamma ln C over C balanced classes), and one too high makes any loss look far below "
+                  "it. A model trained before begins "
                   "below chance too: give it Monitor(first_step=...) where it resumes. If the loss is flat from its "
                   "first step, the targets may not follow the inputs (shuffled apart, misaligned): train on one "
                   "small batch alone until its loss falls near 0.")
@@ -2085,11 +2089,11 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
                            f"{_loss_text(s)}{held}" + _fresh_jump_words(s, jumped, ", but not"),
                            _fresh_jump_remedy(s), {**evidence, "jump_step": jumped[0]})
         if began_below(s):  # (W81 walkthrough finding 5: a chance_loss too high reads far below it from the start)
-            first = s.first_loss
-            held += (f"; it began {percent_below(first[1], s.chance_loss)} below chance (its first loss, "
-                     f"{first[1]:.3g} at training step 1), as a model trained before does: if this one was not, "
+            held += (f"; it began {percent_below(began_at(s), s.chance_loss)} below chance ("
+                     f"{began_words(s).removesuffix(',')}), as a model trained before does: if this one was not, "
                      "chance_loss may be too high for this loss, or the loss lets an untrained model start there (a "
-                     "contrastive loss at a small temperature tells two views of one input apart before any training)")
+                     "contrastive loss at a small temperature tells two views of one input apart before any "
+                     "training; a focal loss weighs each example's cross-entropy down by (1 - p)^gamma)")
         remedy = " ".join(r for r in (_mostly_dead_remedy(s, mostly), _mostly_saturated_remedy(s)) if r)
         return Finding(Status.HEALTHY, f"healthy: {flow}{join}the loss is {below} below chance{_loss_text(s)}{held}",
                        remedy, evidence)
@@ -2102,7 +2106,7 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
                                                       blown_first=first), above, evidence)
     judged, bound = s.lowest_judged_loss, s.lowest_judged_bound
     # (a run that began far below chance has learned once it came down from its first: began_below)
-    unmoved = began_below(s) and judged is not None and judged >= (1 - MOVED_FRACTION) * s.first_loss[1]
+    unmoved = began_below(s) and judged is not None and judged >= (1 - MOVED_FRACTION) * began_at(s)
     if (judged is not None and math.isfinite(judged) and judged < (1 - MOVED_FRACTION) * s.chance_loss
             and (bound is None or bound < s.chance_loss) and s.lowest_judged_step is not None and not unmoved):
         # the run had learned, beyond its batches' noise: it is not starting (W30 walkthrough: lr 3 on three steps
@@ -2130,12 +2134,19 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
     # a run whose first loss was already far below chance began trained (resumed from a checkpoint, fine-tuned): not
     # 'every run begins near chance' (W46 walkthrough: steps 301-303 of a resumed run at 0.15 against a chance of 1.39)
     first = s.first_loss
-    began = (f", and it began there: its first loss, at training step {first[0]:,}, was {first[1]:.3g}, "
+    # (under half of chance, or the first losses' mean past the learning line beyond its noise: a first batch 20%
+    # below it is one batch's noise, W78 walkthrough finding 4: a fresh model's 0.798 against 1.0 read 'as a model
+    # trained before begins', 27% of its batches as low)
+    at = began_at(s)
+    by_mean = began_by_mean(s)  # (the first losses' mean)
+    began = (f", and it began there: {began_words(s)} was {percent_below(at, s.chance_loss)} below chance, as a "
+             "model trained before (a run resumed from a checkpoint) begins, or one whose loss is on another scale "
+             "than chance_loss (a focal loss)" if by_mean and not above else
+             f", and it began there: its first loss, at training step {first[0]:,}, was {first[1]:.3g}, "
              f"{percent_below(first[1], s.chance_loss)} below chance, as a model trained before (a run resumed from "
              "a checkpoint) begins" if first is not None and math.isfinite(first[1]) and not above
-             # (under half of chance: a first batch 20% below it is one batch's noise, W78 walkthrough finding 4: a
-             # fresh model's 0.798 against 1.0 read 'as a model trained before begins', 27% of its batches as low)
              and first[1] < s.chance_loss / RISING_FACTOR else "")
+    since = "there" if by_mean else "that first loss"
     # a run whose monitor began after training step 1 (Monitor(first_step=N)) was resumed: its loss need not begin near
     # chance (W84 walkthrough finding 9: step 301 of a resumed run read 'every run begins near chance')
     begins = (f"the monitor began at training step {first[0]:,}, in a run resumed, whose loss need not begin near "
@@ -2170,7 +2181,7 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
                  + (began or (f", and {came}" if came else f", and {begins}")))
     elif began and unmoved:  # clearly below chance, where it began: no learning read yet (began_below)
         where = (f"the loss is {percent_below(s.loss, s.chance_loss)} below chance{began}, and it has not come "
-                 f"{MOVED_FRACTION:.0%} down from that first loss since")
+                 f"{MOVED_FRACTION:.0%} down from {since} since")
     else:
         where = came or begins
     # the rule the wait is for, said (W28 finding 6: 'whether it learns shows over the first 1,000 updates' read as a
@@ -2179,9 +2190,12 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
     # said so, or the rule said broke its word, W81 walkthrough finding 4: 'not learning' at 200 after '1,000')
     far_rule = (f", or one above {RISING_FACTOR:g} times chance that has not come down to half its first after "
                 f"{FAR_JUDGE_STEPS:,}" if s.chance_loss > 0 and s.loss > RISING_FACTOR * s.chance_loss else "")
-    rule = (f"learning is read once the loss has come {MOVED_FRACTION:.0%} down from its first" if began and unmoved
-            else f"a loss not {MOVED_FRACTION:.0%} below chance after {JUDGE_AFTER_STEPS:,} updates{far_rule} reads "
-            "as not learning")
+    if began and unmoved:
+        rule = (f"learning is read once the loss has come {MOVED_FRACTION:.0%} down from "
+                + ("where it began" if by_mean else "its first"))
+    else:
+        rule = (f"a loss not {MOVED_FRACTION:.0%} below chance after {JUDGE_AFTER_STEPS:,} updates{far_rule} reads "
+                "as not learning")
     words = (f"starting: {flow}; {where}{'' if noise else _loss_text(s)}, so the reading waits: {rule} "
              f"({s.steps or 0:,} update{'' if s.steps == 1 else 's'} so far)")
     # above chance and climbing over the recent losses (W13: a ReLU MLP at lr 5 went 0.70, 1.26, 2.81 and on to 17.7

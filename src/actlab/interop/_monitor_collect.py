@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from ..reading_flow import grad_floor
+from ..reading_headline import FIRST_LOSSES
 from ..reading_loss import (
     BLOW_UP_LOSS,
     CLIMB_LOSSES,
@@ -172,6 +173,7 @@ class _Collecting:
     # the highest finite loss given on a training step, sampled or not, as (step, loss) (RunSummary.loss_top)
     _top: tuple[int, float] | None = None
     _first_loss: tuple[int, float] | None = None  # the run's first finite loss, as (step, loss)
+    _first_losses: list | None = None  # and its first FIRST_LOSSES, where it came at training step 1
     _below_zero: tuple[int, float, float] | None = None  # its first loss under 0 (RunSummary.loss_below_zero)
     _first_given: tuple[int, float] | None = None  # its first finite loss held, chance_loss or not (_output_fall)
     # the highest climb from it (_track_climb): (its step, the first loss, the median of LOSS_BATCHES losses given in a
@@ -309,6 +311,9 @@ class _Collecting:
             before.append(v)
             if self._first_loss is None:
                 self._first_loss = (t, v)
+                self._first_losses = [] if t == 1 else None
+            if self._first_losses is not None and len(self._first_losses) < FIRST_LOSSES:
+                self._first_losses.append(v)
             if v < 0 and self._below_zero is None and self.chance_loss > 0 and self._step0 == 0 \
                     and self._first_loss[1] < self.chance_loss / 2:  # (RunSummary.loss_below_zero)
                 self._below_zero = (t, v, self._first_loss[1])

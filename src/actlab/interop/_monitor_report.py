@@ -166,6 +166,14 @@ def _weight_rows(seen: list) -> dict:
     return owners
 
 
+def _mean_and_se(values: list | None) -> tuple[int, float, float] | None:
+    """(how many, their mean, its standard error) of the run's first losses (RunSummary.first_losses); None for
+    fewer than 2."""
+    if values is None or len(values) < 2:
+        return None
+    return len(values), statistics.fmean(values), statistics.stdev(values) / math.sqrt(len(values))
+
+
 class _Units:
     """A function called again in one forward on the same units, after the same weight: two views through one encoder
     (z1, z2 = enc(x1), enc(x2)), a recurrent cell at each time step. Each of its calls is a place of the report, and
@@ -922,6 +930,7 @@ class _Reporting:
             loss_top=self._top,  # the highest loss given
             plateau_left=self._plateau_left,  # and where the losses came down off the plateau it threw the run onto
             first_loss=self._first_loss,  # a run that began far above chance is no divergence (started_far)
+            first_losses=_mean_and_se(self._first_losses),  # (and where a fresh run began: began_at)
             loss_kind=self._loss_form[0], loss_summed=self._loss_form[1], loss_broadcast=self._broadcast,
             loss_ignore_index=self._ignored_target, nan_loss_grads_finite=self._nan_grads_finite,
             was_learning=was_learning,  # the report before found the loss moved from chance
