@@ -121,7 +121,8 @@ NOISE_QUANTILE = 0.995
 # the loss of the best constant guess under the commonest losses, as every face's words give chance_loss's examples
 # (W94 walkthrough: the hint named a squared error and a cross-entropy, never the L1 loss the run used)
 CHANCE_EXAMPLES = ("ln C for C balanced classes with cross-entropy, the targets' variance with a mean squared error, "
-                   "their mean absolute deviation from their median with an L1 loss")
+                   "their mean absolute deviation from their median with an L1 loss, the margin with a triplet or "
+                   "other margin loss, which an output the same for every input meets exactly")
 FEW_BATCHES = 4  # fewer batch losses than this are said to be too few, whatever their spread (within_noise)
 LOG_FLOOR = 0.1
 _U_NODES = 96  # the nodes in log U^2 the pivot's distribution is summed over (_quantile)

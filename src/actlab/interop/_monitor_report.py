@@ -697,6 +697,19 @@ class _Reporting:
         stopping = []  # each hidden layer whose units stopped after being on: _stopping_layers
         head = None  # the bounded activation nearest the loss on the output layer's result (_monitor_head)
         units = _Units([layer.name for layer, _, _ in seen])  # a function called again on the same units
+        # a later call that no gradient reached, where its function's first call got one: what it computed does not
+        # reach the loss (W97 walkthrough finding 3: a triplet's negative encoded and left out of the loss read 'dA
+        # nan' on its rows, with no word)
+        reached = {layer.name for layer, _, r in seen if not _later_call(layer.name) and math.isfinite(r["act_grad"])}
+        unreached = [layer.label for layer, _, r in seen if _later_call(layer.name) and math.isnan(r["act_grad"])
+                     and _call_base(layer.name) in reached]
+        if unreached:
+            notes.append(f"no gradient reached the output of {_listed(unreached[:6])}"
+                         f"{' and more' if len(unreached) > 6 else ''} on this step, while it reached the first call "
+                         f"of {'that' if len(unreached) == 1 else 'each'} module: what "
+                         f"{'that call' if len(unreached) == 1 else 'those calls'} computed does not reach the loss "
+                         "(an input run through the model and left out of the loss, as a triplet's negative that the "
+                         "loss never uses, or an output detached), so it costs a forward and teaches nothing")
         for layer, (_, weight_module, width, window), r in seen:
             if layer.name in self._noted_gates and layer.record.name == "tanh":
                 # a tanh gate (x * tanh(softplus(x))): at 1 or -1 it passes x whole, times 1 or -1; where the product
