@@ -17,6 +17,7 @@ import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 
 def _entropy(f: float) -> float:
@@ -35,12 +36,7 @@ def test_a_masks_targets_are_pooled_over_its_positions(channels):
             # about 1% foreground, in blobs; each channel a little more than the one before
             y = torch.cat([(F.avg_pool2d(x, 5, 1, 2) > 0.45 - 0.05 * c).float() for c in range(channels)], dim=1)
             targets[t] = y
-            with mon.step() as s:
-                loss = F.binary_cross_entropy_with_logits(model(x), y)
-                loss.backward()
-                s.loss = loss
-            opt.step()
-            opt.zero_grad()
+            monitored_step(mon, model, x, y, opt, loss_fn=F.binary_cross_entropy_with_logits)
     words = mon.report().reading.words
     m = re.search(r"\(a map of (\d+) channels? over ([\d,]+) positions a row, 3 batches, from training step (\d+) to "
                   r"(\d+)\) are 0, so a constant guess of each channel's frequency over every position gets a binary "

@@ -17,6 +17,7 @@ from torch import nn  # noqa: E402
 
 from actlab.readings import Status  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 
 def _focal(logits, y, gamma=2.0):
@@ -34,13 +35,7 @@ def _run(noise: bool, steps: int = 300):
             g = torch.Generator().manual_seed(t)
             x = torch.randn(128, 20, generator=g)
             y = torch.randint(0, 10, (128,), generator=g) if noise else x[:, :10].argmax(1)
-            with mon.step() as s:
-                loss = _focal(model(x), y)
-                loss.backward()
-                s.loss = loss
-            losses.append(loss.item())
-            opt.step()
-            opt.zero_grad()
+            losses.append(monitored_step(mon, model, x, y, opt, loss_fn=_focal).item())
     return mon.report().reading, losses
 
 
