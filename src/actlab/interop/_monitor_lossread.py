@@ -427,9 +427,13 @@ class _LossRead:
             above = loss - floor
             share = (chance - loss) / (chance - floor)
             way = f"{share:.0%}" if share < 0.995 else f"{share:.1%}"  # (not '100%' of a loss above it)
-            words += (f"; the judged mean loss, {loss:.3g}, is {above:.2g} above it, {way} of the way from chance "
-                      f"({chance:.3g}) down to it" if above > 0 else
-                      f"; the judged mean loss, {loss:.3g}, is at it")
+            words += (f"; the judged mean loss, {loss:.3g}, is at it" if above <= 0 else
+                      # (at or above chance: no share of the way, which read '-0% of the way from chance (2.3) down
+                      # to it' on labels of pure noise, W98 walkthrough finding 8)
+                      f"; the judged mean loss, {loss:.3g}, is {above:.2g} above it, and no lower than chance "
+                      f"({chance:.3g})" if share < 0.005 else
+                      f"; the judged mean loss, {loss:.3g}, is {above:.2g} above it, {way} of the way from chance "
+                      f"({chance:.3g}) down to it")
         return words
 
     def _loss_floor(self) -> float | None:
