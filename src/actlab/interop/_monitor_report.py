@@ -174,6 +174,19 @@ def _mean_and_se(values: list | None) -> tuple[int, float, float] | None:
     return len(values), statistics.fmean(values), statistics.stdev(values) / math.sqrt(len(values))
 
 
+@dataclasses.dataclass
+class _Chain:
+    """One function's calls on the same units so far (_Units): its first call's summary, the units dead at every
+    call (None: none can be counted dead), those saturated at every call, the fewest saturated any call counted where
+    a count is not its mask's (a hand-written gate's; None: every count is), and whether a later call was taken in."""
+
+    summary: LayerSummary
+    dead: np.ndarray | None
+    saturated: np.ndarray
+    fewest: int | None = None
+    merged: bool = False
+
+
 class _Units:
     """A function called again in one forward on the same units, after the same weight: two views through one encoder
     (z1, z2 = enc(x1), enc(x2)), a recurrent cell at each time step. Each of its calls is a place of the report, and
@@ -190,9 +203,8 @@ class _Units:
         for name, base in zip(names, self._bases, strict=True):
             self._nth[name], seen[base] = seen[base], seen[base] + 1
         self._period: dict[str, int] = {}
-        self._firsts: dict[tuple, list] = {}  # (function, weight, which call of a pass): [summary, dead, saturated,
-        # whether a count is not its mask's, whether a later call was counted in]
-        self._by_summary: dict[int, list] = {}
+        self._firsts: dict[tuple, _Chain] = {}  # (function, weight, which call of a pass) -> its calls so far
+        self._by_summary: dict[int, _Chain] = {}
 
     def _key(self, name: str, weight: str) -> tuple:
         base = _call_base(name)
@@ -209,8 +221,8 @@ class _Units:
             return summary
         summary = dataclasses.replace(summary, repeats=0)
         if r.get("dead") is not None and r.get("saturated_mask") is not None:
-            entry = [summary, r.get("dead_mask"), r["saturated_mask"], summary.saturated if adjusted else None, False]
-            self._firsts[key] = self._by_summary[id(summary)] = entry
+            chain = _Chain(summary, r.get("dead_mask"), r["saturated_mask"], summary.saturated if adjusted else None)
+            self._firsts[key] = self._by_summary[id(summary)] = chain
         return summary
 
     def again(self, name: str, weight: str, r: dict, adjusted: bool) -> bool:
@@ -219,28 +231,29 @@ class _Units:
         gate's, _noted_gates), the fewest of the calls' counts is kept, which bounds the units saturated at all."""
         if r.get("dead") is None or r.get("saturated_mask") is None:
             return False
-        entry = self._firsts.get(self._key(name, weight))
-        if entry is None or len(entry[2]) != len(r["saturated_mask"]):
+        chain = self._firsts.get(self._key(name, weight))
+        if chain is None or len(chain.saturated) != len(r["saturated_mask"]):
             return False
         dead = r.get("dead_mask")
-        if adjusted and entry[3] is None:
-            entry[3] = entry[0].saturated
-        if entry[3] is not None:
-            entry[3] = min(entry[3], max(int(r["saturated"]), int(r["dead"])) if adjusted else
-                           int(np.count_nonzero(r["saturated_mask"] if dead is None else r["saturated_mask"] | dead)))
-        entry[1] = None if dead is None or entry[1] is None else entry[1] & dead
-        entry[2] = entry[2] & r["saturated_mask"]
-        entry[4] = True
+        if adjusted and chain.fewest is None:
+            chain.fewest = chain.summary.saturated
+        if chain.fewest is not None:
+            chain.fewest = min(chain.fewest, max(int(r["saturated"]), int(r["dead"])) if adjusted else
+                               int(np.count_nonzero(r["saturated_mask"] if dead is None else
+                                                    r["saturated_mask"] | dead)))
+        chain.dead = None if dead is None or chain.dead is None else chain.dead & dead
+        chain.saturated = chain.saturated & r["saturated_mask"]
+        chain.merged = True
         return True
 
     def counted(self, summary: LayerSummary) -> LayerSummary:
         """A first call's summary with its units' counts over every call (each unit once)."""
-        entry = self._by_summary.get(id(summary))
-        if entry is None or entry[0] is not summary or not entry[4]:
+        chain = self._by_summary.get(id(summary))
+        if chain is None or chain.summary is not summary or not chain.merged:
             return summary
-        dead = int(np.count_nonzero(entry[1])) if entry[1] is not None else 0
-        saturated = entry[3] if entry[3] is not None else \
-            int(np.count_nonzero(entry[2] if entry[1] is None else entry[2] | entry[1]))
+        dead = int(np.count_nonzero(chain.dead)) if chain.dead is not None else 0
+        saturated = chain.fewest if chain.fewest is not None else \
+            int(np.count_nonzero(chain.saturated if chain.dead is None else chain.saturated | chain.dead))
         return dataclasses.replace(summary, dead=dead, saturated=max(saturated, dead),
                                    dead_seen_on=min(summary.dead_seen_on, dead),
                                    dead_from_start=summary.dead_from_start if dead else 0)
