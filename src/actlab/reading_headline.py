@@ -41,16 +41,23 @@ def _began(s: RunSummary) -> tuple[str, float] | None:
     as chance_loss, 9.99e3 against 1.1e6, read 'healthy ... 99% below chance' from step 2, the loss at 9.95e3 at the
     end and R^2 -61.6); or the mean of its first FIRST_LOSSES losses below the learning line by more than NOISE_SE of
     its standard errors (W96 walkthrough finding 5: a focal loss over 10 classes begins near (1 - 1/10)^2 ln 10, 19%
-    under ln 10, and on labels of pure noise read 'healthy ... 19% below chance'). None otherwise."""
+    under ln 10, and on labels of pure noise read 'healthy ... 19% below chance'). None otherwise.
+
+    Where the first losses are known and do not fall beyond their noise (first_losses_slope), their mean stands for
+    where the run began, the first loss alone not: a fine-tune not given first_step read 'not learning ... its first
+    loss, 0.237' from one lucky batch where its first 10 losses' mean was 0.321 (W98 walkthrough finding 3). Where
+    they fall, the run learns from its first steps and their mean is no place where it began: a fresh network at a
+    learning rate of 0.03, its first 10 losses from 2.3 down to 1.5, read 'it began 22% below chance (the mean of its
+    first 10 losses, 1.8), as a model trained before does'."""
     first, chance = s.first_loss, s.chance_loss
     if first is None or first[0] != 1 or chance is None or not math.isfinite(first[1]):
         return None
+    early, slope = s.first_losses, s.first_losses_slope
+    if early is not None and early[0] >= FIRST_LOSSES and chance > 0 and math.isfinite(early[1]) and not (
+            slope is not None and slope[0] + NOISE_SE * slope[1] < 0):
+        return ("mean", early[1]) if early[1] + NOISE_SE * early[2] < (1 - MOVED_FRACTION) * chance else None
     if first[1] < chance / RISING_FACTOR:
         return "first", first[1]
-    early = s.first_losses
-    if early is not None and early[0] >= FIRST_LOSSES and chance > 0 and math.isfinite(early[1]) and \
-            early[1] + NOISE_SE * early[2] < (1 - MOVED_FRACTION) * chance:
-        return "mean", early[1]
     return None
 
 
@@ -58,6 +65,18 @@ def began_at(s: RunSummary) -> float | None:
     """The loss learning is read from, where the run began past the learning line (_began); None otherwise."""
     began = _began(s)
     return None if began is None else began[1]
+
+
+def began_line(s: RunSummary) -> float | None:
+    """The loss under which a run that began past the learning line (_began) is read as learning: MOVED_FRACTION
+    under where it began, and where that is the first losses' mean, under the low end of its noise (NOISE_SE
+    standard errors under it): a mean of 10 batches' losses of a model trained before, 0.491, was high by its noise,
+    and the same model, its weights barely moved, read 'healthy' at 0.434. None where the run did not begin so."""
+    began = _began(s)
+    if began is None:
+        return None
+    low = began[1] - NOISE_SE * s.first_losses[2] if began[0] == "mean" else began[1]
+    return (1 - MOVED_FRACTION) * low
 
 
 def began_by_mean(s: RunSummary) -> bool:
@@ -82,6 +101,20 @@ def began_words(s: RunSummary) -> str:
     return f"the mean of its first {s.first_losses[0]} losses, {began[1]:.3g},"
 
 
+def chance_fits(s: RunSummary) -> str:
+    """Where chance_loss is within MOVED_FRACTION of the loss a constant guess of the targets read back gets
+    (RunSummary.chance_guess), that in words, to follow a reading that the run began below chance: a fresh model,
+    which knows nothing of the targets, begins near that guess's loss, so one that began far under it was trained
+    before (W98 walkthrough finding 3: a fine-tune not given first_step, ln 10 its chance and its classes near
+    balanced, was told first to check chance_loss); "" otherwise."""
+    guess, chance = s.chance_guess, s.chance_loss
+    if guess is None or chance is None or not guess[0] > 0 or abs(chance / guess[0] - 1) > MOVED_FRACTION:
+        return ""
+    return (f"; chance_loss fits the targets (a constant guess of the {guess[1]:,} read back from the outputs' "
+            f"gradient gets a loss of {guess[0]:.3g}), and a fresh model, which knows nothing of them, begins near "
+            "it: this one was trained before")
+
+
 def has_moved(s: RunSummary) -> bool:
     """The judged loss is MOVED_FRACTION below chance, and below chance beyond its batches' noise where it is a mean
     of a few (reading_loss.clearly_below), or the reading before this one found it so (RunSummary.was_learning). A run
@@ -92,7 +125,7 @@ def has_moved(s: RunSummary) -> bool:
     about chance, once below the line by luck, would be)."""
     if s.loss is None or s.chance_loss is None or not math.isfinite(s.loss):
         return False
-    if not s.was_learning and began_below(s) and s.loss >= (1 - MOVED_FRACTION) * began_at(s):
+    if not s.was_learning and began_below(s) and s.loss >= began_line(s):
         return False  # began far below chance at the run's first step, and not come down from there (began_below)
     if s.loss < (1 - MOVED_FRACTION) * s.chance_loss:
         return s.was_learning or clearly_below(s)

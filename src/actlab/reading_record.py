@@ -512,6 +512,14 @@ class RunSummary:
     # a monitor's; None: not known, or the run did not begin at step 1. A fresh model begins near chance: one whose
     # first losses sit below the learning line beyond their noise began there (reading_headline.began_at)
     first_losses: tuple[int, float, float] | None = None
+    # the least-squares slope of those first losses over their steps, with its standard error, as (slope, se); None:
+    # not known. A run whose first losses fall beyond their noise learns from its first steps, and their mean is no
+    # place where it began (reading_headline._began)
+    first_losses_slope: tuple[float, float] | None = None
+    # the loss a constant guess of the targets read back from the outputs' gradient gets, and how many were read (a
+    # monitor's, over its latest reads of a cross-entropy, a binary one or a squared error at the loss's own scale:
+    # their entropy, or their variance); None: not read. chance_loss near it fits the targets
+    chance_guess: tuple[float, int] | None = None
     # the run's first finite loss, as (step, loss) (a monitor's); None: not known. A run whose first loss is far above
     # chance began far from its targets (reading_loss.started_far), which is no divergence
     first_loss: tuple[int, float] | None = None

@@ -52,7 +52,15 @@ from .reading_flow import (  # noqa: F401  (re-exported: the gradient-flow thres
     ratio_texts,
     typical_ratio,
 )
-from .reading_headline import began_at, began_below, began_by_mean, began_words, headline_first
+from .reading_headline import (
+    began_at,
+    began_below,
+    began_by_mean,
+    began_line,
+    began_words,
+    chance_fits,
+    headline_first,
+)
 from .reading_headline import has_moved as _has_moved
 from .reading_headline import loss_text as _loss_text  # noqa: F401  (the Monitor's report words the loss by it)
 from .reading_held_out import HELD_OUT_LAG, given_after, held_out_rise
@@ -1633,15 +1641,23 @@ def _learning(s: RunSummary) -> Finding | None:
                     "begins under half of chance" if not began_by_mean(s) else
                     f"{MOVED_FRACTION:.0%} down from there, which the reading takes as learning where a run's first "
                     "losses are past the learning line") + _loss_text(s))
-        remedy = ("Check chance_loss against the loss a fresh model begins at: it is the loss of the best constant "
-                  "guess under this loss (for a squared error, the targets' variance; for an L1 loss, their mean "
-                  "absolute deviation from their median; for a cross-entropy, the entropy of the classes' "
-                  "frequencies; for a focal loss, which weighs each example's cross-entropy by (1 - p)^gamma, "
-                  "(1 - 1/C)^gamma ln C over C balanced classes), and one too high makes any loss look far below "
-                  "it. A model trained before begins "
-                  "below chance too: give it Monitor(first_step=...) where it resumes. If the loss is flat from its "
-                  "first step, the targets may not follow the inputs (shuffled apart, misaligned): train on one "
-                  "small batch alone until its loss falls near 0.")
+        fits = chance_fits(s)
+        if fits:
+            words += fits
+            remedy = (f"A model trained before begins below chance: give it Monitor(first_step=...) where it resumes, "
+                      "and its learning is read from chance from there on. If it was trained before this run, this "
+                      f"run has not lowered its loss {MOVED_FRACTION:.0%} from where it began: a learning rate too "
+                      "small for the fine-tune, or a model already at its best on these data.")
+        else:
+            remedy = ("Check chance_loss against the loss a fresh model begins at: it is the loss of the best "
+                      "constant guess under this loss (for a squared error, the targets' variance; for an L1 loss, "
+                      "their mean absolute deviation from their median; for a cross-entropy, the entropy of the "
+                      "classes' frequencies; for a focal loss, which weighs each example's cross-entropy by "
+                      "(1 - p)^gamma, (1 - 1/C)^gamma ln C over C balanced classes), and one too high makes any loss "
+                      "look far below it. A model trained before begins below chance too: give it "
+                      "Monitor(first_step=...) where it resumes. If the loss is flat from its first step, the targets "
+                      "may not follow the inputs (shuffled apart, misaligned): train on one small batch alone until "
+                      "its loss falls near 0.")
     elif s.chance_loss > 0 and s.loss < 0.99 * s.chance_loss and clearly_below(s):  # below chance beyond its noise,
         # 1% at least, short of the learning line (W36 walkthrough: a regression whose best possible MSE was 8.4%
         # below chance reached it and read 'not learning ... the loss is not 10% below chance', with a remedy to
@@ -2089,11 +2105,13 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
                            f"{_loss_text(s)}{held}" + _fresh_jump_words(s, jumped, ", but not"),
                            _fresh_jump_remedy(s), {**evidence, "jump_step": jumped[0]})
         if began_below(s):  # (W81 walkthrough finding 5: a chance_loss too high reads far below it from the start)
+            fits = chance_fits(s)  # (chance_loss fits the targets read back: it was trained before)
             held += (f"; it began {percent_below(began_at(s), s.chance_loss)} below chance ("
-                     f"{began_words(s).removesuffix(',')}), as a model trained before does: if this one was not, "
-                     "chance_loss may be too high for this loss, or the loss lets an untrained model start there (a "
-                     "contrastive loss at a small temperature tells two views of one input apart before any "
-                     "training; a focal loss weighs each example's cross-entropy down by (1 - p)^gamma)")
+                     f"{began_words(s).removesuffix(',')}), as a model trained before does" + (fits or (
+                         ": if this one was not, chance_loss may be too high for this loss, or the loss lets an "
+                         "untrained model start there (a contrastive loss at a small temperature tells two views of "
+                         "one input apart before any training; a focal loss weighs each example's cross-entropy down "
+                         "by (1 - p)^gamma)")))
         remedy = " ".join(r for r in (_mostly_dead_remedy(s, mostly), _mostly_saturated_remedy(s)) if r)
         return Finding(Status.HEALTHY, f"healthy: {flow}{join}the loss is {below} below chance{_loss_text(s)}{held}",
                        remedy, evidence)
@@ -2106,7 +2124,7 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
                                                       blown_first=first), above, evidence)
     judged, bound = s.lowest_judged_loss, s.lowest_judged_bound
     # (a run that began far below chance has learned once it came down from its first: began_below)
-    unmoved = began_below(s) and judged is not None and judged >= (1 - MOVED_FRACTION) * began_at(s)
+    unmoved = began_below(s) and judged is not None and judged >= began_line(s)
     if (judged is not None and math.isfinite(judged) and judged < (1 - MOVED_FRACTION) * s.chance_loss
             and (bound is None or bound < s.chance_loss) and s.lowest_judged_step is not None and not unmoved):
         # the run had learned, beyond its batches' noise: it is not starting (W30 walkthrough: lr 3 on three steps
@@ -2140,12 +2158,13 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
     at = began_at(s)
     by_mean = began_by_mean(s)  # (the first losses' mean)
     began = (f", and it began there: {began_words(s)} was {percent_below(at, s.chance_loss)} below chance, as a "
-             "model trained before (a run resumed from a checkpoint) begins, or one whose loss is on another scale "
-             "than chance_loss (a focal loss)" if by_mean and not above else
+             "model trained before (a run resumed from a checkpoint) begins"
+             + (chance_fits(s) or ", or one whose loss is on another scale than chance_loss (a focal loss)")
+             if by_mean and not above else
              f", and it began there: its first loss, at training step {first[0]:,}, was {first[1]:.3g}, "
              f"{percent_below(first[1], s.chance_loss)} below chance, as a model trained before (a run resumed from "
              "a checkpoint) begins" if first is not None and math.isfinite(first[1]) and not above
-             and first[1] < s.chance_loss / RISING_FACTOR else "")
+             and first[1] < s.chance_loss / RISING_FACTOR and (first[0] > 1 or began_below(s)) else "")
     since = "there" if by_mean else "that first loss"
     # a run whose monitor began after training step 1 (Monitor(first_step=N)) was resumed: its loss need not begin near
     # chance (W84 walkthrough finding 9: step 301 of a resumed run read 'every run begins near chance')

@@ -386,26 +386,15 @@ class _LossRead:
         summed = abs(c - rows) <= 0.01 * rows and rows > 1
         return LossScale(c, value, step, rows, classes, summed, kind)
 
-    def _targets_spread(self, latest: list, chance: float) -> TargetSkew | None:
-        """_targets_skewed's squared error: where the latest SKEW_READS reads are all of a squared error with their
-        targets read (squared_targets), SKEW_ROWS values each or more, and a constant guess of each output's mean over
-        them gets a loss (the latest factor c times the outputs' mean variance, the loss's own scale) over 1 /
-        SPREAD_CHANCE times chance_loss: chance_loss is below anything a constant guess reaches (W82 walkthrough
-        finding 5)."""
-        stats = [r[6] for r in latest]
-        if any(r[5] != "squared error" or r[6] is None or r[6][0].sum() < SKEW_ROWS for r in latest) or \
-                len({x.shape for x in stats}) != 1:
-            return None
-        n, total, squares = sum(stats)
-        seen = n > 1
-        if not seen.any():
-            return None
-        mean = total[seen] / n[seen]
-        variance = np.maximum(squares[seen] / n[seen] - mean * mean, 0.0)  # each output's, about its own mean
-        guess = latest[-1][1] * float(np.average(variance, weights=n[seen]))
+    def _targets_spread(self, latest: list, pooled: tuple, chance: float) -> TargetSkew | None:
+        """_targets_skewed's squared error: where a constant guess of each output's mean over the latest reads
+        (_pooled_targets) gets a loss (the latest factor c times the outputs' mean variance, the loss's own scale)
+        over 1 / SPREAD_CHANCE times chance_loss: chance_loss is below anything a constant guess reaches (W82
+        walkthrough finding 5)."""
+        guess = latest[-1][1] * pooled[0]
         if not (math.isfinite(guess) and chance < SPREAD_CHANCE * guess):
             return None
-        return TargetSkew(0, int(latest[0][4]), 1.0, guess, len(latest), latest[0][0], latest[-1][0], int(n.sum()),
+        return TargetSkew(0, int(latest[0][4]), 1.0, guess, len(latest), latest[0][0], latest[-1][0], pooled[1],
                           squared=True)
 
     def _soft_floor_note(self, loss: float | None, chance: float | None) -> str:
@@ -454,32 +443,39 @@ class _LossRead:
         return math.log(classes) if kind == "cross-entropy" and classes >= 2 else math.log(2) \
             if kind == "binary cross-entropy" else None
 
-    def _targets_skewed(self) -> TargetSkew | None:
-        """RunSummary.targets_skewed: where the latest SKEW_READS cross-entropy reads each held SKEW_ROWS targets or
-        more, SKEW_PER_CLASS per class or more pooled, and a constant guess of their pooled frequencies (their entropy,
-        target_entropy) gets under SKEW_CHANCE of chance_loss: chance_loss then says more learning than there is (W65
-        walkthrough finding 1: 62% of the labels one class, ln 10 given, read 'healthy ... 40% below chance' on
-        inputs of pure noise, the frequencies' entropy 1.49)."""
+    def _chance_guess(self) -> tuple[float, int] | None:
+        """RunSummary.chance_guess: (the loss a constant guess of the targets read back gets, the targets read) over
+        the latest SKEW_READS reads, where _pooled_targets reads them and the loss is at its measure's own scale (each
+        read's factor within SCALE_ONE of 1); None otherwise."""
+        latest = self._skew_reads()
+        pooled = _pooled_targets(latest) if latest and all(abs(r[1] - 1) <= SCALE_ONE for r in latest) else None
+        return None if pooled is None else (pooled[0], pooled[1])
+
+    def _skew_reads(self) -> list | None:
+        """The latest SKEW_READS loss reads, where as many were made, chance_loss is given and the inputs differ."""
         reads, chance = self._loss_reads, self.chance_loss
         # (batches of one sample repeated hold one target each: no frequencies to read, and said as such)
         if not reads or len(reads) < SKEW_READS or chance is None or not chance > 0 or self._inputs_alike():
             return None
-        latest = list(reads)[-SKEW_READS:]
-        kind = latest[0][5]
-        if kind == "squared error":
-            return self._targets_spread(latest, chance)
-        # (a binary cross-entropy's read counts its outputs: its rows are those over its labels)
-        if kind not in ("cross-entropy", "binary cross-entropy") or any(
-                r[5] != kind or r[3] < SKEW_ROWS * (r[4] if kind != "cross-entropy" else 1) or r[6] is None
-                or r[4] != latest[0][4] for r in latest):
+        return list(reads)[-SKEW_READS:]
+
+    def _targets_skewed(self) -> TargetSkew | None:
+        """RunSummary.targets_skewed: where a constant guess of the targets pooled over the latest SKEW_READS reads
+        (_pooled_targets: their entropy, target_entropy, for a cross-entropy) gets under SKEW_CHANCE of chance_loss:
+        chance_loss then says more learning than there is (W65 walkthrough finding 1: 62% of the labels one class, ln
+        10 given, read 'healthy ... 40% below chance' on inputs of pure noise, the frequencies' entropy 1.49)."""
+        latest = self._skew_reads()
+        pooled = None if latest is None else _pooled_targets(latest)
+        if pooled is None:
             return None
-        counts = sum(r[6] for r in latest)
-        entropy = target_entropy(counts) if kind == "cross-entropy" else labels_entropy(counts)
+        chance, kind = self.chance_loss, latest[0][5]
+        if kind == "squared error":
+            return self._targets_spread(latest, pooled, chance)
+        entropy, n, counts = pooled
         # (a binary cross-entropy's rare labels: judged by what the batches read allow at most)
         bound = entropy if kind == "cross-entropy" else labels_entropy_high(counts)
         if not bound < SKEW_CHANCE * chance:
             return None
-        n = int(counts.sum())
         if kind == "cross-entropy":
             classes = latest[0][4]
             return TargetSkew(int(counts.argmax()), classes, float(counts.max() / n), entropy, len(latest),
@@ -488,6 +484,36 @@ class _LossRead:
         return TargetSkew(value, latest[0][4], float(counts[value].sum() / n), entropy, len(latest), latest[0][0],
                           latest[-1][0], n, binary=True, positions=latest[-1][7])
 
+
+def _pooled_targets(latest: list) -> tuple[float, int, np.ndarray | None] | None:
+    """The targets of ``latest`` loss reads pooled: (the loss a constant guess of them gets on the measure's own
+    scale, how many were read, the counts per class, or per label and value, of a cross-entropy's or a binary
+    one's). Where every read is of one kind: a cross-entropy's or binary cross-entropy's, over the same classes,
+    SKEW_ROWS targets each or more (a binary one's, per label), their targets' counts read (the guess: their entropy,
+    target_entropy, or the mean of each label's, labels_entropy); a squared error's, its targets read
+    (squared_targets), SKEW_ROWS values each or more, alike in shape (the guess: each output's variance about its own
+    mean, their mean). None otherwise."""
+    kind = latest[0][5]
+    if kind == "squared error":
+        stats = [r[6] for r in latest]
+        if any(r[5] != kind or r[6] is None or r[6][0].sum() < SKEW_ROWS for r in latest) or \
+                len({x.shape for x in stats}) != 1:
+            return None
+        n, total, squares = sum(stats)
+        seen = n > 1
+        if not seen.any():
+            return None
+        mean = total[seen] / n[seen]
+        variance = np.maximum(squares[seen] / n[seen] - mean * mean, 0.0)  # each output's, about its own mean
+        return float(np.average(variance, weights=n[seen])), int(n.sum()), None
+    # (a binary cross-entropy's read counts its outputs: its rows are those over its labels)
+    if kind not in ("cross-entropy", "binary cross-entropy") or any(
+            r[5] != kind or r[3] < SKEW_ROWS * (r[4] if kind != "cross-entropy" else 1) or r[6] is None
+            or r[4] != latest[0][4] for r in latest):
+        return None
+    counts = sum(r[6] for r in latest)
+    entropy = target_entropy(counts) if kind == "cross-entropy" else labels_entropy(counts)
+    return entropy, int(counts.sum()), counts
 
 SOFT_FLOOR_SHARE = 0.05  # a soft-target floor under this share of chance is not said (_soft_floor_note)
 SOFT_READ_MOST = 1 << 16  # an output of soft targets this small or smaller is read on every sampled step

@@ -13,6 +13,7 @@ import statistics
 import sys
 
 import numpy as np
+import scipy.stats
 import torch
 from torch import nn
 
@@ -172,6 +173,15 @@ def _mean_and_se(values: list | None) -> tuple[int, float, float] | None:
     if values is None or len(values) < 2:
         return None
     return len(values), statistics.fmean(values), statistics.stdev(values) / math.sqrt(len(values))
+
+
+def _slope_and_se(values: list | None) -> tuple[float, float] | None:
+    """(the least-squares slope of the run's first losses over their steps, its standard error)
+    (RunSummary.first_losses_slope); None for fewer than 3."""
+    if values is None or len(values) < 3:
+        return None
+    fit = scipy.stats.linregress(np.arange(len(values), dtype=float), np.asarray(values, dtype=float))
+    return float(fit.slope), float(fit.stderr)
 
 
 @dataclasses.dataclass
@@ -957,6 +967,8 @@ class _Reporting:
             plateau_left=self._plateau_left,  # and where the losses came down off the plateau it threw the run onto
             first_loss=self._first_loss,  # a run that began far above chance is no divergence (started_far)
             first_losses=_mean_and_se(self._first_losses),  # (and where a fresh run began: began_at)
+            first_losses_slope=_slope_and_se(self._first_losses),  # (unless they fall as it learns)
+            chance_guess=self._chance_guess() if scale is None else None,  # (chance_loss fits the targets read)
             loss_kind=self._loss_form[0], loss_summed=self._loss_form[1], loss_broadcast=self._broadcast,
             loss_ignore_index=self._ignored_target, nan_loss_grads_finite=self._nan_grads_finite,
             was_learning=was_learning,  # the report before found the loss moved from chance
