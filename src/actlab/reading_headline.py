@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import math
 
+from .reading_held_out import held_out_learns
 from .reading_loss import (
     MOVED_FRACTION,
     RISING_FACTOR,
@@ -133,6 +134,8 @@ def has_moved(s: RunSummary) -> bool:
     if floor is not None and 0 <= floor < s.chance_loss and s.loss < s.chance_loss - MOVED_FRACTION * (
             s.chance_loss - floor):
         return s.was_learning or clearly_below(s)
+    if held_out_learns(s) is not None:  # (short of the line on the training batches; their held-out losses show it)
+        return True
     return s.was_learning and s.loss < (1 - MOVED_FRACTION / 2) * s.chance_loss and clearly_below(s)
 
 

@@ -147,6 +147,33 @@ def latest(s: RunSummary) -> tuple[float, int, int] | None:
     return math.exp(_log_median([v for _, v in window])), window[0][0], len(window)
 
 
+def held_out_learns(s: RunSummary) -> tuple[float, int, int] | None:
+    """Where the held-out losses show learning that the training loss alone does not tell (a weak signal, or small
+    batches' noise): the latest window (latest(), HELD_OUT_LEARN_GIVEN losses or more, none old) all below the
+    held-out chance, their median HELD_OUT_LEARN_SHARE or more below it and beyond its noise (HELD_OUT_LEARN_SES
+    standard errors of a median of so many, from their swing), the training loss below chance too: latest()'s
+    figures. None otherwise. W98 walkthrough finding 2: an L1 regression whose best R^2 is 0.2, batches of 16, its
+    training mean 6.6% below chance and its held-out losses 10% below, read 'not learning' and was told to check
+    that its targets follow its inputs."""
+    found = latest(s)
+    chance = s.test_chance_loss
+    if found is None or chance is None or not chance > 0 or found[2] < HELD_OUT_LEARN_GIVEN or age(s) is not None \
+            or s.loss is None or s.chance_loss is None or not s.loss < s.chance_loss:
+        return None
+    window = [v for _, v in _since_stop(s)[-HELD_OUT_WINDOW:]]
+    if max(window) >= chance:
+        return None
+    noise = HELD_OUT_LEARN_SES * 1.2533 * _swing(window) / math.sqrt(len(window))  # (a median's, in log)
+    if math.log(chance / found[0]) <= max(-math.log1p(-HELD_OUT_LEARN_SHARE), noise):
+        return None
+    return found
+
+
+HELD_OUT_LEARN_GIVEN = 4  # held_out_learns: at least so many held-out losses in the latest window
+HELD_OUT_LEARN_SHARE = MOVED_FRACTION / 2  # their median this share or more below the held-out chance
+HELD_OUT_LEARN_SES = 2  # and below it by this many of its standard errors
+
+
 def still_falling(s: RunSummary) -> tuple[float, float] | None:
     """Where the latest held-out losses (latest()'s window, 4 or more) are still coming down: the median of their later
     half MOVED_FRACTION or more below that of their earlier half, as (earlier median, later median); None otherwise.

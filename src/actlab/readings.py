@@ -63,7 +63,7 @@ from .reading_headline import (
 )
 from .reading_headline import has_moved as _has_moved
 from .reading_headline import loss_text as _loss_text  # noqa: F401  (the Monitor's report words the loss by it)
-from .reading_held_out import HELD_OUT_LAG, given_after, held_out_rise
+from .reading_held_out import HELD_OUT_LAG, given_after, held_out_learns, held_out_rise
 from .reading_held_out import age as held_age
 from .reading_held_out import keep_step as held_keep_step
 from .reading_held_out import latest as held_latest
@@ -74,6 +74,7 @@ from .reading_held_out import still_falling as held_still_falling
 from .reading_held_out import stopped_words as held_stopped_words
 from .reading_held_out import was_low as held_was_low
 from .reading_loss import (  # noqa: F401  (re-exported: the loss thresholds and the blow-up findings)
+    CHANCE_EXAMPLES,
     DIVERGING_LOSS,
     LOSS_BATCHES,
     MOVED_FRACTION,
@@ -1608,8 +1609,41 @@ def _learning(s: RunSummary) -> Finding | None:
                       "against another model, a GAN's, moves with its opponent: chance does not judge it, so leave "
                       "chance_loss out there.")
         far = started_far(s)
+        first = s.first_loss if s.first_loss is not None and math.isfinite(s.first_loss[1]) else None
         if far is not None:  # it began far above chance and has not climbed: the targets, not the steps
             words, remedy = f"{words}; {far}", started_far_remedy(s)
+        elif first is not None and first[1] > RISING_FACTOR * s.chance_loss and s.loss <= first[1] / RISING_FACTOR \
+                and s.loss <= RISING_FACTOR * s.chance_loss:
+            # it began far above chance and came down near it, no further: the outputs came to the targets' level,
+            # and no step took the loss up (W98 walkthrough finding 4: L1 on targets of pure noise about 50, its
+            # first loss 6 times chance and down to 1.1 times it, read 'the outputs began far from the targets and
+            # have not come to them', with 'raise the learning rate')
+            t, v = first
+            words = (f"{words}; its first loss, {v:.3g} at training step {t:,}, was {times(v / s.chance_loss)} times "
+                     "chance, and the loss came down from it to near chance and no further: the outputs came to the "
+                     "targets' level, and learned nothing past a constant guess")
+            remedy = ("A loss that came down to chance and stays there, while the gradients flow, often means "
+                      "targets that the inputs do not predict: check that each batch's targets are its own inputs' "
+                      "(not shuffled apart, nor misaligned by a sort, a split or an augmentation), and train on one "
+                      "small batch alone until its loss falls near 0. Small batches under large steps hold a loss a "
+                      "little above chance: a smaller learning rate brings it to chance, not under it, where the "
+                      "inputs predict nothing of the targets.")
+        elif first is not None and (1 + MOVED_FRACTION) * s.chance_loss < first[1] <= RISING_FACTOR * s.chance_loss \
+                and (1 - MOVED_FRACTION) * first[1] <= s.loss <= (1 + MOVED_FRACTION) * first[1]:
+            # it began above chance and stayed where it began: no step took it up, and steps too large are no story
+            # (W98 walkthrough finding 6: a class-weighted cross-entropy on labels of pure noise, given the classes'
+            # entropy as chance_loss, 0.92, stayed at ln 4 from its first step and was told to lower the learning
+            # rate)
+            t, v = first
+            words = (f"{words}; its first loss, {v:.3g} at training step {t:,}, was already "
+                     f"{times(v / s.chance_loss)} times chance, and the loss has stayed there: no step took it up")
+            remedy = ("A loss that began above chance and has not moved was not taken there by steps too large: "
+                      "check chance_loss against the loss a fresh model begins at, which is its loss's chance or "
+                      f"above it ({CHANCE_EXAMPLES}; a cross-entropy with class weights begins near ln C whatever the "
+                      "weights, and its chance is the best constant guess's loss under those weights, not the "
+                      "classes' entropy). One too low reads a flat loss as above chance. If it is right, the targets "
+                      "may not follow the inputs: check that each batch's targets are its own inputs', and train on "
+                      "one small batch alone until its loss falls near 0.")
         elif s.first_loss is not None and s.first_loss[1] > RISING_FACTOR * s.chance_loss \
                 and s.loss <= s.first_loss[1]:
             # it began above chance (if not past the blow-up line) and has not risen from there: no step took it up,
@@ -2098,6 +2132,12 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
                        "since"))
             evidence |= {"test_loss": s.test_loss, "test_loss_step": s.test_loss_step}
         held += held_stopped_words(s)  # a script that stopped giving them: the reading says it judges without one
+        if s.loss >= (1 - MOVED_FRACTION) * s.chance_loss and held_out_learns(s) is not None:  # (has_moved's)
+            held += (f": the training loss is short of the {MOVED_FRACTION:.0%} below chance the reading takes as "
+                     "learning from the training batches alone, but the held-out losses, below chance beyond their "
+                     "noise, show that the network learns what holds on new points. Where the inputs predict the "
+                     "targets only in part (a weak signal, noisy targets), the best possible loss sits this near "
+                     "chance")
         jumped = fresh_jump(s)
         if jumped is not None:  # the mean still low, its latest batches far above it: not yet healthy (lr 0.02 raised
             # to 1 at step 5 and a loss of 40 at step 83, 17 times chance, read 'healthy ... 45% below chance')
