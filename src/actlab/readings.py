@@ -1576,6 +1576,41 @@ def _zero_rate_words(s: RunSummary, since: int, always: bool) -> str:
             "that ends at 0, or a rate set to 0")
 
 
+def _held_said(s: RunSummary) -> tuple[str, float] | None:
+    """A monitor's held-out losses, said beside the training loss they are judged against (Monitor.held_out), and
+    the level said: several given, the median of the latest few with the latest beside it (W42 walkthrough: 'healthy:
+    ... the held-out loss given after training step 200 is 2.44, against a chance of 1.61', one batch's); one, or an
+    old one, itself, with its age. None where none is read."""
+    if s.test_loss_step is None or s.test_loss is None or not s.test_chance_loss:
+        return None
+    window = held_latest(s)
+    level = s.test_loss if window is None or window[2] == 1 or held_age(s) is not None else window[0]
+    said = (f"{given_after(s)} is {s.test_loss:.3g}" if level is s.test_loss else
+            f"the latest {window[2]} held-out losses (given after training steps {window[1]:,} to "
+            f"{s.test_loss_step:,}) have a median of {level:.3g} (the latest, {s.test_loss:.3g})")
+    # (within half a percent of chance: 'against' it, not '0% below chance', W98 walkthrough)
+    return (f"{said}, " + (f"{percent_below(level, s.test_chance_loss)} below chance"
+                           if level < 0.995 * s.test_chance_loss else f"against a chance of {s.test_chance_loss:.3g}")
+            + ("" if held_age(s) is None else ": too old to judge the weights of this step, and none given since"),
+            level)
+
+
+def _held_none_below(s: RunSummary) -> bool:
+    """Held-out losses are read (_held_said), recent, and their level is not 1% below the held-out chance: nothing
+    the training batches gave holds on new points."""
+    said = _held_said(s)
+    return said is not None and held_age(s) is None and said[1] >= 0.99 * s.test_chance_loss
+
+
+# what a run whose training loss is near chance and whose held-out losses are not below it is told first
+_HELD_NONE_BELOW_REMEDY = (
+    "The held-out losses are not below chance: whatever the network gained on its training batches holds on no new "
+    "point, as on targets that do not follow their inputs. Check that each batch's targets are its own inputs' (not "
+    "shuffled apart, nor misaligned by a sort, a split or an augmentation; a teacher's outputs for the same inputs), "
+    "and train on one small batch alone until its loss falls near 0 (a model that cannot fit it has a bug; one that "
+    "can, but not the data, has targets the inputs do not predict).")
+
+
 def _learning(s: RunSummary) -> Finding | None:
     if s.loss is None or s.chance_loss is None or s.steps is None or not math.isfinite(s.loss):
         return None
@@ -1699,6 +1734,10 @@ def _learning(s: RunSummary) -> Finding | None:
         beyond = ", beyond the noise of its batches," if judged_window(s) is not None else ","
         words = (f"{after} the loss is {(1 - s.loss / s.chance_loss) * 100:.1f}% below chance{beyond} short of the "
                  f"{MOVED_FRACTION:.0%} the reading takes as learning{_loss_text(s)}")
+        said = _held_said(s)  # (held-out losses given: said, W98 walkthrough finding 5: a distillation on shuffled
+        # soft targets, its training mean 4.9% below chance and its held-out losses above it, was told to 'compare
+        # with a held-out loss')
+        words += "" if said is None else f"; {said[0]}"
         # (W47 walkthrough: label smoothing 0.8 over 10 classes puts the best possible loss 5.5% below ln 10; the
         # run had gone 90% of the way there and read 'not learning')
         # (said only where the data and targets are the script's own: actlab's own runs smooth no labels)
@@ -1707,15 +1746,20 @@ def _learning(s: RunSummary) -> Finding | None:
                   + (" or smoothed (label smoothing: with 0.8 over 10 classes the best possible cross-entropy is 5.5% "
                      "below ln 10)" if own else "")
                   + ", the best possible loss can sit this close to chance, and the run may be at it: compare "
-                  "with a held-out loss, or with a simple model's (a linear one), before changing the run"
+                  + ("with a held-out loss, or " if said is None else "")
+                  + "with a simple model's (a linear one), before changing the run"
                   + ("; under label smoothing, give s.loss the cross-entropy against the unsmoothed labels (computed "
                      "under torch.no_grad()), which chance_loss ln C fits" if own else "")
                   + ". Otherwise, if the loss is flat, raise the learning rate; if it wobbles, lower it; a harder data "
                   "set may need more units, more layers or other input features.")
+        if _held_none_below(s):  # below chance on its training batches alone: memorised, or targets apart
+            remedy = f"{_HELD_NONE_BELOW_REMEDY} If they are right, the inputs may predict nothing of the targets."
     else:  # 10% below chance within its batches' noise is not clearly below it: said so
         noise = within_noise(s)
         below = "clearly" if noise else f"{MOVED_FRACTION:.0%}"
         words = f"{after} the loss is not {below} below chance{_loss_text(s)}{noise}"
+        said = _held_said(s)
+        words += "" if said is None else f"; {said[0]}"
         remedy = ("If the loss is flat, raise the learning rate; if it wobbles, lower it. A harder data set may "
                   "need more units, more layers or other input features.")
         if Lever.INPUTS in s.levers and s.chance_loss > 0 and abs(s.loss / s.chance_loss - 1) <= PINNED_AT_CHANCE:
@@ -2116,20 +2160,9 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
         # after a list of the layers left out ('...; left out: module '3' (ReLU), after the frozen '2.weight''), the
         # loss is a clause of its own, not one more item of that list (W27 walkthrough)
         join = "; " if s.left_out and s.layers else ", and "
-        held = ""
-        if s.test_loss_step is not None and s.test_loss is not None and s.test_chance_loss:  # a monitor's held-out
-            # loss, said beside the training loss it is judged against (Monitor.held_out)
-            window = held_latest(s)  # several given: their median, the latest beside it (W42 walkthrough: 'healthy:
-            # ... the held-out loss given after training step 200 is 2.44, against a chance of 1.61', one batch's)
-            level = s.test_loss if window is None or window[2] == 1 or held_age(s) is not None else window[0]
-            said = (f"{given_after(s)} is {s.test_loss:.3g}" if level is s.test_loss else
-                    f"the latest {window[2]} held-out losses (given after training steps {window[1]:,} to "
-                    f"{s.test_loss_step:,}) have a median of {level:.3g} (the latest, {s.test_loss:.3g})")
-            held = (f"; {said}, "
-                    + (f"{percent_below(level, s.test_chance_loss)} below chance"
-                       if level < s.test_chance_loss else f"against a chance of {s.test_chance_loss:.3g}")
-                    + ("" if held_age(s) is None else ": too old to judge the weights of this step, and none given "
-                       "since"))
+        said = _held_said(s)
+        held = "" if said is None else f"; {said[0]}"
+        if said is not None:
             evidence |= {"test_loss": s.test_loss, "test_loss_step": s.test_loss_step}
         held += held_stopped_words(s)  # a script that stopped giving them: the reading says it judges without one
         if s.loss >= (1 - MOVED_FRACTION) * s.chance_loss and held_out_learns(s) is not None:  # (has_moved's)

@@ -72,3 +72,9 @@ def test_no_held_out_losses_within_their_noise_of_chance_make_a_run_healthy(leve
     assert (held_out_learns(s) is not None) == shows
     if not shows:
         assert diagnose(s).status != Status.HEALTHY
+
+
+def test_held_out_losses_within_half_a_percent_of_chance_are_said_against_it_not_as_0_percent_below():
+    r = diagnose(_summary([0.998 * CHANCE] * 15, train=0.97 * CHANCE))
+    assert r.status == Status.NOT_LEARNING, r.words
+    assert "have a median of 0.892 (the latest, 0.892), against a chance of 0.894" in r.words, r.words
