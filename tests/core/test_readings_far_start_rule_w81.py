@@ -24,7 +24,8 @@ def test_a_far_start_that_never_rose_is_not_told_its_steps_are_too_large(first, 
 
 @given(first=st.floats(0.5, 1.9), rise=st.floats(1.2, 20.0))
 def test_a_loss_that_rose_above_chance_keeps_the_learning_rate_remedy(first, rise):
-    f = _learning(_summary(first, rise))
+    # (more than 10% above its first: one within 10% of a first above chance has not risen, W98 walkthrough finding 6)
+    f = _learning(_summary(first, max(rise, 1.11 * first)))
     assert f is not None and f.remedy.startswith("A loss above chance after this many updates usually means steps too "
                                                  "large for the network: lower the learning rate"), f
     assert "has not risen from it" not in f.words
