@@ -1844,9 +1844,13 @@ def _generalising(s: RunSummary) -> Finding | None:
     # walkthrough: lr 1.5 for 20 steps took the whole training set's loss from 0.41 to 1.02 and the held-out loss to
     # 1.07, and the reading added 'not generalising: ... fits its training points at the cost of new ones')
     both = rise(s) is not None
-    found = None if both else held_out_rise(s)
+    found = held_out_rise(s)
     if found is not None and _worse_on_both(s, found):  # worse on both: said beside the headline (_with_worse_on_both)
         found = None
+    elif found is not None:  # the held-out loss rose far more than the training mean did: it is no rise of both (W99
+        # walkthrough finding 1: labels shuffled from step 601, the training mean back down to 0.267 from its low of
+        # 0.084, the held-out median up from 0.69 to 4.03, 1.75 times chance, read with no word of the held-out loss)
+        both = False
     keep = held_keep_step(s)  # the step whose weights to keep: the lowest given, or the lowest window's middle
     if found is not None:  # it came down and went back up: the lowest is the point to stop at (W39 walkthrough)
         return Finding(Status.NOT_GENERALISING, f"not generalising: {trained}, but {held_rise_words(s, found)}",
