@@ -23,7 +23,7 @@ from scipy.special import chdtri, gammaln, ndtr, stdtrit
 from scipy.stats import binom
 
 from .reading_record import Finding, Lever, LossSteps, RunSummary, Status, percent_below, said_low, sci, times
-from .reading_remedies import can_offer, uses_he, uses_xavier
+from .reading_remedies import RATE_RAISED, can_offer, rate_restored, uses_he, uses_xavier
 
 MOVED_FRACTION = 0.1  # learning means the loss is at least 10% below chance; "above chance" means 10% above it
 UNSCALED_INPUT_RMS = 100.0  # inputs whose root mean square is above this saturate or blow up the first layer
@@ -685,7 +685,8 @@ class Spike:
                 f"steps' losses before it ({self.before_highest:.3g}), and {after}")
 
 
-RATE_RAISED = 1.5  # a learning rate this many times the one read before a jump in the loss is said as its likely cause
+# RATE_RAISED (reading_remedies): a learning rate this many times the one read before a jump in the loss is said as its
+# likely cause
 # a learning rate this many times the least read before a jump, and under RATE_RAISED times it, is told as a rise too
 # small to call the cause alone (W61 walkthrough finding 5: a warm-up's 1.4-times climb before a blow-up got 'Lower
 # the learning rate' with no word that a schedule had been raising it)
@@ -778,6 +779,14 @@ def rate_around(s: RunSummary, t: int | None, event: str = "the jump") -> str:
         after = went_on(series_of[label], k, now)
         if jump is not None:
             j, was, to = jump
+            back = rate_restored(s)
+            if back is not None and back[2] == j:  # and put back since: going back undoes nothing (W99 walkthrough
+                # finding 2)
+                return (f"The learning rate{whose(label)} went from {was:.3g} to {to:.3g} at the optimiser's step of "
+                        f"training step {j:,}, before {event}{after}: the likeliest cause. It is back at "
+                        f"{back[0]:.3g} since training step {back[3]:,}, which undoes none of what the raised rate "
+                        f"did: restart from a checkpoint saved before training step {j:,} and keep the rate at "
+                        f"{was:.3g} (raise it, if at all, over many steps: a warm-up).")
             return (f"The learning rate{whose(label)} went from {was:.3g} to {to:.3g} at the optimiser's step of "
                     f"training step {j:,}, before {event}{after}: the likeliest cause; go back to {was:.3g}"
                     + ("" if event == "the jump" else f" from a checkpoint saved before training step {j:,}")

@@ -42,8 +42,35 @@ def offers_xavier(s: RunSummary) -> bool:
 
 
 def offers_lower_lr(s: RunSummary) -> bool:
-    """A lower learning rate may be offered: the face has the setting, and the rate in use is not 0 already."""
-    return can_offer(s, Lever.LEARNING_RATE) and s.learning_rate != 0
+    """A lower learning rate may be offered: the face has the setting, the rate in use is not 0 already, and not back
+    where it was before a raise that came before the failure (rate_restored)."""
+    return can_offer(s, Lever.LEARNING_RATE) and s.learning_rate != 0 and rate_restored(s) is None
+
+
+RATE_RAISED = 1.5  # a learning rate this many times the one read before a jump in the loss is said as its likely cause
+
+
+def rate_restored(s: RunSummary) -> tuple[float, float, int, int] | None:
+    """Where a monitor read the learning rates (RunSummary.learning_rates) and one change raised a parameter group's
+    rate RATE_RAISED times or more, and a later change brought it back to where it was or under, where it has stayed
+    (its latest rate at most that): (the rate before the raise, the raised rate, the step of the raise, the step it
+    came back) of the latest such raise; None otherwise. W99 walkthrough finding 2: SGD at 0.05 raised to 5 for steps
+    601 to 650 and put back, a layer dead since, was told 'go back to 0.05' and 'lower the learning rate' three times
+    from step 700 to 1,800."""
+    found = None
+    for _, _, _, changes in s.learning_rates:
+        if not changes:
+            continue
+        latest = changes[-1][1]
+        for (_, was), (j, to) in zip(changes, changes[1:], strict=False):
+            if not (was > 0 and to >= RATE_RAISED * was and latest <= was):
+                continue
+            back = next((t for t, lr in changes if t > j and lr <= was), None)
+            # (stayed there: no change since the return rose above it)
+            if back is not None and all(lr <= was for t, lr in changes if t >= back) and (
+                    found is None or j > found[2]):
+                found = (was, to, j, back)
+    return found
 
 
 def scale_inputs(s: RunSummary, lead: str = "; ") -> str:

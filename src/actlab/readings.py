@@ -157,6 +157,7 @@ from .reading_remedies import (  # noqa: F401  (re-exported: the activation fami
     off_remedy,
     offers_lower_lr,
     output_saturated_remedy,
+    rate_restored,
     vanishing_remedy,
 )
 
@@ -1111,7 +1112,9 @@ def _blow_up_words(s: RunSummary) -> tuple[str, str]:
     # a rate raised before it, named by the remedy's sentence on the rate (rate_around) with the rate to go back to:
     # no tenth of the raised one beside it (W76 walkthrough: 'go back to 0.05' and 'a tenth, 5' in one remedy)
     if "the likeliest cause" in rate_around(s, s.blown_from or s.blown_up[0]):
-        return blown_up_words(s), f"Lower the learning rate: {blew}."
+        back = rate_restored(s)  # (put back since the raise: kept there, not lowered, W99 walkthrough finding 2)
+        return blown_up_words(s), (f"Keep the learning rate at {back[0]:.3g}, where it is again: {blew}." if back
+                                   else f"Lower the learning rate: {blew}.")
     # the rate of the update before the climb, where one parameter group's was read (W63 walkthrough finding 2: 'a
     # tenth is a good first try' with no word that the rate was 1), not the rate a schedule has moved to since
     rates = rate_before(s, step)
