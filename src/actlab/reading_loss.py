@@ -785,8 +785,7 @@ def rate_around(s: RunSummary, t: int | None, event: str = "the jump") -> str:
                 return (f"The learning rate{whose(label)} went from {was:.3g} to {to:.3g} at the optimiser's step of "
                         f"training step {j:,}, before {event}{after}: the likeliest cause. It is back at "
                         f"{back[0]:.3g} since training step {back[3]:,}, which undoes none of what the raised rate "
-                        f"did: restart from a checkpoint saved before training step {j:,} and keep the rate at "
-                        f"{was:.3g} (raise it, if at all, over many steps: a warm-up).")
+                        "did: keep it there (raise it, if at all, over many steps: a warm-up).")
             return (f"The learning rate{whose(label)} went from {was:.3g} to {to:.3g} at the optimiser's step of "
                     f"training step {j:,}, before {event}{after}: the likeliest cause; go back to {was:.3g}"
                     + ("" if event == "the jump" else f" from a checkpoint saved before training step {j:,}")

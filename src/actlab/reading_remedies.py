@@ -54,16 +54,19 @@ def rate_restored(s: RunSummary) -> tuple[float, float, int, int] | None:
     """Where a monitor read the learning rates (RunSummary.learning_rates) and one change raised a parameter group's
     rate RATE_RAISED times or more, and a later change brought it back to where it was or under, where it has stayed
     (its latest rate at most that): (the rate before the raise, the raised rate, the step of the raise, the step it
-    came back) of the latest such raise; None otherwise. W99 walkthrough finding 2: SGD at 0.05 raised to 5 for steps
-    601 to 650 and put back, a layer dead since, was told 'go back to 0.05' and 'lower the learning rate' three times
-    from step 700 to 1,800."""
+    came back) of the latest such raise; None otherwise. The rate before the raise is one the run held, not reached
+    by a rise (a warm-up's climb and a schedule's decay below where it began are no raise put back). W99 walkthrough
+    finding 2: SGD at 0.05 raised to 5 for steps 601 to 650 and put back, a layer dead since, was told 'go back to
+    0.05' and 'lower the learning rate' three times from step 700 to 1,800."""
     found = None
     for _, _, _, changes in s.learning_rates:
         if not changes:
             continue
         latest = changes[-1][1]
-        for (_, was), (j, to) in zip(changes, changes[1:], strict=False):
-            if not (was > 0 and to >= RATE_RAISED * was and latest <= was):
+        for k in range(1, len(changes)):
+            was, (j, to) = changes[k - 1][1], changes[k]
+            # (a rate the run held, not one a warm-up climbed through: the change into it was no rise)
+            if not (was > 0 and to >= RATE_RAISED * was and latest <= was) or k >= 2 and changes[k - 2][1] < was:
                 continue
             back = next((t for t, lr in changes if t > j and lr <= was), None)
             # (stayed there: no change since the return rose above it)

@@ -92,9 +92,12 @@ def test_a_spike_under_the_line_is_named_while_the_judged_mean_holds_it():
         if m[9] is not None:
             assert (float(m[9]), int(m[10])) == (float(f"{losses[high]:.3g}"), high + 1), r.words
         # the rate raised for that one update leads the remedy: it was read at every optimiser step (W57)
+        # (and put back at once: kept there, W99 walkthrough finding 2)
         assert r.remedy.startswith("The learning rate went from 0.1 to 5 at the optimiser's step of training step "
-                                   "200, before the jump: the likeliest cause; go back to 0.1, or raise it over "
-                                   "many steps (a warm-up). A loss that jumps far above every one before it"), r.remedy
+                                   "200, before the jump: the likeliest cause. It is back at 0.1 since training step "
+                                   "201, which undoes none of what the raised rate did: keep it there (raise it, if "
+                                   "at all, over many steps: a warm-up). A loss that jumps far above every one before "
+                                   "it"), r.remedy
     assert "the loss jumped" not in reports[251].reading.words  # out of the window
 
 

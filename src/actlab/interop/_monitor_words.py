@@ -252,7 +252,8 @@ def _off_date(d: Stopping) -> int | None:
 
 def _stopping_layers(layers: list[Stopping], restart: Callable[..., str], seen: set[str],
                      blown_up: int | None = None, best: tuple[int, str] | None = None,
-                     learned_from: int | None = None, far: tuple[str, str] | None = None) -> Finding | None:
+                     learned_from: int | None = None, far: tuple[str, str] | None = None,
+                     lower: bool = True) -> Finding | None:
     """A DEAD_LAYER finding, "dying layer", for the layers whose units that stopped after being on (dead now, or gone
     silent) are DYING_SHARE or more of the layer, and not all of it (a whole dead layer has the reading's own
     finding; W27: 30 of 32 units died mid-run and 2 never ran, and the words said 'the layer works with the units
@@ -275,7 +276,9 @@ def _stopping_layers(layers: list[Stopping], restart: Callable[..., str], seen: 
     update and its loss has not come below chance since (reading_loss.began_far), that start in words and its
     remedy: the remedy leads with it, and no checkpoint of the run is named (W83 walkthrough finding 2: weights at 10
     times PyTorch's default, a layer dead over steps 8 to 18 as the loss came down from 9,300 times chance, and
-    'Lower the learning rate ... or from a checkpoint saved before training step 6', weights that held that start)."""
+    'Lower the learning rate ... or from a checkpoint saved before training step 6', weights that held that start).
+    ``lower``: a lower learning rate may be offered (reading_remedies.offers_lower_lr); otherwise the remedy keeps the
+    rate where it is."""
     dying = [d for d in layers if is_dying(d, seen)]
     # a layer that read dying and no longer does leaves ``seen``: it reads dying again only at the full share (W53
     # walkthrough finding 4: a layer back down to 31 and 32 of 128 stopped units, about the half share, went between
@@ -395,8 +398,10 @@ def _stopping_layers(layers: list[Stopping], restart: Callable[..., str], seen: 
                        f"stop from a start near chance: lower the learning rate ({how}), or use an activation with a "
                        f"slope below 0 (nn.LeakyReLU, nn.GELU); then {restart(step=1)}.", evidence)
     return Finding(Status.DEAD_LAYER, words,
-                   f"Lower the learning rate ({how}), "
-                   "or use an activation with a slope below 0 (nn.LeakyReLU, nn.GELU); then "
+                   (f"Lower the learning rate ({how}), or use" if lower else
+                    # (a raised rate put back since: no rate to lower, W99 walkthrough finding 2)
+                    f"Keep the learning rate where it is again ({how}), and use")
+                   + " an activation with a slope below 0 (nn.LeakyReLU, nn.GELU); then "
                    + (restart(f"saved before training step {best[0]:,}, {best[1]}", best[0])
                       if best is not None and (first is None or best[0] < first) else
                       f"restart from {START_WEIGHTS}: the units began to stop before the loss had come "
