@@ -175,15 +175,6 @@ def _mean_and_se(values: list | None) -> tuple[int, float, float] | None:
     return len(values), statistics.fmean(values), statistics.stdev(values) / math.sqrt(len(values))
 
 
-# what a run that learned past where its units stopped is told (_learned_past), with a lower rate to offer or not
-_LEARNED_PAST_REMEDY = ("It learns with the units left: keep these weights rather than a checkpoint from before the "
-                        "units stopped. In another run, a lower learning rate, or an activation with a slope below 0 "
-                        "(nn.LeakyReLU, nn.GELU), keeps units from stopping.")
-_LEARNED_PAST_KEPT = ("It learns with the units left: keep these weights rather than a checkpoint from before the "
-                      "units stopped. In another run, an activation with a slope below 0 (nn.LeakyReLU, nn.GELU) "
-                      "keeps units from stopping.")
-
-
 def _slope_and_se(values: list | None) -> tuple[float, float] | None:
     """(the least-squares slope of the run's first losses over their steps, its standard error)
     (RunSummary.first_losses_slope); None for fewer than 3."""
@@ -1235,20 +1226,6 @@ class _Reporting:
                       self._stopped_places(sampled, notes),
                       self._off_row_stops(step, weight_norm, {wm for _, (_, wm, _, _), _ in seen if wm}, output,
                                           frozen | not_computed | _fed_by_off(seen, order), output_norm, summary)):
-            if extra is not None and healthy is not None and healthy in reading.findings and \
-                    self._learned_past(extra, summary):
-                # units that stopped after the run had learned, the run learning past that point since: said in the
-                # healthy headline, with no checkpoint from before they stopped (its weights are worse than these)
-                said = dataclasses.replace(
-                    healthy, words=f"{healthy.words}; {extra.words.removeprefix('dying layer: ')}; the run has learned "
-                    f"past where it was before they stopped: its lowest mean loss, {summary.lowest_judged_loss:.3g} "
-                    f"at training step {summary.lowest_judged_step:,}, came after them",
-                    remedy=(f"{healthy.remedy} "
-                            + (_LEARNED_PAST_REMEDY if offers_lower_lr(summary) else _LEARNED_PAST_KEPT)).strip(),
-                    evidence={**healthy.evidence, **extra.evidence, "learned_past": True})
-                reading = Reading(tuple(said if f is healthy else f for f in reading.findings), reading.ratios)
-                healthy = said
-                continue
             if extra is not None and reading.status != Status.UNWATCHED:  # placed by seriousness
                 rank = list(Status)
                 floor = floor_of(summary)
@@ -1820,19 +1797,6 @@ class _Reporting:
         last = max(fixed[0] for _, fixed, _ in seen)
         after = [n for n in order if self._weight_order.get(n, -1) > last]
         return after if len(after) > 1 and output in after else []
-
-    def _learned_past(self, dying: Finding, summary: RunSummary) -> bool:
-        """Whether a dying layer's finding (_stopping_layers) came after the run had learned and the run has learned
-        past that point since: its judged mean first came MOVED_FRACTION below chance (self._moved_at) at or before
-        the step the units were last on (the finding's stopped_after), the run's lowest judged mean came after it,
-        and the mean has not risen from that low (rise). W99 walkthrough finding 3: an optimiser switched to Adam at
-        3e-2 stopped 70 of 128 units at step 601, and switched to 1e-3 at 1,201 the run came past where it was before
-        (0.41 against 0.52), read 'dead_layer' to the end with a checkpoint from before step 601. Units that stop
-        before the run learned (W19: 40 of 64 killed at step 101) keep the dying layer's status."""
-        stopped = dying.evidence.get("stopped_after")
-        return ("dying_layers" in dying.evidence and stopped is not None and self._moved_at is not None
-                and self._moved_at <= stopped and summary.lowest_judged_step is not None
-                and summary.lowest_judged_step > stopped and rise(summary) is None)
 
     def _stopped_places(self, sampled: int, notes: list[str]) -> Finding | None:
         """A DEAD_LAYER finding for the places that ran on earlier sampled steps and on none of the last IDLE_AFTER
