@@ -533,8 +533,9 @@ class _Hooks:
         """Says that a module ran several times in one forward and how each call is read: one note for every such
         module, each kept up to the most calls seen (W97 walkthrough finding 5: an encoder, a projector and a
         predictor on two views gave four notes of some 80 words each, alike but for the module's name)."""
-        def later(name: str, calls: int) -> str:
-            return ", ".join(f"'{name}#{i}'" for i in range(2, calls + 1))
+        def later(name: str, calls: int) -> str:  # (a long loop's as a range: W97 walkthrough finding 5)
+            return ", ".join(f"'{name}#{i}'" for i in range(2, calls + 1)) if calls <= 4 else \
+                f"'{name}#2' to '{name}#{calls}'"
 
         self._repeat_notes[base.name] = (base.label, max(calls, self._repeat_notes.get(base.name, ("", 0))[1]))
         (name, (label, most)), *others = self._repeat_notes.items()

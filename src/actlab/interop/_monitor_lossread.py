@@ -515,6 +515,7 @@ def _pooled_targets(latest: list) -> tuple[float, int, np.ndarray | None] | None
     entropy = target_entropy(counts) if kind == "cross-entropy" else labels_entropy(counts)
     return entropy, int(counts.sum()), counts
 
+
 SOFT_FLOOR_SHARE = 0.05  # a soft-target floor under this share of chance is not said (_soft_floor_note)
 SOFT_READ_MOST = 1 << 16  # an output of soft targets this small or smaller is read on every sampled step
 # the reads of soft targets, and what their targets are in words

@@ -560,6 +560,64 @@ class LayerStats:
 
 
 NAME_COLUMN = 40  # the widest module column of a report's table
+# a module called more than FOLD_CALLS times in one forward (a recurrent cell over a long sequence) keeps its first and
+# last FOLD_KEEP calls' rows in the text and notebook tables, the calls between folded into one line (W97 walkthrough
+# finding 5: a 60-step RNN's report ran to 60 rows and 59 alike lines under them); report.layers and the log keep
+# every call
+FOLD_CALLS = 12
+FOLD_KEEP = 3
+
+
+def _call_of(name: str) -> tuple[str, int]:
+    """A row's module and its call in the forward: ('act', 7) for 'act#7', ('act', 1) for 'act'."""
+    base, sep, k = name.rpartition("#")
+    return (base, int(k)) if sep and k.isdigit() else (name, 1)
+
+
+def _folded(layers: tuple[LayerStats, ...]) -> list:
+    """The table's rows: each layer's index, except that the calls of a module called more than FOLD_CALLS times,
+    between its first and last FOLD_KEEP, are one tuple of their indices, in the place of the first of them."""
+    calls: dict[str, list[int]] = {}
+    for i, l in enumerate(layers):
+        calls.setdefault(_call_of(l.name)[0], []).append(i)
+    hidden = {}
+    for rows in calls.values():
+        if len(rows) > FOLD_CALLS:
+            folded = tuple(rows[FOLD_KEEP:-FOLD_KEEP])
+            hidden.update({i: folded for i in folded})
+    out = []
+    for i in range(len(layers)):
+        if i not in hidden:
+            out.append(i)
+        elif hidden[i][0] == i:
+            out.append(hidden[i])
+    return out
+
+
+def _fold_line(layers: tuple[LayerStats, ...], rows: tuple[int, ...]) -> str:
+    """The table's line for folded calls: which, how many, and the range of their |dL/da| and dead counts."""
+    these = [layers[i] for i in rows]
+    grads = [l.act_grad_norm for l in these if l.act_grad_norm is not None and math.isfinite(l.act_grad_norm)]
+    dead = [l.dead for l in these]
+    spread = (f": |dL/da| {min(grads):.3g} to {max(grads):.3g}" if grads else "") + (
+        f", dead {min(dead)} to {max(dead)}" if min(dead) != max(dead) else f", dead {dead[0]} at each")
+    return (f"... {len(these)} calls folded, {these[0].name} to {these[-1].name}{spread} (report.layers holds "
+            "every one)")
+
+
+def _names_in_runs(names: list[str]) -> str:
+    """Row names in words, a run of a module's consecutive calls as 'act#2 to act#60'."""
+    out, k = [], 0
+    while k < len(names):
+        base, n = _call_of(names[k])
+        j = k
+        while j + 1 < len(names) and _call_of(names[j + 1]) == (base, n + j + 1 - k):
+            j += 1
+        out.append(names[k] if j - k < 2 else f"{names[k]} to {names[j]}")
+        if 0 < j - k < 2:
+            out += names[k + 1:j + 1]
+        k = j + 1
+    return ", ".join(out)
 
 
 def _num(v, spec: str = ".3g") -> str:
@@ -723,13 +781,33 @@ class MonitorReport:
         if any(l.silent for l in self.layers):
             out.append(("sat (n silent)", "n of those units were on before and have been off on every point since "
                                           "(gone silent, not rarely active): counted dead if they stay off"))
-        out += [(f"{l.name} ({l.module_type}, {l.width} unit{'' if l.width == 1 else 's'})", l.words)
-                for l in self.layers if l.words]
+        out += self._layer_words()
         out += [("status", self.reading.status.value), ("reading", self.reading.words)]
         if self.reading.remedy:
             out.append(("remedy", self.reading.remedy))
         out += [("also", f.words) for f in self.reading.others]
         return out + [("note", note) for note in self.notes]
+
+    def _layer_words(self) -> list[tuple[str, str]]:
+        """Each layer's words, labelled by its row; the calls of a module whose rows fold (_folded) with the same
+        words said once, labelled by them all ('act#2 to act#60 (Tanh, 32 units)')."""
+        folds = {_call_of(self.layers[i].name)[0] for row in _folded(self.layers) if isinstance(row, tuple)
+                 for i in row}
+        out, grouped = [], {}
+        for l in self.layers:
+            if not l.words:
+                continue
+            base = _call_of(l.name)[0]
+            if base in folds:
+                key = (base, l.words, l.module_type, l.width)
+                if key not in grouped:
+                    grouped[key] = []
+                    out.append(key)
+                grouped[key].append(l.name)
+            else:
+                out.append((f"{l.name} ({l.module_type}, {l.width} unit{'' if l.width == 1 else 's'})", l.words))
+        return [(f"{_names_in_runs(grouped[key])} ({key[2]}, {key[3]} unit{'' if key[3] == 1 else 's'})", key[1])
+                if key in grouped else key for key in out]
 
     def __str__(self) -> str:
         lines = [self._head()]
@@ -747,7 +825,11 @@ class MonitorReport:
         weights = [_weights_cell(l) for l in self.layers]
         head += " weights"  # left-aligned, the lines keep no trailing space
         lines += [head, "-" * len(head)]
-        for l, row, weight in zip(self.layers, cells, weights, strict=True):
+        for row_at in _folded(self.layers):
+            if isinstance(row_at, tuple):  # a long loop's middle calls, on one line
+                lines.append(_fold_line(self.layers, row_at))
+                continue
+            l, row, weight = self.layers[row_at], cells[row_at], weights[row_at]
             name = l.name if len(l.name) <= nw else "…" + l.name[-(nw - 1):]
             lines.append(f"{name:<{nw}} {row[0]:<{widths[0]}} " + " ".join(
                 f"{cell:>{w}}" for cell, w in zip(row[1:], widths[1:], strict=True)) + f" {weight}")
@@ -767,8 +849,12 @@ class MonitorReport:
         import html
 
         head = "".join(f"<th>{html.escape(t)}</th>" for t in ("module", *(t for t, _ in _COLUMNS), "weights"))
-        rows = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in (l.name, *_row(l), _weights_cell(l)))
-                       + "</tr>" for l in self.layers)
+        span = len(_COLUMNS) + 2
+        rows = "".join(
+            f"<tr><td colspan=\"{span}\">{html.escape(_fold_line(self.layers, at))}</td></tr>" if isinstance(at, tuple)
+            else "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in (
+                self.layers[at].name, *_row(self.layers[at]), _weights_cell(self.layers[at]))) + "</tr>"
+            for at in _folded(self.layers))
         under = self._under_table()
         said = "".join(f"<p><b>{html.escape(label)}</b>: {html.escape(text)}</p>" for label, text in under
                        if label in ("status", "reading", "remedy", "also"))
