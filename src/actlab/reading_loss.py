@@ -22,10 +22,21 @@ import numpy as np
 from scipy.special import chdtri, gammaln, ndtr, stdtrit
 from scipy.stats import binom
 
-from .reading_record import Finding, Lever, LossSteps, RunSummary, Status, percent_below, said_low, sci, times
+from .reading_record import (
+    LEARNING_LINE,
+    Finding,
+    Lever,
+    LossSteps,
+    RunSummary,
+    Status,
+    percent_below,
+    said_low,
+    sci,
+    times,
+)
 from .reading_remedies import RATE_RAISED, can_offer, rate_restored, uses_he, uses_xavier
 
-MOVED_FRACTION = 0.1  # learning means the loss is at least 10% below chance; "above chance" means 10% above it
+MOVED_FRACTION = LEARNING_LINE  # learning means the loss is at least 10% below chance; "above chance": 10% above it
 UNSCALED_INPUT_RMS = 100.0  # inputs whose root mean square is above this saturate or blow up the first layer
 # A run begins near chance. A loss above DIVERGING_LOSS x chance that is still rising is blowing up: W12's tanh MLP
 # under SGD at lr 0.3 went 10.9, 6.7, 8.7, 19, 30, 734, 1.3e4 (chance 10.2) and on to 7e13 by step 16; a ReLU

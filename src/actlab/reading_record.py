@@ -927,14 +927,20 @@ def share(ratio: float, whose: str) -> str:
 
 def percent_below(loss: float, chance: float) -> str:
     """How far below chance a loss is, as a percentage that is never rounded up to 100% (0.000545 against 0.693 is
-    "99.9%"): only a loss of exactly 0 is 100% below."""
+    "99.9%"): only a loss of exactly 0 is 100% below. Nor up to the learning line, 10%: 9.5% below is "9.5%", not
+    "10%" (W100 walkthrough finding 6: 'the loss is 10% below chance ... short of the 10% below chance the reading
+    takes as learning', of 0.627 against 0.693)."""
     below = 1 - loss / chance
     if loss == 0:
         return "100%"
     if loss < 0:  # past 100%, as a loss below 0 is (a likelihood of a density: W94 walkthrough finding 6)
         return f"{below * 100:,.0f}%"
+    under = LEARNING_LINE - below > 1e-9  # (under the line by more than round-off: 1 - 0.9 is 0.0999...)
     for digits in range(10):
         text = f"{below * 100:.{digits}f}"
-        if float(text) < 100:
+        if float(text) < 100 and not (under and float(text) / 100 >= LEARNING_LINE):
             return f"{text}%"
-    return "just under 100%"
+    return f"just under {LEARNING_LINE:.0%}" if under and below < LEARNING_LINE else "just under 100%"
+
+
+LEARNING_LINE = 0.1  # the share below chance learning is read at (reading_loss.MOVED_FRACTION), never rounded up to

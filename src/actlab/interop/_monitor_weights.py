@@ -13,6 +13,8 @@ import torch
 from ._monitor_parts import _listed
 from ._monitor_places import _NO_WEIGHT, _held_weight, grad_norms
 
+ZEROED_PROBE = 8  # the first values of a .grad read to tell a zeroed one (_watch_zeroed_before_backward)
+
 # a weight its optimiser writes has its values compared on the first sampled step VALUE_STEPS training steps or more
 # after the last such comparison. Counted in training steps, not sampled ones: sampled every 50 steps (every="auto"
 # on W15's lr=0 run), a read every 10th sampled step came 500 steps apart and said 'weights not changing' only after
@@ -276,16 +278,52 @@ class _Weights:
                 # (and those frozen at the sampled step before: _note_leftover_gradients says them apart)
                 self._leftover = ([n for n, _ in held], grad_norms([g.detach() for _, g in held]),
                                   frozenset(n for n, _ in held if n in self._frozen_now))
+                self._watch_zeroed_before_backward(next(w for (name, _), w in zip(self._weighted, weights,
+                                                                                    strict=True) if name == held[0][0]))
+
+    def _watch_zeroed_before_backward(self, w) -> None:
+        """A one-shot hook on ``w`` that keeps what its .grad holds as this step's backward reaches it, before the
+        gradient is added: a .grad left at the forward's start and zeroed after it, before backward (opt.zero_grad()
+        between the forward and loss.backward()), is no gradient carried over (W100 walkthrough finding 1: that loop
+        read 'zero_grad() is missing from the loop'). Its first values are kept as a tensor (no read from the device
+        here); _note_leftover_gradients reads them."""
+        self._drop_zeroed_watch()
+        seen: dict = {}
+        ref = weakref.ref(self)
+
+        def hook(grad):
+            mon = ref()
+            if "pre" in seen or mon is None or mon._open_step is None:
+                return None
+            held = w.grad
+            seen["pre"] = None if held is None else held.detach().reshape(-1)[:ZEROED_PROBE].clone()
+            return None
+
+        self._zeroed_watch = (w.register_hook(hook), seen)
+
+    def _drop_zeroed_watch(self) -> dict | None:
+        """Removes _watch_zeroed_before_backward's hook; what it saw."""
+        watch = getattr(self, "_zeroed_watch", None)
+        self._zeroed_watch = None
+        if watch is None:
+            return None
+        watch[0].remove()
+        return watch[1]
+
+    _zeroed_watch: tuple | None = None
 
     def _note_leftover_gradients(self) -> None:
         """Says once that the weights' gradients accumulate across steps: a weight's .grad held a nonzero value when
         the step's forward began, so what backward wrote there is this step's gradient plus the earlier ones (W12: the
         same batch read |dL/dW| 0.196, 0.294, 0.392, 0.49 on successive steps without zero_grad()). Micro-batches
         accumulated inside one step are not this: the marks are taken when the step's first forward begins."""
+        seen = self._drop_zeroed_watch()
         if self._leftover is None:
             return
         names, norms, was_frozen = self._leftover
         self._leftover = None
+        if seen and "pre" in seen and (seen["pre"] is None or not any(seen["pre"].tolist())):
+            return  # zeroed after the forward began and before backward reached it (_watch_zeroed_before_backward)
         held = [n for n, v in zip(names, torch.stack(norms).tolist(), strict=True) if v != 0]
         # a weight frozen at the sampled step before and trained now: its .grad is left from before the freeze (a
         # pretraining's), added to once, not a loop with no zero_grad() (W80 walkthrough finding 3: unfrozen at step
