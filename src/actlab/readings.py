@@ -1624,10 +1624,13 @@ def _learning(s: RunSummary) -> Finding | None:
     # no run waits there for 1,000 (W59 walkthrough finding 7: a classifier whose first loss was 10 times chance read
     # 'starting ... 13 times chance, above where a run begins ... so the reading waits' at 500 updates, no remedy)
     # (a loss climbing there is read as the climb it is: _starting says it and names the learning rate)
+    # (the updates the reading has seen: a run resumed under Monitor(first_step=N) is judged after its own, not the
+    # steps before it, W100 walkthrough finding 3: 'not learning: after 611 updates' of a fine-tune 11 updates in)
+    seen = s.steps - (s.first_loss[0] - 1 if s.first_loss is not None and s.first_loss[0] > 1 else 0)
     far_up = (s.chance_loss > 0 and s.loss > RISING_FACTOR * s.chance_loss and s.first_loss is not None
-              and s.loss >= s.first_loss[1] / RISING_FACTOR and s.steps >= FAR_JUDGE_STEPS
+              and s.loss >= s.first_loss[1] / RISING_FACTOR and seen >= FAR_JUDGE_STEPS
               and getattr(climb(s), "kind", None) != "rose")
-    if _has_moved(s) or s.steps < JUDGE_AFTER_STEPS and not far_up:
+    if _has_moved(s) or seen < JUDGE_AFTER_STEPS and not far_up:
         return None
     after = f"not learning: after {s.steps:,} updates{f' ({s.epochs:,} epochs)' if s.epochs is not None else ''}"
     # clearly worse than the constant guess (by as much as learning asks it to be better): say so, not "not 10%
