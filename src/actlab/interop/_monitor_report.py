@@ -967,7 +967,7 @@ class _Reporting:
             plateau_left=self._plateau_left,  # and where the losses came down off the plateau it threw the run onto
             first_loss=self._first_loss,  # a run that began far above chance is no divergence (started_far)
             first_losses=_mean_and_se(self._first_losses),  # (and where a fresh run began: began_at)
-            first_losses_slope=_slope_and_se(self._first_losses),  # (unless they fall as it learns)
+            first_losses_slope=self._first_slope(),  # (unless they fall as it learns)
             chance_guess=self._chance_guess() if scale is None else None,  # (chance_loss fits the targets read)
             loss_kind=self._loss_form[0], loss_summed=self._loss_form[1], loss_broadcast=self._broadcast,
             loss_ignore_index=self._ignored_target, nan_loss_grads_finite=self._nan_grads_finite,
@@ -1797,6 +1797,16 @@ class _Reporting:
         last = max(fixed[0] for _, fixed, _ in seen)
         after = [n for n in order if self._weight_order.get(n, -1) > last]
         return after if len(after) > 1 and output in after else []
+
+    _first_fit: tuple = (0, None)  # _first_slope's: the first losses' count it was fitted on, and the fit
+
+    def _first_slope(self) -> tuple[float, float] | None:
+        """RunSummary.first_losses_slope, fitted again only as the first losses grow (they stop at FIRST_LOSSES):
+        scipy's linregress takes some 300 us, which every sampled step's report would otherwise pay."""
+        n = len(self._first_losses) if self._first_losses is not None else 0
+        if n != self._first_fit[0]:
+            self._first_fit = (n, _slope_and_se(self._first_losses))
+        return self._first_fit[1]
 
     def _stopped_places(self, sampled: int, notes: list[str]) -> Finding | None:
         """A DEAD_LAYER finding for the places that ran on earlier sampled steps and on none of the last IDLE_AFTER
