@@ -448,8 +448,14 @@ class _LossRead:
         the latest SKEW_READS reads, where _pooled_targets reads them and the loss is at its measure's own scale (each
         read's factor within SCALE_ONE of 1); None otherwise."""
         latest = self._skew_reads()
+        key = (latest[-1][0], len(self._loss_reads), self.chance_loss) if latest else None
+        cached = getattr(self, "_guess_cache", None)  # (the reads change on a few sampled steps: not read again)
+        if cached is not None and cached[0] == key:
+            return cached[1]
         pooled = _pooled_targets(latest) if latest and all(abs(r[1] - 1) <= SCALE_ONE for r in latest) else None
-        return None if pooled is None else (pooled[0], pooled[1])
+        found = None if pooled is None else (pooled[0], pooled[1])
+        self._guess_cache = (key, found)
+        return found
 
     def _skew_reads(self) -> list | None:
         """The latest SKEW_READS loss reads, where as many were made, chance_loss is given and the inputs differ."""

@@ -598,9 +598,10 @@ def _fold_line(layers: tuple[LayerStats, ...], rows: tuple[int, ...]) -> str:
     """The table's line for folded calls: which, how many, and the range of their |dL/da| and dead counts."""
     these = [layers[i] for i in rows]
     grads = [l.act_grad_norm for l in these if l.act_grad_norm is not None and math.isfinite(l.act_grad_norm)]
-    dead = [l.dead for l in these]
+    dead = [l.dead for l in these if l.dead is not None]
     spread = (f": |dL/da| {min(grads):.3g} to {max(grads):.3g}" if grads else "") + (
-        f", dead {min(dead)} to {max(dead)}" if min(dead) != max(dead) else f", dead {dead[0]} at each")
+        "" if not dead else f", dead {min(dead)} to {max(dead)}" if min(dead) != max(dead) else
+        f", dead {dead[0]} at each")
     return (f"... {len(these)} calls folded, {these[0].name} to {these[-1].name}{spread} (report.layers holds "
             "every one)")
 
