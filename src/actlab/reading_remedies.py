@@ -63,16 +63,20 @@ def rate_restored(s: RunSummary) -> tuple[float, float, int, int] | None:
         if not changes:
             continue
         latest = changes[-1][1]
-        for k in range(1, len(changes)):
+        # from the latest change back, the first raise put back is this group's latest (a schedule's thousands of
+        # changes are walked once, not once for each)
+        for k in range(len(changes) - 1, 0, -1):
             was, (j, to) = changes[k - 1][1], changes[k]
             # (a rate the run held, not one a warm-up climbed through: the change into it was no rise)
             if not (was > 0 and to >= RATE_RAISED * was and latest <= was) or k >= 2 and changes[k - 2][1] < was:
                 continue
-            back = next((t for t, lr in changes if t > j and lr <= was), None)
-            # (stayed there: no change since the return rose above it)
-            if back is not None and all(lr <= was for t, lr in changes if t >= back) and (
-                    found is None or j > found[2]):
-                found = (was, to, j, back)
+            # the first change after it back to where it was or under (one there is: the latest rate is), and the
+            # rate there since (stayed: no change rose above it again)
+            back = next(i for i in range(k + 1, len(changes)) if changes[i][1] <= was)
+            if all(lr <= was for _, lr in changes[back:]):
+                if found is None or j > found[2]:
+                    found = (was, to, j, changes[back][0])
+                break
     return found
 
 
