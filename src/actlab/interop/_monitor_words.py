@@ -320,7 +320,7 @@ def _stopping_layers(layers: list[Stopping], restart: Callable[..., str], seen: 
                      "before it off on too few sampled batches, for how often each was on, to say it had stopped "
                      "sooner)")
         elif d.spread:
-            before = (f"; those first off there on at training step {d.spread_on:,}, the sampled step before" if
+            before = (f"; the first of them still on at training step {d.spread_on:,}, the sampled step before" if
                       d.spread_on is not None and d.spread_on < d.spread_from - 1 else "")
             what += (f" (first off a few at a time, on sampled steps from training step {d.spread_from:,} to "
                      f"{d.last_from:,}{before})")
