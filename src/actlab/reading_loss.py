@@ -997,26 +997,93 @@ def rate_since_low(s: RunSummary) -> str:
     if low is None or not s.learning_rates or s.steps is None:
         return ""
     whose = _whose(s.learning_rates)
+    # the rate that brought the weights to the low is that of the update before its loss, the optimiser's step of
+    # training step low - 1; the low's own optimiser step comes after its loss, and a change there is one since (a
+    # rate raised at the optimiser's step of the low's step read 'was 3 at training step 401, where the mean loss was
+    # at its lowest ... and the loss still came down at it for a while', no loss having been computed at it)
+    made = low - 1
     for label, first, last, changes in s.learning_rates:
-        was = _rate_at(changes, low) if first <= low <= last else None
+        was = _rate_at(changes, made) if first <= made <= last else None
         if not was or not math.isfinite(was):
             continue
-        after = changes[_past(changes, low):_past(changes, last)]
+        after = changes[_past(changes, made):_past(changes, last)]
         top = max(after, key=lambda c: c[1], default=None)  # (the first step of the highest)
         if top is None or not top[1] >= RATE_RAISED * was:
             continue
         now = _rate_at(changes, last)
         since = f", and is {now:.3g} now" if now is not None and now != top[1] else ""
-        return (f"The learning rate{whose(label)} rose from {was:.3g} at training step {low:,}, where the mean loss "
-                f"was at its lowest, to {top[1]:.3g} at training step {top[0]:,}{since}: the likeliest cause of the "
-                f"loss's rise; keep it nearer {was:.3g}.")
-    earlier = _raised_before(s.learning_rates, low)  # no rise since the low: one before it, weighed
+        return (f"The learning rate{whose(label)} rose from {was:.3g}, the rate that brought the mean loss to its "
+                f"lowest at training step {low:,}, to {top[1]:.3g} at the optimiser's step of training step "
+                f"{top[0]:,}{since}: the likeliest cause of the loss's rise; keep it nearer {was:.3g}.")
+    earlier = _raised_before(s.learning_rates, made)  # no rise since the low: one before it, weighed
     if earlier is None:
         return ""
-    rates = " and ".join(dict.fromkeys(f"{_rate_at(c, low):.3g}" for *_, c in s.learning_rates
-                                       if _rate_at(c, low) is not None))
+    rates = " and ".join(dict.fromkeys(f"{_rate_at(c, made):.3g}" for *_, c in s.learning_rates
+                                       if _rate_at(c, made) is not None))
     return (f"The learning rate was {rates} at training step {low:,}, where the mean loss was at its lowest; "
             f"{earlier[0]}; go back nearer {earlier[1]:.3g}.")
+
+
+# a weight decay raised where the learning rate times the new decay, the share of every weight SGD's and AdamW's decay
+# take at each update, is this or more is said as the likeliest cause of a loss lost after it (the weights fall to a
+# third in 10,000 updates with no gradient against them); SGD at 0.05 with weight_decay raised from 0 to 1e-4 takes
+# 5e-6, and AdamW's usual 1e-3 x 0.01, 1e-5
+DECAY_SHARE = 1e-4
+
+
+def decay_raised(s: RunSummary, before: int | None = None) -> tuple[str, float, float, int, float, int | None] | None:
+    """Where a monitor read the parameter groups' weight decays (RunSummary.weight_decays) and one change, before
+    training step ``before`` where given, raised a group's decay RATE_RAISED times or more (or from 0) to where it
+    takes DECAY_SHARE of every weight an update or more at that group's learning rate, at the optimiser's step of the
+    run's low (said_low) or later, or before it where the decay was still that high or higher there (the loss comes
+    down for a few steps more as the weights shrink: W99's low came 3 steps after the raise): (its label, the decay
+    before, the raised one, the training step of the change, the rate there, the training step it came back to where
+    it was or under, where it has stayed since, or None), the latest such; None otherwise. W99 walkthrough finding 4:
+    SGD at 0.05 whose weight_decay went from 1e-4 to 0.5 at step 601 read 'a learning rate too high for this stage ...
+    lower the learning rate', the rate unchanged."""
+    low = said_low(s)[1]
+    if low is None or not s.weight_decays:
+        return None
+    rates = {label: changes for label, _, _, changes in s.learning_rates}
+    found = None
+    for label, _first, _last, changes in s.weight_decays:
+        at_low = _rate_at(changes, low)  # (the decay in force at the low's optimiser step)
+        for k in range(1, len(changes)):
+            (j, to), was = changes[k], changes[k - 1][1]
+            if before is not None and j >= before or not (to >= RATE_RAISED * was and to > 0) or \
+                    j < low and not (at_low is not None and at_low >= to):
+                continue
+            lr = _rate_at(rates.get(label, ()), j)
+            if lr is not None and lr * to >= DECAY_SHARE and (found is None or j > found[3]):
+                back = None  # the first of the latest changes that are all at or under where it was
+                for t, d in reversed(changes[k + 1:]):
+                    if d > was:
+                        break
+                    back = t
+                found = (label, was, to, j, lr, back)
+    return found
+
+
+def decay_words(s: RunSummary, before: int | None = None) -> str:
+    """decay_raised in words, with what to do: put it back. "" where it finds none."""
+    found = decay_raised(s, before)
+    if found is None:
+        return ""
+    label, was, to, j, lr, back = found
+    low = said_low(s)[1]
+    whose = _whose(s.weight_decays)(label)
+    share = lr * to
+    # (put back since: going back again undoes nothing, as with a rate put back, rate_around)
+    then = (f"It is back at {was:.3g} since training step {back:,}: keep it there." if back is not None else
+            f"Put it back to {was:.3g}.")
+    when = (f"after the run's low at training step {low:,}" if j >= low else
+            f"{low - j} training step{'s' if low - j > 1 else ''} before the run's low at training step {low:,} (the "
+            "loss came down a little more as the weights began to shrink)")
+    return (f"The weight decay{whose} went from {was:.3g} to {to:.3g} at the optimiser's step of training step {j:,}, "
+            f"{when}, the learning rate {lr:.3g} there: the likeliest cause. "
+            f"SGD's and AdamW's decay take about the learning rate times the weight decay of every weight at each "
+            f"update, here {share:.3g} ({share:.2%}), more than the gradient of a trained network gives back, so the "
+            f"weights shrink toward 0 and what they had learned goes with them. {then}")
 
 
 def spike_remedy(s: RunSummary) -> str:

@@ -733,6 +733,8 @@ class RunSummary:
     # in the loss (W57 walkthrough: labels replaced at a constant rate read 'steps too large ... lower the learning
     # rate'; a rate raised 40 times at step 501 was never named)
     learning_rates: tuple = ()
+    # the parameter groups' weight_decay as a monitor read them, in learning_rates' form; () where none was read
+    weight_decays: tuple = ()
     # the model holds a normalisation module (LayerNorm, RMSNorm, GroupNorm, a BatchNorm): a network that has one and
     # loses its gradient was most often thrown there by its first updates (W84 walkthrough finding 2: a post-LN
     # transformer at lr 3e-2 with no warm-up read 'vanishing' with 'Try ... residual connections or normalisation')

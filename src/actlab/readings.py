@@ -92,6 +92,7 @@ from .reading_loss import (  # noqa: F401  (re-exported: the loss thresholds and
     climbed_from_first,
     climbed_from_first_remedy,
     coming_back,
+    decay_words,
     diverged,
     diverging,
     diverging_loss,
@@ -712,6 +713,14 @@ def _with_rate(findings: list[Finding], s: RunSummary) -> list[Finding]:
     stopped = next((f.evidence["stopped_after"] for f in findings if f.evidence.get("stopped_after") is not None), None)
     said = ((rate_around(s, t) if t is not None else "") or (rate_since_low(s) if risen else "")
             or (rate_around(s, stopped + 1, "the units stopped") if t is None and stopped is not None else ""))
+    shrank = "weights_size_high" in first.evidence
+    decay = ("" if "the likeliest cause" in said or not (risen or follows or shrank) else
+             decay_words(s, t if t is not None else stopped + 1 if stopped is not None else None))
+    if decay and decay not in first.remedy:  # no rate raised, and the weight decay was, after the low: it leads, and
+        # where the loss was lost or the weights shrank, it is the remedy, not a lower rate (W99 walkthrough finding 4)
+        remedy = (f"{decay} If the loss does not come back down with it there, {s.restart}." if risen or shrank else
+                  f"{decay} {first.remedy}".strip())
+        return [dataclasses.replace(first, remedy=remedy), *findings[1:]]
     if not said or said in first.remedy:
         return findings
     remedy = first.remedy

@@ -45,21 +45,28 @@ def _one_cycle(max_lr, steps=300, report_at=(151, 291)):
     return reports, rates, losses
 
 
+def _said(remedy: str) -> tuple[str, int, str, int]:
+    """(the rate at the low, the low's step, the highest since, its step) from rate_since_low's words."""
+    said = remedy.split("The learning rate rose from ", 1)[1]
+    was, rest = said.split(", the rate that brought the mean loss to its lowest at training step ", 1)
+    low, rest = rest.split(", to ", 1)
+    peak, rest = rest.split(" at the optimiser's step of training step ", 1)
+    at = rest.split(":")[0].split(", and is")[0]
+    return was, int(low.replace(",", "")), peak, int(at.replace(",", ""))
+
+
 def test_one_cycle_to_30_reads_not_learning_any_more_with_the_rate_s_rise_w59():
     reports, rates, losses = _one_cycle(30.0)
     chance = math.log(4)
     for t, report in reports.items():
         first = report.reading.findings[0]
         assert report.status == "not_learning" and first.words.startswith(UNLEARNED), (t, first.words)
-        said = first.remedy.split("The learning rate rose from ", 1)[1]
-        was, rest = said.split(" at training step ", 1)
-        low = int(rest.split(",", 1)[0])
-        peak, rest = rest.split("where the mean loss was at its lowest, to ", 1)[1].split(" at training step ", 1)
-        at = int(rest.split(",")[0].split(":")[0])
-        # against the run's own record: the rate at the low, and the highest since (its first step)
-        assert float(was) == float(f"{rates[low]:.3g}")
-        top = max(rates[k] for k in range(low + 1, t + 1))
-        assert float(peak) == float(f"{top:.3g}") and at == min(k for k in range(low + 1, t + 1) if rates[k] == top)
+        was, low, peak, at = _said(first.remedy)
+        # against the run's own record: the rate of the update before the low's loss (rates[k] is the rate of the
+        # optimiser's step of training step k), and the highest since (its first step)
+        assert float(was) == float(f"{rates[low - 1]:.3g}")
+        top = max(rates[k] for k in range(low, t + 1))
+        assert float(peak) == float(f"{top:.3g}") and at == min(k for k in range(low, t + 1) if rates[k] == top)
         # the premise: the run had come down (its losses near the low) and is far above chance now
         assert min(losses[k] for k in range(1, low + 1)) < 0.5 * chance
         assert sum(losses[k] for k in range(t - 49, t + 1)) / 50 > 2 * chance
@@ -79,11 +86,18 @@ def _summary(changes, low, steps=300, groups=None):
 
 @pytest.mark.parametrize("changes, low, want", [
     ([(1, 0.1), (50, 0.5), (80, 3.0), (200, 0.2)], 20,
-     "The learning rate rose from 0.1 at training step 20, where the mean loss was at its lowest, to 3 at training "
-     "step 80, and is 0.2 now: the likeliest cause of the loss's rise; keep it nearer 0.1."),
+     "The learning rate rose from 0.1, the rate that brought the mean loss to its lowest at training step 20, to 3 at "
+     "the optimiser's step of training step 80, and is 0.2 now: the likeliest cause of the loss's rise; keep it nearer "
+     "0.1."),
     ([(1, 0.1), (100, 0.2)], 20,
-     "The learning rate rose from 0.1 at training step 20, where the mean loss was at its lowest, to 0.2 at training "
-     "step 100: the likeliest cause of the loss's rise; keep it nearer 0.1."),
+     "The learning rate rose from 0.1, the rate that brought the mean loss to its lowest at training step 20, to 0.2 "
+     "at the optimiser's step of training step 100: the likeliest cause of the loss's rise; keep it nearer 0.1."),
+    # raised at the optimiser's step of the low's own step, after its loss: a rise since the low, not before it (a
+    # rate raised there read 'was 3 at training step 401, where the mean loss was at its lowest ... the loss still
+    # came down at it for a while')
+    ([(1, 0.05), (20, 3.0)], 20,
+     "The learning rate rose from 0.05, the rate that brought the mean loss to its lowest at training step 20, to 3 "
+     "at the optimiser's step of training step 20: the likeliest cause of the loss's rise; keep it nearer 0.05."),
     ([(1, 0.1), (100, 0.14)], 20, ""),  # under RATE_RAISED times
     ([(1, 0.1), (100, 0.01)], 20, ""),  # lowered
     ([(1, 0.1), (10, 5.0)], 20,  # raised before the low, not since: told as that, the loss having come down after
@@ -99,7 +113,7 @@ def test_the_rate_since_the_low_against_the_rates_themselves(changes, low, want)
 def test_the_group_raised_is_named_among_several():
     groups = (("'0.weight'", 1, 300, ((1, 0.01),)), ("'2.weight'", 1, 300, ((1, 0.05), (150, 5.0))))
     assert rate_since_low(_summary((), 20, groups=groups)).startswith(
-        "The learning rate of the parameter group holding '2.weight' rose from 0.05 at training step 20")
+        "The learning rate of the parameter group holding '2.weight' rose from 0.05, the rate that brought")
     assert rate_since_low(RunSummary((), 1.0, steps=300)) == ""
 
 
@@ -136,11 +150,9 @@ def test_a_slow_ramp_of_the_rate_is_named_beside_a_risen_loss_w60():
     for t, report in reports.items():
         remedy = report.reading.remedy
         assert remedy.startswith("The learning rate rose from "), (t, report.reading.words, remedy)
-        was, rest = remedy.split("The learning rate rose from ", 1)[1].split(" at training step ", 1)
-        low = int(rest.split(",", 1)[0].replace(",", ""))
-        assert float(was) == float(f"{rates[low]:.3g}")
-        peak = rest.split("where the mean loss was at its lowest, to ", 1)[1].split(" at training step ", 1)[0]
-        assert float(peak) == float(f"{max(rates[k] for k in range(low + 1, t + 1)):.3g}")
+        was, low, peak, _ = _said(remedy)
+        assert float(was) == float(f"{rates[low - 1]:.3g}")
+        assert float(peak) == float(f"{max(rates[k] for k in range(low, t + 1)):.3g}")
 
 
 def test_the_rates_kept_are_said_known_from_the_oldest_kept_change(monkeypatch):

@@ -97,6 +97,7 @@ class _Cut:
     # optimiser seen, weakly, its groups that hold watched weights, as (index, label) (the Monitor's __init__ gives
     # each monitor its own)
     _rate_series: dict
+    _decay_series: dict  # the parameter groups' weight_decay, as _rate_series (RunSummary.weight_decays)
     _rates_logged = 0  # the step of the latest report whose line carried the rates' changes (_rates_for_line)
     _rates_line: tuple = (0, ())  # and that step with what it carried
     _rate_opts: weakref.WeakKeyDictionary
@@ -185,7 +186,8 @@ class _Cut:
             count = self._opt_counts[opt] = self._opt_counts.get(opt, 0) + 1
             self._opt_steps = max(self._opt_steps, count)
         for index, label in groups:
-            lr = opt.param_groups[index].get("lr") if index < len(opt.param_groups) else None
+            group = opt.param_groups[index] if index < len(opt.param_groups) else {}
+            lr = group.get("lr")
             if lr.__class__ is not float and lr.__class__ is not int:
                 continue
             series = self._rate_series.get(label)
@@ -195,6 +197,16 @@ class _Cut:
             if not changes or changes[-1][1] != lr:
                 changes.append((step, lr))
             series[1] = step
+            decay = group.get("weight_decay")  # the same way (W99 walkthrough finding 4: a weight decay raised
+            # 5,000 times at step 601 read 'lower the learning rate', the rate unchanged)
+            if decay.__class__ is float or decay.__class__ is int:
+                series = self._decay_series.get(label)
+                if series is None:
+                    series = self._decay_series[label] = [step, step, deque(maxlen=LR_CHANGES)]
+                changes = series[2]
+                if not changes or changes[-1][1] != decay:
+                    changes.append((step, decay))
+                series[1] = step
 
     def _rates_for_line(self, step: int, first_build: bool) -> tuple:
         """MonitorReport.rates: per group, the changes read from the last report's step to the one before ``step``
@@ -231,6 +243,11 @@ class _Cut:
         # (where the oldest changes were dropped, the rates are known from the oldest one kept)
         return tuple((label, changes[0][0] if len(changes) == changes.maxlen else first, last, tuple(changes))
                      for label, (first, last, changes) in self._rate_series.items() if changes)
+
+    def _weight_decays(self) -> tuple:
+        """RunSummary.weight_decays: the parameter groups' weight_decay as _learning_rates has their rates."""
+        return tuple((label, changes[0][0] if len(changes) == changes.maxlen else first, last, tuple(changes))
+                     for label, (first, last, changes) in self._decay_series.items() if changes)
 
     def _probe_zeroing(self, w) -> None:
         """At the optimiser's step after a sampled step: whether the next backward's gradient for ``w`` lands in a
