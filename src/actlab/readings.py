@@ -100,6 +100,7 @@ from .reading_loss import (  # noqa: F401  (re-exported: the loss thresholds and
     judged_over,
     judged_window,
     largest_grad,
+    loaded_words,
     lower_lr,
     numbered_step,
     rate_around,
@@ -714,8 +715,14 @@ def _with_rate(findings: list[Finding], s: RunSummary) -> list[Finding]:
     said = ((rate_around(s, t) if t is not None else "") or (rate_since_low(s) if risen else "")
             or (rate_around(s, stopped + 1, "the units stopped") if t is None and stopped is not None else ""))
     shrank = "weights_size_high" in first.evidence
-    decay = ("" if "the likeliest cause" in said or not (risen or follows or shrank) else
-             decay_words(s, t if t is not None else stopped + 1 if stopped is not None else None))
+    until = t if t is not None else stopped + 1 if stopped is not None else None
+    decay = ("" if "the likeliest cause" in said or not (risen or follows or shrank) else decay_words(s, until))
+    loaded = loaded_words(s, until) if risen or follows or shrank else ""
+    if loaded and loaded not in first.remedy:  # weights loaded after the low: the loss moved with them (W99
+        # walkthrough finding 5); a rate or a decay raised besides follows
+        also = said if "the likeliest cause" in said else decay
+        remedy = f"{loaded} {also}".strip() if risen or shrank else f"{loaded} {also} {first.remedy}".strip()
+        return [dataclasses.replace(first, remedy=remedy), *findings[1:]]
     if decay and decay not in first.remedy:  # no rate raised, and the weight decay was, after the low: it leads, and
         # where the loss was lost or the weights shrank, it is the remedy, not a lower rate (W99 walkthrough finding 4)
         remedy = (f"{decay} If the loss does not come back down with it there, {s.restart}." if risen or shrank else

@@ -40,6 +40,7 @@ UNZEROED_PROBES = 2  # probes in a row that found the gradient added to the old 
 # OneCycleLR, a slow ramp) is known over this many steps back (W60 walkthrough: 512 had lost the rate at the run's low,
 # step 431, by step 1,190 of a ramp, and the reading said nothing of a rise to 24 times it)
 LR_CHANGES = 8192
+LOADS_KEPT = 64  # the latest weight loads a monitor keeps (RunSummary.weights_loaded)
 # the rate's changes one log line carries per group (a schedule's, every step: evenly thinned): the cap a log's reader
 # keeps them to, from its one home
 RATE_LINE_MOST = RATE_CHANGES_MOST
@@ -98,6 +99,8 @@ class _Cut:
     # each monitor its own)
     _rate_series: dict
     _decay_series: dict  # the parameter groups' weight_decay, as _rate_series (RunSummary.weight_decays)
+    _load_hooks: list  # the load_state_dict post-hooks (_watch_loads)
+    _loads: deque  # the loads they saw: (the training step whose forward first ran with them, the modules' names)
     _rates_logged = 0  # the step of the latest report whose line carried the rates' changes (_rates_for_line)
     _rates_line: tuple = (0, ())  # and that step with what it carried
     _rate_opts: weakref.WeakKeyDictionary
@@ -164,6 +167,30 @@ class _Cut:
         _listen()
         _READING_RATES.add(self)  # (held weakly: a monitor collected unclosed leaves it)
         self._rate_hook = True
+        self._watch_loads()
+
+    def _watch_loads(self) -> None:
+        """A load_state_dict post-hook on each watched weighted module (which fires whether the module or a module
+        holding it loads), held with the rate hook: RunSummary.weights_loaded. W99 walkthrough finding 5: the initial
+        weights loaded back at step 801 took the loss from 0.48 to 0.75, and the reading said 'lower the learning
+        rate'. A module whose weight the state dict lacked (strict=False, a missing key ending in its name) is not
+        counted; weights written otherwise (reset_parameters(), copy_ by hand) are not seen."""
+        ref = weakref.ref(self)
+        for name, module in self._weighted:
+            def loaded(module, keys, name=name):
+                mon, mine = ref(), f".{name}.weight"
+                if mon is not None and not any(mine.endswith(f".{k}") for k in keys.missing_keys):
+                    mon._note_load(name)
+            self._load_hooks.append(module.register_load_state_dict_post_hook(loaded))
+
+    def _note_load(self, name: str) -> None:
+        if self.step_count == self._step0:  # before the monitor's first step: where its run starts from
+            return
+        step = self.step_count + 1  # (the training step whose forward first runs with them)
+        if not self._loads or self._loads[-1][0] != step:
+            self._loads.append((step, []))
+        if name not in self._loads[-1][1]:
+            self._loads[-1][1].append(name)
 
     def _note_rates(self, opt) -> None:
         groups = self._rate_opts.get(opt)
@@ -236,6 +263,15 @@ class _Cut:
         if self._rate_hook is not None:
             _READING_RATES.discard(self)
             self._rate_hook = None
+        for handle in self._load_hooks:
+            handle.remove()
+        self._load_hooks.clear()
+
+    def _weights_loaded(self) -> tuple:
+        """RunSummary.weights_loaded: (the training step whose forward first ran with them, the modules loaded, ()
+        where every watched weighted module was)."""
+        every = len(self._weighted)
+        return tuple((step, () if len(names) == every else tuple(names)) for step, names in self._loads)
 
     def _learning_rates(self) -> tuple:
         """RunSummary.learning_rates: per parameter group read, (the first watched weight it holds, the first

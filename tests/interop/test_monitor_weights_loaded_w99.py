@@ -1,0 +1,96 @@
+"""Weights loaded midway are named where the loss moved with them (issue 17, W99 walkthrough finding 5): the initial
+weights loaded back at step 801 (a restart) took the mean loss from 0.478 to 0.747, and the reading said 'the mean
+loss has risen ... lower the learning rate'. Reference: the steps at which the test calls load_state_dict, and which
+modules' keys the state dicts it loads hold."""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import pytest
+
+from conftest import require_torch
+
+torch = require_torch()
+from torch import nn  # noqa: E402
+
+from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
+
+LOAD_AT = 401  # the training step whose forward first runs with the loaded weights
+
+
+def _data(n=8000, d=20, classes=10):
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(n, d, generator=g)
+    teacher = torch.randn(d, 64, generator=g), torch.randn(64, classes, generator=g)
+    y = (torch.tanh(x @ teacher[0] / math.sqrt(d)) @ teacher[1]).argmax(1)
+    return x, y
+
+
+def _run(load=None, steps=LOAD_AT + 40, before_first=None):
+    """SGD at 0.05 (momentum 0.9) on a teacher's labels, every=5; ``load(model, init)`` before training step LOAD_AT,
+    ``init`` the weights the run began with; ``before_first(model, init)`` before the monitor's first step."""
+    torch.manual_seed(1)
+    x, y = _data()
+    model = nn.Sequential(nn.Linear(20, 128), nn.ReLU(), nn.Linear(128, 128), nn.ReLU(), nn.Linear(128, 10))
+    init = copy.deepcopy(model.state_dict())
+    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    mon = Monitor(model, every=5, chance_loss=math.log(10))
+    if before_first is not None:
+        before_first(model, init)
+    g = torch.Generator().manual_seed(2)
+    for step in range(1, steps + 1):
+        if step == LOAD_AT and load is not None:
+            load(model, init)
+        idx = torch.randint(0, len(x), (128,), generator=g)
+        monitored_step(mon, model, x[idx], y[idx], opt)
+    return mon, model
+
+
+@pytest.fixture(scope="module")
+def restarted():
+    return _run(lambda model, init: model.load_state_dict(init))
+
+
+def test_a_restart_from_the_initial_weights_is_named_not_the_rate(restarted):
+    mon, _ = restarted
+    report = mon.report()
+    first = report.reading.findings[0]
+    assert "has risen" in first.words or first.words.startswith("not learning any more"), first.words
+    assert first.remedy.startswith(f"The model's weights were loaded (load_state_dict) before training step "
+                                   f"{LOAD_AT}, after the run's low at training step "), first.remedy
+    low = int(first.remedy.split("after the run's low at training step ", 1)[1].split(":")[0].replace(",", ""))
+    assert low < LOAD_AT
+    assert "lower the learning rate" not in first.remedy.lower(), first.remedy
+    assert mon._weights_loaded() == ((LOAD_AT, ()),)
+
+
+def test_the_hooks_go_with_the_monitor(restarted):
+    mon, model = restarted
+    mon.close()
+    assert all(not m._load_state_dict_post_hooks for m in model.modules())
+
+
+def test_one_module_loaded_is_named():
+    mon, _ = _run(lambda model, init: model[4].load_state_dict({k[2:]: v for k, v in init.items()
+                                                                 if k.startswith("4.")}))
+    assert mon._weights_loaded() == ((LOAD_AT, ("4",)),)
+
+
+def test_a_partial_load_counts_only_the_modules_it_held():
+    # strict=False, the output layer's keys left out: '0' and '2' loaded, '4' kept its trained weights
+    mon, _ = _run(lambda model, init: model.load_state_dict({k: v for k, v in init.items()
+                                                             if not k.startswith("4.")}, strict=False))
+    assert mon._weights_loaded() == ((LOAD_AT, ("0", "2")),)
+    remedy = mon.report().reading.findings[0].remedy  # (the rise read: the modules named, not the whole model)
+    assert remedy.startswith(f"The weights of '0' and '2' were loaded (load_state_dict) before training step "
+                             f"{LOAD_AT}"), remedy
+
+
+def test_no_load_no_words_and_a_load_before_the_run_is_where_it_starts():
+    mon, _ = _run(before_first=lambda model, init: model.load_state_dict(init))
+    assert mon._weights_loaded() == ()
+    for finding in mon.report().reading.findings:
+        assert "load_state_dict" not in finding.remedy, finding.remedy
