@@ -1086,21 +1086,21 @@ def decay_words(s: RunSummary, before: int | None = None) -> str:
             f"weights shrink toward 0 and what they had learned goes with them. {then}")
 
 
-def loaded_since_low(s: RunSummary, before: int | None = None) -> tuple[int, tuple[str, ...]] | None:
-    """The latest load of weights a monitor saw (RunSummary.weights_loaded) after the run's low (said_low): its first
-    training step after the low's, and before ``before`` where given; None where none."""
+def written_since_low(s: RunSummary, before: int | None = None) -> tuple[int, tuple[str, ...]] | None:
+    """The latest one-off write of the weights a monitor saw (RunSummary.weights_written) after the run's low
+    (said_low): at an update after the low's step, and at ``before`` or earlier where given; None where none."""
     low = said_low(s)[1]
     if low is None:
         return None
-    return next(((t, names) for t, names in reversed(s.weights_loaded)
+    return next(((t, names) for t, names in reversed(s.weights_written)
                  if t > low and (before is None or t <= before)), None)
 
 
-def loaded_words(s: RunSummary, before: int | None = None) -> str:
-    """loaded_since_low in words, with what to do: nothing, where those are the weights meant. "" where none. W99
+def written_words(s: RunSummary, before: int | None = None) -> str:
+    """written_since_low in words, with what to do: nothing, where those are the weights meant. "" where none. W99
     walkthrough finding 5: the initial weights loaded back at step 801 read 'the mean loss has risen ... lower the
     learning rate'."""
-    found = loaded_since_low(s, before)
+    found = written_since_low(s, before)
     if found is None:
         return ""
     t, names = found
@@ -1108,9 +1108,10 @@ def loaded_words(s: RunSummary, before: int | None = None) -> str:
     said = [f"'{n}'" for n in names[:4]] + ([f"{len(names) - 4} more modules"] if len(names) > 4 else [])
     which = ("The model's weights were" if not names else
              f"The weights of {said[0] if len(said) == 1 else ', '.join(said[:-1]) + ' and ' + said[-1]} were")
-    return (f"{which} loaded (load_state_dict) before training step {t:,}, after the run's low at training step "
-            f"{low:,}: the loss moved with the weights loaded, not with an update, and no learning rate made it. If "
-            "they are the weights meant (a restart, or a checkpoint to go back to), let the run go on from them; if "
+    return (f"{which} written between optimiser steps (by load_state_dict, reset_parameters() or a copy by hand) "
+            f"before the update of training step {t:,}, after the run's low at training step {low:,}: the loss moved "
+            "with the weights written, not with an update, and no learning rate made it. If they are the weights "
+            "meant (a restart, a checkpoint to go back to, a layer reset on purpose), let the run go on from them; if "
             f"the low's were meant, load a checkpoint saved at or near training step {low:,}.")
 
 

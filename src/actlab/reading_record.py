@@ -735,9 +735,10 @@ class RunSummary:
     learning_rates: tuple = ()
     # the parameter groups' weight_decay as a monitor read them, in learning_rates' form; () where none was read
     weight_decays: tuple = ()
-    # the weights a monitor saw loaded (load_state_dict) after its first step: (the training step whose forward first
-    # ran with them, the names of the weighted modules loaded, () where all were), oldest first
-    weights_loaded: tuple = ()
+    # the weights a monitor saw written between optimiser steps after its first step, one-off (load_state_dict,
+    # reset_parameters(), a copy by hand): (the training step of the update they came before, the names of the
+    # weighted modules written, () where all were), oldest first
+    weights_written: tuple = ()
     # the model holds a normalisation module (LayerNorm, RMSNorm, GroupNorm, a BatchNorm): a network that has one and
     # loses its gradient was most often thrown there by its first updates (W84 walkthrough finding 2: a post-LN
     # transformer at lr 3e-2 with no warm-up read 'vanishing' with 'Try ... residual connections or normalisation')

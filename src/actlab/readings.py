@@ -100,7 +100,6 @@ from .reading_loss import (  # noqa: F401  (re-exported: the loss thresholds and
     judged_over,
     judged_window,
     largest_grad,
-    loaded_words,
     lower_lr,
     numbered_step,
     rate_around,
@@ -120,6 +119,7 @@ from .reading_loss import (  # noqa: F401  (re-exported: the loss thresholds and
     step_name,
     unlearned,
     within_noise,
+    written_words,
 )
 from .reading_loss import norms as _norms
 from .reading_record import (  # noqa: F401  (re-exported: every face imports them from readings)
@@ -717,9 +717,9 @@ def _with_rate(findings: list[Finding], s: RunSummary) -> list[Finding]:
     shrank = "weights_size_high" in first.evidence
     until = t if t is not None else stopped + 1 if stopped is not None else None
     decay = ("" if "the likeliest cause" in said or not (risen or follows or shrank) else decay_words(s, until))
-    loaded = loaded_words(s, until) if risen or follows or shrank else ""
-    if loaded and loaded not in first.remedy:  # weights loaded after the low: the loss moved with them (W99
-        # walkthrough finding 5); a rate or a decay raised besides follows
+    loaded = written_words(s, until) if risen or follows or shrank else ""
+    if loaded and loaded not in first.remedy:  # weights written after the low (loaded, reset): the loss moved with
+        # them (W99 walkthrough finding 5); a rate or a decay raised besides follows
         also = said if "the likeliest cause" in said else decay
         remedy = f"{loaded} {also}".strip() if risen or shrank else f"{loaded} {also} {first.remedy}".strip()
         return [dataclasses.replace(first, remedy=remedy), *findings[1:]]

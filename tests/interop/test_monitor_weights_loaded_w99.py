@@ -1,11 +1,12 @@
-"""Weights loaded midway are named where the loss moved with them (issue 17, W99 walkthrough finding 5): the initial
-weights loaded back at step 801 (a restart) took the mean loss from 0.478 to 0.747, and the reading said 'the mean
-loss has risen ... lower the learning rate'. Reference: the steps at which the test calls load_state_dict, and which
-modules' keys the state dicts it loads hold."""
+"""Weights loaded or reset midway are named where the loss moved with them (issue 17, W99 walkthrough finding 5): the
+initial weights loaded back at step 801 (a restart) took the mean loss from 0.478 to 0.747, and the reading said 'the
+mean loss has risen ... lower the learning rate'. Reference: the steps at which the test calls load_state_dict or
+reset_parameters(), and which modules' keys the state dicts it loads hold."""
 
 from __future__ import annotations
 
 import copy
+import io
 import math
 
 import pytest
@@ -29,7 +30,7 @@ def _data(n=8000, d=20, classes=10):
     return x, y
 
 
-def _run(load=None, steps=LOAD_AT + 40, before_first=None):
+def _run(load=None, steps=LOAD_AT + 40, before_first=None, every_step=None):
     """SGD at 0.05 (momentum 0.9) on a teacher's labels, every=5; ``load(model, init)`` before training step LOAD_AT,
     ``init`` the weights the run began with; ``before_first(model, init)`` before the monitor's first step."""
     torch.manual_seed(1)
@@ -46,6 +47,8 @@ def _run(load=None, steps=LOAD_AT + 40, before_first=None):
             load(model, init)
         idx = torch.randint(0, len(x), (128,), generator=g)
         monitored_step(mon, model, x[idx], y[idx], opt)
+        if every_step is not None:
+            every_step(model)
     return mon, model
 
 
@@ -59,38 +62,61 @@ def test_a_restart_from_the_initial_weights_is_named_not_the_rate(restarted):
     report = mon.report()
     first = report.reading.findings[0]
     assert "has risen" in first.words or first.words.startswith("not learning any more"), first.words
-    assert first.remedy.startswith(f"The model's weights were loaded (load_state_dict) before training step "
+    assert first.remedy.startswith(f"The model's weights were written between optimiser steps (by load_state_dict, "
+                                   f"reset_parameters() or a copy by hand) before the update of training step "
                                    f"{LOAD_AT}, after the run's low at training step "), first.remedy
     low = int(first.remedy.split("after the run's low at training step ", 1)[1].split(":")[0].replace(",", ""))
     assert low < LOAD_AT
     assert "lower the learning rate" not in first.remedy.lower(), first.remedy
-    assert mon._weights_loaded() == ((LOAD_AT, ()),)
+    assert mon._weights_written() == ((LOAD_AT, ()),)
 
 
-def test_the_hooks_go_with_the_monitor(restarted):
-    mon, model = restarted
-    mon.close()
-    assert all(not m._load_state_dict_post_hooks for m in model.modules())
+def test_the_monitored_model_still_pickles(restarted):
+    # nothing of the monitor's stays on the modules between steps: torch.save(model) pickles them (a load_state_dict
+    # post-hook made in a closure had made it raise "Can't pickle local object")
+    _, model = restarted
+    buffer = io.BytesIO()
+    torch.save(model, buffer)
+    assert buffer.tell() > 0
 
 
 def test_one_module_loaded_is_named():
     mon, _ = _run(lambda model, init: model[4].load_state_dict({k[2:]: v for k, v in init.items()
                                                                  if k.startswith("4.")}))
-    assert mon._weights_loaded() == ((LOAD_AT, ("4",)),)
+    assert mon._weights_written() == ((LOAD_AT, ("4",)),)
+
+
+def test_a_layer_reset_is_named():
+    # W99's s4: the output layer's reset_parameters() midway
+    mon, _ = _run(lambda model, init: model[4].reset_parameters())
+    assert mon._weights_written() == ((LOAD_AT, ("4",)),)
+    remedy = mon.report().reading.findings[0].remedy
+    assert remedy.startswith("The weights of '4' were written between optimiser steps"), remedy
+
+
+def test_weights_written_on_every_step_are_routine():
+    # weight clipping after every update (a WGAN's critic): no write is one event, none is named
+    def clip(model):
+        with torch.no_grad():
+            for p in model.parameters():
+                p.clamp_(-10, 10)
+    mon, _ = _run(every_step=clip)
+    assert len(mon._written) == mon._written.maxlen and mon._weights_written() == ()  # (every step written)
 
 
 def test_a_partial_load_counts_only_the_modules_it_held():
     # strict=False, the output layer's keys left out: '0' and '2' loaded, '4' kept its trained weights
     mon, _ = _run(lambda model, init: model.load_state_dict({k: v for k, v in init.items()
                                                              if not k.startswith("4.")}, strict=False))
-    assert mon._weights_loaded() == ((LOAD_AT, ("0", "2")),)
+    assert mon._weights_written() == ((LOAD_AT, ("0", "2")),)
     remedy = mon.report().reading.findings[0].remedy  # (the rise read: the modules named, not the whole model)
-    assert remedy.startswith(f"The weights of '0' and '2' were loaded (load_state_dict) before training step "
-                             f"{LOAD_AT}"), remedy
+    assert remedy.startswith(f"The weights of '0' and '2' were written between optimiser steps (by load_state_dict, "
+                             f"reset_parameters() or a copy by hand) before the update of training step {LOAD_AT}"), \
+        remedy
 
 
 def test_no_load_no_words_and_a_load_before_the_run_is_where_it_starts():
     mon, _ = _run(before_first=lambda model, init: model.load_state_dict(init))
-    assert mon._weights_loaded() == ()
+    assert mon._weights_written() == ()
     for finding in mon.report().reading.findings:
         assert "load_state_dict" not in finding.remedy, finding.remedy

@@ -19,12 +19,12 @@ import statistics
 import weakref
 from collections import deque
 
-from torch.optim.optimizer import register_optimizer_step_pre_hook
+from torch.optim.optimizer import register_optimizer_step_post_hook, register_optimizer_step_pre_hook
 
 from ..readings import CLIP_TIGHTER, CLIPPING_ON
 from ..run_points import RATE_CHANGES_MOST, evenly
 from ._monitor_base import TORCH_CLIP
-from ._monitor_places import grad_norms
+from ._monitor_places import _held_weight, grad_norms
 from ._monitor_scaler import scale_of
 
 CUT_KEPT = 8  # the latest sampled steps' cuts the reading looks at
@@ -40,7 +40,8 @@ UNZEROED_PROBES = 2  # probes in a row that found the gradient added to the old 
 # OneCycleLR, a slow ramp) is known over this many steps back (W60 walkthrough: 512 had lost the rate at the run's low,
 # step 431, by step 1,190 of a ramp, and the reading said nothing of a rise to 24 times it)
 LR_CHANGES = 8192
-LOADS_KEPT = 64  # the latest weight loads a monitor keeps (RunSummary.weights_loaded)
+WRITES_KEPT = 64  # the latest writes of the weights between optimiser steps a monitor keeps (_note_written)
+WRITES_ROUTINE = 20  # a write within this many training steps of another is routine (_weights_written)
 # the rate's changes one log line carries per group (a schedule's, every step: evenly thinned): the cap a log's reader
 # keeps them to, from its one home
 RATE_LINE_MOST = RATE_CHANGES_MOST
@@ -67,15 +68,23 @@ _LISTENING: list = []  # the hook's handle, once registered
 
 def _dispatch(opt, args, kwargs) -> None:
     reading = list(_READING_RATES)  # (a monitor that starts reading the rates in its probe reads this step itself)
+    for mon in reading:
+        mon._note_written()
     for mon in list(_AWAITING):
         mon._at_optimiser(opt)
     for mon in reading:
         mon._note_rates(opt)
 
 
+def _stepped(opt, args, kwargs) -> None:
+    for mon in list(_READING_RATES):
+        mon._note_versions()
+
+
 def _listen() -> None:
     if not _LISTENING:
         _LISTENING.append(register_optimizer_step_pre_hook(_dispatch))
+        _LISTENING.append(register_optimizer_step_post_hook(_stepped))
 
 
 class _Cut:
@@ -99,8 +108,8 @@ class _Cut:
     # each monitor its own)
     _rate_series: dict
     _decay_series: dict  # the parameter groups' weight_decay, as _rate_series (RunSummary.weight_decays)
-    _load_hooks: list  # the load_state_dict post-hooks (_watch_loads)
-    _loads: deque  # the loads they saw: (the training step whose forward first ran with them, the modules' names)
+    _versions: list | None = None  # the watched weights' version counters as the latest optimiser step ended
+    _written: deque  # the writes _note_written saw: (the training step of the update they came before, the modules)
     _rates_logged = 0  # the step of the latest report whose line carried the rates' changes (_rates_for_line)
     _rates_line: tuple = (0, ())  # and that step with what it carried
     _rate_opts: weakref.WeakKeyDictionary
@@ -167,30 +176,28 @@ class _Cut:
         _listen()
         _READING_RATES.add(self)  # (held weakly: a monitor collected unclosed leaves it)
         self._rate_hook = True
-        self._watch_loads()
 
-    def _watch_loads(self) -> None:
-        """A load_state_dict post-hook on each watched weighted module (which fires whether the module or a module
-        holding it loads), held with the rate hook: RunSummary.weights_loaded. W99 walkthrough finding 5: the initial
-        weights loaded back at step 801 took the loss from 0.48 to 0.75, and the reading said 'lower the learning
-        rate'. A module whose weight the state dict lacked (strict=False, a missing key ending in its name) is not
-        counted; weights written otherwise (reset_parameters(), copy_ by hand) are not seen."""
-        ref = weakref.ref(self)
-        for name, module in self._weighted:
-            def loaded(module, keys, name=name):
-                mon, mine = ref(), f".{name}.weight"
-                if mon is not None and not any(mine.endswith(f".{k}") for k in keys.missing_keys):
-                    mon._note_load(name)
-            self._load_hooks.append(module.register_load_state_dict_post_hook(loaded))
-
-    def _note_load(self, name: str) -> None:
-        if self.step_count == self._step0:  # before the monitor's first step: where its run starts from
+    def _note_written(self) -> None:
+        """At an optimiser's step (its pre-hook): which watched weights were written since the last optimiser step
+        ended (their version counters moved: load_state_dict, reset_parameters(), an in-place copy under no_grad;
+        forward and backward write none), noted as (the training step of this update, their names). A few integers a
+        step, read on the host. W99 walkthrough findings 5 and 3: the initial weights loaded back at step 801 read
+        'the mean loss has risen ... lower the learning rate'."""
+        before = self._versions
+        if before is None:
             return
-        step = self.step_count + 1  # (the training step whose forward first runs with them)
-        if not self._loads or self._loads[-1][0] != step:
-            self._loads.append((step, []))
-        if name not in self._loads[-1][1]:
-            self._loads[-1][1].append(name)
+        self._versions = None
+        now = [_held_weight(m)._version for _, m in self._weighted]
+        if now == before:
+            return
+        names = [n for (n, _), a, b in zip(self._weighted, now, before, strict=True) if a != b]
+        step = self.step_count + (self._open_step is not None)  # (as _note_rates dates an update)
+        if step > self._step0:
+            self._written.append((step, names))
+
+    def _note_versions(self) -> None:
+        """As an optimiser's step ends (its post-hook): the watched weights' version counters, for _note_written."""
+        self._versions = [_held_weight(m)._version for _, m in self._weighted]
 
     def _note_rates(self, opt) -> None:
         groups = self._rate_opts.get(opt)
@@ -263,15 +270,17 @@ class _Cut:
         if self._rate_hook is not None:
             _READING_RATES.discard(self)
             self._rate_hook = None
-        for handle in self._load_hooks:
-            handle.remove()
-        self._load_hooks.clear()
+        self._versions = None
 
-    def _weights_loaded(self) -> tuple:
-        """RunSummary.weights_loaded: (the training step whose forward first ran with them, the modules loaded, ()
-        where every watched weighted module was)."""
-        every = len(self._weighted)
-        return tuple((step, () if len(names) == every else tuple(names)) for step, names in self._loads)
+    def _weights_written(self) -> tuple:
+        """RunSummary.weights_written: the writes _note_written saw with no other within WRITES_ROUTINE training
+        steps of them (a loop that writes its weights on many steps, as weight clipping or SAM's perturbation do, is
+        routine, not one event), as (the training step of the update they came before, the modules written, () where
+        every watched weighted module was)."""
+        every, kept = len(self._weighted), list(self._written)
+        steps = [t for t, _ in kept]
+        return tuple((t, () if len(names) == every else tuple(names)) for k, (t, names) in enumerate(kept)
+                     if all(abs(u - t) > WRITES_ROUTINE for j, u in enumerate(steps) if j != k))
 
     def _learning_rates(self) -> tuple:
         """RunSummary.learning_rates: per parameter group read, (the first watched weight it holds, the first

@@ -92,7 +92,7 @@ from ._monitor_collect import _Collecting
 from ._monitor_compile import _CompileWatch
 from ._monitor_cost import LOOP_KEPT, _Costing
 from ._monitor_counts import _Counting
-from ._monitor_cut import LOADS_KEPT, _Cut
+from ._monitor_cut import WRITES_KEPT, _Cut
 from ._monitor_functions import _functions, _FunctionWatch  # noqa: F401  (re-exported: tests import them here)
 from ._monitor_head import _HeadGoals
 from ._monitor_hooks import _Hooks, _relu_forward
@@ -277,7 +277,7 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Cut, _Inpu
         self._half_seen = False  # a watched activation was float16 with a gradient to read: a scaler's ground
         self._rate_series, self._rate_opts = {}, weakref.WeakKeyDictionary()  # the learning rates (_monitor_cut)
         self._decay_series = {}  # and the weight decays
-        self._load_hooks, self._loads = [], deque(maxlen=LOADS_KEPT)  # weights loaded mid-run (_monitor_cut)
+        self._written = deque(maxlen=WRITES_KEPT)  # weights written between optimiser steps (_monitor_cut)
         self._opt_steps = 0  # the optimiser steps of this run that stepped watched weights (the most of one optimiser)
         self._opt_counts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         self._norm_between = {}  # a norm between the first layer and its activation (_monitor_inputs._rms_read)
