@@ -34,7 +34,7 @@ from .reading_record import (
     sci,
     times,
 )
-from .reading_remedies import RATE_RAISED, can_offer, rate_restored, uses_he, uses_xavier
+from .reading_remedies import RATE_RAISED, can_offer, rate_restored, switch_lowered, uses_he, uses_xavier
 
 MOVED_FRACTION = LEARNING_LINE  # learning means the loss is at least 10% below chance; "above chance": 10% above it
 UNSCALED_INPUT_RMS = 100.0  # inputs whose root mean square is above this saturate or blow up the first layer
@@ -1031,14 +1031,15 @@ def rate_since_low(s: RunSummary) -> str:
 DECAY_SHARE = 1e-4
 
 
-def decay_raised(s: RunSummary, before: int | None = None) -> tuple[str, float, float, int, float, int | None] | None:
+def decay_raised(s: RunSummary, before: int | None = None) -> tuple | None:
     """Where a monitor read the parameter groups' weight decays (RunSummary.weight_decays) and one change, before
     training step ``before`` where given, raised a group's decay RATE_RAISED times or more (or from 0) to where it
     takes DECAY_SHARE of every weight an update or more at that group's learning rate, at the optimiser's step of the
     run's low (said_low) or later, or before it where the decay was still that high or higher there (the loss comes
     down for a few steps more as the weights shrink: W99's low came 3 steps after the raise): (its label, the decay
     before, the raised one, the training step of the change, the rate there, the training step it came back to where
-    it was or under, where it has stayed since, or None), the latest such; None otherwise. W99 walkthrough finding 4:
+    it was or under, where it has stayed since, or None, the optimiser's kind or ""), the latest such; None
+    otherwise. W99 walkthrough finding 4:
     SGD at 0.05 whose weight_decay went from 1e-4 to 0.5 at step 601 read 'a learning rate too high for this stage ...
     lower the learning rate', the rate unchanged."""
     low = said_low(s)[1]
@@ -1046,7 +1047,7 @@ def decay_raised(s: RunSummary, before: int | None = None) -> tuple[str, float, 
         return None
     rates = {label: changes for label, _, _, changes in s.learning_rates}
     found = None
-    for label, _first, _last, changes in s.weight_decays:
+    for label, _first, _last, changes, *kind in s.weight_decays:
         at_low = _rate_at(changes, low)  # (the decay in force at the low's optimiser step)
         for k in range(1, len(changes)):
             (j, to), was = changes[k], changes[k - 1][1]
@@ -1060,7 +1061,7 @@ def decay_raised(s: RunSummary, before: int | None = None) -> tuple[str, float, 
                     if d > was:
                         break
                     back = t
-                found = (label, was, to, j, lr, back)
+                found = (label, was, to, j, lr, back, kind[0] if kind else "")
     return found
 
 
@@ -1069,7 +1070,7 @@ def decay_words(s: RunSummary, before: int | None = None) -> str:
     found = decay_raised(s, before)
     if found is None:
         return ""
-    label, was, to, j, lr, back = found
+    label, was, to, j, lr, back, kind = found
     low = said_low(s)[1]
     whose = _whose(s.weight_decays)(label)
     share = lr * to
@@ -1080,39 +1081,92 @@ def decay_words(s: RunSummary, before: int | None = None) -> str:
             f"{low - j} training step{'s' if low - j > 1 else ''} before the run's low at training step {low:,} (the "
             "loss came down a little more as the weights began to shrink)")
     return (f"The weight decay{whose} went from {was:.3g} to {to:.3g} at the optimiser's step of training step {j:,}, "
-            f"{when}, the learning rate {lr:.3g} there: the likeliest cause. "
-            f"SGD's and AdamW's decay take about the learning rate times the weight decay of every weight at each "
-            f"update, here {share:.3g} ({share:.2%}), more than the gradient of a trained network gives back, so the "
+            f"{when}, the learning rate {lr:.3g} there: the likeliest cause. {_decay_works(kind, lr, share)}, so the "
             f"weights shrink toward 0 and what they had learned goes with them. {then}")
 
 
-def written_since_low(s: RunSummary, before: int | None = None) -> tuple[int, tuple[str, ...]] | None:
-    """The latest one-off write of the weights a monitor saw (RunSummary.weights_written) after the run's low
-    (said_low): at an update after the low's step, and at ``before`` or earlier where given; None where none."""
+# the optimisers whose weight_decay is an L2 term added to the gradient, which they then scale per weight
+COUPLED_DECAY = frozenset({"Adam", "NAdam", "RAdam", "Adamax", "RMSprop", "Adagrad", "Adadelta"})
+
+
+def _decay_works(kind: str, lr: float, share: float) -> str:
+    """How the optimiser ``kind``'s weight_decay pulls the weights, at its rate ``lr`` (``share``: lr x decay). W101
+    walkthrough finding 5: Adam's coupled decay at lr 0.002 and weight_decay 1 was said as 'SGD's and AdamW's decay
+    take ... 0.002 (0.20%)', where the weights shrank some 3.6% an update."""
+    if kind in COUPLED_DECAY:
+        return (f"{kind}'s weight_decay adds the decay times each weight to its gradient, which {kind} then scales "
+                f"per weight: once that pull outweighs the gradient, each weight moves toward 0 by about the learning "
+                f"rate, {lr:.3g}, on every update, whatever its size (AdamW's decoupled decay takes the learning rate "
+                "times the decay of each weight instead)")
+    who = {"AdamW": "AdamW's decay takes", "SGD": "SGD's decay takes about"}.get(kind, "The decay takes about")
+    return (f"{who} the learning rate times the weight decay of every weight at each update, here {share:.3g} "
+            f"({share:.2%}), more than the gradient of a trained network gives back")
+
+
+# an optimiser switch this many training steps or fewer before the units stopped (or the loss jumped) is said beside it
+SWITCH_SPAN = 50
+
+
+def switch_words(s: RunSummary, before: int | None = None, after: int | None = None) -> str:
+    """The latest optimiser switch a monitor saw (RunSummary.optimiser_switches) at an update after training step
+    ``after`` (the run's low, where a loss was lost) and at ``before`` or earlier, in words with what to do; "" where
+    none. From one that moves each weight by its rate times the gradient (SGD) to one that scales each weight's
+    update (Adam, RMSprop), the rate that suited the first is far too large for the second."""
+    found = next((w for w in reversed(s.optimiser_switches)
+                  if (after is None or w[0] > after) and (before is None or w[0] <= before)), None)
+    if found is None:
+        return ""
+    step, was, was_lr, was_adaptive, now, now_lr, adaptive = found
+    head = (f"The optimiser changed at the update of training step {step:,}, from {was} (learning rate {was_lr:.3g}) "
+            f"to {now} (learning rate {now_lr:.3g}): the likeliest cause.")
+    # lowered since (to a third or less of it, in every group read): what it did stays, and the words say keep it
+    lowered = switch_lowered(s) if found is s.optimiser_switches[-1] else None
+    if lowered is not None:
+        at, lr = lowered
+        return (f"{head} Its learning rate is {lr:.3g} since training step {at:,}: keep it there (what the larger "
+                "steps did, the smaller ones do not undo).")
+    if adaptive and not was_adaptive:
+        return (f"{head} {now} moves each weight by about its learning rate on every update, whatever the size of "
+                f"its gradient, where {was} moves it by the rate times the gradient, so a rate that suits {was} is "
+                f"far too large for {now}: lower {now}'s learning rate (1e-3 to 1e-4 is usual) or warm it up from "
+                "near 0 over the first few hundred updates.")
+    return (f"{head} The rate that suited {was} does not carry over to {now}: choose {now}'s afresh, starting "
+            "lower and raising it over the first few hundred updates (a warm-up).")
+
+
+def written_since_low(s: RunSummary, before: int | None = None) -> tuple[int, int, int, tuple[str, ...]] | None:
+    """The latest run of writes of the weights a monitor saw (RunSummary.weights_written) that began after the run's
+    low (said_low), at an update after the low's step, and at ``before`` or earlier where given; None where none. A
+    run begun at or before the low (weight clipping from the first step) is the loop's own, under which it learned."""
     low = said_low(s)[1]
     if low is None:
         return None
-    return next(((t, names) for t, names in reversed(s.weights_written)
-                 if t > low and (before is None or t <= before)), None)
+    return next((w for w in reversed(s.weights_written) if w[0] > low and (before is None or w[0] <= before)), None)
 
 
 def written_words(s: RunSummary, before: int | None = None) -> str:
-    """written_since_low in words, with what to do: nothing, where those are the weights meant. "" where none. W99
-    walkthrough finding 5: the initial weights loaded back at step 801 read 'the mean loss has risen ... lower the
-    learning rate'."""
+    """written_since_low in words, with what to do. "" where none. W99 walkthrough finding 5: the initial weights
+    loaded back at step 801 read 'the mean loss has risen ... lower the learning rate'; W101 finding 2: weights clamped
+    to 0.05 after every update from step 301 read 'not learning any more ... lower the learning rate'."""
     found = written_since_low(s, before)
     if found is None:
         return ""
-    t, names = found
+    first, last, count, names = found
     low = said_low(s)[1]
     said = [f"'{n}'" for n in names[:4]] + ([f"{len(names) - 4} more modules"] if len(names) > 4 else [])
-    which = ("The model's weights were" if not names else
-             f"The weights of {said[0] if len(said) == 1 else ', '.join(said[:-1]) + ' and ' + said[-1]} were")
-    return (f"{which} written between optimiser steps (by load_state_dict, reset_parameters() or a copy by hand) "
-            f"before the update of training step {t:,}, after the run's low at training step {low:,}: the loss moved "
-            "with the weights written, not with an update, and no learning rate made it. If they are the weights "
-            "meant (a restart, a checkpoint to go back to, a layer reset on purpose), let the run go on from them; if "
-            f"the low's were meant, load a checkpoint saved at or near training step {low:,}.")
+    whose = "The model's weights" if not names else \
+        f"The weights of {said[0] if len(said) == 1 else ', '.join(said[:-1]) + ' and ' + said[-1]}"
+    if count == 1:
+        return (f"{whose} were written between optimiser steps (by load_state_dict, reset_parameters() or a copy by "
+                f"hand) before the update of training step {first:,}, after the run's low at training step {low:,}: "
+                "the loss moved with the weights written, not with an update, and no learning rate made it. If they "
+                "are the weights meant (a restart, a checkpoint to go back to, a layer reset on purpose), let the run "
+                f"go on from them; if the low's were meant, load a checkpoint saved at or near training step {low:,}.")
+    return (f"{whose} have been written between optimiser steps {count:,} times, from before the update of training "
+            f"step {first:,} to before that of {last:,}, a run of writes that began after the run's low at training "
+            f"step {low:,} (a constraint applied after each update, such as weight clipping, or a copy by hand): the "
+            "loss moved with what they do to the weights, not with the updates, and no learning rate made it. If the "
+            "constraint is meant, loosen it (a wider range, or a penalty in the loss instead); if not, take it out.")
 
 
 def spike_remedy(s: RunSummary) -> str:

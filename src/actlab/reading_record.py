@@ -733,12 +733,18 @@ class RunSummary:
     # in the loss (W57 walkthrough: labels replaced at a constant rate read 'steps too large ... lower the learning
     # rate'; a rate raised 40 times at step 501 was never named)
     learning_rates: tuple = ()
-    # the parameter groups' weight_decay as a monitor read them, in learning_rates' form; () where none was read
+    # the parameter groups' weight_decay as a monitor read them, in learning_rates' form, and the class name of the
+    # optimiser that stepped the group last ("SGD", "AdamW", "Adam"; its decay works its own way); () where none read
     weight_decays: tuple = ()
-    # the weights a monitor saw written between optimiser steps after its first step, one-off (load_state_dict,
-    # reset_parameters(), a copy by hand): (the training step of the update they came before, the names of the
-    # weighted modules written, () where all were), oldest first
+    # the weights a monitor saw written between optimiser steps after its first step (load_state_dict,
+    # reset_parameters(), a copy by hand, a constraint such as weight clipping), as runs of writes each within 20
+    # training steps of the one before: (the training step of the update the first came before, of the last, how many,
+    # the names of the weighted modules written, () where all were), oldest first
     weights_written: tuple = ()
+    # the optimisers a monitor saw replace another of another kind on the same weights: (the training step of the new
+    # one's first update, the kind before, its latest rate, whether it scales its updates per weight (eps in its
+    # defaults: Adam, AdamW, RMSprop), the new kind, its rate, whether it does), oldest first
+    optimiser_switches: tuple = ()
     # the model holds a normalisation module (LayerNorm, RMSNorm, GroupNorm, a BatchNorm): a network that has one and
     # loses its gradient was most often thrown there by its first updates (W84 walkthrough finding 2: a post-LN
     # transformer at lr 3e-2 with no warm-up read 'vanishing' with 'Try ... residual connections or normalisation')

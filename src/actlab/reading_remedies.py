@@ -43,8 +43,24 @@ def offers_xavier(s: RunSummary) -> bool:
 
 def offers_lower_lr(s: RunSummary) -> bool:
     """A lower learning rate may be offered: the face has the setting, the rate in use is not 0 already, and not back
-    where it was before a raise that came before the failure (rate_restored)."""
-    return can_offer(s, Lever.LEARNING_RATE) and s.learning_rate != 0 and rate_restored(s) is None
+    where it was before a raise that came before the failure (rate_restored), nor lowered since an optimiser switch
+    (switch_lowered)."""
+    return (can_offer(s, Lever.LEARNING_RATE) and s.learning_rate != 0 and rate_restored(s) is None
+            and switch_lowered(s) is None)
+
+
+def switch_lowered(s: RunSummary) -> tuple[int, float] | None:
+    """Where a monitor saw an optimiser switch (RunSummary.optimiser_switches) and every parameter group's rate has
+    been lowered since to a third of the new optimiser's first rate or less: (the training step of the latest such
+    change, its rate); None otherwise. W99 walkthrough s8: Adam at 0.03 after SGD, then Adam at 1e-3 from step 1,201,
+    read 'keep it there' and 'Lower the learning rate' in one remedy."""
+    if not s.optimiser_switches or not s.learning_rates:
+        return None
+    step, *_, rate, _adaptive = s.optimiser_switches[-1]
+    lowered = [c[-1] for *_, c in s.learning_rates if c and c[-1][0] > step]
+    if len(lowered) == len(s.learning_rates) and all(lr * 3 <= rate for _, lr in lowered):
+        return max(lowered)
+    return None
 
 
 RATE_RAISED = 1.5  # a learning rate this many times the one read before a jump in the loss is said as its likely cause

@@ -80,6 +80,7 @@ from .reading_loss import (  # noqa: F401  (re-exported: the loss thresholds and
     MOVED_FRACTION,
     RISE_FACTOR,
     RISING_FACTOR,
+    SWITCH_SPAN,
     UNLEARNED,
     UNSCALED_INPUT_RMS,
     above_chance,
@@ -117,6 +118,7 @@ from .reading_loss import (  # noqa: F401  (re-exported: the loss thresholds and
     started_far,
     started_far_remedy,
     step_name,
+    switch_words,
     unlearned,
     within_noise,
     written_words,
@@ -714,19 +716,26 @@ def _with_rate(findings: list[Finding], s: RunSummary) -> list[Finding]:
     stopped = next((f.evidence["stopped_after"] for f in findings if f.evidence.get("stopped_after") is not None), None)
     said = ((rate_around(s, t) if t is not None else "") or (rate_since_low(s) if risen else "")
             or (rate_around(s, stopped + 1, "the units stopped") if t is None and stopped is not None else ""))
+    # besides the rate, what else changed after the low (a loss lost), before a jump, or shortly before the units
+    # stopped: weights written between updates, an optimiser switched, a weight decay raised (W99 walkthrough findings
+    # 4, 5 and s8, each read 'lower the learning rate'), in that order; where the loss was lost or the weights shrank,
+    # that change's remedy is the remedy, not the headline's rate advice
     shrank = "weights_size_high" in first.evidence
+    lost = risen or shrank
     until = t if t is not None else stopped + 1 if stopped is not None else None
-    decay = ("" if "the likeliest cause" in said or not (risen or follows or shrank) else decay_words(s, until))
-    loaded = written_words(s, until) if risen or follows or shrank else ""
-    if loaded and loaded not in first.remedy:  # weights written after the low (loaded, reset): the loss moved with
-        # them (W99 walkthrough finding 5); a rate or a decay raised besides follows
-        also = said if "the likeliest cause" in said else decay
-        remedy = f"{loaded} {also}".strip() if risen or shrank else f"{loaded} {also} {first.remedy}".strip()
-        return [dataclasses.replace(first, remedy=remedy), *findings[1:]]
-    if decay and decay not in first.remedy:  # no rate raised, and the weight decay was, after the low: it leads, and
-        # where the loss was lost or the weights shrank, it is the remedy, not a lower rate (W99 walkthrough finding 4)
-        remedy = (f"{decay} If the loss does not come back down with it there, {s.restart}." if risen or shrank else
-                  f"{decay} {first.remedy}".strip())
+    since = (said_low(s)[1] if risen and t is None and stopped is None else
+             until - SWITCH_SPAN if until is not None else None)
+    change, then = "", f"If the loss does not come back down, {s.restart}."
+    if risen or follows or shrank:
+        # (the writes alone: a rate raised before them and put back read 'and is 0.002 now ... keep it nearer 0.002'
+        # beside a checkpoint loaded, W101 walkthrough finding 1)
+        change, then = written_words(s, until), ""
+    if not change and (risen or follows or stopped is not None or t is not None):
+        change, then = switch_words(s, until, since), f"If the loss does not come back down, {s.restart}."
+    if not change and "the likeliest cause" not in said and (risen or follows or shrank):
+        change, then = decay_words(s, until), f"If the loss does not come back down with it there, {s.restart}."
+    if change and change not in first.remedy:
+        remedy = f"{change} {then}".strip() if lost else f"{change} {first.remedy}".strip()
         return [dataclasses.replace(first, remedy=remedy), *findings[1:]]
     if not said or said in first.remedy:
         return findings

@@ -35,14 +35,18 @@ def _data(n=8000, d=20, classes=10):
     return x, y
 
 
-def _run(change, steps=TRAINED + 100):
+def _sgd(params):
+    return torch.optim.SGD(params, lr=0.05, momentum=0.9, weight_decay=1e-4)
+
+
+def _run(change, steps=TRAINED + 100, make_opt=_sgd):
     """SGD (momentum 0.9, weight_decay 1e-4) on a teacher's labels; ``change(opt)`` at the end of training step
     TRAINED (after its optimiser's step), and ``change(opt, put_back=True)`` 30 steps later where it takes it. Returns
     the monitor and the whole training set's loss at TRAINED and at the end."""
     torch.manual_seed(1)
     x, y = _data()
     model = nn.Sequential(nn.Linear(20, 128), nn.ReLU(), nn.Linear(128, 128), nn.ReLU(), nn.Linear(128, 10))
-    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=1e-4)
+    opt = make_opt(model.parameters())
     mon = Monitor(model, every=5, chance_loss=math.log(10))
     g = torch.Generator().manual_seed(2)
     whole = []
@@ -82,9 +86,23 @@ def test_a_raised_decay_is_named_where_the_loss_is_lost(raised):
     # the change as the test made it: from 1e-4 to 0.5 before training step 401, whose optimiser's step used it first
     assert finding.remedy.startswith(f"The weight decay went from 0.0001 to 0.5 at the optimiser's step of training "
                                      f"step {TRAINED + 1},"), finding.remedy
-    assert "here 0.025 (2.50%)" in finding.remedy  # lr 0.05 x 0.5
+    assert "SGD's decay takes about the learning rate times the weight decay of every weight at each update, here " \
+           "0.025 (2.50%)" in finding.remedy  # lr 0.05 x 0.5
     assert "Put it back to 0.0001." in finding.remedy
     assert "lower the learning rate" not in finding.remedy.lower(), finding.remedy
+
+
+def test_adam_s_coupled_decay_is_said_as_it_works():
+    # W101 walkthrough finding 5: torch.optim.Adam's weight_decay (an L2 term Adam then scales) raised from 0 to 1 at
+    # lr 0.002 read 'SGD's and AdamW's decay take ... here 0.002 (0.20%)'; the weights shrank some 3.6% an update
+    mon, (before, after) = _run(_set("weight_decay", 1.0), make_opt=lambda params: torch.optim.Adam(params, lr=2e-3))
+    assert after > 2 * before, (before, after)
+    remedy = mon.report().reading.findings[0].remedy
+    assert remedy.startswith(f"The weight decay went from 0 to 1 at the optimiser's step of training step "
+                             f"{TRAINED + 1},"), remedy
+    assert "Adam's weight_decay adds the decay times each weight to its gradient, which Adam then scales per " \
+           "weight" in remedy, remedy
+    assert "SGD" not in remedy and "0.20%" not in remedy, remedy
 
 
 def test_put_back_says_keep_it_there():

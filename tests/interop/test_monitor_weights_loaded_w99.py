@@ -68,7 +68,7 @@ def test_a_restart_from_the_initial_weights_is_named_not_the_rate(restarted):
     low = int(first.remedy.split("after the run's low at training step ", 1)[1].split(":")[0].replace(",", ""))
     assert low < LOAD_AT
     assert "lower the learning rate" not in first.remedy.lower(), first.remedy
-    assert mon._weights_written() == ((LOAD_AT, ()),)
+    assert mon._weights_written() == ((LOAD_AT, LOAD_AT, 1, ()),)
 
 
 def test_the_monitored_model_still_pickles(restarted):
@@ -83,32 +83,56 @@ def test_the_monitored_model_still_pickles(restarted):
 def test_one_module_loaded_is_named():
     mon, _ = _run(lambda model, init: model[4].load_state_dict({k[2:]: v for k, v in init.items()
                                                                  if k.startswith("4.")}))
-    assert mon._weights_written() == ((LOAD_AT, ("4",)),)
+    assert mon._weights_written() == ((LOAD_AT, LOAD_AT, 1, ("4",)),)
 
 
 def test_a_layer_reset_is_named():
     # W99's s4: the output layer's reset_parameters() midway
     mon, _ = _run(lambda model, init: model[4].reset_parameters())
-    assert mon._weights_written() == ((LOAD_AT, ("4",)),)
+    assert mon._weights_written() == ((LOAD_AT, LOAD_AT, 1, ("4",)),)
     remedy = mon.report().reading.findings[0].remedy
     assert remedy.startswith("The weights of '4' were written between optimiser steps"), remedy
 
 
-def test_weights_written_on_every_step_are_routine():
-    # weight clipping after every update (a WGAN's critic): no write is one event, none is named
+def _clamp(bound):
     def clip(model):
         with torch.no_grad():
             for p in model.parameters():
-                p.clamp_(-10, 10)
-    mon, _ = _run(every_step=clip)
-    assert len(mon._written) == mon._written.maxlen and mon._weights_written() == ()  # (every step written)
+                p.clamp_(-bound, bound)
+    return clip
+
+
+def test_weights_clipped_from_the_first_step_are_the_loop_s_own():
+    # weight clipping after every update from the start (a WGAN's critic): one run of writes, begun before the run's
+    # low, under which it learned; not named
+    mon, _ = _run(every_step=_clamp(10))
+    assert mon._weights_written() == ((2, LOAD_AT + 40, LOAD_AT + 39, ()),)  # (the first update's clamp: before 2's)
+    for finding in mon.report().reading.findings:
+        assert "written between optimiser steps" not in finding.remedy, finding.remedy
+
+
+def test_weights_clipped_from_midway_are_named_not_the_rate():
+    # W101 finding 2: a clamp to 0.05 after every update from step 401 took the loss to chance; the reading said
+    # 'lower the learning rate', the rate unchanged
+    done = []
+
+    def clip_from(model):
+        done.append(1)
+        if len(done) >= LOAD_AT:
+            _clamp(0.05)(model)
+    mon, _ = _run(every_step=clip_from, steps=LOAD_AT + 80)
+    assert mon._weights_written() == ((LOAD_AT + 1, LOAD_AT + 80, 80, ()),)
+    remedy = mon.report().reading.findings[0].remedy
+    assert remedy.startswith(f"The model's weights have been written between optimiser steps 80 times, from before "
+                             f"the update of training step {LOAD_AT + 1:,} to before that of {LOAD_AT + 80:,}"), remedy
+    assert "lower the learning rate" not in remedy.lower(), remedy
 
 
 def test_a_partial_load_counts_only_the_modules_it_held():
     # strict=False, the output layer's keys left out: '0' and '2' loaded, '4' kept its trained weights
     mon, _ = _run(lambda model, init: model.load_state_dict({k: v for k, v in init.items()
                                                              if not k.startswith("4.")}, strict=False))
-    assert mon._weights_written() == ((LOAD_AT, ("0", "2")),)
+    assert mon._weights_written() == ((LOAD_AT, LOAD_AT, 1, ("0", "2")),)
     remedy = mon.report().reading.findings[0].remedy  # (the rise read: the modules named, not the whole model)
     assert remedy.startswith(f"The weights of '0' and '2' were written between optimiser steps (by load_state_dict, "
                              f"reset_parameters() or a copy by hand) before the update of training step {LOAD_AT}"), \

@@ -40,8 +40,8 @@ UNZEROED_PROBES = 2  # probes in a row that found the gradient added to the old 
 # OneCycleLR, a slow ramp) is known over this many steps back (W60 walkthrough: 512 had lost the rate at the run's low,
 # step 431, by step 1,190 of a ramp, and the reading said nothing of a rise to 24 times it)
 LR_CHANGES = 8192
-WRITES_KEPT = 64  # the latest writes of the weights between optimiser steps a monitor keeps (_note_written)
-WRITES_ROUTINE = 20  # a write within this many training steps of another is routine (_weights_written)
+WRITES_KEPT = 64  # the latest runs of writes of the weights between optimiser steps a monitor keeps (_note_written)
+WRITES_ROUTINE = 20  # a write within this many training steps of the one before is of its run (_note_written)
 # the rate's changes one log line carries per group (a schedule's, every step: evenly thinned): the cap a log's reader
 # keeps them to, from its one home
 RATE_LINE_MOST = RATE_CHANGES_MOST
@@ -109,7 +109,9 @@ class _Cut:
     _rate_series: dict
     _decay_series: dict  # the parameter groups' weight_decay, as _rate_series (RunSummary.weight_decays)
     _versions: list | None = None  # the watched weights' version counters as the latest optimiser step ended
-    _written: deque  # the writes _note_written saw: (the training step of the update they came before, the modules)
+    _label_kinds: dict  # per group label (as _rate_series's), the kind of the optimiser that stepped it last, adaptive
+    _switches: deque  # the optimiser switches _note_switch saw
+    _written: deque  # the runs of writes _note_written saw: [first training step, last, how many, the modules]
     _rates_logged = 0  # the step of the latest report whose line carried the rates' changes (_rates_for_line)
     _rates_line: tuple = (0, ())  # and that step with what it carried
     _rate_opts: weakref.WeakKeyDictionary
@@ -192,8 +194,15 @@ class _Cut:
             return
         names = [n for (n, _), a, b in zip(self._weighted, now, before, strict=True) if a != b]
         step = self.step_count + (self._open_step is not None)  # (as _note_rates dates an update)
-        if step > self._step0:
-            self._written.append((step, names))
+        if step <= self._step0:
+            return
+        runs = self._written  # as runs of writes, each within WRITES_ROUTINE steps of the one before
+        if runs and step - runs[-1][1] <= WRITES_ROUTINE:
+            run = runs[-1]
+            run[1], run[2] = step, run[2] + 1
+            run[3].extend(n for n in names if n not in run[3])
+        else:
+            runs.append([step, step, 1, names])
 
     def _note_versions(self) -> None:
         """As an optimiser's step ends (its post-hook): the watched weights' version counters, for _note_written."""
@@ -212,6 +221,7 @@ class _Cut:
                 groups = self._rate_opts[opt] = [
                     (i, next(f"'{names[id(p)]}'" for p in g["params"] if id(p) in names))
                     for i, g in enumerate(opt.param_groups) if any(id(p) in names for p in g["params"])]
+            self._note_switch(opt, groups)
         # the training step this update follows (its block ended; inside an open block, that block's step)
         step = self.step_count + (self._open_step is not None)
         if step <= self._step0:  # an update before this monitor's first step: none of its run's
@@ -241,6 +251,31 @@ class _Cut:
                 if not changes or changes[-1][1] != decay:
                     changes.append((step, decay))
                 series[1] = step
+
+    def _note_switch(self, opt, groups: list) -> None:
+        """An optimiser seen for the first time: where a group of it holds weights another optimiser of another kind
+        stepped before (its label among those that one's groups had), a switch, noted as (the training step of its
+        first update, the kind before, its latest rate there, whether it scales its updates (eps in its defaults), the
+        new kind, its rate, whether it does). W99 walkthrough s8: SGD at 0.05 replaced by Adam at 0.03 at step 601
+        read 'lower the learning rate', the switch never named. Two optimisers stepping two parts of one model (a
+        GAN's) hold different weights: no switch."""
+        kind, adaptive = type(opt).__name__, "eps" in getattr(opt, "defaults", {})
+        step = self.step_count + (self._open_step is not None)
+        said = False
+        for index, label in groups:
+            was = self._label_kinds.get(label)
+            self._label_kinds[label] = (kind, adaptive)
+            series = self._rate_series.get(label)
+            if said or was is None or was[0] == kind or not series or not series[2] or step <= self._step0:
+                continue
+            lr = opt.param_groups[index].get("lr") if index < len(opt.param_groups) else None
+            if (lr.__class__ is float or lr.__class__ is int) and self._switches is not None:
+                self._switches.append((step, was[0], series[2][-1][1], was[1], kind, lr, adaptive))
+                said = True
+
+    def _optimiser_switches(self) -> tuple:
+        """RunSummary.optimiser_switches (_note_switch), oldest first."""
+        return tuple(self._switches)
 
     def _rates_for_line(self, step: int, first_build: bool) -> tuple:
         """MonitorReport.rates: per group, the changes read from the last report's step to the one before ``step``
@@ -273,14 +308,13 @@ class _Cut:
         self._versions = None
 
     def _weights_written(self) -> tuple:
-        """RunSummary.weights_written: the writes _note_written saw with no other within WRITES_ROUTINE training
-        steps of them (a loop that writes its weights on many steps, as weight clipping or SAM's perturbation do, is
-        routine, not one event), as (the training step of the update they came before, the modules written, () where
-        every watched weighted module was)."""
-        every, kept = len(self._weighted), list(self._written)
-        steps = [t for t, _ in kept]
-        return tuple((t, () if len(names) == every else tuple(names)) for k, (t, names) in enumerate(kept)
-                     if all(abs(u - t) > WRITES_ROUTINE for j, u in enumerate(steps) if j != k))
+        """RunSummary.weights_written: the runs of writes _note_written saw, each within WRITES_ROUTINE training steps
+        of the one before (one write alone: a load, a reset; many: a constraint applied after each update, as weight
+        clipping), as (the training step of the update the first came before, of the last, how many, the modules
+        written, () where every watched weighted module was)."""
+        every = len(self._weighted)
+        return tuple((first, last, count, () if len(names) == every else tuple(names))
+                     for first, last, count, names in self._written)
 
     def _learning_rates(self) -> tuple:
         """RunSummary.learning_rates: per parameter group read, (the first watched weight it holds, the first
@@ -290,8 +324,10 @@ class _Cut:
                      for label, (first, last, changes) in self._rate_series.items() if changes)
 
     def _weight_decays(self) -> tuple:
-        """RunSummary.weight_decays: the parameter groups' weight_decay as _learning_rates has their rates."""
-        return tuple((label, changes[0][0] if len(changes) == changes.maxlen else first, last, tuple(changes))
+        """RunSummary.weight_decays: the parameter groups' weight_decay as _learning_rates has their rates, with the
+        kind of the optimiser that stepped the group last (its decay works its own way: W101 walkthrough finding 5)."""
+        return tuple((label, changes[0][0] if len(changes) == changes.maxlen else first, last, tuple(changes),
+                      self._label_kinds.get(label, ("", False))[0])
                      for label, (first, last, changes) in self._decay_series.items() if changes)
 
     def _probe_zeroing(self, w) -> None:
