@@ -120,11 +120,17 @@ def held_out_rise(s: RunSummary) -> HeldOutRise | None:
     if len(given) < 2:
         return None
     swing = _swing([v for _, v in given])
+    # the latest load (one write of the weights between updates, RunSummary.weights_written): losses given before it
+    # are of other weights, and a window holding both is no rise of these (W101 walkthrough finding 1: a checkpoint
+    # loaded back at step 561 read not_generalising at 616 and 696 from the raised rate's held-out losses before it)
+    loaded = max((w[0] for w in s.weights_written if w[2] == 1), default=None)
     for low in (s.held_out_lowest, *s.held_out_wider):
         if low is None or low.median >= (1 - MOVED_FRACTION) * s.test_chance_loss:
             continue
         window = given[-low.size:]
         if len(window) < low.size or window[0][0] <= low.last_step:
+            continue
+        if loaded is not None and window[0][0] < loaded:
             continue
         # a median of n swings about 1.2533 / sqrt(n) times one loss (Gaussian noise), the difference of two sqrt(2)
         # times that

@@ -987,6 +987,13 @@ def rate_fallen_remedy() -> str:
             "training.")
 
 
+# what a rate back up to one the run had before its low is: a schedule's restart, meant to throw the weights out of it
+SCHEDULE_RESTART = ("a schedule's restart (as CosineAnnealingWarmRestarts or a cyclic rate makes), which throws the "
+                    "weights out of the low on purpose; the loss comes back down as the rate falls again. If the loss "
+                    "at the end of each cycle is no lower than at the end of the one before, use fewer restarts or "
+                    "none.")
+
+
 def rate_since_low(s: RunSummary) -> str:
     """For a run that had learned and lost it with no jump to date the loss by (a climb over many steps): the
     learning rate at the run's low (lowest_judged_step) and the highest read since, where that is RATE_RAISED times it
@@ -1012,6 +1019,14 @@ def rate_since_low(s: RunSummary) -> str:
             continue
         now = _rate_at(changes, last)
         since = f", and is {now:.3g} now" if now is not None and now != top[1] else ""
+        # back up to no more than a rate it had before the low: a schedule's restart (W101 walkthrough finding 6:
+        # CosineAnnealingWarmRestarts back to 0.2 read 'the likeliest cause ...; keep it nearer 0.000207')
+        held = max(changes[:_past(changes, made)], key=lambda c: c[1], default=None)
+        if held is not None and held[1] >= RATE_RAISED * was and top[1] <= held[1] * (1 + 1e-9):
+            return (f"The learning rate{whose(label)} rose from {was:.3g}, the rate that brought the mean loss to its "
+                    f"lowest at training step {low:,}, to {top[1]:.3g} at the optimiser's step of training step "
+                    f"{top[0]:,}{since}, no higher than {held[1]:.3g}, its rate at training step {held[0]:,}: "
+                    f"{SCHEDULE_RESTART}")
         return (f"The learning rate{whose(label)} rose from {was:.3g}, the rate that brought the mean loss to its "
                 f"lowest at training step {low:,}, to {top[1]:.3g} at the optimiser's step of training step "
                 f"{top[0]:,}{since}: the likeliest cause of the loss's rise; keep it nearer {was:.3g}.")

@@ -80,6 +80,7 @@ from .reading_loss import (  # noqa: F401  (re-exported: the loss thresholds and
     MOVED_FRACTION,
     RISE_FACTOR,
     RISING_FACTOR,
+    SCHEDULE_RESTART,
     SWITCH_SPAN,
     UNLEARNED,
     UNSCALED_INPUT_RMS,
@@ -681,6 +682,12 @@ def _fresh_jump_remedy(s: RunSummary) -> str:
             "if they come back down, it was one unusual batch: look at that step's batch.")
 
 
+def own_updates(s: RunSummary) -> int:
+    """The updates the reading has seen: a run resumed under Monitor(first_step=N) counts its own, not the steps
+    before it (s.first_loss's step is N)."""
+    return s.steps - (s.first_loss[0] - 1 if s.first_loss is not None and s.first_loss[0] > 1 else 0)
+
+
 def _with_rate(findings: list[Finding], s: RunSummary) -> list[Finding]:
     """Where the headline or its remedy tells of a jump in the loss (a spike, a blow-up, a diverging climb's jump),
     the learning rate around it as a monitor read it (reading_loss.rate_around) leads the remedy: raised there, the
@@ -740,6 +747,9 @@ def _with_rate(findings: list[Finding], s: RunSummary) -> list[Finding]:
     if not said or said in first.remedy:
         return findings
     remedy = first.remedy
+    if said.endswith(SCHEDULE_RESTART) and (risen or "risen_from" in first.evidence):  # a restart: no 'lower the
+        # learning rate' beside it
+        return [dataclasses.replace(first, remedy=said), *findings[1:]]
     if "the likeliest cause" in said:  # a raised rate and the rate to go back to: no tenth of the raised one beside
         # it (W76 walkthrough: 'go back to 0.05' and 'a tenth, 5' in one remedy)
         remedy = remedy.replace(" (a tenth is a good first try)", "")
@@ -1651,7 +1661,7 @@ def _learning(s: RunSummary) -> Finding | None:
     # (a loss climbing there is read as the climb it is: _starting says it and names the learning rate)
     # (the updates the reading has seen: a run resumed under Monitor(first_step=N) is judged after its own, not the
     # steps before it, W100 walkthrough finding 3: 'not learning: after 611 updates' of a fine-tune 11 updates in)
-    seen = s.steps - (s.first_loss[0] - 1 if s.first_loss is not None and s.first_loss[0] > 1 else 0)
+    seen = own_updates(s)
     far_up = (s.chance_loss > 0 and s.loss > RISING_FACTOR * s.chance_loss and s.first_loss is not None
               and s.loss >= s.first_loss[1] / RISING_FACTOR and seen >= FAR_JUDGE_STEPS
               and getattr(climb(s), "kind", None) != "rose")
@@ -2323,8 +2333,11 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
     else:
         rule = (f"a loss not {MOVED_FRACTION:.0%} below chance after {JUDGE_AFTER_STEPS:,} updates{far_rule} reads "
                 "as not learning")
+    # (a resumed run's own updates: W101 walkthrough finding 7, '(601 updates so far)' one update after first_step=601)
+    own = own_updates(s) if s.steps else 0
+    resumed = f" since training step {s.first_loss[0]:,}" if own != (s.steps or 0) else ""
     words = (f"starting: {flow}; {where}{'' if noise else _loss_text(s)}, so the reading waits: {rule} "
-             f"({s.steps or 0:,} update{'' if s.steps == 1 else 's'} so far)")
+             f"({own:,} update{'' if own == 1 else 's'} so far{resumed})")
     # above chance and climbing over the recent losses (W13: a ReLU MLP at lr 5 went 0.70, 1.26, 2.81 and on to 17.7
     # against a chance of 0.69 and read 'starting' with nothing to do): not yet a divergence (DIVERGING_LOSS), but the
     # way one begins, so the words say it and name the usual cause; a climb is rising() over the window, not one

@@ -36,7 +36,12 @@ def test_a_resumed_run_is_judged_after_its_own_updates_not_the_steps_before_it()
             i = torch.randint(0, 4000, (64,), generator=g)
             losses.append(monitored_step(mon, model, x[i], shuffled[i], opt).item())
             if t - 600 < FAR_JUDGE_STEPS:
-                statuses.append((t, mon.report().status))
+                report = mon.report()
+                statuses.append((t, report.status))
+                if t == 611:
+                    words = report.reading.words
     # the premise: its first losses far above chance (confidently wrong on the shuffled labels)
     assert losses[0] > 2 * math.log(5), losses[:5]
     assert "not_learning" not in [s for _, s in statuses], statuses
+    # its own updates counted where the words wait (W101 walkthrough finding 7: '(601 updates so far)' one update in)
+    assert words.startswith("starting") and words.endswith("(11 updates so far since training step 601)"), words
