@@ -1981,12 +1981,15 @@ def coming_back(s: RunSummary) -> float | None:
     learning is (their median below that at 99.5%, whatever their distribution: the largest of 10 is under the
     median with chance 1/1024), else None: a run coming back down, whose judged mean older batches still hold up
     (W32 walkthrough: one update at lr 30, then 'not learning any more: ... risen to 3.97' at step 251 while the last
-    20 batches were all between 1.5 and 2.03, chance 2.30)."""
+    20 batches were all between 1.5 and 2.03, chance 2.30). And every one of them under the judged mean: a mean the
+    older batches hold up (W101 walkthrough finding 4: AdamW's weight decay raised to 5 took the mean from 0.517 to a
+    flat 1.44, past half way back to chance 2.22, and the latest 10, up to 1.59, all under 2.0, read 'coming back'
+    and kept it healthy for 400 steps)."""
     window, chance = judged_window(s), chance_of(s)
-    if not window or chance is None or len(window) < LOSS_BATCHES:
+    if not window or chance is None or len(window) < LOSS_BATCHES or s.loss is None:
         return None
     latest = max(window[-LOSS_BATCHES:])
-    return latest if latest < (1 - MOVED_FRACTION) * chance else None
+    return latest if latest < (1 - MOVED_FRACTION) * chance and latest < s.loss else None
 
 
 def falling_again(s: RunSummary) -> list[float] | None:

@@ -105,6 +105,21 @@ def test_adam_s_coupled_decay_is_said_as_it_works():
     assert "SGD" not in remedy and "0.20%" not in remedy, remedy
 
 
+def test_a_flat_loss_past_half_way_back_is_lost_not_coming_back():
+    # W101 walkthrough finding 4: AdamW's weight_decay raised from 0.01 to 5 took the mean loss from 0.517 to a flat
+    # 1.44, past half way back to chance, and the status stayed healthy for 400 steps (its latest 10 batches, all under
+    # chance's learning line, read as a run coming back down)
+    mon, (before, after) = _run(_set("weight_decay", 12.0), steps=TRAINED + 400,
+                                make_opt=lambda params: torch.optim.AdamW(params, lr=2e-3, weight_decay=0.01))
+    chance = math.log(10)
+    assert after - before > 0.5 * (chance - before), (before, after)  # the reference: past half way, on every point
+    report = mon.report()
+    assert report.status == "not_learning", report.reading.words
+    assert report.reading.words.startswith("not learning any more"), report.reading.words
+    assert report.reading.remedy.startswith("The weight decay went from 0.01 to 12"), report.reading.remedy
+    assert "AdamW's decay takes the learning rate times the weight decay" in report.reading.remedy
+
+
 def test_put_back_says_keep_it_there():
     mon, _ = _run(_set("weight_decay", 0.5, back=1e-4))
     remedy = mon.report().reading.findings[0].remedy
