@@ -2048,6 +2048,28 @@ def _held_out_with_it(s: RunSummary) -> str:
     return ""
 
 
+def fresh_lost(s: RunSummary) -> tuple[int, int, float, float, float] | None:
+    """A collapse the judged mean of the window still lags: the latest judged batch losses (s.judged_losses) at or
+    above learning's line (MOVED_FRACTION below chance), LOSS_BATCHES or more in a row, right after LOSS_BATCHES or
+    more that were all under it: (the training step of the first of them, how many, their lowest, their highest, the
+    median of the LOSS_BATCHES before them); None otherwise. W101 walkthrough finding 3: Adam's weight decay raised
+    from 0 to 1 at step 601 took every batch back to chance, and the mean of 50 read 'healthy ... 67% below chance'
+    at step 636. A run that learned shows 20 such batches split at one step by chance about once in 2^20 windows."""
+    chance = chance_of(s)
+    if chance is None or not s.judged_losses:
+        return None
+    held = [(t, v) for t, v in s.judged_losses if v is not None and math.isfinite(v)]
+    line = (1 - MOVED_FRACTION) * chance
+    k = 0
+    while k < len(held) and held[-1 - k][1] >= line:
+        k += 1
+    before = [v for _, v in held[len(held) - k - LOSS_BATCHES:len(held) - k]] if k else []
+    if k < LOSS_BATCHES or len(before) < LOSS_BATCHES or max(before) >= line:
+        return None
+    since = [v for _, v in held[-k:]]
+    return held[-k][0], k, min(since), max(since), _median(before)
+
+
 def unlearned(s: RunSummary) -> Finding | None:
     """A run that had learned and lost it: the last two recent losses over RISING_FACTOR times chance (one
     batch's spike is not enough), after the run was below chance by the reading's own measure: two or more of the
@@ -2105,7 +2127,9 @@ def unlearned(s: RunSummary) -> Finding | None:
                 and bound is not None and median_lower(window) > bound)
     back = (had and s.loss is not None and math.isfinite(s.loss) and (s.loss >= learned or half_way)
             and s.loss - judged >= MOVED_FRACTION * chance and risen and coming_back(s) is None)
-    if not back and min(v for _, v in pairs[-2:]) <= RISING_FACTOR * chance:
+    # or every latest batch back at chance, the mean of the window lagging them (W101 walkthrough finding 3)
+    fresh = fresh_lost(s) if had and not back else None
+    if not back and fresh is None and min(v for _, v in pairs[-2:]) <= RISING_FACTOR * chance:
         return None
     t_last, last = pairs[-1]
     if had:
@@ -2138,9 +2162,18 @@ def unlearned(s: RunSummary) -> Finding | None:
                  f"{percent_below(s.loss, chance)} below chance ({chance:.3g}), over half of the way back to it "
                  "from that low")
         loss = s.loss
+    elif fresh is not None and min(v for _, v in pairs[-2:]) <= RISING_FACTOR * chance:
+        first, count, lo, hi, med = fresh
+        where = (f"back near chance ({chance:.3g}): the {count} batch losses since training step {first:,} are all "
+                 f"within {MOVED_FRACTION:.0%} of it or above (from {lo:.3g} to {hi:.3g}), and the {LOSS_BATCHES} "
+                 f"before them were all under that (their median {med:.3g}); the mean of {judged_over(s)}, "
+                 f"{s.loss:.3g}, lags them")
+        over, loss = "", hi
     else:  # two batches in a row far above chance: the latest
         over, where, loss = "", f"{times(last / chance)} times chance ({chance:.3g})", last
-    risen_to = f"the loss has risen to {loss:.3g}{_at(s, t_last, over)}, {where}{_held_out_with_it(s)}"
+    risen_to = (f"the loss has risen {where}{_held_out_with_it(s)}" if fresh is not None and not back and
+                where.startswith("back near chance") else
+                f"the loss has risen to {loss:.3g}{_at(s, t_last, over)}, {where}{_held_out_with_it(s)}")
     down = falling_again(s)
     if down is not None:  # the mean lags batches already coming down (W41 walkthrough, finding 8)
         risen_to += (f"; but its latest batch losses are coming down again: the medians of its last "
