@@ -2050,11 +2050,12 @@ def _held_out_with_it(s: RunSummary) -> str:
 
 def fresh_lost(s: RunSummary) -> tuple[int, int, float, float, float] | None:
     """A collapse the judged mean of the window still lags: the latest judged batch losses (s.judged_losses) at or
-    above learning's line (MOVED_FRACTION below chance), LOSS_BATCHES or more in a row, right after LOSS_BATCHES or
-    more that were all under it: (the training step of the first of them, how many, their lowest, their highest, the
-    median of the LOSS_BATCHES before them); None otherwise. W101 walkthrough finding 3: Adam's weight decay raised
-    from 0 to 1 at step 601 took every batch back to chance, and the mean of 50 read 'healthy ... 67% below chance'
-    at step 636. A run that learned shows 20 such batches split at one step by chance about once in 2^20 windows."""
+    above learning's line (MOVED_FRACTION below chance), LOSS_BATCHES or more in a row, right after LOSS_BATCHES that
+    were all under it, their median twice as far under chance: (the training step of the first of them, how many,
+    their lowest, their highest, the median of the LOSS_BATCHES before them); None otherwise. W101 walkthrough finding
+    3: Adam's weight decay raised from 0 to 1 at step 601 took every batch back to chance, and the mean of 50 read
+    'healthy ... 67% below chance' at step 636. A run that learned shows 20 such batches split at one step by chance
+    about once in 2^20 windows."""
     chance = chance_of(s)
     if chance is None or not s.judged_losses:
         return None
@@ -2064,7 +2065,10 @@ def fresh_lost(s: RunSummary) -> tuple[int, int, float, float, float] | None:
     while k < len(held) and held[-1 - k][1] >= line:
         k += 1
     before = [v for _, v in held[len(held) - k - LOSS_BATCHES:len(held) - k]] if k else []
-    if k < LOSS_BATCHES or len(before) < LOSS_BATCHES or max(before) >= line:
+    # (and those before clearly learned, their median twice the line's distance under chance: a mean wobbling about
+    # the line itself is no collapse, W78 walkthrough finding 8)
+    if k < LOSS_BATCHES or len(before) < LOSS_BATCHES or max(before) >= line or \
+            _median(before) > (1 - 2 * MOVED_FRACTION) * chance:
         return None
     since = [v for _, v in held[-k:]]
     return held[-k][0], k, min(since), max(since), _median(before)

@@ -46,7 +46,9 @@ def test_one_wild_batch_no_longer_hides_a_rise_from_a_learned_low():
 def test_a_learned_run_back_near_chance_is_not_said_to_be_starting():
     # the window's mean near chance, its median near the low and its latest 10 batches not all above chance: no rise
     # can be told, and the run had learned
-    window = [0.3] * 30 + [1.6, 1.0] * 9 + [1.6, 16.2]
+    # (one in two of them under learning's line, 0.99: W101's rule for a collapse the mean lags, 10 or more in a row
+    # past the line right after 10 clearly under it, is not met)
+    window = [0.3] * 30 + [1.7, 0.9] * 9 + [1.6, 16.2]
     assert median_lower(window[-10:]) < 1.1 and float(np.mean(window)) > 0.9 * 1.1  # the premise
     r = diagnose(_summary(window))
     assert r.status == Status.STARTING
@@ -62,9 +64,13 @@ def test_a_climb_late_in_the_window_is_told_from_its_latest_batches():
     r = diagnose(_summary(window))
     assert r.status == Status.NOT_LEARNING, r.words
     assert r.words.startswith("not learning any more: the mean loss had come down to 0.344"), r.words
-    # one batch of the latest 10 at or under chance, and the rise is not told by them
-    window[-5] = 1.05
+    # one batch of the latest 10 at or under chance, and under learning's line (0.99), and the rise is not told by
+    # them (at 1.05, past the line, the 20 since the low batches are all back near chance: a collapse, W101)
+    window[-5] = 0.95
     assert diagnose(_summary(window)).status == Status.STARTING
+    window[-5] = 1.05
+    words = diagnose(_summary(window)).words
+    assert words.startswith("not learning any more") and "the 20 batch losses since training step" in words, words
 
 
 def test_a_run_whose_latest_batches_are_all_learned_again_is_coming_back_down():
