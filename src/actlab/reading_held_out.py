@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .reading_loss import MOVED_FRACTION
+from .reading_loss import MOVED_FRACTION, moved_with
 from .reading_record import HeldOutLow, RunSummary
 
 HELD_OUT_RISE = 0.1  # a held-out loss this share or more above its lowest has risen from it
@@ -120,10 +120,11 @@ def held_out_rise(s: RunSummary) -> HeldOutRise | None:
     if len(given) < 2:
         return None
     swing = _swing([v for _, v in given])
-    # the latest load (one write of the weights between updates, RunSummary.weights_written): losses given before it
+    # the latest load (one write of the weights between updates that the loss moved with, RunSummary.weights_written,
+    # moved_with): losses given before it
     # are of other weights, and a window holding both is no rise of these (W101 walkthrough finding 1: a checkpoint
     # loaded back at step 561 read not_generalising at 616 and 696 from the raised rate's held-out losses before it)
-    loaded = max((w[0] for w in s.weights_written if w[2] == 1), default=None)
+    loaded = max((w[0] for w in s.weights_written if w[2] == 1 and moved_with(w) is not None), default=None)
     for low in (s.held_out_lowest, *s.held_out_wider):
         if low is None or low.median >= (1 - MOVED_FRACTION) * s.test_chance_loss:
             continue

@@ -1027,9 +1027,14 @@ def rate_since_low(s: RunSummary) -> str:
                     f"lowest at training step {low:,}, to {top[1]:.3g} at the optimiser's step of training step "
                     f"{top[0]:,}{since}, no higher than {held[1]:.3g}, its rate at training step {held[0]:,}: "
                     f"{SCHEDULE_RESTART}")
+        keep = f"keep it nearer {was:.3g}."
+        if now is not None and now <= was:  # back where it was (W101 walkthrough finding 1: 'and is 0.002 now: ...
+            # keep it nearer 0.002')
+            back = next(t for t, r in changes[_past(changes, top[0]):] if r <= was)
+            since, keep = f", and is back at {now:.3g} since training step {back:,}", "keep it there."
         return (f"The learning rate{whose(label)} rose from {was:.3g}, the rate that brought the mean loss to its "
                 f"lowest at training step {low:,}, to {top[1]:.3g} at the optimiser's step of training step "
-                f"{top[0]:,}{since}: the likeliest cause of the loss's rise; keep it nearer {was:.3g}.")
+                f"{top[0]:,}{since}: the likeliest cause of the loss's rise; {keep}")
     earlier = _raised_before(s.learning_rates, made)  # no rise since the low: one before it, weighed
     if earlier is None:
         return ""
@@ -1149,14 +1154,29 @@ def switch_words(s: RunSummary, before: int | None = None, after: int | None = N
             "lower and raising it over the first few hundred updates (a warm-up).")
 
 
-def written_since_low(s: RunSummary, before: int | None = None) -> tuple[int, int, int, tuple[str, ...]] | None:
+# the losses' medians after and before a write of the weights this many times apart (either way): the loss moved with
+# it (RunSummary.weights_written); a checkpoint of the initial weights loaded back moved W99's from 0.48 to about 2
+WRITE_MOVED = 1.5
+
+
+def moved_with(w: tuple) -> float | None:
+    """How the loss moved with a run of writes (its ratio, RunSummary.weights_written's fifth item): the ratio where
+    its medians are WRITE_MOVED times apart either way, else None (not weighed, or the loss did not move with it)."""
+    ratio = w[4] if len(w) > 4 else None
+    return ratio if ratio is not None and ratio > 0 and max(ratio, 1 / ratio) >= WRITE_MOVED else None
+
+
+def written_since_low(s: RunSummary, before: int | None = None) -> tuple | None:
     """The latest run of writes of the weights a monitor saw (RunSummary.weights_written) that began after the run's
-    low (said_low), at an update after the low's step, and at ``before`` or earlier where given; None where none. A
-    run begun at or before the low (weight clipping from the first step) is the loop's own, under which it learned."""
+    low (said_low), at an update after the low's step, and at ``before`` or earlier where given, with the loss up
+    WRITE_MOVED times or more with it (moved_with); None where none. A run begun at or before the low (weight clipping
+    from the first step) is the loop's own, under which it learned; one the loss did not move with (averaged weights
+    swapped in for an evaluation and back) changed nothing."""
     low = said_low(s)[1]
     if low is None:
         return None
-    return next((w for w in reversed(s.weights_written) if w[0] > low and (before is None or w[0] <= before)), None)
+    return next((w for w in reversed(s.weights_written) if w[0] > low and (before is None or w[0] <= before)
+                 and (moved_with(w) or 0) > 1), None)
 
 
 def written_words(s: RunSummary, before: int | None = None) -> str:
@@ -1166,7 +1186,7 @@ def written_words(s: RunSummary, before: int | None = None) -> str:
     found = written_since_low(s, before)
     if found is None:
         return ""
-    first, last, count, names = found
+    first, last, count, names = found[:4]
     low = said_low(s)[1]
     said = [f"'{n}'" for n in names[:4]] + ([f"{len(names) - 4} more modules"] if len(names) > 4 else [])
     whose = "The model's weights" if not names else \

@@ -739,7 +739,8 @@ class RunSummary:
     # the weights a monitor saw written between optimiser steps after its first step (load_state_dict,
     # reset_parameters(), a copy by hand, a constraint such as weight clipping), as runs of writes each within 20
     # training steps of the one before: (the training step of the update the first came before, of the last, how many,
-    # the names of the weighted modules written, () where all were), oldest first
+    # the names of the weighted modules written, () where all were, the median of the 10 training steps' losses from
+    # the first write over that of the 10 before it, or None where not weighed), oldest first
     weights_written: tuple = ()
     # the optimisers a monitor saw replace another of another kind on the same weights: (the training step of the new
     # one's first update, the kind before, its latest rate, whether it scales its updates per weight (eps in its

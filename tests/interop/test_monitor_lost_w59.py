@@ -98,6 +98,11 @@ def _summary(changes, low, steps=300, groups=None):
     ([(1, 0.05), (20, 3.0)], 20,
      "The learning rate rose from 0.05, the rate that brought the mean loss to its lowest at training step 20, to 3 "
      "at the optimiser's step of training step 20: the likeliest cause of the loss's rise; keep it nearer 0.05."),
+    # back where it was since (W101 walkthrough finding 1: 'and is 0.002 now: ... keep it nearer 0.002')
+    ([(1, 0.1), (50, 3.0), (80, 0.1)], 20,
+     "The learning rate rose from 0.1, the rate that brought the mean loss to its lowest at training step 20, to 3 at "
+     "the optimiser's step of training step 50, and is back at 0.1 since training step 80: the likeliest cause of the "
+     "loss's rise; keep it there."),
     ([(1, 0.1), (100, 0.14)], 20, ""),  # under RATE_RAISED times
     ([(1, 0.1), (100, 0.01)], 20, ""),  # lowered
     ([(1, 0.1), (10, 5.0)], 20,  # raised before the low, not since: told as that, the loss having come down after

@@ -68,7 +68,8 @@ def test_a_restart_from_the_initial_weights_is_named_not_the_rate(restarted):
     low = int(first.remedy.split("after the run's low at training step ", 1)[1].split(":")[0].replace(",", ""))
     assert low < LOAD_AT
     assert "lower the learning rate" not in first.remedy.lower(), first.remedy
-    assert mon._weights_written() == ((LOAD_AT, LOAD_AT, 1, ()),)
+    assert mon._weights_written()[0][:4] == (LOAD_AT, LOAD_AT, 1, ())
+    assert mon._weights_written()[0][4] > 2  # the loss's median over the 10 steps after, against the 10 before
 
 
 def test_the_monitored_model_still_pickles(restarted):
@@ -83,13 +84,13 @@ def test_the_monitored_model_still_pickles(restarted):
 def test_one_module_loaded_is_named():
     mon, _ = _run(lambda model, init: model[4].load_state_dict({k[2:]: v for k, v in init.items()
                                                                  if k.startswith("4.")}))
-    assert mon._weights_written() == ((LOAD_AT, LOAD_AT, 1, ("4",)),)
+    assert [w[:4] for w in mon._weights_written()] == [(LOAD_AT, LOAD_AT, 1, ("4",))]
 
 
 def test_a_layer_reset_is_named():
     # W99's s4: the output layer's reset_parameters() midway
     mon, _ = _run(lambda model, init: model[4].reset_parameters())
-    assert mon._weights_written() == ((LOAD_AT, LOAD_AT, 1, ("4",)),)
+    assert [w[:4] for w in mon._weights_written()] == [(LOAD_AT, LOAD_AT, 1, ("4",))]
     remedy = mon.report().reading.findings[0].remedy
     assert remedy.startswith("The weights of '4' were written between optimiser steps"), remedy
 
@@ -106,7 +107,8 @@ def test_weights_clipped_from_the_first_step_are_the_loop_s_own():
     # weight clipping after every update from the start (a WGAN's critic): one run of writes, begun before the run's
     # low, under which it learned; not named
     mon, _ = _run(every_step=_clamp(10))
-    assert mon._weights_written() == ((2, LOAD_AT + 40, LOAD_AT + 39, ()),)  # (the first update's clamp: before 2's)
+    # (the first update's clamp: before 2's)
+    assert [w[:4] for w in mon._weights_written()] == [(2, LOAD_AT + 40, LOAD_AT + 39, ())]
     for finding in mon.report().reading.findings:
         assert "written between optimiser steps" not in finding.remedy, finding.remedy
 
@@ -121,18 +123,41 @@ def test_weights_clipped_from_midway_are_named_not_the_rate():
         if len(done) >= LOAD_AT:
             _clamp(0.05)(model)
     mon, _ = _run(every_step=clip_from, steps=LOAD_AT + 80)
-    assert mon._weights_written() == ((LOAD_AT + 1, LOAD_AT + 80, 80, ()),)
+    assert [w[:4] for w in mon._weights_written()] == [(LOAD_AT + 1, LOAD_AT + 80, 80, ())]
     remedy = mon.report().reading.findings[0].remedy
     assert remedy.startswith(f"The model's weights have been written between optimiser steps 80 times, from before "
                              f"the update of training step {LOAD_AT + 1:,} to before that of {LOAD_AT + 80:,}"), remedy
     assert "lower the learning rate" not in remedy.lower(), remedy
 
 
+def test_weights_swapped_out_and_back_move_no_loss_and_are_not_named():
+    # an evaluation that swaps averaged weights in and the trained ones back between two updates (every 50 steps): a
+    # write the loss does not move with, never named, whatever else the run does
+    kept = {}
+
+    def swap(model):
+        kept.setdefault("n", 0)
+        kept["n"] += 1
+        if kept["n"] % 50 == 0:
+            with torch.no_grad():
+                saved = [p.clone() for p in model.parameters()]
+                for p in model.parameters():
+                    p.mul_(0.5)  # (the "averaged" weights, used for an evaluation)
+                for p, q in zip(model.parameters(), saved, strict=True):
+                    p.copy_(q)
+    mon, _ = _run(every_step=swap, steps=LOAD_AT + 80)
+    written = mon._weights_written()
+    assert len(written) == (LOAD_AT + 80 - 1) // 50 and all(count == 1 for _, _, count, *_ in written), written
+    assert all(0.67 < moved < 1.5 for *_, moved in written if moved is not None), written
+    for finding in mon.report().reading.findings:
+        assert "written between optimiser steps" not in finding.remedy, finding.remedy
+
+
 def test_a_partial_load_counts_only_the_modules_it_held():
     # strict=False, the output layer's keys left out: '0' and '2' loaded, '4' kept its trained weights
     mon, _ = _run(lambda model, init: model.load_state_dict({k: v for k, v in init.items()
                                                              if not k.startswith("4.")}, strict=False))
-    assert mon._weights_written() == ((LOAD_AT, LOAD_AT, 1, ("0", "2")),)
+    assert [w[:4] for w in mon._weights_written()] == [(LOAD_AT, LOAD_AT, 1, ("0", "2"))]
     remedy = mon.report().reading.findings[0].remedy  # (the rise read: the modules named, not the whole model)
     assert remedy.startswith(f"The weights of '0' and '2' were written between optimiser steps (by load_state_dict, "
                              f"reset_parameters() or a copy by hand) before the update of training step {LOAD_AT}"), \

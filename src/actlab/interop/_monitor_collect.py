@@ -776,6 +776,8 @@ class _Collecting:
         # held: every step's, kept whole for _from_held_losses (CLIMB_LOSSES more than are judged, to date a climb
         # back through); window: the latest JUDGED_STEPS, which learning is judged on
         held = self._read_step_losses(loss)
+        if self._written:  # (runs of writes of the weights: whether the loss moved with them, _monitor_cut)
+            self._weigh_writes(held)
         self._hold_parts(self.step_count + 1, handle.parts)  # (read when a report is built: _parts_words)
         if handle.parts:
             self._track_parts_low()

@@ -42,6 +42,7 @@ UNZEROED_PROBES = 2  # probes in a row that found the gradient added to the old 
 LR_CHANGES = 8192
 WRITES_KEPT = 64  # the latest runs of writes of the weights between optimiser steps a monitor keeps (_note_written)
 WRITES_ROUTINE = 20  # a write within this many training steps of the one before is of its run (_note_written)
+WRITE_LOSSES = 10  # the training steps' losses on each side of a run's first write that weigh it (_weigh_writes)
 # the rate's changes one log line carries per group (a schedule's, every step: evenly thinned): the cap a log's reader
 # keeps them to, from its one home
 RATE_LINE_MOST = RATE_CHANGES_MOST
@@ -204,6 +205,22 @@ class _Cut:
         else:
             runs.append([step, step, 1, names])
 
+    def _weigh_writes(self, held) -> None:
+        """At a sampled step, its losses read (``held``: (training step, float or None), oldest first): each run of
+        writes not yet weighed whose first has WRITE_LOSSES training steps after it held, the median of their losses
+        over that of the WRITE_LOSSES before it, kept as the run's fifth item (None where fewer than 3 of either are
+        held). Averaged weights swapped in for an evaluation and the trained ones back, between two updates, move no
+        loss; a checkpoint loaded does (RunSummary.weights_written)."""
+        latest = held[-1][0] if held else None
+        for run in self._written:
+            if len(run) > 4 or latest is None or latest < run[0] + WRITE_LOSSES - 1:
+                continue
+            first = run[0]
+            after = [v for t, v in held if first <= t < first + WRITE_LOSSES and v is not None]
+            before = [v for t, v in held if first - WRITE_LOSSES <= t < first and v is not None]
+            low = statistics.median(before) if len(before) >= 3 else 0.0
+            run.append(statistics.median(after) / low if len(after) >= 3 and low > 0 else None)
+
     def _note_versions(self) -> None:
         """As an optimiser's step ends (its post-hook): the watched weights' version counters, for _note_written."""
         self._versions = [_held_weight(m)._version for _, m in self._weighted]
@@ -311,10 +328,11 @@ class _Cut:
         """RunSummary.weights_written: the runs of writes _note_written saw, each within WRITES_ROUTINE training steps
         of the one before (one write alone: a load, a reset; many: a constraint applied after each update, as weight
         clipping), as (the training step of the update the first came before, of the last, how many, the modules
-        written, () where every watched weighted module was)."""
+        written, () where every watched weighted module was, how the loss moved with the first: _weigh_writes's ratio,
+        or None)."""
         every = len(self._weighted)
-        return tuple((first, last, count, () if len(names) == every else tuple(names))
-                     for first, last, count, names in self._written)
+        return tuple((run[0], run[1], run[2], () if len(run[3]) == every else tuple(run[3]),
+                      run[4] if len(run) > 4 else None) for run in self._written)
 
     def _learning_rates(self) -> tuple:
         """RunSummary.learning_rates: per parameter group read, (the first watched weight it holds, the first
