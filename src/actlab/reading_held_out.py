@@ -121,9 +121,9 @@ def held_out_rise(s: RunSummary) -> HeldOutRise | None:
         return None
     swing = _swing([v for _, v in given])
     # the latest load (one write of the weights between updates that the loss moved with, RunSummary.weights_written,
-    # moved_with): losses given before it
-    # are of other weights, and a window holding both is no rise of these (W101 walkthrough finding 1: a checkpoint
-    # loaded back at step 561 read not_generalising at 616 and 696 from the raised rate's held-out losses before it)
+    # moved_with): losses given before it are of other weights, and a window holding both is no rise of these (W101
+    # walkthrough finding 1: a checkpoint loaded back at step 561 read not_generalising at 616 and 696 from the raised
+    # rate's held-out losses before it)
     loaded = max((w[0] for w in s.weights_written if w[2] == 1 and moved_with(w) is not None), default=None)
     for low in (s.held_out_lowest, *s.held_out_wider):
         if low is None or low.median >= (1 - MOVED_FRACTION) * s.test_chance_loss:

@@ -730,14 +730,14 @@ def _with_rate(findings: list[Finding], s: RunSummary) -> list[Finding]:
     shrank = "weights_size_high" in first.evidence
     lost = risen or shrank
     until = t if t is not None else stopped + 1 if stopped is not None else None
-    since = (said_low(s)[1] if risen and t is None and stopped is None else
-             until - SWITCH_SPAN if until is not None else None)
-    change, then = "", f"If the loss does not come back down, {s.restart}."
+    # (a switch after the low where nothing dates the failure: one long before it is no cause)
+    since = said_low(s)[1] if until is None else until - SWITCH_SPAN
+    change, then = "", ""
     if risen or follows or shrank:
         # (the writes alone: a rate raised before them and put back read 'and is 0.002 now ... keep it nearer 0.002'
         # beside a checkpoint loaded, W101 walkthrough finding 1)
         change, then = written_words(s, until), ""
-    if not change and (risen or follows or stopped is not None or t is not None):
+    if not change and since is not None and (risen or follows or stopped is not None or t is not None):
         change, then = switch_words(s, until, since), f"If the loss does not come back down, {s.restart}."
     if not change and "the likeliest cause" not in said and (risen or follows or shrank):
         change, then = decay_words(s, until), f"If the loss does not come back down with it there, {s.restart}."

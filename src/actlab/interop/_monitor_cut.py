@@ -183,9 +183,10 @@ class _Cut:
     def _note_written(self) -> None:
         """At an optimiser's step (its pre-hook): which watched weights were written since the last optimiser step
         ended (their version counters moved: load_state_dict, reset_parameters(), an in-place copy under no_grad;
-        forward and backward write none), noted as (the training step of this update, their names). A few integers a
-        step, read on the host. W99 walkthrough findings 5 and 3: the initial weights loaded back at step 801 read
-        'the mean loss has risen ... lower the learning rate'."""
+        forward and backward write none), noted with the training step of this update in the runs of writes (one
+        within WRITES_ROUTINE steps of the one before joins its run). A few integers a step, read on the host. W99
+        walkthrough finding 5: the initial weights loaded back at step 801 read 'the mean loss has risen ... lower the
+        learning rate'."""
         before = self._versions
         if before is None:
             return
@@ -286,7 +287,7 @@ class _Cut:
             if said or was is None or was[0] == kind or not series or not series[2] or step <= self._step0:
                 continue
             lr = opt.param_groups[index].get("lr") if index < len(opt.param_groups) else None
-            if (lr.__class__ is float or lr.__class__ is int) and self._switches is not None:
+            if lr.__class__ is float or lr.__class__ is int:
                 self._switches.append((step, was[0], series[2][-1][1], was[1], kind, lr, adaptive))
                 said = True
 
