@@ -59,3 +59,14 @@ def blobs(n: int = 2000, classes: int = 4, dim: int = 8):
     centres = torch.randn(classes, dim, generator=gen) * 1.5
     y = torch.randint(0, classes, (n,), generator=gen)
     return centres[y] + torch.randn(n, dim, generator=gen), y
+
+
+def teacher_data(n: int = 8000, d: int = 20, classes: int = 10):
+    """``n`` points of ``d`` standard normal inputs and the class a fixed random tanh teacher gives each of ``classes``
+    (seeded: the same data in every test that asks for it), as (x, y)."""
+    import math
+
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(n, d, generator=g)
+    teacher = torch.randn(d, 64, generator=g), torch.randn(64, classes, generator=g)
+    return x, (torch.tanh(x @ teacher[0] / math.sqrt(d)) @ teacher[1]).argmax(1)

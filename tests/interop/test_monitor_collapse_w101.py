@@ -13,24 +13,17 @@ torch = require_torch()
 from torch import nn  # noqa: E402
 
 from actlab.torch import Monitor  # noqa: E402
-from interop._steps import monitored_step  # noqa: E402
+from interop._steps import monitored_step, teacher_data  # noqa: E402
 
 CHANGE = 401
 LINE = 0.9  # learning's line, as a share of chance (MOVED_FRACTION below it)
 TAIL = 15  # the test's own latest losses all at or past the line: no reading may say healthy then
 
 
-def _data(n=8000, d=20, classes=10):
-    g = torch.Generator().manual_seed(0)
-    x = torch.randn(n, d, generator=g)
-    teacher = torch.randn(d, 64, generator=g), torch.randn(64, classes, generator=g)
-    y = (torch.tanh(x @ teacher[0] / math.sqrt(d)) @ teacher[1]).argmax(1)
-    return x, y
-
 
 def test_no_healthy_reading_once_the_losses_are_back_at_chance():
     torch.manual_seed(1)
-    x, y = _data()
+    x, y = teacher_data()
     chance = math.log(10)
     model = nn.Sequential(nn.Linear(20, 128), nn.ReLU(), nn.Linear(128, 128), nn.ReLU(), nn.Linear(128, 10))
     opt = torch.optim.Adam(model.parameters(), lr=2e-3)

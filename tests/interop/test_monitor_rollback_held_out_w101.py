@@ -16,16 +16,13 @@ from torch import nn  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
 
 from actlab.torch import Monitor  # noqa: E402
-from interop._steps import monitored_step  # noqa: E402
+from interop._steps import monitored_step, teacher_data  # noqa: E402
 
 SAVE, RAISE, LOAD = 401, 411, 561
 
 
-def _data(n=4000, d=20, classes=10):
-    g = torch.Generator().manual_seed(0)
-    x = torch.randn(n, d, generator=g)
-    teacher = torch.randn(d, 64, generator=g), torch.randn(64, classes, generator=g)
-    y = (torch.tanh(x @ teacher[0] / math.sqrt(d)) @ teacher[1]).argmax(1)
+def _data():
+    x, y = teacher_data(4000)
     return x[:3000], y[:3000], x[3000:], y[3000:]
 
 

@@ -22,17 +22,10 @@ from actlab.reading_loss import DECAY_SHARE, decay_raised  # noqa: E402
 from actlab.reading_record import RunSummary  # noqa: E402
 from actlab.reading_remedies import RATE_RAISED  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
-from interop._steps import monitored_step  # noqa: E402
+from interop._steps import monitored_step, teacher_data  # noqa: E402
 
 TRAINED = 400  # steps at the first decay; the change comes at the optimiser's step of this training step
 
-
-def _data(n=8000, d=20, classes=10):
-    g = torch.Generator().manual_seed(0)
-    x = torch.randn(n, d, generator=g)
-    teacher = torch.randn(d, 64, generator=g), torch.randn(64, classes, generator=g)
-    y = (torch.tanh(x @ teacher[0] / math.sqrt(d)) @ teacher[1]).argmax(1)
-    return x, y
 
 
 def _sgd(params):
@@ -44,7 +37,7 @@ def _run(change, steps=TRAINED + 100, make_opt=_sgd):
     TRAINED (after its optimiser's step), and ``change(opt, put_back=True)`` 30 steps later where it takes it. Returns
     the monitor and the whole training set's loss at TRAINED and at the end."""
     torch.manual_seed(1)
-    x, y = _data()
+    x, y = teacher_data()
     model = nn.Sequential(nn.Linear(20, 128), nn.ReLU(), nn.Linear(128, 128), nn.ReLU(), nn.Linear(128, 10))
     opt = make_opt(model.parameters())
     mon = Monitor(model, every=5, chance_loss=math.log(10))

@@ -17,24 +17,17 @@ torch = require_torch()
 from torch import nn  # noqa: E402
 
 from actlab.torch import Monitor  # noqa: E402
-from interop._steps import monitored_step  # noqa: E402
+from interop._steps import monitored_step, teacher_data  # noqa: E402
 
 LOAD_AT = 401  # the training step whose forward first runs with the loaded weights
 
-
-def _data(n=8000, d=20, classes=10):
-    g = torch.Generator().manual_seed(0)
-    x = torch.randn(n, d, generator=g)
-    teacher = torch.randn(d, 64, generator=g), torch.randn(64, classes, generator=g)
-    y = (torch.tanh(x @ teacher[0] / math.sqrt(d)) @ teacher[1]).argmax(1)
-    return x, y
 
 
 def _run(load=None, steps=LOAD_AT + 40, before_first=None, every_step=None):
     """SGD at 0.05 (momentum 0.9) on a teacher's labels, every=5; ``load(model, init)`` before training step LOAD_AT,
     ``init`` the weights the run began with; ``before_first(model, init)`` before the monitor's first step."""
     torch.manual_seed(1)
-    x, y = _data()
+    x, y = teacher_data()
     model = nn.Sequential(nn.Linear(20, 128), nn.ReLU(), nn.Linear(128, 128), nn.ReLU(), nn.Linear(128, 10))
     init = copy.deepcopy(model.state_dict())
     opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)

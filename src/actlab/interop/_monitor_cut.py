@@ -88,6 +88,18 @@ def _listen() -> None:
         _LISTENING.append(register_optimizer_step_post_hook(_stepped))
 
 
+def _note_change(kept: dict, label: str, step: int, value: float) -> None:
+    """One parameter group's setting (its rate, its weight decay) at an optimiser's step of training ``step``, in
+    ``kept``'s series for its label: [first step read, latest, its changes as (step, value), the latest LR_CHANGES]."""
+    series = kept.get(label)
+    if series is None:
+        series = kept[label] = [step, step, deque(maxlen=LR_CHANGES)]
+    changes = series[2]
+    if not changes or changes[-1][1] != value:
+        changes.append((step, value))
+    series[1] = step
+
+
 class _Cut:
     # set as backward ends (_Weights._weight_grad_norms): the trained weights whose gradient this step wrote, those
     # gradients, their version counters and norms then; None: none read, or already compared
@@ -252,23 +264,11 @@ class _Cut:
             lr = group.get("lr")
             if lr.__class__ is not float and lr.__class__ is not int:
                 continue
-            series = self._rate_series.get(label)
-            if series is None:
-                series = self._rate_series[label] = [step, step, deque(maxlen=LR_CHANGES)]
-            changes = series[2]
-            if not changes or changes[-1][1] != lr:
-                changes.append((step, lr))
-            series[1] = step
+            _note_change(self._rate_series, label, step, lr)
             decay = group.get("weight_decay")  # the same way (W99 walkthrough finding 4: a weight decay raised
             # 5,000 times at step 601 read 'lower the learning rate', the rate unchanged)
             if decay.__class__ is float or decay.__class__ is int:
-                series = self._decay_series.get(label)
-                if series is None:
-                    series = self._decay_series[label] = [step, step, deque(maxlen=LR_CHANGES)]
-                changes = series[2]
-                if not changes or changes[-1][1] != decay:
-                    changes.append((step, decay))
-                series[1] = step
+                _note_change(self._decay_series, label, step, decay)
 
     def _note_switch(self, opt, groups: list) -> None:
         """An optimiser seen for the first time: where a group of it holds weights another optimiser of another kind
