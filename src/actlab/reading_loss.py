@@ -29,6 +29,7 @@ from .reading_record import (
     LossSteps,
     RunSummary,
     Status,
+    names_in_order,
     percent_below,
     said_low,
     sci,
@@ -1059,9 +1060,8 @@ def decay_raised(s: RunSummary, before: int | None = None) -> tuple | None:
     down for a few steps more as the weights shrink: W99's low came 3 steps after the raise): (its label, the decay
     before, the raised one, the training step of the change, the rate there, the training step it came back to where
     it was or under, where it has stayed since, or None, the optimiser's kind or ""), the latest such; None
-    otherwise. W99 walkthrough finding 4:
-    SGD at 0.05 whose weight_decay went from 1e-4 to 0.5 at step 601 read 'a learning rate too high for this stage ...
-    lower the learning rate', the rate unchanged."""
+    otherwise. W99 walkthrough finding 4: SGD at 0.05 whose weight_decay went from 1e-4 to 0.5 at step 601 read 'a
+    learning rate too high for this stage ... lower the learning rate', the rate unchanged."""
     low = said_low(s)[1]
     if low is None or not s.weight_decays:
         return None
@@ -1189,8 +1189,7 @@ def written_words(s: RunSummary, before: int | None = None) -> str:
     first, last, count, names = found[:4]
     low = said_low(s)[1]
     said = [f"'{n}'" for n in names[:4]] + ([f"{len(names) - 4} more modules"] if len(names) > 4 else [])
-    whose = "The model's weights" if not names else \
-        f"The weights of {said[0] if len(said) == 1 else ', '.join(said[:-1]) + ' and ' + said[-1]}"
+    whose = f"The weights of {names_in_order(said)}" if names else "The model's weights"
     if count == 1:
         return (f"{whose} were written between optimiser steps (by load_state_dict, reset_parameters() or a copy by "
                 f"hand) before the update of training step {first:,}, after the run's low at training step {low:,}: "
@@ -2178,6 +2177,7 @@ def unlearned(s: RunSummary) -> Finding | None:
                f"{_at(s, t_low, f'{percent_below(low, chance)} below it')}")
     else:
         return None
+    lagged = False  # every latest batch back near chance, the window's mean lagging them (fresh_lost)
     if back:  # the judged loss is what rose: quote it, not the last batch (W21 s06: 'risen to 3.05', one batch's
         # loss, where the mean judged was 1.44), and not as times chance where it is below chance
         over = f"the mean of {judged_over(s)}" if window else ""
@@ -2187,6 +2187,7 @@ def unlearned(s: RunSummary) -> Finding | None:
                  "from that low")
         loss = s.loss
     elif fresh is not None and min(v for _, v in pairs[-2:]) <= RISING_FACTOR * chance:
+        lagged = True
         first, count, lo, hi, med = fresh
         where = (f"back near chance ({chance:.3g}): the {count} batch losses since training step {first:,} are all "
                  f"within {MOVED_FRACTION:.0%} of it or above (from {lo:.3g} to {hi:.3g}), and the {LOSS_BATCHES} "
@@ -2195,8 +2196,7 @@ def unlearned(s: RunSummary) -> Finding | None:
         over, loss = "", hi
     else:  # two batches in a row far above chance: the latest
         over, where, loss = "", f"{times(last / chance)} times chance ({chance:.3g})", last
-    risen_to = (f"the loss has risen {where}{_held_out_with_it(s)}" if fresh is not None and not back and
-                where.startswith("back near chance") else
+    risen_to = (f"the loss has risen {where}{_held_out_with_it(s)}" if not back and lagged else
                 f"the loss has risen to {loss:.3g}{_at(s, t_last, over)}, {where}{_held_out_with_it(s)}")
     down = falling_again(s)
     if down is not None:  # the mean lags batches already coming down (W41 walkthrough, finding 8)

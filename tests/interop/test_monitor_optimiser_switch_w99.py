@@ -90,3 +90,24 @@ def test_two_optimisers_on_two_parts_are_no_switch():
         second.step()
         model.zero_grad()
     assert mon._optimiser_switches() == ()
+
+
+def _switched(switches, rates=(("'0.weight'", 1, 400, ((1, 0.05), (301, 0.03))),)):
+    from actlab.reading_record import RunSummary
+
+    return RunSummary((), 1.0, learning_rates=rates, optimiser_switches=switches)
+
+
+def test_the_words_follow_the_kinds_and_the_span():
+    from actlab.reading_loss import switch_words
+
+    to_sgd = ((301, "Adam", 1e-3, True, "SGD", 0.1, False),)
+    said = switch_words(_switched(to_sgd), before=330, after=250)
+    assert said.startswith("The optimiser changed at the update of training step 301, from Adam (learning rate "
+                           "0.001) to SGD (learning rate 0.1): the likeliest cause. The rate that suited Adam does "
+                           "not carry over to SGD"), said
+    assert "moves each weight by about its learning rate" not in said
+    # outside the span asked: a switch at or before `after`, or after `before`, is not said
+    assert switch_words(_switched(to_sgd), before=330, after=301) == ""
+    assert switch_words(_switched(to_sgd), before=300, after=250) == ""
+    assert switch_words(_switched(()), before=330, after=250) == ""
