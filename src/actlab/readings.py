@@ -197,12 +197,23 @@ SMALL_RATE = 1e-5
 HELD_OUT_FAR = 3.0
 
 
+def _shrunk_past_dead(stopped: Finding, s: RunSummary) -> bool:
+    """Weights shrunk (shrunk()) carry the gradient passed back through matrices near 0: a fall at a layer under half
+    of whose units are dead is theirs, not the dead units' (W101 walkthrough finding 7: Adam whose coupled decay took
+    the weights from 12.6 to under 0.01 read 'dead units stop the gradient ... 1 of its 64 units are dead' under a
+    status of dead_layer, the gradient falling 2.5e-6 times across a layer whose other 63 units were on)."""
+    layer = s.layers[stopped.evidence["stop_layer"] - 1]
+    return shrunk(s) is not None and 2 * layer.dead < layer.width
+
+
 def diagnose(s: RunSummary) -> Reading:
     """Every finding the summary supports, most serious first; see the module docstring."""
     findings = [f for f in (diverged(s), diverging(s), _unscaled(s), _no_gradient(s), _output_saturated(s))
                 if f is not None]
     findings += _dead_layers(s)
     stopped = _dead_stop(s)
+    if stopped is not None and _shrunk_past_dead(stopped, s):
+        stopped = None
     findings += [f for f in (stopped, _calls_exploding(s), _calls_saturated(s), _ratio(s), _signal_ratio(s),
                              _calls_vanishing(s),
                              _zero_learning_rate(s),
