@@ -734,6 +734,15 @@ def _with_rate(findings: list[Finding], s: RunSummary) -> list[Finding]:
     stopped = next((f.evidence["stopped_after"] for f in findings if f.evidence.get("stopped_after") is not None), None)
     said = ((rate_around(s, t) if t is not None else "") or (rate_since_low(s) if risen else "")
             or (rate_around(s, stopped + 1, "the units stopped") if t is None and stopped is not None else ""))
+    end = first.evidence.get("diverged_at_step")
+    if first.evidence.get("climb_from") is not None and end is not None and "the likeliest cause" not in said:
+        # a rate raised during the climb to the NaN, after the step the climb is dated from: the climb's first
+        # losses may be its batches' noise (W102 walkthrough finding 1: SGD's rate set from 0.05 to 3 at step 201,
+        # the losses 0.88, 0.94, 1.17, then 14.9 at 202 and NaN at 209, read 'The learning rate was 0.05 at every
+        # optimiser step from training step 189 to 199 ... if the data changed at training step 200, look there')
+        during = rate_around(s, end, "the first NaN or inf")
+        if "the likeliest cause" in during:
+            said = during
     # besides the rate, what else changed after the low (a loss lost), before a jump, or shortly before the units
     # stopped: weights written between updates, an optimiser switched, a weight decay raised (W99 walkthrough findings
     # 4, 5 and s8, each read 'lower the learning rate'), in that order; where the loss was lost or the weights shrank,
