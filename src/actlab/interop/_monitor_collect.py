@@ -649,6 +649,7 @@ class _Collecting:
             self._lay_lane(ran)
         # the scalars, the loss last where it is a tensor; index -1, a value not sent, reads 0
         self._matrix_read = (self.step_count + 1, {n: values[matrices_at + k] for k, (n, _) in enumerate(matrices)})
+        rms_before = self._input_rms  # (kept where the scaler skips the step: its batch is no step's, as its loss)
         self._judge_inputs(self._input_host if self._input_host is not None else values[inputs_at:inputs_end])
         self._track_spread(values[head_end:spread_end])
         self._judge_head(values[inputs_end:head_end], loss if isinstance(loss, float) else
@@ -770,12 +771,18 @@ class _Collecting:
         if self._rivals:  # another monitor open on this model (_monitor_compile)
             self._check_rivals()
         self._read_loss_back(self._loss, handle.loss)  # (its scale against the measure, _monitor_lossread)
-        if loss is not None and math.isfinite(self._loss):
+        # a step the scaler skips (its scaled gradients overflowed): no update was made from it, so its loss is left
+        # out of the losses judged too (W102 walkthrough finding 2: one batch of inputs times 1e4 at step 401, skipped,
+        # read 'diverging: the loss has grown to 4.46e+03', and 'the loss blew up ... lower the learning rate' at 800)
+        skipped = self._scaler is not None and _scaler.overflowed(scale, self._loss, weight_norm,
+                                                                  not_computed | self._frozen_now, raw, self.model,
+                                                                  self._weight_ids.keys())
+        if loss is not None and math.isfinite(self._loss) and not skipped:
             self._losses.append(self._loss)
             self._loss_steps.append(self.step_count + 1)
         # held: every step's, kept whole for _from_held_losses (CLIMB_LOSSES more than are judged, to date a climb
         # back through); window: the latest JUDGED_STEPS, which learning is judged on
-        held = self._read_step_losses(loss)
+        held = self._read_step_losses(None if skipped else loss)
         if self._written:  # (runs of writes of the weights: whether the loss moved with them, _monitor_cut)
             self._weigh_writes(held)
         self._hold_parts(self.step_count + 1, handle.parts)  # (read when a report is built: _parts_words)
@@ -822,12 +829,11 @@ class _Collecting:
         self._note_hidden(seen, order, handle.loss)
         # the words and the reading are built when asked for (report()) or logged: Python work a step need not pay
         step = self.step_count + 1
-        if self._scaler is not None and _scaler.overflowed(scale, self._loss, weight_norm,
-                                                           not_computed | self._frozen_now, raw, self.model,
-                                                           self._weight_ids.keys()):
+        if skipped:
             # a step the scaler skips: no update was made, and its gradients are not read; the report stays the
             # latest sampled step's with finite gradients, and no line is logged (its units were counted above)
-            self._skips.add(step, scale)
+            self._skips.add(step, scale, self._loss, [v for _, v in window if v is not None and math.isfinite(v)])
+            self._input_rms = rms_before
             return
         bad = bad_grad = None  # on a step whose every number is finite, no place is looked for
         if not all_finite:

@@ -12,6 +12,7 @@ infinite gradient says what a scaler does.
 from __future__ import annotations
 
 import math
+import statistics
 
 import torch
 
@@ -80,12 +81,17 @@ class Skips:
         self.first: int | None = None
         self.latest: list[int] = []
         self.scale = math.nan
+        self.far: tuple[int, float, float] | None = None  # the latest skipped step whose loss stood far out (far_out)
 
-    def add(self, step: int, scale: float) -> None:
+    def add(self, step: int, scale: float, loss: float | None = None, before: list[float] | None = None) -> None:
+        """One skipped sampled step: its training step, the scale it overflowed at, its loss and the finite losses
+        judged before it (for far_out)."""
         self.count += 1
         self.first = step if self.first is None else self.first
         self.latest = (self.latest + [step])[-SKIPS_NAMED:]
         self.scale = scale
+        if loss is not None and before and far_out(loss, before):
+            self.far = (step, loss, statistics.median(before))
 
     def words(self, sampled: int, reported: int | None) -> str:
         """The note: which steps, why they are left out, and whether that is usual."""
@@ -100,13 +106,33 @@ class Skips:
         others = f" (those of the other {sampled - self.count:,} are)" if sampled > self.count else ""
         report = ("no sampled step has had finite gradients yet, so nothing is read from them" if reported is None
                   else f"the report is of step {reported:,}, the latest sampled step with finite gradients")
+        far = ""
+        if self.far is not None:
+            step, loss, median = self.far
+            far = (f". The loss of step {step:,} was {loss:.3g}, {loss / median:,.0f} times the median of the losses "
+                   f"judged before it ({median:.3g}): one batch unlike the others (its inputs or its targets) makes "
+                   "such a loss, and the overflow with it; look at that batch")
         return (f"the GradScaler skipped {which}: their scaled gradients overflowed (an inf or a NaN at a scale of "
                 f"{self.scale:g} on the latest), so the optimiser made no update on them and the scaler lowered its "
-                f"scale; their gradients are not read{others}, and {report}. Skips while the scaler finds its "
+                f"scale; their gradients and losses are not read{others}, and {report}{far}. Skips while the "
+                "scaler finds its "
                 "scale, early in a run, and one now and then after it has grown the scale, are how a loss scaler "
                 "works; one that "
                 "skips step after step until its scale is 1 or less overflows at any scale, and is read as a "
                 "divergence")
+
+
+# a skipped step's loss this many times the median of the losses judged before it is said in the skips' note
+FAR_OUT = 10.0
+
+
+def far_out(loss: float, before: list[float]) -> bool:
+    """Whether a skipped step's loss stood FAR_OUT times or more above the median of the finite losses ``before`` it
+    (all above 0: a loss on a ratio scale), or is not finite."""
+    if not math.isfinite(loss):
+        return True
+    median = statistics.median(before)
+    return median > 0 and loss >= FAR_OUT * median
 
 
 def unscaled_note(scale: float) -> str:
