@@ -753,10 +753,17 @@ def _with_rate(findings: list[Finding], s: RunSummary) -> list[Finding]:
     # (a switch after the low where nothing dates the failure: one long before it is no cause)
     since = said_low(s)[1] if until is None else until - SWITCH_SPAN
     change, then = "", ""
+    # units stopped between the sampled step they were last on and the one they were first seen off at: a write of the
+    # weights in that gap is dated at an update after the first (W102 walkthrough finding 3: a bias shifted by -20
+    # before step 301's update, the units on at 291 and off from 301, read 'Lower the learning rate')
+    by = next((f.evidence.get("stopped_by") for f in findings if f.evidence.get("stopped_after") is not None), None)
+    written_by = by if t is None and stopped is not None and by is not None else until
     if risen or follows or shrank:
         # (the writes alone: a rate raised before them and put back read 'and is 0.002 now ... keep it nearer 0.002'
         # beside a checkpoint loaded, W101 walkthrough finding 1)
-        change, then = written_words(s, until), ""
+        change, then = written_words(s, written_by), ""
+        if change and stopped is not None and t is None:
+            lost = True  # (the units' own remedy, 'lower the learning rate', is not the write's)
     if not change and since is not None and (risen or follows or stopped is not None or t is not None):
         change, then = switch_words(s, until, since), f"If the loss does not come back down, {s.restart}."
     if not change and "the likeliest cause" not in said and (risen or follows or shrank):

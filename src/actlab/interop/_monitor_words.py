@@ -388,7 +388,7 @@ def _stopping_layers(layers: list[Stopping], restart: Callable[..., str], seen: 
            "update or many in a row: here they went off a few at a time, over training steps "
            f"{min(d.spread_from for d in spread):,} to {max(d.last_from for d in spread):,}")
     evidence = {"dying_layers": [d.label for d in dying], "died_units": [d.died for d in dying],
-                "silent_units": [d.silent for d in dying], "stopped_after": first}
+                "silent_units": [d.silent for d in dying], "stopped_after": first, "stopped_by": seen_off}
     words = ("dying layer: " + "; ".join(parts) + ": a unit off on a batch passes no gradient back from it, so the "
              "weights feeding these units learn little or nothing through them, and " + works)
     if far is not None and learned_from is None:
