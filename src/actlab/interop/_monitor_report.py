@@ -36,6 +36,7 @@ from ..reading_loss import (
     rise,
     risen_in_low,
     started_far_remedy,
+    written_note,
 )
 from ..reading_record import LossSteps, percent_below, times
 from ..reading_remedies import FROM_START, offers_lower_lr
@@ -1372,6 +1373,9 @@ class _Reporting:
         through = _through_calls(chains, bool(reading.findings) and "calls_vanish" in reading.findings[0].evidence)
         if through:
             notes.append(through)
+        written = written_note(summary)  # (where no remedy names the write)
+        if written and "written between optimiser steps" not in reading.remedy:
+            notes.append(written)
         soft = self._soft_floor_note(summary.loss, summary.chance_loss)  # (soft targets' own entropy: the floor)
         if soft:
             notes.append(soft)
