@@ -242,7 +242,17 @@ def diagnose(s: RunSummary) -> Reading:
     findings = with_causes(_with_far_start(headline_first(_recall_blow_up(findings, s), s), s), s)
     findings = _with_unstandardised(_with_rate(_with_spike(_linear_stack(findings, s), s), s), s)
     findings = _with_collapse(_with_past_climb(_with_loop_exploded(findings, s), s), s)
-    return Reading(tuple(findings), ratio_texts(s))
+    return Reading(tuple(said_once(findings)), ratio_texts(s))
+
+
+def said_once(findings: list[Finding]) -> list[Finding]:
+    """The findings after the first, less those whose words another listed finding says within its own (W102
+    walkthrough, s10: 'also: vanishing: no gradient reaches ...' and 'also: not learning any more: ...; also vanishing:
+    no gradient reaches ...' one under the other)."""
+    if len(findings) < 3:
+        return findings
+    return [findings[0], *(f for f in findings[1:]
+                           if not any(o is not f and f.words in o.words for o in findings))]
 
 
 # the failures after which a collapse of the outputs is said, not in their place

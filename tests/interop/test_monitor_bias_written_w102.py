@@ -65,3 +65,11 @@ def test_a_write_that_stops_units_leads_the_remedy(shifted):
     assert "were written between optimiser steps" in remedy and "before the update of training step 301" in remedy, \
         remedy
     assert "lower the learning rate" not in remedy.lower(), remedy
+
+
+def test_no_finding_is_said_twice(shifted):
+    """W102 walkthrough, s10: 'also: vanishing: no gradient reaches ...' stood under a finding whose words ended with
+    the same sentence."""
+    findings = shifted[0].reading.findings
+    for f in findings[1:]:
+        assert not any(o is not f and f.words in o.words for o in findings), [g.words for g in findings]

@@ -60,6 +60,7 @@ from ..readings import (
     floor_of,
     grad_ratio,
     low_gradient_word,
+    said_once,
     underflow_words,
     with_alike_inputs,
     with_causes,
@@ -1416,6 +1417,7 @@ class _Reporting:
         if zero_adapters:
             reading = _zero_adapters(reading, zero_adapters)
         reading = with_alike_inputs(reading, summary)
+        reading = Reading(tuple(said_once(list(reading.findings))), reading.ratios)  # (the faces' steps may repeat one)
         return MonitorReport(step, sampled, self.every, tuple(rows), output_norm, loss, reading, tuple(notes),
                              first_non_finite=None if first_non_finite is None else
                              {k: first_non_finite[k] for k in ("step", "place", "unsampled") if k in first_non_finite},
