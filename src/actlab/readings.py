@@ -246,13 +246,20 @@ def diagnose(s: RunSummary) -> Reading:
 
 
 def said_once(findings: list[Finding]) -> list[Finding]:
-    """The findings after the first, less those whose words another listed finding says within its own (W102
-    walkthrough, s10: 'also: vanishing: no gradient reaches ...' and 'also: not learning any more: ...; also vanishing:
-    no gradient reaches ...' one under the other)."""
+    """The findings after the first, each less a '; also ...' that says another of them (W102 walkthrough, s10: 'also:
+    vanishing: no gradient reaches ...' stood under 'also: not learning any more: ...; also vanishing: no gradient
+    reaches ...'). Each keeps its own remedy; the headline's own 'also' stays, for a reader of the headline alone."""
     if len(findings) < 3:
         return findings
-    return [findings[0], *(f for f in findings[1:]
-                           if not any(o is not f and f.words in o.words for o in findings))]
+    rest = findings[1:]
+    out = []
+    for f in rest:
+        words = f.words
+        for o in rest:
+            if o is not f and f"; also {o.words}" in words:
+                words = words.replace(f"; also {o.words}", "")
+        out.append(f if words == f.words else dataclasses.replace(f, words=words))
+    return [findings[0], *out]
 
 
 # the failures after which a collapse of the outputs is said, not in their place

@@ -70,6 +70,6 @@ def test_a_write_that_stops_units_leads_the_remedy(shifted):
 def test_no_finding_is_said_twice(shifted):
     """W102 walkthrough, s10: 'also: vanishing: no gradient reaches ...' stood under a finding whose words ended with
     the same sentence."""
-    findings = shifted[0].reading.findings
-    for f in findings[1:]:
-        assert not any(o is not f and f.words in o.words for o in findings), [g.words for g in findings]
+    rest = shifted[0].reading.findings[1:]  # (the headline's 'also ...' may say one of them: that one stays listed)
+    for f in rest:
+        assert not any(o is not f and o.words in f.words for o in rest), [g.words for g in rest]
