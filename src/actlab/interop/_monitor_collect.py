@@ -536,8 +536,9 @@ class _Collecting:
             self._noted_forwards = True
             self.notes.append(f"the model's forward ran {self._forwards} times in one step (gradient accumulation's "
                               "micro-batches, or several inputs): the units and the gradients that reach them are "
-                              "read from the step's first forward; the weight gradients when the last backward "
-                              "ends, summed over the micro-batches as the optimiser steps with them")
+                              "read from the step's first forward; the weight gradients as the last backward "
+                              "leaves them in .grad (the sum over the micro-batches where .grad is not zeroed "
+                              "between them, as SAM's second pass does), before any clipping after it")
         self._note_leftover_gradients()
         self._reduce_held()
         self._reduce_kept()
