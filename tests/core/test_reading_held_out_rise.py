@@ -146,14 +146,36 @@ def test_a_held_out_loss_that_came_down_and_went_back_to_chance_names_its_low_be
                    test_loss_step=260, held_out=tuple(given), held_out_lowest=low)
     r = diagnose(s)
     assert r.status is Status.NOT_GENERALISING, r.words
-    below = f"{1 - 0.946 / chance:.0%}"
-    assert (f"but the held-out loss, down to 0.946 after training step 40 ({below} below chance), is no longer 10% "
-            "below it: the latest 7 held-out losses (given after training steps 140 to 260) have a median of "
-            f"{np.median(losses[-7:]):.3g} (the latest, 1.37)") in r.words, r.words
+    # every one given after the low above the one before: said as that streak (W102 walkthrough finding 8), which is
+    # what this series is
+    assert all(b > a for a, b in zip(losses[1:], losses[2:], strict=False))
+    assert ("but the held-out loss has risen on each of the 11 given since its lowest, 0.946 after training step 40, "
+            f"to 1.37 after training step 260, {1.37 / 0.946 - 1:.0%} above it (noise alone puts 12 losses in rising "
+            "order less than 1 time in 40,320)") in r.words, r.words
     assert "memorises" not in r.words
     assert r.remedy.startswith("Keep the weights of the lowest held-out loss (early stopping): save a checkpoint "
                                "each time the held-out loss reaches a new low, and use the one from after training "
                                "step 40"), r.remedy
+
+
+def test_a_held_out_loss_back_near_chance_with_a_dip_names_its_low_as_before():
+    # the W41 series with one loss under the one before it: no streak, and the window rule is one loss short
+    chance = math.log(4)
+    losses = [1.07, 0.946, 0.962, 1.0, 1.05, 1.12, 1.10, 1.2, 1.24, 1.27, 1.29, 1.33, 1.37]
+    given, low = [], None
+    for i, v in enumerate(losses, 1):
+        given.append((20 * i, v))
+        low = lowest_window(low, given)
+    s = RunSummary((LayerSummary("relu", 64, 0.4),), 1.0, loss=0.01, chance_loss=chance, steps=262,
+                   recent_losses=(0.01,) * 10, loss_batches=10, test_loss=1.37, test_chance_loss=chance,
+                   test_loss_step=260, held_out=tuple(given), held_out_lowest=low)
+    r = diagnose(s)
+    assert r.status is Status.NOT_GENERALISING, r.words
+    below = f"{1 - 0.946 / chance:.0%}"
+    assert (f"but the held-out loss, down to 0.946 after training step 40 ({below} below chance), is no longer 10% "
+            "below it: the latest 7 held-out losses (given after training steps 140 to 260) have a median of "
+            f"{np.median(losses[-7:]):.3g} (the latest, 1.37)") in r.words, r.words
+    assert "in rising order" not in r.words
 
 
 def test_a_small_swing_is_not_rounded_to_0_percent():
