@@ -186,8 +186,8 @@ def test_gradient_accumulation_reads_one_layer_and_the_weight_gradient_the_optim
     assert abs(summed - first) > 0.05 * summed  # the premise: the two differ
     assert layer.weight_grad_norm == pytest.approx(summed, rel=1e-5)
     assert layer.mean == pytest.approx(a.mean().item(), rel=1e-5)
-    assert any("the weight gradients when the last backward ends, summed over the micro-batches" in n
-               for n in r.notes)
+    assert any("the weight gradients as the last backward leaves them in .grad (the sum over the micro-batches where "
+               ".grad is not zeroed between them" in n for n in r.notes)
     assert any("forward ran 4 times in one step" in n for n in r.notes)
     with mon.step():  # a later step with one forward reads as before
         F.cross_entropy(model(X), y).backward()
