@@ -895,6 +895,11 @@ def _raised_earlier(series: tuple, start: int) -> tuple[float, int, float, bool]
     least = upto[k][1]
     if not (least > 0 and math.isfinite(now) and now >= RATE_RAISED * least):
         return None
+    # a rate that came down to where it is from a higher one since the least (a warm-up to 0.1, then steps down to
+    # 0.03) was lowered, not raised: the run bore the higher one (W103 walkthrough finding 1: 'it had risen there from
+    # 0.001, 30 times, by training step 1,201 ... go back nearer 0.001', the rate lowered from 0.1 at step 1,201)
+    if max(lr for _, lr in upto[k:]) > RATE_NOTED * now:
+        return None
     rises = [(lr / was, j) for (_, was), (j, lr) in zip(upto[k:], upto[k + 1:], strict=False) if was > 0 and lr > was]
     if not rises:
         return None
@@ -1038,11 +1043,30 @@ def rate_since_low(s: RunSummary) -> str:
                 f"{top[0]:,}{since}: the likeliest cause of the loss's rise; {keep}")
     earlier = _raised_before(s.learning_rates, made)  # no rise since the low: one before it, weighed
     if earlier is None:
-        return ""
+        return _same_since_low(s, low, made)
     rates = " and ".join(dict.fromkeys(f"{_rate_at(c, made):.3g}" for *_, c in s.learning_rates
                                        if _rate_at(c, made) is not None))
     return (f"The learning rate was {rates} at training step {low:,}, where the mean loss was at its lowest; "
             f"{earlier[0]}; go back nearer {earlier[1]:.3g}.")
+
+
+def _same_since_low(s: RunSummary, low: int, made: int) -> str:
+    """rate_since_low's words where every group's rate was read, unchanged, from the update that made the run's low
+    to the latest: no rate made the rise, and the data is the first place to look (W103 walkthrough finding 1: labels
+    broken from step 1,501 at a rate unchanged since step 1,201 read 'it had risen there from 0.001, 30 times ... go
+    back nearer 0.001', the rate lowered there from 0.1); "" otherwise."""
+    rates = []
+    for _, first, last, changes in s.learning_rates:
+        if not first <= made <= last or changes[_past(changes, made):]:
+            return ""
+        rates.append(_rate_at(changes, made))
+    if not rates or any(r is None for r in rates):
+        return ""
+    said = " and ".join(dict.fromkeys(f"{r:.3g}" for r in rates))
+    return (f"The learning rate{'s' if len(rates) > 1 else ''} {'were' if len(rates) > 1 else 'was'} {said} at every "
+            f"optimiser step from training step {made:,}, before the run's low at training step {low:,}, to the "
+            f"latest, unchanged: if the data changed after training step {low:,} (other labels, other inputs, "
+            "another source), look there first; if nothing changed, what follows applies.")
 
 
 # a weight decay raised where the learning rate times the new decay, the share of every weight SGD's and AdamW's decay

@@ -788,6 +788,8 @@ def _with_rate(findings: list[Finding], s: RunSummary) -> list[Finding]:
     if change and change not in first.remedy:
         remedy = f"{change} {then}".strip() if lost else f"{change} {first.remedy}".strip()
         return [dataclasses.replace(first, remedy=remedy), *findings[1:]]
+    if change:  # said already (with_causes may apply this again): the rate's words are not added on a second pass
+        return findings
     if not said or said in first.remedy:
         return findings
     remedy = first.remedy
