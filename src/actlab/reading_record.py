@@ -396,6 +396,9 @@ class RunSummary:
     # the training step a held-out loss was given after (a monitor's Monitor.held_out); None: the test loss is of the
     # weights the reading is of (the lab's test set, measured with them)
     test_loss_step: int | None = None
+    # the first training step whose judged mean was MOVED_FRACTION below chance (a monitor's); None: not yet, or not
+    # known (the engine's test loss is read from the first epoch on)
+    moved_at: int | None = None
     # a monitor's held-out losses as given up to the step the reading is of, oldest first, as (the training steps done
     # when each was given, the loss; None where held_out(None) stopped them), up to HELD_OUT_KEPT of them, and the
     # lowest window of them since the last stop (reading_held_out.lowest_window): a held-out loss risen from its lowest

@@ -2021,13 +2021,27 @@ def _generalising(s: RunSummary) -> Finding | None:
         check = (f"; every held-out loss given since training began is above chance (the lowest, {above[1]:.3g} "
                  f"after training step {above[0]:,}): on new points the network does worse than the constant guess, "
                  "as one trained on targets built otherwise than the held-out ones does from its first steps")
+    late = above is not None and _held_late(s)
+    if late:  # none given before the training loss came down: its first steps' held-out loss is not known (W103
+        # walkthrough finding 2: a first held-out loss at step 300, of a net that had memorised 256 points by then,
+        # read 'every held-out loss given since training began is above chance ... Check first that the training
+        # targets are built as the held-out ones are', on targets built alike)
+        check = (f"; every held-out loss given is above chance (the lowest, {above[1]:.3g} after training step "
+                 f"{above[0]:,}), but none was given before the training loss came 10% below chance, at training step "
+                 f"{s.moved_at:,}: a network sure of the training points it memorised can do worse than the constant "
+                 "guess on new points, and so does one trained on targets built otherwise than the held-out ones")
+    first = ("Give a held-out loss from the first steps on: one that comes below chance and rises back is "
+             f"memorising (use {fewer} or more data); one that never comes below chance points at the targets: "
+             "check that they are built as the held-out ones are (a next-token target shifted by one, the same "
+             "labels in the same order). " if late else
+             "Check first that the training targets are built as the held-out ones are (a next-token target "
+             "shifted by one, the same labels in the same order); if they are, use " if check else "Use ")
     return Finding(Status.NOT_GENERALISING,
                    f"not generalising: {trained}, but {said} against a chance of {s.test_chance_loss:.3g}: the "
                    f"network memorises the training points{check}",
-                   ("Check first that the training targets are built as the held-out ones are (a next-token target "
-                    "shifted by one, the same labels in the same order); if they are, use " if check else "Use ")
-                   + f"{fewer} or more data; if the labels are random, nothing can be learned that holds on new "
-                   "points.",
+                   (f"{first}If the labels are random, nothing can be learned that holds on new points." if late else
+                    f"{first}{fewer} or more data; if the labels are random, nothing can be learned that holds on new "
+                    "points."),
                    {"loss": s.loss, "test_loss": s.test_loss, "test_chance_loss": s.test_chance_loss,
                     "test_loss_step": s.test_loss_step})
 
@@ -2035,6 +2049,13 @@ def _generalising(s: RunSummary) -> Finding | None:
 def _given_in_training(s: RunSummary) -> list[tuple[int, float]]:
     """The held-out losses given after a training step (not before any: the initial weights'), as (step, loss)."""
     return [(t, v) for t, v in s.held_out if v is not None and t >= 1]
+
+
+def _held_late(s: RunSummary) -> bool:
+    """Whether the first held-out loss given after a training step came after the training mean was first
+    MOVED_FRACTION below chance (RunSummary.moved_at): the held-out loss of the first steps is then not known."""
+    given = _given_in_training(s)
+    return bool(given) and s.moved_at is not None and min(t for t, _ in given) > s.moved_at
 
 
 def _held_never_below(s: RunSummary) -> tuple[int, float] | None:

@@ -1003,7 +1003,7 @@ class _Reporting:
             output_beyond=self._output_beyond(), output_at_end=self._output_at_end(),
             input_rms=rms_read[0], input_normalised=rms_read[1], input_ids=self._input_ids,
             learning_rates=rates, weight_decays=self._weight_decays(), weights_written=self._weights_written(),
-            optimiser_switches=self._optimiser_switches(),
+            optimiser_switches=self._optimiser_switches(), moved_at=self._moved_at,
             jump_step=self._jump_step,
             normalised=self._normalised, weights_first_seen=self._weights_first_seen)
         best_point = None  # a run that learned and lost it: (the step of its best point, why there)
