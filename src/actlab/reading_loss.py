@@ -1043,30 +1043,11 @@ def rate_since_low(s: RunSummary) -> str:
                 f"{top[0]:,}{since}: the likeliest cause of the loss's rise; {keep}")
     earlier = _raised_before(s.learning_rates, made)  # no rise since the low: one before it, weighed
     if earlier is None:
-        return _same_since_low(s, low, made)
+        return ""
     rates = " and ".join(dict.fromkeys(f"{_rate_at(c, made):.3g}" for *_, c in s.learning_rates
                                        if _rate_at(c, made) is not None))
     return (f"The learning rate was {rates} at training step {low:,}, where the mean loss was at its lowest; "
             f"{earlier[0]}; go back nearer {earlier[1]:.3g}.")
-
-
-def _same_since_low(s: RunSummary, low: int, made: int) -> str:
-    """rate_since_low's words where every group's rate was read, unchanged, from the update that made the run's low
-    to the latest: no rate made the rise, and the data is the first place to look (W103 walkthrough finding 1: labels
-    broken from step 1,501 at a rate unchanged since step 1,201 read 'it had risen there from 0.001, 30 times ... go
-    back nearer 0.001', the rate lowered there from 0.1); "" otherwise."""
-    rates = []
-    for _, first, last, changes in s.learning_rates:
-        if not first <= made <= last or changes[_past(changes, made):]:
-            return ""
-        rates.append(_rate_at(changes, made))
-    if not rates or any(r is None for r in rates):
-        return ""
-    said = " and ".join(dict.fromkeys(f"{r:.3g}" for r in rates))
-    return (f"The learning rate{'s' if len(rates) > 1 else ''} {'were' if len(rates) > 1 else 'was'} {said} at every "
-            f"optimiser step from training step {made:,}, before the run's low at training step {low:,}, to the "
-            f"latest, unchanged: if the data changed after training step {low:,} (other labels, other inputs, "
-            "another source), look there first; if nothing changed, what follows applies.")
 
 
 # a weight decay raised where the learning rate times the new decay, the share of every weight SGD's and AdamW's decay
@@ -1212,8 +1193,8 @@ def written_words(s: RunSummary, before: int | None = None) -> str:
         return ""
     first, last, count, names = found[:4]
     low = said_low(s)[1]
-    said = [f"'{n}'" for n in names[:4]] + ([f"{len(names) - 4} more modules"] if len(names) > 4 else [])
-    whose = f"The weights of {names_in_order(said)}" if names else "The model's weights"
+    whose = _whose_weights(names)
+    whose = whose[0].upper() + whose[1:]
     if count == 1:
         return (f"{whose} were written between optimiser steps (by load_state_dict, reset_parameters() or a copy by "
                 f"hand) before the update of training step {first:,}, after the run's low at training step {low:,}: "
@@ -1236,16 +1217,21 @@ def written_note(s: RunSummary) -> str:
     if found is None:
         return ""
     first, last, count, names, ratio = found
-    said = [f"'{n}'" for n in names[:4]] + ([f"{len(names) - 4} more modules"] if len(names) > 4 else [])
-    whose = f"the weights of {names_in_order(said)}" if names else "the model's weights"
+    whose = _whose_weights(names)
     when = (f"were written between optimiser steps before the update of training step {first:,}" if count == 1 else
             f"were written between optimiser steps {count:,} times, from before the update of training step "
             f"{first:,} to before that of {last:,},")
-    moved = f"{ratio:.3g} times" if ratio >= 1 else f"{ratio:.2g} of"
     return (f"{whose} {when} (by load_state_dict, reset_parameters() or a copy by hand), and the loss moved with "
-            f"{'it' if count == 1 else 'the first'}: the median of the batch losses from there was {moved} that of "
-            "the ones before; where that was not meant (averaged weights swapped in for an evaluation and not "
+            f"{'it' if count == 1 else 'the first'}: the median of the batch losses from there was {ratio:.3g} times "
+            "that of the ones before; where that was not meant (averaged weights swapped in for an evaluation and not "
             "swapped back), the run goes on from the weights written")
+
+
+def _whose_weights(names: tuple[str, ...]) -> str:
+    """The modules whose weights a run of writes wrote, in words: "the weights of '2' and '4'", the first four and how
+    many more; "the model's weights" where it wrote every watched one (names empty)."""
+    said = [f"'{n}'" for n in names[:4]] + ([f"{len(names) - 4} more modules"] if len(names) > 4 else [])
+    return f"the weights of {names_in_order(said)}" if names else "the model's weights"
 
 
 def spike_remedy(s: RunSummary) -> str:

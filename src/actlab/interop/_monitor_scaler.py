@@ -127,10 +127,8 @@ FAR_OUT = 10.0
 
 
 def far_out(loss: float, before: list[float]) -> bool:
-    """Whether a skipped step's loss stood FAR_OUT times or more above the median of the finite losses ``before`` it
-    (all above 0: a loss on a ratio scale), or is not finite."""
-    if not math.isfinite(loss):
-        return True
+    """Whether a skipped step's loss (finite: a step whose loss is not is no skip) stood FAR_OUT times or more above
+    the median of the finite losses ``before`` it (above 0: a loss on a ratio scale)."""
     median = statistics.median(before)
     return median > 0 and loss >= FAR_OUT * median
 
