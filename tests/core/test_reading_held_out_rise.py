@@ -132,19 +132,24 @@ def test_a_stopped_held_out_loss_is_said_beside_healthy():
                             "given, after training step 100, was 1.5 against a chance of 2.3)"), r.words
 
 
-def test_a_held_out_loss_that_came_down_and_went_back_to_chance_names_its_low_before_the_rise_rule_can():
-    # W41 walkthrough: 1.07, 0.946 (the lowest, after step 40), then up to 1.37 against a chance of 1.39: at 13 given,
-    # one short of the rise rule's 14, the reading said 'the network memorises the training points'
+def _w41_summary(losses: list[float]) -> RunSummary:
+    """W41's run as a summary: held-out ``losses`` given every 20 steps (the lowest window kept as each is given),
+    the training loss 0.01, chance ln 4."""
     chance = math.log(4)
-    losses = [1.07, 0.946, 0.962, 1.0, 1.05, 1.12, 1.16, 1.2, 1.24, 1.27, 1.29, 1.33, 1.37]
     given, low = [], None
     for i, v in enumerate(losses, 1):
         given.append((20 * i, v))
         low = lowest_window(low, given)
-    s = RunSummary((LayerSummary("relu", 64, 0.4),), 1.0, loss=0.01, chance_loss=chance, steps=262,
-                   recent_losses=(0.01,) * 10, loss_batches=10, test_loss=1.37, test_chance_loss=chance,
-                   test_loss_step=260, held_out=tuple(given), held_out_lowest=low)
-    r = diagnose(s)
+    return RunSummary((LayerSummary("relu", 64, 0.4),), 1.0, loss=0.01, chance_loss=chance, steps=262,
+                      recent_losses=(0.01,) * 10, loss_batches=10, test_loss=losses[-1], test_chance_loss=chance,
+                      test_loss_step=20 * len(losses), held_out=tuple(given), held_out_lowest=low)
+
+
+def test_a_held_out_loss_that_came_down_and_went_back_to_chance_names_its_low_before_the_rise_rule_can():
+    # W41 walkthrough: 1.07, 0.946 (the lowest, after step 40), then up to 1.37 against a chance of 1.39: at 13 given,
+    # one short of the rise rule's 14, the reading said 'the network memorises the training points'
+    losses = [1.07, 0.946, 0.962, 1.0, 1.05, 1.12, 1.16, 1.2, 1.24, 1.27, 1.29, 1.33, 1.37]
+    r = diagnose(_w41_summary(losses))
     assert r.status is Status.NOT_GENERALISING, r.words
     # every one given after the low above the one before: said as that streak (W102 walkthrough finding 8), which is
     # what this series is
@@ -162,14 +167,7 @@ def test_a_held_out_loss_back_near_chance_with_a_dip_names_its_low_as_before():
     # the W41 series with one loss under the one before it: no streak, and the window rule is one loss short
     chance = math.log(4)
     losses = [1.07, 0.946, 0.962, 1.0, 1.05, 1.12, 1.10, 1.2, 1.24, 1.27, 1.29, 1.33, 1.37]
-    given, low = [], None
-    for i, v in enumerate(losses, 1):
-        given.append((20 * i, v))
-        low = lowest_window(low, given)
-    s = RunSummary((LayerSummary("relu", 64, 0.4),), 1.0, loss=0.01, chance_loss=chance, steps=262,
-                   recent_losses=(0.01,) * 10, loss_batches=10, test_loss=1.37, test_chance_loss=chance,
-                   test_loss_step=260, held_out=tuple(given), held_out_lowest=low)
-    r = diagnose(s)
+    r = diagnose(_w41_summary(losses))
     assert r.status is Status.NOT_GENERALISING, r.words
     below = f"{1 - 0.946 / chance:.0%}"
     assert (f"but the held-out loss, down to 0.946 after training step 40 ({below} below chance), is no longer 10% "

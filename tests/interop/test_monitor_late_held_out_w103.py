@@ -18,7 +18,7 @@ from torch import nn  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
 
 from actlab.torch import Monitor  # noqa: E402
-from interop._steps import clusters  # noqa: E402
+from interop._steps import clusters, monitored_step  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -35,12 +35,7 @@ def memorised():
     seen = {}
     for step in range(1, 601):
         idx = torch.randint(0, 256, (64,), generator=g)
-        with mon.step() as s:
-            loss = F.cross_entropy(model(xt[idx]), yt[idx])
-            loss.backward()
-            s.loss = loss
-        opt.step()
-        opt.zero_grad()
+        monitored_step(mon, model, xt[idx], yt[idx], opt)
         if step % 300 == 0:
             with torch.no_grad():
                 held, out = float(F.cross_entropy(model(xv), yv)), model(xv).argmax(1)
