@@ -748,7 +748,8 @@ def _with_rate(findings: list[Finding], s: RunSummary) -> list[Finding]:
     # no jump, where units stopped (a dying layer's finding, under this headline or heading it): the rate raised
     # before they went (W62 walkthrough finding 2: lr 0.02 raised to 2 at step 80, units off from step 82 and every
     # weight's gradient 0 from 97; the no-gradient reading led with 'Use Leaky ReLU ... or He initialisation')
-    stopped = next((f.evidence["stopped_after"] for f in findings if f.evidence.get("stopped_after") is not None), None)
+    stopping = next((f.evidence for f in findings if f.evidence.get("stopped_after") is not None), {})
+    stopped = stopping.get("stopped_after")
     said = ((rate_around(s, t) if t is not None else "") or (rate_since_low(s) if risen else "")
             or (rate_around(s, stopped + 1, "the units stopped") if t is None and stopped is not None else ""))
     end = first.evidence.get("diverged_at_step")
@@ -773,7 +774,7 @@ def _with_rate(findings: list[Finding], s: RunSummary) -> list[Finding]:
     # units stopped between the sampled step they were last on and the one they were first seen off at: a write of the
     # weights in that gap is dated at an update after the first (W102 walkthrough finding 3: a bias shifted by -20
     # before step 301's update, the units on at 291 and off from 301, read 'Lower the learning rate')
-    by = next((f.evidence.get("stopped_by") for f in findings if f.evidence.get("stopped_after") is not None), None)
+    by = stopping.get("stopped_by")
     written_by = by if t is None and stopped is not None and by is not None else until
     if risen or follows or shrank:
         # (the writes alone: a rate raised before them and put back read 'and is 0.002 now ... keep it nearer 0.002'

@@ -7,6 +7,8 @@ rate'). References: the test's own record of that batch's loss, of the scale, an
 from __future__ import annotations
 
 import math
+import re
+import statistics
 
 import pytest
 
@@ -30,7 +32,7 @@ def odd_batch():
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     scaler = torch.amp.GradScaler("cpu", init_scale=2.0 ** 16)
     g = torch.Generator().manual_seed(0)
-    record, reports = {}, {}
+    record, reports, losses = {}, {}, []
     with Monitor(model, every=10, chance_loss=math.log(10), scaler=scaler) as mon:
         for step in range(1, 601):
             idx = torch.randint(0, len(x), (64,), generator=g)
@@ -40,6 +42,7 @@ def odd_batch():
                     loss = F.cross_entropy(model(batch).float(), y[idx])
                 scaler.scale(loss).backward()
                 s.loss = loss
+            losses.append(float(loss.detach()))
             if step == ODD:
                 record["loss"], record["scale"] = float(loss.detach()), scaler.get_scale()
                 record["before"] = [p.detach().clone() for p in model.parameters()]
@@ -52,6 +55,7 @@ def odd_batch():
                 record["scale_after"] = scaler.get_scale()
             if step in (ODD + 9, 600):
                 reports[step] = mon.report()
+    record["before_losses"] = losses[ODD - 51:ODD - 1]  # the 50 batch losses judged at the step before it
     return record, reports
 
 
@@ -67,3 +71,7 @@ def test_a_skipped_far_batch_is_no_divergence(odd_batch):
     # the note says the skip, and that batch's loss as the test read it
     note = next(n for n in reports[ODD + 9].notes if "GradScaler skipped" in n)
     assert f"The loss of step {ODD} was {record['loss']:.3g}" in note, note
+    # and the median it is set against, as the test's own batch losses of the 50 steps before give it
+    median = statistics.median(record["before_losses"])
+    quoted = re.search(r"times the median of the losses judged before it \(([\d.]+)\)", note)
+    assert quoted is not None and float(quoted[1]) == pytest.approx(median, rel=5e-3), (note, median)
