@@ -205,3 +205,33 @@ def test_functional_call_with_parameters_of_its_own_is_read_from_them():
     assert rows["0.weight"].weight_grad_norm == pytest.approx(mine["0.weight"], rel=1e-5)
     assert rows["0.weight"].weight_grad_ratio_to_output == pytest.approx(mine["0.weight"] / mine["4.weight"], rel=1e-5)
     assert any(n.startswith("the weighted modules ran with parameters other than their own") for n in report.notes)
+
+
+def test_pruning_more_layers_mid_run_leaves_one_note_naming_them_all():
+    """W102 walkthrough finding 5: two layers parametrised from the start and two more pruned at step 60 left two
+    notes, the first naming '0' and '2', the second '0' to '6'; the second takes the first's place now. Units whose
+    rows are pruned away whole with their bias set below 0 are off on every input: the script's own forward pass
+    finds each of them at 0, and the report counts each of them dead or gone silent, none active."""
+    model = nn.Sequential(nn.Linear(20, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(),
+                          nn.Linear(64, CLASSES))
+    torch.manual_seed(0)
+    parametrizations.weight_norm(model[0])
+    parametrizations.spectral_norm(model[2])
+
+    def change(t):
+        if t == 60:
+            prune.ln_structured(model[4], "weight", amount=0.5, n=2, dim=0)
+            prune.l1_unstructured(model[6], "weight", amount=0.6)
+            with torch.no_grad():
+                model[4].bias.fill_(-0.1)
+    report, _ = _train(model, steps=160, every=2, change=change)
+    said = [n for n in report.notes if " are computed from other parameters" in n]
+    assert len(said) == 1, said
+    assert said[0].startswith("the weights of modules '0', '2', '4' and '6' are computed"), said[0]
+    assert "Rows pruned away whole (32 of 64 in '4')" in said[0] and "reads as gone silent first" in said[0]
+    cut = (model[4].weight_mask == 0).all(1).nonzero().flatten().tolist()
+    x, _ = _data()
+    with torch.no_grad():
+        assert not model[:6](x)[:, cut].any()  # the script's own forward: every cut unit is 0 on every input
+    row = _rows(report)["4.weight"]
+    assert set(cut) <= set(row.dead_units) | set(row.silent_units), (cut, row.dead_units, row.silent_units)

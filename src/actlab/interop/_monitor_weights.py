@@ -44,6 +44,7 @@ class _Weights:
     # trained matrices that are no module's .weight, (name, parameter), as _note_what_cannot_be_seen finds them
     _matrices: list = []
     _computed_noted: tuple = ()  # the weighted modules whose weights are computed, as last noted
+    _computed_note_at: int | None = None  # where in self.notes that note stands
     _weights_read: list | None = None  # this step's trained weights (_weights_now)
 
     # by weighted module's name, each trained weight's record (_fingerprint_weights): its version counter, its norm in
@@ -238,9 +239,18 @@ class _Weights:
                 if whole:
                     rows.append(f"{whole:,} of {mask.shape[0]:,} in '{n}'")
         pruned = (f". Rows pruned away whole ({', '.join(rows)}) leave their units the bias alone: the activation "
-                  "after them reads such a unit dead where that bias is 0 or below, and it is counted among the "
-                  "dead units" if rows else "")
-        self.notes.append(
+                  "after them reads such a unit off on every input where that bias is 0 or below, and counts it dead "
+                  "once its silence is past chance: one that was often on before the pruning reads as gone silent "
+                  "first" if rows else "")
+        # (W102 walkthrough finding 5: the note had said such units are counted dead, beside 2 of 32, on in 11% of
+        # their batches before, that read 'gone silent ... not yet counted dead' 60 sampled batches on)
+        # a new set's note takes the place of the last one's, which it repeats with the new modules added (W102
+        # walkthrough finding 5: pruning at step 301 left two notes, one naming '0' and '2', then one naming '0' to '6')
+        at = self._computed_note_at
+        if at is None or at >= len(self.notes):
+            at = self._computed_note_at = len(self.notes)
+            self.notes.append("")
+        self.notes[at] = (
             f"the weights of modules {_listed(list(computed[:6]))}{' ...' if len(computed) > 6 else ''} are "
             f"computed from other parameters (pruning: weight_orig times a mask; a parametrization: weight_norm, "
             f"spectral_norm, orthogonal): their |dL/dW| is read from the parameter that trains, "
