@@ -153,6 +153,11 @@ _AFTER_LOST = frozenset({Status.NO_GRADIENT, Status.OUTPUT_SATURATED, Status.DEA
                          Status.VANISHING})
 
 
+# the status of a run that learned and lost it, where it is one of _NO_WAY_BACK's, in the words' first clause
+_WITH = {Status.DEAD_LAYER: "a dead layer", Status.NO_GRADIENT: "no gradient",
+         Status.OUTPUT_SATURATED: "its output saturated"}
+
+
 # the gradient failures that no smaller step undoes, and why, said before their remedy when they come with a loss
 # that had come down and went back up
 _NO_WAY_BACK = {
@@ -196,6 +201,10 @@ def _lost_first(findings: list[Finding]) -> list[Finding]:
     # blow-up at the start read 'no_gradient'; a script checking report.status == "no_gradient" missed it). A
     # vanishing or exploding ratio that a lower rate may undo stays under the climb's status
     status = head.status if why is not None else lost.status
+    if status != lost.status:  # the words' first clause names the status too (W103 walkthrough finding 4: a run
+        # whose every gradient went to 0 read the status 'no_gradient' above words that began 'not learning any more:
+        # the mean loss had come down ...', and its reader looked for the status in them)
+        words = f"{UNLEARNED}, with {_WITH[status]}{words[len(UNLEARNED):]}"
     return [dataclasses.replace(lost, status=status, words=words, evidence=evidence, remedy=remedy),
             *(f for f in findings if f is not lost)]
 

@@ -17,7 +17,9 @@ from ._json import jsonable
 class Status(StrEnum):
     """Most serious first: a Reading's status is the first of these that its findings contain, with one exception:
     a run that had learned and whose loss climbed back far above chance reads NOT_LEARNING ('not learning any more')
-    ahead of the gradient failures from NO_GRADIENT to VANISHING, which its headline then adds."""
+    ahead of EXPLODING and VANISHING, which its headline then adds. Beside NO_GRADIENT, OUTPUT_SATURATED or DEAD_LAYER,
+    which no smaller step undoes, the status stays theirs, and the words begin 'not learning any more, with no
+    gradient' (a dead layer, its output saturated)."""
 
     DIVERGED = "diverged"
     UNSCALED_INPUTS = "unscaled_inputs"

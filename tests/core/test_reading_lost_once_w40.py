@@ -18,7 +18,8 @@ def _lost(layers, output_norm):
 def test_a_lost_run_whose_layer_died_says_its_low_once():
     r = _lost((LayerSummary("relu", 128, 0.0), LayerSummary("relu", 128, 0.0, dead=128)), 0.0)
     assert r.status is Status.NO_GRADIENT
-    assert r.words.startswith("not learning any more: the mean loss had come down to 0.664 at training step 1,421")
+    assert r.words.startswith("not learning any more, with no gradient: the mean loss had come down to 0.664 at "
+                              "training step 1,421")
     assert r.words.count("0.664") == 1, r.words
     assert "has risen from" not in r.words and "is back near chance" not in r.words, r.words
 

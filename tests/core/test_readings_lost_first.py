@@ -43,9 +43,23 @@ def test_a_dead_layer_after_the_climb_follows_it_too():
     r = diagnose(summary(layers))
     # the words lead with the climb; the status is the dead layer's, which no smaller step undoes (W27: the same
     # state read 'no_gradient' after a blow-up at the start and 'not_learning' after a learned run's rate was raised)
-    assert r.words.startswith("not learning any more: ") and "; also " in r.words, r.words
+    assert r.words.startswith("not learning any more, with a dead layer: ") and "; also " in r.words, r.words
     assert r.status in (Status.DEAD_LAYER, Status.NO_GRADIENT), r.status
     assert any(f.status in (Status.DEAD_LAYER, Status.NO_GRADIENT) for f in r.findings[1:])
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 8), st.booleans())
+def test_a_lost_run_whose_status_is_a_gradient_failure_names_it_in_its_first_clause(dead, both_off):
+    """W103 walkthrough finding 4: the status 'no_gradient' stood above words that began 'not learning any more: ...',
+    and the reader looked for it in them. Whatever the status, its own words come before the first colon."""
+    layers = (LayerSummary("relu", 8, 0.0, dead=8 if both_off else dead), LayerSummary("relu", 8, 0.0 if both_off
+                                                                                        else 0.5, dead=dead))
+    r = diagnose(summary(layers))
+    first = r.words.split(":")[0]
+    said = {Status.NOT_LEARNING: "not learning any more", Status.NO_GRADIENT: "with no gradient",
+            Status.DEAD_LAYER: "with a dead layer", Status.OUTPUT_SATURATED: "with its output saturated"}
+    assert r.status in said and said[r.status] in first, (r.status, r.words)
 
 
 def test_a_run_that_never_learned_keeps_the_vanishing_headline():

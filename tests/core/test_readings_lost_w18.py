@@ -27,7 +27,8 @@ def test_a_saturated_output_after_a_rate_spike_is_not_told_to_wait_for_smaller_s
     for frame in (spiked, list(t.frames(1))[-1]):
         d = frame.diagnosis
         # the status is the failure no smaller step undoes (W27), the words lead with the loss that was lost
-        assert d.status is Status.OUTPUT_SATURATED and d.words.startswith("not learning any more: "), d.words
+        assert d.status is Status.OUTPUT_SATURATED, d.words
+        assert d.words.startswith("not learning any more, with its output saturated: "), d.words
         assert "also output saturated" in d.words
         assert d.remedy.startswith("A saturated output passes back almost no gradient at any learning rate")
         assert "once the steps are small again" not in d.remedy
