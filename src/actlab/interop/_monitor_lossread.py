@@ -30,6 +30,7 @@ from scipy.special import expit
 from scipy.stats import beta
 
 from ..reading_record import LossScale, OutputCollapse, TargetSkew
+from . import _torch_stats
 from ._monitor_head import binary_form, held_with_gradient, squared_error_form
 
 LOSS_READS = 5  # the latest reads kept
@@ -136,10 +137,18 @@ def output_spread(z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor] | None:
     over the rows, their mean times the root of the outputs' count. Directions spread evenly over the sphere give 1
     (each coordinate of a uniform unit vector has variance 1/d), rows that all point one way 0: SimSiam's measure of
     collapse (Chen & He 2021, the std of the l2-normalised output per channel, 1/sqrt(d) when spread), scaled by
-    sqrt(d). None for fewer than 2 outputs a row."""
+    sqrt(d). None for fewer than 2 outputs a row. A contiguous float32 or float64 CPU output is read by the compiled
+    pass (_torch_stats_numba.output_spread, in float64) where the kernels are loaded."""
     if z.dim() < 1 or z.shape[-1] < 2:
         return None
-    z = z.detach().reshape(-1, z.shape[-1]).float()
+    z = z.detach().reshape(-1, z.shape[-1])
+    kernels = _torch_stats.kernels()
+    if kernels is not None and _torch_stats.readable(z):  # in one compiled pass, as two 0-d tensors all the same
+        out = np.empty(2)
+        kernels.output_spread(z.numpy(), out)
+        both = torch.from_numpy(out)
+        return both[0], both[1]
+    z = z.float()
     unit = z / z.abs().amax(1, keepdim=True)  # (each row by its largest first: its norm cannot overflow)
     unit = unit / torch.linalg.vector_norm(unit, dim=1, keepdim=True)
     kept = torch.isfinite(unit).all(1, keepdim=True)

@@ -498,3 +498,52 @@ def input_spread(x, out):
     out[2] = first
     out[3] = np.sqrt(total / (rows * width))
     out[4] = mark
+
+
+@njit(_SIGS_SPREAD, cache=True, nogil=True, error_model="numpy")
+def output_spread(z, out):
+    """Outputs z (rows, outputs), two outputs or more: out[0] how far apart the rows point (each row's unit vector,
+    rows with a NaN, an inf or every output 0 left out; the std of each output over the rows kept, about their mean;
+    the mean of those stds times the root of the outputs' count), NaN where no row is kept; out[1] the rows kept. In
+    float64 throughout, where _monitor_lossread.output_spread's torch path works in float32 with some fifteen calls
+    (about 0.15 ms on a 128 x 10 output, measured here; this pass about 0.005)."""
+    rows, width = z.shape
+    unit = np.empty((rows, width), np.float64)
+    kept = 0
+    for i in range(rows):
+        r = z[i]
+        top = 0.0
+        bad = False
+        for j in range(width):
+            v = abs(np.float64(r[j]))
+            bad |= not (v < np.inf)  # (a NaN or an inf)
+            top = v if v > top else top
+        if bad or top == 0.0:
+            continue
+        norm = 0.0  # each row by its largest first: its norm cannot overflow
+        for j in range(width):
+            u = np.float64(r[j]) / top
+            unit[kept, j] = u
+            norm += u * u
+        norm = np.sqrt(norm)
+        for j in range(width):
+            unit[kept, j] /= norm
+        kept += 1
+    out[1] = kept
+    if kept == 0:
+        out[0] = np.nan
+        return
+    mean = np.zeros(width, np.float64)
+    for i in range(kept):
+        for j in range(width):
+            mean[j] += unit[i, j]
+    for j in range(width):
+        mean[j] /= kept
+    spread = 0.0
+    for j in range(width):  # two passes: the deviations from the mean, not E[u^2] - E[u]^2
+        s = 0.0
+        for i in range(kept):
+            d = unit[i, j] - mean[j]
+            s += d * d
+        spread += np.sqrt(s / kept)
+    out[0] = spread / width * np.sqrt(width)
