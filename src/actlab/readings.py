@@ -2189,12 +2189,17 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
         n = 1 + len([r for r in s.earlier_ratios if math.isfinite(r) and r > 0])
         flow = (f"gradients reach {every} ({s.weights_name(0)} gets {share(ratio, whose)} on this sampled batch, "
                 f"{share(typical, whose)} at the median of the last {n} sampled steps)")
+    none = s.layers and s.output_grad_norm == 0 and all(l.grad_norm == 0 for l in s.layers)
     if s.layers and math.isnan(ratio):  # no ratio to an output gradient of 0 (it wrote "layer 1 gets nan of ...")
         hidden = "every trained hidden layer" if s.left_out else "every hidden layer"
         flow = (f"gradients reach {hidden} ({s.weights_name(0)}'s {GRAD_NORM} is "
                 f"{sci(s.layers[0].grad_norm)}), but {s.output_name}'s weights get "
                 + ("none" if s.output_grad_norm == 0
                    else f"only {sci(s.output_grad_norm)}, too little to compare with"))
+        if none:  # (W104 walkthrough finding 2: "gradients reach every hidden layer ('stem.0.weight''s |dL/dW| is
+            # 0)" of a batch on which every weight gradient was exactly 0)
+            flow = (f"no weight gets a gradient on this sampled batch: {GRAD_NORM} is exactly 0 for {hidden} and for "
+                    f"{s.output_name}")
     evidence = {"first_to_last_ratio": ratio}
     if s.layers and _output_dw_near_zero(s) and s.layers[0].signal_norm is not None:
         # the dW ratio divides by a norm near 0: the signal passed back says how the gradient flows
@@ -2206,7 +2211,8 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
     shown = "; ".join(s.left_out[:4]) + (" ..." if len(s.left_out) > 4 else "")
     if s.left_out and not s.layers:
         flow = f"only {s.output_name} trains: every hidden layer is left out ({shown})"
-    if s.output_fell is not None and s.layers:  # every gradient small alike, which no ratio shows (W92 finding 8)
+    if s.output_fell is not None and s.layers and not none:  # every gradient small alike, which no ratio shows (W92
+        # finding 8)
         now, first = s.output_fell
         fallen = (f"{first / now:,.0f} times less than its median over the first sampled steps, {first:.3g}"
                   if now > 0 else f"0, against a median of {first:.3g} over the first sampled steps")

@@ -441,12 +441,15 @@ class _Reporting:
         _build_report pairs it with its figures) passes no gradient at all on the batch: every unit off, the output
         layer's input is 0 and so is its weight gradient, whatever the loss sends (W83 walkthrough finding 5: a CNN
         whose last ReLU layer had died read 'is 0, none than its median ...' with the GAN's remedy; the dead layer's
-        own finding says what is wrong)."""
+        own finding says what is wrong), or half its units or more dead."""
         early = self._early_output.get(output, ()) if output is not None else ()
         if len(early) < EARLY_OUTPUT or not math.isfinite(norm):
             return ""
-        if ref is not None and ref[2].get("zero") == 1 and ref[0].can_die:
-            return ""
+        if ref is not None and ref[0].can_die and (ref[2].get("zero") == 1 or 2 * (ref[2].get("dead") or 0) >=
+                                                   ref[0].width > 0):
+            return ""  # (W104 walkthrough finding 2: a diverged CNN's last ReLU layer, 22 of 32 units dead and 99%
+            # of its outputs 0, read the GAN's and the policy gradient's causes: its rows with features were sure and
+            # right, those it got wrong had none)
         first = statistics.median(early)
         if not norm < OUTPUT_FALL * first or self._output_collapse() is not None:
             return ""  # (outputs collapsed onto one: the reading says so, which no 'learning done' may follow)
