@@ -528,6 +528,10 @@ class RunSummary:
     # the run's first finite loss, as (step, loss) (a monitor's); None: not known. A run whose first loss is far above
     # chance began far from its targets (reading_loss.started_far), which is no divergence
     first_loss: tuple[int, float] | None = None
+    # the first training step the monitor counts (Monitor(first_step=N): a run resumed after step N - 1); a first loss
+    # given later than it (the first steps raised, or set no s.loss) is no resumed run's (W104 walkthrough finding 3:
+    # two batches that raised made a fresh run read 'the monitor began at training step 3, in a run resumed')
+    first_step: int = 1
     # the reading made before this one (a monitor's last report) found the loss moved from chance beyond its noise:
     # a mean still MOVED_FRACTION below chance keeps it so, though its batches' noise widens (reading_headline.
     # has_moved; W35 walkthrough: after a blow-up, batches from 1e-4 to 5.5 and a mean 59-65% below chance went

@@ -2374,12 +2374,12 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
              f", and it began there: its first loss, at training step {first[0]:,}, was {first[1]:.3g}, "
              f"{percent_below(first[1], s.chance_loss)} below chance, as a model trained before (a run resumed from "
              "a checkpoint) begins" if first is not None and math.isfinite(first[1]) and not above
-             and first[1] < s.chance_loss / RISING_FACTOR and (first[0] > 1 or began_below(s)) else "")
+             and first[1] < s.chance_loss / RISING_FACTOR and (s.first_step > 1 or began_below(s)) else "")
     since = "there" if by_mean else "that first loss"
     # a run whose monitor began after training step 1 (Monitor(first_step=N)) was resumed: its loss need not begin near
     # chance (W84 walkthrough finding 9: step 301 of a resumed run read 'every run begins near chance')
-    begins = (f"the monitor began at training step {first[0]:,}, in a run resumed, whose loss need not begin near "
-              "chance" if first is not None and first[0] > 1 else "every run begins near chance")
+    begins = (f"the monitor began at training step {s.first_step:,}, in a run resumed, whose loss need not begin "
+              "near chance" if s.first_step > 1 else "every run begins near chance")
     # a first loss well above chance, under started_far's line, that has come down: the run did not begin near
     # chance, and its start says where to look (W70 walkthrough finding 4: a tied embedding's logits began a character
     # model at 61.9, 19 times chance, and the reading said 'every run begins near chance' with no remedy)

@@ -971,6 +971,7 @@ class _Reporting:
             loss_top=self._top,  # the highest loss given
             plateau_left=self._plateau_left,  # and where the losses came down off the plateau it threw the run onto
             first_loss=self._first_loss,  # a run that began far above chance is no divergence (started_far)
+            first_step=self._step0 + 1,
             first_losses=_mean_and_se(self._first_losses),  # (and where a fresh run began: began_at)
             first_losses_slope=self._first_slope(),  # (unless they fall as it learns)
             chance_guess=self._chance_guess() if scale is None else None,  # (chance_loss fits the targets read)
