@@ -235,3 +235,30 @@ def test_up_to_eight_long_layer_names_all_get_a_key_inside_a_400_px_chart(browse
         # shortened to the part that tells them apart; the readout and the table give them in full
         assert [k["label"] for k in keys] == [f"{k + 1}: …layers.{k}…" for k in range(7)]
         context.close()
+
+
+def test_a_second_monitor_writing_the_same_log_is_not_called_a_restart(browser, tmp_path):
+    """W104 walkthrough finding 5: a GAN's two Monitors given one log= (each line with its run id). The page, open on
+    the first, saw the second's header and said 'the log was started again: line 2 begins another run's log ... The
+    page cleared the previous run', over the warning that two monitors wrote the log at once. Once the first run's
+    lines go on after the second's began, the note says what happened."""
+    log = tmp_path / "gan.jsonl"
+    log.write_text(lines({**header(NAMES), "run": "g"},
+                         *({**report(s, NAMES, loss=0.7), "run": "g"} for s in range(5, 30, 5))))
+    with serving(_app(tmp_path, log)) as base:
+        context, page, errors = open_watch(browser, base, f"{SOURCE}.includes('5 sampled steps')")
+        began = len(log.read_text().splitlines()) + 1
+        rows = [{**header(NAMES), "run": "d"}]
+        for s in range(5, 30, 5):  # the discriminator's lines, and the generator's going on beside them
+            rows += [{**report(s, NAMES, loss=1.3), "run": "d"}, {**report(s + 25, NAMES, loss=0.7), "run": "g"}]
+        with log.open("a") as fh:
+            fh.write(lines(*rows))
+        page.wait_for_function("document.getElementById('watch-restart').textContent.includes('a second monitor')",
+                               timeout=15_000)
+        said = _text(page, "watch-restart")
+        assert said.startswith("At ") and f"a second monitor began writing this log, from line {began}, while the " \
+            "first went on: two runs at once" in said, said
+        assert "started again" not in said and "cleared" not in said, said
+        assert errors == []
+        shot(page, "watch_two_monitors_w104")
+        context.close()

@@ -45,6 +45,9 @@ const MEASURE_DASHES = [false, [7, 3], [2, 2]];  // the three measures of one la
 const PART_COLOURS = [PALETTE[1], PALETTE[2], PALETTE[4], PALETTE[5], PALETTE[6]], PART_DASH = [6, 3];
 const CHANCE_DASH = [1, 3];  // a part's chance level: dotted, in the part's colour
 let restartNote = "";
+// when the page saw the log "started again" (null where it did not, or the monitor began the new run itself): a run
+// that turns out to be written at the same time as the one before it is no restart, and the note is said again
+let restartAt = null;
 
 function reset() {
   resetView();
@@ -455,6 +458,7 @@ async function poll() {
     // a run the monitor began itself, its model's modules changed (its header's "anew"), is no log started again
     // (W44 walkthrough: 'the log was started again' over a head swapped mid-run)
     const at = new Date().toLocaleTimeString("en-GB");
+    restartAt = typeof data.header?.anew === "string" ? null : at;
     restartNote = typeof data.header?.anew === "string" ?
       `At ${at} the monitor began a new run in this log: ${data.header.anew.slice(0, 200)}. The page shows it from ` +
       "its first sampled step; the run before it is in the list under \"Run\"." :
@@ -465,6 +469,14 @@ async function poll() {
     return;
   }
   view.run = shownKey(data);
+  const shownRun = (data.runs ?? []).find((r) => r.run === data.shown);
+  if (restartAt !== null && shownRun?.alongside) {  // (W104 walkthrough finding 5: a GAN's two monitors given one log
+    // read "the log was started again: line 2 begins another run's log", over a warning that two wrote it at once)
+    restartNote = `At ${restartAt} a second monitor began writing this log, from line ${count(shownRun.began)}, ` +
+      "while the first went on: two runs at once, told apart by the run id on their lines. The page shows the " +
+      "newer one; the other is listed under \"Run\".";
+    restartAt = null;
+  }
   noteLatest(data);
   fillRuns(data);
   if (isReading(data)) ahead = ask(data.next);  // catching up: the next answer is read while this one is drawn
@@ -540,7 +552,7 @@ wireControls({
   onSteps: () => { if (view.points.length) { drawCharts(); hover.again?.(); } },
 });
 wireRuns(() => {  // another run picked: its views replace the run shown, from its first sampled step
-  reset(); view.run = null; ahead = null; restartNote = "";
+  reset(); view.run = null; ahead = null; restartNote = ""; restartAt = null;
 });
 fitOnResize($("watch-table"));
 $("watch-fold-button").addEventListener("click", () => {  // the folded calls shown, or folded again
