@@ -475,6 +475,10 @@ class RunSummary:
     # (a monitor sampling one step in several): the headline's count says so (W41 walkthrough: '8 of 56 hidden units
     # are dead' where the layer lines said some may fire between samples, and some did)
     dead_between: bool = False
+    # the model ran several times in a sampled step (a GAN's discriminator on real data, then on fakes; gradient
+    # accumulation's micro-batches), and its units were read from each step's first forward: a unit counted dead may
+    # fire on the later ones (W104 walkthrough finding 4: 2 of 21 units counted dead fired on the fake batches)
+    dead_first_forward: bool = False
     # the batch losses whose mean is the judged loss (a monitor's last JUDGED_STEPS training steps with a loss, sampled
     # or not), oldest first, as (step, loss): a loss None or not finite is left out of the mean and named by the words
     # (reading_loss.judged_over); None: the judged loss is recent_losses' mean where it is one (or exact)

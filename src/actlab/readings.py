@@ -2232,8 +2232,13 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
         if mostly and len(s.layers) > 1:  # the pooled count hides a layer half dead or more (W37: 41 of 128, 40 in
             # one layer of 64)
             flow += ", " + ", ".join(f"{s.layers[i].dead} of {s.layers[i].width} in {s.name(i)}" for i in mostly)
-        if s.dead_between:  # counted from samples: the steps between them were not read (W41)
-            flow += " (off on every sampled batch; some may fire on the steps between)"
+        # counted from samples: the steps between them were not read (W41), nor a step's later forwards (W104)
+        missed = [w for w, said in (("on the steps between", s.dead_between),
+                                    ("on each step's later forwards, which are not read", s.dead_first_forward))
+                  if said]
+        if missed:
+            of = " of each step's first forward" if s.dead_first_forward else ""
+            flow += f" (off on every sampled batch{of}; some may fire {' or '.join(missed)})"
         if s.left_out:
             flow += f" (counted over the layers whose weights are trained; not counted: {shown})"
         ends = _flat_ends(s)

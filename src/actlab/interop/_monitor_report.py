@@ -780,7 +780,8 @@ class _Reporting:
                 (weight_module in self._summed_now) != (output in self._summed_now)
             words = self._layer_words(layer, r, width, window, param, is_frozen, w, ratio, output_norm, is_missing,
                                       at_output, reference, shared, never_stored, silent,
-                                      last - first + 1 if first is not None and last is not None else 0, unlike)
+                                      last - first + 1 if first is not None and last is not None else 0, unlike,
+                                      self._noted_forwards)
             stats = LayerStats(layer.name, layer.record.name,
                                f"F.{layer.record.name}" if layer.functional else type(layer.module).__name__,
                                width, r["act_grad"], grad_ratio(r["act_grad"], last_act), w, r["mean"],
@@ -947,7 +948,7 @@ class _Reporting:
             left_out=tuple(left_out),  # the reading names them (a frozen backbone is no linear model)
             not_read=self._not_read,  # an LSTM's fused kernel: gradients are said to reach every layer read
             dead_over=f"on every point of {dead_span} sampled batches" if dead_span else "on every sampled batch",
-            dead_unsampled=max(unsampled, 0), dead_between=dead_between,
+            dead_unsampled=max(unsampled, 0), dead_between=dead_between, dead_first_forward=self._noted_forwards,
             gradients_of=f"the batch of {_sampled(step)}",
             earlier_ratios=self._earlier_ratios(step, summaries, output_norm),
             earlier_signal_ratios=self._earlier_ratios(step, summaries, last_act, self._signal_ratios)
@@ -1451,14 +1452,15 @@ class _Reporting:
     def _layer_words(layer: _Layer, r: dict, width: int, window: int, param: str, is_frozen: bool, w: float,
                      ratio: float, output_norm: float, is_missing: bool = False, at_output: bool = False,
                      reference: str = "the output layer", shared: str = "", never_stored: bool = False,
-                     silent: int = 0, spanned: int = 0, unlike: bool = False) -> str:
+                     silent: int = 0, spanned: int = 0, unlike: bool = False, first_forward: bool = False) -> str:
         """The place in words: the gradient of the weights before it (named as the parameter, 'fc1.weight', since
         the gradient may reach the activation's output and stop there), then its units (named as the module).
         ``shared``: the row that carries that gradient, where it is another place's (_weight_rows); ``never_stored``:
         backward ran and stored no weight's gradient in .grad (torch.autograd.grad); ``silent``: of the units under the
         saturation threshold, those gone silent (LayerStats.silent); ``spanned``: the training steps the dead count's
         sampled batches span (0: not known); ``unlike``: its gradient and the reference's sum unlike spans of steps,
-        so their ratio is not read."""
+        so their ratio is not read; ``first_forward``: the model ran more than once in a sampled step, and its units
+        are read from the first forward."""
         if r.get("act_non_finite"):
             return (f"{layer.label} holds a NaN or an inf on this step: no unit is counted dead, saturated or dormant "
                     "from it")
@@ -1504,6 +1506,10 @@ class _Reporting:
                 over += (f" (of the {spanned:,} training steps those batches span, {window:,} were sampled: a unit "
                          f"on in {rate:.0%} of batches misses all {window:,} 1 time in 20, so some counted dead may "
                          "fire between samples)")
+            if first_forward:  # (W104 walkthrough finding 4: a GAN's discriminator, read on the real batch of each
+                # step, counted 21 dead of which 2 fired on the fakes)
+                over += (" (read from each sampled step's first forward: the model ran more than once in a step, and "
+                         "a unit counted dead may fire on the later forwards)")
             ids = tuple(r.get("dead_units") or ())
             if ids and dead < width:  # which ones (W47 walkthrough: three channels killed on purpose, and the count
                 # alone could not say they were those)
