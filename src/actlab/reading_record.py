@@ -739,6 +739,11 @@ class RunSummary:
     # has learned all there is, however near chance it sits (W87 walkthrough: label smoothing 0.8 over 10 classes, its
     # floor 5.5% below ln 10, reached at 100% accuracy, read 'not learning')
     loss_floor: float | None = None
+    # the outputs a cross-entropy was read back from were probabilities (every row 0 or more, summing to 1: nn.Softmax
+    # at the model's end, before a loss that applies its own): (training step of the read, classes, the loss's factor
+    # on the mean cross-entropy); None where they were logits, or none was read. Such a loss cannot fall below
+    # ln(e + C - 1) - 1 (W105 walkthrough finding 5: 'healthy ... 37% below chance' on 4 classes, floor 0.744)
+    probabilities_given: tuple[int, int, float] | None = None
     # the learning rates a monitor read at every optimiser step from its first step on, per parameter group
     # holding watched weights: (the first watched weight it holds, in words, the first training step read, the latest,
     # its changes as (training step, rate), oldest first); () where none was read (actlab's own runs have

@@ -2262,6 +2262,19 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
         flow += "; not read: " + ", ".join(s.not_read[:4]) + (" ..." if len(s.not_read) > 4 else "")
     evidence |= {"loss": s.loss, "chance_loss": s.chance_loss, "epochs": s.epochs, "steps": s.steps,
                  "dead_units": dead}
+    if s.probabilities_given is not None:  # a softmax before a loss that applies its own (W105 walkthrough finding
+        # 5: 'healthy ... 37% below chance' of a loss that cannot go under 0.744 on 4 classes)
+        t, classes, factor = s.probabilities_given
+        floor = factor * (math.log(math.e + classes - 1) - 1)  # the loss of rows one-hot and right
+        return Finding(Status.FLOWING, f"{flow}; the loss is not judged: the outputs given to the cross-entropy are "
+                       f"probabilities, not logits (every row of the batch read at training step {t:,} is 0 or more "
+                       "and sums to 1: a softmax at the model's end), and the cross-entropy applies its own softmax "
+                       f"to them: its loss cannot fall below {floor:.3g} for {classes} classes however right the model "
+                       "is, and it sends back a fraction of the gradient that logits get",
+                       "Take the softmax off the model's end: nn.CrossEntropyLoss (F.cross_entropy) takes logits and "
+                       "applies its own log-softmax. Where the model must give probabilities, train on nn.NLLLoss of "
+                       "their log (log_softmax at the model's end, or torch.log of the probabilities).",
+                       {**evidence, "probabilities_given_step": t, "probabilities_floor": floor})
     if s.loss_scale is not None and s.loss_scale_chance is not None:  # the loss and chance_loss do not compare
         scale, chance = s.loss_scale, s.loss_scale_chance
         now = ""

@@ -225,6 +225,10 @@ class _LossRead:
     # which of the two, the count of each class's targets where the classes are few enough for SKEW_READS reads to
     # tell their frequencies (else None))
     _loss_reads: deque | None = None
+    # the latest cross-entropy read's outputs were probabilities (every row 0 or more, summing to 1: a softmax at the
+    # model's end, which the loss applies again): (training step, classes, the read's factor); None where they were
+    # logits, or no cross-entropy was read (RunSummary.probabilities_given)
+    _probabilities: tuple[int, int, float] | None = None
     _loss_first: float | None = None  # the first read's measure (which scale chance_loss is on)
     # the outputs' spread (output_spread) as (training step, spread, rows, outputs): the first read's, and the latest,
     # by part ('' for the model's own output; a part's name where the script drives the model through its parts)
@@ -307,6 +311,10 @@ class _LossRead:
             binary = read_binary_cross_entropy(z, g, float(loss)) if found is None else None
         if found is not None:
             c, value, rows, target = found
+            # (float32 rows of a softmax sum to 1 within a few units in the last place; logits of a whole batch that
+            # are each 0 or more and sum to 1 a row are no model's chance)
+            self._probabilities = ((self.step_count + 1, classes, c) if classes >= 2 and z.min() >= 0.0
+                                   and float(np.abs(z.sum(axis=1) - 1.0).max()) <= PROBABILITY_SUM else None)
             counts = np.bincount(target, minlength=classes) if classes * SKEW_PER_CLASS <= SKEW_READS * len(target) \
                 else None
             read = (self.step_count + 1, c, value, rows, classes, "cross-entropy", counts)
@@ -544,6 +552,7 @@ def _pooled_targets(latest: list) -> tuple[float, int, np.ndarray | None] | None
     return entropy, int(counts.sum()), counts
 
 
+PROBABILITY_SUM = 1e-4  # rows of outputs that sum to 1 within this, each 0 or more, are probabilities (a softmax's)
 SOFT_FLOOR_SHARE = 0.05  # a soft-target floor under this share of chance is not said (_soft_floor_note)
 SOFT_READ_MOST = 1 << 16  # an output of soft targets this small or smaller is read on every sampled step
 # the reads of soft targets, and what their targets are in words
