@@ -514,8 +514,11 @@ class _LossRead:
             return None
         if kind == "cross-entropy":
             classes = latest[0][4]
+            # (each batch read holding one class alone: batches drawn in order from a set sorted by label)
+            alone = all(np.count_nonzero(r[6]) == 1 for r in latest)
             return TargetSkew(int(counts.argmax()), classes, float(counts.max() / n), entropy, len(latest),
-                              latest[0][0], latest[-1][0], n, balanced=entropy >= BALANCED_SHARE * math.log(classes))
+                              latest[0][0], latest[-1][0], n, balanced=entropy >= BALANCED_SHARE * math.log(classes),
+                              one_class=alone)
         value = int(counts[1].sum() > counts[0].sum())  # the commoner target over every label
         return TargetSkew(value, latest[0][4], float(counts[value].sum() / n), entropy, len(latest), latest[0][0],
                           latest[-1][0], n, binary=True, positions=latest[-1][7])
