@@ -1421,22 +1421,32 @@ def _unscaled(s: RunSummary) -> Finding | None:
         return None
     held = _mostly_saturated(s)
     first = held[0] == 0 if held else False
-    if rms <= UNSCALED_INPUT_RMS and not first:
+    # or half or more of the first layer's units dead (W105 walkthrough finding 1: raw pixels, root mean square 77, into
+    # a CNN with no normalisation killed every unit of its first ReLU layer on 3 seeds of 3, and the reading blamed the
+    # learning rate and the initialisation, the inputs said once in passing; standardised, the same net reached 100%)
+    dead = s.layers[0].dead if s.layers and rms <= UNSCALED_INPUT_RMS else 0
+    died = bool(dead) and dead >= MOSTLY_DEAD * s.layers[0].width
+    if rms <= UNSCALED_INPUT_RMS and not first and not died:
         return None
     # (past the RMS-100 line a model may have no hidden layer at all; under it, the first layer's count is the cause)
-    saturated = _saturated_of(s.layers[0]) if rms <= UNSCALED_INPUT_RMS else 0
+    saturated = _saturated_of(s.layers[0]) if rms <= UNSCALED_INPUT_RMS and first else 0
     words = (f"unscaled inputs: their root mean square is {rms:.3g}, so the first layer's inputs to its activation "
              "are huge (saturated, or enormous steps)") if rms > UNSCALED_INPUT_RMS else (
         f"unscaled inputs: their root mean square is {rms:.3g}, and {saturated} of the {s.layers[0].width} units of "
         f"{s.name(0)} are saturated ({SATURATED_RULE}), their inputs far out in the flat tails, "
-        "where little gradient passes back")
+        "where little gradient passes back") if first else (
+        f"unscaled inputs: their root mean square is {rms:.3g}, and {dead} of the {s.layers[0].width} units of "
+        f"{s.name(0)} are dead: the first layer's weight gradient grows with its inputs, so inputs this large make "
+        "its steps that much larger than standardised ones would, and a step that large pushes a unit below 0 on "
+        "every input for good")
     return Finding(Status.UNSCALED_INPUTS, words,
                    f"{_STANDARDISE} " + (
                        _IN_A_SCRIPT if can_offer(s, Lever.ARCHITECTURE) else
                        "in the CSV file itself for the lab and for `actlab train --csv`, which train on the columns "
                        "as they are; in the data pipeline for a script."),
                    {"input_rms": rms, "limit": UNSCALED_INPUT_RMS if rms > UNSCALED_INPUT_RMS else SCALED_INPUT_RMS,
-                    **({"saturated_units": saturated} if rms <= UNSCALED_INPUT_RMS else {})})
+                    **({"saturated_units": saturated} if rms <= UNSCALED_INPUT_RMS and first else {}),
+                    **({"dead_units": dead} if rms <= UNSCALED_INPUT_RMS and not first else {})})
 
 
 def _output_saturated(s: RunSummary) -> Finding | None:
