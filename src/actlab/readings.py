@@ -2350,7 +2350,8 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
                          "untrained model start there (a contrastive loss at a small temperature tells two views of "
                          "one input apart before any training; a focal loss weighs each example's cross-entropy down "
                          "by (1 - p)^gamma)")))
-        remedy = " ".join(r for r in (_mostly_dead_remedy(s, mostly), _mostly_saturated_remedy(s)) if r)
+        remedy = " ".join(r for r in (_mostly_dead_remedy(s, mostly), _mostly_saturated_remedy(s),
+                                      _unreached_remedy(s)) if r)
         return Finding(Status.HEALTHY, f"healthy: {flow}{join}the loss is {below} below chance{_loss_text(s)}{held}",
                        remedy, evidence)
     above = s.chance_loss > 0 and s.loss > (1 + MOVED_FRACTION) * s.chance_loss
@@ -2545,6 +2546,19 @@ def _mostly_saturated_remedy(s: RunSummary) -> str:
     fix = f" Where it needs them, try {' or '.join(levers)}." if levers else ""
     return (f"Half or more of the units of {named} are saturated: little gradient passes back through them, so the "
             f"layer learns with the rest.{fix}")
+
+
+def _unreached_remedy(s: RunSummary) -> str:
+    """Where every hidden layer is left out and one of them because its trained weights got no gradient (not frozen),
+    what to do if they should learn; "" otherwise. W105 walkthrough finding 8: an encoder's output detached by mistake
+    read 'healthy: only the output layer trains ... which got no gradient' with no remedy, at 0.60 accuracy where the
+    control reached 0.85; the fix stood in a note alone."""
+    if s.layers or not any(w.endswith("which got no gradient") for w in s.left_out):
+        return ""
+    return ("If the hidden layers should learn, the loss does not reach their weights through autograd: look for a "
+            ".detach(), a torch.no_grad() block, .data or a round trip through NumPy between them and the output "
+            "layer, and compute their outputs with gradients enabled. If they are meant to stay as they are, set "
+            "requires_grad_(False) on their parameters: the reading then calls them frozen.")
 
 
 def _mostly_dead_remedy(s: RunSummary, mostly: list[int]) -> str:
