@@ -1871,10 +1871,31 @@ def _learning(s: RunSummary) -> Finding | None:
                       "and train on one small batch alone until its loss falls near 0 (a model that cannot fit it has "
                       "a bug; one that can, but not the data, has targets the inputs do not predict). If they are "
                       f"right: {remedy[0].lower()}{remedy[1:]}")
+            tiny = _tiny_rate(s)
+            if tiny is not None:  # a rate too small to move the weights leads (W105 walkthrough finding 3: Adam at
+                # 1e-7 read 'not learning' with the remedy 'check that each batch's targets are its own inputs' first,
+                # the rate never quoted, where shuffled labels at a usual rate read the same remedy)
+                remedy = (f"The learning rate is {tiny:.3g} at every optimiser step read, too small to move the "
+                          "weights: an update moves each weight by about the rate under Adam, and by the rate times "
+                          f"its gradient under SGD, so {s.steps or 0:,} updates have moved them by very little. Raise "
+                          "it (Adam's default is 1e-3; SGD takes 0.01 to 0.1 on most networks) and see whether the "
+                          f"loss leaves chance. If it still does not: {remedy[0].lower()}{remedy[1:]}")
     words, remedy = _with_left_out(s, words, remedy)
     return Finding(Status.NOT_LEARNING, words, remedy,
                    {"loss": s.loss, "chance_loss": s.chance_loss, "epochs": s.epochs, "steps": s.steps,
                     "moved_fraction": MOVED_FRACTION, "judge_after_steps": JUDGE_AFTER_STEPS})
+
+
+# a learning rate this small or smaller in every parameter group read, at every optimiser step, moves no weight far
+# enough to leave chance in the updates a reading waits for (Adam's default is 1e-3)
+TINY_RATE = 1e-5
+
+
+def _tiny_rate(s: RunSummary) -> float | None:
+    """The highest learning rate a monitor read, where every parameter group's was TINY_RATE or less at every
+    optimiser step read; None otherwise (none read, or one larger)."""
+    rates = [rate for series in s.learning_rates for _, rate in series[3]]
+    return max(rates) if rates and 0 < max(rates) <= TINY_RATE else None
 
 
 def _with_left_out(s: RunSummary, words: str, remedy: str) -> tuple[str, str]:
