@@ -45,6 +45,7 @@ from ..readings import (
     KEEPING_GATE,
     TORCH_LEVERS,
     UNLEARNED,
+    WEIGHTS_SHRUNK,
     Finding,
     LayerSummary,
     Reading,
@@ -450,6 +451,11 @@ class _Reporting:
             return ""  # (W104 walkthrough finding 2: a diverged CNN's last ReLU layer, 22 of 32 units dead and 99%
             # of its outputs 0, read the GAN's and the policy gradient's causes: its rows with features were sure and
             # right, those it got wrong had none)
+        high, now = self._size_high, self._size_now
+        if high is not None and now is not None and now[1] * WEIGHTS_SHRUNK <= high[1]:
+            return ""  # weights shrunk (a decay too large): the reading says so, and that is why every gradient fell
+            # (W105 walkthrough finding 13: Adam with weight_decay 1.0 took the weights 138 times down, and the note
+            # gave a GAN's and a policy gradient's causes beside the reading's 'Lower the weight decay')
         first = statistics.median(early)
         if not norm < OUTPUT_FALL * first or self._output_collapse() is not None:
             return ""  # (outputs collapsed onto one: the reading says so, which no 'learning done' may follow)
