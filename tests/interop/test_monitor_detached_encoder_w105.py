@@ -61,3 +61,22 @@ def test_a_detached_encoder_is_told_how_to_let_the_gradient_reach_it():
 def test_a_frozen_encoder_is_told_nothing_of_detaching():
     r, _ = _run(detach=False, freeze=True)
     assert "frozen" in r.words and "If the hidden layers should learn" not in r.remedy, (r.words, r.remedy)
+
+
+def test_a_loss_cut_off_from_the_outputs_is_not_said_to_have_had_no_backward():
+    """W105 walkthrough finding 11: a loss on out.detach().requires_grad_() read 'backward did not run inside this
+    sampled step's block', where backward had run, on a loss the model's outputs do not reach."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(20, 32), nn.ReLU(), nn.Linear(32, 4))
+    g = torch.Generator().manual_seed(0)
+    with Monitor(model, every=1, chance_loss=math.log(4)) as mon:
+        for _ in range(5):
+            x, y = torch.randn(64, 20, generator=g), torch.randint(0, 4, (64,), generator=g)
+            with mon.step() as s:
+                out = model(x).detach().requires_grad_()
+                loss = F.cross_entropy(out, y)
+                loss.backward()
+                s.loss = loss
+            assert out.grad is not None and all(p.grad is None for p in model.parameters())  # backward ran, cut off
+    said = [n for n in mon.report().notes if "no gradient reached a watched activation" in n]
+    assert len(said) == 1 and "or it ran on a loss cut off from the model's outputs (a .detach()" in said[0], said

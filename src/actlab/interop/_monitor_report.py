@@ -644,9 +644,13 @@ class _Reporting:
                          "use, so it is not the output layer's own gradient, and the W/out ratios are read against "
                          "that sum")
         if stale:
-            notes.append("backward did not run inside this sampled step's `with mon.step()` block (no gradient "
-                         "reached a watched activation there), so the gradients read are not this step's: call "
-                         "loss.backward() inside the block; opt.step() and opt.zero_grad() may follow it")
+            # (W105 walkthrough finding 11: a loss on out.detach().requires_grad_() read 'backward did not run
+            # inside this sampled step's block', where it had run, on a loss cut off from the model)
+            notes.append("no gradient reached a watched activation inside this sampled step's `with mon.step()` "
+                         "block: backward ran after the block, or it ran on a loss cut off from the model's outputs (a "
+                         ".detach(), or a tensor made anew from them), so the gradients read are not this step's: "
+                         "call loss.backward() inside the block, on a loss computed from the model's outputs; "
+                         "opt.step() and opt.zero_grad() may follow it")
         missing = [f"'{n}.weight'" for n in order if n in not_computed]
         if missing and output is not None:
             notes.append(f"no gradient was computed for {', '.join(missing[:6])}{' ...' if len(missing) > 6 else ''} "
