@@ -70,3 +70,16 @@ def teacher_data(n: int = 8000, d: int = 20, classes: int = 10):
     x = torch.randn(n, d, generator=g)
     teacher = torch.randn(d, 64, generator=g), torch.randn(64, classes, generator=g)
     return x, (torch.tanh(x @ teacher[0] / math.sqrt(d)) @ teacher[1]).argmax(1)
+
+
+def separable(classes: int = 4, n: int = 4096, dim: int = 20, seed: int = 0):
+    """Classes a small MLP learns in a few hundred steps: ``classes`` centres of scale 1.5 in ``dim`` dimensions from a
+    generator seeded ``seed``, each point its class's centre plus noise of std 1. (x, y)."""
+    gen = torch.Generator().manual_seed(seed)
+    y = torch.randint(0, classes, (n,), generator=gen)
+    return torch.randn(classes, dim, generator=gen)[y] * 1.5 + torch.randn(n, dim, generator=gen), y
+
+
+def batch_at(t: int, n: int = 4096, size: int = 128):
+    """The indices of step ``t``'s batch: ``size`` of ``n``, from a generator seeded ``t``."""
+    return torch.randint(0, n, (size,), generator=torch.Generator().manual_seed(t))

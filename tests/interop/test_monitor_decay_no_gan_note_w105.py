@@ -10,16 +10,14 @@ import math
 from conftest import require_torch
 
 torch = require_torch()
-import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import batch_at, monitored_step, separable  # noqa: E402
 
 
 def _run(decay: float):
-    g = torch.Generator().manual_seed(0)
-    y = torch.randint(0, 4, (4096,), generator=g)
-    x = torch.randn(4, 20, generator=g)[y] * 1.5 + torch.randn(4096, 20, generator=g)
+    x, y = separable()
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(20, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 4))
     size = lambda: math.sqrt(sum(float((m.weight ** 2).sum()) for m in model if isinstance(m, nn.Linear)))  # noqa: E731
@@ -27,13 +25,8 @@ def _run(decay: float):
     opt = torch.optim.Adam(model.parameters(), 1e-3, weight_decay=decay)
     with Monitor(model, every=5, chance_loss=math.log(4)) as mon:
         for t in range(500):
-            i = torch.randint(0, 4096, (128,), generator=torch.Generator().manual_seed(t))
-            with mon.step() as s:
-                loss = F.cross_entropy(model(x[i]), y[i])
-                loss.backward()
-                s.loss = loss
-            opt.step()
-            opt.zero_grad()
+            i = batch_at(t)
+            monitored_step(mon, model, x[i], y[i], opt)
     return mon.report(), first / size()
 
 

@@ -15,6 +15,7 @@ import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import batch_at, separable  # noqa: E402
 
 
 class _Probe(nn.Module):
@@ -30,9 +31,7 @@ class _Probe(nn.Module):
 
 
 def _run(detach: bool, freeze: bool = False):
-    g = torch.Generator().manual_seed(0)
-    y = torch.randint(0, 4, (4096,), generator=g)
-    x = torch.randn(4, 20, generator=g)[y] * 1.5 + torch.randn(4096, 20, generator=g)
+    x, y = separable()
     torch.manual_seed(0)
     model = _Probe(detach)
     if freeze:
@@ -40,7 +39,7 @@ def _run(detach: bool, freeze: bool = False):
     opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], 1e-3)
     with Monitor(model, every=2, chance_loss=math.log(4)) as mon:
         for t in range(200):
-            i = torch.randint(0, 4096, (128,), generator=torch.Generator().manual_seed(t))
+            i = batch_at(t)
             with mon.step() as s:
                 loss = F.cross_entropy(model(x[i]), y[i])
                 loss.backward()

@@ -18,13 +18,11 @@ import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import batch_at, monitored_step, separable  # noqa: E402
 
 
 def _run(classes: int, softmax: bool, steps: int = 120):
-    g = torch.Generator().manual_seed(0)
-    centres = torch.randn(classes, 20, generator=g) * 1.5
-    y = torch.randint(0, classes, (4096,), generator=g)
-    x = centres[y] + torch.randn(4096, 20, generator=g)
+    x, y = separable(classes)
     torch.manual_seed(0)
     layers = [nn.Linear(20, 64), nn.ReLU(), nn.Linear(64, classes)] + ([nn.Softmax(dim=1)] if softmax else [])
     model = nn.Sequential(*layers)
@@ -32,15 +30,10 @@ def _run(classes: int, softmax: bool, steps: int = 120):
     rows = []
     with Monitor(model, every=2, chance_loss=math.log(classes)) as mon:
         for t in range(1, steps + 1):
-            i = torch.randint(0, 4096, (128,), generator=torch.Generator().manual_seed(t))
-            with mon.step() as s:
-                out = model(x[i])
-                loss = F.cross_entropy(out, y[i])
-                loss.backward()
-                s.loss = loss
-            rows.append(out.detach())
-            opt.step()
-            opt.zero_grad()
+            i = batch_at(t)
+            monitored_step(mon, model, x[i], y[i], opt)
+            with torch.no_grad():
+                rows.append(model(x[i]))
     return mon.report(), rows
 
 

@@ -11,31 +11,23 @@ import math
 from conftest import require_torch
 
 torch = require_torch()
-import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import batch_at, monitored_step, separable  # noqa: E402
 
 
 def _run(lr: float, shuffled: bool, steps: int = 1100):
-    g = torch.Generator().manual_seed(0)
-    y = torch.randint(0, 4, (4096,), generator=g)
-    x = torch.randn(4, 20, generator=g)[y] * 1.5 + torch.randn(4096, 20, generator=g)
+    x, y = separable()
     if shuffled:
-        y = y[torch.randperm(4096, generator=g)]
+        y = y[torch.randperm(4096, generator=torch.Generator().manual_seed(1))]
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(20, 64), nn.ReLU(), nn.Linear(64, 4))
     before = [p.detach().clone() for p in model.parameters()]
     opt = torch.optim.Adam(model.parameters(), lr)
     with Monitor(model, every=10, chance_loss=math.log(4)) as mon:
         for t in range(steps):
-            i = torch.randint(0, 4096, (128,), generator=torch.Generator().manual_seed(t))
-            with mon.step() as s:
-                loss = F.cross_entropy(model(x[i]), y[i])
-                loss.backward()
-                s.loss = loss
-            opt.step()
-            opt.zero_grad()
+            monitored_step(mon, model, x[batch_at(t)], y[batch_at(t)], opt)
     moved = max(float((p.detach() - b).abs().max()) for p, b in zip(model.parameters(), before, strict=True))
     return mon.report().reading, moved
 
