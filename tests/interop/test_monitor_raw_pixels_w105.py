@@ -18,6 +18,7 @@ torch = require_torch()
 from torch import nn  # noqa: E402
 
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import batch_at, monitored_step  # noqa: E402
 
 
 def _images(n=3000):
@@ -40,13 +41,8 @@ def _run(standardise: bool, steps: int = 150):
     opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
     with Monitor(model, every=2, chance_loss=math.log(4)) as mon:
         for t in range(steps):
-            i = torch.randint(0, len(x), (50,), generator=torch.Generator().manual_seed(t))
-            with mon.step() as s:
-                loss = nn.functional.cross_entropy(model(x[i]), y[i])
-                loss.backward()
-                s.loss = loss
-            opt.step()
-            opt.zero_grad()
+            i = batch_at(t, len(x), 50)
+            monitored_step(mon, model, x[i], y[i], opt)
     with torch.no_grad():
         first = model[1](model[0](x))
         accuracy = float((model(x).argmax(1) == y).float().mean())
