@@ -1430,8 +1430,11 @@ def _unscaled(s: RunSummary) -> Finding | None:
         return None
     # (past the RMS-100 line a model may have no hidden layer at all; under it, the first layer's count is the cause)
     saturated = _saturated_of(s.layers[0]) if rms <= UNSCALED_INPUT_RMS and first else 0
+    # (a function that cannot saturate, ReLU's, is not said to: W105 walkthrough finding 14)
+    flat = not s.layers or _saturates(s.layers[0])
     words = (f"unscaled inputs: their root mean square is {rms:.3g}, so the first layer's inputs to its activation "
-             "are huge (saturated, or enormous steps)") if rms > UNSCALED_INPUT_RMS else (
+             f"are huge ({'saturated, or enormous steps' if flat else 'enormous steps'})") if rms > UNSCALED_INPUT_RMS \
+        else (
         f"unscaled inputs: their root mean square is {rms:.3g}, and {saturated} of the {s.layers[0].width} units of "
         f"{s.name(0)} are saturated ({SATURATED_RULE}), their inputs far out in the flat tails, "
         "where little gradient passes back") if first else (
@@ -2176,14 +2179,19 @@ def _flat_ends(s: RunSummary) -> list[str]:
     return names
 
 
-def _saturated_of(l: LayerSummary) -> int:
-    """A hidden layer's units saturated and not dead, where its function saturates (tanh's, sigmoid's tails; a ReLU's
-    are 'rarely active' instead, said on its layer's line); 0 otherwise."""
+def _saturates(l: LayerSummary) -> bool:
+    """Whether a hidden layer's function saturates (tanh's, sigmoid's tails; a ReLU's units are 'rarely active'
+    instead); False for a name the registry does not know."""
     try:
-        saturates = low_gradient_word(get(l.activation)) == "saturated"
-    except ValueError:  # a name the registry does not know
-        saturates = False
-    return max(l.saturated - l.dead, 0) if saturates else 0
+        return low_gradient_word(get(l.activation)) == "saturated"
+    except ValueError:
+        return False
+
+
+def _saturated_of(l: LayerSummary) -> int:
+    """A hidden layer's units saturated and not dead, where its function saturates (_saturates; a ReLU's are said on
+    its layer's line); 0 otherwise."""
+    return max(l.saturated - l.dead, 0) if _saturates(l) else 0
 
 
 def _saturated_units(s: RunSummary) -> int:

@@ -26,3 +26,14 @@ def test_a_dead_first_layer_beside_unscaled_inputs_reads_as_the_inputs(rms, dead
         f = next(f for f in r.findings if f.status == Status.UNSCALED_INPUTS)
         assert f"{dead_first} of the 16 units of layer 1 are dead" in f.words, f.words
         assert f.remedy.startswith("Standardise each input column"), f.remedy
+
+
+def test_unscaled_inputs_before_a_relu_are_not_said_to_saturate_it():
+    """W105 walkthrough finding 14: inputs of root mean square 192 before a ReLU layer read 'the first layer's inputs
+    to its activation are huge (saturated, or enormous steps)'; a ReLU has no tail to saturate in."""
+    for activation, said in (("relu", "are huge (enormous steps)"),
+                             ("tanh", "are huge (saturated, or enormous steps)")):
+        s = RunSummary((LayerSummary(activation, 16, 0.5), LayerSummary(activation, 16, 0.5)), 1.0, loss=1.0,
+                       chance_loss=math.log(4), steps=300, input_rms=192.0)
+        f = next(f for f in diagnose(s).findings if f.status == Status.UNSCALED_INPUTS)
+        assert said in f.words, f.words
