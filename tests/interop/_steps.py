@@ -83,3 +83,15 @@ def separable(classes: int = 4, n: int = 4096, dim: int = 20, seed: int = 0):
 def batch_at(t: int, n: int = 4096, size: int = 128):
     """The indices of step ``t``'s batch: ``size`` of ``n``, from a generator seeded ``t``."""
     return torch.randint(0, n, (size,), generator=torch.Generator().manual_seed(t))
+
+
+def loaded_kernels():
+    """The compiled passes' module, loaded now (skipped where numba is missing; a failure to load fails the test)."""
+    import pytest
+
+    from actlab.interop import _torch_stats
+
+    pytest.importorskip("numba")
+    module = _torch_stats.load()
+    assert module is not None, _torch_stats._failure
+    return module

@@ -21,13 +21,7 @@ torch = require_torch()
 
 from actlab.interop import _monitor_lossread, _torch_stats  # noqa: E402
 from actlab.interop._monitor_lossread import output_spread  # noqa: E402
-
-
-def _kernels():
-    pytest.importorskip("numba")
-    module = _torch_stats.load()
-    assert module is not None, _torch_stats._failure
-    return module
+from interop._steps import loaded_kernels as _kernels  # noqa: E402
 
 
 def _reference(z: np.ndarray) -> tuple[float, int]:
