@@ -2091,6 +2091,17 @@ def _held_out_with_it(s: RunSummary) -> str:
     since = s.lowest_judged_step or 0
     rose = min((t for t, v in (*s.step_losses, *recent(s)) if t > since and v is not None and v >= learned),
                default=None)
+    # (and none given since the climb began rose in between: a held-out loss that went up with the training loss and
+    # came back down was no evidence of batches grown harder; W105 walkthrough finding 12: a loop with no zero_grad()
+    # took the held-out loss from 0.67 to 1.73 and back to 0.756, against a median of 7 that held the rise itself)
+    peak = max(((v, t) for t, v in s.held_out if rose is not None and rose <= t <= at and v is not None
+                and math.isfinite(v)), default=None)
+    if peak is not None and peak[0] >= (1 + MOVED_FRACTION) * low.median:
+        if peak[0] >= RISE_FACTOR * low.median and peak[0] - low.median >= MOVED_FRACTION * chance:
+            return (f"; the held-out loss rose with it, to {peak[0]:.3g} (given after training step {peak[1]:,}) "
+                    f"from {lowest}, and is {now:.3g} now (given after training step {at:,}): the model itself got "
+                    "worse, not only on its training batches")
+        return ""
     if rose is not None and at >= rose and now < (1 + MOVED_FRACTION) * low.median:
         return (f"; the held-out loss has not risen with it: {now:.3g} (given after training step {at:,}), against "
                 f"{lowest}: the training batches got harder while the model did not get worse on held-out data, "

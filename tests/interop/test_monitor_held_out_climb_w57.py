@@ -45,3 +45,24 @@ def test_the_lowest_held_out_loss_is_named_beside_a_lagging_median():
     words = scripted_run(TRAIN, CHANCE, held)[-1].reading.words
     assert ("from 0.85, the median of the 7 given after training steps 10 to 70, the lowest such median; the lowest "
             "one given, 0.04, after training step 70: the model itself got worse") in words, words
+
+
+def test_a_held_out_loss_that_rose_and_came_back_is_not_said_to_have_stayed_low():
+    """W105 walkthrough finding 12: a loop with no zero_grad() took the held-out loss from 0.67 to 1.73 and back to
+    0.756, and the reading said 'the held-out loss has not risen with it ... the training batches got harder', its
+    reference a median of 7 that held the rise. Here the held-out loss, given every 20 steps, reads 2.4 after step
+    180 and 0.26 after step 200: it rose with the training loss."""
+    held = {t: 0.25 for t in range(20, 141, 20)} | {160: 0.25, 180: 2.4, 200: 0.26}
+    words = scripted_run(TRAIN, CHANCE, held)[-1].reading.words
+    assert "has not risen" not in words and "got harder" not in words, words
+    assert ("the held-out loss rose with it, to 2.4 (given after training step 180) from 0.25, the median of the 7 "
+            "given after training steps 20 to 140, the lowest such median, and is 0.26 now (given after training step "
+            "200): the model itself got worse") in words, words
+
+
+def test_a_held_out_loss_that_wobbled_a_little_still_points_at_the_training_data():
+    """The other side: held-out losses given since the climb that stay within 10% of their lowest median keep the
+    'not risen' words."""
+    held = {t: 0.25 for t in range(20, 141, 20)} | {160: 0.25, 180: 0.27, 200: 0.26}
+    words = scripted_run(TRAIN, CHANCE, held)[-1].reading.words
+    assert "the held-out loss has not risen with it: 0.26 (given after training step 200)" in words, words
