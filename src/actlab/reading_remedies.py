@@ -263,8 +263,19 @@ def off_remedy(s: RunSummary, layers: list[int], pushed: bool = True) -> str:
     unsure = first is not None and unseen and not seen_on
     if offers_lower_lr(s) and not start and pushed and seen_on:
         names = layers_in_words([s.name(i - 1) for i in dead])
-        parts.insert(0, f"lower the learning rate: the units of {names} were on earlier in the run and updates "
-                        "pushed them off (steps too large push a unit below 0 on every input for good)")
+        # (and where some were never seen on, how many, so that the words agree with an earlier reading that said
+        # of those that what put them off is not known; W105 walkthrough finding 14: Adam at lr 1 read 'not known'
+        # of 30 units at step 62 and 'the units ... were on earlier in the run' of all 64 at step 462)
+        who = (f"the units of {names} were" if not unseen else
+               f"{sum(s.layers[i - 1].dead for i in dead) - unseen:,} of the dead units of {names} were")
+        rest = ("" if not unseen else
+                f"; the other {unseen:,} were off on every sampled batch from the first training step on, "
+                f"{FROM_START}, so the initialisation put them there" if first is None else
+                f"; the other {unseen:,} were off on every sampled batch from training step {first[0]:,}, the first "
+                f"sampled, after {first[1]:,} update{'' if first[1] == 1 else 's'} not sampled, and what put them off "
+                "is not known")
+        parts.insert(0, f"lower the learning rate: {who} on earlier in the run and updates pushed them off (steps too "
+                        f"large push a unit below 0 on every input for good){rest}")
     elif offers_lower_lr(s) and not start and pushed and unsure:
         names = layers_in_words([s.name(i - 1) for i in dead])
         updates = f"{first[1]:,} update{'' if first[1] == 1 else 's'}"

@@ -33,9 +33,26 @@ def test_units_off_from_a_first_sample_after_updates_lead_with_the_rate_and_the_
 
 @pytest.mark.parametrize(("first", "seen", "lead"), [
     (None, 0, "Use Leaky ReLU or GELU instead of relu"),  # the first step sampled: the units were off from it
-    ((4, 3), 20, "Lower the learning rate: the units of module '4' and module '8' were on earlier in the run"),
+    ((4, 3), 32, "Lower the learning rate: the units of module '4' and module '8' were on earlier in the run"),
 ])
 def test_otherwise_the_remedy_keeps_its_lead(first, seen, lead):
     r = diagnose(_summary(first, seen))
     assert r.remedy.startswith(lead), r.remedy
     assert "the first sampled, after" not in r.remedy
+
+
+@pytest.mark.parametrize(("first", "rest"), [
+    ((4, 3), "the other 36 were off on every sampled batch from training step 4, the first sampled, after 3 updates "
+             "not sampled, and what put them off is not known"),
+    (None, "the other 36 were off on every sampled batch from the first training step on, before any update changed "
+           "a weight, so the initialisation put them there"),
+])
+def test_dead_units_partly_seen_on_are_counted_apart(first, rest):
+    """W105 walkthrough finding 14: Adam at lr 1 read, at step 62, that what put 30 never-seen-on units off is not
+    known, and at step 462 that 'the units ... were on earlier in the run and updates pushed them off' of all 64,
+    34 of which had been seen on. Here 60 of the 96 dead units were seen on: the remedy counts them, and says of the
+    other 36 what is known."""
+    r = diagnose(_summary(first, 20))
+    assert r.remedy.startswith("Lower the learning rate: 60 of the dead units of module '4' and module '8' were on "
+                               "earlier in the run and updates pushed them off (steps too large push a unit below 0 "
+                               f"on every input for good); {rest}"), r.remedy
