@@ -2387,7 +2387,12 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
                          "by (1 - p)^gamma)")))
         remedy = " ".join(r for r in (_mostly_dead_remedy(s, mostly), _mostly_saturated_remedy(s),
                                       _unreached_remedy(s)) if r)
-        return Finding(Status.HEALTHY, f"healthy: {flow}{join}the loss is {below} below chance{_loss_text(s)}{held}",
+        cut = _ungraded(s) if s.layers else []  # (where every hidden layer is, the flow words say only the output
+        # layer trains)
+        head = ("healthy" if not cut else
+                f"healthy where it trains, but {len(cut)} hidden layer{'' if len(cut) == 1 else 's'} ("
+                f"{names_in_order(cut)}) get{'s' if len(cut) == 1 else ''} no gradient, though not frozen")
+        return Finding(Status.HEALTHY, f"{head}: {flow}{join}the loss is {below} below chance{_loss_text(s)}{held}",
                        remedy, evidence)
     above = s.chance_loss > 0 and s.loss > (1 + MOVED_FRACTION) * s.chance_loss
     if s.blown_up is not None and math.isfinite(s.loss) and s.chance_loss > 0:
@@ -2588,12 +2593,24 @@ def _unreached_remedy(s: RunSummary) -> str:
     what to do if they should learn; "" otherwise. W105 walkthrough finding 8: an encoder's output detached by mistake
     read 'healthy: only the output layer trains ... which got no gradient' with no remedy, at 0.60 accuracy where the
     control reached 0.85; the fix stood in a note alone."""
-    if s.layers or not any(w.endswith("which got no gradient") for w in s.left_out):
+    cut = _ungraded(s)
+    if not cut:
         return ""
-    return ("If the hidden layers should learn, the loss does not reach their weights through autograd: look for a "
+    # (and where other hidden layers train, the ones cut off named: W106 walkthrough finding 1, an encoder detached
+    # before a head with a hidden layer of its own read 'healthy: gradients reach every trained layer' with no remedy,
+    # at 0.67 accuracy against its control's 0.85)
+    which = ("the hidden layers" if not s.layers else
+             f"{names_in_order(cut)} (and the weights before {'it' if len(cut) == 1 else 'them'})")
+    return (f"If {which} should learn, the loss does not reach their weights through autograd: look for a "
             ".detach(), a torch.no_grad() block, .data or a round trip through NumPy between them and the output "
             "layer, and compute their outputs with gradients enabled. If they are meant to stay as they are, set "
             "requires_grad_(False) on their parameters: the reading then calls them frozen.")
+
+
+def _ungraded(s: RunSummary) -> list[str]:
+    """The hidden layers left out of the reading because the weights before them got no gradient, though they are
+    not frozen (RunSummary.left_out's "..., which got no gradient"), by name."""
+    return [w.split(", after ")[0] for w in s.left_out if w.endswith("which got no gradient")]
 
 
 def _mostly_dead_remedy(s: RunSummary, mostly: list[int]) -> str:

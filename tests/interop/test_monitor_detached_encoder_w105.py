@@ -19,10 +19,10 @@ from interop._steps import batch_at, separable  # noqa: E402
 
 
 class _Probe(nn.Module):
-    def __init__(self, detach: bool):
+    def __init__(self, detach: bool, deep_head: bool = False):
         super().__init__()
         self.enc = nn.Sequential(nn.Linear(20, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU())
-        self.head = nn.Linear(64, 4)
+        self.head = nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 4)) if deep_head else nn.Linear(64, 4)
         self.detach = detach
 
     def forward(self, x):
@@ -30,10 +30,10 @@ class _Probe(nn.Module):
         return self.head(h.detach() if self.detach else h)
 
 
-def _run(detach: bool, freeze: bool = False):
+def _run(detach: bool, freeze: bool = False, deep_head: bool = False):
     x, y = separable()
     torch.manual_seed(0)
-    model = _Probe(detach)
+    model = _Probe(detach, deep_head)
     if freeze:
         model.enc.requires_grad_(False)
     opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], 1e-3)
@@ -60,6 +60,21 @@ def test_a_detached_encoder_is_told_how_to_let_the_gradient_reach_it():
 def test_a_frozen_encoder_is_told_nothing_of_detaching():
     r, _ = _run(detach=False, freeze=True)
     assert "frozen" in r.words and "If the hidden layers should learn" not in r.remedy, (r.words, r.remedy)
+
+
+def test_a_detached_encoder_before_a_head_with_a_hidden_layer_is_named_in_the_headline_and_the_remedy():
+    """W106 walkthrough finding 1: where the head has a hidden layer of its own, the reading said 'healthy: gradients
+    reach every trained layer' with no remedy, at 0.67 accuracy against its control's 0.85."""
+    r, grads = _run(detach=True, deep_head=True)
+    assert all(g is None for g in grads)  # the premise
+    assert r.status.value == "healthy", r.words
+    assert r.words.startswith("healthy where it trains, but 2 hidden layers (module 'enc.1' (ReLU) and module "
+                              "'enc.3' (ReLU)) get no gradient, though not frozen: "), r.words
+    assert r.remedy.startswith("If module 'enc.1' (ReLU) and module 'enc.3' (ReLU) (and the weights before them) "
+                               "should learn, the loss does not reach their weights"), r.remedy
+    # frozen on purpose: neither
+    r, _ = _run(detach=False, freeze=True, deep_head=True)
+    assert r.words.startswith("healthy: ") and "should learn" not in r.remedy, (r.words, r.remedy)
 
 
 def test_a_loss_cut_off_from_the_outputs_is_not_said_to_have_had_no_backward():
