@@ -388,6 +388,9 @@ class LayerSummary:
     # earlier sampled batch (the others never were)
     dead_from_start: int = 0
     dead_seen_on: int = 0
+    # every unit gave the same output as every other on each point of the latest sampled batch (with some slope):
+    # copies of one unit, as weights initialised to one value make them, and no update makes them differ
+    same_units: bool = False
 
 
 @dataclass(frozen=True)

@@ -602,9 +602,52 @@ def with_causes(findings: list[Finding], s: RunSummary) -> list[Finding]:
     findings = list(findings)
     for cause in (_with_shrink, _with_cut, _with_unzeroed, _with_beyond, _with_at_end, _with_normalised,
                   _with_worse_on_both, _with_rate, _with_unscaled_first, _with_same_batch, _with_rate_fallen,
-                  _with_trained_in_eval, _with_broadcast):
+                  _with_trained_in_eval, _with_same_units, _with_broadcast):
         findings = cause(findings, s)
     return findings
+
+
+# the statuses whose remedy a layer of copies makes wrong (a smaller rate, a restart from the same weights): the
+# initialisation's remedy takes their place; under the others it comes first
+_SAME_UNITS_REPLACES = frozenset({Status.NO_GRADIENT, Status.NOT_LEARNING, Status.STARTING, Status.HEALTHY,
+                                  Status.WEIGHTS_STILL, Status.VANISHING, Status.FLOWING})
+
+
+def same_unit_layers(s: RunSummary) -> list[int]:
+    """The hidden layers (0-based) whose units are copies of one another (LayerSummary.same_units), not counting one
+    right after a layer all of whose units are dead or flat (a ReLU layer all off on the batch: its inputs all 0, its
+    units then differ only by their biases, which zeros make alike)."""
+    return [i for i, layer in enumerate(s.layers) if layer.same_units and layer.width >= 2
+            and not (i and s.layers[i - 1].width
+                     and max(s.layers[i - 1].dead, s.layers[i - 1].saturated) >= s.layers[i - 1].width)]
+
+
+def _with_same_units(findings: list[Finding], s: RunSummary) -> list[Finding]:
+    """Hidden layers whose units are copies of one another (same_unit_layers) lead the headline, whatever it is, and
+    the remedy: weights initialised to one value (zeros, or a constant) give every unit of a layer the same output and
+    the same gradient, so no update makes them differ, and each layer works as one unit. W106 walkthrough findings 2
+    and 3: weights all 0 read 'no gradient ... Lower the learning rate and restart from the weights the run began
+    with'; weights all 0.01 read 'healthy' at 0.50 accuracy against the same net's 0.86 at PyTorch's initialisation."""
+    same = same_unit_layers(s)
+    if not findings or not same or "same_units" in findings[0].evidence:
+        return findings
+    first = findings[0]
+    one = len(same) == 1
+    named = (f"the {s.layers[same[0]].width} units of {s.name(same[0])}" if one else
+             f"the units of {names_in_order([s.name(i) for i in same])} ("
+             f"{names_in_order([str(s.layers[i].width) for i in same])})")
+    said = (f"{named} are copies of one another{'' if one else ' within each layer'}: each gives the "
+            "same output as the others on every point of the latest sampled batch, as weights initialised to one "
+            "value (all zeros, or a constant) make them; an update moves copies alike, so "
+            + ("the layer works as a single unit" if one else "each such layer works as a single unit"))
+    remedy = ("Initialise the weights randomly (each layer's own default, which reset_parameters() restores, or "
+              "nn.init.kaiming_uniform_ / xavier_uniform_), not to zeros or one value for all, and train again from "
+              "those fresh weights: restarting from the weights this run began with starts from the same copies.")
+    keep = first.status not in _SAME_UNITS_REPLACES and first.remedy
+    return [dataclasses.replace(first, words=lead(first.words, said, but=first.status == Status.HEALTHY),
+                                remedy=f"{remedy} {first.remedy}" if keep else remedy,
+                                evidence={**first.evidence, "same_units": [s.name(i) for i in same]}),
+            *findings[1:]]
 
 
 def _with_rate_fallen(findings: list[Finding], s: RunSummary) -> list[Finding]:

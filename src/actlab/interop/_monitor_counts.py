@@ -16,6 +16,11 @@ from ..instruments import DORMANT_TAU, saturation_limit
 from ._monitor_base import DEAD_EVIDENCE, DEAD_ODDS, DEAD_POINTS
 from ._monitor_places import _Layer
 
+# two units whose sums over a batch agree to this share of the largest are copies (identical columns sum alike to the
+# last bit in one pass; 1e-6 leaves room for a reduction that splits columns otherwise, and two units that differ at
+# all differ far more)
+SAME_UNITS_RTOL = 1e-6
+
 DEAD_NAMED = 32  # dead units named by index in a report, at most (the count says how many in all)
 
 
@@ -183,6 +188,12 @@ class _Counting:
                if rule is not None and rule[0] == "ends" and l.nonneg_out else None)
         # Sokar et al.: E|a_i| <= tau * mean_j E|a_j|, i.e. sum|a_i| * H <= tau * sum_j sum|a_j|
         dormant = int(np.count_nonzero(a * width <= DORMANT_TAU * a.sum()))
+        # every unit a copy of the others: the same sum of |a| and of f' over the batch (to float rounding), with some
+        # slope (a layer all off is dead, said as such): weights initialised to one value (W106 walkthrough findings 2
+        # and 3: weights all 0, or all 0.01, read 'Lower the learning rate and restart from the weights the run began
+        # with', or 'healthy' at 0.50 accuracy against 0.86)
+        same = bool(width >= 2 and d.sum() > 0 and np.ptp(a) <= SAME_UNITS_RTOL * np.abs(a).max()
+                    and np.ptp(d) <= SAME_UNITS_RTOL * d.max())
         mean = ssum / size
         # sumsq about the mean where the compiled pass took it so (centered); the sum of a^2 elsewhere
         var = (sumsq if centered else sumsq - size * mean * mean) / max(size - 1, 1)
@@ -190,6 +201,7 @@ class _Counting:
         std = math.sqrt(max(var, 0.0)) if math.isfinite(var) else math.inf if var == math.inf else math.nan
         return {"act_grad": grad_norm, "mean": mean, "std": std, "zero": 1 - nonzero / size,
                 "saturated": int(np.count_nonzero(saturated)), "saturated_low": low, "dead": dead, "dormant": dormant,
+                "same_units": same,
                 "non_finite": non_finite, "act_non_finite": False, "window": cover, "died": died, "silent": silent,
                 "silent_for": silent_for, "silent_rate": silent_rate, "stopped": stopped, "dead_after": need,
                 "unseen": unseen,

@@ -303,7 +303,8 @@ def _one_layer(places: list[LayerSummary]) -> LayerSummary:
                                else 0,
                                dead_from_start=max(p.dead_from_start for p in places)
                                if all(p.dead_from_start or not p.dead for p in places) else 0,
-                               dead_seen_on=sum(p.dead_seen_on for p in places))
+                               dead_seen_on=sum(p.dead_seen_on for p in places),
+                               same_units=all(p.same_units for p in places if p.width))
 
 
 _NAN_AT_DATA = "A loss that turns NaN without climbing first points at the data or the loss"  # reading_loss's
@@ -856,7 +857,8 @@ class _Reporting:
                     never_on=self._never_on(layer),
                     dead_from_start=self._never_on(layer, dead_only=True)
                     if r.get("dead") and 10 * (r.get("died") or 0) <= r["dead"] else 0,
-                    dead_seen_on=r.get("died") or 0), layer.name in self._noted_gates))
+                    dead_seen_on=r.get("died") or 0, same_units=bool(r.get("same_units"))),
+                    layer.name in self._noted_gates))
                 if not shared:  # the weight's own row leads its layer
                     groups[weight_module].insert(0, groups[weight_module].pop())
             else:
