@@ -762,6 +762,12 @@ class RunSummary:
     # on the mean cross-entropy); None where they were logits, or none was read. Such a loss cannot fall below
     # ln(e + C - 1) - 1 (W105 walkthrough finding 5: 'healthy ... 37% below chance' on 4 classes, floor 0.744)
     probabilities_given: tuple[int, int, float] | None = None
+    # the same under a binary cross-entropy on logits: every output of its latest reads between 0 and 1 (nn.Sigmoid at
+    # the model's end, before BCEWithLogitsLoss): (training step of the read, the share of its targets that are 1, the
+    # loss's factor on the mean binary cross-entropy, outputs read). Each prediction then stays between sigmoid(0) and
+    # sigmoid(1), and the loss cannot fall below p softplus(-1) + (1 - p) ln 2 (W106 walkthrough finding 4: 'healthy
+    # ... 23% below chance' of a loss whose floor is 27% below it)
+    sigmoid_given: tuple[int, float, float, int] | None = None
     # the learning rates a monitor read at every optimiser step from its first step on, per parameter group
     # holding watched weights: (the first watched weight it holds, in words, the first training step read, the latest,
     # its changes as (training step, rate), oldest first); () where none was read (actlab's own runs have

@@ -2363,6 +2363,21 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
                        "applies its own log-softmax. Where the model must give probabilities, train on nn.NLLLoss of "
                        "their log (log_softmax at the model's end, or torch.log of the probabilities).",
                        {**evidence, "probabilities_given_step": t, "probabilities_floor": floor})
+    if s.sigmoid_given is not None:  # a sigmoid before a loss that applies its own (W106 walkthrough finding 4)
+        t, ones, factor, outputs = s.sigmoid_given
+        floor = factor * (ones * math.log1p(math.exp(-1.0)) + (1 - ones) * math.log(2.0))  # outputs at 1 and at 0
+        return Finding(Status.FLOWING, f"{flow}; the loss is not judged: the outputs given to the binary "
+                       "cross-entropy on logits are probabilities (every one of the "
+                       f"{outputs:,} read at training step {t:,}, and at the read before it, is between 0 and 1: a "
+                       "sigmoid at the model's end), and the loss applies its own sigmoid to them: each prediction "
+                       "stays between 0.5 and 0.73 (the sigmoid of 0 and of 1), so the loss cannot fall below "
+                       f"{floor:.3g} for these targets ({ones:.0%} of them 1) however right the model is, and it "
+                       "sends back a fraction of the gradient that logits get",
+                       "Take the sigmoid off the model's end: nn.BCEWithLogitsLoss "
+                       "(F.binary_cross_entropy_with_logits) takes logits and applies its own sigmoid; apply "
+                       "torch.sigmoid only where predictions are read. "
+                       "Where the model must give probabilities, train on nn.BCELoss of them instead.",
+                       {**evidence, "sigmoid_given_step": t, "sigmoid_floor": floor})
     if s.loss_scale is not None and s.loss_scale_chance is not None:  # the loss and chance_loss do not compare
         scale, chance = s.loss_scale, s.loss_scale_chance
         now = ""

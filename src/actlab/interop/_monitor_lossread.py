@@ -229,6 +229,12 @@ class _LossRead:
     # model's end, which the loss applies again): (training step, classes, the read's factor); None where they were
     # logits, or no cross-entropy was read (RunSummary.probabilities_given)
     _probabilities: tuple[int, int, float] | None = None
+    # the same of a binary cross-entropy on logits: every output of its latest SIGMOID_GIVEN_READS reads between 0 and
+    # 1 (a sigmoid at the model's end, which BCEWithLogitsLoss applies again): (training step, the share of targets
+    # that are 1, the read's factor, outputs read); None otherwise (RunSummary.sigmoid_given). _sigmoid_reads: how
+    # many binary reads in a row had every output so
+    _sigmoid_given: tuple[int, float, float, int] | None = None
+    _sigmoid_reads: int = 0
     _loss_first: float | None = None  # the first read's measure (which scale chance_loss is on)
     # the outputs' spread (output_spread) as (training step, spread, rows, outputs): the first read's, and the latest,
     # by part ('' for the model's own output; a part's name where the script drives the model through its parts)
@@ -321,6 +327,13 @@ class _LossRead:
         elif binary is not None:  # (each label's 0s and 1s: counts[0] and counts[1])
             c, value, outputs, target = binary
             counts = np.stack([(target == 0).sum(axis=0), (target == 1).sum(axis=0)])
+            # (logits of a trained or fresh model spread past 0 and 1 on a batch of SIGMOID_GIVEN_MIN outputs or more;
+            # W106 walkthrough finding 4: nn.Sigmoid before BCEWithLogitsLoss read 'healthy ... 23% below chance',
+            # 94% of the way to the 0.503 it cannot pass)
+            inside = z.size >= SIGMOID_GIVEN_MIN and float(z.min()) >= 0.0 and float(z.max()) <= 1.0
+            self._sigmoid_reads = self._sigmoid_reads + 1 if inside else 0
+            self._sigmoid_given = ((self.step_count + 1, float(target.mean()), c, int(z.size))
+                                   if self._sigmoid_reads >= SIGMOID_GIVEN_READS else None)
             read = (self.step_count + 1, c, value, outputs, classes, "binary cross-entropy", counts)
         elif (soft := binary_form(given, node) if torch.is_tensor(given) and given.dim() == 0 else None) is not None:
             found = soft_binary_targets(z, g, float(loss), *soft)
@@ -555,6 +568,8 @@ def _pooled_targets(latest: list) -> tuple[float, int, np.ndarray | None] | None
     return entropy, int(counts.sum()), counts
 
 
+SIGMOID_GIVEN_MIN = 32  # outputs a binary read needs, every one between 0 and 1, to count toward sigmoid_given
+SIGMOID_GIVEN_READS = 2  # and binary reads in a row so
 PROBABILITY_SUM = 1e-4  # rows of outputs that sum to 1 within this, each 0 or more, are probabilities (a softmax's)
 SOFT_FLOOR_SHARE = 0.05  # a soft-target floor under this share of chance is not said (_soft_floor_note)
 SOFT_READ_MOST = 1 << 16  # an output of soft targets this small or smaller is read on every sampled step

@@ -944,7 +944,7 @@ class _Reporting:
             loss_scale=scale, loss_below_zero=below,
             loss_scale_chance=self.chance_loss if scale is not None or skew is not None or below else None,
             targets_skewed=skew, zero_output_loss=self._zero_output_loss(), loss_floor=self._loss_floor(),
-            probabilities_given=self._probabilities,
+            probabilities_given=self._probabilities, sigmoid_given=self._sigmoid_given,
             output_collapse=self._output_collapse(), output_fell=self._fell_now,
             test_loss_step=held_out[0] if held_out is not None else None,
             held_out=tuple((t, v) for t, v, _ in given), held_out_lowest=lows[0] if lows else None,
