@@ -842,7 +842,9 @@ def _with_rate(findings: list[Finding], s: RunSummary) -> list[Finding]:
         return [dataclasses.replace(first, remedy=said), *findings[1:]]
     if "the likeliest cause" in said:  # a raised rate and the rate to go back to: no tenth of the raised one beside
         # it (W76 walkthrough: 'go back to 0.05' and 'a tenth, 5' in one remedy)
-        remedy = remedy.replace(" (a tenth is a good first try)", "")
+        # (nor inside a longer bracket: W106 walkthrough finding 6, 'go back to 0.05' then 'Lower the learning rate
+        # (a tenth is a good first try; the loss blew up ...' of a rate raised to 5)
+        remedy = remedy.replace(" (a tenth is a good first try)", "").replace("(a tenth is a good first try; ", "(")
     return [dataclasses.replace(first, remedy=f"{said} {remedy}".strip()), *findings[1:]]
 
 
@@ -1318,8 +1320,12 @@ def _recall_blow_up(findings: list[Finding], s: RunSummary) -> list[Finding]:
     remedy = f"{lead} {first.remedy.replace('; ' + SMALLER_LR_KEEPS, '')}".rstrip()
     if first.remedy.startswith("Lower the learning rate ("):  # one lead, not two (a dying layer's remedy has its own)
         at, went = blown_start(s)
-        remedy = first.remedy.replace("Lower the learning rate (", "Lower the learning rate (a tenth is a good first "
-                                      f"try; the loss blew up to {went:.3g} at training step {at:,}; ", 1)
+        # (no tenth of a rate raised before the blow-up, whose rate to go back to the rate's words give: W106
+        # walkthrough finding 6, 'go back to 0.05' then 'a tenth is a good first try' of a rate raised to 5)
+        tenth = ("" if "the likeliest cause" in rate_around(s, s.blown_from or s.blown_up[0]) else
+                 "a tenth is a good first try; ")
+        remedy = first.remedy.replace("Lower the learning rate (", f"Lower the learning rate ({tenth}the loss blew up "
+                                      f"to {went:.3g} at training step {at:,}; ", 1)
     said = dataclasses.replace(
         first, words=f"{first.words}; earlier, {blew}{why}", remedy=remedy,
         evidence={**first.evidence, "blown_up_step": step, "blown_up_loss": loss})
@@ -1450,8 +1456,8 @@ _STANDARDISE = ("Standardise each input column to mean 0 and variance 1 before t
 # where a script's inputs are standardised: a normalisation after the first layer rescales that layer's outputs, not
 # the input columns against one another (W58 walkthrough finding 5), so only one on the inputs themselves serves
 _IN_A_SCRIPT = ("in the data pipeline, with the training set's mean and standard deviation applied to every batch "
-                "(torchvision's Normalize for images), or with a normalisation of the inputs themselves (BatchNorm1d "
-                "before the first layer).")
+                "(torchvision's Normalize for images), or with a normalisation of the inputs themselves before the "
+                "first layer (BatchNorm1d before a Linear one, BatchNorm2d before a Conv2d one).")
 
 
 def _unscaled(s: RunSummary) -> Finding | None:

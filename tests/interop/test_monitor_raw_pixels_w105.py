@@ -58,6 +58,9 @@ def test_raw_pixels_that_kill_the_first_layer_read_as_unscaled_inputs():
     assert said, r.words
     assert float(said[1]) == pytest.approx(77, abs=2) and int(said[2]) >= 4
     assert r.remedy.startswith("Standardise each input column"), r.remedy
+    # (the normalisation named for a convolution's inputs too: W106 walkthrough finding 7, 'BatchNorm1d before the
+    # first layer' of a Conv2d model)
+    assert "BatchNorm2d before a Conv2d one" in r.remedy, r.remedy
     assert any(f.status in ("dead_layer", "vanishing", "no_gradient") for f in r.others), [f.status for f in r.others]
 
 
