@@ -1634,11 +1634,13 @@ def _weights_still(s: RunSummary) -> Finding | None:
                largest_grad(s, floor))  # (named weights: the largest of those it names)
     # W15 finding 6: 'since sampled step 11' read as if the weights had moved until then, where step 11 was only the
     # first step the monitor compared their values at (it reads them every tenth sampled step): the words say so
-    span = (f"at any {step_name(s)} from the first to step {s.steps:,} ({updates:,} updates)"
+    # ('training steps', not 'updates': weights that have not changed had no update; W106 walkthrough finding 5, '(312
+    # updates)' beside a note that no optimiser step of the watched weights was seen)
+    span = (f"at any {step_name(s)} from the first to step {s.steps:,} ({updates:,} training steps)"
             if since <= s.weights_first_seen else
-            f"from {numbered_step(s, since)} to step {s.steps:,} ({updates:,} updates; their values are compared "
-            f"exactly only every {WEIGHTS_READ_STEPS} training steps or so, so they may have stopped changing some "
-            f"steps before step {since:,})")
+            f"from {numbered_step(s, since)} to step {s.steps:,} ({updates:,} training steps; their values are "
+            f"compared exactly only every {WEIGHTS_READ_STEPS} training steps or so, so they may have stopped "
+            f"changing some steps before step {since:,})")
     # R18: a body left out of the optimiser under a trained head, its loss 33% below chance, read not_learning: a loss
     # clearly below chance is no 'not learning'. Nor is it healthy (W54: status 'healthy' hid a body that never moved
     # from a script that gates on it): weights_still, no failure, and the words ask after the optimiser

@@ -22,7 +22,7 @@ def test_no_opt_step_reads_weights_not_changing_and_asks_about_the_optimiser():
     assert r.status is Status.NOT_LEARNING
     # R11 (W15 finding 6): still since the first sampled step reads as never changed, with the span's two ends
     assert r.words.startswith("weights not changing: the weights have not changed at any sampled step from the first "
-                              "to step 1,200 (1,199 updates) although they get gradients (the largest weight "
+                              "to step 1,200 (1,199 training steps) although they get gradients (the largest weight "
                               "gradient's norm is 380, at the output layer)")  # W28: which, as no row shows it
     assert "opt.step()" in r.words and "learning rate 0" in r.words
     assert "raise the learning rate" not in r.remedy and "opt.step()" in r.remedy

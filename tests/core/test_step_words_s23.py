@@ -84,9 +84,9 @@ def test_weights_kept_since_a_sampled_step_are_dated_by_it():
     # a monitor that first compared the weights' values at step 8 and found them kept since step 15 (every 7th)
     base = _summary((0.69, 0.69, 0.69), (1, 8, 15), at=215, weights_still_since=15, weights_first_seen=8)
     words = diagnose(base).words
-    assert ("not changed from training step 15 (a sampled one) to step 215 (200 updates; their values are compared "
-            "exactly only every 50 training steps or so, so they may have stopped changing some steps before step "
-            "15)") in words, words
+    assert ("not changed from training step 15 (a sampled one) to step 215 (200 training steps; their values are "
+            "compared exactly only every 50 training steps or so, so they may have stopped changing some steps before "
+            "step 15)") in words, words
     assert not AS_SAMPLE_COUNT.search(words)
 
 
