@@ -167,6 +167,8 @@ class _Stepping:
             self._begin_anew()
             return self._enter(st)
         st.hooks = self._attach()
+        if self._bn is not None:  # (a version counter read, no device sync: _note_held_in_train_mode)
+            self._bn_entry = self._bn[1].num_batches_tracked._version
         return handle
 
     def _exit(self, st: _Step, exc: BaseException | None) -> None:
@@ -210,6 +212,9 @@ class _Stepping:
                 self._collect(st.handle)
                 self._set_probe()
                 self._await_optimiser()
+                if self._bn is not None and self._bn_entry is not None:
+                    version = self._bn[1].num_batches_tracked._version
+                    self._bn_block = (self.step_count + 1, version, version - self._bn_entry)
             else:
                 kept = self._finish_odd_step(st, exc)
             if self._lazy:  # a lazy module's parameters made on this step: the function watch follows from the next

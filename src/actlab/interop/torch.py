@@ -551,6 +551,17 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Cut, _Inpu
         # were given: left out of the held-out reading, said in a note (_Reporting._held_out_bad_note)
         self._held_out_bad: deque[tuple[int, float]] = deque(maxlen=HELD_OUT_KEPT)
         self._held_out_bad_count = 0
+        # the first BatchNorm that keeps running statistics, (name, module): the version of its num_batches_tracked,
+        # which each forward in train mode adds 1 to in place, read at a sampled block's entry and exit and when a
+        # held-out loss is given, tells forwards in train mode outside the blocks (a held-out pass with no
+        # model.eval(): W105 walkthrough finding 6, unseen). _bn_block: (the sampled step, the version at its exit,
+        # how many train-mode forwards its block made); _bn_entry: the version at the open block's entry;
+        # _bn_note: the index of the note, once said
+        self._bn = next(((n, m) for n, m in model.named_modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)
+                         and m.track_running_stats and getattr(m, "num_batches_tracked", None) is not None), None)
+        self._bn_block: tuple[int, int, int] | None = None
+        self._bn_entry: int | None = None
+        self._bn_note: int | None = None
         # laid out as _history: each unit's two weighed counts of the batches it was on (_Counting._on_weights)
         self._on: np.ndarray = np.zeros((2, 0))
         # the learning rate is read from this monitor's first step on, sampled or not (W62 walkthrough finding 7:
@@ -611,8 +622,35 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Cut, _Inpu
                  (self.step_count, value)]  # those since the last held_out(None), this one last
         low = self._held_out[-1][2] if self._held_out else ()  # the lowest windows so far (kept across a pause)
         self._held_out.append((self.step_count, value, lowest_windows(low, given)))
+        self._note_held_in_train_mode()
         if self._closer is not None:  # the end line carries it, until a sampled step's line does
             self._steps_box[4] = self._end_extras(reading=False)
+
+    def _note_held_in_train_mode(self) -> None:
+        """Where the BatchNorm watched (_bn) counted more forwards in train mode since the last sampled block than the
+        training blocks since make (as many each as that block made), those came outside `with mon.step()`: most
+        often the held-out pass, run without model.eval(). A note says so, with the latest step, once per run."""
+        if self._bn is None or self._bn_block is None:
+            return
+        step, version, each = self._bn_block
+        extra = self._bn[1].num_batches_tracked._version - version - each * (self.step_count - step)
+        if each < 1 or extra < 1:  # (no train-mode forward in the block: a model trained in eval mode, its own note)
+            return
+        name, module = self._bn
+        said = (f"the held-out loss given after training step {self.step_count:,} came after {extra:,} "
+                f"forward{'s' if extra > 1 else ''} in train mode outside `with mon.step()` since training step "
+                f"{step:,} (module '{name}' ({type(module).__name__}) counted {extra:,} "
+                f"batch{'es' if extra > 1 else ''} more than the {self.step_count - step:,} training steps since then "
+                f"account for, at {each:,} each): if the "
+                "held-out pass ran so, BatchNorm normalised each held-out batch by its own statistics, not its running "
+                "ones, moved the running statistics toward the held-out data, and any Dropout dropped units, so the "
+                "held-out loss is not the model's in eval mode. Call model.eval() before the held-out pass and "
+                "model.train() after it")
+        if self._bn_note is None:
+            self.notes.append(said)
+            self._bn_note = len(self.notes) - 1
+        else:
+            self.notes[self._bn_note] = said
 
     def _begin_anew(self) -> None:
         """The model's modules changed since the monitor was made (W43 walkthrough, finding 2: a head replaced at step
