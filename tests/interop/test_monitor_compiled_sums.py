@@ -21,17 +21,11 @@ from torch import nn  # noqa: E402
 
 from actlab.interop import _torch_stats  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import loaded_kernels  # noqa: E402
 
 ACTS = {"relu": nn.ReLU, "relu_inplace": lambda: nn.ReLU(inplace=True), "gelu": nn.GELU, "tanh": nn.Tanh,
         "sigmoid": nn.Sigmoid, "elu": nn.ELU, "leaky": lambda: nn.LeakyReLU(0.1), "silu": nn.SiLU,
         "hardtanh": nn.Hardtanh, "softplus": nn.Softplus}
-
-
-def _kernels():
-    pytest.importorskip("numba")
-    module = _torch_stats.load()
-    assert module is not None, _torch_stats._failure
-    return module
 
 
 class _Spy:
@@ -100,7 +94,7 @@ def _model(act: str, dtype, width=12):
 def test_compiled_sums_equal_the_torch_path(monkeypatch, act, dtype, seq):
     """(N, H) and (N, T, H) batches, float32 and float64: the compiled passes ran at every place and give the torch
     path's report, figure by figure. The last two batches hold a NaN and an inf."""
-    module = _kernels()
+    module = loaded_kernels()
     torch.manual_seed(5)
     shape = (20, 5, 6) if seq else (100, 6)  # 100 points a batch: enough for the dead count (DEAD_POINTS)
     batches = [torch.randn(shape, dtype=dtype) * 3 for _ in range(5)]
@@ -151,7 +145,7 @@ class _Flip(nn.Module):
 def test_tensors_the_passes_cannot_read_take_the_torch_path(monkeypatch, act):
     """A non-contiguous activation and an image's (N, C, H, W) are summed by torch, with the same report as with the
     compiled passes off."""
-    module = _kernels()
+    module = loaded_kernels()
     torch.manual_seed(2)
     # the activation's input is a transposed view, and so is its output (elementwise ops keep the layout); the
     # conv's output is (N, C, H, W)
@@ -172,7 +166,7 @@ def test_tensors_the_passes_cannot_read_take_the_torch_path(monkeypatch, act):
 def test_the_kernels_on_nan_inf_and_zero_units_equal_torch():
     """Each kernel against the torch calls it replaces, on one array holding a NaN, an inf, a -inf, a column of
     zeros and a float32 sum of squares past float32's range."""
-    module = _kernels()
+    module = loaded_kernels()
     rng = np.random.default_rng(0)
     for dtype in (np.float32, np.float64):
         a = rng.standard_normal((9, 5)).astype(dtype)
@@ -201,7 +195,7 @@ def test_a_float32_sum_of_squares_past_its_range_is_summed_again_in_float64(monk
     """Outputs spread over 3e19 square past float32's range in the compiled pass too: the std is made from a float64
     sum of squares, as on the torch path, and is finite (half the units at 3e19, half at ELU's floor of -1: a mean of
     1.5e19, a std of 1.5e19 times 32/31's root)."""
-    _kernels()
+    loaded_kernels()
     model = nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 4), nn.ELU(), nn.Linear(4, 1))
     with torch.no_grad():
         model[2].weight.zero_()

@@ -20,13 +20,7 @@ from torch import nn  # noqa: E402
 
 from actlab.interop import _torch_stats  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
-
-
-def _kernels():
-    pytest.importorskip("numba")
-    module = _torch_stats.load()
-    assert module is not None, _torch_stats._failure
-    return module
+from interop._steps import loaded_kernels  # noqa: E402
 
 
 def _torch_f(z: torch.Tensor) -> torch.Tensor:
@@ -76,7 +70,7 @@ def test_the_zero_set_is_where_torchs_f_is_zero():
 
 @pytest.mark.parametrize("scale", [0.3, 1.0, 3.0, 10.0])
 def test_random_batches_equal_torchs_f(scale):
-    module = _kernels()
+    module = loaded_kernels()
     torch.manual_seed(11)
     z = torch.randn(257, 40) * scale
     dsum, nz, out, a = _sums(module, z)
@@ -94,7 +88,7 @@ def test_every_float32_near_the_zero_sets_ends(lo, hi):
     """Every float32 in the range, 512 to a row: the nonzero count exactly torch's, the |f'| sums to 1e-5, or 4e-7 a
     value: near f's sign change f' is a difference of two terms near 0.23, and torch's differs from the true f' by up
     to 2e-7 there (its erf), this pass's by less (checked against float64)."""
-    module = _kernels()
+    module = loaded_kernels()
     ends = torch.tensor([hi, lo], dtype=torch.float32).view(torch.int32).tolist()
     z = torch.arange(ends[0], ends[1] + 1, dtype=torch.int32).view(torch.float32)
     z = z[:z.numel() // 512 * 512].reshape(-1, 512).contiguous()
@@ -108,7 +102,7 @@ def test_every_float32_near_the_zero_sets_ends(lo, hi):
 
 def test_edge_values_one_by_one():
     """Each value alone: its |f'| against torch's (NaN where torch's is NaN) and whether it counts as nonzero."""
-    module = _kernels()
+    module = loaded_kernels()
     tail, points = _zeros()
     found = [p for p in points.tolist() if not math.isnan(p)]
     values = [0.0, -0.0, 1e-38, -1e-38, 1e-45, -1e-45, 1e-30, -1e-30, 1e-3, -1e-3, 0.5, -0.5, -0.75, 1.0, -1.0, 5.0,
@@ -176,7 +170,7 @@ def _same(got, want):
 
 
 def test_the_monitor_reads_gelu_in_one_pass_with_torchs_figures(monkeypatch):
-    module = _kernels()
+    module = loaded_kernels()
     _zeros()
     torch.manual_seed(8)
     batches = [torch.randn(64, 8) * 3 for _ in range(3)]
@@ -194,7 +188,7 @@ def test_the_monitor_reads_gelu_in_one_pass_with_torchs_figures(monkeypatch):
 def test_the_monitor_keeps_torchs_f_where_the_pass_cannot_stand_in(monkeypatch, case):
     """Where torch's zeros are not a tail and a few points (gelu_zeros() False), and on float64, f' is torch's
     gelu_backward (reduced with the output by layer_sums), with the same report."""
-    module = _kernels()
+    module = loaded_kernels()
     dtype = torch.float64 if case == "float64" else torch.float32
     if case == "no zero set":
         monkeypatch.setattr(_torch_stats, "_gelu_zeros", False)

@@ -25,15 +25,9 @@ from actlab.interop import _torch_stats  # noqa: E402
 from actlab.interop._monitor_inputs import _spread  # noqa: E402
 from actlab.interop._torch_stats import SPREAD_COLUMN_STEP, SPREAD_ROW_STEP  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import loaded_kernels  # noqa: E402
 
 VALUES = [0.0, -0.0, 1.0, -2.5, 1e-30, 3e38, -3e38, math.inf, -math.inf, math.nan, 0.125]
-
-
-def _kernels():
-    pytest.importorskip("numba")
-    module = _torch_stats.load()
-    assert module is not None, _torch_stats._failure
-    return module
 
 
 def _reference(x: np.ndarray) -> tuple[float, float, float, float, float]:
@@ -73,7 +67,7 @@ def _same_figure(got: float, want: float) -> bool:
     lambda dtype: hnp.arrays(dtype, hnp.array_shapes(min_dims=2, max_dims=4, min_side=1, max_side=6).filter(
         lambda s: s[0] >= 2), elements=st.sampled_from(VALUES).map(dtype))))
 def test_the_compiled_pass_gives_numpys_four_figures(x):
-    module = _kernels()
+    module = loaded_kernels()
     out = np.empty(5)
     module.input_spread(np.ascontiguousarray(x).reshape(x.shape[0], -1), out)
     for got, want, what in zip(out.tolist(), _reference(x), ("spread", "largest |x|", "first sum", "rms", "mark"),
@@ -85,7 +79,7 @@ def test_the_compiled_pass_gives_numpys_four_figures(x):
 @given(st.lists(st.lists(st.sampled_from([0.0, -0.0, 1.0, -2.5, 1e-30, 3e38]), min_size=3, max_size=3),
                 min_size=2, max_size=5), st.sampled_from([torch.float32, torch.float64]))
 def test_through_the_monitor_the_spread_is_zero_exactly_when_every_sample_equals_the_first(rows, dtype):
-    _kernels()
+    loaded_kernels()
     x = torch.tensor(rows, dtype=dtype)
     got = _spread(x)
     assert len(got) == 5 and all(isinstance(v, float) for v in got)  # the compiled pass made them
@@ -97,7 +91,7 @@ def test_through_the_monitor_the_spread_is_zero_exactly_when_every_sample_equals
 @pytest.mark.parametrize("batch", [torch.randn(4, 6).t(),  # not contiguous
                                    torch.randn(4, 6, dtype=torch.float16), torch.randn(4, 6, dtype=torch.bfloat16)])
 def test_batches_the_pass_cannot_read_take_the_torch_path(batch):
-    _kernels()
+    loaded_kernels()
     got = _spread(batch)
     assert all(torch.is_tensor(t) and t.dim() == 0 for t in got)
     wide = batch.double()  # the torch path takes half precision's differences in half precision: to its rounding
@@ -136,7 +130,7 @@ FIXED = torch.randn(32, 6, generator=torch.Generator().manual_seed(5))
 @pytest.mark.parametrize("compiled", [True, False])
 def test_alike_repeated_and_fine_inputs_read_the_same_on_either_path(monkeypatch, compiled):
     if compiled:
-        _kernels()
+        loaded_kernels()
     alike, _ = _train(lambda step, x: x[:1].expand_as(x).clone(), compiled, monkeypatch)
     repeated, _ = _train(lambda step, x: FIXED, compiled, monkeypatch)
     fine, given = _train(lambda step, x: x, compiled, monkeypatch)
@@ -166,7 +160,7 @@ def test_fresh_batches_of_samples_with_one_sum_and_energy_are_not_called_the_sam
     sampled steps ... read the same batch', their first sample's sum and root mean square equal by construction. The
     batches here differ (the test checks it); a batch given again is still called so."""
     if compiled:
-        _kernels()
+        loaded_kernels()
     g = torch.Generator().manual_seed(4)
     pool = _bars(512, g)
     fresh, _ = _train(lambda step, x: pool[torch.randint(0, 512, (32,), generator=g)], compiled, monkeypatch,
@@ -192,7 +186,7 @@ def test_the_torch_path_and_the_pass_give_one_batch_the_same_figures_within_the_
     k = 1e4 and the marks differed by about 1e-3."""
     from actlab.interop._monitor_inputs import SAME_TOLERANCE
 
-    _kernels()
+    loaded_kernels()
     x = torch.rand(4, 3, 224, 224, generator=torch.Generator().manual_seed(7))
     passed = _spread(x)
     monkeypatch.setattr(_torch_stats, "ENABLED", False)

@@ -13,14 +13,7 @@ from conftest import require_torch
 
 require_torch()
 
-from actlab.interop import _torch_stats  # noqa: E402
-
-
-def _kernels():
-    pytest.importorskip("numba")
-    module = _torch_stats.load()
-    assert module is not None, _torch_stats._failure
-    return module
+from interop._steps import loaded_kernels  # noqa: E402
 
 
 def _arrays(dtype, rows=37, width=11):
@@ -38,7 +31,7 @@ def _arrays(dtype, rows=37, width=11):
 @pytest.mark.parametrize(("nonneg_deriv", "nonneg", "dist"), list(itertools.product([False, True], [False, True],
                                                                                        [0, 1, 2])))
 def test_layer_sums_equal_the_two_passes(dtype, nonneg_deriv, nonneg, dist):
-    module = _kernels()
+    module = loaded_kernels()
     d, a = _arrays(dtype)
     w = d.shape[1]
     if nonneg_deriv:
@@ -58,7 +51,7 @@ def test_layer_sums_equal_the_two_passes(dtype, nonneg_deriv, nonneg, dist):
 def test_layer_sums_on_finite_data_are_the_direct_sums():
     """Without NaN or inf: per-unit |f'| sums, the nonzero count, per-unit |a| sums, distances to mid, the total of a
     and of (a - its mean)^2, each against NumPy in float64."""
-    module = _kernels()
+    module = loaded_kernels()
     d, a = _arrays(np.float64)
     d, a = np.nan_to_num(d, posinf=2.0, neginf=-2.0), np.nan_to_num(a, posinf=2.0, neginf=-2.0)
     w = d.shape[1]
@@ -76,7 +69,7 @@ def test_layer_sums_overflow_in_float32_as_the_output_pass_does():
     """A float32 sum of squares past float32's range reads inf, as output_sums' does (the monitor sums it again in
     float64). Values of both signs near 3e19: their spread, not only their size, squares past the range (values all
     alike sum to 0 about their mean, which no range limits)."""
-    module = _kernels()
+    module = loaded_kernels()
     big = np.full((4, 3), 3e19, np.float32)
     big[1::2] *= -1
     out = np.empty(12, np.float32)

@@ -22,14 +22,7 @@ from actlab.interop import _monitor_places as places  # noqa: E402
 from actlab.interop import _monitor_relu as relu  # noqa: E402
 from actlab.interop import _torch_stats  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
-from interop._steps import monitored_step  # noqa: E402
-
-
-def _kernels():
-    pytest.importorskip("numba")
-    module = _torch_stats.load()
-    assert module is not None, _torch_stats._failure
-    return module
+from interop._steps import loaded_kernels, monitored_step  # noqa: E402
 
 
 def _relu_sums(kernels, a, g):
@@ -41,7 +34,7 @@ def _relu_sums(kernels, a, g):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_relu_sums_equals_the_torch_calls_it_replaces(dtype):
-    kernels = _kernels()
+    kernels = loaded_kernels()
     rng = np.random.default_rng(4)
     a = np.maximum(rng.standard_normal((37, 11)), 0).astype(dtype)
     a[:, 3] = 0.0  # a unit that never turns on
@@ -74,7 +67,7 @@ def test_relu_sums_equals_the_torch_calls_it_replaces(dtype):
 
 
 def test_relu_sums_float32_squares_past_float32s_range_read_inf():
-    kernels = _kernels()
+    kernels = loaded_kernels()
     a = np.full((4, 3), 3e19, np.float32)  # each square 9e38, past float32's 3.4e38: as torch's float32 dot reads
     _, _, totals, q, p = _relu_sums(kernels, a, a)
     assert q == p == math.inf == totals[0] == totals[1]
@@ -112,7 +105,7 @@ def test_a_relu_mlp_reads_as_its_references_on_every_sampled_step(seq, held, mon
     held: the bytes the node hooks may keep to the end of backward (HELD_BYTES): all places kept (the default), none
     (each reduced in its hook as backward reaches it), or room for one place's output and gradient (the last layer's
     kept, the first's reduced in its hook). Nothing is kept past the step."""
-    _kernels()
+    loaded_kernels()
     width = 24
     place = 2 * (50 if seq else 40) * width * 4  # one place's float32 output and gradient
     if held != "all":
@@ -179,7 +172,7 @@ def test_a_relu_mlp_reads_as_its_references_on_every_sampled_step(seq, held, mon
 def test_a_relu_output_whose_squares_overflow_float32_is_summed_again_in_float64():
     """A float32 ReLU layer near 1e20 (finite, squares past float32's range) on the deferred one-pass steps: the std
     and |dL/da| read their float64 references, and the note says they were summed again in float64."""
-    _kernels()
+    loaded_kernels()
     torch.manual_seed(2)
     model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1))
     with torch.no_grad():
@@ -242,7 +235,7 @@ def test_the_lane_holds_the_right_numbers_while_the_places_and_widths_change():
     """Every figure against the test's own references on 30 steps whose places change (a branch on two steps in
     three, a width changing twice); the lane (one block the ReLU passes write into, read with no torch.cat) served
     the steps whose places ran as on the step before, and was laid out again whenever they did not."""
-    _kernels()
+    loaded_kernels()
     torch.manual_seed(5)
     model = _Branches()
     names = ("a", "b", "c")
@@ -287,7 +280,7 @@ def test_the_lane_holds_the_right_numbers_while_the_places_and_widths_change():
 
 
 def test_mark_if_finite_marks_the_active_units_only_on_a_finite_step():
-    kernels = _kernels()
+    kernels = loaded_kernels()
     host = np.array([0.0, 3.0, 0.0, 1.0, 7.5, -2.0])  # 4 counts, then other numbers of the step
     history = np.array([5, 5, 5, 5], dtype=np.int64)
     assert kernels.mark_if_finite(host, history, 9)
@@ -302,7 +295,7 @@ def test_mark_if_finite_marks_the_active_units_only_on_a_finite_step():
 def test_a_nan_step_read_through_the_lane_leaves_the_history_and_reads_non_finite():
     """The lane's steps with a NaN batch in between: the NaN step reads non-finite at the first place and advances no
     unit's history; the dead counts before and after equal a direct count over the finite batches."""
-    _kernels()
+    loaded_kernels()
     torch.manual_seed(8)
     width = 10
     model = nn.Sequential(nn.Linear(4, width), nn.ReLU(), nn.Linear(width, width), nn.ReLU(), nn.Linear(width, 1))
