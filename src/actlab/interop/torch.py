@@ -628,8 +628,9 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Cut, _Inpu
 
     def _note_held_in_train_mode(self) -> None:
         """Where the BatchNorm watched (_bn) counted more forwards in train mode since the last sampled block than the
-        training blocks since make (as many each as that block made), those came outside `with mon.step()`: most
-        often the held-out pass, run without model.eval(). A note says so, with the latest step, once per run."""
+        training blocks since then account for (as many each as that block made), those came outside `with
+        mon.step()`: most often the held-out pass, run without model.eval(). A note says so, with the latest step,
+        once per run (replaced as it changes)."""
         if self._bn is None or self._bn_block is None:
             return
         step, version, each = self._bn_block
