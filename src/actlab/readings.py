@@ -1914,30 +1914,53 @@ def _learning(s: RunSummary) -> Finding | None:
         words += "" if said is None else f"; {said[0]}"
         remedy = ("If the loss is flat, raise the learning rate; if it wobbles, lower it. A harder data set may "
                   "need more units, more layers or other input features.")
-        if Lever.INPUTS in s.levers and s.chance_loss > 0 and abs(s.loss / s.chance_loss - 1) <= PINNED_AT_CHANCE:
-            # pinned at chance, the targets the script's own: the likeliest cause is targets that do not follow the
-            # inputs (W77 walkthrough finding 4: labels shuffled within each batch read 2.0805 against ln 8 = 2.0794
-            # after 1,100 updates, and the remedy began 'raise the learning rate')
-            remedy = (f"A loss still at chance (within {PINNED_AT_CHANCE:.0%} of it) after {s.steps or 0:,} updates, "
-                      "while the gradients flow, often means targets that do not follow their inputs: check that each "
-                      "batch's targets are "
-                      "its own inputs' (not shuffled apart, nor misaligned by a sort, a split or an augmentation), "
-                      "and train on one small batch alone until its loss falls near 0 (a model that cannot fit it has "
-                      "a bug; one that can, but not the data, has targets the inputs do not predict). If they are "
-                      f"right: {remedy[0].lower()}{remedy[1:]}")
-            tiny = _tiny_rate(s)
-            if tiny is not None:  # a rate too small to move the weights leads (W105 walkthrough finding 3: Adam at
-                # 1e-7 read 'not learning' with the remedy 'check that each batch's targets are its own inputs' first,
-                # the rate never quoted, where shuffled labels at a usual rate read the same remedy)
-                remedy = (f"The learning rate is {tiny:.3g} at every optimiser step read, too small to move the "
-                          "weights: an update moves each weight by about the rate under Adam, and by the rate times "
-                          f"its gradient under SGD, so {s.steps or 0:,} updates have moved them by very little. Raise "
-                          "it (Adam's default is 1e-3; SGD takes 0.01 to 0.1 on most networks) and see whether the "
-                          f"loss leaves chance. If it still does not: {remedy[0].lower()}{remedy[1:]}")
+        if _pinned(s):
+            remedy = _pinned_remedy(s, remedy)
     words, remedy = _with_left_out(s, words, remedy)
     return Finding(Status.NOT_LEARNING, words, remedy,
                    {"loss": s.loss, "chance_loss": s.chance_loss, "epochs": s.epochs, "steps": s.steps,
                     "moved_fraction": MOVED_FRACTION, "judge_after_steps": JUDGE_AFTER_STEPS})
+
+
+def _pinned(s: RunSummary) -> bool:
+    """A monitor's loss (the targets the script's own) within PINNED_AT_CHANCE of chance."""
+    return Lever.INPUTS in s.levers and s.loss is not None and s.chance_loss is not None and s.chance_loss > 0 \
+        and abs(s.loss / s.chance_loss - 1) <= PINNED_AT_CHANCE
+
+
+def _pinned_remedy(s: RunSummary, then: str) -> str:
+    """What a loss pinned at chance (_pinned) calls for: a learning rate too small to move the weights first where
+    every rate read was (_tiny_rate), then targets that do not follow their inputs, then ``then``."""
+    # pinned at chance, the targets the script's own: the likeliest cause is targets that do not follow the inputs (W77
+    # walkthrough finding 4: labels shuffled within each batch read 2.0805 against ln 8 = 2.0794 after 1,100 updates,
+    # and the remedy began 'raise the learning rate')
+    remedy = (f"A loss still at chance (within {PINNED_AT_CHANCE:.0%} of it) after {s.steps or 0:,} updates, while the "
+              "gradients flow, often means targets that do not follow their inputs: check that each batch's targets "
+              "are its own inputs' (not shuffled apart, nor misaligned by a sort, a split or an augmentation), and "
+              "train on one small batch alone until its loss falls near 0 (a model that cannot fit it has a bug; one "
+              "that can, but not the data, has targets the inputs do not predict). If they are right: "
+              f"{then[0].lower()}{then[1:]}")
+    tiny = _tiny_rate(s)
+    if tiny is not None:  # a rate too small to move the weights leads (W105 walkthrough finding 3: Adam at 1e-7 read
+        # 'not learning' with the remedy 'check that each batch's targets are its own inputs' first, the rate never
+        # quoted, where shuffled labels at a usual rate read the same remedy)
+        remedy = (f"The learning rate is {tiny:.3g} at every optimiser step read, too small to move the weights: an "
+                  "update moves each weight by about the rate under Adam, and by the rate times its gradient under "
+                  f"SGD, so {s.steps or 0:,} updates have moved them by very little. Raise it (Adam's default is 1e-3; "
+                  "SGD takes 0.01 to 0.1 on most networks) and see whether the loss leaves chance. If it still does "
+                  f"not: {remedy[0].lower()}{remedy[1:]}")
+    return remedy
+
+
+def _lowered(text: str) -> str:
+    """A sentence to follow a colon: its first letter lower-case."""
+    return text[:1].lower() + text[1:]
+
+
+# a loss pinned at chance after this many updates gets the remedy it would get at JUDGE_AFTER_STEPS, said as no verdict
+# yet (W105 walkthrough finding 10: a run of 500 updates at chance read 'starting ... the reading waits' with no
+# remedy to the end)
+PINNED_HINT_STEPS = 200
 
 
 # a learning rate this small or smaller in every parameter group read, at every optimiser step, moves no weight far
@@ -2604,6 +2627,12 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
                        {**evidence, "first_loss": first, "first_loss_step": t, "climbed_to": level,
                         "climbed_step": at})
     remedy = _mostly_dead_remedy(s, mostly)
+    if not came and not (began and unmoved) and not above and own >= PINNED_HINT_STEPS and _pinned(s):
+        remedy = (f"No verdict yet: a loss at chance is read as not learning after {JUDGE_AFTER_STEPS:,} updates, and "
+                  f"{own:,} have run. If it stays there: " + _lowered(_pinned_remedy(s, "if the loss is flat, "
+                                                                                         "raise the learning rate; if "
+                                                                                         "it wobbles, lower it."))
+                  + (f" {remedy}" if remedy else ""))
     if came:
         remedy = f"{started_far_remedy(s)} {remedy}".strip()
         evidence = {**evidence, "first_loss": first[1], "first_loss_step": first[0]}

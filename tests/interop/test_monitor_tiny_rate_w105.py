@@ -47,3 +47,29 @@ def test_shuffled_labels_at_a_usual_rate_keep_the_targets_first():
     if r.status == "not_learning":
         assert "too small to move" not in r.remedy, r.remedy
     assert "too small to move" not in " ".join([r.remedy, *(f.remedy for f in r.others)])
+
+
+NO_VERDICT = "No verdict yet: a loss at chance is read as not learning after 1,000 updates, and "
+
+
+def test_before_the_verdict_a_loss_pinned_at_chance_gets_its_remedy_as_no_verdict_yet():
+    """W105 walkthrough finding 10: a run of 500 updates at chance read 'starting ... the reading waits' with no
+    remedy to its end. From 200 updates on, a loss pinned at chance gets the remedy it would get at 1,000, said as no
+    verdict yet: the tiny rate first where it is one, the targets first where the rate is usual."""
+    r, moved = _run(1e-7, shuffled=False, steps=300)
+    assert moved < 1e-3 and r.status == "starting", r.words  # the premise: nothing moved, and no verdict
+    # (the report is of the latest sampled step, 291: every=10)
+    assert r.remedy.startswith(f"{NO_VERDICT}291 have run. If it stays there: the learning rate is 1e-07 at every "
+                               "optimiser step read, too small to move the weights"), r.remedy
+    r, _ = _run(1e-3, shuffled=True, steps=300)
+    assert r.status == "starting", r.words
+    assert r.remedy.startswith(f"{NO_VERDICT}291 have run. If it stays there: a loss still at chance (within 10% of "
+                               "it) after 291 updates, while the gradients flow, often means targets that do not "
+                               "follow their inputs"), r.remedy
+
+
+def test_no_such_remedy_before_200_updates_nor_for_a_run_that_learns():
+    r, _ = _run(1e-7, shuffled=False, steps=150)
+    assert r.status == "starting" and not r.remedy.startswith("No verdict yet"), (r.words, r.remedy)
+    r, _ = _run(1e-3, shuffled=False, steps=300)
+    assert r.status == "healthy" and "No verdict yet" not in r.remedy, (r.words, r.remedy)
