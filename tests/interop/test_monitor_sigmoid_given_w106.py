@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import math
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from conftest import require_torch
 
 torch = require_torch()
@@ -84,3 +87,17 @@ def test_one_read_of_logits_between_0_and_1_is_not_enough():
     mon.close()
     assert 0 <= seen[0][0] and seen[0][1] <= 1 and not (0 <= seen[1][0] and seen[1][1] <= 1), seen  # the premise
     assert not any("probabilities" in w for w in [*said, mon.report().reading.words]), said
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data(), n=st.integers(1, 64))
+def test_the_floor_said_holds_for_every_output_between_0_and_1(data, n):
+    """Property: whatever outputs between 0 and 1 and whatever 0/1 targets, BCEWithLogitsLoss (torch's own) is at or
+    above p softplus(-1) + (1 - p) ln 2, the floor the reading quotes, p the share of 1s; equal where each output is
+    its target."""
+    z = torch.tensor(data.draw(st.lists(st.floats(0.0, 1.0), min_size=n, max_size=n)), dtype=torch.float64)
+    t = torch.tensor(data.draw(st.lists(st.sampled_from([0.0, 1.0]), min_size=n, max_size=n)), dtype=torch.float64)
+    p = float(t.mean())
+    floor = p * math.log1p(math.exp(-1.0)) + (1 - p) * math.log(2.0)
+    assert float(F.binary_cross_entropy_with_logits(z, t)) >= floor - 1e-12
+    assert math.isclose(float(F.binary_cross_entropy_with_logits(t, t)), floor, rel_tol=1e-12)
