@@ -219,3 +219,34 @@ def test_a_page_following_a_long_run_keeps_its_held_out_losses_bounded_with_the_
         assert xs[ys.index(min(ys))] == 2983 and xs[-1] == 20 * 400 - 20 + 16, (xs[ys.index(min(ys))], xs[-1])
         assert errors == []
         context.close()
+
+
+@pytest.mark.browser
+def test_a_page_open_as_the_run_ends_takes_in_its_end_line(browser, tmp_path):
+    """W107 walkthrough finding 1: a page open while the run ended kept the last sampled step's reading (the held-out
+    median 'given after training steps 50 to 350') and a loss chart cut at that step, where mon.report() and the page
+    reloaded took in the held-out loss given after it. Here the page reads the log up to its last sampled step, then
+    the end line comes alone: the reading shown becomes the end line's, and the held-out loss given after step 600 is
+    drawn."""
+    run = tmp_path / "run.jsonl"
+    given = _overfit(run)
+    body = run.read_text().splitlines(keepends=True)
+    ended = json.loads(body[-1])
+    assert "reading" in ended and given[-1][0] == 600  # the premise: the end line carries a reading of its own
+    log = tmp_path / "live.jsonl"
+    log.write_text("".join(body[:-1]))
+    with serving(create_app(db_path=tmp_path / "p.sqlite3", watch_log=log)) as base:
+        context, page, errors = open_watch(browser, base, "document.getElementById('watch-loss').drawn?.x?.length "
+                                           ">= 60")
+        before = page.locator("#watch-reading").text_content()
+        assert "after training step 600" not in before  # the last sampled step's, 591
+        with log.open("a") as f:
+            f.write(body[-1])
+        page.wait_for_function("document.getElementById('watch-reading').textContent.includes("
+                               "'after training step 600')", timeout=15_000)
+        drawn = page.evaluate(LOSS)
+        held = drawn["names"].index("held-out loss (mon.held_out), every one given")
+        assert drawn["xs"][held][-1] == 600, drawn["xs"][held][-3:]
+        shot(page, "watch-end-line-live", page.locator("#watch-reading"))
+        assert errors == []
+        context.close()

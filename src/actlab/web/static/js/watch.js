@@ -48,8 +48,16 @@ let restartNote = "";
 // when the page saw the log "started again" (null where it did not, or the monitor began the new run itself): a run
 // that turns out to be written at the same time as the one before it is no restart, and the note is said again
 let restartAt = null;
+// the end line last drawn, as a key (its steps run, the reading's words, the held-out losses and losses after the last
+// sampled step it carries): an end line that comes with no new sampled step redraws the reading and the charts (W107
+// walkthrough finding 1: a page open as the run ended kept the last sampled step's reading and a loss chart cut short,
+// where mon.report() and the page reloaded took in the held-out loss given after it)
+let endDrawn = "";
+const endKey = (ended, tail) => (ended ? JSON.stringify([ended.steps_run, ended.reading?.words ?? null,
+                                                         ended.held_out_given ?? [], tail ?? null]) : "");
 
 function reset() {
+  endDrawn = "";
   resetView();
   resetChanges();
   resetTiming();
@@ -493,7 +501,8 @@ async function poll() {
   takeChanges(data);
   if (thinned) forget(false);  // thinned: a step the readout named may have gone
   fillLayerChoice();
-  if (changed) series(healthChoice());
+  const endNow = endKey(view.ended, view.tail), endNew = endNow !== endDrawn;  // (an end line come since: endDrawn)
+  if (changed || endNew) series(healthChoice());
   // after the series: a switch of measure draws them again; taken once the page has a step to draw
   offerMeasure(data.health_measure, Boolean(view.latest || view.points.length), data.health_by_counts ?? null);
   view.next = data.next;
@@ -507,7 +516,9 @@ async function poll() {
   try {
     if (data.latest) { view.previewing = false; draw(data.latest); }
     else if (data.preview && !view.latest) { view.previewing = true; draw(data.preview); }  // the newest step first
+    else if (view.latest && endNew) draw(view.latest);  // (the end line, come alone)
     else if (data.points.length) { drawCharts(); hover.again?.(); sayNan(view.latest); }
+    endDrawn = endNow;
   } catch (err) {  // the server checked each report; should one still not draw, the page keeps what it showed
     trouble = `Step ${data.latest?.step ?? data.points[data.points.length - 1]?.step} could not be drawn ` +
       `(${err.message}); the page shows the steps before it.`;
