@@ -510,6 +510,11 @@ class RunSummary:
     # AdamW lr 1 climbed to a median of 34 (9.9 times chance) by step 100 and was back at 3.53 by step 200, where the
     # reading said 'starting ... every run begins near chance ... so the reading waits', the climb forgotten
     climbed_peak: tuple[int, float, float, int] | None = None
+    # where that climb began: (the first training step of its losses past the line in a row, the step and value of the
+    # lowest loss given before it); None where not known. A lowest loss far under the first is a run that had learned
+    # and then climbed (W107 walkthrough finding 2: a rate raised from 0.05 to 5 at step 300 took the loss from 0.06 to
+    # a median of 10.4, and the reading said 'the loss climbed from its first, 2.31 at training step 1')
+    climbed_after: tuple[int, int, float] | None = None
     # where a monitor's first sampled step came after updates it did not sample (every="auto" first samples the
     # fourth): (that step's training step, how many updates came before it); None: the first step was sampled, or
     # not a monitor's. Units off there may have been pushed off by those updates or left off by the initialisation

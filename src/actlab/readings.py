@@ -332,6 +332,19 @@ def _with_past_climb(findings: list[Finding], s: RunSummary) -> list[Finding]:
                 f"({times(level / s.chance_loss)} times chance), and it came back down")
         lead = climbed_from_first_remedy(s, first)
         evidence = {"first_loss": first, "first_loss_step": t, "climbed_to": level, "climbed_step": at}
+        after = s.climbed_after
+        if after is not None and after[2] < (1 - MOVED_FRACTION) * s.chance_loss and RISING_FACTOR * after[2] < first:
+            # it had learned first: the climb is from that low, not from the first loss, and the rate around its
+            # start is the likeliest cause where it was raised (W107 walkthrough finding 2)
+            start, low_at, low = after
+            said = (f"earlier, after the loss had come down to {low:.3g} (the batch of training step {low_at:,}), it "
+                    f"climbed from training step {start:,} to a median of {level:.3g} over {LOSS_BATCHES} losses up "
+                    f"to training step {at:,} ({times(level / s.chance_loss)} times chance), and it came back down")
+            rate = rate_around(s, start, "the climb")
+            lead = rate if "the likeliest cause" in rate else (
+                "A loss that climbs after the run has learned usually means steps too large for where the weights "
+                f"are: lower the learning rate (a tenth is a good first try) and {s.restart}.")
+            evidence |= {"climbed_from_step": start, "lowest_before_climb": low}
     else:
         return findings
     pushed = ("; the units read dead or saturated here are likely where its large steps pushed them"

@@ -180,6 +180,12 @@ class _Collecting:
     # row, the training step of the last of them), and those latest losses
     _climbed: tuple[int, float, float, int] | None = None
     _climb_window: deque | None = None
+    # where that climb began: (the first step of its losses past the line in a row, and the lowest loss given before
+    # it, its step and value; RunSummary.climbed_after); the start of the latest losses past the line in a row, and
+    # the lowest loss under it so far
+    _climbed_after: tuple[int, int, float] | None = None
+    _climb_from: int | None = None
+    _climb_low: tuple[int, float] | None = None
     # the kept blow-up's peak with the latest losses since it, and the step they came down off its plateau at
     # (_track_plateau, RunSummary.plateau_left)
     _plateau: tuple[tuple[int, float], deque] | None = None
@@ -507,14 +513,23 @@ class _Collecting:
         was dated 'a median of 39 at training step 166')."""
         first, chance, window = self._first_loss, self.chance_loss, self._climb_window
         window.append(v)
-        if len(window) < LOSS_BATCHES or not first[1] > 0:
+        if not first[1] > 0:
             return
         line = max(CLIMBED_FROM_FIRST * first[1], RISING_FACTOR * chance)
         if v <= line:
+            self._climb_from = None
+            if self._climb_low is None or v < self._climb_low[1]:
+                self._climb_low = (t, v)
+            return
+        if self._climb_from is None:
+            self._climb_from = t
+        if len(window) < LOSS_BATCHES:
             return
         level = statistics.median(window)
         if level > line and (self._climbed is None or level > self._climbed[2]):
             self._climbed = (first[0], first[1], level, t)
+            low = self._climb_low
+            self._climbed_after = (self._climb_from, *low) if low is not None else None
 
     def _keep_blow_up(self, peak: tuple[int, float]) -> None:
         """The blow-up under way, with ``peak`` as its peak, becomes the one the readings recall: in place of an

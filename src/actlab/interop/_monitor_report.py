@@ -977,6 +977,7 @@ class _Reporting:
             loss_steps=LossSteps.EVERY if every_step else LossSteps.SAMPLED,
             blown_up=getattr(self, "_blown_up", None),  # a blow-up the run came back from (W26 finding 3)
             climbed_peak=self._climbed,  # and a climb under that line (W77 walkthrough finding 1)
+            climbed_after=self._climbed_after,
             first_sampled=self._first_sampled(),  # (W90 walkthrough finding 1)
             blowing_up=self._blowing_up(),  # and one still under way
             blown_from=self._blown_from if self._blown_up is not None else None,  # and its climb's first step
