@@ -2516,12 +2516,16 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
         now = f"{times(s.loss / s.chance_loss)} times chance" if above else "back near chance"
         back_down, jumped = coming_back(s), fresh_jump(s)
         low, at = said_low(s)
-        words = (f"unsettled: {flow}; {what} had come down to {low:.3g} at {numbered_step(s, at)}"
+        # (the loss's story first, the flow after it: a page folds a long headline, and the jump said last was
+        # behind the fold; W107 walkthrough finding 3, a rate raised to 5 whose jump to 32.1 came after the flow and
+        # 15 saturated units)
+        words = (f"unsettled: {what} had come down to {low:.3g} at {numbered_step(s, at)}"
                  f", {percent_below(low, s.chance_loss)} below chance, and is {now}{_loss_text(s)}"
                  + (f", held up by older batches: the latest {LOSS_BATCHES} are all {MOVED_FRACTION:.0%} or more below "
                     f"chance (at most {back_down:.3g}), so it is coming back down" if back_down is not None else
                     _fresh_jump_words(s, jumped) if jumped is not None else
-                    ": not yet beyond the noise of its batches to say the run lost what it learned"))
+                    ": not yet beyond the noise of its batches to say the run lost what it learned")
+                 + f"; {flow}")
         return Finding(Status.STARTING, words, _fresh_jump_remedy(s) if jumped is not None else "",
                        {**evidence, "lowest_judged_loss": judged, "lowest_judged_step": s.lowest_judged_step,
                         **({"jump_step": jumped[0]} if jumped is not None else {})})
