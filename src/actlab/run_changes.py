@@ -31,6 +31,12 @@ class StatusChanges:
         evidence = reading.get("evidence") if isinstance(reading, dict) else None
         if status == "dead_layer" and isinstance(evidence, dict) and evidence.get("dying_layers"):
             status = "dying_layer"
+        # and a run that had learned and is back near chance, or jumped, reads 'starting' under a headline
+        # 'unsettled: ...': the marks say 'unsettled' (W107 walkthrough finding 4: 'to starting at step 312' of a run
+        # 312 steps in whose loss had just blown up)
+        words = reading.get("words") if isinstance(reading, dict) else None
+        if status == "starting" and isinstance(words, str) and words.startswith("unsettled"):
+            status = "unsettled"
         if not isinstance(status, str) or status[:STATUS_CHARS] == self._status:
             return
         status = status[:STATUS_CHARS]

@@ -102,3 +102,16 @@ def test_a_dying_layer_is_marked_dying_and_a_wholly_dead_one_dead():
     h.add(_report(3, "dead_layer"))  # the whole layer dead now: its own finding, no dying layers
     assert h.status.changes == [[1, "healthy", False, None], [2, "dying_layer", True, "healthy"],
                                 [3, "dead_layer", True, "dying_layer"]]
+
+
+def test_an_unsettled_run_is_marked_unsettled_not_starting():
+    """W107 walkthrough finding 4: a run 312 steps in whose loss had just jumped read 'to starting at step 312' under
+    a headline 'Unsettled: ...' (its status is starting): the change says 'unsettled' there, as the headline does."""
+    h = RunHistory()
+    h.add(_report(1, "starting"))
+    h.add(_report(2, "healthy"))
+    jumped = _report(3, "starting")
+    jumped["reading"]["words"] = "unsettled: the mean loss had come down to 0.0648 at training step 302, ..."
+    h.add(jumped)
+    assert h.status.changes == [[1, "starting", False, None], [2, "healthy", False, "starting"],
+                                [3, "unsettled", False, "healthy"]]

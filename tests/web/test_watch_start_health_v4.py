@@ -244,8 +244,10 @@ def _status_words(reports: list[dict], k: int) -> str:
     """The readout's words for the reading's status at report ``k``, told from the log's own statuses (W47: the
     readout names the status where the run's reading changed at all)."""
     # (a dead layer's status whose finding names dying layers is said 'dying layer', as its headline says)
+    # (and a starting one whose headline says 'unsettled', 'unsettled', W107)
     said = ["dying_layer" if r["reading"]["status"] == "dead_layer" and r["reading"].get("evidence", {})
-            .get("dying_layers") else r["reading"]["status"] for r in reports]
+            .get("dying_layers") else "unsettled" if r["reading"]["status"] == "starting" and
+            r["reading"]["words"].startswith("unsettled") else r["reading"]["status"] for r in reports]
     if len(set(said)) == 1:
         return ""
     words = [s.replace("_", " ") for s in said]
