@@ -2414,9 +2414,11 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
                        "cross-entropy on logits are probabilities (every one of the "
                        f"{outputs:,} read at training step {t:,}, and at the read before it, is between 0 and 1: a "
                        "sigmoid at the model's end), and the loss applies its own sigmoid to them: each prediction "
-                       "stays between 0.5 and 0.73 (the sigmoid of 0 and of 1), so the loss cannot fall below "
-                       f"{floor:.3g} for these targets ({ones:.0%} of them 1) however right the model is, and it "
-                       "sends back a fraction of the gradient that logits get",
+                       "stays between 0.5 and 0.73 (the sigmoid of 0 and of 1), so the loss of that batch cannot "
+                       f"fall below {floor:.3g} for its targets ({ones:.0%} of them 1) however right the model is (a "
+                       f"batch's floor falls with its share of 1s: {factor * math.log1p(math.exp(-1.0)):.3g} for all "
+                       f"1s, {factor * math.log(2.0):.3g} for none), and it sends back a fraction of the gradient that "
+                       "logits get",
                        "Take the sigmoid off the model's end: nn.BCEWithLogitsLoss "
                        "(F.binary_cross_entropy_with_logits) takes logits and applies its own sigmoid; apply "
                        "torch.sigmoid only where predictions are read. "
