@@ -45,7 +45,7 @@ def _train(model: nn.Module, steps: int = 120, x=None, y=None):
         for t in range(steps):
             i = batch_at(t)
             monitored_step(mon, model, x[i], y[i], opt)
-        return mon.report().reading
+        return mon.report()
 
 
 def _alike(out: torch.Tensor) -> bool:
@@ -59,7 +59,8 @@ def _alike(out: torch.Tensor) -> bool:
 @pytest.mark.parametrize("value", [0.0, 0.01])
 def test_weights_of_one_value_read_as_copies_with_a_random_initialisation_first(value):
     model = _mlp(value=value)
-    r = _train(model)
+    report = _train(model)
+    r = report.reading
     x, _ = separable()
     h1 = model[1](model[0](x[:256]))
     h2 = model[3](model[2](h1))
@@ -67,6 +68,9 @@ def test_weights_of_one_value_read_as_copies_with_a_random_initialisation_first(
     assert ("the units of module '1' (Tanh) and module '3' (Tanh) (32 and 32) are copies of one another within each "
             "layer") in r.words, r.words
     assert r.remedy.startswith(REMEDY), r.remedy
+    # and each layer's own line says it (W107 walkthrough finding 5: the table's lines were empty)
+    assert [("are copies of one another" in layer.words) for layer in report.layers] == [True, True], \
+        [layer.words for layer in report.layers]
     assert "Lower the learning rate" not in r.remedy and "restart from the weights the run began with" not in r.remedy
     if value == 0.0:
         assert r.status.value == "no_gradient", r.words
@@ -78,7 +82,7 @@ def test_weights_of_one_value_read_as_copies_with_a_random_initialisation_first(
 @pytest.mark.parametrize("seed", [0, 1])
 def test_a_net_at_pytorchs_own_initialisation_says_nothing_of_copies(act, seed):
     model = _mlp(act, seed=seed)
-    r = _train(model, steps=60)
+    r = _train(model, steps=60).reading
     x, _ = separable()
     assert not _alike(model[1](model[0](x[:256])))  # the premise
     assert "copies" not in r.words and not r.remedy.startswith(REMEDY), (r.words, r.remedy)

@@ -1530,6 +1530,10 @@ class _Reporting:
                 over += f" ({_by_index(ids, dead)})"
             units = units.replace(" dead", over, 1)
         parts.append(units)
+        if r.get("same_units") and width >= 2 and not at_output:  # (the reading's headline says what follows: W107
+            # walkthrough finding 5, the table's line of each layer of copies was empty)
+            parts.append(f"its {width:,} units are copies of one another: each gave the same output as the others on "
+                         "every point of this sampled batch")
         if silent:
             one, batches = silent == 1, int(r["silent_for"])
             rate = float(r.get("silent_rate") or 0.0)  # the lowest of theirs, not 'most' (W38: a unit on in 11%)
