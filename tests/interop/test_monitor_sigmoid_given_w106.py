@@ -40,7 +40,7 @@ def _run(head: nn.Module | None, loss_fn=F.binary_cross_entropy_with_logits, ste
                 s.loss = loss
             opt.step()
             opt.zero_grad()
-        return mon.report().reading, float(loss)
+        return mon.report().reading, float(loss.detach())
 
 
 def test_a_sigmoid_before_a_loss_on_logits_reads_its_floor_and_the_remedy_takes_it_off():
