@@ -24,7 +24,10 @@ GREEN = "rgb(0, 115, 88)"  # --ok in lab.css
 
 def _log(tmp_path, age: float):
     log = tmp_path / "run.jsonl"
-    log.write_text(lines(header(NAMES), *[report(s, NAMES, status="healthy") for s in range(1, 13)]))
+    reports = [report(s, NAMES, status="healthy") for s in range(1, 13)]
+    for r in reports:  # a healthy headline as a monitor writes it (green only for "healthy:" and nothing beside it)
+        r["reading"]["words"] = f"healthy: gradients reach every layer (step {r['step']})"
+    log.write_text(lines(header(NAMES), *reports))
     at = time.time() - age
     os.utime(log, (at, at))
     return log
