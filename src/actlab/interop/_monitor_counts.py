@@ -192,7 +192,11 @@ class _Counting:
         # slope (a layer all off is dead, said as such): weights initialised to one value (W106 walkthrough findings 2
         # and 3: weights all 0, or all 0.01, read 'Lower the learning rate and restart from the weights the run began
         # with', or 'healthy' at 0.50 accuracy against 0.86)
-        same = bool(width >= 2 and d.sum() > 0 and np.ptp(a) <= SAME_UNITS_RTOL * np.abs(a).max()
+        # (the first and last units compared first, two scalars: units that differ differ there, and the whole-row
+        # reductions, about 5 us a layer, run only for a layer that may be copies)
+        same = bool(width >= 2 and abs(float(a[0]) - float(a[-1])) <= SAME_UNITS_RTOL * abs(float(a[0]))
+                    and abs(float(d[0]) - float(d[-1])) <= SAME_UNITS_RTOL * abs(float(d[0]))
+                    and d.sum() > 0 and np.ptp(a) <= SAME_UNITS_RTOL * np.abs(a).max()
                     and np.ptp(d) <= SAME_UNITS_RTOL * d.max())
         mean = ssum / size
         # sumsq about the mean where the compiled pass took it so (centered); the sum of a^2 elsewhere
