@@ -855,9 +855,7 @@ def _with_rate(findings: list[Finding], s: RunSummary) -> list[Finding]:
         return [dataclasses.replace(first, remedy=said), *findings[1:]]
     if "the likeliest cause" in said:  # a raised rate and the rate to go back to: no tenth of the raised one beside
         # it (W76 walkthrough: 'go back to 0.05' and 'a tenth, 5' in one remedy)
-        # (nor inside a longer bracket: W106 walkthrough finding 6, 'go back to 0.05' then 'Lower the learning rate
-        # (a tenth is a good first try; the loss blew up ...' of a rate raised to 5)
-        remedy = remedy.replace(" (a tenth is a good first try)", "").replace("(a tenth is a good first try; ", "(")
+        remedy = remedy.replace(" (a tenth is a good first try)", "")
     return [dataclasses.replace(first, remedy=f"{said} {remedy}".strip()), *findings[1:]]
 
 
