@@ -48,3 +48,20 @@ def test_a_climb_after_the_run_learned_is_told_from_its_low_with_the_raised_rate
     assert ("the learning rate went from 0.05 to 5 at the optimiser's step of training step 300, before the climb: "
             "the likeliest cause; go back to 0.05") in r.remedy, r.remedy
     assert "a tenth" not in r.remedy, r.remedy
+
+
+def test_a_climb_after_learning_with_no_rate_change_gets_the_step_size_remedy():
+    """The other branch: the rate the same throughout (1e-3), the scripted loss from chance down to 0.2, up to 5 times
+    chance for 15 steps from step 151, and back down. The climb is told from its low, and with no raised rate to
+    blame the remedy is the step size's. Reference: the scripted losses themselves."""
+    from interop._scripted_losses import CHANCE, levels, scripted_run
+
+    losses = levels([(CHANCE, 20), (0.2, 130), (5 * CHANCE, 15), (0.15, 120)], cv=0.1)
+    r = scripted_run(losses, CHANCE)[-1].reading
+    low_at = min(range(150), key=lambda k: losses[k]) + 1
+    assert r.status.value == "healthy", r.words
+    assert (f"earlier, after the loss had come down to {losses[low_at - 1]:.3g} (the batch of training step "
+            f"{low_at:,}), it climbed from training step 151") in r.words, r.words
+    assert "climbed from its first" not in r.words
+    assert "For a lower loss: a loss that climbs after the run has learned usually means steps too large" in r.remedy, \
+        r.remedy
