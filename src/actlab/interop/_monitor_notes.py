@@ -157,6 +157,33 @@ class _Noting:
                               "steps only), PyTorch skips the fast path it takes for inference; the outputs are the "
                               "same, and training is not affected")
 
+    def _note_held_in_train_mode(self) -> None:
+        """Where the BatchNorm watched (_bn) counted more forwards in train mode since the last sampled block than the
+        training blocks since then account for (as many each as that block made), those came outside `with
+        mon.step()`: most often the held-out pass, run without model.eval(). A note says so, with the latest step,
+        once per run (replaced as it changes)."""
+        if self._bn is None or self._bn_block is None:
+            return
+        step, version, each = self._bn_block
+        extra = self._bn[1].num_batches_tracked._version - version - each * (self.step_count - step)
+        if each < 1 or extra < 1:  # (no train-mode forward in the block: a model trained in eval mode, its own note)
+            return
+        name, module = self._bn
+        said = (f"the held-out loss given after training step {self.step_count:,} came after {extra:,} "
+                f"forward{'s' if extra > 1 else ''} in train mode outside `with mon.step()` since training step "
+                f"{step:,} (module '{name}' ({type(module).__name__}) counted {extra:,} "
+                f"batch{'es' if extra > 1 else ''} more than the {self.step_count - step:,} training steps since then "
+                f"account for, at {each:,} each): if the "
+                "held-out pass ran so, BatchNorm normalised each held-out batch by its own statistics, not its running "
+                "ones, moved the running statistics toward the held-out data, and any Dropout dropped units, so the "
+                "held-out loss is not the model's in eval mode. Call model.eval() before the held-out pass and "
+                "model.train() after it")
+        if self._bn_note is None:
+            self.notes.append(said)
+            self._bn_note = len(self.notes) - 1
+        else:
+            self.notes[self._bn_note] = said
+
     def _note_trained_in_eval(self) -> None:
         """EVAL_RUN sampled steps in a row read from a forward in eval mode with gradients (no train-mode forward in
         the step), of a model whose modules compute otherwise in eval mode (BatchNorm's running statistics, Dropout):
