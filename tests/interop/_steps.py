@@ -1,6 +1,8 @@
 """One step of a monitored training loop, as the Monitor's tests write it: the forward, the loss, its backward and
 ``s.loss`` inside ``with mon.step() as s``; then the optimiser's step and ``zero_grad()`` when one is given."""
 
+import re
+
 from conftest import require_torch
 
 torch = require_torch()
@@ -23,6 +25,12 @@ def monitored_step(mon, model, x, y, opt=None, loss_fn=F.cross_entropy, sample: 
         opt.step()
         opt.zero_grad()
     return loss
+
+
+def cost_verdict(note: str) -> str:
+    """every="auto"'s cost note from its verdict on: without the sentence that opens it while its figures are
+    provisional ('Provisional: 11 of the 12 sampled steps timed so far; the figures settle after about 16.')."""
+    return re.sub(r"\AProvisional: [^.]*\. ", "", note)
 
 
 def three_steps(model, x, y):

@@ -47,12 +47,13 @@ def _note(monkeypatch, outside: float, steps: int = 400) -> tuple[Monitor, str]:
             clock.now += BASE * (1 + EXTRA if hooked else 1.0)
         model.zero_grad()
         clock.now += outside  # the data loader, the optimiser, the script's own work
-    return mon, next(n for n in mon.report().notes if n.startswith("every='auto'"))
+    return mon, next(n for n in mon.report().notes if "every='auto' adds about" in n)
 
 
 def test_a_step_mostly_outside_the_block_is_said_with_its_share_of_the_loop(monkeypatch):
     mon, note = _note(monkeypatch, outside=0.15)
-    assert note.startswith(f"every='auto' adds about {mon.calibrated_cost:.1%} to the average step's time inside "
+    verdict = _steps.cost_verdict(note)
+    assert verdict.startswith(f"every='auto' adds about {mon.calibrated_cost:.1%} to the average step's time inside "
                            "`with mon.step()` by the monitor's own clock")
     loop = BASE + 0.15  # the fake clock's whole step (the monitor's own work takes no time on it)
     share = mon.calibrated_cost * BASE / loop

@@ -197,7 +197,7 @@ def _auto(monkeypatch, sampled_extra, budget=0.03, steps=120, log=None):
 
 
 def _cost_note(mon):
-    return next(n for n in mon.report().notes if n.startswith("every='auto'"))
+    return next(n for n in mon.report().notes if "every='auto' adds about" in n)
 
 
 def test_auto_note_within_budget_gives_the_amortised_overhead_and_the_budget(monkeypatch, tmp_path):
@@ -209,7 +209,8 @@ def test_auto_note_within_budget_gives_the_amortised_overhead_and_the_budget(mon
     assert mon.calibrated_cost == pytest.approx(0.07 / 5)
     note = _cost_note(mon)
     assert "takes about 7.0% longer than on an unsampled one; spread over 5 steps, that is 1.4%." in note
-    assert note.startswith("every='auto' adds about 1.4% to the average step's time inside `with mon.step()` by the "
+    verdict = _steps.cost_verdict(note)
+    assert verdict.startswith("every='auto' adds about 1.4% to the average step's time inside `with mon.step()` by the "
                            "monitor's own clock, "
                            "within the 3% budget. ")
     assert "The interval auto chooses aims at 1.5% by the monitor's own clock, 50% of the budget, and keeps the rest " \
@@ -231,7 +232,8 @@ def test_auto_note_over_budget_says_so_and_which_interval_would_keep_it(monkeypa
     # readings that far apart are of no use: past ADVICE_CAP
     # (500) the note gives the budget that auto's longest interval keeps within (54 / 50 = 1.08) and says why, here
     # the sampled step's cost (at 8d06a3b it said the fixed cost, 0.0%, was 'close to the budget')
-    assert note.startswith("every='auto' adds about 108.0% to the average step's time inside `with mon.step()` by "
+    verdict = _steps.cost_verdict(note)
+    assert verdict.startswith("every='auto' adds about 108.0% to the average step's time inside `with mon.step()` by "
                            "the monitor's own clock, "
                            "over the 3% budget by 105.0 percentage points. Only readings 1,800 or more steps apart "
                            "would keep within it, too far apart to be of use: a sampled step takes about 55 times as "
