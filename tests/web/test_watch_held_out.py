@@ -104,6 +104,26 @@ def test_the_held_out_losses_given_are_on_the_loss_chart(browser, tmp_path, ever
         said = page.locator("#watch-readout").text_content()
         t, v = want[-1]
         assert f"; held-out loss {v:.4g}, given after training step {t:,}" in said, said
+        # past the last sampled step: the held-out losses given after it, and the steps whose losses the end line
+        # carries, reached by the keys (W107 walkthrough finding 9: drawn, and out of the keys' reach) and ringed
+        page.keyboard.press("End")
+        said = page.locator("#watch-readout").text_content()
+        after = [(t, v) for t, v in given if t > reports[-1]["step"]]
+        tail = [v for t, v in ended["losses_between"] if t > reports[-1]["step"]]  # the monitor's losses, 592 to 600
+        assert len(tail) == 9
+        assert said.startswith("After the last sampled step, 591; from step 592 to 600, the steps after it whose "
+                               "losses the end line carries, the loss ranged from "
+                               f"{min(tail):.4g} to {max(tail):.4g} (the band)"), said
+        for t, v in after[-3:]:
+            assert f"{v:.4g}, given after training step {t:,}" in said, said
+        ringed = page.evaluate("document.getElementById('watch-loss').hoverDrawn")
+        assert ringed[1:] == [600, pytest.approx(given[-1][1], rel=1e-6)], ringed
+        page.keyboard.press("ArrowLeft")  # and back to the last sampled step
+        assert page.locator("#watch-readout").text_content().startswith("Step 591: loss ")
+        box = page.locator("#watch-loss").bounding_box()  # the pointer at the axis's right end reads it too
+        right = page.evaluate("document.getElementById('watch-loss').geom.r")
+        page.mouse.move(box["x"] + right - 1, box["y"] + box["height"] / 2)
+        assert page.locator("#watch-readout").text_content().startswith("After the last sampled step, 591")
         shot(page, f"watch-held-out-{every_given}", page.locator("#watch-loss"))
         assert errors == []
         context.close()

@@ -223,7 +223,9 @@ def test_the_rate_chart_s_axis_reaches_back_to_the_first_rate_read_and_the_loss_
         drawn = page.evaluate("() => { const c = document.getElementById('watch-rate'); return [c.drawn.x[0], "
                               "c.drawn.series[0].x[0], c.geom.px(1) >= 0]; }")
         page.focus("#watch-loss")
-        page.keyboard.press("End")
+        page.keyboard.press("End")  # past the last sampled step: the steps after it, which the end line carries
+        after = page.evaluate("document.getElementById('watch-loss').hoverDrawn")  # (no held-out loss to ring there)
+        page.keyboard.press("ArrowLeft")  # the last sampled step
         ring = page.evaluate("document.getElementById('watch-loss').hoverDrawn")
         last = page.evaluate("() => { const d = document.getElementById('watch-loss').drawn; "
                              "return [d.x.at(-1), d.series[0].y.at(-1)]; }")
@@ -231,6 +233,7 @@ def test_the_rate_chart_s_axis_reaches_back_to_the_first_rate_read_and_the_loss_
         context.close()
     assert drawn == [1, 1, True], drawn
     assert ring == [0, last[0], pytest.approx(last[1])], (ring, last)
+    assert after is None
 
 
 @pytest.mark.browser

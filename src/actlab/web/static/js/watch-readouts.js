@@ -62,6 +62,15 @@ function nearestStep(canvas, clientX) {
   return best;
 }
 
+// the loss chart's place under the pointer: a sampled step, or the place after the last one (afterLast), at the
+// last step drawn there
+function nearestLoss(clientX) {
+  const canvas = $("watch-loss"), best = nearestStep(canvas, clientX), after = afterLast();
+  if (!after) return best;
+  const { px } = canvas.geom, x = clientX - canvas.getBoundingClientRect().left;
+  return Math.abs(px(after.at) - x) < Math.abs(px(view.steps[best]) - x) ? view.steps.length : best;
+}
+
 function nearestLine(canvas, i, clientY, lines = view.history) {
   const { py } = canvas.geom, y = clientY - canvas.getBoundingClientRect().top;
   let best = null;
@@ -154,9 +163,43 @@ export function readHealth() {
     ` (${which})${thinnedNote(h.i, view.healthBands[h.k]?.[h.i], percent, true)}${statusAt(steps[h.i])}`;
 }
 
+// What the loss chart draws after its last sampled step: the end line's band of the steps after it (view.lossTail)
+// and the held-out losses given after it, each [step, value]; null where there are none. The keys and the pointer
+// reach it as one more place past the last sampled step (W107 walkthrough finding 9: a held-out loss given after the
+// last sampled step was drawn and could not be read from the keyboard)
+export function afterLast() {
+  const last = view.steps.at(-1);
+  if (last === undefined) return null;
+  const held = view.heldOutX.flatMap((t, k) => (t > last ? [[t, view.heldOutY[k]]] : []));
+  return view.lossTail || held.length ? { last, tail: view.lossTail, held,
+                                          at: Math.max(view.lossTail?.[3] ?? -Infinity, held.at(-1)?.[0] ?? -Infinity) }
+    : null;
+}
+const lossPlaces = () => view.steps.length + (afterLast() ? 1 : 0);
+const HELD_SAID = 3;  // the held-out losses after the last sampled step that its readout names, the latest
+
+function readAfterLast(after) {
+  const { last, tail, held } = after;
+  const band = tail ? `; from step ${count(last + 1)} to ${count(tail[3])}, the steps after it whose losses the end ` +
+    `line carries${tail[2] > last ? ` (from step ${count(tail[2])} on: the monitor keeps the latest 100)` : ""}, the ` +
+    `loss ranged from ${fmt(tail[0], 4)} to ${fmt(tail[1], 4)} (the band)` : "";
+  const named = held.slice(-HELD_SAID).map(([t, v]) => `${fmt(v, 4)}, given after training step ${count(t)}`);
+  const earlier = held.length > HELD_SAID ? ` (the latest ${HELD_SAID} of ${count(held.length)})` : "";
+  const heldOut = held.length ? `; held-out loss${held.length > 1 ? "es" : ""}${earlier} ${named.join("; ")}` : "";
+  $("watch-readout").textContent = `After the last sampled step, ${count(last)}${band}${heldOut}` +
+    statusAt(after.at);
+}
+
 function readLoss() {
   const i = hover.loss, { steps, losses, points } = view;
   if (i === null || !steps.length) return;
+  if (i >= steps.length) {  // the place after the last sampled step, or the last sampled step where it has gone
+    const after = afterLast();
+    if (after) { readAfterLast(after); return; }
+    hover.loss = steps.length - 1;
+    readLoss();
+    return;
+  }
   const raw = view.lossSaid[i];
   const said = raw === "inf" || raw === "-inf" ? `loss ${raw === "inf" ? "+" : "−"}infinity (a red mark, not drawn)` :
     points[i]?.non_finite ? "this step held a NaN or an inf (not drawn)" :
@@ -272,7 +315,7 @@ export function wireReadouts(redraw) {
     if (ts.length) { hover.rate ??= { t: ts.at(-1), k: changedAt(rateLinesDrawn(), ts.at(-1), 0) }; readRate(); }
   }, readRate);
 
-  wire("watch-loss", (ev) => { hover.loss = nearestStep($("watch-loss"), ev.clientX); readLoss(); },
-    (key) => { hover.loss = move(key, hover.loss ?? lastStep(), view.steps.length); readLoss(); },
+  wire("watch-loss", (ev) => { hover.loss = nearestLoss(ev.clientX); readLoss(); },
+    (key) => { hover.loss = move(key, hover.loss ?? lastStep(), lossPlaces()); readLoss(); },
     () => { hover.loss ??= lastStep(); readLoss(); }, readLoss);
 }

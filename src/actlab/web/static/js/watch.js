@@ -20,7 +20,7 @@ import {
   HELD_OUT_KEY, LOSS_BAND_KEY, layerName, lossIsLog, neverRan, numberOf, ofPlace, rateLines, resetView, series,
   showAllCalls, stoppedOf, take, view,
 } from "./watch-points.js";
-import { forget, healthSwitched, hover, percent, rateRing, readHealth, wireReadouts } from "./watch-readouts.js";
+import { afterLast, forget, healthSwitched, hover, percent, rateRing, readHealth, wireReadouts } from "./watch-readouts.js";
 import {
   count, foldNotes, isReading, noteTiming, ordinal, resetTiming, runState, sayBadLines, sayDeadWindow, sayLayers, saySpan, sayWarnings,
   lineSteps, whenFirst,
@@ -247,15 +247,17 @@ function drawCharts() {
   // (only beside a loss drawn: a chart whose every loss was NaN keeps saying so, W63)
   const chanceLine = view.chance.some((c) => c !== null) && view.losses.some((v) => v !== null) ?
     [{ name: "chance level (chance_loss)", y: view.chance, whole: true, color: "#6b7480", dash: CHANCE_DASH }] : [];
+  const lossSeries = [{ name: "loss", y: view.losses, band: view.lossBands, lead: view.lossLead, tail: view.lossTail },
+                      ...parts, ...chances, ...chanceLine, ...heldOut];
+  // (the loss line ringed at the step the readout names: W63 finding 5; past the last sampled step, the latest
+  // held-out loss given after it, on its own line: W107 finding 9)
+  const after = hover.loss !== null && hover.loss >= steps.length ? afterLast() : null;
+  const lossHover = hover.loss === null ? null : !after ? { i: hover.loss, k: 0 } : !after.held.length ? null :
+    { i: heldOut[0].x.length - 1, k: lossSeries.length - 1, own: true };
   stepLines($("watch-loss"), { x: steps, log: lossIsLog([...view.losses, ...(heldOut[0]?.y ?? []), ...banded,
                                                           ...partValues, ...view.chance.filter((c) => c !== null)]),
                                marks: [...nanMarks(), ...infLoss], xLog, xStart, xEnd,
-                               series: [{ name: "loss", y: view.losses, band: view.lossBands, lead: view.lossLead,
-                                          tail: view.lossTail },
-                                        ...parts, ...chances, ...chanceLine,
-                                        ...heldOut],
-                               // (the loss line ringed at the step the readout names: W63 finding 5)
-                               hover: hover.loss === null ? null : { i: hover.loss, k: 0 }, changes,
+                               series: lossSeries, hover: lossHover, changes,
                                bandKey: LOSS_BAND_KEY,
                                empty: allBad ? ALL_BAD : "No loss logged: set s.loss = loss inside mon.step()" });
   drawRates(steps, xLog, xStart, xEnd, changes);
