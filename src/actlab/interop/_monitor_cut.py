@@ -63,6 +63,7 @@ def _is_loss_scale(ratio: float) -> bool:
 # meanwhile (a monitor's first read of the rate, from inside the probe's hook, or a weakref finalizer of a monitor the
 # garbage collector took during the step) raised 'OrderedDict mutated during iteration' from the script's opt.step()
 _AWAITING: weakref.WeakSet = weakref.WeakSet()
+_PROBING: weakref.WeakSet = weakref.WeakSet()  # the monitors whose zeroing probe waits for its weight's next step
 _READING_RATES: weakref.WeakSet = weakref.WeakSet()
 _LISTENING: list = []  # the hook's handle, once registered
 
@@ -71,6 +72,8 @@ def _dispatch(opt, args, kwargs) -> None:
     reading = list(_READING_RATES)  # (a monitor that starts reading the rates in its probe reads this step itself)
     for mon in reading:
         mon._note_written()
+    for mon in list(_PROBING):  # (before a new probe can begin at this step)
+        mon._settle_zero_probe(opt)
     for mon in list(_AWAITING):
         mon._at_optimiser(opt)
     for mon in reading:
@@ -121,9 +124,11 @@ class _Cut:
     _cut_adaptive = False  # the optimiser that stepped the watched weights scales its updates (eps in its defaults)
     _probed_at = -ZERO_PROBE_GAP  # the training step whose optimiser step began the latest zeroing probe
     _zero_probe: tuple | None = None  # the hooks that watch the next backward's gradient land (_probe_zeroing)
-    # (the training step of the latest optimiser step whose next backward added to the old gradient, how many probes
-    # in a row found so); None: the latest probe found the gradient zeroed
-    _unzeroed: tuple[int, int] | None = None
+    # per optimiser (weakly), (the training step of the latest optimiser step whose next backward added to the old
+    # gradient, how many of its probes in a row found so); none: its latest probe found the gradient zeroed. Per
+    # optimiser: a GAN's two models under one monitor are probed in turn, and the discriminator's zeroed gradient
+    # says nothing of the generator's loop
+    _unzeroed: weakref.WeakKeyDictionary | None = None
     # the learning rates of every optimiser step from the monitor's first step on (_watch_rate): whether it reads them
     # (True while in _READING_RATES), and each group's changes, (training step, rate), the latest LR_CHANGES
     _rate_hook = None
@@ -267,9 +272,13 @@ class _Cut:
         step = self.step_count + (self._open_step is not None)
         if step <= self._step0:  # an update before this monitor's first step: none of its run's
             return
-        if groups:  # how many times it stepped the watched weights (the note on blocks and updates says it)
-            count = self._opt_counts[opt] = self._opt_counts.get(opt, 0) + 1
-            self._opt_steps = max(self._opt_steps, count)
+        if groups and step != self._opt_stepped_at:  # the training steps followed by an update of watched weights
+            # (the note on blocks and updates says how many): one however many optimisers stepped after that block
+            # (W108 walkthrough finding 1: a GAN's two optimisers under one monitor, each stepping after every
+            # other block, read 'stepped the watched weights 1,498 times' of 2,996 blocks, 'accumulated over
+            # micro-batches')
+            self._opt_stepped_at = step
+            self._opt_steps += 1
         for index, label in groups:
             group = opt.param_groups[index] if index < len(opt.param_groups) else {}
             lr = group.get("lr")
@@ -361,12 +370,17 @@ class _Cut:
                      for label, (first, last, changes) in self._decay_series.items() if changes)
 
     def _probe_zeroing(self, w) -> None:
-        """At the optimiser's step after a sampled step: whether the next backward's gradient for ``w`` lands in a
-        .grad that was zeroed. A few of its values are copied now; a hook on w takes the next backward's own gradient
-        there, and one after its accumulation compares: the gradient alone (zeroed, or set to None) or added to the
-        old one (W56 walkthrough: a loop with no zero_grad() read 'dying layer ... Lower the learning rate', then
-        'dead layer ... Use Leaky ReLU', the cause only in a note). Two hooks, once per sampled step, removed as the
-        step after next begins."""
+        """At the optimiser's step after a sampled step: whether that optimiser's next step of ``w`` follows a
+        gradient summed with the one it stepped with now. A few of its values are copied now; a hook on w takes each
+        later backward's own gradient there and what .grad held as it began, and one after its accumulation marks it
+        zeroed (.grad None or 0 as the backward began) or summed (W56 walkthrough: a loop with no zero_grad() read
+        'dying layer ... Lower the learning rate', then 'dead layer ... Use Leaky ReLU', the cause only in a note).
+        The finding waits for w's next optimiser step (_settle_zero_probe): summed where no backward since found .grad
+        zeroed. A backward that adds to a .grad its own optimiser clears before it steps is no missing zero_grad()
+        (W108 walkthrough finding 1: one monitor over a GAN's two models, the generator's backward adding to the
+        discriminator's .grad, which the discriminator's block then zeroed, read 'the gradients are never zeroed ...
+        restart'). Two hooks, from the optimiser's step after a sampled step to w's next one (at most
+        ZERO_PROBE_GAP steps)."""
         self._drop_zero_probe()
         g = w.grad
         if g is None or g.numel() == 0 or g.is_sparse:  # (a sparse .grad has no first values to compare)
@@ -384,44 +398,67 @@ class _Cut:
             # only a backward inside a step block: another network's backward through this one, outside it (a GAN's
             # generator step through the discriminator), lands in a .grad its own loop zeroes before its next
             # backward (W81 walkthrough finding 1: the DCGAN loop read 'the gradients are never zeroed')
-            if "own" in seen or mon is None or mon._open_step is None:
+            if mon is None or mon._open_step is None:
                 return None
-            seen["own"] = grad.detach().reshape(-1)[:ZERO_PROBE].clone()
-            # and what .grad held as this backward began, before it accumulates: zeroed (None, or zeros) or not
+            # what .grad held as this backward began, before it accumulates: zeroed (None, or zeros) or not
             held = w.grad
-            seen["pre"] = None if held is None else held.detach().reshape(-1)[:ZERO_PROBE].tolist()
+            seen["pending"] = (None if held is None else held.detach().reshape(-1)[:ZERO_PROBE].tolist(),
+                               grad.detach().reshape(-1)[:ZERO_PROBE].clone())
             return None
 
         def after(p):
-            if "after" in seen or "own" not in seen or p.grad is None:
+            pending = seen.pop("pending", None)
+            if pending is None or p.grad is None:
                 return
-            seen["after"] = True
-            pre, own = seen["pre"], seen["own"].tolist()
+            pre, own = pending[0], pending[1].tolist()
             if not all(map(math.isfinite, (pre or []) + own + before)):  # a NaN or an inf tells neither way: the
                 # finding stands as it was (W78 walkthrough finding 2: a loop with no zero_grad() whose loss went NaN
                 # lost 'never zeroed' from its reading at the next probe)
                 return
-            # .grad held a nonzero value as the backward began: it was not zeroed since the optimiser's step, however
-            # small that value is beside the new gradient (W79 walkthrough finding 1: a loop with no zero_grad()
-            # climbing to NaN, each gradient 1e4 times the last, lost 'never zeroed' when a sum was compared)
-            summed = pre is not None and any(pre)
-            mon = ref()
-            if mon is not None:
-                mon._unzeroed = (step, (mon._unzeroed[1] + 1) if mon._unzeroed else 1) if summed else None
+            # .grad held a nonzero value as the backward began: it was not zeroed since, however small that value is
+            # beside the new gradient (W79 walkthrough finding 1: a loop with no zero_grad() climbing to NaN, each
+            # gradient 1e4 times the last, lost 'never zeroed' when a sum was compared)
+            seen["summed" if pre is not None and any(pre) else "zeroed"] = True
 
-        self._zero_probe = (w.register_hook(own), w.register_post_accumulate_grad_hook(after))
+        self._zero_probe = (w.register_hook(own), w.register_post_accumulate_grad_hook(after), weakref.ref(w), seen,
+                            step)
+        _PROBING.add(self)
+
+    def _settle_zero_probe(self, opt) -> None:
+        """At an optimiser's step while a zeroing probe waits (_probe_zeroing): where that optimiser steps the probed
+        weight and a backward reached it since the probe began, the finding: summed where none of those backwards
+        found its .grad zeroed, else zeroed (RunSummary.gradients_unzeroed counts the probes in a row found summed)."""
+        probe = self._zero_probe
+        if probe is None:
+            _PROBING.discard(self)
+            return
+        w, seen, step = probe[2](), probe[3], probe[4]
+        if w is None or not ("summed" in seen or "zeroed" in seen):
+            return  # no backward reached it yet (the step that began the probe), or none read: it waits
+        if not any(p is w for g in opt.param_groups for p in g["params"]):
+            return  # another optimiser's step (a GAN's other model): w's own may follow
+        self._drop_zero_probe()
+        if self._unzeroed is None:
+            self._unzeroed = weakref.WeakKeyDictionary()
+        if "zeroed" in seen:
+            self._unzeroed.pop(opt, None)
+        else:
+            run = self._unzeroed.get(opt)
+            self._unzeroed[opt] = (step, run[1] + 1 if run else 1)
 
     def _drop_zero_probe(self) -> None:
+        _PROBING.discard(self)
         if self._zero_probe is not None:
-            for h in self._zero_probe:
+            for h in self._zero_probe[:2]:
                 h.remove()
             self._zero_probe = None
 
     def _gradients_unzeroed(self) -> int | None:
         """RunSummary.gradients_unzeroed: the training step of the latest optimiser step whose next backward added to
-        the gradient it had stepped with, where UNZEROED_PROBES probes in a row found it so; None otherwise."""
-        run = self._unzeroed
-        return run[0] if run is not None and run[1] >= UNZEROED_PROBES else None
+        the gradient it had stepped with, where UNZEROED_PROBES probes of one optimiser in a row found it so; None
+        otherwise."""
+        found = [step for step, probes in (self._unzeroed or {}).values() if probes >= UNZEROED_PROBES]
+        return max(found) if found else None
 
     def _clip_words(self) -> str:
         """RunSummary.clip: how a remedy offers clipping. Where the latest sampled step's gradient reached the

@@ -23,6 +23,7 @@ from ._monitor_base import (
     _what,
 )
 from ._monitor_compile import _compile_started, _watch_compiles
+from ._monitor_cut import ZERO_PROBE_GAP
 
 if TYPE_CHECKING:
     from .torch import Monitor
@@ -124,8 +125,8 @@ class _Stepping:
     def _enter(self, st: _Step) -> _StepHandle:
         if self._cut_hook is not None:  # the last sampled step's optimiser step has come, or will not now
             self._drop_cut_hook()
-        elif self._zero_probe is not None and self.step_count > self._cut_step:  # its probe has seen a backward
-            self._drop_zero_probe()
+        elif self._zero_probe is not None and self.step_count > self._cut_step + ZERO_PROBE_GAP:  # its weight's
+            self._drop_zero_probe()  # optimiser has not stepped it since (_settle_zero_probe): no finding
         if self._open_step is not None:
             raise RuntimeError("mon.step() is already open: steps do not nest. Open one `with mon.step()` per "
                                "training step, with the forward, the loss and loss.backward() inside it")

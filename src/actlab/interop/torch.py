@@ -279,8 +279,8 @@ class Monitor(_Stepping, _Hooks, _Measures, _ReluMeasures, _Weights, _Cut, _Inpu
         self._decay_series = {}  # and the weight decays
         self._written = deque(maxlen=WRITES_KEPT)  # weights written between optimiser steps (_monitor_cut)
         self._label_kinds, self._switches = {}, deque(maxlen=WRITES_KEPT)  # and optimisers switched
-        self._opt_steps = 0  # the optimiser steps of this run that stepped watched weights (the most of one optimiser)
-        self._opt_counts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._opt_steps = 0  # the training steps of this run followed by an optimiser step of watched weights
+        self._opt_stepped_at = -1  # the latest of them
         self._norm_between = {}  # a norm between the first layer and its activation (_monitor_inputs._rms_read)
         log = _log_file(log)
         every = every if auto else int(every)
