@@ -108,7 +108,8 @@ def test_every_figure_of_the_cost_note_is_the_runs_own(monkeypatch, base, extra,
     load = _torch_stats.preload_cpu()  # and the one-off load of the compiled passes in this process, where there was
     durations = _durations(note)
     assert durations and all(d == pytest.approx(base, rel=0.03) or d == pytest.approx(own, rel=0.03)
-                             or (load is not None and d == pytest.approx(load, rel=0.03)) for d in durations), note
+                             # (said to two figures: 1.04 s reads '1 s', 4% off, under load)
+             or (load is not None and d == pytest.approx(load, rel=0.06)) for d in durations), note
     inside = "the code inside `with mon.step()` takes about "
     assert re.search(re.escape(inside) + r"[\d.]+ (s|ms|us) on an unsampled step", note)
     assert _durations(note.split(inside)[1])[0] == pytest.approx(base, rel=0.03)

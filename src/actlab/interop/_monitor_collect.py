@@ -34,6 +34,7 @@ from . import _monitor_scaler as _scaler
 from . import _torch_stats
 from ._monitor_base import DEAD_EVIDENCE, EARLY_OUTPUT, JUDGED_STEPS, LOSS_BATCHES, _StepHandle
 from ._monitor_head import broadcast_of, ignore_index_of, loss_form, loss_measure
+from ._monitor_parts import _listed
 from ._monitor_places import _Layer
 from ._monitor_relu import _relu_views
 
@@ -554,6 +555,17 @@ class _Collecting:
                               "read from the step's first forward; the weight gradients as the last backward "
                               "leaves them in .grad (the sum over the micro-batches where .grad is not zeroed "
                               "between them, as SAM's second pass does), before any clipping after it")
+        zeroed = self._zeroed_between
+        if zeroed is not None and zeroed[0] == self.step_count + 1:  # found on this step (_zeroed_between_backwards)
+            self.notes.append(
+                f"the gradients were zeroed between the backward calls of step {zeroed[0]:,} ({self._forwards} "
+                f"forwards): {_listed([f'{n}.weight' for n in zeroed[1][:3]])}"
+                f"{' and others' if len(zeroed[1]) > 3 else ''} "
+                "held an earlier backward's gradient, and a later backward of the same step wrote a fresh one in its "
+                "place, with no update of the weights between: where those backwards are micro-batches to be "
+                "accumulated, the optimiser steps with the last micro-batch's gradient alone (a smaller batch than "
+                "meant, and one divided by the number of micro-batches); call opt.zero_grad() once per optimiser "
+                "step, after opt.step(), not before each micro-batch's backward")
         self._note_leftover_gradients()
         self._reduce_held()
         self._reduce_kept()

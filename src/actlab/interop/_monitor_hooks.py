@@ -112,6 +112,8 @@ class _Hooks:
         # collected)
         self._grad_marks = None  # taken when the model's forward begins (_forward_started)
         self._weight_read_queued = False
+        self._after_backward = None  # what the step's latest backward left in .grad (_zeroed_between_backwards)
+        self._micro_read = False  # the backward now running is a later micro-batch's (_micro_backward)
         self._grad_watched = False
         # the structure (which weighted module each place follows, in what order) is learned with a pre-hook on every
         # weighted module; once known, and with no activation functions to watch, later sampled steps reuse it and
@@ -295,7 +297,9 @@ class _Hooks:
 
     def _micro_backward(self, grad) -> None:
         """A later micro-batch's backward reached the model's output: the weights' gradients are read again once it
-        ends (the later read wins, _read_weights)."""
+        ends (the later read wins, _read_weights), and compared with what the backward before left in .grad
+        (_zeroed_between_backwards)."""
+        self._micro_read = True
         self._read_weights_when_backward_ends()
 
     def _part_call(self, module) -> bool:

@@ -243,5 +243,6 @@ def _below(value: float, base: float) -> str:
 
 
 def _listed(names: list[str]) -> str:
-    quoted = [f"'{n}'" for n in names]
-    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} and {quoted[-1]}"
+    """Names in words: 'a', 'a and b', 'a, b and c'; names that are not labels already are quoted."""
+    quoted = [n if n.startswith("module ") or n.startswith("'") else f"'{n}'" for n in names]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]

@@ -81,7 +81,7 @@ from ._monitor_base import (
     torch_restart,
 )
 from ._monitor_counts import DEAD_NAMED
-from ._monitor_parts import _below
+from ._monitor_parts import _below, _listed
 from ._monitor_places import _Layer
 from ._monitor_scaler import half_note, scaler_hint
 from ._monitor_words import (
@@ -308,12 +308,6 @@ def _one_layer(places: list[LayerSummary]) -> LayerSummary:
 
 
 _NAN_AT_DATA = "A loss that turns NaN without climbing first points at the data or the loss"  # reading_loss's
-
-
-def _listed(names: list[str]) -> str:
-    """Names in words: 'a', 'a and b', 'a, b and c'; names that are not labels already are quoted."""
-    quoted = [n if n.startswith("module ") or n.startswith("'") else f"'{n}'" for n in names]
-    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
 
 
 def _threw(summary: RunSummary, jumped: int | None, climbed: int | None = None) -> int | None:
