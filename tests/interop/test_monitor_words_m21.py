@@ -300,6 +300,22 @@ def test_blocks_are_said_to_be_what_is_counted_when_gradients_accumulate_over_th
     assert note.startswith("the steps counted here, 40 so far, are `with mon.step()` blocks, and so are the updates "
                            "the reading counts: the optimiser stepped the watched weights "
                            f"{optimiser_steps} times over them"), note
+    # and, .grad found zeroed after each optimiser step, that the sums across blocks are this accumulation (W108
+    # walkthrough finding 4: beside the note 'zero_grad() is missing from the loop, or gradients are accumulated')
+    assert "; .grad was found zeroed after the optimiser's steps, so the gradients carried from one block to the " \
+           "next are this accumulation, about 4 blocks to an optimiser step, not a missing zero_grad()" in note, note
+    # not where the loop never zeroes them
+    mon = Monitor(model, every=1, chance_loss=math.log(3))
+    for t in range(40):
+        with mon.step() as s:
+            loss = F.cross_entropy(model(x[:16]), y[:16]) / k
+            loss.backward()
+            s.loss = loss * k
+        if t % k == k - 1:
+            opt.step()
+    note = next(n for n in mon.report().notes if n.startswith("the steps counted here"))
+    assert "zero_grad()" not in note and "never zeroed" in mon.report().reading.words, note
+    opt.zero_grad()
     # a loop that steps the optimiser after every block says nothing of it
     mon = Monitor(model, every=1, chance_loss=math.log(3))
     for _ in range(4):

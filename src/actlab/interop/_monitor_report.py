@@ -629,9 +629,17 @@ class _Reporting:
             # monitor does not see opt.step()' beside a learning-rate chart read at every optimiser step)
             stepped = (f"the optimiser stepped the watched weights {self._opt_steps:,} times over them"
                        if self._opt_steps else "no optimiser step of the watched weights was seen")
+            # where the probes found .grad zeroed after the optimiser's steps, the sums across blocks are that
+            # accumulation: said, so that the note on gradients carried across steps ('zero_grad() is missing from
+            # the loop, or ...') is not left open beside it (W108 walkthrough finding 4)
+            zeroed = (self._opt_steps and self._unzeroed is not None and self._gradients_unzeroed() is None)
+            settled = (f"; .grad was found zeroed after the optimiser's steps, so the gradients carried from one "
+                       f"block to the next are this accumulation, about {step / self._opt_steps:.2g} blocks to an "
+                       "optimiser step, not a missing zero_grad()" if zeroed else "")
             notes.append(f"the steps counted here, {step:,} so far, are `with mon.step()` blocks, and so are the "
                          f"updates the reading counts: {stepped} (gradients accumulated over micro-batches take "
-                         "several blocks to a step); judge how far the run has gone by the optimiser's steps")
+                         f"several blocks to a step){settled}; judge how far the run has gone by the optimiser's "
+                         "steps")
         tied = self._ties.get(f"{output}.weight" if output else "weight", []) if output is not None else []
         if tied:  # W21 finding 5: a GPT's head tied to its embedding
             notes.append(f"'{output}.weight' is tied to {_listed(tied)} (one Parameter used by several modules): its "
