@@ -246,6 +246,22 @@ class _LossRead:
     # from 0.060 to 0.013 in a run whose encoder kept its outputs apart, 0.16 to 0.18)
     _spread_unjudged: str | None = None
 
+    _noted_clipped_logits = False
+
+    def _note_clipped_logits(self, zeros: float) -> None:
+        """A cross-entropy read whose logits are all 0 or more, CLIPPED_LOGITS of them or more exactly 0: an
+        activation that clips at 0 on the output layer's result, said once (W108 walkthrough finding 8: F.relu on the
+        logits read with no word of it, where a softmax before the loss gets a finding)."""
+        if zeros < CLIPPED_LOGITS:
+            return
+        self._noted_clipped_logits = True
+        self.notes.append(
+            f"the logits given to the cross-entropy at training step {self.step_count + 1:,} are all 0 or more, and "
+            f"{zeros:.0%} of them exactly 0: an activation that clips at 0 (a ReLU) acts on the output layer's "
+            "result. A logit held at 0 sends no gradient back through it, and no logit can fall below 0 to vote "
+            "its class down, so the loss trains the positive logits alone; take that activation off the output "
+            "layer: the cross-entropy takes logits of either sign")
+
     def _hold_output(self, output, part: str = "") -> None:
         """At the end of the model's first forward on a sampled step that is due a read: its output, and a hook that
         keeps the gradient reaching it. Where no read has found the loss's kind, on every sampled step: the spread of
@@ -321,6 +337,8 @@ class _LossRead:
             # are each 0 or more and sum to 1 a row are no model's chance)
             self._probabilities = ((self.step_count + 1, classes, c) if classes >= 2 and z.min() >= 0.0
                                    and float(np.abs(z.sum(axis=1) - 1.0).max()) <= PROBABILITY_SUM else None)
+            if self._probabilities is None and classes >= 2 and z.min() >= 0.0 and not self._noted_clipped_logits:
+                self._note_clipped_logits(float((z == 0.0).mean()))
             counts = np.bincount(target, minlength=classes) if classes * SKEW_PER_CLASS <= SKEW_READS * len(target) \
                 else None
             read = (self.step_count + 1, c, value, rows, classes, "cross-entropy", counts)
@@ -571,6 +589,9 @@ def _pooled_targets(latest: list) -> tuple[float, int, np.ndarray | None] | None
 SIGMOID_GIVEN_MIN = 32  # outputs a binary read needs, every one between 0 and 1, to count toward sigmoid_given
 SIGMOID_GIVEN_READS = 2  # and binary reads in a row so
 PROBABILITY_SUM = 1e-4  # rows of outputs that sum to 1 within this, each 0 or more, are probabilities (a softmax's)
+# a cross-entropy's logits all 0 or more with at least this share exactly 0 were cut at 0 (a ReLU on the output
+# layer's result: about half of them at a fresh initialisation; a model's own logits are never exactly 0 so often)
+CLIPPED_LOGITS = 0.05
 SOFT_FLOOR_SHARE = 0.05  # a soft-target floor under this share of chance is not said (_soft_floor_note)
 SOFT_READ_MOST = 1 << 16  # an output of soft targets this small or smaller is read on every sampled step
 # the reads of soft targets, and what their targets are in words
