@@ -1972,6 +1972,7 @@ def _lowered(text: str) -> str:
 # yet (W105 walkthrough finding 10: a run of 500 updates at chance read 'starting ... the reading waits' with no
 # remedy to the end)
 PINNED_HINT_STEPS = 200
+NO_VERDICT_YET = "No verdict yet:"  # how that remedy begins
 
 
 # a learning rate this small or smaller in every parameter group read, at every optimiser step, moves no weight far
@@ -2313,6 +2314,10 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
     flow = (f"gradients reach {every} ({s.weights_name(0)} is not compared with {s.output_name}'s: one of their .grad "
             "sums several steps)" if unlike else
             f"gradients reach {every} ({s.weights_name(0)} gets {share(ratio, whose)})" if s.layers else
+            # a model whose activations the monitor cannot see (an LSTM's fused kernel): not a linear one (W108)
+            f"its activations are not seen ({', '.join(s.not_read[:3])}{' ...' if len(s.not_read) > 3 else ''}: the "
+            "finding after this one says why)" if s.not_read else
+            "its activations are not seen (the finding after this one says why)" if s.unseen_weights else
             _linear_words(s))
     typical = typical_ratio(s, ratio) if s.layers else None
     if typical is not None:  # one sampled batch's ratio beyond the line, the run's median within it (W34)
@@ -2645,7 +2650,7 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
                         "climbed_step": at})
     remedy = _mostly_dead_remedy(s, mostly)
     if not came and not (began and unmoved) and not above and own >= PINNED_HINT_STEPS and _pinned(s):
-        remedy = (f"No verdict yet: a loss at chance is read as not learning after {JUDGE_AFTER_STEPS:,} updates, and "
+        remedy = (f"{NO_VERDICT_YET} a loss at chance is read as not learning after {JUDGE_AFTER_STEPS:,} updates, and "
                   f"{own:,} have run. If it stays there: " + _lowered(_pinned_remedy(s, "if the loss is flat, "
                                                                                          "raise the learning rate; if "
                                                                                          "it wobbles, lower it."))

@@ -43,6 +43,7 @@ from ..reading_remedies import FROM_START, offers_lower_lr
 from ..readings import (
     JUDGE_AFTER_STEPS,
     KEEPING_GATE,
+    NO_VERDICT_YET,
     TORCH_LEVERS,
     UNLEARNED,
     WEIGHTS_SHRUNK,
@@ -1635,7 +1636,11 @@ class _Reporting:
         # a no-gradient finding only where every trained weight's gradient was 0 on the latest sampled step (the
         # summary's layers hold none of the hidden weights here, so its own test reads the output layer's alone)
         kept = tuple(f for f in judged.findings if f.status in (Status.DIVERGED, Status.NOT_LEARNING)
-                     or f.status == Status.NO_GRADIENT and self._zero_run[0] > 0)
+                     or f.status == Status.NO_GRADIENT and self._zero_run[0] > 0
+                     # a loss pinned at chance long enough for the remedy a watched run gets then (W108 walkthrough
+                     # finding 2: an nn.LSTM fed (batch, time) as (time, batch), at chance after 362 updates, read
+                     # 'unwatched' as the working one did, its one remedy to write the recurrence out)
+                     or f.status == Status.STARTING and f.remedy.startswith(NO_VERDICT_YET))
         if not kept:
             return unwatched
         return Reading(kept + unwatched.findings)
