@@ -175,6 +175,44 @@ def latest(s: RunSummary) -> tuple[float, int, int] | None:
     return math.exp(_log_median([v for _, v in window])), window[0][0], len(window)
 
 
+# the latest held-out losses said to rise (trend): at least this many given, in an order that noise alone gives at
+# most TREND_ORDER of the time (few pairs out of order: Kendall's count of inversions), and the latest above the first
+# by TREND_RISE and by TREND_SWINGS times the noise of their difference
+TREND_GIVEN = 5
+TREND_ORDER = 0.01
+TREND_RISE = 0.05
+TREND_SWINGS = 3.0
+
+
+def _orders_within(n: int, inversions: int) -> float:
+    """The share of the n! orders of n distinct values with at most ``inversions`` pairs out of order (the Mahonian
+    numbers' sum over n!): how often noise alone orders n losses so nearly rising."""
+    counts = [1]  # orders of 1 value, by inversions
+    for k in range(2, n + 1):  # a k-th value put in any of k places adds 0 to k - 1 inversions
+        counts = [sum(counts[j - i] for i in range(k) if 0 <= j - i < len(counts)) for j in range(len(counts) + k - 1)]
+    return sum(counts[:inversions + 1]) / math.factorial(n)
+
+
+def trend(s: RunSummary) -> tuple[float, float, int, int] | None:
+    """The latest held-out losses (latest()'s window) rising short of a rise that held_out_rise reads: (the first,
+    the latest, the steps up, the steps from one to the next) where TREND_GIVEN or more were given, their order has
+    so few pairs out of order that noise gives it at most TREND_ORDER of the time (1 of 6, 2 of 7; none of 5), and
+    the latest is TREND_RISE above the first and beyond TREND_SWINGS times the noise of that difference (_noise: the
+    swing with the trend left out). W108 walkthrough finding 5: 1.101, 1.110, 1.118, 1.138, 1.133, 1.171 read
+    'healthy' with their median alone (one pair out of order: 6 of the 720 orders of 6). None otherwise."""
+    window = [v for _, v in _since_stop(s)[-HELD_OUT_WINDOW:]]
+    if len(window) < TREND_GIVEN or not all(v is not None and math.isfinite(v) and v > 0 for v in window):
+        return None
+    n = len(window)
+    inversions = sum(window[j] <= window[i] for i in range(n) for j in range(i + 1, n))
+    rise = math.log(window[-1] / window[0])
+    if _orders_within(n, inversions) > TREND_ORDER or \
+            rise < max(math.log1p(TREND_RISE), TREND_SWINGS * math.sqrt(2) * _noise(window)):
+        return None
+    ups = sum(b > a for a, b in zip(window, window[1:], strict=False))
+    return window[0], window[-1], ups, n - 1
+
+
 def held_out_learns(s: RunSummary) -> tuple[float, int, int] | None:
     """Where the held-out losses show learning that the training loss alone does not tell (a weak signal, or small
     batches' noise): the latest window (latest(), HELD_OUT_LEARN_GIVEN losses or more, none old) all below the

@@ -72,6 +72,7 @@ from .reading_held_out import rise_remedy as held_rise_remedy
 from .reading_held_out import rise_words as held_rise_words
 from .reading_held_out import still_falling as held_still_falling
 from .reading_held_out import stopped_words as held_stopped_words
+from .reading_held_out import trend as held_trend
 from .reading_held_out import was_low as held_was_low
 from .reading_loss import (  # noqa: F401  (re-exported: the loss thresholds and the blow-up findings)
     CHANCE_EXAMPLES,
@@ -1748,11 +1749,17 @@ def _held_said(s: RunSummary) -> tuple[str, float] | None:
     said = (f"{given_after(s)} is {s.test_loss:.3g}" if level is s.test_loss else
             f"the latest {window[2]} held-out losses (given after training steps {window[1]:,} to "
             f"{s.test_loss_step:,}) have a median of {level:.3g} (the latest, {s.test_loss:.3g})")
+    up = held_trend(s) if level is not s.test_loss else None
+    # (a rise short of the one that reads not generalising, said beside the level: W108 walkthrough finding 5)
+    trend = ("" if up is None else
+             f"; over them it has risen, from {up[0]:.3g} to {up[1]:.3g}, up at {up[2]} of the "
+             f"{up[3]} steps from one to the next: a sign of overfitting to watch (a rise of "
+             f"{HELD_OUT_RISE:.0%} from its lowest, beyond its noise, reads as not generalising)")
     # (within half a percent of chance: 'against' it, not '0% below chance', W98 walkthrough)
     return (f"{said}, " + (f"{percent_below(level, s.test_chance_loss)} below chance"
                            if level < 0.995 * s.test_chance_loss else f"against a chance of {s.test_chance_loss:.3g}")
-            + ("" if held_age(s) is None else ": too old to judge the weights of this step, and none given since"),
-            level)
+            + ("" if held_age(s) is None else ": too old to judge the weights of this step, and none given since")
+            + trend, level)
 
 
 def _held_none_below(s: RunSummary) -> bool:
