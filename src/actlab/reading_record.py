@@ -860,7 +860,10 @@ class Finding:
                 "evidence": jsonable(self.evidence), "quotes": list(self.quotes)}
 
     def __str__(self) -> str:
-        return f"{self.status.value}: {self.words}"
+        # words that begin with their status already say it once (W108 walkthrough: print(finding) read 'unwatched:
+        # unwatched: the monitor cannot see ...')
+        said = self.status.value.replace("_", " ")
+        return self.words if self.words.startswith(f"{said}:") else f"{self.status.value}: {self.words}"
 
     def _repr_html_(self) -> str:
         return _html.key_value_table([("status", self.status.value), ("reading", self.words),

@@ -91,6 +91,11 @@ def test_a_reading_shows_its_status_words_remedy_and_evidence():
                      "layer 3 is dead"):
         assert expected in text
     assert str(reading.findings[1]) == "dead_layer: layer 3 is dead"
+    # words that open with their status say it once (W108 walkthrough: 'unwatched: unwatched: the monitor ...')
+    assert str(Finding(Status.UNWATCHED, "unwatched: the monitor cannot see it", "")) == \
+        "unwatched: the monitor cannot see it"
+    assert str(Finding(Status.NOT_LEARNING, "not learning: the loss is at chance", "")) == \
+        "not learning: the loss is at chance"
     assert "Finding" in reading.findings[0]._repr_html_()
 
 
