@@ -683,6 +683,9 @@ class Spike:
     stayed: int  # how many steps right after it kept a loss above before_highest (SPIKE_AFTER at least)
     back: bool  # whether a loss held after those is back at or under before_highest
     peak: tuple[int, float]  # the highest of its loss and those after it that stayed up: (step, loss)
+    # where the steps right before it already climbed, each past SPIKE_FACTOR times every loss before it (_run_up):
+    # the first of them, (step, loss), and before_highest is of the losses before that one; None: no such climb
+    began: tuple[int, float] | None = None
 
     def words(self, chance: float) -> str:
         at = sampled_step(self.step) if self.sampled else f"training step {self.step:,}"
@@ -692,9 +695,13 @@ class Spike:
               "chance)" if self.peak[0] != self.step else "")
         after = f"the next {self.stayed} steps' losses stayed above that{up}" + (" before coming back" if self.back
                                                                                  else "")
+        # (W107 walkthrough finding 2: 'the highest of the 50 training steps' losses before it (1.49)', where 0.35
+        # and 1.49 were the jump's own first steps, from a level near 0.04)
+        before = ("before it" if self.began is None else
+                  f"before the climb to it began at training step {self.began[0]:,}, with {self.began[1]:.3g}")
         return (f"the loss jumped: {self.loss:.3g} at {at}, {times(self.loss / chance)} times chance and "
                 f"{times(self.loss / self.before_highest)} times the highest of the {self.before_count} training "
-                f"steps' losses before it ({self.before_highest:.3g}), and {after}")
+                f"steps' losses {before} ({self.before_highest:.3g}), and {after}")
 
 
 # RATE_RAISED (reading_remedies): a learning rate this many times the one read before a jump in the loss is said as its
@@ -1347,7 +1354,10 @@ def spike(s: RunSummary) -> Spike | None:
             # 5.37 and 18.2; 303 had 302's loss among those before it, and with 18.2 in its next steps it was named
             # 'the loss jumped: 9.53 at training step 303 ... 2 times the highest ... before it (4.76)')
             continue
-        before = [b for _, b in held[max(0, i - CLIMB_LOSSES):i]]
+        start = _run_up(held, i)
+        if held[start][0] not in judged:  # the climb to it began before the judged window: a jump the window no
+            continue  # longer holds the start of (said while it held it)
+        before = [b for _, b in held[max(0, start - CLIMB_LOSSES):start]]
         if len(before) < LOSS_BATCHES or not on_ratio_scale(before) or v <= SPIKE_FACTOR * max(before):
             continue
         # the weights it left: the next SPIKE_AFTER steps' losses still above every one before (an unusual batch
@@ -1371,8 +1381,23 @@ def spike(s: RunSummary) -> Spike | None:
                     break
                 stayed += 1
                 peak = (u, a) if a > peak[1] else peak
-            found = Spike(t, v, top, len(before), t in sampled_at, stayed, i + 1 + stayed < len(held), peak)
+            found = Spike(t, v, top, len(before), t in sampled_at, stayed, i + 1 + stayed < len(held), peak,
+                          held[start] if start < i else None)
     return found
+
+
+def _run_up(held: list[tuple[int, float]], i: int) -> int:
+    """Where the climb to the loss held at ``i`` began: back over the training steps right before it, each loss under
+    the one after it and past SPIKE_FACTOR times every one of the CLIMB_LOSSES before it (LOSS_BATCHES of them at
+    least), so that each at least doubles the climb so far; ``i`` itself where the step before is no such loss (a
+    loss above it is an earlier jump, no climb to this one)."""
+    start = i
+    while start > 0 and held[start - 1][0] == held[start][0] - 1 and held[start - 1][1] < held[start][1]:
+        prior = [b for _, b in held[max(0, start - 1 - CLIMB_LOSSES):start - 1]]
+        if len(prior) < LOSS_BATCHES or not on_ratio_scale(prior) or held[start - 1][1] <= SPIKE_FACTOR * max(prior):
+            break
+        start -= 1
+    return start
 
 
 def _fell_to(earlier: list[tuple[int, float]], start: tuple[int, float]) -> list[tuple[int, float]]:
