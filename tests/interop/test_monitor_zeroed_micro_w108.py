@@ -71,3 +71,24 @@ def test_accumulated_micro_batches_are_not_said_zeroed():
 def test_sams_second_pass_after_the_weights_moved_is_not_said_zeroed():
     notes, _ = _run("sam")
     assert not any(n.startswith(NOTE) for n in notes), notes
+
+
+def test_a_replaced_gradient_is_not_kept_alive_by_the_monitor():
+    """The comparison holds each .grad weakly: a gradient zeroed to None after the step is freed at once, not kept to
+    the next sampled step (a model's worth of gradient memory on a GPU)."""
+    import gc
+    import weakref
+
+    model = nn.Sequential(nn.Linear(6, 32), nn.ReLU(), nn.Linear(32, 3))
+    opt = torch.optim.SGD(model.parameters(), 0.01)
+    mon = Monitor(model, every=10)
+    with mon.step() as s:
+        for _ in range(2):
+            loss = F.cross_entropy(model(torch.randn(8, 6)), torch.randint(0, 3, (8,)))
+            loss.backward()
+        s.loss = loss
+    last = weakref.ref(model[0].weight.grad)
+    opt.step()
+    opt.zero_grad()  # set_to_none: the step's .grad is dropped here
+    gc.collect()
+    assert last() is None

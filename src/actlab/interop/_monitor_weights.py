@@ -477,7 +477,8 @@ class _Weights:
         self._weight_norms = self._weight_grad_norms()
         self._zeroed_between_backwards()
 
-    _after_backward: list | None = None  # per watched weight, (.grad, its version, the weight's) as a backward ended
+    # per watched weight, (a weak reference to .grad, its version, the weight's) as a backward ended
+    _after_backward: list | None = None
     _zeroed_between: tuple | None = None  # (the training step, the weights) of the note, once
     _micro_read = False
 
@@ -488,7 +489,9 @@ class _Weights:
         steps with the later micro-batches' gradient alone (W108 walkthrough finding 3: opt.zero_grad() before each
         of 4 micro-batches' backward read 'healthy' with the note that .grad holds their sum, where |dL/dW| was the
         last micro-batch's, 0.301 against 0.782 accumulated). Python objects and version counters: no device read."""
-        now = [(w.grad, w.grad._version if w.grad is not None else -1, w._version) for w in self._weights_now()]
+        # (the .grad held weakly: a strong reference kept a replaced gradient alive up to the next sampled step)
+        now = [(None if w.grad is None else weakref.ref(w.grad), w.grad._version if w.grad is not None else -1,
+                w._version) for w in self._weights_now()]
         before, self._after_backward = self._after_backward, now
         micro, self._micro_read = self._micro_read, False
         # (a later micro-batch's backward alone: forwards of other kinds, a GAN's two models in one block, may zero
@@ -496,7 +499,7 @@ class _Weights:
         if before is None or not micro or self._zeroed_between is not None:
             return
         zeroed = [name for (name, _), (g0, v0, w0), (g1, v1, w1) in zip(self._weighted, before, now, strict=True)
-                  if g0 is not None and g1 is not None and w0 == w1 and (g1 is not g0 or v1 > v0 + 1)]
+                  if g0 is not None and g1 is not None and w0 == w1 and (g1() is not g0() or v1 > v0 + 1)]
         if zeroed:
             self._zeroed_between = (self.step_count + 1, tuple(zeroed))
 
