@@ -14,10 +14,10 @@ from conftest import require_torch
 
 torch = require_torch()
 from torch import nn  # noqa: E402
-from torch.nn import functional as F  # noqa: E402
 
 from actlab.readings import Status  # noqa: E402
 from actlab.torch import Monitor  # noqa: E402
+from interop._steps import monitored_step  # noqa: E402
 
 
 class _Net(nn.Module):
@@ -42,13 +42,7 @@ def _run(follow: bool, steps: int = 240):
         x = torch.randn(32, 5, 3, generator=g)
         total = x[:, :, 0].sum(1)
         y = (total > 1).long() + (total > -1).long() if follow else torch.randint(0, 3, (32,), generator=g)
-        with mon.step() as s:
-            loss = F.cross_entropy(model(x), y)
-            loss.backward()
-            s.loss = loss
-        opt.step()
-        opt.zero_grad()
-        losses.append(loss.item())
+        losses.append(monitored_step(mon, model, x, y, opt).item())
     return mon.report(), sum(losses[-50:]) / 50
 
 
