@@ -1979,7 +1979,7 @@ def _lowered(text: str) -> str:
 # yet (W105 walkthrough finding 10: a run of 500 updates at chance read 'starting ... the reading waits' with no
 # remedy to the end)
 PINNED_HINT_STEPS = 200
-NO_VERDICT_YET = "No verdict yet:"  # how that remedy begins
+NO_VERDICT_YET = "No verdict yet:"  # how that remedy begins (its finding's evidence holds "pinned_at_chance")
 
 
 # a learning rate this small or smaller in every parameter group read, at every optimiser step, moves no weight far
@@ -2662,6 +2662,7 @@ def _healthy_or_waiting(s: RunSummary) -> Finding:
                                                                                          "raise the learning rate; if "
                                                                                          "it wobbles, lower it."))
                   + (f" {remedy}" if remedy else ""))
+        evidence = {**evidence, "pinned_at_chance": own}  # (what a face reads the hint by: its words are the learner's)
     if came:
         remedy = f"{started_far_remedy(s)} {remedy}".strip()
         evidence = {**evidence, "first_loss": first[1], "first_loss_step": first[0]}

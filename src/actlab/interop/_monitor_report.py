@@ -43,7 +43,6 @@ from ..reading_remedies import FROM_START, offers_lower_lr
 from ..readings import (
     JUDGE_AFTER_STEPS,
     KEEPING_GATE,
-    NO_VERDICT_YET,
     TORCH_LEVERS,
     UNLEARNED,
     WEIGHTS_SHRUNK,
@@ -1640,7 +1639,7 @@ class _Reporting:
                      # a loss pinned at chance long enough for the remedy a watched run gets then (W108 walkthrough
                      # finding 2: an nn.LSTM fed (batch, time) as (time, batch), at chance after 362 updates, read
                      # 'unwatched' as the working one did, its one remedy to write the recurrence out)
-                     or f.status == Status.STARTING and f.remedy.startswith(NO_VERDICT_YET))
+                     or f.status == Status.STARTING and "pinned_at_chance" in f.evidence)
         if not kept:
             return unwatched
         return Reading(kept + unwatched.findings)
